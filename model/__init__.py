@@ -1,0 +1,1 @@
+"""Features, the self-describing artifact, and the Scorer. The shipped default model is in default/."""

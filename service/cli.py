@@ -1,0 +1,66 @@
+"""The `moderate` command. Each subcommand lives in the module of its stage; this file only wires them.
+
+Subcommand modules expose ``add_arguments(parser)`` and ``run(args) -> int`` and are imported lazily,
+so `moderate parse` never pays for loading FastAPI or the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from service.errors import ModerationError
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "parse": ("service.parse_cli", "split one page into title, body, comments and dropped furniture (JSON)"),
+    "eval-parse": ("service.parse_eval", "per-page parser accuracy over the shared article pages"),
+    "report": ("service.report", "parse and score pages and print a readable report"),
+    "score": ("service.batch", "score comment JSONL files or whole directories of pages"),
+    "train": ("training.cli", "train the model artifact on the corpora"),
+    "eval": ("training.evaluate", "evaluate the model on held-out data against pinned floors"),
+    "serve": ("service.api.run", "start the REST service under uvicorn"),
+}
+
+
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """Only the selected subcommand's module is imported; the others are listed from COMMANDS."""
+    parser = argparse.ArgumentParser(prog="moderate", description="Self-hosted comment moderation.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if name == selected:
+            module = importlib.import_module(module_name)
+            module.add_arguments(cmd)
+            cmd.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(selected)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args._module.run(args))
+    except ModerationError as exc:
+        print(f"moderate {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Map scores to approve / review / reject with per-attribute thresholds, the way Coral and Disqus
+moderation queues work: any attribute at or above its reject threshold rejects, at or above review
+sends to a human, otherwise approve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from service.records import Decision, Scores
+from service.settings import Thresholds
+
+
+def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
+    rejects: list[str] = []
+    reviews: list[str] = []
+    for attribute, value in scores.as_dict().items():
+        limit = thresholds.get(attribute)
+        if limit is None:
+            continue
+        if value >= limit.reject:
+            rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
+        elif value >= limit.review:
+            reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")
+    if rejects:
+        return Decision("reject", tuple(rejects + reviews))
+    if reviews:
+        return Decision("review", tuple(reviews))
+    return Decision("approve", ())

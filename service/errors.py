@@ -1,0 +1,43 @@
+"""The error hierarchy. Library code raises these; only the edges (HTTP, CLI) map them to codes."""
+
+from __future__ import annotations
+
+
+class ModerationError(Exception):
+    """Base class for every error this project raises on purpose."""
+
+
+class InputError(ModerationError):
+    """The caller's input cannot be used (empty, binary, malformed, undecodable)."""
+
+
+class EmptyInputError(InputError):
+    """The page or comment has no text at all."""
+
+
+class BinaryInputError(InputError):
+    """The bytes are not text (an image, an archive, ...)."""
+
+
+class DecodeError(InputError):
+    """The bytes could not be decoded as text in any supported encoding."""
+
+
+class MalformedInputError(InputError):
+    """The input is text but its structure is broken (bad JSON line, broken CSV...)."""
+
+
+class TooLargeError(InputError):
+    """The input is over a configured size limit."""
+
+
+class ModelError(ModerationError):
+    """A model artifact is missing, tampered with, or was written by incompatible library versions."""
+
+
+class TrainingDataError(ModerationError):
+    """Training data is unusable (missing corpus, single class, ...)."""
+
+
+class ConfigurationError(ModerationError):
+    """A setting is missing or contradictory (for example a write endpoint with no token)."""

@@ -1,0 +1,87 @@
+"""Domain records shared by every stage. Frozen dataclasses: pydantic lives only at the HTTP edge."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+PageFormat = Literal["text", "html"]
+ContextKind = Literal["article+thread", "article", "thread", "none"]
+Verdict = Literal["approve", "review", "reject"]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One reader comment as found on a page."""
+
+    text: str
+    author: str | None = None
+    posted_at: str | None = None  # ISO 8601 when the page's date could be read
+    posted_raw: str | None = None  # the date exactly as the page wrote it
+    parent: int | None = None  # index of the comment replied to, when the page shows it
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A line of page furniture that is neither body nor comment, with the reason it was dropped."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A parsed page: title, article body, reader comments, and everything dropped."""
+
+    source: str
+    format: PageFormat
+    title: str | None
+    body: str
+    comments: tuple[Comment, ...] = ()
+    declared_comment_count: int | None = None
+    dropped: tuple[Dropped, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleContext:
+    """What the off-topic model may know about the article a comment sits under."""
+
+    title: str = ""
+    body: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.title.strip() or self.body.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A character span of a comment that pushed an attribute's score up, with its weight."""
+
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Per-attribute probabilities for one comment, and which context the off-topic score saw."""
+
+    insult: float
+    off_topic: float
+    context: ContextKind = "none"
+
+    def as_dict(self) -> dict[str, float]:
+        return {"insult": self.insult, "off_topic": self.off_topic}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """approve / review / reject, and which attribute crossed which threshold."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...] = field(default_factory=tuple)

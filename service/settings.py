@@ -1,0 +1,52 @@
+"""One settings object for the whole service, read from MODERATION_* environment variables.
+
+It is built once at the edge (CLI or app factory) and passed down explicitly; nothing reads the
+environment anywhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
+
+
+class Thresholds(BaseModel):
+    """Score at or above `review` sends a comment to a moderator; at or above `reject` removes it."""
+
+    review: float = Field(ge=0.0, le=1.0)
+    reject: float = Field(ge=0.0, le=1.0)
+
+
+class Limits(BaseModel):
+    """Bounds on input size, so one request or page cannot exhaust the machine."""
+
+    max_page_bytes: int = 20 * 1024 * 1024  # 20 MiB of raw page
+    max_request_bytes: int = 2 * 1024 * 1024  # 2 MiB of request body
+    max_comment_chars: int = 20_000
+    max_comments_per_request: int = 1_000
+    max_comments_per_page: int = 20_000
+    max_html_depth: int = 512
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    model_dir: Path = DEFAULT_MODEL_DIR
+    insult: Thresholds = Thresholds(review=0.5, reject=0.9)
+    off_topic: Thresholds = Thresholds(review=0.6, reject=0.95)
+    limits: Limits = Limits()
+    api_token: str | None = None  # bearer token for write endpoints; None disables them
+    db_path: Path = Path("var/moderation.sqlite3")
+    do_not_store: bool = False  # when true, feedback and request data are never persisted
+    log_level: str = "INFO"
+
+    def thresholds(self) -> dict[str, Thresholds]:
+        return {"insult": self.insult, "off_topic": self.off_topic}

@@ -1,0 +1,32 @@
+"""Shared fixtures: paths to the seeds and to ../shared (read-only, never copied into the repo)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO / "seeds"
+SHARED = Path(os.environ.get("MODERATION_SHARED_DIR", REPO.parent / "shared"))
+DATA_DIR = Path(os.environ.get("DATA_DIR", SHARED / "data"))
+ARTICLES_DIR = SHARED / "articles"
+SEED_FILES = sorted(SEEDS_DIR.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    assert DATA_DIR.is_dir(), f"corpora not found at {DATA_DIR}: put ../shared beside the repo"
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def articles_dir() -> Path:
+    assert ARTICLES_DIR.is_dir(), f"article pages not found at {ARTICLES_DIR}"
+    return ARTICLES_DIR

@@ -1,0 +1,1 @@
+"""Corpus loaders, training, and the evaluation gate with pinned floors."""
