@@ -1,0 +1,213 @@
+"""Bytes -> text: size limit, empty and binary detection, encoding detection, line-end normalisation.
+
+Everything here is cheap and bounded: the size is checked before a file is read in full, and binary
+sniffing only looks at the first few KiB.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+from pathlib import Path
+
+from service.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
+
+log = logging.getLogger(__name__)
+
+SNIFF_BYTES = 8192
+
+# Magic numbers of formats people feed a text tool by mistake (images, archives, documents, media).
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"RIFF", "RIFF media (WebP/WAV/AVI)"),
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive (or docx/xlsx/epub)"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"BZh", "bzip2 archive"),
+    (b"\xfd7zXZ\x00", "xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"\x28\xb5\x2f\xfd", "zstd archive"),
+    (b"\x7fELF", "ELF executable"),
+    (b"MZ", "Windows executable"),
+    (b"\x00\x00\x01\x00", "ICO image"),
+    (b"OggS", "Ogg media"),
+    (b"ID3", "MP3 audio"),
+    (b"\x1a\x45\xdf\xa3", "Matroska/WebM media"),
+    (b"SQLite format 3\x00", "SQLite database"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document (doc/xls)"),
+    (b"wOFF", "WOFF font"),
+    (b"wOF2", "WOFF2 font"),
+)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# C0 controls other than tab, LF, VT, FF, CR, ESC: their presence in bulk means binary.
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]{2,40})""", re.I)
+
+
+def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise TooLargeError(f"{p}: {size:,} bytes is over the page limit of {max_bytes:,} bytes")
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except IsADirectoryError as exc:
+        raise EmptyInputError(f"{p}: is a directory, not a page") from exc
+    except FileNotFoundError as exc:
+        raise EmptyInputError(f"{p}: no such file") from exc
+    except PermissionError as exc:
+        raise DecodeError(f"{p}: cannot read: permission denied") from exc
+    except OSError as exc:
+        raise DecodeError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:  # the file grew while we read it
+        raise TooLargeError(f"{p}: over the page limit of {max_bytes:,} bytes")
+    return data
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text with no BOM shows NUL in every other byte for ASCII-range characters."""
+    if len(head) < 4:
+        return None
+    even = head[0::2]
+    odd = head[1::2]
+    n = min(len(even), len(odd))
+    if n == 0:
+        return None
+    nul_even = even.count(0) / n
+    nul_odd = odd.count(0) / n
+    if nul_odd > 0.6 and nul_even < 0.1:
+        return "utf-16-le"
+    if nul_even > 0.6 and nul_odd < 0.1:
+        return "utf-16-be"
+    return None
+
+
+def sniff_binary(data: bytes, source: str = "<input>") -> None:
+    """Raise BinaryInputError for known binary formats and for bytes full of control characters."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            # "MZ" and "ID3"/"BZh" are also plausible first letters of text: confirm with control bytes.
+            if kind in {"Windows executable", "MP3 audio", "bzip2 archive", "RIFF media (WebP/WAV/AVI)"}:
+                if not _CONTROL.search(data[:SNIFF_BYTES]):
+                    continue
+            raise BinaryInputError(f"{source}: looks like a {kind}, not a text or HTML page")
+    head = data[:SNIFF_BYTES]
+    if any(head.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(head):
+        return
+    controls = len(_CONTROL.findall(head))
+    if b"\x00" in head or controls > max(8, len(head) // 100):
+        raise BinaryInputError(
+            f"{source}: binary data ({controls} control bytes in the first {len(head)}), not a text page"
+        )
+
+
+def _declared_charset(head: bytes) -> str | None:
+    m = _HTML_CHARSET.search(head)
+    if not m:
+        return None
+    name = m.group(1).decode("ascii", "replace").lower()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, source: str = "<input>", *, max_bytes: int | None = None) -> str:
+    """Decode page bytes to text with normalised line ends (LF only).
+
+    Order: BOM, UTF-16 without BOM, strict UTF-8, the charset an HTML page declares, then
+    charset-normalizer's best guess, then cp1252 (which decodes almost anything) as the last resort.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise TooLargeError(f"{source}: {len(data):,} bytes is over the page limit of {max_bytes:,} bytes")
+    if not data or not data.strip():
+        raise EmptyInputError(f"{source}: the page is empty")
+    sniff_binary(data, source)
+    text = _decode_text(data, source)
+    text = _NEWLINES.sub("\n", text)
+    if "\x00" in text:
+        raise BinaryInputError(f"{source}: NUL characters in the decoded text, not a text page")
+    if not text.strip():
+        raise EmptyInputError(f"{source}: the page has no visible text")
+    return text
+
+
+def _decode_text(data: bytes, source: str) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"{source}: starts with a {encoding} BOM but is not valid {encoding}") from exc
+    utf16 = _utf16_without_bom(data[:SNIFF_BYTES])
+    if utf16:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    declared = _declared_charset(data[:4096])
+    if declared and declared not in {"utf-8", "utf_8"}:
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    # Mostly-UTF-8 with a few broken bytes: keep UTF-8 rather than turn every accent into mojibake.
+    bad = _count_utf8_errors(data)
+    if bad <= max(2, len(data) // 5000) and _looks_like_utf8(data):
+        log.warning("%s: %d invalid UTF-8 sequence(s), replaced", source, bad)
+        return data.decode("utf-8", errors="replace")
+    guess = _guess(data)
+    if guess:
+        return guess
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    raise DecodeError(
+        f"{source}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) "
+        "and no other encoding fits"
+    )
+
+
+def _count_utf8_errors(data: bytes) -> int:
+    """Invalid UTF-8 sequences in `data` (one linear pass)."""
+    return data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+
+
+def _looks_like_utf8(data: bytes) -> bool:
+    """At least a few well-formed multi-byte sequences: the page really is UTF-8 with some damage."""
+    return len(_UTF8_MULTIBYTE.findall(data[:65536])) >= 3
+
+
+def _guess(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 input pays for it
+
+    best = from_bytes(data[: 256 * 1024]).best()
+    if best is None or best.encoding is None:
+        return None
+    encoding = best.encoding
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
