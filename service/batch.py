@@ -1,0 +1,645 @@
+"""`moderate score`: batch-score page files, directories of pages and comment JSONL exports.
+
+Work is split in three steps so that it parallelises without changing the output:
+
+1. ``discover`` walks the PATHs in the parent, in sorted order, and turns every directory entry into a
+   ``Task`` (a page, a comments JSONL file, or an entry that cannot be read, with the reason). Symlink
+   loops, dangling links and FIFOs are classified here, from ``stat`` alone, so nothing ever blocks.
+2. ``process_chunk`` parses and scores a chunk of tasks and returns the chunk's output already
+   serialised (JSONL or CSV text) plus counters: one cheap string crosses the process boundary per chunk.
+   The model is loaded once per worker process (``_scorer_for``) and reused for every chunk.
+3. ``score_paths`` sends the chunks to joblib (loky processes, or an existing Dask cluster through
+   joblib's Dask backend) and writes the results in chunk order, so the output is identical for any N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import functools
+import io
+import json
+import logging
+import os
+import stat
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from service.errors import InputError, MalformedInputError, ModerationError, TooLargeError
+from service.records import Article, ArticleContext, Scores
+from service.settings import Limits, Settings, Thresholds
+
+if TYPE_CHECKING:
+    from model.score import CommentScorer
+
+log = logging.getLogger(__name__)
+
+OutFormat = Literal["jsonl", "csv"]
+TaskKind = Literal["page", "jsonl", "error", "skipped"]
+ScorerFactory = Callable[[Path], "CommentScorer"]
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "source",
+    "line",
+    "id",
+    "article_id",
+    "comment_index",
+    "author",
+    "posted_at",
+    "text",
+    "insult",
+    "off_topic",
+    "context",
+    "decision",
+    "reasons",
+    "comments",
+    "title",
+    "error",
+)
+VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
+# One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
+MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One directory entry to account for in the output."""
+
+    kind: TaskKind
+    source: str
+    reason: str | None = None  # why an "error" or "skipped" entry is not scored
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    """Everything a worker needs; small and picklable, sent with every chunk."""
+
+    model_dir: Path
+    thresholds: dict[str, Thresholds]
+    limits: Limits
+    out_format: OutFormat = "jsonl"
+    page_format: Literal["auto", "text", "html"] = "auto"
+    scorer_factory: ScorerFactory | None = None  # None: the real model.score.Scorer.load
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> BatchConfig:
+        return cls(
+            model_dir=settings.model_dir, thresholds=settings.thresholds(), limits=settings.limits, **kwargs
+        )
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """A chunk's serialised output rows, its counters, and the worker's identity and peak memory."""
+
+    text: str
+    counts: Counter[str]
+    files: int
+    pid: int
+    peak_rss_bytes: int
+
+
+@dataclass(slots=True)
+class Summary:
+    """What `moderate score` prints on stderr at the end."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    empty_dirs: list[str] = field(default_factory=list)
+    worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
+    elapsed: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.counts["file_errors"] + self.counts["line_errors"]
+
+    def add(self, chunk: ChunkResult) -> None:
+        self.counts.update(chunk.counts)
+        self.files += chunk.files
+        self.worker_peak_rss[chunk.pid] = max(self.worker_peak_rss.get(chunk.pid, 0), chunk.peak_rss_bytes)
+
+    def render(self) -> str:
+        c = self.counts
+        elapsed = max(self.elapsed, 1e-9)
+        verdicts = ", ".join(f"{v} {c['decision_' + v]}" for v in VERDICTS)
+        lines = [
+            f"files: {self.files} seen, {c['files_read']} read "
+            f"({c['pages']} pages, {c['jsonl_files']} comment JSONL), {c['file_errors']} failed, "
+            f"{c['skipped']} skipped",
+            f"pages: {c['pages_with_comments']} with comments, {c['pages_without_comments']} without",
+            f"comments scored: {c['comments_scored']}; bad JSONL lines: {c['line_errors']}",
+            f"decisions: {verdicts}",
+            f"errors: {self.errors}",
+            f"elapsed: {self.elapsed:.2f}s, {self.files / elapsed:.1f} files/s, "
+            f"{c['comments_scored'] / elapsed:.1f} comments/s",
+        ]
+        lines += [f"note: {d}: empty directory, nothing to score" for d in self.empty_dirs]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. discovery
+
+
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _file_task(path: str) -> Task:
+    return Task("jsonl" if path.lower().endswith(".jsonl") else "page", path)
+
+
+def discover(paths: Sequence[str | os.PathLike[str]], empty_dirs: list[str] | None = None) -> list[Task]:
+    """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
+
+    Directories are walked recursively following symlinks; a directory reached twice (a symlink loop,
+    or two links to one directory) is walked once and the other entry gets a "skipped" task.
+    """
+    tasks: list[Task] = []
+    visited: dict[tuple[int, int], str] = {}
+
+    def entry(path: str) -> None:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if os.path.islink(path):
+                target = os.readlink(path)
+                if exc.errno == 40:  # ELOOP: the link chain points back at itself
+                    why = f"symlink loop (-> {target}): too many levels of symbolic links"
+                else:
+                    why = f"dangling symlink (-> {target}): {exc.strerror}"
+                tasks.append(Task("error", path, why))
+            else:
+                tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
+            return
+        if stat.S_ISDIR(st.st_mode):
+            walk(path, st)
+        elif stat.S_ISREG(st.st_mode):
+            tasks.append(_file_task(path))
+        else:
+            tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
+
+    def walk(path: str, st: os.stat_result) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            tasks.append(
+                Task("skipped", path, f"directory already walked as {visited[key]} (symlink loop or alias)")
+            )
+            return
+        visited[key] = path
+        try:
+            with os.scandir(path) as it:
+                names = sorted(e.name for e in it)
+        except OSError as exc:
+            tasks.append(Task("error", path, f"cannot list directory: {exc.strerror or exc}"))
+            return
+        if not names and empty_dirs is not None:
+            empty_dirs.append(path)
+        for name in names:
+            entry(os.path.join(path, name))
+
+    for p in paths:
+        entry(os.fspath(p))
+    return tasks
+
+
+def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
+def auto_chunk_size(n_tasks: int, jobs: int) -> int:
+    # About 8 chunks per worker balances load; at most 64 files keeps progress updates frequent.
+    if jobs <= 1:
+        return 64
+    return max(1, min(64, -(-n_tasks // (jobs * 8))))
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. the worker
+
+
+def _load_real_scorer(model_dir: Path) -> CommentScorer:
+    from model.score import Scorer  # heavy (sklearn): imported only when scoring
+
+    return Scorer.load(model_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _scorer_for(factory: ScorerFactory | None, model_dir: str) -> CommentScorer:
+    """The per-process model cache: each worker loads the artifact once, whatever the chunk count."""
+    log.debug("loading model from %s in pid %d", model_dir, os.getpid())
+    return (factory or _load_real_scorer)(Path(model_dir))
+
+
+def get_scorer(config: BatchConfig) -> CommentScorer:
+    return _scorer_for(config.scorer_factory, str(config.model_dir))
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:
+    from service.decide import decide
+
+    decision = decide(scores, config.thresholds)
+    counts["decision_" + decision.verdict] += 1
+    counts["comments_scored"] += 1
+    return {
+        "scores": {k: _r(v) for k, v in scores.as_dict().items()},
+        "context": scores.context,
+        "decision": decision.verdict,
+        "reasons": list(decision.reasons),
+    }
+
+
+def error_row(
+    source: str, reason: str, error_type: str = "InputError", line: int | None = None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"kind": "error", "source": source}
+    if line is not None:
+        row["line"] = line
+    row.update(error=reason, error_type=error_type)
+    return row
+
+
+def page_rows(
+    article: Article, source: str, config: BatchConfig, counts: Counter[str]
+) -> list[dict[str, Any]]:
+    counts["pages"] += 1
+    if not article.comments:
+        counts["pages_without_comments"] += 1
+        return [{"kind": "page", "source": source, "title": article.title, "comments": 0}]
+    counts["pages_with_comments"] += 1
+    ctx = ArticleContext(title=article.title or "", body=article.body)
+    scores = get_scorer(config).score([c.text for c in article.comments], ctx)
+    rows = []
+    for i, (comment, s) in enumerate(zip(article.comments, scores, strict=True)):
+        row: dict[str, Any] = {
+            "kind": "comment",
+            "source": source,
+            "comment_index": i,
+            "author": comment.author,
+            "posted_at": comment.posted_at,
+            "text": comment.text,
+        }
+        row.update(_decision_fields(s, config, counts))
+        rows.append(row)
+    return rows
+
+
+@dataclass(slots=True)
+class _JsonlComment:
+    line: int
+    id: str
+    text: str
+    article_id: str | None
+    article: ArticleContext | None
+
+
+def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment:
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MalformedInputError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedInputError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(obj, dict):
+        raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
+    cid, text = obj.get("id"), obj.get("text")
+    if not isinstance(cid, str) or not cid:
+        raise MalformedInputError('"id" must be a non-empty string')
+    if not isinstance(text, str):
+        raise MalformedInputError('"text" must be a string')
+    if not text.strip():
+        raise MalformedInputError('"text" is empty')
+    if len(text) > limits.max_comment_chars:
+        raise TooLargeError(
+            f'"text" has {len(text):,} characters, over the limit of {limits.max_comment_chars:,}'
+        )
+    article_id = obj.get("article_id")
+    if article_id is not None and not isinstance(article_id, str):
+        raise MalformedInputError('"article_id" must be a string when given')
+    art = obj.get("article")
+    ctx = None
+    if art is not None:
+        if not isinstance(art, dict):
+            raise MalformedInputError('"article" must be an object with "title" and "body"')
+        title, body = art.get("title") or "", art.get("body") or ""
+        if not isinstance(title, str) or not isinstance(body, str):
+            raise MalformedInputError('"article.title" and "article.body" must be strings')
+        ctx = ArticleContext(title=title, body=body)
+    return _JsonlComment(line_no, cid, text, article_id, ctx)
+
+
+def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
+    with open(path, "rb") as fh:
+        line_no = 0
+        while True:
+            raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
+            if not raw:
+                return
+            line_no += 1
+            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the oversized line without holding it
+                yield line_no, None
+            elif raw.strip():
+                yield line_no, raw
+
+
+def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
+    """Score a comments export: lines sharing an article_id are one thread; output in input order."""
+    out: list[dict[str, Any] | None] = []
+    threads: dict[str, list[tuple[int, _JsonlComment]]] = {}
+    singles: list[tuple[int, _JsonlComment]] = []
+    for line_no, raw in _jsonl_lines(source):
+        if raw is None:
+            counts["line_errors"] += 1
+            out.append(
+                error_row(source, f"line over {MAX_JSONL_LINE_BYTES:,} bytes", "TooLargeError", line=line_no)
+            )
+            continue
+        try:
+            c = _parse_jsonl_line(raw, line_no, config.limits)
+        except InputError as exc:
+            counts["line_errors"] += 1
+            out.append(error_row(source, str(exc), type(exc).__name__, line=line_no))
+            continue
+        slot = (len(out), c)
+        out.append(None)  # filled once its thread is scored
+        if c.article_id is None:
+            singles.append(slot)
+        else:
+            threads.setdefault(c.article_id, []).append(slot)
+    scorer = get_scorer(config) if (threads or singles) else None
+    groups = [*threads.values(), *([s] for s in singles)]
+    for group in groups:
+        assert scorer is not None
+        article = next((c.article for _, c in group if c.article is not None), None)
+        scores = scorer.score([c.text for _, c in group], article)
+        for (pos, c), s in zip(group, scores, strict=True):
+            row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
+            if c.article_id is not None:
+                row["article_id"] = c.article_id
+            row.update(_decision_fields(s, config, counts))
+            out[pos] = row
+    return [r for r in out if r is not None]
+
+
+def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
+    """The output rows of one task. Never raises for bad input: that becomes an error row."""
+    if task.kind == "skipped":
+        counts["skipped"] += 1
+        return [{"kind": "skipped", "source": task.source, "reason": task.reason}]
+    if task.kind == "error":
+        counts["file_errors"] += 1
+        return [error_row(task.source, task.reason or "unreadable", "InputError")]
+    try:
+        if task.kind == "jsonl":
+            rows = jsonl_rows(task.source, config, counts)
+            counts["jsonl_files"] += 1
+        else:
+            from service.parse import parse_file
+
+            article = parse_file(task.source, fmt=config.page_format, limits=config.limits)
+            rows = page_rows(article, task.source, config, counts)
+        counts["files_read"] += 1
+        return rows
+    except InputError as exc:
+        counts["file_errors"] += 1
+        return [error_row(task.source, str(exc), type(exc).__name__)]
+    except OSError as exc:  # e.g. a JSONL file that vanished or is unreadable
+        counts["file_errors"] += 1
+        return [error_row(task.source, f"cannot read: {exc.strerror or exc}", "InputError")]
+    except ModerationError:
+        raise  # a model error is not about this file: stop the run
+    except Exception as exc:  # a parser bug must cost one file, not the whole night's run
+        log.exception("%s: unexpected error", task.source)
+        counts["file_errors"] += 1
+        return [error_row(task.source, f"internal error: {type(exc).__name__}: {exc}", "InternalError")]
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in row.items() if k in CSV_COLUMNS}
+    scores = row.get("scores")
+    if scores:
+        flat.update(scores)
+    if "reasons" in row:
+        flat["reasons"] = "; ".join(row["reasons"])
+    if row.get("kind") == "skipped":
+        flat["error"] = row.get("reason")
+    return flat
+
+
+def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
+    buf = io.StringIO()
+    if out_format == "csv":
+        writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
+        for row in rows:
+            writer.writerow(_flat(row))
+    else:
+        for row in rows:
+            buf.write(json.dumps(row, ensure_ascii=False))
+            buf.write("\n")
+    return buf.getvalue()
+
+
+def _peak_rss_bytes() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
+    counts: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
+    for task in tasks:
+        rows.extend(task_rows(task, config, counts))
+    return ChunkResult(serialise(rows, config.out_format), counts, len(tasks), os.getpid(), _peak_rss_bytes())
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. the driver
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when `stream` is not a TTY (pipes, CI logs)."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool | None = None) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self.done = 0
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
+            self._last = now
+            frac = self.done / self.total if self.total else 1.0
+            bar = "#" * int(frac * 30)
+            rate = self.done / max(now - self.started, 1e-9)
+            self.stream.write(f"\r[{bar:<30}] {self.done}/{self.total} files {rate:.1f}/s")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _results(
+    chunks: list[list[Task]], config: BatchConfig, jobs: int, backend: str, scheduler: str | None
+) -> Iterator[ChunkResult]:
+    if backend == "local" and jobs == 1:
+        for chunk in chunks:  # in-process: no pickling at all
+            yield process_chunk(chunk, config)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
+    calls = (delayed(process_chunk)(chunk, config) for chunk in chunks)
+    if backend == "dask":
+        from dask.distributed import Client
+
+        with Client(scheduler) as client, parallel_config(backend="dask"):
+            log.info("dask cluster %s: %d workers", scheduler, len(client.scheduler_info()["workers"]))
+            yield from Parallel(n_jobs=-1, return_as="generator")(calls)
+        return
+    yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator")(calls)
+
+
+def score_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    config: BatchConfig,
+    sink: TextIO,
+    *,
+    jobs: int = 1,
+    backend: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
+    progress_stream: TextIO | None = None,
+    chunk_size: int | None = None,
+) -> Summary:
+    """Score everything under `paths` into `sink`; return the counters for the summary."""
+    started = time.perf_counter()
+    summary = Summary()
+    tasks = discover(paths, summary.empty_dirs)
+    if any(t.kind in ("page", "jsonl") for t in tasks):
+        get_scorer(config)  # fail fast on a bad model, before any worker starts
+    if config.out_format == "csv":
+        sink.write(",".join(CSV_COLUMNS) + "\n")
+    chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
+    progress = Progress(len(tasks), progress_stream or sys.stderr)
+    try:
+        for result in _results(chunks, config, jobs, backend, scheduler):
+            sink.write(result.text)
+            summary.add(result)
+            progress.update(result.files)
+    finally:
+        progress.close()
+    summary.elapsed = time.perf_counter() - started
+    return summary
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[TextIO]:
+    """Write to a temp file beside `path`, fsync, then rename over it; on any failure remove the temp.
+
+    Readers never see a half-written file under the final name: it is either the old file or the new.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # Make the rename itself durable.
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="page file, directory, or comments .jsonl")
+    parser.add_argument("--out", type=Path, help="write here (atomically) instead of stdout")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (local backend)")
+    parser.add_argument("--backend", choices=("local", "dask"), default="local")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
+    parser.add_argument("--model-dir", type=Path, help="model artifact directory (default: settings)")
+    parser.add_argument(
+        "--page-format", choices=("auto", "text", "html"), default="auto", help="how pages are read"
+    )
+    parser.add_argument("--chunk-size", type=int, help="files per task sent to a worker (default: auto)")
+
+
+def _usage_error(message: str) -> int:
+    print(f"moderate score: usage error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:
+    if args.jobs < 1:
+        return _usage_error("--jobs must be at least 1")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        return _usage_error("--chunk-size must be at least 1")
+    if args.backend == "dask" and not args.scheduler:
+        return _usage_error("--backend dask needs --scheduler ADDRESS")
+    if args.scheduler and args.backend != "dask":
+        return _usage_error("--scheduler only applies to --backend dask")
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        return _usage_error(f"no such file or directory: {', '.join(missing)}")
+    if args.out is not None and not args.out.parent.is_dir() and str(args.out.parent):
+        return _usage_error(f"--out: directory {args.out.parent} does not exist")
+    settings = Settings()
+    if args.model_dir is not None:
+        settings = settings.model_copy(update={"model_dir": args.model_dir})
+    config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
+    if scorer_factory is not None:
+        config = dataclasses.replace(config, scorer_factory=scorer_factory)
+    kwargs: dict[str, Any] = {
+        "jobs": args.jobs,
+        "backend": args.backend,
+        "scheduler": args.scheduler,
+        "chunk_size": args.chunk_size,
+    }
+    if args.out is None:
+        summary = score_paths(args.paths, config, sys.stdout, **kwargs)
+        sys.stdout.flush()
+    else:
+        with atomic_output(args.out) as fh:
+            summary = score_paths(args.paths, config, fh, **kwargs)
+    print(summary.render(), file=sys.stderr)
+    return 1 if summary.errors else 0

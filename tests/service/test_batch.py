@@ -1,0 +1,462 @@
+"""`moderate score`: every input accounted for, identical output for any N and on Dask, atomic --out."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service import batch
+from service.records import ArticleContext, Scores, Span
+
+INSULTS = {"idiot", "idiots", "stupid", "moron", "fool"}
+WORD = re.compile(r"\w+")
+# A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
+SITES = ("lemire.me", "news.ycombinator.com", "barbadostoday.bb", "johndcook.com")
+
+
+class FakeScorer:
+    """A tiny deterministic CommentScorer: insult counts insult words, off-topic is word overlap."""
+
+    attributes = ("insult", "off_topic")
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self.model_dir = model_dir
+
+    @property
+    def version(self) -> str:
+        return "fake-1"
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return {"version": self.version}
+
+    def score(
+        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+    ) -> list[Scores]:
+        has_article = article is not None and not article.is_empty
+        vocab = set(WORD.findall(f"{article.title} {article.body}".lower())) if has_article else set()
+        thread = use_thread and len(texts) > 1
+        context = {
+            (True, True): "article+thread",
+            (True, False): "article",
+            (False, True): "thread",
+            (False, False): "none",
+        }[(has_article, thread)]
+        out = []
+        for text in texts:
+            words = WORD.findall(text.lower())
+            insult = min(1.0, 0.45 * sum(w in INSULTS for w in words))
+            overlap = sum(w in vocab for w in words) / max(1, len(words)) if has_article else 0.5
+            out.append(Scores(insult=insult, off_topic=round(1.0 - overlap, 4), context=context))  # type: ignore[arg-type]
+        return out
+
+    def explain(
+        self,
+        text: str,
+        attribute: str,
+        *,
+        top_k: int = 5,
+        article: ArticleContext | None = None,
+        thread: Sequence[str] = (),
+    ) -> list[Span]:
+        if attribute != "insult":
+            return []
+        spans = [
+            Span(m.start(), m.end(), m.group(), 1.0)
+            for m in WORD.finditer(text)
+            if m.group().lower() in INSULTS
+        ]
+        return spans[:top_k]
+
+
+def fake_factory(model_dir: Path) -> FakeScorer:
+    return FakeScorer(model_dir)
+
+
+@dataclass(frozen=True)
+class CountingFactory:
+    """Records every load as a line in a file named after the loading process, to count loads."""
+
+    log_dir: Path
+
+    def __call__(self, model_dir: Path) -> FakeScorer:
+        with open(self.log_dir / f"{os.getpid()}.loads", "a") as fh:
+            fh.write("load\n")
+        return FakeScorer(model_dir)
+
+
+COMMENTS_JSONL = [
+    {"id": "c1", "text": "The tide tables in this article are wrong.", "article_id": "a1",
+     "article": {"title": "Tides", "body": "The tide tables and the moon."}},
+    {"id": "c2", "text": "You are an idiot and a moron.", "article_id": "a1"},
+    "this line is not json",
+    {"id": "c3", "text": "Cheap watches for sale here"},
+    [1, 2, 3],
+    {"id": "c4", "text": "   "},
+    {"text": "no id"},
+    {"id": "c5", "text": "The moon moves the tide.", "article_id": "a1"},
+    {"id": "c6", "text": "stupid", "article_id": "b2", "article": "not an object"},
+]  # fmt: skip
+
+
+def write_jsonl(path: Path, items: list[Any]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write((item if isinstance(item, str) else json.dumps(item)) + "\n")
+        fh.write("\n")  # a trailing blank line is not an error
+
+
+@pytest.fixture(scope="session")
+def mixed_dir(tmp_path_factory, seeds_dir: Path, articles_dir: Path) -> tuple[Path, dict[str, str]]:
+    """A tree mixing real pages, a comments export and every kind of broken entry.
+
+    Returns the root and, for each entry that must show up in the output, what it must show up as.
+    """
+    root = tmp_path_factory.mktemp("batch") / "in"
+    root.mkdir()
+    expect: dict[str, str] = {}
+    shutil.copytree(seeds_dir, root / "seeds")
+    for f in sorted((root / "seeds").iterdir()):
+        expect[str(f)] = "page"
+    for site in SITES:
+        shutil.copytree(articles_dir / site, root / "articles" / site)
+        for f in sorted((root / "articles" / site).iterdir()):
+            expect[str(f)] = "page"
+    write_jsonl(root / "comments.jsonl", COMMENTS_JSONL)
+    expect[str(root / "comments.jsonl")] = "jsonl"
+    broken = root / "broken"
+    broken.mkdir()
+    (broken / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    expect[str(broken / "image.png")] = "error:PNG"
+    (broken / "empty.txt").write_bytes(b"")
+    expect[str(broken / "empty.txt")] = "error:empty"
+    with (broken / "huge.txt").open("wb") as fh:  # 50 MB of real text, over the 20 MiB page limit
+        chunk = (seeds_dir / SEEDS[0]).read_bytes()
+        fh.write(chunk * (50 * 1024 * 1024 // len(chunk) + 1))
+    expect[str(broken / "huge.txt")] = "error:over the page limit"
+    (broken / "dangling.html").symlink_to(broken / "does-not-exist.html")
+    expect[str(broken / "dangling.html")] = "error:dangling symlink"
+    (broken / "self-loop.txt").symlink_to(broken / "self-loop.txt")
+    expect[str(broken / "self-loop.txt")] = "error:symlink loop"
+    (broken / "loop").symlink_to(root)  # a directory symlink back to an ancestor
+    expect[str(broken / "loop")] = "skipped:already walked"
+    os.mkfifo(broken / "pipe.txt")  # opening a FIFO would block forever: must be refused from stat
+    expect[str(broken / "pipe.txt")] = "error:FIFO"
+    locked = broken / "locked.txt"
+    locked.write_text("Title\n\nBody of a page nobody may read.\n")
+    locked.chmod(0)
+    # root reads a chmod-000 file anyway; then it is simply a page (the FIFO and links cover "unreadable")
+    expect[str(locked)] = "page" if os.geteuid() == 0 else "error:permission denied"
+    (root / "empty-dir").mkdir()
+    return root, expect
+
+
+SEEDS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
+
+
+def args_for(*paths: str | Path, **kw: Any) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    batch.add_arguments(parser)
+    argv = [str(p) for p in paths]
+    for k, v in kw.items():
+        argv += [f"--{k.replace('_', '-')}", str(v)]
+    return parser.parse_args(argv)
+
+
+def run_batch(capsys, *paths: str | Path, factory=fake_factory, **kw: Any) -> tuple[int, str, str]:
+    rc = batch.run(args_for(*paths, **kw), scorer_factory=factory)
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def rows_of(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def local_run(mixed_dir) -> tuple[int, str, str]:
+    """The reference run (--jobs 1, in process), shared by the checks below."""
+    root, _ = mixed_dir
+    out, err = io.StringIO(), io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = batch.run(args_for(root), scorer_factory=fake_factory)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def test_every_input_file_is_accounted_for(mixed_dir, local_run):
+    _root, expect = mixed_dir
+    rc, out, err = local_run
+    rows = rows_of(out)
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row)
+    assert set(by_source) == set(expect), set(by_source) ^ set(expect)
+    for source, want in expect.items():
+        got = by_source[source]
+        kind, _, needle = want.partition(":")
+        if kind == "page":
+            assert all(r["kind"] in ("page", "comment") for r in got), got
+            assert len(got) == 1 if got[0]["kind"] == "page" else all(r["kind"] == "comment" for r in got)
+        elif kind == "jsonl":
+            assert {r["kind"] for r in got} == {"comment", "error"}
+        else:
+            assert [r["kind"] for r in got] == [kind], got
+            text = got[0].get("error") or got[0].get("reason")
+            assert needle.lower() in text.lower(), (source, text)
+    assert rc == 1  # some files failed
+    assert "empty-dir: empty directory" in err
+
+
+def test_pages_without_comments_get_one_row_with_zero(local_run, mixed_dir):
+    root, _ = mixed_dir
+    rows = rows_of(local_run[1])
+    seed_rows = [r for r in rows if r["source"].startswith(str(root / "seeds"))]
+    assert seed_rows, "no seed rows"
+    for r in seed_rows:
+        if r["kind"] == "page":
+            assert r["comments"] == 0 and r["title"]
+        else:
+            assert r["kind"] == "comment"
+
+
+def test_comment_rows_have_the_documented_fields(local_run):
+    rows = [r for r in rows_of(local_run[1]) if r["kind"] == "comment" and "comment_index" in r]
+    for r in rows:
+        assert {
+            "source",
+            "comment_index",
+            "author",
+            "posted_at",
+            "text",
+            "scores",
+            "context",
+            "decision",
+        } <= set(r)
+        assert set(r["scores"]) == {"insult", "off_topic"}
+        assert r["decision"] in ("approve", "review", "reject")
+    by_page: dict[str, list[int]] = {}
+    for r in rows:
+        by_page.setdefault(r["source"], []).append(r["comment_index"])
+    assert all(ix == list(range(len(ix))) for ix in by_page.values())
+
+
+def test_jsonl_rows_are_in_input_order_with_line_numbers_and_threads(local_run, mixed_dir):
+    root, _ = mixed_dir
+    rows = [r for r in rows_of(local_run[1]) if r["source"] == str(root / "comments.jsonl")]
+    assert [(r["kind"], r["line"]) for r in rows] == [
+        ("comment", 1), ("comment", 2), ("error", 3), ("comment", 4), ("error", 5),
+        ("error", 6), ("error", 7), ("comment", 8), ("error", 9),
+    ]  # fmt: skip
+    comments = {r["id"]: r for r in rows if r["kind"] == "comment"}
+    # c1, c2, c5 share article_id a1: one thread, with c1's article as context.
+    assert {comments[c]["context"] for c in ("c1", "c2", "c5")} == {"article+thread"}
+    assert comments["c3"]["context"] == "none"
+    assert comments["c2"]["scores"]["insult"] == 0.9 and comments["c2"]["decision"] == "reject"
+    assert comments["c5"]["scores"]["off_topic"] < comments["c3"]["scores"]["off_topic"]
+    errors = {r["line"]: r["error"] for r in rows if r["kind"] == "error"}
+    assert "invalid JSON" in errors[3]
+    assert "expected a JSON object" in errors[5]
+    assert '"text" is empty' in errors[6]
+    assert '"id"' in errors[7]
+    assert '"article"' in errors[9]
+
+
+def test_summary_on_stderr_counts_everything(local_run, mixed_dir):
+    _, expect = mixed_dir
+    _rc, out, err = local_run
+    rows = rows_of(out)
+    n_comments = sum(r["kind"] == "comment" for r in rows)
+    n_errors = sum(r["kind"] == "error" for r in rows)
+    assert f"comments scored: {n_comments};" in err
+    assert f"errors: {n_errors}" in err
+    assert f"files: {len(expect)} seen" in err
+    flagged = {v: sum(r.get("decision") == v for r in rows) for v in batch.VERDICTS}
+    assert (
+        f"decisions: approve {flagged['approve']}, review {flagged['review']}, reject {flagged['reject']}"
+        in err
+    )
+    assert "files/s" in err and "comments/s" in err
+    assert "\r" not in err  # no progress bar outside a terminal
+
+
+def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys):
+    root, _ = mixed_dir
+    rc, out, _ = run_batch(capsys, root, jobs=2, chunk_size=3)
+    assert (rc, out) == local_run[:2]
+
+
+def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
+    from dask.distributed import LocalCluster
+
+    root, _ = mixed_dir
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        rc, out, _ = run_batch(
+            capsys, root, backend="dask", scheduler=cluster.scheduler_address, chunk_size=4
+        )
+    assert (rc, out) == local_run[:2]
+
+
+def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys):
+    root, _ = mixed_dir
+    logs, inputs = tmp_path / "logs", tmp_path / "in"
+    logs.mkdir()
+    inputs.mkdir()
+    for i in range(12):  # 12 comment files, one chunk each: every chunk needs the model
+        write_jsonl(inputs / f"{i:02d}.jsonl", [{"id": f"{i}", "text": "a comment", "article_id": "x"}])
+    factory = CountingFactory(logs)
+    rc, out, _ = run_batch(capsys, inputs, root / "seeds", factory=factory, jobs=2, chunk_size=1)
+    assert rc == 0 and len(out.splitlines()) == 12 + len(SEEDS)
+    loads = {p.stem: p.read_text().count("load") for p in logs.glob("*.loads")}
+    assert loads and all(n == 1 for n in loads.values()), loads
+    assert str(os.getpid()) in loads  # the parent's fail-fast load
+    assert len(loads) >= 2  # and at least one worker, once
+
+
+def test_csv_has_one_row_per_jsonl_row(mixed_dir, local_run, capsys):
+    root, _ = mixed_dir
+    rc, out, _ = run_batch(capsys, root, format="csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    jrows = rows_of(local_run[1])
+    assert rc == 1
+    assert [(r["kind"], r["source"]) for r in table] == [(r["kind"], r["source"]) for r in jrows]
+    for c, j in zip(table, jrows, strict=True):
+        if j["kind"] == "comment":
+            assert float(c["insult"]) == j["scores"]["insult"] and c["decision"] == j["decision"]
+
+
+def test_out_is_written_atomically(mixed_dir, tmp_path, capsys):
+    root, _ = mixed_dir
+    out = tmp_path / "scores.jsonl"
+    rc, stdout, _ = run_batch(capsys, root / "seeds", out=out)
+    assert rc == 0 and stdout == ""
+    assert len(out.read_text().splitlines()) >= len(SEEDS)
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.jsonl"]  # no temp file left behind
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_interrupted_run_leaves_the_final_name_untouched(mixed_dir, tmp_path, monkeypatch, capsys, exc):
+    root, _ = mixed_dir
+    out = tmp_path / "scores.jsonl"
+    out.write_text("previous run\n")
+    real = batch.process_chunk
+    calls = []
+
+    def failing(tasks, config):
+        calls.append(1)
+        if len(calls) == 3:  # two chunks already written to the temp file
+            raise exc
+        return real(tasks, config)
+
+    monkeypatch.setattr(batch, "process_chunk", failing)
+    with pytest.raises(type(exc)):
+        batch.run(
+            args_for(root / "seeds", root / "articles", out=out, chunk_size=1), scorer_factory=fake_factory
+        )
+    assert out.read_text() == "previous run\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.jsonl"]
+    (tmp_path / "fresh").mkdir()
+    calls.clear()
+    with pytest.raises(type(exc)):
+        batch.run(
+            args_for(root / "seeds", out=tmp_path / "fresh" / "x.csv", chunk_size=1),
+            scorer_factory=fake_factory,
+        )
+    assert list((tmp_path / "fresh").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--jobs", "0"], "--jobs"),
+        (["--backend", "dask"], "--scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--backend dask"),
+        (["--out", "/no/such/dir/out.jsonl"], "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2(seeds_dir, capsys, argv, message):
+    from service.cli import main
+
+    assert main(["score", str(seeds_dir), *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_path_is_a_usage_error(tmp_path, capsys):
+    from service.cli import main
+
+    assert main(["score", str(tmp_path / "nope")]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, capsys):
+    rc, out, err = run_batch(capsys, seeds_dir)
+    assert rc == 0 and len(out.splitlines()) >= len(SEEDS)
+    rc, out, err = run_batch(capsys, tmp_path)
+    assert (rc, out) == (0, "")
+    assert f"{tmp_path}: empty directory" in err
+
+
+def test_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
+    """Root can read chmod-000 files, so make the read itself fail the way EACCES does."""
+    page = tmp_path / "page.txt"
+    page.write_text("Title\n\nBody\n")
+    real_open = Path.open
+
+    def deny(self, *a, **kw):
+        if self == page:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "open", deny)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    result = batch.process_chunk(batch.discover([page]), config)
+    (row,) = rows_of(result.text)
+    assert row["kind"] == "error" and "permission denied" in row["error"]
+    assert result.counts["file_errors"] == 1
+
+
+def test_progress_bar_only_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        p = batch.Progress(10, stream)
+        p.update(10)
+        p.close()
+    assert "10/10 files" in tty.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, capsys):
+    f = tmp_path / "big.jsonl"
+    with f.open("wb") as fh:
+        fh.write(json.dumps({"id": "a", "text": "fine"}).encode() + b"\n")
+        fh.write(json.dumps({"id": "b", "text": "x" * (batch.MAX_JSONL_LINE_BYTES + 10)}).encode() + b"\n")
+        fh.write(json.dumps({"id": "c", "text": "also fine"}).encode() + b"\n")
+        fh.write(b'{"id": "d", "text": "caf\xe9"}\n')  # latin-1, not UTF-8
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [
+        ("comment", 1),
+        ("error", 2),
+        ("comment", 3),
+        ("error", 4),
+    ]
+    assert rc == 1 and rows[1]["error_type"] == "TooLargeError"
+    assert "not UTF-8 (byte 0xe9" in rows[3]["error"]
