@@ -1,0 +1,129 @@
+"""`moderate report` (`make run`): a plain-text report of every page under the given paths.
+
+For each page: title, body length, and for each comment its author, time, first words, insult and
+off-topic scores, the context the off-topic score saw, the decision, and the spans that pushed each
+score up. It needs nothing but the repository: the shipped model in model/default and the seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from service.errors import InputError
+from service.records import Article, ArticleContext
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from model.score import CommentScorer
+
+FIRST_WORDS = 14
+TOP_SPANS = 3
+RULE = "=" * 78
+
+
+def first_words(text: str, n: int = FIRST_WORDS) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" ..." if len(words) > n else "")
+
+
+def _fmt_spans(spans: Sequence[object]) -> str:
+    return ", ".join(f'"{s.text}" {s.weight:+.2f}' for s in spans)  # type: ignore[attr-defined]
+
+
+def report_article(
+    article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
+) -> None:
+    from service.decide import decide
+
+    out.write(f"{RULE}\n{article.source}  ({article.format})\n")
+    out.write(f"Title: {article.title or '(no title)'}\n")
+    out.write(
+        f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s); "
+        f"{len(article.dropped)} line(s) of page furniture dropped\n"
+    )
+    if not article.comments:
+        out.write("  (no reader comments on this page)\n\n")
+        return
+    ctx = ArticleContext(title=article.title or "", body=article.body)
+    texts = [c.text for c in article.comments]
+    all_scores = scorer.score(texts, ctx)
+    thresholds = settings.thresholds()
+    for i, (comment, scores) in enumerate(zip(article.comments, all_scores, strict=True)):
+        decision = decide(scores, thresholds)
+        verdicts[decision.verdict] += 1
+        when = comment.posted_at or comment.posted_raw or "time unknown"
+        reply = f", reply to #{comment.parent + 1}" if comment.parent is not None else ""
+        out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
+        out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
+        out.write(
+            f"     insult {scores.insult:.2f}   off-topic {scores.off_topic:.2f} "
+            f"(context: {scores.context})   -> {decision.verdict.upper()}\n"
+        )
+        for reason in decision.reasons:
+            out.write(f"     why: {reason}\n")
+        thread = texts[:i] + texts[i + 1 :]
+        for attribute in ("insult", "off_topic"):
+            spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
+            if spans:
+                out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")
+    out.write("\n")
+
+
+def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings, out: TextIO) -> int:
+    """Report every page under `paths`; return how many files could not be read or parsed."""
+    from service.batch import discover
+    from service.parse import parse_file
+
+    empty: list[str] = []
+    tasks = discover(paths, empty)
+    verdicts: Counter[str] = Counter()
+    failures = pages = comments = 0
+    for task in tasks:
+        if task.kind == "skipped":
+            out.write(f"{RULE}\n{task.source}: skipped: {task.reason}\n\n")
+            continue
+        if task.kind != "page":
+            reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
+            out.write(f"{RULE}\n{task.source}: not reported: {reason}\n\n")
+            failures += task.kind == "error"
+            continue
+        try:
+            article = parse_file(task.source, limits=settings.limits)
+        except InputError as exc:
+            out.write(f"{RULE}\n{task.source}: cannot read this page: {exc}\n\n")
+            failures += 1
+            continue
+        pages += 1
+        comments += len(article.comments)
+        report_article(article, scorer, settings, out, verdicts)
+    for d in empty:
+        out.write(f"{d}: empty directory, nothing to report\n")
+    out.write(
+        f"{RULE}\n{pages} page(s), {comments} comment(s): "
+        + ", ".join(f"{v} {verdicts[v]}" for v in ("approve", "review", "reject"))
+        + f"; {failures} file(s) could not be read. Model {scorer.version}.\n"
+    )
+    return failures
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="page files or directories of pages")
+    parser.add_argument("--model-dir", type=Path, help="model artifact directory (default: settings)")
+
+
+def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
+    settings = Settings()
+    if args.model_dir is not None:
+        settings = settings.model_copy(update={"model_dir": args.model_dir})
+    if scorer is None:
+        from model.score import Scorer
+
+        scorer = Scorer.load(settings.model_dir)
+    failures = write_report(args.paths, scorer, settings, sys.stdout)
+    return 1 if failures else 0

@@ -1,0 +1,97 @@
+"""`moderate report` (`make run`): a readable plain-text report of pages, comments, scores and spans."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from service.parse import parse_file
+from service.records import Article, Comment
+from service.report import first_words, report_article, write_report
+from service.settings import Settings
+from tests.service.test_batch import FakeScorer
+
+ARTICLE = Article(
+    source="inline.html",
+    format="html",
+    title="Tides and the moon",
+    body="The moon moves the tide twice a day.",
+    comments=(
+        Comment(
+            text="The moon moves the tide, as the article says.", author="Ann", posted_at="2012-07-15T11:59"
+        ),
+        Comment(
+            text="You are an idiot and a moron, " + "and this sentence goes on for quite a while " * 3,
+            author=None,
+            posted_raw="3 hours ago",
+            parent=0,
+        ),
+    ),
+)
+
+
+def render(article: Article) -> str:
+    out = io.StringIO()
+    from collections import Counter
+
+    report_article(article, FakeScorer(), Settings(), out, Counter())
+    return out.getvalue()
+
+
+def test_report_shows_each_comment_with_scores_decision_and_spans():
+    text = render(ARTICLE)
+    assert "Title: Tides and the moon" in text
+    assert f"Body: {len(ARTICLE.body):,} characters; 2 comment(s)" in text
+    assert "#1 Ann - 2012-07-15T11:59" in text
+    assert "#2 (anonymous) - 3 hours ago, reply to #1" in text
+    # the fake scorer: two insult words -> 0.90 -> reject at the default 0.9 threshold
+    assert "insult 0.90" in text and "-> REJECT" in text
+    assert "why: insult 0.90 >= reject threshold 0.90" in text
+    assert 'insult spans: "idiot" +1.00, "moron" +1.00' in text
+    assert "(context: article+thread)" in text
+    assert "..." in text  # long comments are cut to their first words
+
+
+def test_first_words_cuts_long_text_only():
+    assert first_words("one two three", 5) == "one two three"
+    assert first_words("a b c d e f", 3) == "a b c ..."
+
+
+def test_report_over_the_seeds_lists_every_seed(seeds_dir: Path):
+    out = io.StringIO()
+    failures = write_report([str(seeds_dir)], FakeScorer(), Settings(), out)
+    text = out.getvalue()
+    assert failures == 0
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    for seed in seeds:
+        article = parse_file(seed)
+        block = text.split(str(seed), 1)[1]
+        assert block.lstrip().startswith(f"({article.format})")
+        assert f"Title: {article.title}" in block
+        assert f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s)" in block
+    assert f"{len(seeds)} page(s)" in text.splitlines()[-1]
+    assert "Model fake-1" in text
+
+
+def test_unreadable_pages_are_reported_not_fatal(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    (tmp_path / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (tmp_path / "c.txt").symlink_to(tmp_path / "gone.txt")
+    out = io.StringIO()
+    failures = write_report([str(tmp_path)], FakeScorer(), Settings(), out)
+    text = out.getvalue()
+    assert failures == 2
+    assert "b.png: cannot read this page:" in text and "PNG" in text
+    assert "c.txt: not reported: dangling symlink" in text
+    assert "Title: A title" in text
+
+
+@pytest.mark.parametrize("argv", [["report"], ["report", "--model-dir"]])
+def test_report_requires_paths(argv, capsys):
+    from service.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
