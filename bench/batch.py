@@ -88,7 +88,8 @@ def main(data_dir: Path, articles_dir: Path, *, scorer_factory: Callable[[Path],
         subset = dirs[:n_dirs]
         if n_dirs < len(dirs):
             print(
-                f"note: at ~{rate:.0f} pages/s on one core, 10,000 pages would take ~{CORPUS_PAGES / rate:.0f}s; "
+                f"note: at ~{rate:.0f} pages/s on one core, 10,000 pages would take "
+                f"~{CORPUS_PAGES / rate:.0f}s; "
                 f"both runs use the first {n_dirs * PER_DIR:,} pages (same mix) to stay within "
                 f"{BUDGET_S:.0f}s per run"
             )
