@@ -1,15 +1,558 @@
-"""Split a scraped page (plain text from any scraper, or raw HTML) into title, body, comments, dropped."""
+"""Split a scraped page (plain text from any scraper, or raw HTML) into title, body, comments, dropped.
+
+One segmenter serves every input: HTML is first rendered to lines (service.html), so a page and its
+w3m or inscriptis text dumps go through the same steps:
+
+1. every line is classified once with precompiled regexes: page furniture (share buttons, video
+   player text, comment forms...), per-comment chrome ("Reply", "Report this comment"), comment
+   section openers ("14 comments", "5 thoughts on", "Kommentare") and short lines holding a date;
+2. the comment headers are the date lines that repeat in one *shape* (how the date is written, where
+   it sits on the line, which words come with it) after a section opener, or that carry an explicit
+   comment cue ("says:", "sagt:", "Posted by") when the page has no opener;
+3. the shape learned on the page tells how far a header extends (a name line above the date line),
+   whether headers come before or after the text (footers), and which words are chrome rather than
+   a name (tokens shared by almost every header, like "Thumb" or "says:");
+4. every non-blank line ends in exactly one place: title, body, a comment (header or text), dropped.
+
+Nothing here knows a particular site.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Literal
 
+from service.dates import DateHit, find_date, to_iso
+from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
-from service.records import Article
+from service.records import Article, Comment, Dropped, PageFormat
 from service.settings import Limits
 
+log = logging.getLogger(__name__)
+
 Format = Literal["auto", "text", "html"]
+
+# ---------------------------------------------------------------------------------------------------
+# Line classification (all regexes compiled once; each line is tested at most a few times)
+
+_FURNITURE: list[tuple[str, str]] = [
+    (
+        "accessibility links",
+        r"accessibility links|skip to (?:main )?(?:content|navigation|search|footer)|jump to (?:navigation|content)"
+        r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut",
+    ),
+    (
+        "video player",
+        r"please wait|no media source currently available|loading(?:\.\.\.|…)?(?: please wait!?)?"
+        r"|loading,? please wait!?|(?:\d{1,2}:\d{2}(?::\d{2})?\s*){2,}|inline video player.*"
+        r"|media caption.*|video (?:is )?(?:loading|unavailable).*|play video|watch video|replay|unmute|mute"
+        r"|your browser does not support.*|this video (?:is|has).*",
+    ),
+    (
+        "share buttons",
+        r"(?:share|partager|teilen)(?: (?:this|on|via|article|story|post|page|sur|auf)\b.*)?|share this story about sharing"
+        r"|click to (?:share|print|email|e-mail)\b.*|(?:tweet|pin it|print|email|e-mail|facebook|twitter|whatsapp|linkedin"
+        r"|pinterest|reddit|tumblr|messenger|telegram|flipboard|copy link|copy|mail|imprimer|drucken|google\+?|digg"
+        r"|stumbleupon|delicious|x)(?:[\s,|•·/]+(?:tweet|print|email|e-mail|facebook|twitter|whatsapp|linkedin|pinterest"
+        r"|reddit|tumblr|messenger|telegram|flipboard|copy link|mail|google\+?|digg|share|x))*"
+        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)",
+    ),
+    (
+        "recommendations",
+        r"before you go|recommended(?: for you| stories| articles| reading)?|popular in the community|what'?s hot"
+        r"|trending(?: now| stories)?:?|most (?:read|popular|viewed|shared|commented)\b.*|related(?: articles| stories| posts"
+        r"| content| coverage| topics| links)?:?|more on this (?:story|topic)|you (?:may|might) also like\b.*"
+        r"|more (?:from|stories|videos|news)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
+        r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
+        r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel",
+    ),
+    (
+        "newsletter and subscription",
+        r"newsletters?\b.{0,60}|sign up\b.{0,60}|subscribe\b.{0,60}|abonnez-vous.{0,60}|je m'abonne.*|s'abonner.*"
+        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*",
+    ),
+    (
+        "comment form",
+        r"leave a (?:reply|comment|response)\b.*|cancel reply|post (?:a |your )?comment|add (?:a |your )?comment\b.*"
+        r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
+        r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
+        r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
+        r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir|kommentar schreiben.*"
+        r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
+        r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
+        r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
+        r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
+        r"|sort by\b.*|oldest first|newest first|best first|trier par.*",
+    ),
+    (
+        "cookie notice",
+        r"(?:en poursuivant votre navigation|we use cookies|this (?:site|website) uses cookies|by continuing to (?:use|browse)"
+        r"|accept (?:all )?cookies|cookie (?:policy|settings|preferences)|diese website verwendet cookies).*",
+    ),
+    (
+        "site chrome",
+        r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
+        r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
+        r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
+        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]",
+    ),
+]
+_FURNITURE_RX = re.compile(
+    "|".join(f"(?P<f{i}>(?:{rx}))" for i, (_, rx) in enumerate(_FURNITURE)),
+    re.I,
+)
+_FURNITURE_REASON = {f"f{i}": reason for i, (reason, _) in enumerate(_FURNITURE)}
+
+# Per-comment chrome: action links and counters that sit inside a comment block.
+_CHROME_RX = re.compile(
+    r"(?:\d+\s*)?(?:reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
+    r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
+    r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
+    r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
+    r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
+    r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
+    r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
+    re.I,
+)
+_TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
+
+# Comment section openers: headings and counters. Group "n" is a declared count when present.
+_NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
+_COMMENT_WORDS = (
+    r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
+    r"|antworten|reacties?|commenti|comentarios?|discussion)"
+)
+_OPENER_RX = re.compile(
+    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
+    rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_COMMENT_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
+    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}"
+    r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*",
+    re.I,
+)
+_COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
+_WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+              "ten": 10, "no": 0, "zero": 0}  # fmt: skip
+
+# A name line (the line above a date line in two-line headers) and explicit comment cues.
+_CUE_RX = re.compile(
+    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|geschrieben von|von|par|by)\b\s*:?",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?…;\"”]\s*$")
+_LEAD_MARKER = re.compile(r"^(?:[•*●◦▪‣·\-–—>]+\s*|\(?\d{1,4}[.)]\s+|\[[^\]]{0,40}\]\s*|#\d+\s*)+")
+_TOKEN = re.compile(r"\S+")
+_PAREN_NUM = re.compile(r"\(#?\d+\)|\(#\d+\)|#\d+")
+_FUNCTION_WORDS = frozenset(
+    "says said sagt schreibt schrieb écrit wrote writes dit posted by on at le la à am um uhr von par de from"
+    " | · • - – — : , @ said: says: sagt: écrit: wrote: by: posted: on: au le: a".split()
+)
+_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”"
+
+_END_REASONS = {"comment form", "recommendations", "newsletter and subscription", "site chrome", "cookie notice"}
+_MAX_HEADER_WORDS = 12
+_MAX_NAME_WORDS = 5
+
+
+@dataclass(slots=True)
+class _Line:
+    text: str  # the line as output (stripped)
+    core: str  # without list bullets and image placeholders
+    indent: int
+    hint: str | None
+    blank_before: bool
+    furniture: str | None = None
+    chrome: bool = False
+    opener: bool = False
+    count: int | None = None
+    date: DateHit | None = None
+
+
+def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
+    lines: list[_Line] = []
+    blank = False
+    for text, indent, hint in raw_lines:
+        if not text:
+            blank = True
+            continue
+        core = _LEAD_MARKER.sub("", text).strip() or text
+        ln = _Line(text, core, indent, hint, blank)
+        blank = False
+        if len(core) <= 200:
+            ln.date = find_date(core)
+            if ln.date is not None and len(_TOKEN.findall(core)) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS:
+                ln.date = None
+            m = _FURNITURE_RX.fullmatch(core)
+            if m and m.lastgroup:
+                ln.furniture = _FURNITURE_REASON[m.lastgroup]
+            if len(core) <= 60 and _CHROME_RX.fullmatch(core):
+                ln.chrome = True
+            o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
+            if o:
+                ln.opener = True
+                groups = o.groupdict()
+                if groups.get("n") or groups.get("n2"):
+                    ln.count = int(groups.get("n") or groups.get("n2") or 0)
+                elif groups.get("w"):
+                    ln.count = _WORD_NUMS.get(groups["w"].lower())
+        lines.append(ln)
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finding the comment headers
+
+
+def _is_name_like(ln: _Line) -> bool:
+    if ln.date is not None or ln.furniture in {"comment form", "share buttons", "video player"}:
+        return False
+    core = ln.core
+    if len(core) > 60 or _SENTENCE_END.search(core) and not core.endswith(":"):
+        return False
+    words = core.split()
+    if _CUE_RX.search(core):
+        return len(words) <= _MAX_NAME_WORDS + 2
+    return 1 <= len(words) <= 3
+
+
+def _signature(ln: _Line) -> tuple[str, bool, bool, bool]:
+    d = ln.date
+    assert d is not None
+    before = ln.core[: d.start].strip(" ([")
+    after = ln.core[d.end :].strip(" )]")
+    return (d.kind, d.has_time, bool(before), bool(after))
+
+
+@dataclass(slots=True)
+class _Header:
+    start: int  # first line index of the header
+    anchor: int  # the date line
+    end: int  # last line index of the header (inclusive)
+
+
+def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None, str]:
+    """Return (headers, opener line index, mode) where mode is "header" or "footer"."""
+    anchors = [i for i, ln in enumerate(lines) if ln.date is not None and i != title_idx and not ln.opener]
+    if not anchors:
+        return [], None, "header"
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
+    groups: dict[tuple[str, bool, bool, bool], list[int]] = defaultdict(list)
+    for i in anchors:
+        groups[_signature(lines[i])].append(i)
+
+    best: tuple[float, list[int], int | None] | None = None
+    for members in groups.values():
+        # Each opener that precedes some members starts a candidate section.
+        starts: list[int | None] = [o for o in openers if o < members[-1]][-20:]
+        starts.append(None)
+        for o in starts:
+            sel = [i for i in members if o is None or i > o]
+            sel = [i for i in sel if _plausible_anchor(lines, i)]
+            if not sel:
+                continue
+            cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
+            if o is None:
+                if len(sel) < 2 or cue < 0.5:
+                    continue
+                score = len(sel) * 0.8
+            else:
+                gap = _content_gap(lines, o, sel[0])
+                if gap > 12:
+                    continue
+                if len(sel) < 2 and cue < 0.5 and lines[o].count != 1:
+                    continue
+                score = len(sel) + 0.5 - gap * 0.01
+                if lines[o].count is not None and lines[o].count == len(sel):
+                    score += 2
+            if best is None or score > best[0]:
+                best = (score, sel, o)
+    if best is None:
+        return [], None, "header"
+    _, sel, opener = best
+    mode = _mode(lines, sel, opener)
+    headers = _extend_headers(lines, sel, mode)
+    return headers, opener, mode
+
+
+def _has_cue(lines: list[_Line], i: int) -> bool:
+    if _CUE_RX.search(lines[i].core):
+        return True
+    return i > 0 and not lines[i].blank_before and bool(_CUE_RX.search(lines[i - 1].core)) and _is_name_like(
+        lines[i - 1]
+    )
+
+
+def _plausible_anchor(lines: list[_Line], i: int) -> bool:
+    """A bare date line needs a name line right above it; a date line with words needs few of them."""
+    ln = lines[i]
+    d = ln.date
+    assert d is not None
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    rest = _PAREN_NUM.sub("", rest).strip(_NAME_STRIP)
+    if ln.furniture is not None and not rest:
+        return False
+    if rest:
+        return len(rest.split()) <= _MAX_HEADER_WORDS
+    if i == 0 or lines[i].blank_before:
+        return False
+    prev = lines[i - 1]
+    return _is_name_like(prev) and not prev.opener
+
+
+def _content_gap(lines: list[_Line], o: int, first: int) -> int:
+    """Content lines between an opener and the first header (furniture and chrome do not count)."""
+    n = 0
+    for j in range(o + 1, first):
+        ln = lines[j]
+        if ln.furniture is None and not ln.chrome and not ln.opener:
+            n += 1
+    return n
+
+
+_POSTED_BY = re.compile(r"^\W*(?:posted|submitted|written|geschrieben|publié|écrit)\b.{0,20}\b(?:by|von|par)\b|^[—–-]\s*\w", re.I)
+
+
+def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
+    """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
+    posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core))
+    if posted < max(1, len(sel) // 2):
+        return "header"
+    start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
+    before = _content_gap(lines, start - 1, sel[0])
+    return "footer" if before >= 1 else "header"
+
+
+def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
+    """Learn how many lines above the date line belong to the header, from the whole group."""
+    headers = [_Header(i, i, i) for i in sel]
+    if mode == "header":
+        for back in (1, 2):
+            votes = 0
+            for h in headers:
+                j = h.start - 1
+                if j >= 0 and h.start - j == 1 and not lines[h.start].blank_before and _is_name_like(lines[j]):
+                    votes += 1
+            if votes == 0 or votes < 0.5 * len(headers):
+                break
+            prev_ends = [-1] + [h.anchor for h in headers[:-1]]
+            for h, prev_end in zip(headers, prev_ends, strict=True):
+                j = h.start - 1
+                if j > prev_end + (1 if back else 0) and not lines[h.start].blank_before and _is_name_like(lines[j]):
+                    h.start = j
+    # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
+    sel_set = set(sel)
+    for h in headers:
+        j = h.end + 1
+        while j < len(lines) and j not in sel_set and (lines[j].core.strip(":·|•-–— ") == "") and j - h.end <= 2:
+            h.end = j
+            j += 1
+    return headers
+
+
+# ---------------------------------------------------------------------------------------------------
+# Authors, parents, assembling
+
+
+def _header_tokens(lines: list[_Line], h: _Header) -> list[str]:
+    tokens: list[str] = []
+    for j in range(h.start, h.end + 1):
+        ln = lines[j]
+        core = ln.core
+        if ln.date is not None and j == h.anchor:
+            core = core[: ln.date.start] + " " + core[ln.date.end :]
+        core = _PAREN_NUM.sub(" ", core)
+        tokens.extend(_TOKEN.findall(core))
+    return tokens
+
+
+def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
+    all_tokens = [_header_tokens(lines, h) for h in headers]
+    # Tokens present in almost every header are template words ("Thumb", "says:", "permalien"), not names.
+    df: Counter[str] = Counter()
+    for toks in all_tokens:
+        df.update(set(t.lower() for t in toks))
+    n = len(headers)
+    constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n} if n >= 3 else set()
+    authors: list[str | None] = []
+    for toks in all_tokens:
+        kept = [t for t in toks if t.lower() not in constant]
+        while kept and (kept[0].lower().strip(_NAME_STRIP) in _FUNCTION_WORDS or not kept[0].strip(_NAME_STRIP)):
+            kept.pop(0)
+        while kept and (kept[-1].lower().strip(_NAME_STRIP) in _FUNCTION_WORDS or not kept[-1].strip(_NAME_STRIP)):
+            kept.pop()
+        # A cue word inside ("NAME says", "Posted by NAME") marks where the name ends or starts.
+        text = " ".join(kept)
+        m = re.search(r"\s+(?:says|said|sagt|schreibt|écrit|wrote|dit)\b.*$", text, re.I)
+        if m:
+            text = text[: m.start()]
+        m = re.search(r"^.*?\b(?:posted by|by|von|par)\b\s*:?\s*", text, re.I)
+        if m and m.end() < len(text):
+            text = text[m.end() :]
+        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text.strip(_NAME_STRIP)).strip(_NAME_STRIP)
+        if text and len(text.split()) > 8:
+            text = " ".join(text.split()[:8])
+        authors.append(text or None)
+    return authors
+
+
+def _parents(levels: list[int]) -> list[int | None]:
+    if len(set(levels)) <= 1:
+        return [None] * len(levels)
+    ranks = {v: r for r, v in enumerate(sorted(set(levels)))}
+    depth = [ranks[v] for v in levels]
+    parents: list[int | None] = []
+    last_at: dict[int, int] = {}
+    for i, d in enumerate(depth):
+        parent = None
+        for up in range(d - 1, -1, -1):
+            if up in last_at:
+                parent = last_at[up]
+                break
+        parents.append(parent)
+        last_at[d] = i
+        for deeper in [k for k in last_at if k > d]:
+            del last_at[deeper]
+    return parents
+
+
+def _is_section_end(ln: _Line) -> bool:
+    return ln.hint in {"nav", "form"} or (ln.furniture in _END_REASONS and not ln.chrome)
+
+
+def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: PageFormat,
+            limits: Limits) -> Article:  # fmt: skip
+    lines = _classify(raw_lines)
+    if not lines:
+        raise MalformedInputError(f"{source}: no text found in the page")
+    n = len(lines)
+    role: list[str | None] = [None] * n  # "title", "body", "header", "text", or a drop reason
+
+    title_idx = _pick_title(lines)
+    headers, opener, mode = _find_headers(lines, title_idx)
+    if len(headers) > limits.max_comments_per_page:
+        raise TooLargeError(
+            f"{source}: {len(headers):,} comments is over the limit of {limits.max_comments_per_page:,} per page"
+        )
+    declared = None
+    for i, ln in enumerate(lines):
+        if ln.opener and ln.count is not None and (opener is None or i <= opener):
+            declared = ln.count
+    if opener is not None and lines[opener].count is not None:
+        declared = lines[opener].count
+
+    comments: list[Comment] = []
+    section_start = section_end = n
+    if headers:
+        section_start = headers[0].start if opener is None else opener
+        blocks: list[tuple[_Header, list[int]]] = []
+        if mode == "header":
+            for k, h in enumerate(headers):
+                stop = headers[k + 1].start if k + 1 < len(headers) else n
+                body_idx: list[int] = []
+                for j in range(h.end + 1, stop):
+                    if k + 1 == len(headers) and _is_section_end(lines[j]) and body_idx:
+                        stop = j
+                        break
+                    body_idx.append(j)
+                blocks.append((h, body_idx))
+                section_end = stop
+        else:
+            prev = (opener + 1) if opener is not None else headers[0].start
+            for h in headers:
+                body_idx = list(range(prev, h.start))
+                # In footer mode a comment cannot begin before the section: trim leading furniture.
+                blocks.append((h, body_idx))
+                prev = h.end + 1
+            section_end = prev
+        authors = _authors(lines, headers)
+        levels = [lines[h.start].indent for h, _ in blocks]
+        parents = _parents(levels)
+        for k, (h, body_idx) in enumerate(blocks):
+            for j in range(h.start, h.end + 1):
+                role[j] = "header"
+            text_lines: list[str] = []
+            for j in body_idx:
+                ln = lines[j]
+                if ln.chrome or (ln.furniture is not None and ln.furniture != "site chrome" and len(ln.core) < 60):
+                    role[j] = "comment chrome"
+                    continue
+                role[j] = "text"
+                text_lines.append(_TRAILING_CHROME.sub("", ln.core) if ln.core else ln.text)
+            d = lines[h.anchor].date
+            assert d is not None
+            comments.append(
+                Comment(
+                    text="\n".join(text_lines).strip(),
+                    author=authors[k],
+                    posted_at=to_iso(d.raw),
+                    posted_raw=d.raw,
+                    parent=parents[k],
+                )
+            )
+        if opener is not None:
+            role[opener] = "comment section heading"
+            for j in range(opener + 1, headers[0].start):
+                if role[j] is None:
+                    ln = lines[j]
+                    role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
+
+    # Everything else: title, body, or furniture.
+    if title_idx is not None:
+        role[title_idx] = "title"
+    body: list[str] = []
+    dropped: list[Dropped] = []
+    for j, ln in enumerate(lines):
+        r = role[j]
+        if r is None:
+            if j >= section_end:
+                r = ln.furniture or "after the comment section"
+            elif ln.opener:
+                r = "comment counter with no comments" if not headers or j < section_start else "comment section heading"
+            elif ln.furniture is not None:
+                r = ln.furniture
+            elif ln.hint == "nav":
+                r = "navigation"
+            elif ln.hint == "title" and title_idx is not None:
+                r = "document title"
+            elif headers and mode == "footer" and section_start <= j < section_end:
+                r = "comment section chrome"
+            else:
+                r = "body"
+        role[j] = r
+        if r == "body":
+            body.append(ln.text)
+        elif r not in {"title", "header", "text"}:
+            dropped.append(Dropped(ln.text, r))
+    title = lines[title_idx].core if title_idx is not None else None
+    return Article(
+        source=source,
+        format=fmt,
+        title=title,
+        body="\n".join(body),
+        comments=tuple(comments),
+        declared_comment_count=declared,
+        dropped=tuple(dropped),
+    )
+
+
+def _pick_title(lines: list[_Line]) -> int | None:
+    for i, ln in enumerate(lines):
+        if ln.hint == "h1" and len(ln.core) >= 3:
+            return i
+    for i, ln in enumerate(lines):
+        if ln.hint == "title":
+            return i
+    for i, ln in enumerate(lines[:50]):
+        if ln.furniture is None and not ln.opener and not ln.chrome and ln.hint is None and len(ln.core.split()) >= 2:
+            return i
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public API
 
 
 def parse_page(
@@ -19,14 +562,56 @@ def parse_page(
     fmt: Format = "auto",
     limits: Limits | None = None,
 ) -> Article:
+    """Split one page into title, body, comments and dropped furniture.
+
+    Raises only service.errors.InputError subclasses for input that cannot be used.
+    """
     limits = limits or Limits()
-    text = decode(data, source, max_bytes=limits.max_page_bytes) if isinstance(data, bytes) else data
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    title = lines[0] if lines else None
-    return Article(source=source, format="text", title=title, body="\n".join(lines[1:]))
+    if fmt not in ("auto", "text", "html"):
+        raise MalformedInputError(f"{source}: unknown format {fmt!r} (use auto, text or html)")
+    try:
+        return _parse(data, source, fmt, limits)
+    except InputError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise MalformedInputError(f"{source}: the page is too deeply nested or too big to parse") from exc
+
+
+def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
+    from service.html import html_to_lines, looks_like_html
+
+    if isinstance(data, bytes):
+        text = decode(data, source, max_bytes=limits.max_page_bytes)
+    else:
+        if len(data) > limits.max_page_bytes:
+            raise TooLargeError(f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}")
+        text = data.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            from service.errors import EmptyInputError
+
+            raise EmptyInputError(f"{source}: the page is empty")
+    real: PageFormat = "html" if fmt == "html" or (fmt == "auto" and looks_like_html(text)) else "text"
+    raw_lines: list[tuple[str, int, str | None]]
+    if real == "html":
+        raw_lines = [(ln.text, ln.depth, ln.hint) for ln in html_to_lines(text, max_depth=limits.max_html_depth)]
+        if not raw_lines:
+            from service.errors import EmptyInputError
+
+            raise EmptyInputError(f"{source}: the HTML page has no visible text")
+    else:
+        raw_lines = []
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if stripped:
+                indent = len(line) - len(line.lstrip(" \t\u00a0"))
+                raw_lines.append((stripped, indent, None))
+            else:
+                raw_lines.append(("", 0, None))
+    return segment(raw_lines, source=source, fmt=real, limits=limits)
 
 
 def parse_file(path: str | os.PathLike[str], *, fmt: Format = "auto", limits: Limits | None = None) -> Article:
+    """Read (size-checked before reading) and parse one page; `source` is the path."""
     limits = limits or Limits()
     data = read_limited(path, limits.max_page_bytes)
     return parse_page(data, source=str(path), fmt=fmt, limits=limits)

@@ -1,0 +1,155 @@
+"""Find and read dates as comment headers write them: English, French and German month names, numeric
+dates, ISO 8601, and relative times ("3 hours ago", "il y a 2 jours", "vor 5 Minuten").
+
+`DATE` finds a date span cheaply (one precompiled regex); `to_iso` reads the span into ISO 8601 when the
+date is absolute, and returns None for relative dates (no reference time is known) or unreadable ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        "january jan janvier janv januar jänner jaenner",
+        "february feb février fevrier févr fevr februar",
+        "march mar mars märz maerz",
+        "april apr avril avr",
+        "may mai",
+        "june jun juin juni",
+        "july jul juillet juil juli",
+        "august aug août aout",
+        "september sep sept septembre",
+        "october oct octobre oktober okt",
+        "november nov novembre",
+        "december dec décembre decembre déc dezember dez",
+    ],
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS[_n] = _num
+
+_MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\.?,?"
+)
+_TIME = r"\d{1,2}(?:[:h]\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at)?\s*)"
+_DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH},?\s+\d{{4}}"
+_MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+_MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
+_NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
+_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+_UNITS = (
+    r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|yrs?"
+    r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
+    r"|sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?)"
+)
+_REL = (
+    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
+    r"|\b(?:yesterday|today|hier|aujourd'hui|gestern|heute)\b(?:\s*(?:at|à|um)\s*(?:" + _TIME + "))?"
+    r"|\bjust now\b|\bà l'instant\b"
+)
+_ABS = rf"(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
+
+DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
+
+
+class DateHit(NamedTuple):
+    start: int
+    end: int
+    raw: str
+    kind: str  # "dmy", "mdy", "md", "num", "iso", "rel"
+    has_time: bool
+
+
+_K_DMY = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})", re.I)
+_K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I)
+_K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)
+_K_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
+_K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
+_K_REL = re.compile(_REL, re.I)
+_K_TIME = re.compile(
+    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:[:h](?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
+    re.I,
+)
+
+
+def find_date(text: str) -> DateHit | None:
+    m = DATE.search(text)
+    if not m:
+        return None
+    raw = m.group(0).strip("() ")
+    if _K_REL.fullmatch(raw):
+        return DateHit(m.start(), m.end(), raw, "rel", False)
+    kind = "num"
+    for name, rx in (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD)):
+        if rx.match(raw) or (name in {"dmy", "mdy", "md"} and rx.search(raw)):
+            kind = name
+            break
+    has_time = bool(re.search(r"\d[:h]\d{2}|\d\s*[ap]\.?m\b", raw, re.I))
+    return DateHit(m.start(), m.end(), raw, kind, has_time)
+
+
+def _year(y: str) -> int:
+    n = int(y)
+    if len(y) == 2:
+        n += 2000 if n < 70 else 1900
+    return n
+
+
+def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
+    """ISO 8601 for an absolute date (with its time when given), None when it cannot be read."""
+    text = raw.strip("() ")
+    if _K_REL.fullmatch(text):
+        return None
+    day = month = year = None
+    rest = text
+    m = _K_ISO.search(text)
+    if m:
+        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+        rest = text[m.end() :]
+    else:
+        for rx in (_K_DMY, _K_MDY):
+            m = rx.search(text)
+            if m:
+                day, month, year = int(m["d"]), _MONTHS.get(m["m"].lower().rstrip(".")), _year(m["y"])
+                rest = text[m.end() :]
+                break
+        else:
+            m = _K_NUM.search(text)
+            if m:
+                a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
+                order = numeric_order or ("mdy" if m["s"] == "/" else "dmy")
+                if a > 12 >= b:
+                    order = "dmy"
+                elif b > 12 >= a:
+                    order = "mdy"
+                month, day = (a, b) if order == "mdy" else (b, a)
+                rest = text[m.end() :]
+    if not (year and month and day) or not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    hour = minute = second = None
+    t = _K_TIME.search(rest)
+    if t and (t["mi"] or t["ap"]):
+        hour, minute, second = int(t["h"]), int(t["mi"] or 0), int(t["s"] or 0)
+        ap = (t["ap"] or "").lower()
+        if ap == "p" and hour < 12:
+            hour += 12
+        elif ap == "a" and hour == 12:
+            hour = 0
+        if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+            hour = None
+    try:
+        import datetime as _dt
+
+        _dt.date(year, month, day)
+    except ValueError:
+        return None
+    if hour is None or minute is None or second is None:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"

@@ -1,0 +1,190 @@
+"""HTML -> lines of text with structure hints, so the text segmenter serves HTML too.
+
+Block elements become lines in document order; script/style/template/noscript/svg and hidden elements
+are skipped like a browser would. Each line carries its nesting depth (lists, blockquotes, reply
+containers) and a hint for where it sat (document title, main heading, navigation chrome, a form).
+The DOM is walked iteratively, so nesting depth never hits Python's recursion limit; when libxml2
+refuses a tree that is too deep, a flat tag-stripping pass keeps every piece of text instead.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import logging
+import re
+from typing import NamedTuple
+
+log = logging.getLogger(__name__)
+
+
+class HtmlLine(NamedTuple):
+    text: str
+    depth: int  # nesting of lists / blockquotes / reply containers: a hint for threads
+    hint: str | None  # "title", "h1", "nav", "form" or None
+
+
+SKIP_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "svg", "math", "head", "iframe", "object", "embed",
+     "canvas", "video", "audio", "select", "button", "input", "textarea", "map", "picture", "source"}
+)  # fmt: skip
+BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog",
+     "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+     "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol",
+     "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+     "label", "option", "frameset", "frame"}
+)  # fmt: skip
+NEST_TAGS = frozenset({"ul", "ol", "blockquote", "dl", "menu", "dir"})
+CHROME_TAGS = {"nav": "nav", "footer": "nav", "aside": "nav", "form": "form"}
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+_REPLY_CONTAINER = re.compile(r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies)(?:$|[\s_-])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b\u2028\u2029]+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def html_to_lines(text: str, *, max_depth: int = 512) -> list[HtmlLine]:
+    """Render an HTML document as lines in reading order."""
+    import lxml.etree as etree  # lazy: text pages never load lxml
+    import lxml.html
+
+    text = _XML_DECL.sub("", text, count=1)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+    try:
+        doc = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
+        return _flat_lines(text)
+    too_deep = any("depth" in entry.message.lower() for entry in parser.error_log)
+    if too_deep:
+        log.warning("HTML nested deeper than libxml2 allows: falling back to tag stripping")
+        return _flat_lines(text)
+    return _walk(doc, etree, max_depth)
+
+
+def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
+    lines: list[HtmlLine] = []
+    buf: list[str] = []
+    # Per open element: (is_block, nest_added, hint_pushed); hint/depth stacks mirror the DOM path.
+    stack: list[tuple[bool, int, str | None]] = []
+    hints: list[str] = []
+    depth = 0
+
+    def flush() -> None:
+        if not buf:
+            return
+        line = _WS.sub(" ", "".join(buf)).strip()
+        buf.clear()
+        if line:
+            lines.append(HtmlLine(line, depth, hints[-1] if hints else None))
+
+    title_seen = False
+    head = doc.find("head")  # type: ignore[attr-defined]
+    if head is not None:
+        title_el = head.find("title")
+        if title_el is not None and title_el.text_content().strip():
+            lines.append(HtmlLine(_WS.sub(" ", title_el.text_content()).strip(), 0, "title"))
+            title_seen = True
+
+    walker = etree.iterwalk(doc, events=("start", "end"))  # type: ignore[attr-defined]
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if event == "start":
+            if tag in SKIP_TAGS or not tag or _hidden(el):
+                walker.skip_subtree()
+                # skip_subtree still delivers this element's "end" event; mark it to be ignored.
+                stack.append((False, 0, "__skip__"))
+                continue
+            is_block = tag in BLOCK_TAGS or tag == "br"
+            if tag == "br":
+                flush()
+                stack.append((False, 0, None))
+                continue
+            if is_block:
+                flush()
+            nest = 0
+            if len(stack) < max_depth:
+                cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+                if tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)):
+                    nest = 1
+            depth += nest
+            hint = _hint_for(tag, el)
+            if hint:
+                hints.append(hint)
+            stack.append((is_block, nest, hint))
+            if el.text:
+                buf.append(el.text)
+            if tag in {"td", "th"}:
+                buf.append(" ")
+        else:
+            if not stack:
+                continue
+            is_block, nest, hint = stack.pop()
+            if hint == "__skip__":
+                if el.tail:
+                    buf.append(el.tail)
+                continue
+            if tag in {"td", "th"}:
+                buf.append(" ")
+            if is_block:
+                flush()
+            depth -= nest
+            if hint:
+                hints.pop()
+            if el.tail:
+                buf.append(el.tail)
+    flush()
+    return lines
+
+
+def _hint_for(tag: str, el: object) -> str | None:
+    if tag == "h1":
+        return "h1"
+    hint = CHROME_TAGS.get(tag)
+    if hint:
+        return hint
+    role = (el.get("role") or "").lower()  # type: ignore[attr-defined]
+    if role in CHROME_ROLES:
+        return "nav"
+    return None
+
+
+def _hidden(el: object) -> bool:
+    get = el.get  # type: ignore[attr-defined]
+    if get("hidden") is not None or (get("aria-hidden") or "").lower() == "true":
+        return True
+    style = get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+_DROP_BLOCKS = re.compile(
+    r"<(script|style|template|noscript|svg|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S
+)
+_BLOCK_TAG = re.compile(r"</?(?:%s|br)\b[^>]*>" % "|".join(sorted(BLOCK_TAGS)), re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _flat_lines(text: str) -> list[HtmlLine]:
+    """Tag stripping for documents lxml refuses: block tags become line breaks, text is kept."""
+    text = _DROP_BLOCKS.sub(" ", text)
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _ANY_TAG.sub("", text)
+    text = htmllib.unescape(text)
+    out = []
+    for raw in text.split("\n"):
+        line = _WS.sub(" ", raw).strip()
+        if line:
+            out.append(HtmlLine(line, 0, None))
+    return out
+
+
+def looks_like_html(text: str) -> bool:
+    """Cheap format sniffing on the first few KiB: a doctype or several common tags."""
+    head = text[:4096].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")):
+        return True
+    return len(_COMMON_TAGS.findall(head)) >= 3
+
+
+_COMMON_TAGS = re.compile(r"<(?:html|head|body|div|p|span|a|meta|title|script|link|table|br|li)\b[^>]*>")
