@@ -1,0 +1,128 @@
+"""The FastAPI application factory.
+
+    app = create_app(Settings(), scorer_loader=...)   # tests pass a small fake loader
+
+Nothing is loaded at import: the model loads in `lifespan` (once per uvicorn worker process), and a
+failing artifact stops the worker from starting, so uvicorn's rolling restart (SIGHUP to the
+supervisor) keeps the old worker. Inside a running worker SIGHUP reloads in place (see ModelHolder).
+
+`app_from_env` is the zero-argument factory uvicorn imports in each worker
+(`uvicorn --factory service.api.app:app_from_env`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from service.api import errors
+from service.api.guards import BodyLimitMiddleware
+from service.api.metrics import Metrics, MetricsMiddleware
+from service.api.routers import admin, articles, comments, feedback, health, model, perspective
+from service.api.state import (
+    AppState,
+    ModelHolder,
+    PageParser,
+    ScorerLoader,
+    default_page_parser,
+    load_shipped_scorer,
+)
+from service.errors import ModelError
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PAGE_PATH = "/v1/articles:score"
+
+
+def _install_sighup(app: FastAPI, state: AppState) -> bool:
+    """SIGHUP reloads the model in this process. Only possible when the loop runs in the main thread
+    (a uvicorn worker); under TestClient the lifespan runs in a helper thread and this is skipped."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def on_hup() -> None:
+        try:
+            await admin.reload_model(state)
+        except ModelError as exc:
+            log.error("SIGHUP reload refused, still serving the old model: %s", exc)
+
+    def handler() -> None:
+        task = loop.create_task(on_hup())
+        tasks.add(task)  # keep a reference until done
+        task.add_done_callback(tasks.discard)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, handler)
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError) as exc:
+        log.debug("SIGHUP reload not installed: %s", exc)
+        return False
+    return True
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state: AppState = app.state.moderation
+    try:
+        scorer = await run_in_threadpool(state.models.load)
+    except ModelError as exc:
+        log.error("cannot start: %s", exc)
+        raise
+    log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
+    hup = _install_sighup(app, state)
+    try:
+        yield
+    finally:
+        if hup:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        state.close()
+
+
+def create_app(
+    settings: Settings,
+    scorer_loader: ScorerLoader = load_shipped_scorer,
+    *,
+    page_parser: PageParser = default_page_parser,
+) -> FastAPI:
+    app = FastAPI(
+        title="Comment moderation",
+        version="1",
+        summary="Score reader comments for insult and off-topic; Perspective-compatible.",
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.moderation = AppState(
+        settings=settings,
+        models=ModelHolder(scorer_loader, settings.model_dir),
+        metrics=metrics,
+        parse_page=page_parser,
+    )
+    for module in (comments, articles, perspective, feedback, model, health, admin):
+        app.include_router(module.router)
+    errors.install(app)
+
+    limits = settings.limits
+
+    def limit_for(path: str) -> int:
+        return limits.max_page_bytes if path == PAGE_PATH else limits.max_request_bytes
+
+    # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit too.
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    routes = [getattr(r, "path", "") for r in app.routes]
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory each uvicorn worker calls: settings from MODERATION_* environment variables."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return create_app(settings)

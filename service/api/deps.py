@@ -1,0 +1,80 @@
+"""FastAPI dependencies: the app state, the settings, the current scorer, the write-token check.
+
+Tests swap the scorer with ``app.dependency_overrides[get_scorer] = lambda: FakeScorer()`` or, closer
+to production, pass ``scorer_loader=`` to create_app.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from model.score import CommentScorer
+from service.api.errors import ApiError
+from service.api.state import AppState
+from service.errors import ConfigurationError, ModelError
+from service.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="MODERATION_API_TOKEN, required by write endpoints.")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.moderation
+    return state
+
+
+def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+    return state.settings
+
+
+def get_scorer(state: Annotated[AppState, Depends(get_state)]) -> CommentScorer:
+    """Resolved once per request: the request keeps this scorer even if a reload swaps the model."""
+    scorer = state.models.current
+    if scorer is None:
+        raise ModelError("the model is not loaded yet; retry when /readyz answers 200")
+    return scorer
+
+
+def _check_token(settings: Settings, presented: str | None, what: str) -> None:
+    if not settings.api_token:
+        raise ConfigurationError(
+            f"{what} is disabled: no API token is configured; set MODERATION_API_TOKEN to enable it"
+        )
+    if presented is None:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            f"{what} needs 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Constant-time comparison: no timing oracle on the token.
+    if not hmac.compare_digest(presented.encode(), settings.api_token.encode()):
+        raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_token(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    what = "this endpoint (" + request.url.path + ")"
+    _check_token(settings, credentials.credentials if credentials else None, what)
+
+
+def require_token_or_key(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key: Annotated[str | None, Query(description="Perspective-style API key (the same token).")] = None,
+) -> None:
+    """Perspective clients authenticate with ?key=...; accept that as well as the bearer header."""
+    presented = credentials.credentials if credentials else key
+    _check_token(settings, presented, "this endpoint (" + request.url.path + ")")
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]

@@ -1,0 +1,156 @@
+"""The one place where errors become HTTP status codes and JSON error bodies.
+
+Every error answer has the Google API error shape that Perspective clients already parse:
+
+    {"error": {"code": 413, "status": "PAYLOAD_TOO_LARGE", "reason": "too_large", "message": "..."}}
+
+`reason` is ours: a stable machine-readable word for the condition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic_core import to_json
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import errors as domain
+
+log = logging.getLogger(__name__)
+
+PERSPECTIVE_PREFIX = "/v1alpha1/"
+
+# Google's canonical status names for the codes we answer with.
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "ABORTED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "INVALID_ARGUMENT",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
+# Domain error -> (status, reason). Most specific class first: the first isinstance match wins.
+DOMAIN_STATUS: tuple[tuple[type[domain.ModerationError], int, str], ...] = (
+    (domain.TooLargeError, 413, "too_large"),
+    (domain.EmptyInputError, 422, "empty"),
+    (domain.BinaryInputError, 422, "binary"),
+    (domain.DecodeError, 422, "undecodable"),
+    (domain.MalformedInputError, 422, "malformed"),
+    (domain.InputError, 422, "invalid_input"),
+    (domain.ModelError, 503, "model_unavailable"),
+    (domain.ConfigurationError, 403, "disabled"),
+    (domain.TrainingDataError, 503, "training_data"),
+    (domain.ModerationError, 400, "rejected"),
+)
+
+
+class ApiError(Exception):
+    """An HTTP-only condition (auth, media type, Perspective argument errors) raised by the routes."""
+
+    def __init__(
+        self, status: int, reason: str, message: str, *, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def status_for(exc: domain.ModerationError) -> tuple[int, str]:
+    for cls, status, reason in DOMAIN_STATUS:
+        if isinstance(exc, cls):
+            return status, reason
+    return 400, "rejected"  # unreachable: ModerationError is the last row
+
+
+def error_body(status: int, reason: str, message: str, details: list[Any] | None = None) -> bytes:
+    error: dict[str, Any] = {
+        "code": status,
+        "status": _STATUS_NAMES.get(status, HTTPStatus(status).name),
+        "reason": reason,
+        "message": message,
+    }
+    if details:
+        error["details"] = details
+    return to_json({"error": error})
+
+
+def error_response(
+    status: int,
+    reason: str,
+    message: str,
+    *,
+    details: list[Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return Response(
+        error_body(status, reason, message, details),
+        status_code=status,
+        media_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only where and what: the offending input is left out so comment text never echoes into logs/proxies.
+    return [
+        {"loc": [str(p) for p in err.get("loc", ())], "type": err.get("type", ""), "msg": err.get("msg", "")}
+        for err in exc.errors()[:20]
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers. Perspective's path answers validation errors with 400 like Perspective."""
+
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, domain.ModerationError)
+        status, reason = status_for(exc)
+        if status == 422 and request.url.path.startswith(PERSPECTIVE_PREFIX):
+            status = 400  # Perspective answers every bad argument with 400 INVALID_ARGUMENT
+        if status >= 500:
+            log.warning("%s %s -> %d %s", request.method, request.url.path, status, reason)
+        return error_response(status, reason, str(exc))
+
+    async def on_api(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.reason, exc.message, headers=exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        details = _validation_details(exc)
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(p for p in first["loc"] if p != "body") or "body"
+        message = f"invalid request: {where}: {first['msg']}"
+        status = 400 if request.url.path.startswith(PERSPECTIVE_PREFIX) else 422
+        return error_response(status, "malformed", message, details=details)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        reason = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return error_response(exc.status_code, reason, str(exc.detail), headers=exc.headers)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # Last resort, so even a bug answers in our JSON shape; the traceback goes to the log, not the client.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "internal error; see the service log")
+
+    app.add_exception_handler(domain.ModerationError, on_domain)
+    app.add_exception_handler(ApiError, on_api)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

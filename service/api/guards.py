@@ -1,0 +1,129 @@
+"""Input guards that run before any parsing: body size, content type, safe JSON.
+
+- `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
+  as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
+  ever holds an unbounded body.
+- `JsonRoute` checks the media type (415) and parses JSON with pydantic-core's parser, which is strict
+  about UTF-8 and lone surrogates and stops at nesting depth 200 with an error instead of recursing
+  (the stdlib `json` would raise RecursionError on 10,000 nested brackets). The parsed value is cached
+  on the request, so FastAPI validates it without parsing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.routing import APIRoute
+from pydantic_core import from_json
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.api.errors import ApiError, error_body
+from service.errors import MalformedInputError
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def parse_json(body: bytes) -> Any:
+    if not body.strip():
+        raise MalformedInputError("the request body is empty; expected a JSON object")
+    try:
+        return from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
+        # pydantic-core's message says what and where ("recursion limit exceeded at line 1 column 202").
+        raise MalformedInputError(f"the request body is not valid JSON: {exc}") from exc
+
+
+class JsonRoute(APIRoute):
+    """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def guarded(request: Request) -> Response:
+            content_type = request.headers.get("content-type")
+            if not is_json_media_type(content_type):
+                raise ApiError(
+                    415,
+                    "unsupported_media_type",
+                    f"expected Content-Type: application/json, got {content_type or 'none'}",
+                )
+            request._json = parse_json(await request.body())
+            return await handler(request)
+
+        return guarded
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def _reject(self, send: Send, status: int, reason: str, message: str) -> None:
+        body = error_body(status, reason, message)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await self._reject(send, 400, "malformed", "Content-Length is not an integer")
+                    return
+                break
+        if declared is not None and declared > limit:
+            await self._reject(
+                send, 413, "too_large", f"request body of {declared} bytes is over the {limit}-byte limit"
+            )
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._reject(send, 413, "too_large", f"request body is over the {limit}-byte limit")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -1,0 +1,107 @@
+"""POST /v1/articles:score: a raw scraped page in (text or HTML), the parsed article and a score and
+decision for every reader comment out."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import ScorerDep, StateDep
+from service.api.errors import ApiError
+from service.api.guards import is_json_media_type, parse_json
+from service.api.routers._common import errors
+from service.api.schemas import ScorePageJson, ScorePageResponse
+from service.api.scoring import json_response, score_thread
+from service.records import ArticleContext
+
+router = APIRouter(tags=["scoring"])
+
+_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "text/plain": {"schema": {"type": "string"}},
+        "text/html": {"schema": {"type": "string"}},
+        "application/json": {"schema": ScorePageJson.model_json_schema()},
+    },
+}
+
+
+def _media_type(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+@router.post(
+    "/v1/articles:score",
+    response_model=ScorePageResponse,
+    responses=errors(413, 415, 422, 503),
+    openapi_extra={"requestBody": _REQUEST_BODY},
+    summary="Parse a scraped page and score every reader comment",
+)
+async def score_article(
+    request: Request,
+    scorer: ScorerDep,
+    state: StateDep,
+    source: str | None = Query(default=None, max_length=2048, description="URL or name of the page."),
+) -> Response:
+    """Send the page as `text/plain` (any scraper's text output), `text/html` (raw HTML), or JSON
+    `{"content": ..., "format": "auto"|"text"|"html"}`. The page's comments form one thread."""
+    media = _media_type(request)
+    body = await request.body()  # already bounded by max_page_bytes in BodyLimitMiddleware
+    data: bytes | str
+    fmt: Literal["auto", "text", "html"]
+    if media == "text/plain":
+        data, fmt = body, "text"
+    elif media in ("text/html", "application/xhtml+xml"):
+        data, fmt = body, "html"
+    elif is_json_media_type(media):
+        try:
+            page = ScorePageJson.model_validate(parse_json(body))
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_input=False)) from exc
+        data, fmt, source = page.content, page.format, page.source or source
+    else:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"expected text/plain, text/html or application/json, got {media or 'no Content-Type'}",
+        )
+    settings = state.settings
+    # Parsing a 20 MiB page is real work: keep it off the event loop.
+    article = await run_in_threadpool(
+        state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
+    )
+    texts = [c.text for c in article.comments]
+    context = ArticleContext(title=article.title or "", body=article.body)
+    results = await run_in_threadpool(score_thread, scorer, texts, context, settings.thresholds())
+    comments = [
+        {
+            "index": i,
+            "author": c.author,
+            "posted_at": c.posted_at,
+            "posted_raw": c.posted_raw,
+            "parent": c.parent,
+            "text": c.text,
+            **r,
+        }
+        for i, (c, r) in enumerate(zip(article.comments, results, strict=True))
+    ]
+    state.metrics.comments.labels("articles").inc(len(texts))
+    return json_response(
+        {
+            "model": {"version": scorer.version},
+            "article": {
+                "source": article.source,
+                "format": article.format,
+                "title": article.title,
+                "body": article.body,
+                "declared_comment_count": article.declared_comment_count,
+                "dropped": len(article.dropped),
+            },
+            "comments": comments,
+        }
+    )

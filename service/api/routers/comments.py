@@ -1,0 +1,46 @@
+"""POST /v1/comments:score: the comments of one thread in, one score and decision per comment out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from service.api.deps import ScorerDep, StateDep
+from service.api.guards import JsonRoute
+from service.api.routers._common import errors
+from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
+from service.api.scoring import check_comments, json_response, run_cpu, score_thread
+from service.records import ArticleContext
+
+router = APIRouter(route_class=JsonRoute, tags=["scoring"])
+
+
+@router.post(
+    "/v1/comments:score",
+    response_model=ScoreCommentsResponse,
+    responses=errors(413, 415, 422, 503),
+    summary="Score the comments of one thread",
+)
+async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: StateDep) -> Response:
+    """Every comment gets insult and off-topic scores and an approve / review / reject decision with
+    reasons, in input order. The comments of one request form one thread: each is scored with the
+    others (and the article, when given) as off-topic context."""
+    texts = [c.text for c in body.comments]
+    check_comments(texts, state.settings.limits)
+    article = None
+    if body.article is not None:
+        article = ArticleContext(title=body.article.title or "", body=body.article.body or "")
+    # explain costs one pass per comment and attribute: always off the event loop.
+    weight = len(texts) * (50 if body.explain else 1)
+    results = await run_cpu(
+        weight,
+        score_thread,
+        scorer,
+        texts,
+        article,
+        state.settings.thresholds(),
+        explain=body.explain,
+    )
+    ordered = [{"id": c.id, **r} for c, r in zip(body.comments, results, strict=True)]
+    state.metrics.comments.labels("comments").inc(len(texts))
+    return json_response({"model": {"version": scorer.version}, "results": ordered})

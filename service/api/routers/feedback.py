@@ -1,0 +1,51 @@
+"""POST /v1/feedback: a moderator's verdict, written durably to SQLite for `make train FEEDBACK=...`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from service.api.deps import StateDep, require_token
+from service.api.errors import ApiError
+from service.api.guards import JsonRoute
+from service.api.routers._common import errors
+from service.api.schemas import FeedbackIn, FeedbackOut
+from service.api.scoring import json_response
+from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.store import Feedback
+
+router = APIRouter(route_class=JsonRoute, tags=["feedback"])
+
+
+@router.post(
+    "/v1/feedback",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses={200: {"model": FeedbackOut}, **errors(401, 403, 413, 415, 422, 503)},
+    summary="Record a moderator's verdict (needs the bearer token)",
+)
+def post_feedback(
+    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)]
+) -> Response:
+    """201 with the row id once the row is on disk. With `doNotStore` in the request or
+    MODERATION_DO_NOT_STORE=true, nothing is written and the answer is 200 with `stored: false`."""
+    # Sync endpoint on purpose: FastAPI runs it in the threadpool, so the fsync never blocks the loop.
+    limits = state.settings.limits
+    if not body.text.strip():
+        raise EmptyInputError("feedback text is empty")
+    if len(body.text) > limits.max_comment_chars:
+        raise TooLargeError(
+            f"feedback text has {len(body.text)} characters; the limit is {limits.max_comment_chars}"
+        )
+    if body.doNotStore or state.settings.do_not_store:
+        why = "the request asked doNotStore" if body.doNotStore else "MODERATION_DO_NOT_STORE is set"
+        return json_response({"stored": False, "id": None, "message": f"not stored: {why}"}, 200)
+    try:
+        row_id = state.store().add(
+            Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
+        )
+    except ConfigurationError as exc:
+        raise ApiError(503, "store_unavailable", str(exc)) from exc
+    return json_response({"stored": True, "id": row_id, "message": "stored"}, 201)

@@ -1,0 +1,42 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from service.api.deps import StateDep
+from service.api.schemas import Health
+from service.api.scoring import json_response
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health, summary="Is the process alive")
+async def healthz(state: StateDep) -> Response:
+    scorer = state.models.current
+    return json_response({"status": "ok", "model_version": scorer.version if scorer else None})
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health}},
+    summary="Is the model loaded (can it score)",
+)
+async def readyz(state: StateDep) -> Response:
+    scorer = state.models.current
+    if scorer is None:
+        return json_response({"status": "loading", "model_version": None}, 503)
+    return json_response({"status": "ok", "model_version": scorer.version})
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(state: StateDep) -> Response:
+    payload, content_type = state.metrics.render()
+    return Response(payload, media_type=content_type)

@@ -1,0 +1,79 @@
+"""`moderate serve [--host H] [--port P] [--workers N]`: the REST service under uvicorn.
+
+Flags override the MODERATION_* settings. One worker: the app is built here and handed to uvicorn.
+Several workers: uvicorn starts N processes that each import `service.api.app:app_from_env`, so the
+overrides are passed down as MODERATION_* environment variables; every worker loads the model once
+in its lifespan (N workers = N copies of the model in memory). SIGHUP to the supervisor replaces the
+workers one at a time onto a freshly loaded model; a worker whose model fails to load never replaces
+a running one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from service.errors import ConfigurationError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="interface to bind (MODERATION_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (MODERATION_PORT, default 8000)")
+    parser.add_argument("--workers", type=int, help="worker processes (MODERATION_WORKERS, default 1)")
+    parser.add_argument("--model-dir", type=Path, help="model artifact directory (MODERATION_MODEL_DIR)")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    env = {}
+    if args.host is not None:
+        env["MODERATION_HOST"] = args.host
+    if args.port is not None:
+        env["MODERATION_PORT"] = str(args.port)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigurationError("--workers must be at least 1")
+        env["MODERATION_WORKERS"] = str(args.workers)
+    if args.model_dir is not None:
+        env["MODERATION_MODEL_DIR"] = str(args.model_dir.resolve())
+    return env
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.settings import Settings
+
+    # The CLI edge is the one place that writes the environment: the workers read their settings from it.
+    os.environ.update(_overrides(args))
+    settings = Settings()
+    level = settings.log_level.lower()
+    access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
+    if settings.workers > 1:
+        # Before uvicorn spawns the workers: prometheus-client then shares values across processes.
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="moderation-metrics-"))
+        uvicorn.run(
+            "service.api.app:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=level,
+            access_log=access_log,
+        )
+        return 0
+
+    import logging
+
+    from service.api.app import create_app
+
+    logging.getLogger("service").setLevel(settings.log_level.upper())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=level,
+        access_log=access_log,
+    )
+    return 0

@@ -1,0 +1,219 @@
+"""Pydantic request and response models: the HTTP edge only. Inside, the service works on the frozen
+dataclasses of service.records.
+
+Size limits (comment length, comments per request) come from the runtime settings, so they are checked
+in the routes rather than as static constraints here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Attribute = Literal["insult", "off_topic"]
+
+
+class _Strict(BaseModel):
+    # Unknown fields are a 422, so a typo ("coments") never silently scores nothing.
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- /v1/comments:score ---------------------------------------------------------------------------
+
+
+class CommentIn(_Strict):
+    id: str | None = Field(default=None, description="Your id for the comment, echoed back.")
+    text: str = Field(description="The comment text (plain text).")
+    author: str | None = None
+
+
+class ArticleIn(_Strict):
+    title: str | None = None
+    body: str | None = None
+
+
+class ScoreCommentsRequest(_Strict):
+    comments: list[CommentIn] = Field(
+        description="The comments of ONE thread, in order; each is scored with the others as context.",
+    )
+    article: ArticleIn | None = Field(default=None, description="The article the thread sits under.")
+    explain: bool = Field(default=False, description="Also return the spans that pushed each score up.")
+
+
+class ModelRef(BaseModel):
+    version: str
+
+
+class AttributeScores(BaseModel):
+    insult: float
+    off_topic: float
+
+
+class DecisionOut(BaseModel):
+    verdict: Literal["approve", "review", "reject"]
+    reasons: list[str]
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+class CommentResult(BaseModel):
+    id: str | None
+    scores: AttributeScores
+    context: Literal["article+thread", "article", "thread", "none"]
+    decision: DecisionOut
+    spans: dict[str, list[SpanOut]] | None = None
+
+
+class ScoreCommentsResponse(BaseModel):
+    model: ModelRef
+    results: list[CommentResult]
+
+
+# --- /v1/articles:score ---------------------------------------------------------------------------
+
+
+class ScorePageJson(_Strict):
+    content: str = Field(description="The scraped page: plain text from any scraper, or raw HTML.")
+    format: Literal["auto", "text", "html"] = "auto"
+    source: str | None = Field(default=None, description="Where the page came from (URL or file name).")
+
+
+class ParsedArticle(BaseModel):
+    source: str
+    format: Literal["text", "html"]
+    title: str | None
+    body: str
+    declared_comment_count: int | None
+    dropped: int = Field(description="Lines of page furniture dropped by the parser.")
+
+
+class PageComment(BaseModel):
+    index: int
+    author: str | None
+    posted_at: str | None
+    posted_raw: str | None
+    parent: int | None
+    text: str
+    scores: AttributeScores
+    context: Literal["article+thread", "article", "thread", "none"]
+    decision: DecisionOut
+
+
+class ScorePageResponse(BaseModel):
+    model: ModelRef
+    article: ParsedArticle
+    comments: list[PageComment]
+
+
+# --- /v1/feedback ---------------------------------------------------------------------------------
+
+
+class FeedbackIn(_Strict):
+    text: str = Field(description="The comment text the verdict is about.")
+    attribute: Attribute
+    label: Literal[0, 1] = Field(description="1: the comment has the attribute; 0: it has not.")
+    article_id: str | None = None
+    doNotStore: bool = Field(default=False, description="Accept and discard: nothing is written.")
+
+
+class FeedbackOut(BaseModel):
+    stored: bool
+    id: int | None = None
+    message: str
+
+
+# --- /v1/model, health, admin ---------------------------------------------------------------------
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    version: str
+    attributes: list[str]
+    thresholds: dict[str, dict[str, float]]
+    manifest: dict[str, object]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "loading", "unavailable"]
+    model_version: str | None = None
+
+
+class ReloadOut(BaseModel):
+    reloaded: bool
+    previous_version: str | None
+    version: str
+    workers_signalled: bool = False
+
+
+# --- /v1alpha1/comments:analyze (Perspective) -----------------------------------------------------
+
+
+class _Lenient(BaseModel):
+    # Perspective clients send fields we do not use (sessionId, communityId, ...): accept and ignore.
+    model_config = ConfigDict(extra="ignore")
+
+
+class TextEntry(_Lenient):
+    text: str | None = None
+    type: str | None = None
+
+
+class PerspectiveContext(_Lenient):
+    entries: list[TextEntry] = Field(default_factory=list)
+
+
+class AttributeParameters(_Lenient):
+    scoreType: str | None = None
+    scoreThreshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class AnalyzeCommentRequest(_Lenient):
+    comment: TextEntry
+    context: PerspectiveContext | None = None
+    requestedAttributes: dict[str, AttributeParameters]
+    spanAnnotations: bool = False
+    languages: list[str] | None = None
+    doNotStore: bool = False
+    clientToken: str | None = None
+    sessionId: str | None = None
+    communityId: str | None = None
+
+
+class Score(BaseModel):
+    value: float
+    type: str = "PROBABILITY"
+
+
+class SpanScore(BaseModel):
+    begin: int
+    end: int
+    score: Score
+
+
+class AttributeScore(BaseModel):
+    summaryScore: Score | None = None
+    spanScores: list[SpanScore] | None = None
+
+
+class AnalyzeCommentResponse(BaseModel):
+    attributeScores: dict[str, AttributeScore]
+    languages: list[str]
+    clientToken: str | None = None
+
+
+class ErrorInfo(BaseModel):
+    code: int
+    status: str
+    reason: str
+    message: str
+    details: list[dict[str, object]] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo

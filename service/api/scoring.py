@@ -1,0 +1,93 @@
+"""Score one thread and turn the domain records into plain JSON-ready dicts (serialised once by
+pydantic-core's Rust encoder: no per-request model validation on the way out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from fastapi.responses import Response
+from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
+
+from model.score import ATTRIBUTES, CommentScorer
+from service.decide import decide
+from service.errors import EmptyInputError, TooLargeError
+from service.records import ArticleContext, Decision, Scores, Span
+from service.settings import Limits, Thresholds
+
+T = TypeVar("T")
+
+# Up to this many comments a request is scored on the event loop itself: a hop to the threadpool costs
+# more than scoring a few comments (measured with bench.api). Bigger batches go to the threadpool so
+# one large request does not stall health checks and small requests on the same worker.
+INLINE_MAX_COMMENTS = 8
+
+
+async def run_cpu(n_comments: int, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    if n_comments <= INLINE_MAX_COMMENTS:
+        return func(*args, **kwargs)
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def check_comments(texts: Sequence[str], limits: Limits) -> None:
+    """Empty -> 422, too many / too long -> 413: precise errors naming the offending comment."""
+    if not texts:
+        raise EmptyInputError("no comments given; send at least one")
+    if len(texts) > limits.max_comments_per_request:
+        raise TooLargeError(
+            f"{len(texts)} comments in one request; the limit is {limits.max_comments_per_request}"
+        )
+    for i, text in enumerate(texts):
+        if len(text) > limits.max_comment_chars:
+            raise TooLargeError(
+                f"comment {i} has {len(text)} characters; the limit is {limits.max_comment_chars}"
+            )
+        if not text.strip():
+            raise EmptyInputError(f"comment {i} is empty")
+
+
+def decision_dict(decision: Decision) -> dict[str, Any]:
+    return {"verdict": decision.verdict, "reasons": list(decision.reasons)}
+
+
+def span_dict(span: Span) -> dict[str, Any]:
+    return {"start": span.start, "end": span.end, "text": span.text, "weight": span.weight}
+
+
+def result_dict(scores: Scores, thresholds: Mapping[str, Thresholds]) -> dict[str, Any]:
+    return {
+        "scores": {"insult": scores.insult, "off_topic": scores.off_topic},
+        "context": scores.context,
+        "decision": decision_dict(decide(scores, thresholds)),
+    }
+
+
+def score_thread(
+    scorer: CommentScorer,
+    texts: Sequence[str],
+    article: ArticleContext | None,
+    thresholds: Mapping[str, Thresholds],
+    *,
+    explain: bool = False,
+) -> list[dict[str, Any]]:
+    """One vectorised scorer call for the whole thread, then decisions (and spans when asked)."""
+    if not texts:
+        return []
+    scored = scorer.score(texts, article)
+    results = [result_dict(s, thresholds) for s in scored]
+    if explain:
+        for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+            thread = [t for j, t in enumerate(texts) if j != i]
+            result["spans"] = {
+                attribute: [
+                    span_dict(sp)
+                    for sp in scorer.explain(text, attribute, top_k=5, article=article, thread=thread)
+                ]
+                for attribute in ATTRIBUTES
+            }
+    return results
+
+
+def json_response(payload: Any, status_code: int = 200) -> Response:
+    return Response(to_json(payload), status_code=status_code, media_type="application/json")

@@ -1,0 +1,106 @@
+"""What one running app holds: the settings, the current model behind an atomic swap, metrics, the
+feedback store. Built by create_app and kept on ``app.state.moderation``; nothing here is global."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from service.api.metrics import Metrics
+from service.errors import ModelError
+from service.records import Article
+from service.settings import Limits, Settings
+
+if TYPE_CHECKING:
+    from model.score import CommentScorer
+    from service.store import FeedbackStore
+
+log = logging.getLogger(__name__)
+
+ScorerLoader = Callable[[Path], "CommentScorer"]
+PageFormat = Literal["auto", "text", "html"]
+PageParser = Callable[..., Article]
+
+
+def load_shipped_scorer(model_dir: Path) -> CommentScorer:
+    """The default loader: the verified artifact through model.score.Scorer (imported only when called)."""
+    module = importlib.import_module("model.score")
+    scorer: CommentScorer = module.Scorer.load(model_dir)
+    return scorer
+
+
+def default_page_parser(data: bytes | str, *, source: str, fmt: PageFormat, limits: Limits) -> Article:
+    from service.parse import parse_page
+
+    return parse_page(data, source=source, fmt=fmt, limits=limits)
+
+
+class ModelHolder:
+    """The current scorer. A reload builds the new scorer completely, then swaps one reference: a request
+    keeps the scorer it resolved at its start, so in-flight requests finish on the old model, and a
+    loader error leaves the old model in place."""
+
+    def __init__(self, loader: ScorerLoader, model_dir: Path) -> None:
+        self._loader = loader
+        self.model_dir = model_dir
+        self.current: CommentScorer | None = None
+        self._reload_lock = threading.Lock()
+
+    def _load(self) -> CommentScorer:
+        try:
+            return self._loader(self.model_dir)
+        except ModelError:
+            raise
+        except Exception as exc:  # a corrupt artifact must be refused, never crash the worker
+            raise ModelError(
+                f"cannot load the model from {self.model_dir}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def load(self) -> CommentScorer:
+        with self._reload_lock:
+            self.current = self._load()
+            return self.current
+
+    def reload(self) -> tuple[str | None, str]:
+        """Returns (previous version, new version); raises ModelError and keeps the old model."""
+        with self._reload_lock:
+            previous = self.current
+            fresh = self._load()
+            self.current = fresh
+        log.warning(
+            "model reloaded from %s: %s -> %s",
+            self.model_dir,
+            previous.version if previous else None,
+            fresh.version,
+        )
+        return (previous.version if previous else None), fresh.version
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    models: ModelHolder
+    metrics: Metrics
+    parse_page: PageParser = default_page_parser
+    _store: FeedbackStore | None = field(default=None, repr=False)
+    _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def store(self) -> FeedbackStore:
+        """Opened on first use, so a service that never takes feedback never creates the database."""
+        with self._store_lock:
+            if self._store is None:
+                from service.store import FeedbackStore
+
+                self._store = FeedbackStore(self.settings.db_path)
+            return self._store
+
+    def close(self) -> None:
+        with self._store_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
