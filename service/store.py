@@ -76,7 +76,8 @@ class FeedbackStore:
         created = item.created_at or datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
             cur = self._conn.execute(
-                "INSERT INTO feedback (text, attribute, label, article_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (text, attribute, label, article_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (item.text, item.attribute, int(item.label), item.article_id, created),
             )
             row_id = int(cur.lastrowid or 0)
