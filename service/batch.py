@@ -22,9 +22,11 @@ import io
 import json
 import logging
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -635,11 +637,29 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         "scheduler": args.scheduler,
         "chunk_size": args.chunk_size,
     }
-    if args.out is None:
-        summary = score_paths(args.paths, config, sys.stdout, **kwargs)
-        sys.stdout.flush()
-    else:
-        with atomic_output(args.out) as fh:
-            summary = score_paths(args.paths, config, fh, **kwargs)
+    with _sigterm_as_exit():
+        if args.out is None:
+            summary = score_paths(args.paths, config, sys.stdout, **kwargs)
+            sys.stdout.flush()
+        else:
+            with atomic_output(args.out) as fh:
+                summary = score_paths(args.paths, config, fh, **kwargs)
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM (a scheduler killing the job) into SystemExit, so the temp --out file is removed."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

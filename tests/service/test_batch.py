@@ -9,6 +9,10 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -460,3 +464,47 @@ def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, cap
     ]
     assert rc == 1 and rows[1]["error_type"] == "TooLargeError"
     assert "not UTF-8 (byte 0xe9" in rows[3]["error"]
+
+
+class SlowScorer(FakeScorer):
+    def score(self, texts, article=None, *, use_thread=True):
+        import time
+
+        time.sleep(0.1)
+        return super().score(texts, article, use_thread=use_thread)
+
+
+def slow_factory(model_dir: Path) -> SlowScorer:
+    return SlowScorer(model_dir)
+
+
+SLOW_RUN = """
+import sys
+from service import batch
+from tests.service.test_batch import args_for, slow_factory
+sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_factory=slow_factory))
+"""
+
+
+@pytest.mark.parametrize(("sig", "rc"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, None)])
+def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
+    """A real process, interrupted by a real signal while it writes: the final name never appears."""
+    inputs, outdir = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    outdir.mkdir()
+    for i in range(200):  # ~20 s of slow scoring: the signal lands mid-run
+        write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, str(inputs), str(outdir / "scores.jsonl")],
+        cwd=repo,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size > 0 for p in outdir.glob(".scores.jsonl.*.part")):
+        assert proc.poll() is None and time.monotonic() < deadline, "run ended before it wrote anything"
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == rc if rc is not None else proc.returncode != 0, err
+    assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
