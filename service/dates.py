@@ -32,6 +32,7 @@ for _num, _names in enumerate(
         _MONTHS[_n] = _num
 
 _MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+MONTH_RX = _MONTH
 _WEEKDAY = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
     r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
@@ -51,7 +52,7 @@ _UNITS = (
 )
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
-    r"|\b(?:yesterday|today|hier|aujourd'hui|gestern|heute)\b(?:\s*(?:at|à|um)\s*(?:" + _TIME + "))?"
+    r"|\b(?:yesterday|today|aujourd'hui|gestern)\b(?:\s*(?:at|à|um)\s*(?:" + _TIME + "))?"
     r"|\bjust now\b|\bà l'instant\b"
 )
 _ABS = rf"(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"

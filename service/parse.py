@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from service.dates import DateHit, find_date, to_iso
+from service.dates import MONTH_RX, DateHit, find_date, to_iso
 from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
 from service.records import Article, Comment, Dropped, PageFormat
@@ -124,16 +124,20 @@ _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|R
 _NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
-    r"|antworten|reacties?|commenti|comentarios?|discussion)"
+    r"|antworten|reacties?|commenti|comentarios?|discussion|ergänzungen|leserbriefe|contributions?|messages?|posts?)"
 )
+# Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
+_SECTION_WORDS = r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare)"
 _OPENER_RX = re.compile(
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
-    rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_COMMENT_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
+    rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*",
     re.I,
 )
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
+# A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)".
+_COUNT_ANY = re.compile(rf"(?<![\w.,])(?P<n>\d{{1,6}})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*\((?P<n2>\d{{1,6}})\)", re.I)
 _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
               "ten": 10, "no": 0, "zero": 0}  # fmt: skip
 
@@ -143,7 +147,9 @@ _CUE_RX = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?…;\"”]\s*$")
-_LEAD_MARKER = re.compile(r"^(?:[•*●◦▪‣·\-–—>]+\s*|\(?\d{1,4}[.)]\s+|\[[^\]]{0,40}\]\s*|#\d+\s*)+")
+_LEAD_MARKER = re.compile(
+    rf"^(?:[•*●◦▪‣·\-–—>]+\s*|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}|\d)|\[[^\]]{{0,40}}\]\s*|#\d+\s*)+", re.I
+)
 _TOKEN = re.compile(r"\S+")
 _PAREN_NUM = re.compile(r"\(#?\d+\)|\(#\d+\)|#\d+")
 _FUNCTION_WORDS = frozenset(
@@ -191,6 +197,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             if len(core) <= 60 and _CHROME_RX.fullmatch(core):
                 ln.chrome = True
             o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
+            if o is None and len(core) <= 100:
+                o = _COUNT_ANY.search(core)
             if o:
                 ln.opener = True
                 groups = o.groupdict()
@@ -249,10 +257,14 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
         starts: list[int | None] = [o for o in openers if o < members[-1]][-20:]
         starts.append(None)
         for o in starts:
-            sel = [i for i in members if o is None or i > o]
-            sel = [i for i in sel if _plausible_anchor(lines, i)]
+            after = [i for i in members if o is None or i > o]
+            sel = [i for i in after if _plausible_anchor(lines, i)]
             if not sel:
                 continue
+            # The shape is learned from the group: once most of its date lines look like headers, the
+            # rest of the same shape are headers too (an anonymous comment has no name line).
+            if len(sel) >= 3 and len(sel) >= 0.6 * len(after):
+                sel = after
             cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
             if o is None:
                 if len(sel) < 2 or cue < 0.5:
@@ -513,6 +525,8 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
                 r = "comment counter with no comments" if not headers or j < section_start else "comment section heading"
             elif ln.furniture is not None:
                 r = ln.furniture
+            elif title_idx is not None and j < title_idx and fmt == "text":
+                r = "page header before the title"
             elif ln.hint == "nav":
                 r = "navigation"
             elif ln.hint == "title" and title_idx is not None:
@@ -539,16 +553,35 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
 
 
 def _pick_title(lines: list[_Line]) -> int | None:
-    for i, ln in enumerate(lines):
-        if ln.hint == "h1" and len(ln.core) >= 3:
+    """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
+    headline-like line (3-25 words, no final period) before the first real paragraph."""
+    doc_title = next((norm_key(ln.core) for ln in lines if ln.hint == "title"), "")
+    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= 3]
+    for i in h1s:
+        if doc_title and norm_key(lines[i].core) in doc_title:
             return i
+    if h1s:
+        return h1s[0]
     for i, ln in enumerate(lines):
         if ln.hint == "title":
             return i
-    for i, ln in enumerate(lines[:50]):
-        if ln.furniture is None and not ln.opener and not ln.chrome and ln.hint is None and len(ln.core.split()) >= 2:
-            return i
-    return None
+    best: tuple[int, int] | None = None
+    for i, ln in enumerate(lines[:150]):
+        words = len(ln.core.split())
+        if words >= 20 and best is not None:
+            break
+        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.hint is not None:
+            continue
+        if 3 <= words <= 25 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",")):
+            if words >= 6:
+                return i  # the first headline-sized line: later ones are usually standfirsts
+            if best is None or words > best[0]:
+                best = (words, i)
+    return best[1] if best else None
+
+
+def norm_key(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 # ---------------------------------------------------------------------------------------------------
