@@ -322,7 +322,9 @@ def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys):
         write_jsonl(inputs / f"{i:02d}.jsonl", [{"id": f"{i}", "text": "a comment", "article_id": "x"}])
     factory = CountingFactory(logs)
     rc, out, _ = run_batch(capsys, inputs, root / "seeds", factory=factory, jobs=2, chunk_size=1)
-    assert rc == 0 and len(out.splitlines()) == 12 + len(SEEDS)
+    rows = rows_of(out)
+    assert rc == 0 and sum(r["source"].endswith(".jsonl") for r in rows) == 12
+    assert len({r["source"] for r in rows}) == 12 + len(SEEDS)
     loads = {p.stem: p.read_text().count("load") for p in logs.glob("*.loads")}
     assert loads and all(n == 1 for n in loads.values()), loads
     assert str(os.getpid()) in loads  # the parent's fail-fast load
