@@ -52,7 +52,7 @@ _UNITS = (
 )
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
-    r"|\b(?:yesterday|today|aujourd'hui|gestern)\b(?:\s*(?:at|à|um)\s*(?:" + _TIME + "))?"
+    r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
     r"|\bjust now\b|\bà l'instant\b"
 )
 _ABS = rf"(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"

@@ -177,10 +177,30 @@ class _Line:
     date: DateHit | None = None
 
 
+# A footer glued to the end of the comment text: "... fun to watch! Posted by: Walters on December 29, 2007".
+_GLUED_FOOTER = re.compile(
+    r"^(?P<text>.*?\S)\s+(?P<foot>(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\s*:?\s+\S.{0,100})$",
+    re.I,
+)
+
+
+def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None]]:
+    out: list[tuple[str, int, str | None]] = []
+    for text, indent, hint in raw_lines:
+        if len(text) > 40 and " by" in text:
+            m = _GLUED_FOOTER.match(text)
+            if m and find_date(m["foot"]) is not None:
+                out.append((m["text"], indent, hint))
+                out.append((m["foot"], indent, hint))
+                continue
+        out.append((text, indent, hint))
+    return out
+
+
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
     lines: list[_Line] = []
     blank = False
-    for text, indent, hint in raw_lines:
+    for text, indent, hint in _split_glued(raw_lines):
         if not text:
             blank = True
             continue
