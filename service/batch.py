@@ -21,6 +21,7 @@ import functools
 import io
 import json
 import logging
+import math
 import os
 import signal
 import stat
@@ -252,8 +253,10 @@ def get_scorer(config: BatchConfig) -> CommentScorer:
     return _scorer_for(config.scorer_factory, str(config.model_dir))
 
 
-def _r(x: float) -> float:
-    return round(float(x), 6)
+def _r(x: float) -> float | None:
+    """Six decimals; None (JSON null) for a score the artifact does not carry (the Scorer gives NaN)."""
+    x = float(x)
+    return round(x, 6) if math.isfinite(x) else None
 
 
 def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:
@@ -460,7 +463,7 @@ def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
             writer.writerow(_flat(row))
     else:
         for row in rows:
-            buf.write(json.dumps(row, ensure_ascii=False))
+            buf.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
             buf.write("\n")
     return buf.getvalue()
 

@@ -8,6 +8,7 @@ score up. It needs nothing but the repository: the shipped model in model/defaul
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from collections import Counter
@@ -30,6 +31,10 @@ RULE = "=" * 78
 def first_words(text: str, n: int = FIRST_WORDS) -> str:
     words = text.split()
     return " ".join(words[:n]) + (" ..." if len(words) > n else "")
+
+
+def _score(x: float) -> str:
+    return f"{x:.2f}" if math.isfinite(x) else "n/a (not in this model)"
 
 
 def _fmt_spans(spans: Sequence[object]) -> str:
@@ -62,7 +67,7 @@ def report_article(
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
         out.write(
-            f"     insult {scores.insult:.2f}   off-topic {scores.off_topic:.2f} "
+            f"     insult {_score(scores.insult)}   off-topic {_score(scores.off_topic)} "
             f"(context: {scores.context})   -> {decision.verdict.upper()}\n"
         )
         for reason in decision.reasons:

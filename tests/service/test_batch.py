@@ -510,3 +510,26 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == rc if rc is not None else proc.returncode != 0, err
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
+
+
+class InsultOnlyScorer(FakeScorer):
+    """An artifact without an off-topic model: the real Scorer gives NaN for the missing attribute."""
+
+    def score(self, texts, article=None, *, use_thread=True):
+        return [Scores(s.insult, float("nan"), "none") for s in super().score(texts, article)]
+
+
+def insult_only_factory(model_dir: Path) -> InsultOnlyScorer:
+    return InsultOnlyScorer(model_dir)
+
+
+def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
+    f = tmp_path / "c.jsonl"
+    write_jsonl(f, [{"id": "a", "text": "you idiot"}])
+    rc, out, _ = run_batch(capsys, f, factory=insult_only_factory)
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    (row,) = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
+    assert rc == 0 and row["scores"] == {"insult": 0.45, "off_topic": None}
