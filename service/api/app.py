@@ -105,8 +105,10 @@ def create_app(
         metrics=metrics,
         parse_page=page_parser,
     )
+    routes: list[str] = []
     for module in (comments, articles, perspective, feedback, model, health, admin):
         app.include_router(module.router)
+        routes += [getattr(r, "path", "") for r in module.router.routes]
     errors.install(app)
 
     limits = settings.limits
@@ -116,7 +118,6 @@ def create_app(
 
     # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit too.
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
-    routes = [getattr(r, "path", "") for r in app.routes]
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     return app
 

@@ -132,3 +132,16 @@ def real_model_dir() -> Path:
 
 def auth(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response: Any, status: int, reason: str | None = None) -> dict[str, Any]:
+    """A precise 4xx in our JSON error shape (the Google API error shape Perspective clients parse)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == status
+    assert isinstance(error["status"], str) and error["status"]
+    assert isinstance(error["message"], str) and error["message"]
+    if reason is not None:
+        assert error["reason"] == reason, error
+    return dict(error)

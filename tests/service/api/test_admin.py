@@ -1,0 +1,106 @@
+"""POST /v1/admin/reload and the atomic model swap."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, make_client
+
+URL = "/v1/admin/reload"
+
+
+def test_reload_swaps_in_the_new_artifact(client, loader):
+    loader.next_version = "fake-2"
+    r = client.post(URL, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "reloaded": True,
+        "previous_version": "fake-1",
+        "version": "fake-2",
+        "workers_signalled": False,
+    }
+    assert client.get("/v1/model").json()["version"] == "fake-2"
+    scored = client.post("/v1/comments:score", json={"comments": [{"text": "hi"}]}).json()
+    assert scored["model"]["version"] == "fake-2"
+    assert 'moderation_model_reloads_total{outcome="ok"} 1.0' in client.get("/metrics").text
+
+
+def test_bad_artifact_is_refused_and_the_old_model_keeps_serving(client, loader):
+    loader.broken = True
+    error = assert_error(client.post(URL, headers=auth()), 409, "model_refused")
+    assert "still serving fake-1" in error["message"] and "make train" in error["message"]
+    assert client.get("/readyz").json() == {"status": "ok", "model_version": "fake-1"}
+    r = client.post("/v1/comments:score", json={"comments": [{"text": "hi"}]})
+    assert r.status_code == 200 and r.json()["model"]["version"] == "fake-1"
+    assert 'moderation_model_reloads_total{outcome="refused"} 1.0' in client.get("/metrics").text
+
+
+def test_a_loader_crash_is_refused_too(settings):
+    calls = []
+
+    def loader(model_dir):
+        calls.append(model_dir)
+        if len(calls) > 1:
+            raise EOFError("pickle data was truncated")
+        return FakeScorer()
+
+    with make_client(settings, loader) as c:
+        error = assert_error(c.post(URL, headers=auth()), 409, "model_refused")
+        assert "EOFError: pickle data was truncated" in error["message"]
+        assert c.get("/v1/model").json()["version"] == "fake-1"
+
+
+def test_reload_needs_the_token(client, settings):
+    assert_error(client.post(URL), 401, "unauthenticated")
+    assert_error(client.post(URL, headers=auth("nope")), 401, "unauthenticated")
+    with make_client(settings.model_copy(update={"api_token": None})) as c:
+        assert_error(c.post(URL, headers=auth()), 403, "disabled")
+
+
+class BlockingScorer(FakeScorer):
+    """Holds every score() call until released, so a request can be caught in flight."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(version)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def score(self, texts, article=None, *, use_thread=True):
+        self.entered.set()
+        assert self.release.wait(10), "never released"
+        return super().score(texts, article, use_thread=use_thread)
+
+
+def test_in_flight_requests_finish_on_the_old_model(settings):
+    old = BlockingScorer("old")
+    scorers = iter([old, FakeScorer("new")])
+    with make_client(settings, lambda _dir: next(scorers)) as c, ThreadPoolExecutor(1) as pool:
+        # 20 comments: scored in the threadpool, so the event loop stays free to take the reload.
+        payload = {"comments": [{"text": f"comment {i}"} for i in range(20)]}
+        in_flight = pool.submit(c.post, "/v1/comments:score", json=payload)
+        assert old.entered.wait(10)
+        r = c.post(URL, headers=auth())
+        assert r.json()["version"] == "new"
+        assert c.get("/v1/model").json()["version"] == "new"
+        time.sleep(0.05)
+        assert not in_flight.done()
+        old.release.set()
+        answer = in_flight.result(10)
+    assert answer.status_code == 200
+    assert answer.json()["model"]["version"] == "old"
+    assert len(answer.json()["results"]) == 20
+
+
+def test_reloads_read_the_configured_model_dir(settings):
+    loader = Loader()
+    seen = []
+
+    def spy(model_dir):
+        seen.append(model_dir)
+        return loader(model_dir)
+
+    with make_client(settings, spy) as c:
+        c.post(URL, headers=auth())
+    assert seen == [settings.model_dir, settings.model_dir]

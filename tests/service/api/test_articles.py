@@ -1,0 +1,105 @@
+"""POST /v1/articles:score: a scraped page in, a score per comment out (real parser, fake scorer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ARTICLES_DIR, SEED_FILES
+from tests.service.api.conftest import assert_error
+
+URL = "/v1/articles:score"
+
+
+def _check_page(body: dict) -> None:
+    assert body["model"] == {"version": "fake-1"}
+    article = body["article"]
+    assert set(article) == {"source", "format", "title", "body", "declared_comment_count", "dropped"}
+    for i, comment in enumerate(body["comments"]):
+        assert comment["index"] == i
+        assert comment["text"].strip()
+        assert set(comment["scores"]) == {"insult", "off_topic"}
+        assert comment["decision"]["verdict"] in ("approve", "review", "reject")
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.name)
+def test_seed_pages_as_text_plain(client, seed):
+    r = client.post(URL, content=seed.read_bytes(), headers={"content-type": "text/plain; charset=utf-8"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    _check_page(body)
+    assert body["article"]["format"] == "text"
+    assert body["article"]["title"]
+
+
+def test_comments_of_a_page_match_the_parser(client):
+    from service.parse import parse_page
+
+    seed = next(p for p in SEED_FILES if parse_page(p.read_bytes()).comments)
+    expected = parse_page(seed.read_bytes(), fmt="text")
+    body = client.post(URL, content=seed.read_bytes(), headers={"content-type": "text/plain"}).json()
+    assert [c["text"] for c in body["comments"]] == [c.text for c in expected.comments]
+    assert [c["author"] for c in body["comments"]] == [c.author for c in expected.comments]
+    assert body["article"]["title"] == expected.title
+
+
+def test_real_html_page(client):
+    page = sorted(ARTICLES_DIR.rglob("*.html"))[0]
+    r = client.post(URL, content=page.read_bytes(), headers={"content-type": "text/html"})
+    assert r.status_code == 200, r.text
+    _check_page(r.json())
+    assert r.json()["article"]["format"] == "html"
+
+
+def test_json_form_with_format_and_source(client):
+    text = SEED_FILES[0].read_text(encoding="utf-8")
+    r = client.post(URL, json={"content": text, "format": "text", "source": "https://example.org/a"})
+    assert r.status_code == 200, r.text
+    assert r.json()["article"]["source"] == "https://example.org/a"
+    _check_page(r.json())
+
+
+def test_source_query_parameter(client):
+    r = client.post(
+        URL + "?source=seed.txt", content=SEED_FILES[0].read_bytes(), headers={"content-type": "text/plain"}
+    )
+    assert r.json()["article"]["source"] == "seed.txt"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "reason"),
+    [
+        (b"", "text/plain", 422, "empty"),
+        (b"   \n\n  ", "text/plain", 422, "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "text/plain", 422, "binary"),
+        (b"hello", "application/pdf", 415, "unsupported_media_type"),
+        (b"hello", "", 415, "unsupported_media_type"),
+        (b'{"content": 5}', "application/json", 422, "malformed"),
+        (b'{"content": "x", "format": "pdf"}', "application/json", 422, "malformed"),
+        (b"{not json", "application/json", 422, "malformed"),
+        (b"[" * 10_000 + b"]" * 10_000, "application/json", 422, "malformed"),
+    ],
+)
+def test_bad_pages_get_precise_errors(client, content, content_type, status, reason):
+    headers = {"content-type": content_type} if content_type else {}
+    assert_error(client.post(URL, content=content, headers=headers), status, reason)
+
+
+def test_invalid_utf8_in_json_is_422(client):
+    assert_error(
+        client.post(URL, content=b'{"content": "caf\xe9"}', headers={"content-type": "application/json"}),
+        422,
+        "malformed",
+    )
+
+
+def test_page_size_limit_is_its_own(settings):
+    from tests.service.api.conftest import make_client
+
+    limits = settings.limits.model_copy(update={"max_page_bytes": 1000, "max_request_bytes": 10})
+    with make_client(settings.model_copy(update={"limits": limits})) as c:
+        # The page limit (1000 bytes) applies here, not the 10-byte request limit.
+        ok = c.post(URL, content=b"Title\n\nSome body text.\n", headers={"content-type": "text/plain"})
+        assert ok.status_code == 200, ok.text
+        assert_error(
+            c.post(URL, content=b"x" * 1001, headers={"content-type": "text/plain"}), 413, "too_large"
+        )

@@ -1,0 +1,105 @@
+"""POST /v1/comments:score."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.service.api.conftest import Loader, assert_error, make_client
+
+URL = "/v1/comments:score"
+
+
+def test_scores_every_comment_in_order_with_decisions(client):
+    comments = [
+        {"id": "c1", "text": "You idiot, you moron."},
+        {"id": "c2", "text": "The council vote on the bridge was close."},
+        {"text": "Bridge funding should go to schools instead."},
+    ]
+    article = {"title": "Council votes on the bridge", "body": "The council voted on funding the bridge."}
+    r = client.post(URL, json={"comments": comments, "article": article})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["model"] == {"version": "fake-1"}
+    results = body["results"]
+    assert [x["id"] for x in results] == ["c1", "c2", None]
+    assert results[0]["decision"]["verdict"] == "reject"
+    assert "insult 1.00 >= reject threshold 0.90" in results[0]["decision"]["reasons"]
+    assert results[1]["decision"] == {"verdict": "approve", "reasons": []}
+    for x in results:
+        assert set(x["scores"]) == {"insult", "off_topic"}
+        assert x["context"] == "article+thread"
+        assert "spans" not in x
+
+
+def test_one_request_is_one_thread(client, loader):
+    # Off-topic context is the other comments: "bridge" is on topic only because comment 1 says it.
+    r = client.post(URL, json={"comments": [{"text": "bridge"}, {"text": "bridge bridge"}]})
+    results = r.json()["results"]
+    assert [x["context"] for x in results] == ["thread", "thread"]
+    assert [x["scores"]["off_topic"] for x in results] == [0.0, 0.0]
+    r = client.post(URL, json={"comments": [{"text": "bridge"}]})
+    assert r.json()["results"][0]["context"] == "none"
+
+
+def test_thresholds_come_from_settings(settings):
+    strict = settings.model_copy(update={"insult": settings.insult.model_copy(update={"review": 0.1})})
+    with make_client(strict) as c:
+        r = c.post(URL, json={"comments": [{"text": "idiot we all are here today ok then so"}]})
+    decision = r.json()["results"][0]["decision"]
+    assert decision["verdict"] == "review"
+    assert decision["reasons"] == ["insult 0.33 >= review threshold 0.10"]
+
+
+def test_explain_returns_spans_per_attribute(client):
+    r = client.post(URL, json={"comments": [{"text": "what an idiot"}], "explain": True})
+    spans = r.json()["results"][0]["spans"]
+    assert spans["insult"] == [{"start": 8, "end": 13, "text": "idiot", "weight": 1.0}]
+    assert spans["off_topic"] == []
+
+
+def test_large_batch_is_scored_in_one_vectorised_call(settings):
+    loader = Loader()
+    with make_client(settings, loader) as c:
+        scorer = c.app.state.moderation.models.current
+        r = c.post(URL, json={"comments": [{"text": f"comment number {i}"} for i in range(100)]})
+    assert r.status_code == 200
+    assert len(r.json()["results"]) == 100
+    assert scorer.calls == [100]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "reason"),
+    [
+        ({"comments": []}, 422, "empty"),
+        ({"comments": [{"text": "   \n"}]}, 422, "empty"),
+        ({"comments": [{"text": ""}]}, 422, "empty"),
+        ({"comments": [{"text": "x" * 20_001}]}, 413, "too_large"),
+        ({"comments": [{"text": "ok"}] * 1001}, 413, "too_large"),
+        ({"comments": [{"txt": "typo"}]}, 422, "malformed"),
+        ({"comments": "not a list"}, 422, "malformed"),
+        ({"comments": [{"text": 5}]}, 422, "malformed"),
+        ({"coments": [{"text": "typo"}]}, 422, "malformed"),
+        ([1, 2, 3], 422, "malformed"),
+    ],
+)
+def test_bad_requests_get_precise_errors(client, payload, status, reason):
+    error = assert_error(client.post(URL, json=payload), status, reason)
+    # The message says what is wrong, and never echoes a comment back.
+    assert "typo" not in error["message"]
+
+
+def test_limits_are_configurable(settings):
+    small = settings.model_copy(
+        update={"limits": settings.limits.model_copy(update={"max_comments_per_request": 2})}
+    )
+    with make_client(small) as c:
+        assert c.post(URL, json={"comments": [{"text": "a"}] * 2}).status_code == 200
+        error = assert_error(c.post(URL, json={"comments": [{"text": "a"}] * 3}), 413, "too_large")
+    assert "3 comments" in error["message"] and "limit is 2" in error["message"]
+
+
+def test_too_long_comment_names_the_comment(client):
+    error = assert_error(
+        client.post(URL, json={"comments": [{"text": "fine"}, {"text": "y" * 20_001}]}), 413, "too_large"
+    )
+    assert error["message"] == "comment 1 has 20001 characters; the limit is 20000"

@@ -1,0 +1,120 @@
+"""Bad input of every kind gets a precise 4xx with a JSON error body, never a 500; no comment text is
+logged at INFO or above."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.service.api.conftest import assert_error, auth, make_client
+
+JSON_ENDPOINTS = ["/v1/comments:score", "/v1alpha1/comments:analyze", "/v1/feedback", "/v1/articles:score"]
+
+
+def _status_for(path: str) -> int:
+    return 400 if path.startswith("/v1alpha1/") else 422
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+def test_json_nested_10000_deep(client, path):
+    body = b'{"comments": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    r = client.post(path, content=body, headers={"content-type": "application/json"} | auth())
+    error = assert_error(r, _status_for(path), "malformed")
+    assert "recursion limit exceeded" in error["message"]
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"comments": [{"text": "caf\xe9"}]}',  # latin-1 byte: invalid UTF-8
+        b'{"comments": [{"text": "\\ud800"}]}',  # lone surrogate: cannot be encoded back to UTF-8
+        b'{"comments": [{"text": "ok"}]',  # truncated
+        b'{"comments": NaN}',
+        b"",
+        b"   ",
+    ],
+    ids=["invalid-utf8", "lone-surrogate", "truncated", "nan", "empty", "blank"],
+)
+def test_undecodable_or_malformed_json(client, path, raw):
+    r = client.post(path, content=raw, headers={"content-type": "application/json"} | auth())
+    assert_error(r, _status_for(path), "malformed")
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS[:3])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_wrong_content_type_is_415(client, path, content_type):
+    headers = auth() | ({"content-type": content_type} if content_type else {})
+    r = client.post(path, content=b'{"comments": [{"text": "hi"}]}', headers=headers)
+    assert_error(r, 415, "unsupported_media_type")
+
+
+def test_json_with_charset_and_vendor_types_is_accepted(client):
+    for ctype in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        r = client.post(
+            "/v1/comments:score", content=b'{"comments": [{"text": "hi"}]}', headers={"content-type": ctype}
+        )
+        assert r.status_code == 200, (ctype, r.text)
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS[:3])
+def test_body_over_the_limit_is_413_before_parsing(settings, path):
+    limits = settings.limits.model_copy(update={"max_request_bytes": 100})
+    with make_client(settings.model_copy(update={"limits": limits})) as c:
+        body = b'{"comments": [{"text": "' + b"a" * 200 + b'"}]}'
+        r = c.post(path, content=body, headers={"content-type": "application/json"} | auth())
+        error = assert_error(r, 413, "too_large")
+        assert "100-byte limit" in error["message"]
+
+        def chunks():  # no Content-Length: the middleware counts streamed bytes
+            yield body[:50]
+            yield body[50:]
+
+        r = c.post(path, content=chunks(), headers={"content-type": "application/json"} | auth())
+        assert_error(r, 413, "too_large")
+
+
+def test_bad_content_length_is_400(client):
+    r = client.post(
+        "/v1/comments:score",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": "x"},
+    )
+    assert_error(r, 400, "malformed")
+
+
+def test_unknown_path_and_method_are_json_errors(client):
+    assert_error(client.get("/v2/anything"), 404, "not_found")
+    assert_error(client.get("/v1/comments:score"), 405, "method_not_allowed")
+    assert_error(client.put("/v1/feedback", json={}), 405, "method_not_allowed")
+
+
+def test_nothing_at_info_contains_comment_text(settings, caplog):
+    secret = "Zebulon-the-unmistakable-marker"
+    with make_client(settings) as c, caplog.at_level(logging.DEBUG):
+        c.post("/v1/comments:score", json={"comments": [{"text": f"{secret} you idiot"}], "explain": True})
+        c.post("/v1/comments:score", json={"comments": [{"text": secret * 3000}]})  # a 413
+        c.post("/v1/comments:score", json={"comments": [{"text": secret, "bad": 1}]})  # a 422
+        c.post(
+            "/v1alpha1/comments:analyze", json={"comment": {"text": secret}, "requestedAttributes": {"X": {}}}
+        )
+        c.post(
+            "/v1alpha1/comments:analyze",
+            json={"comment": {"text": secret}, "requestedAttributes": {"INSULT": {}}},
+        )
+        c.post("/v1/feedback", json={"text": secret, "attribute": "insult", "label": 1}, headers=auth())
+        c.post(
+            "/v1/articles:score",
+            content=f"Title\n\n{secret}\n".encode(),
+            headers={"content-type": "text/plain"},
+        )
+    at_info = [rec for rec in caplog.records if rec.levelno >= logging.INFO]
+    assert all(secret not in rec.getMessage() for rec in at_info)
+    assert any(rec.name.startswith("service") for rec in caplog.records)  # the service did log something
+
+
+def test_validation_errors_do_not_echo_input(client):
+    secret = "Zebulon-the-unmistakable-marker"
+    r = client.post("/v1/comments:score", json={"comments": [{"text": secret, "extra": secret}]})
+    assert secret not in r.text

@@ -1,0 +1,117 @@
+"""POST /v1/feedback and the SQLite store behind it (the schema `moderate train --feedback` reads)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from service.errors import InputError
+from service.store import Feedback, FeedbackStore
+from tests.service.api.conftest import assert_error, auth, make_client
+
+URL = "/v1/feedback"
+VERDICT = {"text": "You absolute clown.", "attribute": "insult", "label": 1, "article_id": "a-17"}
+
+
+def _rows(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT id, text, attribute, label, article_id, created_at FROM feedback"
+        ).fetchall()
+
+
+def test_verdict_is_written_durably_in_the_contract_schema(client, settings):
+    r = client.post(URL, json=VERDICT, headers=auth())
+    assert r.status_code == 201, r.text
+    assert r.json() == {"stored": True, "id": 1, "message": "stored"}
+    # Read through a separate connection, as `moderate train --feedback` does.
+    rows = _rows(settings.db_path)
+    assert [row[:5] for row in rows] == [(1, "You absolute clown.", "insult", 1, "a-17")]
+    assert rows[0][5].endswith("+00:00")
+    with sqlite3.connect(settings.db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = [(c[1], c[2], c[3]) for c in conn.execute("PRAGMA table_info(feedback)")]
+    assert columns == [
+        ("id", "INTEGER", 0),
+        ("text", "TEXT", 1),
+        ("attribute", "TEXT", 1),
+        ("label", "INTEGER", 1),
+        ("article_id", "TEXT", 0),
+        ("created_at", "TEXT", 1),
+    ]
+
+
+def test_rows_survive_a_restart(settings):
+    with make_client(settings) as c:
+        c.post(URL, json=VERDICT, headers=auth())
+    with make_client(settings) as c:
+        r = c.post(URL, json=VERDICT | {"attribute": "off_topic", "label": 0}, headers=auth())
+    assert r.json()["id"] == 2
+    assert [row[2:4] for row in _rows(settings.db_path)] == [("insult", 1), ("off_topic", 0)]
+
+
+def test_no_token_configured_disables_the_endpoint(settings):
+    with make_client(settings.model_copy(update={"api_token": None})) as c:
+        error = assert_error(c.post(URL, json=VERDICT, headers=auth()), 403, "disabled")
+    assert "MODERATION_API_TOKEN" in error["message"]
+    assert not settings.db_path.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, auth("wrong"), {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer"}],
+)
+def test_missing_or_wrong_token_is_401(client, settings, headers):
+    r = client.post(URL, json=VERDICT, headers=headers)
+    assert_error(r, 401, "unauthenticated")
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert not settings.db_path.exists()
+
+
+def test_do_not_store_request_stores_nothing(client, settings):
+    r = client.post(URL, json=VERDICT | {"doNotStore": True}, headers=auth())
+    assert r.status_code == 200
+    assert r.json()["stored"] is False
+    assert not settings.db_path.exists()
+
+
+def test_do_not_store_setting_stores_nothing(settings):
+    with make_client(settings.model_copy(update={"do_not_store": True})) as c:
+        r = c.post(URL, json=VERDICT, headers=auth())
+    assert r.json() == {"stored": False, "id": None, "message": "not stored: MODERATION_DO_NOT_STORE is set"}
+    assert not settings.db_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "reason"),
+    [
+        (VERDICT | {"attribute": "toxicity"}, 422, "malformed"),
+        (VERDICT | {"label": 2}, 422, "malformed"),
+        (VERDICT | {"label": "yes"}, 422, "malformed"),
+        (VERDICT | {"text": "  "}, 422, "empty"),
+        (VERDICT | {"text": "x" * 20_001}, 413, "too_large"),
+        ({"attribute": "insult", "label": 1}, 422, "malformed"),
+    ],
+)
+def test_bad_feedback_is_rejected_and_not_stored(client, settings, payload, status, reason):
+    assert_error(client.post(URL, json=payload, headers=auth()), status, reason)
+    assert not settings.db_path.exists()
+
+
+def test_unwritable_database_is_503_not_500(settings, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with make_client(settings.model_copy(update={"db_path": blocker / "db.sqlite3"})) as c:
+        assert_error(c.post(URL, json=VERDICT, headers=auth()), 503, "store_unavailable")
+
+
+def test_store_validates_and_reads_back(tmp_path):
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    assert store.add(Feedback("ok text", "off_topic", 0)) == 1
+    for bad in (Feedback("t", "toxicity", 1), Feedback("t", "insult", 3), Feedback(" ", "insult", 1)):
+        with pytest.raises(InputError):
+            store.add(bad)
+    assert store.count() == 1
+    assert store.all()[0].attribute == "off_topic"
+    store.close()

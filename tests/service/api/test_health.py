@@ -1,0 +1,58 @@
+"""GET /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from tests.service.api.conftest import assert_error
+
+
+def test_healthz_and_readyz_when_loaded(client):
+    assert client.get("/healthz").json() == {"status": "ok", "model_version": "fake-1"}
+    r = client.get("/readyz")
+    assert (r.status_code, r.json()) == (200, {"status": "ok", "model_version": "fake-1"})
+
+
+def test_before_the_lifespan_ran_it_is_alive_but_not_ready(settings, loader):
+    # Without `with`, TestClient does not run the lifespan: no model is loaded.
+    c = TestClient(create_app(settings, scorer_loader=loader))
+    assert c.get("/healthz").status_code == 200
+    r = c.get("/readyz")
+    assert (r.status_code, r.json()["status"]) == (503, "loading")
+    error = assert_error(c.post("/v1/comments:score", json={"comments": [{"text": "hi"}]}), 503)
+    assert error["reason"] == "model_unavailable"
+    assert loader.loads == 0
+
+
+def test_the_model_is_loaded_in_the_lifespan_not_at_import(settings, loader):
+    app = create_app(settings, scorer_loader=loader)
+    assert loader.loads == 0
+    with TestClient(app):
+        assert loader.loads == 1
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_requests_latency_and_comments(client):
+    client.post("/v1/comments:score", json={"comments": [{"text": "a"}, {"text": "b"}, {"text": "c"}]})
+    client.post("/v1/comments:score", json={"comments": []})
+    client.get("/no/such/path")
+    r = client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    route = "/v1/comments:score"
+    assert _sample(text, "moderation_http_requests_total", route=route, status="200") == 1
+    assert _sample(text, "moderation_http_requests_total", route=route, status="422") == 1
+    assert _sample(text, "moderation_http_requests_total", route="unmatched", status="404") == 1
+    assert _sample(text, "moderation_http_request_duration_seconds_count", route=route) == 2
+    assert re.search(r'moderation_http_request_duration_seconds_bucket\{le="0.005",method="POST"', text)
+    assert _sample(text, "moderation_comments_scored_total", endpoint="comments") == 3
