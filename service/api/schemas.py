@@ -46,8 +46,9 @@ class ModelRef(BaseModel):
 
 
 class AttributeScores(BaseModel):
-    insult: float
-    off_topic: float
+    # null when the loaded artifact does not carry the attribute
+    insult: float | None
+    off_topic: float | None
 
 
 class DecisionOut(BaseModel):

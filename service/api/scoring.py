@@ -90,4 +90,6 @@ def score_thread(
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
-    return Response(to_json(payload), status_code=status_code, media_type="application/json")
+    # A score the artifact does not carry comes back from the Scorer as NaN: JSON null, never `NaN`.
+    body = to_json(payload, inf_nan_mode="null")
+    return Response(body, status_code=status_code, media_type="application/json")

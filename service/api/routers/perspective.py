@@ -14,6 +14,7 @@ Request and response follow Perspective's documented shapes. Differences, by des
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -113,6 +114,8 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         field = ATTRIBUTES[name]
         threshold = body.requestedAttributes[name].scoreThreshold
         summary = getattr(scored[0], field)
+        if not math.isfinite(summary):
+            raise _invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
         span_values = [getattr(s, field) for s in scored[1:]] if body.spanAnnotations else [summary]
         entry: dict[str, Any] = {}
         span_scores = [

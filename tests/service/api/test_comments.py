@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from tests.service.api.conftest import Loader, assert_error, make_client
+from service.records import Scores
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, make_client
 
 URL = "/v1/comments:score"
 
@@ -103,3 +106,26 @@ def test_too_long_comment_names_the_comment(client):
         client.post(URL, json={"comments": [{"text": "fine"}, {"text": "y" * 20_001}]}), 413, "too_large"
     )
     assert error["message"] == "comment 1 has 20001 characters; the limit is 20000"
+
+
+class HalfScorer(FakeScorer):
+    """An artifact that carries insult only: the Scorer answers NaN for off_topic."""
+
+    def score(self, texts, article=None, *, use_thread=True):
+        return [
+            Scores(insult=s.insult, off_topic=math.nan, context=s.context)
+            for s in super().score(texts, article, use_thread=use_thread)
+        ]
+
+
+def test_an_attribute_the_model_lacks_is_null_not_nan(settings):
+    with make_client(settings, lambda _d: HalfScorer()) as c:
+        r = c.post(URL, json={"comments": [{"text": "you idiot"}]})
+        assert r.status_code == 200
+        assert b"NaN" not in r.content
+        assert r.json()["results"][0]["scores"] == {"insult": 1.0, "off_topic": None}
+        r = c.post(
+            "/v1alpha1/comments:analyze",
+            json={"comment": {"text": "x"}, "requestedAttributes": {"OFF_TOPIC": {}}},
+        )
+        assert_error(r, 400)
