@@ -543,6 +543,7 @@ def score_paths(
     backend: Literal["local", "dask"] = "local",
     scheduler: str | None = None,
     progress_stream: TextIO | None = None,
+    show_progress: bool | None = None,
     chunk_size: int | None = None,
 ) -> Summary:
     """Score everything under `paths` into `sink`; return the counters for the summary."""
@@ -554,7 +555,7 @@ def score_paths(
     if config.out_format == "csv":
         sink.write(",".join(CSV_COLUMNS) + "\n")
     chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
-    progress = Progress(len(tasks), progress_stream or sys.stderr)
+    progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
     try:
         for result in _results(chunks, config, jobs, backend, scheduler):
             sink.write(result.text)
@@ -639,6 +640,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         "backend": args.backend,
         "scheduler": args.scheduler,
         "chunk_size": args.chunk_size,
+        # A bar only on a terminal, and not when the rows themselves scroll on that terminal.
+        "show_progress": sys.stderr.isatty() and (args.out is not None or not sys.stdout.isatty()),
     }
     with _sigterm_as_exit():
         if args.out is None:
