@@ -124,7 +124,7 @@ _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|R
 _NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
-    r"|antworten|reacties?|commenti|comentarios?|discussion|ergänzungen|leserbriefe|contributions?|messages?|posts?)"
+    r"|antworten|reacties?|commenti|comentarios?|discussion|ergänzungen|leserbriefe)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
 _SECTION_WORDS = r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare)"
@@ -148,15 +148,16 @@ _CUE_RX = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…;\"”]\s*$")
 _LEAD_MARKER = re.compile(
-    rf"^(?:[•*●◦▪‣·\-–—>]+\s*|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}|\d)|\[[^\]]{{0,40}}\]\s*|#\d+\s*)+", re.I
+    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸\-–—>]+\s*|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[^\]]{{0,40}}\]\s*|#\d+\s*)+", re.I
 )
 _TOKEN = re.compile(r"\S+")
 _PAREN_NUM = re.compile(r"\(#?\d+\)|\(#\d+\)|#\d+")
 _FUNCTION_WORDS = frozenset(
     "says said sagt schreibt schrieb écrit wrote writes dit posted by on at le la à am um uhr von par de from"
-    " | · • - – — : , @ said: says: sagt: écrit: wrote: by: posted: on: au le: a".split()
+    " | · • - – — : , @ said: says: sagt: écrit: wrote: by: posted: on: au le: a level points point ago edited"
+    " homepage journal".split()
 )
-_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”"
+_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*"
 
 _END_REASONS = {"comment form", "recommendations", "newsletter and subscription", "site chrome", "cookie notice"}
 _MAX_HEADER_WORDS = 12
@@ -234,10 +235,17 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
 # Finding the comment headers
 
 
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _is_name_like(ln: _Line) -> bool:
-    if ln.date is not None or ln.furniture in {"comment form", "share buttons", "video player"}:
+    if ln.date is not None or ln.opener or ln.furniture in {"comment form", "share buttons", "video player"}:
+        return False
+    if not _HAS_LETTER.search(ln.core):
         return False
     core = ln.core
+    if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
+        return False
     if len(core) > 60 or _SENTENCE_END.search(core) and not core.endswith(":"):
         return False
     words = core.split()
@@ -388,46 +396,87 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
 # Authors, parents, assembling
 
 
-def _header_tokens(lines: list[_Line], h: _Header) -> list[str]:
-    tokens: list[str] = []
+_EMAIL_ISH = re.compile(r"<[^>]{1,80}>")
+_BY_CUE = re.compile(r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I)
+_SAYS_CUE = re.compile(r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit)\b.*$", re.I)
+_ID_MARK = "\x00"
+
+
+def _header_text(lines: list[_Line], h: _Header) -> str:
+    parts: list[str] = []
     for j in range(h.start, h.end + 1):
         ln = lines[j]
-        core = ln.core
+        if ln.furniture == "site chrome" and not ln.core.strip("[]"):
+            continue
+        core = _LEAD_MARKER.sub("", ln.core)
         if ln.date is not None and j == h.anchor:
-            core = core[: ln.date.start] + " " + core[ln.date.end :]
-        core = _PAREN_NUM.sub(" ", core)
-        tokens.extend(_TOKEN.findall(core))
-    return tokens
+            core = core[: ln.date.start] + " " + _ID_MARK + " " + core[ln.date.end :]
+        core = _EMAIL_ISH.sub(" ", core)
+        core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
+        parts.append(core)
+    return " ".join(parts)
 
 
 def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
-    all_tokens = [_header_tokens(lines, h) for h in headers]
+    texts = []
+    for h in headers:
+        text = _header_text(lines, h)
+        # Cue words say where a name starts ("Posted by NAME", "BY NAME") and ends ("NAME says:").
+        m = None
+        for m in _BY_CUE.finditer(text):
+            if len(text[: m.start()].split()) <= 6:
+                break
+        else:
+            m = None
+        if m is not None:
+            text = text[m.end() :]
+        text = _SAYS_CUE.sub("", text)
+        texts.append(text)
+    all_tokens = [_TOKEN.findall(t) for t in texts]
     # Tokens present in almost every header are template words ("Thumb", "says:", "permalien"), not names.
     df: Counter[str] = Counter()
     for toks in all_tokens:
         df.update(set(t.lower() for t in toks))
     n = len(headers)
-    constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n} if n >= 3 else set()
+    constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n and t != _ID_MARK} if n >= 3 else set()
     authors: list[str | None] = []
     for toks in all_tokens:
         kept = [t for t in toks if t.lower() not in constant]
-        while kept and (kept[0].lower().strip(_NAME_STRIP) in _FUNCTION_WORDS or not kept[0].strip(_NAME_STRIP)):
-            kept.pop(0)
-        while kept and (kept[-1].lower().strip(_NAME_STRIP) in _FUNCTION_WORDS or not kept[-1].strip(_NAME_STRIP)):
-            kept.pop()
-        # A cue word inside ("NAME says", "Posted by NAME") marks where the name ends or starts.
-        text = " ".join(kept)
-        m = re.search(r"\s+(?:says|said|sagt|schreibt|écrit|wrote|dit)\b.*$", text, re.I)
-        if m:
-            text = text[: m.start()]
-        m = re.search(r"^.*?\b(?:posted by|by|von|par)\b\s*:?\s*", text, re.I)
-        if m and m.end() < len(text):
-            text = text[m.end() :]
-        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text.strip(_NAME_STRIP)).strip(_NAME_STRIP)
+        # The name ends at the date or at a user id "(547705)": keep the first non-empty stretch.
+        stretches: list[list[str]] = [[]]
+        for t in kept:
+            if t == _ID_MARK:
+                stretches.append([])
+            else:
+                stretches[-1].append(t)
+        for stretch in stretches:
+            if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
+                continue  # only numbers and template words ("level 1", "39 points"): no name here
+            while stretch and (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS):
+                stretch.pop(0)
+            while stretch and (_is_function(stretch[-1])):
+                stretch.pop()
+            if stretch:
+                kept = stretch
+                break
+        else:
+            kept = []
+        text = " ".join(kept).strip(_NAME_STRIP)
+        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text).strip(_NAME_STRIP)
+        if text.count("(") > text.count(")"):
+            text += ")"
         if text and len(text.split()) > 8:
             text = " ".join(text.split()[:8])
         authors.append(text or None)
     return authors
+
+
+_NAME_INITIALS = frozenset({"a", "le", "la", "de", "von", "am"})  # "A Simple Life", "Le Corbusier"
+
+
+def _is_function(token: str) -> bool:
+    t = token.lower().strip(_NAME_STRIP)
+    return not t or t in _FUNCTION_WORDS
 
 
 def _parents(levels: list[int]) -> list[int | None]:

@@ -100,7 +100,10 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
 def run(args: argparse.Namespace) -> int:
     from service.errors import InputError
 
-    expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
+    try:
+        expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read expectations {args.expected}: {exc}") from exc
     root: Path = args.articles_dir
     if not root.is_dir():
         raise InputError(f"articles dir not found: {root}")
