@@ -176,6 +176,7 @@ class _Line:
     opener: bool = False
     count: int | None = None
     date: DateHit | None = None
+    src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
 
 
 # A footer glued to the end of the comment text: "... fun to watch! Posted by: Walters on December 29, 2007".
@@ -185,28 +186,28 @@ _GLUED_FOOTER = re.compile(
 )
 
 
-def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None]]:
-    out: list[tuple[str, int, str | None]] = []
-    for text, indent, hint in raw_lines:
+def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
+    out: list[tuple[str, int, str | None, int]] = []
+    for src, (text, indent, hint) in enumerate(raw_lines):
         if len(text) > 40 and " by" in text:
             m = _GLUED_FOOTER.match(text)
             if m and find_date(m["foot"]) is not None:
-                out.append((m["text"], indent, hint))
-                out.append((m["foot"], indent, hint))
+                out.append((m["text"], indent, hint, src))
+                out.append((m["foot"], indent, hint, src))
                 continue
-        out.append((text, indent, hint))
+        out.append((text, indent, hint, src))
     return out
 
 
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
     lines: list[_Line] = []
     blank = False
-    for text, indent, hint in _split_glued(raw_lines):
+    for text, indent, hint, src in _split_glued(raw_lines):
         if not text:
             blank = True
             continue
         core = _LEAD_MARKER.sub("", text).strip() or text
-        ln = _Line(text, core, indent, hint, blank)
+        ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
         if len(core) <= 200:
             ln.date = find_date(core)
@@ -505,7 +506,16 @@ def _is_section_end(ln: _Line) -> bool:
 
 def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: PageFormat,
             limits: Limits) -> Article:  # fmt: skip
+    return segment_with_roles(raw_lines, source=source, fmt=fmt, limits=limits)[0]
+
+
+def segment_with_roles(
+    raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: PageFormat, limits: Limits
+) -> tuple[Article, list[tuple[int, str, str]]]:
+    """The Article, and where every piece of every non-blank input line went: (input line index, text,
+    place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost."""
     lines = _classify(raw_lines)
+    _mark_foreign_script(lines)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     n = len(lines)
@@ -557,7 +567,9 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
             text_lines: list[str] = []
             for j in body_idx:
                 ln = lines[j]
-                if ln.chrome or (ln.furniture is not None and ln.furniture != "site chrome" and len(ln.core) < 60):
+                if ln.chrome or (
+                    ln.furniture not in {None, "site chrome", "link in another language"} and len(ln.core) < 60
+                ):
                     role[j] = "comment chrome"
                     continue
                 role[j] = "text"
@@ -610,7 +622,8 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
         elif r not in {"title", "header", "text"}:
             dropped.append(Dropped(ln.text, r))
     title = lines[title_idx].core if title_idx is not None else None
-    return Article(
+    roles = [(ln.src, ln.text, role[j] or "body") for j, ln in enumerate(lines)]
+    article = Article(
         source=source,
         format=fmt,
         title=title,
@@ -619,6 +632,28 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
         declared_comment_count=declared,
         dropped=tuple(dropped),
     )
+    return article, roles
+
+
+_NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+
+
+def _mark_foreign_script(lines: list[_Line]) -> None:
+    """A short line in another script than the page ("read this in Arabic" links) is furniture."""
+    prose = [ln for ln in lines if len(ln.core) >= 60]
+    if not prose:
+        return
+    foreign = sum(1 for ln in prose if not ln.core.isascii() and _mostly_foreign(ln.core))
+    if foreign > 0.2 * len(prose):
+        return
+    for ln in lines:
+        if ln.furniture is None and len(ln.core) < 60 and not ln.core.isascii() and _mostly_foreign(ln.core):
+            ln.furniture = "link in another language"
+
+
+def _mostly_foreign(text: str) -> bool:
+    letters = sum(1 for c in text if c.isalpha())
+    return letters > 0 and len(_NON_LATIN.findall(text)) > 0.5 * letters
 
 
 def _pick_title(lines: list[_Line]) -> int | None:
@@ -680,36 +715,51 @@ def parse_page(
 
 
 def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
+    real, raw_lines = _to_lines(data, source, fmt, limits)
+    return segment(raw_lines, source=source, fmt=real, limits=limits)
+
+
+def parse_with_roles(
+    data: bytes | str, *, source: str = "<input>", fmt: Format = "auto", limits: Limits | None = None
+) -> tuple[Article, list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """parse_page plus the accounting behind it: the input lines (index, text) the segmenter saw and
+    where each piece of each went (see segment_with_roles). Tests use it to prove nothing is lost."""
+    limits = limits or Limits()
+    real, raw_lines = _to_lines(data, source, fmt, limits)
+    article, roles = segment_with_roles(raw_lines, source=source, fmt=real, limits=limits)
+    return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
+
+
+def _to_lines(
+    data: bytes | str, source: str, fmt: Format, limits: Limits
+) -> tuple[PageFormat, list[tuple[str, int, str | None]]]:
+    from service.errors import EmptyInputError
     from service.html import html_to_lines, looks_like_html
 
     if isinstance(data, bytes):
         text = decode(data, source, max_bytes=limits.max_page_bytes)
     else:
         if len(data) > limits.max_page_bytes:
-            raise TooLargeError(f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}")
+            raise TooLargeError(
+                f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}"
+            )
         text = data.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
-            from service.errors import EmptyInputError
-
             raise EmptyInputError(f"{source}: the page is empty")
     real: PageFormat = "html" if fmt == "html" or (fmt == "auto" and looks_like_html(text)) else "text"
-    raw_lines: list[tuple[str, int, str | None]]
+    raw_lines: list[tuple[str, int, str | None]] = []
     if real == "html":
         raw_lines = [(ln.text, ln.depth, ln.hint) for ln in html_to_lines(text, max_depth=limits.max_html_depth)]
         if not raw_lines:
-            from service.errors import EmptyInputError
-
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
     else:
-        raw_lines = []
         for line in text.split("\n"):
             stripped = line.strip()
             if stripped:
-                indent = len(line) - len(line.lstrip(" \t\u00a0"))
-                raw_lines.append((stripped, indent, None))
+                raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
             else:
                 raw_lines.append(("", 0, None))
-    return segment(raw_lines, source=source, fmt=real, limits=limits)
+    return real, raw_lines
 
 
 def parse_file(path: str | os.PathLike[str], *, fmt: Format = "auto", limits: Limits | None = None) -> Article:
