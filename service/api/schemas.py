@@ -165,21 +165,33 @@ class TextEntry(_Lenient):
     type: str | None = None
 
 
+class CommentText(_Lenient):
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": "\\S"})
+    type: str | None = Field(default=None, json_schema_extra={"enum": ["PLAIN_TEXT", None]})
+
+
 class PerspectiveContext(_Lenient):
     entries: list[TextEntry] = Field(default_factory=list)
 
 
 class AttributeParameters(_Lenient):
-    scoreType: str | None = None
+    scoreType: str | None = Field(default=None, json_schema_extra={"enum": ["PROBABILITY", None]})
     scoreThreshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class AnalyzeCommentRequest(_Lenient):
-    comment: TextEntry
+    comment: CommentText
     context: PerspectiveContext | None = None
-    requestedAttributes: dict[str, AttributeParameters]
+    # The schema lists the names we score; the route answers any other name with Perspective's 400.
+    requestedAttributes: dict[str, AttributeParameters] = Field(
+        json_schema_extra={"propertyNames": {"enum": ["INSULT", "OFF_TOPIC"]}, "minProperties": 1},
+    )
     spanAnnotations: bool = False
-    languages: list[str] | None = None
+    languages: list[str] | None = Field(
+        default=None,
+        description="English only: 'en' or an English locale tag such as 'en-US'.",
+        json_schema_extra={"items": {"type": "string", "pattern": "^[eE][nN](-[A-Za-z0-9-]*)?$"}},
+    )
     doNotStore: bool = False
     clientToken: str | None = None
     sessionId: str | None = None

@@ -60,7 +60,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def _validate(body: AnalyzeCommentRequest, max_chars: int) -> tuple[str, list[str], list[str]]:
     text = body.comment.text
-    if text is None or not text.strip():
+    if not text.strip():
         raise EmptyInputError("Comment must be non-empty.")
     if len(text) > max_chars:
         raise TooLargeError(f"Comment text has {len(text)} characters; the limit is {max_chars}.")

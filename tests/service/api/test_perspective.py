@@ -161,7 +161,7 @@ def test_score_threshold_omits_low_scores(client):
     [
         ({"comment": {"text": "x"}, "requestedAttributes": {}}, "at least one attribute"),
         ({"comment": {"text": "  "}, "requestedAttributes": {"INSULT": {}}}, "Comment must be non-empty."),
-        ({"comment": {}, "requestedAttributes": {"INSULT": {}}}, "Comment must be non-empty."),
+        ({"comment": {}, "requestedAttributes": {"INSULT": {}}}, "comment.text: Field required"),
         ({"comment": {"text": "x", "type": "HTML"}, "requestedAttributes": {"INSULT": {}}}, "PLAIN_TEXT"),
         ({"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {"scoreType": "STD_DEV"}}}, "STD_DEV"),
         ({"comment": {"text": "x"}, "requestedAttributes": {"FLIRTATION": {}, "INSULT": {}}}, "FLIRTATION"),
