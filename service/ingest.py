@@ -181,9 +181,11 @@ def _decode_text(data: bytes, source: str) -> str:
     if guess:
         return guess
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        pass
+        text = ""
+    if text and _mostly_text(text):
+        return text
     raise DecodeError(
         f"{source}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) "
         "and no other encoding fits"
@@ -195,19 +197,35 @@ def _count_utf8_errors(data: bytes) -> int:
     return data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
 
 
+def _mostly_text(text: str) -> bool:
+    """Letters, digits, spaces and common punctuation make up most of real text in any language."""
+    sample = text[:65536]
+    plain = sum(1 for c in sample if c.isalnum() or c.isspace() or c in ".,;:!?'\"()-")
+    return plain >= 0.85 * len(sample)
+
+
 def _looks_like_utf8(data: bytes) -> bool:
     """At least a few well-formed multi-byte sequences: the page really is UTF-8 with some damage."""
     return len(_UTF8_MULTIBYTE.findall(data[:65536])) >= 3
 
 
 def _guess(data: bytes) -> str | None:
+    """charset-normalizer's guess, kept only when it recognises a language in the decoded text.
+
+    Among equally good single-byte guesses cp1252 wins: for Western pages cp1250 and cp1257 tie with it
+    and would turn "è" into "č".
+    """
     from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 input pays for it
 
-    best = from_bytes(data[: 256 * 1024]).best()
-    if best is None or best.encoding is None:
+    results = [r for r in from_bytes(data[: 256 * 1024]) if r.encoding and r.coherence > 0]
+    if not results:
         return None
-    encoding = best.encoding
+    best = results[0]
+    for r in results:
+        if r.encoding == "cp1252" and r.coherence >= best.coherence and r.chaos <= best.chaos:
+            best = r
+            break
     try:
-        return data.decode(encoding)
+        return data.decode(best.encoding)
     except (UnicodeDecodeError, LookupError):
         return None

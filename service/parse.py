@@ -573,7 +573,7 @@ def segment_with_roles(
                     role[j] = "comment chrome"
                     continue
                 role[j] = "text"
-                text_lines.append(_TRAILING_CHROME.sub("", ln.core) if ln.core else ln.text)
+                text_lines.append(_TRAILING_CHROME.sub("", ln.text))
             d = lines[h.anchor].date
             assert d is not None
             comments.append(

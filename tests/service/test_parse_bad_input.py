@@ -1,0 +1,152 @@
+"""Bad input gets a clear InputError (and exit code 1 from the CLI), never a traceback."""
+
+from __future__ import annotations
+
+import codecs
+import subprocess
+import sys
+
+import pytest
+
+from service.errors import (
+    BinaryInputError,
+    DecodeError,
+    EmptyInputError,
+    InputError,
+    MalformedInputError,
+    TooLargeError,
+)
+from service.ingest import decode
+from service.parse import parse_file, parse_page
+from service.settings import Limits
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(EmptyInputError, match="empty"):
+        parse_file(path)
+    with pytest.raises(EmptyInputError):
+        parse_page(b"  \n\r\n\t ")
+
+
+def test_png(tmp_path):
+    path = tmp_path / "pic.txt"
+    path.write_bytes(PNG + bytes(range(256)) * 4)
+    with pytest.raises(BinaryInputError, match="PNG"):
+        parse_file(path)
+
+
+def test_nul_bytes_are_binary():
+    with pytest.raises(BinaryInputError):
+        parse_page(b"hello\x00world\x00" * 100)
+
+
+def test_50mb_text_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: the size is what matters, the check happens before reading
+    with pytest.raises(TooLargeError, match="52,428,800 bytes is over the page limit of 20,971,520"):
+        parse_file(path)
+    with pytest.raises(TooLargeError):
+        parse_file(path, limits=Limits(max_page_bytes=1024))
+
+
+def test_configured_limit_applies_to_bytes_and_str():
+    page = ("A line of article text that is long enough.\n" * 100).encode()
+    with pytest.raises(TooLargeError):
+        parse_page(page, limits=Limits(max_page_bytes=1000))
+    with pytest.raises(TooLargeError):
+        parse_page(page.decode(), limits=Limits(max_page_bytes=1000))
+
+
+def test_invalid_utf8_with_no_fitting_encoding_is_a_decode_error():
+    # 0x81, 0x8d, 0x8f, 0x90, 0x9d are undefined in cp1252 and these sequences are broken UTF-8.
+    with pytest.raises((DecodeError, BinaryInputError)):
+        parse_page(b"\xc3\x28\x81\x8d\x8f\x90\x9d\xa0\xa1\xe2\x28\xa1" * 50)
+
+
+def test_cp1252_page_decodes():
+    text = "Caf\xe9 cr\xe8me \u2014 \u201cquoted\u201d r\xe9sum\xe9 na\xefve.\n" * 20
+    assert "Café crème — “quoted”" in decode(text.encode("cp1252"))
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        codecs.BOM_UTF8 + "Ünïcödé title\r\nbody line\r\n".encode(),
+        "Ünïcödé title\nbody line\n".encode("utf-16"),
+        "Ünïcödé title\nbody line\n".encode("utf-16-le"),
+        "Ünïcödé title\rbody line\r".encode(),
+    ],
+)
+def test_encodings_and_line_ends(encoded):
+    assert decode(encoded) == "Ünïcödé title\nbody line\n"
+
+
+def test_html_nested_10000_deep():
+    html = "<html><body><h1>Deep page title</h1>" + "<div>" * 10_000 + "deep text" + "</div>" * 10_000
+    html += "<p>after the nest</p></body></html>"
+    article = parse_page(html.encode(), fmt="html")
+    assert "deep text" in article.body
+    assert "after the nest" in article.body
+
+
+def test_html_nested_deep_without_closing_tags():
+    html = "<html><body>" + "<blockquote><ul><li>" * 5000 + "x</body></html>"
+    article = parse_page(html, fmt="html")
+    assert article.format == "html"
+
+
+def test_page_with_10000_comments_parses():
+    head = "A page with a very long thread\n\nThe article body sentence is here and it is long enough.\n\n"
+    thread = "".join(
+        f"Thumb user{i} 17 May 2017, {i % 24:02d}:{i % 60:02d}\n\ncomment number {i} says something\n\n"
+        for i in range(10_000)
+    )
+    article = parse_page(head + "Comments 10000\n" + thread)
+    assert len(article.comments) == 10_000
+    assert article.comments[9_999].author == "user9999"
+    assert article.declared_comment_count == 10_000
+
+
+def test_comments_over_the_limit_are_refused():
+    thread = "".join(f"Thumb user{i} 17 May 2017, 10:{i % 60:02d}\n\ntext {i}\n\n" for i in range(50))
+    with pytest.raises(TooLargeError):
+        parse_page("Title line here\n\nComments 50\n" + thread, limits=Limits(max_comments_per_page=10))
+
+
+def test_unknown_format_is_an_input_error():
+    with pytest.raises(MalformedInputError):
+        parse_page("text", fmt="pdf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", PNG, b"\xff\xfe\x00", b"<html>" * 3, b"\xef\xbb\xbf", b"<" * 10_000, b"\x1b[31m" * 100],
+)
+def test_only_input_errors_escape(payload):
+    try:
+        parse_page(payload)
+    except InputError:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [(b"", "empty"), (PNG, "PNG"), (b"\x00\x01\x02" * 100, "binary")],
+)
+def test_cli_gives_one_line_message_and_exit_1(tmp_path, payload, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(payload)
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert message.lower() in lines[0].lower()

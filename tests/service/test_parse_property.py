@@ -1,0 +1,80 @@
+"""Nothing is lost: every non-blank input line ends in exactly one place (title, body, a comment's
+header or text, or dropped with a reason), checked on generated pages with hypothesis."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.dates import to_iso
+from service.parse import parse_with_roles
+
+WORDS = st.sampled_from(
+    "the a minister said on Tuesday that talks would continue reply share Comments 3 says: Posted by Thumb"
+    " Leave a Reply 17 May 2017, 15:17 August 3, 2019 at 4:11 am il y a 3 heures 5 hours ago — · | Jean"
+    " Müller Zoë François 0:00 please wait Before You Go Report this comment 12 comments [avatar] 1.".split(" ")
+)
+LINE = st.lists(WORDS, min_size=1, max_size=14).map(" ".join)
+HEADER = st.builds(
+    lambda name, day, hour: f"{name} {day} May 2017, {hour:02d}:15",
+    st.sampled_from(["ashtah", "Jean Dupont", "Thumb justin", "BY KEV", "Posted by: Walters on"]),
+    st.integers(1, 28),
+    st.integers(0, 23),
+)
+BLOCK = st.one_of(LINE, HEADER, st.just(""), st.just("Comments 4"), st.just("Reply"), st.just("   "))
+PAGE = st.lists(BLOCK, min_size=1, max_size=60).map("\n".join)
+PLACES = {"title", "body", "header", "text"}
+
+
+def _check_accounting(page: str, fmt: str = "text") -> None:
+    article, inputs, roles = parse_with_roles(page, fmt=fmt)  # type: ignore[arg-type]
+    # Every non-blank input line is covered, in order, by its pieces and nothing else.
+    by_src: dict[int, list[str]] = {}
+    for src, text, place in roles:
+        assert place, (src, text)
+        by_src.setdefault(src, []).append(text)
+    assert sorted(by_src) == [i for i, _ in inputs]
+    for i, text in inputs:
+        assert " ".join(by_src[i]) == text
+    # ... and each piece is in exactly the place its role names.
+    body = [t for _, t, p in roles if p == "body"]
+    assert article.body == "\n".join(body)
+    assert [(d.text, d.reason) for d in article.dropped] == [(t, p) for _, t, p in roles if p not in PLACES]
+    assert sum(1 for _, _, p in roles if p == "title") == (1 if article.title is not None else 0)
+    texts = "\n".join(c.text for c in article.comments)
+    for _, t, p in roles:
+        if p == "text":
+            # Leading bullets/placeholders and a glued trailing "Report"/"Reply" are presentation.
+            tail = re.sub(r"(?:Report|Reply|Antworten|Répondre)$", "", t).strip()[-15:]
+            assert tail in texts, t
+    if article.comments:
+        assert any(p == "header" for _, _, p in roles)
+    else:
+        assert not any(p in {"header", "text"} for _, _, p in roles)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PAGE)
+def test_every_line_of_a_text_page_is_accounted_for(page):
+    if page.strip():
+        _check_accounting(page)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["p", "div", "li", "h1", "nav", "span"]), LINE), min_size=1, max_size=30))
+def test_every_line_of_an_html_page_is_accounted_for(blocks):
+    html = "<html><body>" + "".join(f"<{tag}>{text}</{tag}>" for tag, text in blocks) + "</body></html>"
+    _check_accounting(html, fmt="html")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 28), st.integers(1, 12), st.integers(1990, 2030), st.integers(0, 23), st.integers(0, 59))
+def test_dates_round_trip_to_iso(day, month, year, hour, minute):
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"]  # fmt: skip
+    iso = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00"
+    assert to_iso(f"{day} {months[month - 1]} {year}, {hour:02d}:{minute:02d}") == iso
+    assert to_iso(f"{months[month - 1]} {day}, {year} at {hour:02d}:{minute:02d}") == iso
+    assert to_iso(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}") == iso
