@@ -1,0 +1,543 @@
+"""Off-topic scoring that reads the article and the thread.
+
+``ContextOffTopic`` scores all comments of ONE thread in one call. It combines
+
+- the comment's own words (sublinear TF-IDF unigrams, linear part: this is what ``explain`` shows), and
+- dense context features: similarity of the comment to the article (title + body) and to the title
+  alone, to the leave-one-out centroid of the other comments, its maximum similarity to any other
+  comment, and the same similarities relative to the thread's mean (an intruder is less similar to
+  the article than its neighbours are, whatever its length),
+
+in logistic regressions. Two sub-models, combined by noisy-OR (off-topic if irrelevant in itself OR
+an intruder from another discussion):
+
+- irrelevance: own words + every dense feature, trained on C3's human non_relevant votes, where
+  length dominates (very short chatter gets called off-topic);
+- intrusion: dense features only (so it cannot memorise one corpus's topics), trained on swap pairs
+  (a comment moved into another article's thread), its intercept shifted to a realistic intruder rate
+  (``intruder_prior``). Without context it is 0: a blind score cannot see an intruder.
+
+Context that is missing is encoded as zeroed features plus indicator
+columns (``has_article``, ``has_thread``) rather than as separate sub-models: the own-text weights are
+then learned from every training row, and the training set is augmented so that each context kind
+(``"article+thread" | "article" | "thread" | "none"``) is seen and calibrated. Separate sub-models
+would split scarce data: C3, the only human-labelled off-topic corpus, has no article text.
+
+Speed: tokenising is one regex call per comment; every other step is vectorised per thread (one
+sparse matrix for the thread, one for the article, sparse products for the similarities).
+Similarity uses a "stem" space built at fit time (suffix-stripped vocabulary, stop words weighted
+0); words unseen at fit time (names such as "Lavrov") still match each other through a per-thread
+local index, weighted with the maximum IDF.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.linear_model import LogisticRegression
+
+from service.records import ArticleContext, ContextKind, Span
+
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_SUFFIXES = (
+    "ational",
+    "ations",
+    "ation",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "ed",
+    "es",
+    "ly",
+    "s",
+    "e",
+)
+
+# Off-topic votes depend on length in a non-linear way (very short chatter), hence the step features.
+LENGTH_STEPS: tuple[int, ...] = (3, 6, 10, 16, 25, 40, 70)
+DENSE_FEATURES: tuple[str, ...] = (
+    "log_tokens",
+    "log_chars",
+    *(f"tokens_le_{k}" for k in LENGTH_STEPS),
+    "oov_fraction",
+    "has_question",
+    "has_exclamation",
+    "has_url",
+    "has_emoticon",
+    "has_article",
+    "has_thread",
+    "sim_article",
+    "sim_title",
+    "sim_article_rel",
+    "no_overlap_article",
+    "sim_thread_centroid",
+    "sim_thread_rel",
+    "no_overlap_thread",
+    "sim_article_x_short",
+    "sim_thread_x_short",
+    "lm_article_sum",
+    "lm_article_mean",
+    "lm_article_rel",
+    "lm_thread_sum",
+    "lm_thread_mean",
+    "lm_thread_rel",
+)
+# Dirichlet smoothing mass of the article / thread language models (in tokens).
+_LM_MU = 200.0
+_IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper: enough to match taped/tape, recording/recordings, at no runtime cost."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and not word[-1].isdigit():
+        word = word[:-1]
+    return word
+
+
+class _Vocabulary(dict[str, int]):
+    """term -> column; unknown terms map to -1 so a whole thread is looked up with one ``map``."""
+
+    def __missing__(self, key: str) -> int:
+        return -1
+
+
+@dataclass(frozen=True)
+class ThreadExample:
+    """One thread for training: its comments, the article (if any), per-comment labels (nan = unlabelled:
+    context only), the weight of its labelled rows, and whether the thread may be used as context."""
+
+    texts: tuple[str, ...]
+    labels: np.ndarray
+    article: ArticleContext | None = None
+    use_thread: bool = True
+    weight: float = 1.0
+    task: str = "irrelevant"  # "irrelevant" (human labels) or "intruder" (swap pairs)
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def context_kind(article: ArticleContext | None, n_texts: int, use_thread: bool) -> ContextKind:
+    has_article = article is not None and not article.is_empty
+    has_thread = use_thread and n_texts >= 2
+    if has_article and has_thread:
+        return "article+thread"
+    if has_article:
+        return "article"
+    if has_thread:
+        return "thread"
+    return "none"
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    std = x.std(axis=0)
+    std[std == 0] = 1.0
+    return x.mean(axis=0), std
+
+
+def _minus_others_mean(x: np.ndarray) -> np.ndarray:
+    """x_i minus the mean of the other comments' x: how this comment stands out in its thread."""
+    n = len(x)
+    return x - (x.sum() - x) / max(n - 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _TextRows:
+    """Own-text feature occurrences of a thread: comment index, term id, value (duplicates not summed)."""
+
+    row: np.ndarray
+    gid: np.ndarray
+    val: np.ndarray
+    n: int
+
+
+class ContextOffTopic:
+    """Probability that a comment has nothing to do with the article and thread it sits under.
+
+    Parameters
+    ----------
+    C: inverse regularisation of the irrelevance logistic regression (words + dense features).
+    C_intruder: inverse regularisation of the intrusion logistic regression (dense features only).
+    intruder_prior: the rate of intruders assumed in real threads (the swap data has ~20%).
+    min_df: minimum document frequency of a vocabulary term.
+    dense_scale: multiplier on the standardised dense features, i.e. how much less they are
+        regularised than the thousands of word features.
+    max_iter: solver iterations.
+    """
+
+    def __init__(
+        self,
+        C: float = 0.3,
+        C_intruder: float = 1.0,
+        intruder_prior: float = 0.1,
+        min_df: int = 2,
+        dense_scale: float = 1.0,
+        max_iter: int = 2000,
+    ):
+        self.C = C
+        self.C_intruder = C_intruder
+        self.intruder_prior = intruder_prior
+        self.min_df = min_df
+        self.dense_scale = dense_scale
+        self.max_iter = max_iter
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        threads: Sequence[ThreadExample],
+        y: None = None,
+        *,
+        documents: Iterable[str] = (),
+    ) -> ContextOffTopic:
+        """Learn the vocabulary and IDF from the threads' comments and articles (plus ``documents``), then
+        the two logistic regressions on the labelled comments of the threads of each task."""
+        self._fit_vocabulary(threads, documents)
+        rows: dict[str, tuple[list[Any], list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {
+            "irrelevant": ([], [], [], []),
+            "intruder": ([], [], [], []),
+        }
+        for ex in threads:
+            mask = ~np.isnan(ex.labels)
+            if not mask.any():
+                continue
+            rows_, dense, kind = self._featurize(ex.texts, ex.article, ex.use_thread)
+            x_text = self._text_matrix(rows_)
+            if ex.task == "intruder" and kind == "none":
+                continue  # without context an intruder cannot be told apart
+            texts, denses, ys, ws = rows[ex.task]
+            texts.append(x_text[mask])
+            denses.append(dense[mask])
+            ys.append(ex.labels[mask])
+            ws.append(np.full(int(mask.sum()), ex.weight))
+        for task, (_, _, ys, _) in rows.items():
+            if not ys or len(np.unique(np.concatenate(ys))) < 2:
+                raise ValueError(f"off-topic training data for {task!r} needs both classes")
+        # Irrelevance (human labels): own words + every dense feature.
+        texts, denses, ys, ws = rows["irrelevant"]
+        dense_all = np.vstack(denses)
+        self.irr_mean_, self.irr_std_ = _moments(dense_all)
+        x = sp.hstack([sp.vstack(texts), sp.csr_matrix(self._scale(dense_all, "irr"))]).tocsr()
+        y_irr = np.concatenate(ys)
+        lr = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(
+            x, y_irr, sample_weight=np.concatenate(ws)
+        )
+        n_text = len(self.idf_)
+        self.coef_text_ = lr.coef_[0, :n_text].astype(np.float64)
+        self.coef_dense_ = lr.coef_[0, n_text:].astype(np.float64)
+        self.intercept_ = float(lr.intercept_[0])
+        # Intrusion (self-supervised swaps): dense features only, so it cannot learn one corpus's topics.
+        _, denses, ys, ws = rows["intruder"]
+        dense_all = np.vstack(denses)
+        self.int_mean_, self.int_std_ = _moments(dense_all)
+        y_int = np.concatenate(ys)
+        w_int = np.concatenate(ws)
+        lr2 = LogisticRegression(C=self.C_intruder, max_iter=self.max_iter)
+        lr2.fit(self._scale(dense_all, "int"), y_int, sample_weight=w_int)
+        self.coef_intruder_ = lr2.coef_[0].astype(np.float64)
+        # Swaps are built with many intruders; shift the intercept to the prior we expect in real threads.
+        train_rate = float(np.average(y_int, weights=w_int))
+        self.intercept_intruder_ = float(lr2.intercept_[0]) + _logit(self.intruder_prior) - _logit(train_rate)
+        self.n_train_rows_ = {"irrelevant": len(y_irr), "intruder": len(y_int)}
+        return self
+
+    def _fit_vocabulary(self, threads: Sequence[ThreadExample], documents: Iterable[str]) -> None:
+        docs: list[str] = []
+        seen: set[int] = set()
+        for ex in threads:
+            # A comment reused across augmented threads counts once for document frequency.
+            key = id(ex.texts)
+            if key not in seen:
+                seen.add(key)
+                docs.extend(ex.texts)
+            if ex.article is not None and not ex.article.is_empty:
+                docs.append(f"{ex.article.title}\n{ex.article.body}")
+        docs.extend(documents)
+        df: Counter[str] = Counter()
+        tf: Counter[str] = Counter()
+        for doc in docs:
+            toks = TOKEN.findall(doc.lower())
+            tf.update(toks)
+            df.update(set(toks))
+        terms = sorted(t for t, c in df.items() if c >= self.min_df)
+        n_docs = len(docs)
+        self.vocabulary_ = _Vocabulary((t, i) for i, t in enumerate(terms))
+        self.idf_ = np.array([math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in terms])
+        # The similarity space: terms merged by stem, stop words weighted 0.
+        stems: dict[str, int] = {}
+        term_stem = np.empty(len(terms), dtype=np.int64)
+        stem_df: Counter[int] = Counter()
+        for i, t in enumerate(terms):
+            sid = stems.setdefault(stem(t), len(stems))
+            term_stem[i] = sid
+            stem_df[sid] = max(stem_df[sid], df[t])
+        self.stem_index_ = stems
+        self.term_stem_ = term_stem
+        stem_idf = np.array([math.log((1 + n_docs) / (1 + stem_df[s])) + 1.0 for s in range(len(stems))])
+        stop_stems = {stems[stem(w)] for w in ENGLISH_STOP_WORDS if stem(w) in stems}
+        stop_stems |= {term_stem[self.vocabulary_[w]] for w in ENGLISH_STOP_WORDS if w in self.vocabulary_}
+        stem_idf[list(stop_stems)] = 0.0
+        # The last column has weight 0: unseen stop words land there.
+        self.stem_idf_ = np.append(stem_idf, 0.0)
+        self.oov_idf_ = math.log((1 + n_docs) / 1.0) + 1.0
+        stem_tf = np.bincount(term_stem, weights=[tf[t] for t in terms], minlength=len(stems))
+        total = float(sum(tf.values()))
+        self.stem_logp_ = np.append(np.log((stem_tf + 0.5) / total), 0.0)
+        self.oov_logp_ = math.log(0.5 / total)
+        self.stop_words_ = frozenset(ENGLISH_STOP_WORDS)
+
+    # ------------------------------------------------------------------ features
+    def _scale(self, dense: np.ndarray, which: str) -> np.ndarray:
+        if which == "irr":
+            return (dense - self.irr_mean_) / self.irr_std_ * self.dense_scale
+        return (dense - self.int_mean_) / self.int_std_
+
+    def _featurize(
+        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool
+    ) -> tuple[_TextRows, np.ndarray, ContextKind]:
+        """Own-text occurrences and the dense feature matrix for one thread.
+
+        Everything after tokenising is flat numpy over the thread's token occurrences (no scipy sparse
+        in the scoring path: its per-call overhead dominated small threads). Vectors use an additive
+        norm, ``v = sum(w_occ e_col) / sqrt(sum(w_occ^2))``, so per-comment sums are ``bincount`` calls;
+        training (``_text_matrix``) uses the very same map."""
+        n = len(texts)
+        kind = context_kind(article, n, use_thread)
+        has_article = kind in ("article+thread", "article")
+        has_thread = kind in ("article+thread", "thread")
+        docs = list(texts)
+        if has_article:
+            assert article is not None
+            docs.append(f"{article.title}\n{article.body}")
+            docs.append(article.title)
+        toks = [TOKEN.findall(d.lower()) for d in docs]
+        lens = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        flat = list(chain.from_iterable(toks))
+        gid = np.fromiter(map(self.vocabulary_.__getitem__, flat), dtype=np.int64, count=len(flat))
+        row = np.repeat(np.arange(len(docs)), lens)
+        n_comment_tokens = int(lens[:n].sum())
+
+        # Own text: comments only, known terms only; idf per occurrence over the additive norm.
+        c_gid = gid[:n_comment_tokens]
+        c_row = row[:n_comment_tokens]
+        known = c_gid >= 0
+        t_row, t_gid = c_row[known], c_gid[known]
+        t_w = self.idf_[t_gid]
+        t_norm = np.sqrt(np.bincount(t_row, weights=t_w * t_w, minlength=n))
+        t_norm[t_norm == 0] = 1.0
+        rows = _TextRows(t_row, t_gid, t_w / t_norm[t_row], n)
+
+        dense = np.zeros((n, len(DENSE_FEATURES)))
+        comment_lens = lens[:n]
+        dense[:, _IDX["log_tokens"]] = np.log1p(comment_lens)
+        for k in LENGTH_STEPS:
+            dense[:, _IDX[f"tokens_le_{k}"]] = comment_lens <= k
+        dense[:, _IDX["log_chars"]] = np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n))
+        dense[:, _IDX["oov_fraction"]] = 1.0 - np.bincount(t_row, minlength=n) / np.maximum(comment_lens, 1)
+        dense[:, _IDX["has_question"]] = [("?" in t) for t in texts]
+        dense[:, _IDX["has_exclamation"]] = [("!" in t) for t in texts]
+        dense[:, _IDX["has_url"]] = [("http" in t or "www." in t) for t in texts]
+        dense[:, _IDX["has_emoticon"]] = [(":)" in t or ";)" in t or ":(" in t or ":D" in t) for t in texts]
+        if not (has_article or has_thread):
+            return rows, dense, kind
+
+        # Similarity space: stem columns (+ thread-local columns for unseen words), content words only.
+        col, n_cols, weights, logp = self._similarity_columns(flat, gid)
+        w = weights[col]
+        content = w > 0
+        r, cl, w = row[content], col[content], w[content]
+        norm = np.sqrt(np.bincount(r, weights=w * w, minlength=len(docs)))
+        norm[norm == 0] = 1.0
+        val = w / norm[r]
+        in_c = r < n
+        rc, clc, valc = r[in_c], cl[in_c], val[in_c]
+        n_content = np.bincount(rc, minlength=n).astype(np.float64)
+        bg = logp[clc]
+        short = 1.0 / np.sqrt(1.0 + comment_lens)
+        if has_article:
+            dense[:, _IDX["has_article"]] = 1.0
+            in_a = r == n
+            a_vec = np.bincount(cl[in_a], weights=val[in_a], minlength=n_cols)
+            in_t = r == n + 1
+            t_vec = np.bincount(cl[in_t], weights=val[in_t], minlength=n_cols)
+            sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
+            sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
+            dense[:, _IDX["sim_article"]] = sim_article
+            dense[:, _IDX["sim_title"]] = sim_title
+            dense[:, _IDX["no_overlap_article"]] = (sim_article == 0) & (sim_title == 0)
+            dense[:, _IDX["sim_article_x_short"]] = sim_article * short
+            # How much likelier the comment's words are under the article's language model than in general.
+            a_cnt = np.bincount(cl[in_a], minlength=n_cols)
+            lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
+            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+            dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
+            dense[:, _IDX["lm_article_mean"]] = lm_mean
+            if has_thread:
+                dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
+                dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
+        if has_thread:
+            dense[:, _IDX["has_thread"]] = 1.0
+            # Aggregate repeated words of a comment: (comment, column) pairs.
+            keys = rc * n_cols + clc
+            uniq, inv = np.unique(keys, return_inverse=True)
+            pair_val = np.bincount(inv, weights=valc)
+            pair_cnt = np.bincount(inv)
+            total = np.bincount(clc, weights=valc, minlength=n_cols)
+            dot = np.bincount(rc, weights=valc * total[clc], minlength=n)
+            self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
+            loo_dot = dot - self_sq
+            loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
+            centroid = loo_dot / np.sqrt(loo_norm_sq)
+            dense[:, _IDX["sim_thread_centroid"]] = centroid
+            dense[:, _IDX["sim_thread_rel"]] = _minus_others_mean(centroid)
+            dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
+            dense[:, _IDX["sim_thread_x_short"]] = centroid * short
+            # The same for the other comments' language model (leave-one-out).
+            t_cnt = np.bincount(clc, minlength=n_cols)
+            others_total = n_content.sum() - n_content[rc]
+            own = pair_cnt[inv]
+            lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
+            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+            dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
+            dense[:, _IDX["lm_thread_mean"]] = lm_mean
+            dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
+        return rows, dense, kind
+
+    def _similarity_columns(
+        self, flat: list[str], gid: np.ndarray
+    ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+        """Per occurrence: its column in the stem space (unseen words get thread-local columns, or their
+        stem's column when the stem is known); the number of columns; each column's weight (idf, 0 for
+        stop words) and background log-probability."""
+        n_stems = len(self.stem_idf_)
+        col = np.empty(len(gid), dtype=np.int64)
+        known = gid >= 0
+        col[known] = self.term_stem_[gid[known]]
+        oov_pos = np.flatnonzero(~known)
+        n_local = 0
+        if len(oov_pos):
+            local: dict[str, int] = {}
+            stems = self.stem_index_
+            stop = self.stop_words_
+            ids = []
+            for i in oov_pos.tolist():
+                tok = flat[i]
+                sid = local.get(tok)
+                if sid is None:
+                    s = stem(tok)
+                    if tok in stop:
+                        sid = n_stems - 1  # the weightless column
+                    elif s in stems:
+                        sid = stems[s]
+                    else:
+                        sid = n_stems + n_local
+                        n_local += 1
+                    local[tok] = sid
+                ids.append(sid)
+            col[oov_pos] = ids
+        weights = np.concatenate([self.stem_idf_, np.full(n_local, self.oov_idf_)])
+        logp = np.concatenate([self.stem_logp_, np.full(n_local, self.oov_logp_)])
+        return col, n_stems + n_local, weights, logp
+
+    def _text_matrix(self, rows: _TextRows) -> sp.csr_matrix:
+        m = sp.csr_matrix((rows.val, (rows.row, rows.gid)), shape=(rows.n, len(self.idf_)))
+        m.sum_duplicates()
+        return m
+
+    def _text_decision(self, rows: _TextRows) -> np.ndarray:
+        return np.bincount(rows.row, weights=rows.val * self.coef_text_[rows.gid], minlength=rows.n)
+
+    # ------------------------------------------------------------------ scoring
+    def predict_components(
+        self, texts: Sequence[str], article: ArticleContext | None = None, use_thread: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(p_irrelevant, p_intruder, context kind); p_intruder is 0 when there is no context."""
+        if not texts:
+            return np.zeros(0), np.zeros(0), context_kind(article, 0, use_thread)
+        rows, dense, kind = self._featurize(texts, article, use_thread)
+        z = (
+            self._text_decision(rows)
+            + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1)
+            + self.intercept_
+        )
+        p_irr = _sigmoid(z)
+        if kind == "none":
+            return p_irr, np.zeros(len(texts)), kind
+        p_int = _sigmoid(
+            (self._scale(dense, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
+        )
+        return p_irr, p_int, kind
+
+    def predict_thread(
+        self, texts: Sequence[str], article: ArticleContext | None = None, use_thread: bool = True
+    ) -> tuple[np.ndarray, ContextKind]:
+        """Off-topic probability of every comment of one thread, and the context the scores saw.
+
+        Each comment's thread context is the other ``texts`` (when ``use_thread`` and there are >= 2).
+        Off-topic = irrelevant in itself OR an intruder from another discussion (noisy-OR)."""
+        p_irr, p_int, kind = self.predict_components(texts, article, use_thread)
+        return 1.0 - (1.0 - p_irr) * (1.0 - p_int), kind
+
+    def explain(
+        self,
+        text: str,
+        top_k: int = 5,
+        article: ArticleContext | None = None,
+        thread: Sequence[str] = (),
+    ) -> list[Span]:
+        """The words of ``text`` that pushed its off-topic score up most, as character spans with their
+        weights: the linear own-text part (coefficient x TF-IDF value), exact for that part. The context
+        features (``article``, ``thread``) act on the whole comment, not on spans, so they do not change
+        which words are shown; they are accepted for the Scorer's uniform signature."""
+        rows, _, _ = self._featurize([text], None, False)
+        x_text = self._text_matrix(rows)
+        contrib: dict[int, float] = {
+            int(j): float(v * self.coef_text_[j]) for j, v in zip(x_text.indices, x_text.data, strict=True)
+        }
+        spans: list[Span] = []
+        seen: set[int] = set()
+        matches = [(m, self.vocabulary_[m.group().lower()]) for m in TOKEN.finditer(text)]
+        ranked = sorted(
+            ((contrib.get(j, 0.0), m, j) for m, j in matches if j >= 0), key=lambda t: (-t[0], t[1].start())
+        )
+        for weight, m, j in ranked:
+            if weight <= 0 or j in seen:
+                continue
+            seen.add(j)
+            spans.append(Span(start=m.start(), end=m.end(), text=m.group(), weight=weight))
+            if len(spans) >= top_k:
+                break
+        return spans
+
+    def feature_weights(self) -> dict[str, dict[str, float]]:
+        """The dense features' weights in both sub-models, for the manifest and the README."""
+        return {
+            "irrelevant": {
+                n: round(float(w), 4) for n, w in zip(DENSE_FEATURES, self.coef_dense_, strict=True)
+            },
+            "intruder": {
+                n: round(float(w), 4) for n, w in zip(DENSE_FEATURES, self.coef_intruder_, strict=True)
+            },
+        }
