@@ -47,8 +47,13 @@ def main(data_dir: Path, articles_dir: Path) -> int:
         print(f"no pages found under {articles_dir}")
         return 1
     print("single process, one core; other helpers share this machine, so figures are noisy")
-    print(f"{'input':22} {'pages':>5} {'MB':>7} {'pages/s':>9} {'MB/s':>7} {'baseline MB/s':>14} {'ratio':>6}")
-    for name, items, baseline in (("text (w3m+inscriptis)", texts, _baseline_text), ("html", htmls, _baseline_html)):
+    print(
+        f"{'input':22} {'pages':>5} {'MB':>7} {'pages/s':>9} {'MB/s':>7} {'baseline MB/s':>14} {'ratio':>6}"
+    )
+    for name, items, baseline in (
+        ("text (w3m+inscriptis)", texts, _baseline_text),
+        ("html", htmls, _baseline_html),
+    ):
         mb = sum(len(b) for b in items) / 1e6
         fmt = "html" if name == "html" else "text"
         secs, _ = _time(lambda b, fmt=fmt: parse_page(b, fmt=fmt), items)
@@ -58,16 +63,24 @@ def main(data_dir: Path, articles_dir: Path) -> int:
             f"{mb / base:>14.2f} {secs / base:>5.1f}x"
         )
     # One big page: the 10,000-comment thread, to show the cost does not grow faster than the input.
-    thread = "Title of a long thread\n\nBody sentence of the article, long enough to count.\n\nComments 10000\n"
-    thread += "".join(f"Thumb user{i} 17 May 2017, 15:{i % 60:02d}\n\ncomment {i} text here\n\n" for i in range(10_000))
+    thread = (
+        "Title of a long thread\n\nBody sentence of the article, long enough to count.\n\nComments 10000\n"
+    )
+    thread += "".join(
+        f"Thumb user{i} 17 May 2017, 15:{i % 60:02d}\n\ncomment {i} text here\n\n" for i in range(10_000)
+    )
     big = thread.encode()
     t0 = time.perf_counter()
     n = len(parse_page(big).comments)
     secs = time.perf_counter() - t0
-    print(f"10,000-comment page: {len(big) / 1e6:.2f} MB, {n} comments in {secs:.2f}s = {len(big) / 1e6 / secs:.2f} MB/s")
+    mb = len(big) / 1e6
+    print(f"10,000-comment page: {mb:.2f} MB, {n} comments in {secs:.2f}s = {mb / secs:.2f} MB/s")
     target = 5.0
     text_mb = sum(len(b) for b in texts) / 1e6
     text_secs, _ = _time(lambda b: parse_page(b, fmt="text"), texts, min_seconds=0.5, max_rounds=5)
     rate = text_mb / text_secs
-    print(f"text throughput {rate:.2f} MB/s vs target {target} MB/s: {'OK' if rate >= target else 'BELOW TARGET'}")
+    print(
+        f"text throughput {rate:.2f} MB/s vs target {target} MB/s: "
+        f"{'OK' if rate >= target else 'BELOW TARGET'}"
+    )
     return 0

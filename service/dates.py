@@ -80,7 +80,15 @@ _K_TIME = re.compile(
 )
 
 
+# Every date form holds a digit except a few relative ones: a cheap test skips most prose lines.
+_MAYBE_DATE = re.compile(
+    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant", re.I
+)
+
+
 def find_date(text: str) -> DateHit | None:
+    if not _MAYBE_DATE.search(text):
+        return None
     m = DATE.search(text)
     if not m:
         return None

@@ -36,8 +36,12 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 NEST_TAGS = frozenset({"ul", "ol", "blockquote", "dl", "menu", "dir"})
 CHROME_TAGS = {"nav": "nav", "footer": "nav", "aside": "nav", "form": "form"}
-CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
-_REPLY_CONTAINER = re.compile(r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies)(?:$|[\s_-])")
+CHROME_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
+)
+_REPLY_CONTAINER = re.compile(
+    r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies)(?:$|[\s_-])"
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b\u2028\u2029]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -78,13 +82,11 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
         if line:
             lines.append(HtmlLine(line, depth, hints[-1] if hints else None))
 
-    title_seen = False
     head = doc.find("head")  # type: ignore[attr-defined]
     if head is not None:
         title_el = head.find("title")
         if title_el is not None and title_el.text_content().strip():
             lines.append(HtmlLine(_WS.sub(" ", title_el.text_content()).strip(), 0, "title"))
-            title_seen = True
 
     walker = etree.iterwalk(doc, events=("start", "end"))  # type: ignore[attr-defined]
     for event, el in walker:
@@ -161,7 +163,7 @@ def _hidden(el: object) -> bool:
 _DROP_BLOCKS = re.compile(
     r"<(script|style|template|noscript|svg|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S
 )
-_BLOCK_TAG = re.compile(r"</?(?:%s|br)\b[^>]*>" % "|".join(sorted(BLOCK_TAGS)), re.I)
+_BLOCK_TAG = re.compile(r"</?(?:{}|br)\b[^>]*>".format("|".join(sorted(BLOCK_TAGS))), re.I)
 _ANY_TAG = re.compile(r"<[^>]*>")
 
 

@@ -104,9 +104,9 @@ def sniff_binary(data: bytes, source: str = "<input>") -> None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             # "MZ" and "ID3"/"BZh" are also plausible first letters of text: confirm with control bytes.
-            if kind in {"Windows executable", "MP3 audio", "bzip2 archive", "RIFF media (WebP/WAV/AVI)"}:
-                if not _CONTROL.search(data[:SNIFF_BYTES]):
-                    continue
+            weak = kind in {"Windows executable", "MP3 audio", "bzip2 archive", "RIFF media (WebP/WAV/AVI)"}
+            if weak and not _CONTROL.search(data[:SNIFF_BYTES]):
+                continue
             raise BinaryInputError(f"{source}: looks like a {kind}, not a text or HTML page")
     head = data[:SNIFF_BYTES]
     if any(head.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(head):
@@ -155,7 +155,9 @@ def _decode_text(data: bytes, source: str) -> str:
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
-                raise DecodeError(f"{source}: starts with a {encoding} BOM but is not valid {encoding}") from exc
+                raise DecodeError(
+                    f"{source}: starts with a {encoding} BOM but is not valid {encoding}"
+                ) from exc
     utf16 = _utf16_without_bom(data[:SNIFF_BYTES])
     if utf16:
         try:

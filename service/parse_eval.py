@@ -22,7 +22,9 @@ _WS = re.compile(r"\s+")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--articles-dir", type=Path, required=True, help="directory of <site>/<page>.<fmt> files")
+    parser.add_argument(
+        "--articles-dir", type=Path, required=True, help="directory of <site>/<page>.<fmt> files"
+    )
     parser.add_argument("--expected", type=Path, default=DEFAULT_EXPECTED, help="expectations JSON")
     parser.add_argument("--verbose-misses", action="store_true", help="print what differs on each miss")
 
@@ -83,7 +85,9 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
         return False, "no separator in gold file"
     body_part, comment_part = text.split(GOLD_SEPARATOR, 1)
     body_lines = [ln.strip() for ln in body_part.splitlines() if len(ln.strip()) >= 40 and "\ufffd" not in ln]
-    comment_lines = [ln.strip() for ln in comment_part.splitlines() if len(ln.strip()) >= 40 and "\ufffd" not in ln]
+    comment_lines = [
+        ln.strip() for ln in comment_part.splitlines() if len(ln.strip()) >= 40 and "\ufffd" not in ln
+    ]
     try:
         art = parse_file(html)
     except InputError as exc:
@@ -94,7 +98,10 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     first_comment = norm(comment_lines[0][:80]) if comment_lines else ""
     ok_body = bool(last_body) and last_body in body
     ok_comment = bool(first_comment) and first_comment not in body and first_comment in comments
-    return ok_body and ok_comment, f"last body line in body: {ok_body}; first comment in comments only: {ok_comment}"
+    return (
+        ok_body and ok_comment,
+        f"last body line in body: {ok_body}; first comment in comments only: {ok_comment}",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,9 +12,67 @@ from service.dates import to_iso
 from service.parse import parse_with_roles
 
 WORDS = st.sampled_from(
-    "the a minister said on Tuesday that talks would continue reply share Comments 3 says: Posted by Thumb"
-    " Leave a Reply 17 May 2017, 15:17 August 3, 2019 at 4:11 am il y a 3 heures 5 hours ago — · | Jean"
-    " Müller Zoë François 0:00 please wait Before You Go Report this comment 12 comments [avatar] 1.".split(" ")
+    [
+        "the",
+        "a",
+        "minister",
+        "said",
+        "on",
+        "Tuesday",
+        "that",
+        "talks",
+        "would",
+        "continue",
+        "reply",
+        "share",
+        "Comments",
+        "3",
+        "says:",
+        "Posted",
+        "by",
+        "Thumb",
+        "Leave",
+        "a",
+        "Reply",
+        "17",
+        "May",
+        "2017,",
+        "15:17",
+        "August",
+        "3,",
+        "2019",
+        "at",
+        "4:11",
+        "am",
+        "il",
+        "y",
+        "a",
+        "3",
+        "heures",
+        "5",
+        "hours",
+        "ago",
+        "—",
+        "·",
+        "|",
+        "Jean",
+        "Müller",
+        "Zoë",
+        "François",
+        "0:00",
+        "please",
+        "wait",
+        "Before",
+        "You",
+        "Go",
+        "Report",
+        "this",
+        "comment",
+        "12",
+        "comments",
+        "[avatar]",
+        "1.",
+    ]
 )
 LINE = st.lists(WORDS, min_size=1, max_size=14).map(" ".join)
 HEADER = st.builds(
@@ -63,14 +121,20 @@ def test_every_line_of_a_text_page_is_accounted_for(page):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["p", "div", "li", "h1", "nav", "span"]), LINE), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["p", "div", "li", "h1", "nav", "span"]), LINE), min_size=1, max_size=30
+    )
+)
 def test_every_line_of_an_html_page_is_accounted_for(blocks):
     html = "<html><body>" + "".join(f"<{tag}>{text}</{tag}>" for tag, text in blocks) + "</body></html>"
     _check_accounting(html, fmt="html")
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 28), st.integers(1, 12), st.integers(1990, 2030), st.integers(0, 23), st.integers(0, 59))
+@given(
+    st.integers(1, 28), st.integers(1, 12), st.integers(1990, 2030), st.integers(0, 23), st.integers(0, 59)
+)
 def test_dates_round_trip_to_iso(day, month, year, hour, minute):
     months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December"]  # fmt: skip

@@ -24,7 +24,11 @@ def test_seed0_has_exactly_14_comments_with_authors_and_times_in_page_order():
     assert [c.author for c in article.comments] == SEED0_AUTHORS
     assert [c.posted_at for c in article.comments] == [f"2017-05-17T{t}:00" for t in SEED0_TIMES]
     first = article.comments[0]
-    assert (first.author, first.posted_at, first.posted_raw) == ("ashtah", "2017-05-17T15:17:00", "17 May 2017, 15:17")
+    assert (first.author, first.posted_at, first.posted_raw) == (
+        "ashtah",
+        "2017-05-17T15:17:00",
+        "17 May 2017, 15:17",
+    )
     assert first.text == "so why was the conversation taped?"
     assert article.comments[-1].text.startswith("they did not provide it because thugs")
     assert article.declared_comment_count == 14
@@ -38,7 +42,7 @@ def test_seed0_body_is_clean():
     assert "إقرأ هذا الخبر بالعربية" not in article.body
     assert "so why was the conversation taped?" not in article.body
     assert article.body.startswith("Russian President Vladimir Putin said Wednesday")
-    assert article.body.rstrip().endswith("they are dangerous and corrupt,\" Putin added.")
+    assert article.body.rstrip().endswith('they are dangerous and corrupt," Putin added.')
     reasons = {d.text: d.reason for d in article.dropped}
     assert "Comments 14" in reasons
     assert any("بالعربية" in text for text in reasons)
@@ -53,7 +57,8 @@ def test_seed0_body_is_clean():
         ("003_206143b4c8106e25.txt",
          ["Accessibility links", "please wait", "No media source currently available", "0:00 0:01:37 0:00"],
          "Trump, Putin Hold Extensive First Talks"),
-        ("004_1ddb2d368ca63d55.txt", ["Recommended For You", "Leave a Reply", "Your email address will not be published"],
+        ("004_1ddb2d368ca63d55.txt",
+         ["Recommended For You", "Leave a Reply", "Your email address will not be published"],
          "trump and putin"),
     ],
 )  # fmt: skip
