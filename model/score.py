@@ -14,10 +14,16 @@ so tests can swap in a small fake):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, cast
 
-from service.records import ArticleContext, Scores, Span
+import numpy as np
+
+from model.artifact import load_artifact
+from service.errors import ModelError
+from service.records import ArticleContext, ContextKind, Scores, Span
 
 ATTRIBUTES: tuple[str, ...] = ("insult", "off_topic")
 
@@ -44,3 +50,88 @@ class CommentScorer(Protocol):
         article: ArticleContext | None = None,
         thread: Sequence[str] = (),
     ) -> list[Span]: ...
+
+
+class ThreadModel(Protocol):
+    """An attribute model that reads the article and thread (off_topic): interface "predict_thread"."""
+
+    def predict_thread(
+        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool
+    ) -> tuple[np.ndarray, ContextKind]: ...
+
+
+# How the Scorer calls each attribute's model (the manifest's "interface" field says which).
+TEXT_INTERFACE = "predict_proba"  # model.predict_proba(texts)[:, 1]
+THREAD_INTERFACE = "predict_thread"  # model.predict_thread(texts, article, use_thread)
+
+
+class Scorer:
+    """Holds one verified artifact: a dict of per-attribute models, loaded once, scored per batch.
+
+    Attributes the artifact does not carry score ``nan`` (never a made-up number) with context "none".
+    """
+
+    def __init__(self, manifest: Mapping[str, Any], models: Mapping[str, Any]) -> None:
+        self._manifest = dict(manifest)
+        self.models = dict(models)
+        entries = self._manifest.get("attributes", {})
+        self.interfaces = {
+            name: entries.get(name, {}).get("interface", TEXT_INTERFACE) for name in self.models
+        }
+        for name, interface in self.interfaces.items():
+            if interface not in (TEXT_INTERFACE, THREAD_INTERFACE):
+                raise ModelError(f"attribute {name!r} has unknown interface {interface!r}: run `make train`")
+        self.attributes = tuple(self.models)
+
+    @classmethod
+    def load(cls, model_dir: Path) -> Scorer:
+        manifest, models = load_artifact(Path(model_dir))
+        return cls(manifest, models)
+
+    @property
+    def version(self) -> str:
+        return str(self._manifest.get("model_version", "unknown"))
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._manifest
+
+    def threshold(self, attribute: str) -> float | None:
+        value = self._manifest.get("attributes", {}).get(attribute, {}).get("threshold")
+        return None if value is None else float(value)
+
+    def score(
+        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+    ) -> list[Scores]:
+        texts = list(texts)
+        n = len(texts)
+        if n == 0:
+            return []
+        columns: dict[str, np.ndarray] = {}
+        context: ContextKind = "none"
+        for name, model in self.models.items():
+            if self.interfaces[name] == THREAD_INTERFACE:
+                probs, context = cast(ThreadModel, model).predict_thread(texts, article, use_thread)
+                columns[name] = np.asarray(probs, dtype=np.float64)
+            else:
+                columns[name] = np.asarray(model.predict_proba(texts), dtype=np.float64)[:, 1]
+        nan = np.full(n, math.nan)
+        insult = columns.get("insult", nan).tolist()
+        off_topic = columns.get("off_topic", nan).tolist()
+        return [Scores(insult=insult[i], off_topic=off_topic[i], context=context) for i in range(n)]
+
+    def explain(
+        self,
+        text: str,
+        attribute: str,
+        *,
+        top_k: int = 5,
+        article: ArticleContext | None = None,
+        thread: Sequence[str] = (),
+    ) -> list[Span]:
+        """The spans that pushed ``attribute`` up most; [] for an attribute this artifact lacks."""
+        model = self.models.get(attribute)
+        if model is None or not hasattr(model, "explain"):
+            return []
+        spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
+        return spans

@@ -1,0 +1,168 @@
+"""Save and load the self-describing model artifact.
+
+An artifact is a directory: ``manifest.json`` plus one joblib file per attribute (one fitted
+estimator each). The manifest carries the model version, creation time, library versions, sha256 and
+row counts of every training file, hyper-parameters, metrics, thresholds, label definitions and the
+sha256 of each model file. ``load_artifact`` checks the manifest, the library versions and every
+file's sha256 BEFORE anything is unpickled: a pickle runs code, so an unverified one is never opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from service.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+FORMAT = "comment-moderation-artifact"
+FORMAT_VERSION = 1
+FIX = "run `make train` to rebuild it (or point MODERATION_MODEL_DIR at a valid artifact)"
+# Pickles are only portable between identical versions of these; python is checked by major.minor.
+PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
+
+
+def library_versions() -> dict[str, str]:
+    import joblib
+    import numpy
+    import scipy
+    import sklearn
+
+    return {
+        "python": ".".join(platform.python_version_tuple()[:2]),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_artifact(
+    out_dir: Path, models: Mapping[str, Any], manifest: Mapping[str, Any], attributes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Write ``models`` (attribute -> fitted estimator) and the manifest, replacing ``out_dir`` whole.
+
+    ``manifest`` holds the artifact-wide fields; ``attributes`` holds per-attribute entries (label
+    definition, threshold, metrics, ...) to which the file name, size and sha256 are added here.
+    The new artifact is built in a sibling temporary directory and swapped in, so a crash never
+    leaves a half-written model behind.
+    """
+    import joblib
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        entries: dict[str, Any] = {}
+        for name, model in models.items():
+            filename = f"{name}.joblib"
+            path = tmp / filename
+            joblib.dump(model, path, compress=("zlib", 3), protocol=5)
+            data = path.read_bytes()
+            entry = dict(attributes.get(name, {}))
+            entry.update({"file": filename, "bytes": len(data), "sha256": sha256_bytes(data)})
+            entries[name] = entry
+        full = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            **manifest,
+            "libraries": library_versions(),
+            "attributes": entries,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        old = out_dir.with_name(f".{out_dir.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if out_dir.exists():
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return full
+
+
+def read_manifest(model_dir: Path) -> dict[str, Any]:
+    path = Path(model_dir) / MANIFEST
+    if not path.is_file():
+        raise ModelError(f"no model artifact at {model_dir} ({MANIFEST} missing): {FIX}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON ({exc}): {FIX}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{path} is not a {FORMAT} manifest: {FIX}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{path} has format_version {manifest.get('format_version')!r}, this code reads "
+            f"{FORMAT_VERSION}: {FIX}"
+        )
+    if not isinstance(manifest.get("attributes"), dict) or not manifest["attributes"]:
+        raise ModelError(f"{path} lists no attributes: {FIX}")
+    return manifest
+
+
+def verify_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Check versions and hashes; return the manifest and each attribute's verified file bytes."""
+    model_dir = Path(model_dir)
+    manifest = read_manifest(model_dir)
+    libs = manifest.get("libraries") or {}
+    here = library_versions()
+    for lib in (*PINNED_LIBRARIES, "python"):
+        if libs.get(lib) != here[lib]:
+            raise ModelError(
+                f"model at {model_dir} was written with {lib} {libs.get(lib)!r} but {here[lib]} is "
+                f"installed; pickles are only safe with the same version: {FIX}"
+            )
+    blobs: dict[str, bytes] = {}
+    for name, entry in manifest["attributes"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise ModelError(f"manifest entry for {name!r} names no file: {FIX}")
+        filename = entry["file"]
+        path = model_dir / filename
+        if Path(filename).name != filename or not path.is_file():
+            raise ModelError(f"model file {filename!r} for {name!r} is missing from {model_dir}: {FIX}")
+        data = path.read_bytes()
+        digest = sha256_bytes(data)
+        if digest != entry.get("sha256"):
+            raise ModelError(
+                f"model file {path} has sha256 {digest[:12]}..., manifest says "
+                f"{str(entry.get('sha256'))[:12]}...: the file was modified or corrupted: {FIX}"
+            )
+        blobs[name] = data
+    return manifest, blobs
+
+
+def load_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify, then unpickle: returns (manifest, attribute -> fitted estimator)."""
+    import io
+
+    import joblib
+
+    manifest, blobs = verify_artifact(model_dir)
+    models: dict[str, Any] = {}
+    for name, data in blobs.items():
+        # Unpickle the exact bytes whose hash was checked, not the file again (no swap in between).
+        try:
+            models[name] = joblib.load(io.BytesIO(data))
+        except Exception as exc:  # a verified file that still fails to load: say so, do not crash
+            raise ModelError(f"cannot load model {name!r} from {model_dir} ({exc}): {FIX}") from exc
+    log.info("loaded model %s from %s", manifest.get("model_version"), model_dir)
+    return manifest, models

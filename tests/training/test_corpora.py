@@ -1,0 +1,159 @@
+"""Corpus loaders on the real corpora and on small, deliberately broken files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from service.errors import TrainingDataError
+from training import corpora as C
+
+
+@pytest.fixture(scope="module")
+def kaggle_train(data_dir: Path) -> C.Corpus:
+    return C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+
+
+def _raw_kaggle_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        return list(reader)
+
+
+def test_kaggle_rows_from_provenance_decode(kaggle_train: C.Corpus) -> None:
+    # The three sample lines PROVENANCE.md quotes, in file order.
+    assert kaggle_train.texts[0] == "You fuck your dad."
+    assert kaggle_train.texts[1] == (
+        "i really don't understand your point.\xa0 It seems that you are mixing apples and oranges."
+    )
+    third = kaggle_train.texts[2]
+    assert third.startswith("A\xa0majority of Canadians can and has been wrong before now")
+    assert "again.\n\nUnless you're supportive" in third
+    assert "\\" not in third
+
+
+@pytest.mark.parametrize(
+    ("filename", "rows", "positives", "double_escaped"),
+    [("train.csv", 3947, 1049, 305), ("test_with_solutions.csv", 2647, 693, 223)],
+)
+def test_kaggle_counts_and_double_escaping(
+    data_dir: Path, filename: str, rows: int, positives: int, double_escaped: int
+) -> None:
+    path = data_dir / C.KAGGLE_DIR / filename
+    corpus = C.load_kaggle(path)
+    assert (len(corpus), corpus.positives, dict(corpus.bad)) == (rows, positives, {})
+    raw = _raw_kaggle_rows(path)
+    # PROVENANCE counts rows holding an escaped backslash; after decoding, none keeps an escape
+    # sequence except rows whose original text really contains a backslash (a path, ASCII art).
+    assert sum("\\\\" in r[2] for r in raw) == double_escaped
+    leftovers = [t for t in corpus.texts if "\\n" in t or "\\x" in t or "\\u" in t]
+    assert leftovers == []
+
+
+def test_kaggle_utf8_bytes_become_characters() -> None:
+    text, levels = C.decode_kaggle('"It\\\\xe2\\\\x80\\\\x99s a \\\\xc2\\\\xa0test\\\\n"')
+    assert (text, levels) == ("It\u2019s a \xa0test\n", 2)
+    assert C.decode_kaggle('"caf\\xe9 \\u2019"') == ("café \u2019", 1)  # lone Latin-1 byte
+
+
+def test_c3_vote_strings() -> None:
+    assert C.parse_votes("personal_attack:3\nteasing:1") == {"personal_attack": 3, "teasing": 1}
+    assert C.parse_votes("\n\n") == {}
+    with pytest.raises(ValueError):
+        C.parse_votes("personal_attack")
+
+
+def test_c3_personal_attack_labels(data_dir: Path) -> None:
+    corpus = C.c3_corpus(data_dir / C.C3_DIR / "C3_anonymized.csv", "personal_attack")
+    rows, bad, source = C.read_c3(data_dir / C.C3_DIR / "C3_anonymized.csv")
+    assert source.rows == 9900 and not bad
+    votes = [r.toxicity.get("personal_attack", 0) for r in rows]
+    assert corpus.positives == sum(v >= 2 for v in votes)
+    assert len(corpus) - corpus.positives == sum(v == 0 for v in votes)
+    assert sum(corpus.excluded.values()) == sum(v == 1 for v in votes)
+    assert len(corpus) + sum(corpus.excluded.values()) + sum(corpus.bad.values()) == source.rows
+    assert all(a for a in corpus.article_ids)
+
+
+def test_olid_and_davidson_label_mapping(data_dir: Path) -> None:
+    olid = C.load_olid(data_dir / C.OLID_DIR / "olid-training-v1.0.tsv")
+    assert (len(olid), olid.positives) == (12716, 3876)
+    assert dict(olid.excluded) == {"UNT (untargeted offense)": 524}
+    dav = C.load_davidson(data_dir / C.DAVIDSON_DIR / "labeled_data.csv")
+    assert (len(dav), dav.positives) == (24783, 1430 + 19190)
+
+
+def test_generic_csv_counts_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "text,label,article_id\n"
+        "you absolute clown,1,a1\n"
+        "thanks for the link,0,\n"
+        ",1,a2\n"
+        "what is this,maybe,a3\n"
+        '"broken,1\n',
+        encoding="utf-8",
+    )
+    corpus = C.load_generic(path)
+    assert corpus.texts == ("you absolute clown", "thanks for the link")
+    assert corpus.labels == (1, 0)
+    assert corpus.article_ids == ("a1", None)
+    assert dict(corpus.bad) == {"empty text": 1, "unknown label": 1, "broken row": 1}
+    assert corpus.files[0].rows == 5
+
+
+def test_generic_jsonl_counts_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    lines = [
+        json.dumps({"text": "idiot", "label": True}),
+        json.dumps({"text": "fine", "label": 0, "article_id": 7}),
+        "{not json",
+        json.dumps(["a", 1]),
+        json.dumps({"label": 1}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = C.load_generic(path)
+    assert (corpus.texts, corpus.labels, corpus.article_ids) == (("idiot", "fine"), (1, 0), (None, "7"))
+    assert sum(corpus.bad.values()) == 3
+
+
+def test_generic_rejects_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\ncaf\xe9 idiot,1\n".encode("latin-1"))
+    with pytest.raises(TrainingDataError, match="UTF-8"):
+        C.load_generic(path)
+
+
+def test_feedback_reads_only_its_attribute(tmp_path: Path) -> None:
+    db = tmp_path / "fb.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute(
+        "CREATE TABLE feedback(id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL,"
+        " label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL)"
+    )
+    rows = [("moron", "insult", 1), ("nice", "insult", 0), ("off", "off_topic", 1), ("x", "insult", 5)]
+    con.executemany(
+        "INSERT INTO feedback(text, attribute, label, created_at) VALUES (?, ?, ?, '2026-01-01')", rows
+    )
+    con.commit()
+    con.close()
+    corpus = C.load_feedback(db, "insult")
+    assert (corpus.texts, corpus.labels) == (("moron", "nice"), (1, 0))
+    assert dict(corpus.bad) == {"unknown label": 1}
+
+
+def test_feedback_without_table_is_a_training_error(tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    sqlite3.connect(db).close()
+    with pytest.raises(TrainingDataError, match="feedback"):
+        C.load_feedback(db, "insult")
+
+
+def test_single_class_is_refused() -> None:
+    with pytest.raises(TrainingDataError, match="only label 1"):
+        C.require_two_classes([1, 1, 1], "insult")

@@ -1,0 +1,481 @@
+"""Loaders for the labeled corpora, each returning texts, 0/1 labels and an account of every row.
+
+Nothing is dropped silently: every row read is either used, EXCLUDED by the label definition (for
+example a C3 comment with exactly one personal_attack vote is neither clearly an attack nor clearly
+clean) or BAD (empty text, unknown label, broken CSV/JSON row), and the counts go into the manifest and
+the CLI output.
+
+Label definitions (what label 1 means):
+- kaggle-insults-2012: the comment insults a participant of the conversation (competition labels).
+- c3 personal_attack: at least 2 crowd votes for ``personal_attack`` (out of usually 3-5 judgements);
+  label 0 = no vote at all; exactly 1 vote is excluded as ambiguous.
+- OLID (subtask B): TIN = targeted insult or threat, at a person, group or other (tweets). NOT = not
+  offensive. UNT (untargeted profanity) is excluded: it is not an insult. Broader than Kaggle's
+  "insult to a participant" (targets include public figures and groups); Twitter domain.
+- Davidson 2017: class 0 hate speech / 1 offensive language / 2 neither, lexicon-seeded tweets.
+  "Offensive" is dominated by profanity and slurs, not insults to a person; loaded for inspection,
+  NOT used for training (it would teach "swearing = insult").
+- generic CSV/JSONL: columns/keys ``text``, ``label`` (0/1/true/false), optional ``article_id``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.errors import TrainingDataError
+
+KAGGLE_DIR = "kaggle-insults-2012"
+C3_DIR = "c3-constructive-comments"
+OLID_DIR = "olid-offenseval-2019"
+DAVIDSON_DIR = "davidson-hate-offensive-2017"
+
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a corpus was read from: what the manifest records about training data."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """Labeled texts from one source, with the accounting of every row read."""
+
+    name: str
+    label_definition: str
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+    article_ids: tuple[str | None, ...]
+    files: tuple[SourceFile, ...]
+    bad: Mapping[str, int] = field(default_factory=dict)  # reason -> rows
+    excluded: Mapping[str, int] = field(default_factory=dict)  # reason -> rows (by label definition)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def positives(self) -> int:
+        return sum(self.labels)
+
+    def summary(self) -> str:
+        parts = [f"{self.name}: {len(self)} rows used ({self.positives} positive)"]
+        if self.excluded:
+            parts.append("excluded " + ", ".join(f"{k}: {v}" for k, v in sorted(self.excluded.items())))
+        if self.bad:
+            parts.append("bad " + ", ".join(f"{k}: {v}" for k, v in sorted(self.bad.items())))
+        return "; ".join(parts)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label_definition": self.label_definition,
+            "rows_used": len(self),
+            "positives": self.positives,
+            "bad_rows": dict(self.bad),
+            "excluded_rows": dict(self.excluded),
+            "files": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in self.files],
+        }
+
+    def subset(self, keep: list[int], name: str | None = None) -> Corpus:
+        return Corpus(
+            name=name or self.name,
+            label_definition=self.label_definition,
+            texts=tuple(self.texts[i] for i in keep),
+            labels=tuple(self.labels[i] for i in keep),
+            article_ids=tuple(self.article_ids[i] for i in keep),
+            files=self.files,
+            bad=self.bad,
+            excluded=self.excluded,
+        )
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        raise TrainingDataError(f"corpus file not found: {path} (set DATA_DIR to the corpora directory)")
+    return path
+
+
+class _Builder:
+    """Collects rows and counts for one corpus."""
+
+    def __init__(self, name: str, definition: str) -> None:
+        self.name = name
+        self.definition = definition
+        self.texts: list[str] = []
+        self.labels: list[int] = []
+        self.article_ids: list[str | None] = []
+        self.files: list[SourceFile] = []
+        self.bad: Counter[str] = Counter()
+        self.excluded: Counter[str] = Counter()
+
+    def add(self, text: str, label: int, article_id: str | None = None) -> None:
+        if not text.strip():
+            self.bad["empty text"] += 1
+            return
+        self.texts.append(text)
+        self.labels.append(label)
+        self.article_ids.append(article_id)
+
+    def build(self) -> Corpus:
+        return Corpus(
+            name=self.name,
+            label_definition=self.definition,
+            texts=tuple(self.texts),
+            labels=tuple(self.labels),
+            article_ids=tuple(self.article_ids),
+            files=tuple(self.files),
+            bad=dict(self.bad),
+            excluded=dict(self.excluded),
+        )
+
+
+# -- Kaggle 2012 -------------------------------------------------------------------------------------
+
+_ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[nrt'\"\\abfv])")
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "'": "'", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f"}
+_SIMPLE["v"] = "\v"
+_HIGH_RUN_RE = re.compile(r"[\x80-\xff]+")
+
+
+def _unescape_once(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        esc = match.group(1)
+        if esc[0] in "xuU":
+            code = int(esc[1:], 16)
+            return chr(code) if code <= 0x10FFFF else match.group(0)
+        return _SIMPLE[esc]
+
+    return _ESCAPE_RE.sub(replace, text)
+
+
+def _fix_bytes(text: str) -> str:
+    """``\\xNN`` escapes are mostly UTF-8 bytes (``\\xc2\\xa0``); lone ones are Latin-1/cp1252."""
+
+    def replace(match: re.Match[str]) -> str:
+        raw = match.group(0).encode("latin-1")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace").replace("\ufffd", " ")
+
+    return _HIGH_RUN_RE.sub(replace, text)
+
+
+def decode_kaggle(field_text: str) -> tuple[str, int]:
+    """Decode one Kaggle Comment field; returns (text, escaping levels removed: 0 to 3).
+
+    The field is a Python-style escaped string in literal double quotes; some rows were escaped twice
+    (``\\\\n``, ``\\\\xe2\\\\x80\\\\x99``): a second pass runs only when the first leaves escapes behind.
+    """
+    text = field_text
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1]
+    levels = 0
+    for _ in range(3):  # one row in train.csv is escaped three times
+        if not _ESCAPE_RE.search(text):
+            break
+        text = _unescape_once(text)
+        levels += 1
+    return _fix_bytes(text), levels
+
+
+KAGGLE_DEFINITION = "1 = insults a participant of the conversation (Kaggle 2012 / Impermium labels)"
+
+
+def load_kaggle(path: Path, name: str | None = None) -> Corpus:
+    """One Kaggle 2012 file (train.csv or test_with_solutions.csv): columns Insult, Date, Comment."""
+    _require(path)
+    b = _Builder(name or f"kaggle-2012/{path.name}", KAGGLE_DEFINITION)
+    rows = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None or [h.strip() for h in header[:3]] != ["Insult", "Date", "Comment"]:
+            raise TrainingDataError(f"{path}: expected header Insult,Date,Comment, got {header}")
+        for row in reader:
+            rows += 1
+            if len(row) < 3:
+                b.bad["broken row"] += 1
+                continue
+            if row[0] not in ("0", "1"):
+                b.bad["unknown label"] += 1
+                continue
+            text, _ = decode_kaggle(row[2])
+            b.add(text, int(row[0]))
+    b.files.append(SourceFile(str(path), sha256_file(path), rows))
+    return b.build()
+
+
+# -- C3 ----------------------------------------------------------------------------------------------
+
+
+def parse_votes(cell: str | None) -> dict[str, int]:
+    """``"personal_attack:3\\nteasing:1"`` -> {"personal_attack": 3, "teasing": 1}. Blank -> {}."""
+    votes: dict[str, int] = {}
+    for part in (cell or "").split():
+        name, sep, count = part.partition(":")
+        if sep and count.isdigit():
+            votes[name] = votes.get(name, 0) + int(count)
+        elif part.strip():
+            raise ValueError(f"bad vote entry {part!r}")
+    return votes
+
+
+@dataclass(frozen=True, slots=True)
+class C3Row:
+    article_id: str
+    text: str
+    toxicity: Mapping[str, int]
+    non_constructive: Mapping[str, int]
+    constructive: Mapping[str, int]
+
+
+def read_c3(path: Path) -> tuple[list[C3Row], Counter[str], SourceFile]:
+    """Every C3 row with its parsed vote dictionaries, plus bad-row counts."""
+    _require(path)
+    rows: list[C3Row] = []
+    bad: Counter[str] = Counter()
+    n = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        needed = {"article_id", "comment_text", "toxicity_characteristics"}
+        if not needed <= set(reader.fieldnames or ()):
+            raise TrainingDataError(
+                f"{path}: missing C3 columns {sorted(needed - set(reader.fieldnames or ()))}"
+            )
+        for rec in reader:
+            n += 1
+            if None in rec or any(v is None for v in rec.values()):
+                bad["broken row"] += 1
+                continue
+            try:
+                row = C3Row(
+                    article_id=rec["article_id"].strip(),
+                    text=rec["comment_text"],
+                    toxicity=parse_votes(rec["toxicity_characteristics"]),
+                    non_constructive=parse_votes(rec.get("non_constructive_characteristics")),
+                    constructive=parse_votes(rec.get("constructive_characteristics")),
+                )
+            except ValueError:
+                bad["unparseable vote string"] += 1
+                continue
+            rows.append(row)
+    return rows, bad, SourceFile(str(path), sha256_file(path), n)
+
+
+def c3_corpus(
+    path: Path, characteristic: str = "personal_attack", group: str = "toxicity", min_votes: int = 2
+) -> Corpus:
+    """C3 as a binary corpus: >= min_votes votes for ``characteristic`` -> 1, no vote -> 0, else excluded."""
+    rows, bad, source = read_c3(path)
+    definition = (
+        f"1 = at least {min_votes} crowd votes for {characteristic} (C3 {group}_characteristics), "
+        f"0 = no vote; 1..{min_votes - 1} votes excluded as ambiguous"
+    )
+    b = _Builder(f"c3/{characteristic}", definition)
+    b.bad.update(bad)
+    b.files.append(source)
+    for row in rows:
+        votes = (row.toxicity if group == "toxicity" else row.non_constructive).get(characteristic, 0)
+        if votes >= min_votes:
+            b.add(row.text, 1, row.article_id)
+        elif votes == 0:
+            b.add(row.text, 0, row.article_id)
+        else:
+            b.excluded[f"{votes} vote(s), ambiguous"] += 1
+    return b.build()
+
+
+# -- OLID and Davidson ------------------------------------------------------------------------------
+
+OLID_DEFINITION = (
+    "1 = OLID subtask B TIN (targeted insult or threat, tweets), 0 = subtask A NOT; UNT excluded"
+)
+
+
+def load_olid(path: Path) -> Corpus:
+    """OLID training TSV (quoting disabled, as its PROVENANCE says)."""
+    _require(path)
+    b = _Builder("olid/train-tin", OLID_DEFINITION)
+    n = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if not header or header[:3] != ["id", "tweet", "subtask_a"]:
+            raise TrainingDataError(f"{path}: unexpected OLID header {header}")
+        for row in reader:
+            n += 1
+            if len(row) != 5:
+                b.bad["broken row"] += 1
+                continue
+            a, btask = row[2], row[3]
+            if a == "NOT":
+                b.add(row[1], 0)
+            elif a == "OFF" and btask == "TIN":
+                b.add(row[1], 1)
+            elif a == "OFF" and btask == "UNT":
+                b.excluded["UNT (untargeted offense)"] += 1
+            else:
+                b.bad["unknown label"] += 1
+    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    return b.build()
+
+
+DAVIDSON_DEFINITION = "1 = class 0/1 (hate speech or offensive language, tweets), 0 = class 2 (neither)"
+
+
+def load_davidson(path: Path) -> Corpus:
+    _require(path)
+    b = _Builder("davidson-2017", DAVIDSON_DEFINITION)
+    n = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        for rec in csv.DictReader(fh):
+            n += 1
+            cls, tweet = rec.get("class"), rec.get("tweet")
+            if cls is None or tweet is None:
+                b.bad["broken row"] += 1
+            elif cls in ("0", "1", "2"):
+                b.add(tweet, 0 if cls == "2" else 1)
+            else:
+                b.bad["unknown label"] += 1
+    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    return b.build()
+
+
+# -- generic user data -----------------------------------------------------------------------------
+
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"0", "false", "no"}
+
+
+def _parse_label(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and value in (0, 1):
+        return value
+    if isinstance(value, float) and value in (0.0, 1.0):
+        return int(value)
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in _TRUE:
+            return 1
+        if v in _FALSE:
+            return 0
+    return None
+
+
+def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any]]:
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8", errors="strict") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    bad["malformed JSON line"] += 1
+                    yield {}
+                    continue
+                if not isinstance(rec, dict):
+                    bad["JSON line is not an object"] += 1
+                    yield {}
+                    continue
+                yield rec
+    else:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+                raise TrainingDataError(f"{path}: a CSV needs a header with text and label columns")
+            for rec in reader:
+                if None in rec or any(v is None for v in rec.values()):
+                    bad["broken row"] += 1
+                    yield {}
+                    continue
+                yield rec
+
+
+def load_generic(path: Path, name: str | None = None) -> Corpus:
+    """User data: CSV with a header or JSONL; ``text``, ``label`` and optional ``article_id``."""
+    _require(path)
+    b = _Builder(name or f"user/{path.name}", "user-supplied labels (1 = has the attribute)")
+    n = 0
+    try:
+        for rec in _generic_records(path, b.bad):
+            n += 1
+            if not rec:
+                continue  # already counted as bad
+            text = rec.get("text")
+            label = _parse_label(rec.get("label"))
+            if not isinstance(text, str):
+                b.bad["missing text"] += 1
+            elif label is None:
+                b.bad["unknown label"] += 1
+            else:
+                aid = rec.get("article_id")
+                b.add(text, label, None if aid in (None, "") else str(aid))
+    except UnicodeDecodeError as exc:
+        raise TrainingDataError(f"{path}: not UTF-8 ({exc})") from exc
+    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    return b.build()
+
+
+# -- moderator feedback ----------------------------------------------------------------------------
+
+
+def load_feedback(path: Path, attribute: str) -> Corpus:
+    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only."""
+    _require(path)
+    b = _Builder(
+        f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
+    )
+    try:
+        con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
+    try:
+        cur = con.execute(
+            "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
+        )
+        n = 0
+        for text, label, article_id in cur:
+            n += 1
+            if not isinstance(text, str):
+                b.bad["missing text"] += 1
+            elif label not in (0, 1):
+                b.bad["unknown label"] += 1
+            else:
+                b.add(text, int(label), article_id)
+    except sqlite3.Error as exc:
+        raise TrainingDataError(f"{path}: cannot read table feedback ({exc})") from exc
+    finally:
+        con.close()
+    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    return b.build()
+
+
+def require_two_classes(labels: tuple[int, ...] | list[int], what: str) -> None:
+    classes = set(labels)
+    if len(classes) < 2:
+        only = f"only label {classes.pop()}" if classes else "no rows"
+        raise TrainingDataError(f"{what}: training data has {only}; need both 0 and 1 labels to train")

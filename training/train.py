@@ -1,0 +1,253 @@
+"""Build the model artifact: one trainer per attribute, hyper-parameters by cross-validation.
+
+``TRAINERS`` maps an attribute name to a function ``(TrainingRequest, progress) -> TrainedAttribute``;
+adding an attribute (off_topic) is one entry there. ``train_artifact`` runs the chosen trainers and
+writes the artifact with its manifest (model/artifact.py).
+
+Progress goes to a ``progress(str)`` callback (the CLI passes ``print``) and to logging.
+Everything is seeded, so the same data and code give the same model bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.artifact import save_artifact
+from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
+from training import corpora as C
+from training.corpora import Corpus, require_two_classes
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+SEED = 0
+
+
+def _quiet(message: str) -> None:
+    log.info(message)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRequest:
+    """What every trainer gets: where the corpora are and, optionally, moderators' feedback."""
+
+    data_dir: Path
+    feedback: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedAttribute:
+    """One attribute's fitted model and everything the manifest says about it."""
+
+    model: Any
+    interface: str  # how the Scorer calls it: "predict_proba" or "predict_thread"
+    label_definition: str
+    threshold: float
+    metrics: Mapping[str, Any]
+    hyperparameters: Mapping[str, Any]
+    corpora: Sequence[Corpus]
+    seconds: float = 0.0
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {
+            "interface": self.interface,
+            "label_definition": self.label_definition,
+            "threshold": self.threshold,
+            "metrics": dict(self.metrics),
+            "hyperparameters": dict(self.hyperparameters),
+            "training_data": [c.manifest_entry() for c in self.corpora],
+            "training_seconds": round(self.seconds, 1),
+        }
+
+
+# -- the linear text model and its cross-validation -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinearConfig:
+    """Search space and fixed settings of the linear text model."""
+
+    c_grid: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    folds: int = 5
+    featurizer: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _groups(corpus_list: Sequence[Corpus]) -> np.ndarray:
+    """CV groups: a C3/feedback row's article (so no article is in two folds), else the row itself."""
+    keys: list[str] = []
+    for c in corpus_list:
+        for i, aid in enumerate(c.article_ids):
+            keys.append(f"{c.name}|article|{aid}" if aid is not None else f"{c.name}|row|{i}")
+    _, inverse = np.unique(np.asarray(keys), return_inverse=True)
+    return inverse
+
+
+def combine(corpus_list: Sequence[Corpus]) -> tuple[list[str], np.ndarray]:
+    texts = [t for c in corpus_list for t in c.texts]
+    labels = np.asarray([y for c in corpus_list for y in c.labels], dtype=np.int64)
+    return texts, labels
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability threshold with the highest F1 (ties: the higher threshold)."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+    best = int(np.flatnonzero(f1 == f1.max())[-1])
+    return float(thresholds[best])
+
+
+def fit_linear(
+    corpus_list: Sequence[Corpus], config: LinearConfig, progress: Progress, what: str
+) -> tuple[LinearTextClassifier, dict[str, Any], dict[str, Any], float]:
+    """CV over C on the training data only, Platt calibration on out-of-fold decisions, final fit.
+
+    Returns (model, hyperparameters, cv metrics, threshold).
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    texts, y = combine(corpus_list)
+    require_two_classes(y.tolist(), what)
+    groups = _groups(corpus_list)
+    folds = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=SEED)
+    oof = np.zeros((len(config.c_grid), len(texts)))
+    aucs = np.zeros((len(config.c_grid), config.folds))
+    started = time.perf_counter()
+    for k, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y, groups)):
+        tr_texts = [texts[i] for i in tr]
+        va_texts = [texts[i] for i in va]
+        featurizer = TokenFeaturizer(**config.featurizer).fit(tr_texts, y[tr])
+        X_tr, X_va = featurizer.transform(tr_texts), featurizer.transform(va_texts)
+        for j, c_value in enumerate(config.c_grid):
+            model = _logistic(c_value).fit(X_tr, y[tr])
+            oof[j, va] = model.decision_function(X_va)
+            aucs[j, k] = roc_auc_score(y[va], oof[j, va])
+        progress(
+            f"  {what}: fold {k + 1}/{config.folds} AUC "
+            + " ".join(f"C={c:g}:{a:.3f}" for c, a in zip(config.c_grid, aucs[:, k], strict=True))
+            + f" ({time.perf_counter() - started:.0f}s)"
+        )
+    mean = aucs.mean(axis=1)
+    best = int(np.argmax(mean))
+    c_best = config.c_grid[best]
+    progress(f"  {what}: chose C={c_best:g} (mean CV AUC {mean[best]:.4f}); fitting on all {len(y)} rows")
+    a, b = fit_platt(oof[best], y)
+    p_oof = 1.0 / (1.0 + np.exp(-(a * oof[best] + b)))
+    threshold = best_f1_threshold(y, p_oof)
+    model = LinearTextClassifier(featurizer=TokenFeaturizer(**config.featurizer), C=c_best)
+    model.fit(texts, y, calibration_decisions=oof[best])
+    metrics = {
+        "cv_folds": config.folds,
+        "cv_roc_auc_mean": round(float(mean[best]), 4),
+        "cv_roc_auc_per_c": {f"{c:g}": round(float(m), 4) for c, m in zip(config.c_grid, mean, strict=True)},
+        "oof_pr_auc": round(float(average_precision_score(y, p_oof)), 4),
+        "rows": len(y),
+        "positives": int(y.sum()),
+    }
+    hyper = {
+        "C": c_best,
+        "c_grid": list(config.c_grid),
+        "featurizer": model.featurizer_.get_params(),
+        "n_features": model.featurizer_.n_features_,
+        "calibration": {"method": "platt (sigmoid on out-of-fold decisions)", "a": a, "b": b},
+        "cv": f"StratifiedGroupKFold({config.folds}, shuffle, seed {SEED}); groups = C3 article / row",
+    }
+    return model, hyper, metrics, threshold
+
+
+def _logistic(c_value: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c_value, solver="liblinear", max_iter=2000, random_state=SEED)
+
+
+# -- insult ----------------------------------------------------------------------------------------
+
+INSULT_DEFINITION = (
+    "probability that the comment insults someone (a participant, the author or a person in the story): "
+    "Kaggle 2012 insult labels + C3 personal_attack (>= 2 of ~5 crowd votes vs none)"
+)
+
+
+def insult_corpora(request: TrainingRequest) -> list[Corpus]:
+    d = Path(request.data_dir)
+    out = [
+        C.load_kaggle(d / C.KAGGLE_DIR / "train.csv"),
+        C.load_kaggle(d / C.KAGGLE_DIR / "test_with_solutions.csv"),
+        C.c3_corpus(d / C.C3_DIR / "C3_anonymized.csv", "personal_attack"),
+    ]
+    if request.feedback is not None:
+        out.append(C.load_feedback(request.feedback, "insult"))
+    return out
+
+
+def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
+    started = time.perf_counter()
+    corpus_list = insult_corpora(request)
+    for c in corpus_list:
+        progress(f"  {c.summary()}")
+    model, hyper, metrics, threshold = fit_linear(corpus_list, LinearConfig(), progress, "insult")
+    return TrainedAttribute(
+        model=model,
+        interface="predict_proba",
+        label_definition=INSULT_DEFINITION,
+        threshold=threshold,
+        metrics=metrics,
+        hyperparameters=hyper,
+        corpora=corpus_list,
+        seconds=time.perf_counter() - started,
+    )
+
+
+Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
+TRAINERS: dict[str, Trainer] = {"insult": train_insult}
+
+
+def train_artifact(
+    request: TrainingRequest,
+    out_dir: Path,
+    attributes: Sequence[str] | None = None,
+    progress: Progress = _quiet,
+) -> dict[str, Any]:
+    """Train the chosen attributes (default: every registered trainer) and write the artifact."""
+    names = list(attributes or TRAINERS)
+    trained: dict[str, TrainedAttribute] = {}
+    for name in names:
+        progress(f"training {name}")
+        trained[name] = TRAINERS[name](request, progress)
+        progress(f"  {name} done in {trained[name].seconds:.0f}s")
+    manifest = {
+        "model_version": "pending",
+        "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "attribute_order": names,
+    }
+    full = save_artifact(
+        out_dir,
+        {n: t.model for n, t in trained.items()},
+        manifest,
+        {n: t.manifest_entry() for n, t in trained.items()},
+    )
+    # The version names the model bytes: identical training gives an identical version.
+    digest = hashlib.sha256("".join(full["attributes"][n]["sha256"] for n in names).encode()).hexdigest()
+    full["model_version"] = f"1.{digest[:12]}"
+    _rewrite_manifest(out_dir, full)
+    return full
+
+
+def _rewrite_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    import json
+
+    from model.artifact import MANIFEST
+
+    (Path(out_dir) / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
