@@ -182,11 +182,17 @@ def _flat_lines(text: str) -> list[HtmlLine]:
 
 
 def looks_like_html(text: str) -> bool:
-    """Cheap format sniffing on the first few KiB: a doctype or several common tags."""
-    head = text[:4096].lstrip().lower()
-    if head.startswith(("<!doctype html", "<html", "<?xml")):
+    """Cheap format sniffing: a doctype or <html> first, or a page that opens with a tag and is dense
+    with tags. A text dump that merely quotes a few tags (ad snippets rendered as text) stays text."""
+    head = text[:65536]
+    start = head[:4096].lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<!doctype html", "<html", "<?xml")):
         return True
-    return len(_COMMON_TAGS.findall(head)) >= 3
+    tags = _COMMON_TAGS.findall(head)
+    if len(tags) < 3:
+        return False
+    tag_chars = sum(len(t) for t in tags)
+    return start.startswith("<") or tag_chars >= 0.2 * len(head)
 
 
-_COMMON_TAGS = re.compile(r"<(?:html|head|body|div|p|span|a|meta|title|script|link|table|br|li)\b[^>]*>")
+_COMMON_TAGS = re.compile(r"</?(?:html|head|body|div|p|span|a|meta|title|script|link|table|br|li|ul|h[1-6])\b[^>]{0,400}>", re.I)

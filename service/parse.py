@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from service.dates import MONTH_RX, DateHit, find_date, to_iso
+from service.dates import DATE, MONTH_RX, DateHit, find_date, to_iso
 from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
 from service.records import Article, Comment, Dropped, PageFormat
@@ -317,12 +317,13 @@ def _is_name_like(ln: _Line) -> bool:
     return 1 <= len(words) <= 3
 
 
-def _signature(ln: _Line) -> tuple[str, bool, bool, bool]:
+def _signature(ln: _Line) -> tuple[str, bool, bool]:
+    """How the date is written and whether words come before it. Words after it are left out: an
+    "· edited 2 hours ago" suffix must not split one thread's headers into two shapes."""
     d = ln.date
     assert d is not None
     before = ln.core[: d.start].strip(" ([")
-    after = ln.core[d.end :].strip(" )]")
-    return (d.kind, d.has_time, bool(before), bool(after))
+    return (d.kind, d.has_time, bool(before))
 
 
 @dataclass(slots=True)
@@ -338,7 +339,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     if not anchors:
         return [], None, "header"
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
-    groups: dict[tuple[str, bool, bool, bool], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
     for i in anchors:
         groups[_signature(lines[i])].append(i)
 
@@ -491,6 +492,8 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         core = _LEAD_MARKER.sub("", ln.core)
         if ln.date is not None and j == h.anchor:
             core = core[: ln.date.start] + " " + _ID_MARK + " " + core[ln.date.end :]
+        if ln.date is not None:
+            core = DATE.sub(" " + _ID_MARK + " ", core)  # "· edited 6 years ago": a second date is no name
         core = _EMAIL_ISH.sub(" ", core)
         core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
         parts.append(core)
@@ -532,7 +535,10 @@ def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
         for stretch in stretches:
             if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
                 continue  # only numbers and template words ("level 1", "39 points"): no name here
-            while stretch and (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS):
+            while stretch and (
+                (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS)
+                or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
+            ):
                 stretch.pop(0)
             while stretch and (_is_function(stretch[-1])):
                 stretch.pop()
@@ -638,7 +644,8 @@ def segment_with_roles(
                 prev = h.end + 1
             section_end = prev
         authors = _authors(lines, headers)
-        levels = [lines[h.start].indent for h, _ in blocks]
+        # Indentation shows threads in header mode; footers sit wherever the layout put them.
+        levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
         parents = _parents(levels)
         for k, (h, body_idx) in enumerate(blocks):
             for j in range(h.start, h.end + 1):

@@ -28,7 +28,6 @@ KNOWN_MISSES = {
 } | {  # two "Continue this thread" stubs
     ("lifehacker.com/stop-buying-crap-kinja", fmt) for fmt in FORMATS
 } | {  # Kinja headers: glued names, no opener, no cue
-    ("gizmodo.com/belt-buckle-air-guitar-2008", "inscriptis.txt"),
     ("slashdot.org/nyt-future-of-solaris", "inscriptis.txt"),
     ("telegraph.co.uk/blog-allardyce-2008", "inscriptis.txt"),
 }  # fmt: skip
