@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from service.errors import ConfigurationError
 
@@ -40,6 +42,22 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+def _run_workers(config: Any) -> None:
+    """What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared listening socket.
+
+    uvicorn creates that socket with protocol 0, so asyncio's automatic TCP_NODELAY skips the
+    connections the workers accept; Nagle's algorithm plus the client's delayed ACK then add ~40 ms to
+    every keep-alive response (measured: /healthz p50 43 ms with 2 workers, 0.5 ms with 1). On Linux
+    accepted sockets inherit the option from the listener. Plain `uvicorn --workers N` has this issue.
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -53,14 +71,16 @@ def run(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         # Before uvicorn spawns the workers: prometheus-client then shares values across processes.
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="moderation-metrics-"))
-        uvicorn.run(
-            "service.api.app:app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level=level,
-            access_log=access_log,
+        _run_workers(
+            uvicorn.Config(
+                "service.api.app:app_from_env",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level=level,
+                access_log=access_log,
+            )
         )
         return 0
 
