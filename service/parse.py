@@ -679,6 +679,17 @@ def segment_with_roles(
                     ln = lines[j]
                     role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
 
+    # The article is the densest run of prose before the comments; what lies around it is page chrome.
+    body_end = section_start if headers else n
+    region = _main_region(lines, 0, body_end)
+    if region is not None and fmt == "text":
+        # The headline sits just above the article; a line far above it is the site's name or a menu.
+        near = _title_near(lines, region[0])
+        close = title_idx is not None and region[0] - _TITLE_REACH <= title_idx < region[0]
+        if near is not None and not (
+            close and title_idx is not None and len(lines[title_idx].core.split()) >= len(lines[near].core.split())
+        ):
+            title_idx = near
     # Everything else: title, body, or furniture.
     if title_idx is not None:
         role[title_idx] = "title"
@@ -697,6 +708,10 @@ def segment_with_roles(
                 )
             elif ln.furniture is not None:
                 r = ln.furniture
+            elif region is not None and j < region[0] and not _lead_in(lines, j, title_idx, region[0]):
+                r = "page header before the article"
+            elif region is not None and region[1] <= j < body_end:
+                r = "page furniture after the article"
             elif title_idx is not None and j < title_idx and fmt == "text":
                 r = "page header before the title"
             elif ln.hint == "nav":
@@ -748,6 +763,78 @@ def _mostly_foreign(text: str) -> bool:
         return False
     letters = sum(1 for c in text if c.isalpha())
     return letters > 0 and len(_NON_LATIN.findall(text)) > 0.5 * letters
+
+
+_BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
+
+
+def _line_score(ln: _Line) -> float:
+    """Prose scores by its length; chrome, link lists and short labels cost a little."""
+    if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
+        return -4.0
+    words = len(ln.core.split())
+    if words >= 12 and not (words < 20 and _BULLET_START.match(ln.text)):
+        return float(min(words, 60))
+    if words >= 6 and _SENTENCE_END.search(ln.core):
+        return words / 2
+    return -3.0 if _BULLET_START.match(ln.text) else -2.0
+
+
+def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | None:
+    """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
+    prose that a short dip (a caption, a table, an ad label) separates from it."""
+    scores = [_line_score(lines[j]) for j in range(start, end)]
+    best_sum, best = 0.0, None
+    run, run_start = 0.0, 0
+    for k, sc in enumerate(scores):
+        if run <= 0:
+            run, run_start = 0.0, k
+        run += sc
+        if run > best_sum:
+            best_sum, best = run, (run_start, k + 1)
+    if best is None or best_sum < 40:
+        return None
+    a, b = best
+    # Grow forward and backward while the detour pays for itself within a bounded dip.
+    for direction in (1, -1):
+        acc, k = 0.0, (b if direction == 1 else a - 1)
+        while 0 <= k < len(scores):
+            acc += scores[k]
+            if acc < -14:
+                break
+            if acc > 0:
+                if direction == 1:
+                    b = k + 1
+                else:
+                    a = k
+                acc = 0.0
+            k += direction
+    return start + a, start + b
+
+
+_TITLE_REACH = 15
+
+
+def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: int) -> bool:
+    """Between the headline and the prose: a standfirst, byline or caption belongs to the article."""
+    return title_idx is not None and title_idx < j and region_start - j <= 8 and not _BULLET_START.match(lines[j].text)
+
+
+_BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
+
+
+def _title_near(lines: list[_Line], region_start: int) -> int | None:
+    """Text pages: the headline is the last headline-like line shortly before the article's prose."""
+    for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
+        ln = lines[j]
+        words = len(ln.core.split())
+        if ln.furniture is not None or ln.opener or ln.date is not None or ln.hint is not None:
+            continue
+        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text):
+            continue
+        if 3 <= words <= 25 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";")):
+            return j
+    return None
 
 
 def _pick_title(lines: list[_Line]) -> int | None:
