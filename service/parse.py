@@ -99,7 +99,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
-        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]",
+        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
+        r"|.{0,80}\[\s{3,}\].{0,80}|.{0,60}\[(?:search|submit|go|ok|send)\]",
     ),
 ]
 _FURNITURE_RX = re.compile(
@@ -685,10 +686,7 @@ def segment_with_roles(
     if region is not None and fmt == "text":
         # The headline sits just above the article; a line far above it is the site's name or a menu.
         near = _title_near(lines, region[0])
-        close = title_idx is not None and region[0] - _TITLE_REACH <= title_idx < region[0]
-        if near is not None and not (
-            close and title_idx is not None and len(lines[title_idx].core.split()) >= len(lines[near].core.split())
-        ):
+        if near is not None:
             title_idx = near
     # Everything else: title, body, or furniture.
     if title_idx is not None:
@@ -824,17 +822,19 @@ _BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
 
 
 def _title_near(lines: list[_Line], region_start: int) -> int | None:
-    """Text pages: the headline is the last headline-like line shortly before the article's prose."""
+    """Text pages: the headline is the longest headline-like line shortly before the article's prose."""
+    best: tuple[int, int] | None = None
     for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
         ln = lines[j]
         words = len(ln.core.split())
         if ln.furniture is not None or ln.opener or ln.date is not None or ln.hint is not None:
             continue
-        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text):
+        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
             continue
-        if 3 <= words <= 25 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";")):
-            return j
-    return None
+        if 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";")):
+            if best is None or words >= best[0]:  # on a tie the higher line: kickers come below headlines
+                best = (words, j)
+    return best[1] if best else None
 
 
 def _pick_title(lines: list[_Line]) -> int | None:
