@@ -75,10 +75,11 @@ def main(data_dir: Path, articles_dir: Path, *, scorer_factory: Callable[[Path],
             f"built in {time.perf_counter() - started:.1f}s"
         )
 
-        # Calibrate and warm up: one directory in process (loads the model in this process) ...
+        # Warm up: one directory in process (loads the model here), then calibrate on a warm one ...
         t0 = time.perf_counter()
-        probe = _run(dirs[:1], config, jobs=1)
-        print(f"warm-up --jobs 1 (incl. model load): {time.perf_counter() - t0:.2f}s for {probe.files} pages")
+        _run(dirs[:1], config, jobs=1)
+        print(f"warm-up --jobs 1 (incl. model load): {time.perf_counter() - t0:.2f}s for {PER_DIR} pages")
+        probe = _run(dirs[1:2], config, jobs=1)
         rate = probe.files / max(probe.elapsed, 1e-9)
         n_dirs = max(2, min(len(dirs), int(rate * BUDGET_S) // PER_DIR))
         # ... and two directories over 2 workers (starts loky, loads the model once per worker).
@@ -89,9 +90,8 @@ def main(data_dir: Path, articles_dir: Path, *, scorer_factory: Callable[[Path],
         if n_dirs < len(dirs):
             print(
                 f"note: at ~{rate:.0f} pages/s on one core, 10,000 pages would take "
-                f"~{CORPUS_PAGES / rate:.0f}s; "
-                f"both runs use the first {n_dirs * PER_DIR:,} pages (same mix) to stay within "
-                f"{BUDGET_S:.0f}s per run"
+                f"~{CORPUS_PAGES / rate:.0f}s; both runs use the first {n_dirs * PER_DIR:,} pages "
+                f"(same mix) to stay within {BUDGET_S:.0f}s per run (BENCH_BATCH_BUDGET_S=600 for all)"
             )
 
         results = {}
@@ -114,6 +114,17 @@ def main(data_dir: Path, articles_dir: Path, *, scorer_factory: Callable[[Path],
             + ", ".join(f"pid {pid}: {_mib(rss)}" for pid, rss in sorted(workers.items()))
         )
         print(f"peak RSS of the --jobs 1 process (bench + model): {_mib(one.worker_peak_rss[parent_pid])}")
+        # CPU time does not depend on what else runs on the machine: it shows the cost of going parallel.
+        cpu1 = sum(one.worker_cpu.values())
+        cpu2 = sum(workers_cpu := [cpu for pid, cpu in two.worker_cpu.items() if pid != parent_pid])
+        print(
+            f"CPU per page: --jobs 1 {1000 * cpu1 / one.files:.1f} ms, --jobs 2 workers "
+            f"{1000 * cpu2 / two.files:.1f} ms; busiest worker {max(workers_cpu):.1f}s of {cpu2:.1f}s CPU"
+        )
+        print(
+            f"projected scaling on 2 idle cores (--jobs 1 CPU / busiest worker CPU): "
+            f"{cpu1 / max(workers_cpu):.2f}x"
+        )
     load_after = os.getloadavg()
     print(
         f"load average {load_after[0]:.2f} after the bench: other helpers share these 2 cores, "

@@ -109,6 +109,7 @@ class ChunkResult:
     files: int
     pid: int
     peak_rss_bytes: int
+    cpu_seconds: float = 0.0  # CPU time this chunk took in its process (benchmarks: load-independent)
 
 
 @dataclass(slots=True)
@@ -119,6 +120,7 @@ class Summary:
     files: int = 0
     empty_dirs: list[str] = field(default_factory=list)
     worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
+    worker_cpu: Counter[int] = field(default_factory=Counter)  # pid -> CPU seconds spent on chunks
     elapsed: float = 0.0
 
     @property
@@ -129,6 +131,7 @@ class Summary:
         self.counts.update(chunk.counts)
         self.files += chunk.files
         self.worker_peak_rss[chunk.pid] = max(self.worker_peak_rss.get(chunk.pid, 0), chunk.peak_rss_bytes)
+        self.worker_cpu[chunk.pid] += chunk.cpu_seconds
 
     def render(self) -> str:
         c = self.counts
@@ -475,11 +478,13 @@ def _peak_rss_bytes() -> int:
 
 
 def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
+    cpu = time.process_time()
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
     for task in tasks:
         rows.extend(task_rows(task, config, counts))
-    return ChunkResult(serialise(rows, config.out_format), counts, len(tasks), os.getpid(), _peak_rss_bytes())
+    text = serialise(rows, config.out_format)
+    return ChunkResult(text, counts, len(tasks), os.getpid(), _peak_rss_bytes(), time.process_time() - cpu)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -533,3 +533,93 @@ def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
 
     (row,) = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
     assert rc == 0 and row["scores"] == {"insult": 0.45, "off_topic": None}
+
+
+# --------------------------------------------------------------------------------------------------
+# End to end: the real parser and the shipped model in model/default, through the real CLI.
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def moderate(*argv: str | Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *map(str, argv)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def real_runs(mixed_dir, tmp_path_factory) -> dict[str, tuple[int, str, str]]:
+    """`moderate score` with the shipped model, --jobs 1 and --jobs 2, each written with --out."""
+    root, _ = mixed_dir
+    out_dir = tmp_path_factory.mktemp("real")
+    runs = {}
+    for jobs in (1, 2):
+        out = out_dir / f"jobs{jobs}.jsonl"
+        proc = moderate("score", root, "--jobs", jobs, "--out", out)
+        runs[f"jobs{jobs}"] = (proc.returncode, out.read_text(encoding="utf-8"), proc.stderr)
+    return runs
+
+
+def test_shipped_model_end_to_end_accounts_for_every_file(mixed_dir, real_runs):
+    _, expect = mixed_dir
+    rc, out, err = real_runs["jobs1"]
+    assert rc == 1, err  # the broken files
+    assert "Traceback" not in err
+    rows = rows_of(out)
+    assert {r["source"] for r in rows} == set(expect)
+    comments = [r for r in rows if r["kind"] == "comment"]
+    assert sum("comment_index" in r for r in comments) > 50  # the real parser finds the seeds' comments
+    from service.settings import DEFAULT_MODEL_DIR
+
+    shipped = json.loads((DEFAULT_MODEL_DIR / "manifest.json").read_text())["attributes"]
+    assert "insult" in shipped
+    for r in comments:
+        for attribute, value in r["scores"].items():
+            if attribute in shipped:
+                assert 0.0 <= value <= 1.0
+            else:  # an attribute the artifact does not carry is null, never a made-up number
+                assert value is None
+        assert r["decision"] in batch.VERDICTS
+    for source, want in expect.items():
+        got = [r for r in rows if r["source"] == source]
+        if want.startswith(("error", "skipped")):
+            kind, _, needle = want.partition(":")
+            assert [r["kind"] for r in got] == [kind] and needle.lower() in str(got).lower(), got
+    assert f"comments scored: {len(comments)};" in err
+
+
+def test_shipped_model_output_identical_for_jobs_1_and_2(real_runs):
+    assert real_runs["jobs1"][:2] == real_runs["jobs2"][:2]
+
+
+def test_shipped_model_on_a_dask_cluster_matches_the_local_run(mixed_dir, real_runs, tmp_path, capsys):
+    from dask.distributed import LocalCluster
+
+    root, _ = mixed_dir
+    out = tmp_path / "dask.jsonl"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        rc = batch.run(args_for(root, backend="dask", scheduler=cluster.scheduler_address, out=out))
+    capsys.readouterr()
+    assert (rc, out.read_text(encoding="utf-8")) == real_runs["jobs1"][:2]
+
+
+def test_shipped_model_csv_and_jsonl_input(tmp_path):
+    f = tmp_path / "comments.jsonl"
+    write_jsonl(f, COMMENTS_JSONL)
+    proc = moderate("score", f, "--format", "csv")
+    table = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert proc.returncode == 1, proc.stderr
+    assert [r["line"] for r in table] == ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
+    assert [r["kind"] for r in table].count("comment") == 4
+    by_id = {r["id"]: r for r in table if r["kind"] == "comment"}
+    assert float(by_id["c2"]["insult"]) > float(by_id["c1"]["insult"])  # "idiot and a moron"
+
+
+def test_a_bad_model_dir_is_a_clear_error_not_a_traceback(seeds_dir, tmp_path):
+    proc = moderate("score", seeds_dir, "--model-dir", tmp_path)
+    assert proc.returncode == 1
+    assert "make train" in proc.stderr and "Traceback" not in proc.stderr
