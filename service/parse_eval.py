@@ -77,6 +77,7 @@ def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
 
 def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     """The gold body's last line must be in our body and the first gold comment's text must not."""
+    from service.dates import find_date
     from service.errors import InputError
     from service.parse import parse_file
 
@@ -85,8 +86,11 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
         return False, "no separator in gold file"
     body_part, comment_part = text.split(GOLD_SEPARATOR, 1)
     body_lines = [ln.strip() for ln in body_part.splitlines() if len(ln.strip()) >= 40 and "\ufffd" not in ln]
+    # Comment text lines: long enough to be prose, not a "NAME — DATE" header line.
     comment_lines = [
-        ln.strip() for ln in comment_part.splitlines() if len(ln.strip()) >= 40 and "\ufffd" not in ln
+        ln.strip()
+        for ln in comment_part.splitlines()
+        if len(ln.strip()) >= 40 and "\ufffd" not in ln and (find_date(ln) is None or len(ln.strip()) > 100)
     ]
     try:
         art = parse_file(html)
@@ -98,9 +102,11 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     first_comment = norm(comment_lines[0][:80]) if comment_lines else ""
     ok_body = bool(last_body) and last_body in body
     ok_comment = bool(first_comment) and first_comment not in body and first_comment in comments
+    gold_headers = sum(1 for ln in comment_part.splitlines() if 0 < len(ln.strip()) <= 100 and find_date(ln))
     return (
         ok_body and ok_comment,
-        f"last body line in body: {ok_body}; first comment in comments only: {ok_comment}",
+        f"last body line in body: {ok_body}; first comment in comments only: {ok_comment}; "
+        f"{len(art.comments)} comments (gold has {gold_headers} dated header lines)",
     )
 
 

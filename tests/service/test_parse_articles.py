@@ -78,9 +78,12 @@ def test_the_three_renderings_agree_on_the_split(articles_dir):
     assert agree >= 25, agree
 
 
-def test_dragnet_gold_boundary_johndcook(articles_dir):
-    gold = articles_dir / "johndcook.com" / "ancient-understanding-of-tides.gold.txt"
-    ok, why = gold_boundary(gold, gold.with_name("ancient-understanding-of-tides.html"))
+@pytest.mark.parametrize(
+    "stem", ["johndcook.com/ancient-understanding-of-tides", "fourhourworkweek.com/unusual-100000-birthday-present"]
+)
+def test_dragnet_gold_boundary(articles_dir, stem):
+    gold = articles_dir / f"{stem}.gold.txt"
+    ok, why = gold_boundary(gold, articles_dir / f"{stem}.html")
     assert ok, why
 
 
