@@ -67,7 +67,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"before you go|recommended(?: for you| stories| articles| reading)?|popular in the community|what'?s hot"
         r"|trending(?: now| stories)?:?|most (?:read|popular|viewed|shared|commented)\b.*|related(?: articles| stories| posts"
         r"| content| coverage| topics| links)?:?|more on this (?:story|topic)|you (?:may|might) also like\b.*"
-        r"|more (?:from|stories|videos|news)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
+        r"|more (?:from|stories|videos|news|posts)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
         r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
         r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel",
     ),
@@ -87,7 +87,12 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
-        r"|sort by\b.*|oldest first|newest first|best first|trier par.*",
+        r"|sort by\b.*|oldest first|newest first|best first|trier par.*"
+        r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
+        r"|(?:sign in|log ?in|register)\b.{0,60}\bto (?:comment|post|reply)\b.*|show more|load more|mehr laden|voir plus"
+        r"|login with your username.*|forgot your (?:username|password).*"
+        r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
+        r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*",
     ),
     (
         "cookie notice",
@@ -150,7 +155,7 @@ _CUE_RX = re.compile(
     r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|geschrieben von|von|par|by)\b\s*:?",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?…;\"”]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _LEAD_MARKER = re.compile(
     rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸\-–—>]+\s*|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[^\]]{{0,40}}\]\s*|#\d+\s*)+",
     re.I,
@@ -586,6 +591,33 @@ def _parents(levels: list[int]) -> list[int | None]:
     return parents
 
 
+_LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
+
+
+def _is_menu_line(ln: _Line) -> bool:
+    core = ln.core
+    if _LINK_BAR.match(core):
+        return True
+    words = core.split()
+    return len(words) <= 4 and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
+
+
+def _last_comment_end(lines: list[_Line], start: int, stop: int) -> int:
+    """The last comment runs until the page's chrome starts: a form, a furniture heading, or a menu
+    (three short link-like lines in a row, or a bar of links)."""
+    run = 0
+    for j in range(start, stop):
+        ln = lines[j]
+        if j > start and _is_section_end(ln):
+            return j - run
+        if _LINK_BAR.match(ln.core) and j > start:
+            return j - run
+        run = run + 1 if _is_menu_line(ln) else 0
+        if run >= 3:
+            return j - run + 1
+    return stop
+
+
 def _is_section_end(ln: _Line) -> bool:
     return ln.hint in {"nav", "form"} or (ln.furniture in _END_REASONS and not ln.chrome)
 
@@ -628,12 +660,9 @@ def segment_with_roles(
         if mode == "header":
             for k, h in enumerate(headers):
                 stop = headers[k + 1].start if k + 1 < len(headers) else n
-                body_idx: list[int] = []
-                for j in range(h.end + 1, stop):
-                    if k + 1 == len(headers) and _is_section_end(lines[j]) and body_idx:
-                        stop = j
-                        break
-                    body_idx.append(j)
+                if k + 1 == len(headers):
+                    stop = _last_comment_end(lines, h.end + 1, stop)
+                body_idx = list(range(h.end + 1, stop))
                 blocks.append((h, body_idx))
                 section_end = stop
         else:
