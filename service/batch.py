@@ -120,7 +120,7 @@ class Summary:
     files: int = 0
     empty_dirs: list[str] = field(default_factory=list)
     worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
-    worker_cpu: Counter[int] = field(default_factory=Counter)  # pid -> CPU seconds spent on chunks
+    worker_cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds spent on chunks
     elapsed: float = 0.0
 
     @property
@@ -131,7 +131,7 @@ class Summary:
         self.counts.update(chunk.counts)
         self.files += chunk.files
         self.worker_peak_rss[chunk.pid] = max(self.worker_peak_rss.get(chunk.pid, 0), chunk.peak_rss_bytes)
-        self.worker_cpu[chunk.pid] += chunk.cpu_seconds
+        self.worker_cpu[chunk.pid] = self.worker_cpu.get(chunk.pid, 0.0) + chunk.cpu_seconds
 
     def render(self) -> str:
         c = self.counts
@@ -246,14 +246,19 @@ def _load_real_scorer(model_dir: Path) -> CommentScorer:
 
 
 @functools.lru_cache(maxsize=4)
-def _scorer_for(factory: ScorerFactory | None, model_dir: str) -> CommentScorer:
+def _scorer_for(factory: ScorerFactory | None, model_dir: str, stamp: int) -> CommentScorer:
     """The per-process model cache: each worker loads the artifact once, whatever the chunk count."""
     log.debug("loading model from %s in pid %d", model_dir, os.getpid())
     return (factory or _load_real_scorer)(Path(model_dir))
 
 
 def get_scorer(config: BatchConfig) -> CommentScorer:
-    return _scorer_for(config.scorer_factory, str(config.model_dir))
+    # The manifest's mtime is part of the key: a long-lived worker picks up a retrained artifact.
+    try:
+        stamp = (config.model_dir / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _scorer_for(config.scorer_factory, str(config.model_dir), stamp)
 
 
 def _r(x: float) -> float | None:
