@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,35 @@ def test_report_requires_paths(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def test_make_run_works_on_a_fresh_clone_with_no_data(tmp_path):
+    """`moderate report seeds/` from a clone of the committed repository: shipped model, no corpora."""
+    repo = Path(__file__).resolve().parents[2]
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(clone)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(clone), "DATA_DIR": str(tmp_path / "no-data")}
+    env.pop("MODERATION_MODEL_DIR", None)
+    code = (
+        "import service, sys; from service.cli import main; "
+        "print(service.__file__, file=sys.stderr); sys.exit(main())"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "report", "seeds/"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith(str(clone / "service")), proc.stderr  # the clone's code, not this tree
+    out = proc.stdout
+    for seed in sorted((clone / "seeds").glob("*.txt")):
+        assert f"seeds/{seed.name}" in out
+    footer = out.splitlines()[-1]
+    assert footer.startswith("5 page(s), ") and "0 file(s) could not be read. Model " in footer
+    n_comments = int(footer.split(", ")[1].split(" ")[0])
+    verdicts = out.count("-> APPROVE") + out.count("-> REVIEW") + out.count("-> REJECT")
+    assert verdicts == n_comments > 0  # one scored line per comment the parser found
+    assert "insult spans:" in out
