@@ -195,4 +195,6 @@ def looks_like_html(text: str) -> bool:
     return start.startswith("<") or tag_chars >= 0.2 * len(head)
 
 
-_COMMON_TAGS = re.compile(r"</?(?:html|head|body|div|p|span|a|meta|title|script|link|table|br|li|ul|h[1-6])\b[^>]{0,400}>", re.I)
+_COMMON_TAGS = re.compile(
+    r"</?(?:html|head|body|div|p|span|a|meta|title|script|link|table|br|li|ul|h[1-6])\b[^>]{0,400}>", re.I
+)

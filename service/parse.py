@@ -82,7 +82,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
         r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
-        r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir|kommentar schreiben.*"
+        r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
         r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
@@ -125,6 +125,18 @@ _CHROME_RX = re.compile(
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
     re.I,
 )
+_CHROME_WORDS = frozenset(
+    ["reply", "replies", "share", "report", "flag", "like", "likes", "dislike", "upvote", "downvote", "permalink", "link", "edit", "delete", "quote", "antworten", "antwort", "melden", "teilen", "zitieren", "répondre", "repondre", "signaler", "partager", "citer", "j'aime", "rispondi", "segnala", "responder", "compartir", "vote", "votes", "point", "points", "recommend", "parent", "thread", "collapse", "expand", "hide", "show", "more", "less", "follow", "unfollow", "block", "mute", "tweet", "facebook", "twitter", "email", "print"]
+)
+_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:]+")
+
+
+def _all_chrome_tokens(core: str) -> bool:
+    """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators."""
+    tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
+    return 0 < len(tokens) <= 8 and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
+
+
 _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
 
 # Comment section openers: headings and counters. Group "n" is a declared count when present.
@@ -281,10 +293,14 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                 and len(_TOKEN.findall(core)) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS
             ):
                 ln.date = None
+            if ln.date is None and len(core) <= 80:
+                cue = _SAYS_LINE.fullmatch(core)
+                if cue:  # "alice wrote:" heads a comment even when the page shows no date
+                    ln.date = DateHit(len(core), len(core), "", "cue", False)
             m = _FURNITURE_RX.fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
-            if len(core) <= 60 and _CHROME_RX.fullmatch(core):
+            if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
                 ln.chrome = True
             o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
             if o is None and len(core) <= 100:
@@ -304,11 +320,20 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
 # Finding the comment headers
 
 
+_SAYS_LINE = re.compile(
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|commented|replied|kommentierte)\s*:",
+    re.I,
+)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _is_name_like(ln: _Line) -> bool:
-    if ln.date is not None or ln.opener or ln.furniture in {"comment form", "share buttons", "video player"}:
+    if (
+        (ln.date is not None and ln.date.kind != "cue")
+        or ln.opener
+        or ln.chrome
+        or ln.furniture in {"comment form", "share buttons", "video player"}
+    ):
         return False
     if not _HAS_LETTER.search(ln.core):
         return False
@@ -363,6 +388,9 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             if len(sel) >= 3 and len(sel) >= 0.6 * len(after):
                 sel = after
             cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
+            cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
+            if cue_only and (o is None or len(sel) < 2):
+                continue  # "X said:" lines without a comment heading are more likely an interview
             if o is None:
                 if len(sel) < 2 or cue < 0.5:
                     continue
@@ -376,6 +404,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
                 score = len(sel) + 0.5 - gap * 0.01
                 if lines[o].count is not None and lines[o].count == len(sel):
                     score += 2
+            if cue_only:
+                score -= 1  # a dated shape of the same size wins: it carries the times
             if best is None or score > best[0]:
                 best = (score, sel, o)
     if best is None:
@@ -571,6 +601,54 @@ def _is_function(token: str) -> bool:
     return not t or t in _FUNCTION_WORDS
 
 
+_NUM_PARTS = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+
+
+def _numeric_order(dates: list[DateHit | None]) -> str | None:
+    """Day-first or month-first, learned from the page: one "13/03" or "03/13" settles every date."""
+    dmy = mdy = 0
+    for d in dates:
+        if d is None or d.kind != "num":
+            continue
+        m = _NUM_PARTS.search(d.raw)
+        if m:
+            a, b = int(m[1]), int(m[2])
+            dmy += a > 12 >= b
+            mdy += b > 12 >= a
+    if dmy and not mdy:
+        return "dmy"
+    if mdy and not dmy:
+        return "mdy"
+    return None
+
+
+_REPLY_TO = re.compile(
+    r"^\s*(?:@\s?|(?:in reply to|replying to|reply to|en réponse à|antwort an|als antwort auf)\s+@?)(?P<name>[^\s,:;!?]{1,40})",
+    re.I,
+)
+
+
+def _reply_markers(comments: list[Comment]) -> list[Comment]:
+    """ "@bob ..." or "In reply to bob": the parent is bob's latest comment above, when the page's
+    layout did not already show the thread."""
+    out: list[Comment] = []
+    latest: dict[str, int] = {}
+    for i, c in enumerate(comments):
+        if c.parent is None:
+            m = _REPLY_TO.match(c.text)
+            if m:
+                key = m["name"].casefold()
+                parent = latest.get(key)
+                if parent is None:  # "@Daniel" for "Daniel Lemire": match on the first name
+                    parent = next((k for a, k in latest.items() if a.split()[0] == key), None)
+                if parent is not None:
+                    c = Comment(c.text, c.author, c.posted_at, c.posted_raw, parent)
+        out.append(c)
+        if c.author:
+            latest[c.author.casefold()] = i
+    return out
+
+
 def _parents(levels: list[int]) -> list[int | None]:
     if len(set(levels)) <= 1:
         return [None] * len(levels)
@@ -674,6 +752,7 @@ def segment_with_roles(
                 prev = h.end + 1
             section_end = prev
         authors = _authors(lines, headers)
+        numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks])
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
         parents = _parents(levels)
@@ -697,8 +776,8 @@ def segment_with_roles(
                 Comment(
                     text="\n".join(text_lines).strip(),
                     author=authors[k],
-                    posted_at=to_iso(d.raw),
-                    posted_raw=d.raw,
+                    posted_at=to_iso(d.raw, numeric_order=numeric_order),
+                    posted_raw=d.raw or None,
                     parent=parents[k],
                 )
             )
@@ -709,6 +788,8 @@ def segment_with_roles(
                     ln = lines[j]
                     role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
 
+    if comments:
+        comments = _reply_markers(comments)
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = section_start if headers else n
     region = _main_region(lines, 0, body_end)
@@ -844,7 +925,12 @@ _TITLE_REACH = 15
 
 def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: int) -> bool:
     """Between the headline and the prose: a standfirst, byline or caption belongs to the article."""
-    return title_idx is not None and title_idx < j and region_start - j <= 8 and not _BULLET_START.match(lines[j].text)
+    return (
+        title_idx is not None
+        and title_idx < j
+        and region_start - j <= 8
+        and not _BULLET_START.match(lines[j].text)
+    )
 
 
 _BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)

@@ -79,7 +79,8 @@ def test_the_three_renderings_agree_on_the_split(articles_dir):
 
 
 @pytest.mark.parametrize(
-    "stem", ["johndcook.com/ancient-understanding-of-tides", "fourhourworkweek.com/unusual-100000-birthday-present"]
+    "stem",
+    ["johndcook.com/ancient-understanding-of-tides", "fourhourworkweek.com/unusual-100000-birthday-present"],
 )
 def test_dragnet_gold_boundary(articles_dir, stem):
     gold = articles_dir / f"{stem}.gold.txt"

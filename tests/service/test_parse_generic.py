@@ -1,0 +1,155 @@
+"""Header shapes from CMSes that are not among the shared pages: the segmenter must learn them from
+the page's own structure. Each page here is written for the test; none comes from a shared site."""
+
+from __future__ import annotations
+
+from service.parse import parse_page
+
+ARTICLE_EN = (
+    "City council approves new budget after long debate\n\n"
+    "The city council approved a new budget on Tuesday after a debate that lasted more than six hours and "
+    "included dozens of public speakers from across the city.\n\n"
+    "Council members said the budget reflects the priorities of residents, including road repairs, "
+    "libraries and public safety, while keeping taxes flat for the third year in a row.\n\n"
+)
+
+
+def test_bullet_separated_relative_headers_with_action_rows():
+    page = ARTICLE_EN + (
+        "12 Comments\n\nSort by Newest\n\n"
+        "John Smith • 3 years ago\nGreat article, thanks for covering this.\nReply • Share ›\n\n"
+        "Jane Doe • 3 years ago\nI disagree with the council on the library funding.\nReply • Share ›\n\n"
+        "Mark T • 2 years ago\nTaxes flat? We will see next year.\nReply • Share ›\n\n"
+        "Load more comments\nPowered by Disqus\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["John Smith", "Jane Doe", "Mark T"]
+    assert [c.text for c in article.comments] == [
+        "Great article, thanks for covering this.",
+        "I disagree with the council on the library funding.",
+        "Taxes flat? We will see next year.",
+    ]
+    assert [c.posted_raw for c in article.comments] == ["3 years ago", "3 years ago", "2 years ago"]
+    assert all(c.posted_at is None for c in article.comments)  # relative: no reference time
+    assert article.declared_comment_count == 12
+    dropped = {d.text for d in article.dropped}
+    assert {"Reply • Share ›", "Load more comments", "Sort by Newest"} <= dropped
+    assert "Reply" not in article.body
+
+
+def test_german_pipe_headers_with_numeric_dates():
+    page = (
+        "Neue Regeln für E-Scooter in der Innenstadt\n\n"
+        "Die Stadt führt ab Juli neue Regeln für E-Scooter ein, die das Abstellen auf Gehwegen verbieten "
+        "und feste Parkzonen in der Innenstadt vorsehen, wie die Verwaltung am Montag mitteilte.\n\n"
+        "Kommentare (3)\n\n"
+        "Peter Müller | 12.03.2021, 14:22\nEndlich! Die Dinger liegen überall herum.\n\n"
+        "Anna K. | 12.03.2021, 15:01\nIch finde die Scooter praktisch, aber Ordnung muss sein.\n\n"
+        "Horst | 13.03.2021, 09:10\nUnd wer kontrolliert das?\n\n"
+        "Kommentar schreiben\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_at) for c in article.comments] == [
+        ("Peter Müller", "2021-03-12T14:22:00"),
+        ("Anna K.", "2021-03-12T15:01:00"),
+        ("Horst", "2021-03-13T09:10:00"),
+    ]
+    assert article.declared_comment_count == 3
+    assert "Kommentar schreiben" not in article.comments[-1].text
+
+
+def test_french_par_headers_learn_day_first_dates_from_the_page():
+    page = (
+        "Les prix de l'immobilier repartent à la hausse\n\n"
+        "Après deux années de baisse, les prix de l'immobilier repartent à la hausse dans la plupart des "
+        "grandes villes françaises, selon une étude publiée jeudi par les notaires.\n\n"
+        "4 réactions\n\n"
+        "Par Jean Dupont le 12/03/2021 à 14h22\nIl était temps, les vendeurs attendaient.\n\n"
+        "Par Marie le 12/03/2021 à 15h01\nLes acheteurs, eux, ne sont pas contents.\n\n"
+        "Par Luc le 13/03/2021 à 09h10\nEncore une bulle ?\n\n"
+        "Par Sophie le 13/03/2021 à 10h00\nTout dépend des taux.\n\n"
+        "Réagir à cet article\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Jean Dupont", "Marie", "Luc", "Sophie"]
+    # "13/03" proves the page writes day first, so "12/03" is the 12th of March, not December 3rd.
+    assert article.comments[0].posted_at == "2021-03-12T14:22:00"
+    assert article.comments[-1].text == "Tout dépend des taux."
+
+
+def test_undated_wrote_headers_and_at_reply_markers():
+    page = (
+        "How we rebuilt our search engine\n\n"
+        "We rebuilt our search engine over the last year, moving from a monolithic index to a set of "
+        "smaller shards that can be rebuilt independently when the catalogue changes.\n\n"
+        "Comments\n\n"
+        "alice wrote:\nThis is a great write-up, thanks.\n\n"
+        "bob wrote:\nDid you consider using an off-the-shelf engine instead?\n\n"
+        "alice wrote:\n@bob we did, but the licensing did not work for us.\n\n"
+        "Leave a comment\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw, c.parent) for c in article.comments] == [
+        ("alice", None, None),
+        ("bob", None, None),
+        ("alice", None, 1),
+    ]
+
+
+def test_related_stories_with_relative_times_are_not_comments():
+    page = ARTICLE_EN + (
+        "Related stories\nStorm damages homes in the north\n2 hours ago\nFlood defences to be upgraded\n"
+        "5 hours ago\nRiver levels rising fast\n1 day ago\n\nMost read\nShare this article\n"
+    )
+    assert parse_page(page).comments == ()
+
+
+def test_interview_quotes_are_not_comments():
+    page = (
+        ARTICLE_EN
+        + "The mayor said:\nWe are proud of this budget.\n\nThe opposition leader said:\nIt is a mistake.\n"
+    )
+    assert parse_page(page).comments == ()
+
+
+def test_html_and_text_renderings_give_the_same_split():
+    html = (
+        "<html><head><title>Budget vote</title></head><body><nav><a>Home</a> <a>News</a></nav>"
+        "<h1>City council approves new budget after long debate</h1>"
+        "<p>The city council approved a new budget on Tuesday after a debate that lasted more than six hours "
+        "and included dozens of public speakers from across the city.</p>"
+        "<section class='comments'><h3>3 responses to “City council approves new budget”</h3><ol>"
+        "<li class='comment'><div class='comment-author'>Ann Lee says:</div><div>March 2, 2021 at 4:11 pm</div>"
+        "<p>Good news for the libraries.</p><a>Reply</a>"
+        "<ul class='children'><li class='comment'><div>Bo Chen says:</div><div>March 2, 2021 at 5:02 pm</div>"
+        "<p>Agreed, finally.</p><a>Reply</a></li></ul></li>"
+        "<li class='comment'><div>Cy Díaz says:</div><div>March 3, 2021 at 9:30 am</div>"
+        "<p>What about the buses?</p><a>Reply</a></li></ol></section>"
+        "<form><h3>Leave a Reply</h3><label>Comment</label></form></body></html>"
+    )
+    article = parse_page(html.encode())
+    assert article.format == "html"
+    assert article.title == "City council approves new budget after long debate"
+    assert [(c.author, c.posted_at, c.text, c.parent) for c in article.comments] == [
+        ("Ann Lee", "2021-03-02T16:11:00", "Good news for the libraries.", None),
+        ("Bo Chen", "2021-03-02T17:02:00", "Agreed, finally.", 0),
+        ("Cy Díaz", "2021-03-03T09:30:00", "What about the buses?", None),
+    ]
+    assert article.declared_comment_count == 3
+    assert "Leave a Reply" not in article.body and "Home" not in article.body
+    text = "\n\n".join(
+        [
+            "City council approves new budget after long debate",
+            "The city council approved a new budget on Tuesday after a debate that lasted more than six "
+            "hours and included dozens of public speakers from across the city.",
+            "3 responses to “City council approves new budget”",
+            " 1. Ann Lee says:\n    March 2, 2021 at 4:11 pm\n\n    Good news for the libraries.\n\n    Reply",
+            "     1. Bo Chen says:\n        March 2, 2021 at 5:02 pm\n\n        Agreed, finally.\n\n        Reply",
+            " 2. Cy Díaz says:\n    March 3, 2021 at 9:30 am\n\n    What about the buses?\n\n    Reply",
+            "Leave a Reply",
+        ]
+    )
+    from_text = parse_page(text)
+    assert [(c.author, c.posted_at, c.text, c.parent) for c in from_text.comments] == [
+        (c.author, c.posted_at, c.text, c.parent) for c in article.comments
+    ]
