@@ -126,7 +126,60 @@ _CHROME_RX = re.compile(
     re.I,
 )
 _CHROME_WORDS = frozenset(
-    ["reply", "replies", "share", "report", "flag", "like", "likes", "dislike", "upvote", "downvote", "permalink", "link", "edit", "delete", "quote", "antworten", "antwort", "melden", "teilen", "zitieren", "répondre", "repondre", "signaler", "partager", "citer", "j'aime", "rispondi", "segnala", "responder", "compartir", "vote", "votes", "point", "points", "recommend", "parent", "thread", "collapse", "expand", "hide", "show", "more", "less", "follow", "unfollow", "block", "mute", "tweet", "facebook", "twitter", "email", "print"]
+    [
+        "reply",
+        "replies",
+        "share",
+        "report",
+        "flag",
+        "like",
+        "likes",
+        "dislike",
+        "upvote",
+        "downvote",
+        "permalink",
+        "link",
+        "edit",
+        "delete",
+        "quote",
+        "antworten",
+        "antwort",
+        "melden",
+        "teilen",
+        "zitieren",
+        "répondre",
+        "repondre",
+        "signaler",
+        "partager",
+        "citer",
+        "j'aime",
+        "rispondi",
+        "segnala",
+        "responder",
+        "compartir",
+        "vote",
+        "votes",
+        "point",
+        "points",
+        "recommend",
+        "parent",
+        "thread",
+        "collapse",
+        "expand",
+        "hide",
+        "show",
+        "more",
+        "less",
+        "follow",
+        "unfollow",
+        "block",
+        "mute",
+        "tweet",
+        "facebook",
+        "twitter",
+        "email",
+        "print",
+    ]
 )
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:]+")
 
@@ -946,9 +999,10 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
             continue
         if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
             continue
-        if 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";")):
-            if best is None or words >= best[0]:  # on a tie the higher line: kickers come below headlines
-                best = (words, j)
+        headline = 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
+        # On a tie the higher line wins: kickers and captions come below headlines.
+        if headline and (best is None or words >= best[0]):
+            best = (words, j)
     return best[1] if best else None
 
 

@@ -119,7 +119,8 @@ def test_html_and_text_renderings_give_the_same_split():
         "<p>The city council approved a new budget on Tuesday after a debate that lasted more than six hours "
         "and included dozens of public speakers from across the city.</p>"
         "<section class='comments'><h3>3 responses to “City council approves new budget”</h3><ol>"
-        "<li class='comment'><div class='comment-author'>Ann Lee says:</div><div>March 2, 2021 at 4:11 pm</div>"
+        "<li class='comment'><div class='comment-author'>Ann Lee says:</div>"
+        "<div>March 2, 2021 at 4:11 pm</div>"
         "<p>Good news for the libraries.</p><a>Reply</a>"
         "<ul class='children'><li class='comment'><div>Bo Chen says:</div><div>March 2, 2021 at 5:02 pm</div>"
         "<p>Agreed, finally.</p><a>Reply</a></li></ul></li>"
@@ -144,7 +145,8 @@ def test_html_and_text_renderings_give_the_same_split():
             "hours and included dozens of public speakers from across the city.",
             "3 responses to “City council approves new budget”",
             " 1. Ann Lee says:\n    March 2, 2021 at 4:11 pm\n\n    Good news for the libraries.\n\n    Reply",
-            "     1. Bo Chen says:\n        March 2, 2021 at 5:02 pm\n\n        Agreed, finally.\n\n        Reply",
+            "     1. Bo Chen says:\n        March 2, 2021 at 5:02 pm\n\n"
+            "        Agreed, finally.\n\n        Reply",
             " 2. Cy Díaz says:\n    March 3, 2021 at 9:30 am\n\n    What about the buses?\n\n    Reply",
             "Leave a Reply",
         ]
