@@ -144,7 +144,8 @@ def test_html_and_text_renderings_give_the_same_split():
             "The city council approved a new budget on Tuesday after a debate that lasted more than six "
             "hours and included dozens of public speakers from across the city.",
             "3 responses to “City council approves new budget”",
-            " 1. Ann Lee says:\n    March 2, 2021 at 4:11 pm\n\n    Good news for the libraries.\n\n    Reply",
+            " 1. Ann Lee says:\n    March 2, 2021 at 4:11 pm\n\n"
+            "    Good news for the libraries.\n\n    Reply",
             "     1. Bo Chen says:\n        March 2, 2021 at 5:02 pm\n\n"
             "        Agreed, finally.\n\n        Reply",
             " 2. Cy Díaz says:\n    March 3, 2021 at 9:30 am\n\n    What about the buses?\n\n    Reply",
