@@ -44,6 +44,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve, roc_auc_score
+from sklearn.model_selection import GroupKFold
 
 from service.records import ArticleContext, ContextKind, Span
 
@@ -93,6 +95,10 @@ DENSE_FEATURES: tuple[str, ...] = (
     "lm_thread_sum",
     "lm_thread_mean",
     "lm_thread_rel",
+    "shared_article_frac",
+    "shared_article_max_idf",
+    "shared_thread_frac",
+    "shared_thread_max_idf",
 )
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 _LM_MU = 200.0
@@ -158,6 +164,18 @@ def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), std
 
 
+def _best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+    return float(thresholds[int(np.argmax(f1))])
+
+
+def _group_max(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, group, values)
+    return out
+
+
 def _minus_others_mean(x: np.ndarray) -> np.ndarray:
     """x_i minus the mean of the other comments' x: how this comment stands out in its thread."""
     n = len(x)
@@ -179,7 +197,8 @@ class ContextOffTopic:
 
     Parameters
     ----------
-    C: inverse regularisation of the irrelevance logistic regression (words + dense features).
+    Cs: candidate inverse regularisations of the irrelevance logistic regression (words + dense
+        features), chosen by grouped cross-validation (``cv_folds`` folds) on the training threads.
     C_intruder: inverse regularisation of the intrusion logistic regression (dense features only).
     intruder_prior: the rate of intruders assumed in real threads (the swap data has ~20%).
     min_df: minimum document frequency of a vocabulary term.
@@ -190,14 +209,16 @@ class ContextOffTopic:
 
     def __init__(
         self,
-        C: float = 0.3,
+        Cs: tuple[float, ...] = (0.03, 0.1, 0.3),
+        cv_folds: int = 3,
         C_intruder: float = 1.0,
         intruder_prior: float = 0.1,
         min_df: int = 2,
         dense_scale: float = 1.0,
         max_iter: int = 2000,
     ):
-        self.C = C
+        self.Cs = Cs
+        self.cv_folds = cv_folds
         self.C_intruder = C_intruder
         self.intruder_prior = intruder_prior
         self.min_df = min_df
@@ -213,55 +234,90 @@ class ContextOffTopic:
         documents: Iterable[str] = (),
     ) -> ContextOffTopic:
         """Learn the vocabulary and IDF from the threads' comments and articles (plus ``documents``), then
-        the two logistic regressions on the labelled comments of the threads of each task."""
+        the two logistic regressions on the labelled comments of each task's threads.
+
+        The irrelevance model's C is chosen by grouped cross-validation (folds never split an article:
+        ``ThreadExample.meta["article_id"]``), and the out-of-fold scores of the comments scored with
+        their thread give the decision threshold (best F1), so no held-out data is touched."""
         self._fit_vocabulary(threads, documents)
-        rows: dict[str, tuple[list[Any], list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {
-            "irrelevant": ([], [], [], []),
-            "intruder": ([], [], [], []),
+        parts: dict[str, dict[str, list[Any]]] = {
+            t: {"text": [], "dense": [], "y": [], "w": [], "group": [], "thread": []}
+            for t in ("irrelevant", "intruder")
         }
         for ex in threads:
             mask = ~np.isnan(ex.labels)
             if not mask.any():
                 continue
             rows_, dense, kind = self._featurize(ex.texts, ex.article, ex.use_thread)
-            x_text = self._text_matrix(rows_)
             if ex.task == "intruder" and kind == "none":
                 continue  # without context an intruder cannot be told apart
-            texts, denses, ys, ws = rows[ex.task]
-            texts.append(x_text[mask])
-            denses.append(dense[mask])
-            ys.append(ex.labels[mask])
-            ws.append(np.full(int(mask.sum()), ex.weight))
-        for task, (_, _, ys, _) in rows.items():
-            if not ys or len(np.unique(np.concatenate(ys))) < 2:
+            part = parts[ex.task]
+            part["text"].append(self._text_matrix(rows_)[mask])
+            part["dense"].append(dense[mask])
+            part["y"].append(ex.labels[mask])
+            part["w"].append(np.full(int(mask.sum()), ex.weight))
+            part["group"].append(
+                [str(ex.meta.get("article_id", ex.meta.get("page", id(ex))))] * int(mask.sum())
+            )
+            part["thread"].append(np.full(int(mask.sum()), kind == "thread"))
+        for task, part in parts.items():
+            if not part["y"] or len(np.unique(np.concatenate(part["y"]))) < 2:
                 raise ValueError(f"off-topic training data for {task!r} needs both classes")
-        # Irrelevance (human labels): own words + every dense feature.
-        texts, denses, ys, ws = rows["irrelevant"]
-        dense_all = np.vstack(denses)
+
+        # Intrusion (self-supervised swaps): dense features only, so it cannot learn one corpus's topics.
+        part = parts["intruder"]
+        dense_all = np.vstack(part["dense"])
+        self.int_mean_, self.int_std_ = _moments(dense_all)
+        y_int = np.concatenate(part["y"])
+        w_int = np.concatenate(part["w"])
+        lr2 = LogisticRegression(C=self.C_intruder, max_iter=self.max_iter)
+        lr2.fit(self._scale(dense_all, "int"), y_int, sample_weight=w_int)
+        self.coef_intruder_ = lr2.coef_[0].astype(np.float64)
+        # Swaps are built with many intruders; shift the intercept to the rate we expect in real threads.
+        train_rate = float(np.average(y_int, weights=w_int))
+        self.intercept_intruder_ = float(lr2.intercept_[0]) + _logit(self.intruder_prior) - _logit(train_rate)
+
+        # Irrelevance (human labels): own words + every dense feature; C by grouped CV.
+        part = parts["irrelevant"]
+        dense_all = np.vstack(part["dense"])
         self.irr_mean_, self.irr_std_ = _moments(dense_all)
-        x = sp.hstack([sp.vstack(texts), sp.csr_matrix(self._scale(dense_all, "irr"))]).tocsr()
-        y_irr = np.concatenate(ys)
-        lr = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(
-            x, y_irr, sample_weight=np.concatenate(ws)
+        x = sp.hstack([sp.vstack(part["text"]), sp.csr_matrix(self._scale(dense_all, "irr"))]).tocsr()
+        y_irr = np.concatenate(part["y"])
+        w_irr = np.concatenate(part["w"])
+        groups = np.unique(np.concatenate(part["group"]), return_inverse=True)[1]
+        on_thread = np.concatenate(part["thread"])
+        p_int = _sigmoid(
+            (self._scale(dense_all, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
+        )
+        self.cv_auc_, oof = self._select_c(x, y_irr, w_irr, groups)
+        best = max(self.cv_auc_, key=self.cv_auc_.__getitem__)
+        self.C_ = best
+        combined = 1.0 - (1.0 - oof[best]) * (1.0 - p_int)
+        self.threshold_ = _best_f1_threshold(y_irr[on_thread], combined[on_thread])
+        self.oof_auc_thread_ = float(roc_auc_score(y_irr[on_thread], combined[on_thread]))
+        lr = LogisticRegression(C=best, solver="liblinear", max_iter=self.max_iter).fit(
+            x, y_irr, sample_weight=w_irr
         )
         n_text = len(self.idf_)
         self.coef_text_ = lr.coef_[0, :n_text].astype(np.float64)
         self.coef_dense_ = lr.coef_[0, n_text:].astype(np.float64)
         self.intercept_ = float(lr.intercept_[0])
-        # Intrusion (self-supervised swaps): dense features only, so it cannot learn one corpus's topics.
-        _, denses, ys, ws = rows["intruder"]
-        dense_all = np.vstack(denses)
-        self.int_mean_, self.int_std_ = _moments(dense_all)
-        y_int = np.concatenate(ys)
-        w_int = np.concatenate(ws)
-        lr2 = LogisticRegression(C=self.C_intruder, max_iter=self.max_iter)
-        lr2.fit(self._scale(dense_all, "int"), y_int, sample_weight=w_int)
-        self.coef_intruder_ = lr2.coef_[0].astype(np.float64)
-        # Swaps are built with many intruders; shift the intercept to the prior we expect in real threads.
-        train_rate = float(np.average(y_int, weights=w_int))
-        self.intercept_intruder_ = float(lr2.intercept_[0]) + _logit(self.intruder_prior) - _logit(train_rate)
         self.n_train_rows_ = {"irrelevant": len(y_irr), "intruder": len(y_int)}
         return self
+
+    def _select_c(
+        self, x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray
+    ) -> tuple[dict[float, float], dict[float, np.ndarray]]:
+        """Grouped k-fold CV AUC per C, and the out-of-fold probabilities per C."""
+        folds = GroupKFold(n_splits=self.cv_folds)
+        oof = {c: np.zeros(len(y)) for c in self.Cs}
+        for tr, va in folds.split(x, y, groups):
+            for c in self.Cs:
+                lr = LogisticRegression(C=c, solver="liblinear", max_iter=self.max_iter).fit(
+                    x[tr], y[tr], sample_weight=w[tr]
+                )
+                oof[c][va] = lr.predict_proba(x[va])[:, 1]
+        return {c: round(float(roc_auc_score(y, oof[c])), 4) for c in self.Cs}, oof
 
     def _fit_vocabulary(self, threads: Sequence[ThreadExample], documents: Iterable[str]) -> None:
         docs: list[str] = []
@@ -365,6 +421,7 @@ class ContextOffTopic:
 
         # Similarity space: stem columns (+ thread-local columns for unseen words), content words only.
         col, n_cols, weights, logp = self._similarity_columns(flat, gid)
+        n_stems = len(self.stem_idf_)
         w = weights[col]
         content = w > 0
         r, cl, w = row[content], col[content], w[content]
@@ -393,19 +450,31 @@ class ContextOffTopic:
             lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
             lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
             dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
+            # Shared words, and the rarest one shared (one name like "Lavrov" is strong evidence).
+            shared = a_cnt[clc] > 0
+            dense[:, _IDX["shared_article_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+                n_content, 1
+            )
+            dense[:, _IDX["shared_article_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
             dense[:, _IDX["lm_article_mean"]] = lm_mean
             if has_thread:
                 dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
                 dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
         if has_thread:
             dense[:, _IDX["has_thread"]] = 1.0
+            keep = np.ones(len(clc))
+            if has_article:
+                # An unseen word shared by comments but absent from the article is most often a
+                # commenter's name ("flamethrower"): bickering, not topic. It does not count here.
+                keep = ((clc < n_stems) | (a_cnt[clc] > 0)).astype(np.float64)
+            tv = valc * keep
             # Aggregate repeated words of a comment: (comment, column) pairs.
             keys = rc * n_cols + clc
             uniq, inv = np.unique(keys, return_inverse=True)
-            pair_val = np.bincount(inv, weights=valc)
-            pair_cnt = np.bincount(inv)
-            total = np.bincount(clc, weights=valc, minlength=n_cols)
-            dot = np.bincount(rc, weights=valc * total[clc], minlength=n)
+            pair_val = np.bincount(inv, weights=tv)
+            pair_cnt = np.bincount(inv, weights=keep)
+            total = np.bincount(clc, weights=tv, minlength=n_cols)
+            dot = np.bincount(rc, weights=tv * total[clc], minlength=n)
             self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
             loo_dot = dot - self_sq
             loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
@@ -415,12 +484,17 @@ class ContextOffTopic:
             dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
             dense[:, _IDX["sim_thread_x_short"]] = centroid * short
             # The same for the other comments' language model (leave-one-out).
-            t_cnt = np.bincount(clc, minlength=n_cols)
+            t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
             others_total = n_content.sum() - n_content[rc]
             own = pair_cnt[inv]
             lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
             lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
             dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
+            shared = t_cnt[clc] - own > 0
+            dense[:, _IDX["shared_thread_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+                n_content, 1
+            )
+            dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
             dense[:, _IDX["lm_thread_mean"]] = lm_mean
             dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
         return rows, dense, kind

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 C3_FILE = Path("c3-constructive-comments") / "C3_anonymized.csv"
 HELDOUT_PERCENT = 20
-LENGTH_BINS: tuple[tuple[int, int], ...] = ((0, 150), (150, 300), (300, 600), (600, 10**9))
+LENGTH_BINS: tuple[tuple[int, int], ...] = ((0, 60), (60, 120), (120, 250), (250, 10**9))
 
 LABEL_DEFINITIONS: dict[str, str] = {
     "c3_non_relevant": (
@@ -301,7 +301,6 @@ def train_off_topic(
     data_dir: Path,
     articles_dir: Path | None = None,
     *,
-    C: float = 0.3,
     seed: int = 0,
     progress: Callable[[str], None] = lambda s: None,
 ) -> tuple[ContextOffTopic, dict[str, Any]]:
@@ -312,9 +311,12 @@ def train_off_topic(
     pages = load_page_threads(articles_dir)
     progress(f"off_topic: C3 {len(train)} train / {len(test)} held-out articles, {len(pages)} real pages")
     threads = build_training_threads(train, pages, seed=seed)
-    model = ContextOffTopic(C=C)
+    model = ContextOffTopic()
     model.fit(threads, documents=[d for p in pages for d in (p.article.title, p.article.body)])
-    progress(f"off_topic: fitted on {model.n_train_rows_} labelled rows")
+    progress(
+        f"off_topic: fitted on {model.n_train_rows_} labelled rows; CV AUC per C {model.cv_auc_}, "
+        f"chose C={model.C_:g}, threshold {model.threshold_:.3f}"
+    )
     metrics = evaluate_off_topic(model, test, seed=seed)
     report = {
         "label_definitions": LABEL_DEFINITIONS,
