@@ -44,18 +44,23 @@ _DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
-_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+_ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
 _UNITS = (
     r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|yrs?"
     r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
-    r"|sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?)"
+    r"|sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?"
+    r"|segundos?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?|anos?"
+    r"|ore|ora|giorni|giorno|settimane|mesi|anni|uur|dagen|dag|weken|maanden|jaar)"
 )
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
     r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
     r"|\bjust now\b|\bà l'instant\b"
+    rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden"
 )
-_ABS = rf"(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
+_ABS = (
+    rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
+)
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 
@@ -71,7 +76,7 @@ class DateHit(NamedTuple):
 _K_DMY = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})", re.I)
 _K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I)
 _K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)
-_K_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
+_K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
 _K_TIME = re.compile(
@@ -82,7 +87,8 @@ _K_TIME = re.compile(
 
 # Every date form holds a digit except a few relative ones: a cheap test skips most prose lines.
 _MAYBE_DATE = re.compile(
-    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant", re.I
+    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant|hace|\bfa\b|geleden",
+    re.I,
 )
 
 
@@ -118,16 +124,17 @@ def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
         return None
     day = month = year = None
     rest = text
+    head = ""
     m = _K_ISO.search(text)
     if m:
         year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
-        rest = text[m.end() :]
+        rest, head = text[m.end() :], text[: m.start()]
     else:
         for rx in (_K_DMY, _K_MDY):
             m = rx.search(text)
             if m:
                 day, month, year = int(m["d"]), _MONTHS.get(m["m"].lower().rstrip(".")), _year(m["y"])
-                rest = text[m.end() :]
+                rest, head = text[m.end() :], text[: m.start()]
                 break
         else:
             m = _K_NUM.search(text)
@@ -139,11 +146,13 @@ def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
                 elif b > 12 >= a:
                     order = "mdy"
                 month, day = (a, b) if order == "mdy" else (b, a)
-                rest = text[m.end() :]
+                rest, head = text[m.end() :], text[: m.start()]
     if not (year and month and day) or not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     hour = minute = second = None
     t = _K_TIME.search(rest)
+    if not (t and (t["mi"] or t["ap"])):
+        t = _K_TIME.search(head)  # "10:15 AM, March 3, 2021": the time comes first
     if t and (t["mi"] or t["ap"]):
         hour, minute, second = int(t["h"]), int(t["mi"] or 0), int(t["s"] or 0)
         ap = (t["ap"] or "").lower()

@@ -88,6 +88,9 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
         r"|sort by\b.*|oldest first|newest first|best first|trier par.*"
+        r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
+        r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
+        r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
         r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
         r"|(?:sign in|log ?in|register)\b.{0,60}\bto (?:comment|post|reply)\b.*|show more|load more|mehr laden|voir plus"
         r"|login with your username.*|forgot your (?:username|password).*"
@@ -181,7 +184,7 @@ _CHROME_WORDS = frozenset(
         "print",
     ]
 )
-_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:]+")
+_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
 
 
 def _all_chrome_tokens(core: str) -> bool:
