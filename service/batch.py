@@ -446,7 +446,8 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
     except ModerationError:
         raise  # a model error is not about this file: stop the run
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run
-        log.exception("%s: unexpected error", task.source)
+        log.error("%s: unexpected %s: %s (-v shows the traceback)", task.source, type(exc).__name__, exc)
+        log.debug("traceback", exc_info=True)
         counts["file_errors"] += 1
         return [error_row(task.source, f"internal error: {type(exc).__name__}: {exc}", "InternalError")]
 
@@ -560,8 +561,10 @@ def score_paths(
     started = time.perf_counter()
     summary = Summary()
     tasks = discover(paths, summary.empty_dirs)
-    if any(t.kind in ("page", "jsonl") for t in tasks):
-        get_scorer(config)  # fail fast on a bad model, before any worker starts
+    if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
+        # Fail fast on a bad model before writing anything. With workers, the parent never loads
+        # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
+        get_scorer(config)
     if config.out_format == "csv":
         sink.write(",".join(CSV_COLUMNS) + "\n")
     chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
