@@ -343,7 +343,9 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
         if len(core) <= 200:
-            ln.date = find_date(core)
+            # A header holds at most a dozen words besides its date: longer prose needs no date search.
+            if core.count(" ") <= _MAX_HEADER_WORDS + 10:
+                ln.date = find_date(core)
             if (
                 ln.date is not None
                 and len(_TOKEN.findall(core)) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS
