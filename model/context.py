@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve, roc_auc_score
@@ -192,7 +193,7 @@ class _TextRows:
     n: int
 
 
-class ContextOffTopic:
+class ContextOffTopic(BaseEstimator):
     """Probability that a comment has nothing to do with the article and thread it sits under.
 
     Parameters
@@ -295,7 +296,7 @@ class ContextOffTopic:
         combined = 1.0 - (1.0 - oof[best]) * (1.0 - p_int)
         self.threshold_ = _best_f1_threshold(y_irr[on_thread], combined[on_thread])
         self.oof_auc_thread_ = float(roc_auc_score(y_irr[on_thread], combined[on_thread]))
-        lr = LogisticRegression(C=best, solver="liblinear", max_iter=self.max_iter).fit(
+        lr = LogisticRegression(C=best, solver="liblinear", max_iter=self.max_iter, random_state=0).fit(
             x, y_irr, sample_weight=w_irr
         )
         n_text = len(self.idf_)
@@ -313,7 +314,7 @@ class ContextOffTopic:
         oof = {c: np.zeros(len(y)) for c in self.Cs}
         for tr, va in folds.split(x, y, groups):
             for c in self.Cs:
-                lr = LogisticRegression(C=c, solver="liblinear", max_iter=self.max_iter).fit(
+                lr = LogisticRegression(C=c, solver="liblinear", max_iter=self.max_iter, random_state=0).fit(
                     x[tr], y[tr], sample_weight=w[tr]
                 )
                 oof[c][va] = lr.predict_proba(x[va])[:, 1]

@@ -330,6 +330,72 @@ def train_off_topic(
     return model, report
 
 
+LABEL_DEFINITION = (
+    "probability that the comment has nothing to do with the article and thread it sits under: "
+    "irrelevant in itself (C3 non_relevant, >= 2 of ~5 crowd votes vs none) OR an intruder from another "
+    "discussion (self-supervised swaps), combined by noisy-OR; see label_definitions"
+)
+
+
+def default_articles_dir(data_dir: Path) -> Path:
+    """The shared layout keeps the real pages beside the corpora: ../shared/data and ../shared/articles."""
+    return Path(data_dir).resolve().parent / "articles"
+
+
+def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
+    """The off_topic entry of training.train.TRAINERS: (TrainingRequest, progress) -> TrainedAttribute."""
+    import time
+
+    from training import corpora as C
+    from training.train import TrainedAttribute
+
+    started = time.perf_counter()
+    data_dir = Path(request.data_dir)
+    articles_dir = default_articles_dir(data_dir)
+    corpus = C.c3_corpus(data_dir / C3_FILE, "non_relevant", group="non_constructive")
+    progress(f"  {corpus.summary()}")
+    model, report = train_off_topic(
+        data_dir, articles_dir if articles_dir.is_dir() else None, progress=progress
+    )
+    for line in format_metrics(report["metrics"]):
+        progress(f"  {line}")
+    pages = [
+        {
+            "path": Path(p).relative_to(articles_dir).as_posix(),
+            "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest(),
+        }
+        for p in report["pages"]
+    ]
+    metrics = {
+        "cv_roc_auc_mean": max(model.cv_auc_.values()),
+        "cv_roc_auc_per_c": {f"{c:g}": a for c, a in model.cv_auc_.items()},
+        "oof_roc_auc_thread": round(model.oof_auc_thread_, 4),
+        "heldout": report["metrics"],
+        "rows": model.n_train_rows_,
+    }
+    hyper = {
+        **{k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "C": model.C_,
+        "label_definitions": LABEL_DEFINITIONS,
+        "source_weights": SOURCE_WEIGHTS,
+        "split": f"C3 articles held out by sha256('offtopic:'+article_id) % 100 < {HELDOUT_PERCENT}",
+        "train_articles": report["train_articles"],
+        "heldout_articles": report["heldout_articles"],
+        "pages": pages,
+        "context_feature_weights": report["context_feature_weights"],
+    }
+    return TrainedAttribute(
+        model=model,
+        interface="predict_thread",
+        label_definition=LABEL_DEFINITION,
+        threshold=model.threshold_,
+        metrics=metrics,
+        hyperparameters=hyper,
+        corpora=[corpus],
+        seconds=time.perf_counter() - started,
+    )
+
+
 # ---------------------------------------------------------------------- evaluation
 def _auc(y: Sequence[float] | np.ndarray, s: Sequence[float] | np.ndarray) -> float | None:
     y_arr = np.asarray(y)

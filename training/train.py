@@ -210,8 +210,18 @@ def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribu
     )
 
 
+# -- off_topic (reads the article and thread; training/offtopic.py) -------------------------------
+
+
+def train_off_topic(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
+    from training.offtopic import train_attribute  # imported here: offtopic imports this module
+
+    result: TrainedAttribute = train_attribute(request, progress)
+    return result
+
+
 Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
-TRAINERS: dict[str, Trainer] = {"insult": train_insult}
+TRAINERS: dict[str, Trainer] = {"insult": train_insult, "off_topic": train_off_topic}
 
 
 def train_artifact(
