@@ -358,7 +358,9 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             m = _FURNITURE_RX.fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
-            if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+            if len(core) <= 60 and (
+                _CHROME_RX.fullmatch(core) or _all_chrome_tokens(core) or not _HAS_ALNUM.search(core)
+            ):
                 ln.chrome = True
             o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
             if o is None and len(core) <= 100:
@@ -382,6 +384,7 @@ _SAYS_LINE = re.compile(
     r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|commented|replied|kommentierte)\s*:",
     re.I,
 )
+_HAS_ALNUM = re.compile(r"\w")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -727,6 +730,39 @@ def _parents(levels: list[int]) -> list[int | None]:
     return parents
 
 
+def _move_subject_lines(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], role: list[str | None]
+) -> list[tuple[_Header, list[int]]]:
+    """When comments end with an action row ("Reply to This"), a short line after that row and before
+    the next header is the next comment's subject line ("Re: Of course (Score:4)"), not the tail of
+    the previous comment. Learned per page: most comments must end with such a row."""
+    if len(blocks) < 3:
+        return blocks
+    tails: list[tuple[int, list[int]] | None] = []
+    for _, idx in blocks[:-1]:
+        chrome_at = [p for p, j in enumerate(idx) if lines[j].chrome]
+        if not chrome_at:
+            tails.append(None)
+            continue
+        last = chrome_at[-1]
+        after = [j for j in idx[last + 1 :] if not lines[j].chrome and lines[j].furniture is None]
+        tails.append((last, after))
+    if sum(t is not None for t in tails) < 0.6 * len(tails):
+        return blocks
+    out = list(blocks)
+    for k, tail in enumerate(tails):
+        if tail is None or not tail[1] or len(tail[1]) > 2:
+            continue
+        if any(len(lines[j].core.split()) > 15 or lines[j].core.endswith((".", "!", "?", "…")) for j in tail[1]):
+            continue
+        h, idx = out[k]
+        moved = set(tail[1])
+        out[k] = (h, [j for j in idx if j not in moved])
+        for j in tail[1]:
+            role[j] = "header"
+    return out
+
+
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
 
 
@@ -801,6 +837,7 @@ def segment_with_roles(
                 body_idx = list(range(h.end + 1, stop))
                 blocks.append((h, body_idx))
                 section_end = stop
+            blocks = _move_subject_lines(lines, blocks, role)
         else:
             prev = (opener + 1) if opener is not None else headers[0].start
             for h in headers:
