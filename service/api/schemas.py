@@ -199,7 +199,7 @@ class AnalyzeCommentRequest(_Lenient):
 
 
 class Score(BaseModel):
-    value: float
+    value: float = Field(ge=0.0, le=1.0)
     type: str = "PROBABILITY"
 
 
@@ -217,6 +217,25 @@ class AttributeScore(BaseModel):
 class AnalyzeCommentResponse(BaseModel):
     attributeScores: dict[str, AttributeScore]
     languages: list[str]
+    clientToken: str | None = None
+
+
+class SuggestedScore(_Lenient):
+    summaryScore: Score
+
+
+class SuggestCommentScoreRequest(_Lenient):
+    comment: CommentText
+    context: PerspectiveContext | None = None
+    attributeScores: dict[str, SuggestedScore] = Field(
+        json_schema_extra={"propertyNames": {"enum": ["INSULT", "OFF_TOPIC"]}, "minProperties": 1},
+    )
+    languages: list[str] | None = None
+    communityId: str | None = None
+    clientToken: str | None = None
+
+
+class SuggestCommentScoreResponse(BaseModel):
     clientToken: str | None = None
 
 

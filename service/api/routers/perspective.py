@@ -16,19 +16,26 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import ScorerDep, StateDep
+from service.api.deps import ScorerDep, StateDep, require_token_or_key
 from service.api.errors import ApiError
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
-from service.api.schemas import AnalyzeCommentRequest, AnalyzeCommentResponse
+from service.api.schemas import (
+    AnalyzeCommentRequest,
+    AnalyzeCommentResponse,
+    SuggestCommentScoreRequest,
+    SuggestCommentScoreResponse,
+)
 from service.api.scoring import json_response, run_cpu
-from service.errors import EmptyInputError, TooLargeError
+from service.errors import ConfigurationError, EmptyInputError, TooLargeError
 from service.records import ArticleContext
+from service.store import Feedback
 
 router = APIRouter(route_class=JsonRoute, tags=["perspective"])
 
@@ -134,4 +141,57 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     answer: dict[str, Any] = {"attributeScores": attribute_scores, "languages": languages}
     if body.clientToken is not None:
         answer["clientToken"] = body.clientToken
+    return json_response(answer)
+
+
+@router.post(
+    "/v1alpha1/comments:suggestscore",
+    response_model=SuggestCommentScoreResponse,
+    response_model_exclude_none=True,
+    responses=errors(400, 401, 403, 413, 415, 503),
+    summary="Perspective-compatible SuggestCommentScore: a moderator's verdict, stored as feedback",
+)
+async def suggest_score(
+    body: SuggestCommentScoreRequest,
+    state: StateDep,
+    _auth: Annotated[None, Depends(require_token_or_key)],
+) -> Response:
+    """What Coral's "send feedback to Perspective" calls. Each suggested summary score becomes one
+    feedback row (label 1 when the value is >= 0.5), exactly as POST /v1/feedback would store it.
+    Authenticated with the API token, as `?key=` (Perspective style) or a bearer header. With
+    MODERATION_DO_NOT_STORE=true nothing is written."""
+    text = body.comment.text
+    if not text.strip():
+        raise EmptyInputError("Comment must be non-empty.")
+    if len(text) > state.settings.limits.max_comment_chars:
+        raise TooLargeError(
+            f"Comment text has {len(text)} characters; the limit is "
+            f"{state.settings.limits.max_comment_chars}."
+        )
+    unknown = [name for name in body.attributeScores if name not in ATTRIBUTES]
+    if unknown:
+        raise _invalid(f"Attribute {unknown[0]} does not exist; this service scores {', '.join(ATTRIBUTES)}.")
+    if not body.attributeScores:
+        raise _invalid("attributeScores must name at least one attribute.")
+    if not state.settings.do_not_store:
+        rows = [
+            Feedback(
+                text=text,
+                attribute=ATTRIBUTES[name],
+                label=int(s.summaryScore.value >= 0.5),
+                article_id=body.communityId,
+            )
+            for name, s in body.attributeScores.items()
+        ]
+
+        def write() -> None:
+            store = state.store()
+            for row in rows:
+                store.add(row)
+
+        try:
+            await run_in_threadpool(write)
+        except ConfigurationError as exc:
+            raise ApiError(503, "store_unavailable", str(exc)) from exc
+    answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
     return json_response(answer)

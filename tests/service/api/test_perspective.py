@@ -14,7 +14,7 @@ import copy
 
 import pytest
 
-from tests.service.api.conftest import assert_error
+from tests.service.api.conftest import TOKEN, assert_error, auth
 
 URL = "/v1alpha1/comments:analyze"
 
@@ -185,3 +185,58 @@ def test_too_long_comment_is_413(client):
 def test_locale_tags_are_accepted_for_english(client):
     request = {"comment": {"text": "x"}, "languages": ["en-US"], "requestedAttributes": {"INSULT": {}}}
     assert client.post(URL, json=request).json()["languages"] == ["en-US"]
+
+
+# methods.md, "SuggestCommentScore example": the request (minus a trailing comma the docs' JSON has).
+DOC_SUGGEST = {
+    "comment": {"text": "I guess it comes down a simple choice: Get busy living, or get busy dying."},
+    "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0}}},
+    "communityId": "/forum/movies",
+    "clientToken": "comment-53922",
+}
+SUGGEST = "/v1alpha1/comments:suggestscore"
+
+
+def _feedback_rows(settings):
+    import sqlite3
+
+    with sqlite3.connect(settings.db_path) as conn:
+        return conn.execute("SELECT text, attribute, label, article_id FROM feedback").fetchall()
+
+
+def test_suggestscore_documented_example_stores_feedback(client, settings):
+    ours = copy.deepcopy(DOC_SUGGEST)
+    ours["attributeScores"] = {
+        "INSULT": {"summaryScore": {"value": 0}},
+        "OFF_TOPIC": {"summaryScore": {"value": 0.9}},
+    }
+    r = client.post(SUGGEST + f"?key={TOKEN}", json=ours)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"clientToken": "comment-53922"}  # the documented response
+    text = DOC_SUGGEST["comment"]["text"]
+    assert _feedback_rows(settings) == [
+        (text, "insult", 0, "/forum/movies"),
+        (text, "off_topic", 1, "/forum/movies"),
+    ]
+
+
+def test_suggestscore_unknown_attribute_and_auth(client, settings):
+    error = assert_error(client.post(SUGGEST, json=DOC_SUGGEST, headers=auth()), 400)
+    assert error["message"].startswith("Attribute TOXICITY does not exist")
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    assert_error(client.post(SUGGEST, json=ours), 401, "unauthenticated")
+    assert_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "unauthenticated")
+    assert_error(client.post(SUGGEST, json=ours | {"comment": {"text": " "}}, headers=auth()), 400)
+    bad_value = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 3}}}}
+    assert_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400)
+    assert not settings.db_path.exists()
+
+
+def test_suggestscore_honours_do_not_store(settings):
+    from tests.service.api.conftest import make_client
+
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    with make_client(settings.model_copy(update={"do_not_store": True})) as c:
+        r = c.post(SUGGEST, json=ours, headers=auth())
+    assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922"}
+    assert not settings.db_path.exists()

@@ -1,0 +1,112 @@
+"""The API in-process with the real shipped model (model/default via model.score.Scorer) and the real
+parser: the tests above use a small fake scorer; these check the wiring to the real ones."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.decide import decide
+from service.parse import parse_page
+from service.records import Scores
+from tests.conftest import SEED_FILES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory, real_model_dir) -> Iterator[TestClient]:
+    from service.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("real")
+    settings = Settings(model_dir=real_model_dir, db_path=tmp / "f.sqlite3", api_token="t")
+    with TestClient(create_app(settings)) as client:  # the default loader: Scorer.load(model_dir)
+        yield client
+
+
+def _kaggle(data_dir, label: str, n: int) -> list[str]:
+    path = data_dir / "kaggle-insults-2012" / "test_with_solutions.csv"
+    out = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = row["Comment"].strip('"').replace("\\n", " ").strip()
+            if row["Insult"] == label and 20 < len(text) < 500:
+                out.append(text)
+            if len(out) == n:
+                break
+    return out
+
+
+def test_model_endpoint_serves_the_shipped_manifest(real, real_model_dir):
+    manifest = json.loads((real_model_dir / "manifest.json").read_text(encoding="utf-8"))
+    body = real.get("/v1/model").json()
+    assert body["version"] == manifest["model_version"]
+    assert "insult" in body["attributes"]
+    assert body["manifest"]["attributes"].keys() == manifest["attributes"].keys()
+
+
+def test_real_insults_score_higher_than_real_non_insults(real, data_dir):
+    insults, clean = _kaggle(data_dir, "1", 40), _kaggle(data_dir, "0", 40)
+    scores = []
+    for texts in (insults, clean):
+        r = real.post("/v1/comments:score", json={"comments": [{"text": t} for t in texts]})
+        assert r.status_code == 200, r.text
+        scores.append([x["scores"]["insult"] for x in r.json()["results"]])
+    assert all(0.0 <= s <= 1.0 for s in scores[0] + scores[1])
+    assert sum(scores[0]) / len(scores[0]) > sum(scores[1]) / len(scores[1]) + 0.2
+
+
+def test_decisions_follow_the_settings_thresholds(real):
+    settings = real.app.state.moderation.settings
+    texts = ["You are a worthless idiot.", "Thanks for the careful reporting on the budget."]
+    results = real.post("/v1/comments:score", json={"comments": [{"text": t} for t in texts]}).json()[
+        "results"
+    ]
+    for x in results:
+        s = x["scores"]
+        scores = Scores(
+            insult=s["insult"],
+            off_topic=math.nan if s["off_topic"] is None else s["off_topic"],
+            context=x["context"],
+        )
+        expected = decide(scores, settings.thresholds())
+        assert x["decision"] == {"verdict": expected.verdict, "reasons": list(expected.reasons)}
+
+
+def test_explain_spans_point_into_the_comment(real):
+    text = "What a pathetic moron you are, honestly."
+    r = real.post("/v1/comments:score", json={"comments": [{"text": text}], "explain": True})
+    spans = r.json()["results"][0]["spans"]["insult"]
+    assert spans
+    for span in spans:
+        assert text[span["start"] : span["end"]] == span["text"]
+
+
+def test_perspective_summary_equals_the_v1_score(real):
+    text = "what kind of idiot name is foo?"
+    v1 = real.post("/v1/comments:score", json={"comments": [{"text": text}]}).json()["results"][0]
+    p = real.post(
+        "/v1alpha1/comments:analyze", json={"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}}
+    )
+    assert p.status_code == 200, p.text
+    assert p.json()["attributeScores"]["INSULT"]["summaryScore"]["value"] == pytest.approx(
+        v1["scores"]["insult"]
+    )
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.name)
+def test_seed_pages_through_the_real_parser_and_model(real, seed):
+    data = seed.read_bytes()
+    r = real.post("/v1/articles:score", content=data, headers={"content-type": "text/plain"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    expected = parse_page(data, fmt="text")
+    assert [c["text"] for c in body["comments"]] == [c.text for c in expected.comments]
+    for c in body["comments"]:
+        assert 0.0 <= c["scores"]["insult"] <= 1.0
