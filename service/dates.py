@@ -58,9 +58,7 @@ _REL = (
     r"|\bjust now\b|\bà l'instant\b"
     rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden"
 )
-_ABS = (
-    rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
-)
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 

@@ -358,9 +358,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             m = _FURNITURE_RX.fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
-            if len(core) <= 60 and (
-                _CHROME_RX.fullmatch(core) or _all_chrome_tokens(core) or not _HAS_ALNUM.search(core)
-            ):
+            if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
                 ln.chrome = True
             o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
             if o is None and len(core) <= 100:
@@ -372,6 +370,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                     ln.count = int(groups.get("n") or groups.get("n2") or 0)
                 elif groups.get("w"):
                     ln.count = _WORD_NUMS.get(groups["w"].lower())
+        if not ln.chrome and not _HAS_ALNUM.search(core):
+            ln.chrome = True  # rules, bullets, stars: decoration
         lines.append(ln)
     return lines
 
@@ -436,6 +436,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
         groups[_signature(lines[i])].append(i)
 
     best: tuple[float, list[int], int | None] | None = None
+    prose_start: int | None = None
     for members in groups.values():
         # Each opener that precedes some members starts a candidate section.
         starts: list[int | None] = [*[o for o in openers if o < members[-1]][-20:], None]
@@ -453,9 +454,17 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             if cue_only and (o is None or len(sel) < 2):
                 continue  # "X said:" lines without a comment heading are more likely an interview
             if o is None:
-                if len(sel) < 2 or cue < 0.5:
-                    continue
-                score = len(sel) * 0.8
+                if len(sel) >= 2 and cue >= 0.5:
+                    score = len(sel) * 0.8
+                else:
+                    # No heading and no "says:": a reply link after most of them still marks comments,
+                    # provided they come after the article's first prose (not its own dateline).
+                    if prose_start is None:
+                        prose_start = _first_prose(lines)
+                    sel = [i for i in sel if i > prose_start]
+                    if len(sel) < 3 or _reply_ratio(lines, sel) < 0.6:
+                        continue
+                    score = len(sel) * 0.7
             else:
                 gap = _content_gap(lines, o, sel[0])
                 if gap > 12:
@@ -475,6 +484,25 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     mode = _mode(lines, sel, opener)
     headers = _extend_headers(lines, sel, mode)
     return headers, opener, mode
+
+
+_REPLY_WORD = re.compile(r"reply|antwort|répondre|repondre|responder|rispondi|reageer", re.I)
+
+
+def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
+    """Share of headers followed, before the next header, by a per-comment reply link."""
+    hits = 0
+    for k, i in enumerate(sel):
+        stop = sel[k + 1] if k + 1 < len(sel) else min(len(lines), i + 60)
+        if any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(i + 1, stop)):
+            hits += 1
+    return hits / len(sel)
+
+
+def _first_prose(lines: list[_Line]) -> int:
+    """Index of the first line of the article's prose (the start of the densest prose run)."""
+    region = _main_region(lines, 0, len(lines))
+    return region[0] if region else -1
 
 
 def _has_cue(lines: list[_Line], i: int) -> bool:
@@ -644,14 +672,26 @@ def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
                 break
         else:
             kept = []
-        text = " ".join(kept).strip(_NAME_STRIP)
-        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text).strip(_NAME_STRIP)
-        if text.count("(") > text.count(")"):
-            text += ")"
+        text = _clean_name(" ".join(kept))
         if text and len(text.split()) > 8:
             text = " ".join(text.split()[:8])
         authors.append(text or None)
     return authors
+
+
+_NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "")
+
+
+def _clean_name(text: str) -> str:
+    """Trim separators and dangling words; keep balanced parentheses ("countSudoku()", "Ann (staff)")."""
+    for _ in range(3):
+        text = text.strip(_NAME_EDGE)
+        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text)
+        if text.startswith("(") and text.count("(") > text.count(")"):
+            text = text[1:]
+        if text.endswith(")") and text.count(")") > text.count("("):
+            text = text[:-1]
+    return text.strip(_NAME_EDGE)
 
 
 _NAME_INITIALS = frozenset({"a", "le", "la", "de", "von", "am"})  # "A Simple Life", "Le Corbusier"
@@ -753,7 +793,9 @@ def _move_subject_lines(
     for k, tail in enumerate(tails):
         if tail is None or not tail[1] or len(tail[1]) > 2:
             continue
-        if any(len(lines[j].core.split()) > 15 or lines[j].core.endswith((".", "!", "?", "…")) for j in tail[1]):
+        if any(
+            len(lines[j].core.split()) > 15 or lines[j].core.endswith((".", "!", "?", "…")) for j in tail[1]
+        ):
             continue
         h, idx = out[k]
         moved = set(tail[1])
@@ -761,6 +803,23 @@ def _move_subject_lines(
         for j in tail[1]:
             role[j] = "header"
     return out
+
+
+def _leading_menu(lines: list[_Line], idx: list[int]) -> set[int]:
+    """A run of three or more short bulleted links opening a comment is its action menu
+    ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote."""
+    run: list[int] = []
+    for j in idx:
+        ln = lines[j]
+        if ln.chrome or ln.furniture is not None:
+            run.append(j)
+            continue
+        if _BULLET_START.match(ln.text) and len(ln.core.split()) <= 6 and not _SENTENCE_END.search(ln.core):
+            run.append(j)
+            continue
+        break
+    menu = [j for j in run if not lines[j].chrome and lines[j].furniture is None]
+    return set(run) if len(menu) >= 3 else set()
 
 
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
@@ -855,11 +914,16 @@ def segment_with_roles(
             for j in range(h.start, h.end + 1):
                 role[j] = "header"
             text_lines: list[str] = []
+            menu = _leading_menu(lines, body_idx)
             for j in body_idx:
                 ln = lines[j]
-                if ln.chrome or (
-                    ln.furniture not in {None, "site chrome", "link in another language"}
-                    and len(ln.core) < 60
+                if (
+                    j in menu
+                    or ln.chrome
+                    or (
+                        ln.furniture not in {None, "site chrome", "link in another language"}
+                        and len(ln.core) < 60
+                    )
                 ):
                     role[j] = "comment chrome"
                     continue
