@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the date grammar is long regex alternations; wrapping them hurts reading)
 """Find and read dates as comment headers write them: English, French and German month names, numeric
 dates, ISO 8601, and relative times ("3 hours ago", "il y a 2 jours", "vor 5 Minuten").
 
