@@ -1035,11 +1035,16 @@ def _mostly_foreign(text: str) -> bool:
 _BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
 
 
+_SEPARATORS = re.compile(r"\s[|▪•·›»/]\s")
+
+
 def _line_score(ln: _Line) -> float:
     """Prose scores by its length; chrome, link lists and short labels cost a little."""
     if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
         return -4.0
     words = len(ln.core.split())
+    if _SEPARATORS.findall(ln.core)[2:3] or len(ln.core) < 3.5 * words:
+        return -3.0  # "A | B | C" link bars and letter indexes are navigation, however long
     if words >= 12 and not (words < 20 and _BULLET_START.match(ln.text)):
         return float(min(words, 60))
     if words >= 6 and _SENTENCE_END.search(ln.core):
@@ -1064,10 +1069,11 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
     a, b = best
     # Grow forward and backward while the detour pays for itself within a bounded dip.
     for direction in (1, -1):
-        acc, k = 0.0, (b if direction == 1 else a - 1)
+        acc, k, dip = 0.0, (b if direction == 1 else a - 1), 0
         while 0 <= k < len(scores):
             acc += scores[k]
-            if acc < -14:
+            dip = dip + 1 if scores[k] < 0 else 0
+            if acc < -14 or dip > 5:
                 break
             if acc > 0:
                 if direction == 1:
