@@ -19,8 +19,9 @@ from service.settings import Limits, Thresholds
 T = TypeVar("T")
 
 # Up to this many comments a request is scored on the event loop itself: a hop to the threadpool costs
-# more than scoring a few comments (measured with bench.api). Bigger batches go to the threadpool so
-# one large request does not stall health checks and small requests on the same worker.
+# more than scoring a few comments (measured in-process, one single-comment request: 141 us inline vs
+# 422 us through the threadpool). Bigger batches (100 comments: ~1 ms either way) go to the threadpool
+# so one large request does not stall health checks and small requests on the same worker.
 INLINE_MAX_COMMENTS = 8
 
 
