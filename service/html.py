@@ -114,7 +114,10 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
             hint = _hint_for(tag, el)
             if hint:
                 hints.append(hint)
-            stack.append((is_block, nest, hint))
+            pad = not is_block and _is_meta(tag, el)
+            if pad:
+                buf.append(" ")  # <span class="author">ann</span><time>May 2</time> must not glue
+            stack.append((is_block, nest, "__pad__" if pad and not hint else hint))
             if el.text:
                 buf.append(el.text)
             if tag in {"td", "th"}:
@@ -127,6 +130,9 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                 if el.tail:
                     buf.append(el.tail)
                 continue
+            if hint == "__pad__":
+                buf.append(" ")
+                hint = None
             if tag in {"td", "th"}:
                 buf.append(" ")
             if is_block:
@@ -150,6 +156,18 @@ def _hint_for(tag: str, el: object) -> str | None:
     if role in CHROME_ROLES:
         return "nav"
     return None
+
+
+_META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago", re.I)
+
+
+def _is_meta(tag: str, el: object) -> bool:
+    """Inline elements holding a name or a time: keep them apart from their neighbours."""
+    if tag == "time":
+        return True
+    get = el.get  # type: ignore[attr-defined]
+    marks = f"{get('class', '')} {get('itemprop', '')}"
+    return bool(marks.strip()) and bool(_META_CLASS.search(marks))
 
 
 def _hidden(el: object) -> bool:
