@@ -35,13 +35,18 @@ BLOCK_TAGS = frozenset(
      "label", "option", "frameset", "frame"}
 )  # fmt: skip
 NEST_TAGS = frozenset({"ul", "ol", "blockquote", "dl", "menu", "dir"})
-CHROME_TAGS = {"nav": "nav", "footer": "nav", "aside": "nav", "form": "form"}
+# Only explicit navigation counts: <footer>/<aside>/<header> also wrap comment metadata and action rows.
+CHROME_TAGS = {"nav": "nav", "form": "form"}
 CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
 _REPLY_CONTAINER = re.compile(
-    r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies)(?:$|[\s_-])"
+    r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies|indented|nested)(?:$|[\s_-])"
 )
+# Padding between inline elements becomes a space only between two word characters: "(simdjson)" and
+# "ann, May 2" keep their punctuation, "annMay 2" gets its space.
+_PAD = "\x01"
+_PAD_BETWEEN_WORDS = re.compile(r"(?<=\w)\x01+(?=\w)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b\u2028\u2029]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -77,7 +82,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
     def flush() -> None:
         if not buf:
             return
-        line = _WS.sub(" ", "".join(buf)).strip()
+        line = _WS.sub(" ", _PAD_BETWEEN_WORDS.sub(" ", "".join(buf)).replace(_PAD, "")).strip()
         buf.clear()
         if line:
             lines.append(HtmlLine(line, depth, hints[-1] if hints else None))
@@ -116,7 +121,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                 hints.append(hint)
             pad = not is_block and _is_meta(tag, el)
             if pad:
-                buf.append(" ")  # <span class="author">ann</span><time>May 2</time> must not glue
+                buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
             stack.append((is_block, nest, "__pad__" if pad and not hint else hint))
             if el.text:
                 buf.append(el.text)
@@ -131,7 +136,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                     buf.append(el.tail)
                 continue
             if hint == "__pad__":
-                buf.append(" ")
+                buf.append(_PAD)
                 hint = None
             if tag in {"td", "th"}:
                 buf.append(" ")
@@ -158,13 +163,13 @@ def _hint_for(tag: str, el: object) -> str | None:
     return None
 
 
-_META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago", re.I)
+_META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count", re.I)
 
 
 def _is_meta(tag: str, el: object) -> bool:
     """Inline elements holding a name or a time: keep them apart from their neighbours."""
-    if tag == "time":
-        return True
+    if tag in {"time", "a", "button"}:
+        return True  # links and times are words of their own
     get = el.get  # type: ignore[attr-defined]
     marks = f"{get('class', '')} {get('itemprop', '')}"
     return bool(marks.strip()) and bool(_META_CLASS.search(marks))

@@ -156,3 +156,56 @@ def test_html_and_text_renderings_give_the_same_split():
     assert [(c.author, c.posted_at, c.text, c.parent) for c in from_text.comments] == [
         (c.author, c.posted_at, c.text, c.parent) for c in article.comments
     ]
+
+
+DRUPAL_LIKE = """<!DOCTYPE html><html><head><title>Library hours extended | Town News</title></head><body>
+<header><nav><ul><li><a>Home</a></li><li><a>News</a></li><li><a>Sports</a></li></ul></nav></header>
+<main><article><h1>Library hours extended</h1><div class="submitted">Submitted by editor on Mon, 03/01/2021 - 09:00</div>
+<p>The town library will open until nine in the evening on weekdays starting next month, the council announced on Monday after a survey of residents.</p>
+<p>The change costs about twenty thousand dollars a year and will be paid from the culture budget, which was increased last autumn.</p></article>
+<section class="comments"><h2 class="title">Comments</h2>
+<article class="comment"><footer><span class="username">alice</span> <span>Tue, 03/02/2021 - 16:11</span></footer><div class="content"><h3>Great news</h3><p>Finally I can go after work.</p></div><ul class="links"><li><a>Reply</a></li></ul></article>
+<div class="indented"><article class="comment"><footer><span class="username">bob</span> <span>Tue, 03/02/2021 - 17:40</span></footer><div class="content"><h3>Re: Great news</h3><p>Same here, thanks council.</p></div><ul class="links"><li><a>Reply</a></li></ul></article></div>
+<article class="comment"><footer><span class="username">carol</span> <span>Wed, 03/03/2021 - 08:05</span></footer><div class="content"><h3>Cost</h3><p>Twenty thousand seems a lot for three hours.</p></div><ul class="links"><li><a>Reply</a></li></ul></article>
+</section>
+<section><h2>Add new comment</h2><form><label>Your name</label><label>Comment</label><button>Save</button></form></section></main>
+<footer><p>© 2021 Town News. All rights reserved.</p></footer></body></html>
+"""
+
+DISQUS_LIKE = """<html><head><title>Transit plan</title></head><body><h1>New transit plan unveiled</h1>
+<p>The regional transit authority unveiled a plan on Thursday to add three new bus lines and extend evening service on the two busiest train routes by the end of next year.</p>
+<div id="disqus_thread"><div class="thread-meta"><span class="comment-count">2 comments</span><a>Login</a></div>
+<ul class="post-list"><li class="post"><div class="post-content"><div class="post-byline"><span class="author"><a>Rider42</a></span><span class="post-meta"><a class="time-ago" title="Thursday, March 4, 2021 10:15 AM">5 days ago</a></span></div>
+<div class="post-body"><p>About time. The 9 bus is always full.</p></div><footer><a>Reply</a> <a>Share ›</a></footer></div>
+<ul class="children"><li class="post"><div class="post-content"><div class="post-byline"><span class="author"><a>Commuter Joe</a></span><span class="post-meta"><a class="time-ago">4 days ago</a></span></div>
+<div class="post-body"><p>Rider42 agreed, and the 12 too.</p></div><footer><a>Reply</a> <a>Share ›</a></footer></div></li></ul></li></ul></div>
+</body></html>
+"""
+
+
+def test_html_submitted_by_footers_with_indented_replies():
+    article = parse_page(DRUPAL_LIKE.encode())
+    assert [(c.author, c.posted_at, c.parent) for c in article.comments] == [
+        ("alice", "2021-03-02T16:11:00", None),
+        ("bob", "2021-03-02T17:40:00", 0),
+        ("carol", "2021-03-03T08:05:00", None),
+    ]
+    assert article.comments[0].text == "Great news\nFinally I can go after work."
+    assert article.title == "Library hours extended"
+    assert article.body.startswith(
+        "Submitted by editor on Mon, 03/01/2021 - 09:00\nThe town library will open"
+    )
+    assert "Home" not in article.body and "All rights reserved" not in article.body
+
+
+def test_html_inline_author_and_relative_time_spans_do_not_glue():
+    article = parse_page(DISQUS_LIKE.encode())
+    assert article.declared_comment_count == 2
+    assert [(c.author, c.posted_raw, c.parent) for c in article.comments] == [
+        ("Rider42", "5 days ago", None),
+        ("Commuter Joe", "4 days ago", 0),
+    ]
+    assert [c.text for c in article.comments] == [
+        "About time. The 9 bus is always full.",
+        "Rider42 agreed, and the 12 too.",
+    ]
