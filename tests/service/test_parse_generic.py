@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the HTML fixtures below are one element per line, as CMSes write them)
 """Header shapes from CMSes that are not among the shared pages: the segmenter must learn them from
 the page's own structure. Each page here is written for the test; none comes from a shared site."""
 
