@@ -454,7 +454,12 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             if cue_only and (o is None or len(sel) < 2):
                 continue  # "X said:" lines without a comment heading are more likely an interview
             if o is None:
-                if len(sel) >= 2 and cue >= 0.5:
+                # A weak "By NAME" cue needs more support: no "More from" heading just above.
+                strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
+                weak_ok = (
+                    cue >= 0.5 and len(sel) >= 3 and not _promo_between(lines, max(-1, sel[0] - 8), sel[0])
+                )
+                if len(sel) >= 2 and (strong >= 0.5 or weak_ok):
                     score = len(sel) * 0.8
                 else:
                     # No heading and no "says:": a reply link after most of them still marks comments,
@@ -467,7 +472,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
                     score = len(sel) * 0.7
             else:
                 gap = _content_gap(lines, o, sel[0])
-                if gap > 12:
+                if gap > 12 or _promo_between(lines, o, sel[0]):
                     continue
                 if len(sel) < 2 and cue < 0.5 and lines[o].count != 1:
                     continue
@@ -505,13 +510,21 @@ def _first_prose(lines: list[_Line]) -> int:
     return region[0] if region else -1
 
 
-def _has_cue(lines: list[_Line], i: int) -> bool:
-    if _CUE_RX.search(lines[i].core):
+# "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
+_STRONG_CUE_RX = re.compile(
+    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|submitted by|commented"
+    r"|kommentierte|geschrieben von)\b",
+    re.I,
+)
+
+
+def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
+    if rx.search(lines[i].core):
         return True
     return (
         i > 0
         and not lines[i].blank_before
-        and bool(_CUE_RX.search(lines[i - 1].core))
+        and bool(rx.search(lines[i - 1].core))
         and _is_name_like(lines[i - 1])
     )
 
@@ -531,6 +544,11 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         return False
     prev = lines[i - 1]
     return _is_name_like(prev) and not prev.opener
+
+
+def _promo_between(lines: list[_Line], start: int, stop: int) -> bool:
+    """A "Related stories" / "More from" heading after the opener: those dated lines are teasers."""
+    return any(lines[j].furniture == "recommendations" for j in range(start + 1, stop))
 
 
 def _content_gap(lines: list[_Line], o: int, first: int) -> int:
@@ -1038,6 +1056,15 @@ _BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►�
 _SEPARATORS = re.compile(r"\s[|▪•·›»/]\s")
 
 
+# Headings that close an article: nothing after them (before the comments) is the article any more.
+_END_OF_ARTICLE = re.compile(
+    r"before you go|recommended|popular in the community|what'?s hot|trending|most (?:read|popular|viewed|shared)"
+    r"|related (?:articles|stories|posts|content|coverage)|you (?:may|might) also like|more (?:from|stories|on this)"
+    r"|read next|up next|top stories|editor'?s picks?|à lire aussi|sur le même sujet|das könnte sie auch|weitere artikel",
+    re.I,
+)
+
+
 def _line_score(ln: _Line) -> float:
     """Prose scores by its length; chrome, link lists and short labels cost a little."""
     if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
@@ -1056,6 +1083,11 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
     """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
     prose that a short dip (a caption, a table, an ad label) separates from it."""
     scores = [_line_score(lines[j]) for j in range(start, end)]
+    # "More from" / "Most read" headings stop the article from growing over the teasers below them.
+    barrier = [
+        lines[j].furniture == "recommendations" and bool(_END_OF_ARTICLE.match(lines[j].core))
+        for j in range(start, end)
+    ]
     best_sum, best = 0.0, None
     run, run_start = 0.0, 0
     for k, sc in enumerate(scores):
@@ -1073,7 +1105,7 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
         while 0 <= k < len(scores):
             acc += scores[k]
             dip = dip + 1 if scores[k] < 0 else 0
-            if acc < -14 or dip > 5:
+            if acc < -14 or dip > 5 or barrier[k]:
                 break
             if acc > 0:
                 if direction == 1:

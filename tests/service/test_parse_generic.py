@@ -105,6 +105,16 @@ def test_related_stories_with_relative_times_are_not_comments():
     assert parse_page(page).comments == ()
 
 
+def test_teaser_bylines_under_a_more_from_heading_are_not_comments():
+    page = ARTICLE_EN + (
+        "More from our newsroom\n\n"
+        "Bridge repairs to finish early\nBy Jane Doe | March 3, 2021\nThe repairs will finish two weeks early.\n\n"
+        "New park opens downtown\nBy Tom Lee | March 2, 2021\nThe park has a playground and a pond.\n\n"
+        "Council votes on budget\nBy Ann Marie | March 1, 2021\nThe vote is expected to be close.\n"
+    )
+    assert parse_page(page).comments == ()
+
+
 def test_interview_quotes_are_not_comments():
     page = (
         ARTICLE_EN
