@@ -225,7 +225,7 @@ _CUE_RX = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _LEAD_MARKER = re.compile(
-    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸\-–—>]+\s*|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[^\]]{{0,40}}\]\s*|#\d+\s*)+",
+    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/-]{{0,40}}\]\s*|#\d+\s*)+",
     re.I,
 )
 _TOKEN = re.compile(r"\S+")
@@ -697,7 +697,7 @@ def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
     return authors
 
 
-_NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "")
+_NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").replace("]", "")
 
 
 def _clean_name(text: str) -> str:
@@ -708,6 +708,10 @@ def _clean_name(text: str) -> str:
         if text.startswith("(") and text.count("(") > text.count(")"):
             text = text[1:]
         if text.endswith(")") and text.count(")") > text.count("("):
+            text = text[:-1]
+        if text.startswith("[") and text.count("[") > text.count("]"):
+            text = text[1:]
+        if text.endswith("]") and text.count("]") > text.count("["):
             text = text[:-1]
     return text.strip(_NAME_EDGE)
 
