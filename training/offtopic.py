@@ -24,6 +24,7 @@ without thread context.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import logging
 import re
@@ -483,7 +484,66 @@ def evaluate_off_topic(
     }
 
 
-def format_metrics(metrics: Mapping[str, Any]) -> Iterable[str]:
+# ---------------------------------------------------------------------- `moderate eval` entries
+@functools.lru_cache(maxsize=2)
+def _trained_for_eval(data_dir: Path) -> tuple[ContextOffTopic, dict[str, list[C3Comment]]]:
+    """`moderate eval` retrains with the `moderate train` recipe (training split only) once per run and
+    shares the model between the two evaluations below."""
+    articles_dir = default_articles_dir(data_dir)
+    model, _ = train_off_topic(data_dir, articles_dir if articles_dir.is_dir() else None)
+    _, heldout = split_articles(load_c3_threads(data_dir))
+    return model, heldout
+
+
+def eval_c3_non_relevant(data_dir: Path, progress: Callable[[str], None]) -> dict[str, float]:
+    """Held-out C3 articles, each comment scored with its thread: ROC/PR AUC, P/R/F1 at the shipped
+    threshold, the comment-only (blind) AUC, the length-only AUC and the AUC within each length bin."""
+    from training.evaluate import binary_metrics
+
+    model, heldout = _trained_for_eval(Path(data_dir))
+    nr = evaluate_non_relevant(model, heldout)
+    for line in format_metrics({"c3_non_relevant": nr, "c3_swap": None}, only="c3_non_relevant"):
+        progress(f"  {line}")
+    ys, ps = [], []
+    for comments in heldout.values():
+        p, _ = model.predict_thread([c.text for c in comments], None, use_thread=True)
+        for c, v in zip(comments, p, strict=True):
+            if not np.isnan(c.label):
+                ys.append(int(c.label))
+                ps.append(float(v))
+    out = binary_metrics(ys, np.asarray(ps), model.threshold_)
+    out["roc_auc_none"] = nr["auc_none"]
+    out["roc_auc_length_only"] = nr["auc_length_only"]
+    for b in nr["bins"]:
+        if b["auc_thread"] is not None:
+            out[f"roc_auc_chars_{b['chars']}"] = b["auc_thread"]
+    return out
+
+
+def eval_c3_swap(data_dir: Path, progress: Callable[[str], None]) -> dict[str, float]:
+    """Held-out C3 articles with ~20% of comments moved in from other held-out articles: telling the
+    intruders from the natives with the thread as context (and blind, for reference)."""
+    from training.evaluate import binary_metrics
+
+    model, heldout = _trained_for_eval(Path(data_dir))
+    ys, ps = [], []
+    for ex in swap_threads(heldout, seed=12345):
+        p, _ = model.predict_thread(ex.texts, None, use_thread=True)
+        m = ~np.isnan(ex.labels)
+        ys += ex.labels[m].astype(int).tolist()
+        ps += p[m].tolist()
+    out = binary_metrics(ys, np.asarray(ps), model.threshold_)
+    sw = evaluate_swap(model, heldout, seed=12345)
+    out["roc_auc_none"] = sw["auc_none"]
+    out["roc_auc_pseudo_article_thread"] = sw["auc_pseudo_article_thread"]
+    progress(
+        f"  swap AUC: thread {out['roc_auc']:.3f}, blind {sw['auc_none']:.3f}, "
+        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}"
+    )
+    return out
+
+
+def format_metrics(metrics: Mapping[str, Any], only: str | None = None) -> Iterable[str]:
     nr = metrics["c3_non_relevant"]
     yield (
         f"C3 non_relevant (held-out articles, n={nr['n']}, pos={nr['n_positive']}): "
@@ -497,6 +557,8 @@ def format_metrics(metrics: Mapping[str, Any]) -> Iterable[str]:
             f"  length {b['chars']:>9} chars: n={b['n']:5d} pos={b['n_positive']:4d}  "
             f"AUC {auc}  length-only {lo}"
         )
+    if only == "c3_non_relevant":
+        return
     sw = metrics["c3_swap"]
     yield (
         f"C3 swap test (held-out articles, n={sw['n']}, intruders={sw['n_intruders']}): "
