@@ -4,7 +4,8 @@
 
 Nothing is loaded at import: the model loads in `lifespan` (once per uvicorn worker process), and a
 failing artifact stops the worker from starting, so uvicorn's rolling restart (SIGHUP to the
-supervisor) keeps the old worker. Inside a running worker SIGHUP reloads in place (see ModelHolder).
+supervisor) keeps the old worker. Inside a running worker SIGHUP reloads in place (see ModelHolder,
+and service.api.run for the several-worker story).
 
 `app_from_env` is the zero-argument factory uvicorn imports in each worker
 (`uvicorn --factory service.api.app:app_from_env`).
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +26,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service.api import errors
-from service.api.guards import BodyLimitMiddleware
+from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.routers import admin, articles, comments, feedback, health, model, perspective
 from service.api.state import (
@@ -41,6 +43,26 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 PAGE_PATH = "/v1/articles:score"
+
+
+_KEY_PARAM = re.compile(r"([?&]key=)[^&\s]*")
+
+
+class RedactKeyFilter(logging.Filter):
+    """Perspective clients send the API token as `?key=...`: keep it out of uvicorn's access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "key=" in a for a in record.args):
+            record.args = tuple(
+                _KEY_PARAM.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+def _install_access_log_redaction() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactKeyFilter) for f in access.filters):
+        access.addFilter(RedactKeyFilter())
 
 
 def _install_sighup(app: FastAPI, state: AppState) -> bool:
@@ -81,6 +103,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # so full collections stay short and do not show up as latency spikes.
     gc.collect()
     gc.freeze()
+    _install_access_log_redaction()  # here: uvicorn has configured its loggers by now
     hup = _install_sighup(app, state)
     try:
         yield
@@ -121,7 +144,9 @@ def create_app(
     def limit_for(path: str) -> int:
         return limits.max_page_bytes if path == PAGE_PATH else limits.max_request_bytes
 
-    # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit too.
+    # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit and
+    # the 500s of the safety net too.
+    app.add_middleware(SafetyNetMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     return app

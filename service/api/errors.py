@@ -144,13 +144,7 @@ def install(app: FastAPI) -> None:
         )
         return error_response(exc.status_code, reason, str(exc.detail), headers=exc.headers)
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        # Last resort, so even a bug answers in our JSON shape; the traceback goes to the log, not the client.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "internal error; see the service log")
-
     app.add_exception_handler(domain.ModerationError, on_domain)
     app.add_exception_handler(ApiError, on_api)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)

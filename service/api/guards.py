@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -22,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import ApiError, error_body
 from service.errors import MalformedInputError
+
+log = logging.getLogger(__name__)
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -127,3 +130,50 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class SafetyNetMiddleware:
+    """The last resort for a bug: answer 500 in our JSON shape and log the exception's type and place at
+    ERROR, but its message and traceback only at DEBUG: a library's message can quote its input, and
+    comment text must not reach the logs at INFO or above. The exception stops here, so neither
+    Starlette nor uvicorn print the traceback either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+            log.error(
+                "unhandled %s at %s on %s %s", type(exc).__name__, where, scope["method"], scope["path"]
+            )
+            log.debug("unhandled error", exc_info=True)
+            if not started:
+                body = error_body(500, "internal", "internal error; see the service log")
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})

@@ -3,9 +3,16 @@
 Flags override the MODERATION_* settings. One worker: the app is built here and handed to uvicorn.
 Several workers: uvicorn starts N processes that each import `service.api.app:app_from_env`, so the
 overrides are passed down as MODERATION_* environment variables; every worker loads the model once
-in its lifespan (N workers = N copies of the model in memory). SIGHUP to the supervisor replaces the
-workers one at a time onto a freshly loaded model; a worker whose model fails to load never replaces
-a running one.
+in its lifespan (N workers = N copies of the model in memory).
+
+Reloading a new artifact with several workers:
+- `POST /v1/admin/reload` (token): the worker that takes it reloads in place, then sends SIGHUP to
+  its sibling workers, which reload in place too. Nothing restarts, no connection is dropped.
+- SIGHUP to one worker: that worker reloads in place (`pkill -HUP -P <supervisor pid>`: all of them).
+- SIGHUP to the supervisor: uvicorn's own rolling restart, one new process per worker, each ready
+  (model loaded) before the old one retires; a new worker whose model fails to load never replaces a
+  running one. Idle keep-alive connections of a retiring worker are closed, so a client may have to
+  retry a request that raced that close (HTTP clients retry on a fresh connection).
 """
 
 from __future__ import annotations

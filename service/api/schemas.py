@@ -149,7 +149,7 @@ class ReloadOut(BaseModel):
     reloaded: bool
     previous_version: str | None
     version: str
-    workers_signalled: bool = False
+    workers_signalled: int = Field(default=0, description="Sibling workers told to reload (SIGHUP).")
 
 
 # --- /v1alpha1/comments:analyze (Perspective) -----------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -21,6 +22,38 @@ from service.errors import ModelError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
+
+
+def sibling_workers() -> list[int]:
+    """The other uvicorn workers: children of our parent (the supervisor) started by multiprocessing's
+    spawn, like us. Linux /proc; an empty list elsewhere."""
+    me, parent = os.getpid(), os.getppid()
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except OSError:
+        return []
+    siblings = []
+    for pid in map(int, children):
+        if pid == me:
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:  # not the supervisor's resource tracker
+            siblings.append(pid)
+    return siblings
+
+
+def signal_siblings() -> int:
+    sent = 0
+    for pid in sibling_workers():
+        try:
+            os.kill(pid, signal.SIGHUP)
+            sent += 1
+        except OSError as exc:
+            log.warning("could not signal worker %d to reload: %s", pid, exc)
+    return sent
 
 
 async def reload_model(state: AppState) -> tuple[str | None, str]:
@@ -42,22 +75,16 @@ async def reload_model(state: AppState) -> tuple[str | None, str]:
 )
 async def reload(state: StateDep, _auth: Annotated[None, Depends(require_token)]) -> Response:
     """A bad artifact is refused with 409 and the old model keeps serving. With several workers
-    (MODERATION_WORKERS > 1 under `moderate serve`) the worker that took the request also sends SIGHUP
-    to the uvicorn supervisor, which replaces every worker one by one, each new one loading the new
-    artifact before the old one retires."""
+    (MODERATION_WORKERS > 1 under `moderate serve`) the worker that took the request, once its own
+    reload succeeded, sends SIGHUP to its sibling workers, which reload in place the same way: no
+    process restarts, no connection is dropped. `workers_signalled` counts them."""
     current = state.models.current
     try:
         previous, version = await reload_model(state)
     except ModelError as exc:
         still = current.version if current else "none"
         raise ApiError(409, "model_refused", f"reload refused, still serving {still}: {exc}") from exc
-    signalled = False
-    if state.settings.workers > 1:
-        try:
-            os.kill(os.getppid(), signal.SIGHUP)
-            signalled = True
-        except OSError as exc:
-            log.warning("could not signal the uvicorn supervisor to roll the other workers: %s", exc)
+    signalled = signal_siblings() if state.settings.workers > 1 else 0
     return json_response(
         {"reloaded": True, "previous_version": previous, "version": version, "workers_signalled": signalled}
     )

@@ -19,7 +19,7 @@ def test_reload_swaps_in_the_new_artifact(client, loader):
         "reloaded": True,
         "previous_version": "fake-1",
         "version": "fake-2",
-        "workers_signalled": False,
+        "workers_signalled": 0,
     }
     assert client.get("/v1/model").json()["version"] == "fake-2"
     scored = client.post("/v1/comments:score", json={"comments": [{"text": "hi"}]}).json()

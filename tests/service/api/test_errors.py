@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.service.api.conftest import assert_error, auth, make_client
+from service.api.app import create_app
+from tests.service.api.conftest import FakeScorer, assert_error, auth, make_client
 
 JSON_ENDPOINTS = ["/v1/comments:score", "/v1alpha1/comments:analyze", "/v1/feedback", "/v1/articles:score"]
 
@@ -118,3 +120,25 @@ def test_validation_errors_do_not_echo_input(client):
     secret = "Zebulon-the-unmistakable-marker"
     r = client.post("/v1/comments:score", json={"comments": [{"text": secret, "extra": secret}]})
     assert secret not in r.text
+
+
+class ExplodingScorer(FakeScorer):
+    def score(self, texts, article=None, *, use_thread=True):
+        raise ValueError(f"cannot featurise {texts[0]!r}")  # a library message quoting its input
+
+
+def test_a_bug_is_a_json_500_whose_log_at_info_never_quotes_the_comment(settings, caplog):
+    secret = "Zebulon-the-unmistakable-marker"
+    app = create_app(settings, scorer_loader=lambda _d: ExplodingScorer())
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.DEBUG):
+        r = c.post("/v1/comments:score", json={"comments": [{"text": secret}]})
+        metrics = c.get("/metrics").text
+    error = assert_error(r, 500, "internal")
+    assert secret not in error["message"]
+    errors = [rec for rec in caplog.records if rec.levelno >= logging.INFO]
+    assert any("unhandled ValueError" in rec.getMessage() for rec in errors)
+    assert all(secret not in rec.getMessage() and not rec.exc_info for rec in errors)
+    assert any(
+        rec.exc_info for rec in caplog.records if rec.levelno == logging.DEBUG
+    )  # traceback kept at DEBUG
+    assert 'route="/v1/comments:score",status="500"' in metrics
