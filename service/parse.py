@@ -596,11 +596,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
             prev_ends = [-1] + [h.anchor for h in headers[:-1]]
             for h, prev_end in zip(headers, prev_ends, strict=True):
                 j = h.start - 1
-                if (
-                    j > prev_end + (1 if back else 0)
-                    and not lines[h.start].blank_before
-                    and _is_name_like(lines[j])
-                ):
+                if j > prev_end and not lines[h.start].blank_before and _is_name_like(lines[j]):
                     h.start = j
     # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
     sel_set = set(sel)
@@ -792,6 +788,30 @@ def _parents(levels: list[int]) -> list[int | None]:
     return parents
 
 
+def _merge_quoted_headers(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], authors: list[str | None]
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """A reply that opens by quoting an earlier comment repeats that comment's header (same name, same
+    time) before writing anything itself: the repeated header is quoted text, not a new comment."""
+    seen: set[tuple[str, str]] = set()
+    out_blocks: list[tuple[_Header, list[int]]] = []
+    out_authors: list[str | None] = []
+    for (h, idx), author in zip(blocks, authors, strict=True):
+        d = lines[h.anchor].date
+        key = (author or "", d.raw if d else "")
+        previous_empty = bool(out_blocks) and not any(
+            not lines[j].chrome and lines[j].furniture is None for j in out_blocks[-1][1]
+        )
+        if author and key in seen and previous_empty:
+            ph, pidx = out_blocks[-1]
+            out_blocks[-1] = (ph, [*pidx, *range(h.start, h.end + 1), *idx])
+            continue
+        seen.add(key)
+        out_blocks.append((h, idx))
+        out_authors.append(author)
+    return out_blocks, out_authors
+
+
 def _move_subject_lines(
     lines: list[_Line], blocks: list[tuple[_Header, list[int]]], role: list[str | None]
 ) -> list[tuple[_Header, list[int]]]:
@@ -928,6 +948,8 @@ def segment_with_roles(
                 prev = h.end + 1
             section_end = prev
         authors = _authors(lines, headers)
+        if mode == "header":
+            blocks, authors = _merge_quoted_headers(lines, blocks, authors)
         numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks])
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)

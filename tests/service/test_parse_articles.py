@@ -20,8 +20,6 @@ from tests.conftest import ARTICLES_DIR
 EXPECTED: dict[str, dict] = json.loads(Path(DEFAULT_EXPECTED).read_text(encoding="utf-8"))
 FORMATS = ("html", "w3m.txt", "inscriptis.txt")
 KNOWN_MISSES = {
-    # a reply quotes another comment's "NAME says: / DATE" header, counted as one more comment
-    *(("profootballtalk.nbcsports.com/anthony-lynn-we-needed-to-win", fmt) for fmt in FORMATS),
     # no usernames on the page; an "Original Poster" flair is read as a name
     *(("reddit.com/r-python-init-py-thread", fmt) for fmt in FORMATS),
     # Kinja glues the replied-to user's name onto the commenter's name
