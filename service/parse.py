@@ -580,7 +580,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
     """Learn how many lines above the date line belong to the header, from the whole group."""
     headers = [_Header(i, i, i) for i in sel]
     if mode == "header":
-        for back in (1, 2):
+        for _back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
             votes = 0
             for h in headers:
                 j = h.start - 1
