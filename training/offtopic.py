@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 C3_FILE = Path("c3-constructive-comments") / "C3_anonymized.csv"
 HELDOUT_PERCENT = 20
+STANDFIRST_WORDS = 40
 LENGTH_BINS: tuple[tuple[int, int], ...] = ((0, 60), (60, 120), (120, 250), (250, 10**9))
 
 LABEL_DEFINITIONS: dict[str, str] = {
@@ -241,8 +242,14 @@ def load_page_threads(articles_dir: Path | None) -> list[PageThread]:
     return pages
 
 
+def standfirst(article: ArticleContext, words: int = STANDFIRST_WORDS) -> ArticleContext:
+    """The headline and the first words of the body: the context a feed often gives instead of the
+    article (the issue's independent check has only this)."""
+    return ArticleContext(title=article.title, body=" ".join(article.body.split()[:words]))
+
+
 def page_swap_threads(
-    pages: Sequence[PageThread], *, seed: int, use_thread: bool = True
+    pages: Sequence[PageThread], *, seed: int, use_thread: bool = True, short_article: bool = False
 ) -> list[ThreadExample]:
     rng = np.random.default_rng(seed)
     out = []
@@ -258,7 +265,7 @@ def page_swap_threads(
             ThreadExample(
                 texts=tuple(texts),
                 labels=labels,
-                article=page.article,
+                article=standfirst(page.article) if short_article else page.article,
                 use_thread=use_thread,
                 weight=SOURCE_WEIGHTS["page_swap"],
                 task="intruder",
@@ -282,9 +289,12 @@ def build_training_threads(
     threads += swap_threads(
         groups, seed=seed + 4, pseudo_article_size=4, intruder_fraction=0, label_natives="votes"
     )
+    # A short stand-in article (one comment) like a headline + standfirst.
+    threads += swap_threads(groups, seed=seed + 7, pseudo_article_size=1)
     if pages:
         threads += page_swap_threads(pages, seed=seed + 5)
         threads += page_swap_threads(pages, seed=seed + 6, use_thread=False)
+        threads += page_swap_threads(pages, seed=seed + 8, short_article=True)
     return threads
 
 
@@ -472,6 +482,20 @@ def evaluate_swap(
         ys.extend(ex.labels[m].tolist())
         ss.extend(p[m].tolist())
     out["auc_pseudo_article_thread"] = _auc(ys, ss)
+    ys, ss = [], []
+    for ex in swap_threads(groups, seed=seed, pseudo_article_size=1):
+        p, _ = model.predict_thread(ex.texts, ex.article, use_thread=True)
+        m = ~np.isnan(ex.labels)
+        ys.extend(ex.labels[m].tolist())
+        ss.extend(p[m].tolist())
+    out["auc_short_article_thread"] = _auc(ys, ss)
+    # Natives with non_relevant votes count as natives too (they are harder: chatter scores high).
+    ys, ss = [], []
+    for ex in swap_threads(groups, seed=seed):
+        p, _ = model.predict_thread(ex.texts, None, use_thread=True)
+        ys.extend(np.nan_to_num(ex.labels, nan=0.0).tolist())
+        ss.extend(p.tolist())
+    out["auc_thread_all_natives"] = _auc(ys, ss)
     return out
 
 
@@ -538,7 +562,9 @@ def eval_c3_swap(data_dir: Path, progress: Callable[[str], None]) -> dict[str, f
     out["roc_auc_pseudo_article_thread"] = sw["auc_pseudo_article_thread"]
     progress(
         f"  swap AUC: thread {out['roc_auc']:.3f}, blind {sw['auc_none']:.3f}, "
-        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}"
+        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}  "
+        f"short-article+thread {sw['auc_short_article_thread']:.3f}  "
+        f"(thread, all natives incl. voted off-topic: {sw['auc_thread_all_natives']:.3f})"
     )
     return out
 
@@ -563,5 +589,7 @@ def format_metrics(metrics: Mapping[str, Any], only: str | None = None) -> Itera
     yield (
         f"C3 swap test (held-out articles, n={sw['n']}, intruders={sw['n_intruders']}): "
         f"AUC thread {sw['auc_thread']:.3f}  none {sw['auc_none']:.3f}  "
-        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}"
+        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}  "
+        f"short-article+thread {sw['auc_short_article_thread']:.3f}  "
+        f"(thread, all natives incl. voted off-topic: {sw['auc_thread_all_natives']:.3f})"
     )
