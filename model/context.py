@@ -2,11 +2,12 @@
 
 ``ContextOffTopic`` scores all comments of ONE thread in one call. It combines
 
-- the comment's own words (sublinear TF-IDF unigrams, linear part: this is what ``explain`` shows), and
-- dense context features: similarity of the comment to the article (title + body) and to the title
-  alone, to the leave-one-out centroid of the other comments, its maximum similarity to any other
-  comment, and the same similarities relative to the thread's mean (an intruder is less similar to
-  the article than its neighbours are, whatever its length),
+- the comment's own words (IDF-weighted unigrams, the linear part: this is what ``explain`` shows), and
+- dense context features: cosine similarity of the comment to the article (title + body) and to the
+  title alone; to the leave-one-out centroid of the other comments; how much likelier its words are
+  under the article's / the other comments' language model than in general; the share of its words
+  found there and the rarest one shared; each also relative to the thread's mean (an intruder is
+  less similar than its neighbours, whatever its length); length steps and a few surface cues,
 
 in logistic regressions. Two sub-models, combined by noisy-OR (off-topic if irrelevant in itself OR
 an intruder from another discussion):
@@ -17,17 +18,20 @@ an intruder from another discussion):
   (a comment moved into another article's thread), its intercept shifted to a realistic intruder rate
   (``intruder_prior``). Without context it is 0: a blind score cannot see an intruder.
 
-Context that is missing is encoded as zeroed features plus indicator
-columns (``has_article``, ``has_thread``) rather than as separate sub-models: the own-text weights are
-then learned from every training row, and the training set is augmented so that each context kind
+Missing context is encoded as zeroed features plus indicator columns (``has_article``,
+``has_thread``) rather than as separate sub-models per context kind: the own-text weights are then
+learned from every training row, and the training set is augmented so that each context kind
 (``"article+thread" | "article" | "thread" | "none"``) is seen and calibrated. Separate sub-models
 would split scarce data: C3, the only human-labelled off-topic corpus, has no article text.
 
-Speed: tokenising is one regex call per comment; every other step is vectorised per thread (one
-sparse matrix for the thread, one for the article, sparse products for the similarities).
-Similarity uses a "stem" space built at fit time (suffix-stripped vocabulary, stop words weighted
-0); words unseen at fit time (names such as "Lavrov") still match each other through a per-thread
-local index, weighted with the maximum IDF.
+Speed: one C-level tokenising pass per thread (encode, lower, translate, split), one dict lookup per
+token, then flat numpy over the thread's token occurrences (``bincount``); no scipy sparse and no
+BLAS in the scoring path (both cost more per call than a whole small thread). Similarity uses a
+"stem" space built at fit time (suffix-stripped vocabulary, stop words weighted 0); words unseen at
+fit time (names such as "Kislyak") match through a per-thread local column with the maximum IDF,
+except that, when there is an article, an unseen word shared by comments but absent from the article
+does not count for the thread: that is nearly always a commenter's handle ("flamethrower"), i.e.
+bickering, not topic.
 """
 
 from __future__ import annotations
