@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import csv
 import json
 import os
@@ -96,13 +97,15 @@ async def _connect(port: int) -> Connection:
 async def fixed_rate(port: int, payloads: list[bytes], rate: float, duration: float) -> dict[str, Any]:
     """Open loop: request i is due at t0 + i / rate whatever happened before; latency counts from then."""
     loop = asyncio.get_running_loop()
-    idle: list[Connection] = [await _connect(port) for _ in range(16)]
+    # FIFO over 16 keep-alive connections: the load spreads over all of them, and so over both workers
+    # (each connection belongs to the worker that accepted it), as traffic from many clients would.
+    idle: collections.deque[Connection] = collections.deque([await _connect(port) for _ in range(16)])
     latencies: list[float] = []
     lags: list[float] = []
     statuses: dict[int, int] = {}
 
     async def one(raw: bytes, due: float) -> None:
-        conn = idle.pop() if idle else await _connect(port)
+        conn = idle.popleft() if idle else await _connect(port)
         lags.append(loop.time() - due)
         status = await conn.call(raw)
         latencies.append(loop.time() - due)
