@@ -518,6 +518,49 @@ _STRONG_CUE_RX = re.compile(
 )
 
 
+_PAREN_ID = re.compile(r"\(\d{2,}\)")
+
+
+def _first_line_shape(core: str) -> tuple[str, str, bool]:
+    tokens = core.split()
+    return (
+        tokens[0].lower() if tokens else "",
+        tokens[-1].lower() if tokens else "",
+        bool(_PAREN_ID.search(core)),
+    )
+
+
+def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
+    """Comments whose header shows the learned first line ("by NAME (1234)", "NAME says:") but no date
+    (hidden or collapsed) are headers too. The shape must have a constant word to be trusted."""
+    if len(headers) < 3:
+        return headers
+    shapes = [_first_line_shape(lines[h.start].core) for h in headers]
+    first = Counter(sh[0] for sh in shapes).most_common(1)[0]
+    last = Counter(sh[1] for sh in shapes).most_common(1)[0]
+    ids = sum(sh[2] for sh in shapes)
+    need_first = first[0] if first[1] >= 0.9 * len(shapes) and first[0].isalpha() else None
+    need_last = last[0] if last[1] >= 0.9 * len(shapes) and last[0].rstrip(":").isalpha() else None
+    need_id = ids >= 0.7 * len(shapes)
+    if not (need_first or need_last):
+        return headers
+    taken = {j for h in headers for j in range(h.start, h.end + 1)}
+    extra: list[_Header] = []
+    for j in range(headers[0].start + 1, headers[-1].start):
+        ln = lines[j]
+        if j in taken or ln.date is not None or ln.chrome or ln.furniture is not None:
+            continue
+        if len(ln.core.split()) > 8 or ln.core.endswith((".", "!", "?", "…")):
+            continue
+        f, la, has_id = _first_line_shape(ln.core)
+        if need_first and f != need_first or need_last and la != need_last or need_id and not has_id:
+            continue
+        extra.append(_Header(j, j, j))
+    if not extra:
+        return headers
+    return sorted(headers + extra, key=lambda h: h.start)
+
+
 def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     if rx.search(lines[i].core):
         return True
@@ -914,6 +957,8 @@ def segment_with_roles(
 
     title_idx = _pick_title(lines)
     headers, opener, mode = _find_headers(lines, title_idx)
+    if headers and mode == "header":
+        headers = _add_dateless_headers(lines, headers)
     if len(headers) > limits.max_comments_per_page:
         raise TooLargeError(
             f"{source}: {len(headers):,} comments is over the limit of {limits.max_comments_per_page:,} per page"
@@ -973,14 +1018,14 @@ def segment_with_roles(
                     continue
                 role[j] = "text"
                 text_lines.append(_TRAILING_CHROME.sub("", ln.text))
-            d = lines[h.anchor].date
-            assert d is not None
+            d = lines[h.anchor].date  # None for a header that shows no date
+            raw = d.raw if d is not None else ""
             comments.append(
                 Comment(
                     text="\n".join(text_lines).strip(),
                     author=authors[k],
-                    posted_at=to_iso(d.raw, numeric_order=numeric_order),
-                    posted_raw=d.raw or None,
+                    posted_at=to_iso(raw, numeric_order=numeric_order) if raw else None,
+                    posted_raw=raw or None,
                     parent=parents[k],
                 )
             )
@@ -1232,6 +1277,11 @@ def parse_page(
         raise
     except (RecursionError, MemoryError) as exc:
         raise MalformedInputError(f"{source}: the page is too deeply nested or too big to parse") from exc
+    except Exception as exc:  # a parser bug must still reach callers as a clear, typed input error
+        log.exception("parser failure on %s", source)
+        raise MalformedInputError(
+            f"{source}: the parser could not split this page ({type(exc).__name__})"
+        ) from exc
 
 
 def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
