@@ -598,11 +598,12 @@ def test_shipped_model_output_identical_for_jobs_1_and_2(real_runs):
 
 
 def test_shipped_model_on_a_dask_cluster_matches_the_local_run(mixed_dir, real_runs, tmp_path, capsys):
+    """Two real Dask worker processes (each loads the shipped model itself), driven through the CLI code."""
     from dask.distributed import LocalCluster
 
     root, _ = mixed_dir
     out = tmp_path / "dask.jsonl"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         rc = batch.run(args_for(root, backend="dask", scheduler=cluster.scheduler_address, out=out))
     capsys.readouterr()
     assert (rc, out.read_text(encoding="utf-8")) == real_runs["jobs1"][:2]
