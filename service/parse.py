@@ -553,7 +553,7 @@ def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_H
         if len(ln.core.split()) > 8 or ln.core.endswith((".", "!", "?", "…")):
             continue
         f, la, has_id = _first_line_shape(ln.core)
-        if need_first and f != need_first or need_last and la != need_last or need_id and not has_id:
+        if (need_first and f != need_first) or (need_last and la != need_last) or (need_id and not has_id):
             continue
         extra.append(_Header(j, j, j))
     if not extra:
