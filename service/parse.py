@@ -381,7 +381,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|commented|replied|kommentierte)\s*:",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|dijo|disse|commented|replied|kommentierte)\s*(?::|\.\.\.|…)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")
@@ -890,6 +890,19 @@ def _move_subject_lines(
     return out
 
 
+def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
+    """An undated header ("NAME said...") may carry its time in a footer: the last bare date line of
+    the block."""
+    d = lines[h.anchor].date
+    if d is not None and d.kind != "cue":
+        return None
+    for j in reversed(idx):
+        ln = lines[j]
+        if ln.date is not None and ln.date.kind != "cue" and len(ln.date.raw) >= 0.6 * len(ln.core):
+            return j
+    return None
+
+
 def _leading_menu(lines: list[_Line], idx: list[int]) -> set[int]:
     """A run of three or more short bulleted links opening a comment is its action menu
     ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote."""
@@ -999,11 +1012,17 @@ def segment_with_roles(
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
         parents = _parents(levels)
+        footer_time: dict[int, str] = {}
         for k, (h, body_idx) in enumerate(blocks):
             for j in range(h.start, h.end + 1):
                 role[j] = "header"
             text_lines: list[str] = []
             menu = _leading_menu(lines, body_idx)
+            stamp = _footer_stamp(lines, h, body_idx)
+            if stamp is not None:  # "NAME said..." / text / "March 3, 2021 at 10:15 AM" (Blogger)
+                role[stamp] = "header"
+                footer_time[k] = lines[stamp].date.raw  # type: ignore[union-attr]
+                body_idx = [j for j in body_idx if j != stamp]
             for j in body_idx:
                 ln = lines[j]
                 if (
@@ -1019,7 +1038,9 @@ def segment_with_roles(
                 role[j] = "text"
                 text_lines.append(_TRAILING_CHROME.sub("", ln.text))
             d = lines[h.anchor].date  # None for a header that shows no date
-            raw = d.raw if d is not None else ""
+            raw = d.raw if d is not None and d.kind != "cue" else ""
+            if not raw and footer_time.get(k) is not None:
+                raw = footer_time[k]
             comments.append(
                 Comment(
                     text="\n".join(text_lines).strip(),

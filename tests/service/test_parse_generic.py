@@ -220,3 +220,85 @@ def test_html_inline_author_and_relative_time_spans_do_not_glue():
         "About time. The 9 bus is always full.",
         "Rider42 agreed, and the 12 too.",
     ]
+
+
+BLOGGER_LIKE = """Walking the old canal path
+
+Last Sunday I walked the whole length of the old canal path, from the lock at the mill to the aqueduct, and found that most of the towpath has been cleared since last winter.
+
+The volunteers have put up new signs at every bridge and the café at the halfway point is open again on weekends, which made the walk a lot more pleasant.
+
+5 comments:
+
+Mary P. said...
+
+Lovely post, we did the same walk in May.
+
+March 3, 2021 at 10:15 AM
+Anonymous said...
+
+Is the path suitable for bikes?
+
+March 3, 2021 at 11:02 AM
+Tom said...
+
+@Anonymous yes, but walk them under the low bridges.
+
+March 4, 2021 at 8:30 AM
+
+Post a Comment
+
+Newer Post Older Post Home
+"""
+
+NAME_LINE_THEN_DATE_LINE = """A quiet revolution in home baking
+
+Sourdough bakers across the country say the biggest change of the past year has not been new flours or ovens but the rise of small neighbourhood groups that swap starters and advice every weekend.
+
+3 comments on “A quiet revolution in home baking”
+
+Jean Martin
+March 3, 2021 at 10:15 am
+
+My starter came from a neighbour two streets away.
+
+Reply
+
+Priya
+March 3, 2021 at 12:40 pm
+
+Same here, and it is still going strong.
+
+Reply
+
+Olu
+March 4, 2021 at 9:02 am
+
+Does anyone have a rye starter to share?
+
+Reply
+
+Leave a Reply Cancel reply
+"""
+
+
+def test_said_headers_with_time_footers():
+    article = parse_page(BLOGGER_LIKE)
+    assert [(c.author, c.posted_at, c.parent) for c in article.comments] == [
+        ("Mary P.", "2021-03-03T10:15:00", None),
+        ("Anonymous", "2021-03-03T11:02:00", None),
+        ("Tom", "2021-03-04T08:30:00", 1),
+    ]
+    assert article.comments[1].text == "Is the path suitable for bikes?"
+    assert article.declared_comment_count == 5
+
+
+def test_bare_name_line_above_the_date_line():
+    article = parse_page(NAME_LINE_THEN_DATE_LINE)
+    assert [(c.author, c.posted_at) for c in article.comments] == [
+        ("Jean Martin", "2021-03-03T10:15:00"),
+        ("Priya", "2021-03-03T12:40:00"),
+        ("Olu", "2021-03-04T09:02:00"),
+    ]
+    assert article.comments[-1].text == "Does anyone have a rye starter to share?"
+    assert "Reply" not in {c.text for c in article.comments}
