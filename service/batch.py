@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from service.errors import InputError, MalformedInputError, ModerationError, TooLargeError
+from service.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
 from service.records import Article, ArticleContext, Scores
 from service.settings import Limits, Settings, Thresholds
 
@@ -71,6 +71,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
 MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
+DASK_CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,7 +539,13 @@ def _results(
     if backend == "dask":
         from dask.distributed import Client
 
-        with Client(scheduler) as client, parallel_config(backend="dask"):
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigurationError(
+                f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
+            ) from exc
+        with client, parallel_config(backend="dask"):
             log.info("dask cluster %s: %d workers", scheduler, len(client.scheduler_info()["workers"]))
             yield from Parallel(n_jobs=-1, return_as="generator")(calls)
         return

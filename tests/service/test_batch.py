@@ -628,3 +628,11 @@ def test_a_bad_model_dir_is_a_clear_error_not_a_traceback(seeds_dir, tmp_path, j
     assert proc.returncode == 1
     assert "make train" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(seeds_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    proc = moderate("score", seeds_dir, "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9", "--out", out)
+    assert proc.returncode == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
+    assert "Traceback" not in proc.stderr and list(tmp_path.iterdir()) == []
