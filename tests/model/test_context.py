@@ -254,3 +254,23 @@ def test_seed_thread_ranks_bickering_above_on_topic_comments(trained_model, seed
     off = np.mean([score for label, score in judged if label == 1])
     on = np.mean([score for label, score in judged if label == 0])
     assert on < off
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["", "   ", "!!!???", "🙂🙂🙂", "lone surrogate \udcff here", "nul\x00inside", "x" * 20_000],
+)
+def test_odd_comments_get_a_probability_and_keep_the_thread_aligned(small_model, odd):
+    """Comments with no tokens, emoji only, a lone surrogate, a NUL (the internal document break) or
+    one huge token still get a finite probability, and their neighbours keep their own scores."""
+    texts = ["The pipeline will cross British Columbia.", odd, "Tankers on the coast, again."]
+    article = ArticleContext("Pipeline", "The pipeline through British Columbia to the coast.")
+    p, kind = small_model.predict_thread(texts, article)
+    assert kind == "article+thread"
+    assert p.shape == (3,) and np.all(np.isfinite(p)) and np.all((p > 0) & (p < 1))
+    # The own-text part depends on the comment alone: the neighbours' values must not move.
+    rows, _, _ = small_model._featurize(texts, article, True)
+    together = small_model._text_decision(rows)
+    for i in (0, 2):
+        alone, _, _ = small_model._featurize([texts[i]], None, False)
+        assert together[i] == pytest.approx(small_model._text_decision(alone)[0])
