@@ -41,6 +41,8 @@ _WEEKDAY = (
 )
 _TIME = r"\d{1,2}(?:[:h]\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at)?\s*)"
+# After a date, "10.15" is a time too (British and German sites write it so).
+_TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?!\.?\d)"
 _DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
@@ -54,12 +56,12 @@ _UNITS = (
     r"|ore|ora|giorni|giorno|settimane|mesi|anni|uur|dagen|dag|weken|maanden|jaar)"
 )
 _REL = (
-    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
+    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
     r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
     r"|\bjust now\b|\bà l'instant\b"
     rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden"
 )
-_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME}))?"
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME_AFTER}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 
@@ -79,14 +81,14 @@ _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
 _K_TIME = re.compile(
-    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:[:h](?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
+    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:[:h.](?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
     re.I,
 )
 
 
 # Every date form holds a digit except a few relative ones: a cheap test skips most prose lines.
 _MAYBE_DATE = re.compile(
-    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant|hace|\bfa\b|geleden",
+    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant|hace|\bfa\b|geleden",
     re.I,
 )
 
