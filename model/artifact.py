@@ -52,14 +52,20 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def save_artifact(
-    out_dir: Path, models: Mapping[str, Any], manifest: Mapping[str, Any], attributes: Mapping[str, Any]
+    out_dir: Path,
+    models: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    attributes: Mapping[str, Any],
+    carried: Mapping[str, tuple[bytes, Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Write ``models`` (attribute -> fitted estimator) and the manifest, replacing ``out_dir`` whole.
 
     ``manifest`` holds the artifact-wide fields; ``attributes`` holds per-attribute entries (label
     definition, threshold, metrics, ...) to which the file name, size and sha256 are added here.
-    The new artifact is built in a sibling temporary directory and swapped in, so a crash never
-    leaves a half-written model behind.
+    ``carried`` holds already-verified files of attributes that were not retrained (their bytes and
+    manifest entry), copied unchanged. ``model_version`` is derived from the model files' hashes, so
+    identical training gives an identical version. The new artifact is built in a sibling temporary
+    directory and swapped in, so a crash never leaves a half-written model behind.
     """
     import joblib
 
@@ -76,10 +82,16 @@ def save_artifact(
             entry = dict(attributes.get(name, {}))
             entry.update({"file": filename, "bytes": len(data), "sha256": sha256_bytes(data)})
             entries[name] = entry
+        for name, (data, old_entry) in (carried or {}).items():
+            entry = dict(old_entry)
+            (tmp / entry["file"]).write_bytes(data)
+            entries[name] = entry
+        digest = hashlib.sha256("".join(entries[n]["sha256"] for n in sorted(entries)).encode()).hexdigest()
         full = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             **manifest,
+            "model_version": f"{FORMAT_VERSION}.{digest[:12]}",
             "libraries": library_versions(),
             "attributes": entries,
         }

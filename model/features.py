@@ -20,6 +20,7 @@ TOKEN TYPE is featurised once and then cached:
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -103,6 +104,7 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         char_weight: float = 1.0,
         bigram_weight: float = 1.0,
         nb_alpha: float = 0.0,
+        norm_power: float = 0.5,
     ) -> None:
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
@@ -112,6 +114,7 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         self.char_weight = char_weight
         self.bigram_weight = bigram_weight
         self.nb_alpha = nb_alpha
+        self.norm_power = norm_power
 
     # -- analysis shared by fit and transform ------------------------------------------------------
     @staticmethod
@@ -275,8 +278,87 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
             sq = sq + np.bincount(doc[hit], weights=bw * bw, minlength=n_docs)
         scale = np.zeros(n_docs)
         nz = sq > 0
-        scale[nz] = 1.0 / np.sqrt(sq[nz])
+        scale[nz] = sq[nz] ** -self.norm_power
         return sp.csr_matrix(sp.diags(scale) @ raw)
+
+
+class _ChunkTable:
+    """Whitespace chunk -> row of (s, q, first word id, last word id, has tokens), growing arrays."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.index: dict[str, int] = {}
+        self._cols = (
+            np.zeros(capacity),
+            np.zeros(capacity),
+            np.full(capacity, -1, dtype=np.int64),
+            np.full(capacity, -1, dtype=np.int64),
+            np.zeros(capacity, dtype=bool),
+        )
+        self.size = 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self._cols
+
+    def append(self, chunks: list[str], *cols: np.ndarray) -> None:
+        start, stop = self.size, self.size + len(chunks)
+        current = self._cols
+        if stop > len(current[0]):  # grow by doubling into new arrays; readers keep valid old ones
+            size = max(stop, 2 * len(current[0]))
+            grown = []
+            for old in current:
+                new = np.resize(old, size)
+                grown.append(new)
+            current = (grown[0], grown[1], grown[2], grown[3], grown[4])
+        for dest, values in zip(current, cols, strict=True):
+            dest[start:stop] = values
+        self._cols = current
+        self.size = stop
+        index = self.index
+        for j, c in enumerate(chunks):
+            index[c] = start + j  # published last: an id is visible only once its row is written
+
+
+class _IntHashTable:
+    """Open-addressing hash of non-negative int64 keys -> position, looked up vectorised in numpy.
+
+    A bigram lookup per adjacent word pair was the slowest step of batch scoring as a Python dict
+    (one call per pair) or as ``np.searchsorted`` (a cache-missing binary search per pair).
+    """
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray) -> None:
+        n = len(keys)
+        self.bits = max(4, int(np.ceil(np.log2(max(n, 1) * 4))))  # load factor <= 1/4
+        size = 1 << self.bits
+        self.keys = np.full(size, -1, dtype=np.int64)
+        self.values = np.full(size, -1, dtype=np.int64)
+        self.max_probe = 0
+        for value, (key, slot) in enumerate(zip(keys.tolist(), self._slots(keys).tolist(), strict=True)):
+            probe = 0
+            while self.keys[(slot + probe) & (size - 1)] != -1:
+                probe += 1
+            self.keys[(slot + probe) & (size - 1)] = key
+            self.values[(slot + probe) & (size - 1)] = value
+            self.max_probe = max(self.max_probe, probe)
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            hashed = keys.astype(np.uint64) * self._MULT
+        return (hashed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Position of each key in the original array, or -1."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if not len(keys):
+            return out
+        slots = self._slots(keys)
+        mask = len(self.keys) - 1
+        for probe in range(self.max_probe + 1):
+            at = (slots + probe) & mask
+            match = self.keys[at] == keys
+            out[match] = self.values[at[match]]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +371,16 @@ class TokenContribution:
 
 
 class FastLinearText:
-    """Scores texts with a fitted TokenFeaturizer and linear weights through per-token constants.
+    """Scores texts with a fitted TokenFeaturizer and linear weights through cached constants.
 
-    The token tables for the training vocabulary are precomputed at fit time (so loading is cheap);
-    unseen raw spellings are featurised once and memoised, up to ``max_cache`` entries.
+    Two memo tables, both seeded or filled lazily and bounded by ``max_cache`` entries:
+
+    - token level (for explanations): raw token spelling -> (s_t, q_t), precomputed at fit time for
+      the word vocabulary so loading is cheap;
+    - chunk level (for batch scoring): a whitespace-separated chunk such as ``"idiot!!"`` ->
+      (sum of s, sum of q over its tokens and internal bigrams, first and last word id). Tokens never
+      contain whitespace, so splitting on whitespace first and tokenising each chunk gives exactly the
+      regex tokenisation; scoring a batch is then ``str.split``, one dict lookup per chunk and numpy.
     """
 
     def __init__(self, featurizer: TokenFeaturizer, coef: np.ndarray, intercept: float) -> None:
@@ -300,106 +388,160 @@ class FastLinearText:
         self.coef = np.asarray(coef, dtype=np.float64).ravel()
         self.intercept = float(intercept)
         f = featurizer
+        self.norm_power = float(getattr(f, "norm_power", 0.5))
+        self.n_words = len(f.word_index_)
         self.bigram_keys = f.bigram_keys_
         self.bigram_s = self.coef[f.bigram_features_] * f.feature_weights_[f.bigram_features_]
         self.bigram_q = f.feature_weights_[f.bigram_features_] ** 2
         # Token table over every word feature, so word id == table id for bigram lookups.
         words = sorted(f.word_index_, key=f.word_index_.__getitem__)
         table = f.type_table(words)
-        self._base_s = np.asarray(table @ self.coef).ravel().tolist()
-        self._base_q = np.asarray(table.multiply(table).sum(axis=1)).ravel().tolist()
-        self._base_norm = {w: i for i, w in enumerate(words)}
-        self._norm_to_id: dict[str, int] = dict(self._base_norm)
-        self.max_cache = 500_000
-        self._lock = threading.Lock()
+        self._base_s = np.asarray(table @ self.coef, dtype=np.float64).ravel()
+        self._base_q = np.asarray(table.multiply(table).sum(axis=1), dtype=np.float64).ravel()
+        self._base_words = words
+        self.max_cache = 1_000_000
+        self.slice_size = 2_000
+        self._lock = threading.RLock()
         self._reset_cache()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for key in ("_lock", "_raw_to_id", "_norm_to_id", "_s", "_q", "_dyn_s", "_dyn_q"):
-            state.pop(key, None)
+        for key in list(state):
+            if key.startswith("_") and key not in ("_base_s", "_base_q", "_base_words"):
+                state.pop(key)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._reset_cache()
 
     def _reset_cache(self) -> None:
-        self._norm_to_id = dict(self._base_norm)
-        self._dyn_s = list(self._base_s)
-        self._dyn_q = list(self._base_q)
-        self._s = np.asarray(self._dyn_s, dtype=np.float64)
-        self._q = np.asarray(self._dyn_q, dtype=np.float64)
-        # Raw spellings -> table id, seeded with the vocabulary's own spellings.
+        """(Re)start both memo tables from the vocabulary; called at load and when they get too big."""
+        self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
+        self._dyn_s: list[float] = self._base_s.tolist()
+        self._dyn_q: list[float] = self._base_q.tolist()
+        self._s = self._base_s.copy()
+        self._q = self._base_q.copy()
+        # Raw spellings -> token id, seeded with the vocabulary's own (fixed-point) spellings.
         self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
+        self._bigram_table = _IntHashTable(self.bigram_keys)
+        # Replaced whole on reset, so a batch in flight keeps a consistent (dict, arrays) snapshot.
+        self._chunks = _ChunkTable()
 
-    def _add_norm(self, norm: str, s_list: list[float], q_list: list[float]) -> int:
-        idx, val = self.featurizer.token_row(norm)
-        tid = len(s_list)
-        s_list.append(float(val @ self.coef[idx]))
-        q_list.append(float(val @ val))
-        self._norm_to_id[norm] = tid
-        return tid
+    def _maybe_reset(self) -> None:
+        if len(self._chunks.index) > self.max_cache or len(self._raw_to_id) > self.max_cache:
+            self._reset_cache()
 
     def _ids(self, raw_tokens: list[str]) -> np.ndarray:
+        """Token ids of raw tokens, featurising unseen spellings once (all of a batch's at once)."""
         get = self._raw_to_id.get
         ids = [get(t, -1) for t in raw_tokens]
         if -1 in ids:
             with self._lock:
-                if len(self._raw_to_id) > self.max_cache:
-                    self._reset_cache()
+                new_norms: dict[str, int] = {}
                 for j, t in enumerate(raw_tokens):
-                    if ids[j] == -1:
-                        tid = self._raw_to_id.get(t)
+                    if ids[j] != -1:
+                        continue
+                    tid = self._raw_to_id.get(t)
+                    if tid is None:
+                        norm = normalize_token(t)
+                        tid = self._norm_to_id.get(norm)
                         if tid is None:
-                            norm = normalize_token(t)
-                            tid = self._norm_to_id.get(norm)
-                            if tid is None:
-                                tid = self._add_norm(norm, self._dyn_s, self._dyn_q)
-                            self._raw_to_id[t] = tid
-                        ids[j] = tid
-                if len(self._dyn_s) != len(self._s):
+                            tid = self._norm_to_id[norm] = len(self._dyn_s) + len(new_norms)
+                            new_norms[norm] = tid
+                        self._raw_to_id[t] = tid
+                    ids[j] = tid
+                if new_norms:
+                    table = self.featurizer.type_table(list(new_norms))
+                    self._dyn_s.extend(np.asarray(table @ self.coef).ravel().tolist())
+                    self._dyn_q.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel().tolist())
                     self._s = np.asarray(self._dyn_s, dtype=np.float64)
                     self._q = np.asarray(self._dyn_q, dtype=np.float64)
         return np.asarray(ids, dtype=np.int64)
+
+    def _add_chunks(self, table: _ChunkTable, chunks: list[str]) -> None:
+        """Featurise new distinct chunks in one vectorised pass and append them to the chunk table."""
+        m = len(chunks)
+        tok_lists = [TOKEN_RE.findall(c) for c in chunks]
+        lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
+        ids = self._ids(list(itertools.chain.from_iterable(tok_lists)))
+        owner = np.repeat(np.arange(m), lengths)
+        s = np.bincount(owner, weights=self._s[ids], minlength=m)
+        q = np.bincount(owner, weights=self._q[ids], minlength=m)
+        pos, big = self._bigram_hits(ids, owner[:-1] == owner[1:])
+        s += np.bincount(owner[pos], weights=self.bigram_s[big], minlength=m)
+        q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
+        nonempty = lengths > 0
+        ends = np.cumsum(lengths)
+        first = np.full(m, -1, dtype=np.int64)
+        last = np.full(m, -1, dtype=np.int64)
+        first[nonempty] = ids[(ends - lengths)[nonempty]]
+        last[nonempty] = ids[ends[nonempty] - 1]
+        first[first >= self.n_words] = -1  # only word features take part in bigrams
+        last[last >= self.n_words] = -1
+        table.append(chunks, s, q, first, last, nonempty)
+
+    def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, _ChunkTable]:
+        table = self._chunks
+        ids = list(map(table.index.get, chunks))
+        if None in ids:
+            with self._lock:
+                self._maybe_reset()
+                table = self._chunks
+                missing = list(dict.fromkeys(c for c in chunks if c not in table.index))
+                if missing:
+                    self._add_chunks(table, missing)
+                ids = list(map(table.index.__getitem__, chunks))
+        return np.asarray(ids, dtype=np.int64), table
 
     def _bigram_hits(self, ids: np.ndarray, same_doc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Positions i where (ids[i], ids[i+1]) is a bigram feature, and the bigram's table index."""
         keys = self.bigram_keys
         if len(ids) < 2 or not len(keys):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        n_words = len(self.featurizer.word_index_)
+        n_words = self.n_words
         left, right = ids[:-1], ids[1:]
         ok = (left < n_words) & (right < n_words)
         if same_doc is not None:
             ok &= same_doc
         pos_i = np.flatnonzero(ok)
-        k = (left[pos_i] << BIGRAM_SHIFT) | right[pos_i]
-        pos = np.searchsorted(keys, k)
-        pos[pos >= len(keys)] = 0
-        hit = keys[pos] == k
-        return pos_i[hit], pos[hit]
+        found = self._bigram_table.lookup((left[pos_i] << BIGRAM_SHIFT) | right[pos_i])
+        hit = found >= 0
+        return pos_i[hit], found[hit]
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        """Linear decision for every text, vectorised over the whole batch."""
+        """Linear decision for every text, vectorised per slice of the batch."""
+        if len(texts) <= self.slice_size:
+            return self._decision(texts)
+        step = self.slice_size  # slices keep numpy temporaries in cache: faster than one huge pass
+        return np.concatenate([self._decision(texts[i : i + step]) for i in range(0, len(texts), step)])
+
+    def _decision(self, texts: Sequence[str]) -> np.ndarray:
         n = len(texts)
-        findall = TOKEN_RE.findall
-        tok_lists = [findall(t) for t in texts]
-        lengths = np.fromiter((len(x) for x in tok_lists), dtype=np.int64, count=n)
-        flat = [t for x in tok_lists for t in x]
-        ids = self._ids(flat)
+        parts = list(map(str.split, texts))
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=n)
+        ids, table = self._chunk_ids(list(itertools.chain.from_iterable(parts)))
+        c_s, c_q, c_first, c_last, c_nonempty = table.arrays()
         doc = np.repeat(np.arange(n), lengths)
-        s_sum = np.bincount(doc, weights=self._s[ids], minlength=n)
-        q_sum = np.bincount(doc, weights=self._q[ids], minlength=n)
-        same_doc = doc[:-1] == doc[1:]
-        pos_i, big = self._bigram_hits(ids, same_doc)
-        if len(pos_i):
-            s_sum += np.bincount(doc[pos_i], weights=self.bigram_s[big], minlength=n)
-            q_sum += np.bincount(doc[pos_i], weights=self.bigram_q[big], minlength=n)
+        s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
+        q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
+        # Bigrams across chunks: last word of one chunk, first word of the next token-bearing chunk.
+        keep = c_nonempty[ids]
+        ids, doc = ids[keep], doc[keep]
+        if len(ids) > 1:
+            last = c_last[ids[:-1]]
+            first = c_first[ids[1:]]
+            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
+            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
+            hit = big >= 0
+            if hit.any():
+                fp, fb = pos[hit], big[hit]
+                s_sum += np.bincount(doc[fp], weights=self.bigram_s[fb], minlength=n)
+                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
         out = np.full(n, self.intercept)
         nz = q_sum > 0
-        out[nz] += s_sum[nz] / np.sqrt(q_sum[nz])
+        out[nz] += s_sum[nz] * q_sum[nz] ** -self.norm_power
         return out
 
     def contributions(self, text: str) -> list[TokenContribution]:
@@ -407,14 +549,16 @@ class FastLinearText:
         spans = token_spans(text)
         if not spans:
             return []
-        ids = self._ids([raw for _, _, raw in spans])
-        s = self._s[ids]
-        q_total = float(self._q[ids].sum())
+        with self._lock:
+            self._maybe_reset()
+            ids = self._ids([raw for _, _, raw in spans])
+            s = self._s[ids]
+            q_total = float(self._q[ids].sum())
         pos_i, big = self._bigram_hits(ids, None)
         q_total += float(self.bigram_q[big].sum())
         if q_total <= 0:
             return []
-        scale = 1.0 / np.sqrt(q_total)
+        scale = q_total**-self.norm_power
         out = [TokenContribution(a, b, float(v * scale)) for (a, b, _), v in zip(spans, s, strict=True)]
         for i, j in zip(pos_i.tolist(), big.tolist(), strict=True):
             out.append(TokenContribution(spans[i][0], spans[i + 1][1], float(self.bigram_s[j] * scale)))

@@ -86,7 +86,15 @@ class Scorer:
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
         manifest, models = load_artifact(Path(model_dir))
-        return cls(manifest, models)
+        scorer = cls(manifest, models)
+        try:  # a pickle from older code can unpickle yet fail on first use: fail here, clearly
+            scorer.score(["smoke test"], ArticleContext(title="t", body="b"))
+        except Exception as exc:
+            raise ModelError(
+                f"model at {model_dir} does not work with this code ({type(exc).__name__}: {exc}): "
+                "run `make train` to rebuild it"
+            ) from exc
+        return scorer
 
     @property
     def version(self) -> str:

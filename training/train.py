@@ -10,7 +10,6 @@ Everything is seeded, so the same data and code give the same model bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from model.artifact import save_artifact
+from model.artifact import save_artifact, verify_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
+from service.errors import ModelError
 from training import corpora as C
 from training.corpora import Corpus, require_two_classes
 
@@ -230,34 +230,37 @@ def train_artifact(
     attributes: Sequence[str] | None = None,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
-    """Train the chosen attributes (default: every registered trainer) and write the artifact."""
+    """Train the chosen attributes (default: every registered trainer) and write the artifact.
+
+    When only some attributes are retrained, the others are carried over unchanged from the artifact
+    already in ``out_dir`` (after verifying their hashes), so retraining insult keeps off_topic.
+    """
     names = list(attributes or TRAINERS)
+    carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    if attributes and Path(out_dir).exists():
+        try:
+            old_manifest, blobs = verify_artifact(Path(out_dir))
+        except ModelError as exc:
+            progress(f"  not keeping other attributes from {out_dir}: {exc}")
+        else:
+            for other, data in blobs.items():
+                if other not in names:
+                    carried[other] = (data, old_manifest["attributes"][other])
+                    progress(f"  keeping {other} unchanged from {out_dir}")
     trained: dict[str, TrainedAttribute] = {}
     for name in names:
         progress(f"training {name}")
         trained[name] = TRAINERS[name](request, progress)
         progress(f"  {name} done in {trained[name].seconds:.0f}s")
+    order = [n for n in TRAINERS if n in trained or n in carried]
     manifest = {
-        "model_version": "pending",
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "attribute_order": names,
+        "attribute_order": order,
     }
-    full = save_artifact(
+    return save_artifact(
         out_dir,
         {n: t.model for n, t in trained.items()},
         manifest,
         {n: t.manifest_entry() for n, t in trained.items()},
+        carried=carried,
     )
-    # The version names the model bytes: identical training gives an identical version.
-    digest = hashlib.sha256("".join(full["attributes"][n]["sha256"] for n in names).encode()).hexdigest()
-    full["model_version"] = f"1.{digest[:12]}"
-    _rewrite_manifest(out_dir, full)
-    return full
-
-
-def _rewrite_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
-    import json
-
-    from model.artifact import MANIFEST
-
-    (Path(out_dir) / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,163 @@
+"""`moderate eval --data-dir D`: held-out quality against floors pinned in training/floors.json.
+
+Every evaluation trains a fresh model with the SAME recipe as `moderate train` (cross-validated C,
+Platt calibration, out-of-fold F1 threshold) on data that excludes its test set, then reports
+ROC AUC, PR AUC and precision / recall / F1 at that threshold:
+
+- ``insult/kaggle_public``: trained on Kaggle train.csv only, tested on test_with_solutions.csv.
+- ``insult/c3_by_article``: trained on both Kaggle files plus the C3 comments of ~80% of the
+  articles, tested on the C3 comments of the other articles (personal_attack >= 2 votes vs 0 votes);
+  no article is on both sides (split by a hash of article_id).
+
+Any metric below its floor exits 1. Lowering a floor is a deliberate, visible edit of floors.json.
+Other attributes plug in through ``EVALUATIONS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FLOORS_PATH = Path(__file__).with_name("floors.json")
+Progress = Callable[[str], None]
+Metrics = dict[str, float]
+
+
+def binary_metrics(y: Sequence[int] | np.ndarray, p: np.ndarray, threshold: float) -> Metrics:
+    from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
+
+    y_arr = np.asarray(y)
+    pred = (p >= threshold).astype(int)
+    precision, recall, f1, _ = precision_recall_fscore_support(y_arr, pred, average="binary", zero_division=0)
+    return {
+        "roc_auc": float(roc_auc_score(y_arr, p)),
+        "pr_auc": float(average_precision_score(y_arr, p)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+        "threshold": float(threshold),
+        "n": len(y_arr),
+        "positives": int(y_arr.sum()),
+    }
+
+
+def in_test_split(article_id: str | None, percent: int = 20) -> bool:
+    """Deterministic article split: sha256(article_id) mod 100 < percent -> test."""
+    digest = hashlib.sha256(str(article_id).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < percent
+
+
+def eval_insult_kaggle(data_dir: Path, progress: Progress) -> Metrics:
+    from training import corpora as C
+    from training.train import LinearConfig, fit_linear
+
+    train = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+    test = C.load_kaggle(data_dir / C.KAGGLE_DIR / "test_with_solutions.csv")
+    progress(f"  train: {train.summary()}")
+    model, _, _, threshold = fit_linear([train], LinearConfig(), progress, "kaggle_public")
+    return binary_metrics(test.labels, model.predict_proba(list(test.texts))[:, 1], threshold)
+
+
+def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
+    from training import corpora as C
+    from training.train import LinearConfig, fit_linear
+
+    c3 = C.c3_corpus(data_dir / C.C3_DIR / "C3_anonymized.csv", "personal_attack")
+    test_idx = [i for i, a in enumerate(c3.article_ids) if in_test_split(a)]
+    train_idx = [i for i, a in enumerate(c3.article_ids) if not in_test_split(a)]
+    c3_train, c3_test = c3.subset(train_idx, "c3/personal_attack/train"), c3.subset(test_idx)
+    assert not set(c3_train.article_ids) & set(c3_test.article_ids)
+    corpus_list = [
+        C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv"),
+        C.load_kaggle(data_dir / C.KAGGLE_DIR / "test_with_solutions.csv"),
+        c3_train,
+    ]
+    progress(
+        f"  C3 split by article: {len(set(c3_train.article_ids))} train / "
+        f"{len(set(c3_test.article_ids))} test articles, {len(c3_test)} test comments"
+    )
+    model, _, _, threshold = fit_linear(corpus_list, LinearConfig(), progress, "c3_by_article")
+    return binary_metrics(c3_test.labels, model.predict_proba(list(c3_test.texts))[:, 1], threshold)
+
+
+# name -> evaluation; each returns metrics compared with floors.json[name].
+EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
+    "insult/kaggle_public": eval_insult_kaggle,
+    "insult/c3_by_article": eval_insult_c3,
+}
+
+
+def load_floors(path: Path = FLOORS_PATH) -> dict[str, dict[str, float]]:
+    floors: dict[str, dict[str, float]] = json.loads(path.read_text(encoding="utf-8"))["floors"]
+    return floors
+
+
+def compare(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) -> list[str]:
+    """Failure messages, one per metric below its floor (or floored but not measured)."""
+    failures = []
+    for name, metric_floors in floors.items():
+        if name not in results:
+            continue  # evaluation not selected in this run
+        for metric, floor in metric_floors.items():
+            value = results[name].get(metric)
+            if value is None:
+                failures.append(f"{name}: {metric} has a floor but was not measured")
+            elif value < floor:
+                failures.append(f"{name}: {metric} {value:.4f} < floor {floor:.4f}")
+    return failures
+
+
+def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) -> list[str]:
+    cols = ("roc_auc", "pr_auc", "precision", "recall", "f1")
+    lines = [f"{'evaluation':<24} {'n':>5} {'pos':>4} " + " ".join(f"{c:>14}" for c in cols) + "  threshold"]
+    for name, m in results.items():
+        cells = []
+        for c in cols:
+            floor = floors.get(name, {}).get(c)
+            mark = "" if floor is None else ("!" if m[c] < floor else " ")
+            cells.append(f"{m[c]:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
+        lines.append(f"{name:<24} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
+        lines[-1] += f"  {m['threshold']:.3f}"
+    return lines
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, required=True, help="directory holding the corpora")
+    parser.add_argument("--only", action="append", choices=sorted(EVALUATIONS), help="run only these")
+    parser.add_argument("--floors", type=Path, default=FLOORS_PATH, help="floors file (default: pinned)")
+    parser.add_argument("--json", type=Path, help="also write the metrics as JSON here")
+
+
+def run(args: argparse.Namespace) -> int:
+    from service.errors import TrainingDataError
+
+    if not args.data_dir.is_dir():
+        raise TrainingDataError(f"data dir {args.data_dir} not found (set DATA_DIR=... for make eval)")
+    floors = load_floors(args.floors)
+    results: dict[str, Metrics] = {}
+    for name in args.only or EVALUATIONS:
+        started = time.perf_counter()
+        print(f"evaluating {name}", flush=True)
+        results[name] = EVALUATIONS[name](args.data_dir, lambda msg: print(msg, flush=True))
+        print(f"  {name} took {time.perf_counter() - started:.0f}s", flush=True)
+    print()
+    for line in format_table(results, floors):
+        print(line)
+    if args.json:
+        out: dict[str, Any] = {"results": results, "floors": floors}
+        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    failures = compare(results, floors)
+    if failures:
+        print("\nBELOW FLOOR:")
+        for f in failures:
+            print(f"  {f}")
+        return 1
+    print("\nall metrics at or above their floors")
+    return 0
