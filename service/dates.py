@@ -86,15 +86,27 @@ _K_TIME = re.compile(
 )
 
 
-# Every date form holds a digit except a few relative ones: a cheap test skips most prose lines.
-_MAYBE_DATE = re.compile(
-    r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|\d\s?[ap]\.?m\b|\bago\b|il y a|\bvor\b|just now|l'instant|hace|\bfa\b|geleden",
-    re.I,
-)
+# Every date form holds a digit except a few relative ones: cheap tests skip most prose lines. The
+# digit-led forms are tested first; the month-name test runs only on lines that hold a digit.
+_HAS_DIGIT = re.compile(r"\d")
+_DIGIT_DATE = re.compile(r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\d\s?\w{0,8}\s+(?:ago|fa|geleden)\b", re.I)
+_MONTH_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.I)
+_REL_WORDS = ("ago", "il y a", "vor ", "just now", "instant", "hace ", " fa", "geleden", "yesterday", "today", "gestern", "heute", "hier")
+
+
+def _maybe_date(text: str) -> bool:
+    if _HAS_DIGIT.search(text):
+        return bool(_DIGIT_DATE.search(text) or _MONTH_DAY.search(text)) or _rel_word(text)
+    return _rel_word(text)
+
+
+def _rel_word(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in _REL_WORDS)
 
 
 def find_date(text: str) -> DateHit | None:
-    if not _MAYBE_DATE.search(text):
+    if not _maybe_date(text):
         return None
     m = DATE.search(text)
     if not m:

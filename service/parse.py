@@ -107,8 +107,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
-        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
-        r"|.{0,80}\[\s{3,}\].{0,80}|.{0,60}\[(?:search|submit|go|ok|send)\]",
+        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]",
     ),
 ]
 _FURNITURE_RX = re.compile(
@@ -116,6 +115,15 @@ _FURNITURE_RX = re.compile(
     re.I,
 )
 _FURNITURE_REASON = {f"f{i}": reason for i, (reason, _) in enumerate(_FURNITURE)}
+# Furniture that can be a long sentence (matched at the start of prose-length lines only).
+_LONG_FURNITURE_RX = re.compile(
+    "|".join(
+        f"(?P<f{i}>(?:{rx}))"
+        for i, (reason, rx) in enumerate(_FURNITURE)
+        if reason in {"cookie notice", "comment form"}
+    ),
+    re.I,
+)
 
 # Per-comment chrome: action links and counters that sit inside a comment block.
 _CHROME_RX = re.compile(
@@ -189,6 +197,9 @@ _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑
 
 def _all_chrome_tokens(core: str) -> bool:
     """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators."""
+    head = _CHROME_SPLIT.split(core[:20].lower(), maxsplit=2)
+    if not any(t in _CHROME_WORDS or t.isdigit() for t in head[:2] if t):
+        return False  # cheap exit: the first word is no action word
     tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
     return 0 < len(tokens) <= 8 and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
@@ -287,6 +298,7 @@ _FUNCTION_WORDS = frozenset(
 _NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*"
 
 _END_REASONS = {
+    "form field",
     "comment form",
     "recommendations",
     "newsletter and subscription",
@@ -342,9 +354,15 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         core = _LEAD_MARKER.sub("", text).strip() or text
         ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
-        if len(core) <= 200:
+        spaces = core.count(" ")
+        if len(core) <= 200 and spaces > 25:
+            # Prose: only a cookie or comment-policy notice can be furniture this long.
+            m = _LONG_FURNITURE_RX.match(core)
+            if m and m.lastgroup:
+                ln.furniture = _FURNITURE_REASON[m.lastgroup]
+        elif len(core) <= 200:
             # A header holds at most a dozen words besides its date: longer prose needs no date search.
-            if core.count(" ") <= _MAX_HEADER_WORDS + 10:
+            if spaces <= _MAX_HEADER_WORDS + 10:
                 ln.date = find_date(core)
             if (
                 ln.date is not None
@@ -358,9 +376,11 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             m = _FURNITURE_RX.fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
+            elif "[" in core and _FORM_FIELD.search(core):
+                ln.furniture = "form field"
             if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
                 ln.chrome = True
-            o = _OPENER_RX.fullmatch(core) or _COUNT_ONLY.fullmatch(core)
+            o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if _HAS_DIGIT.search(core) else None)
             if o is None and len(core) <= 100:
                 o = _COUNT_ANY.search(core)
             if o:
@@ -385,6 +405,9 @@ _SAYS_LINE = re.compile(
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")
+_HAS_DIGIT = re.compile(r"\d")
+# Text-browser renderings of form fields: "Search for: [          ] [Search]".
+_FORM_FIELD = re.compile(r"\[\s{3,}\]|\[(?:search|submit|go|ok|send)\]", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
