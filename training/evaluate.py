@@ -88,9 +88,24 @@ def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
 
 
 # name -> evaluation; each returns metrics compared with floors.json[name].
+def eval_off_topic_non_relevant(data_dir: Path, progress: Progress) -> Metrics:
+    from training.offtopic import eval_c3_non_relevant
+
+    return eval_c3_non_relevant(data_dir, progress)
+
+
+def eval_off_topic_swap(data_dir: Path, progress: Progress) -> Metrics:
+    from training.offtopic import eval_c3_swap
+
+    return eval_c3_swap(data_dir, progress)
+
+
 EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
     "insult/kaggle_public": eval_insult_kaggle,
     "insult/c3_by_article": eval_insult_c3,
+    # off_topic: one model retrained on the training articles serves both (training/offtopic.py).
+    "off_topic/c3_non_relevant": eval_off_topic_non_relevant,
+    "off_topic/c3_swap": eval_off_topic_swap,
 }
 
 
@@ -125,6 +140,11 @@ def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]
             cells.append(f"{m[c]:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
         lines.append(f"{name:<24} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
         lines[-1] += f"  {m['threshold']:.3f}"
+        # Other metrics with a floor (e.g. off_topic's AUC within length bins) get a line of their own.
+        for metric, floor in floors.get(name, {}).items():
+            if metric not in cols and metric in m:
+                mark = "!" if m[metric] < floor else " "
+                lines.append(f"  {metric:<40} {m[metric]:.4f} (>={floor:.2f}){mark}")
     return lines
 
 

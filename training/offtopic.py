@@ -560,6 +560,8 @@ def eval_c3_swap(data_dir: Path, progress: Callable[[str], None]) -> dict[str, f
     sw = evaluate_swap(model, heldout, seed=12345)
     out["roc_auc_none"] = sw["auc_none"]
     out["roc_auc_pseudo_article_thread"] = sw["auc_pseudo_article_thread"]
+    out["roc_auc_short_article_thread"] = sw["auc_short_article_thread"]
+    out["roc_auc_thread_all_natives"] = sw["auc_thread_all_natives"]
     progress(
         f"  swap AUC: thread {out['roc_auc']:.3f}, blind {sw['auc_none']:.3f}, "
         f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}  "
