@@ -77,6 +77,14 @@ def main(data_dir: Path, articles_dir: Path) -> int:
             scorer.score(thread, article)
 
     t_all = _best(score_all)
+    context = scorer.score(threads[0], article)[0].context
+    # Issue 4's figure: insult + off_topic (article and thread as context) against insult alone on the
+    # same threads, one call per thread for both, back to back.
+    t_insult_threads = _best(lambda: [insult.predict_proba(thread) for thread in threads])
+    off_topic = scorer.models.get("off_topic")
+    t_off = None
+    if off_topic is not None:
+        t_off = _best(lambda: [off_topic.predict_thread(thread, article, True) for thread in threads])
     rss_scored = _rss_mb()
 
     from profanity_check import predict_prob
@@ -93,6 +101,14 @@ def main(data_dir: Path, articles_dir: Path) -> int:
     print(f"ratio insult / alt-profanity-check:  {rate_insult / rate_ref:>10.2f}  (goal >= 1.0)")
     print(f"ratio Scorer / alt-profanity-check:  {rate_all / rate_ref:>10.2f}")
     print(f"ratio Scorer / insult alone:         {rate_all / rate_insult:>10.2f}")
+    rate_insult_threads = n / t_insult_threads
+    print(f"insult alone, {THREAD_SIZE}-comment threads:     {rate_insult_threads:>10,.0f} comments/s")
+    if t_off is not None:
+        print(f"off_topic alone ({context}):  {n / t_off:>10,.0f} comments/s")
+    print(
+        f"ratio Scorer (insult + off_topic, context {context}) / insult alone, same threads: "
+        f"{rate_all / rate_insult_threads:.2f}  (goal >= 0.7)"
+    )
     print(
         f"peak RSS: {rss_scored:,.0f} MB (before load {rss0:,.0f} MB, after load {rss_loaded:,.0f} MB; "
         "includes alt-profanity-check)"
