@@ -100,9 +100,11 @@ def _maybe_date(text: str) -> bool:
     return _rel_word(text)
 
 
+_REL_WORDS_RX = re.compile("|".join(re.escape(w) for w in _REL_WORDS), re.I)
+
+
 def _rel_word(text: str) -> bool:
-    low = text.lower()
-    return any(w in low for w in _REL_WORDS)
+    return _REL_WORDS_RX.search(text) is not None
 
 
 def find_date(text: str) -> DateHit | None:

@@ -321,6 +321,7 @@ class _Line:
     opener: bool = False
     count: int | None = None
     date: DateHit | None = None
+    score: float | None = None  # cached prose score (see _line_score)
     src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
 
 
@@ -331,10 +332,13 @@ _GLUED_FOOTER = re.compile(
 )
 
 
+_GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
+
+
 def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
     out: list[tuple[str, int, str | None, int]] = []
     for src, (text, indent, hint) in enumerate(raw_lines):
-        if len(text) > 40 and " by" in text:
+        if len(text) > 40 and _GLUED_HINT.search(text):
             m = _GLUED_FOOTER.match(text)
             if m and find_date(m["foot"]) is not None:
                 out.append((m["text"], indent, hint, src))
@@ -351,7 +355,9 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         if not text:
             blank = True
             continue
-        core = _LEAD_MARKER.sub("", text).strip() or text
+        # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
+        first = text[0]
+        core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
         ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
         spaces = core.count(" ")
@@ -1181,7 +1187,13 @@ _END_OF_ARTICLE = re.compile(
 
 
 def _line_score(ln: _Line) -> float:
-    """Prose scores by its length; chrome, link lists and short labels cost a little."""
+    """Prose scores by its length; chrome, link lists and short labels cost a little (cached)."""
+    if ln.score is None:
+        ln.score = _line_score_uncached(ln)
+    return ln.score
+
+
+def _line_score_uncached(ln: _Line) -> float:
     if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
         return -4.0
     words = len(ln.core.split())
