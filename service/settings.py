@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     api_token: str | None = None  # bearer token for write endpoints; None disables them
     db_path: Path = Path("var/moderation.sqlite3")
     do_not_store: bool = False  # when true, feedback and request data are never persisted
+    # Perspective switch-over: answer a requested attribute with one of ours, e.g. {"TOXICITY": "INSULT"}
+    # (MODERATION_PERSPECTIVE_ALIASES='{"TOXICITY":"INSULT"}'). Empty: other names get Perspective's 400.
+    perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
 
     def thresholds(self) -> dict[str, Thresholds]:
