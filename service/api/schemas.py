@@ -187,6 +187,7 @@ class AnalyzeCommentRequest(_Lenient):
         json_schema_extra={"propertyNames": {"enum": ["INSULT", "OFF_TOPIC"]}, "minProperties": 1},
     )
     spanAnnotations: bool = False
+    dropUnsupportedAttributes: bool = False
     languages: list[str] | None = Field(
         default=None,
         description="English only: 'en' or an English locale tag such as 'en-US'.",

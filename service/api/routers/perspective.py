@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -65,7 +66,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-def _validate(body: AnalyzeCommentRequest, max_chars: int) -> tuple[str, list[str], list[str]]:
+def resolve(name: str, aliases: Mapping[str, str]) -> str | None:
+    """Our Scores field for a requested attribute name (directly or through an alias), else None."""
+    return ATTRIBUTES.get(name) or ATTRIBUTES.get(aliases.get(name, ""))
+
+
+def _validate(
+    body: AnalyzeCommentRequest, max_chars: int, aliases: Mapping[str, str]
+) -> tuple[str, dict[str, str], list[str]]:
+    """Returns the text, {requested name: our Scores field}, and the languages to echo."""
     text = body.comment.text
     if not text.strip():
         raise EmptyInputError("Comment must be non-empty.")
@@ -75,9 +84,15 @@ def _validate(body: AnalyzeCommentRequest, max_chars: int) -> tuple[str, list[st
         raise _invalid(f"Comment type {body.comment.type} is not supported; use PLAIN_TEXT.")
     if not body.requestedAttributes:
         raise _invalid("requestedAttributes must name at least one attribute.")
-    unknown = [name for name in body.requestedAttributes if name not in ATTRIBUTES]
-    if unknown:
+    fields = {name: resolve(name, aliases) for name in body.requestedAttributes}
+    unknown = [name for name, field in fields.items() if field is None]
+    if unknown and not body.dropUnsupportedAttributes:
         raise _invalid(f"Attribute {unknown[0]} does not exist; this service scores {', '.join(ATTRIBUTES)}.")
+    known = {name: field for name, field in fields.items() if field is not None}
+    if not known:
+        raise _invalid(
+            f"None of the requested attributes exist; this service scores {', '.join(ATTRIBUTES)}."
+        )
     for name, params in body.requestedAttributes.items():
         if params.scoreType not in (None, SCORE_TYPE):
             raise _invalid(f"Score type {params.scoreType} is not supported for {name}; use {SCORE_TYPE}.")
@@ -86,7 +101,7 @@ def _validate(body: AnalyzeCommentRequest, max_chars: int) -> tuple[str, list[st
     if unsupported:
         first = next(iter(body.requestedAttributes))
         raise _invalid(f"Attribute {first} does not support request languages: {', '.join(unsupported)}")
-    return text, list(body.requestedAttributes), (body.languages or list(LANGUAGES))
+    return text, known, (body.languages or list(LANGUAGES))
 
 
 def _score(value: float) -> dict[str, Any]:
@@ -102,8 +117,11 @@ def _score(value: float) -> dict[str, Any]:
 )
 async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDep) -> Response:
     """Drop-in for `https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze`
-    (a `?key=` query parameter is accepted and ignored)."""
-    text, names, languages = _validate(body, state.settings.limits.max_comment_chars)
+    (a `?key=` query parameter is accepted and ignored). Clients hard-wired to another attribute name
+    (most ask for TOXICITY) can be served through MODERATION_PERSPECTIVE_ALIASES, which answers under
+    the requested name; `dropUnsupportedAttributes: true` drops unknown names instead of a 400."""
+    settings = state.settings
+    text, fields, languages = _validate(body, settings.limits.max_comment_chars, settings.perspective_aliases)
     context_texts = [e.text for e in (body.context.entries if body.context else []) if e.text]
     article = ArticleContext(body="\n".join(context_texts)) if context_texts else None
     spans = sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
@@ -117,8 +135,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
 
     scored = await run_cpu(len(pieces), run)
     attribute_scores: dict[str, Any] = {}
-    for name in names:
-        field = ATTRIBUTES[name]
+    for name, field in fields.items():
         threshold = body.requestedAttributes[name].scoreThreshold
         summary = getattr(scored[0], field)
         if not math.isfinite(summary):
@@ -168,7 +185,8 @@ async def suggest_score(
             f"Comment text has {len(text)} characters; the limit is "
             f"{state.settings.limits.max_comment_chars}."
         )
-    unknown = [name for name in body.attributeScores if name not in ATTRIBUTES]
+    aliases = state.settings.perspective_aliases
+    unknown = [name for name in body.attributeScores if resolve(name, aliases) is None]
     if unknown:
         raise _invalid(f"Attribute {unknown[0]} does not exist; this service scores {', '.join(ATTRIBUTES)}.")
     if not body.attributeScores:
@@ -177,7 +195,7 @@ async def suggest_score(
         rows = [
             Feedback(
                 text=text,
-                attribute=ATTRIBUTES[name],
+                attribute=str(resolve(name, aliases)),
                 label=int(s.summaryScore.value >= 0.5),
                 article_id=body.communityId,
             )

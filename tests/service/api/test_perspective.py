@@ -240,3 +240,31 @@ def test_suggestscore_honours_do_not_store(settings):
         r = c.post(SUGGEST, json=ours, headers=auth())
     assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922"}
     assert not settings.db_path.exists()
+
+
+def test_aliases_answer_a_hard_wired_toxicity_client_under_its_own_name(settings):
+    from tests.service.api.conftest import make_client
+
+    aliased = settings.model_copy(update={"perspective_aliases": {"TOXICITY": "INSULT"}})
+    with make_client(aliased) as c:
+        # quickstart.md's request, unchanged: only the URL moved.
+        body = c.post(URL, json=QUICKSTART_REQUEST).json()
+        direct = c.post(URL, json=_ours(QUICKSTART_REQUEST)).json()
+        assert set(body["attributeScores"]) == {"TOXICITY"}
+        assert body["attributeScores"]["TOXICITY"] == direct["attributeScores"]["INSULT"]
+        # the documented request still names an attribute nobody maps
+        error = assert_error(c.post(URL, json=DOC_REQUEST), 400)
+        assert error["message"].startswith("Attribute UNSUBSTANTIAL does not exist")
+        r = c.post(SUGGEST, json=DOC_SUGGEST, headers=auth())
+        assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 0)]
+
+
+def test_drop_unsupported_attributes(client):
+    request = _ours(DOC_REQUEST)
+    request["requestedAttributes"] = {"TOXICITY": {}, "INSULT": {}}
+    assert_error(client.post(URL, json=request), 400)
+    body = client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
+    assert set(body["attributeScores"]) == {"INSULT"}
+    error = assert_error(client.post(URL, json=DOC_REQUEST | {"dropUnsupportedAttributes": True}), 400)
+    assert error["message"].startswith("None of the requested attributes exist")
