@@ -29,6 +29,7 @@ class Limits(BaseModel):
     max_request_bytes: int = 2 * 1024 * 1024  # 2 MiB of request body
     max_comment_chars: int = 20_000
     max_comments_per_request: int = 1_000
+    max_explain_comments: int = 100  # explain=true costs a pass per comment and attribute
     max_comments_per_page: int = 20_000
     max_html_depth: int = 512
 
