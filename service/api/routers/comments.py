@@ -10,6 +10,7 @@ from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
 from service.api.scoring import check_comments, json_response, run_cpu, score_thread
+from service.errors import TooLargeError
 from service.records import ArticleContext
 
 router = APIRouter(route_class=JsonRoute, tags=["scoring"])
@@ -26,7 +27,12 @@ async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: S
     reasons, in input order. The comments of one request form one thread: each is scored with the
     others (and the article, when given) as off-topic context."""
     texts = [c.text for c in body.comments]
-    check_comments(texts, state.settings.limits)
+    limits = state.settings.limits
+    check_comments(texts, limits)
+    if body.explain and len(texts) > limits.max_explain_comments:
+        raise TooLargeError(
+            f"explain is limited to {limits.max_explain_comments} comments per request; got {len(texts)}"
+        )
     article = None
     if body.article is not None:
         article = ArticleContext(title=body.article.title or "", body=body.article.body or "")

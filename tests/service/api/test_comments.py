@@ -129,3 +129,10 @@ def test_an_attribute_the_model_lacks_is_null_not_nan(settings):
             json={"comment": {"text": "x"}, "requestedAttributes": {"OFF_TOPIC": {}}},
         )
         assert_error(r, 400)
+
+
+def test_explain_is_bounded_separately(client):
+    comments = [{"text": f"comment {i}"} for i in range(101)]
+    assert client.post(URL, json={"comments": comments}).status_code == 200
+    error = assert_error(client.post(URL, json={"comments": comments, "explain": True}), 413, "too_large")
+    assert "explain is limited to 100 comments" in error["message"]
