@@ -89,22 +89,41 @@ _K_TIME = re.compile(
 # Every date form holds a digit except a few relative ones: cheap tests skip most prose lines. The
 # digit-led forms are tested first; the month-name test runs only on lines that hold a digit.
 _HAS_DIGIT = re.compile(r"\d")
-_DIGIT_DATE = re.compile(r"\d{4}|\d[./-]\d{1,2}[./-]\d|\d[:h]\d\d|\d\s?[ap]\.?m\b|\d\s?\w{0,8}\s+(?:ago|fa|geleden)\b", re.I)
+_DIGIT_DATE = re.compile(r"\d(?:\d{3}|[./-]\d{1,2}[./-]\d|[:h]\d\d|\s?[aApP]\.?[mM]\b)")
 _MONTH_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.I)
-_REL_WORDS = ("ago", "il y a", "vor ", "just now", "instant", "hace ", " fa", "geleden", "yesterday", "today", "gestern", "heute", "hier")
+_REL_WORDS = (
+    "ago",
+    "il y a",
+    "vor ",
+    "just now",
+    "instant",
+    "hace ",
+    " fa",
+    "geleden",
+    "yesterday",
+    "today",
+    "gestern",
+    "heute",
+    "hier",
+)
 
 
 def _maybe_date(text: str) -> bool:
     if _HAS_DIGIT.search(text):
-        return bool(_DIGIT_DATE.search(text) or _MONTH_DAY.search(text)) or _rel_word(text)
-    return _rel_word(text)
+        return bool(_DIGIT_DATE.search(text) or _MONTH_DAY.search(text) or _REL_WORDS_RX.search(text))
+    # Without a digit only "an hour ago", "just now", "il y a une heure", "vor einer Stunde"... remain.
+    low = text.lower()
+    return (
+        "ago" in low
+        or "now" in low
+        or "instant" in low
+        or "il y a" in low
+        or "vor ein" in low
+        or "hace un" in low
+    )
 
 
 _REL_WORDS_RX = re.compile("|".join(re.escape(w) for w in _REL_WORDS), re.I)
-
-
-def _rel_word(text: str) -> bool:
-    return _REL_WORDS_RX.search(text) is not None
 
 
 def find_date(text: str) -> DateHit | None:

@@ -361,12 +361,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
         spaces = core.count(" ")
-        if len(core) <= 200 and spaces > 25:
-            # Prose: only a cookie or comment-policy notice can be furniture this long.
-            m = _LONG_FURNITURE_RX.match(core)
-            if m and m.lastgroup:
-                ln.furniture = _FURNITURE_REASON[m.lastgroup]
-        elif len(core) <= 200:
+        if len(core) <= 200:
+            short = spaces <= 15  # the furniture, chrome and says tables hold short lines only
             # A header holds at most a dozen words besides its date: longer prose needs no date search.
             if spaces <= _MAX_HEADER_WORDS + 10:
                 ln.date = find_date(core)
@@ -375,19 +371,22 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                 and len(_TOKEN.findall(core)) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS
             ):
                 ln.date = None
-            if ln.date is None and len(core) <= 80:
+            if ln.date is None and len(core) <= 80 and core.endswith((":", "...", "…")):
                 cue = _SAYS_LINE.fullmatch(core)
                 if cue:  # "alice wrote:" heads a comment even when the page shows no date
                     ln.date = DateHit(len(core), len(core), "", "cue", False)
-            m = _FURNITURE_RX.fullmatch(core)
+            m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
             elif "[" in core and _FORM_FIELD.search(core):
                 ln.furniture = "form field"
             if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
                 ln.chrome = True
-            o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if _HAS_DIGIT.search(core) else None)
-            if o is None and len(core) <= 100:
+            digit = _HAS_DIGIT.search(core) is not None
+            o = None
+            if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
+                o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
+            if o is None and digit and len(core) <= 100:
                 o = _COUNT_ANY.search(core)
             if o:
                 ln.opener = True
