@@ -59,6 +59,7 @@ _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
     r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
     r"|\bjust now\b|\bà l'instant\b"
+    r"|(?<=[·•|] )\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME_AFTER}))?"
@@ -108,9 +109,20 @@ _REL_WORDS = (
 )
 
 
+_COMPACT_REL = re.compile(r"[·•|] \d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)\s*$")
+
+
+_COMPACT_RAW = re.compile(r"\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)")
+
+
 def _maybe_date(text: str) -> bool:
     if _HAS_DIGIT.search(text):
-        return bool(_DIGIT_DATE.search(text) or _MONTH_DAY.search(text) or _REL_WORDS_RX.search(text))
+        return bool(
+            _DIGIT_DATE.search(text)
+            or _MONTH_DAY.search(text)
+            or _REL_WORDS_RX.search(text)
+            or _COMPACT_REL.search(text)
+        )
     # Without a digit only "an hour ago", "just now", "il y a une heure", "vor einer Stunde"... remain.
     low = text.lower()
     return (
@@ -133,7 +145,7 @@ def find_date(text: str) -> DateHit | None:
     if not m:
         return None
     raw = m.group(0).strip("() ")
-    if _K_REL.fullmatch(raw):
+    if _K_REL.fullmatch(raw) or _COMPACT_RAW.fullmatch(raw):
         return DateHit(m.start(), m.end(), raw, "rel", False)
     kind = "num"
     for name, rx in (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD)):
@@ -154,7 +166,7 @@ def _year(y: str) -> int:
 def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
     """ISO 8601 for an absolute date (with its time when given), None when it cannot be read."""
     text = raw.strip("() ")
-    if _K_REL.fullmatch(text):
+    if _K_REL.fullmatch(text) or _COMPACT_RAW.fullmatch(text):
         return None
     day = month = year = None
     rest = text

@@ -689,8 +689,17 @@ _EMAIL_ISH = re.compile(r"<[^>]{1,80}>")
 _BY_CUE = re.compile(
     r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I
 )
-_SAYS_CUE = re.compile(r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit)\b.*$", re.I)
+_SAYS_CUE = re.compile(
+    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|antwortete|a répondu)\b.*$",
+    re.I,
+)
+# "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
+_HEADER_REPLY_TO = re.compile(
+    r"\s+(?:replied to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",
+    re.I,
+)
 _ID_MARK = "\x00"
+_ID_MARK_RX = re.compile(_ID_MARK)
 
 
 def _header_text(lines: list[_Line], h: _Header) -> str:
@@ -710,8 +719,13 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
     return " ".join(parts)
 
 
-def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
-    texts = []
+def _authors(
+    lines: list[_Line], headers: list[_Header], reply_to: dict[int, str] | None = None
+) -> list[str | None]:
+    """Each header's author; `reply_to` (when given) collects header index -> replied-to name."""
+    if reply_to is None:
+        reply_to = {}
+    texts: list[str] = []
     for h in headers:
         text = _header_text(lines, h)
         # Cue words say where a name starts ("Posted by NAME", "BY NAME") and ends ("NAME says:").
@@ -723,6 +737,10 @@ def _authors(lines: list[_Line], headers: list[_Header]) -> list[str | None]:
             m = None
         if m is not None:
             text = text[m.end() :]
+        r = _HEADER_REPLY_TO.search(text)
+        if r:
+            reply_to[len(texts)] = _clean_name(_ID_MARK_RX.split(r["to"])[0])
+            text = text[: r.start()]
         text = _SAYS_CUE.sub("", text)
         texts.append(text)
     all_tokens = [_TOKEN.findall(t) for t in texts]
@@ -818,16 +836,17 @@ _REPLY_TO = re.compile(
 )
 
 
-def _reply_markers(comments: list[Comment]) -> list[Comment]:
-    """ "@bob ..." or "In reply to bob": the parent is bob's latest comment above, when the page's
-    layout did not already show the thread."""
+def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> list[Comment]:
+    """ "@bob ..." or "In reply to bob" (in the text or the header): the parent is bob's latest comment
+    above, when the page's layout did not already show the thread."""
     out: list[Comment] = []
     latest: dict[str, int] = {}
     for i, c in enumerate(comments):
         if c.parent is None:
             m = _REPLY_TO.match(c.text)
-            if m:
-                key = m["name"].casefold()
+            name = m["name"] if m else header_reply_to.get(i)
+            if name:
+                key = name.casefold()
                 parent = latest.get(key)
                 if parent is None:  # "@Daniel" for "Daniel Lemire": match on the first name
                     parent = next((k for a, k in latest.items() if a.split()[0] == key), None)
@@ -1033,7 +1052,8 @@ def segment_with_roles(
                 blocks.append((h, body_idx))
                 prev = h.end + 1
             section_end = prev
-        authors = _authors(lines, headers)
+        header_reply_to: dict[int, str] = {}
+        authors = _authors(lines, headers, header_reply_to)
         if mode == "header":
             blocks, authors = _merge_quoted_headers(lines, blocks, authors)
         numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks])
@@ -1086,7 +1106,7 @@ def segment_with_roles(
                     role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
 
     if comments:
-        comments = _reply_markers(comments)
+        comments = _reply_markers(comments, header_reply_to if len(blocks) == len(headers) else {})
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = section_start if headers else n
     region = _main_region(lines, 0, body_end)

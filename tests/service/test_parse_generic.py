@@ -302,3 +302,29 @@ def test_bare_name_line_above_the_date_line():
     ]
     assert article.comments[-1].text == "Does anyone have a rye starter to share?"
     assert "Reply" not in {c.text for c in article.comments}
+
+
+REPLIED_TO_HEADERS = """Cities test four-day week for staff
+
+Three cities will test a four-day working week for their staff from next month, keeping pay the same while measuring how services and sick leave change over a full year.
+
+Comments (3)
+
+Ann Lee · 2h
+This will never work for hospitals.
+
+Bob Stone replied to Ann Lee · 1h
+It is only for office staff, read the article.
+
+Cy Park · 40m
+Good idea, I hope it spreads.
+"""
+
+
+def test_compact_times_and_replied_to_headers():
+    article = parse_page(REPLIED_TO_HEADERS)
+    assert [(c.author, c.posted_raw, c.parent) for c in article.comments] == [
+        ("Ann Lee", "2h", None),
+        ("Bob Stone", "1h", 0),
+        ("Cy Park", "40m", None),
+    ]
