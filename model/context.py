@@ -160,6 +160,8 @@ def stem(word: bytes) -> bytes:
     return word
 
 
+# A module constant, not a fitted attribute: a pickled frozenset of bytes has a per-process order,
+# which would make `make train` give different model bytes.
 _STOP_WORDS = frozenset(w.encode() for w in ENGLISH_STOP_WORDS)
 
 
@@ -404,7 +406,6 @@ class ContextOffTopic(BaseEstimator):
         total = float(sum(tf.values()))
         self.stem_logp_ = np.append(np.log((stem_tf + 0.5) / total), 0.0)
         self.oov_logp_ = math.log(0.5 / total)
-        self.stop_words_ = _STOP_WORDS
 
     # ------------------------------------------------------------------ features
     def _scale(self, dense: np.ndarray, which: str) -> np.ndarray:
@@ -579,7 +580,7 @@ class ContextOffTopic(BaseEstimator):
     def _oov_column(self, tok: bytes) -> int:
         """The stem column of a word unseen at fit time, the weightless column for a stop word or a
         single character, or -1 (it needs a thread-local column)."""
-        if len(tok) == 1 or tok in self.stop_words_:
+        if len(tok) == 1 or tok in _STOP_WORDS:
             return len(self.stem_idf_) - 1
         return self.stem_index_.get(stem(tok), -1)
 
