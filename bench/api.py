@@ -299,7 +299,12 @@ def main(data_dir: Path = DEFAULT_DATA, articles_dir: Path | None = None) -> int
     cmd += ["--workers", "2"]
     print(f"service: {' '.join(cmd[1:])}  (2 uvicorn workers, model loaded once per worker)", flush=True)
     print(f"payloads: {len(comments)} real reader comments from {data_dir / C3}", flush=True)
-    print("note: the machine is shared with other jobs; figures are noisy.", flush=True)
+    load_start = os.getloadavg()[0]
+    print(
+        f"note: the machine is shared with other jobs; figures are noisy "
+        f"(1-min load average {load_start:.1f} on {os.cpu_count()} cores at start).",
+        flush=True,
+    )
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.PIPE)
     try:
         startup = wait_ready(port, proc)
@@ -360,7 +365,7 @@ def main(data_dir: Path = DEFAULT_DATA, articles_dir: Path | None = None) -> int
         except subprocess.TimeoutExpired:
             proc.kill()
             _, err = proc.communicate()
-    print()
+    print(f"\n1-min load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     base = summary(f"baseline GET /healthz @{RATE:.0f}/s", healthz, 0)
     one = summary(f"single comment @{RATE:.0f}/s", single_r, 1)
     many = summary(f"batch of {BATCH}, {BATCH_CONNECTIONS} conns", batch_r, BATCH)
