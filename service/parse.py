@@ -640,11 +640,21 @@ _POSTED_BY = re.compile(
 def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
     posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core))
-    if posted < max(1, len(sel) // 2):
+    if posted >= max(1, len(sel) // 2):
+        start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
+        return "footer" if _content_gap(lines, start - 1, sel[0]) >= 1 else "header"
+    # No "Posted by": read the layout. Footers leave the first comment's prose between the heading
+    # and the first date line, and nothing but page chrome after the last one.
+    if opener is None or len(sel) < 2:
         return "header"
-    start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
-    before = _content_gap(lines, start - 1, sel[0])
-    return "footer" if before >= 1 else "header"
+    prose_before = sum(
+        1
+        for j in range(opener + 1, sel[0])
+        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+    )
+    after = next((j for j in range(sel[-1] + 1, len(lines)) if not lines[j].chrome), None)
+    nothing_after = after is None or _is_section_end(lines[after]) or lines[after].opener
+    return "footer" if prose_before >= 1 and nothing_after else "header"
 
 
 def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:

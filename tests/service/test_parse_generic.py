@@ -328,3 +328,31 @@ def test_compact_times_and_replied_to_headers():
         ("Bob Stone", "1h", 0),
         ("Cy Park", "40m", None),
     ]
+
+
+SIGNATURE_FOOTERS = """Harbour ferry returns after repairs
+
+The harbour ferry returned to service on Monday after three months of repairs to its engines, and the operator said the timetable would be back to normal by the end of the week.
+
+Comments
+
+Great to have it back, the bus took twice as long.
+Linda K | March 3, 2021 10:15
+
+Will the fares go up after all those repairs?
+Mo | March 3, 2021 11:40
+
+I hope they fixed the heating too.
+Pete | March 4, 2021 08:05
+
+Leave a comment
+"""
+
+
+def test_name_and_date_footers_after_the_text():
+    article = parse_page(SIGNATURE_FOOTERS)
+    assert [(c.author, c.posted_at, c.text) for c in article.comments] == [
+        ("Linda K", "2021-03-03T10:15:00", "Great to have it back, the bus took twice as long."),
+        ("Mo", "2021-03-03T11:40:00", "Will the fares go up after all those repairs?"),
+        ("Pete", "2021-03-04T08:05:00", "I hope they fixed the heating too."),
+    ]
