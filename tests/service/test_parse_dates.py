@@ -1,0 +1,69 @@
+"""Dates as comment headers write them, read into ISO 8601 (or kept raw when relative)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.dates import find_date, to_iso
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "iso"),
+    [
+        ("Thumb ashtah 17 May 2017, 15:17", "17 May 2017, 15:17", "2017-05-17T15:17:00"),
+        ("August 3, 2019 at 4:11 am", "August 3, 2019 at 4:11 am", "2019-08-03T04:11:00"),
+        (
+            "Par Bruno Gobin, le mercredi 15 mai 2019 à 08h07",
+            "mercredi 15 mai 2019 à 08h07",
+            "2019-05-15T08:07:00",
+        ),
+        ("(22 juin 2018 @11h29)", "22 juin 2018 @11h29", "2018-06-22T11:29:00"),
+        ("23. Juni 2016 um 17:21 Uhr", "23. Juni 2016 um 17:21 Uhr", "2016-06-23T17:21:00"),
+        ("Chris Nahr 07.15.12 at 11:59", "07.15.12 at 11:59", "2012-07-15T11:59:00"),
+        ("Chef Mark Garcia — July 17th, 2012, 6:18 pm", "July 17th, 2012, 6:18 pm", "2012-07-17T18:18:00"),
+        ("BY KEVJOHN AT 01/09/08 10:54 AM", "01/09/08 10:54 AM", "2008-01-09T10:54:00"),
+        (
+            "Posted by: Walters on December 29, 2007 01:15 PM",
+            "December 29, 2007 01:15 PM",
+            "2007-12-29T13:15:00",
+        ),
+        ("Jane Smith 3 Mar 2021 10.15", "3 Mar 2021 10.15", "2021-03-03T10:15:00"),
+        ("10:15 AM, March 3, 2021", "10:15 AM, March 3, 2021", "2021-03-03T10:15:00"),
+        ("2021-03-03T10:15", "2021-03-03T10:15", "2021-03-03T10:15:00"),
+        ("Sallie Goetsch · March 10, 2017 at 12:20 AM", "March 10, 2017 at 12:20 AM", "2017-03-10T00:20:00"),
+    ],
+)
+def test_absolute_dates(line, raw, iso):
+    hit = find_date(line)
+    assert hit is not None
+    assert hit.raw == raw
+    assert to_iso(hit.raw) == iso
+
+
+@pytest.mark.parametrize(
+    "line", ["gulbrandr 1 hour ago | link", "il y a 3 heures", "vor 5 Minuten", "Ann · 2h", "hace 3 horas"]
+)
+def test_relative_dates_are_found_but_not_converted(line):
+    hit = find_date(line)
+    assert hit is not None and hit.kind == "rel"
+    assert to_iso(hit.raw) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "0:00 0:01:37 0:00",
+        "Windows 10 is great",
+        "version 2.10 released",
+        "Barbados Today",
+        "1.5 million people",
+    ],
+)
+def test_not_dates(line):
+    assert find_date(line) is None
+
+
+def test_day_first_order_can_be_forced_and_impossible_dates_are_none():
+    assert to_iso("03/04/2021", numeric_order="dmy") == "2021-04-03"
+    assert to_iso("03/04/2021") == "2021-03-04"  # "/" defaults to month first
+    assert to_iso("31 February 2021") is None
