@@ -18,7 +18,9 @@ Reloading a new artifact with several workers:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -77,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:
         # Before uvicorn spawns the workers: prometheus-client then shares values across processes.
-        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="moderation-metrics-"))
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            metrics_dir = tempfile.mkdtemp(prefix="moderation-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+            atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
         _run_workers(
             uvicorn.Config(
                 "service.api.app:app_from_env",
