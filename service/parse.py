@@ -190,6 +190,22 @@ _CHROME_WORDS = frozenset(
         "twitter",
         "email",
         "print",
+        "embed",
+        "save",
+        "award",
+        "give",
+        "source",
+        "context",
+        "translate",
+        "helpful",
+        "unhelpful",
+        "upvoted",
+        "downvoted",
+        "modifier",
+        "supprimer",
+        "[–]",
+        "[+]",
+        "[-]",
     ]
 )
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
@@ -236,7 +252,7 @@ _CUE_RX = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _LEAD_MARKER = re.compile(
-    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/-]{{0,40}}\]\s*|#\d+\s*)+",
+    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*)+",
     re.I,
 )
 _TOKEN = re.compile(r"\S+")
@@ -695,6 +711,8 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
 # Authors, parents, assembling
 
 
+# "12 points", "3 likes", "(Score:4, Insightful)": a header's counters are not part of the name.
+_SCORE = re.compile(r"\b\d+\s*(?:points?|likes?|votes?|upvotes?|karma|pts)\b|\(score:[^)]*\)", re.I)
 _EMAIL_ISH = re.compile(r"<[^>]{1,80}>")
 _BY_CUE = re.compile(
     r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I
@@ -724,6 +742,7 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         if ln.date is not None:
             core = DATE.sub(" " + _ID_MARK + " ", core)  # "· edited 6 years ago": a second date is no name
         core = _EMAIL_ISH.sub(" ", core)
+        core = _SCORE.sub(" ", core)
         core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
         parts.append(core)
     return " ".join(parts)

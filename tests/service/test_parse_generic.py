@@ -356,3 +356,62 @@ def test_name_and_date_footers_after_the_text():
         ("Mo", "2021-03-03T11:40:00", "Will the fares go up after all those repairs?"),
         ("Pete", "2021-03-04T08:05:00", "I hope they fixed the heating too."),
     ]
+
+
+POSTED_BY_PIPE_FOOTERS = """Notes on the spring garden
+
+This spring the garden came back faster than in any year since we moved here, and the early tulips were open before the end of March despite the cold nights.
+
+Comments
+
+The tulips look wonderful in the photos.
+
+Posted by: Helen | March 03, 2021 at 10:15 AM
+
+Which variety are the red ones?
+
+Posted by: Sam W. | March 03, 2021 at 02:40 PM
+
+Verify your Comment
+
+Post a comment
+"""
+
+POINTS_HEADERS_AND_ACTION_ROWS = """Why is my build so slow?
+
+I have a project with about two hundred modules and the build takes ten minutes on a fast laptop even when I change a single file, which seems far too slow to me.
+
+all 3 comments
+
+sorted by: best
+
+[–]alice_dev 12 points 6 years ago
+Turn on incremental compilation.
+permalink embed save report reply
+
+[–]bob42 5 points 6 years ago
+Check whether a code generator runs on every build.
+permalink embed save parent report reply
+
+[–]carol 2 points 6 years ago
+Profile it first.
+permalink embed save report reply
+"""
+
+
+def test_posted_by_pipe_footers():
+    article = parse_page(POSTED_BY_PIPE_FOOTERS)
+    assert [(c.author, c.posted_at, c.text) for c in article.comments] == [
+        ("Helen", "2021-03-03T10:15:00", "The tulips look wonderful in the photos."),
+        ("Sam W.", "2021-03-03T14:40:00", "Which variety are the red ones?"),
+    ]
+
+
+def test_points_in_headers_and_action_rows():
+    article = parse_page(POINTS_HEADERS_AND_ACTION_ROWS)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("alice_dev", "Turn on incremental compilation."),
+        ("bob42", "Check whether a code generator runs on every build."),
+        ("carol", "Profile it first."),
+    ]
+    assert article.declared_comment_count == 3
