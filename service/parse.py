@@ -396,6 +396,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
             elif "[" in core and _FORM_FIELD.search(core):
                 ln.furniture = "form field"
+            elif not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+                ln.furniture = "comment policy"
             if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
                 ln.chrome = True
             digit = _HAS_DIGIT.search(core) is not None
@@ -428,6 +430,13 @@ _SAYS_LINE = re.compile(
 _HAS_ALNUM = re.compile(r"\w")
 _HAS_DIGIT = re.compile(r"\d")
 # Text-browser renderings of form fields: "Search for: [          ] [Search]".
+# A comment policy: a sentence about comments and about rules, moderation or liability.
+_COMMENT_WORD = re.compile(r"comment|kommentar|commentaire|posts?\b|contributions?|réaction", re.I)
+_POLICY_WORD = re.compile(
+    r"moderat|guideline|house rules|rules|policy|abusive|offensive|libel|violat|netiquette|opinions expressed"
+    r"|respectful|règles|charte|richtlinien|nutzungsbedingungen|terms of (?:use|service)",
+    re.I,
+)
 _FORM_FIELD = re.compile(r"\[\s{3,}\]|\[(?:search|submit|go|ok|send)\]", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
