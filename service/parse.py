@@ -413,8 +413,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                     ln.count = int(groups.get("n") or groups.get("n2") or 0)
                 elif groups.get("w"):
                     ln.count = _WORD_NUMS.get(groups["w"].lower())
-        if not ln.chrome and not _HAS_ALNUM.search(core):
-            ln.chrome = True  # rules, bullets, stars: decoration
+        if not ln.chrome and not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core):
+            ln.chrome = True  # rules, bullets, stars: decoration (an emoji-only line is not)
         lines.append(ln)
     return lines
 
@@ -428,6 +428,7 @@ _SAYS_LINE = re.compile(
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")
+_DECORATION = re.compile(r"[\s\-–—_=*•·●◦▪‣□■☐☆★○◆►▸|~#>+/\\\u2190-\u21ff\u2500-\u25ff\u2600-\u2606]+")
 _HAS_DIGIT = re.compile(r"\d")
 # Text-browser renderings of form fields: "Search for: [          ] [Search]".
 # A comment policy: a sentence about comments and about rules, moderation or liability.
