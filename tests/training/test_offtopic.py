@@ -155,3 +155,20 @@ def test_evaluation_reports_auc_overall_per_length_bin_and_swap(groups):
     assert sw["auc_thread"] > sw["auc_none"] + 0.15
     lines = list(format_metrics({"c3_non_relevant": nr, "c3_swap": sw}))
     assert len(lines) == 2 + len(LENGTH_BINS)
+
+
+def test_shipped_manifest_documents_off_topic():
+    """The shipped artifact says what off_topic means, how it is called, and how it did on held-out
+    articles (the numbers the README quotes)."""
+    import json
+
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "model/default/manifest.json").read_text())
+    entry = manifest["attributes"]["off_topic"]
+    assert entry["interface"] == "predict_thread"
+    assert "non_relevant" in entry["label_definition"]
+    assert set(entry["hyperparameters"]["label_definitions"]) == set(LABEL_DEFINITIONS)
+    assert 0.0 < entry["threshold"] < 1.0
+    heldout = entry["metrics"]["heldout"]
+    assert heldout["c3_non_relevant"]["auc_thread"] > 0.5
+    assert heldout["c3_swap"]["auc_thread"] > heldout["c3_swap"]["auc_none"]
+    assert entry["training_data"][0]["files"][0]["path"].endswith("C3_anonymized.csv")
