@@ -274,3 +274,23 @@ def test_odd_comments_get_a_probability_and_keep_the_thread_aligned(small_model,
     for i in (0, 2):
         alone, _, _ = small_model._featurize([texts[i]], None, False)
         assert together[i] == pytest.approx(small_model._text_decision(alone)[0])
+
+
+def test_the_scorer_serves_off_topic_with_its_context(seed_thread):
+    """Through the shipped artifact and the Scorer: off_topic and the context it saw, per comment, and
+    explanations of off_topic as spans of the comment."""
+    from model.artifact import load_artifact
+    from model.score import Scorer
+
+    texts, article = seed_thread
+    scorer = Scorer.load(REPO / "model" / "default")
+    _, models = load_artifact(REPO / "model" / "default")
+    expected, _ = models["off_topic"].predict_thread(texts, article, True)
+    scores = scorer.score(texts, article)
+    assert [s.context for s in scores] == ["article+thread"] * len(texts)
+    np.testing.assert_allclose([s.off_topic for s in scores], expected, rtol=1e-12)
+    assert {s.context for s in scorer.score(texts, article, use_thread=False)} == {"article"}
+    assert {s.context for s in scorer.score(texts[:1])} == {"none"}
+    text = "of course you are flamethrower:)"
+    spans = scorer.explain(text, "off_topic", article=article, thread=texts)
+    assert spans and all(text[s.start : s.end] == s.text and s.weight > 0 for s in spans)
