@@ -528,14 +528,19 @@ def eval_c3_non_relevant(data_dir: Path, progress: Callable[[str], None]) -> dic
     nr = evaluate_non_relevant(model, heldout)
     for line in format_metrics({"c3_non_relevant": nr, "c3_swap": None}, only="c3_non_relevant"):
         progress(f"  {line}")
-    ys, ps = [], []
+    ys, ps, irr = [], [], []
     for comments in heldout.values():
-        p, _ = model.predict_thread([c.text for c in comments], None, use_thread=True)
-        for c, v in zip(comments, p, strict=True):
+        texts = [c.text for c in comments]
+        p, _ = model.predict_thread(texts, None, use_thread=True)
+        p_irr, _, _ = model.predict_components(texts, None, use_thread=True)
+        for c, v, w in zip(comments, p, p_irr, strict=True):
             if not np.isnan(c.label):
                 ys.append(int(c.label))
                 ps.append(float(v))
+                irr.append(float(w))
     out = binary_metrics(ys, np.asarray(ps), model.threshold_)
+    # The irrelevance sub-model alone (before the noisy-OR with intrusion): what the human labels see.
+    out["roc_auc_irrelevance_part"] = float(roc_auc_score(ys, irr))
     out["roc_auc_none"] = nr["auc_none"]
     out["roc_auc_length_only"] = nr["auc_length_only"]
     for b in nr["bins"]:
@@ -550,13 +555,17 @@ def eval_c3_swap(data_dir: Path, progress: Callable[[str], None]) -> dict[str, f
     from training.evaluate import binary_metrics
 
     model, heldout = _trained_for_eval(Path(data_dir))
-    ys, ps = [], []
+    ys, ps, intr = [], [], []
     for ex in swap_threads(heldout, seed=12345):
         p, _ = model.predict_thread(ex.texts, None, use_thread=True)
+        _, p_int, _ = model.predict_components(ex.texts, None, use_thread=True)
         m = ~np.isnan(ex.labels)
         ys += ex.labels[m].astype(int).tolist()
         ps += p[m].tolist()
+        intr += p_int[m].tolist()
     out = binary_metrics(ys, np.asarray(ps), model.threshold_)
+    # The intrusion sub-model alone (before the noisy-OR with irrelevance).
+    out["roc_auc_intrusion_part"] = float(roc_auc_score(ys, intr))
     sw = evaluate_swap(model, heldout, seed=12345)
     out["roc_auc_none"] = sw["auc_none"]
     out["roc_auc_pseudo_article_thread"] = sw["auc_pseudo_article_thread"]
