@@ -89,8 +89,10 @@ def char_ngrams(norm: str, ngram_min: int, ngram_max: int) -> list[str]:
 class TokenFeaturizer(TransformerMixin, BaseEstimator):
     """Word + word-bigram + within-word char n-gram TF-IDF with an additive (per-occurrence) norm.
 
-    ``nb_alpha`` blends in naive-Bayes log-count-ratio feature scaling (Wang & Manning 2012, NBSVM):
-    weight = idf * ((1 - alpha) + alpha * |r|), fitted from the labels passed to ``fit``.
+    ``nb_alpha`` blends in naive-Bayes log-count-ratio scaling (Wang & Manning 2012, NBSVM) of the
+    normalised features: x_f *= (1 - alpha) + alpha * |r_f|, r fitted from the labels given to
+    ``fit`` on feature presence with add-one smoothing. It is applied after the norm (which keeps
+    using the idf weights), so the decision stays additive over tokens.
     Parameters are stored untouched (sklearn convention); ``fit`` learns vocabularies and weights.
     """
 
@@ -222,14 +224,15 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         self.n_features_ = offset + len(keys)
         self.feature_weights_ = np.concatenate(weights) if weights else np.empty(0)
         self.n_train_docs_ = n_docs
+        self.output_scale_ = np.ones(self.n_features_)
         if self.nb_alpha and y is not None:
-            self.feature_weights_ = self.feature_weights_ * self._nb_scale(texts, np.asarray(y))
+            self.output_scale_ = self._nb_scale(texts, np.asarray(y))
         return self
 
     def _nb_scale(self, texts: Sequence[str], y: np.ndarray) -> np.ndarray:
-        X = self.transform(texts)
-        pos = np.asarray(X[y == 1].sum(axis=0)).ravel() + 1.0
-        neg = np.asarray(X[y == 0].sum(axis=0)).ravel() + 1.0
+        present = self.transform(texts).sign()
+        pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+        neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
         r = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
         return np.asarray((1.0 - self.nb_alpha) + self.nb_alpha * r)
 
@@ -279,7 +282,11 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         scale = np.zeros(n_docs)
         nz = sq > 0
         scale[nz] = sq[nz] ** -self.norm_power
-        return sp.csr_matrix(sp.diags(scale) @ raw)
+        out = sp.diags(scale) @ raw
+        output_scale = getattr(self, "output_scale_", None)
+        if output_scale is not None:
+            out = out @ sp.diags(output_scale)
+        return sp.csr_matrix(out)
 
 
 class _ChunkTable:
@@ -385,7 +392,8 @@ class FastLinearText:
 
     def __init__(self, featurizer: TokenFeaturizer, coef: np.ndarray, intercept: float) -> None:
         self.featurizer = featurizer
-        self.coef = np.asarray(coef, dtype=np.float64).ravel()
+        # Effective weights on the un-scaled features: NB output scaling folded into the coefficients.
+        self.coef = np.asarray(coef, dtype=np.float64).ravel() * featurizer.output_scale_
         self.intercept = float(intercept)
         f = featurizer
         self.norm_power = float(getattr(f, "norm_power", 0.5))
@@ -595,7 +603,9 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         featurizer = clone(self.featurizer) if self.featurizer is not None else TokenFeaturizer()
         X = featurizer.fit(texts, y_arr).transform(texts)
-        lr = LogisticRegression(C=self.C, solver="liblinear", max_iter=self.max_iter, random_state=0)
+        lr = LogisticRegression(
+            C=self.C, solver="liblinear", dual=True, max_iter=self.max_iter, random_state=0
+        )
         lr.fit(X, y_arr, sample_weight=sample_weight)
         self.featurizer_ = featurizer
         self.coef_ = lr.coef_.ravel().astype(np.float64)

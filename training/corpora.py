@@ -249,6 +249,7 @@ class C3Row:
     toxicity: Mapping[str, int]
     non_constructive: Mapping[str, int]
     constructive: Mapping[str, int]
+    toxicity_level: float | None = None  # crowd_toxicity_level: mean rating, 1 (not) .. 4 (very toxic)
 
 
 def read_c3(path: Path) -> tuple[list[C3Row], Counter[str], SourceFile]:
@@ -276,6 +277,9 @@ def read_c3(path: Path) -> tuple[list[C3Row], Counter[str], SourceFile]:
                     toxicity=parse_votes(rec["toxicity_characteristics"]),
                     non_constructive=parse_votes(rec.get("non_constructive_characteristics")),
                     constructive=parse_votes(rec.get("constructive_characteristics")),
+                    toxicity_level=float(rec["crowd_toxicity_level"])
+                    if rec.get("crowd_toxicity_level")
+                    else None,
                 )
             except ValueError:
                 bad["unparseable vote string"] += 1

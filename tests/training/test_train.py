@@ -1,0 +1,152 @@
+"""Training recipe, artifact writing, feedback and the train/eval CLIs, on small real data."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.artifact import MANIFEST, load_artifact
+from service.cli import main as moderate
+from service.errors import TrainingDataError
+from training import corpora as C
+from training import evaluate, train
+
+SMALL = train.LinearConfig(c_grid=(1.0, 4.0), folds=3, featurizer={"nb_alpha": 1.0})
+
+
+@pytest.fixture(scope="module")
+def kaggle_600(data_dir: Path) -> C.Corpus:
+    corpus = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+    return corpus.subset(list(range(600)), "kaggle-600")
+
+
+def test_fit_linear_chooses_c_by_cv_and_calibrates(kaggle_600: C.Corpus) -> None:
+    lines: list[str] = []
+    model, hyper, metrics, threshold = train.fit_linear([kaggle_600], SMALL, lines.append, "t")
+    assert hyper["C"] in SMALL.c_grid
+    best = max(metrics["cv_roc_auc_per_c"].values())
+    assert metrics["cv_roc_auc_mean"] == best
+    assert 0.0 < threshold < 1.0
+    assert sum("fold" in line for line in lines) == SMALL.folds  # progress is reported per fold
+    p = model.predict_proba(list(kaggle_600.texts))[:, 1]
+    assert p.min() > 0.0 and p.max() < 1.0
+
+
+def test_training_is_deterministic(kaggle_600: C.Corpus) -> None:
+    a = train.fit_linear([kaggle_600], SMALL, lambda _: None, "t")[0]
+    b = train.fit_linear([kaggle_600], SMALL, lambda _: None, "t")[0]
+    assert pickle.dumps(a.featurizer_) == pickle.dumps(b.featurizer_)
+    assert np.array_equal(a.coef_, b.coef_) and a.calibration_ == b.calibration_
+
+
+def test_single_class_data_is_refused(kaggle_600: C.Corpus) -> None:
+    positives = kaggle_600.subset([i for i, y in enumerate(kaggle_600.labels) if y == 1])
+    with pytest.raises(TrainingDataError, match="only label 1"):
+        train.fit_linear([positives], SMALL, lambda _: None, "insult")
+
+
+def test_cv_groups_keep_articles_together() -> None:
+    corpus = C.Corpus("c", "d", ("a", "b", "c", "d"), (0, 1, 0, 1), ("x", "x", None, None), ())
+    groups = train._groups([corpus])
+    assert groups[0] == groups[1] and len(set(groups.tolist())) == 3
+
+
+def _small_trainer(corpus: C.Corpus):  # type: ignore[no-untyped-def]
+    def trainer(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
+        corpora = [corpus]
+        if request.feedback is not None:
+            corpora.append(C.load_feedback(request.feedback, "insult"))
+        model, hyper, metrics, threshold = train.fit_linear(corpora, SMALL, progress, "insult")
+        return train.TrainedAttribute(model, "predict_proba", "test", threshold, metrics, hyper, corpora)
+
+    return trainer
+
+
+def test_retraining_one_attribute_keeps_the_others(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(train.TRAINERS, "insult", _small_trainer(kaggle_600))
+    monkeypatch.setitem(train.TRAINERS, "other", _small_trainer(kaggle_600.subset(list(range(300)))))
+    out = tmp_path / "model"
+    first = train.train_artifact(train.TrainingRequest(tmp_path), out, ["insult", "other"])
+    second = train.train_artifact(train.TrainingRequest(tmp_path), out, ["insult"])
+    assert second["attributes"]["other"] == first["attributes"]["other"]
+    # same data and code: same model bytes, so the same version
+    assert second["attributes"]["insult"]["sha256"] == first["attributes"]["insult"]["sha256"]
+    assert second["model_version"] == first["model_version"]
+    manifest, models = load_artifact(out)
+    assert set(models) == {"insult", "other"}
+    assert manifest["attributes"]["insult"]["training_data"][0]["rows_used"] == 600
+
+
+def test_feedback_rows_are_learned_and_counted(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "fb.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute(
+        "CREATE TABLE feedback(id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL,"
+        " label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL)"
+    )
+    rows = [("zorblax wrote this, you zorblax", 1)] * 30 + [("the zorblax report was fair", 0)] * 2
+    con.executemany(
+        "INSERT INTO feedback(text, attribute, label, created_at) VALUES (?, 'insult', ?, 'now')", rows
+    )
+    con.commit()
+    con.close()
+    monkeypatch.setitem(train.TRAINERS, "insult", _small_trainer(kaggle_600))
+    manifest = train.train_artifact(train.TrainingRequest(tmp_path, feedback=db), tmp_path / "m", ["insult"])
+    sources = {s["name"]: s for s in manifest["attributes"]["insult"]["training_data"]}
+    assert sources["feedback/insult"]["rows_used"] == 32
+    _, models = load_artifact(tmp_path / "m")
+    # the moderators' new word now raises the score
+    p = models["insult"].predict_proba(["you zorblax", "you are here"])[:, 1]
+    assert p[0] > p[1]
+
+
+def test_train_cli_reports_missing_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert moderate(["train", "--data-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 1
+    assert "not found" in capsys.readouterr().err
+    assert not (tmp_path / "m" / MANIFEST).exists()
+
+
+def test_floors_file_covers_every_evaluation() -> None:
+    floors = evaluate.load_floors()
+    assert set(floors) >= {"insult/kaggle_public", "insult/c3_by_article"}
+    assert all(0 < v < 1 for f in floors.values() for v in f.values())
+
+
+def test_compare_flags_metrics_below_floor() -> None:
+    floors = {"a": {"roc_auc": 0.9}, "b": {"roc_auc": 0.5}}
+    results = {"a": {"roc_auc": 0.85}, "b": {"roc_auc": 0.7}}
+    assert evaluate.compare(results, floors) == ["a: roc_auc 0.8500 < floor 0.9000"]
+    assert evaluate.compare({"a": {}}, {"a": {"pr_auc": 0.1}}) == [
+        "a: pr_auc has a floor but was not measured"
+    ]
+
+
+def test_eval_cli_fails_below_floor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = {"roc_auc": 0.5, "pr_auc": 0.3, "precision": 0.1, "recall": 0.1, "f1": 0.1}
+    metrics |= {"threshold": 0.5, "n": 10, "positives": 3}
+    monkeypatch.setattr(evaluate, "EVALUATIONS", {"fake": lambda d, p: metrics})
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"floors": {"fake": {"roc_auc": 0.8}}}))
+    assert moderate(["eval", "--data-dir", str(tmp_path), "--floors", str(floors)]) == 1
+    assert "roc_auc 0.5000 < floor 0.8000" in capsys.readouterr().out
+    floors.write_text(json.dumps({"floors": {"fake": {"roc_auc": 0.4}}}))
+    assert moderate(["eval", "--data-dir", str(tmp_path), "--floors", str(floors)]) == 0
+
+
+def test_c3_split_is_by_article(data_dir: Path) -> None:
+    c3 = C.c3_corpus(data_dir / C.C3_DIR / "C3_anonymized.csv")
+    test_articles = {a for a in c3.article_ids if evaluate.in_test_split(a)}
+    train_articles = {a for a in c3.article_ids if not evaluate.in_test_split(a)}
+    assert not test_articles & train_articles
+    assert 0.1 < len(test_articles) / len(set(c3.article_ids)) < 0.3
