@@ -92,21 +92,8 @@ _K_TIME = re.compile(
 _HAS_DIGIT = re.compile(r"\d")
 _DIGIT_DATE = re.compile(r"\d(?:\d{3}|[./-]\d{1,2}[./-]\d|[:h]\d\d|\s?[aApP]\.?[mM]\b)")
 _MONTH_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.I)
-_REL_WORDS = (
-    "ago",
-    "il y a",
-    "vor ",
-    "just now",
-    "instant",
-    "hace ",
-    " fa",
-    "geleden",
-    "yesterday",
-    "today",
-    "gestern",
-    "heute",
-    "hier",
-)
+# Relative times other than "today 10:15" (whose time the digit test already catches).
+_REL_WORDS = ("ago", "fa", "geleden", "hace", "vor", "il y a", "just now", "instant")
 
 
 _COMPACT_REL = re.compile(r"[·•|] \d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)\s*$")
@@ -135,7 +122,7 @@ def _maybe_date(text: str) -> bool:
     )
 
 
-_REL_WORDS_RX = re.compile("|".join(re.escape(w) for w in _REL_WORDS), re.I)
+_REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)
 
 
 def find_date(text: str) -> DateHit | None:
