@@ -378,9 +378,29 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
     lines: list[_Line] = []
     blank = False
+    seen: dict[str, _Line] = {}  # a page repeats "Reply", "Share", bullets...: classify each text once
     for text, indent, hint, src in _split_glued(raw_lines):
         if not text:
             blank = True
+            continue
+        known = seen.get(text)
+        if known is not None:
+            lines.append(
+                _Line(
+                    text,
+                    known.core,
+                    indent,
+                    hint,
+                    blank,
+                    known.furniture,
+                    known.chrome,
+                    known.opener,
+                    known.count,
+                    known.date,
+                    src=src,
+                )
+            )
+            blank = False
             continue
         # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
         first = text[0]
@@ -427,6 +447,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         if not ln.chrome and not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core):
             ln.chrome = True  # rules, bullets, stars: decoration (an emoji-only line is not)
         lines.append(ln)
+        seen[text] = ln
     return lines
 
 
@@ -1266,7 +1287,17 @@ def _line_score_uncached(ln: _Line) -> float:
     if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
         return -4.0
     words = len(ln.core.split())
-    if _SEPARATORS.findall(ln.core)[2:3] or len(ln.core) < 3.5 * words:
+    core = ln.core
+    bar = (
+        "|" in core
+        or "•" in core
+        or "·" in core
+        or "▪" in core
+        or "›" in core
+        or "»" in core
+        or " / " in core
+    ) and len(_SEPARATORS.findall(core)) >= 3
+    if bar or len(core) < 3.5 * words:
         return -3.0  # "A | B | C" link bars and letter indexes are navigation, however long
     if words >= 12 and not (words < 20 and _BULLET_START.match(ln.text)):
         return float(min(words, 60))
