@@ -375,6 +375,16 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
     return out
 
 
+_BRACKETED = re.compile(r"<[^>]{1,80}>|\([^)]{0,40}\)")
+
+
+def _header_words(core: str) -> int:
+    """Words of a would-be header, not counting <emails> and (ids) or (Score:4) notes."""
+    if "<" in core or "(" in core:
+        core = _BRACKETED.sub(" ", core)
+    return len(_TOKEN.findall(core))
+
+
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
     lines: list[_Line] = []
     blank = False
@@ -413,10 +423,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             # A header holds at most a dozen words besides its date: longer prose needs no date search.
             if spaces <= _MAX_HEADER_WORDS + 10:
                 ln.date = find_date(core)
-            if (
-                ln.date is not None
-                and len(_TOKEN.findall(core)) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS
-            ):
+            if ln.date is not None and _header_words(core) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS:
                 ln.date = None
             if ln.date is None and len(core) <= 80 and core.endswith((":", "...", "…")):
                 cue = _SAYS_LINE.fullmatch(core)

@@ -24,8 +24,6 @@ KNOWN_MISSES = {
     *(("reddit.com/r-python-init-py-thread", fmt) for fmt in FORMATS),
     # Kinja glues the replied-to user's name onto the commenter's name
     *(("lifehacker.com/stop-buying-crap-kinja", fmt) for fmt in FORMATS),
-    # two comments show "by NAME (id)" but no date; inscriptis splits their header so the shape misses them
-    ("slashdot.org/nyt-future-of-solaris", "inscriptis.txt"),
     # inscriptis lays the sidebar table beside the comments and splits one footer
     ("telegraph.co.uk/blog-allardyce-2008", "inscriptis.txt"),
 }
