@@ -354,24 +354,44 @@ _GLUED_FOOTER = re.compile(
 )
 
 
+_COLUMN_GAP = re.compile(r"(?<=[^\s\[])\s{6,}(?=[^\s\]])")  # not inside a "[          ]" form field
 _GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
 
 
+def _short_dated(cell: str) -> bool:
+    return cell.count(" ") <= 14 and find_date(cell) is not None
+
+
 def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
+    """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
+    by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
     out: list[tuple[str, int, str | None, int]] = []
     for src, (text, indent, hint) in enumerate(raw_lines):
-        # Substring tests first: they are far cheaper than any regex on every line.
-        if (
-            len(text) > 40
-            and (" by" in text or " By" in text or " BY" in text or " von" in text or " par" in text)
-            and _GLUED_HINT.search(text)
-        ):
-            m = _GLUED_FOOTER.match(text)
-            if m and find_date(m["foot"]) is not None:
-                out.append((m["text"], indent, hint, src))
-                out.append((m["foot"], indent, hint, src))
+        if not text:
+            out.append((text, indent, hint, src))  # blank lines carry the layout: keep them
+            continue
+        cells: list[str] | tuple[str] = (text,)
+        if "      " in text:
+            parts = _COLUMN_GAP.split(text)
+            # Split the columns apart only where one of them is a comment header or footer: splitting
+            # prose columns would chop the article into fragments.
+            if len(parts) > 1 and any(_GLUED_HINT.search(c) or _short_dated(c) for c in parts):
+                cells = parts
+        for cell in cells:
+            if not cell:
                 continue
-        out.append((text, indent, hint, src))
+            # Substring tests first: they are far cheaper than any regex on every line.
+            if (
+                len(cell) > 40
+                and (" by" in cell or " By" in cell or " BY" in cell or " von" in cell or " par" in cell)
+                and _GLUED_HINT.search(cell)
+            ):
+                m = _GLUED_FOOTER.match(cell)
+                if m and find_date(m["foot"]) is not None:
+                    out.append((m["text"], indent, hint, src))
+                    out.append((m["foot"], indent, hint, src))
+                    continue
+            out.append((cell, indent, hint, src))
     return out
 
 
