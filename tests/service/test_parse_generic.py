@@ -415,3 +415,20 @@ def test_points_in_headers_and_action_rows():
         ("carol", "Profile it first."),
     ]
     assert article.declared_comment_count == 3
+
+
+def test_table_layout_columns_beside_footers_are_split():
+    # A text dump of a table layout: the sidebar column sits on the same line as the comment footers.
+    page = ARTICLE_EN + (
+        "Comments\n\n"
+        "News                 Great to see the budget pass.\n"
+        "Sport                Posted by Ann on March 3, 2021 10:15 AM                  ADVERTISEMENT\n\n"
+        "Weather              Taxes will rise next year anyway.\n"
+        "Travel               Posted by Bob on March 3, 2021 11:20 AM\n\n"
+        "Leave a comment\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_at) for c in article.comments] == [
+        ("Ann", "2021-03-03T10:15:00"),
+        ("Bob", "2021-03-03T11:20:00"),
+    ]
