@@ -39,7 +39,10 @@ TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _DIGIT_RE = re.compile(r"\d")
 MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
-BIGRAM_SHIFT = 32  # bigram key = (left id << 32) | right id
+BIGRAM_SHIFT = 32
+MIN_SPAN_WEIGHT = (
+    0.01  # log-odds; smaller pushes are noise to a moderator  # bigram key = (left id << 32) | right id
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -225,16 +228,21 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         self.feature_weights_ = np.concatenate(weights) if weights else np.empty(0)
         self.n_train_docs_ = n_docs
         self.output_scale_ = np.ones(self.n_features_)
-        if self.nb_alpha and y is not None:
-            self.output_scale_ = self._nb_scale(texts, np.asarray(y))
+        self.nb_ratio_ = None
+        if y is not None and len(set(np.asarray(y).tolist())) == 2:
+            present = self.transform(texts).sign()
+            y_arr = np.asarray(y)
+            pos = np.asarray(present[y_arr == 1].sum(axis=0)).ravel() + 1.0
+            neg = np.asarray(present[y_arr == 0].sum(axis=0)).ravel() + 1.0
+            self.nb_ratio_ = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
+            self.output_scale_ = self.nb_output_scale(self.nb_alpha)
         return self
 
-    def _nb_scale(self, texts: Sequence[str], y: np.ndarray) -> np.ndarray:
-        present = self.transform(texts).sign()
-        pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
-        neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
-        r = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
-        return np.asarray((1.0 - self.nb_alpha) + self.nb_alpha * r)
+    def nb_output_scale(self, alpha: float) -> np.ndarray:
+        """Per-feature output scale for NB blend ``alpha`` (ones when fitted without labels)."""
+        if self.nb_ratio_ is None:
+            return np.ones(self.n_features_)
+        return np.asarray((1.0 - alpha) + alpha * self.nb_ratio_)
 
     # -- per-token rows ------------------------------------------------------------------------------
     def type_table(self, types: Sequence[str]) -> sp.csr_matrix:
@@ -646,7 +654,8 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         for c in self.fast_.contributions(text):
             merged[(c.start, c.end)] = merged.get((c.start, c.end), 0.0) + c.weight * slope
         ranked = sorted(
-            ((w, a, b) for (a, b), w in merged.items() if w > 0), key=lambda t: (-t[0], t[1], t[2])
+            ((w, a, b) for (a, b), w in merged.items() if w >= MIN_SPAN_WEIGHT),
+            key=lambda t: (-t[0], t[1], t[2]),
         )
         return [Span(start=a, end=b, text=text[a:b], weight=w) for w, a, b in ranked[:top_k]]
 

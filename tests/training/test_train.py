@@ -16,7 +16,7 @@ from service.errors import TrainingDataError
 from training import corpora as C
 from training import evaluate, train
 
-SMALL = train.LinearConfig(c_grid=(1.0, 4.0), folds=3, featurizer={"nb_alpha": 1.0})
+SMALL = train.LinearConfig(c_grid=(1.0, 4.0), nb_grid=(0.5, 1.0), folds=3)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,9 @@ def kaggle_600(data_dir: Path) -> C.Corpus:
 def test_fit_linear_chooses_c_by_cv_and_calibrates(kaggle_600: C.Corpus) -> None:
     lines: list[str] = []
     model, hyper, metrics, threshold = train.fit_linear([kaggle_600], SMALL, lines.append, "t")
-    assert hyper["C"] in SMALL.c_grid
-    best = max(metrics["cv_roc_auc_per_c"].values())
+    assert hyper["C"] in SMALL.c_grid and hyper["nb_alpha"] in SMALL.nb_grid
+    assert model.featurizer_.nb_alpha == hyper["nb_alpha"] and hyper["C"] == model.C
+    best = max(metrics["cv_roc_auc_grid"].values())
     assert metrics["cv_roc_auc_mean"] == best
     assert 0.0 < threshold < 1.0
     assert sum("fold" in line for line in lines) == SMALL.folds  # progress is reported per fold
