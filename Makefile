@@ -12,7 +12,7 @@ MODEL_DIR ?= model/default
 # `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install run test lint bench bench-api train eval eval-parse serve clean
+.PHONY: help install browser run test lint bench bench-api train eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,10 +25,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev extra (no-op when up to date)
 
+browser: ## Install headless Chromium for the browser test (Debian package; no-op when present)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
-test: $(STAMP) ## Run the whole test suite
+test: $(STAMP) browser ## Run the whole test suite
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy

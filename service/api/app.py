@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
-from service.api.routers import admin, articles, comments, feedback, health, model, perspective
+from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective
 from service.api.state import (
     AppState,
     ModelHolder,
@@ -125,6 +125,8 @@ def create_app(
         version="1",
         summary="Score reader comments for insult and off-topic; Perspective-compatible.",
         lifespan=lifespan,
+        docs_url=None,  # served by routers.docs from local assets, not a CDN
+        redoc_url=None,
     )
     metrics = Metrics()
     app.state.moderation = AppState(
@@ -137,6 +139,7 @@ def create_app(
     for module in (comments, articles, perspective, feedback, model, health, admin):
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
+    docs.install(app)
     errors.install(app)
 
     limits = settings.limits
