@@ -53,7 +53,9 @@ def test_docs_page_renders_every_operation_offline(tmp_path: Path) -> None:
     try:
         wait_ready(proc, base)
         dom = render(base + "/docs", tmp_path, "--dump-dom")
-        shot = render(base + "/docs", tmp_path, f"--screenshot={tmp_path / 'docs.png'}", "--window-size=1280,2000")
+        shot = render(
+            base + "/docs", tmp_path, f"--screenshot={tmp_path / 'docs.png'}", "--window-size=1280,2000"
+        )
     finally:
         log = stop(proc)
     assert dom.returncode == 0, dom.stderr[-2000:]
