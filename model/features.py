@@ -369,10 +369,15 @@ class _IntHashTable:
             return out
         slots = self._slots(keys)
         mask = len(self.keys) - 1
+        active = np.arange(len(keys))
         for probe in range(self.max_probe + 1):
-            at = (slots + probe) & mask
-            match = self.keys[at] == keys
-            out[match] = self.values[at[match]]
+            at = (slots[active] + probe) & mask
+            stored = self.keys[at]
+            match = stored == keys[active]
+            out[active[match]] = self.values[at[match]]
+            active = active[~match & (stored != -1)]  # an empty slot ends the probe: key absent
+            if not len(active):
+                break
         return out
 
 
