@@ -14,40 +14,70 @@ from typing import NamedTuple
 _MONTHS: dict[str, int] = {}
 for _num, _names in enumerate(
     [
-        "january jan janvier janv januar jänner jaenner",
-        "february feb février fevrier févr fevr februar",
-        "march mar mars märz maerz",
-        "april apr avril avr",
-        "may mai",
-        "june jun juin juni",
-        "july jul juillet juil juli",
-        "august aug août aout",
-        "september sep sept septembre",
-        "october oct octobre oktober okt",
-        "november nov novembre",
-        "december dec décembre decembre déc dezember dez",
+        "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari",
+        "february feb février fevrier févr fevr februar febrero febbraio fevereiro fev februari",
+        "march mar mars märz maerz marzo março maart mrt",
+        "april apr avril avr abril abr aprile",
+        "may mai mayo maggio mag maio mei",
+        "june jun juin juni junio giugno giu junho",
+        "july jul juillet juil juli julio luglio lug julho",
+        "august aug août aout agosto augustus",
+        "september sep sept septembre septiembre setiembre settembre setembro",
+        "october oct octobre oktober okt octubre ottobre ott outubro",
+        "november nov novembre noviembre novembro",
+        "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro",
     ],
     start=1,
 ):
     for _n in _names.split():
         _MONTHS[_n] = _num
 
-_MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+
+def _trie_rx(words: list[str]) -> str:
+    """One alternation as a prefix tree ("ma(?:r(?:ch|s|zo)?|y)"): the regex engine tries each letter
+    once instead of every word at every position, which keeps many languages' month names cheap."""
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            return f"(?:{body})?" if len(alts) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return "(?:" + emit(trie) + ")"
+
+
+# Longest first is not needed with a trie: each branch is greedy with an optional end.
+_MONTH = _trie_rx(list(_MONTHS)) + r"\.?"
 MONTH_RX = _MONTH
-_WEEKDAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
-    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\.?,?"
+_WEEKDAY_NAMES = (
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag "
+    "samstag sonntag lunes martes miércoles miercoles jueves viernes sábado sabado domingo lunedì "
+    "lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica "
+    "segunda-feira terça-feira terca-feira quarta-feira quinta-feira sexta-feira maandag dinsdag "
+    "woensdag donderdag vrijdag zaterdag zondag"
 )
+_WEEKDAY = _trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
 _TIME = r"\d{1,2}(?:[:h]\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
-_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at)?\s*)"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?!\.?\d)"
-_DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+{_MONTH},?\s+\d{{4}}"
+_DE = r"(?:\s+(?:de|del)\b)?"  # Spanish / Portuguese "12 de marzo de 2019"
+_DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}{_DE},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
-_ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+_ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (
     r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|yrs?"
     r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
@@ -75,7 +105,9 @@ class DateHit(NamedTuple):
     has_time: bool
 
 
-_K_DMY = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})", re.I)
+_K_DMY = re.compile(
+    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?{_DE}\s+(?P<m>{_MONTH}){_DE},?\s+(?P<y>\d{{4}})", re.I
+)
 _K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I)
 _K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)
 _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")

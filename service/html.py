@@ -44,9 +44,9 @@ _REPLY_CONTAINER = re.compile(
     r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies|indented|nested)(?:$|[\s_-])"
 )
 # Padding between inline elements becomes a space only between two word characters: "(simdjson)" and
-# "ann, May 2" keep their punctuation, "annMay 2" gets its space.
+# "ann, May 2" keep their punctuation, "annMay 2" and "P.March" get their space.
 _PAD = "\x01"
-_PAD_BETWEEN_WORDS = re.compile(r"(?<=\w)\x01+(?=\w)")
+_PAD_BETWEEN_WORDS = re.compile(r"(?<=[\w.,;:!?)])\x01+(?=\w)")  # "Dorothy P.</a><time>March": a space
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b\u2028\u2029]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)

@@ -170,6 +170,17 @@ _CHROME_WORDS = frozenset(
         "partager",
         "citer",
         "j'aime",
+        "beantwoorden",
+        "reageren",
+        "citeren",
+        "rapporteren",
+        "responda",
+        "citar",
+        "denunciar",
+        "citare",
+        "gosto",
+        "curtir",
+        "respect",
         "rispondi",
         "segnala",
         "responder",
@@ -239,7 +250,7 @@ _SECTION_WORDS = r"(?:comments?|commentaires|kommentare|reader comments|réactio
 _OPENER_RX = re.compile(
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
     rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
-    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}"
+    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>\d{{1,6}})[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*",
     re.I,
 )
@@ -253,9 +264,10 @@ _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "s
 
 # A name line (the line above a date line in two-line headers) and explicit comment cues.
 _CUE_RX = re.compile(
-    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|geschrieben von|von|par|by)\b\s*:?",
+    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|geschrieben von|von|par|by|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b\s*:?",
     re.I,
 )
+_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "Dorothy P.": an initial, not a sentence end
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _LEAD_MARKER = re.compile(
     rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*)+",
@@ -467,8 +479,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             if o:
                 ln.opener = True
                 groups = o.groupdict()
-                if groups.get("n") or groups.get("n2"):
-                    ln.count = int(groups.get("n") or groups.get("n2") or 0)
+                if groups.get("n") or groups.get("n2") or groups.get("n3"):
+                    ln.count = int(groups.get("n") or groups.get("n2") or groups.get("n3") or 0)
                 elif groups.get("w"):
                     ln.count = _WORD_NUMS.get(groups["w"].lower())
         if not ln.chrome and not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core):
@@ -483,7 +495,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|dijo|disse|commented|replied|kommentierte)\s*(?::|\.\.\.|…)",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")
@@ -514,7 +526,9 @@ def _is_name_like(ln: _Line) -> bool:
     core = ln.core
     if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
         return False
-    if len(core) > 60 or (_SENTENCE_END.search(core) and not core.endswith(":")):
+    if len(core) > 60 or (
+        _SENTENCE_END.search(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
+    ):
         return False
     words = core.split()
     if _CUE_RX.search(core):
@@ -604,7 +618,9 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     return headers, opener, mode
 
 
-_REPLY_WORD = re.compile(r"reply|antwort|répondre|repondre|responder|rispondi|reageer", re.I)
+_REPLY_WORD = re.compile(
+    r"reply|antwort|répondre|repondre|responder|rispondi|reageer|beantwoorden|responda", re.I
+)
 
 
 def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
@@ -626,7 +642,7 @@ def _first_prose(lines: list[_Line]) -> int:
 # "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
 _STRONG_CUE_RX = re.compile(
     r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|submitted by|commented"
-    r"|kommentierte|geschrieben von)\b",
+    r"|kommentierte|geschrieben von|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b",
     re.I,
 )
 
@@ -727,7 +743,15 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core))
     if posted >= max(1, len(sel) // 2):
         start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
-        return "footer" if _content_gap(lines, start - 1, sel[0]) >= 1 else "header"
+        if _content_gap(lines, start - 1, sel[0]) < 1:
+            return "header"
+        # "Submitted by NAME on DATE" above the text (a subject line before it) is a header: footers
+        # leave the first comment's prose before the first stamp and nothing after the last one.
+        if opener is not None and _prose_lines(lines, opener + 1, sel[0]) == 0:
+            return (
+                "header" if _prose_lines(lines, sel[-1] + 1, _section_stop(lines, sel[-1] + 1)) else "footer"
+            )
+        return "footer"
     # No "Posted by": read the layout. Footers leave the first comment's prose between the heading
     # and the first date line, and nothing but page chrome after the last one.
     if opener is None or len(sel) < 2:
@@ -739,7 +763,35 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     )
     after = next((j for j in range(sel[-1] + 1, len(lines)) if not lines[j].chrome), None)
     nothing_after = after is None or _is_section_end(lines[after]) or lines[after].opener
+    # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
+    actions = sum(1 for i in sel if _action_row_with_date(lines[i]))
+    if prose_before >= 1 and actions >= 0.6 * len(sel):
+        return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
+
+
+def _action_row_with_date(ln: _Line) -> bool:
+    d = ln.date
+    if d is None or d.kind == "cue":
+        return False
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    return bool(rest) and _all_chrome_tokens(rest)
+
+
+def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
+    return sum(
+        1
+        for j in range(start, stop)
+        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+    )
+
+
+def _section_stop(lines: list[_Line], start: int) -> int:
+    """Where the page's chrome resumes after the last comment stamp (a form, a furniture heading)."""
+    for j in range(start, min(len(lines), start + 200)):
+        if _is_section_end(lines[j]) or lines[j].opener:
+            return j
+    return min(len(lines), start + 200)
 
 
 def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
@@ -787,7 +839,7 @@ _BY_CUE = re.compile(
     r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I
 )
 _SAYS_CUE = re.compile(
-    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|antwortete|a répondu)\b.*$",
+    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|antwortete|a répondu|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b.*$",
     re.I,
 )
 # "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
@@ -1035,6 +1087,33 @@ def _move_subject_lines(
     return out
 
 
+def _names_above_text(
+    lines: list[_Line],
+    blocks: list[tuple[_Header, list[int]]],
+    authors: list[str | None],
+    role: list[str | None],
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
+    block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
+    nameless = [k for k, a in enumerate(authors) if a is None]
+    if not nameless or len(nameless) < 0.6 * len(authors):
+        return blocks, authors
+    firsts: dict[int, int] = {}
+    for k in nameless:
+        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
+        if len(idx) >= 2 and _is_name_like(lines[idx[0]]) and not _CUE_RX.search(lines[idx[0]].core):
+            firsts[k] = idx[0]
+    if len(firsts) < 0.6 * len(nameless):
+        return blocks, authors
+    out_blocks, out_authors = list(blocks), list(authors)
+    for k, j in firsts.items():
+        h, idx = blocks[k]
+        out_blocks[k] = (h, [i for i in idx if i != j])
+        out_authors[k] = _clean_name(lines[j].core) or None
+        role[j] = "header"
+    return out_blocks, out_authors
+
+
 def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
     """An undated header ("NAME said...") may carry its time in a footer: the last bare date line of
     the block."""
@@ -1154,6 +1233,8 @@ def segment_with_roles(
         authors = _authors(lines, headers, header_reply_to)
         if mode == "header":
             blocks, authors = _merge_quoted_headers(lines, blocks, authors)
+        else:
+            blocks, authors = _names_above_text(lines, blocks, authors, role)
         numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks])
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)

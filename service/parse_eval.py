@@ -42,6 +42,7 @@ class Score:
     count_ok: bool
     authors_ok: bool
     body_ok: bool
+    starts_ok: bool = False
     error: str | None = None
     detail: str = ""
 
@@ -60,6 +61,16 @@ def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
     want_authors = [norm(a) for a in spec.get("authors", [])]
     got_authors = [norm(c.author) for c in art.comments]
     authors_ok = count_ok and (not want_authors or got_authors == want_authors)
+    # Where each comment starts: its text opens with the expected first words (when the spec gives them).
+    want_starts = [norm(x) for x in spec.get("starts", [])]
+    got_texts = [norm(c.text).lstrip("> ") for c in art.comments]  # a quoted opening keeps its "> "
+    starts_ok = count_ok and (
+        not want_starts
+        or (
+            len(want_starts) == len(got_texts)
+            and all(g.startswith(w) for w, g in zip(want_starts, got_texts, strict=True))
+        )
+    )
     body = norm(art.body)
     missing = [s for s in spec.get("body_snippets", []) if norm(s) not in body]
     leaked = [s for s in spec.get("not_in_body", []) if norm(s) in body]
@@ -68,11 +79,14 @@ def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
     if not authors_ok and count_ok:
         diff = [(w, g) for w, g in zip(want_authors, got_authors, strict=False) if w != g][:3]
         detail += f" authors differ: {diff}"
+    if not starts_ok and count_ok:
+        bad = [(w, g[:40]) for w, g in zip(want_starts, got_texts, strict=False) if not g.startswith(w)][:2]
+        detail += f" starts differ: {bad}"
     if missing:
         detail += f" missing from body: {[m[:40] for m in missing]}"
     if leaked:
         detail += f" leaked into body: {[m[:40] for m in leaked]}"
-    return Score(page, fmt, spec["comments"], got, count_ok, authors_ok, body_ok, detail=detail)
+    return Score(page, fmt, spec["comments"], got, count_ok, authors_ok, body_ok, starts_ok, detail=detail)
 
 
 def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
@@ -121,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise InputError(f"articles dir not found: {root}")
     scores: list[Score] = []
-    print(f"{'page':58} {'fmt':15} {'want':>4} {'got':>4} count authors body")
+    print(f"{'page':58} {'fmt':15} {'want':>4} {'got':>4} count authors body starts")
     for stem, spec in sorted(expected.items()):
         for fmt in FORMATS:
             path = root / f"{stem}.{fmt}"
@@ -132,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             mark = {True: "ok", False: "--"}
             line = (
                 f"{stem[:58]:58} {fmt:15} {s.expected:>4} {s.got:>4} {mark[s.count_ok]:>5} "
-                f"{mark[s.authors_ok]:>7} {mark[s.body_ok]:>4}"
+                f"{mark[s.authors_ok]:>7} {mark[s.body_ok]:>4} {mark[s.starts_ok]:>6}"
             )
             if s.error:
                 line += f"  ERROR {s.error}"
@@ -140,14 +154,14 @@ def run(args: argparse.Namespace) -> int:
                 line += f"  {s.detail}"
             print(line)
     print()
-    print(f"{'format':15} {'pages':>5} {'count':>7} {'authors':>8} {'body':>6}")
+    print(f"{'format':15} {'pages':>5} {'count':>7} {'authors':>8} {'body':>6} {'starts':>7}")
     for fmt in (*FORMATS, "all"):
         sel = [s for s in scores if fmt == "all" or s.fmt == fmt]
         if not sel:
             continue
         print(
             f"{fmt:15} {len(sel):>5} {sum(s.count_ok for s in sel):>7} {sum(s.authors_ok for s in sel):>8} "
-            f"{sum(s.body_ok for s in sel):>6}"
+            f"{sum(s.body_ok for s in sel):>6} {sum(s.starts_ok for s in sel):>7}"
         )
     golds = sorted(root.glob("*/*.gold.txt"))
     if golds:

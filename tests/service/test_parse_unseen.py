@@ -1,0 +1,89 @@
+"""Pages in the style of comment systems and CMSes that are not in /work/shared/articles (Disqus,
+Discourse, Drupal, JComments, Substack, phpBB, Coral, Facebook plugin, Viafoura, Blogger, Movable Type,
+numbered and ISO-stamped comments, es/it/pt/nl dates, a WordPress thread with traps inside comments) and
+trap pages whose dated lines are not comments. Each page comes as HTML and as a w3m-like text dump,
+written for this repository by tests/service/pages/build.py; expected.json holds what a reader sees."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from service.parse import parse_file, parse_with_roles
+
+PAGES = Path(__file__).resolve().parent / "pages"
+EXPECTED: dict[str, dict] = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+FORMATS = ("html", "w3m.txt")
+CASES = [(name, fmt) for name in sorted(EXPECTED) for fmt in FORMATS]
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
+def test_comments_authors_and_starts(name: str, fmt: str) -> None:
+    spec = EXPECTED[name]
+    art = parse_file(PAGES / f"{name}.{fmt}")
+    assert len(art.comments) == spec["comments"]
+    assert [_norm(c.author) or None for c in art.comments] == [_norm(a) or None for a in spec["authors"]]
+    for c, start in zip(art.comments, spec["starts"], strict=True):
+        assert _norm(c.text).lstrip("> ").startswith(_norm(start)), (c.text[:60], start)
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
+def test_body_is_clean_and_complete(name: str, fmt: str) -> None:
+    spec = EXPECTED[name]
+    body = _norm(parse_file(PAGES / f"{name}.{fmt}").body)
+    for snippet in spec["body_snippets"]:
+        assert _norm(snippet) in body
+    for snippet in spec["not_in_body"]:
+        assert _norm(snippet) not in body
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(EXPECTED) if "parents" in EXPECTED[n]])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_thread_parents(name: str, fmt: str) -> None:
+    art = parse_file(PAGES / f"{name}.{fmt}")
+    assert [c.parent for c in art.comments] == EXPECTED[name]["parents"]
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(EXPECTED) if "posted_at" in EXPECTED[n]])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_iso_times(name: str, fmt: str) -> None:
+    art = parse_file(PAGES / f"{name}.{fmt}")
+    assert [c.posted_at for c in art.comments] == EXPECTED[name]["posted_at"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_renderings_agree(name: str) -> None:
+    """The HTML and its text dump give the same split: same authors, same comment openings."""
+    arts = [parse_file(PAGES / f"{name}.{fmt}") for fmt in FORMATS]
+    shapes = [[(_norm(c.author), _norm(c.text).lstrip("> ")[:30]) for c in a.comments] for a in arts]
+    assert shapes[0] == shapes[1]
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
+def test_nothing_lost(name: str, fmt: str) -> None:
+    data = (PAGES / f"{name}.{fmt}").read_bytes()
+    _, inputs, roles = parse_with_roles(data, source=name)
+    placed: dict[int, str] = {}
+    for src, text, _place in roles:
+        placed[src] = placed.get(src, "") + text
+    for i, text in inputs:
+        assert "".join(text.split()) == "".join(placed.get(i, "").split()), text
+
+
+def test_fixture_files_match_their_builder(tmp_path: Path) -> None:
+    """The committed pages are exactly what build.py writes (no hand edits that the builder lost)."""
+    spec = importlib.util.spec_from_file_location("pages_build", PAGES / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    build.HERE = tmp_path
+    build.main()
+    for produced in tmp_path.iterdir():
+        assert produced.read_text(encoding="utf-8") == (PAGES / produced.name).read_text(encoding="utf-8")
