@@ -310,6 +310,7 @@ class _ChunkTable:
             np.zeros(capacity, dtype=bool),
         )
         self.size = 0
+        self.chars = 0  # total characters of the keys: long unique chunks must not exhaust memory
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self._cols
@@ -328,6 +329,7 @@ class _ChunkTable:
             dest[start:stop] = values
         self._cols = current
         self.size = stop
+        self.chars += sum(map(len, chunks))
         index = self.index
         for j, c in enumerate(chunks):
             index[c] = start + j  # published last: an id is visible only once its row is written
@@ -393,7 +395,8 @@ class TokenContribution:
 class FastLinearText:
     """Scores texts with a fitted TokenFeaturizer and linear weights through cached constants.
 
-    Two memo tables, both seeded or filled lazily and bounded by ``max_cache`` entries:
+    Two memo tables, both seeded or filled lazily and reset when they pass ``max_cache_entries`` entries or
+    ``max_cache_chars`` characters of keys (so even unique 20,000-character chunks stay bounded):
 
     - token level (for explanations): raw token spelling -> (s_t, q_t), precomputed at fit time for
       the word vocabulary so loading is cheap;
@@ -402,6 +405,11 @@ class FastLinearText:
       contain whitespace, so splitting on whitespace first and tokenising each chunk gives exactly the
       regex tokenisation; scoring a batch is then ``str.split``, one dict lookup per chunk and numpy.
     """
+
+    # Runtime limits are class attributes: not pickled, so they can change without retraining.
+    max_cache_entries = 300_000
+    max_cache_chars = 32_000_000
+    slice_size = 2_000
 
     def __init__(self, featurizer: TokenFeaturizer, coef: np.ndarray, intercept: float) -> None:
         self.featurizer = featurizer
@@ -420,8 +428,6 @@ class FastLinearText:
         self._base_s = np.asarray(table @ self.coef, dtype=np.float64).ravel()
         self._base_q = np.asarray(table.multiply(table).sum(axis=1), dtype=np.float64).ravel()
         self._base_words = words
-        self.max_cache = 1_000_000
-        self.slice_size = 2_000
         self._lock = threading.RLock()
         self._reset_cache()
 
@@ -451,7 +457,12 @@ class FastLinearText:
         self._chunks = _ChunkTable()
 
     def _maybe_reset(self) -> None:
-        if len(self._chunks.index) > self.max_cache or len(self._raw_to_id) > self.max_cache:
+        chunks = self._chunks
+        if (
+            len(chunks.index) > self.max_cache_entries
+            or len(self._raw_to_id) > self.max_cache_entries
+            or chunks.chars > self.max_cache_chars
+        ):
             self._reset_cache()
 
     def _ids(self, raw_tokens: list[str]) -> np.ndarray:

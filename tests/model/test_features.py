@@ -61,3 +61,18 @@ def test_explain_spans_index_the_original_text(small_model: LinearTextClassifier
 def test_insult_scores_above_neutral(small_model: LinearTextClassifier) -> None:
     p = small_model.predict_proba(["you are a pathetic idiot", "thank you for the detailed report"])[:, 1]
     assert p[0] > 0.5 > p[1]
+
+
+def test_memo_tables_stay_bounded_and_exact(small_model: LinearTextClassifier) -> None:
+    fast = small_model.fast_
+    fast.max_cache_entries, fast.max_cache_chars = 50, 5_000  # instance override of the class limits
+    try:
+        texts = [f"you idiot{i} {'z' * (i % 300)}{i} ok" for i in range(400)]
+        for start in range(0, 400, 20):
+            batch = texts[start : start + 20]
+            np.testing.assert_allclose(
+                fast.decision_function(batch), small_model.reference_decision(batch), rtol=1e-9, atol=1e-9
+            )
+        assert len(fast._chunks.index) <= 50 + 60 and fast._chunks.chars <= 5_000 + 20 * 320
+    finally:
+        del fast.max_cache_entries, fast.max_cache_chars
