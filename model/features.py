@@ -4,17 +4,22 @@ Why a custom featuriser: sklearn's word+char TF-IDF spends almost all its time g
 n-grams in Python for every comment (about 3,700 comments/s here). This one is built so that each
 TOKEN TYPE is featurised once and then cached:
 
-- A comment is a sequence of tokens (one compiled regex). Each token is normalised (lower case, curly
-  quotes, letter runs squeezed, digits mapped to 0) only the first time its raw spelling is seen.
+- A comment is a sequence of tokens (one compiled regex). Each token is normalised (NFKD accents
+  stripped, lower case, curly quotes, digits mapped to 0, letter runs squeezed) only the first time
+  its raw spelling is seen.
 - A token occurrence contributes a fixed sparse row ``R_t``: its word feature and its padded
   character n-grams (``" word "``, like sklearn's ``char_wb``), each weighted by idf. Adjacent
   in-vocabulary tokens add a word-bigram feature.
 - The comment vector is ``x = sum(R) / sqrt(sum(||R||^2))``: the sum of the occurrence rows divided
   by a norm that treats occurrences as orthogonal. Unlike the exact l2 norm this is additive, so a
   linear model's decision is ``b + sum(s_t) / sqrt(sum(q_t))`` with per-token constants
-  ``s_t = R_t . w`` and ``q_t = ||R_t||^2``. Scoring a batch is then a regex pass, one dict lookup per
-  token and a few numpy reductions. Training uses exactly the same map (``transform``), so nothing is
-  approximated at inference; cross-validation in training/train.py validated it against the usual l2.
+  ``s_t = R_t . w`` and ``q_t = ||R_t||^2``. Training uses exactly the same map (``transform``), so
+  nothing is approximated at inference. Measured against the exact l2 norm on the same features
+  (Kaggle train.csv -> public test, C=2): AUC 0.9063 vs 0.9079, a small price for the speed.
+- Optional naive-Bayes scaling multiplies each normalised feature by a constant, so it folds into
+  the coefficients and keeps the decision additive.
+- Batch scoring never runs the regex on warm input: ``FastLinearText`` caches whole whitespace
+  chunks (``"idiot!!"``), so a batch is ``str.split``, one dict lookup per chunk and numpy.
 - Explanations are exact: a token's share of the decision is ``s_t / sqrt(sum(q))``.
 """
 
