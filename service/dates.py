@@ -90,7 +90,7 @@ _REL = (
     r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
     r"|\bjust now\b|\bà l'instant\b"
     r"|(?<=[·•|] )\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)(?=\s*$)"  # "Ann · 2h" at the end of a line
-    rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden"
+    rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME_AFTER}))?"
 
@@ -125,7 +125,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _DIGIT_DATE = re.compile(r"\d(?:\d{3}|[./-]\d{1,2}[./-]\d|[:h]\d\d|\s?[aApP]\.?[mM]\b)")
 _MONTH_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.I)
 # Relative times other than "today 10:15" (whose time the digit test already catches).
-_REL_WORDS = ("ago", "fa", "geleden", "hace", "vor", "il y a", "just now", "instant")
+_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant")
 
 
 _COMPACT_REL = re.compile(r"[·•|] \d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)\s*$")
@@ -151,6 +151,7 @@ def _maybe_date(text: str) -> bool:
         or "il y a" in low
         or "vor ein" in low
         or "hace un" in low
+        or "há um" in low
     )
 
 

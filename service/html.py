@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 class HtmlLine(NamedTuple):
     text: str
     depth: int  # nesting of lists / blockquotes / reply containers: a hint for threads
-    hint: str | None  # "title", "h1", "nav", "form" or None
+    # "title", "h1", "nav", "form", "dt=<machine-readable time>" (a <time datetime> or a schema.org /
+    # microformats date on the line), or None
+    hint: str | None
 
 
 SKIP_TAGS = frozenset(
@@ -79,13 +81,17 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
     hints: list[str] = []
     depth = 0
 
+    stamp: list[str] = []  # the machine-readable time seen on the current line, if any
+
     def flush() -> None:
         if not buf:
             return
         line = _WS.sub(" ", _PAD_BETWEEN_WORDS.sub(" ", "".join(buf)).replace(_PAD, "")).strip()
         buf.clear()
         if line:
-            lines.append(HtmlLine(line, depth, hints[-1] if hints else None))
+            hint = hints[-1] if hints else ("dt=" + stamp[-1] if stamp else None)
+            lines.append(HtmlLine(line, depth, hint))
+            stamp.clear()
 
     head = doc.find("head")  # type: ignore[attr-defined]
     if head is not None:
@@ -119,6 +125,9 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
             hint = _hint_for(tag, el)
             if hint:
                 hints.append(hint)
+            when = _machine_time(tag, el)
+            if when:
+                stamp.append(when)
             pad = not is_block and _is_meta(tag, el)
             if pad:
                 buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
@@ -161,6 +170,35 @@ def _hint_for(tag: str, el: object) -> str | None:
     if role in CHROME_ROLES:
         return "nav"
     return None
+
+
+_DATE_PROPS = frozenset({"datepublished", "datecreated", "datemodified", "commenttime", "uploaddate"})
+_DT_CLASS = re.compile(r"(?:^|\s)(?:dt-published|dt-updated|published|updated)(?:$|\s)")
+_TIME_CLASS = re.compile(r"time|date|timestamp", re.I)
+_MACHINE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _machine_time(tag: str, el: object) -> str | None:
+    """An ISO time the markup states for a machine: <time datetime>, itemprop="datePublished" with a
+    content or datetime attribute, a microformats dt-published/published element's title or datetime; a
+    time-classed element's title (read later by service.dates, which returns None when it cannot)."""
+    get = el.get  # type: ignore[attr-defined]
+    value = None
+    if tag == "time":
+        value = get("datetime")
+    if not value and (get("itemprop") or "").lower() in _DATE_PROPS:
+        value = get("datetime") or get("content")
+    if not value and get("class") and _DT_CLASS.search(get("class")):
+        value = get("datetime") or get("title")
+    if not value and get("title") and get("class") and _TIME_CLASS.search(get("class")):
+        title = get("title").strip()  # <a class="time-ago" title="Tuesday, March 12, 2019 10:15 AM">
+        return title[:80] if any(c.isdigit() for c in title) else None
+    if not value:
+        return None
+    m = _MACHINE_TIME.match(value.strip())
+    return m.group(0) if m else None
 
 
 _META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count", re.I)

@@ -228,8 +228,14 @@ _CHROME_WORDS = frozenset(
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _all_chrome_tokens(core: str) -> bool:
-    """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators."""
+    """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators. Buttons
+    without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
+    if " " not in core and len(core) <= 60 and _CAMEL.search(core):
+        core = _CAMEL.sub(" ", core)
     head = _CHROME_SPLIT.split(core[:20].lower(), maxsplit=2)
     if not any(t in _CHROME_WORDS or t.isdigit() for t in head[:2] if t):
         return False  # cheap exit: the first word is no action word
@@ -580,6 +586,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
             if cue_only and (o is None or len(sel) < 2):
                 continue  # "X said:" lines without a comment heading are more likely an interview
+            if _counters_between(lines, members, o):
+                continue  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
             if o is None:
                 # A weak "By NAME" cue needs more support: no "More from" heading just above.
                 strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
@@ -621,6 +629,56 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
 _REPLY_WORD = re.compile(
     r"reply|antwort|répondre|repondre|responder|rispondi|reageer|beantwoorden|responda", re.I
 )
+
+
+def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None]:
+    """Comments that show no date (rendered by script, or hidden): under a comment heading, blocks that
+    each end with a reply link and each open with a name line. Learned per page: most blocks must."""
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
+    for o in reversed(openers[-5:]):
+        rows = []
+        for j in range(o + 1, min(len(lines), o + 4000)):
+            ln = lines[j]
+            if ln.opener or (_is_section_end(ln) and not ln.chrome):
+                break
+            if ln.chrome and _REPLY_WORD.search(ln.core):
+                rows.append(j)
+        if len(rows) < 2:
+            continue
+        starts: list[int] = []
+        prev = o
+        for r in rows:
+            idx = [j for j in range(prev + 1, r) if not lines[j].chrome and lines[j].furniture is None]
+            prev = r
+            if not idx:
+                continue  # a second action row under the same comment
+            first = idx[0]
+            if len(idx) >= 2 and _is_name_like(lines[first]) and not _BYLINE.match(lines[first].core):
+                starts.append(first)
+            else:
+                starts.append(-1)
+        good = [j for j in starts if j >= 0]
+        if len(good) < 2 or len(good) < 0.8 * len(starts):
+            continue
+        if _content_gap(lines, o, good[0]) > 3:
+            continue
+        return [_Header(j, j, j) for j in good], o
+    return [], None
+
+
+def _counters_between(lines: list[_Line], members: list[int], opener: int | None) -> bool:
+    """Comment counters (other than the section's own) between the lines of one date shape: each dated
+    line has its own count, so these are a blog front page's teasers, not one thread."""
+    hits = sum(
+        1
+        for j in range(members[0] + 1, members[-1])
+        if j != opener
+        and ((lines[j].opener and lines[j].count is not None) or _NO_COMMENTS.fullmatch(lines[j].core))
+    )
+    return hits >= max(1, (len(members) - 1) // 2)
+
+
+_NO_COMMENTS = re.compile(r"no comments?|(?:0|zero) comments?|comments? off|comments? closed", re.I)
 
 
 def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
@@ -1114,6 +1172,26 @@ def _names_above_text(
     return out_blocks, out_authors
 
 
+def _posted_at(lines: list[_Line], h: _Header, raw: str, numeric_order: str | None) -> str | None:
+    """ISO time of a comment. The text's own date decides; a machine-readable time in the HTML header
+    (<time datetime>, itemprop="datePublished") fills in what the text cannot give ("3 years ago",
+    "Mar 3" without a year) and is ignored when it names another day than the text."""
+    iso = to_iso(raw, numeric_order=numeric_order) if raw else None
+    stamp = None
+    for j in range(h.start, h.end + 1):
+        hint = lines[j].hint
+        if hint is not None and hint.startswith("dt="):
+            stamp = to_iso(hint[3:])
+            break
+    if stamp is None:
+        return iso
+    if iso is None:
+        return stamp
+    if iso[:10] == stamp[:10] and len(stamp) > len(iso):
+        return stamp  # same day: the markup adds the time of day
+    return iso
+
+
 def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
     """An undated header ("NAME said...") may carry its time in a footer: the last bare date line of
     the block."""
@@ -1194,6 +1272,8 @@ def segment_with_roles(
 
     title_idx = _pick_title(lines)
     headers, opener, mode = _find_headers(lines, title_idx)
+    if not headers:
+        headers, opener = _undated_headers(lines, title_idx)
     if headers and mode == "header":
         headers = _add_dateless_headers(lines, headers)
     if len(headers) > limits.max_comments_per_page:
@@ -1272,7 +1352,7 @@ def segment_with_roles(
                 Comment(
                     text="\n".join(text_lines).strip(),
                     author=authors[k],
-                    posted_at=to_iso(raw, numeric_order=numeric_order) if raw else None,
+                    posted_at=_posted_at(lines, h, raw, numeric_order),
                     posted_raw=raw or None,
                     parent=parents[k],
                 )
