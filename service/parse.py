@@ -138,6 +138,7 @@ _CHROME_RX = re.compile(
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
+    r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
     re.I,
@@ -770,10 +771,24 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         return False
     if rest:
         return len(rest.split()) <= _MAX_HEADER_WORDS
-    if i == 0 or lines[i].blank_before:
-        return False
-    prev = lines[i - 1]
-    return _is_name_like(prev) and not prev.opener
+    if i > 0 and not lines[i].blank_before:
+        prev = lines[i - 1]
+        if _is_name_like(prev) and not prev.opener:
+            return True
+    return _name_below(lines, i) is not None
+
+
+def _name_below(lines: list[_Line], i: int) -> int | None:
+    """Forum post bars put the date first and the poster's name on the next line ("DATE  #2" / NAME);
+    a post number or other chrome may sit between them."""
+    for j in range(i + 1, min(len(lines), i + 3)):
+        ln = lines[j]
+        if ln.blank_before:
+            return None
+        if ln.chrome:
+            continue
+        return j if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= 3 else None
+    return None
 
 
 def _promo_between(lines: list[_Line], start: int, stop: int) -> bool:
@@ -836,6 +851,14 @@ def _action_row_with_date(ln: _Line) -> bool:
     return bool(rest) and _all_chrome_tokens(rest)
 
 
+def _words_beside_date(ln: _Line) -> bool:
+    d = ln.date
+    if d is None:
+        return False
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    return bool(_PAREN_NUM.sub("", rest).strip(_NAME_STRIP))
+
+
 def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
     return sum(
         1
@@ -874,8 +897,29 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
                 j = h.start - 1
                 if j > prev_end and not lines[h.start].blank_before and _is_name_like(lines[j]):
                     h.start = j
-    # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
+    # Date first, name below (forum post bars): learned from the group, most headers must show it.
     sel_set = set(sel)
+    if mode == "header":
+        below = {h.anchor: _name_below(lines, h.anchor) for h in headers if h.start == h.anchor}
+        bare = [h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor])]
+        if bare and sum(1 for h in bare if below.get(h.anchor) is not None) >= max(2, 0.6 * len(headers)):
+            for h in bare:
+                name_at = below.get(h.anchor)
+                if name_at is None or name_at in sel_set:
+                    continue
+                h.end = name_at
+                # A short title line right under the name ("Senior Member") belongs to the header too.
+                k = name_at + 1
+                if (
+                    k < len(lines)
+                    and k not in sel_set
+                    and not lines[k].blank_before
+                    and _is_name_like(lines[k])
+                    and len(lines[k].core.split()) <= 3
+                    and k + 1 < len(lines)
+                ):
+                    h.end = k
+    # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
     for h in headers:
         j = h.end + 1
         while (
@@ -916,6 +960,8 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         if ln.furniture == "site chrome" and not ln.core.strip("[]"):
             continue
         core = _LEAD_MARKER.sub("", ln.core)
+        if j > h.anchor:
+            core = _ID_MARK + " " + core  # a line below the date: its own stretch ("DATE" / NAME / rank)
         if ln.date is not None and j == h.anchor:
             core = core[: ln.date.start] + " " + _ID_MARK + " " + core[ln.date.end :]
         if ln.date is not None:
@@ -1145,6 +1191,32 @@ def _move_subject_lines(
     return out
 
 
+_LABEL_LINE = re.compile(r"(?P<label>[^\W\d][\w .'-]{0,24}?)\s*:\s*\S.{0,40}")
+
+
+def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> set[int]:
+    """ "Join Date: Jan 2015" / "Posts: 1,234" under every poster's name: "Label: value" lines that
+    open most comments with the same labels are the poster's profile, not what they wrote."""
+    if len(blocks) < 2:
+        return set()
+    leading: list[list[tuple[int, str]]] = []
+    counts: Counter[str] = Counter()
+    for _, idx in blocks:
+        found: list[tuple[int, str]] = []
+        for j in idx[:6]:
+            ln = lines[j]
+            if ln.chrome:
+                continue
+            m = _LABEL_LINE.fullmatch(ln.core) if len(ln.core) <= 70 else None
+            if not m:
+                break
+            found.append((j, m["label"].casefold()))
+        leading.append(found)
+        counts.update({label for _, label in found})
+    common = {label for label, c in counts.items() if c >= max(2, 0.6 * len(blocks))}
+    return {j for found in leading for j, label in found if label in common}
+
+
 def _names_above_text(
     lines: list[_Line],
     blocks: list[tuple[_Header, list[int]]],
@@ -1320,6 +1392,7 @@ def segment_with_roles(
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
         parents = _parents(levels)
         footer_time: dict[int, str] = {}
+        profile = _profile_lines(lines, blocks)
         for k, (h, body_idx) in enumerate(blocks):
             for j in range(h.start, h.end + 1):
                 role[j] = "header"
@@ -1332,6 +1405,9 @@ def segment_with_roles(
                 body_idx = [j for j in body_idx if j != stamp]
             for j in body_idx:
                 ln = lines[j]
+                if j in profile:
+                    role[j] = "commenter profile"
+                    continue
                 if (
                     j in menu
                     or ln.chrome

@@ -17,9 +17,7 @@ from service.parse import parse_file, parse_with_roles
 PAGES = Path(__file__).resolve().parent / "pages"
 EXPECTED: dict[str, dict] = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 FORMATS = ("html", "w3m.txt", "inscriptis.txt")
-# Pages the parser does not split right yet (see the test at the end): listed, not hidden.
-KNOWN_GAPS = {"vbulletin"}
-NAMES = sorted(set(EXPECTED) - KNOWN_GAPS)
+NAMES = sorted(EXPECTED)
 CASES = [(name, fmt) for name in NAMES for fmt in FORMATS]
 
 
@@ -85,15 +83,9 @@ def test_markup_time_never_contradicts_the_text() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", sorted(KNOWN_GAPS))
-def test_known_gaps_are_still_gaps(name: str) -> None:
-    """When one of these starts to pass, move it out of KNOWN_GAPS so that the full checks guard it."""
-    arts = [parse_file(PAGES / f"{name}.{fmt}") for fmt in FORMATS]
-    assert any(len(a.comments) != EXPECTED[name]["comments"] for a in arts)
-
-
 @pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
 def test_nothing_lost(name: str, fmt: str) -> None:
+    """Every non-blank input line ends up, piece by piece, in exactly one place."""
     data = (PAGES / f"{name}.{fmt}").read_bytes()
     _, inputs, roles = parse_with_roles(data, source=name)
     placed: dict[int, str] = {}
