@@ -1022,7 +1022,12 @@ def _authors(
                 or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
             ):
                 stretch.pop(0)
-            while stretch and (_is_function(stretch[-1])):
+            # A trailing capital is an initial ("Kofi A"), not the word "a".
+            while (
+                stretch
+                and _is_function(stretch[-1])
+                and not (len(stretch) > 1 and _INITIAL.fullmatch(stretch[-1]))
+            ):
                 stretch.pop()
             if stretch:
                 kept = stretch
@@ -1055,6 +1060,7 @@ def _clean_name(text: str) -> str:
     return text.strip(_NAME_EDGE)
 
 
+_INITIAL = re.compile(r"[A-Z]\.?")
 _NAME_INITIALS = frozenset({"a", "le", "la", "de", "von", "am"})  # "A Simple Life", "Le Corbusier"
 
 
