@@ -71,6 +71,7 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "recommendations",
         r"before you go|recommended(?: for you| stories| articles| reading)?|popular in the community|what'?s hot"
+        r"|about the (?:author|writer)|(?:author|writer)(?:'s)? bio(?:graphy)?|über (?:den|die) autor(?:in)?|à propos de l'auteur|sobre el autor|sull'autore"
         r"|trending(?: now| stories)?:?|most (?:read|popular|viewed|shared|commented)\b.*|related(?: articles| stories| posts"
         r"| content| coverage| topics| links)?:?|more on this (?:story|topic)|you (?:may|might) also like\b.*"
         r"|more (?:from|stories|videos|news|posts)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
@@ -1538,10 +1539,16 @@ _SEPARATORS = re.compile(r"\s[|▪•·›»/]\s")
 
 
 # Headings that close an article: nothing after them (before the comments) is the article any more.
+_BIO_HEADING = re.compile(
+    r"about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur"
+    r"|sobre el autor|sull'autore",
+    re.I,
+)
 _END_OF_ARTICLE = re.compile(
     r"before you go|recommended|popular in the community|what'?s hot|trending|most (?:read|popular|viewed|shared)"
     r"|related (?:articles|stories|posts|content|coverage)|you (?:may|might) also like|more (?:from|stories|on this)"
-    r"|read next|up next|top stories|editor'?s picks?|à lire aussi|sur le même sujet|das könnte sie auch|weitere artikel",
+    r"|read next|up next|top stories|editor'?s picks?|à lire aussi|sur le même sujet|das könnte sie auch|weitere artikel"
+    r"|about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur|sobre el autor|sull'autore",
     re.I,
 )
 
@@ -1585,9 +1592,13 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
         lines[j].furniture == "recommendations" and bool(_END_OF_ARTICLE.match(lines[j].core))
         for j in range(start, end)
     ]
+    bio = [barrier[k] and bool(_BIO_HEADING.match(lines[start + k].core)) for k in range(len(barrier))]
     best_sum, best = 0.0, None
     run, run_start = 0.0, 0
     for k, sc in enumerate(scores):
+        if bio[k]:
+            run, run_start = 0.0, k + 1  # the article does not run on across "About the author"
+            continue
         if run <= 0:
             run, run_start = 0.0, k
         run += sc
@@ -1641,8 +1652,9 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
         if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
             continue
         headline = 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
-        # On a tie the higher line wins: kickers and captions come below headlines.
-        if headline and (best is None or words >= best[0]):
+        # On a tie the higher line wins: kickers and captions come below headlines. The page's first
+        # line is the exception: a dump opens with the site's name, not with the headline.
+        if headline and (best is None or words > best[0] or (words == best[0] and j > 0)):
             best = (words, j)
     return best[1] if best else None
 

@@ -60,6 +60,7 @@ BODIES = {
 }
 
 NAV = ["Home", "News", "Local", "Sport", "Opinion", "Contact"]
+FURNITURE = ["The Valley Courier. All rights reserved.", "Privacy policy"]  # never part of a body
 
 
 def wrap(text: str, width: int = 78, indent: str = "") -> list[str]:
@@ -130,7 +131,7 @@ def expect(page: Page, comments: list[tuple[str | None, list[str]]], **extra: ob
         "authors": [a for a, _ in comments],
         "starts": [" ".join(t[0].split()[:6]) for _, t in comments],
         "body_snippets": [page.paras[0][:70], page.paras[-1][:70]],
-        "not_in_body": [t[0][:60] for _, t in comments],
+        "not_in_body": [t[0][:60] for _, t in comments] + FURNITURE,
         **extra,
     }
 
@@ -799,7 +800,11 @@ def trap_byline() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [
+            *FURNITURE,
+            "Jane Smith has covered local politics",
+            "Council budget approved after long debate",
+        ],
     }
     return p
 
@@ -827,7 +832,7 @@ def trap_related() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE, "Why the river road floods every winter", "Dana Lee 9 March 2019"],
     }
     return p
 
@@ -853,7 +858,7 @@ def trap_events() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE],
     }
     return p
 
@@ -879,7 +884,7 @@ def trap_changelog() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE],
     }
     return p
 
@@ -1156,7 +1161,7 @@ def trap_blog_index() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE],
     }
     return p
 
@@ -1183,7 +1188,7 @@ def trap_recent_comments() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE, "Cycle lane opening weekend"],
     }
     return p
 
@@ -1414,7 +1419,7 @@ def trap_liveblog() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], ev[-1][1][:60]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE],
     }
     return p
 
@@ -1441,7 +1446,7 @@ def trap_results() -> Page:
         "authors": [],
         "starts": [],
         "body_snippets": [p.paras[0][:70], p.paras[-1][:70]],
-        "not_in_body": [],
+        "not_in_body": [*FURNITURE],
     }
     return p
 
