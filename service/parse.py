@@ -1622,7 +1622,56 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
                     a = k
                 acc = 0.0
             k += direction
-    return start + a, start + b
+    return start + a, _trim_teaser_tail(lines, start + a, start + b)
+
+
+def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
+    """Paragraphs of a region: runs of lines between blank lines (text dumps), or single lines when
+    the page shows no blank lines at all (HTML, where every block is its own line)."""
+    if not any(lines[j].blank_before for j in range(a + 1, b)):
+        return [(j, j + 1) for j in range(a, b)]
+    out: list[tuple[int, int]] = []
+    first = a
+    for j in range(a + 1, b):
+        if lines[j].blank_before:
+            out.append((first, j))
+            first = j
+    out.append((first, b))
+    return out
+
+
+_MIN_TEASERS = 4
+
+
+def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
+    """A list of teasers (a headline, then a one-paragraph summary, again and again) right after a short
+    article reads as prose too: when at least four such pairs close the region, they are not the
+    article. Sections of a long read have subheads too, but rarely one short paragraph each, four
+    times in a row, to the very end."""
+    end = b  # the region may stop inside a wrapped paragraph's short last line: finish the paragraph
+    while end < len(lines) and end - b < 3 and not lines[end].blank_before and lines[end].furniture is None:
+        end += 1
+    paras = _paragraphs(lines, a, end)
+    k = len(paras)
+    pairs = 0
+    while k >= 2:
+        (h0, h1), (p0, p1) = paras[k - 2], paras[k - 1]
+        head = lines[h0]
+        words = sum(len(lines[j].core.split()) for j in range(p0, p1))
+        if not (
+            h1 - h0 == 1
+            and 3 <= len(head.core.split()) <= 14
+            and not _SENTENCE_END.search(head.core)
+            and head.furniture is None
+            and 10 <= words <= 40
+            and _SENTENCE_END.search(lines[p1 - 1].core)
+        ):
+            break
+        pairs += 1
+        k -= 2
+    if pairs < _MIN_TEASERS or k == 0:
+        return b
+    return paras[k][0]
 
 
 _TITLE_REACH = 15
