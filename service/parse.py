@@ -1344,6 +1344,7 @@ def segment_with_roles(
     place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost."""
     lines = _classify(raw_lines)
     _mark_foreign_script(lines)
+    _markup_times(lines)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     n = len(lines)
@@ -1506,6 +1507,23 @@ def segment_with_roles(
         dropped=tuple(dropped),
     )
     return article, roles
+
+
+def _markup_times(lines: list[_Line]) -> None:
+    """HTML only: a short line that carries a machine-readable time but shows none (a <time datetime>
+    that a script fills in, "NAME <time datetime=...></time>") is a date line for the header search."""
+    for ln in lines:
+        if (
+            ln.date is None
+            and ln.hint is not None
+            and ln.hint.startswith("dt=")
+            and ln.furniture is None
+            and not ln.chrome
+            and not ln.opener
+            and len(ln.core.split()) <= 6
+            and not _SENTENCE_END.search(ln.core)
+        ):
+            ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
 
 
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")

@@ -105,3 +105,26 @@ def test_fixture_files_match_their_builder(tmp_path: Path) -> None:
     build.main()
     for produced in tmp_path.iterdir():
         assert produced.read_text(encoding="utf-8") == (PAGES / produced.name).read_text(encoding="utf-8")
+
+
+def test_markup_times_alone_find_comments_in_html() -> None:
+    """Without reply links the text shows nothing but names and prose; the empty <time datetime>
+    elements of the markup still mark each comment's header."""
+    from service.parse import parse_page
+
+    html = (PAGES / "jsdates.html").read_text(encoding="utf-8").replace('<a class="reply-link">Reply</a>', "")
+    art = parse_page(html)
+    assert [c.author for c in art.comments] == EXPECTED["jsdates"]["authors"]
+    assert [c.posted_at for c in art.comments] == EXPECTED["jsdates"]["posted_at_html"]
+
+
+def test_markup_times_in_teasers_are_no_comments() -> None:
+    """The same empty <time datetime> elements under a "Latest news" teaser list stay teasers."""
+    from service.parse import parse_page
+
+    html = (PAGES / "trap_related.html").read_text(encoding="utf-8")
+    for day in ("11", "9", "7"):
+        html = html.replace(
+            f"<time>{day} March 2019</time>", f'<time datetime="2019-03-{int(day):02d}"></time>'
+        )
+    assert parse_page(html).comments == ()

@@ -1600,7 +1600,35 @@ def comment_hash() -> Page:
     return p
 
 
-BATCH4 = [names_thread, says_trap, short_body_teasers, comment_hash]
+def jsdates() -> Page:
+    """Times that a script fills in: the HTML has empty <time datetime> elements, the dumps no dates."""
+    p = Page("jsdates", "Tomatoes: the verdict after three summers", "garden")
+    cs = [
+        ("Orla", "2019-03-12T10:15:00Z", ["Three summers of trials, and the cherry types still win."]),
+        ("Felix B", "2019-03-12T16:20:00Z", ["Mine split every time it rained after a dry week."]),
+        (
+            "Nadia",
+            "2019-03-13T08:05:00Z",
+            ["Felix, water little and often in dry spells and they split less."],
+        ),
+    ]
+    h = ['<section class="comments"><h2>Comments</h2>']
+    for name, iso, text in cs:
+        h.append(
+            f'<div class="comment"><div class="comment-head"><b class="author">{E(name)}</b> <time class="timeago" datetime="{iso}"></time></div>'
+            f'{ph(text)}<a class="reply-link">Reply</a></div>'
+        )
+    h.append("</section>")
+    p.html_comments = "".join(h)
+    t = ["Comments", ""]
+    for name, _, text in cs:
+        t += [name, ""] + para_lines(text) + ["", "Reply", ""]
+    p.text_comments = t
+    expect(p, [(n, tx) for n, _, tx in cs], posted_at_html=[i[:-1] for _, i, _ in cs])
+    return p
+
+
+BATCH4 = [names_thread, says_trap, short_body_teasers, comment_hash, jsdates]
 
 
 # ---------------------------------------------------------------------------------------------------
