@@ -849,7 +849,14 @@ def _action_row_with_date(ln: _Line) -> bool:
     if d is None or d.kind == "cue":
         return False
     rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
-    return bool(rest) and _all_chrome_tokens(rest)
+    # An action ("Like", "Reply"), not just counters: "10 points · 6 years ago" heads a comment.
+    return bool(rest) and _all_chrome_tokens(rest) and bool(_ACTION_WORD.search(rest))
+
+
+_ACTION_WORD = re.compile(
+    r"\b(?:reply|like|share|report|flag|antworten|répondre|responder|rispondi|beantwoorden|j'aime|gefällt)\b",
+    re.I,
+)
 
 
 def _words_beside_date(ln: _Line) -> bool:
