@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ _OOV_CACHE_MAX = 200_000
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 _LM_MU = 200.0
 _IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
+_STEPS = np.array(LENGTH_STEPS, dtype=np.float64)
 
 
 def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:
@@ -234,6 +236,53 @@ class _TextRows:
     n: int
 
 
+# ---------------------------------------------------------------------------- fast scoring path
+# Per-chunk constants, one row per distinct whitespace chunk: token count, known-token count, the
+# own-text sums (idf x coef, idf^2) and the surface cues; content (similarity) columns in a pool.
+_C_NTOK, _C_NKNOWN, _C_SCOEF, _C_SSQ, _C_Q, _C_EXCL, _C_URL, _C_EMO = range(8)
+_N_CHUNK_COLS = 8
+
+
+class _ChunkMemo:
+    """Runtime memo: a whitespace chunk (UTF-8 bytes, surrogates passed through) -> its row id.
+
+    Tokens never contain ASCII whitespace and the UTF-8 of a non-ASCII character never contains an
+    ASCII byte, so tokenising each chunk alone gives exactly ``tokenize_docs``'s tokens. Arrays grow by
+    doubling and are replaced, never written in place below ``n``, so a call in flight keeps a valid
+    snapshot; the whole memo is replaced when it passes its entry or character bound. Row 0 is the
+    empty chunk (all zeros), a sentinel for ``np.add.reduceat``."""
+
+    def __init__(self) -> None:
+        self.index: dict[bytes, int] = {}
+        self.rows = np.zeros((1024, _N_CHUNK_COLS))
+        self.occ_start = np.zeros(1024, dtype=np.int64)
+        self.occ_len = np.zeros(1024, dtype=np.int64)
+        self.pool = np.zeros(4096, dtype=np.int64)  # stem column, or -(unseen word id + 1)
+        self.n = 1
+        self.n_pool = 0
+        self.chars = 0
+        self.oov_words: dict[bytes, int] = {}
+        self.lock = threading.Lock()
+        # Python lists of the model's arrays (fast scalar access while filling) and the column weights
+        # / background log-probabilities with the unseen-word column appended.
+        self.idf: list[float] | None = None
+        self.coef: list[float] = []
+        self.term_stem: list[int] = []
+        self.stem_w: list[float] = []
+        self._weights: np.ndarray | None = None
+        self._logp: np.ndarray | None = None
+
+    def ext_weights(self, model: ContextOffTopic) -> np.ndarray:
+        if self._weights is None:
+            self._weights = np.append(model.stem_idf_, model.oov_idf_)
+        return self._weights
+
+    def ext_logp(self, model: ContextOffTopic) -> np.ndarray:
+        if self._logp is None:
+            self._logp = np.append(model.stem_logp_, model.oov_logp_)
+        return self._logp
+
+
 class ContextOffTopic(BaseEstimator):
     """Probability that a comment has nothing to do with the article and thread it sits under.
 
@@ -248,6 +297,10 @@ class ContextOffTopic(BaseEstimator):
         regularised than the thousands of word features.
     max_iter: solver iterations.
     """
+
+    # Runtime limits of the chunk memo: class attributes, not pickled, changeable without retraining.
+    max_cache_entries = 300_000
+    max_cache_chars = 32_000_000
 
     def __init__(
         self,
@@ -281,6 +334,7 @@ class ContextOffTopic(BaseEstimator):
         The irrelevance model's C is chosen by grouped cross-validation (folds never split an article:
         ``ThreadExample.meta["article_id"]``), and the out-of-fold scores of the comments scored with
         their thread give the decision threshold (best F1), so no held-out data is touched."""
+        self.__dict__.pop("_chunk_memo", None)  # its rows hold the previous fit's weights
         self._fit_vocabulary(threads, documents)
         parts: dict[str, dict[str, list[Any]]] = {
             t: {"text": [], "dense": [], "y": [], "w": [], "group": [], "thread": []}
@@ -594,6 +648,7 @@ class ContextOffTopic(BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_oov_cache", None)
+        state.pop("_chunk_memo", None)
         return state
 
     def _text_matrix(self, rows: _TextRows) -> sp.csr_matrix:
@@ -604,19 +659,247 @@ class ContextOffTopic(BaseEstimator):
     def _text_decision(self, rows: _TextRows) -> np.ndarray:
         return np.bincount(rows.row, weights=rows.val * self.coef_text_[rows.gid], minlength=rows.n)
 
+    # ------------------------------------------------------------------ fast scoring path
+    def _memo(self) -> _ChunkMemo:
+        """The chunk memo (runtime only, never pickled), replaced when it passes its bounds."""
+        memo: _ChunkMemo | None = self.__dict__.get("_chunk_memo")
+        if memo is None or len(memo.index) > self.max_cache_entries or memo.chars > self.max_cache_chars:
+            memo = self.__dict__["_chunk_memo"] = _ChunkMemo()
+        return memo
+
+    def _add_chunks(self, memo: _ChunkMemo, chunks: list[bytes]) -> None:
+        """Featurise chunks not yet in the memo: tokens, known-term sums, cues and content columns."""
+        with memo.lock:
+            new = [c for c in dict.fromkeys(chunks) if c not in memo.index]
+            if not new:
+                return
+            if memo.idf is None:
+                memo.idf = self.idf_.tolist()
+                memo.coef = self.coef_text_.tolist()
+                memo.term_stem = self.term_stem_.tolist()
+                memo.stem_w = self.stem_idf_.tolist()
+            idf, coef, term_stem, stem_w = memo.idf, memo.coef, memo.term_stem, memo.stem_w
+            vocab = self.vocabulary_
+            oov_cache = self._oov_columns()
+            oov_words = memo.oov_words
+            rows = np.zeros((len(new), _N_CHUNK_COLS))
+            occ_len = np.zeros(len(new), dtype=np.int64)
+            pool: list[int] = []
+            for k, chunk in enumerate(new):
+                text = chunk.decode("utf-8", "surrogatepass")
+                n_known = 0
+                s_coef = s_sq = 0.0
+                before = len(pool)
+                toks = tokenize_docs([text])[0]
+                for tok in toks:
+                    g = vocab.get(tok, -1)
+                    if g >= 0:
+                        n_known += 1
+                        w = idf[g]
+                        s_coef += w * coef[g]
+                        s_sq += w * w
+                        col = term_stem[g]
+                    else:
+                        cached = oov_cache.get(tok)
+                        col = (
+                            cached if cached is not None else oov_cache.setdefault(tok, self._oov_column(tok))
+                        )
+                        if col < 0:
+                            pool.append(-(oov_words.setdefault(tok, len(oov_words)) + 1))
+                            continue
+                    if stem_w[col] > 0:
+                        pool.append(col)
+                rows[k] = (
+                    len(toks),
+                    n_known,
+                    s_coef,
+                    s_sq,
+                    "?" in text,
+                    "!" in text,
+                    "http" in text or "www." in text,
+                    ":)" in text or ";)" in text or ":(" in text or ":D" in text,
+                )
+                occ_len[k] = len(pool) - before
+                memo.chars += len(chunk)
+            n0, n1 = memo.n, memo.n + len(new)
+            if n1 > len(memo.occ_len):  # grow by doubling into new arrays: snapshots stay valid
+                cap = max(2 * len(memo.occ_len), n1)
+                memo.rows = np.concatenate([memo.rows[:n0], np.zeros((cap - n0, _N_CHUNK_COLS))])
+                memo.occ_start = np.concatenate([memo.occ_start[:n0], np.zeros(cap - n0, dtype=np.int64)])
+                memo.occ_len = np.concatenate([memo.occ_len[:n0], np.zeros(cap - n0, dtype=np.int64)])
+            p0, p1 = memo.n_pool, memo.n_pool + len(pool)
+            if p1 > len(memo.pool):
+                memo.pool = np.concatenate(
+                    [memo.pool[:p0], np.zeros(max(2 * len(memo.pool), p1) - p0, dtype=np.int64)]
+                )
+            memo.rows[n0:n1] = rows
+            memo.occ_len[n0:n1] = occ_len
+            memo.occ_start[n0:n1] = p0 + np.cumsum(occ_len) - occ_len
+            memo.pool[p0:p1] = pool
+            memo.n, memo.n_pool = n1, p1
+            memo.index.update(zip(new, range(n0, n1), strict=True))  # last: ids point at written rows
+
+    def _fast_features(
+        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(own-text decision, dense features, context kind) for one thread: the numbers of
+        ``_featurize`` (to float rounding), from the chunk memo instead of per-token work.
+
+        A thread is one ``bytes.split`` per document and one dict lookup per chunk; per-comment sums
+        are one ``np.add.reduceat``; similarity features run in a column space compacted to the
+        thread's own columns (not the whole stem vocabulary)."""
+        n = len(texts)
+        kind = context_kind(article, n, use_thread)
+        has_article = kind in ("article+thread", "article")
+        has_thread = kind in ("article+thread", "thread")
+        docs = list(texts)
+        if has_article:
+            assert article is not None
+            docs.append(f"{article.title}\n{article.body}")
+            docs.append(article.title)
+        memo = self._memo()
+        chunk_lists = [d.encode("utf-8", "surrogatepass").split() for d in docs]
+        flat = list(chain.from_iterable(chunk_lists))
+        get = memo.index.get
+        ids = np.fromiter(map(get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        if (ids < 0).any():
+            self._add_chunks(memo, [flat[i] for i in np.flatnonzero(ids < 0).tolist()])
+            ids = np.fromiter(map(memo.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        table, occ_start, occ_len, pool = memo.rows, memo.occ_start, memo.occ_len, memo.pool
+        n_chunks = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(docs))
+        c_chunks = n_chunks[:n]
+        n_cchunks = int(c_chunks.sum())
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(c_chunks[:-1], out=starts[1:])
+        # Row 0 of the memo is all zeros: it pads the end so trailing empty comments index validly.
+        sums = np.add.reduceat(table[np.append(ids[:n_cchunks], 0)], starts, axis=0)
+        sums[c_chunks == 0] = 0.0
+        comment_lens = sums[:, _C_NTOK]
+        t_norm = np.sqrt(sums[:, _C_SSQ])
+        t_norm[t_norm == 0] = 1.0
+        text_decision = sums[:, _C_SCOEF] / t_norm
+
+        dense = np.zeros((n, len(DENSE_FEATURES)))
+        dense[:, _IDX["log_tokens"]] = np.log1p(comment_lens)
+        first_step = _IDX[f"tokens_le_{LENGTH_STEPS[0]}"]
+        dense[:, first_step : first_step + len(LENGTH_STEPS)] = comment_lens[:, None] <= _STEPS
+        dense[:, _IDX["log_chars"]] = np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n))
+        dense[:, _IDX["oov_fraction"]] = 1.0 - sums[:, _C_NKNOWN] / np.maximum(comment_lens, 1)
+        first_cue = _IDX["has_question"]
+        dense[:, first_cue : first_cue + 4] = sums[:, _C_Q : _C_EMO + 1] > 0
+        if not (has_article or has_thread):
+            return text_decision, dense, kind
+
+        # Content occurrences (stop words already dropped) gathered from the pool, per document.
+        n_docs = len(docs)
+        lens_occ = occ_len[ids]
+        ends = np.cumsum(lens_occ)
+        n_occ = int(ends[-1]) if len(ends) else 0
+        col = pool[np.repeat(occ_start[ids] - ends + lens_occ, lens_occ) + np.arange(n_occ)]
+        doc_occ = np.bincount(np.repeat(np.arange(n_docs), n_chunks), weights=lens_occ, minlength=n_docs)
+        bounds = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(doc_occ.astype(np.int64), out=bounds[1:])
+        r = np.repeat(np.arange(n_docs), np.diff(bounds))
+        n_stems = len(self.stem_idf_)
+        unseen = col < 0
+        if unseen.any():  # thread-local columns, one per distinct unseen word
+            col[unseen] = n_stems + np.unique(col[unseen], return_inverse=True)[1]
+        ucol, cl = np.unique(col, return_inverse=True)
+        n_cols = len(ucol)
+        clipped = np.minimum(ucol, n_stems)
+        weights = memo.ext_weights(self)[clipped]
+        logp = memo.ext_logp(self)[clipped]
+        is_local = ucol >= n_stems
+        w = weights[cl]
+        norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_docs))
+        norm[norm == 0] = 1.0
+        val = w / norm[r]
+        n_c = int(bounds[n])
+        rc, clc, valc = r[:n_c], cl[:n_c], val[:n_c]
+        n_content = np.bincount(rc, minlength=n).astype(np.float64)
+        bg = logp[clc]
+        short = 1.0 / np.sqrt(1.0 + comment_lens)
+        if has_article:
+            dense[:, _IDX["has_article"]] = 1.0
+            a_sl = slice(int(bounds[n]), int(bounds[n + 1]))
+            t_sl = slice(int(bounds[n + 1]), int(bounds[n + 2]))
+            a_vec = np.bincount(cl[a_sl], weights=val[a_sl], minlength=n_cols)
+            t_vec = np.bincount(cl[t_sl], weights=val[t_sl], minlength=n_cols)
+            sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
+            sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
+            dense[:, _IDX["sim_article"]] = sim_article
+            dense[:, _IDX["sim_title"]] = sim_title
+            dense[:, _IDX["no_overlap_article"]] = (sim_article == 0) & (sim_title == 0)
+            dense[:, _IDX["sim_article_x_short"]] = sim_article * short
+            a_cnt = np.bincount(cl[a_sl], minlength=n_cols)
+            lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
+            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+            dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
+            shared = a_cnt[clc] > 0
+            dense[:, _IDX["shared_article_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+                n_content, 1
+            )
+            dense[:, _IDX["shared_article_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
+            dense[:, _IDX["lm_article_mean"]] = lm_mean
+            if has_thread:
+                dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
+                dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
+        if has_thread:
+            dense[:, _IDX["has_thread"]] = 1.0
+            keep = np.ones(len(clc))
+            if has_article:
+                keep = (~is_local[clc] | (a_cnt[clc] > 0)).astype(np.float64)
+            tv = valc * keep
+            keys = rc * n_cols + clc
+            uniq, inv = np.unique(keys, return_inverse=True)
+            pair_val = np.bincount(inv, weights=tv)
+            pair_cnt = np.bincount(inv, weights=keep)
+            total = np.bincount(clc, weights=tv, minlength=n_cols)
+            dot = np.bincount(rc, weights=tv * total[clc], minlength=n)
+            self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
+            loo_dot = dot - self_sq
+            loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
+            centroid = loo_dot / np.sqrt(loo_norm_sq)
+            dense[:, _IDX["sim_thread_centroid"]] = centroid
+            dense[:, _IDX["sim_thread_rel"]] = _minus_others_mean(centroid)
+            dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
+            dense[:, _IDX["sim_thread_x_short"]] = centroid * short
+            t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
+            others_total = n_content.sum() - n_content[rc]
+            own = pair_cnt[inv]
+            lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
+            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+            dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
+            shared = t_cnt[clc] - own > 0
+            dense[:, _IDX["shared_thread_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+                n_content, 1
+            )
+            dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
+            dense[:, _IDX["lm_thread_mean"]] = lm_mean
+            dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
+        return text_decision, dense, kind
+
     # ------------------------------------------------------------------ scoring
     def predict_components(
-        self, texts: Sequence[str], article: ArticleContext | None = None, use_thread: bool = True
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        use_thread: bool = True,
+        *,
+        reference: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
-        """(p_irrelevant, p_intruder, context kind); p_intruder is 0 when there is no context."""
+        """(p_irrelevant, p_intruder, context kind); p_intruder is 0 when there is no context.
+
+        ``reference=True`` takes the straightforward per-token path (``_featurize``, as in training)
+        instead of the chunk memo; both give the same numbers to float rounding (tested)."""
         if not texts:
             return np.zeros(0), np.zeros(0), context_kind(article, 0, use_thread)
-        rows, dense, kind = self._featurize(texts, article, use_thread)
-        z = (
-            self._text_decision(rows)
-            + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1)
-            + self.intercept_
-        )
+        if reference:
+            rows, dense, kind = self._featurize(texts, article, use_thread)
+            text_decision = self._text_decision(rows)
+        else:
+            text_decision, dense, kind = self._fast_features(texts, article, use_thread)
+        z = text_decision + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1) + self.intercept_
         p_irr = _sigmoid(z)
         if kind == "none":
             return p_irr, np.zeros(len(texts)), kind

@@ -294,3 +294,91 @@ def test_the_scorer_serves_off_topic_with_its_context(seed_thread):
     text = "of course you are flamethrower:)"
     spans = scorer.explain(text, "off_topic", article=article, thread=texts)
     assert spans and all(text[s.start : s.end] == s.text and s.weight > 0 for s in spans)
+
+
+# ---------------------------------------------------------------------- fast path (chunk memo)
+def _random_texts(rng: np.random.Generator, n: int) -> list[str]:
+    """Random comments over an alphabet of letters, digits, punctuation, separators, emoji, a NUL and
+    a lone surrogate, so chunks with every kind of token boundary occur."""
+    alphabet = [
+        *"abcdefgh ABC  xyz019.,!?:;)(-_'\"\n\t",
+        "\u2019",
+        "\u2014",
+        "\u00a0",
+        "é",
+        "🙂",
+        "\x00",
+        "\udcff",
+        "\u2003",
+    ]
+    words = [
+        "pipeline",
+        "kislyak",
+        "Lavrov",
+        "taped",
+        "the",
+        "of",
+        "http://x.io",
+        "www.a.b",
+        ":)",
+        ";)",
+        ":D",
+    ]
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(0, 40))
+        parts = [
+            words[int(rng.integers(len(words)))]
+            if rng.random() < 0.4
+            else alphabet[int(rng.integers(len(alphabet)))]
+            for _ in range(k)
+        ]
+        out.append("".join(parts) if rng.random() < 0.5 else " ".join(parts))
+    return out
+
+
+@pytest.mark.parametrize("use_article", [True, False])
+@pytest.mark.parametrize("use_thread", [True, False])
+def test_fast_path_matches_the_reference_path(small_model, c3, articles_dir, use_article, use_thread):
+    """The chunk-memo scoring path gives the per-token reference path's probabilities (to float
+    rounding) on real C3 threads, real page threads and random text, cold and warm memo."""
+    _, held = c3
+    pages = load_page_threads(articles_dir)
+    rng = np.random.default_rng(0)
+    threads = [[c.text for c in comments] for comments in list(held.values())[:15]]
+    threads += [list(p.comments) for p in pages[:5]]
+    threads += [_random_texts(rng, int(rng.integers(1, 30))) for _ in range(15)]
+    articles = [p.article for p in pages[:5]] + [ArticleContext("", "\udcff x\x00y"), ArticleContext("T", "")]
+    model = pickle.loads(pickle.dumps(small_model))  # a fresh (cold) memo
+    for rounds in range(2):
+        for i, texts in enumerate(threads):
+            article = articles[i % len(articles)] if use_article else None
+            fast = model.predict_components(texts, article, use_thread)
+            ref = model.predict_components(texts, article, use_thread, reference=True)
+            assert fast[2] == ref[2]
+            np.testing.assert_allclose(fast[0], ref[0], rtol=0, atol=1e-9)
+            np.testing.assert_allclose(fast[1], ref[1], rtol=0, atol=1e-9)
+            if rounds == 0:
+                dense_ref = model._featurize(texts, article, use_thread)[1]
+                np.testing.assert_allclose(
+                    model._fast_features(texts, article, use_thread)[1], dense_ref, atol=1e-9
+                )
+
+
+def test_the_chunk_memo_is_bounded_and_not_pickled(small_model, c3):
+    _, held = c3
+    texts = [c.text for comments in list(held.values())[:10] for c in comments]
+    model = pickle.loads(pickle.dumps(small_model))
+    model.max_cache_entries = 50
+    before = model.predict_components(texts[:40], None, True, reference=True)[0]
+    for start in range(0, len(texts), 40):
+        model.predict_thread(texts[start : start + 40], None)
+    # Replaced whenever a call starts over the bound: at most the bound plus one thread's chunks.
+    one_thread = max(
+        len({w for t in texts[s : s + 40] for w in t.encode("utf-8", "surrogatepass").split()})
+        for s in range(0, len(texts), 40)
+    )
+    assert len(model.__dict__["_chunk_memo"].index) <= 50 + one_thread
+    np.testing.assert_allclose(model.predict_components(texts[:40], None, True)[0], before, atol=1e-9)
+    assert "_chunk_memo" in model.__dict__
+    assert "_chunk_memo" not in pickle.loads(pickle.dumps(model)).__dict__
