@@ -68,7 +68,7 @@ _WEEKDAY_NAMES = (
     "woensdag donderdag vrijdag zaterdag zondag"
 )
 _WEEKDAY = _trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
-_TIME = r"\d{1,2}(?:[:h]\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
+_TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?!\.?\d)"
@@ -114,7 +114,7 @@ _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
 _K_TIME = re.compile(
-    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:[:h.](?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
+    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:(?:[:.]|\s?h\s?)(?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
     re.I,
 )
 
@@ -172,7 +172,7 @@ def find_date(text: str) -> DateHit | None:
         if rx.match(raw) or (name in {"dmy", "mdy", "md"} and rx.search(raw)):
             kind = name
             break
-    has_time = bool(re.search(r"\d[:h]\d{2}|\d\s*[ap]\.?m\b", raw, re.I))
+    has_time = bool(re.search(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", raw, re.I))
     return DateHit(m.start(), m.end(), raw, kind, has_time)
 
 

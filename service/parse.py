@@ -415,6 +415,7 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
     return out
 
 
+_BRACKET_NAME = re.compile(r"\[[^\]\s]{1,30}\]\s*[·•|–—-]\s")
 _BRACKETED = re.compile(r"<[^>]{1,80}>|\([^)]{0,40}\)")
 
 
@@ -455,6 +456,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
         first = text[0]
         core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
+        if first == "[" and _BRACKET_NAME.match(text):
+            core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
         ln = _Line(text, core, indent, hint, blank, src=src)
         blank = False
         spaces = core.count(" ")
@@ -967,7 +970,7 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         ln = lines[j]
         if ln.furniture == "site chrome" and not ln.core.strip("[]"):
             continue
-        core = _LEAD_MARKER.sub("", ln.core)
+        core = ln.core if _BRACKET_NAME.match(ln.core) else _LEAD_MARKER.sub("", ln.core)
         if j > h.anchor:
             core = _ID_MARK + " " + core  # a line below the date: its own stretch ("DATE" / NAME / rank)
         if ln.date is not None and j == h.anchor:

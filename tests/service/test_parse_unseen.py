@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (inline page fixtures read best one sentence a line)
 """Pages in the style of comment systems and CMSes that are not in /work/shared/articles (Disqus,
 Discourse, Drupal, JComments, Substack, phpBB, Coral, Facebook plugin, Viafoura, Blogger, Movable Type,
 numbered and ISO-stamped comments, es/it/pt/nl dates, a WordPress thread with traps inside comments) and
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from service.parse import parse_file, parse_with_roles
+from service.parse import parse_file, parse_page, parse_with_roles
 
 PAGES = Path(__file__).resolve().parent / "pages"
 EXPECTED: dict[str, dict] = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
@@ -128,3 +129,142 @@ def test_markup_times_in_teasers_are_no_comments() -> None:
             f"<time>{day} March 2019</time>", f'<time datetime="2019-03-{int(day):02d}"></time>'
         )
     assert parse_page(html).comments == ()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Inline text fixtures: header shapes in a plain text page (one article, three comments).
+
+BODY = "\n\n".join(
+    [
+        "The regional water authority has warned that reservoir levels are at their lowest point for the time of year since records began, after the driest spring in more than half a century.",
+        "Households are being asked to take shorter showers, to avoid watering lawns and to report leaks, while farmers have been told that abstraction licences may be suspended from next month.",
+        "Engineers are bringing an old pumping station back into service to move water from the northern lakes, a project that was due to finish in the autumn but has been brought forward.",
+    ]
+)
+
+
+def _page(comments):
+    return (
+        "Water news\n\nReservoirs at record low\n\n"
+        + BODY
+        + "\n\n"
+        + comments
+        + "\n\nLeave a Reply\n\n© 2019 Site"
+    )
+
+
+INLINE = {
+    "posted on DATE by NAME (header)": (
+        "3 Comments\n\n"
+        + "\n\n".join(
+            f"Posted on March {d}, 2019 at 10:15 am by {n}\n\n{t}"
+            for d, n, t in [
+                (12, "Ann", "First comment text here about leaks."),
+                (13, "Bob K", "Second comment about showers and lawns."),
+                (14, "Cy", "Third comment about the pumping station."),
+            ]
+        ),
+        ["Ann", "Bob K", "Cy"],
+    ),
+    "dmy slash 24h": (
+        "Comments (3)\n\n"
+        + "\n\n".join(
+            f"{n}\n{d}/03/2019 {h}\n\n{t}\n\nReply"
+            for d, n, h, t in [
+                (12, "Ann", "10:15", "First comment text here about leaks."),
+                (13, "Bob K", "22:05", "Second comment about showers."),
+                (14, "Cy", "07:30", "Third comment about the station."),
+            ]
+        ),
+        ["Ann", "Bob K", "Cy"],
+    ),
+    "deleted + edited": (
+        "3 comments\n\n"
+        + "\n\n".join(
+            f"{n} · {w}\n\n{t}\n\nReply · Share"
+            for n, w, t in [
+                ("Ann", "2 hours ago (edited)", "First comment text here about leaks."),
+                ("[deleted]", "1 hour ago", "[removed]"),
+                ("Cy", "30 minutes ago", "Third comment about the station."),
+            ]
+        ),
+        ["Ann", "[deleted]", "Cy"],
+    ),
+    "avatar img + votes": (
+        "3 Comments\n\n"
+        + "\n\n".join(
+            f"[IMG]\n{n}\n{w}\n\n{t}\n\n▲ 12 ▼  Reply"
+            for n, w, t in [
+                ("Ann", "March 12, 2019", "First comment text here about leaks."),
+                ("Bob", "March 13, 2019", "Second comment about showers."),
+                ("Cy", "March 14, 2019", "Third comment about the station."),
+            ]
+        ),
+        ["Ann", "Bob", "Cy"],
+    ),
+    "no blank lines inscriptis": (
+        "Comments\n"
+        + "\n".join(
+            f"{n}\n{w}\n{t}\nReply"
+            for n, w, t in [
+                ("Ann", "March 12, 2019 at 10:15", "First comment text here about leaks."),
+                ("Bob", "March 13, 2019 at 11:00", "Second comment about showers."),
+                ("Cy", "March 14, 2019 at 12:00", "Third comment about the station."),
+            ]
+        ),
+        ["Ann", "Bob", "Cy"],
+    ),
+    "name – date same line en dash": (
+        "Kommentare (3)\n\n"
+        + "\n\n".join(
+            f"{n} – {w}\n\n{t}\n\nAntworten"
+            for n, w, t in [
+                ("Ann", "12. März 2019 um 10:15 Uhr", "Erster Kommentar über die Lecks."),
+                ("Bob", "13. März 2019 um 11:00 Uhr", "Zweiter Kommentar über das Duschen."),
+                ("Cy", "14. März 2019 um 12:00 Uhr", "Dritter Kommentar über die Pumpe."),
+            ]
+        ),
+        ["Ann", "Bob", "Cy"],
+    ),
+    "fr le DATE à": (
+        "3 commentaires\n\n"
+        + "\n\n".join(
+            f"{n} le {w}\n\n{t}\n\nRépondre"
+            for n, w, t in [
+                ("Ann", "12 mars 2019 à 10 h 15", "Premier commentaire sur les fuites."),
+                ("Bob", "13 mars 2019 à 11 h 00", "Deuxième commentaire sur les douches."),
+                ("Cy", "14 mars 2019 à 12 h 00", "Troisième commentaire sur la station."),
+            ]
+        ),
+        ["Ann", "Bob", "Cy"],
+    ),
+    "one comment only": (
+        "1 Comment\n\nAnn says:\nMarch 12, 2019 at 10:15 am\n\nOnly one comment here about the leaks.\n\nReply",
+        ["Ann"],
+    ),
+    "two comments no heading says": (
+        "Ann says:\nMarch 12, 2019 at 10:15 am\n\nA comment here about the leaks.\n\nReply\n\nBob says:\nMarch 12, 2019 at 11:15 am\n\nAnother comment about lawns.\n\nReply",
+        ["Ann", "Bob"],
+    ),
+    "reply to NAME header": (
+        "3 Comments\n\n"
+        + "\n\n".join(
+            f"{n} {w}\n\n{t}\n\nReply"
+            for n, w, t in [
+                ("Ann", "12 March 2019 10:15", "First comment text here about leaks."),
+                ("Bob in reply to Ann", "12 March 2019 11:15", "Second comment about showers."),
+                ("Cy", "13 March 2019 09:00", "Third comment about the station."),
+            ]
+        ),
+        ["Ann", "Bob", "Cy"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INLINE))
+def test_inline_header_shapes(case: str) -> None:
+    comments, authors = INLINE[case]
+    art = parse_page(_page(comments), fmt="text")
+    assert [c.author for c in art.comments] == authors
+    assert all(c.text for c in art.comments)
+    assert "reservoir levels are at their lowest point" in art.body
