@@ -591,6 +591,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
             if cue_only and (o is None or len(sel) < 2):
                 continue  # "X said:" lines without a comment heading are more likely an interview
+            if _mostly_empty(lines, sel):
+                continue  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
             if _counters_between(lines, members, o):
                 continue  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
             if o is None:
@@ -669,6 +671,21 @@ def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_H
             continue
         return [_Header(j, j, j) for j in good], o
     return [], None
+
+
+def _mostly_empty(lines: list[_Line], sel: list[int]) -> bool:
+    """Dated lines with nothing written between them: a list of links, not comments (a comment with
+    an empty text happens, but not for most of a thread)."""
+    if len(sel) < 3:
+        return False
+    empty = 0
+    for a, b in zip(sel, sel[1:], strict=False):
+        if not any(
+            not lines[j].chrome and lines[j].furniture is None and len(lines[j].core.split()) >= 2
+            for j in range(a + 1, b)
+        ):
+            empty += 1
+    return empty > 0.5 * (len(sel) - 1)
 
 
 def _counters_between(lines: list[_Line], members: list[int], opener: int | None) -> bool:

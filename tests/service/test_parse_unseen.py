@@ -268,3 +268,12 @@ def test_inline_header_shapes(case: str) -> None:
     assert [c.author for c in art.comments] == authors
     assert all(c.text for c in art.comments)
     assert "reservoir levels are at their lowest point" in art.body
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_latest_comments_widget_is_no_thread(fmt: str) -> None:
+    """Under a "Latest Comments" heading (an opener), "NAME on TITLE DATE" rows with no text between
+    them are a widget's links."""
+    page = (PAGES / f"trap_recent_comments.{fmt}").read_text(encoding="utf-8")
+    art = parse_page(page.replace("Recent Comments", "Latest Comments"))
+    assert art.comments == ()
