@@ -31,6 +31,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from service.dates import DATE, MONTH_RX, DateHit, find_date, to_iso
@@ -679,7 +680,7 @@ def _mostly_empty(lines: list[_Line], sel: list[int]) -> bool:
     if len(sel) < 3:
         return False
     empty = 0
-    for a, b in zip(sel, sel[1:], strict=False):
+    for a, b in pairwise(sel):
         if not any(
             not lines[j].chrome and lines[j].furniture is None and len(lines[j].core.split()) >= 2
             for j in range(a + 1, b)
