@@ -45,6 +45,7 @@ class Score:
     starts_ok: bool = False
     error: str | None = None
     detail: str = ""
+    shape: tuple[str, ...] = ()  # each comment's first words: compared across a page's renderings
 
 
 def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
@@ -86,7 +87,10 @@ def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
         detail += f" missing from body: {[m[:40] for m in missing]}"
     if leaked:
         detail += f" leaked into body: {[m[:40] for m in leaked]}"
-    return Score(page, fmt, spec["comments"], got, count_ok, authors_ok, body_ok, starts_ok, detail=detail)
+    shape = tuple(t[:25] for t in got_texts)
+    return Score(
+        page, fmt, spec["comments"], got, count_ok, authors_ok, body_ok, starts_ok, detail=detail, shape=shape
+    )
 
 
 def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
@@ -163,6 +167,17 @@ def run(args: argparse.Namespace) -> int:
             f"{fmt:15} {len(sel):>5} {sum(s.count_ok for s in sel):>7} {sum(s.authors_ok for s in sel):>8} "
             f"{sum(s.body_ok for s in sel):>6} {sum(s.starts_ok for s in sel):>7}"
         )
+    # Scraper-agnostic means one split whatever the rendering: same comments, starting at the same words.
+    by_stem: dict[str, list[Score]] = {}
+    for sc in scores:
+        by_stem.setdefault(sc.page.rsplit(".", 2 if sc.fmt.endswith(".txt") else 1)[0], []).append(sc)
+    multi = {stem: group for stem, group in by_stem.items() if len(group) > 1}
+    split = sorted(stem for stem, group in multi.items() if len({sc.shape for sc in group}) > 1)
+    print(
+        f"\nrenderings giving the same comments (same first words): {len(multi) - len(split)} of {len(multi)}"
+    )
+    for stem in split:
+        print(f"  differ: {Path(stem).relative_to(root) if Path(stem).is_relative_to(root) else stem}")
     golds = sorted(root.glob("*/*.gold.txt"))
     if golds:
         print("\nDragnet gold body/comments boundary:")
