@@ -246,6 +246,8 @@ def _all_chrome_tokens(core: str) -> bool:
     return 0 < len(tokens) <= 8 and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
 
+# A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.
+_GAP_BULLET = re.compile(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)")
 _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
 
 # Comment section openers: headings and counters. Group "n" is a declared count when present.
@@ -1455,7 +1457,7 @@ def segment_with_roles(
                     role[j] = "comment chrome"
                     continue
                 role[j] = "text"
-                text_lines.append(_TRAILING_CHROME.sub("", ln.text))
+                text_lines.append(_TRAILING_CHROME.sub("", _GAP_BULLET.sub("", ln.text)))
             d = lines[h.anchor].date  # None for a header that shows no date
             raw = d.raw if d is not None and d.kind != "cue" else ""
             if not raw and footer_time.get(k) is not None:
