@@ -9,19 +9,33 @@ w3m or inscriptis text dumps go through the same steps:
    section openers ("14 comments", "5 thoughts on", "Kommentare") and short lines holding a date;
 2. the comment headers are the date lines that repeat in one *shape* (how the date is written, where
    it sits on the line, which words come with it) after a section opener, or that carry an explicit
-   comment cue ("says:", "sagt:", "Posted by") when the page has no opener;
-3. the shape learned on the page tells how far a header extends (a name line above the date line),
-   whether headers come before or after the text (footers), and which words are chrome rather than
-   a name (tokens shared by almost every header, like "Thumb" or "says:");
+   comment cue ("says:", "sagt:", "Posted by") when the page has no opener; a shape whose lines are
+   interleaved with their own comment counters (a blog's front page) or have nothing written between
+   them (a "Latest comments" widget) is rejected;
+3. the shape learned on the page tells how far a header extends (a name line above the date line, or
+   below it in forum post bars), whether headers come before or after the text (footers: "Posted by"
+   stamps after the prose, or a time inside an action row "Like · Reply · 2y", whose name is then
+   the block's first line), and which words are chrome rather than a name (tokens shared by almost
+   every header, like "Thumb" or "says:");
 4. undated headers of the same first-line shape ("by NAME (123)"), "NAME said..." headers with a
-   time footer, and reply rows ("Reply", "Antworten") fill in what dates alone miss; a repeated
-   header right inside a reply is a quote, not a comment;
+   time footer, reply rows ("Reply", "Antworten") and, under a comment heading, blocks that each
+   open with a name and end with a reply link fill in what dates alone miss; a repeated header right
+   inside a reply is a quote, not a comment; "Join Date: ..." profile lines that open most comments
+   are the poster's, not the text;
 5. the article body is the densest run of prose before the comment section (a maximum-sum run of
-   per-line prose scores); navigation and teasers around it are dropped with a reason;
+   per-line prose scores); navigation and teasers around it are dropped with a reason ("About the
+   author" ends it; a closing run of four or more headline+summary teasers is not part of it);
+
 6. every non-blank line ends in exactly one place: title, body, a comment (header or text), dropped
    (see segment_with_roles, which the property tests use to prove it).
 
-Nothing here knows a particular site: the word lists are generic web furniture in en/fr/de.
+HTML adds evidence, never a contradiction: a <time datetime> (or itemprop="datePublished",
+dt-published) on a header line gives a relative or yearless date its ISO time, and marks a header
+whose visible date a script would have filled in.
+
+Nothing here knows a particular site: the word lists are generic web furniture in en/fr/de, with
+dates and comment words in es/it/pt/nl too. tests/service/pages/ holds pages written in the style of
+comment systems the shared set lacks (Disqus, Discourse, Drupal, phpBB, vBulletin, Blogger...).
 """
 
 from __future__ import annotations
