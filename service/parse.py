@@ -25,7 +25,6 @@ w3m or inscriptis text dumps go through the same steps:
 5. the article body is the densest run of prose before the comment section (a maximum-sum run of
    per-line prose scores); navigation and teasers around it are dropped with a reason ("About the
    author" ends it; a closing run of four or more headline+summary teasers is not part of it);
-
 6. every non-blank line ends in exactly one place: title, body, a comment (header or text), dropped
    (see segment_with_roles, which the property tests use to prove it).
 
