@@ -24,7 +24,7 @@ w3m or inscriptis text dumps go through the same steps:
    are the poster's, not the text;
 5. the article body is the densest run of prose before the comment section (a maximum-sum run of
    per-line prose scores); navigation and teasers around it are dropped with a reason ("About the
-   author" ends it; a closing run of four or more headline+summary teasers is not part of it);
+   author" ends it; a closing run of five or more headline+summary teasers is not part of it);
 6. every non-blank line ends in exactly one place: title, body, a comment (header or text), dropped
    (see segment_with_roles, which the property tests use to prove it).
 
@@ -1683,7 +1683,26 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
                     a = k
                 acc = 0.0
             k += direction
-    return start + a, _trim_teaser_tail(lines, start + a, start + b)
+    b_abs = start + b
+    # Text dumps wrap paragraphs: a short last line ("reservoir it manages.") scores as a label, but
+    # it finishes the sentence the region stopped in. (Only where the page shows blank lines.)
+    if any(lines[j].blank_before for j in range(start + a + 1, b_abs)):
+        steps = 0
+        while (
+            b_abs < end
+            and steps < 3
+            and not lines[b_abs].blank_before
+            and not _SENTENCE_END.search(lines[b_abs - 1].core)
+            and len(lines[b_abs - 1].core) >= 55  # the line above ran to the wrap width
+            and (lines[b_abs].text[:1].islower() or bool(_SENTENCE_END.search(lines[b_abs].core)))
+            and lines[b_abs].furniture is None
+            and not lines[b_abs].chrome
+            and not lines[b_abs].opener
+            and lines[b_abs].date is None
+        ):
+            b_abs += 1
+            steps += 1
+    return start + a, _trim_teaser_tail(lines, start + a, b_abs)
 
 
 def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
@@ -1701,13 +1720,13 @@ def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-_MIN_TEASERS = 4
+_MIN_TEASERS = 5
 
 
 def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
     """A list of teasers (a headline, then a one-paragraph summary, again and again) right after a short
-    article reads as prose too: when at least four such pairs close the region, they are not the
-    article. Sections of a long read have subheads too, but rarely one short paragraph each, four
+    article reads as prose too: when at least five such pairs close the region, they are not the
+    article. Sections of a long read have subheads too, but rarely one short paragraph each, five
     times in a row, to the very end."""
     end = b  # the region may stop inside a wrapped paragraph's short last line: finish the paragraph
     while end < len(lines) and end - b < 3 and not lines[end].blank_before and lines[end].furniture is None:

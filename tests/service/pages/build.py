@@ -77,9 +77,14 @@ class Page:
         self.after_html = ""  # after the comments (or after the body): related lists, footers
         self.after_text: list[str] = []
         self.expected: dict[str, object] = {}
+        self.subheads: list[str] = []  # one subhead above each paragraph (a sectioned article)
 
     def html(self) -> str:
-        paras = "\n".join(f"<p>{E(p)}</p>" for p in self.paras)
+        heads = self.subheads or [""] * len(self.paras)
+        paras = "\n".join(
+            (f"<h2>{E(h)}</h2>" if h else "") + f"<p>{E(p)}</p>"
+            for h, p in zip(heads, self.paras, strict=True)
+        )
         nav = " ".join(f'<li><a href="/{n.lower()}">{n}</a></li>' for n in NAV)
         return f"""<!DOCTYPE html>
 <html lang="{self.lang}"><head><meta charset="utf-8"><title>{E(self.title)} | The Valley Courier</title>
@@ -104,8 +109,9 @@ class Page:
     def text(self) -> str:
         out = ["The Valley Courier", "", "  • " + "\n  • ".join(NAV), "", self.title, ""]
         out += self.top_text
-        for p in self.paras:
-            out += wrap(p) + [""]
+        for h, p in zip(self.subheads or [""] * len(self.paras), self.paras, strict=True):
+            out += [h, ""] if h else []
+            out += [*wrap(p), ""]
         out += self.text_comments
         out += self.after_text
         out += ["", "© 2019 The Valley Courier. All rights reserved.", "Privacy policy", ""]
@@ -1628,7 +1634,38 @@ def jsdates() -> Page:
     return p
 
 
-BATCH4 = [names_thread, says_trap, short_body_teasers, comment_hash, jsdates]
+def subheaded() -> Page:
+    """A sectioned article: a subhead over each short paragraph, four times. It is all article (the
+    teaser rule must not cut it), and the comments below it still split."""
+    p = Page("subheaded", "Drought explained in four questions", "water")
+    p.subheads = [
+        "How low are the reservoirs?",
+        "Who is asked to save water?",
+        "What are engineers doing?",
+        "Will there be a hosepipe ban?",
+    ]
+    cs = [
+        ("Oskar", "March 12, 2019 at 10:15", ["Clear and useful, thank you."]),
+        ("Bea L", "March 12, 2019 at 12:40", ["The ban question is the one everybody asks me."]),
+        ("Raj", "March 13, 2019 at 08:00", ["Please do the same for the flood defences."]),
+    ]
+    h = ['<div id="comments"><h3>3 Comments</h3>']
+    for name, when, text in cs:
+        h.append(
+            f'<div class="comment"><div class="comment-author">{E(name)}</div><div class="comment-date">{when}</div>{ph(text)}<a>Reply</a></div>'
+        )
+    h.append("</div>")
+    p.html_comments = "".join(h)
+    t = ["3 Comments", ""]
+    for name, when, text in cs:
+        t += [name, when, ""] + para_lines(text) + ["", "Reply", ""]
+    p.text_comments = t
+    expect(p, [(n, tx) for n, _, tx in cs])
+    p.expected["body_snippets"] = [*p.paras, *p.subheads]  # type: ignore[list-item]
+    return p
+
+
+BATCH4 = [names_thread, says_trap, short_body_teasers, comment_hash, jsdates, subheaded]
 
 
 # ---------------------------------------------------------------------------------------------------
