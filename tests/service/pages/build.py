@@ -1661,7 +1661,7 @@ def subheaded() -> Page:
         t += [name, when, ""] + para_lines(text) + ["", "Reply", ""]
     p.text_comments = t
     expect(p, [(n, tx) for n, _, tx in cs])
-    p.expected["body_snippets"] = [*p.paras, *p.subheads]  # type: ignore[list-item]
+    p.expected["body_snippets"] = [*p.paras, *p.subheads]
     return p
 
 
