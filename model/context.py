@@ -220,6 +220,25 @@ def _group_max(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+STACK_FEATURES: tuple[str, ...] = (
+    "z_irrelevant",
+    "z_intruder_x_context",
+    "has_thread",
+    "has_article",
+    "z_irrelevant_x_context",
+    "z_intruder_x_article",
+)
+
+
+def _stack_features(
+    z_irr: np.ndarray, z_int: np.ndarray, has_article: np.ndarray, has_thread: np.ndarray
+) -> np.ndarray:
+    """The stacked LR's inputs: both logits, the context flags and their interactions. Without
+    context the intrusion logit is zeroed (a blind score cannot see an intruder)."""
+    ctx = np.maximum(has_article, has_thread)
+    return np.column_stack([z_irr, z_int * ctx, has_thread, has_article, z_irr * ctx, z_int * has_article])
+
+
 def _minus_others_mean(x: np.ndarray) -> np.ndarray:
     """x_i minus the mean of the other comments' x: how this comment stands out in its thread."""
     n = len(x)
@@ -296,6 +315,10 @@ class ContextOffTopic(BaseEstimator):
     dense_scale: multiplier on the standardised dense features, i.e. how much less they are
         regularised than the thousands of word features.
     max_iter: solver iterations.
+    combine: how the two sub-models make one score: "noisy_or", "stack" (a small logistic regression
+        over both sub-models' logits and the context flags, fitted on their out-of-fold scores on the
+        union of both training sets) or "auto" (whichever has the higher mean article-grouped CV AUC
+        on the two thread-context tasks: human non_relevant labels and C3 swap intruders).
     """
 
     # Runtime limits of the chunk memo: class attributes, not pickled, changeable without retraining.
@@ -311,6 +334,7 @@ class ContextOffTopic(BaseEstimator):
         min_df: int = 2,
         dense_scale: float = 1.0,
         max_iter: int = 2000,
+        combine: str = "auto",
     ):
         self.Cs = Cs
         self.cv_folds = cv_folds
@@ -319,6 +343,7 @@ class ContextOffTopic(BaseEstimator):
         self.min_df = min_df
         self.dense_scale = dense_scale
         self.max_iter = max_iter
+        self.combine = combine
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -381,16 +406,9 @@ class ContextOffTopic(BaseEstimator):
         y_irr = np.concatenate(part["y"])
         w_irr = np.concatenate(part["w"])
         groups = np.unique(np.concatenate(part["group"]), return_inverse=True)[1]
-        on_thread = np.concatenate(part["thread"])
-        p_int = _sigmoid(
-            (self._scale(dense_all, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
-        )
-        self.cv_auc_, oof = self._select_c(x, y_irr, w_irr, groups)
+        self.cv_auc_, _ = self._select_c(x, y_irr, w_irr, groups)
         best = max(self.cv_auc_, key=self.cv_auc_.__getitem__)
         self.C_ = best
-        combined = 1.0 - (1.0 - oof[best]) * (1.0 - p_int)
-        self.threshold_ = _best_f1_threshold(y_irr[on_thread], combined[on_thread])
-        self.oof_auc_thread_ = float(roc_auc_score(y_irr[on_thread], combined[on_thread]))
         lr = LogisticRegression(C=best, solver="liblinear", max_iter=self.max_iter, random_state=0).fit(
             x, y_irr, sample_weight=w_irr
         )
@@ -399,7 +417,77 @@ class ContextOffTopic(BaseEstimator):
         self.coef_dense_ = lr.coef_[0, n_text:].astype(np.float64)
         self.intercept_ = float(lr.intercept_[0])
         self.n_train_rows_ = {"irrelevant": len(y_irr), "intruder": len(y_int)}
+        self._fit_combination(parts, best, _logit(self.intruder_prior) - _logit(train_rate))
         return self
+
+    def _fit_combination(self, parts: dict[str, dict[str, list[Any]]], c_irr: float, shift: float) -> None:
+        """Out-of-fold logits of both sub-models on the union of both training sets (folds never split
+        an article), then the combination: noisy-OR or the stacked LR, by grouped CV (``combine``)."""
+        irr, intr = parts["irrelevant"], parts["intruder"]
+        dense = np.vstack(irr["dense"] + intr["dense"])
+        x_irr = sp.hstack(
+            [sp.vstack(irr["text"] + intr["text"]), sp.csr_matrix(self._scale(dense, "irr"))]
+        ).tocsr()
+        x_int = self._scale(dense, "int")
+        y = np.concatenate(irr["y"] + intr["y"])
+        w = np.concatenate(irr["w"] + intr["w"])
+        n_irr = sum(len(v) for v in irr["y"])
+        is_int = np.arange(len(y)) >= n_irr
+        groups = np.unique(np.concatenate(irr["group"] + intr["group"]), return_inverse=True)[1]
+        folds = list(GroupKFold(n_splits=self.cv_folds).split(x_int, y, groups))
+        z_irr = np.zeros(len(y))
+        z_int = np.zeros(len(y))
+        for tr, va in folds:
+            ti, tt = tr[~is_int[tr]], tr[is_int[tr]]
+            lr = LogisticRegression(C=c_irr, solver="liblinear", max_iter=self.max_iter, random_state=0)
+            z_irr[va] = lr.fit(x_irr[ti], y[ti], sample_weight=w[ti]).decision_function(x_irr[va])
+            lr2 = LogisticRegression(C=self.C_intruder, max_iter=self.max_iter)
+            z_int[va] = lr2.fit(x_int[tt], y[tt], sample_weight=w[tt]).decision_function(x_int[va]) + shift
+        has_article = dense[:, _IDX["has_article"]]
+        has_thread = dense[:, _IDX["has_thread"]]
+        stack = _stack_features(z_irr, z_int, has_article, has_thread)
+        # Each task weighs the same in the stacked fit, whatever its row count.
+        w_stack = w.copy()
+        w_stack[is_int] *= w[~is_int].sum() / w[is_int].sum()
+        ctx = np.maximum(has_article, has_thread)
+        # Noisy-OR with the intrusion logit rescaled (a * z + b): how much an intruder-like comment
+        # weighs against an irrelevant-looking one. (1, 0) is the plain noisy-OR at ``intruder_prior``.
+        candidates: dict[str, np.ndarray] = {}
+        scalings: dict[str, tuple[float, float]] = {}
+        for a in (0.75, 1.0, 1.5):
+            for b in (-2.0, -1.0, 0.0, 1.0):
+                name = f"noisy_or(a={a:g},b={b:g})"
+                scalings[name] = (a, b)
+                candidates[name] = 1.0 - (1.0 - _sigmoid(z_irr)) * (1.0 - _sigmoid(a * z_int + b) * ctx)
+        p_stack = np.zeros(len(y))
+        for tr, va in folds:
+            lr3 = LogisticRegression(C=1.0, max_iter=self.max_iter).fit(
+                stack[tr], y[tr], sample_weight=w_stack[tr]
+            )
+            p_stack[va] = lr3.predict_proba(stack[va])[:, 1]
+        candidates["stack"] = p_stack
+        # The two thread-context tasks of the evaluation: human votes and C3 swap intruders.
+        thread_only = (has_thread == 1) & (has_article == 0)
+        tasks = {"non_relevant_thread": ~is_int & thread_only, "swap_thread": is_int & thread_only}
+        self.cv_combine_ = {
+            name: {t: round(float(roc_auc_score(y[m], p[m])), 4) for t, m in tasks.items()}
+            for name, p in candidates.items()
+        }
+        noisy_or = [k for k in candidates if k != "stack"]
+        allowed = {"auto": list(candidates), "noisy_or": noisy_or, "stack": ["stack"]}.get(self.combine)
+        if allowed is None:
+            raise ValueError(f"combine must be 'auto', 'noisy_or' or 'stack', not {self.combine!r}")
+        chosen_name = max(allowed, key=lambda k: float(np.mean(list(self.cv_combine_[k].values()))))
+        self.combine_ = "stack" if chosen_name == "stack" else "noisy_or"
+        self.intruder_scale_, self.intruder_offset_ = scalings.get(chosen_name, (1.0, 0.0))
+        self.cv_combine_chosen_ = chosen_name
+        lr3 = LogisticRegression(C=1.0, max_iter=self.max_iter).fit(stack, y, sample_weight=w_stack)
+        self.coef_stack_ = lr3.coef_[0].astype(np.float64)
+        self.intercept_stack_ = float(lr3.intercept_[0])
+        chosen = candidates[chosen_name]
+        on_thread = tasks["non_relevant_thread"]
+        self.threshold_ = _best_f1_threshold(y[on_thread], chosen[on_thread])
+        self.oof_auc_thread_ = float(roc_auc_score(y[on_thread], chosen[on_thread]))
 
     def _select_c(
         self, x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray
@@ -894,19 +982,23 @@ class ContextOffTopic(BaseEstimator):
         instead of the chunk memo; both give the same numbers to float rounding (tested)."""
         if not texts:
             return np.zeros(0), np.zeros(0), context_kind(article, 0, use_thread)
+        z_irr, z_int, kind = self._decisions(texts, article, use_thread, reference)
+        if kind == "none":
+            return _sigmoid(z_irr), np.zeros(len(texts)), kind
+        return _sigmoid(z_irr), _sigmoid(z_int), kind
+
+    def _decisions(
+        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool, reference: bool
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """Both sub-models' logits (the intrusion one means nothing when the kind is "none")."""
         if reference:
             rows, dense, kind = self._featurize(texts, article, use_thread)
             text_decision = self._text_decision(rows)
         else:
             text_decision, dense, kind = self._fast_features(texts, article, use_thread)
-        z = text_decision + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1) + self.intercept_
-        p_irr = _sigmoid(z)
-        if kind == "none":
-            return p_irr, np.zeros(len(texts)), kind
-        p_int = _sigmoid(
-            (self._scale(dense, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
-        )
-        return p_irr, p_int, kind
+        z_irr = text_decision + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1) + self.intercept_
+        z_int = (self._scale(dense, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
+        return z_irr, z_int, kind
 
     def predict_thread(
         self, texts: Sequence[str], article: ArticleContext | None = None, use_thread: bool = True
@@ -914,9 +1006,20 @@ class ContextOffTopic(BaseEstimator):
         """Off-topic probability of every comment of one thread, and the context the scores saw.
 
         Each comment's thread context is the other ``texts`` (when ``use_thread`` and there are >= 2).
-        Off-topic = irrelevant in itself OR an intruder from another discussion (noisy-OR)."""
-        p_irr, p_int, kind = self.predict_components(texts, article, use_thread)
-        return 1.0 - (1.0 - p_irr) * (1.0 - p_int), kind
+        Off-topic = irrelevant in itself OR an intruder from another discussion: the stacked LR over
+        both sub-models' logits and the context flags, or their noisy-OR (``combine_``)."""
+        if not texts:
+            return np.zeros(0), context_kind(article, 0, use_thread)
+        z_irr, z_int, kind = self._decisions(texts, article, use_thread, False)
+        n = len(z_irr)
+        has_article = np.full(n, float(kind in ("article+thread", "article")))
+        has_thread = np.full(n, float(kind in ("article+thread", "thread")))
+        if getattr(self, "combine_", "noisy_or") == "stack":
+            stack = _stack_features(z_irr, z_int, has_article, has_thread)
+            return _sigmoid(stack @ self.coef_stack_ + self.intercept_stack_), kind
+        a, b = getattr(self, "intruder_scale_", 1.0), getattr(self, "intruder_offset_", 0.0)
+        p_int = _sigmoid(a * z_int + b) if kind != "none" else np.zeros(n)
+        return 1.0 - (1.0 - _sigmoid(z_irr)) * (1.0 - p_int), kind
 
     def explain(
         self,
@@ -958,5 +1061,9 @@ class ContextOffTopic(BaseEstimator):
             },
             "intruder": {
                 n: round(float(w), 4) for n, w in zip(DENSE_FEATURES, self.coef_intruder_, strict=True)
+            },
+            "stack": {
+                **{n: round(float(w), 4) for n, w in zip(STACK_FEATURES, self.coef_stack_, strict=True)},
+                "intercept": round(self.intercept_stack_, 4),
             },
         }

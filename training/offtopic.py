@@ -328,6 +328,10 @@ def train_off_topic(
         f"off_topic: fitted on {model.n_train_rows_} labelled rows; CV AUC per C {model.cv_auc_}, "
         f"chose C={model.C_:g}, threshold {model.threshold_:.3f}"
     )
+    progress(
+        f"off_topic: combination by grouped CV: {model.cv_combine_chosen_} "
+        f"{model.cv_combine_[model.cv_combine_chosen_]}; stacked LR {model.cv_combine_['stack']}"
+    )
     metrics = evaluate_off_topic(model, test, seed=seed)
     report = {
         "label_definitions": LABEL_DEFINITIONS,
@@ -381,6 +385,9 @@ def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
         "cv_roc_auc_mean": max(model.cv_auc_.values()),
         "cv_roc_auc_per_c": {f"{c:g}": a for c, a in model.cv_auc_.items()},
         "oof_roc_auc_thread": round(model.oof_auc_thread_, 4),
+        # Article-grouped CV AUCs of each way of combining the two sub-models (out-of-fold logits).
+        "cv_combine_roc_auc": model.cv_combine_,
+        "combine_chosen": model.cv_combine_chosen_,
         "heldout": report["metrics"],
         "rows": model.n_train_rows_,
     }

@@ -382,3 +382,46 @@ def test_the_chunk_memo_is_bounded_and_not_pickled(small_model, c3):
     np.testing.assert_allclose(model.predict_components(texts[:40], None, True)[0], before, atol=1e-9)
     assert "_chunk_memo" in model.__dict__
     assert "_chunk_memo" not in pickle.loads(pickle.dumps(model)).__dict__
+
+
+# ---------------------------------------------------------------------- combining the two sub-models
+def test_the_combination_is_the_best_by_grouped_cv(small_model):
+    cv = small_model.cv_combine_
+    assert "stack" in cv and any(k.startswith("noisy_or") for k in cv)
+    for aucs in cv.values():
+        assert set(aucs) == {"non_relevant_thread", "swap_thread"}
+        assert all(0.0 <= v <= 1.0 for v in aucs.values())
+    best = max(cv, key=lambda k: np.mean(list(cv[k].values())))
+    assert small_model.cv_combine_chosen_ == best
+    assert small_model.combine_ == ("stack" if best == "stack" else "noisy_or")
+
+
+def test_predict_thread_combines_the_components(small_model, seed_thread):
+    texts, article = seed_thread
+    p, _ = small_model.predict_thread(texts, article)
+    z_irr, z_int, kind = small_model._decisions(texts, article, True, False)
+    assert kind == "article+thread"
+    if small_model.combine_ == "noisy_or":
+        a, b = small_model.intruder_scale_, small_model.intruder_offset_
+        expected = 1 - (1 - 1 / (1 + np.exp(-z_irr))) * (1 - 1 / (1 + np.exp(-(a * z_int + b))))
+    else:
+        s = np.column_stack([z_irr, z_int, np.ones_like(z_irr), np.ones_like(z_irr), z_irr, z_int])
+        expected = 1 / (1 + np.exp(-(s @ small_model.coef_stack_ + small_model.intercept_stack_)))
+    np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_stacked_combination_and_bad_choice(c3):
+    train, _ = c3
+    subset = {a: train[a] for a in sorted(train)[:60]}
+    threads = build_training_threads(subset, seed=3)
+    model = ContextOffTopic(Cs=(0.1,), cv_folds=2, combine="stack").fit(threads)
+    assert model.combine_ == "stack" and model.cv_combine_chosen_ == "stack"
+    texts = [c.text for c in subset[sorted(subset)[0]]]
+    p, kind = model.predict_thread(texts, None)
+    assert kind == "thread" and np.all((p > 0) & (p < 1))
+    # Blind: the stacked score is a monotone recalibration of the irrelevance part.
+    blind, _ = model.predict_thread(texts, None, use_thread=False)
+    p_irr, _, _ = model.predict_components(texts, None, use_thread=False)
+    assert np.array_equal(np.argsort(blind, kind="stable"), np.argsort(p_irr, kind="stable"))
+    with pytest.raises(ValueError, match="combine"):
+        ContextOffTopic(Cs=(0.1,), cv_folds=2, combine="mean").fit(threads)
