@@ -33,7 +33,7 @@ for _num, _names in enumerate(
         _MONTHS[_n] = _num
 
 
-def _trie_rx(words: list[str]) -> str:
+def trie_rx(words: list[str]) -> str:
     """One alternation as a prefix tree ("ma(?:r(?:ch|s|zo)?|y)"): the regex engine tries each letter
     once instead of every word at every position, which keeps many languages' month names cheap."""
     trie: dict[str, dict] = {}
@@ -57,7 +57,7 @@ def _trie_rx(words: list[str]) -> str:
 
 
 # Longest first is not needed with a trie: each branch is greedy with an optional end.
-_MONTH = _trie_rx(list(_MONTHS)) + r"\.?"
+_MONTH = trie_rx(list(_MONTHS)) + r"\.?"
 MONTH_RX = _MONTH
 _WEEKDAY_NAMES = (
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun "
@@ -67,7 +67,7 @@ _WEEKDAY_NAMES = (
     "segunda-feira terça-feira terca-feira quarta-feira quinta-feira sexta-feira maandag dinsdag "
     "woensdag donderdag vrijdag zaterdag zondag"
 )
-_WEEKDAY = _trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
+_WEEKDAY = trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).

@@ -42,12 +42,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
-from service.dates import DATE, MONTH_RX, DateHit, find_date, to_iso
+from service.dates import DATE, MONTH_RX, DateHit, find_date, to_iso, trie_rx
 from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
 from service.records import Article, Comment, Dropped, PageFormat
@@ -287,8 +288,31 @@ _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "s
               "ten": 10, "no": 0, "zero": 0}  # fmt: skip
 
 # A name line (the line above a date line in two-line headers) and explicit comment cues.
+_SAYS_WORDS = [
+    "says",
+    "said",
+    "sagt",
+    "schreibt",
+    "schrieb",
+    "écrit",
+    "dit",
+    "wrote",
+    "writes",
+    "schreef",
+    "zei",
+    "scrive",
+    "escribió",
+    "escribio",
+    "escreveu",
+    "disse",
+    "dijo",
+    "comentó",
+    "comentou",
+]
+_CUE_PHRASES = ["a écrit", "posted by", "geschrieben von", "ha detto", "ha scritto"]
+# One prefix tree per word list: these are searched on most short lines (see dates.trie_rx).
 _CUE_RX = re.compile(
-    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|geschrieben von|von|par|by|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b\s*:?",
+    r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "von", "par", "by"]) + r"\b\s*:?",
     re.I,
 )
 _FINAL_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "Dorothy P.": an initial, not a sentence end
@@ -585,6 +609,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     if not anchors:
         return [], None, "header"
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
+    content = _content_prefix(lines)
+    counters = _counter_lines(lines)
     groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
     for i in anchors:
         groups[_signature(lines[i])].append(i)
@@ -607,9 +633,9 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
             cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
             if cue_only and (o is None or len(sel) < 2):
                 continue  # "X said:" lines without a comment heading are more likely an interview
-            if _mostly_empty(lines, sel):
+            if _mostly_empty(content, sel):
                 continue  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
-            if _counters_between(lines, members, o):
+            if _counters_between(counters, members, o):
                 continue  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
             if o is None:
                 # A weak "By NAME" cue needs more support: no "More from" heading just above.
@@ -689,29 +715,40 @@ def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_H
     return [], None
 
 
-def _mostly_empty(lines: list[_Line], sel: list[int]) -> bool:
+def _content_prefix(lines: list[_Line]) -> list[int]:
+    """Prefix counts of content lines (not chrome, not furniture, two words or more): any range's
+    count in O(1), since the header search tests many candidate ranges."""
+    ps = [0]
+    for ln in lines:
+        ps.append(ps[-1] + (not ln.chrome and ln.furniture is None and " " in ln.core))
+    return ps
+
+
+def _mostly_empty(content: list[int], sel: list[int]) -> bool:
     """Dated lines with nothing written between them: a list of links, not comments (a comment with
     an empty text happens, but not for most of a thread)."""
     if len(sel) < 3:
         return False
-    empty = 0
-    for a, b in pairwise(sel):
-        if not any(
-            not lines[j].chrome and lines[j].furniture is None and len(lines[j].core.split()) >= 2
-            for j in range(a + 1, b)
-        ):
-            empty += 1
+    empty = sum(1 for a, b in pairwise(sel) if content[b] - content[a + 1] == 0)
     return empty > 0.5 * (len(sel) - 1)
 
 
-def _counters_between(lines: list[_Line], members: list[int], opener: int | None) -> bool:
+def _counter_lines(lines: list[_Line]) -> list[int]:
+    return [
+        j
+        for j, ln in enumerate(lines)
+        if (ln.opener and ln.count is not None) or (len(ln.core) <= 20 and _NO_COMMENTS.fullmatch(ln.core))
+    ]
+
+
+def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:
     """Comment counters (other than the section's own) between the lines of one date shape: each dated
     line has its own count, so these are a blog front page's teasers, not one thread."""
-    hits = sum(
-        1
-        for j in range(members[0] + 1, members[-1])
-        if j != opener
-        and ((lines[j].opener and lines[j].count is not None) or _NO_COMMENTS.fullmatch(lines[j].core))
+    lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
+    hits = (
+        hi
+        - lo
+        - (1 if opener is not None and members[0] < opener < members[-1] and opener in counters else 0)
     )
     return hits >= max(1, (len(members) - 1) // 2)
 
@@ -737,8 +774,7 @@ def _first_prose(lines: list[_Line]) -> int:
 
 # "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
 _STRONG_CUE_RX = re.compile(
-    r"\b(?:says|said|sagt|schreibt|schrieb|écrit|a écrit|dit|wrote|writes|posted by|submitted by|commented"
-    r"|kommentierte|geschrieben von|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b",
+    r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "submitted by", "commented", "kommentierte"]) + r"\b",
     re.I,
 )
 
