@@ -106,6 +106,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
         r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
         r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
+        r"|deja (?:un|una|tu) (?:comentario|respuesta).*|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*"
+        r"|laat een reactie achter.*|geef een reactie.*|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
@@ -268,10 +270,14 @@ _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|R
 _NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
-    r"|antworten|reacties?|commenti|comentarios?|discussion|ergänzungen|leserbriefe)"
+    r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
+    r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
-_SECTION_WORDS = r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare)"
+_SECTION_WORDS = (
+    r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
+    r"|comentários|commenti|reacties|kommentarer)"
+)
 _OPENER_RX = re.compile(
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
     rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"

@@ -277,3 +277,36 @@ def test_latest_comments_widget_is_no_thread(fmt: str) -> None:
     page = (PAGES / f"trap_recent_comments.{fmt}").read_text(encoding="utf-8")
     art = parse_page(page.replace("Recent Comments", "Latest Comments"))
     assert art.comments == ()
+
+
+_IT_BODY = "\n\n".join(
+    [
+        "La giunta comunale ha votato martedì sera per chiudere la vecchia biblioteca di via del Mulino e trasferire la collezione nel centro civico, dopo due anni di discussioni in città.",
+        "I sostenitori dicono che il centro ha orari più lunghi, un ascensore e un parcheggio, mentre gli oppositori ricordano che la vecchia sede è vicina a tre scuole del quartiere.",
+        "Una petizione firmata da oltre duemila persone chiedeva di rinviare il voto, ma la mozione è stata respinta dalla maggioranza dopo un lungo dibattito in aula.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("heading", "form"),
+    [
+        ("Commenti", "Lascia un commento"),
+        ("Comentários", "Deixe um comentário"),
+        ("Reacties", "Laat een reactie achter"),
+    ],
+)
+def test_headings_and_forms_in_other_languages(heading: str, form: str) -> None:
+    """An uncounted heading opens the section; the comment form after it is furniture."""
+    comments = [
+        ("Giulia", "10:15", "Finalmente una decisione presa."),
+        ("Marco", "11:20", "Il tetto andava riparato prima."),
+    ]
+    thread = "\n\n".join(f"{n}\n12/03/2019 {h}\n\n{x}" for n, h, x in comments)
+    page = (
+        f"Giornale\n\nChiusura della biblioteca\n\n{_IT_BODY}\n\n{heading}\n\n{thread}\n\n{form}\n\nNome *\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["Giulia", "Marco"]
+    assert [c.text for c in art.comments] == [x for _, _, x in comments]
+    assert any(d.text == form and d.reason == "comment form" for d in art.dropped)
