@@ -593,6 +593,16 @@ def _is_name_like(ln: _Line) -> bool:
     return 1 <= len(words) <= 3
 
 
+def _is_name_line_loose(ln: _Line) -> bool:
+    """A name line once the page has shown that its headers have one: up to six words, no sentence."""
+    if _is_name_like(ln):
+        return True
+    if ln.date is not None or ln.opener or ln.chrome or ln.furniture is not None:
+        return False
+    core = ln.core
+    return len(core) <= 60 and len(core.split()) <= 6 and not _SENTENCE_END.search(core)
+
+
 def _signature(ln: _Line) -> tuple[str, bool, bool]:
     """How the date is written and whether words come before it. Words after it are left out: an
     "· edited 2 hours ago" suffix must not split one thread's headers into two shapes."""
@@ -633,7 +643,9 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
                 continue
             # The shape is learned from the group: once most of its date lines look like headers, the
             # rest of the same shape are headers too (an anonymous comment has no name line).
-            if len(sel) >= 3 and len(sel) >= 0.6 * len(after):
+            if len(sel) >= 2 and len(after) >= 3 and len(sel) >= 0.6 * len(after) and o is not None:
+                sel = after  # a small thread under a heading: two of three make the shape
+            elif len(sel) >= 3 and len(sel) >= 0.6 * len(after):
                 sel = after
             cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
             cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
@@ -981,7 +993,8 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
             prev_ends = [-1] + [h.anchor for h in headers[:-1]]
             for h, prev_end in zip(headers, prev_ends, strict=True):
                 j = h.start - 1
-                if j > prev_end and not lines[h.start].blank_before and _is_name_like(lines[j]):
+                # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
+                if j > prev_end and not lines[h.start].blank_before and _is_name_line_loose(lines[j]):
                     h.start = j
     # Date first, name below (forum post bars): learned from the group, most headers must show it.
     sel_set = set(sel)
@@ -1092,7 +1105,8 @@ def _authors(
     constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n and t != _ID_MARK} if n >= 3 else set()
     authors: list[str | None] = []
     for toks in all_tokens:
-        kept = [t for t in toks if t.lower() not in constant]
+        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
+        kept = [_ID_MARK if t.lower() in constant else t for t in toks]
         # The name ends at the date or at a user id "(547705)": keep the first non-empty stretch.
         stretches: list[list[str]] = [[]]
         for t in kept:

@@ -260,6 +260,31 @@ INLINE = {
     ),
 }
 
+INLINE["name lines of four words (small thread)"] = (
+    "3 Comments\n\n"
+    + "\n\n".join(
+        f"{n}\n{d} March 2019 10:15\n\n{t}"
+        for d, n, t in [
+            (12, "Ann from Leeds", "First comment text here about leaks."),
+            (13, "Bob K from East Grinstead", "Second comment about showers and lawns."),
+            (14, "Cy from York", "Third comment about the pumping station."),
+        ]
+    ),
+    ["Ann", "Bob K", "Cy"],  # "from" is in every header: a template word, where the name ends
+)
+INLINE["badge after every name"] = (
+    "3 Comments\n\n"
+    + "\n\n".join(
+        f"{n} ✓ Verified\n{d} March 2019 10:15\n\n{t}"
+        for d, n, t in [
+            (12, "Ann", "First comment text here about leaks."),
+            (13, "Bob K", "Second comment about showers and lawns."),
+            (14, "Cy", "Third comment about the pumping station."),
+        ]
+    ),
+    ["Ann", "Bob K", "Cy"],
+)
+
 
 @pytest.mark.parametrize("case", sorted(INLINE))
 def test_inline_header_shapes(case: str) -> None:
