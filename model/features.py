@@ -624,6 +624,7 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         y: Sequence[int] | np.ndarray,
         sample_weight: np.ndarray | None = None,
         calibration_decisions: np.ndarray | None = None,
+        calibration_rows: np.ndarray | None = None,
     ) -> LinearTextClassifier:
         from sklearn.base import clone
         from sklearn.linear_model import LogisticRegression
@@ -642,7 +643,11 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         self.fast_ = FastLinearText(featurizer, self.coef_, self.intercept_)
         if calibration_decisions is None:
             calibration_decisions = self.fast_.decision_function(texts)  # in-sample: overconfident
-        self.calibration_ = fit_platt(np.asarray(calibration_decisions), y_arr, sample_weight)
+        if calibration_rows is None:
+            self.calibration_ = fit_platt(np.asarray(calibration_decisions), y_arr, sample_weight)
+        else:  # only these rows (e.g. not the weak-label ones), unweighted
+            rows = np.asarray(calibration_rows, dtype=bool)
+            self.calibration_ = fit_platt(np.asarray(calibration_decisions)[rows], y_arr[rows])
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:

@@ -8,7 +8,8 @@ the CLI output.
 Label definitions (what label 1 means):
 - kaggle-insults-2012: the comment insults a participant of the conversation (competition labels).
 - c3 personal_attack: at least 2 crowd votes for ``personal_attack`` (out of usually 3-5 judgements);
-  label 0 = no vote at all; exactly 1 vote is excluded as ambiguous.
+  label 0 = no vote at all; exactly 1 vote is excluded as ambiguous (``c3_weak_positives`` loads
+  those rows separately; the insult trainer uses them as low-weight positives).
 - OLID (subtask B): TIN = targeted insult or threat, at a person, group or other (tweets). NOT = not
   offensive. UNT (untargeted profanity) is excluded: it is not an insult. Broader than Kaggle's
   "insult to a participant" (targets include public figures and groups); Twitter domain.
@@ -21,6 +22,7 @@ Label definitions (what label 1 means):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -62,6 +64,9 @@ class Corpus:
     files: tuple[SourceFile, ...]
     bad: Mapping[str, int] = field(default_factory=dict)  # reason -> rows
     excluded: Mapping[str, int] = field(default_factory=dict)  # reason -> rows (by label definition)
+    # Training weight of every row. Below 1 marks auxiliary rows (weak labels): they are trained on
+    # but cross-validation does not score them, nor are they used for calibration or the threshold.
+    weight: float = 1.0
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -86,6 +91,7 @@ class Corpus:
             "positives": self.positives,
             "bad_rows": dict(self.bad),
             "excluded_rows": dict(self.excluded),
+            "weight": self.weight,
             "files": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in self.files],
         }
 
@@ -99,6 +105,7 @@ class Corpus:
             files=self.files,
             bad=self.bad,
             excluded=self.excluded,
+            weight=self.weight,
         )
 
 
@@ -309,6 +316,31 @@ def c3_corpus(
         else:
             b.excluded[f"{votes} vote(s), ambiguous"] += 1
     return b.build()
+
+
+def c3_weak_positives(
+    path: Path, characteristic: str = "personal_attack", votes: int = 1, weight: float = 0.3
+) -> Corpus:
+    """C3 rows with exactly ``votes`` votes for ``characteristic`` as positives of low ``weight``.
+
+    ``c3_corpus`` excludes them as ambiguous; as weak positives they helped in grouped CV on the
+    C3 training articles (training/train.py INSULT_CONFIG says by how much).
+    """
+    rows, bad, source = read_c3(path)
+    definition = (
+        f"1 (weak, weight {weight:g}) = exactly {votes} crowd vote(s) for {characteristic} "
+        "(C3 toxicity_characteristics); other rows are in the main C3 corpus or excluded"
+    )
+    b = _Builder(f"c3/{characteristic}/{votes}-vote", definition)
+    b.bad.update(bad)
+    b.files.append(source)
+    for row in rows:
+        n = row.toxicity.get(characteristic, 0)
+        if n == votes:
+            b.add(row.text, 1, row.article_id)
+        else:
+            b.excluded[f"{n} vote(s), not {votes}"] += 1
+    return dataclasses.replace(b.build(), weight=weight)
 
 
 # -- OLID and Davidson ------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ ROC AUC, PR AUC and precision / recall / F1 at that threshold:
 
 - ``insult/kaggle_public``: trained on Kaggle train.csv only, tested on test_with_solutions.csv.
 - ``insult/c3_by_article``: trained on both Kaggle files plus the C3 comments of ~80% of the
-  articles, tested on the C3 comments of the other articles (personal_attack >= 2 votes vs 0 votes);
-  no article is on both sides (split by a hash of article_id).
+  articles (with their 1-vote weak positives, as ``moderate train`` does), tested on the C3
+  comments of the other articles (personal_attack >= 2 votes vs 0 votes); no article is on both
+  sides (split by a hash of article_id).
 
 Any metric below its floor exits 1. Lowering a floor is a deliberate, visible edit of floors.json.
 Other attributes plug in through ``EVALUATIONS``.
@@ -56,20 +57,23 @@ def in_test_split(article_id: str | None, percent: int = 20) -> bool:
 
 def eval_insult_kaggle(data_dir: Path, progress: Progress) -> Metrics:
     from training import corpora as C
-    from training.train import LinearConfig, fit_linear
+    from training.train import INSULT_CONFIG, fit_linear
 
     train = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
     test = C.load_kaggle(data_dir / C.KAGGLE_DIR / "test_with_solutions.csv")
     progress(f"  train: {train.summary()}")
-    model, _, _, threshold = fit_linear([train], LinearConfig(), progress, "kaggle_public")
+    model, _, _, threshold = fit_linear([train], INSULT_CONFIG, progress, "kaggle_public")
     return binary_metrics(test.labels, model.predict_proba(list(test.texts))[:, 1], threshold)
 
 
 def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
     from training import corpora as C
-    from training.train import LinearConfig, fit_linear
+    from training.train import C3_WEAK_WEIGHT, INSULT_CONFIG, fit_linear
 
-    c3 = C.c3_corpus(data_dir / C.C3_DIR / "C3_anonymized.csv", "personal_attack")
+    c3_path = data_dir / C.C3_DIR / "C3_anonymized.csv"
+    c3 = C.c3_corpus(c3_path, "personal_attack")
+    weak = C.c3_weak_positives(c3_path, "personal_attack", votes=1, weight=C3_WEAK_WEIGHT)
+    weak_train = weak.subset([i for i, a in enumerate(weak.article_ids) if not in_test_split(a)])
     test_idx = [i for i, a in enumerate(c3.article_ids) if in_test_split(a)]
     train_idx = [i for i, a in enumerate(c3.article_ids) if not in_test_split(a)]
     c3_train, c3_test = c3.subset(train_idx, "c3/personal_attack/train"), c3.subset(test_idx)
@@ -78,12 +82,13 @@ def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
         C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv"),
         C.load_kaggle(data_dir / C.KAGGLE_DIR / "test_with_solutions.csv"),
         c3_train,
+        weak_train,
     ]
     progress(
         f"  C3 split by article: {len(set(c3_train.article_ids))} train / "
         f"{len(set(c3_test.article_ids))} test articles, {len(c3_test)} test comments"
     )
-    model, _, _, threshold = fit_linear(corpus_list, LinearConfig(), progress, "c3_by_article")
+    model, _, _, threshold = fit_linear(corpus_list, INSULT_CONFIG, progress, "c3_by_article")
     return binary_metrics(c3_test.labels, model.predict_proba(list(c3_test.texts))[:, 1], threshold)
 
 

@@ -86,11 +86,14 @@ class LinearConfig:
 
 
 def _groups(corpus_list: Sequence[Corpus]) -> np.ndarray:
-    """CV groups: a C3/feedback row's article (so no article is in two folds), else the row itself."""
+    """CV groups: a C3/feedback row's article (so no article is in two folds), else the row itself.
+
+    Keyed by article id alone, so C3's weak-positive rows fall in the same fold as their article.
+    """
     keys: list[str] = []
     for c in corpus_list:
         for i, aid in enumerate(c.article_ids):
-            keys.append(f"{c.name}|article|{aid}" if aid is not None else f"{c.name}|row|{i}")
+            keys.append(f"article|{aid}" if aid is not None else f"{c.name}|row|{i}")
     _, inverse = np.unique(np.asarray(keys), return_inverse=True)
     return inverse
 
@@ -99,6 +102,10 @@ def combine(corpus_list: Sequence[Corpus]) -> tuple[list[str], np.ndarray]:
     texts = [t for c in corpus_list for t in c.texts]
     labels = np.asarray([y for c in corpus_list for y in c.labels], dtype=np.int64)
     return texts, labels
+
+
+def row_weights(corpus_list: Sequence[Corpus]) -> np.ndarray:
+    return np.asarray([c.weight for c in corpus_list for _ in c.texts], dtype=np.float64)
 
 
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
@@ -124,6 +131,11 @@ def fit_linear(
     texts, y = combine(corpus_list)
     require_two_classes(y.tolist(), what)
     groups = _groups(corpus_list)
+    weights = row_weights(corpus_list)
+    # Weak-label rows (weight < 1) are trained on but never scored, calibrated or thresholded on.
+    scored = weights >= 1.0
+    fit_weights = None if scored.all() else weights
+    source = np.asarray([c.name for c in corpus_list for _ in c.texts])
     folds = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=SEED)
     grid = [(nb, c) for nb in config.nb_grid for c in config.c_grid]
     oof = np.zeros((len(grid), len(texts)))
@@ -142,9 +154,11 @@ def fit_linear(
             for j, (g_nb, c_value) in enumerate(grid):
                 if g_nb != nb:
                     continue
-                model = _logistic(c_value).fit(X_tr, y[tr])
+                w_tr = None if fit_weights is None else fit_weights[tr]
+                model = _logistic(c_value).fit(X_tr, y[tr], sample_weight=w_tr)
                 oof[j, va] = model.decision_function(X_va)
-                aucs[j, k] = roc_auc_score(y[va], oof[j, va])
+                sv = va[scored[va]]
+                aucs[j, k] = roc_auc_score(y[sv], oof[j, sv])
         best_k = int(np.argmax(aucs[:, k]))
         progress(
             f"  {what}: fold {k + 1}/{config.folds} best AUC {aucs[best_k, k]:.3f} at "
@@ -157,20 +171,37 @@ def fit_linear(
         f"  {what}: chose nb={nb_best:g} C={c_best:g} (mean CV AUC {mean[best]:.4f}); "
         f"fitting on all {len(y)} rows"
     )
-    a, b = fit_platt(oof[best], y)
-    p_oof = 1.0 / (1.0 + np.exp(-(a * oof[best] + b)))
-    threshold = best_f1_threshold(y, p_oof)
+    a, b = fit_platt(oof[best][scored], y[scored])
+    p_oof = 1.0 / (1.0 + np.exp(-(a * oof[best][scored] + b)))
+    y_scored = y[scored]
+    threshold = best_f1_threshold(y_scored, p_oof)
     model = LinearTextClassifier(featurizer=TokenFeaturizer(**base_params, nb_alpha=nb_best), C=c_best)
-    model.fit(texts, y, calibration_decisions=oof[best])
+    model.fit(
+        texts,
+        y,
+        sample_weight=fit_weights,
+        calibration_decisions=oof[best],
+        calibration_rows=None if fit_weights is None else scored,
+    )
+    # Pooled out-of-fold AUC per corpus: the overall CV number is dominated by the easiest corpus.
+    by_corpus = {}
+    for c in corpus_list:
+        rows = scored & (source == c.name)
+        if rows.any() and 0 < y[rows].sum() < rows.sum():
+            by_corpus[c.name] = round(float(roc_auc_score(y[rows], oof[best][rows])), 4)
+    if len(by_corpus) > 1:
+        progress(f"  {what}: out-of-fold AUC by corpus {by_corpus}")
     metrics = {
         "cv_folds": config.folds,
         "cv_roc_auc_mean": round(float(mean[best]), 4),
         "cv_roc_auc_grid": {
             f"nb={g[0]:g},C={g[1]:g}": round(float(m), 4) for g, m in zip(grid, mean, strict=True)
         },
-        "oof_pr_auc": round(float(average_precision_score(y, p_oof)), 4),
+        "cv_roc_auc_by_corpus": by_corpus,
+        "oof_pr_auc": round(float(average_precision_score(y_scored, p_oof)), 4),
         "rows": len(y),
         "positives": int(y.sum()),
+        "scored_rows": int(scored.sum()),
     }
     hyper = {
         "C": c_best,
@@ -180,6 +211,7 @@ def fit_linear(
         "featurizer": model.featurizer_.get_params(),
         "n_features": model.featurizer_.n_features_,
         "calibration": {"method": "platt (sigmoid on out-of-fold decisions)", "a": a, "b": b},
+        "corpus_weights": {c.name: c.weight for c in corpus_list},
         "cv": f"StratifiedGroupKFold({config.folds}, shuffle, seed {SEED}); groups = C3 article / row",
     }
     return model, hyper, metrics, threshold
@@ -196,16 +228,31 @@ def _logistic(c_value: float) -> Any:
 
 INSULT_DEFINITION = (
     "probability that the comment insults someone (a participant, the author or a person in the story): "
-    "Kaggle 2012 insult labels + C3 personal_attack (>= 2 of ~5 crowd votes vs none)"
+    "Kaggle 2012 insult labels + C3 personal_attack (>= 2 of ~5 crowd votes vs none; exactly 1 vote "
+    "= weak positive, sample weight 0.3)"
 )
+
+
+# Chosen by CV on training data only (nb=0.5, C=4; tools in the commit message):
+# - Kaggle train.csv, 5-fold: bigram_weight 1.5 + char_weight 0.7 mean AUC 0.9132 vs 0.9118 default
+#   (noise-level on Kaggle; the gain is on C3 below).
+# - Kaggle train+test + C3 training articles, 5 folds grouped by article, AUC pooled over the C3
+#   rows only (the overall 0.88 is dominated by Kaggle rows): default 0.7218; C3 weight 3: 0.7143;
+#   C3 weight 0.5: 0.7195; per-corpus intercept: 0.7195; 1-vote rows as positives of weight 0.15 /
+#   0.3 / 0.5 / 1: 0.7309 / 0.7335 / 0.7331 / 0.7278 (Kaggle rows 0.9194 -> 0.9177 at 0.3); 0.3 plus
+#   the feature weights above: 0.7392 (Kaggle rows 0.9190). A C3-only model reaches just 0.7087.
+INSULT_CONFIG = LinearConfig(featurizer={"bigram_weight": 1.5, "char_weight": 0.7})
+C3_WEAK_WEIGHT = 0.3
 
 
 def insult_corpora(request: TrainingRequest) -> list[Corpus]:
     d = Path(request.data_dir)
+    c3_path = d / C.C3_DIR / "C3_anonymized.csv"
     out = [
         C.load_kaggle(d / C.KAGGLE_DIR / "train.csv"),
         C.load_kaggle(d / C.KAGGLE_DIR / "test_with_solutions.csv"),
-        C.c3_corpus(d / C.C3_DIR / "C3_anonymized.csv", "personal_attack"),
+        C.c3_corpus(c3_path, "personal_attack"),
+        C.c3_weak_positives(c3_path, "personal_attack", votes=1, weight=C3_WEAK_WEIGHT),
     ]
     if request.feedback is not None:
         out.append(C.load_feedback(request.feedback, "insult"))
@@ -217,7 +264,7 @@ def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribu
     corpus_list = insult_corpora(request)
     for c in corpus_list:
         progress(f"  {c.summary()}")
-    model, hyper, metrics, threshold = fit_linear(corpus_list, LinearConfig(), progress, "insult")
+    model, hyper, metrics, threshold = fit_linear(corpus_list, INSULT_CONFIG, progress, "insult")
     return TrainedAttribute(
         model=model,
         interface="predict_proba",

@@ -80,6 +80,21 @@ def test_c3_personal_attack_labels(data_dir: Path) -> None:
     assert all(a for a in corpus.article_ids)
 
 
+def test_c3_weak_positives_are_the_one_vote_rows(data_dir: Path) -> None:
+    path = data_dir / C.C3_DIR / "C3_anonymized.csv"
+    weak = C.c3_weak_positives(path, "personal_attack", votes=1, weight=0.3)
+    rows, _, source = C.read_c3(path)
+    one_vote = [r for r in rows if r.toxicity.get("personal_attack", 0) == 1]
+    assert len(weak) == len(one_vote) and weak.positives == len(weak)
+    assert weak.texts == tuple(r.text for r in one_vote)
+    assert weak.weight == 0.3 and weak.manifest_entry()["weight"] == 0.3
+    assert weak.subset([0, 1]).weight == 0.3  # a split keeps the weight
+    assert len(weak) + sum(weak.excluded.values()) + sum(weak.bad.values()) == source.rows
+    # exactly the rows the main corpus excludes as ambiguous
+    main = C.c3_corpus(path, "personal_attack")
+    assert sum(main.excluded.values()) == len(weak)
+
+
 def test_olid_and_davidson_label_mapping(data_dir: Path) -> None:
     olid = C.load_olid(data_dir / C.OLID_DIR / "olid-training-v1.0.tsv")
     assert (len(olid), olid.positives) == (12716, 3876)

@@ -57,6 +57,32 @@ def test_cv_groups_keep_articles_together() -> None:
     assert groups[0] == groups[1] and len(set(groups.tolist())) == 3
 
 
+def test_cv_groups_join_weak_rows_to_their_article() -> None:
+    main = C.Corpus("c3", "d", ("a", "b"), (0, 1), ("x", "y"), ())
+    weak = C.Corpus("c3/weak", "d", ("c",), (1,), ("x",), (), weight=0.3)
+    groups = train._groups([main, weak])
+    assert groups[0] == groups[2] and groups[0] != groups[1]
+
+
+def test_weak_rows_are_trained_on_but_not_scored(kaggle_600: C.Corpus) -> None:
+    import dataclasses
+
+    main = kaggle_600.subset(list(range(400)), "main")
+    # Weak rows labelled 1 whatever their real label: if CV scored them, the AUC would change.
+    weak_idx = list(range(400, 600))
+    weak = dataclasses.replace(kaggle_600.subset(weak_idx, "weak"), labels=(1,) * len(weak_idx), weight=0.3)
+    lines: list[str] = []
+    model, hyper, metrics, threshold = train.fit_linear([main, weak], SMALL, lines.append, "t")
+    assert metrics["rows"] == 600 and metrics["scored_rows"] == 400
+    assert hyper["corpus_weights"] == {"main": 1.0, "weak": 0.3}
+    assert set(metrics["cv_roc_auc_by_corpus"]) == {"main"}
+    assert 0.0 < threshold < 1.0
+    # the weights reach the fit: a model on the same rows with full weight differs
+    full = dataclasses.replace(weak, weight=1.0, name="weak-full")
+    other = train.fit_linear([main, full], SMALL, lambda _: None, "t")[0]
+    assert not np.array_equal(model.coef_, other.coef_)
+
+
 def _small_trainer(corpus: C.Corpus):  # type: ignore[no-untyped-def]
     def trainer(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
         corpora = [corpus]
