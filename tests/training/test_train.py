@@ -83,7 +83,7 @@ def test_weak_rows_are_trained_on_but_not_scored(kaggle_600: C.Corpus) -> None:
     assert not np.array_equal(model.coef_, other.coef_)
 
 
-def _small_trainer(corpus: C.Corpus):  # type: ignore[no-untyped-def]
+def _small_trainer(corpus: C.Corpus) -> train.Trainer:
     def trainer(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
         corpora = [corpus]
         if request.feedback is not None:
