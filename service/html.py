@@ -117,17 +117,19 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
             if is_block:
                 flush()
             nest = 0
-            if len(stack) < max_depth:
-                cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
-                if tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)):
-                    nest = 1
+            cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+            reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
+            if len(stack) < max_depth and reply_box:
+                nest = 1
             depth += nest
             hint = _hint_for(tag, el)
             if hint:
                 hints.append(hint)
-            when = _machine_time(tag, el)
-            if when:
-                stamp.append(when)
+            # Machine-readable times sit on <time>, <meta itemprop>, or date/time-classed elements.
+            if tag in _TIME_TAGS or "time" in cls or "date" in cls or "publish" in cls or "updated" in cls:
+                when = _machine_time(tag, el)
+                if when:
+                    stamp.append(when)
             pad = not is_block and _is_meta(tag, el)
             if pad:
                 buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
@@ -172,6 +174,7 @@ def _hint_for(tag: str, el: object) -> str | None:
     return None
 
 
+_TIME_TAGS = frozenset({"time", "meta", "abbr"})
 _DATE_PROPS = frozenset({"datepublished", "datecreated", "datemodified", "commenttime", "uploaddate"})
 _DT_CLASS = re.compile(r"(?:^|\s)(?:dt-published|dt-updated|published|updated)(?:$|\s)")
 _TIME_CLASS = re.compile(r"time|date|timestamp", re.I)
@@ -183,20 +186,26 @@ _MACHINE_TIME = re.compile(
 def _machine_time(tag: str, el: object) -> str | None:
     """An ISO time the markup states for a machine: <time datetime>, itemprop="datePublished" with a
     content or datetime attribute, a microformats dt-published/published element's title or datetime; a
-    time-classed element's title (read later by service.dates, which returns None when it cannot)."""
+    time-classed element's title (read later by service.dates, which returns None when it cannot).
+    Runs on every element: cheap attribute tests first, regexes only on likely elements."""
     get = el.get  # type: ignore[attr-defined]
-    value = None
-    if tag == "time":
-        value = get("datetime")
-    if not value and (get("itemprop") or "").lower() in _DATE_PROPS:
-        value = get("datetime") or get("content")
-    if not value and get("class") and _DT_CLASS.search(get("class")):
-        value = get("datetime") or get("title")
-    if not value and get("title") and get("class") and _TIME_CLASS.search(get("class")):
-        title = get("title").strip()  # <a class="time-ago" title="Tuesday, March 12, 2019 10:15 AM">
-        return title[:80] if any(c.isdigit() for c in title) else None
+    value = get("datetime") if tag == "time" else None
     if not value:
-        return None
+        prop = get("itemprop")
+        if prop and prop.lower() in _DATE_PROPS:
+            value = get("datetime") or get("content")
+    if not value:
+        cls = get("class")
+        if not cls:
+            return None
+        if ("publish" in cls or "updated" in cls) and _DT_CLASS.search(cls):
+            value = get("datetime") or get("title")
+        if not value:
+            title = get("title")
+            if title and _TIME_CLASS.search(cls):
+                title = title.strip()  # <a class="time-ago" title="Tuesday, March 12, 2019 10:15 AM">
+                return title[:80] if any(c.isdigit() for c in title) else None
+            return None
     m = _MACHINE_TIME.match(value.strip())
     return m.group(0) if m else None
 
