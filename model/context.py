@@ -276,7 +276,7 @@ class _ChunkMemo:
         self.rows = np.zeros((1024, _N_CHUNK_COLS))
         self.occ_start = np.zeros(1024, dtype=np.int64)
         self.occ_len = np.zeros(1024, dtype=np.int64)
-        self.pool = np.zeros(4096, dtype=np.int64)  # stem column, or -(unseen word id + 1)
+        self.pool = np.zeros(4096, dtype=np.int64)  # stem column, or n_stems + unseen word id
         self.n = 1
         self.n_pool = 0
         self.chars = 0
@@ -793,7 +793,7 @@ class ContextOffTopic(BaseEstimator):
                             cached if cached is not None else oov_cache.setdefault(tok, self._oov_column(tok))
                         )
                         if col < 0:
-                            pool.append(-(oov_words.setdefault(tok, len(oov_words)) + 1))
+                            pool.append(len(stem_w) + oov_words.setdefault(tok, len(oov_words)))
                             continue
                     if stem_w[col] > 0:
                         pool.append(col)
@@ -889,9 +889,7 @@ class ContextOffTopic(BaseEstimator):
         np.cumsum(doc_occ.astype(np.int64), out=bounds[1:])
         r = np.repeat(np.arange(n_docs), np.diff(bounds))
         n_stems = len(self.stem_idf_)
-        unseen = col < 0
-        if unseen.any():  # thread-local columns, one per distinct unseen word
-            col[unseen] = n_stems + np.unique(col[unseen], return_inverse=True)[1]
+        # One compaction for all: unseen words sit above the stem columns, one column per distinct word.
         ucol, cl = np.unique(col, return_inverse=True)
         n_cols = len(ucol)
         clipped = np.minimum(ucol, n_stems)
