@@ -10,7 +10,8 @@
   less similar than its neighbours, whatever its length); length steps and a few surface cues,
 
 in logistic regressions. Two sub-models, combined by noisy-OR (off-topic if irrelevant in itself OR
-an intruder from another discussion):
+an intruder from another discussion; chosen by article-grouped CV on both sub-models' out-of-fold
+logits over a stacked LR and rescaled intrusion logits, see ``combine``):
 
 - irrelevance: own words + every dense feature, trained on C3's human non_relevant votes, where
   length dominates (very short chatter gets called off-topic);
@@ -24,9 +25,13 @@ learned from every training row, and the training set is augmented so that each 
 (``"article+thread" | "article" | "thread" | "none"``) is seen and calibrated. Separate sub-models
 would split scarce data: C3, the only human-labelled off-topic corpus, has no article text.
 
-Speed: one C-level tokenising pass per thread (encode, lower, translate, split), one dict lookup per
-token, then flat numpy over the thread's token occurrences (``bincount``); no scipy sparse and no
-BLAS in the scoring path (both cost more per call than a whole small thread). Similarity uses a
+Speed: scoring goes through a bounded runtime memo of whitespace chunks (``_ChunkMemo``): per thread,
+one ``bytes.split`` per document and one dict lookup per chunk give each comment's token counts,
+own-text sums and cues (one ``np.add.reduceat``) and its content columns; the similarity features
+are flat numpy (``bincount``) in a column space compacted to the thread's own columns. No scipy
+sparse and no BLAS in the scoring path (both cost more per call than a whole small thread).
+``_featurize`` is the straightforward per-token reference (used for training and explanations);
+the two agree to float rounding (tested). Similarity uses a
 "stem" space built at fit time (suffix-stripped vocabulary, stop words weighted 0); words unseen at
 fit time (names such as "Kislyak") match through a per-thread local column with the maximum IDF,
 except that, when there is an article, an unseen word shared by comments but absent from the article
