@@ -250,6 +250,99 @@ def _minus_others_mean(x: np.ndarray) -> np.ndarray:
     return x - (x.sum() - x) / max(n - 1, 1)
 
 
+def _context_features(
+    dense: np.ndarray,
+    *,
+    n: int,
+    n_cols: int,
+    cl: np.ndarray,
+    val: np.ndarray,
+    rc: np.ndarray,
+    clc: np.ndarray,
+    valc: np.ndarray,
+    a_sel: slice | np.ndarray,
+    t_sel: slice | np.ndarray,
+    local_col: np.ndarray,
+    weights: np.ndarray,
+    logp: np.ndarray,
+    comment_lens: np.ndarray,
+    has_article: bool,
+    has_thread: bool,
+) -> None:
+    """Article and thread similarity columns of ``dense``, shared by the reference (training) path and
+    the memoised scoring path so both compute the same features by construction.
+
+    Occurrences are (document row ``r``, column ``cl``, l2-normalised value ``val``); the first ``n``
+    documents are the comments (``rc``/``clc``/``valc``), ``a_sel``/``t_sel`` select the article body
+    and title occurrences, ``local_col`` marks thread-local columns (words unseen in training).
+    """
+    n_content = np.bincount(rc, minlength=n).astype(np.float64)
+    bg = logp[clc]
+    short = 1.0 / np.sqrt(1.0 + comment_lens)
+    if has_article:
+        dense[:, _IDX["has_article"]] = 1.0
+        a_vec = np.bincount(cl[a_sel], weights=val[a_sel], minlength=n_cols)
+        t_vec = np.bincount(cl[t_sel], weights=val[t_sel], minlength=n_cols)
+        sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
+        sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
+        dense[:, _IDX["sim_article"]] = sim_article
+        dense[:, _IDX["sim_title"]] = sim_title
+        dense[:, _IDX["no_overlap_article"]] = (sim_article == 0) & (sim_title == 0)
+        dense[:, _IDX["sim_article_x_short"]] = sim_article * short
+        # How much likelier the comment's words are under the article's language model than in general.
+        a_cnt = np.bincount(cl[a_sel], minlength=n_cols)
+        lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
+        lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+        dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
+        # Shared words, and the rarest one shared (one name like "Lavrov" is strong evidence).
+        shared = a_cnt[clc] > 0
+        dense[:, _IDX["shared_article_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+            n_content, 1
+        )
+        dense[:, _IDX["shared_article_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
+        dense[:, _IDX["lm_article_mean"]] = lm_mean
+        if has_thread:
+            dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
+            dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
+    if has_thread:
+        dense[:, _IDX["has_thread"]] = 1.0
+        keep = np.ones(len(clc))
+        if has_article:
+            # An unseen word shared by comments but absent from the article is most often a
+            # commenter's name ("flamethrower"): bickering, not topic. It does not count here.
+            keep = (~local_col[clc] | (a_cnt[clc] > 0)).astype(np.float64)
+        tv = valc * keep
+        # Aggregate repeated words of a comment: (comment, column) pairs.
+        keys = rc * n_cols + clc
+        uniq, inv = np.unique(keys, return_inverse=True)
+        pair_val = np.bincount(inv, weights=tv)
+        pair_cnt = np.bincount(inv, weights=keep)
+        total = np.bincount(clc, weights=tv, minlength=n_cols)
+        dot = np.bincount(rc, weights=tv * total[clc], minlength=n)
+        self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
+        loo_dot = dot - self_sq
+        loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
+        centroid = loo_dot / np.sqrt(loo_norm_sq)
+        dense[:, _IDX["sim_thread_centroid"]] = centroid
+        dense[:, _IDX["sim_thread_rel"]] = _minus_others_mean(centroid)
+        dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
+        dense[:, _IDX["sim_thread_x_short"]] = centroid * short
+        # The same for the other comments' language model (leave-one-out).
+        t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
+        others_total = n_content.sum() - n_content[rc]
+        own = pair_cnt[inv]
+        lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
+        lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
+        dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
+        shared = t_cnt[clc] - own > 0
+        dense[:, _IDX["shared_thread_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
+            n_content, 1
+        )
+        dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
+        dense[:, _IDX["lm_thread_mean"]] = lm_mean
+        dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
+
+
 @dataclass(frozen=True, slots=True)
 class _TextRows:
     """Own-text feature occurrences of a thread: comment index, term id, value (duplicates not summed)."""
@@ -620,73 +713,26 @@ class ContextOffTopic(BaseEstimator):
         val = w / norm[r]
         in_c = r < n
         rc, clc, valc = r[in_c], cl[in_c], val[in_c]
-        n_content = np.bincount(rc, minlength=n).astype(np.float64)
-        bg = logp[clc]
-        short = 1.0 / np.sqrt(1.0 + comment_lens)
-        if has_article:
-            dense[:, _IDX["has_article"]] = 1.0
-            in_a = r == n
-            a_vec = np.bincount(cl[in_a], weights=val[in_a], minlength=n_cols)
-            in_t = r == n + 1
-            t_vec = np.bincount(cl[in_t], weights=val[in_t], minlength=n_cols)
-            sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
-            sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
-            dense[:, _IDX["sim_article"]] = sim_article
-            dense[:, _IDX["sim_title"]] = sim_title
-            dense[:, _IDX["no_overlap_article"]] = (sim_article == 0) & (sim_title == 0)
-            dense[:, _IDX["sim_article_x_short"]] = sim_article * short
-            # How much likelier the comment's words are under the article's language model than in general.
-            a_cnt = np.bincount(cl[in_a], minlength=n_cols)
-            lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
-            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
-            dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
-            # Shared words, and the rarest one shared (one name like "Lavrov" is strong evidence).
-            shared = a_cnt[clc] > 0
-            dense[:, _IDX["shared_article_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
-                n_content, 1
-            )
-            dense[:, _IDX["shared_article_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
-            dense[:, _IDX["lm_article_mean"]] = lm_mean
-            if has_thread:
-                dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
-                dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
-        if has_thread:
-            dense[:, _IDX["has_thread"]] = 1.0
-            keep = np.ones(len(clc))
-            if has_article:
-                # An unseen word shared by comments but absent from the article is most often a
-                # commenter's name ("flamethrower"): bickering, not topic. It does not count here.
-                keep = ((clc < n_stems) | (a_cnt[clc] > 0)).astype(np.float64)
-            tv = valc * keep
-            # Aggregate repeated words of a comment: (comment, column) pairs.
-            keys = rc * n_cols + clc
-            uniq, inv = np.unique(keys, return_inverse=True)
-            pair_val = np.bincount(inv, weights=tv)
-            pair_cnt = np.bincount(inv, weights=keep)
-            total = np.bincount(clc, weights=tv, minlength=n_cols)
-            dot = np.bincount(rc, weights=tv * total[clc], minlength=n)
-            self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
-            loo_dot = dot - self_sq
-            loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
-            centroid = loo_dot / np.sqrt(loo_norm_sq)
-            dense[:, _IDX["sim_thread_centroid"]] = centroid
-            dense[:, _IDX["sim_thread_rel"]] = _minus_others_mean(centroid)
-            dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
-            dense[:, _IDX["sim_thread_x_short"]] = centroid * short
-            # The same for the other comments' language model (leave-one-out).
-            t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
-            others_total = n_content.sum() - n_content[rc]
-            own = pair_cnt[inv]
-            lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
-            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
-            dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
-            shared = t_cnt[clc] - own > 0
-            dense[:, _IDX["shared_thread_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
-                n_content, 1
-            )
-            dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
-            dense[:, _IDX["lm_thread_mean"]] = lm_mean
-            dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
+        in_a = r == n
+        in_t = r == n + 1
+        _context_features(
+            dense,
+            n=n,
+            n_cols=n_cols,
+            cl=cl,
+            val=val,
+            rc=rc,
+            clc=clc,
+            valc=valc,
+            a_sel=in_a,
+            t_sel=in_t,
+            local_col=np.arange(n_cols) >= n_stems,
+            weights=weights,
+            logp=logp,
+            comment_lens=comment_lens,
+            has_article=has_article,
+            has_thread=has_thread,
+        )
         return rows, dense, kind
 
     def _similarity_columns(
@@ -907,67 +953,25 @@ class ContextOffTopic(BaseEstimator):
         val = w / norm[r]
         n_c = int(bounds[n])
         rc, clc, valc = r[:n_c], cl[:n_c], val[:n_c]
-        n_content = np.bincount(rc, minlength=n).astype(np.float64)
-        bg = logp[clc]
-        short = 1.0 / np.sqrt(1.0 + comment_lens)
-        if has_article:
-            dense[:, _IDX["has_article"]] = 1.0
-            a_sl = slice(int(bounds[n]), int(bounds[n + 1]))
-            t_sl = slice(int(bounds[n + 1]), int(bounds[n + 2]))
-            a_vec = np.bincount(cl[a_sl], weights=val[a_sl], minlength=n_cols)
-            t_vec = np.bincount(cl[t_sl], weights=val[t_sl], minlength=n_cols)
-            sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
-            sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
-            dense[:, _IDX["sim_article"]] = sim_article
-            dense[:, _IDX["sim_title"]] = sim_title
-            dense[:, _IDX["no_overlap_article"]] = (sim_article == 0) & (sim_title == 0)
-            dense[:, _IDX["sim_article_x_short"]] = sim_article * short
-            a_cnt = np.bincount(cl[a_sl], minlength=n_cols)
-            lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
-            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
-            dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
-            shared = a_cnt[clc] > 0
-            dense[:, _IDX["shared_article_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
-                n_content, 1
-            )
-            dense[:, _IDX["shared_article_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
-            dense[:, _IDX["lm_article_mean"]] = lm_mean
-            if has_thread:
-                dense[:, _IDX["sim_article_rel"]] = _minus_others_mean(sim_article)
-                dense[:, _IDX["lm_article_rel"]] = _minus_others_mean(lm_mean)
-        if has_thread:
-            dense[:, _IDX["has_thread"]] = 1.0
-            keep = np.ones(len(clc))
-            if has_article:
-                keep = (~is_local[clc] | (a_cnt[clc] > 0)).astype(np.float64)
-            tv = valc * keep
-            keys = rc * n_cols + clc
-            uniq, inv = np.unique(keys, return_inverse=True)
-            pair_val = np.bincount(inv, weights=tv)
-            pair_cnt = np.bincount(inv, weights=keep)
-            total = np.bincount(clc, weights=tv, minlength=n_cols)
-            dot = np.bincount(rc, weights=tv * total[clc], minlength=n)
-            self_sq = np.bincount(uniq // n_cols, weights=pair_val * pair_val, minlength=n)
-            loo_dot = dot - self_sq
-            loo_norm_sq = np.maximum(float((total * total).sum()) - 2 * dot + self_sq, 1e-12)
-            centroid = loo_dot / np.sqrt(loo_norm_sq)
-            dense[:, _IDX["sim_thread_centroid"]] = centroid
-            dense[:, _IDX["sim_thread_rel"]] = _minus_others_mean(centroid)
-            dense[:, _IDX["no_overlap_thread"]] = loo_dot <= 1e-12
-            dense[:, _IDX["sim_thread_x_short"]] = centroid * short
-            t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
-            others_total = n_content.sum() - n_content[rc]
-            own = pair_cnt[inv]
-            lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
-            lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
-            dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
-            shared = t_cnt[clc] - own > 0
-            dense[:, _IDX["shared_thread_frac"]] = np.bincount(rc, weights=shared, minlength=n) / np.maximum(
-                n_content, 1
-            )
-            dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
-            dense[:, _IDX["lm_thread_mean"]] = lm_mean
-            dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
+        _context_features(
+            dense,
+            n=n,
+            n_cols=n_cols,
+            cl=cl,
+            val=val,
+            rc=rc,
+            clc=clc,
+            valc=valc,
+            # Article body and title are documents n and n+1, present only with an article.
+            a_sel=slice(int(bounds[n]), int(bounds[n + 1])) if has_article else slice(0, 0),
+            t_sel=slice(int(bounds[n + 1]), int(bounds[n + 2])) if has_article else slice(0, 0),
+            local_col=is_local,
+            weights=weights,
+            logp=logp,
+            comment_lens=comment_lens,
+            has_article=has_article,
+            has_thread=has_thread,
+        )
         return text_decision, dense, kind
 
     # ------------------------------------------------------------------ scoring
