@@ -26,7 +26,7 @@ learned from every training row, and the training set is augmented so that each 
 would split scarce data: C3, the only human-labelled off-topic corpus, has no article text.
 
 Speed: scoring goes through a bounded runtime memo of whitespace chunks (``_ChunkMemo``): per thread,
-one ``bytes.split`` per document and one dict lookup per chunk give each comment's token counts,
+one ``str.split`` per document and one dict lookup per chunk give each comment's token counts,
 own-text sums and cues (one ``np.add.reduceat``) and its content columns; the similarity features
 are flat numpy (``bincount``) in a column space compacted to the thread's own columns. No scipy
 sparse and no BLAS in the scoring path (both cost more per call than a whole small thread).
@@ -59,11 +59,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
+from model.features import ChunkRows
 from service.records import ArticleContext, ContextKind, Span
 
 # Tokens are runs of bytes between separators in the UTF-8, ASCII-lower-cased text: one C pass per
 # thread (encode, lower, translate, split) instead of a regex per comment, which cost 3x more here.
-_ASCII_SEPARATORS = string.whitespace + "".join(c for c in string.punctuation if c != "_")
+# Every character ``str.split()`` splits on is a separator (\x1c-\x1f and the Unicode spaces too), so
+# tokenising each ``str.split`` chunk alone gives exactly the whole text's tokens: the scoring memo
+# keys on those chunks, and the Scorer shares one split of each comment between both models.
+_ASCII_SEPARATORS = (
+    string.whitespace + "\x1c\x1d\x1e\x1f" + "".join(c for c in string.punctuation if c != "_")
+)
+_UNICODE_SPACES = tuple(c for c in map(chr, range(0x80, 0x3001)) if c.isspace() and c != "\u00a0")
 _UNICODE_SEPARATORS = (
     "\u2019",
     "\u2018",
@@ -75,6 +82,7 @@ _UNICODE_SEPARATORS = (
     "\u00ab",
     "\u00bb",
     "\u00a0",
+    *_UNICODE_SPACES,
 )
 _UNICODE_SEPARATORS_UTF8 = tuple(u.encode() for u in _UNICODE_SEPARATORS)
 _TRANSLATE = bytes.maketrans(_ASCII_SEPARATORS.encode(), b" " * len(_ASCII_SEPARATORS))
@@ -135,6 +143,8 @@ DENSE_FEATURES: tuple[str, ...] = (
     "shared_thread_max_idf",
 )
 _OOV_CACHE_MAX = 200_000
+_ARTICLE_MEMO_MAX = 64  # articles whose chunk rows the memo keeps, and their total characters
+_ARTICLE_MEMO_CHARS = 8_000_000
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 _LM_MU = 200.0
 _IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
@@ -361,16 +371,16 @@ _N_CHUNK_COLS = 8
 
 
 class _ChunkMemo:
-    """Runtime memo: a whitespace chunk (UTF-8 bytes, surrogates passed through) -> its row id.
+    """Runtime memo: a ``str.split`` chunk -> its row id.
 
-    Tokens never contain ASCII whitespace and the UTF-8 of a non-ASCII character never contains an
-    ASCII byte, so tokenising each chunk alone gives exactly ``tokenize_docs``'s tokens. Arrays grow by
+    Every character ``str.split`` splits on is a token separator, so tokenising each chunk alone gives
+    exactly ``tokenize_docs``'s tokens. Arrays grow by
     doubling and are replaced, never written in place below ``n``, so a call in flight keeps a valid
     snapshot; the whole memo is replaced when it passes its entry or character bound. Row 0 is the
     empty chunk (all zeros), a sentinel for ``np.add.reduceat``."""
 
     def __init__(self) -> None:
-        self.index: dict[bytes, int] = {}
+        self.index: dict[str, int] = {}
         self.rows = np.zeros((1024, _N_CHUNK_COLS))
         self.occ_start = np.zeros(1024, dtype=np.int64)
         self.occ_len = np.zeros(1024, dtype=np.int64)
@@ -379,6 +389,8 @@ class _ChunkMemo:
         self.n_pool = 0
         self.chars = 0
         self.oov_words: dict[bytes, int] = {}
+        self.articles: dict[tuple[str, str], ChunkRows] = {}  # see ContextOffTopic._article_rows
+        self.article_chars = 0
         self.lock = threading.Lock()
         # Python lists of the model's arrays (fast scalar access while filling) and the column weights
         # / background log-probabilities with the unseen-word column appended.
@@ -806,7 +818,7 @@ class ContextOffTopic(BaseEstimator):
             memo = self.__dict__["_chunk_memo"] = _ChunkMemo()
         return memo
 
-    def _add_chunks(self, memo: _ChunkMemo, chunks: list[bytes]) -> None:
+    def _add_chunks(self, memo: _ChunkMemo, chunks: list[str]) -> None:
         """Featurise chunks not yet in the memo: tokens, known-term sums, cues and content columns."""
         with memo.lock:
             new = [c for c in dict.fromkeys(chunks) if c not in memo.index]
@@ -825,7 +837,7 @@ class ContextOffTopic(BaseEstimator):
             occ_len = np.zeros(len(new), dtype=np.int64)
             pool: list[int] = []
             for k, chunk in enumerate(new):
-                text = chunk.decode("utf-8", "surrogatepass")
+                text = chunk
                 n_known = 0
                 s_coef = s_sq = 0.0
                 before = len(pool)
@@ -878,36 +890,81 @@ class ContextOffTopic(BaseEstimator):
             memo.n, memo.n_pool = n1, p1
             memo.index.update(zip(new, range(n0, n1), strict=True))  # last: ids point at written rows
 
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, _ChunkMemo]:
+        """Rows of ``str.split`` chunks in the chunk memo (new ones featurised) and that memo: rows stay
+        valid for that memo object (append-only, replaced whole), see ``ChunkRows``."""
+        memo = self._memo()
+        return self._lookup(memo, [chunks]).ids, memo
+
+    def article_documents(self, article: ArticleContext | None) -> tuple[str, ...]:
+        """The documents the article adds to a thread: (title + body, title), or none."""
+        if article is None or article.is_empty:
+            return ()
+        return (f"{article.title}\n{article.body}", article.title)
+
+    def _lookup(self, memo: _ChunkMemo, chunk_lists: list[list[str]]) -> ChunkRows:
+        flat = list(chain.from_iterable(chunk_lists))
+        ids = np.fromiter(map(memo.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        if (ids < 0).any():
+            self._add_chunks(memo, [flat[i] for i in np.flatnonzero(ids < 0).tolist()])
+            ids = np.fromiter(map(memo.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
+        return ChunkRows(ids, lengths, memo)
+
+    def _article_rows(self, memo: _ChunkMemo, article: ArticleContext) -> ChunkRows:
+        """The article documents' rows, memoised per article in the memo: comments scored one request
+        at a time under the same story look its thousands of words up once."""
+        key = (article.title, article.body)
+        found = memo.articles.get(key)
+        if found is None:
+            found = self._lookup(memo, [d.split() for d in self.article_documents(article)])
+            size = len(article.title) + len(article.body)
+            if len(memo.articles) >= _ARTICLE_MEMO_MAX or memo.article_chars + size > _ARTICLE_MEMO_CHARS:
+                memo.articles.clear()
+                memo.article_chars = 0
+            memo.articles[key] = found
+            memo.article_chars += size
+        return found
+
     def _fast_features(
-        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
     ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
         """(own-text decision, dense features, context kind) for one thread: the numbers of
         ``_featurize`` (to float rounding), from the chunk memo instead of per-token work.
 
-        A thread is one ``bytes.split`` per document and one dict lookup per chunk; per-comment sums
-        are one ``np.add.reduceat``; similarity features run in a column space compacted to the
-        thread's own columns (not the whole stem vocabulary)."""
+        A thread is one ``str.split`` per document and one dict lookup per chunk (or the ``rows`` of
+        its comments and ``article_rows`` of ``article_documents``, looked up by the caller in this
+        model's memo: the Scorer shares one lookup between models); per-comment sums are one
+        ``np.add.reduceat``; similarity features run in a column space compacted to the thread's own
+        columns (not the whole stem vocabulary)."""
         n = len(texts)
         kind = context_kind(article, n, use_thread)
         has_article = kind in ("article+thread", "article")
         has_thread = kind in ("article+thread", "thread")
-        docs = list(texts)
+        if rows is None:
+            memo = self._memo()
+            rows = self._lookup(memo, [t.split() for t in texts])
+            if has_article:
+                assert article is not None
+                article_rows = self._article_rows(memo, article)
+        elif has_article and (article_rows is None or article_rows.table is not rows.table):
+            raise ValueError("scoring from chunk rows with an article needs the article's rows too")
+        memo = rows.table
+        c_chunks = rows.lengths
+        n_cchunks = len(rows.ids)
         if has_article:
-            assert article is not None
-            docs.append(f"{article.title}\n{article.body}")
-            docs.append(article.title)
-        memo = self._memo()
-        chunk_lists = [d.encode("utf-8", "surrogatepass").split() for d in docs]
-        flat = list(chain.from_iterable(chunk_lists))
-        get = memo.index.get
-        ids = np.fromiter(map(get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
-        if (ids < 0).any():
-            self._add_chunks(memo, [flat[i] for i in np.flatnonzero(ids < 0).tolist()])
-            ids = np.fromiter(map(memo.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+            assert article_rows is not None
+            ids = np.concatenate([rows.ids, article_rows.ids])
+            n_chunks = np.concatenate([c_chunks, article_rows.lengths])
+        else:
+            ids, n_chunks = rows.ids, c_chunks
+        docs_n = len(n_chunks)
         table, occ_start, occ_len, pool = memo.rows, memo.occ_start, memo.occ_len, memo.pool
-        n_chunks = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(docs))
-        c_chunks = n_chunks[:n]
-        n_cchunks = int(c_chunks.sum())
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(c_chunks[:-1], out=starts[1:])
         # Row 0 of the memo is all zeros: it pads the end so trailing empty comments index validly.
@@ -930,7 +987,7 @@ class ContextOffTopic(BaseEstimator):
             return text_decision, dense, kind
 
         # Content occurrences (stop words already dropped) gathered from the pool, per document.
-        n_docs = len(docs)
+        n_docs = docs_n
         lens_occ = occ_len[ids]
         ends = np.cumsum(lens_occ)
         n_occ = int(ends[-1]) if len(ends) else 0
@@ -995,29 +1052,43 @@ class ContextOffTopic(BaseEstimator):
         return _sigmoid(z_irr), _sigmoid(z_int), kind
 
     def _decisions(
-        self, texts: Sequence[str], article: ArticleContext | None, use_thread: bool, reference: bool
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        reference: bool,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
     ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
         """Both sub-models' logits (the intrusion one means nothing when the kind is "none")."""
         if reference:
-            rows, dense, kind = self._featurize(texts, article, use_thread)
-            text_decision = self._text_decision(rows)
+            text_rows, dense, kind = self._featurize(texts, article, use_thread)
+            text_decision = self._text_decision(text_rows)
         else:
-            text_decision, dense, kind = self._fast_features(texts, article, use_thread)
+            text_decision, dense, kind = self._fast_features(texts, article, use_thread, rows, article_rows)
         z_irr = text_decision + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1) + self.intercept_
         z_int = (self._scale(dense, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
         return z_irr, z_int, kind
 
     def predict_thread(
-        self, texts: Sequence[str], article: ArticleContext | None = None, use_thread: bool = True
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        use_thread: bool = True,
+        *,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
     ) -> tuple[np.ndarray, ContextKind]:
         """Off-topic probability of every comment of one thread, and the context the scores saw.
 
         Each comment's thread context is the other ``texts`` (when ``use_thread`` and there are >= 2).
         Off-topic = irrelevant in itself OR an intruder from another discussion: the stacked LR over
-        both sub-models' logits and the context flags, or their noisy-OR (``combine_``)."""
+        both sub-models' logits and the context flags, or their noisy-OR (``combine_``). ``rows`` /
+        ``article_rows``: the texts' and ``article_documents``' chunks already looked up
+        (``chunk_rows``), as the Scorer does once for all its models."""
         if not texts:
             return np.zeros(0), context_kind(article, 0, use_thread)
-        z_irr, z_int, kind = self._decisions(texts, article, use_thread, False)
+        z_irr, z_int, kind = self._decisions(texts, article, use_thread, False, rows, article_rows)
         n = len(z_irr)
         has_article = np.full(n, float(kind in ("article+thread", "article")))
         has_thread = np.full(n, float(kind in ("article+thread", "thread")))

@@ -302,6 +302,16 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         return sp.csr_matrix(out)
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRows:
+    """Texts already split into ``str.split`` chunks and looked up in one model's chunk table: the row
+    of every chunk (texts in order), the chunk count of every text, and the table the rows index."""
+
+    ids: np.ndarray
+    lengths: np.ndarray
+    table: Any
+
+
 class _ChunkTable:
     """Whitespace chunk -> row of (s, q, first word id, last word id, has tokens), growing arrays."""
 
@@ -559,6 +569,18 @@ class FastLinearText:
         parts = list(map(str.split, texts))
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=n)
         ids, table = self._chunk_ids(list(itertools.chain.from_iterable(parts)))
+        return self.decision_from_rows(ids, lengths, table)
+
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, _ChunkTable]:
+        """Rows of ``str.split`` chunks in the chunk table (new ones featurised) and that table.
+
+        The rows stay valid for that table object: tables are append-only and replaced whole on
+        reset, so a caller that keeps the table (the Scorer's shared chunk index) may keep the rows."""
+        return self._chunk_ids(chunks)
+
+    def decision_from_rows(self, ids: np.ndarray, lengths: np.ndarray, table: _ChunkTable) -> np.ndarray:
+        """Linear decisions of texts given as chunk rows: ``lengths[i]`` chunks per text, in order."""
+        n = len(lengths)
         c_s, c_q, c_first, c_last, c_nonempty = table.arrays()
         doc = np.repeat(np.arange(n), lengths)
         s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
@@ -664,6 +686,14 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         p = self.calibrate(self.decision_function(texts))
         return np.column_stack([1.0 - p, p])
+
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, Any]:
+        """See ``FastLinearText.chunk_rows``: the Scorer shares one chunk lookup between models."""
+        return self.fast_.chunk_rows(chunks)
+
+    def positive_proba_from_rows(self, rows: ChunkRows) -> np.ndarray:
+        """P(positive) of texts given as chunk rows (``chunk_rows``); equal to ``predict_proba``."""
+        return self.calibrate(self.fast_.decision_from_rows(rows.ids, rows.lengths, rows.table))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return (self.predict_proba(texts)[:, 1] >= 0.5).astype(np.int64)

@@ -22,6 +22,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from model.artifact import load_artifact
+from model.chunks import SharedChunks
 from service.errors import ModelError
 from service.records import ArticleContext, ContextKind, Scores, Span
 
@@ -82,6 +83,21 @@ class Scorer:
             if interface not in (TEXT_INTERFACE, THREAD_INTERFACE):
                 raise ModelError(f"attribute {name!r} has unknown interface {interface!r}: run `make train`")
         self.attributes = tuple(self.models)
+        self._shared = self._shared_chunks()
+
+    def _shared_chunks(self) -> SharedChunks | None:
+        """One chunk lookup for all models, when every model scores from chunk rows (the shipped
+        ones do) and at most one reads the article (its documents are looked up for it alone)."""
+        models = list(self.models.values())
+        threads = [n for n, i in self.interfaces.items() if i == THREAD_INTERFACE]
+        if len(threads) > 1 or not all(hasattr(m, "chunk_rows") for m in models):
+            return None
+        if not all(hasattr(self.models[n], "article_documents") for n in threads):
+            return None
+        texts_only = [m for n, m in self.models.items() if n not in threads]
+        if not all(hasattr(m, "positive_proba_from_rows") for m in texts_only):
+            return None
+        return SharedChunks(models)
 
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
@@ -117,16 +133,65 @@ class Scorer:
             return []
         columns: dict[str, np.ndarray] = {}
         context: ContextKind = "none"
+        if self._shared is not None:
+            context = self._score_shared(self._shared, texts, article, use_thread, columns)
+        else:
+            context = self._score_each(texts, article, use_thread, columns)
+        nan = np.full(n, math.nan)
+        insult = columns.get("insult", nan).tolist()
+        off_topic = columns.get("off_topic", nan).tolist()
+        return [Scores(insult=insult[i], off_topic=off_topic[i], context=context) for i in range(n)]
+
+    def _score_shared(
+        self,
+        shared: SharedChunks,
+        texts: list[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        columns: dict[str, np.ndarray],
+    ) -> ContextKind:
+        """Every model from one split and one chunk lookup (the same numbers as ``_score_each``)."""
+        context: ContextKind = "none"
+        documents: tuple[str, ...] = ()
+        for name, model in self.models.items():
+            if self.interfaces[name] == THREAD_INTERFACE:
+                documents = model.article_documents(article)
+        article_rows = None
+        if documents:
+            assert article is not None
+            rows, article_rows = shared.split_with(texts, (article.title, article.body), documents)
+        else:
+            rows = shared.split(texts)
+        for k, (name, model) in enumerate(self.models.items()):
+            if self.interfaces[name] == THREAD_INTERFACE:
+                probs, context = model.predict_thread(
+                    texts,
+                    article,
+                    use_thread,
+                    rows=rows[k],
+                    article_rows=None if article_rows is None else article_rows[k],
+                )
+                columns[name] = np.asarray(probs, dtype=np.float64)
+            else:
+                columns[name] = np.asarray(model.positive_proba_from_rows(rows[k]), dtype=np.float64)
+        return context
+
+    def _score_each(
+        self,
+        texts: list[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        columns: dict[str, np.ndarray],
+    ) -> ContextKind:
+        """Each model on its own (models without the chunk-row interface, e.g. test doubles)."""
+        context: ContextKind = "none"
         for name, model in self.models.items():
             if self.interfaces[name] == THREAD_INTERFACE:
                 probs, context = cast(ThreadModel, model).predict_thread(texts, article, use_thread)
                 columns[name] = np.asarray(probs, dtype=np.float64)
             else:
                 columns[name] = np.asarray(model.predict_proba(texts), dtype=np.float64)[:, 1]
-        nan = np.full(n, math.nan)
-        insult = columns.get("insult", nan).tolist()
-        off_topic = columns.get("off_topic", nan).tolist()
-        return [Scores(insult=insult[i], off_topic=off_topic[i], context=context) for i in range(n)]
+        return context
 
     def explain(
         self,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from model.artifact import verify_artifact
@@ -60,3 +62,78 @@ def test_explain_points_at_the_insult(scorer: Scorer) -> None:
     assert spans and spans[0].text.lower() in {"idiot", "complete idiot", "you"}
     assert all(text[s.start : s.end] == s.text for s in spans)
     assert scorer.explain(text, "no_such_attribute") == []
+
+
+# ---------------------------------------------------------------------- one chunk lookup for both models
+def _page_threads(articles_dir: Path) -> list[tuple[list[str], ArticleContext | None]]:
+    from training.offtopic import load_page_threads
+
+    pages = load_page_threads(articles_dir)
+    assert len(pages) >= 10
+    threads: list[tuple[list[str], ArticleContext | None]] = [(list(p.comments), p.article) for p in pages]
+    # Odd text too: Unicode spaces str.split splits on, lone surrogates, NULs, empty comments.
+    odd = ["a\u2003b\u00a0c", "x\x1cy\u3000z", "\udcff\x00 ok", "", "   ", "word"]
+    threads += [(odd, None), (odd, ArticleContext("T\u2009itle", "b\u2028ody")), (odd[:1], None)]
+    return threads
+
+
+def _each(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> dict[str, list[float]]:
+    columns: dict[str, np.ndarray] = {}
+    scorer._score_each(texts, article, True, columns)
+    return {k: v.tolist() for k, v in columns.items()}
+
+
+def test_the_shared_lookup_gives_each_models_own_numbers(scorer: Scorer, articles_dir: Path) -> None:
+    """Scorer.score splits and looks each chunk up once for both models; the numbers are the ones
+    each model gives on its own, on real page threads with and without their article, cold and warm."""
+    assert scorer._shared is not None and set(scorer.attributes) == {"insult", "off_topic"}
+    fresh = Scorer(scorer.manifest, {k: pickle.loads(pickle.dumps(m)) for k, m in scorer.models.items()})
+    for _ in range(2):
+        for texts, article in _page_threads(articles_dir):
+            for art in (article, None):
+                got = fresh.score(texts, art)
+                want = _each(scorer, texts, art)
+                assert [s.insult for s in got] == pytest.approx(want["insult"], abs=1e-12)
+                assert [s.off_topic for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
+
+
+def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
+    scorer: Scorer, articles_dir: Path
+) -> None:
+    """Tiny bounds force both kinds of restart on every few threads; the scores stay exact and the
+    index stays bounded."""
+    fresh = Scorer(scorer.manifest, {k: pickle.loads(pickle.dumps(m)) for k, m in scorer.models.items()})
+    assert fresh._shared is not None
+    fresh._shared.max_entries = 300
+    fresh.models["off_topic"].max_cache_entries = 500  # instance attribute: a model-side reset too
+    threads = _page_threads(articles_dir)
+    generations: list[object] = []  # the states themselves: ids of freed objects can repeat
+    for texts, article in threads:
+        got = fresh.score(texts, article)
+        want = _each(scorer, texts, article)
+        assert [s.off_topic for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
+        assert [s.insult for s in got] == pytest.approx(want["insult"], abs=1e-12)
+        state = fresh._shared._state
+        if not any(state is g for g in generations):
+            generations.append(state)
+        own = {c for t in texts for c in t.split()}
+        own |= {c for d in fresh.models["off_topic"].article_documents(article) for c in d.split()}
+        assert len(state.index) <= 300 + len(own)
+    assert len(generations) > 3
+
+
+def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_dir: Path) -> None:
+    """The API scores from a thread pool: concurrent calls on one Scorer (cold, small bounds so the
+    index restarts under load) give each thread's single-threaded numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = Scorer(scorer.manifest, {k: pickle.loads(pickle.dumps(m)) for k, m in scorer.models.items()})
+    assert fresh._shared is not None
+    fresh._shared.max_entries = 2_000
+    threads = _page_threads(articles_dir) * 3
+    want = [_each(scorer, texts, article) for texts, article in threads]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda ta: fresh.score(ta[0], ta[1]), threads))
+    for g, w in zip(got, want, strict=True):
+        assert [s.off_topic for s in g] == pytest.approx(w["off_topic"], abs=1e-12)
+        assert [s.insult for s in g] == pytest.approx(w["insult"], abs=1e-12)
