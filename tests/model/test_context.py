@@ -379,10 +379,7 @@ def test_the_chunk_memo_is_bounded_and_not_pickled(small_model, c3):
     for start in range(0, len(texts), 40):
         model.predict_thread(texts[start : start + 40], None)
     # Replaced whenever a call starts over the bound: at most the bound plus one thread's chunks.
-    one_thread = max(
-        len({w for t in texts[s : s + 40] for w in t.split()})
-        for s in range(0, len(texts), 40)
-    )
+    one_thread = max(len({w for t in texts[s : s + 40] for w in t.split()}) for s in range(0, len(texts), 40))
     assert len(model.__dict__["_chunk_memo"].index) <= 50 + one_thread
     np.testing.assert_allclose(model.predict_components(texts[:40], None, True)[0], before, atol=1e-9)
     assert "_chunk_memo" in model.__dict__
