@@ -6,7 +6,6 @@ import math
 import pickle
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from model.artifact import verify_artifact
@@ -78,8 +77,7 @@ def _page_threads(articles_dir: Path) -> list[tuple[list[str], ArticleContext | 
 
 
 def _each(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> dict[str, list[float]]:
-    columns: dict[str, np.ndarray] = {}
-    scorer._score_each(texts, article, True, columns)
+    columns, _ = scorer._columns(texts, article, True, share=False)
     return {k: v.tolist() for k, v in columns.items()}
 
 
