@@ -13,6 +13,8 @@ Label definitions (what label 1 means):
 - OLID (subtask B): TIN = targeted insult or threat, at a person, group or other (tweets). NOT = not
   offensive. UNT (untargeted profanity) is excluded: it is not an insult. Broader than Kaggle's
   "insult to a participant" (targets include public figures and groups); Twitter domain.
+  ``olid_weak_corpora`` gives the insult trainer TIN-at-an-individual as weak positives and NOT as
+  weak negatives (both low weight; training/train.py INSULT_CONFIG says why and by how much).
 - Davidson 2017: class 0 hate speech / 1 offensive language / 2 neither, lexicon-seeded tweets.
   "Offensive" is dominated by profanity and slurs, not insults to a person; loaded for inspection,
   NOT used for training (it would teach "swearing = insult").
@@ -376,6 +378,58 @@ def load_olid(path: Path) -> Corpus:
                 b.bad["unknown label"] += 1
     b.files.append(SourceFile(str(path), sha256_file(path), n))
     return b.build()
+
+
+def olid_weak_corpora(
+    path: Path, targets: tuple[str, ...] = ("IND",), pos_weight: float = 0.1, neg_weight: float = 0.3
+) -> tuple[Corpus, Corpus]:
+    """OLID as two low-weight auxiliary corpora for the insult model: (positives, negatives).
+
+    Positives: subtask B TIN with a subtask C target in ``targets`` (default IND = an individual, the
+    closest to "insults a participant"). Negatives: subtask A NOT. Everything else (UNT, TIN at a
+    group or other target) is excluded and counted. Tweets are far from news comments, so both are
+    weak (weight < 1): trained on, never scored, calibrated or thresholded on.
+    """
+    _require(path)
+    names = "/".join(t.lower() for t in targets)
+    pos = _Builder(
+        f"olid/tin-{names}",
+        f"1 (weak, weight {pos_weight:g}) = OLID targeted insult/threat (TIN) at target {'/'.join(targets)}",
+    )
+    neg = _Builder("olid/not", f"0 (weak, weight {neg_weight:g}) = OLID subtask A NOT (not offensive)")
+    n = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if not header or header[:5] != ["id", "tweet", "subtask_a", "subtask_b", "subtask_c"]:
+            raise TrainingDataError(f"{path}: unexpected OLID header {header}")
+        for row in reader:
+            n += 1
+            if len(row) != 5:
+                pos.bad["broken row"] += 1
+                continue
+            a, b, c = row[2], row[3], row[4]
+            if a == "NOT" and b == "NULL" and c == "NULL":
+                neg.add(row[1], 0)
+                pos.excluded["NOT (in olid/not)"] += 1
+            elif a == "OFF" and b == "TIN" and c in ("IND", "GRP", "OTH"):
+                if c in targets:
+                    pos.add(row[1], 1)
+                else:
+                    pos.excluded[f"TIN at {c}"] += 1
+                neg.excluded["OFF"] += 1
+            elif a == "OFF" and b == "UNT":
+                pos.excluded["UNT (untargeted offense)"] += 1
+                neg.excluded["OFF"] += 1
+            else:
+                pos.bad["unknown label"] += 1
+    source = SourceFile(str(path), sha256_file(path), n)
+    pos.files.append(source)
+    neg.files.append(source)
+    return (
+        dataclasses.replace(pos.build(), weight=pos_weight),
+        dataclasses.replace(neg.build(), weight=neg_weight),
+    )
 
 
 DAVIDSON_DEFINITION = "1 = class 0/1 (hate speech or offensive language, tweets), 0 = class 2 (neither)"

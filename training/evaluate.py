@@ -8,7 +8,7 @@ ROC AUC, PR AUC and precision / recall / F1 at that threshold:
 - ``insult/c3_by_article``: trained on both Kaggle files plus the C3 comments of ~80% of the
   articles (with their 1-vote weak positives, as ``moderate train`` does), tested on the C3
   comments of the other articles (personal_attack >= 2 votes vs 0 votes); no article is on both
-  sides (split by a hash of article_id).
+  sides (split by a hash of article_id). OLID's weak rows (tweets) are added as `moderate train` does.
 
 Any metric below its floor exits 1. Lowering a floor is a deliberate, visible edit of floors.json.
 Other attributes plug in through ``EVALUATIONS``.
@@ -68,7 +68,7 @@ def eval_insult_kaggle(data_dir: Path, progress: Progress) -> Metrics:
 
 def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
     from training import corpora as C
-    from training.train import C3_WEAK_WEIGHT, INSULT_CONFIG, fit_linear
+    from training.train import C3_WEAK_WEIGHT, INSULT_CONFIG, fit_linear, olid_corpora
 
     c3_path = data_dir / C.C3_DIR / "C3_anonymized.csv"
     c3 = C.c3_corpus(c3_path, "personal_attack")
@@ -83,6 +83,7 @@ def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
         C.load_kaggle(data_dir / C.KAGGLE_DIR / "test_with_solutions.csv"),
         c3_train,
         weak_train,
+        *olid_corpora(data_dir),  # tweets, no C3 article in them
     ]
     progress(
         f"  C3 split by article: {len(set(c3_train.article_ids))} train / "

@@ -103,6 +103,57 @@ def test_olid_and_davidson_label_mapping(data_dir: Path) -> None:
     assert (len(dav), dav.positives) == (24783, 1430 + 19190)
 
 
+# Real OLID training rows: the three PROVENANCE.md quotes (ids 86426, 90194, 16820) and one TIN row
+# at a group (52415) and one at "other" (97670) from olid-training-v1.0.tsv, then two broken rows.
+_OLID_ROWS = [
+    "86426\t@USER She should ask a few native Americans what their take on this is.\tOFF\tUNT\tNULL",
+    "90194\t@USER @USER Go home you’re drunk!!! @USER #MAGA #Trump2020 👊🇺🇸👊 URL\tOFF\tTIN\tIND",
+    "16820\tAmazon is investigating Chinese employees who are selling internal data to third-party "
+    "sellers looking for an edge in the competitive marketplace. URL #Amazon #MAGA #KAG #CHINA #TCOT"
+    "\tNOT\tNULL\tNULL",
+    "52415\t@USER was literally just talking about this lol all mass shootings like that have been set "
+    "ups. it’s propaganda used to divide us on major issues like gun control and terrorism\tOFF\tTIN\tGRP",
+    "97670\t@USER Liberals are all Kookoo !!!\tOFF\tTIN\tOTH",
+    "1\ta tweet with a made-up label\tOFF\tTIN\tXYZ",
+    "2\ta row with too few fields\tNOT",
+]
+
+
+def test_olid_weak_corpora_map_provenance_rows(tmp_path: Path) -> None:
+    path = tmp_path / "olid.tsv"
+    path.write_text("id\ttweet\tsubtask_a\tsubtask_b\tsubtask_c\n" + "\n".join(_OLID_ROWS) + "\n")
+    pos, neg = C.olid_weak_corpora(path, ("IND",), pos_weight=0.1, neg_weight=0.3)
+    assert pos.texts == ("@USER @USER Go home you’re drunk!!! @USER #MAGA #Trump2020 👊🇺🇸👊 URL",)
+    assert pos.labels == (1,) and (pos.weight, neg.weight) == (0.1, 0.3)
+    assert neg.texts[0].startswith("Amazon is investigating") and neg.labels == (0,)
+    assert dict(pos.excluded) == {
+        "UNT (untargeted offense)": 1,
+        "TIN at GRP": 1,
+        "TIN at OTH": 1,
+        "NOT (in olid/not)": 1,
+    }
+    assert dict(pos.bad) == {"unknown label": 1, "broken row": 1}
+    assert dict(neg.excluded) == {"OFF": 4}
+    assert len(pos) + sum(pos.excluded.values()) + sum(pos.bad.values()) == pos.files[0].rows == 7
+    # Other targets are a parameter: GRP joins the positives, NOT stays negative.
+    pos_grp, _ = C.olid_weak_corpora(path, ("IND", "GRP"))
+    assert len(pos_grp) == 2 and pos_grp.texts[1].startswith("@USER was literally")
+
+
+def test_olid_weak_corpora_on_the_real_file(data_dir: Path) -> None:
+    pos, neg = C.olid_weak_corpora(data_dir / C.OLID_DIR / "olid-training-v1.0.tsv")
+    # PROVENANCE.md: A NOT 8,840; C IND 2,407 / GRP 1,074 / OTH 395; B UNT 524; 13,240 rows.
+    assert (len(pos), pos.positives, len(neg), neg.positives) == (2407, 2407, 8840, 0)
+    assert dict(pos.excluded) == {
+        "NOT (in olid/not)": 8840,
+        "TIN at GRP": 1074,
+        "TIN at OTH": 395,
+        "UNT (untargeted offense)": 524,
+    }
+    assert not pos.bad and pos.files[0].rows == 13240
+    assert pos.weight < 1.0 and neg.weight < 1.0  # auxiliary rows: never scored in CV
+
+
 def test_generic_csv_counts_bad_rows(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
     path.write_text(

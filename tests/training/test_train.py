@@ -177,3 +177,14 @@ def test_c3_split_is_by_article(data_dir: Path) -> None:
     train_articles = {a for a in c3.article_ids if not evaluate.in_test_split(a)}
     assert not test_articles & train_articles
     assert 0.1 < len(test_articles) / len(set(c3.article_ids)) < 0.3
+
+
+def test_insult_training_adds_olid_as_weak_rows_only(data_dir: Path) -> None:
+    corpora = train.insult_corpora(train.TrainingRequest(data_dir=data_dir))
+    by_name = {c.name: c for c in corpora}
+    assert by_name["olid/tin-ind"].weight == train.OLID_POS_WEIGHT < 1.0
+    assert by_name["olid/not"].weight == train.OLID_NEG_WEIGHT < 1.0
+    # Scored (weight 1) rows are exactly the Kaggle files and C3: OLID never enters CV scores.
+    scored = {c.name for c in corpora if c.weight >= 1.0}
+    assert scored == {"kaggle-2012/train.csv", "kaggle-2012/test_with_solutions.csv", "c3/personal_attack"}
+    assert all(a is None for c in train.olid_corpora(data_dir) for a in c.article_ids)
