@@ -16,7 +16,7 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +131,11 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Check versions and hashes; return the manifest and each attribute's verified file bytes."""
+def verify_artifact(
+    model_dir: Path, only: Collection[str] | None = None
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Check versions and hashes; return the manifest and each attribute's verified file bytes
+    (of the ``only`` attributes, when given: the others are neither read nor checked)."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
     libs = manifest.get("libraries") or {}
@@ -145,6 +148,8 @@ def verify_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
             )
     blobs: dict[str, bytes] = {}
     for name, entry in manifest["attributes"].items():
+        if only is not None and name not in only:
+            continue
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise ModelError(f"manifest entry for {name!r} names no file: {FIX}")
         filename = entry["file"]

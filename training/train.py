@@ -324,6 +324,15 @@ Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
 TRAINERS: dict[str, Trainer] = {"insult": train_insult, "off_topic": train_off_topic}
 
 
+def _others(out_dir: Path, names: Sequence[str]) -> list[str]:
+    from model.artifact import read_manifest
+
+    try:
+        return [a for a in read_manifest(out_dir).get("attributes", {}) if a not in names]
+    except ModelError:
+        return []
+
+
 def train_artifact(
     request: TrainingRequest,
     out_dir: Path,
@@ -339,7 +348,9 @@ def train_artifact(
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
     if attributes and Path(out_dir).exists():
         try:
-            old_manifest, blobs = verify_artifact(Path(out_dir))
+            # Only the attributes carried over are checked: a damaged file about to be replaced
+            # must not cost the others.
+            old_manifest, blobs = verify_artifact(Path(out_dir), only=_others(Path(out_dir), names))
         except ModelError as exc:
             progress(f"  not keeping other attributes from {out_dir}: {exc}")
         else:

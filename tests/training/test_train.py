@@ -109,6 +109,11 @@ def test_retraining_one_attribute_keeps_the_others(
     manifest, models = load_artifact(out)
     assert set(models) == {"insult", "other"}
     assert manifest["attributes"]["insult"]["training_data"][0]["rows_used"] == 600
+    # A damaged file of the attribute being retrained does not cost the others.
+    (out / manifest["attributes"]["insult"]["file"]).write_bytes(b"damaged")
+    third = train.train_artifact(train.TrainingRequest(tmp_path), out, ["insult"])
+    assert third["attributes"]["other"] == first["attributes"]["other"]
+    assert set(load_artifact(out)[1]) == {"insult", "other"}
 
 
 def test_feedback_rows_are_learned_and_counted(
