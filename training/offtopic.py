@@ -8,6 +8,8 @@ Label definitions (written into the manifest and the README as ``LABEL_DEFINITIO
   The thread is every other C3 comment with the same ``article_id``; C3 has no article text.
 - ``swap``: self-supervised. A comment with 0 non_relevant votes is moved into another article's
   thread: there it is off-topic (1); the thread's own comments with 0 votes are on-topic (0).
+- ``swap_mix``: as ``swap`` at other intruder rates (0%, 5%, 35%), for the intrusion model only; at 0% a
+  clean thread whose 0-vote comments are all on-topic (most real threads have no intruder).
 - ``pseudo_article``: like ``swap``/``c3_non_relevant`` but a few of the article's own on-topic comments
   are taken out of the thread and concatenated into a stand-in article body, so that the article
   features are trained although C3 has no article text. Documented as a proxy: real article prose
