@@ -7,9 +7,9 @@
   title alone; to the leave-one-out centroid of the other comments; how much likelier its words are
   under the article's / the other comments' language model than in general; the share of its words
   found there and the rarest one shared; each also relative to the thread's mean (an intruder is
-  less similar than its neighbours, whatever its length); the same comparisons in a 32-dimensional
-  topic space (LSA: a truncated SVD of the training documents' TF-IDF), where related words count
-  although none is shared; length steps and a few surface cues,
+  less similar than its neighbours, whatever its length); the cosine to the other comments' centroid
+  in a 16-dimensional topic space (LSA: a truncated SVD of the training documents' TF-IDF), where
+  related words count although none is shared; length steps and a few surface cues,
 
 in logistic regressions. Two sub-models, combined by noisy-OR (off-topic if irrelevant in itself OR
 an intruder from another discussion; chosen by article-grouped CV on both sub-models' out-of-fold
@@ -138,10 +138,7 @@ DENSE_FEATURES: tuple[str, ...] = (
     "shared_thread_frac",
     "shared_thread_max_idf",
     "topic_norm",
-    "topic_article",
     "topic_thread",
-    "topic_thread_rel",
-    "topic_thread_z",
 )
 _OOV_CACHE_MAX = 200_000
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
@@ -296,12 +293,9 @@ def _context_features(
     n_content = np.bincount(rc, minlength=n).astype(np.float64)
     bg = logp[clc]
     short = 1.0 / np.sqrt(1.0 + comment_lens)
-    z_article: np.ndarray | None = None
     if has_article:
         dense[:, _IDX["has_article"]] = 1.0
         a_vec = np.bincount(cl[a_sel], weights=val[a_sel], minlength=n_cols)
-        # The article in the topic space (float32 like the table).
-        z_article = (val[a_sel].astype(np.float32) @ topics[topic_col[cl[a_sel]]]).astype(np.float64)
         t_vec = np.bincount(cl[t_sel], weights=val[t_sel], minlength=n_cols)
         sim_article = np.bincount(rc, weights=valc * a_vec[clc], minlength=n)
         sim_title = np.bincount(rc, weights=valc * t_vec[clc], minlength=n)
@@ -361,17 +355,8 @@ def _context_features(
         dense[:, _IDX["shared_thread_max_idf"]] = _group_max(rc, weights[clc] * shared, n)
         dense[:, _IDX["lm_thread_mean"]] = lm_mean
         dense[:, _IDX["lm_thread_rel"]] = _minus_others_mean(lm_mean)
-    _topic_features(
-        dense,
-        n=n,
-        rc=rc,
-        clc=clc,
-        valc=valc,
-        topics=topics,
-        topic_col=topic_col,
-        z_article=z_article,
-        has_thread=has_thread,
-    )
+        if topics.shape[1]:  # n_topics=0 turns the topic features off (and their scoring time)
+            _topic_features(dense, n=n, rc=rc, clc=clc, valc=valc, topics=topics, topic_col=topic_col)
 
 
 def _topic_features(
@@ -383,16 +368,15 @@ def _topic_features(
     valc: np.ndarray,
     topics: np.ndarray,
     topic_col: np.ndarray,
-    z_article: np.ndarray | None,
-    has_thread: bool,
 ) -> None:
-    """Similarity in the reduced-rank (LSA) topic space: related words count although no word is shared,
-    which lifts intruder detection (an intruder is off its thread's topic, not only off its words).
+    """Similarity to the thread in the reduced-rank (LSA) topic space: related words count although no
+    word is shared, which lifts intruder detection (an intruder is off its thread's topic, not only off
+    its words).
     Per thread numpy: a gather of the comments' topic rows and one ``np.add.reduceat`` (rows sorted),
-    in float32 like the table (half the time of float64; cosines need no more). ``z_article`` is the
-    article's topic vector, None without an article."""
+    in float32 like the table. Kept to two features, thread context only: relative and z-scored
+    variants, an article cosine and 32 or 50 dimensions added nothing in grouped CV and cost time."""
     if not len(rc):
-        return  # no content word in the thread: every topic feature stays 0
+        return  # no content word in the thread: both features stay 0
     counts = np.bincount(rc, minlength=n)
     # A trailing zero occurrence (the table's last row is zeros) keeps every start a valid index.
     rows = np.append(topic_col[clc], len(topics) - 1)
@@ -400,21 +384,12 @@ def _topic_features(
     z = np.add.reduceat(topics[rows] * weights, np.cumsum(counts) - counts, axis=0).astype(np.float64)
     z[counts == 0] = 0.0  # reduceat gives an empty comment its successor's first row
     zz = (z * z).sum(axis=1)
-    z_norm = np.sqrt(zz)
-    dense[:, _IDX["topic_norm"]] = z_norm
-    if z_article is not None:
-        za_norm = math.sqrt(float(z_article @ z_article))
-        dense[:, _IDX["topic_article"]] = z @ z_article / np.maximum(z_norm * za_norm, 1e-9)
-    if has_thread:
-        # Cosine to the leave-one-out centroid (total - own), from dot products with the total.
-        total = z.sum(axis=0)
-        zt = z @ total
-        cos = (zt - zz) / np.sqrt(np.maximum(zz * (float(total @ total) - 2.0 * zt + zz), 1e-18))
-        dense[:, _IDX["topic_thread"]] = cos
-        dense[:, _IDX["topic_thread_rel"]] = _minus_others_mean(cos)
-        mean = float(cos.sum()) / n
-        std = math.sqrt(max(float(cos @ cos) / n - mean * mean, 0.0))
-        dense[:, _IDX["topic_thread_z"]] = (cos - mean) / (std + 1e-6)
+    dense[:, _IDX["topic_norm"]] = np.sqrt(zz)
+    # Cosine to the leave-one-out centroid (total - own), from dot products with the total.
+    total = z.sum(axis=0)
+    zt = z @ total
+    others_sq = float(total @ total) - 2.0 * zt + zz
+    dense[:, _IDX["topic_thread"]] = (zt - zz) / np.sqrt(np.maximum(zz * others_sq, 1e-18))
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,7 +462,8 @@ class ContextOffTopic(BaseEstimator):
     dense_scale: multiplier on the standardised dense features, i.e. how much less they are
         regularised than the thousands of word features.
     max_iter: solver iterations.
-    n_topics: dimensions of the reduced-rank (LSA) topic space of the ``topic_*`` similarity features.
+    n_topics: dimensions of the reduced-rank (LSA) topic space of the ``topic_*`` similarity features
+        (0: none; they cost ~10% of off_topic's scoring time).
     combine: how the two sub-models make one score: "noisy_or", "stack" (a small logistic regression
         over both sub-models' logits and the context flags, fitted on their out-of-fold scores on the
         union of both training sets) or "auto" (whichever has the higher mean article-grouped CV AUC
@@ -508,7 +484,7 @@ class ContextOffTopic(BaseEstimator):
         dense_scale: float = 1.0,
         max_iter: int = 2000,
         combine: str = "auto",
-        n_topics: int = 32,
+        n_topics: int = 16,
     ):
         self.Cs = Cs
         self.cv_folds = cv_folds
@@ -736,6 +712,9 @@ class ContextOffTopic(BaseEstimator):
         vectors (the similarity features' own vectors). ``topic_`` has one row per stem column plus a
         zero row that thread-local (unseen) words map to."""
         n_stems = len(self.stem_idf_)
+        if self.n_topics <= 0:
+            self.topic_ = np.zeros((n_stems + 1, 0), dtype=np.float32)
+            return
         blocks = []
         for start in range(0, len(docs), 2000):
             batch = tokenize_docs(docs[start : start + 2000])
