@@ -8,6 +8,8 @@ Label definitions (written into the manifest and the README as ``LABEL_DEFINITIO
   The thread is every other C3 comment with the same ``article_id``; C3 has no article text.
 - ``swap``: self-supervised. A comment with 0 non_relevant votes is moved into another article's
   thread: there it is off-topic (1); the thread's own comments with 0 votes are on-topic (0).
+- ``swap_mix``: as ``swap`` at other intruder rates (0%, 5%, 35%), for the intrusion model only; at 0% a
+  clean thread whose 0-vote comments are all on-topic (most real threads have no intruder).
 - ``pseudo_article``: like ``swap``/``c3_non_relevant`` but a few of the article's own on-topic comments
   are taken out of the thread and concatenated into a stand-in article body, so that the article
   features are trained although C3 has no article text. Documented as a proxy: real article prose
@@ -58,6 +60,11 @@ LABEL_DEFINITIONS: dict[str, str] = {
         "Self-supervised: a comment with 0 non_relevant votes moved into another article's thread is "
         "off-topic there (1); that thread's own 0-vote comments are on-topic (0)."
     ),
+    "swap_mix": (
+        "As swap with 0%, 5% or 35% of the thread moved in from other articles (0%: a clean thread, all "
+        "its 0-vote comments on-topic): intrusion training only, so the intrusion model sees unmixed "
+        "threads as well."
+    ),
     "pseudo_article": (
         "As c3_non_relevant and swap, with a few of the article's own on-topic comments removed from the "
         "thread and concatenated as a stand-in article body (C3 has no article text)."
@@ -70,6 +77,7 @@ LABEL_DEFINITIONS: dict[str, str] = {
 SOURCE_WEIGHTS: dict[str, float] = {
     "c3_non_relevant": 1.0,
     "swap": 1.0,
+    "swap_mix": 1.0,
     "pseudo_article": 1.0,
     "page_swap": 3.0,
 }
@@ -161,15 +169,18 @@ def swap_threads(
     use_thread: bool = True,
     pseudo_article_size: int = 0,
     label_natives: str = "swap",
+    mix: bool = False,
 ) -> list[ThreadExample]:
     """Each article's thread with comments from other articles mixed in (label 1), natives label 0.
 
     ``pseudo_article_size`` > 0 takes that many of the article's own 0-vote comments out of the thread
     as a stand-in article body. ``label_natives="votes"`` labels natives by their non_relevant votes
-    (1/0/unlabelled) instead of 0 for 0-vote and unlabelled otherwise."""
+    (1/0/unlabelled) instead of 0 for 0-vote and unlabelled otherwise. ``mix`` marks intrusion data at
+    another intruder rate than the evaluation's (source ``swap_mix``; with ``intruder_fraction=0`` a
+    clean thread whose natives are the intrusion task's negatives)."""
     rng = np.random.default_rng(seed)
     pool = _intruder_pool(groups)
-    source = "pseudo_article" if pseudo_article_size else "swap"
+    source = "swap_mix" if mix else "pseudo_article" if pseudo_article_size else "swap"
     out = []
     for aid in sorted(groups):
         natives = list(groups[aid])
@@ -194,7 +205,7 @@ def swap_threads(
             native_labels = [0.0 if c.non_relevant_votes == 0 else float("nan") for c in natives]
         labels = np.array(native_labels + [1.0] * k)
         order = rng.permutation(len(texts))
-        task = "intruder" if k else "irrelevant"
+        task = "intruder" if k or mix else "irrelevant"
         out.append(
             ThreadExample(
                 texts=tuple(texts[i] for i in order),
@@ -291,6 +302,11 @@ def build_training_threads(
     )
     # A short stand-in article (one comment) like a headline + standfirst.
     threads += swap_threads(groups, seed=seed + 7, pseudo_article_size=1)
+    # Intruder rates other than the ~20% above, clean threads included (most real threads are): the
+    # intrusion model then learns to keep natives of an unmixed thread low, so its noise does not
+    # drown the human non_relevant ranking in the combined score (article-grouped CV and held-out).
+    for k, fraction in enumerate((0.0, 0.05, 0.35)):
+        threads += swap_threads(groups, seed=seed + 9 + k, intruder_fraction=fraction, mix=True)
     if pages:
         threads += page_swap_threads(pages, seed=seed + 5)
         threads += page_swap_threads(pages, seed=seed + 6, use_thread=False)

@@ -156,6 +156,34 @@ def test_thread_similarity_leaves_the_comment_itself_out(small_model):
     assert dense2[0, col] > dense[0, col] + 0.2
 
 
+def test_topic_similarity_leaves_the_comment_itself_out(small_model):
+    """In the topic (LSA) space a comment is compared with the centroid of the OTHER comments: in a
+    two-comment thread both see the same cosine, and an identical twin gives 1."""
+    col = DENSE_FEATURES.index("topic_thread")
+    a = "The pipeline through British Columbia will carry bitumen to the coast tankers."
+    b = "Hockey season starts next week, go Leafs, the goalie looks good."
+    _, dense, _ = small_model._featurize([a, b], None, True)
+    assert dense[0, col] == pytest.approx(dense[1, col], abs=1e-12)
+    assert dense[0, col] < 0.9
+    _, twins, _ = small_model._featurize([a, a], None, True)
+    np.testing.assert_allclose(twins[:, col], 1.0, atol=1e-6)
+    _, blind, _ = small_model._featurize([a, b], None, False)
+    assert not blind[:, [DENSE_FEATURES.index(f) for f in DENSE_FEATURES if f.startswith("topic_")]].any()
+
+
+def test_intruders_are_off_their_threads_topic(small_model, c3):
+    """The topic-space thread similarity alone tells intruders from natives on held-out C3 threads."""
+    _, test = c3
+    col = DENSE_FEATURES.index("topic_thread")
+    ys, ss = [], []
+    for ex in swap_threads(test, seed=7):
+        _, dense, _ = small_model._featurize(ex.texts, None, True)
+        m = ~np.isnan(ex.labels)
+        ys += ex.labels[m].tolist()
+        ss += (-dense[m, col]).tolist()
+    assert roc_auc_score(ys, ss) > 0.75
+
+
 def test_unseen_words_still_match_the_article(small_model):
     """Names absent from the training vocabulary (Kislyak) match through thread-local columns."""
     assert "kislyak" not in small_model.vocabulary_

@@ -104,6 +104,20 @@ def test_swap_threads_mix_in_comments_from_other_articles(groups):
         assert ex.task == "intruder"
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.05, 0.35])
+def test_swap_mix_threads_are_intrusion_data_at_other_rates(groups, fraction):
+    """swap_mix threads carry the intrusion task at 0% (a clean thread: natives only), 5% or 35%."""
+    _, test = split_articles(groups)
+    threads = swap_threads(test, seed=3, intruder_fraction=fraction, mix=True)
+    assert len(threads) == len(test)
+    for ex in threads:
+        assert ex.task == "intruder" and ex.source == "swap_mix"
+        n_native = len(groups[ex.meta["article_id"]])
+        k = max(1, round(fraction * n_native)) if fraction else 0
+        assert int(np.nansum(ex.labels)) == k
+        assert len(ex.texts) == n_native + k
+
+
 def test_swap_threads_are_reproducible(groups):
     _, test = split_articles(groups)
     a = swap_threads(test, seed=11)
