@@ -636,3 +636,37 @@ def test_an_unreachable_scheduler_is_a_clear_error(seeds_dir, tmp_path):
     assert proc.returncode == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
     assert "Traceback" not in proc.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seeds_dir, monkeypatch, capsys):
+    """Lines without an article_id are no thread: they are scored many per call (SINGLES_PER_CALL,
+    made small here so several calls happen) with the numbers each gets when scored on its own, with
+    its own article or none, by the shipped model."""
+    from model.score import Scorer
+    from service.parse import parse_file
+    from service.settings import DEFAULT_MODEL_DIR
+
+    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    page = parse_file(sorted(seeds_dir.iterdir())[0])
+    story = {"title": page.title, "body": page.body}
+    other = {"title": "Budget", "body": "The city budget adds two bus lines and a new library."}
+    items = []
+    for i, c in enumerate(page.comments):
+        item: dict[str, Any] = {"id": f"c{i}", "text": c.text}
+        if i % 3 == 1:
+            item["article"] = story
+        elif i % 3 == 2:
+            item["article"] = other
+        items.append(item)
+    f = tmp_path / "singles.jsonl"
+    write_jsonl(f, items)
+    scorer = Scorer.load(DEFAULT_MODEL_DIR)
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    assert rc == 0
+    rows = rows_of(out)
+    assert [r["id"] for r in rows] == [it["id"] for it in items]
+    for row, item in zip(rows, items, strict=True):
+        art = item.get("article")
+        alone = scorer.score([item["text"]], None if art is None else ArticleContext(**art))[0]
+        assert row["scores"]["insult"] == pytest.approx(alone.insult, abs=1e-6)
+        assert row["scores"]["off_topic"] == pytest.approx(alone.off_topic, abs=1e-6)
