@@ -64,6 +64,7 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from model.features import ChunkRows
+from model.kernels import KERNEL_COLUMNS, thread_features
 from service.records import ArticleContext, ContextKind, Span
 
 # Tokens are runs of bytes between separators in the UTF-8, ASCII-lower-cased text: one C pass per
@@ -155,6 +156,10 @@ _ARTICLE_MEMO_CHARS = 8_000_000
 _LM_MU = 200.0
 _IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
 _STEPS = np.array(LENGTH_STEPS, dtype=np.float64)
+# The dense columns the compiled kernel writes, in its order (the last: the first length step).
+_KERNEL_IDX = np.array(
+    [_IDX[name] for name in KERNEL_COLUMNS[:-1]] + [_IDX[f"tokens_le_{LENGTH_STEPS[0]}"]], dtype=np.int64
+)
 
 
 def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:
@@ -393,7 +398,8 @@ def _topic_features(
     weights = np.append(valc, 0.0).astype(np.float32)[:, None]
     gathered = topics.take(rows, axis=0)  # take() + in-place product: 30% faster than topics[rows] * w
     gathered *= weights
-    z = np.add.reduceat(gathered, np.cumsum(counts) - counts, axis=0).astype(np.float64)
+    # Summed in float64: the compiled scoring kernel (model/kernels.py) sums in its own order.
+    z = np.add.reduceat(gathered.astype(np.float64), np.cumsum(counts) - counts, axis=0)
     z[counts == 0] = 0.0  # reduceat gives an empty comment its successor's first row
     zz = (z * z).sum(axis=1)
     dense[:, _IDX["topic_norm"]] = np.sqrt(zz)
@@ -525,6 +531,7 @@ class ContextOffTopic(BaseEstimator):
         ``ThreadExample.meta["article_id"]``), and the out-of-fold scores of the comments scored with
         their thread give the decision threshold (best F1), so no held-out data is touched."""
         self.__dict__.pop("_chunk_memo", None)  # its rows hold the previous fit's weights
+        self.__dict__.pop("_folded_weights", None)
         self._fit_vocabulary(threads, documents)
         parts: dict[str, dict[str, list[Any]]] = {
             t: {"text": [], "dense": [], "y": [], "w": [], "group": [], "thread": [], "source": []}
@@ -894,6 +901,7 @@ class ContextOffTopic(BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_oov_cache", None)
         state.pop("_chunk_memo", None)
+        state.pop("_folded_weights", None)
         return state
 
     def _text_matrix(self, rows: _TextRows) -> sp.csr_matrix:
@@ -1050,81 +1058,32 @@ class ContextOffTopic(BaseEstimator):
             raise ValueError("scoring from chunk rows with an article needs the article's rows too")
         memo = rows.table
         c_chunks = rows.lengths
-        n_cchunks = len(rows.ids)
         if has_article:
             assert article_rows is not None
             ids = np.concatenate([rows.ids, article_rows.ids])
             n_chunks = np.concatenate([c_chunks, article_rows.lengths])
         else:
             ids, n_chunks = rows.ids, c_chunks
-        docs_n = len(n_chunks)
-        table, occ_start, occ_len, pool = memo.rows, memo.occ_start, memo.occ_len, memo.pool
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(c_chunks[:-1], out=starts[1:])
-        # Row 0 of the memo is all zeros: it pads the end so trailing empty comments index validly.
-        # take(): a row gather twice as fast as fancy indexing here.
-        sums = np.add.reduceat(table.take(np.append(ids[:n_cchunks], 0), axis=0), starts, axis=0)
-        sums[c_chunks == 0] = 0.0
-        comment_lens = sums[:, _C_NTOK]
-        t_norm = np.sqrt(sums[:, _C_SSQ])
-        t_norm[t_norm == 0] = 1.0
-        text_decision = sums[:, _C_SCOEF] / t_norm
-
-        dense = np.zeros((n, len(DENSE_FEATURES)))
-        dense[:, _IDX["log_tokens"]] = np.log1p(comment_lens)
-        first_step = _IDX[f"tokens_le_{LENGTH_STEPS[0]}"]
-        dense[:, first_step : first_step + len(LENGTH_STEPS)] = comment_lens[:, None] <= _STEPS
-        dense[:, _IDX["log_chars"]] = np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n))
-        dense[:, _IDX["oov_fraction"]] = 1.0 - sums[:, _C_NKNOWN] / np.maximum(comment_lens, 1)
-        first_cue = _IDX["has_question"]
-        dense[:, first_cue : first_cue + 4] = sums[:, _C_Q : _C_EMO + 1] > 0
-        if not (has_article or has_thread):
-            return text_decision, dense, kind
-
-        # Content occurrences (stop words already dropped) gathered from the pool, per document.
-        n_docs = docs_n
-        lens_occ = occ_len[ids]
-        ends = np.cumsum(lens_occ)
-        n_occ = int(ends[-1]) if len(ends) else 0
-        col = pool[np.repeat(occ_start[ids] - ends + lens_occ, lens_occ) + np.arange(n_occ)]
-        doc_occ = np.bincount(np.repeat(np.arange(n_docs), n_chunks), weights=lens_occ, minlength=n_docs)
-        bounds = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(doc_occ.astype(np.int64), out=bounds[1:])
-        r = np.repeat(np.arange(n_docs), np.diff(bounds))
-        n_stems = len(self.stem_idf_)
-        # One compaction for all: unseen words sit above the stem columns, one column per distinct word.
-        ucol, cl = np.unique(col, return_inverse=True)
-        n_cols = len(ucol)
-        clipped = np.minimum(ucol, n_stems)
-        weights = memo.ext_weights(self)[clipped]
-        logp = memo.ext_logp(self)[clipped]
-        is_local = ucol >= n_stems
-        w = weights[cl]
-        norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_docs))
-        norm[norm == 0] = 1.0
-        val = w / norm[r]
-        n_c = int(bounds[n])
-        rc, clc, valc = r[:n_c], cl[:n_c], val[:n_c]
-        _context_features(
-            dense,
-            n=n,
-            n_cols=n_cols,
-            cl=cl,
-            val=val,
-            rc=rc,
-            clc=clc,
-            valc=valc,
-            # Article body and title are documents n and n+1, present only with an article.
-            a_sel=slice(int(bounds[n]), int(bounds[n + 1])) if has_article else slice(0, 0),
-            t_sel=slice(int(bounds[n + 1]), int(bounds[n + 2])) if has_article else slice(0, 0),
-            local_col=is_local,
-            weights=weights,
-            logp=logp,
-            comment_lens=comment_lens,
-            has_article=has_article,
-            has_thread=has_thread,
-            topics=self.topic_,
-            topic_col=clipped,
+        char_lens = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+        text_decision, dense = thread_features(
+            ids,
+            n_chunks,
+            n,
+            memo.rows,
+            memo.occ_start,
+            memo.occ_len,
+            memo.pool,
+            memo.ext_weights(self),
+            memo.ext_logp(self),
+            len(self.stem_idf_),
+            self.topic_,
+            char_lens,
+            has_article,
+            has_thread,
+            _STEPS,
+            _LM_MU,
+            _KERNEL_IDX,
+            len(DENSE_FEATURES),
         )
         return text_decision, dense, kind
 
@@ -1163,9 +1122,24 @@ class ContextOffTopic(BaseEstimator):
             text_decision = self._text_decision(text_rows)
         else:
             text_decision, dense, kind = self._fast_features(texts, article, use_thread, rows, article_rows)
-        z_irr = text_decision + (self._scale(dense, "irr") * self.coef_dense_).sum(axis=1) + self.intercept_
-        z_int = (self._scale(dense, "int") * self.coef_intruder_).sum(axis=1) + self.intercept_intruder_
-        return z_irr, z_int, kind
+        w_irr, c_irr, w_int, c_int = self._folded()
+        return text_decision + dense @ w_irr + c_irr, dense @ w_int + c_int, kind
+
+    def _folded(self) -> tuple[np.ndarray, float, np.ndarray, float]:
+        """Both sub-models' dense weights with the standardisation folded in: ``(x - mean) / std * coef``
+        summed is ``x @ (coef / std) - mean @ (coef / std)``, one product per sub-model. Never pickled."""
+        folded: tuple[np.ndarray, float, np.ndarray, float] | None = self.__dict__.get("_folded_weights")
+        if folded is None:
+            w_irr = self.coef_dense_ * self.dense_scale / self.irr_std_
+            w_int = self.coef_intruder_ / self.int_std_
+            folded = (
+                w_irr,
+                self.intercept_ - float(self.irr_mean_ @ w_irr),
+                w_int,
+                self.intercept_intruder_ - float(self.int_mean_ @ w_int),
+            )
+            self.__dict__["_folded_weights"] = folded
+        return folded
 
     def predict_thread(
         self,

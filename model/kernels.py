@@ -1,0 +1,298 @@
+"""Compiled per-thread feature kernel of the off-topic scoring path (numba).
+
+``ContextOffTopic._fast_features`` used to compute a thread's features in about 80 small numpy
+operations, whose fixed cost per call (not the arithmetic) made off_topic cost as much as insult
+itself. ``thread_features`` does the same work in one compiled pass over the thread's chunk rows.
+
+It is the fast twin of the numpy reference (``_context_features`` and ``_topic_features`` in
+model/context.py, which training uses): tests hold the two to 1e-9 on real threads and random text,
+so a change to a feature must be made in both. Compiled once per machine (``cache=True`` keeps the
+machine code next to this file); ``nogil`` lets API threads score in parallel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# Positions in ``idx`` (the dense feature columns the kernel writes), in this order.
+KERNEL_COLUMNS: tuple[str, ...] = (
+    "log_tokens",
+    "log_chars",
+    "oov_fraction",
+    "has_question",
+    "has_article",
+    "has_thread",
+    "sim_article",
+    "sim_title",
+    "sim_article_rel",
+    "no_overlap_article",
+    "sim_thread_centroid",
+    "sim_thread_rel",
+    "no_overlap_thread",
+    "sim_article_x_short",
+    "sim_thread_x_short",
+    "lm_article_sum",
+    "lm_article_mean",
+    "lm_article_rel",
+    "lm_thread_sum",
+    "lm_thread_mean",
+    "lm_thread_rel",
+    "shared_article_frac",
+    "shared_article_max_idf",
+    "shared_thread_frac",
+    "shared_thread_max_idf",
+    "topic_norm",
+    "topic_thread",
+    "tokens_le_first",
+)
+# Chunk-table columns (model/context.py ``_C_*``).
+_NTOK, _NKNOWN, _SCOEF, _SSQ, _Q = 0, 1, 2, 3, 4
+
+
+@njit(cache=True, nogil=True)
+def _minus_others_mean(x: np.ndarray) -> np.ndarray:
+    n = len(x)
+    total = x.sum()
+    return x - (total - x) / max(n - 1, 1)
+
+
+@njit(cache=True, nogil=True)
+def thread_features(
+    ids: np.ndarray,
+    n_chunks: np.ndarray,
+    n: int,
+    table: np.ndarray,
+    occ_start: np.ndarray,
+    occ_len: np.ndarray,
+    pool: np.ndarray,
+    ext_w: np.ndarray,
+    ext_logp: np.ndarray,
+    n_stems: int,
+    topics: np.ndarray,
+    char_lens: np.ndarray,
+    has_article: bool,
+    has_thread: bool,
+    steps: np.ndarray,
+    lm_mu: float,
+    idx: np.ndarray,
+    n_features: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(own-text decision, dense features) of one thread from its documents' chunk rows: the
+    comments' ``n`` documents, then (with an article) the article body and title documents."""
+    dense = np.zeros((n, n_features))
+    # -- per-comment sums of the chunk rows
+    sums = np.zeros((n, table.shape[1]))
+    pos = 0
+    for i in range(n):
+        for _ in range(n_chunks[i]):
+            row = ids[pos]
+            pos += 1
+            for c in range(table.shape[1]):
+                sums[i, c] += table[row, c]
+    text_decision = np.empty(n)
+    comment_lens = np.empty(n)
+    for i in range(n):
+        lens = sums[i, _NTOK]
+        comment_lens[i] = lens
+        t_norm = math.sqrt(sums[i, _SSQ])
+        text_decision[i] = sums[i, _SCOEF] / (t_norm if t_norm != 0 else 1.0)
+        dense[i, idx[0]] = math.log1p(lens)
+        dense[i, idx[1]] = math.log1p(char_lens[i])
+        dense[i, idx[2]] = 1.0 - sums[i, _NKNOWN] / max(lens, 1.0)
+        for k in range(4):
+            dense[i, idx[3] + k] = 1.0 if sums[i, _Q + k] > 0 else 0.0
+        for k in range(len(steps)):
+            dense[i, idx[27] + k] = 1.0 if lens <= steps[k] else 0.0
+    if not (has_article or has_thread):
+        return text_decision, dense
+
+    # -- content occurrences, per document, and their columns compacted to the thread's own
+    n_docs = len(n_chunks)
+    n_occ = 0
+    for j in range(len(ids)):
+        n_occ += occ_len[ids[j]]
+    col = np.empty(n_occ, dtype=np.int64)
+    r = np.empty(n_occ, dtype=np.int64)
+    bounds = np.zeros(n_docs + 1, dtype=np.int64)
+    o = 0
+    pos = 0
+    for d in range(n_docs):
+        for _ in range(n_chunks[d]):
+            row = ids[pos]
+            pos += 1
+            start = occ_start[row]
+            for k in range(occ_len[row]):
+                col[o] = pool[start + k]
+                r[o] = d
+                o += 1
+        bounds[d + 1] = o
+    order = np.argsort(col, kind="mergesort")
+    cl = np.empty(n_occ, dtype=np.int64)
+    ucol = np.empty(n_occ, dtype=np.int64)
+    n_cols = 0
+    for j in range(n_occ):
+        v = col[order[j]]
+        if n_cols == 0 or ucol[n_cols - 1] != v:
+            ucol[n_cols] = v
+            n_cols += 1
+        cl[order[j]] = n_cols - 1
+    weights = np.empty(n_cols)
+    logp = np.empty(n_cols)
+    clipped = np.empty(n_cols, dtype=np.int64)
+    is_local = np.empty(n_cols, dtype=np.bool_)
+    for k in range(n_cols):
+        c = min(ucol[k], n_stems)
+        clipped[k] = c
+        weights[k] = ext_w[c]
+        logp[k] = ext_logp[c]
+        is_local[k] = ucol[k] >= n_stems
+    norm = np.zeros(n_docs)
+    for j in range(n_occ):
+        w = weights[cl[j]]
+        norm[r[j]] += w * w
+    for d in range(n_docs):
+        norm[d] = math.sqrt(norm[d]) if norm[d] != 0 else 1.0
+    val = np.empty(n_occ)
+    for j in range(n_occ):
+        val[j] = weights[cl[j]] / norm[r[j]]
+    n_c = bounds[n]
+
+    # -- the numpy reference: model/context.py _context_features
+    n_content = np.zeros(n)
+    for j in range(n_c):
+        n_content[r[j]] += 1.0
+    short = 1.0 / np.sqrt(1.0 + comment_lens)
+    a_cnt = np.zeros(n_cols)
+    if has_article:
+        a_vec = np.zeros(n_cols)
+        t_vec = np.zeros(n_cols)
+        for j in range(bounds[n], bounds[n + 1]):
+            a_vec[cl[j]] += val[j]
+            a_cnt[cl[j]] += 1.0
+        for j in range(bounds[n + 1], bounds[n + 2]):
+            t_vec[cl[j]] += val[j]
+        a_total = a_cnt.sum()
+        sim_article = np.zeros(n)
+        sim_title = np.zeros(n)
+        lm_sum = np.zeros(n)
+        shared_n = np.zeros(n)
+        shared_max = np.zeros(n)
+        for j in range(n_c):
+            i = r[j]
+            c = cl[j]
+            sim_article[i] += val[j] * a_vec[c]
+            sim_title[i] += val[j] * t_vec[c]
+            bg = logp[c]
+            lm_sum[i] += math.log((a_cnt[c] + lm_mu * math.exp(bg)) / (a_total + lm_mu)) - bg
+            if a_cnt[c] > 0:
+                shared_n[i] += 1.0
+                shared_max[i] = max(shared_max[i], weights[c])
+        lm_mean = lm_sum / np.maximum(n_content, 1.0)
+        for i in range(n):
+            dense[i, idx[4]] = 1.0
+            dense[i, idx[6]] = sim_article[i]
+            dense[i, idx[7]] = sim_title[i]
+            dense[i, idx[9]] = 1.0 if (sim_article[i] == 0 and sim_title[i] == 0) else 0.0
+            dense[i, idx[13]] = sim_article[i] * short[i]
+            dense[i, idx[15]] = lm_mean[i] * n_content[i]
+            dense[i, idx[16]] = lm_mean[i]
+            dense[i, idx[21]] = shared_n[i] / max(n_content[i], 1.0)
+            dense[i, idx[22]] = shared_max[i]
+        if has_thread:
+            dense[:, idx[8]] = _minus_others_mean(sim_article)
+            dense[:, idx[17]] = _minus_others_mean(lm_mean)
+    if has_thread:
+        keep = np.ones(n_c)
+        if has_article:
+            for j in range(n_c):
+                c = cl[j]
+                keep[j] = 1.0 if ((not is_local[c]) or a_cnt[c] > 0) else 0.0
+        total = np.zeros(n_cols)
+        t_cnt = np.zeros(n_cols)
+        for j in range(n_c):
+            total[cl[j]] += val[j] * keep[j]
+            t_cnt[cl[j]] += keep[j]
+        total_sq = 0.0
+        for k in range(n_cols):
+            total_sq += total[k] * total[k]
+        content_total = n_content.sum()
+        # Repeated words of a comment aggregated per (comment, column): scratch per comment.
+        pair_val = np.zeros(n_cols)
+        pair_cnt = np.zeros(n_cols)
+        seen = np.zeros(n_cols, dtype=np.bool_)
+        dot = np.zeros(n)
+        self_sq = np.zeros(n)
+        lm_sum = np.zeros(n)
+        shared_n = np.zeros(n)
+        shared_max = np.zeros(n)
+        for i in range(n):
+            lo, hi = bounds[i], bounds[i + 1]
+            for j in range(lo, hi):
+                tv = val[j] * keep[j]
+                pair_val[cl[j]] += tv
+                pair_cnt[cl[j]] += keep[j]
+                dot[i] += tv * total[cl[j]]
+            others_total = content_total - n_content[i]
+            for j in range(lo, hi):
+                c = cl[j]
+                if not seen[c]:
+                    seen[c] = True
+                    self_sq[i] += pair_val[c] * pair_val[c]
+                bg = logp[c]
+                own = pair_cnt[c]
+                lm_sum[i] += math.log((t_cnt[c] - own + lm_mu * math.exp(bg)) / (others_total + lm_mu)) - bg
+                if t_cnt[c] - own > 0:
+                    shared_n[i] += 1.0
+                    shared_max[i] = max(shared_max[i], weights[c])
+            for j in range(lo, hi):
+                pair_val[cl[j]] = 0.0
+                pair_cnt[cl[j]] = 0.0
+                seen[cl[j]] = False
+        centroid = np.empty(n)
+        loo_dot = dot - self_sq
+        for i in range(n):
+            loo_norm_sq = max(total_sq - 2 * dot[i] + self_sq[i], 1e-12)
+            centroid[i] = loo_dot[i] / math.sqrt(loo_norm_sq)
+        lm_mean = lm_sum / np.maximum(n_content, 1.0)
+        rel_centroid = _minus_others_mean(centroid)
+        rel_lm = _minus_others_mean(lm_mean)
+        for i in range(n):
+            dense[i, idx[5]] = 1.0
+            dense[i, idx[10]] = centroid[i]
+            dense[i, idx[11]] = rel_centroid[i]
+            dense[i, idx[12]] = 1.0 if loo_dot[i] <= 1e-12 else 0.0
+            dense[i, idx[14]] = centroid[i] * short[i]
+            dense[i, idx[18]] = lm_mean[i] * n_content[i]
+            dense[i, idx[19]] = lm_mean[i]
+            dense[i, idx[20]] = rel_lm[i]
+            dense[i, idx[23]] = shared_n[i] / max(n_content[i], 1.0)
+            dense[i, idx[24]] = shared_max[i]
+        # Topic space (float32 rows, float64 sums like the reference).
+        k_top = topics.shape[1]
+        if k_top and n_c:
+            z = np.zeros((n, k_top))
+            for j in range(n_c):
+                t_row = clipped[cl[j]]
+                v32 = np.float32(val[j])
+                for k in range(k_top):
+                    z[r[j], k] += np.float64(topics[t_row, k] * v32)
+            zz = np.zeros(n)
+            tot = np.zeros(k_top)
+            for i in range(n):
+                for k in range(k_top):
+                    zz[i] += z[i, k] * z[i, k]
+                    tot[k] += z[i, k]
+            tot_sq = 0.0
+            for k in range(k_top):
+                tot_sq += tot[k] * tot[k]
+            for i in range(n):
+                zt = 0.0
+                for k in range(k_top):
+                    zt += z[i, k] * tot[k]
+                others_sq = tot_sq - 2.0 * zt + zz[i]
+                dense[i, idx[25]] = math.sqrt(zz[i])
+                dense[i, idx[26]] = (zt - zz[i]) / math.sqrt(max(zz[i] * others_sq, 1e-18))
+    return text_decision, dense
