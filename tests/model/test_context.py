@@ -455,3 +455,21 @@ def test_stacked_combination_and_bad_choice(c3):
     assert np.array_equal(np.argsort(blind, kind="stable"), np.argsort(p_irr, kind="stable"))
     with pytest.raises(ValueError, match="combine"):
         ContextOffTopic(Cs=(0.1,), cv_folds=2, combine="mean").fit(threads)
+
+
+def test_without_topic_space_the_fast_path_still_matches(c3, articles_dir):
+    """``n_topics=0`` turns the topic features off: both paths leave them 0 and still agree (the
+    compiled kernel's no-topics branch)."""
+    train, held = c3
+    subset = {a: train[a] for a in sorted(train)[:60]}
+    model = ContextOffTopic(Cs=(0.1,), cv_folds=2, n_topics=0).fit(build_training_threads(subset, seed=3))
+    assert model.topic_.shape[1] == 0
+    pages = load_page_threads(articles_dir)
+    cases = [([c.text for c in comments], None) for comments in list(held.values())[:5]]
+    cases += [(list(p.comments), p.article) for p in pages[:3]]
+    topic_cols = [DENSE_FEATURES.index("topic_norm"), DENSE_FEATURES.index("topic_thread")]
+    for texts, article in cases:
+        fast = model._fast_features(texts, article, True)[1]
+        ref = model._featurize(texts, article, True)[1]
+        np.testing.assert_allclose(fast, ref, atol=1e-9)
+        assert not fast[:, topic_cols].any()
