@@ -64,7 +64,7 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from model.features import ChunkRows
-from model.kernels import KERNEL_COLUMNS, thread_features
+from model.kernels import KERNEL_COLUMNS, chunk_columns, thread_features
 from service.records import ArticleContext, ContextKind, Span
 
 # Tokens are runs of bytes between separators in the UTF-8, ASCII-lower-cased text: one C pass per
@@ -152,6 +152,7 @@ DENSE_FEATURES: tuple[str, ...] = (
 _OOV_CACHE_MAX = 200_000
 _ARTICLE_MEMO_MAX = 64  # articles whose chunk rows the memo keeps, and their total characters
 _ARTICLE_MEMO_CHARS = 8_000_000
+_NO_COLUMNS = np.zeros(0, dtype=np.int64)
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 _LM_MU = 200.0
 _IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
@@ -448,6 +449,7 @@ class _ChunkMemo:
         self.oov_words: dict[bytes, int] = {}
         self.articles: dict[tuple[str, str], ChunkRows] = {}  # see ContextOffTopic._article_rows
         self.article_chars = 0
+        self.article_columns: dict[tuple[str, str], tuple[np.ndarray, int]] = {}
         self.lock = threading.Lock()
         # Python lists of the model's arrays (fast scalar access while filling) and the column weights
         # / background log-probabilities with the unseen-word column appended.
@@ -1028,6 +1030,22 @@ class ContextOffTopic(BaseEstimator):
             memo.article_chars += size
         return found
 
+    def _article_columns(
+        self, memo: _ChunkMemo, article: ArticleContext, article_rows: ChunkRows
+    ) -> tuple[np.ndarray, int]:
+        """The article body's and title's content columns (and where the title's start), memoised per
+        article in the memo: a story's thousands of words are walked once, not once per thread."""
+        key = (article.title, article.body)
+        found = memo.article_columns.get(key)
+        if found is None:
+            col = chunk_columns(article_rows.ids, memo.occ_start, memo.occ_len, memo.pool)
+            n_body = int(article_rows.lengths[0])
+            split = len(chunk_columns(article_rows.ids[:n_body], memo.occ_start, memo.occ_len, memo.pool))
+            if len(memo.article_columns) >= _ARTICLE_MEMO_MAX:
+                memo.article_columns.clear()
+            found = memo.article_columns[key] = (col, split)
+        return found
+
     def _fast_features(
         self,
         texts: Sequence[str],
@@ -1041,9 +1059,9 @@ class ContextOffTopic(BaseEstimator):
 
         A thread is one ``str.split`` per document and one dict lookup per chunk (or the ``rows`` of
         its comments and ``article_rows`` of ``article_documents``, looked up by the caller in this
-        model's memo: the Scorer shares one lookup between models); per-comment sums are one
-        ``np.add.reduceat``; similarity features run in a column space compacted to the thread's own
-        columns (not the whole stem vocabulary)."""
+        model's memo: the Scorer shares one lookup between models); the article's content columns
+        are memoised per article; then one compiled pass (model/kernels.py) computes every feature
+        in a column space compacted to the thread's own columns (not the whole stem vocabulary)."""
         n = len(texts)
         kind = context_kind(article, n, use_thread)
         has_article = kind in ("article+thread", "article")
@@ -1057,18 +1075,17 @@ class ContextOffTopic(BaseEstimator):
         elif has_article and (article_rows is None or article_rows.table is not rows.table):
             raise ValueError("scoring from chunk rows with an article needs the article's rows too")
         memo = rows.table
-        c_chunks = rows.lengths
+        article_col, article_split = _NO_COLUMNS, 0
         if has_article:
-            assert article_rows is not None
-            ids = np.concatenate([rows.ids, article_rows.ids])
-            n_chunks = np.concatenate([c_chunks, article_rows.lengths])
-        else:
-            ids, n_chunks = rows.ids, c_chunks
+            assert article is not None and article_rows is not None
+            article_col, article_split = self._article_columns(memo, article, article_rows)
         char_lens = np.fromiter(map(len, texts), dtype=np.float64, count=n)
         text_decision, dense = thread_features(
-            ids,
-            n_chunks,
+            rows.ids,
+            rows.lengths,
             n,
+            article_col,
+            article_split,
             memo.rows,
             memo.occ_start,
             memo.occ_len,

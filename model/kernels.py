@@ -60,10 +60,30 @@ def _minus_others_mean(x: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def chunk_columns(
+    ids: np.ndarray, occ_start: np.ndarray, occ_len: np.ndarray, pool: np.ndarray
+) -> np.ndarray:
+    """The content columns of a run of chunk rows (an article's documents: memoised per article)."""
+    n_occ = 0
+    for j in range(len(ids)):
+        n_occ += occ_len[ids[j]]
+    col = np.empty(n_occ, dtype=np.int64)
+    o = 0
+    for j in range(len(ids)):
+        start = occ_start[ids[j]]
+        for k in range(occ_len[ids[j]]):
+            col[o] = pool[start + k]
+            o += 1
+    return col
+
+
+@njit(cache=True, nogil=True)
 def thread_features(
     ids: np.ndarray,
     n_chunks: np.ndarray,
     n: int,
+    article_col: np.ndarray,
+    article_split: int,
     table: np.ndarray,
     occ_start: np.ndarray,
     occ_len: np.ndarray,
@@ -80,8 +100,9 @@ def thread_features(
     idx: np.ndarray,
     n_features: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(own-text decision, dense features) of one thread from its documents' chunk rows: the
-    comments' ``n`` documents, then (with an article) the article body and title documents."""
+    """(own-text decision, dense features) of one thread from its ``n`` comments' chunk rows and
+    (with an article) the content columns of the article body (``article_col[:article_split]``) and
+    title (the rest), which ``chunk_columns`` gives once per article."""
     dense = np.zeros((n, n_features))
     # -- per-comment sums of the chunk rows
     sums = np.zeros((n, table.shape[1]))
@@ -110,8 +131,8 @@ def thread_features(
         return text_decision, dense
 
     # -- content occurrences, per document, and their columns compacted to the thread's own
-    n_docs = len(n_chunks)
-    n_occ = 0
+    n_docs = n + 2 if has_article else n
+    n_occ = len(article_col) if has_article else 0
     for j in range(len(ids)):
         n_occ += occ_len[ids[j]]
     col = np.empty(n_occ, dtype=np.int64)
@@ -119,7 +140,7 @@ def thread_features(
     bounds = np.zeros(n_docs + 1, dtype=np.int64)
     o = 0
     pos = 0
-    for d in range(n_docs):
+    for d in range(n):
         for _ in range(n_chunks[d]):
             row = ids[pos]
             pos += 1
@@ -129,6 +150,13 @@ def thread_features(
                 r[o] = d
                 o += 1
         bounds[d + 1] = o
+    if has_article:
+        for j in range(len(article_col)):
+            col[o] = article_col[j]
+            r[o] = n if j < article_split else n + 1
+            o += 1
+        bounds[n + 1] = bounds[n] + article_split
+        bounds[n + 2] = o
     # Compact ids in order of first appearance, through a sparse set: ``where`` is never initialised
     # (an entry counts only if it points back at its column), so no sort and no pass over the
     # vocabulary. numba's stable argsort of a thread's columns cost 20x more.
