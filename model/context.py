@@ -64,7 +64,14 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from model.features import ChunkRows
-from model.kernels import KERNEL_COLUMNS, chunk_columns, thread_features
+from model.kernels import (
+    DENSE_FEATURES,
+    LENGTH_STEPS,
+    LM_MU,
+    N_CHUNK_COLS,
+    chunk_columns,
+    thread_features,
+)
 from service.records import ArticleContext, ContextKind, Span
 
 # Tokens are runs of bytes between separators in the UTF-8, ASCII-lower-cased text: one C pass per
@@ -114,53 +121,11 @@ _SUFFIXES = tuple(
     )
 )
 
-# Off-topic votes depend on length in a non-linear way (very short chatter), hence the step features.
-LENGTH_STEPS: tuple[int, ...] = (3, 6, 10, 16, 25, 40, 70)
-DENSE_FEATURES: tuple[str, ...] = (
-    "log_tokens",
-    "log_chars",
-    *(f"tokens_le_{k}" for k in LENGTH_STEPS),
-    "oov_fraction",
-    "has_question",
-    "has_exclamation",
-    "has_url",
-    "has_emoticon",
-    "has_article",
-    "has_thread",
-    "sim_article",
-    "sim_title",
-    "sim_article_rel",
-    "no_overlap_article",
-    "sim_thread_centroid",
-    "sim_thread_rel",
-    "no_overlap_thread",
-    "sim_article_x_short",
-    "sim_thread_x_short",
-    "lm_article_sum",
-    "lm_article_mean",
-    "lm_article_rel",
-    "lm_thread_sum",
-    "lm_thread_mean",
-    "lm_thread_rel",
-    "shared_article_frac",
-    "shared_article_max_idf",
-    "shared_thread_frac",
-    "shared_thread_max_idf",
-    "topic_norm",
-    "topic_thread",
-)
 _OOV_CACHE_MAX = 200_000
 _ARTICLE_MEMO_MAX = 64  # articles whose chunk rows the memo keeps, and their total characters
 _ARTICLE_MEMO_CHARS = 8_000_000
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
-# Dirichlet smoothing mass of the article / thread language models (in tokens).
-_LM_MU = 200.0
 _IDX = {name: i for i, name in enumerate(DENSE_FEATURES)}
-_STEPS = np.array(LENGTH_STEPS, dtype=np.float64)
-# The dense columns the compiled kernel writes, in its order (the last: the first length step).
-_KERNEL_IDX = np.array(
-    [_IDX[name] for name in KERNEL_COLUMNS[:-1]] + [_IDX[f"tokens_le_{LENGTH_STEPS[0]}"]], dtype=np.int64
-)
 
 
 def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:
@@ -321,7 +286,7 @@ def _context_features(
         dense[:, _IDX["sim_article_x_short"]] = sim_article * short
         # How much likelier the comment's words are under the article's language model than in general.
         a_cnt = np.bincount(cl[a_sel], minlength=n_cols)
-        lm = np.log((a_cnt[clc] + _LM_MU * np.exp(bg)) / (a_cnt.sum() + _LM_MU)) - bg
+        lm = np.log((a_cnt[clc] + LM_MU * np.exp(bg)) / (a_cnt.sum() + LM_MU)) - bg
         lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
         dense[:, _IDX["lm_article_sum"]] = lm_mean * n_content
         # Shared words, and the rarest one shared (one name like "Lavrov" is strong evidence).
@@ -361,7 +326,7 @@ def _context_features(
         t_cnt = np.bincount(clc, weights=keep, minlength=n_cols)
         others_total = n_content.sum() - n_content[rc]
         own = pair_cnt[inv]
-        lm = np.log((t_cnt[clc] - own + _LM_MU * np.exp(bg)) / (others_total + _LM_MU)) - bg
+        lm = np.log((t_cnt[clc] - own + LM_MU * np.exp(bg)) / (others_total + LM_MU)) - bg
         lm_mean = np.bincount(rc, weights=lm, minlength=n) / np.maximum(n_content, 1)
         dense[:, _IDX["lm_thread_sum"]] = lm_mean * n_content
         shared = t_cnt[clc] - own > 0
@@ -422,12 +387,8 @@ class _TextRows:
 
 
 # ---------------------------------------------------------------------------- fast scoring path
-# Per-chunk constants, one row per distinct whitespace chunk: token count, known-token count, the
-# own-text sums (idf x coef, idf^2) and the surface cues; content (similarity) columns in a pool.
-_C_NTOK, _C_NKNOWN, _C_SCOEF, _C_SSQ, _C_Q, _C_EXCL, _C_URL, _C_EMO = range(8)
-_N_CHUNK_COLS = 8
-
-
+# Per-chunk constants, one row per distinct whitespace chunk (columns: model/kernels.py ``C_*``);
+# content (similarity) columns in a pool.
 class _ChunkMemo:
     """Runtime memo: a ``str.split`` chunk -> its row id.
 
@@ -439,7 +400,7 @@ class _ChunkMemo:
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
-        self.rows = np.zeros((1024, _N_CHUNK_COLS))
+        self.rows = np.zeros((1024, N_CHUNK_COLS))
         self.occ_start = np.zeros(1024, dtype=np.int64)
         self.occ_len = np.zeros(1024, dtype=np.int64)
         self.pool = np.zeros(4096, dtype=np.int64)  # stem column, or n_stems + unseen word id
@@ -937,7 +898,7 @@ class ContextOffTopic(BaseEstimator):
             vocab = self.vocabulary_
             oov_cache = self._oov_columns()
             oov_words = memo.oov_words
-            rows = np.zeros((len(new), _N_CHUNK_COLS))
+            rows = np.zeros((len(new), N_CHUNK_COLS))
             occ_len = np.zeros(len(new), dtype=np.int64)
             pool: list[int] = []
             for k, chunk in enumerate(new):
@@ -979,7 +940,7 @@ class ContextOffTopic(BaseEstimator):
             n0, n1 = memo.n, memo.n + len(new)
             if n1 > len(memo.occ_len):  # grow by doubling into new arrays: snapshots stay valid
                 cap = max(2 * len(memo.occ_len), n1)
-                memo.rows = np.concatenate([memo.rows[:n0], np.zeros((cap - n0, _N_CHUNK_COLS))])
+                memo.rows = np.concatenate([memo.rows[:n0], np.zeros((cap - n0, N_CHUNK_COLS))])
                 memo.occ_start = np.concatenate([memo.occ_start[:n0], np.zeros(cap - n0, dtype=np.int64)])
                 memo.occ_len = np.concatenate([memo.occ_len[:n0], np.zeros(cap - n0, dtype=np.int64)])
             p0, p1 = memo.n_pool, memo.n_pool + len(pool)
@@ -1040,7 +1001,7 @@ class ContextOffTopic(BaseEstimator):
         if found is None:
             col = chunk_columns(article_rows.ids, memo.occ_start, memo.occ_len, memo.pool)
             n_body = int(article_rows.lengths[0])
-            split = len(chunk_columns(article_rows.ids[:n_body], memo.occ_start, memo.occ_len, memo.pool))
+            split = int(memo.occ_len[article_rows.ids[:n_body]].sum())  # the body's occurrences
             if len(memo.article_columns) >= _ARTICLE_MEMO_MAX:
                 memo.article_columns.clear()
             found = memo.article_columns[key] = (col, split)
@@ -1097,10 +1058,6 @@ class ContextOffTopic(BaseEstimator):
             char_lens,
             has_article,
             has_thread,
-            _STEPS,
-            _LM_MU,
-            _KERNEL_IDX,
-            len(DENSE_FEATURES),
         )
         return text_decision, dense, kind
 

@@ -17,12 +17,20 @@ import math
 import numpy as np
 from numba import njit
 
-# Positions in ``idx`` (the dense feature columns the kernel writes), in this order.
-KERNEL_COLUMNS: tuple[str, ...] = (
+# The dense feature layout, one definition for the numpy reference (model/context.py) and this
+# kernel. It lives here because numba freezes these globals into the cached machine code, and the
+# cache is invalidated only when this file changes.
+# Off-topic votes depend on length in a non-linear way (very short chatter), hence the step features.
+LENGTH_STEPS: tuple[int, ...] = (3, 6, 10, 16, 25, 40, 70)
+DENSE_FEATURES: tuple[str, ...] = (
     "log_tokens",
     "log_chars",
+    *(f"tokens_le_{k}" for k in LENGTH_STEPS),
     "oov_fraction",
     "has_question",
+    "has_exclamation",
+    "has_url",
+    "has_emoticon",
     "has_article",
     "has_thread",
     "sim_article",
@@ -46,10 +54,47 @@ KERNEL_COLUMNS: tuple[str, ...] = (
     "shared_thread_max_idf",
     "topic_norm",
     "topic_thread",
-    "tokens_le_first",
 )
-# Chunk-table columns (model/context.py ``_C_*``).
-_NTOK, _NKNOWN, _SCOEF, _SSQ, _Q = 0, 1, 2, 3, 4
+# Dirichlet smoothing mass of the article / thread language models (in tokens).
+LM_MU = 200.0
+# Chunk-table columns: token count, known-token count, own-text sums (idf x coef, idf^2), 4 cues.
+C_NTOK, C_NKNOWN, C_SCOEF, C_SSQ, C_Q, C_EXCL, C_URL, C_EMO = range(8)
+N_CHUNK_COLS = 8
+
+
+def _column(name: str) -> int:
+    return DENSE_FEATURES.index(name)
+
+
+_LOG_TOKENS = _column("log_tokens")
+_LOG_CHARS = _column("log_chars")
+_OOV_FRACTION = _column("oov_fraction")
+_HAS_QUESTION = _column("has_question")
+_HAS_ARTICLE = _column("has_article")
+_HAS_THREAD = _column("has_thread")
+_SIM_ARTICLE = _column("sim_article")
+_SIM_TITLE = _column("sim_title")
+_SIM_ARTICLE_REL = _column("sim_article_rel")
+_NO_OVERLAP_ARTICLE = _column("no_overlap_article")
+_SIM_THREAD_CENTROID = _column("sim_thread_centroid")
+_SIM_THREAD_REL = _column("sim_thread_rel")
+_NO_OVERLAP_THREAD = _column("no_overlap_thread")
+_SIM_ARTICLE_X_SHORT = _column("sim_article_x_short")
+_SIM_THREAD_X_SHORT = _column("sim_thread_x_short")
+_LM_ARTICLE_SUM = _column("lm_article_sum")
+_LM_ARTICLE_MEAN = _column("lm_article_mean")
+_LM_ARTICLE_REL = _column("lm_article_rel")
+_LM_THREAD_SUM = _column("lm_thread_sum")
+_LM_THREAD_MEAN = _column("lm_thread_mean")
+_LM_THREAD_REL = _column("lm_thread_rel")
+_SHARED_ARTICLE_FRAC = _column("shared_article_frac")
+_SHARED_ARTICLE_MAX_IDF = _column("shared_article_max_idf")
+_SHARED_THREAD_FRAC = _column("shared_thread_frac")
+_SHARED_THREAD_MAX_IDF = _column("shared_thread_max_idf")
+_TOPIC_NORM = _column("topic_norm")
+_TOPIC_THREAD = _column("topic_thread")
+_TOKENS_LE_FIRST = _column(f"tokens_le_{LENGTH_STEPS[0]}")
+_N_FEATURES = len(DENSE_FEATURES)
 
 
 @njit(cache=True, nogil=True)
@@ -95,38 +140,34 @@ def thread_features(
     char_lens: np.ndarray,
     has_article: bool,
     has_thread: bool,
-    steps: np.ndarray,
-    lm_mu: float,
-    idx: np.ndarray,
-    n_features: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(own-text decision, dense features) of one thread from its ``n`` comments' chunk rows and
     (with an article) the content columns of the article body (``article_col[:article_split]``) and
     title (the rest), which ``chunk_columns`` gives once per article."""
-    dense = np.zeros((n, n_features))
+    dense = np.zeros((n, _N_FEATURES))
     # -- per-comment sums of the chunk rows
-    sums = np.zeros((n, table.shape[1]))
+    sums = np.zeros((n, N_CHUNK_COLS))
     pos = 0
     for i in range(n):
         for _ in range(n_chunks[i]):
             row = ids[pos]
             pos += 1
-            for c in range(table.shape[1]):
+            for c in range(N_CHUNK_COLS):
                 sums[i, c] += table[row, c]
     text_decision = np.empty(n)
     comment_lens = np.empty(n)
     for i in range(n):
-        lens = sums[i, _NTOK]
+        lens = sums[i, C_NTOK]
         comment_lens[i] = lens
-        t_norm = math.sqrt(sums[i, _SSQ])
-        text_decision[i] = sums[i, _SCOEF] / (t_norm if t_norm != 0 else 1.0)
-        dense[i, idx[0]] = math.log1p(lens)
-        dense[i, idx[1]] = math.log1p(char_lens[i])
-        dense[i, idx[2]] = 1.0 - sums[i, _NKNOWN] / max(lens, 1.0)
+        t_norm = math.sqrt(sums[i, C_SSQ])
+        text_decision[i] = sums[i, C_SCOEF] / (t_norm if t_norm != 0 else 1.0)
+        dense[i, _LOG_TOKENS] = math.log1p(lens)
+        dense[i, _LOG_CHARS] = math.log1p(char_lens[i])
+        dense[i, _OOV_FRACTION] = 1.0 - sums[i, C_NKNOWN] / max(lens, 1.0)
         for k in range(4):
-            dense[i, idx[3] + k] = 1.0 if sums[i, _Q + k] > 0 else 0.0
-        for k in range(len(steps)):
-            dense[i, idx[27] + k] = 1.0 if lens <= steps[k] else 0.0
+            dense[i, _HAS_QUESTION + k] = 1.0 if sums[i, C_Q + k] > 0 else 0.0
+        for k in range(len(LENGTH_STEPS)):
+            dense[i, _TOKENS_LE_FIRST + k] = 1.0 if lens <= LENGTH_STEPS[k] else 0.0
     if not (has_article or has_thread):
         return text_decision, dense
 
@@ -223,24 +264,24 @@ def thread_features(
             sim_article[i] += val[j] * a_vec[c]
             sim_title[i] += val[j] * t_vec[c]
             bg = logp[c]
-            lm_sum[i] += math.log((a_cnt[c] + lm_mu * math.exp(bg)) / (a_total + lm_mu)) - bg
+            lm_sum[i] += math.log((a_cnt[c] + LM_MU * math.exp(bg)) / (a_total + LM_MU)) - bg
             if a_cnt[c] > 0:
                 shared_n[i] += 1.0
                 shared_max[i] = max(shared_max[i], weights[c])
         lm_mean = lm_sum / np.maximum(n_content, 1.0)
         for i in range(n):
-            dense[i, idx[4]] = 1.0
-            dense[i, idx[6]] = sim_article[i]
-            dense[i, idx[7]] = sim_title[i]
-            dense[i, idx[9]] = 1.0 if (sim_article[i] == 0 and sim_title[i] == 0) else 0.0
-            dense[i, idx[13]] = sim_article[i] * short[i]
-            dense[i, idx[15]] = lm_mean[i] * n_content[i]
-            dense[i, idx[16]] = lm_mean[i]
-            dense[i, idx[21]] = shared_n[i] / max(n_content[i], 1.0)
-            dense[i, idx[22]] = shared_max[i]
+            dense[i, _HAS_ARTICLE] = 1.0
+            dense[i, _SIM_ARTICLE] = sim_article[i]
+            dense[i, _SIM_TITLE] = sim_title[i]
+            dense[i, _NO_OVERLAP_ARTICLE] = 1.0 if (sim_article[i] == 0 and sim_title[i] == 0) else 0.0
+            dense[i, _SIM_ARTICLE_X_SHORT] = sim_article[i] * short[i]
+            dense[i, _LM_ARTICLE_SUM] = lm_mean[i] * n_content[i]
+            dense[i, _LM_ARTICLE_MEAN] = lm_mean[i]
+            dense[i, _SHARED_ARTICLE_FRAC] = shared_n[i] / max(n_content[i], 1.0)
+            dense[i, _SHARED_ARTICLE_MAX_IDF] = shared_max[i]
         if has_thread:
-            dense[:, idx[8]] = _minus_others_mean(sim_article)
-            dense[:, idx[17]] = _minus_others_mean(lm_mean)
+            dense[:, _SIM_ARTICLE_REL] = _minus_others_mean(sim_article)
+            dense[:, _LM_ARTICLE_REL] = _minus_others_mean(lm_mean)
     if has_thread:
         keep = np.ones(n_c)
         if has_article:
@@ -280,7 +321,7 @@ def thread_features(
                     self_sq[i] += pair_val[c] * pair_val[c]
                 bg = logp[c]
                 own = pair_cnt[c]
-                lm_sum[i] += math.log((t_cnt[c] - own + lm_mu * math.exp(bg)) / (others_total + lm_mu)) - bg
+                lm_sum[i] += math.log((t_cnt[c] - own + LM_MU * math.exp(bg)) / (others_total + LM_MU)) - bg
                 if t_cnt[c] - own > 0:
                     shared_n[i] += 1.0
                     shared_max[i] = max(shared_max[i], weights[c])
@@ -297,16 +338,16 @@ def thread_features(
         rel_centroid = _minus_others_mean(centroid)
         rel_lm = _minus_others_mean(lm_mean)
         for i in range(n):
-            dense[i, idx[5]] = 1.0
-            dense[i, idx[10]] = centroid[i]
-            dense[i, idx[11]] = rel_centroid[i]
-            dense[i, idx[12]] = 1.0 if loo_dot[i] <= 1e-12 else 0.0
-            dense[i, idx[14]] = centroid[i] * short[i]
-            dense[i, idx[18]] = lm_mean[i] * n_content[i]
-            dense[i, idx[19]] = lm_mean[i]
-            dense[i, idx[20]] = rel_lm[i]
-            dense[i, idx[23]] = shared_n[i] / max(n_content[i], 1.0)
-            dense[i, idx[24]] = shared_max[i]
+            dense[i, _HAS_THREAD] = 1.0
+            dense[i, _SIM_THREAD_CENTROID] = centroid[i]
+            dense[i, _SIM_THREAD_REL] = rel_centroid[i]
+            dense[i, _NO_OVERLAP_THREAD] = 1.0 if loo_dot[i] <= 1e-12 else 0.0
+            dense[i, _SIM_THREAD_X_SHORT] = centroid[i] * short[i]
+            dense[i, _LM_THREAD_SUM] = lm_mean[i] * n_content[i]
+            dense[i, _LM_THREAD_MEAN] = lm_mean[i]
+            dense[i, _LM_THREAD_REL] = rel_lm[i]
+            dense[i, _SHARED_THREAD_FRAC] = shared_n[i] / max(n_content[i], 1.0)
+            dense[i, _SHARED_THREAD_MAX_IDF] = shared_max[i]
         # Topic space (float32 rows, float64 sums like the reference).
         k_top = topics.shape[1]
         if k_top and n_c:
@@ -330,6 +371,6 @@ def thread_features(
                 for k in range(k_top):
                     zt += z[i, k] * tot[k]
                 others_sq = tot_sq - 2.0 * zt + zz[i]
-                dense[i, idx[25]] = math.sqrt(zz[i])
-                dense[i, idx[26]] = (zt - zz[i]) / math.sqrt(max(zz[i] * others_sq, 1e-18))
+                dense[i, _TOPIC_NORM] = math.sqrt(zz[i])
+                dense[i, _TOPIC_THREAD] = (zt - zz[i]) / math.sqrt(max(zz[i] * others_sq, 1e-18))
     return text_decision, dense
