@@ -420,6 +420,7 @@ class _ChunkMemo:
         self.stem_w: list[float] = []
         self._weights: np.ndarray | None = None
         self._logp: np.ndarray | None = None
+        self._mu_p: np.ndarray | None = None
 
     def ext_weights(self, model: ContextOffTopic) -> np.ndarray:
         if self._weights is None:
@@ -430,6 +431,12 @@ class _ChunkMemo:
         if self._logp is None:
             self._logp = np.append(model.stem_logp_, model.oov_logp_)
         return self._logp
+
+    def ext_mu_p(self, model: ContextOffTopic) -> np.ndarray:
+        """``LM_MU`` x each column's background probability: the smoothing mass, once per model."""
+        if self._mu_p is None:
+            self._mu_p = LM_MU * np.exp(self.ext_logp(model))
+        return self._mu_p
 
 
 class ContextOffTopic(BaseEstimator):
@@ -1053,6 +1060,7 @@ class ContextOffTopic(BaseEstimator):
             memo.pool,
             memo.ext_weights(self),
             memo.ext_logp(self),
+            memo.ext_mu_p(self),
             len(self.stem_idf_),
             self.topic_,
             char_lens,

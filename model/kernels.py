@@ -135,6 +135,7 @@ def thread_features(
     pool: np.ndarray,
     ext_w: np.ndarray,
     ext_logp: np.ndarray,
+    ext_mu_p: np.ndarray,
     n_stems: int,
     topics: np.ndarray,
     char_lens: np.ndarray,
@@ -219,6 +220,7 @@ def thread_features(
         cl[j] = k
     weights = np.empty(n_cols)
     logp = np.empty(n_cols)
+    mu_p = np.empty(n_cols)
     clipped = np.empty(n_cols, dtype=np.int64)
     is_local = np.empty(n_cols, dtype=np.bool_)
     for k in range(n_cols):
@@ -226,6 +228,7 @@ def thread_features(
         clipped[k] = c
         weights[k] = ext_w[c]
         logp[k] = ext_logp[c]
+        mu_p[k] = ext_mu_p[c]
         is_local[k] = ucol[k] >= n_stems
     norm = np.zeros(n_docs)
     for j in range(n_occ):
@@ -258,16 +261,21 @@ def thread_features(
         lm_sum = np.zeros(n)
         shared_n = np.zeros(n)
         shared_max = np.zeros(n)
+        # The smoothed log-ratio log((cnt + mu p) / (total + mu)) - log p is the constant
+        # log(mu / (total + mu)) for a word the article lacks: a log only for shared words.
+        log_den = math.log(a_total + LM_MU)
+        unseen = math.log(LM_MU) - log_den
         for j in range(n_c):
             i = r[j]
             c = cl[j]
             sim_article[i] += val[j] * a_vec[c]
             sim_title[i] += val[j] * t_vec[c]
-            bg = logp[c]
-            lm_sum[i] += math.log((a_cnt[c] + LM_MU * math.exp(bg)) / (a_total + LM_MU)) - bg
             if a_cnt[c] > 0:
+                lm_sum[i] += math.log(a_cnt[c] + mu_p[c]) - log_den - logp[c]
                 shared_n[i] += 1.0
                 shared_max[i] = max(shared_max[i], weights[c])
+            else:
+                lm_sum[i] += unseen
         lm_mean = lm_sum / np.maximum(n_content, 1.0)
         for i in range(n):
             dense[i, _HAS_ARTICLE] = 1.0
@@ -313,18 +321,20 @@ def thread_features(
                 pair_val[cl[j]] += tv
                 pair_cnt[cl[j]] += keep[j]
                 dot[i] += tv * total[cl[j]]
-            others_total = content_total - n_content[i]
+            log_den = math.log(content_total - n_content[i] + LM_MU)
+            unseen = math.log(LM_MU) - log_den
             for j in range(lo, hi):
                 c = cl[j]
                 if not seen[c]:
                     seen[c] = True
                     self_sq[i] += pair_val[c] * pair_val[c]
-                bg = logp[c]
-                own = pair_cnt[c]
-                lm_sum[i] += math.log((t_cnt[c] - own + LM_MU * math.exp(bg)) / (others_total + LM_MU)) - bg
-                if t_cnt[c] - own > 0:
+                others = t_cnt[c] - pair_cnt[c]  # whole counts: exact in float
+                if others > 0:
+                    lm_sum[i] += math.log(others + mu_p[c]) - log_den - logp[c]
                     shared_n[i] += 1.0
                     shared_max[i] = max(shared_max[i], weights[c])
+                else:
+                    lm_sum[i] += unseen
             for j in range(lo, hi):
                 pair_val[cl[j]] = 0.0
                 pair_cnt[cl[j]] = 0.0
