@@ -70,6 +70,7 @@ from model.kernels import (
     LM_MU,
     N_CHUNK_COLS,
     chunk_columns,
+    noisy_or,
     thread_features,
 )
 from service.records import ArticleContext, ContextKind, Span
@@ -401,8 +402,8 @@ class _ChunkMemo:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.rows = np.zeros((1024, N_CHUNK_COLS))
-        self.occ_start = np.zeros(1024, dtype=np.int64)
-        self.occ_len = np.zeros(1024, dtype=np.int64)
+        # Per row: where its content columns start in ``pool`` and how many (one read, not two).
+        self.occ = np.zeros((1024, 2), dtype=np.int64)
         self.pool = np.zeros(4096, dtype=np.int64)  # stem column, or n_stems + unseen word id
         self.n = 1
         self.n_pool = 0
@@ -418,25 +419,16 @@ class _ChunkMemo:
         self.coef: list[float] = []
         self.term_stem: list[int] = []
         self.stem_w: list[float] = []
-        self._weights: np.ndarray | None = None
-        self._logp: np.ndarray | None = None
-        self._mu_p: np.ndarray | None = None
+        self._columns: np.ndarray | None = None
 
-    def ext_weights(self, model: ContextOffTopic) -> np.ndarray:
-        if self._weights is None:
-            self._weights = np.append(model.stem_idf_, model.oov_idf_)
-        return self._weights
-
-    def ext_logp(self, model: ContextOffTopic) -> np.ndarray:
-        if self._logp is None:
-            self._logp = np.append(model.stem_logp_, model.oov_logp_)
-        return self._logp
-
-    def ext_mu_p(self, model: ContextOffTopic) -> np.ndarray:
-        """``LM_MU`` x each column's background probability: the smoothing mass, once per model."""
-        if self._mu_p is None:
-            self._mu_p = LM_MU * np.exp(self.ext_logp(model))
-        return self._mu_p
+    def column_table(self, model: ContextOffTopic) -> np.ndarray:
+        """Per content column (unseen-word column appended): idf weight, background log-probability
+        and ``LM_MU`` x probability (the smoothing mass), side by side: one memory read per column."""
+        if self._columns is None:
+            logp = np.append(model.stem_logp_, model.oov_logp_)
+            w = np.append(model.stem_idf_, model.oov_idf_)
+            self._columns = np.ascontiguousarray(np.column_stack([w, logp, LM_MU * np.exp(logp)]))
+        return self._columns
 
 
 class ContextOffTopic(BaseEstimator):
@@ -945,19 +937,18 @@ class ContextOffTopic(BaseEstimator):
                 occ_len[k] = len(pool) - before
                 memo.chars += len(chunk)
             n0, n1 = memo.n, memo.n + len(new)
-            if n1 > len(memo.occ_len):  # grow by doubling into new arrays: snapshots stay valid
-                cap = max(2 * len(memo.occ_len), n1)
+            if n1 > len(memo.occ):  # grow by doubling into new arrays: snapshots stay valid
+                cap = max(2 * len(memo.occ), n1)
                 memo.rows = np.concatenate([memo.rows[:n0], np.zeros((cap - n0, N_CHUNK_COLS))])
-                memo.occ_start = np.concatenate([memo.occ_start[:n0], np.zeros(cap - n0, dtype=np.int64)])
-                memo.occ_len = np.concatenate([memo.occ_len[:n0], np.zeros(cap - n0, dtype=np.int64)])
+                memo.occ = np.concatenate([memo.occ[:n0], np.zeros((cap - n0, 2), dtype=np.int64)])
             p0, p1 = memo.n_pool, memo.n_pool + len(pool)
             if p1 > len(memo.pool):
                 memo.pool = np.concatenate(
                     [memo.pool[:p0], np.zeros(max(2 * len(memo.pool), p1) - p0, dtype=np.int64)]
                 )
             memo.rows[n0:n1] = rows
-            memo.occ_len[n0:n1] = occ_len
-            memo.occ_start[n0:n1] = p0 + np.cumsum(occ_len) - occ_len
+            memo.occ[n0:n1, 0] = p0 + np.cumsum(occ_len) - occ_len
+            memo.occ[n0:n1, 1] = occ_len
             memo.pool[p0:p1] = pool
             memo.n, memo.n_pool = n1, p1
             memo.index.update(zip(new, range(n0, n1), strict=True))  # last: ids point at written rows
@@ -1006,9 +997,9 @@ class ContextOffTopic(BaseEstimator):
         key = (article.title, article.body)
         found = memo.article_columns.get(key)
         if found is None:
-            col = chunk_columns(article_rows.ids, memo.occ_start, memo.occ_len, memo.pool)
+            col = chunk_columns(article_rows.ids, memo.occ, memo.pool)
             n_body = int(article_rows.lengths[0])
-            split = int(memo.occ_len[article_rows.ids[:n_body]].sum())  # the body's occurrences
+            split = int(memo.occ[article_rows.ids[:n_body], 1].sum())  # the body's occurrences
             if len(memo.article_columns) >= _ARTICLE_MEMO_MAX:
                 memo.article_columns.clear()
             found = memo.article_columns[key] = (col, split)
@@ -1055,12 +1046,9 @@ class ContextOffTopic(BaseEstimator):
             article_col,
             article_split,
             memo.rows,
-            memo.occ_start,
-            memo.occ_len,
+            memo.occ,
             memo.pool,
-            memo.ext_weights(self),
-            memo.ext_logp(self),
-            memo.ext_mu_p(self),
+            memo.column_table(self),
             len(self.stem_idf_),
             self.topic_,
             char_lens,
@@ -1141,16 +1129,18 @@ class ContextOffTopic(BaseEstimator):
         (``chunk_rows``), as the Scorer does once for all its models."""
         if not texts:
             return np.zeros(0), context_kind(article, 0, use_thread)
+        if getattr(self, "combine_", "noisy_or") == "noisy_or":
+            text_decision, dense, kind = self._fast_features(texts, article, use_thread, rows, article_rows)
+            w_irr, c_irr, w_int, c_int = self._folded()
+            a, b = getattr(self, "intruder_scale_", 1.0), getattr(self, "intruder_offset_", 0.0)
+            p = noisy_or(text_decision, dense, w_irr, c_irr, w_int, c_int, float(a), float(b), kind != "none")
+            return p, kind
         z_irr, z_int, kind = self._decisions(texts, article, use_thread, False, rows, article_rows)
         n = len(z_irr)
         has_article = np.full(n, float(kind in ("article+thread", "article")))
         has_thread = np.full(n, float(kind in ("article+thread", "thread")))
-        if getattr(self, "combine_", "noisy_or") == "stack":
-            stack = _stack_features(z_irr, z_int, has_article, has_thread)
-            return _sigmoid(stack @ self.coef_stack_ + self.intercept_stack_), kind
-        a, b = getattr(self, "intruder_scale_", 1.0), getattr(self, "intruder_offset_", 0.0)
-        p_int = _sigmoid(a * z_int + b) if kind != "none" else np.zeros(n)
-        return 1.0 - (1.0 - _sigmoid(z_irr)) * (1.0 - p_int), kind
+        stack = _stack_features(z_irr, z_int, has_article, has_thread)
+        return _sigmoid(stack @ self.coef_stack_ + self.intercept_stack_), kind
 
     def explain(
         self,

@@ -105,18 +105,16 @@ def _minus_others_mean(x: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def chunk_columns(
-    ids: np.ndarray, occ_start: np.ndarray, occ_len: np.ndarray, pool: np.ndarray
-) -> np.ndarray:
+def chunk_columns(ids: np.ndarray, occ: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """The content columns of a run of chunk rows (an article's documents: memoised per article)."""
     n_occ = 0
     for j in range(len(ids)):
-        n_occ += occ_len[ids[j]]
+        n_occ += occ[ids[j], 1]
     col = np.empty(n_occ, dtype=np.int64)
     o = 0
     for j in range(len(ids)):
-        start = occ_start[ids[j]]
-        for k in range(occ_len[ids[j]]):
+        start = occ[ids[j], 0]
+        for k in range(occ[ids[j], 1]):
             col[o] = pool[start + k]
             o += 1
     return col
@@ -130,12 +128,9 @@ def thread_features(
     article_col: np.ndarray,
     article_split: int,
     table: np.ndarray,
-    occ_start: np.ndarray,
-    occ_len: np.ndarray,
+    occ: np.ndarray,
     pool: np.ndarray,
-    ext_w: np.ndarray,
-    ext_logp: np.ndarray,
-    ext_mu_p: np.ndarray,
+    ext: np.ndarray,
     n_stems: int,
     topics: np.ndarray,
     char_lens: np.ndarray,
@@ -176,7 +171,7 @@ def thread_features(
     n_docs = n + 2 if has_article else n
     n_occ = len(article_col) if has_article else 0
     for j in range(len(ids)):
-        n_occ += occ_len[ids[j]]
+        n_occ += occ[ids[j], 1]
     col = np.empty(n_occ, dtype=np.int64)
     r = np.empty(n_occ, dtype=np.int64)
     bounds = np.zeros(n_docs + 1, dtype=np.int64)
@@ -186,8 +181,8 @@ def thread_features(
         for _ in range(n_chunks[d]):
             row = ids[pos]
             pos += 1
-            start = occ_start[row]
-            for k in range(occ_len[row]):
+            start = occ[row, 0]
+            for k in range(occ[row, 1]):
                 col[o] = pool[start + k]
                 r[o] = d
                 o += 1
@@ -226,9 +221,9 @@ def thread_features(
     for k in range(n_cols):
         c = min(ucol[k], n_stems)
         clipped[k] = c
-        weights[k] = ext_w[c]
-        logp[k] = ext_logp[c]
-        mu_p[k] = ext_mu_p[c]
+        weights[k] = ext[c, 0]
+        logp[k] = ext[c, 1]
+        mu_p[k] = ext[c, 2]
         is_local[k] = ucol[k] >= n_stems
     norm = np.zeros(n_docs)
     for j in range(n_occ):
@@ -384,3 +379,31 @@ def thread_features(
                 dense[i, _TOPIC_NORM] = math.sqrt(zz[i])
                 dense[i, _TOPIC_THREAD] = (zt - zz[i]) / math.sqrt(max(zz[i] * others_sq, 1e-18))
     return text_decision, dense
+
+
+@njit(cache=True, nogil=True)
+def noisy_or(
+    text_decision: np.ndarray,
+    dense: np.ndarray,
+    w_irr: np.ndarray,
+    c_irr: float,
+    w_int: np.ndarray,
+    c_int: float,
+    scale: float,
+    offset: float,
+    has_context: bool,
+) -> np.ndarray:
+    """P(off-topic) of a thread's comments: irrelevant OR (with context) an intruder, from both
+    sub-models' (standardisation-folded) weights. One pass instead of a dozen small numpy calls."""
+    n, m = dense.shape
+    p = np.empty(n)
+    for i in range(n):
+        z_irr = text_decision[i] + c_irr
+        z_int = c_int
+        for k in range(m):
+            z_irr += dense[i, k] * w_irr[k]
+            z_int += dense[i, k] * w_int[k]
+        p_irr = 1.0 / (1.0 + math.exp(-z_irr))
+        p_int = 1.0 / (1.0 + math.exp(-(scale * z_int + offset))) if has_context else 0.0
+        p[i] = 1.0 - (1.0 - p_irr) * (1.0 - p_int)
+    return p
