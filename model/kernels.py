@@ -143,6 +143,7 @@ def thread_features(
     dense = np.zeros((n, _N_FEATURES))
     # -- per-comment sums of the chunk rows
     sums = np.zeros((n, N_CHUNK_COLS))
+    n_occ = 0  # content occurrences of the comments, counted in the same pass
     pos = 0
     for i in range(n):
         for _ in range(n_chunks[i]):
@@ -150,6 +151,7 @@ def thread_features(
             pos += 1
             for c in range(N_CHUNK_COLS):
                 sums[i, c] += table[row, c]
+            n_occ += occ[row, 1]
     text_decision = np.empty(n)
     comment_lens = np.empty(n)
     for i in range(n):
@@ -169,9 +171,8 @@ def thread_features(
 
     # -- content occurrences, per document, and their columns compacted to the thread's own
     n_docs = n + 2 if has_article else n
-    n_occ = len(article_col) if has_article else 0
-    for j in range(len(ids)):
-        n_occ += occ[ids[j], 1]
+    if has_article:
+        n_occ += len(article_col)
     col = np.empty(n_occ, dtype=np.int64)
     r = np.empty(n_occ, dtype=np.int64)
     bounds = np.zeros(n_docs + 1, dtype=np.int64)
