@@ -71,7 +71,8 @@ _WEEKDAY = trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
-_TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?!\.?\d)"
+# "2.05pm" and a French whole hour ("à 10h") are times there too.
+_TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
 _DE = r"(?:\s+(?:de|del)\b)?"  # Spanish / Portuguese "12 de marzo de 2019"
 _DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}{_DE},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
@@ -114,7 +115,7 @@ _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
 _K_TIME = re.compile(
-    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:(?:[:.]|\s?h\s?)(?P<mi>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
+    r"(?<![\d.:/-])(?P<h>\d{1,2})(?:(?:[:.]|\s?h\s?)(?P<mi>\d{2})(?::(?P<s>\d{2}))?|(?P<hr>\s?h)(?!\w))?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
     re.I,
 )
 
@@ -217,9 +218,9 @@ def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
         return None
     hour = minute = second = None
     t = _K_TIME.search(rest)
-    if not (t and (t["mi"] or t["ap"])):
+    if not (t and (t["mi"] or t["ap"] or t["hr"])):
         t = _K_TIME.search(head)  # "10:15 AM, March 3, 2021": the time comes first
-    if t and (t["mi"] or t["ap"]):
+    if t and (t["mi"] or t["ap"] or t["hr"]):
         hour, minute, second = int(t["h"]), int(t["mi"] or 0), int(t["s"] or 0)
         ap = (t["ap"] or "").lower()
         if ap == "p" and hour < 12:

@@ -67,3 +67,19 @@ def test_day_first_order_can_be_forced_and_impossible_dates_are_none():
     assert to_iso("03/04/2021", numeric_order="dmy") == "2021-04-03"
     assert to_iso("03/04/2021") == "2021-03-04"  # "/" defaults to month first
     assert to_iso("31 February 2021") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("3rd March 2021 at 2.05pm", "2021-03-03T14:05:00"),  # British "2.05pm"
+        ("March 3, 2021 at 10.15 a.m.", "2021-03-03T10:15:00"),
+        ("March 3, 2021 at 10.15 p.m.", "2021-03-03T22:15:00"),
+        ("le 1er mars 2021 à 10h", "2021-03-01T10:00:00"),  # French whole hour
+        ("15 mai 2019 à 8h", "2019-05-15T08:00:00"),
+    ],
+)
+def test_times_written_with_a_dot_or_a_bare_hour_are_kept(line, iso):
+    hit = find_date(line)
+    assert hit is not None
+    assert to_iso(hit.raw) == iso
