@@ -50,7 +50,7 @@ _REPLY_CONTAINER = re.compile(
 _PAD = "\x01"
 _PAD_BETWEEN_WORDS = re.compile(r"(?<=[\w.,;:!?)])\x01+(?=\w)")  # "Dorothy P.</a><time>March": a space
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b\u2028\u2029]+")
+_WS = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\u2028\u2029]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 

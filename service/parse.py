@@ -1923,6 +1923,9 @@ def parse_with_roles(
     return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
 
 
+_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
 def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]]]:
@@ -1936,7 +1939,7 @@ def _to_lines(
             raise TooLargeError(
                 f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}"
             )
-        text = data.replace("\r\n", "\n").replace("\r", "\n")
+        text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise EmptyInputError(f"{source}: the page is empty")
     real: PageFormat = "html" if fmt == "html" or (fmt == "auto" and looks_like_html(text)) else "text"
@@ -1949,7 +1952,9 @@ def _to_lines(
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
     else:
         for line in text.split("\n"):
-            stripped = line.strip()
+            # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
+            # inside a line are spaces to a reader: the classifier counts and splits on " ".
+            stripped = _SPACES.sub(" ", line.strip())
             if stripped:
                 raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
             else:

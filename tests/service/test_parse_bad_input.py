@@ -152,3 +152,15 @@ def test_cli_gives_one_line_message_and_exit_1(tmp_path, payload, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
     assert message.lower() in lines[0].lower()
+
+
+def test_byte_order_mark_in_a_str_page_is_not_text():
+    # bytes input drops the BOM in decode(); a str (from JSON, or a file read as text) must too.
+    page = (
+        "Council approves the new budget\n\n"
+        "The council approved the budget on Tuesday after a long debate about roads.\n"
+    )
+    plain = parse_page(page)
+    marked = parse_page("\ufeff" + page)
+    assert marked.title == plain.title == "Council approves the new budget"
+    assert marked.body == plain.body
