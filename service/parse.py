@@ -840,6 +840,37 @@ def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_H
     return sorted(headers + extra, key=lambda h: h.start)
 
 
+def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
+    """A header-shaped line quoted inside a comment ("John Smith 3 hours ago") is text. Learned per page:
+    when most comments end with a reply link and most date lines end with the same words ("| link"),
+    a date line without those words, inside a comment that has not reached its reply link yet, is
+    quoted."""
+    if len(headers) < 4:
+        return headers
+
+    def tail(h: _Header) -> str:
+        ln = lines[h.anchor]
+        return " ".join(ln.core[ln.date.end :].split()).casefold() if ln.date is not None else ""
+
+    def replied(a: int, b: int) -> bool:
+        return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(a, b))
+
+    stops = [h.start for h in headers[1:]] + [min(len(lines), headers[-1].end + 60)]
+    ends = [replied(h.end + 1, stop) for h, stop in zip(headers, stops, strict=True)]
+    common, count = Counter(tail(h) for h in headers).most_common(1)[0]
+    if not common or count < 0.8 * len(headers) or sum(ends) < 0.8 * len(headers):
+        return headers
+    kept = [headers[0]]
+    open_block = not ends[0]  # the kept comment above has not shown its reply link yet
+    for h, end in zip(headers[1:], ends[1:], strict=True):
+        if open_block and tail(h) != common:
+            open_block = not end  # quoted: the comment above runs on to this block's reply link
+            continue
+        kept.append(h)
+        open_block = not end
+    return kept
+
+
 def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     if rx.search(lines[i].core):
         return True
@@ -1103,6 +1134,21 @@ def _authors(
         df.update(set(t.lower() for t in toks))
     n = len(headers)
     constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n and t != _ID_MARK} if n >= 3 else set()
+    if constant:
+        # A template word stands beside another name in most headers that hold it; a name that stands
+        # alone is a reader who wrote most of the thread ("Anonymous", "Guest", one arguing with all).
+        beside: Counter[str] = Counter()
+        for toks in all_tokens:
+            low = {t.lower() for t in toks}
+            if any(
+                t not in constant
+                and t != _ID_MARK
+                and not _is_function(t)
+                and not t.strip(_NAME_STRIP).isdigit()
+                for t in low
+            ):
+                beside.update(low & constant)
+        constant = {t for t in constant if beside[t] >= 0.5 * df[t] or t.strip(_NAME_STRIP) in _CHROME_WORDS}
     authors: list[str | None] = []
     for toks in all_tokens:
         # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
@@ -1455,6 +1501,7 @@ def segment_with_roles(
         headers, opener = _undated_headers(lines, title_idx)
     if headers and mode == "header":
         headers = _add_dateless_headers(lines, headers)
+        headers = _drop_quoted_headers(lines, headers)
     if len(headers) > limits.max_comments_per_page:
         raise TooLargeError(
             f"{source}: {len(headers):,} comments is over the limit of {limits.max_comments_per_page:,} per page"

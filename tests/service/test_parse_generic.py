@@ -432,3 +432,54 @@ def test_table_layout_columns_beside_footers_are_split():
         ("Ann", "2021-03-03T10:15:00"),
         ("Bob", "2021-03-03T11:20:00"),
     ]
+
+
+def _says_thread(names: list[str]) -> str:
+    page = ARTICLE_EN + f"{len(names)} thoughts on “City council approves new budget after long debate”\n\n"
+    for i, name in enumerate(names):
+        page += f"{name} says:\nMarch {i + 3}, 2021 at 10:1{i} am\n\nMy view number {i} on the library money.\n\nReply\n\n"
+    return page + "Leave a Reply Cancel reply\n"
+
+
+def test_a_commenter_who_wrote_most_of_the_thread_keeps_their_name():
+    # A name in most headers is not a template word when nothing else stands beside it ("Anonymous",
+    # "Guest", one reader arguing with everyone): dropping it left those comments without an author.
+    names = ["Anonymous", "Anonymous", "Anonymous", "Bob Jones"]
+    assert [c.author for c in parse_page(_says_thread(names)).comments] == names
+    assert [c.author for c in parse_page(_says_thread(["Jean Dupont"] * 3)).comments] == ["Jean Dupont"] * 3
+
+
+def test_template_words_in_every_header_are_still_no_names():
+    page = (
+        ARTICLE_EN
+        + "Comments 3\n\n"
+        + "".join(
+            f"Thumb {name} 17 May 2017, 15:1{i}\n\nPoint {i} about the budget vote.\n\n"
+            for i, name in enumerate(["ashtah", "Jean Dupont", "kev"])
+        )
+    )
+    assert [c.author for c in parse_page(page).comments] == ["ashtah", "Jean Dupont", "kev"]
+
+
+def test_a_header_shaped_line_quoted_inside_a_comment_is_not_a_new_comment():
+    # Every real header ends "| link" and every comment ends with "reply": a quoted "NAME 3 hours ago"
+    # line without either sits inside the comment above it.
+    rows = [
+        ("gulbrandr", "1 hour ago", "Please do not post links with tracking junk in the URL."),
+        (
+            "richbradshaw",
+            "2 hours ago",
+            "Someone said this on another story:\n\nJohn Smith 3 hours ago\n\nRoads are fine. I disagree.",
+        ),
+        ("dfxm12", "2 hours ago", "Proper grammar matters here."),
+        ("drcube", "3 hours ago", "Regular words can be proper nouns too."),
+        ("sjs382", "4 hours ago", "I never considered that."),
+    ]
+    page = ARTICLE_EN + "5 comments\n\n" + "".join(f"{n} {t} | link\n\n{x}\n\nreply\n\n" for n, t, x in rows)
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [n for n, _, _ in rows]
+    assert article.comments[1].text.split("\n") == [
+        "Someone said this on another story:",
+        "John Smith 3 hours ago",
+        "Roads are fine. I disagree.",
+    ]
