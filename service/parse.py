@@ -157,6 +157,7 @@ _CHROME_RX = re.compile(
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
+    r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
     re.I,
@@ -540,8 +541,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                     ln.count = int(groups.get("n") or groups.get("n2") or groups.get("n3") or 0)
                 elif groups.get("w"):
                     ln.count = _WORD_NUMS.get(groups["w"].lower())
-        if not ln.chrome and not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core):
-            ln.chrome = True  # rules, bullets, stars: decoration (an emoji-only line is not)
+        if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
+            ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
         lines.append(ln)
         seen[text] = ln
     return lines
@@ -1429,23 +1430,35 @@ def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
     return None
 
 
-def _leading_menu(lines: list[_Line], idx: list[int]) -> set[int]:
+def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
     """A run of three or more short bulleted links opening a comment is its action menu
-    ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote."""
+    ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote. HTML shows no bullets: there the
+    menu is nested deeper than the header (`indent`) and holds action words ("Edit", "Share to ...")."""
     run: list[int] = []
+    nested = 0  # short lines taken for their nesting alone
     for j in idx:
         ln = lines[j]
         if ln.chrome or ln.furniture is not None:
             run.append(j)
             continue
-        if _BULLET_START.match(ln.text) and len(ln.core.split()) <= 6 and not _SENTENCE_END.search(ln.core):
+        short = len(ln.core.split()) <= 6 and not _SENTENCE_END.search(ln.core)
+        if short and _BULLET_START.match(ln.text):
             run.append(j)
+            continue
+        if short and ln.indent > indent:
+            run.append(j)
+            nested += 1
             continue
         break
     menu = [j for j in run if not lines[j].chrome and lines[j].furniture is None]
+    actions = len(run) - len(menu)
+    if nested and actions < 2:
+        return set()  # nested short lines without action words: a quote, a list the reader wrote
     return set(run) if len(menu) >= 3 else set()
 
 
+# A text browser's image placeholder on a line of its own ("[avatar]", "[3362e]", not "[removed]").
+_PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
 
 
@@ -1547,11 +1560,13 @@ def segment_with_roles(
         parents = _parents(levels)
         footer_time: dict[int, str] = {}
         profile = _profile_lines(lines, blocks)
+        # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
+        avatar_at = {h.start for h, _ in blocks if not lines[h.start].blank_before}
         for k, (h, body_idx) in enumerate(blocks):
             for j in range(h.start, h.end + 1):
                 role[j] = "header"
             text_lines: list[str] = []
-            menu = _leading_menu(lines, body_idx)
+            menu = _leading_menu(lines, body_idx, lines[h.anchor].indent)
             stamp = _footer_stamp(lines, h, body_idx)
             if stamp is not None:  # "NAME said..." / text / "March 3, 2021 at 10:15 AM" (Blogger)
                 role[stamp] = "header"
@@ -1569,6 +1584,7 @@ def segment_with_roles(
                         ln.furniture not in {None, "site chrome", "link in another language"}
                         and len(ln.core) < 60
                     )
+                    or (j + 1 in avatar_at and _PLACEHOLDER.fullmatch(ln.core))
                 ):
                     role[j] = "comment chrome"
                     continue

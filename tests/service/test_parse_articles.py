@@ -9,11 +9,12 @@ fixing one forces updating the list (the test fails on an unexpected pass too).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from service.parse import parse_file
+from service.parse import parse_file, parse_page, parse_with_roles
 from service.parse_eval import DEFAULT_EXPECTED, gold_boundary, norm
 from tests.conftest import ARTICLES_DIR
 
@@ -93,3 +94,67 @@ def test_traps_yield_no_comments_and_drop_their_counters(articles_dir):
 
 def test_articles_dir_fixture_is_the_shared_one(articles_dir):
     assert articles_dir == ARTICLES_DIR
+
+
+# ---------------------------------------------------------------------------------------------------
+# Audit additions: every line of every real page accounted for, scraper whitespace, and no page
+# furniture inside a comment's text.
+
+
+@pytest.mark.parametrize(("stem", "fmt"), CASES, ids=[f"{s}.{f}" for s, f in CASES])
+def test_every_line_of_a_real_page_is_accounted_for(articles_dir, stem, fmt):
+    article, inputs, roles = parse_with_roles((articles_dir / f"{stem}.{fmt}").read_bytes(), source=stem)
+    pieces: dict[int, list[str]] = {}
+    for src, text, place in roles:
+        assert place, (src, text)
+        pieces.setdefault(src, []).append(text)
+    assert sorted(pieces) == [i for i, _ in inputs]
+    for i, text in inputs:
+        assert " ".join(pieces[i]).split() == text.split(), text
+    assert article.body == "\n".join(t for _, t, p in roles if p == "body")
+    assert [(d.text, d.reason) for d in article.dropped] == [
+        (t, p) for _, t, p in roles if p not in {"title", "body", "header", "text"}
+    ]
+    # Each comment-text piece is in some comment (whitespace and a glued "Report"/"Reply" aside).
+    texts = " ".join(" ".join(c.text.split()) for c in article.comments)
+    for _, t, p in roles:
+        if p == "text":
+            t = re.sub(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)", "", t)  # a table's bullet cell
+            words = re.sub(r"(?:Report|Reply|Antworten|Répondre)$", "", t).split()
+            assert " ".join(words[-3:]) in texts, t
+
+
+TEXT_CASES = [(stem, fmt) for stem in sorted(EXPECTED) for fmt in ("w3m.txt", "inscriptis.txt")]
+
+
+def _split(article):
+    return [(c.author, c.posted_at, " ".join(c.text.split())) for c in article.comments]
+
+
+@pytest.mark.parametrize(("stem", "fmt"), TEXT_CASES, ids=[f"{s}.{f}" for s, f in TEXT_CASES])
+def test_non_breaking_spaces_from_a_scraper_do_not_change_the_split(articles_dir, stem, fmt):
+    # Scrapers keep &nbsp; as U+00A0 (the real w3m dumps hold some); "4:11 PM" is written with
+    # U+202F by current ICU date formatting. Both are spaces to a reader.
+    text = (articles_dir / f"{stem}.{fmt}").read_text(encoding="utf-8")
+    plain = parse_page(text, source=stem, fmt="text")
+    spaced = parse_page(text.replace(" ", "\u00a0"), source=stem, fmt="text")
+    assert _split(spaced) == _split(plain)
+    assert spaced.title == plain.title
+
+
+# Lines a reader never writes: avatar and image placeholders ("[avatar]", "[3362e]"), a lone "o"
+# list bullet (inscriptis), a "Comment number 102." label, a comment's own action menu. (A signature
+# like "[!v@n]" or a closing "O" is the reader's.)
+FURNITURE_IN_TEXT = re.compile(
+    r"\[[\w.-]{0,40}\]|(?-i:o)|comment number \d+\.?|share to \w+|follow \S+(?: for \w+)?|invite manually"
+    r"|block for \w+|go to permalink",
+    re.I,
+)
+
+
+@pytest.mark.parametrize(("stem", "fmt"), CASES, ids=[f"{s}.{f}" for s, f in CASES])
+def test_no_page_furniture_inside_comment_text(articles_dir, stem, fmt):
+    article = parse_file(articles_dir / f"{stem}.{fmt}")
+    for comment in article.comments:
+        for line in comment.text.split("\n"):
+            assert not FURNITURE_IN_TEXT.fullmatch(line.strip()), (comment.author, line)
