@@ -82,6 +82,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
     depth = 0
 
     stamp: list[str] = []  # the machine-readable time seen on the current line, if any
+    rows: list[int] = []  # per open <tr>: the indent its spacer image gives (table-layout threads)
 
     def flush() -> None:
         if not buf:
@@ -90,7 +91,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
         buf.clear()
         if line:
             hint = hints[-1] if hints else ("dt=" + stamp[-1] if stamp else None)
-            lines.append(HtmlLine(line, depth, hint))
+            lines.append(HtmlLine(line, depth + sum(rows), hint))
             stamp.clear()
 
     head = doc.find("head")  # type: ignore[attr-defined]
@@ -109,6 +110,10 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                 # skip_subtree still delivers this element's "end" event; mark it to be ignored.
                 stack.append((False, 0, "__skip__"))
                 continue
+            if tag == "tr":
+                rows.append(0)
+            elif tag == "img" and rows:
+                rows[-1] += _spacer_indent(el)
             is_block = tag in BLOCK_TAGS or tag == "br"
             if tag == "br":
                 flush()
@@ -153,6 +158,8 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                 buf.append(" ")
             if is_block:
                 flush()
+            if tag == "tr" and rows:
+                rows.pop()
             depth -= nest
             if hint:
                 hints.pop()
@@ -160,6 +167,16 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
                 buf.append(el.tail)
     flush()
     return lines
+
+
+def _spacer_indent(el: object) -> int:
+    """A transparent spacer image one pixel high (<img height=1 width=40>) indents a table row: a
+    reply's depth in table-layout threads. One level per 10 pixels; a 1x1 tracking pixel is none."""
+    get = el.get  # type: ignore[attr-defined]
+    height, width = (get("height") or "").strip(), (get("width") or "").strip()
+    if height not in {"0", "1"} or not width.isdigit():
+        return 0
+    return int(width) // 10
 
 
 def _hint_for(tag: str, el: object) -> str | None:

@@ -158,3 +158,10 @@ def test_no_page_furniture_inside_comment_text(articles_dir, stem, fmt):
     for comment in article.comments:
         for line in comment.text.split("\n"):
             assert not FURNITURE_IN_TEXT.fullmatch(line.strip()), (comment.author, line)
+
+
+def test_spacer_image_indentation_gives_reply_parents(articles_dir):
+    # Table layouts indent a reply with a transparent spacer image (<img height=1 width=40 per level>);
+    # on this page the widths are 0, 0, 40, 80, 40, 80, 120, 120, 0.
+    article = parse_file(articles_dir / "news.ycombinator.com/larry-page-future-cnn.html")
+    assert [c.parent for c in article.comments] == [None, None, 1, 2, 1, 4, 5, 5, None]
