@@ -43,7 +43,8 @@ CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
 _REPLY_CONTAINER = re.compile(
-    r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies|indented|nested)(?:$|[\s_-])"
+    r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies|indented|nested|child-of-\w+"
+    r"|child-comments?|sub-?comments?)(?:$|[\s_-])"
 )
 # Padding between inline elements becomes a space only between two word characters: "(simdjson)" and
 # "ann, May 2" keep their punctuation, "annMay 2" and "P.March" get their space.

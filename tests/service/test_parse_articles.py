@@ -165,3 +165,9 @@ def test_spacer_image_indentation_gives_reply_parents(articles_dir):
     # on this page the widths are 0, 0, 40, 80, 40, 80, 120, 120, 0.
     article = parse_file(articles_dir / "news.ycombinator.com/larry-page-future-cnn.html")
     assert [c.parent for c in article.comments] == [None, None, 1, 2, 1, 4, 5, 5, None]
+
+
+def test_child_of_reply_containers_give_reply_parents(articles_dir):
+    # Each reply sits in <div class="epoch-child child-of-ID level-N">; the ids give these parents.
+    article = parse_file(articles_dir / "wptavern.com/stack-overflow-jobs-reactjs.html")
+    assert [c.parent for c in article.comments] == [None, None, 1, 2, 3, 1, 1, None, 7, None, 9, 10, 11]
