@@ -77,6 +77,7 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "share buttons",
         r"(?:share|partager|teilen)(?: (?:this|on|via|article|story|post|page|sur|auf)\b.*)?|share this story about sharing"
+        r"|share to \S+"
         r"|click to (?:share|print|email|e-mail)\b.*|(?:tweet|pin it|print|email|e-mail|facebook|twitter|whatsapp|linkedin"
         r"|pinterest|reddit|tumblr|messenger|telegram|flipboard|copy link|copy|mail|imprimer|drucken|google\+?|digg"
         r"|stumbleupon|delicious|x)(?:[\s,|•·/]+(?:tweet|print|email|e-mail|facebook|twitter|whatsapp|linkedin|pinterest"

@@ -171,3 +171,10 @@ def test_child_of_reply_containers_give_reply_parents(articles_dir):
     # Each reply sits in <div class="epoch-child child-of-ID level-N">; the ids give these parents.
     article = parse_file(articles_dir / "wptavern.com/stack-overflow-jobs-reactjs.html")
     assert [c.parent for c in article.comments] == [None, None, 1, 2, 3, 1, 1, None, 7, None, 9, 10, 11]
+
+
+def test_share_to_buttons_are_dropped(articles_dir):
+    # The article's own menu in the HTML ("Share to Kinja", "Share to Facebook", ...) sat in the body.
+    article = parse_file(articles_dir / "lifehacker.com/stop-buying-crap-kinja.html")
+    assert not [line for line in article.body.split("\n") if line.startswith("Share to ")]
+    assert "share buttons" in {d.reason for d in article.dropped if d.text == "Share to Facebook"}
