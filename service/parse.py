@@ -159,6 +159,10 @@ _CHROME_RX = re.compile(
     r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
+    r"|view (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
+    r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
+    r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?"
+    r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
     re.I,
@@ -754,11 +758,18 @@ def _mostly_empty(content: list[int], sel: list[int]) -> bool:
 
 
 def _counter_lines(lines: list[_Line]) -> list[int]:
+    # A bare "3 replies" is a comment's own action row (chrome), not a teaser's "5 Comments".
     return [
         j
         for j, ln in enumerate(lines)
-        if (ln.opener and ln.count is not None) or (len(ln.core) <= 20 and _NO_COMMENTS.fullmatch(ln.core))
+        if (ln.opener and ln.count is not None and not (ln.chrome and _REPLY_COUNT.fullmatch(ln.core)))
+        or (len(ln.core) <= 20 and _NO_COMMENTS.fullmatch(ln.core))
     ]
+
+
+_REPLY_COUNT = re.compile(
+    r"\d+\s+(?:repl(?:y|ies)|antworten|réponses?|risposte|respuestas|respostas|reacties)", re.I
+)
 
 
 def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:

@@ -4,6 +4,8 @@ the page's own structure. Each page here is written for the test; none comes fro
 
 from __future__ import annotations
 
+import pytest
+
 from service.parse import parse_page
 
 ARTICLE_EN = (
@@ -483,3 +485,45 @@ def test_a_header_shaped_line_quoted_inside_a_comment_is_not_a_new_comment():
         "John Smith 3 hours ago",
         "Roads are fine. I disagree.",
     ]
+
+
+def _three_comments_with(row: str) -> str:
+    page = ARTICLE_EN + "3 Comments\n\n"
+    for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir"]):
+        page += f"{name}\n{i + 2} hours ago\n\nMy view number {i} on the library money.\n{row}\n\n"
+    return page + "Leave a Reply\n"
+
+
+@pytest.mark.parametrize("row", ["3 replies", "0 replies", "1 reply", "2 réponses", "4 Antworten"])
+def test_a_reply_counter_under_each_comment_is_not_a_page_of_teasers(row):
+    # "3 replies" under every comment is each comment's own counter, not a blog front page's
+    # "5 Comments" per teaser: the thread was rejected and every comment lost.
+    article = parse_page(_three_comments_with(row))
+    assert [c.author for c in article.comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(3)
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "View 2 replies",
+        "Reply to Ann",
+        "Posted in reply to Ann",
+        "Edited",
+        "(edited)",
+        "Flag as inappropriate",
+        "Thumbs up 3",
+        "Liked by 3 people",
+        "Like Liked by 2 people",
+        "Was this helpful? Yes No",
+        "Gefällt mir",
+    ],
+)
+def test_per_comment_action_rows_are_not_comment_text(row):
+    article = parse_page(_three_comments_with(row))
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(3)
+    ]
+    assert row in {d.text for d in article.dropped}
