@@ -117,6 +117,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
         r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
         r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
+        r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
         r"|(?:sign in|log ?in|register)\b.{0,60}\bto (?:comment|post|reply)\b.*|show more|load more|mehr laden|voir plus"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
@@ -527,6 +528,8 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
             if m and m.lastgroup:
                 ln.furniture = _FURNITURE_REASON[m.lastgroup]
+            elif short and ("|" in core or "·" in core or "•" in core):
+                ln.furniture = _furniture_bar(core)
             elif "[" in core and _FORM_FIELD.search(core):
                 ln.furniture = "form field"
             elif not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
@@ -551,6 +554,23 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
         lines.append(ln)
         seen[text] = ln
     return lines
+
+
+_BAR_SPLIT = re.compile(r"\s*[|·•]\s*")
+
+
+def _furniture_bar(core: str) -> str | None:
+    """ "Terms of Service | Privacy Policy | Contact Us": a bar whose every cell is furniture is too."""
+    cells = [c for c in _BAR_SPLIT.split(core) if c]
+    if len(cells) < 2:
+        return None
+    reasons = []
+    for cell in cells:
+        m = _FURNITURE_RX.fullmatch(cell)
+        if not (m and m.lastgroup):
+            return None
+        reasons.append(_FURNITURE_REASON[m.lastgroup])
+    return reasons[0]
 
 
 # ---------------------------------------------------------------------------------------------------

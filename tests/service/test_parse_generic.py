@@ -527,3 +527,13 @@ def test_per_comment_action_rows_are_not_comment_text(row):
         f"My view number {i} on the library money." for i in range(3)
     ]
     assert row in {d.text for d in article.dropped}
+
+
+@pytest.mark.parametrize(
+    "tail", ["Show 12 more comments", "Load 5 more replies", "Terms of Service | Privacy Policy | Contact Us"]
+)
+def test_page_chrome_after_the_last_comment_is_not_its_text(tail):
+    page = _three_comments_with("Reply").replace("Leave a Reply\n", tail + "\n")
+    article = parse_page(page)
+    assert article.comments[-1].text == "My view number 2 on the library money."
+    assert tail in {d.text for d in article.dropped}
