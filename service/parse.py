@@ -693,8 +693,19 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
                     # No heading and no "says:": a reply link after most of them still marks comments,
                     # provided they come after the article's first prose (not its own dateline).
                     if prose_start is None:
-                        prose_start = _first_prose(lines)
-                    sel = [i for i in sel if i > prose_start]
+                        region = _main_region(lines, 0, len(lines))
+                        prose_start = region[0] if region else -1
+                    # ... or that end with their own reply link and are no longer than the comments: on a
+                    # page that is only comments the densest prose is the first comment's text. (An
+                    # article's dateline holds the whole article before its "Reply".)
+                    stops = [*sel[1:], min(len(lines), sel[-1] + 60)]
+                    sizes = [content[stop] - content[i + 1] for i, stop in zip(sel, stops, strict=True)]
+                    longest = max([3, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
+                    sel = [
+                        i
+                        for i, stop, size in zip(sel, stops, sizes, strict=True)
+                        if i > prose_start or (size <= 3 * longest and _replied(lines, i, stop))
+                    ]
                     if len(sel) < 3 or _reply_ratio(lines, sel) < 0.6:
                         continue
                     score = len(sel) * 0.7
@@ -812,15 +823,12 @@ def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
     hits = 0
     for k, i in enumerate(sel):
         stop = sel[k + 1] if k + 1 < len(sel) else min(len(lines), i + 60)
-        if any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(i + 1, stop)):
-            hits += 1
+        hits += _replied(lines, i, stop)
     return hits / len(sel)
 
 
-def _first_prose(lines: list[_Line]) -> int:
-    """Index of the first line of the article's prose (the start of the densest prose run)."""
-    region = _main_region(lines, 0, len(lines))
-    return region[0] if region else -1
+def _replied(lines: list[_Line], i: int, stop: int) -> bool:
+    return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(i + 1, stop))
 
 
 # "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.

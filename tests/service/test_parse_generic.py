@@ -537,3 +537,21 @@ def test_page_chrome_after_the_last_comment_is_not_its_text(tail):
     article = parse_page(page)
     assert article.comments[-1].text == "My view number 2 on the library money."
     assert tail in {d.text for d in article.dropped}
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["{name}\n{n} hours ago", "{name} · {n} hours ago", "{name}\nMarch {n}, 2021 at 10:15 am"],
+)
+def test_a_page_that_is_only_comments_keeps_the_first_one(header):
+    # No heading, no article: the densest prose is the first comment's own text, so the first header
+    # came before "the article" and its comment was taken for the body. Its reply link marks it.
+    names = ["Ann Smith", "Bob Jones", "Carl Weir", "Dana Fox"]
+    page = "".join(
+        header.format(name=name, n=i + 2)
+        + f"\n\nI think the council got this one wrong, number {i}, and the roads will suffer.\nReply\n\n"
+        for i, name in enumerate(names)
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == names
+    assert article.body == ""
