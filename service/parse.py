@@ -1277,6 +1277,22 @@ def _numeric_order(dates: list[DateHit | None]) -> str | None:
     return None
 
 
+def _page_order(lines: list[_Line]) -> str | None:
+    """When the comment dates cannot tell, the page's other dates do: an unambiguous numeric one
+    anywhere, else how it writes month names ("12 mars 2021" is day first, "March 12, 2021" is not)."""
+    dates = [ln.date for ln in lines if ln.date is not None]
+    order = _numeric_order(dates)
+    if order is not None:
+        return order
+    dmy = sum(1 for d in dates if d.kind == "dmy")
+    mdy = sum(1 for d in dates if d.kind in {"mdy", "md"})
+    if dmy > 2 * mdy:
+        return "dmy"
+    if mdy > 2 * dmy:
+        return "mdy"
+    return None
+
+
 _REPLY_TO = re.compile(
     r"^\s*(?:@\s?|(?:in reply to|replying to|reply to|en réponse à|antwort an|als antwort auf)\s+@?)(?P<name>[^\s,:;!?]{1,40})",
     re.I,
@@ -1594,7 +1610,7 @@ def segment_with_roles(
             blocks, authors = _merge_quoted_headers(lines, blocks, authors)
         else:
             blocks, authors = _names_above_text(lines, blocks, authors, role)
-        numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks])
+        numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks]) or _page_order(lines)
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
         parents = _parents(levels)

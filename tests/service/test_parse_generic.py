@@ -555,3 +555,24 @@ def test_a_page_that_is_only_comments_keeps_the_first_one(header):
     article = parse_page(page)
     assert [c.author for c in article.comments] == names
     assert article.body == ""
+
+
+def test_ambiguous_numeric_dates_follow_the_pages_own_date_order():
+    # Every comment date is ambiguous (both numbers <= 12); the page writes its own date day first
+    # ("12 mars 2021"), so "03/04/2021" is the 3rd of April, not March 4th.
+    page = (
+        "Le conseil municipal adopte le budget\n\n"
+        "Publié le 12 mars 2021\n\n"
+        "Le conseil municipal a adopté mardi soir un budget qui augmente de quatre pour cent les dépenses "
+        "consacrées aux routes et aux écoles, après un long débat.\n\n"
+        "3 commentaires\n\n"
+        "Jean | 03/04/2021 14:05\nTrès bonne nouvelle pour les écoles.\n\n"
+        "Marie | 05/04/2021 09:10\nEt les impôts alors ?\n\n"
+        "Paul | 06/04/2021 18:30\nOn verra bien.\n\n"
+    )
+    article = parse_page(page)
+    assert [c.posted_at for c in article.comments] == [
+        "2021-04-03T14:05:00",
+        "2021-04-05T09:10:00",
+        "2021-04-06T18:30:00",
+    ]
