@@ -44,6 +44,7 @@ import os
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
@@ -1259,7 +1260,7 @@ def _is_function(token: str) -> bool:
 _NUM_PARTS = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
 
 
-def _numeric_order(dates: list[DateHit | None]) -> str | None:
+def _numeric_order(dates: Sequence[DateHit | None]) -> str | None:
     """Day-first or month-first, learned from the page: one "13/03" or "03/13" settles every date."""
     dmy = mdy = 0
     for d in dates:
