@@ -1634,6 +1634,11 @@ def segment_with_roles(
                 if j in profile:
                     role[j] = "commenter profile"
                     continue
+                if ln.furniture == "cookie notice" and "cookie" in ln.core.lower():
+                    # A banner the layout put between comments, however long. (A reader's long line
+                    # about moderation or newsletters stays: it may be what they wrote.)
+                    role[j] = "cookie notice"
+                    continue
                 if (
                     j in menu
                     or ln.chrome

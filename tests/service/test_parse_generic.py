@@ -576,3 +576,24 @@ def test_ambiguous_numeric_dates_follow_the_pages_own_date_order():
         "2021-04-05T09:10:00",
         "2021-04-06T18:30:00",
     ]
+
+
+def test_a_cookie_notice_between_comments_is_not_comment_text():
+    notice = (
+        "We use cookies to improve your experience on our site. By continuing to browse you agree to our "
+        "use of cookies."
+    )
+    page = _three_comments_with("Reply").replace("Bob Jones\n", notice + "\n\nBob Jones\n")
+    article = parse_page(page)
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(3)
+    ]
+    assert (notice, "cookie notice") in {(d.text, d.reason) for d in article.dropped}
+
+
+def test_a_reader_complaining_about_moderation_keeps_their_words():
+    # Long lines about comments and moderation are a policy paragraph outside a comment, but a
+    # reader's own sentence inside one.
+    line = "The comments here are moderated far too harshly, and abusive ones stay up while mine go."
+    page = _three_comments_with("Reply").replace("My view number 1 on the library money.", line)
+    assert parse_page(page).comments[1].text == line
