@@ -1322,6 +1322,30 @@ def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> 
     return out
 
 
+_LEVEL_LABEL = re.compile(r"(?:level|depth|niveau|ebene)\s+(\d{1,2})", re.I)
+
+
+def _level_labels(lines: list[_Line], headers: list[_Header]) -> list[int] | None:
+    """ "level 2" written just above (or in) most headers is the thread depth, whatever the layout's
+    indentation lost (HTML and text dumps flatten it)."""
+    levels: list[int | None] = []
+    prev_end = -1
+    for h in headers:
+        found = None
+        for j in range(h.end, max(prev_end, h.start - 4), -1):
+            m = _LEVEL_LABEL.fullmatch(lines[j].core) if lines[j].chrome or j < h.start else None
+            if m:
+                found = int(m[1])
+                break
+        levels.append(found)
+        prev_end = h.end
+    known = [v for v in levels if v is not None]
+    if len(known) < 2 or len(known) < 0.8 * len(levels):
+        return None
+    top = min(known)
+    return [top if v is None else v for v in levels]
+
+
 def _parents(levels: list[int]) -> list[int | None]:
     if len(set(levels)) <= 1:
         return [None] * len(levels)
@@ -1614,6 +1638,7 @@ def segment_with_roles(
         numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks]) or _page_order(lines)
         # Indentation shows threads in header mode; footers sit wherever the layout put them.
         levels = [lines[h.start].indent for h, _ in blocks] if mode == "header" else [0] * len(blocks)
+        levels = _level_labels(lines, [h for h, _ in blocks]) or levels
         parents = _parents(levels)
         footer_time: dict[int, str] = {}
         profile = _profile_lines(lines, blocks)

@@ -178,3 +178,12 @@ def test_share_to_buttons_are_dropped(articles_dir):
     article = parse_file(articles_dir / "lifehacker.com/stop-buying-crap-kinja.html")
     assert not [line for line in article.body.split("\n") if line.startswith("Share to ")]
     assert "share buttons" in {d.reason for d in article.dropped if d.text == "Share to Facebook"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_level_labels_give_reply_parents(articles_dir, fmt):
+    # Each comment is labelled "level 1" / "level 2" above its header: 1 2 2 2 1 2 2 1 2 1 1 1 1 2 1 2 1 1 2.
+    article = parse_file(articles_dir / f"reddit.com/r-python-init-py-thread.{fmt}")
+    assert [c.parent for c in article.comments] == [
+        None, 0, 0, 0, None, 4, 4, None, 7, None, None, None, None, 12, None, 14, None, None, 17,
+    ]  # fmt: skip
