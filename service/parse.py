@@ -1512,11 +1512,10 @@ def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
 
 
 def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
-    """A run of three or more short bulleted links opening a comment is its action menu
-    ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote. HTML shows no bullets: there the
-    menu is nested deeper than the header (`indent`) and holds action words ("Edit", "Share to ...")."""
+    """A run of short bulleted links opening a comment, with action words among them, is its action
+    menu ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote. HTML shows no bullets: there
+    the menu is nested deeper than the header (`indent`). A list without action words is the reader's."""
     run: list[int] = []
-    nested = 0  # short lines taken for their nesting alone
     for j in idx:
         ln = lines[j]
         if ln.chrome or ln.furniture is not None:
@@ -1528,13 +1527,11 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
             continue
         if short and ln.indent > indent:
             run.append(j)
-            nested += 1
             continue
         break
     menu = [j for j in run if not lines[j].chrome and lines[j].furniture is None]
-    actions = len(run) - len(menu)
-    if nested and actions < 2:
-        return set()  # nested short lines without action words: a quote, a list the reader wrote
+    if len(run) - len(menu) < 2:
+        return set()  # short lines without action words: a list or a quote the reader wrote
     return set(run) if len(menu) >= 3 else set()
 
 

@@ -597,3 +597,18 @@ def test_a_reader_complaining_about_moderation_keeps_their_words():
     line = "The comments here are moderated far too harshly, and abusive ones stay up while mine go."
     page = _three_comments_with("Reply").replace("My view number 1 on the library money.", line)
     assert parse_page(page).comments[1].text == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "• fix the potholes\n• hire more teachers\n• cut council pay",
+        "- fix the potholes\n- hire more teachers\n- cut council pay\nThat is my plan.",
+        "1. fix the potholes\n2. hire more teachers\n3. cut council pay\nThat is my plan.",
+    ],
+)
+def test_a_comment_that_opens_with_a_list_keeps_it(text):
+    # Short bulleted lines opening a comment were taken for its action menu ("• Edit", "• Flag") and
+    # dropped: a reader's list, abusive or not, never reached the moderator. A menu has action words.
+    page = _three_comments_with("Reply").replace("My view number 1 on the library money.", text)
+    assert parse_page(page).comments[1].text == text
