@@ -1639,6 +1639,7 @@ def segment_with_roles(
         parents = _parents(levels)
         footer_time: dict[int, str] = {}
         profile = _profile_lines(lines, blocks)
+        seen_on_page = Counter(ln.core for ln in lines if ln.furniture is not None)
         # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
         avatar_at = {h.start for h, _ in blocks if not lines[h.start].blank_before}
         for k, (h, body_idx) in enumerate(blocks):
@@ -1667,6 +1668,9 @@ def segment_with_roles(
                     or (
                         ln.furniture not in {None, "site chrome", "link in another language"}
                         and len(ln.core) < 60
+                        # A label ("Share this:", "Advertisement") or the page's template; a longer
+                        # one-off line ("Share on Facebook if you agree!!!") is the reader's.
+                        and (len(ln.core.split()) <= 3 or seen_on_page[ln.core] >= 2)
                     )
                     or (j + 1 in avatar_at and _PLACEHOLDER.fullmatch(ln.core))
                 ):

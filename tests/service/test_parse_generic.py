@@ -612,3 +612,29 @@ def test_a_comment_that_opens_with_a_list_keeps_it(text):
     # dropped: a reader's list, abusive or not, never reached the moderator. A menu has action words.
     page = _three_comments_with("Reply").replace("My view number 1 on the library money.", text)
     assert parse_page(page).comments[1].text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share on Facebook if you agree!!!",
+        "Most popular opinion ever",
+        "Leave a comment if you agree with me",
+        "Subscribe to my channel for the truth",
+        "More from this clown of an author",
+        "Sign up for the protest on Friday",
+    ],
+)
+def test_a_readers_line_that_looks_like_furniture_stays_in_the_comment(line):
+    # Furniture patterns ("share on ...", "most popular ...", "subscribe ...") matched short lines a
+    # reader wrote and dropped them: spam and abuse never reached the moderator.
+    text = f"{line}\nThat is all I have to say."
+    page = _three_comments_with("Reply").replace("My view number 1 on the library money.", text)
+    assert parse_page(page).comments[1].text == text
+
+
+def test_furniture_repeated_in_every_comment_is_still_dropped():
+    article = parse_page(_three_comments_with("Share on Facebook"))
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(3)
+    ]
