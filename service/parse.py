@@ -829,7 +829,11 @@ def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
 
 
 def _replied(lines: list[_Line], i: int, stop: int) -> bool:
-    return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(i + 1, stop))
+    return any(_is_reply_row(lines[j]) for j in range(i + 1, stop))
+
+
+def _is_reply_row(ln: _Line) -> bool:
+    return ln.chrome and bool(_REPLY_WORD.search(ln.core))
 
 
 # "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
@@ -1548,18 +1552,39 @@ def _is_menu_line(ln: _Line) -> bool:
     return len(words) <= 4 and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
 
 
-def _last_comment_end(lines: list[_Line], start: int, stop: int) -> int:
+def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) -> int:
     """The last comment runs until the page's chrome starts: a form, a furniture heading, or a menu
-    (three short link-like lines in a row, or a bar of links)."""
-    run = 0
+    (three short link-like lines in a row, or a bar of links). Short lines the reader wrote are no
+    menu: a run that starts at the comment's first line of text or that a line ending in ":" opens,
+    or anything before the comment's reply link (when `replies`: the page's comments end with one,
+    and then the comment ends there)."""
+    first = next((j for j in range(start, stop) if not lines[j].chrome and lines[j].furniture is None), stop)
+    floor = first + 1
+    if replies:
+        for j in range(start, stop):
+            if j > start and _is_section_end(lines[j]):
+                break
+            if _is_reply_row(lines[j]) and first < j:
+                # Its reply link closes the comment, as it closes every other one on the page.
+                j += 1
+                while j < stop and lines[j].chrome:
+                    j += 1
+                return j
+    run, run_start, readers = 0, start, False
     for j in range(start, stop):
         ln = lines[j]
-        if j > start and _is_section_end(ln):
-            return j - run
-        if _LINK_BAR.match(ln.core) and j > start:
-            return j - run
-        run = run + 1 if _is_menu_line(ln) else 0
-        if run >= 3:
+        if j > start and (_is_section_end(ln) or _LINK_BAR.match(ln.core)):
+            return j - run if run >= 3 and not readers and j - run >= floor else j
+        if _is_menu_line(ln):
+            if run == 0:
+                run_start, readers = j, j <= first
+            run += 1
+        else:
+            run = 0
+        if run == 3 and not readers:
+            intro = run_start > start and lines[run_start - 1].core.endswith(":")  # "My list:"
+            readers = j - 2 < floor or intro
+        if run >= 3 and not readers:
             return j - run + 1
     return stop
 
@@ -1613,7 +1638,8 @@ def segment_with_roles(
             for k, h in enumerate(headers):
                 stop = headers[k + 1].start if k + 1 < len(headers) else n
                 if k + 1 == len(headers):
-                    stop = _last_comment_end(lines, h.end + 1, stop)
+                    replied = sum(1 for _, idx in blocks if any(_is_reply_row(lines[j]) for j in idx))
+                    stop = _last_comment_end(lines, h.end + 1, stop, replied >= max(1, 0.6 * len(blocks)))
                 body_idx = list(range(h.end + 1, stop))
                 blocks.append((h, body_idx))
                 section_end = stop

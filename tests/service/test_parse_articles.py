@@ -187,3 +187,16 @@ def test_level_labels_give_reply_parents(articles_dir, fmt):
     assert [c.parent for c in article.comments] == [
         None, 0, 0, 0, None, 4, 4, None, 7, None, None, None, None, 12, None, 14, None, None, 17,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_last_comment_keeps_its_text_up_to_its_reply_link(articles_dir, fmt):
+    # Kinja: the last comment opens with its action menu ("Edit", "Delete", "Invite"...), which the
+    # footer-menu rule took for the page's footer: its text was empty in all three renderings.
+    kinja = parse_file(articles_dir / f"lifehacker.com/stop-buying-crap-kinja.{fmt}").comments[-1]
+    assert kinja.text.startswith("lol! That does sound like a cool idea")
+    assert kinja.text.endswith("less cumbersome model...")
+    # netzpolitik: the reader's closing link (before "Antworten") was cut from the w3m dump, and the
+    # comment form's policy text joined the inscriptis one.
+    netz = parse_file(articles_dir / f"netzpolitik.org/abmahnungen-creative-commons.{fmt}").comments[-1]
+    assert netz.text.endswith("dennis-skley-und-den-verband-zum-schutz-geistigen-eigent/")

@@ -638,3 +638,23 @@ def test_furniture_repeated_in_every_comment_is_still_dropped():
     assert [c.text for c in article.comments] == [
         f"My view number {i} on the library money." for i in range(3)
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You idiots\nGo away\nNobody cares\nSeriously.",
+        "Roses are red\nViolets are blue\nMayor is crook\nSo are you",
+        "My list:\napples\npears\nplums\nThat is all.",
+        "Vote them out\nVote them out\nVote them out",
+        "Great article.\nThanks\nBob",
+    ],
+)
+@pytest.mark.parametrize("row", ["Reply", ""])
+def test_the_last_comment_made_of_short_lines_is_kept(text, row):
+    # Three short lines in a row looked like the page's footer menu: the whole last comment was
+    # dropped as "after the comment section", however abusive.
+    page = _three_comments_with(row).replace("My view number 2 on the library money.", text)
+    page += "\n\nAbout us\nContact us\nPrivacy policy\n"
+    article = parse_page(page)
+    assert article.comments[2].text == text
