@@ -15,6 +15,7 @@ Work is split in three steps so that it parallelises without changing the output
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import dataclasses
 import functools
@@ -23,6 +24,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -74,6 +76,7 @@ MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
 DASK_CONNECT_TIMEOUT = "10s"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +340,8 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         ) from exc
     except json.JSONDecodeError as exc:
         raise MalformedInputError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
+        raise MalformedInputError("invalid JSON: nested too deeply") from exc
     if not isinstance(obj, dict):
         raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
     cid, text = obj.get("id"), obj.get("text")
@@ -362,6 +367,15 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         if not isinstance(title, str) or not isinstance(body, str):
             raise MalformedInputError('"article.title" and "article.body" must be strings')
         ctx = ArticleContext(title=title, body=body)
+    if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
+        fields = {"id": cid, "text": text, "article_id": article_id}
+        if ctx is not None:
+            fields.update({"article.title": ctx.title, "article.body": ctx.body})
+        for name, value in fields.items():
+            if value is not None and _SURROGATE.search(value):
+                raise MalformedInputError(
+                    f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
+                )
     return _JsonlComment(line_no, cid, text, article_id, ctx)
 
 
@@ -374,6 +388,8 @@ def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
             if not raw:
                 return
             line_no += 1
+            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
             if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
                 while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of the oversized line without holding it

@@ -670,3 +670,49 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
         alone = scorer.score([item["text"]], None if art is None else ArticleContext(**art))[0]
         assert row["scores"]["insult"] == pytest.approx(alone.insult, abs=1e-6)
         assert row["scores"]["off_topic"] == pytest.approx(alone.off_topic, abs=1e-6)
+
+
+def test_a_lone_surrogate_in_a_jsonl_line_is_an_error_line_not_a_crash(tmp_path, capsys):
+    # JSON allows "\ud800" escapes, but such a string cannot be written back out as UTF-8: it used to
+    # crash the whole run (UnicodeEncodeError on writing the row), losing every other file's output.
+    f = tmp_path / "surrogates.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "fine"}\n'
+        '{"id": "\\ud800x", "text": "you idiot"}\n'
+        '{"id": "c", "text": "lone \\udc00 low surrogate"}\n'
+        '{"id": "d", "text": "ok", "article": {"title": "\\ud83d", "body": "b"}}\n'
+        '{"id": "e", "text": "a real pair \\ud83d\\ude00 is fine"}\n',
+        encoding="ascii",
+    )
+    out = tmp_path / "out.jsonl"
+    rc, _, _ = run_batch(capsys, f, out=out)
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert [(r["kind"], r["line"]) for r in rows] == [
+        ("comment", 1),
+        ("error", 2),
+        ("error", 3),
+        ("error", 4),
+        ("comment", 5),
+    ]
+    assert rc == 1 and all("surrogate" in r["error"] for r in rows[1:4])
+
+
+def test_a_deeply_nested_jsonl_line_is_an_error_line_and_the_file_is_scored(tmp_path, capsys):
+    # The stdlib json recurses: 100,000 brackets raised RecursionError, which cost the whole file.
+    f = tmp_path / "deep.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "fine"}\n' + "[" * 100_000 + "]" * 100_000 + '\n{"id": "c", "text": "ok"}\n'
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("comment", 1), ("error", 2), ("comment", 3)]
+    assert rc == 1 and rows[1]["error_type"] == "MalformedInputError" and "nest" in rows[1]["error"]
+
+
+def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, capsys):
+    # Windows tools (PowerShell, Excel's "UTF-8" export) start files with a BOM: line 1 is still valid.
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "first"}\n{"id": "b", "text": "second"}\n')
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert rc == 0 and [(r["kind"], r["id"]) for r in rows] == [("comment", "a"), ("comment", "b")]
