@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from service.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
+from service.ingest import has_visible_text
 from service.records import Article, ArticleContext, Scores
 from service.settings import Limits, Settings, Thresholds
 
@@ -349,7 +350,7 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         raise MalformedInputError('"id" must be a non-empty string')
     if not isinstance(text, str):
         raise MalformedInputError('"text" must be a string')
-    if not text.strip():
+    if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
         raise MalformedInputError('"text" is empty')
     if len(text) > limits.max_comment_chars:
         raise TooLargeError(
@@ -366,7 +367,8 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         title, body = art.get("title") or "", art.get("body") or ""
         if not isinstance(title, str) or not isinstance(body, str):
             raise MalformedInputError('"article.title" and "article.body" must be strings')
-        ctx = ArticleContext(title=title, body=body)
+        if has_visible_text(title) or has_visible_text(body):  # else no article: context "none"
+            ctx = ArticleContext(title=title, body=body)
     if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
         fields = {"id": cid, "text": text, "article_id": article_id}
         if ctx is not None:

@@ -18,6 +18,22 @@ log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
 
+# A character a reader can see: not whitespace, not a control character (C0/C1, NUL), and not one of
+# the invisible format or filler characters (zero-width space/joiners, bidi marks and isolates, word
+# joiner, BOM, variation selectors, Hangul fillers, braille blank, tag characters). A comment made of
+# these alone is empty to a moderator, like one made of spaces.
+_VISIBLE = re.compile(
+    "[^\\s\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def has_visible_text(text: str) -> bool:
+    """True when `text` has at least one visible character (stops at the first: cheap on real text)."""
+    return _VISIBLE.search(text) is not None
+
+
 # Magic numbers of formats people feed a text tool by mistake (images, archives, documents, media).
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG image"),

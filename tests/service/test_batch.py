@@ -716,3 +716,20 @@ def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, cap
     rc, out, _ = run_batch(capsys, f)
     rows = rows_of(out)
     assert rc == 0 and [(r["kind"], r["id"]) for r in rows] == [("comment", "a"), ("comment", "b")]
+
+
+def test_a_jsonl_text_or_article_with_nothing_visible_is_empty(tmp_path, capsys):
+    f = tmp_path / "invisible.jsonl"
+    write_jsonl(
+        f,
+        [
+            {"id": "a", "text": "\u200b\u200b"},
+            {"id": "b", "text": "\x00"},
+            {"id": "c", "text": "tides", "article": {"title": "\u200b", "body": "\ufeff"}},
+        ],
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("error", 2), ("comment", 3)]
+    assert rc == 1 and all(r["error"] == '"text" is empty' for r in rows[:2])
+    assert rows[2]["context"] == "none"  # an invisible article is no article context

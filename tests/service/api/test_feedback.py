@@ -90,6 +90,7 @@ def test_do_not_store_setting_stores_nothing(settings):
         (VERDICT | {"label": 2}, 422, "malformed"),
         (VERDICT | {"label": "yes"}, 422, "malformed"),
         (VERDICT | {"text": "  "}, 422, "empty"),
+        (VERDICT | {"text": "\u200b\u200c"}, 422, "empty"),  # invisible: no verdict to learn from
         (VERDICT | {"text": "x" * 20_001}, 413, "too_large"),
         ({"attribute": "insult", "label": 1}, 422, "malformed"),
     ],
