@@ -45,14 +45,17 @@ log = logging.getLogger(__name__)
 PAGE_PATH = "/v1/articles:score"
 
 
-_KEY_PARAM = re.compile(r"([?&]key=)[^&\s]*")
+# Starlette decodes parameter names, so ?k%65y=TOKEN authenticates like ?key=TOKEN: redact both.
+_KEY_PARAM = re.compile(r"([?&](?:k|%6[bB])(?:e|%65)(?:y|%79)=)[^&\s]*")
 
 
 class RedactKeyFilter(logging.Filter):
     """Perspective clients send the API token as `?key=...`: keep it out of uvicorn's access log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, str) and "key=" in a for a in record.args):
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and "=" in a and _KEY_PARAM.search(a) for a in record.args
+        ):
             record.args = tuple(
                 _KEY_PARAM.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
             )
