@@ -10,6 +10,7 @@ import codecs
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
 from service.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
@@ -79,10 +80,19 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded)."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise TooLargeError(f"{p}: {size:,} bytes is over the page limit of {max_bytes:,} bytes")
-        with p.open("rb") as fh:
+        st = p.stat()
+        if st.st_size > max_bytes:
+            raise TooLargeError(f"{p}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
+        fifo = stat.S_ISFIFO(st.st_mode)
+        if fifo:
+            # A plain open() waits for a writer for ever. Non-blocking open, then blocking reads: a pipe
+            # with a writer (`... | moderate parse /dev/stdin`) is read to its end, one without is EOF.
+            fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+            os.set_blocking(fd, True)
+            fh = os.fdopen(fd, "rb")
+        else:
+            fh = p.open("rb")
+        with fh:
             data = fh.read(max_bytes + 1)
     except IsADirectoryError as exc:
         raise EmptyInputError(f"{p}: is a directory, not a page") from exc
@@ -94,6 +104,10 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         raise DecodeError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:  # the file grew while we read it
         raise TooLargeError(f"{p}: over the page limit of {max_bytes:,} bytes")
+    if fifo and not data:
+        raise EmptyInputError(
+            f"{p}: a FIFO (named pipe) with no writer (or nothing written to it): no page to read"
+        )
     return data
 
 

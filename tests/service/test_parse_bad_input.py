@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
+import os
 import subprocess
 import sys
 
@@ -152,3 +154,30 @@ def test_cli_gives_one_line_message_and_exit_1(tmp_path, payload, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
     assert message.lower() in lines[0].lower()
+
+
+def _parse_cli(*argv: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kw,
+    )
+
+
+def test_a_fifo_nobody_writes_to_is_a_one_line_error_not_a_hang(tmp_path):
+    # open() on a FIFO blocks until a writer comes: `moderate parse FIFO` used to hang for ever.
+    fifo = tmp_path / "page.fifo"
+    os.mkfifo(fifo)
+    proc = _parse_cli(str(fifo))
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FIFO" in lines[0], proc.stderr
+
+
+def test_a_page_piped_in_through_dev_stdin_is_still_read(seeds_dir):
+    page = sorted(seeds_dir.glob("*.txt"))[0].read_text(encoding="utf-8")
+    proc = _parse_cli("/dev/stdin", input=page)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["comments"]
