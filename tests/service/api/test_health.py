@@ -70,3 +70,11 @@ def test_metrics_label_cardinality_is_bounded_whatever_methods_clients_send(clie
     assert (
         _sample(text, "moderation_http_requests_total", method="other", route="/healthz", status="405") == 20
     )
+
+
+def test_health_checks_answer_head_as_well_as_get(client):
+    # Uptime monitors and some load balancers probe with HEAD: a 405 there reads as "service down".
+    for path in ("/healthz", "/readyz"):
+        r = client.head(path)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.headers["content-type"].startswith("application/json")
