@@ -30,6 +30,7 @@ class Limits(BaseModel):
     max_comment_chars: int = 20_000
     max_comments_per_request: int = 1_000
     max_explain_comments: int = 100  # explain=true costs a pass per comment and attribute
+    max_explain_chars: int = 200_000  # ... and time per character (~3 us): this bounds it near 0.6 s
     max_comments_per_page: int = 20_000
     max_html_depth: int = 512
 

@@ -34,6 +34,10 @@ async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: S
         raise TooLargeError(
             f"explain is limited to {limits.max_explain_comments} comments per request; got {len(texts)}"
         )
+    if body.explain and (chars := sum(map(len, texts))) > limits.max_explain_chars:
+        raise TooLargeError(
+            f"explain is limited to {limits.max_explain_chars:,} characters per request; got {chars:,}"
+        )
     article = None
     if body.article is not None:
         title, text = body.article.title or "", body.article.body or ""
