@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -32,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,14 +178,21 @@ def _file_task(path: str) -> Task:
     return Task("jsonl" if path.lower().endswith(".jsonl") else "page", path)
 
 
-def discover(paths: Sequence[str | os.PathLike[str]], empty_dirs: list[str] | None = None) -> list[Task]:
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    empty_dirs: list[str] | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
     Directories are walked recursively following symlinks; a directory reached twice (a symlink loop,
     or two links to one directory) is walked once and the other entry gets a "skipped" task.
+    `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
+    their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
     tasks: list[Task] = []
     visited: dict[tuple[int, int], str] = {}
+    exclude = exclude or {}
 
     def entry(path: str) -> None:
         try:
@@ -202,6 +210,10 @@ def discover(paths: Sequence[str | os.PathLike[str]], empty_dirs: list[str] | No
             return
         if stat.S_ISDIR(st.st_mode):
             walk(path, st)
+        elif (st.st_dev, st.st_ino) in exclude:
+            reason = exclude[(st.st_dev, st.st_ino)]
+            if reason is not None:
+                tasks.append(Task("skipped", path, reason))
         elif stat.S_ISREG(st.st_mode):
             tasks.append(_file_task(path))
         else:
@@ -588,11 +600,13 @@ def score_paths(
     progress_stream: TextIO | None = None,
     show_progress: bool | None = None,
     chunk_size: int | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
 ) -> Summary:
-    """Score everything under `paths` into `sink`; return the counters for the summary."""
+    """Score everything under `paths` into `sink`; return the counters for the summary. `exclude`: see
+    `discover` (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
     summary = Summary()
-    tasks = discover(paths, summary.empty_dirs)
+    tasks = discover(paths, summary.empty_dirs, exclude)
     if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
         # Fail fast on a bad model before writing anything. With workers, the parent never loads
         # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
@@ -621,6 +635,14 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     try:
+        # mkstemp makes the file 0600: give it the mode a plain open() would (or the old file's).
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
@@ -694,7 +716,13 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
             sys.stdout.flush()
         else:
             with atomic_output(args.out) as fh:
-                summary = score_paths(args.paths, config, fh, **kwargs)
+                # The output may sit under an input directory: neither it nor its temp file is input.
+                st = os.fstat(fh.fileno())
+                exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
+                with contextlib.suppress(OSError):
+                    st = os.stat(args.out)
+                    exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
+                summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0
 

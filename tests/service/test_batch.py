@@ -733,3 +733,37 @@ def test_a_jsonl_text_or_article_with_nothing_visible_is_empty(tmp_path, capsys)
     assert [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("error", 2), ("comment", 3)]
     assert rc == 1 and all(r["error"] == '"text" is empty' for r in rows[:2])
     assert rows[2]["context"] == "none"  # an invisible article is no article context
+
+
+def test_an_out_file_inside_an_input_directory_is_not_scored(seeds_dir, tmp_path, capsys):
+    # `moderate score crawl/ --out crawl/scores.jsonl`: the run's own temp file was discovered as a page
+    # (an error row), and the next run read the previous scores.jsonl as a comments export (an error
+    # row per line): exit code 1, more errors every night, on perfectly good input.
+    root = tmp_path / "crawl"
+    shutil.copytree(seeds_dir, root)
+    out = root / "scores.jsonl"
+    rc1, _, _ = run_batch(capsys, root, out=out)
+    first = out.read_text()
+    rc2, _, err = run_batch(capsys, root, out=out)
+    rows = rows_of(out.read_text())
+    assert (rc1, rc2) == (0, 0), err
+    assert not any(r["kind"] == "error" for r in rows)
+    assert {r["source"] for r in rows if r["kind"] != "skipped"} == {str(root / s) for s in SEEDS}
+    # The previous output is accounted for as skipped, under its own name (runs stay reproducible).
+    skipped = [r for r in rows if r["kind"] == "skipped"]
+    assert [r["source"] for r in skipped] == [str(out)] and "--out" in skipped[0]["reason"]
+    assert [r for r in rows if r["kind"] != "skipped"] == rows_of(first)
+
+
+def test_the_out_file_gets_the_usual_permissions(seeds_dir, tmp_path, capsys):
+    # mkstemp creates 0600: a results file the moderators' group (or the web server) could not read.
+    out = tmp_path / "scores.jsonl"
+    old = os.umask(0o022)
+    try:
+        run_batch(capsys, seeds_dir, out=out)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    out.chmod(0o640)  # an existing file keeps the mode its owner gave it
+    run_batch(capsys, seeds_dir, out=out)
+    assert out.stat().st_mode & 0o777 == 0o640
