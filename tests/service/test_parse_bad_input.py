@@ -181,3 +181,24 @@ def test_a_page_piped_in_through_dev_stdin_is_still_read(seeds_dir):
     proc = _parse_cli("/dev/stdin", input=page)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["comments"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "Title\n\n" + "a\n" * 400_000,  # text: 10 MB of one-letter lines took 14 s and 1.8 GB of memory
+        "Title\n" + "\n" * 400_000 + "body",
+        "<html><body>" + "<p>x</p>" * 400_001 + "</body></html>",
+    ],
+    ids=["short-lines", "blank-lines", "html-blocks"],
+)
+def test_a_page_of_too_many_lines_is_refused(page):
+    with pytest.raises(TooLargeError, match="lines is over the limit of 400,000"):
+        parse_page(page)
+
+
+def test_the_line_limit_is_configurable_and_real_pages_are_far_below_it(seeds_dir):
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_bytes()
+    assert parse_page(seed).comments
+    with pytest.raises(TooLargeError):
+        parse_page(seed, limits=Limits(max_page_lines=10))
