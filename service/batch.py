@@ -79,6 +79,7 @@ MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 SINGLES_PER_CALL = 1_000
 DASK_CONNECT_TIMEOUT = "10s"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,7 +500,9 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
         flat["reasons"] = "; ".join(row["reasons"])
     if row.get("kind") == "skipped":
         flat["error"] = row.get("reason")
-    return flat
+    # CSV injection: spreadsheets run a cell that starts with one of these as a formula, and comment
+    # text, authors and exported ids are written by strangers. A leading ' makes the cell plain text.
+    return {k: "'" + v if isinstance(v, str) and v[:1] in _FORMULA_STARTS else v for k, v in flat.items()}
 
 
 def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:

@@ -767,3 +767,22 @@ def test_the_out_file_gets_the_usual_permissions(seeds_dir, tmp_path, capsys):
     out.chmod(0o640)  # an existing file keeps the mode its owner gave it
     run_batch(capsys, seeds_dir, out=out)
     assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_csv_cells_cannot_be_spreadsheet_formulas(tmp_path, seeds_dir, capsys):
+    # Moderators open the CSV in Excel / LibreOffice: a comment (or an exported id) starting with = + -
+    # @ is run as a formula there (CSV injection): =HYPERLINK(...) phishes, =cmd|... runs programs.
+    seed = (seeds_dir / SEEDS[0]).read_text(encoding="utf-8")
+    target = "so why was the conversation taped?"
+    assert target in seed
+    (tmp_path / "page.txt").write_text(seed.replace(target, '=HYPERLINK("http://evil.example","taped")'))
+    write_jsonl(tmp_path / "c.jsonl", [{"id": "@SUM(1+1)", "text": "fine", "article_id": "+1"}])
+    rc, out, _ = run_batch(capsys, tmp_path, format="csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0
+    cells = [v for row in table for v in row.values()]
+    assert not any(v[:1] in ("=", "+", "-", "@", "\t", "\r") for v in cells), cells
+    texts = {r["text"] for r in table}
+    assert '\'=HYPERLINK("http://evil.example","taped")' in texts
+    jrow = next(r for r in table if r["kind"] == "comment" and r["source"].endswith(".jsonl"))
+    assert (jrow["id"], jrow["article_id"]) == ("'@SUM(1+1)", "'+1")
