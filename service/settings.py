@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore")
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535)
     workers: int = 1
     model_dir: Path = DEFAULT_MODEL_DIR
     insult: Thresholds = Thresholds(review=0.5, reject=0.9)
