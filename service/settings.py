@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
+PERSPECTIVE_ATTRIBUTES = ("INSULT", "OFF_TOPIC")  # the names comments:analyze answers to
 
 
 class Thresholds(BaseModel):
@@ -55,6 +56,18 @@ class Settings(BaseSettings):
     # (MODERATION_PERSPECTIVE_ALIASES='{"TOXICITY":"INSULT"}'). Empty: other names get Perspective's 400.
     perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
+
+    @field_validator("perspective_aliases")
+    @classmethod
+    def _alias_targets(cls, aliases: dict[str, str]) -> dict[str, str]:
+        # Checked at start: a typo would otherwise answer every aliased request "does not exist".
+        targets = {name: target.upper() for name, target in aliases.items()}
+        unknown = sorted({t for t in targets.values() if t not in PERSPECTIVE_ATTRIBUTES})
+        if unknown:
+            raise ValueError(
+                f"alias targets must be {' or '.join(PERSPECTIVE_ATTRIBUTES)}, got {', '.join(unknown)}"
+            )
+        return targets
 
     def thresholds(self) -> dict[str, Thresholds]:
         return {"insult": self.insult, "off_topic": self.off_topic}

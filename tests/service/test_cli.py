@@ -41,6 +41,7 @@ def test_console_script_is_installed():
             "MODERATION_LIMITS__MAX_PAGE_BYTES",
         ),
         (["score", "seeds"], {"MODERATION_INSULT__REVIEW": "1.5"}, "MODERATION_INSULT__REVIEW"),
+        (["serve"], {"MODERATION_PERSPECTIVE_ALIASES": '{"TOXICITY": "TOXIC"}'}, "PERSPECTIVE_ALIASES"),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):
