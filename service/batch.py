@@ -680,6 +680,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-size", type=int, help="files per task sent to a worker (default: auto)")
 
 
+def _looks_like_our_output(path: Path) -> bool:
+    """Whether an existing file starts like a `moderate score` output (JSONL rows or the CSV header)."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not first or first == ",".join(CSV_COLUMNS):
+        return True
+    try:
+        row = json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return (
+        isinstance(row, dict)
+        and row.get("kind") in ("comment", "page", "error", "skipped")
+        and "source" in row
+    )
+
+
+def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
+    """`out` exists and is an input: named as a PATH, or under a PATH directory and not an earlier
+    output of ours (that one is skipped, see `run`). Overwriting it would lose the input."""
+    if not out.is_file():
+        return False
+    target = out.resolve()
+    for p in map(Path, paths):
+        if p.resolve() == target:
+            return True
+        if p.is_dir() and target.is_relative_to(p.resolve()) and not _looks_like_our_output(out):
+            return True
+    return False
+
+
 def _usage_error(message: str) -> int:
     print(f"moderate score: usage error: {message}", file=sys.stderr)
     return 2
@@ -699,6 +733,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         return _usage_error(f"no such file or directory: {', '.join(missing)}")
     if args.out is not None and not args.out.parent.is_dir() and str(args.out.parent):
         return _usage_error(f"--out: directory {args.out.parent} does not exist")
+    if args.out is not None and _is_an_input(args.out, args.paths):
+        return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})

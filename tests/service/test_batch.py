@@ -786,3 +786,18 @@ def test_csv_cells_cannot_be_spreadsheet_formulas(tmp_path, seeds_dir, capsys):
     assert '\'=HYPERLINK("http://evil.example","taped")' in texts
     jrow = next(r for r in table if r["kind"] == "comment" and r["source"].endswith(".jsonl"))
     assert (jrow["id"], jrow["article_id"]) == ("'@SUM(1+1)", "'+1")
+
+
+def test_out_naming_an_input_file_is_refused_and_the_input_kept(tmp_path, capsys):
+    # With the previous output skipped (above), `--out` naming a real input would lose that input:
+    # skipped, then replaced by the output. Refused before anything is written.
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    export = crawl / "comments.jsonl"
+    write_jsonl(export, COMMENTS_JSONL)
+    before = export.read_bytes()
+    for paths in ([export], [crawl]):  # named directly, or found under an input directory
+        rc, _, err = run_batch(capsys, *paths, out=export)
+        assert rc == 2 and "is one of the inputs" in err, err
+        assert export.read_bytes() == before
+        assert [p.name for p in crawl.iterdir()] == ["comments.jsonl"]
