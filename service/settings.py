@@ -36,6 +36,9 @@ class Limits(BaseModel):
     # Lines per page: a page of one-letter lines costs ~360 bytes and ~3 us per line in the parser
     # (20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a 20,000-comment thread ~200,000.
     max_page_lines: int = 400_000
+    # Pages parsed and scored at once per worker (the others wait): a 20 MiB HTML page takes ~600 MB
+    # for seconds, and the GIL makes more than a couple at a time no faster.
+    max_concurrent_pages: int = 2
     max_html_depth: int = 512
 
 

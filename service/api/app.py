@@ -96,6 +96,7 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
+    state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
     try:
         scorer = await run_in_threadpool(state.models.load)
     except ModelError as exc:
