@@ -261,3 +261,22 @@ def test_a_bad_artifact_stops_startup_with_a_clear_error(tmp_path):
     output = stop(proc)
     assert proc.returncode != 0
     assert "cannot start" in output
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["key=SECRET", "a=1&key=SECRET", "k%65y=SECRET", "%6Bey=SECRET&b=2", "%6b%65%79=SECRET", "ke%79=SECRET"],
+)
+def test_the_access_log_redacts_the_key_however_its_name_is_percent_encoded(query):
+    # Starlette decodes the parameter name, so ?k%65y=TOKEN authenticates exactly like ?key=TOKEN.
+    import logging
+
+    from service.api.app import RedactKeyFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "POST", f"/v1alpha1/comments%3Asuggestscore?{query}", "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactKeyFilter().filter(record)
+    line = record.getMessage()
+    assert "SECRET" not in line and "=<redacted>" in line
