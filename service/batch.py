@@ -421,6 +421,12 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
     singles: dict[tuple[str, str] | None, list[tuple[int, _JsonlComment]]] = {}
     for line_no, raw in _jsonl_lines(source):
+        if line_no > config.limits.max_jsonl_lines:
+            # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
+            raise TooLargeError(
+                f"over {config.limits.max_jsonl_lines:,} lines (MODERATION_LIMITS__MAX_JSONL_LINES): "
+                "split the export, keeping each article_id's lines in one file"
+            )
         if raw is None:
             counts["line_errors"] += 1
             out.append(

@@ -469,6 +469,22 @@ def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, cap
     assert "not UTF-8 (byte 0xe9" in rows[3]["error"]
 
 
+def test_a_jsonl_export_over_the_line_limit_is_one_error_row_and_the_run_goes_on(
+    tmp_path, capsys, monkeypatch
+):
+    # A file is held whole (threads may span it): past the limit it is refused, never an OOM kill.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "3")
+    big, small = tmp_path / "big.jsonl", tmp_path / "small.jsonl"
+    write_jsonl(big, [{"id": str(i), "text": f"comment {i}"} for i in range(4)])
+    write_jsonl(small, [{"id": str(i), "text": f"comment {i}"} for i in range(3)])
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = rows_of(out)
+    errors = [r for r in rows if r["kind"] == "error"]
+    assert rc == 1 and len(errors) == 1 and errors[0]["source"].endswith("big.jsonl")
+    assert errors[0]["error_type"] == "TooLargeError" and "over 3 lines" in errors[0]["error"]
+    assert sorted(r["id"] for r in rows if r["kind"] == "comment") == ["0", "1", "2"]
+
+
 class SlowScorer(FakeScorer):
     def score(self, texts, article=None, *, use_thread=True):
         import time
