@@ -40,7 +40,7 @@ class Limits(BaseModel):
     # for seconds, and the GIL makes more than a couple at a time no faster.
     max_concurrent_pages: int = 2
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
-    # file, so a file is held whole (~3 KB a line with its output row): 500,000 lines is ~1.6 GB.
+    # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
     max_jsonl_lines: int = 500_000
     max_html_depth: int = 512
 
