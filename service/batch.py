@@ -747,8 +747,18 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)
+    jobs = args.jobs
+    cores = os.cpu_count() or 1
+    if args.backend == "local" and jobs > cores:
+        # Scoring is CPU-bound and every worker holds the model (~360 MB): more workers than cores
+        # only cost memory (--jobs 64 would want ~23 GB).
+        print(
+            f"moderate score: --jobs {jobs} is more than this machine's {cores} cores: using {cores}",
+            file=sys.stderr,
+        )
+        jobs = cores
     kwargs: dict[str, Any] = {
-        "jobs": args.jobs,
+        "jobs": jobs,
         "backend": args.backend,
         "scheduler": args.scheduler,
         "chunk_size": args.chunk_size,

@@ -298,7 +298,8 @@ def test_summary_on_stderr_counts_everything(local_run, mixed_dir):
     assert "\r" not in err  # no progress bar outside a terminal
 
 
-def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys):
+def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
     rc, out, _ = run_batch(capsys, root, jobs=2, chunk_size=3)
     assert (rc, out) == local_run[:2]
@@ -315,7 +316,8 @@ def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     assert (rc, out) == local_run[:2]
 
 
-def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys):
+def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
     logs, inputs = tmp_path / "logs", tmp_path / "in"
     logs.mkdir()
@@ -483,6 +485,17 @@ def test_a_jsonl_export_over_the_line_limit_is_one_error_row_and_the_run_goes_on
     assert rc == 1 and len(errors) == 1 and errors[0]["source"].endswith("big.jsonl")
     assert errors[0]["error_type"] == "TooLargeError" and "over 3 lines" in errors[0]["error"]
     assert sorted(r["id"] for r in rows if r["kind"] == "comment") == ["0", "1", "2"]
+
+
+def test_more_jobs_than_cores_are_capped_with_a_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 1)
+    seen = []
+    real = batch.score_paths
+    monkeypatch.setattr(batch, "score_paths", lambda *a, **kw: seen.append(kw["jobs"]) or real(*a, **kw))
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "hello"}])
+    rc, out, err = run_batch(capsys, tmp_path, jobs=8)
+    assert rc == 0 and seen == [1] and "--jobs 8 is more than this machine's 1 cores: using 1" in err
+    assert [r["id"] for r in rows_of(out)] == ["a"]
 
 
 class SlowScorer(FakeScorer):
