@@ -43,6 +43,9 @@ class Limits(BaseModel):
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
     max_jsonl_lines: int = 500_000
     max_html_depth: int = 512
+    # Open connections (and requests in flight) per API worker; beyond it uvicorn answers 503. Each
+    # connection may buffer a body up to max_page_bytes, so this also bounds that memory (128 x 20 MiB).
+    max_connections: int = 128
 
 
 class Settings(BaseSettings):
