@@ -15,6 +15,8 @@ Work is split in three steps so that it parallelises without changing the output
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -23,6 +25,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -30,13 +33,14 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from service.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
+from service.ingest import has_visible_text
 from service.records import Article, ArticleContext, Scores
 from service.settings import Limits, Settings, Thresholds
 
@@ -74,6 +78,8 @@ MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
 DASK_CONNECT_TIMEOUT = "10s"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,14 +179,21 @@ def _file_task(path: str) -> Task:
     return Task("jsonl" if path.lower().endswith(".jsonl") else "page", path)
 
 
-def discover(paths: Sequence[str | os.PathLike[str]], empty_dirs: list[str] | None = None) -> list[Task]:
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    empty_dirs: list[str] | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
     Directories are walked recursively following symlinks; a directory reached twice (a symlink loop,
     or two links to one directory) is walked once and the other entry gets a "skipped" task.
+    `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
+    their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
     tasks: list[Task] = []
     visited: dict[tuple[int, int], str] = {}
+    exclude = exclude or {}
 
     def entry(path: str) -> None:
         try:
@@ -198,6 +211,10 @@ def discover(paths: Sequence[str | os.PathLike[str]], empty_dirs: list[str] | No
             return
         if stat.S_ISDIR(st.st_mode):
             walk(path, st)
+        elif (st.st_dev, st.st_ino) in exclude:
+            reason = exclude[(st.st_dev, st.st_ino)]
+            if reason is not None:
+                tasks.append(Task("skipped", path, reason))
         elif stat.S_ISREG(st.st_mode):
             tasks.append(_file_task(path))
         else:
@@ -337,6 +354,8 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         ) from exc
     except json.JSONDecodeError as exc:
         raise MalformedInputError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
+        raise MalformedInputError("invalid JSON: nested too deeply") from exc
     if not isinstance(obj, dict):
         raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
     cid, text = obj.get("id"), obj.get("text")
@@ -344,7 +363,7 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         raise MalformedInputError('"id" must be a non-empty string')
     if not isinstance(text, str):
         raise MalformedInputError('"text" must be a string')
-    if not text.strip():
+    if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
         raise MalformedInputError('"text" is empty')
     if len(text) > limits.max_comment_chars:
         raise TooLargeError(
@@ -361,7 +380,17 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         title, body = art.get("title") or "", art.get("body") or ""
         if not isinstance(title, str) or not isinstance(body, str):
             raise MalformedInputError('"article.title" and "article.body" must be strings')
-        ctx = ArticleContext(title=title, body=body)
+        if has_visible_text(title) or has_visible_text(body):  # else no article: context "none"
+            ctx = ArticleContext(title=title, body=body)
+    if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
+        fields = {"id": cid, "text": text, "article_id": article_id}
+        if ctx is not None:
+            fields.update({"article.title": ctx.title, "article.body": ctx.body})
+        for name, value in fields.items():
+            if value is not None and _SURROGATE.search(value):
+                raise MalformedInputError(
+                    f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
+                )
     return _JsonlComment(line_no, cid, text, article_id, ctx)
 
 
@@ -374,6 +403,8 @@ def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
             if not raw:
                 return
             line_no += 1
+            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
             if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
                 while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of the oversized line without holding it
@@ -390,6 +421,12 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
     singles: dict[tuple[str, str] | None, list[tuple[int, _JsonlComment]]] = {}
     for line_no, raw in _jsonl_lines(source):
+        if line_no > config.limits.max_jsonl_lines:
+            # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
+            raise TooLargeError(
+                f"over {config.limits.max_jsonl_lines:,} lines (MODERATION_LIMITS__MAX_JSONL_LINES): "
+                "split the export, keeping each article_id's lines in one file"
+            )
         if raw is None:
             counts["line_errors"] += 1
             out.append(
@@ -469,7 +506,9 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
         flat["reasons"] = "; ".join(row["reasons"])
     if row.get("kind") == "skipped":
         flat["error"] = row.get("reason")
-    return flat
+    # CSV injection: spreadsheets run a cell that starts with one of these as a formula, and comment
+    # text, authors and exported ids are written by strangers. A leading ' makes the cell plain text.
+    return {k: "'" + v if isinstance(v, str) and v[:1] in _FORMULA_STARTS else v for k, v in flat.items()}
 
 
 def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
@@ -570,11 +609,13 @@ def score_paths(
     progress_stream: TextIO | None = None,
     show_progress: bool | None = None,
     chunk_size: int | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
 ) -> Summary:
-    """Score everything under `paths` into `sink`; return the counters for the summary."""
+    """Score everything under `paths` into `sink`; return the counters for the summary. `exclude`: see
+    `discover` (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
     summary = Summary()
-    tasks = discover(paths, summary.empty_dirs)
+    tasks = discover(paths, summary.empty_dirs, exclude)
     if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
         # Fail fast on a bad model before writing anything. With workers, the parent never loads
         # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
@@ -603,6 +644,14 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     try:
+        # mkstemp makes the file 0600: give it the mode a plain open() would (or the old file's).
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
@@ -637,6 +686,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-size", type=int, help="files per task sent to a worker (default: auto)")
 
 
+def _looks_like_our_output(path: Path) -> bool:
+    """Whether an existing file starts like a `moderate score` output (JSONL rows or the CSV header)."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not first or first == ",".join(CSV_COLUMNS):
+        return True
+    try:
+        row = json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return (
+        isinstance(row, dict)
+        and row.get("kind") in ("comment", "page", "error", "skipped")
+        and "source" in row
+    )
+
+
+def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
+    """`out` exists and is an input: named as a PATH, or under a PATH directory and not an earlier
+    output of ours (that one is skipped, see `run`). Overwriting it would lose the input."""
+    if not out.is_file():
+        return False
+    target = out.resolve()
+    for p in map(Path, paths):
+        if p.resolve() == target:
+            return True
+        if p.is_dir() and target.is_relative_to(p.resolve()) and not _looks_like_our_output(out):
+            return True
+    return False
+
+
 def _usage_error(message: str) -> int:
     print(f"moderate score: usage error: {message}", file=sys.stderr)
     return 2
@@ -656,14 +739,26 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         return _usage_error(f"no such file or directory: {', '.join(missing)}")
     if args.out is not None and not args.out.parent.is_dir() and str(args.out.parent):
         return _usage_error(f"--out: directory {args.out.parent} does not exist")
+    if args.out is not None and _is_an_input(args.out, args.paths):
+        return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)
+    jobs = args.jobs
+    cores = os.cpu_count() or 1
+    if args.backend == "local" and jobs > cores:
+        # Scoring is CPU-bound and every worker holds the model (~360 MB): more workers than cores
+        # only cost memory (--jobs 64 would want ~23 GB).
+        print(
+            f"moderate score: --jobs {jobs} is more than this machine's {cores} cores: using {cores}",
+            file=sys.stderr,
+        )
+        jobs = cores
     kwargs: dict[str, Any] = {
-        "jobs": args.jobs,
+        "jobs": jobs,
         "backend": args.backend,
         "scheduler": args.scheduler,
         "chunk_size": args.chunk_size,
@@ -676,7 +771,13 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
             sys.stdout.flush()
         else:
             with atomic_output(args.out) as fh:
-                summary = score_paths(args.paths, config, fh, **kwargs)
+                # The output may sit under an input directory: neither it nor its temp file is input.
+                st = os.fstat(fh.fileno())
+                exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
+                with contextlib.suppress(OSError):
+                    st = os.stat(args.out)
+                    exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
+                summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0
 

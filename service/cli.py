@@ -40,6 +40,19 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_error(exc: ValueError) -> str | None:
+    """One line naming the MODERATION_* variable, when `exc` is the Settings object's validation error."""
+    from pydantic import ValidationError  # imported only on this error path
+
+    if not isinstance(exc, ValidationError) or exc.title != "Settings":
+        return None
+    parts = []
+    for err in exc.errors(include_url=False):
+        name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
+        parts.append(f"{name}={err.get('input')!r}: {err['msg']}")
+    return "invalid setting " + "; ".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if not a.startswith("-")), None)
@@ -58,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ValueError as exc:
+        message = _settings_error(exc)
+        if message is None:
+            raise
+        print(f"moderate {args.command}: error: {message}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

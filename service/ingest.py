@@ -10,6 +10,7 @@ import codecs
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
 from service.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
@@ -17,6 +18,22 @@ from service.errors import BinaryInputError, DecodeError, EmptyInputError, TooLa
 log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
+
+# A character a reader can see: not whitespace, not a control character (C0/C1, NUL), and not one of
+# the invisible format or filler characters (zero-width space/joiners, bidi marks and isolates, word
+# joiner, BOM, variation selectors, Hangul fillers, braille blank, tag characters). A comment made of
+# these alone is empty to a moderator, like one made of spaces.
+_VISIBLE = re.compile(
+    "[^\\s\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
+
+
+def has_visible_text(text: str) -> bool:
+    """True when `text` has at least one visible character (stops at the first: cheap on real text)."""
+    return _VISIBLE.search(text) is not None
+
 
 # Magic numbers of formats people feed a text tool by mistake (images, archives, documents, media).
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -63,10 +80,19 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded)."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise TooLargeError(f"{p}: {size:,} bytes is over the page limit of {max_bytes:,} bytes")
-        with p.open("rb") as fh:
+        st = p.stat()
+        if st.st_size > max_bytes:
+            raise TooLargeError(f"{p}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
+        fifo = stat.S_ISFIFO(st.st_mode)
+        if fifo:
+            # A plain open() waits for a writer for ever. Non-blocking open, then blocking reads: a pipe
+            # with a writer (`... | moderate parse /dev/stdin`) is read to its end, one without is EOF.
+            fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+            os.set_blocking(fd, True)
+            fh = os.fdopen(fd, "rb")
+        else:
+            fh = p.open("rb")
+        with fh:
             data = fh.read(max_bytes + 1)
     except IsADirectoryError as exc:
         raise EmptyInputError(f"{p}: is a directory, not a page") from exc
@@ -78,6 +104,10 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         raise DecodeError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:  # the file grew while we read it
         raise TooLargeError(f"{p}: over the page limit of {max_bytes:,} bytes")
+    if fifo and not data:
+        raise EmptyInputError(
+            f"{p}: a FIFO (named pipe) with no writer (or nothing written to it): no page to read"
+        )
     return data
 
 

@@ -2121,13 +2121,22 @@ def _to_lines(
             raise EmptyInputError(f"{source}: the page is empty")
     real: PageFormat = "html" if fmt == "html" or (fmt == "auto" and looks_like_html(text)) else "text"
     raw_lines: list[tuple[str, int, str | None]] = []
+
+    def check_lines(n: int) -> None:
+        if n > limits.max_page_lines:
+            raise TooLargeError(
+                f"{source}: {n:,} lines is over the limit of {limits.max_page_lines:,} lines per page"
+            )
+
     if real == "html":
         raw_lines = [
             (ln.text, ln.depth, ln.hint) for ln in html_to_lines(text, max_depth=limits.max_html_depth)
         ]
         if not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
+        check_lines(len(raw_lines))
     else:
+        check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
         for line in text.split("\n"):
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".

@@ -14,7 +14,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from service.errors import InputError
 from service.records import Article, ArticleContext
@@ -26,6 +26,33 @@ if TYPE_CHECKING:
 FIRST_WORDS = 14
 TOP_SPANS = 3
 RULE = "=" * 78
+
+# Page text comes from strangers and this report goes to a terminal: control characters (ESC/CSI/OSC
+# sequences set the title or clear lines, \r overwrites) and bidi overrides are shown escaped.
+_ESCAPES = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in [
+        *range(0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+}
+
+
+class _Printable:
+    """Writes through to `out` with the characters above escaped (newlines and tabs kept)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(text.translate(_ESCAPES))
+
+
+def printable(out: TextIO) -> TextIO:
+    return out if isinstance(out, _Printable) else cast(TextIO, _Printable(out))
 
 
 def first_words(text: str, n: int = FIRST_WORDS) -> str:
@@ -46,6 +73,7 @@ def report_article(
 ) -> None:
     from service.decide import decide
 
+    out = printable(out)
     out.write(f"{RULE}\n{article.source}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")
     out.write(
@@ -85,6 +113,7 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
     from service.batch import discover
     from service.parse import parse_file
 
+    out = printable(out)
     empty: list[str] = []
     tasks = discover(paths, empty)
     verdicts: Counter[str] = Counter()

@@ -75,11 +75,16 @@ class FeedbackStore:
             raise InputError("feedback text is empty")
         created = item.created_at or datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            cur = self._conn.execute(
-                "INSERT INTO feedback (text, attribute, label, article_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (item.text, item.attribute, int(item.label), item.article_id, created),
-            )
+            try:
+                cur = self._conn.execute(
+                    "INSERT INTO feedback (text, attribute, label, article_id, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (item.text, item.attribute, int(item.label), item.article_id, created),
+                )
+            except sqlite3.Error as exc:  # locked past the busy timeout, disk full, read-only...
+                raise ConfigurationError(
+                    f"cannot write to the feedback database {self.path}: {exc}; nothing was stored, retry"
+                ) from exc
             row_id = int(cur.lastrowid or 0)
         log.debug("stored feedback id=%d attribute=%s", row_id, item.attribute)
         return row_id

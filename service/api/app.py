@@ -45,14 +45,17 @@ log = logging.getLogger(__name__)
 PAGE_PATH = "/v1/articles:score"
 
 
-_KEY_PARAM = re.compile(r"([?&]key=)[^&\s]*")
+# Starlette decodes parameter names, so ?k%65y=TOKEN authenticates like ?key=TOKEN: redact both.
+_KEY_PARAM = re.compile(r"([?&](?:k|%6[bB])(?:e|%65)(?:y|%79)=)[^&\s]*")
 
 
 class RedactKeyFilter(logging.Filter):
     """Perspective clients send the API token as `?key=...`: keep it out of uvicorn's access log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, str) and "key=" in a for a in record.args):
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and "=" in a and _KEY_PARAM.search(a) for a in record.args
+        ):
             record.args = tuple(
                 _KEY_PARAM.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
             )
@@ -93,6 +96,7 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
+    state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
     try:
         scorer = await run_in_threadpool(state.models.load)
     except ModelError as exc:

@@ -17,6 +17,10 @@ from collections.abc import Iterable
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# The method label: HTTP methods are any token a client sends (h11 takes "FOO1", "FOO2", ...), and each
+# label value is a new series held in memory and printed by /metrics: anything else counts as "other".
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
 # Sub-millisecond resolution: the single-comment target is p99 < 10 ms.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -69,7 +73,8 @@ class Metrics:
 
 class MetricsMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware: it costs a task per request). Labels use the route template,
-    or "unmatched", so label cardinality stays bounded whatever paths clients send."""
+    or "unmatched", and a known method or "other", so label cardinality stays bounded whatever paths and
+    methods clients send."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, routes: Iterable[str]) -> None:
         self.app = app
@@ -95,5 +100,6 @@ class MetricsMiddleware:
             path = scope.get("path", "")
             route = path if path in self.routes else "unmatched"
             method = scope.get("method", "")
+            method = method if method in METHODS else "other"
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

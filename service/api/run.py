@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 workers=settings.workers,
                 log_level=level,
                 access_log=access_log,
+                limit_concurrency=settings.limits.max_connections,
                 # A new worker imports everything and loads the model before it is ready; uvicorn's
                 # default 5 s is too short on a busy 2-core machine and aborts a SIGHUP roll.
                 timeout_worker_healthcheck=120,
@@ -110,5 +111,6 @@ def run(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=level,
         access_log=access_log,
+        limit_concurrency=settings.limits.max_connections,
     )
     return 0

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from model.score import ATTRIBUTES, CommentScorer
 from service.decide import decide
 from service.errors import EmptyInputError, TooLargeError
+from service.ingest import has_visible_text
 from service.records import ArticleContext, Decision, Scores, Span
 from service.settings import Limits, Thresholds
 
@@ -44,7 +45,7 @@ def check_comments(texts: Sequence[str], limits: Limits) -> None:
             raise TooLargeError(
                 f"comment {i} has {len(text)} characters; the limit is {limits.max_comment_chars}"
             )
-        if not text.strip():
+        if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
             raise EmptyInputError(f"comment {i} is empty")
 
 

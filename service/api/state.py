@@ -3,6 +3,7 @@ feedback store. Built by create_app and kept on ``app.state.moderation``; nothin
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import threading
@@ -87,6 +88,9 @@ class AppState:
     models: ModelHolder
     metrics: Metrics
     parse_page: PageParser = default_page_parser
+    # Bounds the pages parsed and scored at once (limits.max_concurrent_pages); made in the lifespan,
+    # on the worker's event loop.
+    page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
     _store: FeedbackStore | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

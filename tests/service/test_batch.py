@@ -298,7 +298,8 @@ def test_summary_on_stderr_counts_everything(local_run, mixed_dir):
     assert "\r" not in err  # no progress bar outside a terminal
 
 
-def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys):
+def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
     rc, out, _ = run_batch(capsys, root, jobs=2, chunk_size=3)
     assert (rc, out) == local_run[:2]
@@ -315,7 +316,8 @@ def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     assert (rc, out) == local_run[:2]
 
 
-def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys):
+def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
     logs, inputs = tmp_path / "logs", tmp_path / "in"
     logs.mkdir()
@@ -467,6 +469,33 @@ def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, cap
     ]
     assert rc == 1 and rows[1]["error_type"] == "TooLargeError"
     assert "not UTF-8 (byte 0xe9" in rows[3]["error"]
+
+
+def test_a_jsonl_export_over_the_line_limit_is_one_error_row_and_the_run_goes_on(
+    tmp_path, capsys, monkeypatch
+):
+    # A file is held whole (threads may span it): past the limit it is refused, never an OOM kill.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "3")
+    big, small = tmp_path / "big.jsonl", tmp_path / "small.jsonl"
+    write_jsonl(big, [{"id": str(i), "text": f"comment {i}"} for i in range(4)])
+    write_jsonl(small, [{"id": str(i), "text": f"comment {i}"} for i in range(3)])
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = rows_of(out)
+    errors = [r for r in rows if r["kind"] == "error"]
+    assert rc == 1 and len(errors) == 1 and errors[0]["source"].endswith("big.jsonl")
+    assert errors[0]["error_type"] == "TooLargeError" and "over 3 lines" in errors[0]["error"]
+    assert sorted(r["id"] for r in rows if r["kind"] == "comment") == ["0", "1", "2"]
+
+
+def test_more_jobs_than_cores_are_capped_with_a_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 1)
+    seen = []
+    real = batch.score_paths
+    monkeypatch.setattr(batch, "score_paths", lambda *a, **kw: seen.append(kw["jobs"]) or real(*a, **kw))
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "hello"}])
+    rc, out, err = run_batch(capsys, tmp_path, jobs=8)
+    assert rc == 0 and seen == [1] and "--jobs 8 is more than this machine's 1 cores: using 1" in err
+    assert [r["id"] for r in rows_of(out)] == ["a"]
 
 
 class SlowScorer(FakeScorer):
@@ -670,3 +699,134 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
         alone = scorer.score([item["text"]], None if art is None else ArticleContext(**art))[0]
         assert row["scores"]["insult"] == pytest.approx(alone.insult, abs=1e-6)
         assert row["scores"]["off_topic"] == pytest.approx(alone.off_topic, abs=1e-6)
+
+
+def test_a_lone_surrogate_in_a_jsonl_line_is_an_error_line_not_a_crash(tmp_path, capsys):
+    # JSON allows "\ud800" escapes, but such a string cannot be written back out as UTF-8: it used to
+    # crash the whole run (UnicodeEncodeError on writing the row), losing every other file's output.
+    f = tmp_path / "surrogates.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "fine"}\n'
+        '{"id": "\\ud800x", "text": "you idiot"}\n'
+        '{"id": "c", "text": "lone \\udc00 low surrogate"}\n'
+        '{"id": "d", "text": "ok", "article": {"title": "\\ud83d", "body": "b"}}\n'
+        '{"id": "e", "text": "a real pair \\ud83d\\ude00 is fine"}\n',
+        encoding="ascii",
+    )
+    out = tmp_path / "out.jsonl"
+    rc, _, _ = run_batch(capsys, f, out=out)
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert [(r["kind"], r["line"]) for r in rows] == [
+        ("comment", 1),
+        ("error", 2),
+        ("error", 3),
+        ("error", 4),
+        ("comment", 5),
+    ]
+    assert rc == 1 and all("surrogate" in r["error"] for r in rows[1:4])
+
+
+def test_a_deeply_nested_jsonl_line_is_an_error_line_and_the_file_is_scored(tmp_path, capsys):
+    # The stdlib json recurses: 100,000 brackets raised RecursionError, which cost the whole file.
+    f = tmp_path / "deep.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "fine"}\n' + "[" * 100_000 + "]" * 100_000 + '\n{"id": "c", "text": "ok"}\n'
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("comment", 1), ("error", 2), ("comment", 3)]
+    assert rc == 1 and rows[1]["error_type"] == "MalformedInputError" and "nest" in rows[1]["error"]
+
+
+def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, capsys):
+    # Windows tools (PowerShell, Excel's "UTF-8" export) start files with a BOM: line 1 is still valid.
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "first"}\n{"id": "b", "text": "second"}\n')
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert rc == 0 and [(r["kind"], r["id"]) for r in rows] == [("comment", "a"), ("comment", "b")]
+
+
+def test_a_jsonl_text_or_article_with_nothing_visible_is_empty(tmp_path, capsys):
+    f = tmp_path / "invisible.jsonl"
+    write_jsonl(
+        f,
+        [
+            {"id": "a", "text": "\u200b\u200b"},
+            {"id": "b", "text": "\x00"},
+            {"id": "c", "text": "tides", "article": {"title": "\u200b", "body": "\ufeff"}},
+        ],
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("error", 2), ("comment", 3)]
+    assert rc == 1 and all(r["error"] == '"text" is empty' for r in rows[:2])
+    assert rows[2]["context"] == "none"  # an invisible article is no article context
+
+
+def test_an_out_file_inside_an_input_directory_is_not_scored(seeds_dir, tmp_path, capsys):
+    # `moderate score crawl/ --out crawl/scores.jsonl`: the run's own temp file was discovered as a page
+    # (an error row), and the next run read the previous scores.jsonl as a comments export (an error
+    # row per line): exit code 1, more errors every night, on perfectly good input.
+    root = tmp_path / "crawl"
+    shutil.copytree(seeds_dir, root)
+    out = root / "scores.jsonl"
+    rc1, _, _ = run_batch(capsys, root, out=out)
+    first = out.read_text()
+    rc2, _, err = run_batch(capsys, root, out=out)
+    rows = rows_of(out.read_text())
+    assert (rc1, rc2) == (0, 0), err
+    assert not any(r["kind"] == "error" for r in rows)
+    assert {r["source"] for r in rows if r["kind"] != "skipped"} == {str(root / s) for s in SEEDS}
+    # The previous output is accounted for as skipped, under its own name (runs stay reproducible).
+    skipped = [r for r in rows if r["kind"] == "skipped"]
+    assert [r["source"] for r in skipped] == [str(out)] and "--out" in skipped[0]["reason"]
+    assert [r for r in rows if r["kind"] != "skipped"] == rows_of(first)
+
+
+def test_the_out_file_gets_the_usual_permissions(seeds_dir, tmp_path, capsys):
+    # mkstemp creates 0600: a results file the moderators' group (or the web server) could not read.
+    out = tmp_path / "scores.jsonl"
+    old = os.umask(0o022)
+    try:
+        run_batch(capsys, seeds_dir, out=out)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    out.chmod(0o640)  # an existing file keeps the mode its owner gave it
+    run_batch(capsys, seeds_dir, out=out)
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_csv_cells_cannot_be_spreadsheet_formulas(tmp_path, seeds_dir, capsys):
+    # Moderators open the CSV in Excel / LibreOffice: a comment (or an exported id) starting with = + -
+    # @ is run as a formula there (CSV injection): =HYPERLINK(...) phishes, =cmd|... runs programs.
+    seed = (seeds_dir / SEEDS[0]).read_text(encoding="utf-8")
+    target = "so why was the conversation taped?"
+    assert target in seed
+    (tmp_path / "page.txt").write_text(seed.replace(target, '=HYPERLINK("http://evil.example","taped")'))
+    write_jsonl(tmp_path / "c.jsonl", [{"id": "@SUM(1+1)", "text": "fine", "article_id": "+1"}])
+    rc, out, _ = run_batch(capsys, tmp_path, format="csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0
+    cells = [v for row in table for v in row.values()]
+    assert not any(v[:1] in ("=", "+", "-", "@", "\t", "\r") for v in cells), cells
+    texts = {r["text"] for r in table}
+    assert '\'=HYPERLINK("http://evil.example","taped")' in texts
+    jrow = next(r for r in table if r["kind"] == "comment" and r["source"].endswith(".jsonl"))
+    assert (jrow["id"], jrow["article_id"]) == ("'@SUM(1+1)", "'+1")
+
+
+def test_out_naming_an_input_file_is_refused_and_the_input_kept(tmp_path, capsys):
+    # With the previous output skipped (above), `--out` naming a real input would lose that input:
+    # skipped, then replaced by the output. Refused before anything is written.
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    export = crawl / "comments.jsonl"
+    write_jsonl(export, COMMENTS_JSONL)
+    before = export.read_bytes()
+    for paths in ([export], [crawl]):  # named directly, or found under an input directory
+        rc, _, err = run_batch(capsys, *paths, out=export)
+        assert rc == 2 and "is one of the inputs" in err, err
+        assert export.read_bytes() == before
+        assert [p.name for p in crawl.iterdir()] == ["comments.jsonl"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
+import os
 import subprocess
 import sys
 
@@ -152,6 +154,54 @@ def test_cli_gives_one_line_message_and_exit_1(tmp_path, payload, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
     assert message.lower() in lines[0].lower()
+
+
+def _parse_cli(*argv: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kw,
+    )
+
+
+def test_a_fifo_nobody_writes_to_is_a_one_line_error_not_a_hang(tmp_path):
+    # open() on a FIFO blocks until a writer comes: `moderate parse FIFO` used to hang for ever.
+    fifo = tmp_path / "page.fifo"
+    os.mkfifo(fifo)
+    proc = _parse_cli(str(fifo))
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FIFO" in lines[0], proc.stderr
+
+
+def test_a_page_piped_in_through_dev_stdin_is_still_read(seeds_dir):
+    page = sorted(seeds_dir.glob("*.txt"))[0].read_text(encoding="utf-8")
+    proc = _parse_cli("/dev/stdin", input=page)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["comments"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "Title\n\n" + "a\n" * 400_000,  # text: 10 MB of one-letter lines took 14 s and 1.8 GB of memory
+        "Title\n" + "\n" * 400_000 + "body",
+        "<html><body>" + "<p>x</p>" * 400_001 + "</body></html>",
+    ],
+    ids=["short-lines", "blank-lines", "html-blocks"],
+)
+def test_a_page_of_too_many_lines_is_refused(page):
+    with pytest.raises(TooLargeError, match="lines is over the limit of 400,000"):
+        parse_page(page)
+
+
+def test_the_line_limit_is_configurable_and_real_pages_are_far_below_it(seeds_dir):
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_bytes()
+    assert parse_page(seed).comments
+    with pytest.raises(TooLargeError):
+        parse_page(seed, limits=Limits(max_page_lines=10))
 
 
 def test_byte_order_mark_in_a_str_page_is_not_text():

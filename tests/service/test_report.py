@@ -131,3 +131,36 @@ def test_make_run_works_on_a_fresh_clone_with_no_data(tmp_path):
     verdicts = out.count("-> APPROVE") + out.count("-> REVIEW") + out.count("-> REJECT")
     assert verdicts == n_comments > 0  # one scored line per comment the parser found
     assert "insult spans:" in out
+
+
+HOSTILE = Article(
+    source="evil\x1b[2J.html",
+    format="html",
+    title="Tides\x1b]0;PWNED\x07",
+    body="The moon moves the tide.",
+    comments=(
+        Comment(text="so why was the \x1b[31mconversation\x1b[0m taped?\r\x1b[2K", author="Ann\x9b2J"),
+        Comment(text="the \u202eredi\u202c moves the tide", author="Bob"),
+    ),
+)
+
+
+def test_control_characters_from_a_page_never_reach_the_terminal():
+    # Comment text, titles and authors come from strangers: an ESC, CSI or OSC sequence printed raw
+    # sets the terminal's title, clears lines or worse; \r overwrites what the moderator reads; a bidi
+    # override reorders it. They are shown escaped instead.
+    text = render(HOSTILE)
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in text), repr(text)
+    assert not any(0x7F <= ord(ch) < 0xA0 or ch in "\u202a\u202b\u202c\u202d\u202e" for ch in text)
+    assert "Tides\\x1b]0;PWNED\\x07" in text and "Ann\\x9b2J" in text and "\\u202eredi" in text
+
+
+def test_a_hostile_page_file_is_reported_escaped(tmp_path: Path, seeds_dir: Path):
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_text(encoding="utf-8")
+    target = "so why was the conversation taped?"
+    assert target in seed
+    page = tmp_path / "esc.txt"
+    page.write_text(seed.replace(target, "so why was the \x1b]0;PWNED\x07conversation taped?"), "utf-8")
+    out = io.StringIO()
+    write_report([str(page)], FakeScorer(), Settings(), out)
+    assert "\x1b" not in out.getvalue() and "\\x1b]0;PWNED\\x07conversation" in out.getvalue()

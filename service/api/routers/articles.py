@@ -3,6 +3,7 @@ decision for every reader comment out."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -71,13 +72,17 @@ async def score_article(
             f"expected text/plain, text/html or application/json, got {media or 'no Content-Type'}",
         )
     settings = state.settings
-    # Parsing a 20 MiB page is real work: keep it off the event loop.
-    article = await run_in_threadpool(
-        state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
-    )
-    texts = [c.text for c in article.comments]
-    context = ArticleContext(title=article.title or "", body=article.body)
-    results = await run_in_threadpool(score_thread, scorer, texts, context, settings.thresholds())
+    if state.page_slots is None:  # no lifespan ran (an app driven without it): bound all the same
+        state.page_slots = asyncio.Semaphore(settings.limits.max_concurrent_pages)
+    # Parsing a 20 MiB page is real work: keep it off the event loop. A few at a time: each can take
+    # hundreds of MB (20 MiB of HTML: ~600 MB), and the GIL makes more at once no faster.
+    async with state.page_slots:
+        article = await run_in_threadpool(
+            state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
+        )
+        texts = [c.text for c in article.comments]
+        context = ArticleContext(title=article.title or "", body=article.body)
+        results = await run_in_threadpool(score_thread, scorer, texts, context, settings.thresholds())
     comments = [
         {
             "index": i,

@@ -11,6 +11,7 @@ from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
 from service.api.scoring import check_comments, json_response, run_cpu, score_thread
 from service.errors import TooLargeError
+from service.ingest import has_visible_text
 from service.records import ArticleContext
 
 router = APIRouter(route_class=JsonRoute, tags=["scoring"])
@@ -33,9 +34,16 @@ async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: S
         raise TooLargeError(
             f"explain is limited to {limits.max_explain_comments} comments per request; got {len(texts)}"
         )
+    if body.explain and (chars := sum(map(len, texts))) > limits.max_explain_chars:
+        raise TooLargeError(
+            f"explain is limited to {limits.max_explain_chars:,} characters per request; got {chars:,}"
+        )
     article = None
     if body.article is not None:
-        article = ArticleContext(title=body.article.title or "", body=body.article.body or "")
+        title, text = body.article.title or "", body.article.body or ""
+        # An article with nothing visible in it is no article: the `context` field must say "none".
+        if has_visible_text(title) or has_visible_text(text):
+            article = ArticleContext(title=title, body=text)
     # explain costs one pass per comment and attribute: always off the event loop.
     weight = len(texts) * (50 if body.explain else 1)
     results = await run_cpu(

@@ -14,6 +14,7 @@ from service.api.routers._common import errors
 from service.api.schemas import FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
 from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.ingest import has_visible_text
 from service.store import Feedback
 
 router = APIRouter(route_class=JsonRoute, tags=["feedback"])
@@ -33,7 +34,7 @@ def post_feedback(
     MODERATION_DO_NOT_STORE=true, nothing is written and the answer is 200 with `stored: false`."""
     # Sync endpoint on purpose: FastAPI runs it in the threadpool, so the fsync never blocks the loop.
     limits = state.settings.limits
-    if not body.text.strip():
+    if not has_visible_text(body.text):
         raise EmptyInputError("feedback text is empty")
     if len(body.text) > limits.max_comment_chars:
         raise TooLargeError(

@@ -12,12 +12,16 @@ from service.api.scoring import json_response
 router = APIRouter(tags=["operations"])
 
 
+# HEAD as well as GET (kept out of the schema): uptime monitors and some load balancers probe with HEAD,
+# and a 405 there reads as "service down".
+@router.head("/healthz", include_in_schema=False)
 @router.get("/healthz", response_model=Health, summary="Is the process alive")
 async def healthz(state: StateDep) -> Response:
     scorer = state.models.current
     return json_response({"status": "ok", "model_version": scorer.version if scorer else None})
 
 
+@router.head("/readyz", include_in_schema=False)
 @router.get(
     "/readyz",
     response_model=Health,

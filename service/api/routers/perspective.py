@@ -35,6 +35,7 @@ from service.api.schemas import (
 )
 from service.api.scoring import json_response, run_cpu
 from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.ingest import has_visible_text
 from service.records import ArticleContext
 from service.store import Feedback
 
@@ -76,7 +77,7 @@ def _validate(
 ) -> tuple[str, dict[str, str], list[str]]:
     """Returns the text, {requested name: our Scores field}, and the languages to echo."""
     text = body.comment.text
-    if not text.strip():
+    if not has_visible_text(text):
         raise EmptyInputError("Comment must be non-empty.")
     if len(text) > max_chars:
         raise TooLargeError(f"Comment text has {len(text)} characters; the limit is {max_chars}.")
@@ -122,7 +123,8 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     the requested name; `dropUnsupportedAttributes: true` drops unknown names instead of a 400."""
     settings = state.settings
     text, fields, languages = _validate(body, settings.limits.max_comment_chars, settings.perspective_aliases)
-    context_texts = [e.text for e in (body.context.entries if body.context else []) if e.text]
+    entries = body.context.entries if body.context else []
+    context_texts = [e.text for e in entries if e.text and has_visible_text(e.text)]
     article = ArticleContext(body="\n".join(context_texts)) if context_texts else None
     spans = sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
     # One scorer call: the whole comment first, then each sentence on its own (no thread context).
@@ -178,7 +180,7 @@ async def suggest_score(
     Authenticated with the API token, as `?key=` (Perspective style) or a bearer header. With
     MODERATION_DO_NOT_STORE=true nothing is written."""
     text = body.comment.text
-    if not text.strip():
+    if not has_visible_text(text):
         raise EmptyInputError("Comment must be non-empty.")
     if len(text) > state.settings.limits.max_comment_chars:
         raise TooLargeError(

@@ -103,3 +103,43 @@ def test_page_size_limit_is_its_own(settings):
         assert_error(
             c.post(URL, content=b"x" * 1001, headers={"content-type": "text/plain"}), 413, "too_large"
         )
+
+
+def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
+    # Parsing a 20 MiB page takes up to ~600 MB (HTML, measured) for seconds; without a bound, 40
+    # concurrent uploads (the threadpool's size) could hold ~24 GB. The GIL makes more than a couple
+    # at a time no faster anyway: the rest wait their turn, and all are answered.
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.parse import parse_page
+    from tests.service.api.conftest import Loader
+
+    lock = threading.Lock()
+    running = peak = 0
+
+    def slow_parser(data, **kwargs):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+        return parse_page(data, **kwargs)
+
+    page = SEED_FILES[0].read_bytes()
+    app = create_app(settings, scorer_loader=Loader(), page_parser=slow_parser)
+    with TestClient(app) as c, ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(
+                lambda _: c.post(URL, content=page, headers={"content-type": "text/plain"}).status_code,
+                range(8),
+            )
+        )
+    assert codes == [200] * 8
+    assert peak == settings.limits.max_concurrent_pages == 2

@@ -90,6 +90,7 @@ def test_do_not_store_setting_stores_nothing(settings):
         (VERDICT | {"label": 2}, 422, "malformed"),
         (VERDICT | {"label": "yes"}, 422, "malformed"),
         (VERDICT | {"text": "  "}, 422, "empty"),
+        (VERDICT | {"text": "\u200b\u200c"}, 422, "empty"),  # invisible: no verdict to learn from
         (VERDICT | {"text": "x" * 20_001}, 413, "too_large"),
         ({"attribute": "insult", "label": 1}, 422, "malformed"),
     ],
@@ -115,3 +116,27 @@ def test_store_validates_and_reads_back(tmp_path):
     assert store.count() == 1
     assert store.all()[0].attribute == "off_topic"
     store.close()
+
+
+def test_a_locked_database_is_503_not_500(settings):
+    # Another process holding the write lock past the busy timeout (an operator's `BEGIN EXCLUSIVE`,
+    # a backup tool): sqlite3.OperationalError "database is locked" escaped as a 500.
+    import sqlite3
+
+    with make_client(settings) as c:
+        state = c.app.state.moderation
+        state._store = FeedbackStore(settings.db_path, timeout_s=0.05)
+        holder = sqlite3.connect(settings.db_path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            error = assert_error(c.post(URL, json=VERDICT, headers=auth()), 503, "store_unavailable")
+            assert "locked" in error["message"]
+            suggest = {
+                "comment": {"text": "you idiot"},
+                "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}},
+            }
+            assert_error(c.post("/v1alpha1/comments:suggestscore", json=suggest, headers=auth()), 503)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert c.post(URL, json=VERDICT, headers=auth()).status_code == 201  # and it recovers

@@ -56,3 +56,25 @@ def test_metrics_count_requests_latency_and_comments(client):
     assert _sample(text, "moderation_http_request_duration_seconds_count", route=route) == 2
     assert re.search(r'moderation_http_request_duration_seconds_bucket\{le="0.005",method="POST"', text)
     assert _sample(text, "moderation_comments_scored_total", endpoint="comments") == 3
+
+
+def test_metrics_label_cardinality_is_bounded_whatever_methods_clients_send(client):
+    # The HTTP method is any token the client likes (h11 accepts "FOO1", "FOO2", ...): used as a label
+    # as is, every request with a new method added series to /metrics and memory, unauthenticated.
+    for i in range(20):
+        assert client.request(f"FOO{i}", "/healthz").status_code == 405
+    client.request("PROPFIND", "/v1/comments:score")
+    text = client.get("/metrics").text
+    methods = set(re.findall(r'method="([^"]*)"', text))
+    assert not any(m.startswith("FOO") or m == "PROPFIND" for m in methods), methods
+    assert (
+        _sample(text, "moderation_http_requests_total", method="other", route="/healthz", status="405") == 20
+    )
+
+
+def test_health_checks_answer_head_as_well_as_get(client):
+    # Uptime monitors and some load balancers probe with HEAD: a 405 there reads as "service down".
+    for path in ("/healthz", "/readyz"):
+        r = client.head(path)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.headers["content-type"].startswith("application/json")

@@ -161,6 +161,10 @@ def test_score_threshold_omits_low_scores(client):
     [
         ({"comment": {"text": "x"}, "requestedAttributes": {}}, "at least one attribute"),
         ({"comment": {"text": "  "}, "requestedAttributes": {"INSULT": {}}}, "Comment must be non-empty."),
+        (
+            {"comment": {"text": "\u200b"}, "requestedAttributes": {"INSULT": {}}},
+            "Comment must be non-empty.",
+        ),
         ({"comment": {}, "requestedAttributes": {"INSULT": {}}}, "comment.text: Field required"),
         ({"comment": {"text": "x", "type": "HTML"}, "requestedAttributes": {"INSULT": {}}}, "PLAIN_TEXT"),
         ({"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {"scoreType": "STD_DEV"}}}, "STD_DEV"),
@@ -180,6 +184,25 @@ def test_invalid_arguments_are_perspective_400s(client, request_body, fragment):
 def test_too_long_comment_is_413(client):
     request = {"comment": {"text": "x" * 20_001}, "requestedAttributes": {"INSULT": {}}}
     assert_error(client.post(URL, json=request), 413, "too_large")
+
+
+def test_context_entries_with_nothing_visible_are_no_article(client):
+    scorer = client.app.state.moderation.models.current
+    seen = []
+    real = scorer.score
+
+    def recording(texts, article=None, *, use_thread=True):
+        seen.append(article)
+        return real(texts, article, use_thread=use_thread)
+
+    scorer.score = recording
+    request = {
+        "comment": {"text": "bridge funding"},
+        "requestedAttributes": {"OFF_TOPIC": {}},
+        "context": {"entries": [{"text": "\u200b"}, {"text": "\u2060\ufeff"}, {"text": " "}]},
+    }
+    assert client.post(URL, json=request).status_code == 200
+    assert seen == [None]
 
 
 def test_locale_tags_are_accepted_for_english(client):
@@ -227,6 +250,7 @@ def test_suggestscore_unknown_attribute_and_auth(client, settings):
     assert_error(client.post(SUGGEST, json=ours), 401, "unauthenticated")
     assert_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "unauthenticated")
     assert_error(client.post(SUGGEST, json=ours | {"comment": {"text": " "}}, headers=auth()), 400)
+    assert_error(client.post(SUGGEST, json=ours | {"comment": {"text": "\u200b"}}, headers=auth()), 400)
     bad_value = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 3}}}}
     assert_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400)
     assert not settings.db_path.exists()
