@@ -1539,6 +1539,7 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
     return set(run) if len(menu) >= 3 else set()
 
 
+_PLUS_ONE = re.compile(r"\+\d{1,3}")
 # A text browser's image placeholder on a line of its own ("[avatar]", "[3362e]", not "[removed]").
 _PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
@@ -1704,6 +1705,14 @@ def segment_with_roles(
                     continue
                 role[j] = "text"
                 text_lines.append(_TRAILING_CHROME.sub("", _GAP_BULLET.sub("", ln.text)))
+            if not text_lines:
+                # "+1" reads as a vote counter; as a comment's only line it is what the reader wrote.
+                plus = [
+                    j for j in body_idx if role[j] == "comment chrome" and _PLUS_ONE.fullmatch(lines[j].text)
+                ]
+                if len(plus) == 1:
+                    role[plus[0]] = "text"
+                    text_lines.append(lines[plus[0]].text)
             d = lines[h.anchor].date  # None for a header that shows no date
             raw = d.raw if d is not None and d.kind != "cue" else ""
             if not raw and footer_time.get(k) is not None:

@@ -658,3 +658,9 @@ def test_the_last_comment_made_of_short_lines_is_kept(text, row):
     page += "\n\nAbout us\nContact us\nPrivacy policy\n"
     article = parse_page(page)
     assert article.comments[2].text == text
+
+
+def test_a_plus_one_comment_keeps_its_text():
+    # "+1" alone reads as a vote counter; as a comment's only line it is what the reader wrote.
+    page = _three_comments_with("Reply").replace("My view number 1 on the library money.", "+1")
+    assert [c.text for c in parse_page(page).comments][1] == "+1"
