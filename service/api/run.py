@@ -75,6 +75,15 @@ def run(args: argparse.Namespace) -> int:
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()
+    # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
+    # model is then one line naming the fix, not a lifespan traceback from every worker.
+    from model.artifact import verify_artifact
+    from service.errors import ModelError
+
+    try:
+        verify_artifact(settings.model_dir)
+    except ModelError as exc:
+        raise ModelError(f"cannot start: {exc}") from exc
     level = settings.log_level.lower()
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:

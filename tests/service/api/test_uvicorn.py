@@ -260,7 +260,8 @@ def test_a_bad_artifact_stops_startup_with_a_clear_error(tmp_path):
     proc.wait(timeout=60)
     output = stop(proc)
     assert proc.returncode != 0
-    assert "cannot start" in output
+    assert "cannot start" in output and "make train" in output
+    assert "Traceback" not in output  # checked before uvicorn starts: one line, not a lifespan trace
 
 
 @pytest.mark.parametrize(
