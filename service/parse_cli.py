@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -42,12 +43,17 @@ def article_json(article: Any) -> dict[str, Any]:
     }
 
 
+# C1 controls (\x9b is a terminal's CSI), bidi overrides/isolates and line/paragraph separators from a
+# scraped page: written as JSON \\u escapes (the same string to a JSON reader), never raw to a terminal.
+_UNSAFE = re.compile("[\x80-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def run(args: argparse.Namespace) -> int:
     from service.parse import parse_file
     from service.settings import Settings
 
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before the file is read.
     article = parse_file(args.path, fmt=args.fmt, limits=Settings().limits)
-    json.dump(article_json(article), sys.stdout, ensure_ascii=False, indent=args.indent)
-    sys.stdout.write("\n")
+    text = json.dumps(article_json(article), ensure_ascii=False, indent=args.indent)
+    sys.stdout.write(_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     return 0

@@ -54,3 +54,16 @@ def test_missing_file_is_a_one_line_error():
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+
+
+def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
+    # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
+    title = "Evil \u202eeman\u202c \x9b2J title"
+    page = tmp_path / "page.txt"
+    page.write_text(title + "\n" + seed.split("\n", 1)[1], encoding="utf-8")
+    proc = _run(str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert not any(ch in proc.stdout for ch in "\u202e\u202c\x9b")
+    assert "\\u202e" in proc.stdout and "\\u009b" in proc.stdout
+    assert json.loads(proc.stdout)["title"] == title  # the same string to a JSON reader
