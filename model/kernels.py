@@ -358,11 +358,13 @@ def thread_features(
         k_top = topics.shape[1]
         if k_top and n_c:
             z = np.zeros((n, k_top))
-            for j in range(n_c):
-                t_row = clipped[cl[j]]
-                v32 = np.float32(val[j])
-                for k in range(k_top):
-                    z[r[j], k] += np.float64(topics[t_row, k] * v32)
+            for i in range(n):  # a comment's occurrences are contiguous: sum into its own row
+                zi = z[i]
+                for j in range(bounds[i], bounds[i + 1]):
+                    t_row = topics[clipped[cl[j]]]
+                    v32 = np.float32(val[j])
+                    for k in range(k_top):
+                        zi[k] += np.float64(t_row[k] * v32)
             zz = np.zeros(n)
             tot = np.zeros(k_top)
             for i in range(n):
