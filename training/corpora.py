@@ -553,6 +553,17 @@ def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any
                 yield rec
 
 
+def _first_non_utf8_line(path: Path) -> str:
+    """Where the file stops being UTF-8 (the decoder's own position is within a read buffer)."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"line {number} is not UTF-8 (byte {line[exc.start]:#04x} at column {exc.start + 1})"
+    return "not UTF-8"
+
+
 def load_generic(path: Path, name: str | None = None) -> Corpus:
     """User data: CSV with a header or JSONL; ``text``, ``label`` and optional ``article_id``."""
     _require(path)
@@ -573,7 +584,7 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
                 aid = rec.get("article_id")
                 b.add(text, label, None if aid in (None, "") else str(aid))
     except UnicodeDecodeError as exc:
-        raise TrainingDataError(f"{path}: not UTF-8 after row {n} ({exc}); save it as UTF-8") from exc
+        raise TrainingDataError(f"{path}: {_first_non_utf8_line(path)}; save it as UTF-8") from exc
     b.files.append(SourceFile(str(path), sha256_file(path), n))
     return b.build()
 

@@ -194,6 +194,10 @@ def test_generic_rejects_non_utf8(tmp_path: Path) -> None:
     path.write_bytes("text,label\ncaf\xe9 idiot,1\n".encode("latin-1"))
     with pytest.raises(TrainingDataError, match="UTF-8"):
         C.load_generic(path)
+    # the message names the line, also deep in a file (the decoder only knows its buffer position)
+    path.write_bytes(b"text,label\n" + b"fine comment,0\n" * 5000 + "caf\xe9,1\n".encode("latin-1"))
+    with pytest.raises(TrainingDataError, match=r"line 5002 is not UTF-8 \(byte 0xe9 at column 4\)"):
+        C.load_generic(path)
 
 
 def test_feedback_reads_only_its_attribute(tmp_path: Path) -> None:
