@@ -593,7 +593,11 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
 
 
 def load_feedback(path: Path, attribute: str) -> Corpus:
-    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only."""
+    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only.
+
+    The manifest's sha256 is of the rows read (text, label, article_id of this attribute, in id
+    order), not of the database file: the file changes with every other write and does not hold
+    rows still in the write-ahead log of a running service."""
     if not Path(path).is_file():
         raise TrainingDataError(
             f"feedback database not found: {path} (the service writes it at MODERATION_DB_PATH)"
@@ -611,8 +615,10 @@ def load_feedback(path: Path, attribute: str) -> Corpus:
             "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
         )
         n = 0
+        digest = hashlib.sha256()
         for text, label, article_id in cur:
             n += 1
+            digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
             if not isinstance(text, str):
                 b.bad["missing text"] += 1
             elif label not in (0, 1):
@@ -623,7 +629,7 @@ def load_feedback(path: Path, attribute: str) -> Corpus:
         raise TrainingDataError(f"{path}: cannot read table feedback ({exc})") from exc
     finally:
         con.close()
-    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    b.files.append(SourceFile(str(path), digest.hexdigest(), n))
     return b.build()
 
 

@@ -335,3 +335,20 @@ def test_generic_jsonl_counts_an_empty_object(tmp_path: Path) -> None:
     path.write_text('{}\n{"text": "idiot", "label": 1}\n', encoding="utf-8")
     corpus = C.load_generic(path)
     assert corpus.files[0].rows == 2 and dict(corpus.bad) == {"missing text": 1}
+
+
+def test_feedback_hash_is_of_the_rows_read(tmp_path: Path) -> None:
+    """The manifest identifies the verdicts trained on: rows still in the running service's WAL
+    count, another attribute's writes do not."""
+    from service.store import Feedback, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add(Feedback(text="you moron", attribute="insult", label=1, created_at="t"))
+    first = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
+    store.add(Feedback(text="what about the weather", attribute="off_topic", label=1, created_at="t"))
+    assert C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0] == first
+    store.add(Feedback(text="fair point", attribute="insult", label=0, created_at="t"))  # still in the WAL
+    second = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
+    assert second.sha256 != first.sha256 and second.rows == 2
+    store.close()
+    assert C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0] == second
