@@ -353,7 +353,7 @@ def train_artifact(
     When only some attributes are retrained, the others are carried over unchanged from the artifact
     already in ``out_dir`` (after verifying their hashes), so retraining insult keeps off_topic.
     """
-    names = list(attributes or TRAINERS)
+    names = list(dict.fromkeys(attributes or TRAINERS))  # `--attribute insult` twice trains it once
     check_out_dir(Path(out_dir))  # before minutes of training, not after
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
     if attributes and Path(out_dir).exists():

@@ -326,3 +326,18 @@ def test_eval_names_every_missing_corpus_before_training(
     captured = capsys.readouterr()
     assert "C3_anonymized.csv" in captured.err and "olid-training-v1.0.tsv" in captured.err
     assert "evaluating" not in captured.out  # nothing trained for minutes before failing
+
+
+def test_an_attribute_named_twice_is_trained_once(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    trainer = _small_trainer(kaggle_600)
+
+    def counting(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
+        calls.append("insult")
+        return trainer(request, progress)
+
+    monkeypatch.setitem(train.TRAINERS, "insult", counting)
+    train.train_artifact(train.TrainingRequest(tmp_path), tmp_path / "m", ["insult", "insult"])
+    assert calls == ["insult"]
