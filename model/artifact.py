@@ -51,6 +51,39 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an ``out_dir`` that ``save_artifact`` must not replace, before anything is trained.
+
+    The artifact directory is swapped in whole (the old one is deleted), so only a missing or empty
+    directory or an earlier artifact (manifest.json and *.joblib files only) may be replaced: pointing
+    ``--out`` at a home or project directory by mistake must not delete it. Also checks that a
+    directory can be created beside it (where the new artifact is built).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.is_symlink():
+        raise ModelError(f"{out_dir} is a symlink: give the real directory (not replaced, nothing written)")
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ModelError(f"{out_dir} exists and is not a directory: refusing to replace it")
+        entries = sorted(out_dir.iterdir())
+        artifact_only = all(
+            e.is_file() and not e.is_symlink() and (e.name == MANIFEST or e.suffix == ".joblib")
+            for e in entries
+        )
+        if entries and not ((out_dir / MANIFEST).is_file() and artifact_only):
+            names = ", ".join(e.name for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
+            raise ModelError(
+                f"{out_dir} exists and is not a model artifact (it holds {names}): refusing to replace "
+                "it; give a new or empty directory"
+            )
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise ModelError(f"cannot write a model artifact to {out_dir}: {exc}") from exc
+
+
 def save_artifact(
     out_dir: Path,
     models: Mapping[str, Any],
@@ -70,8 +103,11 @@ def save_artifact(
     import joblib
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    check_out_dir(out_dir)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise ModelError(f"cannot write a model artifact to {out_dir}: {exc}") from exc
     try:
         entries: dict[str, Any] = {}
         for name, model in models.items():
@@ -105,6 +141,9 @@ def save_artifact(
         tmp.rename(out_dir)
         if old.exists():
             shutil.rmtree(old)
+    except OSError as exc:  # disk full, read-only file system, ...: nothing half-written is left
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ModelError(f"cannot write a model artifact to {out_dir}: {exc}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -138,7 +177,9 @@ def verify_artifact(
     (of the ``only`` attributes, when given: the others are neither read nor checked)."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    libs = manifest.get("libraries") or {}
+    libs = manifest.get("libraries")
+    if not isinstance(libs, dict):
+        raise ModelError(f"manifest at {model_dir} does not list its library versions: {FIX}")
     here = library_versions()
     for lib in (*PINNED_LIBRARIES, "python"):
         if libs.get(lib) != here[lib]:

@@ -1,4 +1,4 @@
-"""`moderate train --data-dir D --out DIR [--feedback SQLITE] [--attribute NAME]`."""
+"""`moderate train --data-dir D --out DIR [--feedback SQLITE] [--decisions CSV] [--attribute NAME]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding the corpora")
     parser.add_argument("--out", type=Path, required=True, help="artifact directory to (re)write")
     parser.add_argument("--feedback", type=Path, help="SQLite database with moderators' verdicts")
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        action="append",
+        default=[],
+        help="CSV (header text,label[,article_id]) or .jsonl of your moderators' insult decisions "
+        "(label 1/0, true/false, yes/no); repeatable; bad rows are counted and reported",
+    )
     parser.add_argument(
         "--attribute", action="append", help="train only this attribute (repeatable; default: all)"
     )
@@ -25,9 +33,15 @@ def run(args: argparse.Namespace) -> int:
     unknown = [a for a in args.attribute or () if a not in TRAINERS]
     if unknown:
         raise TrainingDataError(f"no trainer for {unknown}; known: {sorted(TRAINERS)}")
+    for path, what in [
+        (args.feedback, "feedback database"),
+        *((d, "decisions file") for d in args.decisions),
+    ]:
+        if path is not None and not path.is_file():
+            raise TrainingDataError(f"{what} {path} not found")
     started = time.perf_counter()
     manifest = train_artifact(
-        TrainingRequest(data_dir=args.data_dir, feedback=args.feedback),
+        TrainingRequest(data_dir=args.data_dir, feedback=args.feedback, decisions=tuple(args.decisions)),
         args.out,
         attributes=args.attribute,
         progress=lambda msg: print(msg, flush=True),

@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from service.errors import TrainingDataError
 
@@ -117,6 +118,26 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _file_errors(load: Callable[Concatenate[Path, P], R]) -> Callable[Concatenate[Path, P], R]:
+    """A corpus file that is not UTF-8 or not readable CSV is a TrainingDataError naming the file
+    (the CLI prints it), not a traceback."""
+
+    @functools.wraps(load)
+    def wrapper(path: Path, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return load(path, *args, **kwargs)
+        except UnicodeDecodeError as exc:
+            raise TrainingDataError(f"{path}: not UTF-8 ({exc})") from exc
+        except csv.Error as exc:
+            raise TrainingDataError(f"{path}: unreadable CSV/TSV ({exc})") from exc
+
+    return wrapper
 
 
 def _require(path: Path) -> Path:
@@ -212,6 +233,7 @@ def decode_kaggle(field_text: str) -> tuple[str, int]:
 KAGGLE_DEFINITION = "1 = insults a participant of the conversation (Kaggle 2012 / Impermium labels)"
 
 
+@_file_errors
 def load_kaggle(path: Path, name: str | None = None) -> Corpus:
     """One Kaggle 2012 file (train.csv or test_with_solutions.csv): columns Insult, Date, Comment."""
     _require(path)
@@ -261,6 +283,7 @@ class C3Row:
     toxicity_level: float | None = None  # crowd_toxicity_level: mean rating, 1 (not) .. 4 (very toxic)
 
 
+@_file_errors
 def read_c3(path: Path) -> tuple[list[C3Row], Counter[str], SourceFile]:
     """Every C3 row with its parsed vote dictionaries, plus bad-row counts."""
     _require(path)
@@ -352,6 +375,7 @@ OLID_DEFINITION = (
 )
 
 
+@_file_errors
 def load_olid(path: Path) -> Corpus:
     """OLID training TSV (quoting disabled, as its PROVENANCE says)."""
     _require(path)
@@ -380,6 +404,7 @@ def load_olid(path: Path) -> Corpus:
     return b.build()
 
 
+@_file_errors
 def olid_weak_corpora(
     path: Path, targets: tuple[str, ...] = ("IND",), pos_weight: float = 0.1, neg_weight: float = 0.3
 ) -> tuple[Corpus, Corpus]:
@@ -435,6 +460,7 @@ def olid_weak_corpora(
 DAVIDSON_DEFINITION = "1 = class 0/1 (hate speech or offensive language, tweets), 0 = class 2 (neither)"
 
 
+@_file_errors
 def load_davidson(path: Path) -> Corpus:
     _require(path)
     b = _Builder("davidson-2017", DAVIDSON_DEFINITION)
@@ -475,9 +501,11 @@ def _parse_label(value: Any) -> int | None:
     return None
 
 
-def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any]]:
+def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any] | None]:
+    """Each record, or None for a row already counted in ``bad``."""
+    # utf-8-sig: spreadsheet exports start with a byte-order mark, which would hide the header.
     if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8", errors="strict") as fh:
+        with path.open(encoding="utf-8-sig", errors="strict") as fh:
             for line in fh:
                 if not line.strip():
                     continue
@@ -485,24 +513,55 @@ def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     bad["malformed JSON line"] += 1
-                    yield {}
+                    yield None
                     continue
                 if not isinstance(rec, dict):
                     bad["JSON line is not an object"] += 1
-                    yield {}
+                    yield None
                     continue
                 yield rec
     else:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
-                raise TrainingDataError(f"{path}: a CSV needs a header with text and label columns")
-            for rec in reader:
+            try:
+                fieldnames = reader.fieldnames
+            except csv.Error as exc:
+                raise TrainingDataError(f"{path}: unreadable CSV header ({exc})") from exc
+            if not fieldnames or not {"text", "label"} <= set(fieldnames):
+                raise TrainingDataError(
+                    f"{path}: a CSV needs a header with text and label columns, got {fieldnames}"
+                )
+            if len(set(fieldnames)) != len(fieldnames):
+                raise TrainingDataError(f"{path}: the header names a column twice: {fieldnames}")
+            while True:
+                try:
+                    rec = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # e.g. a NUL byte or a field over the size limit
+                    bad[f"unreadable CSV row ({exc})"] += 1
+                    yield None
+                    continue
                 if None in rec or any(v is None for v in rec.values()):
                     bad["broken row"] += 1
-                    yield {}
+                    yield None
+                    continue
+                if rec.get("text") == "text" and rec.get("label") == "label":
+                    bad["repeated header row"] += 1
+                    yield None
                     continue
                 yield rec
+
+
+def _first_non_utf8_line(path: Path) -> str:
+    """Where the file stops being UTF-8 (the decoder's own position is within a read buffer)."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"line {number} is not UTF-8 (byte {line[exc.start]:#04x} at column {exc.start + 1})"
+    return "not UTF-8"
 
 
 def load_generic(path: Path, name: str | None = None) -> Corpus:
@@ -513,8 +572,8 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
     try:
         for rec in _generic_records(path, b.bad):
             n += 1
-            if not rec:
-                continue  # already counted as bad
+            if rec is None:
+                continue  # already counted as bad (an empty JSON object is not: it has no text)
             text = rec.get("text")
             label = _parse_label(rec.get("label"))
             if not isinstance(text, str):
@@ -525,7 +584,7 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
                 aid = rec.get("article_id")
                 b.add(text, label, None if aid in (None, "") else str(aid))
     except UnicodeDecodeError as exc:
-        raise TrainingDataError(f"{path}: not UTF-8 ({exc})") from exc
+        raise TrainingDataError(f"{path}: {_first_non_utf8_line(path)}; save it as UTF-8") from exc
     b.files.append(SourceFile(str(path), sha256_file(path), n))
     return b.build()
 
@@ -534,13 +593,21 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
 
 
 def load_feedback(path: Path, attribute: str) -> Corpus:
-    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only."""
-    _require(path)
+    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only.
+
+    The manifest's sha256 is of the rows read (text, label, article_id of this attribute, in id
+    order), not of the database file: the file changes with every other write and does not hold
+    rows still in the write-ahead log of a running service."""
+    if not Path(path).is_file():
+        raise TrainingDataError(
+            f"feedback database not found: {path} (the service writes it at MODERATION_DB_PATH)"
+        )
     b = _Builder(
         f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
     )
     try:
-        con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        # as_uri() percent-encodes the path: a raw '#', '?' or '%' in it would change the file opened.
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
     try:
@@ -548,8 +615,10 @@ def load_feedback(path: Path, attribute: str) -> Corpus:
             "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
         )
         n = 0
+        digest = hashlib.sha256()
         for text, label, article_id in cur:
             n += 1
+            digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
             if not isinstance(text, str):
                 b.bad["missing text"] += 1
             elif label not in (0, 1):
@@ -560,7 +629,7 @@ def load_feedback(path: Path, attribute: str) -> Corpus:
         raise TrainingDataError(f"{path}: cannot read table feedback ({exc})") from exc
     finally:
         con.close()
-    b.files.append(SourceFile(str(path), sha256_file(path), n))
+    b.files.append(SourceFile(str(path), digest.hexdigest(), n))
     return b.build()
 
 

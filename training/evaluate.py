@@ -115,14 +115,49 @@ EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
 }
 
 
+# Corpus files each evaluation reads, checked before any of them trains (a missing OLID file used
+# to surface only after insult/kaggle_public had trained, and lose its results).
+_KAGGLE = ("kaggle-insults-2012/train.csv", "kaggle-insults-2012/test_with_solutions.csv")
+_C3 = "c3-constructive-comments/C3_anonymized.csv"
+REQUIRED_FILES: dict[str, tuple[str, ...]] = {
+    "insult/kaggle_public": _KAGGLE,
+    "insult/c3_by_article": (*_KAGGLE, _C3, "olid-offenseval-2019/olid-training-v1.0.tsv"),
+    "off_topic/c3_non_relevant": (_C3,),
+    "off_topic/c3_swap": (_C3,),
+}
+
+
 def load_floors(path: Path = FLOORS_PATH) -> dict[str, dict[str, float]]:
-    floors: dict[str, dict[str, float]] = json.loads(path.read_text(encoding="utf-8"))["floors"]
+    """The ``floors`` table, checked: every evaluation name is known and every floor is a number in
+    (0, 1]. A misspelt evaluation name would otherwise check nothing, silently."""
+    from service.errors import ConfigurationError
+
+    try:
+        floors = json.loads(path.read_text(encoding="utf-8"))["floors"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(f"cannot read floors from {path}: {exc!r}") from exc
+    if not isinstance(floors, dict):
+        raise ConfigurationError(f"{path}: 'floors' must map evaluation names to metric floors")
+    unknown = sorted(set(floors) - set(EVALUATIONS))
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: floors for unknown evaluations {unknown} would check nothing; "
+            f"known: {sorted(EVALUATIONS)}"
+        )
+    for name, metric_floors in floors.items():
+        if not isinstance(metric_floors, dict) or not metric_floors:
+            raise ConfigurationError(f"{path}: {name} must map metric names to floors")
+        for metric, floor in metric_floors.items():
+            if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor <= 1:
+                raise ConfigurationError(f"{path}: {name} {metric} floor {floor!r} is not a number in (0, 1]")
     return floors
 
 
 def compare(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) -> list[str]:
     """Failure messages, one per metric below its floor (or floored but not measured)."""
-    failures = []
+    failures = [
+        f"{name}: no floor in the floors file, nothing is checked" for name in results if name not in floors
+    ]
     for name, metric_floors in floors.items():
         if name not in results:
             continue  # evaluation not selected in this run
@@ -130,7 +165,7 @@ def compare(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) ->
             value = results[name].get(metric)
             if value is None:
                 failures.append(f"{name}: {metric} has a floor but was not measured")
-            elif value < floor:
+            elif not value >= floor:  # NaN (an undefined AUC) fails too, it does not pass silently
                 failures.append(f"{name}: {metric} {value:.4f} < floor {floor:.4f}")
     return failures
 
@@ -166,9 +201,17 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.data_dir.is_dir():
         raise TrainingDataError(f"data dir {args.data_dir} not found (set DATA_DIR=... for make eval)")
-    floors = load_floors(args.floors)
+    floors = load_floors(args.floors)  # before minutes of training: a bad floors file fails now
+    names = list(args.only or EVALUATIONS)
+    missing = sorted(
+        {f for n in names for f in REQUIRED_FILES.get(n, ()) if not (args.data_dir / f).is_file()}
+    )
+    if missing:
+        raise TrainingDataError(f"corpus files missing under {args.data_dir}: {missing} (set DATA_DIR=...)")
+    if args.json and not args.json.parent.is_dir():
+        raise TrainingDataError(f"--json {args.json}: directory {args.json.parent} not found")
     results: dict[str, Metrics] = {}
-    for name in args.only or EVALUATIONS:
+    for name in names:
         started = time.perf_counter()
         print(f"evaluating {name}", flush=True)
         results[name] = EVALUATIONS[name](args.data_dir, lambda msg: print(msg, flush=True))

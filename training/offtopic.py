@@ -109,15 +109,20 @@ def load_c3_threads(data_dir: Path) -> dict[str, list[C3Comment]]:
     csv.field_size_limit(sys.maxsize)
     groups: dict[str, list[C3Comment]] = {}
     empty = 0
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            text = (row.get("comment_text") or "").strip()
-            if not text:
-                empty += 1
-                continue
-            m = _VOTES.search(row.get("non_constructive_characteristics") or "")
-            votes = int(m.group(1)) if m else 0
-            groups.setdefault(row["article_id"], []).append(C3Comment(row["article_id"], text, votes))
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                text = (row.get("comment_text") or "").strip()
+                if not text:
+                    empty += 1
+                    continue
+                if row.get("article_id") is None:
+                    raise TrainingDataError(f"{path}: a row without article_id (not the C3 file?)")
+                m = _VOTES.search(row.get("non_constructive_characteristics") or "")
+                votes = int(m.group(1)) if m else 0
+                groups.setdefault(row["article_id"], []).append(C3Comment(row["article_id"], text, votes))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise TrainingDataError(f"{path}: not a readable UTF-8 CSV ({exc})") from exc
     if empty:
         log.warning("C3: %d rows with empty comment_text skipped", empty)
     return groups
@@ -385,6 +390,17 @@ def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
     articles_dir = default_articles_dir(data_dir)
     corpus = C.c3_corpus(data_dir / C3_FILE, "non_relevant", group="non_constructive")
     progress(f"  {corpus.summary()}")
+    # Say so instead of dropping them silently: off_topic learns from whole threads, not single verdicts.
+    if getattr(request, "feedback", None) is not None:
+        n = C.load_feedback(request.feedback, "off_topic").files[0].rows
+        progress(
+            f"  NOT USED: {n} off_topic verdicts in {request.feedback} "
+            "(off_topic does not learn from feedback)"
+        )
+    if getattr(request, "decisions", ()):
+        progress("  NOT USED: --decisions files (they are insult labels; off_topic does not read them)")
+    if not articles_dir.is_dir():
+        progress(f"  no article pages at {articles_dir}: off_topic trains without page_swap data")
     model, report = train_off_topic(
         data_dir, articles_dir if articles_dir.is_dir() else None, progress=progress
     )

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from model.artifact import save_artifact, verify_artifact
+from model.artifact import check_out_dir, save_artifact, verify_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
-from service.errors import ModelError
+from service.errors import ModelError, TrainingDataError
 from training import corpora as C
 from training.corpora import Corpus, require_two_classes
 
@@ -43,6 +43,8 @@ class TrainingRequest:
 
     data_dir: Path
     feedback: Path | None = None
+    # The operator's own labeled files for insult (training.corpora.load_generic: CSV or JSONL).
+    decisions: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,12 @@ def fit_linear(
     weights = row_weights(corpus_list)
     # Weak-label rows (weight < 1) are trained on but never scored, calibrated or thresholded on.
     scored = weights >= 1.0
+    counts = np.bincount(y[scored], minlength=2)
+    if counts.min() < config.folds:
+        raise TrainingDataError(
+            f"{what}: {counts[0]} rows labeled 0 and {counts[1]} labeled 1 (full weight); "
+            f"{config.folds}-fold cross-validation needs at least {config.folds} of each"
+        )
     fit_weights = None if scored.all() else weights
     source = np.asarray([c.name for c in corpus_list for _ in c.texts])
     folds = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=SEED)
@@ -289,6 +297,7 @@ def insult_corpora(request: TrainingRequest) -> list[Corpus]:
     ]
     if request.feedback is not None:
         out.append(C.load_feedback(request.feedback, "insult"))
+    out.extend(C.load_generic(Path(p), name=f"decisions/{Path(p).name}") for p in request.decisions)
     return out
 
 
@@ -344,7 +353,8 @@ def train_artifact(
     When only some attributes are retrained, the others are carried over unchanged from the artifact
     already in ``out_dir`` (after verifying their hashes), so retraining insult keeps off_topic.
     """
-    names = list(attributes or TRAINERS)
+    names = list(dict.fromkeys(attributes or TRAINERS))  # `--attribute insult` twice trains it once
+    check_out_dir(Path(out_dir))  # before minutes of training, not after
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
     if attributes and Path(out_dir).exists():
         try:

@@ -78,3 +78,51 @@ def test_save_replaces_the_whole_directory(small_artifact: Path, small_model: Li
     (small_artifact / "stale.joblib").write_bytes(b"old")
     artifact.save_artifact(small_artifact, {"insult": small_model}, {"model_version": "2"}, {})
     assert sorted(p.name for p in small_artifact.iterdir()) == ["insult.joblib", "manifest.json"]
+
+
+def test_save_refuses_a_directory_that_is_not_an_artifact(
+    tmp_path: Path, small_model: LinearTextClassifier
+) -> None:
+    # `--out ~/project` by mistake: the directory used to be renamed away and deleted whole.
+    precious = tmp_path / "project"
+    (precious / "src").mkdir(parents=True)
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(ModelError, match="not a model artifact"):
+        artifact.save_artifact(precious, {"insult": small_model}, {}, {})
+    assert (precious / "notes.txt").read_text() == "keep me" and (precious / "src").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # no temporary left behind
+
+
+def test_save_refuses_a_file_and_an_unwritable_place(
+    tmp_path: Path, small_model: LinearTextClassifier
+) -> None:
+    a_file = tmp_path / "model.txt"
+    a_file.write_text("keep me")
+    with pytest.raises(ModelError, match="not a directory"):
+        artifact.save_artifact(a_file, {"insult": small_model}, {}, {})
+    assert a_file.read_text() == "keep me"
+    # Under a regular file nothing can be created (even as root): a clear error, not a traceback.
+    with pytest.raises(ModelError, match="cannot write a model artifact"):
+        artifact.save_artifact(a_file / "model", {"insult": small_model}, {}, {})
+
+
+def test_save_refuses_a_symlinked_out_dir(tmp_path: Path, small_artifact: Path) -> None:
+    link = tmp_path / "current"
+    link.symlink_to(small_artifact)
+    with pytest.raises(ModelError, match="symlink"):
+        artifact.check_out_dir(link)
+
+
+def test_save_into_an_empty_directory(tmp_path: Path, small_model: LinearTextClassifier) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    artifact.save_artifact(out, {"insult": small_model}, {}, {})
+    assert sorted(p.name for p in out.iterdir()) == ["insult.joblib", "manifest.json"]
+
+
+@pytest.mark.parametrize("libraries", [None, "scikit-learn 1.9.1", ["numpy"]])
+def test_manifest_without_a_library_table_is_refused(small_artifact: Path, libraries: object) -> None:
+    _edit_manifest(small_artifact, lambda m: m.__setitem__("libraries", libraries))
+    with mock.patch("joblib.load") as joblib_load, pytest.raises(ModelError, match=r"library.*make train"):
+        Scorer.load(small_artifact)
+    joblib_load.assert_not_called()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,10 @@ def test_generic_rejects_non_utf8(tmp_path: Path) -> None:
     path.write_bytes("text,label\ncaf\xe9 idiot,1\n".encode("latin-1"))
     with pytest.raises(TrainingDataError, match="UTF-8"):
         C.load_generic(path)
+    # the message names the line, also deep in a file (the decoder only knows its buffer position)
+    path.write_bytes(b"text,label\n" + b"fine comment,0\n" * 5000 + "caf\xe9,1\n".encode("latin-1"))
+    with pytest.raises(TrainingDataError, match=r"line 5002 is not UTF-8 \(byte 0xe9 at column 4\)"):
+        C.load_generic(path)
 
 
 def test_feedback_reads_only_its_attribute(tmp_path: Path) -> None:
@@ -223,3 +228,127 @@ def test_feedback_without_table_is_a_training_error(tmp_path: Path) -> None:
 def test_single_class_is_refused() -> None:
     with pytest.raises(TrainingDataError, match="only label 1"):
         C.require_two_classes([1, 1, 1], "insult")
+
+
+def test_generic_csv_from_a_spreadsheet(tmp_path: Path) -> None:
+    """BOM, CRLF, a quoted newline, an extra column, labels yes/2/empty, a second pasted-in header:
+    every row is used or counted with its reason."""
+    path = tmp_path / "export.csv"
+    rows = [
+        "text,label,article_id,moderator",
+        "you absolute clown,yes,a1,kim",
+        '"line one\r\nline two",0,a1,kim',
+        "who asked,2,a2,lee",
+        "meh,,a2,lee",
+        "text,label,article_id,moderator",
+        "fine point,no,,lee",
+        "too,many,fields,here,x",
+    ]
+    path.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+    corpus = C.load_generic(path)
+    assert corpus.texts == ("you absolute clown", "line one\r\nline two", "fine point")
+    assert (corpus.labels, corpus.article_ids) == ((1, 0, 0), ("a1", "a1", None))
+    assert dict(corpus.bad) == {"unknown label": 2, "repeated header row": 1, "broken row": 1}
+    assert corpus.files[0].rows == 7 == len(corpus) + sum(corpus.bad.values())
+
+
+def test_generic_jsonl_with_a_bom_keeps_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    lines = [json.dumps({"text": "idiot", "label": 1}), json.dumps({"text": "ok", "label": "false"})]
+    path.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
+    corpus = C.load_generic(path)
+    assert (corpus.texts, corpus.labels, dict(corpus.bad)) == (("idiot", "ok"), (1, 0), {})
+
+
+def test_generic_csv_with_a_column_named_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("text,label,text\nyou clown,1,old text\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="twice"):
+        C.load_generic(path)
+
+
+def test_generic_csv_counts_unreadable_rows(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("text,label\nok,0\n" + "x" * 200 + ",1\nclown,1\n", encoding="utf-8")
+    old = csv.field_size_limit(100)  # a field over the limit is one unreadable row, not a traceback
+    try:
+        corpus = C.load_generic(path)
+    finally:
+        csv.field_size_limit(old)
+    assert corpus.texts == ("ok", "clown")
+    assert sum(corpus.bad.values()) == 1 and "unreadable CSV row" in next(iter(corpus.bad))
+
+
+@pytest.mark.parametrize(
+    ("loader", "content"),
+    [
+        (C.load_kaggle, b'Insult,Date,Comment\n1,,"caf\xe9 idiot"\n'),
+        (C.read_c3, b"article_id,comment_text,toxicity_characteristics\n1,caf\xe9,\n"),
+        (C.load_olid, b"id\ttweet\tsubtask_a\tsubtask_b\tsubtask_c\n1\tcaf\xe9\tNOT\tNULL\tNULL\n"),
+        (C.load_davidson, b"class,tweet\n2,caf\xe9\n"),
+    ],
+)
+def test_corpus_files_that_are_not_utf8_are_training_errors(
+    tmp_path: Path, loader: Callable[[Path], object], content: bytes
+) -> None:
+    path = tmp_path / "corpus.csv"
+    path.write_bytes(content)
+    with pytest.raises(TrainingDataError, match="not UTF-8"):
+        loader(path)
+
+
+@pytest.mark.parametrize("name", ["fb #1.sqlite3", "fb?x.sqlite3", "fb 100%25.sqlite3"])
+def test_feedback_database_with_uri_characters_in_its_name(tmp_path: Path, name: str) -> None:
+    from service.store import Feedback, FeedbackStore
+
+    store = FeedbackStore(tmp_path / name)
+    store.add(Feedback(text="you moron", attribute="insult", label=1))
+    store.add(Feedback(text="fair point", attribute="insult", label=0))
+    corpus = C.load_feedback(tmp_path / name, "insult")  # read while the service holds it open (WAL)
+    store.close()
+    assert (corpus.texts, corpus.labels) == (("you moron", "fair point"), (1, 0))
+    assert (corpus.texts, corpus.labels) == ((C.load_feedback(tmp_path / name, "insult")).texts, (1, 0))
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"SQLite format 3\x00" + b"\xff" * 200, b"not a database at all" * 50]
+)
+def test_feedback_database_that_is_empty_or_corrupt(tmp_path: Path, content: bytes) -> None:
+    db = tmp_path / "fb.sqlite3"
+    db.write_bytes(content)
+    with pytest.raises(TrainingDataError, match="feedback"):
+        C.load_feedback(db, "insult")
+
+
+def test_feedback_table_with_the_wrong_schema(tmp_path: Path) -> None:
+    db = tmp_path / "fb.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE feedback(id INTEGER PRIMARY KEY, comment TEXT, verdict INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(TrainingDataError, match="cannot read table feedback"):
+        C.load_feedback(db, "insult")
+
+
+def test_generic_jsonl_counts_an_empty_object(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{}\n{"text": "idiot", "label": 1}\n', encoding="utf-8")
+    corpus = C.load_generic(path)
+    assert corpus.files[0].rows == 2 and dict(corpus.bad) == {"missing text": 1}
+
+
+def test_feedback_hash_is_of_the_rows_read(tmp_path: Path) -> None:
+    """The manifest identifies the verdicts trained on: rows still in the running service's WAL
+    count, another attribute's writes do not."""
+    from service.store import Feedback, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add(Feedback(text="you moron", attribute="insult", label=1, created_at="t"))
+    first = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
+    store.add(Feedback(text="what about the weather", attribute="off_topic", label=1, created_at="t"))
+    assert C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0] == first
+    store.add(Feedback(text="fair point", attribute="insult", label=0, created_at="t"))  # still in the WAL
+    second = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
+    assert second.sha256 != first.sha256 and second.rows == 2
+    store.close()
+    assert C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0] == second

@@ -186,3 +186,32 @@ def test_shipped_manifest_documents_off_topic():
     assert heldout["c3_non_relevant"]["auc_thread"] > 0.5
     assert heldout["c3_swap"]["auc_thread"] > heldout["c3_swap"]["auc_none"]
     assert entry["training_data"][0]["files"][0]["path"].endswith("C3_anonymized.csv")
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_off_topic_training_says_what_it_does_not_use(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--feedback off_topic verdicts and --decisions files are reported as unused, not dropped silently."""
+    from service.store import Feedback, FeedbackStore
+    from training import offtopic
+    from training.train import TrainingRequest
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add(Feedback(text="what about the weather", attribute="off_topic", label=1))
+    store.add(Feedback(text="you moron", attribute="insult", label=1))
+    store.close()
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise _Stop
+
+    monkeypatch.setattr(offtopic, "train_off_topic", stop)  # only the reporting before training
+    lines: list[str] = []
+    request = TrainingRequest(data_dir, feedback=tmp_path / "fb.sqlite3", decisions=(tmp_path / "x.csv",))
+    with pytest.raises(_Stop):
+        offtopic.train_attribute(request, lines.append)
+    assert any("NOT USED: 1 off_topic verdicts" in line for line in lines)
+    assert any("NOT USED: --decisions" in line for line in lines)

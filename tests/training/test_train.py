@@ -193,3 +193,151 @@ def test_insult_training_adds_olid_as_weak_rows_only(data_dir: Path) -> None:
     scored = {c.name for c in corpora if c.weight >= 1.0}
     assert scored == {"kaggle-2012/train.csv", "kaggle-2012/test_with_solutions.csv", "c3/personal_attack"}
     assert all(a is None for c in train.olid_corpora(data_dir) for a in c.article_ids)
+
+
+@pytest.mark.parametrize(
+    ("floors", "message"),
+    [
+        ({"insult/kaggle_publc": {"roc_auc": 0.9}}, "unknown evaluations"),  # typo: checked nothing
+        ({"insult/kaggle_public": {"roc_auc": "0.9"}}, "not a number"),
+        ({"insult/kaggle_public": {"roc_auc": 91}}, "not a number"),
+        ({"insult/kaggle_public": {}}, "metric names"),
+    ],
+)
+def test_eval_refuses_a_floors_file_that_checks_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], floors: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps({"floors": floors}))
+    # fails before any evaluation trains a model (the data dir holds no corpora at all)
+    assert moderate(["eval", "--data-dir", str(tmp_path), "--floors", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert message in captured.err and "evaluating" not in captured.out
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"floor": {}}', '["floors"]'])
+def test_eval_reports_an_unreadable_floors_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "floors.json"
+    path.write_text(content)
+    assert moderate(["eval", "--data-dir", str(tmp_path), "--floors", str(path)]) == 1
+    assert "cannot read floors" in capsys.readouterr().err
+    assert moderate(["eval", "--data-dir", str(tmp_path), "--floors", str(tmp_path / "nope.json")]) == 1
+
+
+def test_compare_fails_nan_and_unfloored_evaluations() -> None:
+    nan = float("nan")
+    assert evaluate.compare({"a": {"roc_auc": nan}}, {"a": {"roc_auc": 0.5}}) == [
+        "a: roc_auc nan < floor 0.5000"
+    ]
+    assert evaluate.compare({"b": {"roc_auc": 0.9}}, {}) == [
+        "b: no floor in the floors file, nothing is checked"
+    ]
+
+
+def _must_not_train(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
+    raise AssertionError("trained although --out is refused")
+
+
+@pytest.mark.parametrize("kind", ["project dir", "file", "under a file"])
+def test_train_cli_refuses_an_out_it_must_not_replace_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    monkeypatch.setattr(train, "TRAINERS", {"insult": _must_not_train})
+    keep = tmp_path / "notes.txt"
+    keep.write_text("keep me")
+    out = {"project dir": tmp_path, "file": keep, "under a file": keep / "model"}[kind]
+    assert moderate(["train", "--data-dir", str(tmp_path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "moderate train: error:" in err and "Traceback" not in err
+    assert keep.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None:
+    """The real insult trainer and CLI, with the big corpora swapped for 600 real Kaggle rows."""
+    empty = C.Corpus("empty", "d", (), (), (), ())
+    half = {"train.csv": list(range(300)), "test_with_solutions.csv": list(range(300, len(kaggle)))}
+    monkeypatch.setattr(train, "INSULT_CONFIG", SMALL)
+    monkeypatch.setattr(C, "load_kaggle", lambda path, name=None: kaggle.subset(half[path.name], path.name))
+    monkeypatch.setattr(C, "c3_corpus", lambda *a, **k: empty)
+    monkeypatch.setattr(C, "c3_weak_positives", lambda *a, **k: empty)
+    monkeypatch.setattr(train, "olid_corpora", lambda d: [])
+
+
+def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tiny_insult_data(monkeypatch, kaggle_600)
+    mine = tmp_path / "mine.csv"
+    rows = ['"zorblax wrote this, you zorblax",1'] * 30 + ["the zorblax report was fair,0"] * 2
+    rows += [",1", "you zorblax,maybe"]
+    mine.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "m"
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(out), "--attribute", "insult"]
+    assert moderate([*argv, "--decisions", str(mine)]) == 0
+    printed = capsys.readouterr().out
+    assert "decisions/mine.csv: 32 rows used (30 positive); bad empty text: 1, unknown label: 1" in printed
+    manifest, models = load_artifact(out)
+    sources = {s["name"]: s for s in manifest["attributes"]["insult"]["training_data"]}
+    assert sources["decisions/mine.csv"]["bad_rows"] == {"empty text": 1, "unknown label": 1}
+    p = models["insult"].predict_proba(["you zorblax", "you are here"])[:, 1]
+    assert p[0] > p[1]
+
+
+def test_train_cli_stops_on_single_class_data(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    positives = kaggle_600.subset([i for i, y in enumerate(kaggle_600.labels) if y == 1])
+    _tiny_insult_data(monkeypatch, kaggle_600)
+    monkeypatch.setattr(C, "load_kaggle", lambda path, name=None: positives.subset([0, 1, 2], path.name))
+    out = tmp_path / "m"
+    assert moderate(["train", "--data-dir", str(tmp_path), "--out", str(out), "--attribute", "insult"]) == 1
+    err = capsys.readouterr().err
+    assert "only label 1" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--feedback", "--decisions"])
+def test_train_cli_reports_a_missing_input_file_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    monkeypatch.setattr(train, "TRAINERS", {"insult": _must_not_train})
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m"), option, str(tmp_path / "x")]
+    assert moderate(argv) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_too_few_rows_for_cross_validation_is_a_training_error(kaggle_600: C.Corpus) -> None:
+    pos = [i for i, y in enumerate(kaggle_600.labels) if y == 1][:2]
+    neg = [i for i, y in enumerate(kaggle_600.labels) if y == 0][:10]
+    with pytest.raises(TrainingDataError, match="at least 3 of each"):
+        train.fit_linear([kaggle_600.subset(pos + neg)], SMALL, lambda _: None, "insult")
+
+
+def test_eval_names_every_missing_corpus_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / C.KAGGLE_DIR).mkdir()
+    for name in ("train.csv", "test_with_solutions.csv"):
+        (tmp_path / C.KAGGLE_DIR / name).write_text("Insult,Date,Comment\n")
+    assert moderate(["eval", "--data-dir", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "C3_anonymized.csv" in captured.err and "olid-training-v1.0.tsv" in captured.err
+    assert "evaluating" not in captured.out  # nothing trained for minutes before failing
+
+
+def test_an_attribute_named_twice_is_trained_once(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    trainer = _small_trainer(kaggle_600)
+
+    def counting(request: train.TrainingRequest, progress: train.Progress) -> train.TrainedAttribute:
+        calls.append("insult")
+        return trainer(request, progress)
+
+    monkeypatch.setitem(train.TRAINERS, "insult", counting)
+    train.train_artifact(train.TrainingRequest(tmp_path), tmp_path / "m", ["insult", "insult"])
+    assert calls == ["insult"]
