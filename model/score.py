@@ -14,9 +14,7 @@ so tests can swap in a small fake):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -27,8 +25,6 @@ from model.chunks import SharedChunks
 from model.features import ChunkRows
 from service.errors import ModelError
 from service.records import ArticleContext, ContextKind, Scores, Span
-
-ATTRIBUTES: tuple[str, ...] = ("insult", "off_topic")
 
 
 class CommentScorer(Protocol):
@@ -140,10 +136,9 @@ class Scorer:
         if n == 0:
             return []
         columns, context = self._columns(texts, article, use_thread, share=True)
-        nan = np.full(n, math.nan)
-        insult = columns.get("insult", nan).tolist()
-        off_topic = columns.get("off_topic", nan).tolist()
-        return list(map(Scores, insult, off_topic, repeat(context, n)))  # positional: 1.6x faster
+        names = tuple(columns)
+        rows = np.column_stack([columns[name] for name in names]).tolist()
+        return [Scores(dict(zip(names, row, strict=True)), context) for row in rows]
 
     def _columns(
         self, texts: list[str], article: ArticleContext | None, use_thread: bool, *, share: bool

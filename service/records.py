@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -69,14 +71,24 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Per-attribute probabilities for one comment, and which context the off-topic score saw."""
+    """Per-attribute probabilities for one comment, and which context the off-topic score saw.
 
-    insult: float
-    off_topic: float
+    ``values`` maps an attribute name (snake_case, e.g. "insult") to its probability; an attribute the
+    model does not carry is absent, and reads as NaN (never a made-up number). ``unsupported`` names the
+    attributes whose model was not trained for the comment's ``language``: their value is still given,
+    but no decision may rest on it alone.
+    """
+
+    values: Mapping[str, float]
     context: ContextKind = "none"
+    language: str | None = None
+    unsupported: frozenset[str] = frozenset()
+
+    def __getitem__(self, attribute: str) -> float:
+        return self.values.get(attribute, math.nan)
 
     def as_dict(self) -> dict[str, float]:
-        return {"insult": self.insult, "off_topic": self.off_topic}
+        return dict(self.values)
 
 
 @dataclass(frozen=True, slots=True)

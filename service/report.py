@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
 from service.errors import InputError
-from service.records import Article, ArticleContext
+from service.records import Article, ArticleContext, Scores
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,6 +64,14 @@ def _score(x: float) -> str:
     return f"{x:.2f}" if math.isfinite(x) else "n/a (not in this model)"
 
 
+def _fmt_scores(scores: Scores) -> str:
+    parts = []
+    for attribute, value in scores.as_dict().items():
+        mark = " (language not supported)" if attribute in scores.unsupported else ""
+        parts.append(f"{attribute.replace('_', '-')} {_score(value)}{mark}")
+    return "   ".join(parts)
+
+
 def _fmt_spans(spans: Sequence[object]) -> str:
     return ", ".join(f'"{s.text}" {s.weight:+.2f}' for s in spans)  # type: ignore[attr-defined]
 
@@ -94,14 +102,11 @@ def report_article(
         reply = f", reply to #{comment.parent + 1}" if comment.parent is not None else ""
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
-        out.write(
-            f"     insult {_score(scores.insult)}   off-topic {_score(scores.off_topic)} "
-            f"(context: {scores.context})   -> {decision.verdict.upper()}\n"
-        )
+        out.write(f"     {_fmt_scores(scores)} (context: {scores.context})   -> {decision.verdict.upper()}\n")
         for reason in decision.reasons:
             out.write(f"     why: {reason}\n")
         thread = texts[:i] + texts[i + 1 :]
-        for attribute in ("insult", "off_topic"):
+        for attribute in scorer.attributes:
             spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
             if spans:
                 out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from model.score import ATTRIBUTES, CommentScorer
+from model.score import CommentScorer
 from service.decide import decide
 from service.errors import EmptyInputError, TooLargeError
 from service.ingest import has_visible_text
@@ -59,7 +59,7 @@ def span_dict(span: Span) -> dict[str, Any]:
 
 def result_dict(scores: Scores, thresholds: Mapping[str, Thresholds]) -> dict[str, Any]:
     return {
-        "scores": {"insult": scores.insult, "off_topic": scores.off_topic},
+        "scores": scores.as_dict(),
         "context": scores.context,
         "decision": decision_dict(decide(scores, thresholds)),
     }
@@ -86,7 +86,7 @@ def score_thread(
                     span_dict(sp)
                     for sp in scorer.explain(text, attribute, top_k=5, article=article, thread=thread)
                 ]
-                for attribute in ATTRIBUTES
+                for attribute in scorer.attributes
             }
     return results
 

@@ -321,7 +321,7 @@ def test_the_scorer_serves_off_topic_with_its_context(seed_thread):
     expected, _ = models["off_topic"].predict_thread(texts, article, True)
     scores = scorer.score(texts, article)
     assert [s.context for s in scores] == ["article+thread"] * len(texts)
-    np.testing.assert_allclose([s.off_topic for s in scores], expected, rtol=1e-12)
+    np.testing.assert_allclose([s["off_topic"] for s in scores], expected, rtol=1e-12)
     assert {s.context for s in scorer.score(texts, article, use_thread=False)} == {"article"}
     assert {s.context for s in scorer.score(texts[:1])} == {"none"}
     text = "of course you are flamethrower:)"

@@ -41,17 +41,17 @@ def test_batch_scores_in_order(scorer: Scorer) -> None:
     texts = ["You are a worthless idiot.", "Thanks, this explains the budget well.", "", "x" * 10_000]
     scores = scorer.score(texts, ArticleContext(title="Budget", body="The budget..."))
     assert len(scores) == 4
-    assert scores[0].insult > 0.5 > scores[1].insult
-    assert all(0.0 <= s.insult <= 1.0 for s in scores)
+    assert scores[0]["insult"] > 0.5 > scores[1]["insult"]
+    assert all(0.0 <= s["insult"] <= 1.0 for s in scores)
     if "off_topic" not in scorer.attributes:  # not faked while no off-topic model ships
-        assert all(math.isnan(s.off_topic) and s.context == "none" for s in scores)
+        assert all(math.isnan(s["off_topic"]) and s.context == "none" for s in scores)
     assert scorer.score([]) == []
 
 
 def test_batch_equals_one_by_one(scorer: Scorer) -> None:
     texts = ["what a moron", "good point about taxes", "you clown!!!", "I disagree with the author"]
-    batch = [s.insult for s in scorer.score(texts)]
-    single = [scorer.score([t])[0].insult for t in texts]
+    batch = [s["insult"] for s in scorer.score(texts)]
+    single = [scorer.score([t])[0]["insult"] for t in texts]
     assert batch == pytest.approx(single, abs=1e-12)
 
 
@@ -91,8 +91,8 @@ def test_the_shared_lookup_gives_each_models_own_numbers(scorer: Scorer, article
             for art in (article, None):
                 got = fresh.score(texts, art)
                 want = _each(scorer, texts, art)
-                assert [s.insult for s in got] == pytest.approx(want["insult"], abs=1e-12)
-                assert [s.off_topic for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
+                assert [s["insult"] for s in got] == pytest.approx(want["insult"], abs=1e-12)
+                assert [s["off_topic"] for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
 
 
 def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
@@ -109,8 +109,8 @@ def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
     for texts, article in threads:
         got = fresh.score(texts, article)
         want = _each(scorer, texts, article)
-        assert [s.off_topic for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
-        assert [s.insult for s in got] == pytest.approx(want["insult"], abs=1e-12)
+        assert [s["off_topic"] for s in got] == pytest.approx(want["off_topic"], abs=1e-12)
+        assert [s["insult"] for s in got] == pytest.approx(want["insult"], abs=1e-12)
         state = fresh._shared._state
         if not any(state is g for g in generations):
             generations.append(state)
@@ -133,5 +133,5 @@ def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda ta: fresh.score(ta[0], ta[1]), threads))
     for g, w in zip(got, want, strict=True):
-        assert [s.off_topic for s in g] == pytest.approx(w["off_topic"], abs=1e-12)
-        assert [s.insult for s in g] == pytest.approx(w["insult"], abs=1e-12)
+        assert [s["off_topic"] for s in g] == pytest.approx(w["off_topic"], abs=1e-12)
+        assert [s["insult"] for s in g] == pytest.approx(w["insult"], abs=1e-12)

@@ -64,7 +64,7 @@ class FakeScorer:
             words = WORD.findall(text.lower())
             insult = min(1.0, 0.45 * sum(w in INSULTS for w in words))
             overlap = sum(w in vocab for w in words) / max(1, len(words)) if has_article else 0.5
-            out.append(Scores(insult=insult, off_topic=round(1.0 - overlap, 4), context=context))  # type: ignore[arg-type]
+            out.append(Scores({"insult": insult, "off_topic": round(1.0 - overlap, 4)}, context=context))  # type: ignore[arg-type]
         return out
 
     def explain(
@@ -546,7 +546,10 @@ class InsultOnlyScorer(FakeScorer):
     """An artifact without an off-topic model: the real Scorer gives NaN for the missing attribute."""
 
     def score(self, texts, article=None, *, use_thread=True):
-        return [Scores(s.insult, float("nan"), "none") for s in super().score(texts, article)]
+        return [
+            Scores({"insult": s["insult"], "off_topic": float("nan")}, "none")
+            for s in super().score(texts, article)
+        ]
 
 
 def insult_only_factory(model_dir: Path) -> InsultOnlyScorer:
@@ -697,8 +700,8 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
     for row, item in zip(rows, items, strict=True):
         art = item.get("article")
         alone = scorer.score([item["text"]], None if art is None else ArticleContext(**art))[0]
-        assert row["scores"]["insult"] == pytest.approx(alone.insult, abs=1e-6)
-        assert row["scores"]["off_topic"] == pytest.approx(alone.off_topic, abs=1e-6)
+        assert row["scores"]["insult"] == pytest.approx(alone["insult"], abs=1e-6)
+        assert row["scores"]["off_topic"] == pytest.approx(alone["off_topic"], abs=1e-6)
 
 
 def test_a_lone_surrogate_in_a_jsonl_line_is_an_error_line_not_a_crash(tmp_path, capsys):

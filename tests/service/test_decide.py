@@ -18,11 +18,11 @@ T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(revie
     ],
 )
 def test_decide_maps_thresholds_to_verdicts(insult, off_topic, verdict, n_reasons):
-    decision = decide(Scores(insult=insult, off_topic=off_topic), T)
+    decision = decide(Scores({"insult": insult, "off_topic": off_topic}), T)
     assert decision.verdict == verdict
     assert len(decision.reasons) == n_reasons
 
 
 def test_reason_names_attribute_and_threshold():
-    decision = decide(Scores(insult=0.93, off_topic=0.0), T)
+    decision = decide(Scores({"insult": 0.93, "off_topic": 0.0}), T)
     assert decision.reasons == ("insult 0.93 >= reject threshold 0.90",)

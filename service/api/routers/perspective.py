@@ -139,10 +139,10 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     attribute_scores: dict[str, Any] = {}
     for name, field in fields.items():
         threshold = body.requestedAttributes[name].scoreThreshold
-        summary = getattr(scored[0], field)
+        summary = scored[0][field]
         if not math.isfinite(summary):
             raise _invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
-        span_values = [getattr(s, field) for s in scored[1:]] if body.spanAnnotations else [summary]
+        span_values = [s[field] for s in scored[1:]] if body.spanAnnotations else [summary]
         entry: dict[str, Any] = {}
         span_scores = [
             {"begin": b, "end": e, "score": _score(v)}

@@ -70,7 +70,7 @@ class FakeScorer:
                 else "none"
             )
             off = 0.5 if not context else sum(w not in context for w in words) / max(1, len(words))
-            out.append(Scores(insult=self._insult(text), off_topic=off, context=kind))
+            out.append(Scores({"insult": self._insult(text), "off_topic": off}, context=kind))
         return out
 
     def explain(

@@ -118,7 +118,7 @@ class HalfScorer(FakeScorer):
 
     def score(self, texts, article=None, *, use_thread=True):
         return [
-            Scores(insult=s.insult, off_topic=math.nan, context=s.context)
+            Scores({"insult": s["insult"], "off_topic": math.nan}, context=s.context)
             for s in super().score(texts, article, use_thread=use_thread)
         ]
 

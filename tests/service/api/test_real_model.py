@@ -70,11 +70,7 @@ def test_decisions_follow_the_settings_thresholds(real):
     ]
     for x in results:
         s = x["scores"]
-        scores = Scores(
-            insult=s["insult"],
-            off_topic=math.nan if s["off_topic"] is None else s["off_topic"],
-            context=x["context"],
-        )
+        scores = Scores({k: math.nan if v is None else v for k, v in s.items()}, context=x["context"])
         expected = decide(scores, settings.thresholds())
         assert x["decision"] == {"verdict": expected.verdict, "reasons": list(expected.reasons)}
 
