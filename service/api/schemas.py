@@ -260,3 +260,22 @@ class ErrorInfo(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorInfo
+
+
+class GoogleErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    type_: str = Field(alias="@type", examples=["type.googleapis.com/google.commentanalyzer.v1alpha1.Error"])
+    errorType: str = Field(examples=["COMMENT_TOO_LONG"])
+
+
+class GoogleErrorInfo(BaseModel):
+    code: int
+    message: str
+    status: str
+    details: list[GoogleErrorDetail]
+
+
+class GoogleErrorBody(BaseModel):
+    """The error shape of Perspective's paths (Google's), with Perspective's errorType."""
+
+    error: GoogleErrorInfo

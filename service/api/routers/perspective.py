@@ -28,7 +28,7 @@ from service.api import perspective_protocol as pp
 from service.api.deps import ScorerDep, StateDep, require_token_or_key
 from service.api.errors import ApiError
 from service.api.guards import JsonRoute
-from service.api.routers._common import errors
+from service.api.routers._common import google_errors
 from service.api.schemas import (
     AnalyzeCommentRequest,
     AnalyzeCommentResponse,
@@ -158,7 +158,7 @@ def _score_entry(
     "/v1alpha1/comments:analyze",
     response_model=AnalyzeCommentResponse,
     response_model_exclude_none=True,
-    responses=errors(400, 413, 415, 503),
+    responses=google_errors(400, 413, 415, 503),
     summary="Perspective-compatible AnalyzeComment",
 )
 async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDep) -> Response:
@@ -188,7 +188,12 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     detected = first.language or (requested[0] if requested else pp.ASSUMED_LANGUAGE)
     effective = requested or [detected]
     fields = _drop_unsupported(
-        body, scorer, _Plan(fields, plan.never), effective, requested=bool(requested), flagged=first.unsupported
+        body,
+        scorer,
+        _Plan(fields, plan.never),
+        effective,
+        requested=bool(requested),
+        flagged=first.unsupported,
     )
     offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
     spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))
@@ -225,7 +230,7 @@ def _label(name: str, suggested: SuggestedScore) -> int:
     "/v1alpha1/comments:suggestscore",
     response_model=SuggestCommentScoreResponse,
     response_model_exclude_none=True,
-    responses=errors(400, 401, 403, 413, 415, 503),
+    responses=google_errors(400, 401, 403, 413, 415, 503),
     summary="Perspective-compatible SuggestCommentScore: a moderator's verdict, stored as feedback",
 )
 async def suggest_score(
@@ -274,7 +279,7 @@ def _discovery_template() -> str:
 @router.get(
     "/$discovery/rest",
     summary="Perspective's discovery document, pointing at this server (for googleapiclient)",
-    responses=errors(404),
+    responses=google_errors(404),
 )
 async def discovery(
     request: Request,
@@ -284,7 +289,9 @@ async def discovery(
     discoveryServiceUrl="<this server>/$discovery/rest?version=v1alpha1", developerKey=...)` reads.
     Its rootUrl is the URL this request came to, so the client then calls this server."""
     if version != DISCOVERY_VERSION:
-        raise ApiError(404, "not_found", f"Discovery document not found for API service: commentanalyzer {version}")
+        raise ApiError(
+            404, "not_found", f"Discovery document not found for API service: commentanalyzer {version}"
+        )
     document = json.loads(_discovery_template())
     root = str(request.base_url)
     document["rootUrl"] = root

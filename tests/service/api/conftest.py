@@ -220,6 +220,39 @@ def assert_error(response: Any, status: int, reason: str | None = None) -> dict[
     assert error["code"] == status
     assert isinstance(error["status"], str) and error["status"]
     assert isinstance(error["message"], str) and error["message"]
-    if reason is not None:
+    if response.request.url.path.startswith(("/v1alpha1/", "/$discovery/")):
+        # Perspective's paths answer in Google's shape: the condition is the detail's errorType.
+        assert "reason" not in error
+        (detail,) = error["details"]
+        assert detail["@type"] == GOOGLE_ERROR_TYPE
+        if reason is not None:
+            assert detail["errorType"] == PERSPECTIVE_ERROR_TYPES.get(reason, "INVALID_REQUEST"), error
+    elif reason is not None:
         assert error["reason"] == reason, error
+    return dict(error)
+
+
+# Our `reason` -> the errorType Perspective's paths answer with.
+PERSPECTIVE_ERROR_TYPES = {"empty": "COMMENT_EMPTY", "too_large": "COMMENT_TOO_LONG"}
+
+
+GOOGLE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
+
+
+def assert_google_error(response: Any, status: int, error_type: str) -> dict[str, Any]:
+    """Google's error shape exactly, as Perspective answers (and its clients parse): code, message,
+    status and one detail carrying Perspective's errorType."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "status", "details"}, error
+    assert error["code"] == status
+    assert isinstance(error["message"], str) and error["message"]
+    assert error["status"] == ("INVALID_ARGUMENT" if status == 400 else error["status"])
+    assert isinstance(error["status"], str) and error["status"].isupper()
+    (detail,) = error["details"]
+    assert detail["@type"] == GOOGLE_ERROR_TYPE
+    assert detail["errorType"] == error_type, error
     return dict(error)
