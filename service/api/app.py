@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
+from service.api.perspective_protocol import check_aliases
 from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective
 from service.api.state import (
     AppState,
@@ -37,7 +38,6 @@ from service.api.state import (
     default_page_parser,
     load_shipped_scorer,
 )
-from service.api.perspective_protocol import check_aliases
 from service.errors import ConfigurationError, ModelError
 from service.settings import Settings
 

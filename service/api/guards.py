@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
@@ -50,7 +50,7 @@ class JsonRoute(APIRoute):
     A subclass may set ``empty_body`` to the value an empty body stands for (with or without a
     Content-Type): Perspective's endpoints read it as an empty request message, as Google's do."""
 
-    empty_body: Any = None
+    empty_body: ClassVar[Any] = None
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

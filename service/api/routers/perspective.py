@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -47,7 +47,7 @@ from service.store import Feedback
 class PerspectiveRoute(JsonRoute):
     # A POST with no body (and no Content-Type) is an empty request message, as at Google: it gets
     # Perspective's COMMENT_EMPTY, not a 415. (One client probes its key that way.)
-    empty_body: Any = {}
+    empty_body: ClassVar[Any] = {}
 
 
 router = APIRouter(route_class=PerspectiveRoute, tags=["perspective"])
