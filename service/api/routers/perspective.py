@@ -209,7 +209,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     state.metrics.comments.labels("perspective").inc(1)
     answer: dict[str, Any] = {
         "attributeScores": attribute_scores,
-        "languages": list(body.languages) if requested else effective,
+        "languages": list(body.languages or []) if requested else effective,
         "detectedLanguages": [detected],
     }
     if body.clientToken is not None:
