@@ -173,15 +173,18 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     if requested:  # known before scoring: refuse (or drop) without spending the scoring time
         fields = _drop_unsupported(body, scorer, plan, requested, requested=True)
     spans = pp.sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
-    forced = {"language": requested[0]} if requested and pp.accepts_language(scorer) else {}
+    takes_language = pp.accepts_language(scorer)
+    forced = {"language": requested[0]} if requested and takes_language else {}
 
     def run() -> list[Scores]:
-        # The comment with its parent as thread context; each sentence on its own (no context).
+        # The comment with its parent as thread context; each sentence on its own (no context), in the
+        # comment's language (a short sentence alone is no evidence of another language).
         whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[:1]
         if not body.spanAnnotations or not fields:
             return whole
+        same = {"language": whole[0].language} if takes_language and whole[0].language else forced
         pieces = [text[b:e] for b, e in spans]
-        return whole + scorer.score(pieces, article, use_thread=False, **forced)
+        return whole + scorer.score(pieces, article, use_thread=False, **same)
 
     scored = await run_cpu(len(spans) + 1, run)
     first = scored[0]

@@ -628,3 +628,16 @@ def test_an_alias_to_an_attribute_the_model_lacks_stops_the_app_at_start(setting
     with make_client(fine, family_loader()) as c:
         request = {"comment": {"text": "idiot"}, "requestedAttributes": {"ATTACK_ON_COMMENTER": {}}}
         assert c.post(URL, json=request).json()["attributeScores"]["ATTACK_ON_COMMENTER"]
+
+
+def test_sentences_are_scored_in_the_comment_language(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    text = "Espèce de crétin, vous êtes un abruti. Idiot."  # the second "sentence" alone reads English
+    request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+    body = family_client.post(URL, json=request).json()
+    assert body["detectedLanguages"] == ["fr"]
+    assert scorer.languages_seen[-2:] == [
+        None,
+        "fr",
+    ]  # detected for the comment, then forced on its sentences
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
