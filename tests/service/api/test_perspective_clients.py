@@ -311,3 +311,13 @@ def test_a_key_probe_with_no_body_gets_googles_error_shape(shipped_server):
     assert error["details"] == [
         {"@type": "type.googleapis.com/google.commentanalyzer.v1alpha1.Error", "errorType": "COMMENT_EMPTY"}
     ]
+
+
+def test_an_alias_to_an_attribute_the_model_lacks_stops_moderate_serve(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODERATION_PERSPECTIVE_ALIASES", '{"TOXICITY": "THREAT"}')
+    proc, _ = start(tmp_path)
+    proc.wait(timeout=60)
+    output = stop(proc)
+    assert proc.returncode != 0
+    assert "MODERATION_PERSPECTIVE_ALIASES" in output and "THREAT" in output
+    assert "Traceback" not in output  # one line naming the setting, before uvicorn starts
