@@ -78,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from model.artifact import verify_artifact
-    from service.errors import ModerationError
-
     from service.api.perspective_protocol import check_aliases
+    from service.errors import ModerationError
 
     try:
         manifest, _ = verify_artifact(settings.model_dir)
