@@ -13,7 +13,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
-PERSPECTIVE_ATTRIBUTES = ("INSULT", "OFF_TOPIC")  # the names comments:analyze answers to
 
 
 class Thresholds(BaseModel):
@@ -61,21 +60,20 @@ class Settings(BaseSettings):
     api_token: str | None = None  # bearer token for write endpoints; None disables them
     db_path: Path = Path("var/moderation.sqlite3")
     do_not_store: bool = False  # when true, feedback and request data are never persisted
-    # Perspective switch-over: answer a requested attribute with one of ours, e.g. {"TOXICITY": "INSULT"}
-    # (MODERATION_PERSPECTIVE_ALIASES='{"TOXICITY":"INSULT"}'). Empty: other names get Perspective's 400.
+    # Perspective endpoint: a site's own mapping of a requested name onto one of the model's attributes,
+    # e.g. MODERATION_PERSPECTIVE_ALIASES='{"ATTACK_ON_COMMENTER":"INSULT"}'. The defaults need none:
+    # every attribute of the model answers under its upper-case name. Targets are checked against the
+    # loaded model when the app starts.
     perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
 
     @field_validator("perspective_aliases")
     @classmethod
     def _alias_targets(cls, aliases: dict[str, str]) -> dict[str, str]:
-        # Checked at start: a typo would otherwise answer every aliased request "does not exist".
-        targets = {name: target.upper() for name, target in aliases.items()}
-        unknown = sorted({t for t in targets.values() if t not in PERSPECTIVE_ATTRIBUTES})
-        if unknown:
-            raise ValueError(
-                f"alias targets must be {' or '.join(PERSPECTIVE_ATTRIBUTES)}, got {', '.join(unknown)}"
-            )
+        # Names only; whether a target exists depends on the model (checked at app start).
+        targets = {name.strip().upper(): target.strip().upper() for name, target in aliases.items()}
+        if not all(targets) or not all(targets.values()):
+            raise ValueError("alias names and targets must be non-empty")
         return targets
 
     def thresholds(self) -> dict[str, Thresholds]:

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
+from service.api.perspective_protocol import check_aliases
 from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective
 from service.api.state import (
     AppState,
@@ -37,7 +38,7 @@ from service.api.state import (
     default_page_parser,
     load_shipped_scorer,
 )
-from service.errors import ModelError
+from service.errors import ConfigurationError, ModelError
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.error("cannot start: %s", exc)
         raise
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
+    try:
+        check_aliases(state.settings.perspective_aliases, scorer.attributes)
+    except ConfigurationError as exc:
+        log.error("cannot start: %s", exc)
+        raise
     # Everything alive now (libraries, the model) is long-lived: move it out of the cyclic GC's reach
     # so full collections stay short and do not show up as latency spikes.
     gc.collect()

@@ -5,6 +5,13 @@ Every error answer has the Google API error shape that Perspective clients alrea
     {"error": {"code": 413, "status": "PAYLOAD_TOO_LARGE", "reason": "too_large", "message": "..."}}
 
 `reason` is ours: a stable machine-readable word for the condition.
+
+Under Perspective's paths (/v1alpha1/..., /$discovery/...) every error has Google's exact shape instead,
+with Perspective's `errorType` in `details` (clients read `error.details[].errorType`):
+
+    {"error": {"code": 400, "message": "Comment text too long.", "status": "INVALID_ARGUMENT",
+               "details": [{"@type": "type.googleapis.com/google.commentanalyzer.v1alpha1.Error",
+                            "errorType": "COMMENT_TOO_LONG"}]}}
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ from service import errors as domain
 log = logging.getLogger(__name__)
 
 PERSPECTIVE_PREFIX = "/v1alpha1/"
+DISCOVERY_PREFIX = "/$discovery/"
+PERSPECTIVE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
+# Perspective's ErrorType for our conditions; anything else is its catch-all INVALID_REQUEST.
+_ERROR_TYPES = {"empty": "COMMENT_EMPTY", "too_large": "COMMENT_TOO_LONG"}
 
 # Google's canonical status names for the codes we answer with.
 _STATUS_NAMES = {
@@ -57,16 +68,53 @@ DOMAIN_STATUS: tuple[tuple[type[domain.ModerationError], int, str], ...] = (
 
 
 class ApiError(Exception):
-    """An HTTP-only condition (auth, media type, Perspective argument errors) raised by the routes."""
+    """An HTTP-only condition (auth, media type, Perspective argument errors) raised by the routes.
+
+    ``error_type`` and ``fields`` are Perspective's: the detail's `errorType` and its extra members
+    (e.g. `languageNotSupportedByAttributeError`); they appear only under Perspective's paths."""
 
     def __init__(
-        self, status: int, reason: str, message: str, *, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        reason: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        error_type: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.message = message
         self.headers = dict(headers or {})
+        self.error_type = error_type
+        self.fields = dict(fields or {})
+
+
+def is_perspective_path(path: str) -> bool:
+    return path.startswith(PERSPECTIVE_PREFIX) or path.startswith(DISCOVERY_PREFIX)
+
+
+def google_error_body(
+    status: int, message: str, error_type: str, fields: Mapping[str, Any] | None = None
+) -> bytes:
+    """Google's error shape, as Perspective answers it (no `reason`: clients key on `errorType`)."""
+    detail: dict[str, Any] = {"@type": PERSPECTIVE_ERROR_TYPE, "errorType": error_type, **(fields or {})}
+    error = {
+        "code": status,
+        "message": message,
+        "status": _STATUS_NAMES.get(status, HTTPStatus(status).name),
+        "details": [detail],
+    }
+    return to_json({"error": error})
+
+
+def body_for_path(path: str, status: int, reason: str, message: str) -> bytes:
+    """The error body in the shape the path's clients parse (for middleware, before any route runs)."""
+    if is_perspective_path(path):
+        return google_error_body(status, message, _ERROR_TYPES.get(reason, "INVALID_REQUEST"))
+    return error_body(status, reason, message)
 
 
 def status_for(exc: domain.ModerationError) -> tuple[int, str]:
@@ -95,9 +143,17 @@ def error_response(
     *,
     details: list[Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    path: str = "",
+    error_type: str | None = None,
+    fields: Mapping[str, Any] | None = None,
 ) -> Response:
+    if is_perspective_path(path):
+        kind = error_type or _ERROR_TYPES.get(reason, "INVALID_REQUEST")
+        body = google_error_body(status, message, kind, fields)
+    else:
+        body = error_body(status, reason, message, details)
     return Response(
-        error_body(status, reason, message, details),
+        body,
         status_code=status,
         media_type="application/json",
         headers=dict(headers or {}),
@@ -118,15 +174,24 @@ def install(app: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, domain.ModerationError)
         status, reason = status_for(exc)
-        if status == 422 and request.url.path.startswith(PERSPECTIVE_PREFIX):
+        path = request.url.path
+        if status == 422 and is_perspective_path(path):
             status = 400  # Perspective answers every bad argument with 400 INVALID_ARGUMENT
         if status >= 500:
-            log.warning("%s %s -> %d %s", request.method, request.url.path, status, reason)
-        return error_response(status, reason, str(exc))
+            log.warning("%s %s -> %d %s", request.method, path, status, reason)
+        return error_response(status, reason, str(exc), path=path)
 
     async def on_api(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return error_response(exc.status, exc.reason, exc.message, headers=exc.headers)
+        return error_response(
+            exc.status,
+            exc.reason,
+            exc.message,
+            headers=exc.headers,
+            path=request.url.path,
+            error_type=exc.error_type,
+            fields=exc.fields,
+        )
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -134,15 +199,18 @@ def install(app: FastAPI) -> None:
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(p for p in first["loc"] if p != "body") or "body"
         message = f"invalid request: {where}: {first['msg']}"
-        status = 400 if request.url.path.startswith(PERSPECTIVE_PREFIX) else 422
-        return error_response(status, "malformed", message, details=details)
+        path = request.url.path
+        status = 400 if is_perspective_path(path) else 422
+        return error_response(status, "malformed", message, details=details, path=path)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         reason = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "http_error"
         )
-        return error_response(exc.status_code, reason, str(exc.detail), headers=exc.headers)
+        return error_response(
+            exc.status_code, reason, str(exc.detail), headers=exc.headers, path=request.url.path
+        )
 
     app.add_exception_handler(domain.ModerationError, on_domain)
     app.add_exception_handler(ApiError, on_api)

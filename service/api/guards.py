@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import ApiError, error_body
+from service.api.errors import ApiError, body_for_path, error_body
 from service.errors import MalformedInputError
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,12 @@ def parse_json(body: bytes) -> Any:
 
 
 class JsonRoute(APIRoute):
-    """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it."""
+    """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it.
+
+    A subclass may set ``empty_body`` to the value an empty body stands for (with or without a
+    Content-Type): Perspective's endpoints read it as an empty request message, as Google's do."""
+
+    empty_body: ClassVar[Any] = None
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -53,6 +58,14 @@ class JsonRoute(APIRoute):
             return handler
 
         async def guarded(request: Request) -> Response:
+            if self.empty_body is not None and not (await request.body()).strip():
+                # FastAPI reads a body only when there is one and it is declared JSON: present it so.
+                headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+                request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
+                request.__dict__.pop("_headers", None)
+                request._body = b"{}"
+                request._json = self.empty_body
+                return await handler(request)
             content_type = request.headers.get("content-type")
             if not is_json_media_type(content_type):
                 raise ApiError(
@@ -71,8 +84,8 @@ class BodyLimitMiddleware:
         self.app = app
         self.limit_for = limit_for
 
-    async def _reject(self, send: Send, status: int, reason: str, message: str) -> None:
-        body = error_body(status, reason, message)
+    async def _reject(self, send: Send, status: int, reason: str, message: str, path: str = "") -> None:
+        body = body_for_path(path, status, reason, message)
         await send(
             {
                 "type": "http.response.start",
@@ -97,12 +110,18 @@ class BodyLimitMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await self._reject(send, 400, "malformed", "Content-Length is not an integer")
+                    await self._reject(
+                        send, 400, "malformed", "Content-Length is not an integer", scope["path"]
+                    )
                     return
                 break
         if declared is not None and declared > limit:
             await self._reject(
-                send, 413, "too_large", f"request body of {declared} bytes is over the {limit}-byte limit"
+                send,
+                413,
+                "too_large",
+                f"request body of {declared} bytes is over the {limit}-byte limit",
+                scope["path"],
             )
             return
         chunks: list[bytes] = []
@@ -114,7 +133,9 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await self._reject(send, 413, "too_large", f"request body is over the {limit}-byte limit")
+                await self._reject(
+                    send, 413, "too_large", f"request body is over the {limit}-byte limit", scope["path"]
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

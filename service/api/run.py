@@ -78,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from model.artifact import verify_artifact
-    from service.errors import ModelError
+    from service.api.perspective_protocol import check_aliases
+    from service.errors import ModerationError
 
     try:
-        verify_artifact(settings.model_dir)
-    except ModelError as exc:
-        raise ModelError(f"cannot start: {exc}") from exc
+        manifest, _ = verify_artifact(settings.model_dir)
+        check_aliases(settings.perspective_aliases, manifest["attributes"])
+    except ModerationError as exc:
+        raise type(exc)(f"cannot start: {exc}") from exc
     level = settings.log_level.lower()
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:

@@ -166,12 +166,19 @@ class TextEntry(_Lenient):
 
 
 class CommentText(_Lenient):
-    text: str = Field(json_schema_extra={"minLength": 1, "pattern": "\\S"})
+    # Optional here so that an empty comment gets Perspective's COMMENT_EMPTY, not a schema error.
+    text: str = Field(default="", json_schema_extra={"minLength": 1, "pattern": "\\S"})
     type: str | None = Field(default=None, json_schema_extra={"enum": ["PLAIN_TEXT", None]})
+
+
+class ArticleAndParentComment(_Lenient):
+    article: TextEntry | None = Field(default=None, description="The article (text or summary).")
+    parentComment: TextEntry | None = Field(default=None, description="The comment replied to.")
 
 
 class PerspectiveContext(_Lenient):
     entries: list[TextEntry] = Field(default_factory=list)
+    articleAndParentComment: ArticleAndParentComment | None = None
 
 
 class AttributeParameters(_Lenient):
@@ -180,18 +187,18 @@ class AttributeParameters(_Lenient):
 
 
 class AnalyzeCommentRequest(_Lenient):
-    comment: CommentText
+    comment: CommentText | None = None
     context: PerspectiveContext | None = None
-    # The schema lists the names we score; the route answers any other name with Perspective's 400.
+    # The model's attributes in upper case (GET /v1/model lists them); the route answers any other
+    # name with Perspective's documented 400.
     requestedAttributes: dict[str, AttributeParameters] = Field(
-        json_schema_extra={"propertyNames": {"enum": ["INSULT", "OFF_TOPIC"]}, "minProperties": 1},
+        default_factory=dict, json_schema_extra={"minProperties": 1}
     )
     spanAnnotations: bool = False
     dropUnsupportedAttributes: bool = False
     languages: list[str] | None = Field(
         default=None,
-        description="English only: 'en' or an English locale tag such as 'en-US'.",
-        json_schema_extra={"items": {"type": "string", "pattern": "^[eE][nN](-[A-Za-z0-9-]*)?$"}},
+        description="ISO 639-1 codes or BCP-47 tags ('en', 'fr-FR'); overrides language detection.",
     )
     doNotStore: bool = False
     clientToken: str | None = None
@@ -205,8 +212,8 @@ class Score(BaseModel):
 
 
 class SpanScore(BaseModel):
-    begin: int
-    end: int
+    begin: int = Field(ge=0)
+    end: int = Field(ge=0)
     score: Score
 
 
@@ -218,18 +225,21 @@ class AttributeScore(BaseModel):
 class AnalyzeCommentResponse(BaseModel):
     attributeScores: dict[str, AttributeScore]
     languages: list[str]
+    detectedLanguages: list[str]
     clientToken: str | None = None
 
 
 class SuggestedScore(_Lenient):
-    summaryScore: Score
+    # The client "can specify just summary scores, just span scores, or both" (methods.md).
+    summaryScore: Score | None = None
+    spanScores: list[SpanScore] | None = None
 
 
 class SuggestCommentScoreRequest(_Lenient):
-    comment: CommentText
+    comment: CommentText | None = None
     context: PerspectiveContext | None = None
     attributeScores: dict[str, SuggestedScore] = Field(
-        json_schema_extra={"propertyNames": {"enum": ["INSULT", "OFF_TOPIC"]}, "minProperties": 1},
+        default_factory=dict, json_schema_extra={"minProperties": 1}
     )
     languages: list[str] | None = None
     communityId: str | None = None
@@ -250,3 +260,22 @@ class ErrorInfo(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorInfo
+
+
+class GoogleErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    type_: str = Field(alias="@type", examples=["type.googleapis.com/google.commentanalyzer.v1alpha1.Error"])
+    errorType: str = Field(examples=["COMMENT_TOO_LONG"])
+
+
+class GoogleErrorInfo(BaseModel):
+    code: int
+    message: str
+    status: str
+    details: list[GoogleErrorDetail]
+
+
+class GoogleErrorBody(BaseModel):
+    """The error shape of Perspective's paths (Google's), with Perspective's errorType."""
+
+    error: GoogleErrorInfo

@@ -1,208 +1,265 @@
-"""POST /v1alpha1/comments:analyze: Perspective's AnalyzeComment, so a platform that calls Perspective
-(Coral Talk's configurable endpoint, for one) switches by changing one URL.
+"""Perspective's API (`commentanalyzer` v1alpha1), so a platform or client library that calls Perspective
+switches by changing one URL: POST /v1alpha1/comments:analyze, POST /v1alpha1/comments:suggestscore and
+GET /$discovery/rest?version=v1alpha1 (the discovery document googleapiclient builds its client from).
 
-Request and response follow Perspective's documented shapes. Differences, by design:
-- Attributes are INSULT and OFF_TOPIC (ours). Anything else is Perspective's 400 INVALID_ARGUMENT.
-- Language: English only, as the models are; other `languages` get Perspective's "does not support
-  request languages" 400.
-- `spanScores` without `spanAnnotations` is one span over the whole comment (what Perspective returns);
-  with `spanAnnotations: true` every sentence is scored on its own, as Perspective does.
-- `context.entries` are used: their texts are the article context of the off-topic score.
-- Span offsets are Python string indices (Unicode code points).
-- Nothing is ever stored by this endpoint, so `doNotStore` is always honoured.
+Attributes are the loaded model's, under their upper-case names (insult -> INSULT). A Perspective
+attribute the model does not carry (THREAT, FLIRTATION, ...) is one supported in no language: Perspective's
+LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE 400, or dropped with `dropUnsupportedAttributes`, never a made-up
+score. A name Perspective does not know is its "Unknown requested attribute" 400. Differences from
+Perspective, by design, are listed in docs/perspective.md.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, ClassVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from model.score import CommentScorer
+from service.api import perspective_protocol as pp
 from service.api.deps import ScorerDep, StateDep, require_token_or_key
 from service.api.errors import ApiError
 from service.api.guards import JsonRoute
-from service.api.routers._common import errors
+from service.api.routers._common import google_errors
 from service.api.schemas import (
     AnalyzeCommentRequest,
     AnalyzeCommentResponse,
+    PerspectiveContext,
     SuggestCommentScoreRequest,
     SuggestCommentScoreResponse,
+    SuggestedScore,
 )
 from service.api.scoring import json_response, run_cpu
-from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.errors import ConfigurationError
 from service.ingest import has_visible_text
-from service.records import ArticleContext
+from service.records import ArticleContext, Scores
 from service.store import Feedback
 
-router = APIRouter(route_class=JsonRoute, tags=["perspective"])
 
-# Perspective attribute name -> our Scores field.
-ATTRIBUTES = {"INSULT": "insult", "OFF_TOPIC": "off_topic"}
-LANGUAGES = ("en",)
-SCORE_TYPE = "PROBABILITY"
-# A sentence: up to and including its closing punctuation (and closing quotes/brackets).
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|$)|[.!?]+", re.MULTILINE)
+class PerspectiveRoute(JsonRoute):
+    # A POST with no body (and no Content-Type) is an empty request message, as at Google: it gets
+    # Perspective's COMMENT_EMPTY, not a 415. (One client probes its key that way.)
+    empty_body: ClassVar[Any] = {}
 
 
-def _invalid(message: str) -> ApiError:
-    return ApiError(400, "invalid_argument", message)
+router = APIRouter(route_class=PerspectiveRoute, tags=["perspective"])
+DISCOVERY_VERSION = "v1alpha1"
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """[begin, end) of each sentence, surrounding whitespace excluded."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        begin, end = m.start(), m.end()
-        while begin < end and text[begin].isspace():
-            begin += 1
-        while end > begin and text[end - 1].isspace():
-            end -= 1
-        if end > begin:
-            spans.append((begin, end))
-    return spans or [(0, len(text))]
-
-
-def resolve(name: str, aliases: Mapping[str, str]) -> str | None:
-    """Our Scores field for a requested attribute name (directly or through an alias), else None."""
-    return ATTRIBUTES.get(name) or ATTRIBUTES.get(aliases.get(name, ""))
-
-
-def _validate(
-    body: AnalyzeCommentRequest, max_chars: int, aliases: Mapping[str, str]
-) -> tuple[str, dict[str, str], list[str]]:
-    """Returns the text, {requested name: our Scores field}, and the languages to echo."""
-    text = body.comment.text
+def _text_of(comment: Any) -> str:
+    text = comment.text if comment is not None else ""
     if not has_visible_text(text):
-        raise EmptyInputError("Comment must be non-empty.")
-    if len(text) > max_chars:
-        raise TooLargeError(f"Comment text has {len(text)} characters; the limit is {max_chars}.")
-    if body.comment.type not in (None, "PLAIN_TEXT"):
-        raise _invalid(f"Comment type {body.comment.type} is not supported; use PLAIN_TEXT.")
-    if not body.requestedAttributes:
-        raise _invalid("requestedAttributes must name at least one attribute.")
-    fields = {name: resolve(name, aliases) for name in body.requestedAttributes}
-    unknown = [name for name, field in fields.items() if field is None]
-    if unknown and not body.dropUnsupportedAttributes:
-        raise _invalid(f"Attribute {unknown[0]} does not exist; this service scores {', '.join(ATTRIBUTES)}.")
-    known = {name: field for name, field in fields.items() if field is not None}
-    if not known:
-        raise _invalid(
-            f"None of the requested attributes exist; this service scores {', '.join(ATTRIBUTES)}."
+        raise pp.comment_empty()
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > pp.MAX_TEXT_BYTES:
+        raise pp.comment_too_long(size)
+    if comment.type not in pp.TEXT_TYPES:
+        raise pp.invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+    return str(text)
+
+
+def _context(context: PerspectiveContext | None) -> tuple[ArticleContext | None, list[str]]:
+    """The article the off-topic score reads, and the thread around the comment (its parent)."""
+    if context is None:
+        return None, []
+    pair = context.articleAndParentComment
+    if pair is not None and context.entries:
+        raise pp.invalid(
+            "Context can have either entries or article_and_parent_comment, but both fields were populated."
         )
+    if pair is not None:
+        article = pair.article.text if pair.article and pair.article.text else ""
+        parent = pair.parentComment.text if pair.parentComment and pair.parentComment.text else ""
+        thread = [parent] if has_visible_text(parent) else []
+        return (ArticleContext(body=article) if has_visible_text(article) else None), thread
+    texts = [e.text for e in context.entries if e.text and has_visible_text(e.text)]
+    return (ArticleContext(body="\n".join(texts)) if texts else None), []
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to score: {requested name: our attribute}, and the names supported in no language."""
+
+    fields: dict[str, str]
+    never: tuple[str, ...]
+
+
+def _plan(body: AnalyzeCommentRequest, scorer: CommentScorer, aliases: Mapping[str, str]) -> _Plan:
+    if not body.requestedAttributes:
+        raise pp.no_requested_attributes()
+    names = pp.offered(scorer, aliases)
+    fields: dict[str, str] = {}
+    never = []
     for name, params in body.requestedAttributes.items():
-        if params.scoreType not in (None, SCORE_TYPE):
-            raise _invalid(f"Score type {params.scoreType} is not supported for {name}; use {SCORE_TYPE}.")
-    languages = [lang.lower().split("-", 1)[0] for lang in body.languages or []]
-    unsupported = [lang for lang in languages if lang not in LANGUAGES]
-    if unsupported:
-        first = next(iter(body.requestedAttributes))
-        raise _invalid(f"Attribute {first} does not support request languages: {', '.join(unsupported)}")
-    return text, known, (body.languages or list(LANGUAGES))
+        if name in names:
+            fields[name] = names[name]
+        elif name in pp.PERSPECTIVE_ATTRIBUTES:
+            never.append(name)
+        else:
+            raise pp.unknown_attribute(name)
+        if params.scoreType not in pp.SCORE_TYPES:
+            raise pp.invalid(f"Requested score type {params.scoreType} is not supported by attribute {name}")
+    return _Plan(fields, tuple(never))
 
 
-def _score(value: float) -> dict[str, Any]:
-    return {"value": value, "type": SCORE_TYPE}
+def _drop_unsupported(
+    body: AnalyzeCommentRequest,
+    scorer: CommentScorer,
+    plan: _Plan,
+    languages: Sequence[str],
+    *,
+    requested: bool,
+    flagged: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """The attributes trained for every one of ``languages``; the others are Perspective's 400, or
+    dropped when the request says so. ``flagged``: attributes the scorer itself marked unsupported."""
+    detected = () if requested else languages
+    kept: dict[str, str] = {}
+    for name in body.requestedAttributes:
+        field = plan.fields.get(name)
+        ok = field is not None and field not in flagged
+        ok = ok and all(lang in pp.supported_languages(scorer, str(field)) for lang in languages)
+        if ok and field is not None:
+            kept[name] = field
+        elif not body.dropUnsupportedAttributes:
+            raise pp.language_not_supported(name, languages, requested=requested, detected=detected)
+    return kept
+
+
+def _score_entry(
+    summary: float, span_values: Sequence[float], spans: Sequence[tuple[int, int]], threshold: float | None
+) -> dict[str, Any]:
+    def score(value: float) -> dict[str, Any]:
+        return {"value": value, "type": pp.SCORE_TYPE}
+
+    entry: dict[str, Any] = {}
+    span_scores = [
+        {"begin": b, "end": e, "score": score(v)}
+        for (b, e), v in zip(spans, span_values, strict=True)
+        if threshold is None or v >= threshold
+    ]
+    if span_scores:
+        entry["spanScores"] = span_scores
+    # Perspective omits a summaryScore below the requested scoreThreshold.
+    if threshold is None or summary >= threshold:
+        entry["summaryScore"] = score(summary)
+    return entry
 
 
 @router.post(
     "/v1alpha1/comments:analyze",
     response_model=AnalyzeCommentResponse,
     response_model_exclude_none=True,
-    responses=errors(400, 413, 415, 503),
+    responses=google_errors(400, 413, 415, 503),
     summary="Perspective-compatible AnalyzeComment",
 )
 async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDep) -> Response:
-    """Drop-in for `https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze`
-    (a `?key=` query parameter is accepted and ignored). Clients hard-wired to another attribute name
-    (most ask for TOXICITY) can be served through MODERATION_PERSPECTIVE_ALIASES, which answers under
-    the requested name; `dropUnsupportedAttributes: true` drops unknown names instead of a 400."""
-    settings = state.settings
-    text, fields, languages = _validate(body, settings.limits.max_comment_chars, settings.perspective_aliases)
-    entries = body.context.entries if body.context else []
-    context_texts = [e.text for e in entries if e.text and has_visible_text(e.text)]
-    article = ArticleContext(body="\n".join(context_texts)) if context_texts else None
-    spans = sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
-    # One scorer call: the whole comment first, then each sentence on its own (no thread context).
-    pieces = [text] + ([text[b:e] for b, e in spans] if body.spanAnnotations else [])
+    """Drop-in for `https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze`. A `?key=` query
+    parameter is accepted and ignored (this endpoint is open, like the native /v1/comments:score).
+    `languages` overrides language detection; `detectedLanguages` says what was detected."""
+    text = _text_of(body.comment)
+    plan = _plan(body, scorer, state.settings.perspective_aliases)
+    article, thread = _context(body.context)
+    requested = [pp.primary_language(lang) for lang in body.languages or [] if lang.strip()]
+    fields = plan.fields
+    if requested:  # known before scoring: refuse (or drop) without spending the scoring time
+        fields = _drop_unsupported(body, scorer, plan, requested, requested=True)
+    spans = pp.sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
+    takes_language = pp.accepts_language(scorer)
+    forced = {"language": requested[0]} if requested and takes_language else {}
 
-    def run() -> list[Any]:
-        whole = scorer.score([text], article, use_thread=False)
-        parts = scorer.score(pieces[1:], article, use_thread=False) if len(pieces) > 1 else []
-        return whole + parts
+    def run() -> list[Scores]:
+        # The comment with its parent as thread context; each sentence on its own (no context), in the
+        # comment's language (a short sentence alone is no evidence of another language).
+        whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[:1]
+        if not body.spanAnnotations or not fields:
+            return whole
+        same = {"language": whole[0].language} if takes_language and whole[0].language else forced
+        pieces = [text[b:e] for b, e in spans]
+        return whole + scorer.score(pieces, article, use_thread=False, **same)
 
-    scored = await run_cpu(len(pieces), run)
+    scored = await run_cpu(len(spans) + 1, run)
+    first = scored[0]
+    detected = first.language or (requested[0] if requested else pp.ASSUMED_LANGUAGE)
+    effective = requested or [detected]
+    fields = _drop_unsupported(
+        body,
+        scorer,
+        _Plan(fields, plan.never),
+        effective,
+        requested=bool(requested),
+        flagged=first.unsupported,
+    )
+    offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
+    spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))
     attribute_scores: dict[str, Any] = {}
     for name, field in fields.items():
-        threshold = body.requestedAttributes[name].scoreThreshold
-        summary = scored[0][field]
-        if not math.isfinite(summary):
-            raise _invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
+        summary = first[field]
+        if not math.isfinite(summary):  # never a made-up number
+            raise pp.invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
         span_values = [s[field] for s in scored[1:]] if body.spanAnnotations else [summary]
-        entry: dict[str, Any] = {}
-        span_scores = [
-            {"begin": b, "end": e, "score": _score(v)}
-            for (b, e), v in zip(spans, span_values, strict=True)
-            if threshold is None or v >= threshold
-        ]
-        if span_scores:
-            entry["spanScores"] = span_scores
-        # Perspective omits a summaryScore below the requested scoreThreshold.
-        if threshold is None or summary >= threshold:
-            entry["summaryScore"] = _score(summary)
+        entry = _score_entry(summary, span_values, spans16, body.requestedAttributes[name].scoreThreshold)
         if entry:
             attribute_scores[name] = entry
     state.metrics.comments.labels("perspective").inc(1)
-    answer: dict[str, Any] = {"attributeScores": attribute_scores, "languages": languages}
+    answer: dict[str, Any] = {
+        "attributeScores": attribute_scores,
+        "languages": list(body.languages or []) if requested else effective,
+        "detectedLanguages": [detected],
+    }
     if body.clientToken is not None:
         answer["clientToken"] = body.clientToken
     return json_response(answer)
+
+
+def _label(name: str, suggested: SuggestedScore) -> int:
+    """1 when the suggestion says the comment has the attribute: its summary, else its worst span."""
+    if suggested.summaryScore is not None:
+        return int(suggested.summaryScore.value >= 0.5)
+    if suggested.spanScores:
+        return int(max(s.score.value for s in suggested.spanScores) >= 0.5)
+    raise pp.invalid(f"attributeScores[{name}] must have a summaryScore or spanScores.")
 
 
 @router.post(
     "/v1alpha1/comments:suggestscore",
     response_model=SuggestCommentScoreResponse,
     response_model_exclude_none=True,
-    responses=errors(400, 401, 403, 413, 415, 503),
+    responses=google_errors(400, 401, 403, 413, 415, 503),
     summary="Perspective-compatible SuggestCommentScore: a moderator's verdict, stored as feedback",
 )
 async def suggest_score(
     body: SuggestCommentScoreRequest,
+    scorer: ScorerDep,
     state: StateDep,
     _auth: Annotated[None, Depends(require_token_or_key)],
 ) -> Response:
-    """What Coral's "send feedback to Perspective" calls. Each suggested summary score becomes one
-    feedback row (label 1 when the value is >= 0.5), exactly as POST /v1/feedback would store it.
-    Authenticated with the API token, as `?key=` (Perspective style) or a bearer header. With
-    MODERATION_DO_NOT_STORE=true nothing is written."""
-    text = body.comment.text
-    if not has_visible_text(text):
-        raise EmptyInputError("Comment must be non-empty.")
-    if len(text) > state.settings.limits.max_comment_chars:
-        raise TooLargeError(
-            f"Comment text has {len(text)} characters; the limit is "
-            f"{state.settings.limits.max_comment_chars}."
-        )
-    aliases = state.settings.perspective_aliases
-    unknown = [name for name in body.attributeScores if resolve(name, aliases) is None]
-    if unknown:
-        raise _invalid(f"Attribute {unknown[0]} does not exist; this service scores {', '.join(ATTRIBUTES)}.")
+    """What Coral's "send feedback to Perspective" calls. Each suggested attribute becomes one feedback
+    row, exactly as POST /v1/feedback would store it: label 1 when the summary score is >= 0.5 (or,
+    with span scores only, when any span's is). Authenticated with the API token, as `?key=`
+    (Perspective style) or a bearer header. With MODERATION_DO_NOT_STORE=true nothing is written."""
+    text = _text_of(body.comment)
     if not body.attributeScores:
-        raise _invalid("attributeScores must name at least one attribute.")
+        raise pp.invalid("attributeScores must not be empty.")
+    names = pp.offered(scorer, state.settings.perspective_aliases)
+    for name in body.attributeScores:
+        if name not in names:
+            if name in pp.PERSPECTIVE_ATTRIBUTES:
+                raise pp.invalid(f"Attribute {name} is not offered by this service ({', '.join(names)}).")
+            raise pp.unknown_attribute(name)
+    rows = [
+        Feedback(text=text, attribute=names[name], label=_label(name, s), article_id=body.communityId)
+        for name, s in body.attributeScores.items()
+    ]
     if not state.settings.do_not_store:
-        rows = [
-            Feedback(
-                text=text,
-                attribute=str(resolve(name, aliases)),
-                label=int(s.summaryScore.value >= 0.5),
-                article_id=body.communityId,
-            )
-            for name, s in body.attributeScores.items()
-        ]
 
         def write() -> None:
             store = state.store()
@@ -215,3 +272,32 @@ async def suggest_score(
             raise ApiError(503, "store_unavailable", str(exc)) from exc
     answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
     return json_response(answer)
+
+
+@cache
+def _discovery_template() -> str:
+    return resources.files("service.api").joinpath("commentanalyzer_v1alpha1.json").read_text("utf-8")
+
+
+@router.get(
+    "/$discovery/rest",
+    summary="Perspective's discovery document, pointing at this server (for googleapiclient)",
+    responses=google_errors(404),
+)
+async def discovery(
+    request: Request,
+    version: Annotated[str, Query(description="API version; only v1alpha1 exists.")] = DISCOVERY_VERSION,
+) -> Response:
+    """What `googleapiclient.discovery.build("commentanalyzer", "v1alpha1",
+    discoveryServiceUrl="<this server>/$discovery/rest?version=v1alpha1", developerKey=...)` reads.
+    Its rootUrl is the URL this request came to, so the client then calls this server."""
+    if version != DISCOVERY_VERSION:
+        raise ApiError(
+            404, "not_found", f"Discovery document not found for API service: commentanalyzer {version}"
+        )
+    document = json.loads(_discovery_template())
+    root = str(request.base_url)
+    document["rootUrl"] = root
+    document["mtlsRootUrl"] = root
+    document["baseUrl"] = root + document.get("servicePath", "")
+    return json_response(document)

@@ -16,19 +16,54 @@ from service.errors import ModelError
 from service.records import ArticleContext, Scores, Span
 from service.settings import DEFAULT_MODEL_DIR, Settings
 
-INSULTS = ("idiot", "stupid", "moron", "dumb")
+INSULTS = ("idiot", "stupid", "moron", "dumb", "crétin", "abruti")
+PROFANE = ("damn", "shit", "merde")
+FRENCH = frozenset({"le", "la", "les", "est", "une", "des", "et", "espèce", "vous", "êtes", "ce", "article"})
 TOKEN = "s3cret-token"
 _WORD = re.compile(r"\w+")
+# The attribute family of the issue: what the fake carries when a test asks for it.
+FAMILY = (
+    "insult",
+    "off_topic",
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "profanity",
+    "spam",
+    "unsubstantial",
+)
+# Languages per attribute for the family fake (the others: English only).
+FAMILY_LANGUAGES = {"toxicity": {"en", "fr", "de"}, "insult": {"en", "fr"}}
 
 
 class FakeScorer:
-    """Insult: share of insult words; off-topic: share of words absent from the article and thread."""
+    """Insult: share of insult words; off-topic: share of words absent from the article and thread.
 
-    attributes = ("insult", "off_topic")
+    With ``attributes=FAMILY`` it also carries the rest of the family (toxicity follows insult words,
+    profanity swear words, the others simple word counts). With ``detects=True`` it "detects" French
+    by a few function words (else English) and marks the attributes not trained for the comment's
+    language in ``Scores.unsupported``, as the contract asks of the real scorer."""
 
-    def __init__(self, version: str = "fake-1") -> None:
+    attributes: tuple[str, ...] = ("insult", "off_topic")
+
+    def __init__(
+        self,
+        version: str = "fake-1",
+        *,
+        attributes: Sequence[str] | None = None,
+        languages: dict[str, set[str]] | None = None,
+        detects: bool = False,
+    ) -> None:
         self._version = version
         self.calls: list[int] = []
+        self.languages_seen: list[str | None] = []
+        if attributes is not None:
+            self.attributes = tuple(attributes)
+        self._languages = {k: frozenset(v) for k, v in (languages or {}).items()}
+        self._detects = detects
+
+    def supported_languages(self, attribute: str) -> frozenset[str]:
+        return self._languages.get(attribute, frozenset({"en"}))
 
     @property
     def version(self) -> str:
@@ -46,10 +81,36 @@ class FakeScorer:
         words = _WORD.findall(text.lower())
         return min(1.0, 3 * sum(w in INSULTS for w in words) / max(1, len(words)))
 
+    def _detect(self, text: str) -> str | None:
+        if not self._detects:
+            return None
+        words = _WORD.findall(text.lower())
+        return "fr" if sum(w in FRENCH for w in words) >= 2 else "en"
+
+    def _family(self, text: str) -> dict[str, float]:
+        words = _WORD.findall(text.lower())
+        n = max(1, len(words))
+        toxic = self._insult(text)
+        values = {
+            "toxicity": toxic,
+            "severe_toxicity": toxic / 2,
+            "identity_attack": 0.0,
+            "profanity": min(1.0, 3 * sum(w in PROFANE for w in words) / n),
+            "spam": min(1.0, sum(w in ("http", "https", "buy") for w in words) / n * 3),
+            "unsubstantial": 1.0 / n,
+        }
+        return {k: v for k, v in values.items() if k in self.attributes}
+
     def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        *,
+        use_thread: bool = True,
+        language: str | None = None,
     ) -> list[Scores]:
         self.calls.append(len(texts))
+        self.languages_seen.append(language)
         out = []
         for i, text in enumerate(texts):
             context = set(_WORD.findall(((article.title + " " + article.body) if article else "").lower()))
@@ -70,7 +131,12 @@ class FakeScorer:
                 else "none"
             )
             off = 0.5 if not context else sum(w not in context for w in words) / max(1, len(words))
-            out.append(Scores({"insult": self._insult(text), "off_topic": off}, context=kind))
+            values = {"insult": self._insult(text), "off_topic": off, **self._family(text)}
+            lang = language or self._detect(text)
+            unsupported = frozenset(
+                a for a in self.attributes if lang is not None and lang not in self.supported_languages(a)
+            )
+            out.append(Scores(values, context=kind, language=lang, unsupported=unsupported))
         return out
 
     def explain(
@@ -92,16 +158,17 @@ class FakeScorer:
 class Loader:
     """Scorer loader whose artifacts can be swapped or broken between loads (reload tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, **fake: Any) -> None:
         self.next_version = "fake-1"
         self.broken = False
         self.loads = 0
+        self.fake = fake  # FakeScorer keyword arguments (attributes, languages, detects)
 
     def __call__(self, model_dir: Path) -> FakeScorer:
         self.loads += 1
         if self.broken:
             raise ModelError(f"manifest sha256 mismatch in {model_dir}: run `make train`")
-        return FakeScorer(self.next_version)
+        return FakeScorer(self.next_version, **self.fake)
 
 
 @pytest.fixture
@@ -124,6 +191,17 @@ def make_client(settings: Settings, loader: Any = None) -> TestClient:
     return TestClient(create_app(settings, scorer_loader=loader or Loader()))
 
 
+def family_loader() -> Loader:
+    """A loader of the fake carrying the whole attribute family, with languages and detection."""
+    return Loader(attributes=FAMILY, languages=FAMILY_LANGUAGES, detects=True)
+
+
+@pytest.fixture
+def family_client(settings: Settings) -> Iterator[TestClient]:
+    with make_client(settings, family_loader()) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def real_model_dir() -> Path:
     assert (DEFAULT_MODEL_DIR / "manifest.json").is_file(), f"no shipped model in {DEFAULT_MODEL_DIR}"
@@ -142,6 +220,39 @@ def assert_error(response: Any, status: int, reason: str | None = None) -> dict[
     assert error["code"] == status
     assert isinstance(error["status"], str) and error["status"]
     assert isinstance(error["message"], str) and error["message"]
-    if reason is not None:
+    if response.request.url.path.startswith(("/v1alpha1/", "/$discovery/")):
+        # Perspective's paths answer in Google's shape: the condition is the detail's errorType.
+        assert "reason" not in error
+        (detail,) = error["details"]
+        assert detail["@type"] == GOOGLE_ERROR_TYPE
+        if reason is not None:
+            assert detail["errorType"] == PERSPECTIVE_ERROR_TYPES.get(reason, "INVALID_REQUEST"), error
+    elif reason is not None:
         assert error["reason"] == reason, error
+    return dict(error)
+
+
+# Our `reason` -> the errorType Perspective's paths answer with.
+PERSPECTIVE_ERROR_TYPES = {"empty": "COMMENT_EMPTY", "too_large": "COMMENT_TOO_LONG"}
+
+
+GOOGLE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
+
+
+def assert_google_error(response: Any, status: int, error_type: str) -> dict[str, Any]:
+    """Google's error shape exactly, as Perspective answers (and its clients parse): code, message,
+    status and one detail carrying Perspective's errorType."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "status", "details"}, error
+    assert error["code"] == status
+    assert isinstance(error["message"], str) and error["message"]
+    assert error["status"] == ("INVALID_ARGUMENT" if status == 400 else error["status"])
+    assert isinstance(error["status"], str) and error["status"].isupper()
+    (detail,) = error["details"]
+    assert detail["@type"] == GOOGLE_ERROR_TYPE
+    assert detail["errorType"] == error_type, error
     return dict(error)

@@ -41,7 +41,9 @@ def test_json_nested_10000_deep(client, path):
 )
 def test_undecodable_or_malformed_json(client, path, raw):
     r = client.post(path, content=raw, headers={"content-type": "application/json"} | auth())
-    assert_error(r, _status_for(path), "malformed")
+    # Perspective reads an empty body as an empty request message: its comment is empty.
+    empty = path.startswith("/v1alpha1/") and not raw.strip()
+    assert_error(r, _status_for(path), "empty" if empty else "malformed")
 
 
 @pytest.mark.parametrize("path", JSON_ENDPOINTS[:3])

@@ -6,6 +6,15 @@ Sources (quoted, read 2026-11):
 - A real Perspective 400, quoted in atom/biohazard-alert issue #20:
   {"error":{"code":400,"message":"Attribute INSULT does not support request languages: und",
    "status":"INVALID_ARGUMENT"}}
+- conversationai/perspectiveapi, 2-api/limits.md: the error messages and the ErrorType enum
+  (COMMENT_TOO_LONG, COMMENT_EMPTY, NO_REQUESTED_ATTRIBUTES, LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE, ...;
+  "Any other request format error is given INVALID_REQUEST").
+- The commentanalyzer v1alpha1 discovery/OpenAPI description (APIs-guru/openapi-directory): span offsets
+  are "the UTF-16 codepoint range"; `languages` are the effective languages, `detectedLanguages` the
+  detected ones; `context.articleAndParentComment`; `dropUnsupportedAttributes`.
+
+`client` serves a fake with the shipped model's attributes (insult, off_topic; no language detector),
+`family_client` one with the whole attribute family, per-attribute languages and a (toy) detector.
 """
 
 from __future__ import annotations
@@ -14,7 +23,14 @@ import copy
 
 import pytest
 
-from tests.service.api.conftest import TOKEN, assert_error, auth
+from tests.service.api.conftest import (
+    TOKEN,
+    assert_error,
+    assert_google_error,
+    auth,
+    family_loader,
+    make_client,
+)
 
 URL = "/v1alpha1/comments:analyze"
 
@@ -66,19 +82,30 @@ def _ours(request: dict) -> dict:
     return ours
 
 
-def test_documented_request_with_attributes_we_lack_gets_perspective_400(client):
-    error = assert_error(client.post(URL, json=DOC_REQUEST), 400)
-    assert error["status"] == "INVALID_ARGUMENT"
-    assert error["message"].startswith("Attribute TOXICITY does not exist")
-    assert "INSULT, OFF_TOPIC" in error["message"]
+def _language_detail(error: dict) -> dict:
+    return error["details"][0]["languageNotSupportedByAttributeError"]
+
+
+# --- the documented examples ----------------------------------------------------------------------
+
+
+def test_documented_request_with_attributes_the_model_lacks_gets_the_documented_400(client):
+    error = assert_google_error(
+        client.post(URL, json=DOC_REQUEST), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    # The shipped model carries no TOXICITY yet: an attribute supported in no language.
+    assert error["message"] == "Attribute TOXICITY does not support request languages: en"
+    assert _language_detail(error) == {"attribute": "TOXICITY", "requestedLanguages": ["en"]}
 
 
 def test_documented_request_with_our_attributes_answers_documented_shape(client):
     r = client.post(URL, json=_ours(DOC_REQUEST))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"attributeScores", "languages"}
+    assert set(body) == {"attributeScores", "languages", "detectedLanguages"}
     assert body["languages"] == DOC_RESPONSE["languages"]
+    # No detector in this model: the language used is the request's.
+    assert body["detectedLanguages"] == ["en"]
     assert set(body["attributeScores"]) == {"INSULT", "OFF_TOPIC"}
     documented = _shape(DOC_RESPONSE["attributeScores"]["UNSUBSTANTIAL"])
     for attribute in body["attributeScores"].values():
@@ -104,6 +131,20 @@ def test_span_annotations_score_each_sentence_at_documented_offsets(client):
     assert spans[1]["score"]["value"] == 0.0
 
 
+def test_span_offsets_are_utf16_code_units(client):
+    # 😀 and 𝕏 are outside the Basic Multilingual Plane: two UTF-16 units each, one Python character.
+    text = "😀 What an idiot. Nice 𝕏 post, thanks! Été."
+    request = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}, "spanAnnotations": True}
+    spans = client.post(URL, json=request).json()["attributeScores"]["INSULT"]["spanScores"]
+    units = text.encode("utf-16-le")
+    pieces = [units[2 * s["begin"] : 2 * s["end"]].decode("utf-16-le") for s in spans]
+    assert pieces == ["😀 What an idiot.", "Nice 𝕏 post, thanks!", "Été."]
+    assert [(s["begin"], s["end"]) for s in spans] == [(0, 17), (18, 39), (40, 44)]
+    assert spans[0]["score"]["value"] > 0 and spans[1]["score"]["value"] == 0
+    whole = client.post(URL, json=request | {"spanAnnotations": False}).json()
+    assert whole["attributeScores"]["INSULT"]["spanScores"][0]["end"] == len(units) // 2 == 44
+
+
 def test_quickstart_request_as_json(client):
     r = client.post(URL + "?key=YOUR_KEY_HERE", json=_ours(QUICKSTART_REQUEST))
     assert r.status_code == 200, r.text
@@ -113,7 +154,7 @@ def test_quickstart_request_as_json(client):
 
 def test_real_perspective_language_error_is_reproduced_exactly(client):
     request = {"comment": {"text": "hello"}, "languages": ["und"], "requestedAttributes": {"INSULT": {}}}
-    error = assert_error(client.post(URL, json=request), 400)
+    error = assert_google_error(client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
     # Verbatim message and status of the real Perspective answer quoted in the module docstring.
     assert error["message"] == "Attribute INSULT does not support request languages: und"
     assert error["status"] == "INVALID_ARGUMENT"
@@ -131,7 +172,7 @@ def test_client_token_is_echoed_and_unknown_fields_are_ignored(client):
     }
     body = client.post(URL, json=request).json()
     assert body["clientToken"] == "comment-53922"
-    assert body["languages"] == ["en"]
+    assert body["languages"] == ["en"] and body["detectedLanguages"] == ["en"]
 
 
 def test_context_entries_are_the_off_topic_context(client):
@@ -146,6 +187,37 @@ def test_context_entries_are_the_off_topic_context(client):
     assert (on, off) == (0.0, 1.0)
 
 
+def test_article_and_parent_comment_are_the_off_topic_context(client):
+    def off_topic(context):
+        request = {"comment": {"text": "bridge funding cats"}, "requestedAttributes": {"OFF_TOPIC": {}}}
+        r = client.post(URL, json=request | {"context": context})
+        assert r.status_code == 200, r.text
+        return r.json()["attributeScores"]["OFF_TOPIC"]["summaryScore"]["value"]
+
+    article = {"text": "The bridge funding vote"}
+    # The article alone leaves "cats" off topic; the parent comment (the thread) brings it in.
+    assert off_topic({"articleAndParentComment": {"article": article}}) == pytest.approx(1 / 3)
+    both = {"articleAndParentComment": {"article": article, "parentComment": {"text": "my cats"}}}
+    assert off_topic(both) == 0.0
+    assert off_topic(
+        {"articleAndParentComment": {"parentComment": {"text": "bridge cats"}}}
+    ) == pytest.approx(1 / 3)
+    assert off_topic({}) == 0.5  # the fake's "no context at all"
+    error = assert_google_error(
+        client.post(
+            URL,
+            json={
+                "comment": {"text": "x"},
+                "requestedAttributes": {"OFF_TOPIC": {}},
+                "context": {"entries": [article], "articleAndParentComment": {"article": article}},
+            },
+        ),
+        400,
+        "INVALID_REQUEST",
+    )
+    assert "either entries or article_and_parent_comment" in error["message"]
+
+
 def test_score_threshold_omits_low_scores(client):
     request = {
         "comment": {"text": "a calm remark"},
@@ -156,59 +228,281 @@ def test_score_threshold_omits_low_scores(client):
     assert "OFF_TOPIC" in body["attributeScores"]
 
 
+# --- errors: Google's shape with Perspective's errorType, on every 4xx ------------------------------
+
+
 @pytest.mark.parametrize(
-    ("request_body", "fragment"),
+    ("request_body", "error_type", "message"),
     [
-        ({"comment": {"text": "x"}, "requestedAttributes": {}}, "at least one attribute"),
-        ({"comment": {"text": "  "}, "requestedAttributes": {"INSULT": {}}}, "Comment must be non-empty."),
         (
-            {"comment": {"text": "\u200b"}, "requestedAttributes": {"INSULT": {}}},
+            {"comment": {"text": "x"}, "requestedAttributes": {}},
+            "NO_REQUESTED_ATTRIBUTES",
+            "Missing requested_attributes",
+        ),
+        ({"comment": {"text": "x"}}, "NO_REQUESTED_ATTRIBUTES", "Missing requested_attributes"),
+        (
+            {"comment": {"text": "  "}, "requestedAttributes": {"INSULT": {}}},
+            "COMMENT_EMPTY",
             "Comment must be non-empty.",
         ),
-        ({"comment": {}, "requestedAttributes": {"INSULT": {}}}, "comment.text: Field required"),
-        ({"comment": {"text": "x", "type": "HTML"}, "requestedAttributes": {"INSULT": {}}}, "PLAIN_TEXT"),
-        ({"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {"scoreType": "STD_DEV"}}}, "STD_DEV"),
-        ({"comment": {"text": "x"}, "requestedAttributes": {"FLIRTATION": {}, "INSULT": {}}}, "FLIRTATION"),
-        ({"comment": {"text": "x"}, "languages": ["de"], "requestedAttributes": {"INSULT": {}}}, ": de"),
-        ({"comment": {"text": "x"}}, "requestedAttributes"),
-        ({"requestedAttributes": {"INSULT": {}}}, "comment"),
-        ({"comment": "x", "requestedAttributes": {"INSULT": {}}}, "comment"),
+        (
+            {"comment": {"text": "\u200b"}, "requestedAttributes": {"INSULT": {}}},
+            "COMMENT_EMPTY",
+            "Comment must be non-empty.",
+        ),
+        (
+            {"comment": {}, "requestedAttributes": {"INSULT": {}}},
+            "COMMENT_EMPTY",
+            "Comment must be non-empty.",
+        ),
+        ({"requestedAttributes": {"INSULT": {}}}, "COMMENT_EMPTY", "Comment must be non-empty."),
+        ({}, "COMMENT_EMPTY", "Comment must be non-empty."),
+        (
+            {"comment": {"text": "x", "type": "HTML"}, "requestedAttributes": {"INSULT": {}}},
+            "INVALID_REQUEST",
+            "Currently, only 'PLAIN_TEXT' comments are supported",
+        ),
+        (
+            {"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {"scoreType": "STD_DEV_SCORE"}}},
+            "INVALID_REQUEST",
+            "Requested score type STD_DEV_SCORE is not supported by attribute INSULT",
+        ),
+        (
+            {"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {}, "TOXICTY": {}}},
+            "INVALID_REQUEST",
+            "Unknown requested attribute: TOXICTY",
+        ),
+        (
+            {"comment": {"text": "x"}, "requestedAttributes": {"FLIRTATION": {}, "INSULT": {}}},
+            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+            "Attribute FLIRTATION does not support request languages: en",
+        ),
+        (
+            {"comment": {"text": "x"}, "languages": ["de"], "requestedAttributes": {"INSULT": {}}},
+            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+            "Attribute INSULT does not support request languages: de",
+        ),
+        ({"comment": "x", "requestedAttributes": {"INSULT": {}}}, "INVALID_REQUEST", "comment"),
+        (
+            {"comment": {"text": "x"}, "requestedAttributes": ["INSULT"]},
+            "INVALID_REQUEST",
+            "requestedAttributes",
+        ),
     ],
 )
-def test_invalid_arguments_are_perspective_400s(client, request_body, fragment):
-    error = assert_error(client.post(URL, json=request_body), 400)
-    assert error["status"] == "INVALID_ARGUMENT"
-    assert fragment in error["message"]
+def test_invalid_arguments_are_perspective_400s(client, request_body, error_type, message):
+    error = assert_google_error(client.post(URL, json=request_body), 400, error_type)
+    assert message in error["message"]
 
 
-def test_too_long_comment_is_413(client):
-    request = {"comment": {"text": "x" * 20_001}, "requestedAttributes": {"INSULT": {}}}
-    assert_error(client.post(URL, json=request), 413, "too_large")
+def test_text_limit_is_20_kb_of_utf8(client):
+    def post(text):
+        return client.post(URL, json={"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}})
+
+    assert post("x" * 20_480).status_code == 200
+    assert post("é" * 10_240).status_code == 200  # 20,480 bytes
+    for text in ("x" * 20_481, "é" * 10_241, "😀" * 5_121):  # 20,481 / 20,482 / 20,484 bytes
+        error = assert_google_error(post(text), 400, "COMMENT_TOO_LONG")
+        assert error["message"].startswith("Comment text too long.")
 
 
-def test_context_entries_with_nothing_visible_are_no_article(client):
-    scorer = client.app.state.moderation.models.current
-    seen = []
-    real = scorer.score
+def test_a_post_with_no_body_and_no_content_type_is_comment_empty(client):
+    # What a client that probes its key sends: no body, no Content-Type.
+    for path in (URL + "?key=probe", SUGGEST + f"?key={TOKEN}"):
+        r = client.post(path)
+        assert "content-type" not in r.request.headers
+        error = assert_google_error(r, 400, "COMMENT_EMPTY")
+        assert error["message"] == "Comment must be non-empty."
 
-    def recording(texts, article=None, *, use_thread=True):
-        seen.append(article)
-        return real(texts, article, use_thread=use_thread)
 
-    scorer.score = recording
-    request = {
-        "comment": {"text": "bridge funding"},
-        "requestedAttributes": {"OFF_TOPIC": {}},
-        "context": {"entries": [{"text": "\u200b"}, {"text": "\u2060\ufeff"}, {"text": " "}]},
+def test_every_other_4xx_of_the_perspective_paths_has_google_shape(client):
+    text_body = {"content": b'{"comment": {"text": "x"}}', "headers": {"content-type": "text/plain"}}
+    assert_google_error(client.post(URL, **text_body), 415, "INVALID_REQUEST")
+    assert_google_error(
+        client.post(URL, content=b"{not json", headers={"content-type": "application/json"}),
+        400,
+        "INVALID_REQUEST",
+    )
+    assert_google_error(client.get(URL), 405, "INVALID_REQUEST")
+    assert_google_error(client.post("/v1alpha1/comments:nothing"), 404, "INVALID_REQUEST")
+    big = b'{"comment": {"text": "' + b"x" * 3_000_000 + b'"}}'
+    assert_google_error(
+        client.post(URL, content=big, headers={"content-type": "application/json"}), 413, "COMMENT_TOO_LONG"
+    )
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    assert_google_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "INVALID_REQUEST")
+
+
+def test_the_native_api_keeps_its_own_error_shape(client):
+    error = assert_error(client.post("/v1/comments:score", json={"comments": []}), 422, "empty")
+    assert "details" not in error and "@type" not in str(error)
+    error = assert_error(client.post("/v1/comments:score"), 415, "unsupported_media_type")
+
+
+# --- attributes and languages ---------------------------------------------------------------------
+
+
+def test_drop_unsupported_attributes(client):
+    request = _ours(DOC_REQUEST)
+    request["requestedAttributes"] = {"TOXICITY": {}, "INSULT": {}, "THREAT": {}}
+    assert_google_error(client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+    body = client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
+    assert set(body["attributeScores"]) == {"INSULT"}
+    # Everything dropped: an answer with no scores (nothing is made up), not an error.
+    r = client.post(URL, json=DOC_REQUEST | {"dropUnsupportedAttributes": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["attributeScores"] == {}
+    # A name Perspective does not have is a mistake, not an unsupported attribute: never dropped.
+    typo = request | {"requestedAttributes": {"INSULT": {}, "INSLUT": {}}, "dropUnsupportedAttributes": True}
+    assert_google_error(client.post(URL, json=typo), 400, "INVALID_REQUEST")
+
+
+def test_every_attribute_of_the_model_answers_under_its_upper_case_name(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    names = [a.upper() for a in scorer.attributes]
+    assert {"TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "PROFANITY", "SPAM", "UNSUBSTANTIAL"} <= set(
+        names
+    )
+    request = {"comment": {"text": "You idiot, damn it."}, "requestedAttributes": {n: {} for n in names}}
+    body = family_client.post(URL, json=request).json()
+    assert set(body["attributeScores"]) == set(names)
+    direct = scorer.score(["You idiot, damn it."], None, use_thread=False)[0]
+    for name in names:
+        assert body["attributeScores"][name]["summaryScore"]["value"] == pytest.approx(direct[name.lower()])
+    assert body["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.5
+
+
+def test_perspective_attributes_we_do_not_offer_are_never_scored(family_client):
+    # perspective.py's default set (Production attributes): THREAT is not offered.
+    production = ["TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT"]
+    request = {"comment": {"text": "you idiot"}, "requestedAttributes": {n: {} for n in production}}
+    error = assert_google_error(
+        family_client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    assert error["message"] == "Attribute THREAT does not support request languages: en"
+    assert _language_detail(error) == {"attribute": "THREAT", "detectedLanguages": ["en"]}
+    body = family_client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
+    assert set(body["attributeScores"]) == set(production) - {"THREAT"}
+    for name in ("SEXUALLY_EXPLICIT", "FLIRTATION", "ATTACK_ON_AUTHOR", "LIKELY_TO_REJECT"):
+        one = {"comment": {"text": "hi"}, "requestedAttributes": {name: {}}}
+        assert_google_error(family_client.post(URL, json=one), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+
+
+def test_detected_language_decides_which_attributes_may_answer(family_client):
+    french = "Espèce de crétin, vous êtes un abruti et cet article est nul."
+    request = {"comment": {"text": french}, "requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}
+    body = family_client.post(URL, json=request).json()
+    assert body["languages"] == ["fr"] and body["detectedLanguages"] == ["fr"]
+    assert body["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.1
+    # PROFANITY is trained for English only: Perspective's 400, naming the detected language ...
+    request["requestedAttributes"]["PROFANITY"] = {}
+    error = assert_google_error(
+        family_client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    assert error["message"] == "Attribute PROFANITY does not support request languages: fr"
+    assert _language_detail(error) == {"attribute": "PROFANITY", "detectedLanguages": ["fr"]}
+    # ... or dropped.
+    body = family_client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
+    assert set(body["attributeScores"]) == {"TOXICITY", "INSULT"}
+
+
+def test_request_languages_override_detection_and_reach_the_scorer(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    text = "Espèce de crétin, vous êtes un abruti."
+    request = {"comment": {"text": text}, "languages": ["de-DE"], "requestedAttributes": {"TOXICITY": {}}}
+    body = family_client.post(URL, json=request).json()
+    assert body["languages"] == ["de-DE"]  # mirrors the request
+    assert body["detectedLanguages"] == ["de"]  # the language the comment was scored in
+    assert scorer.languages_seen[-1] == "de"
+    error = assert_google_error(
+        family_client.post(URL, json=request | {"requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}),
+        400,
+        "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+    )
+    assert error["message"] == "Attribute INSULT does not support request languages: de"
+    assert _language_detail(error) == {"attribute": "INSULT", "requestedLanguages": ["de"]}
+    # An English comment declared French is scored as French, as Perspective does.
+    english = {"comment": {"text": "you idiot"}, "languages": ["fr"], "requestedAttributes": {"INSULT": {}}}
+    assert family_client.post(URL, json=english).json()["detectedLanguages"] == ["fr"]
+
+
+def test_a_scorer_without_the_language_argument_is_still_served(settings):
+    from service.api.perspective_protocol import accepts_language
+    from tests.service.api.conftest import FakeScorer
+
+    class Old(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True):  # the pre-contract signature
+            return super().score(texts, article, use_thread=use_thread)
+
+    assert accepts_language(FakeScorer()) and not accepts_language(Old())
+    with make_client(settings, lambda _dir: Old()) as c:
+        request = {"comment": {"text": "x idiot"}, "languages": ["en"], "requestedAttributes": {"INSULT": {}}}
+        r = c.post(URL, json=request)
+        assert r.status_code == 200, r.text
+
+
+# Coral Talk's body, as server/src/core/server/services/perspective/perspective.ts (coralproject/talk)
+# builds it: formatBody() for "comments:analyze" (model TOXICITY_MODEL_DEFAULT = "TOXICITY", languages
+# from the tenant locale via convertLanguage: en-US -> en, fr-FR -> fr), POSTed with
+# Content-Type: application/json to `${endpoint}/comments:analyze?key=${key}`.
+def coral_body(text: str, language: str) -> dict:
+    return {
+        "comment": {"text": text},
+        "doNotStore": True,
+        "requestedAttributes": {"TOXICITY": {}},
+        "languages": [language],
     }
-    assert client.post(URL, json=request).status_code == 200
-    assert seen == [None]
 
 
-def test_locale_tags_are_accepted_for_english(client):
-    request = {"comment": {"text": "x"}, "languages": ["en-US"], "requestedAttributes": {"INSULT": {}}}
-    assert client.post(URL, json=request).json()["languages"] == ["en-US"]
+CORAL_COMMENTS = {
+    "en": ("You are a complete idiot and a moron.", "Thanks for the thoughtful article."),
+    "fr": ("Espèce de crétin, vous êtes un abruti.", "Merci pour cet article très clair."),
+}
 
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_coral_talk_request_with_a_toxicity_model(family_client, language):
+    toxic, civil = CORAL_COMMENTS[language]
+    values = []
+    for text in (toxic, civil):
+        r = family_client.post(URL + "?key=coral-key", json=coral_body(text, language))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        values.append(body["attributeScores"]["TOXICITY"]["summaryScore"]["value"])  # what Coral reads
+        assert body["languages"] == [language]
+    assert values[0] > values[1]
+
+
+def test_coral_talk_request_without_a_toxicity_model_gets_the_documented_error(client):
+    r = client.post(URL + "?key=coral-key", json=coral_body(CORAL_COMMENTS["fr"][0], "fr"))
+    error = assert_google_error(r, 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+    assert error["message"] == "Attribute TOXICITY does not support request languages: fr"
+
+
+# --- discovery ------------------------------------------------------------------------------------
+
+
+def test_discovery_document_points_at_this_server(client):
+    r = client.get("/$discovery/rest?version=v1alpha1&key=anything")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["rootUrl"] == "http://testserver/" and doc["servicePath"] == ""
+    assert (doc["id"], doc["name"], doc["version"]) == (
+        "commentanalyzer:v1alpha1",
+        "commentanalyzer",
+        "v1alpha1",
+    )
+    methods = doc["resources"]["comments"]["methods"]
+    assert methods["analyze"]["path"] == "v1alpha1/comments:analyze"
+    assert methods["suggestscore"]["request"]["$ref"] == "SuggestCommentScoreRequest"
+    for method in methods.values():  # every $ref resolves
+        assert method["request"]["$ref"] in doc["schemas"] and method["response"]["$ref"] in doc["schemas"]
+    assert "detectedLanguages" in doc["schemas"]["AnalyzeCommentResponse"]["properties"]
+    assert client.get("/$discovery/rest").json()["rootUrl"] == "http://testserver/"
+    assert_google_error(client.get("/$discovery/rest?version=v1"), 404, "INVALID_REQUEST")
+
+
+# --- suggestscore ---------------------------------------------------------------------------------
 
 # methods.md, "SuggestCommentScore example": the request (minus a trailing comma the docs' JSON has).
 DOC_SUGGEST = {
@@ -228,6 +522,7 @@ def _feedback_rows(settings):
 
 
 def test_suggestscore_documented_example_stores_feedback(client, settings):
+    # The documented request names TOXICITY; this fake (like the shipped model) has INSULT and OFF_TOPIC.
     ours = copy.deepcopy(DOC_SUGGEST)
     ours["attributeScores"] = {
         "INSULT": {"summaryScore": {"value": 0}},
@@ -243,22 +538,51 @@ def test_suggestscore_documented_example_stores_feedback(client, settings):
     ]
 
 
+def test_suggestscore_accepts_span_scores_without_a_summary(client, settings):
+    spans = {
+        "INSULT": {
+            "spanScores": [
+                {"begin": 0, "end": 7, "score": {"value": 0.1}},
+                {"begin": 8, "end": 20, "score": {"value": 0.8}},
+            ]
+        },
+        "OFF_TOPIC": {"spanScores": [{"begin": 0, "end": 20, "score": {"value": 0.2}}]},
+    }
+    r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": spans}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1), ("off_topic", 0)]
+    empty = DOC_SUGGEST | {"attributeScores": {"INSULT": {}}}
+    error = assert_google_error(client.post(SUGGEST, json=empty, headers=auth()), 400, "INVALID_REQUEST")
+    assert "summaryScore or spanScores" in error["message"]
+
+
 def test_suggestscore_unknown_attribute_and_auth(client, settings):
-    error = assert_error(client.post(SUGGEST, json=DOC_SUGGEST, headers=auth()), 400)
-    assert error["message"].startswith("Attribute TOXICITY does not exist")
+    error = assert_google_error(
+        client.post(SUGGEST, json=DOC_SUGGEST, headers=auth()), 400, "INVALID_REQUEST"
+    )
+    assert error["message"].startswith("Attribute TOXICITY is not offered by this service")
+    typo = DOC_SUGGEST | {"attributeScores": {"INSLUT": {"summaryScore": {"value": 1}}}}
+    error = assert_google_error(client.post(SUGGEST, json=typo, headers=auth()), 400, "INVALID_REQUEST")
+    assert error["message"] == "Unknown requested attribute: INSLUT"
     ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
-    assert_error(client.post(SUGGEST, json=ours), 401, "unauthenticated")
-    assert_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "unauthenticated")
-    assert_error(client.post(SUGGEST, json=ours | {"comment": {"text": " "}}, headers=auth()), 400)
-    assert_error(client.post(SUGGEST, json=ours | {"comment": {"text": "\u200b"}}, headers=auth()), 400)
+    assert_google_error(client.post(SUGGEST, json=ours), 401, "INVALID_REQUEST")
+    assert_google_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "INVALID_REQUEST")
+    assert_google_error(
+        client.post(SUGGEST, json=ours | {"comment": {"text": " "}}, headers=auth()), 400, "COMMENT_EMPTY"
+    )
+    assert_google_error(
+        client.post(SUGGEST, json=ours | {"comment": {"text": "\u200b"}}, headers=auth()),
+        400,
+        "COMMENT_EMPTY",
+    )
+    long = ours | {"comment": {"text": "é" * 10_241}}
+    assert_google_error(client.post(SUGGEST, json=long, headers=auth()), 400, "COMMENT_TOO_LONG")
     bad_value = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 3}}}}
-    assert_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400)
+    assert_google_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400, "INVALID_REQUEST")
     assert not settings.db_path.exists()
 
 
 def test_suggestscore_honours_do_not_store(settings):
-    from tests.service.api.conftest import make_client
-
     ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
     with make_client(settings.model_copy(update={"do_not_store": True})) as c:
         r = c.post(SUGGEST, json=ours, headers=auth())
@@ -266,9 +590,10 @@ def test_suggestscore_honours_do_not_store(settings):
     assert not settings.db_path.exists()
 
 
-def test_aliases_answer_a_hard_wired_toxicity_client_under_its_own_name(settings):
-    from tests.service.api.conftest import make_client
+# --- aliases --------------------------------------------------------------------------------------
 
+
+def test_aliases_map_a_site_name_onto_a_model_attribute(settings):
     aliased = settings.model_copy(update={"perspective_aliases": {"TOXICITY": "INSULT"}})
     with make_client(aliased) as c:
         # quickstart.md's request, unchanged: only the URL moved.
@@ -277,18 +602,42 @@ def test_aliases_answer_a_hard_wired_toxicity_client_under_its_own_name(settings
         assert set(body["attributeScores"]) == {"TOXICITY"}
         assert body["attributeScores"]["TOXICITY"] == direct["attributeScores"]["INSULT"]
         # the documented request still names an attribute nobody maps
-        error = assert_error(c.post(URL, json=DOC_REQUEST), 400)
-        assert error["message"].startswith("Attribute UNSUBSTANTIAL does not exist")
+        error = assert_google_error(c.post(URL, json=DOC_REQUEST), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+        assert error["message"].startswith("Attribute UNSUBSTANTIAL does not support")
         r = c.post(SUGGEST, json=DOC_SUGGEST, headers=auth())
         assert r.status_code == 200, r.text
     assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 0)]
 
 
-def test_drop_unsupported_attributes(client):
-    request = _ours(DOC_REQUEST)
-    request["requestedAttributes"] = {"TOXICITY": {}, "INSULT": {}}
-    assert_error(client.post(URL, json=request), 400)
-    body = client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
-    assert set(body["attributeScores"]) == {"INSULT"}
-    error = assert_error(client.post(URL, json=DOC_REQUEST | {"dropUnsupportedAttributes": True}), 400)
-    assert error["message"].startswith("None of the requested attributes exist")
+def test_the_defaults_need_no_alias(settings):
+    assert settings.perspective_aliases == {}
+    with make_client(settings, family_loader()) as c:
+        r = c.post(URL, json=QUICKSTART_REQUEST)
+        assert r.status_code == 200, r.text
+        assert set(r.json()["attributeScores"]) == {"TOXICITY"}
+
+
+def test_an_alias_to_an_attribute_the_model_lacks_stops_the_app_at_start(settings):
+    from service.errors import ConfigurationError
+
+    bad = settings.model_copy(update={"perspective_aliases": {"TOXICITY": "TOXIC"}})
+    with pytest.raises(ConfigurationError, match="TOXIC"), make_client(bad):
+        pass
+    # The same alias is fine with a model that carries the target.
+    fine = settings.model_copy(update={"perspective_aliases": {"ATTACK_ON_COMMENTER": "TOXICITY"}})
+    with make_client(fine, family_loader()) as c:
+        request = {"comment": {"text": "idiot"}, "requestedAttributes": {"ATTACK_ON_COMMENTER": {}}}
+        assert c.post(URL, json=request).json()["attributeScores"]["ATTACK_ON_COMMENTER"]
+
+
+def test_sentences_are_scored_in_the_comment_language(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    text = "Espèce de crétin, vous êtes un abruti. Idiot."  # the second "sentence" alone reads English
+    request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+    body = family_client.post(URL, json=request).json()
+    assert body["detectedLanguages"] == ["fr"]
+    assert scorer.languages_seen[-2:] == [
+        None,
+        "fr",
+    ]  # detected for the comment, then forced on its sentences
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2

@@ -1,0 +1,195 @@
+"""Perspective's protocol, independent of which attributes the loaded model carries: attribute names,
+languages, text limits, span offsets and the errors Perspective documents.
+
+Sources: conversationai/perspectiveapi 2-api/methods.md and 2-api/limits.md (messages and the
+ErrorType enum), the public commentanalyzer v1alpha1 discovery/OpenAPI description (field meanings:
+`languages` = the effective languages, `detectedLanguages`, span offsets in UTF-16 code units,
+`dropUnsupportedAttributes` drops an attribute "not supported for the language").
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from model.score import CommentScorer
+from service.api.errors import ApiError
+from service.errors import ConfigurationError
+
+# Perspective's published attribute names (production, experimental, New York Times, bridging). A name
+# here that the loaded model does not carry is an attribute this service supports in no language.
+PERSPECTIVE_ATTRIBUTES = frozenset(
+    {
+        "TOXICITY",
+        "SEVERE_TOXICITY",
+        "IDENTITY_ATTACK",
+        "INSULT",
+        "PROFANITY",
+        "THREAT",
+        "SEXUALLY_EXPLICIT",
+        "FLIRTATION",
+        "TOXICITY_EXPERIMENTAL",
+        "SEVERE_TOXICITY_EXPERIMENTAL",
+        "IDENTITY_ATTACK_EXPERIMENTAL",
+        "INSULT_EXPERIMENTAL",
+        "PROFANITY_EXPERIMENTAL",
+        "THREAT_EXPERIMENTAL",
+        "ATTACK_ON_AUTHOR",
+        "ATTACK_ON_COMMENTER",
+        "INCOHERENT",
+        "INFLAMMATORY",
+        "LIKELY_TO_REJECT",
+        "OBSCENE",
+        "SPAM",
+        "UNSUBSTANTIAL",
+        "AFFINITY_EXPERIMENTAL",
+        "COMPASSION_EXPERIMENTAL",
+        "CURIOSITY_EXPERIMENTAL",
+        "NUANCE_EXPERIMENTAL",
+        "PERSONAL_STORY_EXPERIMENTAL",
+        "REASONING_EXPERIMENTAL",
+        "RESPECT_EXPERIMENTAL",
+    }
+)
+SCORE_TYPE = "PROBABILITY"
+SCORE_TYPES = (None, "", "SCORE_TYPE_UNSPECIFIED", SCORE_TYPE)
+TEXT_TYPES = (None, "", "TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT")
+MAX_TEXT_BYTES = 20 * 1024  # limits.md: "The maximum text size per request is 20 KB" (UTF-8 bytes)
+# The language assumed when the model carries no language detector (Scores.language is None).
+ASSUMED_LANGUAGE = "en"
+DEFAULT_LANGUAGES = frozenset({"en"})
+
+# A sentence: up to and including its closing punctuation (and closing quotes/brackets).
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|$)|[.!?]+", re.MULTILINE)
+
+
+# --- errors (limits.md: messages; ErrorType: COMMENT_TOO_LONG, COMMENT_EMPTY, NO_REQUESTED_ATTRIBUTES,
+# LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE, LANGUAGE_DETECTION_FAILED; any other error is INVALID_REQUEST) ---
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid_argument", message, error_type="INVALID_REQUEST")
+
+
+def comment_empty() -> ApiError:
+    return ApiError(400, "empty", "Comment must be non-empty.", error_type="COMMENT_EMPTY")
+
+
+def comment_too_long(size: int) -> ApiError:
+    # The documented message, then the numbers (Perspective gives none; they help whoever reads logs).
+    return ApiError(
+        400,
+        "too_large",
+        f"Comment text too long. It has {size} bytes in UTF-8; the limit is {MAX_TEXT_BYTES}.",
+        error_type="COMMENT_TOO_LONG",
+    )
+
+
+def no_requested_attributes() -> ApiError:
+    return ApiError(
+        400, "invalid_argument", "Missing requested_attributes", error_type="NO_REQUESTED_ATTRIBUTES"
+    )
+
+
+def unknown_attribute(name: str) -> ApiError:
+    return invalid(f"Unknown requested attribute: {name}")
+
+
+def language_not_supported(
+    attribute: str, languages: Sequence[str], *, requested: bool, detected: Sequence[str] = ()
+) -> ApiError:
+    """Perspective's LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE, with the detail members clients read."""
+    detail: dict[str, Any] = {"attribute": attribute}
+    if requested:
+        detail["requestedLanguages"] = list(languages)
+    if detected:
+        detail["detectedLanguages"] = list(detected)
+    return ApiError(
+        400,
+        "language_not_supported",
+        f"Attribute {attribute} does not support request languages: {', '.join(languages)}",
+        error_type="LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+        fields={"languageNotSupportedByAttributeError": detail},
+    )
+
+
+# --- names and languages ---------------------------------------------------------------------------
+
+
+def perspective_name(attribute: str) -> str:
+    return attribute.upper()
+
+
+def offered(scorer: CommentScorer, aliases: Mapping[str, str]) -> dict[str, str]:
+    """{Perspective name: our attribute} for every attribute of the loaded model, plus the aliases."""
+    names = {perspective_name(a): a for a in scorer.attributes}
+    for name, target in aliases.items():
+        if target in names:  # a site's own mapping wins over the model's name
+            names[name.upper()] = names[target]
+    return names
+
+
+def check_aliases(aliases: Mapping[str, str], attributes: Iterable[str]) -> None:
+    """At start and reload: every alias must point at an attribute of the loaded model."""
+    ours = sorted(perspective_name(a) for a in attributes)
+    wrong = sorted({t for t in aliases.values() if t not in ours})
+    if wrong:
+        raise ConfigurationError(
+            f"MODERATION_PERSPECTIVE_ALIASES: alias targets must be attributes of the loaded model "
+            f"({', '.join(ours)}); got {', '.join(wrong)}"
+        )
+
+
+def supported_languages(scorer: CommentScorer, attribute: str) -> frozenset[str]:
+    """The languages ``attribute`` was trained for: the scorer's answer, else the manifest's, else en."""
+    method = getattr(scorer, "supported_languages", None)
+    if callable(method):
+        return frozenset(method(attribute))
+    entry = scorer.manifest.get("attributes", {}).get(attribute, {})
+    languages = entry.get("languages") if isinstance(entry, Mapping) else None
+    return frozenset(languages) if languages else DEFAULT_LANGUAGES
+
+
+def primary_language(tag: str) -> str:
+    """'en-US' -> 'en', 'pt_BR' -> 'pt', 'zh-Hant' -> 'zh': models are per language, not per region."""
+    return tag.strip().replace("_", "-").split("-", 1)[0].lower()
+
+
+def accepts_language(scorer: CommentScorer) -> bool:
+    """Whether ``scorer.score`` takes ``language=`` (the contract says it will; older scorers do not)."""
+    try:
+        parameters = inspect.signature(scorer.score).parameters
+    except (TypeError, ValueError):
+        return False
+    return "language" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+# --- text ------------------------------------------------------------------------------------------
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """[begin, end) of each sentence in code points, surrounding whitespace excluded."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        begin, end = m.start(), m.end()
+        while begin < end and text[begin].isspace():
+            begin += 1
+        while end > begin and text[end - 1].isspace():
+            end -= 1
+        if end > begin:
+            spans.append((begin, end))
+    return spans or [(0, len(text))]
+
+
+def utf16_offsets(text: str, offsets: Iterable[int]) -> list[int]:
+    """Code-point offsets -> UTF-16 code units (what Perspective's spans count): a character outside
+    the Basic Multilingual Plane (most emoji) is two units."""
+    wanted = list(offsets)
+    if text.isascii() or all(ord(c) <= 0xFFFF for c in text):
+        return wanted
+    units = [0]
+    for c in text:
+        units.append(units[-1] + (2 if ord(c) > 0xFFFF else 1))
+    return [units[i] for i in wanted]
