@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 import logging
 
 log = logging.getLogger(__name__)
@@ -31,3 +32,25 @@ def release_memory() -> None:
         trim(0)
     else:
         log.debug("malloc_trim not available: freed memory stays with the allocator")
+
+
+def settle_memory() -> None:
+    """After replacing long-lived objects (a model reload): collect what the old ones left in cycles,
+    freeze the survivors again (see the app's lifespan), and return the freed memory."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    release_memory()
+
+
+def limit_arenas(arenas: int = 2) -> None:
+    """Fewer malloc arenas: glibc gives each thread that allocates concurrently its own arena (up to
+    8 per core), and the threadpool's threads then spread a page's freed memory over many arenas
+    that malloc_trim can only partly return. Python's GIL runs one thread at a time anyway."""
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
+    except OSError:
+        mallopt = None
+    if callable(mallopt):
+        mallopt(-8, arenas)  # M_ARENA_MAX

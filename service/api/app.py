@@ -39,6 +39,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.errors import ModelError
+from service.memory import limit_arenas
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
     state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
+    limit_arenas()
     # A ModelError here becomes one log line (OneLineStartupFailure), and the worker exits.
     scorer = await run_in_threadpool(state.models.load)
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)

@@ -23,7 +23,7 @@ from service.records import ArticleContext
 
 router = APIRouter(tags=["scoring"])
 
-RELEASE_AFTER_BYTES = 1024 * 1024  # pages from this size on give their memory back when done
+RELEASE_AFTER_BYTES = 256 * 1024  # pages from this size on give their memory back when done
 
 _REQUEST_BODY: dict[str, Any] = {
     "required": True,
