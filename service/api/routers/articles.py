@@ -18,12 +18,9 @@ from service.api.guards import is_json_media_type, parse_json
 from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
-from service.memory import release_memory
 from service.records import ArticleContext
 
 router = APIRouter(tags=["scoring"])
-
-RELEASE_AFTER_BYTES = 256 * 1024  # pages from this size on give their memory back when done
 
 _REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -99,7 +96,7 @@ async def score_article(
         for i, (c, r) in enumerate(zip(article.comments, results, strict=True))
     ]
     state.metrics.comments.labels("articles").inc(len(texts))
-    response = json_response(
+    return json_response(
         {
             "model": {"version": scorer.version},
             "article": {
@@ -113,9 +110,3 @@ async def score_article(
             "comments": comments,
         }
     )
-    if len(body) >= RELEASE_AFTER_BYTES:
-        # The page's tree and lines are freed by now, but glibc keeps freed heap for reuse: a 20 MiB
-        # page would leave hundreds of MB held. Hand it back to the system.
-        del article, comments, results, texts, context, data, body
-        await run_in_threadpool(release_memory)
-    return response
