@@ -12,7 +12,7 @@ MODEL_DIR ?= model/default
 # `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api train eval eval-parse serve clean
+.PHONY: help install browser run test lint bench bench-api soak train eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ bench: $(STAMP) ## Print parser, scorer, distinct-comment stream and batch bench
 
 bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 	$(BIN)/python -m bench.api
+
+# SOAK_SECONDS=180 make soak: a shorter run. Not part of `make test`.
+soak: $(STAMP) ## Mixed and hostile traffic against 2 workers for 10 min: latency, statuses, RSS over time
+	DATA_DIR=$(DATA_DIR) ARTICLES_DIR=$(ARTICLES_DIR) $(BIN)/python -m bench.soak
 
 train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))

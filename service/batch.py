@@ -79,6 +79,11 @@ MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 SINGLES_PER_CALL = 1_000
 DASK_CONNECT_TIMEOUT = "10s"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
+# killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
+# versions) as skipped, never as input.
+TEMP_SUFFIX = ".moderate-tmp"
+_LEFTOVER = re.compile(r"^\..+\.[A-Za-z0-9_]{8}(?:\.moderate-tmp|\.part)$")
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
@@ -101,6 +106,8 @@ class BatchConfig:
     out_format: OutFormat = "jsonl"
     page_format: Literal["auto", "text", "html"] = "auto"
     scorer_factory: ScorerFactory | None = None  # None: the real model.score.Scorer.load
+    # Local worker processes exit when this process (the `moderate score` that started them) is gone.
+    parent_pid: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> BatchConfig:
@@ -215,6 +222,8 @@ def discover(
             reason = exclude[(st.st_dev, st.st_ino)]
             if reason is not None:
                 tasks.append(Task("skipped", path, reason))
+        elif stat.S_ISREG(st.st_mode) and _LEFTOVER.match(os.path.basename(path)):
+            tasks.append(Task("skipped", path, "temp file of an interrupted `moderate score --out` run"))
         elif stat.S_ISREG(st.st_mode):
             tasks.append(_file_task(path))
         else:
@@ -530,7 +539,36 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
+_watching_parent = False
+
+
+def _exit_with_parent(parent_pid: int | None) -> None:
+    """In a local worker: a thread that ends this process once its parent is gone. A `moderate score`
+    killed with -9 would otherwise leave its workers running, each holding a model (~350 MB).
+    Checked twice a second; a worker inside a long C call notices when the call returns."""
+    global _watching_parent
+    if parent_pid is None or _watching_parent or os.getpid() == parent_pid:
+        return
+    _watching_parent = True
+    first_parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # the pid exists (reused by another user's process: the ppid check below sees it)
+            if os.getppid() != first_parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
+    _exit_with_parent(config.parent_pid)
     cpu = time.process_time()
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
@@ -642,7 +680,7 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     Readers never see a half-written file under the final name: it is either the old file or the new.
     """
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=directory)
     try:
         # mkstemp makes the file 0600: give it the mode a plain open() would (or the old file's).
         try:
@@ -656,6 +694,9 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        problem = out_problem(str(path))  # it may have changed while we worked: never replace a device
+        if problem:
+            raise ConfigurationError(f"--out {problem}; the output is not written")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -674,7 +715,9 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="page file, directory, or comments .jsonl")
-    parser.add_argument("--out", type=Path, help="write here (atomically) instead of stdout")
+    parser.add_argument(
+        "--out", help="write here (atomically) instead of stdout: a regular file or a new name"
+    )
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local backend)")
     parser.add_argument("--backend", choices=("local", "dask"), default="local")
@@ -704,6 +747,42 @@ def _looks_like_our_output(path: Path) -> bool:
         and row.get("kind") in ("comment", "page", "error", "skipped")
         and "source" in row
     )
+
+
+def out_problem(raw: str) -> str | None:
+    """What is wrong with `raw` as --out, or None. Only a regular file or a new name in a writable
+    directory will do: the output is renamed over it, which would replace a FIFO, a device (as root,
+    /dev/stdout itself) or a symlink with a plain file."""
+    if not raw:
+        return "is empty: give a file name"
+    if raw.endswith(os.sep):
+        return f"{raw} names a directory: give a file name"
+    path = Path(raw)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        return f"{raw}: cannot check it: {exc.strerror or exc}"
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            return f"{raw} is a symlink: give the file it points to, or a new name (it is left as it is)"
+        if stat.S_ISDIR(st.st_mode):
+            return f"{raw} is a directory: give a file name"
+        if not stat.S_ISREG(st.st_mode):
+            return f"{raw} is {_kind_of_mode(st.st_mode)}: only a regular file or a new name (left as it is)"
+        if not os.access(path, os.W_OK):
+            return f"{raw} is not writable"
+    parent = path.parent
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    try:  # the real test of "writable": root passes os.access on a read-only file system
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=parent)
+    except OSError as exc:
+        return f"cannot write in {parent}: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
 
 
 def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
@@ -737,16 +816,21 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         return _usage_error(f"no such file or directory: {', '.join(missing)}")
-    if args.out is not None and not args.out.parent.is_dir() and str(args.out.parent):
-        return _usage_error(f"--out: directory {args.out.parent} does not exist")
-    if args.out is not None and _is_an_input(args.out, args.paths):
-        return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
+    if args.out is not None:
+        problem = out_problem(args.out)
+        if problem:
+            return _usage_error(f"--out {problem}")
+        args.out = Path(args.out)
+        if _is_an_input(args.out, args.paths):
+            return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)
+    if args.backend == "local" and args.jobs > 1:
+        config = dataclasses.replace(config, parent_pid=os.getpid())
     jobs = args.jobs
     cores = os.cpu_count() or 1
     if args.backend == "local" and jobs > cores:

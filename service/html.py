@@ -14,6 +14,9 @@ import logging
 import re
 from typing import NamedTuple
 
+from service.errors import TooLargeError
+from service.settings import Limits
+
 log = logging.getLogger(__name__)
 
 
@@ -55,11 +58,61 @@ _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\u2028\u2029
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
-def html_to_lines(text: str, *, max_depth: int = 512) -> list[HtmlLine]:
-    """Render an HTML document as lines in reading order."""
+_LIMITS = Limits.model_fields
+MAX_ELEMENTS: int = _LIMITS["max_html_elements"].default
+MAX_ATTRIBUTE_PAIRS: int = _LIMITS["max_html_attribute_pairs"].default
+# A start tag as an HTML5 tokenizer reads it: attribute names run to a space, "/", ">" or "="; only a
+# value after "=" may be quoted, and a quoted value may hold ">". The pattern never fails once "<x" has
+# matched, so it never backtracks.
+_ATTRIBUTE = r"""[^\s/>][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?"""
+_START_TAG = re.compile(rf"<[A-Za-z][^\s/>]*(?:[\s/]+|{_ATTRIBUTE})*")
+_ONE_ATTRIBUTE = re.compile(rf"[\s/]*{_ATTRIBUTE}")
+_FEW = 32  # attributes an element may have without being counted (a tag shorter than 2 x this)
+
+
+def check_markup(
+    text: str, *, max_elements: int = MAX_ELEMENTS, max_attribute_pairs: int = MAX_ATTRIBUTE_PAIRS
+) -> None:
+    """Refuse, before libxml2 sees it, markup whose parse would cost far more than its size suggests.
+
+    libxml2 compares each attribute of an element with the element's earlier ones: n attributes cost
+    n² (one element with 40,000 attributes: 20 s); `max_attribute_pairs` bounds the sum of n² over the
+    page's elements. Every element costs memory however short its markup (`a<br>` x 4M: 1.7 GB):
+    `max_elements` bounds them. Linear scans; attributes are counted only in tags long enough to hold
+    more than a few (script text can look like tags: that only ever counts more, never fewer).
+    """
+    if text.count("<") > max_elements:
+        # Every "<" but end tags, comments and doctypes: a stray "<" in text counts too, which is only
+        # stricter. str.count: a regex would build millions of match objects (4M: +500 MB, 10 s).
+        elements = text.count("<") - text.count("</") - text.count("<!")
+        if elements > max_elements:
+            raise TooLargeError(f"{elements:,} HTML elements is over the limit of {max_elements:,} per page")
+    pairs = 0
+    for m in _START_TAG.finditer(text):
+        if m.end() - m.start() < 2 * _FEW:
+            continue
+        n = sum(1 for _ in _ONE_ATTRIBUTE.finditer(text, m.start() + 2, m.end())) - 1  # less the name
+        if n > _FEW:
+            pairs += n * n
+            if pairs > max_attribute_pairs:
+                raise TooLargeError(
+                    f"HTML elements with too many attributes (one with {n:,}): parsing them would take "
+                    f"{pairs:,} attribute comparisons, over the limit of {max_attribute_pairs:,}"
+                )
+
+
+def html_to_lines(
+    text: str,
+    *,
+    max_depth: int = 512,
+    max_elements: int = MAX_ELEMENTS,
+    max_attribute_pairs: int = MAX_ATTRIBUTE_PAIRS,
+) -> list[HtmlLine]:
+    """Render an HTML document as lines in reading order (TooLargeError: see check_markup)."""
     import lxml.etree as etree  # lazy: text pages never load lxml
     import lxml.html
 
+    check_markup(text, max_elements=max_elements, max_attribute_pairs=max_attribute_pairs)
     text = _XML_DECL.sub("", text, count=1)
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
     try:

@@ -42,9 +42,22 @@ class Limits(BaseModel):
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
     max_jsonl_lines: int = 500_000
     max_html_depth: int = 512
-    # Open connections (and requests in flight) per API worker; beyond it uvicorn answers 503. Each
-    # connection may buffer a body up to max_page_bytes, so this also bounds that memory (128 x 20 MiB).
-    max_connections: int = 128
+    # Elements and attributes of an HTML page, counted before libxml2 sees it (service.html.check_markup).
+    # libxml2's memory grows with the elements (~600 bytes each with the lines made from them); its time
+    # with the square of one element's attributes (20,000: 1.2 s; 40,000: 20 s), so their sum of squares
+    # is bounded (50M: about 0.1 s). Real pages: at most ~11,000 elements (dragnet's 813 pages).
+    max_html_elements: int = 300_000
+    max_html_attribute_pairs: int = 50_000_000
+    # Requests being handled at once per API worker (body being read, page parsed, answer written);
+    # beyond it 503 with Retry-After. /healthz and /readyz are never refused. Idle or slow sockets do
+    # not count: the timeouts below close them. Each request may buffer a body up to max_page_bytes.
+    max_requests_in_flight: int = 64
+    header_timeout_s: float = 10.0  # from connect (or the previous answer) to the request's last header
+    body_timeout_s: float = 60.0  # from the headers to the body's last byte
+    keep_alive_timeout_s: int = 5  # an idle keep-alive connection is closed after this
+    # After a 413, up to this much of the rest of the body is read and discarded before the answer, so
+    # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
+    max_drain_bytes: int = 64 * 1024 * 1024
 
 
 class Settings(BaseSettings):

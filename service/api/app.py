@@ -24,9 +24,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api import errors
-from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
+from service.api.guards import BodyLimitMiddleware, InFlightLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.perspective_protocol import check_aliases
 from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective
@@ -39,6 +40,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.errors import ConfigurationError, ModelError
+from service.memory import limit_arenas
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,11 +100,9 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
     state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
-    try:
-        scorer = await run_in_threadpool(state.models.load)
-    except ModelError as exc:
-        log.error("cannot start: %s", exc)
-        raise
+    limit_arenas()
+    # A ModelError here becomes one log line (OneLineStartupFailure), and the worker exits.
+    scorer = await run_in_threadpool(state.models.load)
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
     try:
         check_aliases(state.settings.perspective_aliases, scorer.attributes)
@@ -122,6 +122,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         state.close()
+
+
+class OneLineStartupFailure:
+    """A failing lifespan makes Starlette send uvicorn the whole traceback as the failure message.
+    For a domain error (a model that cannot load) the operator needs one line naming the fix: send
+    that instead. uvicorn logs the message and, the failure being reported, no traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_one_line(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                last = str(message.get("message", "")).strip().splitlines()[-1:] or [""]
+                kind, _, text = last[0].partition(": ")
+                if kind.startswith("service.errors."):
+                    message = {**message, "message": f"cannot start: {text}"}
+            await send(message)
+
+        await self.app(scope, receive, send_one_line)
 
 
 def create_app(
@@ -160,8 +184,17 @@ def create_app(
     # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit and
     # the 500s of the safety net too.
     app.add_middleware(SafetyNetMiddleware)
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=limit_for,
+        body_timeout=limits.body_timeout_s,
+        drain_bytes=limits.max_drain_bytes,
+    )
+    app.add_middleware(
+        InFlightLimitMiddleware, limit=limits.max_requests_in_flight, always=frozenset(health.PROBES)
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
+    app.add_middleware(OneLineStartupFailure)
     return app
 
 

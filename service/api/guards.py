@@ -1,8 +1,9 @@
 """Input guards that run before any parsing: body size, content type, safe JSON.
 
+- `InFlightLimitMiddleware` bounds the requests handled at once (not the open sockets).
 - `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
   as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
-  ever holds an unbounded body.
+  ever holds an unbounded body; a body that takes too long is a 408.
 - `JsonRoute` checks the media type (415) and parses JSON with pydantic-core's parser, which is strict
   about UTF-8 and lone surrogates and stops at nesting depth 200 with an error instead of recursing
   (the stdlib `json` would raise RecursionError on 10,000 nested brackets). The parsed value is cached
@@ -11,18 +12,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import ApiError, body_for_path, error_body
 from service.errors import MalformedInputError
+from service.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -79,78 +83,193 @@ class JsonRoute(APIRoute):
         return guarded
 
 
+async def send_error(
+    send: Send,
+    status: int,
+    reason: str,
+    message: str,
+    *,
+    close: bool,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    path: str = "",
+) -> None:
+    body = body_for_path(path, status, reason, message)  # Perspective's paths get Google's shape
+    head = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    if close:
+        head.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+class InFlightLimitMiddleware:
+    """At most `limit` requests handled at once in this worker; beyond it 503 with Retry-After.
+
+    It counts requests, not sockets (uvicorn's limit_concurrency counts open connections, so idle
+    sockets alone could make every request, /healthz included, answer 503). Paths in `always` (the
+    health probes) are never refused: a liveness probe must not restart a busy but healthy service.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, always: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.limit = limit
+        self.always = always
+        self.in_flight = 0  # one event loop per worker: no lock needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.always:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            await send_error(
+                send,
+                503,
+                "overloaded",
+                f"{self.limit} requests are already being handled by this worker; retry shortly",
+                close=False,
+                headers=((b"retry-after", b"1"),),
+                path=scope["path"],
+            )
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+RELEASE_AFTER_BYTES = 256 * 1024  # requests from this size on give their memory back when done
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    """Buffers a request body up to a per-path byte limit, within `body_timeout` seconds.
+
+    Over the limit: 413. Before answering, up to `drain_bytes` of the rest of the body are read and
+    thrown away (memory stays flat): clients such as requests and http.client send the whole body before
+    they read the answer, and a server that closes early gives them a connection reset, not the 413.
+    A body not received within `body_timeout`: 408, and the connection is closed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit_for: Callable[[str], int],
+        *,
+        body_timeout: float = 60.0,
+        drain_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.body_timeout = body_timeout
+        self.drain_bytes = drain_bytes
 
-    async def _reject(self, send: Send, status: int, reason: str, message: str, path: str = "") -> None:
-        body = body_for_path(path, status, reason, message)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _drain(self, receive: Receive, headers: list[tuple[bytes, bytes]], deadline: float) -> None:
+        if (b"expect", b"100-continue") in headers:
+            return  # the client waits for our go-ahead: it will not send the body at all
+        drained = 0
+        try:
+            async with asyncio.timeout_at(deadline):
+                while drained <= self.drain_bytes:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    drained += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return
+        except TimeoutError:
+            return
+
+    async def _too_large(
+        self,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        deadline: float,
+        message: str,
+        path: str,
+    ) -> None:
+        await self._drain(receive, headers, deadline)
+        await send_error(send, 413, "too_large", message, close=True, path=path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        path = scope["path"]
+        limit = self.limit_for(path)
+        headers = [(name, value.lower()) for name, value in scope["headers"]]
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         declared = None
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    await self._reject(
-                        send, 400, "malformed", "Content-Length is not an integer", scope["path"]
+                    await send_error(
+                        send, 400, "malformed", "Content-Length is not an integer", close=True, path=path
                     )
                     return
                 break
         if declared is not None and declared > limit:
-            await self._reject(
-                send,
-                413,
-                "too_large",
-                f"request body of {declared} bytes is over the {limit}-byte limit",
-                scope["path"],
-            )
+            text = f"request body of {declared} bytes is over the {limit}-byte limit"
+            if declared > self.drain_bytes:
+                await send_error(send, 413, "too_large", text, close=True, path=path)  # not worth reading
+            else:
+                await self._too_large(receive, send, headers, deadline, text, path)
             return
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._reject(
-                    send, 413, "too_large", f"request body is over the {limit}-byte limit", scope["path"]
-                )
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        chunks.clear()
+                        break
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await send_error(
+                send,
+                408,
+                "timeout",
+                f"the request body was not received within {self.body_timeout:g} s",
+                close=True,
+                path=path,
+            )
+            return
+        if size > limit:
+            await self._too_large(
+                receive, send, headers, deadline, f"request body is over the {limit}-byte limit", path
+            )
+            return
         body = b"".join(chunks)
+        chunks.clear()
         replayed = False
 
         async def replay() -> Message:
-            nonlocal replayed
+            nonlocal replayed, body
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
+                message: Message = {"type": "http.request", "body": body, "more_body": False}
+                body = b""
+                return message
             return await receive()
 
         await self.app(scope, replay, send)
+        if size >= RELEASE_AFTER_BYTES:
+            # Everything made from a big body (a page's text, tree, lines; or the exception that
+            # refused it) is freed once the answer is out, but glibc keeps freed heap for reuse: a
+            # 20 MiB page would leave 60-160 MB held. Hand it back to the system.
+            await run_in_threadpool(release_memory)
 
 
 class SafetyNetMiddleware:

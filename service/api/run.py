@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import os
 import shutil
 import socket
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from service.errors import ConfigurationError
+from service.errors import ConfigurationError, ModelError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +52,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def _run_workers(config: Any) -> None:
+def _run_workers(config: Any) -> int:
     """What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared listening socket.
 
     uvicorn creates that socket with protocol 0, so asyncio's automatic TCP_NODELAY skips the
@@ -59,12 +60,55 @@ def _run_workers(config: Any) -> None:
     every keep-alive response (measured: /healthz p50 43 ms with 2 workers, 0.5 ms with 1). On Linux
     accepted sockets inherit the option from the listener. Plain `uvicorn --workers N` has this issue.
     """
+    from uvicorn.server import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     sock = config.bind_socket()
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[sock]).run()
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    # uvicorn stops the supervisor when a worker fails to start (a model that cannot load): say so.
+    return 1 if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes) else 0
+
+
+def _load_once(model_dir: Path) -> Any:
+    from service.api.state import ModelHolder, load_shipped_scorer
+
+    try:
+        return ModelHolder(load_shipped_scorer, model_dir).load()
+    except ModelError as exc:
+        raise ModelError(f"cannot start: {exc}") from exc
+
+
+def _load_error(model_dir: Path) -> str | None:
+    try:
+        _load_once(model_dir)
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
+def _check_in_child(model_dir: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        error = pool.apply(_load_error, (model_dir,))
+    if error:
+        raise ModelError(error)
+
+
+def _connection_options(settings: Any) -> dict[str, Any]:
+    """Timeouts for slow and idle sockets (see service.api.protocol); the limit on requests in flight is
+    the app's (InFlightLimitMiddleware), so uvicorn's limit_concurrency, which counts open connections,
+    is left off."""
+    from service.api.protocol import BoundedH11Protocol
+
+    limits = settings.limits
+    return {
+        "http": functools.partial(BoundedH11Protocol, header_timeout=limits.header_timeout_s),
+        "timeout_keep_alive": limits.keep_alive_timeout_s,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +130,13 @@ def run(args: argparse.Namespace) -> int:
         check_aliases(settings.perspective_aliases, manifest["attributes"])
     except ModerationError as exc:
         raise type(exc)(f"cannot start: {exc}") from exc
+    # A file that matches its hash can still be truncated or hold the wrong object: unpickle and try the
+    # model once here too. With one worker the model loaded here is the one served; with several, a
+    # child process loads it, so the supervisor does not keep a copy (and a failing worker is not
+    # noticed by uvicorn's supervisor until its health-check timeout, 120 s).
+    first = _load_once(settings.model_dir) if settings.workers == 1 else None
+    if settings.workers > 1:
+        _check_in_child(settings.model_dir)
     level = settings.log_level.lower()
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:
@@ -94,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             metrics_dir = tempfile.mkdtemp(prefix="moderation-metrics-")
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
             atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
-        _run_workers(
+        return _run_workers(
             uvicorn.Config(
                 "service.api.app:app_from_env",
                 factory=True,
@@ -103,25 +154,30 @@ def run(args: argparse.Namespace) -> int:
                 workers=settings.workers,
                 log_level=level,
                 access_log=access_log,
-                limit_concurrency=settings.limits.max_connections,
+                **_connection_options(settings),
                 # A new worker imports everything and loads the model before it is ready; uvicorn's
                 # default 5 s is too short on a busy 2-core machine and aborts a SIGHUP roll.
                 timeout_worker_healthcheck=120,
             )
         )
-        return 0
 
     import logging
 
     from service.api.app import create_app
+    from service.api.state import load_shipped_scorer
+
+    preloaded = [first]
+
+    def loader(model_dir: Path) -> Any:  # the model loaded above, then (reloads) from disk
+        return preloaded.pop() if preloaded else load_shipped_scorer(model_dir)
 
     logging.getLogger("service").setLevel(settings.log_level.upper())
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, scorer_loader=loader),
         host=settings.host,
         port=settings.port,
         log_level=level,
         access_log=access_log,
-        limit_concurrency=settings.limits.max_connections,
+        **_connection_options(settings),
     )
     return 0

@@ -533,7 +533,7 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while not any(p.stat().st_size > 0 for p in outdir.glob(".scores.jsonl.*.part")):
+    while not any(p.stat().st_size > 0 for p in outdir.glob(".scores.jsonl.*" + batch.TEMP_SUFFIX)):
         assert proc.poll() is None and time.monotonic() < deadline, "run ended before it wrote anything"
         time.sleep(0.05)
     proc.send_signal(sig)
@@ -833,3 +833,131 @@ def test_out_naming_an_input_file_is_refused_and_the_input_kept(tmp_path, capsys
         assert rc == 2 and "is one of the inputs" in err, err
         assert export.read_bytes() == before
         assert [p.name for p in crawl.iterdir()] == ["comments.jsonl"]
+
+
+class WorkRecorder:
+    """A scorer factory that records whether any work started."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, model_dir: Path) -> FakeScorer:
+        self.calls += 1
+        return FakeScorer(model_dir)
+
+
+def _special_out(tmp_path: Path, kind: str) -> str:
+    import socket
+    import stat as st
+
+    target = tmp_path / f"out-{kind}"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        if os.geteuid() == 0:
+            os.mknod(target, 0o666 | st.S_IFCHR, os.makedev(1, 3))  # a /dev/null of our own
+        else:  # only root makes device nodes; a socket file is the same case: not a regular file
+            s = socket.socket(socket.AF_UNIX)
+            s.bind(str(target))
+            s.close()
+    elif kind == "symlink":
+        (tmp_path / "real.jsonl").write_text("keep me\n")
+        target.symlink_to(tmp_path / "real.jsonl")
+    elif kind == "directory":
+        target.mkdir()
+    elif kind == "empty":
+        return ""
+    elif kind == "trailing-slash":
+        return str(tmp_path / "new-dir") + "/"
+    elif kind == "unwritable":
+        return "/proc/self/scores.jsonl"  # refused even to root
+    return str(target)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("fifo", "FIFO"),
+        ("device", "not a regular file" if os.geteuid() != 0 else "a device"),
+        ("symlink", "is a symlink"),
+        ("directory", "is a directory"),
+        ("empty", "is empty"),
+        ("trailing-slash", "names a directory"),
+        ("unwritable", "cannot write in /proc/self"),
+    ],
+)
+def test_a_bad_out_is_a_usage_error_before_any_work_and_is_left_untouched(
+    seeds_dir, tmp_path, capsys, kind, message
+):
+    out = _special_out(tmp_path, kind)
+    before = os.lstat(out) if out and os.path.lexists(out) else None
+    factory = WorkRecorder()
+    rc = batch.run(args_for(seeds_dir, out=out, jobs=1), scorer_factory=factory)
+    err = capsys.readouterr().err
+    assert rc == 2 and "usage error: --out" in err and message in err, err
+    assert factory.calls == 0  # refused before any work
+    if before is not None:
+        after = os.lstat(out)
+        assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    if kind == "symlink":
+        assert (tmp_path / "real.jsonl").read_text() == "keep me\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(batch.TEMP_SUFFIX)] == []
+
+
+def test_dev_stdout_is_refused_not_replaced(seeds_dir, capsys):
+    before = os.lstat("/dev/stdout")
+    assert batch.run(args_for(seeds_dir, out="/dev/stdout"), scorer_factory=WorkRecorder()) == 2
+    assert "is a symlink" in capsys.readouterr().err
+    after = os.lstat("/dev/stdout")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+
+
+def test_the_temp_files_of_a_killed_run_are_never_read_as_input(tmp_path, capsys):
+    good = {"id": "real", "text": "an ordinary comment"}
+    write_jsonl(tmp_path / "comments.jsonl", [good])
+    leftovers = [".scores.jsonl.k3j2h1x_" + batch.TEMP_SUFFIX, ".scores.jsonl.ab12cd34.part"]
+    for name in leftovers:  # a comment row each, if they were scored
+        write_jsonl(tmp_path / name, [{"id": "leftover", "text": "half-written output"}])
+    rc, _, _ = run_batch(capsys, tmp_path, out=tmp_path / "scores.jsonl")
+    assert rc == 0
+    rows = rows_of((tmp_path / "scores.jsonl").read_text())
+    assert [r["id"] for r in rows if r["kind"] == "comment"] == ["real"]
+    skipped = sorted(Path(r["source"]).name for r in rows if r["kind"] == "skipped")
+    assert skipped == sorted(leftovers)
+    assert all("interrupted" in r["reason"] for r in rows if r["kind"] == "skipped")
+
+
+KILLED_RUN = """
+import sys
+from service import batch
+from tests.service.test_batch import args_for, slow_factory
+sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], jobs=2, chunk_size=1), scorer_factory=slow_factory))
+"""
+
+
+@pytest.mark.slow
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    import psutil
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(400):  # ~40 s of slow scoring split over two workers
+        write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(inputs), str(tmp_path / "scores.jsonl")],
+        cwd=repo,
+        stderr=subprocess.DEVNULL,
+    )
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while len(workers) < 2:  # loky's workers score; other helper processes may exist too
+        assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
+        workers = [c for c in parent.children(recursive=True) if c.cpu_times().user > 0.5]
+        time.sleep(0.1)
+    children = parent.children(recursive=True)
+    proc.kill()  # kill -9: no cleanup runs in the parent
+    proc.wait()
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], [p.cmdline()[:3] for p in alive]

@@ -193,7 +193,8 @@ def test_a_page_piped_in_through_dev_stdin_is_still_read(seeds_dir):
     ids=["short-lines", "blank-lines", "html-blocks"],
 )
 def test_a_page_of_too_many_lines_is_refused(page):
-    with pytest.raises(TooLargeError, match="lines is over the limit of 400,000"):
+    # HTML: the element bound (300,000, checked before libxml2) comes before the line bound.
+    with pytest.raises(TooLargeError, match=r"(lines|HTML elements) is over the limit of [34]00,000"):
         parse_page(page)
 
 
@@ -214,3 +215,40 @@ def test_byte_order_mark_in_a_str_page_is_not_text():
     marked = parse_page("\ufeff" + page)
     assert marked.title == plain.title == "Council approves the new budget"
     assert marked.body == plain.body
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        # One element with 50,000 attributes took libxml2 20-40 s.
+        (
+            "<html><body><div " + " ".join(f"a{i}=1" for i in range(50_000)) + ">x</div></body></html>",
+            "attributes",
+        ),
+        # The same hidden behind quoted ">": attributes are counted as an HTML5 tokenizer reads them.
+        ("<div " + " ".join(f'a{i} x=">"' for i in range(5_000)) + ">x</div>", "attributes"),
+        # Many elements of 1,000 attributes each: the sum of squares is bounded, not only the largest.
+        ("".join(f"<p {' '.join(f'a{k}_{i}' for i in range(1_000))}>x</p>" for k in range(60)), "attributes"),
+        # 20 MB of `a<br>`: 4M elements took 1.7 GB and 34 s before the line limit refused them.
+        ("<html><body>" + "a<br>" * 4_000_000 + "</body></html>", "elements"),
+    ],
+    ids=["one-element", "quoted-gt", "many-elements", "many-br"],
+)
+def test_markup_that_would_cost_far_more_than_its_size_is_refused_before_libxml2(page, message, monkeypatch):
+    import lxml.html
+
+    def libxml2(*args, **kwargs):
+        raise AssertionError("libxml2 was given the page")
+
+    monkeypatch.setattr(lxml.html, "document_fromstring", libxml2)
+    with pytest.raises(TooLargeError, match=message):
+        parse_page(page.encode(), fmt="html")
+
+
+def test_real_pages_pass_the_markup_check(articles_dir):
+    from service.html import check_markup
+
+    pages = sorted(articles_dir.rglob("*.html"))
+    assert len(pages) >= 20
+    for path in pages:
+        check_markup(path.read_text(encoding="utf-8", errors="replace"))

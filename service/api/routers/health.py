@@ -11,6 +11,9 @@ from service.api.scoring import json_response
 
 router = APIRouter(tags=["operations"])
 
+# Always answered, even when the worker is at its limit of requests in flight.
+PROBES = ("/healthz", "/readyz")
+
 
 # HEAD as well as GET (kept out of the schema): uptime monitors and some load balancers probe with HEAD,
 # and a 405 there reads as "service down".

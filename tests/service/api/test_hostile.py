@@ -1,0 +1,259 @@
+"""Hostile traffic against a real `moderate serve` on loopback: idle and slow sockets, requests over
+the in-flight limit, bodies over the limit sent by clients that only read the answer at the end,
+parser bombs, huge pages, and model artifacts that pass the hash check but do not load."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import httpx
+import psutil
+import pytest
+import requests
+
+from tests.service.api.test_uvicorn import start, stop, wait_ready
+
+pytestmark = pytest.mark.slow
+
+HEADER_TIMEOUT = 1.5
+BODY_TIMEOUT = 3.0
+IN_FLIGHT = 2
+TIGHT = {
+    "MODERATION_LIMITS__HEADER_TIMEOUT_S": str(HEADER_TIMEOUT),
+    "MODERATION_LIMITS__BODY_TIMEOUT_S": str(BODY_TIMEOUT),
+    "MODERATION_LIMITS__KEEP_ALIVE_TIMEOUT_S": "1",
+    "MODERATION_LIMITS__MAX_REQUESTS_IN_FLIGHT": str(IN_FLIGHT),
+}
+COMMENT = {"comments": [{"text": "you are a fool"}]}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, str, int]]:
+    with mock.patch.dict(os.environ, TIGHT):
+        proc, base = start(tmp_path_factory.mktemp("hostile"))
+    try:
+        wait_ready(proc, base)
+        yield proc, base, int(base.rsplit(":", 1)[1])
+    finally:
+        stop(proc)
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """True when the server closes `sock` (EOF or reset) within `within` seconds."""
+    sock.settimeout(within)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_idle_and_half_sent_sockets_neither_lock_out_requests_nor_stay_open(server):
+    _, base, port = server
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(10 * IN_FLIGHT)]
+    half = []
+    for _ in range(5):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the blank line never comes
+        half.append(s)
+    stop_trickle = threading.Event()
+    trickle = socket.create_connection(("127.0.0.1", port))
+    trickle.sendall(b"GET /healthz HTTP/1.1\r\n")
+
+    def drip() -> None:  # slowloris: a header byte every 0.2 s
+        while not stop_trickle.wait(0.2):
+            try:
+                trickle.sendall(b"X")
+            except OSError:
+                return
+
+    dripper = threading.Thread(target=drip)
+    dripper.start()
+    opened = time.monotonic()
+    try:
+        with httpx.Client(base_url=base, timeout=5) as http:
+            for _ in range(3):
+                t = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                assert time.monotonic() - t < 1.0
+                assert http.post("/v1/comments:score", json=COMMENT).status_code == 200
+        limit = HEADER_TIMEOUT + 3.0
+        for s in [*idle, *half, trickle]:
+            assert _closed_by_server(s, max(0.1, opened + limit - time.monotonic())), "socket left open"
+        assert time.monotonic() - opened < limit
+    finally:
+        stop_trickle.set()
+        dripper.join()
+        for s in [*idle, *half, trickle]:
+            s.close()
+
+
+def _start_slow_post(port: int) -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(
+        b"POST /v1/comments:score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n{"
+    )  # 1 of 100 bytes: in flight until the body timeout
+    return s
+
+
+def test_requests_in_flight_are_limited_not_sockets_and_slow_bodies_time_out(server):
+    _, base, port = server
+    slow = [_start_slow_post(port) for _ in range(IN_FLIGHT)]
+    try:
+        with httpx.Client(base_url=base, timeout=5) as http:
+            deadline = time.monotonic() + 2
+            while True:  # the server takes the slow requests in flight as soon as it reads them
+                r = http.post("/v1/comments:score", json=COMMENT)
+                if r.status_code == 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["reason"] == "overloaded" and r.headers["retry-after"] == "1"
+            assert http.get("/healthz").status_code == 200  # probes are never refused
+            assert http.get("/readyz").status_code == 200
+            for s in slow:
+                s.settimeout(BODY_TIMEOUT + 3)
+                answer = s.recv(65536)
+                assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+                assert b'"reason":"timeout"' in answer
+            assert http.post("/v1/comments:score", json=COMMENT).status_code == 200  # slots are back
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_body_over_the_limit_gets_a_413_that_common_clients_can_read(server):
+    _, base, port = server
+    big = b'{"comments": [{"text": "' + b"a" * 5_000_000 + b'"}]}'
+    headers = {"content-type": "application/json"}
+    r = requests.post(base + "/v1/comments:score", data=big, headers=headers, timeout=30)
+    assert r.status_code == 413 and r.json()["error"]["reason"] == "too_large"
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/v1/comments:score", body=big, headers=headers)
+        response = conn.getresponse()
+        assert response.status == 413
+        assert json.loads(response.read())["error"]["reason"] == "too_large"
+    finally:
+        conn.close()
+
+    def chunks() -> Iterator[bytes]:  # chunked, no Content-Length: the limit is found while reading
+        for _ in range(50):
+            yield b"a" * 100_000
+
+    r = requests.post(base + "/v1/comments:score", data=chunks(), headers=headers, timeout=30)
+    assert r.status_code == 413 and r.json()["error"]["reason"] == "too_large"
+    assert requests.get(base + "/healthz", timeout=5).status_code == 200
+
+
+class PeakRss:
+    """Samples a process's resident memory in a thread; `peak` is the highest seen."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def rss(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self.rss())
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self.rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _post_page(base: str, page: bytes) -> tuple[requests.Response, float]:
+    t = time.monotonic()
+    r = requests.post(
+        base + "/v1/articles:score", data=page, headers={"content-type": "text/html"}, timeout=120
+    )
+    return r, time.monotonic() - t
+
+
+def test_parser_bombs_and_huge_pages_are_refused_fast_in_bounded_memory(server):
+    proc, base, _ = server
+    mib = 1024 * 1024
+    warm, _ = _post_page(base, b"<html><body><p>warm up the parser</p></body></html>")
+    assert warm.status_code == 200, warm.text
+    # One element with 50,000 attributes: 20-40 s of libxml2 before the check.
+    bomb = b"<html><body><div " + b" ".join(b"a%d=1" % i for i in range(50_000)) + b">x</div></body></html>"
+    r, took = _post_page(base, bomb)
+    assert r.status_code == 413 and r.json()["error"]["reason"] == "too_large", r.text
+    assert "attributes" in r.json()["error"]["message"]
+    assert took < 5, took
+    # 20 MB of `a<br>`: 4M elements, +1.7 GB of RSS and 34 s before the check.
+    huge = b"<html><body>" + b"a<br>" * 4_000_000 + b"</body></html>"
+    with PeakRss(proc.pid) as rss:
+        before = rss.rss()
+        r, took = _post_page(base, huge)
+    assert r.status_code == 413 and "elements" in r.json()["error"]["message"], r.text
+    assert took < 15, took
+    assert rss.peak - before < 300 * mib, (rss.peak - before) / mib
+    # The biggest page of elements that is accepted: its memory goes back when it is done.
+    accepted = b"<html><body>" + b"a<br>" * 250_000 + b"</body></html>"
+    with PeakRss(proc.pid) as rss:
+        before = rss.rss()
+        r, _ = _post_page(base, accepted)
+        after = rss.rss()
+    assert r.status_code == 200, r.text
+    assert rss.peak - before > 50 * mib  # the page really cost memory while parsed ...
+    assert after - before < 60 * mib, (after - before) / mib  # ... and gave it back
+
+
+def _broken_model(tmp_path: Path, real_model_dir: Path, how: str) -> Path:
+    """The shipped model with insult.joblib damaged and its sha256 in the manifest rewritten to match."""
+    model = tmp_path / f"model-{how}"
+    shutil.copytree(real_model_dir, model)
+    path = model / "insult.joblib"
+    if how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        import joblib
+
+        joblib.dump(["not", "a", "model"], path)
+    manifest = json.loads((model / "manifest.json").read_text())
+    data = path.read_bytes()
+    manifest["attributes"]["insult"]["sha256"] = hashlib.sha256(data).hexdigest()
+    manifest["attributes"]["insult"]["bytes"] = len(data)
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    return model
+
+
+@pytest.mark.parametrize(("how", "workers"), [("truncated", "1"), ("wrong_type", "2")])
+def test_an_artifact_that_passes_its_hash_but_does_not_load_stops_startup_in_one_line(
+    tmp_path, real_model_dir, how, workers
+):
+    model = _broken_model(tmp_path, real_model_dir, how)
+    proc, _ = start(tmp_path, "--workers", workers, model_dir=model)
+    proc.wait(timeout=120)
+    output = stop(proc)
+    assert proc.returncode != 0, output
+    assert "cannot start: " in output and "make train" in output, output
+    assert "Traceback" not in output, output
