@@ -7,6 +7,7 @@ Debian's package, or by `make postgres`). No binaries: the fixture fails and nam
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -101,8 +102,6 @@ class PostgresServer:
         return self.url(name)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(AssertionError):  # already stopped
             self.stop("immediate")
-        except AssertionError:
-            pass  # already stopped
         shutil.rmtree(self.root, ignore_errors=True)
