@@ -247,3 +247,33 @@ def test_an_unwritable_database_is_503_for_the_queue_and_scoring_still_works(set
         ready = c.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["database"]["status"] == "unavailable"
+
+
+def test_a_database_newer_than_the_code_stops_the_start_with_a_clear_error(settings):
+    from sqlalchemy import insert
+
+    from service.errors import SchemaVersionError
+    from service.storage import schema as S
+
+    store = Store.open(Target(path=settings.db_path))
+    with store.engine.begin() as conn:
+        conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
+    store.close()
+    with pytest.raises(SchemaVersionError, match="newer than this code"), make_client(settings):
+        pass
+
+
+def test_a_postgres_that_is_down_at_start_costs_only_the_database_endpoints(settings):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = settings.model_copy(update={"database_url": f"postgresql://u:pw@127.0.0.1:{port}/db"})
+    with make_client(down) as c:
+        assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+        error = assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
+        assert "pw" not in error["message"] and "***" in error["message"]
+        database = c.get("/readyz").json()["database"]
+        assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
+    assert not settings.db_path.exists()  # never fell back to SQLite
