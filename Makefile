@@ -55,7 +55,7 @@ bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 	$(BIN)/python -m bench.api
 
 train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
-	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
 	$(BIN)/moderate eval --data-dir $(DATA_DIR)
