@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 ARTICLES_DIR ?= ../shared/articles
 MODEL_DIR ?= model/default
-# `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
+# `make train FEEDBACK=var/moderation.sqlite3` (or FEEDBACK=postgresql://user@host/db) also learns from
+# moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api soak train eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -28,10 +28,18 @@ install: $(STAMP) ## Create .venv and install the project with its dev extra (no
 browser: ## Install headless Chromium for the browser test (Debian package; no-op when present)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The store tests start a throwaway PostgreSQL server (tests/pg.py): its binaries, and as root the
+# `postgres` system user to run it (PostgreSQL refuses to run as root).
+postgres: ## Install PostgreSQL server binaries for the store tests (Debian package; no-op when present)
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then \
+		useradd --system --no-create-home --shell /usr/sbin/nologin postgres; fi
+
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
-test: $(STAMP) browser ## Run the whole test suite
+test: $(STAMP) browser postgres ## Run the whole test suite
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy
@@ -50,7 +58,7 @@ soak: $(STAMP) ## Mixed and hostile traffic against 2 workers for 10 min: latenc
 	DATA_DIR=$(DATA_DIR) ARTICLES_DIR=$(ARTICLES_DIR) $(BIN)/python -m bench.soak
 
 train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
-	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
 	$(BIN)/moderate eval --data-dir $(DATA_DIR)

@@ -1,4 +1,4 @@
-"""`moderate train --data-dir D --out DIR [--feedback SQLITE] [--decisions CSV] [--attribute NAME]`."""
+"""`moderate train --data-dir D --out DIR [--feedback SQLITE|URL] [--decisions CSV] [--attribute NAME]`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding the corpora")
     parser.add_argument("--out", type=Path, required=True, help="artifact directory to (re)write")
-    parser.add_argument("--feedback", type=Path, help="SQLite database with moderators' verdicts")
+    parser.add_argument(
+        "--feedback",
+        help="moderators' verdicts: the service's SQLite file, or postgresql://user@host/db (replicas)",
+    )
     parser.add_argument(
         "--decisions",
         type=Path,
@@ -33,15 +36,20 @@ def run(args: argparse.Namespace) -> int:
     unknown = [a for a in args.attribute or () if a not in TRAINERS]
     if unknown:
         raise TrainingDataError(f"no trainer for {unknown}; known: {sorted(TRAINERS)}")
+    from service.storage.engine import is_database_url
+
+    feedback = args.feedback
+    if feedback is not None and not is_database_url(feedback):
+        feedback = Path(feedback)
     for path, what in [
-        (args.feedback, "feedback database"),
+        (feedback if isinstance(feedback, Path) else None, "feedback database"),
         *((d, "decisions file") for d in args.decisions),
     ]:
         if path is not None and not path.is_file():
             raise TrainingDataError(f"{what} {path} not found")
     started = time.perf_counter()
     manifest = train_artifact(
-        TrainingRequest(data_dir=args.data_dir, feedback=args.feedback, decisions=tuple(args.decisions)),
+        TrainingRequest(data_dir=args.data_dir, feedback=feedback, decisions=tuple(args.decisions)),
         args.out,
         attributes=args.attribute,
         progress=lambda msg: print(msg, flush=True),

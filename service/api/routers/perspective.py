@@ -38,10 +38,9 @@ from service.api.schemas import (
     SuggestedScore,
 )
 from service.api.scoring import json_response, run_cpu
-from service.errors import ConfigurationError
 from service.ingest import has_visible_text
 from service.records import ArticleContext, Scores
-from service.store import Feedback
+from service.storage import Feedback
 
 
 class PerspectiveRoute(JsonRoute):
@@ -262,14 +261,9 @@ async def suggest_score(
     if not state.settings.do_not_store:
 
         def write() -> None:
-            store = state.store()
-            for row in rows:
-                store.add(row)
+            state.store().add_feedback_many(rows)  # all the suggested scores or none
 
-        try:
-            await run_in_threadpool(write)
-        except ConfigurationError as exc:
-            raise ApiError(503, "store_unavailable", str(exc)) from exc
+        await run_in_threadpool(write)
     answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
     return json_response(answer)
 
