@@ -1,0 +1,280 @@
+"""Stage 5: the article body (densest run of prose), its title, teaser tails."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from service.dates import DateHit
+from service.parse.lexicon import _SENTENCE_END
+from service.parse.lines import _Line
+
+log = logging.getLogger(__name__)
+
+
+def _markup_times(lines: list[_Line]) -> None:
+    """HTML only: a short line that carries a machine-readable time but shows none (a <time datetime>
+    that a script fills in, "NAME <time datetime=...></time>") is a date line for the header search."""
+    for ln in lines:
+        if (
+            ln.date is None
+            and ln.hint is not None
+            and ln.hint.startswith("dt=")
+            and ln.furniture is None
+            and not ln.chrome
+            and not ln.opener
+            and len(ln.core.split()) <= 6
+            and not _SENTENCE_END.search(ln.core)
+        ):
+            ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
+
+
+_NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+
+
+def _mark_foreign_script(lines: list[_Line]) -> None:
+    """A short line in another script than the page ("read this in Arabic" links) is furniture."""
+    prose = [ln for ln in lines if len(ln.core) >= 60]
+    if not prose:
+        return
+    foreign = sum(1 for ln in prose if not ln.core.isascii() and _mostly_foreign(ln.core))
+    if foreign > 0.2 * len(prose):
+        return
+    for ln in lines:
+        if ln.furniture is None and len(ln.core) < 60 and not ln.core.isascii() and _mostly_foreign(ln.core):
+            ln.furniture = "link in another language"
+
+
+def _mostly_foreign(text: str) -> bool:
+    text = text[:160]
+    if not _NON_LATIN.search(text):
+        return False
+    letters = sum(1 for c in text if c.isalpha())
+    return letters > 0 and len(_NON_LATIN.findall(text)) > 0.5 * letters
+
+
+_BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
+
+
+_SEPARATORS = re.compile(r"\s[|▪•·›»/]\s")
+
+
+# Headings that close an article: nothing after them (before the comments) is the article any more.
+_BIO_HEADING = re.compile(
+    r"about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur"
+    r"|sobre el autor|sull'autore",
+    re.I,
+)
+_END_OF_ARTICLE = re.compile(
+    r"before you go|recommended|popular in the community|what'?s hot|trending|most (?:read|popular|viewed|shared)"  # noqa: E501
+    r"|related (?:articles|stories|posts|content|coverage)|you (?:may|might) also like|more (?:from|stories|on this)"  # noqa: E501
+    r"|read next|up next|top stories|editor'?s picks?|à lire aussi|sur le même sujet|das könnte sie auch|weitere artikel"  # noqa: E501
+    r"|about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur|sobre el autor|sull'autore",  # noqa: E501
+    re.I,
+)
+
+
+def _line_score(ln: _Line) -> float:
+    """Prose scores by its length; chrome, link lists and short labels cost a little (cached)."""
+    if ln.score is None:
+        ln.score = _line_score_uncached(ln)
+    return ln.score
+
+
+def _line_score_uncached(ln: _Line) -> float:
+    if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
+        return -4.0
+    words = len(ln.core.split())
+    core = ln.core
+    bar = (
+        "|" in core
+        or "•" in core
+        or "·" in core
+        or "▪" in core
+        or "›" in core
+        or "»" in core
+        or " / " in core
+    ) and len(_SEPARATORS.findall(core)) >= 3
+    if bar or len(core) < 3.5 * words:
+        return -3.0  # "A | B | C" link bars and letter indexes are navigation, however long
+    if words >= 12 and not (words < 20 and _BULLET_START.match(ln.text)):
+        return float(min(words, 60))
+    if words >= 6 and _SENTENCE_END.search(ln.core):
+        return words / 2
+    return -3.0 if _BULLET_START.match(ln.text) else -2.0
+
+
+def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | None:
+    """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
+    prose that a short dip (a caption, a table, an ad label) separates from it."""
+    scores = [_line_score(lines[j]) for j in range(start, end)]
+    # "More from" / "Most read" headings stop the article from growing over the teasers below them.
+    barrier = [
+        lines[j].furniture == "recommendations" and bool(_END_OF_ARTICLE.match(lines[j].core))
+        for j in range(start, end)
+    ]
+    bio = [barrier[k] and bool(_BIO_HEADING.match(lines[start + k].core)) for k in range(len(barrier))]
+    best_sum, best = 0.0, None
+    run, run_start = 0.0, 0
+    for k, sc in enumerate(scores):
+        if bio[k]:
+            run, run_start = 0.0, k + 1  # the article does not run on across "About the author"
+            continue
+        if run <= 0:
+            run, run_start = 0.0, k
+        run += sc
+        if run > best_sum:
+            best_sum, best = run, (run_start, k + 1)
+    if best is None or best_sum < 40:
+        return None
+    a, b = best
+    # Grow forward and backward while the detour pays for itself within a bounded dip.
+    for direction in (1, -1):
+        acc, k, dip = 0.0, (b if direction == 1 else a - 1), 0
+        while 0 <= k < len(scores):
+            acc += scores[k]
+            dip = dip + 1 if scores[k] < 0 else 0
+            if acc < -14 or dip > 5 or barrier[k]:
+                break
+            if acc > 0:
+                if direction == 1:
+                    b = k + 1
+                else:
+                    a = k
+                acc = 0.0
+            k += direction
+    b_abs = start + b
+    # Text dumps wrap paragraphs: a short last line ("reservoir it manages.") scores as a label, but
+    # it finishes the sentence the region stopped in. (Only where the page shows blank lines.)
+    if any(lines[j].blank_before for j in range(start + a + 1, b_abs)):
+        steps = 0
+        while (
+            b_abs < end
+            and steps < 3
+            and not lines[b_abs].blank_before
+            and not _SENTENCE_END.search(lines[b_abs - 1].core)
+            and len(lines[b_abs - 1].core) >= 55  # the line above ran to the wrap width
+            and (lines[b_abs].text[:1].islower() or bool(_SENTENCE_END.search(lines[b_abs].core)))
+            and lines[b_abs].furniture is None
+            and not lines[b_abs].chrome
+            and not lines[b_abs].opener
+            and lines[b_abs].date is None
+        ):
+            b_abs += 1
+            steps += 1
+    return start + a, _trim_teaser_tail(lines, start + a, b_abs)
+
+
+def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
+    """Paragraphs of a region: runs of lines between blank lines (text dumps), or single lines when
+    the page shows no blank lines at all (HTML, where every block is its own line)."""
+    if not any(lines[j].blank_before for j in range(a + 1, b)):
+        return [(j, j + 1) for j in range(a, b)]
+    out: list[tuple[int, int]] = []
+    first = a
+    for j in range(a + 1, b):
+        if lines[j].blank_before:
+            out.append((first, j))
+            first = j
+    out.append((first, b))
+    return out
+
+
+_MIN_TEASERS = 5
+
+
+def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
+    """A list of teasers (a headline, then a one-paragraph summary, again and again) right after a short
+    article reads as prose too: when at least five such pairs close the region, they are not the
+    article. Sections of a long read have subheads too, but rarely one short paragraph each, five
+    times in a row, to the very end."""
+    end = b  # the region may stop inside a wrapped paragraph's short last line: finish the paragraph
+    while end < len(lines) and end - b < 3 and not lines[end].blank_before and lines[end].furniture is None:
+        end += 1
+    paras = _paragraphs(lines, a, end)
+    k = len(paras)
+    pairs = 0
+    while k >= 2:
+        (h0, h1), (p0, p1) = paras[k - 2], paras[k - 1]
+        head = lines[h0]
+        words = sum(len(lines[j].core.split()) for j in range(p0, p1))
+        if not (
+            h1 - h0 == 1
+            and 3 <= len(head.core.split()) <= 14
+            and not _SENTENCE_END.search(head.core)
+            and head.furniture is None
+            and 10 <= words <= 40
+            and _SENTENCE_END.search(lines[p1 - 1].core)
+        ):
+            break
+        pairs += 1
+        k -= 2
+    if pairs < _MIN_TEASERS or k == 0:
+        return b
+    return paras[k][0]
+
+
+_TITLE_REACH = 15
+
+
+def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: int) -> bool:
+    """Between the headline and the prose: a standfirst, byline or caption belongs to the article."""
+    return (
+        title_idx is not None
+        and title_idx < j
+        and region_start - j <= 8
+        and not _BULLET_START.match(lines[j].text)
+    )
+
+
+_BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
+
+
+def _title_near(lines: list[_Line], region_start: int) -> int | None:
+    """Text pages: the headline is the longest headline-like line shortly before the article's prose."""
+    best: tuple[int, int] | None = None
+    for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
+        ln = lines[j]
+        words = len(ln.core.split())
+        if ln.furniture is not None or ln.opener or ln.date is not None or ln.hint is not None:
+            continue
+        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
+            continue
+        headline = 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
+        # On a tie the higher line wins: kickers and captions come below headlines. The page's first
+        # line is the exception: a dump opens with the site's name, not with the headline.
+        if headline and (best is None or words > best[0] or (words == best[0] and j > 0)):
+            best = (words, j)
+    return best[1] if best else None
+
+
+def _pick_title(lines: list[_Line]) -> int | None:
+    """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
+    headline-like line (3-25 words, no final period) before the first real paragraph."""
+    doc_title = next((norm_key(ln.core) for ln in lines if ln.hint == "title"), "")
+    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= 3]
+    for i in h1s:
+        if doc_title and norm_key(lines[i].core) in doc_title:
+            return i
+    if h1s:
+        return h1s[0]
+    for i, ln in enumerate(lines):
+        if ln.hint == "title":
+            return i
+    best: tuple[int, int] | None = None
+    for i, ln in enumerate(lines[:150]):
+        words = len(ln.core.split())
+        if words >= 20 and best is not None:
+            break
+        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.hint is not None:
+            continue
+        if 3 <= words <= 25 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",")):
+            if words >= 6:
+                return i  # the first headline-sized line: later ones are usually standfirsts
+            if best is None or words > best[0]:
+                best = (words, i)
+    return best[1] if best else None
+
+
+def norm_key(text: str) -> str:
+    return " ".join(text.casefold().split())
