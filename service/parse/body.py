@@ -104,6 +104,18 @@ def _line_score_uncached(ln: _Line) -> float:
     return -3.0 if _BULLET_START.match(ln.text) else -2.0
 
 
+# The best run of prose must score at least this much to be an article (about three lines of prose).
+_MIN_ARTICLE_SCORE = 40.0
+# Growing the region over a dip: give up once the detour costs this much, or after this many
+# non-prose lines in a row (a caption, an ad label, a short table).
+_MAX_DIP_COST = -14.0
+_MAX_DIP_LINES = 5
+# Wrapped text: at most this many short tail lines finish the region's last sentence ...
+_MAX_WRAP_TAIL = 3
+# ... when the line above ran to the wrap width.
+_WRAP_WIDTH = 55
+
+
 def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | None:
     """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
     prose that a short dip (a caption, a table, an ad label) separates from it."""
@@ -114,6 +126,15 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
         for j in range(start, end)
     ]
     bio = [barrier[k] and bool(_BIO_HEADING.match(lines[start + k].core)) for k in range(len(barrier))]
+    best = _best_run(scores, bio)
+    if best is None:
+        return None
+    a, b = _grow(scores, barrier, *best)
+    b_abs = _finish_wrapped(lines, start + a, start + b, end)
+    return start + a, _trim_teaser_tail(lines, start + a, b_abs)
+
+
+def _best_run(scores: list[float], bio: list[bool]) -> tuple[int, int] | None:
     best_sum, best = 0.0, None
     run, run_start = 0.0, 0
     for k, sc in enumerate(scores):
@@ -125,16 +146,17 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
         run += sc
         if run > best_sum:
             best_sum, best = run, (run_start, k + 1)
-    if best is None or best_sum < 40:
-        return None
-    a, b = best
-    # Grow forward and backward while the detour pays for itself within a bounded dip.
+    return best if best_sum >= _MIN_ARTICLE_SCORE else None
+
+
+def _grow(scores: list[float], barrier: list[bool], a: int, b: int) -> tuple[int, int]:
+    """Grow forward and backward while the detour pays for itself within a bounded dip."""
     for direction in (1, -1):
         acc, k, dip = 0.0, (b if direction == 1 else a - 1), 0
         while 0 <= k < len(scores):
             acc += scores[k]
             dip = dip + 1 if scores[k] < 0 else 0
-            if acc < -14 or dip > 5 or barrier[k]:
+            if acc < _MAX_DIP_COST or dip > _MAX_DIP_LINES or barrier[k]:
                 break
             if acc > 0:
                 if direction == 1:
@@ -143,26 +165,30 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
                     a = k
                 acc = 0.0
             k += direction
-    b_abs = start + b
-    # Text dumps wrap paragraphs: a short last line ("reservoir it manages.") scores as a label, but
-    # it finishes the sentence the region stopped in. (Only where the page shows blank lines.)
-    if any(lines[j].blank_before for j in range(start + a + 1, b_abs)):
-        steps = 0
-        while (
-            b_abs < end
-            and steps < 3
-            and not lines[b_abs].blank_before
-            and not _SENTENCE_END.search(lines[b_abs - 1].core)
-            and len(lines[b_abs - 1].core) >= 55  # the line above ran to the wrap width
-            and (lines[b_abs].text[:1].islower() or bool(_SENTENCE_END.search(lines[b_abs].core)))
-            and lines[b_abs].furniture is None
-            and not lines[b_abs].chrome
-            and not lines[b_abs].opener
-            and lines[b_abs].date is None
-        ):
-            b_abs += 1
-            steps += 1
-    return start + a, _trim_teaser_tail(lines, start + a, b_abs)
+    return a, b
+
+
+def _finish_wrapped(lines: list[_Line], a: int, b: int, end: int) -> int:
+    """Text dumps wrap paragraphs: a short last line ("reservoir it manages.") scores as a label, but
+    it finishes the sentence the region stopped in. (Only where the page shows blank lines.)"""
+    if not any(lines[j].blank_before for j in range(a + 1, b)):
+        return b
+    steps = 0
+    while (
+        b < end
+        and steps < _MAX_WRAP_TAIL
+        and not lines[b].blank_before
+        and not _SENTENCE_END.search(lines[b - 1].core)
+        and len(lines[b - 1].core) >= _WRAP_WIDTH
+        and (lines[b].text[:1].islower() or bool(_SENTENCE_END.search(lines[b].core)))
+        and lines[b].furniture is None
+        and not lines[b].chrome
+        and not lines[b].opener
+        and lines[b].date is None
+    ):
+        b += 1
+        steps += 1
+    return b
 
 
 def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:

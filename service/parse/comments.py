@@ -65,6 +65,17 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
     return " ".join(parts)
 
 
+# A "by" cue further into the header than this many words is prose ("written by"), not a name cue.
+_MAX_WORDS_BEFORE_BY = 6
+# A token in this share of the headers (and at least three headers) is a template word, not a name ...
+_TEMPLATE_SHARE = 0.7
+_MIN_HEADERS_FOR_TEMPLATE = 3
+# ... unless it stands alone in more than half of them: a reader who wrote most of the thread.
+_BESIDE_SHARE = 0.5
+# Longer names are cut: no reader's display name runs longer.
+_MAX_AUTHOR_WORDS = 8
+
+
 def _authors(
     lines: list[_Line], headers: list[_Header], reply_to: dict[int, str] | None = None
 ) -> list[str | None]:
@@ -73,80 +84,94 @@ def _authors(
         reply_to = {}
     texts: list[str] = []
     for h in headers:
-        text = _header_text(lines, h)
-        # Cue words say where a name starts ("Posted by NAME", "BY NAME") and ends ("NAME says:").
-        m = None
-        for m in _BY_CUE.finditer(text):
-            if len(text[: m.start()].split()) <= 6:
-                break
-        else:
-            m = None
-        if m is not None:
-            text = text[m.end() :]
-        r = _HEADER_REPLY_TO.search(text)
-        if r:
-            reply_to[len(texts)] = _clean_name(_ID_MARK_RX.split(r["to"])[0])
-            text = text[: r.start()]
-        text = _SAYS_CUE.sub("", text)
+        text, to = _header_name_part(_header_text(lines, h))
+        if to is not None:
+            reply_to[len(texts)] = to
         texts.append(text)
     all_tokens = [_TOKEN.findall(t) for t in texts]
-    # Tokens present in almost every header are template words ("Thumb", "says:", "permalien"), not names.
-    df: Counter[str] = Counter()
-    for toks in all_tokens:
-        df.update(set(t.lower() for t in toks))
-    n = len(headers)
-    constant = {t for t, c in df.items() if n >= 3 and c >= 0.7 * n and t != _ID_MARK} if n >= 3 else set()
-    if constant:
-        # A template word stands beside another name in most headers that hold it; a name that stands
-        # alone is a reader who wrote most of the thread ("Anonymous", "Guest", one arguing with all).
-        beside: Counter[str] = Counter()
-        for toks in all_tokens:
-            low = {t.lower() for t in toks}
-            if any(
-                t not in constant
-                and t != _ID_MARK
-                and not _is_function(t)
-                and not t.strip(_NAME_STRIP).isdigit()
-                for t in low
-            ):
-                beside.update(low & constant)
-        constant = {t for t in constant if beside[t] >= 0.5 * df[t] or t.strip(_NAME_STRIP) in _CHROME_WORDS}
+    constant = _template_words(all_tokens)
     authors: list[str | None] = []
     for toks in all_tokens:
         # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
-        kept = [_ID_MARK if t.lower() in constant else t for t in toks]
-        # The name ends at the date or at a user id "(547705)": keep the first non-empty stretch.
-        stretches: list[list[str]] = [[]]
-        for t in kept:
-            if t == _ID_MARK:
-                stretches.append([])
-            else:
-                stretches[-1].append(t)
-        for stretch in stretches:
-            if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
-                continue  # only numbers and template words ("level 1", "39 points"): no name here
-            while stretch and (
-                (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS)
-                or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
-            ):
-                stretch.pop(0)
-            # A trailing capital is an initial ("Kofi A"), not the word "a".
-            while (
-                stretch
-                and _is_function(stretch[-1])
-                and not (len(stretch) > 1 and _INITIAL.fullmatch(stretch[-1]))
-            ):
-                stretch.pop()
-            if stretch:
-                kept = stretch
-                break
-        else:
-            kept = []
+        kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
         text = _clean_name(" ".join(kept))
-        if text and len(text.split()) > 8:
-            text = " ".join(text.split()[:8])
+        if text and len(text.split()) > _MAX_AUTHOR_WORDS:
+            text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
         authors.append(text or None)
     return authors
+
+
+def _header_name_part(text: str) -> tuple[str, str | None]:
+    """The part of a header's text that can hold the name, and the replied-to name it shows, if any."""
+    # Cue words say where a name starts ("Posted by NAME", "BY NAME") and ends ("NAME says:").
+    m = None
+    for m in _BY_CUE.finditer(text):
+        if len(text[: m.start()].split()) <= _MAX_WORDS_BEFORE_BY:
+            break
+    else:
+        m = None
+    if m is not None:
+        text = text[m.end() :]
+    to = None
+    r = _HEADER_REPLY_TO.search(text)
+    if r:
+        to = _clean_name(_ID_MARK_RX.split(r["to"])[0])
+        text = text[: r.start()]
+    return _SAYS_CUE.sub("", text), to
+
+
+def _template_words(all_tokens: list[list[str]]) -> set[str]:
+    """Tokens present in almost every header: template words ("Thumb", "says:", "permalien"), not names."""
+    n = len(all_tokens)
+    if n < _MIN_HEADERS_FOR_TEMPLATE:
+        return set()
+    df: Counter[str] = Counter()
+    for toks in all_tokens:
+        df.update(set(t.lower() for t in toks))
+    constant = {t for t, c in df.items() if c >= _TEMPLATE_SHARE * n and t != _ID_MARK}
+    if not constant:
+        return constant
+    # A template word stands beside another name in most headers that hold it; a name that stands
+    # alone is a reader who wrote most of the thread ("Anonymous", "Guest", one arguing with all).
+    beside: Counter[str] = Counter()
+    for toks in all_tokens:
+        low = {t.lower() for t in toks}
+        if any(
+            t not in constant and t != _ID_MARK and not _is_function(t) and not t.strip(_NAME_STRIP).isdigit()
+            for t in low
+        ):
+            beside.update(low & constant)
+    return {
+        t for t in constant if beside[t] >= _BESIDE_SHARE * df[t] or t.strip(_NAME_STRIP) in _CHROME_WORDS
+    }
+
+
+def _name_stretch(kept: list[str]) -> list[str]:
+    """The name ends at the date or at a user id "(547705)": the first stretch that holds a name."""
+    stretches: list[list[str]] = [[]]
+    for t in kept:
+        if t == _ID_MARK:
+            stretches.append([])
+        else:
+            stretches[-1].append(t)
+    for stretch in stretches:
+        if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
+            continue  # only numbers and template words ("level 1", "39 points"): no name here
+        while stretch and (
+            (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS)
+            or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
+        ):
+            stretch.pop(0)
+        # A trailing capital is an initial ("Kofi A"), not the word "a".
+        while (
+            stretch
+            and _is_function(stretch[-1])
+            and not (len(stretch) > 1 and _INITIAL.fullmatch(stretch[-1]))
+        ):
+            stretch.pop()
+        if stretch:
+            return stretch
+    return []
 
 
 _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").replace("]", "")

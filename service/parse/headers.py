@@ -81,89 +81,153 @@ class _Header:
     end: int  # last line index of the header (inclusive)
 
 
+# A section heading opens a candidate section only among the last few openers before a group.
+_MAX_OPENERS_PER_GROUP = 20
+# Share of a shape's date lines that must look like headers before the rest of the shape counts too.
+_SHAPE_SHARE = 0.6
+# Share of a shape's lines that must carry a comment cue ("says:", "Posted by") to count as cued.
+_CUE_SHARE = 0.5
+# Lines looked at above the first header for a "More from ..." promo heading.
+_PROMO_REACH = 8
+# Without a heading, a shape needs this many members whose blocks end with a reply link ...
+_MIN_REPLIED_HEADERS = 3
+# ... and a block may hold up to this many times the longest comment's lines (a dateline above a
+# whole article is far longer than any comment).
+_LONGEST_FACTOR = 3
+# How far the last block is assumed to reach when sizing it (lines).
+_LAST_BLOCK_REACH = 60
+# A heading further than this many content lines above its first header heads something else.
+_MAX_OPENER_GAP = 12
+# Scores: a shape under a heading beats a cued shape (0.8 a member), which beats a reply-link-only
+# shape (0.7 a member); a heading's stated count matching the shape's size is strong evidence.
+_CUED_WEIGHT = 0.8
+_REPLIED_WEIGHT = 0.7
+_OPENER_BONUS = 0.5
+_GAP_PENALTY = 0.01
+_COUNT_MATCH_BONUS = 2.0
+_CUE_ONLY_PENALTY = 1.0
+
+
+@dataclass(slots=True)
+class _PageFacts:
+    """Facts about the page that every candidate header shape is checked against (computed once)."""
+
+    lines: list[_Line]
+    content: list[int]
+    counters: list[int]
+    _prose_start: int | None = None
+
+    def prose_start(self) -> int:
+        if self._prose_start is None:
+            region = _main_region(self.lines, 0, len(self.lines))
+            self._prose_start = region[0] if region else -1
+        return self._prose_start
+
+
 def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None, str]:
     """Return (headers, opener line index, mode) where mode is "header" or "footer"."""
     anchors = [i for i, ln in enumerate(lines) if ln.date is not None and i != title_idx and not ln.opener]
     if not anchors:
         return [], None, "header"
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
-    content = _content_prefix(lines)
-    counters = _counter_lines(lines)
+    facts = _PageFacts(lines, _content_prefix(lines), _counter_lines(lines))
     groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
     for i in anchors:
         groups[_signature(lines[i])].append(i)
 
     best: tuple[float, list[int], int | None] | None = None
-    prose_start: int | None = None
     for members in groups.values():
         # Each opener that precedes some members starts a candidate section.
-        starts: list[int | None] = [*[o for o in openers if o < members[-1]][-20:], None]
+        starts: list[int | None] = [*[o for o in openers if o < members[-1]][-_MAX_OPENERS_PER_GROUP:], None]
         for o in starts:
-            after = [i for i in members if o is None or i > o]
-            sel = [i for i in after if _plausible_anchor(lines, i)]
-            if not sel:
-                continue
-            # The shape is learned from the group: once most of its date lines look like headers, the
-            # rest of the same shape are headers too (an anonymous comment has no name line).
-            if len(sel) >= 2 and len(after) >= 3 and len(sel) >= 0.6 * len(after) and o is not None:
-                sel = after  # a small thread under a heading: two of three make the shape
-            elif len(sel) >= 3 and len(sel) >= 0.6 * len(after):
-                sel = after
-            cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
-            cue_only = lines[sel[0]].date is not None and lines[sel[0]].date.kind == "cue"  # type: ignore[union-attr]
-            if cue_only and (o is None or len(sel) < 2):
-                continue  # "X said:" lines without a comment heading are more likely an interview
-            if _mostly_empty(content, sel):
-                continue  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
-            if _counters_between(counters, members, o):
-                continue  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
-            if o is None:
-                # A weak "By NAME" cue needs more support: no "More from" heading just above.
-                strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
-                weak_ok = (
-                    cue >= 0.5 and len(sel) >= 3 and not _promo_between(lines, max(-1, sel[0] - 8), sel[0])
-                )
-                if len(sel) >= 2 and (strong >= 0.5 or weak_ok):
-                    score = len(sel) * 0.8
-                else:
-                    # No heading and no "says:": a reply link after most of them still marks comments,
-                    # provided they come after the article's first prose (not its own dateline).
-                    if prose_start is None:
-                        region = _main_region(lines, 0, len(lines))
-                        prose_start = region[0] if region else -1
-                    # ... or that end with their own reply link and are no longer than the comments: on a
-                    # page that is only comments the densest prose is the first comment's text. (An
-                    # article's dateline holds the whole article before its "Reply".)
-                    stops = [*sel[1:], min(len(lines), sel[-1] + 60)]
-                    sizes = [content[stop] - content[i + 1] for i, stop in zip(sel, stops, strict=True)]
-                    longest = max([3, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
-                    sel = [
-                        i
-                        for i, stop, size in zip(sel, stops, sizes, strict=True)
-                        if i > prose_start or (size <= 3 * longest and _replied(lines, i, stop))
-                    ]
-                    if len(sel) < 3 or _reply_ratio(lines, sel) < 0.6:
-                        continue
-                    score = len(sel) * 0.7
-            else:
-                gap = _content_gap(lines, o, sel[0])
-                if gap > 12 or _promo_between(lines, o, sel[0]):
-                    continue
-                if len(sel) < 2 and cue < 0.5 and lines[o].count != 1:
-                    continue
-                score = len(sel) + 0.5 - gap * 0.01
-                if lines[o].count is not None and lines[o].count == len(sel):
-                    score += 2
-            if cue_only:
-                score -= 1  # a dated shape of the same size wins: it carries the times
-            if best is None or score > best[0]:
-                best = (score, sel, o)
+            found = _score_shape(facts, members, o)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], o)
     if best is None:
         return [], None, "header"
     _, sel, opener = best
     mode = _mode(lines, sel, opener)
     headers = _extend_headers(lines, sel, mode)
     return headers, opener, mode
+
+
+def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[float, list[int]] | None:
+    """How well one shape's date lines after opener `o` read as a comment section: (score, headers),
+    or None when they do not."""
+    lines = facts.lines
+    after = [i for i in members if o is None or i > o]
+    sel = [i for i in after if _plausible_anchor(lines, i)]
+    if not sel:
+        return None
+    # The shape is learned from the group: once most of its date lines look like headers, the
+    # rest of the same shape are headers too (an anonymous comment has no name line).
+    if len(sel) >= 2 and len(after) >= 3 and len(sel) >= _SHAPE_SHARE * len(after) and o is not None:
+        sel = after  # a small thread under a heading: two of three make the shape
+    elif len(sel) >= 3 and len(sel) >= _SHAPE_SHARE * len(after):
+        sel = after
+    cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
+    first_date = lines[sel[0]].date
+    cue_only = first_date is not None and first_date.kind == "cue"
+    if cue_only and (o is None or len(sel) < 2):
+        return None  # "X said:" lines without a comment heading are more likely an interview
+    if _mostly_empty(facts.content, sel):
+        return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
+    if _counters_between(facts.counters, members, o):
+        return None  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
+    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(lines, sel, o, cue)
+    if found is None:
+        return None
+    score, sel = found
+    if cue_only:
+        score -= _CUE_ONLY_PENALTY  # a dated shape of the same size wins: it carries the times
+    return score, sel
+
+
+def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[float, list[int]] | None:
+    """A shape with no comment heading above it: it needs cues, or reply links after its blocks."""
+    lines = facts.lines
+    # A weak "By NAME" cue needs more support: no "More from" heading just above.
+    strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
+    weak_ok = (
+        cue >= _CUE_SHARE
+        and len(sel) >= 3
+        and not _promo_between(lines, max(-1, sel[0] - _PROMO_REACH), sel[0])
+    )
+    if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok):
+        return len(sel) * _CUED_WEIGHT, sel
+    # No heading and no "says:": a reply link after most of them still marks comments, provided they
+    # come after the article's first prose (not its own dateline) ...
+    prose_start = facts.prose_start()
+    # ... or that end with their own reply link and are no longer than the comments: on a page that is
+    # only comments the densest prose is the first comment's text. (An article's dateline holds the
+    # whole article before its "Reply".)
+    content = facts.content
+    stops = [*sel[1:], min(len(lines), sel[-1] + _LAST_BLOCK_REACH)]
+    sizes = [content[stop] - content[i + 1] for i, stop in zip(sel, stops, strict=True)]
+    longest = max([3, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
+    sel = [
+        i
+        for i, stop, size in zip(sel, stops, sizes, strict=True)
+        if i > prose_start or (size <= _LONGEST_FACTOR * longest and _replied(lines, i, stop))
+    ]
+    if len(sel) < _MIN_REPLIED_HEADERS or _reply_ratio(lines, sel) < _SHAPE_SHARE:
+        return None
+    return len(sel) * _REPLIED_WEIGHT, sel
+
+
+def _score_under_opener(
+    lines: list[_Line], sel: list[int], o: int, cue: float
+) -> tuple[float, list[int]] | None:
+    """A shape under a comment heading: close below it, and more than one header unless cued."""
+    gap = _content_gap(lines, o, sel[0])
+    if gap > _MAX_OPENER_GAP or _promo_between(lines, o, sel[0]):
+        return None
+    if len(sel) < 2 and cue < _CUE_SHARE and lines[o].count != 1:
+        return None
+    score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
+    if lines[o].count is not None and lines[o].count == len(sel):
+        score += _COUNT_MATCH_BONUS
+    return score, sel
 
 
 _REPLY_WORD = re.compile(
@@ -485,60 +549,77 @@ def _section_stop(lines: list[_Line], start: int) -> int:
     return min(len(lines), start + 200)
 
 
+# Share of headers that must show a name line right above their date line for all to take one.
+_NAME_ABOVE_SHARE = 0.5
+# Forum post bars (date first, name below): at least this many, and this share, must show it.
+_MIN_NAME_BELOW = 2
+_NAME_BELOW_SHARE = 0.6
+# A member title under the name ("Senior Member") has at most this many words.
+_MAX_TITLE_WORDS = 3
+# Punctuation-only lines (":" or "·") right after a header belong to it, up to this many.
+_MAX_TRAILING_PUNCT = 2
+
+
 def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
-    """Learn how many lines above the date line belong to the header, from the whole group."""
+    """Learn how many lines around the date line belong to the header, from the whole group."""
     headers = [_Header(i, i, i) for i in sel]
-    if mode == "header":
-        for _back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
-            votes = 0
-            for h in headers:
-                j = h.start - 1
-                if (
-                    j >= 0
-                    and h.start - j == 1
-                    and not lines[h.start].blank_before
-                    and _is_name_like(lines[j])
-                ):
-                    votes += 1
-            if votes == 0 or votes < 0.5 * len(headers):
-                break
-            prev_ends = [-1] + [h.anchor for h in headers[:-1]]
-            for h, prev_end in zip(headers, prev_ends, strict=True):
-                j = h.start - 1
-                # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
-                if j > prev_end and not lines[h.start].blank_before and _is_name_line_loose(lines[j]):
-                    h.start = j
-    # Date first, name below (forum post bars): learned from the group, most headers must show it.
     sel_set = set(sel)
     if mode == "header":
-        below = {h.anchor: _name_below(lines, h.anchor) for h in headers if h.start == h.anchor}
-        bare = [h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor])]
-        if bare and sum(1 for h in bare if below.get(h.anchor) is not None) >= max(2, 0.6 * len(headers)):
-            for h in bare:
-                name_at = below.get(h.anchor)
-                if name_at is None or name_at in sel_set:
-                    continue
-                h.end = name_at
-                # A short title line right under the name ("Senior Member") belongs to the header too.
-                k = name_at + 1
-                if (
-                    k < len(lines)
-                    and k not in sel_set
-                    and not lines[k].blank_before
-                    and _is_name_like(lines[k])
-                    and len(lines[k].core.split()) <= 3
-                    and k + 1 < len(lines)
-                ):
-                    h.end = k
+        _take_names_above(lines, headers)
+        _take_names_below(lines, headers, sel_set)
     # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
     for h in headers:
         j = h.end + 1
         while (
-            j < len(lines) and j not in sel_set and (lines[j].core.strip(":·|•-–— ") == "") and j - h.end <= 2
+            j < len(lines)
+            and j not in sel_set
+            and (lines[j].core.strip(":·|•-–— ") == "")
+            and j - h.end <= _MAX_TRAILING_PUNCT
         ):
             h.end = j
             j += 1
     return headers
+
+
+def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
+    for _back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
+        votes = 0
+        for h in headers:
+            j = h.start - 1
+            if j >= 0 and not lines[h.start].blank_before and _is_name_like(lines[j]):
+                votes += 1
+        if votes == 0 or votes < _NAME_ABOVE_SHARE * len(headers):
+            return
+        prev_ends = [-1] + [h.anchor for h in headers[:-1]]
+        for h, prev_end in zip(headers, prev_ends, strict=True):
+            j = h.start - 1
+            # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
+            if j > prev_end and not lines[h.start].blank_before and _is_name_line_loose(lines[j]):
+                h.start = j
+
+
+def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:
+    """Date first, name below (forum post bars): learned from the group, most headers must show it."""
+    below = {h.anchor: _name_below(lines, h.anchor) for h in headers if h.start == h.anchor}
+    bare = [h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor])]
+    shown = sum(1 for h in bare if below.get(h.anchor) is not None)
+    if not bare or shown < max(_MIN_NAME_BELOW, _NAME_BELOW_SHARE * len(headers)):
+        return
+    for h in bare:
+        name_at = below.get(h.anchor)
+        if name_at is None or name_at in sel_set:
+            continue
+        h.end = name_at
+        # A short title line right under the name ("Senior Member") belongs to the header too.
+        k = name_at + 1
+        if (
+            k + 1 < len(lines)
+            and k not in sel_set
+            and not lines[k].blank_before
+            and _is_name_like(lines[k])
+            and len(lines[k].core.split()) <= _MAX_TITLE_WORDS
+        ):
+            h.end = k
 
 
 def _is_section_end(ln: _Line) -> bool:

@@ -107,6 +107,20 @@ def _header_words(core: str) -> int:
     return len(_TOKEN.findall(core))
 
 
+# Lines longer than this are prose: none of the tables (furniture, chrome, openers, dates) is tried.
+_MAX_CLASSIFIED_CHARS = 200
+# The furniture, chrome and "says" tables hold short lines only (counted in spaces, i.e. words - 1).
+_SHORT_SPACES = 15
+# Slack over a header's word budget before the date search is skipped altogether.
+_DATE_SEARCH_SLACK = 10
+# A "NAME wrote:" cue line is at most this long.
+_MAX_CUE_CHARS = 80
+# Per-comment chrome ("Reply", "Report this comment", "Like · Share") is short.
+_MAX_CHROME_CHARS = 60
+# A comment counter anywhere in a line ("Posted in News | 5 Comments") is looked for in short lines.
+_MAX_COUNTER_CHARS = 100
+
+
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
     lines: list[_Line] = []
     blank = False
@@ -134,54 +148,76 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
             )
             blank = False
             continue
-        # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
-        first = text[0]
-        core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
-        if first == "[" and _BRACKET_NAME.match(text):
-            core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
-        ln = _Line(text, core, indent, hint, blank, src=src)
+        ln = _classify_one(text, indent, hint, blank, src)
         blank = False
-        spaces = core.count(" ")
-        if len(core) <= 200:
-            short = spaces <= 15  # the furniture, chrome and says tables hold short lines only
-            # A header holds at most a dozen words besides its date: longer prose needs no date search.
-            if spaces <= _MAX_HEADER_WORDS + 10:
-                ln.date = find_date(core)
-            if ln.date is not None and _header_words(core) - len(ln.date.raw.split()) > _MAX_HEADER_WORDS:
-                ln.date = None
-            if ln.date is None and len(core) <= 80 and core.endswith((":", "...", "…")):
-                cue = _SAYS_LINE.fullmatch(core)
-                if cue:  # "alice wrote:" heads a comment even when the page shows no date
-                    ln.date = DateHit(len(core), len(core), "", "cue", False)
-            m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
-            if m and m.lastgroup:
-                ln.furniture = _FURNITURE_REASON[m.lastgroup]
-            elif short and ("|" in core or "·" in core or "•" in core):
-                ln.furniture = _furniture_bar(core)
-            elif "[" in core and _FORM_FIELD.search(core):
-                ln.furniture = "form field"
-            elif not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
-                ln.furniture = "comment policy"
-            if len(core) <= 60 and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
-                ln.chrome = True
-            digit = _HAS_DIGIT.search(core) is not None
-            o = None
-            if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
-                o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
-            if o is None and digit and len(core) <= 100:
-                o = _COUNT_ANY.search(core)
-            if o:
-                ln.opener = True
-                groups = o.groupdict()
-                if groups.get("n") or groups.get("n2") or groups.get("n3"):
-                    ln.count = int(groups.get("n") or groups.get("n2") or groups.get("n3") or 0)
-                elif groups.get("w"):
-                    ln.count = _WORD_NUMS.get(groups["w"].lower())
-        if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
-            ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
         lines.append(ln)
         seen[text] = ln
     return lines
+
+
+def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: int) -> _Line:
+    # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
+    first = text[0]
+    core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
+    if first == "[" and _BRACKET_NAME.match(text):
+        core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
+    ln = _Line(text, core, indent, hint, blank, src=src)
+    if len(core) <= _MAX_CLASSIFIED_CHARS:
+        short = core.count(" ") <= _SHORT_SPACES
+        ln.date = _line_date(core)
+        ln.furniture = _line_furniture(core, short)
+        if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+            ln.chrome = True
+        _mark_opener(ln, core, short)
+    if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
+        ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
+    return ln
+
+
+def _line_date(core: str) -> DateHit | None:
+    """The date of a would-be header line, or a "NAME wrote:" cue standing for one."""
+    date = None
+    # A header holds at most a dozen words besides its date: longer prose needs no date search.
+    if core.count(" ") <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
+        date = find_date(core)
+    if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
+        date = None
+    # "alice wrote:" heads a comment even when the page shows no date.
+    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…"))
+    if cue and _SAYS_LINE.fullmatch(core):
+        date = DateHit(len(core), len(core), "", "cue", False)
+    return date
+
+
+def _line_furniture(core: str, short: bool) -> str | None:
+    m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
+    if m and m.lastgroup:
+        return _FURNITURE_REASON[m.lastgroup]
+    if short and ("|" in core or "·" in core or "•" in core):
+        return _furniture_bar(core)
+    if "[" in core and _FORM_FIELD.search(core):
+        return "form field"
+    if not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+        return "comment policy"
+    return None
+
+
+def _mark_opener(ln: _Line, core: str, short: bool) -> None:
+    """A comment-section opener ("14 comments", "5 thoughts on", "Kommentare") and its count."""
+    digit = _HAS_DIGIT.search(core) is not None
+    o = None
+    if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
+        o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
+    if o is None and digit and len(core) <= _MAX_COUNTER_CHARS:
+        o = _COUNT_ANY.search(core)
+    if not o:
+        return
+    ln.opener = True
+    groups = o.groupdict()
+    if groups.get("n") or groups.get("n2") or groups.get("n3"):
+        ln.count = int(groups.get("n") or groups.get("n2") or groups.get("n3") or 0)
+    elif groups.get("w"):
+        ln.count = _WORD_NUMS.get(groups["w"].lower())
 
 
 _BAR_SPLIT = re.compile(r"\s*[|·•]\s*")
