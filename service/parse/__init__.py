@@ -47,6 +47,7 @@ from typing import Literal
 
 from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
+from service.parse.maintext import main_text_key
 from service.parse.segment import segment, segment_with_roles
 from service.records import Article, PageFormat
 from service.settings import Limits
@@ -86,8 +87,9 @@ def parse_page(
 
 
 def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
-    real, raw_lines = _to_lines(data, source, fmt, limits)
-    return segment(raw_lines, source=source, fmt=real, limits=limits)
+    real, raw_lines, text = _to_lines(data, source, fmt, limits)
+    main = main_text_key(text) if real == "html" else None
+    return segment_with_roles(raw_lines, source=source, fmt=real, limits=limits, main_text=main)[0]
 
 
 def parse_with_roles(
@@ -96,8 +98,9 @@ def parse_with_roles(
     """parse_page plus the accounting behind it: the input lines (index, text) the segmenter saw and
     where each piece of each went (see segment_with_roles). Tests use it to prove nothing is lost."""
     limits = limits or Limits()
-    real, raw_lines = _to_lines(data, source, fmt, limits)
-    article, roles = segment_with_roles(raw_lines, source=source, fmt=real, limits=limits)
+    real, raw_lines, text = _to_lines(data, source, fmt, limits)
+    main = main_text_key(text) if real == "html" else None
+    article, roles = segment_with_roles(raw_lines, source=source, fmt=real, limits=limits, main_text=main)
     return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
 
 
@@ -106,7 +109,7 @@ _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
-) -> tuple[PageFormat, list[tuple[str, int, str | None]]]:
+) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
     from service.errors import EmptyInputError
     from service.html import html_to_lines, looks_like_html
 
@@ -146,7 +149,7 @@ def _to_lines(
                 raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
             else:
                 raw_lines.append(("", 0, None))
-    return real, raw_lines
+    return real, raw_lines, text
 
 
 def parse_file(

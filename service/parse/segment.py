@@ -43,6 +43,7 @@ from service.parse.headers import (
 )
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.lines import _classify, _Line
+from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.records import Article, Comment, Dropped, PageFormat
 from service.settings import Limits
 
@@ -78,10 +79,18 @@ class _Section:
 
 
 def segment_with_roles(
-    raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: PageFormat, limits: Limits
+    raw_lines: list[tuple[str, int, str | None]],
+    *,
+    source: str,
+    fmt: PageFormat,
+    limits: Limits,
+    main_text: str | None = None,
 ) -> tuple[Article, list[tuple[int, str, str]]]:
     """The Article, and where every piece of every non-blank input line went: (input line index, text,
-    place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost."""
+    place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost.
+
+    `main_text` (HTML: a main-text extractor's words, see maintext.py) narrows the body to the lines it
+    holds and takes back the lines it holds that the rules dropped before the comment section."""
     lines = _classify(raw_lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
@@ -104,9 +113,12 @@ def segment_with_roles(
         role[title_idx] = "title"
     body: list[str] = []
     dropped: list[Dropped] = []
+    for j in range(len(lines)):
+        role[j] = role[j] or _leftover_role(lines, j, sec, region, body_end, title_idx, fmt)
+    if main_text is not None:
+        _narrow_to_main_text(lines, role, body_end, title_idx, main_text)
     for j, ln in enumerate(lines):
-        r = role[j] or _leftover_role(lines, j, sec, region, body_end, title_idx, fmt)
-        role[j] = r
+        r = role[j] or "body"
         if r == "body":
             body.append(ln.text)
         elif r not in {"title", "header", "text"}:
@@ -276,6 +288,47 @@ def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockCo
     if j in menu or ln.chrome or template or (j + 1 in ctx.avatar_at and _PLACEHOLDER.fullmatch(ln.core)):
         return "comment chrome"
     return "text"
+
+
+_KEPT_ROLES = frozenset({"title", "header", "text"})
+
+
+# A standfirst (the lead paragraph under the headline, which extractors often leave out) is prose:
+# at least this many words.
+_MIN_STANDFIRST_WORDS = 8
+
+
+def _inside(text: str, main_text: str) -> bool:
+    key = words_key(text)
+    return bool(key) and key in main_text
+
+
+def _narrow_to_main_text(
+    lines: list[_Line], role: list[str | None], body_end: int, title_idx: int | None, main_text: str
+) -> None:
+    """The extractor's main text decides between body and furniture above the comment section; the
+    rules' standfirst between the headline and the main text's first line stays. When none of the
+    rules' body lines is in the main text, the extractor read another part of the page: it is ignored."""
+    if not any(role[j] == "body" and _inside(lines[j].text, main_text) for j in range(body_end)):
+        return
+    first_main: int | None = None
+    for j in range(body_end):
+        r = role[j]
+        if r in _KEPT_ROLES or r is None:
+            continue
+        key = words_key(lines[j].text)
+        inside = bool(key) and key in main_text
+        if r == "body" and not inside:
+            role[j] = "outside the main text"
+        elif r != "body" and inside and len(key) >= MIN_RECOVERED_CHARS:
+            role[j] = "body"
+        if inside and first_main is None and role[j] == "body":
+            first_main = j
+    if title_idx is None or first_main is None:
+        return
+    for j in range(title_idx + 1, first_main):
+        if role[j] == "outside the main text" and len(lines[j].core.split()) >= _MIN_STANDFIRST_WORDS:
+            role[j] = "body"
 
 
 def _leftover_role(
