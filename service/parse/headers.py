@@ -480,7 +480,8 @@ _POSTED_BY = re.compile(
 
 def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
-    posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core))
+    # The text keeps the leading dash ("— NAME, DATE") that the core drops as a list marker.
+    posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core) or _POSTED_BY.match(lines[i].text))
     if posted >= max(1, len(sel) // 2):
         start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
         if _content_gap(lines, start - 1, sel[0]) < 1:

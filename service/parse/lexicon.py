@@ -83,7 +83,9 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
-        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]",
+        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
+        # An image slot labelled with its aspect ratio or size: "16x9 Image", "640×480 photo".
+        r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?",
     ),
 ]
 _FURNITURE_RX = re.compile(
@@ -239,7 +241,11 @@ _OPENER_RX = re.compile(
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
     rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>\d{{1,6}})[)\]]\s*:?"
-    r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*",
+    r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
+    # "What readers said (4)", "What our readers think", "Readers respond": a heading naming readers' words.
+    r"|(?:what (?:our |other )?(?:you|readers|visitors|users|people) (?:think|say|said|wrote|thought)"
+    r"|(?:our )?readers(?:'|’)? (?:say|said|wrote|respond|responses|views|reactions|letters))"
+    r"\s*(?:[(\[](?P<n4>\d{1,6})[)\]])?\W*",
     re.I,
 )
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)

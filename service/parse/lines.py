@@ -214,8 +214,9 @@ def _mark_opener(ln: _Line, core: str, short: bool) -> None:
         return
     ln.opener = True
     groups = o.groupdict()
-    if groups.get("n") or groups.get("n2") or groups.get("n3"):
-        ln.count = int(groups.get("n") or groups.get("n2") or groups.get("n3") or 0)
+    n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4")
+    if n:
+        ln.count = int(n)
     elif groups.get("w"):
         ln.count = _WORD_NUMS.get(groups["w"].lower())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ from service.parse.headers import (
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.lines import _classify, _Line
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
+from service.parse.misses import missed_comment_warnings
 from service.records import Article, Comment, Dropped, PageFormat
 from service.settings import Limits
 
@@ -63,6 +65,8 @@ _REPLIED_SHARE = 0.6
 _CHROME_MAX_CHARS = 60
 # ... and when it is a label of at most this many words, or the page's template (seen twice).
 _CHROME_LABEL_WORDS = 3
+# Alt text shown as a caption has a few words; a longer lower-case line is someone's prose.
+_MAX_ALT_WORDS = 6
 _KEEP_IN_COMMENTS = frozenset({None, "site chrome", "link in another language"})
 
 
@@ -133,6 +137,15 @@ def segment_with_roles(
         comments=tuple(comments),
         declared_comment_count=declared,
         dropped=tuple(dropped),
+        warnings=missed_comment_warnings(
+            lines,
+            len(comments),
+            declared,
+            sec.opener,
+            sec.headers,
+            region[0] if region else 0,
+            region[1] if region else 0,
+        ),
     )
     return article, roles
 
@@ -361,4 +374,18 @@ def _leftover_role(
         return "document title"
     if sec.headers and sec.mode == "footer" and sec.start <= j < sec.end:
         return "comment section chrome"
+    if _alt_text(lines, j):
+        return "image caption"
     return "body"
+
+
+_ALT_TEXT = re.compile(rf"[a-z]+(?: [a-z]+){{1,{_MAX_ALT_WORDS - 1}}}")
+
+
+def _alt_text(lines: list[_Line], j: int) -> bool:
+    """An image's alt text standing alone in the article ("trump and putin"): a few lower-case words,
+    no capital, digit or punctuation, a blank line on both sides. A subhead or a sentence is written
+    with a capital or ends in punctuation."""
+    ln = lines[j]
+    blank_after = j + 1 >= len(lines) or lines[j + 1].blank_before
+    return ln.blank_before and blank_after and bool(_ALT_TEXT.fullmatch(ln.text))
