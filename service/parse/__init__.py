@@ -47,6 +47,7 @@ from typing import Literal
 
 from service.errors import InputError, MalformedInputError, TooLargeError
 from service.ingest import decode, read_limited
+from service.parse import linemodel
 from service.parse.maintext import main_text_key
 from service.parse.segment import segment, segment_with_roles
 from service.records import Article, PageFormat
@@ -89,7 +90,9 @@ def parse_page(
 def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
     main = main_text_key(text) if real == "html" else None
-    return segment_with_roles(raw_lines, source=source, fmt=real, limits=limits, main_text=main)[0]
+    return segment_with_roles(
+        raw_lines, source=source, fmt=real, limits=limits, main_text=main, line_model=linemodel.load()
+    )[0]
 
 
 def parse_with_roles(
@@ -100,7 +103,9 @@ def parse_with_roles(
     limits = limits or Limits()
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
     main = main_text_key(text) if real == "html" else None
-    article, roles = segment_with_roles(raw_lines, source=source, fmt=real, limits=limits, main_text=main)
+    article, roles = segment_with_roles(
+        raw_lines, source=source, fmt=real, limits=limits, main_text=main, line_model=linemodel.load()
+    )
     return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
 
 

@@ -12,6 +12,10 @@ from service.parse.lines import _Line
 log = logging.getLogger(__name__)
 
 
+# A line whose markup carries a time is a header's when it is short (a name beside the time).
+_MAX_STAMP_WORDS = 6
+
+
 def _markup_times(lines: list[_Line]) -> None:
     """HTML only: a short line that carries a machine-readable time but shows none (a <time datetime>
     that a script fills in, "NAME <time datetime=...></time>") is a date line for the header search."""
@@ -23,7 +27,7 @@ def _markup_times(lines: list[_Line]) -> None:
             and ln.furniture is None
             and not ln.chrome
             and not ln.opener
-            and len(ln.core.split()) <= 6
+            and len(ln.core.split()) <= _MAX_STAMP_WORDS
             and not _SENTENCE_END.search(ln.core)
         ):
             ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
@@ -32,25 +36,39 @@ def _markup_times(lines: list[_Line]) -> None:
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
 
 
+# A link in another language is short; prose lines (this long or longer) tell the page's script ...
+_LINK_MAX_CHARS = 60
+# ... and when more than this share of them is in another script, that script is the page's own.
+_FOREIGN_PAGE_SHARE = 0.2
+# Characters looked at, and the share of letters that must be in another script.
+_SCRIPT_SAMPLE_CHARS = 160
+_FOREIGN_LETTER_SHARE = 0.5
+
+
 def _mark_foreign_script(lines: list[_Line]) -> None:
     """A short line in another script than the page ("read this in Arabic" links) is furniture."""
-    prose = [ln for ln in lines if len(ln.core) >= 60]
+    prose = [ln for ln in lines if len(ln.core) >= _LINK_MAX_CHARS]
     if not prose:
         return
     foreign = sum(1 for ln in prose if not ln.core.isascii() and _mostly_foreign(ln.core))
-    if foreign > 0.2 * len(prose):
+    if foreign > _FOREIGN_PAGE_SHARE * len(prose):
         return
     for ln in lines:
-        if ln.furniture is None and len(ln.core) < 60 and not ln.core.isascii() and _mostly_foreign(ln.core):
+        if (
+            ln.furniture is None
+            and len(ln.core) < _LINK_MAX_CHARS
+            and not ln.core.isascii()
+            and _mostly_foreign(ln.core)
+        ):
             ln.furniture = "link in another language"
 
 
 def _mostly_foreign(text: str) -> bool:
-    text = text[:160]
+    text = text[:_SCRIPT_SAMPLE_CHARS]
     if not _NON_LATIN.search(text):
         return False
     letters = sum(1 for c in text if c.isalpha())
-    return letters > 0 and len(_NON_LATIN.findall(text)) > 0.5 * letters
+    return letters > 0 and len(_NON_LATIN.findall(text)) > _FOREIGN_LETTER_SHARE * letters
 
 
 _BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
@@ -74,6 +92,23 @@ _END_OF_ARTICLE = re.compile(
 )
 
 
+# Prose scores (line_score): furniture costs most; link bars, bullets and short labels cost a little,
+# so a caption or an ad label inside the article does not split it.
+_FURNITURE_COST = -4.0
+_NAV_COST = -3.0
+_LABEL_COST = -2.0
+# Link bars have at least this many separators; index lines average under this many chars a word.
+_MIN_BAR_SEPARATORS = 3
+_MIN_CHARS_PER_WORD = 3.5
+# A prose line has this many words (a bulleted line needs _BULLET_PROSE_WORDS) and scores at most
+# _MAX_LINE_SCORE, so one long paragraph does not outweigh the rest; a shorter sentence scores half
+# its words from _MIN_SENTENCE_WORDS up.
+_PROSE_WORDS = 12
+_BULLET_PROSE_WORDS = 20
+_MAX_LINE_SCORE = 60
+_MIN_SENTENCE_WORDS = 6
+
+
 def _line_score(ln: _Line) -> float:
     """Prose scores by its length; chrome, link lists and short labels cost a little (cached)."""
     if ln.score is None:
@@ -83,7 +118,7 @@ def _line_score(ln: _Line) -> float:
 
 def _line_score_uncached(ln: _Line) -> float:
     if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
-        return -4.0
+        return _FURNITURE_COST
     words = len(ln.core.split())
     core = ln.core
     bar = (
@@ -94,14 +129,14 @@ def _line_score_uncached(ln: _Line) -> float:
         or "›" in core
         or "»" in core
         or " / " in core
-    ) and len(_SEPARATORS.findall(core)) >= 3
-    if bar or len(core) < 3.5 * words:
-        return -3.0  # "A | B | C" link bars and letter indexes are navigation, however long
-    if words >= 12 and not (words < 20 and _BULLET_START.match(ln.text)):
-        return float(min(words, 60))
-    if words >= 6 and _SENTENCE_END.search(ln.core):
+    ) and len(_SEPARATORS.findall(core)) >= _MIN_BAR_SEPARATORS
+    if bar or len(core) < _MIN_CHARS_PER_WORD * words:
+        return _NAV_COST  # "A | B | C" link bars and letter indexes are navigation, however long
+    if words >= _PROSE_WORDS and not (words < _BULLET_PROSE_WORDS and _BULLET_START.match(ln.text)):
+        return float(min(words, _MAX_LINE_SCORE))
+    if words >= _MIN_SENTENCE_WORDS and _SENTENCE_END.search(ln.core):
         return words / 2
-    return -3.0 if _BULLET_START.match(ln.text) else -2.0
+    return _NAV_COST if _BULLET_START.match(ln.text) else _LABEL_COST
 
 
 # The best run of prose must score at least this much to be an article (about three lines of prose).
@@ -206,6 +241,10 @@ def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
+# A teaser: a headline of 3-14 words, then a one-paragraph summary of 10-40 words.
+_TEASER_HEAD_WORDS = (3, 14)
+_TEASER_SUMMARY_WORDS = (10, 40)
+
 _MIN_TEASERS = 5
 
 
@@ -215,7 +254,12 @@ def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
     article. Sections of a long read have subheads too, but rarely one short paragraph each, five
     times in a row, to the very end."""
     end = b  # the region may stop inside a wrapped paragraph's short last line: finish the paragraph
-    while end < len(lines) and end - b < 3 and not lines[end].blank_before and lines[end].furniture is None:
+    while (
+        end < len(lines)
+        and end - b < _MAX_WRAP_TAIL
+        and not lines[end].blank_before
+        and lines[end].furniture is None
+    ):
         end += 1
     paras = _paragraphs(lines, a, end)
     k = len(paras)
@@ -226,10 +270,10 @@ def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
         words = sum(len(lines[j].core.split()) for j in range(p0, p1))
         if not (
             h1 - h0 == 1
-            and 3 <= len(head.core.split()) <= 14
+            and _TEASER_HEAD_WORDS[0] <= len(head.core.split()) <= _TEASER_HEAD_WORDS[1]
             and not _SENTENCE_END.search(head.core)
             and head.furniture is None
-            and 10 <= words <= 40
+            and _TEASER_SUMMARY_WORDS[0] <= words <= _TEASER_SUMMARY_WORDS[1]
             and _SENTENCE_END.search(lines[p1 - 1].core)
         ):
             break
@@ -243,12 +287,25 @@ def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
 _TITLE_REACH = 15
 
 
+# A standfirst, byline or caption sits at most this many lines above the article's prose.
+_LEAD_IN_REACH = 8
+# A headline has 3-30 words (text pages: 3-25 when picked before the prose; 6 or more is taken at once).
+_HEADLINE_WORDS = (3, 30)
+_TITLE_WORDS = (3, 25)
+_SURE_TITLE_WORDS = 6
+# The title is looked for in the page's first lines, and no further than its first long paragraph.
+_TITLE_SEARCH_LINES = 150
+_PARAGRAPH_WORDS = 20
+# An <h1> shorter than this is an icon or a letter, not a headline.
+_MIN_H1_CHARS = 3
+
+
 def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: int) -> bool:
     """Between the headline and the prose: a standfirst, byline or caption belongs to the article."""
     return (
         title_idx is not None
         and title_idx < j
-        and region_start - j <= 8
+        and region_start - j <= _LEAD_IN_REACH
         and not _BULLET_START.match(lines[j].text)
     )
 
@@ -266,7 +323,9 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
             continue
         if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
             continue
-        headline = 3 <= words <= 30 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
+        headline = _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not ln.core.rstrip(
+            "\"”'’»"
+        ).endswith((".", ":", ",", ";"))
         # On a tie the higher line wins: kickers and captions come below headlines. The page's first
         # line is the exception: a dump opens with the site's name, not with the headline.
         if headline and (best is None or words > best[0] or (words == best[0] and j > 0)):
@@ -278,7 +337,7 @@ def _pick_title(lines: list[_Line]) -> int | None:
     """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
     headline-like line (3-25 words, no final period) before the first real paragraph."""
     doc_title = next((norm_key(ln.core) for ln in lines if ln.hint == "title"), "")
-    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= 3]
+    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= _MIN_H1_CHARS]
     for i in h1s:
         if doc_title and norm_key(lines[i].core) in doc_title:
             return i
@@ -288,14 +347,16 @@ def _pick_title(lines: list[_Line]) -> int | None:
         if ln.hint == "title":
             return i
     best: tuple[int, int] | None = None
-    for i, ln in enumerate(lines[:150]):
+    for i, ln in enumerate(lines[:_TITLE_SEARCH_LINES]):
         words = len(ln.core.split())
-        if words >= 20 and best is not None:
+        if words >= _PARAGRAPH_WORDS and best is not None:
             break
         if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.hint is not None:
             continue
-        if 3 <= words <= 25 and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",")):
-            if words >= 6:
+        if _TITLE_WORDS[0] <= words <= _TITLE_WORDS[1] and not ln.core.rstrip("\"”'’»").endswith(
+            (".", ":", ",")
+        ):
+            if words >= _SURE_TITLE_WORDS:
                 return i  # the first headline-sized line: later ones are usually standfirsts
             if best is None or words > best[0]:
                 best = (words, i)

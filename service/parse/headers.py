@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------------
 
 
+# A name line is at most this long, and holds 1-3 words (a cue like "says" allows two more) ...
+_MAX_NAME_CHARS = 60
+_MAX_PLAIN_NAME_WORDS = 3
+# ... or, once the page shows its headers have one, up to this many words.
+_MAX_LOOSE_NAME_WORDS = 6
+
+
 def _is_name_like(ln: _Line) -> bool:
     if (
         (ln.date is not None and ln.date.kind != "cue")
@@ -45,14 +52,14 @@ def _is_name_like(ln: _Line) -> bool:
     core = ln.core
     if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
         return False
-    if len(core) > 60 or (
+    if len(core) > _MAX_NAME_CHARS or (
         _SENTENCE_END.search(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
     ):
         return False
     words = core.split()
     if _CUE_RX.search(core):
         return len(words) <= _MAX_NAME_WORDS + 2
-    return 1 <= len(words) <= 3
+    return 1 <= len(words) <= _MAX_PLAIN_NAME_WORDS
 
 
 def _is_name_line_loose(ln: _Line) -> bool:
@@ -62,7 +69,8 @@ def _is_name_line_loose(ln: _Line) -> bool:
     if ln.date is not None or ln.opener or ln.chrome or ln.furniture is not None:
         return False
     core = ln.core
-    return len(core) <= 60 and len(core.split()) <= 6 and not _SENTENCE_END.search(core)
+    short = len(core) <= _MAX_NAME_CHARS and len(core.split()) <= _MAX_LOOSE_NAME_WORDS
+    return short and not _SENTENCE_END.search(core)
 
 
 def _signature(ln: _Line) -> tuple[str, bool, bool]:
@@ -94,6 +102,8 @@ _MIN_REPLIED_HEADERS = 3
 # ... and a block may hold up to this many times the longest comment's lines (a dateline above a
 # whole article is far longer than any comment).
 _LONGEST_FACTOR = 3
+# The longest comment is taken as at least this many content lines.
+_MIN_LONGEST_BLOCK = 3
 # How far the last block is assumed to reach when sizing it (lines).
 _LAST_BLOCK_REACH = 60
 # A heading further than this many content lines above its first header heads something else.
@@ -161,9 +171,14 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
         return None
     # The shape is learned from the group: once most of its date lines look like headers, the
     # rest of the same shape are headers too (an anonymous comment has no name line).
-    if len(sel) >= 2 and len(after) >= 3 and len(sel) >= _SHAPE_SHARE * len(after) and o is not None:
+    if (
+        len(sel) >= 2
+        and len(after) >= _MIN_SHAPE_SIZE
+        and len(sel) >= _SHAPE_SHARE * len(after)
+        and o is not None
+    ):
         sel = after  # a small thread under a heading: two of three make the shape
-    elif len(sel) >= 3 and len(sel) >= _SHAPE_SHARE * len(after):
+    elif len(sel) >= _MIN_SHAPE_SIZE and len(sel) >= _SHAPE_SHARE * len(after):
         sel = after
     cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
     first_date = lines[sel[0]].date
@@ -190,7 +205,7 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
     strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
     weak_ok = (
         cue >= _CUE_SHARE
-        and len(sel) >= 3
+        and len(sel) >= _MIN_SHAPE_SIZE
         and not _promo_between(lines, max(-1, sel[0] - _PROMO_REACH), sel[0])
     )
     if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok):
@@ -204,7 +219,7 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
     content = facts.content
     stops = [*sel[1:], min(len(lines), sel[-1] + _LAST_BLOCK_REACH)]
     sizes = [content[stop] - content[i + 1] for i, stop in zip(sel, stops, strict=True)]
-    longest = max([3, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
+    longest = max([_MIN_LONGEST_BLOCK, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
     sel = [
         i
         for i, stop, size in zip(sel, stops, sizes, strict=True)
@@ -235,13 +250,22 @@ _REPLY_WORD = re.compile(
 )
 
 
+# Undated comments: the last few headings are tried, each over at most this many lines below it ...
+_MAX_UNDATED_OPENERS = 5
+_MAX_SECTION_LINES = 4000
+# ... and this share of the reply-closed blocks must open with a name line, the first one close to
+# the heading (content lines between them).
+_NAMED_BLOCK_SHARE = 0.8
+_MAX_HEADING_GAP = 3
+
+
 def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None]:
     """Comments that show no date (rendered by script, or hidden): under a comment heading, blocks that
     each end with a reply link and each open with a name line. Learned per page: most blocks must."""
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
-    for o in reversed(openers[-5:]):
+    for o in reversed(openers[-_MAX_UNDATED_OPENERS:]):
         rows = []
-        for j in range(o + 1, min(len(lines), o + 4000)):
+        for j in range(o + 1, min(len(lines), o + _MAX_SECTION_LINES)):
             ln = lines[j]
             if ln.opener or (_is_section_end(ln) and not ln.chrome):
                 break
@@ -262,9 +286,9 @@ def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_H
             else:
                 starts.append(-1)
         good = [j for j in starts if j >= 0]
-        if len(good) < 2 or len(good) < 0.8 * len(starts):
+        if len(good) < 2 or len(good) < _NAMED_BLOCK_SHARE * len(starts):
             continue
-        if _content_gap(lines, o, good[0]) > 3:
+        if _content_gap(lines, o, good[0]) > _MAX_HEADING_GAP:
             continue
         return [_Header(j, j, j) for j in good], o
     return [], None
@@ -279,13 +303,21 @@ def _content_prefix(lines: list[_Line]) -> list[int]:
     return ps
 
 
+# A shape of this many lines or more is judged as a whole (smaller ones are too few to tell) ...
+_MIN_SHAPE_SIZE = 3
+# ... and is a list of links when more than this share of its gaps hold no text.
+_EMPTY_SHARE = 0.5
+# "No comments" / "0 comments" counters are short.
+_MAX_NO_COMMENTS_CHARS = 20
+
+
 def _mostly_empty(content: list[int], sel: list[int]) -> bool:
     """Dated lines with nothing written between them: a list of links, not comments (a comment with
     an empty text happens, but not for most of a thread)."""
-    if len(sel) < 3:
+    if len(sel) < _MIN_SHAPE_SIZE:
         return False
     empty = sum(1 for a, b in pairwise(sel) if content[b] - content[a + 1] == 0)
-    return empty > 0.5 * (len(sel) - 1)
+    return empty > _EMPTY_SHARE * (len(sel) - 1)
 
 
 def _counter_lines(lines: list[_Line]) -> list[int]:
@@ -294,7 +326,7 @@ def _counter_lines(lines: list[_Line]) -> list[int]:
         j
         for j, ln in enumerate(lines)
         if (ln.opener and ln.count is not None and not (ln.chrome and _REPLY_COUNT.fullmatch(ln.core)))
-        or (len(ln.core) <= 20 and _NO_COMMENTS.fullmatch(ln.core))
+        or (len(ln.core) <= _MAX_NO_COMMENTS_CHARS and _NO_COMMENTS.fullmatch(ln.core))
     ]
 
 

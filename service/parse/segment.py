@@ -43,6 +43,7 @@ from service.parse.headers import (
     _undated_headers,
 )
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
+from service.parse.linemodel import LineModel, drop_unlikely_body
 from service.parse.lines import _classify, _Line
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
@@ -89,12 +90,16 @@ def segment_with_roles(
     fmt: PageFormat,
     limits: Limits,
     main_text: str | None = None,
+    line_model: LineModel | None = None,
+    collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None = None,
 ) -> tuple[Article, list[tuple[int, str, str]]]:
     """The Article, and where every piece of every non-blank input line went: (input line index, text,
     place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost.
 
     `main_text` (HTML: a main-text extractor's words, see maintext.py) narrows the body to the lines it
-    holds and takes back the lines it holds that the rules dropped before the comment section."""
+    holds and takes back the lines it holds that the rules dropped before the comment section.
+    `line_model` (linemodel.py) then drops body lines that read like furniture. `collect` (training)
+    receives the lines, their roles before the line model, the comment section's start and the title."""
     lines = _classify(raw_lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
@@ -121,6 +126,10 @@ def segment_with_roles(
         role[j] = role[j] or _leftover_role(lines, j, sec, region, body_end, title_idx, fmt)
     if main_text is not None:
         _narrow_to_main_text(lines, role, body_end, title_idx, main_text)
+    if collect is not None:
+        collect.append((lines, list(role), sec.start, title_idx))
+    if line_model is not None and fmt in line_model.kinds:
+        drop_unlikely_body(lines, role, sec.start, line_model.kinds[fmt])
     for j, ln in enumerate(lines):
         r = role[j] or "body"
         if r == "body":
