@@ -189,52 +189,63 @@ def to_iso(raw: str, *, numeric_order: str | None = None) -> str | None:
     text = raw.strip("() ")
     if _K_REL.fullmatch(text) or _COMPACT_RAW.fullmatch(text):
         return None
-    day = month = year = None
-    rest = text
-    head = ""
-    m = _K_ISO.search(text)
-    if m:
-        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
-        rest, head = text[m.end() :], text[: m.start()]
-    else:
-        for rx in (_K_DMY, _K_MDY):
-            m = rx.search(text)
-            if m:
-                day, month, year = int(m["d"]), _MONTHS.get(m["m"].lower().rstrip(".")), _year(m["y"])
-                rest, head = text[m.end() :], text[: m.start()]
-                break
-        else:
-            m = _K_NUM.search(text)
-            if m:
-                a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
-                order = numeric_order or ("mdy" if m["s"] == "/" else "dmy")
-                if a > 12 >= b:
-                    order = "dmy"
-                elif b > 12 >= a:
-                    order = "mdy"
-                month, day = (a, b) if order == "mdy" else (b, a)
-                rest, head = text[m.end() :], text[: m.start()]
-    if not (year and month and day) or not (1 <= month <= 12 and 1 <= day <= 31):
+    found = _ymd(text, numeric_order)
+    if found is None:
         return None
-    hour = minute = second = None
-    t = _K_TIME.search(rest)
-    if not (t and (t["mi"] or t["ap"] or t["hr"])):
-        t = _K_TIME.search(head)  # "10:15 AM, March 3, 2021": the time comes first
-    if t and (t["mi"] or t["ap"] or t["hr"]):
-        hour, minute, second = int(t["h"]), int(t["mi"] or 0), int(t["s"] or 0)
-        ap = (t["ap"] or "").lower()
-        if ap == "p" and hour < 12:
-            hour += 12
-        elif ap == "a" and hour == 12:
-            hour = 0
-        if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
-            hour = None
+    (year, month, day), head, rest = found
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
     try:
         import datetime as _dt
 
         _dt.date(year, month, day)
     except ValueError:
         return None
-    if hour is None or minute is None or second is None:
+    hms = _hms(rest) or _hms(head)  # "10:15 AM, March 3, 2021": the time comes first
+    if hms is None:
         return f"{year:04d}-{month:02d}-{day:02d}"
+    hour, minute, second = hms
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+
+
+def _ymd(text: str, numeric_order: str | None) -> tuple[tuple[int, int, int], str, str] | None:
+    """(year, month, day), the text before the date and the text after it; None without a full date."""
+    m = _K_ISO.search(text)
+    if m:
+        return (int(m["y"]), int(m["m"]), int(m["d"])), text[: m.start()], text[m.end() :]
+    for rx in (_K_DMY, _K_MDY):
+        m = rx.search(text)
+        if m:
+            month = _MONTHS.get(m["m"].lower().rstrip("."))
+            year = _year(m["y"])
+            if not (year and month and int(m["d"])):
+                return None
+            return (year, month, int(m["d"])), text[: m.start()], text[m.end() :]
+    m = _K_NUM.search(text)
+    if not m:
+        return None
+    a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
+    order = numeric_order or ("mdy" if m["s"] == "/" else "dmy")
+    if a > 12 >= b:
+        order = "dmy"
+    elif b > 12 >= a:
+        order = "mdy"
+    month, day = (a, b) if order == "mdy" else (b, a)
+    if not (year and month and day):
+        return None
+    return (year, month, day), text[: m.start()], text[m.end() :]
+
+
+def _hms(text: str) -> tuple[int, int, int] | None:
+    t = _K_TIME.search(text)
+    if not (t and (t["mi"] or t["ap"] or t["hr"])):
+        return None
+    hour, minute, second = int(t["h"]), int(t["mi"] or 0), int(t["s"] or 0)
+    ap = (t["ap"] or "").lower()
+    if ap == "p" and hour < 12:
+        hour += 12
+    elif ap == "a" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        return None
+    return hour, minute, second

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html as htmllib
 import logging
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from service.errors import TooLargeError
 from service.settings import Limits
@@ -128,99 +128,107 @@ def html_to_lines(
 
 
 def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
-    lines: list[HtmlLine] = []
-    buf: list[str] = []
-    # Per open element: (is_block, nest_added, hint_pushed); hint/depth stacks mirror the DOM path.
-    stack: list[tuple[bool, int, str | None]] = []
-    hints: list[str] = []
-    depth = 0
-
-    stamp: list[str] = []  # the machine-readable time seen on the current line, if any
-    rows: list[int] = []  # per open <tr>: the indent its spacer image gives (table-layout threads)
-
-    def flush() -> None:
-        if not buf:
-            return
-        line = _WS.sub(" ", _PAD_BETWEEN_WORDS.sub(" ", "".join(buf)).replace(_PAD, "")).strip()
-        buf.clear()
-        if line:
-            hint = hints[-1] if hints else ("dt=" + stamp[-1] if stamp else None)
-            lines.append(HtmlLine(line, depth + sum(rows), hint))
-            stamp.clear()
-
+    w = _Walker(max_depth)
     head = doc.find("head")  # type: ignore[attr-defined]
     if head is not None:
         title_el = head.find("title")
         if title_el is not None and title_el.text_content().strip():
-            lines.append(HtmlLine(_WS.sub(" ", title_el.text_content()).strip(), 0, "title"))
-
+            w.lines.append(HtmlLine(_WS.sub(" ", title_el.text_content()).strip(), 0, "title"))
     walker = etree.iterwalk(doc, events=("start", "end"))  # type: ignore[attr-defined]
     for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
             if tag in SKIP_TAGS or not tag or _hidden(el):
                 walker.skip_subtree()
                 # skip_subtree still delivers this element's "end" event; mark it to be ignored.
-                stack.append((False, 0, "__skip__"))
+                w.stack.append((False, 0, "__skip__"))
                 continue
-            if tag == "tr":
-                rows.append(0)
-            elif tag == "img" and rows:
-                rows[-1] += _spacer_indent(el)
-            is_block = tag in BLOCK_TAGS or tag == "br"
-            if tag == "br":
-                flush()
-                stack.append((False, 0, None))
-                continue
-            if is_block:
-                flush()
-            nest = 0
-            cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
-            reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
-            if len(stack) < max_depth and reply_box:
-                nest = 1
-            depth += nest
-            hint = _hint_for(tag, el)
-            if hint:
-                hints.append(hint)
-            # Machine-readable times sit on <time>, <meta itemprop>, or date/time-classed elements.
-            if tag in _TIME_TAGS or "time" in cls or "date" in cls or "publish" in cls or "updated" in cls:
-                when = _machine_time(tag, el)
-                if when:
-                    stamp.append(when)
-            pad = not is_block and _is_meta(tag, el)
-            if pad:
-                buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
-            stack.append((is_block, nest, "__pad__" if pad and not hint else hint))
-            if el.text:
-                buf.append(el.text)
-            if tag in {"td", "th"}:
-                buf.append(" ")
+            w.start(tag, el)
         else:
-            if not stack:
-                continue
-            is_block, nest, hint = stack.pop()
-            if hint == "__skip__":
-                if el.tail:
-                    buf.append(el.tail)
-                continue
-            if hint == "__pad__":
-                buf.append(_PAD)
-                hint = None
-            if tag in {"td", "th"}:
-                buf.append(" ")
-            if is_block:
-                flush()
-            if tag == "tr" and rows:
-                rows.pop()
-            depth -= nest
-            if hint:
-                hints.pop()
+            w.end(tag, el)
+    w.flush()
+    return w.lines
+
+
+class _Walker:
+    """The state of one walk over the DOM: the text of the open line and the stacks of open elements."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.lines: list[HtmlLine] = []
+        self.buf: list[str] = []
+        # Per open element: (is_block, nest_added, hint_pushed); hint/depth stacks mirror the DOM path.
+        self.stack: list[tuple[bool, int, str | None]] = []
+        self.hints: list[str] = []
+        self.depth = 0
+        self.stamp: list[str] = []  # the machine-readable time seen on the current line, if any
+        self.rows: list[int] = []  # per open <tr>: the indent its spacer image gives (table-layout threads)
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        line = _WS.sub(" ", _PAD_BETWEEN_WORDS.sub(" ", "".join(self.buf)).replace(_PAD, "")).strip()
+        self.buf.clear()
+        if line:
+            hint = self.hints[-1] if self.hints else ("dt=" + self.stamp[-1] if self.stamp else None)
+            self.lines.append(HtmlLine(line, self.depth + sum(self.rows), hint))
+            self.stamp.clear()
+
+    def start(self, tag: str, el: Any) -> None:
+        if tag == "tr":
+            self.rows.append(0)
+        elif tag == "img" and self.rows:
+            self.rows[-1] += _spacer_indent(el)
+        if tag == "br":
+            self.flush()
+            self.stack.append((False, 0, None))
+            return
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            self.flush()
+        cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
+        nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
+        self.depth += nest
+        hint = _hint_for(tag, el)
+        if hint:
+            self.hints.append(hint)
+        # Machine-readable times sit on <time>, <meta itemprop>, or date/time-classed elements.
+        if tag in _TIME_TAGS or "time" in cls or "date" in cls or "publish" in cls or "updated" in cls:
+            when = _machine_time(tag, el)
+            if when:
+                self.stamp.append(when)
+        pad = not is_block and _is_meta(tag, el)
+        if pad:
+            self.buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
+        self.stack.append((is_block, nest, "__pad__" if pad and not hint else hint))
+        if el.text:
+            self.buf.append(el.text)
+        if tag in {"td", "th"}:
+            self.buf.append(" ")
+
+    def end(self, tag: str, el: Any) -> None:
+        if not self.stack:
+            return
+        is_block, nest, hint = self.stack.pop()
+        if hint == "__skip__":
             if el.tail:
-                buf.append(el.tail)
-    flush()
-    return lines
+                self.buf.append(el.tail)
+            return
+        if hint == "__pad__":
+            self.buf.append(_PAD)
+            hint = None
+        if tag in {"td", "th"}:
+            self.buf.append(" ")
+        if is_block:
+            self.flush()
+        if tag == "tr" and self.rows:
+            self.rows.pop()
+        self.depth -= nest
+        if hint:
+            self.hints.pop()
+        if el.tail:
+            self.buf.append(el.tail)
 
 
 def _spacer_indent(el: object) -> int:

@@ -1,4 +1,10 @@
-"""`moderate parse PATH [--format auto|text|html]`: print one page's split as one JSON object."""
+"""`moderate parse PATH... [--format auto|text|html]`: print each page's split as JSON.
+
+One file: one JSON object (an unreadable page is a one-line error and exit status 1). Several files
+or a directory (read recursively, in sorted order, hidden files skipped): JSON Lines, one object per
+page in input order, and for a page that cannot be parsed an object {"source", "error", "error_type"}
+in its place; the exit status is 1 when any page failed. The pages parse in this one process.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,17 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="the page to parse (plain text from any scraper, or raw HTML)")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="pages to parse (plain text from any scraper, or raw HTML), or directories of them",
+    )
     parser.add_argument(
         "--format",
         dest="fmt",
@@ -40,6 +52,7 @@ def article_json(article: Any) -> dict[str, Any]:
         ],
         "declared_comment_count": article.declared_comment_count,
         "dropped": [{"text": d.text, "reason": d.reason} for d in article.dropped],
+        "warnings": list(article.warnings),
     }
 
 
@@ -48,12 +61,44 @@ def article_json(article: Any) -> dict[str, Any]:
 _UNSAFE = re.compile("[\x80-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def _dumps(obj: dict[str, Any], indent: int | None) -> str:
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Files in input order; a directory stands for its files, recursively, sorted, hidden ones skipped."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        else:
+            out.append(p)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
+    from service.errors import ModerationError
     from service.parse import parse_file
     from service.settings import Settings
 
-    # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before the file is read.
-    article = parse_file(args.path, fmt=args.fmt, limits=Settings().limits)
-    text = json.dumps(article_json(article), ensure_ascii=False, indent=args.indent)
-    sys.stdout.write(_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
-    return 0
+    limits = Settings().limits
+    # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
+    if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
+        article = parse_file(args.paths[0], fmt=args.fmt, limits=limits)
+        sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
+        return 0
+    failed = 0
+    for path in expand(args.paths):
+        try:
+            obj = article_json(parse_file(path, fmt=args.fmt, limits=limits))
+        except ModerationError as exc:
+            failed += 1
+            obj = {"source": str(path), "error": str(exc), "error_type": type(exc).__name__}
+        sys.stdout.write(_dumps(obj, None) + "\n")
+    return 1 if failed else 0

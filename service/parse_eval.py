@@ -1,8 +1,13 @@
-"""`moderate eval-parse --articles-dir DIR`: per-page parser accuracy against hand-written expectations.
+"""`moderate eval-parse --articles-dir DIR --data-dir DIR`: parser quality, failing below pinned floors.
 
-For every page stem in the expectations file, each rendering present (.html, .w3m.txt, .inscriptis.txt)
-is parsed and scored on: exact comment count, authors right (same names in page order), and body
-snippets present (sentences from the article that must be in the body, none from the comments).
+Two measures, each per rendering (HTML, w3m text, inscriptis text):
+
+- Dragnet test split (service.parse_quality): title+body token F1, comments token F1 and the rate of
+  comments invented on pages without any, on pages never used to train or tune the parser;
+- the shared article pages: for every page stem in the expectations file, each rendering present
+(.html, .w3m.txt, .inscriptis.txt) is parsed and scored on: exact comment count, authors right (same
+names in page order), and body snippets present (sentences from the article that must be in the body,
+none from the comments).
 The Dragnet .gold.txt files add a third-party check of the body/comments boundary.
 """
 
@@ -16,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 FORMATS = ("html", "w3m.txt", "inscriptis.txt")
-DEFAULT_EXPECTED = Path(__file__).resolve().parent.parent / "tests" / "service" / "parse_expected.json"
+DEFAULT_EXPECTED = Path(__file__).resolve().parent / "evaldata" / "parse_expected.json"
+DEFAULT_FLOORS = Path(__file__).resolve().parent / "evaldata" / "parse_floors.json"
 GOLD_SEPARATOR = "!@#$%^&*() COMMENTS"
 _WS = re.compile(r"\s+")
 
@@ -26,6 +32,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--articles-dir", type=Path, required=True, help="directory of <site>/<page>.<fmt> files"
     )
     parser.add_argument("--expected", type=Path, default=DEFAULT_EXPECTED, help="expectations JSON")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="corpora root holding dragnet-pages/ (not scored when not given)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=("test", "train", "all"),
+        default="test",
+        help="Dragnet pages to score (default: test)",
+    )
+    parser.add_argument("--floors", type=Path, default=DEFAULT_FLOORS, help="pinned floors JSON")
+    parser.add_argument(
+        "--no-check", action="store_true", help="print the figures, do not compare with floors"
+    )
     parser.add_argument("--verbose-misses", action="store_true", help="print what differs on each miss")
 
 
@@ -131,43 +153,108 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
 def run(args: argparse.Namespace) -> int:
     from service.errors import InputError
 
+    root: Path = args.articles_dir
+    if not root.is_dir():
+        raise InputError(f"articles dir not found: {root}")
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    if args.data_dir is not None:
+        figures[f"dragnet_{args.split}"] = _dragnet(args.data_dir / "dragnet-pages", args.split)
+    figures["shared"] = _shared(root, args)
+    if args.no_check or args.split != "test":
+        return 0
+    return _check(figures, args.floors)
+
+
+def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
+    from service.errors import InputError
+    from service.parse import parse_file
+    from service.parse_quality import RENDERINGS, dragnet_pages, score_dragnet
+
+    if not folder.is_dir():
+        raise InputError(f"Dragnet pages not found: {folder}")
+    ids = dragnet_pages(folder, split)
+    scores = score_dragnet(folder, ids, parse_file)
+    print(f"Dragnet {split} split: {len(ids)} pages (token F1 against the gold, page averages)")
+    head = f"{'body P':>7} {'body R':>7} {'body F1':>8} {'comm F1':>8} {'invented':>9} {'errors':>6}"
+    print(f"{'rendering':15} {head}")
+    out: dict[str, dict[str, float]] = {}
+    for rendering in RENDERINGS:
+        sc = scores[rendering]
+        f = sc.figures()
+        out[rendering] = f
+        print(
+            f"{rendering:15} {f['body_precision']:>7.3f} {f['body_recall']:>7.3f} {f['body_f1']:>8.3f} "
+            f"{f['comments_f1']:>8.3f} {sc.invented:>4}/{sc.without_comments:<4} {sc.errors:>6}"
+        )
+    print(f"(comments F1 over the {scores[RENDERINGS[0]].with_comments} pages with gold comments)\n")
+    return out
+
+
+def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    from service.errors import InputError
+
     try:
         expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read expectations {args.expected}: {exc}") from exc
-    root: Path = args.articles_dir
-    if not root.is_dir():
-        raise InputError(f"articles dir not found: {root}")
     scores: list[Score] = []
     print(f"{'page':58} {'fmt':15} {'want':>4} {'got':>4} count authors body starts")
     for stem, spec in sorted(expected.items()):
         for fmt in FORMATS:
             path = root / f"{stem}.{fmt}"
-            if not path.exists():
-                continue
-            s = score_page(path, spec, fmt)
-            scores.append(s)
-            mark = {True: "ok", False: "--"}
-            line = (
-                f"{stem[:58]:58} {fmt:15} {s.expected:>4} {s.got:>4} {mark[s.count_ok]:>5} "
-                f"{mark[s.authors_ok]:>7} {mark[s.body_ok]:>4} {mark[s.starts_ok]:>6}"
-            )
-            if s.error:
-                line += f"  ERROR {s.error}"
-            elif args.verbose_misses and s.detail:
-                line += f"  {s.detail}"
-            print(line)
+            if path.exists():
+                s = score_page(path, spec, fmt)
+                scores.append(s)
+                print(_page_line(stem, fmt, s, args.verbose_misses))
     print()
+    out = _shared_summary(scores)
+    _same_split(scores, root)
+    golds = sorted(root.glob("*/*.gold.txt"))
+    if golds:
+        print("\nDragnet gold body/comments boundary:")
+        for gold in golds:
+            html = gold.with_name(gold.name.replace(".gold.txt", ".html"))
+            ok, why = gold_boundary(gold, html)
+            print(f"  {'ok' if ok else '--'} {gold.relative_to(root)}: {why}")
+    return out
+
+
+def _page_line(stem: str, fmt: str, s: Score, verbose: bool) -> str:
+    mark = {True: "ok", False: "--"}
+    line = (
+        f"{stem[:58]:58} {fmt:15} {s.expected:>4} {s.got:>4} {mark[s.count_ok]:>5} "
+        f"{mark[s.authors_ok]:>7} {mark[s.body_ok]:>4} {mark[s.starts_ok]:>6}"
+    )
+    if s.error:
+        line += f"  ERROR {s.error}"
+    elif verbose and s.detail:
+        line += f"  {s.detail}"
+    return line
+
+
+def _shared_summary(scores: list[Score]) -> dict[str, dict[str, float]]:
     print(f"{'format':15} {'pages':>5} {'count':>7} {'authors':>8} {'body':>6} {'starts':>7}")
+    out: dict[str, dict[str, float]] = {}
     for fmt in (*FORMATS, "all"):
         sel = [s for s in scores if fmt == "all" or s.fmt == fmt]
         if not sel:
             continue
+        row = {
+            "count_ok": sum(s.count_ok for s in sel),
+            "authors_ok": sum(s.authors_ok for s in sel),
+            "body_ok": sum(s.body_ok for s in sel),
+            "starts_ok": sum(s.starts_ok for s in sel),
+        }
+        out[fmt] = {k: float(v) for k, v in row.items()}
         print(
-            f"{fmt:15} {len(sel):>5} {sum(s.count_ok for s in sel):>7} {sum(s.authors_ok for s in sel):>8} "
-            f"{sum(s.body_ok for s in sel):>6} {sum(s.starts_ok for s in sel):>7}"
+            f"{fmt:15} {len(sel):>5} {row['count_ok']:>7} {row['authors_ok']:>8} "
+            f"{row['body_ok']:>6} {row['starts_ok']:>7}"
         )
-    # Scraper-agnostic means one split whatever the rendering: same comments, starting at the same words.
+    return out
+
+
+def _same_split(scores: list[Score], root: Path) -> None:
+    """Scraper-agnostic means one split whatever the rendering: same comments, starting at the same words."""
     by_stem: dict[str, list[Score]] = {}
     for sc in scores:
         by_stem.setdefault(sc.page.rsplit(".", 2 if sc.fmt.endswith(".txt") else 1)[0], []).append(sc)
@@ -178,11 +265,34 @@ def run(args: argparse.Namespace) -> int:
     )
     for stem in split:
         print(f"  differ: {Path(stem).relative_to(root) if Path(stem).is_relative_to(root) else stem}")
-    golds = sorted(root.glob("*/*.gold.txt"))
-    if golds:
-        print("\nDragnet gold body/comments boundary:")
-        for gold in golds:
-            html = gold.with_name(gold.name.replace(".gold.txt", ".html"))
-            ok, why = gold_boundary(gold, html)
-            print(f"  {'ok' if ok else '--'} {gold.relative_to(root)}: {why}")
+
+
+def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
+    """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
+    from service.errors import InputError
+
+    try:
+        floors = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"cannot read parser floors {floors_path}: {exc}") from exc
+    failed = []
+    for group, per_rendering in floors.items():
+        for rendering, pinned in per_rendering.items():
+            got = figures.get(group, {}).get(rendering)
+            if got is None:
+                failed.append(f"{group}/{rendering}: not measured")
+                continue
+            for key, bound in pinned.items():
+                name = key.removesuffix("_max")
+                value = got.get(name)
+                ceiling = key.endswith("_max")
+                if value is None or (value > bound if ceiling else value < bound):
+                    failed.append(
+                        f"{group}/{rendering}/{name}: {value} {'above' if ceiling else 'below'} {bound}"
+                    )
+    print()
+    if failed:
+        print("FAILED parser floors:\n  " + "\n  ".join(failed))
+        return 1
+    print(f"parser floors met ({floors_path.name})")
     return 0

@@ -42,6 +42,9 @@ class Article:
     comments: tuple[Comment, ...] = ()
     declared_comment_count: int | None = None
     dropped: tuple[Dropped, ...] = ()
+    # Why the comments found may be fewer than the page holds (a stated count, a heading, repeated
+    # dated lines the parser did not read as comments). Empty when nothing points to a miss.
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -88,6 +88,8 @@ def report_article(
         f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s); "
         f"{len(article.dropped)} line(s) of page furniture dropped\n"
     )
+    for warning in article.warnings:
+        out.write(f"  WARNING: {warning}\n")
     if not article.comments:
         out.write("  (no reader comments on this page)\n\n")
         return

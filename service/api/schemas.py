@@ -99,6 +99,10 @@ class ParsedArticle(BaseModel):
     body: str
     declared_comment_count: int | None
     dropped: int = Field(description="Lines of page furniture dropped by the parser.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Why the comments found may be fewer than the page holds (empty when nothing says so).",
+    )
 
 
 class PageComment(BaseModel):

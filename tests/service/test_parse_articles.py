@@ -1,6 +1,7 @@
 """Every shared real page, in its three renderings, against hand-written expectations.
 
-parse_expected.json holds my own reading of each page (comment count, authors in page order, body
+service/evaldata/parse_expected.json holds my own reading of each page (comment count, authors in page
+order, body
 sentences, text that must not be in the body). Pages the parser still gets wrong are listed in
 KNOWN_MISSES so the test keeps guarding every page that works; each entry must really miss, so
 fixing one forces updating the list (the test fails on an unexpected pass too).

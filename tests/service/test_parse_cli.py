@@ -19,7 +19,16 @@ def test_parse_prints_one_json_object_in_the_issue_shape():
     proc = _run(str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["source", "format", "title", "body", "comments", "declared_comment_count", "dropped"]
+    assert list(out) == [
+        "source",
+        "format",
+        "title",
+        "body",
+        "comments",
+        "declared_comment_count",
+        "dropped",
+        "warnings",
+    ]
     assert out["format"] == "text"
     assert out["declared_comment_count"] == 14
     assert len(out["comments"]) == 14
@@ -67,3 +76,33 @@ def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     assert not any(ch in proc.stdout for ch in "\u202e\u202c\x9b")
     assert "\\u202e" in proc.stdout and "\\u009b" in proc.stdout
     assert json.loads(proc.stdout)["title"] == title  # the same string to a JSON reader
+
+
+def test_many_pages_give_jsonl_in_input_order_with_an_error_object_per_bad_file(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    (folder / "b.bin").write_bytes(b"\x00\x01\x02 not a page")
+    (folder / ".hidden.txt").write_text("skipped")
+    seed = SEEDS_DIR / "001_e0349fd65322dc56.txt"
+    proc = _run(str(folder), str(seed), str(tmp_path / "missing.html"))
+    assert proc.returncode == 1, proc.stderr  # some pages failed: the status says so, every page is listed
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["source"] for r in rows] == [
+        str(folder / "a.txt"),
+        str(folder / "b.bin"),
+        str(seed),
+        str(tmp_path / "missing.html"),
+    ]
+    assert len(rows[0]["comments"]) == 14 and "error" not in rows[0]
+    assert set(rows[1]) == {"source", "error", "error_type"} and "binary" in rows[1]["error"]
+    assert rows[2]["format"] == "text" and rows[2]["title"]
+    assert "no such file" in rows[3]["error"]
+
+
+def test_one_directory_of_good_pages_exits_zero(tmp_path):
+    for name in ("000_c9b04fa1e4a574b0.txt", "001_e0349fd65322dc56.txt"):
+        (tmp_path / name).write_text((SEEDS_DIR / name).read_text(encoding="utf-8"))
+    proc = _run(str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 2

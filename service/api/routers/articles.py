@@ -132,6 +132,7 @@ async def score_article(
                 "body": article.body,
                 "declared_comment_count": article.declared_comment_count,
                 "dropped": len(article.dropped),
+                "warnings": list(article.warnings),
             },
             "comments": comments,
         }

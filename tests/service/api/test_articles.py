@@ -13,7 +13,16 @@ URL = "/v1/articles:score"
 def _check_page(body: dict) -> None:
     assert body["model"] == {"version": "fake-1"}
     article = body["article"]
-    assert set(article) == {"source", "format", "title", "body", "declared_comment_count", "dropped"}
+    assert set(article) == {
+        "source",
+        "format",
+        "title",
+        "body",
+        "declared_comment_count",
+        "dropped",
+        "warnings",
+    }
+    assert isinstance(article["warnings"], list) and all(isinstance(w, str) for w in article["warnings"])
     for i, comment in enumerate(body["comments"]):
         assert comment["index"] == i
         assert comment["text"].strip()
@@ -56,6 +65,20 @@ def test_json_form_with_format_and_source(client):
     assert r.status_code == 200, r.text
     assert r.json()["article"]["source"] == "https://example.org/a"
     _check_page(r.json())
+
+
+def test_missed_comments_warning_reaches_the_response(client):
+    article = " ".join(["We walked the coast path to the lighthouse and stopped for tea halfway there."] * 4)
+    html = "<html><body><h1>A walk to the lighthouse</h1>" + f"<p>{article}</p>" * 3
+    html += "<h2>What readers said (6)</h2>"
+    for name in ("Anna Berg", "Tom", "Maria S."):
+        html += f"<div><p>I liked this walk a lot and would do it again, {name} here.</p>"
+        html += f"<p>— {name}, 12/02/2024 18:40</p></div>"
+    r = client.post(URL, content=html.encode(), headers={"content-type": "text/html"})
+    assert r.status_code == 200, r.text
+    _check_page(r.json())
+    assert len(r.json()["comments"]) == 3
+    assert any("declares 6 comment(s) but 3 were found" in w for w in r.json()["article"]["warnings"])
 
 
 def test_source_query_parameter(client):

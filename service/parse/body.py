@@ -1,0 +1,367 @@
+"""Stage 5: the article body (densest run of prose), its title, teaser tails."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from service.dates import DateHit
+from service.parse.lexicon import _SENTENCE_END
+from service.parse.lines import _Line
+
+log = logging.getLogger(__name__)
+
+
+# A line whose markup carries a time is a header's when it is short (a name beside the time).
+_MAX_STAMP_WORDS = 6
+
+
+def _markup_times(lines: list[_Line]) -> None:
+    """HTML only: a short line that carries a machine-readable time but shows none (a <time datetime>
+    that a script fills in, "NAME <time datetime=...></time>") is a date line for the header search."""
+    for ln in lines:
+        if (
+            ln.date is None
+            and ln.hint is not None
+            and ln.hint.startswith("dt=")
+            and ln.furniture is None
+            and not ln.chrome
+            and not ln.opener
+            and len(ln.core.split()) <= _MAX_STAMP_WORDS
+            and not _SENTENCE_END.search(ln.core)
+        ):
+            ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
+
+
+_NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+
+
+# A link in another language is short; prose lines (this long or longer) tell the page's script ...
+_LINK_MAX_CHARS = 60
+# ... and when more than this share of them is in another script, that script is the page's own.
+_FOREIGN_PAGE_SHARE = 0.2
+# Characters looked at, and the share of letters that must be in another script.
+_SCRIPT_SAMPLE_CHARS = 160
+_FOREIGN_LETTER_SHARE = 0.5
+
+
+def _mark_foreign_script(lines: list[_Line]) -> None:
+    """A short line in another script than the page ("read this in Arabic" links) is furniture."""
+    prose = [ln for ln in lines if len(ln.core) >= _LINK_MAX_CHARS]
+    if not prose:
+        return
+    foreign = sum(1 for ln in prose if not ln.core.isascii() and _mostly_foreign(ln.core))
+    if foreign > _FOREIGN_PAGE_SHARE * len(prose):
+        return
+    for ln in lines:
+        if (
+            ln.furniture is None
+            and len(ln.core) < _LINK_MAX_CHARS
+            and not ln.core.isascii()
+            and _mostly_foreign(ln.core)
+        ):
+            ln.furniture = "link in another language"
+
+
+def _mostly_foreign(text: str) -> bool:
+    text = text[:_SCRIPT_SAMPLE_CHARS]
+    if not _NON_LATIN.search(text):
+        return False
+    letters = sum(1 for c in text if c.isalpha())
+    return letters > 0 and len(_NON_LATIN.findall(text)) > _FOREIGN_LETTER_SHARE * letters
+
+
+_BULLET_START = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
+
+
+_SEPARATORS = re.compile(r"\s[|▪•·›»/]\s")
+
+
+# Headings that close an article: nothing after them (before the comments) is the article any more.
+_BIO_HEADING = re.compile(
+    r"about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur"
+    r"|sobre el autor|sull'autore",
+    re.I,
+)
+_END_OF_ARTICLE = re.compile(
+    r"before you go|recommended|popular in the community|what'?s hot|trending|most (?:read|popular|viewed|shared)"  # noqa: E501
+    r"|related (?:articles|stories|posts|content|coverage)|you (?:may|might) also like|more (?:from|stories|on this)"  # noqa: E501
+    r"|read next|up next|top stories|editor'?s picks?|à lire aussi|sur le même sujet|das könnte sie auch|weitere artikel"  # noqa: E501
+    r"|about the (?:author|writer)|(?:author|writer)(?:'s)? bio|über (?:den|die) autor|à propos de l'auteur|sobre el autor|sull'autore",  # noqa: E501
+    re.I,
+)
+
+
+# Prose scores (line_score): furniture costs most; link bars, bullets and short labels cost a little,
+# so a caption or an ad label inside the article does not split it.
+_FURNITURE_COST = -4.0
+_NAV_COST = -3.0
+_LABEL_COST = -2.0
+# Link bars have at least this many separators; index lines average under this many chars a word.
+_MIN_BAR_SEPARATORS = 3
+_MIN_CHARS_PER_WORD = 3.5
+# A prose line has this many words (a bulleted line needs _BULLET_PROSE_WORDS) and scores at most
+# _MAX_LINE_SCORE, so one long paragraph does not outweigh the rest; a shorter sentence scores half
+# its words from _MIN_SENTENCE_WORDS up.
+_PROSE_WORDS = 12
+_BULLET_PROSE_WORDS = 20
+_MAX_LINE_SCORE = 60
+_MIN_SENTENCE_WORDS = 6
+
+
+def _line_score(ln: _Line) -> float:
+    """Prose scores by its length; chrome, link lists and short labels cost a little (cached)."""
+    if ln.score is None:
+        ln.score = _line_score_uncached(ln)
+    return ln.score
+
+
+def _line_score_uncached(ln: _Line) -> float:
+    if ln.furniture is not None or ln.opener or ln.hint in {"nav", "form", "title"}:
+        return _FURNITURE_COST
+    words = len(ln.core.split())
+    core = ln.core
+    bar = (
+        "|" in core
+        or "•" in core
+        or "·" in core
+        or "▪" in core
+        or "›" in core
+        or "»" in core
+        or " / " in core
+    ) and len(_SEPARATORS.findall(core)) >= _MIN_BAR_SEPARATORS
+    if bar or len(core) < _MIN_CHARS_PER_WORD * words:
+        return _NAV_COST  # "A | B | C" link bars and letter indexes are navigation, however long
+    if words >= _PROSE_WORDS and not (words < _BULLET_PROSE_WORDS and _BULLET_START.match(ln.text)):
+        return float(min(words, _MAX_LINE_SCORE))
+    if words >= _MIN_SENTENCE_WORDS and _SENTENCE_END.search(ln.core):
+        return words / 2
+    return _NAV_COST if _BULLET_START.match(ln.text) else _LABEL_COST
+
+
+# The best run of prose must score at least this much to be an article (about three lines of prose).
+_MIN_ARTICLE_SCORE = 40.0
+# Growing the region over a dip: give up once the detour costs this much, or after this many
+# non-prose lines in a row (a caption, an ad label, a short table).
+_MAX_DIP_COST = -14.0
+_MAX_DIP_LINES = 5
+# Wrapped text: at most this many short tail lines finish the region's last sentence ...
+_MAX_WRAP_TAIL = 3
+# ... when the line above ran to the wrap width.
+_WRAP_WIDTH = 55
+
+
+def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | None:
+    """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
+    prose that a short dip (a caption, a table, an ad label) separates from it."""
+    scores = [_line_score(lines[j]) for j in range(start, end)]
+    # "More from" / "Most read" headings stop the article from growing over the teasers below them.
+    barrier = [
+        lines[j].furniture == "recommendations" and bool(_END_OF_ARTICLE.match(lines[j].core))
+        for j in range(start, end)
+    ]
+    bio = [barrier[k] and bool(_BIO_HEADING.match(lines[start + k].core)) for k in range(len(barrier))]
+    best = _best_run(scores, bio)
+    if best is None:
+        return None
+    a, b = _grow(scores, barrier, *best)
+    b_abs = _finish_wrapped(lines, start + a, start + b, end)
+    return start + a, _trim_teaser_tail(lines, start + a, b_abs)
+
+
+def _best_run(scores: list[float], bio: list[bool]) -> tuple[int, int] | None:
+    best_sum, best = 0.0, None
+    run, run_start = 0.0, 0
+    for k, sc in enumerate(scores):
+        if bio[k]:
+            run, run_start = 0.0, k + 1  # the article does not run on across "About the author"
+            continue
+        if run <= 0:
+            run, run_start = 0.0, k
+        run += sc
+        if run > best_sum:
+            best_sum, best = run, (run_start, k + 1)
+    return best if best_sum >= _MIN_ARTICLE_SCORE else None
+
+
+def _grow(scores: list[float], barrier: list[bool], a: int, b: int) -> tuple[int, int]:
+    """Grow forward and backward while the detour pays for itself within a bounded dip."""
+    for direction in (1, -1):
+        acc, k, dip = 0.0, (b if direction == 1 else a - 1), 0
+        while 0 <= k < len(scores):
+            acc += scores[k]
+            dip = dip + 1 if scores[k] < 0 else 0
+            if acc < _MAX_DIP_COST or dip > _MAX_DIP_LINES or barrier[k]:
+                break
+            if acc > 0:
+                if direction == 1:
+                    b = k + 1
+                else:
+                    a = k
+                acc = 0.0
+            k += direction
+    return a, b
+
+
+def _finish_wrapped(lines: list[_Line], a: int, b: int, end: int) -> int:
+    """Text dumps wrap paragraphs: a short last line ("reservoir it manages.") scores as a label, but
+    it finishes the sentence the region stopped in. (Only where the page shows blank lines.)"""
+    if not any(lines[j].blank_before for j in range(a + 1, b)):
+        return b
+    steps = 0
+    while (
+        b < end
+        and steps < _MAX_WRAP_TAIL
+        and not lines[b].blank_before
+        and not _SENTENCE_END.search(lines[b - 1].core)
+        and len(lines[b - 1].core) >= _WRAP_WIDTH
+        and (lines[b].text[:1].islower() or bool(_SENTENCE_END.search(lines[b].core)))
+        and lines[b].furniture is None
+        and not lines[b].chrome
+        and not lines[b].opener
+        and lines[b].date is None
+    ):
+        b += 1
+        steps += 1
+    return b
+
+
+def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:
+    """Paragraphs of a region: runs of lines between blank lines (text dumps), or single lines when
+    the page shows no blank lines at all (HTML, where every block is its own line)."""
+    if not any(lines[j].blank_before for j in range(a + 1, b)):
+        return [(j, j + 1) for j in range(a, b)]
+    out: list[tuple[int, int]] = []
+    first = a
+    for j in range(a + 1, b):
+        if lines[j].blank_before:
+            out.append((first, j))
+            first = j
+    out.append((first, b))
+    return out
+
+
+# A teaser: a headline of 3-14 words, then a one-paragraph summary of 10-40 words.
+_TEASER_HEAD_WORDS = (3, 14)
+_TEASER_SUMMARY_WORDS = (10, 40)
+
+_MIN_TEASERS = 5
+
+
+def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
+    """A list of teasers (a headline, then a one-paragraph summary, again and again) right after a short
+    article reads as prose too: when at least five such pairs close the region, they are not the
+    article. Sections of a long read have subheads too, but rarely one short paragraph each, five
+    times in a row, to the very end."""
+    end = b  # the region may stop inside a wrapped paragraph's short last line: finish the paragraph
+    while (
+        end < len(lines)
+        and end - b < _MAX_WRAP_TAIL
+        and not lines[end].blank_before
+        and lines[end].furniture is None
+    ):
+        end += 1
+    paras = _paragraphs(lines, a, end)
+    k = len(paras)
+    pairs = 0
+    while k >= 2:
+        (h0, h1), (p0, p1) = paras[k - 2], paras[k - 1]
+        head = lines[h0]
+        words = sum(len(lines[j].core.split()) for j in range(p0, p1))
+        if not (
+            h1 - h0 == 1
+            and _TEASER_HEAD_WORDS[0] <= len(head.core.split()) <= _TEASER_HEAD_WORDS[1]
+            and not _SENTENCE_END.search(head.core)
+            and head.furniture is None
+            and _TEASER_SUMMARY_WORDS[0] <= words <= _TEASER_SUMMARY_WORDS[1]
+            and _SENTENCE_END.search(lines[p1 - 1].core)
+        ):
+            break
+        pairs += 1
+        k -= 2
+    if pairs < _MIN_TEASERS or k == 0:
+        return b
+    return paras[k][0]
+
+
+_TITLE_REACH = 15
+
+
+# A standfirst, byline or caption sits at most this many lines above the article's prose.
+_LEAD_IN_REACH = 8
+# A headline has 3-30 words (text pages: 3-25 when picked before the prose; 6 or more is taken at once).
+_HEADLINE_WORDS = (3, 30)
+_TITLE_WORDS = (3, 25)
+_SURE_TITLE_WORDS = 6
+# The title is looked for in the page's first lines, and no further than its first long paragraph.
+_TITLE_SEARCH_LINES = 150
+_PARAGRAPH_WORDS = 20
+# An <h1> shorter than this is an icon or a letter, not a headline.
+_MIN_H1_CHARS = 3
+
+
+def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: int) -> bool:
+    """Between the headline and the prose: a standfirst, byline or caption belongs to the article."""
+    return (
+        title_idx is not None
+        and title_idx < j
+        and region_start - j <= _LEAD_IN_REACH
+        and not _BULLET_START.match(lines[j].text)
+    )
+
+
+_BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
+
+
+def _title_near(lines: list[_Line], region_start: int) -> int | None:
+    """Text pages: the headline is the longest headline-like line shortly before the article's prose."""
+    best: tuple[int, int] | None = None
+    for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
+        ln = lines[j]
+        words = len(ln.core.split())
+        if ln.furniture is not None or ln.opener or ln.date is not None or ln.hint is not None:
+            continue
+        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
+            continue
+        headline = _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not ln.core.rstrip(
+            "\"”'’»"
+        ).endswith((".", ":", ",", ";"))
+        # On a tie the higher line wins: kickers and captions come below headlines. The page's first
+        # line is the exception: a dump opens with the site's name, not with the headline.
+        if headline and (best is None or words > best[0] or (words == best[0] and j > 0)):
+            best = (words, j)
+    return best[1] if best else None
+
+
+def _pick_title(lines: list[_Line]) -> int | None:
+    """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
+    headline-like line (3-25 words, no final period) before the first real paragraph."""
+    doc_title = next((norm_key(ln.core) for ln in lines if ln.hint == "title"), "")
+    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= _MIN_H1_CHARS]
+    for i in h1s:
+        if doc_title and norm_key(lines[i].core) in doc_title:
+            return i
+    if h1s:
+        return h1s[0]
+    for i, ln in enumerate(lines):
+        if ln.hint == "title":
+            return i
+    best: tuple[int, int] | None = None
+    for i, ln in enumerate(lines[:_TITLE_SEARCH_LINES]):
+        words = len(ln.core.split())
+        if words >= _PARAGRAPH_WORDS and best is not None:
+            break
+        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.hint is not None:
+            continue
+        if _TITLE_WORDS[0] <= words <= _TITLE_WORDS[1] and not ln.core.rstrip("\"”'’»").endswith(
+            (".", ":", ",")
+        ):
+            if words >= _SURE_TITLE_WORDS:
+                return i  # the first headline-sized line: later ones are usually standfirsts
+            if best is None or words > best[0]:
+                best = (words, i)
+    return best[1] if best else None
+
+
+def norm_key(text: str) -> str:
+    return " ".join(text.casefold().split())

@@ -1,0 +1,531 @@
+"""Stage 3: authors, dates, threading and per-comment chrome of the found comments."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from service.dates import DATE, DateHit, to_iso
+from service.parse.body import _BULLET_START
+from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
+from service.parse.lexicon import (
+    _CHROME_WORDS,
+    _CUE_RX,
+    _FUNCTION_WORDS,
+    _LEAD_MARKER,
+    _NAME_STRIP,
+    _PAREN_NUM,
+    _SENTENCE_END,
+    _TOKEN,
+)
+from service.parse.lines import _BRACKET_NAME, _Line
+from service.records import Comment
+
+log = logging.getLogger(__name__)
+
+
+# "12 points", "3 likes", "(Score:4, Insightful)": a header's counters are not part of the name.
+_SCORE = re.compile(r"\b\d+\s*(?:points?|likes?|votes?|upvotes?|karma|pts)\b|\(score:[^)]*\)", re.I)
+_EMAIL_ISH = re.compile(r"<[^>]{1,80}>")
+_BY_CUE = re.compile(
+    r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I
+)
+_SAYS_CUE = re.compile(
+    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|antwortete|a répondu|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b.*$",  # noqa: E501
+    re.I,
+)
+# "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
+_HEADER_REPLY_TO = re.compile(
+    r"\s+(?:replied to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",  # noqa: E501
+    re.I,
+)
+_ID_MARK = "\x00"
+_ID_MARK_RX = re.compile(_ID_MARK)
+
+
+def _header_text(lines: list[_Line], h: _Header) -> str:
+    parts: list[str] = []
+    for j in range(h.start, h.end + 1):
+        ln = lines[j]
+        if ln.furniture == "site chrome" and not ln.core.strip("[]"):
+            continue
+        core = ln.core if _BRACKET_NAME.match(ln.core) else _LEAD_MARKER.sub("", ln.core)
+        if j > h.anchor:
+            core = _ID_MARK + " " + core  # a line below the date: its own stretch ("DATE" / NAME / rank)
+        if ln.date is not None and j == h.anchor:
+            core = core[: ln.date.start] + " " + _ID_MARK + " " + core[ln.date.end :]
+        if ln.date is not None:
+            core = DATE.sub(" " + _ID_MARK + " ", core)  # "· edited 6 years ago": a second date is no name
+        core = _EMAIL_ISH.sub(" ", core)
+        core = _SCORE.sub(" ", core)
+        core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
+        parts.append(core)
+    return " ".join(parts)
+
+
+# A "by" cue further into the header than this many words is prose ("written by"), not a name cue.
+_MAX_WORDS_BEFORE_BY = 6
+# A token in this share of the headers (and at least three headers) is a template word, not a name ...
+_TEMPLATE_SHARE = 0.7
+_MIN_HEADERS_FOR_TEMPLATE = 3
+# ... unless it stands alone in more than half of them: a reader who wrote most of the thread.
+_BESIDE_SHARE = 0.5
+# Longer names are cut: no reader's display name runs longer.
+_MAX_AUTHOR_WORDS = 8
+
+
+def _authors(
+    lines: list[_Line], headers: list[_Header], reply_to: dict[int, str] | None = None
+) -> list[str | None]:
+    """Each header's author; `reply_to` (when given) collects header index -> replied-to name."""
+    if reply_to is None:
+        reply_to = {}
+    texts: list[str] = []
+    for h in headers:
+        text, to = _header_name_part(_header_text(lines, h))
+        if to is not None:
+            reply_to[len(texts)] = to
+        texts.append(text)
+    all_tokens = [_TOKEN.findall(t) for t in texts]
+    constant = _template_words(all_tokens)
+    authors: list[str | None] = []
+    for toks in all_tokens:
+        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
+        kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
+        text = _clean_name(" ".join(kept))
+        if text and len(text.split()) > _MAX_AUTHOR_WORDS:
+            text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
+        authors.append(text or None)
+    return authors
+
+
+def _header_name_part(text: str) -> tuple[str, str | None]:
+    """The part of a header's text that can hold the name, and the replied-to name it shows, if any."""
+    # Cue words say where a name starts ("Posted by NAME", "BY NAME") and ends ("NAME says:").
+    m = None
+    for m in _BY_CUE.finditer(text):
+        if len(text[: m.start()].split()) <= _MAX_WORDS_BEFORE_BY:
+            break
+    else:
+        m = None
+    if m is not None:
+        text = text[m.end() :]
+    to = None
+    r = _HEADER_REPLY_TO.search(text)
+    if r:
+        to = _clean_name(_ID_MARK_RX.split(r["to"])[0])
+        text = text[: r.start()]
+    return _SAYS_CUE.sub("", text), to
+
+
+def _template_words(all_tokens: list[list[str]]) -> set[str]:
+    """Tokens present in almost every header: template words ("Thumb", "says:", "permalien"), not names."""
+    n = len(all_tokens)
+    if n < _MIN_HEADERS_FOR_TEMPLATE:
+        return set()
+    df: Counter[str] = Counter()
+    for toks in all_tokens:
+        df.update(set(t.lower() for t in toks))
+    constant = {t for t, c in df.items() if c >= _TEMPLATE_SHARE * n and t != _ID_MARK}
+    if not constant:
+        return constant
+    # A template word stands beside another name in most headers that hold it; a name that stands
+    # alone is a reader who wrote most of the thread ("Anonymous", "Guest", one arguing with all).
+    beside: Counter[str] = Counter()
+    for toks in all_tokens:
+        low = {t.lower() for t in toks}
+        if any(
+            t not in constant and t != _ID_MARK and not _is_function(t) and not t.strip(_NAME_STRIP).isdigit()
+            for t in low
+        ):
+            beside.update(low & constant)
+    return {
+        t for t in constant if beside[t] >= _BESIDE_SHARE * df[t] or t.strip(_NAME_STRIP) in _CHROME_WORDS
+    }
+
+
+def _name_stretch(kept: list[str]) -> list[str]:
+    """The name ends at the date or at a user id "(547705)": the first stretch that holds a name."""
+    stretches: list[list[str]] = [[]]
+    for t in kept:
+        if t == _ID_MARK:
+            stretches.append([])
+        else:
+            stretches[-1].append(t)
+    for stretch in stretches:
+        if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
+            continue  # only numbers and template words ("level 1", "39 points"): no name here
+        while stretch and (
+            (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS)
+            or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
+        ):
+            stretch.pop(0)
+        # A trailing capital is an initial ("Kofi A"), not the word "a".
+        while (
+            stretch
+            and _is_function(stretch[-1])
+            and not (len(stretch) > 1 and _INITIAL.fullmatch(stretch[-1]))
+        ):
+            stretch.pop()
+        if stretch:
+            return stretch
+    return []
+
+
+_NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").replace("]", "")
+
+
+def _clean_name(text: str) -> str:
+    """Trim separators and dangling words; keep balanced parentheses ("countSudoku()", "Ann (staff)")."""
+    for _ in range(3):
+        text = text.strip(_NAME_EDGE)
+        text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text)
+        if text.startswith("(") and text.count("(") > text.count(")"):
+            text = text[1:]
+        if text.endswith(")") and text.count(")") > text.count("("):
+            text = text[:-1]
+        if text.startswith("[") and text.count("[") > text.count("]"):
+            text = text[1:]
+        if text.endswith("]") and text.count("]") > text.count("["):
+            text = text[:-1]
+    return text.strip(_NAME_EDGE)
+
+
+_INITIAL = re.compile(r"[A-Z]\.?")
+_NAME_INITIALS = frozenset({"a", "le", "la", "de", "von", "am"})  # "A Simple Life", "Le Corbusier"
+
+
+def _is_function(token: str) -> bool:
+    t = token.lower().strip(_NAME_STRIP)
+    return not t or t in _FUNCTION_WORDS
+
+
+_NUM_PARTS = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+
+
+def _numeric_order(dates: Sequence[DateHit | None]) -> str | None:
+    """Day-first or month-first, learned from the page: one "13/03" or "03/13" settles every date."""
+    dmy = mdy = 0
+    for d in dates:
+        if d is None or d.kind != "num":
+            continue
+        m = _NUM_PARTS.search(d.raw)
+        if m:
+            a, b = int(m[1]), int(m[2])
+            dmy += a > 12 >= b
+            mdy += b > 12 >= a
+    if dmy and not mdy:
+        return "dmy"
+    if mdy and not dmy:
+        return "mdy"
+    return None
+
+
+def _page_order(lines: list[_Line]) -> str | None:
+    """When the comment dates cannot tell, the page's other dates do: an unambiguous numeric one
+    anywhere, else how it writes month names ("12 mars 2021" is day first, "March 12, 2021" is not)."""
+    dates = [ln.date for ln in lines if ln.date is not None]
+    order = _numeric_order(dates)
+    if order is not None:
+        return order
+    dmy = sum(1 for d in dates if d.kind == "dmy")
+    mdy = sum(1 for d in dates if d.kind in {"mdy", "md"})
+    if dmy > 2 * mdy:
+        return "dmy"
+    if mdy > 2 * dmy:
+        return "mdy"
+    return None
+
+
+_REPLY_TO = re.compile(
+    r"^\s*(?:@\s?|(?:in reply to|replying to|reply to|en réponse à|antwort an|als antwort auf)\s+@?)(?P<name>[^\s,:;!?]{1,40})",  # noqa: E501
+    re.I,
+)
+
+
+def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> list[Comment]:
+    """ "@bob ..." or "In reply to bob" (in the text or the header): the parent is bob's latest comment
+    above, when the page's layout did not already show the thread."""
+    out: list[Comment] = []
+    latest: dict[str, int] = {}
+    for i, c in enumerate(comments):
+        if c.parent is None:
+            m = _REPLY_TO.match(c.text)
+            name = m["name"] if m else header_reply_to.get(i)
+            if name:
+                key = name.casefold()
+                parent = latest.get(key)
+                if parent is None:  # "@Daniel" for "Daniel Lemire": match on the first name
+                    parent = next((k for a, k in latest.items() if a.split()[0] == key), None)
+                if parent is not None:
+                    c = Comment(c.text, c.author, c.posted_at, c.posted_raw, parent)
+        out.append(c)
+        if c.author:
+            latest[c.author.casefold()] = i
+    return out
+
+
+_LEVEL_LABEL = re.compile(r"(?:level|depth|niveau|ebene)\s+(\d{1,2})", re.I)
+
+
+def _level_labels(lines: list[_Line], headers: list[_Header]) -> list[int] | None:
+    """ "level 2" written just above (or in) most headers is the thread depth, whatever the layout's
+    indentation lost (HTML and text dumps flatten it)."""
+    levels: list[int | None] = []
+    prev_end = -1
+    for h in headers:
+        found = None
+        for j in range(h.end, max(prev_end, h.start - 4), -1):
+            m = _LEVEL_LABEL.fullmatch(lines[j].core) if lines[j].chrome or j < h.start else None
+            if m:
+                found = int(m[1])
+                break
+        levels.append(found)
+        prev_end = h.end
+    known = [v for v in levels if v is not None]
+    if len(known) < 2 or len(known) < 0.8 * len(levels):
+        return None
+    top = min(known)
+    return [top if v is None else v for v in levels]
+
+
+def _parents(levels: list[int]) -> list[int | None]:
+    if len(set(levels)) <= 1:
+        return [None] * len(levels)
+    ranks = {v: r for r, v in enumerate(sorted(set(levels)))}
+    depth = [ranks[v] for v in levels]
+    parents: list[int | None] = []
+    last_at: dict[int, int] = {}
+    for i, d in enumerate(depth):
+        parent = None
+        for up in range(d - 1, -1, -1):
+            if up in last_at:
+                parent = last_at[up]
+                break
+        parents.append(parent)
+        last_at[d] = i
+        for deeper in [k for k in last_at if k > d]:
+            del last_at[deeper]
+    return parents
+
+
+def _merge_quoted_headers(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], authors: list[str | None]
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """A reply that opens by quoting an earlier comment repeats that comment's header (same name, same
+    time) before writing anything itself: the repeated header is quoted text, not a new comment."""
+    seen: set[tuple[str, str]] = set()
+    out_blocks: list[tuple[_Header, list[int]]] = []
+    out_authors: list[str | None] = []
+    for (h, idx), author in zip(blocks, authors, strict=True):
+        d = lines[h.anchor].date
+        key = (author or "", d.raw if d else "")
+        previous_empty = bool(out_blocks) and not any(
+            not lines[j].chrome and lines[j].furniture is None for j in out_blocks[-1][1]
+        )
+        if author and key in seen and previous_empty:
+            ph, pidx = out_blocks[-1]
+            out_blocks[-1] = (ph, [*pidx, *range(h.start, h.end + 1), *idx])
+            continue
+        seen.add(key)
+        out_blocks.append((h, idx))
+        out_authors.append(author)
+    return out_blocks, out_authors
+
+
+def _move_subject_lines(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], role: list[str | None]
+) -> list[tuple[_Header, list[int]]]:
+    """When comments end with an action row ("Reply to This"), a short line after that row and before
+    the next header is the next comment's subject line ("Re: Of course (Score:4)"), not the tail of
+    the previous comment. Learned per page: most comments must end with such a row."""
+    if len(blocks) < 3:
+        return blocks
+    tails: list[tuple[int, list[int]] | None] = []
+    for _, idx in blocks[:-1]:
+        chrome_at = [p for p, j in enumerate(idx) if lines[j].chrome]
+        if not chrome_at:
+            tails.append(None)
+            continue
+        last = chrome_at[-1]
+        after = [j for j in idx[last + 1 :] if not lines[j].chrome and lines[j].furniture is None]
+        tails.append((last, after))
+    if sum(t is not None for t in tails) < 0.6 * len(tails):
+        return blocks
+    out = list(blocks)
+    for k, tail in enumerate(tails):
+        if tail is None or not tail[1] or len(tail[1]) > 2:
+            continue
+        if any(
+            len(lines[j].core.split()) > 15 or lines[j].core.endswith((".", "!", "?", "…")) for j in tail[1]
+        ):
+            continue
+        h, idx = out[k]
+        moved = set(tail[1])
+        out[k] = (h, [j for j in idx if j not in moved])
+        for j in tail[1]:
+            role[j] = "header"
+    return out
+
+
+_LABEL_LINE = re.compile(r"(?P<label>[^\W\d][\w .'-]{0,24}?)\s*:\s*\S.{0,40}")
+
+
+def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> set[int]:
+    """ "Join Date: Jan 2015" / "Posts: 1,234" under every poster's name: "Label: value" lines that
+    open most comments with the same labels are the poster's profile, not what they wrote."""
+    if len(blocks) < 2:
+        return set()
+    leading: list[list[tuple[int, str]]] = []
+    counts: Counter[str] = Counter()
+    for _, idx in blocks:
+        found: list[tuple[int, str]] = []
+        for j in idx[:6]:
+            ln = lines[j]
+            if ln.chrome:
+                continue
+            m = _LABEL_LINE.fullmatch(ln.core) if len(ln.core) <= 70 else None
+            if not m:
+                break
+            found.append((j, m["label"].casefold()))
+        leading.append(found)
+        counts.update({label for _, label in found})
+    common = {label for label, c in counts.items() if c >= max(2, 0.6 * len(blocks))}
+    return {j for found in leading for j, label in found if label in common}
+
+
+def _names_above_text(
+    lines: list[_Line],
+    blocks: list[tuple[_Header, list[int]]],
+    authors: list[str | None],
+    role: list[str | None],
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
+    block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
+    nameless = [k for k, a in enumerate(authors) if a is None]
+    if not nameless or len(nameless) < 0.6 * len(authors):
+        return blocks, authors
+    firsts: dict[int, int] = {}
+    for k in nameless:
+        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
+        if len(idx) >= 2 and _is_name_like(lines[idx[0]]) and not _CUE_RX.search(lines[idx[0]].core):
+            firsts[k] = idx[0]
+    if len(firsts) < 0.6 * len(nameless):
+        return blocks, authors
+    out_blocks, out_authors = list(blocks), list(authors)
+    for k, j in firsts.items():
+        h, idx = blocks[k]
+        out_blocks[k] = (h, [i for i in idx if i != j])
+        out_authors[k] = _clean_name(lines[j].core) or None
+        role[j] = "header"
+    return out_blocks, out_authors
+
+
+def _posted_at(lines: list[_Line], h: _Header, raw: str, numeric_order: str | None) -> str | None:
+    """ISO time of a comment. The text's own date decides; a machine-readable time in the HTML header
+    (<time datetime>, itemprop="datePublished") fills in what the text cannot give ("3 years ago",
+    "Mar 3" without a year) and is ignored when it names another day than the text."""
+    iso = to_iso(raw, numeric_order=numeric_order) if raw else None
+    stamp = None
+    for j in range(h.start, h.end + 1):
+        hint = lines[j].hint
+        if hint is not None and hint.startswith("dt="):
+            stamp = to_iso(hint[3:])
+            break
+    if stamp is None:
+        return iso
+    if iso is None:
+        return stamp
+    if iso[:10] == stamp[:10] and len(stamp) > len(iso):
+        return stamp  # same day: the markup adds the time of day
+    return iso
+
+
+def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
+    """An undated header ("NAME said...") may carry its time in a footer: the last bare date line of
+    the block."""
+    d = lines[h.anchor].date
+    if d is not None and d.kind != "cue":
+        return None
+    for j in reversed(idx):
+        ln = lines[j]
+        if ln.date is not None and ln.date.kind != "cue" and len(ln.date.raw) >= 0.6 * len(ln.core):
+            return j
+    return None
+
+
+def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
+    """A run of short bulleted links opening a comment, with action words among them, is its action
+    menu ("• Edit", "• Follow NAME", "• Flag"), not what the reader wrote. HTML shows no bullets: there
+    the menu is nested deeper than the header (`indent`). A list without action words is the reader's."""
+    run: list[int] = []
+    for j in idx:
+        ln = lines[j]
+        if ln.chrome or ln.furniture is not None:
+            run.append(j)
+            continue
+        short = len(ln.core.split()) <= 6 and not _SENTENCE_END.search(ln.core)
+        if short and _BULLET_START.match(ln.text):
+            run.append(j)
+            continue
+        if short and ln.indent > indent:
+            run.append(j)
+            continue
+        break
+    menu = [j for j in run if not lines[j].chrome and lines[j].furniture is None]
+    if len(run) - len(menu) < 2:
+        return set()  # short lines without action words: a list or a quote the reader wrote
+    return set(run) if len(menu) >= 3 else set()
+
+
+_PLUS_ONE = re.compile(r"\+\d{1,3}")
+# A text browser's image placeholder on a line of its own ("[avatar]", "[3362e]", not "[removed]").
+_PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
+_LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
+
+
+def _is_menu_line(ln: _Line) -> bool:
+    core = ln.core
+    if _LINK_BAR.match(core):
+        return True
+    words = core.split()
+    return len(words) <= 4 and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
+
+
+def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) -> int:
+    """The last comment runs until the page's chrome starts: a form, a furniture heading, or a menu
+    (three short link-like lines in a row, or a bar of links). Short lines the reader wrote are no
+    menu: a run that starts at the comment's first line of text or that a line ending in ":" opens,
+    or anything before the comment's reply link (when `replies`: the page's comments end with one,
+    and then the comment ends there)."""
+    first = next((j for j in range(start, stop) if not lines[j].chrome and lines[j].furniture is None), stop)
+    floor = first + 1
+    if replies:
+        for j in range(start, stop):
+            if j > start and _is_section_end(lines[j]):
+                break
+            if _is_reply_row(lines[j]) and first < j:
+                # Its reply link closes the comment, as it closes every other one on the page.
+                j += 1
+                while j < stop and lines[j].chrome:
+                    j += 1
+                return j
+    run, run_start, readers = 0, start, False
+    for j in range(start, stop):
+        ln = lines[j]
+        if j > start and (_is_section_end(ln) or _LINK_BAR.match(ln.core)):
+            return j - run if run >= 3 and not readers and j - run >= floor else j
+        if _is_menu_line(ln):
+            if run == 0:
+                run_start, readers = j, j <= first
+            run += 1
+        else:
+            run = 0
+        if run == 3 and not readers:
+            intro = run_start > start and lines[run_start - 1].core.endswith(":")  # "My list:"
+            readers = j - 2 < floor or intro
+        if run >= 3 and not readers:
+            return j - run + 1
+    return stop

@@ -1,0 +1,659 @@
+"""Stage 2: find the comment headers and learn the page's header shape."""
+
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
+
+from service.dates import trie_rx
+from service.parse.body import _BYLINE, _main_region
+from service.parse.lexicon import (
+    _CUE_PHRASES,
+    _CUE_RX,
+    _END_REASONS,
+    _FINAL_INITIAL,
+    _HAS_LETTER,
+    _MAX_HEADER_WORDS,
+    _MAX_NAME_WORDS,
+    _NAME_STRIP,
+    _PAREN_NUM,
+    _SAYS_WORDS,
+    _SENTENCE_END,
+    _all_chrome_tokens,
+)
+from service.parse.lines import _Line
+
+log = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------------------
+
+
+# A name line is at most this long, and holds 1-3 words (a cue like "says" allows two more) ...
+_MAX_NAME_CHARS = 60
+_MAX_PLAIN_NAME_WORDS = 3
+# ... or, once the page shows its headers have one, up to this many words.
+_MAX_LOOSE_NAME_WORDS = 6
+
+
+def _is_name_like(ln: _Line) -> bool:
+    if (
+        (ln.date is not None and ln.date.kind != "cue")
+        or ln.opener
+        or ln.chrome
+        or ln.furniture in {"comment form", "share buttons", "video player"}
+    ):
+        return False
+    if not _HAS_LETTER.search(ln.core):
+        return False
+    core = ln.core
+    if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
+        return False
+    if len(core) > _MAX_NAME_CHARS or (
+        _SENTENCE_END.search(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
+    ):
+        return False
+    words = core.split()
+    if _CUE_RX.search(core):
+        return len(words) <= _MAX_NAME_WORDS + 2
+    return 1 <= len(words) <= _MAX_PLAIN_NAME_WORDS
+
+
+def _is_name_line_loose(ln: _Line) -> bool:
+    """A name line once the page has shown that its headers have one: up to six words, no sentence."""
+    if _is_name_like(ln):
+        return True
+    if ln.date is not None or ln.opener or ln.chrome or ln.furniture is not None:
+        return False
+    core = ln.core
+    short = len(core) <= _MAX_NAME_CHARS and len(core.split()) <= _MAX_LOOSE_NAME_WORDS
+    return short and not _SENTENCE_END.search(core)
+
+
+def _signature(ln: _Line) -> tuple[str, bool, bool]:
+    """How the date is written and whether words come before it. Words after it are left out: an
+    "· edited 2 hours ago" suffix must not split one thread's headers into two shapes."""
+    d = ln.date
+    assert d is not None
+    before = ln.core[: d.start].strip(" ([")
+    return (d.kind, d.has_time, bool(before))
+
+
+@dataclass(slots=True)
+class _Header:
+    start: int  # first line index of the header
+    anchor: int  # the date line
+    end: int  # last line index of the header (inclusive)
+
+
+# A section heading opens a candidate section only among the last few openers before a group.
+_MAX_OPENERS_PER_GROUP = 20
+# Share of a shape's date lines that must look like headers before the rest of the shape counts too.
+_SHAPE_SHARE = 0.6
+# Share of a shape's lines that must carry a comment cue ("says:", "Posted by") to count as cued.
+_CUE_SHARE = 0.5
+# Lines looked at above the first header for a "More from ..." promo heading.
+_PROMO_REACH = 8
+# Without a heading, a shape needs this many members whose blocks end with a reply link ...
+_MIN_REPLIED_HEADERS = 3
+# ... and a block may hold up to this many times the longest comment's lines (a dateline above a
+# whole article is far longer than any comment).
+_LONGEST_FACTOR = 3
+# The longest comment is taken as at least this many content lines.
+_MIN_LONGEST_BLOCK = 3
+# How far the last block is assumed to reach when sizing it (lines).
+_LAST_BLOCK_REACH = 60
+# A heading further than this many content lines above its first header heads something else.
+_MAX_OPENER_GAP = 12
+# Scores: a shape under a heading beats a cued shape (0.8 a member), which beats a reply-link-only
+# shape (0.7 a member); a heading's stated count matching the shape's size is strong evidence.
+_CUED_WEIGHT = 0.8
+_REPLIED_WEIGHT = 0.7
+_OPENER_BONUS = 0.5
+_GAP_PENALTY = 0.01
+_COUNT_MATCH_BONUS = 2.0
+_CUE_ONLY_PENALTY = 1.0
+
+
+@dataclass(slots=True)
+class _PageFacts:
+    """Facts about the page that every candidate header shape is checked against (computed once)."""
+
+    lines: list[_Line]
+    content: list[int]
+    counters: list[int]
+    _prose_start: int | None = None
+
+    def prose_start(self) -> int:
+        if self._prose_start is None:
+            region = _main_region(self.lines, 0, len(self.lines))
+            self._prose_start = region[0] if region else -1
+        return self._prose_start
+
+
+def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None, str]:
+    """Return (headers, opener line index, mode) where mode is "header" or "footer"."""
+    anchors = [i for i, ln in enumerate(lines) if ln.date is not None and i != title_idx and not ln.opener]
+    if not anchors:
+        return [], None, "header"
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
+    facts = _PageFacts(lines, _content_prefix(lines), _counter_lines(lines))
+    groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
+    for i in anchors:
+        groups[_signature(lines[i])].append(i)
+
+    best: tuple[float, list[int], int | None] | None = None
+    for members in groups.values():
+        # Each opener that precedes some members starts a candidate section.
+        starts: list[int | None] = [*[o for o in openers if o < members[-1]][-_MAX_OPENERS_PER_GROUP:], None]
+        for o in starts:
+            found = _score_shape(facts, members, o)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], o)
+    if best is None:
+        return [], None, "header"
+    _, sel, opener = best
+    mode = _mode(lines, sel, opener)
+    headers = _extend_headers(lines, sel, mode)
+    return headers, opener, mode
+
+
+def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[float, list[int]] | None:
+    """How well one shape's date lines after opener `o` read as a comment section: (score, headers),
+    or None when they do not."""
+    lines = facts.lines
+    after = [i for i in members if o is None or i > o]
+    sel = [i for i in after if _plausible_anchor(lines, i)]
+    if not sel:
+        return None
+    # The shape is learned from the group: once most of its date lines look like headers, the
+    # rest of the same shape are headers too (an anonymous comment has no name line).
+    if (
+        len(sel) >= 2
+        and len(after) >= _MIN_SHAPE_SIZE
+        and len(sel) >= _SHAPE_SHARE * len(after)
+        and o is not None
+    ):
+        sel = after  # a small thread under a heading: two of three make the shape
+    elif len(sel) >= _MIN_SHAPE_SIZE and len(sel) >= _SHAPE_SHARE * len(after):
+        sel = after
+    cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
+    first_date = lines[sel[0]].date
+    cue_only = first_date is not None and first_date.kind == "cue"
+    if cue_only and (o is None or len(sel) < 2):
+        return None  # "X said:" lines without a comment heading are more likely an interview
+    if _mostly_empty(facts.content, sel):
+        return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
+    if _counters_between(facts.counters, members, o):
+        return None  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
+    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(lines, sel, o, cue)
+    if found is None:
+        return None
+    score, sel = found
+    if cue_only:
+        score -= _CUE_ONLY_PENALTY  # a dated shape of the same size wins: it carries the times
+    return score, sel
+
+
+def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[float, list[int]] | None:
+    """A shape with no comment heading above it: it needs cues, or reply links after its blocks."""
+    lines = facts.lines
+    # A weak "By NAME" cue needs more support: no "More from" heading just above.
+    strong = sum(1 for i in sel if _has_cue(lines, i, _STRONG_CUE_RX)) / len(sel)
+    weak_ok = (
+        cue >= _CUE_SHARE
+        and len(sel) >= _MIN_SHAPE_SIZE
+        and not _promo_between(lines, max(-1, sel[0] - _PROMO_REACH), sel[0])
+    )
+    if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok):
+        return len(sel) * _CUED_WEIGHT, sel
+    # No heading and no "says:": a reply link after most of them still marks comments, provided they
+    # come after the article's first prose (not its own dateline) ...
+    prose_start = facts.prose_start()
+    # ... or that end with their own reply link and are no longer than the comments: on a page that is
+    # only comments the densest prose is the first comment's text. (An article's dateline holds the
+    # whole article before its "Reply".)
+    content = facts.content
+    stops = [*sel[1:], min(len(lines), sel[-1] + _LAST_BLOCK_REACH)]
+    sizes = [content[stop] - content[i + 1] for i, stop in zip(sel, stops, strict=True)]
+    longest = max([_MIN_LONGEST_BLOCK, *(n for i, n in zip(sel, sizes, strict=True) if i > prose_start)])
+    sel = [
+        i
+        for i, stop, size in zip(sel, stops, sizes, strict=True)
+        if i > prose_start or (size <= _LONGEST_FACTOR * longest and _replied(lines, i, stop))
+    ]
+    if len(sel) < _MIN_REPLIED_HEADERS or _reply_ratio(lines, sel) < _SHAPE_SHARE:
+        return None
+    return len(sel) * _REPLIED_WEIGHT, sel
+
+
+def _score_under_opener(
+    lines: list[_Line], sel: list[int], o: int, cue: float
+) -> tuple[float, list[int]] | None:
+    """A shape under a comment heading: close below it, and more than one header unless cued."""
+    gap = _content_gap(lines, o, sel[0])
+    if gap > _MAX_OPENER_GAP or _promo_between(lines, o, sel[0]):
+        return None
+    if len(sel) < 2 and cue < _CUE_SHARE and lines[o].count != 1:
+        return None
+    score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
+    if lines[o].count is not None and lines[o].count == len(sel):
+        score += _COUNT_MATCH_BONUS
+    return score, sel
+
+
+_REPLY_WORD = re.compile(
+    r"reply|antwort|répondre|repondre|responder|rispondi|reageer|beantwoorden|responda", re.I
+)
+
+
+# Undated comments: the last few headings are tried, each over at most this many lines below it ...
+_MAX_UNDATED_OPENERS = 5
+_MAX_SECTION_LINES = 4000
+# ... and this share of the reply-closed blocks must open with a name line, the first one close to
+# the heading (content lines between them).
+_NAMED_BLOCK_SHARE = 0.8
+_MAX_HEADING_GAP = 3
+
+
+def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None]:
+    """Comments that show no date (rendered by script, or hidden): under a comment heading, blocks that
+    each end with a reply link and each open with a name line. Learned per page: most blocks must."""
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
+    for o in reversed(openers[-_MAX_UNDATED_OPENERS:]):
+        rows = []
+        for j in range(o + 1, min(len(lines), o + _MAX_SECTION_LINES)):
+            ln = lines[j]
+            if ln.opener or (_is_section_end(ln) and not ln.chrome):
+                break
+            if ln.chrome and _REPLY_WORD.search(ln.core):
+                rows.append(j)
+        if len(rows) < 2:
+            continue
+        starts: list[int] = []
+        prev = o
+        for r in rows:
+            idx = [j for j in range(prev + 1, r) if not lines[j].chrome and lines[j].furniture is None]
+            prev = r
+            if not idx:
+                continue  # a second action row under the same comment
+            first = idx[0]
+            if len(idx) >= 2 and _is_name_like(lines[first]) and not _BYLINE.match(lines[first].core):
+                starts.append(first)
+            else:
+                starts.append(-1)
+        good = [j for j in starts if j >= 0]
+        if len(good) < 2 or len(good) < _NAMED_BLOCK_SHARE * len(starts):
+            continue
+        if _content_gap(lines, o, good[0]) > _MAX_HEADING_GAP:
+            continue
+        return [_Header(j, j, j) for j in good], o
+    return [], None
+
+
+def _content_prefix(lines: list[_Line]) -> list[int]:
+    """Prefix counts of content lines (not chrome, not furniture, two words or more): any range's
+    count in O(1), since the header search tests many candidate ranges."""
+    ps = [0]
+    for ln in lines:
+        ps.append(ps[-1] + (not ln.chrome and ln.furniture is None and " " in ln.core))
+    return ps
+
+
+# A shape of this many lines or more is judged as a whole (smaller ones are too few to tell) ...
+_MIN_SHAPE_SIZE = 3
+# ... and is a list of links when more than this share of its gaps hold no text.
+_EMPTY_SHARE = 0.5
+# "No comments" / "0 comments" counters are short.
+_MAX_NO_COMMENTS_CHARS = 20
+
+
+def _mostly_empty(content: list[int], sel: list[int]) -> bool:
+    """Dated lines with nothing written between them: a list of links, not comments (a comment with
+    an empty text happens, but not for most of a thread)."""
+    if len(sel) < _MIN_SHAPE_SIZE:
+        return False
+    empty = sum(1 for a, b in pairwise(sel) if content[b] - content[a + 1] == 0)
+    return empty > _EMPTY_SHARE * (len(sel) - 1)
+
+
+def _counter_lines(lines: list[_Line]) -> list[int]:
+    # A bare "3 replies" is a comment's own action row (chrome), not a teaser's "5 Comments".
+    return [
+        j
+        for j, ln in enumerate(lines)
+        if (ln.opener and ln.count is not None and not (ln.chrome and _REPLY_COUNT.fullmatch(ln.core)))
+        or (len(ln.core) <= _MAX_NO_COMMENTS_CHARS and _NO_COMMENTS.fullmatch(ln.core))
+    ]
+
+
+_REPLY_COUNT = re.compile(
+    r"\d+\s+(?:repl(?:y|ies)|antworten|réponses?|risposte|respuestas|respostas|reacties)", re.I
+)
+
+
+def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:
+    """Comment counters (other than the section's own) between the lines of one date shape: each dated
+    line has its own count, so these are a blog front page's teasers, not one thread."""
+    lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
+    hits = (
+        hi
+        - lo
+        - (1 if opener is not None and members[0] < opener < members[-1] and opener in counters else 0)
+    )
+    return hits >= max(1, (len(members) - 1) // 2)
+
+
+_NO_COMMENTS = re.compile(r"no comments?|(?:0|zero) comments?|comments? off|comments? closed", re.I)
+
+
+def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
+    """Share of headers followed, before the next header, by a per-comment reply link."""
+    hits = 0
+    for k, i in enumerate(sel):
+        stop = sel[k + 1] if k + 1 < len(sel) else min(len(lines), i + 60)
+        hits += _replied(lines, i, stop)
+    return hits / len(sel)
+
+
+def _replied(lines: list[_Line], i: int, stop: int) -> bool:
+    return any(_is_reply_row(lines[j]) for j in range(i + 1, stop))
+
+
+def _is_reply_row(ln: _Line) -> bool:
+    return ln.chrome and bool(_REPLY_WORD.search(ln.core))
+
+
+# "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
+_STRONG_CUE_RX = re.compile(
+    r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "submitted by", "commented", "kommentierte"]) + r"\b",
+    re.I,
+)
+
+
+_PAREN_ID = re.compile(r"\(\d{2,}\)")
+
+
+def _first_line_shape(core: str) -> tuple[str, str, bool]:
+    tokens = core.split()
+    return (
+        tokens[0].lower() if tokens else "",
+        tokens[-1].lower() if tokens else "",
+        bool(_PAREN_ID.search(core)),
+    )
+
+
+def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
+    """Comments whose header shows the learned first line ("by NAME (1234)", "NAME says:") but no date
+    (hidden or collapsed) are headers too. The shape must have a constant word to be trusted."""
+    if len(headers) < 3:
+        return headers
+    shapes = [_first_line_shape(lines[h.start].core) for h in headers]
+    first = Counter(sh[0] for sh in shapes).most_common(1)[0]
+    last = Counter(sh[1] for sh in shapes).most_common(1)[0]
+    ids = sum(sh[2] for sh in shapes)
+    need_first = first[0] if first[1] >= 0.9 * len(shapes) and first[0].isalpha() else None
+    need_last = last[0] if last[1] >= 0.9 * len(shapes) and last[0].rstrip(":").isalpha() else None
+    need_id = ids >= 0.7 * len(shapes)
+    if not (need_first or need_last):
+        return headers
+    taken = {j for h in headers for j in range(h.start, h.end + 1)}
+    extra: list[_Header] = []
+    for j in range(headers[0].start + 1, headers[-1].start):
+        ln = lines[j]
+        if j in taken or ln.date is not None or ln.chrome or ln.furniture is not None:
+            continue
+        if len(ln.core.split()) > 8 or ln.core.endswith((".", "!", "?", "…")):
+            continue
+        f, la, has_id = _first_line_shape(ln.core)
+        if (need_first and f != need_first) or (need_last and la != need_last) or (need_id and not has_id):
+            continue
+        extra.append(_Header(j, j, j))
+    if not extra:
+        return headers
+    return sorted(headers + extra, key=lambda h: h.start)
+
+
+def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
+    """A header-shaped line quoted inside a comment ("John Smith 3 hours ago") is text. Learned per page:
+    when most comments end with a reply link and most date lines end with the same words ("| link"),
+    a date line without those words, inside a comment that has not reached its reply link yet, is
+    quoted."""
+    if len(headers) < 4:
+        return headers
+
+    def tail(h: _Header) -> str:
+        ln = lines[h.anchor]
+        return " ".join(ln.core[ln.date.end :].split()).casefold() if ln.date is not None else ""
+
+    def replied(a: int, b: int) -> bool:
+        return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(a, b))
+
+    stops = [h.start for h in headers[1:]] + [min(len(lines), headers[-1].end + 60)]
+    ends = [replied(h.end + 1, stop) for h, stop in zip(headers, stops, strict=True)]
+    common, count = Counter(tail(h) for h in headers).most_common(1)[0]
+    if not common or count < 0.8 * len(headers) or sum(ends) < 0.8 * len(headers):
+        return headers
+    kept = [headers[0]]
+    open_block = not ends[0]  # the kept comment above has not shown its reply link yet
+    for h, end in zip(headers[1:], ends[1:], strict=True):
+        if open_block and tail(h) != common:
+            open_block = not end  # quoted: the comment above runs on to this block's reply link
+            continue
+        kept.append(h)
+        open_block = not end
+    return kept
+
+
+def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
+    if rx.search(lines[i].core):
+        return True
+    return (
+        i > 0
+        and not lines[i].blank_before
+        and bool(rx.search(lines[i - 1].core))
+        and _is_name_like(lines[i - 1])
+    )
+
+
+def _plausible_anchor(lines: list[_Line], i: int) -> bool:
+    """A bare date line needs a name line right above it; a date line with words needs few of them."""
+    ln = lines[i]
+    d = ln.date
+    assert d is not None
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    rest = _PAREN_NUM.sub("", rest).strip(_NAME_STRIP)
+    if ln.furniture is not None and not rest:
+        return False
+    if rest:
+        return len(rest.split()) <= _MAX_HEADER_WORDS
+    if i > 0 and not lines[i].blank_before:
+        prev = lines[i - 1]
+        if _is_name_like(prev) and not prev.opener:
+            return True
+    return _name_below(lines, i) is not None
+
+
+def _name_below(lines: list[_Line], i: int) -> int | None:
+    """Forum post bars put the date first and the poster's name on the next line ("DATE  #2" / NAME);
+    a post number or other chrome may sit between them."""
+    for j in range(i + 1, min(len(lines), i + 3)):
+        ln = lines[j]
+        if ln.blank_before:
+            return None
+        if ln.chrome:
+            continue
+        return j if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= 3 else None
+    return None
+
+
+def _promo_between(lines: list[_Line], start: int, stop: int) -> bool:
+    """A "Related stories" / "More from" heading after the opener: those dated lines are teasers."""
+    return any(lines[j].furniture == "recommendations" for j in range(start + 1, stop))
+
+
+def _content_gap(lines: list[_Line], o: int, first: int) -> int:
+    """Content lines between an opener and the first header (furniture and chrome do not count)."""
+    n = 0
+    for j in range(o + 1, first):
+        ln = lines[j]
+        if ln.furniture is None and not ln.chrome and not ln.opener:
+            n += 1
+    return n
+
+
+_POSTED_BY = re.compile(
+    r"^\W*(?:posted|submitted|written|geschrieben|publié|écrit)\b.{0,20}\b(?:by|von|par)\b|^[—–-]\s*\w", re.I
+)
+
+
+def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
+    """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
+    # The text keeps the leading dash ("— NAME, DATE") that the core drops as a list marker.
+    posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core) or _POSTED_BY.match(lines[i].text))
+    if posted >= max(1, len(sel) // 2):
+        start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
+        if _content_gap(lines, start - 1, sel[0]) < 1:
+            return "header"
+        # "Submitted by NAME on DATE" above the text (a subject line before it) is a header: footers
+        # leave the first comment's prose before the first stamp and nothing after the last one.
+        if opener is not None and _prose_lines(lines, opener + 1, sel[0]) == 0:
+            return (
+                "header" if _prose_lines(lines, sel[-1] + 1, _section_stop(lines, sel[-1] + 1)) else "footer"
+            )
+        return "footer"
+    # No "Posted by": read the layout. Footers leave the first comment's prose between the heading
+    # and the first date line, and nothing but page chrome after the last one.
+    if opener is None or len(sel) < 2:
+        return "header"
+    prose_before = sum(
+        1
+        for j in range(opener + 1, sel[0])
+        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+    )
+    after = next((j for j in range(sel[-1] + 1, len(lines)) if not lines[j].chrome), None)
+    nothing_after = after is None or _is_section_end(lines[after]) or lines[after].opener
+    # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
+    actions = sum(1 for i in sel if _action_row_with_date(lines[i]))
+    if prose_before >= 1 and actions >= 0.6 * len(sel):
+        return "footer"
+    return "footer" if prose_before >= 1 and nothing_after else "header"
+
+
+def _action_row_with_date(ln: _Line) -> bool:
+    d = ln.date
+    if d is None or d.kind == "cue":
+        return False
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    # An action ("Like", "Reply"), not just counters: "10 points · 6 years ago" heads a comment.
+    return bool(rest) and _all_chrome_tokens(rest) and bool(_ACTION_WORD.search(rest))
+
+
+_ACTION_WORD = re.compile(
+    r"\b(?:reply|like|share|report|flag|antworten|répondre|responder|rispondi|beantwoorden|j'aime|gefällt)\b",
+    re.I,
+)
+
+
+def _words_beside_date(ln: _Line) -> bool:
+    d = ln.date
+    if d is None:
+        return False
+    rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    return bool(_PAREN_NUM.sub("", rest).strip(_NAME_STRIP))
+
+
+def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
+    return sum(
+        1
+        for j in range(start, stop)
+        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+    )
+
+
+def _section_stop(lines: list[_Line], start: int) -> int:
+    """Where the page's chrome resumes after the last comment stamp (a form, a furniture heading)."""
+    for j in range(start, min(len(lines), start + 200)):
+        if _is_section_end(lines[j]) or lines[j].opener:
+            return j
+    return min(len(lines), start + 200)
+
+
+# Share of headers that must show a name line right above their date line for all to take one.
+_NAME_ABOVE_SHARE = 0.5
+# Forum post bars (date first, name below): at least this many, and this share, must show it.
+_MIN_NAME_BELOW = 2
+_NAME_BELOW_SHARE = 0.6
+# A member title under the name ("Senior Member") has at most this many words.
+_MAX_TITLE_WORDS = 3
+# Punctuation-only lines (":" or "·") right after a header belong to it, up to this many.
+_MAX_TRAILING_PUNCT = 2
+
+
+def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
+    """Learn how many lines around the date line belong to the header, from the whole group."""
+    headers = [_Header(i, i, i) for i in sel]
+    sel_set = set(sel)
+    if mode == "header":
+        _take_names_above(lines, headers)
+        _take_names_below(lines, headers, sel_set)
+    # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
+    for h in headers:
+        j = h.end + 1
+        while (
+            j < len(lines)
+            and j not in sel_set
+            and (lines[j].core.strip(":·|•-–— ") == "")
+            and j - h.end <= _MAX_TRAILING_PUNCT
+        ):
+            h.end = j
+            j += 1
+    return headers
+
+
+def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
+    for _back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
+        votes = 0
+        for h in headers:
+            j = h.start - 1
+            if j >= 0 and not lines[h.start].blank_before and _is_name_like(lines[j]):
+                votes += 1
+        if votes == 0 or votes < _NAME_ABOVE_SHARE * len(headers):
+            return
+        prev_ends = [-1] + [h.anchor for h in headers[:-1]]
+        for h, prev_end in zip(headers, prev_ends, strict=True):
+            j = h.start - 1
+            # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
+            if j > prev_end and not lines[h.start].blank_before and _is_name_line_loose(lines[j]):
+                h.start = j
+
+
+def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:
+    """Date first, name below (forum post bars): learned from the group, most headers must show it."""
+    below = {h.anchor: _name_below(lines, h.anchor) for h in headers if h.start == h.anchor}
+    bare = [h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor])]
+    shown = sum(1 for h in bare if below.get(h.anchor) is not None)
+    if not bare or shown < max(_MIN_NAME_BELOW, _NAME_BELOW_SHARE * len(headers)):
+        return
+    for h in bare:
+        name_at = below.get(h.anchor)
+        if name_at is None or name_at in sel_set:
+            continue
+        h.end = name_at
+        # A short title line right under the name ("Senior Member") belongs to the header too.
+        k = name_at + 1
+        if (
+            k + 1 < len(lines)
+            and k not in sel_set
+            and not lines[k].blank_before
+            and _is_name_like(lines[k])
+            and len(lines[k].core.split()) <= _MAX_TITLE_WORDS
+        ):
+            h.end = k
+
+
+def _is_section_end(ln: _Line) -> bool:
+    return ln.hint in {"nav", "form"} or (ln.furniture in _END_REASONS and not ln.chrome)

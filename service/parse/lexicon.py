@@ -1,0 +1,379 @@
+# ruff: noqa: E501  (the furniture and opener tables are long regex alternations; wrapping them hurts reading)
+"""Word lists and regexes that classify a line: furniture, chrome, openers, cues."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from service.dates import MONTH_RX, trie_rx
+
+log = logging.getLogger(__name__)
+
+
+_FURNITURE: list[tuple[str, str]] = [
+    (
+        "accessibility links",
+        r"accessibility links|skip to (?:main )?(?:content|navigation|search|footer)|jump to (?:navigation|content)"
+        r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut",
+    ),
+    (
+        "video player",
+        r"please wait|no media source currently available|loading(?:\.\.\.|…)?(?: please wait!?)?"
+        r"|loading,? please wait!?|(?:\d{1,2}:\d{2}(?::\d{2})?\s*){2,}|inline video player.*"
+        r"|media caption.*|video (?:is )?(?:loading|unavailable).*|play video|watch video|replay|unmute|mute"
+        r"|your browser does not support.*|this video (?:is|has).*",
+    ),
+    (
+        "share buttons",
+        r"(?:share|partager|teilen)(?: (?:this|on|via|article|story|post|page|sur|auf)\b.*)?|share this story about sharing"
+        r"|share to \S+"
+        r"|click to (?:share|print|email|e-mail)\b.*|(?:tweet|pin it|print|email|e-mail|facebook|twitter|whatsapp|linkedin"
+        r"|pinterest|reddit|tumblr|messenger|telegram|flipboard|copy link|copy|mail|imprimer|drucken|google\+?|digg"
+        r"|stumbleupon|delicious|x)(?:[\s,|•·/]+(?:tweet|print|email|e-mail|facebook|twitter|whatsapp|linkedin|pinterest"
+        r"|reddit|tumblr|messenger|telegram|flipboard|copy link|mail|google\+?|digg|share|x))*"
+        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)",
+    ),
+    (
+        "recommendations",
+        r"before you go|recommended(?: for you| stories| articles| reading)?|popular in the community|what'?s hot"
+        r"|about the (?:author|writer)|(?:author|writer)(?:'s)? bio(?:graphy)?|über (?:den|die) autor(?:in)?|à propos de l'auteur|sobre el autor|sull'autore"
+        r"|trending(?: now| stories)?:?|most (?:read|popular|viewed|shared|commented)\b.*|related(?: articles| stories| posts"
+        r"| content| coverage| topics| links)?:?|more on this (?:story|topic)|you (?:may|might) also like\b.*"
+        r"|more (?:from|stories|videos|news|posts)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
+        r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
+        r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel",
+    ),
+    (
+        "newsletter and subscription",
+        r"newsletters?\b.{0,60}|sign up\b.{0,60}|subscribe\b.{0,60}|abonnez-vous.{0,60}|je m'abonne.*|s'abonner.*"
+        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*",
+    ),
+    (
+        "comment form",
+        r"leave a (?:reply|comment|response)\b.*|cancel reply|post (?:a |your )?comment|add (?:a |your )?comment\b.*"
+        r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
+        r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
+        r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
+        r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
+        r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
+        r"|deja (?:un|una|tu) (?:comentario|respuesta).*|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*"
+        r"|laat een reactie achter.*|geef een reactie.*|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
+        r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
+        r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
+        r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
+        r"|sort by\b.*|oldest first|newest first|best first|trier par.*"
+        r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
+        r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
+        r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
+        r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
+        r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
+        r"|(?:sign in|log ?in|register)\b.{0,60}\bto (?:comment|post|reply)\b.*|show more|load more|mehr laden|voir plus"
+        r"|login with your username.*|forgot your (?:username|password).*"
+        r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
+        r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*",
+    ),
+    (
+        "cookie notice",
+        r"(?:en poursuivant votre navigation|we use cookies|this (?:site|website) uses cookies|by continuing to (?:use|browse)"
+        r"|accept (?:all )?cookies|cookie (?:policy|settings|preferences)|diese website verwendet cookies).*",
+    ),
+    (
+        "site chrome",
+        r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
+        r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
+        r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
+        r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
+        # An image slot labelled with its aspect ratio or size: "16x9 Image", "640×480 photo".
+        r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?",
+    ),
+]
+_FURNITURE_RX = re.compile(
+    "|".join(f"(?P<f{i}>(?:{rx}))" for i, (_, rx) in enumerate(_FURNITURE)),
+    re.I,
+)
+_FURNITURE_REASON = {f"f{i}": reason for i, (reason, _) in enumerate(_FURNITURE)}
+# Furniture that can be a long sentence (matched at the start of prose-length lines only).
+_LONG_FURNITURE_RX = re.compile(
+    "|".join(
+        f"(?P<f{i}>(?:{rx}))"
+        for i, (reason, rx) in enumerate(_FURNITURE)
+        if reason in {"cookie notice", "comment form"}
+    ),
+    re.I,
+)
+
+# Per-comment chrome: action links and counters that sit inside a comment block.
+_CHROME_RX = re.compile(
+    r"(?:\d+\s*)?(?:reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
+    r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
+    r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
+    r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
+    r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
+    r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
+    r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
+    r"|view (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
+    r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
+    r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?"
+    r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
+    r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
+    r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
+    re.I,
+)
+_CHROME_WORDS = frozenset(
+    [
+        "reply",
+        "replies",
+        "share",
+        "report",
+        "flag",
+        "like",
+        "likes",
+        "dislike",
+        "upvote",
+        "downvote",
+        "permalink",
+        "link",
+        "edit",
+        "delete",
+        "quote",
+        "antworten",
+        "antwort",
+        "melden",
+        "teilen",
+        "zitieren",
+        "répondre",
+        "repondre",
+        "signaler",
+        "partager",
+        "citer",
+        "j'aime",
+        "beantwoorden",
+        "reageren",
+        "citeren",
+        "rapporteren",
+        "responda",
+        "citar",
+        "denunciar",
+        "citare",
+        "gosto",
+        "curtir",
+        "respect",
+        "rispondi",
+        "segnala",
+        "responder",
+        "compartir",
+        "vote",
+        "votes",
+        "point",
+        "points",
+        "recommend",
+        "parent",
+        "thread",
+        "collapse",
+        "expand",
+        "hide",
+        "show",
+        "more",
+        "less",
+        "follow",
+        "unfollow",
+        "block",
+        "mute",
+        "tweet",
+        "facebook",
+        "twitter",
+        "email",
+        "print",
+        "embed",
+        "save",
+        "award",
+        "give",
+        "source",
+        "context",
+        "translate",
+        "helpful",
+        "unhelpful",
+        "upvoted",
+        "downvoted",
+        "modifier",
+        "supprimer",
+        "[–]",
+        "[+]",
+        "[-]",
+    ]
+)
+_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
+
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _all_chrome_tokens(core: str) -> bool:
+    """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators. Buttons
+    without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
+    if " " not in core and len(core) <= 60 and _CAMEL.search(core):
+        core = _CAMEL.sub(" ", core)
+    head = _CHROME_SPLIT.split(core[:20].lower(), maxsplit=2)
+    if not any(t in _CHROME_WORDS or t.isdigit() for t in head[:2] if t):
+        return False  # cheap exit: the first word is no action word
+    tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
+    return 0 < len(tokens) <= 8 and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
+
+
+# A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.
+_GAP_BULLET = re.compile(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)")
+_TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
+
+# Comment section openers: headings and counters. Group "n" is a declared count when present.
+_NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
+_COMMENT_WORDS = (
+    r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
+    r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
+    r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe)"
+)
+# Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
+_SECTION_WORDS = (
+    r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
+    r"|comentários|commenti|reacties|kommentarer)"
+)
+_OPENER_RX = re.compile(
+    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
+    rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
+    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>\d{{1,6}})[)\]]\s*:?"
+    r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
+    # "What readers said (4)", "What our readers think", "Readers respond": a heading naming readers' words.
+    r"|(?:what (?:our |other )?(?:you|readers|visitors|users|people) (?:think|say|said|wrote|thought)"
+    r"|(?:our )?readers(?:'|’)? (?:say|said|wrote|respond|responses|views|reactions|letters))"
+    r"\s*(?:[(\[](?P<n4>\d{1,6})[)\]])?\W*",
+    re.I,
+)
+_COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
+# A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)".
+_COUNT_ANY = re.compile(
+    rf"(?<![\w.,])(?P<n>\d{{1,6}})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*\((?P<n2>\d{{1,6}})\)", re.I
+)
+_WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+              "ten": 10, "no": 0, "zero": 0}  # fmt: skip
+
+# A name line (the line above a date line in two-line headers) and explicit comment cues.
+_SAYS_WORDS = [
+    "says",
+    "said",
+    "sagt",
+    "schreibt",
+    "schrieb",
+    "écrit",
+    "dit",
+    "wrote",
+    "writes",
+    "schreef",
+    "zei",
+    "scrive",
+    "escribió",
+    "escribio",
+    "escreveu",
+    "disse",
+    "dijo",
+    "comentó",
+    "comentou",
+]
+_CUE_PHRASES = ["a écrit", "posted by", "geschrieben von", "ha detto", "ha scritto"]
+# One prefix tree per word list: these are searched on most short lines (see dates.trie_rx).
+_CUE_RX = re.compile(
+    r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "von", "par", "by"]) + r"\b\s*:?",
+    re.I,
+)
+_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "Dorothy P.": an initial, not a sentence end
+_SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
+_LEAD_MARKER = re.compile(
+    rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*)+",
+    re.I,
+)
+_TOKEN = re.compile(r"\S+")
+_PAREN_NUM = re.compile(r"\(#?\d+\)|\(#\d+\)|#\d+")
+_FUNCTION_WORDS = frozenset(
+    [
+        "says",
+        "said",
+        "sagt",
+        "schreibt",
+        "schrieb",
+        "écrit",
+        "wrote",
+        "writes",
+        "dit",
+        "posted",
+        "by",
+        "on",
+        "at",
+        "le",
+        "la",
+        "à",
+        "am",
+        "um",
+        "uhr",
+        "von",
+        "par",
+        "de",
+        "from",
+        "|",
+        "·",
+        "•",
+        "-",
+        "–",
+        "—",
+        ":",
+        ",",
+        "@",
+        "said:",
+        "says:",
+        "sagt:",
+        "écrit:",
+        "wrote:",
+        "by:",
+        "posted:",
+        "on:",
+        "au",
+        "le:",
+        "a",
+        "level",
+        "points",
+        "point",
+        "ago",
+        "edited",
+        "homepage",
+        "journal",
+    ]
+)
+_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*"
+
+_END_REASONS = {
+    "form field",
+    "comment form",
+    "recommendations",
+    "newsletter and subscription",
+    "site chrome",
+    "cookie notice",
+}
+_MAX_HEADER_WORDS = 12
+_MAX_NAME_WORDS = 5
+
+
+_SAYS_LINE = re.compile(
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…)",
+    re.I,
+)
+_HAS_ALNUM = re.compile(r"\w")
+_DECORATION = re.compile(r"[\s\-–—_=*•·●◦▪‣□■☐☆★○◆►▸|~#>+/\\\u2190-\u21ff\u2500-\u25ff\u2600-\u2606]+")
+_HAS_DIGIT = re.compile(r"\d")
+# Text-browser renderings of form fields: "Search for: [          ] [Search]".
+# A comment policy: a sentence about comments and about rules, moderation or liability.
+_COMMENT_WORD = re.compile(r"comment|kommentar|commentaire|posts?\b|contributions?|réaction", re.I)
+_POLICY_WORD = re.compile(
+    r"moderat|guideline|house rules|rules|policy|abusive|offensive|libel|violat|netiquette|opinions expressed"
+    r"|respectful|règles|charte|richtlinien|nutzungsbedingungen|terms of (?:use|service)",
+    re.I,
+)
+_FORM_FIELD = re.compile(r"\[\s{3,}\]|\[(?:search|submit|go|ok|send)\]", re.I)
+_HAS_LETTER = re.compile(r"[^\W\d_]")

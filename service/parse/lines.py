@@ -1,0 +1,238 @@
+"""Stage 1: input lines -> classified pieces (_Line): furniture, chrome, opener, date."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from service.dates import DateHit, find_date
+from service.parse.lexicon import (
+    _CHROME_RX,
+    _COMMENT_WORD,
+    _COUNT_ANY,
+    _COUNT_ONLY,
+    _DECORATION,
+    _FORM_FIELD,
+    _FURNITURE_REASON,
+    _FURNITURE_RX,
+    _HAS_ALNUM,
+    _HAS_DIGIT,
+    _LEAD_MARKER,
+    _LONG_FURNITURE_RX,
+    _MAX_HEADER_WORDS,
+    _OPENER_RX,
+    _POLICY_WORD,
+    _SAYS_LINE,
+    _TOKEN,
+    _WORD_NUMS,
+    _all_chrome_tokens,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Line:
+    text: str  # the line as output (stripped)
+    core: str  # without list bullets and image placeholders
+    indent: int
+    hint: str | None
+    blank_before: bool
+    furniture: str | None = None
+    chrome: bool = False
+    opener: bool = False
+    count: int | None = None
+    date: DateHit | None = None
+    score: float | None = None  # cached prose score (see _line_score)
+    src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
+
+
+# A footer glued to the end of the comment text: "... fun to watch! Posted by: Walters on December 29, 2007".
+_GLUED_FOOTER = re.compile(
+    r"^(?P<text>.*?\S)\s+(?P<foot>(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\s*:?\s+\S.{0,100})$",
+    re.I,
+)
+
+
+_COLUMN_GAP = re.compile(r"(?<=[^\s\[])\s{6,}(?=[^\s\]])")  # not inside a "[          ]" form field
+_GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
+
+
+def _short_dated(cell: str) -> bool:
+    return cell.count(" ") <= 14 and find_date(cell) is not None
+
+
+def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
+    """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
+    by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
+    out: list[tuple[str, int, str | None, int]] = []
+    for src, (text, indent, hint) in enumerate(raw_lines):
+        if not text:
+            out.append((text, indent, hint, src))  # blank lines carry the layout: keep them
+            continue
+        cells: list[str] | tuple[str] = (text,)
+        if "      " in text:
+            parts = _COLUMN_GAP.split(text)
+            # Split the columns apart only where one of them is a comment header or footer: splitting
+            # prose columns would chop the article into fragments.
+            if len(parts) > 1 and any(_GLUED_HINT.search(c) or _short_dated(c) for c in parts):
+                cells = parts
+        for cell in cells:
+            if not cell:
+                continue
+            # Substring tests first: they are far cheaper than any regex on every line.
+            if (
+                len(cell) > 40
+                and (" by" in cell or " By" in cell or " BY" in cell or " von" in cell or " par" in cell)
+                and _GLUED_HINT.search(cell)
+            ):
+                m = _GLUED_FOOTER.match(cell)
+                if m and find_date(m["foot"]) is not None:
+                    out.append((m["text"], indent, hint, src))
+                    out.append((m["foot"], indent, hint, src))
+                    continue
+            out.append((cell, indent, hint, src))
+    return out
+
+
+_BRACKET_NAME = re.compile(r"\[[^\]\s]{1,30}\]\s*[·•|–—-]\s")
+_BRACKETED = re.compile(r"<[^>]{1,80}>|\([^)]{0,40}\)")
+
+
+def _header_words(core: str) -> int:
+    """Words of a would-be header, not counting <emails> and (ids) or (Score:4) notes."""
+    if "<" in core or "(" in core:
+        core = _BRACKETED.sub(" ", core)
+    return len(_TOKEN.findall(core))
+
+
+# Lines longer than this are prose: none of the tables (furniture, chrome, openers, dates) is tried.
+_MAX_CLASSIFIED_CHARS = 200
+# The furniture, chrome and "says" tables hold short lines only (counted in spaces, i.e. words - 1).
+_SHORT_SPACES = 15
+# Slack over a header's word budget before the date search is skipped altogether.
+_DATE_SEARCH_SLACK = 10
+# A "NAME wrote:" cue line is at most this long.
+_MAX_CUE_CHARS = 80
+# Per-comment chrome ("Reply", "Report this comment", "Like · Share") is short.
+_MAX_CHROME_CHARS = 60
+# A comment counter anywhere in a line ("Posted in News | 5 Comments") is looked for in short lines.
+_MAX_COUNTER_CHARS = 100
+
+
+def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
+    lines: list[_Line] = []
+    blank = False
+    seen: dict[str, _Line] = {}  # a page repeats "Reply", "Share", bullets...: classify each text once
+    for text, indent, hint, src in _split_glued(raw_lines):
+        if not text:
+            blank = True
+            continue
+        known = seen.get(text)
+        if known is not None:
+            lines.append(
+                _Line(
+                    text,
+                    known.core,
+                    indent,
+                    hint,
+                    blank,
+                    known.furniture,
+                    known.chrome,
+                    known.opener,
+                    known.count,
+                    known.date,
+                    src=src,
+                )
+            )
+            blank = False
+            continue
+        ln = _classify_one(text, indent, hint, blank, src)
+        blank = False
+        lines.append(ln)
+        seen[text] = ln
+    return lines
+
+
+def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: int) -> _Line:
+    # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
+    first = text[0]
+    core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
+    if first == "[" and _BRACKET_NAME.match(text):
+        core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
+    ln = _Line(text, core, indent, hint, blank, src=src)
+    if len(core) <= _MAX_CLASSIFIED_CHARS:
+        short = core.count(" ") <= _SHORT_SPACES
+        ln.date = _line_date(core)
+        ln.furniture = _line_furniture(core, short)
+        if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+            ln.chrome = True
+        _mark_opener(ln, core, short)
+    if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
+        ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
+    return ln
+
+
+def _line_date(core: str) -> DateHit | None:
+    """The date of a would-be header line, or a "NAME wrote:" cue standing for one."""
+    date = None
+    # A header holds at most a dozen words besides its date: longer prose needs no date search.
+    if core.count(" ") <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
+        date = find_date(core)
+    if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
+        date = None
+    # "alice wrote:" heads a comment even when the page shows no date.
+    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…"))
+    if cue and _SAYS_LINE.fullmatch(core):
+        date = DateHit(len(core), len(core), "", "cue", False)
+    return date
+
+
+def _line_furniture(core: str, short: bool) -> str | None:
+    m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
+    if m and m.lastgroup:
+        return _FURNITURE_REASON[m.lastgroup]
+    if short and ("|" in core or "·" in core or "•" in core):
+        return _furniture_bar(core)
+    if "[" in core and _FORM_FIELD.search(core):
+        return "form field"
+    if not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+        return "comment policy"
+    return None
+
+
+def _mark_opener(ln: _Line, core: str, short: bool) -> None:
+    """A comment-section opener ("14 comments", "5 thoughts on", "Kommentare") and its count."""
+    digit = _HAS_DIGIT.search(core) is not None
+    o = None
+    if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
+        o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
+    if o is None and digit and len(core) <= _MAX_COUNTER_CHARS:
+        o = _COUNT_ANY.search(core)
+    if not o:
+        return
+    ln.opener = True
+    groups = o.groupdict()
+    n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4")
+    if n:
+        ln.count = int(n)
+    elif groups.get("w"):
+        ln.count = _WORD_NUMS.get(groups["w"].lower())
+
+
+_BAR_SPLIT = re.compile(r"\s*[|·•]\s*")
+
+
+def _furniture_bar(core: str) -> str | None:
+    """ "Terms of Service | Privacy Policy | Contact Us": a bar whose every cell is furniture is too."""
+    cells = [c for c in _BAR_SPLIT.split(core) if c]
+    if len(cells) < 2:
+        return None
+    reasons = []
+    for cell in cells:
+        m = _FURNITURE_RX.fullmatch(cell)
+        if not (m and m.lastgroup):
+            return None
+        reasons.append(_FURNITURE_REASON[m.lastgroup])
+    return reasons[0]

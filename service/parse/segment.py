@@ -1,0 +1,400 @@
+"""Stage 4: assemble the Article and account for every input line (roles)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from service.errors import MalformedInputError, TooLargeError
+from service.parse.body import (
+    _lead_in,
+    _main_region,
+    _mark_foreign_script,
+    _markup_times,
+    _pick_title,
+    _title_near,
+)
+from service.parse.comments import (
+    _PLACEHOLDER,
+    _PLUS_ONE,
+    _authors,
+    _footer_stamp,
+    _last_comment_end,
+    _leading_menu,
+    _level_labels,
+    _merge_quoted_headers,
+    _move_subject_lines,
+    _names_above_text,
+    _numeric_order,
+    _page_order,
+    _parents,
+    _posted_at,
+    _profile_lines,
+    _reply_markers,
+)
+from service.parse.headers import (
+    _add_dateless_headers,
+    _drop_quoted_headers,
+    _find_headers,
+    _Header,
+    _is_reply_row,
+    _undated_headers,
+)
+from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
+from service.parse.linemodel import LineModel, drop_unlikely_body
+from service.parse.lines import _classify, _Line
+from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
+from service.parse.misses import missed_comment_warnings
+from service.records import Article, Comment, Dropped, PageFormat
+from service.settings import Limits
+
+log = logging.getLogger(__name__)
+
+
+def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: PageFormat,
+            limits: Limits) -> Article:  # fmt: skip
+    return segment_with_roles(raw_lines, source=source, fmt=fmt, limits=limits)[0]
+
+
+# A reply row closing most blocks means the last block also ends at its reply row: the share of
+# blocks that must show one before the last comment's end is cut there.
+_REPLIED_SHARE = 0.6
+# A one-off furniture-looking line inside a comment is chrome only when short: a longer line
+# ("Share on Facebook if you agree!!!") is what the reader wrote.
+_CHROME_MAX_CHARS = 60
+# ... and when it is a label of at most this many words, or the page's template (seen twice).
+_CHROME_LABEL_WORDS = 3
+# Alt text shown as a caption has a few words; a longer lower-case line is someone's prose.
+_MAX_ALT_WORDS = 6
+_KEEP_IN_COMMENTS = frozenset({None, "site chrome", "link in another language"})
+
+
+@dataclass(slots=True)
+class _Section:
+    """The comment section found on a page: its headers and where it starts and stops."""
+
+    headers: list[_Header]
+    opener: int | None
+    mode: str  # "header" (header above the text) or "footer" (stamp below it)
+    start: int
+    end: int
+    blocks: list[tuple[_Header, list[int]]] = field(default_factory=list)
+
+
+def segment_with_roles(
+    raw_lines: list[tuple[str, int, str | None]],
+    *,
+    source: str,
+    fmt: PageFormat,
+    limits: Limits,
+    main_text: str | None = None,
+    line_model: LineModel | None = None,
+    collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None = None,
+) -> tuple[Article, list[tuple[int, str, str]]]:
+    """The Article, and where every piece of every non-blank input line went: (input line index, text,
+    place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost.
+
+    `main_text` (HTML: a main-text extractor's words, see maintext.py) narrows the body to the lines it
+    holds and takes back the lines it holds that the rules dropped before the comment section.
+    `line_model` (linemodel.py) then drops body lines that read like furniture. `collect` (training)
+    receives the lines, their roles before the line model, the comment section's start and the title."""
+    lines = _classify(raw_lines)
+    _mark_foreign_script(lines)
+    _markup_times(lines)
+    if not lines:
+        raise MalformedInputError(f"{source}: no text found in the page")
+    role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason
+    title_idx = _pick_title(lines)
+    sec = _find_section(lines, title_idx, source, limits)
+    declared = _declared_count(lines, sec.opener)
+    comments = _comments(lines, sec, role) if sec.headers else []
+    # The article is the densest run of prose before the comments; what lies around it is page chrome.
+    body_end = sec.start if sec.headers else len(lines)
+    region = _main_region(lines, 0, body_end)
+    if region is not None and fmt == "text":
+        # The headline sits just above the article; a line far above it is the site's name or a menu.
+        near = _title_near(lines, region[0])
+        if near is not None:
+            title_idx = near
+    if title_idx is not None:
+        role[title_idx] = "title"
+    body: list[str] = []
+    dropped: list[Dropped] = []
+    for j in range(len(lines)):
+        role[j] = role[j] or _leftover_role(lines, j, sec, region, body_end, title_idx, fmt)
+    if main_text is not None:
+        _narrow_to_main_text(lines, role, body_end, title_idx, main_text)
+    if collect is not None:
+        collect.append((lines, list(role), sec.start, title_idx))
+    if line_model is not None and fmt in line_model.kinds:
+        drop_unlikely_body(lines, role, sec.start, line_model.kinds[fmt])
+    for j, ln in enumerate(lines):
+        r = role[j] or "body"
+        if r == "body":
+            body.append(ln.text)
+        elif r not in {"title", "header", "text"}:
+            dropped.append(Dropped(ln.text, r))
+    title = lines[title_idx].core if title_idx is not None else None
+    roles = [(ln.src, ln.text, role[j] or "body") for j, ln in enumerate(lines)]
+    article = Article(
+        source=source,
+        format=fmt,
+        title=title,
+        body="\n".join(body),
+        comments=tuple(comments),
+        declared_comment_count=declared,
+        dropped=tuple(dropped),
+        warnings=missed_comment_warnings(
+            lines,
+            len(comments),
+            declared,
+            sec.opener,
+            sec.headers,
+            region[0] if region else 0,
+            region[1] if region else 0,
+        ),
+    )
+    return article, roles
+
+
+def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits: Limits) -> _Section:
+    headers, opener, mode = _find_headers(lines, title_idx)
+    if not headers:
+        headers, opener = _undated_headers(lines, title_idx)
+    if headers and mode == "header":
+        headers = _add_dateless_headers(lines, headers)
+        headers = _drop_quoted_headers(lines, headers)
+    if len(headers) > limits.max_comments_per_page:
+        raise TooLargeError(
+            f"{source}: {len(headers):,} comments is over the limit of "
+            f"{limits.max_comments_per_page:,} per page"
+        )
+    n = len(lines)
+    start = n
+    if headers:
+        start = headers[0].start if opener is None else opener
+    return _Section(headers, opener, mode, start, n)
+
+
+def _declared_count(lines: list[_Line], opener: int | None) -> int | None:
+    """The comment count the page states: the opener's, else the last counter above the section."""
+    if opener is not None and lines[opener].count is not None:
+        return lines[opener].count
+    declared = None
+    for i, ln in enumerate(lines):
+        if ln.opener and ln.count is not None and (opener is None or i <= opener):
+            declared = ln.count
+    return declared
+
+
+def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> None:
+    """Each header with the lines that belong to it; sets sec.blocks and sec.end."""
+    headers, n = sec.headers, len(lines)
+    blocks: list[tuple[_Header, list[int]]] = []
+    if sec.mode == "header":
+        for k, h in enumerate(headers):
+            stop = headers[k + 1].start if k + 1 < len(headers) else n
+            if k + 1 == len(headers):
+                replied = sum(1 for _, idx in blocks if any(_is_reply_row(lines[j]) for j in idx))
+                stop = _last_comment_end(
+                    lines, h.end + 1, stop, replied >= max(1, _REPLIED_SHARE * len(blocks))
+                )
+            blocks.append((h, list(range(h.end + 1, stop))))
+            sec.end = stop
+        blocks = _move_subject_lines(lines, blocks, role)
+    else:
+        prev = (sec.opener + 1) if sec.opener is not None else headers[0].start
+        for h in headers:
+            blocks.append((h, list(range(prev, h.start))))
+            prev = h.end + 1
+        sec.end = prev
+    sec.blocks = blocks
+
+
+def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list[Comment]:
+    """The comments of the section; marks the role of every line inside it."""
+    _split_blocks(lines, sec, role)
+    header_reply_to: dict[int, str] = {}
+    authors = _authors(lines, sec.headers, header_reply_to)
+    if sec.mode == "header":
+        sec.blocks, authors = _merge_quoted_headers(lines, sec.blocks, authors)
+    else:
+        sec.blocks, authors = _names_above_text(lines, sec.blocks, authors, role)
+    blocks = sec.blocks
+    numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks]) or _page_order(lines)
+    # Indentation shows threads in header mode; footers sit wherever the layout put them.
+    levels = [lines[h.start].indent for h, _ in blocks] if sec.mode == "header" else [0] * len(blocks)
+    levels = _level_labels(lines, [h for h, _ in blocks]) or levels
+    parents = _parents(levels)
+    ctx = _BlockContext(
+        profile=_profile_lines(lines, blocks),
+        seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),
+        # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
+        avatar_at={h.start for h, _ in blocks if not lines[h.start].blank_before},
+    )
+    comments: list[Comment] = []
+    for k, (h, body_idx) in enumerate(blocks):
+        text, footer_raw = _block_text(lines, h, body_idx, role, ctx)
+        d = lines[h.anchor].date  # None for a header that shows no date
+        raw = d.raw if d is not None and d.kind != "cue" else ""
+        if not raw and footer_raw is not None:
+            raw = footer_raw
+        comments.append(
+            Comment(
+                text=text,
+                author=authors[k],
+                posted_at=_posted_at(lines, h, raw, numeric_order),
+                posted_raw=raw or None,
+                parent=parents[k],
+            )
+        )
+    if sec.opener is not None:
+        role[sec.opener] = "comment section heading"
+        for j in range(sec.opener + 1, sec.headers[0].start):
+            if role[j] is None:
+                ln = lines[j]
+                role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
+    return _reply_markers(comments, header_reply_to if len(blocks) == len(sec.headers) else {})
+
+
+@dataclass(slots=True)
+class _BlockContext:
+    profile: set[int]
+    seen_on_page: Counter[str]
+    avatar_at: set[int]
+
+
+def _block_text(
+    lines: list[_Line], h: _Header, body_idx: list[int], role: list[str | None], ctx: _BlockContext
+) -> tuple[str, str | None]:
+    """One comment's text, and the raw time of a footer stamp when it has one; marks its lines' roles."""
+    for j in range(h.start, h.end + 1):
+        role[j] = "header"
+    footer_raw = None
+    menu = _leading_menu(lines, body_idx, lines[h.anchor].indent)
+    stamp = _footer_stamp(lines, h, body_idx)
+    if stamp is not None:  # "NAME said..." / text / "March 3, 2021 at 10:15 AM" (Blogger)
+        role[stamp] = "header"
+        footer_raw = lines[stamp].date.raw  # type: ignore[union-attr]
+        body_idx = [j for j in body_idx if j != stamp]
+    text_lines: list[str] = []
+    for j in body_idx:
+        r = _comment_line_role(lines, j, menu, ctx)
+        role[j] = r
+        if r == "text":
+            text_lines.append(_TRAILING_CHROME.sub("", _GAP_BULLET.sub("", lines[j].text)))
+    if not text_lines:
+        # "+1" reads as a vote counter; as a comment's only line it is what the reader wrote.
+        plus = [j for j in body_idx if role[j] == "comment chrome" and _PLUS_ONE.fullmatch(lines[j].text)]
+        if len(plus) == 1:
+            role[plus[0]] = "text"
+            text_lines.append(lines[plus[0]].text)
+    return "\n".join(text_lines).strip(), footer_raw
+
+
+def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockContext) -> str:
+    ln = lines[j]
+    if j in ctx.profile:
+        return "commenter profile"
+    if ln.furniture == "cookie notice" and "cookie" in ln.core.lower():
+        # A banner the layout put between comments, however long. (A reader's long line about
+        # moderation or newsletters stays: it may be what they wrote.)
+        return "cookie notice"
+    template = ln.furniture not in _KEEP_IN_COMMENTS and (
+        len(ln.core) < _CHROME_MAX_CHARS
+        # A label ("Share this:", "Advertisement") or the page's template.
+        and (len(ln.core.split()) <= _CHROME_LABEL_WORDS or ctx.seen_on_page[ln.core] >= 2)
+    )
+    if j in menu or ln.chrome or template or (j + 1 in ctx.avatar_at and _PLACEHOLDER.fullmatch(ln.core)):
+        return "comment chrome"
+    return "text"
+
+
+_KEPT_ROLES = frozenset({"title", "header", "text"})
+
+
+# A standfirst (the lead paragraph under the headline, which extractors often leave out) is prose:
+# at least this many words.
+_MIN_STANDFIRST_WORDS = 8
+
+
+def _inside(text: str, main_text: str) -> bool:
+    key = words_key(text)
+    return bool(key) and key in main_text
+
+
+def _narrow_to_main_text(
+    lines: list[_Line], role: list[str | None], body_end: int, title_idx: int | None, main_text: str
+) -> None:
+    """The extractor's main text decides between body and furniture above the comment section; the
+    rules' standfirst between the headline and the main text's first line stays. When none of the
+    rules' body lines is in the main text, the extractor read another part of the page: it is ignored."""
+    if not any(role[j] == "body" and _inside(lines[j].text, main_text) for j in range(body_end)):
+        return
+    first_main: int | None = None
+    for j in range(body_end):
+        r = role[j]
+        if r in _KEPT_ROLES or r is None:
+            continue
+        key = words_key(lines[j].text)
+        inside = bool(key) and key in main_text
+        if r == "body" and not inside:
+            role[j] = "outside the main text"
+        elif r != "body" and inside and len(key) >= MIN_RECOVERED_CHARS:
+            role[j] = "body"
+        if inside and first_main is None and role[j] == "body":
+            first_main = j
+    if title_idx is None or first_main is None:
+        return
+    for j in range(title_idx + 1, first_main):
+        if role[j] == "outside the main text" and len(lines[j].core.split()) >= _MIN_STANDFIRST_WORDS:
+            role[j] = "body"
+
+
+def _leftover_role(
+    lines: list[_Line],
+    j: int,
+    sec: _Section,
+    region: tuple[int, int] | None,
+    body_end: int,
+    title_idx: int | None,
+    fmt: PageFormat,
+) -> str:
+    """Where a line outside every comment goes: body, or furniture with its reason."""
+    ln = lines[j]
+    if j >= sec.end:
+        return ln.furniture or "after the comment section"
+    if ln.opener:
+        in_section = sec.headers and j >= sec.start
+        return "comment section heading" if in_section else "comment counter with no comments"
+    if ln.furniture is not None:
+        return ln.furniture
+    if region is not None and j < region[0] and not _lead_in(lines, j, title_idx, region[0]):
+        return "page header before the article"
+    if region is not None and region[1] <= j < body_end:
+        return "page furniture after the article"
+    if title_idx is not None and j < title_idx and fmt == "text":
+        return "page header before the title"
+    if ln.hint == "nav":
+        return "navigation"
+    if ln.hint == "title" and title_idx is not None:
+        return "document title"
+    if sec.headers and sec.mode == "footer" and sec.start <= j < sec.end:
+        return "comment section chrome"
+    if _alt_text(lines, j):
+        return "image caption"
+    return "body"
+
+
+_ALT_TEXT = re.compile(rf"[a-z]+(?: [a-z]+){{1,{_MAX_ALT_WORDS - 1}}}")
+
+
+def _alt_text(lines: list[_Line], j: int) -> bool:
+    """An image's alt text standing alone in the article ("trump and putin"): a few lower-case words,
+    no capital, digit or punctuation, a blank line on both sides. A subhead or a sentence is written
+    with a capital or ends in punctuation."""
+    ln = lines[j]
+    blank_after = j + 1 >= len(lines) or lines[j + 1].blank_before
+    return ln.blank_before and blank_after and bool(_ALT_TEXT.fullmatch(ln.text))
