@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 ARTICLES_DIR ?= ../shared/articles
 MODEL_DIR ?= model/default
+# `make train` publishes each new model version here (var/models/<version>/), beside the shipped one.
+MODELS_DIR ?= var/models
 # `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api train eval eval-parse serve clean
+.PHONY: help install browser run test lint bench bench-api train train-shipped eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -45,7 +47,10 @@ bench: $(STAMP) ## Print parser, scorer and batch benchmark figures
 bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 	$(BIN)/python -m bench.api
 
-train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
+train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the shipped $(MODEL_DIR) is kept)
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+
+train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors

@@ -25,10 +25,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
-from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective
+from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective, web
 from service.api.state import (
     AppState,
     ModelHolder,
@@ -135,7 +136,9 @@ def create_app(
     metrics = Metrics()
     app.state.moderation = AppState(
         settings=settings,
-        models=ModelHolder(scorer_loader, settings.model_dir),
+        models=ModelHolder(
+            scorer_loader, settings.model_dir, VersionRegistry(settings.model_dir, settings.versions_dir)
+        ),
         metrics=metrics,
         parse_page=page_parser,
     )
@@ -144,6 +147,7 @@ def create_app(
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
     docs.install(app)
+    web.install(app)
     errors.install(app)
 
     limits = settings.limits

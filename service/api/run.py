@@ -78,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from model.artifact import verify_artifact
+    from model.versions import VersionRegistry
     from service.errors import ModelError
 
     try:
-        verify_artifact(settings.model_dir)
+        verify_artifact(VersionRegistry(settings.model_dir, settings.versions_dir).active_dir())
     except ModelError as exc:
         raise ModelError(f"cannot start: {exc}") from exc
     level = settings.log_level.lower()
