@@ -41,3 +41,19 @@ class TrainingDataError(ModerationError):
 
 class ConfigurationError(ModerationError):
     """A setting is missing or contradictory (for example a write endpoint with no token)."""
+
+
+class NotFoundError(ModerationError):
+    """The record asked for (a queue item) does not exist."""
+
+
+class ConflictError(ModerationError):
+    """The request lost a race the database settled (a queue item another moderator already decided)."""
+
+
+class StoreUnavailableError(ModerationError):
+    """The database cannot be reached or written right now; nothing was stored, the caller may retry."""
+
+
+class SchemaVersionError(ModerationError):
+    """The database schema is newer than this code (written by a newer release): upgrade the code."""

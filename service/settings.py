@@ -33,6 +33,8 @@ class Limits(BaseModel):
     max_explain_comments: int = 100  # explain=true costs a pass per comment and attribute
     max_explain_chars: int = 200_000  # ... and time per character (~3 us): this bounds it near 0.6 s
     max_comments_per_page: int = 20_000
+    # Queued comments are explained (spans for the moderator): this bounds that time per request.
+    max_queue_chars: int = 1_000_000
     # Lines per page: a page of one-letter lines costs ~360 bytes and ~3 us per line in the parser
     # (20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a 20,000-comment thread ~200,000.
     max_page_lines: int = 400_000
@@ -48,6 +50,17 @@ class Limits(BaseModel):
     max_connections: int = 128
 
 
+class Database(BaseModel):
+    """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""
+
+    pool_size: int = Field(default=5, ge=1, le=100)  # connections kept open per worker process
+    max_overflow: int = Field(default=5, ge=0, le=100)  # extra connections under a burst
+    pool_timeout_s: float = Field(default=5.0, gt=0)  # wait for a free connection, then 503
+    connect_timeout_s: int = Field(default=3, ge=1)  # PostgreSQL: an unreachable server is a 503 after this
+    statement_timeout_s: float = Field(default=15.0, gt=0)  # PostgreSQL: one statement at most this long
+    sqlite_busy_timeout_s: float = Field(default=10.0, gt=0)  # SQLite: wait this long for the write lock
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore")
 
@@ -61,12 +74,25 @@ class Settings(BaseSettings):
     off_topic: Thresholds = Thresholds(review=0.6, reject=0.95)
     limits: Limits = Limits()
     api_token: str | None = None  # bearer token for write endpoints; None disables them
-    db_path: Path = Path("var/moderation.sqlite3")
+    db_path: Path = Path("var/moderation.sqlite3")  # the embedded SQLite store, when no database_url
+    # PostgreSQL shared by several replicas (postgresql://user:pass@host:5432/db); unset: SQLite at db_path.
+    database_url: str | None = None
+    database: Database = Database()
     do_not_store: bool = False  # when true, feedback and request data are never persisted
     # Perspective switch-over: answer a requested attribute with one of ours, e.g. {"TOXICITY": "INSULT"}
     # (MODERATION_PERSPECTIVE_ALIASES='{"TOXICITY":"INSULT"}'). Empty: other names get Perspective's 400.
     perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+            raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        return url
 
     @field_validator("perspective_aliases")
     @classmethod

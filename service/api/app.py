@@ -29,7 +29,18 @@ from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
-from service.api.routers import admin, articles, comments, docs, feedback, health, model, perspective, web
+from service.api.routers import (
+    admin,
+    articles,
+    comments,
+    docs,
+    feedback,
+    health,
+    model,
+    perspective,
+    queue,
+    web,
+)
 from service.api.state import (
     AppState,
     ModelHolder,
@@ -104,6 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.error("cannot start: %s", exc)
         raise
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
+    await run_in_threadpool(state.open_store_at_start)  # migrates; a schema newer than the code stops here
     # Everything alive now (libraries, the model) is long-lived: move it out of the cyclic GC's reach
     # so full collections stay short and do not show up as latency spikes.
     gc.collect()
@@ -143,7 +155,7 @@ def create_app(
         parse_page=page_parser,
     )
     routes: list[str] = []
-    for module in (comments, articles, perspective, feedback, model, health, admin):
+    for module in (comments, articles, perspective, feedback, queue, model, health, admin):
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
     docs.install(app)

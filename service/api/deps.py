@@ -41,7 +41,7 @@ async def get_scorer(state: Annotated[AppState, Depends(get_state)]) -> CommentS
     return scorer
 
 
-def _check_token(settings: Settings, presented: str | None, what: str) -> None:
+def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_status: int = 401) -> None:
     if not settings.api_token:
         raise ConfigurationError(
             f"{what} is disabled: no API token is configured; set MODERATION_API_TOKEN to enable it"
@@ -55,6 +55,8 @@ def _check_token(settings: Settings, presented: str | None, what: str) -> None:
         )
     # Constant-time comparison: no timing oracle on the token.
     if not hmac.compare_digest(presented.encode(), settings.api_token.encode()):
+        if wrong_status == 403:
+            raise ApiError(403, "forbidden", "invalid token")
         raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -78,6 +80,22 @@ async def require_token_or_key(
     _check_token(settings, presented, "this endpoint (" + request.url.path + ")")
 
 
+def check_queue_token(
+    settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str
+) -> None:
+    """The review queue's rule: no token 401 (authenticate), a wrong token 403 (refused)."""
+    _check_token(settings, credentials.credentials if credentials else None, what, wrong_status=403)
+
+
+async def require_queue_token(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    check_queue_token(settings, credentials, "this endpoint (" + request.url.path + ")")
+
+
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]

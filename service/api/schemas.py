@@ -29,8 +29,10 @@ class CommentIn(_Strict):
 
 
 class ArticleIn(_Strict):
+    id: str | None = Field(default=None, max_length=2048, description="Your article id (kept when queued).")
     title: str | None = None
     body: str | None = None
+    source: str | None = Field(default=None, max_length=2048, description="URL or name (kept when queued).")
 
 
 class ScoreCommentsRequest(_Strict):
@@ -39,6 +41,10 @@ class ScoreCommentsRequest(_Strict):
     )
     article: ArticleIn | None = Field(default=None, description="The article the thread sits under.")
     explain: bool = Field(default=False, description="Also return the spans that pushed each score up.")
+    queue: bool = Field(
+        default=False,
+        description="Also store each comment in the review queue (needs the bearer token; implies explain).",
+    )
 
 
 class ModelRef(BaseModel):
@@ -69,6 +75,7 @@ class CommentResult(BaseModel):
     context: Literal["article+thread", "article", "thread", "none"]
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
+    queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
 
 
 class ScoreCommentsResponse(BaseModel):
@@ -104,12 +111,52 @@ class PageComment(BaseModel):
     scores: AttributeScores
     context: Literal["article+thread", "article", "thread", "none"]
     decision: DecisionOut
+    spans: dict[str, list[SpanOut]] | None = None
+    queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
 
 
 class ScorePageResponse(BaseModel):
     model: ModelRef
     article: ParsedArticle
     comments: list[PageComment]
+
+
+# --- /v1/queue ------------------------------------------------------------------------------------
+
+
+class DecideIn(_Strict):
+    verdict: Literal["approve", "reject"]
+    attributes: list[str] | None = Field(
+        default=None,
+        max_length=64,
+        description="What the verdict is about; default: the attributes that reached review.",
+    )
+
+
+class QueueItemOut(BaseModel):
+    id: str
+    article_id: str | None
+    article_title: str | None
+    source: str | None
+    text: str
+    scores: dict[str, float | None]
+    spans: dict[str, list[SpanOut]]
+    decision: Literal["approve", "review", "reject"]
+    reasons: list[str]
+    flagged_attributes: list[str] = Field(description="The attributes that reached review.")
+    risk: float = Field(description="The highest attribute score: the queue's sort key.")
+    language: str | None
+    model_version: str
+    created_at: str
+    status: Literal["pending", "decided"]
+    verdict: Literal["approve", "reject"] | None
+    verdict_attributes: list[str] | None = Field(description="The attributes the verdict was recorded for.")
+    decided_at: str | None
+
+
+class QueuePageOut(BaseModel):
+    items: list[QueueItemOut]
+    next_cursor: str | None
 
 
 # --- /v1/feedback ---------------------------------------------------------------------------------
@@ -140,9 +187,17 @@ class ModelInfo(BaseModel):
     manifest: dict[str, object]
 
 
+class DatabaseHealth(BaseModel):
+    status: Literal["ok", "unavailable", "disabled"]
+    backend: Literal["sqlite", "postgresql"] | None
+    schema_version: int | None = None
+    detail: str | None = None
+
+
 class Health(BaseModel):
     status: Literal["ok", "loading", "unavailable"]
     model_version: str | None = None
+    database: DatabaseHealth | None = Field(default=None, description="/readyz only: the store's check.")
 
 
 class ReloadOut(BaseModel):

@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,11 @@ from service.settings import Limits, Settings
 if TYPE_CHECKING:
     from model.score import CommentScorer
     from model.versions import VersionRegistry
-    from service.store import FeedbackStore
+    from service.storage import Store
 
 log = logging.getLogger(__name__)
+
+STORE_RETRY_S = 1.0  # after a failed open, the store is tried again at most this often
 
 ScorerLoader = Callable[[Path], "CommentScorer"]
 PageFormat = Literal["auto", "text", "html"]
@@ -124,17 +127,67 @@ class AppState:
     # Bounds the pages parsed and scored at once (limits.max_concurrent_pages); made in the lifespan,
     # on the worker's event loop.
     page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
-    _store: FeedbackStore | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _store_failure: tuple[float, Exception] | None = field(default=None, repr=False)
 
-    def store(self) -> FeedbackStore:
-        """Opened on first use, so a service that never takes feedback never creates the database."""
+    def store(self) -> Store:
+        """The feedback and queue store, opened (and migrated) on first use. An open that fails (the
+        database is down) raises StoreUnavailableError and is tried again by a later request, so the
+        service recovers without a restart. An SQLite file is only created when first written."""
+        from service.errors import StoreUnavailableError
+        from service.storage import open_store
+
         with self._store_lock:
             if self._store is None:
-                from service.store import FeedbackStore
-
-                self._store = FeedbackStore(self.settings.db_path)
+                # A database that just failed to open fails the next requests at once for a moment,
+                # rather than making each wait out its own connect timeout behind this lock.
+                failure = self._store_failure
+                if failure is not None and time.monotonic() - failure[0] < STORE_RETRY_S:
+                    raise StoreUnavailableError(str(failure[1]))
+                try:
+                    self._store = open_store(self.settings)
+                except StoreUnavailableError as exc:
+                    self._store_failure = (time.monotonic(), exc)
+                    raise
+                self._store_failure = None
             return self._store
+
+    def open_store_at_start(self) -> None:
+        """Migrate on start when there is a database to migrate (PostgreSQL, or an existing SQLite
+        file): a schema newer than the code then stops the worker with a clear error. A database that
+        is down only logs: scoring works without it and the store opens once it is back."""
+        from service.errors import StoreUnavailableError
+
+        settings = self.settings
+        if settings.do_not_store or not (settings.database_url or settings.db_path.is_file()):
+            return
+        try:
+            store = self.store()
+        except StoreUnavailableError as exc:
+            log.warning("store not available at start (feedback and queue answer 503 until it is): %s", exc)
+            return
+        log.info("store %s at schema version %d", store.describe(), store.schema_version)
+
+    def store_status(self) -> dict[str, object]:
+        """For /readyz: is the database reachable, and at which schema version."""
+        from service.errors import ModerationError
+        from service.storage import target_for
+
+        settings = self.settings
+        if settings.do_not_store:
+            return {"status": "disabled", "backend": None}
+        try:
+            backend = target_for(settings).backend
+        except ModerationError as exc:
+            return {"status": "unavailable", "backend": None, "detail": str(exc)}
+        if backend == "sqlite" and self._store is None and not settings.db_path.exists():
+            return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
+        try:
+            version = self.store().ping()
+        except ModerationError as exc:
+            return {"status": "unavailable", "backend": backend, "detail": str(exc)}
+        return {"status": "ok", "backend": backend, "schema_version": version}
 
     def close(self) -> None:
         with self._store_lock:

@@ -299,11 +299,11 @@ def test_corpus_files_that_are_not_utf8_are_training_errors(
 
 @pytest.mark.parametrize("name", ["fb #1.sqlite3", "fb?x.sqlite3", "fb 100%25.sqlite3"])
 def test_feedback_database_with_uri_characters_in_its_name(tmp_path: Path, name: str) -> None:
-    from service.store import Feedback, FeedbackStore
+    from service.storage import Feedback, Store, Target
 
-    store = FeedbackStore(tmp_path / name)
-    store.add(Feedback(text="you moron", attribute="insult", label=1))
-    store.add(Feedback(text="fair point", attribute="insult", label=0))
+    store = Store.open(Target(path=tmp_path / name))
+    store.add_feedback(Feedback(text="you moron", attribute="insult", label=1))
+    store.add_feedback(Feedback(text="fair point", attribute="insult", label=0))
     corpus = C.load_feedback(tmp_path / name, "insult")  # read while the service holds it open (WAL)
     store.close()
     assert (corpus.texts, corpus.labels) == (("you moron", "fair point"), (1, 0))
@@ -340,14 +340,18 @@ def test_generic_jsonl_counts_an_empty_object(tmp_path: Path) -> None:
 def test_feedback_hash_is_of_the_rows_read(tmp_path: Path) -> None:
     """The manifest identifies the verdicts trained on: rows still in the running service's WAL
     count, another attribute's writes do not."""
-    from service.store import Feedback, FeedbackStore
+    from service.storage import Feedback, Store, Target
 
-    store = FeedbackStore(tmp_path / "fb.sqlite3")
-    store.add(Feedback(text="you moron", attribute="insult", label=1, created_at="t"))
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    store.add_feedback(Feedback(text="you moron", attribute="insult", label=1, created_at="t"))
     first = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
-    store.add(Feedback(text="what about the weather", attribute="off_topic", label=1, created_at="t"))
+    store.add_feedback(
+        Feedback(text="what about the weather", attribute="off_topic", label=1, created_at="t")
+    )
     assert C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0] == first
-    store.add(Feedback(text="fair point", attribute="insult", label=0, created_at="t"))  # still in the WAL
+    store.add_feedback(
+        Feedback(text="fair point", attribute="insult", label=0, created_at="t")
+    )  # still in the WAL
     second = C.load_feedback(tmp_path / "fb.sqlite3", "insult").files[0]
     assert second.sha256 != first.sha256 and second.rows == 2
     store.close()

@@ -196,13 +196,13 @@ def test_off_topic_training_says_what_it_does_not_use(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--feedback off_topic verdicts and --decisions files are reported as unused, not dropped silently."""
-    from service.store import Feedback, FeedbackStore
+    from service.storage import Feedback, Store, Target
     from training import offtopic
     from training.train import TrainingRequest
 
-    store = FeedbackStore(tmp_path / "fb.sqlite3")
-    store.add(Feedback(text="what about the weather", attribute="off_topic", label=1))
-    store.add(Feedback(text="you moron", attribute="insult", label=1))
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    store.add_feedback(Feedback(text="what about the weather", attribute="off_topic", label=1))
+    store.add_feedback(Feedback(text="you moron", attribute="insult", label=1))
     store.close()
 
     def stop(*args: object, **kwargs: object) -> None:

@@ -1,6 +1,7 @@
-"""Training on the shared corpora (`make train-shipped`, or `make train` publishing a version) must reproduce the shipped model byte for byte. The off_topic
+"""Training on the shared corpora must reproduce the shipped model byte for byte. The off_topic
 trainer also reads real pages through the parser, so a parser change that alters its output makes
-this fail until model/default is retrained with `make train-shipped` (and the change is reviewed with its new metrics)."""
+this fail until model/default is retrained with `make train-shipped` (`make train` publishes a new
+version in var/models instead) and the change is reviewed with its new metrics."""
 
 from __future__ import annotations
 

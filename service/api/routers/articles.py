@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import ScorerDep, StateDep
+from service.api import queueing
+from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.errors import ApiError
 from service.api.guards import is_json_media_type, parse_json
 from service.api.routers._common import errors
@@ -39,7 +40,7 @@ def _media_type(request: Request) -> str:
 @router.post(
     "/v1/articles:score",
     response_model=ScorePageResponse,
-    responses=errors(413, 415, 422, 503),
+    responses=errors(401, 403, 413, 415, 422, 503),
     openapi_extra={"requestBody": _REQUEST_BODY},
     summary="Parse a scraped page and score every reader comment",
 )
@@ -47,10 +48,20 @@ async def score_article(
     request: Request,
     scorer: ScorerDep,
     state: StateDep,
+    credentials: BearerDep,
     source: str | None = Query(default=None, max_length=2048, description="URL or name of the page."),
+    queue: bool = Query(default=False, description="Also store every comment in the review queue (token)."),
+    article_id: str | None = Query(
+        default=None, max_length=2048, description="Article id kept on queued items (default: source)."
+    ),
 ) -> Response:
     """Send the page as `text/plain` (any scraper's text output), `text/html` (raw HTML), or JSON
-    `{"content": ..., "format": "auto"|"text"|"html"}`. The page's comments form one thread."""
+    `{"content": ..., "format": "auto"|"text"|"html"}`. The page's comments form one thread.
+
+    `?queue=true` also stores every comment in the review queue, with its spans (needs the bearer
+    token: 401 without, 403 with a wrong one; 403 when MODERATION_DO_NOT_STORE is set)."""
+    if queue:
+        queueing.check_queueing(state, credentials, "/v1/articles:score")
     media = _media_type(request)
     body = await request.body()  # already bounded by max_page_bytes in BodyLimitMiddleware
     data: bytes | str
@@ -81,8 +92,23 @@ async def score_article(
             state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
         )
         texts = [c.text for c in article.comments]
+        if queue:
+            queueing.check_queue_size(texts, state)
         context = ArticleContext(title=article.title or "", body=article.body)
-        results = await run_in_threadpool(score_thread, scorer, texts, context, settings.thresholds())
+        thresholds = settings.thresholds()
+        results = await run_in_threadpool(score_thread, scorer, texts, context, thresholds, explain=queue)
+    if queue:
+        items = queueing.queue_items(
+            texts,
+            results,
+            thresholds=thresholds,
+            model_version=scorer.version,
+            article_id=article_id or source,
+            article_title=article.title,
+            source=source,
+        )
+        for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
+            result["queue_id"] = item_id
     comments = [
         {
             "index": i,

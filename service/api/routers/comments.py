@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from service.api.deps import ScorerDep, StateDep
+from service.api import queueing
+from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
@@ -20,21 +21,30 @@ router = APIRouter(route_class=JsonRoute, tags=["scoring"])
 @router.post(
     "/v1/comments:score",
     response_model=ScoreCommentsResponse,
-    responses=errors(413, 415, 422, 503),
+    responses=errors(401, 403, 413, 415, 422, 503),
     summary="Score the comments of one thread",
 )
-async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: StateDep) -> Response:
+async def score_comments(
+    body: ScoreCommentsRequest, scorer: ScorerDep, state: StateDep, credentials: BearerDep
+) -> Response:
     """Every comment gets insult and off-topic scores and an approve / review / reject decision with
     reasons, in input order. The comments of one request form one thread: each is scored with the
-    others (and the article, when given) as off-topic context."""
+    others (and the article, when given) as off-topic context.
+
+    `"queue": true` also stores every comment in the review queue (GET /v1/queue) with its spans, and
+    answers each result's `queue_id`. It needs the bearer token (401 without, 403 with a wrong one)
+    and is refused (403) when MODERATION_DO_NOT_STORE is set."""
     texts = [c.text for c in body.comments]
     limits = state.settings.limits
     check_comments(texts, limits)
-    if body.explain and len(texts) > limits.max_explain_comments:
+    if body.queue:
+        queueing.check_queueing(state, credentials, "/v1/comments:score")
+        queueing.check_queue_size(texts, state)
+    elif body.explain and len(texts) > limits.max_explain_comments:
         raise TooLargeError(
             f"explain is limited to {limits.max_explain_comments} comments per request; got {len(texts)}"
         )
-    if body.explain and (chars := sum(map(len, texts))) > limits.max_explain_chars:
+    elif body.explain and (chars := sum(map(len, texts))) > limits.max_explain_chars:
         raise TooLargeError(
             f"explain is limited to {limits.max_explain_chars:,} characters per request; got {chars:,}"
         )
@@ -44,17 +54,23 @@ async def score_comments(body: ScoreCommentsRequest, scorer: ScorerDep, state: S
         # An article with nothing visible in it is no article: the `context` field must say "none".
         if has_visible_text(title) or has_visible_text(text):
             article = ArticleContext(title=title, body=text)
+    explain = body.explain or body.queue
     # explain costs one pass per comment and attribute: always off the event loop.
-    weight = len(texts) * (50 if body.explain else 1)
-    results = await run_cpu(
-        weight,
-        score_thread,
-        scorer,
-        texts,
-        article,
-        state.settings.thresholds(),
-        explain=body.explain,
-    )
+    weight = len(texts) * (50 if explain else 1)
+    thresholds = state.settings.thresholds()
+    results = await run_cpu(weight, score_thread, scorer, texts, article, thresholds, explain=explain)
+    if body.queue:
+        items = queueing.queue_items(
+            texts,
+            results,
+            thresholds=thresholds,
+            model_version=scorer.version,
+            article_id=body.article.id if body.article else None,
+            article_title=body.article.title if body.article else None,
+            source=body.article.source if body.article else None,
+        )
+        for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
+            result["queue_id"] = item_id
     ordered = [{"id": c.id, **r} for c, r in zip(body.comments, results, strict=True)]
     state.metrics.comments.labels("comments").inc(len(texts))
     return json_response({"model": {"version": scorer.version}, "results": ordered})

@@ -1,4 +1,5 @@
-"""POST /v1/feedback: a moderator's verdict, written durably to SQLite for `make train FEEDBACK=...`."""
+"""POST /v1/feedback: a moderator's verdict, committed to the store (SQLite or PostgreSQL) for
+`make train FEEDBACK=...`."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from service.api.deps import StateDep, require_token
-from service.api.errors import ApiError
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
-from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.errors import EmptyInputError, TooLargeError
 from service.ingest import has_visible_text
-from service.store import Feedback
+from service.storage import Feedback
 
 router = APIRouter(route_class=JsonRoute, tags=["feedback"])
 
@@ -30,8 +30,9 @@ router = APIRouter(route_class=JsonRoute, tags=["feedback"])
 def post_feedback(
     body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)]
 ) -> Response:
-    """201 with the row id once the row is on disk. With `doNotStore` in the request or
-    MODERATION_DO_NOT_STORE=true, nothing is written and the answer is 200 with `stored: false`."""
+    """201 with the row id once the row is committed; 503 when the database cannot be reached. With
+    `doNotStore` in the request or MODERATION_DO_NOT_STORE=true, nothing is written and the answer is
+    200 with `stored: false`."""
     # Sync endpoint on purpose: FastAPI runs it in the threadpool, so the fsync never blocks the loop.
     limits = state.settings.limits
     if not has_visible_text(body.text):
@@ -43,10 +44,7 @@ def post_feedback(
     if body.doNotStore or state.settings.do_not_store:
         why = "the request asked doNotStore" if body.doNotStore else "MODERATION_DO_NOT_STORE is set"
         return json_response({"stored": False, "id": None, "message": f"not stored: {why}"}, 200)
-    try:
-        row_id = state.store().add(
-            Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
-        )
-    except ConfigurationError as exc:
-        raise ApiError(503, "store_unavailable", str(exc)) from exc
+    row_id = state.store().add_feedback(
+        Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
+    )
     return json_response({"stored": True, "id": row_id, "message": "stored"}, 201)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import StateDep
 from service.api.schemas import Health
@@ -26,13 +27,17 @@ async def healthz(state: StateDep) -> Response:
     "/readyz",
     response_model=Health,
     responses={503: {"model": Health}},
-    summary="Is the model loaded (can it score)",
+    summary="Is the model loaded (can it score), and is the database reachable",
 )
 async def readyz(state: StateDep) -> Response:
+    """503 until the model is loaded. A database that is down does NOT make this 503: scoring still
+    works, so a load balancer must keep sending traffic; `database.status` says "unavailable" (and
+    feedback and queue endpoints answer 503): alert on that."""
     scorer = state.models.current
+    database = await run_in_threadpool(state.store_status)
     if scorer is None:
-        return json_response({"status": "loading", "model_version": None}, 503)
-    return json_response({"status": "ok", "model_version": scorer.version})
+        return json_response({"status": "loading", "model_version": None, "database": database}, 503)
+    return json_response({"status": "ok", "model_version": scorer.version, "database": database})
 
 
 @router.get(

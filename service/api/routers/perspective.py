@@ -34,10 +34,10 @@ from service.api.schemas import (
     SuggestCommentScoreResponse,
 )
 from service.api.scoring import json_response, run_cpu
-from service.errors import ConfigurationError, EmptyInputError, TooLargeError
+from service.errors import EmptyInputError, TooLargeError
 from service.ingest import has_visible_text
 from service.records import ArticleContext
-from service.store import Feedback
+from service.storage import Feedback
 
 router = APIRouter(route_class=JsonRoute, tags=["perspective"])
 
@@ -205,13 +205,8 @@ async def suggest_score(
         ]
 
         def write() -> None:
-            store = state.store()
-            for row in rows:
-                store.add(row)
+            state.store().add_feedback_many(rows)  # all the suggested scores or none
 
-        try:
-            await run_in_threadpool(write)
-        except ConfigurationError as exc:
-            raise ApiError(503, "store_unavailable", str(exc)) from exc
+        await run_in_threadpool(write)
     answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
     return json_response(answer)

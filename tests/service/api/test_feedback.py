@@ -1,4 +1,5 @@
-"""POST /v1/feedback and the SQLite store behind it (the schema `moderate train --feedback` reads)."""
+"""POST /v1/feedback and the embedded SQLite store behind it (the table `moderate train --feedback`
+reads). The store's own suite, on SQLite and PostgreSQL, is tests/service/storage/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 import pytest
 
 from service.errors import InputError
-from service.store import Feedback, FeedbackStore
+from service.storage import Feedback, Store, Target
 from tests.service.api.conftest import assert_error, auth, make_client
 
 URL = "/v1/feedback"
@@ -31,14 +32,15 @@ def test_verdict_is_written_durably_in_the_contract_schema(client, settings):
     assert rows[0][5].endswith("+00:00")
     with sqlite3.connect(settings.db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        columns = [(c[1], c[2], c[3]) for c in conn.execute("PRAGMA table_info(feedback)")]
+        columns = [(c[1], c[2], c[3], c[5]) for c in conn.execute("PRAGMA table_info(feedback)")]
     assert columns == [
-        ("id", "INTEGER", 0),
-        ("text", "TEXT", 1),
-        ("attribute", "TEXT", 1),
-        ("label", "INTEGER", 1),
-        ("article_id", "TEXT", 0),
-        ("created_at", "TEXT", 1),
+        ("id", "INTEGER", 1, 1),  # INTEGER PRIMARY KEY: the rowid, ids in insertion order
+        ("text", "TEXT", 1, 0),
+        ("attribute", "TEXT", 1, 0),
+        ("label", "INTEGER", 1, 0),
+        ("article_id", "TEXT", 0, 0),
+        ("created_at", "TEXT", 1, 0),
+        ("queue_item_id", "TEXT", 0, 0),
     ]
 
 
@@ -108,13 +110,13 @@ def test_unwritable_database_is_503_not_500(settings, tmp_path):
 
 
 def test_store_validates_and_reads_back(tmp_path):
-    store = FeedbackStore(tmp_path / "f.sqlite3")
-    assert store.add(Feedback("ok text", "off_topic", 0)) == 1
-    for bad in (Feedback("t", "toxicity", 1), Feedback("t", "insult", 3), Feedback(" ", "insult", 1)):
+    store = Store.open(Target(path=tmp_path / "f.sqlite3"))
+    assert store.add_feedback(Feedback("ok text", "off_topic", 0)) == 1
+    for bad in (Feedback("t", "Not An Attribute", 1), Feedback("t", "insult", 3), Feedback(" ", "insult", 1)):
         with pytest.raises(InputError):
-            store.add(bad)
-    assert store.count() == 1
-    assert store.all()[0].attribute == "off_topic"
+            store.add_feedback(bad)
+    assert store.count_feedback() == 1
+    assert store.feedback()[0].attribute == "off_topic"
     store.close()
 
 
@@ -125,7 +127,10 @@ def test_a_locked_database_is_503_not_500(settings):
 
     with make_client(settings) as c:
         state = c.app.state.moderation
-        state._store = FeedbackStore(settings.db_path, timeout_s=0.05)
+        state._store = Store.open(
+            Target(path=settings.db_path),
+            settings.database.model_copy(update={"sqlite_busy_timeout_s": 0.05}),
+        )
         holder = sqlite3.connect(settings.db_path, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
         try:

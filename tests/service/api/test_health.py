@@ -13,7 +13,15 @@ from tests.service.api.conftest import assert_error
 def test_healthz_and_readyz_when_loaded(client):
     assert client.get("/healthz").json() == {"status": "ok", "model_version": "fake-1"}
     r = client.get("/readyz")
-    assert (r.status_code, r.json()) == (200, {"status": "ok", "model_version": "fake-1"})
+    assert (r.status_code, r.json()) == (
+        200,
+        {
+            "status": "ok",
+            "model_version": "fake-1",
+            # SQLite: the file is made by the first write; nothing was written yet
+            "database": {"status": "ok", "backend": "sqlite", "detail": "created on the first write"},
+        },
+    )
 
 
 def test_before_the_lifespan_ran_it_is_alive_but_not_ready(settings, loader):

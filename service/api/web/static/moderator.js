@@ -46,7 +46,9 @@
     }
     if (!response.ok) {
       const message = (body && body.error && body.error.message) || response.status + " " + response.statusText;
-      if (response.status === 401 && path !== "/v1/queue?limit=1") signOut("Your token was refused: " + message);
+      const reason = body && body.error && body.error.reason;
+      const refused = response.status === 401 || (response.status === 403 && reason === "forbidden");
+      if (refused && path !== "/v1/queue?limit=1") signOut("Your token was refused: " + message);
       throw new HttpError(response.status, message, body);
     }
     return body;
@@ -81,7 +83,8 @@
       await api("/v1/queue?limit=1");
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
-      showSignIn(err.status === 401 ? "That token is not valid." : "Cannot reach the queue: " + err.message);
+      const refused = err.status === 401 || err.status === 403;
+      showSignIn(refused ? "That token is not valid." : "Cannot reach the queue: " + err.message);
       return false;
     }
     $("#sign-in").hidden = true;
@@ -220,7 +223,7 @@
     const title = document.createElement("h3");
     title.id = headingId;
     title.className = "title";
-    title.textContent = item.title || item.article_id || "(no article title)";
+    title.textContent = item.article_title || item.article_id || "(no article title)";
     header.append(title);
     if (item.source) header.append(span("source muted", item.source));
     const version = span("badge" + (item.model_version !== state.activeVersion ? " old" : ""), "model " + item.model_version);
@@ -263,6 +266,7 @@
   }
 
   function flaggedAttributes(item) {
+    if (Array.isArray(item.flagged_attributes)) return item.flagged_attributes;
     return Object.entries(item.scores || {})
       .filter(([name, v]) => typeof v === "number" && state.thresholds[name] && v >= state.thresholds[name].review)
       .map(([name]) => name);
@@ -298,7 +302,7 @@
     if (decided) {
       const v = document.createElement("p");
       v.className = "verdict " + item.verdict;
-      const attrs = item.verdict_attributes || item.attributes;
+      const attrs = item.verdict_attributes;
       v.textContent =
         (item.verdict === "reject" ? "Rejected" : "Approved") +
         (Array.isArray(attrs) && attrs.length ? " (" + attrs.join(", ") + ")" : "") +
@@ -533,11 +537,9 @@
       // A thread is scored in requests of at most 100 comments (the service's explain limit).
       for (let i = 0; i < thread.comments.length; i += 100) {
         const body = { comments: thread.comments.slice(i, i + 100), queue: true };
-        if (thread.article && typeof thread.article === "object") {
-          body.article = { title: thread.article.title || null, body: thread.article.body || null };
-        }
-        if (thread.article_id) body.article_id = thread.article_id;
-        if (source) body.source = source;
+        const given = thread.article && typeof thread.article === "object" ? thread.article : {};
+        const article = { id: thread.article_id, title: given.title, body: given.body, source: source || null };
+        body.article = Object.fromEntries(Object.entries(article).filter(([, v]) => typeof v === "string" && v));
         const out = await api("/v1/comments:score", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
@@ -673,7 +675,7 @@
   // A reject verdict is positive for an attribute unless the moderator named other attributes only.
   function isPositive(item, name) {
     if (item.verdict !== "reject") return false;
-    const attrs = item.verdict_attributes || item.attributes;
+    const attrs = item.verdict_attributes;
     return !Array.isArray(attrs) || attrs.length === 0 || attrs.includes(name);
   }
 

@@ -1,0 +1,96 @@
+"""Putting scored comments in the review queue (`"queue": true` on comments:score, `?queue=true` on
+articles:score): the checks a queueing request must pass, and scored results -> queue items."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import check_queue_token
+from service.api.errors import ApiError
+from service.api.state import AppState
+from service.errors import InputError, TooLargeError
+from service.settings import Thresholds
+from service.storage import NewQueueItem
+from service.storage.records import check_attribute_name
+
+
+def check_queueing(state: AppState, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
+    """Queueing stores comments: it needs the API token, and is refused when nothing may be stored."""
+    check_queue_token(state.settings, credentials, f"queueing on {path}")
+    if state.settings.do_not_store:
+        raise ApiError(
+            403,
+            "disabled",
+            "queueing is disabled: MODERATION_DO_NOT_STORE is set, so no comment may be stored; "
+            "score without queue",
+        )
+
+
+def check_queue_size(texts: Sequence[str], state: AppState) -> None:
+    """Queued comments get explanation spans, which cost time per character: bound them."""
+    limit = state.settings.limits.max_queue_chars
+    if (chars := sum(map(len, texts))) > limit:
+        raise TooLargeError(
+            f"queueing is limited to {limit:,} characters of comments per request (their explanations "
+            f"are computed); got {chars:,}: send the page in parts"
+        )
+
+
+def flagged_attributes(scores: Mapping[str, Any], thresholds: Mapping[str, Thresholds]) -> list[str]:
+    """The attributes whose score reached their review threshold."""
+    out = []
+    for name, value in scores.items():
+        limit = thresholds.get(name)
+        if limit is None or value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if value >= limit.review:
+            out.append(name)
+    return out
+
+
+def queue_items(
+    texts: Sequence[str],
+    results: Sequence[Mapping[str, Any]],
+    *,
+    thresholds: Mapping[str, Thresholds],
+    model_version: str,
+    article_id: str | None,
+    article_title: str | None,
+    source: str | None,
+) -> list[NewQueueItem]:
+    return [
+        NewQueueItem(
+            text=text,
+            scores=dict(r["scores"]),
+            spans=dict(r.get("spans") or {}),
+            decision=r["decision"]["verdict"],
+            reasons=list(r["decision"]["reasons"]),
+            model_version=model_version,
+            flagged=flagged_attributes(r["scores"], thresholds),
+            article_id=article_id,
+            article_title=article_title,
+            source=source,
+            language=r.get("language"),
+        )
+        for text, r in zip(texts, results, strict=True)
+    ]
+
+
+async def enqueue(state: AppState, items: Sequence[NewQueueItem]) -> list[str]:
+    def write() -> list[str]:
+        return state.store().enqueue(items)
+
+    return await run_in_threadpool(write)
+
+
+def check_attribute(name: str, known: Sequence[str] | None) -> str:
+    """An attribute of the loaded model when there is one, else any snake_case name."""
+    check_attribute_name(name)
+    if known and name not in known:
+        raise InputError(f"unknown attribute {name!r}; the loaded model has {', '.join(known)}")
+    return name

@@ -1,0 +1,112 @@
+"""The review queue: list, read and decide the comments stored by scoring with `queue=true`.
+
+Every endpoint needs the API token (no token 401, a wrong one 403). Two moderators deciding the same
+item: the first verdict wins, the second gets 409 naming it; the database settles the race.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import StateDep, require_queue_token
+from service.api.guards import JsonRoute
+from service.api.queueing import check_attribute
+from service.api.routers._common import errors
+from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut
+from service.api.scoring import json_response
+from service.api.state import AppState
+from service.errors import InputError
+from service.storage import QueueQuery
+from service.storage.store import MAX_PAGE
+
+router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue_token)])
+
+ItemId = Annotated[str, Path(max_length=64, description="The item's id, as listed by GET /v1/queue.")]
+
+
+def _known_attributes(state: AppState) -> tuple[str, ...] | None:
+    scorer = state.models.current
+    return tuple(scorer.attributes) if scorer is not None else None
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(
+            f"{name} must be an ISO 8601 time such as 2026-01-31T12:00:00Z, got {value!r}"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # naive: UTC
+
+
+@router.get(
+    "/v1/queue",
+    response_model=QueuePageOut,
+    responses=errors(401, 403, 422, 503),
+    summary="List queued comments, riskiest first (needs the bearer token)",
+)
+def list_queue(
+    state: StateDep,
+    status: Literal["pending", "decided"] | None = None,
+    decision: Literal["approve", "review", "reject"] | None = None,
+    attribute: Annotated[
+        str | None, Query(max_length=64, description="Items where it reached review")
+    ] = None,
+    article: Annotated[str | None, Query(max_length=2048, description="The article_id.")] = None,
+    since: Annotated[str | None, Query(description="Queued at or after (ISO 8601; naive is UTC).")] = None,
+    until: Annotated[str | None, Query(description="Queued before (ISO 8601; naive is UTC).")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
+) -> Response:
+    """Ordered by risk (the highest attribute score) descending, then id. Pass `next_cursor` back as
+    `cursor` for the next page; it is null on the last page."""
+    if attribute is not None:
+        check_attribute(attribute, _known_attributes(state))
+    query = QueueQuery(
+        status=status,
+        decision=decision,
+        attribute=attribute,
+        article_id=article,
+        since=_time(since, "since"),
+        until=_time(until, "until"),
+        limit=limit,
+        cursor=cursor,
+    )
+    page = state.store().list_queue(query)
+    return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+
+@router.get(
+    "/v1/queue/{item_id}",
+    response_model=QueueItemOut,
+    responses=errors(401, 403, 404, 503),
+    summary="One queued comment (needs the bearer token)",
+)
+def get_item(item_id: ItemId, state: StateDep) -> Response:
+    return json_response(state.store().queue_item(item_id).to_dict())
+
+
+@router.post(
+    "/v1/queue/{item_id}:decide",
+    response_model=QueueItemOut,
+    responses=errors(401, 403, 404, 409, 415, 422, 503),
+    summary="Approve or reject a queued comment; the verdict becomes training feedback",
+)
+async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
+    """The verdict is stored with its feedback rows in one transaction: `attributes` when given, else
+    the attributes that reached review, each labelled 1 for reject, 0 for approve. The first verdict
+    on an item wins; a later one gets 409 with the verdict that stands."""
+    known = _known_attributes(state)
+    attributes = [check_attribute(a, known) for a in body.attributes or ()]
+
+    def write() -> dict[str, object]:
+        return state.store().decide(item_id, body.verdict, attributes).to_dict()
+
+    return json_response(await run_in_threadpool(write))

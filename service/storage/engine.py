@@ -1,0 +1,128 @@
+"""SQLAlchemy engines for the two backends, with bounded pools.
+
+- SQLite (embedded default): WAL so readers (training) never block the service's writers,
+  synchronous=FULL so an acknowledged write survives a power cut, a busy timeout so several uvicorn
+  workers share one file, and BEGIN IMMEDIATE so a transaction takes the write lock up front (a
+  deferred one that reads then writes can fail at once with "database is locked" instead of waiting).
+- PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
+  request waits on a sick server; pre-ping replaces connections a database restart killed, so the
+  service recovers without a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import QueuePool
+
+from service.errors import ConfigurationError
+from service.settings import Database
+
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the store lives: a PostgreSQL URL or an SQLite file."""
+
+    url: URL | None = None
+    path: Path | None = None
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.url is not None else "sqlite"
+
+    def describe(self) -> str:
+        """For logs, errors and manifests: never the password."""
+        if self.url is not None:
+            return self.url.render_as_string(hide_password=True)
+        return str(self.path)
+
+
+def is_database_url(value: str) -> bool:
+    return "://" in value and value.split("://", 1)[0].lower() in (*POSTGRES_SCHEMES, "sqlite")
+
+
+def parse_target(value: str | Path) -> Target:
+    """A postgresql:// URL, an sqlite:///path URL or a plain file path."""
+    text = str(value)
+    if not is_database_url(text):
+        return Target(path=Path(text))
+    scheme = text.split("://", 1)[0].lower()
+    if scheme == "sqlite":
+        path = text.split("://", 1)[1]
+        if not path.startswith("/") or path == "/":
+            raise ConfigurationError(f"expected sqlite:///path/to/file.sqlite3, got {text!r}")
+        return Target(path=Path(path[1:] if path.startswith("//") else path))
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"cannot parse the database URL: {exc}") from exc
+    if not url.database:
+        raise ConfigurationError(
+            f"the database URL {url.render_as_string(hide_password=True)} names no database"
+        )
+    return Target(url=url.set(drivername="postgresql+psycopg"))
+
+
+def create(target: Target, pool: Database) -> Engine:
+    if target.url is not None:
+        return _postgres(target.url, pool)
+    assert target.path is not None
+    return _sqlite(target.path, pool)
+
+
+def _postgres(url: URL, pool: Database) -> Engine:
+    return create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=pool.pool_size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.pool_timeout_s,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": pool.connect_timeout_s,
+            "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
+            "application_name": "comment-moderation",
+        },
+    )
+
+
+def _sqlite(path: Path, pool: Database) -> Engine:
+    path = Path(path)
+    busy = pool.sqlite_busy_timeout_s
+
+    def connect() -> sqlite3.Connection:
+        # Our own connect: a path holding '?', '#' or '%' is opened as the file it names, never parsed
+        # as a URL. isolation_level=None: the driver never opens transactions; the begin hook does.
+        return sqlite3.connect(path, timeout=busy, check_same_thread=False, isolation_level=None)
+
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        creator=connect,
+        poolclass=QueuePool,
+        pool_size=pool.pool_size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.pool_timeout_s,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

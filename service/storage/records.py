@@ -1,0 +1,128 @@
+"""The store's records: moderators' verdicts (feedback) and review-queue items. Frozen dataclasses;
+the HTTP edge turns them into JSON with `QueueItem.to_dict`."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from service.errors import InputError
+
+QueueStatus = Literal["pending", "decided"]
+QueueVerdict = Literal["approve", "reject"]
+Decision = Literal["approve", "review", "reject"]
+STATUSES: tuple[str, ...] = ("pending", "decided")
+VERDICTS: tuple[str, ...] = ("approve", "reject")
+DECISIONS: tuple[str, ...] = ("approve", "review", "reject")
+
+# Attribute names are the model's (insult, off_topic, toxicity, spam, ...): snake_case, bounded.
+_ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def check_attribute_name(name: str) -> str:
+    if not isinstance(name, str) or not _ATTRIBUTE.fullmatch(name):
+        raise InputError(f"attribute {name!r} is not a snake_case attribute name (for example 'insult')")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """One moderator verdict: `label` 1 means the comment has the attribute, 0 that it has not."""
+
+    text: str
+    attribute: str
+    label: int
+    article_id: str | None = None
+    created_at: str = ""
+    queue_item_id: str | None = None  # set when the verdict was given on a review-queue item
+
+
+@dataclass(frozen=True, slots=True)
+class NewQueueItem:
+    """A scored comment to put in the review queue. `flagged`: the attributes that reached review."""
+
+    text: str
+    scores: Mapping[str, float | None]
+    spans: Mapping[str, Sequence[Mapping[str, Any]]]
+    decision: str
+    reasons: Sequence[str]
+    model_version: str
+    flagged: Sequence[str] = ()
+    article_id: str | None = None
+    article_title: str | None = None
+    source: str | None = None
+    language: str | None = None
+
+    @property
+    def risk(self) -> float:
+        """The queue's sort key: the highest attribute score (attributes without a score are skipped)."""
+        values = [v for v in self.scores.values() if v is not None and not math.isnan(v)]
+        return max(values, default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: str
+    text: str
+    scores: Mapping[str, float | None]
+    spans: Mapping[str, Sequence[Mapping[str, Any]]]
+    decision: str
+    reasons: tuple[str, ...]
+    model_version: str
+    flagged: tuple[str, ...]
+    risk: float
+    created_at: datetime
+    status: str
+    article_id: str | None = None
+    article_title: str | None = None
+    source: str | None = None
+    language: str | None = None
+    verdict: str | None = None
+    verdict_attributes: tuple[str, ...] | None = None
+    decided_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "article_title": self.article_title,
+            "source": self.source,
+            "text": self.text,
+            "scores": dict(self.scores),
+            "spans": {k: [dict(s) for s in v] for k, v in self.spans.items()},
+            "decision": self.decision,
+            "reasons": list(self.reasons),
+            "flagged_attributes": list(self.flagged),
+            "risk": self.risk,
+            "language": self.language,
+            "model_version": self.model_version,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+            "verdict": self.verdict,
+            "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """Filters of GET /v1/queue. `attribute`: items whose given attribute reached review."""
+
+    status: str | None = None
+    decision: str | None = None
+    attribute: str | None = None
+    article_id: str | None = None
+    since: datetime | None = None  # created_at >= since
+    until: datetime | None = None  # created_at < until
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: tuple[QueueItem, ...]
+    next_cursor: str | None = None

@@ -1,0 +1,193 @@
+"""The store's schema, defined once for SQLite and PostgreSQL (SQLAlchemy Core), and its migrations.
+
+The database records its schema version in `schema_version` (one row per applied migration). On open,
+`migrate` applies the missing steps in one transaction, serialised across replicas (PostgreSQL: an
+advisory lock; SQLite: BEGIN IMMEDIATE), and refuses a database newer than this code.
+
+Tables:
+- feedback: moderators' verdicts, read by `moderate train --feedback` (text, attribute, label 0/1,
+  article_id, created_at as ISO text, queue_item_id when the verdict was given on a queue item).
+- queue_items: scored comments waiting for (or given) a moderator's verdict.
+- queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    func,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+
+from service.errors import SchemaVersionError
+
+SCHEMA_VERSION = 2
+# Any constant: the advisory lock that serialises migrations of replicas starting together.
+MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes: timestamptz on PostgreSQL; on SQLite a fixed-width UTC text, so
+    comparisons and ORDER BY are chronological."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSONB on PostgreSQL (binary, indexable), JSON text on SQLite.
+Json = JSON().with_variant(JSONB(), "postgresql")
+# 64-bit ids on PostgreSQL; SQLite's INTEGER PRIMARY KEY is the rowid (64-bit already).
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", Text, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", RowId, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("attribute", Text, nullable=False),
+    Column("label", Integer, nullable=False),
+    Column("article_id", Text),
+    Column("created_at", Text, nullable=False),
+    Column("queue_item_id", Text),
+)
+
+queue_items = Table(
+    "queue_items",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", Text),
+    Column("article_title", Text),
+    Column("source", Text),
+    Column("text", Text, nullable=False),
+    Column("scores", Json, nullable=False),
+    Column("spans", Json, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reasons", Json, nullable=False),
+    Column("flagged", Json, nullable=False),
+    Column("risk", Float, nullable=False),
+    Column("language", String(35)),
+    Column("model_version", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("verdict", String(16)),
+    Column("verdict_attributes", Json),
+    Column("decided_at", UtcDateTime),
+    CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
+    CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
+)
+Index("queue_items_by_risk", queue_items.c.status, queue_items.c.risk.desc(), queue_items.c.id)
+Index("queue_items_risk_id", queue_items.c.risk.desc(), queue_items.c.id)
+Index("queue_items_article", queue_items.c.article_id)
+Index("queue_items_created", queue_items.c.created_at)
+
+queue_flags = Table(
+    "queue_flags",
+    metadata,
+    Column("item_id", String(32), ForeignKey("queue_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("attribute", String(64), primary_key=True),
+)
+Index("queue_flags_attribute", queue_flags.c.attribute, queue_flags.c.item_id)
+
+
+# -- migrations ------------------------------------------------------------------------------------
+# Each step takes the schema from version n-1 to n. Steps never change: a new change is a new step.
+
+_v1 = MetaData()
+_feedback_v1 = Table(
+    "feedback",
+    _v1,
+    Column("id", RowId, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("attribute", Text, nullable=False),
+    Column("label", Integer, nullable=False),
+    Column("article_id", Text),
+    Column("created_at", Text, nullable=False),
+)
+
+
+def _to_v1(conn: Connection) -> None:
+    # A database written before versioning already holds this table: adopt it as version 1.
+    _feedback_v1.create(conn, checkfirst=True)
+
+
+def _to_v2(conn: Connection) -> None:
+    columns = {c["name"] for c in inspect(conn).get_columns("feedback")}
+    if "queue_item_id" not in columns:
+        column = feedback.c.queue_item_id
+        conn.exec_driver_sql(
+            f"ALTER TABLE feedback ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
+        )
+    for table in (queue_items, queue_flags):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2}
+assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.scalar(select(func.max(schema_version.c.version))) or 0)
+
+
+def migrate(conn: Connection) -> tuple[int, int]:
+    """Bring the schema to SCHEMA_VERSION inside the caller's transaction; returns (from, to)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+    schema_version.create(conn, checkfirst=True)
+    found = current_version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the database schema is version {found}, newer than this code understands "
+            f"({SCHEMA_VERSION}): it was migrated by a newer release; run that release (or restore a "
+            "backup taken before the upgrade)"
+        )
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(insert(schema_version).values(version=version, applied_at=now))
+    return found, SCHEMA_VERSION

@@ -1,0 +1,339 @@
+"""The one storage interface for moderators' verdicts and the review queue, over SQLite or PostgreSQL.
+
+    store = Store.open(parse_target(url_or_path), settings.database)   # migrates the schema
+    store.add_feedback(Feedback(text=..., attribute="insult", label=1))
+    ids = store.enqueue([NewQueueItem(...), ...])
+    store.decide(ids[0], "reject", ())      # first verdict wins: ConflictError for the second
+
+Every method is one transaction. A database that cannot be reached, is locked past the busy timeout,
+or has no free pooled connection raises StoreUnavailableError (the API answers 503): nothing was
+stored and the caller may retry. Thread-safe: the engine's pool hands each call its own connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, exists, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
+from service.settings import Database
+from service.storage import engine as engines
+from service.storage import schema as S
+from service.storage.records import (
+    DECISIONS,
+    STATUSES,
+    VERDICTS,
+    Feedback,
+    NewQueueItem,
+    QueueItem,
+    QueuePage,
+    QueueQuery,
+    check_attribute_name,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 200  # GET /v1/queue returns at most this many items per page
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _finite(value: Any) -> float | None:
+    """Scores as JSON numbers: NaN (an attribute the model does not carry) is stored as null."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def encode_cursor(risk: float, item_id: str) -> str:
+    raw = json.dumps([risk, item_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        risk, item_id = json.loads(raw)
+        if not isinstance(item_id, str) or isinstance(risk, bool) or not isinstance(risk, int | float):
+            raise ValueError("bad cursor fields")
+        return float(risk), item_id
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InputError("invalid cursor: pass back the next_cursor of a previous page unchanged") from exc
+
+
+def check_feedback(item: Feedback) -> None:
+    check_attribute_name(item.attribute)
+    if item.label not in (0, 1):
+        raise InputError(f"label must be 0 or 1, got {item.label!r}")
+    if not item.text.strip():
+        raise InputError("feedback text is empty")
+
+
+class Store:
+    """Feedback and the review queue behind one interface; `backend` is "sqlite" or "postgresql"."""
+
+    def __init__(self, engine: Engine, target: engines.Target) -> None:
+        self.engine = engine
+        self.target = target
+        self.backend = target.backend
+        self.schema_version = 0
+
+    @classmethod
+    def open(cls, target: engines.Target, pool: Database | None = None) -> Store:
+        """Create the engine and migrate the schema. Raises StoreUnavailableError (retry later) or
+        SchemaVersionError (the database is newer than this code)."""
+        if target.path is not None:
+            try:
+                target.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(f"cannot create the folder of {target.path}: {exc}") from exc
+        store = cls(engines.create(target, pool or Database()), target)
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def describe(self) -> str:
+        return f"{self.backend} {self.target.describe()}"
+
+    @contextmanager
+    def _tx(self, action: str) -> Iterator[Any]:
+        """One transaction; database failures become StoreUnavailableError naming the database."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except ModerationError:
+            raise
+        except PoolTimeout as exc:
+            raise StoreUnavailableError(
+                f"cannot {action}: every connection to the {self.backend} database is busy; retry"
+            ) from exc
+        except (DBAPIError, SQLAlchemyError) as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise StoreUnavailableError(
+                f"cannot {action} in the {self.describe()} database: "
+                f"{detail[0] if detail else type(exc).__name__}; nothing was stored, retry"
+            ) from exc
+
+    def migrate(self) -> tuple[int, int]:
+        with self._tx("migrate the schema") as conn:
+            before, after = S.migrate(conn)
+        self.schema_version = after
+        if before != after:
+            log.warning("store %s: schema migrated from version %d to %d", self.describe(), before, after)
+        return before, after
+
+    def ping(self) -> int:
+        """The schema version, read from the database (for /readyz)."""
+        with self._tx("reach the database") as conn:
+            return S.current_version(conn)
+
+    # -- feedback ----------------------------------------------------------------------------------
+
+    def add_feedback(self, item: Feedback) -> int:
+        """Insert one verdict and return its id; the row is committed when this returns."""
+        return self.add_feedback_many([item])[0]
+
+    def add_feedback_many(self, items: Sequence[Feedback]) -> list[int]:
+        """All rows or none, in one transaction."""
+        for item in items:
+            check_feedback(item)
+        now = _now().isoformat(timespec="seconds")
+        ids: list[int] = []
+        with self._tx("write feedback") as conn:
+            for item in items:
+                row = {
+                    "text": item.text,
+                    "attribute": item.attribute,
+                    "label": int(item.label),
+                    "article_id": item.article_id,
+                    "created_at": item.created_at or now,
+                    "queue_item_id": item.queue_item_id,
+                }
+                ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
+        log.debug("stored %d feedback rows", len(ids))
+        return ids
+
+    def feedback(self, attribute: str | None = None) -> list[Feedback]:
+        t = S.feedback
+        query = select(
+            t.c.text, t.c.attribute, t.c.label, t.c.article_id, t.c.created_at, t.c.queue_item_id
+        ).order_by(t.c.id)
+        if attribute is not None:
+            query = query.where(t.c.attribute == attribute)
+        with self._tx("read feedback") as conn:
+            return [Feedback(*row) for row in conn.execute(query)]
+
+    def count_feedback(self) -> int:
+        with self._tx("count feedback") as conn:
+            return int(conn.scalar(select(func.count()).select_from(S.feedback)) or 0)
+
+    # -- review queue ------------------------------------------------------------------------------
+
+    def enqueue(self, items: Sequence[NewQueueItem]) -> list[str]:
+        """Store scored comments as pending queue items (one transaction); returns their new ids."""
+        now = _now()
+        rows: list[dict[str, Any]] = []
+        flags: list[dict[str, str]] = []
+        for item in items:
+            item_id = uuid.uuid4().hex
+            flagged = [check_attribute_name(a) for a in dict.fromkeys(item.flagged)]
+            rows.append(
+                {
+                    "id": item_id,
+                    "article_id": item.article_id,
+                    "article_title": item.article_title,
+                    "source": item.source,
+                    "text": item.text,
+                    "scores": {k: _finite(v) for k, v in item.scores.items()},
+                    "spans": {k: [dict(s) for s in v] for k, v in item.spans.items()},
+                    "decision": item.decision,
+                    "reasons": list(item.reasons),
+                    "flagged": flagged,
+                    "risk": item.risk,
+                    "language": item.language,
+                    "model_version": item.model_version,
+                    "created_at": now,
+                    "status": "pending",
+                }
+            )
+            flags += [{"item_id": item_id, "attribute": a} for a in flagged]
+        if not rows:
+            return []
+        with self._tx("queue comments") as conn:
+            conn.execute(insert(S.queue_items), rows)
+            if flags:
+                conn.execute(insert(S.queue_flags), flags)
+        return [str(r["id"]) for r in rows]
+
+    def queue_item(self, item_id: str) -> QueueItem:
+        with self._tx("read the queue") as conn:
+            row = conn.execute(select(S.queue_items).where(S.queue_items.c.id == item_id)).first()
+        if row is None:
+            raise NotFoundError(f"no queue item {item_id!r}")
+        return _item(row)
+
+    def list_queue(self, query: QueueQuery) -> QueuePage:
+        t = S.queue_items
+        if not 1 <= query.limit <= MAX_PAGE:
+            raise InputError(f"limit must be between 1 and {MAX_PAGE}, got {query.limit}")
+        if query.status is not None and query.status not in STATUSES:
+            raise InputError(f"status must be one of {', '.join(STATUSES)}")
+        if query.decision is not None and query.decision not in DECISIONS:
+            raise InputError(f"decision must be one of {', '.join(DECISIONS)}")
+        sql = select(t)
+        if query.status is not None:
+            sql = sql.where(t.c.status == query.status)
+        if query.decision is not None:
+            sql = sql.where(t.c.decision == query.decision)
+        if query.attribute is not None:
+            f = S.queue_flags
+            sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
+        if query.article_id is not None:
+            sql = sql.where(t.c.article_id == query.article_id)
+        if query.since is not None:
+            sql = sql.where(t.c.created_at >= query.since)
+        if query.until is not None:
+            sql = sql.where(t.c.created_at < query.until)
+        if query.cursor is not None:
+            risk, last_id = decode_cursor(query.cursor)
+            sql = sql.where((t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id)))
+        sql = sql.order_by(t.c.risk.desc(), t.c.id).limit(query.limit + 1)
+        with self._tx("read the queue") as conn:
+            rows = conn.execute(sql).all()
+        items = tuple(_item(r) for r in rows[: query.limit])
+        more = len(rows) > query.limit
+        return QueuePage(items, encode_cursor(items[-1].risk, items[-1].id) if more else None)
+
+    def decide(self, item_id: str, verdict: str, attributes: Sequence[str] = ()) -> QueueItem:
+        """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
+
+        The FIRST verdict wins: the update only matches a pending row, and the database settles which
+        of two concurrent updates matched (PostgreSQL's row lock re-checks `status` after the first
+        commits; SQLite serialises writers). The loser gets ConflictError naming the verdict given.
+        Feedback: `attributes` when given, else the attributes that reached review, each with label 1
+        for reject and 0 for approve."""
+        if verdict not in VERDICTS:
+            raise InputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+        named = tuple(check_attribute_name(a) for a in dict.fromkeys(attributes))
+        t = S.queue_items
+        now = _now()
+        with self._tx("record the verdict") as conn:
+            row = conn.execute(select(t).where(t.c.id == item_id)).first()
+            if row is None:
+                raise NotFoundError(f"no queue item {item_id!r}")
+            item = _item(row)
+            targets = named or item.flagged
+            changed = conn.execute(
+                update(t)
+                .where(t.c.id == item_id, t.c.status == "pending")
+                .values(status="decided", verdict=verdict, verdict_attributes=list(targets), decided_at=now)
+            ).rowcount
+            if changed != 1:
+                won = conn.execute(select(t.c.verdict, t.c.decided_at).where(t.c.id == item_id)).one()
+                when = won.decided_at.isoformat() if won.decided_at else "earlier"
+                raise ConflictError(
+                    f"queue item {item_id} was already decided: verdict {won.verdict!r} at {when}; "
+                    "the first verdict stands"
+                )
+            label = 1 if verdict == "reject" else 0
+            rows = [
+                {
+                    "text": item.text,
+                    "attribute": attribute,
+                    "label": label,
+                    "article_id": item.article_id,
+                    "created_at": now.isoformat(timespec="seconds"),
+                    "queue_item_id": item.id,
+                }
+                for attribute in targets
+            ]
+            if rows:
+                conn.execute(insert(S.feedback), rows)
+        return replace(
+            item, status="decided", verdict=verdict, verdict_attributes=tuple(targets), decided_at=now
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _item(row: Row[Any]) -> QueueItem:
+    m = row._mapping
+    return QueueItem(
+        id=m["id"],
+        text=m["text"],
+        scores=dict(m["scores"]),
+        spans={k: tuple(v) for k, v in m["spans"].items()},
+        decision=m["decision"],
+        reasons=tuple(m["reasons"]),
+        model_version=m["model_version"],
+        flagged=tuple(m["flagged"]),
+        risk=float(m["risk"]),
+        created_at=m["created_at"],
+        status=m["status"],
+        article_id=m["article_id"],
+        article_title=m["article_title"],
+        source=m["source"],
+        language=m["language"],
+        verdict=m["verdict"],
+        verdict_attributes=None if m["verdict_attributes"] is None else tuple(m["verdict_attributes"]),
+        decided_at=m["decided_at"],
+    )
