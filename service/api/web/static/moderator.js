@@ -238,13 +238,13 @@
       "risk " + risk(item).toFixed(2),
       "decision " + (decision.verdict || "?"),
       item.language ? "language " + item.language : null,
-      item.created_at ? "queued " + item.created_at : null,
+      item.created_at ? "queued " + when(item.created_at) : null,
     ].filter(Boolean).join(" · ");
     li.append(meta);
 
     const text = document.createElement("blockquote");
     text.className = "text";
-    highlight(text, item.text || "", item.spans || {});
+    highlight(text, item.text || "", evidence(item));
     li.append(text);
 
     li.append(renderScores(item));
@@ -257,6 +257,19 @@
     }
     li.append(renderActions(item, index));
     return li;
+  }
+
+  // The spans shown: those of the attributes that reached review (what the decision rests on), or of
+  // every attribute when the moderator asks for them all.
+  function evidence(item) {
+    const spans = item.spans || {};
+    if ($("#all-spans").checked) return spans;
+    const flagged = new Set(flaggedAttributes(item));
+    return Object.fromEntries(Object.entries(spans).filter(([name]) => flagged.has(name)));
+  }
+
+  function when(iso) {
+    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace("+00:00", " UTC") : "";
   }
 
   function decisionOf(item) {
@@ -283,7 +296,9 @@
       meter.max = 1;
       const t = state.thresholds[name];
       if (t) {
-        meter.high = t.review;
+        // green below review, amber from review, red from reject
+        meter.low = t.review;
+        meter.high = t.reject;
         meter.optimum = 0;
       }
       meter.value = typeof value === "number" ? value : 0;
@@ -303,10 +318,10 @@
       const v = document.createElement("p");
       v.className = "verdict " + item.verdict;
       const attrs = item.verdict_attributes;
+      const named = Array.isArray(attrs) && attrs.length ? attrs.join(", ") : "";
       v.textContent =
-        (item.verdict === "reject" ? "Rejected" : "Approved") +
-        (Array.isArray(attrs) && attrs.length ? " (" + attrs.join(", ") + ")" : "") +
-        (item.decided_at ? " at " + item.decided_at : "");
+        (item.verdict === "reject" ? "Rejected" + (named ? " for " + named : "") : "Approved" + (named ? " (not " + named + ")" : "")) +
+        (item.decided_at ? " at " + when(item.decided_at) : "");
       box.append(v);
       return box;
     }
@@ -498,6 +513,9 @@
       body: text,
     });
     const flagged = out.comments.filter((c) => c.decision.verdict !== "approve").length;
+    if (!out.comments.length) {
+      return "No reader comments found in \u201c" + (out.article.title || "untitled") + "\u201d: nothing queued.";
+    }
     return (
       "Scored " + out.comments.length + " comments of \u201c" + (out.article.title || "untitled") + "\u201d (" +
       flagged + " flagged) and queued them."
@@ -672,27 +690,31 @@
     return root;
   }
 
-  // A reject verdict is positive for an attribute unless the moderator named other attributes only.
-  function isPositive(item, name) {
-    if (item.verdict !== "reject") return false;
+  // A verdict speaks for the attributes it names (all of them when it names none): reject = the
+  // comment has the attribute, approve = it has not. The store keeps the same labels as feedback.
+  function verdictFor(item, name) {
+    if (!item.verdict) return null;
     const attrs = item.verdict_attributes;
-    return !Array.isArray(attrs) || attrs.length === 0 || attrs.includes(name);
+    if (Array.isArray(attrs) && attrs.length && !attrs.includes(name)) return null;
+    return item.verdict === "reject";
   }
 
   function precisionRecall(name, threshold) {
     let tp = 0;
     let fp = 0;
     let fn = 0;
+    let n = 0;
     for (const item of state.plotItems) {
       const v = (item.scores || {})[name];
-      if (!item.verdict || typeof v !== "number") continue;
-      const pos = isPositive(item, name);
+      const pos = verdictFor(item, name);
+      if (pos === null || typeof v !== "number") continue;
+      n += 1;
       const flagged = v >= threshold;
       if (flagged && pos) tp += 1;
       else if (flagged) fp += 1;
       else if (pos) fn += 1;
     }
-    return { precision: tp + fp ? tp / (tp + fp) : null, recall: tp + fn ? tp / (tp + fn) : null, n: tp + fp + fn };
+    return { precision: tp + fp ? tp / (tp + fp) : null, recall: tp + fn ? tp / (tp + fn) : null, n };
   }
 
   function prCurve(name) {
@@ -775,7 +797,7 @@
         const atReview = precisionRecall(name, s.review);
         const atReject = precisionRecall(name, s.reject);
         prText.textContent =
-          "Against " + atReview.n + " verdicts: flagged (≥ review) precision " + fmt(atReview.precision) + ", recall " +
+          "Precision (solid) and recall (dashed) against " + atReview.n + " verdicts: flagged (≥ review) precision " + fmt(atReview.precision) + ", recall " +
           fmt(atReview.recall) + "; auto-reject precision " + fmt(atReject.precision) + ", recall " + fmt(atReject.recall) + ".";
         summarize();
       };
@@ -821,6 +843,7 @@
       loadQueue(true).then(() => select(0));
     });
     $("#more").addEventListener("click", () => loadQueue(false));
+    $("#all-spans").addEventListener("change", renderQueue);
     $("#add-form").addEventListener("submit", onAdd);
     $("#plots-refresh").addEventListener("click", loadPlots);
     $("#queue").addEventListener("click", (event) => {
