@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 
 SEED_THREAD = next(p for p in SEED_FILES if p.name.startswith("000_"))
 THRESHOLDS = Settings().thresholds()
+# wait_for_function takes a function's source: the page's CSP forbids evaluating a bare expression.
+TEXT = "((sel) => document.querySelector(sel).textContent)"
 
 
 def api(base: str) -> httpx.Client:
@@ -49,11 +51,11 @@ def expected_marks(item: dict[str, Any]) -> list[tuple[int, int, str]]:
     )
     intervals.sort(key=lambda iv: (iv[0], -iv[1]))
     merged: list[list[int]] = []
-    for start, end in intervals:
-        if merged and start < merged[-1][1]:
+    for begin, end in intervals:
+        if merged and begin < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
-            merged.append([start, end])
+            merged.append([begin, end])
     return [(s, e, text[s:e]) for s, e in merged]
 
 
@@ -67,7 +69,7 @@ def shown_marks(page: Any, item_id: str) -> list[tuple[int, int, str]]:
 
 
 def wait_focus(page: Any, item_id: str) -> None:
-    page.wait_for_function(f"() => document.activeElement && document.activeElement.dataset.id === '{item_id}'")
+    page.wait_for_function(f"() => document.activeElement?.dataset.id === '{item_id}'")
 
 
 def sign_in_by_keyboard(page: Any, base: str) -> None:
@@ -166,7 +168,9 @@ def test_moderator_page_in_chromium(
 
         # plots: a histogram per attribute; the threshold view counts what the API's scores give
         page.get_by_role("button", name="Refresh plots").click()
-        page.wait_for_function("() => document.querySelector('#plots-basis').textContent.includes('2 with a verdict')")
+        page.wait_for_function(
+            "() => $text('#plots-basis').includes('2 with a verdict')".replace("$text", TEXT)
+        )
         attributes = httpx.get(base + "/v1/model").json()["attributes"]
         assert page.locator("#plots svg.histogram").count() == len(attributes)
         assert page.locator("#plots svg.histogram rect.bar").count() == 20 * len(attributes)
@@ -227,7 +231,7 @@ def test_moderator_page_in_chromium(
         line = {"id": "b1", "text": "you are a pathetic idiot", "article_id": "browser-test"}
         page.get_by_label("Paste a scraped page").fill(json.dumps(line | {"article": {"title": "Page test"}}))
         page.get_by_role("button", name="Score and queue").click()
-        page.wait_for_function("() => document.querySelector('#add-result').textContent.startsWith('Scored 1 ')")
+        page.wait_for_function("() => $text('#add-result').startsWith('Scored 1 ')".replace("$text", TEXT))
         new = [i for i in queue(base, article="browser-test")]
         assert len(new) == 1 and new[0]["model_version"] == version and new[0]["article_title"] == "Page test"
         row = page.locator(f'li.item[data-id="{new[0]["id"]}"]')
@@ -239,7 +243,7 @@ def test_moderator_page_in_chromium(
         page.set_input_files("#add-file", str(SEED_THREAD))
         page.get_by_label("Source").fill("uploaded-copy")
         page.get_by_role("button", name="Score and queue").click()
-        page.wait_for_function("() => document.querySelector('#add-result').textContent.includes('queued them')")
+        page.wait_for_function("() => $text('#add-result').includes('queued them')".replace("$text", TEXT))
         uploaded = queue(base, article="uploaded-copy")
         assert len(uploaded) == len(items) and {i["text"] for i in uploaded} == {i["text"] for i in items}
         page.screenshot(path=artifacts / "06-new-version.png", full_page=True)
