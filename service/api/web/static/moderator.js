@@ -856,6 +856,9 @@
     document.addEventListener("keydown", onKey);
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) trySignIn(token);
-    else showSignIn();
+    else {
+      showSignIn();
+      loadModel().catch(() => {}); // /v1/model needs no token: show which model serves
+    }
   });
 })();
