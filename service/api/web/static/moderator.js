@@ -83,8 +83,10 @@
       await api("/v1/queue?limit=1");
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
-      const refused = err.status === 401 || err.status === 403;
-      showSignIn(refused ? "That token is not valid." : "Cannot reach the queue: " + err.message);
+      const reason = err.body && err.body.error && err.body.error.reason;
+      const refused = err.status === 401 || reason === "forbidden";
+      // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
+      showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
       return false;
     }
     $("#sign-in").hidden = true;
