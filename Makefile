@@ -11,10 +11,11 @@ ARTICLES_DIR ?= ../shared/articles
 MODEL_DIR ?= model/default
 # `make train` publishes each new model version here (var/models/<version>/), beside the shipped one.
 MODELS_DIR ?= var/models
-# `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
+# `make train FEEDBACK=var/moderation.sqlite3` (or FEEDBACK=postgresql://user@host/db) also learns from
+# moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api train train-shipped eval eval-parse serve clean
+.PHONY: help install browser postgres run test lint bench bench-api train train-shipped eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -30,10 +31,18 @@ install: $(STAMP) ## Create .venv and install the project with its dev extra (no
 browser: ## Install headless Chromium for the browser test (Debian package; no-op when present)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The store tests start a throwaway PostgreSQL server (tests/pg.py): its binaries, and as root the
+# `postgres` system user to run it (PostgreSQL refuses to run as root).
+postgres: ## Install PostgreSQL server binaries for the store tests (Debian package; no-op when present)
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then \
+		useradd --system --no-create-home --shell /usr/sbin/nologin postgres; fi
+
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
-test: $(STAMP) browser ## Run the whole test suite
+test: $(STAMP) browser postgres ## Run the whole test suite
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +50,8 @@ def _settings_error(exc: ValueError) -> str | None:
     parts = []
     for err in exc.errors(include_url=False):
         name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
-        parts.append(f"{name}={err.get('input')!r}: {err['msg']}")
+        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", repr(err.get("input")))  # no URL password
+        parts.append(f"{name}={shown}: {err['msg']}")
     return "invalid setting " + "; ".join(parts)
 
 

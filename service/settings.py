@@ -33,8 +33,9 @@ class Limits(BaseModel):
     max_explain_comments: int = 100  # explain=true costs a pass per comment and attribute
     max_explain_chars: int = 200_000  # ... and time per character (~3 us): this bounds it near 0.6 s
     max_comments_per_page: int = 20_000
-    # Queued comments are explained (spans for the moderator): this bounds that time per request.
-    max_queue_chars: int = 1_000_000
+    # Queued comments are explained (spans for the moderator): ~10 us per character on this machine
+    # (the largest shared page, 274 comments / 155,000 characters: 1.5 s), so this bounds it near 4 s.
+    max_queue_chars: int = 400_000
     # Lines per page: a page of one-letter lines costs ~360 bytes and ~3 us per line in the parser
     # (20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a 20,000-comment thread ~200,000.
     max_page_lines: int = 400_000

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+from tests.pg import PostgresServer
 
 # Property tests explore the same examples on every run: a failure in CI reproduces locally, and a
 # green run is not luck. `HYPOTHESIS_PROFILE=explore pytest` searches with fresh random seeds.
@@ -37,3 +41,19 @@ def data_dir() -> Path:
 def articles_dir() -> Path:
     assert ARTICLES_DIR.is_dir(), f"article pages not found at {ARTICLES_DIR}"
     return ARTICLES_DIR
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (tests/pg.py); each test takes its own database."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server."""
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")

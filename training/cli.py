@@ -1,4 +1,4 @@
-"""`moderate train --data-dir D (--out DIR | --versions-dir DIR) [--feedback SQLITE] [--decisions CSV]
+"""`moderate train --data-dir D (--out DIR | --versions-dir DIR) [--feedback SQLITE|URL] [--decisions CSV]
 [--attribute NAME]`. `make train` uses --versions-dir: each run publishes a new version beside the
 shipped model, never over it."""
 
@@ -29,7 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="with --versions-dir: the shipped model (MODERATION_MODEL_DIR), listed as the first version",
     )
-    parser.add_argument("--feedback", type=Path, help="SQLite database with moderators' verdicts")
+    parser.add_argument(
+        "--feedback",
+        help="moderators' verdicts: the service's SQLite file, or postgresql://user@host/db (replicas)",
+    )
     parser.add_argument(
         "--decisions",
         type=Path,
@@ -60,14 +63,19 @@ def run(args: argparse.Namespace) -> int:
     unknown = [a for a in args.attribute or () if a not in TRAINERS]
     if unknown:
         raise TrainingDataError(f"no trainer for {unknown}; known: {sorted(TRAINERS)}")
+    from service.storage.engine import is_database_url
+
+    feedback = args.feedback
+    if feedback is not None and not is_database_url(feedback):
+        feedback = Path(feedback)
     for path, what in [
-        (args.feedback, "feedback database"),
+        (feedback if isinstance(feedback, Path) else None, "feedback database"),
         *((d, "decisions file") for d in args.decisions),
     ]:
         if path is not None and not path.is_file():
             raise TrainingDataError(f"{what} {path} not found")
     started = time.perf_counter()
-    request = TrainingRequest(data_dir=args.data_dir, feedback=args.feedback, decisions=tuple(args.decisions))
+    request = TrainingRequest(data_dir=args.data_dir, feedback=feedback, decisions=tuple(args.decisions))
     if args.out is not None:
         out, carry_from = args.out, None
     else:

@@ -592,19 +592,27 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
 # -- moderator feedback ----------------------------------------------------------------------------
 
 
-def load_feedback(path: Path, attribute: str) -> Corpus:
-    """Moderators' verdicts stored by the service (table ``feedback``), opened read-only.
+def load_feedback(source: Path | str, attribute: str) -> Corpus:
+    """Moderators' verdicts stored by the service (table ``feedback``), read-only: an SQLite file (a
+    path or sqlite:///path) or a PostgreSQL database (postgresql://...) that several replicas share.
 
     The manifest's sha256 is of the rows read (text, label, article_id of this attribute, in id
     order), not of the database file: the file changes with every other write and does not hold
-    rows still in the write-ahead log of a running service."""
+    rows still in the write-ahead log of a running service. A URL is recorded without its password."""
+    from service.errors import ModerationError
+    from service.storage.engine import parse_target
+
+    try:
+        target = parse_target(source)
+    except ModerationError as exc:
+        raise TrainingDataError(f"--feedback: {exc}") from exc
+    if target.path is None:
+        return _load_feedback_postgres(target, attribute)
+    path = target.path
     if not Path(path).is_file():
         raise TrainingDataError(
             f"feedback database not found: {path} (the service writes it at MODERATION_DB_PATH)"
         )
-    b = _Builder(
-        f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
-    )
     try:
         # as_uri() percent-encodes the path: a raw '#', '?' or '%' in it would change the file opened.
         con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
@@ -614,22 +622,57 @@ def load_feedback(path: Path, attribute: str) -> Corpus:
         cur = con.execute(
             "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
         )
-        n = 0
-        digest = hashlib.sha256()
-        for text, label, article_id in cur:
-            n += 1
-            digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
-            if not isinstance(text, str):
-                b.bad["missing text"] += 1
-            elif label not in (0, 1):
-                b.bad["unknown label"] += 1
-            else:
-                b.add(text, int(label), article_id)
+        return _feedback_corpus(cur, attribute, str(path))
     except sqlite3.Error as exc:
         raise TrainingDataError(f"{path}: cannot read table feedback ({exc})") from exc
     finally:
         con.close()
-    b.files.append(SourceFile(str(path), digest.hexdigest(), n))
+
+
+def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.settings import Database
+    from service.storage import engine as engines
+    from service.storage.schema import feedback
+
+    where = target.describe()  # never the password
+    engine = engines.create(target, Database(pool_size=1, max_overflow=0))
+    query = (
+        select(feedback.c.text, feedback.c.label, feedback.c.article_id)
+        .where(feedback.c.attribute == attribute)
+        .order_by(feedback.c.id)
+    )
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(postgresql_readonly=True)
+            return _feedback_corpus(conn.execute(query), attribute, where)
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise TrainingDataError(
+            f"{where}: cannot read table feedback ({detail[0] if detail else type(exc).__name__})"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
+    b = _Builder(
+        f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
+    )
+    n = 0
+    digest = hashlib.sha256()
+    for text, label, article_id in rows:
+        n += 1
+        digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
+        if not isinstance(text, str):
+            b.bad["missing text"] += 1
+        elif label not in (0, 1):
+            b.bad["unknown label"] += 1
+        else:
+            b.add(text, int(label), article_id)
+    b.files.append(SourceFile(where, digest.hexdigest(), n))
     return b.build()
 
 

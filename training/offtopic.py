@@ -392,9 +392,9 @@ def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
     progress(f"  {corpus.summary()}")
     # Say so instead of dropping them silently: off_topic learns from whole threads, not single verdicts.
     if getattr(request, "feedback", None) is not None:
-        n = C.load_feedback(request.feedback, "off_topic").files[0].rows
+        read = C.load_feedback(request.feedback, "off_topic").files[0]
         progress(
-            f"  NOT USED: {n} off_topic verdicts in {request.feedback} "
+            f"  NOT USED: {read.rows} off_topic verdicts in {read.path} "
             "(off_topic does not learn from feedback)"
         )
     if getattr(request, "decisions", ()):

@@ -42,7 +42,7 @@ class TrainingRequest:
     """What every trainer gets: where the corpora are and, optionally, moderators' feedback."""
 
     data_dir: Path
-    feedback: Path | None = None
+    feedback: Path | str | None = None  # an SQLite file, or a postgresql:// URL
     # The operator's own labeled files for insult (training.corpora.load_generic: CSV or JSONL).
     decisions: tuple[Path, ...] = ()
 

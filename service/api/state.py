@@ -181,7 +181,8 @@ class AppState:
             backend = target_for(settings).backend
         except ModerationError as exc:
             return {"status": "unavailable", "backend": None, "detail": str(exc)}
-        if backend == "sqlite" and self._store is None and not settings.db_path.exists():
+        fresh = self._store is None and self._store_failure is None and not settings.db_path.exists()
+        if backend == "sqlite" and fresh:
             return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
         try:
             version = self.store().ping()

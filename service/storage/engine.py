@@ -41,7 +41,7 @@ class Target:
     def describe(self) -> str:
         """For logs, errors and manifests: never the password."""
         if self.url is not None:
-            return self.url.render_as_string(hide_password=True)
+            return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
         return str(self.path)
 
 

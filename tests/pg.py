@@ -1,0 +1,107 @@
+"""A throwaway PostgreSQL server for the tests: initdb in a temporary folder, pg_ctl on a free loopback
+port (and a Unix socket in that folder), stopped and deleted afterwards.
+
+PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user (created by
+Debian's package, or by `make postgres`). No binaries: the fixture fails and names `make postgres`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+SERVER_USER = "postgres"
+
+
+def find_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if candidates:
+        return candidates[-1]  # the newest major version
+    raise AssertionError(f"PostgreSQL's {name} not found: run `make postgres` (installs Debian's postgresql)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="moderation-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self._as_root = os.geteuid() == 0
+        if self._as_root:
+            try:
+                user = pwd.getpwnam(SERVER_USER)
+            except KeyError as exc:
+                raise AssertionError(
+                    f"running as root and there is no '{SERVER_USER}' user to run PostgreSQL: "
+                    "run `make postgres`"
+                ) from exc
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+        self._run(
+            find_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+            "--no-locale", "--no-sync",
+        )  # fmt: skip
+        self.start()
+
+    def _run(self, *cmd: str) -> None:
+        argv = ["runuser", "-u", SERVER_USER, "--", *cmd] if self._as_root else list(cmd)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        if result.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise AssertionError(f"{' '.join(cmd)} failed: {result.stdout}{result.stderr}\n{log}")
+
+    def start(self) -> None:
+        # fsync off: a throwaway cluster has no power cut to survive, and a process killed with -9
+        # (client or server) loses nothing committed either way: the data is in the OS page cache.
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=100 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._run(find_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self.wait_ready()
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(find_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(self.url("postgres"), connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url(name)
+
+    def close(self) -> None:
+        with contextlib.suppress(AssertionError):  # already stopped
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)

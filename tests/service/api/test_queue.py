@@ -1,0 +1,279 @@
+"""The review queue over HTTP: queueing while scoring, listing, reading and deciding, and the errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.storage import Store, Target
+from tests.conftest import SEED_FILES
+from tests.service.api.conftest import assert_error, auth, make_client
+
+THREAD = {
+    "article": {"id": "a-17", "title": "Council budget vote", "body": "The council voted on the budget."},
+    "comments": [
+        {"id": "c1", "text": "the council budget vote is idiot"},
+        {"id": "c2", "text": "The budget vote was close"},
+        {"id": "c3", "text": "moron"},
+    ],
+    "queue": True,
+}
+ITEM_FIELDS = {
+    "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
+    "flagged_attributes", "risk", "language", "model_version", "created_at", "status", "verdict",
+    "verdict_attributes", "decided_at",
+}  # fmt: skip
+
+
+def queue_thread(client) -> dict[str, str]:
+    return {res["id"]: res["queue_id"] for res in score_thread(client)}
+
+
+def score_thread(client) -> list[dict]:
+    r = client.post("/v1/comments:score", json=THREAD, headers=auth())
+    assert r.status_code == 200, r.text
+    return list(r.json()["results"])
+
+
+def stored_feedback(settings):
+    store = Store.open(Target(path=settings.db_path))
+    try:
+        return [(f.text, f.attribute, f.label, f.queue_item_id) for f in store.feedback()]
+    finally:
+        store.close()
+
+
+def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_shows(client, settings):
+    results = score_thread(client)
+    r = client.get("/v1/queue", headers=auth())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["next_cursor"] is None
+    items = body["items"]
+    risk = {res["queue_id"]: max(res["scores"].values()) for res in results}
+    assert [i["id"] for i in items] == sorted(risk, key=lambda i: (-risk[i], i))
+    assert len(set(risk.values())) > 1  # the order is not only by id
+    by_id = {i["id"]: i for i in items}
+    thresholds = settings.thresholds()
+    for res, comment in zip(results, THREAD["comments"], strict=True):
+        item = by_id[res["queue_id"]]
+        assert set(item) == ITEM_FIELDS
+        assert (item["text"], item["article_id"], item["article_title"], item["source"]) == (
+            comment["text"], "a-17", "Council budget vote", None,
+        )  # fmt: skip
+        assert (item["scores"], item["risk"]) == (res["scores"], risk[res["queue_id"]])
+        assert (item["decision"], item["reasons"]) == (res["decision"]["verdict"], res["decision"]["reasons"])
+        assert item["spans"] == res["spans"]
+        assert item["flagged_attributes"] == [
+            a for a, v in res["scores"].items() if v >= thresholds[a].review
+        ]
+        assert (item["model_version"], item["status"], item["verdict"], item["decided_at"]) == (
+            "fake-1", "pending", None, None,
+        )  # fmt: skip
+        assert item["language"] is None  # the scorer does not tell the language
+    moron = by_id[results[2]["queue_id"]]
+    assert moron["spans"]["insult"] == [{"start": 0, "end": 5, "text": "moron", "weight": 1.0}]
+    assert moron["decision"] == "reject" and "insult" in moron["flagged_attributes"]
+
+
+def test_the_scoring_answer_is_unchanged_apart_from_queue_ids_and_spans(client):
+    plain = client.post("/v1/comments:score", json=THREAD | {"queue": False}).json()
+    queued = client.post("/v1/comments:score", json=THREAD, headers=auth()).json()
+    for p, q in zip(plain["results"], queued["results"], strict=True):
+        assert len(q.pop("queue_id")) == 32
+        assert set(q.pop("spans")) == {"insult", "off_topic"}
+        assert p == q
+
+
+def test_pages_are_queued_with_their_title_and_source(client):
+    page = SEED_FILES[0].read_bytes()
+    r = client.post(
+        "/v1/articles:score?queue=true&source=https://example.org/p",
+        content=page,
+        headers=auth() | {"content-type": "text/plain"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["comments"] and all(len(c["queue_id"]) == 32 for c in body["comments"])
+    items = client.get("/v1/queue?limit=200", headers=auth()).json()["items"]
+    assert len(items) == len(body["comments"])
+    assert {i["article_title"] for i in items} == {body["article"]["title"]}
+    assert {(i["source"], i["article_id"]) for i in items} == {("https://example.org/p",) * 2}
+    assert {i["text"] for i in items} == {c["text"] for c in body["comments"]}
+
+
+@pytest.mark.parametrize(("headers", "status"), [({}, 401), (auth("wrong"), 403)])
+def test_queueing_needs_the_token_and_stores_nothing_without_it(client, settings, headers, status):
+    assert_error(client.post("/v1/comments:score", json=THREAD, headers=headers), status)
+    r = client.post(
+        "/v1/articles:score?queue=true",
+        content=b"Title\n\nBody",
+        headers=headers | {"content-type": "text/plain"},
+    )
+    assert_error(r, status)
+    assert not settings.db_path.exists()
+    # Scoring without queueing needs no token.
+    assert client.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+
+
+def test_queueing_is_refused_when_nothing_may_be_stored(settings):
+    with make_client(settings.model_copy(update={"do_not_store": True})) as c:
+        error = assert_error(c.post("/v1/comments:score", json=THREAD, headers=auth()), 403, "disabled")
+        assert "MODERATION_DO_NOT_STORE" in error["message"]
+        assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+    assert not settings.db_path.exists()
+
+
+def test_queueing_more_text_than_the_explain_budget_is_413(settings):
+    tight = settings.limits.model_copy(update={"max_queue_chars": 30})
+    with make_client(settings.model_copy(update={"limits": tight})) as c:
+        assert_error(c.post("/v1/comments:score", json=THREAD, headers=auth()), 413, "too_large")
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/v1/queue", "get"), ("/v1/queue/x", "get"), ("/v1/queue/x:decide", "post")]
+)
+@pytest.mark.parametrize(
+    ("headers", "status", "reason"), [({}, 401, "unauthenticated"), (auth("no"), 403, "forbidden")]
+)
+def test_queue_endpoints_need_the_token(client, path, method, headers, status, reason):
+    kwargs = {"json": {"verdict": "approve"}} if method == "post" else {}
+    assert_error(getattr(client, method)(path, headers=headers, **kwargs), status, reason)
+
+
+def test_filters_and_pagination_over_http(client):
+    ids = queue_thread(client)
+    queue_thread(client)  # a second copy of the thread: 6 items
+
+    def listed(query: str) -> list[str]:
+        r = client.get("/v1/queue?" + query, headers=auth())
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert len(listed("")) == 6
+    assert set(listed("attribute=insult")) >= {ids["c1"], ids["c3"]} and len(listed("attribute=insult")) == 4
+    assert len(listed("decision=approve")) == 2
+    assert len(listed("article=a-17")) == 6 and listed("article=other") == []
+    assert len(listed("since=2000-01-01T00:00:00Z&until=2999-01-01")) == 6
+    assert listed("since=2999-01-01T00:00:00%2B00:00") == []
+    client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    assert listed("status=decided") == [ids["c1"]]
+    assert len(listed("status=pending")) == 5
+    pages, cursor, seen = 0, "", []
+    while True:
+        r = client.get("/v1/queue?limit=4" + (f"&cursor={cursor}" if cursor else ""), headers=auth()).json()
+        seen += [i["id"] for i in r["items"]]
+        pages += 1
+        if not (cursor := r["next_cursor"]):
+            break
+    assert pages == 2 and seen == listed("limit=200")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=201", "limit=x", "status=open", "decision=maybe", "attribute=toxicity",
+     "attribute=Bad%20Name", "since=yesterday", "cursor=%25%25"],
+)  # fmt: skip
+def test_bad_queue_queries_are_422(client, query):
+    assert_error(client.get("/v1/queue?" + query, headers=auth()), 422)
+
+
+def test_decide_returns_the_item_and_records_feedback_for_training(client, settings):
+    ids = queue_thread(client)
+    r = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    assert r.status_code == 200, r.text
+    item = r.json()
+    assert (item["id"], item["status"], item["verdict"], item["verdict_attributes"]) == (
+        ids["c1"], "decided", "reject", ["insult"],
+    )  # fmt: skip
+    assert item["decided_at"] is not None
+    assert client.get(f"/v1/queue/{ids['c1']}", headers=auth()).json() == item
+    r = client.post(f"/v1/queue/{ids['c2']}:decide", json={"verdict": "approve"}, headers=auth())
+    assert r.json()["verdict_attributes"] == []  # nothing reached review: no feedback row
+    r = client.post(
+        f"/v1/queue/{ids['c3']}:decide",
+        json={"verdict": "reject", "attributes": ["off_topic"]},
+        headers=auth(),
+    )
+    assert r.status_code == 200
+    assert stored_feedback(settings) == [
+        ("the council budget vote is idiot", "insult", 1, ids["c1"]),
+        ("moron", "off_topic", 1, ids["c3"]),
+    ]
+
+
+def test_the_second_verdict_is_409_naming_the_first(client, settings):
+    ids = queue_thread(client)
+    assert (
+        client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "approve"}, headers=auth()).status_code
+        == 200
+    )
+    r = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    error = assert_error(r, 409, "conflict")
+    assert "'approve'" in error["message"]
+    assert [row[2] for row in stored_feedback(settings)] == [0]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"verdict": "maybe"}, 422),
+        ({"verdict": "reject", "attributes": ["toxicity"]}, 422),  # not an attribute of the loaded model
+        ({"verdict": "reject", "attributes": "insult"}, 422),
+        ({"verdict": "reject", "extra": 1}, 422),
+        ({}, 422),
+    ],
+)
+def test_bad_verdicts_are_422_and_change_nothing(client, body, status):
+    ids = queue_thread(client)
+    assert_error(client.post(f"/v1/queue/{ids['c1']}:decide", json=body, headers=auth()), status)
+    assert client.get(f"/v1/queue/{ids['c1']}", headers=auth()).json()["status"] == "pending"
+
+
+def test_unknown_items_are_404(client):
+    queue_thread(client)
+    assert_error(client.get("/v1/queue/" + "0" * 32, headers=auth()), 404, "not_found")
+    assert_error(
+        client.post("/v1/queue/nope:decide", json={"verdict": "approve"}, headers=auth()), 404, "not_found"
+    )
+
+
+def test_an_unwritable_database_is_503_for_the_queue_and_scoring_still_works(settings, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with make_client(settings.model_copy(update={"db_path": blocker / "db.sqlite3"})) as c:
+        assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
+        assert_error(c.post("/v1/comments:score", json=THREAD, headers=auth()), 503, "store_unavailable")
+        assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+        ready = c.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["database"]["status"] == "unavailable"
+
+
+def test_a_database_newer_than_the_code_stops_the_start_with_a_clear_error(settings):
+    from sqlalchemy import insert
+
+    from service.errors import SchemaVersionError
+    from service.storage import schema as S
+
+    store = Store.open(Target(path=settings.db_path))
+    with store.engine.begin() as conn:
+        conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
+    store.close()
+    with pytest.raises(SchemaVersionError, match="newer than this code"), make_client(settings):
+        pass
+
+
+def test_a_postgres_that_is_down_at_start_costs_only_the_database_endpoints(settings):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = settings.model_copy(update={"database_url": f"postgresql://u:pw@127.0.0.1:{port}/db"})
+    with make_client(down) as c:
+        assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+        error = assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
+        assert "pw" not in error["message"] and "***" in error["message"]
+        database = c.get("/readyz").json()["database"]
+        assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
+    assert not settings.db_path.exists()  # never fell back to SQLite

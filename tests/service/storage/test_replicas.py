@@ -1,0 +1,293 @@
+"""Several replicas on one PostgreSQL database, as real `moderate serve` processes over real HTTP: what
+one writes the other reads, concurrent verdicts resolve first-wins, a replica killed with -9 loses no
+acknowledged write, and a database outage costs only the endpoints that need the database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.storage import QueueQuery, Store, parse_target
+from tests.conftest import REPO
+from tests.pg import PostgresServer, _free_port
+from training import corpora as C
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "replica-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+THREAD = {
+    "article": {
+        "id": "budget-1",
+        "title": "Council passes the budget",
+        "body": "The council voted on the budget.",
+    },
+    "comments": [
+        {"text": "You are a pathetic idiot and a moron"},
+        {"text": "The budget vote was closer than expected"},
+        {"text": "Shut up, you stupid troll"},
+    ],
+    "queue": True,
+}
+
+
+class Replica:
+    def __init__(self, database_url: str, tmp: Path, name: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = os.environ | {
+            "MODERATION_API_TOKEN": TOKEN,
+            "MODERATION_DATABASE_URL": database_url,
+            "MODERATION_DB_PATH": str(tmp / f"{name}-unused.sqlite3"),  # must stay unused
+            "MODERATION_LOG_LEVEL": "INFO",
+        }
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.log_path = tmp / f"{name}.log"
+        with self.log_path.open("wb") as log:  # a file: an undrained pipe would block the server
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "service.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log()
+            try:
+                if httpx.get(self.base + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"replica not ready after {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_replicas(url: str, tmp: Path, n: int) -> list[Replica]:
+    replicas = [Replica(url, tmp, f"replica-{i}") for i in range(n)]
+    for r in replicas:
+        r.wait_ready()
+    return replicas
+
+
+@pytest.fixture(scope="module")
+def two_replicas(
+    postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Replica, Replica]]:
+    """Shared by the tests of this module (each starts ~25 s of model loading): each test queues
+    under its own article id and filters on it."""
+    tmp_path = tmp_path_factory.mktemp("replicas")
+    url = postgres.create_database(f"replicas_{uuid.uuid4().hex[:8]}")
+    replicas = start_replicas(url, tmp_path, 2)
+    try:
+        yield url, replicas[0], replicas[1]
+    finally:
+        for r in replicas:
+            r.stop()
+    for r in replicas:
+        assert "Traceback" not in r.log(), r.log()
+    assert not list(tmp_path.glob("*.sqlite3")), "a replica wrote SQLite instead of PostgreSQL"
+
+
+def queue(base: str, article_id: str, n_threads: int = 1) -> list[str]:
+    ids = []
+    body = THREAD | {"article": THREAD["article"] | {"id": article_id}}
+    for _ in range(n_threads):
+        r = httpx.post(base + "/v1/comments:score", json=body, headers=AUTH, timeout=60)
+        assert r.status_code == 200, r.text
+        ids += [c["queue_id"] for c in r.json()["results"]]
+    return ids
+
+
+def test_what_one_replica_writes_the_other_reads(two_replicas):
+    url, a, b = two_replicas
+    ids = queue(a.base, "shared-1")
+    listed = httpx.get(b.base + "/v1/queue?article=shared-1", headers=AUTH).json()["items"]
+    assert sorted(i["id"] for i in listed) == sorted(ids)
+    assert {i["article_title"] for i in listed} == {"Council passes the budget"}
+    assert all(i["spans"] and i["model_version"] for i in listed)
+    top = listed[0]  # riskiest first: an insult
+    assert top["flagged_attributes"]
+    r = httpx.post(f"{b.base}/v1/queue/{top['id']}:decide", json={"verdict": "reject"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    seen = httpx.get(f"{a.base}/v1/queue/{top['id']}", headers=AUTH).json()
+    assert (seen["status"], seen["verdict"]) == ("decided", "reject")
+    assert [
+        i["id"] for i in httpx.get(a.base + "/v1/queue?status=decided", headers=AUTH).json()["items"]
+    ] == [top["id"]]
+    fb = {"text": "what a clown you are", "attribute": "insult", "label": 1, "article_id": "budget-1"}
+    assert httpx.post(a.base + "/v1/feedback", json=fb, headers=AUTH).status_code == 201
+    # `moderate train --feedback URL` reads both replicas' verdicts.
+    insult = C.load_feedback(url, "insult")
+    assert top["text"] in insult.texts and "what a clown you are" in insult.texts
+    ready = httpx.get(b.base + "/readyz").json()["database"]
+    assert (ready["status"], ready["backend"], ready["schema_version"]) == ("ok", "postgresql", 2)
+
+
+def test_concurrent_verdicts_through_both_replicas_resolve_first_wins(two_replicas):
+    url, a, b = two_replicas
+    ids = queue(a.base, "race-1", n_threads=8)  # 24 items
+    barrier = threading.Barrier(2)
+
+    def decide(base: str, verdict: str, item_id: str) -> tuple[int, str]:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            r = http.post(f"{base}/v1/queue/{item_id}:decide", json={"verdict": verdict}, headers=AUTH)
+            return r.status_code, r.text
+
+    with ThreadPoolExecutor(2) as pool:
+        for item_id in ids:
+            fa = pool.submit(decide, a.base, "reject", item_id)
+            fb = pool.submit(decide, b.base, "approve", item_id)
+            (sa, ta), (sb, tb) = fa.result(), fb.result()
+            assert sorted((sa, sb)) == [200, 409], (ta, tb)
+            winner = "reject" if sa == 200 else "approve"
+            loser_text = tb if sa == 200 else ta
+            assert f"'{winner}'" in loser_text  # the 409 names the verdict that stands
+            item = httpx.get(f"{b.base}/v1/queue/{item_id}", headers=AUTH).json()
+            assert item["verdict"] == winner
+    store = Store.open(parse_target(url))
+    try:
+        rows = [f for f in store.feedback() if f.article_id == "race-1"]
+        query = QueueQuery(status="decided", article_id="race-1", limit=200)
+        items = {i.id: i for i in store.list_queue(query).items}
+    finally:
+        store.close()
+    assert set(items) == set(ids)
+    # exactly the winners' feedback: one row per attribute that reached review, labelled by the winner
+    expected = sorted(
+        (i.id, a_, 1 if i.verdict == "reject" else 0) for i in items.values() for a_ in i.flagged
+    )
+    assert sorted((f.queue_item_id, f.attribute, f.label) for f in rows) == expected
+    assert expected  # some items reached review
+
+
+def test_a_replica_killed_mid_stream_loses_no_acknowledged_write(two_replicas, tmp_path):
+    url, _, b = two_replicas
+    (a,) = start_replicas(url, tmp_path, 1)  # the victim: a third replica on the same database
+    acked: list[str] = []
+    outcomes = {"failed": 0}
+    stop = threading.Event()
+
+    def writer(base: str, tag: str) -> None:
+        with httpx.Client(timeout=10) as http:
+            for n in range(100_000):
+                if stop.is_set():
+                    return
+                text = f"verdict {tag}-{n} you idiot"
+                try:
+                    body = {"text": text, "attribute": "insult", "label": 1, "article_id": "kill-1"}
+                    r = http.post(base + "/v1/feedback", json=body, headers=AUTH)
+                except httpx.TransportError:
+                    outcomes["failed"] += 1  # no answer: the write may or may not have landed
+                    if tag == "a":
+                        return  # its replica is dead
+                    continue
+                if r.status_code == 201:
+                    acked.append(text)
+
+    threads = [
+        threading.Thread(target=writer, args=(a.base, "a")),
+        threading.Thread(target=writer, args=(b.base, "b")),
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while sum(x.startswith("verdict a-") for x in list(acked)) < 150 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(a.proc.pid, signal.SIGKILL)  # mid-stream: replica a's writer has a request in flight
+    a.proc.wait(timeout=10)
+    acked_a = sum(x.startswith("verdict a-") for x in list(acked))
+    time.sleep(1.0)  # replica b keeps taking writes after a died
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    store = Store.open(parse_target(url))
+    stored = {f.text for f in store.feedback("insult") if f.article_id == "kill-1"}
+    store.close()
+    missing = [t for t in acked if t not in stored]
+    assert acked_a >= 150
+    assert sum(x.startswith("verdict b-") for x in acked) > acked_a  # b went on after a died
+    assert missing == [], f"{len(missing)} acknowledged writes lost"
+    assert len(stored) - len(acked) <= outcomes["failed"]  # unacknowledged writes: at most those cut off
+
+
+def test_a_database_outage_costs_only_the_database_endpoints_and_heals(tmp_path):
+    server = PostgresServer()  # its own server: this test stops it
+    replica = None
+    try:
+        url = server.create_database("outage")
+        (replica,) = start_replicas(url, tmp_path, 1)
+        base = replica.base
+        fb = {"text": "you absolute clown", "attribute": "insult", "label": 1}
+        assert httpx.post(base + "/v1/feedback", json=fb, headers=AUTH).status_code == 201
+
+        server.stop()
+        score = httpx.post(base + "/v1/comments:score", json=THREAD | {"queue": False}, timeout=30)
+        assert score.status_code == 200, score.text
+        for r in (
+            httpx.post(base + "/v1/feedback", json=fb, headers=AUTH, timeout=30),
+            httpx.get(base + "/v1/queue", headers=AUTH, timeout=30),
+            httpx.post(base + "/v1/comments:score", json=THREAD, headers=AUTH, timeout=30),
+        ):
+            assert r.status_code == 503, r.text
+            error = r.json()["error"]
+            assert (error["code"], error["status"], error["reason"]) == (
+                503,
+                "UNAVAILABLE",
+                "store_unavailable",
+            )
+            assert "postgresql" in error["message"]
+        ready = httpx.get(base + "/readyz", timeout=30)
+        assert ready.status_code == 200  # still serving scores: the load balancer keeps it
+        assert ready.json()["database"]["status"] == "unavailable"
+
+        server.start()  # same port, same data; the replica is NOT restarted
+        deadline = time.monotonic() + 20
+        while (r := httpx.post(base + "/v1/feedback", json=fb, headers=AUTH, timeout=30)).status_code != 201:
+            assert r.status_code == 503 and time.monotonic() < deadline, r.text
+            time.sleep(0.2)
+        assert queue(base, "outage-1")
+        assert httpx.get(base + "/readyz").json()["database"]["status"] == "ok"
+        store = Store.open(parse_target(url))
+        assert [f.text for f in store.feedback("insult")] == ["you absolute clown"] * 2
+        store.close()
+    finally:
+        if replica is not None:
+            replica.stop()
+        server.close()
+    assert "Traceback" not in replica.log(), replica.log()

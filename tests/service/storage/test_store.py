@@ -1,0 +1,313 @@
+"""The storage interface on SQLite and on a real PostgreSQL server: schema versions and migrations,
+feedback, the review queue's filters and pagination, and the first-verdict-wins rule under concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from service.errors import ConflictError, InputError, NotFoundError, SchemaVersionError
+from service.settings import Database
+from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
+from service.storage import engine as engines
+from service.storage import schema as S
+from service.storage.store import decode_cursor, encode_cursor
+
+
+def item(text: str = "you idiot", insult: float = 0.8, off_topic: float | None = 0.1, **kw) -> NewQueueItem:
+    flagged = [a for a, v in (("insult", insult), ("off_topic", off_topic)) if v is not None and v >= 0.5]
+    fields = {
+        "text": text,
+        "scores": {"insult": insult, "off_topic": off_topic},
+        "spans": {"insult": [{"start": 4, "end": 9, "text": "idiot", "weight": 1.5}], "off_topic": []},
+        "decision": "review" if flagged else "approve",
+        "reasons": [f"{a} reached review" for a in flagged],
+        "model_version": "m-1",
+        "flagged": flagged,
+        "article_id": "a-1",
+        "article_title": "Budget vote",
+        "source": "https://example.org/a-1",
+        "language": "en",
+    }
+    return NewQueueItem(**(fields | kw))
+
+
+# -- schema ----------------------------------------------------------------------------------------
+
+
+def test_a_fresh_database_is_migrated_to_the_current_version(store):
+    assert store.schema_version == S.SCHEMA_VERSION
+    assert store.ping() == S.SCHEMA_VERSION
+    with store.engine.connect() as conn:
+        versions = conn.execute(select(S.schema_version.c.version)).scalars().all()
+    assert versions == list(range(1, S.SCHEMA_VERSION + 1))
+
+
+def test_reopening_migrates_nothing_and_keeps_the_rows(store, target):
+    store.add_feedback(Feedback("you moron", "insult", 1))
+    again = Store.open(target)
+    try:
+        assert again.migrate() == (S.SCHEMA_VERSION, S.SCHEMA_VERSION)
+        assert [f.text for f in again.feedback()] == ["you moron"]
+    finally:
+        again.close()
+
+
+def test_a_database_from_before_versioning_is_adopted_and_upgraded(target):
+    # The unversioned feedback table the service wrote before this store existed, with a row in it.
+    engine = engines.create(target, Database())
+    with engine.begin() as conn:
+        S._feedback_v1.create(conn)
+        conn.execute(
+            insert(S._feedback_v1).values(text="old verdict", attribute="insult", label=1, created_at="t")
+        )
+    engine.dispose()
+    store = Store.open(target)
+    try:
+        assert store.schema_version == S.SCHEMA_VERSION
+        assert store.feedback() == [Feedback("old verdict", "insult", 1, None, "t", None)]
+        assert store.enqueue([item()])  # the queue tables exist now
+    finally:
+        store.close()
+
+
+def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
+    with store.engine.begin() as conn:
+        conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
+    with pytest.raises(SchemaVersionError, match=rf"version {S.SCHEMA_VERSION + 1}, newer than this code"):
+        Store.open(target)
+
+
+# -- feedback --------------------------------------------------------------------------------------
+
+
+def test_feedback_is_stored_in_order_with_ids(store):
+    ids = [
+        store.add_feedback(Feedback("you moron", "insult", 1, "a-1")),
+        store.add_feedback(Feedback("nice weather", "off_topic", 1)),
+        store.add_feedback(Feedback("fair point", "toxicity", 0)),  # any snake_case attribute
+    ]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert [(f.text, f.attribute, f.label, f.article_id) for f in store.feedback()] == [
+        ("you moron", "insult", 1, "a-1"),
+        ("nice weather", "off_topic", 1, None),
+        ("fair point", "toxicity", 0, None),
+    ]
+    assert [f.text for f in store.feedback("insult")] == ["you moron"]
+    created = datetime.fromisoformat(store.feedback()[0].created_at)
+    assert abs(created - datetime.now(UTC)) < timedelta(minutes=1)
+    assert store.count_feedback() == 3
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Feedback("t", "Insult", 1),
+        Feedback("t", "in sult", 1),
+        Feedback("t", "", 1),
+        Feedback("t", "insult", 2),
+        Feedback("   ", "insult", 1),
+    ],
+)
+def test_bad_feedback_is_refused_and_a_batch_is_all_or_nothing(store, bad):
+    with pytest.raises(InputError):
+        store.add_feedback_many([Feedback("valid row", "insult", 1), bad])
+    assert store.count_feedback() == 0
+
+
+# -- review queue ----------------------------------------------------------------------------------
+
+
+def test_queued_items_read_back_whole(store):
+    (item_id,) = store.enqueue([item(off_topic=float("nan"))])
+    got = store.queue_item(item_id)
+    d = got.to_dict()
+    assert d["id"] == item_id and len(item_id) == 32
+    assert d["scores"] == {"insult": 0.8, "off_topic": None}  # NaN: the model has no score, stored null
+    assert d["spans"]["insult"] == [{"start": 4, "end": 9, "text": "idiot", "weight": 1.5}]
+    assert (d["decision"], d["reasons"], d["flagged_attributes"]) == (
+        "review",
+        ["insult reached review"],
+        ["insult"],
+    )
+    assert (d["article_id"], d["article_title"], d["source"]) == (
+        "a-1",
+        "Budget vote",
+        "https://example.org/a-1",
+    )
+    assert (d["language"], d["model_version"], d["status"], d["verdict"], d["decided_at"]) == (
+        "en", "m-1", "pending", None, None,
+    )  # fmt: skip
+    assert d["risk"] == 0.8
+    assert abs(got.created_at - datetime.now(UTC)) < timedelta(minutes=1)
+    with pytest.raises(NotFoundError):
+        store.queue_item("0" * 32)
+
+
+def test_the_queue_is_ordered_by_risk_then_id_and_pages_visit_every_item_once(store):
+    risks = [0.9, 0.1, 0.5, 0.5, 0.5, 0.99, 0.0, 0.5, 0.7, 0.3, 0.5]
+    ids = store.enqueue([item(f"comment {i}", insult=r, off_topic=0.0) for i, r in enumerate(risks)])
+    expected = sorted(zip(risks, ids, strict=True), key=lambda p: (-p[0], p[1]))
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = store.list_queue(QueueQuery(limit=3, cursor=cursor))
+        seen += [(i.risk, i.id) for i in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    assert pages == 4
+    assert store.list_queue(QueueQuery(limit=200)).next_cursor is None
+
+
+def test_queue_filters(store):
+    a, b, c = store.enqueue(
+        [
+            item("you idiot", insult=0.9, off_topic=0.1),
+            item("buy shoes here", insult=0.1, off_topic=0.8, article_id="a-2", decision="review"),
+            item("thanks", insult=0.0, off_topic=0.0),
+        ]
+    )
+    store.decide(a, "reject")
+
+    def ids(**kw):
+        return {i.id for i in store.list_queue(QueueQuery(**kw)).items}
+
+    assert ids(status="pending") == {b, c}
+    assert ids(status="decided") == {a}
+    assert ids(decision="approve") == {c}
+    assert ids(attribute="insult") == {a}
+    assert ids(attribute="off_topic") == {b}
+    assert ids(attribute="toxicity") == set()
+    assert ids(article_id="a-2") == {b}
+    now = datetime.now(UTC)
+    assert ids(since=now - timedelta(minutes=5)) == {a, b, c}
+    assert ids(since=now + timedelta(minutes=5)) == set()
+    assert ids(until=now - timedelta(minutes=5)) == set()
+    assert ids(status="pending", attribute="off_topic", article_id="a-2") == {b}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [QueueQuery(limit=0), QueueQuery(limit=201), QueueQuery(status="open"), QueueQuery(cursor="%%%")],
+)
+def test_bad_queue_queries_are_input_errors(store, query):
+    with pytest.raises(InputError):
+        store.list_queue(query)
+
+
+def test_cursors_round_trip_and_reject_garbage():
+    assert decode_cursor(encode_cursor(0.123456789012345, "abc")) == (0.123456789012345, "abc")
+    for bad in ("", "bm90IGpzb24", encode_cursor(0.5, "x").upper(), "WzEsMl0"):
+        with pytest.raises(InputError, match="cursor"):
+            decode_cursor(bad)
+
+
+# -- verdicts --------------------------------------------------------------------------------------
+
+
+def test_reject_without_attributes_labels_what_reached_review(store):
+    (item_id,) = store.enqueue([item(insult=0.9, off_topic=0.7)])
+    decided = store.decide(item_id, "reject")
+    assert (decided.status, decided.verdict, decided.verdict_attributes) == (
+        "decided", "reject", ("insult", "off_topic"),
+    )  # fmt: skip
+    assert store.queue_item(item_id) == decided
+    rows = [(f.attribute, f.label, f.queue_item_id, f.article_id) for f in store.feedback()]
+    assert rows == [("insult", 1, item_id, "a-1"), ("off_topic", 1, item_id, "a-1")]
+
+
+def test_reject_with_attributes_labels_only_those(store):
+    (item_id,) = store.enqueue([item(insult=0.9, off_topic=0.7)])
+    store.decide(item_id, "reject", ["off_topic"])
+    assert [(f.attribute, f.label) for f in store.feedback()] == [("off_topic", 1)]
+
+
+def test_approve_labels_what_reached_review_0(store):
+    (item_id,) = store.enqueue([item(insult=0.6, off_topic=0.2)])
+    store.decide(item_id, "approve")
+    assert [(f.text, f.attribute, f.label) for f in store.feedback()] == [("you idiot", "insult", 0)]
+
+
+def test_approve_of_an_item_that_reached_nothing_records_the_verdict_without_feedback(store):
+    (item_id,) = store.enqueue([item("thanks", insult=0.1, off_topic=0.1)])
+    assert store.decide(item_id, "approve").verdict == "approve"
+    assert store.feedback() == []
+
+
+def test_the_first_verdict_wins_and_the_second_is_a_conflict(store):
+    (item_id,) = store.enqueue([item()])
+    store.decide(item_id, "reject")
+    with pytest.raises(ConflictError, match="already decided: verdict 'reject'"):
+        store.decide(item_id, "approve")
+    assert store.queue_item(item_id).verdict == "reject"
+    assert [f.label for f in store.feedback()] == [1]  # the loser wrote no feedback
+
+
+@pytest.mark.parametrize(("verdict", "attributes"), [("maybe", ()), ("reject", ("Bad Name",))])
+def test_bad_verdicts_are_refused_and_change_nothing(store, verdict, attributes):
+    (item_id,) = store.enqueue([item()])
+    with pytest.raises(InputError):
+        store.decide(item_id, verdict, attributes)
+    assert store.queue_item(item_id).status == "pending"
+
+
+def test_unknown_item_is_not_found(store):
+    with pytest.raises(NotFoundError):
+        store.decide("f" * 32, "approve")
+
+
+def test_concurrent_verdicts_from_two_stores_resolve_first_wins(store, target):
+    """Two stores = two replicas' engines (separate pools); 8 threads race on every item."""
+    other = Store.open(target)
+    ids = store.enqueue([item(f"comment {i}") for i in range(10)])
+    outcomes: dict[str, list[str]] = {i: [] for i in ids}
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def moderator(n: int) -> None:
+        s = store if n % 2 else other
+        start.wait()
+        for item_id in ids:
+            try:
+                s.decide(item_id, "reject" if n % 2 else "approve")
+                result = "won"
+            except ConflictError:
+                result = "conflict"
+            with lock:
+                outcomes[item_id].append(result)
+
+    threads = [threading.Thread(target=moderator, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    other.close()
+    assert all(sorted(o) == ["conflict"] * 7 + ["won"] for o in outcomes.values()), outcomes
+    feedback = store.feedback()
+    assert len(feedback) == 10  # one row per item: only the winners wrote
+    assert {f.queue_item_id for f in feedback} == set(ids)
+    for f in feedback:
+        assert f.label == (1 if store.queue_item(f.queue_item_id).verdict == "reject" else 0)
+
+
+def test_the_raw_tables_hold_what_training_reads(store):
+    (item_id,) = store.enqueue([item()])
+    store.decide(item_id, "reject")
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT text, label, article_id FROM feedback WHERE attribute = 'insult'")
+        ).all()
+    assert [tuple(r) for r in rows] == [("you idiot", 1, "a-1")]
+
+
+def test_sqlite_is_in_wal_mode_with_full_sync(tmp_path):
+    store = Store.open(Target(path=tmp_path / "x.sqlite3"))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.close()

@@ -1,0 +1,101 @@
+"""`moderate train --feedback` reading the verdicts that replicas share in PostgreSQL (and the same rows
+from SQLite): the manifest records what was read, without the database password."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.cli import main as moderate
+from service.errors import TrainingDataError
+from service.storage import Feedback, NewQueueItem, Store, parse_target
+from service.storage.engine import Target
+from tests.training.test_train import _small_trainer
+from training import corpora as C
+from training import train
+
+VERDICTS = [
+    Feedback("zorblax wrote this, you zorblax", "insult", 1, "a-1"),
+    Feedback("the zorblax report was fair", "insult", 0),
+    Feedback("buy cheap shoes", "off_topic", 1),
+]
+
+
+def _fill(target: Target) -> None:
+    store = Store.open(target)
+    try:
+        store.add_feedback_many(VERDICTS)
+        (item_id,) = store.enqueue(
+            [
+                NewQueueItem(
+                    text="you zorblax",
+                    scores={"insult": 0.7},
+                    spans={},
+                    decision="review",
+                    reasons=[],
+                    model_version="m",
+                    flagged=["insult"],
+                )
+            ]
+        )
+        store.decide(item_id, "reject")  # a queue verdict: one more insult row, label 1
+    finally:
+        store.close()
+
+
+def test_postgres_and_sqlite_give_the_same_rows_and_hash(pg_url: str, tmp_path: Path) -> None:
+    _fill(parse_target(pg_url))
+    _fill(Target(path=tmp_path / "fb.sqlite3"))
+    from_pg = C.load_feedback(pg_url, "insult")
+    from_sqlite = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert from_pg.texts == from_sqlite.texts == (
+        "zorblax wrote this, you zorblax", "the zorblax report was fair", "you zorblax",
+    )  # fmt: skip
+    assert from_pg.labels == (1, 0, 1)
+    assert from_pg.files[0].sha256 == from_sqlite.files[0].sha256
+    assert from_pg.files[0].rows == 3
+    assert C.load_feedback(f"sqlite:///{tmp_path / 'fb.sqlite3'}", "insult").texts == from_sqlite.texts
+
+
+def test_the_manifest_records_the_database_without_its_password(
+    pg_url: str, tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(parse_target(pg_url))
+    with_password = pg_url.replace("postgres@", "postgres:s3cret-pw@")  # trust auth ignores it
+    monkeypatch.setitem(train.TRAINERS, "insult", _small_trainer(kaggle_600))
+    out = tmp_path / "m"
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(out), "--attribute", "insult"]
+    assert moderate([*argv, "--feedback", with_password]) == 0
+    text = (out / "manifest.json").read_text()
+    assert "s3cret-pw" not in text
+    sources = {s["name"]: s for s in json.loads(text)["attributes"]["insult"]["training_data"]}
+    fb = sources["feedback/insult"]
+    assert fb["rows_used"] == 3
+    assert fb["files"][0]["path"].startswith("postgresql://postgres:***@127.0.0.1:")
+    assert fb["files"][0]["rows"] == 3
+
+
+def test_an_unreachable_database_is_a_training_error(free_port: int) -> None:
+    with pytest.raises(TrainingDataError, match="cannot read table feedback"):
+        C.load_feedback(f"postgresql://postgres@127.0.0.1:{free_port}/nothing", "insult")
+
+
+def test_a_database_without_the_table_is_a_training_error(pg_url: str) -> None:
+    with pytest.raises(TrainingDataError, match="cannot read table feedback"):
+        C.load_feedback(pg_url, "insult")
+
+
+@pytest.fixture
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def kaggle_600(data_dir: Path) -> C.Corpus:
+    return C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").subset(list(range(600)), "kaggle-600")
