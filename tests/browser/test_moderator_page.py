@@ -166,10 +166,22 @@ def test_moderator_page_in_chromium(
         assert first["verdict_attributes"] == items[0]["flagged_attributes"]  # the ticked boxes
         assert (second["verdict"], second["status"]) == ("approve", "decided")
 
+        # another moderator decides the focused comment first: the page's verdict gets 409, and the
+        # page shows the verdict that stands instead of losing it
+        with api(base) as http:
+            other = http.post(f"/v1/queue/{items[2]['id']}:decide", json={"verdict": "reject"})
+        assert other.status_code == 200, other.text
+        page.keyboard.press("a")
+        page.wait_for_function("() => $text('#status').startsWith('Already decided')".replace("$text", TEXT))
+        standing = page.locator(f'li.item[data-id="{items[2]["id"]}"] .verdict').text_content()
+        assert standing.startswith("Rejected"), standing
+        with api(base) as http:
+            assert http.get(f"/v1/queue/{items[2]['id']}").json()["verdict"] == "reject"
+
         # plots: a histogram per attribute; the threshold view counts what the API's scores give
         page.get_by_role("button", name="Refresh plots").click()
         page.wait_for_function(
-            "() => $text('#plots-basis').includes('2 with a verdict')".replace("$text", TEXT)
+            "() => $text('#plots-basis').includes('3 with a verdict')".replace("$text", TEXT)
         )
         attributes = httpx.get(base + "/v1/model").json()["attributes"]
         assert page.locator("#plots svg.histogram").count() == len(attributes)
@@ -190,7 +202,7 @@ def test_moderator_page_in_chromium(
                 f"{n_review} to review, {n_reject} to reject, of {len(values)}"
             )
             assert figure.locator("svg.pr").count() == 1
-        assert len([i for i in everything if i["verdict"]]) == 2
+        assert len([i for i in everything if i["verdict"]]) == 3
         for name in attributes:  # precision and recall at the review slider, from the API's data
             expected = precision_recall(everything, name, page_review(page, name))
             text = page.locator(f'#plots figure[data-attribute="{name}"] .counts').nth(1).text_content()
@@ -214,9 +226,9 @@ def test_moderator_page_in_chromium(
         sign_in_by_keyboard(page, base)
         page.select_option("#f-status", "decided")
         page.get_by_role("button", name="Apply").click()
-        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 2")
+        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 3")
         verdicts = page.locator("#queue .verdict").all_text_contents()
-        assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected"]
+        assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected", "Rejected"]
         page.screenshot(path=artifacts / "05-after-restart.png")
 
         # switch the model version from the page; a comment queued from the page's box is scored by it
