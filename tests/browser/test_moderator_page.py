@@ -240,7 +240,8 @@ def test_moderator_page_in_chromium(
         assert httpx.get(base + "/v1/model").json()["version"] == version
         page.select_option("#f-status", "pending")
         page.get_by_role("button", name="Apply").click()
-        line = {"id": "b1", "text": "you are a pathetic idiot", "article_id": "browser-test"}
+        hostile = "you are a pathetic idiot <img src=x onerror=window.pwned=1>"
+        line = {"id": "b1", "text": hostile, "article_id": "browser-test"}
         page.get_by_label("Paste a scraped page").fill(json.dumps(line | {"article": {"title": "Page test"}}))
         page.get_by_role("button", name="Score and queue").click()
         page.wait_for_function("() => $text('#add-result').startsWith('Scored 1 ')".replace("$text", TEXT))
@@ -249,6 +250,9 @@ def test_moderator_page_in_chromium(
         row = page.locator(f'li.item[data-id="{new[0]["id"]}"]')
         row.wait_for()
         assert row.locator(".badge").text_content() == f"model {version}"
+        # comment text is shown as text, never as HTML
+        assert row.locator("blockquote").text_content() == hostile
+        assert row.locator("img").count() == 0 and page.evaluate("window.pwned") is None
         old_badges = page.locator("#queue .badge.old").all_text_contents()
         assert old_badges and set(old_badges) == {f"model {shipped}"}  # items scored before the switch
         # an uploaded page (a file) is parsed, scored and queued too, under the source typed beside it
