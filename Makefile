@@ -57,10 +57,10 @@ bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 	$(BIN)/python -m bench.api
 
 train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the shipped $(MODEL_DIR) is kept)
-	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
-	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
 	$(BIN)/moderate eval --data-dir $(DATA_DIR)

@@ -8,13 +8,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from service.errors import InputError
 
-QueueStatus = Literal["pending", "decided"]
-QueueVerdict = Literal["approve", "reject"]
-Decision = Literal["approve", "review", "reject"]
 STATUSES: tuple[str, ...] = ("pending", "decided")
 VERDICTS: tuple[str, ...] = ("approve", "reject")
 DECISIONS: tuple[str, ...] = ("approve", "review", "reject")
