@@ -9,10 +9,13 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 ARTICLES_DIR ?= ../shared/articles
 MODEL_DIR ?= model/default
+# `make train` publishes each new model version here (var/models/<version>/), beside the shipped one.
+MODELS_DIR ?= var/models
 # `make train FEEDBACK=var/moderation.sqlite3` (or FEEDBACK=postgresql://user@host/db) also learns from
 # moderators' stored verdicts.
 FEEDBACK ?=
 
+.PHONY: help install browser postgres run test lint bench bench-api soak train train-shipped eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -57,7 +60,10 @@ bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 soak: $(STAMP) ## Mixed and hostile traffic against 2 workers for 10 min: latency, statuses, RSS over time
 	DATA_DIR=$(DATA_DIR) ARTICLES_DIR=$(ARTICLES_DIR) $(BIN)/python -m bench.soak
 
-train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
+train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the shipped $(MODEL_DIR) is kept)
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
+
+train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors

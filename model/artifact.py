@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT = "comment-moderation-artifact"
 FORMAT_VERSION = 1
-FIX = "run `make train` to rebuild it (or point MODERATION_MODEL_DIR at a valid artifact)"
+FIX = "run `make train-shipped` to rebuild it (or point MODERATION_MODEL_DIR at a valid artifact)"
 # Pickles are only portable between identical versions of these; python is checked by major.minor.
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
 

@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = 1
-    model_dir: Path = DEFAULT_MODEL_DIR
+    model_dir: Path = DEFAULT_MODEL_DIR  # the shipped model: always the first version
+    # Versions `make train` publishes (one directory each) and ACTIVE, the one served (see model.versions).
+    versions_dir: Path = Path("var/models")
     insult: Thresholds = Thresholds(review=0.5, reject=0.9)
     off_topic: Thresholds = Thresholds(review=0.6, reject=0.95)
     limits: Limits = Limits()

@@ -1,15 +1,34 @@
-"""`moderate train --data-dir D --out DIR [--feedback SQLITE|URL] [--decisions CSV] [--attribute NAME]`."""
+"""`moderate train --data-dir D (--out DIR | --versions-dir DIR) [--feedback SQLITE|URL] [--decisions CSV]
+[--attribute NAME]`. `make train` uses --versions-dir: each run publishes a new version beside the
+shipped model, never over it."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from model.versions import VersionRegistry
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding the corpora")
-    parser.add_argument("--out", type=Path, required=True, help="artifact directory to (re)write")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, help="artifact directory to (re)write")
+    where.add_argument(
+        "--versions-dir",
+        type=Path,
+        help="publish a NEW version as VERSIONS_DIR/<model_version>/ (never over the shipped model or "
+        "another version); the service lists it at GET /v1/models and serves it once activated",
+    )
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help="with --versions-dir: the shipped model (MODERATION_MODEL_DIR), listed as the first version",
+    )
     parser.add_argument(
         "--feedback",
         help="moderators' verdicts: the service's SQLite file, or postgresql://user@host/db (replicas)",
@@ -25,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--attribute", action="append", help="train only this attribute (repeatable; default: all)"
     )
+
+
+def _registry(args: argparse.Namespace) -> VersionRegistry:
+    from model.versions import VersionRegistry
+    from service.settings import Settings
+
+    shipped = args.model_dir if args.model_dir is not None else Settings().model_dir
+    return VersionRegistry(shipped, args.versions_dir)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,17 +75,40 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and not path.is_file():
             raise TrainingDataError(f"{what} {path} not found")
     started = time.perf_counter()
-    manifest = train_artifact(
-        TrainingRequest(data_dir=args.data_dir, feedback=feedback, decisions=tuple(args.decisions)),
-        args.out,
-        attributes=args.attribute,
-        progress=lambda msg: print(msg, flush=True),
-    )
+    request = TrainingRequest(data_dir=args.data_dir, feedback=feedback, decisions=tuple(args.decisions))
+    if args.out is not None:
+        out, carry_from = args.out, None
+    else:
+        registry = _registry(args)
+        out = registry.build_dir()
+        carry_from = registry.active_dir()  # --attribute keeps the others from the version served
+    try:
+        manifest = train_artifact(
+            request,
+            out,
+            attributes=args.attribute,
+            progress=lambda msg: print(msg, flush=True),
+            carry_from=carry_from,
+        )
+    except BaseException:
+        if args.versions_dir is not None:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     total = sum(e["bytes"] for e in manifest["attributes"].values())
+    if args.out is None:
+        published, new = registry.publish(out)
+        out = published.path
+        if not new:
+            print(f"model {published.version} is already a version ({out}): nothing new published")
     print(
-        f"wrote model {manifest['model_version']} to {args.out} ({total / 1e6:.1f} MB) "
+        f"wrote model {manifest['model_version']} to {out} ({total / 1e6:.1f} MB) "
         f"in {time.perf_counter() - started:.0f}s"
     )
+    if args.out is None:
+        print(
+            f"serve it: POST /v1/models/{manifest['model_version']}:activate (token); "
+            "GET /v1/models lists the versions"
+        )
     for name, entry in manifest["attributes"].items():
         m = entry["metrics"]
         print(f"  {name}: CV ROC AUC {m.get('cv_roc_auc_mean')}, threshold {entry['threshold']:.3f}")

@@ -347,27 +347,30 @@ def train_artifact(
     out_dir: Path,
     attributes: Sequence[str] | None = None,
     progress: Progress = _quiet,
+    carry_from: Path | None = None,
 ) -> dict[str, Any]:
     """Train the chosen attributes (default: every registered trainer) and write the artifact.
 
     When only some attributes are retrained, the others are carried over unchanged from the artifact
-    already in ``out_dir`` (after verifying their hashes), so retraining insult keeps off_topic.
+    in ``carry_from`` (default: the one already in ``out_dir``) after verifying their hashes, so
+    retraining insult keeps off_topic.
     """
     names = list(dict.fromkeys(attributes or TRAINERS))  # `--attribute insult` twice trains it once
     check_out_dir(Path(out_dir))  # before minutes of training, not after
+    base = Path(carry_from if carry_from is not None else out_dir)
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
-    if attributes and Path(out_dir).exists():
+    if attributes and base.exists():
         try:
             # Only the attributes carried over are checked: a damaged file about to be replaced
             # must not cost the others.
-            old_manifest, blobs = verify_artifact(Path(out_dir), only=_others(Path(out_dir), names))
+            old_manifest, blobs = verify_artifact(base, only=_others(base, names))
         except ModelError as exc:
-            progress(f"  not keeping other attributes from {out_dir}: {exc}")
+            progress(f"  not keeping other attributes from {base}: {exc}")
         else:
             for other, data in blobs.items():
                 if other not in names:
                     carried[other] = (data, old_manifest["attributes"][other])
-                    progress(f"  keeping {other} unchanged from {out_dir}")
+                    progress(f"  keeping {other} unchanged from {base}")
     trained: dict[str, TrainedAttribute] = {}
     for name in names:
         progress(f"training {name}")

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, InFlightLimitMiddleware, SafetyNetMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
@@ -40,6 +41,7 @@ from service.api.routers import (
     model,
     perspective,
     queue,
+    web,
 )
 from service.api.state import (
     AppState,
@@ -176,7 +178,9 @@ def create_app(
     metrics = Metrics()
     app.state.moderation = AppState(
         settings=settings,
-        models=ModelHolder(scorer_loader, settings.model_dir),
+        models=ModelHolder(
+            scorer_loader, settings.model_dir, VersionRegistry(settings.model_dir, settings.versions_dir)
+        ),
         metrics=metrics,
         parse_page=page_parser,
     )
@@ -185,6 +189,7 @@ def create_app(
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
     docs.install(app)
+    web.install(app)
     errors.install(app)
 
     limits = settings.limits

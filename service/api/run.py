@@ -122,11 +122,13 @@ def run(args: argparse.Namespace) -> int:
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from model.artifact import verify_artifact
+    from model.versions import VersionRegistry
     from service.api.perspective_protocol import check_aliases
     from service.errors import ModerationError
 
+    active = VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()
     try:
-        manifest, _ = verify_artifact(settings.model_dir)
+        manifest, _ = verify_artifact(active)
         check_aliases(settings.perspective_aliases, manifest["attributes"])
     except ModerationError as exc:
         raise type(exc)(f"cannot start: {exc}") from exc
@@ -134,9 +136,9 @@ def run(args: argparse.Namespace) -> int:
     # model once here too. With one worker the model loaded here is the one served; with several, a
     # child process loads it, so the supervisor does not keep a copy (and a failing worker is not
     # noticed by uvicorn's supervisor until its health-check timeout, 120 s).
-    first = _load_once(settings.model_dir) if settings.workers == 1 else None
+    first = _load_once(active) if settings.workers == 1 else None
     if settings.workers > 1:
-        _check_in_child(settings.model_dir)
+        _check_in_child(active)
     level = settings.log_level.lower()
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:

@@ -211,6 +211,27 @@ class ReloadOut(BaseModel):
     workers_signalled: int = Field(default=0, description="Sibling workers told to reload (SIGHUP).")
 
 
+class ModelVersionOut(BaseModel):
+    version: str
+    shipped: bool = Field(description="The model shipped with the service (MODERATION_MODEL_DIR).")
+    active: bool
+    created_at: str | None
+    attributes: list[str]
+    metrics: dict[str, dict[str, object]]
+
+
+class ModelVersionsOut(BaseModel):
+    active: str | None
+    versions: list[ModelVersionOut]
+
+
+class ActivateOut(BaseModel):
+    activated: bool
+    previous_version: str | None
+    version: str
+    workers_signalled: int = Field(default=0, description="Sibling workers told to reload (SIGHUP).")
+
+
 # --- /v1alpha1/comments:analyze (Perspective) -----------------------------------------------------
 
 

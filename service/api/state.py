@@ -20,6 +20,7 @@ from service.settings import Limits, Settings
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
+    from model.versions import VersionRegistry
     from service.storage import Store
 
 log = logging.getLogger(__name__)
@@ -47,42 +48,74 @@ def default_page_parser(data: bytes | str, *, source: str, fmt: PageFormat, limi
 class ModelHolder:
     """The current scorer. A reload builds the new scorer completely, then swaps one reference: a request
     keeps the scorer it resolved at its start, so in-flight requests finish on the old model, and a
-    loader error leaves the old model in place."""
+    loader error leaves the old model in place.
 
-    def __init__(self, loader: ScorerLoader, model_dir: Path) -> None:
+    With a version registry, the directory loaded is the active version's (ACTIVE in the versions
+    directory, else the shipped model), and ``activate`` switches versions the same atomic way."""
+
+    def __init__(
+        self, loader: ScorerLoader, model_dir: Path, versions: VersionRegistry | None = None
+    ) -> None:
         self._loader = loader
         self.model_dir = model_dir
+        self.versions = versions
         self.current: CommentScorer | None = None
         self._reload_lock = threading.Lock()
 
-    def _load(self) -> CommentScorer:
+    def _load(self, model_dir: Path) -> CommentScorer:
         try:
-            return self._loader(self.model_dir)
+            return self._loader(model_dir)
         except ModelError:
             raise
         except Exception as exc:  # a corrupt artifact must be refused, never crash the worker
-            raise ModelError(
-                f"cannot load the model from {self.model_dir}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise ModelError(f"cannot load the model from {model_dir}: {type(exc).__name__}: {exc}") from exc
+
+    def _active_dir(self) -> Path:
+        return self.versions.active_dir() if self.versions is not None else self.model_dir
 
     def load(self) -> CommentScorer:
         with self._reload_lock:
-            self.current = self._load()
+            model_dir = self._active_dir()
+            self.current = self._load(model_dir)
+            self.model_dir = model_dir
             return self.current
 
     def reload(self) -> tuple[str | None, str]:
         """Returns (previous version, new version); raises ModelError and keeps the old model."""
         with self._reload_lock:
             previous = self.current
-            fresh = self._load()
-            self.current = fresh
+            model_dir = self._active_dir()
+            fresh = self._load(model_dir)
+            self.current, self.model_dir = fresh, model_dir
         log.warning(
             "model reloaded from %s: %s -> %s",
-            self.model_dir,
+            model_dir,
             previous.version if previous else None,
             fresh.version,
         )
         return (previous.version if previous else None), fresh.version
+
+    def activate(self, version: str) -> tuple[str | None, str]:
+        """Load ``version`` (its hashes are verified before anything is unpickled), and only when it
+        loaded, record it in ACTIVE and swap it in. KeyError: no such version; ModelError: refused,
+        the old model and ACTIVE are unchanged."""
+        if self.versions is None:
+            raise KeyError(version)
+        with self._reload_lock:
+            previous = self.current
+            entry = self.versions.find(version)
+            fresh = self._load(entry.path)
+            if fresh.version != version:  # the manifest changed between listing and loading
+                raise ModelError(f"{entry.path} now holds model {fresh.version}, not {version}")
+            self.versions.set_active(version)
+            self.current, self.model_dir = fresh, entry.path
+        log.warning(
+            "model version activated from %s: %s -> %s",
+            entry.path,
+            previous.version if previous else None,
+            version,
+        )
+        return (previous.version if previous else None), version
 
 
 @dataclass

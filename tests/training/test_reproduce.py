@@ -1,6 +1,7 @@
-"""`make train` on the shared corpora must reproduce the shipped model byte for byte. The off_topic
+"""Training on the shared corpora must reproduce the shipped model byte for byte. The off_topic
 trainer also reads real pages through the parser, so a parser change that alters its output makes
-this fail until model/default is retrained (and the change is reviewed with its new metrics)."""
+this fail until model/default is retrained with `make train-shipped` (`make train` publishes a new
+version in var/models instead) and the change is reviewed with its new metrics."""
 
 from __future__ import annotations
 
@@ -27,5 +28,5 @@ def test_make_train_reproduces_the_shipped_model(data_dir: Path, tmp_path: Path)
         path = out / entry["file"]
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert digest == entry["sha256"], (
-            f"{name}: retrained bytes differ from model/default: run `make train`"
+            f"{name}: retrained bytes differ from model/default: run `make train-shipped`"
         )

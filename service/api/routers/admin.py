@@ -1,4 +1,5 @@
-"""POST /v1/admin/reload: load the artifact in MODERATION_MODEL_DIR again and swap it in atomically."""
+"""POST /v1/admin/reload: load the active model version again (the one named in the versions directory's
+ACTIVE file, else MODERATION_MODEL_DIR) and swap it in atomically."""
 
 from __future__ import annotations
 

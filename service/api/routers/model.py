@@ -1,16 +1,21 @@
-"""GET /v1/model: the loaded artifact's manifest: version, training data, metrics, thresholds."""
+"""GET /v1/model: the loaded artifact's manifest: version, training data, metrics, thresholds.
+GET /v1/models and POST /v1/models/{version}:activate: list the model versions, switch or roll back."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import ScorerDep, StateDep
+from service.api.deps import ScorerDep, StateDep, require_token
+from service.api.errors import ApiError
 from service.api.routers._common import errors
-from service.api.schemas import ModelInfo
+from service.api.routers.admin import signal_siblings
+from service.api.schemas import ActivateOut, ModelInfo, ModelVersionsOut
 from service.api.scoring import json_response
+from service.errors import ModelError
 
 router = APIRouter(tags=["model"])
 
@@ -28,4 +33,58 @@ async def get_model(scorer: ScorerDep, state: StateDep) -> Response:
             "thresholds": thresholds,
             "manifest": manifest,
         }
+    )
+
+
+@router.get("/v1/models", response_model=ModelVersionsOut, summary="The model versions")
+async def list_models(state: StateDep) -> Response:
+    """The shipped model first, then every version `make train` published, oldest first. `active`
+    is the version this worker serves. Manifests only: nothing is loaded."""
+    registry = state.models.versions
+    current = state.models.current
+    active = current.version if current else None
+    listed = await run_in_threadpool(registry.versions) if registry is not None else []
+    return json_response(
+        {
+            "active": active,
+            "versions": [
+                {
+                    "version": v.version,
+                    "shipped": v.shipped,
+                    "active": v.version == active,
+                    "created_at": v.created_at,
+                    "attributes": list(v.attributes),
+                    "metrics": v.metrics,
+                }
+                for v in listed
+            ],
+        }
+    )
+
+
+@router.post(
+    "/v1/models/{version}:activate",
+    response_model=ActivateOut,
+    responses=errors(401, 403, 404, 409),
+    summary="Serve another model version (switch or roll back; needs the bearer token)",
+)
+async def activate_model(
+    version: str, state: StateDep, _auth: Annotated[None, Depends(require_token)]
+) -> Response:
+    """The version is loaded and hash-verified first; only then is it recorded as active (it stays
+    active across restarts) and swapped in, atomically, like /v1/admin/reload. A version that fails
+    to load is refused with 409 and the old one keeps serving. Other workers are told to reload."""
+    current = state.models.current
+    try:
+        previous, active = await run_in_threadpool(state.models.activate, version)
+    except KeyError:
+        raise ApiError(404, "not_found", f"no model version {version!r}; GET /v1/models lists them") from None
+    except ModelError as exc:
+        state.metrics.reloads.labels("refused").inc()
+        still = current.version if current else "none"
+        raise ApiError(409, "model_refused", f"activation refused, still serving {still}: {exc}") from exc
+    state.metrics.reloads.labels("ok").inc()
+    signalled = signal_siblings() if state.settings.workers > 1 else 0
+    return json_response(
+        {"activated": True, "previous_version": previous, "version": active, "workers_signalled": signalled}
     )

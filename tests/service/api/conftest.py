@@ -173,7 +173,12 @@ class Loader:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(api_token=TOKEN, db_path=tmp_path / "feedback.sqlite3", model_dir=tmp_path / "model")
+    return Settings(
+        api_token=TOKEN,
+        db_path=tmp_path / "feedback.sqlite3",
+        model_dir=tmp_path / "model",
+        versions_dir=tmp_path / "versions",
+    )
 
 
 @pytest.fixture

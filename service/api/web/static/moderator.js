@@ -1,0 +1,866 @@
+// The moderator's page: plain DOM code against the service's JSON API, no framework and no build step.
+// Everything the page shows is fetched with the bearer token kept in sessionStorage.
+"use strict";
+
+(() => {
+  const TOKEN_KEY = "moderation.token";
+  const PAGE_SIZE = 50;
+  const PLOT_PAGE = 200;
+  const PLOT_MAX_ITEMS = 5000;
+  const BINS = 20;
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  const $ = (sel) => document.querySelector(sel);
+  const state = {
+    items: [],
+    current: -1,
+    cursor: null,
+    attributes: [],
+    thresholds: {},
+    activeVersion: null,
+    plotItems: [],
+    sliders: {},
+  };
+
+  // --- HTTP ----------------------------------------------------------------------------------------
+
+  class HttpError extends Error {
+    constructor(status, message, body) {
+      super(message);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  async function api(path, options = {}) {
+    const headers = Object.assign({}, options.headers || {});
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch(path, Object.assign({}, options, { headers }));
+    const text = await response.text();
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      const message = (body && body.error && body.error.message) || response.status + " " + response.statusText;
+      const reason = body && body.error && body.error.reason;
+      const refused = response.status === 401 || (response.status === 403 && reason === "forbidden");
+      if (refused && path !== "/v1/queue?limit=1") signOut("Your token was refused: " + message);
+      throw new HttpError(response.status, message, body);
+    }
+    return body;
+  }
+
+  function announce(message, isError = false) {
+    const box = $("#status");
+    box.textContent = message;
+    box.classList.toggle("error", isError);
+  }
+
+  // --- sign in -------------------------------------------------------------------------------------
+
+  function showSignIn(message) {
+    $("#app").hidden = true;
+    $("#sign-out").hidden = true;
+    $("#sign-in").hidden = false;
+    $("#sign-in-error").textContent = message || "";
+    $("#token").focus();
+  }
+
+  function signOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.items = [];
+    $("#queue").replaceChildren();
+    showSignIn(message);
+  }
+
+  async function trySignIn(token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    try {
+      await api("/v1/queue?limit=1");
+    } catch (err) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      const reason = err.body && err.body.error && err.body.error.reason;
+      const refused = err.status === 401 || reason === "forbidden";
+      // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
+      showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
+      return false;
+    }
+    $("#sign-in").hidden = true;
+    $("#app").hidden = false;
+    $("#sign-out").hidden = false;
+    await loadModel();
+    await loadQueue(true);
+    loadModels();
+    loadPlots();
+    return true;
+  }
+
+  // --- model and versions --------------------------------------------------------------------------
+
+  async function loadModel() {
+    const model = await api("/v1/model");
+    state.attributes = model.attributes || [];
+    state.thresholds = model.thresholds || {};
+    state.activeVersion = model.version;
+    $("#active-version").textContent = model.version;
+    const select = $("#f-attribute");
+    const chosen = select.value;
+    select.replaceChildren(option("", "any"));
+    for (const name of state.attributes) select.append(option(name, name));
+    select.value = chosen;
+  }
+
+  function option(value, label) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    return o;
+  }
+
+  async function loadModels() {
+    let listing;
+    try {
+      listing = await api("/v1/models");
+    } catch (err) {
+      announce("Cannot list model versions: " + err.message, true);
+      return;
+    }
+    const body = $("#models-table tbody");
+    body.replaceChildren();
+    for (const v of listing.versions) {
+      const row = document.createElement("tr");
+      const state_ = [v.shipped ? "shipped" : "trained", v.active ? "active" : ""].filter(Boolean).join(", ");
+      for (const text of [v.version, v.created_at || "", v.attributes.join(", "), state_]) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      const cell = document.createElement("td");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = v.active ? "Active" : "Activate";
+      button.disabled = v.active;
+      button.setAttribute("aria-label", (v.active ? "Active: " : "Activate model version ") + v.version);
+      button.addEventListener("click", () => activate(v.version, button));
+      cell.append(button);
+      row.append(cell);
+      body.append(row);
+    }
+  }
+
+  async function activate(version, button) {
+    button.disabled = true;
+    try {
+      const out = await api("/v1/models/" + encodeURIComponent(version) + ":activate", { method: "POST" });
+      announce("Now serving model " + out.version + " (was " + out.previous_version + ").");
+    } catch (err) {
+      announce("Activation refused: " + err.message, true);
+    }
+    await loadModel();
+    await loadModels();
+    renderQueue();
+  }
+
+  // --- the queue -----------------------------------------------------------------------------------
+
+  function queueQuery(cursor) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const fields = { status: "#f-status", decision: "#f-decision", attribute: "#f-attribute", article: "#f-article" };
+    for (const [name, sel] of Object.entries(fields)) {
+      const value = $(sel).value.trim();
+      if (value) params.set(name, value);
+    }
+    if (cursor) params.set("cursor", cursor);
+    return "/v1/queue?" + params.toString();
+  }
+
+  async function loadQueue(reset) {
+    if (reset) {
+      state.items = [];
+      state.cursor = null;
+      state.current = -1;
+    }
+    let page;
+    try {
+      page = await api(queueQuery(reset ? null : state.cursor));
+    } catch (err) {
+      announce("Cannot load the queue: " + err.message, true);
+      return;
+    }
+    state.items = state.items.concat(page.items);
+    state.cursor = page.next_cursor;
+    renderQueue();
+    if (reset && state.items.length) select(0, false);
+  }
+
+  function risk(item) {
+    const values = Object.values(item.scores || {}).filter((v) => typeof v === "number");
+    return values.length ? Math.max(...values) : 0;
+  }
+
+  function renderQueue() {
+    const list = $("#queue");
+    list.replaceChildren(...state.items.map((item, i) => renderItem(item, i)));
+    $("#queue-empty").hidden = state.items.length > 0;
+    $("#more").hidden = !state.cursor;
+    $("#queue-count").textContent = "(" + state.items.length + (state.cursor ? "+" : "") + " shown)";
+    if (state.current >= 0 && state.current < state.items.length) markCurrent();
+  }
+
+  function renderItem(item, index) {
+    const li = document.createElement("li");
+    li.className = "item risk-" + ((item.decision && item.decision.verdict) || item.decision || "none");
+    li.tabIndex = -1;
+    li.dataset.id = item.id;
+    li.dataset.index = String(index);
+    const headingId = "item-title-" + index;
+    li.setAttribute("aria-labelledby", headingId);
+    if (item.status === "decided" || item.verdict) li.classList.add("decided");
+
+    const header = document.createElement("header");
+    const title = document.createElement("h3");
+    title.id = headingId;
+    title.className = "title";
+    title.textContent = item.article_title || item.article_id || "(no article title)";
+    header.append(title);
+    if (item.source) header.append(span("source muted", item.source));
+    const version = span("badge" + (item.model_version !== state.activeVersion ? " old" : ""), "model " + item.model_version);
+    version.title = item.model_version === state.activeVersion ? "scored by the model now served" : "scored by another model version than the one now served";
+    header.append(version);
+    li.append(header);
+
+    const decision = decisionOf(item);
+    const meta = document.createElement("p");
+    meta.className = "meta";
+    meta.textContent = [
+      "risk " + risk(item).toFixed(2),
+      "decision " + (decision.verdict || "?"),
+      item.language ? "language " + item.language : null,
+      item.created_at ? "queued " + when(item.created_at) : null,
+    ].filter(Boolean).join(" · ");
+    li.append(meta);
+
+    const text = document.createElement("blockquote");
+    text.className = "text";
+    highlight(text, item.text || "", evidence(item));
+    li.append(text);
+
+    li.append(renderScores(item));
+    if (decision.reasons && decision.reasons.length) {
+      const reasons = document.createElement("ul");
+      reasons.className = "reasons";
+      reasons.setAttribute("aria-label", "Why");
+      for (const r of decision.reasons) reasons.append(element("li", r));
+      li.append(reasons);
+    }
+    li.append(renderActions(item, index));
+    return li;
+  }
+
+  // The spans shown: those of the attributes that reached review (what the decision rests on), or of
+  // every attribute when the moderator asks for them all.
+  function evidence(item) {
+    const spans = item.spans || {};
+    if ($("#all-spans").checked) return spans;
+    const flagged = new Set(flaggedAttributes(item));
+    return Object.fromEntries(Object.entries(spans).filter(([name]) => flagged.has(name)));
+  }
+
+  function when(iso) {
+    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace("+00:00", " UTC") : "";
+  }
+
+  function decisionOf(item) {
+    const d = item.decision;
+    if (d && typeof d === "object") return { verdict: d.verdict, reasons: d.reasons || item.reasons || [] };
+    return { verdict: d, reasons: item.reasons || [] };
+  }
+
+  function flaggedAttributes(item) {
+    if (Array.isArray(item.flagged_attributes)) return item.flagged_attributes;
+    return Object.entries(item.scores || {})
+      .filter(([name, v]) => typeof v === "number" && state.thresholds[name] && v >= state.thresholds[name].review)
+      .map(([name]) => name);
+  }
+
+  function renderScores(item) {
+    const dl = document.createElement("dl");
+    dl.className = "scores";
+    for (const [name, value] of Object.entries(item.scores || {})) {
+      dl.append(element("dt", name));
+      const bar = document.createElement("dd");
+      const meter = document.createElement("meter");
+      meter.min = 0;
+      meter.max = 1;
+      const t = state.thresholds[name];
+      if (t) {
+        // green below review, amber from review, red from reject
+        meter.low = t.review;
+        meter.high = t.reject;
+        meter.optimum = 0;
+      }
+      meter.value = typeof value === "number" ? value : 0;
+      meter.setAttribute("aria-label", name + " score");
+      bar.append(meter);
+      dl.append(bar);
+      dl.append(element("dd", typeof value === "number" ? value.toFixed(3) : "not scored"));
+    }
+    return dl;
+  }
+
+  function renderActions(item, index) {
+    const box = document.createElement("div");
+    box.className = "actions";
+    const decided = item.status === "decided" || !!item.verdict;
+    if (decided) {
+      const v = document.createElement("p");
+      v.className = "verdict " + item.verdict;
+      const attrs = item.verdict_attributes;
+      const named = Array.isArray(attrs) && attrs.length ? attrs.join(", ") : "";
+      v.textContent =
+        (item.verdict === "reject" ? "Rejected" + (named ? " for " + named : "") : "Approved" + (named ? " (not " + named + ")" : "")) +
+        (item.decided_at ? " at " + when(item.decided_at) : "");
+      box.append(v);
+      return box;
+    }
+    const n = index + 1;
+    const approve = button("Approve", "approve", "Approve comment " + n + " (shortcut a)");
+    approve.addEventListener("click", () => decide(index, "approve"));
+    const reject = button("Reject", "reject", "Reject comment " + n + " (shortcut r)");
+    reject.addEventListener("click", () => decide(index, "reject"));
+    box.append(approve, reject);
+    const attrs = document.createElement("fieldset");
+    attrs.append(element("legend", "Reject for"));
+    const flagged = new Set(flaggedAttributes(item));
+    for (const name of Object.keys(item.scores || {})) {
+      const label = document.createElement("label");
+      const box_ = document.createElement("input");
+      box_.type = "checkbox";
+      box_.name = "attr";
+      box_.value = name;
+      box_.checked = flagged.has(name);
+      label.append(box_, " " + name);
+      attrs.append(label);
+    }
+    box.append(attrs);
+    return box;
+  }
+
+  function button(text, cls, label) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    return b;
+  }
+
+  function element(tag, text) {
+    const e = document.createElement(tag);
+    e.textContent = text;
+    return e;
+  }
+
+  function span(cls, text) {
+    const s = document.createElement("span");
+    s.className = cls;
+    s.textContent = text;
+    return s;
+  }
+
+  // Spans are code-point offsets (Python str indices); JS strings index UTF-16 units, so slice the
+  // text as an array of code points. Overlapping spans (several attributes) are merged into one <mark>
+  // whose title lists every attribute and weight.
+  function highlight(container, text, spans) {
+    const chars = Array.from(text);
+    const intervals = [];
+    for (const [attr, list] of Object.entries(spans)) {
+      for (const s of list || []) {
+        const start = Math.max(0, s.start);
+        const end = Math.min(chars.length, s.end);
+        if (end > start) intervals.push({ start, end, attr, weight: Number(s.weight) });
+      }
+    }
+    intervals.sort((a, b) => a.start - b.start || b.end - a.end);
+    const merged = [];
+    for (const iv of intervals) {
+      const last = merged[merged.length - 1];
+      if (last && iv.start < last.end) {
+        last.end = Math.max(last.end, iv.end);
+        last.parts.push(iv);
+      } else {
+        merged.push({ start: iv.start, end: iv.end, parts: [iv] });
+      }
+    }
+    let pos = 0;
+    for (const m of merged) {
+      if (m.start > pos) container.append(chars.slice(pos, m.start).join(""));
+      const mark = document.createElement("mark");
+      mark.textContent = chars.slice(m.start, m.end).join("");
+      mark.dataset.start = String(m.start);
+      mark.dataset.end = String(m.end);
+      const top = m.parts.reduce((a, b) => (b.weight > a.weight ? b : a));
+      mark.className = "attr-" + top.attr.replace(/[^a-z0-9_-]/gi, "");
+      mark.title = m.parts.map((p) => p.attr + " (weight " + p.weight.toFixed(3) + ")").join("; ");
+      container.append(mark);
+      pos = m.end;
+    }
+    if (pos < chars.length) container.append(chars.slice(pos).join(""));
+  }
+
+  function itemElement(index) {
+    return $("#queue").children[index];
+  }
+
+  function markCurrent() {
+    for (const el of $("#queue").children) el.classList.remove("current");
+    const el = itemElement(state.current);
+    if (el) el.classList.add("current");
+  }
+
+  function select(index, focus = true) {
+    if (!state.items.length) return;
+    state.current = Math.max(0, Math.min(state.items.length - 1, index));
+    markCurrent();
+    const el = itemElement(state.current);
+    if (focus && el) {
+      el.focus();
+      el.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function nextPending(from) {
+    for (let i = from + 1; i < state.items.length; i++) if (!state.items[i].verdict) return i;
+    return -1;
+  }
+
+  async function decide(index, verdict) {
+    const item = state.items[index];
+    if (!item || item.verdict) return;
+    const el = itemElement(index);
+    const body = { verdict };
+    if (verdict === "reject" && el) {
+      body.attributes = Array.from(el.querySelectorAll("input[name=attr]:checked")).map((b) => b.value);
+    }
+    for (const b of el ? el.querySelectorAll("button") : []) b.disabled = true;
+    try {
+      const updated = await api("/v1/queue/" + encodeURIComponent(item.id) + ":decide", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      state.items[index] = updated;
+      announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + ".");
+    } catch (err) {
+      if (err.status === 409) {
+        // Another moderator decided first; their verdict stands. Show it.
+        try {
+          state.items[index] = await api("/v1/queue/" + encodeURIComponent(item.id));
+        } catch (_) {
+          /* keep the old copy */
+        }
+        announce("Already decided by someone else: " + err.message, true);
+      } else {
+        announce("Verdict not saved: " + err.message, true);
+      }
+    }
+    renderQueue();
+    const next = nextPending(index);
+    select(next >= 0 ? next : index);
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    const typing =
+      target instanceof HTMLTextAreaElement ||
+      target instanceof HTMLSelectElement ||
+      (target instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit", "range"].includes(target.type));
+    if (typing || $("#app").hidden) return;
+    const keys = {
+      j: () => select(state.current + 1),
+      k: () => select(state.current - 1),
+      g: () => select(0),
+      a: () => decide(state.current, "approve"),
+      r: () => decide(state.current, "reject"),
+    };
+    const action = keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+
+  // --- score and queue -----------------------------------------------------------------------------
+
+  function detectFormat(text, fileName) {
+    const name = (fileName || "").toLowerCase();
+    if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return "jsonl";
+    if (name.endsWith(".html") || name.endsWith(".htm")) return "html";
+    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    if (lines.length && lines.every((l) => l.startsWith("{") && l.endsWith("}"))) return "jsonl";
+    if (/^\s*(<!doctype html|<html|<head|<body)/i.test(text)) return "html";
+    return "text";
+  }
+
+  async function submitPage(text, fmt, source) {
+    const params = new URLSearchParams({ queue: "true" });
+    if (source) params.set("source", source);
+    const out = await api("/v1/articles:score?" + params.toString(), {
+      method: "POST",
+      headers: { "Content-Type": fmt === "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8" },
+      body: text,
+    });
+    const flagged = out.comments.filter((c) => c.decision.verdict !== "approve").length;
+    if (!out.comments.length) {
+      return "No reader comments found in \u201c" + (out.article.title || "untitled") + "\u201d: nothing queued.";
+    }
+    return (
+      "Scored " + out.comments.length + " comments of \u201c" + (out.article.title || "untitled") + "\u201d (" +
+      flagged + " flagged) and queued them."
+    );
+  }
+
+  function parseJsonl(text) {
+    const threads = new Map();
+    const errors = [];
+    text.split("\n").forEach((line, i) => {
+      if (!line.trim()) return;
+      let obj;
+      try {
+        obj = JSON.parse(line);
+      } catch (err) {
+        errors.push("line " + (i + 1) + ": not JSON");
+        return;
+      }
+      if (!obj || typeof obj.text !== "string" || !obj.text.trim()) {
+        errors.push("line " + (i + 1) + ': no "text"');
+        return;
+      }
+      const key = typeof obj.article_id === "string" ? obj.article_id : "";
+      if (!threads.has(key)) threads.set(key, { article_id: key || null, article: obj.article || null, comments: [] });
+      const comment = { text: obj.text };
+      if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
+      threads.get(key).comments.push(comment);
+    });
+    return { threads: Array.from(threads.values()), errors };
+  }
+
+  async function submitJsonl(text, source) {
+    const { threads, errors } = parseJsonl(text);
+    let scored = 0;
+    let flagged = 0;
+    for (const thread of threads) {
+      // A thread is scored in requests of at most 100 comments (the service's explain limit).
+      for (let i = 0; i < thread.comments.length; i += 100) {
+        const body = { comments: thread.comments.slice(i, i + 100), queue: true };
+        const given = thread.article && typeof thread.article === "object" ? thread.article : {};
+        const article = { id: thread.article_id, title: given.title, body: given.body, source: source || null };
+        body.article = Object.fromEntries(Object.entries(article).filter(([, v]) => typeof v === "string" && v));
+        const out = await api("/v1/comments:score", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        scored += out.results.length;
+        flagged += out.results.filter((r) => r.decision.verdict !== "approve").length;
+      }
+    }
+    return (
+      "Scored " + scored + " comments in " + threads.length + " thread(s) (" + flagged + " flagged) and queued them." +
+      (errors.length ? " Skipped " + errors.length + " line(s): " + errors.slice(0, 3).join("; ") : "")
+    );
+  }
+
+  async function onAdd(event) {
+    event.preventDefault();
+    const result = $("#add-result");
+    const file = $("#add-file").files[0];
+    let text = $("#add-text").value;
+    let name = "";
+    if (file) {
+      text = await file.text();
+      name = file.name;
+    }
+    if (!text.trim()) {
+      result.textContent = "Paste a page or choose a file first.";
+      return;
+    }
+    const chosen = $("#add-format").value;
+    const fmt = chosen === "auto" ? detectFormat(text, name) : chosen;
+    const source = $("#add-source").value.trim() || name;
+    result.textContent = "Scoring…";
+    try {
+      result.textContent = fmt === "jsonl" ? await submitJsonl(text, source) : await submitPage(text, fmt, source);
+      $("#add-text").value = "";
+      $("#add-file").value = "";
+      await loadQueue(true);
+      loadPlots();
+    } catch (err) {
+      result.textContent = "Not queued: " + err.message;
+    }
+  }
+
+  // --- plots ---------------------------------------------------------------------------------------
+
+  async function loadPlots() {
+    const items = [];
+    let cursor = null;
+    try {
+      do {
+        const params = new URLSearchParams({ limit: String(PLOT_PAGE) });
+        if (cursor) params.set("cursor", cursor);
+        const page = await api("/v1/queue?" + params.toString());
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor && items.length < PLOT_MAX_ITEMS);
+    } catch (err) {
+      $("#plots-basis").textContent = "Cannot load the plots: " + err.message;
+      return;
+    }
+    state.plotItems = items;
+    for (const name of state.attributes) {
+      if (!state.sliders[name]) {
+        const t = state.thresholds[name] || { review: 0.5, reject: 0.9 };
+        state.sliders[name] = { review: t.review, reject: t.reject };
+      }
+    }
+    const decided = items.filter((i) => i.verdict).length;
+    $("#plots-basis").textContent =
+      "From " + items.length + " stored comments" + (cursor ? " (the first " + items.length + ")" : "") + ", " +
+      decided + " with a verdict.";
+    renderPlots();
+  }
+
+  function scoresOf(name) {
+    return state.plotItems.map((i) => (i.scores || {})[name]).filter((v) => typeof v === "number");
+  }
+
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  const W = 320;
+  const H = 150;
+  const PAD = { l: 34, r: 8, t: 8, b: 22 };
+  const xOf = (v) => PAD.l + v * (W - PAD.l - PAD.r);
+  const yOf = (v, max) => H - PAD.b - (max ? v / max : 0) * (H - PAD.t - PAD.b);
+
+  function axes(root, yMax, yLabel) {
+    root.append(svg("line", { class: "axis", x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b }));
+    root.append(svg("line", { class: "axis", x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b }));
+    for (const v of [0, 0.5, 1]) root.append(svg("text", { x: xOf(v), y: H - 6, "text-anchor": "middle" }, String(v)));
+    root.append(svg("text", { x: PAD.l - 4, y: PAD.t + 8, "text-anchor": "end" }, yLabel(yMax)));
+    root.append(svg("text", { x: PAD.l - 4, y: H - PAD.b, "text-anchor": "end" }, "0"));
+  }
+
+  function thresholdLines(root, name) {
+    const s = state.sliders[name];
+    for (const kind of ["review", "reject"]) {
+      const line = svg("line", { class: "t-" + kind, x1: xOf(s[kind]), x2: xOf(s[kind]), y1: PAD.t, y2: H - PAD.b });
+      line.append(svg("title", {}, kind + " threshold " + s[kind].toFixed(2)));
+      root.append(line);
+    }
+  }
+
+  function histogram(name) {
+    const values = scoresOf(name);
+    const counts = new Array(BINS).fill(0);
+    for (const v of values) counts[Math.min(BINS - 1, Math.floor(v * BINS))] += 1;
+    const max = Math.max(1, ...counts);
+    const root = svg("svg", {
+      viewBox: "0 0 " + W + " " + H,
+      role: "img",
+      class: "histogram",
+      "aria-label": "Histogram of " + name + " scores over " + values.length + " comments, " + BINS + " bins from 0 to 1",
+    });
+    axes(root, max, (m) => String(m));
+    const bw = (W - PAD.l - PAD.r) / BINS;
+    counts.forEach((c, i) => {
+      const y = yOf(c, max);
+      const bar = svg("rect", { class: "bar", x: xOf(i / BINS) + 1, y, width: bw - 2, height: H - PAD.b - y });
+      bar.append(svg("title", {}, (i / BINS).toFixed(2) + "–" + ((i + 1) / BINS).toFixed(2) + ": " + c + " comments"));
+      root.append(bar);
+    });
+    thresholdLines(root, name);
+    return root;
+  }
+
+  // A verdict speaks for the attributes it names (all of them when it names none): reject = the
+  // comment has the attribute, approve = it has not. The store keeps the same labels as feedback.
+  function verdictFor(item, name) {
+    if (!item.verdict) return null;
+    const attrs = item.verdict_attributes;
+    if (Array.isArray(attrs) && attrs.length && !attrs.includes(name)) return null;
+    return item.verdict === "reject";
+  }
+
+  function precisionRecall(name, threshold) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    let n = 0;
+    for (const item of state.plotItems) {
+      const v = (item.scores || {})[name];
+      const pos = verdictFor(item, name);
+      if (pos === null || typeof v !== "number") continue;
+      n += 1;
+      const flagged = v >= threshold;
+      if (flagged && pos) tp += 1;
+      else if (flagged) fp += 1;
+      else if (pos) fn += 1;
+    }
+    return { precision: tp + fp ? tp / (tp + fp) : null, recall: tp + fn ? tp / (tp + fn) : null, n };
+  }
+
+  function prCurve(name) {
+    const root = svg("svg", {
+      viewBox: "0 0 " + W + " " + H,
+      role: "img",
+      class: "pr",
+      "aria-label": "Precision (solid) and recall (dashed) of " + name + " against the stored verdicts, by threshold",
+    });
+    axes(root, 1, () => "1");
+    for (const kind of ["precision", "recall"]) {
+      const points = [];
+      for (let i = 0; i <= 50; i++) {
+        const t = i / 50;
+        const v = precisionRecall(name, t)[kind];
+        if (v !== null) points.push(xOf(t).toFixed(1) + "," + yOf(v, 1).toFixed(1));
+      }
+      if (points.length > 1) {
+        const line = svg("polyline", { class: kind, points: points.join(" ") });
+        line.append(svg("title", {}, kind));
+        root.append(line);
+      }
+    }
+    thresholdLines(root, name);
+    return root;
+  }
+
+  function fmt(v) {
+    return v === null ? "n/a" : v.toFixed(2);
+  }
+
+  function slider(name, kind, onChange) {
+    const row = document.createElement("div");
+    row.className = "slider";
+    const id = "slider-" + name + "-" + kind;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = kind;
+    const input = document.createElement("input");
+    input.type = "range";
+    input.id = id;
+    input.min = "0";
+    input.max = "1";
+    input.step = "0.01";
+    input.value = String(state.sliders[name][kind]);
+    input.setAttribute("aria-label", name + " " + kind + " threshold");
+    const out = document.createElement("output");
+    out.htmlFor = id;
+    out.textContent = Number(input.value).toFixed(2);
+    input.addEventListener("input", () => {
+      state.sliders[name][kind] = Number(input.value);
+      out.textContent = Number(input.value).toFixed(2);
+      onChange();
+    });
+    row.append(label, input, out);
+    return row;
+  }
+
+  function renderPlots() {
+    const box = $("#plots");
+    box.replaceChildren();
+    for (const name of state.attributes) {
+      const fig = document.createElement("figure");
+      fig.dataset.attribute = name;
+      fig.append(element("figcaption", name));
+      const hist = document.createElement("div");
+      const counts = document.createElement("p");
+      counts.className = "counts";
+      const pr = document.createElement("div");
+      const prText = document.createElement("p");
+      prText.className = "counts";
+      const update = () => {
+        hist.replaceChildren(histogram(name));
+        pr.replaceChildren(prCurve(name));
+        const s = state.sliders[name];
+        const values = scoresOf(name);
+        const toReject = values.filter((v) => v >= s.reject).length;
+        const toReview = values.filter((v) => v >= s.review && v < s.reject).length;
+        counts.textContent = toReview + " to review, " + toReject + " to reject, of " + values.length;
+        const atReview = precisionRecall(name, s.review);
+        const atReject = precisionRecall(name, s.reject);
+        prText.textContent =
+          "Precision (solid) and recall (dashed) against " + atReview.n + " verdicts: flagged (≥ review) precision " + fmt(atReview.precision) + ", recall " +
+          fmt(atReview.recall) + "; auto-reject precision " + fmt(atReject.precision) + ", recall " + fmt(atReject.recall) + ".";
+        summarize();
+      };
+      fig.append(hist, slider(name, "review", update), slider(name, "reject", update), counts, pr, prText);
+      box.append(fig);
+      update();
+    }
+  }
+
+  // Every attribute's thresholds at once, the way the service decides: any reject wins, then review.
+  function summarize() {
+    let approve = 0;
+    let review = 0;
+    let reject = 0;
+    for (const item of state.plotItems) {
+      let verdict = "approve";
+      for (const [name, s] of Object.entries(state.sliders)) {
+        const v = (item.scores || {})[name];
+        if (typeof v !== "number") continue;
+        if (v >= s.reject) verdict = "reject";
+        else if (v >= s.review && verdict === "approve") verdict = "review";
+      }
+      if (verdict === "reject") reject += 1;
+      else if (verdict === "review") review += 1;
+      else approve += 1;
+    }
+    $("#threshold-summary").textContent =
+      "With these thresholds: " + approve + " approved, " + review + " sent to review, " + reject + " rejected.";
+  }
+
+  // --- wiring --------------------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("#sign-in-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const token = $("#token").value.trim();
+      $("#token").value = "";
+      if (token) trySignIn(token).then((ok) => ok && select(0));
+    });
+    $("#sign-out").addEventListener("click", () => signOut("Signed out."));
+    $("#filters").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadQueue(true).then(() => select(0));
+    });
+    $("#more").addEventListener("click", () => loadQueue(false));
+    $("#all-spans").addEventListener("change", renderQueue);
+    $("#add-form").addEventListener("submit", onAdd);
+    $("#plots-refresh").addEventListener("click", loadPlots);
+    $("#queue").addEventListener("click", (event) => {
+      const li = event.target.closest(".item");
+      if (li) {
+        state.current = Number(li.dataset.index);
+        markCurrent();
+      }
+    });
+    document.addEventListener("keydown", onKey);
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) trySignIn(token);
+    else {
+      showSignIn();
+      loadModel().catch(() => {}); // /v1/model needs no token: show which model serves
+    }
+  });
+})();

@@ -1,0 +1,86 @@
+"""The version registry: the shipped model first, published versions beside it, ACTIVE written
+atomically and never pointing at a version that is not there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.artifact import FORMAT, FORMAT_VERSION
+from model.versions import ACTIVE_FILE, VersionRegistry
+from service.errors import ModelError
+
+
+def fake_artifact(path: Path, version: str, created_at: str = "2026-12-01T00:00:00+00:00") -> Path:
+    """A manifest only: enough to list a version (listing never unpickles)."""
+    path.mkdir(parents=True)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": created_at,
+        "model_version": version,
+        "attributes": {"insult": {"file": "insult.joblib", "metrics": {"cv_roc_auc_mean": 0.9}}},
+    }
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> VersionRegistry:
+    fake_artifact(tmp_path / "shipped", "1.aaaaaaaaaaaa", "2026-01-01T00:00:00+00:00")
+    return VersionRegistry(tmp_path / "shipped", tmp_path / "versions")
+
+
+def test_the_shipped_model_is_the_only_version_at_first(registry: VersionRegistry) -> None:
+    assert [(v.version, v.shipped) for v in registry.versions()] == [("1.aaaaaaaaaaaa", True)]
+    assert registry.pinned() is None
+    assert registry.active_dir() == registry.shipped_dir
+
+
+def test_published_versions_are_listed_oldest_first_and_junk_is_skipped(registry: VersionRegistry) -> None:
+    fake_artifact(registry.versions_dir / "1.cccccccccccc", "1.cccccccccccc", "2026-12-02T00:00:00+00:00")
+    fake_artifact(registry.versions_dir / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb", "2026-12-01T00:00:00+00:00")
+    (registry.versions_dir / "notes").mkdir()  # no manifest: not a version
+    broken = registry.versions_dir / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    fake_artifact(registry.versions_dir / ".building-x", "1.dddddddddddd")  # unfinished training
+    listed = [v.version for v in registry.versions()]
+    assert listed == ["1.aaaaaaaaaaaa", "1.bbbbbbbbbbbb", "1.cccccccccccc"]
+    assert registry.find("1.bbbbbbbbbbbb").metrics == {"insult": {"cv_roc_auc_mean": 0.9}}
+
+
+def test_activate_writes_active_and_a_missing_version_is_an_error(registry: VersionRegistry) -> None:
+    fake_artifact(registry.versions_dir / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    registry.set_active("1.bbbbbbbbbbbb")
+    assert (registry.versions_dir / ACTIVE_FILE).read_text() == "1.bbbbbbbbbbbb\n"
+    assert registry.active_dir() == registry.versions_dir / "1.bbbbbbbbbbbb"
+    assert not [p for p in registry.versions_dir.iterdir() if p.name.startswith(".ACTIVE")]
+    registry.set_active("1.eeeeeeeeeeee")  # e.g. the version directory was deleted afterwards
+    with pytest.raises(ModelError, match=r"1\.eeeeeeeeeeee.*not in"):
+        registry.active_dir()
+
+
+@pytest.mark.parametrize("name", ["../shipped", "1.AAAA", "", "latest", "1.aaaaaaaaaaaa/.."])
+def test_find_refuses_names_that_are_not_versions(registry: VersionRegistry, name: str) -> None:
+    with pytest.raises(KeyError):
+        registry.find(name)
+
+
+def test_publish_renames_a_build_and_a_repeat_publishes_nothing(registry: VersionRegistry) -> None:
+    build = registry.build_dir()
+    assert not build.exists() and build.parent == registry.versions_dir
+    fake_artifact(build, "1.bbbbbbbbbbbb")
+    published, new = registry.publish(build)
+    assert new and published.path == registry.versions_dir / "1.bbbbbbbbbbbb" and not build.exists()
+    again = registry.build_dir()
+    fake_artifact(again, "1.bbbbbbbbbbbb")
+    published, new = registry.publish(again)
+    assert not new and published.version == "1.bbbbbbbbbbbb" and not again.exists()
+    same_as_shipped = registry.build_dir()
+    fake_artifact(same_as_shipped, "1.aaaaaaaaaaaa")
+    published, new = registry.publish(same_as_shipped)
+    assert not new and published.shipped
+    assert sorted(p.name for p in registry.versions_dir.iterdir()) == ["1.bbbbbbbbbbbb"]

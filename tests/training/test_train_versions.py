@@ -1,0 +1,57 @@
+"""`moderate train --versions-dir` (what `make train` runs) publishes a new version beside the shipped
+model and never writes over it; `--out` still writes an explicit directory."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from model.artifact import load_artifact, read_manifest
+from model.versions import VersionRegistry
+from service.cli import main as moderate
+from service.settings import DEFAULT_MODEL_DIR
+from tests.training.test_train import _tiny_insult_data, kaggle_600  # noqa: F401 (fixture)
+from training import corpora as C
+
+
+def digests(path: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.iterdir())}
+
+
+@pytest.mark.slow
+def test_make_train_publishes_a_new_version_and_keeps_the_shipped_one(
+    tmp_path: Path,
+    kaggle_600: C.Corpus,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _tiny_insult_data(monkeypatch, kaggle_600)
+    shipped_before = digests(DEFAULT_MODEL_DIR)
+    versions = tmp_path / "versions"
+    argv = ["train", "--data-dir", str(tmp_path), "--versions-dir", str(versions), "--attribute", "insult"]
+    assert moderate([*argv, "--model-dir", str(DEFAULT_MODEL_DIR)]) == 0
+    printed = capsys.readouterr().out
+    assert digests(DEFAULT_MODEL_DIR) == shipped_before  # the shipped model is never written
+    registry = VersionRegistry(DEFAULT_MODEL_DIR, versions)
+    listed = registry.versions()
+    assert [v.shipped for v in listed] == [True, False]
+    new = listed[1]
+    assert new.path == versions / new.version and f"POST /v1/models/{new.version}:activate" in printed
+    manifest, models = load_artifact(new.path)  # a complete, verified artifact
+    assert set(models) == {"insult", "off_topic"}
+    # off_topic was not retrained: carried over byte for byte from the version served (the shipped one)
+    shipped = read_manifest(DEFAULT_MODEL_DIR)
+    assert manifest["attributes"]["off_topic"]["sha256"] == shipped["attributes"]["off_topic"]["sha256"]
+    assert manifest["attributes"]["insult"]["sha256"] != shipped["attributes"]["insult"]["sha256"]
+    # the same training again gives the same version: nothing new, no half-built directory left
+    assert moderate([*argv, "--model-dir", str(DEFAULT_MODEL_DIR)]) == 0
+    assert "nothing new published" in capsys.readouterr().out
+    assert sorted(p.name for p in versions.iterdir()) == [new.version]
+
+
+def test_train_needs_out_or_versions_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        moderate(["train", "--data-dir", str(tmp_path)])
+    assert "--out" in capsys.readouterr().err
