@@ -493,8 +493,6 @@ def thread_features(
         n_content[i] = bounds[i + 1] - bounds[i]
         dense[i, _NO_CONTENT] = 1.0 if n_content[i] == 0 else 0.0
         dense[i, _LOG_CONTENT] = math.log1p(n_content[i])
-    dense[:, _HAS_ARTICLE] = 1.0 if has_article else 0.0
-    dense[:, _HAS_THREAD] = 1.0 if has_thread else 0.0
     if not (has_article or has_thread) or len(col) == 0:
         return text_decision, dense
     cl, ucol = _compact(col)
@@ -512,6 +510,13 @@ def thread_features(
         _thread_features(cl, val, keep, bounds, weights, logp, mu_p, n_content, short, dense)
     if topics.shape[1]:
         _topic_features(cl, val, bounds, clipped, topics, has_article, has_thread, dense)
+    # A comment without a content word ("lol", "+1") gives the context nothing to compare: it is
+    # scored as without context (its shortness is UNSUBSTANTIAL's business, not a digression).
+    for i in range(n):
+        if n_content[i] == 0:
+            dense[i, _HAS_ARTICLE] = 0.0
+            dense[i, _HAS_THREAD] = 0.0
+            dense[i, _SIM_ARTICLE:] = 0.0
     return text_decision, dense
 
 

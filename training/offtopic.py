@@ -284,26 +284,39 @@ def evaluate_omp(model: ContextOffTopic, sources: dict[str, Any]) -> dict[str, A
 
 
 def evaluate_decisions(model: ContextOffTopic, threshold: float = REVIEW_THRESHOLD) -> dict[str, Any]:
-    """The hand-written seed fixture: share of clearly off-topic comments reaching review and of on-topic
-    ones, each comment scored with its article alone and inside the thread of all fixture comments."""
+    """The hand-written seed fixture: the share of clearly off-topic comments reaching review and of
+    on-topic ones. Each comment is scored with its article alone ("article"), and inside the article's
+    discussion ("article+thread": the on-topic comments, with each off-topic one posted into it on its
+    own, as one newcomer would); "mixed" puts all twenty comments in one thread (half off-topic)."""
     from service.parse import parse_file
 
     spec = json.loads(DECISIONS_FILE.read_text(encoding="utf-8"))
     repo = DECISIONS_FILE.parents[1]
-    out: dict[str, Any] = {}
-    for mode in ("article", "article+thread"):
-        ys: list[int] = []
-        ps: list[float] = []
-        for art in spec["articles"]:
-            page = parse_file(repo / art["seed"])
-            article = ArticleContext(page.title or "", page.body)
-            texts = [c["text"] for c in art["comments"]]
-            if mode == "article":
-                p = [float(model.predict_thread([t], article)[0][0]) for t in texts]
+    scores: dict[str, tuple[list[int], list[float]]] = {
+        m: ([], []) for m in ("article", "article+thread", "mixed")
+    }
+    for art in spec["articles"]:
+        page = parse_file(repo / art["seed"])
+        article = ArticleContext(page.title or "", page.body)
+        texts = [c["text"] for c in art["comments"]]
+        labels = [int(c["label"]) for c in art["comments"]]
+        on_topic = [t for t, y in zip(texts, labels, strict=True) if y == 0]
+        on_p, _ = model.predict_thread(on_topic, article)
+        for mode in scores:
+            scores[mode][0].extend(labels)
+        scores["article"][1].extend(float(model.predict_thread([t], article)[0][0]) for t in texts)
+        scores["mixed"][1].extend(model.predict_thread(texts, article)[0].tolist())
+        k = 0
+        for t, y in zip(texts, labels, strict=True):
+            if y == 0:
+                scores["article+thread"][1].append(float(on_p[k]))
+                k += 1
             else:
-                p = model.predict_thread(texts, article)[0].tolist()
-            ys += [int(c["label"]) for c in art["comments"]]
-            ps += p
+                scores["article+thread"][1].append(
+                    float(model.predict_thread([*on_topic, t], article)[0][-1])
+                )
+    out: dict[str, Any] = {}
+    for mode, (ys, ps) in scores.items():
         y, s = np.array(ys), np.array(ps)
         out[mode] = {
             "off_topic_flagged": float((s[y == 1] >= threshold).mean()),
@@ -394,7 +407,7 @@ def eval_seed_decisions(data_dir: Path, progress: Progress) -> dict[str, float]:
     d = evaluate_decisions(model)
     for line in format_metrics({"swap": {}, "omp_offtopic": {}, "decisions": d})[2:]:
         progress(f"  {line}")
-    a, t = d["article"], d["article+thread"]
+    a, t, m = d["article"], d["article+thread"], d["mixed"]
     return _metrics(
         t["auc"],
         t["n"],
@@ -403,4 +416,6 @@ def eval_seed_decisions(data_dir: Path, progress: Progress) -> dict[str, float]:
         on_topic_passed=1.0 - t["on_topic_flagged"],
         off_topic_flagged_article_only=a["off_topic_flagged"],
         on_topic_passed_article_only=1.0 - a["on_topic_flagged"],
+        off_topic_flagged_mixed=m["off_topic_flagged"],
+        on_topic_passed_mixed=1.0 - m["on_topic_flagged"],
     )
