@@ -237,6 +237,13 @@ _GERMAN_STOP_WORDS = [
     "zur",
     "über",
 ]
+# Reactions ("lol", "+1", "danke") carry no topic either: a comment made of them gives the context
+# nothing to compare (whether it is worth keeping is UNSUBSTANTIAL's question, not OFF_TOPIC's).
+_REACTION_WORDS = """
+lol lulz lmao lmfao rofl haha hahaha hehe omg wow yes yeah yep yup nope ok okay thanks thank thx ty
+agreed agree exactly true indeed first amen bravo nice cool great lame meh ugh nah hm hmm ja nein danke
+genau stimmt eben naja jo
+""".split()
 # Words by which readers address or point at each other ("you", "du"): a bickering cue shared by
 # both languages, so the German labels teach it and English threads use it.
 ADDRESS_WORDS = frozenset(
@@ -267,9 +274,7 @@ ADDRESS_WORDS = frozenset(
 )
 # A module constant, not a fitted attribute: a pickled frozenset of bytes has a per-process order,
 # which would make `make train` give different model bytes.
-STOP_WORDS = frozenset(w.encode() for w in ENGLISH_STOP_WORDS) | frozenset(
-    w.encode() for w in _GERMAN_STOP_WORDS
-)
+STOP_WORDS = frozenset(w.encode() for w in (*ENGLISH_STOP_WORDS, *_GERMAN_STOP_WORDS, *_REACTION_WORDS))
 
 
 def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:

@@ -19,6 +19,7 @@ only ever evaluated.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -216,6 +217,10 @@ def train_attribute(request: Any, progress: Progress) -> Any:
         "source_weights": SOURCE_WEIGHTS,
         "split": f"by article / page: sha256('offtopic:'+source+':'+id) % 100 < {D.HELDOUT_PERCENT} held out",
         "threads": report["threads"],
+        "data_files": {
+            f.as_posix(): hashlib.sha256((data_dir / f).read_bytes()).hexdigest()
+            for f in (D.C3_FILE, D.OMP_FILE)
+        },
         "feature_weights": report["feature_weights"],
         "top_words": model.top_words(),
     }
