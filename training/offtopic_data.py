@@ -115,27 +115,30 @@ def load_omp(data_dir: Path) -> list[SourceThread]:
 
 
 def split_gold(gold: str) -> tuple[ArticleContext, list[str]]:
-    """A Dragnet gold file: (article, comments). The title is the first line of three or more words;
+    """A Dragnet gold file: (article, comments). The title is the first line of three or more words
+    that is not a date line;
     comments are cut at header lines (a name with a date, "... says:")."""
     parts = _SEPARATOR.split(gold, maxsplit=1)
     lines = [ln.strip() for ln in parts[0].splitlines() if ln.strip()]
-    title_at = next((i for i, ln in enumerate(lines) if len(ln.split()) >= 3), 0)
+    title_at = next((i for i, ln in enumerate(lines) if len(ln.split()) >= 3 and not _HEADER.search(ln)), 0)
     title = lines[title_at] if lines else ""
     article = ArticleContext(title=title, body="\n".join(lines[title_at + 1 :]))
     comments: list[str] = []
     current: list[str] = []
+    n_headers = 0
     for ln in (parts[1] if len(parts) > 1 else "").splitlines():
         ln = ln.strip()
         if not ln:
             continue
         if len(ln.split()) <= 12 and _HEADER.search(ln):
+            n_headers += 1
             comments.append(" ".join(current))
             current = []
         else:
             current.append(ln)
     comments.append(" ".join(current))
     comments = [c for c in comments if len(c.split()) >= 5]
-    if len(comments) < 3:  # no recognisable headers: paragraphs stand in for comments
+    if n_headers < 2:  # no recognisable headers: paragraphs stand in for comments
         blocks = re.split(r"\n\s*\n", parts[1]) if len(parts) > 1 else []
         comments = [" ".join(b.split()) for b in blocks if len(b.split()) >= 5 and not _HEADER.search(b)]
     return article, comments[:MAX_PAGE_COMMENTS]

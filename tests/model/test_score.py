@@ -116,7 +116,7 @@ def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
             generations.append(state)
         own = {c for t in texts for c in t.split()}
         own |= {c for d in fresh.models["off_topic"].article_documents(article) for c in d.split()}
-        assert len(state.index) <= 300 + len(own)
+        assert len(state.table.index) <= 300 + len(own)
     assert len(generations) > 3
 
 
