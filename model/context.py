@@ -164,7 +164,7 @@ class ContextOffTopic(BaseEstimator):
                 raise ValueError("the texts' and the article's chunk rows come from different memos")
         else:
             memo = self._memo()
-        return memo.features(texts, article, use_thread, rows, article_rows)  # type: ignore[no-any-return]
+        return memo.features(texts, article, use_thread, rows, article_rows)
 
     def predict_thread(
         self,

@@ -239,11 +239,54 @@ _GERMAN_STOP_WORDS = [
 ]
 # Reactions ("lol", "+1", "danke") carry no topic either: a comment made of them gives the context
 # nothing to compare (whether it is worth keeping is UNSUBSTANTIAL's question, not OFF_TOPIC's).
-_REACTION_WORDS = """
-lol lulz lmao lmfao rofl haha hahaha hehe omg wow yes yeah yep yup nope ok okay thanks thank thx ty
-agreed agree exactly true indeed first amen bravo nice cool great lame meh ugh nah hm hmm ja nein danke
-genau stimmt eben naja jo
-""".split()
+_REACTION_WORDS = [
+    "lol",
+    "lulz",
+    "lmao",
+    "lmfao",
+    "rofl",
+    "haha",
+    "hahaha",
+    "hehe",
+    "omg",
+    "wow",
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "nope",
+    "ok",
+    "okay",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "agreed",
+    "agree",
+    "exactly",
+    "true",
+    "indeed",
+    "first",
+    "amen",
+    "bravo",
+    "nice",
+    "cool",
+    "great",
+    "lame",
+    "meh",
+    "ugh",
+    "nah",
+    "hm",
+    "hmm",
+    "ja",
+    "nein",
+    "danke",
+    "genau",
+    "stimmt",
+    "eben",
+    "naja",
+    "jo",
+,]
 # Words by which readers address or point at each other ("you", "du"): a bickering cue shared by
 # both languages, so the German labels teach it and English threads use it.
 ADDRESS_WORDS = frozenset(

@@ -322,10 +322,10 @@ def evaluate_decisions(model: ContextOffTopic, threshold: float = REVIEW_THRESHO
                 )
     out: dict[str, Any] = {}
     for mode, (ys, ps) in scores.items():
-        y, s = np.array(ys), np.array(ps)
+        y_arr, s_arr = np.array(ys), np.array(ps)
         out[mode] = {
-            "off_topic_flagged": float((s[y == 1] >= threshold).mean()),
-            "on_topic_flagged": float((s[y == 0] >= threshold).mean()),
+            "off_topic_flagged": float((s_arr[y_arr == 1] >= threshold).mean()),
+            "on_topic_flagged": float((s_arr[y_arr == 0] >= threshold).mean()),
             "auc": _auc(ys, ps),
             "n": len(ys),
         }

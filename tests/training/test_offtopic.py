@@ -65,7 +65,8 @@ def test_dragnet_gold_pages_give_an_article_and_comments(data_dir):
     assert article.title == "Latest Amelia Earhart search falls short"
     assert article.body.startswith("The expedition returns.")
     assert comments == [
-        "Dicono che l'attesa aumenti il desiderio, posso confermare. Buonissima giornata caro Paulo, with love",
+        "Dicono che l'attesa aumenti il desiderio, posso confermare. "
+        "Buonissima giornata caro Paulo, with love",
         "I absolutely love some of these chairs here.",
     ]
     pages = D.load_dragnet(data_dir)
