@@ -19,7 +19,7 @@ import numpy as np
 
 from model.chunks import MAX_CACHED, MAX_CACHED_CHARS, ChunkRows, ChunkTable, Column
 from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize_docs
-from model.kernels import LM_MU, N_CHUNK_COLS, chunk_columns, thread_features
+from model.kernels import LM_MU, N_CHUNK_COLS, article_topic_vector, chunk_columns, thread_features
 from service.records import ArticleContext, ContextKind
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class ContextChunks:
         self.table = ChunkTable(_CONTEXT_COLUMNS, first_row_empty=True)
         self.lock = threading.Lock()
         self.oov_words: dict[bytes, int] = {}  # unseen words without a known stem -> their own column
-        self.articles: dict[tuple[str, str], tuple[ChunkRows, np.ndarray, int]] = {}
+        self.articles: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]] = {}
         self.article_chars = 0
         # Python lists of the model's arrays: fast scalar access while featurising chunks.
         self.vocab = model.vocabulary_
@@ -74,6 +74,7 @@ class ContextChunks:
         w = np.append(model.stem_idf_, model.oov_idf_)
         self.columns = np.ascontiguousarray(np.column_stack([w, logp, LM_MU * np.exp(logp)]))
         self.topics = model.topic_
+        self.no_topic = np.zeros(self.topics.shape[1])
 
     # -------------------------------------------------------------------- filling the table
     def _oov_column(self, tok: bytes) -> int:
@@ -150,8 +151,9 @@ class ContextChunks:
     # -------------------------------------------------------------------- articles
     def article(
         self, article: ArticleContext, article_rows: ChunkRows | None = None
-    ) -> tuple[np.ndarray, int]:
-        """The article body's and title's content columns (and where the title's start), memoised."""
+    ) -> tuple[np.ndarray, int, np.ndarray]:
+        """The article body's and title's content columns, where the title's start, and the body's
+        topic vector: memoised per article."""
         key = (article.title, article.body)
         found = self.articles.get(key)
         if found is None:
@@ -160,13 +162,14 @@ class ContextChunks:
             col = chunk_columns(article_rows.ids, *self._occ_pool())
             n_body = int(article_rows.lengths[0])
             split = int(self.table.cols[1][article_rows.ids[:n_body], 1].sum())  # the body's occurrences
+            topic = article_topic_vector(col[:split], self.columns, len(self.stem_w), self.topics)
             size = len(article.title) + len(article.body)
             if len(self.articles) >= MAX_CACHED or self.article_chars + size > MAX_CACHED_CHARS:
                 self.articles.clear()
                 self.article_chars = 0
-            found = self.articles[key] = (article_rows, col, split)
+            found = self.articles[key] = (col, split, topic)
             self.article_chars += size
-        return found[1], found[2]
+        return found
 
     def _occ_pool(self) -> tuple[np.ndarray, np.ndarray]:
         return self.table.cols[1], self.table.pool
@@ -188,10 +191,10 @@ class ContextChunks:
         has_article = kind in ("article+thread", "article")
         if rows is None:
             rows = self.lookup([t.split() for t in texts])
-        article_col, article_split = _NO_COLUMNS, 0
+        article_col, article_split, article_topic = _NO_COLUMNS, 0, self.no_topic
         if has_article:
             assert article is not None
-            article_col, article_split = self.article(article, article_rows)
+            article_col, article_split, article_topic = self.article(article, article_rows)
         table, occ = self.table.cols
         text_decision, dense = thread_features(
             rows.ids,
@@ -204,6 +207,7 @@ class ContextChunks:
             self.columns,
             len(self.stem_w),
             self.topics,
+            article_topic,
             np.fromiter(map(len, texts), dtype=np.float64, count=n),
             has_article,
             kind in ("article+thread", "thread"),

@@ -130,6 +130,18 @@ def chunk_columns(ids: np.ndarray, occ: np.ndarray, pool: np.ndarray) -> np.ndar
     return col
 
 
+def article_topic_vector(
+    body_col: np.ndarray, ext: np.ndarray, n_stems: int, topics: np.ndarray
+) -> np.ndarray:
+    """The article body's vector in the topic space (float32 products summed in float64), once per
+    article: the same sum ``_topic_features`` makes for a comment."""
+    clipped = np.minimum(body_col, n_stems)
+    w = ext[clipped, 0]
+    norm = math.sqrt(float((w * w).sum())) or 1.0
+    val = (w / norm).astype(np.float32)
+    return (topics[clipped] * val[:, None]).astype(np.float64).sum(axis=0)
+
+
 @njit(cache=True, nogil=True)
 def _comment_features(
     ids: np.ndarray, n_chunks: np.ndarray, table: np.ndarray, char_lens: np.ndarray, dense: np.ndarray
@@ -416,36 +428,37 @@ def _topic_features(
     bounds: np.ndarray,
     clipped: np.ndarray,
     topics: np.ndarray,
+    article_topic: np.ndarray,
     has_article: bool,
     has_thread: bool,
     dense: np.ndarray,
 ) -> None:
     """Cosines in the reduced-rank (LSA) topic space, where related words count although none is
-    shared: to the other comments' centroid (leave-one-out) and to the article body. Topic rows are
-    float32 (half the artifact); sums are float64."""
+    shared: to the other comments' centroid (leave-one-out) and to the article body (its topic vector
+    ``article_topic`` is computed once per article). Topic rows are float32 (half the artifact); sums
+    are float64."""
     n = dense.shape[0]
     k_top = topics.shape[1]
-    n_docs = n + 1 if has_article else n
-    z = np.zeros((n_docs, k_top))
-    for i in range(n_docs):  # a document's occurrences are contiguous: sum into its own row
+    z = np.zeros((n, k_top))
+    for i in range(n):  # a comment's occurrences are contiguous: sum into its own row
         zi = z[i]
         for j in range(bounds[i], bounds[i + 1]):
             t_row = topics[clipped[cl[j]]]
             v32 = np.float32(val[j])
             for k in range(k_top):
                 zi[k] += np.float64(t_row[k] * v32)
-    zz = np.zeros(n_docs)
-    for i in range(n_docs):
+    zz = np.zeros(n)
+    for i in range(n):
         for k in range(k_top):
             zz[i] += z[i, k] * z[i, k]
-    for i in range(n):
         dense[i, _TOPIC_NORM] = math.sqrt(zz[i])
     if has_article:
+        aa = (article_topic * article_topic).sum()
         for i in range(n):
             za = 0.0
             for k in range(k_top):
-                za += z[i, k] * z[n, k]
-            dense[i, _TOPIC_ARTICLE] = za / math.sqrt(max(zz[i] * zz[n], 1e-18))
+                za += z[i, k] * article_topic[k]
+            dense[i, _TOPIC_ARTICLE] = za / math.sqrt(max(zz[i] * aa, 1e-18))
     if has_thread:
         tot = np.zeros(k_top)
         for i in range(n):
@@ -472,13 +485,15 @@ def thread_features(
     ext: np.ndarray,
     n_stems: int,
     topics: np.ndarray,
+    article_topic: np.ndarray,
     char_lens: np.ndarray,
     has_article: bool,
     has_thread: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(own-text decision, dense features) of one thread from its comments' chunk rows (``n_chunks``
     per comment) and, with an article, the content columns of its body (``article_col[:article_split]``)
-    and title (the rest), which ``chunk_columns`` gives once per article.
+    and title (the rest), which ``chunk_columns`` gives once per article, as ``article_topic_vector``
+    gives its topic vector.
 
     Content words live in a "stem" column space (stop words weigh 0 and have no column); a word unseen
     at fit time gets a column of its own (``>= n_stems``) with the unseen-word weight. With an article,
@@ -509,7 +524,7 @@ def thread_features(
     if has_thread:
         _thread_features(cl, val, keep, bounds, weights, logp, mu_p, n_content, short, dense)
     if topics.shape[1]:
-        _topic_features(cl, val, bounds, clipped, topics, has_article, has_thread, dense)
+        _topic_features(cl, val, bounds, clipped, topics, article_topic, has_article, has_thread, dense)
     # A comment without a content word ("lol", "+1") gives the context nothing to compare: it is
     # scored as without context (its shortness is UNSUBSTANTIAL's business, not a digression).
     for i in range(n):
