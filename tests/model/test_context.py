@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 from model.context import DENSE_FEATURES, ContextOffTopic, ThreadExample, context_kind
 from model.context_fit import text_matrix
 from service.records import ArticleContext
-from training.offtopic import default_articles_dir, load_sources, swap_examples, training_examples
+from training.offtopic import swap_examples
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_000 = REPO / "seeds" / "000_c9b04fa1e4a574b0.txt"
@@ -50,16 +50,8 @@ SEED_000_LABELS: dict[str, int | None] = {
 
 
 @pytest.fixture(scope="module")
-def sources(data_dir: Path):
-    return load_sources(data_dir, default_articles_dir(data_dir))
-
-
-@pytest.fixture(scope="module")
-def small_model(sources) -> ContextOffTopic:
-    """Fitted on a slice of every source's training split: enough to learn, fast enough for a test."""
-    c3, omp, pages = sources["c3"][0][:40], sources["omp"][0][:300], sources["pages"][0][:30]
-    model = ContextOffTopic(Cs=(0.1,), Cs_text=(1.0,), cv_folds=2)
-    return model.fit(training_examples(c3, omp, pages, seed=3))
+def small_model(offtopic_small: ContextOffTopic) -> ContextOffTopic:
+    return offtopic_small
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,10 @@ from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize
 from model.kernels import LENGTH_STEPS, LM_MU
 from service.records import ArticleContext
 
-from .test_context import small_model, sources  # noqa: F401  (fixtures)
+
+@pytest.fixture(scope="module")
+def small_model(offtopic_small: ContextOffTopic) -> ContextOffTopic:
+    return offtopic_small
 
 
 def _column(model: ContextOffTopic, tok: bytes, own: dict[bytes, int]) -> int:
@@ -204,7 +207,7 @@ def _random_texts(rng: np.random.Generator, n: int) -> list[str]:
 
 @pytest.mark.parametrize("use_article", [True, False])
 @pytest.mark.parametrize("use_thread", [True, False])
-def test_the_kernel_matches_the_brute_force_oracle(small_model, sources, use_article, use_thread):  # noqa: F811
+def test_the_kernel_matches_the_brute_force_oracle(small_model, sources, use_article, use_thread):
     rng = np.random.default_rng(0)
     pages = sources["pages"][1][:3]
     threads = [list(t.comments)[:12] for t in sources["c3"][1][:3] + sources["omp"][1][:3]]
