@@ -1,28 +1,110 @@
-"""One ``str.split`` and one dict lookup per chunk for all of a Scorer's models.
+"""Chunk memos: the one primitive (``ChunkTable``) and the Scorer's shared lookup (``SharedChunks``).
 
-Both attribute models score from per-chunk constants memoised in chunk tables of their own
-(``FastLinearText`` in model/features.py, ``ContextOffTopic`` in model/context.py). Looking every
-chunk up once per model doubled the cost that dominates scoring: one dict probe per chunk into a
-table far larger than the CPU cache. ``SharedChunks`` maps a chunk to its row in EVERY model's table
-with one probe, and remembers the rows of recent articles' documents, so a story's body is not
-looked up again for each request about it.
+Scoring is dominated by per-token work, and the same whitespace chunks ("idiot!!", "Lavrov") come back
+all the time, so every model memoises per-chunk constants: ``str.split`` a text, one dict probe per
+chunk, then numpy or a compiled kernel over the rows. ``ChunkTable`` is that memo, used three ways:
 
-Consistency: a model's table is append-only and replaced whole when it passes its bounds, so a row
-stays valid for the table object it came from. The shared index keeps those table objects; when a
-model hands back a different one (it was reset), the index starts over. Readers take a snapshot
-(``_State``) and never see a half-written row: rows are written before their index entries.
+- ``FastLinearText`` (model/features.py): per chunk, its own-text sums and first/last word ids;
+- ``ContextChunks`` (model/context_memo.py): per chunk, cues, own-text sums and content columns;
+- ``SharedChunks`` (below): per chunk, its row in EVERY model's table, so a Scorer with several models
+  splits and probes each chunk once, not once per model.
+
+Consistency: a table is append-only and replaced whole when it passes its bounds, so a row stays valid
+for the table object it came from; arrays grow by doubling into NEW arrays (a reader holding the old
+ones keeps a valid snapshot), and a chunk's index entry is published only after its row is written.
+Writers hold their owner's lock; readers take no lock.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any, Protocol
 
 import numpy as np
 
-from model.features import ChunkRows
+# Runtime bounds shared by every chunk memo (class attributes of their owners may override them).
+MAX_ENTRIES = 300_000
+MAX_CHARS = 32_000_000
+MAX_CACHED = 64  # document sets (articles) kept beside a table
+MAX_CACHED_CHARS = 8_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRows:
+    """Texts already split into ``str.split`` chunks and looked up in one model's chunk table: the row
+    of every chunk (texts in order), the chunk count of every text, and the table the rows index."""
+
+    ids: np.ndarray
+    lengths: np.ndarray
+    table: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a ``ChunkTable``: dtype, width (0 = a 1-D column) and the value of unwritten rows."""
+
+    dtype: Any
+    width: int = 0
+    fill: float | int | bool = 0
+
+
+class ChunkTable:
+    """Append-only memo: chunk -> row of fixed columns, plus an optional pool of variable-length data
+    (a row stores where its slice starts and how long it is in a column of its own)."""
+
+    def __init__(self, columns: Sequence[Column], capacity: int = 1024, first_row_empty: bool = False):
+        self.index: dict[str, int] = {}
+        self.spec = tuple(columns)
+        self.cols: tuple[np.ndarray, ...] = tuple(self._new(c, capacity) for c in self.spec)
+        self.pool = np.zeros(0, dtype=np.int64)
+        self.n_pool = 0
+        self.size = 1 if first_row_empty else 0  # row 0 may be a sentinel (the empty chunk)
+        self.chars = 0  # total characters of the keys: long unique chunks must not exhaust memory
+        self.extra: dict[str, Any] = {}  # the owner's per-table memos (they die with the table)
+
+    @staticmethod
+    def _new(c: Column, n: int) -> np.ndarray:
+        return np.full((n, c.width) if c.width else n, c.fill, dtype=c.dtype)
+
+    def lookup(self, chunks: Sequence[str]) -> np.ndarray:
+        """Row of every chunk, -1 for those not in the table."""
+        return np.fromiter(map(self.index.get, chunks, repeat(-1)), dtype=np.int64, count=len(chunks))
+
+    def full(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> bool:
+        return len(self.index) > max_entries or self.chars > max_chars
+
+    def append(self, chunks: Sequence[str], values: Sequence[np.ndarray], pool: Sequence[int] = ()) -> int:
+        """Write rows for new distinct ``chunks`` (and their pooled data); returns where the pool
+        data started. Index entries are published last: a row id is visible only once written."""
+        start, stop = self.size, self.size + len(chunks)
+        current = self.cols
+        if stop > len(current[0]):
+            cap = max(stop, 2 * len(current[0]))
+            grown = []
+            for c, old in zip(self.spec, current, strict=True):
+                new = self._new(c, cap)
+                new[:start] = old[:start]
+                grown.append(new)
+            current = tuple(grown)
+        for dest, v in zip(current, values, strict=True):
+            dest[start:stop] = v
+        p0 = self.n_pool
+        if len(pool):
+            p1 = p0 + len(pool)
+            if p1 > len(self.pool):
+                grown_pool = np.zeros(max(2 * len(self.pool), p1, 4096), dtype=np.int64)
+                grown_pool[:p0] = self.pool[:p0]
+                self.pool = grown_pool
+            self.pool[p0:p1] = pool
+            self.n_pool = p1
+        self.cols = current
+        self.size = stop
+        self.chars += sum(map(len, chunks))
+        self.index.update(zip(chunks, range(start, stop), strict=True))
+        return p0
 
 
 class ChunkModel(Protocol):
@@ -32,13 +114,12 @@ class ChunkModel(Protocol):
 
 
 class _State:
-    """One generation of the index: chunk -> slot, and each model's row per slot."""
+    """One generation of the shared index: a ``ChunkTable`` of each model's row per chunk, the model
+    tables those rows index, and the rows of recently seen document sets (articles)."""
 
     def __init__(self, n_models: int, tables: tuple[Any, ...]) -> None:
-        self.index: dict[str, int] = {}
-        self.rows: tuple[np.ndarray, ...] = tuple(np.zeros(1024, dtype=np.int64) for _ in range(n_models))
+        self.table = ChunkTable([Column(np.int64, n_models)])
         self.tables = tables
-        self.chars = 0
         self.cached: dict[Hashable, tuple[ChunkRows, ...]] = {}
         self.cached_chars = 0
 
@@ -46,11 +127,10 @@ class _State:
 class SharedChunks:
     """The chunk rows of texts in every model's table, from one ``str.split`` and one probe per chunk."""
 
-    # Runtime bounds (class attributes: never pickled). Each model also bounds its own table.
-    max_entries = 300_000
-    max_chars = 32_000_000
-    max_cached = 64  # documents sets kept by ``lookup(..., key=...)``, e.g. articles
-    max_cached_chars = 8_000_000
+    max_entries = MAX_ENTRIES
+    max_chars = MAX_CHARS
+    max_cached = MAX_CACHED
+    max_cached_chars = MAX_CACHED_CHARS
 
     def __init__(self, models: Sequence[ChunkModel]) -> None:
         self.models = tuple(models)
@@ -61,8 +141,7 @@ class SharedChunks:
         """Per model, the rows of ``texts`` (each split on whitespace)."""
         chunk_lists = [t.split() for t in texts]
         while True:
-            state = self._state
-            rows = self._rows(state, chunk_lists)
+            rows = self._rows(self._state, chunk_lists)
             if rows is not None:
                 return rows
 
@@ -104,46 +183,32 @@ class SharedChunks:
         """The rows in ``state``, adding new chunks; None when ``state`` had to be replaced."""
         flat = list(chain.from_iterable(chunk_lists))
         lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
-        slots = np.fromiter(map(state.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        slots = state.table.lookup(flat)
         if (slots < 0).any():
             if not self._add(state, flat):
                 return None
-            slots = np.fromiter(map(state.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
-        per_model = state.rows  # read after the index: at least as new as the slots it holds
-        return [ChunkRows(r[slots], lengths, t) for r, t in zip(per_model, state.tables, strict=True)]
+            slots = state.table.lookup(flat)
+        per_model = state.table.cols[0]  # read after the index: at least as new as the slots it holds
+        return [ChunkRows(per_model[slots, k], lengths, t) for k, t in enumerate(state.tables)]
 
     def _add(self, state: _State, flat: list[str]) -> bool:
         """Add ``flat``'s new chunks to ``state``; False if a new state replaced it (then retry)."""
         with self._lock:
             if state is not self._state:
                 return False
-            new = [c for c in dict.fromkeys(flat) if c not in state.index]
+            new = [c for c in dict.fromkeys(flat) if c not in state.table.index]
             if not new:
                 return True
             found = [m.chunk_rows(new) for m in self.models]
-            full = len(state.index) + len(new) > self.max_entries or state.chars > self.max_chars
+            full = state.table.full(self.max_entries - len(new), self.max_chars)
             if full or any(t is not s for (_, t), s in zip(found, state.tables, strict=True)):
                 # A model replaced its table (or this index is full): start a new generation holding
                 # this call's chunks. Callers holding the old state keep valid rows of the old tables.
                 distinct = list(dict.fromkeys(flat))
                 found = [m.chunk_rows(distinct) for m in self.models]
                 fresh = _State(len(self.models), tuple(t for _, t in found))
-                self._write(fresh, distinct, [r for r, _ in found])
+                fresh.table.append(distinct, [np.column_stack([r for r, _ in found])])
                 self._state = fresh
                 return False
-            self._write(state, new, [r for r, _ in found])
+            state.table.append(new, [np.column_stack([r for r, _ in found])])
             return True
-
-    @staticmethod
-    def _write(state: _State, chunks: list[str], rows: list[np.ndarray]) -> None:
-        n0 = len(state.index)
-        n1 = n0 + len(chunks)
-        current = state.rows
-        if n1 > len(current[0]):  # grow into new arrays: readers keep valid old ones
-            cap = max(n1, 2 * len(current[0]))
-            current = tuple(np.concatenate([a[:n0], np.zeros(cap - n0, dtype=np.int64)]) for a in current)
-        for dest, r in zip(current, rows, strict=True):
-            dest[n0:n1] = r
-        state.rows = current
-        state.chars += sum(map(len, chunks))
-        state.index.update(zip(chunks, range(n0, n1), strict=True))  # last: slots point at written rows

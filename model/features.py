@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
+from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
 from service.records import Span
 
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
@@ -302,52 +303,14 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         return sp.csr_matrix(out)
 
 
-@dataclass(frozen=True, slots=True)
-class ChunkRows:
-    """Texts already split into ``str.split`` chunks and looked up in one model's chunk table: the row
-    of every chunk (texts in order), the chunk count of every text, and the table the rows index."""
-
-    ids: np.ndarray
-    lengths: np.ndarray
-    table: Any
-
-
-class _ChunkTable:
-    """Whitespace chunk -> row of (s, q, first word id, last word id, has tokens), growing arrays."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self.index: dict[str, int] = {}
-        self._cols = (
-            np.zeros(capacity),
-            np.zeros(capacity),
-            np.full(capacity, -1, dtype=np.int64),
-            np.full(capacity, -1, dtype=np.int64),
-            np.zeros(capacity, dtype=bool),
-        )
-        self.size = 0
-        self.chars = 0  # total characters of the keys: long unique chunks must not exhaust memory
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return self._cols
-
-    def append(self, chunks: list[str], *cols: np.ndarray) -> None:
-        start, stop = self.size, self.size + len(chunks)
-        current = self._cols
-        if stop > len(current[0]):  # grow by doubling into new arrays; readers keep valid old ones
-            size = max(stop, 2 * len(current[0]))
-            grown = []
-            for old in current:
-                new = np.resize(old, size)
-                grown.append(new)
-            current = (grown[0], grown[1], grown[2], grown[3], grown[4])
-        for dest, values in zip(current, cols, strict=True):
-            dest[start:stop] = values
-        self._cols = current
-        self.size = stop
-        self.chars += sum(map(len, chunks))
-        index = self.index
-        for j, c in enumerate(chunks):
-            index[c] = start + j  # published last: an id is visible only once its row is written
+# FastLinearText's chunk rows: (s, q, first word id, last word id, has tokens).
+_LINEAR_CHUNK_COLUMNS = (
+    Column(np.float64),
+    Column(np.float64),
+    Column(np.int64, fill=-1),
+    Column(np.int64, fill=-1),
+    Column(np.bool_),
+)
 
 
 class _IntHashTable:
@@ -422,8 +385,8 @@ class FastLinearText:
     """
 
     # Runtime limits are class attributes: not pickled, so they can change without retraining.
-    max_cache_entries = 300_000
-    max_cache_chars = 32_000_000
+    max_cache_entries = MAX_ENTRIES
+    max_cache_chars = MAX_CHARS
     slice_size = 2_000
 
     def __init__(self, featurizer: TokenFeaturizer, coef: np.ndarray, intercept: float) -> None:
@@ -469,7 +432,7 @@ class FastLinearText:
         self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
         self._bigram_table = _IntHashTable(self.bigram_keys)
         # Replaced whole on reset, so a batch in flight keeps a consistent (dict, arrays) snapshot.
-        self._chunks = _ChunkTable()
+        self._chunks = ChunkTable(_LINEAR_CHUNK_COLUMNS)
 
     def _maybe_reset(self) -> None:
         chunks = self._chunks
@@ -507,7 +470,7 @@ class FastLinearText:
                     self._q = np.asarray(self._dyn_q, dtype=np.float64)
         return np.asarray(ids, dtype=np.int64)
 
-    def _add_chunks(self, table: _ChunkTable, chunks: list[str]) -> None:
+    def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         """Featurise new distinct chunks in one vectorised pass and append them to the chunk table."""
         m = len(chunks)
         tok_lists = [TOKEN_RE.findall(c) for c in chunks]
@@ -527,9 +490,9 @@ class FastLinearText:
         last[nonempty] = ids[ends[nonempty] - 1]
         first[first >= self.n_words] = -1  # only word features take part in bigrams
         last[last >= self.n_words] = -1
-        table.append(chunks, s, q, first, last, nonempty)
+        table.append(chunks, (s, q, first, last, nonempty))
 
-    def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, _ChunkTable]:
+    def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
         table = self._chunks
         ids = list(map(table.index.get, chunks))
         if None in ids:
@@ -571,17 +534,17 @@ class FastLinearText:
         ids, table = self._chunk_ids(list(itertools.chain.from_iterable(parts)))
         return self.decision_from_rows(ids, lengths, table)
 
-    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, _ChunkTable]:
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
         """Rows of ``str.split`` chunks in the chunk table (new ones featurised) and that table.
 
         The rows stay valid for that table object: tables are append-only and replaced whole on
         reset, so a caller that keeps the table (the Scorer's shared chunk index) may keep the rows."""
         return self._chunk_ids(chunks)
 
-    def decision_from_rows(self, ids: np.ndarray, lengths: np.ndarray, table: _ChunkTable) -> np.ndarray:
+    def decision_from_rows(self, ids: np.ndarray, lengths: np.ndarray, table: ChunkTable) -> np.ndarray:
         """Linear decisions of texts given as chunk rows: ``lengths[i]`` chunks per text, in order."""
         n = len(lengths)
-        c_s, c_q, c_first, c_last, c_nonempty = table.arrays()
+        c_s, c_q, c_first, c_last, c_nonempty = table.cols
         doc = np.repeat(np.arange(n), lengths)
         s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)

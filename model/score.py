@@ -21,8 +21,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from model.artifact import load_artifact
-from model.chunks import SharedChunks
-from model.features import ChunkRows
+from model.chunks import ChunkRows, SharedChunks
 from service.errors import ModelError
 from service.records import ArticleContext, ContextKind, Scores, Span
 

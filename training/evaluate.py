@@ -94,24 +94,31 @@ def eval_insult_c3(data_dir: Path, progress: Progress) -> Metrics:
 
 
 # name -> evaluation; each returns metrics compared with floors.json[name].
-def eval_off_topic_non_relevant(data_dir: Path, progress: Progress) -> Metrics:
-    from training.offtopic import eval_c3_non_relevant
+def eval_off_topic_standfirst_swap(data_dir: Path, progress: Progress) -> Metrics:
+    from training.offtopic import eval_standfirst_swap
 
-    return eval_c3_non_relevant(data_dir, progress)
+    return eval_standfirst_swap(data_dir, progress)
 
 
-def eval_off_topic_swap(data_dir: Path, progress: Progress) -> Metrics:
-    from training.offtopic import eval_c3_swap
+def eval_off_topic_omp(data_dir: Path, progress: Progress) -> Metrics:
+    from training.offtopic import eval_omp_offtopic
 
-    return eval_c3_swap(data_dir, progress)
+    return eval_omp_offtopic(data_dir, progress)
+
+
+def eval_off_topic_seed_decisions(data_dir: Path, progress: Progress) -> Metrics:
+    from training.offtopic import eval_seed_decisions
+
+    return eval_seed_decisions(data_dir, progress)
 
 
 EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
     "insult/kaggle_public": eval_insult_kaggle,
     "insult/c3_by_article": eval_insult_c3,
-    # off_topic: one model retrained on the training articles serves both (training/offtopic.py).
-    "off_topic/c3_non_relevant": eval_off_topic_non_relevant,
-    "off_topic/c3_swap": eval_off_topic_swap,
+    # off_topic: one model retrained on the training articles serves all three (training/offtopic.py).
+    "off_topic/standfirst_swap": eval_off_topic_standfirst_swap,
+    "off_topic/omp_offtopic": eval_off_topic_omp,
+    "off_topic/seed_decisions": eval_off_topic_seed_decisions,
 }
 
 
@@ -119,11 +126,13 @@ EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
 # to surface only after insult/kaggle_public had trained, and lose its results).
 _KAGGLE = ("kaggle-insults-2012/train.csv", "kaggle-insults-2012/test_with_solutions.csv")
 _C3 = "c3-constructive-comments/C3_anonymized.csv"
+_OFF_TOPIC = (_C3, "one-million-posts/posts_labeled_wide.csv", "dragnet-pages/100.gold.txt")
 REQUIRED_FILES: dict[str, tuple[str, ...]] = {
     "insult/kaggle_public": _KAGGLE,
     "insult/c3_by_article": (*_KAGGLE, _C3, "olid-offenseval-2019/olid-training-v1.0.tsv"),
-    "off_topic/c3_non_relevant": (_C3,),
-    "off_topic/c3_swap": (_C3,),
+    "off_topic/standfirst_swap": _OFF_TOPIC,
+    "off_topic/omp_offtopic": _OFF_TOPIC,
+    "off_topic/seed_decisions": _OFF_TOPIC,
 }
 
 
@@ -177,10 +186,11 @@ def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]
         cells = []
         for c in cols:
             floor = floors.get(name, {}).get(c)
-            mark = "" if floor is None else ("!" if m[c] < floor else " ")
-            cells.append(f"{m[c]:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
+            value = m.get(c, float("nan"))  # off_topic's evaluations report AUCs, not P/R at a threshold
+            mark = "" if floor is None else ("!" if not value >= floor else " ")
+            cells.append(f"{value:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
         lines.append(f"{name:<24} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
-        lines[-1] += f"  {m['threshold']:.3f}"
+        lines[-1] += f"  {m.get('threshold', float('nan')):.3f}"
         # Other metrics with a floor (e.g. off_topic's AUC within length bins) get a line of their own.
         for metric, floor in floors.get(name, {}).items():
             if metric not in cols and metric in m:

@@ -1,38 +1,28 @@
-"""Off-topic training data, training and evaluation (issue 4).
+"""Off-topic: training threads, training, and the held-out evaluations.
 
-Label definitions (written into the manifest and the README as ``LABEL_DEFINITIONS``):
+OFF_TOPIC = the comment digresses too far from the topic of its article and discussion (the One
+Million Posts definition; bickering between readers about each other counts). Label sources
+(``LABEL_DEFINITIONS``, written into the manifest):
 
-- ``c3_non_relevant``: C3 (Globe and Mail comments, crowd-annotated) ``non_relevant`` votes inside
-  ``non_constructive_characteristics``. Off-topic = 2 or more annotators (of ~5) ticked non_relevant;
-  on-topic = none did; 1 vote is ambiguous and is left unlabelled (still part of the thread context).
-  The thread is every other C3 comment with the same ``article_id``; C3 has no article text.
-- ``swap``: self-supervised. A comment with 0 non_relevant votes is moved into another article's
-  thread: there it is off-topic (1); the thread's own comments with 0 votes are on-topic (0).
-- ``swap_mix``: as ``swap`` at other intruder rates (0%, 5%, 35%), for the intrusion model only; at 0% a
-  clean thread whose 0-vote comments are all on-topic (most real threads have no intruder).
-- ``pseudo_article``: like ``swap``/``c3_non_relevant`` but a few of the article's own on-topic comments
-  are taken out of the thread and concatenated into a stand-in article body, so that the article
-  features are trained although C3 has no article text. Documented as a proxy: real article prose
-  is longer and more formal than comments.
-- ``page_swap``: swap pairs between real article pages (title + body + comments) parsed by
-  ``service.parse`` from ``articles_dir``, when the parser is available.
+- ``*_swap``: self-supervised. Comments of another article moved into a thread are off-topic there
+  (1); the thread's own comments are on-topic (0). From C3 and One Million Posts threads (no article
+  text: the thread is the context) and from pages with real article text (Dragnet gold pages and the
+  shared article pages), with the whole article, with only a headline and first paragraph, and with or
+  without the thread, so that every context kind is seen and calibrated.
+- ``omp_offtopic``: One Million Posts' human OffTopic label (trained annotators), with the article's
+  other labelled posts as the thread, and alone.
 
-Evaluation always holds out whole articles (``is_heldout_article``): no article is in both train and
-test. Reported: C3 non_relevant AUC overall and within comment-length bins (length alone gives AUC
-~0.86 on C3, so the bins show what the model knows beyond length), and the swap test AUC with and
-without thread context.
+Every source is split by article / page (training.offtopic_data.is_heldout): the held-out fifth is
+only ever evaluated.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import logging
-import re
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import json
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,337 +30,127 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from model.context import ContextOffTopic, ThreadExample
-from service.errors import TrainingDataError
 from service.records import ArticleContext
+from training import offtopic_data as D
 
-log = logging.getLogger(__name__)
-
-C3_FILE = Path("c3-constructive-comments") / "C3_anonymized.csv"
-HELDOUT_PERCENT = 20
-STANDFIRST_WORDS = 40
-LENGTH_BINS: tuple[tuple[int, int], ...] = ((0, 60), (60, 120), (120, 250), (250, 10**9))
-
+Progress = Callable[[str], None]
+DECISIONS_FILE = Path(__file__).with_name("offtopic_decisions.json")
+REVIEW_THRESHOLD = 0.6  # service.settings' default review threshold for off_topic
 LABEL_DEFINITIONS: dict[str, str] = {
-    "c3_non_relevant": (
-        "C3 crowd votes for non_relevant (in non_constructive_characteristics): off-topic = >=2 votes, "
-        "on-topic = 0 votes, 1 vote unlabelled; thread = other C3 comments with the same article_id; "
-        "no article text."
-    ),
-    "swap": (
-        "Self-supervised: a comment with 0 non_relevant votes moved into another article's thread is "
-        "off-topic there (1); that thread's own 0-vote comments are on-topic (0)."
-    ),
-    "swap_mix": (
-        "As swap with 0%, 5% or 35% of the thread moved in from other articles (0%: a clean thread, all "
-        "its 0-vote comments on-topic): intrusion training only, so the intrusion model sees unmixed "
-        "threads as well."
-    ),
-    "pseudo_article": (
-        "As c3_non_relevant and swap, with a few of the article's own on-topic comments removed from the "
-        "thread and concatenated as a stand-in article body (C3 has no article text)."
-    ),
-    "page_swap": (
-        "Swap pairs between real article pages (title, body, comments) from the shared article pages, "
-        "when the parser is available."
-    ),
+    "c3_swap": "C3 comments (no non_relevant vote) moved into another C3 article's thread: 1 there; "
+    "that thread's own such comments: 0. Thread context only (C3 has no article text).",
+    "omp_swap": "The same with One Million Posts posts (German) grouped by ID_Article; posts labelled "
+    "OffTopic=1 are neither natives nor intruders.",
+    "pages_swap": "The same on pages with real article text (Dragnet gold body + gold comments, and the "
+    "shared article pages): with the whole article, with only the headline and first paragraph, with "
+    "and without the thread.",
+    "omp_offtopic": "One Million Posts OffTopic (majority of trained annotators: 'posts which digress too "
+    "far from the topic of the corresponding article'), with the article's other labelled posts as the "
+    "thread, and alone.",
 }
-SOURCE_WEIGHTS: dict[str, float] = {
-    "c3_non_relevant": 1.0,
-    "swap": 1.0,
-    "swap_mix": 1.0,
-    "pseudo_article": 1.0,
-    "page_swap": 3.0,
-}
-
-_VOTES = re.compile(r"non_relevant:(\d+)")
+SOURCE_WEIGHTS: dict[str, float] = {"c3_swap": 1.0, "omp_swap": 1.0, "pages_swap": 2.0, "omp_offtopic": 3.0}
+LABEL_DEFINITION = (
+    "probability that the comment digresses too far from the topic of its article and discussion "
+    "(bickering between readers counts): One Million Posts OffTopic labels + self-supervised swaps "
+    "between C3, One Million Posts and real article pages; see label_definitions"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class C3Comment:
-    article_id: str
-    text: str
-    non_relevant_votes: int
-
-    @property
-    def label(self) -> float:
-        if self.non_relevant_votes >= 2:
-            return 1.0
-        if self.non_relevant_votes == 0:
-            return 0.0
-        return float("nan")
-
-
-def load_c3_threads(data_dir: Path) -> dict[str, list[C3Comment]]:
-    """C3 comments grouped by article_id (insertion order of the file). Rows with empty text are counted
-    and skipped with a log line."""
-    path = Path(data_dir) / C3_FILE
-    if not path.is_file():
-        raise TrainingDataError(f"C3 corpus not found at {path}: set DATA_DIR to the shared corpora")
-    csv.field_size_limit(sys.maxsize)
-    groups: dict[str, list[C3Comment]] = {}
-    empty = 0
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                text = (row.get("comment_text") or "").strip()
-                if not text:
-                    empty += 1
-                    continue
-                if row.get("article_id") is None:
-                    raise TrainingDataError(f"{path}: a row without article_id (not the C3 file?)")
-                m = _VOTES.search(row.get("non_constructive_characteristics") or "")
-                votes = int(m.group(1)) if m else 0
-                groups.setdefault(row["article_id"], []).append(C3Comment(row["article_id"], text, votes))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise TrainingDataError(f"{path}: not a readable UTF-8 CSV ({exc})") from exc
-    if empty:
-        log.warning("C3: %d rows with empty comment_text skipped", empty)
-    return groups
-
-
-def is_heldout_article(article_id: str) -> bool:
-    """Deterministic article-level split: ~20% of articles are held out for evaluation."""
-    digest = hashlib.sha256(f"offtopic:{article_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < HELDOUT_PERCENT
-
-
-def split_articles(
-    groups: Mapping[str, list[C3Comment]],
-) -> tuple[dict[str, list[C3Comment]], dict[str, list[C3Comment]]]:
-    train = {a: c for a, c in groups.items() if not is_heldout_article(a)}
-    test = {a: c for a, c in groups.items() if is_heldout_article(a)}
-    return train, test
-
-
-# ---------------------------------------------------------------------- dataset builders
-def non_relevant_threads(
-    groups: Mapping[str, list[C3Comment]], use_thread: bool = True
-) -> list[ThreadExample]:
-    """One example per article: every comment, labelled by its non_relevant votes."""
-    out = []
-    for aid, comments in groups.items():
-        out.append(
-            ThreadExample(
-                texts=tuple(c.text for c in comments),
-                labels=np.array([c.label for c in comments]),
-                use_thread=use_thread,
-                weight=SOURCE_WEIGHTS["c3_non_relevant"],
-                source="c3_non_relevant",
-                meta={"article_id": aid},
-            )
-        )
-    return out
-
-
-def _intruder_pool(groups: Mapping[str, list[C3Comment]]) -> list[tuple[str, str]]:
-    return [(aid, c.text) for aid, cs in groups.items() for c in cs if c.non_relevant_votes == 0]
-
-
-def swap_threads(
-    groups: Mapping[str, list[C3Comment]],
+def swap_examples(
+    threads: Sequence[D.SourceThread],
     *,
     seed: int,
-    intruder_fraction: float = 0.2,
+    fraction: float = 0.2,
+    article: str = "full",
     use_thread: bool = True,
-    pseudo_article_size: int = 0,
-    label_natives: str = "swap",
-    mix: bool = False,
+    source: str,
 ) -> list[ThreadExample]:
-    """Each article's thread with comments from other articles mixed in (label 1), natives label 0.
-
-    ``pseudo_article_size`` > 0 takes that many of the article's own 0-vote comments out of the thread
-    as a stand-in article body. ``label_natives="votes"`` labels natives by their non_relevant votes
-    (1/0/unlabelled) instead of 0 for 0-vote and unlabelled otherwise. ``mix`` marks intrusion data at
-    another intruder rate than the evaluation's (source ``swap_mix``; with ``intruder_fraction=0`` a
-    clean thread whose natives are the intrusion task's negatives)."""
+    """Each thread (>= 3 comments fit to be natives) with comments of OTHER threads mixed in (label 1)
+    and its natives (label 0; comments a human flagged stay unlabelled context). ``article``:
+    "full", "standfirst" (headline + first paragraph) or "none"."""
     rng = np.random.default_rng(seed)
-    pool = _intruder_pool(groups)
-    source = "swap_mix" if mix else "pseudo_article" if pseudo_article_size else "swap"
+    pool = [(t.group, c) for t in threads for c, ok in zip(t.comments, t.native_ok, strict=True) if ok]
     out = []
-    for aid in sorted(groups):
-        natives = list(groups[aid])
-        article = None
-        if pseudo_article_size:
-            on_topic = [i for i, c in enumerate(natives) if c.non_relevant_votes == 0]
-            if len(on_topic) < pseudo_article_size + 3:
-                continue
-            picked = set(rng.choice(on_topic, pseudo_article_size, replace=False).tolist())
-            article = ArticleContext(title="", body="\n\n".join(natives[i].text for i in sorted(picked)))
-            natives = [c for i, c in enumerate(natives) if i not in picked]
-        k = max(1, round(intruder_fraction * len(natives))) if intruder_fraction > 0 else 0
+    for t in threads:
+        if int(t.native_ok.sum()) < 3 or len(pool) < 2:
+            continue
+        k = max(1, round(fraction * len(t.comments)))
         intruders: list[str] = []
         while len(intruders) < k:
-            other_aid, text = pool[int(rng.integers(len(pool)))]
-            if other_aid != aid:
+            group, text = pool[int(rng.integers(len(pool)))]
+            if group != t.group:
                 intruders.append(text)
-        texts = [c.text for c in natives] + intruders
-        if label_natives == "votes":
-            native_labels = [c.label for c in natives]
-        else:
-            native_labels = [0.0 if c.non_relevant_votes == 0 else float("nan") for c in natives]
-        labels = np.array(native_labels + [1.0] * k)
+        texts = list(t.comments) + intruders
+        labels = np.array([0.0 if ok else np.nan for ok in t.native_ok] + [1.0] * k)
         order = rng.permutation(len(texts))
-        task = "intruder" if k or mix else "irrelevant"
+        context = None
+        if t.article is not None and article != "none":
+            context = D.standfirst(t.article) if article == "standfirst" else t.article
         out.append(
             ThreadExample(
                 texts=tuple(texts[i] for i in order),
                 labels=labels[order],
-                article=article,
+                article=context,
                 use_thread=use_thread,
                 weight=SOURCE_WEIGHTS[source],
-                task=task,
                 source=source,
-                meta={"article_id": aid},
+                group=f"{t.source}:{t.group}",
             )
         )
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class PageThread:
-    """A real page's article and comments, for page_swap."""
-
-    source: str
-    article: ArticleContext
-    comments: tuple[str, ...]
-
-
-def load_page_threads(articles_dir: Path | None) -> list[PageThread]:
-    """Parse the real pages with service.parse when it exists; pages with < 3 comments are skipped.
-    Returns [] (and logs why) when the parser or the directory is missing."""
-    if articles_dir is None or not Path(articles_dir).is_dir():
-        return []
-    try:
-        from service.parse import parse_file
-    except ImportError:
-        log.warning("service.parse.parse_file not available: page_swap data not built")
-        return []
-    pages = []
-    for path in sorted(Path(articles_dir).rglob("*.html")):
-        try:
-            art = parse_file(path)
-        except Exception as exc:  # a page the parser cannot read is reported, not fatal
-            log.warning("page %s not parsed: %s", path, exc)
-            continue
-        comments = tuple(c.text for c in art.comments if c.text.strip())
-        if len(comments) >= 3 and art.body.strip():
-            pages.append(PageThread(str(path), ArticleContext(art.title or "", art.body), comments))
-    return pages
-
-
-def standfirst(article: ArticleContext, words: int = STANDFIRST_WORDS) -> ArticleContext:
-    """The headline and the first words of the body: the context a feed often gives instead of the
-    article (the issue's independent check has only this)."""
-    return ArticleContext(title=article.title, body=" ".join(article.body.split()[:words]))
-
-
-def page_swap_threads(
-    pages: Sequence[PageThread], *, seed: int, use_thread: bool = True, short_article: bool = False
-) -> list[ThreadExample]:
-    rng = np.random.default_rng(seed)
-    out = []
-    for i, page in enumerate(pages):
-        others = [c for j, p in enumerate(pages) if j != i for c in p.comments]
-        if not others:
-            continue
-        k = max(1, round(0.2 * len(page.comments)))
-        intruders = [others[int(rng.integers(len(others)))] for _ in range(k)]
-        texts = list(page.comments) + intruders
-        labels = np.array([0.0] * len(page.comments) + [1.0] * k)
-        out.append(
-            ThreadExample(
-                texts=tuple(texts),
-                labels=labels,
-                article=standfirst(page.article) if short_article else page.article,
-                use_thread=use_thread,
-                weight=SOURCE_WEIGHTS["page_swap"],
-                task="intruder",
-                source="page_swap",
-                meta={"page": page.source},
-            )
+def human_examples(threads: Sequence[D.SourceThread], *, use_thread: bool) -> list[ThreadExample]:
+    """One Million Posts threads with their OffTopic labels (unlabelled posts are context)."""
+    return [
+        ThreadExample(
+            texts=t.comments,
+            labels=t.labels,
+            use_thread=use_thread,
+            weight=SOURCE_WEIGHTS["omp_offtopic"],
+            source="omp_offtopic",
+            group=f"{t.source}:{t.group}",
+            human=True,
         )
-    return out
+        for t in threads
+        if np.isfinite(t.labels).any()
+    ]
 
 
-def build_training_threads(
-    groups: Mapping[str, list[C3Comment]], pages: Sequence[PageThread] = (), *, seed: int = 0
-) -> list[ThreadExample]:
-    """Every context kind is represented, so each is calibrated (see model.context)."""
-    threads: list[ThreadExample] = []
-    threads += non_relevant_threads(groups, use_thread=True)
-    threads += non_relevant_threads(groups, use_thread=False)
-    threads += swap_threads(groups, seed=seed + 1)
-    threads += swap_threads(groups, seed=seed + 2, pseudo_article_size=4)
-    threads += swap_threads(groups, seed=seed + 3, pseudo_article_size=4, use_thread=False)
-    threads += swap_threads(
-        groups, seed=seed + 4, pseudo_article_size=4, intruder_fraction=0, label_natives="votes"
-    )
-    # A short stand-in article (one comment) like a headline + standfirst.
-    threads += swap_threads(groups, seed=seed + 7, pseudo_article_size=1)
-    # Intruder rates other than the ~20% above, clean threads included (most real threads are): the
-    # intrusion model then learns to keep natives of an unmixed thread low, so its noise does not
-    # drown the human non_relevant ranking in the combined score (article-grouped CV and held-out).
-    for k, fraction in enumerate((0.0, 0.05, 0.35)):
-        threads += swap_threads(groups, seed=seed + 9 + k, intruder_fraction=fraction, mix=True)
-    if pages:
-        threads += page_swap_threads(pages, seed=seed + 5)
-        threads += page_swap_threads(pages, seed=seed + 6, use_thread=False)
-        threads += page_swap_threads(pages, seed=seed + 8, short_article=True)
-    return threads
-
-
-def corpus_documents(groups: Mapping[str, list[C3Comment]], pages: Sequence[PageThread]) -> list[str]:
-    """Documents for the TF-IDF space: comments and articles."""
-    docs = [c.text for cs in groups.values() for c in cs]
-    for p in pages:
-        docs.append(f"{p.article.title}\n{p.article.body}")
-        docs.extend(p.comments)
-    return docs
-
-
-# ---------------------------------------------------------------------- training
-def train_off_topic(
-    data_dir: Path,
-    articles_dir: Path | None = None,
+def training_examples(
+    c3: Sequence[D.SourceThread],
+    omp: Sequence[D.SourceThread],
+    pages: Sequence[D.SourceThread],
     *,
     seed: int = 0,
-    progress: Callable[[str], None] = lambda s: None,
-) -> tuple[ContextOffTopic, dict[str, Any]]:
-    """Train on the training articles of C3 (plus real pages); return the model and a training report
-    (label definitions, data counts, held-out metrics)."""
-    groups = load_c3_threads(data_dir)
-    train, test = split_articles(groups)
-    pages = load_page_threads(articles_dir)
-    progress(f"off_topic: C3 {len(train)} train / {len(test)} held-out articles, {len(pages)} real pages")
-    threads = build_training_threads(train, pages, seed=seed)
-    model = ContextOffTopic()
-    model.fit(threads, documents=[d for p in pages for d in (p.article.title, p.article.body)])
-    progress(
-        f"off_topic: fitted on {model.n_train_rows_} labelled rows; CV AUC per C {model.cv_auc_}, "
-        f"chose C={model.C_:g}, threshold {model.threshold_:.3f}"
-    )
-    progress(
-        f"off_topic: combination by grouped CV: {model.cv_combine_chosen_} "
-        f"{model.cv_combine_[model.cv_combine_chosen_]}; stacked LR {model.cv_combine_['stack']}"
-    )
-    metrics = evaluate_off_topic(model, test, seed=seed)
-    report = {
-        "label_definitions": LABEL_DEFINITIONS,
-        "source_weights": SOURCE_WEIGHTS,
-        "train_articles": len(train),
-        "heldout_articles": len(test),
-        "pages": [p.source for p in pages],
-        "metrics": metrics,
-        "context_feature_weights": model.feature_weights(),
-    }
-    return model, report
+) -> list[ThreadExample]:
+    """Every context kind with every label source it can have."""
+    ex: list[ThreadExample] = []
+    ex += swap_examples(c3, seed=seed + 1, source="c3_swap")
+    ex += swap_examples(omp, seed=seed + 2, source="omp_swap")
+    ex += human_examples(omp, use_thread=True)
+    ex += human_examples(omp, use_thread=False)
+    for k, (article, use_thread) in enumerate(
+        [("full", True), ("standfirst", True), ("full", False), ("standfirst", False), ("none", True)]
+    ):
+        ex += swap_examples(
+            pages,
+            seed=seed + 10 + k,
+            fraction=0.15,
+            article=article,
+            use_thread=use_thread,
+            source="pages_swap",
+        )
+    return ex
 
 
-LABEL_DEFINITION = (
-    "probability that the comment has nothing to do with the article and thread it sits under: "
-    "irrelevant in itself (C3 non_relevant, >= 2 of ~5 crowd votes vs none) OR an intruder from another "
-    "discussion (self-supervised swaps), combined by noisy-OR; see label_definitions"
-)
+@functools.lru_cache(maxsize=2)
+def load_sources(
+    data_dir: Path, articles_dir: Path | None
+) -> dict[str, tuple[list[D.SourceThread], list[D.SourceThread]]]:
+    """(train, held-out) threads of every source."""
+    pages = D.load_dragnet(data_dir) + D.load_pages(articles_dir)
+    return {"c3": D.split(D.load_c3(data_dir)), "omp": D.split(D.load_omp(data_dir)), "pages": D.split(pages)}
 
 
 def default_articles_dir(data_dir: Path) -> Path:
@@ -378,48 +158,55 @@ def default_articles_dir(data_dir: Path) -> Path:
     return Path(data_dir).resolve().parent / "articles"
 
 
-def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
-    """The off_topic entry of training.train.TRAINERS: (TrainingRequest, progress) -> TrainedAttribute."""
-    import time
+def train_off_topic(
+    data_dir: Path, articles_dir: Path | None = None, *, seed: int = 0, progress: Progress = lambda s: None
+) -> tuple[ContextOffTopic, dict[str, Any]]:
+    """Fit on the training split of every source; return the model and a report with held-out metrics."""
+    sources = load_sources(Path(data_dir), articles_dir)
+    counts = {k: {"train": len(tr), "heldout": len(te)} for k, (tr, te) in sources.items()}
+    progress(f"off_topic: threads (train / held-out) {counts}")
+    examples = training_examples(sources["c3"][0], sources["omp"][0], sources["pages"][0], seed=seed)
+    pages = sources["pages"][0]
+    model = ContextOffTopic().fit(
+        examples, documents=[p.article.body for p in pages if p.article is not None]
+    )
+    progress(
+        f"off_topic: fitted on {model.n_train_rows_} rows; CV AUC per C {model.cv_auc_} "
+        f"(chose C={model.C_:g}); "
+        f"by source {model.cv_auc_by_source_}"
+    )
+    metrics = evaluate(model, sources)
+    report = {"threads": counts, "metrics": metrics, "feature_weights": model.feature_weights()}
+    return model, report
 
+
+def train_attribute(request: Any, progress: Progress) -> Any:
+    """The off_topic entry of training.train.TRAINERS: (TrainingRequest, progress) -> TrainedAttribute."""
     from training import corpora as C
     from training.train import TrainedAttribute
 
     started = time.perf_counter()
     data_dir = Path(request.data_dir)
     articles_dir = default_articles_dir(data_dir)
-    corpus = C.c3_corpus(data_dir / C3_FILE, "non_relevant", group="non_constructive")
-    progress(f"  {corpus.summary()}")
-    # Say so instead of dropping them silently: off_topic learns from whole threads, not single verdicts.
     if getattr(request, "feedback", None) is not None:
         read = C.load_feedback(request.feedback, "off_topic").files[0]
         progress(
-            f"  NOT USED: {read.rows} off_topic verdicts in {read.path} "
-            "(off_topic does not learn from feedback)"
+            f"  NOT USED: {read.rows} off_topic verdicts in {read.path} (off_topic learns from whole threads)"
         )
     if getattr(request, "decisions", ()):
         progress("  NOT USED: --decisions files (they are insult labels; off_topic does not read them)")
     if not articles_dir.is_dir():
-        progress(f"  no article pages at {articles_dir}: off_topic trains without page_swap data")
+        progress(f"  no article pages at {articles_dir}: off_topic trains on the Dragnet pages alone")
     model, report = train_off_topic(
         data_dir, articles_dir if articles_dir.is_dir() else None, progress=progress
     )
     for line in format_metrics(report["metrics"]):
         progress(f"  {line}")
-    pages = [
-        {
-            "path": Path(p).relative_to(articles_dir).as_posix(),
-            "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest(),
-        }
-        for p in report["pages"]
-    ]
+    corpus = C.c3_corpus(data_dir / D.C3_FILE, "non_relevant", group="non_constructive")
     metrics = {
         "cv_roc_auc_mean": max(model.cv_auc_.values()),
         "cv_roc_auc_per_c": {f"{c:g}": a for c, a in model.cv_auc_.items()},
-        "oof_roc_auc_thread": round(model.oof_auc_thread_, 4),
-        # Article-grouped CV AUCs of each way of combining the two sub-models (out-of-fold logits).
-        "cv_combine_roc_auc": model.cv_combine_,
-        "combine_chosen": model.cv_combine_chosen_,
+        "cv_roc_auc_by_source": model.cv_auc_by_source_,
         "heldout": report["metrics"],
         "rows": model.n_train_rows_,
     }
@@ -428,17 +215,20 @@ def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
         "C": model.C_,
         "label_definitions": LABEL_DEFINITIONS,
         "source_weights": SOURCE_WEIGHTS,
-        "split": f"C3 articles held out by sha256('offtopic:'+article_id) % 100 < {HELDOUT_PERCENT}",
-        "train_articles": report["train_articles"],
-        "heldout_articles": report["heldout_articles"],
-        "pages": pages,
-        "context_feature_weights": report["context_feature_weights"],
+        "split": f"by article / page: sha256('offtopic:'+source+':'+id) % 100 < {D.HELDOUT_PERCENT} held out",
+        "threads": report["threads"],
+        "data_files": {
+            f.as_posix(): hashlib.sha256((data_dir / f).read_bytes()).hexdigest()
+            for f in (D.C3_FILE, D.OMP_FILE)
+        },
+        "feature_weights": report["feature_weights"],
+        "top_words": model.top_words(),
     }
     return TrainedAttribute(
         model=model,
         interface="predict_thread",
         label_definition=LABEL_DEFINITION,
-        threshold=model.threshold_,
+        threshold=REVIEW_THRESHOLD,
         metrics=metrics,
         hyperparameters=hyper,
         corpora=[corpus],
@@ -447,199 +237,190 @@ def train_attribute(request: Any, progress: Callable[[str], None]) -> Any:
 
 
 # ---------------------------------------------------------------------- evaluation
-def _auc(y: Sequence[float] | np.ndarray, s: Sequence[float] | np.ndarray) -> float | None:
-    y_arr = np.asarray(y)
-    if len(np.unique(y_arr)) < 2:
-        return None
-    return float(roc_auc_score(y_arr, np.asarray(s)))
+def _auc(y: Sequence[float], s: Sequence[float]) -> float | None:
+    return float(roc_auc_score(y, s)) if len(set(y)) == 2 else None
 
 
-def evaluate_non_relevant(model: ContextOffTopic, groups: Mapping[str, list[C3Comment]]) -> dict[str, Any]:
-    """C3 non_relevant (>=2 vs 0 votes) AUC on the given (held-out) articles, with the thread as
-    context and without, overall and within length bins; plus the length-only AUC for reference."""
+def _score_examples(
+    model: ContextOffTopic, examples: Sequence[ThreadExample]
+) -> tuple[list[float], list[float]]:
     ys: list[float] = []
-    with_thread: list[float] = []
-    without: list[float] = []
-    lengths: list[int] = []
-    for comments in groups.values():
-        texts = [c.text for c in comments]
-        p_thread, _ = model.predict_thread(texts, None, use_thread=True)
-        p_none, _ = model.predict_thread(texts, None, use_thread=False)
-        for c, a, b in zip(comments, p_thread, p_none, strict=True):
-            if np.isnan(c.label):
-                continue
-            ys.append(c.label)
-            with_thread.append(float(a))
-            without.append(float(b))
-            lengths.append(len(c.text))
-    y = np.array(ys)
-    length = np.array(lengths)
-    out: dict[str, Any] = {
-        "n": len(y),
-        "n_positive": int(y.sum()),
-        "auc_thread": _auc(y, with_thread),
-        "auc_none": _auc(y, without),
-        "auc_length_only": _auc(y, -length),  # shorter = more off-topic
-        "bins": [],
-    }
-    wt = np.array(with_thread)
-    for lo, hi in LENGTH_BINS:
-        m = (length >= lo) & (length < hi)
-        out["bins"].append(
-            {
-                "chars": f"{lo}-{hi if hi < 10**9 else ''}",
-                "n": int(m.sum()),
-                "n_positive": int(y[m].sum()),
-                "auc_thread": _auc(y[m], wt[m]),
-                "auc_length_only": _auc(y[m], -length[m]),
-            }
-        )
-    return out
+    ps: list[float] = []
+    for ex in examples:
+        p, _ = model.predict_thread(ex.texts, ex.article, ex.use_thread)
+        m = ~np.isnan(ex.labels)
+        ys += ex.labels[m].tolist()
+        ps += p[m].tolist()
+    return ys, ps
 
 
-def evaluate_swap(
-    model: ContextOffTopic, groups: Mapping[str, list[C3Comment]], *, seed: int = 12345
-) -> dict[str, Any]:
-    """Intruders moved into other (held-out) articles' threads vs the natives: AUC with the thread as
-    context and with none (comment-only, the blind baseline)."""
+def evaluate_swaps(model: ContextOffTopic, sources: dict[str, Any], *, seed: int = 12345) -> dict[str, Any]:
+    """Held-out swap tests at one intruder in ten: pages with only the headline and first paragraph as
+    the article (with and without the thread), the whole article, and C3 / OMP threads."""
+    pages = sources["pages"][1]
     out: dict[str, Any] = {}
-    for name, use_thread in (("auc_thread", True), ("auc_none", False)):
-        ys: list[float] = []
-        ss: list[float] = []
-        for ex in swap_threads(groups, seed=seed, use_thread=use_thread):
-            p, _ = model.predict_thread(ex.texts, None, use_thread=use_thread)
-            m = ~np.isnan(ex.labels)
-            ys.extend(ex.labels[m].tolist())
-            ss.extend(p[m].tolist())
-        out[name] = _auc(ys, ss)
-        out["n"] = len(ys)
-        out["n_intruders"] = int(np.sum(ys))
-    ys, ss = [], []
-    for ex in swap_threads(groups, seed=seed, pseudo_article_size=4):
-        p, _ = model.predict_thread(ex.texts, ex.article, use_thread=True)
-        m = ~np.isnan(ex.labels)
-        ys.extend(ex.labels[m].tolist())
-        ss.extend(p[m].tolist())
-    out["auc_pseudo_article_thread"] = _auc(ys, ss)
-    ys, ss = [], []
-    for ex in swap_threads(groups, seed=seed, pseudo_article_size=1):
-        p, _ = model.predict_thread(ex.texts, ex.article, use_thread=True)
-        m = ~np.isnan(ex.labels)
-        ys.extend(ex.labels[m].tolist())
-        ss.extend(p[m].tolist())
-    out["auc_short_article_thread"] = _auc(ys, ss)
-    # Natives with non_relevant votes count as natives too (they are harder: chatter scores high).
-    ys, ss = [], []
-    for ex in swap_threads(groups, seed=seed):
-        p, _ = model.predict_thread(ex.texts, None, use_thread=True)
-        ys.extend(np.nan_to_num(ex.labels, nan=0.0).tolist())
-        ss.extend(p.tolist())
-    out["auc_thread_all_natives"] = _auc(ys, ss)
+    for name, article, use_thread in [
+        ("standfirst_thread", "standfirst", True),
+        ("standfirst", "standfirst", False),
+        ("article_thread", "full", True),
+        ("thread", "none", True),
+    ]:
+        ex = swap_examples(
+            pages, seed=seed, fraction=0.1, article=article, use_thread=use_thread, source="pages_swap"
+        )
+        ys, ps = _score_examples(model, ex)
+        out[f"pages_{name}"] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+    for src in ("c3", "omp"):
+        ex = swap_examples(sources[src][1], seed=seed, fraction=0.1, source=f"{src}_swap")
+        ys, ps = _score_examples(model, ex)
+        out[f"{src}_thread"] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
     return out
 
 
-def evaluate_off_topic(
-    model: ContextOffTopic, heldout: Mapping[str, list[C3Comment]], *, seed: int = 0
-) -> dict[str, Any]:
-    return {
-        "c3_non_relevant": evaluate_non_relevant(model, heldout),
-        "c3_swap": evaluate_swap(model, heldout, seed=12345 + seed),
+def evaluate_omp(model: ContextOffTopic, sources: dict[str, Any]) -> dict[str, Any]:
+    """Held-out One Million Posts articles: OffTopic AUC with the thread (the article's other labelled
+    posts) and with no context."""
+    held = sources["omp"][1]
+    out: dict[str, Any] = {}
+    for name, use_thread in (("thread", True), ("none", False)):
+        ys, ps = _score_examples(model, human_examples(held, use_thread=use_thread))
+        out[name] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+    return out
+
+
+def evaluate_decisions(model: ContextOffTopic, threshold: float = REVIEW_THRESHOLD) -> dict[str, Any]:
+    """The hand-written seed fixture: the share of clearly off-topic comments reaching review and of
+    on-topic ones. Each comment is scored with its article alone ("article"), and inside the article's
+    discussion ("article+thread": the on-topic comments, with each off-topic one posted into it on its
+    own, as one newcomer would); "mixed" puts all twenty comments in one thread (half off-topic)."""
+    from service.parse import parse_file
+
+    spec = json.loads(DECISIONS_FILE.read_text(encoding="utf-8"))
+    repo = DECISIONS_FILE.parents[1]
+    scores: dict[str, tuple[list[int], list[float]]] = {
+        m: ([], []) for m in ("article", "article+thread", "mixed")
     }
+    for art in spec["articles"]:
+        page = parse_file(repo / art["seed"])
+        article = ArticleContext(page.title or "", page.body)
+        texts = [c["text"] for c in art["comments"]]
+        labels = [int(c["label"]) for c in art["comments"]]
+        on_topic = [t for t, y in zip(texts, labels, strict=True) if y == 0]
+        on_p, _ = model.predict_thread(on_topic, article)
+        for mode in scores:
+            scores[mode][0].extend(labels)
+        scores["article"][1].extend(float(model.predict_thread([t], article)[0][0]) for t in texts)
+        scores["mixed"][1].extend(model.predict_thread(texts, article)[0].tolist())
+        k = 0
+        for t, y in zip(texts, labels, strict=True):
+            if y == 0:
+                scores["article+thread"][1].append(float(on_p[k]))
+                k += 1
+            else:
+                scores["article+thread"][1].append(
+                    float(model.predict_thread([*on_topic, t], article)[0][-1])
+                )
+    out: dict[str, Any] = {}
+    for mode, (ys, ps) in scores.items():
+        y_arr, s_arr = np.array(ys), np.array(ps)
+        out[mode] = {
+            "off_topic_flagged": float((s_arr[y_arr == 1] >= threshold).mean()),
+            "on_topic_flagged": float((s_arr[y_arr == 0] >= threshold).mean()),
+            "auc": _auc(ys, ps),
+            "n": len(ys),
+        }
+    return out
+
+
+def evaluate(model: ContextOffTopic, sources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "swap": evaluate_swaps(model, sources),
+        "omp_offtopic": evaluate_omp(model, sources),
+        "decisions": evaluate_decisions(model),
+    }
+
+
+def format_metrics(metrics: dict[str, Any]) -> list[str]:
+    def f(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    lines = [
+        "held-out swap AUC (one intruder in ten): "
+        + ", ".join(f"{k} {f(v['auc'])} (n={v['n']})" for k, v in metrics["swap"].items())
+    ]
+    lines.append(
+        "held-out One Million Posts OffTopic AUC: "
+        + ", ".join(
+            f"{k} {f(v['auc'])} (n={v['n']}, pos={v['positives']})"
+            for k, v in metrics["omp_offtopic"].items()
+        )
+    )
+    for mode, d in metrics["decisions"].items():
+        lines.append(
+            f"seed fixture ({mode}): off-topic flagged {d['off_topic_flagged']:.0%}, on-topic flagged "
+            f"{d['on_topic_flagged']:.0%}, AUC {f(d['auc'])} (n={d['n']})"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------- `moderate eval` entries
 @functools.lru_cache(maxsize=2)
-def _trained_for_eval(data_dir: Path) -> tuple[ContextOffTopic, dict[str, list[C3Comment]]]:
-    """`moderate eval` retrains with the `moderate train` recipe (training split only) once per run and
-    shares the model between the two evaluations below."""
+def _trained_for_eval(data_dir: Path) -> tuple[ContextOffTopic, dict[str, Any]]:
+    """`moderate eval` retrains with the `moderate train` recipe (training splits only) once per run and
+    shares the model between the evaluations below."""
     articles_dir = default_articles_dir(data_dir)
     model, _ = train_off_topic(data_dir, articles_dir if articles_dir.is_dir() else None)
-    _, heldout = split_articles(load_c3_threads(data_dir))
-    return model, heldout
+    return model, load_sources(data_dir, articles_dir if articles_dir.is_dir() else None)
 
 
-def eval_c3_non_relevant(data_dir: Path, progress: Callable[[str], None]) -> dict[str, float]:
-    """Held-out C3 articles, each comment scored with its thread: ROC/PR AUC, P/R/F1 at the shipped
-    threshold, the comment-only (blind) AUC, the length-only AUC and the AUC within each length bin."""
-    from training.evaluate import binary_metrics
+def _metrics(auc: float | None, n: int, positives: int, **extra: float | None) -> dict[str, float]:
+    out = {"roc_auc": float("nan") if auc is None else auc, "n": n, "positives": positives}
+    out.update({k: float("nan") if v is None else float(v) for k, v in extra.items()})
+    return out
 
-    model, heldout = _trained_for_eval(Path(data_dir))
-    nr = evaluate_non_relevant(model, heldout)
-    for line in format_metrics({"c3_non_relevant": nr, "c3_swap": None}, only="c3_non_relevant"):
+
+def eval_standfirst_swap(data_dir: Path, progress: Progress) -> dict[str, float]:
+    """Held-out pages, one comment in ten moved in from another page, the article context only the
+    headline and first paragraph, with the thread (and without, and with the whole article)."""
+    model, sources = _trained_for_eval(Path(data_dir))
+    sw = evaluate_swaps(model, sources)
+    progress("  " + format_metrics({"swap": sw, "omp_offtopic": {}, "decisions": {}})[0])
+    s = sw["pages_standfirst_thread"]
+    return _metrics(
+        s["auc"],
+        s["n"],
+        s["positives"],
+        roc_auc_standfirst_only=sw["pages_standfirst"]["auc"],
+        roc_auc_article_thread=sw["pages_article_thread"]["auc"],
+        roc_auc_c3_thread=sw["c3_thread"]["auc"],
+        roc_auc_omp_thread=sw["omp_thread"]["auc"],
+    )
+
+
+def eval_omp_offtopic(data_dir: Path, progress: Progress) -> dict[str, float]:
+    """Held-out One Million Posts articles: the human OffTopic label, each post with its thread."""
+    model, sources = _trained_for_eval(Path(data_dir))
+    om = evaluate_omp(model, sources)
+    progress(f"  OffTopic AUC thread {om['thread']['auc']:.3f}, no context {om['none']['auc']:.3f}")
+    t = om["thread"]
+    return _metrics(t["auc"], t["n"], t["positives"], roc_auc_none=om["none"]["auc"])
+
+
+def eval_seed_decisions(data_dir: Path, progress: Progress) -> dict[str, float]:
+    """The hand-written seed fixture at the default review threshold (rates of comments flagged)."""
+    model, _ = _trained_for_eval(Path(data_dir))
+    d = evaluate_decisions(model)
+    for line in format_metrics({"swap": {}, "omp_offtopic": {}, "decisions": d})[2:]:
         progress(f"  {line}")
-    ys, ps, irr = [], [], []
-    for comments in heldout.values():
-        texts = [c.text for c in comments]
-        p, _ = model.predict_thread(texts, None, use_thread=True)
-        p_irr, _, _ = model.predict_components(texts, None, use_thread=True)
-        for c, v, w in zip(comments, p, p_irr, strict=True):
-            if not np.isnan(c.label):
-                ys.append(int(c.label))
-                ps.append(float(v))
-                irr.append(float(w))
-    out = binary_metrics(ys, np.asarray(ps), model.threshold_)
-    # The irrelevance sub-model alone (before the noisy-OR with intrusion): what the human labels see.
-    out["roc_auc_irrelevance_part"] = float(roc_auc_score(ys, irr))
-    out["roc_auc_none"] = nr["auc_none"]
-    out["roc_auc_length_only"] = nr["auc_length_only"]
-    for b in nr["bins"]:
-        if b["auc_thread"] is not None:
-            out[f"roc_auc_chars_{b['chars']}"] = b["auc_thread"]
-    return out
-
-
-def eval_c3_swap(data_dir: Path, progress: Callable[[str], None]) -> dict[str, float]:
-    """Held-out C3 articles with ~20% of comments moved in from other held-out articles: telling the
-    intruders from the natives with the thread as context (and blind, for reference)."""
-    from training.evaluate import binary_metrics
-
-    model, heldout = _trained_for_eval(Path(data_dir))
-    ys, ps, intr = [], [], []
-    for ex in swap_threads(heldout, seed=12345):
-        p, _ = model.predict_thread(ex.texts, None, use_thread=True)
-        _, p_int, _ = model.predict_components(ex.texts, None, use_thread=True)
-        m = ~np.isnan(ex.labels)
-        ys += ex.labels[m].astype(int).tolist()
-        ps += p[m].tolist()
-        intr += p_int[m].tolist()
-    out = binary_metrics(ys, np.asarray(ps), model.threshold_)
-    # The intrusion sub-model alone (before the noisy-OR with irrelevance).
-    out["roc_auc_intrusion_part"] = float(roc_auc_score(ys, intr))
-    sw = evaluate_swap(model, heldout, seed=12345)
-    out["roc_auc_none"] = sw["auc_none"]
-    out["roc_auc_pseudo_article_thread"] = sw["auc_pseudo_article_thread"]
-    out["roc_auc_short_article_thread"] = sw["auc_short_article_thread"]
-    out["roc_auc_thread_all_natives"] = sw["auc_thread_all_natives"]
-    progress(
-        f"  swap AUC: thread {out['roc_auc']:.3f}, blind {sw['auc_none']:.3f}, "
-        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}  "
-        f"short-article+thread {sw['auc_short_article_thread']:.3f}  "
-        f"(thread, all natives incl. voted off-topic: {sw['auc_thread_all_natives']:.3f})"
-    )
-    return out
-
-
-def format_metrics(metrics: Mapping[str, Any], only: str | None = None) -> Iterable[str]:
-    nr = metrics["c3_non_relevant"]
-    yield (
-        f"C3 non_relevant (held-out articles, n={nr['n']}, pos={nr['n_positive']}): "
-        f"AUC thread {nr['auc_thread']:.3f}  none {nr['auc_none']:.3f}  "
-        f"length-only {nr['auc_length_only']:.3f}"
-    )
-    for b in nr["bins"]:
-        auc = "n/a" if b["auc_thread"] is None else f"{b['auc_thread']:.3f}"
-        lo = "n/a" if b["auc_length_only"] is None else f"{b['auc_length_only']:.3f}"
-        yield (
-            f"  length {b['chars']:>9} chars: n={b['n']:5d} pos={b['n_positive']:4d}  "
-            f"AUC {auc}  length-only {lo}"
-        )
-    if only == "c3_non_relevant":
-        return
-    sw = metrics["c3_swap"]
-    yield (
-        f"C3 swap test (held-out articles, n={sw['n']}, intruders={sw['n_intruders']}): "
-        f"AUC thread {sw['auc_thread']:.3f}  none {sw['auc_none']:.3f}  "
-        f"pseudo-article+thread {sw['auc_pseudo_article_thread']:.3f}  "
-        f"short-article+thread {sw['auc_short_article_thread']:.3f}  "
-        f"(thread, all natives incl. voted off-topic: {sw['auc_thread_all_natives']:.3f})"
+    a, t, m = d["article"], d["article+thread"], d["mixed"]
+    return _metrics(
+        t["auc"],
+        t["n"],
+        t["n"] // 2,
+        off_topic_flagged=t["off_topic_flagged"],
+        on_topic_passed=1.0 - t["on_topic_flagged"],
+        off_topic_flagged_article_only=a["off_topic_flagged"],
+        on_topic_passed_article_only=1.0 - a["on_topic_flagged"],
+        off_topic_flagged_mixed=m["off_topic_flagged"],
+        on_topic_passed_mixed=1.0 - m["on_topic_flagged"],
     )

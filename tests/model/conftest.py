@@ -34,3 +34,24 @@ def small_artifact(tmp_path: Path, small_model: LinearTextClassifier) -> Path:
         {"insult": {"interface": "predict_proba", "threshold": 0.5, "label_definition": "test"}},
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def sources(data_dir: Path):
+    """Off-topic threads of every source, (train, held-out)."""
+    from training.offtopic import default_articles_dir, load_sources
+
+    return load_sources(data_dir, default_articles_dir(data_dir))
+
+
+@pytest.fixture(scope="session")
+def offtopic_small(sources):
+    """An off-topic model fitted on a slice of every source's training split: enough to learn, fast
+    enough for the tests (tests/model/test_context*.py)."""
+    from model.context import ContextOffTopic
+    from training.offtopic import training_examples
+
+    c3, omp, pages = sources["c3"][0][:40], sources["omp"][0][:300], sources["pages"][0][:30]
+    return ContextOffTopic(Cs=(0.1,), Cs_text=(1.0,), cv_folds=2).fit(
+        training_examples(c3, omp, pages, seed=3)
+    )

@@ -65,9 +65,9 @@ def test_explain_points_at_the_insult(scorer: Scorer) -> None:
 
 # ---------------------------------------------------------------------- one chunk lookup for both models
 def _page_threads(articles_dir: Path) -> list[tuple[list[str], ArticleContext | None]]:
-    from training.offtopic import load_page_threads
+    from training.offtopic_data import load_pages
 
-    pages = load_page_threads(articles_dir)
+    pages = load_pages(articles_dir)
     assert len(pages) >= 10
     threads: list[tuple[list[str], ArticleContext | None]] = [(list(p.comments), p.article) for p in pages]
     # Odd text too: Unicode spaces str.split splits on, lone surrogates, NULs, empty comments.
@@ -116,7 +116,7 @@ def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
             generations.append(state)
         own = {c for t in texts for c in t.split()}
         own |= {c for d in fresh.models["off_topic"].article_documents(article) for c in d.split()}
-        assert len(state.index) <= 300 + len(own)
+        assert len(state.table.index) <= 300 + len(own)
     assert len(generations) > 3
 
 

@@ -1,191 +1,151 @@
-"""Off-topic datasets (C3 non_relevant, swap pairs, pseudo-articles, real pages), the article split and
-the evaluation functions, on the real corpora."""
+"""Off-topic data (C3, One Million Posts, Dragnet pages, the shared pages), the article / page split,
+the training examples and the evaluations, on the real corpora."""
 
 from __future__ import annotations
 
-import csv
-import re
-import sys
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from model.context import ContextOffTopic
+from training import offtopic_data as D
 from training.offtopic import (
-    C3_FILE,
+    DECISIONS_FILE,
     LABEL_DEFINITIONS,
-    LENGTH_BINS,
-    SOURCE_WEIGHTS,
-    C3Comment,
-    build_training_threads,
-    evaluate_non_relevant,
-    evaluate_swap,
+    default_articles_dir,
+    evaluate_decisions,
     format_metrics,
-    is_heldout_article,
-    load_c3_threads,
-    load_page_threads,
-    non_relevant_threads,
-    page_swap_threads,
-    split_articles,
-    swap_threads,
+    human_examples,
+    load_sources,
+    swap_examples,
+    training_examples,
 )
 
-
-@pytest.fixture(scope="module")
-def groups(data_dir: Path) -> dict[str, list[C3Comment]]:
-    return load_c3_threads(data_dir)
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def raw_rows(data_dir: Path) -> list[dict[str, str]]:
-    csv.field_size_limit(sys.maxsize)
-    with (data_dir / C3_FILE).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def sources(data_dir: Path):
+    return load_sources(data_dir, default_articles_dir(data_dir))
 
 
-def test_c3_is_grouped_by_article(groups, raw_rows):
-    assert sum(len(c) for c in groups.values()) == len(raw_rows) == 9900
-    assert len(groups) == len({r["article_id"] for r in raw_rows}) == 395
+def test_every_source_is_grouped_by_article_and_split_disjointly(sources):
+    for name, (train, test) in sources.items():
+        assert train and test, name
+        assert not {t.group for t in train} & {t.group for t in test}
+        share = len(test) / (len(train) + len(test))
+        assert 0.1 < share < 0.3, (name, share)
+        for t in train[:50]:
+            assert len(t.comments) == len(t.labels) == len(t.native_ok)
+    # Deterministic: the same hash every run.
+    assert D.is_heldout("omp", "123") == D.is_heldout("omp", "123")
 
 
-@pytest.mark.parametrize(("votes", "label"), [(0, 0.0), (2, 1.0), (3, 1.0), (4, 1.0)])
-def test_non_relevant_votes_map_to_labels(groups, raw_rows, votes, label):
-    """Checked against the raw vote strings: a row with exactly ``votes`` non_relevant votes."""
-    pattern = re.compile(rf"(^|\s)non_relevant:{votes}(\s|$)")
-    row = next(
-        r
-        for r in raw_rows
-        if (
-            pattern.search(r["non_constructive_characteristics"])
-            if votes
-            else "non_relevant" not in r["non_constructive_characteristics"]
-        )
+def test_one_million_posts_labels_are_offtopic(sources):
+    train, test = sources["omp"]
+    labels = np.concatenate([t.labels for t in train + test])
+    labelled = labels[np.isfinite(labels)]
+    assert 2000 < len(labelled) < 4000  # the staged annotated subset (PROVENANCE.md)
+    assert 0.1 < labelled.mean() < 0.25
+    for t in train:  # a post annotators called off-topic is never an on-topic native or intruder
+        assert not (t.native_ok & (t.labels == 1)).any()
+
+
+def test_dragnet_gold_pages_give_an_article_and_comments(data_dir):
+    gold = (
+        "July 24, 2012\n\nLatest Amelia Earhart search falls short\n\n"
+        + "The expedition returns. " * 30
+        + "\n!@#$%^&*()  COMMENTS\n\nElena July 26, 2012 at 7:58 am\n\n    Dicono che l'attesa aumenti il"
+        " desiderio, posso confermare.\n\n    Buonissima giornata caro Paulo, with love\n\n"
+        "Sarah says:\n\nOctober 16th, 2012 at 6:57 am\n\nI absolutely love some of these chairs here.\n"
+        "bob 3 hours ago\nshort\n"
     )
-    comment = next(c for c in groups[row["article_id"]] if c.text == row["comment_text"].strip())
-    assert comment.non_relevant_votes == votes
-    assert comment.label == label
+    article, comments = D.split_gold(gold)
+    assert article.title == "Latest Amelia Earhart search falls short"
+    assert article.body.startswith("The expedition returns.")
+    assert comments == [
+        "Dicono che l'attesa aumenti il desiderio, posso confermare. "
+        "Buonissima giornata caro Paulo, with love",
+        "I absolutely love some of these chairs here.",
+    ]
+    pages = D.load_dragnet(data_dir)
+    assert len(pages) > 150 and all(p.article is not None and len(p.comments) >= 3 for p in pages)
 
 
-def test_one_vote_is_unlabelled(groups):
-    one = [c for cs in groups.values() for c in cs if c.non_relevant_votes == 1]
-    assert len(one) > 1000
-    assert all(np.isnan(c.label) for c in one)
+def test_standfirst_is_the_headline_and_first_paragraph():
+    from service.records import ArticleContext
+
+    article = ArticleContext("Headline", "Short.\nThe first real paragraph of the story goes on here.\nMore.")
+    first = D.standfirst(article)
+    assert first.title == "Headline" and first.body == "The first real paragraph of the story goes on here."
 
 
-def test_article_split_is_disjoint_deterministic_and_about_a_fifth(groups):
-    train, test = split_articles(groups)
-    assert not set(train) & set(test)
-    assert set(train) | set(test) == set(groups)
-    assert 0.12 < len(test) / len(groups) < 0.28
-    assert all(is_heldout_article(a) for a in test)
-    assert split_articles(groups)[1].keys() == test.keys()
+def test_swaps_mix_in_comments_of_other_threads(sources):
+    train = sources["c3"][0][:30]
+    examples = swap_examples(train, seed=1, source="c3_swap")
+    assert examples
+    own = {t.group: set(t.comments) for t in train}
+    for ex in examples:
+        group = ex.group.split(":", 1)[1]
+        for text, y in zip(ex.texts, ex.labels, strict=True):
+            if y == 1:
+                assert text not in own[group]
+            elif y == 0:
+                assert text in own[group]
+    again = swap_examples(train, seed=1, source="c3_swap")
+    assert [e.texts for e in again] == [e.texts for e in examples]
 
 
-def test_non_relevant_threads_keep_unlabelled_comments_as_context(groups):
-    threads = non_relevant_threads(groups)
-    assert len(threads) == len(groups)
-    ex = max(threads, key=lambda t: len(t.texts))
-    aid = ex.meta["article_id"]
-    assert ex.texts == tuple(c.text for c in groups[aid])
-    assert np.isnan(ex.labels).sum() == sum(c.non_relevant_votes == 1 for c in groups[aid])
+def test_the_training_set_holds_every_context_kind_and_source(sources):
+    from model.context_memo import context_kind
+
+    examples = training_examples(sources["c3"][0][:20], sources["omp"][0][:100], sources["pages"][0][:10])
+    assert {e.source for e in examples} == set(LABEL_DEFINITIONS)
+    kinds = {context_kind(e.article, len(e.texts), e.use_thread) for e in examples}
+    assert kinds == {"article+thread", "article", "thread", "none"}
+    assert all(e.human for e in examples if e.source == "omp_offtopic")
+    assert len(human_examples(sources["omp"][0][:100], use_thread=True)) > 0
 
 
-def test_swap_threads_mix_in_comments_from_other_articles(groups):
-    _, test = split_articles(groups)
-    own_text = {aid: {c.text for c in cs} for aid, cs in test.items()}
-    for ex in swap_threads(test, seed=5):
-        aid = ex.meta["article_id"]
-        intruders = [t for t, y in zip(ex.texts, ex.labels, strict=True) if y == 1]
-        natives = [t for t, y in zip(ex.texts, ex.labels, strict=True) if y == 0]
-        assert intruders and all(t not in own_text[aid] for t in intruders)
-        assert all(t in own_text[aid] for t in natives)
-        assert len(intruders) == max(1, round(0.2 * len(groups[aid])))
-        assert ex.task == "intruder"
+def test_the_decision_fixture_is_balanced_and_names_real_seeds():
+    spec = json.loads(DECISIONS_FILE.read_text(encoding="utf-8"))
+    assert len(spec["articles"]) == 2
+    for art in spec["articles"]:
+        assert (REPO / art["seed"]).is_file()
+        labels = [c["label"] for c in art["comments"]]
+        assert labels.count(0) >= 10 and labels.count(1) >= 10
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.05, 0.35])
-def test_swap_mix_threads_are_intrusion_data_at_other_rates(groups, fraction):
-    """swap_mix threads carry the intrusion task at 0% (a clean thread: natives only), 5% or 35%."""
-    _, test = split_articles(groups)
-    threads = swap_threads(test, seed=3, intruder_fraction=fraction, mix=True)
-    assert len(threads) == len(test)
-    for ex in threads:
-        assert ex.task == "intruder" and ex.source == "swap_mix"
-        n_native = len(groups[ex.meta["article_id"]])
-        k = max(1, round(fraction * n_native)) if fraction else 0
-        assert int(np.nansum(ex.labels)) == k
-        assert len(ex.texts) == n_native + k
+def test_decision_evaluation_counts_flags_at_the_threshold():
+    class Fake:
+        """Scores by a keyword, so the expected rates are known."""
 
+        def predict_thread(self, texts, article=None, use_thread=True):
+            words = ("recipe", "match", "click", "engaged")
+            p = np.array([0.9 if any(w in t.lower() for w in words) else 0.1 for t in texts])
+            return p, "article"
 
-def test_swap_threads_are_reproducible(groups):
-    _, test = split_articles(groups)
-    a = swap_threads(test, seed=11)
-    b = swap_threads(test, seed=11)
-    assert [x.texts for x in a] == [x.texts for x in b]
-
-
-def test_pseudo_article_comments_leave_the_thread(groups):
-    _, test = split_articles(groups)
-    for ex in swap_threads(test, seed=2, pseudo_article_size=4):
-        assert ex.article is not None
-        body_parts = ex.article.body.split("\n\n")
-        assert len(body_parts) == 4
-        assert not set(body_parts) & set(ex.texts)
-
-
-def test_real_pages_are_parsed_into_article_and_comments(articles_dir):
-    pages = load_page_threads(articles_dir)
-    assert len(pages) >= 10
-    for page in pages:
-        assert page.article.body.strip()
-        assert len(page.comments) >= 3
-    swaps = page_swap_threads(pages, seed=0)
-    assert len(swaps) == len(pages)
-    for page, ex in zip(pages, swaps, strict=True):
-        assert ex.article == page.article
-        assert ex.texts[: len(page.comments)] == page.comments
-
-
-def test_every_context_kind_and_source_is_in_the_training_set(groups, articles_dir):
-    train, _ = split_articles(groups)
-    subset = {a: train[a] for a in sorted(train)[:30]}
-    threads = build_training_threads(subset, load_page_threads(articles_dir))
-    kinds = {(ex.article is not None, ex.use_thread) for ex in threads}
-    assert kinds == {(True, True), (True, False), (False, True), (False, False)}
-    assert {ex.source for ex in threads} == set(SOURCE_WEIGHTS) == set(LABEL_DEFINITIONS)
-
-
-def test_evaluation_reports_auc_overall_per_length_bin_and_swap(groups):
-    train, test = split_articles(groups)
-    subset = {a: train[a] for a in sorted(train)[:100]}
-    model = ContextOffTopic(Cs=(0.1,), cv_folds=2).fit(build_training_threads(subset, seed=1))
-    nr = evaluate_non_relevant(model, test)
-    assert nr["n"] == sum(not np.isnan(c.label) for cs in test.values() for c in cs)
-    assert [b["chars"] for b in nr["bins"]] == [f"{lo}-{hi if hi < 10**9 else ''}" for lo, hi in LENGTH_BINS]
-    assert sum(b["n"] for b in nr["bins"]) == nr["n"]
-    assert nr["auc_thread"] > 0.7  # a blind guess is 0.5
-    sw = evaluate_swap(model, test)
-    assert sw["auc_thread"] > sw["auc_none"] + 0.15
-    lines = list(format_metrics({"c3_non_relevant": nr, "c3_swap": sw}))
-    assert len(lines) == 2 + len(LENGTH_BINS)
+    d = evaluate_decisions(Fake())  # type: ignore[arg-type]
+    for mode in ("article", "article+thread", "mixed"):
+        assert d[mode]["on_topic_flagged"] == 0.0
+        assert 0.0 < d[mode]["off_topic_flagged"] < 0.5
+    lines = format_metrics({"swap": {}, "omp_offtopic": {}, "decisions": d})
+    assert any("seed fixture (article)" in line for line in lines)
 
 
 def test_shipped_manifest_documents_off_topic():
     """The shipped artifact says what off_topic means, how it is called, and how it did on held-out
-    articles (the numbers the README quotes)."""
-    import json
-
-    manifest = json.loads((Path(__file__).resolve().parents[2] / "model/default/manifest.json").read_text())
+    articles (the numbers docs/offtopic.md quotes)."""
+    manifest = json.loads((REPO / "model/default/manifest.json").read_text())
     entry = manifest["attributes"]["off_topic"]
     assert entry["interface"] == "predict_thread"
-    assert "non_relevant" in entry["label_definition"]
+    assert "digresses" in entry["label_definition"]
     assert set(entry["hyperparameters"]["label_definitions"]) == set(LABEL_DEFINITIONS)
-    assert 0.0 < entry["threshold"] < 1.0
+    assert entry["threshold"] == 0.6
     heldout = entry["metrics"]["heldout"]
-    assert heldout["c3_non_relevant"]["auc_thread"] > 0.5
-    assert heldout["c3_swap"]["auc_thread"] > heldout["c3_swap"]["auc_none"]
-    assert entry["training_data"][0]["files"][0]["path"].endswith("C3_anonymized.csv")
+    assert heldout["swap"]["pages_standfirst_thread"]["auc"] > 0.8
+    assert heldout["omp_offtopic"]["thread"]["auc"] > 0.5
 
 
 class _Stop(Exception):

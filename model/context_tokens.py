@@ -1,0 +1,142 @@
+"""Tokenising and stemming of the off-topic similarity space (English and German).
+
+Tokens are runs of bytes between separators in the UTF-8, ASCII-lower-cased text: one C pass per
+thread (encode, lower, translate, split) instead of a regex per comment, which cost 3x more. Every
+character ``str.split()`` splits on is a separator (\\x1c-\\x1f and the Unicode spaces too), so
+tokenising each ``str.split`` chunk alone gives exactly the whole text's tokens: the runtime chunk
+memo (model/context_memo.py) keys on those chunks.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_ASCII_SEPARATORS = (
+    string.whitespace + "\x1c\x1d\x1e\x1f" + "".join(c for c in string.punctuation if c != "_")
+)
+_UNICODE_SPACES = tuple(c for c in map(chr, range(0x80, 0x3001)) if c.isspace() and c != "\u00a0")
+_UNICODE_SEPARATORS = (
+    "\u2019",
+    "\u2018",
+    "\u201c",
+    "\u201d",
+    "\u201e",
+    "\u2013",
+    "\u2014",
+    "\u2026",
+    "\u00ab",
+    "\u00bb",
+    "\u00a0",
+    *_UNICODE_SPACES,
+)
+_UNICODE_SEPARATORS_UTF8 = tuple(u.encode() for u in _UNICODE_SEPARATORS)
+_TRANSLATE = bytes.maketrans(_ASCII_SEPARATORS.encode(), b" " * len(_ASCII_SEPARATORS))
+DOC_BREAK = "\x00"  # joins a thread's documents; never a token (removed from the texts first)
+# The same tokenisation on str, for explanations' character spans.
+TOKEN = re.compile("[^" + re.escape(_ASCII_SEPARATORS + "".join(_UNICODE_SEPARATORS) + DOC_BREAK) + "]+")
+_SUFFIXES = tuple(
+    s.encode()
+    for s in (
+        "ational",
+        "ations",
+        "ation",
+        "ings",
+        "ing",
+        "ies",
+        "ied",
+        "ers",
+        "er",
+        "ed",
+        "es",
+        "ly",
+        "s",
+        "e",
+    )
+)
+
+# German function words (One Million Posts is German): like English stop words, they carry no topic.
+_GERMAN_STOP_WORDS = """
+aber alle allem allen aller alles als also am an ander andere anderen anderer anderes auch auf aus
+bei beim bin bis bist da dabei dadurch dafür dagegen daher damit dann darauf darum das dass dein
+deine deinem deinen deiner dem den denn der des dessen deshalb die dies diese diesem diesen dieser
+dieses doch dort du durch ein eine einem einen einer eines einfach er es etwas euch euer eure für
+gar gegen gibt hab habe haben hat hatte hätte hier hin ich ihm ihn ihnen ihr ihre ihrem ihren ihrer
+im immer in ist ja jede jedem jeden jeder jedes jetzt kann kein keine keinem keinen keiner man mehr
+mein meine meinem meinen meiner mich mir mit muss nach nicht nichts noch nun nur ob oder ohne schon
+sehr sein seine seinem seinen seiner sich sie sind so soll sollte sondern sonst um und uns unser
+unsere unter viel vom von vor war waren warum was weil welche welchen welcher wenn wer werden wie
+wieder wir wird wo wurde würde zu zum zur über
+""".split()  # noqa: SIM905
+# Reactions ("lol", "+1", "danke") carry no topic either: a comment made of them gives the context
+# nothing to compare (whether it is worth keeping is UNSUBSTANTIAL's question, not OFF_TOPIC's).
+_REACTION_WORDS = """
+lol lulz lmao lmfao rofl haha hahaha hehe omg wow yes yeah yep yup nope ok okay thanks thank thx ty
+agreed agree exactly true indeed first amen bravo nice cool great lame meh ugh nah hm hmm ja nein
+danke genau stimmt eben naja jo
+""".split()  # noqa: SIM905
+# Words by which readers address or point at each other ("you", "du"): a bickering cue shared by
+# both languages, so the German labels teach it and English threads use it.
+ADDRESS_WORDS = frozenset(
+    w.encode()
+    for w in [
+        "you",
+        "your",
+        "yours",
+        "you're",
+        "youre",
+        "yourself",
+        "u",
+        "ur",
+        "du",
+        "dich",
+        "dir",
+        "dein",
+        "deine",
+        "deinem",
+        "deinen",
+        "deiner",
+        "ihr",
+        "euch",
+        "euer",
+        "eure",
+        "sie",
+    ]
+)
+# A module constant, not a fitted attribute: a pickled frozenset of bytes has a per-process order,
+# which would make `make train` give different model bytes.
+STOP_WORDS = frozenset(w.encode() for w in (*ENGLISH_STOP_WORDS, *_GERMAN_STOP_WORDS, *_REACTION_WORDS))
+
+
+def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:
+    """Each document's tokens (UTF-8 bytes, ASCII letters lower-cased), in one pass over the thread."""
+    joined = DOC_BREAK.join(d.replace(DOC_BREAK, " ") if DOC_BREAK in d else d for d in docs)
+    data = joined.encode("utf-8", "replace").lower()
+    for sep in _UNICODE_SEPARATORS_UTF8:
+        if sep in data:
+            data = data.replace(sep, b" ")
+    return [part.split() for part in data.translate(_TRANSLATE).split(DOC_BREAK.encode())]
+
+
+def token_key(raw: str) -> bytes:
+    """The vocabulary key of one token matched by ``TOKEN`` on the original text."""
+    return raw.encode("utf-8", "replace").lower()
+
+
+def stem(word: bytes) -> bytes:
+    """A tiny suffix stripper: enough to match taped/tape, recording/recordings, at no runtime cost."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and not word[-1:].isdigit():
+        word = word[:-1]
+    return word
+
+
+def is_function_word(token: bytes) -> bool:
+    """Stop words and single characters ("t" of "don't") carry no topic."""
+    return len(token) == 1 or token in STOP_WORDS
