@@ -38,8 +38,8 @@ class Limits(BaseModel):
     # Lines per page: a page of one-letter lines costs ~360 bytes and ~3 us per line in the parser
     # (20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a 20,000-comment thread ~200,000.
     max_page_lines: int = 400_000
-    # Pages parsed and scored at once per worker (the others wait): a 20 MiB HTML page takes ~600 MB
-    # for seconds, and the GIL makes more than a couple at a time no faster.
+    # Pages parsed and scored at once per worker (the others wait): the worst accepted page takes up to
+    # ~230 MB for seconds (docs/limits.md), and the GIL makes more than a couple at a time no faster.
     max_concurrent_pages: int = 2
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.

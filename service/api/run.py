@@ -5,6 +5,10 @@ Several workers: uvicorn starts N processes that each import `service.api.app:ap
 overrides are passed down as MODERATION_* environment variables; every worker loads the model once
 in its lifespan (N workers = N copies of the model in memory).
 
+Slow and idle sockets are closed by timeouts (service.api.protocol, the body-limit middleware); the
+limit on concurrent work counts requests in flight (the app's InFlightLimitMiddleware), not open
+connections as uvicorn's limit_concurrency would. docs/limits.md lists every bound.
+
 Reloading a new artifact with several workers:
 - `POST /v1/admin/reload` (token): the worker that takes it reloads in place, then sends SIGHUP to
   its sibling workers, which reload in place too. Nothing restarts, no connection is dropped.
