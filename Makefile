@@ -12,7 +12,7 @@ MODEL_DIR ?= model/default
 # `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api train eval eval-parse serve clean
+.PHONY: help install browser run test lint bench bench-api train train-parse eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 
 train: $(STAMP) ## Retrain the model on $(DATA_DIR) into $(MODEL_DIR)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback $(FEEDBACK))
+
+train-parse: $(STAMP) ## Retrain the parser's line model on the Dragnet train split (service/parse/line_model.json)
+	$(BIN)/python -m training.parse_lines --data-dir $(DATA_DIR)
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
 	$(BIN)/moderate eval --data-dir $(DATA_DIR)
