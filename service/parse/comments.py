@@ -517,12 +517,17 @@ _PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
 
 
+# A menu line has at most this many words; this many in a row make a menu (the page's chrome).
+_MENU_LINE_WORDS = 4
+_MENU_RUN = 3
+
+
 def _is_menu_line(ln: _Line) -> bool:
     core = ln.core
     if _LINK_BAR.match(core):
         return True
     words = core.split()
-    return len(words) <= 4 and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
+    return len(words) <= _MENU_LINE_WORDS and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
 
 
 def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) -> int:
@@ -547,16 +552,16 @@ def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) 
     for j in range(start, stop):
         ln = lines[j]
         if j > start and (_is_section_end(ln) or _LINK_BAR.match(ln.core)):
-            return j - run if run >= 3 and not readers and j - run >= floor else j
+            return j - run if run >= _MENU_RUN and not readers and j - run >= floor else j
         if _is_menu_line(ln):
             if run == 0:
                 run_start, readers = j, j <= first
             run += 1
         else:
             run = 0
-        if run == 3 and not readers:
+        if run == _MENU_RUN and not readers:
             intro = run_start > start and lines[run_start - 1].core.endswith(":")  # "My list:"
-            readers = j - 2 < floor or intro
-        if run >= 3 and not readers:
+            readers = j - (_MENU_RUN - 1) < floor or intro
+        if run >= _MENU_RUN and not readers:
             return j - run + 1
     return stop
