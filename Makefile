@@ -15,7 +15,7 @@ MODELS_DIR ?= var/models
 # moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser postgres run test lint bench bench-api soak train train-shipped eval eval-parse serve clean
+.PHONY: help install browser postgres run test lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the 
 
 train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
+
+train-parse: $(STAMP) ## Retrain the parser's line model on the Dragnet train split (service/parse/line_model.json)
+	$(BIN)/python -m training.parse_lines --data-dir $(DATA_DIR)
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
 	$(BIN)/moderate eval --data-dir $(DATA_DIR)

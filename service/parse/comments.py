@@ -270,6 +270,12 @@ def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> 
 _LEVEL_LABEL = re.compile(r"(?:level|depth|niveau|ebene)\s+(\d{1,2})", re.I)
 
 
+# A "level N" label sits in the header or at most this many lines above it, and this share of the
+# headers must show one for the labels to give the threads.
+_LEVEL_LABEL_REACH = 4
+_LEVEL_LABEL_SHARE = 0.8
+
+
 def _level_labels(lines: list[_Line], headers: list[_Header]) -> list[int] | None:
     """ "level 2" written just above (or in) most headers is the thread depth, whatever the layout's
     indentation lost (HTML and text dumps flatten it)."""
@@ -277,7 +283,7 @@ def _level_labels(lines: list[_Line], headers: list[_Header]) -> list[int] | Non
     prev_end = -1
     for h in headers:
         found = None
-        for j in range(h.end, max(prev_end, h.start - 4), -1):
+        for j in range(h.end, max(prev_end, h.start - _LEVEL_LABEL_REACH), -1):
             m = _LEVEL_LABEL.fullmatch(lines[j].core) if lines[j].chrome or j < h.start else None
             if m:
                 found = int(m[1])
@@ -285,7 +291,7 @@ def _level_labels(lines: list[_Line], headers: list[_Header]) -> list[int] | Non
         levels.append(found)
         prev_end = h.end
     known = [v for v in levels if v is not None]
-    if len(known) < 2 or len(known) < 0.8 * len(levels):
+    if len(known) < 2 or len(known) < _LEVEL_LABEL_SHARE * len(levels):
         return None
     top = min(known)
     return [top if v is None else v for v in levels]
@@ -335,13 +341,21 @@ def _merge_quoted_headers(
     return out_blocks, out_authors
 
 
+# Per-page habits (a subject line under each header, profile lines, names above the text) are
+# learned from at least this many comments, and must show in this share of them.
+_MIN_LEARNED_BLOCKS = 3
+_HABIT_SHARE = 0.6
+# A subject line is short: no more words than this, and no sentence end.
+_MAX_SUBJECT_WORDS = 15
+
+
 def _move_subject_lines(
     lines: list[_Line], blocks: list[tuple[_Header, list[int]]], role: list[str | None]
 ) -> list[tuple[_Header, list[int]]]:
     """When comments end with an action row ("Reply to This"), a short line after that row and before
     the next header is the next comment's subject line ("Re: Of course (Score:4)"), not the tail of
     the previous comment. Learned per page: most comments must end with such a row."""
-    if len(blocks) < 3:
+    if len(blocks) < _MIN_LEARNED_BLOCKS:
         return blocks
     tails: list[tuple[int, list[int]] | None] = []
     for _, idx in blocks[:-1]:
@@ -352,14 +366,15 @@ def _move_subject_lines(
         last = chrome_at[-1]
         after = [j for j in idx[last + 1 :] if not lines[j].chrome and lines[j].furniture is None]
         tails.append((last, after))
-    if sum(t is not None for t in tails) < 0.6 * len(tails):
+    if sum(t is not None for t in tails) < _HABIT_SHARE * len(tails):
         return blocks
     out = list(blocks)
     for k, tail in enumerate(tails):
         if tail is None or not tail[1] or len(tail[1]) > 2:
             continue
         if any(
-            len(lines[j].core.split()) > 15 or lines[j].core.endswith((".", "!", "?", "…")) for j in tail[1]
+            len(lines[j].core.split()) > _MAX_SUBJECT_WORDS or lines[j].core.endswith((".", "!", "?", "…"))
+            for j in tail[1]
         ):
             continue
         h, idx = out[k]
@@ -373,6 +388,11 @@ def _move_subject_lines(
 _LABEL_LINE = re.compile(r"(?P<label>[^\W\d][\w .'-]{0,24}?)\s*:\s*\S.{0,40}")
 
 
+# Profile lines ("Join Date: ...") open a comment: the first few lines, each short.
+_PROFILE_REACH = 6
+_MAX_PROFILE_CHARS = 70
+
+
 def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> set[int]:
     """ "Join Date: Jan 2015" / "Posts: 1,234" under every poster's name: "Label: value" lines that
     open most comments with the same labels are the poster's profile, not what they wrote."""
@@ -382,17 +402,17 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
     counts: Counter[str] = Counter()
     for _, idx in blocks:
         found: list[tuple[int, str]] = []
-        for j in idx[:6]:
+        for j in idx[:_PROFILE_REACH]:
             ln = lines[j]
             if ln.chrome:
                 continue
-            m = _LABEL_LINE.fullmatch(ln.core) if len(ln.core) <= 70 else None
+            m = _LABEL_LINE.fullmatch(ln.core) if len(ln.core) <= _MAX_PROFILE_CHARS else None
             if not m:
                 break
             found.append((j, m["label"].casefold()))
         leading.append(found)
         counts.update({label for _, label in found})
-    common = {label for label, c in counts.items() if c >= max(2, 0.6 * len(blocks))}
+    common = {label for label, c in counts.items() if c >= max(2, _HABIT_SHARE * len(blocks))}
     return {j for found in leading for j, label in found if label in common}
 
 
@@ -405,14 +425,14 @@ def _names_above_text(
     """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
     block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
     nameless = [k for k, a in enumerate(authors) if a is None]
-    if not nameless or len(nameless) < 0.6 * len(authors):
+    if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
         return blocks, authors
     firsts: dict[int, int] = {}
     for k in nameless:
         idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
         if len(idx) >= 2 and _is_name_like(lines[idx[0]]) and not _CUE_RX.search(lines[idx[0]].core):
             firsts[k] = idx[0]
-    if len(firsts) < 0.6 * len(nameless):
+    if len(firsts) < _HABIT_SHARE * len(nameless):
         return blocks, authors
     out_blocks, out_authors = list(blocks), list(authors)
     for k, j in firsts.items():
@@ -443,6 +463,13 @@ def _posted_at(lines: list[_Line], h: _Header, raw: str, numeric_order: str | No
     return iso
 
 
+# A footer time stamp is mostly its date (this share of its characters at least).
+_STAMP_DATE_SHARE = 0.6
+# A comment's leading menu ("Edit", "Flag", "Follow") is made of short lines, at least this many.
+_MENU_WORDS = 6
+_MIN_MENU_LINES = 3
+
+
 def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
     """An undated header ("NAME said...") may carry its time in a footer: the last bare date line of
     the block."""
@@ -451,7 +478,11 @@ def _footer_stamp(lines: list[_Line], h: _Header, idx: list[int]) -> int | None:
         return None
     for j in reversed(idx):
         ln = lines[j]
-        if ln.date is not None and ln.date.kind != "cue" and len(ln.date.raw) >= 0.6 * len(ln.core):
+        if (
+            ln.date is not None
+            and ln.date.kind != "cue"
+            and len(ln.date.raw) >= _STAMP_DATE_SHARE * len(ln.core)
+        ):
             return j
     return None
 
@@ -466,7 +497,7 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
         if ln.chrome or ln.furniture is not None:
             run.append(j)
             continue
-        short = len(ln.core.split()) <= 6 and not _SENTENCE_END.search(ln.core)
+        short = len(ln.core.split()) <= _MENU_WORDS and not _SENTENCE_END.search(ln.core)
         if short and _BULLET_START.match(ln.text):
             run.append(j)
             continue
@@ -477,7 +508,7 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
     menu = [j for j in run if not lines[j].chrome and lines[j].furniture is None]
     if len(run) - len(menu) < 2:
         return set()  # short lines without action words: a list or a quote the reader wrote
-    return set(run) if len(menu) >= 3 else set()
+    return set(run) if len(menu) >= _MIN_MENU_LINES else set()
 
 
 _PLUS_ONE = re.compile(r"\+\d{1,3}")
@@ -486,12 +517,17 @@ _PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
 _LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
 
 
+# A menu line has at most this many words; this many in a row make a menu (the page's chrome).
+_MENU_LINE_WORDS = 4
+_MENU_RUN = 3
+
+
 def _is_menu_line(ln: _Line) -> bool:
     core = ln.core
     if _LINK_BAR.match(core):
         return True
     words = core.split()
-    return len(words) <= 4 and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
+    return len(words) <= _MENU_LINE_WORDS and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
 
 
 def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) -> int:
@@ -516,16 +552,16 @@ def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) 
     for j in range(start, stop):
         ln = lines[j]
         if j > start and (_is_section_end(ln) or _LINK_BAR.match(ln.core)):
-            return j - run if run >= 3 and not readers and j - run >= floor else j
+            return j - run if run >= _MENU_RUN and not readers and j - run >= floor else j
         if _is_menu_line(ln):
             if run == 0:
                 run_start, readers = j, j <= first
             run += 1
         else:
             run = 0
-        if run == 3 and not readers:
+        if run == _MENU_RUN and not readers:
             intro = run_start > start and lines[run_start - 1].core.endswith(":")  # "My list:"
-            readers = j - 2 < floor or intro
-        if run >= 3 and not readers:
+            readers = j - (_MENU_RUN - 1) < floor or intro
+        if run >= _MENU_RUN and not readers:
             return j - run + 1
     return stop

@@ -354,7 +354,7 @@ def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:
     """Share of headers followed, before the next header, by a per-comment reply link."""
     hits = 0
     for k, i in enumerate(sel):
-        stop = sel[k + 1] if k + 1 < len(sel) else min(len(lines), i + 60)
+        stop = sel[k + 1] if k + 1 < len(sel) else min(len(lines), i + _LAST_BLOCK_REACH)
         hits += _replied(lines, i, stop)
     return hits / len(sel)
 
@@ -386,18 +386,27 @@ def _first_line_shape(core: str) -> tuple[str, str, bool]:
     )
 
 
+# A dateless header is trusted when almost every dated header shares its first or last word (this
+# share), and must then show a user id when this share of them do; it is short (words) and no sentence.
+_FIRST_LINE_SHARE = 0.9
+_ID_SHARE = 0.7
+_MAX_DATELESS_HEADER_WORDS = 8
+
+
 def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
     """Comments whose header shows the learned first line ("by NAME (1234)", "NAME says:") but no date
     (hidden or collapsed) are headers too. The shape must have a constant word to be trusted."""
-    if len(headers) < 3:
+    if len(headers) < _MIN_SHAPE_SIZE:
         return headers
     shapes = [_first_line_shape(lines[h.start].core) for h in headers]
     first = Counter(sh[0] for sh in shapes).most_common(1)[0]
     last = Counter(sh[1] for sh in shapes).most_common(1)[0]
     ids = sum(sh[2] for sh in shapes)
-    need_first = first[0] if first[1] >= 0.9 * len(shapes) and first[0].isalpha() else None
-    need_last = last[0] if last[1] >= 0.9 * len(shapes) and last[0].rstrip(":").isalpha() else None
-    need_id = ids >= 0.7 * len(shapes)
+    need_first = first[0] if first[1] >= _FIRST_LINE_SHARE * len(shapes) and first[0].isalpha() else None
+    need_last = (
+        last[0] if last[1] >= _FIRST_LINE_SHARE * len(shapes) and last[0].rstrip(":").isalpha() else None
+    )
+    need_id = ids >= _ID_SHARE * len(shapes)
     if not (need_first or need_last):
         return headers
     taken = {j for h in headers for j in range(h.start, h.end + 1)}
@@ -406,7 +415,7 @@ def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_H
         ln = lines[j]
         if j in taken or ln.date is not None or ln.chrome or ln.furniture is not None:
             continue
-        if len(ln.core.split()) > 8 or ln.core.endswith((".", "!", "?", "…")):
+        if len(ln.core.split()) > _MAX_DATELESS_HEADER_WORDS or ln.core.endswith((".", "!", "?", "…")):
             continue
         f, la, has_id = _first_line_shape(ln.core)
         if (need_first and f != need_first) or (need_last and la != need_last) or (need_id and not has_id):
@@ -417,12 +426,18 @@ def _add_dateless_headers(lines: list[_Line], headers: list[_Header]) -> list[_H
     return sorted(headers + extra, key=lambda h: h.start)
 
 
+# Quoted headers are told apart once a page shows this many comments, this share of which end with
+# a reply link and share the same words after the date.
+_MIN_QUOTE_HEADERS = 4
+_QUOTE_HABIT_SHARE = 0.8
+
+
 def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
     """A header-shaped line quoted inside a comment ("John Smith 3 hours ago") is text. Learned per page:
     when most comments end with a reply link and most date lines end with the same words ("| link"),
     a date line without those words, inside a comment that has not reached its reply link yet, is
     quoted."""
-    if len(headers) < 4:
+    if len(headers) < _MIN_QUOTE_HEADERS:
         return headers
 
     def tail(h: _Header) -> str:
@@ -432,10 +447,14 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
     def replied(a: int, b: int) -> bool:
         return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(a, b))
 
-    stops = [h.start for h in headers[1:]] + [min(len(lines), headers[-1].end + 60)]
+    stops = [h.start for h in headers[1:]] + [min(len(lines), headers[-1].end + _LAST_BLOCK_REACH)]
     ends = [replied(h.end + 1, stop) for h, stop in zip(headers, stops, strict=True)]
     common, count = Counter(tail(h) for h in headers).most_common(1)[0]
-    if not common or count < 0.8 * len(headers) or sum(ends) < 0.8 * len(headers):
+    if (
+        not common
+        or count < _QUOTE_HABIT_SHARE * len(headers)
+        or sum(ends) < _QUOTE_HABIT_SHARE * len(headers)
+    ):
         return headers
     kept = [headers[0]]
     open_block = not ends[0]  # the kept comment above has not shown its reply link yet
@@ -477,16 +496,24 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
     return _name_below(lines, i) is not None
 
 
+# A forum post bar's name sits within two lines under the date, and has at most three words.
+_NAME_BELOW_REACH = 3
+
+
 def _name_below(lines: list[_Line], i: int) -> int | None:
     """Forum post bars put the date first and the poster's name on the next line ("DATE  #2" / NAME);
     a post number or other chrome may sit between them."""
-    for j in range(i + 1, min(len(lines), i + 3)):
+    for j in range(i + 1, min(len(lines), i + _NAME_BELOW_REACH)):
         ln = lines[j]
         if ln.blank_before:
             return None
         if ln.chrome:
             continue
-        return j if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= 3 else None
+        return (
+            j
+            if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= _MAX_PLAIN_NAME_WORDS
+            else None
+        )
     return None
 
 
@@ -510,12 +537,19 @@ _POSTED_BY = re.compile(
 )
 
 
+# Without a heading, the first footer's text is looked for this many lines above it.
+_FOOTER_LOOKBACK = 30
+# A prose line has at least this many words; the chrome after the last comment is looked for this far.
+_PROSE_LINE_WORDS = 4
+_SECTION_REACH = 200
+
+
 def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
     # The text keeps the leading dash ("— NAME, DATE") that the core drops as a list marker.
     posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core) or _POSTED_BY.match(lines[i].text))
     if posted >= max(1, len(sel) // 2):
-        start = (opener + 1) if opener is not None else max(0, sel[0] - 30)
+        start = (opener + 1) if opener is not None else max(0, sel[0] - _FOOTER_LOOKBACK)
         if _content_gap(lines, start - 1, sel[0]) < 1:
             return "header"
         # "Submitted by NAME on DATE" above the text (a subject line before it) is a header: footers
@@ -532,13 +566,15 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     prose_before = sum(
         1
         for j in range(opener + 1, sel[0])
-        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+        if lines[j].furniture is None
+        and not lines[j].chrome
+        and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
     )
     after = next((j for j in range(sel[-1] + 1, len(lines)) if not lines[j].chrome), None)
     nothing_after = after is None or _is_section_end(lines[after]) or lines[after].opener
     # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
     actions = sum(1 for i in sel if _action_row_with_date(lines[i]))
-    if prose_before >= 1 and actions >= 0.6 * len(sel):
+    if prose_before >= 1 and actions >= _SHAPE_SHARE * len(sel):
         return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
 
@@ -570,16 +606,18 @@ def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
     return sum(
         1
         for j in range(start, stop)
-        if lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= 4
+        if lines[j].furniture is None
+        and not lines[j].chrome
+        and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
     )
 
 
 def _section_stop(lines: list[_Line], start: int) -> int:
     """Where the page's chrome resumes after the last comment stamp (a form, a furniture heading)."""
-    for j in range(start, min(len(lines), start + 200)):
+    for j in range(start, min(len(lines), start + _SECTION_REACH)):
         if _is_section_end(lines[j]) or lines[j].opener:
             return j
-    return min(len(lines), start + 200)
+    return min(len(lines), start + _SECTION_REACH)
 
 
 # Share of headers that must show a name line right above their date line for all to take one.

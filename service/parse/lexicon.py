@@ -209,16 +209,23 @@ _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+# Glued buttons ("ReplyShareReport") are short; an action row holds at most this many tokens, and
+# its first two words (within the first 20 characters) tell it cheaply.
+_MAX_GLUED_CHROME_CHARS = 60
+_MAX_CHROME_TOKENS = 8
+_CHROME_HEAD_CHARS = 20
+
+
 def _all_chrome_tokens(core: str) -> bool:
     """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators. Buttons
     without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
-    if " " not in core and len(core) <= 60 and _CAMEL.search(core):
+    if " " not in core and len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
         core = _CAMEL.sub(" ", core)
-    head = _CHROME_SPLIT.split(core[:20].lower(), maxsplit=2)
+    head = _CHROME_SPLIT.split(core[:_CHROME_HEAD_CHARS].lower(), maxsplit=2)
     if not any(t in _CHROME_WORDS or t.isdigit() for t in head[:2] if t):
         return False  # cheap exit: the first word is no action word
     tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
-    return 0 < len(tokens) <= 8 and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
+    return 0 < len(tokens) <= _MAX_CHROME_TOKENS and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
 
 # A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,12 +74,12 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
     body = [j for j in range(n) if role[j] == "body"]
     if not body:
         return {}
-    counts: dict[str, int] = {}
-    for ln in lines:
-        counts[ln.core] = counts.get(ln.core, 0) + 1
-    stats = [_line_stats(ln) for ln in lines]
+    counts = Counter(ln.core for ln in lines)
+    # Per-line figures only where a body line or its neighbour needs them.
+    need = {k for j in body for k in (j - 1, j, j + 1) if 0 <= k < n}
+    stats = {k: _line_stats(lines[k]) for k in need}
     page_words = math.log1p(sum(len(lines[j].core.split()) for j in body))
-    blocks = _block_words(lines)
+    blocks = _block_words(lines, body)
     runs = _body_runs(role)
     has_comments = section_start < n
     out: dict[int, list[float]] = {}
@@ -121,16 +122,21 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
     return out
 
 
-def _block_words(lines: list[_Line]) -> list[float]:
-    """log1p of the words of the paragraph (lines between blank lines) each line is in."""
-    out = [0.0] * len(lines)
-    start = 0
-    for j in range(1, len(lines) + 1):
-        if j == len(lines) or lines[j].blank_before:
-            total = math.log1p(sum(len(lines[k].core.split()) for k in range(start, j)))
-            for k in range(start, j):
-                out[k] = total
-            start = j
+def _block_words(lines: list[_Line], body: list[int]) -> dict[int, float]:
+    """For each body line, log1p of the words of the paragraph (lines between blank lines) it is in."""
+    out: dict[int, float] = {}
+    for j in body:
+        if j in out:
+            continue
+        a = j
+        while a > 0 and not lines[a].blank_before:
+            a -= 1
+        b = j + 1
+        while b < len(lines) and not lines[b].blank_before:
+            b += 1
+        total = math.log1p(sum(len(lines[k].core.split()) for k in range(a, b)))
+        for k in range(a, b):
+            out[k] = total
     return out
 
 
@@ -205,10 +211,35 @@ def load(path: Path = MODEL_PATH) -> LineModel | None:
     return LineModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def paragraph_ids(lines: list[_Line], idx: list[int]) -> list[int]:
+    """For body lines `idx` (ascending), the paragraph each is in: a paragraph is a run of body lines
+    with no blank line between them (a text dump wraps one paragraph over several lines)."""
+    out: list[int] = []
+    para = -1
+    for k, j in enumerate(idx):
+        if k == 0 or idx[k - 1] != j - 1 or lines[j].blank_before:
+            para += 1
+        out.append(para)
+    return out
+
+
+def paragraph_means(probs: list[float], paras: list[int]) -> list[float]:
+    """Each line's paragraph's mean probability: the lines of one paragraph stay or go together."""
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for p, g in zip(probs, paras, strict=True):
+        sums[g] = sums.get(g, 0.0) + p
+        counts[g] = counts.get(g, 0) + 1
+    return [sums[g] / counts[g] for g in paras]
+
+
 def drop_unlikely_body(
     lines: list[_Line], role: list[str | None], section_start: int, model: KindModel
 ) -> None:
-    """Re-label body lines the model gives a probability below its threshold."""
-    for j, row in features(lines, role, section_start).items():
-        if model.probability(row) < model.threshold:
+    """Re-label the body paragraphs whose mean probability is below the model's threshold."""
+    rows = features(lines, role, section_start)
+    idx = sorted(rows)
+    means = paragraph_means([model.probability(rows[j]) for j in idx], paragraph_ids(lines, idx))
+    for j, p in zip(idx, means, strict=True):
+        if p < model.threshold:
             role[j] = "not the article (line model)"

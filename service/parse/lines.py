@@ -59,8 +59,14 @@ _COLUMN_GAP = re.compile(r"(?<=[^\s\[])\s{6,}(?=[^\s\]])")  # not inside a "[   
 _GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
 
 
+# A table cell read as a comment header is short (spaces, i.e. words - 1).
+_MAX_HEADER_CELL_SPACES = 14
+# A glued footer ("... fun to watch! Posted by: NAME on DATE") follows some text: the line is longer.
+_MIN_GLUED_CHARS = 40
+
+
 def _short_dated(cell: str) -> bool:
-    return cell.count(" ") <= 14 and find_date(cell) is not None
+    return cell.count(" ") <= _MAX_HEADER_CELL_SPACES and find_date(cell) is not None
 
 
 def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
@@ -83,7 +89,7 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
                 continue
             # Substring tests first: they are far cheaper than any regex on every line.
             if (
-                len(cell) > 40
+                len(cell) > _MIN_GLUED_CHARS
                 and (" by" in cell or " By" in cell or " BY" in cell or " von" in cell or " par" in cell)
                 and _GLUED_HINT.search(cell)
             ):

@@ -57,7 +57,7 @@ def test_seed0_body_is_clean():
         ("003_206143b4c8106e25.txt",
          ["Accessibility links", "please wait", "No media source currently available", "0:00 0:01:37 0:00",
           "16x9 Image"],
-         "Trump, Putin Hold Extensive First Talks"),
+         "WATCH: Trump, Putin Hold Extensive First Talks"),
         ("004_1ddb2d368ca63d55.txt",
          ["Recommended For You", "Leave a Reply", "Your email address will not be published",
           "trump and putin"],

@@ -57,6 +57,14 @@ def test_report_shows_each_comment_with_scores_decision_and_spans():
     assert "..." in text  # long comments are cut to their first words
 
 
+def test_report_shows_the_parser_warnings():
+    from dataclasses import replace
+
+    text = render(replace(ARTICLE, warnings=("the page declares 9 comment(s) but 2 were found",)))
+    assert "WARNING: the page declares 9 comment(s) but 2 were found" in text
+    assert "WARNING" not in render(ARTICLE)
+
+
 def test_first_words_cuts_long_text_only():
     assert first_words("one two three", 5) == "one two three"
     assert first_words("a b c d e f", 3) == "a b c ..."

@@ -1,0 +1,53 @@
+"""The parser's evaluation: a fixed page split, gold files read with their separator variants, bag-of-words
+F1, and the floors check failing below a floor."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from service.parse_eval import _check
+from service.parse_quality import dragnet_pages, in_test_split, prf, read_gold, tokens
+
+
+def test_split_is_fixed_and_about_thirty_percent():
+    ids = [str(i) for i in range(2000)]
+    test = [i for i in ids if in_test_split(i)]
+    assert 0.27 < len(test) / len(ids) < 0.33
+    assert test == [i for i in ids if in_test_split(i)]  # no seed, no state
+
+
+def test_split_of_the_dragnet_folder_partitions_it(tmp_path: Path):
+    for i in ("1", "2", "R5", "T9", "100"):
+        (tmp_path / f"{i}.gold.txt").write_text("body", encoding="utf-8")
+    train, test = dragnet_pages(tmp_path, "train"), dragnet_pages(tmp_path, "test")
+    assert sorted(train + test) == dragnet_pages(tmp_path, "all") and not set(train) & set(test)
+
+
+def test_gold_separator_variants_split_body_from_comments(tmp_path: Path):
+    for sep in ("!@#$%^&*() COMMENTS", "!@#$%^&*()) COMMENTS", "!@#$%&*() COMMENTS"):
+        p = tmp_path / "1.gold.txt"
+        p.write_text(f"Title\nThe body text.\n{sep}\nAnn 12.01.12\nFirst comment here.\n", encoding="utf-8")
+        gold = read_gold(p)
+        assert gold.body.strip() == "Title\nThe body text."
+        assert "First comment" in gold.comments and "COMMENTS" not in gold.comments
+
+
+def test_bag_of_words_f1():
+    assert prf(tokens("the cat sat"), tokens("The cat sat")) == (1.0, 1.0, 1.0)
+    p, r, f = prf(tokens("the cat"), tokens("the cat sat on the mat"))
+    assert (p, round(r, 3)) == (1.0, 0.333) and round(f, 3) == 0.5
+    assert prf(Counter(), tokens("x"))[2] == 0.0
+
+
+def test_floors_check_fails_below_a_floor_and_above_a_ceiling(tmp_path: Path):
+    floors = tmp_path / "floors.json"
+    floors.write_text(
+        json.dumps({"floors": {"g": {"html": {"body_f1": 0.9, "false_comment_rate_max": 0.05}}}}),
+        encoding="utf-8",
+    )
+    assert _check({"g": {"html": {"body_f1": 0.95, "false_comment_rate": 0.01}}}, floors) == 0
+    assert _check({"g": {"html": {"body_f1": 0.85, "false_comment_rate": 0.01}}}, floors) == 1
+    assert _check({"g": {"html": {"body_f1": 0.95, "false_comment_rate": 0.2}}}, floors) == 1
+    assert _check({}, floors) == 1
