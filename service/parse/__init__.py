@@ -138,9 +138,13 @@ def _to_lines(
             )
 
     if real == "html":
-        raw_lines = [
-            (ln.text, ln.depth, ln.hint) for ln in html_to_lines(text, max_depth=limits.max_html_depth)
-        ]
+        rendered = html_to_lines(
+            text,
+            max_depth=limits.max_html_depth,
+            max_elements=limits.max_html_elements,
+            max_attribute_pairs=limits.max_html_attribute_pairs,
+        )
+        raw_lines = [(ln.text, ln.depth, ln.hint) for ln in rendered]
         if not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
         check_lines(len(raw_lines))
