@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-STAGES = ("parse", "score", "batch")
+STAGES = ("parse", "score", "batch", "languages")
 
 
 def main() -> int:
