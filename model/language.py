@@ -56,10 +56,26 @@ def normalize_language(code: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """A comment's language (ISO 639-1, or None when undetermined) and the model's probability."""
+    """A comment's language (ISO 639-1, or None when undetermined), the model's probability, and the
+    model's best guesses (code, probability), most likely first."""
 
     language: str | None
     confidence: float
+    ranked: tuple[tuple[str, float], ...] = ()
+
+    def nearest(self, languages: frozenset[str] | set[str], min_probability: float = 0.1) -> str | None:
+        """The language to score with when only ``languages`` have models: the detected one if it
+        has a model, else the likeliest of the model's guesses that has one (with at least
+        ``min_probability``), else None. A French tweet the detector is unsure of still goes to the
+        French model; what the comment's language IS stays ``language`` (None: undetermined)."""
+        if self.language in languages:
+            return self.language
+        for code, probability in self.ranked:
+            if probability < min_probability:
+                break
+            if code in languages:
+                return code
+        return None
 
 
 def default_model_path() -> Path:
@@ -124,8 +140,9 @@ class LanguageDetector:
             if not merged:
                 out.append(Detection(None, 0.0))
                 continue
-            code, prob = max(merged.items(), key=lambda item: item[1])
-            out.append(Detection(code if prob >= self.min_confidence else None, min(prob, 1.0)))
+            ranked = tuple(sorted(merged.items(), key=lambda item: -item[1]))
+            code, prob = ranked[0]
+            out.append(Detection(code if prob >= self.min_confidence else None, min(prob, 1.0), ranked))
         return out
 
     def detect(self, texts: Sequence[str]) -> list[str | None]:

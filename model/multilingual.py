@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from model.features import LinearTextClassifier, TokenFeaturizer
 from service.records import Span
 
 
@@ -75,7 +76,7 @@ class LanguageRoutedClassifier:
         for language in self.language_models:
             rows = np.flatnonzero(langs == language)
             if rows.size:
-                out[rows] = self.language_proba([texts[i] for i in rows], language)
+                out[rows] = self.language_proba([texts[int(i)] for i in rows], language)
         return out
 
     def explain(
@@ -86,3 +87,37 @@ class LanguageRoutedClassifier:
             return []
         spans: list[Span] = model.explain(text, top_k=top_k, **context)
         return spans
+
+
+# Arabic spelling variants folded to one letter (hamza-carrying alefs, taa marbuta, alef maqsura), as
+# tweets write them interchangeably. One character for one, so span offsets stay those of the text.
+FOLDS = {"arabic": str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})}
+
+
+class FoldedTextClassifier(LinearTextClassifier):
+    """A LinearTextClassifier that folds spelling variants (``FOLDS[fold]``) before featurising."""
+
+    def __init__(
+        self,
+        featurizer: TokenFeaturizer | None = None,
+        C: float = 4.0,
+        max_iter: int = 2000,
+        fold: str = "arabic",
+    ) -> None:
+        super().__init__(featurizer=featurizer, C=C, max_iter=max_iter)
+        self.fold = fold
+
+    def folded(self, texts: Sequence[str]) -> list[str]:
+        table = FOLDS[self.fold]
+        return [t.translate(table) for t in texts]
+
+    def fit(self, texts: Sequence[str], y: Any, *args: Any, **kwargs: Any) -> FoldedTextClassifier:
+        super().fit(self.folded(texts), y, *args, **kwargs)
+        return self
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        return super().decision_function(self.folded(texts))
+
+    def explain(self, text: str, *, top_k: int = 5, **context: Any) -> list[Span]:
+        spans = super().explain(self.folded([text])[0], top_k=top_k, **context)
+        return [Span(s.start, s.end, text[s.start : s.end], s.weight) for s in spans]

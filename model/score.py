@@ -28,7 +28,7 @@ import numpy as np
 from model.artifact import load_artifact
 from model.chunks import SharedChunks
 from model.features import ChunkRows
-from model.language import LanguageDetector, default_detector, normalize_language
+from model.language import Detection, LanguageDetector, default_detector, normalize_language
 from service.errors import ModelError
 from service.records import ArticleContext, ContextKind, Scores, Span
 
@@ -153,11 +153,18 @@ class Scorer:
     def supported_languages(self, attribute: str) -> frozenset[str]:
         return self._languages.get(attribute, frozenset({"en"}))
 
-    def languages_of(self, texts: Sequence[str], language: str | None = None) -> list[str | None]:
+    def detections(self, texts: Sequence[str], language: str | None = None) -> list[Detection]:
         """``language`` (normalised) for every text when given, else each text's detected language."""
         if language is not None:
-            return [normalize_language(language)] * len(texts)
-        return self.detector.detect(texts)
+            code = normalize_language(language)
+            return [Detection(code, 1.0, ((code, 1.0),) if code else ())] * len(texts)
+        return self.detector.detect_with_confidence(texts)
+
+    @staticmethod
+    def _routing(model: Any, detections: Sequence[Detection]) -> list[str | None]:
+        """The language model each comment is scored by (Detection.nearest over the model's languages)."""
+        languages = frozenset(model.languages)
+        return [d.nearest(languages) for d in detections]
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
@@ -176,11 +183,12 @@ class Scorer:
         n = len(texts)
         if n == 0:
             return []
-        languages = self.languages_of(texts, language)
+        detections = self.detections(texts, language)
+        languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
         for name, model in self.models.items():  # comments in a routed language: their own model
             if hasattr(model, "route"):
-                columns[name] = model.route(texts, languages, columns[name])
+                columns[name] = model.route(texts, self._routing(model, detections), columns[name])
         names = tuple(columns)
         rows = np.column_stack([columns[name] for name in names]).tolist()
         unsupported = {lang: self.unsupported(lang) for lang in set(languages)}
@@ -242,7 +250,7 @@ class Scorer:
         if model is None or not hasattr(model, "explain"):
             return []
         if hasattr(model, "route"):  # the spans of the model that scored it
-            model = model.model_for(self.languages_of([text], language)[0])
+            model = model.model_for(self._routing(model, self.detections([text], language))[0])
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)

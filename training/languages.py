@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
-from model.multilingual import LanguageRoutedClassifier
+from model.multilingual import FOLDS, FoldedTextClassifier, LanguageRoutedClassifier
 from training import language_corpora as LC
 from training.corpora import Corpus, require_two_classes
 
@@ -52,12 +52,15 @@ class LanguageConfig:
     nb_alpha: float = 0.5
     folds: int = 3
     featurizer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    fold: str | None = None  # spelling variants folded first (model.multilingual.FOLDS)
 
 
 CONFIGS: dict[str, LanguageConfig] = {
     "de": LanguageConfig(c_grid=(1.0, 2.0)),
     "fr": LanguageConfig(c_grid=(0.25, 0.5)),
-    "ar": LanguageConfig(c_grid=(0.5, 1.0)),
+    # Folding Arabic spelling variants: CV AUC on the training part 0.7916 -> 0.7940 (toxicity),
+    # 0.7657 -> 0.7682 (insult), both at C=1.
+    "ar": LanguageConfig(c_grid=(0.5, 1.0), fold="arabic"),
 }
 
 
@@ -150,6 +153,9 @@ def fit_language(
     from training.train import best_f1_threshold
 
     texts = [t for c in corpus_list for t in c.texts]
+    if config.fold:
+        table = FOLDS[config.fold]
+        texts = [t.translate(table) for t in texts]
     y = np.asarray([v for c in corpus_list for v in c.labels], dtype=np.int64)
     require_two_classes(y.tolist(), what)
     weights = balanced_weights(corpus_list)
@@ -186,10 +192,13 @@ def fit_language(
     a, b = fit_platt(oof[best][scored], y[scored], weights[scored])
     p_oof = 1.0 / (1.0 + np.exp(-(a * oof[best][scored] + b)))
     threshold = best_f1_threshold(y[scored], p_oof)
-    model = LinearTextClassifier(
-        featurizer=TokenFeaturizer(**config.featurizer, nb_alpha=config.nb_alpha), C=c_best
+    featurizer = TokenFeaturizer(**config.featurizer, nb_alpha=config.nb_alpha)
+    model = (
+        FoldedTextClassifier(featurizer=featurizer, C=c_best, fold=config.fold)
+        if config.fold
+        else LinearTextClassifier(featurizer=featurizer, C=c_best)
     )
-    model.fit(texts, y, sample_weight=weights, calibration_decisions=oof[best])
+    model.fit(texts, y, sample_weight=weights, calibration_decisions=oof[best])  # folding is idempotent
     model.calibration_ = (a, b)  # Platt on the full-weight rows only (weak rows excluded)
     metrics = {
         "cv_folds": config.folds,
@@ -207,6 +216,7 @@ def fit_language(
         "featurizer": model.featurizer_.get_params(),
         "n_features": model.featurizer_.n_features_,
         "class_weights": "balanced per corpus (positives and negatives weigh the same)",
+        "fold": config.fold,
         "calibration": {"method": "platt on out-of-fold decisions, weighted", "a": a, "b": b},
         "corpus_weights": {c.name: c.weight for c in corpus_list},
         "cv": f"StratifiedGroupKFold({config.folds}, shuffle, seed {SEED}); groups = article / tweet",
@@ -356,9 +366,9 @@ def split_models(data_dir: Path, attribute: str, progress: Progress) -> SplitMod
 
 def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str, float]:
     """Metrics of one HELD_OUT_SETS entry, scored as the service scores: each comment's language is
-    DETECTED (none is given) and routed to its language's model; comments detected as another
-    language go to that language's model, undetermined ones to the base (German for toxicity,
-    English for insult, as shipped). ``roc_auc_language_given`` routes every comment to its
+    DETECTED (none is given) and routed as the Scorer routes (``Detection.nearest``): to the detected
+    language's model, else to the likeliest guess that has a model, else to the base (German for
+    toxicity, English for insult, as shipped). ``roc_auc_language_given`` routes every comment to its
     corpus' language model instead; ``detected_share`` is the share detected as that language."""
     from model.language import default_detector
     from training.evaluate import binary_metrics
@@ -368,11 +378,12 @@ def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str
     split = split_models(data_dir, attribute, progress)
     test = split.tests[corpus_name]
     texts = list(test.texts)
-    detected = default_detector().detect(texts)
+    detections = default_detector().detect_with_confidence(texts)
+    detected = [d.language for d in detections]
     base_language = "de" if attribute == "toxicity" else "en"
     base = split.models["de"].model if attribute == "toxicity" else english_insult_base(data_dir, progress)
     router = routed(base, {k: m for k, m in split.models.items() if k != base_language}, base_language)
-    p = router.predict_proba(texts, detected)[:, 1]
+    p = router.predict_proba(texts, [d.nearest(router.languages) for d in detections])[:, 1]
     model = split.models[language]
     metrics = binary_metrics(test.labels, p, model.threshold)
     given = binary_metrics(test.labels, model.model.predict_proba(texts)[:, 1], model.threshold)
@@ -414,7 +425,8 @@ def evaluate_english_kept(data_dir: Path, progress: Progress) -> dict[str, float
     base = english_insult_base(data_dir, progress)
     split = split_models(data_dir, "insult", progress)
     router = routed(base, split.models, "en")
-    detected = default_detector().detect(texts)
+    detections = default_detector().detect_with_confidence(texts)
+    detected = [d.nearest(router.languages) for d in detections]
     p_routed = router.predict_proba(texts, detected)[:, 1]
     p_base = base.predict_proba(texts)[:, 1]
     metrics = binary_metrics(test.labels, p_routed, 0.5)

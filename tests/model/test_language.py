@@ -157,3 +157,15 @@ def test_unsupported_attribute_never_rejects() -> None:
     assert unsupported.verdict == "review" and "not trained for language es" in unsupported.reasons[0]
     low = decide(Scores({"insult": 0.1}, language="es", unsupported=frozenset({"insult"})), thresholds)
     assert low.verdict == "approve"
+
+
+def test_nearest_supported_language_for_scoring() -> None:
+    from model.language import Detection
+
+    unsure_french = Detection(None, 0.4, (("it", 0.4), ("fr", 0.35), ("de", 0.05)))
+    assert unsure_french.nearest({"en", "fr", "de"}) == "fr"
+    assert unsure_french.nearest({"en", "de"}) is None  # 0.05 is too unlikely to score with
+    spanish = Detection("es", 0.9, (("es", 0.9), ("fr", 0.02)))
+    assert spanish.nearest({"en", "fr"}) is None
+    assert Detection("de", 0.99, (("de", 0.99),)).nearest({"de"}) == "de"
+    assert Detection(None, 0.0).nearest({"en"}) is None
