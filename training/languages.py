@@ -267,22 +267,29 @@ TOXICITY_DEFINITION = (
     "German = GermEval 2018 OFFENSE + One Million Posts Inappropriate/Discriminating (deleted posts as "
     "weak rows), French/Arabic = MLMA any hostility type; see language_models"
 )
+TOXICITY_LANGUAGES_DEFINITION = (
+    "German: GermEval 2018 OFFENSE, One Million Posts Inappropriate/Discriminating (deleted posts as weak "
+    "rows); French/Arabic: MLMA any hostility type; see language_models"
+)
 LANGUAGE_INSULT_DEFINITION = (
     "German: GermEval 2018 INSULT or ABUSE; French/Arabic: MLMA offensive, abusive or disrespectful; "
     "see language_models"
 )
 
 
-def with_languages(english: Any, data_dir: Path, progress: Progress) -> Any:
-    """The insult attribute: the English model as base, plus the de/fr/ar insult models."""
+def with_languages(english: Any, data_dir: Path, progress: Progress, attribute: str = "insult") -> Any:
+    """An English attribute (a TrainedAttribute) as the base, plus the de/fr/ar models of
+    ``attribute``: what ``make train`` ships for insult, and for toxicity once English toxicity
+    exists (``with_languages(english_toxicity, data_dir, progress, "toxicity")``)."""
     from training.train import TrainedAttribute
 
     started = time.perf_counter()
-    models = train_languages(Path(data_dir), "insult", progress)
+    models = train_languages(Path(data_dir), attribute, progress)
+    others = LANGUAGE_INSULT_DEFINITION if attribute == "insult" else TOXICITY_LANGUAGES_DEFINITION
     return TrainedAttribute(
         model=routed(english.model, models, "en"),
         interface=english.interface,
-        label_definition=f"{english.label_definition}. Other languages: {LANGUAGE_INSULT_DEFINITION}",
+        label_definition=f"{english.label_definition}. Other languages: {others}",
         threshold=english.threshold,
         metrics=english.metrics,
         hyperparameters=english.hyperparameters,
