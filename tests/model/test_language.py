@@ -169,3 +169,25 @@ def test_nearest_supported_language_for_scoring() -> None:
     assert spanish.nearest({"en", "fr"}) is None
     assert Detection("de", 0.99, (("de", 0.99),)).nearest({"de"}) == "de"
     assert Detection(None, 0.0).nearest({"en"}) is None
+
+
+def test_the_first_seeds_french_comment_gets_a_french_score(seeds_dir: Path) -> None:
+    from service.parse import parse_file
+    from service.records import ArticleContext
+    from service.settings import DEFAULT_MODEL_DIR
+
+    scorer = Scorer.load(DEFAULT_MODEL_DIR)
+    article = parse_file(str(next(seeds_dir.glob("000_*.txt"))))
+    texts = [c.text for c in article.comments]
+    scores = scorer.score(texts, ArticleContext(title=article.title or "", body=article.body))
+    french = [i for i, s in enumerate(scores) if s.language == "fr"]
+    assert [texts[i][:20] for i in french] == ["tak tak tak, qui est"]
+    s = scores[french[0]]
+    for attribute in ("insult", "toxicity"):
+        assert "fr" in scorer.supported_languages(attribute) and attribute not in s.unsupported
+        model = scorer.models[attribute].language_models["fr"]
+        assert s[attribute] == pytest.approx(model.predict_proba([texts[french[0]]])[0, 1])
+    english = [s for s in scores if s.language == "en"]
+    assert english
+    for a in scorer.attributes:  # unsupported exactly where the manifest has no English model
+        assert all((a in s.unsupported) == ("en" not in scorer.supported_languages(a)) for s in english)
