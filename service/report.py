@@ -104,7 +104,7 @@ def report_article(
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
         language = scores.language or "und"
         out.write(
-            f"     {_fmt_scores(scores)} (context: {scores.context}; language: {language})"
+            f"     {_fmt_scores(scores)} (context: {scores.context}) [language: {language}]"
             f"   -> {decision.verdict.upper()}\n"
         )
         for reason in decision.reasons:
