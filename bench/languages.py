@@ -55,7 +55,7 @@ def main(data_dir: Path, articles_dir: Path | None = None) -> int:
         right = sum(f == lang for f in found) / n
         wrong = sum(f in SUPPORTED and f != lang for f in found) / n
         und = sum(f is None for f in found) / n
-        other = 1 - right - wrong - und
+        other = max(0.0, 1 - right - wrong - und)
         print(f"{name:<34} {len(texts):>5} {right:>7.3f} {wrong:>16.3f} {other:>7.3f} {und:>7.3f}")
     texts = [t for _, ts in sets.values() for t in ts]
     scorer = Scorer.load(DEFAULT_MODEL_DIR)
