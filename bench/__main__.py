@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-STAGES = ("parse", "score", "stream", "batch")
+STAGES = ("parse", "score", "stream", "batch", "languages")
 
 
 def main() -> int:

@@ -5,9 +5,14 @@ so tests can swap in a small fake):
 
 - ``Scorer.load(model_dir) -> Scorer`` verifies the manifest and sha256 before unpickling; raises
   ``service.errors.ModelError`` with the fix (`make train`) on any mismatch.
-- ``score(texts, article=None, use_thread=True) -> list[Scores]``: ``texts`` are the comments of ONE
-  thread (one article). Each comment's thread context is the other texts. ``Scores.context`` says
-  which context the off-topic score saw. Vectorized: one call per thread, never one per comment.
+- ``score(texts, article=None, use_thread=True, language=None) -> list[Scores]``: ``texts`` are the
+  comments of ONE thread (one article). Each comment's thread context is the other texts.
+  ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
+  never one per comment. ``language`` forces one language for every comment; None detects each
+  comment's (model/language.py). ``Scores.language`` is that language (None: undetermined, read as
+  English) and ``Scores.unsupported`` the attributes not trained for it (their score is still given).
+- ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
+  ``attributes[name]["languages"]``; absent = {"en"}).
 - ``explain(text, attribute, top_k=5, article=None, thread=()) -> list[Span]``: the n-grams that pushed
   the attribute's score up most, as character spans of ``text`` with their weights.
 """
@@ -22,6 +27,7 @@ import numpy as np
 
 from model.artifact import load_artifact
 from model.chunks import ChunkRows, SharedChunks
+from model.language import Detection, LanguageDetector, default_detector, normalize_language
 from service.errors import ModelError
 from service.records import ArticleContext, ContextKind, Scores, Span
 
@@ -35,8 +41,15 @@ class CommentScorer(Protocol):
     @property
     def manifest(self) -> dict[str, Any]: ...
 
+    def supported_languages(self, attribute: str) -> frozenset[str]: ...
+
     def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        *,
+        use_thread: bool = True,
+        language: str | None = None,
     ) -> list[Scores]: ...
 
     def explain(
@@ -75,8 +88,14 @@ class Scorer:
     Attributes the artifact does not carry score ``nan`` (never a made-up number) with context "none".
     """
 
-    def __init__(self, manifest: Mapping[str, Any], models: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        manifest: Mapping[str, Any],
+        models: Mapping[str, Any],
+        detector: LanguageDetector | None = None,
+    ) -> None:
         self._manifest = dict(manifest)
+        self.detector = detector or default_detector()
         self.models = dict(models)
         entries = self._manifest.get("attributes", {})
         self.interfaces = {
@@ -86,6 +105,9 @@ class Scorer:
             if interface not in (TEXT_INTERFACE, THREAD_INTERFACE):
                 raise ModelError(f"attribute {name!r} has unknown interface {interface!r}: run `make train`")
         self.attributes = tuple(self.models)
+        self._languages = {
+            name: frozenset(entries.get(name, {}).get("languages") or ("en",)) for name in self.models
+        }
         self._shared = self._shared_chunks()
 
     def _shared_chunks(self) -> SharedChunks | None:
@@ -127,17 +149,52 @@ class Scorer:
         value = self._manifest.get("attributes", {}).get(attribute, {}).get("threshold")
         return None if value is None else float(value)
 
+    def supported_languages(self, attribute: str) -> frozenset[str]:
+        return self._languages.get(attribute, frozenset({"en"}))
+
+    def detections(self, texts: Sequence[str], language: str | None = None) -> list[Detection]:
+        """``language`` (normalised) for every text when given, else each text's detected language."""
+        if language is not None:
+            code = normalize_language(language)
+            return [Detection(code, 1.0, ((code, 1.0),) if code else ())] * len(texts)
+        return self.detector.detect_with_confidence(texts)
+
+    @staticmethod
+    def _routing(model: Any, detections: Sequence[Detection]) -> list[str | None]:
+        """The language model each comment is scored by (Detection.nearest over the model's languages)."""
+        languages = frozenset(model.languages)
+        return [d.nearest(languages) for d in detections]
+
+    def unsupported(self, language: str | None) -> frozenset[str]:
+        """Attributes not trained for ``language`` (None = undetermined, read as English)."""
+        lang = language or "en"
+        return frozenset(a for a in self.attributes if lang not in self.supported_languages(a))
+
     def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        *,
+        use_thread: bool = True,
+        language: str | None = None,
     ) -> list[Scores]:
         texts = list(texts)
         n = len(texts)
         if n == 0:
             return []
+        detections = self.detections(texts, language)
+        languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
+        for name, model in self.models.items():  # comments in a routed language: their own model
+            if hasattr(model, "route"):
+                columns[name] = model.route(texts, self._routing(model, detections), columns[name])
         names = tuple(columns)
         rows = np.column_stack([columns[name] for name in names]).tolist()
-        return [Scores(dict(zip(names, row, strict=True)), context) for row in rows]
+        unsupported = {lang: self.unsupported(lang) for lang in set(languages)}
+        return [
+            Scores(dict(zip(names, row, strict=True)), context, lang, unsupported[lang])
+            for row, lang in zip(rows, languages, strict=True)
+        ]
 
     def _columns(
         self, texts: list[str], article: ArticleContext | None, use_thread: bool, *, share: bool
@@ -185,10 +242,15 @@ class Scorer:
         top_k: int = 5,
         article: ArticleContext | None = None,
         thread: Sequence[str] = (),
+        language: str | None = None,
     ) -> list[Span]:
         """The spans that pushed ``attribute`` up most; [] for an attribute this artifact lacks."""
         model = self.models.get(attribute)
         if model is None or not hasattr(model, "explain"):
             return []
+        if hasattr(model, "route"):  # the spans of the model that scored it
+            model = model.model_for(self._routing(model, self.detections([text], language))[0])
+            if not hasattr(model, "explain"):
+                return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
         return spans

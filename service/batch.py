@@ -66,6 +66,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "insult",
     "off_topic",
     "context",
+    "language",
+    "unsupported",
     "decision",
     "reasons",
     "comments",
@@ -305,6 +307,9 @@ def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) 
     return {
         "scores": {k: _r(v) for k, v in scores.as_dict().items()},
         "context": scores.context,
+        "language": scores.language or "und",
+        # attributes whose model was not trained for the comment's language ("" in CSV: none)
+        "unsupported": sorted(scores.unsupported),
         "decision": decision.verdict,
         "reasons": list(decision.reasons),
     }
@@ -513,6 +518,8 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
         flat.update(scores)
     if "reasons" in row:
         flat["reasons"] = "; ".join(row["reasons"])
+    if "unsupported" in row:
+        flat["unsupported"] = " ".join(row["unsupported"])
     if row.get("kind") == "skipped":
         flat["error"] = row.get("reason")
     # CSV injection: spreadsheets run a cell that starts with one of these as a formula, and comment

@@ -1,6 +1,7 @@
 """Map scores to approve / review / reject with per-attribute thresholds, the way Coral and Disqus
 moderation queues work: any attribute at or above its reject threshold rejects, at or above review
-sends to a human, otherwise approve."""
+sends to a human, otherwise approve. An attribute whose model was not trained for the comment's
+language (``scores.unsupported``) never rejects: at its reject threshold it sends to review."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
         limit = thresholds.get(attribute)
         if limit is None:
             continue
-        if value >= limit.reject:
+        if value >= limit.reject and attribute in scores.unsupported:
+            reviews.append(
+                f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
+                f"trained for language {scores.language or 'und'}: review"
+            )
+        elif value >= limit.reject:
             rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
         elif value >= limit.review:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")

@@ -104,7 +104,11 @@ def report_article(
         reply = f", reply to #{comment.parent + 1}" if comment.parent is not None else ""
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
-        out.write(f"     {_fmt_scores(scores)} (context: {scores.context})   -> {decision.verdict.upper()}\n")
+        language = scores.language or "und"
+        out.write(
+            f"     {_fmt_scores(scores)} (context: {scores.context}) [language: {language}]"
+            f"   -> {decision.verdict.upper()}\n"
+        )
         for reason in decision.reasons:
             out.write(f"     why: {reason}\n")
         thread = texts[:i] + texts[i + 1 :]

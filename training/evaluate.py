@@ -122,6 +122,35 @@ EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
 }
 
 
+def _language_evaluation(name: str) -> Callable[[Path, Progress], Metrics]:
+    def run(data_dir: Path, progress: Progress) -> Metrics:
+        from training.languages import evaluate_held_out
+
+        return evaluate_held_out(data_dir, name, progress)
+
+    return run
+
+
+def eval_english_kept(data_dir: Path, progress: Progress) -> Metrics:
+    from training.languages import evaluate_english_kept
+
+    return evaluate_english_kept(data_dir, progress)
+
+
+# German, French and Arabic (training/languages.py): held-out parts, languages detected, not given.
+_LANGUAGE_SETS = (
+    "toxicity/de_germeval",
+    "toxicity/de_omp_inappropriate",
+    "toxicity/fr_mlma",
+    "toxicity/ar_mlma",
+    "insult/de_germeval",
+    "insult/fr_mlma",
+    "insult/ar_mlma",
+)
+EVALUATIONS.update({name: _language_evaluation(name) for name in _LANGUAGE_SETS})
+EVALUATIONS["insult/en_routed"] = eval_english_kept
+
+
 # Corpus files each evaluation reads, checked before any of them trains (a missing OLID file used
 # to surface only after insult/kaggle_public had trained, and lose its results).
 _KAGGLE = ("kaggle-insults-2012/train.csv", "kaggle-insults-2012/test_with_solutions.csv")
@@ -134,6 +163,14 @@ REQUIRED_FILES: dict[str, tuple[str, ...]] = {
     "off_topic/omp_offtopic": _OFF_TOPIC,
     "off_topic/seed_decisions": _OFF_TOPIC,
 }
+_LANGUAGE_FILES = (
+    "germeval-2018/germeval2018.training.txt",
+    "one-million-posts/posts_labeled_wide.csv",
+    "mlma-hate-speech/fr_dataset.csv",
+    "mlma-hate-speech/ar_dataset.csv",
+)
+REQUIRED_FILES.update({name: _LANGUAGE_FILES for name in _LANGUAGE_SETS})
+REQUIRED_FILES["insult/en_routed"] = (*_LANGUAGE_FILES, *_KAGGLE)
 
 
 def load_floors(path: Path = FLOORS_PATH) -> dict[str, dict[str, float]]:
@@ -181,7 +218,7 @@ def compare(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) ->
 
 def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) -> list[str]:
     cols = ("roc_auc", "pr_auc", "precision", "recall", "f1")
-    lines = [f"{'evaluation':<24} {'n':>5} {'pos':>4} " + " ".join(f"{c:>14}" for c in cols) + "  threshold"]
+    lines = [f"{'evaluation':<30} {'n':>5} {'pos':>4} " + " ".join(f"{c:>14}" for c in cols) + "  threshold"]
     for name, m in results.items():
         cells = []
         for c in cols:
@@ -189,7 +226,7 @@ def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]
             value = m.get(c, float("nan"))  # off_topic's evaluations report AUCs, not P/R at a threshold
             mark = "" if floor is None else ("!" if not value >= floor else " ")
             cells.append(f"{value:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
-        lines.append(f"{name:<24} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
+        lines.append(f"{name:<30} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
         lines[-1] += f"  {m.get('threshold', float('nan')):.3f}"
         # Other metrics with a floor (e.g. off_topic's AUC within length bins) get a line of their own.
         for metric, floor in floors.get(name, {}).items():

@@ -59,6 +59,7 @@ class TrainedAttribute:
     hyperparameters: Mapping[str, Any]
     corpora: Sequence[Corpus]
     seconds: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. languages, language_models
 
     def manifest_entry(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class TrainedAttribute:
             "hyperparameters": dict(self.hyperparameters),
             "training_data": [c.manifest_entry() for c in self.corpora],
             "training_seconds": round(self.seconds, 1),
+            **self.extra,
         }
 
 
@@ -307,7 +309,7 @@ def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribu
     for c in corpus_list:
         progress(f"  {c.summary()}")
     model, hyper, metrics, threshold = fit_linear(corpus_list, INSULT_CONFIG, progress, "insult")
-    return TrainedAttribute(
+    english = TrainedAttribute(
         model=model,
         interface="predict_proba",
         label_definition=INSULT_DEFINITION,
@@ -317,6 +319,10 @@ def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribu
         corpora=corpus_list,
         seconds=time.perf_counter() - started,
     )
+    from training.languages import with_languages  # German, French and Arabic insult models
+
+    result: TrainedAttribute = with_languages(english, request.data_dir, progress)
+    return result
 
 
 # -- off_topic (reads the article and thread; training/offtopic.py) -------------------------------
@@ -330,7 +336,20 @@ def train_off_topic(request: TrainingRequest, progress: Progress) -> TrainedAttr
 
 
 Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
-TRAINERS: dict[str, Trainer] = {"insult": train_insult, "off_topic": train_off_topic}
+
+
+def train_toxicity(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
+    from training.languages import train_toxicity as train  # German, French and Arabic
+
+    result: TrainedAttribute = train(request, progress)
+    return result
+
+
+TRAINERS: dict[str, Trainer] = {
+    "insult": train_insult,
+    "off_topic": train_off_topic,
+    "toxicity": train_toxicity,
+}
 
 
 def _others(out_dir: Path, names: Sequence[str]) -> list[str]:

@@ -73,6 +73,11 @@ class CommentResult(BaseModel):
     id: str | None
     scores: AttributeScores
     context: Literal["article+thread", "article", "thread", "none"]
+    language: str = Field(description="The comment's detected language (ISO 639-1), 'und' when unsure.")
+    language_supported: dict[str, bool] = Field(
+        description="Per attribute: was its model trained for this language? false = the score is "
+        "given but no decision rests on it alone (at most review)."
+    )
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
@@ -114,6 +119,11 @@ class PageComment(BaseModel):
     text: str
     scores: AttributeScores
     context: Literal["article+thread", "article", "thread", "none"]
+    language: str = Field(description="The comment's detected language (ISO 639-1), 'und' when unsure.")
+    language_supported: dict[str, bool] = Field(
+        description="Per attribute: was its model trained for this language? false = the score is "
+        "given but no decision rests on it alone (at most review)."
+    )
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")

@@ -58,9 +58,13 @@ def span_dict(span: Span) -> dict[str, Any]:
 
 
 def result_dict(scores: Scores, thresholds: Mapping[str, Thresholds]) -> dict[str, Any]:
+    values = scores.as_dict()
     return {
-        "scores": scores.as_dict(),
+        "scores": values,
         "context": scores.context,
+        # Each score says whether its model was trained for the comment's language ("und": unknown).
+        "language": scores.language or "und",
+        "language_supported": {a: a not in scores.unsupported for a in values},
         "decision": decision_dict(decide(scores, thresholds)),
     }
 

@@ -961,3 +961,23 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     proc.wait()
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], [p.cmdline()[:3] for p in alive]
+
+
+def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
+    )
+    spanish = Scores({"insult": 0.95}, language="es", unsupported=frozenset({"insult"}))
+    row = {"kind": "comment", "source": "x", **batch._decision_fields(spanish, config, Counter())}
+    assert row["language"] == "es" and row["unsupported"] == ["insult"]
+    assert row["decision"] == "review"  # never rejects on a model not trained for Spanish
+    undetermined = batch._decision_fields(Scores({"insult": 0.1}), config, Counter())
+    assert undetermined["language"] == "und" and undetermined["unsupported"] == []
+    cells = next(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
+    )
+    assert cells["language"] == "es" and cells["unsupported"] == "insult"

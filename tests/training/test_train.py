@@ -14,7 +14,7 @@ from model.artifact import MANIFEST, load_artifact
 from service.cli import main as moderate
 from service.errors import TrainingDataError
 from training import corpora as C
-from training import evaluate, train
+from training import evaluate, languages, train
 
 SMALL = train.LinearConfig(c_grid=(1.0, 4.0), nb_grid=(0.5, 1.0), folds=3)
 
@@ -264,6 +264,8 @@ def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None
     monkeypatch.setattr(C, "c3_corpus", lambda *a, **k: empty)
     monkeypatch.setattr(C, "c3_weak_positives", lambda *a, **k: empty)
     monkeypatch.setattr(train, "olid_corpora", lambda d: [])
+    # English only: the German/French/Arabic insult models have tests of their own (test_languages)
+    monkeypatch.setattr(languages, "with_languages", lambda english, data_dir, progress: english)
 
 
 def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(

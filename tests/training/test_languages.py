@@ -1,0 +1,70 @@
+"""German, French and Arabic corpora, their fixed held-out splits and the per-language trainer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import language_corpora as LC
+from training import languages as LG
+from training.corpora import Corpus
+
+
+def test_germeval_labels_and_accounting(data_dir: Path) -> None:
+    tox = LC.load_germeval(data_dir / LC.GERMEVAL_FILE, "toxicity")
+    insult = LC.load_germeval(data_dir / LC.GERMEVAL_FILE, "insult")
+    assert len(tox) == len(insult) == tox.files[0].rows == 5009
+    assert tox.positives == 1688  # OFFENSE, as PROVENANCE.md counts
+    assert insult.positives == 1022 + 595  # ABUSE + INSULT
+    assert all("|LBR|" not in t for t in tox.texts)
+
+
+def test_mlma_labels_exclude_what_is_not_an_insult(data_dir: Path) -> None:
+    tox = LC.load_mlma(data_dir / LC.MLMA_FILES["fr"], "fr", "toxicity")
+    insult = LC.load_mlma(data_dir / LC.MLMA_FILES["fr"], "fr", "insult")
+    assert tox.files[0].rows == 2863 and tox.excluded == {"duplicate tweet": 2}
+    assert len(tox) - tox.positives == len(insult) - insult.positives  # same "normal" rows
+    assert insult.excluded["hateful/fearful only (not clearly an insult)"] > 0
+    assert 0.6 < tox.positives / len(tox) < 0.9  # mostly hostile: why the trainer balances classes
+
+
+def test_omp_rows_are_either_annotated_or_moderated(data_dir: Path) -> None:
+    annotated = LC.load_omp(data_dir / LC.OMP_FILE)
+    deleted = LC.load_omp_deleted(data_dir / LC.OMP_FILE)
+    assert len(annotated) + len(deleted) + sum(deleted.bad.values()) == annotated.files[0].rows == 8611
+    assert all(a is not None for a in annotated.article_ids)
+    inappropriate = LC.load_omp(data_dir / LC.OMP_FILE, only_inappropriate=True)
+    assert len(inappropriate) == len(annotated) and inappropriate.positives < annotated.positives
+
+
+def test_held_out_split_is_fixed_and_by_article(data_dir: Path) -> None:
+    annotated = LC.load_omp(data_dir / LC.OMP_FILE)
+    train, test = LG.held_out(annotated)
+    assert not set(train.article_ids) & set(test.article_ids)
+    assert len(train) + len(test) == len(annotated)
+    assert 0.1 < len(set(test.article_ids)) / len(set(annotated.article_ids)) < 0.3
+    assert LG.held_out(annotated)[1].texts == test.texts
+
+
+def test_balanced_weights_even_out_each_corpus() -> None:
+    a = Corpus("a", "d", ("x",) * 4, (1, 1, 1, 0), (None,) * 4, ())
+    b = Corpus("b", "d", ("y",) * 2, (0, 1), (None,) * 2, (), weight=0.3)
+    w = LG.balanced_weights([a, b])
+    assert w[:3].sum() == pytest.approx(w[3]) and w[4] == pytest.approx(w[5]) == pytest.approx(0.3)
+
+
+@pytest.mark.slow
+def test_a_language_model_learns_and_is_calibrated(data_dir: Path) -> None:
+    corpus = LC.load_germeval(data_dir / LC.GERMEVAL_FILE, "toxicity")
+    train, test = LG.held_out(corpus.subset(list(range(1500))))
+    model = LG.train_language([train], "de", "toxicity", lambda _m: None)
+    p = model.model.predict_proba(list(test.texts))[:, 1]
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(test.labels, p) > 0.7
+    assert 0 < model.threshold < 1 and model.metrics["cv_roc_auc_mean"] > 0.65
+    entry = model.manifest_entry()
+    assert entry["training_data"][0]["files"][0]["rows"] == 5009
+    assert np.isfinite(p).all()
