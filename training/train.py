@@ -59,9 +59,11 @@ class TrainedAttribute:
     hyperparameters: Mapping[str, Any]
     corpora: Sequence[Corpus]
     seconds: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. a family's "file" and "head"
 
     def manifest_entry(self) -> dict[str, Any]:
         return {
+            **self.extra,
             "interface": self.interface,
             "label_definition": self.label_definition,
             "threshold": self.threshold,
@@ -329,8 +331,47 @@ def train_off_topic(request: TrainingRequest, progress: Progress) -> TrainedAttr
     return result
 
 
-Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
-TRAINERS: dict[str, Trainer] = {"insult": train_insult, "off_topic": train_off_topic}
+# -- the text-attribute family (one featuriser, one pass; training/heads.py) ------------------------
+
+
+def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str, TrainedAttribute]:
+    """Every text attribute at once: they share one featuriser and one model file."""
+    from training.heads import FAMILY_FILE, HEADS, fit_family, head_corpora
+
+    started = time.perf_counter()
+    corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
+    for name, cs in corpora.items():
+        for c in cs:
+            progress(f"  {name} <- {c.summary()}")
+    family, results = fit_family(corpora, progress)
+    definitions = {h.name: h.definition for h in HEADS}
+    seconds = time.perf_counter() - started
+    return {
+        name: TrainedAttribute(
+            model=family,
+            interface="predict_proba",
+            label_definition=definitions[name],
+            threshold=r.threshold,
+            metrics={**r.metrics, "family_training_seconds": round(seconds, 1)},
+            hyperparameters={**r.hyperparameters, "featurizer": family.featurizer.get_params()},
+            corpora=r.corpora,
+            seconds=r.seconds,
+            extra={"file": FAMILY_FILE, "head": name, "languages": ["en"]},
+        )
+        for name, r in results.items()
+    }
+
+
+Trainer = Callable[[TrainingRequest, Progress], "TrainedAttribute | dict[str, TrainedAttribute]"]
+
+
+def _family_trainers() -> dict[str, Trainer]:
+    from training.heads import HEAD_NAMES
+
+    return {name: train_text_family for name in HEAD_NAMES}
+
+
+TRAINERS: dict[str, Trainer] = {**_family_trainers(), "off_topic": train_off_topic}
 
 
 def _others(out_dir: Path, names: Sequence[str]) -> list[str]:
@@ -354,6 +395,9 @@ def train_artifact(
     already in ``out_dir`` (after verifying their hashes), so retraining insult keeps off_topic.
     """
     names = list(dict.fromkeys(attributes or TRAINERS))  # `--attribute insult` twice trains it once
+    # Attributes sharing a trainer (the text family) are trained, and written, together.
+    chosen = {id(TRAINERS[n]) for n in names}
+    names = [n for n in TRAINERS if id(TRAINERS[n]) in chosen] + [n for n in names if n not in TRAINERS]
     check_out_dir(Path(out_dir))  # before minutes of training, not after
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
     if attributes and Path(out_dir).exists():
@@ -369,10 +413,15 @@ def train_artifact(
                     carried[other] = (data, old_manifest["attributes"][other])
                     progress(f"  keeping {other} unchanged from {out_dir}")
     trained: dict[str, TrainedAttribute] = {}
+    started = time.perf_counter()
     for name in names:
+        if name in trained:
+            continue
         progress(f"training {name}")
-        trained[name] = TRAINERS[name](request, progress)
-        progress(f"  {name} done in {trained[name].seconds:.0f}s")
+        result = TRAINERS[name](request, progress)
+        group = result if isinstance(result, dict) else {name: result}
+        trained.update(group)
+        progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
     order = [n for n in TRAINERS if n in trained or n in carried]
     manifest = {
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),

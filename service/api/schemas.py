@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Attribute = Literal["insult", "off_topic"]
+Attribute = Literal[
+    "insult", "off_topic", "toxicity", "severe_toxicity", "identity_attack", "profanity", "spam", "unsubstantial"
+]
 
 
 class _Strict(BaseModel):
@@ -49,6 +51,12 @@ class AttributeScores(BaseModel):
     # null when the loaded artifact does not carry the attribute
     insult: float | None
     off_topic: float | None
+    toxicity: float | None = None
+    severe_toxicity: float | None = None
+    identity_attack: float | None = None
+    profanity: float | None = None
+    spam: float | None = None
+    unsubstantial: float | None = None
 
 
 class DecisionOut(BaseModel):
