@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         attributes=args.attribute,
         progress=lambda msg: print(msg, flush=True),
     )
-    total = sum(e["bytes"] for e in manifest["attributes"].values())
+    total = sum({e["file"]: e["bytes"] for e in manifest["attributes"].values()}.values())
     print(
         f"wrote model {manifest['model_version']} to {args.out} ({total / 1e6:.1f} MB) "
         f"in {time.perf_counter() - started:.0f}s"
