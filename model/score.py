@@ -163,7 +163,9 @@ class Scorer:
             if family is not None:
                 if id(family) not in families:
                     families[id(family)] = (
-                        family.proba_from_rows(rows[k]) if rows is not None else family.predict_proba_all(texts)
+                        family.proba_from_rows(rows[k])
+                        if rows is not None
+                        else family.predict_proba_all(texts)
                     )
                 columns[name] = families[id(family)][:, model.column]
                 continue

@@ -107,7 +107,10 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
             test[(head, c.name)] = ([c.texts[i] for i in keep], [c.labels[i] for i in keep])
     c3_train = {a for c in train["toxicity"] if c.name.startswith("c3/") for a in c.article_ids}
     c3_test = {a for c in corpora["toxicity"] if c.name.startswith("c3/") for a in c.article_ids} - c3_train
-    progress(f"  C3 split by article: {len(c3_train)} train / {len(c3_test)} test articles; test video {TEST_VIDEO}")
+    progress(
+        f"  C3 split by article: {len(c3_train)} train / {len(c3_test)} test articles; "
+        f"test video {TEST_VIDEO}"
+    )
     family, results = fit_family(train, progress)
     out: dict[str, Metrics] = {}
     for name, (head, sources) in FAMILY_TESTS.items():

@@ -60,12 +60,17 @@ def _kaggle(d: Path) -> list[C.Corpus]:
 
 
 def _insult(d: Path) -> list[C.Corpus]:
+    # The weights were chosen by grouped CV for the single-attribute insult model (training/train.py
+    # INSULT_CONFIG's notes); imported here because training.train imports this module.
+    from training.train import C3_WEAK_WEIGHT, OLID_NEG_WEIGHT, OLID_POS_WEIGHT
+
     c3 = d / C.C3_DIR / "C3_anonymized.csv"
+    olid = d / C.OLID_DIR / "olid-training-v1.0.tsv"
     return [
         *_kaggle(d),
         C.c3_corpus(c3, "personal_attack"),
-        C.c3_weak_positives(c3, "personal_attack", votes=1, weight=0.3),
-        *C.olid_weak_corpora(d / C.OLID_DIR / "olid-training-v1.0.tsv", ("IND",), 0.1, 0.3),
+        C.c3_weak_positives(c3, "personal_attack", votes=1, weight=C3_WEAK_WEIGHT),
+        *C.olid_weak_corpora(olid, ("IND",), OLID_POS_WEIGHT, OLID_NEG_WEIGHT),
     ]
 
 
@@ -163,9 +168,9 @@ HEADS: tuple[HeadSpec, ...] = (
 HEAD_NAMES: tuple[str, ...] = tuple(h.name for h in HEADS)
 
 
-def head_corpora(data_dir: Path, feedback: Path | None = None, decisions: Sequence[Path] = ()) -> dict[
-    str, list[C.Corpus]
-]:
+def head_corpora(
+    data_dir: Path, feedback: Path | None = None, decisions: Sequence[Path] = ()
+) -> dict[str, list[C.Corpus]]:
     out: dict[str, list[C.Corpus]] = {}
     for spec in HEADS:
         corpora = spec.sources(Path(data_dir))
@@ -315,7 +320,7 @@ def fit_head(
     weights = options[o_best]
     progress(
         f"  {spec.name}: grouped {k_folds}-fold CV AUC {aucs[best]:.4f} at C={c_best:g}, "
-        f"weights {({k: v for k, v in weights.items() if v != 1.0})} "
+        f"weights { ({k: v for k, v in weights.items() if v != 1.0}) } "
         f"({time.perf_counter() - started:.0f}s)"
     )
     scored = r.scored & (r.weights(weights) > 0)
@@ -354,7 +359,12 @@ def fit_head(
         "nb_alpha": NB_ALPHA,
         "corpus_weights": weights,
         "weight_options": [dict(o) for o in options],
-        "calibration": {"a": a, "length": c_len, "b": b, "features": "decision" + (", log1p(tokens)" * spec.length)},
+        "calibration": {
+            "a": a,
+            "length": c_len,
+            "b": b,
+            "features": "decision" + (", log1p(tokens)" * spec.length),
+        },
         "cv": f"StratifiedGroupKFold({k_folds}, shuffle, seed {SEED}); groups = C3 article / video / row",
     }
     return HeadResult(

@@ -12,12 +12,27 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from training.corpora import C3_DIR, DAVIDSON_DIR, OLID_DIR, Corpus, SourceFile, _Builder, _file_errors
-from training.corpora import _require, read_c3, sha256_file
+from training.corpora import (
+    C3_DIR,
+    DAVIDSON_DIR,
+    OLID_DIR,
+    Corpus,
+    SourceFile,
+    _Builder,
+    _file_errors,
+    _require,
+    read_c3,
+    sha256_file,
+)
 
 MLMA_DIR = "mlma-hate-speech"
 YOUTUBE_DIR = "youtube-spam"
-YOUTUBE_FILES = ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv", "Youtube03-LMFAO.csv", "Youtube04-Eminem.csv")
+YOUTUBE_FILES = (
+    "Youtube01-Psy.csv",
+    "Youtube02-KatyPerry.csv",
+    "Youtube03-LMFAO.csv",
+    "Youtube04-Eminem.csv",
+)
 
 
 def _weighted(corpus: Corpus, weight: float) -> Corpus:
@@ -91,7 +106,8 @@ def c3_severe(data_dir: Path) -> Corpus:
 
 @_file_errors
 def davidson(path: Path, name: str, definition: str, label: Callable[[str], int | None]) -> Corpus:
-    """Davidson 2017 with ``label(class)`` -> 1 / 0 / None (excluded). class 0 hate, 1 offensive, 2 neither."""
+    """Davidson 2017 with ``label(class)`` -> 1 / 0 / None (excluded); class 0 hate, 1 offensive,
+    2 neither."""
     _require(path)
     b = _Builder(name, definition)
     n = 0
@@ -177,13 +193,20 @@ def olid_for(data_dir: Path, what: str, weight: float) -> Corpus:
     return _weighted(olid(path, f"olid/{what}", definition, rule), weight)
 
 
+MLMA_DEFINITION = (
+    "1 = hostile (any sentiment but 'normal') and aimed at an identity target (origin, gender, "
+    "sexual_orientation, religion, disability); 0 = sentiment exactly 'normal'; hostile rows with "
+    "target 'other' excluded"
+)
+
+
 @_file_errors
 def mlma_identity(data_dir: Path, weight: float) -> Corpus:
     """MLMA English tweets: 1 = hostile (any sentiment but 'normal') AND aimed at an identity target
     (origin, gender, sexual_orientation, religion, disability); 0 = sentiment exactly 'normal';
     hostile rows with target 'other' are excluded. Texts are lower-cased with stop words removed."""
     path = _require(Path(data_dir) / MLMA_DIR / "en_dataset.csv")
-    b = _Builder("mlma/en-identity", mlma_identity.__doc__.split(":", 1)[1].strip() if mlma_identity.__doc__ else "")
+    b = _Builder("mlma/en-identity", MLMA_DEFINITION)
     n = 0
     with path.open(newline="", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):

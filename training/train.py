@@ -24,7 +24,6 @@ import scipy.sparse as sp
 from model.artifact import check_out_dir, save_artifact, verify_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
 from service.errors import ModelError, TrainingDataError
-from training import corpora as C
 from training.corpora import Corpus, require_two_classes
 
 log = logging.getLogger(__name__)
@@ -234,15 +233,7 @@ def _logistic(c_value: float) -> Any:
     return LogisticRegression(C=c_value, solver="liblinear", dual=True, max_iter=2000, random_state=SEED)
 
 
-# -- insult ----------------------------------------------------------------------------------------
-
-INSULT_DEFINITION = (
-    "probability that the comment insults someone (a participant, the author or a person in the story): "
-    "Kaggle 2012 insult labels + C3 personal_attack (>= 2 of ~5 crowd votes vs none; exactly 1 vote "
-    "= weak positive, sample weight 0.3); OLID tweets as weak rows: targeted insult at an individual "
-    "(weight 0.1) and not offensive (weight 0.3)"
-)
-
+# -- insult's source weights (the insult head of the text family uses them: training/heads.py) -----
 
 # Chosen by CV on training data only (nb=0.5, C=4; tools in the commit message):
 # - Kaggle train.csv, 5-fold: bigram_weight 1.5 + char_weight 0.7 mean AUC 0.9132 vs 0.9118 default
@@ -279,46 +270,6 @@ INSULT_CONFIG = LinearConfig(c_grid=(2.0, 4.0), featurizer={"bigram_weight": 1.5
 C3_WEAK_WEIGHT = 0.3
 OLID_POS_WEIGHT = 0.1  # TIN at an individual
 OLID_NEG_WEIGHT = 0.3  # NOT offensive
-
-
-def olid_corpora(data_dir: Path) -> list[Corpus]:
-    """OLID weak rows (tweets: not C3-derived, so the C3 evaluation keeps them whole)."""
-    path = Path(data_dir) / C.OLID_DIR / "olid-training-v1.0.tsv"
-    return list(C.olid_weak_corpora(path, ("IND",), OLID_POS_WEIGHT, OLID_NEG_WEIGHT))
-
-
-def insult_corpora(request: TrainingRequest) -> list[Corpus]:
-    d = Path(request.data_dir)
-    c3_path = d / C.C3_DIR / "C3_anonymized.csv"
-    out = [
-        C.load_kaggle(d / C.KAGGLE_DIR / "train.csv"),
-        C.load_kaggle(d / C.KAGGLE_DIR / "test_with_solutions.csv"),
-        C.c3_corpus(c3_path, "personal_attack"),
-        C.c3_weak_positives(c3_path, "personal_attack", votes=1, weight=C3_WEAK_WEIGHT),
-        *olid_corpora(d),
-    ]
-    if request.feedback is not None:
-        out.append(C.load_feedback(request.feedback, "insult"))
-    out.extend(C.load_generic(Path(p), name=f"decisions/{Path(p).name}") for p in request.decisions)
-    return out
-
-
-def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
-    started = time.perf_counter()
-    corpus_list = insult_corpora(request)
-    for c in corpus_list:
-        progress(f"  {c.summary()}")
-    model, hyper, metrics, threshold = fit_linear(corpus_list, INSULT_CONFIG, progress, "insult")
-    return TrainedAttribute(
-        model=model,
-        interface="predict_proba",
-        label_definition=INSULT_DEFINITION,
-        threshold=threshold,
-        metrics=metrics,
-        hyperparameters=hyper,
-        corpora=corpus_list,
-        seconds=time.perf_counter() - started,
-    )
 
 
 # -- off_topic (reads the article and thread; training/offtopic.py) -------------------------------

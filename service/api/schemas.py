@@ -12,7 +12,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Attribute = Literal[
-    "insult", "off_topic", "toxicity", "severe_toxicity", "identity_attack", "profanity", "spam", "unsubstantial"
+    "insult",
+    "off_topic",
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "profanity",
+    "spam",
+    "unsubstantial",
 ]
 
 

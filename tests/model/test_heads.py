@@ -31,7 +31,9 @@ def family(data_dir: Path) -> MultiHeadText:
         coefs.append(lr.coef_.ravel())
         intercepts.append(lr.intercept_[0])
     calibration = np.asarray([[1.0, 0.0, 0.0], [0.8, 0.5, -1.0]])
-    return MultiHeadText(featurizer, ["insult", "long"], np.column_stack(coefs), np.asarray(intercepts), calibration)
+    return MultiHeadText(
+        featurizer, ["insult", "long"], np.column_stack(coefs), np.asarray(intercepts), calibration
+    )
 
 
 TEXTS = [
@@ -95,7 +97,8 @@ def test_artifact_stores_a_family_once_and_the_scorer_looks_chunks_up_once(
 ) -> None:
     out = tmp_path / "artifact"
     entries = {
-        n: {"interface": "predict_proba", "file": "text.joblib", "head": n, "threshold": 0.5} for n in family.names
+        n: {"interface": "predict_proba", "file": "text.joblib", "head": n, "threshold": 0.5}
+        for n in family.names
     }
     manifest = save_artifact(out, {n: family for n in family.names}, {}, entries)
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "text.joblib"]

@@ -185,14 +185,16 @@ def test_c3_split_is_by_article(data_dir: Path) -> None:
 
 
 def test_insult_training_adds_olid_as_weak_rows_only(data_dir: Path) -> None:
-    corpora = train.insult_corpora(train.TrainingRequest(data_dir=data_dir))
+    from training.heads import head_corpora
+
+    corpora = head_corpora(data_dir)["insult"]
     by_name = {c.name: c for c in corpora}
     assert by_name["olid/tin-ind"].weight == train.OLID_POS_WEIGHT < 1.0
     assert by_name["olid/not"].weight == train.OLID_NEG_WEIGHT < 1.0
     # Scored (weight 1) rows are exactly the Kaggle files and C3: OLID never enters CV scores.
     scored = {c.name for c in corpora if c.weight >= 1.0}
     assert scored == {"kaggle-2012/train.csv", "kaggle-2012/test_with_solutions.csv", "c3/personal_attack"}
-    assert all(a is None for c in train.olid_corpora(data_dir) for a in c.article_ids)
+    assert all(a is None for c in corpora if c.name.startswith("olid/") for a in c.article_ids)
 
 
 @pytest.mark.parametrize(
@@ -256,14 +258,13 @@ def test_train_cli_refuses_an_out_it_must_not_replace_before_training(
 
 
 def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None:
-    """The real insult trainer and CLI, with the big corpora swapped for 600 real Kaggle rows."""
-    empty = C.Corpus("empty", "d", (), (), (), ())
+    """The real family trainer and CLI, with one head (insult) on 600 real Kaggle rows."""
+    from training import heads
+
     half = {"train.csv": list(range(300)), "test_with_solutions.csv": list(range(300, len(kaggle)))}
-    monkeypatch.setattr(train, "INSULT_CONFIG", SMALL)
     monkeypatch.setattr(C, "load_kaggle", lambda path, name=None: kaggle.subset(half[path.name], path.name))
-    monkeypatch.setattr(C, "c3_corpus", lambda *a, **k: empty)
-    monkeypatch.setattr(C, "c3_weak_positives", lambda *a, **k: empty)
-    monkeypatch.setattr(train, "olid_corpora", lambda d: [])
+    spec = heads.HeadSpec("insult", "test", lambda d: heads._kaggle(d))
+    monkeypatch.setattr(heads, "HEADS", (spec,))
 
 
 def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
