@@ -36,7 +36,7 @@ from training import labels as L
 Progress = Callable[[str], None]
 SEED = 0
 FAMILY_FILE = "text.joblib"
-FEATURIZER = {"bigram_weight": 1.5, "char_weight": 0.7, "min_df": 2}
+FEATURIZER: dict[str, Any] = {"bigram_weight": 1.5, "char_weight": 0.7, "min_df": 2}
 NB_ALPHA = 0.5
 
 
