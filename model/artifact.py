@@ -4,8 +4,9 @@ An artifact is a directory: ``manifest.json`` plus one joblib file per model: on
 fitted estimator, or a family of text attributes sharing one featuriser (model/heads.py; their
 manifest entries name the same file and their ``head``). The manifest carries the model version,
 creation time, library versions, sha256 and row counts of every training file, hyper-parameters,
-metrics, thresholds, label definitions and the sha256 of each model file. ``load_artifact`` checks the manifest, the library versions and every
-file's sha256 BEFORE anything is unpickled: a pickle runs code, so an unverified one is never opened.
+metrics, thresholds, label definitions and the sha256 of each model file. ``load_artifact`` checks
+the manifest, the library versions and every file's sha256 BEFORE anything is unpickled: a pickle
+runs code, so an unverified one is never opened.
 """
 
 from __future__ import annotations
