@@ -33,7 +33,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL
 )
 """
-ATTRIBUTES = ("insult", "off_topic")
+ATTRIBUTES = (
+    "insult",
+    "off_topic",
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "profanity",
+    "spam",
+    "unsubstantial",
+)
 
 
 @dataclass(frozen=True, slots=True)
