@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     off_topic: Thresholds = Thresholds(review=0.6, reject=0.95)
     toxicity: Thresholds = Thresholds(review=0.5, reject=0.9)
     severe_toxicity: Thresholds = Thresholds(review=0.5, reject=0.9)
-    identity_attack: Thresholds = Thresholds(review=0.5, reject=0.95)
+    identity_attack: Thresholds = Thresholds(review=0.5, reject=None)  # OOF precision never reaches 0.8
     profanity: Thresholds = Thresholds(review=0.8, reject=None)
     spam: Thresholds = Thresholds(review=0.5, reject=0.95)
     # Short or content-free is not a reason to hold a comment back unless a site says so.
