@@ -149,7 +149,8 @@ def test_train_cli_reports_missing_data_dir(tmp_path: Path, capsys: pytest.Captu
 
 def test_floors_file_covers_every_evaluation() -> None:
     floors = evaluate.load_floors()
-    assert set(floors) >= {"insult/kaggle_public", "insult/c3_by_article"}
+    assert set(floors) >= {"insult/kaggle_public", "insult/c3_by_article"} | set(evaluate.FAMILY_TESTS)
+    assert {name.split("/")[0] for name in evaluate.FAMILY_TESTS} >= {"toxicity", "spam", "unsubstantial"}
     assert all(0 < v < 1 for f in floors.values() for v in f.values())
 
 
