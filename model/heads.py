@@ -321,7 +321,7 @@ class MultiHeadText:
             ((w, a, b) for (a, b), w in merged.items() if w >= MIN_SPAN_WEIGHT),
             key=lambda t: (-t[0], t[1], t[2]),
         )
-        return [Span(start=a, end=b, text=text[a:b], weight=w) for w, a, b in ranked[:top_k]]
+        return [Span(start=a, end=b, text=text[a:b], weight=float(w)) for w, a, b in ranked[:top_k]]
 
     def head(self, name: str) -> HeadView:
         if name not in self.names:
