@@ -151,7 +151,7 @@ class ModelInfo(BaseModel):
     model_config = ConfigDict(extra="allow")
     version: str
     attributes: list[str]
-    thresholds: dict[str, dict[str, float]]
+    thresholds: dict[str, dict[str, float | None]]  # null: that step is off for the attribute
     manifest: dict[str, object]
 
 

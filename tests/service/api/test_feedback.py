@@ -86,7 +86,7 @@ def test_do_not_store_setting_stores_nothing(settings):
 @pytest.mark.parametrize(
     ("payload", "status", "reason"),
     [
-        (VERDICT | {"attribute": "toxicity"}, 422, "malformed"),
+        (VERDICT | {"attribute": "threat"}, 422, "malformed"),  # no model: no verdicts for it
         (VERDICT | {"label": 2}, 422, "malformed"),
         (VERDICT | {"label": "yes"}, 422, "malformed"),
         (VERDICT | {"text": "  "}, 422, "empty"),
@@ -110,11 +110,12 @@ def test_unwritable_database_is_503_not_500(settings, tmp_path):
 def test_store_validates_and_reads_back(tmp_path):
     store = FeedbackStore(tmp_path / "f.sqlite3")
     assert store.add(Feedback("ok text", "off_topic", 0)) == 1
-    for bad in (Feedback("t", "toxicity", 1), Feedback("t", "insult", 3), Feedback(" ", "insult", 1)):
+    assert store.add(Feedback("ok text", "toxicity", 1)) == 2
+    for bad in (Feedback("t", "threat", 1), Feedback("t", "insult", 3), Feedback(" ", "insult", 1)):
         with pytest.raises(InputError):
             store.add(bad)
-    assert store.count() == 1
-    assert store.all()[0].attribute == "off_topic"
+    assert store.count() == 2
+    assert [f.attribute for f in store.all()] == ["off_topic", "toxicity"]
     store.close()
 
 
