@@ -91,6 +91,25 @@ def main(data_dir: Path, articles_dir: Path) -> int:
     print(f"artifact load (sha256 check + unpickle): {load_s * 1000:.0f} ms; attributes {scorer.attributes}")
 
     insult = scorer.models["insult"]
+    family = getattr(insult, "family", None)
+    if family is not None:
+        # The text attributes are one model (model/heads.py): time every head against the insult
+        # column alone on the same featuriser, so the cost of the extra heads is measured directly.
+        from model.heads import MultiHeadText
+
+        k = family.names.index("insult")
+        alone = MultiHeadText(
+            family.featurizer, ["insult"], family.coef[:, [k]], family.intercept[[k]], family.calibration[[k]]
+        )
+        alone.predict_proba_all(comments)  # warm both caches
+        family.predict_proba_all(comments)
+        t_alone = _best(lambda: alone.predict_proba_all(comments))
+        t_family = _best(lambda: family.predict_proba_all(comments))
+        print(
+            f"text family, one batch: insult head alone {len(comments) / t_alone:,.0f} comments/s; "
+            f"all {len(family.names)} heads {len(comments) / t_family:,.0f} comments/s "
+            f"(ratio {t_alone / t_family:.2f})"
+        )
     cold = _best(lambda: insult.predict_proba(comments), repeats=1)  # fills the per-spelling cache
     t_insult = _best(lambda: insult.predict_proba(comments))
 

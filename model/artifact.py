@@ -1,10 +1,12 @@
 """Save and load the self-describing model artifact.
 
-An artifact is a directory: ``manifest.json`` plus one joblib file per attribute (one fitted
-estimator each). The manifest carries the model version, creation time, library versions, sha256 and
-row counts of every training file, hyper-parameters, metrics, thresholds, label definitions and the
-sha256 of each model file. ``load_artifact`` checks the manifest, the library versions and every
-file's sha256 BEFORE anything is unpickled: a pickle runs code, so an unverified one is never opened.
+An artifact is a directory: ``manifest.json`` plus one joblib file per model: one attribute's
+fitted estimator, or a family of text attributes sharing one featuriser (model/heads.py; their
+manifest entries name the same file and their ``head``). The manifest carries the model version,
+creation time, library versions, sha256 and row counts of every training file, hyper-parameters,
+metrics, thresholds, label definitions and the sha256 of each model file. ``load_artifact`` checks
+the manifest, the library versions and every file's sha256 BEFORE anything is unpickled: a pickle
+runs code, so an unverified one is never opened.
 """
 
 from __future__ import annotations
@@ -110,13 +112,16 @@ def save_artifact(
         raise ModelError(f"cannot write a model artifact to {out_dir}: {exc}") from exc
     try:
         entries: dict[str, Any] = {}
+        written: dict[int, dict[str, Any]] = {}  # id(model) -> file fields: a shared model is one file
         for name, model in models.items():
-            filename = f"{name}.joblib"
-            path = tmp / filename
-            joblib.dump(model, path, compress=("zlib", 3), protocol=5)
-            data = path.read_bytes()
             entry = dict(attributes.get(name, {}))
-            entry.update({"file": filename, "bytes": len(data), "sha256": sha256_bytes(data)})
+            if id(model) not in written:
+                filename = str(entry.get("file") or f"{name}.joblib")
+                path = tmp / filename
+                joblib.dump(model, path, compress=("zlib", 3), protocol=5)
+                data = path.read_bytes()
+                written[id(model)] = {"file": filename, "bytes": len(data), "sha256": sha256_bytes(data)}
+            entry.update(written[id(model)])
             entries[name] = entry
         for name, (data, old_entry) in (carried or {}).items():
             entry = dict(old_entry)
@@ -188,6 +193,7 @@ def verify_artifact(
                 f"installed; pickles are only safe with the same version: {FIX}"
             )
     blobs: dict[str, bytes] = {}
+    checked: dict[str, bytes] = {}  # file -> verified bytes: attributes sharing a file read it once
     for name, entry in manifest["attributes"].items():
         if only is not None and name not in only:
             continue
@@ -197,6 +203,9 @@ def verify_artifact(
         path = model_dir / filename
         if Path(filename).name != filename or not path.is_file():
             raise ModelError(f"model file {filename!r} for {name!r} is missing from {model_dir}: {FIX}")
+        if filename in checked and sha256_bytes(checked[filename]) == entry.get("sha256"):
+            blobs[name] = checked[filename]
+            continue
         data = path.read_bytes()
         digest = sha256_bytes(data)
         if digest != entry.get("sha256"):
@@ -204,7 +213,7 @@ def verify_artifact(
                 f"model file {path} has sha256 {digest[:12]}..., manifest says "
                 f"{str(entry.get('sha256'))[:12]}...: the file was modified or corrupted: {FIX}"
             )
-        blobs[name] = data
+        blobs[name] = checked[filename] = data
     return manifest, blobs
 
 
@@ -216,10 +225,16 @@ def load_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
     manifest, blobs = verify_artifact(model_dir)
     models: dict[str, Any] = {}
+    loaded: dict[str, Any] = {}  # file -> unpickled object: one family file serves several attributes
     for name, data in blobs.items():
+        entry = manifest["attributes"][name]
         # Unpickle the exact bytes whose hash was checked, not the file again (no swap in between).
         try:
-            models[name] = joblib.load(io.BytesIO(data))
+            if entry["file"] not in loaded:
+                loaded[entry["file"]] = joblib.load(io.BytesIO(data))
+            model = loaded[entry["file"]]
+            # A multi-attribute file (model/heads.py) names the attribute's head in the manifest.
+            models[name] = model.head(entry["head"]) if "head" in entry else model
         except Exception as exc:  # a verified file that still fails to load: say so, do not crash
             raise ModelError(f"cannot load model {name!r} from {model_dir} ({exc}): {FIX}") from exc
     log.info("loaded model %s from %s", manifest.get("model_version"), model_dir)

@@ -42,6 +42,15 @@ class LanguageRoutedClassifier:
         return frozenset(self.language_models) | extra
 
     # -- the base model, as the Scorer's shared lookup uses it --------------------------------------
+    @property
+    def family(self) -> Any:
+        """The base's text family (model/heads.py), so the Scorer still computes it once per batch."""
+        return getattr(self.base, "family", None)
+
+    @property
+    def column(self) -> int:
+        return int(self.base.column)
+
     def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, Any]:
         rows: tuple[np.ndarray, Any] = self.base.chunk_rows(chunks)
         return rows

@@ -122,7 +122,16 @@ class Scorer:
         texts_only = [m for n, m in self.models.items() if n not in threads]
         if not all(hasattr(m, "positive_proba_from_rows") for m in texts_only):
             return None
-        return SharedChunks(models)
+        # Attributes of one family (model/heads.py) share a chunk table: it is looked up once.
+        sources: list[Any] = []
+        self._source_of: list[int] = []
+        for m in models:
+            source = getattr(m, "family", m)
+            found = [j for j, known in enumerate(sources) if known is source]
+            if not found:
+                sources.append(source)
+            self._source_of.append(found[0] if found else len(sources) - 1)
+        return SharedChunks(sources)
 
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
@@ -204,7 +213,18 @@ class Scorer:
         rows, article_rows = self._shared_rows(texts, article) if share else (None, None)
         columns: dict[str, np.ndarray] = {}
         context: ContextKind = "none"
+        families: dict[int, np.ndarray] = {}  # id(family) -> n x K probabilities, computed once
         for k, (name, model) in enumerate(self.models.items()):
+            family = getattr(model, "family", None)
+            if family is not None:
+                if id(family) not in families:
+                    families[id(family)] = (
+                        family.proba_from_rows(rows[k])
+                        if rows is not None
+                        else family.predict_proba_all(texts)
+                    )
+                columns[name] = families[id(family)][:, model.column]
+                continue
             if self.interfaces[name] == THREAD_INTERFACE:
                 looked_up: dict[str, Any] = {}
                 if rows is not None:
@@ -230,9 +250,11 @@ class Scorer:
             if self.interfaces[name] == THREAD_INTERFACE:
                 documents = model.article_documents(article)
         if not documents:
-            return self._shared.split(texts), None
+            rows = self._shared.split(texts)
+            return [rows[j] for j in self._source_of], None
         assert article is not None
-        return self._shared.split_with(texts, (article.title, article.body), documents)
+        rows, found = self._shared.split_with(texts, (article.title, article.body), documents)
+        return [rows[j] for j in self._source_of], [found[j] for j in self._source_of]
 
     def explain(
         self,

@@ -18,15 +18,13 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
         limit = thresholds.get(attribute)
         if limit is None:
             continue
-        if value >= limit.reject and attribute in scores.unsupported:
-            reviews.append(
-                f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
-                f"trained for language {scores.language or 'und'}: review"
-            )
-        elif value >= limit.reject:
+        unsupported = attribute in scores.unsupported  # not trained for this language: never rejects
+        if limit.reject is not None and value >= limit.reject and not unsupported:
             rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
-        elif value >= limit.review:
+        elif limit.review is not None and value >= limit.review:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")
+        elif limit.reject is not None and value >= limit.reject:
+            reviews.append(f"{attribute} {value:.2f} >= reject threshold, but not trained for the language")
     if rejects:
         return Decision("reject", tuple(rejects + reviews))
     if reviews:

@@ -16,10 +16,11 @@ DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
 
 
 class Thresholds(BaseModel):
-    """Score at or above `review` sends a comment to a moderator; at or above `reject` removes it."""
+    """Score at or above `review` sends a comment to a moderator; at or above `reject` removes it.
+    ``None`` turns that step off for the attribute (e.g. unsubstantial never rejects by default)."""
 
-    review: float = Field(ge=0.0, le=1.0)
-    reject: float = Field(ge=0.0, le=1.0)
+    review: float | None = Field(default=None, ge=0.0, le=1.0)
+    reject: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class Limits(BaseModel):
@@ -83,8 +84,18 @@ class Settings(BaseSettings):
     model_dir: Path = DEFAULT_MODEL_DIR  # the shipped model: always the first version
     # Versions `make train` publishes (one directory each) and ACTIVE, the one served (see model.versions).
     versions_dir: Path = Path("var/models")
+    # Per-attribute thresholds, each settable as MODERATION_<ATTRIBUTE>__REVIEW / __REJECT
+    # (e.g. MODERATION_TOXICITY__REVIEW=0.4). Defaults come from out-of-fold validation data of the
+    # shipped model (manifest metrics; docs/attributes.md says which point each one is).
     insult: Thresholds = Thresholds(review=0.5, reject=0.9)
     off_topic: Thresholds = Thresholds(review=0.6, reject=0.95)
+    toxicity: Thresholds = Thresholds(review=0.5, reject=0.9)
+    severe_toxicity: Thresholds = Thresholds(review=0.5, reject=0.9)
+    identity_attack: Thresholds = Thresholds(review=0.5, reject=None)  # OOF precision never reaches 0.8
+    profanity: Thresholds = Thresholds(review=0.8, reject=None)
+    spam: Thresholds = Thresholds(review=0.5, reject=0.95)
+    # Short or content-free is not a reason to hold a comment back unless a site says so.
+    unsubstantial: Thresholds = Thresholds(review=None, reject=None)
     limits: Limits = Limits()
     api_token: str | None = None  # bearer token for write endpoints; None disables them
     db_path: Path = Path("var/moderation.sqlite3")  # the embedded SQLite store, when no database_url
@@ -119,4 +130,16 @@ class Settings(BaseSettings):
         return targets
 
     def thresholds(self) -> dict[str, Thresholds]:
-        return {"insult": self.insult, "off_topic": self.off_topic}
+        return {name: getattr(self, name) for name in THRESHOLD_ATTRIBUTES}
+
+
+THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
+    "insult",
+    "off_topic",
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "profanity",
+    "spam",
+    "unsubstantial",
+)

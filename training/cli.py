@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         if args.versions_dir is not None:
             shutil.rmtree(out, ignore_errors=True)
         raise
-    total = sum(e["bytes"] for e in manifest["attributes"].values())
+    total = sum({e["file"]: e["bytes"] for e in manifest["attributes"].values()}.values())
     if args.out is None:
         published, new = registry.publish(out)
         out = published.path

@@ -70,6 +70,9 @@ class Corpus:
     # Training weight of every row. Below 1 marks auxiliary rows (weak labels): they are trained on
     # but cross-validation does not score them, nor are they used for calibration or the threshold.
     weight: float = 1.0
+    # Per-row weights (multiplied by ``weight``), e.g. a soft target given as a positive and a negative
+    # copy of a row; empty = every row weighs ``weight``. Rows of such a corpus are never scored.
+    row_weights: tuple[float, ...] = ()
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -109,6 +112,7 @@ class Corpus:
             bad=self.bad,
             excluded=self.excluded,
             weight=self.weight,
+            row_weights=tuple(self.row_weights[i] for i in keep) if self.row_weights else (),
         )
 
 

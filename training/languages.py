@@ -277,6 +277,10 @@ LANGUAGE_INSULT_DEFINITION = (
 )
 
 
+# The attributes the language corpora label, and what their labels mean there.
+ROUTED_DEFINITIONS = {"insult": LANGUAGE_INSULT_DEFINITION, "toxicity": TOXICITY_LANGUAGES_DEFINITION}
+
+
 def with_languages(english: Any, data_dir: Path, progress: Progress, attribute: str = "insult") -> Any:
     """An English attribute (a TrainedAttribute) as the base, plus the de/fr/ar models of
     ``attribute``: what ``make train`` ships for insult, and for toxicity once English toxicity

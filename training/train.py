@@ -24,7 +24,6 @@ import scipy.sparse as sp
 from model.artifact import check_out_dir, save_artifact, verify_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
 from service.errors import ModelError, TrainingDataError
-from training import corpora as C
 from training.corpora import Corpus, require_two_classes
 
 log = logging.getLogger(__name__)
@@ -59,10 +58,11 @@ class TrainedAttribute:
     hyperparameters: Mapping[str, Any]
     corpora: Sequence[Corpus]
     seconds: float = 0.0
-    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. languages, language_models
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. a family's file and head, languages
 
     def manifest_entry(self) -> dict[str, Any]:
         return {
+            **self.extra,
             "interface": self.interface,
             "label_definition": self.label_definition,
             "threshold": self.threshold,
@@ -234,15 +234,7 @@ def _logistic(c_value: float) -> Any:
     return LogisticRegression(C=c_value, solver="liblinear", dual=True, max_iter=2000, random_state=SEED)
 
 
-# -- insult ----------------------------------------------------------------------------------------
-
-INSULT_DEFINITION = (
-    "probability that the comment insults someone (a participant, the author or a person in the story): "
-    "Kaggle 2012 insult labels + C3 personal_attack (>= 2 of ~5 crowd votes vs none; exactly 1 vote "
-    "= weak positive, sample weight 0.3); OLID tweets as weak rows: targeted insult at an individual "
-    "(weight 0.1) and not offensive (weight 0.3)"
-)
-
+# -- insult's source weights (the insult head of the text family uses them: training/heads.py) -----
 
 # Chosen by CV on training data only (nb=0.5, C=4; tools in the commit message):
 # - Kaggle train.csv, 5-fold: bigram_weight 1.5 + char_weight 0.7 mean AUC 0.9132 vs 0.9118 default
@@ -281,50 +273,6 @@ OLID_POS_WEIGHT = 0.1  # TIN at an individual
 OLID_NEG_WEIGHT = 0.3  # NOT offensive
 
 
-def olid_corpora(data_dir: Path) -> list[Corpus]:
-    """OLID weak rows (tweets: not C3-derived, so the C3 evaluation keeps them whole)."""
-    path = Path(data_dir) / C.OLID_DIR / "olid-training-v1.0.tsv"
-    return list(C.olid_weak_corpora(path, ("IND",), OLID_POS_WEIGHT, OLID_NEG_WEIGHT))
-
-
-def insult_corpora(request: TrainingRequest) -> list[Corpus]:
-    d = Path(request.data_dir)
-    c3_path = d / C.C3_DIR / "C3_anonymized.csv"
-    out = [
-        C.load_kaggle(d / C.KAGGLE_DIR / "train.csv"),
-        C.load_kaggle(d / C.KAGGLE_DIR / "test_with_solutions.csv"),
-        C.c3_corpus(c3_path, "personal_attack"),
-        C.c3_weak_positives(c3_path, "personal_attack", votes=1, weight=C3_WEAK_WEIGHT),
-        *olid_corpora(d),
-    ]
-    if request.feedback is not None:
-        out.append(C.load_feedback(request.feedback, "insult"))
-    out.extend(C.load_generic(Path(p), name=f"decisions/{Path(p).name}") for p in request.decisions)
-    return out
-
-
-def train_insult(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
-    started = time.perf_counter()
-    corpus_list = insult_corpora(request)
-    for c in corpus_list:
-        progress(f"  {c.summary()}")
-    model, hyper, metrics, threshold = fit_linear(corpus_list, INSULT_CONFIG, progress, "insult")
-    english = TrainedAttribute(
-        model=model,
-        interface="predict_proba",
-        label_definition=INSULT_DEFINITION,
-        threshold=threshold,
-        metrics=metrics,
-        hyperparameters=hyper,
-        corpora=corpus_list,
-        seconds=time.perf_counter() - started,
-    )
-    from training.languages import with_languages  # German, French and Arabic insult models
-
-    result: TrainedAttribute = with_languages(english, request.data_dir, progress)
-    return result
-
-
 # -- off_topic (reads the article and thread; training/offtopic.py) -------------------------------
 
 
@@ -335,21 +283,57 @@ def train_off_topic(request: TrainingRequest, progress: Progress) -> TrainedAttr
     return result
 
 
-Trainer = Callable[[TrainingRequest, Progress], TrainedAttribute]
+# -- the text-attribute family (one featuriser, one pass; training/heads.py) ------------------------
 
 
-def train_toxicity(request: TrainingRequest, progress: Progress) -> TrainedAttribute:
-    from training.languages import train_toxicity as train  # German, French and Arabic
+def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str, TrainedAttribute]:
+    """Every text attribute at once: they share one featuriser and one model file."""
+    from training.heads import FAMILY_FILE, HEADS, fit_family, head_corpora
 
-    result: TrainedAttribute = train(request, progress)
-    return result
+    started = time.perf_counter()
+    corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
+    for name, cs in corpora.items():
+        for c in cs:
+            progress(f"  {name} <- {c.summary()}")
+    family, results = fit_family(corpora, progress)
+    definitions = {h.name: h.definition for h in HEADS}
+    # German, French and Arabic models for the attributes their corpora label, routed by language.
+    from training.languages import ROUTED_DEFINITIONS, manifest_fields, train_languages
+
+    languages: dict[str, dict[str, Any]] = {}
+    family.language_models = {}
+    for name in (n for n in ROUTED_DEFINITIONS if n in results):
+        models = train_languages(Path(request.data_dir), name, progress)
+        family.language_models[name] = {k: m.model for k, m in models.items()}
+        languages[name] = manifest_fields(models, "en")
+        definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
+    seconds = time.perf_counter() - started
+    return {
+        name: TrainedAttribute(
+            model=family,
+            interface="predict_proba",
+            label_definition=definitions[name],
+            threshold=r.threshold,
+            metrics={**r.metrics, "family_training_seconds": round(seconds, 1)},
+            hyperparameters={**r.hyperparameters, "featurizer": family.featurizer.get_params()},
+            corpora=r.corpora,
+            seconds=r.seconds,
+            extra={"file": FAMILY_FILE, "head": name, "languages": ["en"], **languages.get(name, {})},
+        )
+        for name, r in results.items()
+    }
 
 
-TRAINERS: dict[str, Trainer] = {
-    "insult": train_insult,
-    "off_topic": train_off_topic,
-    "toxicity": train_toxicity,
-}
+Trainer = Callable[[TrainingRequest, Progress], "TrainedAttribute | dict[str, TrainedAttribute]"]
+
+
+def _family_trainers() -> dict[str, Trainer]:
+    from training.heads import HEAD_NAMES
+
+    return {name: train_text_family for name in HEAD_NAMES}
+
+
+TRAINERS: dict[str, Trainer] = {**_family_trainers(), "off_topic": train_off_topic}
 
 
 def _others(out_dir: Path, names: Sequence[str]) -> list[str]:
@@ -375,6 +359,9 @@ def train_artifact(
     retraining insult keeps off_topic.
     """
     names = list(dict.fromkeys(attributes or TRAINERS))  # `--attribute insult` twice trains it once
+    # Attributes sharing a trainer (the text family) are trained, and written, together.
+    chosen = {id(TRAINERS[n]) for n in names}
+    names = [n for n in TRAINERS if id(TRAINERS[n]) in chosen] + [n for n in names if n not in TRAINERS]
     check_out_dir(Path(out_dir))  # before minutes of training, not after
     base = Path(carry_from if carry_from is not None else out_dir)
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
@@ -391,10 +378,15 @@ def train_artifact(
                     carried[other] = (data, old_manifest["attributes"][other])
                     progress(f"  keeping {other} unchanged from {base}")
     trained: dict[str, TrainedAttribute] = {}
+    started = time.perf_counter()
     for name in names:
+        if name in trained:
+            continue
         progress(f"training {name}")
-        trained[name] = TRAINERS[name](request, progress)
-        progress(f"  {name} done in {trained[name].seconds:.0f}s")
+        result = TRAINERS[name](request, progress)
+        group = result if isinstance(result, dict) else {name: result}
+        trained.update(group)
+        progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
     order = [n for n in TRAINERS if n in trained or n in carried]
     manifest = {
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -11,7 +11,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Attribute = Literal["insult", "off_topic"]
+Attribute = Literal[
+    "insult",
+    "off_topic",
+    "toxicity",
+    "severe_toxicity",
+    "identity_attack",
+    "profanity",
+    "spam",
+    "unsubstantial",
+]
 
 
 class _Strict(BaseModel):
@@ -55,6 +64,12 @@ class AttributeScores(BaseModel):
     # null when the loaded artifact does not carry the attribute
     insult: float | None
     off_topic: float | None
+    toxicity: float | None = None
+    severe_toxicity: float | None = None
+    identity_attack: float | None = None
+    profanity: float | None = None
+    spam: float | None = None
+    unsubstantial: float | None = None
 
 
 class DecisionOut(BaseModel):
@@ -197,7 +212,7 @@ class ModelInfo(BaseModel):
     model_config = ConfigDict(extra="allow")
     version: str
     attributes: list[str]
-    thresholds: dict[str, dict[str, float]]
+    thresholds: dict[str, dict[str, float | None]]  # null: that step is off for the attribute
     manifest: dict[str, object]
 
 

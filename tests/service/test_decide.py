@@ -26,3 +26,32 @@ def test_decide_maps_thresholds_to_verdicts(insult, off_topic, verdict, n_reason
 def test_reason_names_attribute_and_threshold():
     decision = decide(Scores({"insult": 0.93, "off_topic": 0.0}), T)
     assert decision.reasons == ("insult 0.93 >= reject threshold 0.90",)
+
+
+def test_every_attribute_has_thresholds_settable_from_the_environment(monkeypatch):
+    from service.settings import THRESHOLD_ATTRIBUTES, Settings
+
+    monkeypatch.setenv("MODERATION_INSULT__REVIEW", "0.42")
+    monkeypatch.setenv("MODERATION_TOXICITY__REJECT", "0.77")
+    monkeypatch.setenv("MODERATION_UNSUBSTANTIAL__REVIEW", "0.9")
+    thresholds = Settings().thresholds()
+    assert set(thresholds) == set(THRESHOLD_ATTRIBUTES) >= {"spam", "unsubstantial", "identity_attack"}
+    assert thresholds["insult"].review == 0.42 and thresholds["toxicity"].reject == 0.77
+    assert thresholds["unsubstantial"].review == 0.9 and thresholds["unsubstantial"].reject is None
+
+
+def test_defaults_review_spam_and_toxicity_but_not_unsubstantial_alone():
+    from service.settings import Settings
+
+    t = Settings().thresholds()
+    assert decide(Scores({"unsubstantial": 0.999}), t).verdict == "approve"
+    assert decide(Scores({"spam": 0.9, "unsubstantial": 0.9}), t).verdict == "review"
+    assert decide(Scores({"toxicity": 0.8}), t).verdict == "review"
+    assert decide(Scores({"toxicity": 0.99}), t).verdict == "reject"
+
+
+def test_an_attribute_not_trained_for_the_language_never_rejects():
+    t = {"toxicity": Thresholds(review=0.5, reject=0.9)}
+    decision = decide(Scores({"toxicity": 0.99}, unsupported=frozenset({"toxicity"})), t)
+    assert decision.verdict == "review"
+    assert decide(Scores({"toxicity": 0.99}), t).verdict == "reject"

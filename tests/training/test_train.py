@@ -149,7 +149,8 @@ def test_train_cli_reports_missing_data_dir(tmp_path: Path, capsys: pytest.Captu
 
 def test_floors_file_covers_every_evaluation() -> None:
     floors = evaluate.load_floors()
-    assert set(floors) >= {"insult/kaggle_public", "insult/c3_by_article"}
+    assert set(floors) >= {"insult/kaggle_public", "insult/c3_by_article"} | set(evaluate.FAMILY_TESTS)
+    assert {name.split("/")[0] for name in evaluate.FAMILY_TESTS} >= {"toxicity", "spam", "unsubstantial"}
     assert all(0 < v < 1 for f in floors.values() for v in f.values())
 
 
@@ -185,14 +186,16 @@ def test_c3_split_is_by_article(data_dir: Path) -> None:
 
 
 def test_insult_training_adds_olid_as_weak_rows_only(data_dir: Path) -> None:
-    corpora = train.insult_corpora(train.TrainingRequest(data_dir=data_dir))
+    from training.heads import head_corpora
+
+    corpora = head_corpora(data_dir)["insult"]
     by_name = {c.name: c for c in corpora}
     assert by_name["olid/tin-ind"].weight == train.OLID_POS_WEIGHT < 1.0
     assert by_name["olid/not"].weight == train.OLID_NEG_WEIGHT < 1.0
     # Scored (weight 1) rows are exactly the Kaggle files and C3: OLID never enters CV scores.
     scored = {c.name for c in corpora if c.weight >= 1.0}
     assert scored == {"kaggle-2012/train.csv", "kaggle-2012/test_with_solutions.csv", "c3/personal_attack"}
-    assert all(a is None for c in train.olid_corpora(data_dir) for a in c.article_ids)
+    assert all(a is None for c in corpora if c.name.startswith("olid/") for a in c.article_ids)
 
 
 @pytest.mark.parametrize(
@@ -256,16 +259,15 @@ def test_train_cli_refuses_an_out_it_must_not_replace_before_training(
 
 
 def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None:
-    """The real insult trainer and CLI, with the big corpora swapped for 600 real Kaggle rows."""
-    empty = C.Corpus("empty", "d", (), (), (), ())
+    """The real family trainer and CLI, with one head (insult) on 600 real Kaggle rows."""
+    from training import heads
+
     half = {"train.csv": list(range(300)), "test_with_solutions.csv": list(range(300, len(kaggle)))}
-    monkeypatch.setattr(train, "INSULT_CONFIG", SMALL)
     monkeypatch.setattr(C, "load_kaggle", lambda path, name=None: kaggle.subset(half[path.name], path.name))
-    monkeypatch.setattr(C, "c3_corpus", lambda *a, **k: empty)
-    monkeypatch.setattr(C, "c3_weak_positives", lambda *a, **k: empty)
-    monkeypatch.setattr(train, "olid_corpora", lambda d: [])
-    # English only: the German/French/Arabic insult models have tests of their own (test_languages)
-    monkeypatch.setattr(languages, "with_languages", lambda english, data_dir, progress: english)
+    spec = heads.HeadSpec("insult", "test", lambda d: heads._kaggle(d))
+    monkeypatch.setattr(heads, "HEADS", (spec,))
+    # English only: the German/French/Arabic models have tests of their own (test_languages)
+    monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress: {})
 
 
 def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(

@@ -88,7 +88,7 @@ def test_do_not_store_setting_stores_nothing(settings):
 @pytest.mark.parametrize(
     ("payload", "status", "reason"),
     [
-        (VERDICT | {"attribute": "toxicity"}, 422, "malformed"),
+        (VERDICT | {"attribute": "threat"}, 422, "malformed"),  # no model: no verdicts for it
         (VERDICT | {"label": 2}, 422, "malformed"),
         (VERDICT | {"label": "yes"}, 422, "malformed"),
         (VERDICT | {"text": "  "}, 422, "empty"),

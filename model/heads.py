@@ -1,0 +1,366 @@
+"""Several text attributes from ONE featuriser and ONE chunk lookup: a coefficient matrix, a column each.
+
+``MultiHeadText`` holds a fitted ``TokenFeaturizer`` (label-free: idf weights and vocabularies only) and
+a coefficient matrix ``W`` (features x heads). Every head is a logistic regression on the same
+features, with its own naive-Bayes feature scaling folded into its column, so a token occurrence
+contributes the K-vector ``s_t = R_t . W`` and the shared norm term ``q_t = ||R_t||^2``. The decision
+of every head is ``b + sum(s_t) / sqrt(sum(q_t))``: one ``str.split``, one dict probe per chunk and a
+few numpy reductions give all heads at once (the same scheme as ``FastLinearText``, which has one
+column).
+
+Each head is calibrated on its own out-of-fold decisions: ``p = sigmoid(a * d + c * log1p(tokens) +
+b)``. ``c`` is 0 except for heads whose label is about length (unsubstantial); the token count comes
+from the same chunk rows. Explanations stay exact per head: a token's share is ``a * s_t[k] / sqrt(sum
+q)``; the length term is not a span.
+
+``head(name)`` returns a view with the single-attribute model interface the Scorer already knows
+(``predict_proba``, ``chunk_rows``, ``positive_proba_from_rows``, ``explain``) plus ``family``, so the
+Scorer computes the family once per batch and every view reads its column.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from model.features import (
+    BIGRAM_SHIFT,
+    MIN_SPAN_WEIGHT,
+    TOKEN_RE,
+    ChunkRows,
+    TokenFeaturizer,
+    _IntHashTable,
+    normalize_token,
+    token_spans,
+)
+from service.records import Span
+
+
+class _HeadChunkTable:
+    """Whitespace chunk -> row of (s: K-vector, q, token count, first / last word id, has tokens)."""
+
+    def __init__(self, n_heads: int, capacity: int = 1024) -> None:
+        self.index: dict[str, int] = {}
+        self.s = np.zeros((capacity, n_heads))
+        self.cols = (
+            np.zeros(capacity),
+            np.zeros(capacity),
+            np.full(capacity, -1, dtype=np.int64),
+            np.full(capacity, -1, dtype=np.int64),
+            np.zeros(capacity, dtype=bool),
+        )
+        self.size = 0
+        self.chars = 0
+
+    def append(self, chunks: list[str], s: np.ndarray, *cols: np.ndarray) -> None:
+        start, stop = self.size, self.size + len(chunks)
+        s_arr, current = self.s, self.cols
+        if stop > len(s_arr):  # grow into new arrays: readers keep valid old ones
+            size = max(stop, 2 * len(s_arr))
+            grown_s = np.zeros((size, s_arr.shape[1]))
+            grown_s[:start] = s_arr[:start]
+            s_arr = grown_s
+            current = tuple(np.resize(c, size) for c in current)  # type: ignore[assignment]
+        s_arr[start:stop] = s
+        for dest, values in zip(current, cols, strict=True):
+            dest[start:stop] = values
+        self.s, self.cols = s_arr, current
+        self.size = stop
+        self.chars += sum(map(len, chunks))
+        index = self.index
+        for j, c in enumerate(chunks):
+            index[c] = start + j  # published last: an id is visible only once its row is written
+
+
+class MultiHeadText:
+    """K linear text heads over one TokenFeaturizer, scored from shared per-chunk constants.
+
+    Built by training/heads.py from fitted parts: ``coef`` (features x K, NB scaling already folded
+    in), ``intercept`` (K), ``calibration`` (K x 3: slope ``a``, length weight ``c``, offset ``b``).
+    Coefficients are stored as float32 (half the artifact) and used as float64: training evaluates
+    exactly the numbers that ship.
+    """
+
+    max_cache_entries = 300_000
+    max_cache_chars = 32_000_000
+    slice_size = 2_000
+
+    def __init__(
+        self,
+        featurizer: TokenFeaturizer,
+        names: Sequence[str],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        calibration: np.ndarray,
+    ) -> None:
+        self.featurizer = featurizer
+        self.names = tuple(names)
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float64).reshape(len(self.names))
+        self.calibration = np.asarray(calibration, dtype=np.float64).reshape(len(self.names), 3)
+        # attribute -> {language: model} for comments in other languages (training/languages.py)
+        self.language_models: dict[str, dict[str, Any]] = {}
+        self._prepare()
+
+    # -- derived tables (rebuilt at load; not pickled) ----------------------------------------------
+    def _prepare(self) -> None:
+        f = self.featurizer
+        coef = self.coef.astype(np.float64)
+        self._coef64 = coef
+        self.norm_power = float(f.norm_power)
+        self.n_words = len(f.word_index_)
+        bw = f.feature_weights_[f.bigram_features_]
+        self.bigram_keys = f.bigram_keys_
+        self.bigram_s = coef[f.bigram_features_] * bw[:, None]
+        self.bigram_q = bw**2
+        words = sorted(f.word_index_, key=f.word_index_.__getitem__)
+        table = f.type_table(words)
+        self._base_s = np.asarray(table @ coef, dtype=np.float64)
+        self._base_q = np.asarray(table.multiply(table).sum(axis=1), dtype=np.float64).ravel()
+        self._base_words = words
+        self._lock = threading.RLock()
+        self._reset_cache()
+
+    def __getstate__(self) -> dict[str, Any]:
+        keys = ("featurizer", "names", "coef", "intercept", "calibration", "language_models")
+        return {k: self.__dict__[k] for k in keys}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("language_models", {})
+        self.__dict__.update(state)
+        self._prepare()
+
+    def _reset_cache(self) -> None:
+        self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
+        self._s_parts: list[np.ndarray] = [self._base_s]
+        self._q_parts: list[np.ndarray] = [self._base_q]
+        self._s = self._base_s
+        self._q = self._base_q
+        self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
+        self._bigram_table = _IntHashTable(self.bigram_keys)
+        self._chunks = _HeadChunkTable(len(self.names))
+
+    def _maybe_reset(self) -> None:
+        chunks = self._chunks
+        if (
+            len(chunks.index) > self.max_cache_entries
+            or len(self._raw_to_id) > self.max_cache_entries
+            or chunks.chars > self.max_cache_chars
+        ):
+            self._reset_cache()
+
+    # -- lookups ------------------------------------------------------------------------------------
+    def _ids(self, raw_tokens: list[str]) -> np.ndarray:
+        """Token ids of raw tokens, featurising unseen spellings once (call with the lock held)."""
+        get = self._raw_to_id.get
+        ids = [get(t, -1) for t in raw_tokens]
+        if -1 in ids:
+            new_norms: dict[str, int] = {}
+            n_known = len(self._q)
+            for j, t in enumerate(raw_tokens):
+                if ids[j] != -1:
+                    continue
+                tid = self._raw_to_id.get(t)
+                if tid is None:
+                    norm = normalize_token(t)
+                    tid = self._norm_to_id.get(norm)
+                    if tid is None:
+                        tid = self._norm_to_id[norm] = n_known + len(new_norms)
+                        new_norms[norm] = tid
+                    self._raw_to_id[t] = tid
+                ids[j] = tid
+            if new_norms:
+                table = self.featurizer.type_table(list(new_norms))
+                self._s_parts.append(np.asarray(table @ self._coef64, dtype=np.float64))
+                self._q_parts.append(np.asarray(table.multiply(table).sum(axis=1)).ravel())
+                self._s = np.vstack(self._s_parts)
+                self._q = np.concatenate(self._q_parts)
+                self._s_parts, self._q_parts = [self._s], [self._q]
+        return np.asarray(ids, dtype=np.int64)
+
+    def _bigram_hits(self, ids: np.ndarray, same_doc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        keys = self.bigram_keys
+        if len(ids) < 2 or not len(keys):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        left, right = ids[:-1], ids[1:]
+        ok = (left < self.n_words) & (right < self.n_words)
+        if same_doc is not None:
+            ok &= same_doc
+        pos_i = np.flatnonzero(ok)
+        found = self._bigram_table.lookup((left[pos_i] << BIGRAM_SHIFT) | right[pos_i])
+        hit = found >= 0
+        return pos_i[hit], found[hit]
+
+    def _add_chunks(self, table: _HeadChunkTable, chunks: list[str]) -> None:
+        m = len(chunks)
+        tok_lists = [TOKEN_RE.findall(c) for c in chunks]
+        lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
+        ids = self._ids(list(itertools.chain.from_iterable(tok_lists)))
+        owner = np.repeat(np.arange(m), lengths)
+        k = len(self.names)
+        s = np.zeros((m, k))
+        np.add.at(s, owner, self._s[ids])
+        q = np.bincount(owner, weights=self._q[ids], minlength=m)
+        pos, big = self._bigram_hits(ids, owner[:-1] == owner[1:])
+        if len(pos):
+            np.add.at(s, owner[pos], self.bigram_s[big])
+            q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
+        nonempty = lengths > 0
+        ends = np.cumsum(lengths)
+        first = np.full(m, -1, dtype=np.int64)
+        last = np.full(m, -1, dtype=np.int64)
+        first[nonempty] = ids[(ends - lengths)[nonempty]]
+        last[nonempty] = ids[ends[nonempty] - 1]
+        first[first >= self.n_words] = -1  # only word features take part in bigrams
+        last[last >= self.n_words] = -1
+        table.append(chunks, s, q, lengths.astype(np.float64), first, last, nonempty)
+
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, _HeadChunkTable]:
+        """Rows of ``str.split`` chunks in this family's chunk table (new ones featurised), and the table
+        (append-only, replaced whole on reset: rows stay valid for the table they came from)."""
+        table = self._chunks
+        ids = list(map(table.index.get, chunks))
+        if None in ids:
+            with self._lock:
+                self._maybe_reset()
+                table = self._chunks
+                missing = list(dict.fromkeys(c for c in chunks if c not in table.index))
+                if missing:
+                    self._add_chunks(table, missing)
+                ids = list(map(table.index.__getitem__, chunks))
+        return np.asarray(ids, dtype=np.int64), table
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def decisions_from_rows(self, rows: ChunkRows) -> tuple[np.ndarray, np.ndarray]:
+        """(raw linear decisions, n x K; token count per text) of texts given as chunk rows."""
+        ids, lengths, table = rows.ids, rows.lengths, rows.table
+        n = len(lengths)
+        c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        owner = sp.csr_matrix((np.ones(len(ids)), np.arange(len(ids)), indptr), shape=(n, len(ids)))
+        s_sum = np.asarray(owner @ table.s[ids]).reshape(n, len(self.names))
+        doc = np.repeat(np.arange(n), lengths)
+        q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
+        ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
+        keep = c_nonempty[ids]
+        ids, doc = ids[keep], doc[keep]
+        if len(ids) > 1:  # bigrams across chunks: last word of one chunk, first word of the next
+            last = c_last[ids[:-1]]
+            first = c_first[ids[1:]]
+            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
+            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
+            hit = big >= 0
+            if hit.any():
+                fp, fb = pos[hit], big[hit]
+                np.add.at(s_sum, doc[fp], self.bigram_s[fb])
+                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
+        scale = np.zeros(n)
+        nz = q_sum > 0
+        scale[nz] = q_sum[nz] ** -self.norm_power
+        return self.intercept + s_sum * scale[:, None], ntok
+
+    def calibrate(self, decisions: np.ndarray, ntok: np.ndarray) -> np.ndarray:
+        a, c, b = self.calibration[:, 0], self.calibration[:, 1], self.calibration[:, 2]
+        z = decisions * a + np.log1p(ntok)[:, None] * c + b
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    def proba_from_rows(self, rows: ChunkRows) -> np.ndarray:
+        """P(attribute) for every head, n x K, from chunk rows."""
+        return self.calibrate(*self.decisions_from_rows(rows))
+
+    def split(self, texts: Sequence[str]) -> ChunkRows:
+        parts = list(map(str.split, texts))
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        ids, table = self.chunk_rows(list(itertools.chain.from_iterable(parts)))
+        return ChunkRows(ids, lengths, table)
+
+    def predict_proba_all(self, texts: Sequence[str]) -> np.ndarray:
+        """P(attribute) for every head, n x K (sliced: numpy temporaries stay in cache)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.names)))
+        step = self.slice_size
+        return np.vstack(
+            [self.proba_from_rows(self.split(texts[i : i + step])) for i in range(0, len(texts), step)]
+        )
+
+    def decision_all(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Raw decisions (n x K) and token counts, for training's calibration of a refitted family."""
+        return self.decisions_from_rows(self.split(list(texts)))
+
+    def reference_decision(self, texts: Sequence[str]) -> np.ndarray:
+        """The plain sparse path (featurizer.transform @ W + b); tests compare the fast path with it."""
+        return np.asarray(self.featurizer.transform(texts) @ self._coef64) + self.intercept
+
+    # -- explanations -------------------------------------------------------------------------------
+    def explain(self, text: str, name: str, top_k: int = 5) -> list[Span]:
+        """Top ``top_k`` positive token / token-pair contributions of head ``name`` as spans of ``text``,
+        in calibrated log-odds units (they add up, with intercept and length term, to the logit)."""
+        k = self.names.index(name)
+        spans = token_spans(text)
+        if not spans:
+            return []
+        with self._lock:
+            self._maybe_reset()
+            ids = self._ids([raw for _, _, raw in spans])
+            s = self._s[ids, k]
+            q_total = float(self._q[ids].sum())
+        pos_i, big = self._bigram_hits(ids, None)
+        q_total += float(self.bigram_q[big].sum())
+        if q_total <= 0:
+            return []
+        scale = q_total**-self.norm_power * self.calibration[k, 0]
+        merged: dict[tuple[int, int], float] = {}
+        for (a, b, _), v in zip(spans, s.tolist(), strict=True):
+            merged[(a, b)] = merged.get((a, b), 0.0) + v * scale
+        for i, j in zip(pos_i.tolist(), big.tolist(), strict=True):
+            key = (spans[i][0], spans[i + 1][1])
+            merged[key] = merged.get(key, 0.0) + float(self.bigram_s[j, k]) * scale
+        ranked = sorted(
+            ((w, a, b) for (a, b), w in merged.items() if w >= MIN_SPAN_WEIGHT),
+            key=lambda t: (-t[0], t[1], t[2]),
+        )
+        return [Span(start=a, end=b, text=text[a:b], weight=float(w)) for w, a, b in ranked[:top_k]]
+
+    def head(self, name: str) -> Any:
+        """The attribute's view; with models for other languages (``language_models[name]``, set by
+        training), a router that sends a comment in one of those languages to its own model."""
+        if name not in self.names:
+            raise KeyError(f"no head {name!r} in this family (heads: {', '.join(self.names)})")
+        view = HeadView(self, name)
+        others = getattr(self, "language_models", {}).get(name)
+        if not others:
+            return view
+        from model.multilingual import LanguageRoutedClassifier
+
+        return LanguageRoutedClassifier(view, others, "en")
+
+    def heads(self) -> Mapping[str, HeadView]:
+        return {n: HeadView(self, n) for n in self.names}
+
+
+class HeadView:
+    """One attribute of a ``MultiHeadText``, with the single-model interface the Scorer calls."""
+
+    def __init__(self, family: MultiHeadText, name: str) -> None:
+        self.family = family
+        self.name = name
+        self.column = family.names.index(name)
+
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, Any]:
+        return self.family.chunk_rows(chunks)
+
+    def positive_proba_from_rows(self, rows: ChunkRows) -> np.ndarray:
+        return self.family.proba_from_rows(rows)[:, self.column]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        p = self.family.predict_proba_all(texts)[:, self.column]
+        return np.column_stack([1.0 - p, p])
+
+    def explain(self, text: str, *, top_k: int = 5, **_context: Any) -> list[Span]:
+        return self.family.explain(text, self.name, top_k=top_k)

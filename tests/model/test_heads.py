@@ -1,0 +1,118 @@
+"""The multi-attribute text family: one featuriser, one chunk lookup, K heads (model/heads.py)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.artifact import load_artifact, save_artifact
+from model.features import TokenFeaturizer
+from model.heads import MultiHeadText
+from model.score import Scorer
+from training import corpora as C
+
+
+@pytest.fixture(scope="module")
+def family(data_dir: Path) -> MultiHeadText:
+    """Two heads fitted on real Kaggle rows: insult, and a second head on a different label (length)."""
+    from sklearn.linear_model import LogisticRegression
+
+    corpus = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+    texts, y = list(corpus.texts[:1200]), np.asarray(corpus.labels[:1200])
+    featurizer = TokenFeaturizer(bigram_weight=1.5, char_weight=0.7).fit(texts)
+    X = featurizer.transform(texts)
+    long_ = np.asarray([len(t) > 120 for t in texts], dtype=int)
+    coefs, intercepts = [], []
+    for labels in (y, long_):
+        lr = LogisticRegression(C=2.0, solver="liblinear", dual=True, max_iter=2000).fit(X, labels)
+        coefs.append(lr.coef_.ravel())
+        intercepts.append(lr.intercept_[0])
+    calibration = np.asarray([[1.0, 0.0, 0.0], [0.8, 0.5, -1.0]])
+    return MultiHeadText(
+        featurizer, ["insult", "long"], np.column_stack(coefs), np.asarray(intercepts), calibration
+    )
+
+
+TEXTS = [
+    "You are a worthless idiot!!",
+    "Thanks, this explains the budget well.",
+    "",
+    "   ",
+    "a\u2003b\u00a0c stupid",
+    "what a moron, you clown",
+    "x" * 3000,
+    "Sh*t happens. I disagree with the author.",
+]
+
+
+def test_fast_path_equals_the_sparse_reference(family: MultiHeadText) -> None:
+    fast, _ = family.decision_all(TEXTS)
+    reference = family.reference_decision(TEXTS)
+    assert fast.shape == (len(TEXTS), 2)
+    assert np.allclose(fast, reference, atol=1e-9)
+
+
+def test_every_head_in_one_pass_equals_each_head_alone(family: MultiHeadText) -> None:
+    p = family.predict_proba_all(TEXTS)
+    for k, name in enumerate(family.names):
+        alone = family.head(name).predict_proba(TEXTS)[:, 1]
+        assert np.allclose(p[:, k], alone, atol=1e-12)
+    batch = family.predict_proba_all(TEXTS)
+    single = np.vstack([family.predict_proba_all([t]) for t in TEXTS])
+    assert np.allclose(batch, single, atol=1e-12)
+    assert p[0, 0] > p[1, 0]  # the insult head tells an insult from thanks
+
+
+def test_length_term_enters_only_the_head_calibrated_on_it(family: MultiHeadText) -> None:
+    d, ntok = family.decision_all(["one two three four five six"])
+    assert ntok[0] == 6
+    p = family.calibrate(d, ntok)
+    expected = 1 / (1 + np.exp(-(0.8 * d[0, 1] + 0.5 * np.log1p(6) - 1.0)))
+    assert p[0, 1] == pytest.approx(expected)
+    assert p[0, 0] == pytest.approx(1 / (1 + np.exp(-d[0, 0])))
+
+
+def test_explanations_are_spans_per_head(family: MultiHeadText) -> None:
+    text = "Great article. But you, sir, are a complete IDIOT."
+    spans = family.head("insult").explain(text, top_k=3)
+    assert spans and all(text[s.start : s.end] == s.text for s in spans)
+    assert any("idiot" in s.text.lower() for s in spans)
+    assert family.explain(text, "long", top_k=3) != spans  # another head, other weights
+    with pytest.raises(KeyError):
+        family.head("nope")
+
+
+def test_pickle_keeps_the_numbers_and_drops_the_caches(family: MultiHeadText) -> None:
+    family.predict_proba_all(["a warm cache entry"])
+    clone = pickle.loads(pickle.dumps(family))
+    assert clone._chunks.size == 0
+    assert np.allclose(clone.predict_proba_all(TEXTS), family.predict_proba_all(TEXTS), atol=1e-12)
+
+
+def test_artifact_stores_a_family_once_and_the_scorer_looks_chunks_up_once(
+    family: MultiHeadText, tmp_path: Path
+) -> None:
+    out = tmp_path / "artifact"
+    entries = {
+        n: {"interface": "predict_proba", "file": "text.joblib", "head": n, "threshold": 0.5}
+        for n in family.names
+    }
+    manifest = save_artifact(out, {n: family for n in family.names}, {}, entries)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "text.joblib"]
+    assert len({e["sha256"] for e in manifest["attributes"].values()}) == 1
+    _, models = load_artifact(out)
+    assert models["insult"].family is models["long"].family  # unpickled once
+    scorer = Scorer.load(out)
+    assert scorer._shared is not None and len(scorer._shared.models) == 1
+    scores = scorer.score(TEXTS)
+    expected = family.predict_proba_all(TEXTS)
+    for k, name in enumerate(family.names):
+        assert [s[name] for s in scores] == pytest.approx(expected[:, k].tolist(), abs=1e-12)
+    (out / "text.joblib").write_bytes(b"tampered")
+    from service.errors import ModelError
+
+    with pytest.raises(ModelError, match="sha256"):
+        load_artifact(out)

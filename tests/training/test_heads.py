@@ -1,0 +1,59 @@
+"""The text-attribute family's labels and trainer, on small real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import corpora as C
+from training import evaluate, heads
+from training import labels as L
+
+
+def test_every_label_definition_accounts_for_every_row(data_dir: Path) -> None:
+    clear, soft = L.c3_toxicity_level(data_dir)
+    assert len(clear) + len(soft) // 2 == clear.files[0].rows  # every C3 row: clear or soft
+    assert soft.row_weights and len(soft.row_weights) == len(soft)
+    assert all(0 < w < 1 for w in soft.row_weights)
+    pairs = np.asarray(soft.row_weights).reshape(-1, 2).sum(axis=1)
+    assert np.allclose(pairs, 1.0)  # a soft row is a positive and a negative copy summing to 1
+    spam = L.youtube_spam(data_dir)
+    assert len(spam) == 1586 and sum(spam.labels) == 831 and len(set(spam.article_ids)) == 4
+    identity = L.mlma_identity(data_dir, 0.5)
+    assert identity.weight == 0.5 and identity.excluded
+    assert (
+        sum(identity.excluded.values()) + len(identity) + sum(identity.bad.values()) == identity.files[0].rows
+    )
+
+
+def test_family_trains_every_head_in_one_featuriser_with_grouped_cv(data_dir: Path) -> None:
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").subset(list(range(500)), "kaggle")
+    spam = L.youtube_spam(data_dir)
+    lines: list[str] = []
+    family, results = heads.fit_family({"insult": [kaggle], "spam": [spam]}, lines.append)
+    assert family.names == ("insult", "spam")
+    assert results["spam"].metrics["cv_folds"] == 4  # one fold per video: no video on both sides
+    assert results["insult"].metrics["cv_folds"] == 5
+    p = family.predict_proba_all(["Check out my channel and subscribe!!! http://x.y", "you are an idiot"])
+    assert p[0, 1] > 0.5 > p[1, 1] and p[1, 0] > p[0, 0]
+
+
+def test_family_refuses_a_single_class_head(data_dir: Path) -> None:
+    from service.errors import TrainingDataError
+
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+    positives = kaggle.subset([i for i, y in enumerate(kaggle.labels) if y][:50])
+    with pytest.raises(TrainingDataError, match="only label 1"):
+        heads.fit_family({"insult": [positives]}, lambda _m: None)
+
+
+def test_family_test_rows_never_train() -> None:
+    assert evaluate.in_family_test("youtube-spam", "x", "video:Youtube04-Eminem.csv")
+    assert not evaluate.in_family_test("youtube-spam", "x", "video:Youtube01-Psy.csv")
+    assert evaluate.in_family_test("kaggle-2012/test_with_solutions.csv", "x", None)
+    assert not evaluate.in_family_test("kaggle-2012/train.csv", "x", None)
+    tweets = [f"tweet {i}" for i in range(1000)]
+    share = np.mean([evaluate.in_family_test("davidson/hate", t, None) for t in tweets])
+    assert 0.15 < share < 0.25
