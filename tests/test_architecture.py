@@ -1,0 +1,166 @@
+"""The shape of the code, measured from the code: layers, import cycles, module and function sizes.
+
+Thresholds, and why:
+- a module over MAX_MODULE_LINES (1,000) no longer fits in a reader's head: split it by stage;
+- a function over MAX_FUNCTION_LINES (150) no longer fits on two screens;
+- cyclomatic complexity over MAX_COMPLEXITY (30, radon's "E" grade) means more paths than a test suite
+  can reasonably cover.
+Layers point one way: core <- model <- training / service. Imports inside functions count too: hiding an
+import in a function hides the cycle, it does not remove it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from radon.complexity import cc_visit
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGES = ("core", "model", "service", "training")
+MAX_MODULE_LINES = 1_000
+MAX_FUNCTION_LINES = 150
+MAX_COMPLEXITY = 30
+# What each layer may import from this project (beyond itself).
+ALLOWED = {
+    "core": set(),
+    "model": {"core"},
+    "training": {"core", "model", "service"},  # training reads pages through the parser
+    "service": {"core", "model", "training"},  # `moderate train` / `eval` are CLI subcommands
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((REPO / package).rglob("*.py")):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Project modules imported anywhere in the file, functions included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        for target in targets:
+            while target and target not in MODULES:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                out.add(target)
+    return out
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def test_layers_point_one_way():
+    wrong = [
+        f"{name} imports {dep}"
+        for name, deps in GRAPH.items()
+        for dep in deps
+        if (a := name.split(".")[0]) != (b := dep.split(".")[0]) and b not in ALLOWED[a]
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_production_code_reads_nothing_from_the_tests_tree():
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in MODULES.values()
+        if "tests/" in path.read_text(encoding="utf-8").replace("\\", "/")
+    ]
+    assert not offenders
+
+
+def test_no_import_cycles():
+    """Tarjan's strongly connected components over module imports (package __init__ re-exports count)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            # a package importing its own submodules (re-exports) is not a cycle between stages
+            if len(component) > 1 and not _package_reexport(component):
+                cycles.append(sorted(component))
+
+    for v in GRAPH:
+        if v not in index:
+            visit(v)
+    assert not cycles, cycles
+
+
+def _package_reexport(component: list[str]) -> bool:
+    packages = [m for m in component if MODULES[m].name == "__init__.py"]
+    return len(packages) == 1 and all(m.startswith(packages[0] + ".") or m == packages[0] for m in component)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_and_function_sizes(name):
+    source = MODULES[name].read_text(encoding="utf-8")
+    n_lines = source.count("\n") + 1
+    assert n_lines <= MAX_MODULE_LINES, f"{name}: {n_lines} lines"
+    problems = []
+    for block in _functions(cc_visit(source)):
+        length = block.endline - block.lineno + 1
+        if length > MAX_FUNCTION_LINES:
+            problems.append(f"{block.name}: {length} lines")
+        if block.complexity > MAX_COMPLEXITY:
+            problems.append(f"{block.name}: complexity {block.complexity}")
+    assert not problems, problems
+
+
+def _functions(blocks):
+    """Functions and methods (a class is measured by its methods, not as one block)."""
+    for block in blocks:
+        if hasattr(block, "methods"):
+            yield from _functions(block.methods)
+        else:
+            yield block
+            yield from _functions(getattr(block, "closures", ()))
+
+
+def test_the_graph_is_not_empty():
+    # guards the tests above against a broken walk that finds nothing and passes vacuously
+    assert len(MODULES) > 20
+    assert sum(map(len, GRAPH.values())) > 40
+    assert defaultdict(set, GRAPH)["service.api.app"]
