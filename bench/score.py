@@ -71,8 +71,8 @@ def _paired_ratios(scorer: Any, insult: Any, threads: list[list[str]], article: 
 
 def main(data_dir: Path, articles_dir: Path) -> int:
     _one_core()
+    from core.records import ArticleContext
     from model.score import Scorer
-    from service.records import ArticleContext
     from service.settings import Settings
     from training import corpora as C
 

@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.errors import ModelError
+from core.errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from core.records import ArticleContext, ContextKind, Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows
 from model.context_fit import fit_logistic, fit_topics, fit_vocabulary, thread_documents
 from model.context_memo import ContextChunks, article_documents, context_kind
 from model.context_tokens import TOKEN
 from model.kernels import DENSE_FEATURES, logistic
-from service.records import ArticleContext, ContextKind, Span
 
 __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.records import ArticleContext, ContextKind
 from model.chunks import MAX_CACHED, MAX_CACHED_CHARS, ChunkRows, ChunkTable, Column
 from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize_docs
 from model.kernels import LM_MU, N_CHUNK_COLS, article_topic_vector, chunk_columns, thread_features
-from service.records import ArticleContext, ContextKind
 
 if TYPE_CHECKING:
     from model.context import ContextOffTopic

@@ -37,8 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
+from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
-from service.records import Span
 
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
 TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")

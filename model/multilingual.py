@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from core.records import Span
 from model.features import LinearTextClassifier, TokenFeaturizer
-from service.records import Span
 
 
 class LanguageRoutedClassifier:

@@ -4,7 +4,7 @@ CONTRACT (consumers - service.api, service.batch, service.report - type against 
 so tests can swap in a small fake):
 
 - ``Scorer.load(model_dir) -> Scorer`` verifies the manifest and sha256 before unpickling; raises
-  ``service.errors.ModelError`` with the fix (`make train`) on any mismatch.
+  ``core.errors.ModelError`` with the fix (`make train`) on any mismatch.
 - ``score(texts, article=None, use_thread=True, language=None) -> list[Scores]``: ``texts`` are the
   comments of ONE thread (one article). Each comment's thread context is the other texts.
   ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
@@ -25,11 +25,11 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from core.errors import ModelError
+from core.records import ArticleContext, ContextKind, Scores, Span
 from model.artifact import load_artifact
 from model.chunks import ChunkRows, SharedChunks
 from model.language import Detection, LanguageDetector, default_detector, normalize_language
-from service.errors import ModelError
-from service.records import ArticleContext, ContextKind, Scores, Span
 
 
 class CommentScorer(Protocol):

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import ModelError
 from model.artifact import MANIFEST, read_manifest
-from service.errors import ModelError
 
 log = logging.getLogger(__name__)
 

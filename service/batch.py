@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from service.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
+from core.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
+from core.records import Article, ArticleContext, Scores
 from service.ingest import has_visible_text
-from service.records import Article, ArticleContext, Scores
 from service.settings import Limits, Settings, Thresholds
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from service.errors import ModerationError
+from core.errors import ModerationError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {

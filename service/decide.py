@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from service.records import Decision, Scores
+from core.records import Decision, Scores
 from service.settings import Thresholds
 
 

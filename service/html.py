@@ -14,7 +14,7 @@ import logging
 import re
 from typing import Any, NamedTuple
 
-from service.errors import TooLargeError
+from core.errors import TooLargeError
 from service.settings import Limits
 
 log = logging.getLogger(__name__)

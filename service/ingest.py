@@ -13,7 +13,7 @@ import re
 import stat
 from pathlib import Path
 
-from service.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
+from core.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
 
 log = logging.getLogger(__name__)
 

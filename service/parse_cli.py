@@ -83,7 +83,7 @@ def expand(paths: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.errors import ModerationError
+    from core.errors import ModerationError
     from service.parse import parse_file
     from service.settings import Settings
 

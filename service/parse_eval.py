@@ -71,7 +71,7 @@ class Score:
 
 
 def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
-    from service.errors import InputError
+    from core.errors import InputError
     from service.parse import parse_file
 
     page = str(path)
@@ -117,8 +117,8 @@ def score_page(path: Path, spec: dict[str, Any], fmt: str) -> Score:
 
 def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     """The gold body's last line must be in our body and the first gold comment's text must not."""
+    from core.errors import InputError
     from service.dates import find_date
-    from service.errors import InputError
     from service.parse import parse_file
 
     text = gold.read_text(encoding="utf-8", errors="replace")
@@ -151,7 +151,7 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.errors import InputError
+    from core.errors import InputError
 
     root: Path = args.articles_dir
     if not root.is_dir():
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
-    from service.errors import InputError
+    from core.errors import InputError
     from service.parse import parse_file
     from service.parse_quality import RENDERINGS, dragnet_pages, score_dragnet
 
@@ -191,7 +191,7 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
 
 
 def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    from service.errors import InputError
+    from core.errors import InputError
 
     try:
         expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
@@ -269,7 +269,7 @@ def _same_split(scores: list[Score], root: Path) -> None:
 
 def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
     """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
-    from service.errors import InputError
+    from core.errors import InputError
 
     try:
         floors = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]

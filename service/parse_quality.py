@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.records import Article
+from core.records import Article
 
 RENDERINGS = ("html", "w3m.txt", "inscriptis.txt")
 TEST_SHARE = 0.30
@@ -132,7 +132,7 @@ def score_dragnet(
     renderings: Iterable[str] = RENDERINGS,
 ) -> dict[str, RenderingScore]:
     """Parse every page of `page_ids` in each rendering with `parse` and score it against the gold."""
-    from service.errors import InputError
+    from core.errors import InputError
 
     out = {r: RenderingScore() for r in renderings}
     for page_id in page_ids:

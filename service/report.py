@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from service.errors import InputError
-from service.records import Article, ArticleContext, Scores
+from core.errors import InputError
+from core.records import Article, ArticleContext, Scores
 from service.settings import Settings
 
 if TYPE_CHECKING:

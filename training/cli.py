@@ -55,7 +55,7 @@ def _registry(args: argparse.Namespace) -> VersionRegistry:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.errors import TrainingDataError
+    from core.errors import TrainingDataError
     from training.train import TRAINERS, TrainingRequest, train_artifact
 
     if not args.data_dir.is_dir():

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from service.errors import TrainingDataError
+from core.errors import TrainingDataError
 
 KAGGLE_DIR = "kaggle-insults-2012"
 C3_DIR = "c3-constructive-comments"
@@ -603,7 +603,7 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
     The manifest's sha256 is of the rows read (text, label, article_id of this attribute, in id
     order), not of the database file: the file changes with every other write and does not hold
     rows still in the write-ahead log of a running service. A URL is recorded without its password."""
-    from service.errors import ModerationError
+    from core.errors import ModerationError
     from service.storage.engine import parse_target
 
     try:

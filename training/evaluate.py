@@ -20,33 +20,15 @@ import argparse
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from training.fit import Metrics, binary_metrics
 
 FLOORS_PATH = Path(__file__).with_name("floors.json")
+
 Progress = Callable[[str], None]
-Metrics = dict[str, float]
-
-
-def binary_metrics(y: Sequence[int] | np.ndarray, p: np.ndarray, threshold: float) -> Metrics:
-    from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
-
-    y_arr = np.asarray(y)
-    pred = (p >= threshold).astype(int)
-    precision, recall, f1, _ = precision_recall_fscore_support(y_arr, pred, average="binary", zero_division=0)
-    return {
-        "roc_auc": float(roc_auc_score(y_arr, p)),
-        "pr_auc": float(average_precision_score(y_arr, p)),
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
-        "threshold": float(threshold),
-        "n": len(y_arr),
-        "positives": int(y_arr.sum()),
-    }
 
 
 def in_test_split(article_id: str | None, percent: int = 20) -> bool:
@@ -220,7 +202,7 @@ REQUIRED_FILES["insult/en_routed"] = (*_LANGUAGE_FILES, *_KAGGLE)
 def load_floors(path: Path = FLOORS_PATH) -> dict[str, dict[str, float]]:
     """The ``floors`` table, checked: every evaluation name is known and every floor is a number in
     (0, 1]. A misspelt evaluation name would otherwise check nothing, silently."""
-    from service.errors import ConfigurationError
+    from core.errors import ConfigurationError
 
     try:
         floors = json.loads(path.read_text(encoding="utf-8"))["floors"]
@@ -288,7 +270,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.errors import TrainingDataError
+    from core.errors import TrainingDataError
 
     if not args.data_dir.is_dir():
         raise TrainingDataError(f"data dir {args.data_dir} not found (set DATA_DIR=... for make eval)")

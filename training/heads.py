@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from core.errors import TrainingDataError
 from model.features import TOKEN_RE, TokenFeaturizer
 from model.heads import MultiHeadText
-from service.errors import TrainingDataError
 from training import corpora as C
 from training import labels as L
 
@@ -62,7 +62,7 @@ def _kaggle(d: Path) -> list[C.Corpus]:
 def _insult(d: Path) -> list[C.Corpus]:
     # The weights were chosen by grouped CV for the single-attribute insult model (training/train.py
     # INSULT_CONFIG's notes); imported here because training.train imports this module.
-    from training.train import C3_WEAK_WEIGHT, OLID_NEG_WEIGHT, OLID_POS_WEIGHT
+    from training.fit import C3_WEAK_WEIGHT, OLID_NEG_WEIGHT, OLID_POS_WEIGHT
 
     c3 = d / C.C3_DIR / "C3_anonymized.csv"
     olid = d / C.OLID_DIR / "olid-training-v1.0.tsv"

@@ -159,7 +159,7 @@ def olid(path: Path, name: str, definition: str, rule: OlidRule) -> Corpus:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if not header or header[:5] != ["id", "tweet", "subtask_a", "subtask_b", "subtask_c"]:
-            from service.errors import TrainingDataError
+            from core.errors import TrainingDataError
 
             raise TrainingDataError(f"{path}: unexpected OLID header {header}")
         for row in reader:

@@ -79,7 +79,7 @@ def _omp_rows(path: Path) -> tuple[list[dict[str, str]], SourceFile]:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     if rows and not {"Body", "Headline", "ID_Article", "Status", "Inappropriate"} <= set(rows[0]):
-        from service.errors import TrainingDataError
+        from core.errors import TrainingDataError
 
         raise TrainingDataError(f"{path}: unexpected One Million Posts columns {sorted(rows[0])[:8]}")
     return rows, SourceFile(str(path), sha256_file(path), len(rows))

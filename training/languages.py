@@ -151,7 +151,7 @@ def fit_language(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from training.train import best_f1_threshold
+    from training.fit import best_f1_threshold
 
     texts = [t for c in corpus_list for t in c.texts]
     if config.fold:
@@ -285,7 +285,7 @@ def with_languages(english: Any, data_dir: Path, progress: Progress, attribute: 
     """An English attribute (a TrainedAttribute) as the base, plus the de/fr/ar models of
     ``attribute``: what ``make train`` ships for insult, and for toxicity once English toxicity
     exists (``with_languages(english_toxicity, data_dir, progress, "toxicity")``)."""
-    from training.train import TrainedAttribute
+    from training.fit import TrainedAttribute
 
     started = time.perf_counter()
     models = train_languages(Path(data_dir), attribute, progress)
@@ -310,7 +310,7 @@ def train_toxicity(request: Any, progress: Progress) -> Any:
     comments in other languages and undetermined ones, which the Scorer marks unsupported ("en" is
     not in ``languages``). An English toxicity model becomes the base with ``base_language="en"``
     and the German one joins ``language_models``."""
-    from training.train import TrainedAttribute
+    from training.fit import TrainedAttribute
 
     started = time.perf_counter()
     models = train_languages(Path(request.data_dir), "toxicity", progress)
@@ -383,7 +383,7 @@ def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str
     toxicity, English for insult, as shipped). ``roc_auc_language_given`` routes every comment to its
     corpus' language model instead; ``detected_share`` is the share detected as that language."""
     from model.language import default_detector
-    from training.evaluate import binary_metrics
+    from training.fit import binary_metrics
 
     attribute = name.split("/", 1)[0]
     language, corpus_name = HELD_OUT_SETS[name]
@@ -411,7 +411,7 @@ def english_insult_base(data_dir: Path, progress: Progress) -> LinearTextClassif
     """A quick English insult model (Kaggle train.csv, the shipped recipe's features and C, no CV):
     in the held-out runs it scores the few comments detected as neither de, fr nor ar."""
     from training import corpora as C
-    from training.train import INSULT_CONFIG
+    from training.fit import INSULT_CONFIG
 
     key = str(Path(data_dir).resolve())
     if key not in _ENGLISH_BASE:
@@ -430,7 +430,7 @@ def evaluate_english_kept(data_dir: Path, progress: Progress) -> dict[str, float
     of its comments that stay on the English model (not detected as de, fr or ar)."""
     from model.language import default_detector
     from training import corpora as C
-    from training.evaluate import binary_metrics
+    from training.fit import binary_metrics
 
     test = C.load_kaggle(Path(data_dir) / C.KAGGLE_DIR / "test_with_solutions.csv")
     texts = list(test.texts)

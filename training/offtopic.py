@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from core.records import ArticleContext
 from model.context import ContextOffTopic, ThreadExample
-from service.records import ArticleContext
 from training import offtopic_data as D
 
 Progress = Callable[[str], None]
@@ -183,7 +183,7 @@ def train_off_topic(
 def train_attribute(request: Any, progress: Progress) -> Any:
     """The off_topic entry of training.train.TRAINERS: (TrainingRequest, progress) -> TrainedAttribute."""
     from training import corpora as C
-    from training.train import TrainedAttribute
+    from training.fit import TrainedAttribute
 
     started = time.perf_counter()
     data_dir = Path(request.data_dir)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from service.errors import TrainingDataError
-from service.records import ArticleContext
+from core.errors import TrainingDataError
+from core.records import ArticleContext
 
 log = logging.getLogger(__name__)
 

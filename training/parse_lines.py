@@ -41,7 +41,7 @@ class PageRows:
 
 
 def collect(root: Path, ids: list[str]) -> list[PageRows]:
-    from service.errors import InputError
+    from core.errors import InputError
     from service.parse import _to_lines
     from service.parse.linemodel import FEATURES, features, paragraph_ids
     from service.parse.maintext import main_text_key, words_key

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.errors import ConfigurationError, ModelError
 from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, InFlightLimitMiddleware, SafetyNetMiddleware
@@ -51,7 +52,6 @@ from service.api.state import (
     default_page_parser,
     load_shipped_scorer,
 )
-from service.errors import ConfigurationError, ModelError
 from service.memory import limit_arenas
 from service.settings import Settings
 
@@ -154,7 +154,7 @@ class OneLineStartupFailure:
             if message["type"] == "lifespan.startup.failed":
                 last = str(message.get("message", "")).strip().splitlines()[-1:] or [""]
                 kind, _, text = last[0].partition(": ")
-                if kind.startswith("service.errors."):
+                if kind.startswith("core.errors."):
                     message = {**message, "message": f"cannot start: {text}"}
             await send(message)
 

@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core.errors import ConfigurationError, ModelError
 from model.score import CommentScorer
 from service.api.errors import ApiError
 from service.api.state import AppState
-from service.errors import ConfigurationError, ModelError
 from service.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="MODERATION_API_TOKEN, required by write endpoints.")

@@ -27,7 +27,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service import errors as domain
+from core import errors as domain
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.errors import MalformedInputError
 from service.api.errors import ApiError, body_for_path, error_body
-from service.errors import MalformedInputError
 from service.memory import release_memory
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from core.errors import ConfigurationError
 from model.score import CommentScorer
 from service.api.errors import ApiError
-from service.errors import ConfigurationError
 
 # Perspective's published attribute names (production, experimental, New York Times, bridging). A name
 # here that the loaded model does not carry is an attribute this service supports in no language.

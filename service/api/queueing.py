@@ -10,10 +10,10 @@ from typing import Any
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import InputError, TooLargeError
 from service.api.deps import check_queue_token
 from service.api.errors import ApiError
 from service.api.state import AppState
-from service.errors import InputError, TooLargeError
 from service.settings import Thresholds
 from service.storage import NewQueueItem
 from service.storage.records import check_attribute_name

@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from service.errors import ConfigurationError, ModelError
+from core.errors import ConfigurationError, ModelError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,10 +125,10 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
+    from core.errors import ModerationError
     from model.artifact import verify_artifact
     from model.versions import VersionRegistry
     from service.api.perspective_protocol import check_aliases
-    from service.errors import ModerationError
 
     active = VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()
     try:

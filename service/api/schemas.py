@@ -1,5 +1,5 @@
 """Pydantic request and response models: the HTTP edge only. Inside, the service works on the frozen
-dataclasses of service.records.
+dataclasses of core.records.
 
 Size limits (comment length, comments per request) come from the runtime settings, so they are checked
 in the routes rather than as static constraints here.

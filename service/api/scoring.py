@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import EmptyInputError, TooLargeError
+from core.records import ArticleContext, Decision, Scores, Span
 from model.score import CommentScorer
 from service.decide import decide
-from service.errors import EmptyInputError, TooLargeError
 from service.ingest import has_visible_text
-from service.records import ArticleContext, Decision, Scores, Span
 from service.settings import Limits, Thresholds
 
 T = TypeVar("T")

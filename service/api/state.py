@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from core.errors import ModelError
+from core.records import Article
 from service.api.metrics import Metrics
-from service.errors import ModelError
-from service.records import Article
 from service.settings import Limits, Settings
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ class AppState:
         """The feedback and queue store, opened (and migrated) on first use. An open that fails (the
         database is down) raises StoreUnavailableError and is tried again by a later request, so the
         service recovers without a restart. An SQLite file is only created when first written."""
-        from service.errors import StoreUnavailableError
+        from core.errors import StoreUnavailableError
         from service.storage import open_store
 
         with self._store_lock:
@@ -157,7 +157,7 @@ class AppState:
         """Migrate on start when there is a database to migrate (PostgreSQL, or an existing SQLite
         file): a schema newer than the code then stops the worker with a clear error. A database that
         is down only logs: scoring works without it and the store opens once it is back."""
-        from service.errors import StoreUnavailableError
+        from core.errors import StoreUnavailableError
 
         settings = self.settings
         if settings.do_not_store or not (settings.database_url or settings.db_path.is_file()):
@@ -171,7 +171,7 @@ class AppState:
 
     def store_status(self) -> dict[str, object]:
         """For /readyz: is the database reachable, and at which schema version."""
-        from service.errors import ModerationError
+        from core.errors import ModerationError
         from service.storage import target_for
 
         settings = self.settings

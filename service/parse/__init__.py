@@ -45,12 +45,12 @@ import os
 import re
 from typing import Literal
 
-from service.errors import InputError, MalformedInputError, TooLargeError
+from core.errors import InputError, MalformedInputError, TooLargeError
+from core.records import Article, PageFormat
 from service.ingest import decode, read_limited
 from service.parse import linemodel
 from service.parse.maintext import main_text_key
 from service.parse.segment import segment, segment_with_roles
-from service.records import Article, PageFormat
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def parse_page(
 ) -> Article:
     """Split one page into title, body, comments and dropped furniture.
 
-    Raises only service.errors.InputError subclasses for input that cannot be used.
+    Raises only core.errors.InputError subclasses for input that cannot be used.
     """
     limits = limits or Limits()
     if fmt not in ("auto", "text", "html"):
@@ -115,7 +115,7 @@ _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
-    from service.errors import EmptyInputError
+    from core.errors import EmptyInputError
     from service.html import html_to_lines, looks_like_html
 
     if isinstance(data, bytes):

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from core.records import Comment
 from service.dates import DATE, DateHit, to_iso
 from service.parse.body import _BULLET_START
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
@@ -21,7 +22,6 @@ from service.parse.lexicon import (
     _TOKEN,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
-from service.records import Comment
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from service.errors import MalformedInputError, TooLargeError
+from core.errors import MalformedInputError, TooLargeError
+from core.records import Article, Comment, Dropped, PageFormat
 from service.parse.body import (
     _lead_in,
     _main_region,
@@ -47,7 +48,6 @@ from service.parse.linemodel import LineModel, drop_unlikely_body
 from service.parse.lines import _classify, _Line
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
-from service.records import Article, Comment, Dropped, PageFormat
 from service.settings import Limits
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import QueuePool
 
-from service.errors import ConfigurationError
+from core.errors import ConfigurationError
 from service.settings import Database
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")

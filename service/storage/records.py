@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service.errors import InputError
+from core.errors import InputError
 
 STATUSES: tuple[str, ...] = ("pending", "decided")
 VERDICTS: tuple[str, ...] = ("approve", "reject")

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
-from service.errors import SchemaVersionError
+from core.errors import SchemaVersionError
 
 SCHEMA_VERSION = 2
 # Any constant: the advisory lock that serialises migrations of replicas starting together.

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, Row, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
+from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
 from service.settings import Database
 from service.storage import engine as engines
 from service.storage import schema as S

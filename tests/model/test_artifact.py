@@ -10,10 +10,10 @@ from unittest import mock
 
 import pytest
 
+from core.errors import ModelError
 from model import artifact
 from model.features import LinearTextClassifier
 from model.score import Scorer
-from service.errors import ModelError
 
 
 def _edit_manifest(model_dir: Path, edit: Callable[[dict[str, Any]], object]) -> None:

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from core.records import ArticleContext
 from model.context import DENSE_FEATURES, ContextOffTopic, ThreadExample, context_kind
 from model.context_fit import text_matrix
-from service.records import ArticleContext
 from training.offtopic import swap_examples
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,11 +13,11 @@ import pickle
 import numpy as np
 import pytest
 
+from core.records import ArticleContext
 from model.context import DENSE_FEATURES, ContextOffTopic
 from model.context_memo import article_documents, context_kind
 from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize_docs
 from model.kernels import LENGTH_STEPS, LM_MU
-from service.records import ArticleContext
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ def test_artifact_stores_a_family_once_and_the_scorer_looks_chunks_up_once(
     for k, name in enumerate(family.names):
         assert [s[name] for s in scores] == pytest.approx(expected[:, k].tolist(), abs=1e-12)
     (out / "text.joblib").write_bytes(b"tampered")
-    from service.errors import ModelError
+    from core.errors import ModelError
 
     with pytest.raises(ModelError, match="sha256"):
         load_artifact(out)

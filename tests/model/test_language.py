@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.records import Scores
 from model.artifact import save_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer
 from model.language import LanguageDetector, default_detector, default_model_path, normalize_language
 from model.multilingual import LanguageRoutedClassifier
 from model.score import Scorer
 from service.decide import decide
-from service.records import Scores
 from service.settings import Thresholds
 
 
@@ -54,7 +54,7 @@ def test_detection_is_a_batch_in_order() -> None:
 
 
 def test_a_missing_language_model_is_a_clear_error(tmp_path: Path) -> None:
-    from service.errors import ModelError
+    from core.errors import ModelError
 
     with pytest.raises(ModelError, match="language-ID model"):
         LanguageDetector(tmp_path / "missing.ftz").detect(["hello there my friend"])
@@ -172,8 +172,8 @@ def test_nearest_supported_language_for_scoring() -> None:
 
 
 def test_the_first_seeds_french_comment_gets_a_french_score(seeds_dir: Path) -> None:
+    from core.records import ArticleContext
     from service.parse import parse_file
-    from service.records import ArticleContext
     from service.settings import DEFAULT_MODEL_DIR
 
     scorer = Scorer.load(DEFAULT_MODEL_DIR)

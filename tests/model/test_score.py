@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from core.records import ArticleContext
 from model.artifact import verify_artifact
 from model.score import CommentScorer, Scorer
-from service.records import ArticleContext
 from service.settings import DEFAULT_MODEL_DIR
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ModelError
 from model.artifact import FORMAT, FORMAT_VERSION
 from model.versions import ACTIVE_FILE, VersionRegistry
-from service.errors import ModelError
 
 
 def fake_artifact(path: Path, version: str, created_at: str = "2026-12-01T00:00:00+00:00") -> Path:

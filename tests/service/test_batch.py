@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from core.records import ArticleContext, Scores, Span
 from service import batch
-from service.records import ArticleContext, Scores, Span
 
 INSULTS = {"idiot", "idiots", "stupid", "moron", "fool"}
 WORD = re.compile(r"\w+")

@@ -1,7 +1,7 @@
 import pytest
 
+from core.records import Scores
 from service.decide import decide
-from service.records import Scores
 from service.settings import Thresholds
 
 T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(review=0.6, reject=0.95)}

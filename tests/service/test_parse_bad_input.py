@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from service.errors import (
+from core.errors import (
     BinaryInputError,
     DecodeError,
     EmptyInputError,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Article, Comment
 from service.parse import parse_file
-from service.records import Article, Comment
 from service.report import first_words, report_article, write_report
 from service.settings import Settings
 from tests.service.test_batch import FakeScorer

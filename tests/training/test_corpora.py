@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import TrainingDataError
+from core.errors import TrainingDataError
 from training import corpora as C
 
 

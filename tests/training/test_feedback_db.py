@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import TrainingDataError
 from service.cli import main as moderate
-from service.errors import TrainingDataError
 from service.storage import Feedback, NewQueueItem, Store, parse_target
 from service.storage.engine import Target
 from tests.training.test_train import _small_trainer

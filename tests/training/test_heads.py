@@ -41,7 +41,7 @@ def test_family_trains_every_head_in_one_featuriser_with_grouped_cv(data_dir: Pa
 
 
 def test_family_refuses_a_single_class_head(data_dir: Path) -> None:
-    from service.errors import TrainingDataError
+    from core.errors import TrainingDataError
 
     kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
     positives = kaggle.subset([i for i, y in enumerate(kaggle.labels) if y][:50])

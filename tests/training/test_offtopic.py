@@ -74,7 +74,7 @@ def test_dragnet_gold_pages_give_an_article_and_comments(data_dir):
 
 
 def test_standfirst_is_the_headline_and_first_paragraph():
-    from service.records import ArticleContext
+    from core.records import ArticleContext
 
     article = ArticleContext("Headline", "Short.\nThe first real paragraph of the story goes on here.\nMore.")
     first = D.standfirst(article)

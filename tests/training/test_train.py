@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import TrainingDataError
 from model.artifact import MANIFEST, load_artifact
 from service.cli import main as moderate
-from service.errors import TrainingDataError
 from training import corpora as C
 from training import evaluate, languages, train
 

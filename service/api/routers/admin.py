@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import ModelError
 from service.api.deps import StateDep, require_token
 from service.api.errors import ApiError
 from service.api.routers._common import errors
 from service.api.schemas import ReloadOut
 from service.api.scoring import json_response
 from service.api.state import AppState
-from service.errors import ModelError
 from service.memory import settle_memory
 
 log = logging.getLogger(__name__)

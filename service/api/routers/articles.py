@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from core.records import ArticleContext
 from service.api import queueing
 from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.errors import ApiError
@@ -19,7 +20,6 @@ from service.api.guards import is_json_media_type, parse_json
 from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
-from service.records import ArticleContext
 
 router = APIRouter(tags=["scoring"])
 

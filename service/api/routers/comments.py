@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from core.errors import TooLargeError
+from core.records import ArticleContext
 from service.api import queueing
 from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
 from service.api.scoring import check_comments, json_response, run_cpu, score_thread
-from service.errors import TooLargeError
 from service.ingest import has_visible_text
-from service.records import ArticleContext
 
 router = APIRouter(route_class=JsonRoute, tags=["scoring"])
 

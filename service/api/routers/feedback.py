@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from core.errors import EmptyInputError, TooLargeError
 from service.api.deps import StateDep, require_token
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
-from service.errors import EmptyInputError, TooLargeError
 from service.ingest import has_visible_text
 from service.storage import Feedback
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import ModelError
 from service.api.deps import ScorerDep, StateDep, require_token
 from service.api.errors import ApiError
 from service.api.routers._common import errors
 from service.api.routers.admin import signal_siblings
 from service.api.schemas import ActivateOut, ModelInfo, ModelVersionsOut
 from service.api.scoring import json_response
-from service.errors import ModelError
 
 router = APIRouter(tags=["model"])
 

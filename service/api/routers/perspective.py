@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from core.records import ArticleContext, Scores
 from model.score import CommentScorer
 from service.api import perspective_protocol as pp
 from service.api.deps import ScorerDep, StateDep, require_token_or_key
@@ -39,7 +40,6 @@ from service.api.schemas import (
 )
 from service.api.scoring import json_response, run_cpu
 from service.ingest import has_visible_text
-from service.records import ArticleContext, Scores
 from service.storage import Feedback
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import InputError
 from service.api.deps import StateDep, require_queue_token
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
@@ -20,7 +21,6 @@ from service.api.routers._common import errors
 from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut
 from service.api.scoring import json_response
 from service.api.state import AppState
-from service.errors import InputError
 from service.storage import QueueQuery
 from service.storage.store import MAX_PAGE
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from core.errors import ModelError
+from core.records import ArticleContext, Scores, Span
 from service.api.app import create_app
-from service.errors import ModelError
-from service.records import ArticleContext, Scores, Span
 from service.settings import DEFAULT_MODEL_DIR, Settings
 
 INSULTS = ("idiot", "stupid", "moron", "dumb", "crétin", "abruti")

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from service.records import Scores
+from core.records import Scores
 from tests.service.api.conftest import FakeScorer, Loader, assert_error, make_client
 
 URL = "/v1/comments:score"

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from service.errors import InputError
+from core.errors import InputError
 from service.storage import Feedback, Store, Target
 from tests.service.api.conftest import assert_error, auth, make_client
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from core.errors import ModelError
 from model.artifact import read_manifest
 from model.versions import ACTIVE_FILE
 from service.api.app import create_app
-from service.errors import ModelError
 from service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.model.test_versions import fake_artifact
 from tests.service.api.conftest import FakeScorer, assert_error, auth

@@ -618,7 +618,7 @@ def test_the_defaults_need_no_alias(settings):
 
 
 def test_an_alias_to_an_attribute_the_model_lacks_stops_the_app_at_start(settings):
-    from service.errors import ConfigurationError
+    from core.errors import ConfigurationError
 
     bad = settings.model_copy(update={"perspective_aliases": {"TOXICITY": "TOXIC"}})
     with pytest.raises(ConfigurationError, match="TOXIC"), make_client(bad):

@@ -252,7 +252,7 @@ def test_an_unwritable_database_is_503_for_the_queue_and_scoring_still_works(set
 def test_a_database_newer_than_the_code_stops_the_start_with_a_clear_error(settings):
     from sqlalchemy import insert
 
-    from service.errors import SchemaVersionError
+    from core.errors import SchemaVersionError
     from service.storage import schema as S
 
     store = Store.open(Target(path=settings.db_path))

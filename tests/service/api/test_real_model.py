@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from core.records import Scores
 from service.api.app import create_app
 from service.decide import decide
 from service.parse import parse_page
-from service.records import Scores
 from tests.conftest import SEED_FILES
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, text
 
-from service.errors import ConflictError, InputError, NotFoundError, SchemaVersionError
+from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError
 from service.settings import Database
 from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
 from service.storage import engine as engines

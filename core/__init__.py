@@ -1,0 +1,1 @@
+"""The lowest layer: domain records and error classes shared by model/, training/ and service/."""
