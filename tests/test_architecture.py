@@ -103,10 +103,14 @@ def test_production_code_reads_nothing_from_the_tests_tree():
             and n.body
             and isinstance(n.body[0], ast.Expr)
         }
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                if "tests/" in node.value or node.value == "tests":
-                    offenders.append(f"{path.relative_to(REPO)}: {node.value[:60]!r}")
+        strings = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+        ]
+        offenders += [
+            f"{path.relative_to(REPO)}: {v[:60]!r}" for v in strings if "tests/" in v or v == "tests"
+        ]
     assert not offenders
 
 
