@@ -7,13 +7,11 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,73 +19,15 @@ from typing import Any
 import pytest
 
 from service import batch
-from service.records import ArticleContext, Scores, Span
+from service.records import ArticleContext, Scores
+from tests.fakes import FakeScorer
 
-INSULTS = {"idiot", "idiots", "stupid", "moron", "fool"}
-WORD = re.compile(r"\w+")
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
 SITES = ("lemire.me", "news.ycombinator.com", "barbadostoday.bb", "johndcook.com")
 
 
-class FakeScorer:
-    """A tiny deterministic CommentScorer: insult counts insult words, off-topic is word overlap."""
-
-    attributes: tuple[str, ...] = ("insult", "off_topic")
-
-    def __init__(self, model_dir: Path | None = None) -> None:
-        self.model_dir = model_dir
-
-    @property
-    def version(self) -> str:
-        return "fake-1"
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return {"version": self.version}
-
-    def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
-    ) -> list[Scores]:
-        has_article = article is not None and not article.is_empty
-        vocab = set()
-        if article is not None and has_article:
-            vocab = set(WORD.findall(f"{article.title} {article.body}".lower()))
-        thread = use_thread and len(texts) > 1
-        context = {
-            (True, True): "article+thread",
-            (True, False): "article",
-            (False, True): "thread",
-            (False, False): "none",
-        }[(has_article, thread)]
-        out = []
-        for text in texts:
-            words = WORD.findall(text.lower())
-            insult = min(1.0, 0.45 * sum(w in INSULTS for w in words))
-            overlap = sum(w in vocab for w in words) / max(1, len(words)) if has_article else 0.5
-            out.append(Scores({"insult": insult, "off_topic": round(1.0 - overlap, 4)}, context=context))  # type: ignore[arg-type]
-        return out
-
-    def explain(
-        self,
-        text: str,
-        attribute: str,
-        *,
-        top_k: int = 5,
-        article: ArticleContext | None = None,
-        thread: Sequence[str] = (),
-    ) -> list[Span]:
-        if attribute != "insult":
-            return []
-        spans = [
-            Span(m.start(), m.end(), m.group(), 1.0)
-            for m in WORD.finditer(text)
-            if m.group().lower() in INSULTS
-        ]
-        return spans[:top_k]
-
-
 def fake_factory(model_dir: Path) -> FakeScorer:
-    return FakeScorer(model_dir)
+    return FakeScorer(model_dir=model_dir)
 
 
 @dataclass(frozen=True)
@@ -99,7 +39,7 @@ class CountingFactory:
     def __call__(self, model_dir: Path) -> FakeScorer:
         with open(self.log_dir / f"{os.getpid()}.loads", "a") as fh:
             fh.write("load\n")
-        return FakeScorer(model_dir)
+        return FakeScorer(model_dir=model_dir)
 
 
 COMMENTS_JSONL = [
@@ -270,7 +210,7 @@ def test_jsonl_rows_are_in_input_order_with_line_numbers_and_threads(local_run, 
     # c1, c2, c5 share article_id a1: one thread, with c1's article as context.
     assert {comments[c]["context"] for c in ("c1", "c2", "c5")} == {"article+thread"}
     assert comments["c3"]["context"] == "none"
-    assert comments["c2"]["scores"]["insult"] == 0.9 and comments["c2"]["decision"] == "reject"
+    assert comments["c2"]["scores"]["insult"] == 1.0 and comments["c2"]["decision"] == "reject"
     assert comments["c5"]["scores"]["off_topic"] < comments["c3"]["scores"]["off_topic"]
     errors = {r["line"]: r["error"] for r in rows if r["kind"] == "error"}
     assert "invalid JSON" in errors[3]
@@ -502,12 +442,12 @@ class SlowScorer(FakeScorer):
     def score(self, texts, article=None, *, use_thread=True):
         import time
 
-        time.sleep(0.1)
+        time.sleep(0.1)  # deliberate: a run long enough for a signal to land mid-way
         return super().score(texts, article, use_thread=use_thread)
 
 
 def slow_factory(model_dir: Path) -> SlowScorer:
-    return SlowScorer(model_dir)
+    return SlowScorer(model_dir=model_dir)
 
 
 SLOW_RUN = """
@@ -553,7 +493,7 @@ class InsultOnlyScorer(FakeScorer):
 
 
 def insult_only_factory(model_dir: Path) -> InsultOnlyScorer:
-    return InsultOnlyScorer(model_dir)
+    return InsultOnlyScorer(model_dir=model_dir)
 
 
 def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
@@ -565,7 +505,7 @@ def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
         raise AssertionError(f"{constant} is not JSON")
 
     (row,) = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
-    assert rc == 0 and row["scores"] == {"insult": 0.45, "off_topic": None}
+    assert rc == 0 and row["scores"] == {"insult": 1.0, "off_topic": None}
 
 
 # --------------------------------------------------------------------------------------------------

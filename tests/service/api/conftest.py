@@ -1,10 +1,9 @@
-"""Fixtures for the API tests: a small deterministic scorer (implements model.score.CommentScorer), an
-app built with it, and the real shipped model and parser for the tests that must use them."""
+"""Fixtures for the API tests: an app built with the shared fake scorer (tests/fakes.py), and the real
+shipped model and parser for the tests that must use them."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,80 +12,12 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.errors import ModelError
-from service.records import ArticleContext, Scores, Span
 from service.settings import DEFAULT_MODEL_DIR, Settings
+from tests.fakes import FakeScorer
 
-INSULTS = ("idiot", "stupid", "moron", "dumb")
+__all__ = ["FakeScorer"]  # the API tests import it from here
+
 TOKEN = "s3cret-token"
-_WORD = re.compile(r"\w+")
-
-
-class FakeScorer:
-    """Insult: share of insult words; off-topic: share of words absent from the article and thread."""
-
-    attributes = ("insult", "off_topic")
-
-    def __init__(self, version: str = "fake-1") -> None:
-        self._version = version
-        self.calls: list[int] = []
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return {
-            "version": self._version,
-            "training_data": {"fake": "0" * 64},
-            "metrics": {"insult": {"f1": 1.0}},
-        }
-
-    def _insult(self, text: str) -> float:
-        words = _WORD.findall(text.lower())
-        return min(1.0, 3 * sum(w in INSULTS for w in words) / max(1, len(words)))
-
-    def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
-    ) -> list[Scores]:
-        self.calls.append(len(texts))
-        out = []
-        for i, text in enumerate(texts):
-            context = set(_WORD.findall(((article.title + " " + article.body) if article else "").lower()))
-            if use_thread:
-                for j, other in enumerate(texts):
-                    if j != i:
-                        context |= set(_WORD.findall(other.lower()))
-            words = _WORD.findall(text.lower())
-            has_article = article is not None and not article.is_empty
-            has_thread = use_thread and len(texts) > 1
-            kind = (
-                "article+thread"
-                if has_article and has_thread
-                else "article"
-                if has_article
-                else "thread"
-                if has_thread
-                else "none"
-            )
-            off = 0.5 if not context else sum(w not in context for w in words) / max(1, len(words))
-            out.append(Scores({"insult": self._insult(text), "off_topic": off}, context=kind))
-        return out
-
-    def explain(
-        self,
-        text: str,
-        attribute: str,
-        *,
-        top_k: int = 5,
-        article: ArticleContext | None = None,
-        thread: Sequence[str] = (),
-    ) -> list[Span]:
-        spans = []
-        for m in _WORD.finditer(text):
-            if attribute == "insult" and m.group().lower() in INSULTS:
-                spans.append(Span(m.start(), m.end(), m.group(), 1.0))
-        return spans[:top_k]
 
 
 class Loader:
