@@ -12,7 +12,7 @@ MODEL_DIR ?= model/default
 # `make train FEEDBACK=var/feedback.sqlite3` also learns from moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser run test lint bench bench-api train eval eval-parse serve clean
+.PHONY: help install browser run test test-all lint bench bench-api train eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -31,7 +31,10 @@ browser: ## Install headless Chromium for the browser test (Debian package; no-o
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
-test: $(STAMP) browser ## Run the whole test suite
+test: $(STAMP) ## The fast loop: every test not marked slow (under 4 minutes)
+	$(BIN)/pytest -q -m "not slow"
+
+test-all: $(STAMP) browser ## Every test, the slow ones too (training, servers, browser): what CI runs
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy

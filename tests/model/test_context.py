@@ -370,6 +370,7 @@ def _random_texts(rng: np.random.Generator, n: int) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("use_article", [True, False])
 @pytest.mark.parametrize("use_thread", [True, False])
 def test_fast_path_matches_the_reference_path(small_model, c3, articles_dir, use_article, use_thread):
@@ -440,6 +441,7 @@ def test_predict_thread_combines_the_components(small_model, seed_thread):
     np.testing.assert_allclose(p, expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_stacked_combination_and_bad_choice(c3):
     train, _ = c3
     subset = {a: train[a] for a in sorted(train)[:60]}
@@ -457,6 +459,7 @@ def test_stacked_combination_and_bad_choice(c3):
         ContextOffTopic(Cs=(0.1,), cv_folds=2, combine="mean").fit(threads)
 
 
+@pytest.mark.slow
 def test_without_topic_space_the_fast_path_still_matches(c3, articles_dir):
     """``n_topics=0`` turns the topic features off: both paths leave them 0 and still agree (the
     compiled kernel's no-topics branch)."""
