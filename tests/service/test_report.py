@@ -101,6 +101,7 @@ def test_report_requires_paths(argv, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_make_run_works_on_a_fresh_clone_with_no_data(tmp_path):
     """`moderate report seeds/` from a clone of the committed repository: shipped model, no corpora."""
     repo = Path(__file__).resolve().parents[2]

@@ -156,6 +156,7 @@ def test_every_context_kind_and_source_is_in_the_training_set(groups, articles_d
     assert {ex.source for ex in threads} == set(SOURCE_WEIGHTS) == set(LABEL_DEFINITIONS)
 
 
+@pytest.mark.slow
 def test_evaluation_reports_auc_overall_per_length_bin_and_swap(groups):
     train, test = split_articles(groups)
     subset = {a: train[a] for a in sorted(train)[:100]}
