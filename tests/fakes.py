@@ -4,6 +4,7 @@ fast, so API, batch and report tests check our code rather than the model's numb
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -119,15 +120,18 @@ class FakeScorer:
         has_thread = use_thread and len(texts) > 1
         kind = context_kind(has_article, has_thread)
         story = set(WORD.findall(f"{article.title} {article.body}".lower())) if article else set()
+        own = [set(WORD.findall(text.lower())) for text in texts]
+        # In how many comments each word occurs: a word is in the rest of the thread when it occurs in
+        # a comment other than this one (linear in the thread's size, not quadratic).
+        df = Counter(w for words in own for w in words) if use_thread else Counter()
+        busy = sum(bool(words) for words in own)
         out = []
-        for i, text in enumerate(texts):
-            context = set(story)
-            if use_thread:
-                for j, other in enumerate(texts):
-                    if j != i:
-                        context |= set(WORD.findall(other.lower()))
+        for text, mine in zip(texts, own, strict=True):
             words = WORD.findall(text.lower())
-            off = 0.5 if not context else sum(w not in context for w in words) / max(1, len(words))
+            if not story and not (use_thread and busy - bool(mine) > 0):
+                off = 0.5  # no context at all
+            else:
+                off = sum(w not in story and df[w] - (w in mine) <= 0 for w in words) / max(1, len(words))
             values = {"insult": self._insult(text), "off_topic": off, **self._family(text)}
             lang = language or self._detect(text)
             unsupported = frozenset(

@@ -45,7 +45,7 @@ class CountingFactory:
 COMMENTS_JSONL = [
     {"id": "c1", "text": "The tide tables in this article are wrong.", "article_id": "a1",
      "article": {"title": "Tides", "body": "The tide tables and the moon."}},
-    {"id": "c2", "text": "You are an idiot and a moron.", "article_id": "a1"},
+    {"id": "c2", "text": "You are an idiot, a moron.", "article_id": "a1"},
     "this line is not json",
     {"id": "c3", "text": "Cheap watches for sale here"},
     [1, 2, 3],
@@ -210,10 +210,7 @@ def test_jsonl_rows_are_in_input_order_with_line_numbers_and_threads(local_run, 
     # c1, c2, c5 share article_id a1: one thread, with c1's article as context.
     assert {comments[c]["context"] for c in ("c1", "c2", "c5")} == {"article+thread"}
     assert comments["c3"]["context"] == "none"
-    assert (
-        comments["c2"]["scores"]["insult"] == pytest.approx(6 / 7, abs=1e-6)
-        and comments["c2"]["decision"] == "reject"
-    )
+    assert comments["c2"]["scores"]["insult"] == 1.0 and comments["c2"]["decision"] == "reject"
     assert comments["c5"]["scores"]["off_topic"] < comments["c3"]["scores"]["off_topic"]
     errors = {r["line"]: r["error"] for r in rows if r["kind"] == "error"}
     assert "invalid JSON" in errors[3]
