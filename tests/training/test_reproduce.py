@@ -31,12 +31,13 @@ from training.train import TrainingRequest, train_artifact
 
 pytestmark = pytest.mark.slow
 
-# Largest allowed |shipped - retrained| probability on any probe comment, per attribute. Rounding
-# differences between platforms (BLAS summation order, ~1e-16 relative per operation) reach the
-# probabilities many orders of magnitude below this; a change of data, code or hyperparameters moves
-# a model's probabilities by far more (a refit on other rows, or with another C, shifts them by
-# percents). 1e-6 sits between the two, and no decision (thresholds shown to 2 decimals) turns on it.
-PREDICTION_TOLERANCE = 1e-6
+# Largest allowed |shipped - retrained| probability on any probe comment, per attribute. Retraining on
+# the machine that trained the shipped model gave 1e-16 for insult and 5e-8 for off_topic (its SVD
+# and solver do not round identically from run to run); another CPU or BLAS build may add more of
+# the same rounding. 1e-5 leaves a wide margin above that, yet no decision (thresholds are shown to
+# 2 decimals) can turn on it, and a change of data, code or hyperparameters moves probabilities by
+# far more than 1e-5.
+PREDICTION_TOLERANCE = 1e-5
 
 # (group of texts, article or None, use_thread): scored as one call, as the service scores them.
 Probe = tuple[list[str], ArticleContext | None, bool]
