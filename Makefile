@@ -15,7 +15,7 @@ MODELS_DIR ?= var/models
 # moderators' stored verdicts.
 FEEDBACK ?=
 
-.PHONY: help install browser postgres run test lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
+.PHONY: help install browser postgres run test test-all lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -42,7 +42,10 @@ postgres: ## Install PostgreSQL server binaries for the store tests (Debian pack
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
-test: $(STAMP) browser postgres ## Run the whole test suite
+test: $(STAMP) ## The fast loop: every test not marked slow (under 4 minutes)
+	$(BIN)/pytest -q -m "not slow"
+
+test-all: $(STAMP) browser postgres ## Every test, the slow ones too (training, servers, browser): what CI runs
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## ruff and mypy

@@ -81,6 +81,7 @@ def _each(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> d
     return {k: v.tolist() for k, v in columns.items()}
 
 
+@pytest.mark.slow
 def test_the_shared_lookup_gives_each_models_own_numbers(scorer: Scorer, articles_dir: Path) -> None:
     """Scorer.score splits and looks each chunk up once for both models; the numbers are the ones
     each model gives on its own, on real page threads with and without their article, cold and warm."""
@@ -99,6 +100,7 @@ def test_the_shared_lookup_gives_each_models_own_numbers(scorer: Scorer, article
                     assert [s[attribute] for s in got] == pytest.approx(want[attribute], abs=1e-12)
 
 
+@pytest.mark.slow
 def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
     scorer: Scorer, articles_dir: Path
 ) -> None:
@@ -124,6 +126,7 @@ def test_the_shared_index_starts_over_when_full_or_when_a_model_resets(
     assert len(generations) > 3
 
 
+@pytest.mark.slow
 def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_dir: Path) -> None:
     """The API scores from a thread pool: concurrent calls on one Scorer (cold, small bounds so the
     index restarts under load) give each thread's single-threaded numbers."""

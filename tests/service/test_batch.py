@@ -7,87 +7,27 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.records import ArticleContext, Scores, Span
+from core.records import ArticleContext, Scores
 from service import batch
+from tests.fakes import FakeScorer
 
-INSULTS = {"idiot", "idiots", "stupid", "moron", "fool"}
-WORD = re.compile(r"\w+")
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
 SITES = ("lemire.me", "news.ycombinator.com", "barbadostoday.bb", "johndcook.com")
 
 
-class FakeScorer:
-    """A tiny deterministic CommentScorer: insult counts insult words, off-topic is word overlap."""
-
-    attributes: tuple[str, ...] = ("insult", "off_topic")
-
-    def __init__(self, model_dir: Path | None = None) -> None:
-        self.model_dir = model_dir
-
-    @property
-    def version(self) -> str:
-        return "fake-1"
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return {"version": self.version}
-
-    def score(
-        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
-    ) -> list[Scores]:
-        has_article = article is not None and not article.is_empty
-        vocab = set()
-        if article is not None and has_article:
-            vocab = set(WORD.findall(f"{article.title} {article.body}".lower()))
-        thread = use_thread and len(texts) > 1
-        context = {
-            (True, True): "article+thread",
-            (True, False): "article",
-            (False, True): "thread",
-            (False, False): "none",
-        }[(has_article, thread)]
-        out = []
-        for text in texts:
-            words = WORD.findall(text.lower())
-            insult = min(1.0, 0.45 * sum(w in INSULTS for w in words))
-            overlap = sum(w in vocab for w in words) / max(1, len(words)) if has_article else 0.5
-            out.append(Scores({"insult": insult, "off_topic": round(1.0 - overlap, 4)}, context=context))  # type: ignore[arg-type]
-        return out
-
-    def explain(
-        self,
-        text: str,
-        attribute: str,
-        *,
-        top_k: int = 5,
-        article: ArticleContext | None = None,
-        thread: Sequence[str] = (),
-    ) -> list[Span]:
-        if attribute != "insult":
-            return []
-        spans = [
-            Span(m.start(), m.end(), m.group(), 1.0)
-            for m in WORD.finditer(text)
-            if m.group().lower() in INSULTS
-        ]
-        return spans[:top_k]
-
-
 def fake_factory(model_dir: Path) -> FakeScorer:
-    return FakeScorer(model_dir)
+    return FakeScorer(model_dir=model_dir)
 
 
 @dataclass(frozen=True)
@@ -99,13 +39,13 @@ class CountingFactory:
     def __call__(self, model_dir: Path) -> FakeScorer:
         with open(self.log_dir / f"{os.getpid()}.loads", "a") as fh:
             fh.write("load\n")
-        return FakeScorer(model_dir)
+        return FakeScorer(model_dir=model_dir)
 
 
 COMMENTS_JSONL = [
     {"id": "c1", "text": "The tide tables in this article are wrong.", "article_id": "a1",
      "article": {"title": "Tides", "body": "The tide tables and the moon."}},
-    {"id": "c2", "text": "You are an idiot and a moron.", "article_id": "a1"},
+    {"id": "c2", "text": "You are an idiot, a moron.", "article_id": "a1"},
     "this line is not json",
     {"id": "c3", "text": "Cheap watches for sale here"},
     [1, 2, 3],
@@ -270,7 +210,7 @@ def test_jsonl_rows_are_in_input_order_with_line_numbers_and_threads(local_run, 
     # c1, c2, c5 share article_id a1: one thread, with c1's article as context.
     assert {comments[c]["context"] for c in ("c1", "c2", "c5")} == {"article+thread"}
     assert comments["c3"]["context"] == "none"
-    assert comments["c2"]["scores"]["insult"] == 0.9 and comments["c2"]["decision"] == "reject"
+    assert comments["c2"]["scores"]["insult"] == 1.0 and comments["c2"]["decision"] == "reject"
     assert comments["c5"]["scores"]["off_topic"] < comments["c3"]["scores"]["off_topic"]
     errors = {r["line"]: r["error"] for r in rows if r["kind"] == "error"}
     assert "invalid JSON" in errors[3]
@@ -305,6 +245,7 @@ def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys, monkeypatch):
     assert (rc, out) == local_run[:2]
 
 
+@pytest.mark.slow
 def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     from dask.distributed import LocalCluster
 
@@ -502,12 +443,12 @@ class SlowScorer(FakeScorer):
     def score(self, texts, article=None, *, use_thread=True):
         import time
 
-        time.sleep(0.1)
+        time.sleep(0.1)  # deliberate: a run long enough for a signal to land mid-way
         return super().score(texts, article, use_thread=use_thread)
 
 
 def slow_factory(model_dir: Path) -> SlowScorer:
-    return SlowScorer(model_dir)
+    return SlowScorer(model_dir=model_dir)
 
 
 SLOW_RUN = """
@@ -518,6 +459,7 @@ sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "rc"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, None)])
 def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     """A real process, interrupted by a real signal while it writes: the final name never appears."""
@@ -553,7 +495,7 @@ class InsultOnlyScorer(FakeScorer):
 
 
 def insult_only_factory(model_dir: Path) -> InsultOnlyScorer:
-    return InsultOnlyScorer(model_dir)
+    return InsultOnlyScorer(model_dir=model_dir)
 
 
 def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
@@ -565,7 +507,7 @@ def test_a_missing_attribute_is_null_never_nan(tmp_path, capsys):
         raise AssertionError(f"{constant} is not JSON")
 
     (row,) = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
-    assert rc == 0 and row["scores"] == {"insult": 0.45, "off_topic": None}
+    assert rc == 0 and row["scores"] == {"insult": 1.0, "off_topic": None}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -597,6 +539,7 @@ def real_runs(mixed_dir, tmp_path_factory) -> dict[str, tuple[int, str, str]]:
     return runs
 
 
+@pytest.mark.slow
 def test_shipped_model_end_to_end_accounts_for_every_file(mixed_dir, real_runs):
     _, expect = mixed_dir
     rc, out, err = real_runs["jobs1"]
@@ -625,10 +568,12 @@ def test_shipped_model_end_to_end_accounts_for_every_file(mixed_dir, real_runs):
     assert f"comments scored: {len(comments)};" in err
 
 
+@pytest.mark.slow
 def test_shipped_model_output_identical_for_jobs_1_and_2(real_runs):
     assert real_runs["jobs1"][:2] == real_runs["jobs2"][:2]
 
 
+@pytest.mark.slow
 def test_shipped_model_on_a_dask_cluster_matches_the_local_run(mixed_dir, real_runs, tmp_path, capsys):
     """Two real Dask worker processes (each loads the shipped model itself), driven through the CLI code."""
     from dask.distributed import LocalCluster
@@ -641,6 +586,7 @@ def test_shipped_model_on_a_dask_cluster_matches_the_local_run(mixed_dir, real_r
     assert (rc, out.read_text(encoding="utf-8")) == real_runs["jobs1"][:2]
 
 
+@pytest.mark.slow
 def test_shipped_model_csv_and_jsonl_input(tmp_path):
     f = tmp_path / "comments.jsonl"
     write_jsonl(f, COMMENTS_JSONL)
@@ -653,6 +599,7 @@ def test_shipped_model_csv_and_jsonl_input(tmp_path):
     assert float(by_id["c2"]["insult"]) > float(by_id["c1"]["insult"])  # "idiot and a moron"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_bad_model_dir_is_a_clear_error_not_a_traceback(seeds_dir, tmp_path, jobs):
     out = tmp_path / "out.jsonl"
@@ -662,6 +609,7 @@ def test_a_bad_model_dir_is_a_clear_error_not_a_traceback(seeds_dir, tmp_path, j
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clear_error(seeds_dir, tmp_path):
     out = tmp_path / "out.jsonl"
     proc = moderate("score", seeds_dir, "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9", "--out", out)
@@ -670,6 +618,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(seeds_dir, tmp_path):
     assert "Traceback" not in proc.stderr and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seeds_dir, monkeypatch, capsys):
     """Lines without an article_id are no thread: they are scored many per call (SINGLES_PER_CALL,
     made small here so several calls happen) with the numbers each gets when scored on its own, with

@@ -14,7 +14,7 @@ from core.records import Article, Comment
 from service.parse import parse_file
 from service.report import first_words, report_article, write_report
 from service.settings import Settings
-from tests.service.test_batch import FakeScorer
+from tests.fakes import FakeScorer
 
 ARTICLE = Article(
     source="inline.html",
@@ -26,7 +26,7 @@ ARTICLE = Article(
             text="The moon moves the tide, as the article says.", author="Ann", posted_at="2012-07-15T11:59"
         ),
         Comment(
-            text="You are an idiot and a moron, " + "and this sentence goes on for quite a while " * 3,
+            text="You are an idiot and a moron, " + "a stupid fool, long winded as a dumb speaker " * 3,
             author=None,
             posted_raw="3 hours ago",
             parent=0,
@@ -49,9 +49,9 @@ def test_report_shows_each_comment_with_scores_decision_and_spans():
     assert f"Body: {len(ARTICLE.body):,} characters; 2 comment(s)" in text
     assert "#1 Ann - 2012-07-15T11:59" in text
     assert "#2 (anonymous) - 3 hours ago, reply to #1" in text
-    # the fake scorer: two insult words -> 0.90 -> reject at the default 0.9 threshold
-    assert "insult 0.90" in text and "-> REJECT" in text
-    assert "why: insult 0.90 >= reject threshold 0.90" in text
+    # the fake scorer: 11 insult words of 34 -> 3 x 11/34 = 0.97 -> reject at the default 0.9
+    assert "insult 0.97" in text and "-> REJECT" in text
+    assert "why: insult 0.97 >= reject threshold 0.90" in text
     assert 'insult spans: "idiot" +1.00, "moron" +1.00' in text
     assert "(context: article+thread)" in text
     assert "..." in text  # long comments are cut to their first words
@@ -109,6 +109,7 @@ def test_report_requires_paths(argv, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_make_run_works_on_a_fresh_clone_with_no_data(tmp_path):
     """`moderate report seeds/` from a clone of the committed repository: shipped model, no corpora."""
     repo = Path(__file__).resolve().parents[2]

@@ -25,6 +25,7 @@ def kaggle_600(data_dir: Path) -> C.Corpus:
     return corpus.subset(list(range(600)), "kaggle-600")
 
 
+@pytest.mark.slow
 def test_fit_linear_chooses_c_by_cv_and_calibrates(kaggle_600: C.Corpus) -> None:
     lines: list[str] = []
     model, hyper, metrics, threshold = train.fit_linear([kaggle_600], SMALL, lines.append, "t")
@@ -38,6 +39,7 @@ def test_fit_linear_chooses_c_by_cv_and_calibrates(kaggle_600: C.Corpus) -> None
     assert p.min() > 0.0 and p.max() < 1.0
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(kaggle_600: C.Corpus) -> None:
     a = train.fit_linear([kaggle_600], SMALL, lambda _: None, "t")[0]
     b = train.fit_linear([kaggle_600], SMALL, lambda _: None, "t")[0]
@@ -64,6 +66,7 @@ def test_cv_groups_join_weak_rows_to_their_article() -> None:
     assert groups[0] == groups[2] and groups[0] != groups[1]
 
 
+@pytest.mark.slow
 def test_weak_rows_are_trained_on_but_not_scored(kaggle_600: C.Corpus) -> None:
     import dataclasses
 
@@ -94,6 +97,7 @@ def _small_trainer(corpus: C.Corpus) -> train.Trainer:
     return trainer
 
 
+@pytest.mark.slow
 def test_retraining_one_attribute_keeps_the_others(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,6 +120,7 @@ def test_retraining_one_attribute_keeps_the_others(
     assert set(load_artifact(out)[1]) == {"insult", "other"}
 
 
+@pytest.mark.slow
 def test_feedback_rows_are_learned_and_counted(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -270,6 +275,7 @@ def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None
     monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress: {})
 
 
+@pytest.mark.slow
 def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -332,6 +338,7 @@ def test_eval_names_every_missing_corpus_before_training(
     assert "evaluating" not in captured.out  # nothing trained for minutes before failing
 
 
+@pytest.mark.slow
 def test_an_attribute_named_twice_is_trained_once(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:

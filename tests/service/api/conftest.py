@@ -3,8 +3,7 @@ app built with it, and the real shipped model and parser for the tests that must
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,147 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.errors import ModelError
-from core.records import ArticleContext, Scores, Span
 from service.api.app import create_app
 from service.settings import DEFAULT_MODEL_DIR, Settings
+from tests.fakes import FAMILY, FAMILY_LANGUAGES, FakeScorer
 
-INSULTS = ("idiot", "stupid", "moron", "dumb", "crétin", "abruti")
-PROFANE = ("damn", "shit", "merde")
-FRENCH = frozenset({"le", "la", "les", "est", "une", "des", "et", "espèce", "vous", "êtes", "ce", "article"})
+__all__ = ["FAMILY", "FAMILY_LANGUAGES", "FakeScorer"]  # the API tests import them from here
+
 TOKEN = "s3cret-token"
-_WORD = re.compile(r"\w+")
-# The attribute family of the issue: what the fake carries when a test asks for it.
-FAMILY = (
-    "insult",
-    "off_topic",
-    "toxicity",
-    "severe_toxicity",
-    "identity_attack",
-    "profanity",
-    "spam",
-    "unsubstantial",
-)
-# Languages per attribute for the family fake (the others: English only).
-FAMILY_LANGUAGES = {"toxicity": {"en", "fr", "de"}, "insult": {"en", "fr"}}
-
-
-class FakeScorer:
-    """Insult: share of insult words; off-topic: share of words absent from the article and thread.
-
-    With ``attributes=FAMILY`` it also carries the rest of the family (toxicity follows insult words,
-    profanity swear words, the others simple word counts). With ``detects=True`` it "detects" French
-    by a few function words (else English) and marks the attributes not trained for the comment's
-    language in ``Scores.unsupported``, as the contract asks of the real scorer."""
-
-    attributes: tuple[str, ...] = ("insult", "off_topic")
-
-    def __init__(
-        self,
-        version: str = "fake-1",
-        *,
-        attributes: Sequence[str] | None = None,
-        languages: dict[str, set[str]] | None = None,
-        detects: bool = False,
-    ) -> None:
-        self._version = version
-        self.calls: list[int] = []
-        self.languages_seen: list[str | None] = []
-        if attributes is not None:
-            self.attributes = tuple(attributes)
-        self._languages = {k: frozenset(v) for k, v in (languages or {}).items()}
-        self._detects = detects
-
-    def supported_languages(self, attribute: str) -> frozenset[str]:
-        return self._languages.get(attribute, frozenset({"en"}))
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return {
-            "version": self._version,
-            "training_data": {"fake": "0" * 64},
-            "metrics": {"insult": {"f1": 1.0}},
-        }
-
-    def _insult(self, text: str) -> float:
-        words = _WORD.findall(text.lower())
-        return min(1.0, 3 * sum(w in INSULTS for w in words) / max(1, len(words)))
-
-    def _detect(self, text: str) -> str | None:
-        if not self._detects:
-            return None
-        words = _WORD.findall(text.lower())
-        return "fr" if sum(w in FRENCH for w in words) >= 2 else "en"
-
-    def _family(self, text: str) -> dict[str, float]:
-        words = _WORD.findall(text.lower())
-        n = max(1, len(words))
-        toxic = self._insult(text)
-        values = {
-            "toxicity": toxic,
-            "severe_toxicity": toxic / 2,
-            "identity_attack": 0.0,
-            "profanity": min(1.0, 3 * sum(w in PROFANE for w in words) / n),
-            "spam": min(1.0, sum(w in ("http", "https", "buy") for w in words) / n * 3),
-            "unsubstantial": 1.0 / n,
-        }
-        return {k: v for k, v in values.items() if k in self.attributes}
-
-    def score(
-        self,
-        texts: Sequence[str],
-        article: ArticleContext | None = None,
-        *,
-        use_thread: bool = True,
-        language: str | None = None,
-    ) -> list[Scores]:
-        self.calls.append(len(texts))
-        self.languages_seen.append(language)
-        out = []
-        for i, text in enumerate(texts):
-            context = set(_WORD.findall(((article.title + " " + article.body) if article else "").lower()))
-            if use_thread:
-                for j, other in enumerate(texts):
-                    if j != i:
-                        context |= set(_WORD.findall(other.lower()))
-            words = _WORD.findall(text.lower())
-            has_article = article is not None and not article.is_empty
-            has_thread = use_thread and len(texts) > 1
-            kind = (
-                "article+thread"
-                if has_article and has_thread
-                else "article"
-                if has_article
-                else "thread"
-                if has_thread
-                else "none"
-            )
-            off = 0.5 if not context else sum(w not in context for w in words) / max(1, len(words))
-            values = {"insult": self._insult(text), "off_topic": off, **self._family(text)}
-            lang = language or self._detect(text)
-            unsupported = frozenset(
-                a for a in self.attributes if lang is not None and lang not in self.supported_languages(a)
-            )
-            out.append(Scores(values, context=kind, language=lang, unsupported=unsupported))
-        return out
-
-    def explain(
-        self,
-        text: str,
-        attribute: str,
-        *,
-        top_k: int = 5,
-        article: ArticleContext | None = None,
-        thread: Sequence[str] = (),
-    ) -> list[Span]:
-        spans = []
-        for m in _WORD.finditer(text):
-            if attribute == "insult" and m.group().lower() in INSULTS:
-                spans.append(Span(m.start(), m.end(), m.group(), 1.0))
-        return spans[:top_k]
 
 
 class Loader:

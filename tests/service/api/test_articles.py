@@ -150,7 +150,7 @@ def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.2)
+        time.sleep(0.2)  # deliberate: holds each parse open so that concurrent ones overlap
         with lock:
             running -= 1
         return parse_page(data, **kwargs)

@@ -5,6 +5,7 @@ astral-plane characters, huge numbers...) reaches the real scoring code."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -18,6 +19,8 @@ from schemathesis.specs.openapi.checks import (
 
 from service.api.app import create_app
 from tests.service.api.conftest import TOKEN
+
+pytestmark = pytest.mark.slow  # hundreds of generated requests through the real model
 
 MIN_REQUESTS = 500
 

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO, SEED_FILES
+from tests.helpers import wait_until
 from tests.service.api.conftest import TOKEN
 
 pytestmark = pytest.mark.slow
@@ -49,16 +49,14 @@ def start(tmp_path: Path, *extra: str, model_dir: Path | None = None) -> tuple[s
 
 
 def wait_ready(proc: subprocess.Popen[bytes], base: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         assert proc.poll() is None, proc.log_path.read_text(errors="replace")
         try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
+            return httpx.get(base + "/readyz", timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"not ready after {timeout}s")
+            return False
+
+    wait_until(ready, timeout, interval=0.2, what="/readyz answering 200")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> str:
@@ -133,9 +131,7 @@ def test_one_worker_over_real_http(server, tmp_path):
 
         version = http.get("/v1/model").json()["version"]
         proc.send_signal(signal.SIGHUP)  # reload in place
-        deadline = time.monotonic() + 30
-        while _reloads(base, "ok") < 1 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: _reloads(base, "ok") >= 1, 30, what="a reload")
         assert _reloads(base, "ok") == 1
         assert http.get("/v1/model").json()["version"] == version
         assert http.get("/healthz").json()["status"] == "ok"
@@ -184,7 +180,7 @@ class Hammer:
 
     def __enter__(self) -> Hammer:
         self._thread.start()
-        time.sleep(0.5)
+        wait_until(lambda: self.answered or self.failures, 60, what="a first answer")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -210,17 +206,18 @@ def test_two_workers_reload_in_place_without_failing_a_request(tmp_path):
             )
             assert r.status_code == 200, r.text
             assert r.json()["workers_signalled"] == 1  # the other worker
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                # Multiprocess metrics: any worker's /metrics sums both workers' counters.
-                if (
+            # Multiprocess metrics: any worker's /metrics sums both workers' counters.
+            wait_until(
+                lambda: (
                     _total(httpx.get(base + "/metrics").text, "moderation_model_reloads_total", outcome="ok")
                     >= 2
-                ):
-                    break
-                time.sleep(0.2)
+                ),
+                60,
+                interval=0.2,
+                what="both workers reloaded",
+            )
             before = hammer.answered
-            time.sleep(1)
+            wait_until(lambda: hammer.answered >= before + 20, 60, what="answers after the reload")
         metrics = httpx.get(base + "/metrics").text
     finally:
         output = stop(proc)
@@ -237,13 +234,14 @@ def test_sighup_to_the_supervisor_rolls_the_workers(tmp_path):
         with Hammer(base, retry_resets=True) as hammer:
             before = hammer.answered
             proc.send_signal(signal.SIGHUP)  # uvicorn replaces the workers one by one
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                log = proc.log_path.read_text(errors="replace")
-                if log.count("Terminated child process") >= 2:
-                    break
-                time.sleep(0.2)
-            time.sleep(1)
+            wait_until(
+                lambda: proc.log_path.read_text(errors="replace").count("Terminated child process") >= 2,
+                90,
+                interval=0.2,
+                what="both workers replaced",
+            )
+            rolled = hammer.answered
+            wait_until(lambda: hammer.answered >= rolled + 20, 60, what="answers after the roll")
     finally:
         output = stop(proc)
     assert "Received SIGHUP, restarting processes" in output

@@ -1,0 +1,25 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def wait_until(
+    predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> T:
+    """Poll ``predicate`` until it returns something truthy and return that; fail after ``timeout``
+    seconds. Tests wait for the state they need instead of sleeping a guessed time: fast when the
+    machine is idle, still correct when it is loaded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
