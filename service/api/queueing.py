@@ -48,7 +48,8 @@ def flagged_attributes(scores: Mapping[str, Any], thresholds: Mapping[str, Thres
         limit = thresholds.get(name)
         if limit is None or value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        if value >= limit.review:
+        first = limit.review if limit.review is not None else limit.reject  # None: that step is off
+        if first is not None and value >= first:
             out.append(name)
     return out
 

@@ -56,9 +56,13 @@ class NewQueueItem:
 
     @property
     def risk(self) -> float:
-        """The queue's sort key: the highest attribute score (attributes without a score are skipped)."""
-        values = [v for v in self.scores.values() if v is not None and not math.isnan(v)]
-        return max(values, default=0.0)
+        """The queue's sort key: the decision first (reject 2, review 1, approve 0), then the highest
+        score among the attributes that flagged it (all of them when none did). A high score of an
+        attribute that decides nothing (unsubstantial by default) must not push flagged comments down."""
+        rank = {"reject": 2.0, "review": 1.0}.get(self.decision, 0.0)
+        names = set(self.flagged) or set(self.scores)
+        values = [v for k, v in self.scores.items() if k in names and v is not None and not math.isnan(v)]
+        return rank + max(values, default=0.0)
 
 
 @dataclass(frozen=True, slots=True)

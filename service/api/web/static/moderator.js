@@ -283,7 +283,7 @@
   function flaggedAttributes(item) {
     if (Array.isArray(item.flagged_attributes)) return item.flagged_attributes;
     return Object.entries(item.scores || {})
-      .filter(([name, v]) => typeof v === "number" && state.thresholds[name] && v >= state.thresholds[name].review)
+      .filter(([name, v]) => typeof v === "number" && reviewAt(name) !== null && v >= reviewAt(name))
       .map(([name]) => name);
   }
 
@@ -299,8 +299,9 @@
       const t = state.thresholds[name];
       if (t) {
         // green below review, amber from review, red from reject
-        meter.low = t.review;
-        meter.high = t.reject;
+        // a step that is off (null) sits at 1: nothing reaches it
+        meter.low = t.review ?? 1;
+        meter.high = t.reject ?? 1;
         meter.optimum = 0;
       }
       meter.value = typeof value === "number" ? value : 0;
@@ -625,7 +626,8 @@
     for (const name of state.attributes) {
       if (!state.sliders[name]) {
         const t = state.thresholds[name] || { review: 0.5, reject: 0.9 };
-        state.sliders[name] = { review: t.review, reject: t.reject };
+        // a step that is off (null) starts at 1, where nothing reaches it
+        state.sliders[name] = { review: t.review ?? 1, reject: t.reject ?? 1 };
       }
     }
     const decided = items.filter((i) => i.verdict).length;
@@ -633,6 +635,14 @@
       "From " + items.length + " stored comments" + (cursor ? " (the first " + items.length + ")" : "") + ", " +
       decided + " with a verdict.";
     renderPlots();
+  }
+
+  // The review threshold of an attribute, or null when the attribute never sends a comment to review
+  // (unsubstantial by default): its first active step, review or else reject.
+  function reviewAt(name) {
+    const t = state.thresholds[name];
+    if (!t) return null;
+    return t.review ?? t.reject ?? null;
   }
 
   function scoresOf(name) {
