@@ -126,7 +126,7 @@ class Scorer:
         sources: list[Any] = []
         self._source_of: list[int] = []
         for m in models:
-            source = getattr(m, "family", m)
+            source = getattr(m, "family", None) or m
             found = [j for j, known in enumerate(sources) if known is source]
             if not found:
                 sources.append(source)

@@ -19,12 +19,16 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
         if limit is None:
             continue
         unsupported = attribute in scores.unsupported  # not trained for this language: never rejects
-        if limit.reject is not None and value >= limit.reject and not unsupported:
+        at_reject = limit.reject is not None and value >= limit.reject
+        if at_reject and not unsupported:
             rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
+        elif at_reject:
+            reviews.append(
+                f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
+                f"trained for language {scores.language or 'und'}: review"
+            )
         elif limit.review is not None and value >= limit.review:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")
-        elif limit.reject is not None and value >= limit.reject:
-            reviews.append(f"{attribute} {value:.2f} >= reject threshold, but not trained for the language")
     if rejects:
         return Decision("reject", tuple(rejects + reviews))
     if reviews:
