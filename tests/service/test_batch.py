@@ -792,7 +792,7 @@ class WorkRecorder:
 
     def __call__(self, model_dir: Path) -> FakeScorer:
         self.calls += 1
-        return FakeScorer(model_dir)
+        return FakeScorer(model_dir=model_dir)
 
 
 def _special_out(tmp_path: Path, kind: str) -> str:
