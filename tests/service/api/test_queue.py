@@ -49,11 +49,21 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
     body = r.json()
     assert body["next_cursor"] is None
     items = body["items"]
-    risk = {res["queue_id"]: max(res["scores"].values()) for res in results}
+    thresholds = settings.thresholds()
+
+    def expected_risk(res):  # the decision first, then the highest score among the flagging attributes
+        rank = {"reject": 2.0, "review": 1.0}.get(res["decision"]["verdict"], 0.0)
+        flagged = [
+            a
+            for a, v in res["scores"].items()
+            if thresholds[a].review is not None and v >= thresholds[a].review
+        ]
+        return rank + max(v for a, v in res["scores"].items() if a in (flagged or res["scores"]))
+
+    risk = {res["queue_id"]: expected_risk(res) for res in results}
     assert [i["id"] for i in items] == sorted(risk, key=lambda i: (-risk[i], i))
     assert len(set(risk.values())) > 1  # the order is not only by id
     by_id = {i["id"]: i for i in items}
-    thresholds = settings.thresholds()
     for res, comment in zip(results, THREAD["comments"], strict=True):
         item = by_id[res["queue_id"]]
         assert set(item) == ITEM_FIELDS
@@ -69,7 +79,7 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
         assert (item["model_version"], item["status"], item["verdict"], item["decided_at"]) == (
             "fake-1", "pending", None, None,
         )  # fmt: skip
-        assert item["language"] is None  # the scorer does not tell the language
+        assert item["language"] == res["language"]  # the language scoring reported ("und": unknown)
     moron = by_id[results[2]["queue_id"]]
     assert moron["spans"]["insult"] == [{"start": 0, "end": 5, "text": "moron", "weight": 1.0}]
     assert moron["decision"] == "reject" and "insult" in moron["flagged_attributes"]

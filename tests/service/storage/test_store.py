@@ -141,7 +141,7 @@ def test_queued_items_read_back_whole(store):
     assert (d["language"], d["model_version"], d["status"], d["verdict"], d["decided_at"]) == (
         "en", "m-1", "pending", None, None,
     )  # fmt: skip
-    assert d["risk"] == 0.8
+    assert d["risk"] == 1.8  # review (1) + the flagging attribute's score
     assert abs(got.created_at - datetime.now(UTC)) < timedelta(minutes=1)
     with pytest.raises(NotFoundError):
         store.queue_item("0" * 32)
@@ -150,7 +150,8 @@ def test_queued_items_read_back_whole(store):
 def test_the_queue_is_ordered_by_risk_then_id_and_pages_visit_every_item_once(store):
     risks = [0.9, 0.1, 0.5, 0.5, 0.5, 0.99, 0.0, 0.5, 0.7, 0.3, 0.5]
     ids = store.enqueue([item(f"comment {i}", insult=r, off_topic=0.0) for i, r in enumerate(risks)])
-    expected = sorted(zip(risks, ids, strict=True), key=lambda p: (-p[0], p[1]))
+    ranked = [(1.0 if r >= 0.5 else 0.0) + r for r in risks]  # flagged ones (review) lead
+    expected = sorted(zip(ranked, ids, strict=True), key=lambda p: (-p[0], p[1]))
     seen, cursor, pages = [], None, 0
     while True:
         page = store.list_queue(QueueQuery(limit=3, cursor=cursor))
