@@ -34,6 +34,13 @@ def release_memory() -> None:
         log.debug("malloc_trim not available: freed memory stays with the allocator")
 
 
+def release_request_memory() -> None:
+    """After a big request: collect the cycles it left (parse trees hold reference cycles, and the app
+    freezes its long-lived objects so automatic collections are rare), then hand freed heap back."""
+    gc.collect()
+    release_memory()
+
+
 def settle_memory() -> None:
     """After replacing long-lived objects (a model reload): collect what the old ones left in cycles,
     freeze the survivors again (see the app's lifespan), and return the freed memory."""

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
 from service.api.errors import ApiError, body_for_path, error_body
-from service.memory import release_memory
+from service.memory import release_request_memory
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class BodyLimitMiddleware:
             # Everything made from a big body (a page's text, tree, lines; or the exception that
             # refused it) is freed once the answer is out, but glibc keeps freed heap for reuse: a
             # 20 MiB page would leave 60-160 MB held. Hand it back to the system.
-            await run_in_threadpool(release_memory)
+            await run_in_threadpool(release_request_memory)
 
 
 class SafetyNetMiddleware:

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed with its module: playwright's sync API runs an event loop
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
