@@ -29,7 +29,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.records import Span
+from model.chunks import ChunkTable, Column
 from model.features import (
+    _LINEAR_CHUNK_COLUMNS,
     BIGRAM_SHIFT,
     MIN_SPAN_WEIGHT,
     TOKEN_RE,
@@ -41,40 +43,10 @@ from model.features import (
 )
 
 
-class _HeadChunkTable:
-    """Whitespace chunk -> row of (s: K-vector, q, token count, first / last word id, has tokens)."""
-
-    def __init__(self, n_heads: int, capacity: int = 1024) -> None:
-        self.index: dict[str, int] = {}
-        self.s = np.zeros((capacity, n_heads))
-        self.cols = (
-            np.zeros(capacity),
-            np.zeros(capacity),
-            np.full(capacity, -1, dtype=np.int64),
-            np.full(capacity, -1, dtype=np.int64),
-            np.zeros(capacity, dtype=bool),
-        )
-        self.size = 0
-        self.chars = 0
-
-    def append(self, chunks: list[str], s: np.ndarray, *cols: np.ndarray) -> None:
-        start, stop = self.size, self.size + len(chunks)
-        s_arr, current = self.s, self.cols
-        if stop > len(s_arr):  # grow into new arrays: readers keep valid old ones
-            size = max(stop, 2 * len(s_arr))
-            grown_s = np.zeros((size, s_arr.shape[1]))
-            grown_s[:start] = s_arr[:start]
-            s_arr = grown_s
-            current = tuple(np.resize(c, size) for c in current)  # type: ignore[assignment]
-        s_arr[start:stop] = s
-        for dest, values in zip(current, cols, strict=True):
-            dest[start:stop] = values
-        self.s, self.cols = s_arr, current
-        self.size = stop
-        self.chars += sum(map(len, chunks))
-        index = self.index
-        for j, c in enumerate(chunks):
-            index[c] = start + j  # published last: an id is visible only once its row is written
+def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
+    """A family's chunk row: every head's summed score terms (a K-vector), then the columns of a
+    single linear model's row (q, token count, first / last word id, has tokens)."""
+    return (Column(np.float64, width=n_heads), *_LINEAR_CHUNK_COLUMNS)
 
 
 class MultiHeadText:
@@ -143,7 +115,7 @@ class MultiHeadText:
         self._q = self._base_q
         self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
         self._bigram_table = _IntHashTable(self.bigram_keys)
-        self._chunks = _HeadChunkTable(len(self.names))
+        self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
     def _maybe_reset(self) -> None:
         chunks = self._chunks
@@ -196,7 +168,7 @@ class MultiHeadText:
         hit = found >= 0
         return pos_i[hit], found[hit]
 
-    def _add_chunks(self, table: _HeadChunkTable, chunks: list[str]) -> None:
+    def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         m = len(chunks)
         tok_lists = [TOKEN_RE.findall(c) for c in chunks]
         lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
@@ -218,9 +190,9 @@ class MultiHeadText:
         last[nonempty] = ids[ends[nonempty] - 1]
         first[first >= self.n_words] = -1  # only word features take part in bigrams
         last[last >= self.n_words] = -1
-        table.append(chunks, s, q, lengths.astype(np.float64), first, last, nonempty)
+        table.append(chunks, (s, q, lengths.astype(np.float64), first, last, nonempty))
 
-    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, _HeadChunkTable]:
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
         """Rows of ``str.split`` chunks in this family's chunk table (new ones featurised), and the table
         (append-only, replaced whole on reset: rows stay valid for the table they came from)."""
         table = self._chunks
@@ -240,10 +212,10 @@ class MultiHeadText:
         """(raw linear decisions, n x K; token count per text) of texts given as chunk rows."""
         ids, lengths, table = rows.ids, rows.lengths, rows.table
         n = len(lengths)
-        c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
+        c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         owner = sp.csr_matrix((np.ones(len(ids)), np.arange(len(ids)), indptr), shape=(n, len(ids)))
-        s_sum = np.asarray(owner @ table.s[ids]).reshape(n, len(self.names))
+        s_sum = np.asarray(owner @ c_s[ids]).reshape(n, len(self.names))
         doc = np.repeat(np.arange(n), lengths)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
