@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from core.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
 from core.records import Article, ArticleContext, Scores
 from service.ingest import has_visible_text
-from service.settings import Limits, Settings, Thresholds
+from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -63,14 +63,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "author",
     "posted_at",
     "text",
-    "insult",
-    "off_topic",
-    "toxicity",
-    "severe_toxicity",
-    "identity_attack",
-    "profanity",
-    "spam",
-    "unsubstantial",
+    *THRESHOLD_ATTRIBUTES,  # one score column per attribute
     "context",
     "language",
     "unsupported",
