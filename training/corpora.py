@@ -408,6 +408,21 @@ def load_olid(path: Path) -> Corpus:
     return b.build()
 
 
+OLID_COLUMNS = ["id", "tweet", "subtask_a", "subtask_b", "subtask_c"]
+
+
+def olid_rows(path: Path) -> Iterator[list[str] | None]:
+    """The OLID training TSV's data rows (quoting disabled, as its PROVENANCE says); None for a row
+    without its five fields. A file without OLID's header is a TrainingDataError."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if not header or header[:5] != OLID_COLUMNS:
+            raise TrainingDataError(f"{path}: unexpected OLID header {header}")
+        for row in reader:
+            yield row if len(row) == 5 else None
+
+
 @_file_errors
 def olid_weak_corpora(
     path: Path, targets: tuple[str, ...] = ("IND",), pos_weight: float = 0.1, neg_weight: float = 0.3
@@ -427,31 +442,26 @@ def olid_weak_corpora(
     )
     neg = _Builder("olid/not", f"0 (weak, weight {neg_weight:g}) = OLID subtask A NOT (not offensive)")
     n = 0
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if not header or header[:5] != ["id", "tweet", "subtask_a", "subtask_b", "subtask_c"]:
-            raise TrainingDataError(f"{path}: unexpected OLID header {header}")
-        for row in reader:
-            n += 1
-            if len(row) != 5:
-                pos.bad["broken row"] += 1
-                continue
-            a, b, c = row[2], row[3], row[4]
-            if a == "NOT" and b == "NULL" and c == "NULL":
-                neg.add(row[1], 0)
-                pos.excluded["NOT (in olid/not)"] += 1
-            elif a == "OFF" and b == "TIN" and c in ("IND", "GRP", "OTH"):
-                if c in targets:
-                    pos.add(row[1], 1)
-                else:
-                    pos.excluded[f"TIN at {c}"] += 1
-                neg.excluded["OFF"] += 1
-            elif a == "OFF" and b == "UNT":
-                pos.excluded["UNT (untargeted offense)"] += 1
-                neg.excluded["OFF"] += 1
+    for row in olid_rows(path):
+        n += 1
+        if row is None:
+            pos.bad["broken row"] += 1
+            continue
+        a, b, c = row[2], row[3], row[4]
+        if a == "NOT" and b == "NULL" and c == "NULL":
+            neg.add(row[1], 0)
+            pos.excluded["NOT (in olid/not)"] += 1
+        elif a == "OFF" and b == "TIN" and c in ("IND", "GRP", "OTH"):
+            if c in targets:
+                pos.add(row[1], 1)
             else:
-                pos.bad["unknown label"] += 1
+                pos.excluded[f"TIN at {c}"] += 1
+            neg.excluded["OFF"] += 1
+        elif a == "OFF" and b == "UNT":
+            pos.excluded["UNT (untargeted offense)"] += 1
+            neg.excluded["OFF"] += 1
+        else:
+            pos.bad["unknown label"] += 1
     source = SourceFile(str(path), sha256_file(path), n)
     pos.files.append(source)
     neg.files.append(source)

@@ -21,6 +21,7 @@ from training.corpora import (
     _Builder,
     _file_errors,
     _require,
+    olid_rows,
     read_c3,
     sha256_file,
 )
@@ -155,23 +156,16 @@ def olid(path: Path, name: str, definition: str, rule: OlidRule) -> Corpus:
     _require(path)
     b = _Builder(name, definition)
     n = 0
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if not header or header[:5] != ["id", "tweet", "subtask_a", "subtask_b", "subtask_c"]:
-            from core.errors import TrainingDataError
-
-            raise TrainingDataError(f"{path}: unexpected OLID header {header}")
-        for row in reader:
-            n += 1
-            if len(row) != 5:
-                b.bad["broken row"] += 1
-                continue
-            y = rule(row[2], row[3], row[4])
-            if y is None:
-                b.excluded["/".join(row[2:5])] += 1
-            else:
-                b.add(row[1], y)
+    for row in olid_rows(path):
+        n += 1
+        if row is None:
+            b.bad["broken row"] += 1
+            continue
+        y = rule(row[2], row[3], row[4])
+        if y is None:
+            b.excluded["/".join(row[2:5])] += 1
+        else:
+            b.add(row[1], y)
     b.files.append(SourceFile(str(path), sha256_file(path), n))
     return b.build()
 
