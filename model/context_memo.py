@@ -89,11 +89,10 @@ class ContextChunks:
             self.oov_cache[tok] = col
         return col
 
-    def _chunk_row(self, chunk: str, pool: list[int]) -> list[float]:
-        """One chunk's kernel row; its content columns are appended to ``pool``."""
+    def _chunk_row(self, chunk: str, toks: list[bytes], pool: list[int]) -> list[float]:
+        """One chunk's kernel row from its tokens; its content columns are appended to ``pool``."""
         n_known = n_address = 0
         s_coef = s_sq = 0.0
-        toks = tokenize_docs([chunk])[0]
         for tok in toks:
             g = self.vocab.get(tok, -1)
             if tok in ADDRESS_WORDS:
@@ -132,9 +131,10 @@ class ContextChunks:
             rows = np.zeros((len(new), N_CHUNK_COLS))
             occ = np.zeros((len(new), 2), dtype=np.int64)
             pool: list[int] = []
-            for k, chunk in enumerate(new):
+            # one tokenizer pass for every new chunk (per chunk, its fixed cost was most of the work)
+            for k, (chunk, toks) in enumerate(zip(new, tokenize_docs(new), strict=True)):
                 before = len(pool)
-                rows[k] = self._chunk_row(chunk, pool)
+                rows[k] = self._chunk_row(chunk, toks, pool)
                 occ[k] = before, len(pool) - before
             occ[:, 0] += self.table.n_pool
             self.table.append(new, (rows, occ), pool)

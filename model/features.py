@@ -252,16 +252,33 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
 
     # -- per-token rows ------------------------------------------------------------------------------
     def type_table(self, types: Sequence[str]) -> sp.csr_matrix:
-        """Weighted feature rows (word + char n-grams) of normalised tokens, one row per token."""
-        # gram_index_ values are already feature ids (after the word block)
-        grams = self._gram_matrix(types, self.gram_index_, grow=False, n_cols=self.n_features_)
-        words = np.asarray([self.word_index_.get(t, -1) for t in types], dtype=np.int64)
-        has = np.flatnonzero(words >= 0)
-        word_part = sp.csr_matrix(
-            (np.ones(len(has)), (has, words[has])), shape=(len(types), self.n_features_)
-        )
-        table = (word_part + grams).tocsr()
-        return sp.csr_matrix(table @ sp.diags(self.feature_weights_))
+        """Weighted feature rows (word + char n-grams) of normalised tokens, one row per token.
+
+        Built straight into CSR arrays: on a stream of new comments this runs once per batch of unseen
+        spellings, and scipy's general constructors (COO, diags, matrix sums) cost more than the lookups.
+        """
+        gram_get, word_get = self.gram_index_.get, self.word_index_.get
+        lo, hi = self.ngram_min, self.ngram_max
+        n_features = self.n_features_
+        keys: list[int] = []  # row * n_features + feature, one per occurrence
+        for t, norm in enumerate(types):
+            base = t * n_features
+            wi = word_get(norm)
+            if wi is not None:
+                keys.append(base + wi)
+            padded = f" {norm} "
+            size = len(padded)
+            for n in range(lo, hi + 1):
+                for i in range(size - n + 1):
+                    gi = gram_get(padded[i : i + n])
+                    if gi is not None:
+                        keys.append(base + gi)
+        uniq, counts = np.unique(np.asarray(keys, dtype=np.int64), return_counts=True)  # sorted by row
+        rows, cols = np.divmod(uniq, n_features)
+        indptr = np.zeros(len(types) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(types)), out=indptr[1:])
+        data = counts * self.feature_weights_[cols]
+        return sp.csr_matrix((data, cols, indptr), shape=(len(types), n_features))
 
     def token_row(self, norm: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, weighted values) of one normalised token occurrence."""
