@@ -330,6 +330,9 @@ _LINEAR_CHUNK_COLUMNS = (
 )
 
 
+SMALL_LOOKUP = 256  # keys; below this a binary search beats the vectorised probe loop
+
+
 class _IntHashTable:
     """Open-addressing hash of non-negative int64 keys -> position, looked up vectorised in numpy.
 
@@ -346,6 +349,9 @@ class _IntHashTable:
         self.keys = np.full(size, -1, dtype=np.int64)
         self.values = np.full(size, -1, dtype=np.int64)
         self.max_probe = 0
+        # Sorted keys (as fitted bigram keys are): a few lookups are one binary search call, cheaper
+        # than the probe loop's fixed numpy cost on a single short comment.
+        self.sorted_keys = keys if n < 2 or bool(np.all(keys[1:] > keys[:-1])) else None
         for value, (key, slot) in enumerate(zip(keys.tolist(), self._slots(keys).tolist(), strict=True)):
             probe = 0
             while self.keys[(slot + probe) & (size - 1)] != -1:
@@ -363,6 +369,12 @@ class _IntHashTable:
         """Position of each key in the original array, or -1."""
         out = np.full(len(keys), -1, dtype=np.int64)
         if not len(keys):
+            return out
+        if len(keys) <= SMALL_LOOKUP and self.sorted_keys is not None and len(self.sorted_keys):
+            pos = np.searchsorted(self.sorted_keys, keys)
+            pos[pos >= len(self.sorted_keys)] = 0
+            hit = self.sorted_keys[pos] == keys
+            out[hit] = pos[hit]
             return out
         slots = self._slots(keys)
         mask = len(self.keys) - 1

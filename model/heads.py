@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from core.records import Span
 from model.chunks import ChunkTable, Column
@@ -47,6 +46,16 @@ def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
     """A family's chunk row: every head's summed score terms (a K-vector), then the columns of a
     single linear model's row (q, token count, first / last word id, has tokens)."""
     return (Column(np.float64, width=n_heads), *_LINEAR_CHUNK_COLUMNS)
+
+
+def _segment_sums(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Sums of consecutive row segments of ``values`` (``lengths`` rows each; 0 gives zeros)."""
+    out = np.zeros((len(lengths), width))
+    nonempty = lengths > 0
+    if len(values) and nonempty.any():
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        out[nonempty] = np.add.reduceat(values, starts, axis=0)
+    return out
 
 
 class MultiHeadText:
@@ -213,9 +222,7 @@ class MultiHeadText:
         ids, lengths, table = rows.ids, rows.lengths, rows.table
         n = len(lengths)
         c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        owner = sp.csr_matrix((np.ones(len(ids)), np.arange(len(ids)), indptr), shape=(n, len(ids)))
-        s_sum = np.asarray(owner @ c_s[ids]).reshape(n, len(self.names))
+        s_sum = _segment_sums(c_s[ids], lengths, len(self.names))
         doc = np.repeat(np.arange(n), lengths)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
