@@ -32,6 +32,7 @@ from training.fit import (  # noqa: F401  (SEED, fit_linear, INSULT_CONFIG: re-e
     _quiet,
     fit_linear,
 )
+from training.parallel import forked
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +59,22 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
     for name, cs in corpora.items():
         for c in cs:
             progress(f"  {name} <- {c.summary()}")
+    # German, French and Arabic models for the attributes their corpora label, routed by language:
+    # independent of the English heads, so they train in a forked process alongside them.
+    from training.languages import ROUTED_DEFINITIONS, manifest_fields, train_languages
+
+    pending = {
+        name: forked(train_languages, Path(request.data_dir), name, progress=progress)
+        for name in ROUTED_DEFINITIONS
+        if name in corpora
+    }
     family, results = fit_family(corpora, progress)
     definitions = {h.name: h.definition for h in HEADS}
-    # German, French and Arabic models for the attributes their corpora label, routed by language.
-    from training.languages import ROUTED_DEFINITIONS, manifest_fields, train_languages
 
     languages: dict[str, dict[str, Any]] = {}
     family.language_models = {}
-    for name in (n for n in ROUTED_DEFINITIONS if n in results):
-        models = train_languages(Path(request.data_dir), name, progress)
+    for name, stage in pending.items():
+        models = stage.result()
         family.language_models[name] = {k: m.model for k, m in models.items()}
         languages[name] = manifest_fields(models, "en")
         definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
@@ -142,11 +150,15 @@ def train_artifact(
                     progress(f"  keeping {other} unchanged from {base}")
     trained: dict[str, TrainedAttribute] = {}
     started = time.perf_counter()
-    for name in names:
-        if name in trained:
-            continue
+    # One trainer per group (the text family is one trainer for all its heads). The groups are
+    # independent: the first trains here, the others in forked processes alongside it.
+    trainers = list(dict.fromkeys(TRAINERS[n] for n in names))
+    lead = {t: next(n for n in names if TRAINERS[n] is t) for t in trainers}
+    stages = {lead[t]: forked(t, request, progress=progress) for t in trainers[1:]}
+    for trainer in trainers:
+        name = lead[trainer]
         progress(f"training {name}")
-        result = TRAINERS[name](request, progress)
+        result = stages[name].result() if name in stages else trainer(request, progress)
         group = result if isinstance(result, dict) else {name: result}
         trained.update(group)
         progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
