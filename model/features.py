@@ -330,6 +330,28 @@ _LINEAR_CHUNK_COLUMNS = (
 )
 
 
+class GrowingRows:
+    """Per-token rows (a vector or a matrix) that grow as unseen spellings arrive.
+
+    Capacity doubles into a NEW array (amortised O(1) per row: rebuilding the whole table on every batch
+    of new spellings was quadratic over a stream); rows already published are never rewritten, so a
+    reader holding an older array keeps valid rows. The starting array is never written to."""
+
+    def __init__(self, base: np.ndarray) -> None:
+        self.data = base
+        self.n = len(base)
+
+    def extend(self, rows: np.ndarray) -> np.ndarray:
+        need = self.n + len(rows)
+        if need > len(self.data):
+            grown = np.zeros((max(need, 2 * len(self.data)), *self.data.shape[1:]), dtype=self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : need] = rows
+        self.n = need
+        return self.data
+
+
 SMALL_LOOKUP = 256  # keys; below this a binary search beats the vectorised probe loop
 
 
@@ -453,10 +475,10 @@ class FastLinearText:
     def _reset_cache(self) -> None:
         """(Re)start both memo tables from the vocabulary; called at load and when they get too big."""
         self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
-        self._dyn_s: list[float] = self._base_s.tolist()
-        self._dyn_q: list[float] = self._base_q.tolist()
-        self._s = self._base_s.copy()
-        self._q = self._base_q.copy()
+        self._s_rows = GrowingRows(self._base_s)
+        self._q_rows = GrowingRows(self._base_q)
+        self._s = self._base_s
+        self._q = self._base_q
         # Raw spellings -> token id, seeded with the vocabulary's own (fixed-point) spellings.
         self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
         self._bigram_table = _IntHashTable(self.bigram_keys)
@@ -487,16 +509,14 @@ class FastLinearText:
                         norm = normalize_token(t)
                         tid = self._norm_to_id.get(norm)
                         if tid is None:
-                            tid = self._norm_to_id[norm] = len(self._dyn_s) + len(new_norms)
+                            tid = self._norm_to_id[norm] = self._q_rows.n + len(new_norms)
                             new_norms[norm] = tid
                         self._raw_to_id[t] = tid
                     ids[j] = tid
                 if new_norms:
                     table = self.featurizer.type_table(list(new_norms))
-                    self._dyn_s.extend(np.asarray(table @ self.coef).ravel().tolist())
-                    self._dyn_q.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel().tolist())
-                    self._s = np.asarray(self._dyn_s, dtype=np.float64)
-                    self._q = np.asarray(self._dyn_q, dtype=np.float64)
+                    self._s = self._s_rows.extend(np.asarray(table @ self.coef, dtype=np.float64).ravel())
+                    self._q = self._q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
         return np.asarray(ids, dtype=np.int64)
 
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:

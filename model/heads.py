@@ -35,6 +35,7 @@ from model.features import (
     MIN_SPAN_WEIGHT,
     TOKEN_RE,
     ChunkRows,
+    GrowingRows,
     TokenFeaturizer,
     _IntHashTable,
     normalize_token,
@@ -118,8 +119,8 @@ class MultiHeadText:
 
     def _reset_cache(self) -> None:
         self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
-        self._s_parts: list[np.ndarray] = [self._base_s]
-        self._q_parts: list[np.ndarray] = [self._base_q]
+        self._s_rows = GrowingRows(self._base_s)
+        self._q_rows = GrowingRows(self._base_q)
         self._s = self._base_s
         self._q = self._base_q
         self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
@@ -142,7 +143,7 @@ class MultiHeadText:
         ids = [get(t, -1) for t in raw_tokens]
         if -1 in ids:
             new_norms: dict[str, int] = {}
-            n_known = len(self._q)
+            n_known = self._q_rows.n
             for j, t in enumerate(raw_tokens):
                 if ids[j] != -1:
                     continue
@@ -157,11 +158,8 @@ class MultiHeadText:
                 ids[j] = tid
             if new_norms:
                 table = self.featurizer.type_table(list(new_norms))
-                self._s_parts.append(np.asarray(table @ self._coef64, dtype=np.float64))
-                self._q_parts.append(np.asarray(table.multiply(table).sum(axis=1)).ravel())
-                self._s = np.vstack(self._s_parts)
-                self._q = np.concatenate(self._q_parts)
-                self._s_parts, self._q_parts = [self._s], [self._q]
+                self._s = self._s_rows.extend(np.asarray(table @ self._coef64, dtype=np.float64))
+                self._q = self._q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
         return np.asarray(ids, dtype=np.int64)
 
     def _bigram_hits(self, ids: np.ndarray, same_doc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -76,3 +76,19 @@ def test_memo_tables_stay_bounded_and_exact(small_model: LinearTextClassifier) -
         assert len(fast._chunks.index) <= 50 + 60 and fast._chunks.chars <= 5_000 + 20 * 320
     finally:
         del fast.max_cache_entries, fast.max_cache_chars
+
+
+def test_growing_rows_double_into_new_arrays_and_never_touch_the_base() -> None:
+    from model.features import GrowingRows
+
+    base = np.arange(6, dtype=np.float64).reshape(3, 2)
+    rows = GrowingRows(base)
+    first = rows.extend(np.array([[10.0, 11.0]]))
+    assert first is not base and len(first) == 6 and rows.n == 4  # doubled
+    assert np.array_equal(base, np.arange(6).reshape(3, 2))
+    second = rows.extend(np.array([[12.0, 13.0], [14.0, 15.0]]))
+    assert second is first  # room left: filled in place, earlier rows untouched
+    third = rows.extend(np.ones((3, 2)))
+    assert third is not second and rows.n == 9 and len(third) == 12
+    assert np.array_equal(third[:6], np.vstack([base, [[10, 11], [12, 13], [14, 15]]]))
+    assert np.array_equal(second[:6], third[:6])  # a reader of the older array still sees valid rows
