@@ -262,7 +262,9 @@ def test_moderator_page_in_chromium(
         page.get_by_role("button", name="Score and queue").click()
         # the paste above already left "... queued them" in #add-result: wait for this page's own message
         page.wait_for_function(
-            f"() => $text('#add-result').startsWith('Scored {len(items)} comments of ')".replace("$text", TEXT)
+            f"() => $text('#add-result').startsWith('Scored {len(items)} comments of ')".replace(
+                "$text", TEXT
+            )
         )
         uploaded = queue(base, article="uploaded-copy")
         assert len(uploaded) == len(items) and {i["text"] for i in uploaded} == {i["text"] for i in items}
