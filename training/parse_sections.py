@@ -38,7 +38,11 @@ def objective(rows: list[SectionRow], keep: np.ndarray, n_with: int, n_without: 
     (a page with no section found adds 0 to the F1 sum and nothing to the invented count)."""
     f1 = sum(r.kept_f1 for r, k in zip(rows, keep, strict=True) if k and r.has_gold) / max(1, n_with)
     invented = sum(1 for r, k in zip(rows, keep, strict=True) if k and not r.has_gold) / max(1, n_without)
-    return {"comments_f1": round(f1, 4), "invented": round(invented, 4), "objective": round(f1 + 1 - invented, 4)}
+    return {
+        "comments_f1": round(f1, 4),
+        "invented": round(invented, 4),
+        "objective": round(f1 + 1 - invented, 4),
+    }
 
 
 def train_gate(rows: list[SectionRow], n_with: int, n_without: int) -> dict[str, Any] | None:
