@@ -32,10 +32,10 @@ from service.parse.lines import _Line
 MODEL_PATH = Path(__file__).with_name("section_gate.json")
 _WORD = re.compile(r"[^\W\d_]+")
 _PRONOUNS = frozenset(
-    "i me my you your we our i'm don't can't "  # en
-    "je moi tu vous nous mon ma "  # fr
-    "ich du wir mir mich mein sie "  # de
-    "yo tú nosotros mi io tu noi eu você nós ik jij wij".split()  # es, it, pt, nl
+    {"i", "me", "my", "you", "your", "we", "our", "i'm", "don't", "can't"}  # en
+    | {"je", "moi", "tu", "vous", "nous", "mon", "ma"}  # fr
+    | {"ich", "du", "wir", "mir", "mich", "mein", "sie"}  # de
+    | {"yo", "tú", "nosotros", "mi", "io", "noi", "eu", "você", "nós", "ik", "jij", "wij"}  # es it pt nl
 )
 # Dates more than this many days apart are a year's archive, not a thread; the span is capped there.
 _MAX_SPAN_DAYS = 3650
