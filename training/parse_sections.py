@@ -45,6 +45,18 @@ def objective(rows: list[SectionRow], keep: np.ndarray, n_with: int, n_without: 
     }
 
 
+def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: np.ndarray, c: float) -> np.ndarray:
+    """Each row's probability from the model fitted on the other folds (0 where a fold cannot fit)."""
+    oof = np.zeros(len(y))
+    for f in range(FOLDS):
+        train = folds != f
+        if len(set(y[train])) < 2 or train.all():
+            continue
+        scaler, model = fit(x[train], y[train], c)
+        oof[~train] = model.predict_proba(scaler.transform(x[~train]))[:, 1]
+    return oof
+
+
 def train_gate(rows: list[SectionRow], n_with: int, n_without: int) -> dict[str, Any] | None:
     """The gate's JSON entry (coefficients and cross-validation figures), or None when it does not
     beat keeping every section. `n_with` / `n_without`: train page-renderings with / without gold
@@ -57,19 +69,31 @@ def train_gate(rows: list[SectionRow], n_with: int, n_without: int) -> dict[str,
     baseline = objective(rows, np.ones(len(rows), dtype=bool), n_with, n_without)
     best: tuple[float, float, float, dict[str, float]] | None = None
     for c in C_GRID:
-        oof = np.zeros(len(rows))
-        for f in range(FOLDS):
-            train = folds != f
-            if len(set(y[train])) < 2 or train.all():
-                continue
-            scaler, model = fit(x[train], y[train], c)
-            oof[~train] = model.predict_proba(scaler.transform(x[~train]))[:, 1]
+        oof = _out_of_fold(x, y, folds, c)
         for t in THRESHOLDS:
             figures = objective(rows, oof >= t, n_with, n_without)
             if best is None or figures["objective"] > best[0]:
                 best = (figures["objective"], c, t, figures)
     assert best is not None
-    cv = {"C": best[1], "threshold": best[2], "cross_validated": best[3], "keep_every_section": baseline}
+    cv: dict[str, Any] = {
+        "C": best[1],
+        "threshold": best[2],
+        "cross_validated": best[3],
+        "keep_every_section": baseline,
+    }
+    # The chosen (C, threshold) per rendering: out-of-fold decisions against keeping every section.
+    oof = _out_of_fold(x, y, folds, best[1])
+    renderings = sorted({r.rendering for r in rows})
+    share = len(renderings) or 1
+    for rendering in renderings:
+        sel = np.array([r.rendering == rendering for r in rows])
+        sub = [r for r, s in zip(rows, sel, strict=True) if s]
+        cv[f"by_rendering/{rendering}"] = {
+            "gate": objective(sub, oof[sel] >= best[2], n_with // share, n_without // share),
+            "keep_every_section": objective(
+                sub, np.ones(len(sub), dtype=bool), n_with // share, n_without // share
+            ),
+        }
     log.info("section gate: %s", cv)
     if best[0] <= baseline["objective"]:
         return None
