@@ -20,15 +20,16 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from training.parse_sections import SectionRow, train_gate
+from training.scaled_logistic import FOLDS, fit, page_fold
 
 log = logging.getLogger(__name__)
 
 C_GRID = (0.1, 1.0, 10.0)
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 15))
-FOLDS = 5
 
 
 @dataclass
@@ -41,17 +42,6 @@ class PageRows:
     fixed_tokens: Counter[str]  # the title: kept whatever the model says
     gold: Counter[str]
     paras: list[int]
-
-
-@dataclass
-class SectionRow:
-    """A page whose rules found a comment section: the section's features and what keeping it scores."""
-
-    page_id: str
-    rendering: str
-    x: list[float]
-    has_gold: bool  # the gold has comments
-    kept_f1: float  # comments token F1 when the section is kept (gold-comment pages)
 
 
 def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None) -> list[PageRows]:
@@ -115,26 +105,12 @@ def page_f1(page: PageRows, keep: np.ndarray) -> float:
     return prf(pred, page.gold)[2]
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[Any, Any]:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = StandardScaler().fit(x)
-    scaler.scale_[scaler.scale_ == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(scaler.transform(x), y)
-    return scaler, model
-
-
 def cross_validate(pages: list[PageRows]) -> dict[str, object]:
     """Out-of-fold probabilities per C, then the (C, threshold) with the best mean page F1 when each
     paragraph is kept or dropped on its lines' mean probability (as the parser does)."""
-    import hashlib
-
     from service.parse.linemodel import paragraph_means
 
-    def fold(pid: str) -> int:
-        return int(hashlib.sha256(pid.encode()).hexdigest()[8:16], 16) % FOLDS
-
+    fold = page_fold
     usable = [p for p in pages if len(p.y)]
     baseline = float(np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages]))
     best: tuple[float, float, float] | None = None
@@ -166,7 +142,6 @@ def main(argv: list[str] | None = None) -> int:
     from service.parse.sectiongate import FEATURES as GATE_FEATURES
     from service.parse.sectiongate import MODEL_PATH as GATE_PATH
     from service.parse_quality import RENDERINGS, dragnet_pages, read_gold
-    from training.parse_sections import train_gate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True)

@@ -15,13 +15,13 @@ The gate is adopted only when that cross-validated objective beats keeping every
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from training.parse_lines import FOLDS, SectionRow, fit
+from training.scaled_logistic import FOLDS, fit, page_fold
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,15 @@ C_GRID = (0.03, 0.1, 0.3, 1.0)
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 19))
 
 
-def _fold(page_id: str) -> int:
-    return int(hashlib.sha256(page_id.encode()).hexdigest()[8:16], 16) % FOLDS
+@dataclass
+class SectionRow:
+    """A page whose rules found a comment section: the section's features and what keeping it scores."""
+
+    page_id: str
+    rendering: str
+    x: list[float]
+    has_gold: bool  # the gold has comments
+    kept_f1: float  # comments token F1 when the section is kept (gold-comment pages)
 
 
 def objective(rows: list[SectionRow], keep: np.ndarray, n_with: int, n_without: int) -> dict[str, float]:
@@ -65,7 +72,7 @@ def train_gate(rows: list[SectionRow], n_with: int, n_without: int) -> dict[str,
         return None
     x = np.array([r.x for r in rows], dtype=float)
     y = np.array([r.has_gold for r in rows], dtype=int)
-    folds = np.array([_fold(r.page_id) for r in rows])
+    folds = np.array([page_fold(r.page_id) for r in rows])
     baseline = objective(rows, np.ones(len(rows), dtype=bool), n_with, n_without)
     best: tuple[float, float, float, dict[str, float]] | None = None
     for c in C_GRID:

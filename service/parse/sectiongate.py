@@ -17,6 +17,7 @@ import json
 import math
 import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,18 +83,7 @@ def features(
     """One feature row for the comment section [start, end) and the comments parsed from it."""
     n = max(1, len(lines))
     k = max(1, len(comments))
-    texts = [c.text for c in comments]
-    words = [_WORD.findall(t) for t in texts]
-    all_words = [w for ws in words for w in ws]
-    nw = max(1, len(all_words))
     authors = [c.author for c in comments if c.author]
-    times = [t for t in (_iso(c.posted_at) for c in comments) if t is not None]
-    span = (max(times) - min(times)).total_seconds() / 86400 if len(times) > 1 else 0.0
-    counts = [len(ws) for ws in words] or [0]
-    seen: dict[str, int] = {}
-    for t in texts:
-        if t:
-            seen[t] = seen.get(t, 0) + 1
     in_section = range(start, min(end, len(lines)))
     return [
         float(fmt == "html"),
@@ -104,10 +94,37 @@ def features(
         float(mode == "footer"),
         len(authors) / k,
         len(set(authors)) / k,
+        *_time_features(comments),
+        sum(1 for c in comments if c.parent is not None) / k,
+        *_text_features([c.text for c in comments]),
+        start / n,
+        (min(end, n) - start) / n,
+        math.log1p(sum(len(lines[j].core.split()) for j in range(min(start, len(lines))))),
+        sum(1 for j in in_section if lines[j].hint == "nav") / max(1, len(in_section)),
+    ]
+
+
+def _time_features(comments: Sequence[Comment]) -> list[float]:
+    """Share with a written time, share whose time could be read, log1p of their spread in days."""
+    k = max(1, len(comments))
+    times = [t for t in (_iso(c.posted_at) for c in comments) if t is not None]
+    span = (max(times) - min(times)).total_seconds() / 86400 if len(times) > 1 else 0.0
+    return [
         sum(1 for c in comments if c.posted_raw) / k,
         len(times) / k,
         math.log1p(min(max(0.0, span), _MAX_SPAN_DAYS)),
-        sum(1 for c in comments if c.parent is not None) / k,
+    ]
+
+
+def _text_features(texts: list[str]) -> list[float]:
+    """How the texts read: length, empties, sentence ends, function words, capitals, pronouns, repeats."""
+    k = max(1, len(texts))
+    words = [_WORD.findall(t) for t in texts]
+    all_words = [w for ws in words for w in ws]
+    nw = max(1, len(all_words))
+    counts = [len(ws) for ws in words] or [0]
+    seen = Counter(t for t in texts if t)
+    return [
         math.log1p(statistics.median(counts)),
         math.log1p(max(counts)),
         sum(1 for t in texts if not t.strip()) / k,
@@ -116,10 +133,6 @@ def features(
         sum(1 for w in all_words if w[:1].isupper()) / nw,
         sum(1 for w in all_words if w.lower() in _PRONOUNS) / nw,
         sum(v for v in seen.values() if v > 1) / k,
-        start / n,
-        (min(end, n) - start) / n,
-        math.log1p(sum(len(lines[j].core.split()) for j in range(min(start, len(lines))))),
-        sum(1 for j in in_section if lines[j].hint == "nav") / max(1, len(in_section)),
     ]
 
 

@@ -15,8 +15,7 @@ from service.parse.lines import _classify
 from service.parse.sectiongate import FEATURES, MODEL_PATH, SectionGate, features, load
 from service.parse.segment import segment_with_roles
 from service.settings import Limits
-from training.parse_lines import SectionRow
-from training.parse_sections import train_gate
+from training.parse_sections import SectionRow, train_gate
 
 PROSE = (
     "The council voted on Tuesday to close the old swimming pool, after a survey found that repairing "
