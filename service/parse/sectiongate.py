@@ -120,18 +120,24 @@ def _text_features(texts: list[str]) -> list[float]:
     """How the texts read: length, empties, sentence ends, function words, capitals, pronouns, repeats."""
     k = max(1, len(texts))
     words = [_WORD.findall(t) for t in texts]
-    all_words = [w for ws in words for w in ws]
-    nw = max(1, len(all_words))
     counts = [len(ws) for ws in words] or [0]
+    nw = max(1, sum(counts))
+    # Distinct words once each (a thread repeats its words): one count per spelling.
+    function = capital = pronoun = 0
+    for w, v in Counter(w for ws in words for w in ws).items():
+        low = w.lower()
+        function += v if low in _FUNCTION_WORDS else 0
+        capital += v if w[:1].isupper() else 0
+        pronoun += v if low in _PRONOUNS else 0
     seen = Counter(t for t in texts if t)
     return [
         math.log1p(statistics.median(counts)),
         math.log1p(max(counts)),
         sum(1 for t in texts if not t.strip()) / k,
         sum(1 for t in texts if _SENTENCE_END.search(t)) / k,
-        sum(1 for w in all_words if w.lower() in _FUNCTION_WORDS) / nw,
-        sum(1 for w in all_words if w[:1].isupper()) / nw,
-        sum(1 for w in all_words if w.lower() in _PRONOUNS) / nw,
+        function / nw,
+        capital / nw,
+        pronoun / nw,
         sum(v for v in seen.values() if v > 1) / k,
     ]
 
