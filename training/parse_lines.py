@@ -6,6 +6,9 @@ its words appear, in order, in the gold body), and fits a scaled logistic regres
 (HTML, text). C and the drop threshold are chosen by 5-fold cross-validation grouped by page (all
 renderings of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines.
 The model is adopted for a kind only when that cross-validated F1 beats keeping every body line.
+The same parse also gives every comment section the rules find to training.parse_sections, which
+trains the section gate (service/parse/section_gate.json); the line model's rows come from parses
+without the gate (it only changes pages whose section it rejects).
 The test split (service.parse_quality.in_test_split) is never read.
 """
 
@@ -17,15 +20,16 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from training.parse_sections import SectionRow, train_gate
+from training.scaled_logistic import FOLDS, fit, page_fold
 
 log = logging.getLogger(__name__)
 
 C_GRID = (0.1, 1.0, 10.0)
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 15))
-FOLDS = 5
 
 
 @dataclass
@@ -40,13 +44,14 @@ class PageRows:
     paras: list[int]
 
 
-def collect(root: Path, ids: list[str]) -> list[PageRows]:
+def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None) -> list[PageRows]:
+    """Line rows per page and rendering; with `sections`, also a SectionRow per found comment section."""
     from core.errors import InputError
     from service.parse import _to_lines
     from service.parse.linemodel import FEATURES, features, paragraph_ids
     from service.parse.maintext import main_text_key, words_key
     from service.parse.segment import segment_with_roles
-    from service.parse_quality import RENDERINGS, read_gold, tokens
+    from service.parse_quality import RENDERINGS, comment_text, prf, read_gold, tokens
     from service.settings import Limits
 
     limits = Limits()
@@ -60,9 +65,16 @@ def collect(root: Path, ids: list[str]) -> list[PageRows]:
                 real, raw, text = _to_lines(data, page_id, "auto", limits)
                 main = main_text_key(text) if real == "html" else None
                 buf: list = []
-                segment_with_roles(raw, source=page_id, fmt=real, limits=limits, main_text=main, collect=buf)
+                sec_buf: list = []
+                article, _ = segment_with_roles(
+                    raw, source=page_id, fmt=real, limits=limits, main_text=main, collect=buf,
+                    collect_section=sec_buf,
+                )  # fmt: skip
             except InputError:
                 continue
+            if sections is not None and sec_buf:
+                kept = prf(tokens(comment_text(article)), tokens(gold.comments))[2]
+                sections.append(SectionRow(page_id, rendering, sec_buf[0][0], gold.has_comments, kept))
             lines, role, sec_start, title_idx = buf[0]
             feats = features(lines, role, sec_start)
             idx = sorted(feats)
@@ -93,26 +105,12 @@ def page_f1(page: PageRows, keep: np.ndarray) -> float:
     return prf(pred, page.gold)[2]
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[Any, Any]:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = StandardScaler().fit(x)
-    scaler.scale_[scaler.scale_ == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(scaler.transform(x), y)
-    return scaler, model
-
-
 def cross_validate(pages: list[PageRows]) -> dict[str, object]:
     """Out-of-fold probabilities per C, then the (C, threshold) with the best mean page F1 when each
     paragraph is kept or dropped on its lines' mean probability (as the parser does)."""
-    import hashlib
-
     from service.parse.linemodel import paragraph_means
 
-    def fold(pid: str) -> int:
-        return int(hashlib.sha256(pid.encode()).hexdigest()[8:16], 16) % FOLDS
-
+    fold = page_fold
     usable = [p for p in pages if len(p.y)]
     baseline = float(np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages]))
     best: tuple[float, float, float] | None = None
@@ -141,16 +139,39 @@ def cross_validate(pages: list[PageRows]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     from service.parse.linemodel import FEATURES, MODEL_PATH
-    from service.parse_quality import dragnet_pages
+    from service.parse.sectiongate import FEATURES as GATE_FEATURES
+    from service.parse.sectiongate import MODEL_PATH as GATE_PATH
+    from service.parse_quality import RENDERINGS, dragnet_pages, read_gold
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--gate-out", type=Path, default=GATE_PATH)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = args.data_dir / "dragnet-pages"
     ids = dragnet_pages(root, "train")
-    pages = collect(root, ids)
+    sections: list[SectionRow] = []
+    pages = collect(root, ids, sections)
+    n_with = sum(read_gold(root / f"{i}.gold.txt").has_comments for i in ids) * len(RENDERINGS)
+    gate = train_gate(sections, n_with, len(ids) * len(RENDERINGS) - n_with)
+    args.gate_out.write_text(
+        json.dumps(
+            {
+                "what": "section gate: P(a comment section found by the rules is reader comments), "
+                "scaled logistic regression",
+                "version": 1,
+                "features": list(GATE_FEATURES),
+                "model": gate,
+                "trained_on": f"Dragnet train split: {len(ids)} pages x {len(RENDERINGS)} renderings, "
+                f"{len(sections)} comment sections found",
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    log.info("wrote %s (%s)", args.gate_out, "adopted" if gate else "not adopted: keeps every section")
     kinds: dict[str, dict[str, object]] = {}
     for kind in ("html", "text"):
         sel = [p for p in pages if p.kind == kind]

@@ -48,7 +48,7 @@ from typing import Literal
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
 from service.ingest import decode, read_limited
-from service.parse import linemodel
+from service.parse import linemodel, sectiongate
 from service.parse.maintext import main_text_key
 from service.parse.segment import segment, segment_with_roles
 from service.settings import Limits
@@ -91,7 +91,13 @@ def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Artic
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
     main = main_text_key(text) if real == "html" else None
     return segment_with_roles(
-        raw_lines, source=source, fmt=real, limits=limits, main_text=main, line_model=linemodel.load()
+        raw_lines,
+        source=source,
+        fmt=real,
+        limits=limits,
+        main_text=main,
+        line_model=linemodel.load(),
+        section_gate=sectiongate.load(),
     )[0]
 
 
@@ -104,7 +110,13 @@ def parse_with_roles(
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
     main = main_text_key(text) if real == "html" else None
     article, roles = segment_with_roles(
-        raw_lines, source=source, fmt=real, limits=limits, main_text=main, line_model=linemodel.load()
+        raw_lines,
+        source=source,
+        fmt=real,
+        limits=limits,
+        main_text=main,
+        line_model=linemodel.load(),
+        section_gate=sectiongate.load(),
     )
     return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
 

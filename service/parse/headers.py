@@ -183,8 +183,10 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
     cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
     first_date = lines[sel[0]].date
     cue_only = first_date is not None and first_date.kind == "cue"
-    if cue_only and (o is None or len(sel) < 2):
-        return None  # "X said:" lines without a comment heading are more likely an interview
+    # "X said:" lines without a comment heading are more likely an interview; a single one needs a
+    # heading that states one comment ("1 Comments" / "Ben said:").
+    if cue_only and (o is None or (len(sel) < 2 and lines[o].count != len(sel))):
+        return None
     if _mostly_empty(facts.content, sel):
         return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
     if _counters_between(facts.counters, members, o):

@@ -48,6 +48,8 @@ from service.parse.linemodel import LineModel, drop_unlikely_body
 from service.parse.lines import _classify, _Line
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
+from service.parse.sectiongate import SectionGate
+from service.parse.sectiongate import features as section_features
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -91,15 +93,20 @@ def segment_with_roles(
     limits: Limits,
     main_text: str | None = None,
     line_model: LineModel | None = None,
+    section_gate: SectionGate | None = None,
     collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None = None,
+    collect_section: list[tuple[list[float], list[Comment]]] | None = None,
 ) -> tuple[Article, list[tuple[int, str, str]]]:
     """The Article, and where every piece of every non-blank input line went: (input line index, text,
     place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost.
 
     `main_text` (HTML: a main-text extractor's words, see maintext.py) narrows the body to the lines it
     holds and takes back the lines it holds that the rules dropped before the comment section.
-    `line_model` (linemodel.py) then drops body lines that read like furniture. `collect` (training)
-    receives the lines, their roles before the line model, the comment section's start and the title."""
+    `line_model` (linemodel.py) then drops body lines that read like furniture. `section_gate`
+    (sectiongate.py) rejects a comment section that reads like page content (a dated list of articles):
+    its lines are then placed as on a page without comments. `collect` (training) receives the lines,
+    their roles before the line model, the comment section's start and the title; `collect_section`
+    the section's feature row and its comments, before the gate."""
     lines = _classify(raw_lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
@@ -110,6 +117,22 @@ def segment_with_roles(
     sec = _find_section(lines, title_idx, source, limits)
     declared = _declared_count(lines, sec.opener)
     comments = _comments(lines, sec, role) if sec.headers else []
+    gate_warning: tuple[str, ...] = ()
+    if sec.headers and (section_gate is not None or collect_section is not None):
+        row = section_features(
+            lines, comments, fmt=fmt, opener=sec.opener, declared=declared, mode=sec.mode,
+            start=sec.start, end=sec.end,
+        )  # fmt: skip
+        if collect_section is not None:
+            collect_section.append((row, list(comments)))
+        if section_gate is not None and not section_gate.keeps(row):
+            gate_warning = (
+                f"{len(comments)} dated block(s) that could be comments were read as page content "
+                f"(section model: P(comments) = {section_gate.probability(row):.2f})",
+            )
+            role = [None] * len(lines)
+            sec = _Section([], None, sec.mode, len(lines), len(lines))
+            comments = []
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = sec.start if sec.headers else len(lines)
     region = _main_region(lines, 0, body_end)
@@ -154,7 +177,8 @@ def segment_with_roles(
             sec.headers,
             region[0] if region else 0,
             region[1] if region else 0,
-        ),
+        )
+        + gate_warning,
     )
     return article, roles
 
