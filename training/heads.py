@@ -221,9 +221,7 @@ def _rows(corpora: Sequence[C.Corpus], text_index: dict[str, int]) -> _Rows:
     )
 
 
-def _nb_scale(
-    presence: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float = NB_ALPHA
-) -> np.ndarray:
+def _nb_scale(presence: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
     """Per-feature NB scaling (1 - alpha) + alpha * |log-count ratio|, weighted presence counts."""
     pos = np.asarray(presence.T @ (w * (y == 1))).ravel() + 1.0
     neg = np.asarray(presence.T @ (w * (y == 0))).ravel() + 1.0
