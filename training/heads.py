@@ -48,6 +48,7 @@ class HeadSpec:
     select_on: tuple[str, ...] = ()  # corpora whose scored rows give the CV AUC (empty: all scored)
     c_grid: tuple[float, ...] = (2.0,)
     length: bool = False  # calibrate on log1p(token count) too
+    nb_alpha: float = NB_ALPHA  # NB scaling blend of this head (0 = plain TF-IDF)
     # Alternative weights of auxiliary corpora, each a {corpus name: weight} override; CV picks one.
     weight_options: tuple[Mapping[str, float], ...] = field(default_factory=lambda: ({},))
 
@@ -119,10 +120,11 @@ HEADS: tuple[HeadSpec, ...] = (
         "grouped CV)",
         _toxicity,
         select_on=("c3/toxicity_level",),
-        # Grouped 5-fold CV on the training articles (C3 clear rows, C=2) chose OLID 0.3 + Kaggle 0.3:
-        # 0.8233, vs OLID 0.3 alone 0.8195 and OLID 1.0 alone 0.8167 (docs/attributes.md). Pinned to
-        # the winner: each alternative costs five fits of ~33,000 rows in every `make train`.
+        # Grouped 5-fold CV on the training articles (C3 clear rows) chose OLID 0.3 + Kaggle 0.3, C=2
+        # and NB blend 0.75 (0.5: -0.005 AUC, 1.0: -0.006); runs in docs/attributes.md. Pinned to
+        # the winners: each alternative costs five fits of ~33,000 rows in every `make train`.
         weight_options=({"olid/off": 0.3},),
+        nb_alpha=0.75,
     ),
     HeadSpec(
         "severe_toxicity",
@@ -219,12 +221,12 @@ def _rows(corpora: Sequence[C.Corpus], text_index: dict[str, int]) -> _Rows:
     )
 
 
-def _nb_scale(presence: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _nb_scale(presence: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
     """Per-feature NB scaling (1 - alpha) + alpha * |log-count ratio|, weighted presence counts."""
     pos = np.asarray(presence.T @ (w * (y == 1))).ravel() + 1.0
     neg = np.asarray(presence.T @ (w * (y == 0))).ravel() + 1.0
     ratio = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
-    return np.asarray((1.0 - NB_ALPHA) + NB_ALPHA * ratio)
+    return np.asarray((1.0 - alpha) + alpha * ratio)
 
 
 def _fit_lr(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, c_value: float) -> Any:
@@ -311,7 +313,7 @@ def fit_head(
         tr, va = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         for j, (o, c_value) in enumerate(grid):
             w = r.weights(options[o])
-            scale = sp.diags(_nb_scale(Ph[tr], r.y[tr], w[tr]))
+            scale = sp.diags(_nb_scale(Ph[tr], r.y[tr], w[tr], spec.nb_alpha))
             lr = _fit_lr((Xh[tr] @ scale).tocsr(), r.y[tr], w[tr], c_value)
             oof[j, va] = lr.decision_function((Xh[va] @ scale).tocsr())
     aucs = [float(roc_auc_score(r.y[select], oof[j, select])) for j in range(len(grid))]
@@ -330,7 +332,7 @@ def fit_head(
     y_s, p_s = r.y[scored], p_oof[scored]
     threshold = _best_f1_threshold(y_s, p_s)
     w_all = r.weights(weights)
-    nb = _nb_scale(Ph, r.y, w_all)
+    nb = _nb_scale(Ph, r.y, w_all, spec.nb_alpha)
     lr = _fit_lr((Xh @ sp.diags(nb)).tocsr(), r.y, w_all, c_best)
     by_corpus = {}
     for name in dict.fromkeys(r.source.tolist()):
@@ -356,7 +358,7 @@ def fit_head(
     hyper = {
         "C": c_best,
         "c_grid": list(spec.c_grid),
-        "nb_alpha": NB_ALPHA,
+        "nb_alpha": spec.nb_alpha,
         "corpus_weights": weights,
         "weight_options": [dict(o) for o in options],
         "calibration": {

@@ -57,3 +57,28 @@ def test_family_test_rows_never_train() -> None:
     tweets = [f"tweet {i}" for i in range(1000)]
     share = np.mean([evaluate.in_family_test("davidson/hate", t, None) for t in tweets])
     assert 0.15 < share < 0.25
+
+
+def test_a_head_is_fitted_with_its_own_nb_blend(data_dir: Path) -> None:
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    from model.features import TokenFeaturizer
+
+    presence = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1], [0, 1]], dtype=np.float64))
+    y, w = np.array([1, 1, 0, 0]), np.ones(4)
+    assert np.allclose(heads._nb_scale(presence, y, w, 0.0), 1.0)  # 0 = plain TF-IDF
+    ratio = np.abs(np.log(np.array([3 / 5, 2 / 5]) / np.array([1 / 4, 3 / 4])))  # counts + 1, normalised
+    assert np.allclose(heads._nb_scale(presence, y, w, 1.0), ratio)
+
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").subset(list(range(400)), "kaggle")
+    texts = list(dict.fromkeys(kaggle.texts))
+    featurizer = TokenFeaturizer(**heads.FEATURIZER).fit(texts)
+    X = featurizer.transform(texts)
+    args = (X, X.sign().tocsr(), np.zeros(len(texts)), {t: i for i, t in enumerate(texts)}, lambda _m: None)
+    spec = next(h for h in heads.HEADS if h.name == "insult")
+    plain = heads.fit_head(dataclasses.replace(spec, nb_alpha=0.0), [kaggle], *args)
+    full = heads.fit_head(dataclasses.replace(spec, nb_alpha=1.0), [kaggle], *args)
+    assert plain.hyperparameters["nb_alpha"] == 0.0 and full.hyperparameters["nb_alpha"] == 1.0
+    assert not np.allclose(plain.coef, full.coef)
