@@ -251,14 +251,14 @@ def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]
             floor = floors.get(name, {}).get(c)
             value = m.get(c, float("nan"))  # off_topic's evaluations report AUCs, not P/R at a threshold
             mark = "" if floor is None else ("!" if not value >= floor else " ")
-            cells.append(f"{value:.4f}{'' if floor is None else f' (>={floor:.2f})'}{mark}".rjust(14))
+            cells.append(f"{value:.4f}{'' if floor is None else f' (>={floor:g})'}{mark}".rjust(14))
         lines.append(f"{name:<30} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
         lines[-1] += f"  {m.get('threshold', float('nan')):.3f}"
         # Other metrics with a floor (e.g. off_topic's AUC within length bins) get a line of their own.
         for metric, floor in floors.get(name, {}).items():
             if metric not in cols and metric in m:
                 mark = "!" if m[metric] < floor else " "
-                lines.append(f"  {metric:<40} {m[metric]:.4f} (>={floor:.2f}){mark}")
+                lines.append(f"  {metric:<40} {m[metric]:.4f} (>={floor:g}){mark}")
     return lines
 
 
