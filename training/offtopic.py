@@ -49,6 +49,15 @@ LABEL_DEFINITIONS: dict[str, str] = {
     "thread, and alone.",
 }
 SOURCE_WEIGHTS: dict[str, float] = {"c3_swap": 1.0, "omp_swap": 1.0, "pages_swap": 2.0, "omp_offtopic": 3.0}
+# The language of each source's comments, and the held-out swap test that shows the model works in it:
+# the manifest lists a language only when a source in it trained the model AND that test beats
+# LANGUAGE_MIN_AUC (the Scorer marks off_topic unsupported for every other language).
+SOURCE_LANGUAGES: dict[str, tuple[str, str]] = {
+    "c3": ("en", "c3_thread"),
+    "pages": ("en", "pages_standfirst_thread"),
+    "omp": ("de", "omp_thread"),
+}
+LANGUAGE_MIN_AUC = 0.7
 LABEL_DEFINITION = (
     "probability that the comment digresses too far from the topic of its article and discussion "
     "(bickering between readers counts): One Million Posts OffTopic labels + self-supervised swaps "
@@ -176,8 +185,57 @@ def train_off_topic(
         f"by source {model.cv_auc_by_source_}"
     )
     metrics = evaluate(model, sources)
-    report = {"threads": counts, "metrics": metrics, "feature_weights": model.feature_weights()}
+    report = {
+        "threads": counts,
+        "metrics": metrics,
+        "feature_weights": model.feature_weights(),
+        "training_data": training_corpora(examples),
+    }
     return model, report
+
+
+def training_corpora(examples: Sequence[ThreadExample]) -> list[Any]:
+    """What the manifest's ``training_data`` lists: one entry per source, its labelled training rows
+    (a comment counts once per context kind it was trained in); files and hashes are in
+    ``hyperparameters.data_files``."""
+    from training import corpora as C
+
+    out = []
+    for source, definition in LABEL_DEFINITIONS.items():
+        texts: list[str] = []
+        labels: list[int] = []
+        groups: list[str | None] = []
+        for ex in (e for e in examples if e.source == source):
+            for t, y in zip(ex.texts, ex.labels.tolist(), strict=True):
+                if y == y:  # labelled (nan = context only)
+                    texts.append(t)
+                    labels.append(int(y))
+                    groups.append(ex.group)
+        if texts:
+            out.append(
+                C.Corpus(
+                    source,
+                    definition,
+                    tuple(texts),
+                    tuple(labels),
+                    tuple(groups),
+                    (),
+                    weight=SOURCE_WEIGHTS[source],
+                )
+            )
+    return out
+
+
+def trained_languages(threads: dict[str, dict[str, int]], swap: dict[str, Any]) -> list[str]:
+    """The manifest's ``languages``: those of the sources with training threads whose held-out swap
+    AUC (``evaluate_swaps``) reaches LANGUAGE_MIN_AUC, in SOURCE_LANGUAGES order."""
+    out: list[str] = []
+    for source, (language, test) in SOURCE_LANGUAGES.items():
+        auc = swap.get(test, {}).get("auc")
+        trained = threads.get(source, {}).get("train", 0) > 0
+        if trained and auc is not None and auc >= LANGUAGE_MIN_AUC and language not in out:
+            out.append(language)
+    return out
 
 
 def train_attribute(request: Any, progress: Progress) -> Any:
@@ -202,7 +260,8 @@ def train_attribute(request: Any, progress: Progress) -> Any:
     )
     for line in format_metrics(report["metrics"]):
         progress(f"  {line}")
-    corpus = C.c3_corpus(data_dir / D.C3_FILE, "non_relevant", group="non_constructive")
+    languages = trained_languages(report["threads"], report["metrics"]["swap"])
+    progress(f"  off_topic languages (trained on, held-out swap AUC >= {LANGUAGE_MIN_AUC}): {languages}")
     metrics = {
         "cv_roc_auc_mean": max(model.cv_auc_.values()),
         "cv_roc_auc_per_c": {f"{c:g}": a for c, a in model.cv_auc_.items()},
@@ -231,8 +290,9 @@ def train_attribute(request: Any, progress: Progress) -> Any:
         threshold=REVIEW_THRESHOLD,
         metrics=metrics,
         hyperparameters=hyper,
-        corpora=[corpus],
+        corpora=report["training_data"],
         seconds=time.perf_counter() - started,
+        extra={"languages": languages},
     )
 
 
