@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from core.records import ArticleContext
 from model.context import ContextOffTopic, ThreadExample
@@ -176,9 +177,12 @@ def train_off_topic(
     progress(f"off_topic: threads (train / held-out) {counts}")
     examples = training_examples(sources["c3"][0], sources["omp"][0], sources["pages"][0], seed=seed)
     pages = sources["pages"][0]
-    model = ContextOffTopic().fit(
-        examples, documents=[p.article.body for p in pages if p.article is not None]
-    )
+    # One BLAS thread: the dense fits are 33,000 x 43 matrix-vector products, where a second thread only
+    # waits on the other (12x slower per fit on this 2-core machine under load; docs/offtopic.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = ContextOffTopic().fit(
+            examples, documents=[p.article.body for p in pages if p.article is not None]
+        )
     progress(
         f"off_topic: fitted on {model.n_train_rows_} rows; CV AUC per C {model.cv_auc_} "
         f"(chose C={model.C_:g}); "
