@@ -206,3 +206,22 @@ def test_training_data_lists_the_sources_trained_on(sources) -> None:
     for e in entries:
         assert 0 <= e["positives"] < e["rows_used"] and e["label_definition"] == LABEL_DEFINITIONS[e["name"]]
     assert next(e for e in entries if e["name"] == "c3_swap")["positives"] > 0  # the intruders
+
+
+def test_off_topic_fits_under_one_blas_thread(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense fits are small: a second BLAS thread only waits (docs/offtopic.md, Speed)."""
+    from threadpoolctl import threadpool_info
+
+    from training import offtopic
+
+    seen: list[int] = []
+
+    class Recording:
+        def fit(self, *_args: object, **_kwargs: object) -> None:
+            seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+            raise _Stop
+
+    monkeypatch.setattr(offtopic, "ContextOffTopic", Recording)
+    with pytest.raises(_Stop):
+        offtopic.train_off_topic(data_dir, default_articles_dir(data_dir))
+    assert seen and set(seen) == {1}
