@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from core.records import ArticleContext
 from model.context import ContextOffTopic, ThreadExample
@@ -49,6 +50,15 @@ LABEL_DEFINITIONS: dict[str, str] = {
     "thread, and alone.",
 }
 SOURCE_WEIGHTS: dict[str, float] = {"c3_swap": 1.0, "omp_swap": 1.0, "pages_swap": 2.0, "omp_offtopic": 3.0}
+# The language of each source's comments, and the held-out swap test that shows the model works in it:
+# the manifest lists a language only when a source in it trained the model AND that test beats
+# LANGUAGE_MIN_AUC (the Scorer marks off_topic unsupported for every other language).
+SOURCE_LANGUAGES: dict[str, tuple[str, str]] = {
+    "c3": ("en", "c3_thread"),
+    "pages": ("en", "pages_standfirst_thread"),
+    "omp": ("de", "omp_thread"),
+}
+LANGUAGE_MIN_AUC = 0.7
 LABEL_DEFINITION = (
     "probability that the comment digresses too far from the topic of its article and discussion "
     "(bickering between readers counts): One Million Posts OffTopic labels + self-supervised swaps "
@@ -167,17 +177,69 @@ def train_off_topic(
     progress(f"off_topic: threads (train / held-out) {counts}")
     examples = training_examples(sources["c3"][0], sources["omp"][0], sources["pages"][0], seed=seed)
     pages = sources["pages"][0]
-    model = ContextOffTopic().fit(
-        examples, documents=[p.article.body for p in pages if p.article is not None]
-    )
+    # One BLAS thread: the dense fits are 33,000 x 43 matrix-vector products, where a second thread only
+    # waits on the other (12x slower per fit on this 2-core machine under load; docs/offtopic.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = ContextOffTopic().fit(
+            examples, documents=[p.article.body for p in pages if p.article is not None]
+        )
     progress(
         f"off_topic: fitted on {model.n_train_rows_} rows; CV AUC per C {model.cv_auc_} "
         f"(chose C={model.C_:g}); "
         f"by source {model.cv_auc_by_source_}"
     )
     metrics = evaluate(model, sources)
-    report = {"threads": counts, "metrics": metrics, "feature_weights": model.feature_weights()}
+    report = {
+        "threads": counts,
+        "metrics": metrics,
+        "feature_weights": model.feature_weights(),
+        "training_data": training_corpora(examples),
+    }
     return model, report
+
+
+def training_corpora(examples: Sequence[ThreadExample]) -> list[Any]:
+    """What the manifest's ``training_data`` lists: one entry per source, its labelled training rows
+    (a comment counts once per context kind it was trained in); files and hashes are in
+    ``hyperparameters.data_files``."""
+    from training import corpora as C
+
+    out = []
+    for source, definition in LABEL_DEFINITIONS.items():
+        texts: list[str] = []
+        labels: list[int] = []
+        groups: list[str | None] = []
+        for ex in (e for e in examples if e.source == source):
+            for t, y in zip(ex.texts, ex.labels.tolist(), strict=True):
+                if y == y:  # labelled (nan = context only)
+                    texts.append(t)
+                    labels.append(int(y))
+                    groups.append(ex.group)
+        if texts:
+            out.append(
+                C.Corpus(
+                    source,
+                    definition,
+                    tuple(texts),
+                    tuple(labels),
+                    tuple(groups),
+                    (),
+                    weight=SOURCE_WEIGHTS[source],
+                )
+            )
+    return out
+
+
+def trained_languages(threads: dict[str, dict[str, int]], swap: dict[str, Any]) -> list[str]:
+    """The manifest's ``languages``: those of the sources with training threads whose held-out swap
+    AUC (``evaluate_swaps``) reaches LANGUAGE_MIN_AUC, in SOURCE_LANGUAGES order."""
+    out: list[str] = []
+    for source, (language, test) in SOURCE_LANGUAGES.items():
+        auc = swap.get(test, {}).get("auc")
+        trained = threads.get(source, {}).get("train", 0) > 0
+        if trained and auc is not None and auc >= LANGUAGE_MIN_AUC and language not in out:
+            out.append(language)
+    return out
 
 
 def train_attribute(request: Any, progress: Progress) -> Any:
@@ -202,7 +264,8 @@ def train_attribute(request: Any, progress: Progress) -> Any:
     )
     for line in format_metrics(report["metrics"]):
         progress(f"  {line}")
-    corpus = C.c3_corpus(data_dir / D.C3_FILE, "non_relevant", group="non_constructive")
+    languages = trained_languages(report["threads"], report["metrics"]["swap"])
+    progress(f"  off_topic languages (trained on, held-out swap AUC >= {LANGUAGE_MIN_AUC}): {languages}")
     metrics = {
         "cv_roc_auc_mean": max(model.cv_auc_.values()),
         "cv_roc_auc_per_c": {f"{c:g}": a for c, a in model.cv_auc_.items()},
@@ -231,8 +294,9 @@ def train_attribute(request: Any, progress: Progress) -> Any:
         threshold=REVIEW_THRESHOLD,
         metrics=metrics,
         hyperparameters=hyper,
-        corpora=[corpus],
+        corpora=report["training_data"],
         seconds=time.perf_counter() - started,
+        extra={"languages": languages},
     )
 
 

@@ -19,6 +19,8 @@ from training.offtopic import (
     human_examples,
     load_sources,
     swap_examples,
+    trained_languages,
+    training_corpora,
     training_examples,
 )
 
@@ -175,3 +177,51 @@ def test_off_topic_training_says_what_it_does_not_use(
         offtopic.train_attribute(request, lines.append)
     assert any("NOT USED: 1 off_topic verdicts" in line for line in lines)
     assert any("NOT USED: --decisions" in line for line in lines)
+
+
+def test_manifest_languages_are_those_trained_on_and_working() -> None:
+    """English (C3, pages) and German (One Million Posts) when each trained the model and its held-out
+    swap test works; a language whose test fails, or that did not train, is left out."""
+    threads = {"c3": {"train": 5}, "pages": {"train": 3}, "omp": {"train": 4}}
+    swap = {"c3_thread": {"auc": 0.9}, "pages_standfirst_thread": {"auc": 0.95}, "omp_thread": {"auc": 0.87}}
+    assert trained_languages(threads, swap) == ["en", "de"]
+    assert trained_languages(threads, {**swap, "omp_thread": {"auc": 0.55}}) == ["en"]
+    assert trained_languages({**threads, "omp": {"train": 0}}, swap) == ["en"]
+    assert trained_languages(threads, {**swap, "omp_thread": {"auc": None}}) == ["en"]
+    no_english = {"c3_thread": {"auc": 0.6}, "pages_standfirst_thread": {"auc": 0.6}}
+    assert trained_languages(threads, {**swap, **no_english}) == ["de"]
+
+
+def test_training_data_lists_the_sources_trained_on(sources) -> None:
+    """The manifest's training_data names the off-topic sources with their labelled rows, not C3's
+    non_relevant label (UNSUBSTANTIAL's), which off_topic does not train on."""
+    examples = training_examples(
+        sources["c3"][0][:20], sources["omp"][0][:30], sources["pages"][0][:5], seed=0
+    )
+    entries = [c.manifest_entry() for c in training_corpora(examples)]
+    names = [e["name"] for e in entries]
+    assert set(names) <= set(LABEL_DEFINITIONS) and "c3_swap" in names and "omp_offtopic" in names
+    labelled = sum(int(np.isfinite(e.labels).sum()) for e in examples)
+    assert sum(e["rows_used"] for e in entries) == labelled
+    for e in entries:
+        assert 0 <= e["positives"] < e["rows_used"] and e["label_definition"] == LABEL_DEFINITIONS[e["name"]]
+    assert next(e for e in entries if e["name"] == "c3_swap")["positives"] > 0  # the intruders
+
+
+def test_off_topic_fits_under_one_blas_thread(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense fits are small: a second BLAS thread only waits (docs/offtopic.md, Speed)."""
+    from threadpoolctl import threadpool_info
+
+    from training import offtopic
+
+    seen: list[int] = []
+
+    class Recording:
+        def fit(self, *_args: object, **_kwargs: object) -> None:
+            seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+            raise _Stop
+
+    monkeypatch.setattr(offtopic, "ContextOffTopic", Recording)
+    with pytest.raises(_Stop):
+        offtopic.train_off_topic(data_dir, default_articles_dir(data_dir))
+    assert seen and set(seen) == {1}
