@@ -167,11 +167,8 @@ def fit_language(
     started = time.perf_counter()
     for tr, va in folds.split(np.zeros(len(y)), y, _groups(corpus_list)):
         featurizer = TokenFeaturizer(**config.featurizer, nb_alpha=config.nb_alpha)
-        featurizer.fit([texts[i] for i in tr], y[tr])
-        x_tr, x_va = (
-            featurizer.transform([texts[i] for i in tr]),
-            featurizer.transform([texts[i] for i in va]),
-        )
+        x_tr = featurizer.fit_transform([texts[i] for i in tr], y[tr])
+        x_va = featurizer.transform([texts[i] for i in va])
         for j, c_value in enumerate(config.c_grid):
             oof[j, va] = (
                 _logistic(c_value).fit(x_tr, y[tr], sample_weight=weights[tr]).decision_function(x_va)
