@@ -262,11 +262,6 @@ def manifest_fields(models: Mapping[str, LanguageModel], base_language: str | No
     }
 
 
-TOXICITY_DEFINITION = (
-    "probability that the comment is offensive, abusive, hateful or inappropriate; per language: "
-    "German = GermEval 2018 OFFENSE + One Million Posts Inappropriate/Discriminating (deleted posts as "
-    "weak rows), French/Arabic = MLMA any hostility type; see language_models"
-)
 TOXICITY_LANGUAGES_DEFINITION = (
     "German: GermEval 2018 OFFENSE, One Million Posts Inappropriate/Discriminating (deleted posts as weak "
     "rows); French/Arabic: MLMA any hostility type; see language_models"
@@ -279,53 +274,6 @@ LANGUAGE_INSULT_DEFINITION = (
 
 # The attributes the language corpora label, and what their labels mean there.
 ROUTED_DEFINITIONS = {"insult": LANGUAGE_INSULT_DEFINITION, "toxicity": TOXICITY_LANGUAGES_DEFINITION}
-
-
-def with_languages(english: Any, data_dir: Path, progress: Progress, attribute: str = "insult") -> Any:
-    """An English attribute (a TrainedAttribute) as the base, plus the de/fr/ar models of
-    ``attribute``: what ``make train`` ships for insult, and for toxicity once English toxicity
-    exists (``with_languages(english_toxicity, data_dir, progress, "toxicity")``)."""
-    from training.fit import TrainedAttribute
-
-    started = time.perf_counter()
-    models = train_languages(Path(data_dir), attribute, progress)
-    others = LANGUAGE_INSULT_DEFINITION if attribute == "insult" else TOXICITY_LANGUAGES_DEFINITION
-    return TrainedAttribute(
-        model=routed(english.model, models, "en"),
-        interface=english.interface,
-        label_definition=f"{english.label_definition}. Other languages: {others}",
-        threshold=english.threshold,
-        metrics=english.metrics,
-        hyperparameters=english.hyperparameters,
-        corpora=english.corpora,
-        seconds=english.seconds + time.perf_counter() - started,
-        extra=manifest_fields(models, "en"),
-    )
-
-
-def train_toxicity(request: Any, progress: Progress) -> Any:
-    """The toxicity entry of training.train.TRAINERS (German, French, Arabic).
-
-    No English toxicity model is trained here, so the German model is the base: it also scores
-    comments in other languages and undetermined ones, which the Scorer marks unsupported ("en" is
-    not in ``languages``). An English toxicity model becomes the base with ``base_language="en"``
-    and the German one joins ``language_models``."""
-    from training.fit import TrainedAttribute
-
-    started = time.perf_counter()
-    models = train_languages(Path(request.data_dir), "toxicity", progress)
-    base = models["de"]
-    return TrainedAttribute(
-        model=routed(base.model, {k: m for k, m in models.items() if k != "de"}, "de"),
-        interface="predict_proba",
-        label_definition=TOXICITY_DEFINITION,
-        threshold=base.threshold,
-        metrics=base.metrics,
-        hyperparameters=base.hyperparameters,
-        corpora=[c for m in models.values() for c in m.corpora],
-        seconds=time.perf_counter() - started,
-        extra=manifest_fields(models, None),
-    )
 
 
 # -- held-out evaluation (``moderate eval``) ----------------------------------------------------------
