@@ -191,6 +191,19 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], y: Any = None) -> TokenFeaturizer:
+        self._fit(texts, y)
+        return self
+
+    def fit_transform(self, texts: Sequence[str], y: Any = None, **_fit_params: Any) -> sp.csr_matrix:
+        """``fit(texts, y).transform(texts)``, the same matrix; with labels it reuses the matrix
+        ``fit`` builds for the naive-Bayes ratios instead of featurising the texts a second time."""
+        unscaled = self._fit(texts, y)
+        if unscaled is None:
+            return self.transform(texts)
+        return sp.csr_matrix(unscaled @ sp.diags(self.output_scale_))
+
+    def _fit(self, texts: Sequence[str], y: Any) -> sp.csr_matrix | None:
+        """Learn the vocabularies and weights; the training matrix before NB scaling when labelled."""
         types, flat, lengths = self._analyze(texts)
         n_docs, n_types = len(lengths), len(types)
         presence = self._doc_matrix(flat, lengths, n_types)
@@ -235,14 +248,16 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         self.n_train_docs_ = n_docs
         self.output_scale_ = np.ones(self.n_features_)
         self.nb_ratio_ = None
-        if y is not None and len(set(np.asarray(y).tolist())) == 2:
-            present = self.transform(texts).sign()
-            y_arr = np.asarray(y)
-            pos = np.asarray(present[y_arr == 1].sum(axis=0)).ravel() + 1.0
-            neg = np.asarray(present[y_arr == 0].sum(axis=0)).ravel() + 1.0
-            self.nb_ratio_ = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
-            self.output_scale_ = self.nb_output_scale(self.nb_alpha)
-        return self
+        if y is None or len(set(np.asarray(y).tolist())) != 2:
+            return None
+        unscaled = self.transform(texts)  # output_scale_ is still all ones
+        present = unscaled.sign()
+        y_arr = np.asarray(y)
+        pos = np.asarray(present[y_arr == 1].sum(axis=0)).ravel() + 1.0
+        neg = np.asarray(present[y_arr == 0].sum(axis=0)).ravel() + 1.0
+        self.nb_ratio_ = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
+        self.output_scale_ = self.nb_output_scale(self.nb_alpha)
+        return unscaled
 
     def nb_output_scale(self, alpha: float) -> np.ndarray:
         """Per-feature output scale for NB blend ``alpha`` (ones when fitted without labels)."""
@@ -666,7 +681,7 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         y_arr = np.asarray(y, dtype=np.int64)
         self.classes_ = np.array([0, 1])
         featurizer = clone(self.featurizer) if self.featurizer is not None else TokenFeaturizer()
-        X = featurizer.fit(texts, y_arr).transform(texts)
+        X = featurizer.fit_transform(texts, y_arr)
         lr = LogisticRegression(
             C=self.C, solver="liblinear", dual=True, max_iter=self.max_iter, random_state=0
         )

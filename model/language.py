@@ -38,6 +38,10 @@ MACROLANGUAGE = {
 }
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+# A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
+# one (Persian- or Urdu-looking and undetermined Arabic tweets; docs/languages.md).
+SCRIPT_SHARE = 0.5
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -62,12 +66,14 @@ class Detection:
     language: str | None
     confidence: float
     ranked: tuple[tuple[str, float], ...] = ()
+    script: str | None = None  # "ar" when most letters are Arabic script
 
     def nearest(self, languages: frozenset[str] | set[str], min_probability: float = 0.1) -> str | None:
         """The language to score with when only ``languages`` have models: the detected one if it
         has a model, else the likeliest of the model's guesses that has one (with at least
-        ``min_probability``), else None. A French tweet the detector is unsure of still goes to the
-        French model; what the comment's language IS stays ``language`` (None: undetermined)."""
+        ``min_probability``), else the language of its script (Arabic) if that has one, else None.
+        A French tweet the detector is unsure of still goes to the French model; what the comment's
+        language IS stays ``language`` (None: undetermined)."""
         if self.language in languages:
             return self.language
         for code, probability in self.ranked:
@@ -75,7 +81,7 @@ class Detection:
                 break
             if code in languages:
                 return code
-        return None
+        return self.script if self.script in languages else None
 
 
 def default_model_path() -> Path:
@@ -131,20 +137,26 @@ class LanguageDetector:
         out: list[Detection] = []
         for text in texts:
             cleaned = self._clean(text)
-            if len(_LETTER_RE.findall(cleaned)) < self.min_letters:
+            letters = _LETTER_RE.findall(cleaned)
+            if len(letters) < self.min_letters:
                 out.append(Detection(None, 0.0))
                 continue
+            script = None
+            if _ARABIC_RE.search(cleaned):
+                arabic = sum(1 for ch in letters if _ARABIC_RE.match(ch))
+                script = "ar" if arabic >= SCRIPT_SHARE * len(letters) else None
             merged: dict[str, float] = {}
             for prob, label in model.predict(cleaned + "\n", self.top_k, 0.0, "replace"):
                 code = label[9:]  # "__label__xx"
                 code = MACROLANGUAGE.get(code, code)
                 merged[code] = merged.get(code, 0.0) + float(prob)
             if not merged:
-                out.append(Detection(None, 0.0))
+                out.append(Detection(None, 0.0, (), script))
                 continue
             ranked = tuple(sorted(merged.items(), key=lambda item: -item[1]))
             code, prob = ranked[0]
-            out.append(Detection(code if prob >= self.min_confidence else None, min(prob, 1.0), ranked))
+            language = code if prob >= self.min_confidence else None
+            out.append(Detection(language, min(prob, 1.0), ranked, script))
         return out
 
     def detect(self, texts: Sequence[str]) -> list[str | None]:

@@ -169,6 +169,22 @@ def test_nearest_supported_language_for_scoring() -> None:
     assert spanish.nearest({"en", "fr"}) is None
     assert Detection("de", 0.99, (("de", 0.99),)).nearest({"de"}) == "de"
     assert Detection(None, 0.0).nearest({"en"}) is None
+    persian_looking = Detection("fa", 0.8, (("fa", 0.8), ("ur", 0.1)), script="ar")
+    assert persian_looking.nearest({"en", "ar"}) == "ar"  # Arabic script: the Arabic model
+    assert persian_looking.nearest({"en", "fr"}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("هذا تعليق مكتوب بالعربية", "ar"),
+        ("@user كلام فارغ ok", "ar"),
+        ("this is english with one word عربي", None),
+        ("Ceci est un commentaire en français", None),
+    ],
+)
+def test_the_detector_reports_arabic_script(text: str, script: str | None) -> None:
+    assert default_detector().detect_one(text).script == script
 
 
 def test_the_first_seeds_french_comment_gets_a_french_score(seeds_dir: Path) -> None:

@@ -68,3 +68,49 @@ def test_a_language_model_learns_and_is_calibrated(data_dir: Path) -> None:
     entry = model.manifest_entry()
     assert entry["training_data"][0]["files"][0]["rows"] == 5009
     assert np.isfinite(p).all()
+
+
+class _Constant:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        p = np.full(len(texts), self.value)
+        return np.column_stack([1 - p, p])
+
+
+def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """French goes to the French model, Arabic script to the Arabic one, the rest to the served base
+    (the English family's head), never to another language's model."""
+    texts = (
+        "Ceci est un commentaire tout à fait normal sur cet article",
+        "Quel abruti, ce type est un crétin fini",
+        "هذا تعليق مكتوب بالعربية",
+        "Este é um comentário escrito em português do Brasil",
+    )
+    test = Corpus("mlma/fr/toxicity", "d", texts, (0, 1, 1, 1), (None,) * 4, ())
+    models = {
+        lang: LG.LanguageModel(lang, _Constant(value), 0.5, {}, {}, (), 0.0)  # type: ignore[arg-type]
+        for lang, value in (("de", 0.2), ("fr", 0.6), ("ar", 0.9))
+    }
+    monkeypatch.setattr(LG, "split_models", lambda *_a: LG.SplitModels(models, {"mlma/fr/toxicity": test}))
+    monkeypatch.setattr(LG, "served_base", lambda *_a: _Constant(0.05))
+    seen: list[np.ndarray] = []
+
+    def metrics(labels: object, p: np.ndarray, threshold: float) -> dict[str, float]:
+        seen.append(np.asarray(p))
+        return {"roc_auc": 0.5}
+
+    monkeypatch.setattr("training.fit.binary_metrics", metrics)
+    out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None)
+    assert seen[0].tolist() == pytest.approx([0.6, 0.6, 0.9, 0.05])  # as served
+    assert seen[1].tolist() == pytest.approx([0.6] * 4)  # language given
+    assert out["detected_share"] == pytest.approx(0.5)
+
+
+def test_language_evaluations_require_the_family_corpora() -> None:
+    from training.evaluate import REQUIRED_FILES
+
+    for name in ("toxicity/fr_mlma", "insult/ar_mlma", "insult/en_routed"):
+        assert "kaggle-insults-2012/train.csv" in REQUIRED_FILES[name]
+        assert "mlma-hate-speech/fr_dataset.csv" in REQUIRED_FILES[name]
