@@ -324,21 +324,15 @@ def split_models(data_dir: Path, attribute: str, progress: Progress) -> SplitMod
     return _SPLIT_CACHE[key]
 
 
-def served_base(data_dir: Path, attribute: str, progress: Progress) -> Any:
-    """What scores a comment no language model takes, as shipped: the English text family's head of
-    ``attribute``, here the family trained on the evaluation's training rows (training.evaluate)."""
-    from training.evaluate import family_on_training_rows
-
-    return family_on_training_rows(Path(data_dir), progress).heads()[attribute]
-
-
-def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str, float]:
+def evaluate_held_out(
+    data_dir: Path, name: str, progress: Progress, *, base: Callable[[str], Any]
+) -> dict[str, float]:
     """Metrics of one HELD_OUT_SETS entry, scored as the service scores: each comment's language is
     DETECTED (none is given) and routed as the Scorer routes (``Detection.nearest``): to the detected
     language's model, else to the likeliest guess that has a model, else to the model of its script,
-    else to the English family's head (``served_base``). ``roc_auc_language_given`` routes every
-    comment to its corpus' language model instead; ``detected_share`` is the share detected as that
-    language."""
+    else to ``base(attribute)`` (the caller's English family head, as the service falls back to it).
+    ``roc_auc_language_given`` routes every comment to its corpus' language model instead;
+    ``detected_share`` is the share detected as that language."""
     from model.language import default_detector
     from training.fit import binary_metrics
 
@@ -349,7 +343,7 @@ def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str
     texts = list(test.texts)
     detections = default_detector().detect_with_confidence(texts)
     detected = [d.language for d in detections]
-    router = routed(served_base(data_dir, attribute, progress), split.models, "en")
+    router = routed(base(attribute), split.models, "en")
     p = router.predict_proba(texts, [d.nearest(router.languages) for d in detections])[:, 1]
     model = split.models[language]
     metrics = binary_metrics(test.labels, p, model.threshold)
@@ -359,7 +353,9 @@ def evaluate_held_out(data_dir: Path, name: str, progress: Progress) -> dict[str
     return metrics
 
 
-def evaluate_english_kept(data_dir: Path, progress: Progress) -> dict[str, float]:
+def evaluate_english_kept(
+    data_dir: Path, progress: Progress, *, base: Callable[[str], Any]
+) -> dict[str, float]:
     """English must not get worse: the English insult held-out set (Kaggle's public test) scored
     through detection and routing, against the English family's insult head alone. ``kept_english``
     is the share of its comments that stay on the English model (not routed to de, fr or ar)."""
@@ -369,13 +365,13 @@ def evaluate_english_kept(data_dir: Path, progress: Progress) -> dict[str, float
 
     test = C.load_kaggle(Path(data_dir) / C.KAGGLE_DIR / "test_with_solutions.csv")
     texts = list(test.texts)
-    base = served_base(data_dir, "insult", progress)
+    insult = base("insult")
     split = split_models(data_dir, "insult", progress)
-    router = routed(base, split.models, "en")
+    router = routed(insult, split.models, "en")
     detections = default_detector().detect_with_confidence(texts)
     detected = [d.nearest(router.languages) for d in detections]
     p_routed = router.predict_proba(texts, detected)[:, 1]
-    p_base = base.predict_proba(texts)[:, 1]
+    p_base = insult.predict_proba(texts)[:, 1]
     metrics = binary_metrics(test.labels, p_routed, 0.5)
     metrics["roc_auc_english_model_alone"] = binary_metrics(test.labels, p_base, 0.5)["roc_auc"]
     metrics["kept_english"] = float(np.mean([d not in LANGUAGES for d in detected]))

@@ -94,7 +94,6 @@ def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPat
         for lang, value in (("de", 0.2), ("fr", 0.6), ("ar", 0.9))
     }
     monkeypatch.setattr(LG, "split_models", lambda *_a: LG.SplitModels(models, {"mlma/fr/toxicity": test}))
-    monkeypatch.setattr(LG, "served_base", lambda *_a: _Constant(0.05))
     seen: list[np.ndarray] = []
 
     def metrics(labels: object, p: np.ndarray, threshold: float) -> dict[str, float]:
@@ -102,7 +101,7 @@ def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPat
         return {"roc_auc": 0.5}
 
     monkeypatch.setattr("training.fit.binary_metrics", metrics)
-    out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None)
+    out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None, base=lambda _a: _Constant(0.05))
     assert seen[0].tolist() == pytest.approx([0.6, 0.6, 0.9, 0.05])  # as served
     assert seen[1].tolist() == pytest.approx([0.6] * 4)  # language given
     assert out["detected_share"] == pytest.approx(0.5)
