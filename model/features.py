@@ -381,6 +381,7 @@ class _IntHashTable:
 
     def __init__(self, keys: np.ndarray) -> None:
         n = len(keys)
+        self.n_keys = n
         self.bits = max(4, int(np.ceil(np.log2(max(n, 1) * 4))))  # load factor <= 1/4
         size = 1 << self.bits
         self.keys = np.full(size, -1, dtype=np.int64)
@@ -425,6 +426,77 @@ class _IntHashTable:
             if not len(active):
                 break
         return out
+
+
+class TokenTable:
+    """Raw token spelling -> token id, and every id's score terms: ``s`` (the weighted coefficient sum of
+    its feature row: a scalar per id, or a K-vector for a multi-head family) and ``q`` (its squared norm).
+
+    Seeded with the vocabulary's words, so a word's id is its word-feature id (bigram keys are pairs of
+    them); an unseen spelling is normalised once, and an unseen normalised token featurised once, a
+    batch's at once. ``ids`` takes the owner's lock only on a miss.
+    """
+
+    def __init__(
+        self,
+        featurizer: TokenFeaturizer,
+        coef: np.ndarray,
+        base_words: Sequence[str],
+        base_s: np.ndarray,
+        base_q: np.ndarray,
+    ) -> None:
+        self.featurizer = featurizer
+        self.coef = coef  # float64: features (x K)
+        self.norm_to_id: dict[str, int] = {w: i for i, w in enumerate(base_words)}
+        # Raw spellings -> token id, seeded with the vocabulary's own (fixed-point) spellings.
+        self.raw_to_id: dict[str, int] = dict(self.norm_to_id)
+        self.s_rows, self.q_rows = GrowingRows(base_s), GrowingRows(base_q)
+        self.s, self.q = base_s, base_q
+
+    def __len__(self) -> int:
+        return len(self.raw_to_id)
+
+    def ids(self, raw_tokens: list[str], lock: threading.RLock) -> np.ndarray:
+        get = self.raw_to_id.get
+        ids = [get(t, -1) for t in raw_tokens]
+        if -1 in ids:
+            with lock:
+                new_norms: dict[str, int] = {}
+                for j, t in enumerate(raw_tokens):
+                    if ids[j] != -1:
+                        continue
+                    tid = self.raw_to_id.get(t)
+                    if tid is None:
+                        norm = normalize_token(t)
+                        tid = self.norm_to_id.get(norm)
+                        if tid is None:
+                            tid = self.norm_to_id[norm] = self.q_rows.n + len(new_norms)
+                            new_norms[norm] = tid
+                        self.raw_to_id[t] = tid
+                    ids[j] = tid
+                if new_norms:
+                    table = self.featurizer.type_table(list(new_norms))
+                    s_new = np.asarray(table @ self.coef, dtype=np.float64)
+                    self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
+                    self.q = self.q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
+        return np.asarray(ids, dtype=np.int64)
+
+
+def bigram_hits(
+    table: _IntHashTable, n_words: int, ids: np.ndarray, same_doc: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(position i, bigram index) of every adjacent pair (ids[i], ids[i+1]) of words that is a bigram
+    feature; ``same_doc[i]`` False excludes a pair that straddles two texts."""
+    if len(ids) < 2 or not table.n_keys:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    left, right = ids[:-1], ids[1:]
+    ok = (left < n_words) & (right < n_words)
+    if same_doc is not None:
+        ok &= same_doc
+    pos_i = np.flatnonzero(ok)
+    found = table.lookup((left[pos_i] << BIGRAM_SHIFT) | right[pos_i])
+    hit = found >= 0
+    return pos_i[hit], found[hit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,13 +561,7 @@ class FastLinearText:
 
     def _reset_cache(self) -> None:
         """(Re)start both memo tables from the vocabulary; called at load and when they get too big."""
-        self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
-        self._s_rows = GrowingRows(self._base_s)
-        self._q_rows = GrowingRows(self._base_q)
-        self._s = self._base_s
-        self._q = self._base_q
-        # Raw spellings -> token id, seeded with the vocabulary's own (fixed-point) spellings.
-        self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
+        self._tokens = TokenTable(self.featurizer, self.coef, self._base_words, self._base_s, self._base_q)
         self._bigram_table = _IntHashTable(self.bigram_keys)
         # Replaced whole on reset, so a batch in flight keeps a consistent (dict, arrays) snapshot.
         self._chunks = ChunkTable(_LINEAR_CHUNK_COLUMNS)
@@ -504,46 +570,22 @@ class FastLinearText:
         chunks = self._chunks
         if (
             len(chunks.index) > self.max_cache_entries
-            or len(self._raw_to_id) > self.max_cache_entries
+            or len(self._tokens) > self.max_cache_entries
             or chunks.chars > self.max_cache_chars
         ):
             self._reset_cache()
-
-    def _ids(self, raw_tokens: list[str]) -> np.ndarray:
-        """Token ids of raw tokens, featurising unseen spellings once (all of a batch's at once)."""
-        get = self._raw_to_id.get
-        ids = [get(t, -1) for t in raw_tokens]
-        if -1 in ids:
-            with self._lock:
-                new_norms: dict[str, int] = {}
-                for j, t in enumerate(raw_tokens):
-                    if ids[j] != -1:
-                        continue
-                    tid = self._raw_to_id.get(t)
-                    if tid is None:
-                        norm = normalize_token(t)
-                        tid = self._norm_to_id.get(norm)
-                        if tid is None:
-                            tid = self._norm_to_id[norm] = self._q_rows.n + len(new_norms)
-                            new_norms[norm] = tid
-                        self._raw_to_id[t] = tid
-                    ids[j] = tid
-                if new_norms:
-                    table = self.featurizer.type_table(list(new_norms))
-                    self._s = self._s_rows.extend(np.asarray(table @ self.coef, dtype=np.float64).ravel())
-                    self._q = self._q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
-        return np.asarray(ids, dtype=np.int64)
 
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         """Featurise new distinct chunks in one vectorised pass and append them to the chunk table."""
         m = len(chunks)
         tok_lists = [TOKEN_RE.findall(c) for c in chunks]
         lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-        ids = self._ids(list(itertools.chain.from_iterable(tok_lists)))
+        tokens = self._tokens
+        ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), self._lock)
         owner = np.repeat(np.arange(m), lengths)
-        s = np.bincount(owner, weights=self._s[ids], minlength=m)
-        q = np.bincount(owner, weights=self._q[ids], minlength=m)
-        pos, big = self._bigram_hits(ids, owner[:-1] == owner[1:])
+        s = np.bincount(owner, weights=tokens.s[ids], minlength=m)
+        q = np.bincount(owner, weights=tokens.q[ids], minlength=m)
+        pos, big = bigram_hits(self._bigram_table, self.n_words, ids, owner[:-1] == owner[1:])
         s += np.bincount(owner[pos], weights=self.bigram_s[big], minlength=m)
         q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
         nonempty = lengths > 0
@@ -568,21 +610,6 @@ class FastLinearText:
                     self._add_chunks(table, missing)
                 ids = list(map(table.index.__getitem__, chunks))
         return np.asarray(ids, dtype=np.int64), table
-
-    def _bigram_hits(self, ids: np.ndarray, same_doc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Positions i where (ids[i], ids[i+1]) is a bigram feature, and the bigram's table index."""
-        keys = self.bigram_keys
-        if len(ids) < 2 or not len(keys):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        n_words = self.n_words
-        left, right = ids[:-1], ids[1:]
-        ok = (left < n_words) & (right < n_words)
-        if same_doc is not None:
-            ok &= same_doc
-        pos_i = np.flatnonzero(ok)
-        found = self._bigram_table.lookup((left[pos_i] << BIGRAM_SHIFT) | right[pos_i])
-        hit = found >= 0
-        return pos_i[hit], found[hit]
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Linear decision for every text, vectorised per slice of the batch."""
@@ -637,10 +664,11 @@ class FastLinearText:
             return []
         with self._lock:
             self._maybe_reset()
-            ids = self._ids([raw for _, _, raw in spans])
-            s = self._s[ids]
-            q_total = float(self._q[ids].sum())
-        pos_i, big = self._bigram_hits(ids, None)
+            tokens = self._tokens
+            ids = tokens.ids([raw for _, _, raw in spans], self._lock)
+            s = tokens.s[ids]
+            q_total = float(tokens.q[ids].sum())
+        pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
         q_total += float(self.bigram_q[big].sum())
         if q_total <= 0:
             return []

@@ -35,10 +35,10 @@ from model.features import (
     MIN_SPAN_WEIGHT,
     TOKEN_RE,
     ChunkRows,
-    GrowingRows,
     TokenFeaturizer,
+    TokenTable,
     _IntHashTable,
-    normalize_token,
+    bigram_hits,
     token_spans,
 )
 
@@ -118,12 +118,7 @@ class MultiHeadText:
         self._prepare()
 
     def _reset_cache(self) -> None:
-        self._norm_to_id: dict[str, int] = {w: i for i, w in enumerate(self._base_words)}
-        self._s_rows = GrowingRows(self._base_s)
-        self._q_rows = GrowingRows(self._base_q)
-        self._s = self._base_s
-        self._q = self._base_q
-        self._raw_to_id: dict[str, int] = dict(self._norm_to_id)
+        self._tokens = TokenTable(self.featurizer, self._coef64, self._base_words, self._base_s, self._base_q)
         self._bigram_table = _IntHashTable(self.bigram_keys)
         self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
@@ -131,61 +126,24 @@ class MultiHeadText:
         chunks = self._chunks
         if (
             len(chunks.index) > self.max_cache_entries
-            or len(self._raw_to_id) > self.max_cache_entries
+            or len(self._tokens) > self.max_cache_entries
             or chunks.chars > self.max_cache_chars
         ):
             self._reset_cache()
 
     # -- lookups ------------------------------------------------------------------------------------
-    def _ids(self, raw_tokens: list[str]) -> np.ndarray:
-        """Token ids of raw tokens, featurising unseen spellings once (call with the lock held)."""
-        get = self._raw_to_id.get
-        ids = [get(t, -1) for t in raw_tokens]
-        if -1 in ids:
-            new_norms: dict[str, int] = {}
-            n_known = self._q_rows.n
-            for j, t in enumerate(raw_tokens):
-                if ids[j] != -1:
-                    continue
-                tid = self._raw_to_id.get(t)
-                if tid is None:
-                    norm = normalize_token(t)
-                    tid = self._norm_to_id.get(norm)
-                    if tid is None:
-                        tid = self._norm_to_id[norm] = n_known + len(new_norms)
-                        new_norms[norm] = tid
-                    self._raw_to_id[t] = tid
-                ids[j] = tid
-            if new_norms:
-                table = self.featurizer.type_table(list(new_norms))
-                self._s = self._s_rows.extend(np.asarray(table @ self._coef64, dtype=np.float64))
-                self._q = self._q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
-        return np.asarray(ids, dtype=np.int64)
-
-    def _bigram_hits(self, ids: np.ndarray, same_doc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        keys = self.bigram_keys
-        if len(ids) < 2 or not len(keys):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        left, right = ids[:-1], ids[1:]
-        ok = (left < self.n_words) & (right < self.n_words)
-        if same_doc is not None:
-            ok &= same_doc
-        pos_i = np.flatnonzero(ok)
-        found = self._bigram_table.lookup((left[pos_i] << BIGRAM_SHIFT) | right[pos_i])
-        hit = found >= 0
-        return pos_i[hit], found[hit]
-
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         m = len(chunks)
         tok_lists = [TOKEN_RE.findall(c) for c in chunks]
         lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-        ids = self._ids(list(itertools.chain.from_iterable(tok_lists)))
+        tokens = self._tokens
+        ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), self._lock)
         owner = np.repeat(np.arange(m), lengths)
         k = len(self.names)
         s = np.zeros((m, k))
-        np.add.at(s, owner, self._s[ids])
-        q = np.bincount(owner, weights=self._q[ids], minlength=m)
-        pos, big = self._bigram_hits(ids, owner[:-1] == owner[1:])
+        np.add.at(s, owner, tokens.s[ids])
+        q = np.bincount(owner, weights=tokens.q[ids], minlength=m)
+        pos, big = bigram_hits(self._bigram_table, self.n_words, ids, owner[:-1] == owner[1:])
         if len(pos):
             np.add.at(s, owner[pos], self.bigram_s[big])
             q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
@@ -284,10 +242,11 @@ class MultiHeadText:
             return []
         with self._lock:
             self._maybe_reset()
-            ids = self._ids([raw for _, _, raw in spans])
-            s = self._s[ids, k]
-            q_total = float(self._q[ids].sum())
-        pos_i, big = self._bigram_hits(ids, None)
+            tokens = self._tokens
+            ids = tokens.ids([raw for _, _, raw in spans], self._lock)
+            s = tokens.s[ids, k]
+            q_total = float(tokens.q[ids].sum())
+        pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
         q_total += float(self.bigram_q[big].sum())
         if q_total <= 0:
             return []
