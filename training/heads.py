@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ from model.features import TOKEN_RE, TokenFeaturizer
 from model.heads import MultiHeadText
 from training import corpora as C
 from training import labels as L
-from training.parallel import usable_cores
 
 Progress = Callable[[str], None]
 SEED = 0
@@ -311,20 +309,15 @@ def fit_head(
     sel_idx = np.flatnonzero(select)
     for k, (_, va) in enumerate(splitter.split(np.zeros(len(sel_idx)), r.y[sel_idx], r.groups[sel_idx])):
         fold_of[np.isin(r.groups, np.unique(r.groups[sel_idx[va]]))] = k
-
-    def fold_fit(k: int, j: int) -> tuple[int, np.ndarray, np.ndarray]:
+    # Sequential on purpose: liblinear seeds the C library's global rand(), so fits in parallel threads
+    # would draw from one shared stream and the same data would no longer give the same model.
+    for k in range(k_folds):
         tr, va = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-        o, c_value = grid[j]
-        w = r.weights(options[o])
-        scale = sp.diags(_nb_scale(Ph[tr], r.y[tr], w[tr], spec.nb_alpha))
-        lr = _fit_lr((Xh[tr] @ scale).tocsr(), r.y[tr], w[tr], c_value)
-        return j, va, lr.decision_function((Xh[va] @ scale).tocsr())
-
-    # liblinear releases the GIL: the fold fits share the machine's cores as threads (same numbers).
-    tasks = [(k, j) for k in range(k_folds) for j in range(len(grid))]
-    with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
-        for j, va, decision in pool.map(lambda kj: fold_fit(*kj), tasks):
-            oof[j, va] = decision
+        for j, (o, c_value) in enumerate(grid):
+            w = r.weights(options[o])
+            scale = sp.diags(_nb_scale(Ph[tr], r.y[tr], w[tr], spec.nb_alpha))
+            lr = _fit_lr((Xh[tr] @ scale).tocsr(), r.y[tr], w[tr], c_value)
+            oof[j, va] = lr.decision_function((Xh[va] @ scale).tocsr())
     aucs = [float(roc_auc_score(r.y[select], oof[j, select])) for j in range(len(grid))]
     best = int(np.argmax(aucs))
     o_best, c_best = grid[best]
