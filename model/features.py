@@ -499,6 +499,51 @@ def bigram_hits(
     return pos_i[hit], found[hit]
 
 
+def chunk_terms(
+    chunks: list[str],
+    tokens: TokenTable,
+    lock: threading.RLock,
+    bigram_table: _IntHashTable,
+    n_words: int,
+    bigram_s: np.ndarray,
+    bigram_q: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per new chunk: summed score terms ``s`` (a scalar or K-vector per chunk, as ``tokens.s``), norm
+    term ``q``, token count, first / last word id (-1: none, or not a word feature) and has-tokens, for
+    the chunk memos of ``FastLinearText`` and ``MultiHeadText``."""
+    m = len(chunks)
+    tok_lists = [TOKEN_RE.findall(c) for c in chunks]
+    lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
+    ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), lock)
+    owner = np.repeat(np.arange(m), lengths)
+    pos, big = bigram_hits(bigram_table, n_words, ids, owner[:-1] == owner[1:])
+    s: np.ndarray
+    if tokens.s.ndim == 1:
+        s = np.bincount(owner, weights=tokens.s[ids], minlength=m)
+        s += np.bincount(owner[pos], weights=bigram_s[big], minlength=m)
+    else:
+        s = np.zeros((m, tokens.s.shape[1]))
+        np.add.at(s, owner, tokens.s[ids])
+        if len(pos):
+            np.add.at(s, owner[pos], bigram_s[big])
+    q = np.bincount(owner, weights=tokens.q[ids], minlength=m)
+    q += np.bincount(owner[pos], weights=bigram_q[big], minlength=m)
+    nonempty = lengths > 0
+    ends = np.cumsum(lengths)
+    first = np.full(m, -1, dtype=np.int64)
+    last = np.full(m, -1, dtype=np.int64)
+    first[nonempty] = ids[(ends - lengths)[nonempty]]
+    last[nonempty] = ids[ends[nonempty] - 1]
+    first[first >= n_words] = -1  # only word features take part in bigrams
+    last[last >= n_words] = -1
+    return s, q, lengths, first, last, nonempty
+
+
+def memo_full(chunks: ChunkTable, tokens: TokenTable, max_entries: int, max_chars: int) -> bool:
+    """Whether a model's chunk and token memos passed their bounds (the owner then starts them afresh)."""
+    return len(chunks.index) > max_entries or len(tokens) > max_entries or chunks.chars > max_chars
+
+
 @dataclass(frozen=True, slots=True)
 class TokenContribution:
     """One token (or adjacent pair) occurrence and its exact share of the linear decision."""
@@ -567,35 +612,14 @@ class FastLinearText:
         self._chunks = ChunkTable(_LINEAR_CHUNK_COLUMNS)
 
     def _maybe_reset(self) -> None:
-        chunks = self._chunks
-        if (
-            len(chunks.index) > self.max_cache_entries
-            or len(self._tokens) > self.max_cache_entries
-            or chunks.chars > self.max_cache_chars
-        ):
+        if memo_full(self._chunks, self._tokens, self.max_cache_entries, self.max_cache_chars):
             self._reset_cache()
 
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         """Featurise new distinct chunks in one vectorised pass and append them to the chunk table."""
-        m = len(chunks)
-        tok_lists = [TOKEN_RE.findall(c) for c in chunks]
-        lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-        tokens = self._tokens
-        ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), self._lock)
-        owner = np.repeat(np.arange(m), lengths)
-        s = np.bincount(owner, weights=tokens.s[ids], minlength=m)
-        q = np.bincount(owner, weights=tokens.q[ids], minlength=m)
-        pos, big = bigram_hits(self._bigram_table, self.n_words, ids, owner[:-1] == owner[1:])
-        s += np.bincount(owner[pos], weights=self.bigram_s[big], minlength=m)
-        q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
-        nonempty = lengths > 0
-        ends = np.cumsum(lengths)
-        first = np.full(m, -1, dtype=np.int64)
-        last = np.full(m, -1, dtype=np.int64)
-        first[nonempty] = ids[(ends - lengths)[nonempty]]
-        last[nonempty] = ids[ends[nonempty] - 1]
-        first[first >= self.n_words] = -1  # only word features take part in bigrams
-        last[last >= self.n_words] = -1
+        s, q, _, first, last, nonempty = chunk_terms(
+            chunks, self._tokens, self._lock, self._bigram_table, self.n_words, self.bigram_s, self.bigram_q
+        )
         table.append(chunks, (s, q, first, last, nonempty))
 
     def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:

@@ -33,12 +33,13 @@ from model.features import (
     _LINEAR_CHUNK_COLUMNS,
     BIGRAM_SHIFT,
     MIN_SPAN_WEIGHT,
-    TOKEN_RE,
     ChunkRows,
     TokenFeaturizer,
     TokenTable,
     _IntHashTable,
     bigram_hits,
+    chunk_terms,
+    memo_full,
     token_spans,
 )
 
@@ -123,38 +124,14 @@ class MultiHeadText:
         self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
     def _maybe_reset(self) -> None:
-        chunks = self._chunks
-        if (
-            len(chunks.index) > self.max_cache_entries
-            or len(self._tokens) > self.max_cache_entries
-            or chunks.chars > self.max_cache_chars
-        ):
+        if memo_full(self._chunks, self._tokens, self.max_cache_entries, self.max_cache_chars):
             self._reset_cache()
 
     # -- lookups ------------------------------------------------------------------------------------
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
-        m = len(chunks)
-        tok_lists = [TOKEN_RE.findall(c) for c in chunks]
-        lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-        tokens = self._tokens
-        ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), self._lock)
-        owner = np.repeat(np.arange(m), lengths)
-        k = len(self.names)
-        s = np.zeros((m, k))
-        np.add.at(s, owner, tokens.s[ids])
-        q = np.bincount(owner, weights=tokens.q[ids], minlength=m)
-        pos, big = bigram_hits(self._bigram_table, self.n_words, ids, owner[:-1] == owner[1:])
-        if len(pos):
-            np.add.at(s, owner[pos], self.bigram_s[big])
-            q += np.bincount(owner[pos], weights=self.bigram_q[big], minlength=m)
-        nonempty = lengths > 0
-        ends = np.cumsum(lengths)
-        first = np.full(m, -1, dtype=np.int64)
-        last = np.full(m, -1, dtype=np.int64)
-        first[nonempty] = ids[(ends - lengths)[nonempty]]
-        last[nonempty] = ids[ends[nonempty] - 1]
-        first[first >= self.n_words] = -1  # only word features take part in bigrams
-        last[last >= self.n_words] = -1
+        s, q, lengths, first, last, nonempty = chunk_terms(
+            chunks, self._tokens, self._lock, self._bigram_table, self.n_words, self.bigram_s, self.bigram_q
+        )
         table.append(chunks, (s, q, lengths.astype(np.float64), first, last, nonempty))
 
     def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
