@@ -475,9 +475,11 @@ DAVIDSON_DEFINITION = "1 = class 0/1 (hate speech or offensive language, tweets)
 
 
 @_file_errors
-def load_davidson(path: Path) -> Corpus:
+def davidson(path: Path, name: str, definition: str, label: Callable[[str], int | None]) -> Corpus:
+    """Davidson 2017 with ``label(class)`` -> 1 / 0 / None (excluded); class 0 hate, 1 offensive,
+    2 neither."""
     _require(path)
-    b = _Builder("davidson-2017", DAVIDSON_DEFINITION)
+    b = _Builder(name, definition)
     n = 0
     with path.open(newline="", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
@@ -485,12 +487,20 @@ def load_davidson(path: Path) -> Corpus:
             cls, tweet = rec.get("class"), rec.get("tweet")
             if cls is None or tweet is None:
                 b.bad["broken row"] += 1
-            elif cls in ("0", "1", "2"):
-                b.add(tweet, 0 if cls == "2" else 1)
-            else:
+            elif cls not in ("0", "1", "2"):
                 b.bad["unknown label"] += 1
+            else:
+                y = label(cls)
+                if y is None:
+                    b.excluded[f"class {cls}"] += 1
+                else:
+                    b.add(tweet, y)
     b.files.append(SourceFile(str(path), sha256_file(path), n))
     return b.build()
+
+
+def load_davidson(path: Path) -> Corpus:
+    return davidson(path, "davidson-2017", DAVIDSON_DEFINITION, lambda cls: 0 if cls == "2" else 1)
 
 
 # -- generic user data -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from training.corpora import (
     _Builder,
     _file_errors,
     _require,
+    davidson,
     olid_rows,
     read_c3,
     sha256_file,
@@ -103,31 +104,6 @@ def c3_severe(data_dir: Path) -> Corpus:
 
 
 # -- tweets ----------------------------------------------------------------------------------------
-
-
-@_file_errors
-def davidson(path: Path, name: str, definition: str, label: Callable[[str], int | None]) -> Corpus:
-    """Davidson 2017 with ``label(class)`` -> 1 / 0 / None (excluded); class 0 hate, 1 offensive,
-    2 neither."""
-    _require(path)
-    b = _Builder(name, definition)
-    n = 0
-    with path.open(newline="", encoding="utf-8") as fh:
-        for rec in csv.DictReader(fh):
-            n += 1
-            cls, tweet = rec.get("class"), rec.get("tweet")
-            if cls is None or tweet is None:
-                b.bad["broken row"] += 1
-            elif cls not in ("0", "1", "2"):
-                b.bad["unknown label"] += 1
-            else:
-                y = label(cls)
-                if y is None:
-                    b.excluded[f"class {cls}"] += 1
-                else:
-                    b.add(tweet, y)
-    b.files.append(SourceFile(str(path), sha256_file(path), n))
-    return b.build()
 
 
 def davidson_for(data_dir: Path, what: str) -> Corpus:
