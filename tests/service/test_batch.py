@@ -459,6 +459,18 @@ sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_
 """
 
 
+def _temp_output_written(outdir: Path) -> bool:
+    """Whether the run's temp output has bytes yet. The --out writability probe (an empty temp file of
+    the same name pattern, removed at once) can vanish between the listing and the stat."""
+    for p in outdir.glob(".scores.jsonl.*" + batch.TEMP_SUFFIX):
+        try:
+            if p.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("sig", "rc"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, None)])
 def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
@@ -475,7 +487,7 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while not any(p.stat().st_size > 0 for p in outdir.glob(".scores.jsonl.*" + batch.TEMP_SUFFIX)):
+    while not _temp_output_written(outdir):
         assert proc.poll() is None and time.monotonic() < deadline, "run ended before it wrote anything"
         time.sleep(0.05)
     proc.send_signal(sig)
