@@ -6,6 +6,8 @@ redirected (their request building and response handling run unchanged):
 - perspective.py 0.3.4 (googleapiclient; hard-codes the discovery URL): googleapiclient's documented
   `discoveryServiceUrl` is pointed at this server; everything else comes from our discovery document.
 - googleapiclient itself, as Perspective's own docs use it (discoveryServiceUrl=..., developerKey=...).
+- PyPerspective 1.0.4 and perspective 1.0.3 (requests / urllib; a module constant or client attribute
+  holds Google's URL): that one URL is set to this server.
 - Coral Talk's request body (see test_perspective.coral_body), in English and French, over HTTP.
 
 Two servers: one with a small test artifact that carries the whole attribute family (TOXICITY, ...:
@@ -247,6 +249,55 @@ def test_googleapiclient_against_the_discovery_document(family_server):
         "clientToken": "s-1",
     }
     assert service.comments().suggestscore(body=suggestion).execute() == {"clientToken": "s-1"}
+
+
+# --- PyPerspective and perspective (module-level URL constants) ---------------------------------------
+
+
+@pytest.fixture
+def pyperspective(monkeypatch: pytest.MonkeyPatch, shipped_server: str) -> Any:
+    import PyPerspective.Perspective as module
+
+    assert module.base_url == f"https://{GOOGLE_HOST}/v1alpha1/comments:analyze"  # its own URL
+    monkeypatch.setattr(module, "base_url", shipped_server + "/v1alpha1/comments:analyze")
+    return module
+
+
+def test_pyperspective_default_and_multi_attribute_calls_with_the_shipped_model(pyperspective):
+    # Its constructor probes the key with an empty POST and reads error.details[0]: Google's shape.
+    client = pyperspective.Perspective("any-key")
+    toxic = client.get_score("You are a complete idiot and a moron.")  # the default call: TOXICITY, en
+    civil = client.get_score("Thanks for the article, the figures on the budget were useful.")
+    assert [a.name for a in toxic.attributes] == ["TOXICITY"]
+    assert toxic["TOXICITY"].score > civil["TOXICITY"].score
+    assert toxic.detected_langs == ["en"] and toxic["TOXICITY"].spans  # it reads both unguarded
+    family = ["TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY"]
+    many = client.get_score("you stupid moron", tests=family)
+    assert [a.name for a in many.attributes] == family
+    assert all(0.0 <= a.score <= 1.0 for a in many.attributes)
+    french = client.get_score("Espèce de crétin, votre article est nul et vous le savez.", langs=["fr"])
+    assert french.requests_langs == ["fr"] and 0.0 <= french["TOXICITY"].score <= 1.0
+    # (Its error path cannot be exercised: its ApiException(..., raw_data=...) raises TypeError in 1.0.4.)
+
+
+def test_perspective_1_0_default_and_multi_attribute_calls_with_the_shipped_model(shipped_server):
+    from perspective.perspective import PerspectiveAPI
+
+    client = PerspectiveAPI("any-key")
+    assert client.api_client.url == f"https://{GOOGLE_HOST}/v1alpha1/{{endpoint}}"  # its own URL
+    client.api_client.url = shipped_server + "/v1alpha1/{endpoint}"
+    toxic = client.score("You are a complete idiot and a moron.")  # the default call: TOXICITY
+    civil = client.score("Thanks for the article, the figures on the budget were useful.")
+    assert set(toxic) == {"TOXICITY"} and toxic["TOXICITY"] > civil["TOXICITY"]
+    family = ["TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY"]
+    assert set(client.score("you stupid moron", family)) == set(family)
+    raw = client.analyze_comment(
+        "Espèce de crétin.", languages=["fr"], do_not_store=True, span_annotations=True
+    )
+    assert (
+        raw["languages"] == ["fr"]
+        and 0.0 <= raw["attributeScores"]["TOXICITY"]["summaryScore"]["value"] <= 1.0
+    )
 
 
 # --- Coral Talk and raw HTTP ---------------------------------------------------------------------
