@@ -40,6 +40,7 @@ from model.features import (
     bigram_hits,
     chunk_terms,
     memo_full,
+    ordered_keys,
     token_spans,
 )
 
@@ -91,7 +92,8 @@ class MultiHeadText:
         self._prepare()
 
     # -- derived tables (rebuilt at load; not pickled) ----------------------------------------------
-    def _prepare(self) -> None:
+    def _prepare(self, base: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """``base``: the vocabulary's (s, q) rows as pickled, else computed (seconds for a big vocabulary)."""
         f = self.featurizer
         coef = self.coef.astype(np.float64)
         self._coef64 = coef
@@ -101,22 +103,40 @@ class MultiHeadText:
         self.bigram_keys = f.bigram_keys_
         self.bigram_s = coef[f.bigram_features_] * bw[:, None]
         self.bigram_q = bw**2
-        words = sorted(f.word_index_, key=f.word_index_.__getitem__)
-        table = f.type_table(words)
-        self._base_s = np.asarray(table @ coef, dtype=np.float64)
-        self._base_q = np.asarray(table.multiply(table).sum(axis=1), dtype=np.float64).ravel()
+        words = ordered_keys(f.word_index_)
+        if (
+            base is not None
+            and base[0].shape == (len(words), len(self.names))
+            and base[1].shape == (len(words),)
+        ):
+            self._base_s, self._base_q = base
+        else:
+            table = f.type_table(words)
+            self._base_s = np.asarray(table @ coef, dtype=np.float64)
+            self._base_q = np.asarray(table.multiply(table).sum(axis=1), dtype=np.float64).ravel()
         self._base_words = words
         self._lock = threading.RLock()
         self._reset_cache()
 
     def __getstate__(self) -> dict[str, Any]:
-        keys = ("featurizer", "names", "coef", "intercept", "calibration", "language_models")
+        keys = (
+            "featurizer",
+            "names",
+            "coef",
+            "intercept",
+            "calibration",
+            "language_models",
+            "_base_s",
+            "_base_q",
+        )
         return {k: self.__dict__[k] for k in keys}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
         state.setdefault("language_models", {})
+        base = (state.pop("_base_s"), state.pop("_base_q")) if "_base_s" in state else None
         self.__dict__.update(state)
-        self._prepare()
+        self._prepare(base)
 
     def _reset_cache(self) -> None:
         self._tokens = TokenTable(self.featurizer, self._coef64, self._base_words, self._base_s, self._base_q)

@@ -92,3 +92,48 @@ def test_growing_rows_double_into_new_arrays_and_never_touch_the_base() -> None:
     assert third is not second and rows.n == 9 and len(third) == 12
     assert np.array_equal(third[:6], np.vstack([base, [[10, 11], [12, 13], [14, 15]]]))
     assert np.array_equal(second[:6], third[:6])  # a reader of the older array still sees valid rows
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**40), max_size=400, unique=True), st.data())
+@settings(max_examples=200, deadline=None)
+def test_hash_table_finds_every_key_and_no_other(keys: list[int], data: st.DataObject) -> None:
+    from model.features import SMALL_LOOKUP, _IntHashTable
+
+    arr = np.asarray(keys, dtype=np.int64)
+    table = _IntHashTable(arr)
+    table.sorted_keys = None  # exercise the probe loop even for small lookups
+    assert np.array_equal(table.lookup(arr), np.arange(len(arr)))
+    others = data.draw(st.lists(st.integers(min_value=0, max_value=2**40), max_size=SMALL_LOOKUP + 10))
+    probe = np.asarray(others, dtype=np.int64)
+    expected = [keys.index(k) if k in keys else -1 for k in others]
+    assert table.lookup(probe).tolist() == expected
+
+
+def test_a_pickled_model_keeps_its_vocabulary_and_scores(small_model: LinearTextClassifier) -> None:
+    import pickle
+
+    from model.features import PackedIndex, ordered_keys
+
+    f = small_model.featurizer_
+    state = f.__getstate__()
+    assert isinstance(state["word_index_"], PackedIndex) and isinstance(state["gram_index_"], PackedIndex)
+    again = pickle.loads(pickle.dumps(small_model))
+    g = again.fast_.featurizer
+    assert g.word_index_ == f.word_index_ and list(g.word_index_) == list(f.word_index_)
+    assert g.gram_index_ == f.gram_index_
+    assert ordered_keys(g.word_index_) == sorted(f.word_index_, key=f.word_index_.__getitem__)
+    texts = ["you are a pathetic idiot", "thank you for the detailed report", "zzqx unseen wordz"]
+    np.testing.assert_array_equal(again.predict_proba(texts), small_model.predict_proba(texts))
+
+
+def test_packed_index_round_trips_and_refuses_a_separator() -> None:
+    from model.features import PackedIndex, ordered_keys, pack_index
+
+    index = {"b": 1, "a": 0, "": 2}
+    packed = pack_index(index)
+    assert isinstance(packed, PackedIndex) and packed.unpack() == index
+    assert ordered_keys(index) == ["a", "b", ""]
+    assert pack_index({"a\x00b": 0}) == {"a\x00b": 0}  # left as a dict, never split wrongly
+    assert PackedIndex("", np.empty(0, dtype=np.int64)).unpack() == {}
+    with pytest.raises(ValueError, match="2 keys for 3 values"):
+        PackedIndex("a\x00b", np.arange(3)).unpack()
