@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
+from model.gram_kernel import GramTable
 
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
 TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")
@@ -169,6 +170,7 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
+        state.pop("_grams", None)  # derived at first use
         for key in self._PACKED:
             index = state.get(key)
             if isinstance(index, dict):
@@ -321,34 +323,55 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         return np.asarray((1.0 - alpha) + alpha * self.nb_ratio_)
 
     # -- per-token rows ------------------------------------------------------------------------------
-    def type_table(self, types: Sequence[str]) -> sp.csr_matrix:
+    def type_table(self, types: Sequence[str], compiled: bool = True) -> sp.csr_matrix:
         """Weighted feature rows (word + char n-grams) of normalised tokens, one row per token.
 
         Built straight into CSR arrays: on a stream of new comments this runs once per batch of unseen
         spellings, and scipy's general constructors (COO, diags, matrix sums) cost more than the lookups.
+        ``compiled=False`` finds every n-gram in Python (the reference the compiled lookup must equal).
         """
-        gram_get, word_get = self.gram_index_.get, self.word_index_.get
-        lo, hi = self.ngram_min, self.ngram_max
+        word_get = self.word_index_.get
         n_features = self.n_features_
-        keys: list[int] = []  # row * n_features + feature, one per occurrence
-        for t, norm in enumerate(types):
+        # row * n_features + feature, one per occurrence
+        keys = [t * n_features + wi for t, norm in enumerate(types) if (wi := word_get(norm)) is not None]
+        grams = self._gram_table() if compiled and len(types) else None
+        found = np.empty(0, dtype=np.int64)
+        python_rows: Iterable[int] = range(len(types))
+        if grams is not None:
+            rows, feats, skipped = grams.hits(list(types))
+            found = rows * n_features + feats
+            python_rows = np.flatnonzero(skipped).tolist()
+        keys.extend(self._gram_keys(types, python_rows))
+        uniq, counts = np.unique(
+            np.concatenate([np.asarray(keys, dtype=np.int64), found]), return_counts=True
+        )
+        rows, cols = np.divmod(uniq, n_features)  # sorted by row
+        indptr = np.zeros(len(types) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(types)), out=indptr[1:])
+        data = counts * self.feature_weights_[cols]
+        return sp.csr_matrix((data, cols, indptr), shape=(len(types), n_features))
+
+    def _gram_keys(self, types: Sequence[str], rows: Iterable[int]) -> list[int]:
+        gram_get, lo, hi, n_features = self.gram_index_.get, self.ngram_min, self.ngram_max, self.n_features_
+        keys: list[int] = []
+        for t in rows:
             base = t * n_features
-            wi = word_get(norm)
-            if wi is not None:
-                keys.append(base + wi)
-            padded = f" {norm} "
+            padded = f" {types[t]} "
             size = len(padded)
             for n in range(lo, hi + 1):
                 for i in range(size - n + 1):
                     gi = gram_get(padded[i : i + n])
                     if gi is not None:
                         keys.append(base + gi)
-        uniq, counts = np.unique(np.asarray(keys, dtype=np.int64), return_counts=True)  # sorted by row
-        rows, cols = np.divmod(uniq, n_features)
-        indptr = np.zeros(len(types) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(types)), out=indptr[1:])
-        data = counts * self.feature_weights_[cols]
-        return sp.csr_matrix((data, cols, indptr), shape=(len(types), n_features))
+        return keys
+
+    def _gram_table(self) -> GramTable | None:
+        """The compiled n-gram table of the current vocabulary (built on first use, never pickled)."""
+        cached = self.__dict__.get("_grams")
+        if cached is None or cached[0] is not self.gram_index_:
+            table = GramTable(self.gram_index_, self.ngram_min, self.ngram_max)
+            cached = self._grams = (self.gram_index_, table if table.usable else None)
+        return cached[1]
 
     def token_row(self, norm: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, weighted values) of one normalised token occurrence."""

@@ -137,3 +137,28 @@ def test_packed_index_round_trips_and_refuses_a_separator() -> None:
     assert PackedIndex("", np.empty(0, dtype=np.int64)).unpack() == {}
     with pytest.raises(ValueError, match="2 keys for 3 values"):
         PackedIndex("a\x00b", np.arange(3)).unpack()
+
+
+@given(st.lists(st.text(min_size=1, max_size=35), min_size=1, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_compiled_ngram_lookup_equals_the_python_one(
+    small_model: LinearTextClassifier, raw: list[str]
+) -> None:
+    f = small_model.featurizer_
+    vocab = list(f.gram_index_)[:: max(1, len(f.gram_index_) // 50)]  # real n-grams, so hits happen
+    types = [normalize_token(t) for t in raw] + [g.strip() or g for g in vocab[:10]] + ["日本語", "😀x"]
+    fast, slow = f.type_table(types), f.type_table(types, compiled=False)
+    assert fast.nnz == slow.nnz and fast.nnz > 0
+    assert (fast != slow).nnz == 0
+
+
+def test_compiled_ngram_table_follows_a_refit(kaggle_small: Labeled) -> None:
+    from model.features import TokenFeaturizer
+
+    texts, _ = kaggle_small
+    f = TokenFeaturizer(ngram_min=1, ngram_max=4).fit(texts[:200])
+    first = f.type_table(["idiot"])
+    f.fit(texts[200:400])
+    again = f.type_table(["idiot"])
+    assert (again != f.type_table(["idiot"], compiled=False)).nnz == 0
+    assert first.shape != again.shape or (first != again).nnz > 0  # a new vocabulary, a new table
