@@ -184,10 +184,11 @@ class SharedChunks:
         flat = list(chain.from_iterable(chunk_lists))
         lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
         slots = state.table.lookup(flat)
-        if (slots < 0).any():
+        missing = np.flatnonzero(slots < 0)
+        if len(missing):
             if not self._add(state, flat):
                 return None
-            slots = state.table.lookup(flat)
+            slots[missing] = state.table.lookup([flat[i] for i in missing.tolist()])
         per_model = state.table.cols[0]  # read after the index: at least as new as the slots it holds
         return [ChunkRows(per_model[slots, k], lengths, t) for k, t in enumerate(state.tables)]
 
