@@ -14,6 +14,7 @@ from core.errors import InputError, TooLargeError
 from service.api.deps import check_queue_token
 from service.api.errors import ApiError
 from service.api.state import AppState
+from service.decide import CONTEXT_ATTRIBUTES
 from service.settings import Thresholds
 from service.storage import NewQueueItem
 from service.storage.records import check_attribute_name
@@ -41,12 +42,16 @@ def check_queue_size(texts: Sequence[str], state: AppState) -> None:
         )
 
 
-def flagged_attributes(scores: Mapping[str, Any], thresholds: Mapping[str, Thresholds]) -> list[str]:
-    """The attributes whose score reached their review threshold."""
+def flagged_attributes(
+    scores: Mapping[str, Any], thresholds: Mapping[str, Thresholds], context: str = "none"
+) -> list[str]:
+    """The attributes whose score reached their review threshold (as ``decide`` counts them)."""
     out = []
     for name, value in scores.items():
         limit = thresholds.get(name)
         if limit is None or value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if name in CONTEXT_ATTRIBUTES and context == "none":
             continue
         first = limit.review if limit.review is not None else limit.reject  # None: that step is off
         if first is not None and value >= first:
@@ -72,7 +77,7 @@ def queue_items(
             decision=r["decision"]["verdict"],
             reasons=list(r["decision"]["reasons"]),
             model_version=model_version,
-            flagged=flagged_attributes(r["scores"], thresholds),
+            flagged=flagged_attributes(r["scores"], thresholds, r.get("context", "none")),
             article_id=article_id,
             article_title=article_title,
             source=source,

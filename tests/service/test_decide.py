@@ -18,9 +18,19 @@ T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(revie
     ],
 )
 def test_decide_maps_thresholds_to_verdicts(insult, off_topic, verdict, n_reasons):
-    decision = decide(Scores({"insult": insult, "off_topic": off_topic}), T)
+    decision = decide(Scores({"insult": insult, "off_topic": off_topic}, "article+thread"), T)
     assert decision.verdict == verdict
     assert len(decision.reasons) == n_reasons
+
+
+@pytest.mark.parametrize("context", ["article+thread", "article", "thread"])
+def test_off_topic_decides_only_with_something_to_digress_from(context):
+    assert decide(Scores({"insult": 0.1, "off_topic": 0.99}, context), T).verdict == "reject"
+    blind = decide(Scores({"insult": 0.1, "off_topic": 0.99}, "none"), T)
+    assert blind.verdict == "approve" and blind.reasons == ()
+    assert decide(Scores({"insult": 0.95, "off_topic": 0.99}, "none"), T).reasons == (
+        "insult 0.95 >= reject threshold 0.90",
+    )
 
 
 def test_reason_names_attribute_and_threshold():
