@@ -29,7 +29,13 @@ from core.errors import ModelError
 from core.records import ArticleContext, ContextKind, Scores, Span
 from model.artifact import load_artifact
 from model.chunks import ChunkRows, SharedChunks
-from model.language import Detection, LanguageDetector, default_detector, normalize_language
+from model.language import (
+    Detection,
+    LanguageDetector,
+    default_detector,
+    normalize_language,
+    thread_language,
+)
 
 
 class CommentScorer(Protocol):
@@ -170,9 +176,11 @@ class Scorer:
 
     @staticmethod
     def _routing(model: Any, detections: Sequence[Detection]) -> list[str | None]:
-        """The language model each comment is scored by (Detection.nearest over the model's languages)."""
+        """The language model each comment is scored by (Detection.nearest over the model's languages,
+        with the thread's language, as the texts of one call are one thread)."""
         languages = frozenset(model.languages)
-        return [d.nearest(languages) for d in detections]
+        thread = thread_language(detections)
+        return [d.nearest(languages, thread=thread) for d in detections]
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
@@ -270,8 +278,9 @@ class Scorer:
         model = self.models.get(attribute)
         if model is None or not hasattr(model, "explain"):
             return []
-        if hasattr(model, "route"):  # the spans of the model that scored it
-            model = model.model_for(self._routing(model, self.detections([text], language))[0])
+        if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
+            detections = self.detections([text, *thread], language)
+            model = model.model_for(self._routing(model, detections)[0])
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
