@@ -9,8 +9,10 @@ so tests can swap in a small fake):
   comments of ONE thread (one article). Each comment's thread context is the other texts.
   ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
   never one per comment. ``language`` forces one language for every comment; None detects each
-  comment's (model/language.py). ``Scores.language`` is that language (None: undetermined, read as
-  English) and ``Scores.unsupported`` the attributes not trained for it (their score is still given).
+  comment's (model/language.py); a comment whose language has no model is scored in the thread's
+  language (``thread_language``; not with ``use_thread=False``, unrelated comments). ``Scores.language``
+  is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
+  attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
   ``attributes[name]["languages"]``; absent = {"en"}).
 - ``explain(text, attribute, top_k=5, article=None, thread=()) -> list[Span]``: the n-grams that pushed
@@ -175,11 +177,10 @@ class Scorer:
         return self.detector.detect_with_confidence(texts)
 
     @staticmethod
-    def _routing(model: Any, detections: Sequence[Detection]) -> list[str | None]:
+    def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
         """The language model each comment is scored by (Detection.nearest over the model's languages,
-        with the thread's language, as the texts of one call are one thread)."""
+        leaning on the thread's language ``thread``)."""
         languages = frozenset(model.languages)
-        thread = thread_language(detections)
         return [d.nearest(languages, thread=thread) for d in detections]
 
     def unsupported(self, language: str | None) -> frozenset[str]:
@@ -202,9 +203,11 @@ class Scorer:
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
+        # The texts of one call are one thread (unless use_thread=False: unrelated comments).
+        thread = thread_language(detections) if use_thread else None
         for name, model in self.models.items():  # comments in a routed language: their own model
             if hasattr(model, "route"):
-                columns[name] = model.route(texts, self._routing(model, detections), columns[name])
+                columns[name] = model.route(texts, self._routing(model, detections, thread), columns[name])
         names = tuple(columns)
         rows = np.column_stack([columns[name] for name in names]).tolist()
         unsupported = {lang: self.unsupported(lang) for lang in set(languages)}
@@ -280,7 +283,7 @@ class Scorer:
             return []
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
-            model = model.model_for(self._routing(model, detections)[0])
+            model = model.model_for(self._routing(model, detections, thread_language(detections))[0])
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)

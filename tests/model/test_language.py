@@ -155,6 +155,8 @@ def test_a_comment_nobody_can_place_is_scored_in_its_threads_language(routed_sco
     assert scores[2]["insult"] == pytest.approx(french.predict_proba([unplaced])[0, 1])
     alone = routed_scorer.score([unplaced])[0]  # one comment per request: no thread to lean on
     assert alone["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
+    unrelated = routed_scorer.score(thread, use_thread=False)[2]  # a batch of unrelated comments
+    assert unrelated["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
     # A confidently English comment in a French thread keeps the English model.
     mixed_text = "You are an idiot and everybody here knows it."
     mixed = routed_scorer.score([*thread[:2], mixed_text])
