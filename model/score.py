@@ -10,7 +10,8 @@ so tests can swap in a small fake):
   ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
   never one per comment. ``language`` forces one language for every comment; None detects each
   comment's (model/language.py); a comment whose language has no model is scored in the thread's
-  language (``thread_language``; not with ``use_thread=False``, unrelated comments). ``Scores.language``
+  language (``thread_language``: the comments' clear majority, not with ``use_thread=False``, else the
+  article's). ``Scores.language``
   is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
   attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
@@ -176,6 +177,23 @@ class Scorer:
             return [Detection(code, 1.0, ((code, 1.0),) if code else ())] * len(texts)
         return self.detector.detect_with_confidence(texts)
 
+    def thread_language(
+        self,
+        detections: Sequence[Detection],
+        article: ArticleContext | None,
+        use_thread: bool,
+        language: str | None,
+    ) -> str | None:
+        """The language a comment nobody can place is scored in: the comments' clear majority (the
+        texts of one call are one thread, unless ``use_thread`` is False), else the article's (one
+        detection per call). None when the request gives the language."""
+        if language is not None:
+            return None
+        page = None
+        if article is not None and not article.is_empty:
+            page = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0]
+        return thread_language(detections if use_thread else (), article=page)
+
     @staticmethod
     def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
         """The language model each comment is scored by (Detection.nearest over the model's languages,
@@ -203,8 +221,7 @@ class Scorer:
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
-        # The texts of one call are one thread (unless use_thread=False: unrelated comments).
-        thread = thread_language(detections) if use_thread else None
+        thread = self.thread_language(detections, article, use_thread, language)
         for name, model in self.models.items():  # comments in a routed language: their own model
             if hasattr(model, "route"):
                 columns[name] = model.route(texts, self._routing(model, detections, thread), columns[name])
@@ -283,7 +300,8 @@ class Scorer:
             return []
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
-            model = model.model_for(self._routing(model, detections, thread_language(detections))[0])
+            lang = self.thread_language(detections, article, True, language)
+            model = model.model_for(self._routing(model, detections, lang)[0])
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.records import Scores
+from core.records import ArticleContext, Scores
 from model.artifact import save_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer
 from model.language import LanguageDetector, default_detector, default_model_path, normalize_language
@@ -157,6 +157,17 @@ def test_a_comment_nobody_can_place_is_scored_in_its_threads_language(routed_sco
     assert alone["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
     unrelated = routed_scorer.score(thread, use_thread=False)[2]  # a batch of unrelated comments
     assert unrelated["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
+    # Alone under a French article: the article's language.
+    le_monde = ArticleContext(
+        "Le gouvernement annonce une réforme", "Le texte sera présenté mercredi au Conseil."
+    )
+    under = routed_scorer.score([unplaced], le_monde)[0]
+    assert under.language == "pt" and under["insult"] == pytest.approx(french.predict_proba([unplaced])[0, 1])
+    times = ArticleContext("The government announces a reform", "The bill goes to parliament on Wednesday.")
+    assert routed_scorer.score([unplaced], times)[0]["insult"] == pytest.approx(alone["insult"])
+    assert routed_scorer.score([unplaced], le_monde, language="pt")[0]["insult"] == pytest.approx(
+        alone["insult"]
+    )
     # A confidently English comment in a French thread keeps the English model.
     mixed_text = "You are an idiot and everybody here knows it."
     mixed = routed_scorer.score([*thread[:2], mixed_text])
@@ -176,6 +187,9 @@ def test_the_threads_language_is_its_clear_majority() -> None:
     assert thread_language([fr, und, und]) is None  # one comment is no thread
     assert thread_language([und, und]) is None
     assert thread_language([]) is None
+    assert thread_language([fr, und], article=de) == "de"  # no thread: the article's language
+    assert thread_language([fr, fr, de], article=de) == "fr"  # the comments' majority first
+    assert thread_language([], article=und) is None
 
 
 def test_an_old_artifact_without_languages_reads_as_english(small_artifact: Path) -> None:
