@@ -93,20 +93,17 @@ class Detection:
         return self.script if self.script in languages else None
 
 
-def thread_language(
-    detections: Sequence[Detection], min_comments: int = 2, article: Detection | None = None
-) -> str | None:
+def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> str | None:
     """The language of a thread: the commonest detected language of its comments when it holds more
-    than half of the determined ones and at least ``min_comments``; else the language of the article
-    they sit under (``article``: its detection), if determined; else None. Comments on one article
-    are mostly in its language, so a comment the detector cannot place (a short slang tweet, or one
-    it calls Portuguese) is likelier in the thread's language than in any other."""
+    than half of the determined ones and at least ``min_comments``; else None. Comments on one article
+    are mostly in one language, so a comment the detector cannot place (a short slang tweet, or one
+    it calls Portuguese) is likelier in the thread's language than in any other. (The Scorer falls
+    back to the article's language.)"""
     counts = Counter(d.language for d in detections if d.language is not None)
-    if counts:
-        code, n = counts.most_common(1)[0]
-        if n >= min_comments and 2 * n > sum(counts.values()):
-            return code
-    return article.language if article is not None else None
+    if not counts:
+        return None
+    code, n = counts.most_common(1)[0]
+    return code if n >= min_comments and 2 * n > sum(counts.values()) else None
 
 
 def default_model_path() -> Path:

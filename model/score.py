@@ -189,10 +189,10 @@ class Scorer:
         detection per call). None when the request gives the language."""
         if language is not None:
             return None
-        page = None
-        if article is not None and not article.is_empty:
-            page = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0]
-        return thread_language(detections if use_thread else (), article=page)
+        thread = thread_language(detections) if use_thread else None
+        if thread is None and article is not None and not article.is_empty:  # detected only if needed
+            thread = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
+        return thread
 
     @staticmethod
     def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:

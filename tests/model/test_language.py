@@ -168,6 +168,10 @@ def test_a_comment_nobody_can_place_is_scored_in_its_threads_language(routed_sco
     assert routed_scorer.score([unplaced], le_monde, language="pt")[0]["insult"] == pytest.approx(
         alone["insult"]
     )
+    in_french = routed_scorer.score(thread, times)[2]  # the comments' majority before the article
+    assert in_french["insult"] == pytest.approx(scores[2]["insult"])
+    unrelated_under_le_monde = routed_scorer.score(thread, le_monde, use_thread=False)[2]
+    assert unrelated_under_le_monde["insult"] == pytest.approx(scores[2]["insult"])
     # A confidently English comment in a French thread keeps the English model.
     mixed_text = "You are an idiot and everybody here knows it."
     mixed = routed_scorer.score([*thread[:2], mixed_text])
@@ -187,9 +191,6 @@ def test_the_threads_language_is_its_clear_majority() -> None:
     assert thread_language([fr, und, und]) is None  # one comment is no thread
     assert thread_language([und, und]) is None
     assert thread_language([]) is None
-    assert thread_language([fr, und], article=de) == "de"  # no thread: the article's language
-    assert thread_language([fr, fr, de], article=de) == "fr"  # the comments' majority first
-    assert thread_language([], article=und) is None
 
 
 def test_an_old_artifact_without_languages_reads_as_english(small_artifact: Path) -> None:
