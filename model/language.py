@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,20 +69,41 @@ class Detection:
     ranked: tuple[tuple[str, float], ...] = ()
     script: str | None = None  # "ar" when most letters are Arabic script
 
-    def nearest(self, languages: frozenset[str] | set[str], min_probability: float = 0.1) -> str | None:
+    def nearest(
+        self,
+        languages: frozenset[str] | set[str],
+        min_probability: float = 0.1,
+        thread: str | None = None,
+    ) -> str | None:
         """The language to score with when only ``languages`` have models: the detected one if it
-        has a model, else the likeliest of the model's guesses that has one (with at least
-        ``min_probability``), else the language of its script (Arabic) if that has one, else None.
-        A French tweet the detector is unsure of still goes to the French model; what the comment's
-        language IS stays ``language`` (None: undetermined)."""
+        has a model, else the thread's language (``thread_language``) if that has one, else the
+        likeliest of the model's guesses that has one (with at least ``min_probability``), else the
+        language of its script (Arabic) if that has one, else None. A French tweet the detector is
+        unsure of still goes to the French model; what the comment's language IS stays ``language``
+        (None: undetermined)."""
         if self.language in languages:
             return self.language
+        if thread in languages:
+            return thread
         for code, probability in self.ranked:
             if probability < min_probability:
                 break
             if code in languages:
                 return code
         return self.script if self.script in languages else None
+
+
+def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> str | None:
+    """The language of a thread: the commonest detected language of its comments when it holds more
+    than half of the determined ones and at least ``min_comments``; else None. Comments on one article
+    are mostly in one language, so a comment the detector cannot place (a short slang tweet, or one
+    it calls Portuguese) is likelier in the thread's language than in any other. (The Scorer falls
+    back to the article's language.)"""
+    counts = Counter(d.language for d in detections if d.language is not None)
+    if not counts:
+        return None
+    code, n = counts.most_common(1)[0]
+    return code if n >= min_comments and 2 * n > sum(counts.values()) else None
 
 
 def default_model_path() -> Path:

@@ -9,8 +9,11 @@ so tests can swap in a small fake):
   comments of ONE thread (one article). Each comment's thread context is the other texts.
   ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
   never one per comment. ``language`` forces one language for every comment; None detects each
-  comment's (model/language.py). ``Scores.language`` is that language (None: undetermined, read as
-  English) and ``Scores.unsupported`` the attributes not trained for it (their score is still given).
+  comment's (model/language.py); a comment whose language has no model is scored in the thread's
+  language (``thread_language``: the comments' clear majority, not with ``use_thread=False``, else the
+  article's). ``Scores.language``
+  is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
+  attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
   ``attributes[name]["languages"]``; absent = {"en"}).
 - ``explain(text, attribute, top_k=5, article=None, thread=()) -> list[Span]``: the n-grams that pushed
@@ -29,7 +32,13 @@ from core.errors import ModelError
 from core.records import ArticleContext, ContextKind, Scores, Span
 from model.artifact import load_artifact
 from model.chunks import ChunkRows, SharedChunks
-from model.language import Detection, LanguageDetector, default_detector, normalize_language
+from model.language import (
+    Detection,
+    LanguageDetector,
+    default_detector,
+    normalize_language,
+    thread_language,
+)
 
 
 class CommentScorer(Protocol):
@@ -168,11 +177,29 @@ class Scorer:
             return [Detection(code, 1.0, ((code, 1.0),) if code else ())] * len(texts)
         return self.detector.detect_with_confidence(texts)
 
+    def thread_language(
+        self,
+        detections: Sequence[Detection],
+        article: ArticleContext | None,
+        use_thread: bool,
+        language: str | None,
+    ) -> str | None:
+        """The language a comment nobody can place is scored in: the comments' clear majority (the
+        texts of one call are one thread, unless ``use_thread`` is False), else the article's (one
+        detection per call). None when the request gives the language."""
+        if language is not None:
+            return None
+        thread = thread_language(detections) if use_thread else None
+        if thread is None and article is not None and not article.is_empty:  # detected only if needed
+            thread = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
+        return thread
+
     @staticmethod
-    def _routing(model: Any, detections: Sequence[Detection]) -> list[str | None]:
-        """The language model each comment is scored by (Detection.nearest over the model's languages)."""
+    def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
+        """The language model each comment is scored by (Detection.nearest over the model's languages,
+        leaning on the thread's language ``thread``)."""
         languages = frozenset(model.languages)
-        return [d.nearest(languages) for d in detections]
+        return [d.nearest(languages, thread=thread) for d in detections]
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
@@ -194,9 +221,10 @@ class Scorer:
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
+        thread = self.thread_language(detections, article, use_thread, language)
         for name, model in self.models.items():  # comments in a routed language: their own model
             if hasattr(model, "route"):
-                columns[name] = model.route(texts, self._routing(model, detections), columns[name])
+                columns[name] = model.route(texts, self._routing(model, detections, thread), columns[name])
         names = tuple(columns)
         rows = np.column_stack([columns[name] for name in names]).tolist()
         unsupported = {lang: self.unsupported(lang) for lang in set(languages)}
@@ -270,8 +298,10 @@ class Scorer:
         model = self.models.get(attribute)
         if model is None or not hasattr(model, "explain"):
             return []
-        if hasattr(model, "route"):  # the spans of the model that scored it
-            model = model.model_for(self._routing(model, self.detections([text], language))[0])
+        if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
+            detections = self.detections([text, *thread], language)
+            lang = self.thread_language(detections, article, True, language)
+            model = model.model_for(self._routing(model, detections, lang)[0])
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)

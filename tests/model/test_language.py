@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.records import Scores
+from core.records import ArticleContext, Scores
 from model.artifact import save_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer
 from model.language import LanguageDetector, default_detector, default_model_path, normalize_language
@@ -141,6 +141,58 @@ def test_an_explicit_language_overrides_detection(routed_scorer: Scorer) -> None
     assert routed_scorer.score([text], language="es")[0].unsupported == {"insult"}
 
 
+def test_a_comment_nobody_can_place_is_scored_in_its_threads_language(routed_scorer: Scorer) -> None:
+    french = routed_scorer.models["insult"].language_models["fr"]
+    english = routed_scorer.models["insult"].base
+    unplaced = "@user tu é mongol"  # MLMA "French": the detector says Portuguese
+    thread = [
+        "Espèce de crétin… abruti, tu n'as rien compris à cet article.",
+        "Merci pour cet article, il explique très bien la situation.",
+        unplaced,
+    ]
+    scores = routed_scorer.score(thread)
+    assert scores[2].language == "pt" and scores[2].unsupported == {"insult"}  # what it IS stays
+    assert scores[2]["insult"] == pytest.approx(french.predict_proba([unplaced])[0, 1])
+    alone = routed_scorer.score([unplaced])[0]  # one comment per request: no thread to lean on
+    assert alone["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
+    unrelated = routed_scorer.score(thread, use_thread=False)[2]  # a batch of unrelated comments
+    assert unrelated["insult"] == pytest.approx(english.predict_proba([unplaced])[0, 1])
+    # Alone under a French article: the article's language.
+    le_monde = ArticleContext(
+        "Le gouvernement annonce une réforme", "Le texte sera présenté mercredi au Conseil."
+    )
+    under = routed_scorer.score([unplaced], le_monde)[0]
+    assert under.language == "pt" and under["insult"] == pytest.approx(french.predict_proba([unplaced])[0, 1])
+    times = ArticleContext("The government announces a reform", "The bill goes to parliament on Wednesday.")
+    assert routed_scorer.score([unplaced], times)[0]["insult"] == pytest.approx(alone["insult"])
+    assert routed_scorer.score([unplaced], le_monde, language="pt")[0]["insult"] == pytest.approx(
+        alone["insult"]
+    )
+    in_french = routed_scorer.score(thread, times)[2]  # the comments' majority before the article
+    assert in_french["insult"] == pytest.approx(scores[2]["insult"])
+    unrelated_under_le_monde = routed_scorer.score(thread, le_monde, use_thread=False)[2]
+    assert unrelated_under_le_monde["insult"] == pytest.approx(scores[2]["insult"])
+    # A confidently English comment in a French thread keeps the English model.
+    mixed_text = "You are an idiot and everybody here knows it."
+    mixed = routed_scorer.score([*thread[:2], mixed_text])
+    assert mixed[2]["insult"] == pytest.approx(english.predict_proba([mixed_text])[0, 1])
+    # The explanation comes from the model that scored the comment in its thread.
+    spans = routed_scorer.explain(unplaced, "insult", thread=thread[:2])
+    assert spans == french.explain(unplaced, top_k=5)
+
+
+def test_the_threads_language_is_its_clear_majority() -> None:
+    from model.language import Detection, thread_language
+
+    fr, de, und = Detection("fr", 0.9), Detection("de", 0.9), Detection(None, 0.2)
+    assert thread_language([fr, fr, de, und, und]) == "fr"  # 2 of the 3 determined
+    assert thread_language([fr, de]) is None  # no majority
+    assert thread_language([fr, fr, de, de]) is None
+    assert thread_language([fr, und, und]) is None  # one comment is no thread
+    assert thread_language([und, und]) is None
+    assert thread_language([]) is None
+
+
 def test_an_old_artifact_without_languages_reads_as_english(small_artifact: Path) -> None:
     scorer = Scorer.load(small_artifact)
     assert scorer.supported_languages("insult") == {"en"}
@@ -172,6 +224,11 @@ def test_nearest_supported_language_for_scoring() -> None:
     persian_looking = Detection("fa", 0.8, (("fa", 0.8), ("ur", 0.1)), script="ar")
     assert persian_looking.nearest({"en", "ar"}) == "ar"  # Arabic script: the Arabic model
     assert persian_looking.nearest({"en", "fr"}) is None
+    # The thread's language comes before the guesses, but never overrides a language with a model.
+    assert spanish.nearest({"en", "fr"}, thread="fr") == "fr"
+    assert unsure_french.nearest({"en", "fr", "de"}, thread="en") == "en"
+    assert Detection("de", 0.99, (("de", 0.99),)).nearest({"de", "fr"}, thread="fr") == "de"
+    assert spanish.nearest({"en", "fr"}, thread="es") is None  # the thread's language has no model
 
 
 @pytest.mark.parametrize(

@@ -50,9 +50,15 @@ def test_batch_scores_in_order(scorer: Scorer) -> None:
 
 def test_batch_equals_one_by_one(scorer: Scorer) -> None:
     texts = ["what a moron", "good point about taxes", "you clown!!!", "I disagree with the author"]
-    batch = [s["insult"] for s in scorer.score(texts)]
-    single = [scorer.score([t])[0]["insult"] for t in texts]
+    batch = [s["insult"] for s in scorer.score(texts, use_thread=False)]
+    single = [scorer.score([t], use_thread=False)[0]["insult"] for t in texts]
     assert batch == pytest.approx(single, abs=1e-12)
+    # As one thread, a comment the detector cannot place ("you clown!!!": undetermined, best guesses
+    # af / fi / de, so alone it goes to the German model) is scored in the thread's language, English.
+    threaded = [s["insult"] for s in scorer.score(texts)]
+    english = [scorer.score([t], language="en")[0]["insult"] for t in texts]
+    assert threaded == pytest.approx(english, abs=1e-12)
+    assert abs(single[2] - threaded[2]) > 0.01
 
 
 def test_explain_points_at_the_insult(scorer: Scorer) -> None:

@@ -107,6 +107,50 @@ def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPat
     assert out["detected_share"] == pytest.approx(0.5)
 
 
+def test_served_routes_deal_comments_into_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In threads, a comment nobody can place goes to its thread's language; alone, it does not."""
+    from model.language import Detection
+
+    fr, pt = Detection("fr", 0.9, (("fr", 0.9),)), Detection("pt", 0.98, (("pt", 0.98),))
+    texts = [f"comment {i}" for i in range(7)]
+    detections = [fr, fr, fr, pt, fr, fr, pt]
+    languages = frozenset({"en", "fr"})
+    assert LG.served_routes(texts, detections, languages, 1) == ["fr", "fr", "fr", None, "fr", "fr", None]
+    assert LG.served_routes(texts, detections, languages, 7) == ["fr"] * 7
+    # In pairs no language holds a majority of two comments: as if each came alone.
+    assert LG.served_routes(texts, detections, languages, 2) == LG.served_routes(
+        texts, detections, languages, 1
+    )
+
+
+def test_the_evaluation_reports_threads_and_single_comments(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    texts = (
+        "Ceci est un commentaire tout à fait normal sur cet article",
+        "Quel abruti, ce type est un crétin fini",
+        "Merci pour cet article, il explique très bien la situation.",
+        "@user tu é mongol",
+    )
+    test = Corpus("mlma/fr/toxicity", "d", texts, (0, 1, 0, 1), (None,) * 4, ())
+    models = {
+        lang: LG.LanguageModel(lang, _Constant(value), 0.5, {}, {}, (), 0.0)  # type: ignore[arg-type]
+        for lang, value in (("de", 0.2), ("fr", 0.6), ("ar", 0.9))
+    }
+    monkeypatch.setattr(LG, "split_models", lambda *_a: LG.SplitModels(models, {"mlma/fr/toxicity": test}))
+    seen: list[np.ndarray] = []
+
+    def metrics(labels: object, p: np.ndarray, threshold: float) -> dict[str, float]:
+        seen.append(np.asarray(p))
+        return {"roc_auc": 0.5}
+
+    monkeypatch.setattr("training.fit.binary_metrics", metrics)
+    out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None, base=lambda _a: _Constant(0.05))
+    assert seen[0].tolist() == pytest.approx([0.6] * 4)  # one thread: the Portuguese-looking one too
+    assert seen[2].tolist() == pytest.approx([0.6, 0.6, 0.6, 0.05])  # each comment alone
+    assert out["detected_share"] == pytest.approx(0.75) and out["routed_share"] == pytest.approx(1.0)
+
+
 def test_language_evaluations_require_the_family_corpora() -> None:
     from training.evaluate import REQUIRED_FILES
 
