@@ -115,6 +115,16 @@ class PackedIndex:
         return dict(zip(keys, self.values.tolist(), strict=True))
 
 
+def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sums of consecutive segments of ``values`` along axis 0 (``lengths`` rows each; 0 gives zeros)."""
+    out = np.zeros((len(lengths), *values.shape[1:]))
+    nonempty = lengths > 0
+    if len(values) and nonempty.any():
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        out[nonempty] = np.add.reduceat(values, starts, axis=0)
+    return out
+
+
 def ordered_keys(index: dict[str, int]) -> list[str]:
     """The keys of a str -> position dict in position order (the vocabulary as a list)."""
     keys = list(index)
@@ -326,10 +336,19 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
     def type_table(self, types: Sequence[str], compiled: bool = True) -> sp.csr_matrix:
         """Weighted feature rows (word + char n-grams) of normalised tokens, one row per token.
 
-        Built straight into CSR arrays: on a stream of new comments this runs once per batch of unseen
-        spellings, and scipy's general constructors (COO, diags, matrix sums) cost more than the lookups.
-        ``compiled=False`` finds every n-gram in Python (the reference the compiled lookup must equal).
+        Built straight into CSR arrays: scipy's general constructors (COO, diags, matrix sums) cost more
+        than the lookups. ``compiled=False`` finds every n-gram in Python (the reference the compiled
+        lookup must equal).
         """
+        lengths, cols, data = self._type_entries(types, compiled)
+        indptr = np.zeros(len(types) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        return sp.csr_matrix((data, cols, indptr), shape=(len(types), self.n_features_))
+
+    def _type_entries(
+        self, types: Sequence[str], compiled: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entries per token, feature ids, weights) of the tokens' rows, row after row, ids sorted."""
         word_get = self.word_index_.get
         n_features = self.n_features_
         # row * n_features + feature, one per occurrence
@@ -346,10 +365,16 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
             np.concatenate([np.asarray(keys, dtype=np.int64), found]), return_counts=True
         )
         rows, cols = np.divmod(uniq, n_features)  # sorted by row
-        indptr = np.zeros(len(types) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(types)), out=indptr[1:])
-        data = counts * self.feature_weights_[cols]
-        return sp.csr_matrix((data, cols, indptr), shape=(len(types), n_features))
+        lengths = np.bincount(rows, minlength=len(types))
+        return lengths, cols, counts * self.feature_weights_[cols]
+
+    def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
+        features x K) and its squared norm, summed straight from the row's entries (scipy's sparse
+        constructors and products cost more than the arithmetic for the few tokens of a new batch)."""
+        lengths, cols, data = self._type_entries(types)
+        weighted = coef[cols] * (data if coef.ndim == 1 else data[:, None])
+        return segment_sums(weighted, lengths), segment_sums(data * data, lengths)
 
     def _gram_keys(self, types: Sequence[str], rows: Iterable[int]) -> list[int]:
         gram_get, lo, hi, n_features = self.gram_index_.get, self.ngram_min, self.ngram_max, self.n_features_
@@ -566,10 +591,9 @@ class TokenTable:
                         self.raw_to_id[t] = tid
                     ids[j] = tid
                 if new_norms:
-                    table = self.featurizer.type_table(list(new_norms))
-                    s_new = np.asarray(table @ self.coef, dtype=np.float64)
+                    s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
-                    self.q = self.q_rows.extend(np.asarray(table.multiply(table).sum(axis=1)).ravel())
+                    self.q = self.q_rows.extend(q_new)
         return np.asarray(ids, dtype=np.int64)
 
 

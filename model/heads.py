@@ -41,6 +41,7 @@ from model.features import (
     chunk_terms,
     memo_full,
     ordered_keys,
+    segment_sums,
     token_spans,
 )
 
@@ -49,16 +50,6 @@ def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
     """A family's chunk row: every head's summed score terms (a K-vector), then the columns of a
     single linear model's row (q, token count, first / last word id, has tokens)."""
     return (Column(np.float64, width=n_heads), *_LINEAR_CHUNK_COLUMNS)
-
-
-def _segment_sums(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
-    """Sums of consecutive row segments of ``values`` (``lengths`` rows each; 0 gives zeros)."""
-    out = np.zeros((len(lengths), width))
-    nonempty = lengths > 0
-    if len(values) and nonempty.any():
-        starts = (np.cumsum(lengths) - lengths)[nonempty]
-        out[nonempty] = np.add.reduceat(values, starts, axis=0)
-    return out
 
 
 class MultiHeadText:
@@ -175,7 +166,7 @@ class MultiHeadText:
         ids, lengths, table = rows.ids, rows.lengths, rows.table
         n = len(lengths)
         c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
-        s_sum = _segment_sums(c_s[ids], lengths, len(self.names))
+        s_sum = segment_sums(c_s[ids], lengths)
         doc = np.repeat(np.arange(n), lengths)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
