@@ -29,6 +29,7 @@ import numpy as np
 
 from core.records import Span
 from model.chunks import ChunkTable, Column
+from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
     BIGRAM_SHIFT,
@@ -163,6 +164,28 @@ class MultiHeadText:
     # -- scoring ------------------------------------------------------------------------------------
     def decisions_from_rows(self, rows: ChunkRows) -> tuple[np.ndarray, np.ndarray]:
         """(raw linear decisions, n x K; token count per text) of texts given as chunk rows."""
+        c_s, c_q, c_ntok, c_first, c_last, c_nonempty = rows.table.cols
+        bigrams = self._bigram_table
+        return family_decisions(
+            np.asarray(rows.ids, dtype=np.int64),
+            np.asarray(rows.lengths, dtype=np.int64),
+            c_s,
+            c_q,
+            c_ntok,
+            c_first,
+            c_last,
+            c_nonempty,
+            bigrams.keys,
+            bigrams.values,
+            bigrams.bits if bigrams.n_keys else 0,
+            self.bigram_s,
+            self.bigram_q,
+            self.intercept,
+            self.norm_power,
+        )
+
+    def decisions_from_rows_numpy(self, rows: ChunkRows) -> tuple[np.ndarray, np.ndarray]:
+        """``decisions_from_rows`` in numpy: the reference the compiled pass is tested against."""
         ids, lengths, table = rows.ids, rows.lengths, rows.table
         n = len(lengths)
         c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols

@@ -116,3 +116,17 @@ def test_artifact_stores_a_family_once_and_the_scorer_looks_chunks_up_once(
 
     with pytest.raises(ModelError, match="sha256"):
         load_artifact(out)
+
+
+def test_compiled_decisions_equal_the_numpy_reference(family: MultiHeadText, data_dir: Path) -> None:
+    corpus = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv")
+    texts = [*TEXTS, *corpus.texts[2000:2300], "— — —", "idiot — moron", "you — idiot"]
+    for size in (1, 3, 50, len(texts)):
+        for i in range(0, len(texts), size):
+            rows = family.split(texts[i : i + size])
+            fast, ntok = family.decisions_from_rows(rows)
+            slow, ntok_ref = family.decisions_from_rows_numpy(rows)
+            np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+            np.testing.assert_array_equal(ntok, ntok_ref)
+    both, _ = family.decisions_from_rows(family.split(["you stupid idiot", "you stupid idiot"]))
+    assert np.array_equal(both[0], both[1]) and not np.allclose(both[0], family.intercept)
