@@ -81,11 +81,12 @@ class LanguageRoutedClassifier:
     ) -> np.ndarray:
         """``base_proba`` with the texts of routed languages rescored by their language's model."""
         out = np.array(base_proba, dtype=np.float64, copy=True)
-        langs = np.asarray([lang or "" for lang in languages], dtype=object)
-        for language in self.language_models:
-            rows = np.flatnonzero(langs == language)
-            if rows.size:
-                out[rows] = self.language_proba([texts[int(i)] for i in rows], language)
+        routed: dict[str, list[int]] = {}
+        for i, lang in enumerate(languages):
+            if lang in self.language_models:  # most comments are in the base model's language
+                routed.setdefault(lang, []).append(i)
+        for language, rows in routed.items():
+            out[rows] = self.language_proba([texts[i] for i in rows], language)
         return out
 
     def explain(
