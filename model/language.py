@@ -21,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +160,18 @@ class LanguageDetector:
         out: list[Detection] = []
         for text in texts:
             cleaned = self._clean(text)
-            letters = _LETTER_RE.findall(cleaned)
-            if len(letters) < self.min_letters:
-                out.append(Detection(None, 0.0))
-                continue
             script = None
             if _ARABIC_RE.search(cleaned):
+                letters = _LETTER_RE.findall(cleaned)
                 arabic = sum(1 for ch in letters if _ARABIC_RE.match(ch))
                 script = "ar" if arabic >= SCRIPT_SHARE * len(letters) else None
+                enough = len(letters) >= self.min_letters
+            else:  # stop at the min_letters-th letter: listing every letter cost as much as the cleaning
+                nth = islice(_LETTER_RE.finditer(cleaned), max(self.min_letters - 1, 0), None)
+                enough = self.min_letters <= 0 or next(nth, None) is not None
+            if not enough:
+                out.append(Detection(None, 0.0))
+                continue
             merged: dict[str, float] = {}
             for prob, label in model.predict(cleaned + "\n", self.top_k, 0.0, "replace"):
                 code = label[9:]  # "__label__xx"
