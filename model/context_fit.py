@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 
 TEXT_EFFECTS = True
+# The value of the per-article indicator columns (``article_effects``): the L2 penalty on an article's
+# effect shrinks with its square, so at 10 the indicators, not an article-level trait that merely
+# tracks the article's base rate, absorb that rate.
+EFFECT_SCALE = 10.0
 
 
 def thread_documents(threads: Sequence[ThreadExample], documents: Iterable[str]) -> list[str]:
@@ -218,8 +222,14 @@ def article_effects(data: dict[str, np.ndarray]) -> sp.csr_matrix | None:
     human = np.flatnonzero(data["human"].astype(bool))
     if not len(human):
         return None
-    names, col = np.unique(data["group"][human].astype(str), return_inverse=True)
-    return sp.csr_matrix((np.ones(len(human)), (human, col)), shape=(len(data["y"]), len(names)))
+    col = np.unique(data["group"][human].astype(str), return_inverse=True)[1]
+    return indicators(human, col, len(data["y"]))
+
+
+def indicators(rows: np.ndarray, col: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """``EFFECT_SCALE`` at (rows[i], col[i]): one indicator column per article."""
+    shape = (n_rows, int(col.max()) + 1)
+    return sp.csr_matrix((np.full(len(rows), EFFECT_SCALE), (rows, col)), shape=shape)
 
 
 def recall_threshold(y: np.ndarray, p: np.ndarray, recall: float) -> float:
@@ -249,11 +259,7 @@ def fit_text_part(model: ContextOffTopic, texts: list[str], data: dict[str, np.n
     x, y = x_all[rows], data["y"][rows]
     groups = np.unique(data["group"][rows], return_inverse=True)[1]
     make = functools.partial(_lr_text, max_iter=model.max_iter)
-    effects = (
-        sp.csr_matrix((np.ones(len(y)), (np.arange(len(y)), groups)), shape=(len(y), int(groups.max()) + 1))
-        if TEXT_EFFECTS
-        else None
-    )
+    effects = indicators(np.arange(len(y)), groups, len(y)) if TEXT_EFFECTS else None
     oof, model.cv_auc_text_ = _grouped_oof(
         x, y, np.ones(len(y)), groups, model.Cs_text, model.cv_folds, make, intercept=False, effects=effects
     )

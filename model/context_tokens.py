@@ -110,7 +110,7 @@ ADDRESS_WORDS = frozenset(
 # editors, other users, trolls (One Million Posts' OffTopic includes "posts about the forum, the
 # moderators, other users"). Matched as word prefixes so inflections count ("zensiert", "postings",
 # "moderators"); English and German, as the address words. Generic words that merely start like one
-# ("mode", "standard") are left out: the newspaper's own names are listed whole.
+# ("mode", "standard") are left out (the newspaper's own names are listed whole) or excepted.
 META_PREFIXES = tuple(
     w.encode()
     for w in [
@@ -124,7 +124,6 @@ META_PREFIXES = tuple(
         "posting",
         "poster",
         "forum",
-        "foren",
         "forist",
         "redaktion",
         "moderator",
@@ -146,9 +145,12 @@ META_PREFIXES = tuple(
 )
 
 
+_META_EXCEPTIONS = (b"posterior", b"trolley")
+
+
 def is_meta_word(token: bytes) -> bool:
     """A word about the forum, its moderators or its users (``META_PREFIXES``)."""
-    return token.startswith(META_PREFIXES)
+    return token.startswith(META_PREFIXES) and not token.startswith(_META_EXCEPTIONS)
 
 
 # A module constant, not a fitted attribute: a pickled frozenset of bytes has a per-process order,

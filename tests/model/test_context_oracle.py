@@ -79,7 +79,10 @@ def oracle(
             f[f"tokens_le_{k}"][i] = len(d) <= k
         f["oov_fraction"][i] = 1 - sum(x in model.vocabulary_ for x in d) / max(len(d), 1)
         f["address_fraction"][i] = sum(x in ADDRESS_WORDS for x in d) / max(len(d), 1)
-        n_meta = sum(any(x[: len(p)] == p for p in META_PREFIXES) for x in d)
+        n_meta = sum(
+            any(x[: len(p)] == p for p in META_PREFIXES) and x[:9] != b"posterior" and x[:7] != b"trolley"
+            for x in d
+        )
         f["has_meta"][i] = n_meta > 0
         f["meta_fraction"][i] = n_meta / max(len(d), 1)
         chunks = t.split()
@@ -198,6 +201,7 @@ def _random_texts(rng: np.random.Generator, n: int) -> list[str]:
         "Zensur",
         "gelöschten",
         "moderators",
+        "trolley",
     ]
     out = []
     for _ in range(n):
