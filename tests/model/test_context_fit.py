@@ -75,3 +75,18 @@ def test_only_human_rows_get_article_indicators():
     assert (effects.toarray() > 0).astype(int).tolist() == [[0, 0], [1, 0], [0, 1], [0, 0]]
     data["human"] = np.zeros(4, bool)
     assert article_effects(data) is None
+
+
+def test_a_model_trained_on_other_context_features_refuses_to_load():
+    import pickle
+
+    from core.errors import ModelError
+    from model.context import ContextOffTopic
+    from model.kernels import DENSE_FEATURES
+
+    model = ContextOffTopic()
+    model.coef_dense_ = np.zeros(len(DENSE_FEATURES))
+    assert pickle.loads(pickle.dumps(model)).coef_dense_.shape == (len(DENSE_FEATURES),)
+    model.coef_dense_ = np.zeros(len(DENSE_FEATURES) - 2)  # an artifact from before a feature was added
+    with pytest.raises(ModelError, match="retrain"):
+        pickle.loads(pickle.dumps(model))
