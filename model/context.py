@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from core.errors import ModelError
 from core.records import ArticleContext, ContextKind, Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows
 from model.context_fit import fit_logistic, fit_topics, fit_vocabulary, thread_documents
@@ -127,6 +128,15 @@ class ContextOffTopic(BaseEstimator):
         state.pop("_chunk_memo", None)
         state.pop("_folded_weights", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        n = len(state.get("coef_dense_", DENSE_FEATURES))
+        if n != len(DENSE_FEATURES):  # garbage scores otherwise: the kernel writes the current columns
+            raise ModelError(
+                f"this off_topic model was trained on {n} context features, this code computes "
+                f"{len(DENSE_FEATURES)}: retrain it (make train-shipped for the shipped model)"
+            )
+        super().__setstate__(state)
 
     def _folded(self) -> tuple[np.ndarray, float]:
         """Dense weights with the standardisation folded in: ``(x - mean) / std * coef`` summed is

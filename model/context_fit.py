@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from model.context import ContextOffTopic, ThreadExample
 
 
+TEXT_EFFECTS = True
+# The value of the per-article indicator columns (``article_effects``): the L2 penalty on an article's
+# effect shrinks with its square, so at 10 the indicators, not an article-level trait that merely
+# tracks the article's base rate, absorb that rate.
+EFFECT_SCALE = 10.0
+
+
 def thread_documents(threads: Sequence[ThreadExample], documents: Iterable[str]) -> list[str]:
     """The documents of the vocabulary: comments (a comment reused across augmented threads once),
     articles and the extra ``documents``."""
@@ -175,19 +182,54 @@ def _grouped_oof(
     make: Any,
     *,
     intercept: bool = True,
+    effects: sp.csr_matrix | None = None,
 ) -> tuple[dict[float, np.ndarray], dict[float, float]]:
     """Out-of-fold decisions per C (folds never split a group), with or without each fold model's
     intercept, and the mean AUC within folds per C: pooled over folds, the folds' different base
-    rates (a few big articles hold most labels) would shift whole folds and mislead."""
+    rates (a few big articles hold most labels) would shift whole folds and mislead. ``effects``:
+    per-article indicator columns fitted beside ``x`` and dropped from the decisions
+    (``fit_with_effects``)."""
     oof = {c: np.zeros(len(y)) for c in cs}
     aucs: dict[float, list[float]] = {c: [] for c in cs}
     for tr, va in GroupKFold(n_splits=folds).split(x, y, groups):
         for c in cs:
-            lr = make(c).fit(x[tr], y[tr], sample_weight=w[tr])
-            oof[c][va] = lr.decision_function(x[va]) - (0.0 if intercept else float(lr.intercept_[0]))
+            coef, b = fit_with_effects(make(c), x[tr], y[tr], w[tr], None if effects is None else effects[tr])
+            oof[c][va] = x[va] @ coef + (b if intercept else 0.0)
             if len(np.unique(y[va])) == 2:
                 aucs[c].append(float(roc_auc_score(y[va], oof[c][va], sample_weight=w[va])))
     return oof, {c: round(float(np.mean(a)), 4) if a else float("nan") for c, a in aucs.items()}
+
+
+def fit_with_effects(
+    lr: LogisticRegression, x: Any, y: np.ndarray, w: np.ndarray, effects: sp.csr_matrix | None
+) -> tuple[np.ndarray, float]:
+    """(weights of ``x``, intercept) of ``lr`` fitted on ``x`` and, when given, the ``effects``
+    columns, which are then dropped. With one indicator per human-labelled article they absorb each
+    article's off-topic base rate, so the features' weights learn to rank comments WITHIN an article
+    (One Million Posts' labelled articles differ widely in their share of OffTopic posts, and an
+    article's length or thread statistics would otherwise stand in for that share)."""
+    if effects is None:
+        lr.fit(x, y, sample_weight=w)
+        return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
+    k = x.shape[1]
+    lr.fit(sp.hstack([sp.csr_matrix(x), effects]).tocsr(), y, sample_weight=w)
+    return np.asarray(lr.coef_[0, :k], dtype=np.float64), float(lr.intercept_[0])
+
+
+def article_effects(data: dict[str, np.ndarray]) -> sp.csr_matrix | None:
+    """One indicator column per article of the human-labelled rows (swap rows have none: every swap
+    thread has the same share of intruders by construction)."""
+    human = np.flatnonzero(data["human"].astype(bool))
+    if not len(human):
+        return None
+    col = np.unique(data["group"][human].astype(str), return_inverse=True)[1]
+    return indicators(human, col, len(data["y"]))
+
+
+def indicators(rows: np.ndarray, col: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """``EFFECT_SCALE`` at (rows[i], col[i]): one indicator column per article."""
+    shape = (n_rows, int(col.max()) + 1)
+    return sp.csr_matrix((np.full(len(rows), EFFECT_SCALE), (rows, col)), shape=shape)
 
 
 def recall_threshold(y: np.ndarray, p: np.ndarray, recall: float) -> float:
@@ -217,13 +259,13 @@ def fit_text_part(model: ContextOffTopic, texts: list[str], data: dict[str, np.n
     x, y = x_all[rows], data["y"][rows]
     groups = np.unique(data["group"][rows], return_inverse=True)[1]
     make = functools.partial(_lr_text, max_iter=model.max_iter)
+    effects = indicators(np.arange(len(y)), groups, len(y)) if TEXT_EFFECTS else None
     oof, model.cv_auc_text_ = _grouped_oof(
-        x, y, np.ones(len(y)), groups, model.Cs_text, model.cv_folds, make, intercept=False
+        x, y, np.ones(len(y)), groups, model.Cs_text, model.cv_folds, make, intercept=False, effects=effects
     )
     c_best = max(model.cv_auc_text_, key=model.cv_auc_text_.__getitem__)
     model.C_text_ = c_best
-    lr = make(c_best).fit(x, y)
-    model.coef_text_ = lr.coef_[0].astype(np.float64)
+    model.coef_text_ = fit_with_effects(make(c_best), x, y, np.ones(len(y)), effects)[0]
     decision = np.asarray(x_all @ model.coef_text_).ravel()
     oof_by_key = {key: float(oof[c_best][j]) for j, key in enumerate(first)}
     for i in np.flatnonzero(human).tolist():
@@ -257,7 +299,8 @@ def fit_logistic(model: ContextOffTopic, threads: Sequence[ThreadExample]) -> No
     xs = (x - mean) / std
     groups = np.unique(data["group"], return_inverse=True)[1]
     make = functools.partial(_lr_dense, max_iter=model.max_iter)
-    oof, model.cv_auc_ = _grouped_oof(xs, y, w, groups, model.Cs, model.cv_folds, make)
+    effects = article_effects(data)
+    oof, model.cv_auc_ = _grouped_oof(xs, y, w, groups, model.Cs, model.cv_folds, make, effects=effects)
     model.C_ = max(model.cv_auc_, key=model.cv_auc_.__getitem__)
     best = oof[model.C_]
     sources = data["source"]
@@ -276,12 +319,12 @@ def fit_logistic(model: ContextOffTopic, threads: Sequence[ThreadExample]) -> No
     shift = math.log(model.review_threshold / (1 - model.review_threshold)) - math.log(
         threshold / (1 - threshold)
     )
-    lr = make(model.C_).fit(xs, y, sample_weight=w)
-    coef = lr.coef_[0] / std
+    coef_s, intercept = fit_with_effects(make(model.C_), xs, y, w, effects)
+    coef = coef_s / std
     model.dense_mean_ = mean[:-1]
     model.dense_std_ = std[:-1]
-    model.coef_dense_ = lr.coef_[0, :-1].astype(np.float64)
+    model.coef_dense_ = coef_s[:-1]
     model.coef_text_ = model.coef_text_ * coef[-1]
-    model.intercept_ = float(lr.intercept_[0]) - float(mean[-1] * coef[-1]) + shift
+    model.intercept_ = intercept - float(mean[-1] * coef[-1]) + shift
     model.threshold_shift_ = shift
     model.n_train_rows_ = {str(s): int((sources == s).sum()) for s in sorted(set(sources.tolist()))}

@@ -19,7 +19,7 @@ import numpy as np
 
 from core.records import ArticleContext, ContextKind
 from model.chunks import MAX_CACHED, MAX_CACHED_CHARS, ChunkRows, ChunkTable, Column
-from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize_docs
+from model.context_tokens import ADDRESS_WORDS, is_function_word, is_meta_word, stem, tokenize_docs
 from model.kernels import LM_MU, N_CHUNK_COLS, article_topic_vector, chunk_columns, thread_features
 
 if TYPE_CHECKING:
@@ -91,12 +91,14 @@ class ContextChunks:
 
     def _chunk_row(self, chunk: str, toks: list[bytes], pool: list[int]) -> list[float]:
         """One chunk's kernel row from its tokens; its content columns are appended to ``pool``."""
-        n_known = n_address = 0
+        n_known = n_address = n_meta = 0
         s_coef = s_sq = 0.0
         for tok in toks:
             g = self.vocab.get(tok, -1)
             if tok in ADDRESS_WORDS:
                 n_address += 1
+            if is_meta_word(tok):
+                n_meta += 1
             if g >= 0:
                 n_known += 1
                 w = self.idf[g]
@@ -121,6 +123,7 @@ class ContextChunks:
             ":)" in chunk or ";)" in chunk or ":(" in chunk or ":D" in chunk,
             chunk.startswith("@"),
             n_address,
+            n_meta,
         ]
 
     def _add(self, chunks: list[str]) -> None:

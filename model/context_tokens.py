@@ -106,6 +106,53 @@ ADDRESS_WORDS = frozenset(
         "sie",
     ]
 )
+# Words about the forum itself rather than the article: moderation, censorship, deleted posts, the
+# editors, other users, trolls (One Million Posts' OffTopic includes "posts about the forum, the
+# moderators, other users"). Matched as word prefixes so inflections count ("zensiert", "postings",
+# "moderators"); English and German, as the address words. Generic words that merely start like one
+# ("mode", "standard") are left out (the newspaper's own names are listed whole) or excepted.
+META_PREFIXES = tuple(
+    w.encode()
+    for w in [
+        "zensur",
+        "zensor",
+        "zensier",
+        "zensi",
+        "zensomat",
+        "gelöscht",
+        "löschung",
+        "posting",
+        "poster",
+        "forum",
+        "forist",
+        "redaktion",
+        "moderator",
+        "moderation",
+        "moderiert",
+        "freigeschalt",
+        "freischalt",
+        "stricherl",
+        "troll",
+        "derstandard",
+        "diestandard",
+        "offtopic",
+        "censor",
+        "deleted",
+        "mods",
+        "commenter",
+        "admins",
+    ]
+)
+
+
+_META_EXCEPTIONS = (b"posterior", b"trolley")
+
+
+def is_meta_word(token: bytes) -> bool:
+    """A word about the forum, its moderators or its users (``META_PREFIXES``)."""
+    return token.startswith(META_PREFIXES) and not token.startswith(_META_EXCEPTIONS)
+
+
 # A module constant, not a fitted attribute: a pickled frozenset of bytes has a per-process order,
 # which would make `make train` give different model bytes.
 STOP_WORDS = frozenset(w.encode() for w in (*ENGLISH_STOP_WORDS, *_GERMAN_STOP_WORDS, *_REACTION_WORDS))

@@ -31,6 +31,8 @@ DENSE_FEATURES: tuple[str, ...] = (
     "has_emoticon",
     "has_mention",
     "address_fraction",
+    "has_meta",
+    "meta_fraction",
     "has_article",
     "has_thread",
     "no_content",
@@ -61,9 +63,10 @@ DENSE_FEATURES: tuple[str, ...] = (
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 LM_MU = 200.0
 # Chunk-table columns: token count, known-token count, own-text sums (idf x coef, idf^2), five cues
-# (? ! url emoticon @) and the count of words addressing a reader ("you", "du").
-C_NTOK, C_NKNOWN, C_SCOEF, C_SSQ, C_Q, C_EXCL, C_URL, C_EMO, C_MENTION, C_ADDRESS = range(10)
-N_CHUNK_COLS = 10
+# (? ! url emoticon @), the count of words addressing a reader ("you", "du") and of words about the
+# forum itself ("moderator", "zensiert").
+C_NTOK, C_NKNOWN, C_SCOEF, C_SSQ, C_Q, C_EXCL, C_URL, C_EMO, C_MENTION, C_ADDRESS, C_META = range(11)
+N_CHUNK_COLS = 11
 N_CUES = 5
 
 
@@ -76,6 +79,8 @@ _LOG_CHARS = _column("log_chars")
 _OOV_FRACTION = _column("oov_fraction")
 _HAS_QUESTION = _column("has_question")
 _ADDRESS_FRACTION = _column("address_fraction")
+_HAS_META = _column("has_meta")
+_META_FRACTION = _column("meta_fraction")
 _HAS_ARTICLE = _column("has_article")
 _HAS_THREAD = _column("has_thread")
 _NO_CONTENT = _column("no_content")
@@ -167,6 +172,8 @@ def _comment_features(
         dense[i, _LOG_CHARS] = math.log1p(char_lens[i])
         dense[i, _OOV_FRACTION] = 1.0 - sums[i, C_NKNOWN] / max(lens, 1.0)
         dense[i, _ADDRESS_FRACTION] = sums[i, C_ADDRESS] / max(lens, 1.0)
+        dense[i, _HAS_META] = 1.0 if sums[i, C_META] > 0 else 0.0
+        dense[i, _META_FRACTION] = sums[i, C_META] / max(lens, 1.0)
         for k in range(N_CUES):
             dense[i, _HAS_QUESTION + k] = 1.0 if sums[i, C_Q + k] > 0 else 0.0
         for k in range(len(LENGTH_STEPS)):

@@ -18,6 +18,7 @@ import csv
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +29,18 @@ from training.evaluate import in_test_split
 from training.heads import FEATURIZER, SEED, _fit_lr, _nb_scale
 
 FOLDS = 5
+# off_topic's thread features offered to the calibration (``context_candidates`` indexes this order).
+CONTEXT_FEATURES = (
+    "sim_thread_centroid",
+    "sim_thread_rel",
+    "lm_thread_rel",
+    "lm_thread_mean",
+    "shared_thread_frac",
+    "shared_thread_max_idf",
+    "topic_thread",
+    "log_content",
+    "no_content",
+)
 _STOP_WORDS = (
     "a an the and or but if so to of in on at by for with from as is are was were be been am i me my we "
     "our you your he she it its they them their this that these those there here not no yes do does did "
@@ -123,6 +136,22 @@ class _Data:
             out[idx] = (dots - own) / norms
         return out
 
+    def context_features(self, model: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The off_topic model's view of each comment with its article's other comments as the thread
+        (C3 has no article text): its logit, and the dense features ``CONTEXT_FEATURES``."""
+        from model.kernels import DENSE_FEATURES
+
+        cols = [DENSE_FEATURES.index(f) for f in CONTEXT_FEATURES]
+        logit = np.zeros(len(self.texts))
+        dense = np.zeros((len(self.texts), len(cols)))
+        for g in np.unique(self.articles):
+            idx = np.flatnonzero(self.articles == g)
+            texts = [self.texts[i] for i in idx]
+            p = np.clip(model.predict_thread(texts)[0], 1e-12, 1 - 1e-12)
+            logit[idx] = np.log(p / (1 - p))
+            dense[idx] = model.features(texts)[1][:, cols]
+        return logit, dense
+
     def auc(self, features: np.ndarray) -> float:
         """Nested grouped-CV AUC of a logistic calibration on ``features`` (clear rows)."""
         from sklearn.linear_model import LogisticRegression
@@ -134,6 +163,24 @@ class _Data:
             tr, va = np.flatnonzero((self.fold != k) & self.clear), np.flatnonzero(self.fold == k)
             p[va] = LogisticRegression(C=1e6, max_iter=2000).fit(F[tr], self.y[tr]).decision_function(F[va])
         return float(roc_auc_score(self.y[self.clear], p[self.clear]))
+
+
+def context_candidates(d: _Data, model: Any) -> dict[str, Callable[[], np.ndarray]]:
+    """The shipped calibration plus the off_topic model's thread context (``--off-topic-model``)."""
+    logit, dense = d.context_features(model)
+    base = d.decision()
+    return {
+        "decision + log1p(tokens) + off_topic logit (thread)": lambda: np.column_stack(
+            [base, d.loglen, logit]
+        ),
+        "decision + log1p(tokens) + off_topic thread features": lambda: np.column_stack(
+            [base, d.loglen, dense[:, :7]]
+        ),
+        "decision + log1p(tokens) + logit + thread features + content words": lambda: np.column_stack(
+            [base, d.loglen, logit, dense[:, [0, 2, 3, 4, 7, 8]]]
+        ),
+        "log1p(tokens) + off_topic logit (no text model)": lambda: np.column_stack([d.loglen, logit]),
+    }
 
 
 def candidates(d: _Data) -> dict[str, Callable[[], np.ndarray]]:
@@ -159,10 +206,20 @@ def candidates(d: _Data) -> dict[str, Callable[[], np.ndarray]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--off-topic-model",
+        type=Path,
+        help="an artifact directory with off_topic: also try its thread context in the calibration",
+    )
     args = parser.parse_args(argv)
     d = _Data(args.data_dir)
     print(f"C3 training articles: {d.clear.sum()} clear rows, {d.y[d.clear].sum()} positives")
-    for name, make in candidates(d).items():
+    runs = candidates(d)
+    if args.off_topic_model is not None:
+        from model.artifact import load_artifact
+
+        runs.update(context_candidates(d, load_artifact(args.off_topic_model)[1]["off_topic"]))
+    for name, make in runs.items():
         print(f"{d.auc(make()):.4f}  {name}")
     return 0
 

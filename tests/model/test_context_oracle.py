@@ -16,7 +16,7 @@ import pytest
 from core.records import ArticleContext
 from model.context import DENSE_FEATURES, ContextOffTopic
 from model.context_memo import article_documents, context_kind
-from model.context_tokens import ADDRESS_WORDS, is_function_word, stem, tokenize_docs
+from model.context_tokens import ADDRESS_WORDS, META_PREFIXES, is_function_word, stem, tokenize_docs
 from model.kernels import LENGTH_STEPS, LM_MU
 
 
@@ -79,6 +79,12 @@ def oracle(
             f[f"tokens_le_{k}"][i] = len(d) <= k
         f["oov_fraction"][i] = 1 - sum(x in model.vocabulary_ for x in d) / max(len(d), 1)
         f["address_fraction"][i] = sum(x in ADDRESS_WORDS for x in d) / max(len(d), 1)
+        n_meta = sum(
+            any(x[: len(p)] == p for p in META_PREFIXES) and x[:9] != b"posterior" and x[:7] != b"trolley"
+            for x in d
+        )
+        f["has_meta"][i] = n_meta > 0
+        f["meta_fraction"][i] = n_meta / max(len(d), 1)
         chunks = t.split()
         f["has_question"][i] = "?" in t
         f["has_exclamation"][i] = "!" in t
@@ -192,6 +198,10 @@ def _random_texts(rng: np.random.Generator, n: int) -> list[str]:
         "@bob",
         "you",
         "Krise",
+        "Zensur",
+        "gelöschten",
+        "moderators",
+        "trolley",
     ]
     out = []
     for _ in range(n):

@@ -32,3 +32,29 @@ def test_on_the_training_articles_the_text_model_adds_little_to_length(data_dir:
     assert abs(shipped - length) < 0.01
     sim = d.thread_similarity()
     assert np.isfinite(sim).all() and 0.0 < float(np.median(sim)) < 1.0
+
+
+def test_context_features_read_each_article_as_one_thread() -> None:
+    from model.kernels import DENSE_FEATURES
+    from training.unsubstantial_cv import CONTEXT_FEATURES
+
+    class Model:
+        def __init__(self) -> None:
+            self.threads: list[list[str]] = []
+
+        def predict_thread(self, texts):
+            self.threads.append(list(texts))
+            return np.full(len(texts), 0.5), "thread"
+
+        def features(self, texts):
+            dense = np.tile(np.arange(len(DENSE_FEATURES), dtype=float), (len(texts), 1))
+            return np.zeros(len(texts)), dense, "thread"
+
+    d = _Data.__new__(_Data)
+    d.texts = ["a", "b", "c"]
+    d.articles = np.array([1, 0, 1])
+    model = Model()
+    logit, dense = d.context_features(model)
+    assert sorted(model.threads) == [["a", "c"], ["b"]]
+    assert logit.tolist() == [0.0, 0.0, 0.0]
+    assert dense[0].tolist() == [DENSE_FEATURES.index(f) for f in CONTEXT_FEATURES]
