@@ -188,8 +188,8 @@ def _line_date(core: str) -> DateHit | None:
         date = find_date(core)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
-    # "alice wrote:" heads a comment even when the page shows no date.
-    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…"))
+    # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.
+    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…", ","))
     if cue and _SAYS_LINE.fullmatch(core):
         date = DateHit(len(core), len(core), "", "cue", False)
     return date

@@ -664,3 +664,53 @@ def test_a_plus_one_comment_keeps_its_text():
     # "+1" alone reads as a vote counter; as a comment's only line it is what the reader wrote.
     page = _three_comments_with("Reply").replace("My view number 1 on the library money.", "+1")
     assert [c.text for c in parse_page(page).comments][1] == "+1"
+
+
+def test_name_blank_line_date_headers_with_reply_counters():
+    """Name, blank line, date: learned from the page when most headers show it. Each comment's own
+    "Responses (0)" counter heads no section, and a "Response to NAME, DATE" line is the reply's text."""
+    thread = "".join(
+        f"  • {name}\n\n    1 November 2012 {time}\n\n    {text}\n\n"
+        "  • \n      □ Recommend? (3)\n      □ Responses (0)\n      □ Report\n\n"
+        for name, time, text in (
+            ("rusticred", "9:37PM", "Who needs small government when the storm has opened the debate?"),
+            ("IanCW", "9:48PM", "And yet he still found the time to have a dig at the unions."),
+            ("Alishia Mason", "9:58PM", "Either way I liked the article, it was a good read."),
+        )
+    )
+    reply = "  • \n\n    1 November 2012 10:16PM\n\n    Response to IanCW, 1 November 2012 9:48PM\n\n    Bigger storms are coming.\n"
+    page = ARTICLE_EN + "3 comments, displaying first\n\nSort comments by [Oldest]\n\n" + thread + reply
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["rusticred", "IanCW", "Alishia Mason", None]
+    assert [c.posted_raw for c in article.comments][:3] == [
+        "1 November 2012 9:37PM",
+        "1 November 2012 9:48PM",
+        "1 November 2012 9:58PM",
+    ]
+    assert article.comments[0].text.startswith("Who needs small government")
+    assert "Bigger storms are coming." in article.comments[3].text
+    assert "rusticred" not in article.body
+
+
+def test_said_comma_headers_without_a_heading():
+    """Blog threads of "NAME said," lines and no comment heading: a run of them after the article."""
+    thread = "".join(
+        f"{name} said,\n\n{text}\n\n"
+        for name, text in (
+            ("Progress Trap", "There is one benefit of the name you chose: it ranks first in searches."),
+            ("Jacob", "@Progress Trap This was how I thought about it in the beginning."),
+            ("firefighter jeff", "Good job on the dovetails, but flush them up to make them look best."),
+        )
+    )
+    article = parse_page(ARTICLE_EN + "45 users responded in this post\n\n" + thread)
+    assert [c.author for c in article.comments] == ["Progress Trap", "Jacob", "firefighter jeff"]
+    assert article.comments[2].text.startswith("Good job on the dovetails")
+    assert "Progress Trap said," not in article.body
+
+
+def test_two_said_lines_in_an_article_are_no_thread():
+    """Fewer than three "NAME said:" lines without a heading read as quotes in the article."""
+    page = (
+        ARTICLE_EN + "The mayor said:\n\nWe will fix the roads.\n\nHer deputy said:\n\nAnd the libraries.\n\n"
+    )
+    assert parse_page(page).comments == ()
