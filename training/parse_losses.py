@@ -10,8 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from service.parse_quality import RENDERINGS, dragnet_pages, prf, read_gold, tokens
-from service.parse_quality import comment_text
+from service.parse_quality import RENDERINGS, comment_text, dragnet_pages, prf, read_gold, tokens
 
 
 def page_rows(folder: Path, ids: list[str]) -> list[dict[str, object]]:
