@@ -354,12 +354,17 @@ def _counters_between(counters: list[int], members: list[int], opener: int | Non
     """Comment counters (other than the section's own) between the lines of one date shape: each dated
     line has its own count, so these are a blog front page's teasers, not one thread."""
     lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
-    hits = (
-        hi
-        - lo
-        - (1 if opener is not None and members[0] < opener < members[-1] and opener in counters else 0)
+    # A counter right above a date line is the poster's own ("Total Comments (1465)"): header, not teaser.
+    inner = [c for c in counters[lo:hi] if not _heads_member(members, c)]
+    hits = len(inner) - (
+        1 if opener is not None and members[0] < opener < members[-1] and opener in inner else 0
     )
     return hits >= max(1, (len(members) - 1) // 2)
+
+
+def _heads_member(members: list[int], c: int) -> bool:
+    k = bisect_right(members, c)
+    return k < len(members) and members[k] == c + 1
 
 
 _NO_COMMENTS = re.compile(r"no comments?|(?:0|zero) comments?|comments? off|comments? closed", re.I)

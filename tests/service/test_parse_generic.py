@@ -714,3 +714,52 @@ def test_two_said_lines_in_an_article_are_no_thread():
         ARTICLE_EN + "The mayor said:\n\nWe will fix the roads.\n\nHer deputy said:\n\nAnd the libraries.\n\n"
     )
     assert parse_page(page).comments == ()
+
+
+def test_bracketed_count_and_numbered_headers():
+    """ "Add/View Comments [3]" states the count; numbered "N  NAME | DATE" headers then match it."""
+    thread = "".join(
+        f"{k}  {name} | 10/29/2012 {time}\n{text}\n\n"
+        for k, (name, time, text) in enumerate(
+            (
+                ("Stephan Kopp", "5:14:46 PM", "Hi Ed, the link seems to be broken."),
+                ("Ed Brill", "5:25:25 PM", "@1 - thanks. Indeed. Just fixed."),
+                ("Ranjit", "3:07:08 AM", "I was reading through some of the articles on this."),
+            ),
+            start=1,
+        )
+    )
+    page = (
+        ARTICLE_EN
+        + "Ed Brill | Highland Park, IL USA Category: Add/View Comments [3]\n\nPost a Comment\n\n"
+        + thread
+    )
+    article = parse_page(page)
+    assert article.declared_comment_count == 3
+    assert [c.text for c in article.comments] == [
+        "Hi Ed, the link seems to be broken.",
+        "@1 - thanks. Indeed. Just fixed.",
+        "I was reading through some of the articles on this.",
+    ]
+
+
+def test_a_posters_own_comment_counter_above_the_date_is_part_of_the_header():
+    """ "Total Comments (1465)" right above each date is the poster's tally, not a front page's teaser."""
+    thread = "".join(
+        f"{k}\n\n{name}\nTotal Comments ({total})\nNovember 12, 2012  {time} PM ET\nReport Abuse | QUOTE\n\n{text}\n\n"
+        for k, (name, total, time, text) in enumerate(
+            (
+                ("Flea Biscuit", 1465, "01:42", "That would be appropriate, as they play away next week."),
+                ("Debbie Does", 16769, "01:45", "Appropriate why? Because it is a Monday night game?"),
+                ("Flea Biscuit", 1465, "01:57", "I think you missed the whole reference."),
+            ),
+            start=1,
+        )
+    )
+    article = parse_page(ARTICLE_EN + "Comments (3) Add A Comment\n\n" + thread)
+    assert [c.posted_raw for c in article.comments] == [
+        "November 12, 2012  01:42 PM",
+        "November 12, 2012  01:45 PM",
+        "November 12, 2012  01:57 PM",
+    ]
+    assert "Appropriate why?" in article.comments[1].text
