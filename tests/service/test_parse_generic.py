@@ -763,3 +763,26 @@ def test_a_posters_own_comment_counter_above_the_date_is_part_of_the_header():
         "November 12, 2012  01:57 PM",
     ]
     assert "Appropriate why?" in article.comments[1].text
+
+
+def test_a_name_glued_to_its_date_in_a_text_dump():
+    """A text dump can glue two elements: "Wesley Fryer10/8/12 8:26 PM" is a name and a date."""
+    page = ARTICLE_EN + (
+        "Posted by Karl at 5:53 PM\n\n2 comments:\n\n"
+        "Wesley Fryer10/8/12 8:26 PM\n\nI think a big piece of the puzzle is rethinking the requirements.\n\nReplyDelete\n\n"
+        "Ann Lee10/9/12 9:02 AM\n\nParents expect the old credits, and colleges too.\n\nReplyDelete\n\n"
+        "Add comment\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [
+        ("Wesley Fryer", "10/8/12 8:26 PM"),
+        ("Ann Lee", "10/9/12 9:02 AM"),
+    ]
+
+
+def test_digits_glued_to_a_word_without_a_time_are_no_date():
+    page = (
+        ARTICLE_EN
+        + "Windows10 is out\n\nThe update ships to everyone next week, the company said on Monday.\n"
+    )
+    assert parse_page(page).comments == ()
