@@ -204,7 +204,7 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
         return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
     if _counters_between(facts.counters, members, o):
         return None  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
-    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(lines, sel, o, cue)
+    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(facts, sel, o, cue)
     if found is None:
         return None
     score, sel = found
@@ -246,18 +246,43 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
 
 
 def _score_under_opener(
-    lines: list[_Line], sel: list[int], o: int, cue: float
+    facts: _PageFacts, sel: list[int], o: int, cue: float
 ) -> tuple[float, list[int]] | None:
     """A shape under a comment heading: close below it, and more than one header unless cued."""
+    lines = facts.lines
     gap = _content_gap(lines, o, sel[0])
     if gap > _MAX_OPENER_GAP or _promo_between(lines, o, sel[0]):
         return None
-    if len(sel) < 2 and cue < _CUE_SHARE and lines[o].count != 1:
+    if (
+        len(sel) < 2
+        and cue < _CUE_SHARE
+        and lines[o].count != 1
+        and not (sel[0] > facts.prose_start() and _single_named(lines, o, sel[0], gap))
+    ):
         return None
     score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
     if lines[o].count is not None and lines[o].count == len(sel):
         score += _COUNT_MATCH_BONUS
     return score, sel
+
+
+# A lone comment under a heading that states no count: close to it, with prose this near below.
+_SINGLE_MAX_GAP = 3
+_SINGLE_TEXT_REACH = 3
+
+
+def _single_named(lines: list[_Line], o: int, i: int, gap: int) -> bool:
+    """One dated header after the article's first prose, close under a count-less comment heading,
+    its name line right above (or a blank line above) and prose right below it: the only comment."""
+    if lines[o].count is not None or gap > _SINGLE_MAX_GAP:
+        return False
+    if not (_name_above(lines, i, False) or _name_above(lines, i, True)) or lines[i - 1].opener:
+        return False
+    below = range(i + 1, min(len(lines), i + 1 + _SINGLE_TEXT_REACH))
+    return any(
+        lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
+        for j in below
+    )
 
 
 _REPLY_WORD = re.compile(

@@ -786,3 +786,22 @@ def test_digits_glued_to_a_word_without_a_time_are_no_date():
         + "Windows10 is out\n\nThe update ships to everyone next week, the company said on Monday.\n"
     )
     assert parse_page(page).comments == ()
+
+
+def test_a_lone_named_comment_under_a_countless_heading():
+    """One dated header under "Comments", its name a blank line above and prose below: the only comment."""
+    page = ARTICLE_EN + (
+        "Comments\n\nLog in or join now to add a comment.\nJennifer H.\n\n5 hours ago\n\n"
+        "Don't really see the connection of how it's doing wonders at the polls.\n\nFollow Us\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [("Jennifer H.", "5 hours ago")]
+    assert article.comments[0].text.startswith("Don't really see")
+
+
+def test_a_byline_under_a_comment_link_above_the_article_is_no_comment():
+    page = (
+        "Comment\n\nCouncil approves new budget\nGregory Smith\nposted 16 mins ago\n\n"
+        + ARTICLE_EN.split("\n\n", 1)[1]
+    )
+    assert parse_page(page).comments == ()
