@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from service.parse_quality import RENDERINGS, comment_text, dragnet_pages, prf, read_gold, tokens
 
 
-def page_rows(folder: Path, ids: list[str]) -> list[dict[str, object]]:
+def page_rows(folder: Path, ids: list[str]) -> list[dict[str, Any]]:
     from core.errors import InputError
     from service.parse import parse_file
 
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for page_id in ids:
         gold = read_gold(folder / f"{page_id}.gold.txt")
         for rendering in RENDERINGS:
@@ -26,7 +27,7 @@ def page_rows(folder: Path, ids: list[str]) -> list[dict[str, object]]:
             except InputError:
                 continue
             bp, br, bf = prf(tokens(f"{art.title or ''}\n{art.body}"), tokens(gold.body))
-            row: dict[str, object] = {
+            row: dict[str, Any] = {
                 "page": page_id,
                 "rendering": rendering,
                 "body_p": bp,
