@@ -186,8 +186,8 @@ def _line_date(core: str) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if core.count(" ") <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core)
-    if date is None and core.count(" ") < _MAX_GLUED_SPACES:
-        date = _glued_date(core)
+    if date is None and ":" in core and core.count(" ") < _MAX_GLUED_SPACES:
+        date = _glued_date(core)  # (the time it needs has a colon: a cheap test first)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
     # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.
