@@ -6,6 +6,7 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -116,6 +117,8 @@ _OPENER_BONUS = 0.5
 _GAP_PENALTY = 0.01
 _COUNT_MATCH_BONUS = 2.0
 _CUE_ONLY_PENALTY = 1.0
+# Dateless "NAME said:" headers without a heading: at least this many, after the article's first prose.
+_MIN_HEADLESS_CUES = 3
 
 
 @dataclass(slots=True)
@@ -139,7 +142,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     anchors = [i for i, ln in enumerate(lines) if ln.date is not None and i != title_idx and not ln.opener]
     if not anchors:
         return [], None, "header"
-    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
+    openers = _section_openers(lines, title_idx)
     facts = _PageFacts(lines, _content_prefix(lines), _counter_lines(lines))
     groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
     for i in anchors:
@@ -159,6 +162,13 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     mode = _mode(lines, sel, opener)
     headers = _extend_headers(lines, sel, mode)
     return headers, opener, mode
+
+
+def _section_openers(lines: list[_Line], title_idx: int | None) -> list[int]:
+    """Comment headings; a reply counter seen on several comments ("Responses (0)") heads none."""
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
+    counters = [i for i in openers if _REPLY_COUNT.fullmatch(lines[i].core)]
+    return [i for i in openers if i not in counters] if len(counters) > 1 else openers
 
 
 def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[float, list[int]] | None:
@@ -183,15 +193,18 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
     cue = sum(1 for i in sel if _has_cue(lines, i)) / len(sel)
     first_date = lines[sel[0]].date
     cue_only = first_date is not None and first_date.kind == "cue"
-    # "X said:" lines without a comment heading are more likely an interview; a single one needs a
-    # heading that states one comment ("1 Comments" / "Ben said:").
-    if cue_only and (o is None or (len(sel) < 2 and lines[o].count != len(sel))):
+    # "X said:" lines without a comment heading are more likely an interview, unless a run of them
+    # follows the article's prose; a single one needs a heading that states one comment ("1 Comments").
+    if cue_only and (
+        (o is None and (len(sel) < _MIN_HEADLESS_CUES or sel[0] <= facts.prose_start()))
+        or (o is not None and len(sel) < 2 and lines[o].count != len(sel))
+    ):
         return None
     if _mostly_empty(facts.content, sel):
         return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
     if _counters_between(facts.counters, members, o):
         return None  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
-    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(lines, sel, o, cue)
+    found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(facts, sel, o, cue)
     if found is None:
         return None
     score, sel = found
@@ -233,18 +246,43 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
 
 
 def _score_under_opener(
-    lines: list[_Line], sel: list[int], o: int, cue: float
+    facts: _PageFacts, sel: list[int], o: int, cue: float
 ) -> tuple[float, list[int]] | None:
     """A shape under a comment heading: close below it, and more than one header unless cued."""
+    lines = facts.lines
     gap = _content_gap(lines, o, sel[0])
     if gap > _MAX_OPENER_GAP or _promo_between(lines, o, sel[0]):
         return None
-    if len(sel) < 2 and cue < _CUE_SHARE and lines[o].count != 1:
+    if (
+        len(sel) < 2
+        and cue < _CUE_SHARE
+        and lines[o].count != 1
+        and not (sel[0] > facts.prose_start() and _single_named(lines, o, sel[0], gap))
+    ):
         return None
     score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
     if lines[o].count is not None and lines[o].count == len(sel):
         score += _COUNT_MATCH_BONUS
     return score, sel
+
+
+# A lone comment under a heading that states no count: close to it, with prose this near below.
+_SINGLE_MAX_GAP = 3
+_SINGLE_TEXT_REACH = 3
+
+
+def _single_named(lines: list[_Line], o: int, i: int, gap: int) -> bool:
+    """One dated header after the article's first prose, close under a count-less comment heading,
+    its name line right above (or a blank line above) and prose right below it: the only comment."""
+    if lines[o].count is not None or gap > _SINGLE_MAX_GAP:
+        return False
+    if not (_name_above(lines, i, False) or _name_above(lines, i, True)) or lines[i - 1].opener:
+        return False
+    below = range(i + 1, min(len(lines), i + 1 + _SINGLE_TEXT_REACH))
+    return any(
+        lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
+        for j in below
+    )
 
 
 _REPLY_WORD = re.compile(
@@ -323,30 +361,35 @@ def _mostly_empty(content: list[int], sel: list[int]) -> bool:
 
 
 def _counter_lines(lines: list[_Line]) -> list[int]:
-    # A bare "3 replies" is a comment's own action row (chrome), not a teaser's "5 Comments".
+    # A bare "3 replies" or "Responses (0)" is a comment's own action row, not a teaser's "5 Comments".
     return [
         j
         for j, ln in enumerate(lines)
-        if (ln.opener and ln.count is not None and not (ln.chrome and _REPLY_COUNT.fullmatch(ln.core)))
+        if (ln.opener and ln.count is not None and not _REPLY_COUNT.fullmatch(ln.core))
         or (len(ln.core) <= _MAX_NO_COMMENTS_CHARS and _NO_COMMENTS.fullmatch(ln.core))
     ]
 
 
-_REPLY_COUNT = re.compile(
-    r"\d+\s+(?:repl(?:y|ies)|antworten|réponses?|risposte|respuestas|respostas|reacties)", re.I
-)
+# A comment's own reply counter: "3 replies", "Responses (0)".
+_REPLY_WORDS = r"(?:repl(?:y|ies)|responses?|antworten|réponses?|risposte|respuestas|respostas|reacties)"
+_REPLY_COUNT = re.compile(rf"\d+\s+{_REPLY_WORDS}|{_REPLY_WORDS}\s*[(\[]\d+[)\]]", re.I)
 
 
 def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:
     """Comment counters (other than the section's own) between the lines of one date shape: each dated
     line has its own count, so these are a blog front page's teasers, not one thread."""
     lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
-    hits = (
-        hi
-        - lo
-        - (1 if opener is not None and members[0] < opener < members[-1] and opener in counters else 0)
+    # A counter right above a date line is the poster's own ("Total Comments (1465)"): header, not teaser.
+    inner = [c for c in counters[lo:hi] if not _heads_member(members, c)]
+    hits = len(inner) - (
+        1 if opener is not None and members[0] < opener < members[-1] and opener in inner else 0
     )
     return hits >= max(1, (len(members) - 1) // 2)
+
+
+def _heads_member(members: list[int], c: int) -> bool:
+    k = bisect_right(members, c)
+    return k < len(members) and members[k] == c + 1
 
 
 _NO_COMMENTS = re.compile(r"no comments?|(?:0|zero) comments?|comments? off|comments? closed", re.I)
@@ -491,9 +534,12 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         return False
     if rest:
         return len(rest.split()) <= _MAX_HEADER_WORDS
-    if i > 0 and not lines[i].blank_before:
+    if i > 0:
         prev = lines[i - 1]
-        if _is_name_like(prev) and not prev.opener:
+        if not ln.blank_before and _is_name_like(prev) and not prev.opener:
+            return True
+        # A name across a blank line ("NAME" / blank line / "DATE"): a plain name, no "says".
+        if ln.blank_before and _is_plain_name(prev):
             return True
     return _name_below(lines, i) is not None
 
@@ -573,7 +619,10 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
         and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
     )
     after = next((j for j in range(sel[-1] + 1, len(lines)) if not lines[j].chrome), None)
-    nothing_after = after is None or _is_section_end(lines[after]) or lines[after].opener
+    # ("Response to NAME, DATE" quoting the comment answered is no heading.)
+    nothing_after = (
+        after is None or _is_section_end(lines[after]) or (lines[after].opener and lines[after].date is None)
+    )
     # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
     actions = sum(1 for i in sel if _action_row_with_date(lines[i]))
     if prose_before >= 1 and actions >= _SHAPE_SHARE * len(sel):
@@ -655,20 +704,39 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
 
 
 def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
-    for _back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
-        votes = 0
-        for h in headers:
-            j = h.start - 1
-            if j >= 0 and not lines[h.start].blank_before and _is_name_like(lines[j]):
-                votes += 1
+    for back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
+        votes = sum(1 for h in headers if _name_above(lines, h.start, False))
+        across = False
+        if back == 1 and votes < _NAME_ABOVE_SHARE * len(headers):
+            # "NAME" / blank line / "DATE": learned when most headers show it.
+            votes = sum(1 for h in headers if _name_above(lines, h.start, True))
+            across = True
         if votes == 0 or votes < _NAME_ABOVE_SHARE * len(headers):
             return
         prev_ends = [-1] + [h.anchor for h in headers[:-1]]
         for h, prev_end in zip(headers, prev_ends, strict=True):
             j = h.start - 1
             # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
-            if j > prev_end and not lines[h.start].blank_before and _is_name_line_loose(lines[j]):
+            if j > prev_end and _name_above(lines, h.start, across, _is_name_line_loose):
                 h.start = j
+        if across:
+            return
+
+
+def _name_above(
+    lines: list[_Line], i: int, across: bool, test: Callable[[_Line], bool] = _is_name_like
+) -> bool:
+    """Line i-1 is a name line right above line i, or (across) a plain name a blank line above it,
+    one that does not leave the block above it empty (that line is the comment above's text)."""
+    if i < 1:
+        return False
+    if lines[i].blank_before:
+        return across and _is_plain_name(lines[i - 1]) and (i < 2 or lines[i - 2].date is None)
+    return not across and test(lines[i - 1])
+
+
+def _is_plain_name(ln: _Line) -> bool:
+    return _is_name_like(ln) and not ln.opener and not _CUE_RX.search(ln.core) and not ln.core.endswith(":")
 
 
 def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:

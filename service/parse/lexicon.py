@@ -256,9 +256,10 @@ _OPENER_RX = re.compile(
     re.I,
 )
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
-# A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)".
+# A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)", "[3]".
 _COUNT_ANY = re.compile(
-    rf"(?<![\w.,])(?P<n>\d{{1,6}})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*\((?P<n2>\d{{1,6}})\)", re.I
+    rf"(?<![\w.,])(?P<n>\d{{1,6}})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*[(\[](?P<n2>\d{{1,6}})[)\]]",
+    re.I,
 )
 _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
               "ten": 10, "no": 0, "zero": 0}  # fmt: skip
@@ -368,7 +369,7 @@ _MAX_NAME_WORDS = 5
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…)",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…|,)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")

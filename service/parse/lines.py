@@ -186,13 +186,30 @@ def _line_date(core: str) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if core.count(" ") <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core)
+    if date is None and ":" in core and core.count(" ") < _MAX_GLUED_SPACES:
+        date = _glued_date(core)  # (the time it needs has a colon: a cheap test first)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
-    # "alice wrote:" heads a comment even when the page shows no date.
-    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…"))
+    # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.
+    cue = date is None and len(core) <= _MAX_CUE_CHARS and core.endswith((":", "...", "…", ","))
     if cue and _SAYS_LINE.fullmatch(core):
         date = DateHit(len(core), len(core), "", "cue", False)
     return date
+
+
+# A name glued to its date ("Wesley Fryer10/8/12 8:26 PM", a text dump of two adjacent elements) is
+# looked for in short lines only, and the date must start right where the letters stop.
+_MAX_GLUED_SPACES = 6
+_GLUE = re.compile(r"[^\W\d_](?=\d)")
+
+
+def _glued_date(core: str) -> DateHit | None:
+    for m in _GLUE.finditer(core):
+        k = m.end()
+        hit = find_date(core[:k] + " " + core[k:])
+        if hit is not None and hit.start == k + 1 and hit.has_time:
+            return DateHit(k, hit.end - 1, hit.raw, hit.kind, True)
+    return None
 
 
 def _line_furniture(core: str, short: bool) -> str | None:

@@ -136,23 +136,22 @@ def segment_with_roles(
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = sec.start if sec.headers else len(lines)
     region = _main_region(lines, 0, body_end)
-    if region is not None and fmt == "text":
-        # The headline sits just above the article; a line far above it is the site's name or a menu.
-        near = _title_near(lines, region[0])
-        if near is not None:
-            title_idx = near
-    if title_idx is not None:
-        role[title_idx] = "title"
+    place = _BodyPlacer(lines, sec, body_end, fmt, main_text, line_model)
+    placed, title_idx = place(role, region, title_idx, collect)
+    if region is not None and not _has_prose(lines, placed):
+        # The line model dropped the whole run: a sidebar's prose outscored a short article. The
+        # densest run of what is left gets its chance.
+        # Else the rules' region stands as it is: the model saw no article anywhere, and an empty
+        # body is the one answer sure to be wrong.
+        other = _other_region(lines, body_end, region)
+        retry, retry_title = place(role, other, _pick_title(lines), None) if other else ([], None)
+        if _has_prose(lines, retry):
+            placed, title_idx, region = retry, retry_title, other
+        else:
+            placed, title_idx = place(role, region, _pick_title(lines), None, use_model=False)
+    role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
-    for j in range(len(lines)):
-        role[j] = role[j] or _leftover_role(lines, j, sec, region, body_end, title_idx, fmt)
-    if main_text is not None:
-        _narrow_to_main_text(lines, role, body_end, title_idx, main_text)
-    if collect is not None:
-        collect.append((lines, list(role), sec.start, title_idx))
-    if line_model is not None and fmt in line_model.kinds:
-        drop_unlikely_body(lines, role, sec.start, line_model.kinds[fmt])
     for j, ln in enumerate(lines):
         r = role[j] or "body"
         if r == "body":
@@ -181,6 +180,61 @@ def segment_with_roles(
         + gate_warning,
     )
     return article, roles
+
+
+@dataclass(slots=True)
+class _BodyPlacer:
+    """Gives each line outside the comments its role around one article region, then lets the
+    main-text extractor and the line model narrow the body."""
+
+    lines: list[_Line]
+    sec: _Section
+    body_end: int
+    fmt: PageFormat
+    main_text: str | None
+    line_model: LineModel | None
+
+    def __call__(
+        self,
+        role_in: list[str | None],
+        region: tuple[int, int] | None,
+        title_idx: int | None,
+        collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None,
+        *,
+        use_model: bool = True,
+    ) -> tuple[list[str | None], int | None]:
+        lines, sec = self.lines, self.sec
+        role = list(role_in)
+        if region is not None and self.fmt == "text":
+            # The headline sits just above the article; a line far above it is the site's name or a menu.
+            near = _title_near(lines, region[0])
+            if near is not None:
+                title_idx = near
+        if title_idx is not None:
+            role[title_idx] = "title"
+        for j in range(len(lines)):
+            role[j] = role[j] or _leftover_role(lines, j, sec, region, self.body_end, title_idx, self.fmt)
+        if self.main_text is not None:
+            _narrow_to_main_text(lines, role, self.body_end, title_idx, self.main_text)
+        if collect is not None:
+            collect.append((lines, list(role), sec.start, title_idx))
+        if use_model and self.line_model is not None and self.fmt in self.line_model.kinds:
+            drop_unlikely_body(lines, role, sec.start, self.line_model.kinds[self.fmt])
+        return role, title_idx
+
+
+# A body with no line of this many words holds no article prose (menus and labels at most).
+_PROSE_WORDS = 8
+
+
+def _has_prose(lines: list[_Line], role: list[str | None]) -> bool:
+    return any(r == "body" and lines[j].core.count(" ") >= _PROSE_WORDS - 1 for j, r in enumerate(role))
+
+
+def _other_region(lines: list[_Line], body_end: int, region: tuple[int, int]) -> tuple[int, int] | None:
+    """The densest run before or after a rejected region (the longer of the two when both exist)."""
+    found = [r for r in (_main_region(lines, 0, region[0]), _main_region(lines, region[1], body_end)) if r]
+    return max(found, key=lambda r: sum(len(lines[j].core) for j in range(*r)), default=None)
 
 
 def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits: Limits) -> _Section:

@@ -31,7 +31,6 @@ KNOWN_MISSES = {
 BODY_MISSES = {
     ("blog.mondediplo.net/turpitude", "html"),
     ("lopinion.fr/glyphosate", "html"),
-    ("lopinion.fr/glyphosate", "inscriptis.txt"),
     ("telegraph.co.uk/blog-allardyce-2008", "html"),
     ("sputniknews.com/royal-self-indicting-arrogance", "w3m.txt"),
 }

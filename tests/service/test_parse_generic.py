@@ -664,3 +664,144 @@ def test_a_plus_one_comment_keeps_its_text():
     # "+1" alone reads as a vote counter; as a comment's only line it is what the reader wrote.
     page = _three_comments_with("Reply").replace("My view number 1 on the library money.", "+1")
     assert [c.text for c in parse_page(page).comments][1] == "+1"
+
+
+def test_name_blank_line_date_headers_with_reply_counters():
+    """Name, blank line, date: learned from the page when most headers show it. Each comment's own
+    "Responses (0)" counter heads no section, and a "Response to NAME, DATE" line is the reply's text."""
+    thread = "".join(
+        f"  • {name}\n\n    1 November 2012 {time}\n\n    {text}\n\n"
+        "  • \n      □ Recommend? (3)\n      □ Responses (0)\n      □ Report\n\n"
+        for name, time, text in (
+            ("rusticred", "9:37PM", "Who needs small government when the storm has opened the debate?"),
+            ("IanCW", "9:48PM", "And yet he still found the time to have a dig at the unions."),
+            ("Alishia Mason", "9:58PM", "Either way I liked the article, it was a good read."),
+        )
+    )
+    reply = "  • \n\n    1 November 2012 10:16PM\n\n    Response to IanCW, 1 November 2012 9:48PM\n\n    Bigger storms are coming.\n"
+    page = ARTICLE_EN + "3 comments, displaying first\n\nSort comments by [Oldest]\n\n" + thread + reply
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["rusticred", "IanCW", "Alishia Mason", None]
+    assert [c.posted_raw for c in article.comments][:3] == [
+        "1 November 2012 9:37PM",
+        "1 November 2012 9:48PM",
+        "1 November 2012 9:58PM",
+    ]
+    assert article.comments[0].text.startswith("Who needs small government")
+    assert "Bigger storms are coming." in article.comments[3].text
+    assert "rusticred" not in article.body
+
+
+def test_said_comma_headers_without_a_heading():
+    """Blog threads of "NAME said," lines and no comment heading: a run of them after the article."""
+    thread = "".join(
+        f"{name} said,\n\n{text}\n\n"
+        for name, text in (
+            ("Progress Trap", "There is one benefit of the name you chose: it ranks first in searches."),
+            ("Jacob", "@Progress Trap This was how I thought about it in the beginning."),
+            ("firefighter jeff", "Good job on the dovetails, but flush them up to make them look best."),
+        )
+    )
+    article = parse_page(ARTICLE_EN + "45 users responded in this post\n\n" + thread)
+    assert [c.author for c in article.comments] == ["Progress Trap", "Jacob", "firefighter jeff"]
+    assert article.comments[2].text.startswith("Good job on the dovetails")
+    assert "Progress Trap said," not in article.body
+
+
+def test_two_said_lines_in_an_article_are_no_thread():
+    """Fewer than three "NAME said:" lines without a heading read as quotes in the article."""
+    page = (
+        ARTICLE_EN + "The mayor said:\n\nWe will fix the roads.\n\nHer deputy said:\n\nAnd the libraries.\n\n"
+    )
+    assert parse_page(page).comments == ()
+
+
+def test_bracketed_count_and_numbered_headers():
+    """ "Add/View Comments [3]" states the count; numbered "N  NAME | DATE" headers then match it."""
+    thread = "".join(
+        f"{k}  {name} | 10/29/2012 {time}\n{text}\n\n"
+        for k, (name, time, text) in enumerate(
+            (
+                ("Stephan Kopp", "5:14:46 PM", "Hi Ed, the link seems to be broken."),
+                ("Ed Brill", "5:25:25 PM", "@1 - thanks. Indeed. Just fixed."),
+                ("Ranjit", "3:07:08 AM", "I was reading through some of the articles on this."),
+            ),
+            start=1,
+        )
+    )
+    page = (
+        ARTICLE_EN
+        + "Ed Brill | Highland Park, IL USA Category: Add/View Comments [3]\n\nPost a Comment\n\n"
+        + thread
+    )
+    article = parse_page(page)
+    assert article.declared_comment_count == 3
+    assert [c.text for c in article.comments] == [
+        "Hi Ed, the link seems to be broken.",
+        "@1 - thanks. Indeed. Just fixed.",
+        "I was reading through some of the articles on this.",
+    ]
+
+
+def test_a_posters_own_comment_counter_above_the_date_is_part_of_the_header():
+    """ "Total Comments (1465)" right above each date is the poster's tally, not a front page's teaser."""
+    thread = "".join(
+        f"{k}\n\n{name}\nTotal Comments ({total})\nNovember 12, 2012  {time} PM ET\nReport Abuse | QUOTE\n\n{text}\n\n"
+        for k, (name, total, time, text) in enumerate(
+            (
+                ("Flea Biscuit", 1465, "01:42", "That would be appropriate, as they play away next week."),
+                ("Debbie Does", 16769, "01:45", "Appropriate why? Because it is a Monday night game?"),
+                ("Flea Biscuit", 1465, "01:57", "I think you missed the whole reference."),
+            ),
+            start=1,
+        )
+    )
+    article = parse_page(ARTICLE_EN + "Comments (3) Add A Comment\n\n" + thread)
+    assert [c.posted_raw for c in article.comments] == [
+        "November 12, 2012  01:42 PM",
+        "November 12, 2012  01:45 PM",
+        "November 12, 2012  01:57 PM",
+    ]
+    assert "Appropriate why?" in article.comments[1].text
+
+
+def test_a_name_glued_to_its_date_in_a_text_dump():
+    """A text dump can glue two elements: "Wesley Fryer10/8/12 8:26 PM" is a name and a date."""
+    page = ARTICLE_EN + (
+        "Posted by Karl at 5:53 PM\n\n2 comments:\n\n"
+        "Wesley Fryer10/8/12 8:26 PM\n\nI think a big piece of the puzzle is rethinking the requirements.\n\nReplyDelete\n\n"
+        "Ann Lee10/9/12 9:02 AM\n\nParents expect the old credits, and colleges too.\n\nReplyDelete\n\n"
+        "Add comment\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [
+        ("Wesley Fryer", "10/8/12 8:26 PM"),
+        ("Ann Lee", "10/9/12 9:02 AM"),
+    ]
+
+
+def test_digits_glued_to_a_word_without_a_time_are_no_date():
+    page = (
+        ARTICLE_EN
+        + "Windows10 is out\n\nThe update ships to everyone next week, the company said on Monday.\n"
+    )
+    assert parse_page(page).comments == ()
+
+
+def test_a_lone_named_comment_under_a_countless_heading():
+    """One dated header under "Comments", its name a blank line above and prose below: the only comment."""
+    page = ARTICLE_EN + (
+        "Comments\n\nLog in or join now to add a comment.\nJennifer H.\n\n5 hours ago\n\n"
+        "Don't really see the connection of how it's doing wonders at the polls.\n\nFollow Us\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [("Jennifer H.", "5 hours ago")]
+    assert article.comments[0].text.startswith("Don't really see")
+
+
+def test_a_byline_under_a_comment_link_above_the_article_is_no_comment():
+    page = (
+        "Comment\n\nCouncil approves new budget\nGregory Smith\nposted 16 mins ago\n\n"
+        + ARTICLE_EN.split("\n\n", 1)[1]
+    )
+    assert parse_page(page).comments == ()

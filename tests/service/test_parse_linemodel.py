@@ -8,7 +8,7 @@ import json
 import pytest
 
 from service.parse import parse_page
-from service.parse.linemodel import FEATURES, MODEL_PATH, LineModel, load, paragraph_means
+from service.parse.linemodel import FEATURES, MODEL_PATH, KindModel, LineModel, load, paragraph_means
 
 
 def test_shipped_model_matches_the_features_and_records_its_gain():
@@ -54,3 +54,50 @@ def test_related_links_after_the_article_are_dropped_from_a_text_page():
     art = parse_page(page, fmt="text")
     assert prose in art.body
     assert not any(r in art.body for r in related[1:])
+
+
+def _segment(page: str, model: LineModel):
+    from service.parse.segment import segment_with_roles
+    from service.settings import Limits
+
+    raw = [(ln.strip(), 0, None) for ln in page.split("\n")]
+    return segment_with_roles(raw, source="<t>", fmt="text", limits=Limits(), line_model=model)[0]
+
+
+def _model_on(feature: str, weight: float, intercept: float) -> LineModel:
+    n = len(FEATURES)
+    coef = tuple(weight if f == feature else 0.0 for f in FEATURES)
+    km = KindModel((0.0,) * n, (1.0,) * n, coef, intercept, 0.5)
+    return LineModel({"text": km})
+
+
+ARTICLE = (
+    "Council approves the budget\n\n"
+    "The city council approved a new budget on Tuesday after a debate that lasted six hours.\n\n"
+    "Council members said the budget keeps taxes flat for the third year in a row.\n\n"
+    "Road repairs get more money than last year, and the libraries keep their opening hours.\n\n"
+    "The mayor said she would sign the budget on Friday, after a last reading by the council.\n\n"
+)
+MENU = "".join(f"{w}\n" for w in ("Home", "News", "Sport", "Weather", "Travel", "Culture", "Video", "Login"))
+SIDEBAR = "Upcoming events\n\n" + "".join(
+    f"Webinar {k}: this session uses real world case studies to show how companies run their games in "
+    f"the cloud, with a question and answer session at the end for everyone who registers.\n\n"
+    for k in range(8)
+)
+
+
+def test_a_rejected_region_gives_the_next_densest_run_its_chance():
+    """The line model drops the whole run the rules chose (a sidebar outscoring a short article):
+    the densest run of the rest, the article, becomes the body."""
+    page = ARTICLE + MENU * 4 + SIDEBAR
+    rules = _segment(page, _model_on("position", 0.0, 5.0)).body
+    assert "Webinar 3" in rules and "approved a new budget" not in rules  # the rules' run
+    art = _segment(page, _model_on("log_words", -10.0, 31.0))  # drops lines of over 21 words
+    assert "approved a new budget" in art.body
+    assert "Webinar" not in art.body
+
+
+def test_a_model_that_drops_every_line_leaves_the_rules_body():
+    page = ARTICLE + MENU * 4 + SIDEBAR
+    kept = _segment(page, _model_on("position", 0.0, 5.0)).body
+    assert kept and _segment(page, _model_on("position", 0.0, -5.0)).body == kept
