@@ -285,6 +285,7 @@ class C3Row:
     non_constructive: Mapping[str, int]
     constructive: Mapping[str, int]
     toxicity_level: float | None = None  # crowd_toxicity_level: mean rating, 1 (not) .. 4 (very toxic)
+    toxicity_agreement: float | None = None  # agree_toxicity_expt: the raters' agreement, 0 .. 1
 
 
 @_file_errors
@@ -315,6 +316,9 @@ def read_c3(path: Path) -> tuple[list[C3Row], Counter[str], SourceFile]:
                     constructive=parse_votes(rec.get("constructive_characteristics")),
                     toxicity_level=float(rec["crowd_toxicity_level"])
                     if rec.get("crowd_toxicity_level")
+                    else None,
+                    toxicity_agreement=float(rec["agree_toxicity_expt"])
+                    if rec.get("agree_toxicity_expt")
                     else None,
                 )
             except ValueError:

@@ -16,9 +16,11 @@ def test_every_label_definition_accounts_for_every_row(data_dir: Path) -> None:
     clear, soft = L.c3_toxicity_level(data_dir)
     assert len(clear) + len(soft) // 2 == clear.files[0].rows  # every C3 row: clear or soft
     assert soft.row_weights and len(soft.row_weights) == len(soft)
-    assert all(0 < w < 1 for w in soft.row_weights)
-    pairs = np.asarray(soft.row_weights).reshape(-1, 2).sum(axis=1)
-    assert np.allclose(pairs, 1.0)  # a soft row is a positive and a negative copy summing to 1
+    assert all(w > 0 for w in soft.row_weights)
+    # A soft row is a positive and a negative copy; their sum is the row's agreement weight.
+    totals = np.asarray(soft.row_weights).reshape(-1, 2).sum(axis=1)
+    lo, hi = L.AGREEMENT_FLOOR / L.AGREEMENT_REFERENCE, 1.0 / L.AGREEMENT_REFERENCE
+    assert totals.min() >= lo - 1e-9 and totals.max() <= hi + 1e-9 and totals.std() > 0.1
     spam = L.youtube_spam(data_dir)
     assert len(spam) == 1586 and sum(spam.labels) == 831 and len(set(spam.article_ids)) == 4
     identity = L.mlma_identity(data_dir, 0.5)
@@ -26,6 +28,46 @@ def test_every_label_definition_accounts_for_every_row(data_dir: Path) -> None:
     assert (
         sum(identity.excluded.values()) + len(identity) + sum(identity.bad.values()) == identity.files[0].rows
     )
+
+
+_C3_COLUMNS = (
+    "article_id",
+    "comment_text",
+    "crowd_toxicity_level",
+    "agree_toxicity_expt",
+    "toxicity_characteristics",
+    "constructive_characteristics",
+    "non_constructive_characteristics",
+)
+
+
+def test_soft_toxicity_rows_are_weighted_by_rater_agreement(tmp_path: Path) -> None:
+    import csv
+
+    path = tmp_path / C.C3_DIR / "C3_anonymized.csv"
+    path.parent.mkdir()
+    rows = [
+        ("a1", "every rater agreed it is fine", "1.0", "0.9"),
+        ("a1", "somewhat rude, raters agreed", "1.4", "0.9"),
+        ("a2", "somewhat rude, raters disagreed", "1.4", "0.3"),
+        ("a2", "somewhat rude, no agreement figure", "1.4", ""),
+        ("a3", "clearly toxic", "2.6", "0.1"),
+    ]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(_C3_COLUMNS)
+        writer.writerows((*r, "", "", "") for r in rows)
+    clear, soft = L.c3_toxicity_level(tmp_path)
+    assert list(zip(clear.texts, clear.labels, strict=True)) == [
+        ("every rater agreed it is fine", 0),
+        ("clearly toxic", 1),
+    ]
+    assert clear.row_weights == ()  # clear rows keep full weight whatever their agreement
+    pairs = np.asarray(soft.row_weights).reshape(-1, 2)
+    assert list(soft.texts[::2]) == [r[1] for r in rows[1:4]] and list(soft.labels[:2]) == [1, 0]
+    assert np.allclose(pairs[:, 0] / pairs.sum(axis=1), 0.4)  # the soft target is level - 1 for all
+    assert np.allclose(pairs.sum(axis=1), [0.9 / 0.65, 0.3 / 0.65, 1.0])
+    assert L.soft_agreement_weight(0.0) == L.soft_agreement_weight(L.AGREEMENT_FLOOR) > 0
 
 
 def test_family_trains_every_head_in_one_featuriser_with_grouped_cv(data_dir: Path) -> None:
