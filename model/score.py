@@ -10,8 +10,9 @@ so tests can swap in a small fake):
   ``Scores.context`` says which context the off-topic score saw. Vectorized: one call per thread,
   never one per comment. ``language`` forces one language for every comment; None detects each
   comment's (model/language.py); a comment whose language has no model is scored in the thread's
-  language (``thread_language``: the comments' clear majority, not with ``use_thread=False``, else the
-  article's). ``Scores.language``
+  language (``thread_language``: the comments' clear majority, not with ``use_thread=False`` unless
+  ``same_source`` says the texts, unrelated as threads, come from one source such as one site's comment
+  export; else the article's). ``Scores.language``
   is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
   attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
@@ -59,6 +60,7 @@ class CommentScorer(Protocol):
         *,
         use_thread: bool = True,
         language: str | None = None,
+        same_source: bool = False,
     ) -> list[Scores]: ...
 
     def explain(
@@ -213,6 +215,7 @@ class Scorer:
         *,
         use_thread: bool = True,
         language: str | None = None,
+        same_source: bool = False,
     ) -> list[Scores]:
         texts = list(texts)
         n = len(texts)
@@ -221,7 +224,7 @@ class Scorer:
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
-        thread = self.thread_language(detections, article, use_thread, language)
+        thread = self.thread_language(detections, article, use_thread or same_source, language)
         for name, model in self.models.items():  # comments in a routed language: their own model
             if hasattr(model, "route"):
                 columns[name] = model.route(texts, self._routing(model, detections, thread), columns[name])

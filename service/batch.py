@@ -466,7 +466,11 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     for group, use_thread in groups:
         assert scorer is not None
         article = next((c.article for _, c in group if c.article is not None), None)
-        scores = scorer.score([c.text for _, c in group], article, use_thread=use_thread)
+        # Lines without an article_id still come from one export: a comment the detector cannot place
+        # takes the batch's majority language (same_source), as a thread's comments take the thread's.
+        scores = scorer.score(
+            [c.text for _, c in group], article, use_thread=use_thread, same_source=not use_thread
+        )
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             if c.article_id is not None:

@@ -62,6 +62,7 @@ class FakeScorer:
         self.model_dir = model_dir
         self.calls: list[int] = []
         self.languages_seen: list[str | None] = []
+        self.same_source_seen: list[bool] = []
         if attributes is not None:
             self.attributes = tuple(attributes)
         self._languages = {k: frozenset(v) for k, v in (languages or {}).items()}
@@ -113,8 +114,10 @@ class FakeScorer:
         *,
         use_thread: bool = True,
         language: str | None = None,
+        same_source: bool = False,
     ) -> list[Scores]:
         self.calls.append(len(texts))
+        self.same_source_seen.append(same_source)
         self.languages_seen.append(language)
         has_article = article is not None and not article.is_empty
         has_thread = use_thread and len(texts) > 1

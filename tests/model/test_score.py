@@ -59,6 +59,10 @@ def test_batch_equals_one_by_one(scorer: Scorer) -> None:
     english = [scorer.score([t], language="en")[0]["insult"] for t in texts]
     assert threaded == pytest.approx(english, abs=1e-12)
     assert abs(single[2] - threaded[2]) > 0.01
+    # Unrelated comments from one source (a comment export without article ids): blind to each other,
+    # yet the unplaceable one takes the batch's language too.
+    exported = [s["insult"] for s in scorer.score(texts, use_thread=False, same_source=True)]
+    assert exported == pytest.approx(english, abs=1e-12)
 
 
 def test_explain_points_at_the_insult(scorer: Scorer) -> None:

@@ -440,7 +440,7 @@ def test_more_jobs_than_cores_are_capped_with_a_note(tmp_path, capsys, monkeypat
 
 
 class SlowScorer(FakeScorer):
-    def score(self, texts, article=None, *, use_thread=True):
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
         import time
 
         time.sleep(0.1)  # deliberate: a run long enough for a signal to land mid-way
@@ -499,7 +499,7 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
 class InsultOnlyScorer(FakeScorer):
     """An artifact without an off-topic model: the real Scorer gives NaN for the missing attribute."""
 
-    def score(self, texts, article=None, *, use_thread=True):
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
         return [
             Scores({"insult": s["insult"], "off_topic": float("nan")}, "none")
             for s in super().score(texts, article)
@@ -634,7 +634,8 @@ def test_an_unreachable_scheduler_is_a_clear_error(seeds_dir, tmp_path):
 def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seeds_dir, monkeypatch, capsys):
     """Lines without an article_id are no thread: they are scored many per call (SINGLES_PER_CALL,
     made small here so several calls happen) with the numbers each gets when scored on its own, with
-    its own article or none, by the shipped model."""
+    its own article or none, by the shipped model; except that a comment the detector cannot place
+    takes the batch's majority language (English here), as in a thread."""
     from model.score import Scorer
     from service.parse import parse_file
     from service.settings import DEFAULT_MODEL_DIR
@@ -658,11 +659,33 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
     assert rc == 0
     rows = rows_of(out)
     assert [r["id"] for r in rows] == [it["id"] for it in items]
+    placed = 0
     for row, item in zip(rows, items, strict=True):
-        art = item.get("article")
-        alone = scorer.score([item["text"]], None if art is None else ArticleContext(**art))[0]
-        assert row["scores"]["insult"] == pytest.approx(alone["insult"], abs=1e-6)
+        art = None if item.get("article") is None else ArticleContext(**item["article"])
+        alone = scorer.score([item["text"]], art)[0]
+        routed = alone if row["language"] else scorer.score([item["text"]], art, language="en")[0]
+        placed += bool(row["language"])
+        assert row["scores"]["insult"] == pytest.approx(routed["insult"], abs=1e-6)
         assert row["scores"]["off_topic"] == pytest.approx(alone["off_topic"], abs=1e-6)
+    assert placed >= len(items) - 2  # the seed thread: one comment nobody can place
+
+
+def test_lines_without_article_id_are_scored_as_one_source_and_threads_as_threads(tmp_path, capsys):
+
+    f = tmp_path / "mixed.jsonl"
+    write_jsonl(
+        f,
+        [
+            {"id": "a", "text": "first, alone"},
+            {"id": "b", "text": "in a thread", "article_id": "x"},
+            {"id": "c", "text": "second, alone"},
+            {"id": "d", "text": "a reply", "article_id": "x"},
+        ],
+    )
+    scorer = FakeScorer()
+    rc, _, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    assert rc == 0 and scorer.calls == [2, 2]
+    assert scorer.same_source_seen == [False, True]  # the thread, then the lines without article_id
 
 
 def test_a_lone_surrogate_in_a_jsonl_line_is_an_error_line_not_a_crash(tmp_path, capsys):

@@ -173,7 +173,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         fields = _drop_unsupported(body, scorer, plan, requested, requested=True)
     spans = pp.sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
     takes_language = pp.accepts_language(scorer)
-    forced = {"language": requested[0]} if requested and takes_language else {}
+    forced: dict[str, Any] = {"language": requested[0]} if requested and takes_language else {}
 
     def run() -> list[Scores]:
         # The comment with its parent as thread context; each sentence on its own (no context), in the
