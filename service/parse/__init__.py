@@ -88,25 +88,13 @@ def parse_page(
 
 
 def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Article:
-    real, raw_lines, text = _to_lines(data, source, fmt, limits)
-    main = main_text_key(text) if real == "html" else None
-    return segment_with_roles(
-        raw_lines,
-        source=source,
-        fmt=real,
-        limits=limits,
-        main_text=main,
-        line_model=linemodel.load(),
-        section_gate=sectiongate.load(),
-    )[0]
+    return _segment(data, source, fmt, limits)[0]
 
 
-def parse_with_roles(
-    data: bytes | str, *, source: str = "<input>", fmt: Format = "auto", limits: Limits | None = None
-) -> tuple[Article, list[tuple[int, str]], list[tuple[int, str, str]]]:
-    """parse_page plus the accounting behind it: the input lines (index, text) the segmenter saw and
-    where each piece of each went (see segment_with_roles). Tests use it to prove nothing is lost."""
-    limits = limits or Limits()
+def _segment(
+    data: bytes | str, source: str, fmt: Format, limits: Limits
+) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
+    """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
     main = main_text_key(text) if real == "html" else None
     article, roles = segment_with_roles(
@@ -118,6 +106,15 @@ def parse_with_roles(
         line_model=linemodel.load(),
         section_gate=sectiongate.load(),
     )
+    return article, roles, raw_lines
+
+
+def parse_with_roles(
+    data: bytes | str, *, source: str = "<input>", fmt: Format = "auto", limits: Limits | None = None
+) -> tuple[Article, list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """parse_page plus the accounting behind it: the input lines (index, text) the segmenter saw and
+    where each piece of each went (see segment_with_roles). Tests use it to prove nothing is lost."""
+    article, roles, raw_lines = _segment(data, source, fmt, limits or Limits())
     return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
 
 

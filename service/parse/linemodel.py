@@ -167,6 +167,20 @@ class KindModel:
     intercept: float
     threshold: float
 
+    @classmethod
+    def from_dict(cls, m: dict[str, Any], n_features: int, what: str) -> KindModel:
+        """The coefficients as stored in JSON; ``what`` names the model in the error."""
+        km = cls(
+            tuple(float(x) for x in m["mean"]),
+            tuple(float(x) for x in m["scale"]),
+            tuple(float(x) for x in m["coef"]),
+            float(m["intercept"]),
+            float(m["threshold"]),
+        )
+        if {len(km.mean), len(km.scale), len(km.coef)} != {n_features}:
+            raise ValueError(f"{what}: coefficient count does not match the features")
+        return km
+
     def probability(self, row: list[float]) -> float:
         z = self.intercept
         for x, m, s, c in zip(row, self.mean, self.scale, self.coef, strict=True):
@@ -188,18 +202,10 @@ class LineModel:
     def from_dict(cls, d: dict[str, Any]) -> LineModel:
         if tuple(d["features"]) != FEATURES:
             raise ValueError("line model features do not match this parser's")
-        kinds = {}
-        for kind, m in d["models"].items():
-            km = KindModel(
-                tuple(float(x) for x in m["mean"]),
-                tuple(float(x) for x in m["scale"]),
-                tuple(float(x) for x in m["coef"]),
-                float(m["intercept"]),
-                float(m["threshold"]),
-            )
-            if {len(km.mean), len(km.scale), len(km.coef)} != {len(FEATURES)}:
-                raise ValueError(f"line model for {kind}: coefficient count does not match the features")
-            kinds[kind] = km
+        kinds = {
+            kind: KindModel.from_dict(m, len(FEATURES), f"line model for {kind}")
+            for kind, m in d["models"].items()
+        }
         return cls(kinds)
 
 

@@ -168,17 +168,7 @@ class SectionGate:
     def from_dict(cls, d: dict[str, Any]) -> SectionGate:
         if tuple(d["features"]) != FEATURES:
             raise ValueError("section gate features do not match this parser's")
-        m = d["model"]
-        km = KindModel(
-            tuple(float(x) for x in m["mean"]),
-            tuple(float(x) for x in m["scale"]),
-            tuple(float(x) for x in m["coef"]),
-            float(m["intercept"]),
-            float(m["threshold"]),
-        )
-        if {len(km.mean), len(km.scale), len(km.coef)} != {len(FEATURES)}:
-            raise ValueError("section gate: coefficient count does not match the features")
-        return cls(km)
+        return cls(KindModel.from_dict(d["model"], len(FEATURES), "section gate"))
 
 
 @lru_cache(maxsize=1)
