@@ -14,23 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_MULT = np.uint64(0x9E3779B97F4A7C15)  # the bigram table's Fibonacci hashing (model.features._IntHashTable)
-_BIGRAM_SHIFT = 32
+from model.gram_kernel import find
 
-
-@njit(cache=True, nogil=True)
-def _bigram(key: np.int64, keys: np.ndarray, values: np.ndarray, bits: int) -> np.int64:  # pragma: no cover
-    if bits == 0:
-        return np.int64(-1)
-    mask = (1 << bits) - 1
-    slot = np.int64((np.uint64(key) * _MULT) >> np.uint64(64 - bits))
-    while True:
-        stored = keys[slot]
-        if stored == key:
-            return values[slot]
-        if stored == -1:
-            return np.int64(-1)
-        slot = (slot + 1) & mask
+_BIGRAM_SHIFT = 32  # model.features.BIGRAM_SHIFT: bigram key = (left word id << 32) | right word id
 
 
 @njit(cache=True, nogil=True)
@@ -77,7 +63,9 @@ def family_decisions(
                 continue
             first = c_first[row]
             if has_prev and prev_last >= 0 and first >= 0:
-                b = _bigram((prev_last << _BIGRAM_SHIFT) | first, table_keys, table_values, table_bits)
+                b = np.int64(-1)
+                if table_bits:  # 0: the family has no bigram features
+                    b = find((prev_last << _BIGRAM_SHIFT) | first, table_keys, table_values, table_bits)
                 if b >= 0:
                     for k in range(k_heads):
                         s[k] += bigram_s[b, k]

@@ -45,6 +45,23 @@ def _slot(key: np.int64, table_bits: int) -> np.int64:  # pragma: no cover - com
 
 
 @njit(cache=True, nogil=True)
+def find(
+    key: np.int64, keys: np.ndarray, values: np.ndarray, table_bits: int
+) -> np.int64:  # pragma: no cover
+    """The value stored for ``key`` in an open-addressing table (linear probing, key -1 = empty;
+    ``model.features._IntHashTable`` and ``build_table`` lay tables out this way), or -1."""
+    mask = (1 << table_bits) - 1
+    slot = _slot(key, table_bits)
+    while True:
+        stored = keys[slot]
+        if stored == key:
+            return values[slot]
+        if stored == -1:
+            return np.int64(-1)
+        slot = (slot + 1) & mask
+
+
+@njit(cache=True, nogil=True)
 def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # pragma: no cover - compiled
     """The key of ``codes[start:start+n]``, or -1 when a code point does not fit."""
     limit = 1 << bits
@@ -106,7 +123,6 @@ def gram_hits(
     skipped = np.zeros(n_tokens, dtype=np.bool_)
     padded = np.empty(64, dtype=np.uint32)
     limit = 1 << bits
-    mask = (1 << table_bits) - 1
     k = 0
     for t in range(n_tokens):
         s, e = starts[t], starts[t + 1]
@@ -127,18 +143,11 @@ def gram_hits(
         padded[size - 1] = _PAD
         for n in range(lo, hi + 1):
             for i in range(size - n + 1):
-                key = _pack(padded, i, n, bits)
-                slot = _slot(key, table_bits)
-                while True:
-                    stored = keys[slot]
-                    if stored == key:
-                        rows[k] = t
-                        feats[k] = values[slot]
-                        k += 1
-                        break
-                    if stored == -1:
-                        break
-                    slot = (slot + 1) & mask
+                feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
+                if feature >= 0:
+                    rows[k] = t
+                    feats[k] = feature
+                    k += 1
     return rows[:k], feats[:k], skipped
 
 
