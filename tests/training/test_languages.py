@@ -79,16 +79,12 @@ class _Constant:
         return np.column_stack([1 - p, p])
 
 
-def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """French goes to the French model, Arabic script to the Arabic one, the rest to the served base
-    (the English family's head), never to another language's model."""
-    texts = (
-        "Ceci est un commentaire tout à fait normal sur cet article",
-        "Quel abruti, ce type est un crétin fini",
-        "هذا تعليق مكتوب بالعربية",
-        "Este é um comentário escrito em português do Brasil",
-    )
-    test = Corpus("mlma/fr/toxicity", "d", texts, (0, 1, 1, 1), (None,) * 4, ())
+def _held_out_french(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, texts: tuple[str, ...], labels: tuple[int, ...]
+) -> tuple[list[np.ndarray], dict[str, float]]:
+    """evaluate_held_out on a French set with constant per-language models (de 0.2, fr 0.6, ar 0.9,
+    the served base 0.05): the probabilities it scored, per pass, and its metrics."""
+    test = Corpus("mlma/fr/toxicity", "d", texts, labels, (None,) * len(texts), ())
     models = {
         lang: LG.LanguageModel(lang, _Constant(value), 0.5, {}, {}, (), 0.0)  # type: ignore[arg-type]
         for lang, value in (("de", 0.2), ("fr", 0.6), ("ar", 0.9))
@@ -102,6 +98,19 @@ def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr("training.fit.binary_metrics", metrics)
     out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None, base=lambda _a: _Constant(0.05))
+    return seen, out
+
+
+def test_held_out_evaluation_routes_as_the_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """French goes to the French model, Arabic script to the Arabic one, the rest to the served base
+    (the English family's head), never to another language's model."""
+    texts = (
+        "Ceci est un commentaire tout à fait normal sur cet article",
+        "Quel abruti, ce type est un crétin fini",
+        "هذا تعليق مكتوب بالعربية",
+        "Este é um comentário escrito em português do Brasil",
+    )
+    seen, out = _held_out_french(monkeypatch, tmp_path, texts, (0, 1, 1, 1))
     assert seen[0].tolist() == pytest.approx([0.6, 0.6, 0.9, 0.05])  # as served
     assert seen[1].tolist() == pytest.approx([0.6] * 4)  # language given
     assert out["detected_share"] == pytest.approx(0.5)
@@ -132,20 +141,7 @@ def test_the_evaluation_reports_threads_and_single_comments(
         "Merci pour cet article, il explique très bien la situation.",
         "@user tu é mongol",
     )
-    test = Corpus("mlma/fr/toxicity", "d", texts, (0, 1, 0, 1), (None,) * 4, ())
-    models = {
-        lang: LG.LanguageModel(lang, _Constant(value), 0.5, {}, {}, (), 0.0)  # type: ignore[arg-type]
-        for lang, value in (("de", 0.2), ("fr", 0.6), ("ar", 0.9))
-    }
-    monkeypatch.setattr(LG, "split_models", lambda *_a: LG.SplitModels(models, {"mlma/fr/toxicity": test}))
-    seen: list[np.ndarray] = []
-
-    def metrics(labels: object, p: np.ndarray, threshold: float) -> dict[str, float]:
-        seen.append(np.asarray(p))
-        return {"roc_auc": 0.5}
-
-    monkeypatch.setattr("training.fit.binary_metrics", metrics)
-    out = LG.evaluate_held_out(tmp_path, "toxicity/fr_mlma", lambda _m: None, base=lambda _a: _Constant(0.05))
+    seen, out = _held_out_french(monkeypatch, tmp_path, texts, (0, 1, 0, 1))
     assert seen[0].tolist() == pytest.approx([0.6] * 4)  # one thread: the Portuguese-looking one too
     assert seen[2].tolist() == pytest.approx([0.6, 0.6, 0.6, 0.05])  # each comment alone
     assert out["detected_share"] == pytest.approx(0.75) and out["routed_share"] == pytest.approx(1.0)
