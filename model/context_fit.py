@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from model.context import ContextOffTopic, ThreadExample
 
 
-TEXT_EFFECTS = True
 # The value of the per-article indicator columns (``article_effects``): the L2 penalty on an article's
 # effect shrinks with its square, so at 10 the indicators, not an article-level trait that merely
 # tracks the article's base rate, absorb that rate.
@@ -259,7 +258,7 @@ def fit_text_part(model: ContextOffTopic, texts: list[str], data: dict[str, np.n
     x, y = x_all[rows], data["y"][rows]
     groups = np.unique(data["group"][rows], return_inverse=True)[1]
     make = functools.partial(_lr_text, max_iter=model.max_iter)
-    effects = indicators(np.arange(len(y)), groups, len(y)) if TEXT_EFFECTS else None
+    effects = indicators(np.arange(len(y)), groups, len(y))
     oof, model.cv_auc_text_ = _grouped_oof(
         x, y, np.ones(len(y)), groups, model.Cs_text, model.cv_folds, make, intercept=False, effects=effects
     )
