@@ -201,8 +201,19 @@ def main(data_dir: Path, articles_dir: Path) -> int:
         t_ref = _timed(
             [sys.executable, "-m", "bench.stream", "--apc-jsonl", str(jsonl), str(Path(tmp) / "a")]
         )
-        moderate = str(Path(sys.executable).with_name("moderate"))
-        cmd = [moderate, "score", str(jsonl), "--out", str(Path(tmp) / "m.jsonl"), "--jobs", "1"]
+        # `python -m service.cli` is the `moderate` script run from this checkout (cwd=REPO): the
+        # installed script would import whichever tree the editable install points at.
+        cmd = [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "score",
+            str(jsonl),
+            "--out",
+            str(Path(tmp) / "m.jsonl"),
+            "--jobs",
+            "1",
+        ]
         env_model = ["--model-dir", model_dir] if model_dir else []
         t_mod = _timed(["taskset", "-c", "0", *cmd, *env_model] if _has_taskset() else cmd + env_model)
         n = len(texts)
