@@ -8,6 +8,7 @@ only the text-alone prior (on 20,000 comments sent without context it put 40 % u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from core.records import Decision, Scores
@@ -16,26 +17,52 @@ from service.settings import Thresholds
 CONTEXT_ATTRIBUTES = frozenset({"off_topic"})
 
 
+def _step(attribute: str, value: float, limit: Thresholds | None, context: str) -> str | None:
+    """The step this attribute's score reaches ("reject", "review") or None; the one rule that
+    ``decide`` and ``flagged_attributes`` share."""
+    if limit is None or (attribute in CONTEXT_ATTRIBUTES and context == "none"):
+        return None
+    if limit.reject is not None and value >= limit.reject:
+        return "reject"
+    if limit.review is not None and value >= limit.review:
+        return "review"
+    return None
+
+
 def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
     rejects: list[str] = []
     reviews: list[str] = []
     for attribute, value in scores.as_dict().items():
         limit = thresholds.get(attribute)
-        if limit is None or (attribute in CONTEXT_ATTRIBUTES and scores.context == "none"):
+        step = _step(attribute, value, limit, scores.context)
+        if step is None or limit is None:
             continue
         unsupported = attribute in scores.unsupported  # not trained for this language: never rejects
-        at_reject = limit.reject is not None and value >= limit.reject
-        if at_reject and not unsupported:
+        if step == "reject" and not unsupported:
             rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
-        elif at_reject:
+        elif step == "reject":
             reviews.append(
                 f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
                 f"trained for language {scores.language or 'und'}: review"
             )
-        elif limit.review is not None and value >= limit.review:
+        else:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")
     if rejects:
         return Decision("reject", tuple(rejects + reviews))
     if reviews:
         return Decision("review", tuple(reviews))
     return Decision("approve", ())
+
+
+def flagged_attributes(
+    scores: Mapping[str, float | None], thresholds: Mapping[str, Thresholds], context: str = "none"
+) -> list[str]:
+    """The attributes ``decide`` names as reasons for these scores (a stored result's plain dict, where
+    a score may be None or NaN: those name nothing)."""
+    return [
+        name
+        for name, value in scores.items()
+        if value is not None
+        and not math.isnan(value)
+        and _step(name, value, thresholds.get(name), context) is not None
+    ]

@@ -3,7 +3,6 @@ articles:score): the checks a queueing request must pass, and scored results -> 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from core.errors import InputError, TooLargeError
 from service.api.deps import check_queue_token
 from service.api.errors import ApiError
 from service.api.state import AppState
-from service.decide import CONTEXT_ATTRIBUTES
+from service.decide import flagged_attributes
 from service.settings import Thresholds
 from service.storage import NewQueueItem
 from service.storage.records import check_attribute_name
@@ -40,23 +39,6 @@ def check_queue_size(texts: Sequence[str], state: AppState) -> None:
             f"queueing is limited to {limit:,} characters of comments per request (their explanations "
             f"are computed); got {chars:,}: send the page in parts"
         )
-
-
-def flagged_attributes(
-    scores: Mapping[str, Any], thresholds: Mapping[str, Thresholds], context: str = "none"
-) -> list[str]:
-    """The attributes whose score reached their review threshold (as ``decide`` counts them)."""
-    out = []
-    for name, value in scores.items():
-        limit = thresholds.get(name)
-        if limit is None or value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        if name in CONTEXT_ATTRIBUTES and context == "none":
-            continue
-        first = limit.review if limit.review is not None else limit.reject  # None: that step is off
-        if first is not None and value >= first:
-            out.append(name)
-    return out
 
 
 def queue_items(

@@ -1,7 +1,7 @@
 import pytest
 
 from core.records import Scores
-from service.decide import decide
+from service.decide import decide, flagged_attributes
 from service.settings import Thresholds
 
 T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(review=0.6, reject=0.95)}
@@ -65,3 +65,18 @@ def test_an_attribute_not_trained_for_the_language_never_rejects():
     decision = decide(Scores({"toxicity": 0.99}, unsupported=frozenset({"toxicity"})), t)
     assert decision.verdict == "review"
     assert decide(Scores({"toxicity": 0.99}), t).verdict == "reject"
+
+
+@pytest.mark.parametrize("context", ["article+thread", "none"])
+@pytest.mark.parametrize("insult", [0.1, 0.5, 0.95])
+@pytest.mark.parametrize("off_topic", [0.1, 0.7, 0.99])
+def test_queue_flags_name_exactly_the_attributes_decide_names(insult, off_topic, context):
+    scores = {"insult": insult, "off_topic": off_topic}
+    reasons = decide(Scores(scores, context), T).reasons
+    assert flagged_attributes(scores, T, context) == [
+        name for name in scores if any(r.startswith(f"{name} ") for r in reasons)
+    ]
+
+
+def test_queue_flags_skip_missing_scores():
+    assert flagged_attributes({"insult": None, "off_topic": float("nan")}, T, "thread") == []
