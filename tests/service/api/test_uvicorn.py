@@ -4,6 +4,7 @@ shipped model and the real parser, called over HTTP, reloaded with SIGHUP, and s
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -139,7 +140,8 @@ def test_one_worker_over_real_http(server, tmp_path):
     # Graceful stop: uvicorn finishes the lifespan, then re-raises SIGTERM to report how it ended.
     assert proc.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
-    assert '"POST /v1/comments%3Ascore HTTP/1.1" 200' in output  # the INFO access log ...
+    # The INFO access log (httpx up to 0.28 sends the colon percent-encoded, 0.29 as is) ...
+    assert re.search(r'"POST /v1/comments(:|%3A)score HTTP/1\.1" 200', output), output[-2000:]
     assert secret not in output  # ... never carries comment text
     assert TOKEN not in output and "key=<redacted>" in output  # ... nor a Perspective-style ?key= token
 
@@ -212,7 +214,7 @@ def test_two_workers_reload_in_place_without_failing_a_request(tmp_path):
                     _total(httpx.get(base + "/metrics").text, "moderation_model_reloads_total", outcome="ok")
                     >= 2
                 ),
-                60,
+                120,  # each worker loads the model again: slow when other jobs share the 2 cores
                 interval=0.2,
                 what="both workers reloaded",
             )
