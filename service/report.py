@@ -1,8 +1,9 @@
 """`moderate report` (`make run`): a plain-text report of every page under the given paths.
 
-For each page: title, body length, and for each comment its author, time, first words, insult and
-off-topic scores, the context the off-topic score saw, the decision, and the spans that pushed each
-score up. It needs nothing but the repository: the shipped model in model/default and the seeds.
+For each page: title, body length, and for each comment its author, time, first words, every
+attribute's score, the context the off-topic score saw, the decision, and, for each attribute the
+decision names, the spans that pushed its score up. It needs nothing but the repository: the shipped
+model in model/default and the seeds.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _fmt_spans(spans: Sequence[object]) -> str:
 def report_article(
     article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
 ) -> None:
-    from service.decide import decide
+    from service.decide import decide, flagged_attributes
 
     out = printable(out)
     out.write(f"{RULE}\n{article.source}  ({article.format})\n")
@@ -112,7 +113,8 @@ def report_article(
         for reason in decision.reasons:
             out.write(f"     why: {reason}\n")
         thread = texts[:i] + texts[i + 1 :]
-        for attribute in scorer.attributes:
+        # Spans only for the attributes the decision names: on a low score they explain noise.
+        for attribute in flagged_attributes(scores.as_dict(), thresholds, scores.context):
             spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
             if spans:
                 out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")

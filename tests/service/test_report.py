@@ -57,6 +57,12 @@ def test_report_shows_each_comment_with_scores_decision_and_spans():
     assert "..." in text  # long comments are cut to their first words
 
 
+def test_report_explains_only_the_attributes_the_decision_names():
+    first, second = render(ARTICLE).split("#2 ")
+    assert "-> APPROVE" in first and "spans:" not in first  # nothing flagged, nothing to explain
+    assert "-> REJECT" in second and "insult spans:" in second
+
+
 def test_report_shows_the_parser_warnings():
     from dataclasses import replace
 
