@@ -76,7 +76,9 @@ class ChunkTable:
     def full(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> bool:
         return len(self.index) > max_entries or self.chars > max_chars
 
-    def append(self, chunks: Sequence[str], values: Sequence[np.ndarray], pool: Sequence[int] = ()) -> int:
+    def append(
+        self, chunks: Sequence[str], values: Sequence[np.ndarray], pool: Sequence[int] | np.ndarray = ()
+    ) -> int:
         """Write rows for new distinct ``chunks`` (and their pooled data); returns where the pool
         data started. Index entries are published last: a row id is visible only once written."""
         start, stop = self.size, self.size + len(chunks)
