@@ -26,11 +26,10 @@ TOKEN TYPE is featurised once and then cached:
 from __future__ import annotations
 
 import itertools
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -40,53 +39,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
 from model.gram_kernel import GramTable
+from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
-# Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
-TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")
-_REPEAT_RE = re.compile(r"(.)\1{2,}")
-_DIGIT_RE = re.compile(r"\d")
-MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
 BIGRAM_SHIFT = 32
 MIN_SPAN_WEIGHT = (
     0.01  # log-odds; smaller pushes are noise to a moderator  # bigram key = (left id << 32) | right id
 )
-
-
-def tokenize(text: str) -> list[str]:
-    """Raw token strings of ``text`` (not normalised)."""
-    return TOKEN_RE.findall(text)
-
-
-def token_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, raw token) for every token; offsets index the ORIGINAL text."""
-    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
-
-
-def _normalize_once(token: str) -> str:
-    if token[0] in "!?":
-        return "".join(sorted(set(token)))  # "!!!" -> "!", "?!?" -> "!?"
-    t = token
-    if not t.isascii():
-        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    t = t.lower().replace("’", "'")
-    t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
-    t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"
-    return t[:MAX_TOKEN_CHARS].strip("'") or "'"
-
-
-def normalize_token(token: str) -> str:
-    """The spelling-insensitive key of one token. Applied once per distinct raw token, then cached.
-
-    Iterated to a fixed point, so a normalised key normalises to itself: the scorer relies on that
-    when it seeds its raw-spelling cache with the vocabulary's keys.
-    """
-    t = _normalize_once(token)
-    for _ in range(4):
-        again = _normalize_once(t)
-        if again == t:
-            break
-        t = again
-    return t
 
 
 def char_ngrams(norm: str, ngram_min: int, ngram_max: int) -> list[str]:
@@ -573,28 +531,27 @@ class TokenTable:
         return len(self.raw_to_id)
 
     def ids(self, raw_tokens: list[str], lock: threading.RLock) -> np.ndarray:
-        get = self.raw_to_id.get
-        ids = [get(t, -1) for t in raw_tokens]
-        if -1 in ids:
+        count = len(raw_tokens)
+        ids = np.fromiter(map(self.raw_to_id.get, raw_tokens, repeat(-1)), dtype=np.int64, count=count)
+        if (ids < 0).any():
             with lock:
+                # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
+                # token gets the next id, as one spelling after another would give it
+                raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
+                new_raw = [t for t in dict.fromkeys(raw_tokens) if t not in raw_to_id]
                 new_norms: dict[str, int] = {}
-                for j, t in enumerate(raw_tokens):
-                    if ids[j] != -1:
-                        continue
-                    tid = self.raw_to_id.get(t)
+                for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
+                    tid = norm_to_id.get(norm)
                     if tid is None:
-                        norm = normalize_token(t)
-                        tid = self.norm_to_id.get(norm)
-                        if tid is None:
-                            tid = self.norm_to_id[norm] = self.q_rows.n + len(new_norms)
-                            new_norms[norm] = tid
-                        self.raw_to_id[t] = tid
-                    ids[j] = tid
+                        tid = norm_to_id[norm] = self.q_rows.n + len(new_norms)
+                        new_norms[norm] = tid
+                    raw_to_id[raw] = tid
                 if new_norms:
                     s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
-        return np.asarray(ids, dtype=np.int64)
+                ids = np.fromiter(map(raw_to_id.__getitem__, raw_tokens), dtype=np.int64, count=count)
+        return ids
 
 
 def bigram_hits(
@@ -627,9 +584,8 @@ def chunk_terms(
     term ``q``, token count, first / last word id (-1: none, or not a word feature) and has-tokens, for
     the chunk memos of ``FastLinearText`` and ``MultiHeadText``."""
     m = len(chunks)
-    tok_lists = [TOKEN_RE.findall(c) for c in chunks]
-    lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-    ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), lock)
+    flat, lengths = tokenize_chunks(chunks)
+    ids = tokens.ids(flat, lock)
     owner = np.repeat(np.arange(m), lengths)
     pos, big = bigram_hits(bigram_table, n_words, ids, owner[:-1] == owner[1:])
     s: np.ndarray
