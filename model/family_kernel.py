@@ -78,3 +78,65 @@ def family_decisions(
         for k in range(k_heads):
             out[d, k] = intercept[k] + s[k] * scale
     return out, ntok
+
+
+@njit(cache=True, nogil=True)
+def chunk_sums(
+    ids: np.ndarray,
+    lengths: np.ndarray,
+    tok_s: np.ndarray,
+    tok_q: np.ndarray,
+    n_words: int,
+    table_keys: np.ndarray,
+    table_values: np.ndarray,
+    table_bits: int,
+    bigram_s: np.ndarray,
+    bigram_q: np.ndarray,
+    bigrams_apart: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Per chunk (``lengths[c]`` token ids each, in order): summed score terms ``s`` (m x K), norm term
+    ``q``, first and last word id (-1: none, or not a word). Sums add in ``features.chunk_terms_numpy``'s
+    order: the tokens, then the bigrams inside the chunk, whose own sum is added at the end for ``q``
+    (and for ``s`` when ``bigrams_apart``: the single-column layout sums them apart)."""
+    m = len(lengths)
+    k_heads = tok_s.shape[1]
+    s = np.zeros((m, k_heads))
+    q = np.zeros(m)
+    first = np.full(m, -1, dtype=np.int64)
+    last = np.full(m, -1, dtype=np.int64)
+    s_bigrams = np.empty(k_heads)
+    pos = 0
+    for c in range(m):
+        end = pos + lengths[c]
+        for j in range(pos, end):
+            t = ids[j]
+            for k in range(k_heads):
+                s[c, k] += tok_s[t, k]
+            q[c] += tok_q[t]
+        s_bigrams[:] = 0.0
+        q_bigrams = 0.0
+        if table_bits:  # 0: no bigram features
+            for j in range(pos, end - 1):
+                left, right = ids[j], ids[j + 1]
+                if left >= n_words or right >= n_words:
+                    continue
+                b = find((left << _BIGRAM_SHIFT) | right, table_keys, table_values, table_bits)
+                if b < 0:
+                    continue
+                for k in range(k_heads):
+                    if bigrams_apart:
+                        s_bigrams[k] += bigram_s[b, k]
+                    else:
+                        s[c, k] += bigram_s[b, k]
+                q_bigrams += bigram_q[b]
+        if bigrams_apart:
+            for k in range(k_heads):
+                s[c, k] += s_bigrams[k]
+        q[c] += q_bigrams
+        if end > pos:
+            if ids[pos] < n_words:
+                first[c] = ids[pos]
+            if ids[end - 1] < n_words:
+                last[c] = ids[end - 1]
+        pos = end
+    return s, q, first, last

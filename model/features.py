@@ -38,6 +38,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
+from model.family_kernel import chunk_sums
 from model.gram_kernel import GramTable
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
@@ -582,7 +583,40 @@ def chunk_terms(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per new chunk: summed score terms ``s`` (a scalar or K-vector per chunk, as ``tokens.s``), norm
     term ``q``, token count, first / last word id (-1: none, or not a word feature) and has-tokens, for
-    the chunk memos of ``FastLinearText`` and ``MultiHeadText``."""
+    the chunk memos of ``FastLinearText`` and ``MultiHeadText``: one compiled pass over the tokens
+    (``chunk_terms_numpy`` is the reference it equals)."""
+    flat, lengths = tokenize_chunks(chunks)
+    ids = tokens.ids(flat, lock)
+    tok_s, big_s = tokens.s, bigram_s
+    single = tok_s.ndim == 1
+    if single:
+        tok_s, big_s = tok_s.reshape(-1, 1), big_s.reshape(-1, 1)
+    s, q, first, last = chunk_sums(
+        ids,
+        lengths,
+        tok_s,
+        tokens.q,
+        n_words,
+        bigram_table.keys,
+        bigram_table.values,
+        bigram_table.bits if bigram_table.n_keys else 0,
+        big_s,
+        bigram_q,
+        single,
+    )
+    return (s[:, 0] if single else s), q, lengths, first, last, lengths > 0
+
+
+def chunk_terms_numpy(
+    chunks: list[str],
+    tokens: TokenTable,
+    lock: threading.RLock,
+    bigram_table: _IntHashTable,
+    n_words: int,
+    bigram_s: np.ndarray,
+    bigram_q: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``chunk_terms`` in numpy: the reference the compiled pass is tested against."""
     m = len(chunks)
     flat, lengths = tokenize_chunks(chunks)
     ids = tokens.ids(flat, lock)
