@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
-from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
+from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
 from model.family_kernel import chunk_sums
 from model.gram_kernel import GramTable
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
@@ -735,8 +736,9 @@ class FastLinearText:
         if None in ids:
             with self._lock:
                 self._maybe_reset()
+                missed = map(is_, ids, repeat(None)) if self._chunks is table else repeat(True)
                 table = self._chunks
-                missing = list(dict.fromkeys(c for c in chunks if c not in table.index))
+                missing = unseen(chunks, missed, table.index)
                 if missing:
                     self._add_chunks(table, missing)
                 ids = list(map(table.index.__getitem__, chunks))
