@@ -140,3 +140,84 @@ def chunk_sums(
                 last[c] = ids[end - 1]
         pos = end
     return s, q, first, last
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``a[start:start+n]`` for n <= 128 (its unrolled block)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    r = a[start : start + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[start + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
+    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
+    plus numpy's pairwise sum of the rest (one split level: segments up to 257 values)."""
+    if end <= start:
+        return 0.0
+    n = end - start - 1
+    if n <= 128:
+        return a[start] + _pairwise_block(a, start + 1, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return a[start] + (_pairwise_block(a, start + 1, n2) + _pairwise_block(a, start + 1 + n2, n - n2))
+
+
+@njit(cache=True, nogil=True)
+def type_sums(
+    keys: np.ndarray, n_types: int, n_features: int, weights: np.ndarray, coef: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """(``s``, ``q``) of new normalised tokens from their feature keys (``row * n_features + feature``,
+    one per occurrence, any order): per row, the distinct features in ascending order, each weighted
+    ``count x weights[feature]``; ``s`` sums ``coef[feature] x value`` (``coef``: features x K), ``q``
+    the squared values, adding as ``TokenFeaturizer.type_terms_numpy``'s ``np.add.reduceat`` does (each
+    column in numpy's pairwise order)."""
+    order = np.sort(keys)
+    n_heads = coef.shape[1]
+    rows = np.empty(len(order), dtype=np.int64)
+    cols = np.empty(len(order), dtype=np.int64)
+    data = np.empty(len(order))
+    m = 0
+    i = 0
+    while i < len(order):
+        j = i + 1
+        while j < len(order) and order[j] == order[i]:
+            j += 1
+        rows[m] = order[i] // n_features
+        cols[m] = order[i] % n_features
+        data[m] = (j - i) * weights[cols[m]]
+        m += 1
+        i = j
+    s = np.zeros((n_types, n_heads))
+    q = np.zeros(n_types)
+    products = np.empty((n_heads, m))  # a contiguous column per head
+    squares = np.empty(m)
+    for e in range(m):
+        squares[e] = data[e] * data[e]
+        for k in range(n_heads):
+            products[k, e] = coef[cols[e], k] * data[e]
+    start = 0
+    while start < m:
+        end = start + 1
+        while end < m and rows[end] == rows[start]:
+            end += 1
+        t = rows[start]
+        q[t] = numpy_segment_sum(squares, start, end)
+        for k in range(n_heads):
+            s[t, k] = numpy_segment_sum(products[k], start, end)
+        start = end
+    return s, q

@@ -39,7 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
-from model.family_kernel import chunk_sums
+from model.family_kernel import chunk_sums, type_sums
 from model.gram_kernel import GramTable
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
@@ -305,13 +305,10 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         np.cumsum(lengths, out=indptr[1:])
         return sp.csr_matrix((data, cols, indptr), shape=(len(types), self.n_features_))
 
-    def _type_entries(
-        self, types: Sequence[str], compiled: bool = True
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(entries per token, feature ids, weights) of the tokens' rows, row after row, ids sorted."""
+    def _type_keys(self, types: Sequence[str], compiled: bool = True) -> np.ndarray:
+        """``row * n_features + feature`` of every feature occurrence in the tokens' rows (any order)."""
         word_get = self.word_index_.get
         n_features = self.n_features_
-        # row * n_features + feature, one per occurrence
         keys = [t * n_features + wi for t, norm in enumerate(types) if (wi := word_get(norm)) is not None]
         grams = self._gram_table() if compiled and len(types) else None
         found = np.empty(0, dtype=np.int64)
@@ -321,17 +318,34 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
             found = rows * n_features + feats
             python_rows = np.flatnonzero(skipped).tolist()
         keys.extend(self._gram_keys(types, python_rows))
-        uniq, counts = np.unique(
-            np.concatenate([np.asarray(keys, dtype=np.int64), found]), return_counts=True
-        )
-        rows, cols = np.divmod(uniq, n_features)  # sorted by row
+        return np.concatenate([np.asarray(keys, dtype=np.int64), found])
+
+    def _type_entries(
+        self, types: Sequence[str], compiled: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entries per token, feature ids, weights) of the tokens' rows, row after row, ids sorted."""
+        uniq, counts = np.unique(self._type_keys(types, compiled), return_counts=True)
+        rows, cols = np.divmod(uniq, self.n_features_)  # sorted by row
         lengths = np.bincount(rows, minlength=len(types))
         return lengths, cols, counts * self.feature_weights_[cols]
 
     def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
-        features x K) and its squared norm, summed straight from the row's entries (scipy's sparse
-        constructors and products cost more than the arithmetic for the few tokens of a new batch)."""
+        features x K) and its squared norm, summed from the row's entries in one compiled pass (a new
+        batch's few tokens cost less than numpy's per-call overhead); ``type_terms_numpy`` is the
+        reference it equals."""
+        single = coef.ndim == 1
+        s, q = type_sums(
+            self._type_keys(types),
+            len(types),
+            self.n_features_,
+            self.feature_weights_,
+            coef.reshape(-1, 1) if single else coef,
+        )
+        return (s[:, 0] if single else s), q
+
+    def type_terms_numpy(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``type_terms`` through ``np.unique`` and ``np.add.reduceat`` (the reference)."""
         lengths, cols, data = self._type_entries(types)
         weighted = coef[cols] * (data if coef.ndim == 1 else data[:, None])
         return segment_sums(weighted, lengths), segment_sums(data * data, lengths)

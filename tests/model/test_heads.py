@@ -167,3 +167,23 @@ def test_compiled_chunk_terms_equal_the_numpy_reference(
     for got, want in zip(compiled, reference, strict=True):
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("layout", ["family", "single"])
+def test_compiled_type_terms_equal_the_numpy_reference(
+    family: MultiHeadText, small_model, kaggle_small, layout: str
+) -> None:
+    """New tokens' score and norm terms from the compiled pass equal ``np.unique`` + ``np.add.reduceat``
+    bit for bit (numpy's pairwise order is reproduced), in batches, long tokens and CJK ones included."""
+    from model.features import TOKEN_RE, normalize_token
+
+    featurizer = family.featurizer if layout == "family" else small_model.featurizer_
+    coef = family._coef64 if layout == "family" else small_model.fast_.coef
+    texts = [*kaggle_small[0][:800], "x" * 40, "abcdefghij" * 3, "漢字 テスト", "idiot!!!"]
+    types = list(dict.fromkeys(normalize_token(t) for text in texts for t in TOKEN_RE.findall(text)))
+    assert len(types) > 2000
+    for start in range(0, len(types), 37):
+        batch = types[start : start + 37]
+        got, want = featurizer.type_terms(batch, coef), featurizer.type_terms_numpy(batch, coef)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
