@@ -18,9 +18,9 @@ Writers hold their owner's lock; readers take no lock.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Container, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,6 +30,12 @@ MAX_ENTRIES = 300_000
 MAX_CHARS = 32_000_000
 MAX_CACHED = 64  # document sets (articles) kept beside a table
 MAX_CACHED_CHARS = 8_000_000
+
+
+def unseen(keys: Sequence[str], missed: Iterable[Any], index: Container[str]) -> list[str]:
+    """The distinct ``keys`` (first-seen order) that ``index`` lacks, testing only those ``missed`` marks
+    (an earlier lookup's misses): a Python test per missed key instead of one per key."""
+    return [k for k in dict.fromkeys(compress(keys, missed)) if k not in index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +82,9 @@ class ChunkTable:
     def full(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> bool:
         return len(self.index) > max_entries or self.chars > max_chars
 
-    def append(self, chunks: Sequence[str], values: Sequence[np.ndarray], pool: Sequence[int] = ()) -> int:
+    def append(
+        self, chunks: Sequence[str], values: Sequence[np.ndarray], pool: Sequence[int] | np.ndarray = ()
+    ) -> int:
         """Write rows for new distinct ``chunks`` (and their pooled data); returns where the pool
         data started. Index entries are published last: a row id is visible only once written."""
         start, stop = self.size, self.size + len(chunks)
@@ -186,18 +194,19 @@ class SharedChunks:
         slots = state.table.lookup(flat)
         missing = np.flatnonzero(slots < 0)
         if len(missing):
-            if not self._add(state, flat):
+            if not self._add(state, flat, (slots < 0).tolist()):
                 return None
             slots[missing] = state.table.lookup([flat[i] for i in missing.tolist()])
         per_model = state.table.cols[0]  # read after the index: at least as new as the slots it holds
         return [ChunkRows(per_model[slots, k], lengths, t) for k, t in enumerate(state.tables)]
 
-    def _add(self, state: _State, flat: list[str]) -> bool:
-        """Add ``flat``'s new chunks to ``state``; False if a new state replaced it (then retry)."""
+    def _add(self, state: _State, flat: list[str], missed: list[bool]) -> bool:
+        """Add ``flat``'s new chunks (``missed`` by the lookup) to ``state``; False if a new state
+        replaced it (then retry)."""
         with self._lock:
             if state is not self._state:
                 return False
-            new = [c for c in dict.fromkeys(flat) if c not in state.table.index]
+            new = unseen(flat, missed, state.table.index)
             if not new:
                 return True
             found = [m.chunk_rows(new) for m in self.models]

@@ -159,9 +159,10 @@ def tokenize_docs(docs: Sequence[str]) -> list[list[bytes]]:
     """Each document's tokens (UTF-8 bytes, ASCII letters lower-cased), in one pass over the thread."""
     joined = DOC_BREAK.join(d.replace(DOC_BREAK, " ") if DOC_BREAK in d else d for d in docs)
     data = joined.encode("utf-8", "replace").lower()
-    for sep in _UNICODE_SEPARATORS_UTF8:
-        if sep in data:
-            data = data.replace(sep, b" ")
+    if not data.isascii():  # every Unicode separator is multi-byte: ASCII text has none (most threads)
+        for sep in _UNICODE_SEPARATORS_UTF8:
+            if sep in data:
+                data = data.replace(sep, b" ")
     return [part.split() for part in data.translate(_TRANSLATE).split(DOC_BREAK.encode())]
 
 
@@ -172,10 +173,11 @@ def token_key(raw: str) -> bytes:
 
 def stem(word: bytes) -> bytes:
     """A tiny suffix stripper: enough to match taped/tape, recording/recordings, at no runtime cost."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
+    if word.endswith(_SUFFIXES):  # one C call rejects most words before the loop
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
     if len(word) > 3 and word[-1] == word[-2] and not word[-1:].isdigit():
         word = word[:-1]
     return word

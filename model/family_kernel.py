@@ -78,3 +78,146 @@ def family_decisions(
         for k in range(k_heads):
             out[d, k] = intercept[k] + s[k] * scale
     return out, ntok
+
+
+@njit(cache=True, nogil=True)
+def chunk_sums(
+    ids: np.ndarray,
+    lengths: np.ndarray,
+    tok_s: np.ndarray,
+    tok_q: np.ndarray,
+    n_words: int,
+    table_keys: np.ndarray,
+    table_values: np.ndarray,
+    table_bits: int,
+    bigram_s: np.ndarray,
+    bigram_q: np.ndarray,
+    bigrams_apart: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Per chunk (``lengths[c]`` token ids each, in order): summed score terms ``s`` (m x K), norm term
+    ``q``, first and last word id (-1: none, or not a word). Sums add in ``features.chunk_terms_numpy``'s
+    order: the tokens, then the bigrams inside the chunk, whose own sum is added at the end for ``q``
+    (and for ``s`` when ``bigrams_apart``: the single-column layout sums them apart)."""
+    m = len(lengths)
+    k_heads = tok_s.shape[1]
+    s = np.zeros((m, k_heads))
+    q = np.zeros(m)
+    first = np.full(m, -1, dtype=np.int64)
+    last = np.full(m, -1, dtype=np.int64)
+    s_bigrams = np.empty(k_heads)
+    pos = 0
+    for c in range(m):
+        end = pos + lengths[c]
+        for j in range(pos, end):
+            t = ids[j]
+            for k in range(k_heads):
+                s[c, k] += tok_s[t, k]
+            q[c] += tok_q[t]
+        s_bigrams[:] = 0.0
+        q_bigrams = 0.0
+        if table_bits:  # 0: no bigram features
+            for j in range(pos, end - 1):
+                left, right = ids[j], ids[j + 1]
+                if left >= n_words or right >= n_words:
+                    continue
+                b = find((left << _BIGRAM_SHIFT) | right, table_keys, table_values, table_bits)
+                if b < 0:
+                    continue
+                for k in range(k_heads):
+                    if bigrams_apart:
+                        s_bigrams[k] += bigram_s[b, k]
+                    else:
+                        s[c, k] += bigram_s[b, k]
+                q_bigrams += bigram_q[b]
+        if bigrams_apart:
+            for k in range(k_heads):
+                s[c, k] += s_bigrams[k]
+        q[c] += q_bigrams
+        if end > pos:
+            if ids[pos] < n_words:
+                first[c] = ids[pos]
+            if ids[end - 1] < n_words:
+                last[c] = ids[end - 1]
+        pos = end
+    return s, q, first, last
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``a[start:start+n]`` for n <= 128 (its unrolled block)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    r = a[start : start + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[start + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
+    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
+    plus numpy's pairwise sum of the rest (one split level: segments up to 257 values)."""
+    if end <= start:
+        return 0.0
+    n = end - start - 1
+    if n <= 128:
+        return a[start] + _pairwise_block(a, start + 1, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return a[start] + (_pairwise_block(a, start + 1, n2) + _pairwise_block(a, start + 1 + n2, n - n2))
+
+
+@njit(cache=True, nogil=True)
+def type_sums(
+    keys: np.ndarray, n_types: int, n_features: int, weights: np.ndarray, coef: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """(``s``, ``q``) of new normalised tokens from their feature keys (``row * n_features + feature``,
+    one per occurrence, any order): per row, the distinct features in ascending order, each weighted
+    ``count x weights[feature]``; ``s`` sums ``coef[feature] x value`` (``coef``: features x K), ``q``
+    the squared values, adding as ``TokenFeaturizer.type_terms_numpy``'s ``np.add.reduceat`` does (each
+    column in numpy's pairwise order)."""
+    order = np.sort(keys)
+    n_heads = coef.shape[1]
+    rows = np.empty(len(order), dtype=np.int64)
+    cols = np.empty(len(order), dtype=np.int64)
+    data = np.empty(len(order))
+    m = 0
+    i = 0
+    while i < len(order):
+        j = i + 1
+        while j < len(order) and order[j] == order[i]:
+            j += 1
+        rows[m] = order[i] // n_features
+        cols[m] = order[i] % n_features
+        data[m] = (j - i) * weights[cols[m]]
+        m += 1
+        i = j
+    s = np.zeros((n_types, n_heads))
+    q = np.zeros(n_types)
+    products = np.empty((n_heads, m))  # a contiguous column per head
+    squares = np.empty(m)
+    for e in range(m):
+        squares[e] = data[e] * data[e]
+        for k in range(n_heads):
+            products[k, e] = coef[cols[e], k] * data[e]
+    start = 0
+    while start < m:
+        end = start + 1
+        while end < m and rows[end] == rows[start]:
+            end += 1
+        t = rows[start]
+        q[t] = numpy_segment_sum(squares, start, end)
+        for k in range(n_heads):
+            s[t, k] = numpy_segment_sum(products[k], start, end)
+        start = end
+    return s, q

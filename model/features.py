@@ -26,11 +26,11 @@ TOKEN TYPE is featurised once and then cached:
 from __future__ import annotations
 
 import itertools
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -38,55 +38,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
-from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column
+from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
+from model.family_kernel import chunk_sums, type_sums
 from model.gram_kernel import GramTable
+from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
-# Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
-TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")
-_REPEAT_RE = re.compile(r"(.)\1{2,}")
-_DIGIT_RE = re.compile(r"\d")
-MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
 BIGRAM_SHIFT = 32
 MIN_SPAN_WEIGHT = (
     0.01  # log-odds; smaller pushes are noise to a moderator  # bigram key = (left id << 32) | right id
 )
-
-
-def tokenize(text: str) -> list[str]:
-    """Raw token strings of ``text`` (not normalised)."""
-    return TOKEN_RE.findall(text)
-
-
-def token_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, raw token) for every token; offsets index the ORIGINAL text."""
-    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
-
-
-def _normalize_once(token: str) -> str:
-    if token[0] in "!?":
-        return "".join(sorted(set(token)))  # "!!!" -> "!", "?!?" -> "!?"
-    t = token
-    if not t.isascii():
-        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    t = t.lower().replace("’", "'")
-    t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
-    t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"
-    return t[:MAX_TOKEN_CHARS].strip("'") or "'"
-
-
-def normalize_token(token: str) -> str:
-    """The spelling-insensitive key of one token. Applied once per distinct raw token, then cached.
-
-    Iterated to a fixed point, so a normalised key normalises to itself: the scorer relies on that
-    when it seeds its raw-spelling cache with the vocabulary's keys.
-    """
-    t = _normalize_once(token)
-    for _ in range(4):
-        again = _normalize_once(t)
-        if again == t:
-            break
-        t = again
-    return t
 
 
 def char_ngrams(norm: str, ngram_min: int, ngram_max: int) -> list[str]:
@@ -345,13 +305,10 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
         np.cumsum(lengths, out=indptr[1:])
         return sp.csr_matrix((data, cols, indptr), shape=(len(types), self.n_features_))
 
-    def _type_entries(
-        self, types: Sequence[str], compiled: bool = True
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(entries per token, feature ids, weights) of the tokens' rows, row after row, ids sorted."""
+    def _type_keys(self, types: Sequence[str], compiled: bool = True) -> np.ndarray:
+        """``row * n_features + feature`` of every feature occurrence in the tokens' rows (any order)."""
         word_get = self.word_index_.get
         n_features = self.n_features_
-        # row * n_features + feature, one per occurrence
         keys = [t * n_features + wi for t, norm in enumerate(types) if (wi := word_get(norm)) is not None]
         grams = self._gram_table() if compiled and len(types) else None
         found = np.empty(0, dtype=np.int64)
@@ -361,17 +318,34 @@ class TokenFeaturizer(TransformerMixin, BaseEstimator):
             found = rows * n_features + feats
             python_rows = np.flatnonzero(skipped).tolist()
         keys.extend(self._gram_keys(types, python_rows))
-        uniq, counts = np.unique(
-            np.concatenate([np.asarray(keys, dtype=np.int64), found]), return_counts=True
-        )
-        rows, cols = np.divmod(uniq, n_features)  # sorted by row
+        return np.concatenate([np.asarray(keys, dtype=np.int64), found])
+
+    def _type_entries(
+        self, types: Sequence[str], compiled: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entries per token, feature ids, weights) of the tokens' rows, row after row, ids sorted."""
+        uniq, counts = np.unique(self._type_keys(types, compiled), return_counts=True)
+        rows, cols = np.divmod(uniq, self.n_features_)  # sorted by row
         lengths = np.bincount(rows, minlength=len(types))
         return lengths, cols, counts * self.feature_weights_[cols]
 
     def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
-        features x K) and its squared norm, summed straight from the row's entries (scipy's sparse
-        constructors and products cost more than the arithmetic for the few tokens of a new batch)."""
+        features x K) and its squared norm, summed from the row's entries in one compiled pass (a new
+        batch's few tokens cost less than numpy's per-call overhead); ``type_terms_numpy`` is the
+        reference it equals."""
+        single = coef.ndim == 1
+        s, q = type_sums(
+            self._type_keys(types),
+            len(types),
+            self.n_features_,
+            self.feature_weights_,
+            coef.reshape(-1, 1) if single else coef,
+        )
+        return (s[:, 0] if single else s), q
+
+    def type_terms_numpy(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``type_terms`` through ``np.unique`` and ``np.add.reduceat`` (the reference)."""
         lengths, cols, data = self._type_entries(types)
         weighted = coef[cols] * (data if coef.ndim == 1 else data[:, None])
         return segment_sums(weighted, lengths), segment_sums(data * data, lengths)
@@ -573,28 +547,27 @@ class TokenTable:
         return len(self.raw_to_id)
 
     def ids(self, raw_tokens: list[str], lock: threading.RLock) -> np.ndarray:
-        get = self.raw_to_id.get
-        ids = [get(t, -1) for t in raw_tokens]
-        if -1 in ids:
+        count = len(raw_tokens)
+        ids = np.fromiter(map(self.raw_to_id.get, raw_tokens, repeat(-1)), dtype=np.int64, count=count)
+        if (ids < 0).any():
             with lock:
+                # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
+                # token gets the next id, as one spelling after another would give it
+                raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
+                new_raw = [t for t in dict.fromkeys(raw_tokens) if t not in raw_to_id]
                 new_norms: dict[str, int] = {}
-                for j, t in enumerate(raw_tokens):
-                    if ids[j] != -1:
-                        continue
-                    tid = self.raw_to_id.get(t)
+                for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
+                    tid = norm_to_id.get(norm)
                     if tid is None:
-                        norm = normalize_token(t)
-                        tid = self.norm_to_id.get(norm)
-                        if tid is None:
-                            tid = self.norm_to_id[norm] = self.q_rows.n + len(new_norms)
-                            new_norms[norm] = tid
-                        self.raw_to_id[t] = tid
-                    ids[j] = tid
+                        tid = norm_to_id[norm] = self.q_rows.n + len(new_norms)
+                        new_norms[norm] = tid
+                    raw_to_id[raw] = tid
                 if new_norms:
                     s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
-        return np.asarray(ids, dtype=np.int64)
+                ids = np.fromiter(map(raw_to_id.__getitem__, raw_tokens), dtype=np.int64, count=count)
+        return ids
 
 
 def bigram_hits(
@@ -625,11 +598,43 @@ def chunk_terms(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per new chunk: summed score terms ``s`` (a scalar or K-vector per chunk, as ``tokens.s``), norm
     term ``q``, token count, first / last word id (-1: none, or not a word feature) and has-tokens, for
-    the chunk memos of ``FastLinearText`` and ``MultiHeadText``."""
+    the chunk memos of ``FastLinearText`` and ``MultiHeadText``: one compiled pass over the tokens
+    (``chunk_terms_numpy`` is the reference it equals)."""
+    flat, lengths = tokenize_chunks(chunks)
+    ids = tokens.ids(flat, lock)
+    tok_s, big_s = tokens.s, bigram_s
+    single = tok_s.ndim == 1
+    if single:
+        tok_s, big_s = tok_s.reshape(-1, 1), big_s.reshape(-1, 1)
+    s, q, first, last = chunk_sums(
+        ids,
+        lengths,
+        tok_s,
+        tokens.q,
+        n_words,
+        bigram_table.keys,
+        bigram_table.values,
+        bigram_table.bits if bigram_table.n_keys else 0,
+        big_s,
+        bigram_q,
+        single,
+    )
+    return (s[:, 0] if single else s), q, lengths, first, last, lengths > 0
+
+
+def chunk_terms_numpy(
+    chunks: list[str],
+    tokens: TokenTable,
+    lock: threading.RLock,
+    bigram_table: _IntHashTable,
+    n_words: int,
+    bigram_s: np.ndarray,
+    bigram_q: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``chunk_terms`` in numpy: the reference the compiled pass is tested against."""
     m = len(chunks)
-    tok_lists = [TOKEN_RE.findall(c) for c in chunks]
-    lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-    ids = tokens.ids(list(itertools.chain.from_iterable(tok_lists)), lock)
+    flat, lengths = tokenize_chunks(chunks)
+    ids = tokens.ids(flat, lock)
     owner = np.repeat(np.arange(m), lengths)
     pos, big = bigram_hits(bigram_table, n_words, ids, owner[:-1] == owner[1:])
     s: np.ndarray
@@ -745,8 +750,9 @@ class FastLinearText:
         if None in ids:
             with self._lock:
                 self._maybe_reset()
+                missed = map(is_, ids, repeat(None)) if self._chunks is table else repeat(True)
                 table = self._chunks
-                missing = list(dict.fromkeys(c for c in chunks if c not in table.index))
+                missing = unseen(chunks, missed, table.index)
                 if missing:
                     self._add_chunks(table, missing)
                 ids = list(map(table.index.__getitem__, chunks))

@@ -23,12 +23,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Mapping, Sequence
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column
+from model.chunks import ChunkTable, Column, unseen
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
@@ -154,8 +156,9 @@ class MultiHeadText:
         if None in ids:
             with self._lock:
                 self._maybe_reset()
+                missed = map(is_, ids, repeat(None)) if self._chunks is table else repeat(True)
                 table = self._chunks
-                missing = list(dict.fromkeys(c for c in chunks if c not in table.index))
+                missing = unseen(chunks, missed, table.index)
                 if missing:
                     self._add_chunks(table, missing)
                 ids = list(map(table.index.__getitem__, chunks))

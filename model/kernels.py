@@ -553,3 +553,55 @@ def logistic(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, interc
             z += dense[i, k] * w[k]
         p[i] = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
     return p
+
+
+@njit(cache=True, nogil=True)
+def chunk_token_sums(
+    tok: np.ndarray,
+    n_tokens: np.ndarray,
+    known: np.ndarray,
+    s_coef: np.ndarray,
+    s_sq: np.ndarray,
+    content: np.ndarray,
+    address: np.ndarray,
+    meta: np.ndarray,
+    rows: np.ndarray,
+    occ: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The token columns of new chunks' rows (``C_NTOK`` ... ``C_SSQ``, ``C_ADDRESS``, ``C_META``) and
+    their content columns, from per-token constants (``tok``: token ids, chunk after chunk, ``n_tokens``
+    per chunk). Sums run in token order, as ``ContextChunks._chunk_row`` adds them. Fills ``rows`` and
+    ``occ`` (start in the returned pool, length) and returns the pool."""
+    pool = np.empty(len(tok), dtype=np.int64)
+    k = 0
+    pos = 0
+    for c in range(len(n_tokens)):
+        start = k
+        n_known = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        n_address = 0.0
+        n_meta = 0.0
+        for j in range(pos, pos + n_tokens[c]):
+            t = tok[j]
+            if address[t]:
+                n_address += 1.0
+            if meta[t]:
+                n_meta += 1.0
+            if known[t]:
+                n_known += 1.0
+                s1 += s_coef[t]
+                s2 += s_sq[t]
+            if content[t] >= 0:
+                pool[k] = content[t]
+                k += 1
+        pos += n_tokens[c]
+        rows[c, C_NTOK] = n_tokens[c]
+        rows[c, C_NKNOWN] = n_known
+        rows[c, C_SCOEF] = s1
+        rows[c, C_SSQ] = s2
+        rows[c, C_ADDRESS] = n_address
+        rows[c, C_META] = n_meta
+        occ[c, 0] = start
+        occ[c, 1] = k - start
+    return pool[:k]

@@ -336,3 +336,24 @@ def test_rows_looked_up_once_give_the_same_scores(small_model, seed_thread):
     article_rows = ChunkRows(a_ids, np.array([len(d.split()) for d in docs]), memo)
     p, _ = model.predict_thread(texts, article, rows=rows, article_rows=article_rows)
     np.testing.assert_allclose(p, small_model.predict_thread(texts, article)[0], atol=1e-12)
+
+
+def test_compiled_chunk_rows_equal_the_per_chunk_python(small_model, sources):
+    """The memo's rows of new chunks (a token memo and one compiled pass) equal ``_chunk_row``'s, chunk
+    by chunk in Python: in batches, with tokens seen in earlier batches, unseen words, cues, German,
+    non-ASCII separators, and with the token memo restarting mid-stream."""
+    from model.context_memo import ContextChunks
+
+    texts = [c for t in sources["c3"][1][:20] for c in t.comments]
+    texts += ["Zensur!! @mod :) www.x.at “quoted” café—naïve …ok ? ;) :D", "", "   ", "ééé’s 12:30"]
+    chunks = list(dict.fromkeys(c for t in texts for c in t.split()))
+    assert len(chunks) > 900
+    fast, reference = ContextChunks(small_model), ContextChunks(small_model)
+    for start in range(0, len(chunks), 300):
+        batch = chunks[start : start + 300]
+        if start == 600:
+            fast._reset_tokens()  # what a full token memo does: later rows must not change
+        got, want = fast._rows(batch), reference._rows_reference(batch)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    assert fast.oov_words == reference.oov_words and len(fast.oov_words) > 0

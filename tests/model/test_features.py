@@ -162,3 +162,13 @@ def test_compiled_ngram_table_follows_a_refit(kaggle_small: Labeled) -> None:
     again = f.type_table(["idiot"])
     assert (again != f.type_table(["idiot"], compiled=False)).nnz == 0
     assert first.shape != again.shape or (first != again).nnz > 0  # a new vocabulary, a new table
+
+
+def test_unseen_keeps_first_seen_order_and_tests_only_misses() -> None:
+    from model.chunks import unseen
+
+    keys = ["a", "b", "a", "c", "d", "c", "e"]
+    index = {"b": 0, "e": 1}
+    assert unseen(keys, [k not in index for k in keys], index) == ["a", "c", "d"]
+    # a key missed by the earlier lookup but added since is left out; keys not marked are not tested
+    assert unseen(keys, [True, False, True, True, False, True, False], {"c": 2}) == ["a"]

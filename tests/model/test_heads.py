@@ -130,3 +130,60 @@ def test_compiled_decisions_equal_the_numpy_reference(family: MultiHeadText, dat
             np.testing.assert_array_equal(ntok, ntok_ref)
     both, _ = family.decisions_from_rows(family.split(["you stupid idiot", "you stupid idiot"]))
     assert np.array_equal(both[0], both[1]) and not np.allclose(both[0], family.intercept)
+
+
+def _new_chunk_terms(model, texts: list[str], compiled: bool) -> list[tuple[np.ndarray, ...]]:
+    """Terms of every batch of never-seen chunks of ``texts`` (20-text batches), from fresh memos."""
+    from model.features import chunk_terms, chunk_terms_numpy
+
+    model = pickle.loads(pickle.dumps(model))  # fresh token memo
+    terms = chunk_terms if compiled else chunk_terms_numpy
+    seen: set[str] = set()
+    out = []
+    for start in range(0, len(texts), 20):
+        new = [
+            c for c in dict.fromkeys(c for t in texts[start : start + 20] for c in t.split()) if c not in seen
+        ]
+        seen.update(new)
+        tokens = model._tokens
+        out.append(
+            terms(
+                new, tokens, model._lock, model._bigram_table, model.n_words, model.bigram_s, model.bigram_q
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("layout", ["family", "single"])
+def test_compiled_chunk_terms_equal_the_numpy_reference(
+    family: MultiHeadText, small_model, kaggle_small, layout: str
+) -> None:
+    """New chunks' terms from one compiled pass equal the numpy reference bit for bit, for a family
+    (K-vectors) and a single linear model (scalars, bigram sums added apart)."""
+    model = family if layout == "family" else small_model.fast_
+    texts = [*TEXTS, *kaggle_small[0][-600:], "idiot idiot you idiot", "!!! ??"]
+    compiled, reference = _new_chunk_terms(model, texts, True), _new_chunk_terms(model, texts, False)
+    assert sum(len(c[0]) for c in compiled) > 1000
+    for got, want in zip(compiled, reference, strict=True):
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("layout", ["family", "single"])
+def test_compiled_type_terms_equal_the_numpy_reference(
+    family: MultiHeadText, small_model, kaggle_small, layout: str
+) -> None:
+    """New tokens' score and norm terms from the compiled pass equal ``np.unique`` + ``np.add.reduceat``
+    bit for bit (numpy's pairwise order is reproduced), in batches, long tokens and CJK ones included."""
+    from model.features import TOKEN_RE, normalize_token
+
+    featurizer = family.featurizer if layout == "family" else small_model.featurizer_
+    coef = family._coef64 if layout == "family" else small_model.fast_.coef
+    texts = [*kaggle_small[0][:800], "x" * 40, "abcdefghij" * 3, "漢字 テスト", "idiot!!!"]
+    types = list(dict.fromkeys(normalize_token(t) for text in texts for t in TOKEN_RE.findall(text)))
+    assert len(types) > 2000
+    for start in range(0, len(types), 37):
+        batch = types[start : start + 37]
+        got, want = featurizer.type_terms(batch, coef), featurizer.type_terms_numpy(batch, coef)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)

@@ -1,0 +1,110 @@
+"""Tokens of the text featuriser: the tokenising regex and the spelling normalisation, per token and
+a batch at a time.
+
+On a stream of distinct comments every batch brings thousands of never-seen chunks and spellings.
+Per chunk, ``TOKEN_RE.findall`` and, per spelling, the normalisation cost a Python call each, more than
+their work; ``tokenize_chunks`` runs one ``findall`` over the whole batch and ``normalize_tokens`` one
+``lower`` and two regex passes over the batch's ASCII spellings. Both give exactly the per-item
+results (tests/model/test_tokens.py holds them to ``tokenize`` and ``normalize_token``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+
+# Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
+TOKEN_RE = re.compile(r"\w[\w*'’]*|[!?]+")
+_REPEAT_RE = re.compile(r"(.)\1{2,}")
+_DIGIT_RE = re.compile(r"\d")
+MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
+
+
+def tokenize(text: str) -> list[str]:
+    """Raw token strings of ``text`` (not normalised)."""
+    return TOKEN_RE.findall(text)
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, raw token) for every token; offsets index the ORIGINAL text."""
+    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+
+
+def _normalize_once(token: str) -> str:
+    if token[0] in "!?":
+        return "".join(sorted(set(token)))  # "!!!" -> "!", "?!?" -> "!?"
+    t = token
+    if not t.isascii():
+        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    t = t.lower().replace("’", "'")
+    t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
+    t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"
+    return t[:MAX_TOKEN_CHARS].strip("'") or "'"
+
+
+def normalize_token(token: str) -> str:
+    """The spelling-insensitive key of one token. Applied once per distinct raw token, then cached.
+
+    Iterated to a fixed point, so a normalised key normalises to itself: the scorer relies on that
+    when it seeds its raw-spelling cache with the vocabulary's keys.
+    """
+    t = _normalize_once(token)
+    for _ in range(4):
+        again = _normalize_once(t)
+        if again == t:
+            break
+        t = again
+    return t
+
+
+_BATCH_SEPARATOR = "\x00"  # never inside a token: TOKEN_RE matches word characters, quotes, * and !/?
+
+
+def _normalize_ascii(words: list[str]) -> list[str]:
+    """``_normalize_once`` of ASCII word tokens (not !/? runs), one ``lower`` and two regex passes over
+    the batch joined by NUL: no regex match can cross it (a squeezed run needs three equal characters)."""
+    joined = _BATCH_SEPARATOR.join(words).lower()
+    joined = _REPEAT_RE.sub(r"\1\1", _DIGIT_RE.sub("0", joined))
+    return [t[:MAX_TOKEN_CHARS].strip("'") or "'" for t in joined.split(_BATCH_SEPARATOR)]
+
+
+def normalize_tokens(tokens: list[str]) -> list[str]:
+    """``normalize_token`` of every token: ASCII word tokens a batch at a time, the others one by one."""
+    if not tokens:
+        return []
+    ascii_word = [t.isascii() and t[0] not in "!?" for t in tokens]
+    out = [t if fast else normalize_token(t) for t, fast in zip(tokens, ascii_word, strict=True)]
+    batch = [i for i, fast in enumerate(ascii_word) if fast]
+    if not batch:
+        return out
+    words = _normalize_ascii([tokens[i] for i in batch])
+    for _ in range(4):  # to the fixed point, as normalize_token (a settled word stays as it is)
+        again = _normalize_ascii(words)
+        if again == words:
+            break
+        words = again
+    for i, w in zip(batch, words, strict=True):
+        out[i] = w
+    return out
+
+
+# A word character (so TOKEN_RE makes it a token of its own between spaces) that comments rarely hold;
+# a batch holding it is tokenised chunk by chunk.
+_SENTINEL = "\u00aa"
+
+
+def tokenize_chunks(chunks: list[str]) -> tuple[list[str], np.ndarray]:
+    """Every chunk's tokens (``tokenize``), chunk after chunk, and the count per chunk."""
+    m = len(chunks)
+    joined = f" {_SENTINEL} ".join(chunks)
+    if m < 2 or joined.count(_SENTINEL) != m - 1:
+        lists = [TOKEN_RE.findall(c) for c in chunks]
+        flat = [t for toks in lists for t in toks]
+        return flat, np.fromiter(map(len, lists), dtype=np.int64, count=m)
+    toks = TOKEN_RE.findall(joined)
+    marks = np.flatnonzero(np.fromiter(map(_SENTINEL.__eq__, toks), dtype=bool, count=len(toks)))
+    bounds = np.concatenate([[-1], marks, [len(toks)]])
+    flat = list(filter(_SENTINEL.__ne__, toks)) if len(marks) else toks
+    return flat, np.diff(bounds) - 1

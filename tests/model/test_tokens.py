@@ -1,0 +1,48 @@
+"""The batch tokeniser and normaliser give exactly the per-chunk and per-token results."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, tokenize_chunks
+
+# Pieces that exercise every rule: case, digits, runs to squeeze, quotes, !/? runs, the batch
+# sentinel, combining marks, characters whose lower case or NFKD form is longer, non-ASCII digits.
+_PIECES = [*"aAbZ09_*'’!? \u00aa\u00e9\u0308\u00dfİΣς٣x", "ab", "'''", "zzzz", "1111"]
+
+
+def _text(max_pieces: int) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(_PIECES), max_size=max_pieces).map("".join)
+
+
+@given(st.lists(_text(8).map(lambda s: "".join(s.split())), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_tokenize_chunks_equals_findall_per_chunk(chunks: list[str]) -> None:
+    flat, lengths = tokenize_chunks(chunks)
+    lists = [TOKEN_RE.findall(c) for c in chunks]
+    assert flat == [t for toks in lists for t in toks]
+    np.testing.assert_array_equal(lengths, [len(t) for t in lists])
+
+
+def test_tokenize_chunks_on_real_chunks(kaggle_small: tuple[list[str], np.ndarray]) -> None:
+    chunks = [c for t in kaggle_small[0][:300] for c in t.split()] + ["", "!!?", "x\u00aay"]
+    for batch in (chunks, chunks[:-1], chunks[:1], []):  # the last chunk holds the sentinel
+        flat, lengths = tokenize_chunks(batch)
+        assert flat == [t for c in batch for t in TOKEN_RE.findall(c)]
+        assert lengths.tolist() == [len(TOKEN_RE.findall(c)) for c in batch]
+
+
+@given(st.lists(_text(25), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_normalize_tokens_equals_one_by_one(texts: list[str]) -> None:
+    tokens = [t for text in texts for t in TOKEN_RE.findall(text)]
+    assert normalize_tokens(tokens) == [normalize_token(t) for t in tokens]
+
+
+def test_normalize_tokens_on_real_and_awkward_spellings(kaggle_small: tuple[list[str], np.ndarray]) -> None:
+    tokens = [t for text in kaggle_small[0][:300] for t in TOKEN_RE.findall(text)]
+    tokens += ["STUUUUPID", "100000", "'''x'''", "x" * 45 + "'''", "a''''b", "’tis", "Ünïcödé", "!?!"]
+    assert normalize_tokens(tokens) == [normalize_token(t) for t in tokens]
+    assert normalize_tokens([]) == []
