@@ -15,10 +15,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from service.parse.lexicon import _FUNCTION_WORDS, _SENTENCE_END
+from service.parse.lexicon import _FUNCTION_WORDS, _ends_sentence
 from service.parse.lines import _Line
 
 MODEL_PATH = Path(__file__).with_name("line_model.json")
@@ -27,6 +28,7 @@ _DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"[^\w\s]")
 _SEPARATORS = re.compile(r"[|»›•·]")
 _BULLET = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
+_FIRST = itemgetter(0)
 
 FEATURES = (
     "log_words",
@@ -65,7 +67,7 @@ def _words(text: str) -> list[str]:
 
 def _line_stats(ln: _Line) -> tuple[float, bool]:
     words = len(ln.core.split())
-    return math.log1p(words), bool(_SENTENCE_END.search(ln.core))
+    return math.log1p(words), bool(_ends_sentence(ln.core))
 
 
 def features(lines: list[_Line], role: list[str | None], section_start: int) -> dict[int, list[float]]:
@@ -94,8 +96,9 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             stats[j][0],
             math.log1p(len(text)),
             float(stats[j][1]),
-            sum(1 for w in words if w.lower() in _FUNCTION_WORDS) / nw,
-            sum(1 for w in words if w[:1].isupper()) / nw,
+            # (map over C functions: the same counts as a generator, a few times faster)
+            sum(map(_FUNCTION_WORDS.__contains__, map(str.lower, words))) / nw,
+            sum(map(str.isupper, map(_FIRST, words))) / nw,  # a word is never empty
             len(_DIGIT.findall(text)) / chars,
             len(_PUNCT.findall(text)) / chars,
             float(ln.date is not None),
