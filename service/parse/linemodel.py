@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -184,9 +184,14 @@ class KindModel:
             raise ValueError(f"{what}: coefficient count does not match the features")
         return km
 
+    @cached_property
+    def _terms(self) -> tuple[tuple[float, float, float], ...]:
+        """(mean, scale, coefficient) per feature: one tuple to walk per row instead of four."""
+        return tuple(zip(self.mean, self.scale, self.coef, strict=True))
+
     def probability(self, row: list[float]) -> float:
         z = self.intercept
-        for x, m, s, c in zip(row, self.mean, self.scale, self.coef, strict=True):
+        for x, (m, s, c) in zip(row, self._terms, strict=True):
             z += c * (x - m) / s
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 

@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.ingest import _NEWLINES, decode
 from service.parse import lexicon as lx
 from service.parse.lines import _may_name_comments, _may_name_section
 from service.parse.rxswitch import FirstCharRx, split_top
+from service.parse.segment import _strip_chrome
 
 PAGES = Path(__file__).parent / "pages"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -102,3 +104,16 @@ def test_substring_tests_never_skip_a_match(text: str) -> None:
             assert _may_name_section(t)
         if lx._COMMENT_WORD.search(t):
             assert _may_name_comments(t)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from([*"ab. *•[x]\n", "Reply", "Report", "Antworten", "   "])).map("".join))
+def test_comment_line_chrome_strip_is_the_two_regexes(text: str) -> None:
+    assert _strip_chrome(text) == lx._TRAILING_CHROME.sub("", lx._GAP_BULLET.sub("", text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab \r\n\u2028\u2029\x85é")), min_size=1))
+def test_decode_normalises_line_ends_as_the_regex_does(text: str) -> None:
+    data = ("x" + text).encode("utf-8")
+    assert decode(data) == _NEWLINES.sub("\n", "x" + text)
