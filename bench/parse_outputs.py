@@ -52,9 +52,7 @@ def compare(a: Path, b: Path) -> int:
         return 1
     differ = [x["file"] for x, y in zip(left, right, strict=True) if x != y]
     errors = sum("error" in r for r in left)
-    print(
-        f"{len(left) - len(differ)} of {len(left)} pages identical ({errors} input errors, the same in both)"
-    )
+    print(f"{len(left) - len(differ)} of {len(left)} pages identical ({errors} input errors in the first)")
     for name in differ[:20]:
         print("differs:", name)
     return 1 if differ else 0

@@ -143,6 +143,9 @@ class FirstCharRx:
         self._alt_first = [[self._test(f) for f, _ in alts] for alts in firsts]
         self._nullable = [[n for _, n in alts] for alts in firsts]
         self._by_char: dict[str, re.Pattern[str] | None] = {}
+        # Characters that keep the same alternatives share one compiled pattern (every letter case,
+        # the hundreds of Unicode digits): a page of unusual characters cannot make it compile more.
+        self._by_kept: dict[tuple[tuple[str, ...], ...], re.Pattern[str] | None] = {}
 
     def _join(self, groups: list[tuple[str | None, list[str]]]) -> str:
         parts = [f"(?P<{name}>(?:{'|'.join(alts)}))" if name else "|".join(alts) for name, alts in groups]
@@ -166,7 +169,10 @@ class FirstCharRx:
             keep = [a for a, t, n in zip(alts, tests, nulls, strict=True) if n or t(c)]
             if keep:
                 kept.append((name, keep))
-        return re.compile(self._join(kept), self.flags) if kept else None
+        key = tuple((name or "", *alts) for name, alts in kept)
+        if key not in self._by_kept:
+            self._by_kept[key] = re.compile(self._join(kept), self.flags) if kept else None
+        return self._by_kept[key]
 
     def fullmatch(self, text: str) -> re.Match[str] | None:
         c = text[:1]

@@ -117,3 +117,10 @@ def test_comment_line_chrome_strip_is_the_two_regexes(text: str) -> None:
 def test_decode_normalises_line_ends_as_the_regex_does(text: str) -> None:
     data = ("x" + text).encode("utf-8")
     assert decode(data) == _NEWLINES.sub("\n", "x" + text)
+
+
+def test_characters_with_the_same_alternatives_share_one_pattern() -> None:
+    rx = FirstCharRx("", [("d", [r"\d+ comments", "x"])], re.I)
+    digits = ["1", "\u0661", "\u0967", "\u09e7"]  # ASCII, Arabic-Indic, Devanagari, Bengali one
+    assert all(rx.fullmatch(d + " comments") is not None for d in digits)
+    assert len({id(rx._by_char[d]) for d in digits}) == 1
