@@ -135,8 +135,10 @@ _COMPACT_REL = re.compile(r"[·•|] \d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|m
 _COMPACT_RAW = re.compile(r"\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)")
 
 
-def _maybe_date(text: str) -> bool:
-    if _HAS_DIGIT.search(text):
+def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
+    if has_digit is None:
+        has_digit = _HAS_DIGIT.search(text) is not None
+    if has_digit:
         return bool(
             _DIGIT_DATE.search(text)
             or _MONTH_DAY.search(text)
@@ -159,8 +161,9 @@ def _maybe_date(text: str) -> bool:
 _REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)
 
 
-def find_date(text: str) -> DateHit | None:
-    if not _maybe_date(text):
+def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
+    """The first date in `text`; `has_digit` (whether it holds a digit) when the caller knows it."""
+    if not _maybe_date(text, has_digit):
         return None
     m = DATE.search(text)
     if not m:

@@ -72,6 +72,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # C0 controls other than tab, LF, VT, FF, CR, ESC: their presence in bulk means binary.
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_NEWLINE_CHARS = ("\r", "\u2028", "\u2029", "\x85")  # every match of _NEWLINES starts with one
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]{2,40})""", re.I)
 
@@ -171,7 +172,8 @@ def decode(data: bytes, source: str = "<input>", *, max_bytes: int | None = None
         raise EmptyInputError(f"{source}: the page is empty")
     sniff_binary(data, source)
     text = _decode_text(data, source)
-    text = _NEWLINES.sub("\n", text)
+    if any(c in text for c in _NEWLINE_CHARS):  # (str's own search is far faster than the regex scan)
+        text = _NEWLINES.sub("\n", text)
     if "\x00" in text:
         raise BinaryInputError(f"{source}: NUL characters in the decoded text, not a text page")
     if not text.strip():

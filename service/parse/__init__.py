@@ -159,14 +159,17 @@ def _to_lines(
         check_lines(len(raw_lines))
     else:
         check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
+        blank = ("", 0, None)
         for line in text.split("\n"):
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
-            stripped = _SPACES.sub(" ", line.strip())
-            if stripped:
-                raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-            else:
-                raw_lines.append(("", 0, None))
+            stripped = line.strip()
+            if not stripped:
+                raw_lines.append(blank)
+                continue
+            if "\t" in stripped or not stripped.isascii():  # (the only characters _SPACES replaces)
+                stripped = _SPACES.sub(" ", stripped)
+            raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
     return real, raw_lines, text
 
 

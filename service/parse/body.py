@@ -6,7 +6,7 @@ import logging
 import re
 
 from service.dates import DateHit
-from service.parse.lexicon import _SENTENCE_END
+from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def _markup_times(lines: list[_Line]) -> None:
             and not ln.chrome
             and not ln.opener
             and len(ln.core.split()) <= _MAX_STAMP_WORDS
-            and not _SENTENCE_END.search(ln.core)
+            and not _ends_sentence(ln.core)
         ):
             ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
 
@@ -134,7 +134,7 @@ def _line_score_uncached(ln: _Line) -> float:
         return _NAV_COST  # "A | B | C" link bars and letter indexes are navigation, however long
     if words >= _PROSE_WORDS and not (words < _BULLET_PROSE_WORDS and _BULLET_START.match(ln.text)):
         return float(min(words, _MAX_LINE_SCORE))
-    if words >= _MIN_SENTENCE_WORDS and _SENTENCE_END.search(ln.core):
+    if words >= _MIN_SENTENCE_WORDS and _ends_sentence(ln.core):
         return words / 2
     return _NAV_COST if _BULLET_START.match(ln.text) else _LABEL_COST
 
@@ -213,9 +213,9 @@ def _finish_wrapped(lines: list[_Line], a: int, b: int, end: int) -> int:
         b < end
         and steps < _MAX_WRAP_TAIL
         and not lines[b].blank_before
-        and not _SENTENCE_END.search(lines[b - 1].core)
+        and not _ends_sentence(lines[b - 1].core)
         and len(lines[b - 1].core) >= _WRAP_WIDTH
-        and (lines[b].text[:1].islower() or bool(_SENTENCE_END.search(lines[b].core)))
+        and (lines[b].text[:1].islower() or bool(_ends_sentence(lines[b].core)))
         and lines[b].furniture is None
         and not lines[b].chrome
         and not lines[b].opener
@@ -271,10 +271,10 @@ def _trim_teaser_tail(lines: list[_Line], a: int, b: int) -> int:
         if not (
             h1 - h0 == 1
             and _TEASER_HEAD_WORDS[0] <= len(head.core.split()) <= _TEASER_HEAD_WORDS[1]
-            and not _SENTENCE_END.search(head.core)
+            and not _ends_sentence(head.core)
             and head.furniture is None
             and _TEASER_SUMMARY_WORDS[0] <= words <= _TEASER_SUMMARY_WORDS[1]
-            and _SENTENCE_END.search(lines[p1 - 1].core)
+            and _ends_sentence(lines[p1 - 1].core)
         ):
             break
         pairs += 1

@@ -18,8 +18,8 @@ from service.parse.lexicon import (
     _LEAD_MARKER,
     _NAME_STRIP,
     _PAREN_NUM,
-    _SENTENCE_END,
     _TOKEN,
+    _ends_sentence,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
 
@@ -497,7 +497,7 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
         if ln.chrome or ln.furniture is not None:
             run.append(j)
             continue
-        short = len(ln.core.split()) <= _MENU_WORDS and not _SENTENCE_END.search(ln.core)
+        short = len(ln.core.split()) <= _MENU_WORDS and not _ends_sentence(ln.core)
         if short and _BULLET_START.match(ln.text):
             run.append(j)
             continue
@@ -527,7 +527,7 @@ def _is_menu_line(ln: _Line) -> bool:
     if _LINK_BAR.match(core):
         return True
     words = core.split()
-    return len(words) <= _MENU_LINE_WORDS and not _SENTENCE_END.search(core) and not core.endswith((",", ":"))
+    return len(words) <= _MENU_LINE_WORDS and not _ends_sentence(core) and not core.endswith((",", ":"))
 
 
 def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) -> int:

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from service.dates import trie_rx
@@ -23,8 +23,8 @@ from service.parse.lexicon import (
     _NAME_STRIP,
     _PAREN_NUM,
     _SAYS_WORDS,
-    _SENTENCE_END,
     _all_chrome_tokens,
+    _ends_sentence,
 )
 from service.parse.lines import _Line
 
@@ -54,7 +54,7 @@ def _is_name_like(ln: _Line) -> bool:
     if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
         return False
     if len(core) > _MAX_NAME_CHARS or (
-        _SENTENCE_END.search(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
+        _ends_sentence(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
     ):
         return False
     words = core.split()
@@ -71,7 +71,7 @@ def _is_name_line_loose(ln: _Line) -> bool:
         return False
     core = ln.core
     short = len(core) <= _MAX_NAME_CHARS and len(core.split()) <= _MAX_LOOSE_NAME_WORDS
-    return short and not _SENTENCE_END.search(core)
+    return short and not _ends_sentence(core)
 
 
 def _signature(ln: _Line) -> tuple[str, bool, bool]:
@@ -129,6 +129,14 @@ class _PageFacts:
     content: list[int]
     counters: list[int]
     _prose_start: int | None = None
+    # Each date line is judged once per page, though many candidate sections (shape x heading) hold it.
+    _plausible: dict[int, bool] = field(default_factory=dict)
+
+    def plausible(self, i: int) -> bool:
+        found = self._plausible.get(i)
+        if found is None:
+            found = self._plausible[i] = _plausible_anchor(self.lines, i)
+        return found
 
     def prose_start(self) -> int:
         if self._prose_start is None:
@@ -176,7 +184,7 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
     or None when they do not."""
     lines = facts.lines
     after = [i for i in members if o is None or i > o]
-    sel = [i for i in after if _plausible_anchor(lines, i)]
+    sel = [i for i in after if facts.plausible(i)]
     if not sel:
         return None
     # The shape is learned from the group: once most of its date lines look like headers, the

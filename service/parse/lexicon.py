@@ -7,6 +7,7 @@ import logging
 import re
 
 from service.dates import MONTH_RX, trie_rx
+from service.parse.rxswitch import FirstCharRx, split_top
 
 log = logging.getLogger(__name__)
 
@@ -88,24 +89,24 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?",
     ),
 ]
-_FURNITURE_RX = re.compile(
-    "|".join(f"(?P<f{i}>(?:{rx}))" for i, (_, rx) in enumerate(_FURNITURE)),
-    re.I,
-)
+# Matched on whole lines (fullmatch), trying only the phrases that can start with the line's first
+# character (rxswitch.py): the same match as one regex of every phrase, a few times faster.
+_FURNITURE_RX = FirstCharRx("", [(f"f{i}", split_top(rx)) for i, (_, rx) in enumerate(_FURNITURE)], re.I)
 _FURNITURE_REASON = {f"f{i}": reason for i, (reason, _) in enumerate(_FURNITURE)}
 # Furniture that can be a long sentence (matched at the start of prose-length lines only).
-_LONG_FURNITURE_RX = re.compile(
-    "|".join(
-        f"(?P<f{i}>(?:{rx}))"
+_LONG_FURNITURE_RX = FirstCharRx(
+    "",
+    [
+        (f"f{i}", split_top(rx))
         for i, (reason, rx) in enumerate(_FURNITURE)
         if reason in {"cookie notice", "comment form"}
-    ),
+    ],
     re.I,
 )
 
 # Per-comment chrome: action links and counters that sit inside a comment block.
-_CHROME_RX = re.compile(
-    r"(?:\d+\s*)?(?:reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
+_CHROME_ALTS = (
+    r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
@@ -117,9 +118,9 @@ _CHROME_RX = re.compile(
     r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
-    r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*)",
-    re.I,
+    r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*"
 )
+_CHROME_RX = FirstCharRx(r"(?:\d+\s*)?", [(None, split_top(_CHROME_ALTS))], re.I)
 _CHROME_WORDS = frozenset(
     [
         "reply",
@@ -222,8 +223,13 @@ def _all_chrome_tokens(core: str) -> bool:
     if " " not in core and len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
         core = _CAMEL.sub(" ", core)
     head = _CHROME_SPLIT.split(core[:_CHROME_HEAD_CHARS].lower(), maxsplit=2)
-    if not any(t in _CHROME_WORDS or t.isdigit() for t in head[:2] if t):
-        return False  # cheap exit: the first word is no action word
+    h0 = head[0]
+    if not (
+        h0 in _CHROME_WORDS
+        or h0.isdigit()
+        or (len(head) > 1 and (head[1] in _CHROME_WORDS or head[1].isdigit()))
+    ):
+        return False  # cheap exit: neither of the first two words is an action word
     tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
     return 0 < len(tokens) <= _MAX_CHROME_TOKENS and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
@@ -244,7 +250,7 @@ _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
     r"|comentários|commenti|reacties|kommentarer)"
 )
-_OPENER_RX = re.compile(
+_OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
     rf"|(?:all |reader |readers' |user |visitor |latest |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>\d{{1,6}})[)\]]\s*:?"
@@ -252,9 +258,9 @@ _OPENER_RX = re.compile(
     # "What readers said (4)", "What our readers think", "Readers respond": a heading naming readers' words.
     r"|(?:what (?:our |other )?(?:you|readers|visitors|users|people) (?:think|say|said|wrote|thought)"
     r"|(?:our )?readers(?:'|’)? (?:say|said|wrote|respond|responses|views|reactions|letters))"
-    r"\s*(?:[(\[](?P<n4>\d{1,6})[)\]])?\W*",
-    re.I,
+    r"\s*(?:[(\[](?P<n4>\d{1,6})[)\]])?\W*"
 )
+_OPENER_RX = FirstCharRx("", [(None, split_top(_OPENER_ALTS))], re.I)
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
 # A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)", "[3]".
 _COUNT_ANY = re.compile(
@@ -294,6 +300,18 @@ _CUE_RX = re.compile(
 )
 _FINAL_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "Dorothy P.": an initial, not a sentence end
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
+_SENTENCE_END_CHARS = frozenset('.!?…;"”“»)')
+
+
+def _ends_sentence(text: str) -> bool:
+    """`_SENTENCE_END.search(text)`, without the regex scanning every position of a long text: the
+    last character that is not a space ends a sentence (\\s and str.isspace are the same set)."""
+    last = text[-1:]
+    if last.isspace():
+        last = text.rstrip()[-1:]
+    return last in _SENTENCE_END_CHARS
+
+
 _LEAD_MARKER = re.compile(
     rf"^(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*)+",
     re.I,

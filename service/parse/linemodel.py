@@ -14,11 +14,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from service.parse.lexicon import _FUNCTION_WORDS, _SENTENCE_END
+from service.parse.lexicon import _FUNCTION_WORDS, _ends_sentence
 from service.parse.lines import _Line
 
 MODEL_PATH = Path(__file__).with_name("line_model.json")
@@ -27,6 +28,7 @@ _DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"[^\w\s]")
 _SEPARATORS = re.compile(r"[|»›•·]")
 _BULLET = re.compile(r"^\s*(?:[•*●◦▪‣·□■☐☆★○◆►▸+-]|\d{1,3}[.)])\s")
+_FIRST = itemgetter(0)
 
 FEATURES = (
     "log_words",
@@ -65,7 +67,7 @@ def _words(text: str) -> list[str]:
 
 def _line_stats(ln: _Line) -> tuple[float, bool]:
     words = len(ln.core.split())
-    return math.log1p(words), bool(_SENTENCE_END.search(ln.core))
+    return math.log1p(words), bool(_ends_sentence(ln.core))
 
 
 def features(lines: list[_Line], role: list[str | None], section_start: int) -> dict[int, list[float]]:
@@ -94,8 +96,9 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             stats[j][0],
             math.log1p(len(text)),
             float(stats[j][1]),
-            sum(1 for w in words if w.lower() in _FUNCTION_WORDS) / nw,
-            sum(1 for w in words if w[:1].isupper()) / nw,
+            # (map over C functions: the same counts as a generator, a few times faster)
+            sum(map(_FUNCTION_WORDS.__contains__, map(str.lower, words))) / nw,
+            sum(map(str.isupper, map(_FIRST, words))) / nw,  # a word is never empty
             len(_DIGIT.findall(text)) / chars,
             len(_PUNCT.findall(text)) / chars,
             float(ln.date is not None),
@@ -181,9 +184,14 @@ class KindModel:
             raise ValueError(f"{what}: coefficient count does not match the features")
         return km
 
+    @cached_property
+    def _terms(self) -> tuple[tuple[float, float, float], ...]:
+        """(mean, scale, coefficient) per feature: one tuple to walk per row instead of four."""
+        return tuple(zip(self.mean, self.scale, self.coef, strict=True))
+
     def probability(self, row: list[float]) -> float:
         z = self.intercept
-        for x, m, s, c in zip(row, self.mean, self.scale, self.coef, strict=True):
+        for x, (m, s, c) in zip(row, self._terms, strict=True):
             z += c * (x - m) / s
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 

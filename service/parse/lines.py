@@ -69,13 +69,21 @@ def _short_dated(cell: str) -> bool:
     return cell.count(" ") <= _MAX_HEADER_CELL_SPACES and find_date(cell) is not None
 
 
+def _may_hold_footer(cell: str) -> bool:
+    # Substring tests: they are far cheaper than any regex on every line.
+    return len(cell) > _MIN_GLUED_CHARS and (
+        " by" in cell or " By" in cell or " BY" in cell or " von" in cell or " par" in cell
+    )
+
+
 def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
     """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
     by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
     out: list[tuple[str, int, str | None, int]] = []
     for src, (text, indent, hint) in enumerate(raw_lines):
-        if not text:
-            out.append((text, indent, hint, src))  # blank lines carry the layout: keep them
+        # Blank lines carry the layout: keep them. Most lines have no column gap and no footer cue.
+        if not text or ("      " not in text and not _may_hold_footer(text)):
+            out.append((text, indent, hint, src))
             continue
         cells: list[str] | tuple[str] = (text,)
         if "      " in text:
@@ -87,12 +95,7 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
         for cell in cells:
             if not cell:
                 continue
-            # Substring tests first: they are far cheaper than any regex on every line.
-            if (
-                len(cell) > _MIN_GLUED_CHARS
-                and (" by" in cell or " By" in cell or " BY" in cell or " von" in cell or " par" in cell)
-                and _GLUED_HINT.search(cell)
-            ):
+            if _may_hold_footer(cell) and _GLUED_HINT.search(cell):
                 m = _GLUED_FOOTER.match(cell)
                 if m and find_date(m["foot"]) is not None:
                     out.append((m["text"], indent, hint, src))
@@ -169,24 +172,27 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
     ln = _Line(text, core, indent, hint, blank, src=src)
     if len(core) <= _MAX_CLASSIFIED_CHARS:
-        short = core.count(" ") <= _SHORT_SPACES
-        ln.date = _line_date(core)
+        spaces = core.count(" ")
+        short = spaces <= _SHORT_SPACES
+        digit = _HAS_DIGIT.search(core) is not None
+        ln.date = _line_date(core, spaces, digit)
         ln.furniture = _line_furniture(core, short)
         if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
             ln.chrome = True
-        _mark_opener(ln, core, short)
+        _mark_opener(ln, core, short, digit)
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
 
 
-def _line_date(core: str) -> DateHit | None:
-    """The date of a would-be header line, or a "NAME wrote:" cue standing for one."""
+def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
+    """The date of a would-be header line, or a "NAME wrote:" cue standing for one (`spaces`: its
+    count of spaces, `digit`: whether it holds a digit)."""
     date = None
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
-    if core.count(" ") <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
-        date = find_date(core)
-    if date is None and ":" in core and core.count(" ") < _MAX_GLUED_SPACES:
+    if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
+        date = find_date(core, has_digit=digit)
+    if date is None and digit and ":" in core and spaces < _MAX_GLUED_SPACES:
         date = _glued_date(core)  # (the time it needs has a colon: a cheap test first)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
@@ -212,6 +218,26 @@ def _glued_date(core: str) -> DateHit | None:
     return None
 
 
+# Every section word _COUNT_ANY knows holds one of these (or a letter outside ASCII); an ASCII line
+# matches re.IGNORECASE exactly where its lower-case form holds the word.
+_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "reacties")
+_COMMENT_STEMS = ("comment", "kommentar", "post", "contribution")  # the same for _COMMENT_WORD
+
+
+def _may_name_section(core: str) -> bool:
+    if not core.isascii():
+        return True
+    low = core.lower()
+    return any(w in low for w in _SECTION_STEMS)
+
+
+def _may_name_comments(core: str) -> bool:
+    if not core.isascii():
+        return True
+    low = core.lower()
+    return any(w in low for w in _COMMENT_STEMS)
+
+
 def _line_furniture(core: str, short: bool) -> str | None:
     m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
     if m and m.lastgroup:
@@ -220,18 +246,17 @@ def _line_furniture(core: str, short: bool) -> str | None:
         return _furniture_bar(core)
     if "[" in core and _FORM_FIELD.search(core):
         return "form field"
-    if not short and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+    if not short and _may_name_comments(core) and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
         return "comment policy"
     return None
 
 
-def _mark_opener(ln: _Line, core: str, short: bool) -> None:
+def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
     """A comment-section opener ("14 comments", "5 thoughts on", "Kommentare") and its count."""
-    digit = _HAS_DIGIT.search(core) is not None
     o = None
     if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
         o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
-    if o is None and digit and len(core) <= _MAX_COUNTER_CHARS:
+    if o is None and digit and len(core) <= _MAX_COUNTER_CHARS and _may_name_section(core):
         o = _COUNT_ANY.search(core)
     if not o:
         return

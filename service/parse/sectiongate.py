@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from core.records import Comment
-from service.parse.lexicon import _FUNCTION_WORDS, _SENTENCE_END
+from service.parse.lexicon import _FUNCTION_WORDS, _ends_sentence
 from service.parse.linemodel import KindModel
 from service.parse.lines import _Line
 
@@ -124,7 +125,7 @@ def _text_features(texts: list[str]) -> list[float]:
     nw = max(1, sum(counts))
     # Distinct words once each (a thread repeats its words): one count per spelling.
     function = capital = pronoun = 0
-    for w, v in Counter(w for ws in words for w in ws).items():
+    for w, v in Counter(chain.from_iterable(words)).items():
         low = w.lower()
         function += v if low in _FUNCTION_WORDS else 0
         capital += v if w[:1].isupper() else 0
@@ -134,7 +135,7 @@ def _text_features(texts: list[str]) -> list[float]:
         math.log1p(statistics.median(counts)),
         math.log1p(max(counts)),
         sum(1 for t in texts if not t.strip()) / k,
-        sum(1 for t in texts if _SENTENCE_END.search(t)) / k,
+        sum(1 for t in texts if _ends_sentence(t)) / k,
         function / nw,
         capital / nw,
         pronoun / nw,

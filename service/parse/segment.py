@@ -362,7 +362,7 @@ def _block_text(
         r = _comment_line_role(lines, j, menu, ctx)
         role[j] = r
         if r == "text":
-            text_lines.append(_TRAILING_CHROME.sub("", _GAP_BULLET.sub("", lines[j].text)))
+            text_lines.append(_strip_chrome(lines[j].text))
     if not text_lines:
         # "+1" reads as a vote counter; as a comment's only line it is what the reader wrote.
         plus = [j for j in body_idx if role[j] == "comment chrome" and _PLUS_ONE.fullmatch(lines[j].text)]
@@ -370,6 +370,16 @@ def _block_text(
             role[plus[0]] = "text"
             text_lines.append(lines[plus[0]].text)
     return "\n".join(text_lines).strip(), footer_raw
+
+
+# Every match of _TRAILING_CHROME ends the line with one of these ($ also matches before a final "\n"):
+# the regex, which tries every position of the line, runs only then.
+_CHROME_TAILS = ("Report", "Reply", "Antworten", "Répondre", "\n")
+
+
+def _strip_chrome(text: str) -> str:
+    text = _GAP_BULLET.sub("", text)
+    return _TRAILING_CHROME.sub("", text) if text.endswith(_CHROME_TAILS) else text
 
 
 def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockContext) -> str:
