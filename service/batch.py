@@ -20,6 +20,7 @@ import contextlib
 import csv
 import dataclasses
 import functools
+import gc
 import io
 import json
 import logging
@@ -279,7 +280,13 @@ def _load_real_scorer(model_dir: Path) -> CommentScorer:
 def _scorer_for(factory: ScorerFactory | None, model_dir: str, stamp: int) -> CommentScorer:
     """The per-process model cache: each worker loads the artifact once, whatever the chunk count."""
     log.debug("loading model from %s in pid %d", model_dir, os.getpid())
-    return (factory or _load_real_scorer)(Path(model_dir))
+    gc.unfreeze()  # a model loaded earlier (its artifact since retrained) may be collected again
+    scorer = (factory or _load_real_scorer)(Path(model_dir))
+    # The model's ~200,000 objects live as long as the process: out of the collector's reach, a full
+    # collection walks only the rows being built (each one walking the model cost ~0.13 s). Garbage
+    # cycles left at this moment are kept until the next load unfreezes them: a few, once.
+    gc.freeze()
+    return scorer
 
 
 def get_scorer(config: BatchConfig) -> CommentScorer:
