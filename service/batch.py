@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from core.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
 from core.records import Article, ArticleContext, Scores
+from service.decide import decide
 from service.ingest import has_visible_text
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds
 
@@ -305,8 +306,6 @@ def _r(x: float) -> float | None:
 
 
 def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:
-    from service.decide import decide
-
     decision = decide(scores, config.thresholds)
     counts["decision_" + decision.verdict] += 1
     counts["comments_scored"] += 1
