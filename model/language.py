@@ -100,6 +100,8 @@ def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> s
     are mostly in one language, so a comment the detector cannot place (a short slang tweet, or one
     it calls Portuguese) is likelier in the thread's language than in any other. (The Scorer falls
     back to the article's language.)"""
+    if len(detections) < min_comments:  # a lone comment has no thread to take a language from
+        return None
     counts = Counter(d.language for d in detections if d.language is not None)
     if not counts:
         return None

@@ -79,12 +79,15 @@ class LanguageRoutedClassifier:
     def route(
         self, texts: Sequence[str], languages: Sequence[str | None], base_proba: np.ndarray
     ) -> np.ndarray:
-        """``base_proba`` with the texts of routed languages rescored by their language's model."""
-        out = np.array(base_proba, dtype=np.float64, copy=True)
+        """``base_proba`` with the texts of routed languages rescored by their language's model (a new
+        array when any is; ``base_proba`` itself, as float64, when none is)."""
         routed: dict[str, list[int]] = {}
         for i, lang in enumerate(languages):
             if lang in self.language_models:  # most comments are in the base model's language
                 routed.setdefault(lang, []).append(i)
+        if not routed:
+            return np.asarray(base_proba, dtype=np.float64)
+        out = np.array(base_proba, dtype=np.float64, copy=True)
         for language, rows in routed.items():
             out[rows] = self.language_proba([texts[i] for i in rows], language)
         return out

@@ -88,6 +88,10 @@ class ThreadModel(Protocol):
     ) -> tuple[np.ndarray, ContextKind]: ...
 
 
+# Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
+ARTICLE_LANGUAGES_CACHED = 256
+UNSUPPORTED_CACHED = 1024
+
 # How the Scorer calls each attribute's model (the manifest's "interface" field says which).
 TEXT_INTERFACE = "predict_proba"  # model.predict_proba(texts)[:, 1]
 THREAD_INTERFACE = "predict_thread"  # model.predict_thread(texts, article, use_thread)
@@ -120,6 +124,27 @@ class Scorer:
             name: frozenset(entries.get(name, {}).get("languages") or ("en",)) for name in self.models
         }
         self._shared = self._shared_chunks()
+        # Built once, not per call (a single-comment request paid for these lookups every time):
+        # each model's place in the chunk lookup, its family and column, how it is called ...
+        self._plan = [
+            (
+                name,
+                k,
+                getattr(model, "family", None),
+                int(model.column) if getattr(model, "family", None) is not None else -1,
+                self.interfaces[name] == THREAD_INTERFACE,
+            )
+            for k, (name, model) in enumerate(self.models.items())
+        ]
+        # ... the language-routed models with their languages, and memos bounded by their keys:
+        # attributes unsupported per detected language, the language of recently seen articles.
+        self._routed = [
+            (name, model, frozenset(model.languages))
+            for name, model in self.models.items()
+            if hasattr(model, "route")
+        ]
+        self._unsupported: dict[str | None, frozenset[str]] = {}
+        self._article_languages: dict[tuple[str, str], str | None] = {}
 
     def _shared_chunks(self) -> SharedChunks | None:
         """One chunk lookup for all models, when every model scores from chunk rows (the shipped
@@ -193,8 +218,20 @@ class Scorer:
             return None
         thread = thread_language(detections) if use_thread else None
         if thread is None and article is not None and not article.is_empty:  # detected only if needed
-            thread = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
+            thread = self.article_language(article)
         return thread
+
+    def article_language(self, article: ArticleContext) -> str | None:
+        """The article's detected language, memoised per article: single-comment requests under one
+        story detected its text again on every call."""
+        key = (article.title, article.body)
+        if key in self._article_languages:
+            return self._article_languages[key]
+        found = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
+        if len(self._article_languages) >= ARTICLE_LANGUAGES_CACHED:
+            self._article_languages.clear()
+        self._article_languages[key] = found
+        return found
 
     @staticmethod
     def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
@@ -205,8 +242,13 @@ class Scorer:
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
-        lang = language or "en"
-        return frozenset(a for a in self.attributes if lang not in self.supported_languages(a))
+        found = self._unsupported.get(language)
+        if found is None:
+            lang = language or "en"
+            found = frozenset(a for a in self.attributes if lang not in self.supported_languages(a))
+            if len(self._unsupported) < UNSUPPORTED_CACHED:  # detected codes are few; requests' are not
+                self._unsupported[language] = found
+        return found
 
     def score(
         self,
@@ -224,16 +266,24 @@ class Scorer:
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
         columns, context = self._columns(texts, article, use_thread, share=True)
-        thread = self.thread_language(detections, article, use_thread or same_source, language)
-        for name, model in self.models.items():  # comments in a routed language: their own model
-            if hasattr(model, "route"):
-                columns[name] = model.route(texts, self._routing(model, detections, thread), columns[name])
+        thread: str | None = None
+        thread_known = False
+        for name, model, model_languages in self._routed:  # comments in a routed language: own model
+            routes: Sequence[str | None] = languages
+            if not all(lang in model_languages for lang in languages):
+                # Detection.nearest keeps a language the model has: the thread's language (and the
+                # article's detection) matter only for the others.
+                if not thread_known:
+                    thread = self.thread_language(detections, article, use_thread or same_source, language)
+                    thread_known = True
+                routes = [d.nearest(model_languages, thread=thread) for d in detections]
+            columns[name] = model.route(texts, routes, columns[name])
         names = tuple(columns)
-        rows = np.column_stack([columns[name] for name in names]).tolist()
-        unsupported = {lang: self.unsupported(lang) for lang in set(languages)}
+        values = [columns[name].tolist() for name in names]
+        unsupported = self.unsupported
         return [
-            Scores(dict(zip(names, row, strict=True)), context, lang, unsupported[lang])
-            for row, lang in zip(rows, languages, strict=True)
+            Scores(dict(zip(names, row, strict=True)), context, lang, unsupported(lang))
+            for row, lang in zip(zip(*values, strict=True), languages, strict=True)
         ]
 
     def _columns(
@@ -245,8 +295,9 @@ class Scorer:
         columns: dict[str, np.ndarray] = {}
         context: ContextKind = "none"
         families: dict[int, np.ndarray] = {}  # id(family) -> n x K probabilities, computed once
-        for k, (name, model) in enumerate(self.models.items()):
-            family = getattr(model, "family", None)
+        models = self.models
+        for name, k, family, column, reads_thread in self._plan:
+            model = models[name]
             if family is not None:
                 if id(family) not in families:
                     families[id(family)] = (
@@ -254,9 +305,9 @@ class Scorer:
                         if rows is not None
                         else family.predict_proba_all(texts)
                     )
-                columns[name] = families[id(family)][:, model.column]
+                columns[name] = families[id(family)][:, column]
                 continue
-            if self.interfaces[name] == THREAD_INTERFACE:
+            if reads_thread:
                 looked_up: dict[str, Any] = {}
                 if rows is not None:
                     looked_up = {"rows": rows[k], "article_rows": article_rows and article_rows[k]}
@@ -277,9 +328,9 @@ class Scorer:
         if self._shared is None:
             return None, None
         documents: tuple[str, ...] = ()
-        for name, model in self.models.items():
-            if self.interfaces[name] == THREAD_INTERFACE:
-                documents = model.article_documents(article)
+        for name, _, _, _, reads_thread in self._plan:
+            if reads_thread and article is not None:
+                documents = self.models[name].article_documents(article)
         if not documents:
             rows = self._shared.split(texts)
             return [rows[j] for j in self._source_of], None

@@ -152,3 +152,60 @@ def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_
     for g, w in zip(got, want, strict=True):
         assert [s["off_topic"] for s in g] == pytest.approx(w["off_topic"], abs=1e-12)
         assert [s["insult"] for s in g] == pytest.approx(w["insult"], abs=1e-12)
+
+
+# ---------------------------------------------------------------------- single-comment fast paths
+def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> list[tuple]:
+    """Scorer.score the long way: each model on its own, every routed model routed with the thread's
+    language (the article's detected afresh), unsupported attributes listed afresh."""
+    from model.language import thread_language
+
+    columns, context = scorer._columns(texts, article, True, share=False)
+    detections = scorer.detections(texts)
+    thread = thread_language(detections)
+    if thread is None and article is not None and not article.is_empty:
+        thread = scorer.detector.detect_one(f"{article.title}\n{article.body}").language
+    for name, model in scorer.models.items():
+        if hasattr(model, "route"):
+            columns[name] = model.route(texts, scorer._routing(model, detections, thread), columns[name])
+    out = []
+    for i, d in enumerate(detections):
+        lang = d.language or "en"
+        unsupported = {a for a in scorer.attributes if lang not in scorer.supported_languages(a)}
+        out.append(({a: float(c[i]) for a, c in columns.items()}, context, d.language, unsupported))
+    return out
+
+
+def test_single_comment_fast_paths_equal_the_general_path(scorer: Scorer) -> None:
+    """A lone comment skips the thread's language when its own language has a model, memoises its
+    article's language and its language's unsupported attributes: the numbers stay the general path's,
+    for comments each model places and ones only the article's language places, asked twice (memos)."""
+    texts = [
+        "You are a complete idiot.",
+        "Du bist so ein Vollidiot, geh sterben.",
+        "Quel imbécile, ce ministre ne comprend rien.",
+        "أنت غبي جدا",
+        "you clown!!!",  # undetermined: routed by its best guesses or the article's language
+        "@user tu é mongol",  # detected as Portuguese: routed by the article's language
+        "lol",
+        "",
+    ]
+    articles = [
+        None,
+        ArticleContext("Bridge budget", "The council approved the bridge budget on Monday."),
+        ArticleContext("Haushalt", "Der Gemeinderat hat am Montag den Haushalt für die Brücke beschlossen."),
+        ArticleContext("Budget", "Le conseil municipal a adopté lundi le budget du pont."),
+    ]
+    fresh = Scorer(scorer.manifest, scorer.models)
+    routed = 0
+    for _ in range(2):
+        for article in articles:
+            for text in texts:
+                (got,) = fresh.score([text], article)
+                ((values, context, language, unsupported),) = _general(scorer, [text], article)
+                assert got.values == pytest.approx(values, abs=1e-12, nan_ok=True)
+                assert (got.context, got.language, set(got.unsupported)) == (context, language, unsupported)
+                routed += got["insult"] != pytest.approx(
+                    scorer._columns([text], article, True, share=False)[0]["insult"][0], abs=1e-12
+                )
+    assert routed > 0  # some comments did go to another language's model
