@@ -248,12 +248,13 @@ class ContextChunks:
 
     def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:
         flat = list(chain.from_iterable(chunk_lists))
-        ids = self.table.lookup(flat)
-        if (ids < 0).any():
-            self._add([flat[i] for i in np.flatnonzero(ids < 0).tolist()])
-            ids = self.table.lookup(flat)
+        index = self.table.index  # one dict for the table's life: entries are only ever added
+        ids = list(map(index.get, flat))
+        if None in ids:
+            self._add([c for c, i in zip(flat, ids, strict=True) if i is None])
+            ids = list(map(index.__getitem__, flat))
         lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
-        return ChunkRows(ids, lengths, self)
+        return ChunkRows(np.array(ids, dtype=np.int64), lengths, self)
 
     # -------------------------------------------------------------------- articles
     def article(
