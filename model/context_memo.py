@@ -3,7 +3,7 @@
 Per thread: one ``str.split`` per document and one dict probe per chunk (a ``ChunkTable``, the one
 chunk-memo primitive in model/chunks.py) give each chunk's token counts, own-text sums, cues and
 content columns; ``kernels.thread_features`` then computes every feature in a column space compacted
-to the thread's own columns. The article's chunk rows and content columns are memoised per article
+to the thread's own columns. The article's chunk rows and per-column vectors are memoised per article
 beside the table: comments scored one request at a time under the same story look its thousands of
 words up once. Training featurises through the same path, so training and scoring cannot disagree.
 """
@@ -36,6 +36,7 @@ from model.kernels import (
     C_URL,
     LM_MU,
     N_CHUNK_COLS,
+    article_summary,
     article_topic_vector,
     chunk_columns,
     chunk_token_sums,
@@ -50,6 +51,8 @@ _OOV_CACHE_MAX = 200_000
 # numpy and dispatch costs (measured: 3.7 vs 5.2 us per chunk at 13 chunks, even at ~50).
 SMALL_BATCH = 40
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
+_NO_ARTICLE = (_NO_COLUMNS, np.zeros(0), np.zeros(0), np.zeros(0))
+ArticleSummary = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 # Per chunk: the kernel's chunk columns (model/kernels.py ``C_*``) and where its content columns start
 # in the pool and how many (one read, not two). Row 0 is the empty chunk.
 _CONTEXT_COLUMNS = (Column(np.float64, N_CHUNK_COLS), Column(np.int64, 2))
@@ -81,7 +84,7 @@ class ContextChunks:
         self.table = ChunkTable(_CONTEXT_COLUMNS, first_row_empty=True)
         self.lock = threading.Lock()
         self.oov_words: dict[bytes, int] = {}  # unseen words without a known stem -> their own column
-        self.articles: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]] = {}
+        self.articles: dict[tuple[str, str], tuple[ArticleSummary, np.ndarray]] = {}
         self.article_chars = 0
         # Python lists of the model's arrays: fast scalar access while featurising chunks.
         self.vocab = model.vocabulary_
@@ -271,9 +274,10 @@ class ContextChunks:
     # -------------------------------------------------------------------- articles
     def article(
         self, article: ArticleContext, article_rows: ChunkRows | None = None
-    ) -> tuple[np.ndarray, int, np.ndarray]:
-        """The article body's and title's content columns, where the title's start, and the body's
-        topic vector: memoised per article."""
+    ) -> tuple[ArticleSummary, np.ndarray]:
+        """The article body's and title's vectors and counts per content column (``article_summary``)
+        and the body's topic vector: memoised per article, so a stream of single comments under one
+        story pays for its words once."""
         key = (article.title, article.body)
         found = self.articles.get(key)
         if found is None:
@@ -283,11 +287,12 @@ class ContextChunks:
             n_body = int(article_rows.lengths[0])
             split = int(self.table.cols[1][article_rows.ids[:n_body], 1].sum())  # the body's occurrences
             topic = article_topic_vector(col[:split], self.columns, len(self.stem_w), self.topics)
+            summary = article_summary(col, split, self.columns, len(self.stem_w))
             size = len(article.title) + len(article.body)
             if len(self.articles) >= MAX_CACHED or self.article_chars + size > MAX_CACHED_CHARS:
                 self.articles.clear()
                 self.article_chars = 0
-            found = self.articles[key] = (col, split, topic)
+            found = self.articles[key] = (summary, topic)
             self.article_chars += size
         return found
 
@@ -311,16 +316,15 @@ class ContextChunks:
         has_article = kind in ("article+thread", "article")
         if rows is None:
             rows = self.lookup([t.split() for t in texts])
-        article_col, article_split, article_topic = _NO_COLUMNS, 0, self.no_topic
+        summary, article_topic = _NO_ARTICLE, self.no_topic
         if has_article:
             assert article is not None
-            article_col, article_split, article_topic = self.article(article, article_rows)
+            summary, article_topic = self.article(article, article_rows)
         table, occ = self.table.cols
         text_decision, dense = thread_features(
             rows.ids,
             rows.lengths,
-            article_col,
-            article_split,
+            summary,
             table,
             occ,
             self.table.pool,
