@@ -3,7 +3,7 @@
 Per thread: one ``str.split`` per document and one dict probe per chunk (a ``ChunkTable``, the one
 chunk-memo primitive in model/chunks.py) give each chunk's token counts, own-text sums, cues and
 content columns; ``kernels.thread_features`` then computes every feature in a column space compacted
-to the thread's own columns. The article's chunk rows and content columns are memoised per article
+to the thread's own columns. The article's chunk rows and per-column vectors are memoised per article
 beside the table: comments scored one request at a time under the same story look its thousands of
 words up once. Training featurises through the same path, so training and scoring cannot disagree.
 """
@@ -36,6 +36,7 @@ from model.kernels import (
     C_URL,
     LM_MU,
     N_CHUNK_COLS,
+    article_summary,
     article_topic_vector,
     chunk_columns,
     chunk_token_sums,
@@ -46,7 +47,13 @@ if TYPE_CHECKING:
     from model.context import ContextOffTopic
 
 _OOV_CACHE_MAX = 200_000
+# Below this many new chunks the per-chunk Python rows are cheaper than the vectorised pass's fixed
+# numpy and dispatch costs (measured, fresh memo: 3.4 vs 9.9 us per chunk at a single comment's ~7 new
+# chunks, 3.6 vs 5.2 at 13, about equal at 50-75).
+SMALL_BATCH = 40
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
+_NO_ARTICLE = (_NO_COLUMNS, np.zeros(0), np.zeros(0), np.zeros(0))
+ArticleSummary = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 # Per chunk: the kernel's chunk columns (model/kernels.py ``C_*``) and where its content columns start
 # in the pool and how many (one read, not two). Row 0 is the empty chunk.
 _CONTEXT_COLUMNS = (Column(np.float64, N_CHUNK_COLS), Column(np.int64, 2))
@@ -78,7 +85,7 @@ class ContextChunks:
         self.table = ChunkTable(_CONTEXT_COLUMNS, first_row_empty=True)
         self.lock = threading.Lock()
         self.oov_words: dict[bytes, int] = {}  # unseen words without a known stem -> their own column
-        self.articles: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]] = {}
+        self.articles: dict[tuple[str, str], tuple[ArticleSummary, np.ndarray]] = {}
         self.article_chars = 0
         # Python lists of the model's arrays: fast scalar access while featurising chunks.
         self.vocab = model.vocabulary_
@@ -202,8 +209,16 @@ class ContextChunks:
         return np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
 
     def _rows(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Kernel rows, (pool start, length) and pooled content columns of new chunks, one compiled pass
-        over their tokens (``_rows_reference`` is the per-chunk Python it replaces, kept for tests)."""
+        """Kernel rows, (pool start, length) and pooled content columns of new chunks: chunk by chunk in
+        Python for a few (a single comment's), else one compiled pass over their tokens. Both give the
+        same rows and share the unseen-word columns, so they may alternate."""
+        if len(new) < SMALL_BATCH:
+            return self._rows_per_chunk(new)
+        return self._rows_vectorised(new)
+
+    def _rows_vectorised(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_rows`` for many chunks: a token memo and one compiled pass (``_rows_per_chunk`` is the
+        per-chunk Python it replaces, which tests hold it to)."""
         m = len(new)
         tok_lists = tokenize_docs(new)  # one tokenizer pass for every new chunk
         flat = list(chain.from_iterable(tok_lists))
@@ -226,16 +241,21 @@ class ContextChunks:
         rows[:, C_MENTION] = np.fromiter(map(str.startswith, new, repeat("@")), dtype=bool, count=m)
         return rows, occ, pool
 
-    def _rows_reference(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``_rows`` chunk by chunk in Python (the reference tests hold ``_rows`` to)."""
-        rows = np.zeros((len(new), N_CHUNK_COLS))
-        occ = np.zeros((len(new), 2), dtype=np.int64)
+    def _rows_per_chunk(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_rows`` chunk by chunk in Python: the path for a few new chunks, and the reference tests
+        hold ``_rows_vectorised`` to. Rows are collected as lists and converted once."""
+        rows: list[list[float]] = []
+        occ: list[tuple[int, int]] = []
         pool: list[int] = []
-        for k, (chunk, toks) in enumerate(zip(new, tokenize_docs(new), strict=True)):
+        for chunk, toks in zip(new, tokenize_docs(new), strict=True):
             before = len(pool)
-            rows[k] = self._chunk_row(chunk, toks, pool)
-            occ[k] = before, len(pool) - before
-        return rows, occ, np.asarray(pool, dtype=np.int64)
+            rows.append(self._chunk_row(chunk, toks, pool))
+            occ.append((before, len(pool) - before))
+        return (
+            np.array(rows, dtype=np.float64).reshape(len(new), N_CHUNK_COLS),
+            np.array(occ, dtype=np.int64).reshape(len(new), 2),
+            np.array(pool, dtype=np.int64),
+        )
 
     def _add(self, chunks: list[str]) -> None:
         with self.lock:
@@ -259,9 +279,10 @@ class ContextChunks:
     # -------------------------------------------------------------------- articles
     def article(
         self, article: ArticleContext, article_rows: ChunkRows | None = None
-    ) -> tuple[np.ndarray, int, np.ndarray]:
-        """The article body's and title's content columns, where the title's start, and the body's
-        topic vector: memoised per article."""
+    ) -> tuple[ArticleSummary, np.ndarray]:
+        """The article body's and title's vectors and counts per content column (``article_summary``)
+        and the body's topic vector: memoised per article, so a stream of single comments under one
+        story pays for its words once."""
         key = (article.title, article.body)
         found = self.articles.get(key)
         if found is None:
@@ -271,11 +292,12 @@ class ContextChunks:
             n_body = int(article_rows.lengths[0])
             split = int(self.table.cols[1][article_rows.ids[:n_body], 1].sum())  # the body's occurrences
             topic = article_topic_vector(col[:split], self.columns, len(self.stem_w), self.topics)
+            summary = article_summary(col, split, self.columns, len(self.stem_w))
             size = len(article.title) + len(article.body)
             if len(self.articles) >= MAX_CACHED or self.article_chars + size > MAX_CACHED_CHARS:
                 self.articles.clear()
                 self.article_chars = 0
-            found = self.articles[key] = (col, split, topic)
+            found = self.articles[key] = (summary, topic)
             self.article_chars += size
         return found
 
@@ -299,16 +321,15 @@ class ContextChunks:
         has_article = kind in ("article+thread", "article")
         if rows is None:
             rows = self.lookup([t.split() for t in texts])
-        article_col, article_split, article_topic = _NO_COLUMNS, 0, self.no_topic
+        summary, article_topic = _NO_ARTICLE, self.no_topic
         if has_article:
             assert article is not None
-            article_col, article_split, article_topic = self.article(article, article_rows)
+            summary, article_topic = self.article(article, article_rows)
         table, occ = self.table.cols
         text_decision, dense = thread_features(
             rows.ids,
             rows.lengths,
-            article_col,
-            article_split,
+            summary,
             table,
             occ,
             self.table.pool,

@@ -148,6 +148,34 @@ def article_topic_vector(
 
 
 @njit(cache=True, nogil=True)
+def article_summary(
+    article_col: np.ndarray, article_split: int, ext: np.ndarray, n_stems: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct content column of an article (sorted): the body's and the title's l2-normalised
+    vector and the body's count, once per article (a thread looks its comments' columns up in them).
+    Sums run in occurrence order, as a thread's own documents are summed."""
+    cols = np.unique(article_col)
+    body_vec = np.zeros(len(cols))
+    title_vec = np.zeros(len(cols))
+    body_cnt = np.zeros(len(cols))
+    at = np.searchsorted(cols, article_col)
+    norm = np.zeros(2)
+    for j in range(len(article_col)):
+        w = ext[min(article_col[j], n_stems), 0]
+        norm[0 if j < article_split else 1] += w * w
+    for d in range(2):
+        norm[d] = math.sqrt(norm[d]) if norm[d] != 0 else 1.0
+    for j in range(len(article_col)):
+        val = ext[min(article_col[j], n_stems), 0] / norm[0 if j < article_split else 1]
+        if j < article_split:
+            body_vec[at[j]] += val
+            body_cnt[at[j]] += 1.0
+        else:
+            title_vec[at[j]] += val
+    return cols, body_vec, title_vec, body_cnt
+
+
+@njit(cache=True, nogil=True)
 def _comment_features(
     ids: np.ndarray, n_chunks: np.ndarray, table: np.ndarray, char_lens: np.ndarray, dense: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -183,26 +211,16 @@ def _comment_features(
 
 @njit(cache=True, nogil=True)
 def _occurrences(
-    ids: np.ndarray,
-    n_chunks: np.ndarray,
-    occ: np.ndarray,
-    pool: np.ndarray,
-    article_col: np.ndarray,
-    article_split: int,
-    has_article: bool,
+    ids: np.ndarray, n_chunks: np.ndarray, occ: np.ndarray, pool: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Content occurrences (column, document) of the comments, then the article body and title
-    (documents n and n + 1), and each document's bounds."""
+    """Content occurrences (column, comment) of the comments and each comment's bounds."""
     n = len(n_chunks)
     n_occ = 0
     for j in range(len(ids)):
         n_occ += occ[ids[j], 1]
-    n_docs = n + 2 if has_article else n
-    if has_article:
-        n_occ += len(article_col)
     col = np.empty(n_occ, dtype=np.int64)
     r = np.empty(n_occ, dtype=np.int64)
-    bounds = np.zeros(n_docs + 1, dtype=np.int64)
+    bounds = np.zeros(n + 1, dtype=np.int64)
     o = 0
     pos = 0
     for d in range(n):
@@ -215,13 +233,6 @@ def _occurrences(
                 r[o] = d
                 o += 1
         bounds[d + 1] = o
-    if has_article:
-        for j in range(len(article_col)):
-            col[o] = article_col[j]
-            r[o] = n if j < article_split else n + 1
-            o += 1
-        bounds[n + 1] = bounds[n] + article_split
-        bounds[n + 2] = o
     return col, r, bounds
 
 
@@ -287,6 +298,8 @@ def _article_features(
     r: np.ndarray,
     val: np.ndarray,
     bounds: np.ndarray,
+    ucol: np.ndarray,
+    article: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     weights: np.ndarray,
     logp: np.ndarray,
     mu_p: np.ndarray,
@@ -297,17 +310,19 @@ def _article_features(
 ) -> np.ndarray:
     """Similarity of each comment to the article (body and title), the article language model's
     likelihood ratio of its words, the share of its words the article has and the rarest one shared.
-    Returns the article's count per column."""
+    ``article``: its ``article_summary``. Returns the article's count per thread column."""
     n = len(n_content)
     n_cols = len(weights)
+    a_cols, body_vec, title_vec, body_cnt = article
     a_vec = np.zeros(n_cols)
     t_vec = np.zeros(n_cols)
     a_cnt = np.zeros(n_cols)
-    for j in range(bounds[n], bounds[n + 1]):
-        a_vec[cl[j]] += val[j]
-        a_cnt[cl[j]] += 1.0
-    for j in range(bounds[n + 1], bounds[n + 2]):
-        t_vec[cl[j]] += val[j]
+    for k in range(n_cols):  # the thread's columns looked up in the article's (sorted)
+        at = np.searchsorted(a_cols, ucol[k])
+        if at < len(a_cols) and a_cols[at] == ucol[k]:
+            a_vec[k] = body_vec[at]
+            t_vec[k] = title_vec[at]
+            a_cnt[k] = body_cnt[at]
     sim_article = np.zeros(n)
     sim_title = np.zeros(n)
     lm_sum = np.zeros(n)
@@ -315,7 +330,7 @@ def _article_features(
     shared_max = np.zeros(n)
     # The smoothed log-ratio log((cnt + mu p) / (total + mu)) - log p is the constant
     # log(mu / (total + mu)) for a word the article lacks: a log only for shared words.
-    log_den = math.log(a_cnt.sum() + LM_MU)
+    log_den = math.log(body_cnt.sum() + LM_MU)
     unseen = math.log(LM_MU) - log_den
     for j in range(bounds[n]):
         i = r[j]
@@ -484,8 +499,7 @@ def _topic_features(
 def thread_features(
     ids: np.ndarray,
     n_chunks: np.ndarray,
-    article_col: np.ndarray,
-    article_split: int,
+    article: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     table: np.ndarray,
     occ: np.ndarray,
     pool: np.ndarray,
@@ -498,9 +512,9 @@ def thread_features(
     has_thread: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(own-text decision, dense features) of one thread from its comments' chunk rows (``n_chunks``
-    per comment) and, with an article, the content columns of its body (``article_col[:article_split]``)
-    and title (the rest), which ``chunk_columns`` gives once per article, as ``article_topic_vector``
-    gives its topic vector.
+    per comment) and, with an article, its ``article_summary`` (the body's and title's vectors and
+    counts per column), which the memo computes once per article, as ``article_topic_vector`` its topic
+    vector: a call costs the thread's words, not the article's.
 
     Content words live in a "stem" column space (stop words weigh 0 and have no column); a word unseen
     at fit time gets a column of its own (``>= n_stems``) with the unseen-word weight. With an article,
@@ -509,13 +523,13 @@ def thread_features(
     n = len(n_chunks)
     dense = np.zeros((n, _N_FEATURES))
     text_decision, comment_lens = _comment_features(ids, n_chunks, table, char_lens, dense)
-    col, r, bounds = _occurrences(ids, n_chunks, occ, pool, article_col, article_split, has_article)
+    col, r, bounds = _occurrences(ids, n_chunks, occ, pool)
     n_content = np.zeros(n)
     for i in range(n):
         n_content[i] = bounds[i + 1] - bounds[i]
         dense[i, _NO_CONTENT] = 1.0 if n_content[i] == 0 else 0.0
         dense[i, _LOG_CONTENT] = math.log1p(n_content[i])
-    if not (has_article or has_thread) or len(col) == 0:
+    if not (has_article or has_thread) or len(col) == 0:  # no comment has a content word: as below
         return text_decision, dense
     cl, ucol = _compact(col)
     weights, logp, mu_p, clipped, is_local, val = _column_values(cl, r, ucol, ext, n_stems, len(bounds) - 1)
@@ -524,7 +538,7 @@ def thread_features(
     keep = np.ones(n_c)
     if has_article:
         a_cnt = _article_features(
-            cl, r, val, bounds, weights, logp, mu_p, n_content, short, has_thread, dense
+            cl, r, val, bounds, ucol, article, weights, logp, mu_p, n_content, short, has_thread, dense
         )
         for j in range(n_c):
             keep[j] = 1.0 if ((not is_local[cl[j]]) or a_cnt[cl[j]] > 0) else 0.0

@@ -341,8 +341,10 @@ def test_rows_looked_up_once_give_the_same_scores(small_model, seed_thread):
 def test_compiled_chunk_rows_equal_the_per_chunk_python(small_model, sources):
     """The memo's rows of new chunks (a token memo and one compiled pass) equal ``_chunk_row``'s, chunk
     by chunk in Python: in batches, with tokens seen in earlier batches, unseen words, cues, German,
-    non-ASCII separators, and with the token memo restarting mid-stream."""
-    from model.context_memo import ContextChunks
+    non-ASCII separators, and with the token memo restarting mid-stream. ``_rows`` alternating between
+    its small-batch path and the compiled one (a stream of single comments, then threads) gives the
+    same rows and unseen-word columns as the reference alone."""
+    from model.context_memo import SMALL_BATCH, ContextChunks
 
     texts = [c for t in sources["c3"][1][:20] for c in t.comments]
     texts += ["Zensur!! @mod :) www.x.at “quoted” café—naïve …ok ? ;) :D", "", "   ", "ééé’s 12:30"]
@@ -353,7 +355,22 @@ def test_compiled_chunk_rows_equal_the_per_chunk_python(small_model, sources):
         batch = chunks[start : start + 300]
         if start == 600:
             fast._reset_tokens()  # what a full token memo does: later rows must not change
-        got, want = fast._rows(batch), reference._rows_reference(batch)
+        got, want = fast._rows_vectorised(batch), reference._rows_per_chunk(batch)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
     assert fast.oov_words == reference.oov_words and len(fast.oov_words) > 0
+    mixed, reference = ContextChunks(small_model), ContextChunks(small_model)
+    sizes = [1, 3, SMALL_BATCH - 1, SMALL_BATCH, 7, 300, 2, 150, 5]
+    start = 0
+    paths = set()
+    for size in sizes * 10:
+        batch = chunks[start : start + size]
+        if not batch:
+            break
+        paths.add(len(batch) < SMALL_BATCH)
+        start += size
+        got, want = mixed._rows(batch), reference._rows_per_chunk(batch)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    assert paths == {True, False}
+    assert mixed.oov_words == reference.oov_words
