@@ -554,7 +554,7 @@ class TokenTable:
                 # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
                 # token gets the next id, as one spelling after another would give it
                 raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
-                new_raw = [t for t in dict.fromkeys(raw_tokens) if t not in raw_to_id]
+                new_raw = unseen(raw_tokens, (ids < 0).tolist(), raw_to_id)
                 new_norms: dict[str, int] = {}
                 for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
                     tid = norm_to_id.get(norm)
