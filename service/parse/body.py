@@ -215,7 +215,7 @@ def _finish_wrapped(lines: list[_Line], a: int, b: int, end: int) -> int:
         and not lines[b].blank_before
         and not _ends_sentence(lines[b - 1].core)
         and len(lines[b - 1].core) >= _WRAP_WIDTH
-        and (lines[b].text[:1].islower() or bool(_ends_sentence(lines[b].core)))
+        and (lines[b].text[:1].islower() or _ends_sentence(lines[b].core))
         and lines[b].furniture is None
         and not lines[b].chrome
         and not lines[b].opener

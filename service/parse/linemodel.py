@@ -67,7 +67,7 @@ def _words(text: str) -> list[str]:
 
 def _line_stats(ln: _Line) -> tuple[float, bool]:
     words = len(ln.core.split())
-    return math.log1p(words), bool(_ends_sentence(ln.core))
+    return math.log1p(words), _ends_sentence(ln.core)
 
 
 def features(lines: list[_Line], role: list[str | None], section_start: int) -> dict[int, list[float]]:
