@@ -1,4 +1,5 @@
-"""Run every stage benchmark in turn: parser, scorer, batch CLI."""
+"""Run every stage benchmark in turn: parser, scorer, distinct-comment stream, batch CLI, languages,
+single-comment REST requests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-STAGES = ("parse", "score", "stream", "batch", "languages")
+STAGES = ("parse", "score", "stream", "batch", "languages", "rest")
 
 
 def main() -> int:

@@ -7,6 +7,7 @@ environment anywhere else.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,8 @@ class Limits(BaseModel):
     # not count: the timeouts below close them. Each request may buffer a body up to max_page_bytes.
     max_requests_in_flight: int = 64
     header_timeout_s: float = 10.0  # from connect (or the previous answer) to the request's last header
+    # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
+    max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     body_timeout_s: float = 60.0  # from the headers to the body's last byte
     keep_alive_timeout_s: int = 5  # an idle keep-alive connection is closed after this
     # After a 413, up to this much of the rest of the body is read and discarded before the answer, so
@@ -111,6 +114,9 @@ class Settings(BaseSettings):
     # loaded model when the app starts.
     perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
+    # uvicorn's HTTP/1.1 parser: httptools (C, the default) or h11 (pure Python); both bounded alike
+    # (service/api/protocol.py).
+    http_parser: Literal["httptools", "h11"] = "httptools"
 
     @field_validator("database_url")
     @classmethod

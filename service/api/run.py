@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import functools
 import os
 import shutil
 import socket
@@ -106,11 +105,13 @@ def _connection_options(settings: Any) -> dict[str, Any]:
     """Timeouts for slow and idle sockets (see service.api.protocol); the limit on requests in flight is
     the app's (InFlightLimitMiddleware), so uvicorn's limit_concurrency, which counts open connections,
     is left off."""
-    from service.api.protocol import BoundedH11Protocol
+    from service.api.protocol import bounded_protocol
 
     limits = settings.limits
     return {
-        "http": functools.partial(BoundedH11Protocol, header_timeout=limits.header_timeout_s),
+        "http": bounded_protocol(
+            settings.http_parser, header_timeout=limits.header_timeout_s, max_head_bytes=limits.max_head_bytes
+        ),
         "timeout_keep_alive": limits.keep_alive_timeout_s,
     }
 

@@ -1,0 +1,146 @@
+"""The bounded HTTP protocols (service/api/protocol.py) on real sockets, for both parsers: keep-alive and
+pipelined requests work, a big body is not mistaken for a big head, and sockets that never finish a
+head (idle, slowloris, endless headers) are closed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from service.api.protocol import PARSERS, bounded_protocol
+
+HEADER_TIMEOUT = 0.5
+MAX_HEAD = 4096
+CLOSE_WITHIN = 5.0  # generous: the deadline is 0.5 s, the machine may be busy
+
+
+async def app(scope, receive, send):  # a bare ASGI app: echoes the body's length
+    if scope["type"] != "http":
+        return
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = str(size).encode()
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="module", params=sorted(PARSERS))
+def port(request: pytest.FixtureRequest) -> Iterator[int]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        http=bounded_protocol(request.param, header_timeout=HEADER_TIMEOUT, max_head_bytes=MAX_HEAD),
+        timeout_keep_alive=30,  # longer than the test: only the head deadline closes sockets here
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+def _request(body: bytes = b"") -> bytes:
+    return b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _read_responses(sock: socket.socket, n: int) -> list[bytes]:
+    """The bodies of the next n responses (each has a content-length)."""
+    sock.settimeout(CLOSE_WITHIN)
+    buf, out = b"", []
+    while len(out) < n:
+        head_end = buf.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buf[:head_end].lower()
+            length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+            if len(buf) >= head_end + 4 + length:
+                assert head.startswith(b"http/1.1 200"), head
+                out.append(buf[head_end + 4 : head_end + 4 + length])
+                buf = buf[head_end + 4 + length :]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed early"
+        buf += chunk
+    return out
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
+    sock.settimeout(seconds)
+    got = b""
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+        return True, got
+    except (ConnectionResetError, BrokenPipeError):
+        return True, got
+    except TimeoutError:
+        return False, got
+
+
+def test_keep_alive_and_pipelined_requests_are_answered(port):
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        for size in (0, 10, 3):
+            s.sendall(_request(b"x" * size))
+            assert _read_responses(s, 1) == [str(size).encode()]
+        s.sendall(_request(b"ab") + _request(b"abcd"))  # two requests in one write
+        assert _read_responses(s, 2) == [b"2", b"4"]
+
+
+def test_a_body_much_bigger_than_the_head_bound_is_read_as_a_body(port):
+    body = b"y" * (50 * MAX_HEAD)
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request(body))  # one write: the first read holds the head and the body's start
+        assert _read_responses(s, 1) == [str(len(body)).encode()]
+        time.sleep(2 * HEADER_TIMEOUT)  # the deadline rearms after the answer: the socket then goes
+        closed, _ = _closed_within(s, CLOSE_WITHIN)
+        assert closed
+
+
+def test_idle_and_trickling_sockets_are_closed_at_the_head_deadline(port):
+    idle = socket.create_connection(("127.0.0.1", port))
+    trickle = socket.create_connection(("127.0.0.1", port))
+    trickle.sendall(b"GET / HTTP/1.1\r\n")
+    opened = time.monotonic()
+    try:
+        for _ in range(int(HEADER_TIMEOUT / 0.1) + 2):  # a header byte every 0.1 s, past the deadline
+            try:
+                trickle.sendall(b"X")
+            except OSError:
+                break
+            time.sleep(0.1)
+        for s in (idle, trickle):
+            closed, _ = _closed_within(s, max(0.1, opened + CLOSE_WITHIN - time.monotonic()))
+            assert closed, "socket left open past the head deadline"
+    finally:
+        idle.close()
+        trickle.close()
+
+
+def test_a_head_over_the_bound_gets_431_at_once_and_the_connection_closes(port):
+    head = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Filler: " + b"z" * (MAX_HEAD + 1000) + b"\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(head)  # no blank line yet: the head is incomplete and already over the bound
+        closed, answer = _closed_within(s, HEADER_TIMEOUT / 2)  # before the deadline could close it
+    assert closed, "a head over the bound was not refused"
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+    with socket.create_connection(("127.0.0.1", port)) as s:  # and the server still serves
+        s.sendall(_request(b"ok"))
+        assert _read_responses(s, 1) == [b"2"]
