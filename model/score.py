@@ -143,6 +143,13 @@ class Scorer:
             for name, model in self.models.items()
             if hasattr(model, "route")
         ]
+        # Languages every routed model has: a confident detection of one of them is routed without
+        # the detector's other guesses, so the detector may skip computing them.
+        self._settled = (
+            frozenset.intersection(*(languages for _, _, languages in self._routed))
+            if self._routed
+            else frozenset()
+        )
         self._unsupported: dict[str | None, frozenset[str]] = {}
         self._article_languages: dict[tuple[str, str], str | None] = {}
 
@@ -202,7 +209,7 @@ class Scorer:
         if language is not None:
             code = normalize_language(language)
             return [Detection(code, 1.0, ((code, 1.0),) if code else ())] * len(texts)
-        return self.detector.detect_with_confidence(texts)
+        return self.detector.detect_with_confidence(texts, self._settled)
 
     def thread_language(
         self,

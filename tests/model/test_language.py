@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.records import ArticleContext, Scores
 from model.artifact import save_artifact
@@ -264,3 +266,80 @@ def test_the_first_seeds_french_comment_gets_a_french_score(seeds_dir: Path) -> 
     assert english
     for a in scorer.attributes:  # unsupported exactly where the manifest has no English model
         assert all((a in s.unsupported) == ("en" not in scorer.supported_languages(a)) for s in english)
+
+
+def _clean_whole_window(detector: LanguageDetector, text: str) -> str:
+    """The cleaning as first written: the whole 4 x max_chars window at once (the reference)."""
+    from model.language import _NOISE_RE
+
+    return _NOISE_RE.sub(" ", text[: 4 * detector.max_chars])[: detector.max_chars].strip().lower()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "word",
+                " ",
+                "  ",
+                "https://a.b/c",
+                "http:/",
+                "www.x.y",
+                "www",
+                "@user",
+                "@",
+                "#",
+                "12",
+                "é",
+                "\x00",
+                "\n",
+            ]
+        ),
+        max_size=150,
+    )
+)
+def test_cleaning_a_short_window_first_gives_the_whole_windows_text(parts: list[str]) -> None:
+    detector = default_detector()
+    text = "".join(parts)
+    assert detector._clean(text) == _clean_whole_window(detector, text)
+
+
+def test_a_url_cut_at_the_short_windows_edge_is_read_from_the_whole_window() -> None:
+    detector = default_detector()
+    edge = detector.max_chars + detector.max_chars // 3
+    # 40 digits clean to one space: the short window's text is 113 clean characters, then "https://" cut
+    # at its edge, which the whole window reads as a URL (one space).
+    text = "a" * (edge - 48) + "1" * 40 + "https://example.org/x " + "b" * 200
+    assert detector._clean(text) == _clean_whole_window(detector, text)
+    assert "https" not in detector._clean(text)
+
+
+def test_settled_languages_keep_every_routing_fact_of_the_full_detection() -> None:
+    texts = [
+        "The council should have published the budget before the vote, not after it.",
+        "Die Regierung hat das Gesetz gestern im Bundestag beschlossen, trotz der Kritik.",
+        "Le gouvernement a présenté hier son projet de loi sur les retraites au Parlement.",
+        "هذا القرار سيء جدا ولا يخدم مصلحة المواطنين في هذا البلد",
+        "El gobierno aprobó ayer la nueva ley de presupuestos en el Congreso.",
+        "ok",
+        "lol yes",
+    ]
+    languages = frozenset({"en", "de", "fr", "ar"})
+    detector = default_detector()
+    full = detector.detect_with_confidence(texts)
+    fast = detector.detect_with_confidence(texts, languages)
+    for a, b in zip(full, fast, strict=True):
+        assert (a.language, a.confidence, a.script, a.ranked[:1]) == (
+            b.language,
+            b.confidence,
+            b.script,
+            b.ranked[:1],
+        )
+        for thread in (None, "fr"):
+            assert a.nearest(languages, thread=thread) == b.nearest(languages, thread=thread)
+    cut = [b for a, b in zip(full, fast, strict=True) if a.ranked != b.ranked]
+    assert cut and all(
+        b.language in {"en", "de", "fr"} and len(b.ranked) == 1 for b in cut
+    )  # Arabic merges labels
+    assert fast[4].ranked == full[4].ranked  # Spanish has no model here: its other guesses are still computed
