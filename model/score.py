@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -91,6 +91,19 @@ class ThreadModel(Protocol):
 # Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
 ARTICLE_LANGUAGES_CACHED = 256
 UNSUPPORTED_CACHED = 1024
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(memo: dict[K, V], key: K, value: V, bound: int) -> V:
+    """Stores ``value`` and returns it. The keys come from requests (articles, language tags), so a memo
+    at its bound is emptied rather than grown: an entry costs one detection or one set to make again."""
+    if len(memo) >= bound:
+        memo.clear()
+    memo[key] = value
+    return value
+
 
 # How the Scorer calls each attribute's model (the manifest's "interface" field says which).
 TEXT_INTERFACE = "predict_proba"  # model.predict_proba(texts)[:, 1]
@@ -235,10 +248,7 @@ class Scorer:
         if key in self._article_languages:
             return self._article_languages[key]
         found = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
-        if len(self._article_languages) >= ARTICLE_LANGUAGES_CACHED:
-            self._article_languages.clear()
-        self._article_languages[key] = found
-        return found
+        return _remember(self._article_languages, key, found, ARTICLE_LANGUAGES_CACHED)
 
     @staticmethod
     def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
@@ -253,8 +263,7 @@ class Scorer:
         if found is None:
             lang = language or "en"
             found = frozenset(a for a in self.attributes if lang not in self.supported_languages(a))
-            if len(self._unsupported) < UNSUPPORTED_CACHED:  # detected codes are few; requests' are not
-                self._unsupported[language] = found
+            _remember(self._unsupported, language, found, UNSUPPORTED_CACHED)
         return found
 
     def score(

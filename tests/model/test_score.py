@@ -209,3 +209,27 @@ def test_single_comment_fast_paths_equal_the_general_path(scorer: Scorer) -> Non
                     scorer._columns([text], article, True, share=False)[0]["insult"][0], abs=1e-12
                 )
     assert routed > 0  # some comments did go to another language's model
+
+
+def test_the_small_memos_stay_within_their_bounds_and_give_the_same_answers(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.score as score_module
+
+    articles = [
+        ArticleContext("Budget vote", "The council delayed the budget vote after a long debate."),
+        ArticleContext("Haushalt", "Der Stadtrat hat die Abstimmung über den Haushalt verschoben."),
+        ArticleContext("Budget", "Le conseil a reporté le vote du budget après un long débat."),
+    ]
+    first = [scorer.article_language(a) for a in articles]
+    tags = ["en", "de", "fr", "ar", "pt", None]
+    unsupported = [scorer.unsupported(t) for t in tags]
+    assert first == ["en", "de", "fr"] and unsupported[0] != unsupported[4]
+    monkeypatch.setattr(score_module, "ARTICLE_LANGUAGES_CACHED", 2)
+    monkeypatch.setattr(score_module, "UNSUPPORTED_CACHED", 2)
+    scorer._article_languages.clear()
+    scorer._unsupported.clear()
+    for _ in range(2):  # three keys through a memo of two: every call inserts, and answers as before
+        assert [scorer.article_language(a) for a in articles] == first
+        assert [scorer.unsupported(t) for t in tags] == unsupported
+        assert len(scorer._article_languages) <= 2 and len(scorer._unsupported) <= 2
