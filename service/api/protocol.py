@@ -47,12 +47,15 @@ class _BoundedHead:
         self.max_head_bytes = max_head_bytes
         self._header_deadline: asyncio.TimerHandle | None = None
         self._waiting_after: object = None  # the request cycle the deadline was armed after
-        self._head_bytes = 0  # bytes received since then, while no new head has completed
+        self._head_bytes = 0  # bytes of the next head received so far
+
+    def _head_pending(self) -> bool:
+        """True when a complete next head is already queued (a pipelined request)."""
+        return False
 
     def _arm_header_deadline(self) -> None:
         self._cancel_header_deadline()
         self._waiting_after = self.cycle
-        self._head_bytes = 0
         self._header_deadline = self.loop.call_later(self.header_timeout, self._header_deadline_passed)
 
     def _cancel_header_deadline(self) -> None:
@@ -67,12 +70,17 @@ class _BoundedHead:
         self.logger.debug("closing a connection that sent no complete request in %ss", self.header_timeout)
         self.transport.close()
 
-    def _check_head_bytes(self, size: int) -> None:
-        """Called after the parser has read `size` bytes: while no new head has completed, they count
-        toward the bound; past it the connection is answered 431 and closed. (Counted after parsing,
-        so a read that holds a whole head and the start of its body is not mistaken for a big head.)"""
-        if self.cycle is not self._waiting_after or self.transport.is_closing():
-            return  # a head arrived: its body is bounded by the app
+    def _count_head_bytes(self, size: int, before: Any, body_was_open: bool) -> None:
+        """After the parser has read `size` bytes (`before`: the request cycle then; `body_was_open`:
+        its body was still arriving). Bytes read once a request's body is complete, or before any
+        request, belong to the next head and count toward the bound; past it the connection is
+        answered 431 and closed. A read in which a head completed starts the count afresh; a read of a
+        body still arriving is bounded by the app, not here."""
+        if self.cycle is not before:
+            self._head_bytes = 0
+            return
+        if body_was_open or self.transport.is_closing():
+            return
         self._head_bytes += size
         if self._head_bytes > self.max_head_bytes:
             self.logger.debug("closing a connection whose request head passed %d bytes", self.max_head_bytes)
@@ -85,12 +93,17 @@ class _BoundedHead:
         self._arm_header_deadline()
 
     def data_received(self, data: bytes) -> None:
+        before = self.cycle
+        body_was_open = before is not None and before.more_body
         super().data_received(data)  # type: ignore[misc]
-        self._check_head_bytes(len(data))
+        self._count_head_bytes(len(data), before, body_was_open)
 
     def on_response_complete(self) -> None:
-        # Armed before the parent handles pipelined requests: a request it starts makes a new cycle.
-        self._arm_header_deadline()
+        # Armed before the parent starts a pipelined request whose head h11 still holds (starting it
+        # makes a new cycle); not armed while httptools holds a parsed head in its queue: that request
+        # is already in, however long it then runs.
+        if not self._head_pending():
+            self._arm_header_deadline()
         super().on_response_complete()  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -112,6 +125,9 @@ class BoundedHttpToolsProtocol(_BoundedHead, HttpToolsProtocol):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._init_bounds(header_timeout, max_head_bytes)
+
+    def _head_pending(self) -> bool:
+        return bool(self.pipeline)
 
 
 PARSERS: dict[str, type] = {"httptools": BoundedHttpToolsProtocol, "h11": BoundedH11Protocol}

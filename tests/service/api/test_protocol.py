@@ -4,6 +4,7 @@ head (idle, slowloris, endless headers) are closed."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -19,9 +20,11 @@ MAX_HEAD = 4096
 CLOSE_WITHIN = 5.0  # generous: the deadline is 0.5 s, the machine may be busy
 
 
-async def app(scope, receive, send):  # a bare ASGI app: echoes the body's length
+async def app(scope, receive, send):  # a bare ASGI app: echoes the body's length; /slow takes its time
     if scope["type"] != "http":
         return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(3 * HEADER_TIMEOUT)
     size = 0
     while True:
         message = await receive()
@@ -58,8 +61,8 @@ def port(request: pytest.FixtureRequest) -> Iterator[int]:
     sock.close()
 
 
-def _request(body: bytes = b"") -> bytes:
-    return b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+def _request(body: bytes = b"", path: bytes = b"/") -> bytes:
+    return b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (path, len(body)) + body
 
 
 def _read_responses(sock: socket.socket, n: int) -> list[bytes]:
@@ -102,6 +105,23 @@ def test_keep_alive_and_pipelined_requests_are_answered(port):
             assert _read_responses(s, 1) == [str(size).encode()]
         s.sendall(_request(b"ab") + _request(b"abcd"))  # two requests in one write
         assert _read_responses(s, 2) == [b"2", b"4"]
+
+
+def test_a_pipelined_request_that_runs_past_the_head_deadline_is_answered(port):
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request(b"a") + _request(b"bcd", b"/slow"))  # its head is in: no deadline applies
+        assert _read_responses(s, 2) == [b"1", b"3"]
+
+
+def test_a_body_arriving_over_many_reads_is_not_counted_as_a_head(port):
+    body = b"z" * (4 * MAX_HEAD)
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for i in range(0, len(body), 1024):
+            time.sleep(0.01)  # separate reads on the server
+            s.sendall(body[i : i + 1024])
+        assert _read_responses(s, 1) == [str(len(body)).encode()]
 
 
 def test_a_body_much_bigger_than_the_head_bound_is_read_as_a_body(port):
