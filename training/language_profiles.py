@@ -28,10 +28,15 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 MAX_CHARS = 480  # the detector reads 120 cleaned characters; a profile's few more cost nothing
 
 
+def words(text: str) -> list[str]:
+    """The comment's words, cleaned as the detector cleans."""
+    return _WORD_RE.findall(_NOISE_RE.sub(" ", text[:MAX_CHARS]).lower())
+
+
 def ngrams(text: str, low: int = 1, high: int = 3) -> Counter[str]:
     """The character ``low``-``high``-grams of the comment's words, each word padded with spaces."""
     counts: Counter[str] = Counter()
-    for word in _WORD_RE.findall(_NOISE_RE.sub(" ", text[:MAX_CHARS]).lower()):
+    for word in words(text):
         padded = f" {word} "
         size = len(padded)
         for n in range(low, high + 1):

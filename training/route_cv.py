@@ -20,7 +20,8 @@ Scores, all out-of-fold or from models that never saw the scored rows (the held-
   fold's rows judged by profiles fitted on the other folds' rows of every corpus.
 
 ``--mask-keywords`` removes MLMA French's sampling keywords from every text first (is it the language
-or the corpus' topic that the profiles recognise?); ``--verbose`` lists the English comments moved.
+or the corpus' topic that the profiles recognise?); ``--coverage`` judges by vocabulary coverage
+instead of the profiles (``cross_fitted_coverage``); ``--verbose`` lists the English comments moved.
 docs/languages.md ("Measured, not adopted") quotes the table.
 """
 
@@ -30,6 +31,7 @@ import argparse
 import dataclasses
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -41,7 +43,7 @@ from model.language import Detection, LanguageDetector, default_detector
 from training import corpora as C
 from training import language_corpora as LC
 from training.corpora import Corpus
-from training.language_profiles import LanguageProfiles
+from training.language_profiles import LanguageProfiles, words
 from training.languages import (
     CONFIGS,
     LanguageConfig,
@@ -53,6 +55,7 @@ from training.languages import (
 
 PROFILE_FOLDS = 5
 MARGINS = (0.0, 0.3, 0.5, 1.0)
+COVERAGE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)  # differences of shares, not of log-likelihoods
 ROUTED = frozenset({"en", "de", "fr", "ar"})
 MLMA_EN_FILE = f"{LC.MLMA_DIR}/en_dataset.csv"
 # The topic words MLMA French was sampled by, as its training part shows them (hand-picked among its
@@ -184,6 +187,44 @@ def cross_fitted_evidence(
     return out
 
 
+def vocabulary_features(text: str) -> set[str]:
+    """The comment's words and the char 2-5-grams of its words (cleaned as the detector cleans): what
+    a routed model's featuriser reads, roughly (model/features.py)."""
+    out: set[str] = set()
+    for word in words(text):
+        out.add(f"w:{word}")
+        padded = f" {word} "
+        for n in range(2, 6):
+            out.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+def cross_fitted_coverage(
+    data_dir: Path, wanted: Sequence[str], mask: frozenset[str] = frozenset()
+) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """The alternative to the profiles: for each text of ``wanted``, the share of its
+    ``vocabulary_features`` seen at least twice in each language's training texts (cross-fitted as
+    ``cross_fitted_evidence``)."""
+    texts = profile_texts(data_dir)
+    folds = {t: _fold(k) for rows in texts.values() for k, t in rows}
+    languages = tuple(sorted(texts))
+    out: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    for f in range(PROFILE_FOLDS):
+        seen: dict[str, set[str]] = {}
+        for lang in languages:
+            counts: Counter[str] = Counter()
+            for k, t in texts[lang]:
+                if _fold(k) != f:
+                    counts.update(vocabulary_features(masked(t, mask)))
+            seen[lang] = {g for g, n in counts.items() if n >= 2}
+        for t in set(wanted):
+            if folds.get(t, 0) == f:
+                found = vocabulary_features(masked(t, mask))
+                share = [len(found & seen[lang]) / len(found) if found else 0.0 for lang in languages]
+                out[t] = (languages, np.asarray(share))
+    return out
+
+
 def profile_route(evidence: tuple[tuple[str, ...], np.ndarray], margin: float) -> str | None:
     languages, mean = evidence
     if not mean.any():
@@ -239,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--mask-keywords", action="store_true", help="mask MLMA_FR_KEYWORDS everywhere")
+    parser.add_argument(
+        "--coverage", action="store_true", help="vocabulary coverage instead of the profiles (margins 0-0.3)"
+    )
     parser.add_argument("--verbose", action="store_true", help="list the English comments moved")
     args = parser.parse_args(argv)
     d = args.data_dir
@@ -264,8 +308,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     unrouted = [
         t for p in every for t, det in zip(p.texts, p.detections, strict=True) if det.nearest(ROUTED) is None
     ]
-    evidence = cross_fitted_evidence(d, unrouted, MLMA_FR_KEYWORDS if args.mask_keywords else frozenset())
-    print(f"unrouted comments judged by the profiles: {len(set(unrouted))}")
+    mask = MLMA_FR_KEYWORDS if args.mask_keywords else frozenset()
+    judge = cross_fitted_coverage if args.coverage else cross_fitted_evidence
+    evidence = judge(d, unrouted, mask)
+    print(f"unrouted comments judged: {len(set(unrouted))}")
 
     from training.evaluate import family_on_training_rows
 
@@ -295,11 +341,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("shipped", lambda p: routes(p, None, 0.0)),
         ("language given", lambda p: [p.language] * len(p.texts)),
     ]
-    for m in MARGINS:
-        rules.append((f"profiles, margin {m:g}", partial(routes, evidence=evidence, margin=m)))
+    kind = "coverage" if args.coverage else "profiles"
+    for m in COVERAGE_MARGINS if args.coverage else MARGINS:
+        rules.append((f"{kind}, margin {m:g}", partial(routes, evidence=evidence, margin=m)))
         rules.append(
             (
-                f"profiles (undetermined only), margin {m:g}",
+                f"{kind} (undetermined only), margin {m:g}",
                 partial(routes, evidence=evidence, margin=m, only_undetermined=True),
             )
         )
@@ -322,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for k in ("germeval", "omp"):
             row.append(f"{np.mean([r == 'de' for r in rule(shares[k])]):.4f}")
         print("| " + " | ".join(row) + " |", flush=True)
-        if args.verbose and name.startswith("profiles"):
+        if args.verbose and name.startswith(kind):
             shipped = routes(kaggle, None, 0.0), routes(shares["olid"], None, 0.0)
             for p, before, after in ((kaggle, shipped[0], rk), (shares["olid"], shipped[1], ro)):
                 for i, (b, a) in enumerate(zip(before, after, strict=True)):

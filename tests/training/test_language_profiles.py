@@ -62,3 +62,10 @@ def test_harness_route_is_the_profiles_rule() -> None:
 
 def test_masked_removes_only_the_listed_words() -> None:
     assert masked("Tu es MONGOL, mongolie", frozenset({"mongol"})) == "Tu es  , mongolie"
+
+
+def test_vocabulary_features_are_words_and_their_char_2_to_5_grams() -> None:
+    from training.route_cv import vocabulary_features
+
+    assert vocabulary_features("@user Tu!") == {"w:tu", " t", "tu", "u ", " tu", "tu ", " tu "}
+    assert vocabulary_features("http://x.fr 42") == set()
