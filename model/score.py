@@ -156,6 +156,7 @@ class Scorer:
             for name, model in self.models.items()
             if hasattr(model, "route")
         ]
+        self._route_languages = {name: languages for name, _, languages in self._routed}
         # Languages every routed model has: a confident detection of one of them is routed without
         # the detector's other guesses, so the detector may skip computing them.
         self._settled = (
@@ -249,13 +250,6 @@ class Scorer:
             return self._article_languages[key]
         found = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
         return _remember(self._article_languages, key, found, ARTICLE_LANGUAGES_CACHED)
-
-    @staticmethod
-    def _routing(model: Any, detections: Sequence[Detection], thread: str | None) -> list[str | None]:
-        """The language model each comment is scored by (Detection.nearest over the model's languages,
-        leaning on the thread's language ``thread``)."""
-        languages = frozenset(model.languages)
-        return [d.nearest(languages, thread=thread) for d in detections]
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
@@ -371,7 +365,7 @@ class Scorer:
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
             lang = self.thread_language(detections, article, True, language)
-            model = model.model_for(self._routing(model, detections, lang)[0])
+            model = model.model_for(detections[0].nearest(self._route_languages[attribute], thread=lang))
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
