@@ -156,18 +156,20 @@ def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_
 
 # ---------------------------------------------------------------------- single-comment fast paths
 def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> list[tuple]:
-    """Scorer.score the long way: each model on its own, every routed model routed with the thread's
-    language (the article's detected afresh), unsupported attributes listed afresh."""
+    """Scorer.score the long way: each model on its own, every comment's full detection (all of the
+    detector's guesses), every routed model routed with the thread's language (the article's detected
+    afresh), unsupported attributes listed afresh."""
     from model.language import thread_language
 
     columns, context = scorer._columns(texts, article, True, share=False)
-    detections = scorer.detections(texts)
+    detections = scorer.detector.detect_with_confidence(texts)
     thread = thread_language(detections)
     if thread is None and article is not None and not article.is_empty:
         thread = scorer.detector.detect_one(f"{article.title}\n{article.body}").language
     for name, model in scorer.models.items():
         if hasattr(model, "route"):
-            columns[name] = model.route(texts, scorer._routing(model, detections, thread), columns[name])
+            routes = [d.nearest(frozenset(model.languages), thread=thread) for d in detections]
+            columns[name] = model.route(texts, routes, columns[name])
     out = []
     for i, d in enumerate(detections):
         lang = d.language or "en"
