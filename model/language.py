@@ -174,8 +174,8 @@ class LanguageDetector:
         """Each text's Detection. ``settled``: languages whose confident detection is all the caller
         reads (it has a model for each, so Detection.nearest never looks past the language). A text
         whose best label is one of them, with more than half the probability, is then answered from
-        the model's best label alone: fastText's hierarchical softmax finds one label for about two
-        thirds of the cost of three. Its language and confidence are the same as from the full call
+        the model's best label alone: fastText's hierarchical softmax finds one label for 10-30 % less
+        than three (news comments / tweets). Its language and confidence are the same as from the full call
         (codes that sum several labels, Arabic's, take the full call); only ``ranked`` stops there."""
         model = self._model or self._load()
         out: list[Detection] = []
