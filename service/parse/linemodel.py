@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from operator import itemgetter
@@ -277,7 +278,8 @@ class TreeModel:
             at = slot + offset
             slot = 2 * slot + 1 + (x[row_start + feature[at]] > split[at])
         z = self.baseline + leaf[slot + leaf_offset].sum(axis=1)
-        return (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()  # type: ignore[no-any-return]
+        out: list[float] = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
+        return out
 
 
 @dataclass(frozen=True)
@@ -299,12 +301,20 @@ class BlendModel:
         return cls(KindModel.from_dict(m, n_features, what), TreeModel.from_dict(m, n_features, what), w,
                    float(m["threshold"]))  # fmt: skip
 
+    @cached_property
+    def _weights(self) -> tuple[np.ndarray, float]:
+        """The logistic regression folded into one weight per feature and an intercept, for numpy."""
+        lr = self.logistic
+        coef = np.array(lr.coef) / np.array(lr.scale)
+        return coef, lr.intercept - float(coef @ np.array(lr.mean))
+
     def probabilities(self, rows: list[list[float]]) -> list[float]:
+        coef, intercept = self._weights
+        z = np.clip(np.asarray(rows, dtype=float) @ coef + intercept, -30.0, 30.0)
+        logistic = 1.0 / (1.0 + np.exp(-z))
         w = self.tree_weight
-        return [
-            w * t + (1.0 - w) * lr
-            for t, lr in zip(self.trees.probabilities(rows), self.logistic.probabilities(rows), strict=True)
-        ]
+        out: list[float] = (w * np.array(self.trees.probabilities(rows)) + (1.0 - w) * logistic).tolist()
+        return out
 
 
 def _tree_depths(tree: dict[str, Any], n_features: int, what: str) -> tuple[dict[str, Any], list[int]]:
@@ -336,11 +346,14 @@ class LineModel:
     def from_dict(cls, d: dict[str, Any]) -> LineModel:
         if tuple(d["features"]) != FEATURES:
             raise ValueError("line model features do not match this parser's")
-        readers = {"logistic": KindModel, "boosted_trees": TreeModel, "blend": BlendModel}
+        readers: dict[str, Callable[[dict[str, Any], int, str], KindModel | TreeModel | BlendModel]] = {
+            "logistic": KindModel.from_dict,
+            "boosted_trees": TreeModel.from_dict,
+            "blend": BlendModel.from_dict,
+        }
         kinds: dict[str, KindModel | TreeModel | BlendModel] = {}
         for kind, m in d["models"].items():
-            reader = readers[m.get("type", "logistic")]
-            kinds[kind] = reader.from_dict(m, len(FEATURES), f"line model for {kind}")
+            kinds[kind] = readers[m.get("type", "logistic")](m, len(FEATURES), f"line model for {kind}")
         return cls(kinds)
 
 
