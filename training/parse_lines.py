@@ -2,11 +2,11 @@
 
 `python -m training.parse_lines --data-dir ../shared/data` parses every train page in its three
 renderings, projects the gold body onto the body lines the rules keep (a line is the article's when
-its words appear, in order, in the gold body), and fits a scaled logistic regression per input kind
-(HTML, text), and gradient-boosted trees (training/boosted_trees.py). The model (logistic C or trees),
-and the drop threshold are chosen by 5-fold cross-validation grouped by page (all renderings of a page
-in one fold), maximising the page-averaged title+body token F1 of the kept lines. The model is adopted
-for a kind only when that cross-validated F1 beats keeping every body line.
+its words appear, in order, in the gold body), and fits per input kind (HTML, text) a scaled logistic
+regression, or that averaged with gradient-boosted trees (training/boosted_trees.py). The model (C, or
+the blend) and the drop threshold are chosen by 5-fold cross-validation grouped by page (all renderings
+of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines. The model
+is adopted for a kind only when that cross-validated F1 beats keeping every body line.
 The same parse also gives every comment section the rules find to training.parse_sections, which
 trains the section gate (service/parse/section_gate.json); the line model's rows come from parses
 without the gate (it only changes pages whose section it rejects).
