@@ -2,10 +2,11 @@
 
 `python -m training.parse_lines --data-dir ../shared/data` parses every train page in its three
 renderings, projects the gold body onto the body lines the rules keep (a line is the article's when
-its words appear, in order, in the gold body), and fits a scaled logistic regression per input kind
-(HTML, text). C and the drop threshold are chosen by 5-fold cross-validation grouped by page (all
-renderings of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines.
-The model is adopted for a kind only when that cross-validated F1 beats keeping every body line.
+its words appear, in order, in the gold body), and fits per input kind (HTML, text) a scaled logistic
+regression, or that averaged with gradient-boosted trees (training/boosted_trees.py). The model (C, or
+the blend) and the drop threshold are chosen by 5-fold cross-validation grouped by page (all renderings
+of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines. The model
+is adopted for a kind only when that cross-validated F1 beats keeping every body line.
 The same parse also gives every comment section the rules find to training.parse_sections, which
 trains the section gate (service/parse/section_gate.json); the line model's rows come from parses
 without the gate (it only changes pages whose section it rejects).
@@ -18,11 +19,14 @@ import argparse
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from training.boosted_trees import TREE_WEIGHT, TREES, export_trees, fit_trees
 from training.parse_sections import SectionRow, train_gate
 from training.scaled_logistic import FOLDS, fit, page_fold
 
@@ -105,36 +109,83 @@ def page_f1(page: PageRows, keep: np.ndarray) -> float:
     return prf(pred, page.gold)[2]
 
 
-def cross_validate(pages: list[PageRows]) -> dict[str, object]:
-    """Out-of-fold probabilities per C, then the (C, threshold) with the best mean page F1 when each
-    paragraph is kept or dropped on its lines' mean probability (as the parser does)."""
+# A candidate model: ("logistic", {"C": c}), or ("blend", ...): the logistic regression's probability
+# averaged with boosted trees' (training/boosted_trees.py).
+Candidate = tuple[str, dict[str, Any]]
+CANDIDATES: tuple[Candidate, ...] = tuple(("logistic", {"C": c}) for c in C_GRID) + tuple(
+    ("blend", {"C": c, "trees": TREES, "tree_weight": TREE_WEIGHT}) for c in C_GRID[:1]
+)
+
+
+def fit_candidate(cand: Candidate, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Fit one candidate; returns its P(article line) for new rows."""
+    family, params = cand
+    scaler, model = fit(x, y, params["C"])
+    if family == "logistic":
+        return lambda rows: model.predict_proba(scaler.transform(rows))[:, 1]
+    trees, w = fit_trees(x, y, params["trees"]), params["tree_weight"]
+    return lambda rows: (
+        w * trees.predict_proba(rows)[:, 1] + (1 - w) * model.predict_proba(scaler.transform(rows))[:, 1]
+    )
+
+
+def export_candidate(cand: Candidate, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The candidate fitted on every row, in line_model.json's form."""
+    family, params = cand
+    scaler, model = fit(x, y, params["C"])
+    out: dict[str, Any] = {
+        "type": family,
+        "mean": [round(float(v), 6) for v in scaler.mean_],
+        "scale": [round(float(v), 6) for v in scaler.scale_],
+        "coef": [round(float(v), 6) for v in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
+    if family == "blend":
+        out.update(
+            export_trees(fit_trees(x, y, params["trees"])), type="blend", tree_weight=params["tree_weight"]
+        )
+    return out
+
+
+def cross_validate(pages: list[PageRows]) -> dict[str, Any]:
+    """Out-of-fold probabilities per candidate, then the (candidate, threshold) with the best mean page
+    F1 when each paragraph is kept or dropped on its lines' mean probability (as the parser does)."""
     from service.parse.linemodel import paragraph_means
 
     fold = page_fold
     usable = [p for p in pages if len(p.y)]
     baseline = float(np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages]))
-    best: tuple[float, float, float] | None = None
+    best: tuple[float, Candidate, float] | None = None
     table = {}
-    for c in C_GRID:
+    for cand in CANDIDATES:
         oof: dict[int, np.ndarray] = {}
         for f in range(FOLDS):
             train = [p for p in usable if fold(p.page_id) != f]
-            x = np.vstack([p.x for p in train])
-            y = np.concatenate([p.y for p in train])
-            scaler, model = fit(x, y, c)
+            predict = fit_candidate(
+                cand, np.vstack([p.x for p in train]), np.concatenate([p.y for p in train])
+            )
             for k, p in enumerate(usable):
                 if fold(p.page_id) == f:
-                    oof[k] = model.predict_proba(scaler.transform(p.x))[:, 1]
+                    oof[k] = predict(p.x)
         means = {k: paragraph_means(list(oof[k]), p.paras) for k, p in enumerate(usable)}
         for t in THRESHOLDS:
             scores = [page_f1(p, np.array(means[k]) >= t) for k, p in enumerate(usable)]
             scores += [page_f1(p, np.ones(0, dtype=bool)) for p in pages if not len(p.y)]
             mean = float(np.mean(scores))
-            table[f"C={c},t={t}"] = round(mean, 4)
+            table[f"{cand[0]} {cand[1]},t={t}"] = round(mean, 4)
             if best is None or mean > best[0]:
-                best = (mean, c, t)
+                best = (mean, cand, t)
+        log.info(
+            "  %s: best %.4f", cand, max(v for k, v in table.items() if k.startswith(f"{cand[0]} {cand[1]},"))
+        )
     assert best is not None
-    return {"baseline_f1": round(baseline, 4), "cv_f1": round(best[0], 4), "C": best[1], "threshold": best[2]}
+    return {
+        "baseline_f1": round(baseline, 4),
+        "cv_f1": round(best[0], 4),
+        "model": best[1][0],
+        "params": best[1][1],
+        "threshold": best[2],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         encoding="utf-8",
     )
     log.info("wrote %s (%s)", args.gate_out, "adopted" if gate else "not adopted: keeps every section")
-    kinds: dict[str, dict[str, object]] = {}
+    kinds: dict[str, dict[str, Any]] = {}
     for kind in ("html", "text"):
         sel = [p for p in pages if p.kind == kind]
         kinds[kind] = cross_validate(sel)
@@ -181,29 +232,44 @@ def main(argv: list[str] | None = None) -> int:
     # for the kinds where it beat keeping every body line.
     models = {}
     for kind, cv in kinds.items():
-        if cv["cv_f1"] <= cv["baseline_f1"]:  # type: ignore[operator]
+        if cv["cv_f1"] <= cv["baseline_f1"]:
             continue
         sel = [p for p in pages if p.kind == kind and len(p.y)]
-        scaler, model = fit(np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel]), cv["C"])  # type: ignore[arg-type]
-        models[kind] = {
-            "mean": [round(float(v), 6) for v in scaler.mean_],
-            "scale": [round(float(v), 6) for v in scaler.scale_],
-            "coef": [round(float(v), 6) for v in model.coef_[0]],
-            "intercept": round(float(model.intercept_[0]), 6),
-            "threshold": cv["threshold"],
-            "cross_validation": cv,
-        }
+        cand: Candidate = (cv["model"], cv["params"])
+        models[kind] = export_candidate(
+            cand, np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel])
+        )
+        models[kind].update(threshold=cv["threshold"], cross_validation=cv)
     n_lines = sum(len(p.y) for p in pages)
     out = {
-        "what": "line model: P(a body line kept by the rules is the article's), scaled logistic regression",
-        "version": 2,
+        "what": "line model: P(a body line kept by the rules is the article's), scaled logistic regression "
+        "or boosted trees per input kind",
+        "version": 3,
         "features": list(FEATURES),
         "models": models,
         "trained_on": f"Dragnet train split: {len(ids)} pages x 3 renderings, {n_lines} lines",
     }
-    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(_dumps(out) + "\n", encoding="utf-8")
     log.info("wrote %s (adopted for: %s)", args.out, sorted(models) or "none")
     return 0
+
+
+def _dumps(out: dict[str, Any]) -> str:
+    """JSON with one line per tree (indent=1 would give every node value a line of its own)."""
+    compact: dict[str, str] = {}
+    for m in out["models"].values():
+        if "trees" in m:
+            m["trees"] = [_placeholder(compact, json.dumps(t, separators=(",", ":"))) for t in m["trees"]]
+    text = json.dumps(out, indent=1)
+    for key, tree in compact.items():
+        text = text.replace(json.dumps(key), tree)
+    return text
+
+
+def _placeholder(compact: dict[str, str], text: str) -> str:
+    key = f"@tree{len(compact)}@"
+    compact[key] = text
+    return key
 
 
 if __name__ == "__main__":

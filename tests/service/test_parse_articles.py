@@ -32,7 +32,6 @@ BODY_MISSES = {
     ("blog.mondediplo.net/turpitude", "html"),
     ("lopinion.fr/glyphosate", "html"),
     ("telegraph.co.uk/blog-allardyce-2008", "html"),
-    ("sputniknews.com/royal-self-indicting-arrogance", "w3m.txt"),
 }
 CASES = [(stem, fmt) for stem in sorted(EXPECTED) for fmt in FORMATS]
 

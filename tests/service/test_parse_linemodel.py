@@ -8,7 +8,15 @@ import json
 import pytest
 
 from service.parse import parse_page
-from service.parse.linemodel import FEATURES, MODEL_PATH, KindModel, LineModel, load, paragraph_means
+from service.parse.linemodel import (
+    FEATURES,
+    MODEL_PATH,
+    KindModel,
+    LineModel,
+    TreeModel,
+    load,
+    paragraph_means,
+)
 
 
 def test_shipped_model_matches_the_features_and_records_its_gain():
@@ -28,10 +36,18 @@ def test_a_model_for_other_features_is_refused():
     with pytest.raises(ValueError, match="features"):
         LineModel.from_dict(raw)
     raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    kind = next(iter(raw["models"]))
-    raw["models"][kind]["coef"] = raw["models"][kind]["coef"][:-1]
+    n = len(FEATURES)
+    logistic = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": [0.0] * (n - 1), "intercept": 0.0}
+    raw["models"] = {"text": {**logistic, "threshold": 0.5}}
     with pytest.raises(ValueError, match="coefficient count"):
         LineModel.from_dict(raw)
+    tree = {"feature": [n, -1, -1], "split": [0.5, 0, 0], "left": [1, -1, -1], "right": [2, -1, -1],
+            "value": [0.0, -1.0, 1.0]}  # fmt: skip
+    raw["models"] = {"text": {"type": "boosted_trees", "baseline": 0.0, "threshold": 0.5, "trees": [tree]}}
+    with pytest.raises(ValueError, match="malformed"):  # splits on a feature the parser does not have
+        LineModel.from_dict(raw)
+    tree["feature"][0] = n - 1
+    assert isinstance(LineModel.from_dict(raw).kinds["text"], TreeModel)
 
 
 def test_paragraph_lines_share_one_decision():
