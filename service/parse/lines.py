@@ -28,6 +28,7 @@ from service.parse.lexicon import (
     _WORD_NUMS,
     _all_chrome_tokens,
 )
+from service.textcase import lower_for_words
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ _GLUED_FOOTER = re.compile(
 
 _COLUMN_GAP = re.compile(r"(?<=[^\s\[])\s{6,}(?=[^\s\]])")  # not inside a "[          ]" form field
 _GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
+# The words _GLUED_HINT starts with: a line without one of them (lower-cased) cannot match.
+_GLUED_STEMS = ("posted", "submitted", "written", "geschrieben", "publié", "écrit")
 
 
 # A table cell read as a comment header is short (spaces, i.e. words - 1).
@@ -76,6 +79,15 @@ def _may_hold_footer(cell: str) -> bool:
     )
 
 
+def _may_glue_footer(cell: str) -> bool:
+    """`_GLUED_HINT.search(cell)`, skipping the search (a dozen microseconds on a long line: re.I, no
+    literal prefix) on a line without one of its words."""
+    low = lower_for_words(cell)
+    if low is not None and not any(w in low for w in _GLUED_STEMS):
+        return False
+    return _GLUED_HINT.search(cell) is not None
+
+
 def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
     """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
     by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
@@ -90,12 +102,12 @@ def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str
             parts = _COLUMN_GAP.split(text)
             # Split the columns apart only where one of them is a comment header or footer: splitting
             # prose columns would chop the article into fragments.
-            if len(parts) > 1 and any(_GLUED_HINT.search(c) or _short_dated(c) for c in parts):
+            if len(parts) > 1 and any(_may_glue_footer(c) or _short_dated(c) for c in parts):
                 cells = parts
         for cell in cells:
             if not cell:
                 continue
-            if _may_hold_footer(cell) and _GLUED_HINT.search(cell):
+            if _may_hold_footer(cell) and _may_glue_footer(cell):
                 m = _GLUED_FOOTER.match(cell)
                 if m and find_date(m["foot"]) is not None:
                     out.append((m["text"], indent, hint, src))
@@ -218,24 +230,35 @@ def _glued_date(core: str) -> DateHit | None:
     return None
 
 
-# Every section word _COUNT_ANY knows holds one of these (or a letter outside ASCII); an ASCII line
-# matches re.IGNORECASE exactly where its lower-case form holds the word.
-_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "reacties")
-_COMMENT_STEMS = ("comment", "kommentar", "post", "contribution")  # the same for _COMMENT_WORD
+# Every section word _COUNT_ANY knows holds one of these: a line matches re.IGNORECASE only where its
+# lower-case form holds one (service/textcase.py: the few characters where that fails).
+_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "comentário", "reacties", "réaction")
+_COMMENT_STEMS = ("comment", "kommentar", "post", "contribution", "réaction")  # the same for _COMMENT_WORD
+# The same for _POLICY_WORD ("rules" covers "house rules").
+_POLICY_STEMS = (
+    "moderat", "guideline", "rules", "policy", "abusive", "offensive", "libel", "violat", "netiquette",
+    "opinions expressed", "respectful", "règles", "charte", "richtlinien", "nutzungsbedingungen",
+    "terms of ",
+)  # fmt: skip
 
 
 def _may_name_section(core: str) -> bool:
-    if not core.isascii():
-        return True
-    low = core.lower()
-    return any(w in low for w in _SECTION_STEMS)
+    low = lower_for_words(core)
+    return low is None or any(w in low for w in _SECTION_STEMS)
 
 
 def _may_name_comments(core: str) -> bool:
-    if not core.isascii():
+    low = lower_for_words(core)
+    return low is None or any(w in low for w in _COMMENT_STEMS)
+
+
+def _may_be_policy(core: str) -> bool:
+    """Whether `core` may match both _COMMENT_WORD and _POLICY_WORD: each needs one of its words in
+    the lower-cased text (most long lines have a comment word, "post": the policy words decide)."""
+    low = lower_for_words(core)
+    if low is None:
         return True
-    low = core.lower()
-    return any(w in low for w in _COMMENT_STEMS)
+    return any(w in low for w in _COMMENT_STEMS) and any(w in low for w in _POLICY_STEMS)
 
 
 def _line_furniture(core: str, short: bool) -> str | None:
@@ -246,7 +269,7 @@ def _line_furniture(core: str, short: bool) -> str | None:
         return _furniture_bar(core)
     if "[" in core and _FORM_FIELD.search(core):
         return "form field"
-    if not short and _may_name_comments(core) and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+    if not short and _may_be_policy(core) and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
         return "comment policy"
     return None
 
