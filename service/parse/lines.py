@@ -88,32 +88,26 @@ def _may_glue_footer(cell: str) -> bool:
     return _GLUED_HINT.search(cell) is not None
 
 
-def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
-    """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
-    by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
-    out: list[tuple[str, int, str | None, int]] = []
-    for src, (text, indent, hint) in enumerate(raw_lines):
-        # Blank lines carry the layout: keep them. Most lines have no column gap and no footer cue.
-        if not text or ("      " not in text and not _may_hold_footer(text)):
-            out.append((text, indent, hint, src))
+def _pieces(text: str) -> list[str]:
+    """The pieces of one line: text dumps of table layouts put columns side by side ("Fantasy Games
+    Posted by Rob on ..."), and some footers are glued to the comment text."""
+    cells: list[str] | tuple[str] = (text,)
+    if "      " in text:
+        parts = _COLUMN_GAP.split(text)
+        # Split the columns apart only where one of them is a comment header or footer: splitting
+        # prose columns would chop the article into fragments.
+        if len(parts) > 1 and any(_may_glue_footer(c) or _short_dated(c) for c in parts):
+            cells = parts
+    out: list[str] = []
+    for cell in cells:
+        if not cell:
             continue
-        cells: list[str] | tuple[str] = (text,)
-        if "      " in text:
-            parts = _COLUMN_GAP.split(text)
-            # Split the columns apart only where one of them is a comment header or footer: splitting
-            # prose columns would chop the article into fragments.
-            if len(parts) > 1 and any(_may_glue_footer(c) or _short_dated(c) for c in parts):
-                cells = parts
-        for cell in cells:
-            if not cell:
+        if _may_hold_footer(cell) and _may_glue_footer(cell):
+            m = _GLUED_FOOTER.match(cell)
+            if m and find_date(m["foot"]) is not None:
+                out += (m["text"], m["foot"])
                 continue
-            if _may_hold_footer(cell) and _may_glue_footer(cell):
-                m = _GLUED_FOOTER.match(cell)
-                if m and find_date(m["foot"]) is not None:
-                    out.append((m["text"], indent, hint, src))
-                    out.append((m["foot"], indent, hint, src))
-                    continue
-            out.append((cell, indent, hint, src))
+        out.append(cell)
     return out
 
 
@@ -143,36 +137,27 @@ _MAX_COUNTER_CHARS = 100
 
 
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
+    """The classified pieces of the non-blank lines, each with the index of its input line."""
     lines: list[_Line] = []
     blank = False
     seen: dict[str, _Line] = {}  # a page repeats "Reply", "Share", bullets...: classify each text once
-    for text, indent, hint, src in _split_glued(raw_lines):
+    for src, (text, indent, hint) in enumerate(raw_lines):
         if not text:
-            blank = True
+            blank = True  # blank lines carry the layout
             continue
-        known = seen.get(text)
-        if known is not None:
-            lines.append(
-                _Line(
-                    text,
-                    known.core,
-                    indent,
-                    hint,
-                    blank,
-                    known.furniture,
-                    known.chrome,
-                    known.opener,
-                    known.count,
-                    known.date,
-                    src=src,
-                )
-            )
+        # Most lines have no column gap and no footer cue: one piece.
+        pieces = _pieces(text) if "      " in text or _may_hold_footer(text) else (text,)
+        for piece in pieces:
+            known = seen.get(piece)
+            if known is None:
+                ln = seen[piece] = _classify_one(piece, indent, hint, blank, src)
+            else:
+                ln = _Line(
+                    piece, known.core, indent, hint, blank, known.furniture, known.chrome, known.opener,
+                    known.count, known.date, src=src,
+                )  # fmt: skip
+            lines.append(ln)
             blank = False
-            continue
-        ln = _classify_one(text, indent, hint, blank, src)
-        blank = False
-        lines.append(ln)
-        seen[text] = ln
     return lines
 
 
