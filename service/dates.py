@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from service.textcase import lower_for_words
+
 _MONTHS: dict[str, int] = {}
 for _num, _names in enumerate(
     [
@@ -124,7 +126,8 @@ _K_TIME = re.compile(
 # digit-led forms are tested first; the month-name test runs only on lines that hold a digit.
 _HAS_DIGIT = re.compile(r"\d")
 _DIGIT_DATE = re.compile(r"\d(?:\d{3}|[./-]\d{1,2}[./-]\d|[:h]\d\d|\s?[aApP]\.?[mM]\b)")
-_MONTH_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d", re.I)
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_DAY = re.compile(r"\b(?:" + "|".join(_MONTH_STEMS) + r")[a-z]*\.? \d", re.I)
 # Relative times other than "today 10:15" (whose time the digit test already catches).
 _REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant")
 
@@ -139,12 +142,18 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
     if has_digit is None:
         has_digit = _HAS_DIGIT.search(text) is not None
     if has_digit:
-        return bool(
-            _DIGIT_DATE.search(text)
-            or _MONTH_DAY.search(text)
-            or _REL_WORDS_RX.search(text)
-            or _COMPACT_REL.search(text)
-        )
+        if _DIGIT_DATE.search(text):
+            return True
+        low = lower_for_words(text)
+        if low is not None:
+            # The month and relative-time searches (re.IGNORECASE) need one of their words in the
+            # lower-cased line, and most lines have none.
+            return bool(
+                (any(m in low for m in _MONTH_STEMS) and _MONTH_DAY.search(text))
+                or (any(w in low for w in _REL_WORDS) and _REL_WORDS_RX.search(text))
+                or _COMPACT_REL.search(text)
+            )
+        return bool(_MONTH_DAY.search(text) or _REL_WORDS_RX.search(text) or _COMPACT_REL.search(text))
     # Without a digit only "an hour ago", "just now", "il y a une heure", "vor einer Stunde"... remain.
     low = text.lower()
     return (
@@ -161,6 +170,12 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
 _REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)
 
 
+_DIGIT_LED = frozenset(("iso", "dmy", "num"))
+_MONTH_LED = frozenset(("mdy", "md"))
+_NAMED = frozenset(("dmy", "mdy", "md"))  # the readings with a month name are found anywhere in it
+_HAS_TIME = re.compile(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", re.I)
+
+
 def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
     """The first date in `text`; `has_digit` (whether it holds a digit) when the caller knows it."""
     if not _maybe_date(text, has_digit):
@@ -172,11 +187,14 @@ def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
     if _K_REL.fullmatch(raw) or _COMPACT_RAW.fullmatch(raw):
         return DateHit(m.start(), m.end(), raw, "rel", False)
     kind = "num"
+    # A reading's match at the start needs the raw date's first character to be a digit (iso, dmy,
+    # num) or not (a month name: mdy, md; str.isdigit holds for every character \d matches).
+    led = _DIGIT_LED if raw[:1].isdigit() else _MONTH_LED
     for name, rx in (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD)):
-        if rx.match(raw) or (name in {"dmy", "mdy", "md"} and rx.search(raw)):
+        if (name in led and rx.match(raw)) or (name in _NAMED and rx.search(raw)):
             kind = name
             break
-    has_time = bool(re.search(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", raw, re.I))
+    has_time = _HAS_TIME.search(raw) is not None
     return DateHit(m.start(), m.end(), raw, kind, has_time)
 
 

@@ -28,6 +28,7 @@ from service.parse.lexicon import (
     _WORD_NUMS,
     _all_chrome_tokens,
 )
+from service.textcase import lower_for_words
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ _GLUED_FOOTER = re.compile(
 
 _COLUMN_GAP = re.compile(r"(?<=[^\s\[])\s{6,}(?=[^\s\]])")  # not inside a "[          ]" form field
 _GLUED_HINT = re.compile(r"(?:posted|submitted|written|geschrieben|publié|écrit)\s+(?:by|von|par)\b", re.I)
+# The words _GLUED_HINT starts with: a line without one of them (lower-cased) cannot match.
+_GLUED_STEMS = ("posted", "submitted", "written", "geschrieben", "publié", "écrit")
 
 
 # A table cell read as a comment header is short (spaces, i.e. words - 1).
@@ -76,32 +79,35 @@ def _may_hold_footer(cell: str) -> bool:
     )
 
 
-def _split_glued(raw_lines: list[tuple[str, int, str | None]]) -> list[tuple[str, int, str | None, int]]:
-    """Pieces of lines: text dumps of table layouts put columns side by side ("Fantasy Games      Posted
-    by Rob on ..."), and some footers are glued to the comment text. Each piece keeps its source line."""
-    out: list[tuple[str, int, str | None, int]] = []
-    for src, (text, indent, hint) in enumerate(raw_lines):
-        # Blank lines carry the layout: keep them. Most lines have no column gap and no footer cue.
-        if not text or ("      " not in text and not _may_hold_footer(text)):
-            out.append((text, indent, hint, src))
+def _may_glue_footer(cell: str) -> bool:
+    """`_GLUED_HINT.search(cell)`, skipping the search (a dozen microseconds on a long line: re.I, no
+    literal prefix) on a line without one of its words."""
+    low = lower_for_words(cell)
+    if low is not None and not any(w in low for w in _GLUED_STEMS):
+        return False
+    return _GLUED_HINT.search(cell) is not None
+
+
+def _pieces(text: str) -> list[str]:
+    """The pieces of one line: text dumps of table layouts put columns side by side ("Fantasy Games
+    Posted by Rob on ..."), and some footers are glued to the comment text."""
+    cells: list[str] | tuple[str] = (text,)
+    if "      " in text:
+        parts = _COLUMN_GAP.split(text)
+        # Split the columns apart only where one of them is a comment header or footer: splitting
+        # prose columns would chop the article into fragments.
+        if len(parts) > 1 and any(_may_glue_footer(c) or _short_dated(c) for c in parts):
+            cells = parts
+    out: list[str] = []
+    for cell in cells:
+        if not cell:
             continue
-        cells: list[str] | tuple[str] = (text,)
-        if "      " in text:
-            parts = _COLUMN_GAP.split(text)
-            # Split the columns apart only where one of them is a comment header or footer: splitting
-            # prose columns would chop the article into fragments.
-            if len(parts) > 1 and any(_GLUED_HINT.search(c) or _short_dated(c) for c in parts):
-                cells = parts
-        for cell in cells:
-            if not cell:
+        if _may_hold_footer(cell) and _may_glue_footer(cell):
+            m = _GLUED_FOOTER.match(cell)
+            if m and find_date(m["foot"]) is not None:
+                out += (m["text"], m["foot"])
                 continue
-            if _may_hold_footer(cell) and _GLUED_HINT.search(cell):
-                m = _GLUED_FOOTER.match(cell)
-                if m and find_date(m["foot"]) is not None:
-                    out.append((m["text"], indent, hint, src))
-                    out.append((m["foot"], indent, hint, src))
-                    continue
-            out.append((cell, indent, hint, src))
+        out.append(cell)
     return out
 
 
@@ -131,36 +137,27 @@ _MAX_COUNTER_CHARS = 100
 
 
 def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
+    """The classified pieces of the non-blank lines, each with the index of its input line."""
     lines: list[_Line] = []
     blank = False
     seen: dict[str, _Line] = {}  # a page repeats "Reply", "Share", bullets...: classify each text once
-    for text, indent, hint, src in _split_glued(raw_lines):
+    for src, (text, indent, hint) in enumerate(raw_lines):
         if not text:
-            blank = True
+            blank = True  # blank lines carry the layout
             continue
-        known = seen.get(text)
-        if known is not None:
-            lines.append(
-                _Line(
-                    text,
-                    known.core,
-                    indent,
-                    hint,
-                    blank,
-                    known.furniture,
-                    known.chrome,
-                    known.opener,
-                    known.count,
-                    known.date,
-                    src=src,
-                )
-            )
+        # Most lines have no column gap and no footer cue: one piece.
+        pieces = _pieces(text) if "      " in text or _may_hold_footer(text) else (text,)
+        for piece in pieces:
+            known = seen.get(piece)
+            if known is None:
+                ln = seen[piece] = _classify_one(piece, indent, hint, blank, src)
+            else:
+                ln = _Line(
+                    piece, known.core, indent, hint, blank, known.furniture, known.chrome, known.opener,
+                    known.count, known.date, src=src,
+                )  # fmt: skip
+            lines.append(ln)
             blank = False
-            continue
-        ln = _classify_one(text, indent, hint, blank, src)
-        blank = False
-        lines.append(ln)
-        seen[text] = ln
     return lines
 
 
@@ -218,24 +215,35 @@ def _glued_date(core: str) -> DateHit | None:
     return None
 
 
-# Every section word _COUNT_ANY knows holds one of these (or a letter outside ASCII); an ASCII line
-# matches re.IGNORECASE exactly where its lower-case form holds the word.
-_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "reacties")
-_COMMENT_STEMS = ("comment", "kommentar", "post", "contribution")  # the same for _COMMENT_WORD
+# Every section word _COUNT_ANY knows holds one of these: a line matches re.IGNORECASE only where its
+# lower-case form holds one (service/textcase.py: the few characters where that fails).
+_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "comentário", "reacties", "réaction")
+_COMMENT_STEMS = ("comment", "kommentar", "post", "contribution", "réaction")  # the same for _COMMENT_WORD
+# The same for _POLICY_WORD ("rules" covers "house rules").
+_POLICY_STEMS = (
+    "moderat", "guideline", "rules", "policy", "abusive", "offensive", "libel", "violat", "netiquette",
+    "opinions expressed", "respectful", "règles", "charte", "richtlinien", "nutzungsbedingungen",
+    "terms of ",
+)  # fmt: skip
 
 
 def _may_name_section(core: str) -> bool:
-    if not core.isascii():
-        return True
-    low = core.lower()
-    return any(w in low for w in _SECTION_STEMS)
+    low = lower_for_words(core)
+    return low is None or any(w in low for w in _SECTION_STEMS)
 
 
 def _may_name_comments(core: str) -> bool:
-    if not core.isascii():
+    low = lower_for_words(core)
+    return low is None or any(w in low for w in _COMMENT_STEMS)
+
+
+def _may_be_policy(core: str) -> bool:
+    """Whether `core` may match both _COMMENT_WORD and _POLICY_WORD: each needs one of its words in
+    the lower-cased text (most long lines have a comment word, "post": the policy words decide)."""
+    low = lower_for_words(core)
+    if low is None:
         return True
-    low = core.lower()
-    return any(w in low for w in _COMMENT_STEMS)
+    return any(w in low for w in _COMMENT_STEMS) and any(w in low for w in _POLICY_STEMS)
 
 
 def _line_furniture(core: str, short: bool) -> str | None:
@@ -246,7 +254,7 @@ def _line_furniture(core: str, short: bool) -> str | None:
         return _furniture_bar(core)
     if "[" in core and _FORM_FIELD.search(core):
         return "form field"
-    if not short and _may_name_comments(core) and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
+    if not short and _may_be_policy(core) and _COMMENT_WORD.search(core) and _POLICY_WORD.search(core):
         return "comment policy"
     return None
 

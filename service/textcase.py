@@ -1,0 +1,21 @@
+"""Lower-cased text for the substring tests that skip a re.IGNORECASE search.
+
+A word test on `text.lower()` may stand in for a case-insensitive regex search only where the regex
+matches a character exactly when its lower case is the pattern's letter. For Latin letters three
+characters break that: the dotted capital I (its lower case is two characters), the dotless i and the
+long s (re matches them to "i" and "s"; tests/service/test_parse_fastpaths.py checks every code point).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ODD_CASE = re.compile("[\u0130\u0131\u017f]")
+
+
+def lower_for_words(text: str) -> str | None:
+    """`text.lower()`, or None when a word test on it could miss what re.IGNORECASE would match (the
+    caller then runs its regex)."""
+    if text.isascii() or _ODD_CASE.search(text) is None:
+        return text.lower()
+    return None

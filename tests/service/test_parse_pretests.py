@@ -1,0 +1,137 @@
+"""The word tests that skip a case-insensitive regex search give the regex's answer: on every line of
+the hand-written pages and seeds (in their own case, upper case and with the letters re.IGNORECASE
+folds oddly), and on mixes of the words they look for. Each slow reference is the code as it was
+before the shortcut."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service import dates
+from service.dates import DATE, DateHit, find_date
+from service.parse import lexicon as lx
+from service.parse import lines as ls
+from service.textcase import lower_for_words
+
+PAGES = Path(__file__).parent / "pages"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+# Letters that re.IGNORECASE matches to an ASCII one other than by str.lower (see service/textcase.py).
+_ODD = "\u0130\u0131\u017f\u212a"
+
+
+def _real_lines() -> list[str]:
+    found: set[str] = set()
+    for p in [*sorted(PAGES.glob("*.txt")), *sorted(SEEDS.glob("*.txt"))]:
+        found.update(ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip())
+    return sorted(found)
+
+
+def _variants(line: str) -> list[str]:
+    odd = line.replace("s", "\u017f").replace("i", "\u0131")
+    return [line, line.upper(), odd, line.replace("I", "\u0130")]
+
+
+def _maybe_date_reference(text: str) -> bool:
+    if dates._HAS_DIGIT.search(text) is None:
+        return dates._maybe_date(text, False)  # (unchanged: the digit-less path)
+    return bool(
+        dates._DIGIT_DATE.search(text)
+        or dates._MONTH_DAY.search(text)
+        or dates._REL_WORDS_RX.search(text)
+        or dates._COMPACT_REL.search(text)
+    )
+
+
+def _find_date_reference(text: str) -> DateHit | None:
+    if not _maybe_date_reference(text):
+        return None
+    m = DATE.search(text)
+    if not m:
+        return None
+    raw = m.group(0).strip("() ")
+    if dates._K_REL.fullmatch(raw) or dates._COMPACT_RAW.fullmatch(raw):
+        return DateHit(m.start(), m.end(), raw, "rel", False)
+    kind = "num"
+    for name, rx in (
+        ("iso", dates._K_ISO),
+        ("dmy", dates._K_DMY),
+        ("mdy", dates._K_MDY),
+        ("num", dates._K_NUM),
+        ("md", dates._K_MD),
+    ):
+        if rx.match(raw) or (name in {"dmy", "mdy", "md"} and rx.search(raw)):
+            kind = name
+            break
+    has_time = bool(re.search(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", raw, re.I))
+    return DateHit(m.start(), m.end(), raw, kind, has_time)
+
+
+def _policy_reference(text: str) -> bool:
+    return bool(lx._COMMENT_WORD.search(text) and lx._POLICY_WORD.search(text))
+
+
+def _check(text: str) -> None:
+    assert ls._may_glue_footer(text) == bool(ls._GLUED_HINT.search(text)), text
+    if _policy_reference(text):
+        assert ls._may_be_policy(text), text
+    if lx._COUNT_ANY.search(text):
+        assert ls._may_name_section(text), text
+    assert dates._maybe_date(text) == _maybe_date_reference(text), text
+    assert find_date(text) == _find_date_reference(text), text
+
+
+def test_pretests_agree_with_the_regexes_on_every_page_line() -> None:
+    lines = _real_lines()
+    assert len(lines) > 500
+    for line in lines:
+        for text in _variants(line):
+            _check(text)
+    # The comparisons cover both answers: the pages hold dates, footers and comment words, and the
+    # word tests do skip most lines.
+    assert sum(find_date(t) is not None for t in lines) > 50
+    assert sum(ls._may_glue_footer(t) for t in lines) > 3
+    assert sum(not ls._may_be_policy(t) for t in lines) > len(lines) / 2
+    assert sum(1 for t in lines if _policy_reference(t)) > 0
+
+
+# The words of the regexes themselves (not of the word lists under test), cut anywhere.
+_RXS = [ls._GLUED_HINT, lx._COMMENT_WORD, lx._POLICY_WORD, lx._COUNT_ANY, dates._MONTH_DAY]
+_RXS.append(dates._REL_WORDS_RX)
+_WORDS = sorted(
+    {w for rx in _RXS for w in re.findall(r"[a-zà-ÿ' ]{2,}", rx.pattern)}
+    | {"posted by", "Écrit par", "12", "3 ", " ago", "·", "|", " ", "Mar 3", "10:15", "2020-01-02", "4/5/21"}
+)
+_TEXT = st.lists(st.sampled_from([*_WORDS, *_ODD, "x", "é"]), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=_TEXT)
+def test_pretests_agree_with_the_regexes_on_word_mixes(text: str) -> None:
+    for t in (text, text.upper(), text.title()):
+        _check(t)
+
+
+def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None:
+    """Every character re.IGNORECASE matches to a letter of the word lists lowers to that letter, or
+    lower_for_words refuses the text (every code point is checked)."""
+    words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS]
+    words += [*dates._MONTH_STEMS, *dates._REL_WORDS]
+    letters = sorted({c for w in words for c in w if c.isalpha()})
+    any_letter = re.compile("[" + "".join(letters) + "]", re.I)
+    checked = 0
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        if not any_letter.fullmatch(c):
+            continue
+        low = lower_for_words(c)
+        for letter in letters:
+            if re.fullmatch(re.escape(letter), c, re.I):
+                assert low is None or low == letter, (hex(code), letter)
+                checked += 1
+    assert checked > 2 * len(letters)  # each letter and its capital at least
+    assert lower_for_words("Po\u017fted") is None  # the long s: the regex sees "posted"
