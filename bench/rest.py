@@ -1,8 +1,8 @@
-"""Single-comment REST requests per second per worker, for each pair of uvicorn's HTTP parser and event
-loop: `python -m bench --only rest`.
+"""Single-comment REST requests per second per worker, for each of uvicorn's HTTP parsers:
+`python -m bench --only rest`.
 
-For each pair (`MODERATION_HTTP_PARSER` = h11 | httptools, `MODERATION_EVENT_LOOP` = asyncio | uvloop;
-h11 + asyncio is what the service ran before), alternated over `ROUNDS` rounds: a fresh
+For each parser (`MODERATION_HTTP_PARSER` = h11, what the service ran before, and httptools, the
+default), in ABBA order over `ROUNDS` rounds (the machine's speed drifts): a fresh
 `moderate serve` process with one worker, then one keep-alive connection from this process sending
 POST /v1/comments:score with one comment, closed loop (the next request when the answer is in). The
 comments are the same distinct C3 comments for every server (each text once per process, so no memo
@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -24,8 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 C3 = Path("c3-constructive-comments") / "C3_anonymized.csv"
-SERVERS = (("h11", "asyncio"), ("httptools", "asyncio"), ("h11", "uvloop"), ("httptools", "uvloop"))
-ROUNDS = 2
+PARSERS = ("h11", "httptools")
+ROUNDS = 4
 WARMUP = 200
 TIMED = 2_000
 
@@ -78,11 +79,10 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("moderate serve did not start in 180 s")
 
 
-def run_one(parser: str, loop: str, texts: list[str]) -> tuple[float, float]:
+def run_one(parser: str, texts: list[str]) -> tuple[float, float]:
     """(requests/s, server CPU ms per request) for one fresh server."""
     port = _free_port()
-    env = {**os.environ, "MODERATION_HTTP_PARSER": parser, "MODERATION_EVENT_LOOP": loop}
-    env["MODERATION_LOG_LEVEL"] = "WARNING"
+    env = {**os.environ, "MODERATION_HTTP_PARSER": parser, "MODERATION_LOG_LEVEL": "WARNING"}
     cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "1"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -117,11 +117,15 @@ def main(data_dir: Path, articles_dir: Path | None = None) -> int:
                 break
     mean = sum(map(len, texts)) / len(texts)
     print(f"{TIMED} distinct C3 comments (mean {mean:.0f} chars), one per request, 1 worker, keep-alive")
-    print(f"{'round':>5} {'parser':>10} {'loop':>8} {'requests/s':>11} {'server CPU ms/request':>22}")
+    print(f"{'round':>5} {'parser':>10} {'requests/s':>11} {'server CPU ms/request':>22}")
+    cpu: dict[str, list[float]] = {p: [] for p in PARSERS}
     for round_ in range(1, ROUNDS + 1):
-        for parser, loop in SERVERS:
-            rate, cpu_ms = run_one(parser, loop, texts)
-            print(f"{round_:>5} {parser:>10} {loop:>8} {rate:>11,.0f} {cpu_ms:>22.3f}", flush=True)
+        for parser in PARSERS if round_ % 2 else PARSERS[::-1]:
+            rate, cpu_ms = run_one(parser, texts)
+            cpu[parser].append(cpu_ms)
+            print(f"{round_:>5} {parser:>10} {rate:>11,.0f} {cpu_ms:>22.3f}", flush=True)
+    medians = {p: statistics.median(v) for p, v in cpu.items()}
+    print("median server CPU ms/request: " + ", ".join(f"{p} {m:.3f}" for p, m in medians.items()))
     return 0
 
 

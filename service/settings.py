@@ -115,10 +115,9 @@ class Settings(BaseSettings):
     perspective_aliases: dict[str, str] = {}
     log_level: str = "INFO"
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
-    # (service/api/protocol.py), and its event loop, uvloop (C) or asyncio's own: the C pair costs
-    # less server CPU per request (docs/benchmarks.md, `python -m bench --only rest`).
+    # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
+    # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
-    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     @field_validator("database_url")
     @classmethod

@@ -102,7 +102,7 @@ def _check_in_child(model_dir: Path) -> None:
 
 
 def _connection_options(settings: Any) -> dict[str, Any]:
-    """uvicorn's HTTP parser and event loop (settings), bounded for slow and idle sockets (see
+    """uvicorn's HTTP parser (settings), bounded for slow and idle sockets (see
     service.api.protocol); the limit on requests in flight is the app's (InFlightLimitMiddleware), so
     uvicorn's limit_concurrency, which counts open connections, is left off."""
     from service.api.protocol import bounded_protocol
@@ -113,7 +113,6 @@ def _connection_options(settings: Any) -> dict[str, Any]:
             settings.http_parser, header_timeout=limits.header_timeout_s, max_head_bytes=limits.max_head_bytes
         ),
         "timeout_keep_alive": limits.keep_alive_timeout_s,
-        "loop": settings.event_loop,
     }
 
 
