@@ -42,7 +42,10 @@ class _BoundedHead:
     transport: asyncio.Transport
     logger: Any
 
-    def _init_bounds(self, header_timeout: float, max_head_bytes: int) -> None:
+    def __init__(
+        self, *args: Any, header_timeout: float = 10.0, max_head_bytes: int = 16 * 1024, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)  # the uvicorn protocol's own
         self.header_timeout = header_timeout
         self.max_head_bytes = max_head_bytes
         self._header_deadline: asyncio.TimerHandle | None = None
@@ -112,20 +115,10 @@ class _BoundedHead:
 
 
 class BoundedH11Protocol(_BoundedHead, H11Protocol):
-    def __init__(
-        self, *args: Any, header_timeout: float = 10.0, max_head_bytes: int = 16 * 1024, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_bounds(header_timeout, max_head_bytes)
+    pass
 
 
 class BoundedHttpToolsProtocol(_BoundedHead, HttpToolsProtocol):
-    def __init__(
-        self, *args: Any, header_timeout: float = 10.0, max_head_bytes: int = 16 * 1024, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_bounds(header_timeout, max_head_bytes)
-
     def _head_pending(self) -> bool:
         return bool(self.pipeline)
 
