@@ -195,13 +195,23 @@ class KindModel:
         return tuple(zip(self.mean, self.scale, self.coef, strict=True))
 
     def probability(self, row: list[float]) -> float:
+        """One row (the section gate's one section)."""
         z = self.intercept
         for x, (m, s, c) in zip(row, self._terms, strict=True):
             z += c * (x - m) / s
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    @cached_property
+    def _weights(self) -> tuple[np.ndarray, float]:
+        """The scaling folded into one weight per feature and an intercept: one matrix product a page."""
+        coef = np.array(self.coef) / np.array(self.scale)
+        return coef, self.intercept - float(coef @ np.array(self.mean))
+
     def probabilities(self, rows: list[list[float]]) -> list[float]:
-        return [self.probability(row) for row in rows]
+        coef, intercept = self._weights
+        z = np.clip(np.asarray(rows, dtype=float) @ coef + intercept, -30.0, 30.0)
+        out: list[float] = (1.0 / (1.0 + np.exp(-z))).tolist()
+        return out
 
 
 # Trees deeper than this are refused: the parser lays every tree out as a complete binary tree.
@@ -301,19 +311,13 @@ class BlendModel:
         return cls(KindModel.from_dict(m, n_features, what), TreeModel.from_dict(m, n_features, what), w,
                    float(m["threshold"]))  # fmt: skip
 
-    @cached_property
-    def _weights(self) -> tuple[np.ndarray, float]:
-        """The logistic regression folded into one weight per feature and an intercept, for numpy."""
-        lr = self.logistic
-        coef = np.array(lr.coef) / np.array(lr.scale)
-        return coef, lr.intercept - float(coef @ np.array(lr.mean))
-
     def probabilities(self, rows: list[list[float]]) -> list[float]:
-        coef, intercept = self._weights
-        z = np.clip(np.asarray(rows, dtype=float) @ coef + intercept, -30.0, 30.0)
-        logistic = 1.0 / (1.0 + np.exp(-z))
         w = self.tree_weight
-        out: list[float] = (w * np.array(self.trees.probabilities(rows)) + (1.0 - w) * logistic).tolist()
+        trees, logistic = (
+            np.array(self.trees.probabilities(rows)),
+            np.array(self.logistic.probabilities(rows)),
+        )
+        out: list[float] = (w * trees + (1.0 - w) * logistic).tolist()
         return out
 
 
