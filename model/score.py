@@ -151,16 +151,15 @@ class Scorer:
         ]
         # ... the language-routed models with their languages, and memos bounded by their keys:
         # attributes unsupported per detected language, the language of recently seen articles.
-        self._routed = [
-            (name, model, frozenset(model.languages))
+        self._routed = {
+            name: (model, frozenset(model.languages))
             for name, model in self.models.items()
             if hasattr(model, "route")
-        ]
-        self._route_languages = {name: languages for name, _, languages in self._routed}
+        }
         # Languages every routed model has: a confident detection of one of them is routed without
         # the detector's other guesses, so the detector may skip computing them.
         self._settled = (
-            frozenset.intersection(*(languages for _, _, languages in self._routed))
+            frozenset.intersection(*(languages for _, languages in self._routed.values()))
             if self._routed
             else frozenset()
         )
@@ -278,7 +277,10 @@ class Scorer:
         columns, context = self._columns(texts, article, use_thread, share=True)
         thread: str | None = None
         thread_known = False
-        for name, model, model_languages in self._routed:  # comments in a routed language: own model
+        for name, (
+            model,
+            model_languages,
+        ) in self._routed.items():  # comments in a routed language: own model
             routes: Sequence[str | None] = languages
             if not all(lang in model_languages for lang in languages):
                 # Detection.nearest keeps a language the model has: the thread's language (and the
@@ -365,7 +367,7 @@ class Scorer:
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
             lang = self.thread_language(detections, article, True, language)
-            model = model.model_for(detections[0].nearest(self._route_languages[attribute], thread=lang))
+            model = model.model_for(detections[0].nearest(self._routed[attribute][1], thread=lang))
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
