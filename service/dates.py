@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from service.textcase import lower_for_words
+from service.textcase import lower_for_words, may_hold
 
 _MONTHS: dict[str, int] = {}
 for _num, _names in enumerate(
@@ -144,16 +144,14 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
     if has_digit:
         if _DIGIT_DATE.search(text):
             return True
+        # The month and relative-time searches (re.IGNORECASE) need one of their words in the
+        # lower-cased line, and most lines have none.
         low = lower_for_words(text)
-        if low is not None:
-            # The month and relative-time searches (re.IGNORECASE) need one of their words in the
-            # lower-cased line, and most lines have none.
-            return bool(
-                (any(m in low for m in _MONTH_STEMS) and _MONTH_DAY.search(text))
-                or (any(w in low for w in _REL_WORDS) and _REL_WORDS_RX.search(text))
-                or _COMPACT_REL.search(text)
-            )
-        return bool(_MONTH_DAY.search(text) or _REL_WORDS_RX.search(text) or _COMPACT_REL.search(text))
+        return bool(
+            (may_hold(low, _MONTH_STEMS) and _MONTH_DAY.search(text))
+            or (may_hold(low, _REL_WORDS) and _REL_WORDS_RX.search(text))
+            or _COMPACT_REL.search(text)
+        )
     # Without a digit only "an hour ago", "just now", "il y a une heure", "vor einer Stunde"... remain.
     low = text.lower()
     return (

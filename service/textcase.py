@@ -19,3 +19,8 @@ def lower_for_words(text: str) -> str | None:
     if text.isascii() or _ODD_CASE.search(text) is None:
         return text.lower()
     return None
+
+
+def may_hold(low: str | None, words: tuple[str, ...]) -> bool:
+    """False only when `low` (from `lower_for_words`) surely holds none of `words`."""
+    return low is None or any(w in low for w in words)

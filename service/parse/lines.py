@@ -28,7 +28,7 @@ from service.parse.lexicon import (
     _WORD_NUMS,
     _all_chrome_tokens,
 )
-from service.textcase import lower_for_words
+from service.textcase import lower_for_words, may_hold
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,7 @@ def _may_hold_footer(cell: str) -> bool:
 def _may_glue_footer(cell: str) -> bool:
     """`_GLUED_HINT.search(cell)`, skipping the search (a dozen microseconds on a long line: re.I, no
     literal prefix) on a line without one of its words."""
-    low = lower_for_words(cell)
-    if low is not None and not any(w in low for w in _GLUED_STEMS):
+    if not may_hold(lower_for_words(cell), _GLUED_STEMS):
         return False
     return _GLUED_HINT.search(cell) is not None
 
@@ -228,22 +227,18 @@ _POLICY_STEMS = (
 
 
 def _may_name_section(core: str) -> bool:
-    low = lower_for_words(core)
-    return low is None or any(w in low for w in _SECTION_STEMS)
+    return may_hold(lower_for_words(core), _SECTION_STEMS)
 
 
 def _may_name_comments(core: str) -> bool:
-    low = lower_for_words(core)
-    return low is None or any(w in low for w in _COMMENT_STEMS)
+    return may_hold(lower_for_words(core), _COMMENT_STEMS)
 
 
 def _may_be_policy(core: str) -> bool:
     """Whether `core` may match both _COMMENT_WORD and _POLICY_WORD: each needs one of its words in
     the lower-cased text (most long lines have a comment word, "post": the policy words decide)."""
     low = lower_for_words(core)
-    if low is None:
-        return True
-    return any(w in low for w in _COMMENT_STEMS) and any(w in low for w in _POLICY_STEMS)
+    return may_hold(low, _COMMENT_STEMS) and may_hold(low, _POLICY_STEMS)
 
 
 def _line_furniture(core: str, short: bool) -> str | None:
