@@ -35,6 +35,7 @@ from service.api.perspective_protocol import check_aliases
 from service.api.routers import (
     admin,
     articles,
+    batch,
     comments,
     docs,
     feedback,
@@ -185,7 +186,7 @@ def create_app(
         parse_page=page_parser,
     )
     routes: list[str] = []
-    for module in (comments, articles, perspective, feedback, queue, model, health, admin):
+    for module in (comments, articles, perspective, batch, feedback, queue, model, health, admin):
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
     docs.install(app)

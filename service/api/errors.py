@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PERSPECTIVE_PREFIX = "/v1alpha1/"
 DISCOVERY_PREFIX = "/$discovery/"
+BATCH_PATH = "/batch"  # Google's batch endpoint (the discovery document's batchPath)
 PERSPECTIVE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 # Perspective's ErrorType for our conditions; anything else is its catch-all INVALID_REQUEST.
 _ERROR_TYPES = {"empty": "COMMENT_EMPTY", "too_large": "COMMENT_TOO_LONG"}
@@ -98,7 +99,7 @@ class ApiError(Exception):
 
 
 def is_perspective_path(path: str) -> bool:
-    return path.startswith(PERSPECTIVE_PREFIX) or path.startswith(DISCOVERY_PREFIX)
+    return path.startswith(PERSPECTIVE_PREFIX) or path.startswith(DISCOVERY_PREFIX) or path == BATCH_PATH
 
 
 def google_error_body(

@@ -353,6 +353,55 @@ def test_shipped_model_through_googleapiclient(shipped_server):
     assert response["languages"] == ["en"]
 
 
+def test_googleapiclient_batches_against_the_shipped_model(shipped_server):
+    """new_batch_http_request(): how research harnesses (HELM, MLCommons' modelgauge) call Perspective,
+    many comments per HTTP request, over real HTTP. Each answer equals the same call made alone."""
+    from googleapiclient import discovery
+
+    service = discovery.build(
+        "commentanalyzer",
+        "v1alpha1",
+        developerKey="any",
+        discoveryServiceUrl=shipped_server + "/$discovery/rest?version={apiVersion}",
+        static_discovery=False,
+    )
+    attributes = {
+        name: {} for name in ("TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY")
+    }
+    texts = [
+        "You are a complete idiot and a moron.",
+        "Thanks for the article, the figures on the budget were useful.",
+        "Espèce de crétin, vous êtes un abruti.",
+        "x" * 20_481,
+    ]
+    answers: dict[str, Any] = {}
+    batch = service.new_batch_http_request(callback=lambda rid, resp, exc: answers.update({rid: (resp, exc)}))
+    for i, text in enumerate(texts):
+        body = {
+            "comment": {"text": text},
+            "requestedAttributes": attributes,
+            "dropUnsupportedAttributes": True,
+        }
+        batch.add(service.comments().analyze(body=body), request_id=str(i))
+    batch.execute()
+    assert list(answers) == ["0", "1", "2", "3"]
+    for i, text in enumerate(texts[:3]):
+        body = {
+            "comment": {"text": text},
+            "requestedAttributes": attributes,
+            "dropUnsupportedAttributes": True,
+        }
+        assert answers[str(i)] == (service.comments().analyze(body=body).execute(), None)
+    toxic, civil, french = (answers[str(i)][0] for i in range(3))
+    assert set(toxic["attributeScores"]) == set(attributes)
+    value = lambda r: r["attributeScores"]["TOXICITY"]["summaryScore"]["value"]  # noqa: E731
+    assert value(toxic) > 0.5 > value(civil)
+    assert french["detectedLanguages"] == ["fr"] and "TOXICITY" in french["attributeScores"]
+    response, error = answers["3"]
+    assert response is None and error.resp.status == 400
+    assert error.error_details[0]["errorType"] == "COMMENT_TOO_LONG"
+
+
 def test_a_key_probe_with_no_body_gets_googles_error_shape(shipped_server):
     r = httpx.post(shipped_server + "/v1alpha1/comments:analyze?key=probe")
     assert "content-type" not in r.request.headers and r.request.content == b""
