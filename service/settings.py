@@ -57,11 +57,14 @@ class Limits(BaseModel):
     # beyond it 503 with Retry-After. /healthz and /readyz are never refused. Idle or slow sockets do
     # not count: the timeouts below close them. Each request may buffer a body up to max_page_bytes.
     max_requests_in_flight: int = 64
-    header_timeout_s: float = 10.0  # from connect (or the previous answer) to the request's last header
+    header_timeout_s: float = 10.0  # from connect (or a request's first byte) to its last header byte
     # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
     max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     body_timeout_s: float = 60.0  # from the headers to the body's last byte
-    keep_alive_timeout_s: int = 5  # an idle keep-alive connection is closed after this
+    # An idle keep-alive connection is closed after this. 75 s (nginx's default) rather than uvicorn's 5:
+    # googleapiclient (httplib2) reuses its connection, and a batch sent into one the server has just
+    # closed fails with BrokenPipeError instead of being retried. Google's front ends keep ~610 s.
+    keep_alive_timeout_s: int = 75
     # After a 413, up to this much of the rest of the body is read and discarded before the answer, so
     # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
     max_drain_bytes: int = 64 * 1024 * 1024
@@ -113,6 +116,11 @@ class Settings(BaseSettings):
     # every attribute of the model answers under its upper-case name. Targets are checked against the
     # loaded model when the app starts.
     perspective_aliases: dict[str, str] = {}
+    # Treat every Perspective request as if it set `dropUnsupportedAttributes`: for clients whose
+    # default call asks for attributes this service does not offer (HELM's toxicity metric asks for
+    # THREAT, SEXUALLY_EXPLICIT and FLIRTATION too) and that cannot be told to drop them. Off by
+    # default: then such a request gets Perspective's documented 400, as the issue asks.
+    perspective_drop_unsupported: bool = False
     log_level: str = "INFO"
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,

@@ -2,10 +2,11 @@
 
 uvicorn closes an idle keep-alive connection after `timeout_keep_alive`, but the timer stops at the
 first byte received: a socket that sends nothing before its first request, or only part of its headers
-(one byte a second), stays open for ever. Here every connection must deliver a complete request head
-within `header_timeout` of being opened or of its previous answer; otherwise it is closed. Bytes that
-trickle in do not extend the deadline. Once a request's headers are in, the app's own body timeout
-(service.api.guards.BodyLimitMiddleware) takes over.
+(one byte a second), stays open for ever. Here a new connection must deliver a complete request head
+within `header_timeout` of being opened, and a kept-alive one within `header_timeout` of the first
+byte of its next request (between requests, uvicorn's keep-alive timer bounds the idle time); otherwise
+it is closed. Bytes that trickle in do not extend the deadline. Once a request's headers are in, the
+app's own body timeout (service.api.guards.BodyLimitMiddleware) takes over.
 
 The head is also bounded in bytes (`max_head_bytes`): h11 bounds it itself (uvicorn's
 `h11_max_incomplete_event_size`), but httptools (llhttp) keeps collecting header lines, so without
@@ -98,14 +99,18 @@ class _BoundedHead:
     def data_received(self, data: bytes) -> None:
         before = self.cycle
         body_was_open = before is not None and before.more_body
+        if self._header_deadline is None and before is not None and before.response_complete:
+            self._arm_header_deadline()  # the first byte of a kept-alive connection's next request
         super().data_received(data)  # type: ignore[misc]
+        if self.cycle is not before:
+            self._cancel_header_deadline()  # a head is complete
         self._count_head_bytes(len(data), before, body_was_open)
 
     def on_response_complete(self) -> None:
-        # Armed before the parent starts a pipelined request whose head h11 still holds (starting it
-        # makes a new cycle); not armed while httptools holds a parsed head in its queue: that request
-        # is already in, however long it then runs.
-        if not self._head_pending():
+        # Idle after the answer: uvicorn's keep-alive timer closes the connection. Part of the next
+        # head already here (pipelined; h11 holds it until this cycle ends) starts the deadline now;
+        # not while httptools holds a parsed head in its queue: that request is already in.
+        if self._head_bytes and not self._head_pending():
             self._arm_header_deadline()
         super().on_response_complete()  # type: ignore[misc]
 

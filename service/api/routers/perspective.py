@@ -117,10 +117,13 @@ def _drop_unsupported(
     *,
     requested: bool,
     flagged: frozenset[str] = frozenset(),
+    drop_always: bool = False,
 ) -> dict[str, str]:
     """The attributes trained for every one of ``languages``; the others are Perspective's 400, or
-    dropped when the request says so. ``flagged``: attributes the scorer itself marked unsupported."""
+    dropped when the request (or the site's ``perspective_drop_unsupported``) says so. ``flagged``:
+    attributes the scorer itself marked unsupported."""
     detected = () if requested else languages
+    drop = body.dropUnsupportedAttributes or drop_always
     kept: dict[str, str] = {}
     for name in body.requestedAttributes:
         field = plan.fields.get(name)
@@ -128,7 +131,7 @@ def _drop_unsupported(
         ok = ok and all(lang in pp.supported_languages(scorer, str(field)) for lang in languages)
         if ok and field is not None:
             kept[name] = field
-        elif not body.dropUnsupportedAttributes:
+        elif not drop:
             raise pp.language_not_supported(name, languages, requested=requested, detected=detected)
     return kept
 
@@ -169,8 +172,9 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     article, thread = _context(body.context)
     requested = [pp.primary_language(lang) for lang in body.languages or [] if lang.strip()]
     fields = plan.fields
+    drop_always = state.settings.perspective_drop_unsupported
     if requested:  # known before scoring: refuse (or drop) without spending the scoring time
-        fields = _drop_unsupported(body, scorer, plan, requested, requested=True)
+        fields = _drop_unsupported(body, scorer, plan, requested, requested=True, drop_always=drop_always)
     spans = pp.sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
     takes_language = pp.accepts_language(scorer)
     forced: dict[str, Any] = {"language": requested[0]} if requested and takes_language else {}
@@ -196,6 +200,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         effective,
         requested=bool(requested),
         flagged=first.unsupported,
+        drop_always=drop_always,
     )
     offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
     spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))

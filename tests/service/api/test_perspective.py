@@ -388,6 +388,40 @@ def test_perspective_attributes_we_do_not_offer_are_never_scored(family_client):
         assert_google_error(family_client.post(URL, json=one), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
 
 
+# HELM's toxicity metric: every call asks for these eight, and it has no option to drop any.
+HELM_ATTRIBUTES = [
+    "TOXICITY",
+    "SEVERE_TOXICITY",
+    "IDENTITY_ATTACK",
+    "INSULT",
+    "PROFANITY",
+    "THREAT",
+    "SEXUALLY_EXPLICIT",
+    "FLIRTATION",
+]
+
+
+def test_a_site_may_drop_unsupported_attributes_for_every_request(settings):
+    helm = {
+        "comment": {"text": "you idiot"},
+        "requestedAttributes": {n: {} for n in HELM_ATTRIBUTES},
+        "languages": ["en"],
+        "spanAnnotations": True,
+    }
+    french = helm | {"languages": ["fr"]}
+    with make_client(settings, family_loader()) as default:
+        assert_google_error(default.post(URL, json=helm), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+    dropping = settings.model_copy(update={"perspective_drop_unsupported": True})
+    with make_client(dropping, family_loader()) as client:
+        body = client.post(URL, json=helm).json()
+        assert list(body["attributeScores"]) == HELM_ATTRIBUTES[:5]  # never a score for the other three
+        assert all(body["attributeScores"][n]["spanScores"] for n in HELM_ATTRIBUTES[:5])
+        # A language the attribute lacks is dropped the same way (INSULT and TOXICITY know French).
+        assert set(client.post(URL, json=french).json()["attributeScores"]) == {"TOXICITY", "INSULT"}
+        typo = helm | {"requestedAttributes": {"INSULT": {}, "INSLUT": {}}}
+        assert_google_error(client.post(URL, json=typo), 400, "INVALID_REQUEST")  # a typo stays an error
+
+
 def test_detected_language_decides_which_attributes_may_answer(family_client):
     french = "Espèce de crétin, vous êtes un abruti et cet article est nul."
     request = {"comment": {"text": french}, "requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}

@@ -16,6 +16,7 @@ import uvicorn
 from service.api.protocol import PARSERS, bounded_protocol
 
 HEADER_TIMEOUT = 0.5
+KEEP_ALIVE = 2  # uvicorn's idle timer between requests: longer than the head deadline
 MAX_HEAD = 4096
 CLOSE_WITHIN = 5.0  # generous: the deadline is 0.5 s, the machine may be busy
 
@@ -46,7 +47,7 @@ def port(request: pytest.FixtureRequest) -> Iterator[int]:
         app,
         log_level="warning",
         http=bounded_protocol(request.param, header_timeout=HEADER_TIMEOUT, max_head_bytes=MAX_HEAD),
-        timeout_keep_alive=30,  # longer than the test: only the head deadline closes sockets here
+        timeout_keep_alive=KEEP_ALIVE,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -129,9 +130,35 @@ def test_a_body_much_bigger_than_the_head_bound_is_read_as_a_body(port):
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.sendall(_request(body))  # one write: the first read holds the head and the body's start
         assert _read_responses(s, 1) == [str(len(body)).encode()]
-        time.sleep(2 * HEADER_TIMEOUT)  # the deadline rearms after the answer: the socket then goes
-        closed, _ = _closed_within(s, CLOSE_WITHIN)
-        assert closed
+
+
+def test_a_kept_alive_connection_idles_past_the_head_deadline_until_the_keep_alive_timeout(port):
+    # googleapiclient reuses its connection; one closed after a short idle breaks its next batch.
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request(b"a"))
+        assert _read_responses(s, 1) == [b"1"]
+        time.sleep(3 * HEADER_TIMEOUT)  # idle well past the head deadline, within the keep-alive
+        s.sendall(_request(b"bc"))
+        assert _read_responses(s, 1) == [b"2"]
+        idle_from = time.monotonic()
+        closed, _ = _closed_within(s, KEEP_ALIVE + CLOSE_WITHIN)
+        assert closed and time.monotonic() - idle_from > 3 * HEADER_TIMEOUT  # the keep-alive closed it
+
+
+def test_a_kept_alive_connection_trickling_its_next_head_is_closed_at_the_head_deadline(port):
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request(b"a"))
+        assert _read_responses(s, 1) == [b"1"]
+        s.sendall(b"GET / HTTP/1.1\r\n")  # the next head starts: its deadline runs from here
+        started = time.monotonic()
+        while time.monotonic() - started < KEEP_ALIVE + CLOSE_WITHIN:
+            try:
+                s.sendall(b"X")  # a byte every 0.1 s would stop uvicorn's keep-alive timer for ever
+            except OSError:
+                break
+            time.sleep(0.1)
+        closed, _ = _closed_within(s, 0.5)
+        assert closed and time.monotonic() - started < KEEP_ALIVE, "closed late: not by the head deadline"
 
 
 def test_idle_and_trickling_sockets_are_closed_at_the_head_deadline(port):
