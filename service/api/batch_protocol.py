@@ -54,10 +54,18 @@ def parse_batch(content_type: str, body: bytes, *, max_parts: int) -> list[Inner
     media = content_type.split(";", 1)[0].strip().lower()
     if media != "multipart/mixed":
         raise BatchFormatError(f"a batch is multipart/mixed, got {media or 'no Content-Type'}")
+    envelope = Message()
+    envelope["Content-Type"] = content_type
+    boundary = envelope.get_boundary()
+    if not boundary:
+        raise BatchFormatError("the multipart/mixed Content-Type has no boundary")
+    # Counted before parsing: the MIME parser spends ~30 us a part, and 2 MiB of empty parts is 170,000.
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    delimiters = body.count(b"\n" + delimiter) + body.startswith(delimiter)  # at line starts only
+    if delimiters - 1 > max_parts:
+        raise BatchFormatError(f"the batch has {delimiters - 1} parts; at most {max_parts} are accepted")
     head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
     message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
-    if not message.get_boundary():
-        raise BatchFormatError("the multipart/mixed Content-Type has no boundary")
     parts = message.get_payload() if message.is_multipart() else []
     if not isinstance(parts, list) or not parts:
         raise BatchFormatError("the batch has no parts")
