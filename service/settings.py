@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     # THREAT, SEXUALLY_EXPLICIT and FLIRTATION too) and that cannot be told to drop them. Off by
     # default: then such a request gets Perspective's documented 400, as the issue asks.
     perspective_drop_unsupported: bool = False
+    # Origins whose pages may call the API from the browser (CORS), e.g. a comment form that asks
+    # Perspective's comments:analyze as the reader types: MODERATION_CORS_ORIGINS='["https://news.example"]'
+    # ("*" for any). Empty (the default): no CORS headers, browsers refuse cross-origin calls.
+    cors_origins: list[str] = []
     log_level: str = "INFO"
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,

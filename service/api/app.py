@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ConfigurationError, ModelError
@@ -211,6 +212,16 @@ def create_app(
         InFlightLimitMiddleware, limit=limits.max_requests_in_flight, always=frozenset(health.PROBES)
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
+    if settings.cors_origins:
+        # Outside the guards, so their 413s and 503s carry the headers too and a page can read them.
+        # No credentials (cookies): write endpoints take the bearer token, which is a plain header.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     app.add_middleware(OneLineStartupFailure)
     return app
 
