@@ -43,8 +43,10 @@ __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
 class ThreadExample:
     """One thread for training: its comments, the article (if any), per-comment labels (nan =
     unlabelled: context only), the weight of its labelled rows, whether the thread may be used as
-    context, where it comes from, the group CV folds keep together (its article) and whether the
-    labels are human (a swap's are not: without context it is skipped)."""
+    context, where it comes from, the group CV folds keep together (its article), whether the
+    labels are human (a swap's are not: without context it is skipped) and whether its rows set the
+    review shift (``calibrate``: rows of a source that is not what the review threshold is meant
+    for, e.g. foreign-domain intruders, train the weights but do not move the threshold)."""
 
     texts: tuple[str, ...]
     labels: np.ndarray
@@ -54,6 +56,7 @@ class ThreadExample:
     source: str = ""
     group: str = ""
     human: bool = False
+    calibrate: bool = True
 
 
 class ContextOffTopic(BaseEstimator):

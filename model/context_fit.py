@@ -139,11 +139,11 @@ def text_matrix(model: ContextOffTopic, texts: Sequence[str]) -> sp.csr_matrix:
 def design(
     model: ContextOffTopic, threads: Sequence[ThreadExample]
 ) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
-    """Text, dense features and per-row data (label, weight, group, source, human, context kind) of
-    every labelled comment."""
+    """Text, dense features and per-row data (label, weight, group, source, human, context kind,
+    calibrate) of every labelled comment."""
     texts: list[str] = []
     dense_parts = []
-    cols: dict[str, list[Any]] = {k: [] for k in ("y", "w", "group", "source", "human", "kind")}
+    cols: dict[str, list[Any]] = {k: [] for k in ("y", "w", "group", "source", "human", "kind", "calibrate")}
     memo = model._memo()
     for ex in threads:
         mask = ~np.isnan(ex.labels)
@@ -161,6 +161,7 @@ def design(
         cols["source"].append([ex.source] * k)
         cols["human"].append([ex.human] * k)
         cols["kind"].append([kind] * k)
+        cols["calibrate"].append([ex.calibrate] * k)
     data = {k: np.concatenate([np.asarray(v) for v in vs]) for k, vs in cols.items()}
     return texts, np.vstack(dense_parts), data
 
@@ -285,7 +286,8 @@ def fit_logistic(model: ContextOffTopic, threads: Sequence[ThreadExample]) -> No
     regression over the standardised dense features and that model's decision, on every row, C by
     grouped CV. Both fold into one linear score: own-word weights x the text weight, plus dense
     weights. Its intercept is then shifted so that, out of fold, ``review_recall`` of the off-topic
-    rows score at or above the default review threshold (the review queue's operating point)."""
+    rows (of the threads marked ``calibrate``) score at or above the default review threshold (the
+    review queue's operating point)."""
     texts, dense, data = design(model, threads)
     y, w = data["y"], data["w"]
     if len(np.unique(y)) < 2:
@@ -309,11 +311,12 @@ def fit_logistic(model: ContextOffTopic, threads: Sequence[ThreadExample]) -> No
         if len(np.unique(y[m])) == 2:
             model.cv_auc_by_source_[str(s)] = _auc(y[m], best[m])
     p_oof = 1.0 / (1.0 + np.exp(-best))
-    threshold = recall_threshold(y, p_oof, model.review_recall)
+    cal = data["calibrate"].astype(bool)
+    threshold = recall_threshold(y[cal], p_oof[cal], model.review_recall)
     model.oof_at_review_ = {
-        "recall": round(float((p_oof[y == 1] >= threshold).mean()), 4),
-        "false_positive_rate": round(float((p_oof[y == 0] >= threshold).mean()), 4),
-        "best_f1_threshold_unshifted": round(best_f1_threshold(y, p_oof), 4),
+        "recall": round(float((p_oof[cal & (y == 1)] >= threshold).mean()), 4),
+        "false_positive_rate": round(float((p_oof[cal & (y == 0)] >= threshold).mean()), 4),
+        "best_f1_threshold_unshifted": round(best_f1_threshold(y[cal], p_oof[cal]), 4),
     }
     shift = math.log(model.review_threshold / (1 - model.review_threshold)) - math.log(
         threshold / (1 - threshold)

@@ -6,6 +6,9 @@
 - ``dragnet``: pages with a gold article body and gold reader comments (the comments' text is one
   block; it is cut into comments at header lines such as "NAME July 26, 2012 at 8:42 am").
 - ``pages``: the shared article pages, parsed with ``service.parse``.
+- ``youtube``: a pool of comments from another domain (YouTube music videos, ham and spam), which
+  ``foreign_examples`` moves into news threads as off-topic intruders. Only the videos the spam
+  attribute trains on: its held-out video (training.evaluate.TEST_VIDEO) is never read here.
 
 Each thread is a ``SourceThread``. Every source is split by article / page with the same hash
 (``is_heldout``): about a fifth is held out for evaluation and never trained or tuned on.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import logging
 import re
 import sys
@@ -32,6 +36,12 @@ log = logging.getLogger(__name__)
 C3_FILE = Path("c3-constructive-comments") / "C3_anonymized.csv"
 OMP_FILE = Path("one-million-posts") / "posts_labeled_wide.csv"
 DRAGNET_DIR = Path("dragnet-pages")
+YOUTUBE_DIR = Path("youtube-spam")
+# The spam attribute's training videos; Youtube04-Eminem.csv is its held-out video (training/evaluate.py).
+YOUTUBE_TRAIN_FILES = ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv", "Youtube03-LMFAO.csv")
+MIN_FOREIGN_WORDS = 3  # shorter chatter ("lol", "Party rock") is UNSUBSTANTIAL's business, not off_topic's
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two or more letters (emoji and numbers are not words)
 HELDOUT_PERCENT = 20
 MAX_PAGE_COMMENTS = 60  # a page with hundreds of comments would outweigh the others
 _VOTES = re.compile(r"non_relevant:(\d+)")
@@ -196,3 +206,21 @@ def standfirst(article: ArticleContext, max_words: int = 60) -> ArticleContext:
     instead of the article."""
     paragraphs = [p for p in article.body.splitlines() if len(p.split()) >= 8] or [article.body]
     return ArticleContext(title=article.title, body=" ".join(paragraphs[0].split()[:max_words]))
+
+
+def clean_foreign(text: str) -> str:
+    """A foreign comment as a reader would see it: HTML entities decoded, tags (``<br />``, ``<a>``)
+    dropped, YouTube's trailing U+FEFF removed, whitespace collapsed."""
+    return " ".join(_TAG.sub(" ", html.unescape(text)).replace("\ufeff", " ").split())
+
+
+def load_youtube(data_dir: Path, files: Sequence[str] = YOUTUBE_TRAIN_FILES) -> list[str]:
+    """Distinct cleaned YouTube comments (ham and spam: both are off-topic under a news article) of
+    ``files``, at least ``MIN_FOREIGN_WORDS`` words of letters each, in file order."""
+    out: dict[str, None] = {}
+    for name in files:
+        for row in _read_csv(Path(data_dir) / YOUTUBE_DIR / name):
+            text = clean_foreign(row.get("CONTENT") or "")
+            if len(_WORD.findall(text)) >= MIN_FOREIGN_WORDS:
+                out.setdefault(text, None)
+    return list(out)

@@ -207,6 +207,32 @@ def test_fit_refuses_a_single_class(sources):
         ContextOffTopic(Cs=(0.1,), cv_folds=2).fit([ex])
 
 
+def test_rows_not_marked_calibrate_train_but_do_not_set_the_review_shift(sources, monkeypatch):
+    """Foreign-domain intruders (training.offtopic.foreign_examples) are fitted on, but the review
+    shift is the 85 % recall point of the other rows only."""
+    import dataclasses
+
+    import model.context_fit as CF
+
+    swaps = swap_examples(sources["c3"][0][:40], seed=5, source="c3_swap")
+    extra = [
+        dataclasses.replace(e, calibrate=False, source="other")
+        for e in swap_examples(sources["c3"][0][40:60], seed=6, source="c3_swap")
+    ]
+    seen: list[int] = []
+    real = CF.recall_threshold
+
+    def recording(y: np.ndarray, p: np.ndarray, recall: float) -> float:
+        seen.append(len(y))
+        return real(y, p, recall)
+
+    monkeypatch.setattr(CF, "recall_threshold", recording)
+    model = ContextOffTopic(Cs=(0.1,), cv_folds=2).fit(swaps + extra)
+    assert seen == [sum(int(np.isfinite(e.labels).sum()) for e in swaps)]
+    assert model.n_train_rows_["other"] == sum(int(np.isfinite(e.labels).sum()) for e in extra) > 0
+    assert model.oof_at_review_["recall"] >= model.review_recall
+
+
 def test_pickle_round_trip_scores_identically(small_model, seed_thread):
     """Identical up to float rounding: the clone starts with an empty chunk memo, and the memo's
     history only orders the columns of unseen words (hence the order of a few float sums)."""

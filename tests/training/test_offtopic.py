@@ -15,6 +15,7 @@ from training.offtopic import (
     LABEL_DEFINITIONS,
     default_articles_dir,
     evaluate_decisions,
+    foreign_examples,
     format_metrics,
     human_examples,
     load_sources,
@@ -99,15 +100,72 @@ def test_swaps_mix_in_comments_of_other_threads(sources):
     assert [e.texts for e in again] == [e.texts for e in examples]
 
 
-def test_the_training_set_holds_every_context_kind_and_source(sources):
+def test_the_training_set_holds_every_context_kind_and_source(sources, data_dir):
     from model.context_memo import context_kind
 
-    examples = training_examples(sources["c3"][0][:20], sources["omp"][0][:100], sources["pages"][0][:10])
+    c3, omp, pages = sources["c3"][0][:20], sources["omp"][0][:100], sources["pages"][0][:10]
+    examples = training_examples(c3, omp, pages, foreign=D.load_youtube(data_dir))
     assert {e.source for e in examples} == set(LABEL_DEFINITIONS)
     kinds = {context_kind(e.article, len(e.texts), e.use_thread) for e in examples}
     assert kinds == {"article+thread", "article", "thread", "none"}
+    foreign = [e for e in examples if e.source == "foreign_swap"]
+    # English news threads only (C3 and pages), every context kind the page swaps have.
+    assert {e.group.split(":")[0] for e in foreign} == {"c3"} | {p.source for p in pages}
+    assert {context_kind(e.article, len(e.texts), e.use_thread) for e in foreign} == kinds - {"none"}
+    assert "foreign_swap" not in {e.source for e in training_examples(c3, omp, pages)}
     assert all(e.human for e in examples if e.source == "omp_offtopic")
     assert len(human_examples(sources["omp"][0][:100], use_thread=True)) > 0
+
+
+def test_foreign_pool_is_the_spam_training_videos_cleaned(data_dir):
+    """YouTube comments of the videos the spam attribute trains on, never its held-out video; ham and
+    spam both; HTML and YouTube's U+FEFF gone; chatter under three words left out."""
+    import csv
+
+    from training.evaluate import TEST_VIDEO
+    from training.labels import YOUTUBE_FILES
+
+    assert D.clean_foreign("Hey guys, I&#39;m a <b>human</b>.<br /><br />Subscribe\ufeff") == (
+        "Hey guys, I'm a human . Subscribe"
+    )
+    assert TEST_VIDEO not in D.YOUTUBE_TRAIN_FILES
+    assert set(D.YOUTUBE_TRAIN_FILES) == set(YOUTUBE_FILES) - {TEST_VIDEO}
+    pool = D.load_youtube(data_dir)
+    assert len(pool) == len(set(pool)) > 800
+    assert all(len(D._WORD.findall(t)) >= D.MIN_FOREIGN_WORDS and "\ufeff" not in t for t in pool)
+
+    def cleaned(name: str) -> dict[str, str]:
+        with (data_dir / D.YOUTUBE_DIR / name).open(encoding="utf-8", newline="") as fh:
+            return {D.clean_foreign(r["CONTENT"]): r["CLASS"] for r in csv.DictReader(fh)}
+
+    held = cleaned(TEST_VIDEO)
+    trained = {t: c for name in D.YOUTUBE_TRAIN_FILES for t, c in cleaned(name).items()}
+    only_held = set(held) - set(trained)
+    assert len(only_held) > 300 and not only_held & set(pool)
+    assert {trained[t] for t in pool} == {"0", "1"}
+
+
+def test_foreign_intruders_are_labelled_off_topic(sources):
+    threads = sources["pages"][0][:15]
+    pool = [f"foreign comment number {i} about cooking and football" for i in range(40)]
+    examples = foreign_examples(threads, pool, seed=3, fraction=0.2, article="standfirst", use_thread=False)
+    assert examples and all(e.source == "foreign_swap" and not e.use_thread for e in examples)
+    # The intruders are the labelled rows; the natives are context (the news swaps label them 0), and
+    # none of these rows sets the review shift.
+    assert not any(e.calibrate for e in examples)
+    for ex in examples:
+        thread = next(t for t in threads if ex.group == f"{t.source}:{t.group}")
+        assert ex.article == D.standfirst(thread.article)
+        assert sorted(t for t in ex.texts if t not in pool) == sorted(thread.comments)
+        for text, y in zip(ex.texts, ex.labels, strict=True):
+            assert y == 1.0 if text in pool else np.isnan(y)
+        intruders = [t for t in ex.texts if t in pool]
+        assert len(intruders) == len(set(intruders)) == max(1, round(0.2 * len(thread.comments)))
+    again = foreign_examples(threads, pool, seed=3, fraction=0.2, article="standfirst", use_thread=False)
+    key = [(e.texts, np.nan_to_num(e.labels, nan=-1.0).tolist()) for e in examples]
+    assert [(e.texts, np.nan_to_num(e.labels, nan=-1.0).tolist()) for e in again] == key
+    other = foreign_examples(threads, pool, seed=4, fraction=0.2, article="standfirst", use_thread=False)
+    assert [e.texts for e in other] != [e.texts for e in examples]
 
 
 def test_the_decision_fixture_is_balanced_and_names_real_seeds():
