@@ -201,6 +201,29 @@ class ContextOffTopic(BaseEstimator):
         w, b = self._folded()
         return logistic(text_decision, dense, w, b), kind
 
+    def predict_comments(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None = None,
+        use_thread: bool = True,
+        *,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
+    ) -> tuple[np.ndarray, tuple[ContextKind, ...]]:
+        """``predict_thread`` with the context each comment's score saw: "none" for a comment without a
+        single content word ("lol", "+1", "first!"), which is scored as if it had no context (nothing in
+        it can digress; it is UNSUBSTANTIAL's business), else the thread's. With "none" no off-topic
+        decision is made for it (service/decide.py), whatever its text-alone prior."""
+        if not texts:
+            return np.zeros(0), ()
+        text_decision, dense, kind = self.features(
+            texts, article, use_thread, rows=rows, article_rows=article_rows
+        )
+        w, b = self._folded()
+        empty = dense[:, DENSE_FEATURES.index("no_content")] > 0
+        kinds = tuple("none" if e else kind for e in empty.tolist())
+        return logistic(text_decision, dense, w, b), kinds
+
     def explain(
         self,
         text: str,

@@ -87,6 +87,18 @@ class ThreadModel(Protocol):
         article_rows: ChunkRows | None = None,
     ) -> tuple[np.ndarray, ContextKind]: ...
 
+    def predict_comments(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        *,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
+    ) -> tuple[np.ndarray, tuple[ContextKind, ...]]:
+        """The same probabilities, with the context each comment's score saw (what the Scorer calls)."""
+        ...
+
 
 # Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
 ARTICLE_LANGUAGES_CACHED = 256
@@ -274,7 +286,7 @@ class Scorer:
             return []
         detections = self.detections(texts, language)
         languages = [d.language for d in detections]
-        columns, context = self._columns(texts, article, use_thread, share=True)
+        columns, contexts = self._columns(texts, article, use_thread, share=True)
         thread: str | None = None
         thread_known = False
         for name, (
@@ -295,17 +307,18 @@ class Scorer:
         unsupported = self.unsupported
         return [
             Scores(dict(zip(names, row, strict=True)), context, lang, unsupported(lang))
-            for row, lang in zip(zip(*values, strict=True), languages, strict=True)
+            for row, lang, context in zip(zip(*values, strict=True), languages, contexts, strict=True)
         ]
 
     def _columns(
         self, texts: list[str], article: ArticleContext | None, use_thread: bool, *, share: bool
-    ) -> tuple[dict[str, np.ndarray], ContextKind]:
-        """Every model's probabilities. With ``share`` (and models that support it), from one split and
-        one chunk lookup for all models; otherwise each model on its own. The numbers are the same."""
+    ) -> tuple[dict[str, np.ndarray], Sequence[ContextKind]]:
+        """Every model's probabilities and the context each comment's off-topic score saw. With ``share``
+        (and models that support it), from one split and one chunk lookup for all models; otherwise each
+        model on its own. The numbers are the same."""
         rows, article_rows = self._shared_rows(texts, article) if share else (None, None)
         columns: dict[str, np.ndarray] = {}
-        context: ContextKind = "none"
+        contexts: Sequence[ContextKind] = ("none",) * len(texts)
         families: dict[int, np.ndarray] = {}  # id(family) -> n x K probabilities, computed once
         models = self.models
         for name, k, family, column, reads_thread in self._plan:
@@ -323,7 +336,7 @@ class Scorer:
                 looked_up: dict[str, Any] = {}
                 if rows is not None:
                     looked_up = {"rows": rows[k], "article_rows": article_rows and article_rows[k]}
-                probs, context = cast(ThreadModel, model).predict_thread(
+                probs, contexts = cast(ThreadModel, model).predict_comments(
                     texts, article, use_thread, **looked_up
                 )
             elif rows is not None:
@@ -331,7 +344,7 @@ class Scorer:
             else:
                 probs = model.predict_proba(texts)[:, 1]
             columns[name] = np.asarray(probs, dtype=np.float64)
-        return columns, context
+        return columns, contexts
 
     def _shared_rows(
         self, texts: list[str], article: ArticleContext | None

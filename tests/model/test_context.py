@@ -290,10 +290,29 @@ def test_seed_thread_ranks_bickering_above_on_topic_comments(trained_model, seed
     assert on < off
 
 
-def test_a_bare_lol_does_not_reach_review(trained_model, seed_thread):
+CONTENT_FREE = ["lol", "+1", "first!", "haha", "wow", "ok"]
+
+
+def test_content_free_comments_get_no_off_topic_decision(trained_model, seed_thread):
+    """ "lol", "+1", "first!" under the seed thread: scored as if without context (their text-alone
+    prior, which sits near the review threshold), so their context is "none" and decide() makes no
+    off-topic decision: UNSUBSTANTIAL, not OFF_TOPIC, is about them (issue #14)."""
+    from core.records import Scores
+    from service.decide import decide
+    from service.settings import Settings
+
     texts, article = seed_thread
-    p, _ = trained_model.predict_thread([*texts, "lol"], article)
-    assert p[-1] < 0.6
+    all_texts = [*texts, *CONTENT_FREE, "Great recipe for lasagna here"]
+    p, kinds = trained_model.predict_comments(all_texts, article)
+    assert kinds[: len(texts)] == ("article+thread",) * len(texts)
+    assert kinds[len(texts) : -1] == ("none",) * len(CONTENT_FREE)
+    assert kinds[-1] == "article+thread"  # content words: the article and thread apply
+    thread_p, kind = trained_model.predict_thread(all_texts, article)
+    assert kind == "article+thread" and np.array_equal(thread_p, p)  # the same scores either way
+    thresholds = Settings().thresholds()
+    for value, context in zip(p[len(texts) : -1], kinds[len(texts) : -1], strict=True):
+        decision = decide(Scores({"off_topic": float(value)}, context), thresholds)
+        assert decision.verdict == "approve", (value, decision)
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     afresh), unsupported attributes listed afresh."""
     from model.language import thread_language
 
-    columns, context = scorer._columns(texts, article, True, share=False)
+    columns, contexts = scorer._columns(texts, article, True, share=False)
     detections = scorer.detector.detect_with_confidence(texts)
     thread = thread_language(detections)
     if thread is None and article is not None and not article.is_empty:
@@ -174,7 +174,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     for i, d in enumerate(detections):
         lang = d.language or "en"
         unsupported = {a for a in scorer.attributes if lang not in scorer.supported_languages(a)}
-        out.append(({a: float(c[i]) for a, c in columns.items()}, context, d.language, unsupported))
+        out.append(({a: float(c[i]) for a, c in columns.items()}, contexts[i], d.language, unsupported))
     return out
 
 
