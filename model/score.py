@@ -318,7 +318,8 @@ class Scorer:
         model on its own. The numbers are the same."""
         rows, article_rows = self._shared_rows(texts, article) if share else (None, None)
         columns: dict[str, np.ndarray] = {}
-        contexts: Sequence[ContextKind] = ("none",) * len(texts)
+        none: ContextKind = "none"
+        contexts: Sequence[ContextKind] = (none,) * len(texts)
         families: dict[int, np.ndarray] = {}  # id(family) -> n x K probabilities, computed once
         models = self.models
         for name, k, family, column, reads_thread in self._plan:
