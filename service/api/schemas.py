@@ -87,7 +87,10 @@ class SpanOut(BaseModel):
 class CommentResult(BaseModel):
     id: str | None
     scores: AttributeScores
-    context: Literal["article+thread", "article", "thread", "none"]
+    context: Literal["article+thread", "article", "thread", "none"] = Field(
+        description="What the off_topic score saw: 'none' for a comment sent without article or thread, "
+        "and for one without a single content word ('lol', '+1'); then no off-topic decision is made."
+    )
     language: str = Field(description="The comment's detected language (ISO 639-1), 'und' when unsure.")
     language_supported: dict[str, bool] = Field(
         description="Per attribute: was its model trained for this language? false = the score is "
@@ -133,7 +136,10 @@ class PageComment(BaseModel):
     parent: int | None
     text: str
     scores: AttributeScores
-    context: Literal["article+thread", "article", "thread", "none"]
+    context: Literal["article+thread", "article", "thread", "none"] = Field(
+        description="What the off_topic score saw: 'none' for a comment sent without article or thread, "
+        "and for one without a single content word ('lol', '+1'); then no off-topic decision is made."
+    )
     language: str = Field(description="The comment's detected language (ISO 639-1), 'und' when unsure.")
     language_supported: dict[str, bool] = Field(
         description="Per attribute: was its model trained for this language? false = the score is "
