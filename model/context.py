@@ -37,6 +37,7 @@ from model.context_tokens import TOKEN
 from model.kernels import DENSE_FEATURES, logistic
 
 __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
+_NO_CONTENT = DENSE_FEATURES.index("no_content")
 
 
 @dataclass(frozen=True)
@@ -193,13 +194,8 @@ class ContextOffTopic(BaseEstimator):
         Each comment's thread context is the other ``texts`` (when ``use_thread`` and there are >= 2).
         ``rows`` / ``article_rows``: the texts' and ``article_documents``' chunks already looked up
         (``chunk_rows``), as the Scorer does once for all its models."""
-        if not texts:
-            return np.zeros(0), context_kind(article, 0, use_thread)
-        text_decision, dense, kind = self.features(
-            texts, article, use_thread, rows=rows, article_rows=article_rows
-        )
-        w, b = self._folded()
-        return logistic(text_decision, dense, w, b), kind
+        p, _, kind = self._predict(texts, article, use_thread, rows, article_rows)
+        return p, kind
 
     def predict_comments(
         self,
@@ -214,15 +210,25 @@ class ContextOffTopic(BaseEstimator):
         single content word ("lol", "+1", "first!"), which is scored as if it had no context (nothing in
         it can digress; it is UNSUBSTANTIAL's business), else the thread's. With "none" no off-topic
         decision is made for it (service/decide.py), whatever its text-alone prior."""
+        p, content_free, kind = self._predict(texts, article, use_thread, rows, article_rows)
+        return p, tuple("none" if free else kind for free in content_free.tolist())
+
+    def _predict(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None,
+        article_rows: ChunkRows | None,
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(probabilities, which comments hold no content word, the thread's context kind)."""
         if not texts:
-            return np.zeros(0), ()
+            return np.zeros(0), np.zeros(0, dtype=bool), context_kind(article, 0, use_thread)
         text_decision, dense, kind = self.features(
             texts, article, use_thread, rows=rows, article_rows=article_rows
         )
         w, b = self._folded()
-        empty = dense[:, DENSE_FEATURES.index("no_content")] > 0
-        kinds = tuple("none" if e else kind for e in empty.tolist())
-        return logistic(text_decision, dense, w, b), kinds
+        return logistic(text_decision, dense, w, b), dense[:, _NO_CONTENT] > 0, kind
 
     def explain(
         self,

@@ -75,17 +75,8 @@ class CommentScorer(Protocol):
 
 
 class ThreadModel(Protocol):
-    """An attribute model that reads the article and thread (off_topic): interface "predict_thread"."""
-
-    def predict_thread(
-        self,
-        texts: Sequence[str],
-        article: ArticleContext | None,
-        use_thread: bool,
-        *,
-        rows: ChunkRows | None = None,
-        article_rows: ChunkRows | None = None,
-    ) -> tuple[np.ndarray, ContextKind]: ...
+    """An attribute model that reads the article and thread (off_topic): interface "predict_thread"
+    in the manifest. The Scorer asks it for each comment's probability and context."""
 
     def predict_comments(
         self,
@@ -95,9 +86,7 @@ class ThreadModel(Protocol):
         *,
         rows: ChunkRows | None = None,
         article_rows: ChunkRows | None = None,
-    ) -> tuple[np.ndarray, tuple[ContextKind, ...]]:
-        """The same probabilities, with the context each comment's score saw (what the Scorer calls)."""
-        ...
+    ) -> tuple[np.ndarray, tuple[ContextKind, ...]]: ...
 
 
 # Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
@@ -119,7 +108,7 @@ def _remember(memo: dict[K, V], key: K, value: V, bound: int) -> V:
 
 # How the Scorer calls each attribute's model (the manifest's "interface" field says which).
 TEXT_INTERFACE = "predict_proba"  # model.predict_proba(texts)[:, 1]
-THREAD_INTERFACE = "predict_thread"  # model.predict_thread(texts, article, use_thread)
+THREAD_INTERFACE = "predict_thread"  # reads article + thread: model.predict_comments (ThreadModel)
 
 
 class Scorer:
