@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from service.api.batch_protocol import BatchFormatError, InnerResponse, parse_batch, write_batch
 from service.settings import Limits
 from tests.service.api.conftest import TOKEN, assert_google_error, make_client
+from tests.service.api.test_perspective_clients import googleapiclient_service
 
 ANALYZE = "/v1alpha1/comments:analyze"
 
@@ -42,18 +43,8 @@ class ClientHttp:
 
 
 def service_over(client: TestClient, key: str = "any-key") -> tuple[Any, ClientHttp]:
-    from googleapiclient import discovery
-
     http = ClientHttp(client)
-    service = discovery.build(
-        "commentanalyzer",
-        "v1alpha1",
-        developerKey=key,
-        discoveryServiceUrl="http://testserver/$discovery/rest?version={apiVersion}",
-        static_discovery=False,
-        http=http,
-    )
-    return service, http
+    return googleapiclient_service("http://testserver", key, http=http), http
 
 
 def run_batch(service: Any, calls: list[tuple[str, Any]]) -> dict[str, tuple[Any, Any]]:

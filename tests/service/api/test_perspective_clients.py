@@ -36,6 +36,7 @@ pytestmark = pytest.mark.slow
 
 GOOGLE_HOST = "commentanalyzer.googleapis.com"
 GOOGLE_DISCOVERY = f"https://{GOOGLE_HOST}/$discovery/rest?version=v1alpha1"
+DISCOVERY_PATH = "/$discovery/rest?version={apiVersion}"  # googleapiclient fills the version in
 FAMILY = ("toxicity", "severe_toxicity", "identity_attack", "insult", "profanity", "spam", "unsubstantial")
 LANGUAGES = {"toxicity": ["en", "fr"], "insult": ["en", "fr"]}  # the others: absent = English only
 TOXIC = [
@@ -183,7 +184,7 @@ def discovery_at(monkeypatch: pytest.MonkeyPatch) -> Any:
     def point(base: str) -> None:
         def build(service: str, version: str, *args: Any, discoveryServiceUrl: str, **kwargs: Any) -> Any:
             assert discoveryServiceUrl == GOOGLE_DISCOVERY  # the client's hard-coded URL
-            url = base + "/$discovery/rest?version={apiVersion}"
+            url = base + DISCOVERY_PATH
             moved.append(url)
             return real_build(service, version, *args, discoveryServiceUrl=url, **kwargs)
 
@@ -214,16 +215,25 @@ def test_perspective_py_calls(discovery_at, family_server):
     assert "Attribute THREAT does not support request languages: en" in str(caught.value.__context__)
 
 
-def test_googleapiclient_against_the_discovery_document(family_server):
-    from googleapiclient import discovery, errors
+def googleapiclient_service(base: str, key: str = "any", **build: Any) -> Any:
+    """Perspective's documented client: googleapiclient built from this server's discovery document
+    (``build``: more `discovery.build` arguments, e.g. the `http` transport)."""
+    from googleapiclient import discovery
 
-    service = discovery.build(
+    return discovery.build(
         "commentanalyzer",
         "v1alpha1",
-        developerKey=TOKEN,
-        discoveryServiceUrl=family_server + "/$discovery/rest?version={apiVersion}",
+        developerKey=key,
+        discoveryServiceUrl=base + DISCOVERY_PATH,
         static_discovery=False,
+        **build,
     )
+
+
+def test_googleapiclient_against_the_discovery_document(family_server):
+    from googleapiclient import errors
+
+    service = googleapiclient_service(family_server, key=TOKEN)
     body = {
         "comment": {"text": "😀 What an idiot. Thanks anyway."},
         "requestedAttributes": {"TOXICITY": {}, "INSULT": {}, "THREAT": {}},
@@ -335,15 +345,7 @@ def test_coral_talk_request_with_the_shipped_model(shipped_server, language):
 
 
 def test_shipped_model_through_googleapiclient(shipped_server):
-    from googleapiclient import discovery
-
-    service = discovery.build(
-        "commentanalyzer",
-        "v1alpha1",
-        developerKey="any",
-        discoveryServiceUrl=shipped_server + "/$discovery/rest?version={apiVersion}",
-        static_discovery=False,
-    )
+    service = googleapiclient_service(shipped_server)
     body = {
         "comment": {"text": "what kind of idiot name is foo?"},
         "requestedAttributes": {"INSULT": {}, "OFF_TOPIC": {}},
@@ -356,15 +358,7 @@ def test_shipped_model_through_googleapiclient(shipped_server):
 def test_googleapiclient_batches_against_the_shipped_model(shipped_server):
     """new_batch_http_request(): how research harnesses (HELM, MLCommons' modelgauge) call Perspective,
     many comments per HTTP request, over real HTTP. Each answer equals the same call made alone."""
-    from googleapiclient import discovery
-
-    service = discovery.build(
-        "commentanalyzer",
-        "v1alpha1",
-        developerKey="any",
-        discoveryServiceUrl=shipped_server + "/$discovery/rest?version={apiVersion}",
-        static_discovery=False,
-    )
+    service = googleapiclient_service(shipped_server)
     attributes = {
         name: {} for name in ("TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY")
     }
