@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from training import labels as L
 from training.fit import Metrics, binary_metrics
 
 FLOORS_PATH = Path(__file__).with_name("floors.json")
@@ -39,7 +40,7 @@ def in_test_split(article_id: str | None, percent: int = 20) -> bool:
 
 # -- the text-attribute family: ONE model trained on every corpus minus its test rows --------------
 
-TEST_VIDEO = "Youtube04-Eminem.csv"  # the largest video (448 comments) is never trained on
+TEST_VIDEO = L.YOUTUBE_TEST_VIDEO
 FAMILY_TESTS: dict[str, tuple[str, tuple[str, ...]]] = {
     # evaluation -> (head, corpora whose held-out rows it is measured on)
     "insult/kaggle_public": ("insult", ("kaggle-2012/test_with_solutions.csv",)),
@@ -203,8 +204,7 @@ _FAMILY_FILES = (
     "olid-offenseval-2019/olid-training-v1.0.tsv",
     "davidson-hate-offensive-2017/labeled_data.csv",
     "mlma-hate-speech/en_dataset.csv",
-    *(f"youtube-spam/{v}" for v in ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv", "Youtube03-LMFAO.csv")),
-    f"youtube-spam/{TEST_VIDEO}",
+    *(f"{L.YOUTUBE_DIR}/{v}" for v in L.YOUTUBE_FILES),
 )
 _OFF_TOPIC = (_C3, "one-million-posts/posts_labeled_wide.csv", "dragnet-pages/100.gold.txt")
 REQUIRED_FILES: dict[str, tuple[str, ...]] = {

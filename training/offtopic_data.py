@@ -8,7 +8,7 @@
 - ``pages``: the shared article pages, parsed with ``service.parse``.
 - ``youtube``: a pool of comments from another domain (YouTube music videos, ham and spam), which
   ``foreign_examples`` moves into news threads as off-topic intruders. Only the videos the spam
-  attribute trains on: its held-out video (training.evaluate.TEST_VIDEO) is never read here.
+  attribute trains on: its held-out video (training.labels.YOUTUBE_TEST_VIDEO) is never read here.
 
 Each thread is a ``SourceThread``. Every source is split by article / page with the same hash
 (``is_heldout``): about a fifth is held out for evaluation and never trained or tuned on.
@@ -30,15 +30,15 @@ import numpy as np
 
 from core.errors import TrainingDataError
 from core.records import ArticleContext
+from training import labels as L
 
 log = logging.getLogger(__name__)
 
 C3_FILE = Path("c3-constructive-comments") / "C3_anonymized.csv"
 OMP_FILE = Path("one-million-posts") / "posts_labeled_wide.csv"
 DRAGNET_DIR = Path("dragnet-pages")
-YOUTUBE_DIR = Path("youtube-spam")
-# The spam attribute's training videos; Youtube04-Eminem.csv is its held-out video (training/evaluate.py).
-YOUTUBE_TRAIN_FILES = ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv", "Youtube03-LMFAO.csv")
+YOUTUBE_DIR = Path(L.YOUTUBE_DIR)
+YOUTUBE_TRAIN_FILES = L.YOUTUBE_TRAIN_FILES  # the spam attribute's training videos, never its held-out one
 MIN_FOREIGN_WORDS = 3  # shorter chatter ("lol", "Party rock") is UNSUBSTANTIAL's business, not off_topic's
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two or more letters (emoji and numbers are not words)
