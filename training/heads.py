@@ -32,6 +32,7 @@ from model.features import TOKEN_RE, TokenFeaturizer
 from model.heads import MultiHeadText
 from training import corpora as C
 from training import labels as L
+from training import teacher
 
 Progress = Callable[[str], None]
 SEED = 0
@@ -54,6 +55,13 @@ class HeadSpec:
     nb_alpha: float = NB_ALPHA  # NB scaling blend of this head (0 = plain TF-IDF)
     # Alternative weights of auxiliary corpora, each a {corpus name: weight} override; CV picks one.
     weight_options: tuple[Mapping[str, float], ...] = field(default_factory=lambda: ({},))
+    # Distillation (training/teacher.py): every distinct text of the head's rows again as a soft row,
+    # target = the teacher's probability, weight ``distill``. Never scored. 0 = off.
+    distill: float = 0.0
+    # Topic shrink: each feature scaled by (articles / texts containing it, over the head's rows that
+    # come from articles) ** topic_gamma, so words of one story (its names, its subject) weigh less than
+    # words spread over many. Folded into the coefficients like the NB scaling. 0 = off.
+    topic_gamma: float = 0.0
 
 
 def _kaggle(d: Path) -> list[C.Corpus]:
@@ -128,6 +136,8 @@ HEADS: tuple[HeadSpec, ...] = (
         # the winners: each alternative costs five fits of ~33,000 rows in every `make train`.
         weight_options=({"olid/off": 0.3},),
         nb_alpha=0.75,
+        distill=0.3,
+        topic_gamma=0.5,
     ),
     HeadSpec(
         "severe_toxicity",
@@ -197,6 +207,7 @@ class _Rows:
     source: np.ndarray
     groups: np.ndarray
     scored: np.ndarray
+    from_article: np.ndarray  # the row's group is an article (or video), not the row itself
 
     def weights(self, corpus_weight: Mapping[str, float]) -> np.ndarray:
         return self.base_weight * np.asarray([corpus_weight[s] for s in self.source.tolist()])
@@ -221,7 +232,48 @@ def _rows(corpora: Sequence[C.Corpus], text_index: dict[str, int]) -> _Rows:
         np.asarray(src),
         groups,
         np.asarray(scored, dtype=bool),
+        np.asarray([g.startswith("group|") for g in grp], dtype=bool),
     )
+
+
+TEACHER_SOURCE = f"teacher/{teacher.NAME}"
+
+
+def _with_teacher(r: _Rows, probabilities: np.ndarray, weight: float) -> _Rows:
+    """``r`` plus every distinct text of ``r`` again as a positive row of weight ``weight * p`` and a
+    negative row of weight ``weight * (1 - p)``, p = the teacher's probability (aligned with
+    ``np.unique(r.text)``). They join their text's group, so they fall in its CV fold; never scored."""
+    texts, first = np.unique(r.text, return_index=True)
+    n = len(texts)
+    twice = np.concatenate([texts, texts])
+    return _Rows(
+        np.concatenate([r.text, twice]),
+        np.concatenate([r.y, np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)]),
+        np.concatenate([r.base_weight, weight * probabilities, weight * (1.0 - probabilities)]),
+        np.concatenate([r.source, np.full(2 * n, TEACHER_SOURCE)]),
+        np.concatenate([r.groups, r.groups[first], r.groups[first]]),
+        np.concatenate([r.scored, np.zeros(2 * n, dtype=bool)]),
+        np.concatenate([r.from_article, r.from_article[first], r.from_article[first]]),
+    )
+
+
+def _topic_scale(presence: sp.csr_matrix, r: _Rows, gamma: float) -> np.ndarray:
+    """Per feature, (distinct articles / distinct texts containing it) ** gamma over the distinct texts
+    of ``r``'s article rows (1 for a feature none of them has). No labels are read."""
+    n_features = presence.shape[1]
+    rows = np.flatnonzero(r.from_article)
+    if gamma == 0.0 or not len(rows):
+        return np.ones(n_features)
+    texts, first = np.unique(r.text[rows], return_index=True)
+    _, article = np.unique(r.groups[rows][first], return_inverse=True)
+    present = presence[texts]
+    in_article = sp.csr_matrix(
+        (np.ones(len(texts)), (np.arange(len(texts)), article)), shape=(len(texts), article.max() + 1)
+    )
+    n_articles = np.asarray(((present.T @ in_article) > 0).sum(axis=1)).ravel()
+    n_texts = np.asarray(present.sum(axis=0)).ravel()
+    spread = np.where(n_texts > 0, n_articles / np.maximum(n_texts, 1), 1.0)
+    return np.asarray(spread**gamma, dtype=np.float64)
 
 
 def _nb_scale(presence: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
@@ -296,6 +348,11 @@ def fit_head(
     r = _rows(corpora, text_index)
     C.require_two_classes(r.y[r.scored].tolist(), spec.name)
     base = {c.name: c.weight for c in corpora}
+    if spec.distill:
+        distinct = list(text_index)  # text_index maps the family's distinct texts to their positions
+        probabilities = teacher.teacher_probabilities([distinct[i] for i in np.unique(r.text)])
+        r = _with_teacher(r, probabilities, spec.distill)
+        base[TEACHER_SOURCE] = 1.0
     options = [{**base, **{k: v for k, v in o.items() if k in base}} for o in spec.weight_options]
     options = [o for i, o in enumerate(options) if o not in options[:i]]
     select = r.scored & (np.isin(r.source, spec.select_on) if spec.select_on else True)
@@ -306,7 +363,10 @@ def fit_head(
     splitter = StratifiedGroupKFold(n_splits=k_folds, shuffle=True, random_state=SEED)
     grid = list(itertools.product(range(len(options)), spec.c_grid))
     oof = np.zeros((len(grid), len(r.y)))
+    topic = _topic_scale(presence, r, spec.topic_gamma)
     Xh, Ph = X[r.text], presence[r.text]
+    if spec.topic_gamma:
+        Xh = (Xh @ sp.diags(topic)).tocsr()
     # Folds are drawn on the selected rows' groups; every other row follows its group (or trains).
     fold_of = np.full(len(r.y), -1)
     sel_idx = np.flatnonzero(select)
@@ -364,6 +424,8 @@ def fit_head(
         "C": c_best,
         "c_grid": list(spec.c_grid),
         "nb_alpha": spec.nb_alpha,
+        "distill": {"teacher": teacher.NAME, "weight": spec.distill} if spec.distill else None,
+        "topic_gamma": spec.topic_gamma,
         "corpus_weights": weights,
         "weight_options": [dict(o) for o in options],
         "calibration": {
@@ -376,7 +438,7 @@ def fit_head(
     }
     return HeadResult(
         spec.name,
-        np.asarray(lr.coef_).ravel() * nb,
+        np.asarray(lr.coef_).ravel() * nb * topic,
         float(lr.intercept_[0]),
         (a, c_len, b),
         threshold,

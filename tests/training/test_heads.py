@@ -124,3 +124,55 @@ def test_a_head_is_fitted_with_its_own_nb_blend(data_dir: Path) -> None:
     full = heads.fit_head(dataclasses.replace(spec, nb_alpha=1.0), [kaggle], *args)
     assert plain.hyperparameters["nb_alpha"] == 0.0 and full.hyperparameters["nb_alpha"] == 1.0
     assert not np.allclose(plain.coef, full.coef)
+
+
+def _toy_rows(texts: list[int], groups: list[str]) -> heads._Rows:
+    _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    n = len(texts)
+    return heads._Rows(
+        np.asarray(texts),
+        np.asarray([1, 0, 1, 0][:n]),
+        np.ones(n),
+        np.asarray(["c3"] * n),
+        inverse,
+        np.ones(n, dtype=bool),
+        np.asarray([g.startswith("group|") for g in groups]),
+    )
+
+
+def test_teacher_rows_repeat_each_distinct_text_as_a_soft_target_in_its_group() -> None:
+    r = _toy_rows([4, 7, 4], ["group|a", "group|b", "group|a"])
+    out = heads._with_teacher(r, np.array([0.8, 0.1]), 0.3)  # teacher p of texts 4 and 7
+    assert out.text.tolist() == [4, 7, 4, 4, 7, 4, 7]
+    assert out.y.tolist() == [1, 0, 1, 1, 1, 0, 0]
+    assert np.allclose(out.base_weight[3:], [0.24, 0.03, 0.06, 0.27])
+    assert out.groups[3:].tolist() == [r.groups[0], r.groups[1]] * 2  # same fold as the text's rows
+    assert not out.scored[3:].any() and set(out.source[3:]) == {heads.TEACHER_SOURCE}
+
+
+def test_teacher_is_alt_profanity_checks_model() -> None:
+    from training.teacher import teacher_probabilities
+
+    p = teacher_probabilities(["have a lovely day", "you fucking idiot"])
+    assert p.shape == (2,) and p[0] < 0.2 < 0.8 < p[1]
+    assert teacher_probabilities([]).shape == (0,)
+
+
+def test_topic_scale_shrinks_features_that_stay_in_one_article() -> None:
+    import scipy.sparse as sp
+
+    # features: 0 in three texts of one article, 1 in three texts of three articles, 2 in no article text
+    presence = sp.csr_matrix(
+        np.array([[1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float64)
+    )
+    r = _toy_rows([0, 1, 2, 3], ["group|a", "group|a", "group|a", "group|c"])
+    r = heads._Rows(
+        *(np.concatenate([a, a[:1]]) for a in (r.text, r.y, r.base_weight, r.source, r.groups)),
+        np.concatenate([r.scored, [True]]),
+        np.concatenate([r.from_article, [False]]),
+    )
+    r.text[-1] = 4  # a row without an article (a tweet): not counted
+    scale = heads._topic_scale(presence, r, 1.0)
+    assert np.allclose(scale, [1 / 3, 2 / 3, 1.0])
+    assert np.allclose(heads._topic_scale(presence, r, 0.5), np.sqrt([1 / 3, 2 / 3, 1.0]))
+    assert np.allclose(heads._topic_scale(presence, r, 0.0), 1.0)
