@@ -6,10 +6,12 @@ Recipe, per head, on training data only:
 2. Grouped cross-validation (StratifiedGroupKFold; groups = C3 article, YouTube video, else the row)
    chooses C and, where a head lists alternatives, the weights of its auxiliary sources. NB feature
    scaling is refitted inside each fold from the fold's labels. CV AUC is measured on the head's
-   ``select_on`` corpora (its in-domain, full-weight rows), never on weak or soft rows.
+   ``select_on`` corpora (its in-domain, full-weight rows), never on weak or soft rows. A head may
+   add a teacher's soft rows (``distill``) and shrink features that stay in one article
+   (``topic_gamma``, label-free); both are fixed before the folds are drawn.
 3. Calibration: a logistic regression on the out-of-fold decisions (plus log1p(token count) for heads
    whose label is about length) of the scored rows. The F1-best out-of-fold threshold is recorded.
-4. Final fit on all rows; NB scaling folded into the head's coefficient column.
+4. Final fit on all rows; NB scaling (and the topic shrink) folded into the head's coefficient column.
 
 ``HEADS`` lists the attributes with their label definitions and sources; weights were chosen by the
 grouped CV described in docs/attributes.md.
