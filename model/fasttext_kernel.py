@@ -28,7 +28,7 @@ MAGIC = 793712314
 VERSION = 12
 EOS = b"</s>"
 LABEL_PREFIX = b"__label__"
-MAX_K = 3  # the most labels a call may ask for: beyond, leaves of equal score may come in another order
+MAX_K = 8  # the most labels a call may ask for (the detector asks for 1 or 3)
 _LOSS_HS = 1
 _MODEL_SUPERVISED = 3
 _FNV_OFFSET = np.uint32(2166136261)
@@ -358,6 +358,46 @@ def _std_log(x: np.float32) -> np.float32:
 
 
 @numba.njit(cache=True, nogil=True)
+def _sift_up(hs: np.ndarray, hn: np.ndarray, hole: int, top: int, vs: np.float32, vn: int) -> None:
+    """libstdc++'s ``__push_heap`` with fastText's ``comparePairs`` (a.first > b.first): a min-heap
+    by score. Ties are ordered as fastText's ``std::`` heap orders them, so equal scores come out alike."""
+    parent = (hole - 1) // 2
+    while hole > top and hs[parent] > vs:
+        hs[hole] = hs[parent]
+        hn[hole] = hn[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    hs[hole] = vs
+    hn[hole] = vn
+
+
+@numba.njit(cache=True, nogil=True)
+def _pop(hs: np.ndarray, hn: np.ndarray, length: int) -> None:
+    """libstdc++'s ``pop_heap`` on the first ``length`` entries (``__pop_heap`` + ``__adjust_heap``):
+    the front moves to ``length - 1``."""
+    if length <= 1:
+        return
+    last = length - 1
+    vs, vn = hs[last], hn[last]
+    hs[last] = hs[0]
+    hn[last] = hn[0]
+    hole, second = 0, 0
+    while second < (last - 1) // 2:
+        second = 2 * (second + 1)
+        if hs[second] > hs[second - 1]:
+            second -= 1
+        hs[hole] = hs[second]
+        hn[hole] = hn[second]
+        hole = second
+    if (last & 1) == 0 and second == (last - 2) // 2:
+        second = 2 * (second + 1)
+        hs[hole] = hs[second - 1]
+        hn[hole] = hn[second - 1]
+        hole = second - 1
+    _sift_up(hs, hn, hole, 0, vs, vn)
+
+
+@numba.njit(cache=True, nogil=True)
 def _top_k(
     hidden: np.ndarray,
     output: np.ndarray,
@@ -368,15 +408,15 @@ def _top_k(
     out_score: np.ndarray,
 ) -> int:
     """``HierarchicalSoftmaxLoss::dfs`` with threshold 0 from the root, left subtree first, keeping the
-    k best leaves; writes them best first and returns how many."""
+    k best leaves in fastText's heap (``push_heap``, ``pop_heap``, then ``sort_heap``); writes them best
+    first and returns how many."""
     osz = output.shape[0]
     floor = _std_log(np.float32(0.0))
     stack_node = np.empty(2 * osz, dtype=np.int32)
     stack_score = np.empty(2 * osz, dtype=np.float32)
-    heap_node = np.empty(k + 1, dtype=np.int32)
-    heap_score = np.empty(k + 1, dtype=np.float32)
+    hn = np.empty(k + 1, dtype=np.int32)
+    hs = np.empty(k + 1, dtype=np.float32)
     size = 0
-    top = 0
     stack_node[0] = 2 * osz - 2
     stack_score[0] = np.float32(0.0)
     top = 1
@@ -386,24 +426,13 @@ def _top_k(
         score = stack_score[top]
         if score < floor:
             continue
-        if size == k:
-            low = heap_score[0]
-            for q in range(1, size):
-                if heap_score[q] < low:
-                    low = heap_score[q]
-            if score < low:
-                continue
+        if size == k and score < hs[0]:
+            continue
         if left[node] == -1 and right[node] == -1:
-            heap_node[size] = node
-            heap_score[size] = score
+            _sift_up(hs, hn, size, 0, score, node)
             size += 1
-            if size > k:  # drop the lowest (the heap's front)
-                worst = 0
-                for q in range(1, size):
-                    if heap_score[q] < heap_score[worst]:
-                        worst = q
-                heap_node[worst] = heap_node[size - 1]
-                heap_score[worst] = heap_score[size - 1]
+            if size > k:
+                _pop(hs, hn, size)
                 size -= 1
             continue
         f = np.float32(0.0)
@@ -417,10 +446,11 @@ def _top_k(
         stack_node[top + 1] = left[node]
         stack_score[top + 1] = score + _std_log(np.float32(1.0 - np.float64(f)))
         top += 2
-    order = np.argsort(-heap_score[:size], kind="mergesort")
+    for length in range(size, 1, -1):  # sort_heap: best first
+        _pop(hs, hn, length)
     for q in range(size):
-        out_node[q] = heap_node[order[q]]
-        out_score[q] = heap_score[order[q]]
+        out_node[q] = hn[q]
+        out_score[q] = hs[q]
     return size
 
 

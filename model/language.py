@@ -129,8 +129,14 @@ class CxxPredictor:
         self._model = fasttext.load_model(str(path)).f
 
     def predict(self, lines: list[str], k: int) -> list[list[tuple[float, str]]]:
-        predict = self._model.predict
-        return [[(float(p), label[9:]) for p, label in predict(line, k, 0.0, "replace")] for line in lines]
+        return [[(float(p), label[9:]) for p, label in self._predict(line, k)] for line in lines]
+
+    def _predict(self, line: str, k: int) -> list[tuple[float, str]]:
+        try:
+            found: list[tuple[float, str]] = self._model.predict(line, k, 0.0, "replace")
+        except TypeError:  # a lone surrogate is no UTF-8: read as "?", as the compiled pass reads it
+            found = self._model.predict(line.encode("utf-8", "replace").decode("utf-8"), k, 0.0, "replace")
+        return found
 
 
 class LanguageDetector:

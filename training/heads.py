@@ -350,6 +350,7 @@ def fit_head(
     r = _rows(corpora, text_index)
     C.require_two_classes(r.y[r.scored].tolist(), spec.name)
     base = {c.name: c.weight for c in corpora}
+    labelled = len(r.y)  # the corpora's rows; the teacher's come after them
     if spec.distill:
         distinct = list(text_index)  # text_index maps the family's distinct texts to their positions
         probabilities = teacher.teacher_probabilities([distinct[i] for i in np.unique(r.text)])
@@ -418,8 +419,9 @@ def fit_head(
         "oof_precision_0.5_threshold": _precision_threshold(y_s, p_s, 0.5),
         "oof_precision_0.8_threshold": _precision_threshold(y_s, p_s, 0.8),
         "oof_precision_0.9_threshold": _precision_threshold(y_s, p_s, 0.9),
-        "rows": len(r.y),
-        "positives": int(r.y.sum()),
+        "rows": labelled,
+        "positives": int(r.y[:labelled].sum()),
+        "teacher_rows": len(r.y) - labelled,
         "scored_rows": int(scored.sum()),
     }
     hyper = {

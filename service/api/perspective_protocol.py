@@ -161,7 +161,11 @@ def primary_language(tag: str) -> str:
 def accepts_language(scorer: CommentScorer) -> bool:
     """Whether ``scorer.score`` takes ``language=`` (the contract says it will; older scorers do not)."""
     score = scorer.score
-    return _takes_language(getattr(score, "__func__", score))
+    function = getattr(score, "__func__", score)
+    try:
+        return _takes_language(function)
+    except TypeError:  # an unhashable callable: read its signature every time
+        return _takes_language.__wrapped__(function)
 
 
 @functools.lru_cache(maxsize=64)

@@ -469,6 +469,16 @@ def test_a_scorer_without_the_language_argument_is_still_served(settings):
             return super().score(texts, article, use_thread=use_thread)
 
     assert accepts_language(FakeScorer()) and not accepts_language(Old())
+
+    class Unhashable:  # a callable object as ``score`` (the answer is cached per function, when it can be)
+        __hash__ = None
+
+        def __call__(self, texts, article=None, *, language=None):
+            return []
+
+    scorer = FakeScorer()
+    scorer.score = Unhashable()  # type: ignore[method-assign]
+    assert accepts_language(scorer)
     with make_client(settings, lambda _dir: Old()) as c:
         request = {"comment": {"text": "x idiot"}, "languages": ["en"], "requestedAttributes": {"INSULT": {}}}
         r = c.post(URL, json=request)
