@@ -478,6 +478,8 @@ def _predict_lines(
     out_probability: np.ndarray,
     out_count: np.ndarray,
 ) -> None:
+    # The model's arrays go one by one down to the helpers: passing FastTextArrays as one named tuple
+    # was measured slower (numba checks a tuple argument slowly, and the per-token helpers copied it).
     longest = 0
     for t in range(len(starts) - 1):
         longest = max(longest, starts[t + 1] - starts[t])
@@ -538,6 +540,6 @@ class CompiledPredictor:
         )  # fmt: skip
         names = a.labels
         return [
-            [(float(p), names[lab]) for p, lab in zip(probs[:n].tolist(), labs[:n].tolist(), strict=True)]
-            for probs, labs, n in zip(probabilities, labels, counts.tolist(), strict=True)
+            [(float(p), names[lab]) for p, lab in zip(probs[:m].tolist(), labs[:m].tolist(), strict=True)]
+            for probs, labs, m in zip(probabilities, labels, counts.tolist(), strict=True)
         ]
