@@ -342,6 +342,84 @@ def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_H
     return [], None
 
 
+# Undated comments as a list: under a comment heading, items that open with a marker ("• NAME",
+# "[avatar] NAME": text renderings of a script-rendered thread) and hold text indented deeper than
+# the item. At least this many items, covering this share of the content lines they span (a list of
+# links or a form has no deeper text under its items). Items without a marker (a name outdented from
+# its text) need one more to make the shape.
+_MIN_LIST_ITEMS = 2
+_MIN_PLAIN_ITEMS = 3
+# Most items' text is mostly sentences (lines of 4+ words ending one, or of 12+ words): a sidebar's
+# "Photos" or "Recent Posts" lists hold headlines, a comment form's help its short labels.
+_LIST_PROSE_SHARE = 0.5
+_LIST_LONG_LINE_WORDS = 12
+_LIST_COVER_SHARE = 0.9
+
+
+def _listed_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None]:
+    """Comments that show no date and no reply link: list items under a comment heading, each a
+    name with its text indented below it. Replies are items nested in a parent's text."""
+    openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
+    for o in reversed(openers[-_MAX_UNDATED_OPENERS:]):
+        items = _list_items(lines, o)
+        if not items:
+            continue
+        marked = sum(lines[j].text != lines[j].core for j in items) * 2 >= len(items)
+        if len(items) < (_MIN_LIST_ITEMS if marked else _MIN_PLAIN_ITEMS):
+            continue
+        if _content_gap(lines, o, items[0]) > _MAX_HEADING_GAP:
+            continue
+        return [_Header(j, j, j) for j in items], o
+    return [], None
+
+
+def _list_items(lines: list[_Line], o: int) -> list[int]:
+    """The list items below heading ``o`` when they read as comments (else []): nearly every content
+    line from the first item to the last text sits in an item's block, and most blocks hold prose."""
+    stop = min(len(lines), o + _MAX_SECTION_LINES)
+    seen_item = False  # a sign-in or comment-form row may sit between the heading and the list
+    for j in range(o + 1, stop):
+        seen_item = seen_item or _is_list_item(lines[j])
+        if lines[j].opener or (seen_item and _is_section_end(lines[j]) and not lines[j].chrome):
+            stop = j
+            break
+    items: list[int] = []
+    inside: list[bool] = []  # per content line from the first item: in an item's block or not
+    prose: list[list[int]] = []  # per item: [prose lines, lines] of its block
+    block_indent = 0  # indent of the latest item
+    for j in range(o + 1, stop):
+        ln = lines[j]
+        if ln.chrome or ln.furniture is not None:
+            continue
+        nxt = lines[j + 1] if j + 1 < stop else None
+        if _is_list_item(ln) and nxt is not None and nxt.indent > ln.indent and " " in nxt.core:
+            items.append(j)
+            prose.append([0, 0])
+            block_indent = ln.indent
+            inside.append(True)
+        elif items:
+            inside.append(ln.indent > block_indent and ln.text == ln.core)  # a sub-list is not text
+            if inside[-1]:
+                prose[-1][0] += _is_prose(ln)
+                prose[-1][1] += 1
+    while inside and not inside[-1]:
+        inside.pop()  # what follows the last comment's text (a sidebar) is not judged here
+    written = sum(1 for p, n in prose if n and p * 2 >= n)  # items whose text is mostly sentences
+    if sum(inside) < _LIST_COVER_SHARE * len(inside) or written < _LIST_PROSE_SHARE * len(items):
+        return []
+    return items
+
+
+def _is_prose(ln: _Line) -> bool:
+    words = len(ln.core.split())
+    return words >= _LIST_LONG_LINE_WORDS or (words >= _PROSE_LINE_WORDS and _ends_sentence(ln.core))
+
+
+def _is_list_item(ln: _Line) -> bool:
+    """A name line, maybe behind a list marker or an image placeholder ("• DerKrieger", "[505d5] Gibbo")."""
+    return _is_name_like(ln) and not _BYLINE.match(ln.core)
+
+
 def _content_prefix(lines: list[_Line]) -> list[int]:
     """Prefix counts of content lines (not chrome, not furniture, two words or more): any range's
     count in O(1), since the header search tests many candidate ranges."""

@@ -41,6 +41,7 @@ from service.parse.headers import (
     _find_headers,
     _Header,
     _is_reply_row,
+    _listed_headers,
     _undated_headers,
 )
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
@@ -241,6 +242,8 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
     headers, opener, mode = _find_headers(lines, title_idx)
     if not headers:
         headers, opener = _undated_headers(lines, title_idx)
+    if not headers:
+        headers, opener = _listed_headers(lines, title_idx)
     if headers and mode == "header":
         headers = _add_dateless_headers(lines, headers)
         headers = _drop_quoted_headers(lines, headers)

@@ -805,3 +805,31 @@ def test_a_byline_under_a_comment_link_above_the_article_is_no_comment():
         + ARTICLE_EN.split("\n\n", 1)[1]
     )
     assert parse_page(page).comments == ()
+
+
+def test_undated_list_items_with_indented_text_are_comments():
+    # A script-rendered thread dumped as text: "• NAME" items, each text indented below its item, no
+    # dates and no reply links; a reply is an item nested in its parent's text.
+    page = ARTICLE_EN + (
+        "COMMENTS\n\nLOG IN TO COMMENT  |  REGISTER\n\n"
+        "  • Pat Lee\n\n    The library cuts are the wrong place to save money, and everyone on my street agrees.\n\n"
+        "  • Sam R\n\n    Roads first. Our street has had the same potholes for three winters now.\n\n"
+        "      • Pat Lee\n\n        Roads matter, but the libraries serve far more people every single day.\n\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Pat Lee", "Sam R", "Pat Lee"]
+    assert article.comments[0].text.startswith("The library cuts")
+    assert article.comments[2].text.startswith("Roads matter")
+    assert "potholes" not in article.body
+
+
+def test_undated_list_of_headlines_under_a_heading_is_not_comments():
+    # The same shape holding headlines (a sidebar under "Comments"): no sentences under the items.
+    page = ARTICLE_EN + (
+        "Comments\n\n"
+        "  • Recent Posts\n\n    Budget vote delayed again\n    Library hours cut in three districts\n\n"
+        "  • Archives\n\n    March 2024\n    February 2024\n    January 2024\n\n"
+        "  • Photos\n\n    Storm damage downtown\n    Marathon in pictures\n\n"
+    )
+    article = parse_page(page)
+    assert article.comments == ()
