@@ -155,11 +155,11 @@ def _name_stretch(kept: list[str]) -> list[str]:
         else:
             stretches[-1].append(t)
     for stretch in stretches:
-        if all(_is_function(t) or t.strip(_NAME_STRIP).isdigit() for t in stretch):
+        if all(_is_function(t) or _is_number(t) for t in stretch):
             continue  # only numbers and template words ("level 1", "39 points"): no name here
         while stretch and (
             (_is_function(stretch[0]) and stretch[0].lower() not in _NAME_INITIALS)
-            or stretch[0].strip(_NAME_STRIP).isdigit()  # list numbers, levels, scores come first
+            or _is_number(stretch[0])  # list numbers, levels, scores come first
         ):
             stretch.pop(0)
         # A trailing capital is an initial ("Kofi A"), not the word "a".
@@ -172,6 +172,15 @@ def _name_stretch(kept: list[str]) -> list[str]:
         if stretch:
             return stretch
     return []
+
+
+# A number, a comment's number ("#12", "1.2", ".1" when a list marker took the "#1"), or a time
+# zone after a header's time ("10:14 AM EDT"): never a name.
+_NUMBER_TOKEN = re.compile(r"[#.]?\d+(?:\.\d+)*\.?|(?-i:[ECMPA][SD]T|UTC|GMT|BST|CES?T|AES?T|AEDT|IST)")
+
+
+def _is_number(token: str) -> bool:
+    return _NUMBER_TOKEN.fullmatch(token.strip(_NAME_STRIP)) is not None
 
 
 _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").replace("]", "")

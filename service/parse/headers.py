@@ -598,8 +598,12 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
     return kept
 
 
+# A comment's own number before its date: "#12 - Tue Jul 24, 2012 10:14 AM", "#1.2 -" (a reply).
+_COMMENT_NUMBER = re.compile(r"#\d{1,5}(?:\.\d{1,4})*\s*[-–—:|]\s")
+
+
 def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
-    if rx.search(lines[i].core):
+    if rx.search(lines[i].core) or _COMMENT_NUMBER.match(lines[i].text):
         return True
     return (
         i > 0

@@ -833,3 +833,22 @@ def test_undated_list_of_headlines_under_a_heading_is_not_comments():
     )
     article = parse_page(page)
     assert article.comments == ()
+
+
+def test_numbered_dated_headers_without_a_heading_are_comments():
+    # "#N - DATE" headers (a comment's own number) and no comment heading: the number is the cue that
+    # these dated lines head comments; neither it nor the time zone is the author's name.
+    page = ARTICLE_EN + (
+        "Discuss this post\n\n"
+        "#1 - Tue Mar 5, 2024 10:14 AM EDT\n\nThe library cuts are the wrong place to save money.\n\n"
+        "#2 - Tue Mar 5, 2024 10:35 AM EDT\n\nRoads first, our street has had potholes for years.\n\n"
+        "#3 - Tue Mar 5, 2024 12:06 PM EDT\n\nFlat taxes for a third year is good news for families.\n\n"
+    )
+    article = parse_page(page)
+    assert [c.posted_raw for c in article.comments] == [
+        "Tue Mar 5, 2024 10:14 AM",
+        "Tue Mar 5, 2024 10:35 AM",
+        "Tue Mar 5, 2024 12:06 PM",
+    ]
+    assert [c.author for c in article.comments] == [None, None, None]
+    assert article.comments[1].text == "Roads first, our street has had potholes for years."
