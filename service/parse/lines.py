@@ -199,10 +199,13 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     return date
 
 
-# A name glued to its date ("Wesley Fryer10/8/12 8:26 PM", a text dump of two adjacent elements) is
-# looked for in short lines only, and the date must start right where the letters stop.
+# A name glued to its date ("Wesley Fryer10/8/12 8:26 PM", "seetfeiAugust 5, 2012 4:21 AM": a text
+# dump of two adjacent elements) is looked for in short lines only, and the date must start right
+# where the name stops: at a digit, or at a capitalised English month after a small letter or a dot.
 _MAX_GLUED_SPACES = 6
-_GLUE = re.compile(r"[^\W\d_](?=\d)")
+_GLUE = re.compile(
+    r"[^\W\d_](?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
+)
 
 
 def _glued_date(core: str) -> DateHit | None:

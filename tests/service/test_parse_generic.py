@@ -852,3 +852,19 @@ def test_numbered_dated_headers_without_a_heading_are_comments():
     ]
     assert [c.author for c in article.comments] == [None, None, None]
     assert article.comments[1].text == "Roads first, our street has had potholes for years."
+
+
+def test_name_glued_to_a_month_name_date():
+    # A text dump of two adjacent elements: "Pam LeeMarch 5, 2024 4:11 AM" is a name and a date.
+    page = ARTICLE_EN + (
+        "3 comments:\n\n"
+        "Pam LeeMarch 5, 2024 4:11 AM\n\nThe library cuts are the wrong place to save money.\n\nReply\n\n"
+        "sam_rMarch 5, 2024 4:21 AM\n\nRoads first, our street has had potholes for years.\n\nReply\n\n"
+        "Kim O.March 6, 2024 9:02 AM\n\nFlat taxes for a third year is good news for families.\n\nReply\n\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [
+        ("Pam Lee", "March 5, 2024 4:11 AM"),
+        ("sam_r", "March 5, 2024 4:21 AM"),
+        ("Kim O.", "March 6, 2024 9:02 AM"),
+    ]
