@@ -360,7 +360,10 @@ def _listed_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_He
     """Comments that show no date and no reply link: list items under a comment heading, each a
     name with its text indented below it. Replies are items nested in a parent's text."""
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
-    for o in reversed(openers[-_MAX_UNDATED_OPENERS:]):
+    # Failing a heading, a comment policy ("please keep it civil") heads the thread.
+    policies = [i for i, ln in enumerate(lines) if ln.furniture == "comment policy"]
+    tried = [*reversed(openers[-_MAX_UNDATED_OPENERS:]), *reversed(policies[-_MAX_UNDATED_OPENERS:])]
+    for o in tried:
         items = _list_items(lines, o)
         if not items:
             continue

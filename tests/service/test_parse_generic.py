@@ -868,3 +868,16 @@ def test_name_glued_to_a_month_name_date():
         ("sam_r", "March 5, 2024 4:21 AM"),
         ("Kim O.", "March 6, 2024 9:02 AM"),
     ]
+
+
+def test_undated_list_items_under_a_comment_policy():
+    # No comment heading: the site's comment policy stands above the "• NAME" items.
+    page = ARTICLE_EN + (
+        "We welcome comments on our stories, but we require civility; comments that break these rules "
+        "may be removed by our moderators.\n\n"
+        "  • Pat Lee\n\n    The library cuts are the wrong place to save money, and everyone on my street agrees.\n\n"
+        "  • Sam R\n\n    Roads first. Our street has had the same potholes for three winters now.\n\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Pat Lee", "Sam R"]
+    assert "potholes" not in article.body
