@@ -42,6 +42,16 @@ BLOCK_TAGS = frozenset(
 NEST_TAGS = frozenset({"ul", "ol", "blockquote", "dl", "menu", "dir"})
 # Only explicit navigation counts: <footer>/<aside>/<header> also wrap comment metadata and action rows.
 CHROME_TAGS = {"nav": "nav", "form": "form"}
+# A line whose element a comment's markup names as its author (<span class="comment-author">, a
+# <cite> inside <li class="comment">): the segmenter may take it as a comment header.
+AUTHOR_HINT = "author"
+_COMMENT_BOX = re.compile(r"comment|dsq-|disqus|livefyre|\breply\b|\breplies\b")
+# One class token: "comment-author", "author_name", "fn", "dsq-username"; not "comment-author-ann"
+# (WordPress marks a whole comment by its author's login that way).
+_AUTHOR_CLASS = re.compile(
+    r"(?:[a-z0-9]+[-_])*(?:author|username|user[-_]name|nick|nickname|commenter|poster|fn|cite)"
+    r"(?:[-_](?:name|link|wrap|info))?"
+)
 CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
@@ -163,6 +173,9 @@ class _Walker:
         self.depth = 0
         self.stamp: list[str] = []  # the machine-readable time seen on the current line, if any
         self.rows: list[int] = []  # per open <tr>: the indent its spacer image gives (table-layout threads)
+        self.boxes: list[bool] = []  # per open element: whether its class names a comment
+        self.in_box = 0  # open elements whose class names a comment
+        self.author = False  # the current line holds an element a comment's markup calls its author
 
     def flush(self) -> None:
         if not self.buf:
@@ -171,10 +184,19 @@ class _Walker:
         self.buf.clear()
         if line:
             hint = self.hints[-1] if self.hints else ("dt=" + self.stamp[-1] if self.stamp else None)
+            if hint is None and self.author:
+                hint = AUTHOR_HINT
             self.lines.append(HtmlLine(line, self.depth + sum(self.rows), hint))
             self.stamp.clear()
+            self.author = False
 
     def start(self, tag: str, el: Any) -> None:
+        cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        box = bool(_COMMENT_BOX.search(cls))
+        self.boxes.append(box)
+        self.in_box += box
+        if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
+            self.author = True  # marks the line it is on; lines are split exactly as before
         if tag == "tr":
             self.rows.append(0)
         elif tag == "img" and self.rows:
@@ -186,7 +208,6 @@ class _Walker:
         is_block = tag in BLOCK_TAGS
         if is_block:
             self.flush()
-        cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
         self.depth += nest
@@ -215,6 +236,7 @@ class _Walker:
             if el.tail:
                 self.buf.append(el.tail)
             return
+        self.in_box -= self.boxes.pop()
         if hint == "__pad__":
             self.buf.append(_PAD)
             hint = None

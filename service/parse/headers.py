@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from service.dates import trie_rx
+from service.html import AUTHOR_HINT
 from service.parse.body import _BYLINE, _main_region
 from service.parse.lexicon import (
     _CUE_PHRASES,
@@ -416,6 +417,36 @@ def _list_items(lines: list[_Line], o: int) -> list[int]:
 def _is_prose(ln: _Line) -> bool:
     words = len(ln.core.split())
     return words >= _LIST_LONG_LINE_WORDS or (words >= _PROSE_LINE_WORDS and _ends_sentence(ln.core))
+
+
+# Comments named by the page's markup (HTML): a line the comment markup calls its author heads the
+# text below it, up to the next such line or this many lines.
+_AUTHOR_TEXT_REACH = 40
+
+
+def _authored_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Header], int | None]:
+    """Comments with no date the rules can read, found by the HTML's own markup: name lines inside an
+    element classed as a comment, each followed by text, most of it sentences."""
+    marked = [
+        i for i, ln in enumerate(lines) if ln.hint == AUTHOR_HINT and _is_name_like(ln) and i != title_idx
+    ]
+    heads: list[int] = []
+    written = 0
+    for k, i in enumerate(marked):
+        stop = marked[k + 1] if k + 1 < len(marked) else min(len(lines), i + _AUTHOR_TEXT_REACH)
+        block = [j for j in range(i + 1, stop) if not lines[j].chrome and lines[j].furniture is None]
+        if not any(" " in lines[j].core for j in block):
+            continue  # a badge or a second name line above the name that heads the text
+        heads.append(i)
+        written += any(_is_prose(lines[j]) for j in block)
+    if len(heads) < _MIN_LIST_ITEMS or written < _LIST_PROSE_SHARE * len(heads):
+        return [], None
+    region = _main_region(lines, 0, len(lines))
+    if region is not None and heads[0] <= region[0]:
+        return [], None  # named boxes above the article's first prose: a "top comments" teaser
+    above = [o for o in _section_openers(lines, title_idx) if o < heads[0]]
+    opener = above[-1] if above and _content_gap(lines, above[-1], heads[0]) <= _MAX_HEADING_GAP else None
+    return [_Header(j, j, j) for j in heads], opener
 
 
 def _is_list_item(ln: _Line) -> bool:

@@ -37,6 +37,7 @@ from service.parse.comments import (
 )
 from service.parse.headers import (
     _add_dateless_headers,
+    _authored_headers,
     _drop_quoted_headers,
     _find_headers,
     _Header,
@@ -244,6 +245,8 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
         headers, opener = _undated_headers(lines, title_idx)
     if not headers:
         headers, opener = _listed_headers(lines, title_idx)
+    if not headers:
+        headers, opener = _authored_headers(lines, title_idx)
     if headers and mode == "header":
         headers = _add_dateless_headers(lines, headers)
         headers = _drop_quoted_headers(lines, headers)

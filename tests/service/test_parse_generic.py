@@ -881,3 +881,41 @@ def test_undated_list_items_under_a_comment_policy():
     article = parse_page(page)
     assert [c.author for c in article.comments] == ["Pat Lee", "Sam R"]
     assert "potholes" not in article.body
+
+
+HTML_ARTICLE = (
+    "<html><head><title>Budget vote</title></head><body>"
+    "<h1>City council approves new budget after long debate</h1>"
+    "<p>The city council approved a new budget on Tuesday after a debate that lasted more than six hours "
+    "and included dozens of public speakers from across the city.</p>"
+    "<p>Council members said the budget reflects the priorities of residents, including road repairs, "
+    "libraries and public safety, while keeping taxes flat for the third year in a row.</p>"
+)
+
+
+def test_html_undated_comments_named_by_their_markup():
+    # No date, no reply link, no heading the lexicon knows: the markup names each comment's author.
+    page = HTML_ARTICLE + (
+        "<div id='disqus_thread'><ul>"
+        "<li class='post'><div class='post-byline'><span class='author'>Pat Lee</span></div>"
+        "<div class='post-message'><p>The library cuts are the wrong place to save money, honestly.</p></div></li>"
+        "<li class='post'><div class='post-byline'><span class='author'>Sam R</span></div>"
+        "<div class='post-message'><p>Roads first. Our street has had potholes for three winters.</p></div></li>"
+        "</ul></div></body></html>"
+    )
+    article = parse_page(page.encode())
+    assert [c.author for c in article.comments] == ["Pat Lee", "Sam R"]
+    assert article.comments[1].text == "Roads first. Our street has had potholes for three winters."
+    assert "potholes" not in article.body
+
+
+def test_html_author_names_outside_comment_markup_are_not_comments():
+    # A "More stories" box with bylines classed "author": no comment markup around them.
+    page = HTML_ARTICLE + (
+        "<div class='more-stories'><ul>"
+        "<li><span class='author'>Pat Lee</span><p>Budget vote delayed again after a long night of debate.</p></li>"
+        "<li><span class='author'>Sam R</span><p>Library hours are cut in three districts across the city.</p></li>"
+        "</ul></div></body></html>"
+    )
+    article = parse_page(page.encode())
+    assert article.comments == ()
