@@ -191,6 +191,9 @@ class _Walker:
             self.author = False
 
     def start(self, tag: str, el: Any) -> None:
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            self.flush()  # before this element's marks: the line so far is not in it
         cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
         box = bool(_COMMENT_BOX.search(cls))
         self.boxes.append(box)
@@ -205,9 +208,6 @@ class _Walker:
             self.flush()
             self.stack.append((False, 0, None))
             return
-        is_block = tag in BLOCK_TAGS
-        if is_block:
-            self.flush()
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
         self.depth += nest
@@ -236,7 +236,7 @@ class _Walker:
             if el.tail:
                 self.buf.append(el.tail)
             return
-        self.in_box -= self.boxes.pop()
+        box = self.boxes.pop()
         if hint == "__pad__":
             self.buf.append(_PAD)
             hint = None
@@ -244,6 +244,7 @@ class _Walker:
             self.buf.append(" ")
         if is_block:
             self.flush()
+        self.in_box -= box  # after the flush: the box's last line is in it
         if tag == "tr" and self.rows:
             self.rows.pop()
         self.depth -= nest

@@ -126,7 +126,7 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             page_words,
             float(ln.blank_before),
             min(ln.indent, 40) / 40,
-            float(ln.hint not in (None, AUTHOR_HINT)),
+            float(ln.hint is not None and ln.hint != AUTHOR_HINT),
         ]
     return out
 

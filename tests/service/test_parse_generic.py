@@ -919,3 +919,18 @@ def test_html_author_names_outside_comment_markup_are_not_comments():
     )
     article = parse_page(page.encode())
     assert article.comments == ()
+
+
+def test_html_undated_comments_with_block_author_elements():
+    # WordPress-style: the author is a block of its own (<div class="comment-author">), no date shown;
+    # the inline text before it ("Comment by") is a line of its own, not the author's.
+    page = HTML_ARTICLE + (
+        "<ol class='commentlist'>"
+        "<li class='comment'>Comment by<div class='comment-author vcard'>Pat Lee</div>"
+        "<div class='comment-body'><p>The library cuts are the wrong place to save money, honestly.</p></div></li>"
+        "<li class='comment'><div class='comment-author vcard'>Sam R</div>"
+        "<div class='comment-body'><p>Roads first. Our street has had potholes for three winters.</p></div></li>"
+        "</ol></body></html>"
+    )
+    article = parse_page(page.encode())
+    assert [c.author for c in article.comments] == ["Pat Lee", "Sam R"]
