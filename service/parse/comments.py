@@ -97,8 +97,15 @@ def _authors(
         text = _clean_name(" ".join(kept))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
+        if _PLACEHOLDER_NAME.fullmatch(text):
+            text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
     return authors
+
+
+# An image's placeholder in a text dump: "[icon_delete]", "[100_4666]", "[photo]" (a name such as
+# "[!v@n]" stays).
+_PLACEHOLDER_NAME = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
 
 
 def _header_name_part(text: str) -> tuple[str, str | None]:

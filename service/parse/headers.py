@@ -733,7 +733,7 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
         return "footer"
     # No "Posted by": read the layout. Footers leave the first comment's prose between the heading
     # and the first date line, and nothing but page chrome after the last one.
-    if opener is None or len(sel) < 2:
+    if opener is None:
         return "header"
     prose_before = sum(
         1

@@ -934,3 +934,20 @@ def test_html_undated_comments_with_block_author_elements():
     )
     article = parse_page(page.encode())
     assert [c.author for c in article.comments] == ["Pat Lee", "Sam R"]
+
+
+def test_single_comment_with_its_date_as_a_footer():
+    # One comment whose date follows its text (a Blogger-style footer), then the comment form: the
+    # layout reads as a footer even with a single date line to learn from.
+    page = ARTICLE_EN + (
+        "1 comment:\n\n"
+        "Emily Park said...\n\n    Just read this, and the library funding is great news for us.\n\n"
+        "    October 9, 2012 3:04 PM [icon_delete]\n\n"
+        "Post a Comment\n\nOlder Post Home\n"
+    )
+    article = parse_page(page)
+    assert len(article.comments) == 1
+    assert article.comments[0].posted_raw == "October 9, 2012 3:04 PM"
+    assert "Just read this" in article.comments[0].text  # (after its "Emily Park said..." line)
+    assert article.comments[0].author is None  # not the image placeholder beside the date
+    assert "Post a Comment" not in article.comments[0].text
