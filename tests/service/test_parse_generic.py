@@ -951,3 +951,17 @@ def test_single_comment_with_its_date_as_a_footer():
     assert "Just read this" in article.comments[0].text  # (after its "Emily Park said..." line)
     assert article.comments[0].author is None  # not the image placeholder beside the date
     assert "Post a Comment" not in article.comments[0].text
+
+
+def test_comment_count_heading_with_a_link_after_a_dash():
+    # "one comment – permalink": the count heads the thread even with a link after it.
+    page = ARTICLE_EN + (
+        "one comment – permalink\n\n"
+        "Jennie Park writes\n11/09/12 at 11:18 am\n\n"
+        "This is so good for the libraries, I will go this weekend!\n\n"
+        "Leave a Comment\n"
+    )
+    article = parse_page(page)
+    assert article.declared_comment_count == 1
+    assert [c.posted_raw for c in article.comments] == ["11/09/12 at 11:18 am"]
+    assert article.comments[0].text == "This is so good for the libraries, I will go this weekend!"
