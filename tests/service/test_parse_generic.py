@@ -965,3 +965,20 @@ def test_comment_count_heading_with_a_link_after_a_dash():
     assert article.declared_comment_count == 1
     assert [c.posted_raw for c in article.comments] == ["11/09/12 at 11:18 am"]
     assert article.comments[0].text == "This is so good for the libraries, I will go this weekend!"
+
+
+def test_rate_this_comment_row_is_chrome():
+    page = ARTICLE_EN + (
+        "3 Comments\n\n"
+        "Ann wrote on November 13th, 2012 at 5:49 am\n\nGood news for the libraries.\n\n"
+        "Please rate this comment: Thumb up 0 Thumb down 0\n\n"
+        "Bo wrote on November 13th, 2012 at 6:02 am\n\nAgreed, finally.\n\n"
+        "Please rate this comment: Thumb up 2 Thumb down 1\n\n"
+        "Cy wrote on November 13th, 2012 at 7:30 am\n\nWhat about the buses?\n\n"
+    )
+    article = parse_page(page)
+    assert [c.text for c in article.comments] == [
+        "Good news for the libraries.",
+        "Agreed, finally.",
+        "What about the buses?",
+    ]
