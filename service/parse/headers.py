@@ -501,9 +501,10 @@ def _counters_between(counters: list[int], members: list[int], opener: int | Non
     lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
     # A counter right above a date line is the poster's own ("Total Comments (1465)"): header, not teaser.
     inner = [c for c in counters[lo:hi] if not _heads_member(members, c)]
-    hits = len(inner) - (
-        1 if opener is not None and members[0] < opener < members[-1] and opener in inner else 0
-    )
+    # The section's heading, and the article's own counter right above it ("Ann | 2 Comments | Share"
+    # / "Reader Comments (2)"), are not teasers.
+    own = {opener, opener - 1} if opener is not None and members[0] < opener < members[-1] else set()
+    hits = len(inner) - len(own.intersection(inner))
     return hits >= max(1, (len(members) - 1) // 2)
 
 

@@ -982,3 +982,24 @@ def test_rate_this_comment_row_is_chrome():
         "Agreed, finally.",
         "What about the buses?",
     ]
+
+
+def test_article_dateline_and_counter_above_the_heading_are_not_teasers():
+    # The article's own date (same shape as the comments' dates) and its "2 Comments" counter sit
+    # above the comment heading: one thread, not a front page of teasers.
+    page = (
+        "Oct 14 2012\n\nCity council approves new budget after long debate\n\n"
+        + ARTICLE_EN.split("\n\n", 1)[1]
+        + "Town Desk | 2 Comments | Share Article\n\n"
+        "Reader Comments (2)\n\n"
+        "Good news for the libraries, finally some sense in this council!\n"
+        "October 15, 2012 | Danae\n"
+        "What about the buses? Nobody ever talks about the buses.\n"
+        "October 16, 2012 | Maria\n\n"
+        "Post a New Comment\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [
+        ("Danae", "October 15, 2012"),
+        ("Maria", "October 16, 2012"),
+    ]
