@@ -269,6 +269,8 @@ def _score_under_opener(
         and not (sel[0] > facts.prose_start() and _single_named(lines, o, sel[0], gap))
     ):
         return None
+    if len(sel) < 2 and lines[o].count != 1 and sel[0] <= facts.prose_start():
+        return None  # one "Posted by NAME on DATE" above the page's main prose: the article's byline
     score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
     if lines[o].count is not None and lines[o].count == len(sel):
         score += _COUNT_MATCH_BONUS

@@ -1003,3 +1003,16 @@ def test_article_dateline_and_counter_above_the_heading_are_not_teasers():
         ("Danae", "October 15, 2012"),
         ("Maria", "October 16, 2012"),
     ]
+
+
+def test_posted_by_byline_under_a_comments_menu_link_is_not_a_comment():
+    # A menu's "Comments" link right above the headline and its "Posted by NAME on DATE" byline: one
+    # dated line above the page's main prose is the article's byline, not a lone comment.
+    page = (
+        "Home\n\nComments\n\n"
+        "City council approves new budget after long debate\n\n"
+        "Posted by Max Fisher on October 29, 2012 at 1:34 pm\n\n" + ARTICLE_EN.split("\n\n", 1)[1]
+    )
+    article = parse_page(page)
+    assert article.comments == ()
+    assert "six hours" in article.body
