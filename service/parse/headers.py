@@ -232,7 +232,10 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
         and len(sel) >= _MIN_SHAPE_SIZE
         and not _promo_between(lines, max(-1, sel[0] - _PROMO_REACH), sel[0])
     )
-    if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok):
+    # Two cued lines, the first at or above the page's main prose: the article's own byline and its
+    # "Posted by" footer, not a thread.
+    byline = len(sel) < _MIN_HEADLESS_CUES and sel[0] <= facts.prose_start()
+    if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok) and not byline:
         return len(sel) * _CUED_WEIGHT, sel
     # No heading and no "says:": a reply link after most of them still marks comments, provided they
     # come after the article's first prose (not its own dateline) ...

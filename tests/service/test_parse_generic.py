@@ -1016,3 +1016,18 @@ def test_posted_by_byline_under_a_comments_menu_link_is_not_a_comment():
     article = parse_page(page)
     assert article.comments == ()
     assert "six hours" in article.body
+
+
+def test_byline_and_posted_by_footer_of_the_article_are_not_comments():
+    # "by NAME on DATE" under the headline and "Posted by NAME on DATE" after the article: two cued
+    # dated lines, the first above the main prose, are the post's own byline and footer.
+    body = ARTICLE_EN.split("\n\n", 1)[1]
+    page = (
+        "City council approves new budget after long debate\n\n"
+        "by Bill Lee on 8/09/2012 12:13:00 PM\n\n"
+        + body
+        + "Posted by Bill Lee on 8/09/2012 12:13:00 PM\n\nNewer Post Older Post Home\n"
+    )
+    article = parse_page(page)
+    assert article.comments == ()
+    assert "six hours" in article.body
