@@ -6,7 +6,6 @@ import logging
 import re
 
 from service.dates import DateHit
-from service.html import AUTHOR_HINT
 from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
 
@@ -320,7 +319,7 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
     for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
         ln = lines[j]
         words = len(ln.core.split())
-        if ln.furniture is not None or ln.opener or ln.date is not None or _hinted(ln):
+        if ln.furniture is not None or ln.opener or ln.date is not None or ln.structural:
             continue
         if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
             continue
@@ -352,7 +351,7 @@ def _pick_title(lines: list[_Line]) -> int | None:
         words = len(ln.core.split())
         if words >= _PARAGRAPH_WORDS and best is not None:
             break
-        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or _hinted(ln):
+        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.structural:
             continue
         if _TITLE_WORDS[0] <= words <= _TITLE_WORDS[1] and not ln.core.rstrip("\"”'’»").endswith(
             (".", ":", ",")
@@ -366,8 +365,3 @@ def _pick_title(lines: list[_Line]) -> int | None:
 
 def norm_key(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-def _hinted(ln: _Line) -> bool:
-    """A structural hint (title, heading, navigation, a machine time) other than a comment's author."""
-    return ln.hint is not None and ln.hint != AUTHOR_HINT

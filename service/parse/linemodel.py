@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from service.html import AUTHOR_HINT
 from service.parse.lexicon import _FUNCTION_WORDS, _ends_sentence
 from service.parse.lines import _Line
 
@@ -126,7 +125,7 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             page_words,
             float(ln.blank_before),
             min(ln.indent, 40) / 40,
-            float(ln.hint is not None and ln.hint != AUTHOR_HINT),
+            float(ln.structural),
         ]
     return out
 

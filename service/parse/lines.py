@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from service.dates import DateHit, find_date
+from service.html import AUTHOR_HINT
 from service.parse.lexicon import (
     _CHROME_RX,
     _COMMENT_WORD,
@@ -47,6 +48,12 @@ class _Line:
     date: DateHit | None = None
     score: float | None = None  # cached prose score (see _line_score)
     src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
+
+    @property
+    def structural(self) -> bool:
+        """A structural hint (title, heading, navigation, form, a machine time); a comment's author
+        mark (html.AUTHOR_HINT) is not one."""
+        return self.hint is not None and self.hint != AUTHOR_HINT
 
 
 # A footer glued to the end of the comment text: "... fun to watch! Posted by: Walters on December 29, 2007".

@@ -15,6 +15,7 @@ ARTICLE_EN = (
     "Council members said the budget reflects the priorities of residents, including road repairs, "
     "libraries and public safety, while keeping taxes flat for the third year in a row.\n\n"
 )
+ARTICLE_BODY_EN = ARTICLE_EN.split("\n\n", 1)[1]  # without the headline
 
 
 def test_bullet_separated_relative_headers_with_action_rows():
@@ -800,10 +801,7 @@ def test_a_lone_named_comment_under_a_countless_heading():
 
 
 def test_a_byline_under_a_comment_link_above_the_article_is_no_comment():
-    page = (
-        "Comment\n\nCouncil approves new budget\nGregory Smith\nposted 16 mins ago\n\n"
-        + ARTICLE_EN.split("\n\n", 1)[1]
-    )
+    page = "Comment\n\nCouncil approves new budget\nGregory Smith\nposted 16 mins ago\n\n" + ARTICLE_BODY_EN
     assert parse_page(page).comments == ()
 
 
@@ -989,7 +987,7 @@ def test_article_dateline_and_counter_above_the_heading_are_not_teasers():
     # above the comment heading: one thread, not a front page of teasers.
     page = (
         "Oct 14 2012\n\nCity council approves new budget after long debate\n\n"
-        + ARTICLE_EN.split("\n\n", 1)[1]
+        + ARTICLE_BODY_EN
         + "Town Desk | 2 Comments | Share Article\n\n"
         "Reader Comments (2)\n\n"
         "Good news for the libraries, finally some sense in this council!\n"
@@ -1011,7 +1009,7 @@ def test_posted_by_byline_under_a_comments_menu_link_is_not_a_comment():
     page = (
         "Home\n\nComments\n\n"
         "City council approves new budget after long debate\n\n"
-        "Posted by Max Fisher on October 29, 2012 at 1:34 pm\n\n" + ARTICLE_EN.split("\n\n", 1)[1]
+        "Posted by Max Fisher on October 29, 2012 at 1:34 pm\n\n" + ARTICLE_BODY_EN
     )
     article = parse_page(page)
     assert article.comments == ()
@@ -1021,7 +1019,7 @@ def test_posted_by_byline_under_a_comments_menu_link_is_not_a_comment():
 def test_byline_and_posted_by_footer_of_the_article_are_not_comments():
     # "by NAME on DATE" under the headline and "Posted by NAME on DATE" after the article: two cued
     # dated lines, the first above the main prose, are the post's own byline and footer.
-    body = ARTICLE_EN.split("\n\n", 1)[1]
+    body = ARTICLE_BODY_EN
     page = (
         "City council approves new budget after long debate\n\n"
         "by Bill Lee on 8/09/2012 12:13:00 PM\n\n"
