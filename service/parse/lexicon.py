@@ -264,6 +264,9 @@ _OPENER_ALTS = (
     r"\s*(?:[(\[](?P<n4>\d{1,6})[)\]])?\W*"
 )
 _OPENER_RX = FirstCharRx("", [(None, split_top(_OPENER_ALTS))], re.I)
+# A count heading glued to the next element in a text rendering: "1 CommentNo Reactions", "5 CommentsLeave a
+# reply". The comment word must end where a capital letter starts (case-sensitive), else "3 commentsxyz".
+_GLUED_COUNT = re.compile(rf"(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}(?-i:(?=[A-Z]))\S.{{0,60}}", re.I)
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>\d{{1,6}})\s+{_COMMENT_WORDS}\s*$", re.I)
 # A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)", "[3]".
 _COUNT_ANY = re.compile(

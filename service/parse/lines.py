@@ -13,6 +13,7 @@ from service.parse.lexicon import (
     _COMMENT_WORD,
     _COUNT_ANY,
     _COUNT_ONLY,
+    _GLUED_COUNT,
     _DECORATION,
     _FORM_FIELD,
     _FURNITURE_REASON,
@@ -268,7 +269,9 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
     """A comment-section opener ("14 comments", "5 thoughts on", "Kommentare") and its count."""
     o = None
     if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
-        o = _OPENER_RX.fullmatch(core) or (_COUNT_ONLY.fullmatch(core) if digit else None)
+        o = _OPENER_RX.fullmatch(core) or (
+            (_COUNT_ONLY.fullmatch(core) or _GLUED_COUNT.fullmatch(core)) if digit else None
+        )
     if o is None and digit and len(core) <= _MAX_COUNTER_CHARS and _may_name_section(core):
         o = _COUNT_ANY.search(core)
     if not o:

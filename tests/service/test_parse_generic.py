@@ -1029,3 +1029,19 @@ def test_byline_and_posted_by_footer_of_the_article_are_not_comments():
     article = parse_page(page)
     assert article.comments == ()
     assert "six hours" in article.body
+
+
+def test_count_heading_glued_to_the_next_element():
+    # A text rendering glued the heading to the next link: "1 CommentNo Reactions".
+    page = ARTICLE_EN + (
+        "1 CommentNo Reactions\n\n"
+        "   1. Dana Whitfield\n      4 Nov 2012 at 11:22 pm\n\n"
+        "    Nice work on the library story, the new hours will help a lot of us.\n\n"
+        "      Reply\n\nLeave a Comment\n"
+    )
+    article = parse_page(page)
+    assert article.declared_comment_count == 1
+    assert [c.posted_raw for c in article.comments] == ["4 Nov 2012 at 11:22 pm"]
+    assert article.comments[0].text.startswith("Nice work on the library story")
+    # ... and a word merely starting with a comment word is no heading.
+    assert parse_page(ARTICLE_EN + "3 commentsxyz\n").declared_comment_count is None
