@@ -1045,3 +1045,24 @@ def test_count_heading_glued_to_the_next_element():
     assert article.comments[0].text.startswith("Nice work on the library story")
     # ... and a word merely starting with a comment word is no heading.
     assert parse_page(ARTICLE_EN + "3 commentsxyz\n").declared_comment_count is None
+
+
+def test_drupal_comment_viewing_options_head_the_thread():
+    # Drupal's comment module puts its display options above every thread; the headers carry no cue
+    # and each comment ends in a login link, not a reply link.
+    page = ARTICLE_EN + (
+        "Similar Articles You Might Enjoy:\n\n"
+        "Comment viewing options\n\n"
+        "Flat list - collapsedFlat list - expanded\n"
+        "Date - newest firstDate - oldest first\n"
+        'Select your preferred way to display the comments and click "Save settings" to activate your changes.\n'
+        "Thu, 08/09/2012 - 13:04 | 2691543 riverdale\n\n"
+        "The library hours were the best news of the week for my kids.\n\n"
+        "  * Login or register to post comments\n"
+        "Thu, 08/09/2012 - 13:13 | 2691572 Skateboarder\n\n"
+        "Agreed, although the budget still looks thin to me.\n\n"
+        "  * Login or register to post comments\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["riverdale", "Skateboarder"]
+    assert article.comments[1].text == "Agreed, although the budget still looks thin to me."
