@@ -265,9 +265,14 @@ def _line_furniture(core: str, short: bool) -> str | None:
     return None
 
 
+_TRAILING_PLACEHOLDER = re.compile(r"\s+\[[a-z_][\w\-. ]{0,40}\]$", re.I)
+
+
 def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
     """A comment-section opener ("14 comments", "5 thoughts on", "Kommentare") and its count."""
     o = None
+    if core.endswith("]"):  # an image's placeholder after the heading in w3m: "Comments [icon_comments]"
+        core = _TRAILING_PLACEHOLDER.sub("", core)
     if short or digit or core[:5].lower() == "there":  # "34 responses to “a long title”"
         o = _OPENER_RX.fullmatch(core) or (
             (_COUNT_ONLY.fullmatch(core) or _GLUED_COUNT.fullmatch(core)) if digit else None

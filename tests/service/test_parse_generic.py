@@ -1066,3 +1066,15 @@ def test_drupal_comment_viewing_options_head_the_thread():
     article = parse_page(page)
     assert [c.author for c in article.comments] == ["riverdale", "Skateboarder"]
     assert article.comments[1].text == "Agreed, although the budget still looks thin to me."
+
+
+@pytest.mark.parametrize("heading", ["Featured Comments", "Top comments", "Comments [icon_comments]"])
+def test_featured_comments_heading_and_an_image_placeholder_after_a_heading(heading):
+    page = ARTICLE_EN + (
+        f"{heading}\n\n"
+        "Doug on Aug 9, 10:14 AM said:\n"
+        "The new library hours are welcome, though I wish they had opened on Sundays too.\n"
+        "Reply\n\nJoin the discussion\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw) for c in article.comments] == [("Doug", "Aug 9, 10:14 AM")]
