@@ -52,7 +52,8 @@ _FURNITURE: list[tuple[str, str]] = [
     ),
     (
         "comment form",
-        r"leave a (?:reply|comment|response)\b.*|cancel reply|post (?:a |your )?comment|add (?:a |your )?comment\b.*"
+        r"leave a (?:new )?(?:reply|comment|response)\b.*|cancel reply|post (?:a |your )?(?:new )?comment"
+        r"|add (?:a |your )?(?:new )?comment\b.*"
         r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
         r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"

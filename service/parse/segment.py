@@ -290,6 +290,8 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
         blocks = _move_subject_lines(lines, blocks, role)
     else:
         prev = (sec.opener + 1) if sec.opener is not None else headers[0].start
+        while prev < headers[0].start and lines[prev].opener:  # a second heading ("Reader Comments (1)")
+            prev += 1
         for h in headers:
             blocks.append((h, list(range(prev, h.start))))
             prev = h.end + 1

@@ -1078,3 +1078,23 @@ def test_featured_comments_heading_and_an_image_placeholder_after_a_heading(head
     )
     article = parse_page(page)
     assert [(c.author, c.posted_raw) for c in article.comments] == [("Doug", "Aug 9, 10:14 AM")]
+
+
+def test_footers_closed_by_a_post_a_new_comment_form():
+    # Squarespace: "DATE | NAME" after each comment's text, then "Post a New Comment". A second heading
+    # under the first belongs to neither comment.
+    page = ARTICLE_EN + (
+        "Dana | 2 Comments | Share Article\n\n"
+        "Reader Comments (2)\n\n"
+        "I LOVE these! Thank you so much for covering the library hours.\n"
+        "October 15, 2012 | Danae\n"
+        "Great to hear, we will visit on Saturday.\n"
+        "October 16, 2012 | Maria\n\n"
+        "Post a New Comment\n\n"
+        "Enter your information below to add a new comment.\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Danae", "I LOVE these! Thank you so much for covering the library hours."),
+        ("Maria", "Great to hear, we will visit on Saturday."),
+    ]
