@@ -567,7 +567,9 @@ def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) 
     run, run_start, readers = 0, start, False
     for j in range(start, stop):
         ln = lines[j]
-        if j > start and (_is_section_end(ln) or _LINK_BAR.match(ln.core)):
+        # (An image after the last comment's text is the page's next box, not the reader's.)
+        ends = _is_section_end(ln) or (ln.furniture == "image placeholder" and j > first)
+        if j > start and (ends or _LINK_BAR.match(ln.core)):
             return j - run if run >= _MENU_RUN and not readers and j - run >= floor else j
         if _is_menu_line(ln):
             if run == 0:

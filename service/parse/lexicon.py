@@ -381,7 +381,7 @@ _FUNCTION_WORDS = frozenset(
         "journal",
     ]
 )
-_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*"
+_NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*/"
 
 _END_REASONS = {
     "form field",

@@ -1098,3 +1098,15 @@ def test_footers_closed_by_a_post_a_new_comment_form():
         ("Danae", "I LOVE these! Thank you so much for covering the library hours."),
         ("Maria", "Great to hear, we will visit on Saturday."),
     ]
+
+
+def test_an_image_placeholder_between_comments_is_not_comment_text():
+    # w3m writes an image as its alt text in brackets; a button ("[Submit]") ends a thread, an avatar
+    # ("[c31]") does not, and it is no comment text either.
+    rows = [("Jen", "Trade you weather? Here we have a drought this summer."), ("Nicole", "Lovely photos.")]
+    blocks = []
+    for k, (name, text) in enumerate(rows, 1):
+        blocks.append(f" {k}. Jul 24, 2012 / {name} says:\n\n    {text}\n\n    [Reply]\n")
+    page = ARTICLE_EN + "2 Responses\n\n" + blocks[0] + "\n    [c31]\n\n" + blocks[1] + "\nLeave a Reply\n"
+    article = parse_page(page)
+    assert [(c.author, c.text) for c in article.comments] == rows
