@@ -70,7 +70,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
         r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
         r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
-        r"|(?:sign in|log ?in|register)\b.{0,60}\bto (?:comment|post|reply)\b.*|show more|load more|mehr laden|voir plus"
+        r"|(?:please )?(?:sign in|sign up|log ?in|register)\b.{0,60}\bto (?:add |post |leave |write )?(?:a |your )?(?:new )?(?:comment|post|reply)\b.*"
+        r"|show more|load more|mehr laden|voir plus"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*",

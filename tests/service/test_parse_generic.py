@@ -1110,3 +1110,12 @@ def test_an_image_placeholder_between_comments_is_not_comment_text():
     page = ARTICLE_EN + "2 Responses\n\n" + blocks[0] + "\n    [c31]\n\n" + blocks[1] + "\nLeave a Reply\n"
     article = parse_page(page)
     assert [(c.author, c.text) for c in article.comments] == rows
+
+
+@pytest.mark.parametrize(
+    "line", ["Please Sign up (or log in) to add a comment!", "Log in or join now to add a comment."]
+)
+def test_a_sign_up_to_comment_line_is_form_furniture(line):
+    from service.parse.lines import _line_furniture
+
+    assert _line_furniture(line, short=True) == "comment form"
