@@ -290,9 +290,14 @@ def _single_named(lines: list[_Line], o: int, i: int, gap: int) -> bool:
     its name line right above (or a blank line above) and prose right below it: the only comment."""
     if lines[o].count is not None or gap > _SINGLE_MAX_GAP:
         return False
-    if not (_name_above(lines, i, False) or _name_above(lines, i, True)) or lines[i - 1].opener:
+    named_above = (_name_above(lines, i, False) or _name_above(lines, i, True)) and not lines[i - 1].opener
+    # ... or the name right under the date ("5 hours ago" / "Jennifer H." / text).
+    k = i + 1
+    named_below = not named_above and k < len(lines) and _is_plain_name(lines[k]) and lines[k].date is None
+    if not (named_above or named_below):
         return False
-    below = range(i + 1, min(len(lines), i + 1 + _SINGLE_TEXT_REACH))
+    start = k + 1 if named_below else i + 1
+    below = range(start, min(len(lines), start + _SINGLE_TEXT_REACH))
     return any(
         lines[j].furniture is None and not lines[j].chrome and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
         for j in below
@@ -683,7 +688,7 @@ def _name_below(lines: list[_Line], i: int) -> int | None:
     a post number or other chrome may sit between them."""
     for j in range(i + 1, min(len(lines), i + _NAME_BELOW_REACH)):
         ln = lines[j]
-        if ln.blank_before:
+        if ln.blank_before and not (j == i + 1 and _is_plain_name(ln)):  # (a text dump's blank line)
             return None
         if ln.chrome:
             continue

@@ -1119,3 +1119,22 @@ def test_a_sign_up_to_comment_line_is_form_furniture(line):
     from service.parse.lines import _line_furniture
 
     assert _line_furniture(line, short=True) == "comment form"
+
+
+@pytest.mark.parametrize("gap", ["\n", "\n\n"])
+def test_a_lone_comment_with_its_name_under_the_date(gap):
+    # "5 hours ago" / "Jennifer H." / text, under a count-less heading and a sign-in line; a text dump
+    # may put a blank line between each.
+    page = ARTICLE_EN + gap.join(
+        [
+            "Comments\n",
+            "Log in or join now to add a comment.\n",
+            "5 hours ago\n",
+            "Jennifer H.\n",
+            "Don't really see how the new hours help anyone who works late.\n",
+            "Follow Us\n",
+        ]
+    )
+    article = parse_page(page)
+    assert [c.posted_raw for c in article.comments] == ["5 hours ago"]
+    assert article.comments[0].text.endswith("Don't really see how the new hours help anyone who works late.")
