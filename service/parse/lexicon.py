@@ -87,6 +87,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
         r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
+        # A breadcrumb trail: "You are here: Home » Design » (the headline)".
+        r"|(?:you are here|sie sind hier|vous êtes ici|usted está aquí|sei qui)\s*:.{0,200}"
         # An image slot labelled with its aspect ratio or size: "16x9 Image", "640×480 photo".
         r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?",
     ),

@@ -1138,3 +1138,15 @@ def test_a_lone_comment_with_its_name_under_the_date(gap):
     article = parse_page(page)
     assert [c.posted_raw for c in article.comments] == ["5 hours ago"]
     assert article.comments[0].text.endswith("Don't really see how the new hours help anyone who works late.")
+
+
+def test_a_breadcrumb_trail_is_not_the_title():
+    page = (
+        "You are here: Home » Design » Poltrona with Acoustics\n\n"
+        "Poltrona with Acoustics\n\n"
+        "Studio KMJ designed Poltrona with Acoustics, a chair that wraps the sitter in quiet.\n\n"
+        "The shape of the chair is inspired by a rose, and its strips curve around the head.\n"
+    )
+    article = parse_page(page)
+    assert article.title == "Poltrona with Acoustics"
+    assert "You are here" not in article.body
