@@ -169,19 +169,33 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
     return start + a, _trim_teaser_tail(lines, start + a, b_abs)
 
 
+# The article comes before the page's other prose: the earliest run that scores at least this share
+# of the best run wins over a longer disclaimer, ad policy or sidebar further down (a short post above
+# a long "Disclaimer: ..." block). Chosen on the TRAIN split: 0.5 changed six page renderings, each for
+# the better (0.3 / 0.4 lost HTML pages, 0.6 / 0.7 found fewer).
+_EARLY_SHARE = 0.5
+
+
 def _best_run(scores: list[float], bio: list[bool]) -> tuple[int, int] | None:
-    best_sum, best = 0.0, None
+    """Kadane's maximum-sum run, or an earlier run of at least _EARLY_SHARE of its score."""
+    peaks: list[tuple[float, tuple[int, int]]] = []  # each positive stretch's best run
     run, run_start = 0.0, 0
     for k, sc in enumerate(scores):
-        if bio[k]:
-            run, run_start = 0.0, k + 1  # the article does not run on across "About the author"
-            continue
-        if run <= 0:
-            run, run_start = 0.0, k
+        if bio[k] or run <= 0:
+            # (the article does not run on across "About the author")
+            run, run_start = 0.0, k + 1 if bio[k] else k
+            if bio[k]:
+                continue
         run += sc
-        if run > best_sum:
-            best_sum, best = run, (run_start, k + 1)
-    return best if best_sum >= _MIN_ARTICLE_SCORE else None
+        if run > 0 and (not peaks or peaks[-1][1][0] != run_start or run > peaks[-1][0]):
+            if peaks and peaks[-1][1][0] == run_start:
+                peaks[-1] = (run, (run_start, k + 1))
+            else:
+                peaks.append((run, (run_start, k + 1)))
+    best_sum = max((total for total, _ in peaks), default=0.0)
+    if best_sum < _MIN_ARTICLE_SCORE:
+        return None
+    return next(span for total, span in peaks if total >= max(_MIN_ARTICLE_SCORE, _EARLY_SHARE * best_sum))
 
 
 def _grow(scores: list[float], barrier: list[bool], a: int, b: int) -> tuple[int, int]:

@@ -1150,3 +1150,16 @@ def test_a_breadcrumb_trail_is_not_the_title():
     article = parse_page(page)
     assert article.title == "Poltrona with Acoustics"
     assert "You are here" not in article.body
+
+
+
+def test_a_short_post_above_a_longer_disclaimer_is_the_article():
+    from service.parse.body import _best_run
+
+    # Line scores: a menu, a short post (45), a menu, a longer disclaimer (88), a footer.
+    post, disclaimer = [30.0, 15.0], [22.0] * 4
+    scores = [-3.0] * 5 + post + [-3.0] * 16 + disclaimer + [-3.0] * 3
+    assert _best_run(scores, [False] * len(scores)) == (5, 7)
+    # ... but not when the earlier run is under half the best one: a teaser above the article.
+    scores = [-3.0] * 5 + [41.0] + [-3.0] * 16 + [30.0] * 4 + [-3.0] * 3
+    assert _best_run(scores, [False] * len(scores)) == (22, 26)
