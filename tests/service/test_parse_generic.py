@@ -1152,7 +1152,6 @@ def test_a_breadcrumb_trail_is_not_the_title():
     assert "You are here" not in article.body
 
 
-
 def test_a_short_post_above_a_longer_disclaimer_is_the_article():
     from service.parse.body import _best_run
 
