@@ -178,24 +178,27 @@ _EARLY_SHARE = 0.5
 
 def _best_run(scores: list[float], bio: list[bool]) -> tuple[int, int] | None:
     """Kadane's maximum-sum run, or an earlier run of at least _EARLY_SHARE of its score."""
-    peaks: list[tuple[float, tuple[int, int]]] = []  # each positive stretch's best run
+    peaks: list[tuple[float, int, int]] = []  # (score, start, end) of each positive stretch's best run
     run, run_start = 0.0, 0
     for k, sc in enumerate(scores):
-        if bio[k] or run <= 0:
-            # (the article does not run on across "About the author")
-            run, run_start = 0.0, k + 1 if bio[k] else k
-            if bio[k]:
-                continue
+        if bio[k]:
+            run = 0.0  # the article does not run on across "About the author"
+            continue
+        if run <= 0:
+            run, run_start = 0.0, k
         run += sc
-        if run > 0 and (not peaks or peaks[-1][1][0] != run_start or run > peaks[-1][0]):
-            if peaks and peaks[-1][1][0] == run_start:
-                peaks[-1] = (run, (run_start, k + 1))
-            else:
-                peaks.append((run, (run_start, k + 1)))
-    best_sum = max((total for total, _ in peaks), default=0.0)
-    if best_sum < _MIN_ARTICLE_SCORE:
+        if run <= 0:
+            continue
+        if peaks and peaks[-1][1] == run_start:
+            if run > peaks[-1][0]:
+                peaks[-1] = (run, run_start, k + 1)
+        else:
+            peaks.append((run, run_start, k + 1))
+    best = max((total for total, _, _ in peaks), default=0.0)
+    if best < _MIN_ARTICLE_SCORE:
         return None
-    return next(span for total, span in peaks if total >= max(_MIN_ARTICLE_SCORE, _EARLY_SHARE * best_sum))
+    floor = max(_MIN_ARTICLE_SCORE, _EARLY_SHARE * best)
+    return next((a, b) for total, a, b in peaks if total >= floor)
 
 
 def _grow(scores: list[float], barrier: list[bool], a: int, b: int) -> tuple[int, int]:

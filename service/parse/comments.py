@@ -15,6 +15,7 @@ from service.parse.lexicon import (
     _CHROME_WORDS,
     _CUE_RX,
     _FUNCTION_WORDS,
+    _IMAGE_PLACEHOLDER,
     _LEAD_MARKER,
     _NAME_STRIP,
     _PAREN_NUM,
@@ -97,15 +98,10 @@ def _authors(
         text = _clean_name(" ".join(kept))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
-        if _PLACEHOLDER_NAME.fullmatch(text):
+        if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
     return authors
-
-
-# An image's placeholder in a text dump: "[icon_delete]", "[100_4666]", "[photo]" (a name such as
-# "[!v@n]" stays).
-_PLACEHOLDER_NAME = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
 
 
 def _header_name_part(text: str) -> tuple[str, str | None]:

@@ -384,6 +384,9 @@ _FUNCTION_WORDS = frozenset(
         "journal",
     ]
 )
+# An image's placeholder in a text dump: "[icon_delete]", "[100_4666]", "[c31]", "[photo]" (a name such
+# as "[!v@n]" is none).
+_IMAGE_PLACEHOLDER = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
 _NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*/"
 
 _END_REASONS = {

@@ -20,6 +20,7 @@ from service.parse.lexicon import (
     _GLUED_COUNT,
     _HAS_ALNUM,
     _HAS_DIGIT,
+    _IMAGE_PLACEHOLDER,
     _LEAD_MARKER,
     _LONG_FURNITURE_RX,
     _MAX_HEADER_WORDS,
@@ -252,12 +253,9 @@ def _may_be_policy(core: str) -> bool:
     return may_hold(low, _COMMENT_STEMS) and may_hold(low, _POLICY_STEMS)
 
 
-# An image's placeholder in w3m ("[c31]", "[icon_delete]", "[avatar]"): furniture that, unlike a button
-# ("[Submit]"), does not end a comment section.
-_IMAGE_PLACEHOLDER = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
-
-
 def _line_furniture(core: str, short: bool) -> str | None:
+    # An image's placeholder ("[c31]") is furniture that, unlike a button ("[Submit]"), does not end a
+    # comment section.
     if core.startswith("[") and _IMAGE_PLACEHOLDER.fullmatch(core):
         return "image placeholder"
     m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
