@@ -192,6 +192,8 @@ def candidates(d: _Data) -> dict[str, Callable[[], np.ndarray]]:
         "log1p(tokens) alone": lambda: d.loglen,
         "log1p(characters) alone": lambda: d.logchars,
         "shipped: decision + log1p(tokens)": lambda: np.column_stack([base, d.loglen]),
+        "decision + log1p(characters)": lambda: np.column_stack([base, d.logchars]),
+        "decision + log1p(tokens) + log1p(characters)": lambda: np.column_stack([base, d.loglen, d.logchars]),
         "decision + log1p(tokens) + 11 small cues": lambda: np.column_stack([base, d.loglen, d.small]),
         "log1p(tokens) + 11 small cues (no text model)": lambda: np.column_stack([d.loglen, d.small]),
         "+ 1-vote rows as positives (0.3)": lambda: np.column_stack([d.decision([one_vote]), d.loglen]),
