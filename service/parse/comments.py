@@ -95,7 +95,7 @@ def _authors(
     for toks in all_tokens:
         # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
         kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
-        text = _clean_name(" ".join(kept))
+        text = _clean_name(_BADGE.sub("", " ".join(kept)))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
         if _IMAGE_PLACEHOLDER.fullmatch(text):
@@ -187,6 +187,10 @@ def _is_number(token: str) -> bool:
 
 
 _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").replace("]", "")
+
+
+# A commenter badge that a text dump glues to the name: "Unregistered CommenterPW" (Squarespace).
+_BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I)
 
 
 def _clean_name(text: str) -> str:

@@ -1162,3 +1162,15 @@ def test_a_short_post_above_a_longer_disclaimer_is_the_article():
     # ... but not when the earlier run is under half the best one: a teaser above the article.
     scores = [-3.0] * 5 + [41.0] + [-3.0] * 16 + [30.0] * 4 + [-3.0] * 3
     assert _best_run(scores, [False] * len(scores)) == (22, 26)
+
+
+def test_a_commenter_badge_glued_to_the_name_is_not_the_name():
+    page = ARTICLE_EN + (
+        "Reader Comments (2)\n\n"
+        "July 31, 2012 | Unregistered CommenterPW\n"
+        "I'm gonna have to rethink the whole library schedule now.\n\n"
+        "August 1, 2012 | Registered CommenterDana Kim\n"
+        "Same here, the new hours suit us much better.\n\n"
+        "Leave a comment\n"
+    )
+    assert [c.author for c in parse_page(page).comments] == ["PW", "Dana Kim"]
