@@ -34,14 +34,15 @@ _BY_CUE = re.compile(
     r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I
 )
 _SAYS_CUE = re.compile(
-    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|antwortete|a répondu|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b.*$",  # noqa: E501
+    r"\s+(?:says|said|sagt|schreibt|écrit|a écrit|wrote|writes|dit|commented|replied|responded|antwortete|a répondu|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\b.*$",  # noqa: E501
     re.I,
 )
 # "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
 _HEADER_REPLY_TO = re.compile(
-    r"\s+(?:replied to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",  # noqa: E501
+    r"\s+(?:replied to|responded to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",  # noqa: E501
     re.I,
 )
+_GLUED_VERB = re.compile(r"([a-z0-9])(wrote|writes|said|says|replied|responded|commented)(?=\s|:|$)")
 _ID_MARK = "\x00"
 _ID_MARK_RX = re.compile(_ID_MARK)
 
@@ -83,9 +84,14 @@ def _authors(
     """Each header's author; `reply_to` (when given) collects header index -> replied-to name."""
     if reply_to is None:
         reply_to = {}
+    raw = [_header_text(lines, h) for h in headers]
+    # A text dump that glues the name to its verb ("Big Daddywrote on ...", "Annresponded to Bob") does
+    # it in every header: learned per page, so one "Rashid Alsaid" keeps his name.
+    if sum(1 for t in raw if _GLUED_VERB.search(t)) >= max(2, _HABIT_SHARE * len(raw)):
+        raw = [_GLUED_VERB.sub(r"\1 \2", t) for t in raw]
     texts: list[str] = []
-    for h in headers:
-        text, to = _header_name_part(_header_text(lines, h))
+    for text in raw:
+        text, to = _header_name_part(text)
         if to is not None:
             reply_to[len(texts)] = to
         texts.append(text)

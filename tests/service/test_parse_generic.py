@@ -1174,3 +1174,28 @@ def test_a_commenter_badge_glued_to_the_name_is_not_the_name():
         "Leave a comment\n"
     )
     assert [c.author for c in parse_page(page).comments] == ["PW", "Dana Kim"]
+
+
+def test_names_glued_to_their_verb_in_every_header():
+    page = ARTICLE_EN + (
+        "3 Comments\n\n"
+        "Big Daddywrote on November 13th, 2012 at 3:43 am\n"
+        "The library should open on Sundays as well.\n\n"
+        "Phil Whiteresponded to Big Daddy on November 13th, 2012 at 4:18 am\n"
+        "Agreed, Sunday mornings would suit families.\n\n"
+        "Rashid Alsaidwrote on November 13th, 2012 at 5:02 am\n"
+        "The budget is the real question here.\n\n"
+        "Leave a Reply\n"
+    )
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Big Daddy", "Phil White", "Rashid Alsaid"]
+    # ... a name that merely ends in a verb keeps it when the page does not glue verbs.
+    page = ARTICLE_EN + (
+        "2 Comments\n\n"
+        "Rashid Alsaid on November 13th, 2012 at 3:43 am\n"
+        "The library should open on Sundays as well.\n\n"
+        "Dana Kim on November 13th, 2012 at 4:18 am\n"
+        "Agreed, Sunday mornings would suit families.\n\n"
+        "Leave a Reply\n"
+    )
+    assert [c.author for c in parse_page(page).comments] == ["Rashid Alsaid", "Dana Kim"]
