@@ -42,6 +42,9 @@ _HEADER_REPLY_TO = re.compile(
     r"\s+(?:replied to|responded to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",  # noqa: E501
     re.I,
 )
+# An action link glued to the comment's number in a text dump: "Reply#2 - Tue Jul 24, 2012 10:35 AM".
+# (The number is already an ID mark here.)
+_GLUED_ACTION = re.compile(r"^\W*(?:reply|quote|report|flag)\s*(?=\x00|#\d)", re.I)
 _GLUED_VERB = re.compile(r"([a-z0-9])(wrote|writes|said|says|replied|responded|commented)(?=\s|:|$)")
 _ID_MARK = "\x00"
 _ID_MARK_RX = re.compile(_ID_MARK)
@@ -84,7 +87,7 @@ def _authors(
     """Each header's author; `reply_to` (when given) collects header index -> replied-to name."""
     if reply_to is None:
         reply_to = {}
-    raw = [_header_text(lines, h) for h in headers]
+    raw = [_GLUED_ACTION.sub("", _header_text(lines, h)) for h in headers]
     # A text dump that glues the name to its verb ("Big Daddywrote on ...", "Annresponded to Bob") does
     # it in every header: learned per page, so one "Rashid Alsaid" keeps his name.
     if sum(1 for t in raw if _GLUED_VERB.search(t)) >= max(2, _HABIT_SHARE * len(raw)):

@@ -1199,3 +1199,20 @@ def test_names_glued_to_their_verb_in_every_header():
         "Leave a Reply\n"
     )
     assert [c.author for c in parse_page(page).comments] == ["Rashid Alsaid", "Dana Kim"]
+
+
+def test_an_action_link_glued_to_the_comment_number_is_not_the_author():
+    page = ARTICLE_EN + (
+        "Public Discussion (2)\n\n"
+        "Reply#1 - Tue Jul 24, 2012 10:35 AM EDT\n"
+        "The library hours were overdue, good news for students.\n\n"
+        "Reply#2 - Tue Jul 24, 2012 10:45 AM EDT\n"
+        "Hey, cheap study space! That's all I need this summer.\n\n"
+        "#2.1 - Tue Jul 24, 2012 11:05 AM EDT\n"
+        "Now if only the coffee machine worked on weekends.\n\n"
+        "#2.2 - Tue Jul 24, 2012 11:25 AM EDT\n"
+        "It does on Saturdays, I checked last week.\n\n"
+        "Leave a Reply\n"
+    )
+    comments = parse_page(page).comments
+    assert len(comments) == 4 and [c.author for c in comments] == [None] * 4
