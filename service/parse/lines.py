@@ -253,6 +253,9 @@ def _may_be_policy(core: str) -> bool:
     return may_hold(low, _COMMENT_STEMS) and may_hold(low, _POLICY_STEMS)
 
 
+_GLUED_LABEL = re.compile(r"[A-Z][a-z]{1,12}(?=[A-Z][a-z])")
+
+
 def _line_furniture(core: str, short: bool) -> str | None:
     # An image's placeholder ("[c31]") is furniture that, unlike a button ("[Submit]"), does not end a
     # comment section.
@@ -261,6 +264,11 @@ def _line_furniture(core: str, short: bool) -> str | None:
     m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
     if m and m.lastgroup:
         return _FURNITURE_REASON[m.lastgroup]
+    glued = _GLUED_LABEL.match(core) if short else None
+    if glued:  # a button's label glued to the next one in w3m: "PostPost a New Comment"
+        m = _FURNITURE_RX.fullmatch(core[glued.end() :])
+        if m and m.lastgroup and _FURNITURE_REASON[m.lastgroup] == "comment form":
+            return "comment form"
     if short and ("|" in core or "·" in core or "•" in core):
         return _furniture_bar(core)
     if "[" in core and _FORM_FIELD.search(core):

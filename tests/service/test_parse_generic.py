@@ -1216,3 +1216,12 @@ def test_an_action_link_glued_to_the_comment_number_is_not_the_author():
     )
     comments = parse_page(page).comments
     assert len(comments) == 4 and [c.author for c in comments] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"), [("PostPost a New Comment", "comment form"), ("HomeAbout Us", None)]
+)
+def test_a_form_label_glued_to_the_next_one_is_still_the_form(line, reason):
+    from service.parse.lines import _line_furniture
+
+    assert _line_furniture(line, short=True) == reason
