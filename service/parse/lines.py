@@ -278,6 +278,7 @@ def _line_furniture(core: str, short: bool) -> str | None:
     return None
 
 
+# Not _IMAGE_PLACEHOLDER: that one takes "[10]", and "Comments [10]" states a count.
 _TRAILING_PLACEHOLDER = re.compile(r"\s+\[[a-z_][\w\-. ]{0,40}\]$", re.I)
 
 
