@@ -120,8 +120,9 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     from core.errors import InputError
     from service.dates import find_date
     from service.parse import parse_file
+    from service.parse_quality import decode_gold
 
-    text = gold.read_text(encoding="utf-8", errors="replace")
+    text = decode_gold(gold.read_bytes())
     if GOLD_SEPARATOR not in text:
         return False, "no separator in gold file"
     body_part, comment_part = text.split(GOLD_SEPARATOR, 1)

@@ -57,8 +57,24 @@ class GoldPage:
         return len(self.comments.strip()) > MIN_GOLD_COMMENT_CHARS
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_gold(raw: bytes) -> str:
+    """A gold file's text. Dragnet's gold files are UTF-8, except three UTF-16 files (with a BOM) and
+    26 Windows-1252 ones; read as UTF-8 the first lose every word. (Not the service's page decoder:
+    its charset guess reads some of the short Windows-1252 files as other code pages.)"""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(encoding, errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def read_gold(path: Path) -> GoldPage:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = decode_gold(path.read_bytes())
     m = _SEPARATOR.search(text)
     body, comments = (text[: m.start()], text[m.end() :]) if m else (text, "")
     return GoldPage(path.name.removesuffix(".gold.txt"), body, comments)

@@ -7,8 +7,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from service.parse_eval import _check
-from service.parse_quality import dragnet_pages, in_test_split, prf, read_gold, tokens
+from service.parse_quality import decode_gold, dragnet_pages, in_test_split, prf, read_gold, tokens
 
 
 def test_split_is_fixed_and_about_thirty_percent():
@@ -32,6 +34,17 @@ def test_gold_separator_variants_split_body_from_comments(tmp_path: Path):
         gold = read_gold(p)
         assert gold.body.strip() == "Title\nThe body text."
         assert "First comment" in gold.comments and "COMMENTS" not in gold.comments
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_gold_files_are_read_in_their_own_encoding(tmp_path: Path, encoding: str):
+    # Dragnet ships a few gold files as UTF-16 (with a BOM) and some as Windows-1252.
+    text = "Caf\u00e9 \u2019quotes\u2019\n!@#$%^&*() COMMENTS\nJos\u00e9 12.01.12\nSo true.\n"
+    p = tmp_path / "1.gold.txt"
+    p.write_bytes(text.encode(encoding))
+    gold = read_gold(p)
+    assert gold.body.strip() == "Caf\u00e9 \u2019quotes\u2019" and "Jos\u00e9" in gold.comments
+    assert decode_gold(text.encode(encoding)) == text
 
 
 def test_bag_of_words_f1():
