@@ -28,7 +28,6 @@ GATE_MISSES: set[tuple[str, str]] = set()
 BODY_MISSES = {
     ("trap_liveblog", "w3m.txt"),
     ("trap_liveblog", "inscriptis.txt"),
-    ("trap_recent_comments", "w3m.txt"),
 }
 
 
