@@ -73,6 +73,16 @@ def test_invalid_utf8_with_no_fitting_encoding_is_a_decode_error():
         parse_page(b"\xc3\x28\x81\x8d\x8f\x90\x9d\xa0\xa1\xe2\x28\xa1" * 50)
 
 
+def test_a_page_declaring_utf8_with_a_few_broken_bytes_decodes():
+    # A real page (Dragnet T2): ASCII but for one broken dash "\x80\x94" far down; it says UTF-8. The
+    # undefined cp1252 bytes rule out the cp1252 fallback, so it used to be refused.
+    head = b'<html><head><meta charset="utf-8"><title>Austerity</title></head><body>'
+    prose = b"<p>Plain ASCII article prose, one paragraph after another.</p>\n" * 2000
+    page = head + prose + b"<p>cuts\x80\x94to the bone \x81</p></body></html>"
+    text = decode(page)
+    assert "cuts\ufffd\ufffdto the bone" in text and text.startswith("<html>")
+
+
 def test_cp1252_page_decodes():
     text = "Caf\xe9 cr\xe8me \u2014 \u201cquoted\u201d r\xe9sum\xe9 na\xefve.\n" * 20
     assert "Café crème — “quoted”" in decode(text.encode("cp1252"))
