@@ -274,6 +274,8 @@ def _score_under_opener(
         return None
     if len(sel) < 2 and lines[o].count != 1 and sel[0] <= facts.prose_start():
         return None  # one "Posted by NAME on DATE" above the page's main prose: the article's byline
+    if len(sel) < 2 and lines[o].count == 0 and not _has_cue(lines, sel[0], _STRONG_CUE_RX):
+        return None  # "0 Comments", then a sidebar's "... entry by NAME published on DATE": no comment
     score = len(sel) + _OPENER_BONUS - gap * _GAP_PENALTY
     if lines[o].count is not None and lines[o].count == len(sel):
         score += _COUNT_MATCH_BONUS

@@ -1225,3 +1225,23 @@ def test_a_form_label_glued_to_the_next_one_is_still_the_form(line, reason):
     from service.parse.lines import _line_furniture
 
     assert _line_furniture(line, short=True) == reason
+
+
+def test_a_sidebar_entry_line_under_a_zero_count_is_not_a_comment():
+    # Movable Type's sidebar: "About this Entry / This page contains a single entry by NAME published on
+    # DATE." after a post whose meta line says "0 Comments".
+    page = (
+        "Yard Sign Fenders\n\nby Byron\n\nNovember 6, 2012 · 6:33 AM\n\n0 Comments\n\n"
+        + ARTICLE_BODY_EN
+        + "About this Entry\n\n"
+        "This page contains a single entry by Byron published on November 6, 2012 6:33 AM.\n\n"
+        "Winter Rides was the previous entry in this blog.\n\n"
+        "You can find recent content on the main index.\n"
+    )
+    assert parse_page(page).comments == ()
+    # A stale zero does not hide a comment whose header says so ("says:").
+    page = page.split("About this Entry")[0] + (
+        "Dana Kim says:\nNovember 7, 2012 at 9:12 AM\n\n"
+        "The fender idea works, I made one from an old campaign sign last fall.\n\nLeave a Reply\n"
+    )
+    assert [c.author for c in parse_page(page).comments] == ["Dana Kim"]
