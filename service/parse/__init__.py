@@ -49,7 +49,7 @@ from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
 from service.ingest import decode, read_limited
 from service.parse import linemodel, sectiongate
-from service.parse.maintext import main_text_key
+from service.parse.maintext import main_text
 from service.parse.segment import segment, segment_with_roles
 from service.settings import Limits
 
@@ -96,13 +96,14 @@ def _segment(
 ) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
     """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
     real, raw_lines, text = _to_lines(data, source, fmt, limits)
-    main = main_text_key(text) if real == "html" else None
+    main = main_text(text) if real == "html" else None
     article, roles = segment_with_roles(
         raw_lines,
         source=source,
         fmt=real,
         limits=limits,
-        main_text=main,
+        main_text=main.key if main is not None else None,
+        main_title=main.title if main is not None else None,
         line_model=linemodel.load(),
         section_gate=sectiongate.load(),
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
 from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
+from service.parse.maintext import words_key
 
 log = logging.getLogger(__name__)
 
@@ -378,6 +380,29 @@ def _pick_title(lines: list[_Line]) -> int | None:
             if best is None or words > best[0]:
                 best = (words, i)
     return best[1] if best else None
+
+
+def _metadata_title(
+    lines: list[_Line], role: list[str | None], title_idx: int | None, headline: str | None, stop: int
+) -> int | None:
+    """HTML: the line that spells the headline trafilatura reads from the page's metadata (og:title,
+    JSON-LD, ...), when the document <title> carries all its words and the line comes before the
+    comments. Blogs put the site's name in the <h1> and the post's title in an <h2>."""
+    key = words_key(headline or "")
+    if not key:
+        return None
+    doc = next((ln.core for ln in lines if ln.hint == "title"), "")
+    if Counter(key.split()) - Counter(words_key(doc).split()):
+        return None  # the metadata names something the <title> does not: a widget's or the site's
+    if title_idx is not None and words_key(lines[title_idx].core) == key:
+        return None
+    for j in range(min(stop, len(lines))):
+        if lines[j].hint != "title" and role[j] not in _COMMENT_ROLES and words_key(lines[j].core) == key:
+            return j
+    return None
+
+
+_COMMENT_ROLES = frozenset({"header", "text"})
 
 
 def norm_key(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +26,52 @@ def words_key(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
+@dataclass(frozen=True, slots=True)
+class MainText:
+    """What trafilatura reads in a page: the main text's words_key (None: it found none) and the
+    headline its metadata gives (meta tags, JSON-LD, else its own <h1> / <title> rules; None: none)."""
+
+    key: str | None
+    title: str | None
+
+
 def main_text_key(html: str) -> str | None:
     """The main text's words_key, or None when the extractor finds no main text (the caller keeps its
     own body then)."""
+    found = main_text(html)
+    return found.key if found is not None else None
+
+
+def main_text(html: str) -> MainText | None:
+    """The page parsed once: the headline first (read-only), then the main text (the extractor prunes
+    the tree in place). None when trafilatura is missing or fails on the page."""
     try:
         import trafilatura
+        from trafilatura.utils import load_html
     except ImportError:  # pragma: no cover - a declared dependency; without it the body is ours alone
         log.warning("trafilatura is not installed: the HTML body is not narrowed to the main text")
         return None
     try:
-        text = trafilatura.extract(html, include_comments=False, include_tables=True)
+        tree = load_html(html)
+        if tree is None:
+            return MainText(None, None)
+        title = _headline(tree)
+        text = trafilatura.extract(tree, include_comments=False, include_tables=True)
     except Exception as exc:  # the library's failure must not lose the page: our body stands
         log.warning("trafilatura failed (%s): keeping the parser's own body", type(exc).__name__)
         return None
-    key = words_key(text or "")
-    return key or None
+    return MainText(words_key(text or "") or None, title)
+
+
+def _headline(tree: object) -> str | None:
+    """trafilatura's metadata title without its date search (htmldate triples the extraction time)."""
+    try:
+        from trafilatura import metadata as meta
+
+        found = meta.examine_meta(tree)
+        found = meta.extract_meta_json(tree, found)
+        title = found.title or meta.extract_title(tree)
+    except Exception as exc:  # metadata is a hint: a library change or a bad page costs only the hint
+        log.debug("trafilatura metadata failed (%s)", type(exc).__name__)
+        return None
+    return title.strip() if isinstance(title, str) and title.strip() else None

@@ -14,6 +14,7 @@ from service.parse.body import (
     _main_region,
     _mark_foreign_script,
     _markup_times,
+    _metadata_title,
     _pick_title,
     _title_near,
 )
@@ -94,6 +95,7 @@ def segment_with_roles(
     fmt: PageFormat,
     limits: Limits,
     main_text: str | None = None,
+    main_title: str | None = None,
     line_model: LineModel | None = None,
     section_gate: SectionGate | None = None,
     collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None = None,
@@ -151,6 +153,11 @@ def segment_with_roles(
             placed, title_idx, region = retry, retry_title, other
         else:
             placed, title_idx = place(role, region, _pick_title(lines), None, use_model=False)
+    headline = _metadata_title(lines, placed, title_idx, main_title, body_end)
+    if headline is not None:
+        if title_idx is not None:
+            placed[title_idx] = "document title" if lines[title_idx].hint == "title" else "site name"
+        placed[headline], title_idx = "title", headline
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.records import Dropped
 from service.parse import parse_page
 
 ARTICLE_EN = (
@@ -1245,3 +1246,22 @@ def test_a_sidebar_entry_line_under_a_zero_count_is_not_a_comment():
         "The fender idea works, I made one from an old campaign sign last fall.\n\nLeave a Reply\n"
     )
     assert [c.author for c in parse_page(page).comments] == ["Dana Kim"]
+
+
+def _blog_post(og_title: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE_BODY_EN.split("\n\n") if p)
+    return (
+        "<html><head><title>Fenders From Yard Signs | Bike Hugger</title>"
+        f'<meta property="og:title" content="{og_title}"></head><body>'
+        "<h1>Bike Hugger</h1><nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+        f"<article><h2>Fenders From Yard Signs</h2>{paragraphs}</article></body></html>"
+    )
+
+
+def test_html_headline_from_the_metadata_not_the_site_name_h1():
+    article = parse_page(_blog_post("Fenders From Yard Signs"), fmt="html")
+    assert article.title == "Fenders From Yard Signs"
+    assert "Bike Hugger" not in article.body and "Fenders From Yard Signs" not in article.body
+    assert Dropped("Bike Hugger", "site name") in article.dropped
+    # Metadata that the <title> does not carry (a widget's heading) is not the headline.
+    assert parse_page(_blog_post("Newsletter subscription status"), fmt="html").title == "Bike Hugger"
