@@ -352,6 +352,43 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
     return best[1] if best else None
 
 
+# Text pages: the first lines of the article's run, before its first paragraph, may hold the headline
+# under a date or a photo credit ("July 24, 2012 12:11 AM" / "Latest Amelia Earhart search falls short").
+_LEAD_TITLE_REACH = 6
+_LEAD_TITLE_WORDS = (2, 25)
+
+
+def _title_in_lead(lines: list[_Line], role: list[str | None], title_idx: int | None) -> int | None:
+    """Text pages, once the body is placed: the headline-like line among the body's opening short
+    lines, with a date beside it (a post's head), when the title chosen so far lies above it."""
+    body = [j for j, r in enumerate(role) if r == "body"][:_LEAD_TITLE_REACH]
+    for j in body:
+        ln = lines[j]
+        words = len(ln.core.split())
+        if words >= _PARAGRAPH_WORDS or (title_idx is not None and j < title_idx):
+            return None
+        if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.structural:
+            continue
+        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
+            continue
+        headline = _LEAD_TITLE_WORDS[0] <= words <= _LEAD_TITLE_WORDS[1] and not ln.core.rstrip(
+            "\"”'’»"
+        ).endswith((".", ":", ",", ";"))
+        alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)  # not a wrapped line
+        if headline and alone and _dated_beside(lines, j):
+            return j
+    return None
+
+
+def _dated_beside(lines: list[_Line], j: int) -> bool:
+    """A post's head: its date within two lines of the headline."""
+    near = range(max(0, j - _DATE_BESIDE_REACH), min(len(lines), j + _DATE_BESIDE_REACH + 1))
+    return any(lines[k].date is not None for k in near if k != j)
+
+
+_DATE_BESIDE_REACH = 2
+
+
 def _pick_title(lines: list[_Line]) -> int | None:
     """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
     headline-like line (3-25 words, no final period) before the first real paragraph."""

@@ -16,6 +16,7 @@ from service.parse.body import (
     _markup_times,
     _metadata_title,
     _pick_title,
+    _title_in_lead,
     _title_near,
 )
 from service.parse.comments import (
@@ -153,10 +154,19 @@ def segment_with_roles(
             placed, title_idx, region = retry, retry_title, other
         else:
             placed, title_idx = place(role, region, _pick_title(lines), None, use_model=False)
-    headline = _metadata_title(lines, placed, title_idx, main_title, body_end)
+    if fmt == "html":
+        headline = _metadata_title(lines, placed, title_idx, main_title, body_end)
+    else:
+        headline = _title_in_lead(lines, placed, title_idx)
     if headline is not None:
         if title_idx is not None:
-            placed[title_idx] = "document title" if lines[title_idx].hint == "title" else "site name"
+            placed[title_idx] = (
+                "page header before the article"
+                if fmt == "text"
+                else "document title"
+                if lines[title_idx].hint == "title"
+                else "site name"
+            )
         placed[headline], title_idx = "title", headline
     role = placed
     body: list[str] = []

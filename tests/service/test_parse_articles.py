@@ -209,3 +209,20 @@ def test_the_last_comment_keeps_its_text_up_to_its_reply_link(articles_dir, fmt)
     # comment form's policy text joined the inscriptis one.
     netz = parse_file(articles_dir / f"netzpolitik.org/abmahnungen-creative-commons.{fmt}").comments[-1]
     assert netz.text.endswith("dennis-skley-und-den-verband-zum-schutz-geistigen-eigent/")
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("johndcook.com/ancient-understanding-of-tides.w3m.txt", "Ancient understanding of tides"),
+        ("wptavern.com/stack-overflow-jobs-reactjs.inscriptis.txt", "Stack Overflow Jobs Data Shows ReactJS"),
+        ("indiapost.com/deportees-return-home.inscriptis.txt", "With shattered dreams, deportees return"),
+        ("soundpolitics.com/fight-fight-fight-2007.w3m.txt", "So, uh, heard about any upcoming elections"),
+    ],
+)
+def test_text_dump_headline_is_the_post_head_not_the_site_name(articles_dir, page, title):
+    # The site's name, a search box or a teaser sits above the article; the post's head is a
+    # headline line with its date beside it at the top of the body (service/parse/body.py).
+    article = parse_file(articles_dir / page)
+    assert (article.title or "").startswith(title)
+    assert title not in article.body.split("\n")[0]
