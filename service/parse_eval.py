@@ -182,7 +182,8 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
     ids = dragnet_pages(folder, split)
     scores = score_dragnet(folder, ids, parse_file)
     print(f"Dragnet {split} split: {len(ids)} pages (token F1 against the gold, page averages)")
-    head = f"{'body P':>7} {'body R':>7} {'body F1':>8} {'comm F1':>8} {'invented':>9} {'errors':>6}"
+    columns = (("body P", 7), ("body R", 7), ("body F1", 8), ("comm F1", 8), ("invented", 9), ("errors", 6))
+    head = " ".join(f"{name:>{width}}" for name, width in (*columns, ("title", 6)))
     print(f"{'rendering':15} {head}")
     out: dict[str, dict[str, float]] = {}
     for rendering in RENDERINGS:
@@ -191,9 +192,12 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
         out[rendering] = f
         print(
             f"{rendering:15} {f['body_precision']:>7.3f} {f['body_recall']:>7.3f} {f['body_f1']:>8.3f} "
-            f"{f['comments_f1']:>8.3f} {sc.invented:>4}/{sc.without_comments:<4} {sc.errors:>6}"
+            f"{f['comments_f1']:>8.3f} {sc.invented:>4}/{sc.without_comments:<4} {sc.errors:>6} "
+            f"{f['title_right']:>6.3f}"
         )
-    print(f"(comments F1 over the {scores[RENDERINGS[0]].with_comments} pages with gold comments)\n")
+    n_with = scores[RENDERINGS[0]].with_comments
+    print(f"(comments F1 over the {n_with} pages with gold comments; title: share of pages whose title's")
+    print(" words are mostly the gold's)\n")
     return out
 
 

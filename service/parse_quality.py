@@ -25,6 +25,8 @@ _SEPARATOR = re.compile(r"^[^\w\s]{3,}\s*COMMENTS\s*$", re.M)
 # shorter comment parts are stray words, not comments).
 MIN_GOLD_COMMENT_CHARS = 50
 _WORD = re.compile(r"\w+")
+# A title may carry a word or two the gold lacks ("| Site"), not a majority.
+TITLE_FOREIGN_SHARE = 0.5
 
 
 def in_test_split(page_id: str) -> bool:
@@ -108,6 +110,7 @@ class RenderingScore:
     without_comments: int = 0
     invented: int = 0
     invented_pages: list[str] = field(default_factory=list)
+    titles_right: int = 0
 
     def add(self, gold: GoldPage, article: Article | None) -> None:
         self.pages += 1
@@ -117,6 +120,7 @@ class RenderingScore:
         else:
             pred_body = f"{article.title or ''}\n{article.body}"
             pred_comments, n = comment_text(article), len(article.comments)
+        self.titles_right += title_in_gold(article.title if article else None, gold.body)
         p, r, f = prf(tokens(pred_body), tokens(gold.body))
         self.body_p += p
         self.body_r += r
@@ -138,7 +142,17 @@ class RenderingScore:
             "body_f1": round(self.body_f1 / pages, 4),
             "comments_f1": round(self.comments_f1 / max(1, self.with_comments), 4),
             "false_comment_rate": round(self.invented / max(1, self.without_comments), 4),
+            "title_right": round(self.titles_right / pages, 4),
         }
+
+
+def title_in_gold(title: str | None, gold_body: str) -> bool:
+    """A title is right when most of its words are the gold's (the gold's first lines hold the
+    headline; a site's name or a teaser shares few words with it)."""
+    mine = tokens(title or "")
+    if not mine:
+        return False
+    return sum((mine - tokens(gold_body)).values()) <= TITLE_FOREIGN_SHARE * sum(mine.values())
 
 
 def score_dragnet(

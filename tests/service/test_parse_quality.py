@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from service.parse_eval import _check
-from service.parse_quality import decode_gold, dragnet_pages, in_test_split, prf, read_gold, tokens
+from service.parse_quality import (
+    decode_gold,
+    dragnet_pages,
+    in_test_split,
+    prf,
+    read_gold,
+    title_in_gold,
+    tokens,
+)
 
 
 def test_split_is_fixed_and_about_thirty_percent():
@@ -45,6 +53,13 @@ def test_gold_files_are_read_in_their_own_encoding(tmp_path: Path, encoding: str
     gold = read_gold(p)
     assert gold.body.strip() == "Caf\u00e9 \u2019quotes\u2019" and "Jos\u00e9" in gold.comments
     assert decode_gold(text.encode(encoding)) == text
+
+
+def test_a_title_is_right_when_most_of_its_words_are_the_golds():
+    gold = "Ancient understanding of tides\nPosted on 12 July 2012\nThe moon pulls the sea."
+    assert title_in_gold("Ancient understanding of tides | John D. Cook", gold)  # 4 of 7 words
+    assert not title_in_gold("The blog of John D. Cook", gold)
+    assert not title_in_gold(None, gold) and not title_in_gold("", gold)
 
 
 def test_bag_of_words_f1():
