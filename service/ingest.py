@@ -247,8 +247,11 @@ def _looks_like_utf8(data: bytes) -> bool:
 def _guess(data: bytes) -> str | None:
     """charset-normalizer's guess, kept only when it recognises a language in the decoded text.
 
-    Among equally good single-byte guesses cp1252 wins: for Western pages cp1250 and cp1257 tie with it
-    and would turn "è" into "č".
+    Its code page is a poor guess among single-byte code pages that differ only in a few letters and
+    quotes (English with curly quotes comes out as cp850, "don’t" as "donÆt"; German as cp1250; Polish
+    as cp1252), but the language it reads is good. So the language picks the code page where one is
+    the language's own legacy encoding: Windows-1252 for Western European languages, Windows-1250
+    for Central European ones; otherwise its best guess stands (cp1251 for Russian, ...).
     """
     from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 input pays for it
 
@@ -256,11 +259,32 @@ def _guess(data: bytes) -> str | None:
     if not results:
         return None
     best = results[0]
-    for r in results:
-        if r.encoding == "cp1252" and r.coherence >= best.coherence and r.chaos <= best.chaos:
-            best = r
-            break
-    try:
-        return data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
+    own = _LEGACY_CODE_PAGE.get(best.language)
+    for encoding in (own, best.encoding):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return None
+
+
+_WESTERN = [
+    "English",
+    "French",
+    "German",
+    "Spanish",
+    "Portuguese",
+    "Italian",
+    "Dutch",
+    "Danish",
+    "Swedish",
+    "Norwegian",
+    "Finnish",
+    "Icelandic",
+    "Catalan",
+    "Indonesian",
+    "Malay",
+]
+_CENTRAL = ["Polish", "Czech", "Slovak", "Hungarian", "Slovene", "Croatian", "Romanian"]
+_LEGACY_CODE_PAGE = {**dict.fromkeys(_WESTERN, "cp1252"), **dict.fromkeys(_CENTRAL, "cp1250")}

@@ -83,6 +83,26 @@ def test_a_page_declaring_utf8_with_a_few_broken_bytes_decodes():
     assert "cuts\ufffd\ufffdto the bone" in text and text.startswith("<html>")
 
 
+POLISH = (
+    "Zgadzam si\u0119 z autorem, ale \u017ar\u00f3d\u0142a s\u0105 w\u0105tpliwe i \u0142atwo to "
+    "sprawdzi\u0107. Rz\u0105d powinien wyja\u015bni\u0107, dlaczego ustawa zosta\u0142a przyj\u0119ta tak "
+    "szybko, bez konsultacji spo\u0142ecznych.\n"
+)
+
+
+def test_a_central_european_code_page_is_read_by_its_language():
+    # The single-byte guess alone prefers cp1252 here ("si\u00ea", "\u0178r\u00f3d\u00b3a"); the language
+    # charset-normalizer reads is Polish, whose legacy code page is cp1250.
+    assert decode((POLISH * 3).encode("cp1250")) == POLISH * 3
+
+
+def test_a_real_windows_1252_text_keeps_its_curly_quotes(data_dir):
+    # A Dragnet gold file saved in Windows-1252 (English): the guess alone read it as a DOS code page,
+    # "Phelps\u2019s" as "Phelps\u00c6s".
+    text = decode((data_dir / "dragnet-pages" / "78.gold.txt").read_bytes())
+    assert "Phelps\u2019s" in text and "\u00c6" not in text
+
+
 def test_cp1252_page_decodes():
     text = "Caf\xe9 cr\xe8me \u2014 \u201cquoted\u201d r\xe9sum\xe9 na\xefve.\n" * 20
     assert "Café crème — “quoted”" in decode(text.encode("cp1252"))
