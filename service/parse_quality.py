@@ -64,8 +64,8 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "
 
 def decode_gold(raw: bytes) -> str:
     """A gold file's text. Dragnet's gold files are UTF-8, except three UTF-16 files (with a BOM) and
-    26 Windows-1252 ones; read as UTF-8 the first lose every word. (Not the service's page decoder:
-    its charset guess reads some of the short Windows-1252 files as other code pages.)"""
+    26 Windows-1252 ones; read as UTF-8 the first lose every word. (The service's page decoder reads
+    them the same, but it also rewrites line ends and refuses empty text.)"""
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(encoding, errors="replace")
