@@ -109,7 +109,9 @@ def segment_with_roles(
     holds and takes back the lines it holds that the rules dropped before the comment section.
     `line_model` (linemodel.py) then drops body lines that read like furniture. `section_gate`
     (sectiongate.py) rejects a comment section that reads like page content (a dated list of articles):
-    its lines are then placed as on a page without comments. `collect` (training) receives the lines,
+    its lines are then placed as on a page without comments. Once the body is placed, `main_title`
+    (HTML: the extractor's metadata headline) or, in text, a headline at the body's top with its date
+    beside it replaces a title that was the site's name. `collect` (training) receives the lines,
     their roles before the line model, the comment section's start and the title; `collect_section`
     the section's feature row and its comments, before the gate."""
     lines = _classify(raw_lines)
@@ -160,13 +162,7 @@ def segment_with_roles(
         headline = _title_in_lead(lines, placed, title_idx)
     if headline is not None:
         if title_idx is not None:
-            placed[title_idx] = (
-                "page header before the article"
-                if fmt == "text"
-                else "document title"
-                if lines[title_idx].hint == "title"
-                else "site name"
-            )
+            placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
     role = placed
     body: list[str] = []
@@ -199,6 +195,13 @@ def segment_with_roles(
         + gate_warning,
     )
     return article, roles
+
+
+def _displaced_title(ln: _Line, fmt: PageFormat) -> str:
+    """Where a title goes when a better headline replaces it."""
+    if fmt == "text":
+        return "page header before the article"
+    return "document title" if ln.hint == "title" else "site name"
 
 
 @dataclass(slots=True)
