@@ -79,6 +79,9 @@ _DE = r"(?:\s+(?:de|del)\b)?"  # Spanish / Portuguese "12 de marzo de 2019"
 _DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}{_DE},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
+# Day and month without a year ("10 November at 14:32", "3. November um 14:32"): only with a time after
+# it, since "on 10 November" is common in prose and a comment stamp carries its time.
+_DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (
@@ -95,7 +98,7 @@ _REL = (
     r"|(?<=[·•|] )\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
-_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD})(?:{_SEP}(?:{_TIME_AFTER}))?"
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER})))(?:{_SEP}(?:{_TIME_AFTER}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 
@@ -104,7 +107,7 @@ class DateHit(NamedTuple):
     start: int
     end: int
     raw: str
-    kind: str  # "dmy", "mdy", "md", "num", "iso", "rel"
+    kind: str  # "dmy", "mdy", "md", "dm", "num", "iso", "rel"
     has_time: bool
 
 
@@ -113,6 +116,7 @@ _K_DMY = re.compile(
 )
 _K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I)
 _K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)
+_K_DM = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?{_DE}\s+(?P<m>{_MONTH})", re.I)
 _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
@@ -168,9 +172,11 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
 _REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)
 
 
-_DIGIT_LED = frozenset(("iso", "dmy", "num"))
+_DIGIT_LED = frozenset(("iso", "dmy", "num", "dm"))
 _MONTH_LED = frozenset(("mdy", "md"))
-_NAMED = frozenset(("dmy", "mdy", "md"))  # the readings with a month name are found anywhere in it
+_NAMED = frozenset(("dmy", "mdy", "md", "dm"))  # the readings with a month name are found anywhere in it
+# The readings in the order they are tried: a full date before a partial one.
+_READINGS = (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD), ("dm", _K_DM))
 _HAS_TIME = re.compile(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", re.I)
 
 
@@ -188,7 +194,7 @@ def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
     # A reading's match at the start needs the raw date's first character to be a digit (iso, dmy,
     # num) or not (a month name: mdy, md; str.isdigit holds for every character \d matches).
     led = _DIGIT_LED if raw[:1].isdigit() else _MONTH_LED
-    for name, rx in (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD)):
+    for name, rx in _READINGS:
         if (name in led and rx.match(raw)) or (name in _NAMED and rx.search(raw)):
             kind = name
             break

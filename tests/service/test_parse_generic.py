@@ -1265,3 +1265,25 @@ def test_html_headline_from_the_metadata_not_the_site_name_h1():
     assert Dropped("Bike Hugger", "site name") in article.dropped
     # Metadata that the <title> does not carry (a widget's heading) is not the headline.
     assert parse_page(_blog_post("Newsletter subscription status"), fmt="html").title == "Bike Hugger"
+
+
+@pytest.mark.parametrize(
+    ("heading", "stamps"),
+    [
+        ("3 Kommentare", ["3. November um 14:32", "3. November um 15:05", "4. November um 09:12"]),
+        ("3 commentaires", ["le 3 novembre à 14h32", "le 3 novembre à 15h05", "le 4 novembre à 09h12"]),
+        ("3 Comments", ["3 November at 14:32", "3 November at 15:05", "4 November at 09:12"]),
+    ],
+)
+def test_day_month_stamps_without_a_year(heading, stamps):
+    # European comment stamps of the current year: day, month name and time, no year.
+    names = ["Anna Berger", "Jonas Keller", "Marie Schulz"]
+    texts = [
+        "Finally the libraries get the money they were promised years ago.",
+        "And who pays for it in the end? The tenants again, as always.",
+        "The debate was worth watching anyway, thanks for the detailed report.",
+    ]
+    thread = "".join(f"{n}\n{s}\n{t}\n\n" for n, s, t in zip(names, stamps, texts, strict=True))
+    article = parse_page(ARTICLE_EN + f"{heading}\n\n" + thread + "Leave a comment\n")
+    dates = [s.removeprefix("le ") for s in stamps]  # the date itself, without its article
+    assert [(c.author, c.posted_raw) for c in article.comments] == list(zip(names, dates, strict=True))
