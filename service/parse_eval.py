@@ -25,7 +25,6 @@ DEFAULT_EXPECTED = Path(__file__).resolve().parent / "evaldata" / "parse_expecte
 DEFAULT_FLOORS = Path(__file__).resolve().parent / "evaldata" / "parse_floors.json"
 GOLD_SEPARATOR = "!@#$%^&*() COMMENTS"
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,11 +53,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def norm(text: str | None) -> str:
     return _WS.sub(" ", (text or "")).strip().casefold()
-
-
-def _words(text: str) -> str:
-    """Words only: a smiley the page draws as an image is text in the gold but not in our lines."""
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 @dataclass
@@ -126,6 +120,7 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
     from core.errors import InputError
     from service.dates import find_date
     from service.parse import parse_file
+    from service.parse.maintext import words_key
     from service.parse_quality import decode_gold
 
     text = decode_gold(gold.read_bytes())
@@ -143,10 +138,11 @@ def gold_boundary(gold: Path, html: Path) -> tuple[bool, str]:
         art = parse_file(html)
     except InputError as exc:
         return False, str(exc)
-    body = _words(art.body)
-    comments = _words(" ".join(c.text for c in art.comments))
-    last_body = _words(body_lines[-1][:80]) if body_lines else ""
-    first_comment = _words(comment_lines[0][:80]) if comment_lines else ""
+    # Words only: a smiley the page draws as an image is text in the gold but not in our lines.
+    body = words_key(art.body)
+    comments = words_key(" ".join(c.text for c in art.comments))
+    last_body = words_key(body_lines[-1][:80]) if body_lines else ""
+    first_comment = words_key(comment_lines[0][:80]) if comment_lines else ""
     ok_body = bool(last_body) and last_body in body
     ok_comment = bool(first_comment) and first_comment not in body and first_comment in comments
     gold_headers = sum(1 for ln in comment_part.splitlines() if 0 < len(ln.strip()) <= 100 and find_date(ln))

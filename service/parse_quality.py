@@ -59,13 +59,12 @@ class GoldPage:
         return len(self.comments.strip()) > MIN_GOLD_COMMENT_CHARS
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-
-
 def decode_gold(raw: bytes) -> str:
     """A gold file's text. Dragnet's gold files are UTF-8, except three UTF-16 files (with a BOM) and
     26 Windows-1252 ones; read as UTF-8 the first lose every word. (The service's page decoder reads
     them the same, but it also rewrites line ends and refuses empty text.)"""
+    from service.ingest import _BOMS
+
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(encoding, errors="replace")

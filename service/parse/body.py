@@ -332,6 +332,14 @@ def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: in
 _BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
 
 
+def _headline_shaped(ln: _Line, words: int, bounds: tuple[int, int]) -> bool:
+    """Text pages: a line of `bounds` words that is no byline, bullet or placeholder and does not end
+    like a sentence or a clause."""
+    if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
+        return False
+    return bounds[0] <= words <= bounds[1] and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
+
+
 def _title_near(lines: list[_Line], region_start: int) -> int | None:
     """Text pages: the headline is the longest headline-like line shortly before the article's prose."""
     best: tuple[int, int] | None = None
@@ -340,11 +348,7 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
         words = len(ln.core.split())
         if ln.furniture is not None or ln.opener or ln.date is not None or ln.structural:
             continue
-        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
-            continue
-        headline = _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not ln.core.rstrip(
-            "\"”'’»"
-        ).endswith((".", ":", ",", ";"))
+        headline = _headline_shaped(ln, words, _HEADLINE_WORDS)
         # On a tie the higher line wins: kickers and captions come below headlines. The page's first
         # line is the exception: a dump opens with the site's name, not with the headline.
         if headline and (best is None or words > best[0] or (words == best[0] and j > 0)):
@@ -369,11 +373,7 @@ def _title_in_lead(lines: list[_Line], role: list[str | None], title_idx: int | 
             return None
         if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.structural:
             continue
-        if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
-            continue
-        headline = _LEAD_TITLE_WORDS[0] <= words <= _LEAD_TITLE_WORDS[1] and not ln.core.rstrip(
-            "\"”'’»"
-        ).endswith((".", ":", ",", ";"))
+        headline = _headline_shaped(ln, words, _LEAD_TITLE_WORDS)
         alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)  # not a wrapped line
         if headline and alone and _dated_beside(lines, j):
             return j
