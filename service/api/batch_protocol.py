@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from email.message import Message
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 PART_TYPE = "application/http"
 # Headers of an inner request that describe its own transport: recomputed or meaningless in a part.
@@ -107,7 +107,7 @@ def _read_request(content_id: str | None, raw: bytes) -> InnerRequest:
     return InnerRequest(
         content_id,
         method=method,
-        path=target.path,
+        path=unquote(target.path),  # the decoded path, as an ASGI server gives it ("comments%3Aanalyze")
         query=target.query,
         headers=tuple(headers),
         body=body.rstrip(b"\r\n"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.errors import ConfigurationError, ModelError
@@ -74,10 +74,19 @@ async def require_token_or_key(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     key: Annotated[str | None, Query(description="Perspective-style API key (the same token).")] = None,
+    goog_key: Annotated[
+        str | None, Header(alias="X-Goog-Api-Key", description="Google's API-key header (the same token).")
+    ] = None,
 ) -> None:
-    """Perspective clients authenticate with ?key=...; accept that as well as the bearer header."""
-    presented = credentials.credentials if credentials else key
-    _check_token(settings, presented, "this endpoint (" + request.url.path + ")")
+    """Perspective clients send their key as ?key=... or X-Goog-Api-Key, some beside an OAuth bearer
+    token of Google's (googleapiclient built with credentials= and developerKey=): any one of them
+    that matches the token is enough."""
+    presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
+    what = "this endpoint (" + request.url.path + ")"
+    for candidate in presented[:-1]:
+        if settings.api_token and hmac.compare_digest(candidate.encode(), settings.api_token.encode()):
+            return
+    _check_token(settings, presented[-1] if presented else None, what)
 
 
 def check_queue_token(

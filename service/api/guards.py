@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
-from service.api.errors import ApiError, body_for_path, error_body
+from service.api.errors import ApiError, body_for_path
 from service.memory import release_request_memory
 
 log = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ class SafetyNetMiddleware:
             )
             log.debug("unhandled error", exc_info=True)
             if not started:
-                body = error_body(500, "internal", "internal error; see the service log")
+                body = body_for_path(scope["path"], 500, "internal", "internal error; see the service log")
                 await send(
                     {
                         "type": "http.response.start",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_snake
 
 Attribute = Literal[
     "insult",
@@ -266,9 +267,18 @@ class ActivateOut(BaseModel):
 # --- /v1alpha1/comments:analyze (Perspective) -----------------------------------------------------
 
 
+def _camel_or_snake(name: str) -> AliasChoices:
+    """Google's JSON parsing takes a field by its lowerCamelCase name or by its proto name
+    (`requestedAttributes` or `requested_attributes`), and some clients send the latter."""
+    snake = to_snake(name)
+    return AliasChoices(name, snake) if snake != name else AliasChoices(name)
+
+
 class _Lenient(BaseModel):
     # Perspective clients send fields we do not use (sessionId, communityId, ...): accept and ignore.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", alias_generator=AliasGenerator(validation_alias=_camel_or_snake)
+    )
 
 
 class TextEntry(_Lenient):

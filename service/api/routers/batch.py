@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -55,7 +56,7 @@ def _inner_scope(outer: Scope, inner: InnerRequest) -> Scope:
     scope.update(
         method=inner.method,
         path=inner.path,
-        raw_path=inner.path.encode("latin-1", "replace"),
+        raw_path=quote(inner.path, safe="/:").encode("ascii"),
         query_string=inner.query.encode("latin-1", "replace"),
         headers=headers,
         state=dict(outer.get("state") or {}),

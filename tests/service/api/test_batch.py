@@ -184,9 +184,19 @@ def test_parts_that_are_not_perspective_calls_get_error_parts_and_the_rest_still
         part(
             b"POST " + ANALYZE.encode() + b" HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{", "<a + 7>"
         ),
+        # The same path percent-encoded, as some clients send the colon: the decoded path is the call.
+        part(
+            analyze_request(
+                {"comment": {"text": "you idiot"}, "requestedAttributes": {"INSULT": {}}},
+                path=ANALYZE.replace(":", "%3A"),
+            ),
+            "<a + 8>",
+        ),
     )
     parts = answer_parts(r)
-    assert [p["Content-ID"] for p in parts] == [f"<response-a + {i}>" for i in range(1, 8)]
+    assert [p["Content-ID"] for p in parts] == [f"<response-a + {i}>" for i in range(1, 9)]
+    assert inner_status_and_json(parts[7]) == inner_status_and_json(parts[0])
+    parts = parts[:7]
     statuses = [inner_status_and_json(p) for p in parts]
     assert statuses[0][0] == 200 and "INSULT" in statuses[0][1]["attributeScores"]
     assert [s for s, _ in statuses[1:]] == [404, 404, 404, 400, 400, 400]

@@ -146,3 +146,14 @@ def test_a_bug_is_a_json_500_whose_log_at_info_never_quotes_the_comment(settings
         rec.exc_info for rec in caplog.records if rec.levelno == logging.DEBUG
     )  # traceback kept at DEBUG
     assert 'route="/v1/comments:score",status="500"' in metrics
+
+
+def test_a_bug_under_perspectives_path_is_googles_500(settings, caplog):
+    app = create_app(settings, scorer_loader=lambda _d: ExplodingScorer())
+    request = {"comment": {"text": "hello there"}, "requestedAttributes": {"INSULT": {}}}
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.ERROR):
+        r = c.post("/v1alpha1/comments:analyze", json=request)
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": {"code": 500, "message": "internal error; see the service log", "status": "INTERNAL"}
+    }

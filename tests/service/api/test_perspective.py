@@ -388,6 +388,49 @@ def test_perspective_attributes_we_do_not_offer_are_never_scored(family_client):
         assert_google_error(family_client.post(URL, json=one), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
 
 
+def test_fields_may_be_named_as_in_the_proto(family_client):
+    # Google's JSON parsing takes the proto's field names too (requested_attributes for
+    # requestedAttributes), and Google's own Angular client sends them: read exactly like camelCase.
+    camel = {
+        "comment": {"text": "You idiot. Nice day.", "type": "PLAIN_TEXT"},
+        "requestedAttributes": {"TOXICITY": {"scoreThreshold": 0.0}, "THREAT": {}},
+        "dropUnsupportedAttributes": True,
+        "spanAnnotations": True,
+        "clientToken": "t-1",
+        "languages": ["en"],
+    }
+    snake = {
+        "comment": {"text": "You idiot. Nice day.", "type": "PLAIN_TEXT"},
+        "requested_attributes": {"TOXICITY": {"score_threshold": 0.0}, "THREAT": {}},
+        "drop_unsupported_attributes": True,
+        "span_annotations": True,
+        "client_token": "t-1",
+        "languages": ["en"],
+    }
+    expected = family_client.post(URL, json=camel)
+    assert expected.status_code == 200, expected.text
+    body = expected.json()
+    assert set(body["attributeScores"]) == {"TOXICITY"} and body["clientToken"] == "t-1"
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
+    assert family_client.post(URL, json=snake).json() == body
+    # A threshold above the score hides it, whichever name carries it.
+    civil = {"text": "Thanks for the clear article, and have a nice day."}
+    hidden = camel | {"comment": civil, "requestedAttributes": {"TOXICITY": {"scoreThreshold": 0.5}}}
+    answer = family_client.post(URL, json=hidden).json()
+    assert answer["attributeScores"] == {}
+    snake_hidden = snake | {"comment": civil, "requested_attributes": {"TOXICITY": {"score_threshold": 0.5}}}
+    assert family_client.post(URL, json=snake_hidden).json() == answer
+    pair = {
+        "comment": {"text": "The bridge budget vote."},
+        "requested_attributes": {"TOXICITY": {}},
+        "context": {
+            "article_and_parent_comment": {"article": {"text": "A"}, "parent_comment": {"text": "B"}}
+        },
+    }
+    both = pair | {"context": {"entries": [{"text": "C"}], **pair["context"]}}
+    assert_google_error(family_client.post(URL, json=both), 400, "INVALID_REQUEST")  # read, so refused
+
+
 # HELM's toxicity metric: every call asks for these eight, and it has no option to drop any.
 HELM_ATTRIBUTES = [
     "TOXICITY",
@@ -624,6 +667,25 @@ def test_suggestscore_unknown_attribute_and_auth(client, settings):
     bad_value = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 3}}}}
     assert_google_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400, "INVALID_REQUEST")
     assert not settings.db_path.exists()
+
+
+def test_suggestscore_reads_proto_names_and_every_place_a_key_travels(client, settings):
+    snake = {
+        "comment": {"text": "You idiot."},
+        "attribute_scores": {"INSULT": {"summary_score": {"value": 0.9}}},
+        "client_token": "c-9",
+    }
+    r = client.post(SUGGEST + f"?key={TOKEN}", json=snake)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"clientToken": "c-9"}
+    # Google's API-key header, and a key beside an OAuth bearer token (googleapiclient built with both
+    # credentials= and developerKey=): any one credential that matches the token is enough.
+    assert client.post(SUGGEST, json=snake, headers={"X-Goog-Api-Key": TOKEN}).status_code == 200
+    mixed = client.post(SUGGEST + f"?key={TOKEN}", json=snake, headers={"Authorization": "Bearer ya29.x"})
+    assert mixed.status_code == 200, mixed.text
+    wrong = {"X-Goog-Api-Key": "wrong", "Authorization": "Bearer also-wrong"}
+    assert_google_error(client.post(SUGGEST + "?key=bad", json=snake, headers=wrong), 401, "INVALID_REQUEST")
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)] * 3
 
 
 def test_suggestscore_honours_do_not_store(settings):
