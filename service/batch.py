@@ -40,7 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from core.errors import ConfigurationError, InputError, MalformedInputError, ModerationError, TooLargeError
+from core.errors import (
+    ConfigurationError,
+    EmptyInputError,
+    InputError,
+    MalformedInputError,
+    ModerationError,
+    TooLargeError,
+)
 from core.records import Article, ArticleContext, Scores
 from service.decide import decide
 from service.ingest import has_visible_text
@@ -372,7 +379,7 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
             f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
         ) from exc
     except json.JSONDecodeError as exc:
-        raise MalformedInputError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+        raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
     except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
         raise MalformedInputError("invalid JSON: nested too deeply") from exc
     if not isinstance(obj, dict):
@@ -422,13 +429,14 @@ def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
             if not raw:
                 return
             line_no += 1
-            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
             if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
                 while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of the oversized line without holding it
                 yield line_no, None
-            elif raw.strip():
+                continue
+            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
+            if raw.strip():
                 yield line_no, raw
 
 
@@ -439,6 +447,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
     singles: dict[tuple[str, str] | None, list[tuple[int, _JsonlComment]]] = {}
+    line_errors = 0  # added to the run's counts only if the file is read to its end
     for line_no, raw in _jsonl_lines(source):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
@@ -447,7 +456,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
                 "split the export, keeping each article_id's lines in one file"
             )
         if raw is None:
-            counts["line_errors"] += 1
+            line_errors += 1
             out.append(
                 error_row(source, f"line over {MAX_JSONL_LINE_BYTES:,} bytes", "TooLargeError", line=line_no)
             )
@@ -455,7 +464,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
         try:
             c = _parse_jsonl_line(raw, line_no, config.limits)
         except InputError as exc:
-            counts["line_errors"] += 1
+            line_errors += 1
             out.append(error_row(source, str(exc), type(exc).__name__, line=line_no))
             continue
         slot = (len(out), c)
@@ -465,6 +474,9 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
             singles.setdefault(key, []).append(slot)
         else:
             threads.setdefault(c.article_id, []).append(slot)
+    if not out:  # nothing but blank lines: still one row, so every input is accounted for
+        raise EmptyInputError("the export has no lines")
+    counts["line_errors"] += line_errors
     scorer = get_scorer(config) if (threads or singles) else None
     groups = [(group, True) for group in threads.values()]
     for group in singles.values():
@@ -536,7 +548,27 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return {k: "'" + v if isinstance(v, str) and v[:1] in _FORMULA_STARTS else v for k, v in flat.items()}
 
 
+def display_path(path: str) -> str:
+    """A path as UTF-8 can carry it: the bytes of a file name that are not UTF-8 (which Python keeps as
+    lone surrogates, and no UTF-8 writer takes) become \\xNN escapes."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        escapes_only = all(0xDC80 <= ord(c) <= 0xDCFF for c in path if 0xD800 <= ord(c) <= 0xDFFF)
+        raw = path.encode("utf-8", "surrogateescape" if escapes_only else "replace")
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def _displayable(row: dict[str, Any]) -> dict[str, Any]:
+    source = row.get("source")
+    if source is None or (shown := display_path(source)) is source:
+        return row
+    return {**row, "source": shown}
+
+
 def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
+    rows = map(_displayable, rows)
     buf = io.StringIO()
     if out_format == "csv":
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
@@ -820,6 +852,20 @@ def _usage_error(message: str) -> int:
     return 2
 
 
+def _scheduler_problem(address: str) -> str | None:
+    """What is wrong with a Dask scheduler address, by Dask's own parser (None: it reads)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in {"tcp", "tls", "ws", "wss"}:
+            return f"a scheduler is reached over tcp, tls, ws or wss, not {scheme}"
+        parse_host_port(location)
+    except ValueError as exc:
+        return f"{exc}; expected e.g. tcp://host:8786"
+    return None
+
+
 def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:
     if args.jobs < 1:
         return _usage_error("--jobs must be at least 1")
@@ -829,6 +875,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         return _usage_error("--backend dask needs --scheduler ADDRESS")
     if args.scheduler and args.backend != "dask":
         return _usage_error("--scheduler only applies to --backend dask")
+    if args.scheduler and (problem := _scheduler_problem(args.scheduler)):
+        return _usage_error(f"--scheduler {args.scheduler!r}: {problem}")
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         return _usage_error(f"no such file or directory: {', '.join(missing)}")

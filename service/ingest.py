@@ -7,6 +7,7 @@ sniffing only looks at the first few KiB.
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import os
 import re
@@ -149,15 +150,29 @@ def sniff_binary(data: bytes, source: str = "<input>") -> None:
         )
 
 
+# A page's own markup in ASCII: a charset a page can declare in a <meta> reads these bytes as themselves.
+_ASCII_PROBE = rb"""<Meta charset="X+AGE-y"> \u00e9 Ab09!#$%&()*,./:;?@[]^_`{|}~'"""
+
+
+@functools.lru_cache(maxsize=64)
+def _page_charset(name: str) -> str | None:
+    """Python's codec for a declared charset, if it is one a page can declare: ASCII-compatible, as the
+    <meta> tag it was read from is (HTML treats a declared UTF-16 as UTF-8). Python's other codecs
+    (unicode_escape, rot13, base64, "undefined", ...) are not charsets."""
+    try:
+        info = codecs.lookup(name)
+        if info.decode(_ASCII_PROBE)[0] != _ASCII_PROBE.decode("ascii"):
+            return None
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        return None
+    return info.name
+
+
 def _declared_charset(head: bytes) -> str | None:
     m = _HTML_CHARSET.search(head)
     if not m:
         return None
-    name = m.group(1).decode("ascii", "replace").lower()
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return _page_charset(m.group(1).decode("ascii", "replace").lower())
 
 
 def decode(data: bytes, source: str = "<input>", *, max_bytes: int | None = None) -> str:
@@ -204,7 +219,7 @@ def _decode_text(data: bytes, source: str) -> str:
     if declared and declared not in {"utf-8", "utf_8"}:
         try:
             return data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # (idna, say, raises UnicodeError on a byte it cannot take)
             pass
     # Mostly-UTF-8 with a few broken bytes: keep UTF-8 rather than turn every accent into mojibake. An
     # all-ASCII page that declares UTF-8 has no multi-byte sequence to show for it, and is trusted.

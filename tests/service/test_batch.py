@@ -734,6 +734,69 @@ def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, cap
     assert rc == 0 and [(r["kind"], r["id"]) for r in rows] == [("comment", "a"), ("comment", "b")]
 
 
+def test_a_bom_does_not_hide_an_oversized_first_line(tmp_path, capsys, monkeypatch):
+    # The BOM was stripped before the size check: the cut line read as bad JSON, its tail as a phantom
+    # line 2, and the real line 2 was numbered 3.
+    monkeypatch.setattr(batch, "MAX_JSONL_LINE_BYTES", 100)
+    f = tmp_path / "bom_long.jsonl"
+    f.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "' + b"x" * 200 + b'"}\n{"id": "b", "text": "second"}\n')
+    rc, out, _ = run_batch(capsys, f)
+    assert rc == 1
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("comment", 2)]
+    assert rows[0]["error"] == "line over 100 bytes"
+
+
+def test_empty_and_blank_exports_are_accounted_for(tmp_path, capsys):
+    empty, blank = tmp_path / "e.jsonl", tmp_path / "b.jsonl"
+    empty.write_bytes(b"")
+    blank.write_bytes(b"\n\n \n")
+    rc, out, _ = run_batch(capsys, empty, blank)
+    rows = rows_of(out)
+    names = [(r["kind"], Path(r["source"]).name) for r in rows]
+    assert rc == 1 and names == [("error", "e.jsonl"), ("error", "b.jsonl")]
+    assert all(r["error"] == "the export has no lines" for r in rows)
+
+
+def test_a_file_over_the_line_limit_counts_one_error(tmp_path, capsys, monkeypatch):
+    # Its bad lines were counted, then the file became one error row: the summary said 2 errors for 1.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "5")
+    f = tmp_path / "many.jsonl"
+    write_jsonl(f, ["not json", *({"id": f"c{i}", "text": "fine"} for i in range(10))])
+    rc, out, err = run_batch(capsys, f)
+    assert rc == 1 and [r["error_type"] for r in rows_of(out)] == ["TooLargeError"]
+    assert "bad JSONL lines: 0" in err and "errors: 1\n" in err
+
+
+def test_a_jsonl_error_reads_as_a_sentence(tmp_path, capsys):
+    f = tmp_path / "cut.jsonl"
+    f.write_text('{"id": "1", "text": "abc')  # a last line cut short
+    _, out, _ = run_batch(capsys, f)
+    assert rows_of(out)[0]["error"] == "invalid JSON: Unterminated string starting at (column 21)"
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_and_the_run_goes_on(tmp_path, seeds_dir, capsys):
+    # The name's undecodable byte is a lone surrogate in Python: writing the row crashed the whole run.
+    root = tmp_path / "in"
+    root.mkdir()
+    seed = sorted(seeds_dir.iterdir())[0]
+    bad = os.fsencode(root) + b"/bad\xff.txt"
+    shutil.copyfile(seed, bad)
+    shutil.copyfile(seed, root / "good.txt")
+    out = tmp_path / "out.jsonl"
+    rc, _, _ = run_batch(capsys, root, out=out)
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    sources = sorted({Path(r["source"]).name for r in rows})
+    assert rc == 0 and sources == ["bad\\xff.txt", "good.txt"]
+    assert len(rows) == 2 * sum(r["source"].endswith("good.txt") for r in rows)
+
+
+@pytest.mark.parametrize("address", ["garbage", "inproc://x", "tcp://[::1", "tcp://host:notaport"])
+def test_a_malformed_scheduler_address_is_a_usage_error(seeds_dir, capsys, address):
+    rc, _, err = run_batch(capsys, seeds_dir, backend="dask", scheduler=address)
+    assert rc == 2 and f"--scheduler {address!r}" in err and "Traceback" not in err
+
+
 def test_a_jsonl_text_or_article_with_nothing_visible_is_empty(tmp_path, capsys):
     f = tmp_path / "invisible.jsonl"
     write_jsonl(

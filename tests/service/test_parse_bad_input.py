@@ -109,6 +109,25 @@ def test_cp1252_page_decodes():
 
 
 @pytest.mark.parametrize(
+    "declared", ["unicode_escape", "undefined", "utf-16", "utf-32", "rot13", "idna", "base64"]
+)
+def test_a_declared_charset_that_is_no_page_charset_is_not_used(declared):
+    # Python's codecs are not all charsets: "unicode_escape" turned "\\ud800" into a lone surrogate that
+    # crashed the writer, "undefined" raised a bare UnicodeError, a declared UTF-16 read a cp1252 page
+    # as CJK. HTML reads only ASCII-compatible declarations (a declared UTF-16 is UTF-8 there).
+    head = f'<html><head><meta charset="{declared}"></head><body><p>'.encode()
+    prose = (
+        "Caf\xe9 \\ud800 cr\xe8me. "
+        + "Le conseil s'est r\xe9uni mardi: le budget du pont, vot\xe9 \xe0 l'unanimit\xe9. " * 3
+    )
+    page = head + prose.encode("cp1252") + b"</p></body></html>"
+    page += b" " * (-len(page) % 4)  # a length UTF-16 and UTF-32 can decode
+    text = decode(page)
+    assert prose in text
+    assert all(not 0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+@pytest.mark.parametrize(
     "encoded",
     [
         codecs.BOM_UTF8 + "Ünïcödé title\r\nbody line\r\n".encode(),
