@@ -353,12 +353,22 @@ def _flat_lines(text: str) -> list[HtmlLine]:
     return out
 
 
+def text_outside_tags(text: str) -> bool:
+    """Whether anything readable is left once scripts, styles and tags are stripped."""
+    return bool(_flat_lines(text))
+
+
+def declares_html(text: str) -> bool:
+    """A doctype, <html> or an XML declaration first: the page says it is markup."""
+    return text[:4096].lstrip("\ufeff \t\r\n").lower().startswith(("<!doctype html", "<html", "<?xml"))
+
+
 def looks_like_html(text: str) -> bool:
     """Cheap format sniffing: a doctype or <html> first, or a page that opens with a tag and is dense
     with tags. A text dump that merely quotes a few tags (ad snippets rendered as text) stays text."""
     head = text[:65536]
     start = head[:4096].lstrip("\ufeff \t\r\n").lower()
-    if start.startswith(("<!doctype html", "<html", "<?xml")):
+    if declares_html(head):
         return True
     tags = _COMMON_TAGS.findall(head)
     if len(tags) < 3:

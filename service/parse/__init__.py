@@ -126,7 +126,7 @@ def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
     from core.errors import EmptyInputError
-    from service.html import html_to_lines, looks_like_html
+    from service.html import declares_html, html_to_lines, looks_like_html, text_outside_tags
 
     if isinstance(data, bytes):
         text = decode(data, source, max_bytes=limits.max_page_bytes)
@@ -155,10 +155,15 @@ def _to_lines(
             max_attribute_pairs=limits.max_html_attribute_pairs,
         )
         raw_lines = [(ln.text, ln.depth, ln.hint) for ln in rendered]
-        if not raw_lines:
+        if not raw_lines and fmt == "auto" and not declares_html(text) and text_outside_tags(text):
+            # Only sniffed from its tags, and as HTML it shows nothing: a text dump that opens with a
+            # quoted script snippet ("<script src=...>" rendered as text). Read it as the text it is.
+            real = "text"
+        elif not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
-        check_lines(len(raw_lines))
-    else:
+        else:
+            check_lines(len(raw_lines))
+    if real == "text":
         check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
         blank = ("", 0, None)
         for line in text.split("\n"):

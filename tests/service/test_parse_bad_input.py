@@ -140,6 +140,22 @@ def test_encodings_and_line_ends(encoded):
     assert decode(encoded) == "Ünïcödé title\nbody line\n"
 
 
+def test_a_text_dump_that_opens_with_a_quoted_script_is_read_as_text(data_dir):
+    # Dragnet T59's inscriptis dump starts with an ad's <script>/<noscript> snippet rendered as text:
+    # sniffed as HTML, it showed nothing ("the HTML page has no visible text"); its w3m dump parses.
+    page = (data_dir / "dragnet-pages" / "T59.inscriptis.txt").read_bytes()
+    article = parse_page(page)
+    assert article.format == "text" and "Manny Machado" in article.body
+    assert parse_page(page, fmt="text") == article
+    # Markup with nothing readable outside its tags and scripts stays an error, sniffed or declared.
+    for empty in (
+        b"<div id=app></div><script>render()</script><p></p>",
+        b"<!doctype html><html><body></body>",
+    ):
+        with pytest.raises(EmptyInputError):
+            parse_page(empty)
+
+
 def test_html_nested_10000_deep():
     html = "<html><body><h1>Deep page title</h1>" + "<div>" * 10_000 + "deep text" + "</div>" * 10_000
     html += "<p>after the nest</p></body></html>"
