@@ -52,6 +52,8 @@ class _BoundedHead:
         self._header_deadline: asyncio.TimerHandle | None = None
         self._waiting_after: object = None  # the request cycle the deadline was armed after
         self._head_bytes = 0  # bytes of the next head received so far
+        self._tail = b""  # the last bytes of the previous read
+        self._head_end = 0  # in the last read, the bytes up to the end of the head that completed in it
 
     def _head_pending(self) -> bool:
         """True when a complete next head is already queued (a pipelined request)."""
@@ -81,16 +83,31 @@ class _BoundedHead:
         answered 431 and closed. A read in which a head completed starts the count afresh; a read of a
         body still arriving is bounded by the app, not here."""
         if self.cycle is not before:
+            # A head completed in this read: bound it too (a whole head can come in one read).
+            completed = self._head_bytes + self._head_end
             self._head_bytes = 0
+            if completed > self.max_head_bytes and not body_was_open and not self.transport.is_closing():
+                self._refuse_head()
             return
         if body_was_open or self.transport.is_closing():
             return
         self._head_bytes += size
         if self._head_bytes > self.max_head_bytes:
-            self.logger.debug("closing a connection whose request head passed %d bytes", self.max_head_bytes)
-            self._cancel_header_deadline()
-            self.transport.write(_TOO_LARGE)
-            self.transport.close()
+            self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        self.logger.debug("closing a connection whose request head passed %d bytes", self.max_head_bytes)
+        self._cancel_header_deadline()
+        self.transport.write(_TOO_LARGE)
+        self.transport.close()
+
+    def _find_head_end(self, data: bytes) -> None:
+        """Where this read's first blank line ends (the head's end, if one completes in it), looked
+        for with the previous read's last bytes in front: the blank line may straddle two reads."""
+        window = self._tail + data
+        ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := window.find(sep)) >= 0]
+        self._head_end = max(0, min(ends) - len(self._tail)) if ends else len(data)
+        self._tail = window[-3:]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -104,6 +121,9 @@ class _BoundedHead:
         super().data_received(data)  # type: ignore[misc]
         if self.cycle is not before:
             self._cancel_header_deadline()  # a head is complete
+            self._find_head_end(data)
+        else:
+            self._tail = data[-3:]
         self._count_head_bytes(len(data), before, body_was_open)
 
     def on_response_complete(self) -> None:

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import InputError, TooLargeError
 from service.api.deps import check_queue_token
 from service.api.errors import ApiError
+from service.api.schemas import MAX_TITLE_CHARS
 from service.api.state import AppState
 from service.decide import flagged_attributes
 from service.settings import Thresholds
@@ -61,7 +62,8 @@ def queue_items(
             model_version=model_version,
             flagged=flagged_attributes(r["scores"], thresholds, r.get("context", "none")),
             article_id=article_id,
-            article_title=article_title,
+            # A parsed page's title is a line of any length: each item keeps a copy, so it is bounded.
+            article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
         )

@@ -24,6 +24,10 @@ Attribute = Literal[
 ]
 
 
+# A headline is a line: longer is not a title, and every queued comment keeps a copy of it.
+MAX_TITLE_CHARS = 1000
+
+
 class _Strict(BaseModel):
     # Unknown fields are a 422, so a typo ("coments") never silently scores nothing.
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +44,9 @@ class CommentIn(_Strict):
 
 class ArticleIn(_Strict):
     id: str | None = Field(default=None, max_length=2048, description="Your article id (kept when queued).")
-    title: str | None = None
+    title: str | None = Field(
+        default=None, max_length=MAX_TITLE_CHARS, description="The headline (kept when queued)."
+    )
     body: str | None = None
     source: str | None = Field(default=None, max_length=2048, description="URL or name (kept when queued).")
 
@@ -113,7 +119,9 @@ class ScoreCommentsResponse(BaseModel):
 class ScorePageJson(_Strict):
     content: str = Field(description="The scraped page: plain text from any scraper, or raw HTML.")
     format: Literal["auto", "text", "html"] = "auto"
-    source: str | None = Field(default=None, description="Where the page came from (URL or file name).")
+    source: str | None = Field(
+        default=None, max_length=2048, description="Where the page came from (URL or file name)."
+    )
 
 
 class ParsedArticle(BaseModel):

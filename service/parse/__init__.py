@@ -47,7 +47,7 @@ from typing import Literal
 
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
-from service.ingest import decode, read_limited
+from service.ingest import decode, has_visible_text, read_limited
 from service.parse import linemodel, sectiongate
 from service.parse.maintext import main_text
 from service.parse.segment import segment, segment_with_roles
@@ -125,7 +125,7 @@ _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
-    from core.errors import EmptyInputError
+    from core.errors import BinaryInputError, EmptyInputError
     from service.html import declares_html, html_to_lines, looks_like_html, text_outside_tags
 
     if isinstance(data, bytes):
@@ -136,7 +136,9 @@ def _to_lines(
                 f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}"
             )
         text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        if not text.strip():
+        if "\x00" in text:  # as for bytes (service.ingest.decode): NULs are no text page
+            raise BinaryInputError(f"{source}: NUL characters in the text, not a text page")
+        if not has_visible_text(text):
             raise EmptyInputError(f"{source}: the page is empty")
     real: PageFormat = "html" if fmt == "html" or (fmt == "auto" and looks_like_html(text)) else "text"
     raw_lines: list[tuple[str, int, str | None]] = []

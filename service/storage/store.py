@@ -71,8 +71,10 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         risk, item_id = json.loads(raw)
         if not isinstance(item_id, str) or isinstance(risk, bool) or not isinstance(risk, int | float):
             raise ValueError("bad cursor fields")
-        return float(risk), item_id
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        if not math.isfinite(risk := float(risk)):  # json reads NaN and Infinity; a risk is neither
+            raise ValueError("risk is not a finite number")
+        return risk, item_id
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
         raise InputError("invalid cursor: pass back the next_cursor of a previous page unchanged") from exc
 
 

@@ -43,7 +43,12 @@ def _time(value: str | None, name: str) -> datetime | None:
         raise InputError(
             f"{name} must be an ISO 8601 time such as 2026-01-31T12:00:00Z, got {value!r}"
         ) from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # naive: UTC
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # naive: UTC
+    try:
+        return moment.astimezone(UTC)  # (the store compares UTC times: one that has none is refused here)
+    except OverflowError as exc:
+        raise InputError(f"{name} {value!r} is out of range once in UTC") from exc
 
 
 @router.get(

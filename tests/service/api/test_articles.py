@@ -100,6 +100,10 @@ def test_source_query_parameter(client):
         (b'{"content": "x", "format": "pdf"}', "application/json", 422, "malformed"),
         (b"{not json", "application/json", 422, "malformed"),
         (b"[" * 10_000 + b"]" * 10_000, "application/json", 422, "malformed"),
+        # The same checks for a page sent inside JSON (these answered 200 with an empty article).
+        (b'{"content": "\\u0000\\u0000"}', "application/json", 422, "binary"),
+        (b'{"content": "\\u200b \\ufeff"}', "application/json", 422, "empty"),
+        (b'{"content": "x", "source": "' + b"s" * 2049 + b'"}', "application/json", 422, "malformed"),
     ],
 )
 def test_bad_pages_get_precise_errors(client, content, content_type, status, reason):

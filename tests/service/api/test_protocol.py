@@ -191,3 +191,17 @@ def test_a_head_over_the_bound_gets_431_at_once_and_the_connection_closes(port):
     with socket.create_connection(("127.0.0.1", port)) as s:  # and the server still serves
         s.sendall(_request(b"ok"))
         assert _read_responses(s, 1) == [b"2"]
+
+
+def test_a_complete_head_over_the_bound_in_one_read_gets_431(port):
+    # A whole head arriving in one read completed a request before the bound was checked: 100 KB heads
+    # were served against a 16 KB bound.
+    head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Filler: " + b"z" * (MAX_HEAD + 1000) + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(head)
+        closed, answer = _closed_within(s, CLOSE_WITHIN)
+    assert closed and answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+    # A head under the bound with a body far over it, in the same write, is a request like any other.
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request(b"b" * (4 * MAX_HEAD)) + _request(b"ok"))
+        assert _read_responses(s, 2) == [b"%d" % (4 * MAX_HEAD), b"2"]

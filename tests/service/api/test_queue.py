@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from service.storage import Store, Target
@@ -178,10 +180,17 @@ def test_filters_and_pagination_over_http(client):
     assert pages == 2 and seen == listed("limit=200")
 
 
+# A risk as an integer too big for a float: float() raises OverflowError (it was a 500).
+_HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     "query",
     ["limit=0", "limit=201", "limit=x", "status=open", "decision=maybe", "attribute=toxicity",
-     "attribute=Bad%20Name", "since=yesterday", "cursor=%25%25"],
+     "attribute=Bad%20Name", "since=yesterday", "cursor=%25%25",
+     # a risk float() cannot hold (it was a 500), NaN, and times out of range once in UTC (a 503)
+     "cursor=WzJlMzA5LCJhIl0", "cursor=" + _HUGE_RISK,
+     "cursor=W05hTiwiYSJd", "since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00"],
 )  # fmt: skip
 def test_bad_queue_queries_are_422(client, query):
     assert_error(client.get("/v1/queue?" + query, headers=auth()), 422)
