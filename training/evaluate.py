@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from training import labels as L
 from training.fit import Metrics, binary_metrics
 
@@ -68,6 +70,13 @@ def in_family_test(corpus_name: str, text: str, article_id: str | None) -> bool:
     return False
 
 
+# Civil news comments (held-out C3 articles, rated not toxic at all) must pass a head at its default
+# review threshold: the share that does, and among comments of LONG_WORDS words or more.
+CIVIL_TESTS = {"identity_attack/c3_civil_passed": "identity_attack"}
+CIVIL_REVIEW = 0.5
+LONG_WORDS = 200
+
+
 _FAMILY_CACHE: dict[Path, dict[str, Metrics]] = {}
 _FAMILY_MODEL: dict[Path, tuple[Any, Any, dict[tuple[str, str], tuple[list[str], list[int]]]]] = {}
 
@@ -91,8 +100,24 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
         labels = [y for s in sources for y in test[(head, s)][1]]
         p = family.predict_proba_all(texts)[:, family.names.index(head)]
         out[name] = binary_metrics(labels, p, results[head].threshold)
+    civil = [t for t, a in zip(*_c3_civil_rows(data_dir), strict=True) if in_test_split(a)]
+    long = np.array([len(t.split()) >= LONG_WORDS for t in civil], dtype=bool)
+    for name, head in CIVIL_TESTS.items():
+        passed = family.predict_proba_all(civil)[:, family.names.index(head)] < CIVIL_REVIEW
+        out[name] = {
+            "n": float(len(civil)),
+            "positives": 0.0,
+            "passed": float(passed.mean()),
+            "passed_long": float(passed[long].mean()),
+            "n_long": float(sum(long)),
+        }
     _FAMILY_CACHE[data_dir] = out
     return out
+
+
+def _c3_civil_rows(data_dir: Path) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    civil = L.c3_civil(data_dir, "c3/civil", "held-out check", 1.0)
+    return civil.texts, civil.article_ids
 
 
 def _trained_family(
@@ -151,7 +176,7 @@ def eval_off_topic_seed_decisions(data_dir: Path, progress: Progress) -> Metrics
 
 
 EVALUATIONS: dict[str, Callable[[Path, Progress], Metrics]] = {
-    **{name: _family_eval(name) for name in FAMILY_TESTS},
+    **{name: _family_eval(name) for name in (*FAMILY_TESTS, *CIVIL_TESTS)},
     # off_topic: one model retrained on the training articles serves all three (training/offtopic.py).
     "off_topic/standfirst_swap": eval_off_topic_standfirst_swap,
     "off_topic/omp_offtopic": eval_off_topic_omp,
@@ -208,7 +233,7 @@ _FAMILY_FILES = (
 )
 _OFF_TOPIC = (_C3, "one-million-posts/posts_labeled_wide.csv", "dragnet-pages/100.gold.txt")
 REQUIRED_FILES: dict[str, tuple[str, ...]] = {
-    **{name: _FAMILY_FILES for name in FAMILY_TESTS},
+    **{name: _FAMILY_FILES for name in (*FAMILY_TESTS, *CIVIL_TESTS)},
     "off_topic/standfirst_swap": _OFF_TOPIC,
     "off_topic/omp_offtopic": _OFF_TOPIC,
     "off_topic/seed_decisions": _OFF_TOPIC,

@@ -98,8 +98,20 @@ def _severe(d: Path) -> list[C.Corpus]:
     return [L.c3_severe(d), L._weighted(L.davidson_for(d, "hate"), 0.3)]
 
 
+# Civil news comments as identity_attack negatives: trained on tweets alone, the head read long comments
+# as attacks (docs/attributes.md, identity_attack). 0 = left out.
+C3_CIVIL_IDENTITY_WEIGHT = 0.3
+C3_CIVIL = "c3/civil"
+
+
 def _identity(d: Path) -> list[C.Corpus]:
-    return [L.davidson_for(d, "hate"), L.olid_for(d, "grp", 1.0), L.mlma_identity(d, 0.5)]
+    tweets = [L.davidson_for(d, "hate"), L.olid_for(d, "grp", 1.0), L.mlma_identity(d, 0.5)]
+    if not C3_CIVIL_IDENTITY_WEIGHT:
+        return tweets
+    civil = L.c3_civil(
+        d, C3_CIVIL, "0 = a Globe and Mail reader comment rated not toxic at all", C3_CIVIL_IDENTITY_WEIGHT
+    )
+    return [*tweets, civil]
 
 
 def _profanity(d: Path) -> list[C.Corpus]:
@@ -154,7 +166,7 @@ HEADS: tuple[HeadSpec, ...] = (
         "probability that the comment is negative or hateful about a group by identity (origin, "
         "religion, gender, sexual orientation, disability): Davidson hate speech vs the rest; OLID "
         "targeted offense at a group vs not offensive; MLMA hostile tweets with an identity target vs "
-        "normal (weight 0.5). Trained on tweets only",
+        "normal (weight 0.5); C3 news comments rated not toxic at all as negatives (weight 0.3)",
         _identity,
     ),
     HeadSpec(

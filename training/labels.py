@@ -235,6 +235,21 @@ def youtube_spam(data_dir: Path, files: tuple[str, ...] = YOUTUBE_FILES) -> Corp
     return b.build()
 
 
+def c3_civil(data_dir: Path, name: str, definition: str, weight: float) -> Corpus:
+    """C3 comments the crowd rated not toxic at all (crowd_toxicity_level exactly 1) as negatives, low
+    weight: news comments, of every length, that attack nobody."""
+    rows, bad, source = read_c3(Path(data_dir) / C3_DIR / "C3_anonymized.csv")
+    b = _Builder(name, definition)
+    b.bad.update(bad)
+    b.files.append(source)
+    for row in rows:
+        if row.toxicity_level == 1.0:
+            b.add(row.text, 0, row.article_id)
+        else:
+            b.excluded["rated toxic by some raters (an identity attack is not ruled out)"] += 1
+    return _weighted(b.build(), weight)
+
+
 def c3_all_negative(data_dir: Path, name: str, definition: str, weight: float) -> Corpus:
     """Every C3 comment as a negative (e.g. news comments are not spam), low weight."""
     rows, bad, source = read_c3(Path(data_dir) / C3_DIR / "C3_anonymized.csv")
