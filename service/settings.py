@@ -37,8 +37,9 @@ class Limits(BaseModel):
     # Queued comments are explained (spans for the moderator): ~10 us per character on this machine
     # (the largest shared page, 274 comments / 155,000 characters: 1.5 s), so this bounds it near 4 s.
     max_queue_chars: int = 400_000
-    # Lines per page: a page of one-letter lines costs ~360 bytes and ~3 us per line in the parser
-    # (20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a 20,000-comment thread ~200,000.
+    # Lines per page: a page of one-letter lines costs ~360 bytes and ~22 us per line in the parser
+    # (399,000 of them: 9 s of CPU; 20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a
+    # 20,000-comment thread ~200,000.
     max_page_lines: int = 400_000
     # Pages parsed and scored at once per worker (the others wait): the worst accepted page takes up to
     # ~230 MB for seconds (docs/limits.md), and the GIL makes more than a couple at a time no faster.

@@ -216,6 +216,8 @@ class KindModel:
 
 # Trees deeper than this are refused: the parser lays every tree out as a complete binary tree.
 MAX_TREE_DEPTH = 10
+# Rows walked down the trees at once (a page's body lines come in blocks of this many).
+TREE_BLOCK = 2048
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,17 +281,23 @@ class TreeModel:
         return cls(feature, split, leaf, depth, float(m["baseline"]), float(m["threshold"]))
 
     def probabilities(self, rows: list[list[float]]) -> list[float]:
-        feature, split, leaf, offset, leaf_offset = self._flat
         x = np.asarray(rows, dtype=float)
+        # In blocks of rows: the (rows x trees) slot arrays of a 400,000-line page were gigabytes, and
+        # past the CPU caches each step slowed (50,000 rows: 1.1 s; in blocks: a fraction of it).
+        z = np.concatenate([self._decisions(x[i : i + TREE_BLOCK]) for i in range(0, len(x), TREE_BLOCK)])
+        out: list[float] = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
+        return out
+
+    def _decisions(self, x: np.ndarray) -> np.ndarray:
+        feature, split, leaf, offset, leaf_offset = self._flat
         row_start = np.arange(len(x))[:, None] * x.shape[1]
         x = x.ravel()
-        slot = np.zeros((len(rows), len(offset[0])), dtype=np.intp)
+        slot = np.zeros((len(row_start), len(offset[0])), dtype=np.intp)
         for _ in range(self.depth):
             at = slot + offset
             slot = 2 * slot + 1 + (x[row_start + feature[at]] > split[at])
-        z = self.baseline + leaf[slot + leaf_offset].sum(axis=1)
-        out: list[float] = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
-        return out
+        decisions: np.ndarray = self.baseline + leaf[slot + leaf_offset].sum(axis=1)
+        return decisions
 
 
 @dataclass(frozen=True)
