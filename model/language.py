@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ MACROLANGUAGE = {
 }
 _MERGED = frozenset(MACROLANGUAGE) | frozenset(MACROLANGUAGE.values())  # codes whose probability sums labels
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
+# Letters in compatibility forms: full-width ("ｉｄｉｏｔ"), mathematical ("𝐢𝐝𝐢𝐨𝐭"), Latin ligatures
+# and Arabic presentation forms. fastText reads them as another script (full-width English came out
+# Kannada); NFKC gives the plain letters. Only these: NFKC elsewhere (an ellipsis "…" to "...") moved
+# three corpus tweets to "undetermined".
+_COMPAT_RE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\U0001d400-\U0001d7ff]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
@@ -188,6 +194,8 @@ class LanguageDetector:
         # those are cleaned first. Only a match cut at the window's edge can come out differently (a
         # URL cut inside "https://" stays text), by at most EDGE characters, all at the end: when at
         # least max_chars + EDGE are left, the first max_chars are those of the longer window.
+        if not text.isascii() and _COMPAT_RE.search(text):
+            text = _COMPAT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
         first = self.max_chars + self.max_chars // 3
         cleaned = _NOISE_RE.sub(" ", text[:first])
         if len(cleaned) < self.max_chars + EDGE and len(text) > first:

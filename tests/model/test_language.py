@@ -33,6 +33,10 @@ def test_the_language_model_ships_inside_the_package() -> None:
         ("I think the author makes a fair point about the budget.", "en"),
         ("No estoy de acuerdo con el autor, pero el artículo está bien escrito.", "es"),
         ("@user ça c'est vraiment n'importe quoi url", "fr"),
+        # letters in compatibility forms, as obfuscation uses them (full-width English was Kannada)
+        ("ｙｏｕ ａｒｅ ａｎ ｉｄｉｏｔ ａｎｄ ａ ｌｉａｒ", "en"),
+        ("𝐲𝐨𝐮 𝐚𝐫𝐞 𝐚𝐧 𝐢𝐝𝐢𝐨𝐭 𝐚𝐧𝐝 𝐚 𝐥𝐢𝐚𝐫", "en"),
+        ("ﻻ ﺃﻋﺮﻑ ﻣﺎﺫﺍ ﺃﻗﻮﻝ ﻋﻦ ﻫﺬﺍ", "ar"),
     ],
 )
 def test_detects_the_corpora_languages_and_others(text: str, language: str) -> None:
