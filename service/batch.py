@@ -420,6 +420,18 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
     return _JsonlComment(line_no, cid, text, article_id, ctx)
 
 
+def _id_of(raw: bytes) -> str | None:
+    """The "id" of a refused line, when it is a JSON object with a string id that can be written."""
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    cid = obj.get("id") if isinstance(obj, dict) else None
+    if not isinstance(cid, str) or not cid or _SURROGATE.search(cid):
+        return None
+    return cid
+
+
 def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
     """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
     with open(path, "rb") as fh:
@@ -465,7 +477,10 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
             c = _parse_jsonl_line(raw, line_no, config.limits)
         except InputError as exc:
             line_errors += 1
-            out.append(error_row(source, str(exc), type(exc).__name__, line=line_no))
+            refused = error_row(source, str(exc), type(exc).__name__, line=line_no)
+            if (cid := _id_of(raw)) is not None:
+                refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
+            out.append(refused)
             continue
         slot = (len(out), c)
         out.append(None)  # filled once its thread is scored

@@ -268,6 +268,16 @@ def test_moderator_page_in_chromium(
         )
         uploaded = queue(base, article="uploaded-copy")
         assert len(uploaded) == len(items) and {i["text"] for i in uploaded} == {i["text"] for i in items}
+        # a paste the service refuses part-way: the page says what was queued and which line stopped it
+        # (it said "Not queued" after queueing the first 100, and named "comment 0")
+        lines = [{"id": f"p{k}", "text": f"comment number {k}", "article_id": "partial"} for k in range(100)]
+        lines.append({"id": "p100", "text": "x" * 25_000, "article_id": "partial"})
+        page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
+        page.get_by_role("button", name="Score and queue").click()
+        page.wait_for_function("() => $text('#add-result').startsWith('Queued 100 ')".replace("$text", TEXT))
+        said = page.locator("#add-result").text_content()
+        assert "Stopped at lines 101\u2013101: line 101 has 25000 characters" in said, said
+        assert len(queue(base, article="partial")) == 100
         page.screenshot(path=artifacts / "06-new-version.png", full_page=True)
         assert not errors, errors
         context.close()

@@ -811,6 +811,7 @@ def test_a_jsonl_text_or_article_with_nothing_visible_is_empty(tmp_path, capsys)
     rows = rows_of(out)
     assert [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("error", 2), ("comment", 3)]
     assert rc == 1 and all(r["error"] == '"text" is empty' for r in rows[:2])
+    assert [r.get("id") for r in rows[:2]] == ["a", "b"]  # a refused line keeps its id when it has one
     assert rows[2]["context"] == "none"  # an invisible article is no article context
 
 

@@ -542,10 +542,13 @@
         return;
       }
       const key = typeof obj.article_id === "string" ? obj.article_id : "";
-      if (!threads.has(key)) threads.set(key, { article_id: key || null, article: obj.article || null, comments: [] });
+      if (!threads.has(key)) {
+        threads.set(key, { article_id: key || null, article: obj.article || null, comments: [], lines: [] });
+      }
       const comment = { text: obj.text };
       if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
       threads.get(key).comments.push(comment);
+      threads.get(key).lines.push(i + 1);
     });
     return { threads: Array.from(threads.values()), errors };
   }
@@ -561,11 +564,21 @@
         const given = thread.article && typeof thread.article === "object" ? thread.article : {};
         const article = { id: thread.article_id, title: given.title, body: given.body, source: source || null };
         body.article = Object.fromEntries(Object.entries(article).filter(([, v]) => typeof v === "string" && v));
-        const out = await api("/v1/comments:score", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(body),
-        });
+        let out;
+        try {
+          out = await api("/v1/comments:score", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        } catch (err) {
+          // Earlier requests are queued already: say so (a retry of the whole paste would queue them
+          // twice), and name the input line, not the comment's place in this request.
+          const lines = thread.lines.slice(i, i + 100);
+          const why = err.message.replace(/\bcomment (\d+)\b/, (m, k) => "line " + (lines[Number(k)] || "?"));
+          const stop = "Stopped at lines " + lines[0] + "\u2013" + lines[lines.length - 1] + ": " + why;
+          throw new Error(scored ? "Queued " + scored + " comment(s) before an error; resend only the rest. " + stop : stop);
+        }
         scored += out.results.length;
         flagged += out.results.filter((r) => r.decision.verdict !== "approve").length;
       }
@@ -601,7 +614,8 @@
       await loadQueue(true);
       loadPlots();
     } catch (err) {
-      result.textContent = "Not queued: " + err.message;
+      result.textContent = err.message.startsWith("Queued ") ? err.message : "Not queued: " + err.message;
+      loadQueue(true);
     }
   }
 
