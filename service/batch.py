@@ -688,7 +688,7 @@ def _results(
 
         try:
             client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # (ValueError: an inproc address not there)
             raise ConfigurationError(
                 f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
             ) from exc
@@ -873,9 +873,10 @@ def _scheduler_problem(address: str) -> str | None:
 
     try:
         scheme, location = parse_address(address)
-        if scheme not in {"tcp", "tls", "ws", "wss"}:
-            return f"a scheduler is reached over tcp, tls, ws or wss, not {scheme}"
-        parse_host_port(location)
+        if scheme not in {"tcp", "tls", "ws", "wss", "inproc"}:
+            return f"a scheduler is reached over tcp, tls, ws, wss or inproc, not {scheme}"
+        if scheme != "inproc":  # (an in-process cluster's address is not host:port)
+            parse_host_port(location)
     except ValueError as exc:
         return f"{exc}; expected e.g. tcp://host:8786"
     return None

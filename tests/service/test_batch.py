@@ -791,7 +791,7 @@ def test_a_file_name_that_is_not_utf8_is_escaped_and_the_run_goes_on(tmp_path, s
     assert len(rows) == 2 * sum(r["source"].endswith("good.txt") for r in rows)
 
 
-@pytest.mark.parametrize("address", ["garbage", "inproc://x", "tcp://[::1", "tcp://host:notaport"])
+@pytest.mark.parametrize("address", ["garbage", "udp://host:8786", "tcp://[::1", "tcp://host:notaport"])
 def test_a_malformed_scheduler_address_is_a_usage_error(seeds_dir, capsys, address):
     rc, _, err = run_batch(capsys, seeds_dir, backend="dask", scheduler=address)
     assert rc == 2 and f"--scheduler {address!r}" in err and "Traceback" not in err
