@@ -163,6 +163,8 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{path} is not valid JSON ({exc}): {FIX}") from exc
+    except RecursionError as exc:  # the stdlib parser recurses: "[[[[..." a hundred thousand deep
+        raise ModelError(f"{path} is nested too deeply to be a manifest: {FIX}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{path} is not a {FORMAT} manifest: {FIX}")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -172,7 +174,23 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         )
     if not isinstance(manifest.get("attributes"), dict) or not manifest["attributes"]:
         raise ModelError(f"{path} lists no attributes: {FIX}")
+    if not isinstance(manifest.get("created_at", ""), str):
+        raise ModelError(f"{path}: created_at is not a time stamp: {FIX}")
     return manifest
+
+
+def _check_version(model_dir: Path, manifest: dict[str, Any]) -> None:
+    """The version names the files: it is the digest of their hashes (write_artifact). A manifest whose
+    version does not match them is a copy passed off under another version, or a hand edit."""
+    entries = manifest["attributes"]
+    if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in entries.values()):
+        raise ModelError(f"manifest at {model_dir}: an attribute has no sha256: {FIX}")
+    digest = hashlib.sha256("".join(entries[n]["sha256"] for n in sorted(entries)).encode()).hexdigest()
+    if manifest.get("model_version") != f"{FORMAT_VERSION}.{digest[:12]}":
+        raise ModelError(
+            f"manifest at {model_dir}: model_version {manifest.get('model_version')!r} is not the one "
+            f"its files' hashes give ({FORMAT_VERSION}.{digest[:12]}): {FIX}"
+        )
 
 
 def verify_artifact(
@@ -182,6 +200,8 @@ def verify_artifact(
     (of the ``only`` attributes, when given: the others are neither read nor checked)."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
+    if only is None:
+        _check_version(model_dir, manifest)
     libs = manifest.get("libraries")
     if not isinstance(libs, dict):
         raise ModelError(f"manifest at {model_dir} does not list its library versions: {FIX}")
@@ -236,6 +256,8 @@ def load_artifact(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             # A multi-attribute file (model/heads.py) names the attribute's head in the manifest.
             models[name] = model.head(entry["head"]) if "head" in entry else model
         except Exception as exc:  # a verified file that still fails to load: say so, do not crash
-            raise ModelError(f"cannot load model {name!r} from {model_dir} ({exc}): {FIX}") from exc
+            raise ModelError(
+                f"cannot load model {name!r} from {model_dir} ({type(exc).__name__}: {exc}): {FIX}"
+            ) from exc
     log.info("loaded model %s from %s", manifest.get("model_version"), model_dir)
     return manifest, models

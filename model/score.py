@@ -193,7 +193,13 @@ class Scorer:
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
         manifest, models = load_artifact(Path(model_dir))
-        scorer = cls(manifest, models)
+        try:  # a manifest entry of the wrong shape ("languages": 5) is a model error, not a crash
+            scorer = cls(manifest, models)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ModelError(
+                f"model at {model_dir}: its manifest does not describe its models "
+                f"({type(exc).__name__}: {exc}): run `make train` to rebuild it"
+            ) from exc
         try:  # a pickle from older code can unpickle yet fail on first use: fail here, clearly
             scorer.score(["smoke test"], ArticleContext(title="t", body="b"))
         except Exception as exc:

@@ -85,7 +85,7 @@ class VersionRegistry:
                     continue
                 try:
                     trained.append(_describe(entry, shipped=False))
-                except ModelError as exc:
+                except (ModelError, OSError, ValueError, TypeError) as exc:  # one bad folder is skipped
                     log.warning("model version in %s not listed: %s", entry, exc)
         trained.sort(key=lambda v: (v.created_at or "", v.version))
         seen = {v.version for v in found}

@@ -83,7 +83,10 @@ class Database(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore")
+    # hide_input_in_errors: a refused value is not echoed (a database URL or the API token holds a secret).
+    model_config = SettingsConfigDict(
+        env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

@@ -41,8 +41,15 @@ class Target:
     def describe(self) -> str:
         """For logs, errors and manifests: never the password."""
         if self.url is not None:
-            return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
+            return shown(self.url.set(drivername="postgresql"))
         return str(self.path)
+
+
+def shown(url: URL) -> str:
+    """The URL with its password masked, in the user:pw@ part and in a query parameter (libpq takes
+    ?password=... too)."""
+    secret = {k: "***" for k in url.query if "password" in k.lower() or k.lower() == "passfile"}
+    return url.update_query_dict(secret).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def is_database_url(value: str) -> bool:
@@ -65,9 +72,7 @@ def parse_target(value: str | Path) -> Target:
     except ArgumentError as exc:
         raise ConfigurationError(f"cannot parse the database URL: {exc}") from exc
     if not url.database:
-        raise ConfigurationError(
-            f"the database URL {url.render_as_string(hide_password=True)} names no database"
-        )
+        raise ConfigurationError(f"the database URL {shown(url)} names no database")
     return Target(url=url.set(drivername="postgresql+psycopg"))
 
 

@@ -47,6 +47,10 @@ def test_published_versions_are_listed_oldest_first_and_junk_is_skipped(registry
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
     fake_artifact(registry.versions_dir / ".building-x", "1.dddddddddddd")  # unfinished training
+    fake_artifact(registry.versions_dir / "odd-time", "1.eeeeeeeeeeee", 5)  # type: ignore[arg-type]
+    deep = registry.versions_dir / "deep"
+    deep.mkdir()
+    (deep / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)  # the listing was a 500
     listed = [v.version for v in registry.versions()]
     assert listed == ["1.aaaaaaaaaaaa", "1.bbbbbbbbbbbb", "1.cccccccccccc"]
     assert registry.find("1.bbbbbbbbbbbb").metrics == {"insult": {"cv_roc_auc_mean": 0.9}}

@@ -312,3 +312,28 @@ def test_sqlite_is_in_wal_mode_with_full_sync(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://modu:SECRETPW99@db.example:5432/moddb?password=QPW77",
+        "postgresql://modu@db.example/moddb?sslmode=require&PASSWORD=QPW77&sslpassword=SSLPW",
+    ],
+)
+def test_a_database_url_is_described_without_any_password(url):
+    # libpq takes ?password=... too; only user:pw@ was masked, and /readyz (open) showed the rest.
+    shown = engines.parse_target(url).describe()
+    assert "SECRETPW99" not in shown and "QPW77" not in shown and "SSLPW" not in shown
+    assert shown.startswith("postgresql://modu") and "db.example" in shown and "***" in shown
+
+
+def test_a_refused_database_url_is_not_echoed(monkeypatch):
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    monkeypatch.setenv("MODERATION_DATABASE_URL", "mysql://u:SECRETPW99@h/db")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "SECRETPW99" not in str(caught.value) and "postgresql://" in str(caught.value)
