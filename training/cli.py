@@ -95,15 +95,18 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(out, ignore_errors=True)
         raise
     total = sum({e["file"]: e["bytes"] for e in manifest["attributes"].values()}.values())
+    new = True
     if args.out is None:
         published, new = registry.publish(out)
         out = published.path
-        if not new:
-            print(f"model {published.version} is already a version ({out}): nothing new published")
-    print(
-        f"wrote model {manifest['model_version']} to {out} ({total / 1e6:.1f} MB) "
-        f"in {time.perf_counter() - started:.0f}s"
-    )
+    seconds = time.perf_counter() - started
+    if new:
+        print(f"wrote model {manifest['model_version']} to {out} ({total / 1e6:.1f} MB) in {seconds:.0f}s")
+    else:  # the same files as a version already there: nothing was written
+        print(
+            f"trained model {manifest['model_version']} in {seconds:.0f}s: it is already a version "
+            f"({out}), nothing new published"
+        )
     if args.out is None:
         print(
             f"serve it: POST /v1/models/{manifest['model_version']}:activate (token); "
