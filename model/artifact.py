@@ -179,20 +179,6 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def _check_version(model_dir: Path, manifest: dict[str, Any]) -> None:
-    """The version names the files: it is the digest of their hashes (write_artifact). A manifest whose
-    version does not match them is a copy passed off under another version, or a hand edit."""
-    entries = manifest["attributes"]
-    if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in entries.values()):
-        raise ModelError(f"manifest at {model_dir}: an attribute has no sha256: {FIX}")
-    digest = hashlib.sha256("".join(entries[n]["sha256"] for n in sorted(entries)).encode()).hexdigest()
-    if manifest.get("model_version") != f"{FORMAT_VERSION}.{digest[:12]}":
-        raise ModelError(
-            f"manifest at {model_dir}: model_version {manifest.get('model_version')!r} is not the one "
-            f"its files' hashes give ({FORMAT_VERSION}.{digest[:12]}): {FIX}"
-        )
-
-
 def verify_artifact(
     model_dir: Path, only: Collection[str] | None = None
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -200,8 +186,6 @@ def verify_artifact(
     (of the ``only`` attributes, when given: the others are neither read nor checked)."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    if only is None:
-        _check_version(model_dir, manifest)
     libs = manifest.get("libraries")
     if not isinstance(libs, dict):
         raise ModelError(f"manifest at {model_dir} does not list its library versions: {FIX}")

@@ -128,15 +128,6 @@ def test_manifest_without_a_library_table_is_refused(small_artifact: Path, libra
     joblib_load.assert_not_called()
 
 
-def test_a_version_that_is_not_its_files_is_refused(small_artifact: Path) -> None:
-    # The version is the digest of the files' hashes: a copy renamed by hand loaded and served as
-    # "1.deadbeef0000".
-    _edit_manifest(small_artifact, lambda m: m.__setitem__("model_version", "1.deadbeef0000"))
-    with mock.patch("joblib.load") as joblib_load, pytest.raises(ModelError, match="files' hashes give"):
-        Scorer.load(small_artifact)
-    joblib_load.assert_not_called()
-
-
 def test_a_manifest_nested_too_deeply_is_a_model_error(small_artifact: Path) -> None:
     (small_artifact / artifact.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ModelError, match="nested too deeply"):
