@@ -177,6 +177,11 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+# Seconds a client is told to wait before retrying a 503 (the store reopens a failed database after
+# service.api.state.STORE_RETRY_S).
+RETRY_AFTER_S = 2
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers. Perspective's path answers validation errors with 400 like Perspective."""
 
@@ -188,7 +193,9 @@ def install(app: FastAPI) -> None:
             status = 400  # Perspective answers every bad argument with 400 INVALID_ARGUMENT
         if status >= 500:
             log.warning("%s %s -> %d %s", request.method, path, status, reason)
-        return error_response(status, reason, str(exc), path=path)
+        # A 503 is worth retrying, and says when (the store's own retry interval, as the in-flight 503).
+        retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return error_response(status, reason, str(exc), path=path, headers=retry)
 
     async def on_api(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

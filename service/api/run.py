@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import logging
 import os
 import shutil
 import socket
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigurationError, ModelError
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +104,27 @@ def _check_in_child(model_dir: Path) -> None:
         raise ModelError(error)
 
 
+def _check_store(settings: Any) -> None:
+    """A database written by a newer release stops the start here, in one line: with several workers,
+    each worker's failure reached uvicorn's supervisor only at its 120 s health-check timeout. A
+    database that is down does not (the service scores without it); an SQLite file not yet made is
+    left to the first write."""
+    from core.errors import SchemaVersionError, StoreUnavailableError
+    from service.storage import open_store, target_for
+
+    if settings.do_not_store:
+        return
+    target = target_for(settings)
+    if target.path is not None and not target.path.exists():
+        return
+    try:
+        open_store(settings).close()
+    except SchemaVersionError as exc:
+        raise SchemaVersionError(f"cannot start: {exc}") from exc
+    except StoreUnavailableError as exc:
+        log.warning("the database is not reachable at start (feedback and the queue answer 503): %s", exc)
+
+
 def _connection_options(settings: Any) -> dict[str, Any]:
     """uvicorn's HTTP parser (settings), bounded for slow and idle sockets (see
     service.api.protocol); the limit on requests in flight is the app's (InFlightLimitMiddleware), so
@@ -144,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     first = _load_once(active) if settings.workers == 1 else None
     if settings.workers > 1:
         _check_in_child(active)
+    _check_store(settings)
     level = settings.log_level.lower()
     access_log = level in ("debug", "info")  # access lines hold method, path, status: never comment text
     if settings.workers > 1:

@@ -127,6 +127,8 @@ class AppState:
     # Bounds the pages parsed and scored at once (limits.max_concurrent_pages); made in the lifespan,
     # on the worker's event loop.
     page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
+    # /readyz's store check in flight, if any (service.api.routers.health)
+    database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _store_failure: tuple[float, Exception] | None = field(default=None, repr=False)

@@ -96,6 +96,15 @@ def _postgres(url: URL, pool: Database) -> Engine:
             "connect_timeout": pool.connect_timeout_s,
             "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
             "application_name": "comment-moderation",
+            # A host that vanished (network cut, VM gone) leaves sent data unacknowledged: the kernel
+            # drops the connection after this long instead of waiting for ever; keepalives find an
+            # idle pooled connection whose host went away. (A host that is up but frozen acknowledges
+            # and is bounded only by /readyz's own wait: service.api.routers.health.)
+            "tcp_user_timeout": int((pool.statement_timeout_s + pool.connect_timeout_s) * 1000),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
         },
     )
 

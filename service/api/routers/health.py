@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -9,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import StateDep
 from service.api.schemas import Health
 from service.api.scoring import json_response
+from service.api.state import AppState
 
 router = APIRouter(tags=["operations"])
 
@@ -25,6 +28,28 @@ async def healthz(state: StateDep) -> Response:
     return json_response({"status": "ok", "model_version": scorer.version if scorer else None})
 
 
+# /readyz waits this long for the database check, then reports it unavailable: a probe must answer
+# within its own timeout even when the database host is frozen (it acknowledges packets but never
+# answers, and a query on a pooled connection then waits for ever).
+DATABASE_CHECK_S = 2.0
+
+
+async def _database_status(state: AppState) -> dict[str, object]:
+    """The store check, at most one at a time per worker: a check still waiting on a frozen database is
+    awaited again by the next probe, never joined by a second thread."""
+    check = state.database_check
+    if check is None or check.done():
+        check = state.database_check = asyncio.ensure_future(run_in_threadpool(state.store_status))
+    try:
+        return await asyncio.wait_for(asyncio.shield(check), DATABASE_CHECK_S)
+    except TimeoutError:
+        return {
+            "status": "unavailable",
+            "backend": "postgresql" if state.settings.database_url else "sqlite",
+            "detail": f"the database did not answer within {DATABASE_CHECK_S:g} s",
+        }
+
+
 @router.head("/readyz", include_in_schema=False)
 @router.get(
     "/readyz",
@@ -37,7 +62,7 @@ async def readyz(state: StateDep) -> Response:
     works, so a load balancer must keep sending traffic; `database.status` says "unavailable" (and
     feedback and queue endpoints answer 503): alert on that."""
     scorer = state.models.current
-    database = await run_in_threadpool(state.store_status)
+    database = await _database_status(state)
     if scorer is None:
         return json_response({"status": "loading", "model_version": None, "database": database}, 503)
     return json_response({"status": "ok", "model_version": scorer.version, "database": database})

@@ -106,7 +106,9 @@ def test_unwritable_database_is_503_not_500(settings, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with make_client(settings.model_copy(update={"db_path": blocker / "db.sqlite3"})) as c:
-        assert_error(c.post(URL, json=VERDICT, headers=auth()), 503, "store_unavailable")
+        r = c.post(URL, json=VERDICT, headers=auth())
+        assert_error(r, 503, "store_unavailable")
+        assert r.headers["retry-after"] == "2"  # a 503 says when to retry
 
 
 def test_store_validates_and_reads_back(tmp_path):

@@ -86,3 +86,35 @@ def test_health_checks_answer_head_as_well_as_get(client):
         r = client.head(path)
         assert r.status_code == 200, (path, r.status_code)
         assert r.headers["content-type"].startswith("application/json")
+
+
+def test_readyz_answers_in_time_when_the_database_never_does(client, monkeypatch):
+    # A frozen database host (up, acknowledging, never answering) held /readyz for ever, so a load
+    # balancer's probe timed out and took a healthy scoring replica out. One check at a time waits on it.
+    import threading
+    import time
+
+    from service.api.routers import health
+
+    release, calls = threading.Event(), []
+
+    def frozen() -> dict[str, object]:
+        calls.append(1)
+        release.wait(30)
+        return {"status": "ok", "backend": "postgresql", "schema_version": 2}
+
+    state = client.app.state.moderation
+    monkeypatch.setattr(state, "store_status", frozen)
+    monkeypatch.setattr(health, "DATABASE_CHECK_S", 0.3)
+    for _ in range(3):
+        started = time.monotonic()
+        r = client.get("/readyz")
+        assert time.monotonic() - started < 5
+        assert r.status_code == 200 and r.json()["database"]["status"] == "unavailable"
+        assert "did not answer within 0.3 s" in r.json()["database"]["detail"]
+    assert len(calls) == 1  # the later probes awaited the same check: no thread piled up behind it
+    release.set()
+    deadline = time.monotonic() + 10
+    while client.get("/readyz").json()["database"]["status"] != "ok":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)

@@ -264,6 +264,24 @@ def test_a_bad_artifact_stops_startup_with_a_clear_error(tmp_path):
     assert "Traceback" not in output  # checked before uvicorn starts: one line, not a lifespan trace
 
 
+def test_a_database_from_a_newer_release_stops_startup_with_a_clear_error(tmp_path):
+    # With --workers 2 each worker failed at once, but uvicorn's supervisor noticed only at its 120 s
+    # health-check timeout: two minutes of a port that refused connections.
+    import sqlite3
+
+    from service.storage import Store, Target
+
+    Store.open(Target(path=tmp_path / "feedback.sqlite3")).close()
+    with sqlite3.connect(tmp_path / "feedback.sqlite3") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, '2030-01-01T00:00:00+00:00')")
+    proc, _ = start(tmp_path, "--workers", "2")
+    proc.wait(timeout=90)
+    output = stop(proc)
+    assert proc.returncode != 0
+    assert "cannot start" in output and "newer than this code understands" in output
+    assert "Traceback" not in output
+
+
 @pytest.mark.parametrize(
     "query",
     ["key=SECRET", "a=1&key=SECRET", "k%65y=SECRET", "%6Bey=SECRET&b=2", "%6b%65%79=SECRET", "ke%79=SECRET"],

@@ -337,3 +337,18 @@ def test_a_refused_database_url_is_not_echoed(monkeypatch):
     with pytest.raises(ValidationError) as caught:
         Settings()
     assert "SECRETPW99" not in str(caught.value) and "postgresql://" in str(caught.value)
+
+
+def test_a_value_the_database_refuses_is_an_input_error_not_a_retry(store):
+    # PostgreSQL text cannot hold NUL: it was a 503 "store_unavailable ... retry", for ever. SQLite keeps it.
+    writes = (
+        lambda: store.add_feedback(Feedback(text="hello \x00 there", attribute="insult", label=1)),
+        lambda: store.enqueue([item(text="you \x00 idiot")]),
+        lambda: store.enqueue([item(article_title="Budget\x00vote")]),
+    )
+    for write in writes:
+        if store.backend == "postgresql":
+            with pytest.raises(InputError, match="refuses a value"):
+                write()
+        else:
+            write()
