@@ -371,9 +371,9 @@ class _JsonlComment:
     article: ArticleContext | None
 
 
-def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment:
+def _json_line(raw: bytes) -> Any:
     try:
-        obj = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise MalformedInputError(
             f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
@@ -382,6 +382,10 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
         raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
     except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
         raise MalformedInputError("invalid JSON: nested too deeply") from exc
+
+
+def _parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> _JsonlComment:
+    """One parsed line (``obj``, read from ``raw``) as a comment, or the InputError saying why not."""
     if not isinstance(obj, dict):
         raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
     cid, text = obj.get("id"), obj.get("text")
@@ -420,12 +424,8 @@ def _parse_jsonl_line(raw: bytes, line_no: int, limits: Limits) -> _JsonlComment
     return _JsonlComment(line_no, cid, text, article_id, ctx)
 
 
-def _id_of(raw: bytes) -> str | None:
+def _id_of(obj: Any) -> str | None:
     """The "id" of a refused line, when it is a JSON object with a string id that can be written."""
-    try:
-        obj = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
     cid = obj.get("id") if isinstance(obj, dict) else None
     if not isinstance(cid, str) or not cid or _SURROGATE.search(cid):
         return None
@@ -473,12 +473,14 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
                 error_row(source, f"line over {MAX_JSONL_LINE_BYTES:,} bytes", "TooLargeError", line=line_no)
             )
             continue
+        obj = None
         try:
-            c = _parse_jsonl_line(raw, line_no, config.limits)
+            obj = _json_line(raw)
+            c = _parse_jsonl_line(obj, raw, line_no, config.limits)
         except InputError as exc:
             line_errors += 1
             refused = error_row(source, str(exc), type(exc).__name__, line=line_no)
-            if (cid := _id_of(raw)) is not None:
+            if (cid := _id_of(obj)) is not None:
                 refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
             out.append(refused)
             continue

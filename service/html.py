@@ -358,17 +358,24 @@ def text_outside_tags(text: str) -> bool:
     return bool(_flat_lines(text))
 
 
+_DECLARATIONS = ("<!doctype html", "<html", "<?xml")
+
+
+def _start(text: str) -> str:
+    return text[:4096].lstrip("\ufeff \t\r\n").lower()
+
+
 def declares_html(text: str) -> bool:
     """A doctype, <html> or an XML declaration first: the page says it is markup."""
-    return text[:4096].lstrip("\ufeff \t\r\n").lower().startswith(("<!doctype html", "<html", "<?xml"))
+    return _start(text).startswith(_DECLARATIONS)
 
 
 def looks_like_html(text: str) -> bool:
     """Cheap format sniffing: a doctype or <html> first, or a page that opens with a tag and is dense
     with tags. A text dump that merely quotes a few tags (ad snippets rendered as text) stays text."""
     head = text[:65536]
-    start = head[:4096].lstrip("\ufeff \t\r\n").lower()
-    if declares_html(head):
+    start = _start(head)
+    if start.startswith(_DECLARATIONS):
         return True
     tags = _COMMON_TAGS.findall(head)
     if len(tags) < 3:

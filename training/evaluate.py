@@ -70,8 +70,9 @@ def in_family_test(corpus_name: str, text: str, article_id: str | None) -> bool:
     return False
 
 
-# Civil news comments (held-out C3 articles, rated not toxic at all) must pass a head at its default
-# review threshold: the share that does, and among comments of LONG_WORDS words or more.
+# Civil news comments (held-out C3 articles, rated not toxic at all: the held-out rows of identity_attack's
+# c3/civil corpus) must pass a head at its default review threshold: the share that does, and among
+# comments of LONG_WORDS words or more.
 CIVIL_TESTS = {"identity_attack/c3_civil_passed": "identity_attack"}
 CIVIL_REVIEW = 0.5
 LONG_WORDS = 200
@@ -100,10 +101,13 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
         labels = [y for s in sources for y in test[(head, s)][1]]
         p = family.predict_proba_all(texts)[:, family.names.index(head)]
         out[name] = binary_metrics(labels, p, results[head].threshold)
-    civil = [t for t, a in zip(*_c3_civil_rows(data_dir), strict=True) if in_test_split(a)]
+    from training.heads import C3_CIVIL
+
+    civil = test[("identity_attack", C3_CIVIL)][0]
     long = np.array([len(t.split()) >= LONG_WORDS for t in civil], dtype=bool)
+    p_civil = family.predict_proba_all(civil)
     for name, head in CIVIL_TESTS.items():
-        passed = family.predict_proba_all(civil)[:, family.names.index(head)] < CIVIL_REVIEW
+        passed = p_civil[:, family.names.index(head)] < CIVIL_REVIEW
         out[name] = {
             "n": float(len(civil)),
             "positives": 0.0,
@@ -113,11 +117,6 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
         }
     _FAMILY_CACHE[data_dir] = out
     return out
-
-
-def _c3_civil_rows(data_dir: Path) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
-    civil = L.c3_civil(data_dir, "c3/civil", "held-out check", 1.0)
-    return civil.texts, civil.article_ids
 
 
 def _trained_family(

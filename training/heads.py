@@ -99,19 +99,16 @@ def _severe(d: Path) -> list[C.Corpus]:
 
 
 # Civil news comments as identity_attack negatives: trained on tweets alone, the head read long comments
-# as attacks (docs/attributes.md, identity_attack). 0 = left out.
+# as attacks (docs/attributes.md, identity_attack).
 C3_CIVIL_IDENTITY_WEIGHT = 0.3
 C3_CIVIL = "c3/civil"
 
 
 def _identity(d: Path) -> list[C.Corpus]:
-    tweets = [L.davidson_for(d, "hate"), L.olid_for(d, "grp", 1.0), L.mlma_identity(d, 0.5)]
-    if not C3_CIVIL_IDENTITY_WEIGHT:
-        return tweets
     civil = L.c3_civil(
         d, C3_CIVIL, "0 = a Globe and Mail reader comment rated not toxic at all", C3_CIVIL_IDENTITY_WEIGHT
     )
-    return [*tweets, civil]
+    return [L.davidson_for(d, "hate"), L.olid_for(d, "grp", 1.0), L.mlma_identity(d, 0.5), civil]
 
 
 def _profanity(d: Path) -> list[C.Corpus]:

@@ -82,11 +82,11 @@ async def require_token_or_key(
     token of Google's (googleapiclient built with credentials= and developerKey=): any one of them
     that matches the token is enough."""
     presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
-    what = "this endpoint (" + request.url.path + ")"
-    for candidate in presented[:-1]:
-        if settings.api_token and hmac.compare_digest(candidate.encode(), settings.api_token.encode()):
-            return
-    _check_token(settings, presented[-1] if presented else None, what)
+    token = (settings.api_token or "").encode()
+    matching = [p for p in presented if token and hmac.compare_digest(p.encode(), token)]
+    _check_token(
+        settings, next(iter(matching or presented), None), "this endpoint (" + request.url.path + ")"
+    )
 
 
 def check_queue_token(

@@ -118,10 +118,9 @@ def google_error_body(
 
 def body_for_path(path: str, status: int, reason: str, message: str) -> bytes:
     """The error body in the shape the path's clients parse (for middleware, before any route runs)."""
-    if is_perspective_path(path) and status == 500:
-        # Google's own 500 carries no details: there is no request error type to name.
-        return to_json({"error": {"code": 500, "message": message, "status": _STATUS_NAMES[500]}})
     if is_perspective_path(path):
+        if status == 500:  # Google's own 500 carries no details: there is no request error type to name
+            return to_json({"error": {"code": 500, "message": message, "status": _STATUS_NAMES[500]}})
         return google_error_body(status, message, _ERROR_TYPES.get(reason, "INVALID_REQUEST"))
     return error_body(status, reason, message)
 

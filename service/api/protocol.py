@@ -53,7 +53,6 @@ class _BoundedHead:
         self._waiting_after: object = None  # the request cycle the deadline was armed after
         self._head_bytes = 0  # bytes of the next head received so far
         self._tail = b""  # the last bytes of the previous read
-        self._head_end = 0  # in the last read, the bytes up to the end of the head that completed in it
 
     def _head_pending(self) -> bool:
         """True when a complete next head is already queued (a pipelined request)."""
@@ -76,15 +75,16 @@ class _BoundedHead:
         self.logger.debug("closing a connection that sent no complete request in %ss", self.header_timeout)
         self.transport.close()
 
-    def _count_head_bytes(self, size: int, before: Any, body_was_open: bool) -> None:
+    def _count_head_bytes(self, size: int, head_end: int, before: Any, body_was_open: bool) -> None:
         """After the parser has read `size` bytes (`before`: the request cycle then; `body_was_open`:
         its body was still arriving). Bytes read once a request's body is complete, or before any
         request, belong to the next head and count toward the bound; past it the connection is
-        answered 431 and closed. A read in which a head completed starts the count afresh; a read of a
-        body still arriving is bounded by the app, not here."""
+        answered 431 and closed. A read in which a head completed (`head_end`: its bytes up to the
+        head's end) bounds that head and starts the count afresh; a read of a body still arriving is
+        bounded by the app, not here."""
         if self.cycle is not before:
             # A head completed in this read: bound it too (a whole head can come in one read).
-            completed = self._head_bytes + self._head_end
+            completed = self._head_bytes + head_end
             self._head_bytes = 0
             if completed > self.max_head_bytes and not body_was_open and not self.transport.is_closing():
                 self._refuse_head()
@@ -101,13 +101,12 @@ class _BoundedHead:
         self.transport.write(_TOO_LARGE)
         self.transport.close()
 
-    def _find_head_end(self, data: bytes) -> None:
+    def _head_end(self, data: bytes) -> int:
         """Where this read's first blank line ends (the head's end, if one completes in it), looked
         for with the previous read's last bytes in front: the blank line may straddle two reads."""
         window = self._tail + data
         ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := window.find(sep)) >= 0]
-        self._head_end = max(0, min(ends) - len(self._tail)) if ends else len(data)
-        self._tail = window[-3:]
+        return max(0, min(ends) - len(self._tail)) if ends else len(data)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -119,12 +118,12 @@ class _BoundedHead:
         if self._header_deadline is None and before is not None and before.response_complete:
             self._arm_header_deadline()  # the first byte of a kept-alive connection's next request
         super().data_received(data)  # type: ignore[misc]
+        head_end = 0
         if self.cycle is not before:
             self._cancel_header_deadline()  # a head is complete
-            self._find_head_end(data)
-        else:
-            self._tail = data[-3:]
-        self._count_head_bytes(len(data), before, body_was_open)
+            head_end = self._head_end(data)
+        self._tail = (self._tail + data)[-3:]
+        self._count_head_bytes(len(data), head_end, before, body_was_open)
 
     def on_response_complete(self) -> None:
         # Idle after the answer: uvicorn's keep-alive timer closes the connection. Part of the next

@@ -20,7 +20,7 @@ _TARGET = r'\((?=[^()\s]*[/.:#?=])[^()\s]{1,2000}(?:\s+"[^"\n]{0,300}")?\)'
 _IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]" + _TARGET)
 _LINK = re.compile(r"\[([^\]\n]{0,300})\]" + _TARGET)
 _BOLD = re.compile(r"(?<!\*)\*\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*\*(?!\*)")
-_HEADING = re.compile(r"#{1,6}[ \t]+(?=[^\s#])")
+_HEADING = re.compile(r"#{1,6}[ \t]+(?=[^\s#])")  # at the start of a line (match)
 # The spaces an empty link leaves between two words; six or more are a text dump's column gap.
 _SPACES = re.compile(r" {2,5}")
 
@@ -38,8 +38,8 @@ def plain(line: str) -> str:
         out = _LINK.sub(lambda m: m.group(1).strip(), _IMAGE.sub(lambda m: m.group(1).strip(), out))
     if "**" in out:
         out = _BOLD.sub(r"\1", out)
-    if out[:1] == "#":
-        out = _HEADING.sub("", out, count=1) if _HEADING.match(out) else out
+    if heading := _HEADING.match(out):
+        out = out[heading.end() :]
     if out == line:
         return line
     return _SPACES.sub(" ", out).strip() or line

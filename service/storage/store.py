@@ -78,6 +78,12 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         raise InputError("invalid cursor: pass back the next_cursor of a previous page unchanged") from exc
 
 
+def _first_line(exc: Exception) -> str:
+    """The driver's own message (first line), else the exception's type."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return detail[0] if detail else type(exc).__name__
+
+
 def check_feedback(item: Feedback) -> None:
     check_attribute_name(item.attribute)
     if item.label not in (0, 1):
@@ -128,16 +134,13 @@ class Store:
                 f"cannot {action}: every connection to the {self.backend} database is busy; retry"
             ) from exc
         except DataError as exc:  # the value, not the database: a retry fails the same way (a 422)
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             raise InputError(
-                f"cannot {action}: the {self.backend} database refuses a value "
-                f"({detail[0] if detail else type(exc).__name__})"
+                f"cannot {action}: the {self.backend} database refuses a value ({_first_line(exc)})"
             ) from exc
         except (DBAPIError, SQLAlchemyError) as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             raise StoreUnavailableError(
-                f"cannot {action} in the {self.describe()} database: "
-                f"{detail[0] if detail else type(exc).__name__}; nothing was stored, retry"
+                f"cannot {action} in the {self.describe()} database: {_first_line(exc)}; "
+                "nothing was stored, retry"
             ) from exc
 
     def migrate(self) -> tuple[int, int]:
