@@ -64,6 +64,10 @@ class HeadSpec:
     # come from articles) ** topic_gamma, so words of one story (its names, its subject) weigh less than
     # words spread over many. Folded into the coefficients like the NB scaling. 0 = off.
     topic_gamma: float = 0.0
+    # Soft corpora whose rows join the calibration (not the CV AUC): each text's copies weigh 1 in all,
+    # split as its soft target, so the probability is calibrated on every comment of the population,
+    # not only on the clear ones (toxicity: the share of raters, Perspective's meaning).
+    calibrate_soft: tuple[str, ...] = ()
 
 
 def _kaggle(d: Path) -> list[C.Corpus]:
@@ -139,7 +143,8 @@ HEADS: tuple[HeadSpec, ...] = (
         "probability that the comment is rude, disrespectful or unreasonable, likely to make people "
         "leave a discussion: C3 crowd_toxicity_level (mean of 1-4 ratings) >= 2 vs == 1, in-between "
         "levels as a soft target weighted by the raters' agreement; OLID OFF vs NOT and Kaggle insults "
-        "as auxiliary rows (weights by grouped CV)",
+        "as auxiliary rows (weights by grouped CV). Calibrated on every C3 comment, in-between levels at "
+        "level - 1: about the share of raters who find the comment toxic, as Perspective's scores",
         _toxicity,
         select_on=("c3/toxicity_level",),
         # Grouped 5-fold CV on the training articles (C3 clear rows) chose OLID 0.3 + Kaggle 0.3, C=2
@@ -149,6 +154,9 @@ HEADS: tuple[HeadSpec, ...] = (
         nb_alpha=0.75,
         distill=0.3,
         topic_gamma=0.5,
+        # Calibrated on the clear rows alone, p >= 0.9 held comments that fewer than half the crowd
+        # rated toxic (out-of-fold, training articles; docs/attributes.md "toxicity's calibration").
+        calibrate_soft=("c3/toxicity_level/soft",),
     ),
     HeadSpec(
         "severe_toxicity",
@@ -333,13 +341,30 @@ class HeadResult:
     seconds: float
 
 
-def _calibrate(d: np.ndarray, loglen: np.ndarray, y: np.ndarray, length: bool) -> tuple[float, float, float]:
+def _calibrate(
+    d: np.ndarray, loglen: np.ndarray, y: np.ndarray, length: bool, weight: np.ndarray | None = None
+) -> tuple[float, float, float]:
     from sklearn.linear_model import LogisticRegression
 
     feats = np.column_stack([d, loglen]) if length else d.reshape(-1, 1)
-    lr = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(feats, y)
+    lr = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(feats, y, sample_weight=weight)
     coef = lr.coef_.ravel()
     return float(coef[0]), float(coef[1]) if length else 0.0, float(lr.intercept_[0])
+
+
+def _calibration_rows(
+    r: _Rows, scored: np.ndarray, soft_sources: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, weights) the calibration is fitted on: the scored rows at weight 1, plus the rows of
+    ``soft_sources``, each text's copies rescaled to weigh 1 in all (its soft target, without the
+    training weights that scale the copies)."""
+    weight = np.ones(len(r.y))
+    if not soft_sources:
+        return scored, weight
+    soft = np.isin(r.source, soft_sources)
+    total = np.bincount(r.text[soft], weights=r.base_weight[soft], minlength=int(r.text.max()) + 1)
+    weight[soft] = r.base_weight[soft] / total[r.text[soft]]
+    return scored | (soft & (weight > 0)), weight
 
 
 def fit_head(
@@ -404,7 +429,8 @@ def fit_head(
     )
     scored = r.scored & (r.weights(weights) > 0)
     ll = loglen[r.text]
-    a, c_len, b = _calibrate(oof[best][scored], ll[scored], r.y[scored], spec.length)
+    cal, cal_w = _calibration_rows(r, scored, spec.calibrate_soft)
+    a, c_len, b = _calibrate(oof[best][cal], ll[cal], r.y[cal], spec.length, cal_w[cal])
     p_oof = 1.0 / (1.0 + np.exp(-(a * oof[best] + c_len * ll + b)))
     y_s, p_s = r.y[scored], p_oof[scored]
     threshold = _best_f1_threshold(y_s, p_s)
@@ -446,6 +472,9 @@ def fit_head(
             "length": c_len,
             "b": b,
             "features": "decision" + (", log1p(tokens)" * spec.length),
+            "rows": "the scored rows"
+            + (f" and {', '.join(spec.calibrate_soft)} as soft targets" if spec.calibrate_soft else ""),
+            "rows_used": int(cal.sum()),
         },
         "cv": f"StratifiedGroupKFold({k_folds}, shuffle, seed {SEED}); groups = C3 article / video / row",
     }

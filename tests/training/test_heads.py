@@ -176,3 +176,26 @@ def test_topic_scale_shrinks_features_that_stay_in_one_article() -> None:
     assert np.allclose(scale, [1 / 3, 2 / 3, 1.0])
     assert np.allclose(heads._topic_scale(presence, r, 0.5), np.sqrt([1 / 3, 2 / 3, 1.0]))
     assert np.allclose(heads._topic_scale(presence, r, 0.0), 1.0)
+
+
+def test_soft_rows_calibrate_at_their_target_with_one_weight_per_text() -> None:
+    # clear rows 0 (y=1) and 1 (y=0); text 5 in between: copies 0.9 * 0.4 and 0.9 * 0.6 (agreement 0.9)
+    r = heads._Rows(
+        np.asarray([3, 4, 5, 5, 6]),
+        np.asarray([1, 0, 1, 0, 1]),
+        np.asarray([1.0, 1.0, 0.36, 0.54, 1.0]),
+        np.asarray(["clear", "clear", "soft", "soft", "aux"]),
+        np.asarray([0, 1, 2, 2, 3]),
+        np.asarray([True, True, False, False, False]),
+        np.ones(5, dtype=bool),
+    )
+    rows, weight = heads._calibration_rows(r, r.scored, ())
+    assert rows.tolist() == r.scored.tolist() and np.allclose(weight[rows], 1.0)
+    rows, weight = heads._calibration_rows(r, r.scored, ("soft",))
+    assert rows.tolist() == [True, True, True, True, False]  # the auxiliary row stays out
+    assert np.allclose(weight[rows], [1.0, 1.0, 0.4, 0.6])  # level - 1 = 0.4, the text weighs 1 in all
+    # a calibration on the soft rows moves the probability toward their targets
+    d = np.asarray([2.0, -2.0, 0.0, 0.0, 0.0])
+    clear = heads._calibrate(d[r.scored], np.zeros(2), r.y[r.scored], False)
+    soft = heads._calibrate(d[rows], np.zeros(4), r.y[rows], False, weight[rows])
+    assert soft[0] < clear[0]  # the clear rows alone separate perfectly: a steep slope
