@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT = "comment-moderation-artifact"
 FORMAT_VERSION = 1
-FIX = "run `make train-shipped` to rebuild it (or point MODERATION_MODEL_DIR at a valid artifact)"
+FIX = (
+    "rebuild it (`make train-shipped` for the shipped model, `make train` for a new version) or point "
+    "MODERATION_MODEL_DIR at a valid artifact"
+)
 # Pickles are only portable between identical versions of these; python is checked by major.minor.
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
 

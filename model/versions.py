@@ -128,10 +128,16 @@ class VersionRegistry:
             ) from None
 
     def set_active(self, version: str) -> None:
-        """Write ACTIVE atomically (temporary file, fsync, rename)."""
+        """Write ACTIVE atomically (temporary file, fsync, rename). The shipped version is served by
+        removing ACTIVE instead: pinned by name, a rollback to it would stop the service once a release
+        replaces the shipped model."""
+        if version == self._shipped_version():
+            self.active_file.unlink(missing_ok=True)
+            return
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ACTIVE.", dir=self.versions_dir)
         try:
+            os.fchmod(fd, 0o644)  # mkstemp's 0600: replicas running as other users read it too
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(version + "\n")
                 fh.flush()

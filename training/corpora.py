@@ -31,10 +31,12 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import numpy as np
 
 from core.errors import TrainingDataError
 
@@ -685,12 +687,20 @@ def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
         engine.dispose()
 
 
+REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
+OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
+
+
 def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
+    """One row per distinct text: its latest verdict. A client that retries, or a comment posted many
+    times, must not weigh more than once (30 copies of one verdict pushed unrelated comments over
+    the reject threshold), and a moderator's later verdict corrects an earlier one."""
     b = _Builder(
         f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
     )
     n = 0
     digest = hashlib.sha256()
+    latest: dict[str, tuple[int, str | None]] = {}
     for text, label, article_id in rows:
         n += 1
         digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
@@ -698,10 +708,25 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
             b.bad["missing text"] += 1
         elif label not in (0, 1):
             b.bad["unknown label"] += 1
+        elif not text.strip():
+            b.bad["empty text"] += 1
         else:
-            b.add(text, int(label), article_id)
+            earlier = latest.pop(text, None)  # re-inserted: the row takes the latest verdict's place
+            if earlier is not None:
+                b.excluded[REPEATED_VERDICT if earlier[0] == label else OVERRULED_VERDICT] += 1
+            latest[text] = (int(label), article_id)
+    for text, (label, article_id) in latest.items():
+        b.add(text, label, article_id)
     b.files.append(SourceFile(where, digest.hexdigest(), n))
     return b.build()
+
+
+def group_codes(keys: Sequence[str]) -> np.ndarray:
+    """Integer code of every key, in sorted key order (as ``np.unique(..., return_inverse=True)``,
+    so folds stay as they were), without numpy's fixed-width string array: its memory grows with the
+    LONGEST key times the row count (one 100,000-character article id took 22 GB)."""
+    code = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.fromiter(map(code.__getitem__, keys), dtype=np.int64, count=len(keys))
 
 
 def require_two_classes(labels: tuple[int, ...] | list[int], what: str) -> None:

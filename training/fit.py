@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from core.errors import TrainingDataError
 from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
-from training.corpora import Corpus, require_two_classes
+from training.corpora import Corpus, group_codes, require_two_classes
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,7 @@ def _groups(corpus_list: Sequence[Corpus]) -> np.ndarray:
     for c in corpus_list:
         for i, aid in enumerate(c.article_ids):
             keys.append(f"article|{aid}" if aid is not None else f"{c.name}|row|{i}")
-    _, inverse = np.unique(np.asarray(keys), return_inverse=True)
-    return inverse
+    return group_codes(keys)
 
 
 def combine(corpus_list: Sequence[Corpus]) -> tuple[list[str], np.ndarray]:

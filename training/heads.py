@@ -243,7 +243,7 @@ def _rows(corpora: Sequence[C.Corpus], text_index: dict[str, int]) -> _Rows:
             src.append(c.name)
             grp.append(f"group|{a}" if a is not None else f"{c.name}|row|{i}")
             scored.append(c.weight >= 1.0 and not c.row_weights)
-    _, groups = np.unique(np.asarray(grp), return_inverse=True)
+    groups = C.group_codes(grp)
     return _Rows(
         np.asarray(texts, dtype=np.int64),
         np.asarray(ys, dtype=np.int64),

@@ -26,6 +26,8 @@ Attribute = Literal[
 
 # A headline is a line: longer is not a title, and every queued comment keeps a copy of it.
 MAX_TITLE_CHARS = 1000
+# An id or a URL: 2,048 characters holds any real one (browsers' practical URL limit).
+MAX_ID_CHARS = 2048
 
 
 class _Strict(BaseModel):
@@ -43,12 +45,16 @@ class CommentIn(_Strict):
 
 
 class ArticleIn(_Strict):
-    id: str | None = Field(default=None, max_length=2048, description="Your article id (kept when queued).")
+    id: str | None = Field(
+        default=None, max_length=MAX_ID_CHARS, description="Your article id (kept when queued)."
+    )
     title: str | None = Field(
         default=None, max_length=MAX_TITLE_CHARS, description="The headline (kept when queued)."
     )
     body: str | None = None
-    source: str | None = Field(default=None, max_length=2048, description="URL or name (kept when queued).")
+    source: str | None = Field(
+        default=None, max_length=MAX_ID_CHARS, description="URL or name (kept when queued)."
+    )
 
 
 class ScoreCommentsRequest(_Strict):
@@ -120,7 +126,7 @@ class ScorePageJson(_Strict):
     content: str = Field(description="The scraped page: plain text from any scraper, or raw HTML.")
     format: Literal["auto", "text", "html"] = "auto"
     source: str | None = Field(
-        default=None, max_length=2048, description="Where the page came from (URL or file name)."
+        default=None, max_length=MAX_ID_CHARS, description="Where the page came from (URL or file name)."
     )
 
 
@@ -173,7 +179,8 @@ class DecideIn(_Strict):
     attributes: list[str] | None = Field(
         default=None,
         max_length=64,
-        description="What the verdict is about; default: the attributes that reached review.",
+        description="What the verdict is about ([]: none, no feedback row); default: the attributes "
+        "that reached review.",
     )
 
 
@@ -210,7 +217,7 @@ class FeedbackIn(_Strict):
     text: str = Field(description="The comment text the verdict is about.")
     attribute: Attribute
     label: Literal[0, 1] = Field(description="1: the comment has the attribute; 0: it has not.")
-    article_id: str | None = None
+    article_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     doNotStore: bool = Field(default=False, description="Accept and discard: nothing is written.")
 
 
@@ -371,7 +378,8 @@ class SuggestCommentScoreRequest(_Lenient):
         default_factory=dict, json_schema_extra={"minProperties": 1}
     )
     languages: list[str] | None = None
-    communityId: str | None = None
+    # Stored as the verdict's article id (its cross-validation group in training).
+    communityId: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     clientToken: str | None = None
 
 

@@ -3,7 +3,7 @@
     store = Store.open(parse_target(url_or_path), settings.database)   # migrates the schema
     store.add_feedback(Feedback(text=..., attribute="insult", label=1))
     ids = store.enqueue([NewQueueItem(...), ...])
-    store.decide(ids[0], "reject", ())      # first verdict wins: ConflictError for the second
+    store.decide(ids[0], "reject")          # first verdict wins: ConflictError for the second
 
 Every method is one transaction. A database that cannot be reached, is locked past the busy timeout,
 or has no free pooled connection raises StoreUnavailableError (the API answers 503): nothing was
@@ -275,17 +275,18 @@ class Store:
         more = len(rows) > query.limit
         return QueuePage(items, encode_cursor(items[-1].risk, items[-1].id) if more else None)
 
-    def decide(self, item_id: str, verdict: str, attributes: Sequence[str] = ()) -> QueueItem:
+    def decide(self, item_id: str, verdict: str, attributes: Sequence[str] | None = None) -> QueueItem:
         """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
 
         The FIRST verdict wins: the update only matches a pending row, and the database settles which
         of two concurrent updates matched (PostgreSQL's row lock re-checks `status` after the first
         commits; SQLite serialises writers). The loser gets ConflictError naming the verdict given.
-        Feedback: `attributes` when given, else the attributes that reached review, each with label 1
-        for reject and 0 for approve."""
+        Feedback: `attributes` when given (an empty list: none, e.g. a rejection for a reason no
+        attribute names), else the attributes that reached review, each with label 1 for reject and
+        0 for approve."""
         if verdict not in VERDICTS:
             raise InputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
-        named = tuple(check_attribute_name(a) for a in dict.fromkeys(attributes))
+        named = None if attributes is None else tuple(map(check_attribute_name, dict.fromkeys(attributes)))
         t = S.queue_items
         now = _now()
         with self._tx("record the verdict") as conn:
@@ -293,7 +294,7 @@ class Store:
             if row is None:
                 raise NotFoundError(f"no queue item {item_id!r}")
             item = _item(row)
-            targets = named or item.flagged
+            targets = item.flagged if named is None else named
             changed = conn.execute(
                 update(t)
                 .where(t.c.id == item_id, t.c.status == "pending")

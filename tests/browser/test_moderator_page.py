@@ -209,6 +209,19 @@ def test_moderator_page_in_chromium(
             text = page.locator(f'#plots figure[data-attribute="{name}"] .counts').nth(1).text_content()
             assert expected in text, (expected, text)
         page.locator("#plots-section").screenshot(path=artifacts / "04-plots.png")
+
+        # a rejection with every "Reject for" box unticked names no attribute: no feedback row, and
+        # the page says the verdict will not train the model
+        row = page.locator(f'li.item[data-id="{items[3]["id"]}"]')
+        assert row.locator("input[name=attr]:checked").count() > 0  # the flagged ones start ticked
+        for box in row.locator("input[name=attr]").all():
+            box.uncheck()
+        row.get_by_role("button", name="Reject comment 4 (shortcut r)").click()
+        row.locator(".verdict").wait_for()
+        assert "not used for training" in row.locator(".verdict").text_content()
+        with api(base) as http:
+            fourth = http.get(f"/v1/queue/{items[3]['id']}").json()
+        assert (fourth["verdict"], fourth["verdict_attributes"]) == ("reject", [])
         assert not errors, errors
         context.close()
     finally:
@@ -227,9 +240,9 @@ def test_moderator_page_in_chromium(
         sign_in_by_keyboard(page, base)
         page.select_option("#f-status", "decided")
         page.get_by_role("button", name="Apply").click()
-        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 3")
+        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 4")
         verdicts = page.locator("#queue .verdict").all_text_contents()
-        assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected", "Rejected"]
+        assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected", "Rejected", "Rejected"]
         page.screenshot(path=artifacts / "05-after-restart.png")
 
         # switch the model version from the page; a comment queued from the page's box is scored by it
@@ -288,11 +301,13 @@ def test_moderator_page_in_chromium(
 
 def precision_recall(items: list[dict[str, Any]], name: str, threshold: float) -> str:
     """What the page must print for `name` at `threshold`: a verdict speaks for the attributes it names
-    (all when none), reject = positive."""
+    (an approval naming none: all; a rejection naming none: none), reject = positive."""
     tp = fp = fn = n = 0
     for item in items:
         named = item["verdict_attributes"]
-        if not item["verdict"] or (named and name not in named) or item["scores"].get(name) is None:
+        if not item["verdict"] or item["scores"].get(name) is None:
+            continue
+        if (name not in named) if named else item["verdict"] == "reject":  # a reject naming none: no label
             continue
         n += 1
         positive, flagged = item["verdict"] == "reject", item["scores"][name] >= threshold

@@ -4,6 +4,7 @@ atomically and never pointing at a version that is not there."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,21 @@ def test_activate_writes_active_and_a_missing_version_is_an_error(registry: Vers
     registry.set_active("1.eeeeeeeeeeee")  # e.g. the version directory was deleted afterwards
     with pytest.raises(ModelError, match=r"1\.eeeeeeeeeeee.*not in"):
         registry.active_dir()
+
+
+def test_rolling_back_to_the_shipped_model_survives_an_upgrade(registry: VersionRegistry) -> None:
+    import stat
+
+    fake_artifact(registry.versions_dir / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    registry.set_active("1.bbbbbbbbbbbb")
+    mode = stat.S_IMODE((registry.versions_dir / ACTIVE_FILE).stat().st_mode)
+    assert mode & 0o044 == 0o044  # readable by replicas running as other users
+    registry.set_active("1.aaaaaaaaaaaa")  # the rollback: serve what ships, not a pinned name
+    assert not (registry.versions_dir / ACTIVE_FILE).exists()
+    shutil.rmtree(registry.shipped_dir)  # a release replaces the shipped model
+    fake_artifact(registry.shipped_dir, "1.ffffffffffff")
+    assert registry.active_dir() == registry.shipped_dir
+    assert registry.versions()[0].version == "1.ffffffffffff"
 
 
 @pytest.mark.parametrize("name", ["../shipped", "1.AAAA", "", "latest", "1.aaaaaaaaaaaa/.."])

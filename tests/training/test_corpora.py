@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import TrainingDataError
@@ -216,6 +217,39 @@ def test_feedback_reads_only_its_attribute(tmp_path: Path) -> None:
     corpus = C.load_feedback(db, "insult")
     assert (corpus.texts, corpus.labels) == (("moron", "nice"), (1, 0))
     assert dict(corpus.bad) == {"unknown label": 1}
+
+
+def test_feedback_counts_each_text_once_with_its_latest_verdict(tmp_path: Path) -> None:
+    from service.storage import Feedback, Store, Target
+
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    verdicts = [("you muppet", 1), ("fair point", 0)] + [("you muppet", 1)] * 29  # a retrying client
+    verdicts += [("harsh but fair", 1), ("harsh but fair", 0)]  # a moderator corrects
+    for text, label in verdicts:
+        store.add_feedback(Feedback(text=text, attribute="insult", label=label, article_id="a1"))
+    store.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert list(zip(corpus.texts, corpus.labels, strict=True)) == [
+        ("fair point", 0),
+        ("you muppet", 1),
+        ("harsh but fair", 0),
+    ]
+    assert dict(corpus.excluded) == {C.REPEATED_VERDICT: 29, C.OVERRULED_VERDICT: 1}
+    assert corpus.files[0].rows == len(verdicts)
+
+
+def test_group_codes_do_not_grow_with_the_longest_key() -> None:
+    import tracemalloc
+
+    keys = [f"group|a{i % 50}" for i in range(4000)] + ["group|" + "x" * 100_000]
+    tracemalloc.start()
+    codes = C.group_codes(keys)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000  # numpy's fixed-width array of these keys: 1.6 GB
+    short = keys[:-1]  # the same codes as np.unique, so cross-validation folds stay as they were
+    assert C.group_codes(short).tolist() == np.unique(np.asarray(short), return_inverse=True)[1].tolist()
+    assert codes[:-1].tolist() == C.group_codes(short).tolist() and codes[-1] == 50
 
 
 def test_feedback_without_table_is_a_training_error(tmp_path: Path) -> None:

@@ -105,11 +105,11 @@ def get_item(item_id: ItemId, state: StateDep) -> Response:
     summary="Approve or reject a queued comment; the verdict becomes training feedback",
 )
 async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
-    """The verdict is stored with its feedback rows in one transaction: `attributes` when given, else
-    the attributes that reached review, each labelled 1 for reject, 0 for approve. The first verdict
-    on an item wins; a later one gets 409 with the verdict that stands."""
+    """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
+    none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
+    first verdict on an item wins; a later one gets 409 with the verdict that stands."""
     known = _known_attributes(state)
-    attributes = [check_attribute(a, known) for a in body.attributes or ()]
+    attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
 
     def write() -> dict[str, object]:
         return state.store().decide(item_id, body.verdict, attributes).to_dict()

@@ -94,6 +94,7 @@ def test_do_not_store_setting_stores_nothing(settings):
         (VERDICT | {"text": "  "}, 422, "empty"),
         (VERDICT | {"text": "\u200b\u200c"}, 422, "empty"),  # invisible: no verdict to learn from
         (VERDICT | {"text": "x" * 20_001}, 413, "too_large"),
+        (VERDICT | {"article_id": "a" * 2049}, 422, "malformed"),  # training groups by it: bounded
         ({"attribute": "insult", "label": 1}, 422, "malformed"),
     ],
 )

@@ -666,6 +666,9 @@ def test_suggestscore_unknown_attribute_and_auth(client, settings):
     assert_google_error(client.post(SUGGEST, json=long, headers=auth()), 400, "COMMENT_TOO_LONG")
     bad_value = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 3}}}}
     assert_google_error(client.post(SUGGEST, json=bad_value, headers=auth()), 400, "INVALID_REQUEST")
+    # stored as the verdict's article id: an unbounded one made training run out of memory
+    community = ours | {"communityId": "c" * 2049}
+    assert_google_error(client.post(SUGGEST, json=community, headers=auth()), 400, "INVALID_REQUEST")
     assert not settings.db_path.exists()
 
 

@@ -220,6 +220,14 @@ def test_decide_returns_the_item_and_records_feedback_for_training(client, setti
     ]
 
 
+def test_reject_with_an_empty_attribute_list_records_no_feedback(client, settings):
+    ids = queue_thread(client)  # c1 reached review for insult; the moderator unticks it
+    body = {"verdict": "reject", "attributes": []}
+    r = client.post(f"/v1/queue/{ids['c1']}:decide", json=body, headers=auth())
+    assert r.status_code == 200 and r.json()["verdict_attributes"] == []
+    assert stored_feedback(settings) == []
+
+
 def test_the_second_verdict_is_409_naming_the_first(client, settings):
     ids = queue_thread(client)
     assert (

@@ -228,6 +228,14 @@ def test_reject_with_attributes_labels_only_those(store):
     assert [(f.attribute, f.label) for f in store.feedback()] == [("off_topic", 1)]
 
 
+def test_reject_naming_no_attribute_records_no_feedback(store):
+    # every "Reject for" box unticked: rejected for a reason no attribute names (personal data, say)
+    (item_id,) = store.enqueue([item(insult=0.9, off_topic=0.7)])
+    decided = store.decide(item_id, "reject", [])
+    assert (decided.verdict, decided.verdict_attributes) == ("reject", ())
+    assert store.queue_item(item_id) == decided and store.feedback() == []
+
+
 def test_approve_labels_what_reached_review_0(store):
     (item_id,) = store.enqueue([item(insult=0.6, off_topic=0.2)])
     store.decide(item_id, "approve")

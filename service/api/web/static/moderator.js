@@ -9,6 +9,8 @@
   const PLOT_MAX_ITEMS = 5000;
   const BINS = 20;
   const SVG_NS = "http://www.w3.org/2000/svg";
+  // A verdict that names no attribute writes no feedback row: say so, or the signal is lost unseen.
+  const NOT_LEARNED = " No attribute named: not used for training.";
 
   const $ = (sel) => document.querySelector(sel);
   const state = {
@@ -324,7 +326,8 @@
       const named = Array.isArray(attrs) && attrs.length ? attrs.join(", ") : "";
       v.textContent =
         (item.verdict === "reject" ? "Rejected" + (named ? " for " + named : "") : "Approved" + (named ? " (not " + named + ")" : "")) +
-        (item.decided_at ? " at " + when(item.decided_at) : "");
+        (item.decided_at ? " at " + when(item.decided_at) : "") +
+        (named ? "" : NOT_LEARNED);
       box.append(v);
       return box;
     }
@@ -455,7 +458,8 @@
         body: JSON.stringify(body),
       });
       state.items[index] = updated;
-      announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + ".");
+      const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
+      announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
       if (err.status === 409) {
         // Another moderator decided first; their verdict stands. Show it.
@@ -716,12 +720,14 @@
     return root;
   }
 
-  // A verdict speaks for the attributes it names (all of them when it names none): reject = the
-  // comment has the attribute, approve = it has not. The store keeps the same labels as feedback.
+  // A verdict speaks for the attributes it names: reject = the comment has the attribute, approve =
+  // it has not. An approval naming none clears every attribute; a rejection naming none (a reason no
+  // attribute describes) speaks for none, as the store writes no feedback row for it.
   function verdictFor(item, name) {
     if (!item.verdict) return null;
     const attrs = item.verdict_attributes;
-    if (Array.isArray(attrs) && attrs.length && !attrs.includes(name)) return null;
+    const named = Array.isArray(attrs) && attrs.length;
+    if (named ? !attrs.includes(name) : item.verdict === "reject") return null;
     return item.verdict === "reject";
   }
 
