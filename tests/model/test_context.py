@@ -291,6 +291,33 @@ def test_seed_thread_ranks_bickering_above_on_topic_comments(trained_model, seed
 
 
 CONTENT_FREE = ["lol", "+1", "first!", "haha", "wow", "ok"]
+# About the article itself: on topic by definition, and the same words in every thread (77 of 100 such
+# comments under the seed articles went to review before they counted as content-free).
+ABOUT_THE_ARTICLE = ["Thanks for the article.", "Good article, well written.", "Interesting read!"]
+
+
+# Written for session 15's change (and chosen on: not a held-out set), docs/offtopic.md.
+ABOUT_THE_ARTICLE_SET = [
+    "Thanks for the article.", "Great piece, thanks.", "Interesting read.", "Excellent column as always.",
+    "Good article.", "Well written article.", "The author nailed it.", "Very informative, thank you.",
+    "Insightful piece.", "Thanks for sharing this story.", "Great reporting.", "Nice read!",
+    "Good journalism.", "Thank you for this article.", "What a great article.", "Brilliant column.",
+    "Superb writing.", "Another excellent piece by this writer.", "Good story, well told.",
+    "Interesting article, thanks.",
+]  # fmt: skip
+
+
+def test_comments_about_the_article_rarely_reach_review(trained_model):
+    from service.parse import parse_file
+
+    flagged = 0
+    for seed in sorted((REPO / "seeds").glob("*.txt")):
+        page = parse_file(seed)
+        article = ArticleContext(page.title or "", page.body)
+        for text in ABOUT_THE_ARTICLE_SET:
+            p, kinds = trained_model.predict_comments([text], article)
+            flagged += p[0] >= 0.6 and kinds[0] != "none"
+    assert flagged <= 10, flagged  # of 100; 77 before they counted as content-free
 
 
 def test_content_free_comments_get_no_off_topic_decision(trained_model, seed_thread):
@@ -302,10 +329,10 @@ def test_content_free_comments_get_no_off_topic_decision(trained_model, seed_thr
     from service.settings import Settings
 
     texts, article = seed_thread
-    all_texts = [*texts, *CONTENT_FREE, "Great recipe for lasagna here"]
+    all_texts = [*texts, *CONTENT_FREE, *ABOUT_THE_ARTICLE, "Great recipe for lasagna here"]
     p, kinds = trained_model.predict_comments(all_texts, article)
     assert kinds[: len(texts)] == ("article+thread",) * len(texts)
-    assert kinds[len(texts) : -1] == ("none",) * len(CONTENT_FREE)
+    assert kinds[len(texts) : -1] == ("none",) * (len(CONTENT_FREE) + len(ABOUT_THE_ARTICLE))
     assert kinds[-1] == "article+thread"  # content words: the article and thread apply
     thread_p, kind = trained_model.predict_thread(all_texts, article)
     assert kind == "article+thread" and np.array_equal(thread_p, p)  # the same scores either way
