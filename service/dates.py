@@ -69,7 +69,12 @@ _WEEKDAY_NAMES = (
     "segunda-feira terça-feira terca-feira quarta-feira quinta-feira sexta-feira maandag dinsdag "
     "woensdag donderdag vrijdag zaterdag zondag"
 )
-_WEEKDAY = trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?"
+# Short forms (de "Do.", fr "jeu.,", es "Jue,") only with their dot or comma: "Mo 2019-03-13" and
+# "Lizzy Do August 9, 2012" are names.
+_SHORT_WEEKDAYS = "mo di mi do fr sa so lun mar mer jeu ven sam dim mié mie jue vie sáb dom"
+_WEEKDAY = (
+    "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
+)
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
@@ -80,25 +85,43 @@ _DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}{_DE},?\s+\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 # Day and month without a year ("10 November at 14:32", "3. November um 14:32"): only with a time after
-# it, since "on 10 November" is common in prose and a comment stamp carries its time.
+# it, since "on 10 November" is common in prose and a comment stamp carries its time; or as a whole
+# line ("3 Dec": Discourse).
 _DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (
     r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|yrs?"
     r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
-    r"|sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?"
+    r"|sekunden?|minuten?|stunden?|tag(?:en?)?|wochen?|monat(?:en?)?|jahr(?:en?|e)?"
     r"|segundos?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?|anos?"
     r"|ore|ora|giorni|giorno|settimane|mesi|anni|uur|dagen|dag|weken|maanden|jaar)"
 )
-_REL = (
-    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago|il\s+y\s+a\s+(?:\d+|une?)\s+{_UNITS}|vor\s+(?:\d+|einer?|einem)\s+{_UNITS}"
-    r"|\b(?:yesterday|today|aujourd'hui|gestern|heute|hier)\b,?\s*(?:at|à|um)?\s*(?:" + _TIME + ")"
-    r"|\bjust now\b|\bà l'instant\b"
-    r"|(?<=[·•|] )\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)(?=\s*$)"  # "Ann · 2h" at the end of a line
-    rf"|hace\s+(?:\d+|una?)\s+{_UNITS}|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
+# Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
+# "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
+_SHORT_UNITS = r"(?:s|m|mins?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|min\.|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
+# Yesterday / today in the languages whose units are known.
+_DAY_WORD = (
+    r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag)"
 )
-_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER})))(?:{_SEP}(?:{_TIME_AFTER}))?"
+# Bare relative stamps ("Yesterday", "last week", "about 2 hours") are ordinary words in prose: they are
+# dates only as a whole line or at its end after a separator ("Möwe77•Gestern", "Ann · right now").
+_BARE_REL = (
+    r"(?:"
+    + _DAY_WORD
+    + r"|last\s+week|right\s+now|la\s+semaine\s+derni[èe]re|letzte\s+woche|la\s+semana\s+pasada"
+    rf"|about\s+(?:\d+|an?|one)\s+{_UNITS})"
+)
+_REL = (
+    rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago"
+    rf"|il\s+y\s+a\s+(?:\d+|une?)\s+(?:{_UNITS}|{_SHORT_UNITS})|vor\s+(?:\d+|einer?|einem)\s+(?:{_UNITS}|{_SHORT_UNITS})"
+    rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om)?\s*(?:" + _TIME + ")"
+    r"|\bjust now\b|\bà l['’]instant\b"
+    rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
+    rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
+    rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
+)
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$))(?:{_SEP}(?:{_TIME_AFTER}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 
@@ -133,13 +156,23 @@ _DIGIT_DATE = re.compile(r"\d(?:\d{3}|[./-]\d{1,2}[./-]\d|[:h]\d\d|\s?[aApP]\.?[
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_DAY = re.compile(r"\b(?:" + "|".join(_MONTH_STEMS) + r")[a-z]*\.? \d", re.I)
 # Relative times other than "today 10:15" (whose time the digit test already catches).
-_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant")
+_DAY_WORDS = (
+    "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
+    "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about",
+)  # fmt: skip
+_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant", *_DAY_WORDS)
+# The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").
+_BARE_WORDS = ("ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", *_DAY_WORDS)
 
 
-_COMPACT_REL = re.compile(r"[·•|] \d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)\s*$")
+_COMPACT_REL = re.compile(rf"[·•|] \d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)
 
 
-_COMPACT_RAW = re.compile(r"\d{1,3}\s?(?:s|m|min|mins|h|hr|hrs|d|w|wk|mo|y|yr)")
+# "3 Dec" as a whole line (no year, no time).
+_DM_LINE = re.compile(rf"\s*{_DM}\s*$", re.I)
+
+
+_COMPACT_RAW = re.compile(rf"\d{{1,3}}\s?{_SHORT_UNITS}", re.I)
 
 
 def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
@@ -155,18 +188,11 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
             (may_hold(low, _MONTH_STEMS) and _MONTH_DAY.search(text))
             or (may_hold(low, _REL_WORDS) and _REL_WORDS_RX.search(text))
             or _COMPACT_REL.search(text)
+            or _DM_LINE.match(text)
         )
     # Without a digit only "an hour ago", "just now", "il y a une heure", "vor einer Stunde"... remain.
     low = text.lower()
-    return (
-        "ago" in low
-        or "now" in low
-        or "instant" in low
-        or "il y a" in low
-        or "vor ein" in low
-        or "hace un" in low
-        or "há um" in low
-    )
+    return any(w in low for w in _BARE_WORDS)
 
 
 _REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)

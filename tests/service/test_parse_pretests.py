@@ -44,6 +44,7 @@ def _maybe_date_reference(text: str) -> bool:
         or dates._MONTH_DAY.search(text)
         or dates._REL_WORDS_RX.search(text)
         or dates._COMPACT_REL.search(text)
+        or dates._DM_LINE.match(text)
     )
 
 
