@@ -32,7 +32,15 @@ def _markup_times(lines: list[_Line]) -> None:
             and len(ln.core.split()) <= _MAX_STAMP_WORDS
             and not _ends_sentence(ln.core)
         ):
-            ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
+            # "NAME • Vorgestern": the cell after the last separator is the time as shown, not the name.
+            m = _LAST_CELL.search(ln.core)
+            if m is not None:
+                ln.date = DateHit(m.start(1), len(ln.core), m[1], "stamp", True)
+            else:
+                ln.date = DateHit(len(ln.core), len(ln.core), "", "stamp", True)
+
+
+_LAST_CELL = re.compile(r"\S\s*[•·|]\s*([^•·|\s][^•·|]{0,30})$")
 
 
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")

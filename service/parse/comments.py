@@ -17,6 +17,7 @@ from service.parse.lexicon import (
     _FUNCTION_WORDS,
     _IMAGE_PLACEHOLDER,
     _LEAD_MARKER,
+    _LIKE_PHRASE,
     _NAME_STRIP,
     _PAREN_NUM,
     _TOKEN,
@@ -88,6 +89,8 @@ def _authors(
     if reply_to is None:
         reply_to = {}
     raw = [_GLUED_ACTION.sub("", _header_text(lines, h)) for h in headers]
+    # "Gefällt mir · Antworten · 2 Tg.": a two-word "Like" is one action word, not a name.
+    raw = [_LIKE_PHRASE.sub("like", t) for t in raw]
     # A text dump that glues the name to its verb ("Big Daddywrote on ...", "Annresponded to Bob") does
     # it in every header: learned per page, so one "Rashid Alsaid" keeps his name.
     if sum(1 for t in raw if _GLUED_VERB.search(t)) >= max(2, _HABIT_SHARE * len(raw)):

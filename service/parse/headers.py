@@ -157,20 +157,80 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     for i in anchors:
         groups[_signature(lines[i])].append(i)
 
+    best = _best_section(facts, [*groups.values(), *_mixed_groups(lines, groups)], openers)
+    if best is None:
+        return [], None, "header"
+    _, sel, opener = best
+    mode = _mode(lines, sel, opener)
+    # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
+    # before it) heads no thread: headers sit right under their heading, not under the page's main
+    # prose. The section then starts at a heading between the prose and the first header, else there.
+    prose = facts.prose_start()
+    if (
+        mode == "header"
+        and opener is not None
+        and opener < prose < sel[0]
+        and _main_region(lines, 0, opener) is None
+    ):
+        opener = next((o for o in reversed(openers) if prose < o < sel[0]), None)
+    return _extend_headers(lines, sel, mode), opener, mode
+
+
+# Relative stamps ("5 hours ago", a <time> the script fills in) join another shape's lines this close
+# to them (in lines, or the shape's own widest spacing when that is wider).
+_MIXED_REACH = 15
+_RELATIVE_KINDS = frozenset(("rel", "stamp"))
+
+
+def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[int]]) -> list[list[int]]:
+    """One widget writes recent comments' stamps relative and older ones absolute ("5 hours ago",
+    "Dec 3, 2026", or a <time> showing a word we cannot read): each relative shape joined with each
+    other shape whose lines join the name to the date with the same separator ("NAME • DATE"), near
+    them. (A bare space joins a sidebar's "NAME about 3 hours ago" as well: no merge then.)"""
+    mixed: list[list[int]] = []
+    for (kind, _, before), rel in groups.items():
+        if kind not in _RELATIVE_KINDS or not before:
+            continue
+        for (other, _, before2), members in groups.items():
+            if other == kind or not before2:
+                continue
+            joints = Counter(_joint(lines[i]) for i in members).most_common(1)
+            joint = joints[0][0] if joints else None
+            if joint is None:
+                continue
+            reach = max([_MIXED_REACH, *(b - a for a, b in pairwise(members))])
+            near = [
+                i for i in rel if members[0] - reach <= i <= members[-1] + reach and _joint(lines[i]) == joint
+            ]
+            if near:
+                mixed.append(sorted([*members, *near]))
+    return mixed
+
+
+_JOINT = re.compile(r"[^\w\s]+\s*$")
+
+
+def _joint(ln: _Line) -> str | None:
+    """The punctuation between a header's name and its date ("•", "|", "-"), None for a space."""
+    d = ln.date
+    assert d is not None
+    m = _JOINT.search(ln.core, 0, d.start)
+    return m[0].strip() if m else None
+
+
+def _best_section(
+    facts: _PageFacts, groups: list[list[int]], openers: list[int]
+) -> tuple[float, list[int], int | None] | None:
+    """The best scoring (score, header lines, opener) over every shape and the openers above it."""
     best: tuple[float, list[int], int | None] | None = None
-    for members in groups.values():
+    for members in groups:
         # Each opener that precedes some members starts a candidate section.
         starts: list[int | None] = [*[o for o in openers if o < members[-1]][-_MAX_OPENERS_PER_GROUP:], None]
         for o in starts:
             found = _score_shape(facts, members, o)
             if found is not None and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], o)
-    if best is None:
-        return [], None, "header"
-    _, sel, opener = best
-    mode = _mode(lines, sel, opener)
-    headers = _extend_headers(lines, sel, mode)
-    return headers, opener, mode
+    return best
 
 
 def _section_openers(lines: list[_Line], title_idx: int | None) -> list[int]:
@@ -777,12 +837,19 @@ def _action_row_with_date(ln: _Line) -> bool:
 
 
 _ACTION_WORD = re.compile(
-    r"\b(?:reply|like|share|report|flag|antworten|répondre|responder|rispondi|beantwoorden|j'aime|gefällt)\b",
+    r"\b(?:reply|like|share|report|flag|antworten|répondre|responder|rispondi|beantwoorden|j['’]aime|gefällt"
+    r"|me gusta|mi piace)\b",
     re.I,
 )
 
 
-def _words_beside_date(ln: _Line) -> bool:
+# "3 Dec in reply to NAME" (Discourse): the replied-to name beside the date is not the author's.
+_REPLY_TO_TAIL = re.compile(
+    r"\b(?:in reply to|replying to|antwort auf|en réponse à|en respuesta a)\s+\S+$", re.I
+)
+
+
+def _words_beside_date(ln: _Line, ignore: re.Pattern[str] | None = None) -> bool:
     d = ln.date
     if d is None:
         return False

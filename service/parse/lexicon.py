@@ -64,7 +64,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
-        r"|sort by\b.*|oldest first|newest first|best first|trier par.*"
+        r"|sort by\b.*|oldest first|newest first|best first|trier par.*|sortieren nach\b.*|ordenar por\b.*|ordina per\b.*"
+        r"|ajouter un commentaire.*|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
         r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
         r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
@@ -120,7 +121,8 @@ _CHROME_ALTS = (
     r"|view (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
     r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
     r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+"
-    r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?"
+    r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
+    r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|supprimer|modifica|elimina"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*"
@@ -204,11 +206,19 @@ _CHROME_WORDS = frozenset(
         "downvoted",
         "modifier",
         "supprimer",
+        "löschen",
+        "bearbeiten",
+        "borrar",
+        "editar",
+        "eliminar",
+        "j’aime",
         "[–]",
         "[+]",
         "[-]",
     ]
 )
+# "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).
+_LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
 
 
@@ -227,6 +237,8 @@ def _all_chrome_tokens(core: str) -> bool:
     without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
     if " " not in core and len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
         core = _CAMEL.sub(" ", core)
+    elif core[:1] in "GgMm" and _LIKE_PHRASE.match(core):
+        core = _LIKE_PHRASE.sub("like", core)  # "Gefällt mir · Antworten": one action in two words
     head = _CHROME_SPLIT.split(core[:_CHROME_HEAD_CHARS].lower(), maxsplit=2)
     h0 = head[0]
     if not (
@@ -248,6 +260,7 @@ _NUM_WORDS = r"(?P<n>\d{1,6})|(?P<w>one|two|three|four|five|six|seven|eight|nine
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
+    r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
     r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
@@ -256,7 +269,7 @@ _SECTION_WORDS = (
     r"|comentários|commenti|reacties|kommentarer)"
 )
 _OPENER_ALTS = (
-    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in)\b.*|\s*:)?"
+    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"
     # ... and a link after a dash: "one comment – permalink", "5 Comments - Add yours"
     r"(?:\s+[–—-]\s+\w+(?:\s+\w+)?)?"
     rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>\d{{1,6}})?\s*[)\]]?\s*:?"

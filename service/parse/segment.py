@@ -310,7 +310,9 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
         blocks = _move_subject_lines(lines, blocks, role)
     else:
         prev = (sec.opener + 1) if sec.opener is not None else headers[0].start
-        while prev < headers[0].start and lines[prev].opener:  # a second heading ("Reader Comments (1)")
+        # A second heading ("Reader Comments (1)"), the sort menu and the comment box ("Sortieren nach
+        # ...", "Schreibe einen Kommentar") come before the first comment's text.
+        while prev < headers[0].start and (lines[prev].opener or lines[prev].furniture is not None):
             prev += 1
         for h in headers:
             blocks.append((h, list(range(prev, h.start))))

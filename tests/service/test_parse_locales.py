@@ -161,3 +161,178 @@ Antworten
     art = parse_page(page)
     assert [c.author for c in art.comments] == ["Margarete Olsen", "dave_k", "Petra Rahmann"]
     assert art.comments[2].posted_at == "2026-12-04T16:02:00"
+
+
+_WP_DE_COMMENTS = """
+Margarete Olsen sagt:
+3. Dezember 2026 um 14:05 Uhr
+Genau das ist vor zehn Jahren mit der Buslinie passiert.
+Antworten
+
+dave_k sagt:
+3. Dezember 2026 um 15:40 Uhr
+Die Buslinie kam 2019 doch zurück, nach der Petition.
+Antworten
+
+Petra Rahmann sagt:
+3. Dezember 2026 um 16:02 Uhr
+Mit der Hälfte der Haltestellen ist das kein Erfolg.
+Antworten
+"""
+_WP_DE_BODY = """
+Der regionale Verkehrsverbund hat am Mittwoch bestätigt, dass die frühe Fähre zur Insel Marrow ab Januar nicht mehr fährt. Rund dreihundert Pendler kommen damit vor acht Uhr nicht mehr aufs Festland.
+
+Nach Angaben des Verbunds schreibt die Verbindung seit sechs Jahren Verluste, und das eingesetzte Schiff braucht ohnehin eine Motorüberholung, die es den größten Teil des Frühjahrs außer Dienst stellen würde.
+
+Die Inselbewohner reagierten bei einer vollen Versammlung im Dorfgemeinschaftshaus mit Empörung. Mehrere Pflegekräfte und Lehrerinnen sagten, sie müssten aufs Festland ziehen oder ihre Stelle aufgeben.
+
+3 Gedanken zu „Fährplan gekürzt: Inselpendler sitzen fest“
+"""
+
+
+@pytest.mark.parametrize(
+    "meta", ["Von Sarah Lindqvist | 3. Dezember 2026 | 3 Kommentare", "Von Sarah Lindqvist, 3. Dezember 2026"]
+)
+def test_a_counter_in_the_byline_does_not_swallow_the_article(meta: str) -> None:
+    page = (
+        "Der Hafenbote\n\nFährplan gekürzt: Inselpendler sitzen fest\n\n"
+        + meta
+        + "\n"
+        + _WP_DE_BODY
+        + _WP_DE_COMMENTS
+    )
+    art = parse_page(page)
+    assert "Dorfgemeinschaftshaus" in art.body and "Motorüberholung" in art.body
+    assert "Gedanken zu" not in art.body  # the localized heading heads the thread
+    assert [c.author for c in art.comments] == ["Margarete Olsen", "dave_k", "Petra Rahmann"]
+    assert art.declared_comment_count == 3
+
+
+def test_a_post_under_its_points_and_comment_count_stays_the_body() -> None:
+    # Hacker News: "57 points by NAME | 9 comments" above the post's own text, then the thread.
+    post = (
+        "The regional transport authority confirmed on Wednesday that the early ferry to Marrow Island will stop running from January, leaving around three hundred daily commuters without a way to reach the mainland.\n\n"
+        "Officials said the crossing had been losing money for six years and that the vessel used for it needs an engine overhaul that would take it out of service for most of the spring.\n\n"
+        "Island residents reacted with anger at a packed meeting in the village hall, where several nurses and teachers said they would have to move to the mainland or give up their jobs.\n\n"
+    )
+    thread = "".join(
+        f"{name} {age} | next [–]\n{text}\nreply\n\n"
+        for name, age, text in [
+            ("margaretolsen", "2 days ago", "This is exactly what happened to the bus route ten years ago."),
+            ("dave_k", "2 days ago", "The bus route came back in 2019 though, after the petition."),
+            ("priyaraman", "1 day ago", "It came back with half the stops, which is hardly a victory."),
+        ]
+    )
+    page = (
+        "Ask HN: Ferry timetable cut leaves island commuters stranded\n57 points by slindqvist 3 days ago | hide | past | favorite | 3 comments\n\n"
+        + post
+        + "add comment\n\n"
+        + thread
+    )
+    art = parse_page(page)
+    assert "village hall" in art.body and "engine overhaul" in art.body
+    assert [c.author for c in art.comments] == ["margaretolsen", "dave_k", "priyaraman"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "form", "actions", "stamps"),
+    [
+        (
+            "Sortieren nach Relevanteste",
+            "Schreibe einen Kommentar …",
+            "Gefällt mir · Antworten",
+            ["2 Tg.", "2 Tg.", "1 Tg."],
+        ),
+        (
+            "Trier par Les plus pertinents",
+            "Ajouter un commentaire…",
+            "J’aime · Répondre",
+            ["2 j", "1 j", "1 sem."],
+        ),
+        (
+            "Ordenar por Más relevantes",
+            "Añade un comentario...",
+            "Me gusta · Responder",
+            ["2 d", "2 d", "1 d"],
+        ),
+    ],
+)
+def test_facebook_plugin_action_rows_close_their_comments(
+    sort: str, form: str, actions: str, stamps: list[str]
+) -> None:
+    names = ["Margarete Olsen", "dave_k", "Petra Rahmann"]
+    texts = [
+        "Genau das ist vor zehn Jahren mit der Buslinie passiert, und zurück kam sie nie.",
+        "Die Buslinie kam 2019 doch zurück, nach der Petition, es geht also.",
+        "Mit der Hälfte der Haltestellen ist das für niemanden ein Erfolg.",
+    ]
+    thread = "".join(f"{n}\n{t}\n{actions} · {s}\n" for n, t, s in zip(names, texts, stamps, strict=True))
+    page = _LEAD_DE + f"\n3 Kommentare\n{sort}\n{form}\n" + thread + "Facebook-Kommentare-Plugin\n"
+    art = parse_page(page)
+    assert [c.author for c in art.comments] == names
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == texts
+
+
+@pytest.mark.parametrize(
+    "row", ["Löschen", "Bearbeiten", "Borrar", "Antworten · Bearbeiten · Löschen", "Me gusta · Responder"]
+)
+def test_localized_action_rows_are_comment_chrome(row: str) -> None:
+    from service.parse.lexicon import _CHROME_RX, _all_chrome_tokens
+
+    assert _CHROME_RX.fullmatch(row) or _all_chrome_tokens(row)
+
+
+_LEAD_EN = """Ferry timetable cut leaves island commuters stranded
+
+The regional transport authority confirmed on Wednesday that the early ferry to Marrow Island will stop running from January, leaving around three hundred daily commuters without a way to reach the mainland before eight o'clock.
+
+Officials said the crossing had been losing money for six years and that the vessel used for it needs an engine overhaul that would take it out of service for most of the spring in any case.
+
+Island residents reacted with anger at a packed meeting in the village hall, where several nurses and teachers said they would have to move to the mainland or give up their jobs altogether.
+"""
+_THREAD = [
+    ("Margaret Olsen", "This is exactly what happened to the bus route ten years ago."),
+    ("dave_k", "The bus route came back in 2019 though, after the petition."),
+    ("Priya Raman", "It came back with half the stops, which is hardly a victory."),
+    ("Tom Whitfield", "My daughter is a nurse and starts at seven thirty."),
+]
+
+
+def test_one_widget_mixing_absolute_and_relative_stamps_is_one_thread() -> None:
+    stamps = ["Dec 3, 2026", "Dec 4, 2026", "5 hours ago", "2 hours ago"]
+    page = (
+        _LEAD_EN
+        + "\n4 Comments\n\n"
+        + "".join(
+            f"{name} • {stamp}\n{text}\nReply\n\n"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+    )
+    art = parse_page(page)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD]
+
+
+@pytest.mark.parametrize("shown", ["Yesterday", "Vorgestern"])
+def test_a_time_element_showing_a_word_joins_the_relative_stamps(shown: str) -> None:
+    # Isso: <time datetime> inside the permalink; the text is whatever the widget's locale says.
+    shows = ["3 days ago", "3 days ago", shown, "2 hours ago"]
+    days = ["2026-12-03T14:05:00Z", "2026-12-03T15:40:00Z", "2026-12-05T16:02:00Z", "2026-12-06T08:30:00Z"]
+    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
+    thread = "".join(
+        f'<div class="isso-comment"><div class="isso-comment-header"><span class="isso-author">{name}</span>'
+        f'<span class="isso-spacer">•</span><a class="isso-permalink" href="#"><time datetime="{day}">{show}</time></a></div>'
+        f'<div class="isso-text"><p>{text}</p></div><div class="isso-comment-footer"><a href="#">Reply</a></div></div>'
+        for (name, text), show, day in zip(_THREAD, shows, days, strict=True)
+    )
+    page = (
+        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
+        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
+        f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section></body></html>'
+    )
+    art = parse_page(page, fmt="html")
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == shows
+    assert art.comments[2].posted_at == "2026-12-05T16:02:00"
