@@ -5,8 +5,8 @@ Header lines of those renderings read "[ TAROCHAN ](/commenter/tarochan/ "...") 
 PM](http://...)" or "1. ![](https://gravatar...) **[degski](http://example.com)** says:", and the
 classifier looked for a name and a date among the URLs: on 7 of the 18 shared pages with comments,
 each of those two scrapers' renderings lost every comment. Only lines that hold the syntax are
-touched; `__bold__` and `*italic*` are left alone (underscore runs are form fields in w3m dumps, and
-an asterisk is a bullet).
+touched; backslash escapes ("3\\. Dezember", "dave\\_k") are undone; `__bold__` and `*italic*` are
+left alone (underscore runs are form fields in w3m dumps, and an asterisk is a bullet).
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ _IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]" + _TARGET)
 _LINK = re.compile(r"\[([^\]\n]{0,300})\]" + _TARGET)
 _BOLD = re.compile(r"(?<!\*)\*\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*\*(?!\*)")
 _HEADING = re.compile(r"#{1,6}[ \t]+(?=[^\s#])")  # at the start of a line (match)
+# A backslash escape of markdown punctuation ("3\. Dezember", "dave\_k"): the character itself.
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 # The spaces an empty link leaves between two words; six or more are a text dump's column gap.
 _SPACES = re.compile(r" {2,5}")
 
 
 def may_hold_markdown(line: str) -> bool:
-    """A cheap test before `plain`: the line holds a link/image, bold, or starts with a heading mark."""
-    return "](" in line or "**" in line or line[:1] == "#"
+    """A cheap test before `plain`: the line holds a link/image, bold, a backslash escape, or starts
+    with a heading mark."""
+    return "](" in line or "**" in line or line[:1] == "#" or "\\" in line
 
 
 def plain(line: str) -> str:
@@ -40,6 +43,8 @@ def plain(line: str) -> str:
         out = _BOLD.sub(r"\1", out)
     if heading := _HEADING.match(out):
         out = out[heading.end() :]
+    if "\\" in out:
+        out = _ESCAPE.sub(r"\1", out)
     if out == line:
         return line
     return _SPACES.sub(" ", out).strip() or line

@@ -84,3 +84,16 @@ def test_a_markdownify_rendering_gives_the_comments_of_a_w3m_dump() -> None:
         (c.author, c.posted_at, c.text) for c in plain_dump.comments
     ]
     assert markdown.title == "Harbour dredging approved"
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("3\\. Dezember 2026 um 14:05 Uhr", "3. Dezember 2026 um 14:05 Uhr"),
+        ("**[dave\\_k](https://example.org/1)** sagt:", "dave_k sagt:"),
+        ("a \\*starred\\* word", "a *starred* word"),
+        ("C:\\Users\\ann", "C:\\Users\\ann"),  # not markdown punctuation: kept
+    ],
+)
+def test_backslash_escapes_are_undone(line: str, text: str) -> None:
+    assert plain(line) == text
