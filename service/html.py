@@ -57,12 +57,14 @@ CHROME_ROLES = frozenset(
 )
 _REPLY_CONTAINER = re.compile(
     r"(?:^|[\s_-])(?:children|replies|reply-list|depth-\d+|comment-replies|indented|nested|child-of-\w+"
-    r"|child-comments?|sub-?comments?)(?:$|[\s_-])"
+    r"|child-comments?|sub-?comments?|follow-?ups?)(?:$|[\s_-])"  # Isso's "isso-follow-up" too
+    r"|(?:^|\s)child(?:$|\s)"  # old Reddit's replies box ("first-child" is no box)
 )
 # Padding between inline elements becomes a space only between two word characters: "(simdjson)" and
 # "ann, May 2" keep their punctuation, "annMay 2" and "P.March" get their space.
 _PAD = "\x01"
 _PAD_BETWEEN_WORDS = re.compile(r"(?<=[\w.,;:!?)])\x01+(?=\w)")  # "Dorothy P.</a><time>March": a space
+_SEPARATOR_ONLY = re.compile(r"\s*[·•|/–—-]\s*")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\u2028\u2029]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -326,8 +328,11 @@ def _is_meta(tag: str, el: object) -> bool:
 
 def _hidden(el: object) -> bool:
     get = el.get  # type: ignore[attr-defined]
-    if get("hidden") is not None or (get("aria-hidden") or "").lower() == "true":
+    if get("hidden") is not None:
         return True
+    if (get("aria-hidden") or "").lower() == "true":
+        # A separator hidden from screen readers is still on screen: "Like · Reply · 2d" needs its "·".
+        return not (len(el) == 0 and _SEPARATOR_ONLY.fullmatch(el.text or ""))  # type: ignore[arg-type, attr-defined]
     style = get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 

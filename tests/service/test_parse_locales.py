@@ -336,3 +336,49 @@ def test_a_time_element_showing_a_word_joins_the_relative_stamps(shown: str) -> 
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
     assert [c.posted_raw for c in art.comments] == shows
     assert art.comments[2].posted_at == "2026-12-05T16:02:00"
+
+
+def _isso_nested(box: str) -> str:
+    def one(name: str, text: str, inner: str = "") -> str:
+        return (
+            f'<div class="isso-comment"><div class="isso-comment-header"><span class="isso-author">{name}</span>'
+            '<span class="isso-spacer">•</span><time datetime="2026-12-03T14:05:00Z">2 days ago</time></div>'
+            f'<div class="isso-text"><p>{text}</p></div><div class="isso-comment-footer"><a href="#">Reply</a></div>'
+            f'<div class="{box}">{inner}</div></div>'
+        )
+
+    (a, ta), (b, tb), (c, tc), (d, td) = _THREAD
+    thread = one(a, ta, one(b, tb, one(c, tc))) + one(d, td)
+    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
+    return (
+        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
+        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
+        f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section></body></html>'
+    )
+
+
+@pytest.mark.parametrize("box", ["isso-follow-up", "child", "children"])
+def test_reply_boxes_of_isso_and_old_reddit_nest_replies(box: str) -> None:
+    art = parse_page(_isso_nested(box), fmt="html")
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.parent for c in art.comments] == [None, 0, 1, None]
+
+
+def test_a_separator_hidden_from_screen_readers_still_separates_actions() -> None:
+    # The Facebook comments plugin: <span aria-hidden="true"> · </span> between "Like", "Reply" and the age.
+    dot = '<span role="presentation" aria-hidden="true"> · </span>'
+    thread = "".join(
+        f'<div class="UFIComment"><a class="UFICommentActorName">{name}</a><div class="UFICommentBody">{text}</div>'
+        f"<div><a>Like</a>{dot}<a>Reply</a>{dot}<abbr>{age}</abbr></div></div>"
+        for (name, text), age in zip(_THREAD, ["2d", "2d", "1d", "1d"], strict=True)
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
+    page = (
+        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
+        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
+        f'<div class="fb-comments"><div>4 comments</div><span aria-hidden="true">hidden label</span>{thread}</div></body></html>'
+    )
+    art = parse_page(page, fmt="html")
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == ["2d", "2d", "1d", "1d"]
+    assert "hidden label" not in art.body  # other aria-hidden content is still left out
