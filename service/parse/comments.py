@@ -130,8 +130,10 @@ def _header_name_part(text: str) -> tuple[str, str | None]:
     to = None
     r = _HEADER_REPLY_TO.search(text)
     if r:
-        to = _clean_name(_ID_MARK_RX.split(r["to"])[0])
-        text = text[: r.start()]
+        # "DATE in reply to BOB" / "ANN" (the name on the next line): Ann's name stays.
+        first, *after = _ID_MARK_RX.split(r["to"])
+        to = _clean_name(first)
+        text = text[: r.start()] + "".join(" " + _ID_MARK + " " + part for part in after)
     return _SAYS_CUE.sub("", text), to
 
 

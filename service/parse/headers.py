@@ -854,6 +854,8 @@ def _words_beside_date(ln: _Line, ignore: re.Pattern[str] | None = None) -> bool
     if d is None:
         return False
     rest = (ln.core[: d.start] + " " + ln.core[d.end :]).strip(_NAME_STRIP + " ")
+    if ignore is not None:
+        rest = ignore.sub("", rest).strip(_NAME_STRIP + " ")
     return bool(_PAREN_NUM.sub("", rest).strip(_NAME_STRIP))
 
 
@@ -946,7 +948,9 @@ def _is_plain_name(ln: _Line) -> bool:
 def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:
     """Date first, name below (forum post bars): learned from the group, most headers must show it."""
     below = {h.anchor: _name_below(lines, h.anchor) for h in headers if h.start == h.anchor}
-    bare = [h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor])]
+    bare = [
+        h for h in headers if h.start == h.anchor and not _words_beside_date(lines[h.anchor], _REPLY_TO_TAIL)
+    ]
     shown = sum(1 for h in bare if below.get(h.anchor) is not None)
     if not bare or shown < max(_MIN_NAME_BELOW, _NAME_BELOW_SHARE * len(headers)):
         return

@@ -382,3 +382,20 @@ def test_a_separator_hidden_from_screen_readers_still_separates_actions() -> Non
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
     assert [c.posted_raw for c in art.comments] == ["2d", "2d", "1d", "1d"]
     assert "hidden label" not in art.body  # other aria-hidden content is still left out
+
+
+def test_discourse_day_month_stamps_with_the_name_below_and_the_reply_cue() -> None:
+    stamps = ["3 Dec", "3 Dec in reply to Margaret_Olsen", "4 Dec in reply to dave_k", "5 Dec"]
+    names = ["Margaret_Olsen", "dave_k", "Priya_Raman", "Tom_Whitfield"]
+    page = (
+        _LEAD_EN
+        + "\n4 replies\n\n"
+        + "".join(
+            f"{stamp}\n{name}\n{text}\n\n"
+            for stamp, name, (_, text) in zip(stamps, names, _THREAD, strict=True)
+        )
+    )
+    art = parse_page(page)
+    assert [c.author for c in art.comments] == names
+    assert [c.posted_raw for c in art.comments] == ["3 Dec", "3 Dec", "4 Dec", "5 Dec"]
+    assert [c.parent for c in art.comments] == [None, 0, 1, None]
