@@ -130,7 +130,9 @@ def test_feedback_rows_are_learned_and_counted(
         "CREATE TABLE feedback(id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL,"
         " label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL)"
     )
-    rows = [("zorblax wrote this, you zorblax", 1)] * 30 + [("the zorblax report was fair", 0)] * 2
+    # distinct comments (a repeated text counts once: its latest verdict)
+    rows = [(f"zorblax wrote this, you zorblax (number {i})", 1) for i in range(30)]
+    rows += [("the zorblax report was fair", 0), ("a fair zorblax report", 0)]
     con.executemany(
         "INSERT INTO feedback(text, attribute, label, created_at) VALUES (?, 'insult', ?, 'now')", rows
     )
