@@ -153,11 +153,6 @@ def supported_languages(scorer: CommentScorer, attribute: str) -> frozenset[str]
     return frozenset(languages) if languages else DEFAULT_LANGUAGES
 
 
-def primary_language(tag: str) -> str:
-    """'en-US' -> 'en', 'pt_BR' -> 'pt', 'zh-Hant' -> 'zh': models are per language, not per region."""
-    return tag.strip().replace("_", "-").split("-", 1)[0].lower()
-
-
 def accepts_language(scorer: CommentScorer) -> bool:
     """Whether ``scorer.score`` takes ``language=`` (the contract says it will; older scorers do not)."""
     score = scorer.score

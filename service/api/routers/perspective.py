@@ -24,6 +24,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from core.records import ArticleContext, Scores
+from model.language import normalize_language
 from model.score import CommentScorer
 from service.api import perspective_protocol as pp
 from service.api.deps import ScorerDep, StateDep, require_token_or_key
@@ -109,6 +110,21 @@ def _plan(body: AnalyzeCommentRequest, scorer: CommentScorer, aliases: Mapping[s
     return _Plan(fields, tuple(never))
 
 
+def _requested_languages(tags: Sequence[str] | None) -> list[str]:
+    """A request's ``languages`` as model keys ("fr-CA" -> "fr", "arz" -> "ar"); "und", "mul" and
+    blanks ask for detection. Something that is no tag ("deutsch") is INVALID_REQUEST (it reached
+    the scorer as a 500 when the attributes were dropped)."""
+    out: list[str] = []
+    for tag in tags or ():
+        try:
+            code = normalize_language(tag)
+        except ValueError as exc:
+            raise pp.invalid(f"languages: {exc}") from None
+        if code is not None:
+            out.append(code)
+    return out
+
+
 def _drop_unsupported(
     body: AnalyzeCommentRequest,
     scorer: CommentScorer,
@@ -170,7 +186,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     text = _text_of(body.comment)
     plan = _plan(body, scorer, state.settings.perspective_aliases)
     article, thread = _context(body.context)
-    requested = [pp.primary_language(lang) for lang in body.languages or [] if lang.strip()]
+    requested = _requested_languages(body.languages)
     fields = plan.fields
     drop_always = state.settings.perspective_drop_unsupported
     if requested:  # known before scoring: refuse (or drop) without spending the scoring time
