@@ -86,6 +86,9 @@ class Scores:
     context: ContextKind = "none"
     language: str | None = None
     unsupported: frozenset[str] = frozenset()
+    # The language ``unsupported`` was judged for: ``language``, or for an undetermined comment its
+    # thread's or the detector's likeliest guess; None reads as English (the base models' language).
+    assumed_language: str | None = None
 
     def __getitem__(self, attribute: str) -> float:
         return self.values.get(attribute, math.nan)

@@ -53,6 +53,8 @@ _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\
 # one (Persian- or Urdu-looking and undetermined Arabic tweets; docs/languages.md).
 SCRIPT_SHARE = 0.5
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
+# A guess of the detector's worth following when it cannot decide (French tweets it is unsure of).
+GUESS_PROBABILITY = 0.1
 # The longest text a noise match cut at the edge of a cleaning window can leave ("https://").
 EDGE = 8
 
@@ -83,7 +85,7 @@ class Detection:
     def nearest(
         self,
         languages: frozenset[str] | set[str],
-        min_probability: float = 0.1,
+        min_probability: float = GUESS_PROBABILITY,
         thread: str | None = None,
     ) -> str | None:
         """The language to score with when only ``languages`` have models: the detected one if it
@@ -102,6 +104,11 @@ class Detection:
             if code in languages:
                 return code
         return self.script if self.script in languages else None
+
+
+def has_letters(text: str) -> bool:
+    """Whether ``text`` holds a letter of any script ("!", "+1" and emoji alone have no language)."""
+    return _LETTER_RE.search(text) is not None
 
 
 def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> str | None:

@@ -187,6 +187,32 @@ def test_a_comment_nobody_can_place_is_scored_in_its_threads_language(routed_sco
     assert spans == french.explain(unplaced, top_k=5)
 
 
+def test_an_undetermined_comment_is_judged_in_the_language_it_most_likely_is(routed_scorer: Scorer) -> None:
+    """Undetermined is not English: a Spanish insult the detector is unsure of (es 0.41) names no
+    trained language, so no decision may rest on it alone (it was auto-rejected as English); in a
+    thread, the thread's language; with no guess worth following, English as before."""
+    spanish, alone = routed_scorer.score(["maldito idiota estupido", "you idiot"], use_thread=False)
+    assert spanish.language is None and spanish.assumed_language == "es"
+    assert spanish.unsupported == {"insult"}
+    assert alone.language is None and alone.unsupported == frozenset()  # es 0.24: not worth following
+    french = [
+        "Espèce de crétin, tu n'as rien compris.",
+        "Merci pour cet article, très clair.",
+        "maldito idiota estupido",
+    ]
+    in_french = routed_scorer.score(french)[2]
+    assert in_french.assumed_language == "fr" and in_french.unsupported == frozenset()
+
+
+def test_a_comment_without_letters_takes_no_language_from_its_thread(routed_scorer: Scorer) -> None:
+    english = routed_scorer.models["insult"].base
+    thread = ["Espèce de crétin, tu n'as rien compris.", "Merci pour cet article, très clair."]
+    for text in ("!", "!!!", "+1", "\U0001f44d"):
+        got = routed_scorer.score([*thread, text])[2]  # a French model read a lone "!" as its own
+        assert got["insult"] == pytest.approx(english.predict_proba([text])[0, 1]), text
+        assert got.language is None and got.assumed_language is None and got.unsupported == frozenset()
+
+
 def test_the_threads_language_is_its_clear_majority() -> None:
     from model.language import Detection, thread_language
 

@@ -158,8 +158,10 @@ def test_scoring_from_several_threads_at_once_is_exact(scorer: Scorer, articles_
 def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -> list[tuple]:
     """Scorer.score the long way: each model on its own, every comment's full detection (all of the
     detector's guesses), every routed model routed with the thread's language (the article's detected
-    afresh), unsupported attributes listed afresh."""
-    from model.language import thread_language
+    afresh) except comments without a letter, unsupported attributes listed afresh for the language
+    each comment is assumed to be in."""
+    from model.language import has_letters, thread_language
+    from model.score import assumed_language
 
     columns, contexts = scorer._columns(texts, article, True, share=False)
     detections = scorer.detector.detect_with_confidence(texts)
@@ -168,11 +170,14 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
         thread = scorer.detector.detect_one(f"{article.title}\n{article.body}").language
     for name, model in scorer.models.items():
         if hasattr(model, "route"):
-            routes = [d.nearest(frozenset(model.languages), thread=thread) for d in detections]
+            routes = [
+                d.nearest(frozenset(model.languages), thread=thread) if d.language or has_letters(t) else None
+                for d, t in zip(detections, texts, strict=True)
+            ]
             columns[name] = model.route(texts, routes, columns[name])
     out = []
     for i, d in enumerate(detections):
-        lang = d.language or "en"
+        lang = assumed_language(d, has_letters(texts[i]), thread) or "en"
         unsupported = {a for a in scorer.attributes if lang not in scorer.supported_languages(a)}
         out.append(({a: float(c[i]) for a, c in columns.items()}, contexts[i], d.language, unsupported))
     return out

@@ -111,17 +111,19 @@ def _plan(body: AnalyzeCommentRequest, scorer: CommentScorer, aliases: Mapping[s
 
 
 def _requested_languages(tags: Sequence[str] | None) -> list[str]:
-    """A request's ``languages`` as model keys ("fr-CA" -> "fr", "arz" -> "ar"); "und", "mul" and
-    blanks ask for detection. Something that is no tag ("deutsch") is INVALID_REQUEST (it reached
-    the scorer as a 500 when the attributes were dropped)."""
+    """A request's ``languages`` as model keys ("fr-CA" -> "fr", "arz" -> "ar"); blanks are skipped
+    and "und" stays "und", which no attribute supports (real Perspective's answer). Something that is
+    no tag ("deutsch") is INVALID_REQUEST (it reached the scorer as a 500 when the attributes were
+    dropped)."""
     out: list[str] = []
     for tag in tags or ():
+        if not tag.strip():
+            continue
         try:
             code = normalize_language(tag)
         except ValueError as exc:
             raise pp.invalid(f"languages: {exc}") from None
-        if code is not None:
-            out.append(code)
+        out.append(code or tag.strip().lower().replace("_", "-").split("-", 1)[0])
     return out
 
 
@@ -207,7 +209,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
 
     scored = await run_cpu(len(spans) + 1, run)
     first = scored[0]
-    detected = first.language or (requested[0] if requested else pp.ASSUMED_LANGUAGE)
+    detected = first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
     effective = requested or [detected]
     fields = _drop_unsupported(
         body,

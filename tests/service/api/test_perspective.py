@@ -503,7 +503,7 @@ def test_request_languages_override_detection_and_reach_the_scorer(family_client
     assert family_client.post(URL, json=english).json()["detectedLanguages"] == ["fr"]
 
 
-def test_a_language_that_is_no_tag_is_invalid_and_und_asks_for_detection(family_client):
+def test_a_language_that_is_no_tag_is_invalid(family_client):
     text = "Espèce de crétin, vous êtes un abruti."
     request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}
     for bad in ("deutsch", "12", "e"):  # with the attributes dropped, this reached the scorer: a 500
@@ -511,8 +511,8 @@ def test_a_language_that_is_no_tag_is_invalid_and_und_asks_for_detection(family_
             body = request | {"languages": [bad], "dropUnsupportedAttributes": drop}
             error = assert_google_error(family_client.post(URL, json=body), 400, "INVALID_REQUEST")
             assert repr(bad) in error["message"]
-    body = family_client.post(URL, json=request | {"languages": ["und"]}).json()
-    assert body["detectedLanguages"] == ["fr"]  # "und": detect, as with no languages
+    dropped = request | {"languages": ["und"], "dropUnsupportedAttributes": True}  # Perspective: no attribute
+    assert family_client.post(URL, json=dropped).json()["attributeScores"] == {}
     body = family_client.post(URL, json=request | {"languages": ["frc"]})
     assert body.status_code == 400  # a well-formed tag of a language no model has: not supported
 
