@@ -340,15 +340,16 @@ def served_routes(
     ``thread_size``, dealt in a fixed pseudo-random order (sha256 of the text): ``Detection.nearest``
     with each thread's language. ``thread_size`` 1 is one comment per request (the Perspective
     endpoint), where no thread helps."""
-    from model.language import thread_language
+    from model.language import has_letters, thread_language
 
     order = sorted(range(len(texts)), key=lambda i: (hashlib.sha256(texts[i].encode("utf-8")).digest(), i))
     routes: list[str | None] = [None] * len(texts)
     for start in range(0, len(order), thread_size):
         rows = order[start : start + thread_size]
         thread = thread_language([detections[i] for i in rows]) if thread_size > 1 else None
-        for i in rows:
-            routes[i] = detections[i].nearest(languages, thread=thread)
+        for i in rows:  # a comment without letters takes no language from its thread (as the Scorer)
+            placeable = detections[i].language is not None or has_letters(texts[i])
+            routes[i] = detections[i].nearest(languages, thread=thread) if placeable else None
     return routes
 
 
