@@ -373,3 +373,9 @@ def test_settled_languages_keep_every_routing_fact_of_the_full_detection() -> No
         b.language in {"en", "de", "fr"} and len(b.ranked) == 1 for b in cut
     )  # Arabic merges labels
     assert fast[4].ranked == full[4].ranked  # Spanish has no model here: its other guesses are still computed
+
+
+def test_arabic_vowel_marks_do_not_hide_the_language() -> None:
+    plain, vowelled = default_detector().detect_with_confidence(["انت غبي وحقير", "اَنْتَ غَبِيٌّ وَحَقِيرٌ"])
+    assert vowelled.language == plain.language == "ar"  # vowelled was undetermined
+    assert vowelled.confidence == pytest.approx(plain.confidence)

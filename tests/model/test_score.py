@@ -240,3 +240,11 @@ def test_the_small_memos_stay_within_their_bounds_and_give_the_same_answers(
         assert [scorer.article_language(a) for a in articles] == first
         assert [scorer.unsupported(t) for t in tags] == unsupported
         assert len(scorer._article_languages) <= 2 and len(scorer._unsupported) <= 2
+
+
+def test_vowel_marks_do_not_change_an_arabic_comments_scores(scorer: Scorer) -> None:
+    # Harakat are optional in Arabic script: written with them, an insult scored 0.40 instead of 0.97
+    plain, vowelled = scorer.score(["يا كلب يا حمار", "يَا كَلْبُ يَا حِمَار"], use_thread=False)
+    assert vowelled.assumed_language == plain.language == "ar"
+    assert vowelled["insult"] == pytest.approx(plain["insult"], abs=0.05)
+    assert vowelled["toxicity"] == pytest.approx(plain["toxicity"], abs=0.05)

@@ -46,3 +46,11 @@ def test_normalize_tokens_on_real_and_awkward_spellings(kaggle_small: tuple[list
     tokens += ["STUUUUPID", "100000", "'''x'''", "x" * 45 + "'''", "a''''b", "’tis", "Ünïcödé", "!?!"]
     assert normalize_tokens(tokens) == [normalize_token(t) for t in tokens]
     assert normalize_tokens([]) == []
+
+
+def test_combining_marks_stay_inside_their_word() -> None:
+    # Arabic harakat and a decomposed umlaut split words into letters; normalised, the marks go
+    vowelled = "يَا كَلْبُ يَا حِمَار Arschlo\u0308cher"
+    tokens = TOKEN_RE.findall(vowelled)
+    assert [normalize_token(t) for t in tokens] == ["يا", "كلب", "يا", "حمار", "arschlocher"]
+    assert normalize_token(TOKEN_RE.findall("Arschlöcher")[0]) == "arschlocher"  # as precomposed
