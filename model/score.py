@@ -72,6 +72,7 @@ class CommentScorer(Protocol):
         top_k: int = 5,
         article: ArticleContext | None = None,
         thread: Sequence[str] = (),
+        language: str | None = None,
     ) -> list[Span]: ...
 
 
@@ -413,7 +414,9 @@ class Scorer:
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
             lang = self.thread_language(detections, article, True, language)
-            model = model.model_for(detections[0].nearest(self._routed[attribute][1], thread=lang))
+            placeable = detections[0].language is not None or has_letters(text)  # as score() routes
+            route = detections[0].nearest(self._routed[attribute][1], thread=lang) if placeable else None
+            model = model.model_for(route)
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)

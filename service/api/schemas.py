@@ -62,6 +62,12 @@ class ScoreCommentsRequest(_Strict):
         description="The comments of ONE thread, in order; each is scored with the others as context.",
     )
     article: ArticleIn | None = Field(default=None, description="The article the thread sits under.")
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description="The comments' language as a BCP-47 tag ('fr', 'de-CH'): overrides detection, "
+        "for a lone comment too short to place. Default: each comment's detected language.",
+    )
     explain: bool = Field(default=False, description="Also return the spans that pushed each score up.")
     queue: bool = Field(
         default=False,

@@ -76,11 +76,14 @@ def score_thread(
     thresholds: Mapping[str, Thresholds],
     *,
     explain: bool = False,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One vectorised scorer call for the whole thread, then decisions (and spans when asked)."""
+    """One vectorised scorer call for the whole thread, then decisions (and spans when asked);
+    ``language`` (a model key) overrides detection."""
     if not texts:
         return []
-    scored = scorer.score(texts, article)
+    forced: dict[str, Any] = {"language": language} if language else {}
+    scored = scorer.score(texts, article, **forced)
     results = [result_dict(s, thresholds) for s in scored]
     if explain:
         for i, (text, result) in enumerate(zip(texts, results, strict=True)):
@@ -88,7 +91,9 @@ def score_thread(
             result["spans"] = {
                 attribute: [
                     span_dict(sp)
-                    for sp in scorer.explain(text, attribute, top_k=5, article=article, thread=thread)
+                    for sp in scorer.explain(
+                        text, attribute, top_k=5, article=article, thread=thread, **forced
+                    )
                 ]
                 for attribute in scorer.attributes
             }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from core.errors import TooLargeError
+from core.errors import InputError, TooLargeError
 from core.records import ArticleContext
+from model.language import normalize_language
 from service.api import queueing
 from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
@@ -37,6 +38,10 @@ async def score_comments(
     texts = [c.text for c in body.comments]
     limits = state.settings.limits
     check_comments(texts, limits)
+    try:
+        language = normalize_language(body.language)
+    except ValueError as exc:
+        raise InputError(f"language: {exc}") from None
     if body.queue:
         queueing.check_queueing(state, credentials, "/v1/comments:score")
         queueing.check_queue_size(texts, state)
@@ -58,7 +63,9 @@ async def score_comments(
     # explain costs one pass per comment and attribute: always off the event loop.
     weight = len(texts) * (50 if explain else 1)
     thresholds = state.settings.thresholds()
-    results = await run_cpu(weight, score_thread, scorer, texts, article, thresholds, explain=explain)
+    results = await run_cpu(
+        weight, score_thread, scorer, texts, article, thresholds, explain=explain, language=language
+    )
     if body.queue:
         items = queueing.queue_items(
             texts,

@@ -106,3 +106,16 @@ def test_seed_pages_through_the_real_parser_and_model(real, seed):
     assert [c["text"] for c in body["comments"]] == [c.text for c in expected.comments]
     for c in body["comments"]:
         assert 0.0 <= c["scores"]["insult"] <= 1.0
+
+
+def test_a_request_may_give_its_comments_language(real):
+    # a lone short comment the detector cannot place: the README tells clients to send its language
+    lone = {"comments": [{"id": "1", "text": "tu é mongol"}], "explain": True}
+    detected = real.post("/v1/comments:score", json=lone).json()["results"][0]
+    given = real.post("/v1/comments:score", json=lone | {"language": "fr-FR"}).json()["results"][0]
+    assert detected["language"] != "fr" and given["language"] == "fr"
+    assert given["scores"]["toxicity"] != detected["scores"]["toxicity"]  # the French model scored it
+    assert all(given["language_supported"][a] for a in ("toxicity", "insult"))
+    for bad in ("deutsch", "12"):
+        r = real.post("/v1/comments:score", json=lone | {"language": bad})
+        assert r.status_code == 422 and "not a language tag" in r.json()["error"]["message"]
