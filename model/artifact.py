@@ -160,10 +160,12 @@ def save_artifact(
 
 def read_manifest(model_dir: Path) -> dict[str, Any]:
     path = Path(model_dir) / MANIFEST
-    if not path.is_file():
-        raise ModelError(f"no model artifact at {model_dir} ({MANIFEST} missing): {FIX}")
-    try:
+    try:  # an unreadable directory or file (permissions) is a ModelError too: one line at startup
+        if not path.is_file():
+            raise ModelError(f"no model artifact at {model_dir} ({MANIFEST} missing): {FIX}")
         manifest = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelError(f"cannot read the model manifest {path}: {exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{path} is not valid JSON ({exc}): {FIX}") from exc
     except RecursionError as exc:  # the stdlib parser recurses: "[[[[..." a hundred thousand deep
@@ -213,7 +215,10 @@ def verify_artifact(
         if filename in checked and sha256_bytes(checked[filename]) == entry.get("sha256"):
             blobs[name] = checked[filename]
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read model file {path}: {exc}") from exc
         digest = sha256_bytes(data)
         if digest != entry.get("sha256"):
             raise ModelError(

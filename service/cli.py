@@ -41,17 +41,33 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _settings_error(exc: ValueError) -> str | None:
-    """One line naming the MODERATION_* variable, when `exc` is the Settings object's validation error."""
-    from pydantic import ValidationError  # imported only on this error path
+# A URL's password: everything between "://user:" and the last "@" (a password may hold "@" and "/").
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:).*@")
 
+
+def _hide_password(text: str) -> str:
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+def _settings_error(exc: ValueError) -> str | None:
+    """One line naming the MODERATION_* variable, when `exc` is the Settings object's validation error
+    or pydantic-settings' error for a list/dict setting that is not valid JSON."""
+    from pydantic import ValidationError  # imported only on this error path
+    from pydantic_settings import SettingsError
+
+    if isinstance(exc, SettingsError):
+        # 'error parsing value for field "cors_origins" from source "EnvSettingsSource"', caused by the
+        # JSONDecodeError: the value itself is not shown (it may hold a secret).
+        field = re.search(r'field "([^"]+)"', str(exc))
+        name = "MODERATION_" + field.group(1).upper() if field else "a MODERATION_* variable"
+        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+        return f"invalid setting {name}: not valid JSON{cause}; list and object settings are JSON"
     if not isinstance(exc, ValidationError) or exc.title != "Settings":
         return None
     parts = []
     for err in exc.errors(include_url=False):
         name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
-        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", repr(err.get("input")))  # no URL password
-        parts.append(f"{name}={shown}: {err['msg']}")
+        parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
     return "invalid setting " + "; ".join(parts)
 
 

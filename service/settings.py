@@ -7,10 +7,17 @@ environment anywhere else.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
+# forever; 0 bytes: every request is a 413), so it is refused at startup, naming the variable.
+Count = Annotated[int, Field(gt=0)]
+# A time limit: positive and finite (nan and inf are floats too, and neither bounds anything).
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
@@ -27,48 +34,48 @@ class Thresholds(BaseModel):
 class Limits(BaseModel):
     """Bounds on input size, so one request or page cannot exhaust the machine."""
 
-    max_page_bytes: int = 20 * 1024 * 1024  # 20 MiB of raw page
-    max_request_bytes: int = 2 * 1024 * 1024  # 2 MiB of request body
-    max_comment_chars: int = 20_000
-    max_comments_per_request: int = 1_000
-    max_explain_comments: int = 100  # explain=true costs a pass per comment and attribute
-    max_explain_chars: int = 200_000  # ... and time per character (~3 us): this bounds it near 0.6 s
-    max_comments_per_page: int = 20_000
+    max_page_bytes: Count = 20 * 1024 * 1024  # 20 MiB of raw page
+    max_request_bytes: Count = 2 * 1024 * 1024  # 2 MiB of request body
+    max_comment_chars: Count = 20_000
+    max_comments_per_request: Count = 1_000
+    max_explain_comments: Count = 100  # explain=true costs a pass per comment and attribute
+    max_explain_chars: Count = 200_000  # ... and time per character (~3 us): this bounds it near 0.6 s
+    max_comments_per_page: Count = 20_000
     # Queued comments are explained (spans for the moderator): ~10 us per character on this machine
     # (the largest shared page, 274 comments / 155,000 characters: 1.5 s), so this bounds it near 4 s.
-    max_queue_chars: int = 400_000
+    max_queue_chars: Count = 400_000
     # Lines per page: a page of one-letter lines costs ~360 bytes and ~22 us per line in the parser
     # (399,000 of them: 9 s of CPU; 20 MiB of them: 3.6 GB). Real pages have up to ~5,000; a
     # 20,000-comment thread ~200,000.
-    max_page_lines: int = 400_000
+    max_page_lines: Count = 400_000
     # Pages parsed and scored at once per worker (the others wait): the worst accepted page takes up to
     # ~230 MB for seconds (docs/limits.md), and the GIL makes more than a couple at a time no faster.
-    max_concurrent_pages: int = 2
+    max_concurrent_pages: Count = 2
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
-    max_jsonl_lines: int = 500_000
-    max_html_depth: int = 512
+    max_jsonl_lines: Count = 500_000
+    max_html_depth: Count = 512
     # Elements and attributes of an HTML page, counted before libxml2 sees it (service.html.check_markup).
     # libxml2's memory grows with the elements (~600 bytes each with the lines made from them); its time
     # with the square of one element's attributes (20,000: 1.2 s; 40,000: 20 s), so their sum of squares
     # is bounded (50M: about 0.1 s). Real pages: at most ~11,000 elements (dragnet's 813 pages).
-    max_html_elements: int = 300_000
-    max_html_attribute_pairs: int = 50_000_000
+    max_html_elements: Count = 300_000
+    max_html_attribute_pairs: Count = 50_000_000
     # Requests being handled at once per API worker (body being read, page parsed, answer written);
     # beyond it 503 with Retry-After. /healthz and /readyz are never refused. Idle or slow sockets do
     # not count: the timeouts below close them. Each request may buffer a body up to max_page_bytes.
-    max_requests_in_flight: int = 64
-    header_timeout_s: float = 10.0  # from connect (or a request's first byte) to its last header byte
+    max_requests_in_flight: Count = 64
+    header_timeout_s: Seconds = 10.0  # from connect (or a request's first byte) to its last header byte
     # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
     max_head_bytes: int = Field(default=16 * 1024, ge=1024)
-    body_timeout_s: float = 60.0  # from the headers to the body's last byte
+    body_timeout_s: Seconds = 60.0  # from the headers to the body's last byte
     # An idle keep-alive connection is closed after this. 75 s (nginx's default) rather than uvicorn's 5:
     # googleapiclient (httplib2) reuses its connection, and a batch sent into one the server has just
     # closed fails with BrokenPipeError instead of being retried. Google's front ends keep ~610 s.
-    keep_alive_timeout_s: int = 75
+    keep_alive_timeout_s: Count = 75  # whole seconds (uvicorn's timeout_keep_alive)
     # After a 413, up to this much of the rest of the body is read and discarded before the answer, so
     # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
-    max_drain_bytes: int = 64 * 1024 * 1024
+    max_drain_bytes: Count = 64 * 1024 * 1024
 
 
 class Database(BaseModel):
@@ -76,10 +83,10 @@ class Database(BaseModel):
 
     pool_size: int = Field(default=5, ge=1, le=100)  # connections kept open per worker process
     max_overflow: int = Field(default=5, ge=0, le=100)  # extra connections under a burst
-    pool_timeout_s: float = Field(default=5.0, gt=0)  # wait for a free connection, then 503
+    pool_timeout_s: Seconds = 5.0  # wait for a free connection, then 503
     connect_timeout_s: int = Field(default=3, ge=1)  # PostgreSQL: an unreachable server is a 503 after this
-    statement_timeout_s: float = Field(default=15.0, gt=0)  # PostgreSQL: one statement at most this long
-    sqlite_busy_timeout_s: float = Field(default=10.0, gt=0)  # SQLite: wait this long for the write lock
+    statement_timeout_s: Seconds = 15.0  # PostgreSQL: one statement at most this long
+    sqlite_busy_timeout_s: Seconds = 10.0  # SQLite: wait this long for the write lock
 
 
 class Settings(BaseSettings):
@@ -90,7 +97,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    workers: int = 1
+    workers: int = Field(default=1, ge=1)
     model_dir: Path = DEFAULT_MODEL_DIR  # the shipped model: always the first version
     # Versions `make train` publishes (one directory each) and ACTIVE, the one served (see model.versions).
     versions_dir: Path = Path("var/models")
@@ -133,7 +140,7 @@ class Settings(BaseSettings):
     # Perspective's comments:analyze as the reader types: MODERATION_CORS_ORIGINS='["https://news.example"]'
     # ("*" for any). Empty (the default): no CORS headers, browsers refuse cross-origin calls.
     cors_origins: list[str] = []
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # one of LOG_LEVELS, any case
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
     # `python -m bench --only rest`).
@@ -148,6 +155,14 @@ class Settings(BaseSettings):
         if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return url
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, level: str) -> str:
+        # Checked here: uvicorn and logging refused an unknown level only after the model had loaded.
+        if level.strip().upper() not in LOG_LEVELS:
+            raise ValueError("must be one of " + ", ".join(LOG_LEVELS) + " (any case)")
+        return level.strip().upper()
 
     @field_validator("perspective_aliases")
     @classmethod

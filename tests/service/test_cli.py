@@ -42,6 +42,26 @@ def test_console_script_is_installed():
         ),
         (["score", "seeds"], {"MODERATION_INSULT__REVIEW": "1.5"}, "MODERATION_INSULT__REVIEW"),
         (["serve"], {"MODERATION_PERSPECTIVE_ALIASES": '{"TOXICITY": "TOXIC"}'}, "PERSPECTIVE_ALIASES"),
+        # Each of these was a traceback (uvicorn's, logging's or pydantic-settings'), or a server that
+        # started and could not work (0 page slots, 0 requests in flight, -1 bytes, a nan timeout).
+        (["serve", "--port", "0"], {"MODERATION_WORKERS": "0"}, "MODERATION_WORKERS"),
+        (["serve", "--port", "0"], {"MODERATION_WORKERS": "-2"}, "MODERATION_WORKERS"),
+        (["serve", "--port", "0"], {"MODERATION_LOG_LEVEL": "verbose"}, "MODERATION_LOG_LEVEL"),
+        (["serve", "--port", "0"], {"MODERATION_CORS_ORIGINS": "*"}, "MODERATION_CORS_ORIGINS"),
+        (
+            ["serve", "--port", "0"],
+            {"MODERATION_PERSPECTIVE_ALIASES": "{bad"},
+            "MODERATION_PERSPECTIVE_ALIASES",
+        ),
+        (["serve", "--port", "0"], {"MODERATION_LIMITS": "{"}, "MODERATION_LIMITS"),
+        (["serve", "--port", "0"], {"MODERATION_LIMITS__MAX_CONCURRENT_PAGES": "0"}, "MAX_CONCURRENT_PAGES"),
+        (
+            ["serve", "--port", "0"],
+            {"MODERATION_LIMITS__MAX_REQUESTS_IN_FLIGHT": "0"},
+            "MAX_REQUESTS_IN_FLIGHT",
+        ),
+        (["serve", "--port", "0"], {"MODERATION_LIMITS__MAX_REQUEST_BYTES": "-1"}, "MAX_REQUEST_BYTES"),
+        (["serve", "--port", "0"], {"MODERATION_LIMITS__BODY_TIMEOUT_S": "nan"}, "BODY_TIMEOUT_S"),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):
@@ -61,3 +81,72 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("mysql://admin:s3cr@tpass@db/x", ("s3cr", "tpass")),  # was shown as ***@tpass@db
+        ("mysql://admin:pa/ss@db/x", ("pa/ss",)),  # was shown in full
+        ("mysql://admin:plain@db/x", ("plain",)),
+    ],
+)
+def test_a_refused_url_never_shows_its_password(url, secret):
+    from pydantic import ValidationError
+
+    from service.cli import _settings_error
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError) as exc:
+        Settings(database_url=url)
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_DATABASE_URL='mysql://admin:***@db/x'" in message
+    assert not any(s in message for s in secret), message
+
+
+def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess[str]:
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "service.cli", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_an_unreadable_model_is_a_one_line_error(what):
+    # A PermissionError traceback from model/artifact.py before; root reads anything, so as root the
+    # test runs the server in a user namespace (unshare -U), where root has no such privilege.
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.conftest import REPO
+
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None or subprocess.run(["unshare", "-U", "true"]).returncode:
+            pytest.skip("running as root without user namespaces: permissions do not bind")
+        prefix = ("unshare", "-U")
+    # Not pytest's tmp_path: its parent is root's 0700, which would hide everything below it.
+    tmp_path = Path(tempfile.mkdtemp(prefix="moderate-unreadable-"))
+    tmp_path.chmod(0o755)
+    model = tmp_path / "model"
+    shutil.copytree(REPO / "model" / "default", model)
+    (model / "text.joblib" if what == "file" else model).chmod(0)
+    try:
+        env = {"MODERATION_MODEL_DIR": str(model), "MODERATION_VERSIONS_DIR": str(tmp_path / "versions")}
+        proc = _run_serve(env, *prefix)
+    finally:
+        (model / "text.joblib" if what == "file" else model).chmod(0o755)
+        shutil.rmtree(tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0] and "Permission denied" in lines[0], proc.stderr

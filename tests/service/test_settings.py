@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.settings import Settings
+from service.settings import Limits, Settings
 
 
 def test_perspective_alias_targets_are_case_insensitive():
@@ -20,3 +20,53 @@ def test_an_alias_with_an_empty_target_is_refused():
     # (tests/service/api/test_perspective.py); an empty name is wrong whatever the model.
     with pytest.raises(ValidationError, match="non-empty"):
         Settings(perspective_aliases={"TOXICITY": " "})
+
+
+# Values that start a server which cannot work: 0 page slots (every page request waits forever and
+# SIGTERM no longer stops the server), 0 requests in flight (every request a 503), -1 bytes (every
+# request a 413), a timeout of 0, nan or inf (no bound at all).
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        *(
+            (name, bad)
+            for name, info in Limits.model_fields.items()
+            if info.annotation is not float
+            for bad in (0, -1)
+        ),
+        *(
+            (name, bad)
+            for name in ("header_timeout_s", "body_timeout_s")
+            for bad in (0, -1.5, float("nan"), float("inf"))
+        ),
+    ],
+)
+def test_every_limit_that_cannot_work_is_refused(field, value):
+    with pytest.raises(ValidationError, match=field):
+        Settings(limits={field: value})
+
+
+@pytest.mark.parametrize("field", ["pool_timeout_s", "statement_timeout_s", "sqlite_busy_timeout_s"])
+@pytest.mark.parametrize("value", [0, float("nan"), float("inf")])
+def test_database_timeouts_are_positive_and_finite(field, value):
+    with pytest.raises(ValidationError, match=field):
+        Settings(database={field: value})
+
+
+@pytest.mark.parametrize("workers", [0, -2])
+def test_workers_must_be_at_least_one(workers):
+    # MODERATION_WORKERS=0 was a 69-line traceback from uvicorn (only the --workers flag was checked).
+    with pytest.raises(ValidationError, match="workers"):
+        Settings(workers=workers)
+
+
+def test_log_level_is_checked_when_settings_are_built():
+    # MODERATION_LOG_LEVEL=verbose failed only after the model had loaded, with a traceback.
+    with pytest.raises(ValidationError, match="log_level"):
+        Settings(log_level="verbose")
+    assert Settings(log_level=" debug").log_level == "DEBUG"
+
+
+def test_the_defaults_are_valid():
+    settings = Settings()
+    assert Limits.model_validate(settings.limits.model_dump()) == settings.limits
