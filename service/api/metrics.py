@@ -11,10 +11,12 @@ tests) the values live in a private registry of this process.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The method label: HTTP methods are any token a client sends (h11 takes "FOO1", "FOO2", ...), and each
@@ -80,6 +82,22 @@ class MetricsMiddleware:
         self.app = app
         self.metrics = metrics
         self.routes = frozenset(routes)
+        # Templated routes ("/v1/queue/{item_id}:decide") never equal a request's path. The route the
+        # router matched is on the scope; a request answered before routing (413, 503) is matched
+        # here, the template with the most literal text first ("{item_id}:decide" before "{item_id}").
+        templated = sorted(
+            (r for r in self.routes if "{" in r), key=lambda r: -len(re.sub(r"\{[^}]*\}", "", r))
+        )
+        self.templates = [(compile_path(r)[0], r) for r in templated]
+
+    def route_label(self, scope: Scope) -> str:
+        matched = getattr(scope.get("route"), "path", None)
+        if matched in self.routes:
+            return str(matched)
+        path = scope.get("path", "")
+        if path in self.routes:
+            return str(path)
+        return next((route for regex, route in self.templates if regex.match(path)), "unmatched")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,8 +115,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            path = scope.get("path", "")
-            route = path if path in self.routes else "unmatched"
+            route = self.route_label(scope)
             method = scope.get("method", "")
             method = method if method in METHODS else "other"
             self.metrics.requests.labels(method, route, str(status)).inc()

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from tests.service.api.conftest import assert_error
+from tests.service.api.conftest import TOKEN, assert_error
 
 
 def test_healthz_and_readyz_when_loaded(client):
@@ -118,3 +118,24 @@ def test_readyz_answers_in_time_when_the_database_never_does(client, monkeypatch
     while client.get("/readyz").json()["database"]["status"] != "ok":
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_metrics_label_templated_routes_with_their_template(client):
+    # Labelled "unmatched" before: the middleware compared the request's path with the templates.
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert (
+        client.post("/v1/queue/no-such:decide", json={"verdict": "approve"}, headers=headers).status_code
+        == 404
+    )
+    assert client.post("/v1/models/no-such:activate", headers=headers).status_code == 404
+    # Refused before routing (a body over the limit): the template all the same.
+    big = b"x" * (client.app.state.moderation.settings.limits.max_request_bytes + 1)
+    assert client.post("/v1/queue/x:decide", content=big, headers=headers).status_code == 413
+    assert client.get("/v1/queue/a/b:decide").status_code == 404  # no template matches two segments
+    text = client.get("/metrics").text
+    decide, activate = "/v1/queue/{item_id}:decide", "/v1/models/{version}:activate"
+    assert _sample(text, "moderation_http_requests_total", route=decide, status="404") == 1
+    assert _sample(text, "moderation_http_requests_total", route=decide, status="413") == 1
+    assert _sample(text, "moderation_http_requests_total", route=activate, status="404") == 1
+    assert _sample(text, "moderation_http_requests_total", route="unmatched", status="404") == 1
+    assert _sample(text, "moderation_http_requests_total", route="/v1/queue/{item_id}") == 0
