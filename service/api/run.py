@@ -148,6 +148,12 @@ def run(args: argparse.Namespace) -> int:
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()
+    from service.storage import check_writable_sqlite
+
+    try:  # before the model loads: a store that can never be written is a one-line refusal
+        check_writable_sqlite(settings)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"cannot start: {exc}") from exc
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from core.errors import ModerationError

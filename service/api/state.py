@@ -160,8 +160,10 @@ class AppState:
         file): a schema newer than the code then stops the worker with a clear error. A database that
         is down only logs: scoring works without it and the store opens once it is back."""
         from core.errors import StoreUnavailableError
+        from service.storage import check_writable_sqlite
 
         settings = self.settings
+        check_writable_sqlite(settings)  # a ConfigurationError stops the worker (uvicorn started directly)
         if settings.do_not_store or not (settings.database_url or settings.db_path.is_file()):
             return
         try:

@@ -4,6 +4,10 @@ backends through SQLAlchemy Core: SQLite (the embedded default, at MODERATION_DB
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from core.errors import ConfigurationError
 from service.settings import Settings
 from service.storage.engine import Target, parse_target
 from service.storage.records import Feedback, NewQueueItem, QueueItem, QueuePage, QueueQuery
@@ -17,6 +21,7 @@ __all__ = [
     "QueueQuery",
     "Store",
     "Target",
+    "check_writable_sqlite",
     "open_store",
     "parse_target",
     "target_for",
@@ -30,3 +35,30 @@ def target_for(settings: Settings) -> Target:
 
 def open_store(settings: Settings) -> Store:
     return Store.open(target_for(settings), settings.database)
+
+
+def check_writable_sqlite(settings: Settings) -> None:
+    """ConfigurationError when the SQLite store can never be written: its path is a directory, or its
+    folder (or the nearest existing folder above, which the store would create it in) is not writable.
+    Checked at start: the file is only made by the first write, so such a server used to start, say it
+    was ready, and answer every feedback write 503 "retry" forever."""
+    if settings.do_not_store or settings.database_url:
+        return
+    path = Path(settings.db_path)
+    if path.is_dir():
+        raise ConfigurationError(f"MODERATION_DB_PATH {path} is a directory: name the SQLite file in it")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a directory")
+        # A real write, not os.access: read-only mounts and ACLs are seen too. SQLite also writes its
+        # journal beside the file, so the folder must be writable even when the file exists.
+        with tempfile.TemporaryFile(dir=folder, prefix=".moderate-write-check-"):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        raise ConfigurationError(f"MODERATION_DB_PATH {path} cannot be written: {exc}") from exc

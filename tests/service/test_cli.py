@@ -150,3 +150,43 @@ def test_an_unreadable_model_is_a_one_line_error(what):
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start" in lines[0] and "Permission denied" in lines[0], proc.stderr
+
+
+def _user_namespace_prefix() -> tuple[str, ...]:
+    """As root, permissions bind only inside a user namespace (root there has no CAP_DAC_OVERRIDE)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return ()
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-U", "true"]).returncode:
+        pytest.skip("running as root without user namespaces: permissions do not bind")
+    return ("unshare", "-U")
+
+
+@pytest.mark.parametrize("what", ["directory", "read-only folder", "under a file"])
+def test_a_database_path_that_can_never_be_written_stops_serve(what):
+    # The server used to start, /readyz said ok, and every feedback write was a 503 "retry" forever.
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    prefix = _user_namespace_prefix() if what == "read-only folder" else ()
+    tmp_path = Path(tempfile.mkdtemp(prefix="moderate-db-"))
+    tmp_path.chmod(0o755)  # mkdtemp's 0700 would hide everything below it inside the namespace
+    db = {
+        "directory": tmp_path,
+        "read-only folder": tmp_path / "ro" / "feedback.sqlite3",
+        "under a file": tmp_path / "file" / "feedback.sqlite3",
+    }[what]
+    (tmp_path / "ro").mkdir(mode=0o555)
+    (tmp_path / "file").write_text("")
+    try:
+        proc = _run_serve(
+            {"MODERATION_DB_PATH": str(db), "MODERATION_VERSIONS_DIR": str(tmp_path / "v")}, *prefix
+        )
+    finally:
+        shutil.rmtree(tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_DB_PATH" in lines[0], proc.stderr

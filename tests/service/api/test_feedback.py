@@ -104,9 +104,11 @@ def test_bad_feedback_is_rejected_and_not_stored(client, settings, payload, stat
 
 
 def test_unwritable_database_is_503_not_500(settings, tmp_path):
+    # Unwritable after the start (a path that can never be written stops the start: tests/service/
+    # test_cli.py): a file where the store's folder was to be made.
     blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
     with make_client(settings.model_copy(update={"db_path": blocker / "db.sqlite3"})) as c:
+        blocker.write_text("not a directory")
         r = c.post(URL, json=VERDICT, headers=auth())
         assert_error(r, 503, "store_unavailable")
         assert r.headers["retry-after"] == "2"  # a 503 says when to retry

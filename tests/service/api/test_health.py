@@ -139,3 +139,14 @@ def test_metrics_label_templated_routes_with_their_template(client):
     assert _sample(text, "moderation_http_requests_total", route=activate, status="404") == 1
     assert _sample(text, "moderation_http_requests_total", route="unmatched", status="404") == 1
     assert _sample(text, "moderation_http_requests_total", route="/v1/queue/{item_id}") == 0
+
+
+def test_a_database_path_that_is_a_directory_stops_the_worker(settings, loader, tmp_path):
+    # uvicorn started directly (app_from_env) skips `moderate serve`'s check: the lifespan refuses too.
+    import pytest
+
+    from core.errors import ConfigurationError
+
+    app = create_app(settings.model_copy(update={"db_path": tmp_path}), scorer_loader=loader)
+    with pytest.raises(ConfigurationError, match="is a directory"), TestClient(app):
+        pass

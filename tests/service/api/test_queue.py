@@ -265,9 +265,11 @@ def test_unknown_items_are_404(client):
 
 
 def test_an_unwritable_database_is_503_for_the_queue_and_scoring_still_works(settings, tmp_path):
+    # Unwritable after the start (a path that can never be written stops the start: tests/service/
+    # test_cli.py): a file where the store's folder was to be made.
     blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
     with make_client(settings.model_copy(update={"db_path": blocker / "db.sqlite3"})) as c:
+        blocker.write_text("not a directory")
         assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
         assert_error(c.post("/v1/comments:score", json=THREAD, headers=auth()), 503, "store_unavailable")
         assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
