@@ -4,6 +4,7 @@ decision for every reader comment out."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -21,7 +22,11 @@ from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(tags=["scoring"])
+
+CLIENT_CLOSED_REQUEST = 499  # never sent: the client is gone (nginx's code for it)
 
 _REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -88,6 +93,12 @@ async def score_article(
     # Parsing a 20 MiB page is real work: keep it off the event loop. A few at a time: each can take
     # hundreds of MB (20 MiB of HTML: ~600 MB), and the GIL makes more at once no faster.
     async with state.page_slots:
+        if await request.is_disconnected():
+            # The client gave up while this page waited for a slot: nobody reads the answer, so the
+            # parse (seconds, hundreds of MB) is skipped. 499 (nginx's "client closed request") is
+            # what /metrics counts; uvicorn writes no access line for a closed connection: this one.
+            log.info('"POST /v1/articles:score" 499: the client disconnected before its page was parsed')
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         article = await run_in_threadpool(
             state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
         )

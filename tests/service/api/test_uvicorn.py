@@ -299,3 +299,53 @@ def test_the_access_log_redacts_the_key_however_its_name_is_percent_encoded(quer
     assert RedactKeyFilter().filter(record)
     line = record.getMessage()
     assert "SECRET" not in line and "=<redacted>" in line
+
+
+def test_a_page_whose_client_left_while_it_waited_for_a_slot_is_not_parsed(tmp_path, monkeypatch):
+    # One page slot, taken by a slow page; three clients send a page and hang up while they wait. They
+    # were still parsed after the slow one and logged 200; now they are skipped and counted as 499.
+    import time
+
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_CONCURRENT_PAGES", "1")
+    proc, base = start(tmp_path)
+    host, port = base.removeprefix("http://").split(":")
+    page = SEED_FILES[0].read_bytes()
+    request = (
+        b"POST /v1/articles:score HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(page) + page
+    )
+    slow = "Title\n\n" + "a\n" * 150_000  # a few seconds of parsing
+    try:
+        wait_ready(proc, base)
+        with httpx.Client(base_url=base, timeout=120) as http:
+            result: list[httpx.Response] = []
+            first = threading.Thread(
+                target=lambda: result.append(
+                    http.post("/v1/articles:score", content=slow, headers={"content-type": "text/plain"})
+                )
+            )
+            first.start()
+            time.sleep(0.5)  # the slow page has the slot
+            for _ in range(3):
+                with socket.create_connection((host, int(port))) as sock:
+                    sock.sendall(request)
+                    time.sleep(0.2)  # its body is read, it waits for the slot; then the client leaves
+            first.join()
+            assert result and result[0].status_code == 200, result
+            route = "/v1/articles:score"
+
+            def counted() -> bool:  # the slow page's 200 is counted after its memory trim: wait for it too
+                text = http.get("/metrics").text
+                return (
+                    _total(text, "moderation_http_requests_total", route=route, status="499") >= 3
+                    and _total(text, "moderation_http_requests_total", route=route, status="200") >= 1
+                )
+
+            wait_until(counted, 60, what="the pages counted")
+            metrics = http.get("/metrics").text
+    finally:
+        output = stop(proc)
+    assert _total(metrics, "moderation_http_requests_total", route=route, status="200") == 1, output[-3000:]
+    assert _total(metrics, "moderation_http_requests_total", route=route, status="499") == 3
+    assert output.count('articles:score HTTP/1.1" 200') == 1
+    assert output.count("the client disconnected before its page was parsed") == 3
