@@ -33,9 +33,15 @@ async def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settin
     return state.settings
 
 
-async def get_scorer(state: Annotated[AppState, Depends(get_state)]) -> CommentScorer:
+# A Perspective batch pins one scorer for all its parts (service/api/routers/batch.py): a reload
+# between two parts mixed two model versions in one answer.
+PINNED_SCORER = "moderation.pinned_scorer"
+
+
+async def get_scorer(request: Request, state: Annotated[AppState, Depends(get_state)]) -> CommentScorer:
     """Resolved once per request: the request keeps this scorer even if a reload swaps the model."""
-    scorer = state.models.current
+    pinned = (request.scope.get("state") or {}).get(PINNED_SCORER)
+    scorer = pinned if pinned is not None else state.models.current
     if scorer is None:
         raise ModelError("the model is not loaded yet; retry when /readyz answers 200")
     return scorer

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from starlette.types import Message, Scope
 
 from service.api.batch_protocol import BatchFormatError, InnerRequest, InnerResponse, parse_batch, write_batch
-from service.api.deps import StateDep
+from service.api.deps import PINNED_SCORER, StateDep
 from service.api.errors import BATCH_PATH, ApiError, google_error_body
 from service.api.routers._common import google_errors
 
@@ -118,6 +118,8 @@ async def batch(request: Request, state: StateDep) -> Response:
         )
     except BatchFormatError as exc:
         raise ApiError(400, "malformed", f"Failed to parse batch request: {exc}") from exc
+    # Every part is scored by the model current when the batch began, as one request would be.
+    request.scope.setdefault("state", {})[PINNED_SCORER] = state.models.current
     answers = []
     for inner in parts:
         if inner.problem is not None:

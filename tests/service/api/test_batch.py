@@ -295,3 +295,43 @@ def test_the_answer_boundary_never_occurs_in_a_part():
     boundary = content_type.split("boundary=")[1]
     assert body.count(f"--{boundary}".encode()) == 4 and body.endswith(f"--{boundary}--\r\n".encode())
     assert all(boundary.encode() not in r.body for r in responses)
+
+
+def test_a_reload_between_parts_does_not_mix_models_in_one_batch(family_client, monkeypatch):
+    import copy
+    import dataclasses
+
+    holder = family_client.app.state.moderation.models
+    first = holder.current
+    real = first.score
+    other = copy.copy(first)  # the next version: every score 0.123
+    monkeypatch.setattr(
+        other,
+        "score",
+        lambda *a, **k: [
+            dataclasses.replace(s, values=dict.fromkeys(s.values, 0.123)) for s in real(*a, **k)
+        ],
+    )
+
+    def score(*args, **kwargs):  # a reload lands right after the first part is scored
+        holder.current = other
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(first, "score", score)
+    body = {"requestedAttributes": {"INSULT": {}}}
+    parts = answer_parts(
+        post_batch(
+            family_client,
+            *(
+                part(analyze_request(body | {"comment": {"text": f"comment {i}"}}), f"<x + {i}>")
+                for i in range(3)
+            ),
+        )
+    )
+    values = [
+        inner_status_and_json(p)[1]["attributeScores"]["INSULT"]["summaryScore"]["value"] for p in parts
+    ]
+    assert 0.123 not in values  # every part by the model current when the batch began
+    analyze = {"comment": {"text": "after the batch"}, "requestedAttributes": {"INSULT": {}}}
+    after = family_client.post(ANALYZE, json=analyze).json()
+    assert after["attributeScores"]["INSULT"]["summaryScore"]["value"] == 0.123  # then the new one
