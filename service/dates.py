@@ -88,7 +88,7 @@ _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 # it, since "on 10 November" is common in prose and a comment stamp carries its time; or as a whole
 # line, or before a reply cue ("3 Dec", "3 Dec in reply to NAME": Discourse).
 _DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
-_REPLY_CUE = r"(?:in reply to|replying to|antwort auf|en réponse à|en respuesta a)\b"
+REPLY_CUE = r"(?:in reply to|replying to|antwort auf|en réponse à|en respuesta a)\b"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (
@@ -122,7 +122,7 @@ _REL = (
     rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
-_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{_REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 
@@ -170,7 +170,7 @@ _COMPACT_REL = re.compile(rf"[·•|] \d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)
 
 
 # "3 Dec" as a whole line or before a reply cue (no year, no time).
-_DM_LINE = re.compile(rf"\s*{_DM}(?:\s*$|\s+{_REPLY_CUE})", re.I)
+_DM_LINE = re.compile(rf"\s*{_DM}(?:\s*$|\s+{REPLY_CUE})", re.I)
 
 
 _COMPACT_RAW = re.compile(rf"\d{{1,3}}\s?{_SHORT_UNITS}", re.I)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from service.dates import trie_rx
+from service.dates import REPLY_CUE, trie_rx
 from service.html import AUTHOR_HINT
 from service.parse.body import _BYLINE, _main_region
 from service.parse.lexicon import (
@@ -844,9 +844,7 @@ _ACTION_WORD = re.compile(
 
 
 # "3 Dec in reply to NAME" (Discourse): the replied-to name beside the date is not the author's.
-_REPLY_TO_TAIL = re.compile(
-    r"\b(?:in reply to|replying to|antwort auf|en réponse à|en respuesta a)\s+\S+$", re.I
-)
+_REPLY_TO_TAIL = re.compile(rf"\b{REPLY_CUE}\s+\S+$", re.I)
 
 
 def _words_beside_date(ln: _Line, ignore: re.Pattern[str] | None = None) -> bool:
