@@ -291,6 +291,15 @@ Officials said the crossing had been losing money for six years and that the ves
 
 Island residents reacted with anger at a packed meeting in the village hall, where several nurses and teachers said they would have to move to the mainland or give up their jobs altogether.
 """
+
+
+def _en_page(comments_html: str) -> str:
+    """The English lead article as an HTML page (headline, its paragraphs), then a comment widget."""
+    title = _LEAD_EN.split("\n", 1)[0]
+    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{paragraphs}{comments_html}</body></html>"
+
+
 _THREAD = [
     ("Margaret Olsen", "This is exactly what happened to the bus route ten years ago."),
     ("dave_k", "The bus route came back in 2019 though, after the petition."),
@@ -320,19 +329,13 @@ def test_a_time_element_showing_a_word_joins_the_relative_stamps(shown: str) -> 
     # Isso: <time datetime> inside the permalink; the text is whatever the widget's locale says.
     shows = ["3 days ago", "3 days ago", shown, "2 hours ago"]
     days = ["2026-12-03T14:05:00Z", "2026-12-03T15:40:00Z", "2026-12-05T16:02:00Z", "2026-12-06T08:30:00Z"]
-    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
     thread = "".join(
         f'<div class="isso-comment"><div class="isso-comment-header"><span class="isso-author">{name}</span>'
         f'<span class="isso-spacer">•</span><a class="isso-permalink" href="#"><time datetime="{day}">{show}</time></a></div>'
         f'<div class="isso-text"><p>{text}</p></div><div class="isso-comment-footer"><a href="#">Reply</a></div></div>'
         for (name, text), show, day in zip(_THREAD, shows, days, strict=True)
     )
-    page = (
-        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
-        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
-        f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section></body></html>'
-    )
-    art = parse_page(page, fmt="html")
+    art = parse_page(_en_page(f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section>'), fmt="html")
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
     assert [c.posted_raw for c in art.comments] == shows
     assert art.comments[2].posted_at == "2026-12-05T16:02:00"
@@ -349,12 +352,7 @@ def _isso_nested(box: str) -> str:
 
     (a, ta), (b, tb), (c, tc), (d, td) = _THREAD
     thread = one(a, ta, one(b, tb, one(c, tc))) + one(d, td)
-    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
-    return (
-        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
-        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
-        f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section></body></html>'
-    )
+    return _en_page(f'<section id="isso-thread"><h4>4 Comments</h4>{thread}</section>')
 
 
 @pytest.mark.parametrize("box", ["isso-follow-up", "child", "children"])
@@ -372,13 +370,8 @@ def test_a_separator_hidden_from_screen_readers_still_separates_actions() -> Non
         f"<div><a>Like</a>{dot}<a>Reply</a>{dot}<abbr>{age}</abbr></div></div>"
         for (name, text), age in zip(_THREAD, ["2d", "2d", "1d", "1d"], strict=True)
     )
-    paragraphs = "".join(f"<p>{p}</p>" for p in _LEAD_EN.split("\n\n")[1:])
-    page = (
-        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
-        f"<h1>Ferry timetable cut leaves island commuters stranded</h1>{paragraphs}"
-        f'<div class="fb-comments"><div>4 comments</div><span aria-hidden="true">hidden label</span>{thread}</div></body></html>'
-    )
-    art = parse_page(page, fmt="html")
+    widget = f'<div class="fb-comments"><div>4 comments</div><span aria-hidden="true">hidden label</span>{thread}</div>'
+    art = parse_page(_en_page(widget), fmt="html")
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
     assert [c.posted_raw for c in art.comments] == ["2d", "2d", "1d", "1d"]
     assert "hidden label" not in art.body  # other aria-hidden content is still left out
