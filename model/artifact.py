@@ -4,9 +4,11 @@ An artifact is a directory: ``manifest.json`` plus one joblib file per model: on
 fitted estimator, or a family of text attributes sharing one featuriser (model/heads.py; their
 manifest entries name the same file and their ``head``). The manifest carries the model version,
 creation time, library versions, sha256 and row counts of every training file, hyper-parameters,
-metrics, thresholds, label definitions and the sha256 of each model file. ``load_artifact`` checks
-the manifest, the library versions and every file's sha256 BEFORE anything is unpickled: a pickle
-runs code, so an unverified one is never opened.
+metrics, thresholds, label definitions and the sha256 of each model file, and is sealed by the
+sha256 of its own content (``manifest_sha256``): the manifest also says which languages an attribute
+serves and how it is read, so a hand-edited one (say, "fr" added to an English-only attribute) would
+make up scores. ``load_artifact`` checks the seal, the library versions and every file's sha256
+BEFORE anything is unpickled: a pickle runs code, so an unverified one is never opened.
 """
 
 from __future__ import annotations
@@ -54,6 +56,22 @@ def library_versions() -> dict[str, str]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+SEAL = "manifest_sha256"
+
+
+def _content_digest(manifest: Mapping[str, Any]) -> str:
+    """sha256 of the manifest without its seal, in a canonical form (sorted keys, no spaces), so
+    re-indenting the file does not break the seal but changing any value does."""
+    body = {k: v for k, v in manifest.items() if k != SEAL}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def seal_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest with its seal (``manifest_sha256``) set to its content's digest."""
+    return {**{k: v for k, v in manifest.items() if k != SEAL}, SEAL: _content_digest(manifest)}
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -139,6 +157,7 @@ def save_artifact(
             "libraries": library_versions(),
             "attributes": entries,
         }
+        full = seal_manifest(full)
         (tmp / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         old = out_dir.with_name(f".{out_dir.name}.old")
@@ -172,6 +191,11 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         raise ModelError(f"{path} is nested too deeply to be a manifest: {FIX}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{path} is not a {FORMAT} manifest: {FIX}")
+    if manifest.get(SEAL) != _content_digest(manifest):
+        raise ModelError(
+            f"{path} does not match its {SEAL} (the manifest was edited or damaged after it was "
+            f"written, or predates sealing): {FIX}"
+        )
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"{path} has format_version {manifest.get('format_version')!r}, this code reads "

@@ -16,11 +16,43 @@ from model.features import LinearTextClassifier
 from model.score import Scorer
 
 
-def _edit_manifest(model_dir: Path, edit: Callable[[dict[str, Any]], object]) -> None:
+def _edit_manifest(model_dir: Path, edit: Callable[[dict[str, Any]], object], seal: bool = True) -> None:
+    """Change the manifest; ``seal`` re-seals it, as an artifact written that way would be."""
     path = model_dir / artifact.MANIFEST
     manifest = json.loads(path.read_text())
     edit(manifest)
-    path.write_text(json.dumps(manifest))
+    path.write_text(json.dumps(artifact.seal_manifest(manifest) if seal else manifest))
+
+
+def test_a_hand_edited_manifest_is_refused_before_unpickling(small_artifact: Path) -> None:
+    # The manifest says which languages an attribute serves: an edit must not make up French scores.
+    _edit_manifest(
+        small_artifact, lambda m: m["attributes"]["insult"].__setitem__("languages", ["en", "fr"]), False
+    )
+    with (
+        mock.patch("joblib.load") as joblib_load,
+        pytest.raises(ModelError, match=r"manifest_sha256.*make train"),
+    ):
+        Scorer.load(small_artifact)
+    joblib_load.assert_not_called()
+
+
+def test_a_manifest_without_its_seal_is_refused(small_artifact: Path) -> None:
+    _edit_manifest(small_artifact, lambda m: m.pop(artifact.SEAL), False)
+    with pytest.raises(ModelError, match=r"does not match its manifest_sha256"):
+        artifact.verify_artifact(small_artifact)
+
+
+def test_the_seal_reads_values_not_layout(small_artifact: Path) -> None:
+    path = small_artifact / artifact.MANIFEST
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(reversed(list(manifest.items()))), indent=7))
+    assert artifact.verify_artifact(small_artifact)[0] == manifest
+
+
+def test_the_shipped_manifest_is_sealed() -> None:
+    manifest = artifact.read_manifest(Path(__file__).resolve().parents[2] / "model" / "default")
+    assert manifest[artifact.SEAL] == artifact.seal_manifest(manifest)[artifact.SEAL]
 
 
 def test_round_trip_scores_like_the_fitted_model(

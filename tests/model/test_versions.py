@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ModelError
-from model.artifact import FORMAT, FORMAT_VERSION
+from model.artifact import FORMAT, FORMAT_VERSION, seal_manifest
 from model.versions import ACTIVE_FILE, VersionRegistry
 
 
@@ -24,7 +24,7 @@ def fake_artifact(path: Path, version: str, created_at: str = "2026-12-01T00:00:
         "model_version": version,
         "attributes": {"insult": {"file": "insult.joblib", "metrics": {"cv_roc_auc_mean": 0.9}}},
     }
-    (path / "manifest.json").write_text(json.dumps(manifest))
+    (path / "manifest.json").write_text(json.dumps(seal_manifest(manifest)))
     return path
 
 

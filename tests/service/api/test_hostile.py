@@ -21,6 +21,7 @@ import psutil
 import pytest
 import requests
 
+from model.artifact import seal_manifest
 from tests.helpers import wait_until
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
@@ -257,7 +258,7 @@ def _broken_model(tmp_path: Path, real_model_dir: Path, how: str) -> Path:
         if entry["file"] == filename:
             entry["sha256"] = hashlib.sha256(data).hexdigest()
             entry["bytes"] = len(data)
-    (model / "manifest.json").write_text(json.dumps(manifest))
+    (model / "manifest.json").write_text(json.dumps(seal_manifest(manifest)))
     return model
 
 
