@@ -3,6 +3,7 @@ version that fails to load (the old one keeps serving), and keep the choice acro
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.errors import ModelError
-from model.artifact import read_manifest
+from model.artifact import read_manifest, seal_manifest
 from model.versions import ACTIVE_FILE
 from service.api.app import create_app
 from service.settings import DEFAULT_MODEL_DIR, Settings
@@ -103,7 +104,8 @@ def test_the_real_loader_checks_hashes_before_activating(settings: Settings, tmp
     copy = settings.versions_dir / tampered_version
     shutil.copytree(DEFAULT_MODEL_DIR, copy)
     manifest_path = copy / "manifest.json"
-    manifest_path.write_text(manifest_path.read_text().replace(version, tampered_version))
+    manifest = json.loads(manifest_path.read_text().replace(version, tampered_version))
+    manifest_path.write_text(json.dumps(seal_manifest(manifest)))  # a well-formed version, one bad file
     joblib_file = next(copy.glob("*.joblib"))
     data = bytearray(joblib_file.read_bytes())
     data[-1] ^= 0xFF
