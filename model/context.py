@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from core.errors import ModelError
 from core.records import ArticleContext, ContextKind, Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows
-from model.context_fit import fit_logistic, fit_topics, fit_vocabulary, thread_documents
 from model.context_memo import ContextChunks, article_documents, context_kind
 from model.context_tokens import TOKEN
+from model.estimator import Estimator
 from model.kernels import DENSE_FEATURES, logistic
 
 __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
@@ -60,7 +59,7 @@ class ThreadExample:
     calibrate: bool = True
 
 
-class ContextOffTopic(BaseEstimator):
+class ContextOffTopic(Estimator):
     """Probability that a comment digresses from the article and thread it sits under.
 
     Parameters
@@ -106,6 +105,9 @@ class ContextOffTopic(BaseEstimator):
     ) -> ContextOffTopic:
         """Vocabulary, stem and topic spaces from the threads' comments and articles (plus
         ``documents``), then the logistic regression on every labelled comment (model/context_fit.py)."""
+        # Imported here: fitting needs scikit-learn, scoring does not (model/estimator.py).
+        from model.context_fit import fit_logistic, fit_topics, fit_vocabulary, thread_documents
+
         self._forget_runtime()
         docs = thread_documents(threads, documents)
         fit_vocabulary(self, docs)

@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
+from model.estimator import Estimator
 from model.family_kernel import chunk_sums, type_sums
 from model.gram_kernel import GramTable
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
@@ -101,7 +101,7 @@ def pack_index(index: dict[str, int]) -> dict[str, int] | PackedIndex:
     return PackedIndex(_SEPARATOR.join(index), np.fromiter(index.values(), dtype=np.int64, count=len(index)))
 
 
-class TokenFeaturizer(TransformerMixin, BaseEstimator):
+class TokenFeaturizer(Estimator):
     """Word + word-bigram + within-word char n-gram TF-IDF with an additive (per-occurrence) norm.
 
     ``nb_alpha`` blends in naive-Bayes log-count-ratio scaling (Wang & Manning 2012, NBSVM) of the
@@ -826,7 +826,7 @@ class FastLinearText:
         return out
 
 
-class LinearTextClassifier(ClassifierMixin, BaseEstimator):
+class LinearTextClassifier(Estimator):
     """TokenFeaturizer + L2 logistic regression + Platt calibration: the per-attribute estimator.
 
     ``predict_proba`` takes raw texts and uses the fast per-token path; ``reference_decision`` runs
