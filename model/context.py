@@ -75,6 +75,30 @@ class ContextOffTopic(Estimator):
         review threshold): moderators review most digressions by default.
     """
 
+    # Fitted attributes (set by ``fit``, model/context_fit.py), declared for the type checker.
+    vocabulary_: dict[bytes, int]
+    idf_: np.ndarray
+    stem_index_: dict[bytes, int]
+    term_stem_: np.ndarray
+    stem_idf_: np.ndarray
+    oov_idf_: float
+    stem_logp_: np.ndarray
+    oov_logp_: float
+    topic_: np.ndarray
+    coef_text_: np.ndarray
+    C_text_: float
+    cv_auc_text_: dict[float, float]
+    C_: float
+    cv_auc_: dict[float, float]
+    cv_auc_by_source_: dict[str, float]
+    oof_at_review_: dict[str, Any]
+    dense_mean_: np.ndarray
+    dense_std_: np.ndarray
+    coef_dense_: np.ndarray
+    intercept_: float
+    threshold_shift_: float
+    n_train_rows_: dict[str, int]
+
     # Runtime limits of the chunk memo: class attributes, not pickled, changeable without retraining.
     max_cache_entries = MAX_ENTRIES
     max_cache_chars = MAX_CHARS
