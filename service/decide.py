@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 
 from core.records import Decision, Scores
-from service.settings import Thresholds
+from service.settings import Thresholds, ThresholdTable
 
 CONTEXT_ATTRIBUTES = frozenset({"off_topic"})
 
@@ -29,7 +29,14 @@ def _step(attribute: str, value: float, limit: Thresholds | None, context: str) 
     return None
 
 
+def for_language(thresholds: Mapping[str, Thresholds], language: str | None) -> Mapping[str, Thresholds]:
+    """The thresholds for a comment detected as ``language`` (a site's per-language changes, if any;
+    an undetermined comment, None or "und", takes the global ones, as the API reports it "und")."""
+    return thresholds.for_language(language) if isinstance(thresholds, ThresholdTable) else thresholds
+
+
 def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
+    thresholds = for_language(thresholds, scores.language)
     rejects: list[str] = []
     reviews: list[str] = []
     for attribute, value in scores.as_dict().items():
@@ -55,10 +62,14 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
 
 
 def flagged_attributes(
-    scores: Mapping[str, float | None], thresholds: Mapping[str, Thresholds], context: str = "none"
+    scores: Mapping[str, float | None],
+    thresholds: Mapping[str, Thresholds],
+    context: str = "none",
+    language: str | None = None,
 ) -> list[str]:
     """The attributes ``decide`` names as reasons for these scores (a stored result's plain dict, where
-    a score may be None or NaN: those name nothing)."""
+    a score may be None or NaN: those name nothing), for a comment detected as ``language``."""
+    thresholds = for_language(thresholds, language)
     return [
         name
         for name, value in scores.items()

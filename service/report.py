@@ -114,7 +114,7 @@ def report_article(
             out.write(f"     why: {reason}\n")
         thread = texts[:i] + texts[i + 1 :]
         # Spans only for the attributes the decision names: on a low score they explain noise.
-        for attribute in flagged_attributes(scores.as_dict(), thresholds, scores.context):
+        for attribute in flagged_attributes(scores.as_dict(), thresholds, scores.context, scores.language):
             spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
             if spans:
                 out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")

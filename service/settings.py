@@ -6,6 +6,7 @@ environment anywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,6 +30,32 @@ class Thresholds(BaseModel):
 
     review: float | None = Field(default=None, ge=0.0, le=1.0)
     reject: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class ThresholdTable(dict[str, Thresholds]):
+    """Each attribute's thresholds (the dict itself), and for comments detected as a language a site
+    set its own for, that language's (``for_language``; "und" and None: the global ones): the French
+    and Arabic models are calibrated on tweets far more hostile than news comments, so a bilingual
+    site may review them at another score. A step a language does not name keeps the global value."""
+
+    def __init__(
+        self,
+        base: Mapping[str, Thresholds],
+        by_language: Mapping[str, Mapping[str, Thresholds]] | None = None,
+    ) -> None:
+        super().__init__(base)
+        self.by_language: dict[str, dict[str, Thresholds]] = {
+            language: {
+                **base,
+                **{
+                    a: base[a].model_copy(update=t.model_dump(exclude_unset=True)) for a, t in changes.items()
+                },
+            }
+            for language, changes in (by_language or {}).items()
+        }
+
+    def for_language(self, language: str | None) -> Mapping[str, Thresholds]:
+        return self.by_language.get(language, self) if language else self
 
 
 class Limits(BaseModel):
@@ -119,6 +146,11 @@ class Settings(BaseSettings):
     spam: Thresholds = Thresholds(review=0.5, reject=None)
     # Short or content-free is not a reason to hold a comment back unless a site says so.
     unsubstantial: Thresholds = Thresholds(review=None, reject=None)
+    # Per language, changes to those thresholds for comments detected as that language (undetermined
+    # ones keep the global thresholds), e.g.
+    # MODERATION_LANGUAGE_THRESHOLDS='{"fr": {"toxicity": {"review": 0.6}}}': comments detected as
+    # French go to review at toxicity 0.6, and are rejected at 0.9 as every other comment.
+    language_thresholds: dict[str, dict[str, Thresholds]] = {}
     limits: Limits = Limits()
     api_token: str | None = None  # bearer token for write endpoints; None disables them
     db_path: Path = Path("var/moderation.sqlite3")  # the embedded SQLite store, when no database_url
@@ -173,8 +205,32 @@ class Settings(BaseSettings):
             raise ValueError("alias names and targets must be non-empty")
         return targets
 
-    def thresholds(self) -> dict[str, Thresholds]:
-        return {name: getattr(self, name) for name in THRESHOLD_ATTRIBUTES}
+    @field_validator("language_thresholds")
+    @classmethod
+    def _language_thresholds(
+        cls, table: dict[str, dict[str, Thresholds]]
+    ) -> dict[str, dict[str, Thresholds]]:
+        from model.language import normalize_language
+
+        out: dict[str, dict[str, Thresholds]] = {}
+        for tag, changes in table.items():
+            language = normalize_language(tag)  # ValueError for something that is no tag
+            if language is None:
+                raise ValueError(
+                    f"{tag!r} names no language (undetermined comments use the global thresholds)"
+                )
+            unknown = sorted(set(changes) - set(THRESHOLD_ATTRIBUTES))
+            if unknown:
+                raise ValueError(
+                    f"{tag}: unknown attribute(s) {unknown}; known: {list(THRESHOLD_ATTRIBUTES)}"
+                )
+            out.setdefault(language, {}).update(changes)
+        return out
+
+    def thresholds(self) -> ThresholdTable:
+        return ThresholdTable(
+            {name: getattr(self, name) for name in THRESHOLD_ATTRIBUTES}, self.language_thresholds
+        )
 
 
 THRESHOLD_ATTRIBUTES: tuple[str, ...] = (

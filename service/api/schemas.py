@@ -241,6 +241,8 @@ class ModelInfo(BaseModel):
     version: str
     attributes: list[str]
     thresholds: dict[str, dict[str, float | None]]  # null: that step is off for the attribute
+    # Per detected language a site set thresholds for: every attribute's, its changes applied.
+    language_thresholds: dict[str, dict[str, dict[str, float | None]]] = {}
     manifest: dict[str, object]
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from core.records import Scores
 from service.decide import decide, flagged_attributes
-from service.settings import Thresholds
+from service.settings import Thresholds, ThresholdTable
 
 T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(review=0.6, reject=0.95)}
 
@@ -80,3 +80,29 @@ def test_queue_flags_name_exactly_the_attributes_decide_names(insult, off_topic,
 
 def test_queue_flags_skip_missing_scores():
     assert flagged_attributes({"insult": None, "off_topic": float("nan")}, T, "thread") == []
+
+
+def _table() -> ThresholdTable:
+    base = {"toxicity": Thresholds(review=0.45, reject=0.9), "insult": Thresholds(review=0.5, reject=0.9)}
+    return ThresholdTable(base, {"fr": {"toxicity": Thresholds(review=0.6)}})
+
+
+@pytest.mark.parametrize(
+    ("language", "verdict"), [("fr", "approve"), ("en", "review"), (None, "review"), ("de", "review")]
+)
+def test_a_language_with_its_own_thresholds_is_decided_by_them(language, verdict):
+    scores = Scores({"toxicity": 0.5, "insult": 0.1}, language=language, assumed_language=language)
+    assert decide(scores, _table()).verdict == verdict
+
+
+def test_a_language_change_keeps_the_steps_it_does_not_name():
+    french = Scores({"toxicity": 0.95, "insult": 0.1}, language="fr")
+    assert decide(french, _table()).reasons == ("toxicity 0.95 >= reject threshold 0.90",)
+    assert flagged_attributes({"toxicity": 0.55}, _table(), language="fr") == []
+    assert flagged_attributes({"toxicity": 0.55}, _table(), language="und") == ["toxicity"]
+
+
+def test_an_undetermined_comment_takes_the_global_thresholds_even_in_a_french_thread():
+    # The API reports it "und"; the queue's flagged list and the decision must agree on it.
+    scores = Scores({"toxicity": 0.5, "insult": 0.1}, language=None, assumed_language="fr")
+    assert decide(scores, _table()).verdict == "review"

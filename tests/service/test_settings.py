@@ -70,3 +70,26 @@ def test_log_level_is_checked_when_settings_are_built():
 def test_the_defaults_are_valid():
     settings = Settings()
     assert Limits.model_validate(settings.limits.model_dump()) == settings.limits
+
+
+def test_language_thresholds_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MODERATION_LANGUAGE_THRESHOLDS", '{"fr-FR": {"toxicity": {"review": 0.6}}}')
+    table = Settings().thresholds()
+    assert table["toxicity"].review == 0.45  # the global ones are untouched
+    assert table.for_language("fr")["toxicity"] == Settings().toxicity.model_copy(update={"review": 0.6})
+    assert table.for_language("fr")["insult"] == Settings().insult
+    assert table.for_language("en") is table and table.for_language(None) is table
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"français": {"toxicity": {"review": 0.6}}}, "not a language tag"),
+        ({"und": {"toxicity": {"review": 0.6}}}, "names no language"),
+        ({"fr": {"toxic": {"review": 0.6}}}, "unknown attribute"),
+        ({"fr": {"toxicity": {"review": 1.5}}}, "less than or equal to 1"),
+    ],
+)
+def test_language_thresholds_that_cannot_work_are_refused(value, message):
+    with pytest.raises(ValidationError, match=message):
+        Settings(language_thresholds=value)

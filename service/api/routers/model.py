@@ -22,15 +22,22 @@ router = APIRouter(tags=["model"])
 
 @router.get("/v1/model", response_model=ModelInfo, responses=errors(503), summary="The loaded model")
 async def get_model(scorer: ScorerDep, state: StateDep) -> Response:
-    """`thresholds` are the decision thresholds in force (from the settings); the manifest may also
-    carry the thresholds chosen at training time."""
+    """`thresholds` are the decision thresholds in force (from the settings), `language_thresholds`
+    those for comments detected as a language a site set its own for; the manifest may also carry the
+    thresholds chosen at training time."""
     manifest: dict[str, Any] = dict(scorer.manifest)
-    thresholds = {name: t.model_dump() for name, t in state.settings.thresholds().items()}
+    table = state.settings.thresholds()
+    thresholds = {name: t.model_dump() for name, t in table.items()}
+    by_language = {
+        language: {name: t.model_dump() for name, t in limits.items()}
+        for language, limits in table.by_language.items()
+    }
     return json_response(
         {
             "version": scorer.version,
             "attributes": list(scorer.attributes),
             "thresholds": thresholds,
+            "language_thresholds": by_language,
             "manifest": manifest,
         }
     )

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from core.records import Scores
-from tests.service.api.conftest import FakeScorer, Loader, assert_error, make_client
+from service.settings import Thresholds
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, family_loader, make_client
 
 URL = "/v1/comments:score"
 
@@ -201,3 +202,25 @@ def test_each_result_says_its_language_and_which_scores_it_supports(client, sett
     assert result["scores"]["insult"] == 1.0  # still scored, but it cannot reject alone
     assert result["decision"]["verdict"] == "review"
     assert "not trained for language es" in result["decision"]["reasons"][0]
+
+
+def test_a_language_with_its_own_thresholds_is_decided_by_them_over_the_api(settings):
+    # Toxicity and insult 0.5 in both comments (the fake: three times the share of insult words).
+    french = settings.model_copy(
+        update={
+            "language_thresholds": {
+                "fr": {"toxicity": Thresholds(review=0.6), "insult": Thresholds(review=0.6)}
+            }
+        }
+    )
+    comments = [
+        {"text": "le crétin est un abruti et la vie des gens est belle"},
+        {"text": "the idiot is a moron and the life of people is nice"},
+    ]
+    with make_client(french, family_loader()) as c:
+        results = [c.post(URL, json={"comments": [comment]}).json()["results"][0] for comment in comments]
+        model = c.get("/v1/model").json()
+    assert [(r["language"], r["scores"]["toxicity"]) for r in results] == [("fr", 0.5), ("en", 0.5)]
+    assert [r["decision"]["verdict"] for r in results] == ["approve", "review"]
+    assert model["thresholds"]["toxicity"] == {"review": 0.45, "reject": 0.9}
+    assert model["language_thresholds"]["fr"]["toxicity"] == {"review": 0.6, "reject": 0.9}
