@@ -37,16 +37,7 @@ from service.parse.comments import (
     _profile_lines,
     _reply_markers,
 )
-from service.parse.headers import (
-    _add_dateless_headers,
-    _authored_headers,
-    _drop_quoted_headers,
-    _find_headers,
-    _Header,
-    _is_reply_row,
-    _listed_headers,
-    _undated_headers,
-)
+from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.linemodel import LineModel, drop_unlikely_body
 from service.parse.lines import _classify, _Line
@@ -54,6 +45,7 @@ from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
+from service.parse.undated import _add_dateless_headers, _authored_headers, _listed_headers, _undated_headers
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
