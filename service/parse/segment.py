@@ -16,6 +16,7 @@ from service.parse.body import (
     _markup_times,
     _metadata_title,
     _pick_title,
+    _score_wrapped_paragraphs,
     _title_in_lead,
     _title_near,
 )
@@ -109,6 +110,8 @@ def segment_with_roles(
     lines = _classify(raw_lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
+    if fmt == "text":
+        _score_wrapped_paragraphs(lines)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason

@@ -1,0 +1,35 @@
+"""Session 16: text dumps of scrapers the parser was not tuned on (lynx, links, html2text), and comment
+widgets' page furniture (pages written for these tests, after the shapes a bug hunt found)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from service.parse import parse_page
+
+_HEADLINE = "Old library stays open for the winter"
+_PARAGRAPHS = [
+    "Municipal councillors unanimously approved on Tuesday evening a proposal keeping the historic "
+    "library on Mill Street open throughout the winter, reversing an announcement made in September.",
+    "Councillors said the building still needs a new roof and that the heating bill would rise again "
+    "this year, but that the reading room was the only warm public space left in the district.",
+    "About two hundred people had signed a letter asking for the closure to be delayed, among them "
+    "several teachers who bring their classes to the library every week.",
+]
+
+
+def _dump(width: int, indent: str) -> str:
+    """A browser's text dump: menu, headline, paragraphs hard-wrapped at `width` columns."""
+    wrapped = [textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent) for p in _PARAGRAPHS]
+    return "\n\n".join(["The Valley Courier", f"{indent}* Home\n{indent}* News", _HEADLINE, *wrapped]) + "\n"
+
+
+@pytest.mark.parametrize(("width", "indent"), [(72, ""), (72, "   "), (78, ""), (80, "   ")])
+def test_a_hard_wrapped_dump_keeps_its_lead_and_headline(width: int, indent: str) -> None:
+    art = parse_page(_dump(width, indent), fmt="text")
+    assert art.title == _HEADLINE
+    body = " ".join(art.body.split())
+    for para in _PARAGRAPHS:
+        assert para in body
