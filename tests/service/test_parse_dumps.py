@@ -33,3 +33,29 @@ def test_a_hard_wrapped_dump_keeps_its_lead_and_headline(width: int, indent: str
     body = " ".join(art.body.split())
     for para in _PARAGRAPHS:
         assert para in body
+
+
+_ARTICLE = "\n".join(
+    [
+        "The Valley Courier",
+        "",
+        _HEADLINE,
+        "",
+        *(f"{p}\n" for p in _PARAGRAPHS),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Please enable JavaScript to view the comments powered by Commento.",
+        "JavaScript must be enabled to use this widget.",
+        "Bitte aktivieren Sie JavaScript, um die Kommentare zu sehen.",
+        "Veuillez activer JavaScript pour voir les commentaires.",
+    ],
+)
+def test_a_noscript_notice_is_not_the_article(notice: str) -> None:
+    art = parse_page(f"{_ARTICLE}\n{notice}\n\n© 2026 The Valley Courier\n", fmt="text")
+    assert notice not in art.body
+    assert _PARAGRAPHS[-1] in art.body
