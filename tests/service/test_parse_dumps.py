@@ -59,3 +59,24 @@ def test_a_noscript_notice_is_not_the_article(notice: str) -> None:
     art = parse_page(f"{_ARTICLE}\n{notice}\n\n© 2026 The Valley Courier\n", fmt="text")
     assert notice not in art.body
     assert _PARAGRAPHS[-1] in art.body
+
+
+_FR_LEAD = """Horaires de la piscine : la mairie recule
+
+La mairie a annoncé lundi que la piscine municipale garderait ses horaires du soir jusqu'à la fin de l'année scolaire, après une pétition signée par plus de mille habitants du quartier.
+
+Les clubs de natation, qui s'entraînent après dix-neuf heures, avaient prévenu qu'ils ne pourraient plus accueillir les enfants si les bassins fermaient plus tôt.
+
+"""
+
+
+@pytest.mark.parametrize(("time", "unit"), [("9 h 15", " min"), ("21:40", " Uhr"), ("21:40", " h"), ("21:40", " hrs")])
+def test_a_time_unit_after_the_stamp_is_no_author(time: str, unit: str) -> None:
+    names = ["Hélène Vasseur", "nageur_92", "Paul Arnaud"]
+    thread = "".join(
+        f"{name} dit :\n\n{day} mars 2026 à {time}{unit}\n\nMerci pour cet article, les horaires du soir comptent beaucoup pour nous.\n\nRépondre\n\n"
+        for day, name in zip((4, 5, 6), names, strict=True)
+    )
+    art = parse_page(f"{_FR_LEAD}3 commentaires\n\n{thread}", fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert all(c.posted_raw.endswith(unit.strip()) for c in art.comments)
