@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (inline page fixtures read best one sentence a line)
 """Session 16: text dumps of scrapers the parser was not tuned on (lynx, links, html2text), and comment
 widgets' page furniture (pages written for these tests, after the shapes a bug hunt found)."""
 
@@ -8,6 +9,7 @@ import textwrap
 import pytest
 
 from service.parse import parse_page
+from service.parse.lines import _classify, _unglue_cues
 
 _HEADLINE = "Old library stays open for the winter"
 _PARAGRAPHS = [
@@ -70,7 +72,9 @@ Les clubs de natation, qui s'entraînent après dix-neuf heures, avaient préven
 """
 
 
-@pytest.mark.parametrize(("time", "unit"), [("9 h 15", " min"), ("21:40", " Uhr"), ("21:40", " h"), ("21:40", " hrs")])
+@pytest.mark.parametrize(
+    ("time", "unit"), [("9 h 15", " min"), ("21:40", " Uhr"), ("21:40", " h"), ("21:40", " hrs")]
+)
 def test_a_time_unit_after_the_stamp_is_no_author(time: str, unit: str) -> None:
     names = ["Hélène Vasseur", "nageur_92", "Paul Arnaud"]
     thread = "".join(
@@ -80,3 +84,27 @@ def test_a_time_unit_after_the_stamp_is_no_author(time: str, unit: str) -> None:
     art = parse_page(f"{_FR_LEAD}3 commentaires\n\n{thread}", fmt="text")
     assert [c.author for c in art.comments] == names
     assert all(c.posted_raw.endswith(unit.strip()) for c in art.comments)
+
+
+def _forum(label: str, names: list[str]) -> str:
+    """A forum thread in a text browser: the post bar's screen-reader label glued to its cue."""
+    posts = "".join(
+        f"   {name}\n          Member\n\nRe: Pool hours\n\n   {label} {name} » Mon Mar 0{k + 2}, 2026 21:{k}5\n"
+        f"   We swim there every Tuesday evening with the children and the club.\n   Top\n\n"
+        for k, name in enumerate(names)
+    )
+    return f"{_ARTICLE}\n{posts}"
+
+
+@pytest.mark.parametrize("label", ["Postby", "Beitragvon", "Messagepar"])
+def test_a_label_glued_to_the_post_bars_cue_is_no_name(label: str) -> None:
+    names = ["Hélène Vasseur", "swimmer_92", "Paul Arnaud", "Grace Lin"]
+    art = parse_page(_forum(label, names), fmt="text")
+    assert [c.author for c in art.comments] == names
+
+
+def test_a_name_that_ends_like_a_cue_stays_whole() -> None:
+    # One poster "Shelby" opening each of her stamps: what follows the word repeats too.
+    lines = _classify([(f"Shelby » Mon Mar 0{k}, 2026 21:15", 0, None) for k in (2, 3, 4)])
+    _unglue_cues(lines)
+    assert [ln.core.split()[0] for ln in lines] == ["Shelby"] * 3
