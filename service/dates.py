@@ -75,7 +75,7 @@ _SHORT_WEEKDAYS = "mo di mi do fr sa so lun mar mer jeu ven sam dim mié mie jue
 _WEEKDAY = (
     "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
 )
-_TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*uhr)?|\d{1,2}\s*[ap]\.?m\.?"
+_TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*(?:uhr|min|mn|hrs?|h)(?!\w))?|\d{1,2}\s*[ap]\.?m\.?"
 _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 # "2.05pm" and a French whole hour ("à 10h") are times there too.

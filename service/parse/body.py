@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from itertools import pairwise
 
 from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence
@@ -251,6 +252,73 @@ def _finish_wrapped(lines: list[_Line], a: int, b: int, end: int) -> int:
         b += 1
         steps += 1
     return b
+
+
+# A hard-wrapped dump's width lies in this range (columns); the page must show at least this many line
+# breaks, and this share of its breaks after a line of _WRAP_WIDTH or more, that the width explains.
+_WRAP_COLUMNS = (_WRAP_WIDTH, 120)
+_MIN_WRAPPED_BREAKS = 4
+_WRAPPED_BREAK_SHARE = 0.5
+
+
+def _score_wrapped_paragraphs(lines: list[_Line]) -> None:
+    """Text dumps wrapped at a fixed width (lynx, links, html2text: 72-80 columns) cut sentences into
+    lines of 9-11 words, each too short to score as prose alone, so the article lost its first lines.
+    On such a page, a paragraph (lines between blank lines) wrapped at the page's width (each line but
+    the last is full: the next line's first word would not have fitted) that ends a sentence is prose:
+    each of its lines scores by its words. Sets the cached scores; call before anything scores lines."""
+    width = _wrap_width(lines)
+    if width is None:
+        return
+    start = 0
+    for j in range(1, len(lines) + 1):
+        if j == len(lines) or lines[j].blank_before:
+            if j - start >= 2 and _wrapped_prose(lines[start:j], width):
+                for ln in lines[start:j]:
+                    if _line_score(ln) == _LABEL_COST:
+                        ln.score = float(len(ln.core.split()))
+            start = j
+
+
+def _break(ln: _Line, nxt: _Line) -> tuple[int, int]:
+    """The widths a greedy wrap that broke the line here could have had: [line's width, + next word)."""
+    w = ln.indent + len(ln.text)
+    return w, w + 1 + len(nxt.text.split(maxsplit=1)[0])
+
+
+def _wrap_width(lines: list[_Line]) -> int | None:
+    """The width most of the page's line breaks inside paragraphs are consistent with, when the page
+    shows one (a browser dump at 200 columns or an unwrapped one breaks lines where its HTML did)."""
+    lo, hi = _WRAP_COLUMNS
+    votes = [0] * (hi + 2)
+    breaks = 0
+    for ln, nxt in pairwise(lines):
+        if nxt.blank_before or not nxt.text:
+            continue
+        a, b = _break(ln, nxt)
+        if a < lo:
+            continue
+        breaks += 1
+        if a <= hi:
+            votes[a] += 1
+            votes[min(b, hi + 1)] -= 1
+    best, best_votes, run = None, 0, 0
+    for w in range(lo, hi + 1):
+        run += votes[w]
+        if run > best_votes:
+            best, best_votes = w, run
+    if best_votes < _MIN_WRAPPED_BREAKS or best_votes < _WRAPPED_BREAK_SHARE * breaks:
+        return None
+    return best
+
+
+def _wrapped_prose(block: list[_Line], width: int) -> bool:
+    return (
+        all(ln.furniture is None and not ln.chrome and not ln.opener and ln.date is None for ln in block)
+        and len({ln.indent for ln in block}) == 1
+        and all(a <= width < b for a, b in (_break(ln, nxt) for ln, nxt in pairwise(block)))
+        and _ends_sentence(block[-1].core)
+    )
 
 
 def _paragraphs(lines: list[_Line], a: int, b: int) -> list[tuple[int, int]]:

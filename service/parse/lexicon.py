@@ -91,7 +91,14 @@ _FURNITURE: list[tuple[str, str]] = [
         # A breadcrumb trail: "You are here: Home » Design » (the headline)".
         r"|(?:you are here|sie sind hier|vous êtes ici|usted está aquí|sei qui)\s*:.{0,200}"
         # An image slot labelled with its aspect ratio or size: "16x9 Image", "640×480 photo".
-        r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?",
+        r"|\d{1,4}\s*[x×:]\s*\d{1,4}\s+(?:image|photo|picture|video|thumbnail|graphic)s?"
+        # A <noscript> notice in place of a script's widget: "Please enable JavaScript to view the comments
+        # powered by Disqus.", "JavaScript must be enabled to use this widget."
+        r"|(?:please,? |por favor,? |per favore,? )?(?:enable|turn on|activate|switch on|habilita|habilite|activa|active"
+        r"|abilita) (?:your |el |il )?javascript\b.*|(?:bitte )?aktivieren sie javascript\b.*|bitte aktiviere javascript\b.*"
+        r"|veuillez activer (?:le )?javascript\b.*|activez (?:le )?javascript\b.*"
+        r"|javascript (?:is |must be |ist |est |está )?(?:required|disabled|not enabled|turned off|needed|enabled"
+        r"|deaktiviert|erforderlich|désactivé|requis|deshabilitado|desactivado)\b.*",
     ),
 ]
 # Matched on whole lines (fullmatch), trying only the phrases that can start with the line's first

@@ -319,3 +319,30 @@ def _furniture_bar(core: str) -> str | None:
             return None
         reasons.append(_FURNITURE_REASON[m.lastgroup])
     return reasons[0]
+
+
+# A label glued by a text browser to the cue after it ("Postby NAME » DATE", "Beitragvon NAME": the
+# label sat in its own element, for screen readers). Read apart once this many date lines open with
+# the same glued word followed by different names (one poster "Shelby" opening each of her stamps
+# repeats what follows too).
+_GLUED_CUE = re.compile(r"([^\W\d_]{3,})(by|von|par)\s+(\S+)")
+_MIN_GLUED_CUES = 3
+
+
+def _unglue_cues(lines: list[_Line]) -> None:
+    """Splits the glued cue in the lines' core (their text stays as written) and shifts the date."""
+    seen: dict[str, set[str]] = {}
+    for ln in lines:
+        m = _GLUED_CUE.match(ln.core) if ln.date is not None else None
+        if m is not None and m.end(2) <= ln.date.start:  # type: ignore[union-attr]
+            seen.setdefault(m[1] + m[2], set()).add(m[3])
+    glued = {w for w, names in seen.items() if len(names) >= _MIN_GLUED_CUES}
+    if not glued:
+        return
+    for ln in lines:
+        d = ln.date
+        m = _GLUED_CUE.match(ln.core) if d is not None else None
+        if d is not None and m is not None and m[1] + m[2] in glued and m.end(2) <= d.start:
+            k = m.end(1)
+            ln.core = f"{ln.core[:k]} {ln.core[k:]}"
+            ln.date = d._replace(start=d.start + 1, end=d.end + 1)

@@ -16,6 +16,7 @@ from service.parse.body import (
     _markup_times,
     _metadata_title,
     _pick_title,
+    _score_wrapped_paragraphs,
     _title_in_lead,
     _title_near,
 )
@@ -37,23 +38,15 @@ from service.parse.comments import (
     _profile_lines,
     _reply_markers,
 )
-from service.parse.headers import (
-    _add_dateless_headers,
-    _authored_headers,
-    _drop_quoted_headers,
-    _find_headers,
-    _Header,
-    _is_reply_row,
-    _listed_headers,
-    _undated_headers,
-)
+from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.linemodel import LineModel, drop_unlikely_body
-from service.parse.lines import _classify, _Line
+from service.parse.lines import _classify, _Line, _unglue_cues
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
+from service.parse.undated import _add_dateless_headers, _authored_headers, _listed_headers, _undated_headers
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -115,8 +108,11 @@ def segment_with_roles(
     their roles before the line model, the comment section's start and the title; `collect_section`
     the section's feature row and its comments, before the gate."""
     lines = _classify(raw_lines)
+    _unglue_cues(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
+    if fmt == "text":
+        _score_wrapped_paragraphs(lines)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason

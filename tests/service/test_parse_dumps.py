@@ -1,0 +1,110 @@
+# ruff: noqa: E501  (inline page fixtures read best one sentence a line)
+"""Session 16: text dumps of scrapers the parser was not tuned on (lynx, links, html2text), and comment
+widgets' page furniture (pages written for these tests, after the shapes a bug hunt found)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from service.parse import parse_page
+from service.parse.lines import _classify, _unglue_cues
+
+_HEADLINE = "Old library stays open for the winter"
+_PARAGRAPHS = [
+    "Municipal councillors unanimously approved on Tuesday evening a proposal keeping the historic "
+    "library on Mill Street open throughout the winter, reversing an announcement made in September.",
+    "Councillors said the building still needs a new roof and that the heating bill would rise again "
+    "this year, but that the reading room was the only warm public space left in the district.",
+    "About two hundred people had signed a letter asking for the closure to be delayed, among them "
+    "several teachers who bring their classes to the library every week.",
+]
+
+
+def _dump(width: int, indent: str) -> str:
+    """A browser's text dump: menu, headline, paragraphs hard-wrapped at `width` columns."""
+    wrapped = [textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent) for p in _PARAGRAPHS]
+    return "\n\n".join(["The Valley Courier", f"{indent}* Home\n{indent}* News", _HEADLINE, *wrapped]) + "\n"
+
+
+@pytest.mark.parametrize(("width", "indent"), [(72, ""), (72, "   "), (78, ""), (80, "   ")])
+def test_a_hard_wrapped_dump_keeps_its_lead_and_headline(width: int, indent: str) -> None:
+    art = parse_page(_dump(width, indent), fmt="text")
+    assert art.title == _HEADLINE
+    body = " ".join(art.body.split())
+    for para in _PARAGRAPHS:
+        assert para in body
+
+
+_ARTICLE = "\n".join(
+    [
+        "The Valley Courier",
+        "",
+        _HEADLINE,
+        "",
+        *(f"{p}\n" for p in _PARAGRAPHS),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Please enable JavaScript to view the comments powered by Commento.",
+        "JavaScript must be enabled to use this widget.",
+        "Bitte aktivieren Sie JavaScript, um die Kommentare zu sehen.",
+        "Veuillez activer JavaScript pour voir les commentaires.",
+    ],
+)
+def test_a_noscript_notice_is_not_the_article(notice: str) -> None:
+    art = parse_page(f"{_ARTICLE}\n{notice}\n\n© 2026 The Valley Courier\n", fmt="text")
+    assert notice not in art.body
+    assert _PARAGRAPHS[-1] in art.body
+
+
+_FR_LEAD = """Horaires de la piscine : la mairie recule
+
+La mairie a annoncé lundi que la piscine municipale garderait ses horaires du soir jusqu'à la fin de l'année scolaire, après une pétition signée par plus de mille habitants du quartier.
+
+Les clubs de natation, qui s'entraînent après dix-neuf heures, avaient prévenu qu'ils ne pourraient plus accueillir les enfants si les bassins fermaient plus tôt.
+
+"""
+
+
+@pytest.mark.parametrize(
+    ("time", "unit"), [("9 h 15", " min"), ("21:40", " Uhr"), ("21:40", " h"), ("21:40", " hrs")]
+)
+def test_a_time_unit_after_the_stamp_is_no_author(time: str, unit: str) -> None:
+    names = ["Hélène Vasseur", "nageur_92", "Paul Arnaud"]
+    thread = "".join(
+        f"{name} dit :\n\n{day} mars 2026 à {time}{unit}\n\nMerci pour cet article, les horaires du soir comptent beaucoup pour nous.\n\nRépondre\n\n"
+        for day, name in zip((4, 5, 6), names, strict=True)
+    )
+    art = parse_page(f"{_FR_LEAD}3 commentaires\n\n{thread}", fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert all(c.posted_raw.endswith(unit.strip()) for c in art.comments)
+
+
+def _forum(label: str, names: list[str]) -> str:
+    """A forum thread in a text browser: the post bar's screen-reader label glued to its cue."""
+    posts = "".join(
+        f"   {name}\n          Member\n\nRe: Pool hours\n\n   {label} {name} » Mon Mar 0{k + 2}, 2026 21:{k}5\n"
+        f"   We swim there every Tuesday evening with the children and the club.\n   Top\n\n"
+        for k, name in enumerate(names)
+    )
+    return f"{_ARTICLE}\n{posts}"
+
+
+@pytest.mark.parametrize("label", ["Postby", "Beitragvon", "Messagepar"])
+def test_a_label_glued_to_the_post_bars_cue_is_no_name(label: str) -> None:
+    names = ["Hélène Vasseur", "swimmer_92", "Paul Arnaud", "Grace Lin"]
+    art = parse_page(_forum(label, names), fmt="text")
+    assert [c.author for c in art.comments] == names
+
+
+def test_a_name_that_ends_like_a_cue_stays_whole() -> None:
+    # One poster "Shelby" opening each of her stamps: what follows the word repeats too.
+    lines = _classify([(f"Shelby » Mon Mar 0{k}, 2026 21:15", 0, None) for k in (2, 3, 4)])
+    _unglue_cues(lines)
+    assert [ln.core.split()[0] for ln in lines] == ["Shelby"] * 3
