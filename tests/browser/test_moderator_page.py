@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from model.artifact import read_manifest
+from model.artifact import read_manifest, seal_manifest
 from service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.conftest import SEED_FILES
 from tests.service.api.conftest import TOKEN
@@ -86,8 +86,8 @@ def new_version_beside_the_shipped_one(versions_dir: Path) -> str:
     version = "1.0123456789ab"
     copy = versions_dir / version
     shutil.copytree(DEFAULT_MODEL_DIR, copy)
-    manifest = copy / "manifest.json"
-    manifest.write_text(manifest.read_text().replace(shipped, version))
+    path = copy / "manifest.json"
+    path.write_text(json.dumps(seal_manifest(json.loads(path.read_text().replace(shipped, version)))))
     return version
 
 
