@@ -88,7 +88,15 @@ _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 # it, since "on 10 November" is common in prose and a comment stamp carries its time; or as a whole
 # line, or before a reply cue ("3 Dec", "3 Dec in reply to NAME": Discourse).
 _DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
-REPLY_CUE = r"(?:in reply to|replying to|antwort auf|en réponse à|en respuesta a)\b"
+# "in reply to NAME" in the languages we read: after a stamp, in a header and opening a comment
+# (service/parse/comments.py reads all three from this one list).
+REPLY_CUE = (
+    r"(?:in reply to|replying to|reply to|als antwort auf|antwort auf|antwort an|en réponse à|en respuesta a"
+    r"|in risposta a|em resposta a)\b"
+)
+# The name after it, on a line of its own: at most three words, no comma or sentence end ("J. Fairburn",
+# "dave_k"), so a reader's sentence ("In reply to Ann, I think ...") is not taken for one.
+REPLY_NAME = r"@?[^\s,;:!?]+(?:\s+[^\s,;:!?]+){0,2}(?<!\.)"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (

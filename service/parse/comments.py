@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from core.records import Comment
-from service.dates import DATE, DateHit, to_iso
+from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
@@ -40,8 +40,7 @@ _SAYS_CUE = re.compile(
 )
 # "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
 _HEADER_REPLY_TO = re.compile(
-    r"\s+(?:replied to|responded to|in reply to|reply to|replying to|antwortete auf|antwort an|a répondu à|en réponse à|▸|►|→)\s+@?(?P<to>.+)$",  # noqa: E501
-    re.I,
+    rf"\s+(?:replied to|responded to|antwortete auf|a répondu à|▸|►|→|{REPLY_CUE})\s+@?(?P<to>.+)$", re.I
 )
 # An action link glued to the comment's number in a text dump: "Reply#2 - Tue Jul 24, 2012 10:35 AM".
 # (The number is already an ID mark here.)
@@ -269,10 +268,26 @@ def _page_order(lines: list[_Line]) -> str | None:
     return None
 
 
-_REPLY_TO = re.compile(
-    r"^\s*(?:@\s?|(?:in reply to|replying to|reply to|en réponse à|antwort an|als antwort auf)\s+@?)(?P<name>[^\s,:;!?]{1,40})",  # noqa: E501
-    re.I,
-)
+_REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)
+# The same cue as a line of its own at the top of a comment ("In reply to NAME", Drupal).
+_REPLY_LINE = re.compile(rf"\s*{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)
+
+
+def _reply_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> dict[int, str]:
+    """Block index -> the name on a reply line (``_REPLY_LINE``) above the block's first line of text;
+    the line becomes comment chrome (English "In reply to" already is; "Antwort auf" was text)."""
+    out: dict[int, str] = {}
+    for k, (_, idx) in enumerate(blocks):
+        for j in idx:
+            ln = lines[j]
+            m = _REPLY_LINE.fullmatch(ln.core)
+            if m is not None:
+                out[k] = _clean_name(m["to"])
+                ln.chrome = True
+                break
+            if not ln.chrome and ln.furniture is None:
+                break
+    return out
 
 
 def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> list[Comment]:

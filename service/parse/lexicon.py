@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from service.dates import MONTH_RX, trie_rx
+from service.dates import MONTH_RX, REPLY_NAME, trie_rx
 from service.parse.rxswitch import FirstCharRx, split_top
 
 log = logging.getLogger(__name__)
@@ -118,11 +118,12 @@ _LONG_FURNITURE_RX = FirstCharRx(
 
 # Per-comment chrome: action links and counters that sit inside a comment block.
 _CHROME_ALTS = (
+    rf"in reply to(?:\s+{REPLY_NAME})?|"  # a reader's sentence opening so stays text
     r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
-    r"|citer|in reply to.*|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
+    r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
     r"|view (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"

@@ -36,6 +36,7 @@ from service.parse.comments import (
     _parents,
     _posted_at,
     _profile_lines,
+    _reply_lines,
     _reply_markers,
 )
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
@@ -332,6 +333,7 @@ def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list
     levels = [lines[h.start].indent for h, _ in blocks] if sec.mode == "header" else [0] * len(blocks)
     levels = _level_labels(lines, [h for h, _ in blocks]) or levels
     parents = _parents(levels)
+    block_reply_to = _reply_lines(lines, blocks)  # before the texts: its lines become chrome
     ctx = _BlockContext(
         profile=_profile_lines(lines, blocks),
         seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),
@@ -360,7 +362,10 @@ def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list
             if role[j] is None:
                 ln = lines[j]
                 role[j] = ln.furniture or ("comment chrome" if ln.chrome else "comment section chrome")
-    return _reply_markers(comments, header_reply_to if len(blocks) == len(sec.headers) else {})
+    reply_to = header_reply_to if len(blocks) == len(sec.headers) else {}
+    for k, name in block_reply_to.items():
+        reply_to.setdefault(k, name)
+    return _reply_markers(comments, reply_to)
 
 
 @dataclass(slots=True)

@@ -108,3 +108,48 @@ def test_a_name_that_ends_like_a_cue_stays_whole() -> None:
     lines = _classify([(f"Shelby » Mon Mar 0{k}, 2026 21:15", 0, None) for k in (2, 3, 4)])
     _unglue_cues(lines)
     assert [ln.core.split()[0] for ln in lines] == ["Shelby"] * 3
+
+
+_REPLY_CUES = {
+    "en": ("In reply to", "Thu, 12/03/2026 - {t}"),
+    "de": ("Antwort auf", "Do., 03.12.2026 - {t}"),
+    "fr": ("En réponse à", "jeu, 03/12/2026 - {t}"),
+    "es": ("En respuesta a", "Jue, 03/12/2026 - {t}"),
+}
+_THREAD = [  # author, replied-to author, text
+    ("Margaret Olsen", None, "The bus route was cut ten years ago and never came back to the valley."),
+    ("dave_k", "Margaret Olsen", "It came back in 2019 after the petition, with half of the stops."),
+    ("Priya Raman", "dave_k", "Half of the stops is hardly a victory for anyone living out of town."),
+    ("Tom Whitfield", "Margaret Olsen", "My daughter starts at seven thirty and cannot get there on time."),
+    ("Ruth Ainsley", None, "Thank you for covering this, the other papers have ignored it."),
+]
+
+
+@pytest.mark.parametrize("language", sorted(_REPLY_CUES))
+def test_a_reply_line_above_the_text_names_the_parent_and_is_not_text(language: str) -> None:
+    # Drupal's "In reply to NAME" as a line of its own, flattened by lynx / html2text (no indentation).
+    cue, stamp = _REPLY_CUES[language]
+    blocks = []
+    for i, (author, to, text) in enumerate(_THREAD):
+        reply = [f"{cue} {to}", ""] if to else []
+        blocks.append(
+            "\n".join([author, "", stamp.format(t=f"1{i}:05"), "", *reply, text, "", "Delete", "Reply"])
+        )
+    page = _dump(76, "") + "\n2 Comments\n\n" + "\n\n".join(blocks) + "\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == [a for a, _, _ in _THREAD]
+    assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
+    assert [c.parent for c in art.comments] == [None, 0, 1, 0, None]
+
+
+def test_a_reader_opening_with_the_cue_in_a_sentence_keeps_it() -> None:
+    blocks = [
+        "Margaret Olsen\n\nThu, 12/03/2026 - 10:05\n\nThe bus route was cut ten years ago.",
+        "dave_k\n\nThu, 12/03/2026 - 11:05\n\nIn reply to Margaret, it came back in 2019.",
+    ]
+    art = parse_page(_dump(76, "") + "\n2 Comments\n\n" + "\n\n".join(blocks) + "\n", fmt="text")
+    assert [c.text for c in art.comments] == [
+        "The bus route was cut ten years ago.",
+        "In reply to Margaret, it came back in 2019.",
+    ]
+    assert art.comments[1].parent == 0  # read from the text, as before
