@@ -461,6 +461,47 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
     return {j for found in leading for j, label in found if label in common}
 
 
+# A forum's per-post chrome and the NEXT poster's profile end each block when a text dump puts them
+# above the next header (phpBB: "Top" / a rule / NAME / "Member" / "Posts: 39" / "Re: SUBJECT"). Lines
+# at a block's end that end most blocks alike, or name the next comment's author, are not its text.
+_TAIL_REACH = 8
+_RULE = re.compile(r"[\s_\-=*~·—–]{3,}")
+
+
+def _tail_key(core: str) -> str:
+    """What a tail line shares with its fellows on other blocks: its label ("Posts: 39"), else itself."""
+    m = _LABEL_LINE.fullmatch(core) if len(core) <= _MAX_PROFILE_CHARS else None
+    return m["label"].casefold() + ":" if m else core.casefold()
+
+
+def _tail_lines(
+    lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]], authors: Sequence[str | None]
+) -> set[int]:
+    """The lines ending blocks that are the forum's template or the next poster's name, learned per
+    page (at least three blocks); each block keeps its first line of text."""
+    if len(blocks) < 3:
+        return set()
+    tails = []
+    for _, idx in blocks:
+        text_idx = [j for j in idx if not lines[j].chrome and lines[j].furniture is None]
+        tails.append(text_idx[1:][-_TAIL_REACH:])
+    counts = Counter(key for tail in tails for key in {_tail_key(lines[j].core.strip()) for j in tail})
+    common = {key for key, c in counts.items() if c >= max(3, _HABIT_SHARE * len(blocks))}
+    out: set[int] = set()
+    for k, tail in enumerate(tails):
+        following = (authors[k + 1] or "").casefold() if k + 1 < len(authors) else ""
+        for j in reversed(tail):
+            core = lines[j].core.strip()
+            if not (
+                _tail_key(core) in common
+                or _RULE.fullmatch(core)
+                or (following and core.casefold() == following)
+            ):
+                break
+            out.add(j)
+    return out
+
+
 def _names_above_text(
     lines: list[_Line],
     blocks: list[tuple[_Header, list[int]]],

@@ -38,6 +38,7 @@ from service.parse.comments import (
     _profile_lines,
     _reply_lines,
     _reply_markers,
+    _tail_lines,
 )
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
@@ -335,7 +336,7 @@ def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list
     parents = _parents(levels)
     block_reply_to = _reply_lines(lines, blocks)  # before the texts: its lines become chrome
     ctx = _BlockContext(
-        profile=_profile_lines(lines, blocks),
+        profile=_profile_lines(lines, blocks) | _tail_lines(lines, blocks, authors),
         seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),
         # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
         avatar_at={h.start for h, _ in blocks if not lines[h.start].blank_before},

@@ -153,3 +153,32 @@ def test_a_reader_opening_with_the_cue_in_a_sentence_keeps_it() -> None:
         "In reply to Margaret, it came back in 2019.",
     ]
     assert art.comments[1].parent == 0  # read from the text, as before
+
+
+def _forum_page(role_of: dict[str, str]) -> str:
+    """phpBB in lynx: each post's bar shows its poster's profile ABOVE the next header, so a text dump
+    puts it at the end of the previous post."""
+    posts = []
+    for i, (author, _, text) in enumerate(_THREAD):
+        posts.append(
+            f"{author}\n       {role_of.get(author, 'Member')}\n       Posts: {20 + i}\n\n"
+            f"Re: {_HEADLINE}\n\n  * Quote\n\nPostby {author} » Thu Dec 03, 2026 1{i}:05\n{text}\nTop\n"
+            + "_"
+            * 60
+        )
+    return _dump(76, "") + "\n\n" + "\n\n".join(posts) + "\n"
+
+
+def test_the_next_posters_profile_and_the_post_bar_are_not_the_comments_text() -> None:
+    art = parse_page(_forum_page({}), fmt="text")
+    assert [c.author for c in art.comments] == [a for a, _, _ in _THREAD]
+    assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
+
+
+def test_a_profile_line_unlike_the_others_ends_the_cut_there() -> None:
+    # A "Moderator" among "Member"s: the lines below it still go, it and the name above it stay.
+    art = parse_page(_forum_page({"Priya Raman": "Moderator"}), fmt="text")
+    assert art.comments[1].text.endswith("Priya Raman\nModerator")
+    assert [c.text for i, c in enumerate(art.comments) if i != 1] == [
+        t for i, (_, _, t) in enumerate(_THREAD) if i != 1
+    ]
