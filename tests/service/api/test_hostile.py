@@ -4,6 +4,7 @@ parser bombs, huge pages, and model artifacts that pass the hash check but do no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -12,6 +13,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -29,7 +31,10 @@ pytestmark = pytest.mark.slow
 HEADER_TIMEOUT = 1.5
 BODY_TIMEOUT = 3.0
 IN_FLIGHT = 2
+MIB = 1024 * 1024
+BUDGET = 24 * MIB  # above the 20 MB pages the tests below post one at a time
 TIGHT = {
+    "MODERATION_LIMITS__MAX_BUFFERED_BODY_BYTES": str(BUDGET),
     "MODERATION_LIMITS__HEADER_TIMEOUT_S": str(HEADER_TIMEOUT),
     "MODERATION_LIMITS__BODY_TIMEOUT_S": str(BODY_TIMEOUT),
     "MODERATION_LIMITS__KEEP_ALIVE_TIMEOUT_S": "1",
@@ -110,39 +115,107 @@ def _read_until_closed(sock: socket.socket) -> bytes:
     return b"".join(parts)
 
 
-def _start_slow_post(port: int) -> socket.socket:
+def _start_slow_post(port: int, path: str = "/v1/comments:score", length: int = 100) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(
-        b"POST /v1/comments:score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 100\r\n\r\n{"
-    )  # 1 of 100 bytes: in flight until the body timeout
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n\r\n{{".encode()
+    )  # 1 byte of the body: the rest never comes
     return s
 
 
-def test_requests_in_flight_are_limited_not_sockets_and_slow_bodies_time_out(server):
+def test_slow_uploads_hold_no_slot_and_time_out(server):
+    """A request takes an in-flight slot once its body has arrived: 64 uploads at a trickle held every
+    slot until the body timeout, and every other request was a 503 while /healthz stayed green."""
     _, base, port = server
-    slow = [_start_slow_post(port) for _ in range(IN_FLIGHT)]
+    paths = ["/v1/comments:score", "/v1alpha1/comments:analyze", "/batch", "/v1/articles:score"]
+    slow = [_start_slow_post(port, paths[i % len(paths)]) for i in range(10 * IN_FLIGHT)]
     try:
+        time.sleep(0.3)  # the server has read every head and is waiting for the bodies
         with httpx.Client(base_url=base, timeout=5) as http:
-            deadline = time.monotonic() + 2
-            while True:  # the server takes the slow requests in flight as soon as it reads them
+            for _ in range(3):
+                t = time.monotonic()
                 r = http.post("/v1/comments:score", json=COMMENT)
-                if r.status_code == 503 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-            assert r.status_code == 503, r.text
-            assert r.json()["error"]["reason"] == "overloaded" and r.headers["retry-after"] == "1"
-            assert http.get("/healthz").status_code == 200  # probes are never refused
-            assert http.get("/readyz").status_code == 200
-            for s in slow:
-                s.settimeout(BODY_TIMEOUT + 3)
-                answer = _read_until_closed(s)
-                assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
-                assert b'"reason":"timeout"' in answer
-            assert http.post("/v1/comments:score", json=COMMENT).status_code == 200  # slots are back
+                assert r.status_code == 200, r.text
+                assert time.monotonic() - t < 1.0
+        for s in slow:
+            s.settimeout(BODY_TIMEOUT + 3)
+            answer = _read_until_closed(s)
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+            assert b"was not received within" in answer
     finally:
         for s in slow:
             s.close()
+
+
+def test_requests_in_flight_are_limited_not_sockets(server):
+    _, base, _ = server
+    salt = uuid.uuid4().hex[:8]  # a fresh article: a memoised one costs nothing to score
+    heavy = [
+        {"comments": [{"text": "you are a fool"}], "article": {"body": _article(f"{salt}{i}")}}
+        for i in range(IN_FLIGHT)
+    ]
+    statuses: list[int] = []
+    workers = [
+        threading.Thread(
+            target=lambda b=b: statuses.append(
+                httpx.post(base + "/v1/comments:score", json=b, timeout=60).status_code
+            )
+        )
+        for b in heavy
+    ]
+    refused = None
+    with httpx.Client(base_url=base, timeout=5) as http:
+        for w in workers:
+            w.start()
+        while any(w.is_alive() for w in workers):  # both being handled: a third request is refused
+            r = http.post("/v1/comments:score", json=COMMENT)
+            if r.status_code == 503:
+                refused = r
+                assert http.get("/healthz").status_code == 200  # probes are never refused
+                assert http.get("/readyz").status_code == 200
+                break
+            time.sleep(0.01)
+        for w in workers:
+            w.join()
+        assert statuses == [200] * IN_FLIGHT
+        assert refused is not None, "no request was refused while the slots were taken"
+        assert refused.json()["error"]["reason"] == "overloaded" and refused.headers["retry-after"] == "1"
+        assert http.post("/v1/comments:score", json=COMMENT).status_code == 200  # slots are back
+
+
+def test_bodies_a_worker_holds_stay_within_their_byte_budget(server):
+    """Bodies being received count against MAX_BUFFERED_BODY_BYTES as their bytes arrive, so uploads
+    that no longer take an in-flight slot still cannot hold more memory than the budget."""
+    proc, _, port = server
+    part = 6 * MIB  # sent, of a declared 8 MiB: each upload then waits for the body timeout
+    n = 12  # 72 MiB offered to a 24 MiB budget: at most 4 fit
+    socks = [_start_slow_post(port, "/v1/articles:score", length=8 * MIB) for _ in range(n)]
+
+    def push(s: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # refused and closed while sending
+            s.sendall(b" " * (part - 1))
+
+    with PeakRss(proc.pid) as rss:
+        before = rss.rss()
+        pushers = [threading.Thread(target=push, args=(s,)) for s in socks]
+        for t in pushers:
+            t.start()
+        for t in pushers:
+            t.join()
+        answers = []
+        for s in socks:
+            s.settimeout(BODY_TIMEOUT + 3)
+            try:
+                answers.append(_read_until_closed(s)[:12])
+            except ConnectionResetError:
+                answers.append(b"reset")
+            s.close()
+    held = answers.count(b"HTTP/1.1 408")
+    assert held + answers.count(b"HTTP/1.1 503") == n, answers
+    assert held <= BUDGET // part, answers
+    assert rss.peak - before < BUDGET + 24 * MIB, (rss.peak - before) / MIB
+    assert httpx.post(f"http://127.0.0.1:{port}/v1/comments:score", json=COMMENT).status_code == 200
 
 
 def test_a_body_over_the_limit_gets_a_413_that_common_clients_can_read(server):
