@@ -88,10 +88,13 @@ class Limits(BaseModel):
     # is bounded (50M: about 0.1 s). Real pages: at most ~11,000 elements (dragnet's 813 pages).
     max_html_elements: Count = 300_000
     max_html_attribute_pairs: Count = 50_000_000
-    # Requests being handled at once per API worker (body being read, page parsed, answer written);
-    # beyond it 503 with Retry-After. /healthz and /readyz are never refused. Idle or slow sockets do
-    # not count: the timeouts below close them. Each request may buffer a body up to max_page_bytes.
+    # Requests being handled at once per API worker (page parsed, comments scored, answer written),
+    # counted once the body has arrived; beyond it 503 with Retry-After. /healthz and /readyz are never
+    # refused. Idle or slow sockets do not count: the timeouts below close them.
     max_requests_in_flight: Count = 64
+    # Request bodies one worker holds at once, being received or handled, counted as the bytes arrive;
+    # beyond it 503 with Retry-After. The default is the former worst case (64 in flight x 20 MiB).
+    max_buffered_body_bytes: Count = 64 * 20 * 1024 * 1024
     header_timeout_s: Seconds = 10.0  # from connect (or a request's first byte) to its last header byte
     # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
     max_head_bytes: int = Field(default=16 * 1024, ge=1024)

@@ -201,15 +201,18 @@ def create_app(
 
     # add_middleware wraps: the last added is outermost, so metrics see the 413s of the body limit and
     # the 500s of the safety net too.
+    # The in-flight limit sits inside the body limit: a slot is taken for work once the body has
+    # arrived, not while a slow client sends it (64 trickling uploads held every slot).
     app.add_middleware(SafetyNetMiddleware)
+    app.add_middleware(
+        InFlightLimitMiddleware, limit=limits.max_requests_in_flight, always=frozenset(health.PROBES)
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         limit_for=limit_for,
         body_timeout=limits.body_timeout_s,
         drain_bytes=limits.max_drain_bytes,
-    )
-    app.add_middleware(
-        InFlightLimitMiddleware, limit=limits.max_requests_in_flight, always=frozenset(health.PROBES)
+        budget=limits.max_buffered_body_bytes,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     if settings.cors_origins:

@@ -1,9 +1,12 @@
 """Input guards that run before any parsing: body size, content type, safe JSON.
 
-- `InFlightLimitMiddleware` bounds the requests handled at once (not the open sockets).
 - `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
   as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
-  ever holds an unbounded body; a body that takes too long is a 408.
+  ever holds an unbounded body; a body that takes too long is a 408. All the bodies a worker holds
+  (being received or being handled) share one byte budget; past it, 503.
+- `InFlightLimitMiddleware` bounds the requests handled at once (not the open sockets). It sits inside
+  the body limit: a request takes a slot once its body has arrived, so clients that send their body at
+  a trickle hold no slot while they do.
 - `JsonRoute` checks the media type (415) and parses JSON with pydantic-core's parser, which is strict
   about UTF-8 and lone surrogates and stops at nesting depth 200 with an error instead of recursing
   (the stdlib `json` would raise RecursionError on 10,000 nested brackets). The parsed value is cached
@@ -151,6 +154,10 @@ class BodyLimitMiddleware:
     thrown away (memory stays flat): clients such as requests and http.client send the whole body before
     they read the answer, and a server that closes early gives them a connection reset, not the 413.
     A body not received within `body_timeout`: 408, and the connection is closed.
+
+    Bytes are counted against `budget` as they arrive, and given back when the request is answered:
+    the bodies this worker holds never exceed it (past it: 503, Retry-After). Counted as received, not
+    as declared, so a client that declares a big body and sends it at a trickle holds only what it sent.
     """
 
     def __init__(
@@ -160,11 +167,14 @@ class BodyLimitMiddleware:
         *,
         body_timeout: float = 60.0,
         drain_bytes: int = 64 * 1024 * 1024,
+        budget: int = 64 * 20 * 1024 * 1024,
     ) -> None:
         self.app = app
         self.limit_for = limit_for
         self.body_timeout = body_timeout
         self.drain_bytes = drain_bytes
+        self.budget = budget
+        self.held = 0  # body bytes held by this worker; one event loop per worker: no lock needed
 
     async def _drain(self, receive: Receive, headers: list[tuple[bytes, bytes]], deadline: float) -> None:
         if (b"expect", b"100-continue") in headers:
@@ -198,6 +208,13 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        held = [0]  # this request's share of the budget, given back however it ends
+        try:
+            await self._buffered(scope, receive, send, held)
+        finally:
+            self.held -= held[0]
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send, held: list[int]) -> None:
         path = scope["path"]
         limit = self.limit_for(path)
         headers = [(name, value.lower()) for name, value in scope["headers"]]
@@ -222,6 +239,7 @@ class BodyLimitMiddleware:
             return
         chunks: list[bytes] = []
         size = 0
+        over_budget = False
         try:
             async with asyncio.timeout_at(deadline):
                 while True:
@@ -230,10 +248,13 @@ class BodyLimitMiddleware:
                         return
                     chunk = message.get("body", b"")
                     size += len(chunk)
-                    if size > limit:
+                    over_budget = self.held + len(chunk) > self.budget
+                    if size > limit or over_budget:
                         chunks.clear()
                         break
                     chunks.append(chunk)
+                    self.held += len(chunk)
+                    held[0] += len(chunk)
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
@@ -249,6 +270,15 @@ class BodyLimitMiddleware:
         if size > limit:
             await self._too_large(
                 receive, send, headers, deadline, f"request body is over the {limit}-byte limit", path
+            )
+            return
+        if over_budget:  # the worker's load, not this body, is the problem: retry shortly
+            self.held -= held[0]
+            held[0] = 0
+            await self._drain(receive, headers, deadline)
+            text = f"request bodies in this worker would pass its {self.budget:,}-byte budget; retry shortly"
+            await send_error(
+                send, 503, "overloaded", text, close=True, headers=((b"retry-after", b"1"),), path=path
             )
             return
         body = b"".join(chunks)

@@ -58,6 +58,26 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+def _supervisor(config: Any, sockets: list[socket.socket]) -> Any:
+    """uvicorn's multiprocess supervisor, closing its own copy of the listening socket when it exits.
+
+    The workers close theirs when their drain starts, but the supervisor kept its copy open until
+    every worker had finished: the socket stayed in LISTEN, the kernel completed handshakes nobody
+    would accept, and a client that connected during a drain hung until the supervisor exited, then
+    was reset. Closed, the port refuses new connections at once, as with one worker. (Not on SIGHUP:
+    the replacement workers need it.)
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def terminate_all(self) -> None:  # called only on the way out (SIGTERM, SIGINT, failed start)
+            for sock in self.sockets:
+                sock.close()
+            super().terminate_all()
+
+    return Supervisor(config, sockets=sockets)
+
+
 def _run_workers(config: Any) -> int:
     """What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared listening socket.
 
@@ -67,12 +87,11 @@ def _run_workers(config: Any) -> int:
     accepted sockets inherit the option from the listener. Plain `uvicorn --workers N` has this issue.
     """
     from uvicorn.server import STARTUP_FAILURE
-    from uvicorn.supervisors import Multiprocess
 
     sock = config.bind_socket()
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor = _supervisor(config, [sock])
     supervisor.run()
     # uvicorn stops the supervisor when a worker fails to start (a model that cannot load): say so.
     return 1 if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes) else 0

@@ -13,7 +13,7 @@ from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
-from service.api.scoring import check_comments, json_response, run_cpu, score_thread
+from service.api.scoring import check_comments, json_response, run_cpu, score_thread, text_chars
 from service.ingest import has_visible_text
 
 router = APIRouter(route_class=JsonRoute, tags=["scoring"])
@@ -64,7 +64,15 @@ async def score_comments(
     weight = len(texts) * (50 if explain else 1)
     thresholds = state.settings.thresholds()
     results = await run_cpu(
-        weight, score_thread, scorer, texts, article, thresholds, explain=explain, language=language
+        weight,
+        text_chars(texts, article),
+        score_thread,
+        scorer,
+        texts,
+        article,
+        thresholds,
+        explain=explain,
+        language=language,
     )
     if body.queue:
         items = queueing.queue_items(

@@ -39,7 +39,7 @@ from service.api.schemas import (
     SuggestCommentScoreResponse,
     SuggestedScore,
 )
-from service.api.scoring import json_response, run_cpu
+from service.api.scoring import json_response, run_cpu, text_chars
 from service.ingest import has_visible_text
 from service.storage import Feedback
 
@@ -207,7 +207,10 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         pieces = [text[b:e] for b, e in spans]
         return whole + scorer.score(pieces, article, use_thread=False, **same)
 
-    scored = await run_cpu(len(spans) + 1, run)
+    pieces_chars = len(text) if body.spanAnnotations and fields else 0
+    scored = await run_cpu(
+        len(spans) + 1 + len(thread), text_chars([text, *thread], article) + pieces_chars, run
+    )
     first = scored[0]
     detected = first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
     effective = requested or [detected]

@@ -297,7 +297,9 @@ def test_the_answer_boundary_never_occurs_in_a_part():
     assert all(boundary.encode() not in r.body for r in responses)
 
 
-def test_a_reload_between_parts_does_not_mix_models_in_one_batch(family_client, monkeypatch):
+# Short parts are scored on the event loop, long ones (over INLINE_MAX_CHARS) in the threadpool.
+@pytest.mark.parametrize("padding", ["", " and more" * 200])
+def test_a_reload_between_parts_does_not_mix_models_in_one_batch(family_client, monkeypatch, padding):
     import copy
     import dataclasses
 
@@ -323,7 +325,7 @@ def test_a_reload_between_parts_does_not_mix_models_in_one_batch(family_client, 
         post_batch(
             family_client,
             *(
-                part(analyze_request(body | {"comment": {"text": f"comment {i}"}}), f"<x + {i}>")
+                part(analyze_request(body | {"comment": {"text": f"comment {i}{padding}"}}), f"<x + {i}>")
                 for i in range(3)
             ),
         )

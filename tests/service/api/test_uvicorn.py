@@ -349,3 +349,63 @@ def test_a_page_whose_client_left_while_it_waited_for_a_slot_is_not_parsed(tmp_p
     assert _total(metrics, "moderation_http_requests_total", route=route, status="499") == 3
     assert output.count('articles:score HTTP/1.1" 200') == 1
     assert output.count("the client disconnected before its page was parsed") == 3
+
+
+def _connect_and_ask(host: str, port: int) -> tuple[str, float]:
+    """What a new client gets: 'refused', 'reset', 'closed', 'timeout' or the status line; and how long
+    it took."""
+    import time
+
+    t = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.settimeout(20)
+            head = sock.recv(4096)
+            outcome = head.split(b"\r\n", 1)[0].decode() if head else "closed"
+    except ConnectionRefusedError:
+        outcome = "refused"
+    except ConnectionResetError:
+        outcome = "reset"
+    except TimeoutError:
+        outcome = "timeout"
+    return outcome, time.monotonic() - t
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_new_connection_during_the_drain_is_refused_at_once(tmp_path, workers):
+    """SIGTERM: the requests in flight finish, and a new connection is refused at once. With several
+    workers the supervisor kept its copy of the listening socket open: the kernel accepted the
+    connection, nobody served it, and it was reset only when the last worker had drained (seconds)."""
+    import time
+
+    proc, base = start(tmp_path, "--workers", workers)
+    host, port = base.removeprefix("http://").split(":")
+    slow = "Title\n\n" + "a\n" * 300_000  # several seconds of parsing: in flight during the drain
+    result: list[int] = []
+    try:
+        wait_ready(proc, base)
+        page = threading.Thread(
+            target=lambda: result.append(
+                httpx.post(
+                    base + "/v1/articles:score",
+                    content=slow,
+                    headers={"content-type": "text/plain"},
+                    timeout=120,
+                ).status_code
+            )
+        )
+        page.start()
+        time.sleep(1)  # uploaded and being parsed (`draining` below checks it still was)
+        proc.send_signal(signal.SIGTERM)
+        log = proc.log_path  # type: ignore[attr-defined]
+        wait_until(lambda: log.read_text().count("Shutting down") == int(workers), 30, what="the drain")
+        draining = page.is_alive()
+        outcome, took = _connect_and_ask(host, int(port))
+        page.join()
+        proc.wait(timeout=60)
+    finally:
+        output = stop(proc)
+    assert outcome == "refused" and took < 1.0, (outcome, took)
+    assert draining, "the page finished before the new connection was tried: nothing was shown"
+    assert result == [200], output[-3000:]  # the request in flight was answered
