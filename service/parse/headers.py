@@ -524,7 +524,7 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
     if rest:
         return len(rest.split()) <= _MAX_HEADER_WORDS
     if i > 0:
-        prev = lines[i - 1]
+        prev = lines[_above(lines, i)]
         if not ln.blank_before and _is_name_like(prev) and not prev.opener:
             return True
         # A name across a blank line ("NAME" / blank line / "DATE"): a plain name, no "says".
@@ -676,6 +676,7 @@ _NAME_BELOW_SHARE = 0.6
 _MAX_TITLE_WORDS = 3
 # Punctuation-only lines (":" or "·") right after a header belong to it, up to this many.
 _MAX_TRAILING_PUNCT = 2
+_SEPARATORS = ":·|•-–— "
 
 
 def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
@@ -691,7 +692,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
         while (
             j < len(lines)
             and j not in sel_set
-            and (lines[j].core.strip(":·|•-–— ") == "")
+            and (lines[j].core.strip(_SEPARATORS) == "")
             and j - h.end <= _MAX_TRAILING_PUNCT
         ):
             h.end = j
@@ -711,7 +712,7 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
             return
         prev_ends = [-1] + [h.anchor for h in headers[:-1]]
         for h, prev_end in zip(headers, prev_ends, strict=True):
-            j = h.start - 1
+            j = h.start - 1 if across else _above(lines, h.start)
             # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
             if j > prev_end and _name_above(lines, h.start, across, _is_name_line_loose):
                 h.start = j
@@ -728,7 +729,21 @@ def _name_above(
         return False
     if lines[i].blank_before:
         return across and _is_plain_name(lines[i - 1]) and (i < 2 or lines[i - 2].date is None)
-    return not across and test(lines[i - 1])
+    return not across and test(lines[_above(lines, i)])
+
+
+def _above(lines: list[_Line], i: int) -> int:
+    """The line above line i, looking through one separator line ("•", "·", "|") with no blank line
+    around it: a scraper that puts every element on a line of its own (BeautifulSoup's
+    get_text("\\n")) splits "NAME • 2 days ago" into three lines."""
+    j = i - 1
+    if j >= 1 and not lines[i].blank_before and not lines[j].blank_before and _is_separator(lines[j]):
+        return j - 1
+    return j
+
+
+def _is_separator(ln: _Line) -> bool:
+    return bool(ln.text.strip()) and ln.text.strip(_SEPARATORS) == ""
 
 
 def _is_plain_name(ln: _Line) -> bool:

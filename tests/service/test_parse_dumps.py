@@ -182,3 +182,18 @@ def test_a_profile_line_unlike_the_others_ends_the_cut_there() -> None:
     assert [c.text for i, c in enumerate(art.comments) if i != 1] == [
         t for i, (_, _, t) in enumerate(_THREAD) if i != 1
     ]
+
+
+def test_a_header_split_into_name_separator_and_date_lines_is_one_header() -> None:
+    # BeautifulSoup's get_text("\n") puts each element on a line: "NAME" / "•" / "2 days ago" (Isso).
+    posts = [
+        f"{author}\n•\n{i + 2} days ago\n\n\n{text}\n\n\n0\n|\nReply\nEdit\nDelete\n\n\n"
+        for i, (author, _, text) in enumerate(_THREAD)
+    ]
+    page = (
+        _dump(400, "") + "\n\n5 Comments\n\n\nType Comment Here (at least 3 chars)\n\n\n" + "\n".join(posts)
+    )
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == [a for a, _, _ in _THREAD]
+    assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
+    assert [c.posted_raw for c in art.comments] == [f"{i + 2} days ago" for i in range(len(_THREAD))]
