@@ -316,8 +316,10 @@ class TokenFeaturizer(Estimator):
         if grams is not None:
             rows, feats, skipped = grams.hits(list(types))
             found = rows * n_features + feats
-            python_rows = np.flatnonzero(skipped).tolist()
+            python_rows = np.flatnonzero(skipped).tolist() if skipped.any() else ()
         keys.extend(self._gram_keys(types, python_rows))
+        if not keys:  # new spellings are seldom words of the vocabulary: the n-grams alone
+            return found
         return np.concatenate([np.asarray(keys, dtype=np.int64), found])
 
     def _type_entries(
@@ -548,13 +550,14 @@ class TokenTable:
 
     def ids(self, raw_tokens: list[str], lock: threading.RLock) -> np.ndarray:
         count = len(raw_tokens)
-        ids = np.fromiter(map(self.raw_to_id.get, raw_tokens, repeat(-1)), dtype=np.int64, count=count)
-        if (ids < 0).any():
+        # a list, not an array, until every spelling is known: a few tokens cost less that way
+        found = list(map(self.raw_to_id.get, raw_tokens))
+        if None in found:
             with lock:
                 # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
                 # token gets the next id, as one spelling after another would give it
                 raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
-                new_raw = unseen(raw_tokens, (ids < 0).tolist(), raw_to_id)
+                new_raw = unseen(raw_tokens, map(is_, found, repeat(None)), raw_to_id)
                 new_norms: dict[str, int] = {}
                 for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
                     tid = norm_to_id.get(norm)
@@ -566,8 +569,8 @@ class TokenTable:
                     s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
-                ids = np.fromiter(map(raw_to_id.__getitem__, raw_tokens), dtype=np.int64, count=count)
-        return ids
+                found = list(map(raw_to_id.__getitem__, raw_tokens))
+        return np.fromiter(found, dtype=np.int64, count=count)
 
 
 def bigram_hits(
