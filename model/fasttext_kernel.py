@@ -543,7 +543,7 @@ class CompiledPredictor:
             a.maxn, a.output_rows, a.left, a.right, labels, probabilities, counts,
         )  # fmt: skip
         names = a.labels
-        return [
-            [(float(p), names[lab]) for p, lab in zip(probs[:m].tolist(), labs[:m].tolist(), strict=True)]
-            for probs, labs, m in zip(probabilities, labels, counts.tolist(), strict=True)
+        return [  # each array to lists once: a row view and two tolist calls per line cost more
+            [(p, names[lab]) for p, lab in zip(probs[:m], labs[:m], strict=True)]
+            for probs, labs, m in zip(probabilities.tolist(), labels.tolist(), counts.tolist(), strict=True)
         ]
