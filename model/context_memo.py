@@ -54,7 +54,6 @@ SMALL_BATCH = 40
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _NO_ARTICLE = (_NO_COLUMNS, np.zeros(0), np.zeros(0), np.zeros(0))
 ArticleSummary = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-TokenTerms = tuple[bool, float, float, int, bool, bool]
 # Per chunk: the kernel's chunk columns (model/kernels.py ``C_*``) and where its content columns start
 # in the pool and how many (one read, not two). Row 0 is the empty chunk.
 _CONTEXT_COLUMNS = (Column(np.float64, N_CHUNK_COLS), Column(np.int64, 2))
@@ -100,7 +99,6 @@ class ContextChunks:
         self.term_stem_array = np.asarray(model.term_stem_, dtype=np.int64)
         self.stem_w_array = np.asarray(model.stem_idf_, dtype=np.float64)
         self.oov_cache: dict[bytes, int] = {}
-        self.token_terms: dict[bytes, TokenTerms] = {}  # _token_terms, per token seen by _chunk_row
         self._reset_tokens()
         # Per content column (the unseen-word column appended): idf weight, background log-probability
         # and ``LM_MU`` x probability (the smoothing mass), side by side: one memory read per column.
@@ -123,42 +121,29 @@ class ContextChunks:
             self.oov_cache[tok] = col
         return col
 
-    def _token_terms(self, tok: bytes) -> TokenTerms:
-        """A token's constants for ``_chunk_row`` (known, idf x coef, idf^2, content column or -1,
-        address word, meta word), computed at its first sight, when an unseen word without a known
-        stem takes its own column (as the vectorised path does, in first-seen order)."""
-        g = self.vocab.get(tok, -1)
-        s_coef = s_sq = 0.0
-        if g >= 0:
-            w = self.idf[g]
-            s_coef, s_sq = w * self.coef[g], w * w
-            col = self.term_stem[g]
-        else:
-            col = self._oov_column(tok)
-            if col < 0:
-                col = len(self.stem_w) + self.oov_words.setdefault(tok, len(self.oov_words))
-        content = col if col >= len(self.stem_w) or self.stem_w[col] > 0 else -1
-        if len(self.token_terms) > _OOV_CACHE_MAX:
-            self.token_terms.clear()
-        found = (g >= 0, s_coef, s_sq, content, tok in ADDRESS_WORDS, is_meta_word(tok))
-        self.token_terms[tok] = found
-        return found
-
     def _chunk_row(self, chunk: str, toks: list[bytes], pool: list[int]) -> list[float]:
         """One chunk's kernel row from its tokens; its content columns are appended to ``pool``."""
         n_known = n_address = n_meta = 0
         s_coef = s_sq = 0.0
-        terms = self.token_terms
         for tok in toks:
-            known, tok_coef, tok_sq, content, address, meta = terms.get(tok) or self._token_terms(tok)
-            n_address += address
-            n_meta += meta
-            if known:
+            g = self.vocab.get(tok, -1)
+            if tok in ADDRESS_WORDS:
+                n_address += 1
+            if is_meta_word(tok):
+                n_meta += 1
+            if g >= 0:
                 n_known += 1
-                s_coef += tok_coef
-                s_sq += tok_sq
-            if content >= 0:
-                pool.append(content)
+                w = self.idf[g]
+                s_coef += w * self.coef[g]
+                s_sq += w * w
+                col = self.term_stem[g]
+            else:
+                col = self._oov_column(tok)
+                if col < 0:
+                    pool.append(len(self.stem_w) + self.oov_words.setdefault(tok, len(self.oov_words)))
+                    continue
+            if self.stem_w[col] > 0:
+                pool.append(col)
         return [
             len(toks),
             n_known,
