@@ -39,8 +39,8 @@ import scipy.sparse as sp
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
 from model.estimator import Estimator
-from model.family_kernel import chunk_sums, type_sums
-from model.gram_kernel import GramTable
+from model.family_kernel import chunk_sums, gram_type_sums, type_sums
+from model.gram_kernel import GramTable, code_points
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
 BIGRAM_SHIFT = 32
@@ -337,13 +337,32 @@ class TokenFeaturizer(Estimator):
         batch's few tokens cost less than numpy's per-call overhead); ``type_terms_numpy`` is the
         reference it equals."""
         single = coef.ndim == 1
-        s, q = type_sums(
-            self._type_keys(types),
-            len(types),
-            self.n_features_,
-            self.feature_weights_,
-            coef.reshape(-1, 1) if single else coef,
-        )
+        coef = coef.reshape(-1, 1) if single else coef
+        grams = self._gram_table() if len(types) else None
+        packed = False
+        if grams is not None:  # one pass from the code points (a token beyond the packing: below)
+            codes, starts = code_points(list(types))
+            words = np.fromiter(
+                map(self.word_index_.get, types, repeat(-1)), dtype=np.int64, count=len(types)
+            )
+            g = grams
+            s, q, packed = gram_type_sums(
+                codes,
+                starts,
+                words,
+                g.lo,
+                g.hi,
+                g.bits,
+                g.keys,
+                g.values,
+                g.table_bits,
+                self.feature_weights_,
+                coef,
+            )
+        if not packed:
+            s, q = type_sums(
+                self._type_keys(types), len(types), self.n_features_, self.feature_weights_, coef
+            )
         return (s[:, 0] if single else s), q
 
     def type_terms_numpy(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
