@@ -333,32 +333,19 @@ class TokenFeaturizer(Estimator):
 
     def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
-        features x K) and its squared norm, summed from the row's entries in one compiled pass (a new
-        batch's few tokens cost less than numpy's per-call overhead); ``type_terms_numpy`` is the
-        reference it equals."""
+        features x K) and its squared norm, in one compiled pass from the tokens' code points (a batch
+        with a token beyond the exact packing: from its feature keys); a new batch's few tokens cost
+        less than numpy's per-call overhead. ``type_terms_numpy`` is the reference it equals."""
         single = coef.ndim == 1
         coef = coef.reshape(-1, 1) if single else coef
         grams = self._gram_table() if len(types) else None
         packed = False
-        if grams is not None:  # one pass from the code points (a token beyond the packing: below)
+        if grams is not None:
             codes, starts = code_points(list(types))
             words = np.fromiter(
                 map(self.word_index_.get, types, repeat(-1)), dtype=np.int64, count=len(types)
             )
-            g = grams
-            s, q, packed = gram_type_sums(
-                codes,
-                starts,
-                words,
-                g.lo,
-                g.hi,
-                g.bits,
-                g.keys,
-                g.values,
-                g.table_bits,
-                self.feature_weights_,
-                coef,
-            )
+            s, q, packed = gram_type_sums(codes, starts, words, *grams.lookup(), self.feature_weights_, coef)
         if not packed:
             s, q = type_sums(
                 self._type_keys(types), len(types), self.n_features_, self.feature_weights_, coef
