@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from model.gram_kernel import find
+from model.gram_kernel import _PAD, _pack, find
 
 _BIGRAM_SHIFT = 32  # model.features.BIGRAM_SHIFT: bigram key = (left word id << 32) | right word id
 
@@ -221,3 +221,83 @@ def type_sums(
             s[t, k] = numpy_segment_sum(products[k], start, end)
         start = end
     return s, q
+
+
+@njit(cache=True, nogil=True)
+def gram_type_sums(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    word_ids: np.ndarray,
+    lo: int,
+    hi: int,
+    bits: int,
+    keys: np.ndarray,
+    values: np.ndarray,
+    table_bits: int,
+    weights: np.ndarray,
+    coef: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
+    """``type_sums`` of new tokens straight from their code points (``gram_kernel.code_points``), in one
+    pass instead of ``gram_hits``, key arithmetic and ``type_sums``: per token, its word feature
+    (``word_ids``, -1: none) and the padded n-grams found in the vocabulary's table, ascending, each
+    weighted ``count x weights[feature]`` and summed in numpy's pairwise order as ``type_sums`` does.
+    False, with nothing computed, when a code point does not pack: the caller takes that path."""
+    n_types = len(starts) - 1
+    n_heads = coef.shape[1]
+    s = np.zeros((n_types, n_heads))
+    q = np.zeros(n_types)
+    limit = 1 << bits
+    longest = 0
+    for t in range(n_types):
+        for j in range(starts[t], starts[t + 1]):
+            if codes[j] >= limit:
+                return s, q, False
+        longest = max(longest, starts[t + 1] - starts[t])
+    widest = longest + 2
+    most = 1  # the word feature
+    for n in range(lo, hi + 1):
+        if widest >= n:
+            most += widest - n + 1
+    feats = np.empty(most, dtype=np.int64)
+    cols = np.empty(most, dtype=np.int64)
+    data = np.empty(most)
+    squares = np.empty(most)
+    products = np.empty((n_heads, most))  # a contiguous column per head
+    padded = np.empty(widest, dtype=np.uint32)
+    for t in range(n_types):
+        begin, end = starts[t], starts[t + 1]
+        size = end - begin + 2
+        padded[0] = _PAD
+        for j in range(begin, end):
+            padded[j - begin + 1] = codes[j]
+        padded[size - 1] = _PAD
+        m = 0
+        if word_ids[t] >= 0:
+            feats[m] = word_ids[t]
+            m += 1
+        for n in range(lo, hi + 1):
+            for i in range(size - n + 1):
+                feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
+                if feature >= 0:
+                    feats[m] = feature
+                    m += 1
+        ordered = np.sort(feats[:m])
+        e = 0
+        i = 0
+        while i < m:
+            j = i + 1
+            while j < m and ordered[j] == ordered[i]:
+                j += 1
+            cols[e] = ordered[i]
+            data[e] = (j - i) * weights[ordered[i]]
+            e += 1
+            i = j
+        for x in range(e):
+            squares[x] = data[x] * data[x]
+            for k in range(n_heads):
+                products[k, x] = coef[cols[x], k] * data[x]
+        if e:
+            q[t] = numpy_segment_sum(squares, 0, e)
+            for k in range(n_heads):
+                s[t, k] = numpy_segment_sum(products[k], 0, e)
+    return s, q, True

@@ -39,8 +39,8 @@ import scipy.sparse as sp
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
 from model.estimator import Estimator
-from model.family_kernel import chunk_sums, type_sums
-from model.gram_kernel import GramTable
+from model.family_kernel import chunk_sums, gram_type_sums, type_sums
+from model.gram_kernel import GramTable, code_points
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
 BIGRAM_SHIFT = 32
@@ -316,8 +316,10 @@ class TokenFeaturizer(Estimator):
         if grams is not None:
             rows, feats, skipped = grams.hits(list(types))
             found = rows * n_features + feats
-            python_rows = np.flatnonzero(skipped).tolist()
+            python_rows = np.flatnonzero(skipped).tolist() if skipped.any() else ()
         keys.extend(self._gram_keys(types, python_rows))
+        if not keys:  # new spellings are seldom words of the vocabulary: the n-grams alone
+            return found
         return np.concatenate([np.asarray(keys, dtype=np.int64), found])
 
     def _type_entries(
@@ -331,17 +333,23 @@ class TokenFeaturizer(Estimator):
 
     def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
-        features x K) and its squared norm, summed from the row's entries in one compiled pass (a new
-        batch's few tokens cost less than numpy's per-call overhead); ``type_terms_numpy`` is the
-        reference it equals."""
+        features x K) and its squared norm, in one compiled pass from the tokens' code points (a batch
+        with a token beyond the exact packing: from its feature keys); a new batch's few tokens cost
+        less than numpy's per-call overhead. ``type_terms_numpy`` is the reference it equals."""
         single = coef.ndim == 1
-        s, q = type_sums(
-            self._type_keys(types),
-            len(types),
-            self.n_features_,
-            self.feature_weights_,
-            coef.reshape(-1, 1) if single else coef,
-        )
+        coef = coef.reshape(-1, 1) if single else coef
+        grams = self._gram_table() if len(types) else None
+        packed = False
+        if grams is not None:
+            codes, starts = code_points(list(types))
+            words = np.fromiter(
+                map(self.word_index_.get, types, repeat(-1)), dtype=np.int64, count=len(types)
+            )
+            s, q, packed = gram_type_sums(codes, starts, words, *grams.lookup(), self.feature_weights_, coef)
+        if not packed:
+            s, q = type_sums(
+                self._type_keys(types), len(types), self.n_features_, self.feature_weights_, coef
+            )
         return (s[:, 0] if single else s), q
 
     def type_terms_numpy(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -548,13 +556,14 @@ class TokenTable:
 
     def ids(self, raw_tokens: list[str], lock: threading.RLock) -> np.ndarray:
         count = len(raw_tokens)
-        ids = np.fromiter(map(self.raw_to_id.get, raw_tokens, repeat(-1)), dtype=np.int64, count=count)
-        if (ids < 0).any():
+        # a list, not an array, until every spelling is known: a few tokens cost less that way
+        found = list(map(self.raw_to_id.get, raw_tokens))
+        if None in found:
             with lock:
                 # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
                 # token gets the next id, as one spelling after another would give it
                 raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
-                new_raw = unseen(raw_tokens, (ids < 0).tolist(), raw_to_id)
+                new_raw = unseen(raw_tokens, map(is_, found, repeat(None)), raw_to_id)
                 new_norms: dict[str, int] = {}
                 for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
                     tid = norm_to_id.get(norm)
@@ -566,8 +575,8 @@ class TokenTable:
                     s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
-                ids = np.fromiter(map(raw_to_id.__getitem__, raw_tokens), dtype=np.int64, count=count)
-        return ids
+                found = list(map(raw_to_id.__getitem__, raw_tokens))
+        return np.fromiter(found, dtype=np.int64, count=count)
 
 
 def bigram_hits(

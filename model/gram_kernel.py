@@ -167,6 +167,10 @@ class GramTable:
             codes, starts = code_points(grams)
             self.keys, self.values = build_table(codes, starts, values, self.bits, self.table_bits)
 
+    def lookup(self) -> tuple[int, int, int, np.ndarray, np.ndarray, int]:
+        """(lo, hi, bits, keys, values, table bits): what a compiled pass needs to find n-grams."""
+        return self.lo, self.hi, self.bits, self.keys, self.values, self.table_bits
+
     def hits(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, feature) per n-gram occurrence found in ``tokens``, and the rows left to Python."""
         codes, starts = code_points(tokens)

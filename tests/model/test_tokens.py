@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, tokenize_chunks
+from model.tokens import FEW_CHUNKS, TOKEN_RE, normalize_token, normalize_tokens, tokenize_chunks
 
 # Pieces that exercise every rule: case, digits, runs to squeeze, quotes, !/? runs, the batch
 # sentinel, combining marks, characters whose lower case or NFKD form is longer, non-ASCII digits.
@@ -20,15 +20,16 @@ def _text(max_pieces: int) -> st.SearchStrategy[str]:
 @given(st.lists(_text(8).map(lambda s: "".join(s.split())), max_size=30))
 @settings(max_examples=300, deadline=None)
 def test_tokenize_chunks_equals_findall_per_chunk(chunks: list[str]) -> None:
-    flat, lengths = tokenize_chunks(chunks)
     lists = [TOKEN_RE.findall(c) for c in chunks]
-    assert flat == [t for toks in lists for t in toks]
-    np.testing.assert_array_equal(lengths, [len(t) for t in lists])
+    for few in (FEW_CHUNKS, 2):  # per chunk (a few chunks) and the joined pass
+        flat, lengths = tokenize_chunks(chunks, few)
+        assert flat == [t for toks in lists for t in toks]
+        np.testing.assert_array_equal(lengths, [len(t) for t in lists])
 
 
 def test_tokenize_chunks_on_real_chunks(kaggle_small: tuple[list[str], np.ndarray]) -> None:
     chunks = [c for t in kaggle_small[0][:300] for c in t.split()] + ["", "!!?", "x\u00aay"]
-    for batch in (chunks, chunks[:-1], chunks[:1], []):  # the last chunk holds the sentinel
+    for batch in (chunks, chunks[:-1], chunks[:1], chunks[:5], []):  # the last holds the sentinel
         flat, lengths = tokenize_chunks(batch)
         assert flat == [t for c in batch for t in TOKEN_RE.findall(c)]
         assert lengths.tolist() == [len(TOKEN_RE.findall(c)) for c in batch]
