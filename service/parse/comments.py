@@ -461,10 +461,12 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
     return {j for found in leading for j, label in found if label in common}
 
 
-# A forum's per-post chrome and the NEXT poster's profile end each block when a text dump puts them
-# above the next header (phpBB: "Top" / a rule / NAME / "Member" / "Posts: 39" / "Re: SUBJECT"). Lines
-# at a block's end that end most blocks alike, or name the next comment's author, are not its text.
+# A forum's post bar and the NEXT poster's profile end each block when a text dump puts them above the
+# next header (phpBB in lynx: "Top" / a rule / NAME / "Member" / "Posts: 39" / "Re: SUBJECT"). Cut only
+# where the next comment's author stands on a line of its own among them, on most blocks of the page:
+# lines that merely end many comments alike ("Thanks!", "#SaveOurBus") are what readers wrote.
 _TAIL_REACH = 8
+_TAIL_BAR = 2  # lines of the post bar above the next poster's name ("Top", a rule)
 _RULE = re.compile(r"[\s_\-=*~·—–]{3,}")
 
 
@@ -474,12 +476,32 @@ def _tail_key(core: str) -> str:
     return m["label"].casefold() + ":" if m else core.casefold()
 
 
+def _profile_tail(lines: list[_Line], tail: list[int], common: set[str], following: str) -> list[int]:
+    """The tail's lines from the post bar above the next poster's name to the end, when the name is
+    there and only template lines follow it; else none."""
+
+    def template(j: int) -> bool:
+        core = lines[j].core.strip()
+        return _tail_key(core) in common or bool(_RULE.fullmatch(core))
+
+    for p in range(len(tail) - 1, -1, -1):
+        core = lines[tail[p]].core.strip()
+        if following and core.casefold() == following:
+            q = p
+            while q > 0 and p - q < _TAIL_BAR and template(tail[q - 1]):
+                q -= 1
+            return tail[q:]
+        if not template(tail[p]):
+            return []
+    return []
+
+
 def _tail_lines(
     lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]], authors: Sequence[str | None]
 ) -> set[int]:
-    """The lines ending blocks that are the forum's template or the next poster's name, learned per
-    page (at least three blocks); each block keeps its first line of text."""
-    if len(blocks) < 3:
+    """The post bar and next poster's profile ending the blocks, learned per page: most blocks (3 or
+    more) must show it; each block keeps its first line of text. The last block loses only bar lines."""
+    if len(blocks) < 4:
         return set()
     tails = []
     for _, idx in blocks:
@@ -487,18 +509,19 @@ def _tail_lines(
         tails.append(text_idx[1:][-_TAIL_REACH:])
     counts = Counter(key for tail in tails for key in {_tail_key(lines[j].core.strip()) for j in tail})
     common = {key for key, c in counts.items() if c >= max(3, _HABIT_SHARE * len(blocks))}
-    out: set[int] = set()
-    for k, tail in enumerate(tails):
-        following = (authors[k + 1] or "").casefold() if k + 1 < len(authors) else ""
-        for j in reversed(tail):
-            core = lines[j].core.strip()
-            if not (
-                _tail_key(core) in common
-                or _RULE.fullmatch(core)
-                or (following and core.casefold() == following)
-            ):
-                break
-            out.add(j)
+    cuts = [
+        _profile_tail(lines, tail, common, (authors[k + 1] or "").casefold())
+        for k, tail in enumerate(tails[:-1])
+    ]
+    if sum(1 for cut in cuts if cut) < max(3, _HABIT_SHARE * len(cuts)):
+        return set()
+    out = {j for cut in cuts for j in cut}
+    bar = {_tail_key(lines[j].core.strip()) for cut in cuts for j in cut[:_TAIL_BAR]}
+    for j in reversed(tails[-1]):
+        core = lines[j].core.strip()
+        if not (_tail_key(core) in bar or _RULE.fullmatch(core)):
+            break
+        out.add(j)
     return out
 
 

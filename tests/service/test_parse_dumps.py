@@ -175,13 +175,26 @@ def test_the_next_posters_profile_and_the_post_bar_are_not_the_comments_text() -
     assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
 
 
-def test_a_profile_line_unlike_the_others_ends_the_cut_there() -> None:
-    # A "Moderator" among "Member"s: the lines below it still go, it and the name above it stay.
+def test_a_profile_unlike_the_others_is_left_whole() -> None:
+    # A "Moderator" among "Member"s: that block's tail is not all template, so nothing of it is cut.
     art = parse_page(_forum_page({"Priya Raman": "Moderator"}), fmt="text")
-    assert art.comments[1].text.endswith("Priya Raman\nModerator")
+    assert art.comments[1].text.startswith(_THREAD[1][2]) and "Priya Raman\nModerator" in art.comments[1].text
     assert [c.text for i, c in enumerate(art.comments) if i != 1] == [
         t for i, (_, _, t) in enumerate(_THREAD) if i != 1
     ]
+
+
+@pytest.mark.parametrize(
+    "ending", ["Thanks!", "#SaveOurBus", "Source: https://example.org/report", "Edit: typo"]
+)
+def test_a_last_line_many_readers_share_is_theirs(ending: str) -> None:
+    # Comments that end alike are not a template unless the next poster's name stands among the lines.
+    blocks = [
+        f"{author}\n\nThu, 12/03/2026 - 1{i}:05\n\n{text}\n{ending}\n\nReply"
+        for i, (author, _, text) in enumerate(_THREAD)
+    ]
+    art = parse_page(_dump(76, "") + "\n5 Comments\n\n" + "\n\n".join(blocks) + "\n", fmt="text")
+    assert [c.text for c in art.comments] == [f"{t}\n{ending}" for _, _, t in _THREAD]
 
 
 def test_a_header_split_into_name_separator_and_date_lines_is_one_header() -> None:
