@@ -273,16 +273,21 @@ _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40
 _REPLY_LINE = re.compile(rf"\s*{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)
 
 
-def _reply_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> dict[int, str]:
-    """Block index -> the name on a reply line (``_REPLY_LINE``) above the block's first line of text;
-    the line becomes comment chrome (English "In reply to" already is; "Antwort auf" was text)."""
+def _reply_lines(
+    lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]], authors: Sequence[str | None]
+) -> dict[int, str]:
+    """Block index -> the name on a reply line (``_REPLY_LINE``) above the block's first line of text,
+    when it names a commenter on the page; the line becomes comment chrome (English "In reply to"
+    already is; "Antwort auf NAME" was text). "Antwort auf Ihre Frage" names nobody: it stays text."""
+    names = {a.casefold() for a in authors if a} | {a.split()[0].casefold() for a in authors if a}
     out: dict[int, str] = {}
     for k, (_, idx) in enumerate(blocks):
         for j in idx:
             ln = lines[j]
             m = _REPLY_LINE.fullmatch(ln.core)
-            if m is not None:
-                out[k] = _clean_name(m["to"])
+            name = _clean_name(m["to"]) if m is not None else ""
+            if name and name.casefold() in names:
+                out[k] = name
                 ln.chrome = True
                 break
             if not ln.chrome and ln.furniture is None:

@@ -334,7 +334,7 @@ def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list
     levels = [lines[h.start].indent for h, _ in blocks] if sec.mode == "header" else [0] * len(blocks)
     levels = _level_labels(lines, [h for h, _ in blocks]) or levels
     parents = _parents(levels)
-    block_reply_to = _reply_lines(lines, blocks)  # before the texts: its lines become chrome
+    block_reply_to = _reply_lines(lines, blocks, authors)  # before the texts: its lines become chrome
     ctx = _BlockContext(
         profile=_profile_lines(lines, blocks) | _tail_lines(lines, blocks, authors),
         seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),

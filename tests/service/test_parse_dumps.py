@@ -210,3 +210,16 @@ def test_a_header_split_into_name_separator_and_date_lines_is_one_header() -> No
     assert [c.author for c in art.comments] == [a for a, _, _ in _THREAD]
     assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
     assert [c.posted_raw for c in art.comments] == [f"{i + 2} days ago" for i in range(len(_THREAD))]
+
+
+@pytest.mark.parametrize(
+    "line", ["Antwort auf Ihre Frage", "En réponse à votre article", "Antwort auf Herrn Berger"]
+)
+def test_a_reply_cue_naming_nobody_on_the_page_is_the_readers_text(line: str) -> None:
+    blocks = [
+        "Margaret Olsen\n\nThu, 12/03/2026 - 10:05\n\nThe bus route was cut ten years ago.",
+        f"dave_k\n\nThu, 12/03/2026 - 11:05\n\n{line}\nIt came back in 2019.",
+    ]
+    art = parse_page(_dump(76, "") + "\n2 Comments\n\n" + "\n\n".join(blocks) + "\n", fmt="text")
+    assert art.comments[1].text == f"{line}\nIt came back in 2019."
+    assert art.comments[1].parent is None
