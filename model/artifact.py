@@ -61,8 +61,9 @@ def _content_digest(manifest: Mapping[str, Any]) -> str:
     """sha256 of the manifest without its seal, in a canonical form (sorted keys, no spaces), so
     re-indenting the file does not break the seal but changing any value does."""
     body = {k: v for k, v in manifest.items() if k != SEAL}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return sha256_bytes(text.encode("utf-8"))
+    # ASCII escapes: a lone surrogate ("\\ud800", which JSON allows) has no UTF-8 form.
+    text = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return sha256_bytes(text.encode("ascii"))
 
 
 def seal_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,7 +182,7 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ModelError(f"cannot read the model manifest {path}: {exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, or an integer of 4,300+ digits
         raise ModelError(f"{path} is not valid JSON ({exc}): {FIX}") from exc
     except RecursionError as exc:  # the stdlib parser recurses: "[[[[..." a hundred thousand deep
         raise ModelError(f"{path} is nested too deeply to be a manifest: {FIX}") from exc

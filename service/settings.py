@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
@@ -27,6 +27,9 @@ DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
 class Thresholds(BaseModel):
     """Score at or above `review` sends a comment to a moderator; at or above `reject` removes it.
     ``None`` turns that step off for the attribute (e.g. unsubstantial never rejects by default)."""
+
+    # A misspelt step ("revew") would otherwise be dropped without a word, the old value kept.
+    model_config = ConfigDict(extra="forbid")
 
     review: float | None = Field(default=None, ge=0.0, le=1.0)
     reject: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -227,7 +230,26 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{tag}: unknown attribute(s) {unknown}; known: {list(THRESHOLD_ATTRIBUTES)}"
                 )
-            out.setdefault(language, {}).update(changes)
+            merged = out.setdefault(language, {})
+            for attribute, limits in changes.items():  # "fr" and "fr-FR" both given: their steps add up
+                steps = merged[attribute].model_dump(exclude_unset=True) if attribute in merged else {}
+                merged[attribute] = Thresholds.model_validate(
+                    {**steps, **limits.model_dump(exclude_unset=True)}
+                )
+        return out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _steps_keep_their_defaults(cls, data: Any) -> Any:
+        # MODERATION_TOXICITY__REJECT=0.95 arrives as {"reject": 0.95}: the attribute's default review
+        # step stays (it was replaced by None, turning review off). A step set to null still turns off.
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name in THRESHOLD_ATTRIBUTES:
+            value = out.get(name)
+            if isinstance(value, dict):
+                out[name] = {**cls.model_fields[name].default.model_dump(), **value}
         return out
 
     def thresholds(self) -> ThresholdTable:

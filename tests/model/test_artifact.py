@@ -170,3 +170,14 @@ def test_a_manifest_entry_of_the_wrong_shape_is_a_model_error(small_artifact: Pa
     _edit_manifest(small_artifact, lambda m: m["attributes"]["insult"].__setitem__("languages", 5))
     with pytest.raises(ModelError, match="manifest does not describe its models"):
         Scorer.load(small_artifact)
+
+
+@pytest.mark.parametrize("value", ['"\\ud800"', "1" * 5001])
+def test_a_hostile_manifest_value_is_a_one_line_model_error(small_artifact: Path, value: str) -> None:
+    # A lone surrogate escape (no UTF-8 form) and an integer past Python's 4,300-digit limit: JSON allows
+    # both, and both were tracebacks instead of the one-line refusal.
+    path = small_artifact / artifact.MANIFEST
+    text = path.read_text()
+    path.write_text(text[: text.rindex("}")] + f', "x": {value}}}')
+    with pytest.raises(ModelError, match="make train"):
+        artifact.verify_artifact(small_artifact)

@@ -93,3 +93,26 @@ def test_language_thresholds_are_read_from_the_environment(monkeypatch):
 def test_language_thresholds_that_cannot_work_are_refused(value, message):
     with pytest.raises(ValidationError, match=message):
         Settings(language_thresholds=value)
+
+
+def test_one_step_from_the_environment_keeps_the_other_steps_default(monkeypatch):
+    # The README's own example used to turn toxicity's review step off.
+    monkeypatch.setenv("MODERATION_TOXICITY__REJECT", "0.95")
+    assert Settings().toxicity.model_dump() == {"review": 0.45, "reject": 0.95}
+    monkeypatch.setenv("MODERATION_PROFANITY", '{"review": 0.9, "reject": null}')
+    assert Settings().profanity.model_dump() == {"review": 0.9, "reject": None}
+
+
+def test_a_misspelt_step_is_refused(monkeypatch):
+    monkeypatch.setenv("MODERATION_TOXICITY__REVEW", "0.95")
+    with pytest.raises(ValidationError, match="revew"):
+        Settings()
+    with pytest.raises(ValidationError, match="revew"):
+        Settings(language_thresholds={"fr": {"toxicity": {"revew": 0.6}}})
+
+
+def test_two_spellings_of_one_language_add_their_steps():
+    table = Settings(
+        language_thresholds={"fr": {"toxicity": {"review": 0.6}}, "FR-fr": {"toxicity": {"reject": 0.95}}}
+    ).thresholds()
+    assert table.for_language("fr")["toxicity"].model_dump() == {"review": 0.6, "reject": 0.95}
