@@ -48,6 +48,22 @@ class Estimator:
             getattr(self, name).set_params(**sub_params)
         return self
 
+    _estimator_type: str | None = None  # "classifier" / "transformer": what scikit-learn's tools ask
+
+    def __sklearn_tags__(self) -> Any:
+        """BaseEstimator's tags (cross_val_score, GridSearchCV, check_is_fitted read them); imported
+        when a scikit-learn tool asks, so scoring still does not."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags, TransformerTags
+
+        kind = self._estimator_type
+        return Tags(
+            estimator_type=kind,
+            target_tags=TargetTags(required=kind == "classifier"),
+            transformer_tags=TransformerTags() if kind == "transformer" else None,
+            classifier_tags=ClassifierTags(multi_class=False) if kind == "classifier" else None,
+            input_tags=InputTags(two_d_array=False, string=True),
+        )
+
     # Pickling: the instance dict, as BaseEstimator does (subclasses drop derived state through these).
     def __getstate__(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -111,6 +111,8 @@ class TokenFeaturizer(Estimator):
     Parameters are stored untouched (sklearn convention); ``fit`` learns vocabularies and weights.
     """
 
+    _estimator_type = "transformer"
+
     def __init__(
         self,
         ngram_min: int = 2,
@@ -844,6 +846,8 @@ class LinearTextClassifier(Estimator):
     (training/train.py computes them during its cross-validation, on training data only).
     """
 
+    _estimator_type = "classifier"
+
     def __init__(
         self, featurizer: TokenFeaturizer | None = None, C: float = 4.0, max_iter: int = 2000
     ) -> None:
@@ -908,6 +912,12 @@ class LinearTextClassifier(Estimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return (self.predict_proba(texts)[:, 1] >= 0.5).astype(np.int64)
+
+    def score(self, texts: Sequence[str], y: Sequence[int], sample_weight: Any = None) -> float:
+        """Accuracy, as scikit-learn's classifiers define ``score`` (cross_val_score's default)."""
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(texts), sample_weight=sample_weight))
 
     def explain(self, text: str, *, top_k: int = 5, **_context: Any) -> list[Span]:
         """Top ``top_k`` positive token / token-pair contributions as spans of ``text``.

@@ -60,3 +60,19 @@ def test_loading_and_scoring_the_shipped_model_never_imports_sklearn() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_sklearns_tools_take_the_classifier() -> None:
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.utils.validation import check_is_fitted
+
+    texts = ["you idiot", "nice article", "idiot moron", "thanks for this", "moron fool", "good point"] * 3
+    y = [1, 0, 1, 0, 1, 0] * 3
+    model = LinearTextClassifier(featurizer=TokenFeaturizer(min_df=1), C=1.0)
+    assert is_classifier(model)
+    assert len(cross_val_score(model, texts, y, cv=3, scoring="roc_auc")) == 3
+    assert len(cross_val_score(model, texts, y, cv=3)) == 3  # accuracy, ClassifierMixin's score
+    search = GridSearchCV(model, {"C": [0.5, 2.0]}, cv=3, scoring="roc_auc").fit(texts, y)
+    assert search.best_params_["C"] in (0.5, 2.0)
+    check_is_fitted(search.best_estimator_)
