@@ -30,13 +30,18 @@ def _step(attribute: str, value: float, limit: Thresholds | None, context: str) 
 
 
 def for_language(thresholds: Mapping[str, Thresholds], language: str | None) -> Mapping[str, Thresholds]:
-    """The thresholds for a comment detected as ``language`` (a site's per-language changes, if any;
-    an undetermined comment, None or "und", takes the global ones, as the API reports it "und")."""
+    """The thresholds for a comment judged in ``language`` (a site's per-language changes, if any)."""
     return thresholds.for_language(language) if isinstance(thresholds, ThresholdTable) else thresholds
 
 
+def judged_language(scores: Scores) -> str:
+    """The language a comment was judged in: detected, else its thread's or the detector's guess
+    (``Scores.assumed_language``), else English (the base models'). Its thresholds decide."""
+    return scores.assumed_language or scores.language or "en"
+
+
 def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
-    thresholds = for_language(thresholds, scores.language)
+    thresholds = for_language(thresholds, judged_language(scores))
     rejects: list[str] = []
     reviews: list[str] = []
     for attribute, value in scores.as_dict().items():
@@ -68,7 +73,7 @@ def flagged_attributes(
     language: str | None = None,
 ) -> list[str]:
     """The attributes ``decide`` names as reasons for these scores (a stored result's plain dict, where
-    a score may be None or NaN: those name nothing), for a comment detected as ``language``."""
+    a score may be None or NaN: those name nothing), for a comment judged in ``language``."""
     thresholds = for_language(thresholds, language)
     return [
         name

@@ -80,7 +80,7 @@ def _fmt_spans(spans: Sequence[object]) -> str:
 def report_article(
     article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
 ) -> None:
-    from service.decide import decide, flagged_attributes
+    from service.decide import decide, flagged_attributes, judged_language
 
     out = printable(out)
     out.write(f"{RULE}\n{article.source}  ({article.format})\n")
@@ -114,7 +114,9 @@ def report_article(
             out.write(f"     why: {reason}\n")
         thread = texts[:i] + texts[i + 1 :]
         # Spans only for the attributes the decision names: on a low score they explain noise.
-        for attribute in flagged_attributes(scores.as_dict(), thresholds, scores.context, scores.language):
+        for attribute in flagged_attributes(
+            scores.as_dict(), thresholds, scores.context, judged_language(scores)
+        ):
             spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
             if spans:
                 out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")

@@ -36,8 +36,8 @@ class Thresholds(BaseModel):
 
 
 class ThresholdTable(dict[str, Thresholds]):
-    """Each attribute's thresholds (the dict itself), and for comments detected as a language a site
-    set its own for, that language's (``for_language``; "und" and None: the global ones): the French
+    """Each attribute's thresholds (the dict itself), and for comments judged in a language a site set
+    its own for, that language's (``for_language``; None: the global ones): the French
     and Arabic models are calibrated on tweets far more hostile than news comments, so a bilingual
     site may review them at another score. A step a language does not name keeps the global value."""
 
@@ -152,9 +152,9 @@ class Settings(BaseSettings):
     spam: Thresholds = Thresholds(review=0.5, reject=None)
     # Short or content-free is not a reason to hold a comment back unless a site says so.
     unsubstantial: Thresholds = Thresholds(review=None, reject=None)
-    # Per language, changes to those thresholds for comments detected as that language (undetermined
-    # ones keep the global thresholds), e.g.
-    # MODERATION_LANGUAGE_THRESHOLDS='{"fr": {"toxicity": {"review": 0.6}}}': comments detected as
+    # Per language, changes to those thresholds for comments judged in that language (detected, or for
+    # an undetermined one its thread's: the API's `judged_language`), e.g.
+    # MODERATION_LANGUAGE_THRESHOLDS='{"fr": {"toxicity": {"review": 0.6}}}': comments judged in
     # French go to review at toxicity 0.6, and are rejected at 0.9 as every other comment.
     language_thresholds: dict[str, dict[str, Thresholds]] = {}
     limits: Limits = Limits()

@@ -60,7 +60,9 @@ def queue_items(
             decision=r["decision"]["verdict"],
             reasons=list(r["decision"]["reasons"]),
             model_version=model_version,
-            flagged=flagged_attributes(r["scores"], thresholds, r.get("context", "none"), r.get("language")),
+            flagged=flagged_attributes(
+                r["scores"], thresholds, r.get("context", "none"), r.get("judged_language")
+            ),
             article_id=article_id,
             # A parsed page's title is a line of any length: each item keeps a copy, so it is bounded.
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,

@@ -115,6 +115,12 @@ class CommentResult(BaseModel):
         description="Per attribute: was its model trained for this language? false = the score is "
         "given but no decision rests on it alone (at most review)."
     )
+    judged_language: str = Field(
+        default="en",
+        description="The language the comment was judged in: `language`, or for an undetermined comment "
+        "its thread's (or the detector's best guess); its thresholds decide "
+        "(MODERATION_LANGUAGE_THRESHOLDS).",
+    )
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
@@ -165,6 +171,12 @@ class PageComment(BaseModel):
     language_supported: dict[str, bool] = Field(
         description="Per attribute: was its model trained for this language? false = the score is "
         "given but no decision rests on it alone (at most review)."
+    )
+    judged_language: str = Field(
+        default="en",
+        description="The language the comment was judged in: `language`, or for an undetermined comment "
+        "its thread's (or the detector's best guess); its thresholds decide "
+        "(MODERATION_LANGUAGE_THRESHOLDS).",
     )
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import EmptyInputError, TooLargeError
 from core.records import ArticleContext, Decision, Scores, Span
 from model.score import CommentScorer
-from service.decide import decide
+from service.decide import decide, judged_language
 from service.ingest import has_visible_text
 from service.settings import Limits, Thresholds
 
@@ -77,6 +77,7 @@ def result_dict(scores: Scores, thresholds: Mapping[str, Thresholds]) -> dict[st
         # Each score says whether its model was trained for the comment's language ("und": unknown).
         "language": scores.language or "und",
         "language_supported": {a: a not in scores.unsupported for a in values},
+        "judged_language": judged_language(scores),
         "decision": decision_dict(decide(scores, thresholds)),
     }
 

@@ -1,7 +1,7 @@
 import pytest
 
 from core.records import Scores
-from service.decide import decide, flagged_attributes
+from service.decide import decide, flagged_attributes, judged_language
 from service.settings import Thresholds, ThresholdTable
 
 T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(review=0.6, reject=0.95)}
@@ -102,7 +102,11 @@ def test_a_language_change_keeps_the_steps_it_does_not_name():
     assert flagged_attributes({"toxicity": 0.55}, _table(), language="und") == ["toxicity"]
 
 
-def test_an_undetermined_comment_takes_the_global_thresholds_even_in_a_french_thread():
-    # The API reports it "und"; the queue's flagged list and the decision must agree on it.
+def test_an_undetermined_comment_in_a_french_thread_is_judged_in_french():
+    # A short "Bravo" under French comments is scored by the French model: its thresholds decide it
+    # (a review found it going to review at the global 0.45, the very case the setting is for).
     scores = Scores({"toxicity": 0.5, "insult": 0.1}, language=None, assumed_language="fr")
-    assert decide(scores, _table()).verdict == "review"
+    assert judged_language(scores) == "fr"
+    assert decide(scores, _table()).verdict == "approve"
+    assert flagged_attributes(scores.as_dict(), _table(), language=judged_language(scores)) == []
+    assert judged_language(Scores({"toxicity": 0.5})) == "en"

@@ -222,5 +222,6 @@ def test_a_language_with_its_own_thresholds_is_decided_by_them_over_the_api(sett
         model = c.get("/v1/model").json()
     assert [(r["language"], r["scores"]["toxicity"]) for r in results] == [("fr", 0.5), ("en", 0.5)]
     assert [r["decision"]["verdict"] for r in results] == ["approve", "review"]
+    assert [r["judged_language"] for r in results] == ["fr", "en"]
     assert model["thresholds"]["toxicity"] == {"review": 0.45, "reject": 0.9}
     assert model["language_thresholds"]["fr"]["toxicity"] == {"review": 0.6, "reject": 0.9}
