@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from model.gram_kernel import _PAD, _pack, find
+from model.gram_kernel import _PAD, find, padded_grams
 
 _BIGRAM_SHIFT = 32  # model.features.BIGRAM_SHIFT: bigram key = (left word id << 32) | right word id
 
@@ -275,12 +275,7 @@ def gram_type_sums(
         if word_ids[t] >= 0:
             feats[m] = word_ids[t]
             m += 1
-        for n in range(lo, hi + 1):
-            for i in range(size - n + 1):
-                feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
-                if feature >= 0:
-                    feats[m] = feature
-                    m += 1
+        m = padded_grams(padded, size, lo, hi, bits, keys, values, table_bits, feats, m)
         ordered = np.sort(feats[:m])
         e = 0
         i = 0

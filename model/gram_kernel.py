@@ -99,6 +99,30 @@ def build_table(
 
 
 @njit(cache=True, nogil=True)
+def padded_grams(
+    padded: np.ndarray,
+    size: int,
+    lo: int,
+    hi: int,
+    bits: int,
+    keys: np.ndarray,
+    values: np.ndarray,
+    table_bits: int,
+    out: np.ndarray,
+    m: int,
+) -> int:  # pragma: no cover - compiled
+    """Write the features of the ``lo``..``hi``-grams of ``padded[:size]`` (a token between its pad
+    marks) found in the table to ``out`` from ``m`` on, by length then position; return the new end."""
+    for n in range(lo, hi + 1):
+        for i in range(size - n + 1):
+            feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
+            if feature >= 0:
+                out[m] = feature
+                m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
 def gram_hits(
     codes: np.ndarray,
     starts: np.ndarray,
@@ -141,13 +165,9 @@ def gram_hits(
             skipped[t] = True
             continue
         padded[size - 1] = _PAD
-        for n in range(lo, hi + 1):
-            for i in range(size - n + 1):
-                feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
-                if feature >= 0:
-                    rows[k] = t
-                    feats[k] = feature
-                    k += 1
+        end = padded_grams(padded, size, lo, hi, bits, keys, values, table_bits, feats, k)
+        rows[k:end] = t
+        k = end
     return rows[:k], feats[:k], skipped
 
 
