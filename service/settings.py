@@ -223,7 +223,7 @@ class Settings(BaseSettings):
             language = normalize_language(tag)  # ValueError for something that is no tag
             if language is None:
                 raise ValueError(
-                    f"{tag!r} names no language (undetermined comments use the global thresholds)"
+                    f"{tag!r} names no language (an undetermined comment is judged in its thread's language)"
                 )
             unknown = sorted(set(changes) - set(THRESHOLD_ATTRIBUTES))
             if unknown:
