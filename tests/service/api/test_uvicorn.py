@@ -406,6 +406,9 @@ def test_a_new_connection_during_the_drain_is_refused_at_once(tmp_path, workers)
         proc.wait(timeout=60)
     finally:
         output = stop(proc)
-    assert outcome == "refused" and took < 1.0, (outcome, took)
+    # A reset within milliseconds is the same answer: a worker logs "Shutting down" just before it
+    # closes its listening socket, and a connection queued in between is reset by that close. The bug
+    # was a reset only after the last worker had drained, seconds later.
+    assert outcome in ("refused", "reset") and took < 1.0, (outcome, took)
     assert draining, "the page finished before the new connection was tried: nothing was shown"
     assert result == [200], output[-3000:]  # the request in flight was answered
