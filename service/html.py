@@ -46,6 +46,11 @@ CHROME_TAGS = {"nav": "nav", "form": "form"}
 # <cite> inside <li class="comment">): the segmenter may take it as a comment header.
 AUTHOR_HINT = "author"
 _COMMENT_BOX = re.compile(r"comment|dsq-|disqus|livefyre|\breply\b|\breplies\b")
+# A comment marked as one by a standard, not a class name: a schema.org Comment (microdata) or an ARIA
+# article. One inside another is a reply, whatever the class names (Facebook's comments plugin nests
+# role="article" boxes in obfuscated <div>s); a news <article> around the thread moves every comment
+# alike, and threads are read from relative depth.
+_SCHEMA_COMMENT = re.compile(r"schema\.org/Comment\b", re.I)
 # One class token: "comment-author", "author_name", "fn", "dsq-username"; not "comment-author-ann"
 # (WordPress marks a whole comment by its author's login that way).
 _AUTHOR_CLASS = re.compile(
@@ -177,6 +182,8 @@ class _Walker:
         self.rows: list[int] = []  # per open <tr>: the indent its spacer image gives (table-layout threads)
         self.boxes: list[bool] = []  # per open element: whether its class names a comment
         self.in_box = 0  # open elements whose class names a comment
+        self.entries: list[bool] = []  # per open element: whether a standard marks it as a comment entry
+        self.in_entry = 0
         self.author = False  # the current line holds an element a comment's markup calls its author
 
     def flush(self) -> None:
@@ -200,6 +207,10 @@ class _Walker:
         box = bool(_COMMENT_BOX.search(cls))
         self.boxes.append(box)
         self.in_box += box
+        entry = _is_entry(el)
+        self.entries.append(entry)
+        reply_entry = entry and self.in_entry > 0  # a comment inside a comment
+        self.in_entry += entry
         if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
             self.author = True  # marks the line it is on; lines are split exactly as before
         if tag == "tr":
@@ -210,7 +221,7 @@ class _Walker:
             self.flush()
             self.stack.append((False, 0, None))
             return
-        reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls))
+        reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)) or reply_entry
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
         self.depth += nest
         hint = _hint_for(tag, el)
@@ -239,6 +250,7 @@ class _Walker:
                 self.buf.append(el.tail)
             return
         box = self.boxes.pop()
+        self.in_entry -= self.entries.pop()
         if hint == "__pad__":
             self.buf.append(_PAD)
             hint = None
@@ -254,6 +266,14 @@ class _Walker:
             self.hints.pop()
         if el.tail:
             self.buf.append(el.tail)
+
+
+def _is_entry(el: Any) -> bool:
+    """Whether a standard marks `el` as one comment: role="article", or a schema.org Comment item."""
+    if el.get("role") == "article":
+        return True
+    itemtype = el.get("itemtype")
+    return bool(itemtype and _SCHEMA_COMMENT.search(itemtype))
 
 
 def _spacer_indent(el: object) -> int:

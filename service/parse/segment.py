@@ -121,7 +121,7 @@ def segment_with_roles(
     title_idx = _pick_title(lines)
     sec = _find_section(lines, title_idx, source, limits)
     declared = _declared_count(lines, sec.opener)
-    comments = _comments(lines, sec, role) if sec.headers else []
+    comments = _comments(lines, sec, role, dom_depth=fmt == "html") if sec.headers else []
     gate_warning: tuple[str, ...] = ()
     if sec.headers and (section_gate is not None or collect_section is not None):
         row = section_features(
@@ -319,8 +319,11 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
     sec.blocks = blocks
 
 
-def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list[Comment]:
-    """The comments of the section; marks the role of every line inside it."""
+def _comments(
+    lines: list[_Line], sec: _Section, role: list[str | None], *, dom_depth: bool = False
+) -> list[Comment]:
+    """The comments of the section; marks the role of every line inside it. `dom_depth`: the lines'
+    indents are their depth in the page's markup (HTML input), not a text layout's columns."""
     _split_blocks(lines, sec, role)
     header_reply_to: dict[int, str] = {}
     authors = _authors(lines, sec.headers, header_reply_to)
@@ -330,8 +333,15 @@ def _comments(lines: list[_Line], sec: _Section, role: list[str | None]) -> list
         sec.blocks, authors = _names_above_text(lines, sec.blocks, authors, role)
     blocks = sec.blocks
     numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks]) or _page_order(lines)
-    # Indentation shows threads in header mode; footers sit wherever the layout put them.
-    levels = [lines[h.start].indent for h, _ in blocks] if sec.mode == "header" else [0] * len(blocks)
+    # Indentation shows threads in header mode. Footers sit wherever a text layout put them (and a
+    # dump's columns are no nesting: one block holding a less indented furniture line would make every
+    # other comment its reply); in HTML a block's least nested line is the comment's depth.
+    if sec.mode == "header":
+        levels = [lines[h.start].indent for h, _ in blocks]
+    elif dom_depth:
+        levels = [min(lines[j].indent for j in [*idx, h.start]) for h, idx in blocks]
+    else:
+        levels = [0] * len(blocks)
     levels = _level_labels(lines, [h for h, _ in blocks]) or levels
     parents = _parents(levels)
     block_reply_to = _reply_lines(lines, blocks, authors)  # before the texts: its lines become chrome

@@ -1287,3 +1287,46 @@ def test_day_month_stamps_without_a_year(heading, stamps):
     article = parse_page(ARTICLE_EN + f"{heading}\n\n" + thread + "Leave a comment\n")
     dates = [s.removeprefix("le ") for s in stamps]  # the date itself, without its article
     assert [(c.author, c.posted_raw) for c in article.comments] == list(zip(names, dates, strict=True))
+
+
+def _entry(name: str, text: str, replies: str = "", mark: str = 'role="article"') -> str:
+    # Facebook's comments plugin: obfuscated class names, each comment an ARIA article, its replies in
+    # a <div> inside it, and the time in a footer ("Like · Reply · 2d").
+    return (
+        f'<div class="_3-8y" {mark}><div class="_ohe"><a class="_4ah">{name}</a></div>'
+        f'<div class="_3-8m"><span>{text}</span></div>'
+        f'<div class="_2vq9"><a>Like</a> · <a>Reply</a> · <abbr class="_5pcq">2d</abbr></div>'
+        f'<div class="_44ri">{replies}</div></div>'
+    )
+
+
+@pytest.mark.parametrize("mark", ['role="article"', 'itemscope itemtype="https://schema.org/Comment"'])
+def test_html_comments_nested_by_a_standard_mark_are_replies(mark):
+    """A comment box (an ARIA article, a schema.org Comment) inside another is a reply, whatever the
+    class names say; the page's own <article> around the thread moves every comment alike."""
+    thread = (
+        _entry(
+            "Margaret Olsen",
+            "This is exactly what happened to the bus route ten years ago.",
+            _entry("dave_k", "The bus route came back in 2019 though, after the petition.",
+                   _entry("Priya Raman", "It came back with half the stops, hardly a victory.", mark=mark),
+                   mark=mark)
+            + _entry("Tom Whitfield", "My daughter is a nurse and starts at seven thirty.", mark=mark),
+            mark=mark,
+        )
+        + _entry("harbourwatcher", "Has anyone asked why the overhaul was not planned?", mark=mark)
+    )  # fmt: skip
+    page = (
+        "<html><head><title>Ferry timetable cut leaves island commuters stranded</title></head><body>"
+        '<article role="article"><h1>Ferry timetable cut leaves island commuters stranded</h1>'
+        + "".join(f"<p>{p}</p>" for p in ARTICLE_EN.split("\n\n")[1:] if p.strip())
+        + f"<div><span>5 comments</span></div>{thread}</article></body></html>"
+    )
+    article = parse_page(page.encode(), fmt="html")
+    assert [(c.author, c.parent) for c in article.comments] == [
+        ("Margaret Olsen", None),
+        ("dave_k", 0),
+        ("Priya Raman", 1),
+        ("Tom Whitfield", 0),
+        ("harbourwatcher", None),
+    ]
