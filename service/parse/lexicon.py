@@ -130,7 +130,7 @@ _CHROME_ALTS = (
     r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
     r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+"
     r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
-    r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|supprimer|modifica|elimina"
+    r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|éditer|supprimer|modifica|elimina"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*"
@@ -213,6 +213,7 @@ _CHROME_WORDS = frozenset(
         "upvoted",
         "downvoted",
         "modifier",
+        "éditer",  # Isso's French "Edit"
         "supprimer",
         "löschen",
         "bearbeiten",

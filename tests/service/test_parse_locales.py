@@ -275,7 +275,15 @@ def test_facebook_plugin_action_rows_close_their_comments(
 
 
 @pytest.mark.parametrize(
-    "row", ["Löschen", "Bearbeiten", "Borrar", "Antworten · Bearbeiten · Löschen", "Me gusta · Responder"]
+    "row",
+    [
+        "Löschen",
+        "Bearbeiten",
+        "Borrar",
+        "Antworten · Bearbeiten · Löschen",
+        "Me gusta · Responder",
+        "0|Répondre Éditer Supprimer",  # Isso's French vote count and actions
+    ],
 )
 def test_localized_action_rows_are_comment_chrome(row: str) -> None:
     from service.parse.lexicon import _CHROME_RX, _all_chrome_tokens
