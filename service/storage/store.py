@@ -71,6 +71,7 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         risk, item_id = json.loads(raw)
         if not isinstance(item_id, str) or isinstance(risk, bool) or not isinstance(risk, int | float):
             raise ValueError("bad cursor fields")
+        item_id.encode("utf-8")  # json reads a lone surrogate ("\\ud800"); no database driver binds it
         if not math.isfinite(risk := float(risk)):  # json reads NaN and Infinity; a risk is neither
             raise ValueError("risk is not a finite number")
         return risk, item_id

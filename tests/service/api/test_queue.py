@@ -190,7 +190,9 @@ _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().
      "attribute=Bad%20Name", "since=yesterday", "cursor=%25%25",
      # a risk float() cannot hold (it was a 500), NaN, and times out of range once in UTC (a 503)
      "cursor=WzJlMzA5LCJhIl0", "cursor=" + _HUGE_RISK,
-     "cursor=W05hTiwiYSJd", "since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00"],
+     "cursor=W05hTiwiYSJd", "since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00",
+     # an id that is a lone surrogate ([1,"\ud800"]): json reads it, the database driver cannot (a 500)
+     "cursor=WzEsIlx1ZDgwMCJd"],
 )  # fmt: skip
 def test_bad_queue_queries_are_422(client, query):
     assert_error(client.get("/v1/queue?" + query, headers=auth()), 422)

@@ -203,7 +203,7 @@ def test_bad_queue_queries_are_input_errors(store, query):
 
 def test_cursors_round_trip_and_reject_garbage():
     assert decode_cursor(encode_cursor(0.123456789012345, "abc")) == (0.123456789012345, "abc")
-    for bad in ("", "bm90IGpzb24", encode_cursor(0.5, "x").upper(), "WzEsMl0"):
+    for bad in ("", "bm90IGpzb24", encode_cursor(0.5, "x").upper(), "WzEsMl0", encode_cursor(0.5, "\ud800")):
         with pytest.raises(InputError, match="cursor"):
             decode_cursor(bad)
 
