@@ -445,5 +445,6 @@ def test_a_hostile_batch_body_does_not_stall_the_health_probe(server):
     worker.join()
     assert result["statuses"] == [200, 200, 200], result
     took = float(result["took"]) / 3  # type: ignore[arg-type]
-    assert took > 0.3, f"the batch was too light to show anything ({took:.2f} s)"
+    # ~0.5 s here; a faster machine may halve it, and the ratio below still tells the loop was free.
+    assert took > 0.15, f"the batch was too light to show anything ({took:.2f} s)"
     assert slowest < took / 3, f"/healthz took {slowest:.2f} s while a batch took {took:.2f} s"
