@@ -577,11 +577,15 @@ def display_path(path: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
+# Fields that may hold a file name: the source, and an error or skip reason naming it or a link's target.
+_PATH_FIELDS = ("source", "error", "reason")
+
+
 def _displayable(row: dict[str, Any]) -> dict[str, Any]:
-    source = row.get("source")
-    if source is None or (shown := display_path(source)) is source:
-        return row
-    return {**row, "source": shown}
+    shown = {
+        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and _SURROGATE.search(v)
+    }
+    return {**row, **shown} if shown else row
 
 
 def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:

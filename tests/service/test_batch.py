@@ -791,6 +791,32 @@ def test_a_file_name_that_is_not_utf8_is_escaped_and_the_run_goes_on(tmp_path, s
     assert len(rows) == 2 * sum(r["source"].endswith("good.txt") for r in rows)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_error_row_for_a_file_name_that_is_not_utf8_is_escaped_too(tmp_path, seeds_dir, capsys, fmt):
+    # The error message names the file: its lone surrogate crashed the --out run (UnicodeEncodeError
+    # traceback, nothing written) although the row's "source" was escaped.
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "good.txt").write_bytes(sorted(seeds_dir.iterdir())[0].read_bytes())
+    with open(os.fsencode(root) + b"/empty\xff.txt", "wb"):
+        pass
+    with open(os.fsencode(root) + b"/binary\xfe.txt", "wb") as fh:
+        fh.write(b"\x00\x01\x02" * 100)
+    out = tmp_path / f"out.{fmt}"
+    rc, _, err = run_batch(capsys, root, out=out, format=fmt)
+    assert rc == 1 and "Traceback" not in err
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        rows = [r for r in csv.DictReader(io.StringIO(text)) if r["kind"] == "error"]
+    else:
+        rows = [r for r in rows_of(text) if r["kind"] == "error"]
+    assert [r["source"] for r in rows] == [f"{root}/binary\\xfe.txt", f"{root}/empty\\xff.txt"]
+    assert (
+        "binary\\xfe.txt: binary data" in rows[0]["error"]
+        and "empty\\xff.txt: the page is empty" in rows[1]["error"]
+    )
+
+
 @pytest.mark.parametrize("address", ["garbage", "udp://host:8786", "tcp://[::1", "tcp://host:notaport"])
 def test_a_malformed_scheduler_address_is_a_usage_error(seeds_dir, capsys, address):
     rc, _, err = run_batch(capsys, seeds_dir, backend="dask", scheduler=address)
