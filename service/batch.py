@@ -50,7 +50,7 @@ from core.errors import (
 )
 from core.records import Article, ArticleContext, Scores
 from service.decide import decide
-from service.ingest import has_visible_text
+from service.ingest import display_path, has_visible_text
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds
 
 if TYPE_CHECKING:
@@ -563,18 +563,6 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     # CSV injection: spreadsheets run a cell that starts with one of these as a formula, and comment
     # text, authors and exported ids are written by strangers. A leading ' makes the cell plain text.
     return {k: "'" + v if isinstance(v, str) and v[:1] in _FORMULA_STARTS else v for k, v in flat.items()}
-
-
-def display_path(path: str) -> str:
-    """A path as UTF-8 can carry it: the bytes of a file name that are not UTF-8 (which Python keeps as
-    lone surrogates, and no UTF-8 writer takes) become \\xNN escapes."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        escapes_only = all(0xDC80 <= ord(c) <= 0xDCFF for c in path if 0xD800 <= ord(c) <= 0xDFFF)
-        raw = path.encode("utf-8", "surrogateescape" if escapes_only else "replace")
-        return raw.decode("utf-8", "backslashreplace")
 
 
 # Fields that may hold a file name: the source, and an error or skip reason naming it or a link's target.

@@ -62,6 +62,13 @@ _UNSAFE = re.compile("[\x80-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 
 def _dumps(obj: dict[str, Any], indent: int | None) -> str:
+    from service.ingest import display_path
+
+    # A file name's bytes that are not UTF-8 (lone surrogates in Python, which no UTF-8 writer takes)
+    # are written as \xNN escapes, in the source and in an error naming it, as `moderate score` does.
+    obj = {
+        k: display_path(v) if k in ("source", "error") and isinstance(v, str) else v for k, v in obj.items()
+    }
     text = json.dumps(obj, ensure_ascii=False, indent=indent)
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ARTICLES_DIR, SEEDS_DIR
 
@@ -106,3 +108,26 @@ def test_one_directory_of_good_pages_exits_zero(tmp_path):
     proc = _run(str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
+    # With a strict UTF-8 stdout (a UTF-8 locale other than C.UTF-8, PYTHONIOENCODING=utf-8) the name's
+    # lone surrogate was a UnicodeEncodeError traceback and the pages after it were lost; with C.UTF-8
+    # its raw byte made the output invalid UTF-8. `moderate score` writes such bytes as \xNN escapes.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_bytes()
+    for name in (b"a\xff.txt", b"b.txt"):
+        (Path(os.fsdecode(os.fsencode(folder) + b"/" + name))).write_bytes(seed)
+    with open(os.fsencode(folder) + b"/c\xfe.txt", "wb"):
+        pass  # empty: an error object whose message names the file
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(folder)],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert b"Traceback" not in proc.stderr and proc.returncode == 1
+    rows = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert [r["source"] for r in rows] == [f"{folder}/a\\xff.txt", f"{folder}/b.txt", f"{folder}/c\\xfe.txt"]
+    assert len(rows[0]["comments"]) == 14 and "c\\xfe.txt: the page is empty" in rows[2]["error"]
