@@ -131,3 +131,33 @@ def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
     rows = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [r["source"] for r in rows] == [f"{folder}/a\\xff.txt", f"{folder}/b.txt", f"{folder}/c\\xfe.txt"]
     assert len(rows[0]["comments"]) == 14 and "c\\xfe.txt: the page is empty" in rows[2]["error"]
+
+
+def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
+    # Only regular files were listed: a FIFO, a dangling link and a symlink loop vanished from the
+    # output (exit 0 when nothing else failed), and a linked directory's pages were never read.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
+    (folder / "a.txt").write_text(seed, encoding="utf-8")
+    (elsewhere / "linked.txt").write_text(seed, encoding="utf-8")
+    os.mkfifo(folder / "b.fifo")
+    (folder / "c.dangling").symlink_to(tmp_path / "nowhere")
+    (folder / "d.loop").symlink_to(folder / "d.loop")
+    (folder / "e").symlink_to(elsewhere)
+    (folder / "f").symlink_to(folder)  # a loop back to the folder: walked once
+    proc = _run(str(folder))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(r["source"]).relative_to(folder).as_posix() for r in rows] == [
+        "a.txt",
+        "b.fifo",
+        "c.dangling",
+        "d.loop",
+        "e/linked.txt",
+    ]
+    assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False]
+    assert "FIFO" in rows[1]["error"] and "dangling" in rows[2]["error"] and "loop" in rows[3]["error"]
+    assert len(rows[4]["comments"]) == 14
