@@ -900,6 +900,11 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     settings = Settings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})
+    if args.backend == "dask":
+        # A Dask worker runs in its own working directory (on another machine, under a service): a
+        # relative path would name another file there, or none. Rows name the absolute path.
+        args.paths = [os.path.abspath(p) for p in args.paths]
+        settings = settings.model_copy(update={"model_dir": Path(os.path.abspath(settings.model_dir))})
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)

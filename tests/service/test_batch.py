@@ -257,6 +257,32 @@ def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     assert (rc, out) == local_run[:2]
 
 
+def test_relative_paths_on_a_dask_cluster_name_the_same_files_on_its_workers(
+    tmp_path, seeds_dir, monkeypatch, capsys
+):
+    # A Dask worker runs in its own working directory (another machine, a service's): "crawl/a.txt"
+    # named another file there, and every page became an error row ("no such file").
+    from dask.distributed import Client, LocalCluster
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copyfile(sorted(seeds_dir.glob("*.txt"))[0], tmp_path / "in" / name)
+    monkeypatch.chdir(tmp_path)
+    # Two worker processes: on one thread in all, joblib would run the chunks in this process.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            client.run(os.chdir, str(tmp_path / "elsewhere"))
+        rc, out, _ = run_batch(
+            capsys, "in", backend="dask", scheduler=cluster.scheduler_address, chunk_size=1
+        )
+    rows = rows_of(out)
+    assert rc == 0 and {r["kind"] for r in rows} == {"comment"}
+    assert {r["source"] for r in rows} == {
+        str(tmp_path / "in" / name) for name in ("a.txt", "b.txt", "c.txt")
+    }
+
+
 def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
