@@ -40,6 +40,44 @@ MACROLANGUAGE = {
     "ars": "ar",  # Najdi
     "afb": "ar",  # Gulf
 }
+# ISO 639-2 codes (terminology and bibliographic: "fra", "fre") of every language with an ISO 639-1
+# code, and that code. The detector answers "fr": a site's threshold keyed "fra" or a client's language
+# "deu" names the language the detector calls "fr" or "de" (kept as "fra", they never matched anything).
+_ISO639_2 = """
+aar:aa abk:ab afr:af aka:ak alb:sq amh:am ara:ar arg:an arm:hy asm:as ava:av ave:ae aym:ay aze:az bak:ba
+bam:bm baq:eu bel:be ben:bn bis:bi bod:bo bos:bs bre:br bul:bg bur:my cat:ca ces:cs cha:ch che:ce chi:zh
+chu:cu chv:cv cor:kw cos:co cre:cr cym:cy cze:cs dan:da deu:de div:dv dut:nl dzo:dz ell:el eng:en epo:eo
+est:et eus:eu ewe:ee fao:fo fas:fa fij:fj fin:fi fra:fr fre:fr fry:fy ful:ff geo:ka ger:de gla:gd gle:ga
+glg:gl glv:gv gre:el grn:gn guj:gu hat:ht hau:ha hbs:sh heb:he her:hz hin:hi hmo:ho hrv:hr hun:hu hye:hy
+ibo:ig ice:is ido:io iii:ii iku:iu ile:ie ina:ia ind:id ipk:ik isl:is ita:it jav:jv jpn:ja kal:kl kan:kn
+kas:ks kat:ka kau:kr kaz:kk khm:km kik:ki kin:rw kir:ky kom:kv kon:kg kor:ko kua:kj kur:ku lao:lo lat:la
+lav:lv lim:li lin:ln lit:lt ltz:lb lub:lu lug:lg mac:mk mah:mh mal:ml mao:mi mar:mr may:ms mkd:mk mlg:mg
+mlt:mt mon:mn mri:mi msa:ms mya:my nau:na nav:nv nbl:nr nde:nd ndo:ng nep:ne nld:nl nno:nn nob:nb nor:no
+nya:ny oci:oc oji:oj ori:or orm:om oss:os pan:pa per:fa pli:pi pol:pl por:pt pus:ps que:qu roh:rm ron:ro
+rum:ro run:rn rus:ru sag:sg san:sa sin:si slk:sk slo:sk slv:sl sme:se smo:sm sna:sn snd:sd som:so sot:st
+spa:es sqi:sq srd:sc srp:sr ssw:ss sun:su swa:sw swe:sv tah:ty tam:ta tat:tt tel:te tgk:tg tgl:tl tha:th
+tib:bo tir:ti ton:to tsn:tn tso:ts tuk:tk tur:tr twi:tw uig:ug ukr:uk urd:ur uzb:uz ven:ve vie:vi vol:vo
+wel:cy wln:wa wol:wo xho:xh yid:yi yor:yo zha:za zho:zh zul:zu
+"""
+# Tags the detector knows under another code: deprecated ISO 639-1 codes (Java sends "iw" for Hebrew),
+# Norwegian Bokmal (fastText's "no"), Filipino (its "tl"), Standard Arabic, Mandarin, Bihari.
+TAG_ALIASES: dict[str, str] = {
+    **dict(pair.split(":") for pair in _ISO639_2.split()),
+    **{"iw": "he", "in": "id", "ji": "yi", "nb": "no", "nob": "no", "fil": "tl", "arb": "ar", "cmn": "zh"},
+    "bih": "bh",
+}
+# Every code the detector can answer (lid.176's labels, Arabic varieties merged into "ar"): ISO 639-1,
+# or for a language without such a code its ISO 639-3 or Wikipedia code ("ceb", "als"). A site's
+# per-language thresholds keyed otherwise ("gr" or "jp", country codes) would never apply.
+_DETECTED = """
+af als am an ar as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb co cs cv cy da
+de diq dsb dty dv el eml en eo es et eu fa fi fr frr fy ga gd gl gn gom gu gv he hi hif hr hsb ht hu hy
+ia id ie ilo io is it ja jbo jv ka kk km kn ko krc ku kv kw ky la lb lez li lmo lo lrc lt lv mai mg mhr
+min mk ml mn mr mrj ms mt mwl my myv mzn nah nap nds ne new nl nn no oc or os pa pam pfl pl pms pnb ps pt
+qu rm ro ru rue sa sah sc scn sco sd sh si sk sl so sq sr su sv sw ta te tg th tk tl tr tt tyv ug uk ur
+uz vec vep vi vls vo wa war wuu xal xmf yi yo yue zh
+"""
+DETECTED_LANGUAGES = frozenset(_DETECTED.split())
 _MERGED = frozenset(MACROLANGUAGE) | frozenset(MACROLANGUAGE.values())  # codes whose probability sums labels
 _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
 # Letters in compatibility forms: full-width ("ｉｄｉｏｔ"), mathematical ("𝐢𝐝𝐢𝐨𝐭"), Latin ligatures
@@ -64,7 +102,8 @@ EDGE = 8
 
 def normalize_language(code: str | None) -> str | None:
     """A client's language tag as the ISO 639-1 code we key models by: "fr-FR" -> "fr",
-    "zh_Hant" -> "zh", "und" / "" / None -> None. Raises ValueError for something that is no tag."""
+    "zh_Hant" -> "zh", "fra" / "fre" -> "fr" (the detector's code for it: ``TAG_ALIASES``), "arz" -> "ar",
+    "und" / "" / None -> None. Raises ValueError for something that is no tag."""
     if code is None:
         return None
     primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
@@ -72,6 +111,7 @@ def normalize_language(code: str | None) -> str | None:
         return None
     if not _CODE_RE.match(primary):
         raise ValueError(f"{code!r} is not a language tag (expected e.g. 'en', 'de', 'fr-FR')")
+    primary = TAG_ALIASES.get(primary, primary)
     return MACROLANGUAGE.get(primary, primary)
 
 

@@ -50,7 +50,7 @@ from core.errors import (
 )
 from core.records import Article, ArticleContext, Scores
 from service.decide import decide
-from service.ingest import has_visible_text
+from service.ingest import display_path, has_visible_text
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds
 
 if TYPE_CHECKING:
@@ -565,23 +565,15 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return {k: "'" + v if isinstance(v, str) and v[:1] in _FORMULA_STARTS else v for k, v in flat.items()}
 
 
-def display_path(path: str) -> str:
-    """A path as UTF-8 can carry it: the bytes of a file name that are not UTF-8 (which Python keeps as
-    lone surrogates, and no UTF-8 writer takes) become \\xNN escapes."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        escapes_only = all(0xDC80 <= ord(c) <= 0xDCFF for c in path if 0xD800 <= ord(c) <= 0xDFFF)
-        raw = path.encode("utf-8", "surrogateescape" if escapes_only else "replace")
-        return raw.decode("utf-8", "backslashreplace")
+# Fields that may hold a file name: the source, and an error or skip reason naming it or a link's target.
+_PATH_FIELDS = ("source", "error", "reason")
 
 
 def _displayable(row: dict[str, Any]) -> dict[str, Any]:
-    source = row.get("source")
-    if source is None or (shown := display_path(source)) is source:
-        return row
-    return {**row, "source": shown}
+    shown = {
+        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and _SURROGATE.search(v)
+    }
+    return {**row, **shown} if shown else row
 
 
 def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
@@ -908,6 +900,11 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     settings = Settings()
     if args.model_dir is not None:
         settings = settings.model_copy(update={"model_dir": args.model_dir})
+    if args.backend == "dask":
+        # A Dask worker runs in its own working directory (on another machine, under a service): a
+        # relative path would name another file there, or none. Rows name the absolute path.
+        args.paths = [os.path.abspath(p) for p in args.paths]
+        settings = settings.model_copy(update={"model_dir": Path(os.path.abspath(settings.model_dir))})
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)

@@ -36,6 +36,18 @@ def has_visible_text(text: str) -> bool:
     return _VISIBLE.search(text) is not None
 
 
+def display_path(path: str) -> str:
+    """A path as UTF-8 can carry it: the bytes of a file name that are not UTF-8 (which Python keeps as
+    lone surrogates, and no UTF-8 writer takes) become \\xNN escapes."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        escapes_only = all(0xDC80 <= ord(c) <= 0xDCFF for c in path if 0xD800 <= ord(c) <= 0xDFFF)
+        raw = path.encode("utf-8", "surrogateescape" if escapes_only else "replace")
+        return raw.decode("utf-8", "backslashreplace")
+
+
 # Magic numbers of formats people feed a text tool by mistake (images, archives, documents, media).
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG image"),

@@ -1,15 +1,18 @@
 """`moderate parse PATH... [--format auto|text|html]`: print each page's split as JSON.
 
 One file: one JSON object (an unreadable page is a one-line error and exit status 1). Several files
-or a directory (read recursively, in sorted order, hidden files skipped): JSON Lines, one object per
-page in input order, and for a page that cannot be parsed an object {"source", "error", "error_type"}
-in its place; the exit status is 1 when any page failed. The pages parse in this one process.
+or a directory (read recursively, in sorted order, following symlinks as `moderate score` does,
+hidden files skipped): JSON Lines, one object per page in input order, and for a page that cannot be
+parsed, or an entry that is no page (a FIFO, a dangling link, a symlink loop), an object
+{"source", "error", "error_type"} in its place; the exit status is 1 when any page failed. The pages
+parse in this one process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -62,28 +65,42 @@ _UNSAFE = re.compile("[\x80-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 
 def _dumps(obj: dict[str, Any], indent: int | None) -> str:
+    from service.ingest import display_path
+
+    # A file name's bytes that are not UTF-8 (lone surrogates in Python, which no UTF-8 writer takes)
+    # are written as \xNN escapes, in the source and in an error naming it, as `moderate score` does.
+    obj = {
+        k: display_path(v) if k in ("source", "error") and isinstance(v, str) else v for k, v in obj.items()
+    }
     text = json.dumps(obj, ensure_ascii=False, indent=indent)
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def expand(paths: list[str]) -> list[Path]:
-    """Files in input order; a directory stands for its files, recursively, sorted, hidden ones skipped."""
-    out: list[Path] = []
+def expand(paths: list[str]) -> list[tuple[str, str | None]]:
+    """(file, None) to parse, or (entry, why it cannot be read), in input order. A directory stands
+    for its entries, walked recursively in sorted order as `moderate score` walks it (symlinks
+    followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
+    gets its error object instead of vanishing from the output."""
+    from service.batch import discover
+
+    out: list[tuple[str, str | None]] = []
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            out.extend(
-                f
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        else:
-            out.append(p)
+        if not os.path.isdir(raw):
+            out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
+            continue
+        for task in discover([raw]):
+            if any(part.startswith(".") for part in Path(os.path.relpath(task.source, raw)).parts):
+                continue
+            if task.kind in ("page", "jsonl"):
+                out.append((task.source, None))
+            elif task.kind == "error":
+                out.append((task.source, task.reason or "unreadable"))
+            # "skipped": a directory already walked under another name; its files are listed once
     return out
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.errors import ModerationError
+    from core.errors import InputError, ModerationError
     from service.parse import parse_file
     from service.settings import Settings
 
@@ -94,11 +111,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0
     failed = 0
-    for path in expand(args.paths):
+    for path, problem in expand(args.paths):
         try:
+            if problem is not None:
+                raise InputError(f"{path}: {problem}")
             obj = article_json(parse_file(path, fmt=args.fmt, limits=limits))
         except ModerationError as exc:
             failed += 1
-            obj = {"source": str(path), "error": str(exc), "error_type": type(exc).__name__}
+            obj = {"source": path, "error": str(exc), "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
     return 1 if failed else 0

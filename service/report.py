@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores
+from service.ingest import display_path
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,13 +44,14 @@ _ESCAPES = {
 
 
 class _Printable:
-    """Writes through to `out` with the characters above escaped (newlines and tabs kept)."""
+    """Writes through to `out` with the characters above escaped (newlines and tabs kept), and a file
+    name's bytes that are not UTF-8 (lone surrogates, which no UTF-8 writer takes) as \\xNN escapes."""
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
 
     def write(self, text: str) -> int:
-        return self._out.write(text.translate(_ESCAPES))
+        return self._out.write(display_path(text.translate(_ESCAPES)))
 
 
 def printable(out: TextIO) -> TextIO:

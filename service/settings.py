@@ -216,14 +216,21 @@ class Settings(BaseSettings):
     def _language_thresholds(
         cls, table: dict[str, dict[str, Thresholds]]
     ) -> dict[str, dict[str, Thresholds]]:
-        from model.language import normalize_language
+        from model.language import DETECTED_LANGUAGES, normalize_language
 
         out: dict[str, dict[str, Thresholds]] = {}
         for tag, changes in table.items():
-            language = normalize_language(tag)  # ValueError for something that is no tag
+            # ValueError for something that is no tag; "fra", "fre", "fr-FR" -> "fr", the detector's code.
+            language = normalize_language(tag)
             if language is None:
                 raise ValueError(
                     f"{tag!r} names no language (an undetermined comment is judged in its thread's language)"
+                )
+            if language not in DETECTED_LANGUAGES:  # "gr", "jp", "dk": country codes, never answered
+                raise ValueError(
+                    f"{tag!r}: the language detector never answers {language!r}, so these thresholds would "
+                    "never apply; key them by the ISO 639-1 code (e.g. 'el' Greek, 'ja' Japanese, "
+                    "'da' Danish, 'sv' Swedish) or ISO 639-2 ('ell', 'jpn')"
                 )
             unknown = sorted(set(changes) - set(THRESHOLD_ATTRIBUTES))
             if unknown:

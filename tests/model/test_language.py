@@ -68,10 +68,36 @@ def test_a_missing_language_model_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("tag", "code"),
-    [("fr", "fr"), ("fr-FR", "fr"), ("DE_at", "de"), ("arz", "ar"), ("und", None), ("", None), (None, None)],
+    [
+        *[
+            ("fr", "fr"),
+            ("fr-FR", "fr"),
+            ("DE_at", "de"),
+            ("arz", "ar"),
+            ("und", None),
+            ("", None),
+            (None, None),
+        ],
+        # ISO 639-2 (T and B) and deprecated codes name the language the detector answers as "fr", "de", ...
+        *[("fra", "fr"), ("fre", "fr"), ("deu-CH", "de"), ("ger", "de"), ("ara", "ar"), ("eng", "en")],
+        *[("iw", "he"), ("nb", "no"), ("ceb", "ceb"), ("haw", "haw")],
+    ],
 )
 def test_language_tags_normalise(tag: str | None, code: str | None) -> None:
     assert normalize_language(tag) == code
+
+
+def test_the_detected_languages_are_the_detectors_labels():
+    # settings refuse per-language thresholds keyed by a code outside this set: it must be the model's.
+    from model.fasttext_kernel import CompiledPredictor
+    from model.language import DETECTED_LANGUAGES, MACROLANGUAGE, TAG_ALIASES
+
+    labels = {
+        label.removeprefix("__label__")
+        for label in CompiledPredictor.load(default_model_path()).arrays.labels
+    }
+    assert {MACROLANGUAGE.get(code, code) for code in labels} == DETECTED_LANGUAGES
+    assert not DETECTED_LANGUAGES & set(TAG_ALIASES)  # a code the detector answers is never rewritten
 
 
 @pytest.mark.parametrize("tag", ["english", "f", "12", "fr!"])

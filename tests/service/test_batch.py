@@ -257,6 +257,32 @@ def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     assert (rc, out) == local_run[:2]
 
 
+def test_relative_paths_on_a_dask_cluster_name_the_same_files_on_its_workers(
+    tmp_path, seeds_dir, monkeypatch, capsys
+):
+    # A Dask worker runs in its own working directory (another machine, a service's): "crawl/a.txt"
+    # named another file there, and every page became an error row ("no such file").
+    from dask.distributed import Client, LocalCluster
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copyfile(sorted(seeds_dir.glob("*.txt"))[0], tmp_path / "in" / name)
+    monkeypatch.chdir(tmp_path)
+    # Two worker processes: on one thread in all, joblib would run the chunks in this process.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            client.run(os.chdir, str(tmp_path / "elsewhere"))
+        rc, out, _ = run_batch(
+            capsys, "in", backend="dask", scheduler=cluster.scheduler_address, chunk_size=1
+        )
+    rows = rows_of(out)
+    assert rc == 0 and {r["kind"] for r in rows} == {"comment"}
+    assert {r["source"] for r in rows} == {
+        str(tmp_path / "in" / name) for name in ("a.txt", "b.txt", "c.txt")
+    }
+
+
 def test_model_loads_once_per_worker_process(mixed_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     root, _ = mixed_dir
@@ -789,6 +815,32 @@ def test_a_file_name_that_is_not_utf8_is_escaped_and_the_run_goes_on(tmp_path, s
     sources = sorted({Path(r["source"]).name for r in rows})
     assert rc == 0 and sources == ["bad\\xff.txt", "good.txt"]
     assert len(rows) == 2 * sum(r["source"].endswith("good.txt") for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_error_row_for_a_file_name_that_is_not_utf8_is_escaped_too(tmp_path, seeds_dir, capsys, fmt):
+    # The error message names the file: its lone surrogate crashed the --out run (UnicodeEncodeError
+    # traceback, nothing written) although the row's "source" was escaped.
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "good.txt").write_bytes(sorted(seeds_dir.iterdir())[0].read_bytes())
+    with open(os.fsencode(root) + b"/empty\xff.txt", "wb"):
+        pass
+    with open(os.fsencode(root) + b"/binary\xfe.txt", "wb") as fh:
+        fh.write(b"\x00\x01\x02" * 100)
+    out = tmp_path / f"out.{fmt}"
+    rc, _, err = run_batch(capsys, root, out=out, format=fmt)
+    assert rc == 1 and "Traceback" not in err
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        rows = [r for r in csv.DictReader(io.StringIO(text)) if r["kind"] == "error"]
+    else:
+        rows = [r for r in rows_of(text) if r["kind"] == "error"]
+    assert [r["source"] for r in rows] == [f"{root}/binary\\xfe.txt", f"{root}/empty\\xff.txt"]
+    assert (
+        "binary\\xfe.txt: binary data" in rows[0]["error"]
+        and "empty\\xff.txt: the page is empty" in rows[1]["error"]
+    )
 
 
 @pytest.mark.parametrize("address", ["garbage", "udp://host:8786", "tcp://[::1", "tcp://host:notaport"])

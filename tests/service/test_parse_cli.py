@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ARTICLES_DIR, SEEDS_DIR
 
@@ -106,3 +108,56 @@ def test_one_directory_of_good_pages_exits_zero(tmp_path):
     proc = _run(str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
+    # With a strict UTF-8 stdout (a UTF-8 locale other than C.UTF-8, PYTHONIOENCODING=utf-8) the name's
+    # lone surrogate was a UnicodeEncodeError traceback and the pages after it were lost; with C.UTF-8
+    # its raw byte made the output invalid UTF-8. `moderate score` writes such bytes as \xNN escapes.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_bytes()
+    for name in (b"a\xff.txt", b"b.txt"):
+        (Path(os.fsdecode(os.fsencode(folder) + b"/" + name))).write_bytes(seed)
+    with open(os.fsencode(folder) + b"/c\xfe.txt", "wb"):
+        pass  # empty: an error object whose message names the file
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(folder)],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert b"Traceback" not in proc.stderr and proc.returncode == 1
+    rows = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert [r["source"] for r in rows] == [f"{folder}/a\\xff.txt", f"{folder}/b.txt", f"{folder}/c\\xfe.txt"]
+    assert len(rows[0]["comments"]) == 14 and "c\\xfe.txt: the page is empty" in rows[2]["error"]
+
+
+def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
+    # Only regular files were listed: a FIFO, a dangling link and a symlink loop vanished from the
+    # output (exit 0 when nothing else failed), and a linked directory's pages were never read.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
+    (folder / "a.txt").write_text(seed, encoding="utf-8")
+    (elsewhere / "linked.txt").write_text(seed, encoding="utf-8")
+    os.mkfifo(folder / "b.fifo")
+    (folder / "c.dangling").symlink_to(tmp_path / "nowhere")
+    (folder / "d.loop").symlink_to(folder / "d.loop")
+    (folder / "e").symlink_to(elsewhere)
+    (folder / "f").symlink_to(folder)  # a loop back to the folder: walked once
+    proc = _run(str(folder))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(r["source"]).relative_to(folder).as_posix() for r in rows] == [
+        "a.txt",
+        "b.fifo",
+        "c.dangling",
+        "d.loop",
+        "e/linked.txt",
+    ]
+    assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False]
+    assert "FIFO" in rows[1]["error"] and "dangling" in rows[2]["error"] and "loop" in rows[3]["error"]
+    assert len(rows[4]["comments"]) == 14

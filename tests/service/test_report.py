@@ -179,3 +179,17 @@ def test_a_hostile_page_file_is_reported_escaped(tmp_path: Path, seeds_dir: Path
     out = io.StringIO()
     write_report([str(page)], FakeScorer(), Settings(), out)
     assert "\x1b" not in out.getvalue() and "\\x1b]0;PWNED\\x07conversation" in out.getvalue()
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path, seeds_dir: Path):
+    # Its lone surrogate reached the terminal: a UnicodeEncodeError traceback with a strict UTF-8
+    # stdout, the pages after it never reported. Written as \xNN escapes, as `moderate score` does.
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_bytes()
+    Path(os.fsdecode(os.fsencode(tmp_path) + b"/a\xff.txt")).write_bytes(seed)
+    Path(os.fsdecode(os.fsencode(tmp_path) + b"/b\xfe.txt")).write_bytes(b"")
+    out = io.StringIO()
+    failures = write_report([str(tmp_path)], FakeScorer(), Settings(), out)
+    text = out.getvalue()
+    text.encode("utf-8")  # no lone surrogate left
+    assert failures == 1 and f"{tmp_path}/a\\xff.txt  (text)" in text
+    assert f"{tmp_path}/b\\xfe.txt: cannot read this page: {tmp_path}/b\\xfe.txt: the page is empty" in text

@@ -88,6 +88,11 @@ def test_language_thresholds_are_read_from_the_environment(monkeypatch):
         ({"und": {"toxicity": {"review": 0.6}}}, "names no language"),
         ({"fr": {"toxic": {"review": 0.6}}}, "unknown attribute"),
         ({"fr": {"toxicity": {"review": 1.5}}}, "less than or equal to 1"),
+        # Country codes, not languages: the detector answers "el", "ja", "da", "sv" ("se" is Sami).
+        ({"gr": {"toxicity": {"review": 0.6}}}, "never answers 'gr'.*'el' Greek"),
+        ({"jp": {"toxicity": {"review": 0.6}}}, "never answers 'jp'"),
+        ({"se": {"toxicity": {"review": 0.6}}}, "never answers 'se'"),
+        ({"xyz": {"toxicity": {"review": 0.6}}}, "never answers 'xyz'"),
     ],
 )
 def test_language_thresholds_that_cannot_work_are_refused(value, message):
@@ -116,3 +121,30 @@ def test_two_spellings_of_one_language_add_their_steps():
         language_thresholds={"fr": {"toxicity": {"review": 0.6}}, "FR-fr": {"toxicity": {"reject": 0.95}}}
     ).thresholds()
     assert table.for_language("fr")["toxicity"].model_dump() == {"review": 0.6, "reject": 0.95}
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"), [("fra", "fr"), ("fre", "fr"), ("deu", "de"), ("ger", "de"), ("ara", "ar")]
+)
+def test_three_letter_language_codes_apply_to_the_languages_they_name(tag, code):
+    # "fra" and "deu" (ISO 639-2/3) were accepted and kept as "fra": comments carry the detector's
+    # "fr", so those thresholds never applied, without a word.
+    table = Settings(language_thresholds={tag: {"toxicity": {"review": 0.99}}}).thresholds()
+    assert table.for_language(code)["toxicity"].review == 0.99
+    assert set(table.by_language) == {code}
+
+
+def test_a_three_letter_and_a_two_letter_key_for_one_language_add_their_steps():
+    table = Settings(
+        language_thresholds={"fr": {"toxicity": {"review": 0.6}}, "fra": {"toxicity": {"reject": 0.95}}}
+    ).thresholds()
+    assert table.for_language("fr")["toxicity"].model_dump() == {"review": 0.6, "reject": 0.95}
+
+
+def test_a_three_letter_language_key_decides_a_comment_of_that_language():
+    from core.records import Scores
+    from service.decide import decide
+
+    table = Settings(language_thresholds={"fra": {"toxicity": {"review": 0.99}}}).thresholds()
+    french = Scores({"toxicity": 0.5}, language="fr")
+    assert decide(french, table).verdict == "approve"  # 0.5 < the French 0.99 (global review: 0.45)
