@@ -51,7 +51,7 @@ from core.errors import (
 from core.records import Article, ArticleContext, Scores
 from service.decide import decide
 from service.ingest import display_path, has_visible_text
-from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds
+from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -779,7 +779,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local backend)")
     parser.add_argument("--backend", choices=("local", "dask"), default="local")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
-    parser.add_argument("--model-dir", type=Path, help="model artifact directory (default: settings)")
+    parser.add_argument(
+        "--model-dir", type=Path, help="model artifact directory (default: the version the service serves)"
+    )
     parser.add_argument(
         "--page-format", choices=("auto", "text", "html"), default="auto", help="how pages are read"
     )
@@ -898,8 +900,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         if _is_an_input(args.out, args.paths):
             return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
-    if args.model_dir is not None:
-        settings = settings.model_copy(update={"model_dir": args.model_dir})
+    settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
     if args.backend == "dask":
         # A Dask worker runs in its own working directory (on another machine, under a service): a
         # relative path would name another file there, or none. Rows name the absolute path.

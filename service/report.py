@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores
 from service.ingest import display_path
-from service.settings import Settings
+from service.settings import Settings, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -165,13 +165,14 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="page files or directories of pages")
-    parser.add_argument("--model-dir", type=Path, help="model artifact directory (default: settings)")
+    parser.add_argument(
+        "--model-dir", type=Path, help="model artifact directory (default: the version the service serves)"
+    )
 
 
 def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
     settings = Settings()
-    if args.model_dir is not None:
-        settings = settings.model_copy(update={"model_dir": args.model_dir})
+    settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
     if scorer is None:
         from model.score import Scorer
 

@@ -275,3 +275,12 @@ THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
     "spam",
     "unsubstantial",
 )
+
+
+def served_model_dir(settings: Settings) -> Path:
+    """The model directory the service serves: the version ACTIVE names in the versions directory, else
+    the shipped model. The CLI scores with it too, so a batch run decides as the service does after a
+    version was activated (ModelError if ACTIVE names a version that is not there)."""
+    from model.versions import VersionRegistry
+
+    return VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()

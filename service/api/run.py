@@ -177,10 +177,10 @@ def run(args: argparse.Namespace) -> int:
     # model is then one line naming the fix, not a lifespan traceback from every worker.
     from core.errors import ModerationError
     from model.artifact import verify_artifact
-    from model.versions import VersionRegistry
     from service.api.perspective_protocol import check_aliases
+    from service.settings import served_model_dir
 
-    active = VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()
+    active = served_model_dir(settings)
     try:
         manifest, _ = verify_artifact(active)
         check_aliases(settings.perspective_aliases, manifest["attributes"])

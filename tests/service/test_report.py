@@ -193,3 +193,31 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path, seeds_
     text.encode("utf-8")  # no lone surrogate left
     assert failures == 1 and f"{tmp_path}/a\\xff.txt  (text)" in text
     assert f"{tmp_path}/b\\xfe.txt: cannot read this page: {tmp_path}/b\\xfe.txt: the page is empty" in text
+
+
+def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, monkeypatch, capsys):
+    import argparse
+
+    import model.score
+    from service import report
+    from tests.model.test_versions import fake_artifact
+
+    versions = tmp_path / "versions"
+    active = fake_artifact(versions / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    (versions / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(versions))
+    seen: list[Path] = []
+
+    def load(model_dir: Path) -> FakeScorer:
+        seen.append(Path(model_dir))
+        return FakeScorer(model_dir=model_dir)
+
+    monkeypatch.setattr(model.score.Scorer, "load", staticmethod(load))
+    page = tmp_path / "page.txt"
+    page.write_text("Title\n\nBody of the page, long enough to be a body.\n")
+    parser = argparse.ArgumentParser()
+    report.add_arguments(parser)
+    assert report.run(parser.parse_args([str(page)])) == 0
+    assert seen == [active]
+    assert report.run(parser.parse_args([str(page), "--model-dir", str(tmp_path / "x")])) == 0
+    assert seen[-1] == tmp_path / "x"
