@@ -424,7 +424,7 @@ _MAX_NAME_WORDS = 5
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…|,)",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|dice|zegt|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…|,)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")

@@ -329,6 +329,27 @@ _GLUED_CUE = re.compile(r"([^\W\d_]{3,})(by|von|par)\s+(\S+)")
 _MIN_GLUED_CUES = 3
 
 
+# A comment heading quoting the headline ("9 thoughts on “A long headline”") wraps in a text dump: its
+# rest, up to the closing quote, is part of the heading, not prose between heading and first comment.
+_OPENING_QUOTES = "“«„‘‹"
+_CLOSING_QUOTE_END = re.compile(r"[”»“’›\"]\W{0,2}$")
+_MAX_HEADING_REST_WORDS = 12
+
+
+def _join_wrapped_openers(lines: list[_Line]) -> None:
+    """Marks the rest of a wrapped comment heading as that heading."""
+    for i in range(len(lines) - 1):
+        ln, rest = lines[i], lines[i + 1]
+        if not ln.opener or rest.blank_before or rest.opener or rest.date is not None:
+            continue
+        text = ln.core
+        quoted = max(map(text.rfind, _OPENING_QUOTES))
+        if quoted < 0 or any(c in text[quoted + 1 :] for c in "”»“’›"):  # („…“ closes with “)
+            continue  # no quote, or it closes on the heading's own line
+        if _CLOSING_QUOTE_END.search(rest.core) and len(rest.core.split()) <= _MAX_HEADING_REST_WORDS:
+            rest.furniture = "comment section heading"
+
+
 def _unglue_cues(lines: list[_Line]) -> None:
     """Splits the glued cue in the lines' core (their text stays as written) and shifts the date."""
     seen: dict[str, set[str]] = {}

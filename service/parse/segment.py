@@ -43,7 +43,7 @@ from service.parse.comments import (
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.linemodel import LineModel, drop_unlikely_body
-from service.parse.lines import _classify, _Line, _unglue_cues
+from service.parse.lines import _classify, _join_wrapped_openers, _Line, _unglue_cues
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.sectiongate import SectionGate
@@ -111,6 +111,7 @@ def segment_with_roles(
     the section's feature row and its comments, before the gate."""
     lines = _classify(raw_lines)
     _unglue_cues(lines)
+    _join_wrapped_openers(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
     if fmt == "text":

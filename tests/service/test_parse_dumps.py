@@ -223,3 +223,49 @@ def test_a_reply_cue_naming_nobody_on_the_page_is_the_readers_text(line: str) ->
     art = parse_page(_dump(76, "") + "\n2 Comments\n\n" + "\n\n".join(blocks) + "\n", fmt="text")
     assert art.comments[1].text == f"{line}\nIt came back in 2019."
     assert art.comments[1].parent is None
+
+
+_WP_THREAD = [
+    (
+        "Margarita Olsen",
+        "3 diciembre, 2026 a las 14:05",
+        "Es exactamente lo que pasó con la línea de autobús hace diez años.",
+    ),
+    (
+        "dave_k",
+        "3 diciembre, 2026 a las 15:40",
+        "La línea de autobús volvió en 2019, después de la recogida de firmas.",
+    ),
+    (
+        "Paula Ramos",
+        "3 diciembre, 2026 a las 16:02",
+        "Volvió con la mitad de las paradas, eso no es una victoria para nadie.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("heading", "says"),
+    [
+        # html2text wraps WordPress's heading at 78 columns, inside the quoted headline
+        (f"## 3 comentarios en «{_HEADLINE}, y la sala de lectura\nsigue abierta»", "escribe"),
+        (f"## 3 thoughts on “{_HEADLINE}, and its reading room\nstays open”", "wrote"),
+        (f"## 3 Kommentare zu „{_HEADLINE}, und der Lesesaal\nbleibt offen“", "meint"),
+    ],
+)
+def test_a_wrapped_comment_heading_and_a_says_line_open_the_thread(heading: str, says: str) -> None:
+    thread = "".join(
+        f"  {k}. ![](https://secure.gravatar.com/avatar/x{k}) **[{name}](https://example.org/{k})** {says}:\n\n"
+        f"[{stamp}](/biblioteca/#comment-{k})\n\n{text}\n\n[Responder](/biblioteca/?replytocom={k})\n\n"
+        for k, (name, stamp, text) in enumerate(_WP_THREAD, 1)
+    )
+    page = _dump(78, "") + "\n" + heading + "\n\n" + thread
+    article = parse_page(page)
+    assert [(c.author, c.text) for c in article.comments] == [(n, t) for n, _, t in _WP_THREAD]
+    assert heading.split("\n")[-1] not in article.body
+
+
+@pytest.mark.parametrize("line", ["1. dave_k dice:", "Margarita Olsen dice:", "Jan de Vries zegt:"])
+def test_wordpress_says_lines_in_spanish_and_dutch_are_header_cues(line: str) -> None:
+    date = _classify([(line, 0, None)])[0].date
+    assert date is not None and date.kind == "cue"
