@@ -320,6 +320,17 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
     sec.blocks = blocks
 
 
+def _footer_levels(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> list[int]:
+    """A text layout's footers nest with their comments ("Like · Reply · 2d" indented under each
+    reply) when every comment sits the same way against its footer: its least indented line the same
+    columns from it. Footers aligned right, or columns of a page layout, place text anyhow."""
+    indents = [lines[h.start].indent for h, _ in blocks]
+    offsets = {min(lines[j].indent for j in idx) - lines[h.start].indent for h, idx in blocks if idx}
+    if len(set(indents)) <= 1 or len(offsets) != 1:
+        return [0] * len(blocks)
+    return indents
+
+
 def _comments(
     lines: list[_Line], sec: _Section, role: list[str | None], *, dom_depth: bool = False
 ) -> list[Comment]:
@@ -334,15 +345,15 @@ def _comments(
         sec.blocks, authors = _names_above_text(lines, sec.blocks, authors, role)
     blocks = sec.blocks
     numeric_order = _numeric_order([lines[h.anchor].date for h, _ in blocks]) or _page_order(lines)
-    # Indentation shows threads in header mode. Footers sit wherever a text layout put them (and a
-    # dump's columns are no nesting: one block holding a less indented furniture line would make every
-    # other comment its reply); in HTML a block's least nested line is the comment's depth.
+    # Indentation shows threads in header mode. In HTML a block's least nested line is the comment's
+    # depth; in a text dump a block's least indented line may be page furniture it swallowed (every
+    # other comment would become its reply), so footers nest only as _footer_levels allows.
     if sec.mode == "header":
         levels = [lines[h.start].indent for h, _ in blocks]
     elif dom_depth:
         levels = [min(lines[j].indent for j in [*idx, h.start]) for h, idx in blocks]
     else:
-        levels = [0] * len(blocks)
+        levels = _footer_levels(lines, blocks)
     levels = _level_labels(lines, [h for h, _ in blocks]) or levels
     parents = _parents(levels)
     block_reply_to = _reply_lines(lines, blocks, authors)  # before the texts: its lines become chrome

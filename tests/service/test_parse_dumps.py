@@ -269,3 +269,44 @@ def test_a_wrapped_comment_heading_and_a_says_line_open_the_thread(heading: str,
 def test_wordpress_says_lines_in_spanish_and_dutch_are_header_cues(line: str) -> None:
     date = _classify([(line, 0, None)])[0].date
     assert date is not None and date.kind == "cue"
+
+
+_FB_THREAD = [  # (depth, name, text)
+    (
+        0,
+        "Margaret Olsen",
+        "This is exactly what happened to the bus route ten years ago, and it never came back.",
+    ),
+    (1, "dave_k", "The bus route came back in 2019 though, after the petition was handed in."),
+    (2, "Priya Raman", "It came back with half the stops, which is hardly a victory for anyone."),
+    (1, "Tom Whitfield", "My daughter is a nurse at the hospital and starts at seven thirty."),
+    (0, "harbourwatcher", "Has anyone asked why the engine overhaul was not planned years ago?"),
+]
+
+
+def _fb_dump(footer_indent, text_indent) -> str:
+    """inscriptis's rendering of Facebook's comments plugin: name, text, then the action row with the
+    time ("Like · Reply · 2d"), each reply indented under its parent."""
+    rows = []
+    for depth, name, text in _FB_THREAD:
+        pad, at = footer_indent(depth, name), text_indent(depth, name)
+        rows += [f"{' ' * pad}{name}", f"{' ' * at}{text}", f"{' ' * pad}Like · Reply · 2d"]
+    return _dump(200, "") + "\n5 comments\nSort by Top\nAdd a comment...\n" + "\n".join(rows) + "\n"
+
+
+def test_indented_footers_nest_their_comments_in_a_text_dump() -> None:
+    article = parse_page(_fb_dump(lambda depth, _: 4 + 6 * depth, lambda depth, _: 8 + 6 * depth))
+    assert [(c.author, c.parent) for c in article.comments] == [
+        ("Margaret Olsen", None),
+        ("dave_k", 0),
+        ("Priya Raman", 1),
+        ("Tom Whitfield", 0),
+        ("harbourwatcher", None),
+    ]
+
+
+def test_footers_indented_anyhow_by_the_layout_nest_nothing() -> None:
+    # A layout's columns: the text does not sit the same way under each footer.
+    article = parse_page(_fb_dump(lambda depth, name: 4 + len(name) % 5, lambda depth, _: 8))
+    assert [c.author for c in article.comments] == [name for _, name, _ in _FB_THREAD]
+    assert [c.parent for c in article.comments] == [None] * 5
