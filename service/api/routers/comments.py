@@ -16,7 +16,12 @@ from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
 from service.api.scoring import check_comments, json_response, run_cpu, score_thread, text_chars
 from service.ingest import has_visible_text
 
-router = APIRouter(route_class=JsonRoute, tags=["scoring"])
+
+class CommentsRoute(JsonRoute):
+    counts_comments = True
+
+
+router = APIRouter(route_class=CommentsRoute, tags=["scoring"])
 
 
 @router.post(
