@@ -613,10 +613,29 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
         after is None or _is_section_end(lines[after]) or (lines[after].opener and lines[after].date is None)
     )
     # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
-    actions = sum(1 for i in sel if _action_row_with_date(lines[i]))
+    actions = sum(1 for i in sel if _action_row_with_date(lines[i]) or _split_action_row(lines, i))
     if prose_before >= 1 and actions >= _SHAPE_SHARE * len(sel):
         return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
+
+
+# Lines of one action row that BeautifulSoup split ("Like" / "·" / "Reply" / "·" / "2d") looked at.
+_MAX_SPLIT_ROW_LINES = 8
+
+
+def _split_action_row(lines: list[_Line], i: int) -> bool:
+    """A date line of its own closing action lines above it with no blank line between: one row."""
+    ln = lines[i]
+    if ln.date is None or ln.date.kind == "cue" or ln.date.start > 0 or ln.date.end < len(ln.core):
+        return False
+    words: list[str] = []
+    j = i
+    while j > 0 and not lines[j].blank_before and len(words) < _MAX_SPLIT_ROW_LINES:
+        j -= 1
+        if not lines[j].chrome:
+            return False
+        words.append(lines[j].core)
+    return bool(_ACTION_WORD.search(" ".join(words)))
 
 
 def _action_row_with_date(ln: _Line) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -348,6 +349,19 @@ def _join_wrapped_openers(lines: list[_Line]) -> None:
             continue  # no quote, or it closes on the heading's own line
         if _CLOSING_QUOTE_END.search(rest.core) and len(rest.core.split()) <= _MAX_HEADING_REST_WORDS:
             rest.furniture = "comment section heading"
+
+
+# A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's
+# get_text("\n") puts the separator on a line of its own ("Like" / "·" / "Reply" / "·" / "2d").
+_SEPARATOR_LINE = re.compile(r"[·•|]")
+
+
+def _date_after_separator_line(lines: list[_Line]) -> None:
+    for prev, ln in itertools.pairwise(lines):
+        if ln.date is None and not ln.blank_before and _SEPARATOR_LINE.fullmatch(prev.core):
+            hit = find_date(f"{prev.core} {ln.core}") if len(ln.core) <= 8 else None
+            if hit is not None and hit.start == len(prev.core) + 1:
+                ln.date = hit._replace(start=0, end=hit.end - hit.start)
 
 
 def _unglue_cues(lines: list[_Line]) -> None:

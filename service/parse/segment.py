@@ -43,7 +43,13 @@ from service.parse.comments import (
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
 from service.parse.linemodel import LineModel, drop_unlikely_body
-from service.parse.lines import _classify, _join_wrapped_openers, _Line, _unglue_cues
+from service.parse.lines import (
+    _classify,
+    _date_after_separator_line,
+    _join_wrapped_openers,
+    _Line,
+    _unglue_cues,
+)
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.sectiongate import SectionGate
@@ -112,6 +118,7 @@ def segment_with_roles(
     lines = _classify(raw_lines)
     _unglue_cues(lines)
     _join_wrapped_openers(lines)
+    _date_after_separator_line(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
     if fmt == "text":
@@ -311,13 +318,32 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
         prev = (sec.opener + 1) if sec.opener is not None else headers[0].start
         # A second heading ("Reader Comments (1)"), the sort menu and the comment box ("Sortieren nach
         # ...", "Schreibe einen Kommentar") come before the first comment's text.
-        while prev < headers[0].start and (lines[prev].opener or lines[prev].furniture is not None):
+        while prev < headers[0].start and (
+            lines[prev].opener or lines[prev].furniture is not None or _sort_choice(lines, prev)
+        ):
             prev += 1
         for h in headers:
             blocks.append((h, list(range(prev, h.start))))
             prev = h.end + 1
         sec.end = prev
     sec.blocks = blocks
+
+
+_SORT_MENU = re.compile(r"(?:sort by|trier par|sortieren nach|ordenar por|ordina per)\W*$", re.I)
+_MAX_SORT_CHOICE_WORDS = 3
+
+
+def _sort_choice(lines: list[_Line], j: int) -> bool:
+    """The sort menu's choice on a line of its own after "Sort by" ("Top", "Newest"): a text dump of
+    a comment widget's menu. A choice beside its label ("Sort by Top") is furniture already."""
+    ln = lines[j]
+    return (
+        j > 0
+        and lines[j - 1].furniture is not None
+        and bool(_SORT_MENU.search(lines[j - 1].core))
+        and ln.date is None
+        and len(ln.core.split()) <= _MAX_SORT_CHOICE_WORDS
+    )
 
 
 def _footer_levels(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> list[int]:

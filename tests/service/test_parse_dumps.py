@@ -310,3 +310,24 @@ def test_footers_indented_anyhow_by_the_layout_nest_nothing() -> None:
     article = parse_page(_fb_dump(lambda depth, name: 4 + len(name) % 5, lambda depth, _: 8))
     assert [c.author for c in article.comments] == [name for _, name, _ in _FB_THREAD]
     assert [c.parent for c in article.comments] == [None] * 5
+
+
+@pytest.mark.parametrize(
+    ("like", "reply", "sort"), [("Like", "Reply", "Sort by"), ("Gefällt mir", "Antworten", "Sortieren nach")]
+)
+def test_an_action_row_split_over_lines_closes_its_comment(like: str, reply: str, sort: str) -> None:
+    """BeautifulSoup's get_text("\\n") puts every element of Facebook's action row on a line of its
+    own ("Like" / "·" / "Reply" / "·" / "2d"), and the sort menu's choice under its label."""
+    rows = "".join(
+        f"\n\n{name}\n{text}\n\n\n{like}\n · \n{reply}\n · \n2d\n\n\n" for _, name, text in _FB_THREAD
+    )
+    page = (
+        _dump(200, "")
+        + f"\n5 comments\n{sort}\n \nTop\n\n\nAdd a comment...\n\n"
+        + rows
+        + "Facebook Comments Plugin\n"
+    )
+    article = parse_page(page)
+    assert [(c.author, c.posted_raw, c.text) for c in article.comments] == [
+        (name, "2d", text) for _, name, text in _FB_THREAD
+    ]
