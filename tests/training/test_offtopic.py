@@ -4,6 +4,7 @@ the training examples and the evaluations, on the real corpora."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +171,7 @@ def test_foreign_intruders_are_labelled_off_topic(sources):
 
 def test_the_decision_fixture_is_balanced_and_names_real_seeds():
     spec = json.loads(DECISIONS_FILE.read_text(encoding="utf-8"))
-    assert len(spec["articles"]) == 2
+    assert len(spec["articles"]) == 5  # every seed article
     for art in spec["articles"]:
         assert (REPO / art["seed"]).is_file()
         labels = [c["label"] for c in art["comments"]]
@@ -182,8 +183,8 @@ def test_decision_evaluation_counts_flags_at_the_threshold():
         """Scores by a keyword, so the expected rates are known."""
 
         def predict_thread(self, texts, article=None, use_thread=True):
-            words = ("recipe", "match", "click", "engaged")
-            p = np.array([0.9 if any(w in t.lower() for w in words) else 0.1 for t in texts])
+            words = {"recipe", "match", "click", "engaged"}
+            p = np.array([0.9 if words & set(re.findall(r"\w+", t.lower())) else 0.1 for t in texts])
             return p, "article"
 
     d = evaluate_decisions(Fake())  # type: ignore[arg-type]
