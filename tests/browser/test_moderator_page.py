@@ -321,3 +321,72 @@ def precision_recall(items: list[dict[str, Any]], name: str, threshold: float) -
 
 def page_review(page: Any, name: str) -> float:
     return float(page.locator(f"#slider-{name}-review").input_value())
+
+
+# -- one server for the tests below: each queues its own thread and filters the page on its article --
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("page-edges")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
+        proc, base = start(tmp)
+    try:
+        wait_ready(proc, base)
+        yield base
+    finally:
+        log = stop(proc)
+    assert "Traceback" not in log, log
+
+
+def queue_thread(base: str, article_id: str, texts: list[str]) -> list[dict[str, Any]]:
+    """Queue `texts` under `article_id`; returns the items riskiest first (the page's order)."""
+    comments = [{"id": f"c{k}", "text": t} for k, t in enumerate(texts)]
+    body = {"article": {"id": article_id, "title": "Edge cases"}, "comments": comments, "queue": True}
+    with api(base) as http:
+        assert http.post("/v1/comments:score", json=body).status_code == 200
+    return queue(base, article=article_id)
+
+
+def open_article(browser: Any, base: str, items: list[dict[str, Any]]) -> tuple[Any, Any, list[str]]:
+    """A new tab signed in, its queue filtered on the items' article; the page errors are collected."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in_by_keyboard(page, base)
+    page.locator("#f-article").fill(items[0]["article_id"])
+    page.get_by_role("button", name="Apply").click()
+    ids = json.dumps([i["id"] for i in items], separators=(",", ":"))
+    page.wait_for_function(
+        f"() => JSON.stringify([...document.querySelectorAll('#queue li.item')].map(li => li.dataset.id))"
+        f" === '{ids}'"
+    )
+    return context, page, errors
+
+
+INSULTS = ["you are a pathetic idiot and a moron", "shut up you stupid troll", "what an idiot"]
+
+
+def test_a_verdict_key_pressed_twice_sends_one_verdict(browser: Any, served: str) -> None:
+    # A key held down (auto-repeat) or pressed twice sent a second verdict while the first was in
+    # flight: it got 409, and the page said "Already decided by someone else" of the moderator's own.
+    items = queue_thread(served, "twice", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    decides: list[str] = []
+    page.on("request", lambda req: decides.append(req.url) if req.url.endswith(":decide") else None)
+    wait_focus(page, items[0]["id"])
+    page.evaluate(
+        "() => { for (const n of [1, 2]) document.activeElement.dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'r', bubbles: true})); }"
+    )
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[1]["id"])
+    page.wait_for_timeout(300)  # a second request would have been answered by now
+    assert decides == [f"{served}/v1/queue/{items[0]['id']}:decide"]
+    assert page.locator("#status").text_content().startswith("Rejected comment 1."), page.locator(
+        "#status"
+    ).text_content()
+    assert not errors, errors
+    context.close()

@@ -22,6 +22,7 @@
     activeVersion: null,
     plotItems: [],
     sliders: {},
+    deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -444,7 +445,8 @@
 
   async function decide(index, verdict) {
     const item = state.items[index];
-    if (!item || item.verdict) return;
+    if (!item || item.verdict || state.deciding.has(item.id)) return;
+    state.deciding.add(item.id);
     const el = itemElement(index);
     const body = { verdict };
     if (verdict === "reject" && el) {
@@ -473,6 +475,7 @@
         announce("Verdict not saved: " + err.message, true);
       }
     }
+    state.deciding.delete(item.id);
     renderQueue();
     const next = nextPending(index);
     select(next >= 0 ? next : index);
