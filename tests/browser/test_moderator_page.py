@@ -390,3 +390,25 @@ def test_a_verdict_key_pressed_twice_sends_one_verdict(browser: Any, served: str
     ).text_content()
     assert not errors, errors
     context.close()
+
+
+def test_unticked_reject_for_boxes_survive_a_verdict_on_another_comment(browser: Any, served: str) -> None:
+    # Every verdict re-drew the whole queue: boxes the moderator had unticked on another comment were
+    # ticked again, and its rejection then wrote feedback for the attributes they had unticked.
+    items = queue_thread(served, "boxes", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    second = page.locator(f'li.item[data-id="{items[1]["id"]}"]')
+    assert second.locator("input[name=attr]:checked").count() > 0
+    for box in second.locator("input[name=attr]").all():
+        box.uncheck()
+    page.get_by_role("button", name="Approve comment 1 (shortcut a)").click()
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    assert second.locator("input[name=attr]:checked").count() == 0
+    wait_focus(page, items[1]["id"])
+    page.keyboard.press("r")
+    second.locator(".verdict").wait_for()
+    with api(served) as http:
+        decided = http.get(f"/v1/queue/{items[1]['id']}").json()
+    assert (decided["verdict"], decided["verdict_attributes"]) == ("reject", [])
+    assert not errors, errors
+    context.close()

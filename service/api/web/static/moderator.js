@@ -23,6 +23,7 @@
     plotItems: [],
     sliders: {},
     deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
+    ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -76,6 +77,7 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.items = [];
+    state.ticked.clear();
     $("#queue").replaceChildren();
     showSignIn(message);
   }
@@ -340,14 +342,18 @@
     box.append(approve, reject);
     const attrs = document.createElement("fieldset");
     attrs.append(element("legend", "Reject for"));
-    const flagged = new Set(flaggedAttributes(item));
+    const ticked = state.ticked.get(item.id) || new Set(flaggedAttributes(item));
+    const remember = () => {
+      state.ticked.set(item.id, new Set(Array.from(attrs.querySelectorAll("input[name=attr]:checked"), (b) => b.value)));
+    };
     for (const name of Object.keys(item.scores || {})) {
       const label = document.createElement("label");
       const box_ = document.createElement("input");
       box_.type = "checkbox";
       box_.name = "attr";
       box_.value = name;
-      box_.checked = flagged.has(name);
+      box_.checked = ticked.has(name);
+      box_.addEventListener("change", remember);
       label.append(box_, " " + name);
       attrs.append(label);
     }
