@@ -412,3 +412,15 @@ def test_unticked_reject_for_boxes_survive_a_verdict_on_another_comment(browser:
     assert (decided["verdict"], decided["verdict_attributes"]) == ("reject", [])
     assert not errors, errors
     context.close()
+
+
+def test_a_long_unbroken_comment_stays_inside_the_page(browser: Any, served: str) -> None:
+    # A 9,000-character word (a URL, spam) made the whole page 80,000 px wide.
+    items = queue_thread(served, "long", ["idiot " + "a" * 9000, "https://example.org/" + "x/" * 3000])
+    context, page, errors = open_article(browser, served, items)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    assert not errors, errors
+    context.close()
