@@ -424,3 +424,17 @@ def test_a_long_unbroken_comment_stays_inside_the_page(browser: Any, served: str
     assert widths[0] <= widths[1], widths
     assert not errors, errors
     context.close()
+
+
+def test_right_to_left_comments_are_shown_right_to_left(browser: Any, served: str) -> None:
+    # Arabic and Hebrew comments were laid out left to right: the closing punctuation on the wrong side.
+    rtl = ["أنت غبي جدا! هذا التعليق سخيف.", "אתה אידיוט מטומטם, תשתוק!"]
+    items = queue_thread(served, "rtl", [*rtl, "you are an idiot."])
+    context, page, errors = open_article(browser, served, items)
+    direction = "(el => getComputedStyle(el).direction)"
+    for item in items:
+        shown = page.locator(f'li.item[data-id="{item["id"]}"] blockquote')
+        assert shown.text_content() == item["text"]
+        assert shown.evaluate(direction) == ("rtl" if item["text"] in rtl else "ltr"), item["text"]
+    assert not errors, errors
+    context.close()

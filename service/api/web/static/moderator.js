@@ -230,6 +230,7 @@
     const title = document.createElement("h3");
     title.id = headingId;
     title.className = "title";
+    title.dir = "auto"; // an Arabic or Hebrew title reads right to left
     title.textContent = item.article_title || item.article_id || "(no article title)";
     header.append(title);
     if (item.source) header.append(span("source muted", item.source));
@@ -251,6 +252,7 @@
 
     const text = document.createElement("blockquote");
     text.className = "text";
+    text.dir = "auto"; // the comment's own direction, from its first strong letter (Arabic, Hebrew: rtl)
     highlight(text, item.text || "", evidence(item));
     li.append(text);
 
