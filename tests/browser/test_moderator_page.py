@@ -438,3 +438,24 @@ def test_right_to_left_comments_are_shown_right_to_left(browser: Any, served: st
         assert shown.evaluate(direction) == ("rtl" if item["text"] in rtl else "ltr"), item["text"]
     assert not errors, errors
     context.close()
+
+
+def test_after_a_failed_refresh_the_comments_shown_can_still_be_decided(browser: Any, served: str) -> None:
+    # A refresh that failed (a 503) emptied the page's list but left the old comments on screen: their
+    # buttons and keys silently did nothing.
+    items = queue_thread(served, "refresh", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    unavailable = {"error": {"code": 503, "status": "UNAVAILABLE", "reason": "store_unavailable",
+                             "message": "cannot read the queue: database is locked; retry"}}  # fmt: skip
+    page.route("**/v1/queue?*", lambda route: route.fulfill(status=503, json=unavailable))
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(
+        "() => $text('#status').startsWith('Cannot load the queue')".replace("$text", TEXT)
+    )
+    page.unroute("**/v1/queue?*")
+    page.get_by_role("button", name="Approve comment 1 (shortcut a)").click()
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    with api(served) as http:
+        assert http.get(f"/v1/queue/{items[0]['id']}").json()["verdict"] == "approve"
+    assert not errors, errors
+    context.close()

@@ -184,17 +184,17 @@
   }
 
   async function loadQueue(reset) {
-    if (reset) {
-      state.items = [];
-      state.cursor = null;
-      state.current = -1;
-    }
     let page;
     try {
       page = await api(queueQuery(reset ? null : state.cursor));
     } catch (err) {
+      // The comments shown stay as they are, and can still be decided.
       announce("Cannot load the queue: " + err.message, true);
       return;
+    }
+    if (reset) {
+      state.items = [];
+      state.current = -1;
     }
     state.items = state.items.concat(page.items);
     state.cursor = page.next_cursor;
