@@ -459,3 +459,25 @@ def test_after_a_failed_refresh_the_comments_shown_can_still_be_decided(browser:
         assert http.get(f"/v1/queue/{items[0]['id']}").json()["verdict"] == "approve"
     assert not errors, errors
     context.close()
+
+
+def test_a_store_outage_at_sign_in_keeps_the_token(browser: Any, served: str) -> None:
+    # A 503 (the database down) on opening the page signed the moderator out and forgot the token, as
+    # if it had been refused; the model versions (which need no database) could not be reached either.
+    queue_thread(served, "outage", INSULTS)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    unavailable = {"error": {"code": 503, "status": "UNAVAILABLE", "reason": "store_unavailable",
+                             "message": "cannot read the queue: connection refused; retry"}}  # fmt: skip
+    page.route("**/v1/queue?*", lambda route: route.fulfill(status=503, json=unavailable))
+    page.goto(served + "/")
+    page.get_by_label("API token").fill(TOKEN)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => $text('#status').includes('connection refused')".replace("$text", TEXT))
+    assert page.locator("#app").is_visible() and page.locator("#sign-in").is_hidden()
+    assert page.evaluate("() => sessionStorage.getItem('moderation.token')") == TOKEN
+    page.locator("#models-table tbody tr").first.wait_for()  # the model versions need no database
+    page.unroute("**/v1/queue?*")
+    page.get_by_role("button", name="Apply").click()  # the database is back: the queue loads
+    page.wait_for_selector("#queue li.item")
+    context.close()

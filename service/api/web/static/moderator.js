@@ -87,12 +87,16 @@
     try {
       await api("/v1/queue?limit=1");
     } catch (err) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      const reason = err.body && err.body.error && err.body.error.reason;
-      const refused = err.status === 401 || reason === "forbidden";
-      // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
-      showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
-      return false;
+      // The database or the network down (5xx, no answer) says nothing about the token: keep it and
+      // open the page, which says what failed (the model versions need no database).
+      if (err.status && err.status < 500) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        const reason = err.body && err.body.error && err.body.error.reason;
+        const refused = err.status === 401 || reason === "forbidden";
+        // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
+        showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
+        return false;
+      }
     }
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
