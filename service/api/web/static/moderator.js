@@ -24,6 +24,7 @@
     sliders: {},
     deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
     ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
+    loads: 0, // queue loads started: only the latest one's answer is shown
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -188,14 +189,18 @@
   }
 
   async function loadQueue(reset) {
+    // "Load more" clicked twice asks twice for the page after the same cursor; an Apply while a page
+    // loads changes the filters: an answer that a later load superseded is dropped.
+    const load = ++state.loads;
     let page;
     try {
       page = await api(queueQuery(reset ? null : state.cursor));
     } catch (err) {
       // The comments shown stay as they are, and can still be decided.
-      announce("Cannot load the queue: " + err.message, true);
+      if (load === state.loads) announce("Cannot load the queue: " + err.message, true);
       return;
     }
+    if (load !== state.loads) return;
     if (reset) {
       state.items = [];
       state.current = -1;
