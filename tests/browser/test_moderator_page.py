@@ -504,3 +504,35 @@ def test_load_more_clicked_twice_shows_each_comment_once(browser: Any, served: s
     assert page.locator("#more").is_hidden()
     assert not errors, errors
     context.close()
+
+
+def test_a_verdict_or_another_page_redraws_only_what_changed(browser: Any, served: str) -> None:
+    # Every verdict and every "Load more" rebuilt the whole list: with 1,200 comments loaded, a verdict
+    # froze the page for 7-8 s here (rendering and layout of every comment again).
+    queue_thread(served, "many", many_comments(100))
+    queue_thread(served, "many", many_comments(60))  # the same texts again
+    items = queue(served, article="many")
+    assert len(items) == 160
+    context, page, errors = open_article(browser, served, items)
+    page.evaluate("() => { window.kept = [...document.querySelectorAll('#queue li.item')]; }")
+    for shown in (100, 150, 160):
+        page.get_by_role("button", name="Load more").click()
+        page.wait_for_function(f"() => document.querySelectorAll('#queue li.item').length === {shown}")
+    assert shown_ids(page) == [i["id"] for i in items]
+    assert page.evaluate("() => window.kept.every(li => li.isConnected)")  # the first page was kept
+    page.evaluate("() => { window.kept = [...document.querySelectorAll('#queue li.item')]; }")
+    page.get_by_role("button", name="Approve comment 1 (shortcut a)").click()
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[1]["id"])
+    page.keyboard.press("r")
+    page.locator(f'li.item[data-id="{items[1]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[2]["id"])
+    # only the two decided comments were drawn again
+    assert page.evaluate("() => window.kept.filter(li => !li.isConnected).length") == 2
+    assert page.evaluate("() => window.kept.slice(2).every(li => li.isConnected)")
+    assert page.locator("#queue-count").text_content() == "(160 shown)"
+    with api(served) as http:
+        verdicts = [http.get(f"/v1/queue/{i['id']}").json()["verdict"] for i in items[:3]]
+    assert verdicts == ["approve", "reject", None]
+    assert not errors, errors
+    context.close()

@@ -205,9 +205,11 @@
       state.items = [];
       state.current = -1;
     }
+    const first = state.items.length;
     state.items = state.items.concat(page.items);
     state.cursor = page.next_cursor;
-    renderQueue();
+    if (reset) renderQueue();
+    else appendItems(first); // the comments shown already stay as they are
     if (reset && state.items.length) select(0, false);
   }
 
@@ -216,9 +218,36 @@
     return values.length ? Math.max(...values) : 0;
   }
 
+  // Draws every comment again: a reload, a model switch, the highlighting switch. A verdict or the
+  // next page draws only what changed (with a thousand comments loaded, a full redraw takes seconds).
   function renderQueue() {
     const list = $("#queue");
     list.replaceChildren(...state.items.map((item, i) => renderItem(item, i)));
+    renderCounts();
+  }
+
+  function appendItems(first) {
+    $("#queue").append(...state.items.slice(first).map((item, i) => renderItem(item, first + i)));
+    renderCounts();
+  }
+
+  // One comment drawn again in place (found by id: the list may have been reloaded meanwhile).
+  function redrawItem(id) {
+    const at = state.items.findIndex((x) => x.id === id);
+    const el = at >= 0 ? itemElement(at) : null;
+    if (el) {
+      el.replaceWith(renderItem(state.items[at], at));
+      if (at === state.current) markCurrent();
+    }
+    return at;
+  }
+
+  function setItem(item) {
+    const at = state.items.findIndex((x) => x.id === item.id);
+    if (at >= 0) state.items[at] = item;
+  }
+
+  function renderCounts() {
     $("#queue-empty").hidden = state.items.length > 0;
     $("#more").hidden = !state.cursor;
     $("#queue-count").textContent = "(" + state.items.length + (state.cursor ? "+" : "") + " shown)";
@@ -476,14 +505,14 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      state.items[index] = updated;
+      setItem(updated);
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
       announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
       if (err.status === 409) {
         // Another moderator decided first; their verdict stands. Show it.
         try {
-          state.items[index] = await api("/v1/queue/" + encodeURIComponent(item.id));
+          setItem(await api("/v1/queue/" + encodeURIComponent(item.id)));
         } catch (_) {
           /* keep the old copy */
         }
@@ -493,9 +522,10 @@
       }
     }
     state.deciding.delete(item.id);
-    renderQueue();
-    const next = nextPending(index);
-    select(next >= 0 ? next : index);
+    const at = redrawItem(item.id);
+    if (at < 0) return; // the list was reloaded meanwhile
+    const next = nextPending(at);
+    select(next >= 0 ? next : at);
   }
 
   function onKey(event) {
