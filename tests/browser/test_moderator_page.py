@@ -327,8 +327,13 @@ def page_review(page: Any, name: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    tmp = tmp_path_factory.mktemp("page-edges")
+def edges_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("page-edges")
+
+
+@pytest.fixture(scope="module")
+def served(edges_tmp: Path) -> Any:
+    tmp = edges_tmp
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
         proc, base = start(tmp)
@@ -536,3 +541,33 @@ def test_a_verdict_or_another_page_redraws_only_what_changed(browser: Any, serve
     assert verdicts == ["approve", "reject", None]
     assert not errors, errors
     context.close()
+
+
+def test_a_model_switched_elsewhere_shows_on_the_next_reload(
+    browser: Any, served: str, edges_tmp: Path
+) -> None:
+    # Another moderator (or replica operator) activated a version: this page went on naming the old one
+    # as served, and outlined the comments the new one scored as "another version" (and not the others)
+    # until the tab was signed in again.
+    version = new_version_beside_the_shipped_one(edges_tmp / "versions")
+    shipped = httpx.get(served + "/v1/model").json()["version"]
+    before = queue_thread(served, "switch", INSULTS[:1])
+    context, page, errors = open_article(browser, served, before)
+    assert page.locator("#active-version").text_content() == shipped
+    with api(served) as http:
+        assert http.post(f"/v1/models/{version}:activate").status_code == 200
+    try:
+        after = queue_thread(served, "switch", INSULTS[1:2])  # both comments: one per version
+        assert sorted(i["model_version"] for i in after) == sorted([shipped, version])
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 2")
+        assert page.locator("#active-version").text_content() == version
+        for item in after:
+            badge = page.locator(f'li.item[data-id="{item["id"]}"] .badge')
+            assert badge.text_content() == f"model {item['model_version']}"
+            assert ("old" in badge.get_attribute("class")) == (item["model_version"] != version)
+        assert not errors, errors
+    finally:
+        with api(served) as http:  # the other tests of this module run on the shipped version
+            assert http.post(f"/v1/models/{shipped}:activate").status_code == 200
+        context.close()

@@ -102,7 +102,6 @@
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
     $("#sign-out").hidden = false;
-    await loadModel();
     await loadQueue(true);
     loadModels();
     loadPlots();
@@ -192,6 +191,8 @@
     // "Load more" clicked twice asks twice for the page after the same cursor; an Apply while a page
     // loads changes the filters: an answer that a later load superseded is dropped.
     const load = ++state.loads;
+    // Another moderator may have switched the model version: which one serves decides the outlines.
+    if (reset) await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
     let page;
     try {
       page = await api(queueQuery(reset ? null : state.cursor));
