@@ -571,3 +571,19 @@ def test_a_model_switched_elsewhere_shows_on_the_next_reload(
         with api(served) as http:  # the other tests of this module run on the shipped version
             assert http.post(f"/v1/models/{shipped}:activate").status_code == 200
         context.close()
+
+
+def test_the_risk_shown_is_the_one_the_queue_is_ordered_by(browser: Any, served: str) -> None:
+    # The page showed the highest of all scores as "risk", where the queue orders by the highest score
+    # of the attributes that flagged the comment: an Arabic insult flagged for insult (0.50) showed its
+    # unsubstantial score (0.61), and the list read out of order under "riskiest first".
+    texts = ["أنت غبي جدا! هذا التعليق سخيف.", *INSULTS, "lol ok", "The council vote was close."]
+    items = queue_thread(served, "risk", texts)
+    context, page, errors = open_article(browser, served, items)
+    for item in items:
+        names = item["flagged_attributes"] or list(item["scores"])
+        expected = max(v for k, v in item["scores"].items() if k in names and v is not None)
+        meta = page.locator(f'li.item[data-id="{item["id"]}"] .meta').text_content()
+        assert meta.startswith(f"risk {expected:.2f} "), (meta, item["scores"], item["flagged_attributes"])
+    assert not errors, errors
+    context.close()

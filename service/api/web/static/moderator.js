@@ -214,8 +214,13 @@
     if (reset && state.items.length) select(0, false);
   }
 
+  // The queue's order within a decision (GET /v1/queue): the highest score among the attributes that
+  // flagged the comment, all of them when none did.
   function risk(item) {
-    const values = Object.values(item.scores || {}).filter((v) => typeof v === "number");
+    const flagged = new Set(flaggedAttributes(item));
+    const values = Object.entries(item.scores || {})
+      .filter(([name, v]) => typeof v === "number" && (!flagged.size || flagged.has(name)))
+      .map(([, v]) => v);
     return values.length ? Math.max(...values) : 0;
   }
 
