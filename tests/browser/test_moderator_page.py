@@ -587,3 +587,36 @@ def test_the_risk_shown_is_the_one_the_queue_is_ordered_by(browser: Any, served:
         assert meta.startswith(f"risk {expected:.2f} "), (meta, item["scores"], item["flagged_attributes"])
     assert not errors, errors
     context.close()
+
+
+def test_pasted_lines_without_an_article_are_scored_alone_as_moderate_score_does(
+    browser: Any, served: str
+) -> None:
+    # The page sent every line without an article_id in one request: one thread, each comment scored
+    # against the others as off-topic context. `moderate score`, whose format the box takes, scores
+    # such a line alone: an unrelated line was queued for review as off-topic among the others.
+    texts = [
+        "The council should cut the budget for roads this year.",
+        "Roads budget is too high, the council must vote no.",
+        "My cat loves tuna and sleeping in the sun all day long.",
+    ]
+    items = queue_thread(served, "jsonl-anchor", INSULTS[:1])
+    context, page, errors = open_article(browser, served, items)
+    since = httpx.get(served + "/v1/queue/" + items[0]["id"], headers=api(served).headers).json()[
+        "created_at"
+    ]
+    page.get_by_label("Paste a scraped page").fill(
+        "\n".join(json.dumps({"id": str(k), "text": t}) for k, t in enumerate(texts))
+    )
+    page.get_by_label("Source").fill("no-article-paste")
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Scored 3 ')".replace("$text", TEXT))
+    queued = {i["text"]: i for i in queue(served, since=since) if i["source"] == "no-article-paste"}
+    assert set(queued) == set(texts)
+    with api(served) as http:
+        for text in texts:
+            alone = http.post("/v1/comments:score", json={"comments": [{"text": text}]}).json()["results"][0]
+            assert queued[text]["scores"] == alone["scores"], text
+            assert queued[text]["decision"] == alone["decision"]["verdict"], text
+    assert not errors, errors
+    context.close()

@@ -601,9 +601,12 @@
         errors.push("line " + (i + 1) + ': no "text"');
         return;
       }
-      const key = typeof obj.article_id === "string" ? obj.article_id : "";
+      // Lines sharing an article_id are one thread; a line without one is scored alone (as `moderate
+      // score` does): in one request with others it would be scored against them as off-topic context.
+      const articleId = typeof obj.article_id === "string" && obj.article_id ? obj.article_id : null;
+      const key = articleId === null ? Symbol("line " + (i + 1)) : articleId;
       if (!threads.has(key)) {
-        threads.set(key, { article_id: key || null, article: obj.article || null, comments: [], lines: [] });
+        threads.set(key, { article_id: articleId, article: obj.article || null, comments: [], lines: [] });
       }
       const comment = { text: obj.text };
       if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
