@@ -620,3 +620,25 @@ def test_pasted_lines_without_an_article_are_scored_alone_as_moderate_score_does
             assert queued[text]["decision"] == alone["decision"]["verdict"], text
     assert not errors, errors
     context.close()
+
+
+def test_a_pasted_line_whose_article_id_is_not_text_is_refused_as_moderate_score_does(
+    browser: Any, served: str
+) -> None:
+    # A numeric article_id (a CMS export's) was dropped without a word: the line was queued with no
+    # article, apart from its thread. `moderate score` refuses it: '"article_id" must be a string'.
+    items = queue_thread(served, "jsonl-ids", INSULTS[:1])
+    context, page, errors = open_article(browser, served, items)
+    lines = [
+        {"id": "n1", "text": "the council budget vote", "article_id": 12345},
+        {"id": "n2", "text": "roads first", "article_id": 12345},
+        {"id": "s1", "text": "what an idiot", "article_id": "jsonl-ids"},
+    ]
+    page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Scored 1 ')".replace("$text", TEXT))
+    said = page.locator("#add-result").text_content()
+    assert 'Skipped 2 line(s): line 1: "article_id" must be a string' in said, said
+    assert len(queue(served, article="jsonl-ids")) == 2
+    assert not errors, errors
+    context.close()

@@ -601,6 +601,10 @@
         errors.push("line " + (i + 1) + ': no "text"');
         return;
       }
+      if (obj.article_id !== undefined && obj.article_id !== null && typeof obj.article_id !== "string") {
+        errors.push("line " + (i + 1) + ': "article_id" must be a string'); // as `moderate score` says
+        return;
+      }
       // Lines sharing an article_id are one thread; a line without one is scored alone (as `moderate
       // score` does): in one request with others it would be scored against them as off-topic context.
       const articleId = typeof obj.article_id === "string" && obj.article_id ? obj.article_id : null;
