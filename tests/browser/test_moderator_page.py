@@ -642,3 +642,21 @@ def test_a_pasted_line_whose_article_id_is_not_text_is_refused_as_moderate_score
     assert len(queue(served, article="jsonl-ids")) == 2
     assert not errors, errors
     context.close()
+
+
+def test_keys_act_on_the_comment_holding_the_focus(browser: Any, served: str) -> None:
+    # Tab moved the focus into another comment's controls, but a / r still acted on the comment j / k
+    # (or a click) had chosen last: the verdict went to a comment the moderator was not looking at.
+    items = queue_thread(served, "focus", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    wait_focus(page, items[0]["id"])
+    third = page.locator(f'li.item[data-id="{items[2]["id"]}"]')
+    third.locator("input[name=attr]").first.focus()  # as Tab would
+    page.keyboard.press("a")
+    third.locator(".verdict").wait_for()
+    with api(served) as http:
+        verdicts = [http.get(f"/v1/queue/{i['id']}").json()["verdict"] for i in items]
+    assert verdicts == [None, None, "approve"]
+    assert "current" in (third.get_attribute("class") or "")
+    assert not errors, errors
+    context.close()

@@ -941,13 +941,16 @@
     $("#all-spans").addEventListener("change", renderQueue);
     $("#add-form").addEventListener("submit", onAdd);
     $("#plots-refresh").addEventListener("click", loadPlots);
-    $("#queue").addEventListener("click", (event) => {
+    // The comment holding the focus (a click, or Tab into its controls) is the one a / r act on.
+    const follow = (event) => {
       const li = event.target.closest(".item");
       if (li) {
         state.current = Number(li.dataset.index);
         markCurrent();
       }
-    });
+    };
+    $("#queue").addEventListener("click", follow);
+    $("#queue").addEventListener("focusin", follow);
     document.addEventListener("keydown", onKey);
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) trySignIn(token);
