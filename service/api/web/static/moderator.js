@@ -88,9 +88,10 @@
     try {
       await api("/v1/queue?limit=1");
     } catch (err) {
-      // The database or the network down (5xx, no answer) says nothing about the token: keep it and
-      // open the page, which says what failed (the model versions need no database).
-      if (err.status && err.status < 500) {
+      // The database down (5xx, after the token was checked) says nothing against the token: keep it
+      // and open the page, which says what failed (the model versions need no database). No answer at
+      // all (fetch threw: a token a header cannot hold, a network error) verified nothing.
+      if (!(err.status >= 500)) {
         sessionStorage.removeItem(TOKEN_KEY);
         const reason = err.body && err.body.error && err.body.error.reason;
         const refused = err.status === 401 || reason === "forbidden";
