@@ -674,3 +674,18 @@ def test_a_token_the_browser_cannot_send_is_refused_at_sign_in(browser: Any, ser
     assert page.locator("#app").is_hidden()
     assert page.evaluate("() => sessionStorage.getItem('moderation.token')") is None
     context.close()
+
+
+def test_load_more_continues_the_list_shown_not_filters_not_yet_applied(browser: Any, served: str) -> None:
+    # "Load more" read the filter fields as they were at the click: a field changed without Apply
+    # appended another list's next page (here: the comments of another article) to the one shown.
+    items = queue_thread(served, "continue", many_comments(60))
+    queue_thread(served, "continue-other", many_comments(60))
+    context, page, errors = open_article(browser, served, items)
+    page.locator("#f-article").fill("continue-other")  # typed, not applied
+    page.get_by_role("button", name="Load more").click()
+    page.wait_for_function("() => document.querySelectorAll('#queue li.item').length >= 60")
+    page.wait_for_timeout(300)
+    assert shown_ids(page) == [i["id"] for i in items]
+    assert not errors, errors
+    context.close()

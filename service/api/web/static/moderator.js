@@ -25,6 +25,7 @@
     deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
     ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
     loads: 0, // queue loads started: only the latest one's answer is shown
+    filters: {}, // the filters of the list shown
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -177,13 +178,18 @@
 
   // --- the queue -----------------------------------------------------------------------------------
 
-  function queueQuery(cursor) {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  function filterValues() {
+    const values = {};
     const fields = { status: "#f-status", decision: "#f-decision", attribute: "#f-attribute", article: "#f-article" };
     for (const [name, sel] of Object.entries(fields)) {
       const value = $(sel).value.trim();
-      if (value) params.set(name, value);
+      if (value) values[name] = value;
     }
+    return values;
+  }
+
+  function queueQuery(filters, cursor) {
+    const params = new URLSearchParams(Object.assign({ limit: String(PAGE_SIZE) }, filters));
     if (cursor) params.set("cursor", cursor);
     return "/v1/queue?" + params.toString();
   }
@@ -194,9 +200,11 @@
     const load = ++state.loads;
     // Another moderator may have switched the model version: which one serves decides the outlines.
     if (reset) await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+    // "Load more" continues the list shown: the filters applied, not fields changed since.
+    const filters = reset ? filterValues() : state.filters;
     let page;
     try {
-      page = await api(queueQuery(reset ? null : state.cursor));
+      page = await api(queueQuery(filters, reset ? null : state.cursor));
     } catch (err) {
       // The comments shown stay as they are, and can still be decided.
       if (load === state.loads) announce("Cannot load the queue: " + err.message, true);
@@ -206,6 +214,7 @@
     if (reset) {
       state.items = [];
       state.current = -1;
+      state.filters = filters;
     }
     const first = state.items.length;
     state.items = state.items.concat(page.items);
