@@ -2,8 +2,10 @@
 
 - SQLite (embedded default): WAL so readers (training) never block the service's writers,
   synchronous=FULL so an acknowledged write survives a power cut, a busy timeout so several uvicorn
-  workers share one file, and BEGIN IMMEDIATE so a transaction takes the write lock up front (a
-  deferred one that reads then writes can fail at once with "database is locked" instead of waiting).
+  workers share one file, and BEGIN IMMEDIATE so a writing transaction takes the write lock up front
+  (a deferred one that reads then writes can fail at once with "database is locked" instead of
+  waiting); a transaction that only reads (the READ_ONLY execution option) begins deferred, so it
+  never waits for a writer.
 - PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
   request waits on a sick server; pre-ping replaces connections a database restart killed, so the
   service recovers without a restart.
@@ -25,6 +27,8 @@ from core.errors import ConfigurationError
 from service.settings import Database
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+# Execution option of a transaction that only reads (SQLite begins it deferred, without the write lock).
+READ_ONLY = "moderation_read_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,9 @@ def _sqlite(path: Path, pool: Database) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that only reads is deferred: in WAL mode it reads a snapshot beside a writer,
+        # where BEGIN IMMEDIATE would wait for the write lock (and fail "database is locked").
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -98,6 +98,7 @@ class Store:
 
     def __init__(self, engine: Engine, target: engines.Target) -> None:
         self.engine = engine
+        self._reader = engine.execution_options(**{engines.READ_ONLY: True})
         self.target = target
         self.backend = target.backend
         self.schema_version = 0
@@ -123,10 +124,11 @@ class Store:
         return f"{self.backend} {self.target.describe()}"
 
     @contextmanager
-    def _tx(self, action: str) -> Iterator[Any]:
-        """One transaction; database failures become StoreUnavailableError naming the database."""
+    def _tx(self, action: str, *, read_only: bool = False) -> Iterator[Any]:
+        """One transaction; database failures become StoreUnavailableError naming the database.
+        `read_only`: it only reads, so on SQLite it does not wait for the write lock."""
         try:
-            with self.engine.begin() as conn:
+            with (self._reader if read_only else self.engine).begin() as conn:
                 yield conn
         except ModerationError:
             raise
@@ -154,7 +156,7 @@ class Store:
 
     def ping(self) -> int:
         """The schema version, read from the database (for /readyz)."""
-        with self._tx("reach the database") as conn:
+        with self._tx("reach the database", read_only=True) as conn:
             return S.current_version(conn)
 
     # -- feedback ----------------------------------------------------------------------------------
@@ -190,11 +192,11 @@ class Store:
         ).order_by(t.c.id)
         if attribute is not None:
             query = query.where(t.c.attribute == attribute)
-        with self._tx("read feedback") as conn:
+        with self._tx("read feedback", read_only=True) as conn:
             return [Feedback(*row) for row in conn.execute(query)]
 
     def count_feedback(self) -> int:
-        with self._tx("count feedback") as conn:
+        with self._tx("count feedback", read_only=True) as conn:
             return int(conn.scalar(select(func.count()).select_from(S.feedback)) or 0)
 
     # -- review queue ------------------------------------------------------------------------------
@@ -236,7 +238,7 @@ class Store:
         return [str(r["id"]) for r in rows]
 
     def queue_item(self, item_id: str) -> QueueItem:
-        with self._tx("read the queue") as conn:
+        with self._tx("read the queue", read_only=True) as conn:
             row = conn.execute(select(S.queue_items).where(S.queue_items.c.id == item_id)).first()
         if row is None:
             raise NotFoundError(f"no queue item {item_id!r}")
@@ -270,7 +272,7 @@ class Store:
             # a filter over every row before the cursor: deep pages of a 127,000-item queue took 1 s).
             sql = sql.where(t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id)))
         sql = sql.order_by(t.c.risk.desc(), t.c.id).limit(query.limit + 1)
-        with self._tx("read the queue") as conn:
+        with self._tx("read the queue", read_only=True) as conn:
             rows = conn.execute(sql).all()
         items = tuple(_item(r) for r in rows[: query.limit])
         more = len(rows) > query.limit

@@ -30,3 +30,17 @@ def test_every_form_control_has_a_label(client: TestClient) -> None:
             rf'<label>[^<]*<(?:input|select|textarea)[^>]*id="{control_id}"', html
         )
         assert labelled, f"#{control_id} has no label"
+
+
+def test_the_script_and_stylesheet_are_revalidated_so_an_upgrade_reaches_open_browsers(
+    client: TestClient,
+) -> None:
+    # They had a Last-Modified and no Cache-Control: browsers cached them heuristically (a tenth of their
+    # age: days for a file installed from a weeks-old wheel), so after an upgrade the new page (served
+    # no-cache) ran the old script. no-cache: kept, but revalidated (a 304 while unchanged).
+    for asset in ("/static/moderator.js", "/static/moderator.css"):
+        first = client.get(asset)
+        assert first.status_code == 200
+        assert "no-cache" in first.headers["cache-control"], asset
+        again = client.get(asset, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304, asset

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, text
 
-from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError
+from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError, StoreUnavailableError
 from service.settings import Database
 from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
 from service.storage import engine as engines
@@ -320,6 +320,39 @@ def test_sqlite_is_in_wal_mode_with_full_sync(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     store.close()
+
+
+def test_sqlite_reads_do_not_wait_for_the_write_lock(tmp_path):
+    # WAL lets readers run beside a writer, but every transaction began with BEGIN IMMEDIATE: while a
+    # write was in progress (another worker's, or an operator's), listing the queue, reading an item
+    # and /readyz's ping waited out the busy timeout, then failed "database is locked" (a 503, and
+    # /readyz said the database was unavailable).
+    import sqlite3
+
+    path = tmp_path / "x.sqlite3"
+    store = Store.open(Target(path=path), Database(sqlite_busy_timeout_s=0.2))
+    try:
+        (item_id,) = store.enqueue([item()])
+        store.add_feedback(Feedback("you moron", "insult", 1))
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # a write in progress elsewhere
+            writer.execute(
+                "INSERT INTO feedback (text, attribute, label, created_at) VALUES ('x', 'insult', 1, '')"
+            )
+            assert [i.id for i in store.list_queue(QueueQuery()).items] == [item_id]
+            assert store.queue_item(item_id).status == "pending"
+            assert store.ping() == S.SCHEMA_VERSION
+            assert [f.text for f in store.feedback()] == ["you moron"]  # the uncommitted row is not seen
+            assert store.count_feedback() == 1
+            with pytest.raises(StoreUnavailableError, match="locked"):  # writes still wait for it
+                store.decide(item_id, "reject")
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert store.decide(item_id, "reject").verdict == "reject"
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,10 @@
     activeVersion: null,
     plotItems: [],
     sliders: {},
+    deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
+    ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
+    loads: 0, // queue loads started: only the latest one's answer is shown
+    filters: {}, // the filters of the list shown
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -75,6 +79,7 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.items = [];
+    state.ticked.clear();
     $("#queue").replaceChildren();
     showSignIn(message);
   }
@@ -84,17 +89,21 @@
     try {
       await api("/v1/queue?limit=1");
     } catch (err) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      const reason = err.body && err.body.error && err.body.error.reason;
-      const refused = err.status === 401 || reason === "forbidden";
-      // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
-      showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
-      return false;
+      // The database down (5xx, after the token was checked) says nothing against the token: keep it
+      // and open the page, which says what failed (the model versions need no database). No answer at
+      // all (fetch threw: a token a header cannot hold, a network error) verified nothing.
+      if (!(err.status >= 500)) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        const reason = err.body && err.body.error && err.body.error.reason;
+        const refused = err.status === 401 || reason === "forbidden";
+        // "disabled": no token is configured on the server, or nothing may be stored; say so as is.
+        showSignIn(refused ? "That token is not valid." : "Cannot open the queue: " + err.message);
+        return false;
+      }
     }
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
     $("#sign-out").hidden = false;
-    await loadModel();
     await loadQueue(true);
     loadModels();
     loadPlots();
@@ -169,44 +178,92 @@
 
   // --- the queue -----------------------------------------------------------------------------------
 
-  function queueQuery(cursor) {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  function filterValues() {
+    const values = {};
     const fields = { status: "#f-status", decision: "#f-decision", attribute: "#f-attribute", article: "#f-article" };
     for (const [name, sel] of Object.entries(fields)) {
       const value = $(sel).value.trim();
-      if (value) params.set(name, value);
+      if (value) values[name] = value;
     }
+    return values;
+  }
+
+  function queueQuery(filters, cursor) {
+    const params = new URLSearchParams(Object.assign({ limit: String(PAGE_SIZE) }, filters));
     if (cursor) params.set("cursor", cursor);
     return "/v1/queue?" + params.toString();
   }
 
   async function loadQueue(reset) {
-    if (reset) {
-      state.items = [];
-      state.cursor = null;
-      state.current = -1;
-    }
+    // "Load more" clicked twice asks twice for the page after the same cursor; an Apply while a page
+    // loads changes the filters: an answer that a later load superseded is dropped.
+    const load = ++state.loads;
+    // Another moderator may have switched the model version: which one serves decides the outlines.
+    if (reset) await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+    // "Load more" continues the list shown: the filters applied, not fields changed since.
+    const filters = reset ? filterValues() : state.filters;
     let page;
     try {
-      page = await api(queueQuery(reset ? null : state.cursor));
+      page = await api(queueQuery(filters, reset ? null : state.cursor));
     } catch (err) {
-      announce("Cannot load the queue: " + err.message, true);
+      // The comments shown stay as they are, and can still be decided.
+      if (load === state.loads) announce("Cannot load the queue: " + err.message, true);
       return;
     }
+    if (load !== state.loads) return;
+    if (reset) {
+      state.items = [];
+      state.current = -1;
+      state.filters = filters;
+    }
+    const first = state.items.length;
     state.items = state.items.concat(page.items);
     state.cursor = page.next_cursor;
-    renderQueue();
+    if (reset) renderQueue();
+    else appendItems(first); // the comments shown already stay as they are
     if (reset && state.items.length) select(0, false);
   }
 
+  // The queue's order within a decision (GET /v1/queue): the highest score among the attributes that
+  // flagged the comment, all of them when none did.
   function risk(item) {
-    const values = Object.values(item.scores || {}).filter((v) => typeof v === "number");
+    const flagged = new Set(flaggedAttributes(item));
+    const values = Object.entries(item.scores || {})
+      .filter(([name, v]) => typeof v === "number" && (!flagged.size || flagged.has(name)))
+      .map(([, v]) => v);
     return values.length ? Math.max(...values) : 0;
   }
 
+  // Draws every comment again: a reload, a model switch, the highlighting switch. A verdict or the
+  // next page draws only what changed (with a thousand comments loaded, a full redraw takes seconds).
   function renderQueue() {
     const list = $("#queue");
     list.replaceChildren(...state.items.map((item, i) => renderItem(item, i)));
+    renderCounts();
+  }
+
+  function appendItems(first) {
+    $("#queue").append(...state.items.slice(first).map((item, i) => renderItem(item, first + i)));
+    renderCounts();
+  }
+
+  // One comment drawn again in place (found by id: the list may have been reloaded meanwhile).
+  function redrawItem(id) {
+    const at = state.items.findIndex((x) => x.id === id);
+    const el = at >= 0 ? itemElement(at) : null;
+    if (el) {
+      el.replaceWith(renderItem(state.items[at], at));
+      if (at === state.current) markCurrent();
+    }
+    return at;
+  }
+
+  function setItem(item) {
+    const at = state.items.findIndex((x) => x.id === item.id);
+    if (at >= 0) state.items[at] = item;
+  }
+
+  function renderCounts() {
     $("#queue-empty").hidden = state.items.length > 0;
     $("#more").hidden = !state.cursor;
     $("#queue-count").textContent = "(" + state.items.length + (state.cursor ? "+" : "") + " shown)";
@@ -227,6 +284,7 @@
     const title = document.createElement("h3");
     title.id = headingId;
     title.className = "title";
+    title.dir = "auto"; // an Arabic or Hebrew title reads right to left
     title.textContent = item.article_title || item.article_id || "(no article title)";
     header.append(title);
     if (item.source) header.append(span("source muted", item.source));
@@ -248,6 +306,7 @@
 
     const text = document.createElement("blockquote");
     text.className = "text";
+    text.dir = "auto"; // the comment's own direction, from its first strong letter (Arabic, Hebrew: rtl)
     highlight(text, item.text || "", evidence(item));
     li.append(text);
 
@@ -339,14 +398,18 @@
     box.append(approve, reject);
     const attrs = document.createElement("fieldset");
     attrs.append(element("legend", "Reject for"));
-    const flagged = new Set(flaggedAttributes(item));
+    const ticked = state.ticked.get(item.id) || new Set(flaggedAttributes(item));
+    const remember = () => {
+      state.ticked.set(item.id, new Set(Array.from(attrs.querySelectorAll("input[name=attr]:checked"), (b) => b.value)));
+    };
     for (const name of Object.keys(item.scores || {})) {
       const label = document.createElement("label");
       const box_ = document.createElement("input");
       box_.type = "checkbox";
       box_.name = "attr";
       box_.value = name;
-      box_.checked = flagged.has(name);
+      box_.checked = ticked.has(name);
+      box_.addEventListener("change", remember);
       label.append(box_, " " + name);
       attrs.append(label);
     }
@@ -444,7 +507,8 @@
 
   async function decide(index, verdict) {
     const item = state.items[index];
-    if (!item || item.verdict) return;
+    if (!item || item.verdict || state.deciding.has(item.id)) return;
+    state.deciding.add(item.id);
     const el = itemElement(index);
     const body = { verdict };
     if (verdict === "reject" && el) {
@@ -457,14 +521,14 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      state.items[index] = updated;
+      setItem(updated);
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
       announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
       if (err.status === 409) {
         // Another moderator decided first; their verdict stands. Show it.
         try {
-          state.items[index] = await api("/v1/queue/" + encodeURIComponent(item.id));
+          setItem(await api("/v1/queue/" + encodeURIComponent(item.id)));
         } catch (_) {
           /* keep the old copy */
         }
@@ -473,9 +537,11 @@
         announce("Verdict not saved: " + err.message, true);
       }
     }
-    renderQueue();
-    const next = nextPending(index);
-    select(next >= 0 ? next : index);
+    state.deciding.delete(item.id);
+    const at = redrawItem(item.id);
+    if (at < 0) return; // the list was reloaded meanwhile
+    const next = nextPending(at);
+    select(next >= 0 ? next : at);
   }
 
   function onKey(event) {
@@ -545,9 +611,16 @@
         errors.push("line " + (i + 1) + ': no "text"');
         return;
       }
-      const key = typeof obj.article_id === "string" ? obj.article_id : "";
+      if (obj.article_id !== undefined && obj.article_id !== null && typeof obj.article_id !== "string") {
+        errors.push("line " + (i + 1) + ': "article_id" must be a string'); // as `moderate score` says
+        return;
+      }
+      // Lines sharing an article_id are one thread; a line without one is scored alone (as `moderate
+      // score` does): in one request with others it would be scored against them as off-topic context.
+      const articleId = typeof obj.article_id === "string" && obj.article_id ? obj.article_id : null;
+      const key = articleId === null ? Symbol("line " + (i + 1)) : articleId;
       if (!threads.has(key)) {
-        threads.set(key, { article_id: key || null, article: obj.article || null, comments: [], lines: [] });
+        threads.set(key, { article_id: articleId, article: obj.article || null, comments: [], lines: [] });
       }
       const comment = { text: obj.text };
       if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
@@ -878,13 +951,16 @@
     $("#all-spans").addEventListener("change", renderQueue);
     $("#add-form").addEventListener("submit", onAdd);
     $("#plots-refresh").addEventListener("click", loadPlots);
-    $("#queue").addEventListener("click", (event) => {
+    // The comment holding the focus (a click, or Tab into its controls) is the one a / r act on.
+    const follow = (event) => {
       const li = event.target.closest(".item");
       if (li) {
         state.current = Number(li.dataset.index);
         markCurrent();
       }
-    });
+    };
+    $("#queue").addEventListener("click", follow);
+    $("#queue").addEventListener("focusin", follow);
     document.addEventListener("keydown", onKey);
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) trySignIn(token);
