@@ -32,7 +32,7 @@ from training.fit import (  # noqa: F401  (SEED, fit_linear, INSULT_CONFIG: re-e
     _quiet,
     fit_linear,
 )
-from training.parallel import forked
+from training.parallel import cancel_all, forked
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,19 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
         for name in ROUTED_DEFINITIONS
         if name in corpora
     }
-    family, results = fit_family(corpora, progress)
     definitions = {h.name: h.definition for h in HEADS}
-
     languages: dict[str, dict[str, Any]] = {}
-    family.language_models = {}
-    for name, stage in pending.items():
-        models = stage.result()
-        family.language_models[name] = {k: m.model for k, m in models.items()}
-        languages[name] = manifest_fields(models, "en")
-        definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
+    try:
+        family, results = fit_family(corpora, progress)
+        family.language_models = {}
+        for name, stage in pending.items():
+            models = stage.result()
+            family.language_models[name] = {k: m.model for k, m in models.items()}
+            languages[name] = manifest_fields(models, "en")
+            definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
+    except BaseException:
+        cancel_all(pending.values())  # else the exiting process waits for them forever
+        raise
     seconds = time.perf_counter() - started
     return {
         name: TrainedAttribute(
@@ -155,13 +158,19 @@ def train_artifact(
     trainers = list(dict.fromkeys(TRAINERS[n] for n in names))
     lead = {t: next(n for n in names if TRAINERS[n] is t) for t in trainers}
     stages = {lead[t]: forked(t, request, progress=progress) for t in trainers[1:]}
-    for trainer in trainers:
-        name = lead[trainer]
-        progress(f"training {name}")
-        result = stages[name].result() if name in stages else trainer(request, progress)
-        group = result if isinstance(result, dict) else {name: result}
-        trained.update(group)
-        progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
+    try:
+        for trainer in trainers:
+            name = lead[trainer]
+            progress(f"training {name}")
+            result = stages[name].result() if name in stages else trainer(request, progress)
+            group = result if isinstance(result, dict) else {name: result}
+            trained.update(group)
+            progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
+    except BaseException:
+        # A failed group (a missing corpus, Ctrl-C) stops the others: left running, a finished stage
+        # blocks on its result pipe and the exiting process waits for it forever.
+        cancel_all(stages.values())
+        raise
     order = [n for n in TRAINERS if n in trained or n in carried]
     manifest = {
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -58,3 +58,71 @@ def test_a_stage_that_dies_is_reported_with_its_exit_code() -> None:
     stage = parallel.forked(_die, progress=lambda _line: None)
     with pytest.raises(RuntimeError, match=r"_die died \(exit code 3\)"):
         stage.result()
+
+
+def _big_result(progress: parallel.Callable[[str], None]) -> bytes:
+    return b"x" * 4_000_000  # far more than a pipe holds: the child blocks until it is read
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_cancelled_stage_is_stopped_and_reaped() -> None:
+    import multiprocessing
+    import time
+
+    stage = parallel.forked(_big_result, progress=lambda _line: None)
+    time.sleep(0.5)  # the child is now blocked writing its result
+    parallel.cancel_all([stage])
+    stage.cancel()  # twice is fine
+    assert stage.process.exitcode is not None
+    assert stage.process not in multiprocessing.active_children()
+
+
+_FAILING_TRAINING = """
+import sys, time
+from pathlib import Path
+from core.errors import TrainingDataError
+from training import parallel, train
+
+parallel.usable_cores = lambda: 2
+
+def lead(request, progress):
+    time.sleep(0.5)
+    raise TrainingDataError("corpus file not found: mlma-hate-speech/en_dataset.csv")
+
+def other(request, progress):
+    return b"x" * 4_000_000  # a model: more than the pipe holds
+
+train.TRAINERS.clear()
+train.TRAINERS.update({"lead": lead, "other": other})
+try:
+    train.train_artifact(train.TrainingRequest(Path(sys.argv[1])), Path(sys.argv[1]) / "out")
+except TrainingDataError as exc:
+    print("error:", exc)
+"""
+
+
+def test_a_failed_training_stops_its_other_stages_and_exits(tmp_path: os.PathLike[str]) -> None:
+    """A missing corpus failed the text family at once, but `moderate train` then hung for ever: the
+    off_topic stage finished and blocked writing its model to a pipe nobody read, while the exiting
+    process waited for it."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FAILING_TRAINING, str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.communicate()
+        pytest.fail("training did not exit after its error: a stage was left running")
+    assert proc.returncode == 0, err
+    assert "error: corpus file not found: mlma-hate-speech/en_dataset.csv" in out
