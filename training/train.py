@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelError
-from model.artifact import check_out_dir, save_artifact, verify_artifact
+from model.artifact import MANIFEST, check_out_dir, save_artifact, verify_artifact
 from training.fit import (  # noqa: F401  (SEED, fit_linear, INSULT_CONFIG: re-exported for the CLI and tests)
     INSULT_CONFIG,
     OLID_NEG_WEIGHT,
@@ -139,18 +139,22 @@ def train_artifact(
     check_out_dir(Path(out_dir))  # before minutes of training, not after
     base = Path(carry_from if carry_from is not None else out_dir)
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
-    if attributes and base.exists():
+    if attributes and (base / MANIFEST).is_file():
+        others = _others(base, names)
         try:
             # Only the attributes carried over are checked: a damaged file about to be replaced
             # must not cost the others.
-            old_manifest, blobs = verify_artifact(base, only=_others(base, names))
+            old_manifest, blobs = verify_artifact(base, only=others)
         except ModelError as exc:
-            progress(f"  not keeping other attributes from {base}: {exc}")
-        else:
-            for other, data in blobs.items():
-                if other not in names:
-                    carried[other] = (data, old_manifest["attributes"][other])
-                    progress(f"  keeping {other} unchanged from {base}")
+            # Never a new artifact without them: activated, it would serve fewer attributes.
+            raise ModelError(
+                f"cannot carry over {', '.join(others) or 'the other attributes'} from {base}, nothing "
+                f"was trained: {exc}. Retrain every attribute (without --attribute) instead"
+            ) from exc
+        for other, data in blobs.items():
+            if other not in names:
+                carried[other] = (data, old_manifest["attributes"][other])
+                progress(f"  keeping {other} unchanged from {base}")
     trained: dict[str, TrainedAttribute] = {}
     started = time.perf_counter()
     # One trainer per group (the text family is one trainer for all its heads). The groups are

@@ -121,6 +121,26 @@ def test_retraining_one_attribute_keeps_the_others(
 
 
 @pytest.mark.slow
+def test_retraining_one_attribute_refuses_when_the_others_cannot_be_carried_over(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--attribute insult` published a version holding insult alone (a progress line said the others
+    were not kept) when a file of the version served failed its hash check: activated, it silently
+    served without the other attributes."""
+    from core.errors import ModelError
+
+    monkeypatch.setitem(train.TRAINERS, "insult", _small_trainer(kaggle_600))
+    monkeypatch.setitem(train.TRAINERS, "other", _small_trainer(kaggle_600.subset(list(range(300)))))
+    served = tmp_path / "served"
+    first = train.train_artifact(train.TrainingRequest(tmp_path), served, ["insult", "other"])
+    (served / first["attributes"]["other"]["file"]).write_bytes(b"damaged")
+    out = tmp_path / "new"
+    with pytest.raises(ModelError, match=r"cannot carry over .*other.*sha256"):
+        train.train_artifact(train.TrainingRequest(tmp_path), out, ["insult"], carry_from=served)
+    assert not out.exists()
+
+
+@pytest.mark.slow
 def test_feedback_rows_are_learned_and_counted(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
