@@ -10,6 +10,7 @@ Everything is seeded, so the same data and code give the same model bytes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -56,15 +57,25 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
 
     started = time.perf_counter()
     corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
+    from training.languages import ROUTED_DEFINITIONS, manifest_fields, split_feedback, train_languages
+
+    feedback: dict[str, dict[str, Any]] = {}
+    for name in ROUTED_DEFINITIONS:
+        for i, c in enumerate(corpora.get(name, [])):
+            if c.name == f"feedback/{name}":  # verdicts on de/fr/ar comments train the model scoring them
+                corpora[name][i], feedback[name] = split_feedback(c)
     for name, cs in corpora.items():
         for c in cs:
             progress(f"  {name} <- {c.summary()}")
     # German, French and Arabic models for the attributes their corpora label, routed by language:
     # independent of the English heads, so they train in a forked process alongside them.
-    from training.languages import ROUTED_DEFINITIONS, manifest_fields, train_languages
-
     pending = {
-        name: forked(train_languages, Path(request.data_dir), name, progress=progress)
+        name: forked(
+            functools.partial(train_languages, feedback=feedback.get(name)),
+            Path(request.data_dir),
+            name,
+            progress=progress,
+        )
         for name in ROUTED_DEFINITIONS
         if name in corpora
     }

@@ -294,7 +294,7 @@ def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None
     spec = heads.HeadSpec("insult", "test", lambda d: heads._kaggle(d))
     monkeypatch.setattr(heads, "HEADS", (spec,))
     # English only: the German/French/Arabic models have tests of their own (test_languages)
-    monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress: {})
+    monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress, feedback=None: {})
 
 
 @pytest.mark.slow
@@ -316,6 +316,33 @@ def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
     assert sources["decisions/mine.csv"]["bad_rows"] == {"empty text": 1, "unknown label": 1}
     p = models["insult"].predict_proba(["you zorblax", "you are here"])[:, 1]
     assert p[0] > p[1]
+
+
+@pytest.mark.slow
+def test_train_cli_sends_verdicts_on_german_comments_to_the_german_model(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.storage import Feedback, Store, Target
+
+    _tiny_insult_data(monkeypatch, kaggle_600)
+    got = tmp_path / "language-feedback.json"
+
+    def fake(data_dir: Path, attribute: str, progress: train.Progress, feedback: object = None) -> dict:
+        parts = feedback if isinstance(feedback, dict) else {}
+        got.write_text(json.dumps({k: list(c.texts) for k, c in parts.items()}))  # runs in a forked child
+        return {}
+
+    monkeypatch.setattr(languages, "train_languages", fake)
+    german = "Du bist ein kompletter Idiot und solltest dich schämen, ehrlich."
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    for text, label in [(german, 1), ("you utter zorblax", 1), ("a fair zorblax report", 0)]:
+        store.add_feedback(Feedback(text=text, attribute="insult", label=label))
+    store.close()
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m"), "--attribute", "insult"]
+    assert moderate([*argv, "--feedback", str(tmp_path / "fb.sqlite3")]) == 0
+    printed = capsys.readouterr().out
+    assert "feedback/insult: 2 rows used (1 positive); excluded in de (trains the de model" in printed
+    assert json.loads(got.read_text()) == {"de": [german]}
 
 
 def test_train_cli_stops_on_single_class_data(
