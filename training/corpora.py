@@ -648,6 +648,7 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
         con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
+    con.text_factory = _utf8_or_bytes  # a row another client wrote in another encoding is one bad row
     try:
         cur = con.execute(
             "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
@@ -687,6 +688,15 @@ def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
         engine.dispose()
 
 
+def _utf8_or_bytes(raw: bytes) -> str | bytes:
+    """SQLite stores TEXT unchecked: sqlite3 raised on the first row that is not UTF-8 and no verdict
+    was read at all. Such a value stays bytes here and its row is counted as bad."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
 REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
 OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
 
@@ -704,7 +714,9 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
     for text, label, article_id in rows:
         n += 1
         digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
-        if not isinstance(text, str):
+        if isinstance(text, bytes) or isinstance(article_id, bytes):
+            b.bad["not UTF-8"] += 1
+        elif not isinstance(text, str):
             b.bad["missing text"] += 1
         elif label not in (0, 1):
             b.bad["unknown label"] += 1

@@ -238,6 +238,29 @@ def test_feedback_counts_each_text_once_with_its_latest_verdict(tmp_path: Path) 
     assert corpus.files[0].rows == len(verdicts)
 
 
+def test_a_feedback_row_that_is_not_utf8_is_one_bad_row(tmp_path: Path) -> None:
+    """SQLite keeps whatever bytes another client wrote; one such row stopped training ("cannot read
+    table feedback (Could not decode to UTF-8 column 'text' ...)") and no verdict was learned."""
+    from service.storage import Feedback, Store, Target
+
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    store.add_feedback(Feedback(text="you muppet", attribute="insult", label=1))
+    store.add_feedback(Feedback(text="fair point", attribute="insult", label=0))
+    store.close()
+    con = sqlite3.connect(tmp_path / "fb.sqlite3")
+    latin1 = "CAST(x'6361ff' AS TEXT)"  # 'ca' and a Latin-1 byte, as another client may write it
+    for text, article_id in [(latin1, "NULL"), ("'idiot'", latin1)]:
+        con.execute(
+            "INSERT INTO feedback(text, attribute, label, article_id, created_at) "
+            f"VALUES ({text}, 'insult', 1, {article_id}, 'now')"
+        )
+    con.commit()
+    con.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert (corpus.texts, corpus.labels) == (("you muppet", "fair point"), (1, 0))
+    assert dict(corpus.bad) == {"not UTF-8": 2} and corpus.files[0].rows == 4
+
+
 def test_group_codes_do_not_grow_with_the_longest_key() -> None:
     import tracemalloc
 
