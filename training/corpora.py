@@ -701,16 +701,25 @@ REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
 OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
 
 
+def _as_the_model_reads(text: str) -> str:
+    """The text as the featuriser sees it: its normalised tokens (case, spacing, punctuation but !/?,
+    digits, accents and letter runs make no difference). Texts with the same key are the same row."""
+    from model.tokens import normalize_token, tokenize
+
+    return " ".join(normalize_token(t) for t in tokenize(text))
+
+
 def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
-    """One row per distinct text: its latest verdict. A client that retries, or a comment posted many
-    times, must not weigh more than once (30 copies of one verdict pushed unrelated comments over
-    the reject threshold), and a moderator's later verdict corrects an earlier one."""
+    """One row per distinct text as the model reads it: its latest verdict. A client that retries, or
+    a comment posted many times, must not weigh more than once (30 copies of one verdict pushed
+    unrelated comments over the reject threshold; 300 copies differing only in case or trailing
+    spaces took 'You are an idiot.' from 1.00 to 0.05), and a later verdict corrects an earlier one."""
     b = _Builder(
         f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
     )
     n = 0
     digest = hashlib.sha256()
-    latest: dict[str, tuple[int, str | None]] = {}
+    latest: dict[str, tuple[str, int, str | None]] = {}  # key -> the latest (text, label, article)
     for text, label, article_id in rows:
         n += 1
         digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
@@ -723,11 +732,12 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
         elif not text.strip():
             b.bad["empty text"] += 1
         else:
-            earlier = latest.pop(text, None)  # re-inserted: the row takes the latest verdict's place
+            key = _as_the_model_reads(text)
+            earlier = latest.pop(key, None)  # re-inserted: the row takes the latest verdict's place
             if earlier is not None:
-                b.excluded[REPEATED_VERDICT if earlier[0] == label else OVERRULED_VERDICT] += 1
-            latest[text] = (int(label), article_id)
-    for text, (label, article_id) in latest.items():
+                b.excluded[REPEATED_VERDICT if earlier[1] == label else OVERRULED_VERDICT] += 1
+            latest[key] = (text, int(label), article_id)
+    for text, label, article_id in latest.values():
         b.add(text, label, article_id)
     b.files.append(SourceFile(where, digest.hexdigest(), n))
     return b.build()

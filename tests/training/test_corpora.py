@@ -238,6 +238,26 @@ def test_feedback_counts_each_text_once_with_its_latest_verdict(tmp_path: Path) 
     assert corpus.files[0].rows == len(verdicts)
 
 
+def test_feedback_counts_a_text_once_however_it_is_spaced_or_cased(tmp_path: Path) -> None:
+    """The model reads 'You are an idiot.' and 'you are an idiot  ' as one row; counted per exact
+    string, 300 such verdicts (label 0) took the comment's insult score from 1.00 to 0.05."""
+    from service.storage import Feedback, Store, Target
+
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    variants = [("You are an idiot." if i % 2 else "you are an idiot") + " " * (i // 2) for i in range(300)]
+    for text in [*variants, "YOU ARE AN IDIOT!!!", "Fair point, well made."]:
+        store.add_feedback(Feedback(text=text, attribute="insult", label=0))
+    store.add_feedback(Feedback(text="You are an IDIOT", attribute="insult", label=1))  # the last word
+    store.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert list(zip(corpus.texts, corpus.labels, strict=True)) == [
+        ("YOU ARE AN IDIOT!!!", 0),  # '!' is a token of its own: another row to the model
+        ("Fair point, well made.", 0),
+        ("You are an IDIOT", 1),
+    ]
+    assert dict(corpus.excluded) == {C.REPEATED_VERDICT: 299, C.OVERRULED_VERDICT: 1}
+
+
 def test_a_feedback_row_that_is_not_utf8_is_one_bad_row(tmp_path: Path) -> None:
     """SQLite keeps whatever bytes another client wrote; one such row stopped training ("cannot read
     table feedback (Could not decode to UTF-8 column 'text' ...)") and no verdict was learned."""

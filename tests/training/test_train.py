@@ -150,8 +150,12 @@ def test_feedback_rows_are_learned_and_counted(
         "CREATE TABLE feedback(id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL,"
         " label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL)"
     )
-    # distinct comments (a repeated text counts once: its latest verdict)
-    rows = [(f"zorblax wrote this, you zorblax (number {i})", 1) for i in range(30)]
+    # distinct comments (a repeated text counts once: its latest verdict; the model reads digits as 0,
+    # so "number 7" and "number 8" would be one text)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    words += ["kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango"]
+    words += ["uniform", "victor", "whiskey", "xray", "yankee", "zulu", "red", "green", "blue", "black"]
+    rows = [(f"zorblax wrote this, you zorblax ({word})", 1) for word in words]
     rows += [("the zorblax report was fair", 0), ("a fair zorblax report", 0)]
     con.executemany(
         "INSERT INTO feedback(text, attribute, label, created_at) VALUES (?, 'insult', ?, 'now')", rows
