@@ -177,9 +177,9 @@ def fit_language(
             oof[j, va] = (
                 _logistic(c_value).fit(x_tr, y[tr], sample_weight=weights[tr]).decision_function(x_va)
             )
-    # Moderators' verdicts train and calibrate but do not choose C: a handful of them would count as
+    # The operator's labels train and calibrate but do not choose C: a handful of them would count as
     # much as a whole corpus.
-    names = [c.name for c in corpus_list if c.weight >= 1.0 and not c.name.startswith("feedback/")]
+    names = [c.name for c in corpus_list if c.weight >= 1.0 and not c.name.startswith(OPERATOR_SOURCES)]
 
     def auc(j: int, name: str) -> float:
         rows = scored & (source == name)
@@ -243,14 +243,18 @@ def train_language(
 
 
 def train_languages(
-    data_dir: Path, attribute: str, progress: Progress, feedback: Mapping[str, Corpus] | None = None
+    data_dir: Path,
+    attribute: str,
+    progress: Progress,
+    feedback: Mapping[str, Sequence[Corpus]] | None = None,
 ) -> dict[str, LanguageModel]:
     """The shipped per-language models of ``attribute`` (all rows of every corpus), each with the
-    moderators' verdicts on comments in its language (``feedback``: language -> corpus)."""
+    operator's labels (verdicts, --decisions) on comments in its language (``feedback``: language ->
+    corpora, ``split_feedback``'s parts)."""
     extra = feedback or {}
     return {
         lang: train_language(
-            language_corpora(data_dir, attribute, lang) + ([extra[lang]] if lang in extra else []),
+            language_corpora(data_dir, attribute, lang) + list(extra.get(lang, ())),
             lang,
             attribute,
             progress,
@@ -260,6 +264,8 @@ def train_languages(
 
 
 FEEDBACK_ROUTED = "in {language} (trains the {language} model, which scores it)"
+# The operator's own labels: moderators' verdicts (corpora.load_feedback) and --decisions files.
+OPERATOR_SOURCES = ("feedback/", "decisions/")
 
 
 def split_feedback(corpus: Corpus) -> tuple[Corpus, dict[str, Corpus]]:

@@ -57,13 +57,22 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
 
     started = time.perf_counter()
     corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
-    from training.languages import ROUTED_DEFINITIONS, manifest_fields, split_feedback, train_languages
+    from training.languages import (
+        OPERATOR_SOURCES,
+        ROUTED_DEFINITIONS,
+        manifest_fields,
+        split_feedback,
+        train_languages,
+    )
 
-    feedback: dict[str, dict[str, Any]] = {}
+    # The operator's labels (verdicts, --decisions) on de/fr/ar comments train the model scoring them.
+    feedback: dict[str, dict[str, list[Any]]] = {}
     for name in ROUTED_DEFINITIONS:
         for i, c in enumerate(corpora.get(name, [])):
-            if c.name == f"feedback/{name}":  # verdicts on de/fr/ar comments train the model scoring them
-                corpora[name][i], feedback[name] = split_feedback(c)
+            if c.name.startswith(OPERATOR_SOURCES):
+                corpora[name][i], parts = split_feedback(c)
+                for language, part in parts.items():
+                    feedback.setdefault(name, {}).setdefault(language, []).append(part)
     for name, cs in corpora.items():
         for c in cs:
             progress(f"  {name} <- {c.summary()}")

@@ -193,7 +193,7 @@ def test_a_language_model_learns_from_verdicts_in_its_language(
     verdicts = _feedback(rows)
     verdicts = Corpus(verdicts.name + "/de", "v", verdicts.texts, verdicts.labels, verdicts.article_ids, ())
     plain = LG.train_languages(data_dir, "insult", lambda _m: None)["de"]
-    taught = LG.train_languages(data_dir, "insult", lambda _m: None, feedback={"de": verdicts})["de"]
+    taught = LG.train_languages(data_dir, "insult", lambda _m: None, feedback={"de": [verdicts]})["de"]
     probe = ["Du Quaxelbrot", "Du bist hier"]
     before = plain.model.predict_proba(probe)[:, 1]
     after = taught.model.predict_proba(probe)[:, 1]

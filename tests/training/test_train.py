@@ -333,7 +333,8 @@ def test_train_cli_sends_verdicts_on_german_comments_to_the_german_model(
 
     def fake(data_dir: Path, attribute: str, progress: train.Progress, feedback: object = None) -> dict:
         parts = feedback if isinstance(feedback, dict) else {}
-        got.write_text(json.dumps({k: list(c.texts) for k, c in parts.items()}))  # runs in a forked child
+        texts = {k: [t for c in cs for t in c.texts] for k, cs in parts.items()}
+        got.write_text(json.dumps(texts))  # runs in a forked child
         return {}
 
     monkeypatch.setattr(languages, "train_languages", fake)
@@ -342,11 +343,15 @@ def test_train_cli_sends_verdicts_on_german_comments_to_the_german_model(
     for text, label in [(german, 1), ("you utter zorblax", 1), ("a fair zorblax report", 0)]:
         store.add_feedback(Feedback(text=text, attribute="insult", label=label))
     store.close()
+    french = "Tu es vraiment un imbécile fini, retourne à l'école et apprends à lire."
+    mine = tmp_path / "mine.csv"
+    mine.write_text(f'text,label\n"{french}",1\nyou total zorblax,1\n', encoding="utf-8")
     argv = ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m"), "--attribute", "insult"]
-    assert moderate([*argv, "--feedback", str(tmp_path / "fb.sqlite3")]) == 0
+    assert moderate([*argv, "--feedback", str(tmp_path / "fb.sqlite3"), "--decisions", str(mine)]) == 0
     printed = capsys.readouterr().out
     assert "feedback/insult: 2 rows used (1 positive); excluded in de (trains the de model" in printed
-    assert json.loads(got.read_text()) == {"de": [german]}
+    assert "decisions/mine.csv: 1 rows used (1 positive); excluded in fr (trains the fr model" in printed
+    assert json.loads(got.read_text()) == {"de": [german], "fr": [french]}
 
 
 def test_train_cli_stops_on_single_class_data(
