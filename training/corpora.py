@@ -697,6 +697,9 @@ def _utf8_or_bytes(raw: bytes) -> str | bytes:
         return raw
 
 
+# Corpus-name prefixes of the operator's own labels: moderators' verdicts (load_feedback) and
+# --decisions files (training/heads.py names them "decisions/<file>").
+OPERATOR_SOURCES = ("feedback/", "decisions/")
 REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
 OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
 

@@ -33,7 +33,7 @@ from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
 from model.language import Detection
 from model.multilingual import FOLDS, FoldedTextClassifier, LanguageRoutedClassifier
 from training import language_corpora as LC
-from training.corpora import Corpus, require_two_classes
+from training.corpora import OPERATOR_SOURCES, Corpus, require_two_classes
 
 Progress = Callable[[str], None]
 SEED = 0
@@ -264,8 +264,6 @@ def train_languages(
 
 
 FEEDBACK_ROUTED = "in {language} (trains the {language} model, which scores it)"
-# The operator's own labels: moderators' verdicts (corpora.load_feedback) and --decisions files.
-OPERATOR_SOURCES = ("feedback/", "decisions/")
 
 
 def split_feedback(corpus: Corpus) -> tuple[Corpus, dict[str, Corpus]]:

@@ -57,13 +57,8 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
 
     started = time.perf_counter()
     corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
-    from training.languages import (
-        OPERATOR_SOURCES,
-        ROUTED_DEFINITIONS,
-        manifest_fields,
-        split_feedback,
-        train_languages,
-    )
+    from training.corpora import OPERATOR_SOURCES
+    from training.languages import ROUTED_DEFINITIONS, manifest_fields, split_feedback, train_languages
 
     # The operator's labels (verdicts, --decisions) on de/fr/ar comments train the model scoring them.
     feedback: dict[str, dict[str, list[Any]]] = {}
