@@ -40,8 +40,24 @@ def _stop(signum: int, frame: Any) -> None:
     sys.exit(128 + signum)  # unwinds the stage, so stages it started are cancelled too
 
 
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _die_with(parent: int) -> None:
+    """SIGTERM this stage when the process that started it dies without unwinding (kill, a supervisor's
+    stop, `timeout`): left alone, a stage trained on and then blocked for ever writing its result to a
+    pipe no one would read (three such orphans, 1.2 GB, outlived a killed `moderate train`). Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing changes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # it died before the line above: no signal will come
+        sys.exit(128 + signal.SIGTERM)
+
+
+def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
     signal.signal(signal.SIGTERM, _stop)
+    _die_with(parent)
     lines: list[str] = []
     try:
         value = fn(*args, lines.append)
@@ -69,7 +85,7 @@ class Stage:
             ctx = multiprocessing.get_context("fork")
             parent, child = ctx.Pipe(duplex=False)
             # not a daemon: a stage may start stages of its own (the text family's languages)
-            self.process = ctx.Process(target=_child, args=(child, fn, args))
+            self.process = ctx.Process(target=_child, args=(child, fn, args, os.getpid()))
             self.process.start()
             child.close()
             self.conn = parent

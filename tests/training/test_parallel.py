@@ -126,3 +126,57 @@ def test_a_failed_training_stops_its_other_stages_and_exits(tmp_path: os.PathLik
         pytest.fail("training did not exit after its error: a stage was left running")
     assert proc.returncode == 0, err
     assert "error: corpus file not found: mlma-hate-speech/en_dataset.csv" in out
+
+
+_KILLED_TRAINING = """
+import sys, time
+from training import parallel
+
+parallel.usable_cores = lambda: 2
+
+def stage(progress):
+    time.sleep(0.5)
+    return b"x" * 4_000_000  # a model: more than the pipe holds
+
+stages = [parallel.forked(stage, progress=print) for _ in range(2)]
+print(" ".join(str(s.process.pid) for s in stages), flush=True)
+time.sleep(60)  # killed here, before reading any result
+"""
+
+
+def test_stages_do_not_outlive_a_killed_training() -> None:
+    """`kill <moderate train>` (a supervisor's stop, `timeout`) left its stages running: each finished
+    and then blocked for ever writing its result to a pipe whose read end it and its siblings held."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_TRAINING],
+        env={**os.environ, "PYTHONPATH": root},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    time.sleep(1.5)  # the stages are now blocked writing their results
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in pids if _running(p)]
+    for p in alive:  # do not leave them behind when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not alive, "stages outlived the killed training"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
