@@ -594,6 +594,14 @@ def _first_non_utf8_line(path: Path) -> str:
     return "not UTF-8"
 
 
+# The API scores no comment longer than this (MODERATION_LIMITS__MAX_COMMENT_CHARS' default), so an
+# operator's label on a longer text (written to the store directly, or in a --decisions file) teaches
+# nothing the service uses, and one such 600 KB verdict stalled the toxicity head's solver (> 8 min
+# instead of ~1.5; a 19,000-character one: no change).
+MAX_OPERATOR_TEXT_CHARS = 20_000
+TOO_LONG = f"longer than {MAX_OPERATOR_TEXT_CHARS:,} characters (the API scores none that long)"
+
+
 def load_generic(path: Path, name: str | None = None) -> Corpus:
     """User data: CSV with a header or JSONL; ``text``, ``label`` and optional ``article_id``."""
     _require(path)
@@ -610,6 +618,8 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
                 b.bad["missing text"] += 1
             elif label is None:
                 b.bad["unknown label"] += 1
+            elif len(text) > MAX_OPERATOR_TEXT_CHARS:
+                b.bad[TOO_LONG] += 1
             else:
                 aid = rec.get("article_id")
                 b.add(text, label, None if aid in (None, "") else str(aid))
@@ -734,6 +744,8 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
             b.bad["unknown label"] += 1
         elif not text.strip():
             b.bad["empty text"] += 1
+        elif len(text) > MAX_OPERATOR_TEXT_CHARS:
+            b.bad[TOO_LONG] += 1
         else:
             key = _as_the_model_reads(text)
             earlier = latest.pop(key, None)  # re-inserted: the row takes the latest verdict's place

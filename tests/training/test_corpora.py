@@ -258,6 +258,26 @@ def test_feedback_counts_a_text_once_however_it_is_spaced_or_cased(tmp_path: Pat
     assert dict(corpus.excluded) == {C.REPEATED_VERDICT: 299, C.OVERRULED_VERDICT: 1}
 
 
+def test_an_operators_label_on_a_text_longer_than_the_api_takes_is_a_bad_row(tmp_path: Path) -> None:
+    """One 600 KB verdict (written to the store directly) stalled the toxicity head's solver for over
+    8 minutes; the API scores no comment over 20,000 characters, so such a label teaches nothing."""
+    from service.settings import Limits
+    from service.storage import Feedback, Store, Target
+
+    assert Limits().max_comment_chars == C.MAX_OPERATOR_TEXT_CHARS
+    longest, too_long = "a" * C.MAX_OPERATOR_TEXT_CHARS, "zorblax " * 100_000
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    for text in (longest, too_long, "fair point"):
+        store.add_feedback(Feedback(text=text, attribute="toxicity", label=int(text != "fair point")))
+    store.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "toxicity")
+    assert corpus.texts == (longest, "fair point") and dict(corpus.bad) == {C.TOO_LONG: 1}
+    mine = tmp_path / "mine.csv"
+    mine.write_text(f"text,label\n{too_long},1\nyou clown,1\n", encoding="utf-8")
+    decisions = C.load_generic(mine)
+    assert decisions.texts == ("you clown",) and dict(decisions.bad) == {C.TOO_LONG: 1}
+
+
 def test_a_feedback_row_that_is_not_utf8_is_one_bad_row(tmp_path: Path) -> None:
     """SQLite keeps whatever bytes another client wrote; one such row stopped training ("cannot read
     table feedback (Could not decode to UTF-8 column 'text' ...)") and no verdict was learned."""
