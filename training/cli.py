@@ -54,6 +54,22 @@ def _registry(args: argparse.Namespace) -> VersionRegistry:
     return VersionRegistry(shipped, args.versions_dir)
 
 
+def _refuse_a_published_version(out: Path) -> None:
+    """``--out`` must not rewrite a published version: a version is the artifact its name says (ACTIVE,
+    queue items and GET /v1/models name it), so new files under an old name served something else
+    under that name, and the next start refused (ACTIVE named a version no longer there)."""
+    from core.errors import ModelError
+    from model.versions import ACTIVE_FILE
+    from service.settings import Settings
+
+    parent = Path(out).absolute().parent
+    if (parent / ACTIVE_FILE).exists() or parent.resolve() == Settings().versions_dir.resolve():
+        raise ModelError(
+            f"{out} is in the model versions directory {parent}: a published version is never "
+            f"rewritten; train a new one with --versions-dir {parent} (then activate it)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from core.errors import TrainingDataError
     from training.train import TRAINERS, TrainingRequest, train_artifact
@@ -77,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     request = TrainingRequest(data_dir=args.data_dir, feedback=feedback, decisions=tuple(args.decisions))
     if args.out is not None:
+        _refuse_a_published_version(args.out)
         out, carry_from = args.out, None
     else:
         registry = _registry(args)

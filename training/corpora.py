@@ -594,6 +594,14 @@ def _first_non_utf8_line(path: Path) -> str:
     return "not UTF-8"
 
 
+# The API scores no comment longer than this (MODERATION_LIMITS__MAX_COMMENT_CHARS' default), so an
+# operator's label on a longer text (written to the store directly, or in a --decisions file) teaches
+# nothing the service uses, and one such 600 KB verdict stalled the toxicity head's solver (> 8 min
+# instead of ~1.5; a 19,000-character one: no change).
+MAX_OPERATOR_TEXT_CHARS = 20_000
+TOO_LONG = f"longer than {MAX_OPERATOR_TEXT_CHARS:,} characters (the API scores none that long)"
+
+
 def load_generic(path: Path, name: str | None = None) -> Corpus:
     """User data: CSV with a header or JSONL; ``text``, ``label`` and optional ``article_id``."""
     _require(path)
@@ -610,6 +618,8 @@ def load_generic(path: Path, name: str | None = None) -> Corpus:
                 b.bad["missing text"] += 1
             elif label is None:
                 b.bad["unknown label"] += 1
+            elif len(text) > MAX_OPERATOR_TEXT_CHARS:
+                b.bad[TOO_LONG] += 1
             else:
                 aid = rec.get("article_id")
                 b.add(text, label, None if aid in (None, "") else str(aid))
@@ -648,6 +658,7 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
         con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
+    con.text_factory = _utf8_or_bytes  # a row another client wrote in another encoding is one bad row
     try:
         cur = con.execute(
             "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
@@ -687,35 +698,61 @@ def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
         engine.dispose()
 
 
+def _utf8_or_bytes(raw: bytes) -> str | bytes:
+    """SQLite stores TEXT unchecked: sqlite3 raised on the first row that is not UTF-8 and no verdict
+    was read at all. Such a value stays bytes here and its row is counted as bad."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+# Corpus-name prefixes of the operator's own labels: moderators' verdicts (load_feedback) and
+# --decisions files (training/heads.py names them "decisions/<file>").
+OPERATOR_SOURCES = ("feedback/", "decisions/")
 REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
 OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
 
 
+def _as_the_model_reads(text: str) -> str:
+    """The text as the featuriser sees it: its normalised tokens (case, spacing, punctuation but !/?,
+    digits, accents and letter runs make no difference). Texts with the same key are the same row."""
+    from model.tokens import normalize_token, tokenize
+
+    return " ".join(normalize_token(t) for t in tokenize(text))
+
+
 def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
-    """One row per distinct text: its latest verdict. A client that retries, or a comment posted many
-    times, must not weigh more than once (30 copies of one verdict pushed unrelated comments over
-    the reject threshold), and a moderator's later verdict corrects an earlier one."""
+    """One row per distinct text as the model reads it: its latest verdict. A client that retries, or
+    a comment posted many times, must not weigh more than once (30 copies of one verdict pushed
+    unrelated comments over the reject threshold; 300 copies differing only in case or trailing
+    spaces took 'You are an idiot.' from 1.00 to 0.05), and a later verdict corrects an earlier one."""
     b = _Builder(
         f"feedback/{attribute}", f"moderator verdicts: 1 = moderator says the comment is {attribute}"
     )
     n = 0
     digest = hashlib.sha256()
-    latest: dict[str, tuple[int, str | None]] = {}
+    latest: dict[str, tuple[str, int, str | None]] = {}  # key -> the latest (text, label, article)
     for text, label, article_id in rows:
         n += 1
         digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
-        if not isinstance(text, str):
+        if isinstance(text, bytes) or isinstance(article_id, bytes):
+            b.bad["not UTF-8"] += 1
+        elif not isinstance(text, str):
             b.bad["missing text"] += 1
         elif label not in (0, 1):
             b.bad["unknown label"] += 1
         elif not text.strip():
             b.bad["empty text"] += 1
+        elif len(text) > MAX_OPERATOR_TEXT_CHARS:
+            b.bad[TOO_LONG] += 1
         else:
-            earlier = latest.pop(text, None)  # re-inserted: the row takes the latest verdict's place
+            key = _as_the_model_reads(text)
+            earlier = latest.pop(key, None)  # re-inserted: the row takes the latest verdict's place
             if earlier is not None:
-                b.excluded[REPEATED_VERDICT if earlier[0] == label else OVERRULED_VERDICT] += 1
-            latest[text] = (int(label), article_id)
-    for text, (label, article_id) in latest.items():
+                b.excluded[REPEATED_VERDICT if earlier[1] == label else OVERRULED_VERDICT] += 1
+            latest[key] = (text, int(label), article_id)
+    for text, label, article_id in latest.values():
         b.add(text, label, article_id)
     b.files.append(SourceFile(where, digest.hexdigest(), n))
     return b.build()

@@ -33,7 +33,7 @@ from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
 from model.language import Detection
 from model.multilingual import FOLDS, FoldedTextClassifier, LanguageRoutedClassifier
 from training import language_corpora as LC
-from training.corpora import Corpus, require_two_classes
+from training.corpora import OPERATOR_SOURCES, Corpus, require_two_classes
 
 Progress = Callable[[str], None]
 SEED = 0
@@ -177,7 +177,9 @@ def fit_language(
             oof[j, va] = (
                 _logistic(c_value).fit(x_tr, y[tr], sample_weight=weights[tr]).decision_function(x_va)
             )
-    names = [c.name for c in corpus_list if c.weight >= 1.0]
+    # The operator's labels train and calibrate but do not choose C: a handful of them would count as
+    # much as a whole corpus.
+    names = [c.name for c in corpus_list if c.weight >= 1.0 and not c.name.startswith(OPERATOR_SOURCES)]
 
     def auc(j: int, name: str) -> float:
         rows = scored & (source == name)
@@ -240,12 +242,53 @@ def train_language(
     )
 
 
-def train_languages(data_dir: Path, attribute: str, progress: Progress) -> dict[str, LanguageModel]:
-    """The shipped per-language models of ``attribute`` (all rows of every corpus)."""
+def train_languages(
+    data_dir: Path,
+    attribute: str,
+    progress: Progress,
+    feedback: Mapping[str, Sequence[Corpus]] | None = None,
+) -> dict[str, LanguageModel]:
+    """The shipped per-language models of ``attribute`` (all rows of every corpus), each with the
+    operator's labels (verdicts, --decisions) on comments in its language (``feedback``: language ->
+    corpora, ``split_feedback``'s parts)."""
+    extra = feedback or {}
     return {
-        lang: train_language(language_corpora(data_dir, attribute, lang), lang, attribute, progress)
+        lang: train_language(
+            language_corpora(data_dir, attribute, lang) + list(extra.get(lang, ())),
+            lang,
+            attribute,
+            progress,
+        )
         for lang in LANGUAGES
     }
+
+
+FEEDBACK_ROUTED = "in {language} (trains the {language} model, which scores it)"
+
+
+def split_feedback(corpus: Corpus) -> tuple[Corpus, dict[str, Corpus]]:
+    """Moderators' verdicts of a routed attribute, split as the scorer routes a comment: a German,
+    French or Arabic comment is scored by that language's model, so its verdict trains that model;
+    the rest train the English head. Returns (English part, language -> part)."""
+    from model.language import default_detector, has_letters
+
+    routable = frozenset(LANGUAGES) | {"en"}
+    detections = default_detector().detect_with_confidence(list(corpus.texts)) if len(corpus) else []
+    routes = [
+        d.nearest(routable) if has_letters(t) else None for d, t in zip(detections, corpus.texts, strict=True)
+    ]
+    parts = {
+        lang: dataclasses.replace(
+            corpus.subset([i for i, r in enumerate(routes) if r == lang], f"{corpus.name}/{lang}"),
+            bad={},  # counted once, in the English part
+            excluded={},
+        )
+        for lang in LANGUAGES
+        if lang in routes
+    }
+    rest = corpus.subset([i for i, r in enumerate(routes) if r not in parts])
+    moved = {FEEDBACK_ROUTED.format(language=lang): len(c) for lang, c in parts.items()}
+    return dataclasses.replace(rest, excluded={**rest.excluded, **moved}), parts
 
 
 def routed(

@@ -323,6 +323,32 @@ def trained_languages(threads: dict[str, dict[str, int]], swap: dict[str, Any]) 
     return out
 
 
+ARTICLES_GLOB = "**/*.html"
+NO_ARTICLES = "none (trained on the Dragnet pages alone)"
+
+
+def _pages_digest(root: Path, pattern: str) -> str:
+    """sha256 over the sorted (relative path, sha256) of every file ``pattern`` matches under ``root``."""
+    lines = [
+        f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+        for path in sorted(root.glob(pattern))
+        if path.is_file()
+    ]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def data_files(data_dir: Path, articles_dir: Path | None) -> dict[str, str]:
+    """sha256 of every input off_topic reads: the corpus files, and a digest of each page directory
+    (the Dragnet gold pages and the shared article pages, its largest source; without those the
+    manifest could not tell a model trained without the article pages from one trained with them)."""
+    files = (D.C3_FILE, D.OMP_FILE, *(D.YOUTUBE_DIR / v for v in D.YOUTUBE_TRAIN_FILES))
+    out = {f.as_posix(): hashlib.sha256((data_dir / f).read_bytes()).hexdigest() for f in files}
+    out[f"{D.DRAGNET_DIR.as_posix()}/*.gold.txt"] = _pages_digest(data_dir / D.DRAGNET_DIR, "*.gold.txt")
+    articles = f"{default_articles_dir(data_dir).name}/{ARTICLES_GLOB}"
+    out[articles] = _pages_digest(articles_dir, ARTICLES_GLOB) if articles_dir else NO_ARTICLES
+    return out
+
+
 def train_attribute(request: Any, progress: Progress) -> Any:
     """The off_topic entry of training.train.TRAINERS: (TrainingRequest, progress) -> TrainedAttribute."""
     from training import corpora as C
@@ -361,10 +387,7 @@ def train_attribute(request: Any, progress: Progress) -> Any:
         "source_weights": SOURCE_WEIGHTS,
         "split": f"by article / page: sha256('offtopic:'+source+':'+id) % 100 < {D.HELDOUT_PERCENT} held out",
         "threads": report["threads"],
-        "data_files": {
-            f.as_posix(): hashlib.sha256((data_dir / f).read_bytes()).hexdigest()
-            for f in (D.C3_FILE, D.OMP_FILE, *(D.YOUTUBE_DIR / v for v in D.YOUTUBE_TRAIN_FILES))
-        },
+        "data_files": data_files(data_dir, articles_dir if articles_dir.is_dir() else None),
         "feature_weights": report["feature_weights"],
         "top_words": model.top_words(),
     }

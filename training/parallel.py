@@ -3,8 +3,12 @@
 ``forked(fn, *args, progress=...)`` starts ``fn(*args, buffer)`` in a forked child and returns a
 handle; ``handle.result()`` waits, replays the child's progress lines through the parent's ``progress``
 (so the log reads as if the stages ran one after the other) and returns the child's result or raises
-its exception. Fork, not spawn: the child shares the parent's loaded corpora copy-on-write and sees the
-same code (tests that swap a trainer see the swap in the child too).
+its exception. When a stage fails, ``cancel_all`` stops the stages still running: their results are
+not wanted, and a finished child would block writing its result to a pipe nobody reads while the
+exiting parent waits for it (a missing corpus hung `moderate train` after its error).
+
+Fork, not spawn: the child shares the parent's loaded corpora copy-on-write and sees the same code
+(tests that swap a trainer see the swap in the child too).
 
 With one usable core, or where fork is unavailable, the stage runs inline when ``result()`` is called:
 the numbers are the same either way (every stage is seeded).
@@ -16,7 +20,9 @@ import logging
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable
+import signal
+import sys
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -30,7 +36,28 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _stop(signum: int, frame: Any) -> None:
+    sys.exit(128 + signum)  # unwinds the stage, so stages it started are cancelled too
+
+
+def _die_with(parent: int) -> None:
+    """SIGTERM this stage when the process that started it dies without unwinding (kill, a supervisor's
+    stop, `timeout`): left alone, a stage trained on and then blocked for ever writing its result to a
+    pipe no one would read (three such orphans, 1.2 GB, outlived a killed `moderate train`). Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing changes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # it died before the line above: no signal will come
+        sys.exit(128 + signal.SIGTERM)
+
+
+def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], parent: int) -> None:
+    signal.signal(signal.SIGTERM, _stop)
+    _die_with(parent)
     lines: list[str] = []
     try:
         value = fn(*args, lines.append)
@@ -58,7 +85,7 @@ class Stage:
             ctx = multiprocessing.get_context("fork")
             parent, child = ctx.Pipe(duplex=False)
             # not a daemon: a stage may start stages of its own (the text family's languages)
-            self.process = ctx.Process(target=_child, args=(child, fn, args))
+            self.process = ctx.Process(target=_child, args=(child, fn, args, os.getpid()))
             self.process.start()
             child.close()
             self.conn = parent
@@ -81,6 +108,24 @@ class Stage:
         if status == "error":
             raise value
         return value
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs and reap it; its result is dropped. Idempotent."""
+        if self.process is None:
+            return
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=30)  # a long native fit returns to Python within seconds
+            if self.process.is_alive():
+                self.process.kill()
+        self.process.join()
+        if self.conn is not None:
+            self.conn.close()
+
+
+def cancel_all(stages: Iterable[Stage]) -> None:
+    for stage in stages:
+        stage.cancel()
 
 
 def forked(fn: Callable[..., Any], *args: Any, progress: Callable[[str], None]) -> Stage:

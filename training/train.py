@@ -10,6 +10,7 @@ Everything is seeded, so the same data and code give the same model bytes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelError
-from model.artifact import check_out_dir, save_artifact, verify_artifact
+from model.artifact import MANIFEST, check_out_dir, save_artifact, verify_artifact
 from training.fit import (  # noqa: F401  (SEED, fit_linear, INSULT_CONFIG: re-exported for the CLI and tests)
     INSULT_CONFIG,
     OLID_NEG_WEIGHT,
@@ -32,7 +33,7 @@ from training.fit import (  # noqa: F401  (SEED, fit_linear, INSULT_CONFIG: re-e
     _quiet,
     fit_linear,
 )
-from training.parallel import forked
+from training.parallel import cancel_all, forked
 
 log = logging.getLogger(__name__)
 
@@ -56,28 +57,45 @@ def train_text_family(request: TrainingRequest, progress: Progress) -> dict[str,
 
     started = time.perf_counter()
     corpora = head_corpora(request.data_dir, request.feedback, request.decisions)
+    from training.corpora import OPERATOR_SOURCES
+    from training.languages import ROUTED_DEFINITIONS, manifest_fields, split_feedback, train_languages
+
+    # The operator's labels (verdicts, --decisions) on de/fr/ar comments train the model scoring them.
+    feedback: dict[str, dict[str, list[Any]]] = {}
+    for name in ROUTED_DEFINITIONS:
+        for i, c in enumerate(corpora.get(name, [])):
+            if c.name.startswith(OPERATOR_SOURCES):
+                corpora[name][i], parts = split_feedback(c)
+                for language, part in parts.items():
+                    feedback.setdefault(name, {}).setdefault(language, []).append(part)
     for name, cs in corpora.items():
         for c in cs:
             progress(f"  {name} <- {c.summary()}")
     # German, French and Arabic models for the attributes their corpora label, routed by language:
     # independent of the English heads, so they train in a forked process alongside them.
-    from training.languages import ROUTED_DEFINITIONS, manifest_fields, train_languages
-
     pending = {
-        name: forked(train_languages, Path(request.data_dir), name, progress=progress)
+        name: forked(
+            functools.partial(train_languages, feedback=feedback.get(name)),
+            Path(request.data_dir),
+            name,
+            progress=progress,
+        )
         for name in ROUTED_DEFINITIONS
         if name in corpora
     }
-    family, results = fit_family(corpora, progress)
     definitions = {h.name: h.definition for h in HEADS}
-
     languages: dict[str, dict[str, Any]] = {}
-    family.language_models = {}
-    for name, stage in pending.items():
-        models = stage.result()
-        family.language_models[name] = {k: m.model for k, m in models.items()}
-        languages[name] = manifest_fields(models, "en")
-        definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
+    try:
+        family, results = fit_family(corpora, progress)
+        family.language_models = {}
+        for name, stage in pending.items():
+            models = stage.result()
+            family.language_models[name] = {k: m.model for k, m in models.items()}
+            languages[name] = manifest_fields(models, "en")
+            definitions[name] = f"{definitions[name]}. Other languages: {ROUTED_DEFINITIONS[name]}"
+    except BaseException:
+        cancel_all(pending.values())  # else the exiting process waits for them forever
+        raise
     seconds = time.perf_counter() - started
     return {
         name: TrainedAttribute(
@@ -136,18 +154,22 @@ def train_artifact(
     check_out_dir(Path(out_dir))  # before minutes of training, not after
     base = Path(carry_from if carry_from is not None else out_dir)
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
-    if attributes and base.exists():
+    if attributes and (base / MANIFEST).is_file():
+        others = _others(base, names)
         try:
             # Only the attributes carried over are checked: a damaged file about to be replaced
             # must not cost the others.
-            old_manifest, blobs = verify_artifact(base, only=_others(base, names))
+            old_manifest, blobs = verify_artifact(base, only=others)
         except ModelError as exc:
-            progress(f"  not keeping other attributes from {base}: {exc}")
-        else:
-            for other, data in blobs.items():
-                if other not in names:
-                    carried[other] = (data, old_manifest["attributes"][other])
-                    progress(f"  keeping {other} unchanged from {base}")
+            # Never a new artifact without them: activated, it would serve fewer attributes.
+            raise ModelError(
+                f"cannot carry over {', '.join(others) or 'the other attributes'} from {base}, nothing "
+                f"was trained: {exc}. Retrain every attribute (without --attribute) instead"
+            ) from exc
+        for other, data in blobs.items():
+            if other not in names:
+                carried[other] = (data, old_manifest["attributes"][other])
+                progress(f"  keeping {other} unchanged from {base}")
     trained: dict[str, TrainedAttribute] = {}
     started = time.perf_counter()
     # One trainer per group (the text family is one trainer for all its heads). The groups are
@@ -155,13 +177,19 @@ def train_artifact(
     trainers = list(dict.fromkeys(TRAINERS[n] for n in names))
     lead = {t: next(n for n in names if TRAINERS[n] is t) for t in trainers}
     stages = {lead[t]: forked(t, request, progress=progress) for t in trainers[1:]}
-    for trainer in trainers:
-        name = lead[trainer]
-        progress(f"training {name}")
-        result = stages[name].result() if name in stages else trainer(request, progress)
-        group = result if isinstance(result, dict) else {name: result}
-        trained.update(group)
-        progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
+    try:
+        for trainer in trainers:
+            name = lead[trainer]
+            progress(f"training {name}")
+            result = stages[name].result() if name in stages else trainer(request, progress)
+            group = result if isinstance(result, dict) else {name: result}
+            trained.update(group)
+            progress(f"  {', '.join(group)} done in {time.perf_counter() - started:.0f}s")
+    except BaseException:
+        # A failed group (a missing corpus, Ctrl-C) stops the others: left running, a finished stage
+        # blocks on its result pipe and the exiting process waits for it forever.
+        cancel_all(stages.values())
+        raise
     order = [n for n in TRAINERS if n in trained or n in carried]
     manifest = {
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -238,6 +238,69 @@ def test_feedback_counts_each_text_once_with_its_latest_verdict(tmp_path: Path) 
     assert corpus.files[0].rows == len(verdicts)
 
 
+def test_feedback_counts_a_text_once_however_it_is_spaced_or_cased(tmp_path: Path) -> None:
+    """The model reads 'You are an idiot.' and 'you are an idiot  ' as one row; counted per exact
+    string, 300 such verdicts (label 0) took the comment's insult score from 1.00 to 0.05."""
+    from service.storage import Feedback, Store, Target
+
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    variants = [("You are an idiot." if i % 2 else "you are an idiot") + " " * (i // 2) for i in range(300)]
+    for text in [*variants, "YOU ARE AN IDIOT!!!", "Fair point, well made."]:
+        store.add_feedback(Feedback(text=text, attribute="insult", label=0))
+    store.add_feedback(Feedback(text="You are an IDIOT", attribute="insult", label=1))  # the last word
+    store.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert list(zip(corpus.texts, corpus.labels, strict=True)) == [
+        ("YOU ARE AN IDIOT!!!", 0),  # '!' is a token of its own: another row to the model
+        ("Fair point, well made.", 0),
+        ("You are an IDIOT", 1),
+    ]
+    assert dict(corpus.excluded) == {C.REPEATED_VERDICT: 299, C.OVERRULED_VERDICT: 1}
+
+
+def test_an_operators_label_on_a_text_longer_than_the_api_takes_is_a_bad_row(tmp_path: Path) -> None:
+    """One 600 KB verdict (written to the store directly) stalled the toxicity head's solver for over
+    8 minutes; the API scores no comment over 20,000 characters, so such a label teaches nothing."""
+    from service.settings import Limits
+    from service.storage import Feedback, Store, Target
+
+    assert Limits().max_comment_chars == C.MAX_OPERATOR_TEXT_CHARS
+    longest, too_long = "a" * C.MAX_OPERATOR_TEXT_CHARS, "zorblax " * 100_000
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    for text in (longest, too_long, "fair point"):
+        store.add_feedback(Feedback(text=text, attribute="toxicity", label=int(text != "fair point")))
+    store.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "toxicity")
+    assert corpus.texts == (longest, "fair point") and dict(corpus.bad) == {C.TOO_LONG: 1}
+    mine = tmp_path / "mine.csv"
+    mine.write_text(f"text,label\n{too_long},1\nyou clown,1\n", encoding="utf-8")
+    decisions = C.load_generic(mine)
+    assert decisions.texts == ("you clown",) and dict(decisions.bad) == {C.TOO_LONG: 1}
+
+
+def test_a_feedback_row_that_is_not_utf8_is_one_bad_row(tmp_path: Path) -> None:
+    """SQLite keeps whatever bytes another client wrote; one such row stopped training ("cannot read
+    table feedback (Could not decode to UTF-8 column 'text' ...)") and no verdict was learned."""
+    from service.storage import Feedback, Store, Target
+
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    store.add_feedback(Feedback(text="you muppet", attribute="insult", label=1))
+    store.add_feedback(Feedback(text="fair point", attribute="insult", label=0))
+    store.close()
+    con = sqlite3.connect(tmp_path / "fb.sqlite3")
+    latin1 = "CAST(x'6361ff' AS TEXT)"  # 'ca' and a Latin-1 byte, as another client may write it
+    for text, article_id in [(latin1, "NULL"), ("'idiot'", latin1)]:
+        con.execute(
+            "INSERT INTO feedback(text, attribute, label, article_id, created_at) "
+            f"VALUES ({text}, 'insult', 1, {article_id}, 'now')"
+        )
+    con.commit()
+    con.close()
+    corpus = C.load_feedback(tmp_path / "fb.sqlite3", "insult")
+    assert (corpus.texts, corpus.labels) == (("you muppet", "fair point"), (1, 0))
+    assert dict(corpus.bad) == {"not UTF-8": 2} and corpus.files[0].rows == 4
+
+
 def test_group_codes_do_not_grow_with_the_longest_key() -> None:
     import tracemalloc
 

@@ -199,3 +199,17 @@ def test_soft_rows_calibrate_at_their_target_with_one_weight_per_text() -> None:
     clear = heads._calibrate(d[r.scored], np.zeros(2), r.y[r.scored], False)
     soft = heads._calibrate(d[rows], np.zeros(4), r.y[rows], False, weight[rows])
     assert soft[0] < clear[0]  # the clear rows alone separate perfectly: a steep slope
+
+
+def test_the_operators_labels_train_but_do_not_move_the_cv_figure(data_dir: Path) -> None:
+    """A head without select_on measured its CV AUC (which chose C and is the manifest's figure) on
+    every full-weight row, moderators' verdicts included: easy verdicts raised it (insult 0.8816 ->
+    0.8965 with 2,000), so a version trained with them could not be compared with one without."""
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").subset(list(range(500)), "kaggle")
+    topics = ["bridge", "budget", "council", "mayor", "road", "school", "park", "river", "train", "tax"]
+    texts = tuple(f"thanks for the report on the {a} and the {b}" for a in topics for b in topics)
+    verdicts = C.Corpus("feedback/insult", "v", texts, (0,) * len(texts), (None,) * len(texts), ())
+    _, results = heads.fit_family({"insult": [kaggle, verdicts]}, lambda _m: None)
+    metrics = results["insult"].metrics
+    assert metrics["cv_roc_auc_mean"] == metrics["cv_roc_auc_by_corpus"]["kaggle"]
+    assert metrics["scored_rows"] == 600  # the verdicts still train and calibrate

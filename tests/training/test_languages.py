@@ -153,3 +153,50 @@ def test_language_evaluations_require_the_family_corpora() -> None:
     for name in ("toxicity/fr_mlma", "insult/ar_mlma", "insult/en_routed"):
         assert "kaggle-insults-2012/train.csv" in REQUIRED_FILES[name]
         assert "mlma-hate-speech/fr_dataset.csv" in REQUIRED_FILES[name]
+
+
+def _feedback(rows: list[tuple[str, int]]) -> Corpus:
+    texts, labels = zip(*rows, strict=True)
+    return Corpus(
+        "feedback/insult", "moderator verdicts", texts, labels, (None,) * len(rows), (), {"empty text": 1}
+    )
+
+
+def test_verdicts_on_german_french_and_arabic_comments_go_to_their_language() -> None:
+    """The scorer routes a German, French or Arabic comment to that language's model; its verdict
+    trained the English head only, so moderating it never changed how such comments score."""
+    german = "Du bist ein kompletter Idiot und solltest dich schämen, ehrlich."
+    english = "You are a complete idiot and should be ashamed of yourself."
+    arabic = "أنت غبي جدا ولا تفهم أي شيء"
+    corpus = _feedback([(german, 1), (english, 1), (arabic, 1), ("+1", 0), ("I agree with this", 0)])
+    rest, parts = LG.split_feedback(corpus)
+    assert rest.texts == (english, "+1", "I agree with this") and rest.name == "feedback/insult"
+    assert {k: c.texts for k, c in parts.items()} == {"de": (german,), "ar": (arabic,)}
+    assert parts["de"].name == "feedback/insult/de" and parts["de"].labels == (1,)
+    # every row accounted once: the routed ones are named in the English part, bad rows stay there
+    assert rest.excluded == {
+        LG.FEEDBACK_ROUTED.format(language="de"): 1,
+        LG.FEEDBACK_ROUTED.format(language="ar"): 1,
+    }
+    assert rest.bad == {"empty text": 1} and parts["de"].bad == {}
+
+
+@pytest.mark.slow
+def test_a_language_model_learns_from_verdicts_in_its_language(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    germeval = LC.load_germeval(data_dir / LC.GERMEVAL_FILE, "insult").subset(list(range(1500)))
+    monkeypatch.setattr(LG, "LANGUAGES", ("de",))
+    monkeypatch.setattr(LG, "language_corpora", lambda *_a: [germeval])
+    rows = [(f"Der Quaxelbrot hat wieder geschrieben, du Quaxelbrot (Nummer {i})", 1) for i in range(30)]
+    rows += [("Der Bericht über Quaxelbrot war fair", 0), ("Ein fairer Bericht, danke", 0)]
+    verdicts = _feedback(rows)
+    verdicts = Corpus(verdicts.name + "/de", "v", verdicts.texts, verdicts.labels, verdicts.article_ids, ())
+    plain = LG.train_languages(data_dir, "insult", lambda _m: None)["de"]
+    taught = LG.train_languages(data_dir, "insult", lambda _m: None, feedback={"de": [verdicts]})["de"]
+    probe = ["Du Quaxelbrot", "Du bist hier"]
+    before = plain.model.predict_proba(probe)[:, 1]
+    after = taught.model.predict_proba(probe)[:, 1]
+    assert after[0] > before[0] and after[0] > after[1]
+    assert [c["name"] for c in taught.manifest_entry()["training_data"]] == [germeval.name, verdicts.name]
+    assert set(taught.metrics["cv_roc_auc_by_corpus"]) == {germeval.name}  # verdicts do not choose C

@@ -284,3 +284,21 @@ def test_off_topic_fits_under_one_blas_thread(data_dir: Path, monkeypatch: pytes
     with pytest.raises(_Stop):
         offtopic.train_off_topic(data_dir, default_articles_dir(data_dir))
     assert seen and set(seen) == {1}
+
+
+def test_the_manifest_hashes_the_pages_off_topic_trains_on(data_dir: Path, tmp_path: Path) -> None:
+    """Its data_files hashed C3, One Million Posts and YouTube but neither page directory (the
+    article pages are its largest source): a model trained without them looked the same."""
+    import shutil
+
+    from training.offtopic import NO_ARTICLES, data_files
+
+    articles = tmp_path / "articles"
+    shutil.copytree(default_articles_dir(data_dir), articles)
+    files = data_files(data_dir, articles)
+    assert files["dragnet-pages/*.gold.txt"] == data_files(data_dir, None)["dragnet-pages/*.gold.txt"]
+    assert files["articles/**/*.html"] != NO_ARTICLES and len(files["articles/**/*.html"]) == 64
+    assert data_files(data_dir, None)["articles/**/*.html"] == NO_ARTICLES
+    page = next(articles.rglob("*.html"))
+    page.write_text(page.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert data_files(data_dir, articles)["articles/**/*.html"] != files["articles/**/*.html"]

@@ -58,3 +58,125 @@ def test_a_stage_that_dies_is_reported_with_its_exit_code() -> None:
     stage = parallel.forked(_die, progress=lambda _line: None)
     with pytest.raises(RuntimeError, match=r"_die died \(exit code 3\)"):
         stage.result()
+
+
+def _big_result(progress: parallel.Callable[[str], None]) -> bytes:
+    return b"x" * 4_000_000  # far more than a pipe holds: the child blocks until it is read
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_cancelled_stage_is_stopped_and_reaped() -> None:
+    import multiprocessing
+    import time
+
+    stage = parallel.forked(_big_result, progress=lambda _line: None)
+    time.sleep(0.5)  # the child is now blocked writing its result
+    parallel.cancel_all([stage])
+    stage.cancel()  # twice is fine
+    assert stage.process.exitcode is not None
+    assert stage.process not in multiprocessing.active_children()
+
+
+_FAILING_TRAINING = """
+import sys, time
+from pathlib import Path
+from core.errors import TrainingDataError
+from training import parallel, train
+
+parallel.usable_cores = lambda: 2
+
+def lead(request, progress):
+    time.sleep(0.5)
+    raise TrainingDataError("corpus file not found: mlma-hate-speech/en_dataset.csv")
+
+def other(request, progress):
+    return b"x" * 4_000_000  # a model: more than the pipe holds
+
+train.TRAINERS.clear()
+train.TRAINERS.update({"lead": lead, "other": other})
+try:
+    train.train_artifact(train.TrainingRequest(Path(sys.argv[1])), Path(sys.argv[1]) / "out")
+except TrainingDataError as exc:
+    print("error:", exc)
+"""
+
+
+def test_a_failed_training_stops_its_other_stages_and_exits(tmp_path: os.PathLike[str]) -> None:
+    """A missing corpus failed the text family at once, but `moderate train` then hung for ever: the
+    off_topic stage finished and blocked writing its model to a pipe nobody read, while the exiting
+    process waited for it."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": root}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FAILING_TRAINING, str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.communicate()
+        pytest.fail("training did not exit after its error: a stage was left running")
+    assert proc.returncode == 0, err
+    assert "error: corpus file not found: mlma-hate-speech/en_dataset.csv" in out
+
+
+_KILLED_TRAINING = """
+import sys, time
+from training import parallel
+
+parallel.usable_cores = lambda: 2
+
+def stage(progress):
+    time.sleep(0.5)
+    return b"x" * 4_000_000  # a model: more than the pipe holds
+
+stages = [parallel.forked(stage, progress=print) for _ in range(2)]
+print(" ".join(str(s.process.pid) for s in stages), flush=True)
+time.sleep(60)  # killed here, before reading any result
+"""
+
+
+def test_stages_do_not_outlive_a_killed_training() -> None:
+    """`kill <moderate train>` (a supervisor's stop, `timeout`) left its stages running: each finished
+    and then blocked for ever writing its result to a pipe whose read end it and its siblings held."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_TRAINING],
+        env={**os.environ, "PYTHONPATH": root},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    time.sleep(1.5)  # the stages are now blocked writing their results
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in pids if _running(p)]
+    for p in alive:  # do not leave them behind when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not alive, "stages outlived the killed training"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -121,6 +121,26 @@ def test_retraining_one_attribute_keeps_the_others(
 
 
 @pytest.mark.slow
+def test_retraining_one_attribute_refuses_when_the_others_cannot_be_carried_over(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--attribute insult` published a version holding insult alone (a progress line said the others
+    were not kept) when a file of the version served failed its hash check: activated, it silently
+    served without the other attributes."""
+    from core.errors import ModelError
+
+    monkeypatch.setitem(train.TRAINERS, "insult", _small_trainer(kaggle_600))
+    monkeypatch.setitem(train.TRAINERS, "other", _small_trainer(kaggle_600.subset(list(range(300)))))
+    served = tmp_path / "served"
+    first = train.train_artifact(train.TrainingRequest(tmp_path), served, ["insult", "other"])
+    (served / first["attributes"]["other"]["file"]).write_bytes(b"damaged")
+    out = tmp_path / "new"
+    with pytest.raises(ModelError, match=r"cannot carry over .*other.*sha256"):
+        train.train_artifact(train.TrainingRequest(tmp_path), out, ["insult"], carry_from=served)
+    assert not out.exists()
+
+
+@pytest.mark.slow
 def test_feedback_rows_are_learned_and_counted(
     tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,8 +150,12 @@ def test_feedback_rows_are_learned_and_counted(
         "CREATE TABLE feedback(id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL,"
         " label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL)"
     )
-    # distinct comments (a repeated text counts once: its latest verdict)
-    rows = [(f"zorblax wrote this, you zorblax (number {i})", 1) for i in range(30)]
+    # distinct comments (a repeated text counts once: its latest verdict; the model reads digits as 0,
+    # so "number 7" and "number 8" would be one text)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    words += ["kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango"]
+    words += ["uniform", "victor", "whiskey", "xray", "yankee", "zulu", "red", "green", "blue", "black"]
+    rows = [(f"zorblax wrote this, you zorblax ({word})", 1) for word in words]
     rows += [("the zorblax report was fair", 0), ("a fair zorblax report", 0)]
     con.executemany(
         "INSERT INTO feedback(text, attribute, label, created_at) VALUES (?, 'insult', ?, 'now')", rows
@@ -274,7 +298,7 @@ def _tiny_insult_data(monkeypatch: pytest.MonkeyPatch, kaggle: C.Corpus) -> None
     spec = heads.HeadSpec("insult", "test", lambda d: heads._kaggle(d))
     monkeypatch.setattr(heads, "HEADS", (spec,))
     # English only: the German/French/Arabic models have tests of their own (test_languages)
-    monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress: {})
+    monkeypatch.setattr(languages, "train_languages", lambda data_dir, attribute, progress, feedback=None: {})
 
 
 @pytest.mark.slow
@@ -296,6 +320,38 @@ def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
     assert sources["decisions/mine.csv"]["bad_rows"] == {"empty text": 1, "unknown label": 1}
     p = models["insult"].predict_proba(["you zorblax", "you are here"])[:, 1]
     assert p[0] > p[1]
+
+
+@pytest.mark.slow
+def test_train_cli_sends_verdicts_on_german_comments_to_the_german_model(
+    tmp_path: Path, kaggle_600: C.Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.storage import Feedback, Store, Target
+
+    _tiny_insult_data(monkeypatch, kaggle_600)
+    got = tmp_path / "language-feedback.json"
+
+    def fake(data_dir: Path, attribute: str, progress: train.Progress, feedback: object = None) -> dict:
+        parts = feedback if isinstance(feedback, dict) else {}
+        texts = {k: [t for c in cs for t in c.texts] for k, cs in parts.items()}
+        got.write_text(json.dumps(texts))  # runs in a forked child
+        return {}
+
+    monkeypatch.setattr(languages, "train_languages", fake)
+    german = "Du bist ein kompletter Idiot und solltest dich schämen, ehrlich."
+    store = Store.open(Target(path=tmp_path / "fb.sqlite3"))
+    for text, label in [(german, 1), ("you utter zorblax", 1), ("a fair zorblax report", 0)]:
+        store.add_feedback(Feedback(text=text, attribute="insult", label=label))
+    store.close()
+    french = "Tu es vraiment un imbécile fini, retourne à l'école et apprends à lire."
+    mine = tmp_path / "mine.csv"
+    mine.write_text(f'text,label\n"{french}",1\nyou total zorblax,1\n', encoding="utf-8")
+    argv = ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m"), "--attribute", "insult"]
+    assert moderate([*argv, "--feedback", str(tmp_path / "fb.sqlite3"), "--decisions", str(mine)]) == 0
+    printed = capsys.readouterr().out
+    assert "feedback/insult: 2 rows used (1 positive); excluded in de (trains the de model" in printed
+    assert "decisions/mine.csv: 1 rows used (1 positive); excluded in fr (trains the fr model" in printed
+    assert json.loads(got.read_text()) == {"de": [german], "fr": [french]}
 
 
 def test_train_cli_stops_on_single_class_data(

@@ -55,3 +55,25 @@ def test_train_needs_out_or_versions_dir(tmp_path: Path, capsys: pytest.CaptureF
     with pytest.raises(SystemExit):
         moderate(["train", "--data-dir", str(tmp_path)])
     assert "--out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["ACTIVE beside it", "MODERATION_VERSIONS_DIR"])
+def test_train_out_refuses_to_rewrite_a_published_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """`--out var/models/<version>` rewrote a published version in place: its files no longer matched
+    its name, and ACTIVE naming it stopped the next start."""
+    import shutil
+
+    versions = tmp_path / "versions"
+    published = versions / read_manifest(DEFAULT_MODEL_DIR)["model_version"]
+    shutil.copytree(DEFAULT_MODEL_DIR, published)
+    if how == "ACTIVE beside it":
+        (versions / "ACTIVE").write_text(published.name + "\n")
+    else:
+        monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(versions))
+    before = digests(published)
+    assert moderate(["train", "--data-dir", str(tmp_path), "--out", str(published)]) == 1
+    err = capsys.readouterr().err
+    assert "never rewritten" in err and f"--versions-dir {versions}" in err and "Traceback" not in err
+    assert digests(published) == before
