@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import MalformedInputError, TooLargeError
+from core.errors import MalformedInputError
 from service.api.errors import ApiError, body_for_path
 from service.memory import release_request_memory
 
@@ -58,8 +58,6 @@ class JsonRoute(APIRoute):
     Content-Type): Perspective's endpoints read it as an empty request message, as Google's do."""
 
     empty_body: ClassVar[Any] = None
-    # The body's "comments" list is counted against max_comments_per_request before validation.
-    counts_comments: ClassVar[bool] = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -83,24 +81,13 @@ class JsonRoute(APIRoute):
                     f"expected Content-Type: application/json, got {content_type or 'none'}",
                 )
             request._json = parse_json(await request.body())
-            if self.counts_comments:
-                _check_comment_count(request, request._json)
+            self.check_parsed(request, request._json)
             return await handler(request)
 
         return guarded
 
-
-def _check_comment_count(request: Request, value: Any) -> None:
-    """Too many comments is a 413 before validation: pydantic validates the whole list on the event
-    loop (90,000 comments in 2 MB: ~0.3 s while every request of the worker waits), and the count
-    could only be refused after it."""
-    comments = value.get("comments") if isinstance(value, dict) else None
-    if not isinstance(comments, list):
-        return
-    state = getattr(request.app.state, "moderation", None)
-    limit = state.settings.limits.max_comments_per_request if state is not None else None
-    if limit is not None and len(comments) > limit:
-        raise TooLargeError(f"{len(comments)} comments in one request; the limit is {limit}")
+    def check_parsed(self, request: Request, value: Any) -> None:
+        """A subclass's checks on the parsed JSON before FastAPI validates it (on the event loop)."""
 
 
 async def send_error(

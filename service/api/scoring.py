@@ -44,14 +44,17 @@ async def run_cpu(n_comments: int, n_chars: int, func: Callable[..., T], *args: 
     return await run_in_threadpool(func, *args, **kwargs)
 
 
+def check_comment_count(n: int, limits: Limits) -> None:
+    """More comments than one request may carry -> 413."""
+    if n > limits.max_comments_per_request:
+        raise TooLargeError(f"{n} comments in one request; the limit is {limits.max_comments_per_request}")
+
+
 def check_comments(texts: Sequence[str], limits: Limits) -> None:
     """Empty -> 422, too many / too long -> 413: precise errors naming the offending comment."""
     if not texts:
         raise EmptyInputError("no comments given; send at least one")
-    if len(texts) > limits.max_comments_per_request:
-        raise TooLargeError(
-            f"{len(texts)} comments in one request; the limit is {limits.max_comments_per_request}"
-        )
+    check_comment_count(len(texts), limits)
     for i, text in enumerate(texts):
         if len(text) > limits.max_comment_chars:
             raise TooLargeError(
