@@ -12,6 +12,9 @@ from service.parse.rxswitch import FirstCharRx, split_top
 log = logging.getLogger(__name__)
 
 
+# A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
+# a dump put on the next line).
+SORT_LABELS = r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"
 _FURNITURE: list[tuple[str, str]] = [
     (
         "accessibility links",
@@ -64,7 +67,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
-        r"|sort by\b.*|oldest first|newest first|best first|trier par.*|sortieren nach\b.*|ordenar por\b.*|ordina per\b.*"
+        rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
         r"|ajouter un commentaire.*|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
         r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"

@@ -41,7 +41,7 @@ from service.parse.comments import (
     _tail_lines,
 )
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
-from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME
+from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME, SORT_LABELS
 from service.parse.linemodel import LineModel, drop_unlikely_body
 from service.parse.lines import (
     _classify,
@@ -329,7 +329,7 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
     sec.blocks = blocks
 
 
-_SORT_MENU = re.compile(r"(?:sort by|trier par|sortieren nach|ordenar por|ordina per)\W*$", re.I)
+_SORT_MENU = re.compile(rf"(?:{SORT_LABELS})\W*$", re.I)
 _MAX_SORT_CHOICE_WORDS = 3
 
 
