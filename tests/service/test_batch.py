@@ -1094,18 +1094,13 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
     assert cells["language"] == "es" and cells["unsupported"] == "insult"
 
 
-def test_a_run_scores_with_the_version_the_service_serves(tmp_path, monkeypatch, capsys):
+def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
     """After a version is activated (var/models/ACTIVE), `moderate score` decides as the service does;
     `--model-dir` still names a directory outright, and an ACTIVE naming no version is refused."""
     from core.errors import ModelError
-    from tests.model.test_versions import fake_artifact
 
     page = tmp_path / "page.txt"
     page.write_text("Title\n\nBody of the page, long enough to be a body.\n")
-    versions = tmp_path / "versions"
-    active = fake_artifact(versions / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
-    (versions / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
-    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(versions))
     seen: list[Path] = []
 
     def factory(model_dir: Path) -> FakeScorer:
@@ -1113,10 +1108,10 @@ def test_a_run_scores_with_the_version_the_service_serves(tmp_path, monkeypatch,
         return FakeScorer(model_dir=model_dir)
 
     assert run_batch(capsys, page, factory=factory)[0] == 0
-    assert seen == [active]
+    assert seen == [activated_version]
     other = tmp_path / "other"
     assert run_batch(capsys, page, factory=factory, model_dir=other)[0] == 0
     assert seen[-1] == other
-    (versions / "ACTIVE").write_text("1.cccccccccccc\n")
+    (activated_version.parent / "ACTIVE").write_text("1.cccccccccccc\n")
     with pytest.raises(ModelError, match=r"1\.cccccccccccc"):
         run_batch(capsys, page, factory=factory)

@@ -195,17 +195,12 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path, seeds_
     assert f"{tmp_path}/b\\xfe.txt: cannot read this page: {tmp_path}/b\\xfe.txt: the page is empty" in text
 
 
-def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, monkeypatch, capsys):
+def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, activated_version, monkeypatch):
     import argparse
 
     import model.score
     from service import report
-    from tests.model.test_versions import fake_artifact
 
-    versions = tmp_path / "versions"
-    active = fake_artifact(versions / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
-    (versions / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
-    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(versions))
     seen: list[Path] = []
 
     def load(model_dir: Path) -> FakeScorer:
@@ -218,6 +213,6 @@ def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, monke
     parser = argparse.ArgumentParser()
     report.add_arguments(parser)
     assert report.run(parser.parse_args([str(page)])) == 0
-    assert seen == [active]
+    assert seen == [activated_version]
     assert report.run(parser.parse_args([str(page), "--model-dir", str(tmp_path / "x")])) == 0
     assert seen[-1] == tmp_path / "x"

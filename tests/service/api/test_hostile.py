@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -380,6 +380,22 @@ def _heavy(kind: str) -> tuple[str, dict[str, object]]:
     }
 
 
+def _slowest_health_probe_while(base: str, heavy: Callable[[], None]) -> float:
+    """Runs `heavy` in a thread and probes /healthz every 10 ms until it is done: the slowest probe."""
+    worker = threading.Thread(target=heavy)
+    slowest = 0.0
+    with httpx.Client(base_url=base, timeout=30) as http:
+        assert http.get("/healthz").status_code == 200
+        worker.start()
+        while worker.is_alive():
+            t = time.monotonic()
+            assert http.get("/healthz").status_code == 200
+            slowest = max(slowest, time.monotonic() - t)
+            time.sleep(0.01)
+    worker.join()
+    return slowest
+
+
 @pytest.mark.parametrize("kind", ["native", "perspective", "batch"])
 def test_one_heavy_comment_does_not_stall_the_health_probe(server, kind):
     """A single comment is weighed by its characters (and its article's), not counted as one: a short
@@ -399,17 +415,7 @@ def test_one_heavy_comment_does_not_stall_the_health_probe(server, kind):
         ).status_code
         result["took"] = time.monotonic() - t
 
-    worker = threading.Thread(target=heavy)
-    slowest = 0.0
-    with httpx.Client(base_url=base, timeout=30) as http:
-        assert http.get("/healthz").status_code == 200
-        worker.start()
-        while worker.is_alive():
-            t = time.monotonic()
-            assert http.get("/healthz").status_code == 200
-            slowest = max(slowest, time.monotonic() - t)
-            time.sleep(0.01)
-    worker.join()
+    slowest = _slowest_health_probe_while(base, heavy)
     assert result["status"] == 200, result
     took = float(result["took"])  # type: ignore[arg-type]
     assert took > 0.3, f"the request was too light to show anything ({took:.2f} s)"
@@ -432,17 +438,7 @@ def test_a_hostile_batch_body_does_not_stall_the_health_probe(server):
                 result.setdefault("statuses", []).append(r.status_code)  # type: ignore[union-attr]
         result["took"] = time.monotonic() - t
 
-    worker = threading.Thread(target=heavy)
-    slowest = 0.0
-    with httpx.Client(base_url=base, timeout=30) as http:
-        assert http.get("/healthz").status_code == 200
-        worker.start()
-        while worker.is_alive():
-            t = time.monotonic()
-            assert http.get("/healthz").status_code == 200
-            slowest = max(slowest, time.monotonic() - t)
-            time.sleep(0.01)
-    worker.join()
+    slowest = _slowest_health_probe_while(base, heavy)
     assert result["statuses"] == [200, 200, 200], result
     took = float(result["took"]) / 3  # type: ignore[arg-type]
     # ~0.5 s here; a faster machine may halve it, and the ratio below still tells the loop was free.
