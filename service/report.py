@@ -172,10 +172,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
     settings = Settings()
-    settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
     if scorer is None:
         from model.score import Scorer
 
-        scorer = Scorer.load(settings.model_dir)
+        scorer = Scorer.load(args.model_dir or served_model_dir(settings))
     failures = write_report(args.paths, scorer, settings, sys.stdout)
     return 1 if failures else 0
