@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 ACTIVE_FILE = "ACTIVE"
 BUILD_PREFIX = ".building-"
+# A build directory untouched this long belongs to a training run that was killed (training takes
+# minutes and writes into it as it goes): the next build removes it so dead runs don't fill the disk.
+STALE_BUILD_SECONDS = 24 * 3600
 # model_version is "<format>.<12 hex>"; anything else in ACTIVE or a URL is refused before any lookup.
 VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9a-f]{6,64}$")
 
@@ -150,9 +154,25 @@ class VersionRegistry:
     def build_dir(self) -> Path:
         """A fresh hidden directory name inside versions_dir for training to write an artifact into."""
         self.versions_dir.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_builds()
         build = Path(tempfile.mkdtemp(prefix=BUILD_PREFIX, dir=self.versions_dir))
         build.rmdir()  # save_artifact creates it (it refuses to replace anything but an artifact)
         return build
+
+    def _remove_stale_builds(self) -> None:
+        now = time.time()
+        for path in self.versions_dir.glob(BUILD_PREFIX + "*"):
+            try:
+                stale = (
+                    path.is_dir()
+                    and not path.is_symlink()
+                    and now - path.stat().st_mtime > STALE_BUILD_SECONDS
+                )
+                if stale:
+                    shutil.rmtree(path)
+                    log.warning("removed %s: a training run left it unfinished over a day ago", path.name)
+            except OSError as exc:  # another run removed it first, or it is not ours to remove
+                log.warning("could not remove stale build %s: %s", path.name, exc)
 
     def publish(self, built: Path) -> tuple[ModelVersion, bool]:
         """Rename a complete artifact in ``built`` to versions_dir/<model_version>. Returns the version
@@ -163,7 +183,15 @@ class VersionRegistry:
             shutil.rmtree(built)
             existing = self.find(described.version)
             return existing, False
-        built.rename(target)
+        try:
+            built.rename(target)
+        except OSError:
+            # Another training run published the same version between the check and the rename (a
+            # directory renames onto an existing one only when that is empty): keep theirs.
+            if not (target / MANIFEST).is_file():
+                raise
+            shutil.rmtree(built)
+            return self.find(described.version), False
         return _describe(target, shipped=False), True
 
     def _shipped_version(self) -> str | None:

@@ -104,3 +104,34 @@ def test_publish_renames_a_build_and_a_repeat_publishes_nothing(registry: Versio
     published, new = registry.publish(same_as_shipped)
     assert not new and published.shipped
     assert sorted(p.name for p in registry.versions_dir.iterdir()) == ["1.bbbbbbbbbbbb"]
+
+
+def test_a_publish_that_loses_the_race_to_the_same_version_leaves_no_build_behind(
+    registry: VersionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = registry.build_dir(), registry.build_dir()
+    fake_artifact(first, "1.bbbbbbbbbbbb")
+    fake_artifact(second, "1.bbbbbbbbbbbb")
+    real_exists = Path.exists
+
+    def exists_before_the_other_run_renamed(path: Path) -> bool:
+        # Both runs checked before either renamed: the second sees no target yet.
+        return False if path.name == "1.bbbbbbbbbbbb" else real_exists(path)
+
+    assert registry.publish(first)[1]
+    monkeypatch.setattr(Path, "exists", exists_before_the_other_run_renamed)
+    published, new = registry.publish(second)
+    assert not new and published.version == "1.bbbbbbbbbbbb"
+    assert sorted(p.name for p in registry.versions_dir.iterdir()) == ["1.bbbbbbbbbbbb"]
+
+
+def test_a_new_build_removes_builds_a_killed_run_left_a_day_ago(registry: VersionRegistry) -> None:
+    import os
+    import time
+
+    dead = fake_artifact(registry.versions_dir / ".building-dead", "1.bbbbbbbbbbbb")
+    running = fake_artifact(registry.versions_dir / ".building-running", "1.cccccccccccc")
+    day_ago = time.time() - 25 * 3600
+    os.utime(dead, (day_ago, day_ago))
+    registry.build_dir()
+    assert not dead.exists() and running.exists()
