@@ -120,6 +120,12 @@ _MAX_LINE_SCORE = 60
 _MIN_SENTENCE_WORDS = 6
 
 
+def _link_bar(core: str) -> bool:
+    """ "Home | News | Sports | Contact": a row of links, not prose and not a headline."""
+    marked = "|" in core or "•" in core or "·" in core or "▪" in core or "›" in core or "»" in core
+    return (marked or " / " in core) and len(_SEPARATORS.findall(core)) >= _MIN_BAR_SEPARATORS
+
+
 def _line_score(ln: _Line) -> float:
     """Prose scores by its length; chrome, link lists and short labels cost a little (cached)."""
     if ln.score is None:
@@ -132,16 +138,7 @@ def _line_score_uncached(ln: _Line) -> float:
         return _FURNITURE_COST
     words = len(ln.core.split())
     core = ln.core
-    bar = (
-        "|" in core
-        or "•" in core
-        or "·" in core
-        or "▪" in core
-        or "›" in core
-        or "»" in core
-        or " / " in core
-    ) and len(_SEPARATORS.findall(core)) >= _MIN_BAR_SEPARATORS
-    if bar or len(core) < _MIN_CHARS_PER_WORD * words:
+    if _link_bar(core) or len(core) < _MIN_CHARS_PER_WORD * words:
         return _NAV_COST  # "A | B | C" link bars and letter indexes are navigation, however long
     if words >= _PROSE_WORDS and not (words < _BULLET_PROSE_WORDS and _BULLET_START.match(ln.text)):
         return float(min(words, _MAX_LINE_SCORE))
@@ -411,7 +408,7 @@ _BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
 def _headline_shaped(ln: _Line, words: int, bounds: tuple[int, int]) -> bool:
     """Text pages: a line of `bounds` words that is no byline, bullet or placeholder and does not end
     like a sentence or a clause."""
-    if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core:
+    if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core or _link_bar(ln.core):
         return False
     return bounds[0] <= words <= bounds[1] and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
 
@@ -484,6 +481,8 @@ def _pick_title(lines: list[_Line]) -> int | None:
         if words >= _PARAGRAPH_WORDS and best is not None:
             break
         if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.structural:
+            continue
+        if _link_bar(ln.core):
             continue
         if _TITLE_WORDS[0] <= words <= _TITLE_WORDS[1] and not ln.core.rstrip("\"”'’»").endswith(
             (".", ":", ",")

@@ -1330,3 +1330,22 @@ def test_html_comments_nested_by_a_standard_mark_are_replies(mark):
         ("Tom Whitfield", 0),
         ("harbourwatcher", None),
     ]
+
+
+def test_a_link_bar_at_the_top_of_a_text_dump_is_not_the_title():
+    """A forum dump opens with its menu ("Hacker News new | past | comments | ...": twelve words, so it
+    had been taken for the headline)."""
+    dump = (
+        "Hacker News new | past | comments | ask | show | jobs | submit login\n\n"
+        "Show HN: A tiny SQLite replication tool (example.com)\n"
+        "142 points by jdoe 5 hours ago | hide | past | favorite | 37 comments\n\n"
+        "  alice 4 hours ago | next [–]\n"
+        "How does this compare to Litestream? I've been using it in production for a year.\n\n"
+        "  reply\n\n"
+        "  bob_k 3 hours ago | prev [–]\n"
+        "Nice work. What happens on a network partition?\n\n"
+        "  reply\n"
+    )
+    article = parse_page(dump, fmt="text")
+    assert article.title == "Show HN: A tiny SQLite replication tool (example.com)"
+    assert [c.author for c in article.comments] == ["alice", "bob_k"]
