@@ -45,7 +45,7 @@ CHROME_TAGS = {"nav": "nav", "form": "form"}
 # A line whose element a comment's markup names as its author (<span class="comment-author">, a
 # <cite> inside <li class="comment">): the segmenter may take it as a comment header.
 AUTHOR_HINT = "author"
-_COMMENT_BOX = re.compile(r"comment|dsq-|disqus|livefyre|\breply\b|\breplies\b")
+_COMMENT_BOX = re.compile(r"comment|kommentar|komentar|comentari|dsq-|disqus|livefyre|\breply\b|\breplies\b")
 # A comment marked as one by a standard, not a class name: a schema.org Comment (microdata) or an ARIA
 # article. One inside another is a reply, whatever the class names (Facebook's comments plugin nests
 # role="article" boxes in obfuscated <div>s); a news <article> around the thread moves every comment
@@ -184,6 +184,11 @@ class _Walker:
         self.in_box = 0  # open elements whose class names a comment
         self.entries: list[bool] = []  # per open element: whether a standard marks it as a comment entry
         self.in_entry = 0
+        # Per open element inside a comment box: its class, when it has one, and per class the depth
+        # inside each open element of that class. A box inside a box of the same class, with no list or
+        # reply container between them to nest it, is a reply (<div class="kommentar"> in another).
+        self.kinds: list[str | None] = []
+        self.kind_depths: dict[str, list[int]] = {}
         self.author = False  # the current line holds an element a comment's markup calls its author
 
     def flush(self) -> None:
@@ -211,6 +216,11 @@ class _Walker:
         self.entries.append(entry)
         reply_entry = entry and self.in_entry > 0  # a comment inside a comment
         self.in_entry += entry
+        classes = str(el.get("class", "")).lower().split() if self.in_box and is_block else ()
+        kind = " ".join(sorted(classes)) or None
+        same = self.kind_depths.get(kind, ()) if kind else ()
+        reply_entry = reply_entry or bool(same and same[-1] == self.depth)
+        self.kinds.append(kind)
         if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
             self.author = True  # marks the line it is on; lines are split exactly as before
         if tag == "tr":
@@ -224,6 +234,8 @@ class _Walker:
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)) or reply_entry
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
         self.depth += nest
+        if kind is not None:  # never a <br>: that is no block
+            self.kind_depths.setdefault(kind, []).append(self.depth)
         hint = _hint_for(tag, el)
         if hint:
             self.hints.append(hint)
@@ -251,6 +263,9 @@ class _Walker:
             return
         box = self.boxes.pop()
         self.in_entry -= self.entries.pop()
+        kind = self.kinds.pop()
+        if kind is not None:
+            self.kind_depths[kind].pop()
         if hint == "__pad__":
             self.buf.append(_PAD)
             hint = None

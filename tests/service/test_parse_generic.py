@@ -1349,3 +1349,37 @@ def test_a_link_bar_at_the_top_of_a_text_dump_is_not_the_title():
     article = parse_page(dump, fmt="text")
     assert article.title == "Show HN: A tiny SQLite replication tool (example.com)"
     assert [c.author for c in article.comments] == ["alice", "bob_k"]
+
+
+def test_html_reply_boxes_of_the_same_class_nest_without_a_list_or_reply_class():
+    """<div class="kommentar"> inside <div class="antworten"> inside another: a German site names its
+    boxes in German, and the reply had come out as a top-level comment."""
+
+    def box(author: str, when: str, text: str, replies: str = "") -> str:
+        return (
+            f'<div class="kommentar"><div class="kopf"><b>{author}</b> schrieb am {when}:</div>'
+            f'<div class="text">{text}</div><div class="aktionen"><a>Antworten</a></div>{replies}</div>'
+        )
+
+    reply = box("Rita K.", "12.03.2024 um 15:40 Uhr", "Bei mir genauso, aber besser als jeden Tag im Stau.")
+    page = (
+        "<html><body><h1>Bahn erhöht Preise im Fernverkehr</h1>"
+        "<p>Die Deutsche Bahn erhöht zum Fahrplanwechsel die Preise im Fernverkehr um durchschnittlich "
+        "4,9 Prozent. Betroffen sind vor allem der Flexpreis und die Bahncard 100.</p>"
+        "<p>Der Fahrgastverband Pro Bahn kritisierte die Erhöhung scharf, sagte ein Sprecher am Dienstag.</p>"
+        '<div id="kommentare"><h3>Leserkommentare (3)</h3>'
+        + box(
+            "Pendler_HH",
+            "12.03.2024 um 15:12 Uhr",
+            "Mehr zahlen für weniger Leistung. Jeden Tag zu spät.",
+            f'<div class="antworten">{reply}</div>',
+        )
+        + box("derNörgler", "12.03.2024 um 16:03 Uhr", "Wer fährt denn noch Flexpreis? Einfach früh buchen.")
+        + "</div></body></html>"
+    )
+    article = parse_page(page, fmt="html")
+    assert [(c.author, c.parent) for c in article.comments] == [
+        ("Pendler_HH", None),
+        ("Rita K.", 0),
+        ("derNörgler", None),
+    ]
