@@ -45,7 +45,11 @@ CHROME_TAGS = {"nav": "nav", "form": "form"}
 # A line whose element a comment's markup names as its author (<span class="comment-author">, a
 # <cite> inside <li class="comment">): the segmenter may take it as a comment header.
 AUTHOR_HINT = "author"
-_COMMENT_BOX = re.compile(r"comment|kommentar|komentar|comentari|dsq-|disqus|livefyre|\breply\b|\breplies\b")
+# Class names of comment boxes, English and the sites' own languages ("réactions" in French, "reactie"
+# in Dutch).
+_COMMENT_BOX = re.compile(
+    r"comment|kommentar|komentar|comentari|r[eé]action|reactie|dsq-|disqus|livefyre|\breply\b|\breplies\b"
+)
 # A comment marked as one by a standard, not a class name: a schema.org Comment (microdata) or an ARIA
 # article. One inside another is a reply, whatever the class names (Facebook's comments plugin nests
 # role="article" boxes in obfuscated <div>s); a news <article> around the thread moves every comment

@@ -231,6 +231,10 @@ _CHROME_WORDS = frozenset(
 )
 # "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).
 _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
+# "Report abuse" in several words: one action ("Répondre · Signaler un abus" is an action row).
+_REPORT_PHRASE = re.compile(
+    r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b"
+)
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
 
 
@@ -259,7 +263,7 @@ def _all_chrome_tokens(core: str) -> bool:
         or (len(head) > 1 and (head[1] in _CHROME_WORDS or head[1].isdigit()))
     ):
         return False  # cheap exit: neither of the first two words is an action word
-    tokens = [t for t in _CHROME_SPLIT.split(core.lower()) if t]
+    tokens = [t for t in _CHROME_SPLIT.split(_REPORT_PHRASE.sub("report", core.lower())) if t]
     return 0 < len(tokens) <= _MAX_CHROME_TOKENS and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
 

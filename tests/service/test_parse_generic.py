@@ -1383,3 +1383,54 @@ def test_html_reply_boxes_of_the_same_class_nest_without_a_list_or_reply_class()
         ("Rita K.", 0),
         ("derNörgler", None),
     ]
+
+
+@pytest.mark.parametrize(
+    "row", ["Répondre · Signaler un abus", "Reply | Report abuse", "Antworten · Missbrauch melden"]
+)
+def test_report_abuse_in_several_words_is_an_action_row(row: str):
+    """ "Signaler un abus" had been read as the comment's last sentence."""
+    page = (
+        "Grève à la SNCF : le trafic fortement perturbé jeudi\n\n"
+        "Un TGV sur deux circulera jeudi en raison d'un préavis de grève déposé par plusieurs syndicats.\n"
+        "La direction de la SNCF appelle les voyageurs à reporter leurs déplacements et promet le remboursement.\n\n"
+        "Réactions (2)\n\n"
+        "Jean-Pierre75 — le 14/03/2024 à 08h12\n"
+        "Encore ! Chaque année la même chose au moment des vacances.\n"
+        f"{row}\n\n"
+        "bernard_g — le 14/03/2024 à 09h05\n"
+        "Je prendrai le covoiturage, tant pis.\n"
+        f"{row}\n"
+    )
+    article = parse_page(page, fmt="text")
+    assert [c.text for c in article.comments] == [
+        "Encore ! Chaque année la même chose au moment des vacances.",
+        "Je prendrai le covoiturage, tant pis.",
+    ]
+
+
+def test_french_reaction_boxes_nest_as_replies_in_html():
+    def box(author: str, text: str, replies: str = "") -> str:
+        return (
+            f'<div class="reaction"><p class="signature"><strong>{author}</strong> — le 14/03/2024 à 08h12</p>'
+            f"<p>{text}</p><p>Répondre · Signaler un abus</p>{replies}</div>"
+        )
+
+    page = (
+        "<html><body><h1>Grève à la SNCF : le trafic fortement perturbé jeudi</h1>"
+        "<p>Un TGV sur deux circulera jeudi en raison d'un préavis de grève déposé par plusieurs syndicats "
+        "de cheminots, qui réclament une hausse des salaires.</p>"
+        "<p>La direction de la SNCF appelle les voyageurs à reporter leurs déplacements et promet le "
+        "remboursement intégral des billets annulés.</p><section><h2>Réactions (2)</h2>"
+        + box(
+            "Jean-Pierre75",
+            "Encore ! Chaque année la même chose.",
+            box("Sophie L.", "Pas seulement le salaire."),
+        )
+        + "</section></body></html>"
+    )
+    article = parse_page(page, fmt="html")
+    assert [(c.author, c.parent, c.text) for c in article.comments] == [
+        ("Jean-Pierre75", None, "Encore ! Chaque année la même chose."),
+        ("Sophie L.", 0, "Pas seulement le salaire."),
+    ]
