@@ -704,6 +704,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
     sel_set = set(sel)
     if mode == "header":
         _take_names_above(lines, headers)
+        _take_names_over_lone_cues(lines, headers)
         _take_names_below(lines, headers, sel_set)
     # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
     for h in headers:
@@ -737,6 +738,32 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
                 h.start = j
         if across:
             return
+
+
+# A cue alone on its line: a scraper that puts every element on a line of its own (BeautifulSoup's
+# get_text("\n")) splits WordPress's "NAME says:" into "NAME", a blank line and "says:".
+_LONE_CUE = re.compile(
+    r"^(?:" + trie_rx([*_SAYS_WORDS, "dice", "zegt", "a dit", "ha detto"]) + r")\s*:$", re.I
+)
+
+
+def _take_names_over_lone_cues(lines: list[_Line], headers: list[_Header]) -> None:
+    """A header that opens with a lone "says:" takes the plain name a blank line above it, when most
+    headers show that shape."""
+    shown = [
+        h
+        for h in headers
+        if _LONE_CUE.match(lines[h.start].core)
+        and h.start >= 1
+        and lines[h.start].blank_before
+        and _is_plain_name(lines[h.start - 1])
+    ]
+    if not shown or len(shown) < _NAME_ABOVE_SHARE * len(headers):
+        return
+    ends = {h.start: prev.anchor for prev, h in pairwise(headers)}
+    for h in shown:
+        if h.start - 1 > ends.get(h.start, -1):
+            h.start -= 1
 
 
 def _name_above(

@@ -271,6 +271,17 @@ def test_wordpress_says_lines_in_spanish_and_dutch_are_header_cues(line: str) ->
     assert date is not None and date.kind == "cue"
 
 
+@pytest.mark.parametrize("says", ["dice", "says"])
+def test_a_says_line_of_its_own_takes_the_name_a_blank_line_above(says: str) -> None:
+    """BeautifulSoup's get_text("\\n") of a WordPress thread: "NAME", a blank line, "says:", the date."""
+    thread = "".join(
+        f"{name}\n \n{says}:\n{stamp}\n\n\n{text}\nResponder\n\n" for name, stamp, text in _WP_THREAD
+    )
+    page = _dump(78, "") + "\n3 comentarios\n\n" + thread
+    article = parse_page(page, fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in article.comments] == _WP_THREAD
+
+
 _FB_THREAD = [  # (depth, name, text)
     (
         0,
