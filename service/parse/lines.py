@@ -182,6 +182,9 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         short = spaces <= _SHORT_SPACES
         digit = _HAS_DIGIT.search(core) is not None
         ln.date = _line_date(core, spaces, digit)
+        if ln.date is not None and _PROFILE_DATE_LABEL.search(core, 0, ln.date.start):
+            ln.date = None  # "Joined: Fri Feb 09, 2024": a forum profile's sign-up date, no post's;
+            ln.chrome = True  # and the profile is no part of what the reader wrote
         ln.furniture = _line_furniture(core, short)
         if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
             ln.chrome = True
@@ -209,6 +212,14 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     return date
 
 
+# The label of a forum profile's sign-up date, right before the date; a text dump may glue it to the
+# profile's previous line ("New MemberJoined:", "Posts: 3Joined:").
+_PROFILE_DATE_LABEL = re.compile(
+    r"(?:(?<![^\W\d_])|(?<=[a-z])(?=[A-Z]))"
+    r"(?i:joined|registered|member since|mitglied seit|registriert(?: seit)?|dabei seit"
+    r"|inscrit(?: le| depuis)?|inscription|miembro desde|registrado(?: desde)?|iscritto(?: il| dal)?"
+    r"|lid sinds|geregistreerd)\s*(?i:on)?:?\s*$"
+)
 # A name glued to its date ("Wesley Fryer10/8/12 8:26 PM", "seetfeiAugust 5, 2012 4:21 AM": a text
 # dump of two adjacent elements) is looked for in short lines only, and the date must start right
 # where the name stops: at a digit, or at a capitalised English month after a small letter or a dot.

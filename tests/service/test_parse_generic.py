@@ -1434,3 +1434,40 @@ def test_french_reaction_boxes_nest_as_replies_in_html():
         ("Jean-Pierre75", None, "Encore ! Chaque année la même chose."),
         ("Sophie L.", 0, "Pas seulement le salaire."),
     ]
+
+
+PHPBB_TOPIC = """Best budget road bike under $1000?
+
+Post Reply 4 posts • Page 1 of 1
+
+by newrider88 » Sat Feb 10, 2024 6:22 pm
+I'm looking to get my first road bike. Budget is around $1000. Any recommendations? I ride mostly on weekends.
+newrider88
+New Member
+Joined: Fri Feb 09, 2024 9:00 pm
+
+by gravelgrinder » Sat Feb 10, 2024 7:05 pm
+Look at the Triban RC 520 from Decathlon. Disc brakes, decent groupset, and well under budget.
+gravelgrinder
+Regular
+Joined: Tue Mar 03, 2015 10:11 am
+
+by MsSpoke » Sun Feb 11, 2024 8:40 am
+Seconded. Also check used bikes, you can get a lot more for the money.
+MsSpoke
+Member
+Joined: Wed Jun 01, 2022 3:30 pm
+"""
+
+
+@pytest.mark.parametrize("glue", ["\n", ""])
+def test_a_forum_profiles_joined_date_heads_no_post(glue: str):
+    """phpBB prints each poster's profile ("Joined: DATE") beside the post: those dates had made a
+    comment of every profile (inscriptis glues the profile's lines: "MemberJoined: ...")."""
+    page = PHPBB_TOPIC.replace("Member\nJoined", f"Member{glue}Joined")
+    article = parse_page(page, fmt="text")
+    assert [(c.author, c.posted_raw) for c in article.comments][-2:] == [
+        ("gravelgrinder", "Sat Feb 10, 2024 7:05 pm"),
+        ("MsSpoke", "Sun Feb 11, 2024 8:40 am"),
+    ]
+    assert not any("Joined" in c.text for c in article.comments)
