@@ -431,6 +431,46 @@ def test_fields_may_be_named_as_in_the_proto(family_client):
     assert_google_error(family_client.post(URL, json=both), 400, "INVALID_REQUEST")  # read, so refused
 
 
+def test_a_null_field_is_the_field_unset(family_client, settings):
+    # Proto3 JSON, as Google parses it: "null is an accepted value for all field types and treated as
+    # the default value". Clients that serialize every member (Go structs, C#'s Json.NET, Java's Gson
+    # with serializeNulls, a Python dict of Optional[...]) send nulls; they were 400s here.
+    request = {
+        "comment": {"text": "You idiot. Nice day.", "type": None},
+        "context": {"entries": None, "articleAndParentComment": None},
+        "requestedAttributes": {"TOXICITY": {"scoreType": None, "scoreThreshold": None}},
+        "spanAnnotations": None,
+        "dropUnsupportedAttributes": None,
+        "doNotStore": None,
+        "languages": None,
+        "clientToken": None,
+        "sessionId": None,
+        "communityId": None,
+    }
+    r = family_client.post(URL, json=request)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body["attributeScores"]) == {"TOXICITY"} and "clientToken" not in body
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 1  # spanAnnotations unset: false
+    unset = {"comment": {"text": "You idiot. Nice day."}, "requestedAttributes": {"TOXICITY": {}}}
+    assert body == family_client.post(URL, json=unset).json()
+    # A null text is an unset text: Perspective's COMMENT_EMPTY, not a type error.
+    empty = unset | {"comment": {"text": None}}
+    assert_google_error(family_client.post(URL, json=empty), 400, "COMMENT_EMPTY")
+    suggest = {
+        "comment": {"text": "You idiot.", "type": None},
+        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1, "type": None}, "spanScores": None}},
+        "languages": None,
+        "communityId": None,
+        "clientToken": None,
+        "context": None,
+    }
+    r = family_client.post(SUGGEST, json=suggest, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json() == {}
+    assert [row[1:] for row in _feedback_rows(settings)] == [("toxicity", 1, None)]
+
+
 # HELM's toxicity metric: every call asks for these eight, and it has no option to drop any.
 HELM_ATTRIBUTES = [
     "TOXICITY",
