@@ -20,6 +20,7 @@ Sources (quoted, read 2026-11):
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -313,6 +314,44 @@ def test_a_post_with_no_body_and_no_content_type_is_comment_empty(client):
         assert "content-type" not in r.request.headers
         error = assert_google_error(r, 400, "COMMENT_EMPTY")
         assert error["message"] == "Comment must be non-empty."
+
+
+def test_a_gzip_request_body_is_read_as_google_reads_it(client, settings):
+    # Google's Java clients (google-api-services-commentanalyzer on google-api-java-client) gzip every
+    # request body by default (AbstractGoogleClientRequest: setEncoding(new GZipEncoding())) and
+    # Google's front end inflates it; here it was read as JSON and refused as "not valid JSON".
+    import gzip
+
+    request = _ours(DOC_REQUEST) | {"clientToken": "gz"}
+    plain = client.post(URL, json=request)
+    assert plain.status_code == 200, plain.text
+    zipped = gzip.compress(json.dumps(request).encode())
+    for encoding in ("gzip", "x-gzip", "GZIP"):
+        headers = {"content-type": "application/json; charset=UTF-8", "content-encoding": encoding}
+        r = client.post(URL, content=zipped, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json() == plain.json()
+    gz = {"content-type": "application/json", "content-encoding": "gzip"}
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    r = client.post(SUGGEST + f"?key={TOKEN}", content=gzip.compress(json.dumps(ours).encode()), headers=gz)
+    assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
+    # The native API reads it the same way.
+    native = {"comments": [{"text": "You idiot."}]}
+    r = client.post("/v1/comments:score", content=gzip.compress(json.dumps(native).encode()), headers=gz)
+    assert r.status_code == 200, r.text
+    # Bounded after inflation (a gzip bomb stops at the limit), and a body that is no gzip says so.
+    bomb = gzip.compress(b'{"comment": {"text": "' + b"x" * 3_000_000 + b'"}}')
+    assert len(bomb) < 100_000
+    error = assert_google_error(client.post(URL, content=bomb, headers=gz), 413, "COMMENT_TOO_LONG")
+    assert "inflated" in error["message"]
+    error = assert_google_error(client.post(URL, content=b"{}", headers=gz), 400, "INVALID_REQUEST")
+    assert "gzip" in error["message"]
+    br = {"content-type": "application/json", "content-encoding": "br"}
+    error = assert_google_error(client.post(URL, content=b"\x1b\x00", headers=br), 415, "INVALID_REQUEST")
+    assert "br" in error["message"]
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    assert client.post(URL, content=json.dumps(request), headers=identity).json() == plain.json()
 
 
 def test_every_other_4xx_of_the_perspective_paths_has_google_shape(client):
