@@ -222,7 +222,8 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            # X-Goog-Api-Key: where Google's clients may put the Perspective key (suggestscore reads it).
+            allow_headers=["Authorization", "Content-Type", "X-Goog-Api-Key"],
             max_age=600,
         )
     app.add_middleware(OneLineStartupFailure)
