@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import pytest
 
@@ -130,6 +131,42 @@ def test_span_annotations_score_each_sentence_at_documented_offsets(client):
     # Each sentence is scored on its own: the insult sits in the first one only.
     assert spans[0]["score"]["value"] == pytest.approx(3 / 7)
     assert spans[1]["score"]["value"] == 0.0
+
+
+def test_sentences_end_where_a_sentence_ends_not_inside_a_number_or_a_url(client):
+    from service.api.perspective_protocol import sentence_spans
+
+    def pieces(text: str) -> list[str]:
+        return [text[b:e] for b, e in sentence_spans(text)]
+
+    # A full stop inside a token ends nothing: "3." and "5 million." were two spans, each scored alone.
+    assert pieces("The budget is 3.5 million. You idiot!") == ["The budget is 3.5 million.", "You idiot!"]
+    assert pieces("See www.example.com now. Idiot.") == ["See www.example.com now.", "Idiot."]
+    assert pieces("It costs $4.99 (really).\nWhy?") == ["It costs $4.99 (really).", "Why?"]
+    assert pieces('He said "stop." Then left.') == ['He said "stop."', "Then left."]
+    # The model's other languages end sentences with their own marks: Arabic's question mark, the
+    # ellipsis, and the full-width CJK marks (no space after them).
+    assert pieces("أنت غبي؟ شكرا لك على المقال.") == ["أنت غبي؟", "شكرا لك على المقال."]
+    assert pieces("Tu es nul… vraiment nul.") == ["Tu es nul…", "vraiment nul."]
+    assert pieces("你是白痴。谢谢！") == ["你是白痴。", "谢谢！"]
+    assert pieces("Wait... what?! no") == ["Wait...", "what?!", "no"]
+    assert pieces("line one\r\nline two\rline three") == ["line one", "line two", "line three"]
+    assert pieces("...") == ["..."] and pieces("  x  ") == ["x"]
+    assert pieces('Costs (really). Then "hi"! ok') == ["Costs (really).", 'Then "hi"!', "ok"]
+    # Linear in the text: a run of marks is read once (20,000 dots and a letter cost seconds otherwise).
+    for hostile in (
+        "." * 20_000 + "x",
+        "!?" * 10_000 + "x",
+        ".)" * 10_000 + "x",
+        "." * 9_000 + ")" * 9_000 + "x",
+    ):
+        started = time.perf_counter()
+        assert pieces(hostile) == [hostile]
+        assert time.perf_counter() - started < 0.5
+    text = "The budget is 3.5 million. You idiot!"
+    request = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}, "spanAnnotations": True}
+    spans = client.post(URL, json=request).json()["attributeScores"]["INSULT"]["spanScores"]
+    assert [(s["begin"], s["end"]) for s in spans] == [(0, 26), (27, 37)]
 
 
 def test_span_offsets_are_utf16_code_units(client):
