@@ -383,14 +383,16 @@ class AnalyzeCommentRequest(_Lenient):
     communityId: str | None = None
 
 
+# A member at its default is left out by proto3 JSON writers (Google's Go client sends a verdict of 0 as
+# "summaryScore": {} and a span from 0 without "begin"): a missing number is 0, as Google reads it.
 class Score(_NullIsUnset):
-    value: float = Field(ge=0.0, le=1.0)
+    value: float = Field(default=0.0, ge=0.0, le=1.0)
     type: str = "PROBABILITY"
 
 
 class SpanScore(_NullIsUnset):
-    begin: int = Field(ge=0)
-    end: int = Field(ge=0)
+    begin: int = Field(default=0, ge=0)
+    end: int = Field(default=0, ge=0)
     score: Score
 
 

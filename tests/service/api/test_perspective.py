@@ -773,6 +773,23 @@ def test_suggestscore_accepts_span_scores_without_a_summary(client, settings):
     assert "summaryScore or spanScores" in error["message"]
 
 
+def test_suggestscore_reads_a_zero_left_out_as_proto3_json_writers_leave_it(client, settings):
+    # Proto3 JSON leaves out a member at its default: Google's Go client (commentanalyzer/v1alpha1,
+    # `Value float64 json:"value,omitempty"`) sends a "not insulting" verdict as "summaryScore": {},
+    # and a span from 0 without "begin". Both were 400s; every negative verdict from such a client
+    # was lost.
+    verdicts = {
+        "INSULT": {"summaryScore": {}},
+        "OFF_TOPIC": {"spanScores": [{"end": 10, "score": {"type": "PROBABILITY"}}]},
+    }
+    r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": verdicts}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 0), ("off_topic", 0)]
+    # An attribute with neither score is still refused, as Perspective documents.
+    empty = DOC_SUGGEST | {"attributeScores": {"INSULT": {}}}
+    assert_google_error(client.post(SUGGEST, json=empty, headers=auth()), 400, "INVALID_REQUEST")
+
+
 def test_suggestscore_unknown_attribute_and_auth(client, settings):
     error = assert_google_error(
         client.post(SUGGEST, json=DOC_SUGGEST, headers=auth()), 400, "INVALID_REQUEST"
