@@ -790,6 +790,23 @@ def test_suggestscore_reads_a_zero_left_out_as_proto3_json_writers_leave_it(clie
     assert_google_error(client.post(SUGGEST, json=empty, headers=auth()), 400, "INVALID_REQUEST")
 
 
+def test_suggestscore_refuses_scores_that_are_no_probability(client, settings):
+    # A verdict is a probability: 0.6 as a STD_DEV_SCORE (0.6 deviations above the mean), a RAW model
+    # output or a type nobody knows was stored as "has the attribute" (0.6 >= 0.5), a wrong training label.
+    for kind in ("STD_DEV_SCORE", "RAW", "PERCENTILE", "BOGUS"):
+        summary = {"INSULT": {"summaryScore": {"value": 0.6, "type": kind}}}
+        span = {"INSULT": {"spanScores": [{"begin": 0, "end": 4, "score": {"value": 0.6, "type": kind}}]}}
+        for scores in (summary, span):
+            r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": scores}, headers=auth())
+            error = assert_google_error(r, 400, "INVALID_REQUEST")
+            assert kind in error["message"] and "PROBABILITY" in error["message"]
+    assert not settings.db_path.exists()
+    typed = {"INSULT": {"summaryScore": {"value": 0.6, "type": "PROBABILITY"}}}
+    ok = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": typed}, headers=auth())
+    assert ok.status_code == 200, ok.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
+
+
 def test_suggestscore_unknown_attribute_and_auth(client, settings):
     error = assert_google_error(
         client.post(SUGGEST, json=DOC_SUGGEST, headers=auth()), 400, "INVALID_REQUEST"
