@@ -3,7 +3,8 @@
 - `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
   as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
   ever holds an unbounded body; a body that takes too long is a 408. All the bodies a worker holds
-  (being received or being handled) share one byte budget; past it, 503.
+  (being received or being handled) share one byte budget; past it, 503. A gzip body
+  (`Content-Encoding`) is inflated there, within the same limit.
 - `InFlightLimitMiddleware` bounds the requests handled at once (not the open sockets). It sits inside
   the body limit: a request takes a slot once its body has arrived, so clients that send their body at
   a trickle hold no slot while they do.
