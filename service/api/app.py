@@ -28,6 +28,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ConfigurationError, ModelError
+from model.score import CommentScorer
 from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import BodyLimitMiddleware, InFlightLimitMiddleware, SafetyNetMiddleware
@@ -178,10 +179,21 @@ def create_app(
         redoc_url=None,
     )
     metrics = Metrics()
+
+    def check_scorer(scorer: CommentScorer) -> None:
+        # A reloaded or activated model must carry the alias targets, as the one started with does.
+        try:
+            check_aliases(settings.perspective_aliases, scorer.attributes)
+        except ConfigurationError as exc:
+            raise ModelError(f"model {scorer.version} refused: {exc}") from exc
+
     app.state.moderation = AppState(
         settings=settings,
         models=ModelHolder(
-            scorer_loader, settings.model_dir, VersionRegistry(settings.model_dir, settings.versions_dir)
+            scorer_loader,
+            settings.model_dir,
+            VersionRegistry(settings.model_dir, settings.versions_dir),
+            check=check_scorer,
         ),
         metrics=metrics,
         parse_page=page_parser,
@@ -222,7 +234,8 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            # X-Goog-Api-Key: where Google's clients may put the Perspective key (suggestscore reads it).
+            allow_headers=["Authorization", "Content-Type", "X-Goog-Api-Key"],
             max_age=600,
         )
     app.add_middleware(OneLineStartupFailure)

@@ -3,7 +3,8 @@
 - `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
   as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
   ever holds an unbounded body; a body that takes too long is a 408. All the bodies a worker holds
-  (being received or being handled) share one byte budget; past it, 503.
+  (being received or being handled) share one byte budget; past it, 503. A gzip body
+  (`Content-Encoding`) is inflated there, within the same limit.
 - `InFlightLimitMiddleware` bounds the requests handled at once (not the open sockets). It sits inside
   the body limit: a request takes a slot once its body has arrived, so clients that send their body at
   a trickle hold no slot while they do.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
@@ -149,6 +151,29 @@ class InFlightLimitMiddleware:
 
 
 RELEASE_AFTER_BYTES = 256 * 1024  # requests from this size on give their memory back when done
+# Content-Encoding -> zlib's wbits. Google's front end inflates gzip bodies, and Google's Java clients
+# gzip every request by default; "identity" (or none) is the body as sent.
+_INFLATE_WBITS = {b"gzip": 16 + zlib.MAX_WBITS, b"x-gzip": 16 + zlib.MAX_WBITS, b"deflate": zlib.MAX_WBITS}
+
+
+class InflatedTooLargeError(Exception):
+    """A compressed body that inflates past the byte limit (a gzip bomb stops here)."""
+
+
+def inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    """A gzip (or zlib) body, inflated: every member of it, at most `limit` bytes, never more held.
+    zlib.error for data that is not of that encoding or is cut short."""
+    out = bytearray()
+    rest = body
+    while rest:
+        inflater = zlib.decompressobj(wbits)
+        out += inflater.decompress(rest, limit + 1 - len(out))  # always >= 1: 0 would mean unbounded
+        if len(out) > limit:
+            raise InflatedTooLargeError
+        if not inflater.eof:
+            raise zlib.error("the compressed body is cut short")
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 class BodyLimitMiddleware:
@@ -162,6 +187,10 @@ class BodyLimitMiddleware:
     Bytes are counted against `budget` as they arrive, and given back when the request is answered:
     the bodies this worker holds never exceed it (past it: 503, Retry-After). Counted as received, not
     as declared, so a client that declares a big body and sends it at a trickle holds only what it sent.
+
+    A body sent with `Content-Encoding: gzip` (or `deflate`) is inflated here, in a thread, and the
+    limit applies to what it inflates to (413 past it); the app sees the plain body. Any other
+    encoding: 415.
     """
 
     def __init__(
@@ -287,6 +316,13 @@ class BodyLimitMiddleware:
             return
         body = b"".join(chunks)
         chunks.clear()
+        encoding = next((v.strip() for k, v in headers if k == b"content-encoding"), b"identity")
+        if encoding not in (b"identity", b""):
+            decoded = await self._inflated(send, body, encoding, limit, path, held)
+            if decoded is None:
+                return
+            body = decoded
+            scope = _without_encoding(scope, len(body))
         replayed = False
 
         async def replay() -> Message:
@@ -299,11 +335,48 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
-        if size >= RELEASE_AFTER_BYTES:
+        if max(size, held[0]) >= RELEASE_AFTER_BYTES:
             # Everything made from a big body (a page's text, tree, lines; or the exception that
             # refused it) is freed once the answer is out, but glibc keeps freed heap for reuse: a
             # 20 MiB page would leave 60-160 MB held. Hand it back to the system.
             await run_in_threadpool(release_request_memory)
+
+    async def _inflated(
+        self, send: Send, body: bytes, encoding: bytes, limit: int, path: str, held: list[int]
+    ) -> bytes | None:
+        """The inflated body, counted against the budget in place of the compressed one; None once an
+        error has been answered."""
+        wbits = _INFLATE_WBITS.get(encoding)
+        if wbits is None:
+            name = encoding.decode("latin-1")
+            text = f"Content-Encoding {name} is not supported; send the body as is, or gzip it"
+            await send_error(send, 415, "unsupported_media_type", text, close=False, path=path)
+            return None
+        try:
+            inflated = await run_in_threadpool(inflate, body, wbits, limit)
+        except InflatedTooLargeError:
+            text = f"request body inflated is over the {limit}-byte limit"
+            await send_error(send, 413, "too_large", text, close=True, path=path)
+            return None
+        except zlib.error:
+            text = f"the request body is not {encoding.decode('latin-1')} data (Content-Encoding)"
+            await send_error(send, 400, "malformed", text, close=False, path=path)
+            return None
+        grown = len(inflated) - len(body)
+        if self.held + grown > self.budget:
+            text = f"request bodies in this worker would pass its {self.budget:,}-byte budget; retry shortly"
+            headers = ((b"retry-after", b"1"),)
+            await send_error(send, 503, "overloaded", text, close=True, headers=headers, path=path)
+            return None
+        self.held += grown
+        held[0] += grown
+        return inflated
+
+
+def _without_encoding(scope: Scope, length: int) -> Scope:
+    """The request as the app reads it once its body is inflated: no Content-Encoding, the new length."""
+    headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
 class SafetyNetMiddleware:

@@ -7,9 +7,9 @@ in the routes rather than as static constraints here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_snake
 
 Attribute = Literal[
@@ -317,7 +317,19 @@ def _camel_or_snake(name: str) -> AliasChoices:
     return AliasChoices(name, snake) if snake != name else AliasChoices(name)
 
 
-class _Lenient(BaseModel):
+class _NullIsUnset(BaseModel):
+    """Proto3 JSON, as Google parses Perspective's requests: a member set to null is the member left out
+    (its default). Clients that write every member (Go structs, Json.NET, a dict of Optionals) send them."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and None in data.values():
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
+
+class _Lenient(_NullIsUnset):
     # Perspective clients send fields we do not use (sessionId, communityId, ...): accept and ignore.
     model_config = ConfigDict(
         extra="ignore", alias_generator=AliasGenerator(validation_alias=_camel_or_snake)
@@ -371,14 +383,16 @@ class AnalyzeCommentRequest(_Lenient):
     communityId: str | None = None
 
 
-class Score(BaseModel):
-    value: float = Field(ge=0.0, le=1.0)
+# A member at its default is left out by proto3 JSON writers (Google's Go client sends a verdict of 0 as
+# "summaryScore": {} and a span from 0 without "begin"): a missing number is 0, as Google reads it.
+class Score(_NullIsUnset):
+    value: float = Field(default=0.0, ge=0.0, le=1.0)
     type: str = "PROBABILITY"
 
 
-class SpanScore(BaseModel):
-    begin: int = Field(ge=0)
-    end: int = Field(ge=0)
+class SpanScore(_NullIsUnset):
+    begin: int = Field(default=0, ge=0)
+    end: int = Field(default=0, ge=0)
     score: Score
 
 

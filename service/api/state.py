@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 STORE_RETRY_S = 1.0  # after a failed open, the store is tried again at most this often
 
 ScorerLoader = Callable[[Path], "CommentScorer"]
+# Checks a loaded scorer against the app's settings before it is swapped in (raises ModelError).
+ScorerCheck = Callable[["CommentScorer"], None]
 PageFormat = Literal["auto", "text", "html"]
 PageParser = Callable[..., Article]
 
@@ -51,12 +53,19 @@ class ModelHolder:
     loader error leaves the old model in place.
 
     With a version registry, the directory loaded is the active version's (ACTIVE in the versions
-    directory, else the shipped model), and ``activate`` switches versions the same atomic way."""
+    directory, else the shipped model), and ``activate`` switches versions the same atomic way.
+    ``check`` vets a scorer loaded by ``reload`` or ``activate`` before the swap (the app checks the
+    one it starts with itself): a ModelError from it keeps the old model."""
 
     def __init__(
-        self, loader: ScorerLoader, model_dir: Path, versions: VersionRegistry | None = None
+        self,
+        loader: ScorerLoader,
+        model_dir: Path,
+        versions: VersionRegistry | None = None,
+        check: ScorerCheck | None = None,
     ) -> None:
         self._loader = loader
+        self._check = check
         self.model_dir = model_dir
         self.versions = versions
         self.current: CommentScorer | None = None
@@ -86,6 +95,8 @@ class ModelHolder:
             previous = self.current
             model_dir = self._active_dir()
             fresh = self._load(model_dir)
+            if self._check is not None:
+                self._check(fresh)
             self.current, self.model_dir = fresh, model_dir
         log.warning(
             "model reloaded from %s: %s -> %s",
@@ -107,6 +118,8 @@ class ModelHolder:
             fresh = self._load(entry.path)
             if fresh.version != version:  # the manifest changed between listing and loading
                 raise ModelError(f"{entry.path} now holds model {fresh.version}, not {version}")
+            if self._check is not None:
+                self._check(fresh)
             self.versions.set_active(version)
             self.current, self.model_dir = fresh, entry.path
         log.warning(

@@ -246,7 +246,14 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
 
 
 def _label(name: str, suggested: SuggestedScore) -> int:
-    """1 when the suggestion says the comment has the attribute: its summary, else its worst span."""
+    """1 when the suggestion says the comment has the attribute: its summary, else its worst span.
+    Only probabilities are verdicts: a STD_DEV_SCORE or RAW value compared with 0.5 is no label."""
+    scores = [suggested.summaryScore] if suggested.summaryScore is not None else []
+    for score in scores + [s.score for s in suggested.spanScores or ()]:
+        if score.type not in pp.SCORE_TYPES:
+            raise pp.invalid(
+                f"attributeScores[{name}]: score type {score.type} is not supported; only {pp.SCORE_TYPE}"
+            )
     if suggested.summaryScore is not None:
         return int(suggested.summaryScore.value >= 0.5)
     if suggested.spanScores:

@@ -103,3 +103,26 @@ def test_reloads_read_the_configured_model_dir(settings):
     with make_client(settings, spy) as c:
         c.post(URL, headers=auth())
     assert seen == [settings.model_dir, settings.model_dir]
+
+
+def test_a_model_without_an_alias_target_is_refused_at_reload_too(settings):
+    # MODERATION_PERSPECTIVE_ALIASES is checked when the app starts; a reload (or an activation) to a
+    # model without the target was taken, and the alias then silently answered nothing: every request
+    # for it became a 400, or an empty answer with dropUnsupportedAttributes.
+    from tests.service.api.conftest import family_loader
+
+    aliased = settings.model_copy(update={"perspective_aliases": {"ATTACK_ON_COMMENTER": "TOXICITY"}})
+    loader = family_loader()
+    request = {"comment": {"text": "idiot"}, "requestedAttributes": {"ATTACK_ON_COMMENTER": {}}}
+    with make_client(aliased, loader) as c:
+        assert c.post("/v1alpha1/comments:analyze", json=request).status_code == 200
+        loader.fake, loader.next_version = {}, "fake-2"  # insult and off_topic only: no TOXICITY
+        error = assert_error(c.post(URL, headers=auth()), 409, "model_refused")
+        assert (
+            "MODERATION_PERSPECTIVE_ALIASES" in error["message"]
+            and "still serving fake-1" in error["message"]
+        )
+        assert c.get("/v1/model").json()["version"] == "fake-1"
+        answer = c.post("/v1alpha1/comments:analyze", json=request)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["attributeScores"]["ATTACK_ON_COMMENTER"]

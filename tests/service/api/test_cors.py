@@ -39,3 +39,15 @@ def test_listed_origins_may_call_from_the_browser_and_read_errors_too(settings):
         assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
         denied = client.options(ANALYZE, headers=PREFLIGHT | {"Origin": "https://elsewhere.example"})
         assert denied.status_code == 400
+
+
+def test_a_page_may_send_its_key_in_googles_api_key_header(settings):
+    # Perspective's key travels as ?key= or as Google's X-Goog-Api-Key header (docs/perspective.md, which
+    # suggestscore reads); a page that sends the header had its preflight refused, so the browser never
+    # sent the call at all.
+    listed = settings.model_copy(update={"cors_origins": [SITE]})
+    with make_client(listed) as client:
+        asks = PREFLIGHT | {"Access-Control-Request-Headers": "content-type,x-goog-api-key"}
+        pre = client.options(ANALYZE, headers=asks)
+        assert pre.status_code == 200, pre.text
+        assert "x-goog-api-key" in pre.headers["access-control-allow-headers"].lower()

@@ -117,3 +117,21 @@ def test_the_real_loader_checks_hashes_before_activating(settings: Settings, tmp
         )
         assert "sha256" in error["message"]
         assert client.get("/v1/model").json()["version"] == version
+
+
+def test_a_version_without_an_alias_target_is_refused_and_the_old_one_keeps_serving(
+    versioned: Settings,
+) -> None:
+    # MODERATION_PERSPECTIVE_ALIASES maps onto the served model's attributes: activating a version that
+    # lacks a target would leave the alias answering nothing.
+    def loader(model_dir: Path) -> FakeScorer:
+        version = str(read_manifest(model_dir)["model_version"])
+        return FakeScorer(version, attributes=("off_topic",) if version == NEW else ("insult", "off_topic"))
+
+    aliased = versioned.model_copy(update={"perspective_aliases": {"ATTACK_ON_COMMENTER": "INSULT"}})
+    with TestClient(create_app(aliased, scorer_loader=loader)) as client:
+        error = assert_error(client.post(f"/v1/models/{NEW}:activate", headers=auth()), 409, "model_refused")
+        assert f"still serving {SHIPPED}" in error["message"]
+        assert "MODERATION_PERSPECTIVE_ALIASES" in error["message"]
+        assert client.get("/v1/model").json()["version"] == SHIPPED
+    assert not (versioned.versions_dir / ACTIVE_FILE).exists()

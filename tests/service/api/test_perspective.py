@@ -20,6 +20,8 @@ Sources (quoted, read 2026-11):
 from __future__ import annotations
 
 import copy
+import json
+import time
 
 import pytest
 
@@ -129,6 +131,42 @@ def test_span_annotations_score_each_sentence_at_documented_offsets(client):
     # Each sentence is scored on its own: the insult sits in the first one only.
     assert spans[0]["score"]["value"] == pytest.approx(3 / 7)
     assert spans[1]["score"]["value"] == 0.0
+
+
+def test_sentences_end_where_a_sentence_ends_not_inside_a_number_or_a_url(client):
+    from service.api.perspective_protocol import sentence_spans
+
+    def pieces(text: str) -> list[str]:
+        return [text[b:e] for b, e in sentence_spans(text)]
+
+    # A full stop inside a token ends nothing: "3." and "5 million." were two spans, each scored alone.
+    assert pieces("The budget is 3.5 million. You idiot!") == ["The budget is 3.5 million.", "You idiot!"]
+    assert pieces("See www.example.com now. Idiot.") == ["See www.example.com now.", "Idiot."]
+    assert pieces("It costs $4.99 (really).\nWhy?") == ["It costs $4.99 (really).", "Why?"]
+    assert pieces('He said "stop." Then left.') == ['He said "stop."', "Then left."]
+    # The model's other languages end sentences with their own marks: Arabic's question mark, the
+    # ellipsis, and the full-width CJK marks (no space after them).
+    assert pieces("أنت غبي؟ شكرا لك على المقال.") == ["أنت غبي؟", "شكرا لك على المقال."]
+    assert pieces("Tu es nul… vraiment nul.") == ["Tu es nul…", "vraiment nul."]
+    assert pieces("你是白痴。谢谢！") == ["你是白痴。", "谢谢！"]
+    assert pieces("Wait... what?! no") == ["Wait...", "what?!", "no"]
+    assert pieces("line one\r\nline two\rline three") == ["line one", "line two", "line three"]
+    assert pieces("...") == ["..."] and pieces("  x  ") == ["x"]
+    assert pieces('Costs (really). Then "hi"! ok') == ["Costs (really).", 'Then "hi"!', "ok"]
+    # Linear in the text: a run of marks is read once (20,000 dots and a letter cost seconds otherwise).
+    for hostile in (
+        "." * 20_000 + "x",
+        "!?" * 10_000 + "x",
+        ".)" * 10_000 + "x",
+        "." * 9_000 + ")" * 9_000 + "x",
+    ):
+        started = time.perf_counter()
+        assert pieces(hostile) == [hostile]
+        assert time.perf_counter() - started < 0.5
+    text = "The budget is 3.5 million. You idiot!"
+    request = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}, "spanAnnotations": True}
+    spans = client.post(URL, json=request).json()["attributeScores"]["INSULT"]["spanScores"]
+    assert [(s["begin"], s["end"]) for s in spans] == [(0, 26), (27, 37)]
 
 
 def test_span_offsets_are_utf16_code_units(client):
@@ -315,6 +353,44 @@ def test_a_post_with_no_body_and_no_content_type_is_comment_empty(client):
         assert error["message"] == "Comment must be non-empty."
 
 
+def test_a_gzip_request_body_is_read_as_google_reads_it(client, settings):
+    # Google's Java clients (google-api-services-commentanalyzer on google-api-java-client) gzip every
+    # request body by default (AbstractGoogleClientRequest: setEncoding(new GZipEncoding())) and
+    # Google's front end inflates it; here it was read as JSON and refused as "not valid JSON".
+    import gzip
+
+    request = _ours(DOC_REQUEST) | {"clientToken": "gz"}
+    plain = client.post(URL, json=request)
+    assert plain.status_code == 200, plain.text
+    zipped = gzip.compress(json.dumps(request).encode())
+    for encoding in ("gzip", "x-gzip", "GZIP"):
+        headers = {"content-type": "application/json; charset=UTF-8", "content-encoding": encoding}
+        r = client.post(URL, content=zipped, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json() == plain.json()
+    gz = {"content-type": "application/json", "content-encoding": "gzip"}
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    r = client.post(SUGGEST + f"?key={TOKEN}", content=gzip.compress(json.dumps(ours).encode()), headers=gz)
+    assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
+    # The native API reads it the same way.
+    native = {"comments": [{"text": "You idiot."}]}
+    r = client.post("/v1/comments:score", content=gzip.compress(json.dumps(native).encode()), headers=gz)
+    assert r.status_code == 200, r.text
+    # Bounded after inflation (a gzip bomb stops at the limit), and a body that is no gzip says so.
+    bomb = gzip.compress(b'{"comment": {"text": "' + b"x" * 3_000_000 + b'"}}')
+    assert len(bomb) < 100_000
+    error = assert_google_error(client.post(URL, content=bomb, headers=gz), 413, "COMMENT_TOO_LONG")
+    assert "inflated" in error["message"]
+    error = assert_google_error(client.post(URL, content=b"{}", headers=gz), 400, "INVALID_REQUEST")
+    assert "gzip" in error["message"]
+    br = {"content-type": "application/json", "content-encoding": "br"}
+    error = assert_google_error(client.post(URL, content=b"\x1b\x00", headers=br), 415, "INVALID_REQUEST")
+    assert "br" in error["message"]
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    assert client.post(URL, content=json.dumps(request), headers=identity).json() == plain.json()
+
+
 def test_every_other_4xx_of_the_perspective_paths_has_google_shape(client):
     text_body = {"content": b'{"comment": {"text": "x"}}', "headers": {"content-type": "text/plain"}}
     assert_google_error(client.post(URL, **text_body), 415, "INVALID_REQUEST")
@@ -429,6 +505,46 @@ def test_fields_may_be_named_as_in_the_proto(family_client):
     }
     both = pair | {"context": {"entries": [{"text": "C"}], **pair["context"]}}
     assert_google_error(family_client.post(URL, json=both), 400, "INVALID_REQUEST")  # read, so refused
+
+
+def test_a_null_field_is_the_field_unset(family_client, settings):
+    # Proto3 JSON, as Google parses it: "null is an accepted value for all field types and treated as
+    # the default value". Clients that serialize every member (Go structs, C#'s Json.NET, Java's Gson
+    # with serializeNulls, a Python dict of Optional[...]) send nulls; they were 400s here.
+    request = {
+        "comment": {"text": "You idiot. Nice day.", "type": None},
+        "context": {"entries": None, "articleAndParentComment": None},
+        "requestedAttributes": {"TOXICITY": {"scoreType": None, "scoreThreshold": None}},
+        "spanAnnotations": None,
+        "dropUnsupportedAttributes": None,
+        "doNotStore": None,
+        "languages": None,
+        "clientToken": None,
+        "sessionId": None,
+        "communityId": None,
+    }
+    r = family_client.post(URL, json=request)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body["attributeScores"]) == {"TOXICITY"} and "clientToken" not in body
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 1  # spanAnnotations unset: false
+    unset = {"comment": {"text": "You idiot. Nice day."}, "requestedAttributes": {"TOXICITY": {}}}
+    assert body == family_client.post(URL, json=unset).json()
+    # A null text is an unset text: Perspective's COMMENT_EMPTY, not a type error.
+    empty = unset | {"comment": {"text": None}}
+    assert_google_error(family_client.post(URL, json=empty), 400, "COMMENT_EMPTY")
+    suggest = {
+        "comment": {"text": "You idiot.", "type": None},
+        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1, "type": None}, "spanScores": None}},
+        "languages": None,
+        "communityId": None,
+        "clientToken": None,
+        "context": None,
+    }
+    r = family_client.post(SUGGEST, json=suggest, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json() == {}
+    assert [row[1:] for row in _feedback_rows(settings)] == [("toxicity", 1, None)]
 
 
 # HELM's toxicity metric: every call asks for these eight, and it has no option to drop any.
@@ -655,6 +771,40 @@ def test_suggestscore_accepts_span_scores_without_a_summary(client, settings):
     empty = DOC_SUGGEST | {"attributeScores": {"INSULT": {}}}
     error = assert_google_error(client.post(SUGGEST, json=empty, headers=auth()), 400, "INVALID_REQUEST")
     assert "summaryScore or spanScores" in error["message"]
+
+
+def test_suggestscore_reads_a_zero_left_out_as_proto3_json_writers_leave_it(client, settings):
+    # Proto3 JSON leaves out a member at its default: Google's Go client (commentanalyzer/v1alpha1,
+    # `Value float64 json:"value,omitempty"`) sends a "not insulting" verdict as "summaryScore": {},
+    # and a span from 0 without "begin". Both were 400s; every negative verdict from such a client
+    # was lost.
+    verdicts = {
+        "INSULT": {"summaryScore": {}},
+        "OFF_TOPIC": {"spanScores": [{"end": 10, "score": {"type": "PROBABILITY"}}]},
+    }
+    r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": verdicts}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 0), ("off_topic", 0)]
+    # An attribute with neither score is still refused, as Perspective documents.
+    empty = DOC_SUGGEST | {"attributeScores": {"INSULT": {}}}
+    assert_google_error(client.post(SUGGEST, json=empty, headers=auth()), 400, "INVALID_REQUEST")
+
+
+def test_suggestscore_refuses_scores_that_are_no_probability(client, settings):
+    # A verdict is a probability: 0.6 as a STD_DEV_SCORE (0.6 deviations above the mean), a RAW model
+    # output or a type nobody knows was stored as "has the attribute" (0.6 >= 0.5), a wrong training label.
+    for kind in ("STD_DEV_SCORE", "RAW", "PERCENTILE", "BOGUS"):
+        summary = {"INSULT": {"summaryScore": {"value": 0.6, "type": kind}}}
+        span = {"INSULT": {"spanScores": [{"begin": 0, "end": 4, "score": {"value": 0.6, "type": kind}}]}}
+        for scores in (summary, span):
+            r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": scores}, headers=auth())
+            error = assert_google_error(r, 400, "INVALID_REQUEST")
+            assert kind in error["message"] and "PROBABILITY" in error["message"]
+    assert not settings.db_path.exists()
+    typed = {"INSULT": {"summaryScore": {"value": 0.6, "type": "PROBABILITY"}}}
+    ok = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": typed}, headers=auth())
+    assert ok.status_code == 200, ok.text
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
 
 
 def test_suggestscore_unknown_attribute_and_auth(client, settings):
