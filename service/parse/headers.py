@@ -413,7 +413,12 @@ _REPLY_COUNT = re.compile(rf"\d+\s+{_REPLY_WORDS}|{_REPLY_WORDS}\s*[(\[]\d+[)\]]
 
 def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:
     """Comment counters (other than the section's own) between the lines of one date shape: each dated
-    line has its own count, so these are a blog front page's teasers, not one thread."""
+    line has its own count, so these are a blog front page's teasers, not one thread. Under a heading
+    only the lines after it count, once there are two: a link post's own dateline and counter
+    ("submitted 5 hours ago by NAME" / "128 comments") come before the thread's heading."""
+    thread = [m for m in members if opener is not None and m > opener]
+    if len(thread) >= 2:
+        members = thread
     lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
     # A counter right above a date line is the poster's own ("Total Comments (1465)"): header, not teaser.
     inner = [c for c in counters[lo:hi] if not _heads_member(members, c)]

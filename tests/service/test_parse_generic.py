@@ -1471,3 +1471,48 @@ def test_a_forum_profiles_joined_date_heads_no_post(glue: str):
         ("MsSpoke", "Sun Feb 11, 2024 8:40 am"),
     ]
     assert not any("Joined" in c.text for c in article.comments)
+
+
+LINK_POST_THREAD = """urbanplanning
+
+A subreddit for discussion of urban planning.
+
+City to ban cars from downtown on weekends (citynews.example)
+
+submitted 5 hours ago by transit_tom
+
+  • 128 comments
+  • share
+
+all 128 comments
+sorted by: best
+
+bikelover22 245 points 4 hours ago
+
+This is great news. Every city that tried this saw more foot traffic for shops, not less.
+
+  • permalink
+  • reply
+
+skeptic_sam 58 points 4 hours ago
+
+Source? I've seen studies going both ways.
+
+  • permalink
+  • reply
+
+oldtowner 12 points 3 hours ago
+
+Deliveries will be a nightmare.
+
+  • permalink
+  • reply
+"""
+
+
+def test_a_link_posts_own_dateline_and_counter_do_not_make_its_thread_a_teaser_list():
+    """The post's "submitted ... ago" line shares the comments' date shape and its "128 comments" sat
+    between them: the thread was read as a blog front page's teasers and went into the body."""
+    article = parse_page(LINK_POST_THREAD, fmt="text")
+    assert [c.author for c in article.comments] == ["bikelover22", "skeptic_sam", "oldtowner"]
+    assert "Deliveries" not in article.body
