@@ -271,6 +271,8 @@ def _page_order(lines: list[_Line]) -> str | None:
 _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)
 # The same cue as a line of its own at the top of a comment ("In reply to NAME", Drupal).
 _REPLY_LINE = re.compile(rf"\s*{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)
+# ... or split over two lines, the name under the cue ("Replying to" / "NAME": Coral's rendered text).
+_REPLY_CUE_LINE = re.compile(rf"\s*{REPLY_CUE}\s*:?\s*", re.I)
 
 
 def _reply_lines(
@@ -282,13 +284,18 @@ def _reply_lines(
     names = {a.casefold() for a in authors if a} | {a.split()[0].casefold() for a in authors if a}
     out: dict[int, str] = {}
     for k, (_, idx) in enumerate(blocks):
-        for j in idx:
+        for n, j in enumerate(idx):
             ln = lines[j]
             m = _REPLY_LINE.fullmatch(ln.core)
             name = _clean_name(m["to"]) if m is not None else ""
+            below = idx[n + 1] if n + 1 < len(idx) and _REPLY_CUE_LINE.fullmatch(ln.core) else None
+            if below is not None and re.fullmatch(REPLY_NAME, lines[below].core):
+                name = _clean_name(lines[below].core)
             if name and name.casefold() in names:
                 out[k] = name
                 ln.chrome = True
+                if below is not None:
+                    lines[below].chrome = True
                 break
             if not ln.chrome and ln.furniture is None:
                 break

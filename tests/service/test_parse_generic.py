@@ -1516,3 +1516,22 @@ def test_a_link_posts_own_dateline_and_counter_do_not_make_its_thread_a_teaser_l
     article = parse_page(LINK_POST_THREAD, fmt="text")
     assert [c.author for c in article.comments] == ["bikelover22", "skeptic_sam", "oldtowner"]
     assert "Deliveries" not in article.body
+
+
+def test_a_reply_cue_with_the_name_on_the_next_line_is_chrome_and_names_the_parent():
+    """Coral's rendered text: "Replying to" / "NAME" opens a reply; both lines were left in its text."""
+    page = (
+        "Port expansion approved despite protests\n"
+        "The harbour commission on Thursday approved a $400 million expansion of the container port, rejecting"
+        " calls from residents to delay the vote until an independent noise study is complete.\n"
+        "Residents of the nearby Eastside neighbourhood have protested for months, saying truck traffic is"
+        " already unbearable.\n"
+        "Comments (2)\n"
+        "eastside_mom\n2 hours ago\nNobody on that commission lives near the port.\nReply\nReport\n"
+        "R. Okafor\n1 hour ago\nReplying to\neastside_mom\nActually two of them do.\nReply\nReport\n"
+    )
+    article = parse_page(page, fmt="text")
+    assert [(c.author, c.parent, c.text) for c in article.comments] == [
+        ("eastside_mom", None, "Nobody on that commission lives near the port."),
+        ("R. Okafor", 0, "Actually two of them do."),
+    ]
