@@ -216,15 +216,7 @@ class _Walker:
         box = bool(_COMMENT_BOX.search(cls))
         self.boxes.append(box)
         self.in_box += box
-        entry = _is_entry(el)
-        self.entries.append(entry)
-        reply_entry = entry and self.in_entry > 0  # a comment inside a comment
-        self.in_entry += entry
-        classes = str(el.get("class", "")).lower().split() if self.in_box and is_block else ()
-        kind = " ".join(sorted(classes)) or None
-        same = self.kind_depths.get(kind, ()) if kind else ()
-        reply_entry = reply_entry or bool(same and same[-1] == self.depth)
-        self.kinds.append(kind)
+        reply_entry = self._open_entry(el, is_block)
         if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
             self.author = True  # marks the line it is on; lines are split exactly as before
         if tag == "tr":
@@ -238,16 +230,13 @@ class _Walker:
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)) or reply_entry
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
         self.depth += nest
+        kind = self.kinds[-1]
         if kind is not None:  # never a <br>: that is no block
             self.kind_depths.setdefault(kind, []).append(self.depth)
         hint = _hint_for(tag, el)
         if hint:
             self.hints.append(hint)
-        # Machine-readable times sit on <time>, <meta itemprop>, or date/time-classed elements.
-        if tag in _TIME_TAGS or "time" in cls or "date" in cls or "publish" in cls or "updated" in cls:
-            when = _machine_time(tag, el)
-            if when:
-                self.stamp.append(when)
+        self._note_time(tag, el, cls)
         pad = not is_block and _is_meta(tag, el)
         if pad:
             self.buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
@@ -256,6 +245,26 @@ class _Walker:
             self.buf.append(el.text)
         if tag in {"td", "th"}:
             self.buf.append(" ")
+
+    def _open_entry(self, el: Any, is_block: bool) -> bool:
+        """Push `el`'s entry marks; whether it is a comment inside a comment: marked by a standard
+        inside another so marked, or a comment box inside an open box of its own class."""
+        entry = _is_entry(el)
+        self.entries.append(entry)
+        reply = entry and self.in_entry > 0
+        self.in_entry += entry
+        classes = str(el.get("class", "")).lower().split() if self.in_box and is_block else ()
+        kind = " ".join(sorted(classes)) or None
+        same = self.kind_depths.get(kind, ()) if kind else ()
+        self.kinds.append(kind)
+        return reply or bool(same and same[-1] == self.depth)
+
+    def _note_time(self, tag: str, el: Any, cls: str) -> None:
+        """Machine-readable times sit on <time>, <meta itemprop>, or date/time-classed elements."""
+        if tag in _TIME_TAGS or "time" in cls or "date" in cls or "publish" in cls or "updated" in cls:
+            when = _machine_time(tag, el)
+            if when:
+                self.stamp.append(when)
 
     def end(self, tag: str, el: Any) -> None:
         if not self.stack:
