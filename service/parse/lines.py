@@ -311,7 +311,7 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
     groups = o.groupdict()
     n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4")
     if n:
-        ln.count = int(n)
+        ln.count = int(re.sub(r"\D", "", n))  # "3,412"
     elif groups.get("w"):
         ln.count = _WORD_NUMS.get(groups["w"].lower())
 

@@ -1535,3 +1535,23 @@ def test_a_reply_cue_with_the_name_on_the_next_line_is_chrome_and_names_the_pare
         ("eastside_mom", None, "Nobody on that commission lives near the port."),
         ("R. Okafor", 0, "Actually two of them do."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "count"),
+    [
+        ("3,412 Comments", 3412),
+        ("1.204 Kommentare", 1204),
+        ("3 412 commentaires", 3412),
+        ("Comments (1,024)", 1024),
+    ],
+)
+def test_a_stated_count_with_thousands_separated_is_read_whole(heading: str, count: int):
+    """ "3,412 Comments" had declared 412."""
+    page = (
+        "How the new bridge was built in 90 days\n\n"
+        "A time-lapse of the new pedestrian bridge, from the first pile to the opening day, with commentary"
+        " from the site engineers who worked on it through the winter.\n\n"
+        f"{heading}\n\n@marcus_builds\n2 days ago\nThe pile driving at 3:20 is so satisfying.\nReply\n"
+    )
+    assert parse_page(page, fmt="text").declared_comment_count == count
