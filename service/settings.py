@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
@@ -33,6 +33,25 @@ class Thresholds(BaseModel):
 
     review: float | None = Field(default=None, ge=0.0, le=1.0)
     reject: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _review_not_above_reject(self) -> Thresholds:
+        problem = step_order_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def step_order_problem(limits: Thresholds) -> str | None:
+    """Why ``limits`` cannot work as set, or None: a review step above the reject step would never
+    apply (a comment would go from approve straight to reject)."""
+    if limits.review is None or limits.reject is None or limits.review <= limits.reject:
+        return None
+    return (
+        f"review {limits.review} is above reject {limits.reject}: a comment would be rejected before it "
+        "reached review, so the review step would never apply; set review at or below reject "
+        "(or null to turn it off)"
+    )
 
 
 class ThresholdTable(dict[str, Thresholds]):
@@ -244,6 +263,22 @@ class Settings(BaseSettings):
                     {**steps, **limits.model_dump(exclude_unset=True)}
                 )
         return out
+
+    @field_validator("language_thresholds", mode="after")
+    @classmethod
+    def _language_steps_in_order(
+        cls, table: dict[str, dict[str, Thresholds]], info: ValidationInfo
+    ) -> dict[str, dict[str, Thresholds]]:
+        # A language's step is checked against the other step it keeps from the global thresholds.
+        for language, changes in table.items():
+            for attribute, limits in changes.items():
+                base = info.data.get(attribute)
+                if not isinstance(base, Thresholds):  # that attribute's own value was refused
+                    continue
+                problem = step_order_problem(base.model_copy(update=limits.model_dump(exclude_unset=True)))
+                if problem:
+                    raise ValueError(f"{language} {attribute}: {problem}")
+        return table
 
     @model_validator(mode="before")
     @classmethod
