@@ -6,6 +6,7 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ Count = Annotated[int, Field(gt=0)]
 # A time limit: positive and finite (nan and inf are floats too, and neither bounds anything).
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
@@ -83,6 +85,9 @@ class ThresholdTable(dict[str, Thresholds]):
 class Limits(BaseModel):
     """Bounds on input size, so one request or page cannot exhaust the machine."""
 
+    # A misspelt limit (MODERATION_LIMITS__MAX_COMENT_CHARS) would otherwise be dropped, the default kept.
+    model_config = ConfigDict(extra="forbid")
+
     max_page_bytes: Count = 20 * 1024 * 1024  # 20 MiB of raw page
     max_request_bytes: Count = 2 * 1024 * 1024  # 2 MiB of request body
     max_comment_chars: Count = 20_000
@@ -133,6 +138,8 @@ class Limits(BaseModel):
 class Database(BaseModel):
     """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""
 
+    model_config = ConfigDict(extra="forbid")  # as Limits: a misspelt bound is refused, not dropped
+
     pool_size: int = Field(default=5, ge=1, le=100)  # connections kept open per worker process
     max_overflow: int = Field(default=5, ge=0, le=100)  # extra connections under a burst
     pool_timeout_s: Seconds = 5.0  # wait for a free connection, then 503
@@ -144,7 +151,10 @@ class Database(BaseModel):
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value is not echoed (a database URL or the API token holds a secret).
     model_config = SettingsConfigDict(
-        env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
+        env_prefix="MODERATION_",
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     host: str = "127.0.0.1"
@@ -279,6 +289,22 @@ class Settings(BaseSettings):
                 if problem:
                     raise ValueError(f"{language} {attribute}: {problem}")
         return table
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_nested_variables(cls, data: Any) -> Any:
+        # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
+        # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
+        # Only nested names are checked: other MODERATION_* variables may belong to other tools.
+        for name in os.environ:
+            prefix, _, rest = name.partition("_")
+            head = rest.split(NESTED_DELIMITER, 1)[0].lower()
+            if prefix.upper() == "MODERATION" and NESTED_DELIMITER in rest and head not in cls.model_fields:
+                raise ValueError(
+                    f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
+                    "also limits, database, language_thresholds)"
+                )
+        return data
 
     @model_validator(mode="before")
     @classmethod

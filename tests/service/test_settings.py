@@ -176,3 +176,29 @@ def test_a_language_review_step_above_the_reject_step_it_keeps_is_refused():
     table = Settings(language_thresholds={"fr": {"toxicity": {"review": 0.95, "reject": None}}}).thresholds()
     assert table.for_language("fr")["toxicity"].model_dump() == {"review": 0.95, "reject": None}
     assert Settings(toxicity={"review": 0.9, "reject": 0.9}).toxicity.review == 0.9  # equal: fine
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("MODERATION_TOXCITY__REVIEW", "MODERATION_TOXCITY__REVIEW"),  # a misspelt attribute
+        ("MODERATION_THREAT__REJECT", "MODERATION_THREAT__REJECT"),  # an attribute with no threshold
+        ("moderation_insults__review", "moderation_insults__review"),  # names are read in any case
+        ("MODERATION_LIMITS__MAX_COMENT_CHARS", "max_coment_chars"),
+        ("MODERATION_DATABASE__POOL_SIZ", "pool_siz"),
+    ],
+)
+def test_a_misspelt_nested_setting_is_refused(monkeypatch, name, fragment):
+    # Each was ignored without a word: the operator's threshold or limit never applied.
+    monkeypatch.setenv(name, "0.3")
+    with pytest.raises(ValidationError, match=fragment):
+        Settings()
+
+
+def test_other_moderation_variables_are_left_alone(monkeypatch):
+    monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # not a setting, no nesting: the tests' own
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    monkeypatch.setenv("MODERATION_LANGUAGE_THRESHOLDS__FR__TOXICITY__REVIEW", "0.3")
+    settings = Settings()
+    assert settings.toxicity.review == 0.3
+    assert settings.thresholds().for_language("fr")["toxicity"].review == 0.3
