@@ -317,6 +317,9 @@ class Scorer:
         if any(lang is None and ok for lang, ok in zip(languages, placeable, strict=True)):
             thread = self.thread_language(detections, article, use_thread or same_source, language)
             thread_known = True
+        # Per routed attribute whose comments were not all routed by their detected language: the
+        # language of the model that scored each comment.
+        scored_in: list[tuple[str, list[str | None]]] = []
         for name, (
             model,
             model_languages,
@@ -330,17 +333,24 @@ class Scorer:
                     d.nearest(model_languages, thread=thread) if ok else None
                     for d, ok in zip(detections, placeable, strict=True)
                 ]
+                own = model.language_models
+                scored_in.append((name, [r if r in own else model.base_language for r in routes]))
             columns[name] = model.route(texts, routes, columns[name])
         names = tuple(columns)
         values = [columns[name].tolist() for name in names]
         unsupported = self.unsupported
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
-        for row, d, ok, context in rows:
+        for i, (row, d, ok, context) in enumerate(rows):
             assumed = assumed_language(d, ok, thread)
-            out.append(
-                Scores(dict(zip(names, row, strict=True)), context, d.language, unsupported(assumed), assumed)
-            )
+            flags = unsupported(assumed)
+            # A score from another language's model (a guess too weak to judge the comment by sent it
+            # there) is not one trained for the language the comment is judged in: it never rejects.
+            judged = assumed or "en"
+            other = [n for n, langs in scored_in if langs[i] != judged and n not in flags]
+            if other:
+                flags = flags.union(other)
+            out.append(Scores(dict(zip(names, row, strict=True)), context, d.language, flags, assumed))
         return out
 
     def _columns(

@@ -41,8 +41,7 @@ def judged_language(scores: Scores) -> str:
 
 
 def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
-    language = judged_language(scores)
-    thresholds = for_language(thresholds, language)
+    thresholds = for_language(thresholds, judged_language(scores))
     rejects: list[str] = []
     reviews: list[str] = []
     for attribute, value in scores.as_dict().items():
@@ -56,7 +55,7 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
         elif step == "reject":
             reviews.append(
                 f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
-                f"trained for language {language}: review"
+                f"trained for language {scores.assumed_language or scores.language or 'und'}: review"
             )
         else:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")

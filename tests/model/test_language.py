@@ -405,3 +405,24 @@ def test_arabic_vowel_marks_do_not_hide_the_language() -> None:
     plain, vowelled = default_detector().detect_with_confidence(["انت غبي وحقير", "اَنْتَ غَبِيٌّ وَحَقِيرٌ"])
     assert vowelled.language == plain.language == "ar"  # vowelled was undetermined
     assert vowelled.confidence == pytest.approx(plain.confidence)
+
+
+def test_a_score_from_another_languages_model_on_a_weak_guess_never_rejects(routed_scorer: Scorer) -> None:
+    """An undetermined comment with no guess of 0.3 is judged in English, but the routed attribute
+    follows a weaker guess (>= 0.1) to its language's model: "@user jvais changer mongol" (fr 0.23,
+    en 0.21) was scored by the French model and auto-rejected as if an English model had read it."""
+    from service.decide import decide
+
+    french = routed_scorer.models["insult"].language_models["fr"]
+    text = "@user jvais changer mongol"
+    detection = routed_scorer.detector.detect_one(text)
+    assert detection.language is None and detection.ranked[0][0] == "fr" and detection.ranked[0][1] < 0.3
+    got = routed_scorer.score([text])[0]
+    assert got["insult"] == pytest.approx(french.predict_proba([text])[0, 1])  # routing unchanged
+    assert got.assumed_language is None and got.unsupported == {"insult"}
+    thresholds = {"insult": Thresholds(review=0.1, reject=0.2)}
+    assert got["insult"] >= 0.2
+    assert decide(got, thresholds).verdict == "review"
+    # Judged in the language whose model scored it, the same score still decides alone.
+    in_french = routed_scorer.score([text], language="fr")[0]
+    assert in_french.unsupported == frozenset() and decide(in_french, thresholds).verdict == "reject"

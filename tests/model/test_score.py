@@ -159,7 +159,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     """Scorer.score the long way: each model on its own, every comment's full detection (all of the
     detector's guesses), every routed model routed with the thread's language (the article's detected
     afresh) except comments without a letter, unsupported attributes listed afresh for the language
-    each comment is assumed to be in."""
+    each comment is assumed to be in, and a routed attribute scored by another language's model."""
     from model.language import has_letters, thread_language
     from model.score import assumed_language
 
@@ -168,6 +168,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     thread = thread_language(detections)
     if thread is None and article is not None and not article.is_empty:
         thread = scorer.detector.detect_one(f"{article.title}\n{article.body}").language
+    scored_in = {}
     for name, model in scorer.models.items():
         if hasattr(model, "route"):
             routes = [
@@ -175,10 +176,12 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
                 for d, t in zip(detections, texts, strict=True)
             ]
             columns[name] = model.route(texts, routes, columns[name])
+            scored_in[name] = [r if r in model.language_models else model.base_language for r in routes]
     out = []
     for i, d in enumerate(detections):
         lang = assumed_language(d, has_letters(texts[i]), thread) or "en"
         unsupported = {a for a in scorer.attributes if lang not in scorer.supported_languages(a)}
+        unsupported |= {a for a, langs in scored_in.items() if langs[i] != lang}
         out.append(({a: float(c[i]) for a, c in columns.items()}, contexts[i], d.language, unsupported))
     return out
 
