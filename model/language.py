@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -162,7 +162,12 @@ def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> s
     back to the article's language.)"""
     if len(detections) < min_comments:  # a lone comment has no thread to take a language from
         return None
-    counts = Counter(d.language for d in detections if d.language is not None)
+    return majority_language([d.language for d in detections], min_comments)
+
+
+def majority_language(languages: Iterable[str | None], min_comments: int = 2) -> str | None:
+    """``thread_language`` of comments given by their detected languages (None: undetermined)."""
+    counts = Counter(language for language in languages if language is not None)
     if not counts:
         return None
     code, n = counts.most_common(1)[0]

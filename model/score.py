@@ -12,7 +12,8 @@ so tests can swap in a small fake):
   comment's (model/language.py); a comment whose language has no model is scored in the thread's
   language (``thread_language``: the comments' clear majority, not with ``use_thread=False`` unless
   ``same_source`` says the texts, unrelated as threads, come from one source such as one site's comment
-  export; else the article's). ``Scores.language``
+  export, over all its calls when ``source_languages`` lists the detected languages of all its
+  comments; else the article's). ``Scores.language``
   is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
   attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
@@ -38,6 +39,7 @@ from model.language import (
     LanguageDetector,
     default_detector,
     has_letters,
+    majority_language,
     normalize_language,
     thread_language,
 )
@@ -62,6 +64,7 @@ class CommentScorer(Protocol):
         use_thread: bool = True,
         language: str | None = None,
         same_source: bool = False,
+        source_languages: Sequence[str | None] | None = None,
     ) -> list[Scores]: ...
 
     def explain(
@@ -261,13 +264,18 @@ class Scorer:
         article: ArticleContext | None,
         use_thread: bool,
         language: str | None,
+        source_languages: Sequence[str | None] | None = None,
     ) -> str | None:
         """The language a comment nobody can place is scored in: the comments' clear majority (the
-        texts of one call are one thread, unless ``use_thread`` is False), else the article's (one
-        detection per call). None when the request gives the language."""
+        texts of one call are one thread, unless ``use_thread`` is False; ``source_languages``: the
+        detected languages of every comment of a source scored over several calls), else the
+        article's (one detection per call). None when the request gives the language."""
         if language is not None:
             return None
-        thread = thread_language(detections) if use_thread else None
+        if source_languages is not None and use_thread:
+            thread = majority_language(source_languages)
+        else:
+            thread = thread_language(detections) if use_thread else None
         if thread is None and article is not None and not article.is_empty:  # detected only if needed
             thread = self.article_language(article)
         return thread
@@ -298,6 +306,7 @@ class Scorer:
         use_thread: bool = True,
         language: str | None = None,
         same_source: bool = False,
+        source_languages: Sequence[str | None] | None = None,
     ) -> list[Scores]:
         texts = list(texts)
         n = len(texts)
@@ -315,7 +324,9 @@ class Scorer:
         thread: str | None = None
         thread_known = False
         if any(lang is None and ok for lang, ok in zip(languages, placeable, strict=True)):
-            thread = self.thread_language(detections, article, use_thread or same_source, language)
+            thread = self.thread_language(
+                detections, article, use_thread or same_source, language, source_languages
+            )
             thread_known = True
         # Per routed attribute whose comments were not all routed by their detected language: the
         # language of the model that scored each comment.
@@ -327,7 +338,9 @@ class Scorer:
             routes: Sequence[str | None] = languages
             if not all(lang in model_languages for lang in languages):
                 if not thread_known:
-                    thread = self.thread_language(detections, article, use_thread or same_source, language)
+                    thread = self.thread_language(
+                        detections, article, use_thread or same_source, language, source_languages
+                    )
                     thread_known = True
                 routes = [
                     d.nearest(model_languages, thread=thread) if ok else None
