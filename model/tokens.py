@@ -26,6 +26,9 @@ _MARKS = (
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
 TOKEN_RE = re.compile(rf"\w[\w*'’{_MARKS}]*|[!?]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
+# Tatweel (U+0640) inside a word stretches it ("كـــلب" for "كلب", dog) and hid it from the models; at a
+# word's edge it marks a detached prefix ("بـ", "لـ"), which the Arabic models learned as such: kept.
+_TATWEEL_RE = re.compile("(?<=[^\u0640])\u0640+(?=[^\u0640])")
 _DIGIT_RE = re.compile(r"\d")
 MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
 
@@ -46,6 +49,8 @@ def _normalize_once(token: str) -> str:
     t = token
     if not t.isascii():
         t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+        if "\u0640" in t:
+            t = _TATWEEL_RE.sub("", t)
     t = t.lower().replace("’", "'")
     t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
     t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"

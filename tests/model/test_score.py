@@ -251,3 +251,11 @@ def test_vowel_marks_do_not_change_an_arabic_comments_scores(scorer: Scorer) -> 
     assert vowelled.assumed_language == plain.language == "ar"
     assert vowelled["insult"] == pytest.approx(plain["insult"], abs=0.05)
     assert vowelled["toxicity"] == pytest.approx(plain["toxicity"], abs=0.05)
+
+
+def test_tatweel_does_not_hide_an_arabic_insult_and_its_span_stays_on_the_text(scorer: Scorer) -> None:
+    # "انت كـــلب" (you dog, stretched) scored insult 0.40 and toxicity 0.36 against 0.82 / 0.90.
+    plain, stretched = scorer.score(["انت كلب", "انت كـــلب"], use_thread=False)
+    assert stretched["insult"] == plain["insult"] and stretched["toxicity"] == plain["toxicity"]
+    spans = scorer.explain("انت كـــلب", "insult")
+    assert ("كـــلب", 4, 10) in [(s.text, s.start, s.end) for s in spans]

@@ -55,3 +55,14 @@ def test_combining_marks_stay_inside_their_word() -> None:
     tokens = TOKEN_RE.findall(vowelled)
     assert [normalize_token(t) for t in tokens] == ["يا", "كلب", "يا", "حمار", "arschlocher"]
     assert normalize_token(TOKEN_RE.findall("Arschlöcher")[0]) == "arschlocher"  # as precomposed
+
+
+def test_tatweel_inside_a_word_does_not_change_its_spelling() -> None:
+    # Tatweel (U+0640) stretches a word for emphasis or to slip past a filter: "كـــلب" was another
+    # token than "كلب", and "انت كـــلب" scored insult 0.40 against 0.82 for "انت كلب".
+    stretched = "كـــلب حـمـار الـــعرب"
+    assert [normalize_token(t) for t in TOKEN_RE.findall(stretched)] == ["كلب", "حمار", "العرب"]
+    # At a word's edge it is part of how the models spell a detached prefix ("بـ 100"): kept.
+    assert [normalize_token(t) for t in ("بـ", "لـ", "الـ")] == ["بـ", "لـ", "الـ"]
+    for token in ("كـــلب", "بـ", "ـكلب"):  # a normalised key normalises to itself
+        assert normalize_token(normalize_token(token)) == normalize_token(token)
