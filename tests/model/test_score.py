@@ -259,3 +259,15 @@ def test_tatweel_does_not_hide_an_arabic_insult_and_its_span_stays_on_the_text(s
     assert stretched["insult"] == plain["insult"] and stretched["toxicity"] == plain["toxicity"]
     spans = scorer.explain("انت كـــلب", "insult")
     assert ("كـــلب", 4, 10) in [(s.text, s.start, s.end) for s in spans]
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200d", "\u00ad", "\u2060", "\u034f", "\ufe0f", "\u200e"])
+def test_invisible_characters_inside_a_word_do_not_hide_it(scorer: Scorer, mark: str) -> None:
+    # "Du bist ein Arsch\u200bloch" scored insult 0.36 and toxicity 0.56 against 0.95 / 0.99: reviewed,
+    # not rejected; "انت ك\u200bلب" 0.46 against 0.82.
+    for plain, word in (("Du bist ein Arschloch", "Arschloch"), ("انت كلب", "كلب"), ("you idiot", "idiot")):
+        hidden = plain.replace(word, mark.join(word))
+        a, b = scorer.score([plain, hidden], use_thread=False)
+        assert b["insult"] == pytest.approx(a["insult"]) and b["toxicity"] == pytest.approx(a["toxicity"])
+        start = hidden.index(word[0])
+        assert (mark.join(word), start) in [(s.text, s.start) for s in scorer.explain(hidden, "insult")]

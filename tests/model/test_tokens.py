@@ -66,3 +66,28 @@ def test_tatweel_inside_a_word_does_not_change_its_spelling() -> None:
     assert [normalize_token(t) for t in ("بـ", "لـ", "الـ")] == ["بـ", "لـ", "الـ"]
     for token in ("كـــلب", "بـ", "ـكلب"):  # a normalised key normalises to itself
         assert normalize_token(normalize_token(token)) == normalize_token(token)
+
+
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u00ad",
+    "\u2060",
+    "\u034f",
+    "\ufe0f",
+    "\u200e",
+    "\u202e",
+    "\ufeff",
+]
+
+
+def test_invisible_characters_inside_a_word_do_not_split_it() -> None:
+    # A zero-width space, joiner, soft hyphen, bidi mark or variation selector between the letters of a
+    # word is not seen on screen but split it in two tokens: "Arsch\u200bloch" read as "arsch" + "loch".
+    for mark in INVISIBLE:
+        word = mark.join("Arschloch")
+        assert TOKEN_RE.findall(f"Du {word}!") == ["Du", word, "!"], repr(mark)
+        assert normalize_token(word) == "arschloch", repr(mark)
+        assert normalize_token(normalize_token(word)) == "arschloch"
+    assert TOKEN_RE.findall("\u200bidiot") == ["idiot"]  # a word still starts at a word character
