@@ -27,6 +27,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
+from model.tokens import INVISIBLE_RE
+
 log = logging.getLogger(__name__)
 
 # fastText labels for varieties that the macrolanguage's code covers (ISO 639-3 members of "ar").
@@ -86,8 +88,9 @@ _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
 # three corpus tweets to "undetermined".
 _COMPAT_RE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\U0001d400-\U0001d7ff]+")
 # Arabic vowel marks (harakat): optional in writing, rare in fastText's training text; a vowelled
-# comment was left undetermined ("يَا كَلْبُ" -> und), so they are read without them.
-_HARAKAT_RE = re.compile("[\u064b-\u065f\u0670]")
+# comment was left undetermined ("يَا كَلْبُ" -> und), so they are read without them; and characters that
+# show nothing (model.tokens.INVISIBLE_RE): one after every letter left a French insult undetermined.
+_UNREAD_RE = re.compile(f"[\u064b-\u065f\u0670]|{INVISIBLE_RE.pattern}")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
@@ -252,7 +255,7 @@ class LanguageDetector:
         if not text.isascii():
             if _COMPAT_RE.search(text):
                 text = _COMPAT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-            text = _HARAKAT_RE.sub("", text)
+            text = _UNREAD_RE.sub("", text)
         first = self.max_chars + self.max_chars // 3
         cleaned = _NOISE_RE.sub(" ", text[:first])
         if len(cleaned) < self.max_chars + EDGE and len(text) > first:

@@ -28,7 +28,7 @@ _MARKS = (
 # letters they split the word ("Arsch\u200bloch" read as "arsch" + "loch": the German model's insult
 # 0.95 -> 0.36); inside a token they stay, and its normalisation drops them.
 _INVISIBLE = "\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe00-\ufe0f\ufeff"
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
+INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
 TOKEN_RE = re.compile(rf"\w[\w*'’{_MARKS}{_INVISIBLE}]*|[!?]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
@@ -55,7 +55,7 @@ def _normalize_once(token: str) -> str:
     t = token
     if not t.isascii():
         t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-        t = _INVISIBLE_RE.sub("", t)
+        t = INVISIBLE_RE.sub("", t)
         if "\u0640" in t:
             t = _TATWEEL_RE.sub("", t)
     t = t.lower().replace("’", "'")
