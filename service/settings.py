@@ -269,6 +269,12 @@ class Settings(BaseSettings):
             merged = out.setdefault(language, {})
             for attribute, limits in changes.items():  # "fr" and "fr-FR" both given: their steps add up
                 steps = merged[attribute].model_dump(exclude_unset=True) if attribute in merged else {}
+                for step, value in limits.model_dump(exclude_unset=True).items():
+                    if step in steps and steps[step] != value:  # one of the two would be dropped unseen
+                        raise ValueError(
+                            f"{language}: {attribute} {step} is given twice, {steps[step]} and {value} "
+                            f"(under {tag!r} and another key naming {language!r}); give it once"
+                        )
                 merged[attribute] = Thresholds.model_validate(
                     {**steps, **limits.model_dump(exclude_unset=True)}
                 )

@@ -202,3 +202,15 @@ def test_other_moderation_variables_are_left_alone(monkeypatch):
     settings = Settings()
     assert settings.toxicity.review == 0.3
     assert settings.thresholds().for_language("fr")["toxicity"].review == 0.3
+
+
+def test_two_spellings_of_one_language_setting_one_step_differently_are_refused():
+    # {"fr": review 0.3, "fra": review 0.5}: the later key won and the other value was dropped unseen.
+    with pytest.raises(ValidationError, match=r"fr.*toxicity review.*0\.3.*0\.5"):
+        Settings(
+            language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fra": {"toxicity": {"review": 0.5}}}
+        )
+    same = Settings(
+        language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fr-FR": {"toxicity": {"review": 0.3}}}
+    )
+    assert same.thresholds().for_language("fr")["toxicity"].review == 0.3
