@@ -109,8 +109,9 @@ def normalize_language(code: str | None) -> str | None:
     "und" / "" / None -> None. Raises ValueError for something that is no tag."""
     if code is None:
         return None
-    primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
-    if primary in ("", "und", "mul", "zxx"):
+    tag = code.strip().lower()
+    primary = re.split(r"[-_]", tag, maxsplit=1)[0]
+    if tag == "" or primary in ("und", "mul", "zxx"):
         return None
     if not _CODE_RE.match(primary):
         raise ValueError(f"{code!r} is not a language tag (expected e.g. 'en', 'de', 'fr-FR')")

@@ -100,7 +100,9 @@ def test_the_detected_languages_are_the_detectors_labels():
     assert not DETECTED_LANGUAGES & set(TAG_ALIASES)  # a code the detector answers is never rewritten
 
 
-@pytest.mark.parametrize("tag", ["english", "f", "12", "fr!"])
+# "-en" and "_fr" name nothing before their separator: they were read as no language at all (detection
+# ran instead of the client's language), where every other malformed tag is refused.
+@pytest.mark.parametrize("tag", ["english", "f", "12", "fr!", "-en", "_fr", "-"])
 def test_a_bad_language_tag_is_refused(tag: str) -> None:
     with pytest.raises(ValueError, match="not a language tag"):
         normalize_language(tag)
