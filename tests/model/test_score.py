@@ -271,3 +271,17 @@ def test_invisible_characters_inside_a_word_do_not_hide_it(scorer: Scorer, mark:
         assert b["insult"] == pytest.approx(a["insult"]) and b["toxicity"] == pytest.approx(a["toxicity"])
         start = hidden.index(word[0])
         assert (mark.join(word), start) in [(s.text, s.start) for s in scorer.explain(hidden, "insult")]
+
+
+def test_the_article_language_memo_holds_no_article_bodies(scorer: Scorer) -> None:
+    # The memo was keyed by the whole (title, body): up to 256 articles stayed alive after their
+    # requests, 2 MB bodies through /v1/comments:score (about 0.5 GB a worker) and 20 MB pages through
+    # /v1/articles:score. The detector reads only the article's first characters.
+    scorer._article_languages.clear()
+    long_french = "Le conseil a reporté le vote du budget après un long débat. " * 40_000  # 2.4 MB
+    article = ArticleContext("Budget", long_french)
+    assert scorer.article_language(article) == "fr"
+    assert scorer.article_language(article) == scorer.detector.detect_one(f"Budget\n{long_french}").language
+    held = sum(len("".join(k)) if isinstance(k, tuple) else len(k) for k in scorer._article_languages)
+    assert held < 10_000
+    assert scorer.score(["xyz qwv"], article)[0].assumed_language == "fr"  # an undetermined comment
