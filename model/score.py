@@ -131,8 +131,11 @@ def assumed_language(detection: Detection, has_letters: bool, thread: str | None
     """The language an attribute must be trained for to decide on a comment: the detected one; for an
     undetermined comment with letters, the thread's (or article's), else the detector's likeliest
     guess (a Spanish insult it is unsure of was read as English and auto-rejected), else its script's;
-    None (read as English, the base models' language) when nothing points anywhere, as for "!"."""
-    if detection.language is not None or not has_letters:
+    None (read as English, the base models' language) when nothing points anywhere, as for "!", also
+    when a request names a language (``has_letters``: whether the comment can have a language)."""
+    if not has_letters:
+        return None
+    if detection.language is not None:
         return detection.language
     if thread is not None:
         return thread
@@ -321,9 +324,14 @@ class Scorer:
         languages = [d.language for d in detections]
         columns, contexts = self._columns(texts, article, use_thread, share=True)
         # Undetermined comments with letters take the thread's (or article's) language; a comment with
-        # none ("!", "+1", an emoji) has no language to take: the base model scores it (a German
-        # model read a lone "!" as an insult at 0.94).
-        placeable = [lang is not None or has_letters(t) for t, lang in zip(texts, languages, strict=True)]
+        # none ("!", "+1", an emoji) has no language to take, nor one the request names: the base model
+        # scores it (a German model read a lone "!" as an insult at 0.94).
+        forced = language is not None
+        placeable = [
+            (lang is not None and not forced) or has_letters(t)
+            for t, lang in zip(texts, languages, strict=True)
+        ]
+        all_placeable = not forced or all(placeable)
         # The thread's (and the article's) language matters only for comments a model lacks or the
         # detector could not place: found once, when first needed.
         thread: str | None = None
@@ -341,7 +349,7 @@ class Scorer:
             model_languages,
         ) in self._routed.items():  # comments in a routed language: own model
             routes: Sequence[str | None] = languages
-            if not all(lang in model_languages for lang in languages):
+            if not (all_placeable and all(lang in model_languages for lang in languages)):
                 if not thread_known:
                     thread = self.thread_language(
                         detections, article, use_thread or same_source, language, source_languages
@@ -442,7 +450,7 @@ class Scorer:
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
             lang = self.thread_language(detections, article, True, language)
-            placeable = detections[0].language is not None or has_letters(text)  # as score() routes
+            placeable = (detections[0].language is not None and language is None) or has_letters(text)
             route = detections[0].nearest(self._routed[attribute][1], thread=lang) if placeable else None
             model = model.model_for(route)
             if not hasattr(model, "explain"):

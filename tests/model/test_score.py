@@ -285,3 +285,22 @@ def test_the_article_language_memo_holds_no_article_bodies(scorer: Scorer) -> No
     held = sum(len("".join(k)) if isinstance(k, tuple) else len(k) for k in scorer._article_languages)
     assert held < 10_000
     assert scorer.score(["xyz qwv"], article)[0].assumed_language == "fr"  # an undetermined comment
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ar"])
+def test_a_comment_without_letters_keeps_the_base_model_when_the_request_names_a_language(
+    scorer: Scorer, language: str
+) -> None:
+    # A site that sends its language with every comment (Coral Talk sends the tenant's) had "!!!"
+    # scored by the German model (insult 0.94: auto-rejected) and "+1", ":)" by the French one (review).
+    # Detected or taken from a thread, such a comment already stayed on the base model.
+    texts = ["!", "!!!", "+1", "\U0001f44d", ":)", "100%"]
+    alone = scorer.score(texts, use_thread=False)
+    forced = scorer.score(texts, use_thread=False, language=language)
+    for text, a, f in zip(texts, alone, forced, strict=True):
+        assert f.values == a.values, text
+        assert f.language == language and f.assumed_language is None and f.unsupported == frozenset()
+        for attribute in ("insult", "toxicity"):
+            assert scorer.explain(text, attribute, language=language) == scorer.explain(text, attribute)
+    worded = scorer.score(["Du bist ein Idiot!"], language="de")[0]  # words: the named language's model
+    assert worded["insult"] == scorer.score(["Du bist ein Idiot!"])[0]["insult"]
