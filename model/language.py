@@ -21,11 +21,13 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, cast
+
+from model.tokens import INVISIBLE_RE
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +88,9 @@ _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\d+|[\s\x00]+")
 # three corpus tweets to "undetermined".
 _COMPAT_RE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\U0001d400-\U0001d7ff]+")
 # Arabic vowel marks (harakat): optional in writing, rare in fastText's training text; a vowelled
-# comment was left undetermined ("يَا كَلْبُ" -> und), so they are read without them.
-_HARAKAT_RE = re.compile("[\u064b-\u065f\u0670]")
+# comment was left undetermined ("يَا كَلْبُ" -> und), so they are read without them; and characters that
+# show nothing (model.tokens.INVISIBLE_RE): one after every letter left a French insult undetermined.
+_UNREAD_RE = re.compile(f"[\u064b-\u065f\u0670]|{INVISIBLE_RE.pattern}")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
@@ -106,8 +109,9 @@ def normalize_language(code: str | None) -> str | None:
     "und" / "" / None -> None. Raises ValueError for something that is no tag."""
     if code is None:
         return None
-    primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
-    if primary in ("", "und", "mul", "zxx"):
+    tag = code.strip().lower()
+    primary = re.split(r"[-_]", tag, maxsplit=1)[0]
+    if tag == "" or primary in ("und", "mul", "zxx"):
         return None
     if not _CODE_RE.match(primary):
         raise ValueError(f"{code!r} is not a language tag (expected e.g. 'en', 'de', 'fr-FR')")
@@ -162,7 +166,12 @@ def thread_language(detections: Sequence[Detection], min_comments: int = 2) -> s
     back to the article's language.)"""
     if len(detections) < min_comments:  # a lone comment has no thread to take a language from
         return None
-    counts = Counter(d.language for d in detections if d.language is not None)
+    return majority_language([d.language for d in detections], min_comments)
+
+
+def majority_language(languages: Iterable[str | None], min_comments: int = 2) -> str | None:
+    """``thread_language`` of comments given by their detected languages (None: undetermined)."""
+    counts = Counter(language for language in languages if language is not None)
     if not counts:
         return None
     code, n = counts.most_common(1)[0]
@@ -247,7 +256,7 @@ class LanguageDetector:
         if not text.isascii():
             if _COMPAT_RE.search(text):
                 text = _COMPAT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-            text = _HARAKAT_RE.sub("", text)
+            text = _UNREAD_RE.sub("", text)
         first = self.max_chars + self.max_chars // 3
         cleaned = _NOISE_RE.sub(" ", text[:first])
         if len(cleaned) < self.max_chars + EDGE and len(text) > first:

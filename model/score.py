@@ -12,7 +12,8 @@ so tests can swap in a small fake):
   comment's (model/language.py); a comment whose language has no model is scored in the thread's
   language (``thread_language``: the comments' clear majority, not with ``use_thread=False`` unless
   ``same_source`` says the texts, unrelated as threads, come from one source such as one site's comment
-  export; else the article's). ``Scores.language``
+  export, over all its calls when ``source_languages`` lists the detected languages of all its
+  comments; else the article's). ``Scores.language``
   is the detected language (None: undetermined, read as English) and ``Scores.unsupported`` the
   attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
@@ -38,6 +39,7 @@ from model.language import (
     LanguageDetector,
     default_detector,
     has_letters,
+    majority_language,
     normalize_language,
     thread_language,
 )
@@ -62,6 +64,7 @@ class CommentScorer(Protocol):
         use_thread: bool = True,
         language: str | None = None,
         same_source: bool = False,
+        source_languages: Sequence[str | None] | None = None,
     ) -> list[Scores]: ...
 
     def explain(
@@ -94,6 +97,10 @@ class ThreadModel(Protocol):
 # Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
 ARTICLE_LANGUAGES_CACHED = 256
 UNSUPPORTED_CACHED = 1024
+# The characters of an article (title, newline, body) its language is read from, and the memo's key: the
+# detector reads at most its first 4 x 120. Keyed by the whole article, the memo held up to 256 bodies
+# alive after their requests (2 MB each through /v1/comments:score, 20 MB pages through articles:score).
+ARTICLE_LANGUAGE_CHARS = 4_000
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -124,8 +131,11 @@ def assumed_language(detection: Detection, has_letters: bool, thread: str | None
     """The language an attribute must be trained for to decide on a comment: the detected one; for an
     undetermined comment with letters, the thread's (or article's), else the detector's likeliest
     guess (a Spanish insult it is unsure of was read as English and auto-rejected), else its script's;
-    None (read as English, the base models' language) when nothing points anywhere, as for "!"."""
-    if detection.language is not None or not has_letters:
+    None (read as English, the base models' language) when nothing points anywhere, as for "!", also
+    when a request names a language (``has_letters``: whether the comment can have a language)."""
+    if not has_letters:
+        return None
+    if detection.language is not None:
         return detection.language
     if thread is not None:
         return thread
@@ -189,7 +199,7 @@ class Scorer:
             else frozenset()
         )
         self._unsupported: dict[str | None, frozenset[str]] = {}
-        self._article_languages: dict[tuple[str, str], str | None] = {}
+        self._article_languages: dict[str, str | None] = {}
 
     def _shared_chunks(self) -> SharedChunks | None:
         """One chunk lookup for all models, when every model scores from chunk rows (the shipped
@@ -261,25 +271,31 @@ class Scorer:
         article: ArticleContext | None,
         use_thread: bool,
         language: str | None,
+        source_languages: Sequence[str | None] | None = None,
     ) -> str | None:
         """The language a comment nobody can place is scored in: the comments' clear majority (the
-        texts of one call are one thread, unless ``use_thread`` is False), else the article's (one
-        detection per call). None when the request gives the language."""
+        texts of one call are one thread, unless ``use_thread`` is False; ``source_languages``: the
+        detected languages of every comment of a source scored over several calls), else the
+        article's (one detection per call). None when the request gives the language."""
         if language is not None:
             return None
-        thread = thread_language(detections) if use_thread else None
+        if source_languages is not None and use_thread:
+            thread = majority_language(source_languages)
+        else:
+            thread = thread_language(detections) if use_thread else None
         if thread is None and article is not None and not article.is_empty:  # detected only if needed
             thread = self.article_language(article)
         return thread
 
     def article_language(self, article: ArticleContext) -> str | None:
-        """The article's detected language, memoised per article: single-comment requests under one
-        story detected its text again on every call."""
-        key = (article.title, article.body)
-        if key in self._article_languages:
-            return self._article_languages[key]
-        found = self.detector.detect_with_confidence([f"{article.title}\n{article.body}"])[0].language
-        return _remember(self._article_languages, key, found, ARTICLE_LANGUAGES_CACHED)
+        """The article's detected language, memoised by its first ``ARTICLE_LANGUAGE_CHARS`` (what the
+        detector reads): single-comment requests under one story detected its text again on every call."""
+        n = ARTICLE_LANGUAGE_CHARS
+        head = f"{article.title[:n]}\n{article.body[:n]}"[:n]
+        if head in self._article_languages:
+            return self._article_languages[head]
+        found = self.detector.detect_with_confidence([head])[0].language
+        return _remember(self._article_languages, head, found, ARTICLE_LANGUAGES_CACHED)
 
     def unsupported(self, language: str | None) -> frozenset[str]:
         """Attributes not trained for ``language`` (None = undetermined, read as English)."""
@@ -298,6 +314,7 @@ class Scorer:
         use_thread: bool = True,
         language: str | None = None,
         same_source: bool = False,
+        source_languages: Sequence[str | None] | None = None,
     ) -> list[Scores]:
         texts = list(texts)
         n = len(texts)
@@ -307,40 +324,59 @@ class Scorer:
         languages = [d.language for d in detections]
         columns, contexts = self._columns(texts, article, use_thread, share=True)
         # Undetermined comments with letters take the thread's (or article's) language; a comment with
-        # none ("!", "+1", an emoji) has no language to take: the base model scores it (a German
-        # model read a lone "!" as an insult at 0.94).
-        placeable = [lang is not None or has_letters(t) for t, lang in zip(texts, languages, strict=True)]
+        # none ("!", "+1", an emoji) has no language to take, nor one the request names: the base model
+        # scores it (a German model read a lone "!" as an insult at 0.94).
+        forced = language is not None
+        placeable = [
+            (lang is not None and not forced) or has_letters(t)
+            for t, lang in zip(texts, languages, strict=True)
+        ]
+        all_placeable = not forced or all(placeable)
         # The thread's (and the article's) language matters only for comments a model lacks or the
         # detector could not place: found once, when first needed.
         thread: str | None = None
         thread_known = False
         if any(lang is None and ok for lang, ok in zip(languages, placeable, strict=True)):
-            thread = self.thread_language(detections, article, use_thread or same_source, language)
+            thread = self.thread_language(
+                detections, article, use_thread or same_source, language, source_languages
+            )
             thread_known = True
+        # Per routed attribute whose comments were not all routed by their detected language: the
+        # language of the model that scored each comment.
+        scored_in: list[tuple[str, list[str | None]]] = []
         for name, (
             model,
             model_languages,
         ) in self._routed.items():  # comments in a routed language: own model
             routes: Sequence[str | None] = languages
-            if not all(lang in model_languages for lang in languages):
+            if not (all_placeable and all(lang in model_languages for lang in languages)):
                 if not thread_known:
-                    thread = self.thread_language(detections, article, use_thread or same_source, language)
+                    thread = self.thread_language(
+                        detections, article, use_thread or same_source, language, source_languages
+                    )
                     thread_known = True
                 routes = [
                     d.nearest(model_languages, thread=thread) if ok else None
                     for d, ok in zip(detections, placeable, strict=True)
                 ]
+                own = model.language_models
+                scored_in.append((name, [r if r in own else model.base_language for r in routes]))
             columns[name] = model.route(texts, routes, columns[name])
         names = tuple(columns)
         values = [columns[name].tolist() for name in names]
         unsupported = self.unsupported
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
-        for row, d, ok, context in rows:
+        for i, (row, d, ok, context) in enumerate(rows):
             assumed = assumed_language(d, ok, thread)
-            out.append(
-                Scores(dict(zip(names, row, strict=True)), context, d.language, unsupported(assumed), assumed)
-            )
+            flags = unsupported(assumed)
+            # A score from another language's model (a guess too weak to judge the comment by sent it
+            # there) is not one trained for the language the comment is judged in: it never rejects.
+            judged = assumed or "en"
+            other = [n for n, langs in scored_in if langs[i] != judged and n not in flags]
+            if other:
+                flags = flags.union(other)
+            out.append(Scores(dict(zip(names, row, strict=True)), context, d.language, flags, assumed))
         return out
 
     def _columns(
@@ -414,7 +450,7 @@ class Scorer:
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
             detections = self.detections([text, *thread], language)
             lang = self.thread_language(detections, article, True, language)
-            placeable = detections[0].language is not None or has_letters(text)  # as score() routes
+            placeable = (detections[0].language is not None and language is None) or has_letters(text)
             route = detections[0].nearest(self._routed[attribute][1], thread=lang) if placeable else None
             model = model.model_for(route)
             if not hasattr(model, "explain"):

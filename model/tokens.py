@@ -23,9 +23,18 @@ _MARKS = (
     "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"  # Arabic harakat and Quranic marks
     "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # extended combining blocks
 )
+# Characters that show nothing inside a word: soft hyphen, combining grapheme joiner, zero-width space,
+# non-joiner and joiner, bidi marks and controls, word joiner, variation selectors, BOM. Between two
+# letters they split the word ("Arsch\u200bloch" read as "arsch" + "loch": the German model's insult
+# 0.95 -> 0.36); inside a token they stay, and its normalisation drops them.
+_INVISIBLE = "\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe00-\ufe0f\ufeff"
+INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
-TOKEN_RE = re.compile(rf"\w[\w*'’{_MARKS}]*|[!?]+")
+TOKEN_RE = re.compile(rf"\w[\w*'’{_MARKS}{_INVISIBLE}]*|[!?]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
+# Tatweel (U+0640) inside a word stretches it ("كـــلب" for "كلب", dog) and hid it from the models; at a
+# word's edge it marks a detached prefix ("بـ", "لـ"), which the Arabic models learned as such: kept.
+_TATWEEL_RE = re.compile("(?<=[^\u0640])\u0640+(?=[^\u0640])")
 _DIGIT_RE = re.compile(r"\d")
 MAX_TOKEN_CHARS = 30  # longer tokens are cut before n-grams: bounds the work per token
 
@@ -46,6 +55,9 @@ def _normalize_once(token: str) -> str:
     t = token
     if not t.isascii():
         t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+        t = INVISIBLE_RE.sub("", t)
+        if "\u0640" in t:
+            t = _TATWEEL_RE.sub("", t)
     t = t.lower().replace("’", "'")
     t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
     t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"

@@ -495,17 +495,12 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
         raise EmptyInputError("the export has no lines")
     counts["line_errors"] += line_errors
     scorer = get_scorer(config) if (threads or singles) else None
-    groups = [(group, True) for group in threads.values()]
-    for group in singles.values():
-        groups += [(group[i : i + SINGLES_PER_CALL], False) for i in range(0, len(group), SINGLES_PER_CALL)]
+    groups = [(group, True) for group in threads.values()] + [(group, False) for group in singles.values()]
     for group, use_thread in groups:
         assert scorer is not None
         article = next((c.article for _, c in group if c.article is not None), None)
-        # Lines without an article_id still come from one export: a comment the detector cannot place
-        # takes the batch's majority language (same_source), as a thread's comments take the thread's.
-        scores = scorer.score(
-            [c.text for _, c in group], article, use_thread=use_thread, same_source=not use_thread
-        )
+        texts = [c.text for _, c in group]
+        scores = scorer.score(texts, article) if use_thread else _score_one_source(scorer, texts, article)
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             if c.article_id is not None:
@@ -513,6 +508,28 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
             row.update(_decision_fields(s, config, counts))
             out[pos] = row
     return [r for r in out if r is not None]
+
+
+def _score_one_source(
+    scorer: CommentScorer, texts: list[str], article: ArticleContext | None
+) -> list[Scores]:
+    """Lines without an article_id still come from one export: a comment the detector cannot place
+    takes the export's majority language (same_source), as a thread's comments take the thread's. They
+    are scored SINGLES_PER_CALL at a time; a part whose own majority is not the export's is scored
+    again with the export's languages, so no result depends on where its line sits in the file."""
+    from model.language import majority_language
+
+    parts = [texts[i : i + SINGLES_PER_CALL] for i in range(0, len(texts), SINGLES_PER_CALL)]
+    scored = [scorer.score(part, article, use_thread=False, same_source=True) for part in parts]
+    if len(parts) > 1:
+        languages = [s.language for part in scored for s in part]
+        whole = majority_language(languages)
+        for k, part in enumerate(parts):
+            if majority_language([s.language for s in scored[k]]) != whole:
+                scored[k] = scorer.score(
+                    part, article, use_thread=False, same_source=True, source_languages=languages
+                )
+    return [s for part in scored for s in part]
 
 
 def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:

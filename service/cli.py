@@ -66,6 +66,9 @@ def _settings_error(exc: ValueError) -> str | None:
         return None
     parts = []
     for err in exc.errors(include_url=False):
+        if not err["loc"]:  # a check of the whole object: its message names the variable
+            parts.append(err["msg"])
+            continue
         name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
         parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
     return "invalid setting " + "; ".join(parts)

@@ -55,7 +55,7 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
         elif step == "reject":
             reviews.append(
                 f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
-                f"trained for language {scores.language or 'und'}: review"
+                f"trained for language {scores.assumed_language or scores.language or 'und'}: review"
             )
         else:
             reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")

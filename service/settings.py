@@ -6,11 +6,12 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
@@ -19,6 +20,7 @@ Count = Annotated[int, Field(gt=0)]
 # A time limit: positive and finite (nan and inf are floats too, and neither bounds anything).
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
@@ -33,6 +35,25 @@ class Thresholds(BaseModel):
 
     review: float | None = Field(default=None, ge=0.0, le=1.0)
     reject: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _review_not_above_reject(self) -> Thresholds:
+        problem = step_order_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def step_order_problem(limits: Thresholds) -> str | None:
+    """Why ``limits`` cannot work as set, or None: a review step above the reject step would never
+    apply (a comment would go from approve straight to reject)."""
+    if limits.review is None or limits.reject is None or limits.review <= limits.reject:
+        return None
+    return (
+        f"review {limits.review} is above reject {limits.reject}: a comment would be rejected before it "
+        "reached review, so the review step would never apply; set review at or below reject "
+        "(or null to turn it off)"
+    )
 
 
 class ThresholdTable(dict[str, Thresholds]):
@@ -63,6 +84,9 @@ class ThresholdTable(dict[str, Thresholds]):
 
 class Limits(BaseModel):
     """Bounds on input size, so one request or page cannot exhaust the machine."""
+
+    # A misspelt limit (MODERATION_LIMITS__MAX_COMENT_CHARS) would otherwise be dropped, the default kept.
+    model_config = ConfigDict(extra="forbid")
 
     max_page_bytes: Count = 20 * 1024 * 1024  # 20 MiB of raw page
     max_request_bytes: Count = 2 * 1024 * 1024  # 2 MiB of request body
@@ -114,6 +138,8 @@ class Limits(BaseModel):
 class Database(BaseModel):
     """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""
 
+    model_config = ConfigDict(extra="forbid")  # as Limits: a misspelt bound is refused, not dropped
+
     pool_size: int = Field(default=5, ge=1, le=100)  # connections kept open per worker process
     max_overflow: int = Field(default=5, ge=0, le=100)  # extra connections under a burst
     pool_timeout_s: Seconds = 5.0  # wait for a free connection, then 503
@@ -125,7 +151,10 @@ class Database(BaseModel):
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value is not echoed (a database URL or the API token holds a secret).
     model_config = SettingsConfigDict(
-        env_prefix="MODERATION_", env_nested_delimiter="__", extra="ignore", hide_input_in_errors=True
+        env_prefix="MODERATION_",
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     host: str = "127.0.0.1"
@@ -240,10 +269,48 @@ class Settings(BaseSettings):
             merged = out.setdefault(language, {})
             for attribute, limits in changes.items():  # "fr" and "fr-FR" both given: their steps add up
                 steps = merged[attribute].model_dump(exclude_unset=True) if attribute in merged else {}
+                for step, value in limits.model_dump(exclude_unset=True).items():
+                    if step in steps and steps[step] != value:  # one of the two would be dropped unseen
+                        raise ValueError(
+                            f"{language}: {attribute} {step} is given twice, {steps[step]} and {value} "
+                            f"(under {tag!r} and another key naming {language!r}); give it once"
+                        )
                 merged[attribute] = Thresholds.model_validate(
                     {**steps, **limits.model_dump(exclude_unset=True)}
                 )
         return out
+
+    @field_validator("language_thresholds", mode="after")
+    @classmethod
+    def _language_steps_in_order(
+        cls, table: dict[str, dict[str, Thresholds]], info: ValidationInfo
+    ) -> dict[str, dict[str, Thresholds]]:
+        # A language's step is checked against the other step it keeps from the global thresholds.
+        for language, changes in table.items():
+            for attribute, limits in changes.items():
+                base = info.data.get(attribute)
+                if not isinstance(base, Thresholds):  # that attribute's own value was refused
+                    continue
+                problem = step_order_problem(base.model_copy(update=limits.model_dump(exclude_unset=True)))
+                if problem:
+                    raise ValueError(f"{language} {attribute}: {problem}")
+        return table
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_nested_variables(cls, data: Any) -> Any:
+        # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
+        # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
+        # Only nested names are checked: other MODERATION_* variables may belong to other tools.
+        for name in os.environ:
+            prefix, _, rest = name.partition("_")
+            head = rest.split(NESTED_DELIMITER, 1)[0].lower()
+            if prefix.upper() == "MODERATION" and NESTED_DELIMITER in rest and head not in cls.model_fields:
+                raise ValueError(
+                    f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
+                    "also limits, database, language_thresholds)"
+                )
+        return data
 
     @model_validator(mode="before")
     @classmethod

@@ -115,6 +115,7 @@ class FakeScorer:
         use_thread: bool = True,
         language: str | None = None,
         same_source: bool = False,
+        source_languages: Sequence[str | None] | None = None,
     ) -> list[Scores]:
         self.calls.append(len(texts))
         self.same_source_seen.append(same_source)

@@ -97,10 +97,13 @@ class DecisionOut(BaseModel):
 
 
 class SpanOut(BaseModel):
-    start: int
-    end: int
-    text: str
-    weight: float
+    start: int = Field(
+        description="Offset into the comment's text in code points (a Python string index; an emoji "
+        "outside the Basic Multilingual Plane counts 1, where a JavaScript string index counts 2)."
+    )
+    end: int = Field(description="End offset, exclusive, in code points like `start`.")
+    text: str = Field(description="The comment's characters from `start` to `end`.")
+    weight: float = Field(description="How far it pushed the score up, in calibrated log-odds.")
 
 
 class CommentResult(BaseModel):

@@ -100,7 +100,9 @@ def test_the_detected_languages_are_the_detectors_labels():
     assert not DETECTED_LANGUAGES & set(TAG_ALIASES)  # a code the detector answers is never rewritten
 
 
-@pytest.mark.parametrize("tag", ["english", "f", "12", "fr!"])
+# "-en" and "_fr" name nothing before their separator: they were read as no language at all (detection
+# ran instead of the client's language), where every other malformed tag is refused.
+@pytest.mark.parametrize("tag", ["english", "f", "12", "fr!", "-en", "_fr", "-"])
 def test_a_bad_language_tag_is_refused(tag: str) -> None:
     with pytest.raises(ValueError, match="not a language tag"):
         normalize_language(tag)
@@ -405,3 +407,40 @@ def test_arabic_vowel_marks_do_not_hide_the_language() -> None:
     plain, vowelled = default_detector().detect_with_confidence(["انت غبي وحقير", "اَنْتَ غَبِيٌّ وَحَقِيرٌ"])
     assert vowelled.language == plain.language == "ar"  # vowelled was undetermined
     assert vowelled.confidence == pytest.approx(plain.confidence)
+
+
+def test_a_score_from_another_languages_model_on_a_weak_guess_never_rejects(routed_scorer: Scorer) -> None:
+    """An undetermined comment with no guess of 0.3 is judged in English, but the routed attribute
+    follows a weaker guess (>= 0.1) to its language's model: "@user jvais changer mongol" (fr 0.23,
+    en 0.21) was scored by the French model and auto-rejected as if an English model had read it."""
+    from service.decide import decide
+
+    french = routed_scorer.models["insult"].language_models["fr"]
+    text = "@user jvais changer mongol"
+    detection = routed_scorer.detector.detect_one(text)
+    assert detection.language is None and detection.ranked[0][0] == "fr" and detection.ranked[0][1] < 0.3
+    got = routed_scorer.score([text])[0]
+    assert got["insult"] == pytest.approx(french.predict_proba([text])[0, 1])  # routing unchanged
+    assert got.assumed_language is None and got.unsupported == {"insult"}
+    thresholds = {"insult": Thresholds(review=0.1, reject=0.2)}
+    assert got["insult"] >= 0.2
+    assert decide(got, thresholds).verdict == "review"
+    # Judged in the language whose model scored it, the same score still decides alone.
+    in_french = routed_scorer.score([text], language="fr")[0]
+    assert in_french.unsupported == frozenset() and decide(in_french, thresholds).verdict == "reject"
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u00ad", "\u200d", "\u2060", "\u200f"])
+def test_invisible_characters_do_not_hide_the_language(mark: str) -> None:
+    # A zero-width space (or soft hyphen, joiner ...) after every letter left a French insult
+    # undetermined (then scored by the English model: insult 0.04 against 0.80) and a German one
+    # "Indonesian" (so no German model, no rejection).
+    detector = default_detector()
+    for text, language in (
+        ("Espèce de connard, tu es un abruti", "fr"),
+        ("Halt die Klappe, du dummer Idiot", "de"),
+        ("Du bist ein Arschloch und ein Vollidiot", "de"),
+    ):
+        hidden = " ".join(mark.join(word) for word in text.split())
+        assert detector.detect_one(hidden) == detector.detect_one(text), (text, repr(mark))
+        assert detector.detect_one(hidden).language == language

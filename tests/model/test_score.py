@@ -159,7 +159,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     """Scorer.score the long way: each model on its own, every comment's full detection (all of the
     detector's guesses), every routed model routed with the thread's language (the article's detected
     afresh) except comments without a letter, unsupported attributes listed afresh for the language
-    each comment is assumed to be in."""
+    each comment is assumed to be in, and a routed attribute scored by another language's model."""
     from model.language import has_letters, thread_language
     from model.score import assumed_language
 
@@ -168,6 +168,7 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
     thread = thread_language(detections)
     if thread is None and article is not None and not article.is_empty:
         thread = scorer.detector.detect_one(f"{article.title}\n{article.body}").language
+    scored_in = {}
     for name, model in scorer.models.items():
         if hasattr(model, "route"):
             routes = [
@@ -175,10 +176,12 @@ def _general(scorer: Scorer, texts: list[str], article: ArticleContext | None) -
                 for d, t in zip(detections, texts, strict=True)
             ]
             columns[name] = model.route(texts, routes, columns[name])
+            scored_in[name] = [r if r in model.language_models else model.base_language for r in routes]
     out = []
     for i, d in enumerate(detections):
         lang = assumed_language(d, has_letters(texts[i]), thread) or "en"
         unsupported = {a for a in scorer.attributes if lang not in scorer.supported_languages(a)}
+        unsupported |= {a for a, langs in scored_in.items() if langs[i] != lang}
         out.append(({a: float(c[i]) for a, c in columns.items()}, contexts[i], d.language, unsupported))
     return out
 
@@ -248,3 +251,56 @@ def test_vowel_marks_do_not_change_an_arabic_comments_scores(scorer: Scorer) -> 
     assert vowelled.assumed_language == plain.language == "ar"
     assert vowelled["insult"] == pytest.approx(plain["insult"], abs=0.05)
     assert vowelled["toxicity"] == pytest.approx(plain["toxicity"], abs=0.05)
+
+
+def test_tatweel_does_not_hide_an_arabic_insult_and_its_span_stays_on_the_text(scorer: Scorer) -> None:
+    # "انت كـــلب" (you dog, stretched) scored insult 0.40 and toxicity 0.36 against 0.82 / 0.90.
+    plain, stretched = scorer.score(["انت كلب", "انت كـــلب"], use_thread=False)
+    assert stretched["insult"] == plain["insult"] and stretched["toxicity"] == plain["toxicity"]
+    spans = scorer.explain("انت كـــلب", "insult")
+    assert ("كـــلب", 4, 10) in [(s.text, s.start, s.end) for s in spans]
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200d", "\u00ad", "\u2060", "\u034f", "\ufe0f", "\u200e"])
+def test_invisible_characters_inside_a_word_do_not_hide_it(scorer: Scorer, mark: str) -> None:
+    # "Du bist ein Arsch\u200bloch" scored insult 0.36 and toxicity 0.56 against 0.95 / 0.99: reviewed,
+    # not rejected; "انت ك\u200bلب" 0.46 against 0.82.
+    for plain, word in (("Du bist ein Arschloch", "Arschloch"), ("انت كلب", "كلب"), ("you idiot", "idiot")):
+        hidden = plain.replace(word, mark.join(word))
+        a, b = scorer.score([plain, hidden], use_thread=False)
+        assert b["insult"] == pytest.approx(a["insult"]) and b["toxicity"] == pytest.approx(a["toxicity"])
+        start = hidden.index(word[0])
+        assert (mark.join(word), start) in [(s.text, s.start) for s in scorer.explain(hidden, "insult")]
+
+
+def test_the_article_language_memo_holds_no_article_bodies(scorer: Scorer) -> None:
+    # The memo was keyed by the whole (title, body): up to 256 articles stayed alive after their
+    # requests, 2 MB bodies through /v1/comments:score (about 0.5 GB a worker) and 20 MB pages through
+    # /v1/articles:score. The detector reads only the article's first characters.
+    scorer._article_languages.clear()
+    long_french = "Le conseil a reporté le vote du budget après un long débat. " * 40_000  # 2.4 MB
+    article = ArticleContext("Budget", long_french)
+    assert scorer.article_language(article) == "fr"
+    assert scorer.article_language(article) == scorer.detector.detect_one(f"Budget\n{long_french}").language
+    held = sum(len("".join(k)) if isinstance(k, tuple) else len(k) for k in scorer._article_languages)
+    assert held < 10_000
+    assert scorer.score(["xyz qwv"], article)[0].assumed_language == "fr"  # an undetermined comment
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ar"])
+def test_a_comment_without_letters_keeps_the_base_model_when_the_request_names_a_language(
+    scorer: Scorer, language: str
+) -> None:
+    # A site that sends its language with every comment (Coral Talk sends the tenant's) had "!!!"
+    # scored by the German model (insult 0.94: auto-rejected) and "+1", ":)" by the French one (review).
+    # Detected or taken from a thread, such a comment already stayed on the base model.
+    texts = ["!", "!!!", "+1", "\U0001f44d", ":)", "100%"]
+    alone = scorer.score(texts, use_thread=False)
+    forced = scorer.score(texts, use_thread=False, language=language)
+    for text, a, f in zip(texts, alone, forced, strict=True):
+        assert f.values == a.values, text
+        assert f.language == language and f.assumed_language is None and f.unsupported == frozenset()
+        for attribute in ("insult", "toxicity"):
+            assert scorer.explain(text, attribute, language=language) == scorer.explain(text, attribute)
+    worded = scorer.score(["Du bist ein Idiot!"], language="de")[0]  # words: the named language's model
+    assert worded["insult"] == scorer.score(["Du bist ein Idiot!"])[0]["insult"]

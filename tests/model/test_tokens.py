@@ -55,3 +55,39 @@ def test_combining_marks_stay_inside_their_word() -> None:
     tokens = TOKEN_RE.findall(vowelled)
     assert [normalize_token(t) for t in tokens] == ["يا", "كلب", "يا", "حمار", "arschlocher"]
     assert normalize_token(TOKEN_RE.findall("Arschlöcher")[0]) == "arschlocher"  # as precomposed
+
+
+def test_tatweel_inside_a_word_does_not_change_its_spelling() -> None:
+    # Tatweel (U+0640) stretches a word for emphasis or to slip past a filter: "كـــلب" was another
+    # token than "كلب", and "انت كـــلب" scored insult 0.40 against 0.82 for "انت كلب".
+    stretched = "كـــلب حـمـار الـــعرب"
+    assert [normalize_token(t) for t in TOKEN_RE.findall(stretched)] == ["كلب", "حمار", "العرب"]
+    # At a word's edge it is part of how the models spell a detached prefix ("بـ 100"): kept.
+    assert [normalize_token(t) for t in ("بـ", "لـ", "الـ")] == ["بـ", "لـ", "الـ"]
+    for token in ("كـــلب", "بـ", "ـكلب"):  # a normalised key normalises to itself
+        assert normalize_token(normalize_token(token)) == normalize_token(token)
+
+
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u00ad",
+    "\u2060",
+    "\u034f",
+    "\ufe0f",
+    "\u200e",
+    "\u202e",
+    "\ufeff",
+]
+
+
+def test_invisible_characters_inside_a_word_do_not_split_it() -> None:
+    # A zero-width space, joiner, soft hyphen, bidi mark or variation selector between the letters of a
+    # word is not seen on screen but split it in two tokens: "Arsch\u200bloch" read as "arsch" + "loch".
+    for mark in INVISIBLE:
+        word = mark.join("Arschloch")
+        assert TOKEN_RE.findall(f"Du {word}!") == ["Du", word, "!"], repr(mark)
+        assert normalize_token(word) == "arschloch", repr(mark)
+        assert normalize_token(normalize_token(word)) == "arschloch"
+    assert TOKEN_RE.findall("\u200bidiot") == ["idiot"]  # a word still starts at a word character

@@ -1115,3 +1115,55 @@ def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_ve
     (activated_version.parent / "ACTIVE").write_text("1.cccccccccccc\n")
     with pytest.raises(ModelError, match=r"1\.cccccccccccc"):
         run_batch(capsys, page, factory=factory)
+
+
+def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line_is(
+    tmp_path, capsys, monkeypatch
+):
+    """Lines without an article_id are scored SINGLES_PER_CALL at a time; an undetermined comment took
+    the majority language of its own part, not the export's (docs/batch.md): with English lines first,
+    "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
+    another order as English (review against reject on the shipped model)."""
+    import numpy as np
+
+    from model.artifact import save_artifact
+    from model.features import LinearTextClassifier, TokenFeaturizer
+    from model.multilingual import LanguageRoutedClassifier
+    from model.score import Scorer
+
+    def tiny(texts: list[str]) -> LinearTextClassifier:
+        featurizer = TokenFeaturizer(min_df=1)
+        return LinearTextClassifier(featurizer=featurizer, C=2.0).fit(texts * 5, np.asarray([1, 1, 0, 0] * 5))
+
+    english = tiny(["you idiot", "you clown", "nice point", "thanks for this"])
+    german = tiny(["du idiot", "du depp", "danke schön", "guter artikel"])
+    save_artifact(
+        tmp_path / "model",
+        {"insult": LanguageRoutedClassifier(english, {"de": german}, "en")},
+        {"model_version": "test"},
+        {"insult": {"interface": "predict_proba", "threshold": 0.5, "languages": ["en", "de"]}},
+    )
+    scorer = Scorer.load(tmp_path / "model")
+    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    en = [
+        "Thanks for this article, it explains the budget very well.",
+        "I think the council should have voted against the new bridge.",
+        "Great reporting, I learned a lot about the city finances today.",
+    ]
+    de = [
+        "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
+        "Die Regierung hat wieder einmal versagt, das ist eine Schande für uns alle.",
+    ]
+    clown = "you clown!!!"
+    assert scorer.detector.detect_one(clown).language is None
+    rows = {}
+    for name, texts in {"first": [*en, *de, clown], "last": [*de, clown, *en]}.items():
+        f = tmp_path / f"{name}.jsonl"
+        write_jsonl(f, [{"id": str(i), "text": t} for i, t in enumerate(texts)])
+        rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+        assert rc == 0
+        (rows[name],) = [r for r in rows_of(out) if r["id"] == str(texts.index(clown))]
+    expected = scorer.score([*en, *de, clown], use_thread=False, same_source=True)[-1]  # one call
+    for row in rows.values():
+        assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
+        assert row["unsupported"] == sorted(expected.unsupported)

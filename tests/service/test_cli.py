@@ -62,6 +62,9 @@ def test_console_script_is_installed():
         ),
         (["serve", "--port", "0"], {"MODERATION_LIMITS__MAX_REQUEST_BYTES": "-1"}, "MAX_REQUEST_BYTES"),
         (["serve", "--port", "0"], {"MODERATION_LIMITS__BODY_TIMEOUT_S": "nan"}, "BODY_TIMEOUT_S"),
+        # Misspelt names were ignored without a word, the defaults kept.
+        (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
+        (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):

@@ -110,3 +110,13 @@ def test_an_undetermined_comment_in_a_french_thread_is_judged_in_french():
     assert decide(scores, _table()).verdict == "approve"
     assert flagged_attributes(scores.as_dict(), _table(), language=judged_language(scores)) == []
     assert judged_language(Scores({"toxicity": 0.5})) == "en"
+
+
+def test_the_no_reject_reason_names_the_language_the_comment_was_judged_in():
+    # An undetermined comment judged Spanish (the detector's guess; Scores.assumed_language) is
+    # unsupported because of Spanish, but the reason said "not trained for language und".
+    t = {"insult": Thresholds(review=0.5, reject=0.9)}
+    unsure = Scores({"insult": 0.99}, language=None, unsupported=frozenset({"insult"}), assumed_language="es")
+    assert decide(unsure, t).reasons == (
+        "insult 0.99 >= reject threshold 0.90, but its model was not trained for language es: review",
+    )

@@ -129,8 +129,8 @@ def test_two_spellings_of_one_language_add_their_steps():
 def test_three_letter_language_codes_apply_to_the_languages_they_name(tag, code):
     # "fra" and "deu" (ISO 639-2/3) were accepted and kept as "fra": comments carry the detector's
     # "fr", so those thresholds never applied, without a word.
-    table = Settings(language_thresholds={tag: {"toxicity": {"review": 0.99}}}).thresholds()
-    assert table.for_language(code)["toxicity"].review == 0.99
+    table = Settings(language_thresholds={tag: {"toxicity": {"review": 0.89}}}).thresholds()
+    assert table.for_language(code)["toxicity"].review == 0.89
     assert set(table.by_language) == {code}
 
 
@@ -145,6 +145,72 @@ def test_a_three_letter_language_key_decides_a_comment_of_that_language():
     from core.records import Scores
     from service.decide import decide
 
-    table = Settings(language_thresholds={"fra": {"toxicity": {"review": 0.99}}}).thresholds()
+    table = Settings(language_thresholds={"fra": {"toxicity": {"review": 0.89}}}).thresholds()
     french = Scores({"toxicity": 0.5}, language="fr")
-    assert decide(french, table).verdict == "approve"  # 0.5 < the French 0.99 (global review: 0.45)
+    assert decide(french, table).verdict == "approve"  # 0.5 < the French 0.89 (global review: 0.45)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MODERATION_TOXICITY__REVIEW": "0.95"},  # above the default reject 0.9
+        {"MODERATION_INSULT__REJECT": "0.4"},  # below the default review 0.5
+        {"MODERATION_SPAM": '{"review": 0.7, "reject": 0.6}'},
+    ],
+)
+def test_a_review_step_above_the_reject_step_is_refused(monkeypatch, env):
+    # It was accepted: a comment then went from approve straight to reject, and the review step the
+    # operator set never applied, without a word.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=r"review [\d.]+ is above reject [\d.]+"):
+        Settings()
+
+
+def test_a_language_review_step_above_the_reject_step_it_keeps_is_refused():
+    # French review 0.95 under the global reject 0.9: French comments were never reviewed.
+    with pytest.raises(ValidationError, match=r"fr toxicity: review 0\.95 is above reject 0\.9"):
+        Settings(language_thresholds={"fr": {"toxicity": {"review": 0.95}}})
+    with pytest.raises(ValidationError, match=r"de insult: review 0\.5 is above reject 0\.3"):
+        Settings(language_thresholds={"de": {"insult": {"reject": 0.3}}})
+    table = Settings(language_thresholds={"fr": {"toxicity": {"review": 0.95, "reject": None}}}).thresholds()
+    assert table.for_language("fr")["toxicity"].model_dump() == {"review": 0.95, "reject": None}
+    assert Settings(toxicity={"review": 0.9, "reject": 0.9}).toxicity.review == 0.9  # equal: fine
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("MODERATION_TOXCITY__REVIEW", "MODERATION_TOXCITY__REVIEW"),  # a misspelt attribute
+        ("MODERATION_THREAT__REJECT", "MODERATION_THREAT__REJECT"),  # an attribute with no threshold
+        ("moderation_insults__review", "moderation_insults__review"),  # names are read in any case
+        ("MODERATION_LIMITS__MAX_COMENT_CHARS", "max_coment_chars"),
+        ("MODERATION_DATABASE__POOL_SIZ", "pool_siz"),
+    ],
+)
+def test_a_misspelt_nested_setting_is_refused(monkeypatch, name, fragment):
+    # Each was ignored without a word: the operator's threshold or limit never applied.
+    monkeypatch.setenv(name, "0.3")
+    with pytest.raises(ValidationError, match=fragment):
+        Settings()
+
+
+def test_other_moderation_variables_are_left_alone(monkeypatch):
+    monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # not a setting, no nesting: the tests' own
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    monkeypatch.setenv("MODERATION_LANGUAGE_THRESHOLDS__FR__TOXICITY__REVIEW", "0.3")
+    settings = Settings()
+    assert settings.toxicity.review == 0.3
+    assert settings.thresholds().for_language("fr")["toxicity"].review == 0.3
+
+
+def test_two_spellings_of_one_language_setting_one_step_differently_are_refused():
+    # {"fr": review 0.3, "fra": review 0.5}: the later key won and the other value was dropped unseen.
+    with pytest.raises(ValidationError, match=r"fr.*toxicity review.*0\.3.*0\.5"):
+        Settings(
+            language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fra": {"toxicity": {"review": 0.5}}}
+        )
+    same = Settings(
+        language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fr-FR": {"toxicity": {"review": 0.3}}}
+    )
+    assert same.thresholds().for_language("fr")["toxicity"].review == 0.3

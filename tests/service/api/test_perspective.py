@@ -957,3 +957,25 @@ def test_huge_lists_in_a_perspective_request_are_refused_at_once(family_client, 
         assert "Unknown requested attribute: A0" in r.json()["error"]["message"]
     else:
         assert r.status_code == 200, r.text
+
+
+def test_an_undetermined_comment_another_languages_model_scored_is_und(settings):
+    # The scorer marks insult unsupported for an undetermined comment read as English when a weak guess
+    # sent it to another language's model: the 400 named "en", which insult does support.
+    from core.records import Scores
+    from tests.service.api.conftest import FakeScorer
+
+    class Guessing(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True, language=None, same_source=False):
+            got = super().score(texts, article, use_thread=use_thread, language=language)
+            return [Scores(s.as_dict(), s.context, None, frozenset({"insult"}), None) for s in got]
+
+    with make_client(settings, lambda _dir: Guessing()) as c:
+        request = {"comment": {"text": "you clown!!!"}, "requestedAttributes": {"INSULT": {}}}
+        error = assert_google_error(c.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+        assert error["message"] == "Attribute INSULT does not support request languages: und"
+        assert _language_detail(error) == {"attribute": "INSULT", "detectedLanguages": ["und"]}
+        r = c.post(URL, json=request | {"requestedAttributes": {"OFF_TOPIC": {}}})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["detectedLanguages"] == ["en"] and "OFF_TOPIC" in body["attributeScores"]
