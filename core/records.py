@@ -89,6 +89,9 @@ class Scores:
     # The language ``unsupported`` was judged for: ``language``, or for an undetermined comment its
     # thread's or the detector's likeliest guess; None reads as English (the base models' language).
     assumed_language: str | None = None
+    # The part of ``unsupported`` scored by another language's model than the judged one, because a
+    # guess too weak to judge the comment by sent it there: a best guess, shown, never rejecting alone.
+    guessed: frozenset[str] = frozenset()
 
     def __getitem__(self, attribute: str) -> float:
         return self.values.get(attribute, math.nan)

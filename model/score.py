@@ -373,10 +373,9 @@ class Scorer:
             # A score from another language's model (a guess too weak to judge the comment by sent it
             # there) is not one trained for the language the comment is judged in: it never rejects.
             judged = assumed or "en"
-            other = [n for n, langs in scored_in if langs[i] != judged and n not in flags]
-            if other:
-                flags = flags.union(other)
-            out.append(Scores(dict(zip(names, row, strict=True)), context, d.language, flags, assumed))
+            guessed = frozenset(n for n, langs in scored_in if langs[i] != judged and n not in flags)
+            by_name = dict(zip(names, row, strict=True))
+            out.append(Scores(by_name, context, d.language, flags | guessed, assumed, guessed))
         return out
 
     def _columns(

@@ -60,7 +60,6 @@ TEXT_TYPES = (None, "", "TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT")
 MAX_TEXT_BYTES = 20 * 1024  # limits.md: "The maximum text size per request is 20 KB" (UTF-8 bytes)
 # The language assumed when the model carries no language detector (Scores.language is None).
 ASSUMED_LANGUAGE = "en"
-UNDETERMINED = "und"  # what real Perspective names a language it cannot place
 DEFAULT_LANGUAGES = frozenset({"en"})
 
 # Where a sentence ends: its closing marks (with closing quotes/brackets) before a space or the end of

@@ -135,25 +135,22 @@ def _drop_unsupported(
     *,
     requested: bool,
     flagged: frozenset[str] = frozenset(),
-    flagged_as: Sequence[str] | None = None,
     drop_always: bool = False,
 ) -> dict[str, str]:
     """The attributes trained for every one of ``languages``; the others are Perspective's 400, or
     dropped when the request (or the site's ``perspective_drop_unsupported``) says so. ``flagged``:
-    attributes the scorer itself marked unsupported; their 400 names ``flagged_as`` when given."""
+    attributes the scorer itself marked unsupported."""
+    detected = () if requested else languages
     drop = body.dropUnsupportedAttributes or drop_always
     kept: dict[str, str] = {}
     for name in body.requestedAttributes:
         field = plan.fields.get(name)
-        trained = field is not None and all(
-            lang in pp.supported_languages(scorer, str(field)) for lang in languages
-        )
-        if trained and field is not None and field not in flagged:
+        ok = field is not None and field not in flagged
+        ok = ok and all(lang in pp.supported_languages(scorer, str(field)) for lang in languages)
+        if ok and field is not None:
             kept[name] = field
         elif not drop:
-            named = list(flagged_as) if trained and flagged_as else list(languages)
-            detected = () if requested else named
-            raise pp.language_not_supported(name, named, requested=requested, detected=detected)
+            raise pp.language_not_supported(name, languages, requested=requested, detected=detected)
     return kept
 
 
@@ -216,10 +213,6 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     )
     first = scored[0]
     detected = first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
-    # An undetermined comment is read as English; an attribute the scorer still marks unsupported was
-    # scored by another language's model on a guess too weak to judge by: its 400 names "und" (real
-    # Perspective's word for a language it cannot place), not "en", which the attribute supports.
-    flagged_as = [pp.UNDETERMINED] if not (first.language or first.assumed_language) else None
     effective = requested or [detected]
     fields = _drop_unsupported(
         body,
@@ -227,8 +220,10 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         _Plan(fields, plan.never),
         effective,
         requested=bool(requested),
-        flagged=first.unsupported,
-        flagged_as=flagged_as,
+        # A best guess from another language's model stays Perspective's score: a client reading
+        # TOXICITY gets one for a short English comment the detector cannot place (decisions don't
+        # reject on it; the native API marks it unsupported).
+        flagged=first.unsupported - first.guessed,
         drop_always=drop_always,
     )
     offsets = pp.utf16_offsets(text, [i for span in spans for i in span])

@@ -959,23 +959,24 @@ def test_huge_lists_in_a_perspective_request_are_refused_at_once(family_client, 
         assert r.status_code == 200, r.text
 
 
-def test_an_undetermined_comment_another_languages_model_scored_is_und(settings):
-    # The scorer marks insult unsupported for an undetermined comment read as English when a weak guess
-    # sent it to another language's model: the 400 named "en", which insult does support.
+def test_a_best_guess_from_another_languages_model_is_still_perspectives_score(settings):
+    # An undetermined comment read as English whose insult a weak guess sent to another language's
+    # model: the native API marks it unsupported and never rejects on it, but a Perspective client
+    # reading INSULT gets the score, not a 400 for a short English comment.
     from core.records import Scores
     from tests.service.api.conftest import FakeScorer
 
     class Guessing(FakeScorer):
         def score(self, texts, article=None, *, use_thread=True, language=None, same_source=False):
             got = super().score(texts, article, use_thread=use_thread, language=language)
-            return [Scores(s.as_dict(), s.context, None, frozenset({"insult"}), None) for s in got]
+            flags = frozenset({"insult"})
+            return [Scores(s.as_dict(), s.context, None, flags, None, guessed=flags) for s in got]
 
     with make_client(settings, lambda _dir: Guessing()) as c:
         request = {"comment": {"text": "you clown!!!"}, "requestedAttributes": {"INSULT": {}}}
-        error = assert_google_error(c.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
-        assert error["message"] == "Attribute INSULT does not support request languages: und"
-        assert _language_detail(error) == {"attribute": "INSULT", "detectedLanguages": ["und"]}
-        r = c.post(URL, json=request | {"requestedAttributes": {"OFF_TOPIC": {}}})
+        r = c.post(URL, json=request)
         assert r.status_code == 200, r.text
-        body = r.json()
-        assert body["detectedLanguages"] == ["en"] and "OFF_TOPIC" in body["attributeScores"]
+        assert 0.0 <= r.json()["attributeScores"]["INSULT"]["summaryScore"]["value"] <= 1.0
+        native = c.post("/v1/comments:score", json={"comments": [{"text": "you clown!!!"}]})
+        assert native.status_code == 200, native.text
+        assert native.json()["results"][0]["language_supported"]["insult"] is False
