@@ -40,6 +40,11 @@ def judged_language(scores: Scores) -> str:
     return scores.assumed_language or scores.language or "en"
 
 
+def _shown(value: float) -> str:
+    """Two decimals, rounded down: 0.8996 under a reject threshold of 0.90 must not read "0.90"."""
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
 def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
     thresholds = for_language(thresholds, judged_language(scores))
     rejects: list[str] = []
@@ -51,14 +56,14 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
             continue
         unsupported = attribute in scores.unsupported  # not trained for this language: never rejects
         if step == "reject" and not unsupported:
-            rejects.append(f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}")
+            rejects.append(f"{attribute} {_shown(value)} >= reject threshold {limit.reject:.2f}")
         elif step == "reject":
             reviews.append(
-                f"{attribute} {value:.2f} >= reject threshold {limit.reject:.2f}, but its model was not "
+                f"{attribute} {_shown(value)} >= reject threshold {limit.reject:.2f}, but its model was not "
                 f"trained for language {scores.assumed_language or scores.language or 'und'}: review"
             )
         else:
-            reviews.append(f"{attribute} {value:.2f} >= review threshold {limit.review:.2f}")
+            reviews.append(f"{attribute} {_shown(value)} >= review threshold {limit.review:.2f}")
     if rejects:
         return Decision("reject", tuple(rejects + reviews))
     if reviews:

@@ -2,7 +2,7 @@ import pytest
 
 from core.records import Scores
 from service.decide import decide, flagged_attributes, judged_language
-from service.settings import Thresholds, ThresholdTable
+from service.settings import Settings, Thresholds, ThresholdTable
 
 T = {"insult": Thresholds(review=0.5, reject=0.9), "off_topic": Thresholds(review=0.6, reject=0.95)}
 
@@ -119,4 +119,13 @@ def test_the_no_reject_reason_names_the_language_the_comment_was_judged_in():
     unsure = Scores({"insult": 0.99}, language=None, unsupported=frozenset({"insult"}), assumed_language="es")
     assert decide(unsure, t).reasons == (
         "insult 0.99 >= reject threshold 0.90, but its model was not trained for language es: review",
+    )
+
+
+def test_a_score_just_under_a_threshold_does_not_read_as_reaching_it():
+    decision = decide(Scores({"toxicity": 0.8996}), Settings().thresholds())
+    assert decision.verdict == "review"
+    assert decision.reasons == ("toxicity 0.89 >= review threshold 0.45",)
+    assert decide(Scores({"toxicity": 0.29}), {"toxicity": Thresholds(review=0.29)}).reasons == (
+        "toxicity 0.29 >= review threshold 0.29",
     )
