@@ -31,6 +31,9 @@ from core import errors as domain
 
 log = logging.getLogger(__name__)
 
+# Every JSON answer names its charset, as Google's do: google-http-java-client decodes a body without one
+# as ISO-8859-1, which garbles any non-ASCII text echoed back (a clientToken, a language tag, a message).
+JSON_MEDIA_TYPE = "application/json; charset=UTF-8"
 PERSPECTIVE_PREFIX = "/v1alpha1/"
 DISCOVERY_PREFIX = "/$discovery/"
 BATCH_PATH = "/batch"  # Google's batch endpoint (the discovery document's batchPath)
@@ -163,7 +166,7 @@ def error_response(
     return Response(
         body,
         status_code=status,
-        media_type="application/json",
+        media_type=JSON_MEDIA_TYPE,
         headers=dict(headers or {}),
     )
 

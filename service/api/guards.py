@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
-from service.api.errors import ApiError, body_for_path
+from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path
 from service.memory import release_request_memory
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ async def send_error(
 ) -> None:
     body = body_for_path(path, status, reason, message)  # Perspective's paths get Google's shape
     head = [
-        (b"content-type", b"application/json"),
+        (b"content-type", JSON_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
         *headers,
     ]
@@ -418,7 +418,7 @@ class SafetyNetMiddleware:
                         "type": "http.response.start",
                         "status": 500,
                         "headers": [
-                            (b"content-type", b"application/json"),
+                            (b"content-type", JSON_MEDIA_TYPE.encode()),
                             (b"content-length", str(len(body)).encode()),
                         ],
                     }

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import EmptyInputError, TooLargeError
 from core.records import ArticleContext, Decision, Scores, Span
 from model.score import CommentScorer
+from service.api.errors import JSON_MEDIA_TYPE
 from service.decide import decide, judged_language
 from service.ingest import has_visible_text
 from service.settings import Limits, Thresholds
@@ -119,4 +120,4 @@ def score_thread(
 def json_response(payload: Any, status_code: int = 200) -> Response:
     # A score the artifact does not carry comes back from the Scorer as NaN: JSON null, never `NaN`.
     body = to_json(payload, inf_nan_mode="null")
-    return Response(body, status_code=status_code, media_type="application/json")
+    return Response(body, status_code=status_code, media_type=JSON_MEDIA_TYPE)

@@ -980,3 +980,15 @@ def test_a_best_guess_from_another_languages_model_is_still_perspectives_score(s
         native = c.post("/v1/comments:score", json={"comments": [{"text": "you clown!!!"}]})
         assert native.status_code == 200, native.text
         assert native.json()["results"][0]["language_supported"]["insult"] is False
+
+
+def test_every_json_answer_names_its_charset(client):
+    """google-http-java-client reads a JSON body without a charset as ISO-8859-1: a non-ASCII clientToken
+    echoed back came out garbled."""
+    request = {"comment": {"text": "idiot"}, "requestedAttributes": {"INSULT": {}}, "clientToken": "café"}
+    ok = client.post(URL, json=request)
+    refused = client.post(URL, json={"comment": {"text": ""}, "requestedAttributes": {"INSULT": {}}})
+    native = client.post("/v1/comments:score", json={"comments": [{"text": "idiot"}]})
+    for r in (ok, refused, native):
+        assert r.headers["content-type"] == "application/json; charset=UTF-8", r.text
+    assert ok.content.decode("utf-8") and ok.json()["clientToken"] == "café"
