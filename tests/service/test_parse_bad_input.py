@@ -317,3 +317,46 @@ def test_real_pages_pass_the_markup_check(articles_dir):
     assert len(pages) >= 20
     for path in pages:
         check_markup(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _record_extractions(monkeypatch) -> list[dict[str, object]]:
+    """trafilatura.extract, recording how it was called (its keyword arguments)."""
+    import trafilatura
+
+    calls: list[dict[str, object]] = []
+    real = trafilatura.extract
+
+    def extract(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "extract", extract)
+    return calls
+
+
+_BRIEF = "<html><body><h1>Fire on Main Street</h1><p>A fire broke out on Main Street on Tuesday.</p>"
+
+
+def test_a_page_of_many_short_pieces_skips_the_extractors_quadratic_fallbacks(monkeypatch):
+    # A short article over 8,000 one-line comments: trafilatura's fallbacks (justext compares each short
+    # paragraph with its neighbours) took 16 s for these 620 KB, 4.5 s for half of it.
+    thread = "".join(
+        f"<div class=post><div class=who>user{i}</div><div class=txt>lol ok</div></div>" for i in range(8_000)
+    )
+    calls = _record_extractions(monkeypatch)
+    article = parse_page(_BRIEF + thread + "</body></html>", fmt="html")
+    assert [c.get("fast") for c in calls] == [True]
+    assert "A fire broke out on Main Street on Tuesday." in article.body
+    calls.clear()
+    parse_page(_BRIEF + thread[: len(thread) // 40] + "</body></html>", fmt="html")
+    assert [c.get("fast") for c in calls] == [False]  # a page of real size: every fallback, as before
+
+
+def test_a_table_grid_bomb_is_not_given_to_the_extractor(monkeypatch):
+    # 80 cells spanning 100 columns and 100 rows, in 4 KB: trafilatura's table reader took 6 s (n² in the
+    # grid's slots: 320 such cells, 10 KB, about 90 s).
+    table = "<table><tr>" + '<td colspan="100" rowspan="100">c' * 80 + "<tr><td>x" * 100 + "</table>"
+    calls = _record_extractions(monkeypatch)
+    article = parse_page(_BRIEF + table + "</body></html>", fmt="html")
+    assert calls == []
+    assert "A fire broke out on Main Street on Tuesday." in article.body
