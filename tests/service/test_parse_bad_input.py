@@ -282,6 +282,23 @@ def test_byte_order_mark_in_a_str_page_is_not_text():
     assert marked.body == plain.body
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\r\n", "\r"])
+def test_a_str_page_ends_its_lines_where_the_same_bytes_do(seeds_dir, separator):
+    # A page sent as JSON content is a str; decode() ends lines at U+2028, U+2029 and NEL for bytes, and
+    # a str page kept them inside one line: the seed read as one line, no title and no comment.
+    seed = (seeds_dir / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
+    expected = parse_page(seed.encode(), fmt="text")
+    assert expected.comments
+    page = seed.replace("\n", separator)
+    for data in (page, page.encode()):
+        article = parse_page(data, fmt="text")
+        assert (article.title, article.body, article.comments) == (
+            expected.title,
+            expected.body,
+            expected.comments,
+        )
+
+
 @pytest.mark.parametrize(
     ("page", "message"),
     [
