@@ -377,3 +377,36 @@ def test_a_table_grid_bomb_is_not_given_to_the_extractor(monkeypatch):
     article = parse_page(_BRIEF + table + "</body></html>", fmt="html")
     assert calls == []
     assert "A fire broke out on Main Street on Tuesday." in article.body
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["<script>x", "<!--x", "<script x", "a < b "],
+    ids=["unclosed-scripts", "unclosed-comments", "openers-without-gt", "lone-lt"],
+)
+@pytest.mark.parametrize(
+    "start",
+    ["<html><body>" + "<div>" * 300, "<p></p><div></div><span></span>"],
+    ids=["too-deep", "shows-nothing"],
+)
+def test_tag_stripping_stays_linear_on_blocks_that_never_close(start, tail):
+    # The tag-stripping fallback (a page nested deeper than libxml2 allows, or one sniffed as HTML that
+    # shows nothing) searched the rest of the page again for every opener without its closer: 145 KB of
+    # "<script>x" took 7 s, 1 MB several minutes.
+    import time
+
+    page = start + "<p>hello there</p>" + tail * 100_000
+    started = time.process_time()
+    with contextlib.suppress(InputError):
+        parse_page(page)
+    assert time.process_time() - started < 10
+
+
+def test_tag_stripping_drops_scripts_styles_and_comments_to_their_first_closer():
+    from service.html import _flat_lines
+
+    page = (
+        "<p>one</p><SCRIPT type=x>var a = '<p>no</p>';</script ><p>two<!-- <p>no</p> --></p>"
+        "<style>p{}</STYLE><p>three</p><!-- never closed <script> <p>four</p>"
+    )
+    assert [ln.text for ln in _flat_lines(page)] == ["one", "two", "three", "four"]
