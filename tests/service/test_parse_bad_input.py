@@ -410,3 +410,22 @@ def test_tag_stripping_drops_scripts_styles_and_comments_to_their_first_closer()
         "<style>p{}</STYLE><p>three</p><!-- never closed <script> <p>four</p>"
     )
     assert [ln.text for ln in _flat_lines(page)] == ["one", "two", "three", "four"]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Reader{i}\n\nI think the minister is right about point {i}.\nReply\n",  # closed by a reply link
+        "• Reader{i}\n    I think the minister is right about point {i}.",  # list items, text indented
+    ],
+    ids=["reply-closed", "listed"],
+)
+def test_a_long_thread_without_dates_is_read_to_its_end(comment):
+    # Dateless comments were looked for only in the 4,000 lines under the heading: of 3,000 such
+    # comments, the rest were left in the body, or folded into the last one found (1,001 in one text).
+    head = "A page with a very long thread\n\n" + "The article body sentence is long enough here.\n\n" * 3
+    thread = "\n".join(comment.format(i=i) for i in range(3_000))
+    article = parse_page(head + "Comments\n\n" + thread, fmt="text")
+    assert len(article.comments) == 3_000
+    assert article.comments[-1].author == "Reader2999"
+    assert article.comments[-1].text == "I think the minister is right about point 2999."
