@@ -21,9 +21,9 @@ _WORDS = re.compile(r"\w+")
 MIN_RECOVERED_CHARS = 20
 # trafilatura's fallback extractors (readability, justext) compare each paragraph with its neighbours:
 # n² in the page's pieces of text (a short article over 8,000 one-line comments, 16,000 pieces: 16 s).
-# Over this many, its fast mode (the main extractor alone, linear) reads the page. Real pages: at most
-# 5,343 (Dragnet T55).
-MAX_FALLBACK_TEXTS = 6_000
+# Over this many, its fast mode (the main extractor alone, linear) reads the page (at this many: about
+# 1 s). Real pages: at most 5,343 (Dragnet T55); the three over 3,000 get the same main text either way.
+MAX_FALLBACK_TEXTS = 3_000
 # Its table reader counts a row's cells again for each cell it adds (lxml counts children one by one):
 # n² in a table's grid, colspan x rowspan slots per cell (80 cells spanning 100 x 100, a 4 KB page: 6 s).
 # Over this many slots it is not asked and the rules' body stands. Real pages: at most 640.
