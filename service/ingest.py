@@ -198,13 +198,19 @@ def decode(data: bytes, source: str = "<input>", *, max_bytes: int | None = None
     if not data or not data.strip():
         raise EmptyInputError(f"{source}: the page is empty")
     sniff_binary(data, source)
-    text = _decode_text(data, source)
-    if any(c in text for c in _NEWLINE_CHARS):  # (str's own search is far faster than the regex scan)
-        text = _NEWLINES.sub("\n", text)
+    text = normalise_line_ends(_decode_text(data, source))
     if "\x00" in text:
         raise BinaryInputError(f"{source}: NUL characters in the decoded text, not a text page")
     if not text.strip():
         raise EmptyInputError(f"{source}: the page has no visible text")
+    return text
+
+
+def normalise_line_ends(text: str) -> str:
+    """CR LF, CR, NEL and the Unicode line and paragraph separators as LF: a page's lines end where a
+    reader sees them end, whether it came as bytes or as text (JSON)."""
+    if any(c in text for c in _NEWLINE_CHARS):  # (str's own search is far faster than the regex scan)
+        text = _NEWLINES.sub("\n", text)
     return text
 
 

@@ -47,7 +47,7 @@ from typing import Literal
 
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
-from service.ingest import decode, has_visible_text, read_limited
+from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
 from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown
@@ -137,7 +137,7 @@ def _to_lines(
             raise TooLargeError(
                 f"{source}: {len(data):,} characters is over the page limit of {limits.max_page_bytes:,}"
             )
-        text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        text = normalise_line_ends(data.removeprefix("\ufeff"))
         if "\x00" in text:  # as for bytes (service.ingest.decode): NULs are no text page
             raise BinaryInputError(f"{source}: NUL characters in the text, not a text page")
         if not has_visible_text(text):

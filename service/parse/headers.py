@@ -780,7 +780,16 @@ def _name_above(
         return False
     if lines[i].blank_before:
         return across and _is_plain_name(lines[i - 1]) and (i < 2 or lines[i - 2].date is None)
-    return not across and test(lines[_above(lines, i)])
+    j = _above(lines, i)
+    # Not a line right under the header above, unless it has a cue ("NAME says:"): that is its
+    # comment's only text ("you idiot").
+    glued_below = (
+        j >= 1
+        and not lines[j].blank_before
+        and lines[j - 1].date is not None
+        and not _CUE_RX.search(lines[j].core)
+    )
+    return not across and test(lines[j]) and not glued_below
 
 
 def _above(lines: list[_Line], i: int) -> int:

@@ -19,6 +19,19 @@ _WORDS = re.compile(r"\w+")
 # A dropped line is taken back into the body only when it says something: at least this many
 # characters of words, so a lone "Share" or a date the extractor kept is not matched by chance.
 MIN_RECOVERED_CHARS = 20
+# trafilatura's fallback extractors (readability, justext) compare each paragraph with its neighbours:
+# n² in the page's pieces of text (a short article over 8,000 one-line comments, 16,000 pieces: 16 s).
+# Over this many, its fast mode (the main extractor alone, linear) reads the page (at this many: about
+# 1 s). Real pages: at most 5,343 (Dragnet T55); the three over 3,000 get the same main text either way.
+MAX_FALLBACK_TEXTS = 3_000
+# Its table reader counts a row's cells again for each cell it adds (lxml counts children one by one):
+# n² in a table's grid, colspan x rowspan slots per cell (80 cells spanning 100 x 100, a 4 KB page: 6 s).
+# Over this many slots it is not asked and the rules' body stands. Real pages: at most 640.
+MAX_TABLE_SLOTS = 10_000
+_MAX_SPAN = 100  # trafilatura reads a colspan or rowspan up to this
+# It copies the page's tree four or five times over (280,000 <p> elements: +464 MB and 10 s on top of
+# the rest of the parse, +492 MB). Over this many elements it is not asked. Real pages: at most 10,534.
+MAX_EXTRACTED_ELEMENTS = 60_000
 
 
 def words_key(text: str) -> str:
@@ -56,11 +69,35 @@ def main_text(html: str) -> MainText | None:
         if tree is None:
             return MainText(None, None)
         title = _headline(tree)
-        text = trafilatura.extract(tree, include_comments=False, include_tables=True)
+        elements = sum(1 for _ in tree.iter())
+        slots = _table_slots(tree)
+        if elements > MAX_EXTRACTED_ELEMENTS or slots > MAX_TABLE_SLOTS:
+            log.info(
+                "%d elements, tables of %d grid slots: no main text is extracted, the rules' body stands",
+                elements,
+                slots,
+            )
+            return MainText(None, title)
+        fast = tree.xpath("count(//text()[normalize-space()])") > MAX_FALLBACK_TEXTS
+        text = trafilatura.extract(tree, include_comments=False, include_tables=True, fast=fast)
     except Exception as exc:  # the library's failure must not lose the page: our body stands
         log.warning("trafilatura failed (%s): keeping the parser's own body", type(exc).__name__)
         return None
     return MainText(words_key(text or "") or None, title)
+
+
+def _table_slots(tree: object) -> int:
+    """The grid slots the page's table cells span (colspan x rowspan each, as trafilatura reads them)."""
+    slots = 0
+    for cell in tree.iter("td", "th"):  # type: ignore[attr-defined]
+        slots += _span(cell.get("colspan")) * _span(cell.get("rowspan"))
+    return slots
+
+
+def _span(value: str | None) -> int:
+    if not value or not value.isdecimal():
+        return 1
+    return min(int(value), _MAX_SPAN) if len(value) <= 3 else _MAX_SPAN  # (int() refuses 4,300 digits)
 
 
 def _headline(tree: object) -> str | None:

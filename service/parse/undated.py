@@ -23,9 +23,9 @@ from service.parse.headers import (
 from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
 
-# Undated comments: the last few headings are tried, each over at most this many lines below it ...
+# Undated comments: the last few headings are tried, each down to the next heading or section end (a
+# line is read under one heading at most: linear; a window of 4,000 lines cut long threads) ...
 _MAX_UNDATED_OPENERS = 5
-_MAX_SECTION_LINES = 4000
 # ... and this share of the reply-closed blocks must open with a name line, the first one close to
 # the heading (content lines between them).
 _NAMED_BLOCK_SHARE = 0.8
@@ -38,7 +38,7 @@ def _undated_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_H
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx and ln.count != 0]
     for o in reversed(openers[-_MAX_UNDATED_OPENERS:]):
         rows = []
-        for j in range(o + 1, min(len(lines), o + _MAX_SECTION_LINES)):
+        for j in range(o + 1, len(lines)):
             ln = lines[j]
             if ln.opener or (_is_section_end(ln) and not ln.chrome):
                 break
@@ -104,7 +104,7 @@ def _listed_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_He
 def _list_items(lines: list[_Line], o: int) -> list[int]:
     """The list items below heading ``o`` when they read as comments (else []): nearly every content
     line from the first item to the last text sits in an item's block, and most blocks hold prose."""
-    stop = min(len(lines), o + _MAX_SECTION_LINES)
+    stop = len(lines)
     seen_item = False  # a sign-in or comment-form row may sit between the heading and the list
     for j in range(o + 1, stop):
         seen_item = seen_item or _is_list_item(lines[j])

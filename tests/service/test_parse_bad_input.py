@@ -282,6 +282,23 @@ def test_byte_order_mark_in_a_str_page_is_not_text():
     assert marked.body == plain.body
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\r\n", "\r"])
+def test_a_str_page_ends_its_lines_where_the_same_bytes_do(seeds_dir, separator):
+    # A page sent as JSON content is a str; decode() ends lines at U+2028, U+2029 and NEL for bytes, and
+    # a str page kept them inside one line: the seed read as one line, no title and no comment.
+    seed = (seeds_dir / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
+    expected = parse_page(seed.encode(), fmt="text")
+    assert expected.comments
+    page = seed.replace("\n", separator)
+    for data in (page, page.encode()):
+        article = parse_page(data, fmt="text")
+        assert (article.title, article.body, article.comments) == (
+            expected.title,
+            expected.body,
+            expected.comments,
+        )
+
+
 @pytest.mark.parametrize(
     ("page", "message"),
     [
@@ -317,3 +334,107 @@ def test_real_pages_pass_the_markup_check(articles_dir):
     assert len(pages) >= 20
     for path in pages:
         check_markup(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _record_extractions(monkeypatch) -> list[dict[str, object]]:
+    """trafilatura.extract, recording how it was called (its keyword arguments)."""
+    import trafilatura
+
+    calls: list[dict[str, object]] = []
+    real = trafilatura.extract
+
+    def extract(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "extract", extract)
+    return calls
+
+
+_BRIEF = "<html><body><h1>Fire on Main Street</h1><p>A fire broke out on Main Street on Tuesday.</p>"
+
+
+def test_a_page_of_many_short_pieces_skips_the_extractors_quadratic_fallbacks(monkeypatch):
+    # A short article over 8,000 one-line comments: trafilatura's fallbacks (justext compares each short
+    # paragraph with its neighbours) took 16 s for these 620 KB, 4.5 s for half of it.
+    thread = "".join(
+        f"<div class=post><div class=who>user{i}</div><div class=txt>lol ok</div></div>" for i in range(8_000)
+    )
+    calls = _record_extractions(monkeypatch)
+    article = parse_page(_BRIEF + thread + "</body></html>", fmt="html")
+    assert [c.get("fast") for c in calls] == [True]
+    assert "A fire broke out on Main Street on Tuesday." in article.body
+    calls.clear()
+    parse_page(_BRIEF + thread[: len(thread) // 40] + "</body></html>", fmt="html")
+    assert [c.get("fast") for c in calls] == [False]  # a page of real size: every fallback, as before
+
+
+def test_a_table_grid_bomb_is_not_given_to_the_extractor(monkeypatch):
+    # 80 cells spanning 100 columns and 100 rows, in 4 KB: trafilatura's table reader took 6 s (n² in the
+    # grid's slots: 320 such cells, 10 KB, about 90 s).
+    table = "<table><tr>" + '<td colspan="100" rowspan="100">c' * 80 + "<tr><td>x" * 100 + "</table>"
+    calls = _record_extractions(monkeypatch)
+    article = parse_page(_BRIEF + table + "</body></html>", fmt="html")
+    assert calls == []
+    assert "A fire broke out on Main Street on Tuesday." in article.body
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["<script>x", "<!--x", "<script x", "a < b "],
+    ids=["unclosed-scripts", "unclosed-comments", "openers-without-gt", "lone-lt"],
+)
+@pytest.mark.parametrize(
+    "start",
+    ["<html><body>" + "<div>" * 300, "<p></p><div></div><span></span>"],
+    ids=["too-deep", "shows-nothing"],
+)
+def test_tag_stripping_stays_linear_on_blocks_that_never_close(start, tail):
+    # The tag-stripping fallback (a page nested deeper than libxml2 allows, or one sniffed as HTML that
+    # shows nothing) searched the rest of the page again for every opener without its closer: 145 KB of
+    # "<script>x" took 7 s, 1 MB several minutes.
+    import time
+
+    page = start + "<p>hello there</p>" + tail * 100_000
+    started = time.process_time()
+    with contextlib.suppress(InputError):
+        parse_page(page)
+    assert time.process_time() - started < 10
+
+
+def test_tag_stripping_drops_scripts_styles_and_comments_to_their_first_closer():
+    from service.html import _flat_lines
+
+    page = (
+        "<p>one</p><SCRIPT type=x>var a = '<p>no</p>';</script ><p>two<!-- <p>no</p> --></p>"
+        "<style>p{}</STYLE><p>three</p><!-- never closed <script> <p>four</p>"
+    )
+    assert [ln.text for ln in _flat_lines(page)] == ["one", "two", "three", "four"]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Reader{i}\n\nI think the minister is right about point {i}.\nReply\n",  # closed by a reply link
+        "• Reader{i}\n    I think the minister is right about point {i}.",  # list items, text indented
+    ],
+    ids=["reply-closed", "listed"],
+)
+def test_a_long_thread_without_dates_is_read_to_its_end(comment):
+    # Dateless comments were looked for only in the 4,000 lines under the heading: of 3,000 such
+    # comments, the rest were left in the body, or folded into the last one found (1,001 in one text).
+    head = "A page with a very long thread\n\n" + "The article body sentence is long enough here.\n\n" * 3
+    thread = "\n".join(comment.format(i=i) for i in range(3_000))
+    article = parse_page(head + "Comments\n\n" + thread, fmt="text")
+    assert len(article.comments) == 3_000
+    assert article.comments[-1].author == "Reader2999"
+    assert article.comments[-1].text == "I think the minister is right about point 2999."
+
+
+def test_a_page_of_more_elements_than_any_real_one_is_not_given_to_the_extractor(monkeypatch):
+    # trafilatura copies the tree four or five times: 280,000 <p> elements (2.2 MB) took +464 MB and 10 s
+    # there, on top of the rest of the parse.
+    calls = _record_extractions(monkeypatch)
+    article = parse_page(_BRIEF + "<p>w</p>" * 70_000 + "</body></html>", fmt="html")
+    assert calls == []
+    assert "A fire broke out on Main Street on Tuesday." in article.body

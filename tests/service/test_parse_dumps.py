@@ -342,3 +342,23 @@ def test_an_action_row_split_over_lines_closes_its_comment(like: str, reply: str
     assert [(c.author, c.posted_raw, c.text) for c in article.comments] == [
         (name, "2d", text) for _, name, text in _FB_THREAD
     ]
+
+
+@pytest.mark.parametrize("layout", ["same", "varied"])
+def test_short_comments_are_not_read_as_the_next_commenters_name(layout):
+    # "NAME • 2 hours ago" / text, no blank line between comments, every text a few words with no final
+    # stop: each comment's text was taken as a name line above the next header, so every comment came
+    # out empty (a flood of "you idiot" was eight empty comments, nothing to score).
+    names = ["Ann Lee", "bob_k", "Carla", "Dmitri P.", "Eve", "Frank", "Gina", "Hal"]
+    texts = (
+        ["you idiot"] * 8
+        if layout == "same"
+        else ["lol", "you idiot", "fake news", "agreed", "so true", "first", "nice one", "sad"]
+    )
+    thread = "\n".join(
+        f"{name} • {k + 2} hours ago\n{text}" for k, (name, text) in enumerate(zip(names, texts, strict=True))
+    )
+    article = parse_page(
+        _HEADLINE + "\n\n" + "\n\n".join(_PARAGRAPHS) + "\n\n8 Comments\n" + thread, fmt="text"
+    )
+    assert [(c.author, c.text) for c in article.comments] == list(zip(names, texts, strict=True))
