@@ -42,7 +42,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import SchemaVersionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 
@@ -120,7 +120,9 @@ queue_items = Table(
 )
 Index("queue_items_by_risk", queue_items.c.status, queue_items.c.risk.desc(), queue_items.c.id)
 Index("queue_items_risk_id", queue_items.c.risk.desc(), queue_items.c.id)
-Index("queue_items_article", queue_items.c.article_id)
+# A hash index on PostgreSQL: a b-tree entry holds at most 2,704 bytes, less than an article id the API
+# takes (2,048 characters, up to 8 KB of UTF-8); the filter only tests equality. (SQLite has no limit.)
+article_index = Index("queue_items_article", queue_items.c.article_id, postgresql_using="hash")
 Index("queue_items_created", queue_items.c.created_at)
 
 queue_flags = Table(
@@ -164,7 +166,14 @@ def _to_v2(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2}
+def _to_v3(conn: Connection) -> None:
+    # Version 2 made the article index a b-tree on PostgreSQL, which refuses a long article id.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {article_index.name}")
+        article_index.create(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 

@@ -35,6 +35,10 @@ def item(text: str = "you idiot", insult: float = 0.8, off_topic: float | None =
     return NewQueueItem(**(fields | kw))
 
 
+# The longest article id the API takes (2,048 characters), in CJK that does not compress: 6 KB of UTF-8.
+LONG_ARTICLE_ID = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2048))
+
+
 # -- schema ----------------------------------------------------------------------------------------
 
 
@@ -72,6 +76,23 @@ def test_a_database_from_before_versioning_is_adopted_and_upgraded(target):
         assert store.enqueue([item()])  # the queue tables exist now
     finally:
         store.close()
+
+
+def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target):
+    # Version 2 indexed article_id with a b-tree, which refuses a long id on PostgreSQL.
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX queue_items_article")
+        conn.exec_driver_sql("CREATE INDEX queue_items_article ON queue_items (article_id)")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 2))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        article = LONG_ARTICLE_ID
+        (queued,) = upgraded.enqueue([item(article_id=article)])
+        assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
+    finally:
+        upgraded.close()
 
 
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
@@ -190,6 +211,15 @@ def test_queue_filters(store):
     assert ids(since=now + timedelta(minutes=5)) == set()
     assert ids(until=now - timedelta(minutes=5)) == set()
     assert ids(status="pending", attribute="off_topic", article_id="a-2") == {b}
+
+
+def test_any_article_id_the_api_takes_can_be_queued_and_filtered_on(store):
+    # The API takes 2,048 characters: 6 KB of UTF-8 in CJK, more than a PostgreSQL b-tree entry holds
+    # (2,704 bytes). It was a 503 "retry" for ever there, and the page's comments were never queued.
+    article = LONG_ARTICLE_ID
+    (queued,) = store.enqueue([item(article_id=article)])
+    store.enqueue([item(article_id="a-other")])
+    assert [i.id for i in store.list_queue(QueueQuery(article_id=article)).items] == [queued]
 
 
 @pytest.mark.parametrize(
