@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from core.errors import InputError
 from service.api.deps import StateDep, require_queue_token
@@ -21,7 +20,7 @@ from service.api.routers._common import errors
 from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut
 from service.api.scoring import json_response
 from service.api.state import AppState
-from service.storage import QueueQuery
+from service.storage import QueueQuery, Store
 from service.storage.store import MAX_PAGE
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue_token)])
@@ -57,7 +56,7 @@ def _time(value: str | None, name: str) -> datetime | None:
     responses=errors(401, 403, 422, 503),
     summary="List queued comments, riskiest first (needs the bearer token)",
 )
-def list_queue(
+async def list_queue(
     state: StateDep,
     status: Literal["pending", "decided"] | None = None,
     decision: Literal["approve", "review", "reject"] | None = None,
@@ -84,8 +83,12 @@ def list_queue(
         limit=limit,
         cursor=cursor,
     )
-    page = state.store().list_queue(query)
-    return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+    def read(store: Store) -> Response:  # in the thread: a page of 200 long comments is megabytes of JSON
+        page = store.list_queue(query)
+        return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+    return await state.run_store(read)
 
 
 @router.get(
@@ -94,8 +97,8 @@ def list_queue(
     responses=errors(401, 403, 404, 503),
     summary="One queued comment (needs the bearer token)",
 )
-def get_item(item_id: ItemId, state: StateDep) -> Response:
-    return json_response(state.store().queue_item(item_id).to_dict())
+async def get_item(item_id: ItemId, state: StateDep) -> Response:
+    return json_response((await state.run_store(lambda store: store.queue_item(item_id))).to_dict())
 
 
 @router.post(
@@ -110,8 +113,5 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
     first verdict on an item wins; a later one gets 409 with the verdict that stands."""
     known = _known_attributes(state)
     attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
-
-    def write() -> dict[str, object]:
-        return state.store().decide(item_id, body.verdict, attributes).to_dict()
-
-    return json_response(await run_in_threadpool(write))
+    item = await state.run_store(lambda store: store.decide(item_id, body.verdict, attributes))
+    return json_response(item.to_dict())
