@@ -45,6 +45,9 @@ from core.errors import SchemaVersionError
 SCHEMA_VERSION = 3
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
+# PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
+# over millions of rows (an index rebuilt) takes longer, and a cancelled migration failed on every retry.
+MIGRATION_TIMEOUT_S = 600
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -186,6 +189,7 @@ def current_version(conn: Connection) -> int:
 def migrate(conn: Connection) -> tuple[int, int]:
     """Bring the schema to SCHEMA_VERSION inside the caller's transaction; returns (from, to)."""
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{MIGRATION_TIMEOUT_S}s'")
         conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
     schema_version.create(conn, checkfirst=True)
     found = current_version(conn)

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError, StoreUnavailableError
 from service.settings import Database
@@ -93,6 +93,20 @@ def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target
         assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
     finally:
         upgraded.close()
+
+
+def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
+    # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
+    # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
+    def slow_step(conn):
+        conn.execute(select(func.pg_sleep(0.5)))
+
+    monkeypatch.setitem(S.MIGRATIONS, S.SCHEMA_VERSION, slow_step)
+    store = Store.open(engines.parse_target(pg_url), Database(statement_timeout_s=0.2))
+    try:
+        assert store.schema_version == S.SCHEMA_VERSION
+    finally:
+        store.close()
 
 
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
