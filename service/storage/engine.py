@@ -100,6 +100,8 @@ def _postgres(url: URL, pool: Database) -> Engine:
             "connect_timeout": pool.connect_timeout_s,
             "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
             "application_name": "comment-moderation",
+            # Text in UTF-8 whatever PGCLIENTENCODING says (LATIN1 failed every comment in another script).
+            "client_encoding": "utf8",
             # A host that vanished (network cut, VM gone) leaves sent data unacknowledged: the kernel
             # drops the connection after this long instead of waiting for ever; keepalives find an
             # idle pooled connection whose host went away. (A host that is up but frozen acknowledges

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
-from core.errors import SchemaVersionError
+from core.errors import ConfigurationError, SchemaVersionError
 
 SCHEMA_VERSION = 3
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
@@ -186,9 +186,23 @@ def current_version(conn: Connection) -> int:
     return int(conn.scalar(select(func.max(schema_version.c.version))) or 0)
 
 
+def check_encoding(conn: Connection) -> None:
+    """A PostgreSQL database must be UTF8: LATIN1 stored an English comment, then a Chinese or Arabic
+    one failed (a 500), and under SQL_ASCII the driver reads text as bytes (the open failed)."""
+    found = conn.exec_driver_sql("SHOW server_encoding").scalar()
+    encoding = found.decode("ascii", "replace") if isinstance(found, bytes) else str(found)
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        raise ConfigurationError(
+            f"the PostgreSQL database {conn.engine.url.database} is encoded {encoding}: comments in every "
+            "language need UTF8; create it with ENCODING 'UTF8' (CREATE DATABASE ... ENCODING 'UTF8' "
+            "TEMPLATE template0)"
+        )
+
+
 def migrate(conn: Connection) -> tuple[int, int]:
     """Bring the schema to SCHEMA_VERSION inside the caller's transaction; returns (from, to)."""
     if conn.dialect.name == "postgresql":
+        check_encoding(conn)
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{MIGRATION_TIMEOUT_S}s'")
         conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
     schema_version.create(conn, checkfirst=True)

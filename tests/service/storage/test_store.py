@@ -4,12 +4,21 @@ feedback, the review queue's filters and pagination, and the first-verdict-wins 
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError, StoreUnavailableError
+from core.errors import (
+    ConfigurationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SchemaVersionError,
+    StoreUnavailableError,
+)
 from service.settings import Database
 from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
 from service.storage import engine as engines
@@ -105,6 +114,29 @@ def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, mo
     store = Store.open(engines.parse_target(pg_url), Database(statement_timeout_s=0.2))
     try:
         assert store.schema_version == S.SCHEMA_VERSION
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
+    # LATIN1 took an English comment, then a Chinese or Arabic one was a 500 (UnicodeEncodeError);
+    # SQL_ASCII failed the start with a TypeError traceback.
+    name = f"t_{encoding.lower()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            f"CREATE DATABASE {name} ENCODING '{encoding}' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    with pytest.raises(ConfigurationError, match=f"encoded {encoding}.*ENCODING 'UTF8'"):
+        Store.open(engines.parse_target(postgres.url(name)))
+
+
+def test_a_client_encoding_from_the_environment_does_not_stop_other_scripts(pg_url, monkeypatch):
+    monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")  # libpq reads it: every Chinese comment was a 500
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        store.add_feedback(Feedback("你是个白痴", "insult", 1))
+        assert [f.text for f in store.feedback()] == ["你是个白痴"]
     finally:
         store.close()
 
