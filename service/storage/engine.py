@@ -8,7 +8,8 @@
   never waits for a writer.
 - PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
   request waits on a sick server; pre-ping replaces connections a database restart killed, so the
-  service recovers without a restart.
+  service recovers without a restart. Every connection speaks UTF-8 and reads times in ISO,
+  whatever the database, role or PG* environment variables say.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def create(target: Target, pool: Database) -> Engine:
 
 
 def _postgres(url: URL, pool: Database) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         poolclass=QueuePool,
         pool_size=pool.pool_size,
@@ -113,6 +114,18 @@ def _postgres(url: URL, pool: Database) -> Engine:
             "keepalives_count": 3,
         },
     )
+
+    # insert=True: before SQLAlchemy's own first queries on the connection.
+    @event.listens_for(engine, "connect", insert=True)
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # psycopg reads times in ISO only: a database, role or PGDATESTYLE set to 'SQL, DMY' or
+        # 'German' made every read of a queue item a 500. Set after connecting, so nothing overrides it.
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SET DateStyle = ISO")
+        dbapi_conn.autocommit = autocommit
+
+    return engine
 
 
 def _sqlite(path: Path, pool: Database) -> Engine:

@@ -141,6 +141,33 @@ def test_a_client_encoding_from_the_environment_does_not_stop_other_scripts(pg_u
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("where", "datestyle"),
+    [("database", "SQL, DMY"), ("database", "German"), ("PGDATESTYLE", "Postgres, MDY")],
+)
+def test_a_postgres_datestyle_other_than_iso_still_reads_times(
+    postgres, pg_url, monkeypatch, where, datestyle
+):
+    # psycopg reads ISO times only: a database (or PGDATESTYLE) set to a European DateStyle answered
+    # every read of the queue and every verdict with a 500 (NotImplementedError: can't parse timestamptz).
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        database = pg_url.rsplit("/", 1)[1]
+        conn.execute(f"ALTER DATABASE {database} SET TimeZone = 'America/New_York'")
+        if where == "database":
+            conn.execute(f"ALTER DATABASE {database} SET DateStyle = '{datestyle}'")
+    if where == "PGDATESTYLE":
+        monkeypatch.setenv("PGDATESTYLE", datestyle)
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        (queued,) = store.enqueue([item()])
+        decided = store.decide(queued, "reject")
+        got = store.queue_item(queued)
+        assert got.decided_at == decided.decided_at and got.decided_at.tzinfo == UTC
+        assert [i.id for i in store.list_queue(QueueQuery(since=got.created_at)).items] == [queued]
+    finally:
+        store.close()
+
+
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
     with store.engine.begin() as conn:
         conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
