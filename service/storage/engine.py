@@ -8,8 +8,8 @@
   never waits for a writer.
 - PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
   request waits on a sick server; pre-ping replaces connections a database restart killed, so the
-  service recovers without a restart. Every connection speaks UTF-8 and reads times in ISO,
-  whatever the database, role or PG* environment variables say.
+  service recovers without a restart. Every connection speaks UTF-8 and reads times in ISO and
+  floats in full, whatever the database, role or PG* environment variables say.
 """
 
 from __future__ import annotations
@@ -118,11 +118,14 @@ def _postgres(url: URL, pool: Database) -> Engine:
     # insert=True: before SQLAlchemy's own first queries on the connection.
     @event.listens_for(engine, "connect", insert=True)
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # psycopg reads times in ISO only: a database, role or PGDATESTYLE set to 'SQL, DMY' or
-        # 'German' made every read of a queue item a 500. Set after connecting, so nothing overrides it.
+        # Set after connecting, so no database, role or PG* variable overrides them:
+        # - psycopg reads times in ISO only ('SQL, DMY' or 'German' made every read of an item a 500);
+        # - floats in full (extra_float_digits 0, PostgreSQL 11's default, rounds a float8 to 15
+        #   digits: a page's cursor missed its last item's risk and the same page came back for ever).
         autocommit = dbapi_conn.autocommit
         dbapi_conn.autocommit = True
         dbapi_conn.execute("SET DateStyle = ISO")
+        dbapi_conn.execute("SET extra_float_digits = 3")
         dbapi_conn.autocommit = autocommit
 
     return engine

@@ -168,6 +168,27 @@ def test_a_postgres_datestyle_other_than_iso_still_reads_times(
         store.close()
 
 
+def test_pages_visit_every_item_once_when_postgres_rounds_floats(postgres, pg_url):
+    # extra_float_digits = 0 (PostgreSQL 11's default, or set on a database or role) sends a float8
+    # rounded to 15 digits: the cursor's risk was above the item's, so the same page came back for ever.
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET extra_float_digits = 0")
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        insults = [0.8234567891234567] * 3 + [0.7123456789012345] * 2 + [0.6]
+        ids = store.enqueue([item(f"comment {i}", insult=v) for i, v in enumerate(insults)])
+        seen, cursor = [], None
+        for _ in range(len(ids)):
+            page = store.list_queue(QueueQuery(limit=2, cursor=cursor))
+            seen += [i.id for i in page.items]
+            if (cursor := page.next_cursor) is None:
+                break
+        assert sorted(seen) == sorted(ids)
+        assert store.queue_item(ids[0]).risk == 1 + insults[0]
+    finally:
+        store.close()
+
+
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
     with store.engine.begin() as conn:
         conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
