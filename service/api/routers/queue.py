@@ -85,7 +85,8 @@ async def list_queue(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
 ) -> Response:
-    """Ordered by risk (the highest attribute score) descending, then id. Pass `next_cursor` back as
+    """Ordered by risk (the decision, reject 2, review 1, approve 0, plus the highest score among the
+    attributes that flagged the item) descending, then id. Pass `next_cursor` back as
     `cursor` for the next page; it is null on the last page."""
     if attribute is not None:
         check_attribute(attribute, _known_attributes(state))
