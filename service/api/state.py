@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STORE_RETRY_S = 1.0  # after a failed open, the store is tried again at most this often
+# Store calls in threads at once, at most: half of anyio's 40-thread pool, the rest stays for scoring.
+MAX_STORE_THREADS = 20
 
 T = TypeVar("T")
 ScorerLoader = Callable[[Path], "CommentScorer"]
@@ -161,9 +163,10 @@ class AppState:
             return self._store
 
     def new_store_slots(self) -> asyncio.Semaphore:
-        """As many store calls at once as the store has connections (more would only wait on its pool)."""
+        """As many store calls at once as the store has connections (more would only wait on its pool),
+        up to MAX_STORE_THREADS."""
         database = self.settings.database
-        return asyncio.Semaphore(database.pool_size + database.max_overflow)
+        return asyncio.Semaphore(min(database.pool_size + database.max_overflow, MAX_STORE_THREADS))
 
     async def run_store(self, call: Callable[[Store], T]) -> T:
         """``call(store)`` in the threadpool, once one of the store's slots is free. Without the slots,

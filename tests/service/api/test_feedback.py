@@ -154,10 +154,13 @@ def test_a_locked_database_is_503_not_500(settings):
         assert c.post(URL, json=VERDICT, headers=auth()).status_code == 201  # and it recovers
 
 
-def test_a_locked_database_does_not_hold_up_scoring(settings):
+@pytest.mark.parametrize("pool_size", [5, 60])  # the default; more connections than threads
+def test_a_locked_database_does_not_hold_up_scoring(settings, pool_size):
     # Store requests waiting on a locked database (its busy timeout, then the pool's) took every thread
     # of the worker's threadpool: a thread of 20 comments, which needs no store, waited it out with them.
-    slow = settings.database.model_copy(update={"sqlite_busy_timeout_s": 4, "pool_timeout_s": 4})
+    slow = settings.database.model_copy(
+        update={"sqlite_busy_timeout_s": 4, "pool_timeout_s": 4, "pool_size": pool_size}
+    )
     thread = {"comments": [{"text": f"comment {i} on the council budget"} for i in range(20)]}
     with make_client(settings.model_copy(update={"database": slow})) as c:
         assert c.post(URL, json=VERDICT, headers=auth()).status_code == 201
@@ -166,7 +169,7 @@ def test_a_locked_database_does_not_hold_up_scoring(settings):
             threading.Thread(
                 target=lambda: statuses.append(c.post(URL, json=VERDICT, headers=auth()).status_code)
             )
-            for _ in range(50)
+            for _ in range(55)
         ]
         holder = sqlite3.connect(settings.db_path, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
