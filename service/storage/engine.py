@@ -97,6 +97,9 @@ def _postgres(url: URL, pool: Database) -> Engine:
         pool_timeout=pool.pool_timeout_s,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # The first-verdict-wins update relies on read committed (a second update re-reads the row the
+        # first committed); a database defaulting to repeatable read made half the losers a 503.
+        isolation_level="READ COMMITTED",
         connect_args={
             "connect_timeout": pool.connect_timeout_s,
             "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",

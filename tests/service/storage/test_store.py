@@ -396,6 +396,28 @@ def test_unknown_item_is_not_found(store):
 
 def test_concurrent_verdicts_from_two_stores_resolve_first_wins(store, target):
     """Two stores = two replicas' engines (separate pools); 8 threads race on every item."""
+    race_verdicts(store, target)
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_verdict_races_resolve_first_wins_whatever_isolation_the_database_defaults_to(
+    postgres, pg_url, isolation
+):
+    # A database defaulting to repeatable read answered half the losers 503 "could not serialize
+    # access, retry" instead of 409 naming the verdict that stands.
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_isolation = '{isolation}'"
+        )
+    target = engines.parse_target(pg_url)
+    store = Store.open(target)
+    try:
+        race_verdicts(store, target)
+    finally:
+        store.close()
+
+
+def race_verdicts(store: Store, target: Target) -> None:
     other = Store.open(target)
     ids = store.enqueue([item(f"comment {i}") for i in range(10)])
     outcomes: dict[str, list[str]] = {i: [] for i in ids}
