@@ -189,6 +189,22 @@ def test_pages_visit_every_item_once_when_postgres_rounds_floats(postgres, pg_ur
         store.close()
 
 
+def test_a_postgres_that_takes_no_writes_is_not_reported_reachable(postgres, pg_url):
+    # A standby after a failover (or default_transaction_read_only) refuses every write: /readyz said
+    # the database was "ok" while every verdict and feedback answered 503.
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+        store.engine.dispose()  # new sessions take the database's new default
+        with pytest.raises(StoreUnavailableError, match="read-only"):
+            store.ping()
+        with pytest.raises(StoreUnavailableError, match="read-only"):
+            store.add_feedback(Feedback("you moron", "insult", 1))
+    finally:
+        store.close()
+
+
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
     with store.engine.begin() as conn:
         conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
