@@ -115,6 +115,7 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
     state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
+    state.store_slots = state.new_store_slots()
     limit_arenas()
     # A ModelError here becomes one log line (OneLineStartupFailure), and the worker exits.
     scorer = await run_in_threadpool(state.models.load)

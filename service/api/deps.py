@@ -102,14 +102,6 @@ def check_queue_token(
     _check_token(settings, credentials.credentials if credentials else None, what, wrong_status=403)
 
 
-async def require_queue_token(
-    request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    check_queue_token(settings, credentials, "this endpoint (" + request.url.path + ")")
-
-
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi.security import HTTPAuthorizationCredentials
-from starlette.concurrency import run_in_threadpool
 
 from core.errors import InputError, TooLargeError
 from service.api.deps import check_queue_token
@@ -74,10 +73,7 @@ def queue_items(
 
 
 async def enqueue(state: AppState, items: Sequence[NewQueueItem]) -> list[str]:
-    def write() -> list[str]:
-        return state.store().enqueue(items)
-
-    return await run_in_threadpool(write)
+    return await state.run_store(lambda store: store.enqueue(items))
 
 
 def check_attribute(name: str, known: Sequence[str] | None) -> str:

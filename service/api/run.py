@@ -138,8 +138,8 @@ def _check_store(settings: Any) -> None:
         return
     try:
         open_store(settings).close()
-    except SchemaVersionError as exc:
-        raise SchemaVersionError(f"cannot start: {exc}") from exc
+    except (SchemaVersionError, ConfigurationError) as exc:  # too new; not UTF8
+        raise type(exc)(f"cannot start: {exc}") from exc
     except StoreUnavailableError as exc:
         log.warning("the database is not reachable at start (feedback and the queue answer 503): %s", exc)
 

@@ -216,7 +216,10 @@ class QueueItemOut(BaseModel):
     decision: Literal["approve", "review", "reject"]
     reasons: list[str]
     flagged_attributes: list[str] = Field(description="The attributes that reached review.")
-    risk: float = Field(description="The highest attribute score: the queue's sort key.")
+    risk: float = Field(
+        description="The queue's sort key: the decision (reject 2, review 1, approve 0) plus the highest "
+        "score among the attributes that flagged it (all of them when none did)."
+    )
     language: str | None
     model_version: str
     created_at: str

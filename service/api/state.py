@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from starlette.concurrency import run_in_threadpool
 
 from core.errors import ModelError
 from core.records import Article
@@ -26,7 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STORE_RETRY_S = 1.0  # after a failed open, the store is tried again at most this often
+# Store calls in threads at once, at most: half of anyio's 40-thread pool, the rest stays for scoring.
+MAX_STORE_THREADS = 20
 
+T = TypeVar("T")
 ScorerLoader = Callable[[Path], "CommentScorer"]
 # Checks a loaded scorer against the app's settings before it is swapped in (raises ModelError).
 ScorerCheck = Callable[["CommentScorer"], None]
@@ -140,6 +145,8 @@ class AppState:
     # Bounds the pages parsed and scored at once (limits.max_concurrent_pages); made in the lifespan,
     # on the worker's event loop.
     page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
+    # Bounds the store calls in threads at once (run_store); made in the lifespan, on the worker's loop.
+    store_slots: asyncio.Semaphore | None = field(default=None, repr=False)
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
@@ -167,6 +174,36 @@ class AppState:
                     raise
                 self._store_failure = None
             return self._store
+
+    def new_store_slots(self) -> asyncio.Semaphore:
+        """As many store calls at once as the store has connections (more would only wait on its pool),
+        up to MAX_STORE_THREADS."""
+        database = self.settings.database
+        return asyncio.Semaphore(min(database.pool_size + database.max_overflow, MAX_STORE_THREADS))
+
+    async def run_store(self, call: Callable[[Store], T]) -> T:
+        """``call(store)`` in the threadpool, once one of the store's slots is free. Without the slots,
+        requests waiting on a locked or unreachable database (its busy or connect timeout, then the
+        pool's) took every thread of the worker, and scoring and parsing, which need no store, waited
+        with them. No slot within the pool timeout: StoreUnavailableError (503), nothing was run."""
+        from core.errors import StoreUnavailableError
+
+        if self.store_slots is None:  # no lifespan ran (an app driven without it): bound all the same
+            self.store_slots = self.new_store_slots()
+        slots = self.store_slots
+        wait = self.settings.database.pool_timeout_s
+        try:
+            async with asyncio.timeout(wait):
+                await slots.acquire()
+        except TimeoutError:
+            raise StoreUnavailableError(
+                f"every connection to the store is busy (none freed within {wait:g} s); nothing was "
+                "stored, retry"
+            ) from None
+        try:
+            return await run_in_threadpool(lambda: call(self.store()))
+        finally:
+            slots.release()
 
     def open_store_at_start(self) -> None:
         """Migrate on start when there is a database to migrate (PostgreSQL, or an existing SQLite

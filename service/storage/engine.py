@@ -8,7 +8,8 @@
   never waits for a writer.
 - PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
   request waits on a sick server; pre-ping replaces connections a database restart killed, so the
-  service recovers without a restart.
+  service recovers without a restart. Every connection speaks UTF-8 and reads times in ISO and
+  floats in full, whatever the database, role or PG* environment variables say.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def create(target: Target, pool: Database) -> Engine:
 
 
 def _postgres(url: URL, pool: Database) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         poolclass=QueuePool,
         pool_size=pool.pool_size,
@@ -96,10 +97,15 @@ def _postgres(url: URL, pool: Database) -> Engine:
         pool_timeout=pool.pool_timeout_s,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # The first-verdict-wins update relies on read committed (a second update re-reads the row the
+        # first committed); a database defaulting to repeatable read made half the losers a 503.
+        isolation_level="READ COMMITTED",
         connect_args={
             "connect_timeout": pool.connect_timeout_s,
             "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
             "application_name": "comment-moderation",
+            # Text in UTF-8 whatever PGCLIENTENCODING says (LATIN1 failed every comment in another script).
+            "client_encoding": "utf8",
             # A host that vanished (network cut, VM gone) leaves sent data unacknowledged: the kernel
             # drops the connection after this long instead of waiting for ever; keepalives find an
             # idle pooled connection whose host went away. (A host that is up but frozen acknowledges
@@ -111,6 +117,21 @@ def _postgres(url: URL, pool: Database) -> Engine:
             "keepalives_count": 3,
         },
     )
+
+    # insert=True: before SQLAlchemy's own first queries on the connection.
+    @event.listens_for(engine, "connect", insert=True)
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Set after connecting, so no database, role or PG* variable overrides them:
+        # - psycopg reads times in ISO only ('SQL, DMY' or 'German' made every read of an item a 500);
+        # - floats in full (extra_float_digits 0, PostgreSQL 11's default, rounds a float8 to 15
+        #   digits: a page's cursor missed its last item's risk and the same page came back for ever).
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SET DateStyle = ISO")
+        dbapi_conn.execute("SET extra_float_digits = 3")
+        dbapi_conn.autocommit = autocommit
+
+    return engine
 
 
 def _sqlite(path: Path, pool: Database) -> Engine:

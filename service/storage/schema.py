@@ -40,11 +40,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
-from core.errors import SchemaVersionError
+from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
+# PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
+# over millions of rows (an index rebuilt) takes longer, and a cancelled migration failed on every retry.
+MIGRATION_TIMEOUT_S = 600
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -120,7 +123,9 @@ queue_items = Table(
 )
 Index("queue_items_by_risk", queue_items.c.status, queue_items.c.risk.desc(), queue_items.c.id)
 Index("queue_items_risk_id", queue_items.c.risk.desc(), queue_items.c.id)
-Index("queue_items_article", queue_items.c.article_id)
+# A hash index on PostgreSQL: a b-tree entry holds at most 2,704 bytes, less than an article id the API
+# takes (2,048 characters, up to 8 KB of UTF-8); the filter only tests equality. (SQLite has no limit.)
+article_index = Index("queue_items_article", queue_items.c.article_id, postgresql_using="hash")
 Index("queue_items_created", queue_items.c.created_at)
 
 queue_flags = Table(
@@ -164,7 +169,14 @@ def _to_v2(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2}
+def _to_v3(conn: Connection) -> None:
+    # Version 2 made the article index a b-tree on PostgreSQL, which refuses a long article id.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {article_index.name}")
+        article_index.create(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -174,9 +186,24 @@ def current_version(conn: Connection) -> int:
     return int(conn.scalar(select(func.max(schema_version.c.version))) or 0)
 
 
+def check_encoding(conn: Connection) -> None:
+    """A PostgreSQL database must be UTF8: LATIN1 stored an English comment, then a Chinese or Arabic
+    one failed (a 500), and under SQL_ASCII the driver reads text as bytes (the open failed)."""
+    found = conn.exec_driver_sql("SHOW server_encoding").scalar()
+    encoding = found.decode("ascii", "replace") if isinstance(found, bytes) else str(found)
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        raise ConfigurationError(
+            f"the PostgreSQL database {conn.engine.url.database} is encoded {encoding}: comments in every "
+            "language need UTF8; create it with ENCODING 'UTF8' (CREATE DATABASE ... ENCODING 'UTF8' "
+            "TEMPLATE template0)"
+        )
+
+
 def migrate(conn: Connection) -> tuple[int, int]:
     """Bring the schema to SCHEMA_VERSION inside the caller's transaction; returns (from, to)."""
     if conn.dialect.name == "postgresql":
+        check_encoding(conn)
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{MIGRATION_TIMEOUT_S}s'")
         conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
     schema_version.create(conn, checkfirst=True)
     found = current_version(conn)

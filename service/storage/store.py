@@ -155,8 +155,18 @@ class Store:
         return before, after
 
     def ping(self) -> int:
-        """The schema version, read from the database (for /readyz)."""
+        """The schema version, read from the database (for /readyz). StoreUnavailableError when
+        PostgreSQL takes no writes (a standby after a failover, default_transaction_read_only): every
+        verdict would fail, so the database is not reported reachable."""
         with self._tx("reach the database", read_only=True) as conn:
+            if (
+                self.backend == "postgresql"
+                and conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+            ):
+                raise StoreUnavailableError(
+                    f"the {self.describe()} database is read-only (a standby, or "
+                    "default_transaction_read_only): feedback and the queue cannot be written"
+                )
             return S.current_version(conn)
 
     # -- feedback ----------------------------------------------------------------------------------

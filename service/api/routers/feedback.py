@@ -27,13 +27,12 @@ router = APIRouter(route_class=JsonRoute, tags=["feedback"])
     responses={200: {"model": FeedbackOut}, **errors(401, 403, 413, 415, 422, 503)},
     summary="Record a moderator's verdict (needs the bearer token)",
 )
-def post_feedback(
+async def post_feedback(
     body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)]
 ) -> Response:
     """201 with the row id once the row is committed; 503 when the database cannot be reached. With
     `doNotStore` in the request or MODERATION_DO_NOT_STORE=true, nothing is written and the answer is
     200 with `stored: false`."""
-    # Sync endpoint on purpose: FastAPI runs it in the threadpool, so the fsync never blocks the loop.
     limits = state.settings.limits
     if not has_visible_text(body.text):
         raise EmptyInputError("feedback text is empty")
@@ -44,7 +43,7 @@ def post_feedback(
     if body.doNotStore or state.settings.do_not_store:
         why = "the request asked doNotStore" if body.doNotStore else "MODERATION_DO_NOT_STORE is set"
         return json_response({"stored": False, "id": None, "message": f"not stored: {why}"}, 200)
-    row_id = state.store().add_feedback(
-        Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
-    )
+    verdict = Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
+    # In a thread (the fsync never blocks the loop), bounded by the store's slots.
+    row_id = await state.run_store(lambda store: store.add_feedback(verdict))
     return json_response({"stored": True, "id": row_id, "message": "stored"}, 201)

@@ -21,7 +21,6 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from core.records import ArticleContext, Scores
 from model.language import normalize_language
@@ -295,11 +294,7 @@ async def suggest_score(
         for name, s in body.attributeScores.items()
     ]
     if not state.settings.do_not_store:
-
-        def write() -> None:
-            state.store().add_feedback_many(rows)  # all the suggested scores or none
-
-        await run_in_threadpool(write)
+        await state.run_store(lambda store: store.add_feedback_many(rows))  # all the scores or none
     answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
     return json_response(answer)
 

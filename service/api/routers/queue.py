@@ -1,6 +1,7 @@
 """The review queue: list, read and decide the comments stored by scoring with `queue=true`.
 
-Every endpoint needs the API token (no token 401, a wrong one 403). Two moderators deciding the same
+Every endpoint needs the API token (no token 401, a wrong one 403), and is disabled (403) when
+MODERATION_DO_NOT_STORE is set. Two moderators deciding the same
 item: the first verdict wins, the second gets 409 naming it; the database settles the race.
 """
 
@@ -9,22 +10,36 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from core.errors import InputError
-from service.api.deps import StateDep, require_queue_token
+from service.api.deps import BearerDep, StateDep, check_queue_token
+from service.api.errors import ApiError
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.routers._common import errors
 from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut
 from service.api.scoring import json_response
 from service.api.state import AppState
-from service.storage import QueueQuery
+from service.storage import QueueQuery, Store
 from service.storage.store import MAX_PAGE
 
-router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue_token)])
+
+async def require_queue(request: Request, state: StateDep, credentials: BearerDep) -> None:
+    """The token (none 401, a wrong one 403), then the store: with MODERATION_DO_NOT_STORE set there is
+    none (a verdict stored itself and copied its comment into feedback rows)."""
+    check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
+    if state.settings.do_not_store:
+        raise ApiError(
+            403,
+            "disabled",
+            "the review queue is disabled: MODERATION_DO_NOT_STORE is set, so no comment or verdict may "
+            "be stored",
+        )
+
+
+router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
 
 ItemId = Annotated[str, Path(max_length=64, description="The item's id, as listed by GET /v1/queue.")]
 
@@ -57,7 +72,7 @@ def _time(value: str | None, name: str) -> datetime | None:
     responses=errors(401, 403, 422, 503),
     summary="List queued comments, riskiest first (needs the bearer token)",
 )
-def list_queue(
+async def list_queue(
     state: StateDep,
     status: Literal["pending", "decided"] | None = None,
     decision: Literal["approve", "review", "reject"] | None = None,
@@ -70,7 +85,8 @@ def list_queue(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
 ) -> Response:
-    """Ordered by risk (the highest attribute score) descending, then id. Pass `next_cursor` back as
+    """Ordered by risk (the decision, reject 2, review 1, approve 0, plus the highest score among the
+    attributes that flagged the item) descending, then id. Pass `next_cursor` back as
     `cursor` for the next page; it is null on the last page."""
     if attribute is not None:
         check_attribute(attribute, _known_attributes(state))
@@ -84,8 +100,12 @@ def list_queue(
         limit=limit,
         cursor=cursor,
     )
-    page = state.store().list_queue(query)
-    return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+    def read(store: Store) -> Response:  # in the thread: a page of 200 long comments is megabytes of JSON
+        page = store.list_queue(query)
+        return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+    return await state.run_store(read)
 
 
 @router.get(
@@ -94,8 +114,8 @@ def list_queue(
     responses=errors(401, 403, 404, 503),
     summary="One queued comment (needs the bearer token)",
 )
-def get_item(item_id: ItemId, state: StateDep) -> Response:
-    return json_response(state.store().queue_item(item_id).to_dict())
+async def get_item(item_id: ItemId, state: StateDep) -> Response:
+    return json_response((await state.run_store(lambda store: store.queue_item(item_id))).to_dict())
 
 
 @router.post(
@@ -110,8 +130,5 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
     first verdict on an item wins; a later one gets 409 with the verdict that stands."""
     known = _known_attributes(state)
     attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
-
-    def write() -> dict[str, object]:
-        return state.store().decide(item_id, body.verdict, attributes).to_dict()
-
-    return json_response(await run_in_threadpool(write))
+    item = await state.run_store(lambda store: store.decide(item_id, body.verdict, attributes))
+    return json_response(item.to_dict())

@@ -4,6 +4,8 @@ reads). The store's own suite, on SQLite and PostgreSQL, is tests/service/storag
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -150,3 +152,38 @@ def test_a_locked_database_is_503_not_500(settings):
             holder.execute("ROLLBACK")
             holder.close()
         assert c.post(URL, json=VERDICT, headers=auth()).status_code == 201  # and it recovers
+
+
+@pytest.mark.parametrize("pool_size", [5, 60])  # the default; more connections than threads
+def test_a_locked_database_does_not_hold_up_scoring(settings, pool_size):
+    # Store requests waiting on a locked database (its busy timeout, then the pool's) took every thread
+    # of the worker's threadpool: a thread of 20 comments, which needs no store, waited it out with them.
+    slow = settings.database.model_copy(
+        update={"sqlite_busy_timeout_s": 4, "pool_timeout_s": 4, "pool_size": pool_size}
+    )
+    thread = {"comments": [{"text": f"comment {i} on the council budget"} for i in range(20)]}
+    with make_client(settings.model_copy(update={"database": slow})) as c:
+        assert c.post(URL, json=VERDICT, headers=auth()).status_code == 201
+        statuses: list[int] = []
+        writers = [
+            threading.Thread(
+                target=lambda: statuses.append(c.post(URL, json=VERDICT, headers=auth()).status_code)
+            )
+            for _ in range(55)
+        ]
+        holder = sqlite3.connect(settings.db_path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            for w in writers:
+                w.start()
+            time.sleep(0.5)  # every writer is waiting on the lock, or for a connection
+            started = time.monotonic()
+            scored = c.post("/v1/comments:score", json=thread)
+            took = time.monotonic() - started
+            for w in writers:
+                w.join()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert scored.status_code == 200 and took < 2, took
+    assert statuses == [503] * len(writers)

@@ -135,6 +135,32 @@ def test_queueing_is_refused_when_nothing_may_be_stored(settings):
     assert not settings.db_path.exists()
 
 
+def test_the_queue_is_disabled_when_nothing_may_be_stored(settings):
+    # Items queued before MODERATION_DO_NOT_STORE was set could still be decided, which stored the
+    # verdict and copied each comment's text into new feedback rows; reading created the database.
+    with make_client(settings) as c:
+        item_id = queue_thread(c)["c1"]
+    before = stored_feedback(settings)
+    with make_client(settings.model_copy(update={"do_not_store": True})) as c:
+        for response in (
+            c.post(f"/v1/queue/{item_id}:decide", json={"verdict": "reject"}, headers=auth()),
+            c.get(f"/v1/queue/{item_id}", headers=auth()),
+            c.get("/v1/queue", headers=auth()),
+        ):
+            assert "MODERATION_DO_NOT_STORE" in assert_error(response, 403, "disabled")["message"]
+        assert_error(c.get("/v1/queue"), 401, "unauthenticated")  # the token is checked first
+    assert stored_feedback(settings) == before
+    with make_client(settings) as c:
+        assert c.get(f"/v1/queue/{item_id}", headers=auth()).json()["status"] == "pending"
+
+    fresh = settings.model_copy(
+        update={"do_not_store": True, "db_path": settings.db_path.with_name("new.db")}
+    )
+    with make_client(fresh) as c:
+        assert_error(c.get("/v1/queue", headers=auth()), 403, "disabled")
+    assert not fresh.db_path.exists()
+
+
 def test_queueing_more_text_than_the_explain_budget_is_413(settings):
     tight = settings.limits.model_copy(update={"max_queue_chars": 30})
     with make_client(settings.model_copy(update={"limits": tight})) as c:

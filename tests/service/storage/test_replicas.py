@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from service.storage import QueueQuery, Store, parse_target
+from service.storage import schema as S
 from tests.conftest import REPO
 from tests.pg import PostgresServer, _free_port
 from training import corpora as C
@@ -155,7 +156,11 @@ def test_what_one_replica_writes_the_other_reads(two_replicas):
     insult = C.load_feedback(url, "insult")
     assert top["text"] in insult.texts and "what a clown you are" in insult.texts
     ready = httpx.get(b.base + "/readyz").json()["database"]
-    assert (ready["status"], ready["backend"], ready["schema_version"]) == ("ok", "postgresql", 2)
+    assert (ready["status"], ready["backend"], ready["schema_version"]) == (
+        "ok",
+        "postgresql",
+        S.SCHEMA_VERSION,
+    )
 
 
 def test_concurrent_verdicts_through_both_replicas_resolve_first_wins(two_replicas):

@@ -4,12 +4,21 @@ feedback, the review queue's filters and pagination, and the first-verdict-wins 
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
-from core.errors import ConflictError, InputError, NotFoundError, SchemaVersionError, StoreUnavailableError
+from core.errors import (
+    ConfigurationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SchemaVersionError,
+    StoreUnavailableError,
+)
 from service.settings import Database
 from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
 from service.storage import engine as engines
@@ -33,6 +42,10 @@ def item(text: str = "you idiot", insult: float = 0.8, off_topic: float | None =
         "language": "en",
     }
     return NewQueueItem(**(fields | kw))
+
+
+# The longest article id the API takes (2,048 characters), in CJK that does not compress: 6 KB of UTF-8.
+LONG_ARTICLE_ID = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2048))
 
 
 # -- schema ----------------------------------------------------------------------------------------
@@ -70,6 +83,124 @@ def test_a_database_from_before_versioning_is_adopted_and_upgraded(target):
         assert store.schema_version == S.SCHEMA_VERSION
         assert store.feedback() == [Feedback("old verdict", "insult", 1, None, "t", None)]
         assert store.enqueue([item()])  # the queue tables exist now
+    finally:
+        store.close()
+
+
+def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target):
+    # Version 2 indexed article_id with a b-tree, which refuses a long id on PostgreSQL.
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX queue_items_article")
+        conn.exec_driver_sql("CREATE INDEX queue_items_article ON queue_items (article_id)")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 2))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        article = LONG_ARTICLE_ID
+        (queued,) = upgraded.enqueue([item(article_id=article)])
+        assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
+    finally:
+        upgraded.close()
+
+
+def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
+    # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
+    # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
+    def slow_step(conn):
+        conn.execute(select(func.pg_sleep(0.5)))
+
+    monkeypatch.setitem(S.MIGRATIONS, S.SCHEMA_VERSION, slow_step)
+    store = Store.open(engines.parse_target(pg_url), Database(statement_timeout_s=0.2))
+    try:
+        assert store.schema_version == S.SCHEMA_VERSION
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
+    # LATIN1 took an English comment, then a Chinese or Arabic one was a 500 (UnicodeEncodeError);
+    # SQL_ASCII failed the start with a TypeError traceback.
+    name = f"t_{encoding.lower()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            f"CREATE DATABASE {name} ENCODING '{encoding}' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    with pytest.raises(ConfigurationError, match=f"encoded {encoding}.*ENCODING 'UTF8'"):
+        Store.open(engines.parse_target(postgres.url(name)))
+
+
+def test_a_client_encoding_from_the_environment_does_not_stop_other_scripts(pg_url, monkeypatch):
+    monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")  # libpq reads it: every Chinese comment was a 500
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        store.add_feedback(Feedback("你是个白痴", "insult", 1))
+        assert [f.text for f in store.feedback()] == ["你是个白痴"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("where", "datestyle"),
+    [("database", "SQL, DMY"), ("database", "German"), ("PGDATESTYLE", "Postgres, MDY")],
+)
+def test_a_postgres_datestyle_other_than_iso_still_reads_times(
+    postgres, pg_url, monkeypatch, where, datestyle
+):
+    # psycopg reads ISO times only: a database (or PGDATESTYLE) set to a European DateStyle answered
+    # every read of the queue and every verdict with a 500 (NotImplementedError: can't parse timestamptz).
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        database = pg_url.rsplit("/", 1)[1]
+        conn.execute(f"ALTER DATABASE {database} SET TimeZone = 'America/New_York'")
+        if where == "database":
+            conn.execute(f"ALTER DATABASE {database} SET DateStyle = '{datestyle}'")
+    if where == "PGDATESTYLE":
+        monkeypatch.setenv("PGDATESTYLE", datestyle)
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        (queued,) = store.enqueue([item()])
+        decided = store.decide(queued, "reject")
+        got = store.queue_item(queued)
+        assert got.decided_at == decided.decided_at and got.decided_at.tzinfo == UTC
+        assert [i.id for i in store.list_queue(QueueQuery(since=got.created_at)).items] == [queued]
+    finally:
+        store.close()
+
+
+def test_pages_visit_every_item_once_when_postgres_rounds_floats(postgres, pg_url):
+    # extra_float_digits = 0 (PostgreSQL 11's default, or set on a database or role) sends a float8
+    # rounded to 15 digits: the cursor's risk was above the item's, so the same page came back for ever.
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET extra_float_digits = 0")
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        insults = [0.8234567891234567] * 3 + [0.7123456789012345] * 2 + [0.6]
+        ids = store.enqueue([item(f"comment {i}", insult=v) for i, v in enumerate(insults)])
+        seen, cursor = [], None
+        for _ in range(len(ids)):
+            page = store.list_queue(QueueQuery(limit=2, cursor=cursor))
+            seen += [i.id for i in page.items]
+            if (cursor := page.next_cursor) is None:
+                break
+        assert sorted(seen) == sorted(ids)
+        assert store.queue_item(ids[0]).risk == 1 + insults[0]
+    finally:
+        store.close()
+
+
+def test_a_postgres_that_takes_no_writes_is_not_reported_reachable(postgres, pg_url):
+    # A standby after a failover (or default_transaction_read_only) refuses every write: /readyz said
+    # the database was "ok" while every verdict and feedback answered 503.
+    store = Store.open(engines.parse_target(pg_url))
+    try:
+        with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+        store.engine.dispose()  # new sessions take the database's new default
+        with pytest.raises(StoreUnavailableError, match="read-only"):
+            store.ping()
+        with pytest.raises(StoreUnavailableError, match="read-only"):
+            store.add_feedback(Feedback("you moron", "insult", 1))
     finally:
         store.close()
 
@@ -192,6 +323,15 @@ def test_queue_filters(store):
     assert ids(status="pending", attribute="off_topic", article_id="a-2") == {b}
 
 
+def test_any_article_id_the_api_takes_can_be_queued_and_filtered_on(store):
+    # The API takes 2,048 characters: 6 KB of UTF-8 in CJK, more than a PostgreSQL b-tree entry holds
+    # (2,704 bytes). It was a 503 "retry" for ever there, and the page's comments were never queued.
+    article = LONG_ARTICLE_ID
+    (queued,) = store.enqueue([item(article_id=article)])
+    store.enqueue([item(article_id="a-other")])
+    assert [i.id for i in store.list_queue(QueueQuery(article_id=article)).items] == [queued]
+
+
 @pytest.mark.parametrize(
     "query",
     [QueueQuery(limit=0), QueueQuery(limit=201), QueueQuery(status="open"), QueueQuery(cursor="%%%")],
@@ -272,6 +412,28 @@ def test_unknown_item_is_not_found(store):
 
 def test_concurrent_verdicts_from_two_stores_resolve_first_wins(store, target):
     """Two stores = two replicas' engines (separate pools); 8 threads race on every item."""
+    race_verdicts(store, target)
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_verdict_races_resolve_first_wins_whatever_isolation_the_database_defaults_to(
+    postgres, pg_url, isolation
+):
+    # A database defaulting to repeatable read answered half the losers 503 "could not serialize
+    # access, retry" instead of 409 naming the verdict that stands.
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        conn.execute(
+            f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_isolation = '{isolation}'"
+        )
+    target = engines.parse_target(pg_url)
+    store = Store.open(target)
+    try:
+        race_verdicts(store, target)
+    finally:
+        store.close()
+
+
+def race_verdicts(store: Store, target: Target) -> None:
     other = Store.open(target)
     ids = store.enqueue([item(f"comment {i}") for i in range(10)])
     outcomes: dict[str, list[str]] = {i: [] for i in ids}
