@@ -21,7 +21,8 @@ The seams: tokenising (model/context_tokens.py), the runtime memo and fast path
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,11 +271,50 @@ class ContextOffTopic(Estimator):
         others = [t for t in thread if t != text]
         if not others and (article is None or article.is_empty):
             return []
-        memo = self._memo()
         context_cols: set[int] = set()
         for doc in [*others, *article_documents(article)]:
-            for chunk in doc.split():
-                context_cols.update(memo.content_columns(chunk))
+            context_cols |= self._columns_of(doc)
+        return self._spans(text, top_k, context_cols.__contains__)
+
+    def explain_many(
+        self, texts: Sequence[str], top_k: int = 5, article: ArticleContext | None = None
+    ) -> list[list[Span]]:
+        """``explain`` for every comment of a thread against the article and the others, reading each
+        document once: a column is in a comment's context when the article has it or a comment with
+        another text does (the same answers as ``explain``, linear in the thread, not quadratic)."""
+        article_cols: set[int] = set()
+        for doc in article_documents(article):
+            article_cols |= self._columns_of(doc)
+        no_article = article is None or article.is_empty
+        own = {t: self._columns_of(t) for t in dict.fromkeys(texts)}
+        copies = Counter(texts)
+        holders: Counter[int] = Counter()  # column -> how many comments of the thread hold it
+        for t, cols in own.items():
+            for c in cols:
+                holders[c] += copies[t]
+        out: list[list[Span]] = []
+        for text in texts:
+            if no_article and copies[text] == len(texts):
+                out.append([])  # no other comment and no article: nothing to digress from
+                continue
+            mine, n = own[text], copies[text]
+
+            def in_context(c: int, mine: set[int] = mine, n: int = n) -> bool:
+                return c in article_cols or holders[c] - (n if c in mine else 0) > 0
+
+            out.append(self._spans(text, top_k, in_context))
+        return out
+
+    def _columns_of(self, doc: str) -> set[int]:
+        """The content columns of a context document's whitespace-separated chunks."""
+        memo = self._memo()
+        cols: set[int] = set()
+        for chunk in doc.split():
+            cols.update(memo.content_columns(chunk))
+        return cols
+
+    def _spans(self, text: str, top_k: int, in_context: Callable[[int], bool]) -> list[Span]:
+        memo = self._memo()
         weights = memo.columns[:, 0]
         n_stems = len(memo.stem_w)
         matches = []
@@ -284,7 +324,7 @@ class ContextOffTopic(Estimator):
                 matches.append((m, cols[0], float(weights[min(cols[0], n_stems)])))
         norm = float(np.sqrt(sum(w * w for _, _, w in matches))) or 1.0
         ranked = sorted(
-            ((w / norm, m, c) for m, c, w in matches if c not in context_cols),
+            ((w / norm, m, c) for m, c, w in matches if not in_context(c)),
             key=lambda t: (-t[0], t[1].start()),
         )
         spans: list[Span] = []

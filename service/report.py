@@ -100,6 +100,14 @@ def report_article(
     texts = [c.text for c in article.comments]
     all_scores = scorer.score(texts, ctx)
     thresholds = settings.thresholds()
+    flagged = [
+        set(flagged_attributes(s.as_dict(), thresholds, s.context, judged_language(s))) for s in all_scores
+    ]
+    # Spans only for the attributes a decision names (on a low score they explain noise), each
+    # attribute's for the whole thread at once.
+    spans_of = {
+        a: scorer.explain_thread(texts, a, top_k=TOP_SPANS, article=ctx) for a in set().union(*flagged)
+    }
     for i, (comment, scores) in enumerate(zip(article.comments, all_scores, strict=True)):
         decision = decide(scores, thresholds)
         verdicts[decision.verdict] += 1
@@ -114,12 +122,10 @@ def report_article(
         )
         for reason in decision.reasons:
             out.write(f"     why: {reason}\n")
-        thread = texts[:i] + texts[i + 1 :]
-        # Spans only for the attributes the decision names: on a low score they explain noise.
         for attribute in flagged_attributes(
             scores.as_dict(), thresholds, scores.context, judged_language(scores)
         ):
-            spans = scorer.explain(comment.text, attribute, top_k=TOP_SPANS, article=ctx, thread=thread)
+            spans = spans_of[attribute][i]
             if spans:
                 out.write(f"     {attribute} spans: {_fmt_spans(spans)}\n")
     out.write("\n")

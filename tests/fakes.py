@@ -161,3 +161,14 @@ class FakeScorer:
             if m.group().lower() in INSULTS
         ]
         return spans[:top_k]
+
+    def explain_thread(
+        self,
+        texts: Sequence[str],
+        attribute: str,
+        *,
+        top_k: int = 5,
+        article: ArticleContext | None = None,
+        language: str | None = None,
+    ) -> list[list[Span]]:
+        return [self.explain(t, attribute, top_k=top_k, article=article) for t in texts]

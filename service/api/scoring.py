@@ -103,16 +103,13 @@ def score_thread(
     scored = scorer.score(texts, article, **forced)
     results = [result_dict(s, thresholds) for s in scored]
     if explain:
-        for i, (text, result) in enumerate(zip(texts, results, strict=True)):
-            thread = [t for j, t in enumerate(texts) if j != i]
+        spans = {
+            attribute: scorer.explain_thread(texts, attribute, top_k=5, article=article, **forced)
+            for attribute in scorer.attributes
+        }
+        for i, result in enumerate(results):
             result["spans"] = {
-                attribute: [
-                    span_dict(sp)
-                    for sp in scorer.explain(
-                        text, attribute, top_k=5, article=article, thread=thread, **forced
-                    )
-                ]
-                for attribute in scorer.attributes
+                attribute: [span_dict(sp) for sp in spans[attribute][i]] for attribute in spans
             }
     return results
 

@@ -304,3 +304,30 @@ def test_a_comment_without_letters_keeps_the_base_model_when_the_request_names_a
             assert scorer.explain(text, attribute, language=language) == scorer.explain(text, attribute)
     worded = scorer.score(["Du bist ein Idiot!"], language="de")[0]  # words: the named language's model
     assert worded["insult"] == scorer.score(["Du bist ein Idiot!"])[0]["insult"]
+
+
+def test_a_threads_explanations_at_once_equal_each_comments_against_the_others(
+    scorer: Scorer, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """explain_thread gives what explain gives comment by comment, reading each document once: one
+    comment at a time, off_topic re-read the whole thread for every comment (274 comments: 64 s)."""
+    from model.context import ContextOffTopic
+
+    threads = [(texts, article) for texts, article in _page_threads(articles_dir) if len(texts) > 3][:4]
+    assert threads
+    for texts, article in threads:
+        texts = [*texts, texts[0]]  # a repeated comment is no context for its copy
+        for attribute in scorer.attributes:
+            one_by_one = [
+                scorer.explain(t, attribute, article=article, thread=[*texts[:i], *texts[i + 1 :]])
+                for i, t in enumerate(texts)
+            ]
+            assert scorer.explain_thread(texts, attribute, article=article) == one_by_one, attribute
+    reads: list[str] = []
+    original = ContextOffTopic._columns_of
+    monkeypatch.setattr(
+        ContextOffTopic, "_columns_of", lambda self, doc: reads.append(doc) or original(self, doc)
+    )
+    texts, article = threads[0]
+    scorer.explain_thread(texts, "off_topic", article=article)
+    assert len(reads) <= len(set(texts)) + 2  # each distinct comment once, and the title and body
