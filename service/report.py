@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
-from core.records import Article, ArticleContext, Scores
+from core.records import Article, ArticleContext, Scores, Span
 from service.ingest import display_path
 from service.settings import Settings, served_model_dir
 
@@ -75,8 +75,16 @@ def _fmt_scores(scores: Scores) -> str:
     return "   ".join(parts)
 
 
-def _fmt_spans(spans: Sequence[object]) -> str:
-    return ", ".join(f'"{s.text}" {s.weight:+.2f}' for s in spans)  # type: ignore[attr-defined]
+def _fmt_spans(spans: Sequence[Span]) -> str:
+    """The first TOP_SPANS distinct words: "stupid" twice in a comment is one reason, not two."""
+    seen: set[str] = set()
+    shown: list[str] = []
+    for s in spans:
+        key = s.text.casefold()
+        if key not in seen and len(shown) < TOP_SPANS:
+            seen.add(key)
+            shown.append(f'"{s.text}" {s.weight:+.2f}')
+    return ", ".join(shown)
 
 
 def report_article(
@@ -106,7 +114,7 @@ def report_article(
     # Spans only for the attributes a decision names (on a low score they explain noise), each
     # attribute's for the whole thread at once.
     spans_of = {
-        a: scorer.explain_thread(texts, a, top_k=TOP_SPANS, article=ctx) for a in set().union(*flagged)
+        a: scorer.explain_thread(texts, a, top_k=2 * TOP_SPANS, article=ctx) for a in set().union(*flagged)
     }
     for i, (comment, scores) in enumerate(zip(article.comments, all_scores, strict=True)):
         decision = decide(scores, thresholds)

@@ -216,3 +216,11 @@ def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, activ
     assert seen == [activated_version]
     assert report.run(parser.parse_args([str(page), "--model-dir", str(tmp_path / "x")])) == 0
     assert seen[-1] == tmp_path / "x"
+
+
+def test_a_word_repeated_in_a_comment_is_one_span_in_the_report():
+    from dataclasses import replace
+
+    repeated = replace(ARTICLE, comments=(Comment(text="idiot idiot idiot moron", author="Ann"),))
+    text = render(repeated)
+    assert 'insult spans: "idiot" +1.00, "moron" +1.00\n' in text
