@@ -132,6 +132,43 @@ def test_page_size_limit_is_its_own(settings):
         )
 
 
+def test_a_json_page_bigger_than_any_other_json_body_is_parsed_only_when_it_is_a_flat_object(
+    settings, monkeypatch
+):
+    """A page may be sent as JSON up to the page limit (20 MiB), ten times the request limit that bounds
+    how long any other JSON body holds the event loop: 20 MiB of `[],` beside the content took 4 s to
+    parse there (every request of the worker, /healthz too, waited) and ~600 MB. A body over the
+    request limit is parsed only when it is one object of a few plain values, as a page's JSON is."""
+    from service.api import guards
+    from tests.service.api.conftest import make_client
+
+    parsed: list[int] = []
+    real = guards.from_json
+    monkeypatch.setattr(guards, "from_json", lambda data, **kw: parsed.append(len(data)) or real(data, **kw))
+    limits = settings.limits.model_copy(update={"max_page_bytes": 100_000, "max_request_bytes": 1000})
+    page = "Title\n\n" + "Some body text. " * 200
+    json_ = {"content-type": "application/json"}
+    with make_client(settings.model_copy(update={"limits": limits})) as c:
+        hostile = b'{"content": "Title\\n\\nText.", "x": [' + b"[]," * 5000 + b"0]}"
+        error = assert_error(c.post(URL, content=hostile, headers=json_), 422, "malformed")
+        assert "one JSON object" in error["message"]
+        assert parsed == []
+        nested = b'{"content": "Title", "source": {"url": "' + b"u" * 2000 + b'"}}'
+        assert_error(c.post(URL, content=nested, headers=json_), 422, "malformed")
+        assert parsed == []
+        # A big page in a flat object is parsed and scored as before, escapes, nulls and all.
+        big = {"content": page, "format": "text", "source": None}
+        r = c.post(URL, json=big)
+        assert r.status_code == 200, r.text
+        assert "Some body text." in r.json()["article"]["body"]
+        flat_but_wrong = b'{"content": "' + b"x" * 2000 + b'", "format": "pdf", "coments": true}'
+        assert_error(c.post(URL, content=flat_but_wrong, headers=json_), 422, "malformed")
+        # Small bodies keep the parser's own errors (nesting depth and all).
+        deep = b'{"content": ' + b"[" * 300 + b"]" * 300 + b"}"
+        error = assert_error(c.post(URL, content=deep, headers=json_), 422, "malformed")
+        assert "recursion limit" in error["message"]
+
+
 def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
     # Parsing a 20 MiB page takes up to ~600 MB (HTML, measured) for seconds; without a bound, 40
     # concurrent uploads (the threadpool's size) could hold ~24 GB. The GIL makes more than a couple
