@@ -126,6 +126,9 @@ class Limits(BaseModel):
     # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
     max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     body_timeout_s: Seconds = 60.0  # from the headers to the body's last byte
+    # A client that takes nothing of its answer for this long is dropped (service.api.protocol): it held
+    # its request, a slot of max_requests_in_flight and the answer's memory for as long as it liked.
+    send_timeout_s: Seconds = 60.0
     # An idle keep-alive connection is closed after this. 75 s (nginx's default) rather than uvicorn's 5:
     # googleapiclient (httplib2) reuses its connection, and a batch sent into one the server has just
     # closed fails with BrokenPipeError instead of being retried. Google's front ends keep ~610 s.

@@ -36,7 +36,7 @@ def test_an_alias_with_an_empty_target_is_refused():
         ),
         *(
             (name, bad)
-            for name in ("header_timeout_s", "body_timeout_s")
+            for name in ("header_timeout_s", "body_timeout_s", "send_timeout_s")
             for bad in (0, -1.5, float("nan"), float("inf"))
         ),
     ],
