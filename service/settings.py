@@ -226,6 +226,21 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return url
 
+    @field_validator("api_token")
+    @classmethod
+    def _token_a_header_carries(cls, token: str | None) -> str | None:
+        # Clients send it in an Authorization header, which drops a value's leading and trailing
+        # whitespace (a secret file's newline), holds no control character, and carries non-ASCII
+        # letters in the client's encoding (curl UTF-8, browsers Latin-1): such a token never matched.
+        if token and token != token.strip():
+            raise ValueError("has leading or trailing whitespace (a newline?), which no header carries")
+        if token and not all(" " <= c <= "~" for c in token):
+            raise ValueError(
+                "must be printable ASCII: headers carry no control character, and other letters "
+                "arrive in each client's own encoding"
+            )
+        return token
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, level: str) -> str:
