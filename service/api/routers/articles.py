@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import MalformedInputError
 from core.records import ArticleContext
 from service.api import queueing
 from service.api.deps import BearerDep, ScorerDep, StateDep
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["scoring"])
 
 CLIENT_CLOSED_REQUEST = 499  # never sent: the client is gone (nginx's code for it)
+# C0 and C1 control characters and DEL: no URL or file name holds one, and the source names the page in
+# the parser's log lines, where a line break would let a client write lines of its choosing.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -89,6 +94,8 @@ async def score_article(
             "unsupported_media_type",
             f"expected text/plain, text/html or application/json, got {media or 'no Content-Type'}",
         )
+    if source is not None and _CONTROL.search(source):
+        raise MalformedInputError("source must not hold control characters such as line breaks")
     settings = state.settings
     if state.page_slots is None:  # no lifespan ran (an app driven without it): bound all the same
         state.page_slots = asyncio.Semaphore(settings.limits.max_concurrent_pages)

@@ -207,3 +207,35 @@ def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
         )
     assert codes == [200] * 8
     assert peak == settings.limits.max_concurrent_pages == 2
+
+
+@pytest.mark.parametrize("where", ["query", "json"])
+@pytest.mark.parametrize("bad", ["\n", "\r", "\x1b[2J", "\x00", "\x85"])
+def test_a_source_with_control_characters_is_refused_so_it_cannot_forge_log_lines(client, caplog, where, bad):
+    """The page's source names it in the parser's warnings ("<source>: 1 invalid UTF-8 sequence(s),
+    replaced"): a source holding a line break wrote a log line of the client's choosing (here an ERROR
+    line saying the token was rotated), with no token needed. A URL or file name holds no control
+    character: such a source is refused."""
+    import logging
+
+    page = "Café, naïve résumé\n\nBody \udcff text.\n\nComments\n\nalice\nnice\n".encode(
+        "utf-8", "surrogateescape"
+    )
+    source = f"page{bad}ERROR:    service.api: the API token was rotated"
+    with caplog.at_level(logging.INFO):
+        if where == "query":
+            r = client.post(
+                URL, params={"source": source}, content=page, headers={"content-type": "text/plain"}
+            )
+        else:
+            r = client.post(URL, json={"content": page.decode("utf-8", "replace"), "source": source})
+    assert_error(r, 422, "malformed")
+    served = [r for r in caplog.records if not r.name.startswith("httpx")]  # (the test client's own)
+    assert not any("rotated" in record.getMessage() for record in served)
+    ok = client.post(
+        URL,
+        params={"source": "https://example.org/a b?c=d"},
+        content=page,
+        headers={"content-type": "text/plain"},
+    )
+    assert ok.status_code == 200, ok.text
