@@ -105,6 +105,10 @@ class Limits(BaseModel):
     # Pages parsed and scored at once per worker (the others wait): the worst accepted page takes up to
     # ~230 MB for seconds (docs/limits.md), and the GIL makes more than a couple at a time no faster.
     max_concurrent_pages: Count = 2
+    # Pages waiting for one of those slots; past it 503 with Retry-After. A waiting page holds a slot of
+    # max_requests_in_flight for as long as the pages ahead take (seconds each): without a bound, 64 page
+    # uploads took every slot and comment scoring answered 503 for minutes.
+    max_waiting_pages: Count = 16
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
     max_jsonl_lines: Count = 500_000

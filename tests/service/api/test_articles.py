@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import ARTICLES_DIR, SEED_FILES
@@ -239,3 +241,50 @@ def test_a_source_with_control_characters_is_refused_so_it_cannot_forge_log_line
         headers={"content-type": "text/plain"},
     )
     assert ok.status_code == 200, ok.text
+
+
+def test_pages_waiting_for_the_parser_are_bounded_so_comments_keep_their_slots(settings):
+    """A page waiting for a parse slot held a slot of the in-flight limit for as long as the pages ahead
+    of it took (seconds each): 64 uploads of a slow page made every other request, comment scoring
+    included, answer 503 for minutes. Past `max_waiting_pages` a page is answered 503 at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.parse import parse_page
+    from tests.service.api.conftest import Loader
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def held_parser(data, **kwargs):
+        started.set()
+        release.wait(30)  # deliberate: holds the one parse slot until the test lets it go
+        return parse_page(data, **kwargs)
+
+    limits = settings.limits.model_copy(
+        update={"max_requests_in_flight": 4, "max_concurrent_pages": 1, "max_waiting_pages": 1}
+    )
+    app = create_app(
+        settings.model_copy(update={"limits": limits}), scorer_loader=Loader(), page_parser=held_parser
+    )
+    page = SEED_FILES[0].read_bytes()
+    with TestClient(app) as c, ThreadPoolExecutor(4) as pool:
+        post = lambda: c.post(URL, content=page, headers={"content-type": "text/plain"})  # noqa: E731
+        try:
+            parsing = pool.submit(post)
+            assert started.wait(30)
+            waiting = pool.submit(post)
+            time.sleep(0.3)  # (the second page is waiting for the slot)
+            refused = [pool.submit(post) for _ in range(2)]
+            for r in (f.result(timeout=10) for f in refused):
+                assert_error(r, 503, "overloaded")
+                assert r.headers["retry-after"]
+            scored = c.post("/v1/comments:score", json={"comments": [{"text": "hello"}]})
+            assert scored.status_code == 200, scored.text
+        finally:
+            release.set()
+        assert parsing.result(timeout=30).status_code == 200
+        assert waiting.result(timeout=30).status_code == 200
