@@ -362,7 +362,12 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
-        if max(size, held[0]) >= RELEASE_AFTER_BYTES:
+        # Answered: the body is no longer held. Given back now, not after the trim below, during which
+        # the client may already be sending its next body on this connection.
+        handled = max(size, held[0])  # (an inflated body counts what it inflated to)
+        self.held -= held[0]
+        held[0] = 0
+        if handled >= RELEASE_AFTER_BYTES:
             # Everything made from a big body (a page's text, tree, lines; or the exception that
             # refused it) is freed once the answer is out, but glibc keeps freed heap for reuse: a
             # 20 MiB page would leave 60-160 MB held. Hand it back to the system.
