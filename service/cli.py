@@ -49,6 +49,9 @@ def _hide_password(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1***@", text)
 
 
+SECRET_SETTINGS = frozenset({"api_token"})  # refused values never shown
+
+
 def _settings_error(exc: ValueError) -> str | None:
     """One line naming the MODERATION_* variable, when `exc` is the Settings object's validation error
     or pydantic-settings' error for a list/dict setting that is not valid JSON."""
@@ -70,7 +73,10 @@ def _settings_error(exc: ValueError) -> str | None:
             parts.append(err["msg"])
             continue
         name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
-        parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
+        if err["loc"][:1] and err["loc"][0] in SECRET_SETTINGS:
+            parts.append(f"{name} (value not shown): {err['msg']}")
+        else:
+            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
     return "invalid setting " + "; ".join(parts)
 
 

@@ -105,6 +105,10 @@ class Limits(BaseModel):
     # Pages parsed and scored at once per worker (the others wait): the worst accepted page takes up to
     # ~230 MB for seconds (docs/limits.md), and the GIL makes more than a couple at a time no faster.
     max_concurrent_pages: Count = 2
+    # Pages waiting for one of those slots; past it 503 with Retry-After. A waiting page holds a slot of
+    # max_requests_in_flight for as long as the pages ahead take (seconds each): without a bound, 64 page
+    # uploads took every slot and comment scoring answered 503 for minutes.
+    max_waiting_pages: Count = 16
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
     # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
     max_jsonl_lines: Count = 500_000
@@ -126,6 +130,9 @@ class Limits(BaseModel):
     # A request's line and headers (h11's own default bound; browsers send a few KB, cookies included).
     max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     body_timeout_s: Seconds = 60.0  # from the headers to the body's last byte
+    # A client that takes nothing of its answer for this long is dropped (service.api.protocol): it held
+    # its request, a slot of max_requests_in_flight and the answer's memory for as long as it liked.
+    send_timeout_s: Seconds = 60.0
     # An idle keep-alive connection is closed after this. 75 s (nginx's default) rather than uvicorn's 5:
     # googleapiclient (httplib2) reuses its connection, and a batch sent into one the server has just
     # closed fails with BrokenPipeError instead of being retried. Google's front ends keep ~610 s.
@@ -222,6 +229,21 @@ class Settings(BaseSettings):
         if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return url
+
+    @field_validator("api_token")
+    @classmethod
+    def _token_a_header_carries(cls, token: str | None) -> str | None:
+        # Clients send it in an Authorization header, which drops a value's leading and trailing
+        # whitespace (a secret file's newline), holds no control character, and carries non-ASCII
+        # letters in the client's encoding (curl UTF-8, browsers Latin-1): such a token never matched.
+        if token and token != token.strip():
+            raise ValueError("has leading or trailing whitespace (a newline?), which no header carries")
+        if token and not all(" " <= c <= "~" for c in token):
+            raise ValueError(
+                "must be printable ASCII: headers carry no control character, and other letters "
+                "arrive in each client's own encoding"
+            )
+        return token
 
     @field_validator("log_level")
     @classmethod

@@ -8,6 +8,12 @@ byte of its next request (between requests, uvicorn's keep-alive timer bounds th
 it is closed. Bytes that trickle in do not extend the deadline. Once a request's headers are in, the
 app's own body timeout (service.api.guards.BodyLimitMiddleware) takes over.
 
+The answer is bounded in time too: uvicorn writes it as fast as the client reads, with no limit, so a
+client that stops reading (pipelined requests it never reads, or one answer bigger than the socket
+buffers) held its request, its slot of the in-flight limit and the answer's memory for ever. When the
+client takes nothing of an answer for `send_timeout` seconds (the transport's buffer stays above its
+high-water mark), the connection is dropped: the app's pending send returns, the request ends.
+
 The head is also bounded in bytes (`max_head_bytes`): h11 bounds it itself (uvicorn's
 `h11_max_incomplete_event_size`), but httptools (llhttp) keeps collecting header lines, so without
 the bound a client could fill a worker's memory for the whole `header_timeout`.
@@ -44,12 +50,19 @@ class _BoundedHead:
     logger: Any
 
     def __init__(
-        self, *args: Any, header_timeout: float = 10.0, max_head_bytes: int = 16 * 1024, **kwargs: Any
+        self,
+        *args: Any,
+        header_timeout: float = 10.0,
+        max_head_bytes: int = 16 * 1024,
+        send_timeout: float = 60.0,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)  # the uvicorn protocol's own
         self.header_timeout = header_timeout
         self.max_head_bytes = max_head_bytes
+        self.send_timeout = send_timeout
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._send_deadline: asyncio.TimerHandle | None = None  # armed while the client reads nothing
         self._waiting_after: object = None  # the request cycle the deadline was armed after
         self._head_bytes = 0  # bytes of the next head received so far
         self._tail = b""  # the last bytes of the previous read
@@ -133,8 +146,30 @@ class _BoundedHead:
             self._arm_header_deadline()
         super().on_response_complete()  # type: ignore[misc]
 
+    def pause_writing(self) -> None:
+        # The answer has filled the socket and the transport's buffer: the client is not reading it.
+        if self._send_deadline is None:
+            self._send_deadline = self.loop.call_later(self.send_timeout, self._send_deadline_passed)
+        super().pause_writing()  # type: ignore[misc]
+
+    def resume_writing(self) -> None:
+        self._cancel_send_deadline()
+        super().resume_writing()  # type: ignore[misc]
+
+    def _cancel_send_deadline(self) -> None:
+        if self._send_deadline is not None:
+            self._send_deadline.cancel()
+            self._send_deadline = None
+
+    def _send_deadline_passed(self) -> None:
+        self._send_deadline = None
+        self.logger.debug("dropping a connection that read nothing of its answer in %ss", self.send_timeout)
+        # abort, not close: close() waits for the buffered answer to be sent, which is never.
+        self.transport.abort()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
+        self._cancel_send_deadline()
         super().connection_lost(exc)  # type: ignore[misc]
 
 
@@ -150,7 +185,14 @@ class BoundedHttpToolsProtocol(_BoundedHead, HttpToolsProtocol):
 PARSERS: dict[str, type] = {"httptools": BoundedHttpToolsProtocol, "h11": BoundedH11Protocol}
 
 
-def bounded_protocol(parser: str, *, header_timeout: float, max_head_bytes: int) -> Any:
+def bounded_protocol(
+    parser: str, *, header_timeout: float, max_head_bytes: int, send_timeout: float = 60.0
+) -> Any:
     """The `http=` argument for uvicorn.Config: the chosen parser's bounded protocol, as a picklable
     partial."""
-    return functools.partial(PARSERS[parser], header_timeout=header_timeout, max_head_bytes=max_head_bytes)
+    return functools.partial(
+        PARSERS[parser],
+        header_timeout=header_timeout,
+        max_head_bytes=max_head_bytes,
+        send_timeout=send_timeout,
+    )

@@ -153,7 +153,10 @@ def _connection_options(settings: Any) -> dict[str, Any]:
     limits = settings.limits
     return {
         "http": bounded_protocol(
-            settings.http_parser, header_timeout=limits.header_timeout_s, max_head_bytes=limits.max_head_bytes
+            settings.http_parser,
+            header_timeout=limits.header_timeout_s,
+            max_head_bytes=limits.max_head_bytes,
+            send_timeout=limits.send_timeout_s,
         ),
         "timeout_keep_alive": limits.keep_alive_timeout_s,
     }

@@ -147,6 +147,7 @@ class AppState:
     page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
     # Bounds the store calls in threads at once (run_store); made in the lifespan, on the worker's loop.
     store_slots: asyncio.Semaphore | None = field(default=None, repr=False)
+    pages_waiting: int = 0  # pages waiting for a slot (at most limits.max_waiting_pages)
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)

@@ -65,6 +65,7 @@ def test_console_script_is_installed():
         # Misspelt names were ignored without a word, the defaults kept.
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
+        (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):
@@ -105,6 +106,19 @@ def test_a_refused_url_never_shows_its_password(url, secret):
     message = _settings_error(exc.value)
     assert message is not None and "MODERATION_DATABASE_URL='mysql://admin:***@db/x'" in message
     assert not any(s in message for s in secret), message
+
+
+def test_a_refused_token_is_never_shown():
+    from pydantic import ValidationError
+
+    from service.cli import _settings_error
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError) as exc:
+        Settings(api_token="s3cret-token\n")  # the secret file's trailing newline
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_API_TOKEN" in message and "whitespace" in message
+    assert "s3cret" not in message, message
 
 
 def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,23 @@ def test_an_alias_with_an_empty_target_is_refused():
         Settings(perspective_aliases={"TOXICITY": " "})
 
 
+# A token no Authorization header carries as it reads: HTTP drops a header value's leading and trailing
+# whitespace (a secret file's trailing newline), cannot hold control characters, and clients send
+# non-ASCII letters in different encodings (curl UTF-8, browsers Latin-1). Every write answered 401
+# "invalid token" whatever the client sent.
+@pytest.mark.parametrize(
+    "token", ["s3cret-token\n", " s3cret-token", "s3cret-token\t", "p\u00e4sswort", "s3c\x00ret"]
+)
+def test_a_token_no_authorization_header_can_carry_is_refused(token):
+    with pytest.raises(ValidationError, match="api_token"):
+        Settings(api_token=token)
+
+
+@pytest.mark.parametrize("token", ["s3cret-token", "two words", "A-z_0.9~+/=!#$%&'*"])
+def test_a_token_a_header_carries_is_kept(token):
+    assert Settings(api_token=token).api_token == token
+
+
 # Values that start a server which cannot work: 0 page slots (every page request waits forever and
 # SIGTERM no longer stops the server), 0 requests in flight (every request a 503), -1 bytes (every
 # request a 413), a timeout of 0, nan or inf (no bound at all).
@@ -36,7 +53,7 @@ def test_an_alias_with_an_empty_target_is_refused():
         ),
         *(
             (name, bad)
-            for name in ("header_timeout_s", "body_timeout_s")
+            for name in ("header_timeout_s", "body_timeout_s", "send_timeout_s")
             for bad in (0, -1.5, float("nan"), float("inf"))
         ),
     ],

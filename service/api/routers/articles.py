@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,20 +16,25 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import MalformedInputError
 from core.records import ArticleContext
 from service.api import queueing
 from service.api.deps import BearerDep, ScorerDep, StateDep
 from service.api.errors import ApiError
-from service.api.guards import is_json_media_type, parse_json
+from service.api.guards import is_json_media_type, parse_flat_json
 from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
+from service.api.state import AppState
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["scoring"])
 
 CLIENT_CLOSED_REQUEST = 499  # never sent: the client is gone (nginx's code for it)
+# C0 and C1 control characters and DEL: no URL or file name holds one, and the source names the page in
+# the parser's log lines, where a line break would let a client write lines of its choosing.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -40,6 +48,32 @@ _REQUEST_BODY: dict[str, Any] = {
 
 def _media_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+@asynccontextmanager
+async def _page_slot(state: AppState) -> AsyncIterator[None]:
+    """One of the worker's page slots, waited for only while few pages wait: a waiting page holds an
+    in-flight slot, and comment scoring must keep the others."""
+    limits = state.settings.limits
+    if state.page_slots is None:  # no lifespan ran (an app driven without it): bound all the same
+        state.page_slots = asyncio.Semaphore(limits.max_concurrent_pages)
+    slots = state.page_slots
+    if slots.locked() and state.pages_waiting >= limits.max_waiting_pages:
+        raise ApiError(
+            503,
+            "overloaded",
+            f"{state.pages_waiting} pages are already waiting to be parsed by this worker; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    state.pages_waiting += 1
+    try:
+        await slots.acquire()
+    finally:
+        state.pages_waiting -= 1
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @router.post(
@@ -77,7 +111,9 @@ async def score_article(
         data, fmt = body, "html"
     elif is_json_media_type(media):
         try:
-            page = ScorePageJson.model_validate(parse_json(body))
+            # The page limit, not the request limit, bounds this body: only its content may be big.
+            limit = state.settings.limits.max_request_bytes
+            page = ScorePageJson.model_validate(parse_flat_json(body, limit))
         except ValidationError as exc:
             raise RequestValidationError(exc.errors(include_input=False)) from exc
         data, fmt, source = page.content, page.format, page.source or source
@@ -87,12 +123,12 @@ async def score_article(
             "unsupported_media_type",
             f"expected text/plain, text/html or application/json, got {media or 'no Content-Type'}",
         )
+    if source is not None and _CONTROL.search(source):
+        raise MalformedInputError("source must not hold control characters such as line breaks")
     settings = state.settings
-    if state.page_slots is None:  # no lifespan ran (an app driven without it): bound all the same
-        state.page_slots = asyncio.Semaphore(settings.limits.max_concurrent_pages)
     # Parsing a 20 MiB page is real work: keep it off the event loop. A few at a time: each can take
     # hundreds of MB (20 MiB of HTML: ~600 MB), and the GIL makes more at once no faster.
-    async with state.page_slots:
+    async with _page_slot(state):
         if await request.is_disconnected():
             # The client gave up while this page waited for a slot: nobody reads the answer, so the
             # parse (seconds, hundreds of MB) is skipped. 499 (nginx's "client closed request") is

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import ARTICLES_DIR, SEED_FILES
@@ -132,6 +134,43 @@ def test_page_size_limit_is_its_own(settings):
         )
 
 
+def test_a_json_page_bigger_than_any_other_json_body_is_parsed_only_when_it_is_a_flat_object(
+    settings, monkeypatch
+):
+    """A page may be sent as JSON up to the page limit (20 MiB), ten times the request limit that bounds
+    how long any other JSON body holds the event loop: 20 MiB of `[],` beside the content took 4 s to
+    parse there (every request of the worker, /healthz too, waited) and ~600 MB. A body over the
+    request limit is parsed only when it is one object of a few plain values, as a page's JSON is."""
+    from service.api import guards
+    from tests.service.api.conftest import make_client
+
+    parsed: list[int] = []
+    real = guards.from_json
+    monkeypatch.setattr(guards, "from_json", lambda data, **kw: parsed.append(len(data)) or real(data, **kw))
+    limits = settings.limits.model_copy(update={"max_page_bytes": 100_000, "max_request_bytes": 1000})
+    page = "Title\n\n" + "Some body text. " * 200
+    json_ = {"content-type": "application/json"}
+    with make_client(settings.model_copy(update={"limits": limits})) as c:
+        hostile = b'{"content": "Title\\n\\nText.", "x": [' + b"[]," * 5000 + b"0]}"
+        error = assert_error(c.post(URL, content=hostile, headers=json_), 422, "malformed")
+        assert "one JSON object" in error["message"]
+        assert parsed == []
+        nested = b'{"content": "Title", "source": {"url": "' + b"u" * 2000 + b'"}}'
+        assert_error(c.post(URL, content=nested, headers=json_), 422, "malformed")
+        assert parsed == []
+        # A big page in a flat object is parsed and scored as before, escapes, nulls and all.
+        big = {"content": page, "format": "text", "source": None}
+        r = c.post(URL, json=big)
+        assert r.status_code == 200, r.text
+        assert "Some body text." in r.json()["article"]["body"]
+        flat_but_wrong = b'{"content": "' + b"x" * 2000 + b'", "format": "pdf", "coments": true}'
+        assert_error(c.post(URL, content=flat_but_wrong, headers=json_), 422, "malformed")
+        # Small bodies keep the parser's own errors (nesting depth and all).
+        deep = b'{"content": ' + b"[" * 300 + b"]" * 300 + b"}"
+        error = assert_error(c.post(URL, content=deep, headers=json_), 422, "malformed")
+        assert "recursion limit" in error["message"]
+
+
 def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
     # Parsing a 20 MiB page takes up to ~600 MB (HTML, measured) for seconds; without a bound, 40
     # concurrent uploads (the threadpool's size) could hold ~24 GB. The GIL makes more than a couple
@@ -170,3 +209,82 @@ def test_pages_are_parsed_a_few_at_a_time_per_worker(settings):
         )
     assert codes == [200] * 8
     assert peak == settings.limits.max_concurrent_pages == 2
+
+
+@pytest.mark.parametrize("where", ["query", "json"])
+@pytest.mark.parametrize("bad", ["\n", "\r", "\x1b[2J", "\x00", "\x85"])
+def test_a_source_with_control_characters_is_refused_so_it_cannot_forge_log_lines(client, caplog, where, bad):
+    """The page's source names it in the parser's warnings ("<source>: 1 invalid UTF-8 sequence(s),
+    replaced"): a source holding a line break wrote a log line of the client's choosing (here an ERROR
+    line saying the token was rotated), with no token needed. A URL or file name holds no control
+    character: such a source is refused."""
+    import logging
+
+    page = "Café, naïve résumé\n\nBody \udcff text.\n\nComments\n\nalice\nnice\n".encode(
+        "utf-8", "surrogateescape"
+    )
+    source = f"page{bad}ERROR:    service.api: the API token was rotated"
+    with caplog.at_level(logging.INFO):
+        if where == "query":
+            r = client.post(
+                URL, params={"source": source}, content=page, headers={"content-type": "text/plain"}
+            )
+        else:
+            r = client.post(URL, json={"content": page.decode("utf-8", "replace"), "source": source})
+    assert_error(r, 422, "malformed")
+    served = [r for r in caplog.records if not r.name.startswith("httpx")]  # (the test client's own)
+    assert not any("rotated" in record.getMessage() for record in served)
+    ok = client.post(
+        URL,
+        params={"source": "https://example.org/a b?c=d"},
+        content=page,
+        headers={"content-type": "text/plain"},
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def test_pages_waiting_for_the_parser_are_bounded_so_comments_keep_their_slots(settings):
+    """A page waiting for a parse slot held a slot of the in-flight limit for as long as the pages ahead
+    of it took (seconds each): 64 uploads of a slow page made every other request, comment scoring
+    included, answer 503 for minutes. Past `max_waiting_pages` a page is answered 503 at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.parse import parse_page
+    from tests.service.api.conftest import Loader
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def held_parser(data, **kwargs):
+        started.set()
+        release.wait(30)  # deliberate: holds the one parse slot until the test lets it go
+        return parse_page(data, **kwargs)
+
+    limits = settings.limits.model_copy(
+        update={"max_requests_in_flight": 4, "max_concurrent_pages": 1, "max_waiting_pages": 1}
+    )
+    app = create_app(
+        settings.model_copy(update={"limits": limits}), scorer_loader=Loader(), page_parser=held_parser
+    )
+    page = SEED_FILES[0].read_bytes()
+    with TestClient(app) as c, ThreadPoolExecutor(4) as pool:
+        post = lambda: c.post(URL, content=page, headers={"content-type": "text/plain"})  # noqa: E731
+        try:
+            parsing = pool.submit(post)
+            assert started.wait(30)
+            waiting = pool.submit(post)
+            time.sleep(0.3)  # (the second page is waiting for the slot)
+            refused = [pool.submit(post) for _ in range(2)]
+            for r in (f.result(timeout=10) for f in refused):
+                assert_error(r, 503, "overloaded")
+                assert r.headers["retry-after"]
+            scored = c.post("/v1/comments:score", json={"comments": [{"text": "hello"}]})
+            assert scored.status_code == 200, scored.text
+        finally:
+            release.set()
+        assert parsing.result(timeout=30).status_code == 200
+        assert waiting.result(timeout=30).status_code == 200

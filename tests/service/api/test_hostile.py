@@ -42,6 +42,7 @@ TIGHT = {
     "MODERATION_LIMITS__MAX_REQUESTS_IN_FLIGHT": str(IN_FLIGHT),
 }
 COMMENT = {"comments": [{"text": "you are a fool"}]}
+JSON_TYPE = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -444,3 +445,21 @@ def test_a_hostile_batch_body_does_not_stall_the_health_probe(server):
     # ~0.5 s here; a faster machine may halve it, and the ratio below still tells the loop was free.
     assert took > 0.15, f"the batch was too light to show anything ({took:.2f} s)"
     assert slowest < took / 3, f"/healthz took {slowest:.2f} s while a batch took {took:.2f} s"
+
+
+def test_a_json_page_of_nested_lists_does_not_stall_the_health_probe(server):
+    """A page may be sent as JSON up to 20 MiB; parsing 20 MiB of `[],` beside its content held the
+    event loop ~4 s per request (and ~600 MB), so /healthz waited as long. It is refused unparsed."""
+    _, base, _ = server
+    data = b'{"content": "Title\\n\\nText.", "x": [' + b"[]," * (6 * MIB) + b"0]}"
+    result: dict[str, object] = {}
+
+    def heavy() -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            for _ in range(3):
+                r = http.post("/v1/articles:score", content=data, headers=JSON_TYPE)
+                result.setdefault("statuses", []).append(r.status_code)  # type: ignore[union-attr]
+
+    slowest = _slowest_health_probe_while(base, heavy)
+    assert result["statuses"] == [422, 422, 422], result
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s while 20 MiB JSON pages were refused"

@@ -1,6 +1,6 @@
 """The bounded HTTP protocols (service/api/protocol.py) on real sockets, for both parsers: keep-alive and
-pipelined requests work, a big body is not mistaken for a big head, and sockets that never finish a
-head (idle, slowloris, endless headers) are closed."""
+pipelined requests work, a big body is not mistaken for a big head, sockets that never finish a
+head (idle, slowloris, endless headers) are closed, and so are those that stop reading their answer."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ HEADER_TIMEOUT = 0.5
 KEEP_ALIVE = 2  # uvicorn's idle timer between requests: longer than the head deadline
 MAX_HEAD = 4096
 CLOSE_WITHIN = 5.0  # generous: the deadline is 0.5 s, the machine may be busy
+SEND_TIMEOUT = 0.5
+BIG_ANSWER = 32 * 1024 * 1024  # far more than the kernel's socket buffers on both sides hold
+answered: list[str] = []  # the paths whose answer the app finished sending (its last send returned)
 
 
 async def app(scope, receive, send):  # a bare ASGI app: echoes the body's length; /slow takes its time
@@ -26,6 +29,21 @@ async def app(scope, receive, send):  # a bare ASGI app: echoes the body's lengt
         return
     if scope["path"] == "/slow":
         await asyncio.sleep(3 * HEADER_TIMEOUT)
+    if scope["path"].startswith("/big"):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"%d" % BIG_ANSWER)],
+            }
+        )
+        chunk = b"b" * (1024 * 1024)
+        for i in range(BIG_ANSWER // len(chunk)):
+            await send(
+                {"type": "http.response.body", "body": chunk, "more_body": i < BIG_ANSWER // len(chunk) - 1}
+            )
+        answered.append(scope["path"])
+        return
     size = 0
     while True:
         message = await receive()
@@ -46,7 +64,9 @@ def port(request: pytest.FixtureRequest) -> Iterator[int]:
     config = uvicorn.Config(
         app,
         log_level="warning",
-        http=bounded_protocol(request.param, header_timeout=HEADER_TIMEOUT, max_head_bytes=MAX_HEAD),
+        http=bounded_protocol(
+            request.param, header_timeout=HEADER_TIMEOUT, max_head_bytes=MAX_HEAD, send_timeout=SEND_TIMEOUT
+        ),
         timeout_keep_alive=KEEP_ALIVE,
     )
     server = uvicorn.Server(config)
@@ -205,3 +225,35 @@ def test_a_complete_head_over_the_bound_in_one_read_gets_431(port):
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.sendall(_request(b"b" * (4 * MAX_HEAD)) + _request(b"ok"))
         assert _read_responses(s, 2) == [b"%d" % (4 * MAX_HEAD), b"2"]
+
+
+def test_a_client_that_stops_reading_its_answer_is_dropped_and_frees_the_request(port):
+    """Nothing bounded the time to write an answer: a client that never read (pipelined requests, or one
+    answer bigger than the socket buffers) held its request, and so a slot of the in-flight limit and the
+    answer's memory, for ever; 66 such sockets made every request of a worker answer 503 (/healthz 200).
+    An answer of which the client takes nothing for the send timeout is dropped with its connection."""
+    path = f"/big-{port}"
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        deadline = time.monotonic() + SEND_TIMEOUT + CLOSE_WITHIN
+        while path not in answered and time.monotonic() < deadline:
+            time.sleep(0.05)  # not reading: the answer stalls in the buffers
+        assert path in answered, "the app is still blocked writing an answer nobody reads"
+        got, closed = 0, False
+        s.settimeout(CLOSE_WITHIN)
+        try:
+            while chunk := s.recv(1024 * 1024):
+                got += len(chunk)
+            closed = True
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True
+        assert closed and got < BIG_ANSWER, f"{got} bytes read"
+    with socket.create_connection(("127.0.0.1", port)) as s:  # a reader gets its whole answer
+        s.sendall(b"GET /big-read HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.settimeout(CLOSE_WITHIN)
+        got = 0
+        while chunk := s.recv(1024 * 1024):
+            got += len(chunk)
+        assert got > BIG_ANSWER
