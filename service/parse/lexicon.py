@@ -274,8 +274,8 @@ _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|R
 # Comment section openers: headings and counters. Group "n" is a declared count when present.
 # A stated count, with its thousands separated or not ("3,412 Comments", "1.204 Kommentare", "3 412
 # commentaires"); never the tail of one ("412" of "3,412").
-COUNT = r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:[,. \u00a0\u202f]\d{3})+(?!\d)|\d{1,6})"
-_NUM_WORDS = rf"(?P<n>{COUNT})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
+_COUNT = r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:[,. \u00a0\u202f]\d{3})+(?!\d)|\d{1,6})"
+_NUM_WORDS = rf"(?P<n>{_COUNT})|(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|no|zero)"
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
@@ -291,24 +291,24 @@ _OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"
     # ... and a link after a dash: "one comment – permalink", "5 Comments - Add yours"
     r"(?:\s+[–—-]\s+\w+(?:\s+\w+)?)?"
-    rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>{COUNT})?\s*[)\]]?\s*:?"
-    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{COUNT})[)\]]\s*:?"
+    rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>{_COUNT})?\s*[)\]]?\s*:?"
+    rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{_COUNT})[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
     # Drupal's comment module heads every thread with its display options.
     r"|comment viewing options"
     # "What readers said (4)", "What our readers think", "Readers respond": a heading naming readers' words.
     r"|(?:what (?:our |other )?(?:you|readers|visitors|users|people) (?:think|say|said|wrote|thought)"
     r"|(?:our )?readers(?:'|’)? (?:say|said|wrote|respond|responses|views|reactions|letters))"
-    rf"\s*(?:[(\[](?P<n4>{COUNT})[)\]])?\W*"
+    rf"\s*(?:[(\[](?P<n4>{_COUNT})[)\]])?\W*"
 )
 _OPENER_RX = FirstCharRx("", [(None, split_top(_OPENER_ALTS))], re.I)
 # A count heading glued to the next element in a text rendering: "1 CommentNo Reactions", "5 CommentsLeave a
 # reply". The comment word must end where a capital letter starts (case-sensitive), else "3 commentsxyz".
-_GLUED_COUNT = re.compile(rf"(?P<n>{COUNT})\s+{_COMMENT_WORDS}(?-i:(?=[A-Z]))\S.{{0,60}}", re.I)
-_COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>{COUNT})\s+{_COMMENT_WORDS}\s*$", re.I)
+_GLUED_COUNT = re.compile(rf"(?P<n>{_COUNT})\s+{_COMMENT_WORDS}(?-i:(?=[A-Z]))\S.{{0,60}}", re.I)
+_COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>{_COUNT})\s+{_COMMENT_WORDS}\s*$", re.I)
 # A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)", "[3]".
 _COUNT_ANY = re.compile(
-    rf"(?<![\w.,])(?P<n>{COUNT})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*[(\[](?P<n2>{COUNT})[)\]]",
+    rf"(?<![\w.,])(?P<n>{_COUNT})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*[(\[](?P<n2>{_COUNT})[)\]]",
     re.I,
 )
 _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
