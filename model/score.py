@@ -32,7 +32,7 @@ import numpy as np
 
 from core.errors import ModelError
 from core.records import ArticleContext, ContextKind, Scores, Span
-from model.artifact import load_artifact
+from model.artifact import FIX, load_artifact
 from model.chunks import ChunkRows, SharedChunks
 from model.language import (
     Detection,
@@ -242,14 +242,13 @@ class Scorer:
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise ModelError(
                 f"model at {model_dir}: its manifest does not describe its models "
-                f"({type(exc).__name__}: {exc}): run `make train` to rebuild it"
+                f"({type(exc).__name__}: {exc}): {FIX}"
             ) from exc
         try:  # a pickle from older code can unpickle yet fail on first use: fail here, clearly
             scorer.score(["smoke test"], ArticleContext(title="t", body="b"))
         except Exception as exc:
             raise ModelError(
-                f"model at {model_dir} does not work with this code ({type(exc).__name__}: {exc}): "
-                "run `make train` to rebuild it"
+                f"model at {model_dir} does not work with this code ({type(exc).__name__}: {exc}): {FIX}"
             ) from exc
         return scorer
 

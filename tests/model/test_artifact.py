@@ -181,3 +181,21 @@ def test_a_hostile_manifest_value_is_a_one_line_model_error(small_artifact: Path
     path.write_text(text[: text.rindex("}")] + f', "x": {value}}}')
     with pytest.raises(ModelError, match="make train"):
         artifact.verify_artifact(small_artifact)
+
+
+def test_a_model_that_fails_its_smoke_test_names_the_same_fix_as_the_loader(small_artifact: Path) -> None:
+    # It said "run `make train` to rebuild it": `make train` publishes a new version in var/models and
+    # leaves the broken directory as it was; the loader's own errors name the real fixes.
+    with (
+        mock.patch.object(Scorer, "score", side_effect=AttributeError("no predict_proba")),
+        pytest.raises(ModelError, match="does not work with this code") as caught,
+    ):
+        Scorer.load(small_artifact)
+    assert artifact.FIX in str(caught.value)
+
+
+def test_a_manifest_that_does_not_describe_its_models_names_the_loaders_fix(small_artifact: Path) -> None:
+    _edit_manifest(small_artifact, lambda m: m["attributes"]["insult"].__setitem__("languages", 5))
+    with pytest.raises(ModelError, match="manifest does not describe its models") as caught:
+        Scorer.load(small_artifact)
+    assert artifact.FIX in str(caught.value)
