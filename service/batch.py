@@ -203,8 +203,9 @@ def discover(
 ) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
-    Directories are walked recursively following symlinks; a directory reached twice (a symlink loop,
-    or two links to one directory) is walked once and the other entry gets a "skipped" task.
+    Directories are walked recursively following symlinks; a directory or file reached twice (a symlink
+    loop, two links to one directory or file, a PATH named twice) is read once and the other entry gets a
+    "skipped" task.
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
@@ -235,7 +236,14 @@ def discover(
         elif stat.S_ISREG(st.st_mode) and _LEFTOVER.match(os.path.basename(path)):
             tasks.append(Task("skipped", path, "temp file of an interrupted `moderate score --out` run"))
         elif stat.S_ISREG(st.st_mode):
-            tasks.append(_file_task(path))
+            key = (st.st_dev, st.st_ino)
+            if key in visited:  # the same file named twice, or reached by a link: its rows once
+                tasks.append(
+                    Task("skipped", path, f"file already read as {visited[key]} (named twice or alias)")
+                )
+            else:
+                visited[key] = path
+                tasks.append(_file_task(path))
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
 

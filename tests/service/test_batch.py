@@ -1167,3 +1167,20 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
     for row in rows.values():
         assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
         assert row["unsupported"] == sorted(expected.unsupported)
+
+
+def test_a_file_named_twice_or_reached_by_a_link_is_scored_once(tmp_path, capsys):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "c.jsonl").write_text('{"id": "1", "text": "an ordinary comment"}\n')
+    (tmp_path / "d" / "link.jsonl").symlink_to(tmp_path / "d" / "c.jsonl")
+    c = tmp_path / "d" / "c.jsonl"
+    rc, out, _ = run_batch(capsys, c, c, tmp_path / "d")
+    rows = rows_of(out)
+    assert rc == 0
+    assert [(r["kind"], r["source"]) for r in rows] == [
+        ("comment", str(c)),
+        ("skipped", str(c)),
+        ("skipped", str(c)),  # the directory's own entry for it
+        ("skipped", str(tmp_path / "d" / "link.jsonl")),
+    ]
+    assert all(f"already read as {c}" in r["reason"] for r in rows[1:])
