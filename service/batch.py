@@ -192,8 +192,24 @@ def _kind_of_mode(mode: int) -> str:
     return "not a regular file"
 
 
+# Comment exports by name: JSON Lines is also spelled NDJSON (newline-delimited JSON).
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
 def _file_task(path: str) -> Task:
-    return Task("jsonl" if path.lower().endswith(".jsonl") else "page", path)
+    return Task("jsonl" if path.lower().endswith(JSONL_SUFFIXES) else "page", path)
+
+
+def _reads_as_json_lines(data: bytes) -> bool:
+    """Whether a page file's first line is a JSON object: a comment export under another name (a
+    BigQuery or CMS export's `.json`), whose comments the page parser would never find."""
+    first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def discover(
@@ -553,9 +569,15 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
             rows = jsonl_rows(task.source, config, counts)
             counts["jsonl_files"] += 1
         else:
-            from service.parse import parse_file
+            from service.ingest import read_limited
+            from service.parse import parse_page
 
-            article = parse_file(task.source, fmt=config.page_format, limits=config.limits)
+            data = read_limited(task.source, config.limits.max_page_bytes)
+            if config.page_format == "auto" and _reads_as_json_lines(data):
+                raise MalformedInputError(
+                    "JSON lines, not a page: a comment export is read from a .jsonl or .ndjson file"
+                )
+            article = parse_page(data, source=task.source, fmt=config.page_format, limits=config.limits)
             rows = page_rows(article, task.source, config, counts)
         counts["files_read"] += 1
         return rows

@@ -1184,3 +1184,22 @@ def test_a_file_named_twice_or_reached_by_a_link_is_scored_once(tmp_path, capsys
         ("skipped", str(tmp_path / "d" / "link.jsonl")),
     ]
     assert all(f"already read as {c}" in r["reason"] for r in rows[1:])
+
+
+def test_a_comment_export_under_another_name_is_never_a_page_without_comments(tmp_path, capsys):
+    line = '{"id": "1", "text": "an ordinary comment", "article_id": "a1"}\n'
+    for name in ("export.ndjson", "export.json", "export.txt"):
+        (tmp_path / name).write_text(line * 3)
+    (tmp_path / "one.json").write_text(line.strip())  # one line, no newline at its end
+    (tmp_path / "page.txt").write_text("{braces} open this page\n\nIts body, and no comments.\n")
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = {(Path(r["source"]).name, r["kind"], r.get("line")) for r in rows_of(out)}
+    assert rows == {
+        *(("export.ndjson", "comment", n) for n in (1, 2, 3)),  # NDJSON is JSON Lines
+        ("export.json", "error", None),  # not silently a page with 0 comments, exit 0
+        ("export.txt", "error", None),
+        ("one.json", "error", None),
+        ("page.txt", "page", None),
+    }
+    assert rc == 1
+    assert all("not a page" in r["error"] for r in rows_of(out) if r["kind"] == "error")
