@@ -590,10 +590,26 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
     except ModerationError:
         raise  # a model error is not about this file: stop the run
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run
+        if (stop := _interruption(exc)) is not None:
+            raise stop from exc
         log.error("%s: unexpected %s: %s (-v shows the traceback)", task.source, type(exc).__name__, exc)
         log.debug("traceback", exc_info=True)
         counts["file_errors"] += 1
         return [error_row(task.source, f"internal error: {type(exc).__name__}: {exc}", "InternalError")]
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM (KeyboardInterrupt, SystemExit) behind `exc`, if any. One landing inside a
+    compiled call (numba, numpy) comes out as that call's SystemError, caused by the interruption: it
+    must stop the run, not become an "internal error" row for the file while the run goes on."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, SystemExit)):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:

@@ -1203,3 +1203,33 @@ def test_a_comment_export_under_another_name_is_never_a_page_without_comments(tm
     }
     assert rc == 1
     assert all("not a page" in r["error"] for r in rows_of(out) if r["kind"] == "error")
+
+
+class InterruptedInCompiledCodeScorer(FakeScorer):
+    """A signal handler's exception raised inside a numba call: the call returns a SystemError caused by
+    it ("CPUDispatcher(...) returned a result with an exception set"), as a real SIGTERM did."""
+
+    interruption: BaseException = SystemExit(128 + signal.SIGTERM)
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        try:
+            raise self.interruption
+        except BaseException as exc:
+            raise SystemError("CPUDispatcher(<function f>) returned a result with an exception set") from exc
+
+
+@pytest.mark.parametrize("interruption", [SystemExit(128 + signal.SIGTERM), KeyboardInterrupt()])
+def test_a_signal_inside_compiled_code_stops_the_run_not_one_file(tmp_path, capsys, interruption):
+    for name in ("a.jsonl", "b.jsonl"):
+        write_jsonl(tmp_path / name, [{"id": "1", "text": "an ordinary comment"}])
+
+    def factory(model_dir: Path) -> FakeScorer:
+        scorer = InterruptedInCompiledCodeScorer(model_dir=model_dir)
+        scorer.interruption = interruption
+        return scorer
+
+    out = tmp_path / "scores.jsonl"
+    with pytest.raises(type(interruption)):  # SIGTERM: SystemExit(143); Ctrl-C: 130 in service.cli
+        batch.run(args_for(tmp_path / "a.jsonl", tmp_path / "b.jsonl", out=out), scorer_factory=factory)
+    # the run was stopped: no output under the final name, and its temp file removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
