@@ -470,8 +470,8 @@ def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
                     pass  # skip the rest of the oversized line without holding it
                 yield line_no, None
                 continue
-            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
+            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
+            raw = raw.removeprefix(codecs.BOM_UTF8)
             if raw.strip():
                 yield line_no, raw
 

@@ -1233,3 +1233,16 @@ def test_a_signal_inside_compiled_code_stops_the_run_not_one_file(tmp_path, caps
         batch.run(args_for(tmp_path / "a.jsonl", tmp_path / "b.jsonl", out=out), scorer_factory=factory)
     # the run was stopped: no output under the final name, and its temp file removed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
+
+
+def test_exports_joined_with_cat_keep_each_parts_first_line(tmp_path, capsys):
+    # `cat monday.jsonl tuesday.jsonl` of two BOM-started exports: the BOM opens line 2, not line 1.
+    part = b'\xef\xbb\xbf{"id": "%s", "text": "an ordinary comment"}\n'
+    f = tmp_path / "week.jsonl"
+    f.write_bytes(part % b"mon" + part % b"tue")
+    rc, out, _ = run_batch(capsys, f)
+    assert rc == 0
+    assert [(r["kind"], r["line"], r["id"]) for r in rows_of(out)] == [
+        ("comment", 1, "mon"),
+        ("comment", 2, "tue"),
+    ]
