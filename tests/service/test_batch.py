@@ -1246,3 +1246,34 @@ def test_exports_joined_with_cat_keep_each_parts_first_line(tmp_path, capsys):
         ("comment", 1, "mon"),
         ("comment", 2, "tue"),
     ]
+
+
+class DyingScorer(FakeScorer):
+    """Its process dies on a comment saying POISON, as one killed by the kernel's OOM killer does."""
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        if any("POISON" in t for t in texts):
+            os._exit(137)
+        return super().score(texts, article, use_thread=use_thread)
+
+
+def dying_factory(model_dir: Path) -> DyingScorer:
+    return DyingScorer(model_dir=model_dir)
+
+
+def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    for name in ("a", "b", "c", "d", "e"):
+        text = "POISON pill" if name == "c" else "an ordinary comment"
+        write_jsonl(tmp_path / f"{name}.jsonl", [{"id": name, "text": text}])
+    rc, out, err = run_batch(capsys, tmp_path, factory=dying_factory, jobs=2, chunk_size=2)
+    rows = rows_of(out)
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
+        ("a", "comment"),
+        ("b", "comment"),
+        ("c", "error"),  # its chunk-mate d was run again alone and scored
+        ("d", "comment"),
+        ("e", "comment"),
+    ]
+    assert rows[2]["error_type"] == "WorkerDiedError"
+    assert rc == 1 and "1 failed" in err
