@@ -49,6 +49,7 @@ from core.errors import (
     TooLargeError,
 )
 from core.records import Article, ArticleContext, Scores
+from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
 from service.ingest import display_path, has_visible_text
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
@@ -192,8 +193,24 @@ def _kind_of_mode(mode: int) -> str:
     return "not a regular file"
 
 
+# Comment exports by name: JSON Lines is also spelled NDJSON (newline-delimited JSON).
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
 def _file_task(path: str) -> Task:
-    return Task("jsonl" if path.lower().endswith(".jsonl") else "page", path)
+    return Task("jsonl" if path.lower().endswith(JSONL_SUFFIXES) else "page", path)
+
+
+def _reads_as_json_lines(data: bytes) -> bool:
+    """Whether a page file's first line is a JSON object: a comment export under another name (a
+    BigQuery or CMS export's `.json`), whose comments the page parser would never find."""
+    first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def discover(
@@ -203,8 +220,9 @@ def discover(
 ) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
-    Directories are walked recursively following symlinks; a directory reached twice (a symlink loop,
-    or two links to one directory) is walked once and the other entry gets a "skipped" task.
+    Directories are walked recursively following symlinks; a directory or file reached twice (a symlink
+    loop, two links to one directory or file, a PATH named twice) is read once and the other entry gets a
+    "skipped" task.
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
@@ -235,7 +253,14 @@ def discover(
         elif stat.S_ISREG(st.st_mode) and _LEFTOVER.match(os.path.basename(path)):
             tasks.append(Task("skipped", path, "temp file of an interrupted `moderate score --out` run"))
         elif stat.S_ISREG(st.st_mode):
-            tasks.append(_file_task(path))
+            key = (st.st_dev, st.st_ino)
+            if key in visited:  # the same file named twice, or reached by a link: its rows once
+                tasks.append(
+                    Task("skipped", path, f"file already read as {visited[key]} (named twice or alias)")
+                )
+            else:
+                visited[key] = path
+                tasks.append(_file_task(path))
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
 
@@ -446,8 +471,8 @@ def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
                     pass  # skip the rest of the oversized line without holding it
                 yield line_no, None
                 continue
-            if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]  # Windows tools start UTF-8 files with a BOM
+            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
+            raw = raw.removeprefix(codecs.BOM_UTF8)
             if raw.strip():
                 yield line_no, raw
 
@@ -545,9 +570,15 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
             rows = jsonl_rows(task.source, config, counts)
             counts["jsonl_files"] += 1
         else:
-            from service.parse import parse_file
+            from service.ingest import read_limited
+            from service.parse import parse_page
 
-            article = parse_file(task.source, fmt=config.page_format, limits=config.limits)
+            data = read_limited(task.source, config.limits.max_page_bytes)
+            if config.page_format == "auto" and _reads_as_json_lines(data):
+                raise MalformedInputError(
+                    "JSON lines, not a page: a comment export is read from a .jsonl or .ndjson file"
+                )
+            article = parse_page(data, source=task.source, fmt=config.page_format, limits=config.limits)
             rows = page_rows(article, task.source, config, counts)
         counts["files_read"] += 1
         return rows
@@ -560,6 +591,8 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
     except ModerationError:
         raise  # a model error is not about this file: stop the run
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run
+        if (stop := interruption(exc)) is not None:
+            raise stop from exc
         log.error("%s: unexpected %s: %s (-v shows the traceback)", task.source, type(exc).__name__, exc)
         log.debug("traceback", exc_info=True)
         counts["file_errors"] += 1
@@ -607,81 +640,19 @@ def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
     return buf.getvalue()
 
 
-def _peak_rss_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
-_watching_parent = False
-
-
-def _exit_with_parent(parent_pid: int | None) -> None:
-    """In a local worker: a thread that ends this process once its parent is gone. A `moderate score`
-    killed with -9 would otherwise leave its workers running, each holding a model (~350 MB).
-    Checked twice a second; a worker inside a long C call notices when the call returns."""
-    global _watching_parent
-    if parent_pid is None or _watching_parent or os.getpid() == parent_pid:
-        return
-    _watching_parent = True
-    first_parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass  # the pid exists (reused by another user's process: the ppid check below sees it)
-            if os.getppid() != first_parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
-    _exit_with_parent(config.parent_pid)
+    exit_with_parent(config.parent_pid)
     cpu = time.process_time()
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
     for task in tasks:
         rows.extend(task_rows(task, config, counts))
     text = serialise(rows, config.out_format)
-    return ChunkResult(text, counts, len(tasks), os.getpid(), _peak_rss_bytes(), time.process_time() - cpu)
+    return ChunkResult(text, counts, len(tasks), os.getpid(), peak_rss_bytes(), time.process_time() - cpu)
 
 
 # --------------------------------------------------------------------------------------------------
 # 3. the driver
-
-
-class Progress:
-    """A one-line progress bar on a terminal; silent when `stream` is not a TTY (pipes, CI logs)."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool | None = None) -> None:
-        self.total = total
-        self.stream = stream
-        self.enabled = stream.isatty() if enabled is None else enabled
-        self.done = 0
-        self.started = time.perf_counter()
-        self._last = 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.perf_counter()
-        if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
-            self._last = now
-            frac = self.done / self.total if self.total else 1.0
-            bar = "#" * int(frac * 30)
-            rate = self.done / max(now - self.started, 1e-9)
-            self.stream.write(f"\r[{bar:<30}] {self.done}/{self.total} files {rate:.1f}/s")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _results(
@@ -707,7 +678,54 @@ def _results(
             log.info("dask cluster %s: %d workers", scheduler, len(client.scheduler_info()["workers"]))
             yield from Parallel(n_jobs=-1, return_as="generator")(calls)
         return
-    yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator")(calls)
+    yield from _loky_results(chunks, config, jobs)
+
+
+def _loky_results(chunks: list[list[Task]], config: BatchConfig, jobs: int) -> Iterator[ChunkResult]:
+    """The chunks' results in order on `jobs` loky processes. A worker that dies (the kernel's OOM
+    killer, a crash in compiled code) loses no other file: the first chunk not yet returned is run
+    again alone, its files one by one if it dies again, and the rest resumes on a fresh pool."""
+    from joblib import Parallel, delayed
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    def run(part: list[list[Task]], n_jobs: int) -> Iterator[ChunkResult]:
+        calls = (delayed(process_chunk)(chunk, config) for chunk in part)
+        return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(calls)
+
+    done = 0
+    while done < len(chunks):
+        try:
+            for result in run(chunks[done:], jobs):
+                done += 1
+                yield result
+            return
+        except TerminatedWorkerError as exc:
+            log.warning(
+                "a worker process died (%s): its unfinished files are run again", str(exc).split(".")[0]
+            )
+        chunk = chunks[done]
+        try:
+            (result,) = run([chunk], 2)  # (n_jobs=1 would run it in this process)
+        except TerminatedWorkerError:
+            for task in chunk:
+                try:
+                    (result,) = run([[task]], 2)
+                except TerminatedWorkerError:
+                    result = _died_on(task, config)
+                yield result
+        else:
+            yield result
+        done += 1
+
+
+def _died_on(task: Task, config: BatchConfig) -> ChunkResult:
+    """The error row of a file whose worker process died reading it, twice."""
+    row = error_row(
+        task.source,
+        "the worker process died reading this file (killed, e.g. out of memory, or a crash)",
+        "WorkerDiedError",
+    )
+    return ChunkResult(serialise([row], config.out_format), Counter(file_errors=1), 1, os.getpid(), 0)
 
 
 def score_paths(

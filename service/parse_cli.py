@@ -95,7 +95,7 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
                 out.append((task.source, None))
             elif task.kind == "error":
                 out.append((task.source, task.reason or "unreadable"))
-            # "skipped": a directory already walked under another name; its files are listed once
+            # "skipped": a directory or file already read under another name: listed once
     return out
 
 

@@ -1167,3 +1167,113 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
     for row in rows.values():
         assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
         assert row["unsupported"] == sorted(expected.unsupported)
+
+
+def test_a_file_named_twice_or_reached_by_a_link_is_scored_once(tmp_path, capsys):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "c.jsonl").write_text('{"id": "1", "text": "an ordinary comment"}\n')
+    (tmp_path / "d" / "link.jsonl").symlink_to(tmp_path / "d" / "c.jsonl")
+    c = tmp_path / "d" / "c.jsonl"
+    rc, out, _ = run_batch(capsys, c, c, tmp_path / "d")
+    rows = rows_of(out)
+    assert rc == 0
+    assert [(r["kind"], r["source"]) for r in rows] == [
+        ("comment", str(c)),
+        ("skipped", str(c)),
+        ("skipped", str(c)),  # the directory's own entry for it
+        ("skipped", str(tmp_path / "d" / "link.jsonl")),
+    ]
+    assert all(f"already read as {c}" in r["reason"] for r in rows[1:])
+
+
+def test_a_comment_export_under_another_name_is_never_a_page_without_comments(tmp_path, capsys):
+    line = '{"id": "1", "text": "an ordinary comment", "article_id": "a1"}\n'
+    for name in ("export.ndjson", "export.json", "export.txt"):
+        (tmp_path / name).write_text(line * 3)
+    (tmp_path / "one.json").write_text(line.strip())  # one line, no newline at its end
+    (tmp_path / "page.txt").write_text("{braces} open this page\n\nIts body, and no comments.\n")
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = {(Path(r["source"]).name, r["kind"], r.get("line")) for r in rows_of(out)}
+    assert rows == {
+        *(("export.ndjson", "comment", n) for n in (1, 2, 3)),  # NDJSON is JSON Lines
+        ("export.json", "error", None),  # not silently a page with 0 comments, exit 0
+        ("export.txt", "error", None),
+        ("one.json", "error", None),
+        ("page.txt", "page", None),
+    }
+    assert rc == 1
+    assert all("not a page" in r["error"] for r in rows_of(out) if r["kind"] == "error")
+
+
+class InterruptedInCompiledCodeScorer(FakeScorer):
+    """A signal handler's exception raised inside a numba call: the call returns a SystemError caused by
+    it ("CPUDispatcher(...) returned a result with an exception set"), as a real SIGTERM did."""
+
+    interruption: BaseException = SystemExit(128 + signal.SIGTERM)
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        try:
+            raise self.interruption
+        except BaseException as exc:
+            raise SystemError("CPUDispatcher(<function f>) returned a result with an exception set") from exc
+
+
+@pytest.mark.parametrize("interruption", [SystemExit(128 + signal.SIGTERM), KeyboardInterrupt()])
+def test_a_signal_inside_compiled_code_stops_the_run_not_one_file(tmp_path, capsys, interruption):
+    for name in ("a.jsonl", "b.jsonl"):
+        write_jsonl(tmp_path / name, [{"id": "1", "text": "an ordinary comment"}])
+
+    def factory(model_dir: Path) -> FakeScorer:
+        scorer = InterruptedInCompiledCodeScorer(model_dir=model_dir)
+        scorer.interruption = interruption
+        return scorer
+
+    out = tmp_path / "scores.jsonl"
+    with pytest.raises(type(interruption)):  # SIGTERM: SystemExit(143); Ctrl-C: 130 in service.cli
+        batch.run(args_for(tmp_path / "a.jsonl", tmp_path / "b.jsonl", out=out), scorer_factory=factory)
+    # the run was stopped: no output under the final name, and its temp file removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
+
+
+def test_exports_joined_with_cat_keep_each_parts_first_line(tmp_path, capsys):
+    # `cat monday.jsonl tuesday.jsonl` of two BOM-started exports: the BOM opens line 2, not line 1.
+    part = b'\xef\xbb\xbf{"id": "%s", "text": "an ordinary comment"}\n'
+    f = tmp_path / "week.jsonl"
+    f.write_bytes(part % b"mon" + part % b"tue")
+    rc, out, _ = run_batch(capsys, f)
+    assert rc == 0
+    assert [(r["kind"], r["line"], r["id"]) for r in rows_of(out)] == [
+        ("comment", 1, "mon"),
+        ("comment", 2, "tue"),
+    ]
+
+
+class DyingScorer(FakeScorer):
+    """Its process dies on a comment saying POISON, as one killed by the kernel's OOM killer does."""
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        if any("POISON" in t for t in texts):
+            os._exit(137)
+        return super().score(texts, article, use_thread=use_thread)
+
+
+def dying_factory(model_dir: Path) -> DyingScorer:
+    return DyingScorer(model_dir=model_dir)
+
+
+def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    for name in ("a", "b", "c", "d", "e"):
+        text = "POISON pill" if name == "c" else "an ordinary comment"
+        write_jsonl(tmp_path / f"{name}.jsonl", [{"id": name, "text": text}])
+    rc, out, err = run_batch(capsys, tmp_path, factory=dying_factory, jobs=2, chunk_size=2)
+    rows = rows_of(out)
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
+        ("a", "comment"),
+        ("b", "comment"),
+        ("c", "error"),  # its chunk-mate d was run again alone and scored
+        ("d", "comment"),
+        ("e", "comment"),
+    ]
+    assert rows[2]["error_type"] == "WorkerDiedError"
+    assert rc == 1 and "1 failed" in err

@@ -1,0 +1,85 @@
+"""Process-level helpers of `moderate score`: the progress bar, a local worker's watch on its parent,
+a process's peak memory, and telling an interruption (Ctrl-C, SIGTERM) from a file's error."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import TextIO
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when `stream` is not a TTY (pipes, CI logs)."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool | None = None) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self.done = 0
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
+            self._last = now
+            frac = self.done / self.total if self.total else 1.0
+            bar = "#" * int(frac * 30)
+            rate = self.done / max(now - self.started, 1e-9)
+            self.stream.write(f"\r[{bar:<30}] {self.done}/{self.total} files {rate:.1f}/s")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def peak_rss_bytes() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+_watching_parent = False
+
+
+def exit_with_parent(parent_pid: int | None) -> None:
+    """In a local worker: a thread that ends this process once its parent is gone. A `moderate score`
+    killed with -9 would otherwise leave its workers running, each holding a model (~350 MB).
+    Checked twice a second; a worker inside a long C call notices when the call returns."""
+    global _watching_parent
+    if parent_pid is None or _watching_parent or os.getpid() == parent_pid:
+        return
+    _watching_parent = True
+    first_parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # the pid exists (reused by another user's process: the ppid check below sees it)
+            if os.getppid() != first_parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def interruption(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM (KeyboardInterrupt, SystemExit) behind `exc`, if any. One landing inside a
+    compiled call (numba, numpy) comes out as that call's SystemError, caused by the interruption: it
+    must stop the run, not become an "internal error" row for the file while the run goes on."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, SystemExit)):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
