@@ -178,6 +178,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served by routers.docs from local assets, not a CDN
         redoc_url=None,
+        # A path with a trailing slash is a 404, not a 307 to an absolute URL built from the client's
+        # Host header (a cache or proxy that keeps the Host would hand that redirect to others).
+        redirect_slashes=False,
     )
     metrics = Metrics()
 

@@ -157,3 +157,11 @@ def test_a_bug_under_perspectives_path_is_googles_500(settings, caplog):
     assert r.json() == {
         "error": {"code": 500, "message": "internal error; see the service log", "status": "INTERNAL"}
     }
+
+
+@pytest.mark.parametrize("path", ["/v1/admin/reload/", "/v1/comments:score/", "/healthz/"])
+def test_a_trailing_slash_is_no_redirect_built_from_the_host_header(client, path):
+    """A 307 to http://<Host>/... let a client choose where a cached redirect sends others."""
+    r = client.post(path, headers={"Host": "evil.example"} | auth(), json={}, follow_redirects=False)
+    assert r.status_code in (404, 405), r.text
+    assert "location" not in r.headers
