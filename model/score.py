@@ -137,6 +137,12 @@ THREAD_INTERFACE = "predict_thread"  # reads article + thread: model.predict_com
 UNDETERMINED_GUESS = 0.3
 
 
+def _placeable(detection: Detection, text: str, language: str | None) -> bool:
+    """Whether a comment can take a language model: detected (and no language forced), or with letters.
+    A comment with none ("!", "+1", an emoji) has no language to take: the base model scores it."""
+    return (detection.language is not None and language is None) or has_letters(text)
+
+
 def assumed_language(detection: Detection, has_letters: bool, thread: str | None) -> str | None:
     """The language an attribute must be trained for to decide on a comment: the detected one; for an
     undetermined comment with letters, the thread's (or article's), else the detector's likeliest
@@ -336,10 +342,7 @@ class Scorer:
         # none ("!", "+1", an emoji) has no language to take, nor one the request names: the base model
         # scores it (a German model read a lone "!" as an insult at 0.94).
         forced = language is not None
-        placeable = [
-            (lang is not None and not forced) or has_letters(t)
-            for t, lang in zip(texts, languages, strict=True)
-        ]
+        placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
         all_placeable = not forced or all(placeable)
         # The thread's (and the article's) language matters only for comments a model lacks or the
         # detector could not place: found once, when first needed.
@@ -456,11 +459,7 @@ class Scorer:
         if model is None or not hasattr(model, "explain"):
             return []
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
-            detections = self.detections([text, *thread], language)
-            lang = self.thread_language(detections, article, True, language)
-            placeable = (detections[0].language is not None and language is None) or has_letters(text)
-            route = detections[0].nearest(self._routed[attribute][1], thread=lang) if placeable else None
-            model = model.model_for(route)
+            model = self._routed_models(attribute, [text, *thread], article, language)[0]
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
@@ -484,19 +483,27 @@ class Scorer:
         if hasattr(model, "explain_many"):
             many: list[list[Span]] = model.explain_many(texts, top_k=top_k, article=article)
             return many
-        models = [model] * len(texts)
-        if hasattr(model, "route"):
-            detections = self.detections(texts, language)
-            lang = self.thread_language(detections, article, True, language)
-            routes = [
-                d.nearest(self._routed[attribute][1], thread=lang)
-                if (d.language is not None and language is None) or has_letters(t)
-                else None
-                for d, t in zip(detections, texts, strict=True)
-            ]
-            models = [model.model_for(r) for r in routes]
+        models = (
+            self._routed_models(attribute, texts, article, language)
+            if hasattr(model, "route")
+            else [model] * len(texts)
+        )
         # Only a model with explain_many reads the thread (off_topic, above).
         return [
             m.explain(text, top_k=top_k, article=article) if hasattr(m, "explain") else []
             for text, m in zip(texts, models, strict=True)
         ]
+
+    def _routed_models(
+        self, attribute: str, texts: Sequence[str], article: ArticleContext | None, language: str | None
+    ) -> list[Any]:
+        """The model of routed ``attribute`` that scores each of ``texts`` read as one thread, as
+        ``score`` routes them."""
+        routed, model_languages = self._routed[attribute]
+        detections = self.detections(texts, language)
+        thread = self.thread_language(detections, article, True, language)
+        routes = [
+            d.nearest(model_languages, thread=thread) if _placeable(d, t, language) else None
+            for d, t in zip(detections, texts, strict=True)
+        ]
+        return [routed.model_for(r) for r in routes]
