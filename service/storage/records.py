@@ -53,6 +53,8 @@ class NewQueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    # Items with the same key are one item: queueing it again returns the stored item's id.
+    idempotency_key: str | None = None
 
     @property
     def risk(self) -> float:

@@ -7,7 +7,8 @@ advisory lock; SQLite: BEGIN IMMEDIATE), and refuses a database newer than this 
 Tables:
 - feedback: moderators' verdicts, read by `moderate train --feedback` (text, attribute, label 0/1,
   article_id, created_at as ISO text, queue_item_id when the verdict was given on a queue item).
-- queue_items: scored comments waiting for (or given) a moderator's verdict.
+- queue_items: scored comments waiting for (or given) a moderator's verdict; `dedup_key` (unique) is
+  the sha256 of the client's idempotency key, so a retried request finds the items it queued.
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -42,7 +44,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -118,6 +120,7 @@ queue_items = Table(
     Column("verdict", String(16)),
     Column("verdict_attributes", Json),
     Column("decided_at", UtcDateTime),
+    Column("dedup_key", String(64)),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -127,6 +130,8 @@ Index("queue_items_risk_id", queue_items.c.risk.desc(), queue_items.c.id)
 # takes (2,048 characters, up to 8 KB of UTF-8); the filter only tests equality. (SQLite has no limit.)
 article_index = Index("queue_items_article", queue_items.c.article_id, postgresql_using="hash")
 Index("queue_items_created", queue_items.c.created_at)
+# Unique: two replicas inserting the same key race on it, and the loser finds the winner's row.
+dedup_index = Index("queue_items_dedup", queue_items.c.dedup_key, unique=True)
 
 queue_flags = Table(
     "queue_flags",
@@ -176,7 +181,20 @@ def _to_v3(conn: Connection) -> None:
         article_index.create(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
+def _to_v4(conn: Connection) -> None:
+    # Idempotent enqueueing. (A database created by _to_v2 from today's tables has the column already.)
+    _add_column(conn, queue_items.c.dedup_key)
+    dedup_index.create(conn, checkfirst=True)
+
+
+def _add_column(conn: Connection, column: Column[Any]) -> None:
+    if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
+        conn.exec_driver_sql(
+            f"ALTER TABLE {column.table.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
+        )
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 

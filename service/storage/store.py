@@ -13,6 +13,7 @@ stored and the caller may retry. Thread-safe: the engine's pool hands each call 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import math
@@ -23,7 +24,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -58,6 +61,35 @@ def _finite(value: Any) -> float | None:
         return None
     number = float(value)
     return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _dedup_key(idempotency_key: str | None) -> str | None:
+    """A fixed-width digest: a key of any length fits the unique index."""
+    return None if idempotency_key is None else hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+def _insert_new(dialect: str) -> Insert:
+    """INSERT of queue items that skips a row whose dedup_key is stored (PostgreSQL and SQLite alike:
+    ON CONFLICT (dedup_key) DO NOTHING)."""
+    table = S.queue_items
+    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return ins.on_conflict_do_nothing(index_elements=[table.c.dedup_key])
+
+
+# Keys looked up per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+_KEYS_PER_QUERY = 1000
+
+
+def _ids_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    t = S.queue_items
+    found: dict[str, str] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _KEYS_PER_QUERY):
+        chunk = unique[start : start + _KEYS_PER_QUERY]
+        found.update(
+            (k, i) for k, i in conn.execute(select(t.c.dedup_key, t.c.id).where(t.c.dedup_key.in_(chunk)))
+        )
+    return found
 
 
 def encode_cursor(risk: float, item_id: str) -> str:
@@ -212,13 +244,18 @@ class Store:
     # -- review queue ------------------------------------------------------------------------------
 
     def enqueue(self, items: Sequence[NewQueueItem]) -> list[str]:
-        """Store scored comments as pending queue items (one transaction); returns their new ids."""
+        """Store scored comments as pending queue items (one transaction); returns their ids.
+
+        An item with an `idempotency_key` already stored (by this call, an earlier one, or another
+        replica at the same moment) is not stored again: its id is the stored item's. The database
+        settles a race: the unique key makes the second insert wait for the first transaction and then
+        insert nothing (insert-or-return, never check-then-insert)."""
         now = _now()
         rows: list[dict[str, Any]] = []
-        flags: list[dict[str, str]] = []
+        flags: dict[str, list[str]] = {}
         for item in items:
             item_id = uuid.uuid4().hex
-            flagged = [check_attribute_name(a) for a in dict.fromkeys(item.flagged)]
+            flags[item_id] = [check_attribute_name(a) for a in dict.fromkeys(item.flagged)]
             rows.append(
                 {
                     "id": item_id,
@@ -230,22 +267,31 @@ class Store:
                     "spans": {k: [dict(s) for s in v] for k, v in item.spans.items()},
                     "decision": item.decision,
                     "reasons": list(item.reasons),
-                    "flagged": flagged,
+                    "flagged": flags[item_id],
                     "risk": item.risk,
                     "language": item.language,
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
+                    "dedup_key": _dedup_key(item.idempotency_key),
                 }
             )
-            flags += [{"item_id": item_id, "attribute": a} for a in flagged]
         if not rows:
             return []
         with self._tx("queue comments") as conn:
-            conn.execute(insert(S.queue_items), rows)
-            if flags:
-                conn.execute(insert(S.queue_flags), flags)
-        return [str(r["id"]) for r in rows]
+            conn.execute(_insert_new(conn.dialect.name), rows)
+            stored = _ids_by_key(conn, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
+            ids = [stored.get(r["dedup_key"], r["id"]) for r in rows]
+            # The flags of the rows this call inserted (a key found stored has its flags already).
+            new_flags = [
+                {"item_id": item_id, "attribute": a}
+                for r, item_id in zip(rows, ids, strict=True)
+                if item_id == r["id"]
+                for a in flags[item_id]
+            ]
+            if new_flags:
+                conn.execute(insert(S.queue_flags), new_flags)
+        return ids
 
     def queue_item(self, item_id: str) -> QueueItem:
         with self._tx("read the queue", read_only=True) as conn:

@@ -206,6 +206,32 @@ def test_filters_and_pagination_over_http(client):
     assert pages == 2 and seen == listed("limit=200")
 
 
+def test_a_retry_with_the_same_idempotency_key_returns_the_same_items(client):
+    # A newsroom's client retries on a timeout: without a key every retry queued the thread again.
+    def queued(path: str, key: str, **kwargs) -> list[str]:
+        r = client.post(path, headers=auth() | {"Idempotency-Key": key} | kwargs.pop("headers", {}), **kwargs)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return [c["queue_id"] for c in body.get("results") or body["comments"]]
+
+    first = queued("/v1/comments:score", "retry-1", json=THREAD)
+    assert queued("/v1/comments:score", "retry-1", json=THREAD) == first
+    assert len(client.get("/v1/queue", headers=auth()).json()["items"]) == 3
+    assert set(queued("/v1/comments:score", "retry-2", json=THREAD)).isdisjoint(first)  # another request
+    page = {"path": "/v1/articles:score?queue=true&source=p", "content": SEED_FILES[0].read_bytes()}
+    plain = {"content-type": "text/plain"}
+    ids = queued(page["path"], "page-1", content=page["content"], headers=plain)
+    assert queued(page["path"], "page-1", content=page["content"], headers=plain) == ids
+    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 6 + len(ids)
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 256, "caf\u00e9".encode("latin-1")])
+def test_an_idempotency_key_that_is_empty_too_long_or_not_ascii_is_422(client, key):
+    r = client.post("/v1/comments:score", json=THREAD, headers=auth() | {"Idempotency-Key": key})
+    assert_error(r, 422)
+    assert client.get("/v1/queue", headers=auth()).json()["items"] == []
+
+
 # A risk as an integer too big for a float: float() raises OverflowError (it was a 500).
 _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().rstrip("=")
 

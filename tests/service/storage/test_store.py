@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from core.errors import (
     ConfigurationError,
@@ -100,6 +100,24 @@ def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target
         article = LONG_ARTICLE_ID
         (queued,) = upgraded.enqueue([item(article_id=article)])
         assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
+    finally:
+        upgraded.close()
+
+
+def test_a_version_3_database_is_upgraded_to_take_idempotency_keys(store, target):
+    (old,) = store.enqueue([item("queued by version 3")])
+    with store.engine.begin() as conn:  # the queue table as version 3 made it
+        conn.exec_driver_sql("DROP INDEX queue_items_dedup")
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN dedup_key")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 3))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert upgraded.queue_item(old).text == "queued by version 3"
+        keyed = [item("retried", idempotency_key="k-1")]
+        assert upgraded.enqueue(keyed) == upgraded.enqueue(keyed)
+        assert count_rows(upgraded)[0] == 2
     finally:
         upgraded.close()
 
@@ -464,6 +482,70 @@ def race_verdicts(store: Store, target: Target) -> None:
     assert {f.queue_item_id for f in feedback} == set(ids)
     for f in feedback:
         assert f.label == (1 if store.queue_item(f.queue_item_id).verdict == "reject" else 0)
+
+
+# -- idempotent enqueueing -------------------------------------------------------------------------
+
+
+def count_rows(store: Store) -> tuple[int, int]:
+    with store.engine.connect() as conn:
+        items = conn.scalar(select(func.count()).select_from(S.queue_items))
+        flags = conn.scalar(select(func.count()).select_from(S.queue_flags))
+    return int(items or 0), int(flags or 0)
+
+
+def test_enqueueing_the_same_keys_again_returns_the_stored_ids_and_adds_no_rows(store):
+    # A client retrying after a lost answer queued every comment twice: moderators saw each one twice.
+    batch = [item("you idiot", idempotency_key="r1/0"), item("moron", idempotency_key="r1/1"), item("x")]
+    first = store.enqueue(batch)
+    store.decide(first[0], "reject")
+    again = store.enqueue(batch)
+    assert again[:2] == first[:2] and again[2] != first[2]  # the item without a key is queued again
+    assert count_rows(store) == (4, 4)  # no second copy of the keyed items or of their flags
+    assert store.queue_item(again[0]).verdict == "reject"  # the stored item, as decided
+    # The same key twice in one batch is one item too.
+    assert (
+        store.enqueue([item("dup", idempotency_key="k"), item("dup", idempotency_key="k")])
+        == [store.enqueue([item("dup", idempotency_key="k")])[0]] * 2
+    )
+    assert count_rows(store)[0] == 5
+
+
+def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target, postgres_waits):
+    """The first replica holds its transaction open at commit; the second inserts the same keys
+    meanwhile. A check-then-insert finds nothing committed and inserts a second copy; the unique key
+    makes the second wait for the first and return its ids."""
+    other = Store.open(target)
+    batch = [item(f"comment {i}", idempotency_key=f"req-7/{i}") for i in range(20)]
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(_conn) -> None:
+        if threading.current_thread().name == "first":
+            reached.set()
+            assert release.wait(30)
+
+    event.listen(store.engine, "commit", hold)
+    results: dict[str, list[str]] = {}
+
+    def run(name: str, s: Store) -> None:
+        results[name] = s.enqueue(batch)
+
+    first = threading.Thread(target=run, args=("first", store), name="first")
+    second = threading.Thread(target=run, args=("second", other), name="second")
+    try:
+        first.start()
+        assert reached.wait(30)
+        second.start()
+        postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's lock
+        release.set()
+        first.join(30)
+        second.join(30)
+    finally:
+        release.set()
+        event.remove(store.engine, "commit", hold)
+        other.close()
+    assert results["first"] == results["second"]
+    assert count_rows(store) == (20, 20)
 
 
 def test_the_raw_tables_hold_what_training_reads(store):
