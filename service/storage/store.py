@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Row, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, Select, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
@@ -49,6 +49,9 @@ from service.storage.records import (
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 200  # GET /v1/queue returns at most this many items per page
+# Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn (_number).
+ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
+MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
 
 
 def _now() -> datetime:
@@ -90,6 +93,37 @@ def _ids_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
             (k, i) for k, i in conn.execute(select(t.c.dedup_key, t.c.id).where(t.c.dedup_key.in_(chunk)))
         )
     return found
+
+
+def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Number the rows in commit order (their `seq`, polling's token). SQLite: the transaction holds
+    the write lock (BEGIN IMMEDIATE), so the next numbers are the largest plus one. PostgreSQL: the
+    identity numbers a row at INSERT, before COMMIT, and another writer's later number could commit
+    first; writers take the enqueue lock first, so numbering and commit follow one order."""
+    if conn.dialect.name == "postgresql":
+        # Held to COMMIT, released after the rows are visible: the next writer numbers after them.
+        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+        return
+    last = int(conn.scalar(select(func.coalesce(func.max(S.queue_items.c.seq), 0))) or 0)
+    for n, row in enumerate(rows, start=last + 1):
+        row["seq"] = n
+
+
+def encode_after(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([seq]).encode()).decode().rstrip("=")
+
+
+def decode_after(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        (seq,) = json.loads(raw)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+            raise ValueError("bad sequence number")
+        return seq
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            "invalid after: pass back the `after` of a previous answer of GET /v1/queue unchanged"
+        ) from exc
 
 
 def encode_cursor(risk: float, item_id: str) -> str:
@@ -279,6 +313,7 @@ class Store:
         if not rows:
             return []
         with self._tx("queue comments") as conn:
+            _number(conn, rows)
             conn.execute(_insert_new(conn.dialect.name), rows)
             stored = _ids_by_key(conn, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
             ids = [stored.get(r["dedup_key"], r["id"]) for r in rows]
@@ -301,6 +336,8 @@ class Store:
         return _item(row)
 
     def list_queue(self, query: QueueQuery) -> QueuePage:
+        """A page riskiest first (`cursor` pages on), or with `after` the items queued after that
+        token in commit order. Either way the page's `after` is the token to poll with next."""
         t = S.queue_items
         if not 1 <= query.limit <= MAX_PAGE:
             raise InputError(f"limit must be between 1 and {MAX_PAGE}, got {query.limit}")
@@ -308,31 +345,36 @@ class Store:
             raise InputError(f"status must be one of {', '.join(STATUSES)}")
         if query.decision is not None and query.decision not in DECISIONS:
             raise InputError(f"decision must be one of {', '.join(DECISIONS)}")
-        sql = select(t)
-        if query.status is not None:
-            sql = sql.where(t.c.status == query.status)
-        if query.decision is not None:
-            sql = sql.where(t.c.decision == query.decision)
-        if query.attribute is not None:
-            f = S.queue_flags
-            sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
-        if query.article_id is not None:
-            sql = sql.where(t.c.article_id == query.article_id)
-        if query.since is not None:
-            sql = sql.where(t.c.created_at >= query.since)
-        if query.until is not None:
-            sql = sql.where(t.c.created_at < query.until)
-        if query.cursor is not None:
-            risk, last_id = decode_cursor(query.cursor)
-            # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone was
-            # a filter over every row before the cursor: deep pages of a 127,000-item queue took 1 s).
-            sql = sql.where(t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id)))
-        sql = sql.order_by(t.c.risk.desc(), t.c.id).limit(query.limit + 1)
+        if query.after is not None and query.cursor is not None:
+            raise InputError("pass either cursor (the next page by risk) or after (newer items), not both")
+        sql = _filtered(select(t), query)
+        if query.after is not None:
+            sql = sql.where(t.c.seq > decode_after(query.after)).order_by(t.c.seq)
+        else:
+            if query.cursor is not None:
+                risk, last_id = decode_cursor(query.cursor)
+                # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone
+                # was a filter over every row before the cursor: deep pages of a 127,000-item queue
+                # took 1 s).
+                sql = sql.where(
+                    t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id))
+                )
+            sql = sql.order_by(t.c.risk.desc(), t.c.id)
         with self._tx("read the queue", read_only=True) as conn:
-            rows = conn.execute(sql).all()
+            # The newest number first: every smaller number is committed by now (numbers follow
+            # commit order), so polling after it misses nothing. An item committed between the two
+            # reads may be in this page and in the next poll: seen twice, never skipped.
+            newest = int(conn.scalar(select(func.coalesce(func.max(t.c.seq), 0))) or 0)
+            if query.after is not None:
+                sql = sql.where(t.c.seq <= newest)
+            rows = conn.execute(sql.limit(query.limit + 1)).all()
         items = tuple(_item(r) for r in rows[: query.limit])
         more = len(rows) > query.limit
-        return QueuePage(items, encode_cursor(items[-1].risk, items[-1].id) if more else None)
+        if query.after is not None:
+            return QueuePage(items, None, encode_after(int(rows[query.limit - 1].seq) if more else newest))
+        return QueuePage(
+            items, encode_cursor(items[-1].risk, items[-1].id) if more else None, encode_after(newest)
+        )
 
     def decide(self, item_id: str, verdict: str, attributes: Sequence[str] | None = None) -> QueueItem:
         """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
@@ -386,6 +428,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _filtered(sql: Select[Any], query: QueueQuery) -> Select[Any]:
+    t = S.queue_items
+    if query.status is not None:
+        sql = sql.where(t.c.status == query.status)
+    if query.decision is not None:
+        sql = sql.where(t.c.decision == query.decision)
+    if query.attribute is not None:
+        f = S.queue_flags
+        sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
+    if query.article_id is not None:
+        sql = sql.where(t.c.article_id == query.article_id)
+    if query.since is not None:
+        sql = sql.where(t.c.created_at >= query.since)
+    if query.until is not None:
+        sql = sql.where(t.c.created_at < query.until)
+    return sql
 
 
 def _item(row: Row[Any]) -> QueueItem:

@@ -232,6 +232,31 @@ def test_an_idempotency_key_that_is_empty_too_long_or_not_ascii_is_422(client, k
     assert client.get("/v1/queue", headers=auth()).json()["items"] == []
 
 
+def test_polling_with_after_lists_what_was_queued_since_the_last_answer_in_arrival_order(client):
+    # since= is by created_at, taken before the write: a slower request's item, dated before one a
+    # poller had seen, was never listed. `after` follows the order items were committed in.
+    def get(query: str) -> dict:
+        r = client.get("/v1/queue?" + query, headers=auth())
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = queue_thread(client)
+    listed = get("")
+    assert len(listed["items"]) == 3 and listed["after"]
+    assert get("after=" + listed["after"]) == {"items": [], "next_cursor": None, "after": listed["after"]}
+    second = queue_thread(client)  # another request after the answer
+    page = get("limit=2&after=" + listed["after"])
+    assert [i["id"] for i in page["items"]] == [second["c1"], second["c2"]]  # arrival order, not risk
+    assert page["next_cursor"] is None
+    rest = get("limit=2&after=" + page["after"])
+    assert [i["id"] for i in rest["items"]] == [second["c3"]]
+    assert get("after=" + rest["after"])["items"] == []
+    assert [i["id"] for i in get("attribute=insult&after=" + listed["after"])["items"]] == [
+        second["c1"], second["c3"],
+    ]  # fmt: skip
+    assert set(first.values()).isdisjoint(i["id"] for i in get("after=" + listed["after"])["items"])
+
+
 # A risk as an integer too big for a float: float() raises OverflowError (it was a 500).
 _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().rstrip("=")
 
@@ -244,7 +269,10 @@ _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().
      "cursor=WzJlMzA5LCJhIl0", "cursor=" + _HUGE_RISK,
      "cursor=W05hTiwiYSJd", "since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00",
      # an id that is a lone surrogate ([1,"\ud800"]): json reads it, the database driver cannot (a 500)
-     "cursor=WzEsIlx1ZDgwMCJd"],
+     "cursor=WzEsIlx1ZDgwMCJd",
+     # a poll token that is garbage, a page cursor, past 64 bits or negative; and both kinds at once
+     "after=%25%25", "after=WzEsImEiXQ", "after=WzkyMjMzNzIwMzY4NTQ3NzU4MDhd", "after=Wy0xXQ",
+     "after=WzBd&cursor=WzEsImEiXQ"],
 )  # fmt: skip
 def test_bad_queue_queries_are_422(client, query):
     assert_error(client.get("/v1/queue?" + query, headers=auth()), 422)
