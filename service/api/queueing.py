@@ -72,9 +72,7 @@ def queue_items(
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
-            idempotency_key=None
-            if idempotency_key is None
-            else json.dumps([idempotency_key, i, text], ensure_ascii=False),
+            idempotency_key=None if idempotency_key is None else json.dumps([idempotency_key, i, text]),
         )
         for i, (text, r) in enumerate(zip(texts, results, strict=True))
     ]
