@@ -80,7 +80,13 @@ async def list_queue(
         str | None, Query(max_length=64, description="Items where it reached review")
     ] = None,
     article: Annotated[str | None, Query(max_length=2048, description="The article_id.")] = None,
-    since: Annotated[str | None, Query(description="Queued at or after (ISO 8601; naive is UTC).")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            description="created_at at or after (ISO 8601; naive is UTC). Not for polling: an item "
+            "committed late can be dated before what was seen; poll with `after`."
+        ),
+    ] = None,
     until: Annotated[str | None, Query(description="Queued before (ISO 8601; naive is UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
