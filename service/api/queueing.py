@@ -54,8 +54,8 @@ def queue_items(
     idempotency_key: str | None = None,
 ) -> list[NewQueueItem]:
     """`idempotency_key`: the request's Idempotency-Key header. Each comment's item is keyed by it, the
-    comment's position and its text, so a retry of the request finds the items it queued, and a key
-    reused for other comments queues those."""
+    article id and source, the comment's position and its text, so a retry of the request finds the
+    items it queued, and a key reused for other comments or another article queues those."""
     return [
         NewQueueItem(
             text=text,
@@ -72,7 +72,9 @@ def queue_items(
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
-            idempotency_key=None if idempotency_key is None else json.dumps([idempotency_key, i, text]),
+            idempotency_key=None
+            if idempotency_key is None
+            else json.dumps([idempotency_key, article_id, source, i, text]),
         )
         for i, (text, r) in enumerate(zip(texts, results, strict=True))
     ]

@@ -218,11 +218,14 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_items(client):
     assert queued("/v1/comments:score", "retry-1", json=THREAD) == first
     assert len(client.get("/v1/queue", headers=auth()).json()["items"]) == 3
     assert set(queued("/v1/comments:score", "retry-2", json=THREAD)).isdisjoint(first)  # another request
+    # The key reused under another article (a client numbering its requests per article) is another item.
+    elsewhere = THREAD | {"article": THREAD["article"] | {"id": "a-18"}}
+    assert set(queued("/v1/comments:score", "retry-1", json=elsewhere)).isdisjoint(first)
     page = {"path": "/v1/articles:score?queue=true&source=p", "content": SEED_FILES[0].read_bytes()}
     plain = {"content-type": "text/plain"}
     ids = queued(page["path"], "page-1", content=page["content"], headers=plain)
     assert queued(page["path"], "page-1", content=page["content"], headers=plain) == ids
-    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 6 + len(ids)
+    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 9 + len(ids)
 
 
 @pytest.mark.parametrize("key", [b"", b"k" * 256, "caf\u00e9".encode("latin-1")])
