@@ -10,16 +10,21 @@ to production, pass ``scorer_loader=`` to create_app.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from core.errors import ConfigurationError, ModelError
+from core.errors import ConfigurationError, InputError, ModelError
 from model.score import CommentScorer
 from service.api.errors import ApiError
 from service.api.state import AppState
 from service.settings import Settings
+
+# An Idempotency-Key is the client's id for one request (a UUID is 36 characters): 255 holds any real one.
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+_IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_CHARS}}}")
 
 _bearer = HTTPBearer(auto_error=False, description="MODERATION_API_TOKEN, required by write endpoints.")
 
@@ -95,6 +100,24 @@ async def require_token_or_key(
     )
 
 
+async def get_idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="The client's id for this request: a retry with the same key queues nothing "
+            "again and answers the same queue_ids (docs/queue.md).",
+        ),
+    ] = None,
+) -> str | None:
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InputError(
+            f"the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII "
+            "characters (a UUID, for example)"
+        )
+    return key
+
+
 def check_queue_token(
     settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str
 ) -> None:
@@ -106,3 +129,4 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

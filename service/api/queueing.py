@@ -3,6 +3,7 @@ articles:score): the checks a queueing request must pass, and scored results -> 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,7 +51,11 @@ def queue_items(
     article_id: str | None,
     article_title: str | None,
     source: str | None,
+    idempotency_key: str | None = None,
 ) -> list[NewQueueItem]:
+    """`idempotency_key`: the request's Idempotency-Key header. Each comment's item is keyed by it, the
+    article id and source, the comment's position and its text, so a retry of the request finds the
+    items it queued, and a key reused for other comments or another article queues those."""
     return [
         NewQueueItem(
             text=text,
@@ -67,8 +72,11 @@ def queue_items(
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
+            idempotency_key=None
+            if idempotency_key is None
+            else json.dumps([idempotency_key, article_id, source, i, text]),
         )
-        for text, r in zip(texts, results, strict=True)
+        for i, (text, r) in enumerate(zip(texts, results, strict=True))
     ]
 
 

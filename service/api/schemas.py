@@ -232,6 +232,10 @@ class QueueItemOut(BaseModel):
 class QueuePageOut(BaseModel):
     items: list[QueueItemOut]
     next_cursor: str | None
+    after: str = Field(
+        description="Pass back as `after` to list the items queued after this answer (or, when it holds "
+        "`limit` items queued after an `after`, after its last item)."
+    )
 
 
 # --- /v1/feedback ---------------------------------------------------------------------------------

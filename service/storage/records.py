@@ -53,6 +53,8 @@ class NewQueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    # Items with the same key are one item: queueing it again returns the stored item's id.
+    idempotency_key: str | None = None
 
     @property
     def risk(self) -> float:
@@ -121,9 +123,13 @@ class QueueQuery:
     until: datetime | None = None  # created_at < until
     limit: int = 50
     cursor: str | None = None
+    # A QueuePage.after: the items queued after that page was read, in arrival (commit) order.
+    after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class QueuePage:
     items: tuple[QueueItem, ...]
     next_cursor: str | None = None
+    # Poll with QueueQuery(after=...) for what was queued after this page (or after its last item).
+    after: str = ""

@@ -13,6 +13,7 @@ stored and the caller may retry. Thread-safe: the engine's pool hands each call 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import math
@@ -23,7 +24,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, Select, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -46,6 +49,9 @@ from service.storage.records import (
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 200  # GET /v1/queue returns at most this many items per page
+# Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn (_number).
+ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
+MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
 
 
 def _now() -> datetime:
@@ -58,6 +64,66 @@ def _finite(value: Any) -> float | None:
         return None
     number = float(value)
     return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _dedup_key(idempotency_key: str | None) -> str | None:
+    """A fixed-width digest: a key of any length fits the unique index."""
+    return None if idempotency_key is None else hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+def _insert_new(dialect: str) -> Insert:
+    """INSERT of queue items that skips a row whose dedup_key is stored (PostgreSQL and SQLite alike:
+    ON CONFLICT (dedup_key) DO NOTHING)."""
+    table = S.queue_items
+    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return ins.on_conflict_do_nothing(index_elements=[table.c.dedup_key])
+
+
+# Keys looked up per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+_KEYS_PER_QUERY = 1000
+
+
+def _ids_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    t = S.queue_items
+    found: dict[str, str] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _KEYS_PER_QUERY):
+        chunk = unique[start : start + _KEYS_PER_QUERY]
+        found.update(
+            (k, i) for k, i in conn.execute(select(t.c.dedup_key, t.c.id).where(t.c.dedup_key.in_(chunk)))
+        )
+    return found
+
+
+def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Number the rows in commit order (their `seq`, polling's token). SQLite: the transaction holds
+    the write lock (BEGIN IMMEDIATE), so the next numbers are the largest plus one. PostgreSQL: the
+    identity numbers a row at INSERT, before COMMIT, and another writer's later number could commit
+    first; writers take the enqueue lock first, so numbering and commit follow one order."""
+    if conn.dialect.name == "postgresql":
+        # Held to COMMIT, released after the rows are visible: the next writer numbers after them.
+        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+        return
+    last = int(conn.scalar(select(func.coalesce(func.max(S.queue_items.c.seq), 0))) or 0)
+    for n, row in enumerate(rows, start=last + 1):
+        row["seq"] = n
+
+
+def encode_after(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([seq]).encode()).decode().rstrip("=")
+
+
+def decode_after(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        (seq,) = json.loads(raw)
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+            raise ValueError("bad sequence number")
+        return seq
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            "invalid after: pass back the `after` of a previous answer of GET /v1/queue unchanged"
+        ) from exc
 
 
 def encode_cursor(risk: float, item_id: str) -> str:
@@ -212,13 +278,18 @@ class Store:
     # -- review queue ------------------------------------------------------------------------------
 
     def enqueue(self, items: Sequence[NewQueueItem]) -> list[str]:
-        """Store scored comments as pending queue items (one transaction); returns their new ids."""
+        """Store scored comments as pending queue items (one transaction); returns their ids.
+
+        An item with an `idempotency_key` already stored (by this call, an earlier one, or another
+        replica at the same moment) is not stored again: its id is the stored item's. The database
+        settles a race: the unique key makes the second insert wait for the first transaction and then
+        insert nothing (insert-or-return, never check-then-insert)."""
         now = _now()
         rows: list[dict[str, Any]] = []
-        flags: list[dict[str, str]] = []
+        flags: dict[str, list[str]] = {}
         for item in items:
             item_id = uuid.uuid4().hex
-            flagged = [check_attribute_name(a) for a in dict.fromkeys(item.flagged)]
+            flags[item_id] = [check_attribute_name(a) for a in dict.fromkeys(item.flagged)]
             rows.append(
                 {
                     "id": item_id,
@@ -230,22 +301,32 @@ class Store:
                     "spans": {k: [dict(s) for s in v] for k, v in item.spans.items()},
                     "decision": item.decision,
                     "reasons": list(item.reasons),
-                    "flagged": flagged,
+                    "flagged": flags[item_id],
                     "risk": item.risk,
                     "language": item.language,
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
+                    "dedup_key": _dedup_key(item.idempotency_key),
                 }
             )
-            flags += [{"item_id": item_id, "attribute": a} for a in flagged]
         if not rows:
             return []
         with self._tx("queue comments") as conn:
-            conn.execute(insert(S.queue_items), rows)
-            if flags:
-                conn.execute(insert(S.queue_flags), flags)
-        return [str(r["id"]) for r in rows]
+            _number(conn, rows)
+            conn.execute(_insert_new(conn.dialect.name), rows)
+            stored = _ids_by_key(conn, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
+            ids = [stored.get(r["dedup_key"], r["id"]) for r in rows]
+            # The flags of the rows this call inserted (a key found stored has its flags already).
+            new_flags = [
+                {"item_id": item_id, "attribute": a}
+                for r, item_id in zip(rows, ids, strict=True)
+                if item_id == r["id"]
+                for a in flags[item_id]
+            ]
+            if new_flags:
+                conn.execute(insert(S.queue_flags), new_flags)
+        return ids
 
     def queue_item(self, item_id: str) -> QueueItem:
         with self._tx("read the queue", read_only=True) as conn:
@@ -255,6 +336,8 @@ class Store:
         return _item(row)
 
     def list_queue(self, query: QueueQuery) -> QueuePage:
+        """A page riskiest first (`cursor` pages on), or with `after` the items queued after that
+        token in commit order. Either way the page's `after` is the token to poll with next."""
         t = S.queue_items
         if not 1 <= query.limit <= MAX_PAGE:
             raise InputError(f"limit must be between 1 and {MAX_PAGE}, got {query.limit}")
@@ -262,31 +345,36 @@ class Store:
             raise InputError(f"status must be one of {', '.join(STATUSES)}")
         if query.decision is not None and query.decision not in DECISIONS:
             raise InputError(f"decision must be one of {', '.join(DECISIONS)}")
-        sql = select(t)
-        if query.status is not None:
-            sql = sql.where(t.c.status == query.status)
-        if query.decision is not None:
-            sql = sql.where(t.c.decision == query.decision)
-        if query.attribute is not None:
-            f = S.queue_flags
-            sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
-        if query.article_id is not None:
-            sql = sql.where(t.c.article_id == query.article_id)
-        if query.since is not None:
-            sql = sql.where(t.c.created_at >= query.since)
-        if query.until is not None:
-            sql = sql.where(t.c.created_at < query.until)
-        if query.cursor is not None:
-            risk, last_id = decode_cursor(query.cursor)
-            # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone was
-            # a filter over every row before the cursor: deep pages of a 127,000-item queue took 1 s).
-            sql = sql.where(t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id)))
-        sql = sql.order_by(t.c.risk.desc(), t.c.id).limit(query.limit + 1)
+        if query.after is not None and query.cursor is not None:
+            raise InputError("pass either cursor (the next page by risk) or after (newer items), not both")
+        sql = _filtered(select(t), query)
+        if query.after is not None:
+            sql = sql.where(t.c.seq > decode_after(query.after)).order_by(t.c.seq)
+        else:
+            if query.cursor is not None:
+                risk, last_id = decode_cursor(query.cursor)
+                # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone
+                # was a filter over every row before the cursor: deep pages of a 127,000-item queue
+                # took 1 s).
+                sql = sql.where(
+                    t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id))
+                )
+            sql = sql.order_by(t.c.risk.desc(), t.c.id)
         with self._tx("read the queue", read_only=True) as conn:
-            rows = conn.execute(sql).all()
+            # The newest number first: every smaller number is committed by now (numbers follow
+            # commit order), so polling after it misses nothing. An item committed between the two
+            # reads may be in this page and in the next poll: seen twice, never skipped.
+            newest = int(conn.scalar(select(func.coalesce(func.max(t.c.seq), 0))) or 0)
+            if query.after is not None:
+                sql = sql.where(t.c.seq <= newest)
+            rows = conn.execute(sql.limit(query.limit + 1)).all()
         items = tuple(_item(r) for r in rows[: query.limit])
         more = len(rows) > query.limit
-        return QueuePage(items, encode_cursor(items[-1].risk, items[-1].id) if more else None)
+        if query.after is not None:
+            return QueuePage(items, None, encode_after(int(rows[query.limit - 1].seq) if more else newest))
+        return QueuePage(
+            items, encode_cursor(items[-1].risk, items[-1].id) if more else None, encode_after(newest)
+        )
 
     def decide(self, item_id: str, verdict: str, attributes: Sequence[str] | None = None) -> QueueItem:
         """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
@@ -340,6 +428,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _filtered(sql: Select[Any], query: QueueQuery) -> Select[Any]:
+    t = S.queue_items
+    if query.status is not None:
+        sql = sql.where(t.c.status == query.status)
+    if query.decision is not None:
+        sql = sql.where(t.c.decision == query.decision)
+    if query.attribute is not None:
+        f = S.queue_flags
+        sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
+    if query.article_id is not None:
+        sql = sql.where(t.c.article_id == query.article_id)
+    if query.since is not None:
+        sql = sql.where(t.c.created_at >= query.since)
+    if query.until is not None:
+        sql = sql.where(t.c.created_at < query.until)
+    return sql
 
 
 def _item(row: Row[Any]) -> QueueItem:

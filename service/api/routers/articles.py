@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import MalformedInputError
 from core.records import ArticleContext
 from service.api import queueing
-from service.api.deps import BearerDep, ScorerDep, StateDep
+from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
 from service.api.errors import ApiError
 from service.api.guards import is_json_media_type, parse_flat_json
 from service.api.routers._common import errors
@@ -88,6 +88,7 @@ async def score_article(
     scorer: ScorerDep,
     state: StateDep,
     credentials: BearerDep,
+    idempotency_key: IdempotencyKeyDep,
     source: str | None = Query(default=None, max_length=2048, description="URL or name of the page."),
     queue: bool = Query(default=False, description="Also store every comment in the review queue (token)."),
     article_id: str | None = Query(
@@ -153,6 +154,7 @@ async def score_article(
             article_id=article_id or source,
             article_title=article.title,
             source=source,
+            idempotency_key=idempotency_key,
         )
         for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
             result["queue_id"] = item_id

@@ -11,7 +11,7 @@ from core.errors import InputError, TooLargeError
 from core.records import ArticleContext
 from model.language import normalize_language
 from service.api import queueing
-from service.api.deps import BearerDep, ScorerDep, StateDep
+from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
@@ -45,7 +45,11 @@ router = APIRouter(route_class=CommentsRoute, tags=["scoring"])
     summary="Score the comments of one thread",
 )
 async def score_comments(
-    body: ScoreCommentsRequest, scorer: ScorerDep, state: StateDep, credentials: BearerDep
+    body: ScoreCommentsRequest,
+    scorer: ScorerDep,
+    state: StateDep,
+    credentials: BearerDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> Response:
     """Every comment gets insult and off-topic scores and an approve / review / reject decision with
     reasons, in input order. The comments of one request form one thread: each is scored with the
@@ -102,6 +106,7 @@ async def score_comments(
             article_id=body.article.id if body.article else None,
             article_title=body.article.title if body.article else None,
             source=body.article.source if body.article else None,
+            idempotency_key=idempotency_key,
         )
         for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
             result["queue_id"] = item_id

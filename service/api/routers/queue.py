@@ -80,14 +80,28 @@ async def list_queue(
         str | None, Query(max_length=64, description="Items where it reached review")
     ] = None,
     article: Annotated[str | None, Query(max_length=2048, description="The article_id.")] = None,
-    since: Annotated[str | None, Query(description="Queued at or after (ISO 8601; naive is UTC).")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            description="created_at at or after (ISO 8601; naive is UTC). Not for polling: an item "
+            "committed late can be dated before what was seen; poll with `after`."
+        ),
+    ] = None,
     until: Annotated[str | None, Query(description="Queued before (ISO 8601; naive is UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
+    after: Annotated[
+        str | None,
+        Query(max_length=64, description="The `after` of a previous answer: only the items queued since."),
+    ] = None,
 ) -> Response:
     """Ordered by risk (the decision, reject 2, review 1, approve 0, plus the highest score among the
     attributes that flagged the item) descending, then id. Pass `next_cursor` back as
-    `cursor` for the next page; it is null on the last page."""
+    `cursor` for the next page; it is null on the last page.
+
+    Polling for new items: pass the answer's `after` back as `after`. The answer then holds the items
+    queued since, oldest first (in the order they were committed), and a new `after`; with `limit`
+    items, ask again at once. No item is skipped, even one a slower request commits later."""
     if attribute is not None:
         check_attribute(attribute, _known_attributes(state))
     query = QueueQuery(
@@ -99,11 +113,13 @@ async def list_queue(
         until=_time(until, "until"),
         limit=limit,
         cursor=cursor,
+        after=after,
     )
 
     def read(store: Store) -> Response:  # in the thread: a page of 200 long comments is megabytes of JSON
         page = store.list_queue(query)
-        return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+        items = [i.to_dict() for i in page.items]
+        return json_response({"items": items, "next_cursor": page.next_cursor, "after": page.after})
 
     return await state.run_store(read)
 

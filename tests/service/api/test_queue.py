@@ -206,6 +206,60 @@ def test_filters_and_pagination_over_http(client):
     assert pages == 2 and seen == listed("limit=200")
 
 
+def test_a_retry_with_the_same_idempotency_key_returns_the_same_items(client):
+    # A newsroom's client retries on a timeout: without a key every retry queued the thread again.
+    def queued(path: str, key: str, **kwargs) -> list[str]:
+        r = client.post(path, headers=auth() | {"Idempotency-Key": key} | kwargs.pop("headers", {}), **kwargs)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return [c["queue_id"] for c in body.get("results") or body["comments"]]
+
+    first = queued("/v1/comments:score", "retry-1", json=THREAD)
+    assert queued("/v1/comments:score", "retry-1", json=THREAD) == first
+    assert len(client.get("/v1/queue", headers=auth()).json()["items"]) == 3
+    assert set(queued("/v1/comments:score", "retry-2", json=THREAD)).isdisjoint(first)  # another request
+    # The key reused under another article (a client numbering its requests per article) is another item.
+    elsewhere = THREAD | {"article": THREAD["article"] | {"id": "a-18"}}
+    assert set(queued("/v1/comments:score", "retry-1", json=elsewhere)).isdisjoint(first)
+    page = {"path": "/v1/articles:score?queue=true&source=p", "content": SEED_FILES[0].read_bytes()}
+    plain = {"content-type": "text/plain"}
+    ids = queued(page["path"], "page-1", content=page["content"], headers=plain)
+    assert queued(page["path"], "page-1", content=page["content"], headers=plain) == ids
+    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 9 + len(ids)
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 256, "caf\u00e9".encode("latin-1")])
+def test_an_idempotency_key_that_is_empty_too_long_or_not_ascii_is_422(client, key):
+    r = client.post("/v1/comments:score", json=THREAD, headers=auth() | {"Idempotency-Key": key})
+    assert_error(r, 422)
+    assert client.get("/v1/queue", headers=auth()).json()["items"] == []
+
+
+def test_polling_with_after_lists_what_was_queued_since_the_last_answer_in_arrival_order(client):
+    # since= is by created_at, taken before the write: a slower request's item, dated before one a
+    # poller had seen, was never listed. `after` follows the order items were committed in.
+    def get(query: str) -> dict:
+        r = client.get("/v1/queue?" + query, headers=auth())
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = queue_thread(client)
+    listed = get("")
+    assert len(listed["items"]) == 3 and listed["after"]
+    assert get("after=" + listed["after"]) == {"items": [], "next_cursor": None, "after": listed["after"]}
+    second = queue_thread(client)  # another request after the answer
+    page = get("limit=2&after=" + listed["after"])
+    assert [i["id"] for i in page["items"]] == [second["c1"], second["c2"]]  # arrival order, not risk
+    assert page["next_cursor"] is None
+    rest = get("limit=2&after=" + page["after"])
+    assert [i["id"] for i in rest["items"]] == [second["c3"]]
+    assert get("after=" + rest["after"])["items"] == []
+    assert [i["id"] for i in get("attribute=insult&after=" + listed["after"])["items"]] == [
+        second["c1"], second["c3"],
+    ]  # fmt: skip
+    assert set(first.values()).isdisjoint(i["id"] for i in get("after=" + listed["after"])["items"])
+
+
 # A risk as an integer too big for a float: float() raises OverflowError (it was a 500).
 _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().rstrip("=")
 
@@ -218,7 +272,10 @@ _HUGE_RISK = base64.urlsafe_b64encode(f'[{2 * 10**308},"a"]'.encode()).decode().
      "cursor=WzJlMzA5LCJhIl0", "cursor=" + _HUGE_RISK,
      "cursor=W05hTiwiYSJd", "since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00",
      # an id that is a lone surrogate ([1,"\ud800"]): json reads it, the database driver cannot (a 500)
-     "cursor=WzEsIlx1ZDgwMCJd"],
+     "cursor=WzEsIlx1ZDgwMCJd",
+     # a poll token that is garbage, a page cursor, past 64 bits or negative; and both kinds at once
+     "after=%25%25", "after=WzEsImEiXQ", "after=WzkyMjMzNzIwMzY4NTQ3NzU4MDhd", "after=Wy0xXQ",
+     "after=WzBd&cursor=WzEsImEiXQ"],
 )  # fmt: skip
 def test_bad_queue_queries_are_422(client, query):
     assert_error(client.get("/v1/queue?" + query, headers=auth()), 422)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from service.storage import Store, Target, parse_target
+
+# How long a test waits for another thread's writer to reach the state it waits for.
+WAIT_DEADLINE_S = 30
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,3 +30,28 @@ def store(target: Target) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def postgres_waits() -> Callable[[Target, threading.Thread], None]:
+    """wait(target, thread): on PostgreSQL, return once a session of the target's database waits on a
+    lock held by another (or `thread` has ended: then nothing waited), polled until a deadline. On SQLite
+    it returns at once: a second writer waits for the write lock inside SQLite, unseen."""
+
+    def wait(target: Target, thread: threading.Thread) -> None:
+        if target.url is None:
+            return
+        url = target.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        deadline = time.monotonic() + WAIT_DEADLINE_S
+        with psycopg.connect(url, autocommit=True) as conn:
+            while thread.is_alive():
+                waiting = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                ).fetchone()
+                if waiting and waiting[0]:
+                    return
+                assert time.monotonic() < deadline, "the second writer neither waited nor finished"
+                time.sleep(0.01)
+
+    return wait

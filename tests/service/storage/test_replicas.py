@@ -201,6 +201,54 @@ def test_concurrent_verdicts_through_both_replicas_resolve_first_wins(two_replic
     assert expected  # some items reached review
 
 
+def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_sees_every_item_once(
+    two_replicas,
+):
+    """Each request is sent to both replicas at the same moment with one Idempotency-Key (a client
+    retrying a lost answer through the load balancer) while a poller follows `after` on one of them."""
+    _, a, b = two_replicas
+    body = THREAD | {"article": THREAD["article"] | {"id": "retry-1"}}
+    after = httpx.get(b.base + "/v1/queue?limit=1", headers=AUTH).json()["after"]
+    barrier = threading.Barrier(2)
+    polled: list[str] = []
+    writing = threading.Event()
+    writing.set()
+
+    def send(base: str, key: str) -> list[str]:
+        with httpx.Client(timeout=60) as http:
+            barrier.wait()
+            r = http.post(base + "/v1/comments:score", json=body, headers=AUTH | {"Idempotency-Key": key})
+            assert r.status_code == 200, r.text
+            return [c["queue_id"] for c in r.json()["results"]]
+
+    def poll() -> None:
+        nonlocal after
+        with httpx.Client(timeout=60) as http:
+            while True:
+                last = not writing.is_set()  # one more poll after the last write was answered
+                page = http.get(f"{b.base}/v1/queue?article=retry-1&limit=2&after={after}", headers=AUTH)
+                assert page.status_code == 200, page.text
+                polled.extend(i["id"] for i in page.json()["items"])
+                after = page.json()["after"]
+                if last and not page.json()["items"]:
+                    return
+
+    queued: list[str] = []
+    with ThreadPoolExecutor(3) as pool:
+        poller = pool.submit(poll)
+        for n in range(8):
+            key = f"retry-{n}-{uuid.uuid4().hex}"
+            ids_a, ids_b = pool.submit(send, a.base, key), pool.submit(send, b.base, key)
+            assert ids_a.result() == ids_b.result()
+            queued += ids_a.result()
+        writing.clear()
+        poller.result()
+    assert len(set(queued)) == 24
+    listed = httpx.get(a.base + "/v1/queue?article=retry-1&limit=200", headers=AUTH).json()["items"]
+    assert sorted(i["id"] for i in listed) == sorted(queued)  # no second copy
+    assert sorted(polled) == sorted(queued)  # each polled once, none skipped
+
+
 def test_a_replica_killed_mid_stream_loses_no_acknowledged_write(two_replicas, tmp_path):
     url, _, b = two_replicas
     (a,) = start_replicas(url, tmp_path, 1)  # the victim: a third replica on the same database

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from core.errors import (
     ConfigurationError,
@@ -23,7 +24,8 @@ from service.settings import Database
 from service.storage import Feedback, NewQueueItem, QueueQuery, Store, Target
 from service.storage import engine as engines
 from service.storage import schema as S
-from service.storage.store import decode_cursor, encode_cursor
+from service.storage import store as store_module
+from service.storage.store import MAX_PAGE, decode_cursor, encode_after, encode_cursor
 
 
 def item(text: str = "you idiot", insult: float = 0.8, off_topic: float | None = 0.1, **kw) -> NewQueueItem:
@@ -100,6 +102,42 @@ def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target
         article = LONG_ARTICLE_ID
         (queued,) = upgraded.enqueue([item(article_id=article)])
         assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
+    finally:
+        upgraded.close()
+
+
+def test_a_version_3_database_is_upgraded_to_take_idempotency_keys(store, target):
+    (old,) = store.enqueue([item("queued by version 3")])
+    with store.engine.begin() as conn:  # the queue table as version 3 made it
+        conn.exec_driver_sql("DROP INDEX queue_items_dedup")
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN dedup_key")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 3))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert upgraded.queue_item(old).text == "queued by version 3"
+        keyed = [item("retried", idempotency_key="k-1")]
+        assert upgraded.enqueue(keyed) == upgraded.enqueue(keyed)
+        assert count_rows(upgraded)[0] == 2
+    finally:
+        upgraded.close()
+
+
+def test_a_version_4_database_is_upgraded_and_its_items_can_be_polled(store, target):
+    old = store.enqueue([item(f"queued by version 4, {i}") for i in range(3)])
+    with store.engine.begin() as conn:  # the queue table as version 4 made it
+        conn.exec_driver_sql("DROP INDEX queue_items_seq")
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN seq")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 4))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        seen, token = poll(upgraded, encode_after(0))
+        assert sorted(seen) == sorted(old)
+        new = upgraded.enqueue([item("queued by this version")])
+        assert poll(upgraded, token)[0] == new
     finally:
         upgraded.close()
 
@@ -464,6 +502,177 @@ def race_verdicts(store: Store, target: Target) -> None:
     assert {f.queue_item_id for f in feedback} == set(ids)
     for f in feedback:
         assert f.label == (1 if store.queue_item(f.queue_item_id).verdict == "reject" else 0)
+
+
+# -- idempotent enqueueing -------------------------------------------------------------------------
+
+
+def count_rows(store: Store) -> tuple[int, int]:
+    with store.engine.connect() as conn:
+        items = conn.scalar(select(func.count()).select_from(S.queue_items))
+        flags = conn.scalar(select(func.count()).select_from(S.queue_flags))
+    return int(items or 0), int(flags or 0)
+
+
+def test_enqueueing_the_same_keys_again_returns_the_stored_ids_and_adds_no_rows(store):
+    # A client retrying after a lost answer queued every comment twice: moderators saw each one twice.
+    batch = [item("you idiot", idempotency_key="r1/0"), item("moron", idempotency_key="r1/1"), item("x")]
+    first = store.enqueue(batch)
+    store.decide(first[0], "reject")
+    again = store.enqueue(batch)
+    assert again[:2] == first[:2] and again[2] != first[2]  # the item without a key is queued again
+    assert count_rows(store) == (4, 4)  # no second copy of the keyed items or of their flags
+    assert store.queue_item(again[0]).verdict == "reject"  # the stored item, as decided
+    # The same key twice in one batch is one item too.
+    assert (
+        store.enqueue([item("dup", idempotency_key="k"), item("dup", idempotency_key="k")])
+        == [store.enqueue([item("dup", idempotency_key="k")])[0]] * 2
+    )
+    assert count_rows(store)[0] == 5
+
+
+def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target, postgres_waits):
+    """The first replica holds its transaction open at commit; the second inserts the same keys
+    meanwhile. A check-then-insert finds nothing committed and inserts a second copy; the unique key
+    makes the second wait for the first and return its ids."""
+    other = Store.open(target)
+    batch = [item(f"comment {i}", idempotency_key=f"req-7/{i}") for i in range(20)]
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(_conn) -> None:
+        if threading.current_thread().name == "first":
+            reached.set()
+            assert release.wait(30)
+
+    event.listen(store.engine, "commit", hold)
+    results: dict[str, list[str]] = {}
+
+    def run(name: str, s: Store) -> None:
+        results[name] = s.enqueue(batch)
+
+    first = threading.Thread(target=run, args=("first", store), name="first")
+    second = threading.Thread(target=run, args=("second", other), name="second")
+    try:
+        first.start()
+        assert reached.wait(30)
+        second.start()
+        postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's lock
+        release.set()
+        first.join(30)
+        second.join(30)
+    finally:
+        release.set()
+        event.remove(store.engine, "commit", hold)
+        other.close()
+    assert results["first"] == results["second"]
+    assert count_rows(store) == (20, 20)
+
+
+# -- polling for new items -------------------------------------------------------------------------
+
+
+def poll(store: Store, after: str) -> tuple[list[str], str]:
+    """One poll: the ids queued after `after`, in arrival order, and the token for the next poll."""
+    page = store.list_queue(QueueQuery(after=after, limit=MAX_PAGE))
+    assert page.next_cursor is None
+    return [i.id for i in page.items], page.after
+
+
+class Gate:
+    """Holds the thread named `name` where it calls `hold()` until `release` is set."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reached, self.release = threading.Event(), threading.Event()
+
+    def hold(self, *_args) -> None:
+        if threading.current_thread().name == self.name:
+            self.reached.set()
+            assert self.release.wait(30)
+
+
+@contextmanager
+def opened(gate: Gate, *threads: threading.Thread):
+    """On exit: release the gate and join the threads."""
+    try:
+        yield gate
+    finally:
+        gate.release.set()
+        for thread in threads:
+            thread.join(30)
+
+
+def test_polling_after_a_token_sees_the_item_of_a_write_that_started_first_and_committed_last(
+    store, target, monkeypatch
+):
+    # created_at is taken when the request is handled, before the write: the slower request's item is
+    # dated before one a poller of since= has already seen, and since= never returned it.
+    other = Store.open(target)
+    token = store.list_queue(QueueQuery(limit=1)).after
+    queued: dict[str, list[str]] = {}
+    slow = threading.Thread(target=lambda: queued.update(slow=other.enqueue([item("slow")])), name="slow")
+    gate = Gate("slow")
+    # The slow request takes its time, then pauses before it writes.
+    monkeypatch.setattr(store_module, "_now", lambda now=store_module._now: (now(), gate.hold())[0])
+    with opened(gate, slow):
+        slow.start()
+        assert gate.reached.wait(30)
+        (fast,) = store.enqueue([item("fast")])
+        seen, token = poll(store, token)
+        assert seen == [fast]
+        seen_at = store.queue_item(fast).created_at  # what a since= poller has seen
+    other.close()
+    assert poll(store, token)[0] == queued["slow"]
+    assert poll(store, poll(store, token)[1]) == ([], poll(store, token)[1])
+    # The limit of since= (docs/queue.md): the slow item is dated before what was seen.
+    assert store.queue_item(queued["slow"][0]).created_at < seen_at
+    assert queued["slow"][0] not in {i.id for i in store.list_queue(QueueQuery(since=seen_at)).items}
+
+
+def test_polling_never_passes_an_item_whose_transaction_is_still_open(store, target, postgres_waits):
+    """PostgreSQL numbers a row before its transaction commits: a later writer's row, numbered after
+    it but committed first, moved a poller's token past the open one, which it then never saw.
+    Writers take their numbers in commit order (an advisory lock), so the later one waits."""
+    other = Store.open(target)
+    token = store.list_queue(QueueQuery(limit=1)).after
+    queued: dict[str, list[str]] = {}
+    first = threading.Thread(target=lambda: queued.update(first=store.enqueue([item("a")])), name="first")
+    second = threading.Thread(target=lambda: queued.update(second=other.enqueue([item("b")])))
+    gate = Gate("first")
+    event.listen(store.engine, "commit", gate.hold)  # its row written and numbered, not committed
+    with opened(gate, first, second):
+        first.start()
+        assert gate.reached.wait(30)
+        second.start()
+        postgres_waits(target, second)
+        before, token = poll(store, token)
+    other.close()
+    after, _ = poll(store, token)
+    assert before + after == queued["first"] + queued["second"]
+
+
+def test_polling_pages_in_arrival_order_with_the_filters(store):
+    token = store.list_queue(QueueQuery(limit=1)).after
+    ids = store.enqueue([item(f"c{i}", insult=0.9 if i % 2 else 0.1) for i in range(5)])
+    page = store.list_queue(QueueQuery(after=token, limit=2))
+    assert [i.id for i in page.items] == ids[:2] and page.next_cursor is None
+    rest, token = poll(store, page.after)
+    assert rest == ids[2:]
+    assert poll(store, token) == ([], token)
+    assert store.list_queue(QueueQuery(after=store.list_queue(QueueQuery(limit=1)).after)).items == ()
+    insults = store.list_queue(QueueQuery(after=page.after, attribute="insult", limit=MAX_PAGE))
+    assert [i.id for i in insults.items] == [ids[3]]
+
+
+@pytest.mark.parametrize("token", ["", "garbage", encode_after(0)[:-1] + "!", "W10"])
+def test_a_bad_poll_token_is_an_input_error(store, token):
+    with pytest.raises(InputError):
+        store.list_queue(QueueQuery(after=token))
+
+
+def test_a_poll_token_and_a_page_cursor_together_are_an_input_error(store):
+    with pytest.raises(InputError):
+        store.list_queue(QueueQuery(after=encode_after(0), cursor=encode_cursor(1.0, "a")))
 
 
 def test_the_raw_tables_hold_what_training_reads(store):
