@@ -9,7 +9,8 @@ Work is split in three steps so that it parallelises without changing the output
    serialised (JSONL or CSV text) plus counters: one cheap string crosses the process boundary per chunk.
    The model is loaded once per worker process (``_scorer_for``) and reused for every chunk.
 3. ``score_paths`` sends the chunks to joblib (loky processes, or an existing Dask cluster through
-   joblib's Dask backend) and writes the results in chunk order, so the output is identical for any N.
+   joblib's Dask backend: service/batch_dispatch.py) and writes the results in chunk order, so the
+   output is identical for any N.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from core.errors import (
     TooLargeError,
 )
 from core.records import Article, ArticleContext, Scores
+from service.batch_dispatch import chunk_results
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
 from service.ingest import display_path, has_visible_text
@@ -88,7 +90,6 @@ VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
-DASK_CONNECT_TIMEOUT = "10s"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
 # killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
@@ -658,64 +659,14 @@ def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
 def _results(
     chunks: list[list[Task]], config: BatchConfig, jobs: int, backend: str, scheduler: str | None
 ) -> Iterator[ChunkResult]:
-    if backend == "local" and jobs == 1:
-        for chunk in chunks:  # in-process: no pickling at all
-            yield process_chunk(chunk, config)
-        return
-    from joblib import Parallel, delayed, parallel_config
-
-    calls = (delayed(process_chunk)(chunk, config) for chunk in chunks)
-    if backend == "dask":
-        from dask.distributed import Client
-
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:  # (ValueError: an inproc address not there)
-            raise ConfigurationError(
-                f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
-            ) from exc
-        with client, parallel_config(backend="dask"):
-            log.info("dask cluster %s: %d workers", scheduler, len(client.scheduler_info()["workers"]))
-            yield from Parallel(n_jobs=-1, return_as="generator")(calls)
-        return
-    yield from _loky_results(chunks, config, jobs)
-
-
-def _loky_results(chunks: list[list[Task]], config: BatchConfig, jobs: int) -> Iterator[ChunkResult]:
-    """The chunks' results in order on `jobs` loky processes. A worker that dies (the kernel's OOM
-    killer, a crash in compiled code) loses no other file: the first chunk not yet returned is run
-    again alone, its files one by one if it dies again, and the rest resumes on a fresh pool."""
-    from joblib import Parallel, delayed
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
-
-    def run(part: list[list[Task]], n_jobs: int) -> Iterator[ChunkResult]:
-        calls = (delayed(process_chunk)(chunk, config) for chunk in part)
-        return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(calls)
-
-    done = 0
-    while done < len(chunks):
-        try:
-            for result in run(chunks[done:], jobs):
-                done += 1
-                yield result
-            return
-        except TerminatedWorkerError as exc:
-            log.warning(
-                "a worker process died (%s): its unfinished files are run again", str(exc).split(".")[0]
-            )
-        chunk = chunks[done]
-        try:
-            (result,) = run([chunk], 2)  # (n_jobs=1 would run it in this process)
-        except TerminatedWorkerError:
-            for task in chunk:
-                try:
-                    (result,) = run([[task]], 2)
-                except TerminatedWorkerError:
-                    result = _died_on(task, config)
-                yield result
-        else:
-            yield result
-        done += 1
+    return chunk_results(
+        chunks,
+        functools.partial(process_chunk, config=config),
+        functools.partial(_died_on, config=config),
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+    )
 
 
 def _died_on(task: Task, config: BatchConfig) -> ChunkResult:
