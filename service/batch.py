@@ -8,9 +8,9 @@ Work is split in three steps so that it parallelises without changing the output
 2. ``process_chunk`` parses and scores a chunk of tasks and returns the chunk's output already
    serialised (JSONL or CSV text) plus counters: one cheap string crosses the process boundary per chunk.
    The model is loaded once per worker process (``_scorer_for``) and reused for every chunk.
-3. ``score_paths`` sends the chunks to joblib (loky processes, or an existing Dask cluster through
-   joblib's Dask backend: service/batch_dispatch.py) and writes the results in chunk order, so the
-   output is identical for any N.
+3. ``score_paths`` sends the chunks to loky processes (joblib) or an existing Dask cluster
+   (service/batch_dispatch.py) and writes the results in chunk order, so the output is identical for
+   any N.
 """
 
 from __future__ import annotations
@@ -669,11 +669,11 @@ def _results(
     )
 
 
-def _died_on(task: Task, config: BatchConfig) -> ChunkResult:
-    """The error row of a file whose worker process died reading it, twice."""
+def _died_on(task: Task, why: str, config: BatchConfig) -> ChunkResult:
+    """The error row of a file whose worker process kept dying reading it; `why` says how often."""
     row = error_row(
         task.source,
-        "the worker process died reading this file (killed, e.g. out of memory, or a crash)",
+        f"the worker process died reading this file (killed, e.g. out of memory, or a crash): {why}",
         "WorkerDiedError",
     )
     return ChunkResult(serialise([row], config.out_format), Counter(file_errors=1), 1, os.getpid(), 0)

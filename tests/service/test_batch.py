@@ -1276,4 +1276,47 @@ def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeyp
         ("e", "comment"),
     ]
     assert rows[2]["error_type"] == "WorkerDiedError"
+    assert "died again on this file alone (exit code EXIT(137))" in rows[2]["error"]
+    assert rc == 1 and "1 failed" in err
+
+
+def _poisoned_exports(root: Path) -> None:
+    """Five one-line exports; c's comment kills the process that scores it."""
+    for name in ("a", "b", "c", "d", "e"):
+        text = "POISON pill" if name == "c" else "an ordinary comment"
+        write_jsonl(root / f"{name}.jsonl", [{"id": name, "text": text}])
+
+
+@pytest.mark.timeout(120)  # (before the fix the run hung for ever: joblib never completed the task)
+def test_a_dask_worker_that_keeps_dying_costs_its_file_not_the_run(tmp_path, capsys):
+    # A file whose scoring kills its Dask worker (the OOM killer, a segfault) made the scheduler give up
+    # on its chunk (KilledWorker after `allowed-failures` retries), and that ended the whole run with a
+    # traceback and nothing written. Now it is the same as on local workers: one WorkerDiedError row.
+    import dask
+    from dask.distributed import LocalCluster
+
+    _poisoned_exports(tmp_path)
+    # No retries by the scheduler: each death is a KilledWorker at once (the test stays fast).
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+    ):
+        rc, out, err = run_batch(
+            capsys,
+            tmp_path,
+            factory=dying_factory,
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_size=2,
+        )
+    rows = rows_of(out)
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
+        ("a", "comment"),
+        ("b", "comment"),
+        ("c", "error"),  # its chunk-mate d was run again alone and scored
+        ("d", "comment"),
+        ("e", "comment"),
+    ]
+    assert rows[2]["error_type"] == "WorkerDiedError" and "worker process died" in rows[2]["error"]
+    assert "1 Dask worker(s) died" in rows[2]["error"] and "(KilledWorker)" in rows[2]["error"]
     assert rc == 1 and "1 failed" in err
