@@ -88,6 +88,8 @@ CSV_COLUMNS: tuple[str, ...] = (
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
 MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
+# A line's "language" tag, at most as long as the API accepts its request's (service/api/schemas.py).
+MAX_LANGUAGE_TAG_CHARS = 35
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -395,6 +397,7 @@ class _JsonlComment:
     text: str
     article_id: str | None
     article: ArticleContext | None
+    language: str | None = None  # the line's language hint as a model key ("fr-FR" -> "fr"); None: detect
 
 
 def _json_line(raw: bytes) -> Any:
@@ -447,7 +450,25 @@ def _parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> _Js
                 raise MalformedInputError(
                     f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
                 )
-    return _JsonlComment(line_no, cid, text, article_id, ctx)
+    return _JsonlComment(line_no, cid, text, article_id, ctx, _language_of(obj))
+
+
+def _language_of(obj: dict[str, Any]) -> str | None:
+    """A line's "language", read as the API reads its request's: a BCP-47 tag as a model key, or None
+    (absent, "und"); what the API refuses with a 422 (no tag, too long, not a string) is an InputError."""
+    tag = obj.get("language")
+    if tag is None:
+        return None
+    if not isinstance(tag, str):
+        raise MalformedInputError('"language" must be a string (a BCP-47 tag, e.g. "fr") when given')
+    if len(tag) > MAX_LANGUAGE_TAG_CHARS:
+        raise MalformedInputError(f'"language" has over {MAX_LANGUAGE_TAG_CHARS} characters: not a tag')
+    from model.language import normalize_language
+
+    try:
+        return normalize_language(tag)
+    except ValueError as exc:
+        raise MalformedInputError(f'"language": {exc}') from None
 
 
 def _id_of(obj: Any) -> str | None:
@@ -484,7 +505,8 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     threads: dict[str, list[tuple[int, _JsonlComment]]] = {}
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
-    singles: dict[tuple[str, str] | None, list[tuple[int, _JsonlComment]]] = {}
+    # A line's language hint is the API's for a request: lines naming another language are scored apart.
+    singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, _JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
     for line_no, raw in _jsonl_lines(source):
         if line_no > config.limits.max_jsonl_lines:
@@ -513,7 +535,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
         slot = (len(out), c)
         out.append(None)  # filled once its thread is scored
         if c.article_id is None:
-            key = None if c.article is None else (c.article.title, c.article.body)
+            key = (None if c.article is None else (c.article.title, c.article.body), c.language)
             singles.setdefault(key, []).append(slot)
         else:
             threads.setdefault(c.article_id, []).append(slot)
@@ -525,8 +547,11 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     for group, use_thread in groups:
         assert scorer is not None
         article = next((c.article for _, c in group if c.article is not None), None)
-        texts = [c.text for _, c in group]
-        scores = scorer.score(texts, article) if use_thread else _score_one_source(scorer, texts, article)
+        comments = [c for _, c in group]
+        if use_thread:
+            scores = _score_thread(scorer, comments, article)
+        else:
+            scores = _score_one_source(scorer, [c.text for c in comments], article, comments[0].language)
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             if c.article_id is not None:
@@ -536,18 +561,35 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     return [r for r in out if r is not None]
 
 
+def _score_thread(
+    scorer: CommentScorer, comments: list[_JsonlComment], article: ArticleContext | None
+) -> list[Scores]:
+    """A thread as the API scores one request: each line as in the whole thread sent with that line's
+    language (one call per language its lines name; None: each comment's detected one)."""
+    texts = [c.text for c in comments]
+    found: list[Scores | None] = [None] * len(comments)
+    for language in dict.fromkeys(c.language for c in comments):
+        forced: dict[str, Any] = {"language": language} if language else {}
+        for i, (c, s) in enumerate(zip(comments, scorer.score(texts, article, **forced), strict=True)):
+            if c.language == language:
+                found[i] = s
+    return [s for s in found if s is not None]
+
+
 def _score_one_source(
-    scorer: CommentScorer, texts: list[str], article: ArticleContext | None
+    scorer: CommentScorer, texts: list[str], article: ArticleContext | None, language: str | None = None
 ) -> list[Scores]:
     """Lines without an article_id still come from one export: a comment the detector cannot place
     takes the export's majority language (same_source), as a thread's comments take the thread's. They
     are scored SINGLES_PER_CALL at a time; a part whose own majority is not the export's is scored
-    again with the export's languages, so no result depends on where its line sits in the file."""
+    again with the export's languages, so no result depends on where its line sits in the file.
+    `language`: the lines' own hint, as the API's (then nothing is detected)."""
     from model.language import majority_language
 
+    forced: dict[str, Any] = {"language": language} if language else {}
     parts = [texts[i : i + SINGLES_PER_CALL] for i in range(0, len(texts), SINGLES_PER_CALL)]
-    scored = [scorer.score(part, article, use_thread=False, same_source=True) for part in parts]
-    if len(parts) > 1:
+    scored = [scorer.score(part, article, use_thread=False, same_source=True, **forced) for part in parts]
+    if len(parts) > 1 and not forced:
         languages = [s.language for part in scored for s in part]
         whole = majority_language(languages)
         for k, part in enumerate(parts):

@@ -1320,3 +1320,53 @@ def test_a_dask_worker_that_keeps_dying_costs_its_file_not_the_run(tmp_path, cap
     assert rows[2]["error_type"] == "WorkerDiedError" and "worker process died" in rows[2]["error"]
     assert "1 Dask worker(s) died" in rows[2]["error"] and "(KilledWorker)" in rows[2]["error"]
     assert rc == 1 and "1 failed" in err
+
+
+def test_a_language_on_a_jsonl_line_is_read_as_the_api_reads_it(tmp_path, capsys):
+    # A line's "language" was ignored: a site that knows its comments' language could say so to the
+    # API (`language`, Perspective's `languages`) but not in an export. A line is now scored as the API
+    # scores its thread sent with that language; what the API refuses (422) is an error row.
+    from service.api.scoring import score_thread
+    from service.settings import Settings
+
+    f = tmp_path / "languages.jsonl"
+    write_jsonl(
+        f,
+        [
+            {"id": "a", "text": "salut espèce d'idiot", "article_id": "x", "language": "fr-FR"},
+            {"id": "b", "text": "hello idiot", "article_id": "x"},
+            {"id": "c", "text": "ok", "language": "fr"},
+            {"id": "d", "text": "bad tag", "language": "not a tag!"},
+            {"id": "e", "text": "not a string", "language": 5},
+            {"id": "f", "text": "too long", "language": "en-" + "x" * 40},
+            {"id": "g", "text": "und is no hint", "language": "und"},
+        ],
+    )
+    scorer = FakeScorer(languages={"insult": {"en", "fr"}})
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    rows = rows_of(out)
+    assert [(r["kind"], r["id"], r.get("language")) for r in rows] == [
+        ("comment", "a", "fr"),
+        ("comment", "b", "und"),
+        ("comment", "c", "fr"),
+        ("error", "d", None),
+        ("error", "e", None),
+        ("error", "f", None),
+        ("comment", "g", "und"),
+    ]
+    assert all(r["error_type"] == "MalformedInputError" and '"language"' in r["error"] for r in rows[3:6])
+    assert rc == 1
+    # Each thread line is scored in the whole thread, with its own language: as the API scores it.
+    thresholds = Settings().thresholds()
+    api = {
+        language: score_thread(
+            scorer, ["salut espèce d'idiot", "hello idiot"], None, thresholds, language=language
+        )
+        for language in ("fr", None)
+    }
+    assert rows[0]["scores"] == api["fr"][0]["scores"] and rows[0]["context"] == "thread"
+    assert (
+        rows[1]["scores"] == api[None][1]["scores"]
+        and rows[1]["decision"] == api[None][1]["decision"]["verdict"]
+    )
+    assert ("fr", 2) in zip(scorer.languages_seen, scorer.calls, strict=True)
