@@ -51,9 +51,18 @@ from core.errors import (
 )
 from core.records import Article, ArticleContext, Scores
 from service.batch_dispatch import chunk_results
+from service.batch_jsonl import (
+    SURROGATE,
+    JsonlComment,
+    jsonl_lines,
+    oversized_line,
+    parse_jsonl_line,
+    read_json_line,
+    refused_id,
+)
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
-from service.ingest import display_path, has_visible_text
+from service.ingest import display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -86,13 +95,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "error",
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
-# One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
-MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
-# A line's "language" tag, at most as long as the API accepts its request's (service/api/schemas.py).
-MAX_LANGUAGE_TAG_CHARS = 35
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
 # killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
 # versions) as skipped, never as input.
@@ -390,125 +394,16 @@ def page_rows(
     return rows
 
 
-@dataclass(slots=True)
-class _JsonlComment:
-    line: int
-    id: str
-    text: str
-    article_id: str | None
-    article: ArticleContext | None
-    language: str | None = None  # the line's language hint as a model key ("fr-FR" -> "fr"); None: detect
-
-
-def _json_line(raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MalformedInputError(
-            f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
-        raise MalformedInputError("invalid JSON: nested too deeply") from exc
-
-
-def _parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> _JsonlComment:
-    """One parsed line (``obj``, read from ``raw``) as a comment, or the InputError saying why not."""
-    if not isinstance(obj, dict):
-        raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
-    cid, text = obj.get("id"), obj.get("text")
-    if not isinstance(cid, str) or not cid:
-        raise MalformedInputError('"id" must be a non-empty string')
-    if not isinstance(text, str):
-        raise MalformedInputError('"text" must be a string')
-    if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
-        raise MalformedInputError('"text" is empty')
-    if len(text) > limits.max_comment_chars:
-        raise TooLargeError(
-            f'"text" has {len(text):,} characters, over the limit of {limits.max_comment_chars:,}'
-        )
-    article_id = obj.get("article_id")
-    if article_id is not None and not isinstance(article_id, str):
-        raise MalformedInputError('"article_id" must be a string when given')
-    art = obj.get("article")
-    ctx = None
-    if art is not None:
-        if not isinstance(art, dict):
-            raise MalformedInputError('"article" must be an object with "title" and "body"')
-        title, body = art.get("title") or "", art.get("body") or ""
-        if not isinstance(title, str) or not isinstance(body, str):
-            raise MalformedInputError('"article.title" and "article.body" must be strings')
-        if has_visible_text(title) or has_visible_text(body):  # else no article: context "none"
-            ctx = ArticleContext(title=title, body=body)
-    if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
-        fields = {"id": cid, "text": text, "article_id": article_id}
-        if ctx is not None:
-            fields.update({"article.title": ctx.title, "article.body": ctx.body})
-        for name, value in fields.items():
-            if value is not None and _SURROGATE.search(value):
-                raise MalformedInputError(
-                    f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
-                )
-    return _JsonlComment(line_no, cid, text, article_id, ctx, _language_of(obj))
-
-
-def _language_of(obj: dict[str, Any]) -> str | None:
-    """A line's "language", read as the API reads its request's: a BCP-47 tag as a model key, or None
-    (absent, "und"); what the API refuses with a 422 (no tag, too long, not a string) is an InputError."""
-    tag = obj.get("language")
-    if tag is None:
-        return None
-    if not isinstance(tag, str):
-        raise MalformedInputError('"language" must be a string (a BCP-47 tag, e.g. "fr") when given')
-    if len(tag) > MAX_LANGUAGE_TAG_CHARS:
-        raise MalformedInputError(f'"language" has over {MAX_LANGUAGE_TAG_CHARS} characters: not a tag')
-    from model.language import normalize_language
-
-    try:
-        return normalize_language(tag)
-    except ValueError as exc:
-        raise MalformedInputError(f'"language": {exc}') from None
-
-
-def _id_of(obj: Any) -> str | None:
-    """The "id" of a refused line, when it is a JSON object with a string id that can be written."""
-    cid = obj.get("id") if isinstance(obj, dict) else None
-    if not isinstance(cid, str) or not cid or _SURROGATE.search(cid):
-        return None
-    return cid
-
-
-def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
-    with open(path, "rb") as fh:
-        line_no = 0
-        while True:
-            raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
-            if not raw:
-                return
-            line_no += 1
-            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
-                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    pass  # skip the rest of the oversized line without holding it
-                yield line_no, None
-                continue
-            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.strip():
-                yield line_no, raw
-
-
 def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
     """Score a comments export: lines sharing an article_id are one thread; output in input order."""
     out: list[dict[str, Any] | None] = []
-    threads: dict[str, list[tuple[int, _JsonlComment]]] = {}
+    threads: dict[str, list[tuple[int, JsonlComment]]] = {}
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
     # A line's language hint is the API's for a request: lines naming another language are scored apart.
-    singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, _JsonlComment]]] = {}
+    singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
-    for line_no, raw in _jsonl_lines(source):
+    for line_no, raw in jsonl_lines(source):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
             raise TooLargeError(
@@ -517,18 +412,16 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
             )
         if raw is None:
             line_errors += 1
-            out.append(
-                error_row(source, f"line over {MAX_JSONL_LINE_BYTES:,} bytes", "TooLargeError", line=line_no)
-            )
+            out.append(error_row(source, oversized_line(), "TooLargeError", line=line_no))
             continue
         obj = None
         try:
-            obj = _json_line(raw)
-            c = _parse_jsonl_line(obj, raw, line_no, config.limits)
+            obj = read_json_line(raw)
+            c = parse_jsonl_line(obj, raw, line_no, config.limits)
         except InputError as exc:
             line_errors += 1
             refused = error_row(source, str(exc), type(exc).__name__, line=line_no)
-            if (cid := _id_of(obj)) is not None:
+            if (cid := refused_id(obj)) is not None:
                 refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
             out.append(refused)
             continue
@@ -562,7 +455,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
 
 
 def _score_thread(
-    scorer: CommentScorer, comments: list[_JsonlComment], article: ArticleContext | None
+    scorer: CommentScorer, comments: list[JsonlComment], article: ArticleContext | None
 ) -> list[Scores]:
     """A thread as the API scores one request: each line as in the whole thread sent with that line's
     language (one call per language its lines name; None: each comment's detected one)."""
@@ -664,7 +557,7 @@ _PATH_FIELDS = ("source", "error", "reason")
 
 def _displayable(row: dict[str, Any]) -> dict[str, Any]:
     shown = {
-        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and _SURROGATE.search(v)
+        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and SURROGATE.search(v)
     }
     return {**row, **shown} if shown else row
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from core.records import ArticleContext, Scores
-from service import batch
+from service import batch, batch_jsonl
 from tests.fakes import FakeScorer
 
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
@@ -423,7 +423,9 @@ def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, cap
     f = tmp_path / "big.jsonl"
     with f.open("wb") as fh:
         fh.write(json.dumps({"id": "a", "text": "fine"}).encode() + b"\n")
-        fh.write(json.dumps({"id": "b", "text": "x" * (batch.MAX_JSONL_LINE_BYTES + 10)}).encode() + b"\n")
+        fh.write(
+            json.dumps({"id": "b", "text": "x" * (batch_jsonl.MAX_JSONL_LINE_BYTES + 10)}).encode() + b"\n"
+        )
         fh.write(json.dumps({"id": "c", "text": "also fine"}).encode() + b"\n")
         fh.write(b'{"id": "d", "text": "caf\xe9"}\n')  # latin-1, not UTF-8
     rc, out, _ = run_batch(capsys, f)
@@ -479,7 +481,7 @@ def slow_factory(model_dir: Path) -> SlowScorer:
 
 SLOW_RUN = """
 import sys
-from service import batch
+from service import batch, batch_jsonl
 from tests.service.test_batch import args_for, slow_factory
 sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_factory=slow_factory))
 """
@@ -763,7 +765,7 @@ def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, cap
 def test_a_bom_does_not_hide_an_oversized_first_line(tmp_path, capsys, monkeypatch):
     # The BOM was stripped before the size check: the cut line read as bad JSON, its tail as a phantom
     # line 2, and the real line 2 was numbered 3.
-    monkeypatch.setattr(batch, "MAX_JSONL_LINE_BYTES", 100)
+    monkeypatch.setattr(batch_jsonl, "MAX_JSONL_LINE_BYTES", 100)
     f = tmp_path / "bom_long.jsonl"
     f.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "' + b"x" * 200 + b'"}\n{"id": "b", "text": "second"}\n')
     rc, out, _ = run_batch(capsys, f)
@@ -1029,7 +1031,7 @@ def test_the_temp_files_of_a_killed_run_are_never_read_as_input(tmp_path, capsys
 
 KILLED_RUN = """
 import sys
-from service import batch
+from service import batch, batch_jsonl
 from tests.service.test_batch import args_for, slow_factory
 sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], jobs=2, chunk_size=1), scorer_factory=slow_factory))
 """
