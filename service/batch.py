@@ -97,6 +97,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
+# A thread is scored this many consecutive comments at a time, each window as one API request of the
+# API's most comments (MAX_COMMENTS_PER_REQUEST's default) with its off-topic context: memory per thread
+# stays bounded (one call for 99,000 comments took 1.27 GB), and real threads fit in one window.
+THREAD_WINDOW = 1_000
 # The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
 # killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
 # versions) as skipped, never as input.
@@ -440,11 +444,9 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     for group, use_thread in groups:
         assert scorer is not None
         article = next((c.article for _, c in group if c.article is not None), None)
+        window = THREAD_WINDOW if use_thread else SINGLES_PER_CALL
         comments = [c for _, c in group]
-        if use_thread:
-            scores = _score_thread(scorer, comments, article)
-        else:
-            scores = _score_one_source(scorer, [c.text for c in comments], article, comments[0].language)
+        scores = _score_in_windows(scorer, comments, article, use_thread=use_thread, window=window)
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             if c.article_id is not None:
@@ -454,43 +456,58 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     return [r for r in out if r is not None]
 
 
-def _score_thread(
-    scorer: CommentScorer, comments: list[JsonlComment], article: ArticleContext | None
-) -> list[Scores]:
-    """A thread as the API scores one request: each line as in the whole thread sent with that line's
-    language (one call per language its lines name; None: each comment's detected one)."""
-    texts = [c.text for c in comments]
-    found: list[Scores | None] = [None] * len(comments)
-    for language in dict.fromkeys(c.language for c in comments):
-        forced: dict[str, Any] = {"language": language} if language else {}
-        for i, (c, s) in enumerate(zip(comments, scorer.score(texts, article, **forced), strict=True)):
-            if c.language == language:
-                found[i] = s
-    return [s for s in found if s is not None]
+def _windows(n: int, size: int, *, even: bool) -> list[range]:
+    """Consecutive windows of at most `size` of n comments: `size` each and the rest last, or (`even`)
+    of equal sizes, so that no window is a lone comment without a thread (1,001 comments: 501 + 500)."""
+    if not even:
+        return [range(i, min(i + size, n)) for i in range(0, n, size)]
+    k = -(-n // size)
+    return [range(i * n // k, (i + 1) * n // k) for i in range(k)]
 
 
-def _score_one_source(
-    scorer: CommentScorer, texts: list[str], article: ArticleContext | None, language: str | None = None
+def _score_in_windows(
+    scorer: CommentScorer,
+    comments: list[JsonlComment],
+    article: ArticleContext | None,
+    *,
+    use_thread: bool,
+    window: int,
 ) -> list[Scores]:
-    """Lines without an article_id still come from one export: a comment the detector cannot place
-    takes the export's majority language (same_source), as a thread's comments take the thread's. They
-    are scored SINGLES_PER_CALL at a time; a part whose own majority is not the export's is scored
-    again with the export's languages, so no result depends on where its line sits in the file.
-    `language`: the lines' own hint, as the API's (then nothing is detected)."""
+    """The scores of one thread (``use_thread``), or of an export's lines without an article_id, as the
+    API scores requests of at most ``window`` consecutive comments: each line as in its window sent with
+    that line's language (one call per language its lines name; None: each comment's detected one).
+    A window whose own majority language is not the whole group's is scored again with the group's, so
+    no result depends on where its line sits (docs/batch.md). One call for all of a big thread held the
+    whole thread's features at once: 99,000 comments took 1.27 GB."""
     from model.language import majority_language
 
-    forced: dict[str, Any] = {"language": language} if language else {}
-    parts = [texts[i : i + SINGLES_PER_CALL] for i in range(0, len(texts), SINGLES_PER_CALL)]
-    scored = [scorer.score(part, article, use_thread=False, same_source=True, **forced) for part in parts]
-    if len(parts) > 1 and not forced:
-        languages = [s.language for part in scored for s in part]
+    found: list[Scores | None] = [None] * len(comments)
+    detected: dict[range, list[Scores]] = {}  # window -> its detecting call's scores
+
+    def score(part: range, language: str | None, **kwargs: Any) -> list[Scores]:
+        forced: dict[str, Any] = {"language": language} if language else {}
+        texts = [comments[i].text for i in part]
+        scored = scorer.score(
+            texts, article, use_thread=use_thread, same_source=not use_thread, **forced, **kwargs
+        )
+        for i, s in zip(part, scored, strict=True):
+            if comments[i].language == language:
+                found[i] = s
+        return scored
+
+    parts = _windows(len(comments), window, even=use_thread)
+    for part in parts:
+        for language in dict.fromkeys(comments[i].language for i in part):
+            scored = score(part, language)
+            if language is None:
+                detected[part] = scored
+    if len(parts) > 1 and detected:
+        languages = [s.language for scored in detected.values() for s in scored]
         whole = majority_language(languages)
-        for k, part in enumerate(parts):
-            if majority_language([s.language for s in scored[k]]) != whole:
-                scored[k] = scorer.score(
-                    part, article, use_thread=False, same_source=True, source_languages=languages
-                )
-    return [s for part in scored for s in part]
+        for part, scored in detected.items():
+            if majority_language([s.language for s in scored]) != whole:
+                score(part, None, source_languages=languages)
+    return [s for s in found if s is not None]
 
 
 def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:

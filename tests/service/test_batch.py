@@ -1119,13 +1119,20 @@ def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_ve
         run_batch(capsys, page, factory=factory)
 
 
-def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line_is(
-    tmp_path, capsys, monkeypatch
-):
-    """Lines without an article_id are scored SINGLES_PER_CALL at a time; an undetermined comment took
-    the majority language of its own part, not the export's (docs/batch.md): with English lines first,
-    "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
-    another order as English (review against reject on the shipped model)."""
+ENGLISH_LINES = [
+    "Thanks for this article, it explains the budget very well.",
+    "I think the council should have voted against the new bridge.",
+    "Great reporting, I learned a lot about the city finances today.",
+]
+GERMAN_LINES = [
+    "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
+    "Die Regierung hat wieder einmal versagt, das ist eine Schande für uns alle.",
+]
+CLOWN = "you clown!!!"  # the detector cannot place it
+
+
+def _english_german_scorer(tmp_path: Path) -> Any:
+    """A real Scorer over a tiny insult model with an English and a German route."""
     import numpy as np
 
     from model.artifact import save_artifact
@@ -1145,18 +1152,19 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
         {"model_version": "test"},
         {"insult": {"interface": "predict_proba", "threshold": 0.5, "languages": ["en", "de"]}},
     )
-    scorer = Scorer.load(tmp_path / "model")
+    return Scorer.load(tmp_path / "model")
+
+
+def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line_is(
+    tmp_path, capsys, monkeypatch
+):
+    """Lines without an article_id are scored SINGLES_PER_CALL at a time; an undetermined comment took
+    the majority language of its own part, not the export's (docs/batch.md): with English lines first,
+    "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
+    another order as English (review against reject on the shipped model)."""
+    scorer = _english_german_scorer(tmp_path)
     monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
-    en = [
-        "Thanks for this article, it explains the budget very well.",
-        "I think the council should have voted against the new bridge.",
-        "Great reporting, I learned a lot about the city finances today.",
-    ]
-    de = [
-        "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
-        "Die Regierung hat wieder einmal versagt, das ist eine Schande für uns alle.",
-    ]
-    clown = "you clown!!!"
+    en, de, clown = ENGLISH_LINES, GERMAN_LINES, CLOWN
     assert scorer.detector.detect_one(clown).language is None
     rows = {}
     for name, texts in {"first": [*en, *de, clown], "last": [*de, clown, *en]}.items():
@@ -1372,3 +1380,50 @@ def test_a_language_on_a_jsonl_line_is_read_as_the_api_reads_it(tmp_path, capsys
         and rows[1]["decision"] == api[None][1]["decision"]["verdict"]
     )
     assert ("fr", 2) in zip(scorer.languages_seen, scorer.calls, strict=True)
+
+
+def test_a_long_thread_is_scored_in_windows_of_the_apis_request_size(tmp_path, capsys, monkeypatch):
+    # A thread was scored in one call, holding all its comments' features and off-topic context at
+    # once: 99,000 lines of one article_id took 1.27 GB. Now THREAD_WINDOW comments at a time, each
+    # window as one API request, and a thread that fits in one window is scored exactly as before.
+    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    f = tmp_path / "long.jsonl"
+    lines = [{"id": str(i), "text": f"comment {i} about the tide", "article_id": "t"} for i in range(7)]
+    lines[4]["language"] = "fr"
+    write_jsonl(f, [*lines, {"id": "s", "text": "short thread", "article_id": "u"}])
+    scorer = FakeScorer()
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    assert rc == 0 and [r["id"] for r in rows_of(out)] == [*map(str, range(7)), "s"]
+    # windows of even sizes (no lone last comment without a thread): 0-1, 2-3, 4-6 (once for its
+    # French first line, once detected); then the one-line thread
+    assert list(zip(scorer.calls, scorer.languages_seen, strict=True)) == [
+        (2, None),
+        (2, None),
+        (3, "fr"),
+        (3, None),
+        (1, None),
+    ]
+    assert [r["context"] for r in rows_of(out)] == ["thread"] * 7 + ["none"]
+
+
+def test_an_unplaceable_comment_of_a_long_thread_takes_the_whole_threads_majority(
+    tmp_path, capsys, monkeypatch
+):
+    # Scored in windows, "you clown!!!" must not take its window's majority (German) when the thread's
+    # is English: wherever its line sits, it is scored as in one call for the whole thread.
+    scorer = _english_german_scorer(tmp_path)
+    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    rows = {}
+    for name, texts in {
+        "first": [*ENGLISH_LINES, *GERMAN_LINES, CLOWN],
+        "last": [*GERMAN_LINES, CLOWN, *ENGLISH_LINES],
+    }.items():
+        f = tmp_path / f"{name}.jsonl"
+        write_jsonl(f, [{"id": str(i), "text": t, "article_id": "a"} for i, t in enumerate(texts)])
+        rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+        assert rc == 0
+        (rows[name],) = [r for r in rows_of(out) if r["id"] == str(texts.index(CLOWN))]
+    expected = scorer.score([*ENGLISH_LINES, *GERMAN_LINES, CLOWN])[-1]  # one call, one thread
+    for row in rows.values():
+        assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
+        assert row["unsupported"] == sorted(expected.unsupported)
