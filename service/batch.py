@@ -8,8 +8,9 @@ Work is split in three steps so that it parallelises without changing the output
 2. ``process_chunk`` parses and scores a chunk of tasks and returns the chunk's output already
    serialised (JSONL or CSV text) plus counters: one cheap string crosses the process boundary per chunk.
    The model is loaded once per worker process (``_scorer_for``) and reused for every chunk.
-3. ``score_paths`` sends the chunks to joblib (loky processes, or an existing Dask cluster through
-   joblib's Dask backend) and writes the results in chunk order, so the output is identical for any N.
+3. ``score_paths`` sends the chunks to loky processes (joblib) or an existing Dask cluster
+   (service/batch_dispatch.py) and writes the results in chunk order, so the output is identical for
+   any N.
 """
 
 from __future__ import annotations
@@ -49,9 +50,19 @@ from core.errors import (
     TooLargeError,
 )
 from core.records import Article, ArticleContext, Scores
+from service.batch_dispatch import chunk_results
+from service.batch_jsonl import (
+    SURROGATE,
+    JsonlComment,
+    jsonl_lines,
+    oversized_line,
+    parse_jsonl_line,
+    read_json_line,
+    refused_id,
+)
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
-from service.ingest import display_path, has_visible_text
+from service.ingest import display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -84,12 +95,12 @@ CSV_COLUMNS: tuple[str, ...] = (
     "error",
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
-# One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
-MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
-DASK_CONNECT_TIMEOUT = "10s"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# A thread is scored this many consecutive comments at a time, each window as one API request of the
+# API's most comments (MAX_COMMENTS_PER_REQUEST's default) with its off-topic context: memory per thread
+# stays bounded (one call for 99,000 comments took 1.27 GB), and real threads fit in one window.
+THREAD_WINDOW = 1_000
 # The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
 # killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
 # versions) as skipped, never as input.
@@ -387,105 +398,16 @@ def page_rows(
     return rows
 
 
-@dataclass(slots=True)
-class _JsonlComment:
-    line: int
-    id: str
-    text: str
-    article_id: str | None
-    article: ArticleContext | None
-
-
-def _json_line(raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MalformedInputError(
-            f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
-        raise MalformedInputError("invalid JSON: nested too deeply") from exc
-
-
-def _parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> _JsonlComment:
-    """One parsed line (``obj``, read from ``raw``) as a comment, or the InputError saying why not."""
-    if not isinstance(obj, dict):
-        raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
-    cid, text = obj.get("id"), obj.get("text")
-    if not isinstance(cid, str) or not cid:
-        raise MalformedInputError('"id" must be a non-empty string')
-    if not isinstance(text, str):
-        raise MalformedInputError('"text" must be a string')
-    if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
-        raise MalformedInputError('"text" is empty')
-    if len(text) > limits.max_comment_chars:
-        raise TooLargeError(
-            f'"text" has {len(text):,} characters, over the limit of {limits.max_comment_chars:,}'
-        )
-    article_id = obj.get("article_id")
-    if article_id is not None and not isinstance(article_id, str):
-        raise MalformedInputError('"article_id" must be a string when given')
-    art = obj.get("article")
-    ctx = None
-    if art is not None:
-        if not isinstance(art, dict):
-            raise MalformedInputError('"article" must be an object with "title" and "body"')
-        title, body = art.get("title") or "", art.get("body") or ""
-        if not isinstance(title, str) or not isinstance(body, str):
-            raise MalformedInputError('"article.title" and "article.body" must be strings')
-        if has_visible_text(title) or has_visible_text(body):  # else no article: context "none"
-            ctx = ArticleContext(title=title, body=body)
-    if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
-        fields = {"id": cid, "text": text, "article_id": article_id}
-        if ctx is not None:
-            fields.update({"article.title": ctx.title, "article.body": ctx.body})
-        for name, value in fields.items():
-            if value is not None and _SURROGATE.search(value):
-                raise MalformedInputError(
-                    f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
-                )
-    return _JsonlComment(line_no, cid, text, article_id, ctx)
-
-
-def _id_of(obj: Any) -> str | None:
-    """The "id" of a refused line, when it is a JSON object with a string id that can be written."""
-    cid = obj.get("id") if isinstance(obj, dict) else None
-    if not isinstance(cid, str) or not cid or _SURROGATE.search(cid):
-        return None
-    return cid
-
-
-def _jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
-    with open(path, "rb") as fh:
-        line_no = 0
-        while True:
-            raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
-            if not raw:
-                return
-            line_no += 1
-            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
-                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    pass  # skip the rest of the oversized line without holding it
-                yield line_no, None
-                continue
-            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.strip():
-                yield line_no, raw
-
-
 def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
     """Score a comments export: lines sharing an article_id are one thread; output in input order."""
     out: list[dict[str, Any] | None] = []
-    threads: dict[str, list[tuple[int, _JsonlComment]]] = {}
+    threads: dict[str, list[tuple[int, JsonlComment]]] = {}
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
     # so many can share one call (one call per line ran at ~3,000 comments/s); grouped by their article.
-    singles: dict[tuple[str, str] | None, list[tuple[int, _JsonlComment]]] = {}
+    # A line's language hint is the API's for a request: lines naming another language are scored apart.
+    singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
-    for line_no, raw in _jsonl_lines(source):
+    for line_no, raw in jsonl_lines(source):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
             raise TooLargeError(
@@ -494,25 +416,23 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
             )
         if raw is None:
             line_errors += 1
-            out.append(
-                error_row(source, f"line over {MAX_JSONL_LINE_BYTES:,} bytes", "TooLargeError", line=line_no)
-            )
+            out.append(error_row(source, oversized_line(), "TooLargeError", line=line_no))
             continue
         obj = None
         try:
-            obj = _json_line(raw)
-            c = _parse_jsonl_line(obj, raw, line_no, config.limits)
+            obj = read_json_line(raw)
+            c = parse_jsonl_line(obj, raw, line_no, config.limits)
         except InputError as exc:
             line_errors += 1
             refused = error_row(source, str(exc), type(exc).__name__, line=line_no)
-            if (cid := _id_of(obj)) is not None:
+            if (cid := refused_id(obj)) is not None:
                 refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
             out.append(refused)
             continue
         slot = (len(out), c)
         out.append(None)  # filled once its thread is scored
         if c.article_id is None:
-            key = None if c.article is None else (c.article.title, c.article.body)
+            key = (None if c.article is None else (c.article.title, c.article.body), c.language)
             singles.setdefault(key, []).append(slot)
         else:
             threads.setdefault(c.article_id, []).append(slot)
@@ -524,8 +444,9 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     for group, use_thread in groups:
         assert scorer is not None
         article = next((c.article for _, c in group if c.article is not None), None)
-        texts = [c.text for _, c in group]
-        scores = scorer.score(texts, article) if use_thread else _score_one_source(scorer, texts, article)
+        window = THREAD_WINDOW if use_thread else SINGLES_PER_CALL
+        comments = [c for _, c in group]
+        scores = _score_in_windows(scorer, comments, article, use_thread=use_thread, window=window)
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             if c.article_id is not None:
@@ -535,26 +456,58 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     return [r for r in out if r is not None]
 
 
-def _score_one_source(
-    scorer: CommentScorer, texts: list[str], article: ArticleContext | None
+def _windows(n: int, size: int, *, even: bool) -> list[range]:
+    """Consecutive windows of at most `size` of n comments: `size` each and the rest last, or (`even`)
+    of equal sizes, so that no window is a lone comment without a thread (1,001 comments: 501 + 500)."""
+    if not even:
+        return [range(i, min(i + size, n)) for i in range(0, n, size)]
+    k = -(-n // size)
+    return [range(i * n // k, (i + 1) * n // k) for i in range(k)]
+
+
+def _score_in_windows(
+    scorer: CommentScorer,
+    comments: list[JsonlComment],
+    article: ArticleContext | None,
+    *,
+    use_thread: bool,
+    window: int,
 ) -> list[Scores]:
-    """Lines without an article_id still come from one export: a comment the detector cannot place
-    takes the export's majority language (same_source), as a thread's comments take the thread's. They
-    are scored SINGLES_PER_CALL at a time; a part whose own majority is not the export's is scored
-    again with the export's languages, so no result depends on where its line sits in the file."""
+    """The scores of one thread (``use_thread``), or of an export's lines without an article_id, as the
+    API scores requests of at most ``window`` consecutive comments: each line as in its window sent with
+    that line's language (one call per language its lines name; None: each comment's detected one).
+    A window whose own majority language is not the whole group's is scored again with the group's, so
+    no result depends on where its line sits (docs/batch.md). One call for all of a big thread held the
+    whole thread's features at once: 99,000 comments took 1.27 GB."""
     from model.language import majority_language
 
-    parts = [texts[i : i + SINGLES_PER_CALL] for i in range(0, len(texts), SINGLES_PER_CALL)]
-    scored = [scorer.score(part, article, use_thread=False, same_source=True) for part in parts]
-    if len(parts) > 1:
-        languages = [s.language for part in scored for s in part]
+    found: list[Scores | None] = [None] * len(comments)
+    detected: dict[range, list[Scores]] = {}  # window -> its detecting call's scores
+
+    def score(part: range, language: str | None, **kwargs: Any) -> list[Scores]:
+        forced: dict[str, Any] = {"language": language} if language else {}
+        texts = [comments[i].text for i in part]
+        scored = scorer.score(
+            texts, article, use_thread=use_thread, same_source=not use_thread, **forced, **kwargs
+        )
+        for i, s in zip(part, scored, strict=True):
+            if comments[i].language == language:
+                found[i] = s
+        return scored
+
+    parts = _windows(len(comments), window, even=use_thread)
+    for part in parts:
+        for language in dict.fromkeys(comments[i].language for i in part):
+            scored = score(part, language)
+            if language is None:
+                detected[part] = scored
+    if len(parts) > 1 and detected:
+        languages = [s.language for scored in detected.values() for s in scored]
         whole = majority_language(languages)
-        for k, part in enumerate(parts):
-            if majority_language([s.language for s in scored[k]]) != whole:
-                scored[k] = scorer.score(
-                    part, article, use_thread=False, same_source=True, source_languages=languages
-                )
-    return [s for part in scored for s in part]
+        for part, scored in detected.items():
+            if majority_language([s.language for s in scored]) != whole:
+                score(part, None, source_languages=languages)
+    return [s for s in found if s is not None]
 
 
 def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
@@ -621,7 +574,7 @@ _PATH_FIELDS = ("source", "error", "reason")
 
 def _displayable(row: dict[str, Any]) -> dict[str, Any]:
     shown = {
-        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and _SURROGATE.search(v)
+        k: display_path(v) for k in _PATH_FIELDS if isinstance(v := row.get(k), str) and SURROGATE.search(v)
     }
     return {**row, **shown} if shown else row
 
@@ -658,71 +611,21 @@ def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
 def _results(
     chunks: list[list[Task]], config: BatchConfig, jobs: int, backend: str, scheduler: str | None
 ) -> Iterator[ChunkResult]:
-    if backend == "local" and jobs == 1:
-        for chunk in chunks:  # in-process: no pickling at all
-            yield process_chunk(chunk, config)
-        return
-    from joblib import Parallel, delayed, parallel_config
-
-    calls = (delayed(process_chunk)(chunk, config) for chunk in chunks)
-    if backend == "dask":
-        from dask.distributed import Client
-
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:  # (ValueError: an inproc address not there)
-            raise ConfigurationError(
-                f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
-            ) from exc
-        with client, parallel_config(backend="dask"):
-            log.info("dask cluster %s: %d workers", scheduler, len(client.scheduler_info()["workers"]))
-            yield from Parallel(n_jobs=-1, return_as="generator")(calls)
-        return
-    yield from _loky_results(chunks, config, jobs)
+    return chunk_results(
+        chunks,
+        functools.partial(process_chunk, config=config),
+        functools.partial(_died_on, config=config),
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+    )
 
 
-def _loky_results(chunks: list[list[Task]], config: BatchConfig, jobs: int) -> Iterator[ChunkResult]:
-    """The chunks' results in order on `jobs` loky processes. A worker that dies (the kernel's OOM
-    killer, a crash in compiled code) loses no other file: the first chunk not yet returned is run
-    again alone, its files one by one if it dies again, and the rest resumes on a fresh pool."""
-    from joblib import Parallel, delayed
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
-
-    def run(part: list[list[Task]], n_jobs: int) -> Iterator[ChunkResult]:
-        calls = (delayed(process_chunk)(chunk, config) for chunk in part)
-        return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(calls)
-
-    done = 0
-    while done < len(chunks):
-        try:
-            for result in run(chunks[done:], jobs):
-                done += 1
-                yield result
-            return
-        except TerminatedWorkerError as exc:
-            log.warning(
-                "a worker process died (%s): its unfinished files are run again", str(exc).split(".")[0]
-            )
-        chunk = chunks[done]
-        try:
-            (result,) = run([chunk], 2)  # (n_jobs=1 would run it in this process)
-        except TerminatedWorkerError:
-            for task in chunk:
-                try:
-                    (result,) = run([[task]], 2)
-                except TerminatedWorkerError:
-                    result = _died_on(task, config)
-                yield result
-        else:
-            yield result
-        done += 1
-
-
-def _died_on(task: Task, config: BatchConfig) -> ChunkResult:
-    """The error row of a file whose worker process died reading it, twice."""
+def _died_on(task: Task, why: str, config: BatchConfig) -> ChunkResult:
+    """The error row of a file whose worker process kept dying reading it; `why` says how often."""
     row = error_row(
         task.source,
-        "the worker process died reading this file (killed, e.g. out of memory, or a crash)",
+        f"the worker process died reading this file (killed, e.g. out of memory, or a crash): {why}",
         "WorkerDiedError",
     )
     return ChunkResult(serialise([row], config.out_format), Counter(file_errors=1), 1, os.getpid(), 0)

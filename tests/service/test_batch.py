@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from core.records import ArticleContext, Scores
-from service import batch
+from service import batch, batch_jsonl
 from tests.fakes import FakeScorer
 
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
@@ -423,7 +423,9 @@ def test_oversized_jsonl_line_is_an_error_line_and_the_run_goes_on(tmp_path, cap
     f = tmp_path / "big.jsonl"
     with f.open("wb") as fh:
         fh.write(json.dumps({"id": "a", "text": "fine"}).encode() + b"\n")
-        fh.write(json.dumps({"id": "b", "text": "x" * (batch.MAX_JSONL_LINE_BYTES + 10)}).encode() + b"\n")
+        fh.write(
+            json.dumps({"id": "b", "text": "x" * (batch_jsonl.MAX_JSONL_LINE_BYTES + 10)}).encode() + b"\n"
+        )
         fh.write(json.dumps({"id": "c", "text": "also fine"}).encode() + b"\n")
         fh.write(b'{"id": "d", "text": "caf\xe9"}\n')  # latin-1, not UTF-8
     rc, out, _ = run_batch(capsys, f)
@@ -479,7 +481,7 @@ def slow_factory(model_dir: Path) -> SlowScorer:
 
 SLOW_RUN = """
 import sys
-from service import batch
+from service import batch, batch_jsonl
 from tests.service.test_batch import args_for, slow_factory
 sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_factory=slow_factory))
 """
@@ -763,7 +765,7 @@ def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, cap
 def test_a_bom_does_not_hide_an_oversized_first_line(tmp_path, capsys, monkeypatch):
     # The BOM was stripped before the size check: the cut line read as bad JSON, its tail as a phantom
     # line 2, and the real line 2 was numbered 3.
-    monkeypatch.setattr(batch, "MAX_JSONL_LINE_BYTES", 100)
+    monkeypatch.setattr(batch_jsonl, "MAX_JSONL_LINE_BYTES", 100)
     f = tmp_path / "bom_long.jsonl"
     f.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "' + b"x" * 200 + b'"}\n{"id": "b", "text": "second"}\n')
     rc, out, _ = run_batch(capsys, f)
@@ -1029,7 +1031,7 @@ def test_the_temp_files_of_a_killed_run_are_never_read_as_input(tmp_path, capsys
 
 KILLED_RUN = """
 import sys
-from service import batch
+from service import batch, batch_jsonl
 from tests.service.test_batch import args_for, slow_factory
 sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], jobs=2, chunk_size=1), scorer_factory=slow_factory))
 """
@@ -1117,13 +1119,20 @@ def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_ve
         run_batch(capsys, page, factory=factory)
 
 
-def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line_is(
-    tmp_path, capsys, monkeypatch
-):
-    """Lines without an article_id are scored SINGLES_PER_CALL at a time; an undetermined comment took
-    the majority language of its own part, not the export's (docs/batch.md): with English lines first,
-    "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
-    another order as English (review against reject on the shipped model)."""
+ENGLISH_LINES = [
+    "Thanks for this article, it explains the budget very well.",
+    "I think the council should have voted against the new bridge.",
+    "Great reporting, I learned a lot about the city finances today.",
+]
+GERMAN_LINES = [
+    "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
+    "Die Regierung hat wieder einmal versagt, das ist eine Schande für uns alle.",
+]
+CLOWN = "you clown!!!"  # the detector cannot place it
+
+
+def _english_german_scorer(tmp_path: Path) -> Any:
+    """A real Scorer over a tiny insult model with an English and a German route."""
     import numpy as np
 
     from model.artifact import save_artifact
@@ -1143,18 +1152,19 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
         {"model_version": "test"},
         {"insult": {"interface": "predict_proba", "threshold": 0.5, "languages": ["en", "de"]}},
     )
-    scorer = Scorer.load(tmp_path / "model")
+    return Scorer.load(tmp_path / "model")
+
+
+def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line_is(
+    tmp_path, capsys, monkeypatch
+):
+    """Lines without an article_id are scored SINGLES_PER_CALL at a time; an undetermined comment took
+    the majority language of its own part, not the export's (docs/batch.md): with English lines first,
+    "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
+    another order as English (review against reject on the shipped model)."""
+    scorer = _english_german_scorer(tmp_path)
     monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
-    en = [
-        "Thanks for this article, it explains the budget very well.",
-        "I think the council should have voted against the new bridge.",
-        "Great reporting, I learned a lot about the city finances today.",
-    ]
-    de = [
-        "Das ist doch wirklich das Dümmste, was ich seit langem gelesen habe.",
-        "Die Regierung hat wieder einmal versagt, das ist eine Schande für uns alle.",
-    ]
-    clown = "you clown!!!"
+    en, de, clown = ENGLISH_LINES, GERMAN_LINES, CLOWN
     assert scorer.detector.detect_one(clown).language is None
     rows = {}
     for name, texts in {"first": [*en, *de, clown], "last": [*de, clown, *en]}.items():
@@ -1276,4 +1286,144 @@ def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeyp
         ("e", "comment"),
     ]
     assert rows[2]["error_type"] == "WorkerDiedError"
+    assert "died again on this file alone (exit code EXIT(137))" in rows[2]["error"]
     assert rc == 1 and "1 failed" in err
+
+
+def _poisoned_exports(root: Path) -> None:
+    """Five one-line exports; c's comment kills the process that scores it."""
+    for name in ("a", "b", "c", "d", "e"):
+        text = "POISON pill" if name == "c" else "an ordinary comment"
+        write_jsonl(root / f"{name}.jsonl", [{"id": name, "text": text}])
+
+
+@pytest.mark.timeout(120)  # (before the fix the run hung for ever: joblib never completed the task)
+def test_a_dask_worker_that_keeps_dying_costs_its_file_not_the_run(tmp_path, capsys):
+    # A file whose scoring kills its Dask worker (the OOM killer, a segfault) made the scheduler give up
+    # on its chunk (KilledWorker after `allowed-failures` retries), and that ended the whole run with a
+    # traceback and nothing written. Now it is the same as on local workers: one WorkerDiedError row.
+    import dask
+    from dask.distributed import LocalCluster
+
+    _poisoned_exports(tmp_path)
+    # No retries by the scheduler: each death is a KilledWorker at once (the test stays fast).
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+    ):
+        rc, out, err = run_batch(
+            capsys,
+            tmp_path,
+            factory=dying_factory,
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_size=2,
+        )
+    rows = rows_of(out)
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
+        ("a", "comment"),
+        ("b", "comment"),
+        ("c", "error"),  # its chunk-mate d was run again alone and scored
+        ("d", "comment"),
+        ("e", "comment"),
+    ]
+    assert rows[2]["error_type"] == "WorkerDiedError" and "worker process died" in rows[2]["error"]
+    assert "1 Dask worker(s) died" in rows[2]["error"] and "(KilledWorker)" in rows[2]["error"]
+    assert rc == 1 and "1 failed" in err
+
+
+def test_a_language_on_a_jsonl_line_is_read_as_the_api_reads_it(tmp_path, capsys):
+    # A line's "language" was ignored: a site that knows its comments' language could say so to the
+    # API (`language`, Perspective's `languages`) but not in an export. A line is now scored as the API
+    # scores its thread sent with that language; what the API refuses (422) is an error row.
+    from service.api.scoring import score_thread
+    from service.settings import Settings
+
+    f = tmp_path / "languages.jsonl"
+    write_jsonl(
+        f,
+        [
+            {"id": "a", "text": "salut espèce d'idiot", "article_id": "x", "language": "fr-FR"},
+            {"id": "b", "text": "hello idiot", "article_id": "x"},
+            {"id": "c", "text": "ok", "language": "fr"},
+            {"id": "d", "text": "bad tag", "language": "not a tag!"},
+            {"id": "e", "text": "not a string", "language": 5},
+            {"id": "f", "text": "too long", "language": "en-" + "x" * 40},
+            {"id": "g", "text": "und is no hint", "language": "und"},
+        ],
+    )
+    scorer = FakeScorer(languages={"insult": {"en", "fr"}})
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    rows = rows_of(out)
+    assert [(r["kind"], r["id"], r.get("language")) for r in rows] == [
+        ("comment", "a", "fr"),
+        ("comment", "b", "und"),
+        ("comment", "c", "fr"),
+        ("error", "d", None),
+        ("error", "e", None),
+        ("error", "f", None),
+        ("comment", "g", "und"),
+    ]
+    assert all(r["error_type"] == "MalformedInputError" and '"language"' in r["error"] for r in rows[3:6])
+    assert rc == 1
+    # Each thread line is scored in the whole thread, with its own language: as the API scores it.
+    thresholds = Settings().thresholds()
+    api = {
+        language: score_thread(
+            scorer, ["salut espèce d'idiot", "hello idiot"], None, thresholds, language=language
+        )
+        for language in ("fr", None)
+    }
+    assert rows[0]["scores"] == api["fr"][0]["scores"] and rows[0]["context"] == "thread"
+    assert (
+        rows[1]["scores"] == api[None][1]["scores"]
+        and rows[1]["decision"] == api[None][1]["decision"]["verdict"]
+    )
+    assert ("fr", 2) in zip(scorer.languages_seen, scorer.calls, strict=True)
+
+
+def test_a_long_thread_is_scored_in_windows_of_the_apis_request_size(tmp_path, capsys, monkeypatch):
+    # A thread was scored in one call, holding all its comments' features and off-topic context at
+    # once: 99,000 lines of one article_id took 1.27 GB. Now THREAD_WINDOW comments at a time, each
+    # window as one API request, and a thread that fits in one window is scored exactly as before.
+    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    f = tmp_path / "long.jsonl"
+    lines = [{"id": str(i), "text": f"comment {i} about the tide", "article_id": "t"} for i in range(7)]
+    lines[4]["language"] = "fr"
+    write_jsonl(f, [*lines, {"id": "s", "text": "short thread", "article_id": "u"}])
+    scorer = FakeScorer()
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    assert rc == 0 and [r["id"] for r in rows_of(out)] == [*map(str, range(7)), "s"]
+    # windows of even sizes (no lone last comment without a thread): 0-1, 2-3, 4-6 (once for its
+    # French first line, once detected); then the one-line thread
+    assert list(zip(scorer.calls, scorer.languages_seen, strict=True)) == [
+        (2, None),
+        (2, None),
+        (3, "fr"),
+        (3, None),
+        (1, None),
+    ]
+    assert [r["context"] for r in rows_of(out)] == ["thread"] * 7 + ["none"]
+
+
+def test_an_unplaceable_comment_of_a_long_thread_takes_the_whole_threads_majority(
+    tmp_path, capsys, monkeypatch
+):
+    # Scored in windows, "you clown!!!" must not take its window's majority (German) when the thread's
+    # is English: wherever its line sits, it is scored as in one call for the whole thread.
+    scorer = _english_german_scorer(tmp_path)
+    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    rows = {}
+    for name, texts in {
+        "first": [*ENGLISH_LINES, *GERMAN_LINES, CLOWN],
+        "last": [*GERMAN_LINES, CLOWN, *ENGLISH_LINES],
+    }.items():
+        f = tmp_path / f"{name}.jsonl"
+        write_jsonl(f, [{"id": str(i), "text": t, "article_id": "a"} for i, t in enumerate(texts)])
+        rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+        assert rc == 0
+        (rows[name],) = [r for r in rows_of(out) if r["id"] == str(texts.index(CLOWN))]
+    expected = scorer.score([*ENGLISH_LINES, *GERMAN_LINES, CLOWN])[-1]  # one call, one thread
+    for row in rows.values():
+        assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
+        assert row["unsupported"] == sorted(expected.unsupported)

@@ -1,0 +1,157 @@
+"""Where `moderate score` runs its chunks: in this process, on local loky processes (joblib), or on a
+Dask cluster (its client's futures). Results come back in chunk order, whatever the backend, so the
+output is identical for any N.
+
+This module knows nothing of pages or rows: ``work`` turns a chunk into its result, and ``died`` gives
+the result of an item whose worker process died reading it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from core.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+DASK_CONNECT_TIMEOUT = "10s"
+# Chunks sent to a Dask cluster ahead of the one being written, per worker thread (joblib's default
+# pre-dispatch): enough to keep every thread busy, while finished results wait on the cluster in order.
+DASK_AHEAD_PER_THREAD = 2
+
+_EXIT_CODES = re.compile(r"exit codes of the workers are \{([^}]*)\}")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def chunk_results(
+    chunks: Sequence[list[Item]],
+    work: Callable[[list[Item]], Result],
+    died: Callable[[Item, str], Result],
+    *,
+    jobs: int,
+    backend: str,
+    scheduler: str | None,
+) -> Iterator[Result]:
+    """``work(chunk)`` for every chunk, in order. An item whose worker process keeps dying (the OOM
+    killer, a crash in compiled code) gets ``died(item, why)`` instead, and the run goes on."""
+    if backend == "local" and jobs == 1:
+        for chunk in chunks:  # in-process: no pickling at all
+            yield work(chunk)
+        return
+    if backend == "dask":
+        yield from _dask_results(chunks, work, died, scheduler)
+        return
+    yield from _loky_results(chunks, work, died, jobs)
+
+
+def _dask_results(
+    chunks: Sequence[list[Item]],
+    work: Callable[[list[Item]], Result],
+    died: Callable[[Item, str], Result],
+    scheduler: str | None,
+) -> Iterator[Result]:
+    """The chunks' results in order on a Dask cluster, at most DASK_AHEAD_PER_THREAD chunks per worker
+    thread in flight. A chunk the scheduler gives up on (``KilledWorker``: its worker died
+    ``distributed.scheduler.allowed-failures`` + 1 times) is run again item by item, and an item it
+    gives up on again gets ``died``. (Not through joblib's Dask backend: it never completes a task
+    that ends in KilledWorker, so the run hung for ever.)"""
+    from dask.distributed import Client, KilledWorker
+
+    try:
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:  # (ValueError: an inproc address not there)
+        raise ConfigurationError(
+            f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
+        ) from exc
+    with client:
+        threads = sum(client.nthreads().values())
+        log.info("dask cluster %s: %d workers, %d threads", scheduler, len(client.nthreads()), threads)
+        ahead = DASK_AHEAD_PER_THREAD * max(1, threads)
+        in_flight: deque[tuple[list[Item], Any]] = deque()
+        queued = iter(chunks)
+        for chunk in itertools.islice(queued, ahead):
+            in_flight.append((chunk, client.submit(work, chunk, pure=False)))
+        while in_flight:
+            chunk, future = in_flight.popleft()
+            try:
+                result = future.result()
+            except KilledWorker as exc:
+                log.warning("a Dask worker kept dying on a chunk (%s): its files are run one by one", exc)
+                yield from _dask_one_by_one(client, chunk, work, died, KilledWorker)
+            else:
+                yield result
+            for following in itertools.islice(queued, 1):
+                in_flight.append((following, client.submit(work, following, pure=False)))
+
+
+def _dask_one_by_one(
+    client: Any,
+    chunk: list[Item],
+    work: Callable[[list[Item]], Result],
+    died: Callable[[Item, str], Result],
+    killed: type[Exception],
+) -> Iterator[Result]:
+    for item in chunk:  # one at a time: an item never shares a dying worker with its chunk-mates
+        try:
+            result = client.submit(work, [item], pure=False).result()
+        except killed as exc:
+            tries, last = exc.args[2] + 1, getattr(exc.args[1], "address", exc.args[1])
+            result = died(
+                item, f"on this file alone, {tries} Dask worker(s) died, the last {last} (KilledWorker)"
+            )
+        yield result
+
+
+def _loky_results(
+    chunks: Sequence[list[Item]],
+    work: Callable[[list[Item]], Result],
+    died: Callable[[Item, str], Result],
+    jobs: int,
+) -> Iterator[Result]:
+    """The chunks' results in order on `jobs` loky processes. A worker that dies (the kernel's OOM
+    killer, a crash in compiled code) loses no other file: the first chunk not yet returned is run
+    again alone, its files one by one if it dies again, and the rest resumes on a fresh pool."""
+    from joblib import Parallel, delayed
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    def run(part: Sequence[list[Item]], n_jobs: int) -> Iterator[Result]:
+        calls = (delayed(work)(chunk) for chunk in part)
+        return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(calls)
+
+    done = 0
+    while done < len(chunks):
+        try:
+            for result in run(chunks[done:], jobs):
+                done += 1
+                yield result
+            return
+        except TerminatedWorkerError as exc:
+            log.warning(
+                "a worker process died (%s): its unfinished files are run again", str(exc).split(".")[0]
+            )
+        chunk = chunks[done]
+        try:
+            (result,) = run([chunk], 2)  # (n_jobs=1 would run it in this process)
+        except TerminatedWorkerError:
+            for task in chunk:
+                try:
+                    (result,) = run([[task]], 2)
+                except TerminatedWorkerError as exc:
+                    result = died(task, f"it died again on this file alone ({_exit_codes(exc)})")
+                yield result
+        else:
+            yield result
+        done += 1
+
+
+def _exit_codes(exc: BaseException) -> str:
+    """loky's '... The exit codes of the workers are {SIGKILL(-9)} ...' as 'exit code SIGKILL(-9)'."""
+    found = _EXIT_CODES.search(str(exc))
+    return f"exit code {found.group(1)}" if found else "exit code unknown"

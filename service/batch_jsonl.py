@@ -1,0 +1,139 @@
+"""Reading a comment export (`.jsonl`, `.ndjson`) for `moderate score`: its lines, bounded in size, each
+parsed into a comment record or refused with the InputError that becomes the line's error row."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import MalformedInputError, TooLargeError
+from core.records import ArticleContext
+from service.ingest import has_visible_text
+from service.settings import Limits
+
+# One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
+MAX_JSONL_LINE_BYTES = 2 * 1024 * 1024
+# A line's "language" tag, at most as long as the API accepts its request's (service/api/schemas.py).
+MAX_LANGUAGE_TAG_CHARS = 35
+# A lone surrogate (a JSON \uD800-\uDFFF escape): not valid Unicode, and it cannot be written as UTF-8.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(slots=True)
+class JsonlComment:
+    """One checked comment line of an export."""
+
+    line: int
+    id: str
+    text: str
+    article_id: str | None
+    article: ArticleContext | None
+    language: str | None = None  # the line's language hint as a model key ("fr-FR" -> "fr"); None: detect
+
+
+def read_json_line(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MalformedInputError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
+        raise MalformedInputError("invalid JSON: nested too deeply") from exc
+
+
+def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> JsonlComment:
+    """One parsed line (``obj``, read from ``raw``) as a comment, or the InputError saying why not."""
+    if not isinstance(obj, dict):
+        raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
+    cid, text = obj.get("id"), obj.get("text")
+    if not isinstance(cid, str) or not cid:
+        raise MalformedInputError('"id" must be a non-empty string')
+    if not isinstance(text, str):
+        raise MalformedInputError('"text" must be a string')
+    if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
+        raise MalformedInputError('"text" is empty')
+    if len(text) > limits.max_comment_chars:
+        raise TooLargeError(
+            f'"text" has {len(text):,} characters, over the limit of {limits.max_comment_chars:,}'
+        )
+    article_id = obj.get("article_id")
+    if article_id is not None and not isinstance(article_id, str):
+        raise MalformedInputError('"article_id" must be a string when given')
+    art = obj.get("article")
+    ctx = None
+    if art is not None:
+        if not isinstance(art, dict):
+            raise MalformedInputError('"article" must be an object with "title" and "body"')
+        title, body = art.get("title") or "", art.get("body") or ""
+        if not isinstance(title, str) or not isinstance(body, str):
+            raise MalformedInputError('"article.title" and "article.body" must be strings')
+        if has_visible_text(title) or has_visible_text(body):  # else no article: context "none"
+            ctx = ArticleContext(title=title, body=body)
+    if b"\\u" in raw:  # only a \u escape can make a lone surrogate: it could not be written out as UTF-8
+        fields = {"id": cid, "text": text, "article_id": article_id}
+        if ctx is not None:
+            fields.update({"article.title": ctx.title, "article.body": ctx.body})
+        for name, value in fields.items():
+            if value is not None and SURROGATE.search(value):
+                raise MalformedInputError(
+                    f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
+                )
+    return JsonlComment(line_no, cid, text, article_id, ctx, _language_of(obj))
+
+
+def _language_of(obj: dict[str, Any]) -> str | None:
+    """A line's "language", read as the API reads its request's: a BCP-47 tag as a model key, or None
+    (absent, "und"); what the API refuses with a 422 (no tag, too long, not a string) is an InputError."""
+    tag = obj.get("language")
+    if tag is None:
+        return None
+    if not isinstance(tag, str):
+        raise MalformedInputError('"language" must be a string (a BCP-47 tag, e.g. "fr") when given')
+    if len(tag) > MAX_LANGUAGE_TAG_CHARS:
+        raise MalformedInputError(f'"language" has over {MAX_LANGUAGE_TAG_CHARS} characters: not a tag')
+    from model.language import normalize_language
+
+    try:
+        return normalize_language(tag)
+    except ValueError as exc:
+        raise MalformedInputError(f'"language": {exc}') from None
+
+
+def refused_id(obj: Any) -> str | None:
+    """The "id" of a refused line, when it is a JSON object with a string id that can be written."""
+    cid = obj.get("id") if isinstance(obj, dict) else None
+    if not isinstance(cid, str) or not cid or SURROGATE.search(cid):
+        return None
+    return cid
+
+
+def oversized_line() -> str:
+    """The error of a line over MAX_JSONL_LINE_BYTES (TooLargeError)."""
+    return f"line over {MAX_JSONL_LINE_BYTES:,} bytes"
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
+    with open(path, "rb") as fh:
+        line_no = 0
+        while True:
+            raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
+            if not raw:
+                return
+            line_no += 1
+            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the oversized line without holding it
+                yield line_no, None
+                continue
+            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+            if raw.strip():
+                yield line_no, raw
