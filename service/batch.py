@@ -101,6 +101,11 @@ SINGLES_PER_CALL = 1_000
 # API's most comments (MAX_COMMENTS_PER_REQUEST's default) with its off-topic context: memory per thread
 # stays bounded (one call for 99,000 comments took 1.27 GB), and real threads fit in one window.
 THREAD_WINDOW = 1_000
+# Languages a window's lines may name and each still be scored with the whole window as its thread:
+# each costs one call over the window, so an export naming hundreds (broken or hostile) would cost
+# hundreds of window-sized calls. A site serves a handful (Coral sends en, es, fr, de or pt); lines
+# naming a rarer one are scored as a thread of their own.
+MAX_WINDOW_LANGUAGES = 5
 # The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
 # killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
 # versions) as skipped, never as input.
@@ -484,7 +489,7 @@ def _score_in_windows(
     found: list[Scores | None] = [None] * len(comments)
     detected: dict[range, list[Scores]] = {}  # window -> its detecting call's scores
 
-    def score(part: range, language: str | None, **kwargs: Any) -> list[Scores]:
+    def score(part: Sequence[int], language: str | None, **kwargs: Any) -> list[Scores]:
         forced: dict[str, Any] = {"language": language} if language else {}
         texts = [comments[i].text for i in part]
         scored = scorer.score(
@@ -497,10 +502,15 @@ def _score_in_windows(
 
     parts = _windows(len(comments), window, even=use_thread)
     for part in parts:
+        named = Counter(comments[i].language for i in part if comments[i].language is not None)
+        wide = {None, *(language for language, _ in named.most_common(MAX_WINDOW_LANGUAGES))}
         for language in dict.fromkeys(comments[i].language for i in part):
-            scored = score(part, language)
-            if language is None:
-                detected[part] = scored
+            if language in wide:
+                scored = score(part, language)
+                if language is None:
+                    detected[part] = scored
+            else:  # beyond the bound: the lines naming it are their own thread (linear in lines)
+                score([i for i in part if comments[i].language == language], language)
     if len(parts) > 1 and detected:
         languages = [s.language for scored in detected.values() for s in scored]
         whole = majority_language(languages)

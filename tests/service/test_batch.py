@@ -1382,6 +1382,38 @@ def test_a_language_on_a_jsonl_line_is_read_as_the_api_reads_it(tmp_path, capsys
     assert ("fr", 2) in zip(scorer.languages_seen, scorer.calls, strict=True)
 
 
+def test_a_thread_naming_many_languages_costs_calls_linear_in_its_lines(tmp_path, capsys):
+    # Each language a thread's lines name was one scoring call over the whole window: 300 lines naming
+    # 300 well-formed tags ("aaa", "aab", ...) cost 300 calls of 300 comments. Now the most named
+    # MAX_WINDOW_LANGUAGES are scored in the whole window, a rarer one's lines as a thread of their own.
+    import itertools
+
+    from model.language import normalize_language
+
+    tags = ["".join(t) for t in itertools.islice(itertools.product("abcdefghij", repeat=3), 300)]
+    lines = [
+        {"id": str(i), "text": f"comment {i}", "article_id": "t", "language": tag}
+        for i, tag in enumerate(tags)
+    ]
+    lines += [
+        {"id": f"f{i}", "text": f"commentaire {i}", "article_id": "t", "language": "fr"} for i in range(3)
+    ]
+    f = tmp_path / "babel.jsonl"
+    write_jsonl(f, lines)
+    scorer = FakeScorer()
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    rows = rows_of(out)
+    assert rc == 0 and [r["id"] for r in rows] == [line["id"] for line in lines]
+    assert all(
+        r["kind"] == "comment" and r["language"] == normalize_language(line["language"])
+        for r, line in zip(rows, lines, strict=True)
+    )
+    # French, the most named, is scored with the whole thread; the rest in calls of their own lines.
+    assert (len(lines), "fr") in zip(scorer.calls, scorer.languages_seen, strict=True)
+    # Linear: at most a few window-sized calls and one pass over the rest (unbounded: 301 x 303).
+    assert sum(scorer.calls) <= 10 * len(lines)
+
+
 def test_a_long_thread_is_scored_in_windows_of_the_apis_request_size(tmp_path, capsys, monkeypatch):
     # A thread was scored in one call, holding all its comments' features and off-topic context at
     # once: 99,000 lines of one article_id took 1.27 GB. Now THREAD_WINDOW comments at a time, each
