@@ -102,7 +102,10 @@ def _dask_one_by_one(
         try:
             result = client.submit(work, [item], pure=False).result()
         except killed as exc:
-            tries, last = exc.args[2] + 1, getattr(exc.args[1], "address", exc.args[1])
+            # (KilledWorker's properties; read defensively, as a newer distributed may change them)
+            tries = int(getattr(exc, "allowed_failures", 0)) + 1
+            worker = getattr(exc, "last_worker", None)
+            last = getattr(worker, "address", worker)
             result = died(
                 item, f"on this file alone, {tries} Dask worker(s) died, the last {last} (KilledWorker)"
             )
