@@ -4,6 +4,7 @@ articles:score): the checks a queueing request must pass, and scored results -> 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,10 +53,16 @@ def queue_items(
     article_title: str | None,
     source: str | None,
     idempotency_key: str | None = None,
+    identities: Sequence[str | None] | None = None,
 ) -> list[NewQueueItem]:
-    """`idempotency_key`: the request's Idempotency-Key header. Each comment's item is keyed by it, the
-    article id and source, the comment's position and its text, so a retry of the request finds the
-    items it queued, and a key reused for other comments or another article queues those."""
+    """Each item gets a key that finds it again when the same comment is queued once more:
+    - under an article id: the comment itself (article id, source, `identities`' entry: the client's
+      comment id or the page's author, its text, and how many comments before it in the request had
+      that same id and text). Re-queueing a page (a re-crawl for its new comments, or a retry) adds
+      only the comments not queued yet; an edited text is a new item;
+    - else the request's Idempotency-Key header, the comment's position and text (a retry finds the
+      items it queued; a key reused for other comments queues those); without a header, none."""
+    keys = _item_keys(texts, article_id, source, idempotency_key, identities)
     return [
         NewQueueItem(
             text=text,
@@ -72,12 +79,30 @@ def queue_items(
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
-            idempotency_key=None
-            if idempotency_key is None
-            else json.dumps([idempotency_key, article_id, source, i, text]),
+            idempotency_key=key,
         )
-        for i, (text, r) in enumerate(zip(texts, results, strict=True))
+        for text, r, key in zip(texts, results, keys, strict=True)
     ]
+
+
+def _item_keys(
+    texts: Sequence[str],
+    article_id: str | None,
+    source: str | None,
+    idempotency_key: str | None,
+    identities: Sequence[str | None] | None,
+) -> list[str | None]:
+    if article_id is not None:
+        seen: Counter[tuple[str | None, str]] = Counter()
+        keys: list[str | None] = []
+        for text, who in zip(texts, identities or [None] * len(texts), strict=True):
+            nth = seen[who, text]
+            seen[who, text] += 1
+            keys.append(json.dumps(["comment", article_id, source, who, text, nth]))
+        return keys
+    if idempotency_key is None:
+        return [None] * len(texts)
+    return [json.dumps([idempotency_key, article_id, source, i, text]) for i, text in enumerate(texts)]
 
 
 async def enqueue(state: AppState, items: Sequence[NewQueueItem]) -> list[str]:

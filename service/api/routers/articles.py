@@ -155,6 +155,7 @@ async def score_article(
             article_title=article.title,
             source=source,
             idempotency_key=idempotency_key,
+            identities=[c.author for c in article.comments],
         )
         for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
             result["queue_id"] = item_id

@@ -107,6 +107,7 @@ async def score_comments(
             article_title=body.article.title if body.article else None,
             source=body.article.source if body.article else None,
             idempotency_key=idempotency_key,
+            identities=[c.id for c in body.comments],
         )
         for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
             result["queue_id"] = item_id

@@ -26,12 +26,12 @@ ITEM_FIELDS = {
 }  # fmt: skip
 
 
-def queue_thread(client) -> dict[str, str]:
-    return {res["id"]: res["queue_id"] for res in score_thread(client)}
+def queue_thread(client, thread: dict = THREAD) -> dict[str, str]:
+    return {res["id"]: res["queue_id"] for res in score_thread(client, thread)}
 
 
-def score_thread(client) -> list[dict]:
-    r = client.post("/v1/comments:score", json=THREAD, headers=auth())
+def score_thread(client, thread: dict = THREAD) -> list[dict]:
+    r = client.post("/v1/comments:score", json=thread, headers=auth())
     assert r.status_code == 200, r.text
     return list(r.json()["results"])
 
@@ -180,7 +180,8 @@ def test_queue_endpoints_need_the_token(client, path, method, headers, status, r
 
 def test_filters_and_pagination_over_http(client):
     ids = queue_thread(client)
-    queue_thread(client)  # a second copy of the thread: 6 items
+    # Three more comments with the same words (other comment ids) in the same thread: 6 items.
+    queue_thread(client, THREAD | {"comments": [c | {"id": c["id"] + "-again"} for c in THREAD["comments"]]})
 
     def listed(query: str) -> list[str]:
         r = client.get("/v1/queue?" + query, headers=auth())
@@ -214,18 +215,51 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_items(client):
         body = r.json()
         return [c["queue_id"] for c in body.get("results") or body["comments"]]
 
-    first = queued("/v1/comments:score", "retry-1", json=THREAD)
-    assert queued("/v1/comments:score", "retry-1", json=THREAD) == first
+    loose = {"comments": THREAD["comments"], "queue": True}  # no article id: the key alone finds them
+    first = queued("/v1/comments:score", "retry-1", json=loose)
+    assert queued("/v1/comments:score", "retry-1", json=loose) == first
     assert len(client.get("/v1/queue", headers=auth()).json()["items"]) == 3
-    assert set(queued("/v1/comments:score", "retry-2", json=THREAD)).isdisjoint(first)  # another request
-    # The key reused under another article (a client numbering its requests per article) is another item.
+    assert set(queued("/v1/comments:score", "retry-2", json=loose)).isdisjoint(first)  # another request
+    # Under an article id the comment itself is the key: another article's comments are other items.
+    in_article = queued("/v1/comments:score", "retry-1", json=THREAD)
+    assert set(in_article).isdisjoint(first)
     elsewhere = THREAD | {"article": THREAD["article"] | {"id": "a-18"}}
-    assert set(queued("/v1/comments:score", "retry-1", json=elsewhere)).isdisjoint(first)
+    assert set(queued("/v1/comments:score", "retry-1", json=elsewhere)).isdisjoint(in_article)
     page = {"path": "/v1/articles:score?queue=true&source=p", "content": SEED_FILES[0].read_bytes()}
     plain = {"content-type": "text/plain"}
     ids = queued(page["path"], "page-1", content=page["content"], headers=plain)
     assert queued(page["path"], "page-1", content=page["content"], headers=plain) == ids
-    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 9 + len(ids)
+    assert len(client.get("/v1/queue?limit=200", headers=auth()).json()["items"]) == 12 + len(ids)
+
+
+def test_a_page_queued_again_adds_only_its_new_comments_and_keeps_the_verdicts_given(client):
+    # A re-crawl queued every comment of the page again: each one already decided was pending once
+    # more, and could be decided the other way. Now a comment under the same article (its id or
+    # author, its text, and which of its repeats it is) keeps its item; an edited text is a new one.
+    def queued(thread: dict) -> list[str]:
+        return [r["queue_id"] for r in score_thread(client, thread)]
+
+    first = queued(THREAD)
+    assert (
+        client.post(f"/v1/queue/{first[0]}:decide", json={"verdict": "reject"}, headers=auth()).status_code
+        == 200
+    )
+    grown = THREAD | {"comments": [*THREAD["comments"], {"id": "c4", "text": "moron"}]}
+    again = queued(grown)
+    assert again[:3] == first and again[3] not in first  # "moron" again, by another comment: its own item
+    edited = THREAD | {"comments": [THREAD["comments"][0] | {"text": "the council budget vote is fine"}]}
+    assert queued(edited)[0] not in again
+    items = {i["id"]: i for i in client.get("/v1/queue?limit=200", headers=auth()).json()["items"]}
+    assert len(items) == 5 and items[first[0]]["status"] == "decided"
+    # A page by URL: the same page sent twice is the same items (authors and texts under its source).
+    page = SEED_FILES[0].read_bytes()
+    path = "/v1/articles:score?queue=true&source=https://example.org/a"
+    answers = [
+        client.post(path, content=page, headers=auth() | {"content-type": "text/plain"}) for _ in range(2)
+    ]
+    assert all(a.status_code == 200 for a in answers)
+    ids = [[c["queue_id"] for c in a.json()["comments"]] for a in answers]
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) > 3
 
 
 @pytest.mark.parametrize("key", [b"", b"k" * 256, "caf\u00e9".encode("latin-1")])
@@ -247,7 +281,8 @@ def test_polling_with_after_lists_what_was_queued_since_the_last_answer_in_arriv
     listed = get("")
     assert len(listed["items"]) == 3 and listed["after"]
     assert get("after=" + listed["after"]) == {"items": [], "next_cursor": None, "after": listed["after"]}
-    second = queue_thread(client)  # another request after the answer
+    # another request after the answer (other comments: the same ones would keep their items)
+    second = queue_thread(client, THREAD | {"article": THREAD["article"] | {"id": "a-18"}})
     page = get("limit=2&after=" + listed["after"])
     assert [i["id"] for i in page["items"]] == [second["c1"], second["c2"]]  # arrival order, not risk
     assert page["next_cursor"] is None

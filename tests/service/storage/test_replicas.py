@@ -126,8 +126,10 @@ def two_replicas(
 
 def queue(base: str, article_id: str, n_threads: int = 1) -> list[str]:
     ids = []
-    body = THREAD | {"article": THREAD["article"] | {"id": article_id}}
-    for _ in range(n_threads):
+    for k in range(n_threads):
+        # Copy k's comments have ids of their own: the same comment under an article is one item.
+        comments = [c | {"id": f"{k}-{i}"} for i, c in enumerate(THREAD["comments"])]
+        body = THREAD | {"article": THREAD["article"] | {"id": article_id}, "comments": comments}
         r = httpx.post(base + "/v1/comments:score", json=body, headers=AUTH, timeout=60)
         assert r.status_code == 200, r.text
         ids += [c["queue_id"] for c in r.json()["results"]]
@@ -207,14 +209,17 @@ def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_see
     """Each request is sent to both replicas at the same moment with one Idempotency-Key (a client
     retrying a lost answer through the load balancer) while a poller follows `after` on one of them."""
     _, a, b = two_replicas
-    body = THREAD | {"article": THREAD["article"] | {"id": "retry-1"}}
+    article = THREAD["article"] | {"id": "retry-1"}
     after = httpx.get(b.base + "/v1/queue?limit=1", headers=AUTH).json()["after"]
     barrier = threading.Barrier(2)
     polled: list[str] = []
     writing = threading.Event()
     writing.set()
 
-    def send(base: str, key: str) -> list[str]:
+    def send(base: str, key: str, n: int) -> list[str]:
+        # Round n's comments have ids of their own (the same ids would be the same items anyway).
+        comments = [c | {"id": f"{n}-{i}"} for i, c in enumerate(THREAD["comments"])]
+        body = THREAD | {"article": article, "comments": comments}
         with httpx.Client(timeout=60) as http:
             barrier.wait()
             r = http.post(base + "/v1/comments:score", json=body, headers=AUTH | {"Idempotency-Key": key})
@@ -238,7 +243,7 @@ def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_see
         poller = pool.submit(poll)
         for n in range(8):
             key = f"retry-{n}-{uuid.uuid4().hex}"
-            ids_a, ids_b = pool.submit(send, a.base, key), pool.submit(send, b.base, key)
+            ids_a, ids_b = pool.submit(send, a.base, key, n), pool.submit(send, b.base, key, n)
             assert ids_a.result() == ids_b.result()
             queued += ids_a.result()
         writing.clear()
