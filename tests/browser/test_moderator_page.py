@@ -6,6 +6,7 @@ score-and-queue from the page, and switching the model version. Screenshots: tes
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -687,5 +688,29 @@ def test_load_more_continues_the_list_shown_not_filters_not_yet_applied(browser:
     page.wait_for_function("() => document.querySelectorAll('#queue li.item').length >= 60")
     page.wait_for_timeout(300)
     assert shown_ids(page) == [i["id"] for i in items]
+    assert not errors, errors
+    context.close()
+
+
+def test_a_screen_reader_hears_which_comment_has_the_focus(browser: Any, served: str) -> None:
+    # Every comment was named by its article's title (aria-labelledby its heading): moving with j / k,
+    # a screen reader said the same title for each comment of a thread, never the comment a / r decide.
+    from playwright.sync_api import expect
+
+    items = queue_thread(served, "aria", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    for n, item in enumerate(items):
+        wait_focus(page, item["id"])
+        focused = page.locator("li.item:focus")
+        expect(focused).to_have_accessible_name(f"Comment {n + 1}: {item['text']}")
+        expect(focused).to_have_accessible_description(re.compile(r"decision \w+ .*Edge cases"))
+        page.keyboard.press("j")
+    page.keyboard.press("g")
+    wait_focus(page, items[0]["id"])
+    page.keyboard.press("r")  # decided: its verdict is read first
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    page.keyboard.press("g")
+    wait_focus(page, items[0]["id"])
+    expect(page.locator("li.item:focus")).to_have_accessible_description(re.compile(r"^Rejected for insult"))
     assert not errors, errors
     context.close()

@@ -277,8 +277,14 @@
     li.dataset.id = item.id;
     li.dataset.index = String(index);
     const headingId = "item-title-" + index;
-    li.setAttribute("aria-labelledby", headingId);
+    // Named by its number and its text (what a / r decide), described by its decision and article: named
+    // by the article's title, every comment of a thread sounded the same as j / k moved the focus.
+    li.setAttribute("aria-labelledby", "item-n-" + index + " item-text-" + index);
+    li.setAttribute("aria-describedby", "item-meta-" + index + " " + headingId);
     if (item.status === "decided" || item.verdict) li.classList.add("decided");
+    const number = span("visually-hidden", "Comment " + (index + 1) + ":");
+    number.id = "item-n-" + index;
+    li.append(number);
 
     const header = document.createElement("header");
     const title = document.createElement("h3");
@@ -296,6 +302,7 @@
     const decision = decisionOf(item);
     const meta = document.createElement("p");
     meta.className = "meta";
+    meta.id = "item-meta-" + index;
     meta.textContent = [
       "risk " + risk(item).toFixed(2),
       "decision " + (decision.verdict || "?"),
@@ -306,6 +313,7 @@
 
     const text = document.createElement("blockquote");
     text.className = "text";
+    text.id = "item-text-" + index;
     text.dir = "auto"; // the comment's own direction, from its first strong letter (Arabic, Hebrew: rtl)
     highlight(text, item.text || "", evidence(item));
     li.append(text);
@@ -319,6 +327,8 @@
       li.append(reasons);
     }
     li.append(renderActions(item, index));
+    const verdict = li.querySelector(".verdict"); // a decided comment is described by its verdict first
+    if (verdict) li.setAttribute("aria-describedby", (verdict.id = "item-verdict-" + index) + " " + li.getAttribute("aria-describedby"));
     return li;
   }
 
