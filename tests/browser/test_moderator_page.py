@@ -714,3 +714,29 @@ def test_a_screen_reader_hears_which_comment_has_the_focus(browser: Any, served:
     expect(page.locator("li.item:focus")).to_have_accessible_description(re.compile(r"^Rejected for insult"))
     assert not errors, errors
     context.close()
+
+
+def test_a_version_activated_on_another_replica_is_named_until_this_one_serves_it(
+    browser: Any, served: str, edges_tmp: Path
+) -> None:
+    # Replicas share the versions directory: an activation on one rewrote ACTIVE, and the page of
+    # another went on listing its old version as the active one, with nothing saying it lagged behind.
+    versions = edges_tmp / "versions"
+    version = "1.0123456789ab"
+    if not (versions / version).is_dir():
+        assert new_version_beside_the_shipped_one(versions) == version
+    shipped = httpx.get(served + "/v1/model").json()["version"]
+    items = queue_thread(served, "lagging", INSULTS[:1])
+    (versions / "ACTIVE").write_text(version + "\n")  # as the other replica's activation does
+    try:
+        context, page, errors = open_article(browser, served, items)
+        row = page.locator("#models-table tbody tr", has_text=version)
+        row.locator("td", has_text="selected").wait_for()
+        assert "not served here yet" in row.text_content()
+        said = page.locator("#status").text_content()
+        assert f"still serves {shipped}" in said and version in said, said
+        assert page.locator("#active-version").text_content() == shipped
+        assert not errors, errors
+        context.close()
+    finally:
+        (versions / "ACTIVE").unlink()

@@ -104,8 +104,7 @@
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
     $("#sign-out").hidden = false;
-    await loadQueue(true);
-    loadModels();
+    await loadQueue(true); // (and the model versions)
     loadPlots();
     return true;
   }
@@ -140,11 +139,15 @@
       announce("Cannot list model versions: " + err.message, true);
       return;
     }
+    // Another replica sharing the versions directory (or a sibling worker) activated a version this
+    // one does not serve yet: say so, or replicas serve different versions unnoticed.
+    const lagging = listing.selected && listing.active && listing.selected !== listing.active;
     const body = $("#models-table tbody");
     body.replaceChildren();
     for (const v of listing.versions) {
       const row = document.createElement("tr");
-      const state_ = [v.shipped ? "shipped" : "trained", v.active ? "active" : ""].filter(Boolean).join(", ");
+      const selected = lagging && v.version === listing.selected ? "selected in ACTIVE, not served here yet" : "";
+      const state_ = [v.shipped ? "shipped" : "trained", v.active ? "active" : "", selected].filter(Boolean).join(", ");
       for (const text of [v.version, v.created_at || "", v.attributes.join(", "), state_]) {
         const cell = document.createElement("td");
         cell.textContent = text;
@@ -161,6 +164,8 @@
       row.append(cell);
       body.append(row);
     }
+    const why = " (a replica or worker not switched yet): activate " + listing.selected + " here, or POST /v1/admin/reload.";
+    if (lagging) announce("Model " + listing.selected + " is selected (ACTIVE names it), but this server still serves " + listing.active + why, true);
   }
 
   async function activate(version, button) {
@@ -199,7 +204,10 @@
     // loads changes the filters: an answer that a later load superseded is dropped.
     const load = ++state.loads;
     // Another moderator may have switched the model version: which one serves decides the outlines.
-    if (reset) await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+    if (reset) {
+      await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+      loadModels(); // and whether it is the version selected for every replica
+    }
     // "Load more" continues the list shown: the filters applied, not fields changed since.
     const filters = reset ? filterValues() : state.filters;
     let page;
