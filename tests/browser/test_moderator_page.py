@@ -740,3 +740,30 @@ def test_a_version_activated_on_another_replica_is_named_until_this_one_serves_i
         context.close()
     finally:
         (versions / "ACTIVE").unlink()
+
+
+def test_the_verdict_keys_work_with_caps_lock_and_a_non_latin_keyboard_layout(
+    browser: Any, served: str
+) -> None:
+    # The keys were matched as typed: with Caps Lock on ("R"), or an Arabic, Hebrew or Cyrillic layout
+    # active (the a key types "ش"), j / k / a / r silently did nothing.
+    items = queue_thread(served, "layouts", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    press = (
+        "([key, code]) => document.activeElement.dispatchEvent("
+        "new KeyboardEvent('keydown', {key, code, bubbles: true}))"
+    )
+    wait_focus(page, items[0]["id"])
+    page.evaluate(press, ["R", "KeyR"])  # Caps Lock
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[1]["id"])
+    page.evaluate(press, ["ش", "KeyA"])  # the Arabic layout's a key
+    page.locator(f'li.item[data-id="{items[1]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[2]["id"])
+    page.evaluate(press, ["л", "KeyK"])  # the Russian layout's k key: back to the second comment
+    wait_focus(page, items[1]["id"])
+    with api(served) as http:
+        verdicts = [http.get(f"/v1/queue/{i['id']}").json()["verdict"] for i in items]
+    assert verdicts == ["reject", "approve", None]
+    assert not errors, errors
+    context.close()

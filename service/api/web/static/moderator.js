@@ -562,6 +562,15 @@
     select(next >= 0 ? next : at);
   }
 
+  // The letter a key stands for: the one it types (AZERTY's a is a), lower-cased (Caps Lock); for a
+  // key that types no Latin letter (an Arabic, Hebrew or Cyrillic layout) the letter of its position.
+  function shortcutKey(event) {
+    const typed = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (/^[a-z]$/.test(typed) || typed.length !== 1) return typed;
+    const position = /^Key([A-Z])$/.exec(event.code || "");
+    return position ? position[1].toLowerCase() : typed;
+  }
+
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
@@ -577,7 +586,7 @@
       a: () => decide(state.current, "approve"),
       r: () => decide(state.current, "reject"),
     };
-    const action = keys[event.key];
+    const action = keys[shortcutKey(event)];
     if (!action) return;
     event.preventDefault();
     action();
