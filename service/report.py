@@ -148,15 +148,17 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
     empty: list[str] = []
     tasks = discover(paths, empty)
     verdicts: Counter[str] = Counter()
-    failures = pages = comments = 0
+    failures = pages = comments = unreported = 0
     for task in tasks:
         if task.kind == "skipped":
             out.write(f"{RULE}\n{task.source}: skipped: {task.reason}\n\n")
+            unreported += 1
             continue
         if task.kind != "page":
             reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
             out.write(f"{RULE}\n{task.source}: not reported: {reason}\n\n")
             failures += task.kind == "error"
+            unreported += task.kind != "error"
             continue
         try:
             article = parse_file(task.source, limits=settings.limits)
@@ -172,7 +174,9 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
     out.write(
         f"{RULE}\n{pages} page(s), {comments} comment(s): "
         + ", ".join(f"{v} {verdicts[v]}" for v in ("approve", "review", "reject"))
-        + f"; {failures} file(s) could not be read. Model {scorer.version}.\n"
+        + f"; {failures} file(s) could not be read"
+        + (f", {unreported} not reported (above: why)" if unreported else "")
+        + f". Model {scorer.version}.\n"
     )
     return failures
 

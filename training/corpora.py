@@ -732,7 +732,6 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
     )
     n = 0
     digest = hashlib.sha256()
-    latest: dict[str, tuple[str, int, str | None]] = {}  # key -> the latest (text, label, article)
     for text, label, article_id in rows:
         n += 1
         digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
@@ -747,15 +746,26 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
         elif len(text) > MAX_OPERATOR_TEXT_CHARS:
             b.bad[TOO_LONG] += 1
         else:
-            key = _as_the_model_reads(text)
-            earlier = latest.pop(key, None)  # re-inserted: the row takes the latest verdict's place
-            if earlier is not None:
-                b.excluded[REPEATED_VERDICT if earlier[1] == label else OVERRULED_VERDICT] += 1
-            latest[key] = (text, int(label), article_id)
-    for text, label, article_id in latest.values():
-        b.add(text, label, article_id)
+            b.add(text, int(label), article_id)
     b.files.append(SourceFile(where, digest.hexdigest(), n))
-    return b.build()
+    return latest_per_text(b.build())
+
+
+def latest_per_text(corpus: Corpus) -> Corpus:
+    """The operator's labels (verdicts, --decisions rows): one row per distinct text as the model reads
+    it, the latest (last) label on it, in the order of those latest rows; the others are counted as
+    repeated or overruled."""
+    latest: dict[str, int] = {}  # key -> index of the latest row on it
+    excluded: Counter[str] = Counter(corpus.excluded)
+    for i, text in enumerate(corpus.texts):
+        key = _as_the_model_reads(text)
+        earlier = latest.pop(key, None)  # re-inserted: the row takes the latest label's place
+        if earlier is not None:
+            excluded[
+                REPEATED_VERDICT if corpus.labels[earlier] == corpus.labels[i] else OVERRULED_VERDICT
+            ] += 1
+        latest[key] = i
+    return dataclasses.replace(corpus.subset(list(latest.values())), excluded=dict(excluded))
 
 
 def group_codes(keys: Sequence[str]) -> np.ndarray:

@@ -212,7 +212,10 @@ def head_corpora(
         if feedback is not None:
             corpora.append(C.load_feedback(feedback, spec.name))
         if spec.name == "insult":
-            corpora.extend(C.load_generic(Path(p), name=f"decisions/{Path(p).name}") for p in decisions)
+            corpora.extend(
+                C.latest_per_text(C.load_generic(Path(p), name=f"decisions/{Path(p).name}"))
+                for p in decisions
+            )
         out[spec.name] = corpora
     return out
 

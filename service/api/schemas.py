@@ -298,7 +298,13 @@ class ModelVersionOut(BaseModel):
 
 
 class ModelVersionsOut(BaseModel):
-    active: str | None
+    active: str | None = Field(description="The version this worker serves.")
+    selected: str | None = Field(
+        default=None,
+        description="The version the versions directory's ACTIVE names (else the shipped one): what every "
+        "worker and replica sharing it serves once reloaded. Another than `active`: this worker has not "
+        "switched yet.",
+    )
     versions: list[ModelVersionOut]
 
 

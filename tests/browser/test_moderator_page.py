@@ -6,6 +6,7 @@ score-and-queue from the page, and switching the model version. Screenshots: tes
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -687,5 +688,82 @@ def test_load_more_continues_the_list_shown_not_filters_not_yet_applied(browser:
     page.wait_for_function("() => document.querySelectorAll('#queue li.item').length >= 60")
     page.wait_for_timeout(300)
     assert shown_ids(page) == [i["id"] for i in items]
+    assert not errors, errors
+    context.close()
+
+
+def test_a_screen_reader_hears_which_comment_has_the_focus(browser: Any, served: str) -> None:
+    # Every comment was named by its article's title (aria-labelledby its heading): moving with j / k,
+    # a screen reader said the same title for each comment of a thread, never the comment a / r decide.
+    from playwright.sync_api import expect
+
+    items = queue_thread(served, "aria", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    for n, item in enumerate(items):
+        wait_focus(page, item["id"])
+        focused = page.locator("li.item:focus")
+        expect(focused).to_have_accessible_name(f"Comment {n + 1}: {item['text']}")
+        expect(focused).to_have_accessible_description(re.compile(r"decision \w+ .*Edge cases"))
+        page.keyboard.press("j")
+    page.keyboard.press("g")
+    wait_focus(page, items[0]["id"])
+    page.keyboard.press("r")  # decided: its verdict is read first
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    page.keyboard.press("g")
+    wait_focus(page, items[0]["id"])
+    expect(page.locator("li.item:focus")).to_have_accessible_description(re.compile(r"^Rejected for insult"))
+    assert not errors, errors
+    context.close()
+
+
+def test_a_version_activated_on_another_replica_is_named_until_this_one_serves_it(
+    browser: Any, served: str, edges_tmp: Path
+) -> None:
+    # Replicas share the versions directory: an activation on one rewrote ACTIVE, and the page of
+    # another went on listing its old version as the active one, with nothing saying it lagged behind.
+    versions = edges_tmp / "versions"
+    version = "1.0123456789ab"
+    if not (versions / version).is_dir():
+        assert new_version_beside_the_shipped_one(versions) == version
+    shipped = httpx.get(served + "/v1/model").json()["version"]
+    items = queue_thread(served, "lagging", INSULTS[:1])
+    (versions / "ACTIVE").write_text(version + "\n")  # as the other replica's activation does
+    try:
+        context, page, errors = open_article(browser, served, items)
+        row = page.locator("#models-table tbody tr", has_text=version)
+        row.locator("td", has_text="selected").wait_for()
+        assert "not served here yet" in row.text_content()
+        said = page.locator("#status").text_content()
+        assert f"still serves {shipped}" in said and version in said, said
+        assert page.locator("#active-version").text_content() == shipped
+        assert not errors, errors
+        context.close()
+    finally:
+        (versions / "ACTIVE").unlink()
+
+
+def test_the_verdict_keys_work_with_caps_lock_and_a_non_latin_keyboard_layout(
+    browser: Any, served: str
+) -> None:
+    # The keys were matched as typed: with Caps Lock on ("R"), or an Arabic, Hebrew or Cyrillic layout
+    # active (the a key types "ش"), j / k / a / r silently did nothing.
+    items = queue_thread(served, "layouts", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    press = (
+        "([key, code]) => document.activeElement.dispatchEvent("
+        "new KeyboardEvent('keydown', {key, code, bubbles: true}))"
+    )
+    wait_focus(page, items[0]["id"])
+    page.evaluate(press, ["R", "KeyR"])  # Caps Lock
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[1]["id"])
+    page.evaluate(press, ["ش", "KeyA"])  # the Arabic layout's a key
+    page.locator(f'li.item[data-id="{items[1]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[2]["id"])
+    page.evaluate(press, ["л", "KeyK"])  # the Russian layout's k key: back to the second comment
+    wait_focus(page, items[1]["id"])
+    with api(served) as http:
+        verdicts = [http.get(f"/v1/queue/{i['id']}").json()["verdict"] for i in items]
+    assert verdicts == ["reject", "approve", None]
     assert not errors, errors
     context.close()

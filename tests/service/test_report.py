@@ -106,6 +106,20 @@ def test_unreadable_pages_are_reported_not_fatal(tmp_path: Path):
     assert f"a.txt  (text)\nTitle: {title}\n" in text
 
 
+def test_the_footer_accounts_for_every_file_it_did_not_report(tmp_path: Path):
+    # A comment export (JSONL) and a file named twice were said "not reported"/"skipped" in the body,
+    # but the footer counted only pages and unreadable files: "1 page(s) ...; 0 file(s) could not be
+    # read" over a directory of three files read as a complete run.
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    (tmp_path / "comments.jsonl").write_text('{"id": "1", "text": "you idiot"}\n')
+    out = io.StringIO()
+    failures = write_report([str(tmp_path), str(tmp_path / "a.txt")], FakeScorer(), Settings(), out)
+    footer = out.getvalue().splitlines()[-1]
+    assert failures == 0
+    assert footer.startswith("1 page(s), 0 comment(s): "), footer
+    assert "; 0 file(s) could not be read, 2 not reported (above: why). Model " in footer, footer
+
+
 @pytest.mark.parametrize("argv", [["report"], ["report", "--model-dir"]])
 def test_report_requires_paths(argv, capsys):
     from service.cli import main

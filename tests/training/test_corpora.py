@@ -278,6 +278,32 @@ def test_an_operators_label_on_a_text_longer_than_the_api_takes_is_a_bad_row(tmp
     assert decisions.texts == ("you clown",) and dict(decisions.bad) == {C.TOO_LONG: 1}
 
 
+def test_a_decisions_file_counts_a_text_once_as_verdicts_do(tmp_path: Path, monkeypatch) -> None:
+    """docs/attributes.md: the operator's labels are one row per distinct text. A --decisions file
+    (a CMS export: a comment posted many times, decided each time) had every row trained on, so 300
+    approvals of one spammed insult outweighed everything the head knew about it."""
+    import dataclasses
+
+    from training import heads as H
+
+    insult = next(h for h in H.HEADS if h.name == "insult")
+    monkeypatch.setattr(H, "HEADS", (dataclasses.replace(insult, sources=lambda data_dir: []),))
+    mine = tmp_path / "mine.csv"
+    rows = [("You are an idiot." if i % 2 else "you are an idiot") + " " * (i // 2) for i in range(300)]
+    mine.write_text(
+        "text,label\n" + "".join(f"{t},0\n" for t in rows) + "Fair point,0\nYou are an IDIOT,1\n",
+        encoding="utf-8",
+    )
+    (decisions,) = H.head_corpora(tmp_path, decisions=[mine])["insult"]
+    assert decisions.name == "decisions/mine.csv"
+    assert list(zip(decisions.texts, decisions.labels, strict=True)) == [
+        ("Fair point", 0),
+        ("You are an IDIOT", 1),  # the last row on a text is the one used
+    ]
+    assert dict(decisions.excluded) == {C.REPEATED_VERDICT: 299, C.OVERRULED_VERDICT: 1}
+    assert decisions.files[0].rows == 302
+
+
 def test_a_feedback_row_that_is_not_utf8_is_one_bad_row(tmp_path: Path) -> None:
     """SQLite keeps whatever bytes another client wrote; one such row stopped training ("cannot read
     table feedback (Could not decode to UTF-8 column 'text' ...)") and no verdict was learned."""

@@ -307,7 +307,10 @@ def test_train_cli_learns_the_operators_decisions_and_reports_bad_rows(
 ) -> None:
     _tiny_insult_data(monkeypatch, kaggle_600)
     mine = tmp_path / "mine.csv"
-    rows = ['"zorblax wrote this, you zorblax",1'] * 30 + ["the zorblax report was fair,0"] * 2
+    # 30 texts (a text decided again counts once: test_corpora), apart by a made-up word each
+    words = [c + v + "x" for c in "bdfgkm" for v in "aeiou"]
+    rows = [f'"zorblax wrote this {w}, you zorblax",1' for w in words]
+    rows += ["the zorblax report was fair,0", "the zorblax report was fair enough,0"]
     rows += [",1", "you zorblax,maybe"]
     mine.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "m"

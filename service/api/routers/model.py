@@ -3,6 +3,7 @@ GET /v1/models and POST /v1/models/{version}:activate: list the model versions, 
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import ModelError
+from model.versions import ModelVersion, VersionRegistry
 from service.api.deps import ScorerDep, StateDep, require_token
 from service.api.errors import ApiError
 from service.api.routers._common import errors
@@ -17,6 +19,7 @@ from service.api.routers.admin import signal_siblings
 from service.api.schemas import ActivateOut, ModelInfo, ModelVersionsOut
 from service.api.scoring import json_response
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["model"])
 
 
@@ -43,17 +46,38 @@ async def get_model(scorer: ScorerDep, state: StateDep) -> Response:
     )
 
 
+def _selected(registry: VersionRegistry, listed: list[ModelVersion]) -> str | None:
+    """The version ACTIVE names, else the shipped one; None when ACTIVE cannot be read."""
+    try:
+        pinned = registry.pinned()
+    except ModelError as exc:
+        log.warning("GET /v1/models: %s", exc)
+        return None
+    return pinned or next((v.version for v in listed if v.shipped), None)
+
+
 @router.get("/v1/models", response_model=ModelVersionsOut, summary="The model versions")
 async def list_models(state: StateDep) -> Response:
     """The shipped model first, then every version `make train` published, oldest first. `active`
-    is the version this worker serves. Manifests only: nothing is loaded."""
+    is the version this worker serves; `selected` the one the versions directory's ACTIVE names (the
+    shipped one when there is none), which every worker and replica sharing that directory serves once
+    reloaded: when the two differ, this worker has not switched yet (another replica activated a
+    version, or this worker's reload was refused). Manifests only: nothing is loaded."""
     registry = state.models.versions
     current = state.models.current
     active = current.version if current else None
-    listed = await run_in_threadpool(registry.versions) if registry is not None else []
+
+    def listing() -> tuple[list[ModelVersion], str | None]:
+        if registry is None:
+            return [], None
+        listed = registry.versions()
+        return listed, _selected(registry, listed)
+
+    listed, selected = await run_in_threadpool(listing)
     return json_response(
         {
             "active": active,
+            "selected": selected,
             "versions": [
                 {
                     "version": v.version,

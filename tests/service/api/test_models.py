@@ -72,6 +72,23 @@ def test_activate_switches_persists_across_a_restart_and_rolls_back(versioned: S
         assert client.get("/v1/models").json()["active"] == SHIPPED
 
 
+def test_a_version_another_replica_activated_is_listed_as_selected_until_this_one_serves_it(
+    versioned: Settings,
+) -> None:
+    # Replicas sharing the versions directory: an activation on one rewrote ACTIVE, and the others
+    # went on listing their old version as the active one, with nothing saying they lagged.
+    with client_for(versioned) as client:
+        assert client.get("/v1/models").json()["selected"] == SHIPPED
+        (versioned.versions_dir / ACTIVE_FILE).write_text(NEW + "\n")  # another replica's activation
+        listing = client.get("/v1/models").json()
+        assert (listing["active"], listing["selected"]) == (SHIPPED, NEW)
+        assert client.post("/v1/admin/reload", headers=auth()).status_code == 200
+        listing = client.get("/v1/models").json()
+        assert (listing["active"], listing["selected"]) == (NEW, NEW)
+        (versioned.versions_dir / ACTIVE_FILE).unlink()  # another replica's rollback to the shipped one
+        assert client.get("/v1/models").json()["selected"] == SHIPPED
+
+
 def test_activation_needs_the_token(versioned: Settings) -> None:
     with client_for(versioned) as client:
         assert_error(client.post(f"/v1/models/{NEW}:activate"), 401, "unauthenticated")

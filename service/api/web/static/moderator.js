@@ -104,8 +104,7 @@
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
     $("#sign-out").hidden = false;
-    await loadQueue(true);
-    loadModels();
+    await loadQueue(true); // (and the model versions)
     loadPlots();
     return true;
   }
@@ -140,11 +139,15 @@
       announce("Cannot list model versions: " + err.message, true);
       return;
     }
+    // Another replica sharing the versions directory (or a sibling worker) activated a version this
+    // one does not serve yet: say so, or replicas serve different versions unnoticed.
+    const lagging = listing.selected && listing.active && listing.selected !== listing.active;
     const body = $("#models-table tbody");
     body.replaceChildren();
     for (const v of listing.versions) {
       const row = document.createElement("tr");
-      const state_ = [v.shipped ? "shipped" : "trained", v.active ? "active" : ""].filter(Boolean).join(", ");
+      const selected = lagging && v.version === listing.selected ? "selected in ACTIVE, not served here yet" : "";
+      const state_ = [v.shipped ? "shipped" : "trained", v.active ? "active" : "", selected].filter(Boolean).join(", ");
       for (const text of [v.version, v.created_at || "", v.attributes.join(", "), state_]) {
         const cell = document.createElement("td");
         cell.textContent = text;
@@ -161,6 +164,8 @@
       row.append(cell);
       body.append(row);
     }
+    const why = " (a replica or worker not switched yet): activate " + listing.selected + " here, or POST /v1/admin/reload.";
+    if (lagging) announce("Model " + listing.selected + " is selected (ACTIVE names it), but this server still serves " + listing.active + why, true);
   }
 
   async function activate(version, button) {
@@ -199,7 +204,10 @@
     // loads changes the filters: an answer that a later load superseded is dropped.
     const load = ++state.loads;
     // Another moderator may have switched the model version: which one serves decides the outlines.
-    if (reset) await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+    if (reset) {
+      await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
+      loadModels(); // and whether it is the version selected for every replica
+    }
     // "Load more" continues the list shown: the filters applied, not fields changed since.
     const filters = reset ? filterValues() : state.filters;
     let page;
@@ -277,8 +285,14 @@
     li.dataset.id = item.id;
     li.dataset.index = String(index);
     const headingId = "item-title-" + index;
-    li.setAttribute("aria-labelledby", headingId);
+    // Named by its number and its text (what a / r decide), described by its decision and article: named
+    // by the article's title, every comment of a thread sounded the same as j / k moved the focus.
+    li.setAttribute("aria-labelledby", "item-n-" + index + " item-text-" + index);
+    li.setAttribute("aria-describedby", "item-meta-" + index + " " + headingId);
     if (item.status === "decided" || item.verdict) li.classList.add("decided");
+    const number = span("visually-hidden", "Comment " + (index + 1) + ":");
+    number.id = "item-n-" + index;
+    li.append(number);
 
     const header = document.createElement("header");
     const title = document.createElement("h3");
@@ -296,6 +310,7 @@
     const decision = decisionOf(item);
     const meta = document.createElement("p");
     meta.className = "meta";
+    meta.id = "item-meta-" + index;
     meta.textContent = [
       "risk " + risk(item).toFixed(2),
       "decision " + (decision.verdict || "?"),
@@ -306,6 +321,7 @@
 
     const text = document.createElement("blockquote");
     text.className = "text";
+    text.id = "item-text-" + index;
     text.dir = "auto"; // the comment's own direction, from its first strong letter (Arabic, Hebrew: rtl)
     highlight(text, item.text || "", evidence(item));
     li.append(text);
@@ -319,6 +335,8 @@
       li.append(reasons);
     }
     li.append(renderActions(item, index));
+    const verdict = li.querySelector(".verdict"); // a decided comment is described by its verdict first
+    if (verdict) li.setAttribute("aria-describedby", (verdict.id = "item-verdict-" + index) + " " + li.getAttribute("aria-describedby"));
     return li;
   }
 
@@ -544,6 +562,15 @@
     select(next >= 0 ? next : at);
   }
 
+  // The letter a key stands for: the one it types (AZERTY's a is a), lower-cased (Caps Lock); for a
+  // key that types no Latin letter (an Arabic, Hebrew or Cyrillic layout) the letter of its position.
+  function shortcutKey(event) {
+    const typed = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (/^[a-z]$/.test(typed) || typed.length !== 1) return typed;
+    const position = /^Key([A-Z])$/.exec(event.code || "");
+    return position ? position[1].toLowerCase() : typed;
+  }
+
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
@@ -559,7 +586,7 @@
       a: () => decide(state.current, "approve"),
       r: () => decide(state.current, "reject"),
     };
-    const action = keys[event.key];
+    const action = keys[shortcutKey(event)];
     if (!action) return;
     event.preventDefault();
     action();
