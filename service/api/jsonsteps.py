@@ -34,6 +34,9 @@ _OPEN, _CLOSE_ARRAY, _CLOSE_OBJECT = b"[{", ord("]"), ord("}")
 _QUOTE, _BACKSLASH, _COMMA, _COLON = ord('"'), ord("\\"), ord(","), ord(":")
 _POSITION = re.compile(r" at line \d+ column \d+$")
 _STRUCTURE = re.compile(rb'[\[\]{}"]')
+# Up to this many pieces of a string's content (a run of plain bytes, or one escape) per regex call:
+# 20 MiB of `\"` is then ~2,500 calls of a few ms each, not one that holds the GIL for 0.3 s.
+_STRING_PIECES = re.compile(rb'(?:[^"\\]++|\\.){0,4096}+', re.S)
 
 
 def _error(body: bytes, pos: int, what: str) -> ValueError:
@@ -48,19 +51,17 @@ def _skip(body: bytes, pos: int) -> int:
 
 
 def _string_end(body: bytes, start: int) -> int:
-    """The index after the closing quote of the string opening at `start` (bytes.find, not a regex: a
-    long string takes a few C calls, not one that holds the GIL throughout)."""
+    """The index after the closing quote of the string opening at `start`. A long string is scanned
+    in C, a slice at a time (_STRING_PIECES), so the GIL goes back between slices."""
     pos = start + 1
     while True:
-        quote = body.find(b'"', pos)
-        if quote < 0:
+        pieces = _STRING_PIECES.match(body, pos)  # (always a match, "" at least)
+        end = pieces.end() if pieces else pos
+        if end < len(body) and body[end] == _QUOTE:
+            return end + 1
+        if end == pos:  # the end of the body, or a backslash with nothing after it
             raise _error(body, len(body), "EOF while parsing a string")
-        before = quote - 1
-        while body[before] == _BACKSLASH:
-            before -= 1
-        if (quote - 1 - before) % 2 == 0:  # an even run of backslashes escapes none of this quote
-            return quote + 1
-        pos = quote + 1
+        pos = end
 
 
 def _leaf(body: bytes, start: int, end: int) -> Any:

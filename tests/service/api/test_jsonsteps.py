@@ -82,6 +82,13 @@ ODD = [
     b'["abc',
     b'["a\\',
     b"[\x0c1]",
+    b'["'
+    + b'\\"' * 10_000
+    + b"ab\\\\" * 5_000
+    + b"\\u00e9" * 5_000
+    + b"x" * 100_000
+    + b'"]',  # past 4,096 pieces
+    b'["' + b'\\"' * 10_000 + b"\\",  # a string cut short after a backslash
     b"",
     b"   ",
 ]
@@ -138,13 +145,21 @@ async def _longest_stall_while(work: Any) -> tuple[float, Any]:
     return longest, result
 
 
-@pytest.mark.parametrize("body", [FLAT, NESTED, NUMBERS], ids=["flat", "nested", "numbers"])
+# A page's JSON over the request limit: 20 MiB of `[],` beside its content, checked by one regular
+# expression call that held the GIL ~0.3 s.
+PAGE = b'{"content": "Title\\n\\nText.", "x": ' + b"[" + b"[]," * (7 * MIB) + b"0]}"
+
+
+@pytest.mark.parametrize("body", [FLAT, NESTED, NUMBERS, PAGE], ids=["flat", "nested", "numbers", "page"])
 def test_a_big_json_body_never_holds_the_event_loop(body):
     """from_json on the event loop held every request of the worker, /healthz too, for as long as it
     took: 2 MiB of `[],` ~0.2 s, 150-deep nests ~0.5 s (and run in a thread it holds the GIL as long)."""
-    stall, result = asyncio.run(_longest_stall_while(guards.read_json(body, _state())))
+    flat_above = 2 * MIB if body is PAGE else None
+    stall, result = asyncio.run(_longest_stall_while(guards.read_json(body, _state(), flat_above)))
     if body is NUMBERS:
         assert result == from_json(body)
+    elif body is PAGE:
+        assert isinstance(result, MalformedInputError) and "one JSON object" in str(result)
     else:
         assert isinstance(result, MalformedInputError) and f"more than {MAX_WALKED:,} arrays" in str(result)
     assert stall < 0.1, f"the event loop stalled {stall:.3f} s"
