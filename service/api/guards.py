@@ -11,9 +11,9 @@
 - `JsonRoute` checks the media type (415) and parses JSON with pydantic-core's parser, which is strict
   about UTF-8 and lone surrogates and stops at nesting depth 200 with an error instead of recursing
   (the stdlib `json` would raise RecursionError on 10,000 nested brackets). The parsed value is cached
-  on the request, so FastAPI validates it without parsing again. A body over INLINE_JSON_BYTES is
-  parsed in the threadpool, in steps that let the event loop run, one at a time per worker
-  (`read_json`, every JSON route).
+  on the request, so FastAPI validates it without parsing again. A body of many values or containers
+  (`parsed_at_once`) is parsed in the threadpool, in steps that let the event loop run, one at a time
+  per worker (`read_json`, every JSON route).
 """
 
 from __future__ import annotations
@@ -51,20 +51,32 @@ def is_json_media_type(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-# A JSON body up to this size is parsed on the event loop by pydantic-core at once: ~3 ms at worst
-# (16 KiB of 150-deep nesting; a thread hop costs ~0.1 ms). A bigger one is parsed in the threadpool,
-# in steps (service.api.jsonsteps): pydantic-core holds the GIL for a whole parse, so in a thread it
-# would hold the loop all the same (2 MiB of `[],`: 0.2 s; of deep nesting: 0.5 s).
-INLINE_JSON_BYTES = 16 * 1024
+# A JSON body is parsed on the event loop, by pydantic-core at once, when it holds at most this many
+# `,` and `:` (every value but the first follows one; in its strings too): 65,536 values take
+# pydantic-core at most ~4 ms here (an object of 32,768 keys; numbers and escapes far less).
+INLINE_JSON_VALUES = 65_536
+# It must also hold at most this many `[` and `{`: a few thousand containers never set off one of the
+# garbage collector's full passes (40 ms or more in a worker), which 700,000 of them did again and
+# again. Real requests pass both: 1,000 comments of prose (2 MiB) hold ~40,000 commas, 1,000 objects.
+INLINE_JSON_CONTAINERS = 4_096
 
 
-def parse_json(body: bytes) -> Any:
+def parsed_at_once(body: bytes) -> bool:
+    """True when parse_json is short enough for the event loop (INLINE_JSON_VALUES and
+    INLINE_JSON_CONTAINERS, counted in the strings too: ~1.2 ns a byte, 2.5 ms for 2 MiB)."""
+    if len(body) <= INLINE_JSON_CONTAINERS:
+        return True
+    containers = body.count(b"[") + body.count(b"{")
+    return containers <= INLINE_JSON_CONTAINERS and body.count(b",") + body.count(b":") <= INLINE_JSON_VALUES
+
+
+def parse_json(body: bytes, *, in_steps: bool = False) -> Any:
+    """The body's JSON value: pydantic-core's from_json, or with `in_steps` the same from
+    service.api.jsonsteps (for a thread: it hands the GIL back as it goes)."""
     if not body.strip():
         raise MalformedInputError("the request body is empty; expected a JSON object")
     try:
-        if len(body) <= INLINE_JSON_BYTES:
-            return from_json(body, allow_inf_nan=False)
-        return parse_in_steps(body)
+        return parse_in_steps(body) if in_steps else from_json(body, allow_inf_nan=False)
     except ValueError as exc:
         # pydantic-core's message says what and where ("recursion limit exceeded at line 1 column 202").
         raise MalformedInputError(f"the request body is not valid JSON: {exc}") from exc
@@ -73,7 +85,7 @@ def parse_json(body: bytes) -> Any:
 # Big JSON bodies parsed at once per worker. A parsing thread and the event loop take turns on the GIL,
 # the loop waiting up to the 5 ms switch interval per turn behind each such thread: with one, /healthz
 # stays near 10 ms while four clients send 2 MiB bodies of a million values; with four at once its
-# p99 was 0.4-0.8 s. A real body parses in milliseconds, so the others wait little.
+# p99 was 0.4-0.8 s. Real bodies are parsed at once on the loop (parsed_at_once) and never wait here.
 MAX_JSON_PARSES = 1
 # Big JSON bodies waiting for that slot; past it 503 with Retry-After. Each holds a slot of
 # max_requests_in_flight while it waits, and a hostile one takes up to ~2 s to parse.
@@ -82,10 +94,13 @@ MAX_WAITING_JSON_PARSES = 16
 
 async def read_json(body: bytes, state: AppState, flat_above: int | None = None) -> Any:
     """The rule for every JSON body: parse_json (parse_flat_json with `flat_above`), on the event loop
-    up to INLINE_JSON_BYTES, else in the threadpool, MAX_JSON_PARSES at a time per worker."""
-    parse = parse_json if flat_above is None else functools.partial(parse_flat_json, bound=flat_above)
-    if len(body) <= INLINE_JSON_BYTES:
-        return parse(body)
+    when parsed_at_once (and within `flat_above`), else in the threadpool, in steps, MAX_JSON_PARSES at
+    a time per worker."""
+    if (flat_above is None or len(body) <= flat_above) and parsed_at_once(body):
+        return parse_json(body)
+    parse: Callable[[bytes], Any] = functools.partial(parse_json, in_steps=True)
+    if flat_above is not None:
+        parse = functools.partial(parse_flat_json, bound=flat_above, in_steps=True)
     if state.json_slots is None:  # no lifespan ran (an app driven without it): bound all the same
         state.json_slots = asyncio.Semaphore(MAX_JSON_PARSES)
     slots = state.json_slots
@@ -120,7 +135,7 @@ _FLAT_OBJECT = re.compile(
 )
 
 
-def parse_flat_json(body: bytes, bound: int) -> Any:
+def parse_flat_json(body: bytes, bound: int, *, in_steps: bool = False) -> Any:
     """parse_json for a body that may be bigger than `bound`, the size that keeps parsing any JSON on
     the event loop short. Structure, not bytes, is what costs (a Python object per value: 20 MiB of
     `[],` took 4 s and ~600 MB), so a bigger body is parsed only when it is one flat object."""
@@ -130,7 +145,7 @@ def parse_flat_json(body: bytes, bound: int) -> Any:
             "whose values are strings, numbers, true, false or null (a page: send it as text/html or "
             "text/plain)"
         )
-    return parse_json(body)
+    return parse_json(body, in_steps=in_steps)
 
 
 class JsonRoute(APIRoute):
