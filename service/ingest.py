@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from pathlib import Path
 
 from core.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
@@ -125,22 +126,61 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     return data
 
 
+# UTF-16 without a BOM in another script (Arabic, Cyrillic, CJK) shows NUL only where its ASCII
+# characters are (spaces, digits, line ends): on one side of each 16-bit unit, in at least this share of
+# the units (a stray NUL in 8 KiB of text is no pattern; a Chinese page's line ends and digits are ~2 %).
+_UTF16_MIN_NUL_SHARE = 0.01
+# ... and NULs on the other side at most this share of those: a CJK character whose low byte is 0
+# (U+4E00) puts one there now and then; random bytes put as many on both sides.
+_UTF16_MAX_OTHER_SIDE = 0.25
+# Decoded, real text is letters, marks, digits, punctuation and spaces: 95 % and more in any script.
+# Random 16-bit units land on letters ~70 % of the time (the CJK and Hangul blocks), on controls,
+# symbols, private use and unassigned code points the rest.
+_UTF16_MIN_TEXT_SHARE = 0.9
+_TEXT_CATEGORIES = frozenset("LMNPZ")
+
+
 def _utf16_without_bom(head: bytes) -> str | None:
-    """UTF-16 text with no BOM shows NUL in every other byte for ASCII-range characters."""
+    """The UTF-16 byte order of BOM-less UTF-16 text, or None. Text in the ASCII range shows NUL in
+    every other byte, text in another script only where its ASCII characters are; either is confirmed
+    by reading it (`_reads_as_utf16_text`): 16-bit numbers under 256 show the same NULs."""
     if len(head) < 4:
         return None
     even = head[0::2]
     odd = head[1::2]
     n = min(len(even), len(odd))
-    if n == 0:
-        return None
-    nul_even = even.count(0) / n
-    nul_odd = odd.count(0) / n
-    if nul_odd > 0.6 and nul_even < 0.1:
-        return "utf-16-le"
-    if nul_even > 0.6 and nul_odd < 0.1:
-        return "utf-16-be"
+    nul_even = even.count(0)
+    nul_odd = odd.count(0)
+    for encoding, high, low in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
+        ascii_range = high > 0.6 * n and low < 0.1 * n
+        if ascii_range or (high >= _UTF16_MIN_NUL_SHARE * n and low <= _UTF16_MAX_OTHER_SIDE * high):
+            return encoding if _reads_as_utf16_text(head, encoding) else None
     return None
+
+
+def _is_printable_ascii(byte: int) -> bool:
+    return 0x20 <= byte <= 0x7E or byte in (0x09, 0x0A, 0x0D)
+
+
+def _reads_as_utf16_text(head: bytes, encoding: str) -> bool:
+    """`head` decodes strictly as `encoding` into text of letters, digits, punctuation and spaces, and is
+    not ASCII text with NULs in it (b"hello\x00world\x00" reads as CJK ideographs as UTF-16-LE: a pair
+    of ASCII letters is one). Real UTF-16 text in another script has units such as 0x06xx (Arabic) or
+    0x04xx (Cyrillic), whose bytes are no printable ASCII pair."""
+    head = head[: len(head) // 2 * 2]
+    pairs = [(head[i], head[i + 1]) for i in range(0, len(head), 2)]
+    wide = [p for p in pairs if 0 not in p]
+    if sum(_is_printable_ascii(a) and _is_printable_ascii(b) for a, b in wide) > len(wide) // 2:
+        return False
+    last = pairs[-1][1] if encoding == "utf-16-le" else pairs[-1][0]
+    if 0xD8 <= last <= 0xDB:  # the head may cut a surrogate pair in two
+        head = head[:-2]
+    try:
+        text = head.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    plain = sum(1 for c in text if unicodedata.category(c)[0] in _TEXT_CATEGORIES or c in "\t\n\r")
+    return plain >= _UTF16_MIN_TEXT_SHARE * len(text)
 
 
 def sniff_binary(data: bytes, source: str = "<input>") -> None:

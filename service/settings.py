@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -214,6 +215,11 @@ class Settings(BaseSettings):
     # Perspective's comments:analyze as the reader types: MODERATION_CORS_ORIGINS='["https://news.example"]'
     # ("*" for any). Empty (the default): no CORS headers, browsers refuse cross-origin calls.
     cors_origins: list[str] = []
+    # The URL clients reach this service at (https://moderation.example/, a path prefix included), for
+    # Perspective's discovery document, whose rootUrl tells a client where to send its calls. Unset: the
+    # URL of the request (its Host header, checked); behind a shared cache set it, or one client's Host
+    # header would choose where the cached document sends every later client.
+    public_base_url: str | None = None
     log_level: str = "INFO"  # one of LOG_LEVELS, any case
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
@@ -244,6 +250,31 @@ class Settings(BaseSettings):
                 "arrive in each client's own encoding"
             )
         return token
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        try:
+            parts = urlsplit(url)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or not port_ok
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+            or not all("!" <= c <= "~" for c in url)
+        ):
+            raise ValueError(
+                "must be the absolute http:// or https:// URL clients reach this service at, such as "
+                "https://moderation.example/ (ASCII, no credentials, query or fragment)"
+            )
+        return url if url.endswith("/") else url + "/"
 
     @field_validator("log_level")
     @classmethod

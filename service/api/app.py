@@ -31,7 +31,12 @@ from core.errors import ConfigurationError, ModelError
 from model.score import CommentScorer
 from model.versions import VersionRegistry
 from service.api import errors
-from service.api.guards import BodyLimitMiddleware, InFlightLimitMiddleware, SafetyNetMiddleware
+from service.api.guards import (
+    MAX_JSON_PARSES,
+    BodyLimitMiddleware,
+    InFlightLimitMiddleware,
+    SafetyNetMiddleware,
+)
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.perspective_protocol import check_aliases
 from service.api.routers import (
@@ -115,6 +120,7 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
     state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
+    state.json_slots = asyncio.Semaphore(MAX_JSON_PARSES)
     state.store_slots = state.new_store_slots()
     limit_arenas()
     # A ModelError here becomes one log line (OneLineStartupFailure), and the worker exits.

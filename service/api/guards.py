@@ -11,17 +11,20 @@
 - `JsonRoute` checks the media type (415) and parses JSON with pydantic-core's parser, which is strict
   about UTF-8 and lone surrogates and stops at nesting depth 200 with an error instead of recursing
   (the stdlib `json` would raise RecursionError on 10,000 nested brackets). The parsed value is cached
-  on the request, so FastAPI validates it without parsing again.
+  on the request, so FastAPI validates it without parsing again. A body of many values or containers
+  (`parsed_at_once`) is parsed in the threadpool, in steps that let the event loop run, one at a time
+  per worker (`read_json`, every JSON route).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import zlib
 from collections.abc import Callable, Coroutine
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
@@ -32,7 +35,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path
+from service.api.jsonsteps import parse_in_steps
 from service.memory import release_request_memory
+
+if TYPE_CHECKING:
+    from service.api.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +51,75 @@ def is_json_media_type(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-def parse_json(body: bytes) -> Any:
+# A JSON body is parsed on the event loop, by pydantic-core at once, when it holds at most this many
+# `,` and `:` (every value but the first follows one; in its strings too): 65,536 values take
+# pydantic-core at most ~4 ms here (an object of 32,768 keys; numbers and escapes far less).
+INLINE_JSON_VALUES = 65_536
+# It must also hold at most this many `[` and `{`: a few thousand containers never set off one of the
+# garbage collector's full passes (40 ms or more in a worker), which 700,000 of them did again and
+# again. Real requests pass both: 1,000 comments of prose (2 MiB) hold ~40,000 commas, 1,000 objects.
+INLINE_JSON_CONTAINERS = 4_096
+
+
+def parsed_at_once(body: bytes) -> bool:
+    """True when parse_json is short enough for the event loop (INLINE_JSON_VALUES and
+    INLINE_JSON_CONTAINERS, counted in the strings too: ~1.2 ns a byte, 2.5 ms for 2 MiB)."""
+    if len(body) <= INLINE_JSON_CONTAINERS:
+        return True
+    containers = body.count(b"[") + body.count(b"{")
+    return containers <= INLINE_JSON_CONTAINERS and body.count(b",") + body.count(b":") <= INLINE_JSON_VALUES
+
+
+def parse_json(body: bytes, *, in_steps: bool = False) -> Any:
+    """The body's JSON value: pydantic-core's from_json, or with `in_steps` the same from
+    service.api.jsonsteps (for a thread: it hands the GIL back as it goes)."""
     if not body.strip():
         raise MalformedInputError("the request body is empty; expected a JSON object")
     try:
-        return from_json(body, allow_inf_nan=False)
+        return parse_in_steps(body) if in_steps else from_json(body, allow_inf_nan=False)
     except ValueError as exc:
         # pydantic-core's message says what and where ("recursion limit exceeded at line 1 column 202").
         raise MalformedInputError(f"the request body is not valid JSON: {exc}") from exc
+
+
+# Big JSON bodies parsed at once per worker. A parsing thread and the event loop take turns on the GIL,
+# the loop waiting up to the 5 ms switch interval per turn behind each such thread: with one, /healthz
+# stays near 10 ms while four clients send 2 MiB bodies of a million values; with four at once its
+# p99 was 0.4-0.8 s. Real bodies are parsed at once on the loop (parsed_at_once) and never wait here.
+MAX_JSON_PARSES = 1
+# Big JSON bodies waiting for that slot; past it 503 with Retry-After. Each holds a slot of
+# max_requests_in_flight while it waits, and a hostile one takes up to ~2 s to parse.
+MAX_WAITING_JSON_PARSES = 16
+
+
+async def read_json(body: bytes, state: AppState, flat_above: int | None = None) -> Any:
+    """The rule for every JSON body: parse_json (parse_flat_json with `flat_above`), on the event loop
+    when parsed_at_once (and within `flat_above`), else in the threadpool, in steps, MAX_JSON_PARSES at
+    a time per worker."""
+    if (flat_above is None or len(body) <= flat_above) and parsed_at_once(body):
+        return parse_json(body)
+    parse: Callable[[bytes], Any] = functools.partial(parse_json, in_steps=True)
+    if flat_above is not None:
+        parse = functools.partial(parse_flat_json, bound=flat_above, in_steps=True)
+    if state.json_slots is None:  # no lifespan ran (an app driven without it): bound all the same
+        state.json_slots = asyncio.Semaphore(MAX_JSON_PARSES)
+    slots = state.json_slots
+    if slots.locked() and state.json_waiting >= MAX_WAITING_JSON_PARSES:
+        raise ApiError(
+            503,
+            "overloaded",
+            f"{state.json_waiting} JSON bodies are already waiting to be parsed by this worker; retry soon",
+            headers={"Retry-After": "1"},
+        )
+    state.json_waiting += 1
+    try:
+        await slots.acquire()
+    finally:
+        state.json_waiting -= 1
+    try:
+        return await run_in_threadpool(parse, body)
+    finally:
+        slots.release()
 
 
 # One JSON object of at most FLAT_MEMBERS members whose values are strings, numbers, true, false or null:
@@ -67,7 +135,7 @@ _FLAT_OBJECT = re.compile(
 )
 
 
-def parse_flat_json(body: bytes, bound: int) -> Any:
+def parse_flat_json(body: bytes, bound: int, *, in_steps: bool = False) -> Any:
     """parse_json for a body that may be bigger than `bound`, the size that keeps parsing any JSON on
     the event loop short. Structure, not bytes, is what costs (a Python object per value: 20 MiB of
     `[],` took 4 s and ~600 MB), so a bigger body is parsed only when it is one flat object."""
@@ -77,7 +145,7 @@ def parse_flat_json(body: bytes, bound: int) -> Any:
             "whose values are strings, numbers, true, false or null (a page: send it as text/html or "
             "text/plain)"
         )
-    return parse_json(body)
+    return parse_json(body, in_steps=in_steps)
 
 
 class JsonRoute(APIRoute):
@@ -109,7 +177,7 @@ class JsonRoute(APIRoute):
                     "unsupported_media_type",
                     f"expected Content-Type: application/json, got {content_type or 'none'}",
                 )
-            request._json = parse_json(await request.body())
+            request._json = await read_json(await request.body(), request.app.state.moderation)
             self.check_parsed(request, request._json)
             return await handler(request)
 

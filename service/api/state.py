@@ -148,6 +148,9 @@ class AppState:
     # Bounds the store calls in threads at once (run_store); made in the lifespan, on the worker's loop.
     store_slots: asyncio.Semaphore | None = field(default=None, repr=False)
     pages_waiting: int = 0  # pages waiting for a slot (at most limits.max_waiting_pages)
+    # Bounds the big JSON bodies parsed at once (service.api.guards.read_json); made in the lifespan.
+    json_slots: asyncio.Semaphore | None = field(default=None, repr=False)
+    json_waiting: int = 0  # big JSON bodies waiting for a slot (at most guards.MAX_WAITING_JSON_PARSES)
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)

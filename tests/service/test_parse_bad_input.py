@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import gzip
 import json
 import os
+import random
+import struct
 import subprocess
 import sys
 
@@ -138,6 +141,63 @@ def test_a_declared_charset_that_is_no_page_charset_is_not_used(declared):
 )
 def test_encodings_and_line_ends(encoded):
     assert decode(encoded) == "Ünïcödé title\nbody line\n"
+
+
+ARABIC = (
+    "وافق المجلس البلدي على ميزانية الجسر الجديد بعد نقاش طويل في 12 مايو.\nأحمد: هذا قرار جيد للمدينة.\n"
+)
+RUSSIAN = (
+    "Городской совет утвердил бюджет нового моста 12 мая.\nИван: Это хорошее решение, но слишком поздно.\n"
+)
+CHINESE = (
+    "市议会在5月12日通过了新桥的预算。\n张伟：这是一个好决定，但是太晚了。\n李明 2017-05-12：我不同意。\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [ARABIC, RUSSIAN, CHINESE], ids=["arabic", "russian", "chinese"])
+def test_utf16_without_a_bom_in_another_script_is_read(text, encoding):
+    """UTF-16 with no BOM was recognised only by NULs in every other byte, which ASCII-range text has:
+    Arabic, Russian or Chinese text has them only at its spaces, digits and line ends, and was refused
+    as binary."""
+    page = (text * 40).encode(encoding)
+    assert decode(page) == text * 40
+    assert decode(text.encode(encoding)) == text  # a short comment too
+
+
+def _pdf() -> bytes:
+    stream = random.Random(3).randbytes(4000)
+    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 4000 >>\nstream\n" + stream + b"\nendstream"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        PNG + random.Random(1).randbytes(8000),
+        gzip.compress(("Title\n\n" + RUSSIAN * 200).encode("utf-16-le"), mtime=0),
+        _pdf(),
+        *(random.Random(seed).randbytes(size) for seed in range(8) for size in (64, 8192)),
+        # 16-bit numbers from 1 to 255: NUL in every other byte, like ASCII-range UTF-16 (read as text
+        # before, control codes and all)
+        struct.pack("<4096H", *random.Random(5).choices(range(1, 256), k=4096)),
+        # ASCII text with a NUL every few letters, always on odd offsets: as UTF-16-LE it is all CJK
+        b"hello\x00world\x00" * 100,
+        b"budget\x00bridge\x00council\x00" * 200,
+    ],
+    ids=[
+        "png",
+        "gzip",
+        "pdf",
+        *(f"random-{seed}-{size}" for seed in range(8) for size in (64, 8192)),
+        "u16",
+        "nul",
+        "nul2",
+    ],
+)
+def test_binary_data_is_still_refused(payload):
+    # (a short random blob may show no control byte: it is then refused as no encoding fits)
+    with pytest.raises((BinaryInputError, DecodeError)):
+        decode(payload)
 
 
 def test_a_text_dump_that_opens_with_a_quoted_script_is_read_as_text(data_dir):

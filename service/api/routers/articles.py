@@ -21,7 +21,7 @@ from core.records import ArticleContext
 from service.api import queueing
 from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
 from service.api.errors import ApiError
-from service.api.guards import is_json_media_type, parse_flat_json
+from service.api.guards import is_json_media_type, read_json
 from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
@@ -114,7 +114,7 @@ async def score_article(
         try:
             # The page limit, not the request limit, bounds this body: only its content may be big.
             limit = state.settings.limits.max_request_bytes
-            page = ScorePageJson.model_validate(parse_flat_json(body, limit))
+            page = ScorePageJson.model_validate(await read_json(body, state, flat_above=limit))
         except ValidationError as exc:
             raise RequestValidationError(exc.errors(include_input=False)) from exc
         data, fmt, source = page.content, page.format, page.source or source

@@ -11,8 +11,10 @@ Perspective, by design, are listed in docs/perspective.md.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -299,6 +301,39 @@ async def suggest_score(
     return json_response(answer)
 
 
+# What a Host header may hold: a DNS name (underscores allowed: container names have them) or an IPv4
+# address, or an IPv6 address in brackets; then an optional port.
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
+)
+
+
+def _request_root(request: Request) -> str:
+    """The URL this request came to, from its Host header (the server's own address without one), once
+    the header is known to hold a host and port and nothing else."""
+    host = request.headers.get("host")
+    if host is not None and not _is_host(host):
+        raise ApiError(
+            400, "malformed", "the Host header must be a host name or address with an optional :port"
+        )
+    return str(request.base_url)
+
+
+def _is_host(value: str) -> bool:
+    name = value
+    if ":" in value and not value.endswith("]"):  # (an IPv6 address in brackets has colons of its own)
+        name, _, port = value.rpartition(":")
+        if not (port.isascii() and port.isdigit() and 0 < int(port) <= 65535):
+            return False
+    if name.startswith("[") and name.endswith("]"):
+        try:
+            ipaddress.IPv6Address(name[1:-1])
+        except ValueError:
+            return False
+        return True
+    return len(name) <= 253 and _HOST.fullmatch(name) is not None
+
+
 @cache
 def _discovery_template() -> str:
     return resources.files("service.api").joinpath("commentanalyzer_v1alpha1.json").read_text("utf-8")
@@ -311,17 +346,20 @@ def _discovery_template() -> str:
 )
 async def discovery(
     request: Request,
+    state: StateDep,
     version: Annotated[str, Query(description="API version; only v1alpha1 exists.")] = DISCOVERY_VERSION,
 ) -> Response:
     """What `googleapiclient.discovery.build("commentanalyzer", "v1alpha1",
     discoveryServiceUrl="<this server>/$discovery/rest?version=v1alpha1", developerKey=...)` reads.
-    Its rootUrl is the URL this request came to, so the client then calls this server."""
+    Its rootUrl is MODERATION_PUBLIC_BASE_URL, or else the URL this request came to (its Host header
+    must be a host name or address with an optional port: 400 otherwise), so the client then calls
+    this server."""
     if version != DISCOVERY_VERSION:
         raise ApiError(
             404, "not_found", f"Discovery document not found for API service: commentanalyzer {version}"
         )
     document = json.loads(_discovery_template())
-    root = str(request.base_url)
+    root = state.settings.public_base_url or _request_root(request)
     document["rootUrl"] = root
     document["mtlsRootUrl"] = root
     document["baseUrl"] = root + document.get("servicePath", "")

@@ -25,6 +25,7 @@ import requests
 
 from model.artifact import seal_manifest
 from tests.helpers import wait_until
+from tests.service.api.conftest import TOKEN
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -463,3 +464,49 @@ def test_a_json_page_of_nested_lists_does_not_stall_the_health_probe(server):
     slowest = _slowest_health_probe_while(base, heavy)
     assert result["statuses"] == [422, 422, 422], result
     assert slowest < 1.0, f"/healthz took {slowest:.2f} s while 20 MiB JSON pages were refused"
+
+
+def test_hostile_json_bodies_on_every_json_route_do_not_stall_the_health_probe(tmp_path):
+    """Every JSON route parsed its body (up to the 2 MiB request limit) on the event loop: 2 MiB of `[],`
+    or of 150-deep nests held it 0.2-0.5 s a request, so with four clients sending them /healthz took
+    ~0.5 s at the median and ~1.9 s at worst. Such a body is now refused in the threadpool, before
+    anything is built."""
+    from tests.service.api.test_jsonsteps import FLAT, NESTED
+
+    paths = [
+        "/v1/comments:score",
+        "/v1/feedback",
+        "/v1alpha1/comments:analyze",
+        "/v1alpha1/comments:suggestscore",
+    ]
+    proc, base = start(tmp_path)  # the default limits: 64 requests in flight, so all four are handled
+    statuses: list[int] = []
+    probes: list[float] = []
+    try:
+        wait_ready(proc, base)
+
+        def client(i: int) -> None:
+            headers = JSON_TYPE | {"authorization": "Bearer " + TOKEN}
+            with httpx.Client(base_url=base, timeout=60) as http:
+                for n in range(8):
+                    body = (FLAT, NESTED)[n % 2]
+                    statuses.append(http.post(paths[(i + n) % 4], content=body, headers=headers).status_code)
+
+        clients = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert http.get("/healthz").status_code == 200
+            for thread in clients:
+                thread.start()
+            while any(thread.is_alive() for thread in clients):
+                t = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                probes.append(time.monotonic() - t)
+                time.sleep(0.01)
+        for thread in clients:
+            thread.join()
+    finally:
+        stop(proc)
+    assert sorted(set(statuses)) == [400, 422] and len(statuses) == 32, statuses
+    probes.sort()
+    median, slowest = probes[len(probes) // 2], probes[-1]
+    assert median < 0.1 and slowest < 0.5, f"/healthz: median {median:.3f} s, slowest {slowest:.3f} s"

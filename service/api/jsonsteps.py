@@ -1,0 +1,187 @@
+"""JSON parsed in short steps, so a big body can be parsed in a thread without holding the event loop.
+
+pydantic-core's `from_json` builds a body's Python objects holding the GIL from its first byte to its
+last: ~0.25 us a value, so 2 MiB of `[],` (700,000 values) holds it ~0.2 s and 2 MiB of 150-deep
+nesting ~0.5 s. Run in the threadpool, it would hold the event loop (which needs the GIL too) as long.
+`parse_in_steps` gives the same value, or a ValueError where `from_json` gives one: it walks arrays and
+objects here, in Python, whose threads take turns on the GIL every few milliseconds, and has `from_json`
+itself read each string, number and literal, so escapes, surrogates, control characters and numbers
+are pydantic-core's. Nesting is bounded as `from_json` bounds it (no recursion here at all).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic_core import from_json
+
+# from_json's own recursion limit: a value inside more than this many arrays or objects is an error.
+MAX_DEPTH = 200
+# Arrays, and objects that hold one (the others are no work for it), in one body: each is a Python
+# object the garbage collector walks while it lives. 700,000 of them (2 MiB of `[],`) made several
+# full collections, each holding the GIL for 40-200 ms (a worker's model alone is ~140,000 objects,
+# 40 ms a collection). A real request has a few (Perspective's: a few per requested attribute); more
+# is refused before anything is built. Objects of plain values (`{}`, `{"text": "a"}`) and strings and
+# numbers are never walked: 150,000 `{}` cost the collector nothing.
+MAX_WALKED = 10_000
+
+_WS = re.compile(rb"[ \t\n\r]*+")
+# A number's characters: from_json decides whether they make one ("01", "1.", "-" do not).
+_NUMBER = re.compile(rb"[-0-9][0-9.eE+-]*+")
+_LITERALS = ((b"true", True), (b"false", False), (b"null", None))
+_OPEN, _CLOSE_ARRAY, _CLOSE_OBJECT = b"[{", ord("]"), ord("}")
+_QUOTE, _BACKSLASH, _COMMA, _COLON = ord('"'), ord("\\"), ord(","), ord(":")
+_POSITION = re.compile(r" at line \d+ column \d+$")
+_STRUCTURE = re.compile(rb'[\[\]{}"]')
+# Up to this many pieces of a string's content (a run of plain bytes, or one escape) per regex call:
+# 20 MiB of `\"` is then ~2,500 calls of a few ms each, not one that holds the GIL for 0.3 s.
+_STRING_PIECES = re.compile(rb'(?:[^"\\]++|\\.){0,4096}+', re.S)
+
+
+def _error(body: bytes, pos: int, what: str) -> ValueError:
+    line = body.count(b"\n", 0, pos) + 1
+    column = pos - body.rfind(b"\n", 0, pos)
+    return ValueError(f"{what} at line {line} column {column}")
+
+
+def _skip(body: bytes, pos: int) -> int:
+    match = _WS.match(body, pos)
+    return match.end() if match else pos
+
+
+def _string_end(body: bytes, start: int) -> int:
+    """The index after the closing quote of the string opening at `start`. A long string is scanned
+    in C, a slice at a time (_STRING_PIECES), so the GIL goes back between slices."""
+    pos = start + 1
+    while True:
+        pieces = _STRING_PIECES.match(body, pos)  # (always a match, "" at least)
+        end = pieces.end() if pieces else pos
+        if end < len(body) and body[end] == _QUOTE:
+            return end + 1
+        if end == pos:  # the end of the body, or a backslash with nothing after it
+            raise _error(body, len(body), "EOF while parsing a string")
+        pos = end
+
+
+def _leaf(body: bytes, start: int, end: int) -> Any:
+    try:
+        return from_json(body[start:end], allow_inf_nan=False)
+    except ValueError as exc:
+        raise _error(body, start, _POSITION.sub("", str(exc))) from None
+
+
+def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
+    """The string, number or literal at `pos`, and the index after it."""
+    first = body[pos]
+    if first == _QUOTE:
+        end = _string_end(body, pos)
+        return _leaf(body, pos, end), end
+    number = _NUMBER.match(body, pos)
+    if number:
+        return _leaf(body, pos, number.end()), number.end()
+    for word, value in _LITERALS:
+        if body.startswith(word, pos):
+            return value, pos + len(word)
+    raise _error(body, pos, "expected value")
+
+
+def _key(body: bytes, pos: int) -> tuple[str, int]:
+    """An object's key at `pos` and its colon: the key, and where its value starts."""
+    if pos >= len(body):
+        raise _error(body, pos, "EOF while parsing an object")
+    if body[pos] != _QUOTE:
+        raise _error(body, pos, "key must be a string")
+    end = _string_end(body, pos)
+    key = _leaf(body, pos, end)
+    pos = _skip(body, end)
+    if pos >= len(body) or body[pos] != _COLON:
+        raise _error(body, pos, "expected `:`")
+    return key, _skip(body, pos + 1)
+
+
+def _check_walked(body: bytes) -> None:
+    """ValueError when `body` builds more than MAX_WALKED arrays and objects that hold an array or such
+    an object (CPython tracks a dict only once it holds a tracked object), found before anything is
+    built: two C counts when its brackets alone are few enough. A body that is no JSON is left to the
+    parser, which says what is wrong with it."""
+    if body.count(b"[") + body.count(b"{") <= MAX_WALKED:
+        return
+    holds: list[bool] = []  # for each open array or object: does the collector walk it
+    walked = 0
+    pos = 0
+    while match := _STRUCTURE.search(body, pos):
+        char = match.group()
+        pos = match.end()
+        if char == b'"':
+            pos = _string_end(body, match.start())
+        elif char in b"[{":
+            if len(holds) > MAX_DEPTH:
+                return  # the parser refuses it at once
+            holds.append(char == b"[")
+        elif holds and holds.pop():  # (a closing bracket with none open: the parser refuses it)
+            walked += 1
+            if walked > MAX_WALKED:
+                raise _error(body, match.start(), f"more than {MAX_WALKED:,} arrays and objects holding them")
+            if holds:
+                holds[-1] = True
+
+
+def parse_in_steps(body: bytes) -> Any:
+    """`from_json(body, allow_inf_nan=False)`: the same value, or ValueError for what it refuses; and
+    ValueError for a body of more than MAX_WALKED arrays and objects holding them."""
+    _check_walked(body)
+    size = len(body)
+    open_: list[Any] = []  # the arrays and objects being filled, outermost first
+    keys: list[str] = []  # for each of them, an object's key whose value comes next ("" in an array)
+    pos = _skip(body, 0)
+    while True:
+        if len(open_) > MAX_DEPTH:
+            raise _error(body, pos, "recursion limit exceeded")
+        if pos >= size:
+            raise _error(body, pos, "EOF while parsing a value")
+        value: Any
+        if body[pos] in _OPEN:
+            is_array = body[pos] == _OPEN[0]
+            pos = _skip(body, pos + 1)
+            if pos < size and body[pos] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
+                value, pos = ([] if is_array else {}), pos + 1
+            elif is_array:
+                open_.append([])
+                keys.append("")
+                continue
+            else:
+                key, pos = _key(body, pos)
+                open_.append({})
+                keys.append(key)
+                continue
+        else:
+            value, pos = _scalar(body, pos)
+        # A value is complete: it goes into the innermost open container, which may then close too.
+        while True:
+            if not open_:
+                pos = _skip(body, pos)
+                if pos < size:
+                    raise _error(body, pos, "trailing characters")
+                return value
+            container = open_[-1]
+            is_array = isinstance(container, list)
+            if is_array:
+                container.append(value)
+            else:
+                container[keys[-1]] = value
+            pos = _skip(body, pos)
+            if pos >= size:
+                raise _error(body, pos, "EOF while parsing " + ("a list" if is_array else "an object"))
+            if body[pos] == _COMMA:
+                pos = _skip(body, pos + 1)
+                if pos < size and body[pos] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
+                    raise _error(body, pos, "trailing comma")
+                if not is_array:
+                    keys[-1], pos = _key(body, pos)
+                break  # the container's next value
+            if body[pos] != (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
+                raise _error(body, pos, "expected `,` or `" + ("]" if is_array else "}") + "`")
+            value = open_.pop()
+            keys.pop()
+            pos += 1

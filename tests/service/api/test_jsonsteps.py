@@ -1,0 +1,234 @@
+"""JSON bodies: a big one is parsed in the threadpool in steps (service/api/jsonsteps.py), giving what
+pydantic-core's from_json gives, and never holding the event loop for long."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic_core import from_json
+
+from core.errors import MalformedInputError
+from service.api import guards
+from service.api.errors import ApiError
+from service.api.jsonsteps import MAX_WALKED, parse_in_steps
+from tests.service.api.conftest import assert_error, assert_google_error, auth
+
+MIB = 1024 * 1024
+LIMIT = 2 * MIB - 64  # under the 2 MiB request limit
+FLAT = b"[" + b"[]," * ((LIMIT - 2) // 3) + b"0]"  # 700,000 empty arrays
+_UNIT = b"[" * 150 + b"]" * 150 + b","
+NESTED = b"[" + _UNIT * ((LIMIT - 2) // len(_UNIT)) + b"0]"  # 150-deep nests, one after another
+NUMBERS = b"[" + b"0," * ((LIMIT - 2) // 2) + b"0]"  # a million values in one array
+
+
+def _outcome(body: bytes) -> tuple[str, Any]:
+    try:
+        return "value", from_json(body, allow_inf_nan=False)
+    except ValueError:
+        return "error", None
+
+
+def _steps(body: bytes) -> tuple[str, Any]:
+    try:
+        return "value", parse_in_steps(body)
+    except ValueError:
+        return "error", None
+
+
+ODD = [
+    b"[]",
+    b" {} ",
+    b'[1, 2.5, -3e2, 1E+2, -0, 1.5e-7, "a\\u00e9\\n\\"\\\\", true, false, null, {"a": [{}]}]',
+    b'{"a":1,"a":2,"b":3,"a":4}',
+    b'{"a":[1,{"b":null}],"c":"\\ud83d\\ude00","":""}',
+    b"[1e999]",
+    b"123456789012345678901234567890",
+    b"[\t\n\r 1]",
+    b"[" * 200 + b"]" * 200,
+    b"[" * 201 + b"]" * 201,
+    b"[" * 202 + b"]" * 202,
+    b"[" * 201 + b"1" + b"]" * 201,
+    b'{"a":' * 200 + b"1" + b"}" * 200,
+    b'{"a":' * 201 + b"1" + b"}" * 201,
+    b"[1,]",
+    b'{"a":1,}',
+    b"[01]",
+    b"[1.]",
+    b"[-]",
+    b"[1e5e5]",
+    b"[NaN]",
+    b"[Infinity]",
+    b'"\\ud800"',
+    b'"\x01"',
+    b'["a\\x"]',
+    b'["\xff"]',
+    b'["\xed\xa0\x80"]',
+    b"\xef\xbb\xbf[1]",
+    b"[1] x",
+    b"[1 2]",
+    b'{"a" 1}',
+    b"{1:2}",
+    b"[tru]",
+    b"[truex]",
+    b'{"a":1}}',
+    b"[[]",
+    b'["abc',
+    b'["a\\',
+    b"[\x0c1]",
+    b'["'
+    + b'\\"' * 10_000
+    + b"ab\\\\" * 5_000
+    + b"\\u00e9" * 5_000
+    + b"x" * 100_000
+    + b'"]',  # past 4,096 pieces
+    b'["' + b'\\"' * 10_000 + b"\\",  # a string cut short after a backslash
+    b"",
+    b"   ",
+]
+
+
+@pytest.mark.parametrize("body", ODD)
+def test_the_stepwise_parser_gives_what_from_json_gives(body):
+    assert _steps(body) == _outcome(body)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, indent=st.sampled_from([None, 0, 2]), ascii_only=st.booleans(), cut=st.integers(0, 400))
+def test_the_stepwise_parser_agrees_with_from_json_on_any_json_and_any_cut_of_it(
+    value, indent, ascii_only, cut
+):
+    body = json.dumps(value, indent=indent, ensure_ascii=ascii_only).encode()
+    assert _steps(body) == _outcome(body)
+    assert _steps(body[:cut]) == _outcome(body[:cut])  # cut short: both refuse (or both read a prefix)
+
+
+def _state() -> Any:
+    return SimpleNamespace(json_slots=None, json_waiting=0)
+
+
+async def _longest_stall_while(work: Any) -> tuple[float, Any]:
+    """Runs `work` (a coroutine) while a task ticks every millisecond: the longest gap between ticks."""
+    done = asyncio.Event()
+    longest = 0.0
+
+    async def ticker() -> None:
+        nonlocal longest
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            longest = max(longest, now - last)
+            last = now
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    try:
+        result: Any = await work
+    except Exception as exc:  # the refusal is the result
+        result = exc
+    done.set()
+    await task
+    return longest, result
+
+
+# A page's JSON over the request limit: 20 MiB of `[],` beside its content, checked by one regular
+# expression call that held the GIL ~0.3 s.
+PAGE = b'{"content": "Title\\n\\nText.", "x": ' + b"[" + b"[]," * (7 * MIB) + b"0]}"
+
+
+@pytest.mark.parametrize("body", [FLAT, NESTED, NUMBERS, PAGE], ids=["flat", "nested", "numbers", "page"])
+def test_a_big_json_body_never_holds_the_event_loop(body):
+    """from_json on the event loop held every request of the worker, /healthz too, for as long as it
+    took: 2 MiB of `[],` ~0.2 s, 150-deep nests ~0.5 s (and run in a thread it holds the GIL as long)."""
+    flat_above = 2 * MIB if body is PAGE else None
+    stall, result = asyncio.run(_longest_stall_while(guards.read_json(body, _state(), flat_above)))
+    if body is NUMBERS:
+        assert result == from_json(body)
+    elif body is PAGE:
+        assert isinstance(result, MalformedInputError) and "one JSON object" in str(result)
+    else:
+        assert isinstance(result, MalformedInputError) and f"more than {MAX_WALKED:,} arrays" in str(result)
+    assert stall < 0.1, f"the event loop stalled {stall:.3f} s"
+
+
+def test_big_json_bodies_are_parsed_one_at_a_time_and_a_long_queue_is_refused():
+    state = _state()
+
+    async def main() -> None:
+        assert await guards.read_json(b"[1]", state) == [1]  # a small body never waits
+        state.json_slots = asyncio.Semaphore(guards.MAX_JSON_PARSES)
+        await state.json_slots.acquire()  # a parse in progress
+        waiting = [asyncio.create_task(guards.read_json(NUMBERS, state)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        assert state.json_waiting == 3 and not any(t.done() for t in waiting)
+        state.json_waiting = guards.MAX_WAITING_JSON_PARSES
+        with pytest.raises(ApiError) as refused:
+            await guards.read_json(NUMBERS, state)
+        assert refused.value.status == 503
+        state.json_waiting = 3
+        state.json_slots.release()
+        assert [len(x) for x in await asyncio.gather(*waiting)] == [len(from_json(NUMBERS))] * 3
+        assert state.json_waiting == 0
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("body", [FLAT, NESTED], ids=["flat", "nested"])
+def test_every_json_route_refuses_a_body_of_too_many_arrays_with_its_own_error(client, body):
+    json_ = {"content-type": "application/json"}
+    for path in ("/v1/comments:score", "/v1/feedback"):
+        error = assert_error(client.post(path, content=body, headers=json_ | auth()), 422, "malformed")
+        assert f"more than {MAX_WALKED:,} arrays" in error["message"]
+    for path in ("/v1alpha1/comments:analyze", "/v1alpha1/comments:suggestscore"):
+        error = assert_google_error(
+            client.post(path, content=body, headers=json_ | auth()), 400, "INVALID_REQUEST"
+        )
+        assert f"more than {MAX_WALKED:,} arrays" in error["message"]
+
+
+def _thread(n: int) -> bytes:
+    comments = [
+        {"id": f"c{i}", "text": f"Comment {i} about the bridge budget, \u00e9t\u00e9 \U0001f600. " * 20}
+        for i in range(n)
+    ]
+    return json.dumps(
+        {"comments": comments, "article": {"title": "Bridge", "body": "The vote. " * 2000}}
+    ).encode()
+
+
+def test_a_real_request_is_parsed_at_once_and_never_waits_for_the_big_body_slot():
+    """A real request of any size holds few values: pydantic-core reads it on the loop in well under a
+    millisecond, so it does not queue behind a hostile body for the worker's one parsing slot."""
+    state = _state()
+    data = _thread(1000)
+    assert len(data) > 1 * MIB and guards.parsed_at_once(data)
+    assert not guards.parsed_at_once(NUMBERS) and not guards.parsed_at_once(FLAT)
+
+    async def main() -> Any:
+        state.json_slots = asyncio.Semaphore(guards.MAX_JSON_PARSES)
+        await state.json_slots.acquire()  # a hostile body being parsed, and a full queue behind it
+        state.json_waiting = guards.MAX_WAITING_JSON_PARSES
+        return await asyncio.wait_for(guards.read_json(data, state), timeout=10)
+
+    assert asyncio.run(main()) == json.loads(data)
+
+
+def test_a_big_real_request_is_read_as_before(client):
+    data = _thread(300)
+    r = client.post("/v1/comments:score", content=data, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert [x["id"] for x in r.json()["results"]] == [f"c{i}" for i in range(300)]
