@@ -182,6 +182,12 @@ _DM_LINE = re.compile(rf"\s*{_DM}(?:\s*$|\s+{REPLY_CUE})", re.I)
 
 
 _COMPACT_RAW = re.compile(rf"\d{{1,3}}\s?{_SHORT_UNITS}", re.I)
+# A compact stamp without a separator: after a name ("RiverRat77 5h", "Jen K 4h": OpenWeb, Instagram,
+# X) or alone on its line ("5h"). Only at the end of a line of at most three words before it and
+# NAMED_COMPACT_CHARS characters, as a comment header is (prose ending in "10m" is longer), and in
+# lower case ("Revenue 5M" is money).
+_NAMED_COMPACT = re.compile(r"[ \t]*(?:\S+[ \t]+){0,3}(\d{1,2}(?:s|m|min|h|hr|d|w|wk|mo|y|yr))[ \t]*")
+NAMED_COMPACT_CHARS = 40
 
 
 def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
@@ -217,10 +223,11 @@ _HAS_TIME = re.compile(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", re.I)
 
 def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
     """The first date in `text`; `has_digit` (whether it holds a digit) when the caller knows it."""
-    if not _maybe_date(text, has_digit):
-        return None
-    m = DATE.search(text)
+    m = DATE.search(text) if _maybe_date(text, has_digit) else None
     if not m:
+        short = len(text) <= NAMED_COMPACT_CHARS and has_digit is not False
+        if short and (named := _NAMED_COMPACT.fullmatch(text)):
+            return DateHit(named.start(1), named.end(1), named.group(1), "rel", False)
         return None
     raw = m.group(0).strip("() ")
     if _K_REL.fullmatch(raw) or _COMPACT_RAW.fullmatch(raw):

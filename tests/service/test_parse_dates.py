@@ -83,3 +83,22 @@ def test_times_written_with_a_dot_or_a_bare_hour_are_kept(line, iso):
     hit = find_date(line)
     assert hit is not None
     assert to_iso(hit.raw) == iso
+
+
+@pytest.mark.parametrize(
+    "line, raw",
+    [
+        ("RiverRat77 5h", "5h"),
+        ("Jen K 4h", "4h"),
+        ("M. Okafor 2d", "2d"),
+        ("5h", "5h"),
+        ("Revenue 5M", None),  # upper case: money, not a month
+        ("He finished the race in about 10m", None),  # prose: more than three words before
+        ("Our street lost power at 1am and crews were out by 3h", None),
+    ],
+)
+def test_compact_stamp_after_a_name_on_a_short_line(line: str, raw: str | None) -> None:
+    hit = find_date(line)
+    assert (hit.raw if hit else None) == raw
+    if hit:
+        assert hit.kind == "rel" and to_iso(hit.raw) is None

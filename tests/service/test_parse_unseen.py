@@ -301,6 +301,19 @@ INLINE["badge after every name"] = (
     ["Ann", "Bob K", "Cy"],
 )
 
+INLINE["compact stamp after the name (OpenWeb, X)"] = (
+    "Conversation\n3 Comments\n\n"
+    + "\n\n".join(
+        f"{n} {w}\n\n{t}\n\n14 1"
+        for n, w, t in [
+            ("RiverRat77", "5h", "First comment text here about leaks."),
+            ("Jen K", "4h", "Second comment about showers and lawns."),
+            ("M. Okafor", "2d", "Third comment about the pumping station."),
+        ]
+    ),
+    ["RiverRat77", "Jen K", "M. Okafor"],  # "5h" was part of the name, and the HTML thread was missed
+)
+
 
 @pytest.mark.parametrize("case", sorted(INLINE))
 def test_inline_header_shapes(case: str) -> None:
