@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the date grammar is long regex alternations; wrapping them hurts reading)
-"""Find and read dates as comment headers write them: English, French and German month names, numeric
+"""Find and read dates as comment headers write them: English, French, German, Arabic, ... month names, numeric
 dates, ISO 8601, and relative times ("3 hours ago", "il y a 2 jours", "vor 5 Minuten").
 
 `DATE` finds a date span cheaply (one precompiled regex); `to_iso` reads the span into ISO 8601 when the
@@ -33,6 +33,27 @@ for _num, _names in enumerate(
 ):
     for _n in _names.split():
         _MONTHS[_n] = _num
+# Arabic: the Egyptian/Gulf names, the Levantine (two words for four of them, joined here by "_") and
+# the Maghreb ones, each as written with and without the hamza on its alef.
+for _num, _names in enumerate(
+    [
+        "يناير كانون_الثاني جانفي",
+        "فبراير شباط فيفري",
+        "مارس آذار اذار",
+        "أبريل ابريل إبريل نيسان أفريل افريل",
+        "مايو أيار ايار ماي",
+        "يونيو حزيران جوان",
+        "يوليو تموز يوليوز جويلية",
+        "أغسطس اغسطس آب اب غشت أوت اوت",
+        "سبتمبر أيلول ايلول شتنبر",
+        "أكتوبر اكتوبر تشرين_الأول تشرين_الاول",
+        "نوفمبر تشرين_الثاني نونبر",
+        "ديسمبر كانون_الأول كانون_الاول دجنبر",
+    ],
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS[_n.replace("_", " ")] = _num
 
 
 def trie_rx(words: list[str]) -> str:
@@ -76,7 +97,7 @@ _WEEKDAY = (
     "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
 )
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*(?:uhr|min|mn|hrs?|h)(?!\w))?|\d{1,2}\s*[ap]\.?m\.?"
-_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?)?\s*)"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|الساعة)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 # "2.05pm" and a French whole hour ("à 10h") are times there too.
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
@@ -109,6 +130,11 @@ _UNITS = (
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
 _SHORT_UNITS = r"(?:s|m|mins?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|min\.|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
+# Arabic units: singular, plural, and the dual that is a number of its own ("ساعتين", two hours).
+_AR_UNITS = (
+    r"(?:ثانية|ثوان|ثواني|ثانيتين|دقيقة|دقائق|دقيقتين|ساعة|ساعات|ساعتين|يوم|أيام|ايام|يومين|أسبوع|اسبوع"
+    r"|أسابيع|اسابيع|أسبوعين|اسبوعين|شهر|أشهر|اشهر|شهور|شهرين|سنة|سنوات|سنتين|عام|أعوام|اعوام|عامين)"
+)
 # Yesterday / today in the languages whose units are known.
 _DAY_WORD = (
     r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag)"
@@ -128,6 +154,7 @@ _REL = (
     r"|\bjust now\b|\bà l['’]instant\b"
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
     rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
+    rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|{_AR_UNITS})"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
@@ -169,9 +196,9 @@ _DAY_WORDS = (
     "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
     "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about",
 )  # fmt: skip
-_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant", *_DAY_WORDS)
+_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant", "منذ", "قبل", *_DAY_WORDS)
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").
-_BARE_WORDS = ("ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", *_DAY_WORDS)
+_BARE_WORDS = ("ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", *_DAY_WORDS)
 
 
 _COMPACT_REL = re.compile(rf"[·•|] \d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)

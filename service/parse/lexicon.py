@@ -78,7 +78,10 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|show more|load more|mehr laden|voir plus"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
-        r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*",
+        r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
+        # Arabic: add / leave a comment, send, no comments yet, comments are the writers' own view
+        r"|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*|[إا]رسال(?: التعليق)?|لا توجد تعليقات.*|كن [أا]ول من يعلق.*"
+        r"|التعليقات تعبر عن.*",
     ),
     (
         "cookie notice",
@@ -89,6 +92,7 @@ _FURNITURE: list[tuple[str, str]] = [
         "site chrome",
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
+        r"|جميع الحقوق محفوظة.*|الرئيسية"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
         r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
         # A breadcrumb trail: "You are here: Home » Design » (the headline)".
@@ -122,7 +126,7 @@ _LONG_FURNITURE_RX = FirstCharRx(
 # Per-comment chrome: action links and counters that sit inside a comment block.
 _CHROME_ALTS = (
     rf"in reply to(?:\s+{REPLY_NAME})?|"  # a reader's sentence opening so stays text
-    r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag"
+    r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag|رد|إبلاغ|ابلاغ"
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
@@ -280,12 +284,14 @@ _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
     r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
-    r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe)"
+    r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe"
+    # Arabic: comments (with and without the article), replies, readers' opinions
+    r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
 _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
-    r"|comentários|commenti|reacties|kommentarer)"
+    r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء)"
 )
 _OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"

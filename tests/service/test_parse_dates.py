@@ -102,3 +102,20 @@ def test_compact_stamp_after_a_name_on_a_short_line(line: str, raw: str | None) 
     assert (hit.raw if hit else None) == raw
     if hit:
         assert hit.kind == "rel" and to_iso(hit.raw) is None
+
+
+@pytest.mark.parametrize(
+    "line, raw, iso",
+    [
+        ("مواطن غيور منذ 3 ساعات", "منذ 3 ساعات", None),
+        ("أبو يوسف منذ ساعتين", "منذ ساعتين", None),  # the dual: "two hours", no digit
+        ("الثلاثاء 3 ديسمبر 2024 - 10:15", "3 ديسمبر 2024 - 10:15", "2024-12-03T10:15:00"),
+        ("12 كانون الأول 2024", "12 كانون الأول 2024", "2024-12-12"),  # Levantine, two words
+        ("٣ أكتوبر ٢٠٢٣ الساعة 10:15", "٣ أكتوبر ٢٠٢٣ الساعة 10:15", "2023-10-03T10:15:00"),  # Arabic-Indic digits
+        ("قبل الحرب كان الوضع مختلفا", None, None),  # "before" without a time unit is prose
+    ],
+)
+def test_arabic_dates(line: str, raw: str | None, iso: str | None) -> None:
+    hit = find_date(line)
+    assert (hit.raw if hit else None) == raw
+    assert (to_iso(hit.raw) if hit else None) == iso

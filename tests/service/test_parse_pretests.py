@@ -151,5 +151,6 @@ def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None
             if re.fullmatch(re.escape(letter), c, re.I):
                 assert low is None or low == letter, (hex(code), letter)
                 checked += 1
-    assert checked > 2 * len(letters)  # each letter and its capital at least
+    # each letter and its capital at least (Arabic letters have no case: once)
+    assert checked >= sum(2 if c.upper() != c else 1 for c in letters)
     assert lower_for_words("Po\u017fted") is None  # the long s: the regex sees "posted"

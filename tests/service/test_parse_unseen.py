@@ -314,6 +314,20 @@ INLINE["compact stamp after the name (OpenWeb, X)"] = (
     ["RiverRat77", "Jen K", "M. Okafor"],  # "5h" was part of the name, and the HTML thread was missed
 )
 
+INLINE["Arabic heading, relative stamps and form"] = (
+    "التعليقات (3)\n\n"
+    + "\n\n".join(
+        f"{n} {w}\n\n{t}\n\nرد"
+        for n, w, t in [
+            ("مواطن غيور", "منذ 3 ساعات", "خطوة جيدة لكن يجب مراقبة توزيع المساعدات."),
+            ("أبو يوسف", "منذ ساعتين", "نحن في القرية لم نر أي دعم منذ سنوات."),
+            ("فاطمة الزهراء", "منذ 20 دقيقة", "أين الدعم لمربي الماشية؟"),
+        ]
+    )
+    + "\n\nأضف تعليقك\nإرسال",
+    ["مواطن غيور", "أبو يوسف", "فاطمة الزهراء"],  # 0 comments before: no Arabic heading, stamp or form
+)
+
 
 @pytest.mark.parametrize("case", sorted(INLINE))
 def test_inline_header_shapes(case: str) -> None:
