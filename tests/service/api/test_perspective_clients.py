@@ -9,7 +9,7 @@ redirected (their request building and response handling run unchanged):
 - PyPerspective 1.0.4 and perspective 1.0.3 (requests / urllib; a module constant or client attribute
   holds Google's URL): that one URL is set to this server.
 - begentle 0.1.1 (googleapiclient; hard-codes the discovery URL, like perspective.py): redirected alike.
-- Coral Talk's request body (see test_perspective.coral_body), in English and French, over HTTP.
+- Coral Talk's request body (see test_perspective.coral_body), in English, French, German and Spanish.
 - The exact default request bodies of clients run by hand (PySpective, the @conversationai JS client,
   lm-eval's and OpenCompass's toxicity metrics; docs/perspective.md), over HTTP.
 
@@ -355,7 +355,7 @@ def test_coral_talk_request_with_a_toxicity_model(family_server, language):
     assert values[0] > values[1]
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_coral_talk_request_with_the_shipped_model(shipped_server, language):
     r = httpx.post(
         shipped_server + "/v1alpha1/comments:analyze?key=coral-key",
@@ -369,6 +369,24 @@ def test_coral_talk_request_with_the_shipped_model(shipped_server, language):
         error = r.json()["error"]
         assert error["message"] == f"Attribute TOXICITY does not support request languages: {language}"
         assert error["details"][0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+
+
+def test_coral_talk_request_in_a_language_the_shipped_model_lacks(shipped_server):
+    """Coral's `es` locale: Perspective's documented 400, which Coral logs before letting the comment
+    through unscored (docs/perspective.md)."""
+    r = httpx.post(
+        shipped_server + "/v1alpha1/comments:analyze?key=coral-key",
+        json=coral_body(CORAL_COMMENTS["es"][0], "es"),
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["message"] == "Attribute TOXICITY does not support request languages: es"
+    assert error["details"][0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    assert error["details"][0]["languageNotSupportedByAttributeError"] == {
+        "attribute": "TOXICITY",
+        "requestedLanguages": ["es"],
+    }
+    assert "attributeScores" not in r.json()  # what Coral reads: nothing to read, so no score
 
 
 # Clients run by hand (docs/perspective.md): their exact request bodies, as each sends them by default.
