@@ -674,6 +674,8 @@ def coral_body(text: str, language: str) -> dict:
 CORAL_COMMENTS = {
     "en": ("You are a complete idiot and a moron.", "Thanks for the thoughtful article."),
     "fr": ("Espèce de crétin, vous êtes un abruti.", "Merci pour cet article très clair."),
+    "de": ("Du bist ein verdammter Idiot.", "Danke für den klaren Artikel."),
+    "es": ("Eres un idiota y un imbécil.", "Gracias por el artículo."),
 }
 
 

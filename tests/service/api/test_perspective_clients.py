@@ -8,7 +8,10 @@ redirected (their request building and response handling run unchanged):
 - googleapiclient itself, as Perspective's own docs use it (discoveryServiceUrl=..., developerKey=...).
 - PyPerspective 1.0.4 and perspective 1.0.3 (requests / urllib; a module constant or client attribute
   holds Google's URL): that one URL is set to this server.
-- Coral Talk's request body (see test_perspective.coral_body), in English and French, over HTTP.
+- begentle 0.1.1 (googleapiclient; hard-codes the discovery URL, like perspective.py): redirected alike.
+- Coral Talk's request body (see test_perspective.coral_body), in English, French, German and Spanish.
+- The exact default request bodies of clients run by hand (PySpective, the @conversationai JS client,
+  lm-eval's and OpenCompass's toxicity metrics; docs/perspective.md), over HTTP.
 
 Two servers: one with a small test artifact that carries the whole attribute family (TOXICITY, ...:
 a real artifact, built here, trained on a handful of sentences: it proves the protocol, not quality),
@@ -261,6 +264,30 @@ def test_googleapiclient_against_the_discovery_document(family_server):
     assert service.comments().suggestscore(body=suggestion).execute() == {"clientToken": "s-1"}
 
 
+def test_begentle_default_call_with_the_shipped_model(discovery_at, shipped_server):
+    """begentle 0.1.1: googleapiclient from Google's hard-coded discovery URL, TOXICITY only, no
+    `languages` (the detected language decides); it reads summaryScore.value and lets HttpError out."""
+    from googleapiclient import errors
+
+    discovery_at(shipped_server)
+    import begentle
+
+    client = begentle.CommentAnalyzer("any-key")
+    assert discovery_at.moved
+    for toxic, civil in [
+        ("You are a complete idiot and a moron.", "Thanks for the article, the figures were useful."),
+        ("Espèce de crétin, vous êtes un abruti.", "Merci pour cet article très clair."),
+        ("Du bist ein verdammter Idiot.", "Danke für den klaren Artikel."),
+    ]:
+        assert client.analyze(toxic) > client.analyze(civil)
+    # A language the model has no TOXICITY for: Perspective's documented 400, raised as googleapiclient's
+    # HttpError (what begentle's callers see from Google for an unsupported language too).
+    with pytest.raises(errors.HttpError) as caught:
+        client.analyze("Eres un idiota y un imbécil, no sabes nada de nada.")
+    assert caught.value.resp.status == 400
+    assert caught.value.error_details[0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+
+
 # --- PyPerspective and perspective (module-level URL constants) ---------------------------------------
 
 
@@ -328,7 +355,7 @@ def test_coral_talk_request_with_a_toxicity_model(family_server, language):
     assert values[0] > values[1]
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_coral_talk_request_with_the_shipped_model(shipped_server, language):
     r = httpx.post(
         shipped_server + "/v1alpha1/comments:analyze?key=coral-key",
@@ -342,6 +369,82 @@ def test_coral_talk_request_with_the_shipped_model(shipped_server, language):
         error = r.json()["error"]
         assert error["message"] == f"Attribute TOXICITY does not support request languages: {language}"
         assert error["details"][0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+
+
+def test_coral_talk_request_in_a_language_the_shipped_model_lacks(shipped_server):
+    """Coral's `es` locale: Perspective's documented 400, which Coral logs before letting the comment
+    through unscored (docs/perspective.md)."""
+    r = httpx.post(
+        shipped_server + "/v1alpha1/comments:analyze?key=coral-key",
+        json=coral_body(CORAL_COMMENTS["es"][0], "es"),
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["message"] == "Attribute TOXICITY does not support request languages: es"
+    assert error["details"][0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    assert error["details"][0]["languageNotSupportedByAttributeError"] == {
+        "attribute": "TOXICITY",
+        "requestedLanguages": ["es"],
+    }
+    assert "attributeScores" not in r.json()  # what Coral reads: nothing to read, so no score
+
+
+# Clients run by hand (docs/perspective.md): their exact request bodies, as each sends them by default.
+PYSPECTIVE_DEFAULT = {  # PySpective 0.0.2 score(text): requests.post(json=...), reads attributeScores
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "languages": ["en"],
+    "requestedAttributes": {
+        name: {}
+        for name in (
+            "TOXICITY",
+            "SEVERE_TOXICITY",
+            "IDENTITY_ATTACK",
+            "INSULT",
+            "PROFANITY",
+            "THREAT",
+            "SEXUALLY_EXPLICIT",
+            "FLIRTATION",
+        )
+    },
+}
+CONVERSATIONAI_JS_DEFAULT = {  # @conversationai/perspectiveapi-js-client 1.0.1 getScores(text) (axios)
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "doNotStore": True,
+    "languages": ["en"],
+    "requestedAttributes": {"SPAM": {}, "TOXICITY": {}},
+}
+LM_EVAL_METRIC = {  # lm-eval 0.4.13 realtoxicityprompts metric (requests)
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "languages": ["en"],
+    "requestedAttributes": {"TOXICITY": {}},
+}
+OPENCOMPASS_TOXIC = {  # OpenCompass ToxicEvaluator (googleapiclient batches): two languages
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "requestedAttributes": {"TOXICITY": {}},
+    "languages": ["en", "zh"],
+}
+
+
+def test_request_shapes_of_clients_run_by_hand(shipped_server):
+    def post(body: dict) -> httpx.Response:
+        return httpx.post(shipped_server + "/v1alpha1/comments:analyze?key=k", json=body)
+
+    for body in (CONVERSATIONAI_JS_DEFAULT, LM_EVAL_METRIC):
+        r = post(body)
+        assert r.status_code == 200, r.text
+        assert set(r.json()["attributeScores"]) == set(body["requestedAttributes"])
+    # PySpective's default call asks for three attributes this service does not offer: the documented
+    # 400 naming the first (the site setting MODERATION_PERSPECTIVE_DROP_UNSUPPORTED answers the others).
+    r = post(PYSPECTIVE_DEFAULT)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["message"] == "Attribute THREAT does not support request languages: en"
+    single = post(PYSPECTIVE_DEFAULT | {"requestedAttributes": {"INSULT": {}}})  # score(text, "INSULT")
+    assert set(single.json()["attributeScores"]) == {"INSULT"}
+    # OpenCompass names Chinese too, which no attribute here supports: Perspective's rule (every
+    # listed language must be supported) gives the 400, as it would for any unsupported language.
+    r = post(OPENCOMPASS_TOXIC)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["message"] == "Attribute TOXICITY does not support request languages: en, zh"
 
 
 def test_shipped_model_through_googleapiclient(shipped_server):
