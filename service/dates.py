@@ -130,10 +130,15 @@ _UNITS = (
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
 _SHORT_UNITS = r"(?:s|m|mins?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|min\.|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
-# Arabic units: singular, plural, and the dual that is a number of its own ("ساعتين", two hours).
+# Arabic units after a number (singular and plural), and alone: the singular ("منذ ساعة", an hour ago)
+# and the dual, a number of its own ("منذ ساعتين", two hours ago). A plural alone is prose: "منذ سنوات"
+# is "for years".
+_AR_ONE_OR_TWO = (
+    r"ثانية|ثانيتين|دقيقة|دقيقتين|ساعة|ساعتين|يوم|يومين|أسبوع|اسبوع|أسبوعين|اسبوعين|شهر|شهرين|سنة|سنتين"
+    r"|عام|عامين"
+)
 _AR_UNITS = (
-    r"(?:ثانية|ثوان|ثواني|ثانيتين|دقيقة|دقائق|دقيقتين|ساعة|ساعات|ساعتين|يوم|أيام|ايام|يومين|أسبوع|اسبوع"
-    r"|أسابيع|اسابيع|أسبوعين|اسبوعين|شهر|أشهر|اشهر|شهور|شهرين|سنة|سنوات|سنتين|عام|أعوام|اعوام|عامين)"
+    rf"(?:{_AR_ONE_OR_TWO}|ثوان|ثواني|دقائق|ساعات|أيام|ايام|أسابيع|اسابيع|أشهر|اشهر|شهور|سنوات|أعوام|اعوام)"
 )
 # Yesterday / today in the languages whose units are known.
 _DAY_WORD = (
@@ -154,7 +159,7 @@ _REL = (
     r"|\bjust now\b|\bà l['’]instant\b"
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
     rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
-    rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|{_AR_UNITS})"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
+    rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|(?:{_AR_ONE_OR_TWO}))"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
@@ -196,7 +201,20 @@ _DAY_WORDS = (
     "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
     "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about",
 )  # fmt: skip
-_REL_WORDS = ("ago", "fa", "geleden", "hace", "há", "vor", "il y a", "just now", "instant", "منذ", "قبل", *_DAY_WORDS)
+_REL_WORDS = (
+    "ago",
+    "fa",
+    "geleden",
+    "hace",
+    "há",
+    "vor",
+    "il y a",
+    "just now",
+    "instant",
+    "منذ",
+    "قبل",
+    *_DAY_WORDS,
+)
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").
 _BARE_WORDS = ("ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", *_DAY_WORDS)
 

@@ -57,20 +57,23 @@ _FOREIGN_LETTER_SHARE = 0.5
 
 
 def _mark_foreign_script(lines: list[_Line]) -> None:
-    """A short line in another script than the page ("read this in Arabic" links) is furniture."""
+    """A short line in another script than the page ("read this in Arabic" links) is furniture; not a
+    dated one, nor the lines in that script right under a dated line: a reader's header and short
+    comment in Arabic under an English article (links carry no date)."""
     prose = [ln for ln in lines if len(ln.core) >= _LINK_MAX_CHARS]
     if not prose:
         return
     foreign = sum(1 for ln in prose if not ln.core.isascii() and _mostly_foreign(ln.core))
     if foreign > _FOREIGN_PAGE_SHARE * len(prose):
         return
+    under_date = False
     for ln in lines:
-        if (
-            ln.furniture is None
-            and len(ln.core) < _LINK_MAX_CHARS
-            and not ln.core.isascii()
-            and _mostly_foreign(ln.core)
-        ):
+        is_foreign = not ln.core.isascii() and _mostly_foreign(ln.core)
+        if ln.date is not None:
+            under_date = True
+        elif not is_foreign:
+            under_date = False
+        elif ln.furniture is None and len(ln.core) < _LINK_MAX_CHARS and not under_date:
             ln.furniture = "link in another language"
 
 

@@ -111,7 +111,8 @@ def test_compact_stamp_after_a_name_on_a_short_line(line: str, raw: str | None) 
         ("أبو يوسف منذ ساعتين", "منذ ساعتين", None),  # the dual: "two hours", no digit
         ("الثلاثاء 3 ديسمبر 2024 - 10:15", "3 ديسمبر 2024 - 10:15", "2024-12-03T10:15:00"),
         ("12 كانون الأول 2024", "12 كانون الأول 2024", "2024-12-12"),  # Levantine, two words
-        ("٣ أكتوبر ٢٠٢٣ الساعة 10:15", "٣ أكتوبر ٢٠٢٣ الساعة 10:15", "2023-10-03T10:15:00"),  # Arabic-Indic digits
+        # Arabic-Indic digits
+        ("٣ أكتوبر ٢٠٢٣ الساعة 10:15", "٣ أكتوبر ٢٠٢٣ الساعة 10:15", "2023-10-03T10:15:00"),
         ("قبل الحرب كان الوضع مختلفا", None, None),  # "before" without a time unit is prose
     ],
 )
@@ -119,3 +120,8 @@ def test_arabic_dates(line: str, raw: str | None, iso: str | None) -> None:
     hit = find_date(line)
     assert (hit.raw if hit else None) == raw
     assert (to_iso(hit.raw) if hit else None) == iso
+
+
+def test_an_arabic_plural_without_a_number_is_prose() -> None:
+    assert find_date("نحن في القرية لم نر أي دعم منذ سنوات.") is None  # "for years"
+    assert find_date("منذ ساعة").raw == "منذ ساعة"  # the singular: an hour ago
