@@ -394,3 +394,16 @@ def test_an_arabic_page_with_its_heading_stamps_and_form() -> None:
     assert [c.text for c in art.comments] == [t for _, _, t in comments]
     assert [c.posted_raw for c in art.comments] == [w for _, w, _ in comments]
     assert AR_BODY[1][:40] in art.body and "التعليقات" not in art.body and not art.warnings
+
+
+def test_arabic_readers_under_an_english_article() -> None:
+    # Short lines in another script than the page are taken for language links ("العربية"): a reader's
+    # dated Arabic header and short comment were dropped with them, and the thread was lost.
+    comments = [
+        ("مواطن غيور", "منذ 3 ساعات", "خطوة جيدة لكن يجب مراقبة توزيع المساعدات."),
+        ("أبو يوسف", "منذ ساعتين", "نحن في القرية لم نر أي دعم."),
+        ("فاطمة الزهراء", "منذ 20 دقيقة", "أين الدعم لمربي الماشية؟"),
+    ]
+    thread = "3 Comments\n\n" + "\n\n".join(f"{n} {w}\n\n{t}\n\nرد" for n, w, t in comments)
+    art = parse_page(_page(thread), fmt="text")
+    assert [(c.author, c.text) for c in art.comments] == [(n, t) for n, _, t in comments]
