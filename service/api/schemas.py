@@ -221,6 +221,10 @@ class QueueItemOut(BaseModel):
         "score among the attributes that flagged it (all of them when none did)."
     )
     language: str | None
+    judged_language: str | None = Field(
+        description="The language it was scored in (its thread's when `language` is unknown); its "
+        "verdict trains that language's model. null on items queued before schema version 6."
+    )
     model_version: str
     created_at: str
     status: Literal["pending", "decided"]

@@ -36,6 +36,9 @@ class Feedback:
     article_id: str | None = None
     created_at: str = ""
     queue_item_id: str | None = None  # set when the verdict was given on a review-queue item
+    # The language the comment was scored in (a queue item's); training routes the row by it. None:
+    # unknown, training detects it.
+    judged_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class NewQueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    # The language it was scored in: detected, else its thread's or the request's (service.decide).
+    judged_language: str | None = None
     # Items with the same key are one item: queueing it again returns the stored item's id.
     idempotency_key: str | None = None
 
@@ -84,6 +89,7 @@ class QueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    judged_language: str | None = None  # None on items queued before schema version 6
     verdict: str | None = None
     verdict_attributes: tuple[str, ...] | None = None
     decided_at: datetime | None = None
@@ -102,6 +108,7 @@ class QueueItem:
             "flagged_attributes": list(self.flagged),
             "risk": self.risk,
             "language": self.language,
+            "judged_language": self.judged_language,
             "model_version": self.model_version,
             "created_at": self.created_at.isoformat(),
             "status": self.status,

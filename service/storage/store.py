@@ -256,6 +256,7 @@ class Store:
                     "article_id": item.article_id,
                     "created_at": item.created_at or now,
                     "queue_item_id": item.queue_item_id,
+                    "judged_language": item.judged_language,
                 }
                 ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
         log.debug("stored %d feedback rows", len(ids))
@@ -264,7 +265,13 @@ class Store:
     def feedback(self, attribute: str | None = None) -> list[Feedback]:
         t = S.feedback
         query = select(
-            t.c.text, t.c.attribute, t.c.label, t.c.article_id, t.c.created_at, t.c.queue_item_id
+            t.c.text,
+            t.c.attribute,
+            t.c.label,
+            t.c.article_id,
+            t.c.created_at,
+            t.c.queue_item_id,
+            t.c.judged_language,
         ).order_by(t.c.id)
         if attribute is not None:
             query = query.where(t.c.attribute == attribute)
@@ -304,6 +311,7 @@ class Store:
                     "flagged": flags[item_id],
                     "risk": item.risk,
                     "language": item.language,
+                    "judged_language": item.judged_language,
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
@@ -417,6 +425,7 @@ class Store:
                     "article_id": item.article_id,
                     "created_at": now.isoformat(timespec="seconds"),
                     "queue_item_id": item.id,
+                    "judged_language": item.judged_language,
                 }
                 for attribute in targets
             ]
@@ -466,6 +475,7 @@ def _item(row: Row[Any]) -> QueueItem:
         article_title=m["article_title"],
         source=m["source"],
         language=m["language"],
+        judged_language=m["judged_language"],
         verdict=m["verdict"],
         verdict_attributes=None if m["verdict_attributes"] is None else tuple(m["verdict_attributes"]),
         decided_at=m["decided_at"],

@@ -21,8 +21,8 @@ THREAD = {
 }
 ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
-    "flagged_attributes", "risk", "language", "model_version", "created_at", "status", "verdict",
-    "verdict_attributes", "decided_at",
+    "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
+    "verdict", "verdict_attributes", "decided_at",
 }  # fmt: skip
 
 
@@ -75,6 +75,7 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
         assert (item["scores"], item["risk"]) == (res["scores"], risk[res["queue_id"]])
         assert (item["decision"], item["reasons"]) == (res["decision"]["verdict"], res["decision"]["reasons"])
         assert item["spans"] == res["spans"]
+        assert item["judged_language"] == res["judged_language"]
         assert item["flagged_attributes"] == [
             a for a, v in res["scores"].items() if v >= thresholds[a].review
         ]

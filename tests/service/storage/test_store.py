@@ -142,6 +142,29 @@ def test_a_version_4_database_is_upgraded_and_its_items_can_be_polled(store, tar
         upgraded.close()
 
 
+def test_a_version_5_database_is_upgraded_and_verdicts_carry_the_judged_language(store, target):
+    (old,) = store.enqueue([item("queued by version 5")])
+    store.add_feedback(Feedback("an older verdict", "insult", 1))
+    with store.engine.begin() as conn:  # the tables as version 5 made them
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN judged_language")
+        conn.exec_driver_sql("ALTER TABLE feedback DROP COLUMN judged_language")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 5))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert upgraded.queue_item(old).judged_language is None
+        assert upgraded.decide(old, "reject").judged_language is None
+        (new,) = upgraded.enqueue([item("Idiot!", language=None, judged_language="de")])
+        assert upgraded.queue_item(new).to_dict()["judged_language"] == "de"
+        upgraded.decide(new, "reject")
+        assert [(f.text, f.judged_language) for f in upgraded.feedback()] == [
+            ("an older verdict", None), ("queued by version 5", None), ("Idiot!", "de"),
+        ]  # fmt: skip
+    finally:
+        upgraded.close()
+
+
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
     # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
     # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
