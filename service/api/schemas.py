@@ -28,6 +28,8 @@ Attribute = Literal[
 MAX_TITLE_CHARS = 1000
 # An id or a URL: 2,048 characters holds any real one (browsers' practical URL limit).
 MAX_ID_CHARS = 2048
+# A queue item's revision is a 32-bit integer column; a larger one could never match (and would not bind).
+MAX_REVISION = 2**31 - 1
 
 
 class _Strict(BaseModel):
@@ -203,6 +205,23 @@ class DecideIn(_Strict):
         description="What the verdict is about ([]: none, no feedback row); default: the attributes "
         "that reached review.",
     )
+    revision: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_REVISION,
+        description="To correct a verdict: the item's `revision` as last read. The new verdict and its "
+        "feedback rows replace the old ones while the item is still at that revision (else 409 with the "
+        "item as it stands). Without it only a pending item can be decided.",
+    )
+
+
+class UndoIn(_Strict):
+    revision: int = Field(
+        ge=0,
+        le=MAX_REVISION,
+        description="The item's `revision` as last read: the verdict is taken back (the item is pending "
+        "again, its feedback rows deleted) only while the item is still at it, else 409.",
+    )
 
 
 class QueueItemOut(BaseModel):
@@ -231,6 +250,10 @@ class QueueItemOut(BaseModel):
     verdict: Literal["approve", "reject"] | None
     verdict_attributes: list[str] | None = Field(description="The attributes the verdict was recorded for.")
     decided_at: str | None
+    revision: int = Field(
+        description="How many times its verdict was given, corrected or undone (0: never decided); send "
+        "it back to correct or undo the verdict."
+    )
 
 
 class QueuePageOut(BaseModel):

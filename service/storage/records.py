@@ -93,6 +93,8 @@ class QueueItem:
     verdict: str | None = None
     verdict_attributes: tuple[str, ...] | None = None
     decided_at: datetime | None = None
+    # How many times its verdict was given, corrected or undone: a correction names the one it replaces.
+    revision: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +117,7 @@ class QueueItem:
             "verdict": self.verdict,
             "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "revision": self.revision,
         }
 
 

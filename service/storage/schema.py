@@ -9,7 +9,8 @@ Tables:
   article_id, created_at as ISO text, queue_item_id when the verdict was given on a queue item, and
   judged_language: the language the comment was scored in, which routes it to that language's model).
 - queue_items: scored comments waiting for (or given) a moderator's verdict (`judged_language`: the
-  language it was scored in, copied to its feedback rows); `dedup_key` (unique) is
+  language it was scored in, copied to its feedback rows; `revision`: how many times its verdict was
+  given, corrected or undone); `dedup_key` (unique) is
   the sha256 of the client's idempotency key, so a retried request finds the items it queued; `seq`
   (unique) numbers the items in commit order: the token of polling (GET /v1/queue?after=).
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
@@ -48,7 +49,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -130,6 +131,9 @@ queue_items = Table(
     # the write lock. Either way in commit order (docs/queue.md, "Polling for new items").
     Column("seq", RowId, Identity()),
     Column("judged_language", String(35)),
+    # Counts the item's verdict changes (a verdict, a correction, an undo each add one): the precondition
+    # of a correction, so of two at once the first wins and the other is a conflict.
+    Column("revision", Integer, nullable=False, server_default="0"),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -214,6 +218,12 @@ def _to_v6(conn: Connection) -> None:
     _add_column(conn, feedback.c.judged_language)
 
 
+def _to_v7(conn: Connection) -> None:
+    # Verdicts can be corrected; a decided item has had one verdict so far.
+    _add_column(conn, queue_items.c.revision, "NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("UPDATE queue_items SET revision = 1 WHERE status = 'decided' AND revision = 0")
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -229,6 +239,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _to_v4,
     5: _to_v5,
     6: _to_v6,
+    7: _to_v7,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

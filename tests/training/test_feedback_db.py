@@ -181,3 +181,28 @@ def test_a_feedback_database_of_schema_version_5_is_still_read(tmp_path: Path) -
         con.execute("INSERT INTO feedback VALUES (1, 'you zorblax', 'insult', 1, NULL, 'then', NULL)")
     corpus = C.load_feedback(path, "insult")
     assert (corpus.texts, corpus.labels, corpus.languages) == (("you zorblax",), (1,), ())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_training_reads_only_the_latest_verdict_of_a_corrected_or_undone_item(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    source: Path | str = tmp_path / "fb.sqlite3" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = Store.open(parse_target(source))
+    flagged = {"scores": {"insult": 0.7, "spam": 0.6}, "spans": {}, "decision": "review", "reasons": []}
+    try:
+        mis_click, undone = store.enqueue(
+            [
+                NewQueueItem(text="you zorblax", model_version="m", flagged=["insult", "spam"], **flagged),
+                NewQueueItem(text="zorblax again", model_version="m", flagged=["insult"], **flagged),
+            ]
+        )
+        store.decide(mis_click, "reject")  # meant: approve, and not about spam
+        store.decide(mis_click, "approve", ["insult"], revision=1)
+        store.decide(undone, "reject")
+        store.undo(undone, revision=1)
+    finally:
+        store.close()
+    insult = C.load_feedback(source, "insult")
+    assert (insult.texts, insult.labels, insult.excluded) == (("you zorblax",), (0,), {})
+    assert len(C.load_feedback(source, "spam")) == 0

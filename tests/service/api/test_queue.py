@@ -22,7 +22,7 @@ THREAD = {
 ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
     "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
-    "verdict", "verdict_attributes", "decided_at",
+    "verdict", "verdict_attributes", "decided_at", "revision",
 }  # fmt: skip
 
 
@@ -169,13 +169,23 @@ def test_queueing_more_text_than_the_explain_budget_is_413(settings):
 
 
 @pytest.mark.parametrize(
-    ("path", "method"), [("/v1/queue", "get"), ("/v1/queue/x", "get"), ("/v1/queue/x:decide", "post")]
+    ("path", "method"),
+    [
+        ("/v1/queue", "get"),
+        ("/v1/queue/x", "get"),
+        ("/v1/queue/x:decide", "post"),
+        ("/v1/queue/x:undo", "post"),
+    ],
 )
 @pytest.mark.parametrize(
     ("headers", "status", "reason"), [({}, 401, "unauthenticated"), (auth("no"), 403, "forbidden")]
 )
 def test_queue_endpoints_need_the_token(client, path, method, headers, status, reason):
-    kwargs = {"json": {"verdict": "approve"}} if method == "post" else {}
+    kwargs = (
+        {"json": {"verdict": "approve"} if path.endswith(":decide") else {"revision": 1}}
+        if method == "post"
+        else {}
+    )
     assert_error(getattr(client, method)(path, headers=headers, **kwargs), status, reason)
 
 
@@ -359,6 +369,51 @@ def test_the_second_verdict_is_409_naming_the_first(client, settings):
     error = assert_error(r, 409, "conflict")
     assert "'approve'" in error["message"]
     assert [row[2] for row in stored_feedback(settings)] == [0]
+
+
+def test_a_mis_clicked_verdict_is_corrected_with_its_revision_and_only_the_latest_feedback_stays(
+    client, settings
+):
+    # A second verdict was always a 409: a mis-click stayed in the training data.
+    ids = queue_thread(client)
+    url = f"/v1/queue/{ids['c1']}:decide"
+    first = client.post(url, json={"verdict": "reject"}, headers=auth()).json()
+    assert first["revision"] == 1
+    r = client.post(url, json={"verdict": "approve", "revision": 1}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert (r.json()["verdict"], r.json()["verdict_attributes"], r.json()["revision"]) == (
+        "approve",
+        ["insult"],
+        2,
+    )
+    assert stored_feedback(settings) == [("the council budget vote is idiot", "insult", 0, ids["c1"])]
+    # A second moderator correcting from the revision they read, now stale: 409 with the item as it stands.
+    error = assert_error(
+        client.post(url, json={"verdict": "reject", "revision": 1}, headers=auth()), 409, "conflict"
+    )
+    assert "now at revision 2" in error["message"]
+    (detail,) = error["details"]
+    assert detail["current"] == client.get(f"/v1/queue/{ids['c1']}", headers=auth()).json()
+    assert detail["current"]["verdict"] == "approve"
+    assert [row[2] for row in stored_feedback(settings)] == [0]
+
+
+def test_undo_makes_a_decided_item_pending_again_and_removes_its_feedback(client, settings):
+    ids = queue_thread(client)
+    client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    r = client.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["verdict"], r.json()["revision"]) == ("pending", None, 2)
+    assert stored_feedback(settings) == []
+    error = assert_error(
+        client.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth()), 409
+    )
+    assert error["details"][0]["current"]["status"] == "pending"
+    assert_error(client.post(f"/v1/queue/{'f' * 32}:undo", json={"revision": 1}, headers=auth()), 404)
+    for body in ({}, {"revision": -1}, {"revision": 2**31}, {"revision": 1, "verdict": "approve"}):
+        assert_error(client.post(f"/v1/queue/{ids['c1']}:undo", json=body, headers=auth()), 422)
+    r = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "approve"}, headers=auth())
+    assert r.status_code == 200 and r.json()["revision"] == 3
 
 
 @pytest.mark.parametrize(
