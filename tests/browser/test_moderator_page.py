@@ -767,3 +767,45 @@ def test_the_verdict_keys_work_with_caps_lock_and_a_non_latin_keyboard_layout(
     assert verdicts == ["reject", "approve", None]
     assert not errors, errors
     context.close()
+
+
+def test_a_mis_clicked_verdict_is_undone_with_u_and_a_decided_one_changed_with_a_button(
+    browser: Any, served: str
+) -> None:
+    # A verdict could not be taken back: a mis-click stayed, and its feedback trained the model.
+    items = queue_thread(served, "undo", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    first = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
+
+    def stored(item_id: str) -> tuple[str, str | None, int]:
+        with api(served) as http:
+            item = http.get(f"/v1/queue/{item_id}").json()
+        return item["status"], item["verdict"], item["revision"]
+
+    wait_focus(page, items[0]["id"])
+    page.keyboard.press("r")  # the mis-click
+    first.locator(".verdict").wait_for()
+    wait_focus(page, items[1]["id"])
+    assert page.locator("#undo-last").is_visible()
+    page.keyboard.press("u")
+    wait_focus(page, items[0]["id"])  # back on the comment, pending again, for the right verdict
+    first.get_by_role("button", name="Approve comment 1 (shortcut a)").wait_for()
+    assert stored(items[0]["id"]) == ("pending", None, 2)
+    assert page.locator("#status").text_content() == "Undid the verdict on comment 1: it is pending again."
+    assert not page.locator("#undo-last").is_visible()
+    page.keyboard.press("a")
+    first.locator(".verdict.approve").wait_for()
+    assert stored(items[0]["id"]) == ("decided", "approve", 3)
+    # A decided comment's verdict changed from its own button.
+    first.get_by_role("button", name="Change the verdict on comment 1 to reject").click()
+    first.locator(".verdict.reject").wait_for()
+    assert stored(items[0]["id"]) == ("decided", "reject", 4)
+    # Another moderator undoes it meanwhile: a change from the revision shown is refused, and theirs shown.
+    with api(served) as http:
+        assert http.post(f"/v1/queue/{items[0]['id']}:undo", json={"revision": 4}).status_code == 200
+    first.get_by_role("button", name="Change the verdict on comment 1 to approve").click()
+    first.get_by_role("button", name="Approve comment 1 (shortcut a)").wait_for()  # shown pending
+    assert page.locator("#status").text_content().startswith("Changed by someone else meanwhile: ")
+    assert stored(items[0]["id"]) == ("pending", None, 5)
+    assert not errors, errors
+    context.close()

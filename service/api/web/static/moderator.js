@@ -19,6 +19,7 @@
     plotItems: [],
     sliders: {},
     deciding: new Set(), // ids whose verdict is in flight: a second key press must not send another
+    lastDecided: null, // the id of the last verdict given on this page: what u (Undo) takes back
     ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
     loads: 0, // queue loads started: only the latest one's answer is shown
     filters: {}, // the filters of the list shown
@@ -272,6 +273,7 @@
     $("#more").hidden = !state.cursor;
     $("#queue-count").textContent = "(" + state.items.length + (state.cursor ? "+" : "") + " shown)";
     if (state.current >= 0 && state.current < state.items.length) markCurrent();
+    renderUndo();
   }
 
   function renderItem(item, index) {
@@ -402,6 +404,13 @@
         (item.decided_at ? " at " + when(item.decided_at) : "") +
         (named ? "" : NOT_LEARNED);
       box.append(v);
+      const n = index + 1;
+      const other = item.verdict === "reject" ? "approve" : "reject";
+      const change = button("Change to " + other, other, "Change the verdict on comment " + n + " to " + other);
+      change.addEventListener("click", () => changeVerdict(index, other));
+      const undo = button("Undo", "undo", "Undo the verdict on comment " + n + " (pending again)");
+      undo.addEventListener("click", () => changeVerdict(index, null));
+      box.append(change, undo);
       return box;
     }
     const n = index + 1;
@@ -536,6 +545,7 @@
         body: JSON.stringify(body),
       });
       setItem(updated);
+      state.lastDecided = item.id;
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
       announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
@@ -552,10 +562,59 @@
       }
     }
     state.deciding.delete(item.id);
+    renderUndo();
     const at = redrawItem(item.id);
     if (at < 0) return; // the list was reloaded meanwhile
     const next = nextPending(at);
     select(next >= 0 ? next : at);
+  }
+
+  // A verdict is changed (`verdict`) or taken back (null: the comment is pending again) with the
+  // revision the page shows: if someone changed it meanwhile, the 409 carries theirs, which is shown.
+  async function changeVerdict(index, verdict) {
+    const item = state.items[index];
+    if (!item || !item.verdict || state.deciding.has(item.id)) return;
+    state.deciding.add(item.id);
+    const el = itemElement(index);
+    for (const b of el ? el.querySelectorAll("button") : []) b.disabled = true;
+    const revision = item.revision || 0;
+    const named = Array.isArray(item.verdict_attributes) && item.verdict_attributes.length;
+    // A change keeps what the verdict was about; one about nothing is about what reached review.
+    const body = verdict ? Object.assign({ verdict, revision }, named ? { attributes: item.verdict_attributes } : {}) : { revision };
+    const n = index + 1;
+    try {
+      const updated = await api("/v1/queue/" + encodeURIComponent(item.id) + (verdict ? ":decide" : ":undo"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      setItem(updated);
+      if (!verdict && state.lastDecided === item.id) state.lastDecided = null;
+      announce(verdict ? "Changed comment " + n + " to " + (verdict === "approve" ? "approved." : "rejected.") : "Undid the verdict on comment " + n + ": it is pending again.");
+    } catch (err) {
+      const current = err.status === 409 && err.body && err.body.error && err.body.error.details && err.body.error.details[0].current;
+      if (current) setItem(current); // someone else changed it first: theirs stands
+      announce((current ? "Changed by someone else meanwhile: " : "Verdict not changed: ") + err.message, true);
+    }
+    state.deciding.delete(item.id);
+    renderUndo();
+    const at = redrawItem(item.id);
+    if (at >= 0) select(at);
+  }
+
+  function lastDecidedIndex() {
+    const at = state.items.findIndex((x) => x.id === state.lastDecided);
+    return at >= 0 && state.items[at].verdict ? at : -1;
+  }
+
+  function renderUndo() {
+    $("#undo-last").hidden = lastDecidedIndex() < 0;
+  }
+
+  function undoLast() {
+    const at = lastDecidedIndex();
+    if (at < 0) announce("No verdict of yours on this list to undo.", true);
+    else changeVerdict(at, null);
   }
 
   // The letter a key stands for: the one it types (AZERTY's a is a), lower-cased (Caps Lock); for a
@@ -581,6 +640,7 @@
       g: () => select(0),
       a: () => decide(state.current, "approve"),
       r: () => decide(state.current, "reject"),
+      u: undoLast,
     };
     const action = keys[shortcutKey(event)];
     if (!action) return;
@@ -738,6 +798,7 @@
       loadQueue(true).then(() => select(0));
     });
     $("#more").addEventListener("click", () => loadQueue(false));
+    $("#undo-last").addEventListener("click", undoLast);
     $("#all-spans").addEventListener("change", renderQueue);
     $("#add-form").addEventListener("submit", onAdd);
     $("#plots-refresh").addEventListener("click", loadPlots);
