@@ -80,6 +80,8 @@ def queue_items(
             source=source,
             language=r.get("language"),
             judged_language=r.get("judged_language"),
+            context=r.get("context"),
+            unsupported=[a for a, ok in (r.get("language_supported") or {}).items() if not ok],
             idempotency_key=key,
         )
         for text, r, key in zip(texts, results, keys, strict=True)

@@ -254,6 +254,14 @@ class QueueItemOut(BaseModel):
         description="How many times its verdict was given, corrected or undone (0: never decided); send "
         "it back to correct or undo the verdict."
     )
+    context: str | None = Field(
+        description="The context it was scored with (`none`: neither article nor thread, so off_topic "
+        "decided nothing); null on items queued before schema version 8."
+    )
+    unsupported_attributes: list[str] | None = Field(
+        description="The attributes whose model was not trained for its language (at most review); null "
+        "on items queued before schema version 8."
+    )
 
 
 class QueuePageOut(BaseModel):
@@ -292,6 +300,8 @@ class ModelInfo(BaseModel):
     thresholds: dict[str, dict[str, float | None]]  # null: that step is off for the attribute
     # Per detected language a site set thresholds for: every attribute's, its changes applied.
     language_thresholds: dict[str, dict[str, dict[str, float | None]]] = {}
+    # Attributes judged against the article and thread: they decide nothing for a comment without either.
+    context_attributes: list[str] = []
     manifest: dict[str, object]
 
 

@@ -58,6 +58,10 @@ class NewQueueItem:
     language: str | None = None
     # The language it was scored in: detected, else its thread's or the request's (service.decide).
     judged_language: str | None = None
+    # The context it was scored with ("none", or what came with it) and the attributes whose model was
+    # not trained for its language: what its decision rests on (service.decide).
+    context: str | None = None
+    unsupported: Sequence[str] = ()
     # Items with the same key are one item: queueing it again returns the stored item's id.
     idempotency_key: str | None = None
 
@@ -95,6 +99,8 @@ class QueueItem:
     decided_at: datetime | None = None
     # How many times its verdict was given, corrected or undone: a correction names the one it replaces.
     revision: int = 0
+    context: str | None = None  # None (and unsupported None) on items queued before schema version 8
+    unsupported: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +124,8 @@ class QueueItem:
             "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "revision": self.revision,
+            "context": self.context,
+            "unsupported_attributes": None if self.unsupported is None else list(self.unsupported),
         }
 
 

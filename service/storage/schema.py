@@ -49,7 +49,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -134,6 +134,11 @@ queue_items = Table(
     # Counts the item's verdict changes (a verdict, a correction, an undo each add one): the precondition
     # of a correction, so of two at once the first wins and the other is a conflict.
     Column("revision", Integer, nullable=False, server_default="0"),
+    # What its decision rested on, for the page's threshold view to follow the service's rule: the
+    # context it was scored with ("none": off_topic decides nothing) and the attributes whose model was
+    # not trained for its language (never reject). Null on items queued before schema version 8.
+    Column("context", String(16)),
+    Column("unsupported", Json),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -224,6 +229,12 @@ def _to_v7(conn: Connection) -> None:
     conn.exec_driver_sql("UPDATE queue_items SET revision = 1 WHERE status = 'decided' AND revision = 0")
 
 
+def _to_v8(conn: Connection) -> None:
+    # The context and unsupported attributes of a queued comment (null on the items queued before).
+    _add_column(conn, queue_items.c.context)
+    _add_column(conn, queue_items.c.unsupported)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -240,6 +251,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _to_v5,
     6: _to_v6,
     7: _to_v7,
+    8: _to_v8,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

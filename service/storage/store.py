@@ -314,6 +314,8 @@ class Store:
                     "risk": item.risk,
                     "language": item.language,
                     "judged_language": item.judged_language,
+                    "context": item.context,
+                    "unsupported": [check_attribute_name(a) for a in dict.fromkeys(item.unsupported)],
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
@@ -551,4 +553,6 @@ def _item(row: Row[Any]) -> QueueItem:
         verdict_attributes=None if m["verdict_attributes"] is None else tuple(m["verdict_attributes"]),
         decided_at=m["decided_at"],
         revision=int(m["revision"]),
+        context=m["context"],
+        unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
     )

@@ -22,7 +22,7 @@ THREAD = {
 ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
     "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
-    "verdict", "verdict_attributes", "decided_at", "revision",
+    "verdict", "verdict_attributes", "decided_at", "revision", "context", "unsupported_attributes",
 }  # fmt: skip
 
 
@@ -86,6 +86,20 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
     moron = by_id[results[2]["queue_id"]]
     assert moron["spans"]["insult"] == [{"start": 0, "end": 5, "text": "moron", "weight": 1.0}]
     assert moron["decision"] == "reject" and "insult" in moron["flagged_attributes"]
+
+
+def test_an_item_keeps_what_its_decision_rested_on_context_and_unsupported_attributes(family_client):
+    # The page's threshold view could not follow the service's rule without them: a lone "lol" counted
+    # as review for off_topic, and a reject of an attribute not trained for the language as a reject.
+    body = {"comments": [{"text": "lol"}], "language": "de", "queue": True}
+    r = family_client.post("/v1/comments:score", json=body, headers=auth())
+    assert r.status_code == 200, r.text
+    (res,) = r.json()["results"]
+    item = family_client.get(f"/v1/queue/{res['queue_id']}", headers=auth()).json()
+    assert item["context"] == res["context"] == "none"
+    assert item["unsupported_attributes"] == [a for a, ok in res["language_supported"].items() if not ok]
+    assert "insult" in item["unsupported_attributes"] and "toxicity" not in item["unsupported_attributes"]
+    assert family_client.get("/v1/model").json()["context_attributes"] == ["off_topic"]
 
 
 def test_the_scoring_answer_is_unchanged_apart_from_queue_ids_and_spans(client):

@@ -185,6 +185,24 @@ def test_a_version_6_database_is_upgraded_and_its_decided_items_can_be_corrected
         upgraded.close()
 
 
+def test_a_version_7_database_is_upgraded_and_items_keep_their_context(store, target):
+    (old,) = store.enqueue([item("queued by version 7")])
+    with store.engine.begin() as conn:  # the queue table as version 7 made it
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN context")
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN unsupported")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 7))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert (upgraded.queue_item(old).context, upgraded.queue_item(old).unsupported) == (None, None)
+        (new,) = upgraded.enqueue([item("lol", context="none", unsupported=["off_topic"])])
+        d = upgraded.queue_item(new).to_dict()
+        assert (d["context"], d["unsupported_attributes"]) == ("none", ["off_topic"])
+    finally:
+        upgraded.close()
+
+
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
     # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
     # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.

@@ -47,6 +47,32 @@ window.ModeratorPlots = ({ state, api, $, element }) => {
     return t.review ?? t.reject ?? null;
   }
 
+  // A comment judged in a language the site set its own threshold for keeps it (the sliders move
+  // the global thresholds); a step that is off (null) sits at 1, where nothing reaches it.
+  function limitFor(item, name) {
+    const slid = state.sliders[name];
+    const own = (state.languageThresholds[item.judged_language] || {})[name];
+    const global = state.thresholds[name];
+    if (!own || !global) return slid;
+    return {
+      review: own.review !== global.review ? own.review ?? 1 : slid.review,
+      reject: own.reject !== global.reject ? own.reject ?? 1 : slid.reject,
+    };
+  }
+
+  // The service's rule (service/decide.py) for one stored comment and attribute at the sliders:
+  // "reject", "review" or null. An attribute judged against the article and thread (off_topic)
+  // decides nothing for a comment that came with neither; one whose model was not trained for the
+  // comment's language never rejects: it sends to review.
+  function stepOf(item, name) {
+    const v = (item.scores || {})[name];
+    if (typeof v !== "number" || !state.sliders[name]) return null;
+    if (item.context === "none" && state.contextAttributes.includes(name)) return null;
+    const t = limitFor(item, name);
+    if (v >= t.reject) return (item.unsupported_attributes || []).includes(name) ? "review" : "reject";
+    return v >= t.review ? "review" : null;
+  }
+
   function scoresOf(name) {
     return state.plotItems.map((i) => (i.scores || {})[name]).filter((v) => typeof v === "number");
   }
@@ -206,10 +232,10 @@ window.ModeratorPlots = ({ state, api, $, element }) => {
         hist.replaceChildren(histogram(name));
         pr.replaceChildren(prCurve(name));
         const s = state.sliders[name];
-        const values = scoresOf(name);
-        const toReject = values.filter((v) => v >= s.reject).length;
-        const toReview = values.filter((v) => v >= s.review && v < s.reject).length;
-        counts.textContent = toReview + " to review, " + toReject + " to reject, of " + values.length;
+        const steps = state.plotItems.filter((i) => typeof (i.scores || {})[name] === "number").map((i) => stepOf(i, name));
+        const toReject = steps.filter((step) => step === "reject").length;
+        const toReview = steps.filter((step) => step === "review").length;
+        counts.textContent = toReview + " to review, " + toReject + " to reject, of " + steps.length;
         const atReview = precisionRecall(name, s.review);
         const atReject = precisionRecall(name, s.reject);
         prText.textContent =
@@ -230,11 +256,10 @@ window.ModeratorPlots = ({ state, api, $, element }) => {
     let reject = 0;
     for (const item of state.plotItems) {
       let verdict = "approve";
-      for (const [name, s] of Object.entries(state.sliders)) {
-        const v = (item.scores || {})[name];
-        if (typeof v !== "number") continue;
-        if (v >= s.reject) verdict = "reject";
-        else if (v >= s.review && verdict === "approve") verdict = "review";
+      for (const name of Object.keys(state.sliders)) {
+        const step = stepOf(item, name);
+        if (step === "reject") verdict = "reject";
+        else if (step === "review" && verdict === "approve") verdict = "review";
       }
       if (verdict === "reject") reject += 1;
       else if (verdict === "review") review += 1;

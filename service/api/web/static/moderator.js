@@ -15,6 +15,8 @@
     cursor: null,
     attributes: [],
     thresholds: {},
+    languageThresholds: {}, // language -> thresholds, where a site set its own (MODERATION_LANGUAGE_THRESHOLDS)
+    contextAttributes: [], // judged against the article and thread: they decide nothing without either
     activeVersion: null,
     plotItems: [],
     sliders: {},
@@ -112,6 +114,8 @@
     const model = await api("/v1/model");
     state.attributes = model.attributes || [];
     state.thresholds = model.thresholds || {};
+    state.languageThresholds = model.language_thresholds || {};
+    state.contextAttributes = model.context_attributes || [];
     state.activeVersion = model.version;
     $("#active-version").textContent = model.version;
     const select = $("#f-attribute");
