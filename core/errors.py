@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class ModerationError(Exception):
     """Base class for every error this project raises on purpose."""
@@ -48,7 +51,12 @@ class NotFoundError(ModerationError):
 
 
 class ConflictError(ModerationError):
-    """The request lost a race the database settled (a queue item another moderator already decided)."""
+    """The request lost a race the database settled (a queue item another moderator already decided).
+    ``current``: the record as it stands (a queue item's JSON), for the caller to show."""
+
+    def __init__(self, message: str, current: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.current = current
 
 
 class StoreUnavailableError(ModerationError):

@@ -75,6 +75,9 @@ class Corpus:
     # Per-row weights (multiplied by ``weight``), e.g. a soft target given as a positive and a negative
     # copy of a row; empty = every row weighs ``weight``. Rows of such a corpus are never scored.
     row_weights: tuple[float, ...] = ()
+    # Per-row language the comment was judged in (a moderator's verdict on a queue item: the language
+    # that scored it), which routes the row to that language's model; empty or None: detect it.
+    languages: tuple[str | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -115,6 +118,7 @@ class Corpus:
             excluded=self.excluded,
             weight=self.weight,
             row_weights=tuple(self.row_weights[i] for i in keep) if self.row_weights else (),
+            languages=tuple(self.languages[i] for i in keep) if self.languages else (),
         )
 
 
@@ -161,17 +165,19 @@ class _Builder:
         self.texts: list[str] = []
         self.labels: list[int] = []
         self.article_ids: list[str | None] = []
+        self.languages: list[str | None] = []
         self.files: list[SourceFile] = []
         self.bad: Counter[str] = Counter()
         self.excluded: Counter[str] = Counter()
 
-    def add(self, text: str, label: int, article_id: str | None = None) -> None:
+    def add(self, text: str, label: int, article_id: str | None = None, language: str | None = None) -> None:
         if not text.strip():
             self.bad["empty text"] += 1
             return
         self.texts.append(text)
         self.labels.append(label)
         self.article_ids.append(article_id)
+        self.languages.append(language)
 
     def build(self) -> Corpus:
         return Corpus(
@@ -183,6 +189,7 @@ class _Builder:
             files=tuple(self.files),
             bad=dict(self.bad),
             excluded=dict(self.excluded),
+            languages=tuple(self.languages) if any(self.languages) else (),
         )
 
 
@@ -660,8 +667,11 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
         raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
     con.text_factory = _utf8_or_bytes  # a row another client wrote in another encoding is one bad row
     try:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
+        language = "judged_language" if "judged_language" in columns else "NULL"  # before schema v6
         cur = con.execute(
-            "SELECT text, label, article_id FROM feedback WHERE attribute = ? ORDER BY id", (attribute,)
+            f"SELECT text, label, article_id, {language} FROM feedback WHERE attribute = ? ORDER BY id",
+            (attribute,),
         )
         return _feedback_corpus(cur, attribute, str(path))
     except sqlite3.Error as exc:
@@ -671,7 +681,7 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
 
 
 def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
-    from sqlalchemy import select
+    from sqlalchemy import inspect, literal, select
     from sqlalchemy.exc import SQLAlchemyError
 
     from service.settings import Database
@@ -680,14 +690,18 @@ def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
 
     where = target.describe()  # never the password
     engine = engines.create(target, Database(pool_size=1, max_overflow=0))
-    query = (
-        select(feedback.c.text, feedback.c.label, feedback.c.article_id)
-        .where(feedback.c.attribute == attribute)
-        .order_by(feedback.c.id)
-    )
     try:
         with engine.connect() as conn:
             conn = conn.execution_options(postgresql_readonly=True)
+            columns = {c["name"] for c in inspect(conn).get_columns("feedback")}
+            language = (  # before schema v6: none stored
+                feedback.c.judged_language if "judged_language" in columns else literal(None)
+            )
+            query = (
+                select(feedback.c.text, feedback.c.label, feedback.c.article_id, language)
+                .where(feedback.c.attribute == attribute)
+                .order_by(feedback.c.id)
+            )
             return _feedback_corpus(conn.execute(query), attribute, where)
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -732,9 +746,12 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
     )
     n = 0
     digest = hashlib.sha256()
-    for text, label, article_id in rows:
+    for text, label, article_id, language in rows:
         n += 1
-        digest.update(json.dumps([repr(text), repr(label), repr(article_id)]).encode() + b"\n")
+        fields = [repr(text), repr(label), repr(article_id)]
+        if language is not None:  # the rows of an older database hash as they did
+            fields.append(repr(language))
+        digest.update(json.dumps(fields).encode() + b"\n")
         if isinstance(text, bytes) or isinstance(article_id, bytes):
             b.bad["not UTF-8"] += 1
         elif not isinstance(text, str):
@@ -746,7 +763,7 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
         elif len(text) > MAX_OPERATOR_TEXT_CHARS:
             b.bad[TOO_LONG] += 1
         else:
-            b.add(text, int(label), article_id)
+            b.add(text, int(label), article_id, language if isinstance(language, str) else None)
     b.files.append(SourceFile(where, digest.hexdigest(), n))
     return latest_per_text(b.build())
 

@@ -269,14 +269,20 @@ FEEDBACK_ROUTED = "in {language} (trains the {language} model, which scores it)"
 def split_feedback(corpus: Corpus) -> tuple[Corpus, dict[str, Corpus]]:
     """Moderators' verdicts of a routed attribute, split as the scorer routes a comment: a German,
     French or Arabic comment is scored by that language's model, so its verdict trains that model;
-    the rest train the English head. Returns (English part, language -> part)."""
+    the rest train the English head. A row that carries the language it was judged in (a queue
+    verdict: "Idiot!" in a German thread was scored by the German model) goes by that; the others by
+    the detector. Returns (English part, language -> part)."""
     from model.language import default_detector, has_letters
 
     routable = frozenset(LANGUAGES) | {"en"}
-    detections = default_detector().detect_with_confidence(list(corpus.texts)) if len(corpus) else []
-    routes = [
-        d.nearest(routable) if has_letters(t) else None for d, t in zip(detections, corpus.texts, strict=True)
-    ]
+    judged = corpus.languages or (None,) * len(corpus)
+    unjudged = [i for i, lang in enumerate(judged) if lang is None]
+    detections = (
+        default_detector().detect_with_confidence([corpus.texts[i] for i in unjudged]) if unjudged else []
+    )
+    routes: list[str | None] = list(judged)
+    for i, d in zip(unjudged, detections, strict=True):
+        routes[i] = d.nearest(routable) if has_letters(corpus.texts[i]) else None
     parts = {
         lang: dataclasses.replace(
             corpus.subset([i for i, r in enumerate(routes) if r == lang], f"{corpus.name}/{lang}"),

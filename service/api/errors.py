@@ -197,7 +197,10 @@ def install(app: FastAPI) -> None:
             log.warning("%s %s -> %d %s", request.method, path, status, reason)
         # A 503 is worth retrying, and says when (the store's own retry interval, as the in-flight 503).
         retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
-        return error_response(status, reason, str(exc), path=path, headers=retry)
+        # A lost race on a queue item answers with the item as it stands, for the page to show.
+        current = getattr(exc, "current", None)
+        details = [{"current": dict(current)}] if current is not None else None
+        return error_response(status, reason, str(exc), path=path, headers=retry, details=details)
 
     async def on_api(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

@@ -79,6 +79,9 @@ def queue_items(
             article_title=article_title[:MAX_TITLE_CHARS] if article_title else article_title,
             source=source,
             language=r.get("language"),
+            judged_language=r.get("judged_language"),
+            context=r.get("context"),
+            unsupported=[a for a, ok in (r.get("language_supported") or {}).items() if not ok],
             idempotency_key=key,
         )
         for text, r, key in zip(texts, results, keys, strict=True)

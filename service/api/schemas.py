@@ -28,6 +28,8 @@ Attribute = Literal[
 MAX_TITLE_CHARS = 1000
 # An id or a URL: 2,048 characters holds any real one (browsers' practical URL limit).
 MAX_ID_CHARS = 2048
+# A queue item's revision is a 32-bit integer column; a larger one could never match (and would not bind).
+MAX_REVISION = 2**31 - 1
 
 
 class _Strict(BaseModel):
@@ -203,6 +205,23 @@ class DecideIn(_Strict):
         description="What the verdict is about ([]: none, no feedback row); default: the attributes "
         "that reached review.",
     )
+    revision: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_REVISION,
+        description="To correct a verdict: the item's `revision` as last read. The new verdict and its "
+        "feedback rows replace the old ones while the item is still at that revision (else 409 with the "
+        "item as it stands). Without it only a pending item can be decided.",
+    )
+
+
+class UndoIn(_Strict):
+    revision: int = Field(
+        ge=0,
+        le=MAX_REVISION,
+        description="The item's `revision` as last read: the verdict is taken back (the item is pending "
+        "again, its feedback rows deleted) only while the item is still at it, else 409.",
+    )
 
 
 class QueueItemOut(BaseModel):
@@ -221,12 +240,28 @@ class QueueItemOut(BaseModel):
         "score among the attributes that flagged it (all of them when none did)."
     )
     language: str | None
+    judged_language: str | None = Field(
+        description="The language it was scored in (its thread's when `language` is unknown); its "
+        "verdict trains that language's model. null on items queued before schema version 6."
+    )
     model_version: str
     created_at: str
     status: Literal["pending", "decided"]
     verdict: Literal["approve", "reject"] | None
     verdict_attributes: list[str] | None = Field(description="The attributes the verdict was recorded for.")
     decided_at: str | None
+    revision: int = Field(
+        description="How many times its verdict was given, corrected or undone (0: never decided); send "
+        "it back to correct or undo the verdict."
+    )
+    context: str | None = Field(
+        description="The context it was scored with (`none`: neither article nor thread, so off_topic "
+        "decided nothing); null on items queued before schema version 8."
+    )
+    unsupported_attributes: list[str] | None = Field(
+        description="The attributes whose model was not trained for its language (at most review); null "
+        "on items queued before schema version 8."
+    )
 
 
 class QueuePageOut(BaseModel):
@@ -265,6 +300,8 @@ class ModelInfo(BaseModel):
     thresholds: dict[str, dict[str, float | None]]  # null: that step is off for the attribute
     # Per detected language a site set thresholds for: every attribute's, its changes applied.
     language_thresholds: dict[str, dict[str, dict[str, float | None]]] = {}
+    # Attributes judged against the article and thread: they decide nothing for a comment without either.
+    context_attributes: list[str] = []
     manifest: dict[str, object]
 
 

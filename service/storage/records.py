@@ -36,6 +36,9 @@ class Feedback:
     article_id: str | None = None
     created_at: str = ""
     queue_item_id: str | None = None  # set when the verdict was given on a review-queue item
+    # The language the comment was scored in (a queue item's); training routes the row by it. None:
+    # unknown, training detects it.
+    judged_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,12 @@ class NewQueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    # The language it was scored in: detected, else its thread's or the request's (service.decide).
+    judged_language: str | None = None
+    # The context it was scored with ("none", or what came with it) and the attributes whose model was
+    # not trained for its language: what its decision rests on (service.decide).
+    context: str | None = None
+    unsupported: Sequence[str] = ()
     # Items with the same key are one item: queueing it again returns the stored item's id.
     idempotency_key: str | None = None
 
@@ -84,9 +93,14 @@ class QueueItem:
     article_title: str | None = None
     source: str | None = None
     language: str | None = None
+    judged_language: str | None = None  # None on items queued before schema version 6
     verdict: str | None = None
     verdict_attributes: tuple[str, ...] | None = None
     decided_at: datetime | None = None
+    # How many times its verdict was given, corrected or undone: a correction names the one it replaces.
+    revision: int = 0
+    context: str | None = None  # None (and unsupported None) on items queued before schema version 8
+    unsupported: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,12 +116,16 @@ class QueueItem:
             "flagged_attributes": list(self.flagged),
             "risk": self.risk,
             "language": self.language,
+            "judged_language": self.judged_language,
             "model_version": self.model_version,
             "created_at": self.created_at.isoformat(),
             "status": self.status,
             "verdict": self.verdict,
             "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "revision": self.revision,
+            "context": self.context,
+            "unsupported_attributes": None if self.unsupported is None else list(self.unsupported),
         }
 
 

@@ -6,8 +6,11 @@ advisory lock; SQLite: BEGIN IMMEDIATE), and refuses a database newer than this 
 
 Tables:
 - feedback: moderators' verdicts, read by `moderate train --feedback` (text, attribute, label 0/1,
-  article_id, created_at as ISO text, queue_item_id when the verdict was given on a queue item).
-- queue_items: scored comments waiting for (or given) a moderator's verdict; `dedup_key` (unique) is
+  article_id, created_at as ISO text, queue_item_id when the verdict was given on a queue item, and
+  judged_language: the language the comment was scored in, which routes it to that language's model).
+- queue_items: scored comments waiting for (or given) a moderator's verdict (`judged_language`: the
+  language it was scored in, copied to its feedback rows; `revision`: how many times its verdict was
+  given, corrected or undone); `dedup_key` (unique) is
   the sha256 of the client's idempotency key, so a retried request finds the items it queued; `seq`
   (unique) numbers the items in commit order: the token of polling (GET /v1/queue?after=).
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
@@ -46,7 +49,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 8
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -99,6 +102,7 @@ feedback = Table(
     Column("article_id", Text),
     Column("created_at", Text, nullable=False),
     Column("queue_item_id", Text),
+    Column("judged_language", String(35)),
 )
 
 queue_items = Table(
@@ -126,6 +130,15 @@ queue_items = Table(
     # PostgreSQL: an identity, numbered under the store's enqueue lock; SQLite: set by the store under
     # the write lock. Either way in commit order (docs/queue.md, "Polling for new items").
     Column("seq", RowId, Identity()),
+    Column("judged_language", String(35)),
+    # Counts the item's verdict changes (a verdict, a correction, an undo each add one): the precondition
+    # of a correction, so of two at once the first wins and the other is a conflict.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # What its decision rested on, for the page's threshold view to follow the service's rule: the
+    # context it was scored with ("none": off_topic decides nothing) and the attributes whose model was
+    # not trained for its language (never reject). Null on items queued before schema version 8.
+    Column("context", String(16)),
+    Column("unsupported", Json),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -204,6 +217,24 @@ def _to_v5(conn: Connection) -> None:
     seq_index.create(conn, checkfirst=True)
 
 
+def _to_v6(conn: Connection) -> None:
+    # The language a comment was judged in, for routing its verdicts (null on older rows: detected).
+    _add_column(conn, queue_items.c.judged_language)
+    _add_column(conn, feedback.c.judged_language)
+
+
+def _to_v7(conn: Connection) -> None:
+    # Verdicts can be corrected; a decided item has had one verdict so far.
+    _add_column(conn, queue_items.c.revision, "NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("UPDATE queue_items SET revision = 1 WHERE status = 'decided' AND revision = 0")
+
+
+def _to_v8(conn: Connection) -> None:
+    # The context and unsupported attributes of a queued comment (null on the items queued before).
+    _add_column(conn, queue_items.c.context)
+    _add_column(conn, queue_items.c.unsupported)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -218,6 +249,9 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     3: _to_v3,
     4: _to_v4,
     5: _to_v5,
+    6: _to_v6,
+    7: _to_v7,
+    8: _to_v8,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

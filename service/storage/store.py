@@ -4,6 +4,8 @@
     store.add_feedback(Feedback(text=..., attribute="insult", label=1))
     ids = store.enqueue([NewQueueItem(...), ...])
     store.decide(ids[0], "reject")          # first verdict wins: ConflictError for the second
+    store.decide(ids[0], "approve", revision=1)   # a correction of the item at revision 1
+    store.undo(ids[0], revision=2)          # pending again, its feedback rows deleted
 
 Every method is one transaction. A database that cannot be reached, is locked past the busy timeout,
 or has no free pooled connection raises StoreUnavailableError (the API answers 503): nothing was
@@ -24,7 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Row, Select, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, Select, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
@@ -256,6 +258,7 @@ class Store:
                     "article_id": item.article_id,
                     "created_at": item.created_at or now,
                     "queue_item_id": item.queue_item_id,
+                    "judged_language": item.judged_language,
                 }
                 ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
         log.debug("stored %d feedback rows", len(ids))
@@ -264,7 +267,13 @@ class Store:
     def feedback(self, attribute: str | None = None) -> list[Feedback]:
         t = S.feedback
         query = select(
-            t.c.text, t.c.attribute, t.c.label, t.c.article_id, t.c.created_at, t.c.queue_item_id
+            t.c.text,
+            t.c.attribute,
+            t.c.label,
+            t.c.article_id,
+            t.c.created_at,
+            t.c.queue_item_id,
+            t.c.judged_language,
         ).order_by(t.c.id)
         if attribute is not None:
             query = query.where(t.c.attribute == attribute)
@@ -304,6 +313,9 @@ class Store:
                     "flagged": flags[item_id],
                     "risk": item.risk,
                     "language": item.language,
+                    "judged_language": item.judged_language,
+                    "context": item.context,
+                    "unsupported": [check_attribute_name(a) for a in dict.fromkeys(item.unsupported)],
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
@@ -376,7 +388,14 @@ class Store:
             items, encode_cursor(items[-1].risk, items[-1].id) if more else None, encode_after(newest)
         )
 
-    def decide(self, item_id: str, verdict: str, attributes: Sequence[str] | None = None) -> QueueItem:
+    def decide(
+        self,
+        item_id: str,
+        verdict: str,
+        attributes: Sequence[str] | None = None,
+        *,
+        revision: int | None = None,
+    ) -> QueueItem:
         """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
 
         The FIRST verdict wins: the update only matches a pending row, and the database settles which
@@ -384,7 +403,12 @@ class Store:
         commits; SQLite serialises writers). The loser gets ConflictError naming the verdict given.
         Feedback: `attributes` when given (an empty list: none, e.g. a rejection for a reason no
         attribute names), else the attributes that reached review, each with label 1 for reject and
-        0 for approve."""
+        0 for approve.
+
+        With `revision` (the item's revision as the moderator read it) the verdict may replace one
+        given (a mis-click corrected): the update matches the row only while it is still at that
+        revision, and the item's feedback rows are replaced by the new verdict's, so training reads
+        only the latest. Of two corrections at once the first wins; the other gets ConflictError."""
         if verdict not in VERDICTS:
             raise InputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
         named = None if attributes is None else tuple(map(check_attribute_name, dict.fromkeys(attributes)))
@@ -396,18 +420,23 @@ class Store:
                 raise NotFoundError(f"no queue item {item_id!r}")
             item = _item(row)
             targets = item.flagged if named is None else named
-            changed = conn.execute(
+            precondition = t.c.status == "pending" if revision is None else t.c.revision == revision
+            won = conn.execute(
                 update(t)
-                .where(t.c.id == item_id, t.c.status == "pending")
-                .values(status="decided", verdict=verdict, verdict_attributes=list(targets), decided_at=now)
-            ).rowcount
-            if changed != 1:
-                won = conn.execute(select(t.c.verdict, t.c.decided_at).where(t.c.id == item_id)).one()
-                when = won.decided_at.isoformat() if won.decided_at else "earlier"
-                raise ConflictError(
-                    f"queue item {item_id} was already decided: verdict {won.verdict!r} at {when}; "
-                    "the first verdict stands"
+                .where(t.c.id == item_id, precondition)
+                .values(
+                    status="decided",
+                    verdict=verdict,
+                    verdict_attributes=list(targets),
+                    decided_at=now,
+                    revision=t.c.revision + 1,
                 )
+                .returning(t.c.revision)
+            ).first()
+            if won is None:
+                raise _lost(conn, item_id, revision)
+            if revision is not None:  # a correction: the verdict it replaces no longer trains
+                conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
             label = 1 if verdict == "reject" else 0
             rows = [
                 {
@@ -417,17 +446,70 @@ class Store:
                     "article_id": item.article_id,
                     "created_at": now.isoformat(timespec="seconds"),
                     "queue_item_id": item.id,
+                    "judged_language": item.judged_language,
                 }
                 for attribute in targets
             ]
             if rows:
                 conn.execute(insert(S.feedback), rows)
         return replace(
-            item, status="decided", verdict=verdict, verdict_attributes=tuple(targets), decided_at=now
+            item,
+            status="decided",
+            verdict=verdict,
+            verdict_attributes=tuple(targets),
+            decided_at=now,
+            revision=int(won.revision),
         )
+
+    def undo(self, item_id: str, revision: int) -> QueueItem:
+        """Take back an item's verdict: it is pending again and its feedback rows are deleted, in one
+        transaction, while the item is still at `revision` (else ConflictError with the item as it
+        stands: someone changed it since it was read)."""
+        t = S.queue_items
+        with self._tx("undo the verdict") as conn:
+            row = conn.execute(
+                update(t)
+                .where(t.c.id == item_id, t.c.revision == revision, t.c.status == "decided")
+                .values(
+                    status="pending",
+                    verdict=None,
+                    verdict_attributes=None,
+                    decided_at=None,
+                    revision=t.c.revision + 1,
+                )
+                .returning(*t.c)
+            ).first()
+            if row is None:
+                raise _lost(conn, item_id, revision)
+            conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
+        return _item(row)
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _lost(conn: Connection, item_id: str, revision: int | None) -> ModerationError:
+    """Why a verdict's conditional update matched no row: the item is unknown (NotFoundError), or it is
+    not as the caller read it (ConflictError carrying the item as it stands)."""
+    row = conn.execute(select(S.queue_items).where(S.queue_items.c.id == item_id)).first()
+    if row is None:
+        return NotFoundError(f"no queue item {item_id!r}")
+    item = _item(row)
+    when = item.decided_at.isoformat() if item.decided_at else "earlier"
+    state = f"verdict {item.verdict!r} at {when}" if item.status == "decided" else "pending"
+    if revision is None:
+        message = (
+            f"queue item {item_id} was already decided: {state}; the first verdict stands (to correct "
+            f"it, send its revision, {item.revision}, with the new verdict)"
+        )
+    elif item.revision != revision:
+        message = (
+            f"queue item {item_id} changed since it was read at revision {revision}: it is now at "
+            f"revision {item.revision}, {state}; nothing was changed"
+        )
+    else:
+        message = f"queue item {item_id} is pending: there is no verdict to undo"
+    return ConflictError(message, current=item.to_dict())
 
 
 def _filtered(sql: Select[Any], query: QueueQuery) -> Select[Any]:
@@ -466,7 +548,11 @@ def _item(row: Row[Any]) -> QueueItem:
         article_title=m["article_title"],
         source=m["source"],
         language=m["language"],
+        judged_language=m["judged_language"],
         verdict=m["verdict"],
         verdict_attributes=None if m["verdict_attributes"] is None else tuple(m["verdict_attributes"]),
         decided_at=m["decided_at"],
+        revision=int(m["revision"]),
+        context=m["context"],
+        unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
     )

@@ -767,3 +767,100 @@ def test_the_verdict_keys_work_with_caps_lock_and_a_non_latin_keyboard_layout(
     assert verdicts == ["reject", "approve", None]
     assert not errors, errors
     context.close()
+
+
+def test_a_mis_clicked_verdict_is_undone_with_u_and_a_decided_one_changed_with_a_button(
+    browser: Any, served: str
+) -> None:
+    # A verdict could not be taken back: a mis-click stayed, and its feedback trained the model.
+    items = queue_thread(served, "undo", INSULTS)
+    context, page, errors = open_article(browser, served, items)
+    first = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
+
+    def stored(item_id: str) -> tuple[str, str | None, int]:
+        with api(served) as http:
+            item = http.get(f"/v1/queue/{item_id}").json()
+        return item["status"], item["verdict"], item["revision"]
+
+    wait_focus(page, items[0]["id"])
+    page.keyboard.press("r")  # the mis-click
+    first.locator(".verdict").wait_for()
+    wait_focus(page, items[1]["id"])
+    assert page.locator("#undo-last").is_visible()
+    page.keyboard.press("u")
+    wait_focus(page, items[0]["id"])  # back on the comment, pending again, for the right verdict
+    first.get_by_role("button", name="Approve comment 1 (shortcut a)").wait_for()
+    assert stored(items[0]["id"]) == ("pending", None, 2)
+    assert page.locator("#status").text_content() == "Undid the verdict on comment 1: it is pending again."
+    assert not page.locator("#undo-last").is_visible()
+    page.keyboard.press("a")
+    first.locator(".verdict.approve").wait_for()
+    assert stored(items[0]["id"]) == ("decided", "approve", 3)
+    # A decided comment's verdict changed from its own button.
+    first.get_by_role("button", name="Change the verdict on comment 1 to reject").click()
+    first.locator(".verdict.reject").wait_for()
+    assert stored(items[0]["id"]) == ("decided", "reject", 4)
+    # Another moderator undoes it meanwhile: a change from the revision shown is refused, and theirs shown.
+    with api(served) as http:
+        assert http.post(f"/v1/queue/{items[0]['id']}:undo", json={"revision": 4}).status_code == 200
+    first.get_by_role("button", name="Change the verdict on comment 1 to approve").click()
+    first.get_by_role("button", name="Approve comment 1 (shortcut a)").wait_for()  # shown pending
+    assert page.locator("#status").text_content().startswith("Changed by someone else meanwhile: ")
+    assert stored(items[0]["id"]) == ("pending", None, 5)
+    assert not errors, errors
+    context.close()
+
+
+def test_the_threshold_view_follows_the_service_rule_for_context_language_and_unsupported_attributes(
+    browser: Any, tmp_path: Path
+) -> None:
+    # The view counted a lone "lol" as review (off_topic >= its threshold, but off_topic decides nothing
+    # without an article or thread), rejected a comment whose insult model was not trained for its
+    # language (the service only reviews it), and ignored a site's thresholds for German comments.
+    german = {"review": 0.95, "reject": 0.97}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
+        mp.setenv(
+            "MODERATION_LANGUAGE_THRESHOLDS", json.dumps({"de": {"insult": german, "toxicity": german}})
+        )
+        proc, base = start(tmp_path)
+    try:
+        wait_ready(proc, base)
+        requests = [
+            {"comments": [{"text": "lol"}]},  # no article, no thread
+            {"comments": [{"text": "Idiot!"}], "language": "es"},  # no model trained for Spanish
+            {"comments": [{"text": "Du bist ein kompletter Vollidiot, halt einfach die Klappe."}]},
+        ]
+        with api(base) as http:
+            for body in requests:
+                assert http.post("/v1/comments:score", json=body | {"queue": True}).status_code == 200
+        items = queue(base)
+        decisions = {i["text"]: i["decision"] for i in items}
+        assert decisions == {
+            "lol": "approve",
+            "Idiot!": "review",
+            "Du bist ein kompletter Vollidiot, halt einfach die Klappe.": "approve",
+        }
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in_by_keyboard(page, base)
+        page.wait_for_function("() => $text('#plots-basis').startsWith('From 3 ')".replace("$text", TEXT))
+        # At the service's own thresholds the view's split is the service's decisions.
+        assert page.locator("#threshold-summary").text_content() == (
+            "With these thresholds: 2 approved, 1 sent to review, 0 rejected."
+        )
+        counts = {
+            name: page.locator(f'#plots figure[data-attribute="{name}"] .counts').first.text_content()
+            for name in ("off_topic", "insult")
+        }
+        assert counts == {
+            "off_topic": "0 to review, 0 to reject, of 3",
+            "insult": "1 to review, 0 to reject, of 3",
+        }
+        assert not errors, errors
+        context.close()
+    finally:
+        log = stop(proc)
+    assert "Traceback" not in log, log

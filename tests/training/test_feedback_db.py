@@ -99,3 +99,110 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def kaggle_600(data_dir: Path) -> C.Corpus:
     return C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").subset(list(range(600)), "kaggle-600")
+
+
+# A German thread: "Idiot!" alone is undetermined, so the service judges it in the thread's language.
+GERMAN_THREAD = {
+    "article": {"id": "de1"},
+    "comments": [
+        {"text": "Du bist ein kompletter Vollidiot, halt einfach die Klappe."},
+        {"text": "Der Haushalt ist solide geplant, finde ich gut."},
+        {"text": "Idiot!"},
+    ],
+    "queue": True,
+}
+
+
+def test_a_queue_verdict_trains_the_model_of_the_language_the_comment_was_judged_in(tmp_path: Path) -> None:
+    # The verdict on "Idiot!" (scored by the German model) was routed by the detector alone, which
+    # cannot place it: it trained the English head instead.
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.settings import DEFAULT_MODEL_DIR, Settings
+    from training.languages import split_feedback
+
+    settings = Settings(
+        api_token="t",
+        db_path=tmp_path / "fb.sqlite3",
+        model_dir=DEFAULT_MODEL_DIR,
+        versions_dir=tmp_path / "v",
+    )
+    auth = {"Authorization": "Bearer t"}
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/v1/comments:score", json=GERMAN_THREAD, headers=auth)
+        assert r.status_code == 200, r.text
+        idiot = r.json()["results"][2]
+        assert (idiot["language"], idiot["judged_language"]) == ("und", "de")
+        r = client.post(f"/v1/queue/{idiot['queue_id']}:decide", json={"verdict": "approve"}, headers=auth)
+        assert r.status_code == 200, r.text
+        assert r.json()["judged_language"] == "de"
+        assert "insult" in r.json()["verdict_attributes"]
+    english, languages = split_feedback(C.load_feedback(tmp_path / "fb.sqlite3", "insult"))
+    assert english.texts == ()
+    assert languages["de"].name == "feedback/insult/de"
+    assert (languages["de"].texts, languages["de"].labels) == (("Idiot!",), (0,))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_verdicts_route_by_their_judged_language_and_older_rows_by_detection(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from training.languages import split_feedback
+
+    source: Path | str = tmp_path / "fb.sqlite3" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = Store.open(parse_target(source))
+    try:
+        store.add_feedback_many(
+            [
+                Feedback("Idiot!", "insult", 1, judged_language="de"),
+                Feedback("Quel idiot, celui-là, vraiment nul", "insult", 1),  # no language: detected (fr)
+                Feedback("what an idiot", "insult", 1, judged_language="en"),
+            ]
+        )
+    finally:
+        store.close()
+    english, languages = split_feedback(C.load_feedback(source, "insult"))
+    assert english.texts == ("what an idiot",)
+    assert {k: v.texts for k, v in languages.items()} == {
+        "de": ("Idiot!",), "fr": ("Quel idiot, celui-là, vraiment nul",),
+    }  # fmt: skip
+
+
+def test_a_feedback_database_of_schema_version_5_is_still_read(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "v5.sqlite3"
+    with sqlite3.connect(path) as con:  # feedback as schema version 5 made it: no judged_language
+        con.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY, text TEXT NOT NULL, attribute TEXT NOT NULL, "
+            "label INTEGER NOT NULL, article_id TEXT, created_at TEXT NOT NULL, queue_item_id TEXT)"
+        )
+        con.execute("INSERT INTO feedback VALUES (1, 'you zorblax', 'insult', 1, NULL, 'then', NULL)")
+    corpus = C.load_feedback(path, "insult")
+    assert (corpus.texts, corpus.labels, corpus.languages) == (("you zorblax",), (1,), ())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_training_reads_only_the_latest_verdict_of_a_corrected_or_undone_item(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    source: Path | str = tmp_path / "fb.sqlite3" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = Store.open(parse_target(source))
+    flagged = {"scores": {"insult": 0.7, "spam": 0.6}, "spans": {}, "decision": "review", "reasons": []}
+    try:
+        mis_click, undone = store.enqueue(
+            [
+                NewQueueItem(text="you zorblax", model_version="m", flagged=["insult", "spam"], **flagged),
+                NewQueueItem(text="zorblax again", model_version="m", flagged=["insult"], **flagged),
+            ]
+        )
+        store.decide(mis_click, "reject")  # meant: approve, and not about spam
+        store.decide(mis_click, "approve", ["insult"], revision=1)
+        store.decide(undone, "reject")
+        store.undo(undone, revision=1)
+    finally:
+        store.close()
+    insult = C.load_feedback(source, "insult")
+    assert (insult.texts, insult.labels, insult.excluded) == (("you zorblax",), (0,), {})
+    assert len(C.load_feedback(source, "spam")) == 0

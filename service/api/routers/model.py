@@ -18,6 +18,7 @@ from service.api.routers._common import errors
 from service.api.routers.admin import signal_siblings
 from service.api.schemas import ActivateOut, ModelInfo, ModelVersionsOut
 from service.api.scoring import json_response
+from service.decide import CONTEXT_ATTRIBUTES
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["model"])
@@ -41,6 +42,7 @@ async def get_model(scorer: ScorerDep, state: StateDep) -> Response:
             "attributes": list(scorer.attributes),
             "thresholds": thresholds,
             "language_thresholds": by_language,
+            "context_attributes": sorted(CONTEXT_ATTRIBUTES),
             "manifest": manifest,
         }
     )

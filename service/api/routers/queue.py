@@ -2,7 +2,9 @@
 
 Every endpoint needs the API token (no token 401, a wrong one 403), and is disabled (403) when
 MODERATION_DO_NOT_STORE is set. Two moderators deciding the same
-item: the first verdict wins, the second gets 409 naming it; the database settles the race.
+item: the first verdict wins, the second gets 409 naming it; the database settles the race. A verdict
+is corrected (`:decide` with the item's `revision`) or taken back (`:undo`) only while the item is at
+the revision the moderator read, so of two changes at once one wins and the other is a 409.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from service.api.errors import ApiError
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.routers._common import errors
-from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut
+from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut, UndoIn
 from service.api.scoring import json_response
 from service.api.state import AppState
 from service.storage import QueueQuery, Store
@@ -143,8 +145,27 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
 async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
     """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
     none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
-    first verdict on an item wins; a later one gets 409 with the verdict that stands."""
+    first verdict on an item wins; a later one gets 409 with the verdict that stands.
+
+    To correct a verdict (a mis-click), send the item's `revision` as last read: the new verdict and
+    its feedback rows replace the old ones (training reads only the latest). If the item changed since
+    (another correction came first), the answer is 409 with the item as it stands."""
     known = _known_attributes(state)
     attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
-    item = await state.run_store(lambda store: store.decide(item_id, body.verdict, attributes))
+    item = await state.run_store(
+        lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
+    )
+    return json_response(item.to_dict())
+
+
+@router.post(
+    "/v1/queue/{item_id}:undo",
+    response_model=QueueItemOut,
+    responses=errors(401, 403, 404, 409, 415, 422, 503),
+    summary="Take back a verdict: the item is pending again and its feedback rows are deleted",
+)
+async def undo(item_id: ItemId, body: UndoIn, state: StateDep) -> Response:
+    """Only while the item is still at the `revision` sent (its value as last read), else 409 with
+    the item as it stands."""
+    item = await state.run_store(lambda store: store.undo(item_id, body.revision))
     return json_response(item.to_dict())

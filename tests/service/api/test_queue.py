@@ -21,8 +21,8 @@ THREAD = {
 }
 ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
-    "flagged_attributes", "risk", "language", "model_version", "created_at", "status", "verdict",
-    "verdict_attributes", "decided_at",
+    "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
+    "verdict", "verdict_attributes", "decided_at", "revision", "context", "unsupported_attributes",
 }  # fmt: skip
 
 
@@ -75,6 +75,7 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
         assert (item["scores"], item["risk"]) == (res["scores"], risk[res["queue_id"]])
         assert (item["decision"], item["reasons"]) == (res["decision"]["verdict"], res["decision"]["reasons"])
         assert item["spans"] == res["spans"]
+        assert item["judged_language"] == res["judged_language"]
         assert item["flagged_attributes"] == [
             a for a, v in res["scores"].items() if v >= thresholds[a].review
         ]
@@ -85,6 +86,20 @@ def test_queued_comments_are_listed_riskiest_first_with_everything_the_page_show
     moron = by_id[results[2]["queue_id"]]
     assert moron["spans"]["insult"] == [{"start": 0, "end": 5, "text": "moron", "weight": 1.0}]
     assert moron["decision"] == "reject" and "insult" in moron["flagged_attributes"]
+
+
+def test_an_item_keeps_what_its_decision_rested_on_context_and_unsupported_attributes(family_client):
+    # The page's threshold view could not follow the service's rule without them: a lone "lol" counted
+    # as review for off_topic, and a reject of an attribute not trained for the language as a reject.
+    body = {"comments": [{"text": "lol"}], "language": "de", "queue": True}
+    r = family_client.post("/v1/comments:score", json=body, headers=auth())
+    assert r.status_code == 200, r.text
+    (res,) = r.json()["results"]
+    item = family_client.get(f"/v1/queue/{res['queue_id']}", headers=auth()).json()
+    assert item["context"] == res["context"] == "none"
+    assert item["unsupported_attributes"] == [a for a, ok in res["language_supported"].items() if not ok]
+    assert "insult" in item["unsupported_attributes"] and "toxicity" not in item["unsupported_attributes"]
+    assert family_client.get("/v1/model").json()["context_attributes"] == ["off_topic"]
 
 
 def test_the_scoring_answer_is_unchanged_apart_from_queue_ids_and_spans(client):
@@ -168,13 +183,23 @@ def test_queueing_more_text_than_the_explain_budget_is_413(settings):
 
 
 @pytest.mark.parametrize(
-    ("path", "method"), [("/v1/queue", "get"), ("/v1/queue/x", "get"), ("/v1/queue/x:decide", "post")]
+    ("path", "method"),
+    [
+        ("/v1/queue", "get"),
+        ("/v1/queue/x", "get"),
+        ("/v1/queue/x:decide", "post"),
+        ("/v1/queue/x:undo", "post"),
+    ],
 )
 @pytest.mark.parametrize(
     ("headers", "status", "reason"), [({}, 401, "unauthenticated"), (auth("no"), 403, "forbidden")]
 )
 def test_queue_endpoints_need_the_token(client, path, method, headers, status, reason):
-    kwargs = {"json": {"verdict": "approve"}} if method == "post" else {}
+    kwargs = (
+        {"json": {"verdict": "approve"} if path.endswith(":decide") else {"revision": 1}}
+        if method == "post"
+        else {}
+    )
     assert_error(getattr(client, method)(path, headers=headers, **kwargs), status, reason)
 
 
@@ -358,6 +383,51 @@ def test_the_second_verdict_is_409_naming_the_first(client, settings):
     error = assert_error(r, 409, "conflict")
     assert "'approve'" in error["message"]
     assert [row[2] for row in stored_feedback(settings)] == [0]
+
+
+def test_a_mis_clicked_verdict_is_corrected_with_its_revision_and_only_the_latest_feedback_stays(
+    client, settings
+):
+    # A second verdict was always a 409: a mis-click stayed in the training data.
+    ids = queue_thread(client)
+    url = f"/v1/queue/{ids['c1']}:decide"
+    first = client.post(url, json={"verdict": "reject"}, headers=auth()).json()
+    assert first["revision"] == 1
+    r = client.post(url, json={"verdict": "approve", "revision": 1}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert (r.json()["verdict"], r.json()["verdict_attributes"], r.json()["revision"]) == (
+        "approve",
+        ["insult"],
+        2,
+    )
+    assert stored_feedback(settings) == [("the council budget vote is idiot", "insult", 0, ids["c1"])]
+    # A second moderator correcting from the revision they read, now stale: 409 with the item as it stands.
+    error = assert_error(
+        client.post(url, json={"verdict": "reject", "revision": 1}, headers=auth()), 409, "conflict"
+    )
+    assert "now at revision 2" in error["message"]
+    (detail,) = error["details"]
+    assert detail["current"] == client.get(f"/v1/queue/{ids['c1']}", headers=auth()).json()
+    assert detail["current"]["verdict"] == "approve"
+    assert [row[2] for row in stored_feedback(settings)] == [0]
+
+
+def test_undo_makes_a_decided_item_pending_again_and_removes_its_feedback(client, settings):
+    ids = queue_thread(client)
+    client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    r = client.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth())
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["verdict"], r.json()["revision"]) == ("pending", None, 2)
+    assert stored_feedback(settings) == []
+    error = assert_error(
+        client.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth()), 409
+    )
+    assert error["details"][0]["current"]["status"] == "pending"
+    assert_error(client.post(f"/v1/queue/{'f' * 32}:undo", json={"revision": 1}, headers=auth()), 404)
+    for body in ({}, {"revision": -1}, {"revision": 2**31}, {"revision": 1, "verdict": "approve"}):
+        assert_error(client.post(f"/v1/queue/{ids['c1']}:undo", json=body, headers=auth()), 422)
+    r = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "approve"}, headers=auth())
+    assert r.status_code == 200 and r.json()["revision"] == 3
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ def test_the_page_and_every_asset_it_names_are_served_locally(client: TestClient
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
     html = page.text
     assets = re.findall(r'(?:src|href)="([^"#]+)"', html)
-    assert "/static/moderator.js" in assets and "/static/moderator.css" in assets
+    assert {"/static/moderator.js", "/static/moderator-plots.js", "/static/moderator.css"} <= set(assets)
     for asset in assets:
         if asset.startswith("data:"):
             continue
@@ -38,7 +38,7 @@ def test_the_script_and_stylesheet_are_revalidated_so_an_upgrade_reaches_open_br
     # They had a Last-Modified and no Cache-Control: browsers cached them heuristically (a tenth of their
     # age: days for a file installed from a weeks-old wheel), so after an upgrade the new page (served
     # no-cache) ran the old script. no-cache: kept, but revalidated (a 304 while unchanged).
-    for asset in ("/static/moderator.js", "/static/moderator.css"):
+    for asset in ("/static/moderator.js", "/static/moderator-plots.js", "/static/moderator.css"):
         first = client.get(asset)
         assert first.status_code == 200
         assert "no-cache" in first.headers["cache-control"], asset

@@ -203,6 +203,41 @@ def test_concurrent_verdicts_through_both_replicas_resolve_first_wins(two_replic
     assert expected  # some items reached review
 
 
+def test_concurrent_corrections_through_both_replicas_one_wins_and_its_feedback_alone_stays(two_replicas):
+    url, a, b = two_replicas
+    ids = queue(a.base, "correct-1", n_threads=4)  # 12 items
+    for item_id in ids:
+        r = httpx.post(f"{a.base}/v1/queue/{item_id}:decide", json={"verdict": "reject"}, headers=AUTH)
+        assert r.status_code == 200 and r.json()["revision"] == 1, r.text
+    barrier = threading.Barrier(2)
+
+    def correct(base: str, verdict: str, item_id: str) -> tuple[int, dict]:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            body = {"verdict": verdict, "attributes": ["insult"], "revision": 1}
+            r = http.post(f"{base}/v1/queue/{item_id}:decide", json=body, headers=AUTH)
+            return r.status_code, r.json()
+
+    with ThreadPoolExecutor(2) as pool:
+        for item_id in ids:
+            fa = pool.submit(correct, a.base, "approve", item_id)
+            fb = pool.submit(correct, b.base, "reject", item_id)
+            (sa, ja), (sb, jb) = fa.result(), fb.result()
+            assert sorted((sa, sb)) == [200, 409], (ja, jb)
+            won, lost = (ja, jb) if sa == 200 else (jb, ja)
+            assert lost["error"]["details"][0]["current"] == won  # the 409 carries the item as it stands
+    store = Store.open(parse_target(url))
+    try:
+        rows = [f for f in store.feedback() if f.article_id == "correct-1"]
+        items = {i: store.queue_item(i) for i in ids}
+    finally:
+        store.close()
+    # One row per item, the winning correction's: the first verdict's rows are gone.
+    assert sorted((f.queue_item_id, f.attribute, f.label) for f in rows) == sorted(
+        (i, "insult", 1 if item.verdict == "reject" else 0) for i, item in items.items()
+    )
+
+
 def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_sees_every_item_once(
     two_replicas,
 ):

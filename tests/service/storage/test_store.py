@@ -142,6 +142,67 @@ def test_a_version_4_database_is_upgraded_and_its_items_can_be_polled(store, tar
         upgraded.close()
 
 
+def test_a_version_5_database_is_upgraded_and_verdicts_carry_the_judged_language(store, target):
+    (old,) = store.enqueue([item("queued by version 5")])
+    store.add_feedback(Feedback("an older verdict", "insult", 1))
+    with store.engine.begin() as conn:  # the tables as version 5 made them
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN judged_language")
+        conn.exec_driver_sql("ALTER TABLE feedback DROP COLUMN judged_language")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 5))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert upgraded.queue_item(old).judged_language is None
+        assert upgraded.decide(old, "reject").judged_language is None
+        (new,) = upgraded.enqueue([item("Idiot!", language=None, judged_language="de")])
+        assert upgraded.queue_item(new).to_dict()["judged_language"] == "de"
+        upgraded.decide(new, "reject")
+        assert [(f.text, f.judged_language) for f in upgraded.feedback()] == [
+            ("an older verdict", None), ("queued by version 5", None), ("Idiot!", "de"),
+        ]  # fmt: skip
+    finally:
+        upgraded.close()
+
+
+def test_a_version_6_database_is_upgraded_and_its_decided_items_can_be_corrected(store, target):
+    decided, pending = store.enqueue([item("decided by version 6"), item("pending under version 6")])
+    store.decide(decided, "reject")
+    with store.engine.begin() as conn:  # the queue table as version 6 made it
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN revision")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 6))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert (upgraded.queue_item(decided).revision, upgraded.queue_item(pending).revision) == (1, 0)
+        assert upgraded.decide(decided, "approve", revision=1).revision == 2
+        assert upgraded.decide(pending, "approve").revision == 1
+        assert [(f.text, f.label) for f in upgraded.feedback()] == [
+            ("decided by version 6", 0), ("pending under version 6", 0),
+        ]  # fmt: skip
+    finally:
+        upgraded.close()
+
+
+def test_a_version_7_database_is_upgraded_and_items_keep_their_context(store, target):
+    (old,) = store.enqueue([item("queued by version 7")])
+    with store.engine.begin() as conn:  # the queue table as version 7 made it
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN context")
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN unsupported")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 7))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert (upgraded.queue_item(old).context, upgraded.queue_item(old).unsupported) == (None, None)
+        (new,) = upgraded.enqueue([item("lol", context="none", unsupported=["off_topic"])])
+        d = upgraded.queue_item(new).to_dict()
+        assert (d["context"], d["unsupported_attributes"]) == ("none", ["off_topic"])
+    finally:
+        upgraded.close()
+
+
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
     # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
     # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
@@ -433,6 +494,93 @@ def test_the_first_verdict_wins_and_the_second_is_a_conflict(store):
         store.decide(item_id, "approve")
     assert store.queue_item(item_id).verdict == "reject"
     assert [f.label for f in store.feedback()] == [1]  # the loser wrote no feedback
+
+
+def test_a_verdict_is_corrected_with_the_revision_read_and_its_feedback_rows_are_replaced(store):
+    # A mis-click could not be undone: a second verdict was always a conflict.
+    (item_id, other) = store.enqueue([item(), item("moron")])
+    store.decide(other, "reject")
+    first = store.decide(item_id, "reject")
+    assert first.revision == 1
+    corrected = store.decide(item_id, "approve", [], revision=first.revision)
+    assert (corrected.verdict, corrected.verdict_attributes, corrected.revision) == ("approve", (), 2)
+    assert store.queue_item(item_id) == corrected
+    assert [(f.text, f.label) for f in store.feedback()] == [("moron", 1)]  # none left of the mis-click
+    again = store.decide(item_id, "reject", ["insult"], revision=2)
+    assert [(f.text, f.attribute, f.label) for f in store.feedback()] == [
+        ("moron", "insult", 1), ("you idiot", "insult", 1),
+    ]  # fmt: skip
+    assert again.revision == 3
+
+
+def test_a_correction_from_a_stale_revision_is_a_conflict_carrying_the_item_and_changes_nothing(store):
+    (item_id,) = store.enqueue([item()])
+    store.decide(item_id, "reject")
+    store.decide(item_id, "approve", revision=1)
+    with pytest.raises(
+        ConflictError, match="changed since it was read at revision 1: it is now at revision 2"
+    ) as e:
+        store.decide(item_id, "reject", revision=1)
+    assert e.value.current is not None
+    assert (e.value.current["verdict"], e.value.current["revision"]) == ("approve", 2)
+    assert store.queue_item(item_id).verdict == "approve"
+    assert [f.label for f in store.feedback()] == [0]
+
+
+def test_undo_makes_the_item_pending_again_and_deletes_its_feedback(store):
+    (item_id,) = store.enqueue([item()])
+    store.decide(item_id, "reject")
+    undone = store.undo(item_id, revision=1)
+    assert (undone.status, undone.verdict, undone.verdict_attributes, undone.decided_at) == (
+        "pending", None, None, None,
+    )  # fmt: skip
+    assert undone.revision == 2 and store.queue_item(item_id) == undone
+    assert store.feedback() == []
+    with pytest.raises(ConflictError, match="is pending: there is no verdict to undo"):
+        store.undo(item_id, revision=2)
+    with pytest.raises(ConflictError, match="now at revision 2, pending"):
+        store.undo(item_id, revision=1)
+    assert store.decide(item_id, "approve").revision == 3  # pending again: decided as any pending item
+    assert [f.label for f in store.feedback()] == [0]
+    with pytest.raises(NotFoundError):
+        store.undo("f" * 32, revision=1)
+
+
+def test_two_corrections_at_once_from_two_stores_one_wins_and_the_other_is_a_conflict(store, target):
+    """Two replicas' engines; on each item four threads per store send a correction from the same
+    revision: exactly one wins, and the feedback rows are the winner's alone."""
+    other = Store.open(target)
+    ids = store.enqueue([item(f"comment {i}") for i in range(10)])
+    for item_id in ids:
+        store.decide(item_id, "reject")
+    outcomes: dict[str, list[str]] = {i: [] for i in ids}
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def moderator(n: int) -> None:
+        s = store if n % 2 else other
+        start.wait()
+        for item_id in ids:
+            try:
+                s.decide(item_id, "approve" if n % 2 else "reject", ["insult"], revision=1)
+                result = "won"
+            except ConflictError as exc:
+                assert exc.current is not None and exc.current["revision"] == 2
+                result = "conflict"
+            with lock:
+                outcomes[item_id].append(result)
+
+    threads = [threading.Thread(target=moderator, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    other.close()
+    assert all(sorted(o) == ["conflict"] * 7 + ["won"] for o in outcomes.values()), outcomes
+    feedback = store.feedback()
+    assert sorted(f.queue_item_id for f in feedback) == sorted(ids)  # one row per item: the winner's
+    for f in feedback:
+        assert f.label == (1 if store.queue_item(f.queue_item_id).verdict == "reject" else 0)
 
 
 @pytest.mark.parametrize(("verdict", "attributes"), [("maybe", ()), ("reject", ("Bad Name",))])
