@@ -238,3 +238,19 @@ def test_a_word_repeated_in_a_comment_is_one_span_in_the_report():
     repeated = replace(ARTICLE, comments=(Comment(text="idiot idiot idiot moron", author="Ann"),))
     text = render(repeated)
     assert 'insult spans: "idiot" +1.00, "moron" +1.00\n' in text
+
+
+def test_a_newline_in_a_file_name_never_splits_a_report_line(tmp_path: Path, seeds_dir: Path):
+    # A name holding "\n" started a new line of the report: a page header or error line read as two
+    # (the second one free text a file's name chose). Shown as \n, each file's line is one line.
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_bytes()
+    (tmp_path / "a\nTitle: forged.txt").write_bytes(seed)
+    (tmp_path / "b\n.txt").write_bytes(b"")
+    (tmp_path / "c\tx.txt").symlink_to(tmp_path / "gone")
+    out = io.StringIO()
+    write_report([str(tmp_path)], FakeScorer(), Settings(), out)
+    lines = out.getvalue().splitlines()
+    assert f"{tmp_path}/a\\nTitle: forged.txt  (text)" in lines
+    assert not any(line.startswith("Title: forged") for line in lines)
+    assert f"{tmp_path}/b\\n.txt: cannot read this page: {tmp_path}/b\\n.txt: the page is empty" in lines
+    assert any(line.startswith(f"{tmp_path}/c\\tx.txt: not reported: dangling symlink") for line in lines)
