@@ -62,7 +62,7 @@ from service.batch_jsonl import (
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
-from service.ingest import display_path
+from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class Summary:
             f"elapsed: {self.elapsed:.2f}s, {self.files / elapsed:.1f} files/s, "
             f"{c['comments_scored'] / elapsed:.1f} comments/s",
         ]
-        lines += [f"note: {d}: empty directory, nothing to score" for d in self.empty_dirs]
+        lines += [f"note: {display_line(d)}: empty directory, nothing to score" for d in self.empty_dirs]
         return "\n".join(lines)
 
 
@@ -807,7 +807,7 @@ def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
 
 
 def _usage_error(message: str) -> int:
-    print(f"moderate score: usage error: {message}", file=sys.stderr)
+    print(f"moderate score: usage error: {display_line(message)}", file=sys.stderr)
     return 2
 
 

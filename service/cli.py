@@ -80,6 +80,14 @@ def _settings_error(exc: ValueError) -> str | None:
     return "invalid setting " + "; ".join(parts)
 
 
+def _one_line(message: str) -> str:
+    """An error naming a file, as one line: the name's newline, control characters and bytes that are
+    not UTF-8 shown escaped."""
+    from service.ingest import display_line  # cheap: imports nothing heavy
+
+    return display_line(message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if not a.startswith("-")), None)
@@ -93,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._module.run(args))
     except ModerationError as exc:
-        print(f"moderate {args.command}: error: {exc}", file=sys.stderr)
+        print(f"moderate {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -102,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _settings_error(exc)
         if message is None:
             raise
-        print(f"moderate {args.command}: error: {message}", file=sys.stderr)
+        print(f"moderate {args.command}: error: {_one_line(message)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
-from service.ingest import display_path
+from service.ingest import display_line, display_path
 from service.settings import Settings, served_model_dir
 
 if TYPE_CHECKING:
@@ -41,15 +41,6 @@ _ESCAPES = {
         *range(0x2066, 0x206A),
     ]
 }
-
-
-# A file's name may hold a newline or a tab: written into one line of the report (a page's header, an
-# error line) it is shown escaped too, or it would start a line of its own.
-_LINE_ESCAPES = {**_ESCAPES, ord("\t"): "\\t", ord("\n"): "\\n"}
-
-
-def one_line(text: str) -> str:
-    return text.translate(_LINE_ESCAPES)
 
 
 class _Printable:
@@ -102,7 +93,7 @@ def report_article(
     from service.decide import decide, flagged_attributes, judged_language
 
     out = printable(out)
-    out.write(f"{RULE}\n{one_line(article.source)}  ({article.format})\n")
+    out.write(f"{RULE}\n{display_line(article.source)}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")
     out.write(
         f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s); "
@@ -160,26 +151,26 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
     failures = pages = comments = unreported = 0
     for task in tasks:
         if task.kind == "skipped":
-            out.write(f"{RULE}\n{one_line(f'{task.source}: skipped: {task.reason}')}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
         if task.kind != "page":
             reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
-            out.write(f"{RULE}\n{one_line(f'{task.source}: not reported: {reason}')}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
             failures += task.kind == "error"
             unreported += task.kind != "error"
             continue
         try:
             article = parse_file(task.source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{one_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
             failures += 1
             continue
         pages += 1
         comments += len(article.comments)
         report_article(article, scorer, settings, out, verdicts)
     for d in empty:
-        out.write(f"{one_line(d)}: empty directory, nothing to report\n")
+        out.write(f"{display_line(d)}: empty directory, nothing to report\n")
     out.write(
         f"{RULE}\n{pages} page(s), {comments} comment(s): "
         + ", ".join(f"{v} {verdicts[v]}" for v in ("approve", "review", "reject"))

@@ -376,6 +376,16 @@ def test_missing_path_is_a_usage_error(tmp_path, capsys):
     assert "no such file or directory" in capsys.readouterr().err
 
 
+def test_a_missing_odd_file_name_is_a_one_line_usage_error(tmp_path, capsys):
+    from service.cli import main
+
+    name = os.fsdecode(os.fsencode(tmp_path) + b"/a\nb\xff.txt")
+    assert main(["score", name]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a\\nb\\xff.txt" in err, err
+    err.encode("utf-8")  # no lone surrogate for a strict UTF-8 stderr to choke on
+
+
 def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, capsys):
     rc, out, err = run_batch(capsys, seeds_dir)
     assert rc == 0 and len(out.splitlines()) >= len(SEEDS)

@@ -67,6 +67,18 @@ def test_missing_file_is_a_one_line_error():
     assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
 
 
+def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
+    # The name's byte that is not UTF-8 came out as "\\udcff" (Python's escape of its lone surrogate,
+    # not the \\xff the JSON output and `moderate score` show) and its newline split the one-line error.
+    name = os.fsdecode(os.fsencode(tmp_path) + b"/a\nb\xff.txt")
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", name], capture_output=True, timeout=60
+    )
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.stderr.count(b"\n") == 1, proc.stderr
+    assert b"a\\nb\\xff.txt: no such file" in proc.stderr
+
+
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
