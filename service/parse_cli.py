@@ -1,11 +1,11 @@
 """`moderate parse PATH... [--format auto|text|html]`: print each page's split as JSON.
 
-One file: one JSON object (an unreadable page is a one-line error and exit status 1). Several files
-or a directory (read recursively, in sorted order, following symlinks as `moderate score` does,
-hidden files skipped): JSON Lines, one object per page in input order, and for a page that cannot be
-parsed, or an entry that is no page (a FIFO, a dangling link, a symlink loop), an object
-{"source", "error", "error_type"} in its place; the exit status is 1 when any page failed. The pages
-parse in this one process.
+One file (or "-", standard input: `curl URL | moderate parse -`): one JSON object (an unreadable page
+is a one-line error and exit status 1). Several files or a directory (read recursively, in sorted
+order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one object per
+page in input order, and for a page that cannot be parsed, or an entry that is no page (a FIFO, a
+dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the exit
+status is 1 when any page failed. The pages parse in this one process.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.records import Article
+    from service.parse import Format
+    from service.settings import Limits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="pages to parse (plain text from any scraper, or raw HTML), or directories of them",
+        help="pages to parse (plain text from any scraper, or raw HTML), or directories of them; "
+        "- reads a page from standard input",
     )
     parser.add_argument(
         "--format",
@@ -99,15 +105,29 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
+STDIN = "-"  # the PATH that names standard input, as for cat
+
+
+def _parse(path: str, fmt: Format, limits: Limits) -> Article:
+    from core.errors import TooLargeError
+    from service.parse import parse_file, parse_page
+
+    if path != STDIN:
+        return parse_file(path, fmt=fmt, limits=limits)
+    data = sys.stdin.buffer.read(limits.max_page_bytes + 1)  # bounded, as a file is
+    if len(data) > limits.max_page_bytes:
+        raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
+    return parse_page(data, source=STDIN, fmt=fmt, limits=limits)
+
+
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
-    from service.parse import parse_file
     from service.settings import Settings
 
     limits = Settings().limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
     if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
-        article = parse_file(args.paths[0], fmt=args.fmt, limits=limits)
+        article = _parse(args.paths[0], args.fmt, limits)
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0
     failed = 0
@@ -115,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             if problem is not None:
                 raise InputError(f"{path}: {problem}")
-            obj = article_json(parse_file(path, fmt=args.fmt, limits=limits))
+            obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
             obj = {"source": path, "error": str(exc), "error_type": type(exc).__name__}

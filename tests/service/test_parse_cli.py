@@ -79,6 +79,30 @@ def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
     assert b"a\\nb\\xff.txt: no such file" in proc.stderr
 
 
+def test_a_dash_reads_the_page_from_standard_input(tmp_path):
+    # `curl URL | moderate parse -` answered "-: no such file": "-" is standard input, as for cat.
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_bytes()
+    one = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-"], input=seed, capture_output=True, timeout=60
+    )
+    assert one.returncode == 0, one.stderr
+    page = json.loads(one.stdout)
+    assert page["source"] == "-" and len(page["comments"]) == 14
+    (tmp_path / "b.txt").write_bytes(seed)
+    many = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-", str(tmp_path / "b.txt")],
+        input=seed,
+        capture_output=True,
+        timeout=60,
+    )
+    assert many.returncode == 0, many.stderr
+    assert [json.loads(line)["source"] for line in many.stdout.splitlines()] == ["-", str(tmp_path / "b.txt")]
+    empty = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-"], input=b"", capture_output=True, timeout=60
+    )
+    assert empty.returncode == 1 and b"-: the page is empty" in empty.stderr
+
+
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
