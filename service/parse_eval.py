@@ -162,10 +162,12 @@ def run(args: argparse.Namespace) -> int:
     figures: dict[str, dict[str, dict[str, float]]] = {}
     if args.data_dir is not None:
         figures[f"dragnet_{args.split}"] = _dragnet(args.data_dir / "dragnet-pages", args.split)
-    figures["shared"] = _shared(root, args)
-    if args.no_check or args.split != "test":
-        return 0
-    return _check(figures, args.floors)
+    figures["shared"], missing = _shared(root, args)
+    checked = 0 if args.no_check or args.split != "test" else _check(figures, args.floors)
+    if missing:  # a page not measured is a page lost, whatever the floors say
+        print(f"\n{missing} expected page(s) MISSING under {root} (listed above)")
+        return 1
+    return checked
 
 
 def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
@@ -197,22 +199,28 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def _shared(root: Path, args: argparse.Namespace) -> tuple[dict[str, dict[str, float]], int]:
+    """The shared pages' figures, and how many expected pages have no rendering under `root`."""
     from core.errors import InputError
 
     try:
         expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read expectations {args.expected}: {exc}") from exc
+    present = {stem: [fmt for fmt in FORMATS if (root / f"{stem}.{fmt}").exists()] for stem in expected}
+    if expected and not any(present.values()):
+        raise InputError(
+            f"none of the {len(expected)} expected pages is under {root}: give the shared articles directory"
+        )
     scores: list[Score] = []
     print(f"{'page':58} {'fmt':15} {'want':>4} {'got':>4} count authors body starts")
     for stem, spec in sorted(expected.items()):
-        for fmt in FORMATS:
-            path = root / f"{stem}.{fmt}"
-            if path.exists():
-                s = score_page(path, spec, fmt)
-                scores.append(s)
-                print(_page_line(stem, fmt, s, args.verbose_misses))
+        if not present[stem]:
+            print(f"{stem[:58]:58} MISSING: no {', '.join(FORMATS)} file")
+        for fmt in present[stem]:
+            s = score_page(root / f"{stem}.{fmt}", spec, fmt)
+            scores.append(s)
+            print(_page_line(stem, fmt, s, args.verbose_misses))
     print()
     out = _shared_summary(scores)
     _same_split(scores, root)
@@ -223,7 +231,7 @@ def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]
             html = gold.with_name(gold.name.replace(".gold.txt", ".html"))
             ok, why = gold_boundary(gold, html)
             print(f"  {'ok' if ok else '--'} {gold.relative_to(root)}: {why}")
-    return out
+    return out, sum(not formats for formats in present.values())
 
 
 def _page_line(stem: str, fmt: str, s: Score, verbose: bool) -> str:

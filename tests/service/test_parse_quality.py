@@ -79,3 +79,33 @@ def test_floors_check_fails_below_a_floor_and_above_a_ceiling(tmp_path: Path):
     assert _check({"g": {"html": {"body_f1": 0.85, "false_comment_rate": 0.01}}}, floors) == 1
     assert _check({"g": {"html": {"body_f1": 0.95, "false_comment_rate": 0.2}}}, floors) == 1
     assert _check({}, floors) == 1
+
+
+def test_eval_parse_names_each_expected_page_it_cannot_find(tmp_path: Path, articles_dir: Path, capsys):
+    # An expected page with no rendering under --articles-dir was skipped without a word: a wrong or
+    # partial directory measured fewer pages (none at all: nothing printed) and --no-check exited 0.
+    from service.cli import main
+
+    (tmp_path / "lemire.me").mkdir()
+    page = articles_dir / "lemire.me" / "simdjson-vs-json-for-modern-cpp.html"
+    (tmp_path / "lemire.me" / page.name).write_bytes(page.read_bytes())
+    expected = tmp_path / "expected.json"
+    expected.write_text(
+        json.dumps(
+            {
+                "lemire.me/simdjson-vs-json-for-modern-cpp": {"comments": 5},
+                "nowhere.org/gone": {"comments": 2},
+            }
+        ),
+        encoding="utf-8",
+    )
+    argv = ["eval-parse", "--articles-dir", str(tmp_path), "--expected", str(expected), "--no-check"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "nowhere.org/gone" in out and "MISSING" in out
+    assert "lemire.me/simdjson-vs-json-for-modern-cpp" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*argv[:2], str(empty), *argv[3:]]) == 1
+    err = capsys.readouterr().err
+    assert "none of the 2 expected pages" in err
