@@ -5,7 +5,8 @@ is a one-line error and exit status 1). Several files or a directory (read recur
 order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one object per
 page in input order, and for a page that cannot be parsed, or an entry that is no page (a FIFO, a
 dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the exit
-status is 1 when any page failed. The pages parse in this one process.
+status is 1 when any page failed. A directory with no page in it is a note on stderr (exit 0, as
+`moderate score`). The pages parse in this one process.
 """
 
 from __future__ import annotations
@@ -82,11 +83,12 @@ def _dumps(obj: dict[str, Any], indent: int | None) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def expand(paths: list[str]) -> list[tuple[str, str | None]]:
+def expand(paths: list[str], empty: list[str] | None = None) -> list[tuple[str, str | None]]:
     """(file, None) to parse, or (entry, why it cannot be read), in input order. A directory stands
     for its entries, walked recursively in sorted order as `moderate score` walks it (symlinks
     followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
-    gets its error object instead of vanishing from the output."""
+    gets its error object instead of vanishing from the output. A directory PATH giving no entry at
+    all (empty, or hidden files only) is appended to `empty`."""
     from service.batch import discover
 
     out: list[tuple[str, str | None]] = []
@@ -94,6 +96,7 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
         if not os.path.isdir(raw):
             out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
             continue
+        before = len(out)
         for task in discover([raw]):
             if any(part.startswith(".") for part in Path(os.path.relpath(task.source, raw)).parts):
                 continue
@@ -102,6 +105,8 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
             elif task.kind == "error":
                 out.append((task.source, task.reason or "unreadable"))
             # "skipped": a directory or file already read under another name: listed once
+        if len(out) == before and empty is not None:
+            empty.append(raw)
     return out
 
 
@@ -122,6 +127,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
+    from service.ingest import display_line
     from service.settings import Settings
 
     limits = Settings().limits
@@ -131,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0
     failed = 0
-    for path, problem in expand(args.paths):
+    empty: list[str] = []
+    for path, problem in expand(args.paths, empty):
         try:
             if problem is not None:
                 raise InputError(f"{path}: {problem}")
@@ -140,4 +147,6 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             obj = {"source": path, "error": str(exc), "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
+    for d in empty:  # nothing to parse is not an error (as `moderate score`), but never silent
+        print(f"moderate parse: note: {display_line(d)}: no page in this directory", file=sys.stderr)
     return 1 if failed else 0

@@ -146,6 +146,20 @@ def test_one_directory_of_good_pages_exits_zero(tmp_path):
     assert len(proc.stdout.splitlines()) == 2
 
 
+def test_a_directory_without_pages_is_a_note_not_silence(tmp_path):
+    # An empty directory (or one of hidden files only) printed nothing at all and exited 0: a typo'd
+    # crawl directory looked like a clean run. A note on stderr says so, as `moderate score` does.
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / ".page.txt").write_text("A title\n\nA body line.\n")
+    seed = SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"
+    proc = _run(str(tmp_path / "empty"), str(seed), str(tmp_path / "hidden"))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["source"] for line in proc.stdout.splitlines()] == [str(seed)]
+    assert f"{tmp_path / 'empty'}: no page in this directory" in proc.stderr
+    assert f"{tmp_path / 'hidden'}: no page in this directory" in proc.stderr
+
+
 def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
     # With a strict UTF-8 stdout (a UTF-8 locale other than C.UTF-8, PYTHONIOENCODING=utf-8) the name's
     # lone surrogate was a UnicodeEncodeError traceback and the pages after it were lost; with C.UTF-8
