@@ -17,8 +17,14 @@ from core.errors import ModerationError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("service.parse_cli", "split one page into title, body, comments and dropped furniture (JSON)"),
-    "eval-parse": ("service.parse_eval", "per-page parser accuracy over the shared article pages"),
+    "parse": (
+        "service.parse_cli",
+        "split pages into title, body, comments and dropped furniture (one: JSON; several: JSONL)",
+    ),
+    "eval-parse": (
+        "service.parse_eval",
+        "parser accuracy on the shared article pages and the Dragnet test split; fails below pinned floors",
+    ),
     "report": ("service.report", "parse and score pages and print a readable report"),
     "score": ("service.batch", "score comment JSONL files or whole directories of pages"),
     "train": ("training.cli", "train the model artifact on the corpora"),

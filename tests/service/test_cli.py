@@ -207,3 +207,21 @@ def test_a_database_path_that_can_never_be_written_stops_serve(what):
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_DB_PATH" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        # "split one page ... (JSON)": it takes many pages and directories, and writes JSONL then
+        ("parse", ["pages", "JSONL"]),
+        # "per-page parser accuracy over the shared article pages": it also scores the Dragnet test
+        # split, and its exit status is the pinned floors' verdict
+        ("eval-parse", ["Dragnet", "floors"]),
+    ],
+)
+def test_a_subcommand_help_says_what_it_does(capsys, command, words):
+    # the one line `moderate --help` lists and `moderate COMMAND --help` opens with
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert COMMANDS[command][1] in " ".join(capsys.readouterr().out.split())
+    assert all(w in COMMANDS[command][1] for w in words), COMMANDS[command][1]
