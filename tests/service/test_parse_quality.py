@@ -109,3 +109,19 @@ def test_eval_parse_names_each_expected_page_it_cannot_find(tmp_path: Path, arti
     assert main([*argv[:2], str(empty), *argv[3:]]) == 1
     err = capsys.readouterr().err
     assert "none of the 2 expected pages" in err
+
+
+def test_eval_parse_says_when_the_floors_were_not_checked(tmp_path: Path, articles_dir: Path, capsys):
+    # --split train exited 0 without comparing anything, saying nothing: read as "floors met".
+    from service.cli import main
+
+    (tmp_path / "lemire.me").mkdir()
+    page = articles_dir / "lemire.me" / "simdjson-vs-json-for-modern-cpp.html"
+    (tmp_path / "lemire.me" / page.name).write_bytes(page.read_bytes())
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps({"lemire.me/simdjson-vs-json-for-modern-cpp": {"comments": 5}}), "utf-8")
+    argv = ["eval-parse", "--articles-dir", str(tmp_path), "--expected", str(expected)]
+    assert main([*argv, "--split", "train"]) == 0
+    assert "floors not checked: they are pinned for --split test" in capsys.readouterr().out
+    assert main([*argv, "--no-check"]) == 0
+    assert "floors not checked (--no-check)" in capsys.readouterr().out
