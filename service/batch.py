@@ -246,7 +246,8 @@ def discover(
     visited: dict[tuple[int, int], str] = {}
     exclude = exclude or {}
 
-    def entry(path: str) -> None:
+    def entry(path: str) -> Iterator[str] | None:
+        """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -259,10 +260,10 @@ def discover(
                 tasks.append(Task("error", path, why))
             else:
                 tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
-            return
+            return None
         if stat.S_ISDIR(st.st_mode):
-            walk(path, st)
-        elif (st.st_dev, st.st_ino) in exclude:
+            return walk(path, st)
+        if (st.st_dev, st.st_ino) in exclude:
             reason = exclude[(st.st_dev, st.st_ino)]
             if reason is not None:
                 tasks.append(Task("skipped", path, reason))
@@ -279,28 +280,35 @@ def discover(
                 tasks.append(_file_task(path))
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
+        return None
 
-    def walk(path: str, st: os.stat_result) -> None:
+    def walk(path: str, st: os.stat_result) -> Iterator[str] | None:
         key = (st.st_dev, st.st_ino)
         if key in visited:
             tasks.append(
                 Task("skipped", path, f"directory already walked as {visited[key]} (symlink loop or alias)")
             )
-            return
+            return None
         visited[key] = path
         try:
             with os.scandir(path) as it:
                 names = sorted(e.name for e in it)
         except OSError as exc:
             tasks.append(Task("error", path, f"cannot list directory: {exc.strerror or exc}"))
-            return
+            return None
         if not names and empty_dirs is not None:
             empty_dirs.append(path)
-        for name in names:
-            entry(os.path.join(path, name))
+        return (os.path.join(path, name) for name in names)
 
-    for p in paths:
-        entry(os.fspath(p))
+    # Depth first with a stack of the open directories' remaining entries, not recursion: a tree deeper
+    # than Python's recursion limit (~500 levels took a RecursionError) is walked like any other.
+    stack: list[Iterator[str]] = [iter([os.fspath(p) for p in paths])]
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+        elif (entries := entry(path)) is not None:
+            stack.append(entries)
     return tasks
 
 

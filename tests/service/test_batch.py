@@ -386,6 +386,32 @@ def test_a_missing_odd_file_name_is_a_one_line_usage_error(tmp_path, capsys):
     err.encode("utf-8")  # no lone surrogate for a strict UTF-8 stderr to choke on
 
 
+def test_a_directory_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    # The walk recursed once per level: a tree ~500 directories deep ended `moderate score`, `parse` and
+    # `report` in a RecursionError traceback before any file was read.
+    depth = sys.getrecursionlimit() + 100
+    deepest = tmp_path
+    try:
+        for _ in range(depth):  # (pathlib's mkdir(parents=True) recurses too)
+            deepest /= "d"
+            deepest.mkdir()
+        (deepest / "page.txt").write_text("A title\n\nA body line.\n")
+        (tmp_path / "z.txt").write_text("A title\n\nA body line.\n")
+        (deepest / "up").symlink_to(tmp_path)  # a loop back to the top, from the bottom
+        tasks = batch.discover([tmp_path])
+        assert [(t.kind, t.source) for t in tasks] == [
+            ("page", str(deepest / "page.txt")),
+            ("skipped", str(deepest / "up")),
+            ("page", str(tmp_path / "z.txt")),
+        ]
+    finally:  # pytest's clean-up of old temp dirs (shutil.rmtree) recurses per level: taken down here
+        for leaf in (deepest / "page.txt", deepest / "up"):
+            leaf.unlink(missing_ok=True)
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
+
+
 def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, capsys):
     rc, out, err = run_batch(capsys, seeds_dir)
     assert rc == 0 and len(out.splitlines()) >= len(SEEDS)
