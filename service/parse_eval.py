@@ -159,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     root: Path = args.articles_dir
     if not root.is_dir():
         raise InputError(f"articles dir not found: {root}")
+    if not args.no_check and args.split == "test":
+        _load_floors(args.floors)  # a file that cannot be checked against stops the run before the work
     figures: dict[str, dict[str, dict[str, float]]] = {}
     if args.data_dir is not None:
         figures[f"dragnet_{args.split}"] = _dragnet(args.data_dir / "dragnet-pages", args.split)
@@ -210,10 +212,7 @@ def _shared(root: Path, args: argparse.Namespace) -> tuple[dict[str, dict[str, f
     """The shared pages' figures, and how many expected pages have no rendering under `root`."""
     from core.errors import InputError
 
-    try:
-        expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read expectations {args.expected}: {exc}") from exc
+    expected = _load_expected(args.expected)
     present = {stem: [fmt for fmt in FORMATS if (root / f"{stem}.{fmt}").exists()] for stem in expected}
     if expected and not any(present.values()):
         raise InputError(
@@ -289,14 +288,47 @@ def _same_split(scores: list[Score], root: Path) -> None:
         print(f"  differ: {Path(stem).relative_to(root) if Path(stem).is_relative_to(root) else stem}")
 
 
-def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
-    """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
+def _load_expected(path: Path) -> dict[str, dict[str, Any]]:
     from core.errors import InputError
 
     try:
-        floors = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"cannot read parser floors {floors_path}: {exc}") from exc
+        expected = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read expectations {path}: {exc}") from exc
+    if not isinstance(expected, dict) or not all(
+        isinstance(spec, dict) and type(spec.get("comments")) is int for spec in expected.values()
+    ):
+        raise InputError(f'expectations {path}: not an object of page stems, each {{"comments": COUNT, ...}}')
+    return expected
+
+
+def _load_floors(path: Path) -> dict[str, dict[str, dict[str, float]]]:
+    from core.errors import InputError
+
+    try:
+        floors = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read parser floors {path}: {exc}") from exc
+    floors = floors.get("floors") if isinstance(floors, dict) else None
+    numbers = (int, float)
+    if not isinstance(floors, dict) or not all(
+        isinstance(per, dict)
+        and all(
+            isinstance(pinned, dict)
+            and all(isinstance(v, numbers) and not isinstance(v, bool) for v in pinned.values())
+            for pinned in per.values()
+        )
+        for per in floors.values()
+    ):
+        raise InputError(
+            f'parser floors {path}: not {{"floors": {{GROUP: {{RENDERING: {{NAME: NUMBER}}}}}}}}'
+        )
+    return floors
+
+
+def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
+    """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
+    floors = _load_floors(floors_path)
     failed = []
     for group, per_rendering in floors.items():
         for rendering, pinned in per_rendering.items():

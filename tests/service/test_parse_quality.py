@@ -125,3 +125,26 @@ def test_eval_parse_says_when_the_floors_were_not_checked(tmp_path: Path, articl
     assert "floors not checked: they are pinned for --split test" in capsys.readouterr().out
     assert main([*argv, "--no-check"]) == 0
     assert "floors not checked (--no-check)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "fragment"),
+    [
+        ("--expected", "[1, 2]", "an object of page stems"),
+        ("--expected", '{"lemire.me/simdjson-vs-json-for-modern-cpp": {"authors": []}}', '"comments"'),
+        ("--floors", "[1, 2]", '{"floors": {GROUP: {RENDERING: {NAME: NUMBER}}}}'),
+        ("--floors", '{"floors": {"shared": {"html": {"count_ok": "29"}}}}', '{"floors": {GROUP:'),
+    ],
+)
+def test_a_malformed_expectations_or_floors_file_is_a_one_line_error(
+    tmp_path: Path, articles_dir: Path, capsys, option: str, content: str, fragment: str
+):
+    # A list, or a page without its "comments" count, ended eval-parse in a TypeError or KeyError
+    # traceback (a list of stems was even read as missing pages).
+    from service.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    assert main(["eval-parse", "--articles-dir", str(articles_dir), option, str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and fragment in err, err
