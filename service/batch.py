@@ -229,6 +229,15 @@ def _reads_as_json_lines(data: bytes) -> bool:
         return False
 
 
+def refuse_comment_export(data: bytes, source: str) -> None:
+    """For `moderate parse` and `moderate report`: a file holding a comment export (JSON lines, by any
+    name) is an error, as for `moderate score`, not a page titled with its first line."""
+    if _reads_as_json_lines(data):
+        raise MalformedInputError(
+            f"{source}: JSON lines (a comment export), not a page: `moderate score` scores its comments"
+        )
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     empty_dirs: list[str] | None = None,

@@ -115,14 +115,19 @@ STDIN = "-"  # the PATH that names standard input, as for cat
 
 def _parse(path: str, fmt: Format, limits: Limits) -> Article:
     from core.errors import TooLargeError
-    from service.parse import parse_file, parse_page
+    from service.batch import refuse_comment_export
+    from service.ingest import read_limited
+    from service.parse import parse_page
 
     if path != STDIN:
-        return parse_file(path, fmt=fmt, limits=limits)
-    data = sys.stdin.buffer.read(limits.max_page_bytes + 1)  # bounded, as a file is
-    if len(data) > limits.max_page_bytes:
-        raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
-    return parse_page(data, source=STDIN, fmt=fmt, limits=limits)
+        data = read_limited(path, limits.max_page_bytes)
+    else:
+        data = sys.stdin.buffer.read(limits.max_page_bytes + 1)  # bounded, as a file is
+        if len(data) > limits.max_page_bytes:
+            raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
+    if fmt == "auto":  # (--format text or html: the user says it is a page)
+        refuse_comment_export(data, path)
+    return parse_page(data, source=path, fmt=fmt, limits=limits)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -141,8 +141,9 @@ def report_article(
 
 def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings, out: TextIO) -> int:
     """Report every page under `paths`; return how many files could not be read or parsed."""
-    from service.batch import discover
-    from service.parse import parse_file
+    from service.batch import discover, refuse_comment_export
+    from service.ingest import read_limited
+    from service.parse import parse_page
 
     out = printable(out)
     empty: list[str] = []
@@ -161,7 +162,9 @@ def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings
             unreported += task.kind != "error"
             continue
         try:
-            article = parse_file(task.source, limits=settings.limits)
+            data = read_limited(task.source, settings.limits.max_page_bytes)
+            refuse_comment_export(data, task.source)
+            article = parse_page(data, source=task.source, limits=settings.limits)
         except InputError as exc:
             out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
             failures += 1

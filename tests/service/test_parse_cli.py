@@ -160,6 +160,25 @@ def test_a_directory_without_pages_is_a_note_not_silence(tmp_path):
     assert f"{tmp_path / 'hidden'}: no page in this directory" in proc.stderr
 
 
+def test_a_comment_export_is_an_error_not_a_page(tmp_path):
+    # A comment export (JSON lines, under any name) came out as a "page" titled with its first line and
+    # no comments, exit 0; `moderate score` refuses such a file as a page and reads it as an export.
+    export = '{"id": "1", "text": "you idiot", "article_id": "a"}\n{"id": "2", "text": "fine"}\n'
+    for name in ("comments.jsonl", "export.json"):
+        (tmp_path / name).write_text(export, encoding="utf-8")
+    (tmp_path / "page.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    proc = _run(str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(r["source"]).name for r in rows] == ["comments.jsonl", "export.json", "page.txt"]
+    assert all("JSON lines" in r["error"] and "moderate score" in r["error"] for r in rows[:2]), rows[:2]
+    assert len(rows[2]["comments"]) == 14
+    one = _run(str(tmp_path / "export.json"))
+    assert one.returncode == 1 and one.stdout == "" and "JSON lines" in one.stderr
+    forced = _run(str(tmp_path / "export.json"), "--format", "text")  # said to be a page: parsed as one
+    assert forced.returncode == 0 and json.loads(forced.stdout)["format"] == "text"
+
+
 def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
     # With a strict UTF-8 stdout (a UTF-8 locale other than C.UTF-8, PYTHONIOENCODING=utf-8) the name's
     # lone surrogate was a UnicodeEncodeError traceback and the pages after it were lost; with C.UTF-8

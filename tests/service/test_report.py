@@ -254,3 +254,13 @@ def test_a_newline_in_a_file_name_never_splits_a_report_line(tmp_path: Path, see
     assert not any(line.startswith("Title: forged") for line in lines)
     assert f"{tmp_path}/b\\n.txt: cannot read this page: {tmp_path}/b\\n.txt: the page is empty" in lines
     assert any(line.startswith(f"{tmp_path}/c\\tx.txt: not reported: dangling symlink") for line in lines)
+
+
+def test_a_comment_export_under_a_page_name_is_not_reported_as_a_page(tmp_path: Path):
+    # export.json (JSON lines) was reported as a page titled with its first line and no comments.
+    (tmp_path / "export.json").write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
+    out = io.StringIO()
+    assert write_report([str(tmp_path)], FakeScorer(), Settings(), out) == 1
+    text = out.getvalue()
+    assert "export.json: cannot read this page: " in text and "JSON lines" in text
+    assert text.splitlines()[-1].startswith("0 page(s), ")
