@@ -245,6 +245,19 @@ def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys, monkeypatch):
     assert (rc, out) == local_run[:2]
 
 
+def test_a_parallel_run_stopped_early_warns_nothing(recwarn):
+    # `moderate score --jobs 2 | head -1`: the closed pipe stopped the run, and joblib's UserWarning
+    # ("4 tasks which were still being processed by the workers have been cancelled. You could benefit
+    # from adjusting the input task iterator ...") reached the terminal after it.
+    from service.batch_dispatch import chunk_results
+
+    chunks = [[i] for i in range(40)]
+    results = chunk_results(chunks, len, lambda item, why: 0, jobs=2, backend="local", scheduler=None)
+    assert next(results) == 1
+    results.close()
+    assert [str(w.message) for w in recwarn if "task iterator" in str(w.message)] == []
+
+
 @pytest.mark.slow
 def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     from dask.distributed import LocalCluster
