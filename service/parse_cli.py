@@ -113,6 +113,17 @@ def expand(paths: list[str], empty: list[str] | None = None) -> list[tuple[str, 
 STDIN = "-"  # the PATH that names standard input, as for cat
 
 
+def _read_stdin(n: int) -> bytes:
+    from core.errors import DecodeError, EmptyInputError
+
+    if sys.stdin is None:  # started with it closed (`<&-`)
+        raise EmptyInputError(f"{STDIN}: no standard input (it is closed)")
+    try:
+        return sys.stdin.buffer.read(n)
+    except OSError as exc:
+        raise DecodeError(f"{STDIN}: cannot read standard input: {exc.strerror or exc}") from exc
+
+
 def _parse(path: str, fmt: Format, limits: Limits) -> Article:
     from core.errors import TooLargeError
     from service.batch import refuse_comment_export
@@ -122,7 +133,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
     if path != STDIN:
         data = read_limited(path, limits.max_page_bytes)
     else:
-        data = sys.stdin.buffer.read(limits.max_page_bytes + 1)  # bounded, as a file is
+        data = _read_stdin(limits.max_page_bytes + 1)  # bounded, as a file is
         if len(data) > limits.max_page_bytes:
             raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
     if fmt == "auto":  # (--format text or html: the user says it is a page)

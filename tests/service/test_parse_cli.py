@@ -103,6 +103,18 @@ def test_a_dash_reads_the_page_from_standard_input(tmp_path):
     assert empty.returncode == 1 and b"-: the page is empty" in empty.stderr
 
 
+def test_a_dash_with_standard_input_closed_is_a_one_line_error():
+    # `moderate parse - <&-` (cron with stdin closed): sys.stdin is None, an AttributeError traceback.
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli parse - <&-', sys.executable],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "-: no standard input" in proc.stderr
+
+
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
