@@ -7,11 +7,16 @@ so `moderate parse` never pays for loading FastAPI or the model.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import io
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO, cast
 
 from core.errors import ModerationError
 
@@ -86,6 +91,48 @@ def _settings_error(exc: ValueError) -> str | None:
     return "invalid setting " + "; ".join(parts)
 
 
+class _OutputError(Exception):
+    """Standard output refused a write: a full disk, a closed descriptor (a closed pipe is not this)."""
+
+
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when the process was started with it closed (`>&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+class _Output:
+    """sys.stdout for the run: a write or flush that fails is an _OutputError, told apart from every
+    other OSError; the rest goes to the stream itself."""
+
+    def __init__(self, out: TextIO | None) -> None:
+        self._out: Any = _ClosedOutput() if out is None else out
+
+    def write(self, text: str) -> int:
+        return int(self._call("write", text))
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            return getattr(self._out, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(exc.strerror or str(exc)) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
+
+
+def _drop_unwritten_output(out: TextIO | None) -> None:
+    """Bytes left in the refused stream's buffer would fail again, in a second message, as Python exits."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), cast(TextIO, out).fileno())
+
+
 def _one_line(message: str) -> str:
     """An error naming a file, as one line: the name's newline, control characters and bytes that are
     not UTF-8 shown escaped."""
@@ -104,8 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    stdout, sys.stdout = sys.stdout, cast(TextIO, _Output(sys.stdout))
     try:
         return int(args._module.run(args))
+    except _OutputError as exc:
+        _drop_unwritten_output(stdout)
+        print(f"moderate {args.command}: error: cannot write the output: {exc}", file=sys.stderr)
+        return 1
     except ModerationError as exc:
         print(f"moderate {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
@@ -120,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -225,3 +225,24 @@ def test_a_subcommand_help_says_what_it_does(capsys, command, words):
         main([command, "--help"])
     assert COMMANDS[command][1] in " ".join(capsys.readouterr().out.split())
     assert all(w in COMMANDS[command][1] for w in words), COMMANDS[command][1]
+
+
+@pytest.mark.parametrize(
+    ("redirect", "message"),
+    [("> /dev/full", "No space left on device"), (">&-", "standard output is closed")],
+)
+@pytest.mark.parametrize("pages", [1, 2])
+def test_output_that_cannot_be_written_is_a_one_line_error(redirect, message, pages):
+    # A full disk (/dev/full) or a closed stdout (`>&-`) ended `moderate parse` in an OSError or
+    # AttributeError traceback: now one line on stderr and exit 1 (the output is incomplete).
+    from tests.conftest import SEEDS_DIR
+
+    seeds = sorted(str(p) for p in SEEDS_DIR.glob("*.txt"))[:pages]
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$0" -m service.cli parse "$@" {redirect}', sys.executable, *seeds],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == f"moderate parse: error: cannot write the output: {message}\n"
