@@ -40,7 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="input format (default: sniff the first bytes)",
     )
-    parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
+    parser.add_argument(
+        "--indent",
+        type=int,
+        default=None,
+        help="pretty-print the JSON with this indent, for one page only "
+        "(several: JSON Lines, one object a line)",
+    )
 
 
 def article_json(article: Any) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ARTICLES_DIR, SEEDS_DIR
 
 
@@ -113,6 +115,20 @@ def test_a_dash_with_standard_input_closed_is_a_one_line_error():
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1 and "-: no standard input" in proc.stderr
+
+
+def test_indent_help_says_it_is_for_one_page_only(tmp_path, capsys):
+    # "pretty-print the JSON with this indent": with several pages the output is JSON Lines and the
+    # indent is not used, which the help did not say.
+    from service.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["parse", "--help"])
+    assert "one page only (several: JSON Lines, one object a line)" in " ".join(
+        capsys.readouterr().out.split()
+    )
+    seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
+    assert len(_run(seed, seed, "--indent", "2").stdout.splitlines()) == 2
 
 
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
