@@ -143,6 +143,8 @@ def _one_line(message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:  # started with it closed (`2>&-`): print(file=None) would write into stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process's life)
     selected = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(selected)
     args = parser.parse_args(argv)

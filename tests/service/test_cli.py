@@ -246,3 +246,31 @@ def test_output_that_cannot_be_written_is_a_one_line_error(redirect, message, pa
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == f"moderate parse: error: cannot write the output: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "rc"),
+    [
+        (["parse", "/nonexistent/page.txt"], 1),
+        (["score", "/nonexistent/dir"], 2),
+        (["parse", "EMPTY", "SEED"], 1),
+    ],
+)
+def test_with_stderr_closed_messages_never_land_in_the_output(tmp_path, argv, rc):
+    # `2>&-` (a daemon, a cron line): sys.stderr is None, so print(..., file=sys.stderr) wrote the error
+    # into stdout, the JSON the caller parses, and `moderate score` died on sys.stderr.isatty() with
+    # nothing written at all. Messages now go nowhere; the output and the exit status stay right.
+    from tests.conftest import SEEDS_DIR
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    argv = [{"EMPTY": str(tmp_path / "empty.txt"), "SEED": str(seed)}.get(a, a) for a in argv]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli "$@" 2>&-', sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == rc
+    assert all(line.startswith("{") for line in proc.stdout.splitlines()), proc.stdout
+    assert len(proc.stdout.splitlines()) == (2 if str(seed) in argv else 0)
