@@ -321,6 +321,19 @@ def discover(
     return tasks
 
 
+def own_output(stream: TextIO) -> dict[tuple[int, int], str | None]:
+    """`discover`'s `exclude` for a run writing to `stream`: when it is a regular file (stdout
+    redirected, `moderate score crawl > crawl/scores.jsonl`), a walk of the directory it sits in must
+    not read the run's own output as input."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file descriptor (a StringIO, a closed stdout)
+        return {}
+    if not stat.S_ISREG(st.st_mode):
+        return {}
+    return {(st.st_dev, st.st_ino): "the standard output of this run (its own output, not input)"}
+
+
 def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
     return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
 
@@ -896,7 +909,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     }
     with _sigterm_as_exit():
         if args.out is None:
-            summary = score_paths(args.paths, config, sys.stdout, **kwargs)
+            summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
             sys.stdout.flush()
         else:
             with atomic_output(args.out) as fh:

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,12 +90,17 @@ def _dumps(obj: dict[str, Any], indent: int | None) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def expand(paths: list[str], empty: list[str] | None = None) -> list[tuple[str, str | None]]:
+def expand(
+    paths: list[str],
+    empty: list[str] | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> list[tuple[str, str | None]]:
     """(file, None) to parse, or (entry, why it cannot be read), in input order. A directory stands
     for its entries, walked recursively in sorted order as `moderate score` walks it (symlinks
     followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
     gets its error object instead of vanishing from the output. A directory PATH giving no entry at
-    all (empty, or hidden files only) is appended to `empty`."""
+    all (empty, or hidden files only) is appended to `empty`. `exclude`: see `discover` (this run's
+    own output file, left out)."""
     from service.batch import discover
 
     out: list[tuple[str, str | None]] = []
@@ -103,7 +109,7 @@ def expand(paths: list[str], empty: list[str] | None = None) -> list[tuple[str, 
             out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
             continue
         before = len(out)
-        for task in discover([raw]):
+        for task in discover([raw], exclude=exclude):
             if any(part.startswith(".") for part in Path(os.path.relpath(task.source, raw)).parts):
                 continue
             if task.kind in ("page", "jsonl"):
@@ -149,6 +155,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
+    from service.batch import own_output
     from service.ingest import display_line
     from service.settings import Settings
 
@@ -160,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     failed = 0
     empty: list[str] = []
-    for path, problem in expand(args.paths, empty):
+    for path, problem in expand(args.paths, empty, own_output(sys.stdout)):
         try:
             if problem is not None:
                 raise InputError(f"{path}: {problem}")

@@ -13,7 +13,7 @@ import math
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -139,15 +139,22 @@ def report_article(
     out.write("\n")
 
 
-def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings, out: TextIO) -> int:
-    """Report every page under `paths`; return how many files could not be read or parsed."""
+def write_report(
+    paths: Sequence[str],
+    scorer: CommentScorer,
+    settings: Settings,
+    out: TextIO,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> int:
+    """Report every page under `paths`; return how many files could not be read or parsed. `exclude`:
+    see `service.batch.discover` (the report's own output file, when it sits under a PATH)."""
     from service.batch import discover, refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
 
     out = printable(out)
     empty: list[str] = []
-    tasks = discover(paths, empty)
+    tasks = discover(paths, empty, exclude)
     verdicts: Counter[str] = Counter()
     failures = pages = comments = unreported = 0
     for task in tasks:
@@ -197,5 +204,7 @@ def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int
         from model.score import Scorer
 
         scorer = Scorer.load(args.model_dir or served_model_dir(settings))
-    failures = write_report(args.paths, scorer, settings, sys.stdout)
+    from service.batch import own_output
+
+    failures = write_report(args.paths, scorer, settings, sys.stdout, own_output(sys.stdout))
     return 1 if failures else 0

@@ -425,6 +425,24 @@ def test_a_directory_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
             deepest = deepest.parent
 
 
+def test_stdout_redirected_into_the_input_directory_is_not_read_as_input(tmp_path, monkeypatch, capsys):
+    # `moderate score crawl > crawl/scores.jsonl`: the shell creates the file first, and the walk read
+    # the run's own output as a comment export (empty: an error row and exit 1; part-written: its rows
+    # scored as comments). It is now a skipped row, like the --out file of a run.
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "hello"}])
+    out = tmp_path / "scores.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        monkeypatch.setattr(sys, "stdout", fh)
+        rc = batch.run(args_for(tmp_path), scorer_factory=fake_factory)
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert rc == 0, capsys.readouterr().err
+    assert [(r["kind"], Path(r["source"]).name) for r in rows] == [
+        ("comment", "a.jsonl"),
+        ("skipped", "scores.jsonl"),
+    ]
+    assert "standard output of this run" in rows[1]["reason"]
+
+
 def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, capsys):
     rc, out, err = run_batch(capsys, seeds_dir)
     assert rc == 0 and len(out.splitlines()) >= len(SEEDS)

@@ -131,6 +131,20 @@ def test_indent_help_says_it_is_for_one_page_only(tmp_path, capsys):
     assert len(_run(seed, seed, "--indent", "2").stdout.splitlines()) == 2
 
 
+def test_stdout_redirected_into_the_directory_is_not_parsed_as_a_page(tmp_path):
+    # `moderate parse crawl > crawl/pages.jsonl` parsed its own output file: an error object, exit 1.
+    (tmp_path / "a.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli parse "$1" > "$1/pages.jsonl"', sys.executable, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = (tmp_path / "pages.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["source"] for r in rows] == [str(tmp_path / "a.txt")]
+
+
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")

@@ -264,3 +264,20 @@ def test_a_comment_export_under_a_page_name_is_not_reported_as_a_page(tmp_path: 
     text = out.getvalue()
     assert "export.json: cannot read this page: " in text and "JSON lines" in text
     assert text.splitlines()[-1].startswith("0 page(s), ")
+
+
+def test_a_report_redirected_into_the_directory_does_not_report_itself(tmp_path: Path, monkeypatch):
+    # `moderate report crawl > crawl/report.txt` read its own output file as a page to report.
+    import argparse
+
+    from service import report
+
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    out = tmp_path / "report.txt"
+    with out.open("w", encoding="utf-8") as fh:
+        monkeypatch.setattr(sys, "stdout", fh)
+        rc = report.run(argparse.Namespace(paths=[str(tmp_path)], model_dir=None), scorer=FakeScorer())
+    text = out.read_text(encoding="utf-8")
+    assert rc == 0
+    assert "report.txt: skipped: the standard output of this run" in text
+    assert "report.txt  (" not in text and "report.txt: cannot read" not in text
