@@ -62,7 +62,7 @@ from service.batch_jsonl import (
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
 from service.decide import decide
-from service.ingest import display_path
+from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class Summary:
             f"elapsed: {self.elapsed:.2f}s, {self.files / elapsed:.1f} files/s, "
             f"{c['comments_scored'] / elapsed:.1f} comments/s",
         ]
-        lines += [f"note: {d}: empty directory, nothing to score" for d in self.empty_dirs]
+        lines += [f"note: {display_line(d)}: empty directory, nothing to score" for d in self.empty_dirs]
         return "\n".join(lines)
 
 
@@ -229,6 +229,15 @@ def _reads_as_json_lines(data: bytes) -> bool:
         return False
 
 
+def refuse_comment_export(data: bytes, source: str) -> None:
+    """For `moderate parse` and `moderate report`: a file holding a comment export (JSON lines, by any
+    name) is an error, as for `moderate score`, not a page titled with its first line."""
+    if _reads_as_json_lines(data):
+        raise MalformedInputError(
+            f"{source}: JSON lines (a comment export), not a page: `moderate score` scores its comments"
+        )
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     empty_dirs: list[str] | None = None,
@@ -246,7 +255,8 @@ def discover(
     visited: dict[tuple[int, int], str] = {}
     exclude = exclude or {}
 
-    def entry(path: str) -> None:
+    def entry(path: str) -> Iterator[str] | None:
+        """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -259,10 +269,10 @@ def discover(
                 tasks.append(Task("error", path, why))
             else:
                 tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
-            return
+            return None
         if stat.S_ISDIR(st.st_mode):
-            walk(path, st)
-        elif (st.st_dev, st.st_ino) in exclude:
+            return walk(path, st)
+        if (st.st_dev, st.st_ino) in exclude:
             reason = exclude[(st.st_dev, st.st_ino)]
             if reason is not None:
                 tasks.append(Task("skipped", path, reason))
@@ -279,29 +289,49 @@ def discover(
                 tasks.append(_file_task(path))
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
+        return None
 
-    def walk(path: str, st: os.stat_result) -> None:
+    def walk(path: str, st: os.stat_result) -> Iterator[str] | None:
         key = (st.st_dev, st.st_ino)
         if key in visited:
             tasks.append(
                 Task("skipped", path, f"directory already walked as {visited[key]} (symlink loop or alias)")
             )
-            return
+            return None
         visited[key] = path
         try:
             with os.scandir(path) as it:
                 names = sorted(e.name for e in it)
         except OSError as exc:
             tasks.append(Task("error", path, f"cannot list directory: {exc.strerror or exc}"))
-            return
+            return None
         if not names and empty_dirs is not None:
             empty_dirs.append(path)
-        for name in names:
-            entry(os.path.join(path, name))
+        return (os.path.join(path, name) for name in names)
 
-    for p in paths:
-        entry(os.fspath(p))
+    # Depth first with a stack of the open directories' remaining entries, not recursion: a tree deeper
+    # than Python's recursion limit (~500 levels took a RecursionError) is walked like any other.
+    stack: list[Iterator[str]] = [iter([os.fspath(p) for p in paths])]
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+        elif (entries := entry(path)) is not None:
+            stack.append(entries)
     return tasks
+
+
+def own_output(stream: TextIO) -> dict[tuple[int, int], str | None]:
+    """`discover`'s `exclude` for a run writing to `stream`: when it is a regular file (stdout
+    redirected, `moderate score crawl > crawl/scores.jsonl`), a walk of the directory it sits in must
+    not read the run's own output as input."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file descriptor (a StringIO, a closed stdout)
+        return {}
+    if not stat.S_ISREG(st.st_mode):
+        return {}
+    return {(st.st_dev, st.st_ino): "the standard output of this run (its own output, not input)"}
 
 
 def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -807,7 +837,7 @@ def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
 
 
 def _usage_error(message: str) -> int:
-    print(f"moderate score: usage error: {message}", file=sys.stderr)
+    print(f"moderate score: usage error: {display_line(message)}", file=sys.stderr)
     return 2
 
 
@@ -879,7 +909,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     }
     with _sigterm_as_exit():
         if args.out is None:
-            summary = score_paths(args.paths, config, sys.stdout, **kwargs)
+            summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
             sys.stdout.flush()
         else:
             with atomic_output(args.out) as fh:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import warnings
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, TypeVar
 
 from core.errors import ConfigurationError
@@ -25,6 +26,11 @@ DASK_CONNECT_TIMEOUT = "10s"
 DASK_AHEAD_PER_THREAD = 2
 
 _EXIT_CODES = re.compile(r"exit codes of the workers are \{([^}]*)\}")
+# joblib's warning when its result generator is closed before its end ("4 tasks which were still being
+# processed by the workers have been cancelled. You could benefit from adjusting the input task
+# iterator ..."): here that is the run stopping on purpose (a closed output pipe, Ctrl-C, an error),
+# which says so itself.
+_JOBLIB_STOPPED_EARLY = r".*You could benefit from adjusting the input task iterator"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -124,14 +130,15 @@ def _loky_results(
     from joblib import Parallel, delayed
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    def run(part: Sequence[list[Item]], n_jobs: int) -> Iterator[Result]:
+    def run(part: Sequence[list[Item]], n_jobs: int) -> Generator[Result, None, None]:
         calls = (delayed(work)(chunk) for chunk in part)
         return Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(calls)
 
     done = 0
     while done < len(chunks):
+        results = run(chunks[done:], jobs)
         try:
-            for result in run(chunks[done:], jobs):
+            for result in results:
                 done += 1
                 yield result
             return
@@ -139,6 +146,10 @@ def _loky_results(
             log.warning(
                 "a worker process died (%s): its unfinished files are run again", str(exc).split(".")[0]
             )
+        finally:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_JOBLIB_STOPPED_EARLY, category=UserWarning)
+                results.close()  # (at its end, or after a worker died: nothing left to cancel)
         chunk = chunks[done]
         try:
             (result,) = run([chunk], 2)  # (n_jobs=1 would run it in this process)

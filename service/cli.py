@@ -7,18 +7,29 @@ so `moderate parse` never pays for loading FastAPI or the model.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import io
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO, cast
 
 from core.errors import ModerationError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("service.parse_cli", "split one page into title, body, comments and dropped furniture (JSON)"),
-    "eval-parse": ("service.parse_eval", "per-page parser accuracy over the shared article pages"),
+    "parse": (
+        "service.parse_cli",
+        "split pages into title, body, comments and dropped furniture (one: JSON; several: JSONL)",
+    ),
+    "eval-parse": (
+        "service.parse_eval",
+        "parser accuracy on the shared article pages and the Dragnet test split; fails below pinned floors",
+    ),
     "report": ("service.report", "parse and score pages and print a readable report"),
     "score": ("service.batch", "score comment JSONL files or whole directories of pages"),
     "train": ("training.cli", "train the model artifact on the corpora"),
@@ -80,8 +91,60 @@ def _settings_error(exc: ValueError) -> str | None:
     return "invalid setting " + "; ".join(parts)
 
 
+class _OutputError(Exception):
+    """Standard output refused a write: a full disk, a closed descriptor (a closed pipe is not this)."""
+
+
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when the process was started with it closed (`>&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+class _Output:
+    """sys.stdout for the run: a write or flush that fails is an _OutputError, told apart from every
+    other OSError; the rest goes to the stream itself."""
+
+    def __init__(self, out: TextIO | None) -> None:
+        self._out: Any = _ClosedOutput() if out is None else out
+
+    def write(self, text: str) -> int:
+        return int(self._call("write", text))
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            return getattr(self._out, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(exc.strerror or str(exc)) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
+
+
+def _drop_unwritten_output(out: TextIO | None) -> None:
+    """Bytes left in the refused stream's buffer would fail again, in a second message, as Python exits."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), cast(TextIO, out).fileno())
+
+
+def _one_line(message: str) -> str:
+    """An error naming a file, as one line: the name's newline, control characters and bytes that are
+    not UTF-8 shown escaped."""
+    from service.ingest import display_line  # cheap: imports nothing heavy
+
+    return display_line(message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:  # started with it closed (`2>&-`): print(file=None) would write into stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process's life)
     selected = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(selected)
     args = parser.parse_args(argv)
@@ -90,10 +153,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    stdout, sys.stdout = sys.stdout, cast(TextIO, _Output(sys.stdout))
     try:
         return int(args._module.run(args))
+    except _OutputError as exc:
+        _drop_unwritten_output(stdout)
+        print(f"moderate {args.command}: error: cannot write the output: {exc}", file=sys.stderr)
+        return 1
     except ModerationError as exc:
-        print(f"moderate {args.command}: error: {exc}", file=sys.stderr)
+        print(f"moderate {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -102,10 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _settings_error(exc)
         if message is None:
             raise
-        print(f"moderate {args.command}: error: {message}", file=sys.stderr)
+        print(f"moderate {args.command}: error: {_one_line(message)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -49,6 +49,20 @@ def display_path(path: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
+# Control characters (ESC sequences retitle or clear a terminal, \r overwrites) and bidi overrides in a
+# line that names a file; a name's newline or tab would split or stretch that line: all shown escaped.
+_LINE_ESCAPES = {
+    c: {0x09: "\\t", 0x0A: "\\n"}.get(c, f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}")
+    for c in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+
+
+def display_line(text: str) -> str:
+    """`text` (a path, or a message naming one) as one printable line: `display_path`'s \\xNN escapes,
+    and control characters, newlines and tabs escaped."""
+    return display_path(text).translate(_LINE_ESCAPES)
+
+
 # Magic numbers of formats people feed a text tool by mistake (images, archives, documents, media).
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG image"),

@@ -1,11 +1,12 @@
 """`moderate parse PATH... [--format auto|text|html]`: print each page's split as JSON.
 
-One file: one JSON object (an unreadable page is a one-line error and exit status 1). Several files
-or a directory (read recursively, in sorted order, following symlinks as `moderate score` does,
-hidden files skipped): JSON Lines, one object per page in input order, and for a page that cannot be
-parsed, or an entry that is no page (a FIFO, a dangling link, a symlink loop), an object
-{"source", "error", "error_type"} in its place; the exit status is 1 when any page failed. The pages
-parse in this one process.
+One file (or "-", standard input: `curl URL | moderate parse -`): one JSON object (an unreadable page
+is a one-line error and exit status 1). Several files or a directory (read recursively, in sorted
+order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one object per
+page in input order, and for a page that cannot be parsed, or an entry that is no page (a FIFO, a
+dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the exit
+status is 1 when any page failed. A directory with no page in it is a note on stderr (exit 0, as
+`moderate score`). The pages parse in this one process.
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.records import Article
+    from service.parse import Format
+    from service.settings import Limits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="pages to parse (plain text from any scraper, or raw HTML), or directories of them",
+        help="pages to parse (plain text from any scraper, or raw HTML), or directories of them; "
+        "- reads a page from standard input",
     )
     parser.add_argument(
         "--format",
@@ -33,7 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="input format (default: sniff the first bytes)",
     )
-    parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
+    parser.add_argument(
+        "--indent",
+        type=int,
+        default=None,
+        help="pretty-print the JSON with this indent, for one page only "
+        "(several: JSON Lines, one object a line)",
+    )
 
 
 def article_json(article: Any) -> dict[str, Any]:
@@ -76,11 +90,17 @@ def _dumps(obj: dict[str, Any], indent: int | None) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def expand(paths: list[str]) -> list[tuple[str, str | None]]:
+def expand(
+    paths: list[str],
+    empty: list[str] | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> list[tuple[str, str | None]]:
     """(file, None) to parse, or (entry, why it cannot be read), in input order. A directory stands
     for its entries, walked recursively in sorted order as `moderate score` walks it (symlinks
     followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
-    gets its error object instead of vanishing from the output."""
+    gets its error object instead of vanishing from the output. A directory PATH giving no entry at
+    all (empty, or hidden files only) is appended to `empty`. `exclude`: see `discover` (this run's
+    own output file, left out)."""
     from service.batch import discover
 
     out: list[tuple[str, str | None]] = []
@@ -88,7 +108,8 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
         if not os.path.isdir(raw):
             out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
             continue
-        for task in discover([raw]):
+        before = len(out)
+        for task in discover([raw], exclude=exclude):
             if any(part.startswith(".") for part in Path(os.path.relpath(task.source, raw)).parts):
                 continue
             if task.kind in ("page", "jsonl"):
@@ -96,28 +117,65 @@ def expand(paths: list[str]) -> list[tuple[str, str | None]]:
             elif task.kind == "error":
                 out.append((task.source, task.reason or "unreadable"))
             # "skipped": a directory or file already read under another name: listed once
+        if len(out) == before and empty is not None:
+            empty.append(raw)
     return out
+
+
+STDIN = "-"  # the PATH that names standard input, as for cat
+
+
+def _read_stdin(n: int) -> bytes:
+    from core.errors import DecodeError, EmptyInputError
+
+    if sys.stdin is None:  # started with it closed (`<&-`)
+        raise EmptyInputError(f"{STDIN}: no standard input (it is closed)")
+    try:
+        return sys.stdin.buffer.read(n)
+    except OSError as exc:
+        raise DecodeError(f"{STDIN}: cannot read standard input: {exc.strerror or exc}") from exc
+
+
+def _parse(path: str, fmt: Format, limits: Limits) -> Article:
+    from core.errors import TooLargeError
+    from service.batch import refuse_comment_export
+    from service.ingest import read_limited
+    from service.parse import parse_page
+
+    if path != STDIN:
+        data = read_limited(path, limits.max_page_bytes)
+    else:
+        data = _read_stdin(limits.max_page_bytes + 1)  # bounded, as a file is
+        if len(data) > limits.max_page_bytes:
+            raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
+    if fmt == "auto":  # (--format text or html: the user says it is a page)
+        refuse_comment_export(data, path)
+    return parse_page(data, source=path, fmt=fmt, limits=limits)
 
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
-    from service.parse import parse_file
+    from service.batch import own_output
+    from service.ingest import display_line
     from service.settings import Settings
 
     limits = Settings().limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
     if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
-        article = parse_file(args.paths[0], fmt=args.fmt, limits=limits)
+        article = _parse(args.paths[0], args.fmt, limits)
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0
     failed = 0
-    for path, problem in expand(args.paths):
+    empty: list[str] = []
+    for path, problem in expand(args.paths, empty, own_output(sys.stdout)):
         try:
             if problem is not None:
                 raise InputError(f"{path}: {problem}")
-            obj = article_json(parse_file(path, fmt=args.fmt, limits=limits))
+            obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
             obj = {"source": path, "error": str(exc), "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
+    for d in empty:  # nothing to parse is not an error (as `moderate score`), but never silent
+        print(f"moderate parse: note: {display_line(d)}: no page in this directory", file=sys.stderr)
     return 1 if failed else 0

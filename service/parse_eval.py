@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--split",
         choices=("test", "train", "all"),
         default="test",
-        help="Dragnet pages to score (default: test)",
+        help="Dragnet pages to score (default: test; the floors are checked on test only)",
     )
     parser.add_argument("--floors", type=Path, default=DEFAULT_FLOORS, help="pinned floors JSON")
     parser.add_argument(
@@ -159,13 +159,24 @@ def run(args: argparse.Namespace) -> int:
     root: Path = args.articles_dir
     if not root.is_dir():
         raise InputError(f"articles dir not found: {root}")
+    if not args.no_check and args.split == "test":
+        _load_floors(args.floors)  # a file that cannot be checked against stops the run before the work
     figures: dict[str, dict[str, dict[str, float]]] = {}
     if args.data_dir is not None:
         figures[f"dragnet_{args.split}"] = _dragnet(args.data_dir / "dragnet-pages", args.split)
-    figures["shared"] = _shared(root, args)
-    if args.no_check or args.split != "test":
-        return 0
-    return _check(figures, args.floors)
+    figures["shared"], missing = _shared(root, args)
+    if args.no_check:
+        print("\nfloors not checked (--no-check)")
+        checked = 0
+    elif args.split != "test":
+        print(f"\nfloors not checked: they are pinned for --split test, not {args.split}")
+        checked = 0
+    else:
+        checked = _check(figures, args.floors)
+    if missing:  # a page not measured is a page lost, whatever the floors say
+        print(f"\n{missing} expected page(s) MISSING under {root} (listed above)")
+        return 1
+    return checked
 
 
 def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
@@ -197,22 +208,25 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def _shared(root: Path, args: argparse.Namespace) -> tuple[dict[str, dict[str, float]], int]:
+    """The shared pages' figures, and how many expected pages have no rendering under `root`."""
     from core.errors import InputError
 
-    try:
-        expected: dict[str, dict[str, Any]] = json.loads(args.expected.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read expectations {args.expected}: {exc}") from exc
+    expected = _load_expected(args.expected)
+    present = {stem: [fmt for fmt in FORMATS if (root / f"{stem}.{fmt}").exists()] for stem in expected}
+    if expected and not any(present.values()):
+        raise InputError(
+            f"none of the {len(expected)} expected pages is under {root}: give the shared articles directory"
+        )
     scores: list[Score] = []
     print(f"{'page':58} {'fmt':15} {'want':>4} {'got':>4} count authors body starts")
     for stem, spec in sorted(expected.items()):
-        for fmt in FORMATS:
-            path = root / f"{stem}.{fmt}"
-            if path.exists():
-                s = score_page(path, spec, fmt)
-                scores.append(s)
-                print(_page_line(stem, fmt, s, args.verbose_misses))
+        if not present[stem]:
+            print(f"{stem[:58]:58} MISSING: no {', '.join(FORMATS)} file")
+        for fmt in present[stem]:
+            s = score_page(root / f"{stem}.{fmt}", spec, fmt)
+            scores.append(s)
+            print(_page_line(stem, fmt, s, args.verbose_misses))
     print()
     out = _shared_summary(scores)
     _same_split(scores, root)
@@ -223,7 +237,7 @@ def _shared(root: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]
             html = gold.with_name(gold.name.replace(".gold.txt", ".html"))
             ok, why = gold_boundary(gold, html)
             print(f"  {'ok' if ok else '--'} {gold.relative_to(root)}: {why}")
-    return out
+    return out, sum(not formats for formats in present.values())
 
 
 def _page_line(stem: str, fmt: str, s: Score, verbose: bool) -> str:
@@ -274,14 +288,47 @@ def _same_split(scores: list[Score], root: Path) -> None:
         print(f"  differ: {Path(stem).relative_to(root) if Path(stem).is_relative_to(root) else stem}")
 
 
-def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
-    """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
+def _load_expected(path: Path) -> dict[str, dict[str, Any]]:
     from core.errors import InputError
 
     try:
-        floors = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"cannot read parser floors {floors_path}: {exc}") from exc
+        expected = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read expectations {path}: {exc}") from exc
+    if not isinstance(expected, dict) or not all(
+        isinstance(spec, dict) and type(spec.get("comments")) is int for spec in expected.values()
+    ):
+        raise InputError(f'expectations {path}: not an object of page stems, each {{"comments": COUNT, ...}}')
+    return expected
+
+
+def _load_floors(path: Path) -> dict[str, dict[str, dict[str, float]]]:
+    from core.errors import InputError
+
+    try:
+        floors = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read parser floors {path}: {exc}") from exc
+    floors = floors.get("floors") if isinstance(floors, dict) else None
+    numbers = (int, float)
+    if not isinstance(floors, dict) or not all(
+        isinstance(per, dict)
+        and all(
+            isinstance(pinned, dict)
+            and all(isinstance(v, numbers) and not isinstance(v, bool) for v in pinned.values())
+            for pinned in per.values()
+        )
+        for per in floors.values()
+    ):
+        raise InputError(
+            f'parser floors {path}: not {{"floors": {{GROUP: {{RENDERING: {{NAME: NUMBER}}}}}}}}'
+        )
+    return floors
+
+
+def _check(figures: dict[str, dict[str, dict[str, float]]], floors_path: Path) -> int:
+    """Compare with the pinned floors ("NAME_max" keys are ceilings); 1 when any is missed."""
+    floors = _load_floors(floors_path)
     failed = []
     for group, per_rendering in floors.items():
         for rendering, pinned in per_rendering.items():

@@ -13,13 +13,13 @@ import math
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
-from service.ingest import display_path
+from service.ingest import display_line, display_path
 from service.settings import Settings, served_model_dir
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def report_article(
     from service.decide import decide, flagged_attributes, judged_language
 
     out = printable(out)
-    out.write(f"{RULE}\n{article.source}  ({article.format})\n")
+    out.write(f"{RULE}\n{display_line(article.source)}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")
     out.write(
         f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s); "
@@ -139,38 +139,48 @@ def report_article(
     out.write("\n")
 
 
-def write_report(paths: Sequence[str], scorer: CommentScorer, settings: Settings, out: TextIO) -> int:
-    """Report every page under `paths`; return how many files could not be read or parsed."""
-    from service.batch import discover
-    from service.parse import parse_file
+def write_report(
+    paths: Sequence[str],
+    scorer: CommentScorer,
+    settings: Settings,
+    out: TextIO,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> int:
+    """Report every page under `paths`; return how many files could not be read or parsed. `exclude`:
+    see `service.batch.discover` (the report's own output file, when it sits under a PATH)."""
+    from service.batch import discover, refuse_comment_export
+    from service.ingest import read_limited
+    from service.parse import parse_page
 
     out = printable(out)
     empty: list[str] = []
-    tasks = discover(paths, empty)
+    tasks = discover(paths, empty, exclude)
     verdicts: Counter[str] = Counter()
     failures = pages = comments = unreported = 0
     for task in tasks:
         if task.kind == "skipped":
-            out.write(f"{RULE}\n{task.source}: skipped: {task.reason}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
         if task.kind != "page":
             reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
-            out.write(f"{RULE}\n{task.source}: not reported: {reason}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
             failures += task.kind == "error"
             unreported += task.kind != "error"
             continue
         try:
-            article = parse_file(task.source, limits=settings.limits)
+            data = read_limited(task.source, settings.limits.max_page_bytes)
+            refuse_comment_export(data, task.source)
+            article = parse_page(data, source=task.source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{task.source}: cannot read this page: {exc}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
             failures += 1
             continue
         pages += 1
         comments += len(article.comments)
         report_article(article, scorer, settings, out, verdicts)
     for d in empty:
-        out.write(f"{d}: empty directory, nothing to report\n")
+        out.write(f"{display_line(d)}: empty directory, nothing to report\n")
     out.write(
         f"{RULE}\n{pages} page(s), {comments} comment(s): "
         + ", ".join(f"{v} {verdicts[v]}" for v in ("approve", "review", "reject"))
@@ -194,5 +204,7 @@ def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int
         from model.score import Scorer
 
         scorer = Scorer.load(args.model_dir or served_model_dir(settings))
-    failures = write_report(args.paths, scorer, settings, sys.stdout)
+    from service.batch import own_output
+
+    failures = write_report(args.paths, scorer, settings, sys.stdout, own_output(sys.stdout))
     return 1 if failures else 0

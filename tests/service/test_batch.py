@@ -245,6 +245,19 @@ def test_output_identical_for_jobs_2(mixed_dir, local_run, capsys, monkeypatch):
     assert (rc, out) == local_run[:2]
 
 
+def test_a_parallel_run_stopped_early_warns_nothing(recwarn):
+    # `moderate score --jobs 2 | head -1`: the closed pipe stopped the run, and joblib's UserWarning
+    # ("4 tasks which were still being processed by the workers have been cancelled. You could benefit
+    # from adjusting the input task iterator ...") reached the terminal after it.
+    from service.batch_dispatch import chunk_results
+
+    chunks = [[i] for i in range(40)]
+    results = chunk_results(chunks, len, lambda item, why: 0, jobs=2, backend="local", scheduler=None)
+    assert next(results) == 1
+    results.close()
+    assert [str(w.message) for w in recwarn if "task iterator" in str(w.message)] == []
+
+
 @pytest.mark.slow
 def test_output_identical_on_a_dask_cluster(mixed_dir, local_run, capsys):
     from dask.distributed import LocalCluster
@@ -374,6 +387,60 @@ def test_missing_path_is_a_usage_error(tmp_path, capsys):
 
     assert main(["score", str(tmp_path / "nope")]) == 2
     assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_a_missing_odd_file_name_is_a_one_line_usage_error(tmp_path, capsys):
+    from service.cli import main
+
+    name = os.fsdecode(os.fsencode(tmp_path) + b"/a\nb\xff.txt")
+    assert main(["score", name]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a\\nb\\xff.txt" in err, err
+    err.encode("utf-8")  # no lone surrogate for a strict UTF-8 stderr to choke on
+
+
+def test_a_directory_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    # The walk recursed once per level: a tree ~500 directories deep ended `moderate score`, `parse` and
+    # `report` in a RecursionError traceback before any file was read.
+    depth = sys.getrecursionlimit() + 100
+    deepest = tmp_path
+    try:
+        for _ in range(depth):  # (pathlib's mkdir(parents=True) recurses too)
+            deepest /= "d"
+            deepest.mkdir()
+        (deepest / "page.txt").write_text("A title\n\nA body line.\n")
+        (tmp_path / "z.txt").write_text("A title\n\nA body line.\n")
+        (deepest / "up").symlink_to(tmp_path)  # a loop back to the top, from the bottom
+        tasks = batch.discover([tmp_path])
+        assert [(t.kind, t.source) for t in tasks] == [
+            ("page", str(deepest / "page.txt")),
+            ("skipped", str(deepest / "up")),
+            ("page", str(tmp_path / "z.txt")),
+        ]
+    finally:  # pytest's clean-up of old temp dirs (shutil.rmtree) recurses per level: taken down here
+        for leaf in (deepest / "page.txt", deepest / "up"):
+            leaf.unlink(missing_ok=True)
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
+
+
+def test_stdout_redirected_into_the_input_directory_is_not_read_as_input(tmp_path, monkeypatch, capsys):
+    # `moderate score crawl > crawl/scores.jsonl`: the shell creates the file first, and the walk read
+    # the run's own output as a comment export (empty: an error row and exit 1; part-written: its rows
+    # scored as comments). It is now a skipped row, like the --out file of a run.
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "hello"}])
+    out = tmp_path / "scores.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        monkeypatch.setattr(sys, "stdout", fh)
+        rc = batch.run(args_for(tmp_path), scorer_factory=fake_factory)
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert rc == 0, capsys.readouterr().err
+    assert [(r["kind"], Path(r["source"]).name) for r in rows] == [
+        ("comment", "a.jsonl"),
+        ("skipped", "scores.jsonl"),
+    ]
+    assert "standard output of this run" in rows[1]["reason"]
 
 
 def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, capsys):

@@ -207,3 +207,70 @@ def test_a_database_path_that_can_never_be_written_stops_serve(what):
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_DB_PATH" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        # "split one page ... (JSON)": it takes many pages and directories, and writes JSONL then
+        ("parse", ["pages", "JSONL"]),
+        # "per-page parser accuracy over the shared article pages": it also scores the Dragnet test
+        # split, and its exit status is the pinned floors' verdict
+        ("eval-parse", ["Dragnet", "floors"]),
+    ],
+)
+def test_a_subcommand_help_says_what_it_does(capsys, command, words):
+    # the one line `moderate --help` lists and `moderate COMMAND --help` opens with
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert COMMANDS[command][1] in " ".join(capsys.readouterr().out.split())
+    assert all(w in COMMANDS[command][1] for w in words), COMMANDS[command][1]
+
+
+@pytest.mark.parametrize(
+    ("redirect", "message"),
+    [("> /dev/full", "No space left on device"), (">&-", "standard output is closed")],
+)
+@pytest.mark.parametrize("pages", [1, 2])
+def test_output_that_cannot_be_written_is_a_one_line_error(redirect, message, pages):
+    # A full disk (/dev/full) or a closed stdout (`>&-`) ended `moderate parse` in an OSError or
+    # AttributeError traceback: now one line on stderr and exit 1 (the output is incomplete).
+    from tests.conftest import SEEDS_DIR
+
+    seeds = sorted(str(p) for p in SEEDS_DIR.glob("*.txt"))[:pages]
+    proc = subprocess.run(
+        ["sh", "-c", f'exec "$0" -m service.cli parse "$@" {redirect}', sys.executable, *seeds],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == f"moderate parse: error: cannot write the output: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "rc"),
+    [
+        (["parse", "/nonexistent/page.txt"], 1),
+        (["score", "/nonexistent/dir"], 2),
+        (["parse", "EMPTY", "SEED"], 1),
+    ],
+)
+def test_with_stderr_closed_messages_never_land_in_the_output(tmp_path, argv, rc):
+    # `2>&-` (a daemon, a cron line): sys.stderr is None, so print(..., file=sys.stderr) wrote the error
+    # into stdout, the JSON the caller parses, and `moderate score` died on sys.stderr.isatty() with
+    # nothing written at all. Messages now go nowhere; the output and the exit status stay right.
+    from tests.conftest import SEEDS_DIR
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    argv = [{"EMPTY": str(tmp_path / "empty.txt"), "SEED": str(seed)}.get(a, a) for a in argv]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli "$@" 2>&-', sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == rc
+    assert all(line.startswith("{") for line in proc.stdout.splitlines()), proc.stdout
+    assert len(proc.stdout.splitlines()) == (2 if str(seed) in argv else 0)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ARTICLES_DIR, SEEDS_DIR
 
 
@@ -67,6 +69,82 @@ def test_missing_file_is_a_one_line_error():
     assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
 
 
+def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
+    # The name's byte that is not UTF-8 came out as "\\udcff" (Python's escape of its lone surrogate,
+    # not the \\xff the JSON output and `moderate score` show) and its newline split the one-line error.
+    name = os.fsdecode(os.fsencode(tmp_path) + b"/a\nb\xff.txt")
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", name], capture_output=True, timeout=60
+    )
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.stderr.count(b"\n") == 1, proc.stderr
+    assert b"a\\nb\\xff.txt: no such file" in proc.stderr
+
+
+def test_a_dash_reads_the_page_from_standard_input(tmp_path):
+    # `curl URL | moderate parse -` answered "-: no such file": "-" is standard input, as for cat.
+    seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_bytes()
+    one = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-"], input=seed, capture_output=True, timeout=60
+    )
+    assert one.returncode == 0, one.stderr
+    page = json.loads(one.stdout)
+    assert page["source"] == "-" and len(page["comments"]) == 14
+    (tmp_path / "b.txt").write_bytes(seed)
+    many = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-", str(tmp_path / "b.txt")],
+        input=seed,
+        capture_output=True,
+        timeout=60,
+    )
+    assert many.returncode == 0, many.stderr
+    assert [json.loads(line)["source"] for line in many.stdout.splitlines()] == ["-", str(tmp_path / "b.txt")]
+    empty = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "-"], input=b"", capture_output=True, timeout=60
+    )
+    assert empty.returncode == 1 and b"-: the page is empty" in empty.stderr
+
+
+def test_a_dash_with_standard_input_closed_is_a_one_line_error():
+    # `moderate parse - <&-` (cron with stdin closed): sys.stdin is None, an AttributeError traceback.
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli parse - <&-', sys.executable],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "-: no standard input" in proc.stderr
+
+
+def test_indent_help_says_it_is_for_one_page_only(tmp_path, capsys):
+    # "pretty-print the JSON with this indent": with several pages the output is JSON Lines and the
+    # indent is not used, which the help did not say.
+    from service.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["parse", "--help"])
+    assert "one page only (several: JSON Lines, one object a line)" in " ".join(
+        capsys.readouterr().out.split()
+    )
+    seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
+    assert len(_run(seed, seed, "--indent", "2").stdout.splitlines()) == 2
+
+
+def test_stdout_redirected_into_the_directory_is_not_parsed_as_a_page(tmp_path):
+    # `moderate parse crawl > crawl/pages.jsonl` parsed its own output file: an error object, exit 1.
+    (tmp_path / "a.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli parse "$1" > "$1/pages.jsonl"', sys.executable, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = (tmp_path / "pages.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["source"] for r in rows] == [str(tmp_path / "a.txt")]
+
+
 def test_control_and_bidi_characters_are_json_escapes_not_raw_output(tmp_path):
     # A scraped title with a right-to-left override and a C1 CSI must not reach the terminal raw.
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8")
@@ -108,6 +186,39 @@ def test_one_directory_of_good_pages_exits_zero(tmp_path):
     proc = _run(str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
+
+
+def test_a_directory_without_pages_is_a_note_not_silence(tmp_path):
+    # An empty directory (or one of hidden files only) printed nothing at all and exited 0: a typo'd
+    # crawl directory looked like a clean run. A note on stderr says so, as `moderate score` does.
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / ".page.txt").write_text("A title\n\nA body line.\n")
+    seed = SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"
+    proc = _run(str(tmp_path / "empty"), str(seed), str(tmp_path / "hidden"))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["source"] for line in proc.stdout.splitlines()] == [str(seed)]
+    assert f"{tmp_path / 'empty'}: no page in this directory" in proc.stderr
+    assert f"{tmp_path / 'hidden'}: no page in this directory" in proc.stderr
+
+
+def test_a_comment_export_is_an_error_not_a_page(tmp_path):
+    # A comment export (JSON lines, under any name) came out as a "page" titled with its first line and
+    # no comments, exit 0; `moderate score` refuses such a file as a page and reads it as an export.
+    export = '{"id": "1", "text": "you idiot", "article_id": "a"}\n{"id": "2", "text": "fine"}\n'
+    for name in ("comments.jsonl", "export.json"):
+        (tmp_path / name).write_text(export, encoding="utf-8")
+    (tmp_path / "page.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    proc = _run(str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(r["source"]).name for r in rows] == ["comments.jsonl", "export.json", "page.txt"]
+    assert all("JSON lines" in r["error"] and "moderate score" in r["error"] for r in rows[:2]), rows[:2]
+    assert len(rows[2]["comments"]) == 14
+    one = _run(str(tmp_path / "export.json"))
+    assert one.returncode == 1 and one.stdout == "" and "JSON lines" in one.stderr
+    forced = _run(str(tmp_path / "export.json"), "--format", "text")  # said to be a page: parsed as one
+    assert forced.returncode == 0 and json.loads(forced.stdout)["format"] == "text"
 
 
 def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):

@@ -79,3 +79,72 @@ def test_floors_check_fails_below_a_floor_and_above_a_ceiling(tmp_path: Path):
     assert _check({"g": {"html": {"body_f1": 0.85, "false_comment_rate": 0.01}}}, floors) == 1
     assert _check({"g": {"html": {"body_f1": 0.95, "false_comment_rate": 0.2}}}, floors) == 1
     assert _check({}, floors) == 1
+
+
+def test_eval_parse_names_each_expected_page_it_cannot_find(tmp_path: Path, articles_dir: Path, capsys):
+    # An expected page with no rendering under --articles-dir was skipped without a word: a wrong or
+    # partial directory measured fewer pages (none at all: nothing printed) and --no-check exited 0.
+    from service.cli import main
+
+    (tmp_path / "lemire.me").mkdir()
+    page = articles_dir / "lemire.me" / "simdjson-vs-json-for-modern-cpp.html"
+    (tmp_path / "lemire.me" / page.name).write_bytes(page.read_bytes())
+    expected = tmp_path / "expected.json"
+    expected.write_text(
+        json.dumps(
+            {
+                "lemire.me/simdjson-vs-json-for-modern-cpp": {"comments": 5},
+                "nowhere.org/gone": {"comments": 2},
+            }
+        ),
+        encoding="utf-8",
+    )
+    argv = ["eval-parse", "--articles-dir", str(tmp_path), "--expected", str(expected), "--no-check"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "nowhere.org/gone" in out and "MISSING" in out
+    assert "lemire.me/simdjson-vs-json-for-modern-cpp" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*argv[:2], str(empty), *argv[3:]]) == 1
+    err = capsys.readouterr().err
+    assert "none of the 2 expected pages" in err
+
+
+def test_eval_parse_says_when_the_floors_were_not_checked(tmp_path: Path, articles_dir: Path, capsys):
+    # --split train exited 0 without comparing anything, saying nothing: read as "floors met".
+    from service.cli import main
+
+    (tmp_path / "lemire.me").mkdir()
+    page = articles_dir / "lemire.me" / "simdjson-vs-json-for-modern-cpp.html"
+    (tmp_path / "lemire.me" / page.name).write_bytes(page.read_bytes())
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps({"lemire.me/simdjson-vs-json-for-modern-cpp": {"comments": 5}}), "utf-8")
+    argv = ["eval-parse", "--articles-dir", str(tmp_path), "--expected", str(expected)]
+    assert main([*argv, "--split", "train"]) == 0
+    assert "floors not checked: they are pinned for --split test" in capsys.readouterr().out
+    assert main([*argv, "--no-check"]) == 0
+    assert "floors not checked (--no-check)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "fragment"),
+    [
+        ("--expected", "[1, 2]", "an object of page stems"),
+        ("--expected", '{"lemire.me/simdjson-vs-json-for-modern-cpp": {"authors": []}}', '"comments"'),
+        ("--floors", "[1, 2]", '{"floors": {GROUP: {RENDERING: {NAME: NUMBER}}}}'),
+        ("--floors", '{"floors": {"shared": {"html": {"count_ok": "29"}}}}', '{"floors": {GROUP:'),
+    ],
+)
+def test_a_malformed_expectations_or_floors_file_is_a_one_line_error(
+    tmp_path: Path, articles_dir: Path, capsys, option: str, content: str, fragment: str
+):
+    # A list, or a page without its "comments" count, ended eval-parse in a TypeError or KeyError
+    # traceback (a list of stems was even read as missing pages).
+    from service.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    assert main(["eval-parse", "--articles-dir", str(articles_dir), option, str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and fragment in err, err

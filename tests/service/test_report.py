@@ -238,3 +238,46 @@ def test_a_word_repeated_in_a_comment_is_one_span_in_the_report():
     repeated = replace(ARTICLE, comments=(Comment(text="idiot idiot idiot moron", author="Ann"),))
     text = render(repeated)
     assert 'insult spans: "idiot" +1.00, "moron" +1.00\n' in text
+
+
+def test_a_newline_in_a_file_name_never_splits_a_report_line(tmp_path: Path, seeds_dir: Path):
+    # A name holding "\n" started a new line of the report: a page header or error line read as two
+    # (the second one free text a file's name chose). Shown as \n, each file's line is one line.
+    seed = sorted(seeds_dir.glob("*.txt"))[0].read_bytes()
+    (tmp_path / "a\nTitle: forged.txt").write_bytes(seed)
+    (tmp_path / "b\n.txt").write_bytes(b"")
+    (tmp_path / "c\tx.txt").symlink_to(tmp_path / "gone")
+    out = io.StringIO()
+    write_report([str(tmp_path)], FakeScorer(), Settings(), out)
+    lines = out.getvalue().splitlines()
+    assert f"{tmp_path}/a\\nTitle: forged.txt  (text)" in lines
+    assert not any(line.startswith("Title: forged") for line in lines)
+    assert f"{tmp_path}/b\\n.txt: cannot read this page: {tmp_path}/b\\n.txt: the page is empty" in lines
+    assert any(line.startswith(f"{tmp_path}/c\\tx.txt: not reported: dangling symlink") for line in lines)
+
+
+def test_a_comment_export_under_a_page_name_is_not_reported_as_a_page(tmp_path: Path):
+    # export.json (JSON lines) was reported as a page titled with its first line and no comments.
+    (tmp_path / "export.json").write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
+    out = io.StringIO()
+    assert write_report([str(tmp_path)], FakeScorer(), Settings(), out) == 1
+    text = out.getvalue()
+    assert "export.json: cannot read this page: " in text and "JSON lines" in text
+    assert text.splitlines()[-1].startswith("0 page(s), ")
+
+
+def test_a_report_redirected_into_the_directory_does_not_report_itself(tmp_path: Path, monkeypatch):
+    # `moderate report crawl > crawl/report.txt` read its own output file as a page to report.
+    import argparse
+
+    from service import report
+
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    out = tmp_path / "report.txt"
+    with out.open("w", encoding="utf-8") as fh:
+        monkeypatch.setattr(sys, "stdout", fh)
+        rc = report.run(argparse.Namespace(paths=[str(tmp_path)], model_dir=None), scorer=FakeScorer())
+    text = out.read_text(encoding="utf-8")
+    assert rc == 0
+    assert "report.txt: skipped: the standard output of this run" in text
+    assert "report.txt  (" not in text and "report.txt: cannot read" not in text
