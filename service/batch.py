@@ -255,7 +255,7 @@ def discover(
     visited: dict[tuple[int, int], str] = {}
     exclude = exclude or {}
 
-    def entry(path: str) -> Iterator[str] | None:
+    def entry(path: str, in_directory: bool) -> Iterator[str] | None:
         """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
         try:
             st = os.stat(path)
@@ -270,7 +270,8 @@ def discover(
             else:
                 tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
             return None
-        if stat.S_ISDIR(st.st_mode):
+        hidden = in_directory and os.path.basename(path).startswith(".")
+        if stat.S_ISDIR(st.st_mode) and not hidden:
             return walk(path, st)
         if (st.st_dev, st.st_ino) in exclude:
             reason = exclude[(st.st_dev, st.st_ino)]
@@ -278,6 +279,10 @@ def discover(
                 tasks.append(Task("skipped", path, reason))
         elif stat.S_ISREG(st.st_mode) and _LEFTOVER.match(os.path.basename(path)):
             tasks.append(Task("skipped", path, "temp file of an interrupted `moderate score --out` run"))
+        elif hidden:
+            # .git, .DS_Store, an editor's swap file: a crawl's bookkeeping, no page. Named on the
+            # command line, a hidden file is read.
+            tasks.append(Task("skipped", path, "hidden (its name starts with '.'); name it to read it"))
         elif stat.S_ISREG(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in visited:  # the same file named twice, or reached by a link: its rows once
@@ -316,7 +321,7 @@ def discover(
         path = next(stack[-1], None)
         if path is None:
             stack.pop()
-        elif (entries := entry(path)) is not None:
+        elif (entries := entry(path, len(stack) > 1)) is not None:
             stack.append(entries)
     return tasks
 

@@ -1526,3 +1526,25 @@ def test_an_unplaceable_comment_of_a_long_thread_takes_the_whole_threads_majorit
     for row in rows.values():
         assert row["scores"]["insult"] == pytest.approx(expected["insult"], abs=1e-6)
         assert row["unsupported"] == sorted(expected.unsupported)
+
+
+def test_hidden_entries_of_a_directory_are_skipped_and_a_named_one_is_read(tmp_path, capsys):
+    # A crawl directory's .DS_Store was an error row (binary) and made the run exit 1, and a .git
+    # directory's files were scored as pages, while `moderate parse` skipped them. Now each hidden
+    # entry of a directory is a `skipped` row; a hidden file named on the command line is read.
+    seed = (Path(__file__).resolve().parents[2] / "seeds" / SEEDS[0]).read_bytes()
+    crawl = tmp_path / "crawl"
+    (crawl / ".git").mkdir(parents=True)
+    (crawl / ".git" / "HEAD.txt").write_bytes(seed)
+    (crawl / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\x00" * 50)
+    (crawl / "page.txt").write_bytes(seed)
+    rc, out, _ = run_batch(capsys, crawl)
+    rows = rows_of(out)
+    skipped = sorted(r["source"] for r in rows if r["kind"] == "skipped")
+    assert rc == 0 and skipped == [str(crawl / ".DS_Store"), str(crawl / ".git")]
+    assert {r["source"] for r in rows if r["kind"] == "comment"} == {str(crawl / "page.txt")}
+    assert all("hidden" in r["reason"] for r in rows if r["kind"] == "skipped")
+    named = tmp_path / ".named.txt"
+    named.write_bytes(seed)
+    rc, out, _ = run_batch(capsys, named)
+    assert rc == 0 and {r["kind"] for r in rows_of(out)} == {"comment"}
