@@ -12,7 +12,8 @@ Tables:
   language it was scored in, copied to its feedback rows; `revision`: how many times its verdict was
   given, corrected or undone); `dedup_key` (unique) is
   the sha256 of the client's idempotency key, so a retried request finds the items it queued; `seq`
-  (unique) numbers the items in commit order: the token of polling (GET /v1/queue?after=).
+  (unique) numbers each item's last change (queued, decided, corrected, undone) in commit order:
+  the token of polling (GET /v1/queue?after=).
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
 """
 

@@ -111,6 +111,20 @@ def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["seq"] = n
 
 
+def _renumber(conn: Connection, item_id: str) -> None:
+    """A decided, corrected or undone item takes the next number, in commit order as _number gives
+    them: a poller following `after` sees the change (a CMS learns the verdict; an undone item is
+    pending again for it)."""
+    t = S.queue_items
+    following: Any
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+        following = func.nextval(func.pg_get_serial_sequence(t.name, t.c.seq.name))
+    else:  # the write lock is held (BEGIN IMMEDIATE): the next number is the largest plus one
+        following = select(func.coalesce(func.max(t.c.seq), 0) + 1).scalar_subquery()
+    conn.execute(update(t).where(t.c.id == item_id).values(seq=following))
+
+
 def encode_after(seq: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([seq]).encode()).decode().rstrip("=")
 
@@ -435,6 +449,7 @@ class Store:
             ).first()
             if won is None:
                 raise _lost(conn, item_id, revision)
+            _renumber(conn, item_id)
             if revision is not None:  # a correction: the verdict it replaces no longer trains
                 conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
             label = 1 if verdict == "reject" else 0
@@ -481,6 +496,7 @@ class Store:
             ).first()
             if row is None:
                 raise _lost(conn, item_id, revision)
+            _renumber(conn, item_id)
             conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
         return _item(row)
 

@@ -94,16 +94,21 @@ async def list_queue(
     cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
     after: Annotated[
         str | None,
-        Query(max_length=64, description="The `after` of a previous answer: only the items queued since."),
+        Query(
+            max_length=64,
+            description="The `after` of a previous answer: only the items queued, decided, corrected or "
+            "undone since.",
+        ),
     ] = None,
 ) -> Response:
     """Ordered by risk (the decision, reject 2, review 1, approve 0, plus the highest score among the
     attributes that flagged the item) descending, then id. Pass `next_cursor` back as
     `cursor` for the next page; it is null on the last page.
 
-    Polling for new items: pass the answer's `after` back as `after`. The answer then holds the items
-    queued since, oldest first (in the order they were committed), and a new `after`; with `limit`
-    items, ask again at once. No item is skipped, even one a slower request commits later."""
+    Polling for new items and verdicts: pass the answer's `after` back as `after`. The answer then
+    holds the items queued, decided, corrected or undone since, in the order those changes were
+    committed, and a new `after`; with `limit` items, ask again at once. No change is skipped, even
+    one a slower request commits later (`status=decided`: each verdict once)."""
     if attribute is not None:
         check_attribute(attribute, _known_attributes(state))
     query = QueueQuery(

@@ -912,3 +912,26 @@ def test_a_value_the_database_refuses_is_an_input_error_not_a_retry(store):
                 write()
         else:
             write()
+
+
+def test_polling_after_a_token_sees_verdicts_corrections_and_undos(store):
+    # A decided or undone item kept the number it was queued with: a CMS polling `after` never learnt
+    # a verdict, and an undone item never came back as pending. Each change now takes the next number.
+    first, second = store.enqueue([item("first comment"), item("second comment")])
+    token = store.list_queue(QueueQuery(limit=10)).after
+
+    def changed(query: QueueQuery) -> list[tuple[str, str]]:
+        page = store.list_queue(query)
+        return [(i.id, i.status) for i in page.items]
+
+    store.decide(second, "reject")
+    assert changed(QueueQuery(limit=10, after=token)) == [(second, "decided")]
+    assert changed(QueueQuery(limit=10, after=token, status="pending")) == []
+    token = store.list_queue(QueueQuery(limit=10, after=token)).after
+    store.undo(second, revision=1)
+    store.decide(first, "approve")
+    assert changed(QueueQuery(limit=10, after=token)) == [(second, "pending"), (first, "decided")]
+    token = store.list_queue(QueueQuery(limit=10, after=token)).after
+    store.decide(first, "reject", revision=1)  # a correction
+    assert changed(QueueQuery(limit=10, after=token)) == [(first, "decided")]
+    assert store.queue_item(first).verdict == "reject"
