@@ -770,12 +770,13 @@ def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
 
 def latest_per_text(corpus: Corpus) -> Corpus:
     """The operator's labels (verdicts, --decisions rows): one row per distinct text as the model reads
-    it, the latest (last) label on it, in the order of those latest rows; the others are counted as
-    repeated or overruled."""
-    latest: dict[str, int] = {}  # key -> index of the latest row on it
+    it and language it was judged in, the latest (last) label on it, in the order of those latest rows;
+    the others are counted as repeated or overruled. ("Idiot!" rejected in a German thread and approved
+    in an English one trains each language's model with its own verdict.)"""
+    latest: dict[tuple[str, str | None], int] = {}  # key -> index of the latest row on it
     excluded: Counter[str] = Counter(corpus.excluded)
     for i, text in enumerate(corpus.texts):
-        key = _as_the_model_reads(text)
+        key = (_as_the_model_reads(text), corpus.languages[i] if corpus.languages else None)
         earlier = latest.pop(key, None)  # re-inserted: the row takes the latest label's place
         if earlier is not None:
             excluded[

@@ -206,3 +206,24 @@ def test_training_reads_only_the_latest_verdict_of_a_corrected_or_undone_item(
     insult = C.load_feedback(source, "insult")
     assert (insult.texts, insult.labels, insult.excluded) == (("you zorblax",), (0,), {})
     assert len(C.load_feedback(source, "spam")) == 0
+
+
+def test_one_text_judged_in_two_languages_keeps_each_languages_verdict(tmp_path: Path) -> None:
+    # The latest verdict per text won across languages: "Idiot!" rejected in a German thread and later
+    # approved in an English one left only the English approval, and the German model lost its verdict.
+    from training.languages import split_feedback
+
+    store = Store.open(parse_target(tmp_path / "fb.sqlite3"))
+    try:
+        store.add_feedback_many(
+            [
+                Feedback("Idiot!", "insult", 1, judged_language="de"),
+                Feedback("Idiot!", "insult", 0, judged_language="en"),
+                Feedback("idiot! ", "insult", 1, judged_language="en"),  # the same text as read: corrects
+            ]
+        )
+    finally:
+        store.close()
+    english, languages = split_feedback(C.load_feedback(tmp_path / "fb.sqlite3", "insult"))
+    assert (english.texts, english.labels) == (("idiot! ",), (1,))
+    assert (languages["de"].texts, languages["de"].labels) == (("Idiot!",), (1,))
