@@ -110,13 +110,11 @@ def expand(
             continue
         before = len(out)
         for task in discover([raw], exclude=exclude):
-            if any(part.startswith(".") for part in Path(os.path.relpath(task.source, raw)).parts):
-                continue
             if task.kind in ("page", "jsonl"):
                 out.append((task.source, None))
             elif task.kind == "error":
                 out.append((task.source, task.reason or "unreadable"))
-            # "skipped": a directory or file already read under another name: listed once
+            # "skipped": a hidden entry, or a directory or file already read under another name
         if len(out) == before and empty is not None:
             empty.append(raw)
     return out
