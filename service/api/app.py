@@ -32,7 +32,6 @@ from model.score import CommentScorer
 from model.versions import VersionRegistry
 from service.api import errors
 from service.api.guards import (
-    MAX_JSON_PARSES,
     BodyLimitMiddleware,
     InFlightLimitMiddleware,
     SafetyNetMiddleware,
@@ -119,8 +118,6 @@ def _install_sighup(app: FastAPI, state: AppState) -> bool:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.moderation
-    state.page_slots = asyncio.Semaphore(state.settings.limits.max_concurrent_pages)
-    state.json_slots = asyncio.Semaphore(MAX_JSON_PARSES)
     state.store_slots = state.new_store_slots()
     limit_arenas()
     # A ModelError here becomes one log line (OneLineStartupFailure), and the worker exits.

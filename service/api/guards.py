@@ -24,7 +24,7 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
@@ -36,10 +36,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.errors import MalformedInputError
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path
 from service.api.jsonsteps import parse_in_steps
+from service.api.state import AppState, WaitingSlots
 from service.memory import release_request_memory
-
-if TYPE_CHECKING:
-    from service.api.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +99,10 @@ async def read_json(body: bytes, state: AppState, flat_above: int | None = None)
     parse: Callable[[bytes], Any] = functools.partial(parse_json, in_steps=True)
     if flat_above is not None:
         parse = functools.partial(parse_flat_json, bound=flat_above, in_steps=True)
-    if state.json_slots is None:  # no lifespan ran (an app driven without it): bound all the same
-        state.json_slots = asyncio.Semaphore(MAX_JSON_PARSES)
-    slots = state.json_slots
-    if slots.locked() and state.json_waiting >= MAX_WAITING_JSON_PARSES:
-        raise ApiError(
-            503,
-            "overloaded",
-            f"{state.json_waiting} JSON bodies are already waiting to be parsed by this worker; retry soon",
-            headers={"Retry-After": "1"},
-        )
-    state.json_waiting += 1
-    try:
-        await slots.acquire()
-    finally:
-        state.json_waiting -= 1
-    try:
+    if state.json_slots is None:
+        state.json_slots = WaitingSlots(MAX_JSON_PARSES, MAX_WAITING_JSON_PARSES, "JSON bodies")
+    async with state.json_slots.held():
         return await run_in_threadpool(parse, body)
-    finally:
-        slots.release()
 
 
 # One JSON object of at most FLAT_MEMBERS members whose values are strings, numbers, true, false or null:

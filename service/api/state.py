@@ -8,7 +8,8 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import ModelError
 from core.records import Article
+from service.api.errors import ApiError
 from service.api.metrics import Metrics
 from service.settings import Limits, Settings
 
@@ -136,21 +138,51 @@ class ModelHolder:
         return (previous.version if previous else None), version
 
 
+class WaitingSlots:
+    """A worker's slots for one kind of heavy work (parsing a page, a big JSON body): `size` at once,
+    at most `max_waiting` waiting for one, and the next is a 503 with Retry-After at once (a waiting
+    request holds a slot of the in-flight limit, which comment scoring needs). Made on first use, on
+    the worker's event loop."""
+
+    def __init__(self, size: int, max_waiting: int, what: str) -> None:
+        self.semaphore = asyncio.Semaphore(size)
+        self.max_waiting = max_waiting
+        self.what = what  # "pages", "JSON bodies": the 503's words
+        self.waiting = 0
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        if self.semaphore.locked() and self.waiting >= self.max_waiting:
+            raise ApiError(
+                503,
+                "overloaded",
+                f"{self.waiting} {self.what} are already waiting to be parsed by this worker; retry soon",
+                headers={"Retry-After": "1"},
+            )
+        self.waiting += 1
+        try:
+            await self.semaphore.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.semaphore.release()
+
+
 @dataclass
 class AppState:
     settings: Settings
     models: ModelHolder
     metrics: Metrics
     parse_page: PageParser = default_page_parser
-    # Bounds the pages parsed and scored at once (limits.max_concurrent_pages); made in the lifespan,
-    # on the worker's event loop.
-    page_slots: asyncio.Semaphore | None = field(default=None, repr=False)
+    # The pages parsed and scored at once (limits.max_concurrent_pages, max_waiting_pages; the
+    # articles router).
+    page_slots: WaitingSlots | None = field(default=None, repr=False)
     # Bounds the store calls in threads at once (run_store); made in the lifespan, on the worker's loop.
     store_slots: asyncio.Semaphore | None = field(default=None, repr=False)
-    pages_waiting: int = 0  # pages waiting for a slot (at most limits.max_waiting_pages)
-    # Bounds the big JSON bodies parsed at once (service.api.guards.read_json); made in the lifespan.
-    json_slots: asyncio.Semaphore | None = field(default=None, repr=False)
-    json_waiting: int = 0  # big JSON bodies waiting for a slot (at most guards.MAX_WAITING_JSON_PARSES)
+    # The big JSON bodies parsed at once (service.api.guards.read_json).
+    json_slots: WaitingSlots | None = field(default=None, repr=False)
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)

@@ -3,11 +3,8 @@ decision for every reader comment out."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -25,7 +22,7 @@ from service.api.guards import is_json_media_type, read_json
 from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
-from service.api.state import AppState
+from service.api.state import WaitingSlots
 
 log = logging.getLogger(__name__)
 
@@ -48,32 +45,6 @@ _REQUEST_BODY: dict[str, Any] = {
 
 def _media_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-
-
-@asynccontextmanager
-async def _page_slot(state: AppState) -> AsyncIterator[None]:
-    """One of the worker's page slots, waited for only while few pages wait: a waiting page holds an
-    in-flight slot, and comment scoring must keep the others."""
-    limits = state.settings.limits
-    if state.page_slots is None:  # no lifespan ran (an app driven without it): bound all the same
-        state.page_slots = asyncio.Semaphore(limits.max_concurrent_pages)
-    slots = state.page_slots
-    if slots.locked() and state.pages_waiting >= limits.max_waiting_pages:
-        raise ApiError(
-            503,
-            "overloaded",
-            f"{state.pages_waiting} pages are already waiting to be parsed by this worker; retry shortly",
-            headers={"Retry-After": "1"},
-        )
-    state.pages_waiting += 1
-    try:
-        await slots.acquire()
-    finally:
-        state.pages_waiting -= 1
-    try:
-        yield
-    finally:
-        slots.release()
 
 
 @router.post(
@@ -129,7 +100,10 @@ async def score_article(
     settings = state.settings
     # Parsing a 20 MiB page is real work: keep it off the event loop. A few at a time: each can take
     # hundreds of MB (20 MiB of HTML: ~600 MB), and the GIL makes more at once no faster.
-    async with _page_slot(state):
+    if state.page_slots is None:
+        limits = state.settings.limits
+        state.page_slots = WaitingSlots(limits.max_concurrent_pages, limits.max_waiting_pages, "pages")
+    async with state.page_slots.held():
         if await request.is_disconnected():
             # The client gave up while this page waited for a slot: nobody reads the answer, so the
             # parse (seconds, hundreds of MB) is skipped. 499 (nginx's "client closed request") is

@@ -18,6 +18,7 @@ from core.errors import MalformedInputError
 from service.api import guards
 from service.api.errors import ApiError
 from service.api.jsonsteps import MAX_WALKED, parse_in_steps
+from service.api.state import WaitingSlots
 from tests.service.api.conftest import assert_error, assert_google_error, auth
 
 MIB = 1024 * 1024
@@ -117,7 +118,11 @@ def test_the_stepwise_parser_agrees_with_from_json_on_any_json_and_any_cut_of_it
 
 
 def _state() -> Any:
-    return SimpleNamespace(json_slots=None, json_waiting=0)
+    return SimpleNamespace(json_slots=None)
+
+
+def _slots() -> WaitingSlots:
+    return WaitingSlots(guards.MAX_JSON_PARSES, guards.MAX_WAITING_JSON_PARSES, "JSON bodies")
 
 
 async def _longest_stall_while(work: Any) -> tuple[float, Any]:
@@ -170,19 +175,19 @@ def test_big_json_bodies_are_parsed_one_at_a_time_and_a_long_queue_is_refused():
 
     async def main() -> None:
         assert await guards.read_json(b"[1]", state) == [1]  # a small body never waits
-        state.json_slots = asyncio.Semaphore(guards.MAX_JSON_PARSES)
-        await state.json_slots.acquire()  # a parse in progress
+        slots = state.json_slots = _slots()
+        await slots.semaphore.acquire()  # a parse in progress
         waiting = [asyncio.create_task(guards.read_json(NUMBERS, state)) for _ in range(3)]
         await asyncio.sleep(0.01)
-        assert state.json_waiting == 3 and not any(t.done() for t in waiting)
-        state.json_waiting = guards.MAX_WAITING_JSON_PARSES
+        assert slots.waiting == 3 and not any(t.done() for t in waiting)
+        slots.waiting = guards.MAX_WAITING_JSON_PARSES
         with pytest.raises(ApiError) as refused:
             await guards.read_json(NUMBERS, state)
         assert refused.value.status == 503
-        state.json_waiting = 3
-        state.json_slots.release()
+        slots.waiting = 3
+        slots.semaphore.release()
         assert [len(x) for x in await asyncio.gather(*waiting)] == [len(from_json(NUMBERS))] * 3
-        assert state.json_waiting == 0
+        assert slots.waiting == 0
 
     asyncio.run(main())
 
@@ -219,9 +224,9 @@ def test_a_real_request_is_parsed_at_once_and_never_waits_for_the_big_body_slot(
     assert not guards.parsed_at_once(NUMBERS) and not guards.parsed_at_once(FLAT)
 
     async def main() -> Any:
-        state.json_slots = asyncio.Semaphore(guards.MAX_JSON_PARSES)
-        await state.json_slots.acquire()  # a hostile body being parsed, and a full queue behind it
-        state.json_waiting = guards.MAX_WAITING_JSON_PARSES
+        slots = state.json_slots = _slots()
+        await slots.semaphore.acquire()  # a hostile body being parsed, and a full queue behind it
+        slots.waiting = guards.MAX_WAITING_JSON_PARSES
         return await asyncio.wait_for(guards.read_json(data, state), timeout=10)
 
     assert asyncio.run(main()) == json.loads(data)
