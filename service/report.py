@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
+from service.decide import decide, flagged_attributes, judged_language, shown_score
 from service.ingest import display_line, display_path
 from service.settings import Settings, served_model_dir
 
@@ -64,7 +65,7 @@ def first_words(text: str, n: int = FIRST_WORDS) -> str:
 
 
 def _score(x: float) -> str:
-    return f"{x:.2f}" if math.isfinite(x) else "n/a (not in this model)"
+    return shown_score(x) if math.isfinite(x) else "n/a (not in this model)"
 
 
 def _fmt_scores(scores: Scores) -> str:
@@ -90,8 +91,6 @@ def _fmt_spans(spans: Sequence[Span]) -> str:
 def report_article(
     article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
 ) -> None:
-    from service.decide import decide, flagged_attributes, judged_language
-
     out = printable(out)
     out.write(f"{RULE}\n{display_line(article.source)}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")

@@ -281,3 +281,22 @@ def test_a_report_redirected_into_the_directory_does_not_report_itself(tmp_path:
     assert rc == 0
     assert "report.txt: skipped: the standard output of this run" in text
     assert "report.txt  (" not in text and "report.txt: cannot read" not in text
+
+
+def test_a_score_just_under_a_threshold_never_reads_as_the_threshold():
+    """0.8996 under a reject threshold of 0.90 read "insult 0.90 ... -> REVIEW" (the score line
+    rounded, the decision's reason rounded down): a moderator saw a score at the threshold that did not
+    reject. Both are rounded down now, so they agree."""
+
+    class JustUnder(FakeScorer):
+        def _insult(self, text: str) -> float:
+            return 0.8996
+
+    out = io.StringIO()
+    from collections import Counter
+
+    one = Article(source="x.txt", format="text", title="t", body="b", comments=(Comment(text="hm"),))
+    report_article(one, JustUnder(), Settings(), out, Counter())
+    text = out.getvalue()
+    assert "insult 0.89 " in text and "insult 0.90" not in text
+    assert "why: insult 0.89 >= review threshold" in text and "-> REVIEW" in text
