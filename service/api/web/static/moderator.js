@@ -235,6 +235,13 @@
 
   // The queue's order within a decision (GET /v1/queue): the highest score among the attributes that
   // flagged the comment, all of them when none did.
+  // Scores are shown rounded DOWN, as the decision's reasons are (service/decide.py shown_score): 0.8996
+  // under a reject threshold of 0.90 must not read "0.90" beside a decision that did not reject.
+  function shown(value, digits) {
+    const scale = 10 ** digits;
+    return (Math.floor(value * scale + 1e-9) / scale).toFixed(digits);
+  }
+
   function risk(item) {
     const flagged = new Set(flaggedAttributes(item));
     const values = Object.entries(item.scores || {})
@@ -314,7 +321,7 @@
     meta.className = "meta";
     meta.id = "item-meta-" + index;
     meta.textContent = [
-      "risk " + risk(item).toFixed(2),
+      "risk " + shown(risk(item), 2),
       "decision " + (decision.verdict || "?"),
       item.language ? "language " + item.language : null,
       item.created_at ? "queued " + when(item.created_at) : null,
@@ -389,7 +396,7 @@
       meter.setAttribute("aria-label", name + " score");
       bar.append(meter);
       dl.append(bar);
-      dl.append(element("dd", typeof value === "number" ? value.toFixed(3) : "not scored"));
+      dl.append(element("dd", typeof value === "number" ? shown(value, 3) : "not scored"));
     }
     return dl;
   }
