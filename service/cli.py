@@ -54,10 +54,13 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
 # A URL's password: everything between "://user:" and the last "@" (a password may hold "@" and "/").
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:).*@")
+# A password given as a key: in a URL's query (?password=...) or in libpq's key=value form
+# (host=db password='two words'), where a value may be quoted and hold escaped quotes.
+_KEY_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)", re.IGNORECASE)
 
 
 def _hide_password(text: str) -> str:
-    return _URL_PASSWORD.sub(r"\1***@", text)
+    return _KEY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 SECRET_SETTINGS = frozenset({"api_token"})  # refused values never shown

@@ -108,6 +108,28 @@ def test_a_refused_url_never_shows_its_password(url, secret):
     assert not any(s in message for s in secret), message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "host=db user=admin password=s3cret dbname=x",  # libpq's key=value form: was shown in full
+        "host=db password='s3cret words' dbname=x",
+        "mysql://db/x?password=s3cret",  # a password in the query (libpq reads it there too)
+        "mysql://db/x?sslmode=require&PASSWORD=s3cret",
+    ],
+)
+def test_a_refused_database_setting_never_shows_its_password_in_any_form(url):
+    from pydantic import ValidationError
+
+    from service.cli import _settings_error
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError) as exc:
+        Settings(database_url=url)
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_DATABASE_URL" in message and "postgresql://" in message
+    assert "s3cret" not in message, message
+
+
 def test_a_refused_token_is_never_shown():
     from pydantic import ValidationError
 
