@@ -234,6 +234,22 @@ class Settings(BaseSettings):
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        # Read as the store reads it: a port that is no number was a ValueError traceback from the store
+        # after the model had loaded; one out of range or no database, every store call a 503.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            parsed = None
+        if parsed is None or (parsed.port is not None and not 0 < parsed.port < 65536):
+            raise ValueError(
+                "cannot be read: its port must be a number from 1 to 65535, and an @, : or / in the user "
+                "or password percent-encoded (%40, %3A, %2F)"
+            )
+        if not parsed.database:
+            raise ValueError("names no database (postgresql://user:password@host:port/database)")
         return url
 
     @field_validator("api_token")

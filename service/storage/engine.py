@@ -76,6 +76,8 @@ def parse_target(value: str | Path) -> Target:
         url = make_url(text)
     except ArgumentError as exc:
         raise ConfigurationError(f"cannot parse the database URL: {exc}") from exc
+    except ValueError as exc:  # int() of the port; not shown: with an "@" in a password it holds some of it
+        raise ConfigurationError("cannot parse the database URL: its port must be a number") from exc
     if not url.database:
         raise ConfigurationError(f"the database URL {shown(url)} names no database")
     return Target(url=url.set(drivername="postgresql+psycopg"))

@@ -66,6 +66,12 @@ def test_console_script_is_installed():
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
         (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
+        # A ValueError traceback from SQLAlchemy, after the model had loaded.
+        (
+            ["serve", "--port", "0"],
+            {"MODERATION_DATABASE_URL": "postgresql://u:pw@db:notaport/x"},
+            "MODERATION_DATABASE_URL",
+        ),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):

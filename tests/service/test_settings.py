@@ -231,3 +231,35 @@ def test_two_spellings_of_one_language_setting_one_step_differently_are_refused(
         language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fr-FR": {"toxicity": {"review": 0.3}}}
     )
     assert same.thresholds().for_language("fr")["toxicity"].review == 0.3
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # Each was accepted: `moderate serve` loaded the model, then ended in a ValueError traceback
+        # from SQLAlchemy (a port that is not a number), or started and answered every store call 503.
+        ("postgresql://moderation:pw@db.internal:notaport/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:99999/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:0/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:5432/", "names no database"),
+        ("postgresql://db.internal", "names no database"),
+    ],
+)
+def test_a_database_url_that_cannot_connect_is_refused(url, message):
+    with pytest.raises(ValidationError, match=f"database_url(.|\n)*{message}") as exc:
+        Settings(database_url=url)
+    assert "pw@" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://moderation:pw@db.internal:5432/moderation",
+        "postgres://db.internal/moderation",
+        "postgresql:///moderation?host=/var/run/postgresql",  # a Unix socket: no host, no port
+        "postgresql+psycopg://moderation@[::1]:5433/moderation",
+    ],
+)
+def test_a_database_url_that_can_connect_is_kept(url):
+    assert Settings(database_url=url).database_url == url

@@ -217,6 +217,16 @@ def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, mo
         store.close()
 
 
+def test_a_database_url_whose_port_is_no_number_is_a_configuration_error():
+    # `moderate train --feedback postgresql://...:notaport/db` ended in a ValueError traceback.
+    with pytest.raises(ConfigurationError, match="port") as exc:
+        engines.parse_target("postgresql://moderation:s3cret@db.internal:notaport/moderation")
+    assert "s3cret" not in str(exc.value)
+    with pytest.raises(ConfigurationError, match="port") as exc:  # an unescaped "@" in the password
+        engines.parse_target("postgresql://moderation:s3c@ret:word@db.internal/moderation")
+    assert "word" not in str(exc.value)
+
+
 @pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
 def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
     # LATIN1 took an English comment, then a Chinese or Arabic one was a 500 (UnicodeEncodeError);
