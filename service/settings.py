@@ -292,6 +292,27 @@ class Settings(BaseSettings):
             )
         return url if url.endswith("/") else url + "/"
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(cls, origins: list[str]) -> list[str]:
+        # The CORS middleware compares a request's Origin header with these as strings: a listed
+        # "https://news.example/" matched no page, and the browser refused every call, without a word.
+        for origin in origins:
+            if origin == "*":
+                continue
+            sent = browser_origin(origin)
+            if sent is None:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write it as scheme://host[:port], e.g. "
+                    'https://www.example-news.com (or "*" for any)'
+                )
+            if sent != origin:
+                raise ValueError(
+                    f"{origin!r} matches no browser's Origin header, which would read {sent!r} "
+                    "(lower case, no path, no default port): list that"
+                )
+        return origins
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, level: str) -> str:
@@ -411,6 +432,25 @@ THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
     "spam",
     "unsubstantial",
 )
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}  # a browser leaves these out of its Origin header
+
+
+def browser_origin(origin: str) -> str | None:
+    """``origin`` as a browser's Origin header writes it (scheme://host[:port]: lower case, no path,
+    query, credentials or default port), or None when it names no host."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname or not origin.isascii():
+        return None
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{shown_port}"
 
 
 def served_model_dir(settings: Settings) -> Path:

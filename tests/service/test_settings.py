@@ -263,3 +263,36 @@ def test_a_database_url_that_cannot_connect_is_refused(url, message):
 )
 def test_a_database_url_that_can_connect_is_kept(url):
     assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        # A browser's Origin header is scheme://host[:port], lower case, without a path or its default
+        # port; CORS compares it with the listed origins as strings, so each of these was accepted and
+        # then matched no page: every cross-origin call was refused by the browser, without a word.
+        ("https://news.example/", "'https://news.example'"),
+        ("https://news.example/comments", "'https://news.example'"),
+        ("https://News.Example", "'https://news.example'"),
+        ("HTTPS://news.example", "'https://news.example'"),
+        ("https://news.example:443", "'https://news.example'"),
+        ("http://news.example:80/", "'http://news.example'"),
+        ("news.example", "scheme://host"),
+        ("localhost:3000", "scheme://host"),
+        ("https://user@news.example", "'https://news.example'"),
+        ("https://news.example?x=1", "'https://news.example'"),
+        (" https://news.example", "'https://news.example'"),
+    ],
+)
+def test_a_cors_origin_no_browser_sends_is_refused(origin, expected):
+    with pytest.raises(ValidationError, match="cors_origins") as exc:
+        Settings(cors_origins=[origin])
+    assert expected in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["*", "https://news.example", "http://localhost:3000", "https://[::1]:8443", "capacitor://localhost"],
+)
+def test_a_cors_origin_as_browsers_send_it_is_kept(origin):
+    assert Settings(cors_origins=[origin]).cors_origins == [origin]
