@@ -6,6 +6,7 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,8 @@ Count = Annotated[int, Field(gt=0)]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
+
+log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
@@ -391,15 +394,20 @@ class Settings(BaseSettings):
     def _no_unknown_nested_variables(cls, data: Any) -> Any:
         # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
-        # Only nested names are checked: other MODERATION_* variables may belong to other tools.
+        # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
+        # named in a warning, as other tools may share the prefix.
         for name in os.environ:
             prefix, _, rest = name.partition("_")
+            if prefix.upper() != "MODERATION":
+                continue
             head = rest.split(NESTED_DELIMITER, 1)[0].lower()
-            if prefix.upper() == "MODERATION" and NESTED_DELIMITER in rest and head not in cls.model_fields:
+            if NESTED_DELIMITER in rest and head not in cls.model_fields:
                 raise ValueError(
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
                 )
+            if head not in cls.model_fields and name.upper() not in OTHER_VARIABLES:
+                log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
         return data
 
     @model_validator(mode="before")
@@ -451,6 +459,24 @@ def browser_origin(origin: str) -> str | None:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS.get(scheme) else ""
     return f"{scheme}://{host}{shown_port}"
+
+
+# MODERATION_* variables of this project that are no setting (read by its tests): not warned about.
+OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
+
+
+def _did_you_mean(name: str) -> str:
+    """The setting variable ``name`` is closest to, as a hint ("" when none is close)."""
+    import difflib
+
+    fields = Settings.model_fields
+    known = [f"MODERATION_{field.upper()}" for field in fields]
+    for field, info in fields.items():
+        nested = info.annotation if isinstance(info.annotation, type) else None
+        if nested is not None and issubclass(nested, BaseModel):
+            known += [f"MODERATION_{field.upper()}{NESTED_DELIMITER}{k.upper()}" for k in nested.model_fields]
+    close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else " (the settings: docs/api.md)"
 
 
 def served_model_dir(settings: Settings) -> Path:

@@ -93,6 +93,25 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
+def test_an_unknown_moderation_variable_is_a_warning_on_stderr():
+    # MODERATION_API_TOKN=... was ignored without a word: the run went on with no token at all.
+    import os
+
+    from tests.conftest import SEEDS_DIR
+
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MODERATION_API_TOKN": "s3cret"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "MODERATION_API_TOKN is not a setting" in proc.stderr and "MODERATION_API_TOKEN" in proc.stderr
+    assert "s3cret" not in proc.stderr
+
+
 @pytest.mark.parametrize(
     ("url", "secret"),
     [

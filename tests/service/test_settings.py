@@ -296,3 +296,35 @@ def test_a_cors_origin_no_browser_sends_is_refused(origin, expected):
 )
 def test_a_cors_origin_as_browsers_send_it_is_kept(origin):
     assert Settings(cors_origins=[origin]).cors_origins == [origin]
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("MODERATION_API_TOKN", "MODERATION_API_TOKEN"),
+        ("MODERATION_ADMIN_TOKEN", "MODERATION_API_TOKEN"),
+        ("MODERATION_TOXICITY_REVIEW", "MODERATION_TOXICITY__REVIEW"),  # one underscore, not two
+        ("MODERATION_MAX_PAGE_BYTES", "MODERATION_LIMITS__MAX_PAGE_BYTES"),
+        ("moderation_db_url", "MODERATION_DATABASE_URL"),
+    ],
+)
+def test_an_unknown_moderation_variable_is_named_in_a_warning(monkeypatch, caplog, name, suggestion):
+    # Each was ignored without a word: the site ran without its token, threshold or limit, on the
+    # defaults, believing it was configured. Not refused: other tools may share the prefix.
+    monkeypatch.setenv(name, "0.3")
+    with caplog.at_level("WARNING", logger="service.settings"):
+        Settings()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and name in warnings[0] and suggestion in warnings[0], warnings
+    assert "0.3" not in warnings[0]  # a value is never shown: it may be a secret
+
+
+def test_settings_and_the_projects_own_variables_are_not_warned_about(monkeypatch, caplog):
+    monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # the tests' corpora
+    monkeypatch.setenv("MODERATION_CHROMIUM", "/usr/bin/chromium")  # the browser tests'
+    monkeypatch.setenv("MODERATION_API_TOKEN", "s3cret")
+    monkeypatch.setenv("moderation_log_level", "debug")
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    with caplog.at_level("WARNING", logger="service.settings"):
+        Settings()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
