@@ -123,6 +123,23 @@ def _check_in_child(model_dir: Path) -> None:
         raise ModelError(error)
 
 
+def _check_address(host: str, port: int) -> None:
+    """The address is bound once and let go, as uvicorn binds it: a host that is no address of this
+    machine (MODERATION_HOST=0.0.0.0:8000) or a port already taken stopped the start only once the
+    model had loaded, in uvicorn's words among its INFO lines ("[Errno -2] Name or service not known",
+    exit 3), naming neither setting."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot start: cannot listen on MODERATION_HOST={host!r} MODERATION_PORT={port} "
+            f"(--host, --port): {exc.strerror or exc}"
+        ) from exc
+
+
 def _check_store(settings: Any) -> None:
     """A database written by a newer release stops the start here, in one line: with several workers,
     each worker's failure reached uvicorn's supervisor only at its 120 s health-check timeout. A
@@ -170,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()
+    _check_address(settings.host, settings.port)
     from service.storage import check_writable_sqlite
 
     try:  # before the model loads: a store that can never be written is a one-line refusal

@@ -66,6 +66,9 @@ def test_console_script_is_installed():
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
         (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
+        # uvicorn's "[Errno -2] Name or service not known" (exit 3) after the model had loaded.
+        (["serve", "--port", "0"], {"MODERATION_HOST": "0.0.0.0:8000"}, "MODERATION_HOST"),
+        (["serve", "--port", "0", "--host", "no-such-host.invalid"], {}, "MODERATION_HOST"),
         # A ValueError traceback from SQLAlchemy, after the model had loaded.
         (
             ["serve", "--port", "0"],
@@ -181,6 +184,30 @@ def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess
         cwd=root,
         env={**os.environ, **env},
     )
+
+
+def test_a_port_already_taken_is_a_one_line_error_before_the_model_loads():
+    # uvicorn said "address already in use" only once the model had loaded (20 s on this machine),
+    # among its own INFO lines, naming no setting.
+    import os
+    import socket
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=root,
+            env=os.environ,
+        )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_PORT" in lines[0], proc.stderr
+    assert "already in use" in lines[0]
 
 
 @pytest.mark.parametrize("what", ["file", "directory"])
