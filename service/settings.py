@@ -485,4 +485,16 @@ def served_model_dir(settings: Settings) -> Path:
     version was activated (ModelError if ACTIVE names a version that is not there)."""
     from model.versions import VersionRegistry
 
-    return VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()
+    registry = VersionRegistry(settings.model_dir, settings.versions_dir)
+    active = registry.active_dir()
+    if "model_dir" in settings.model_fields_set and active != registry.shipped_dir:
+        # Set on purpose (MODERATION_MODEL_DIR, `serve --model-dir`): a new image's model was not served.
+        log.warning(
+            "MODERATION_MODEL_DIR %s is not served: %s names version %s (%s), which is; activate the "
+            "shipped version (or delete ACTIVE) to serve it",
+            settings.model_dir,
+            registry.active_file,
+            registry.pinned(),
+            active,
+        )
+    return active

@@ -40,7 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="interface to bind (MODERATION_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (MODERATION_PORT, default 8000)")
     parser.add_argument("--workers", type=int, help="worker processes (MODERATION_WORKERS, default 1)")
-    parser.add_argument("--model-dir", type=Path, help="model artifact directory (MODERATION_MODEL_DIR)")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help="the shipped model's artifact directory (MODERATION_MODEL_DIR); a version activated in "
+        "MODERATION_VERSIONS_DIR is served instead",
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:

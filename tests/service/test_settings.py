@@ -328,3 +328,40 @@ def test_settings_and_the_projects_own_variables_are_not_warned_about(monkeypatc
     with caplog.at_level("WARNING", logger="service.settings"):
         Settings()
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_model_dir_a_version_in_active_overrides_is_named_in_a_warning(tmp_path, monkeypatch, caplog):
+    # MODERATION_MODEL_DIR (or `moderate serve --model-dir`) names the shipped, first version: a version
+    # ACTIVE names in the versions directory is served instead. A new image's model, or the flag's,
+    # was then not served, without a word (docs/deployment.md said every replica serves that directory).
+    from service.settings import served_model_dir
+    from tests.model.test_versions import fake_artifact
+
+    mine = fake_artifact(tmp_path / "mine", "1.aaaaaaaaaaaa")
+    active = fake_artifact(tmp_path / "versions" / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    (tmp_path / "versions" / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(mine))
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == active
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert all(s in warnings[0] for s in ("MODERATION_MODEL_DIR", str(mine), "1.bbbbbbbbbbbb", "ACTIVE"))
+    caplog.clear()
+    (tmp_path / "versions" / "ACTIVE").unlink()
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == mine
+    assert not caplog.records
+
+
+def test_the_default_model_dir_gives_way_to_an_active_version_quietly(tmp_path, monkeypatch, caplog):
+    # Activation is the documented way to switch versions: nothing to warn about.
+    from service.settings import served_model_dir
+    from tests.model.test_versions import fake_artifact
+
+    active = fake_artifact(tmp_path / "versions" / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    (tmp_path / "versions" / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == active
+    assert not caplog.records
