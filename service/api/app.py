@@ -251,6 +251,9 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The factory each uvicorn worker calls: settings from MODERATION_* environment variables."""
+    # Logging first: what reading the settings warns about (an unknown MODERATION_* variable) is then
+    # written like every other line, not bare; the level is the settings' own.
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(settings.log_level.upper())
     return create_app(settings)

@@ -408,3 +408,22 @@ def test_every_documented_variable_is_a_setting():
     known = _setting_variables() | thresholds | {f"MODERATION_{a.upper()}" for a in THRESHOLD_ATTRIBUTES}
     unknown = _documented_variables() - known - MISTAKES_SHOWN
     assert not unknown, unknown
+
+
+def test_a_worker_logs_what_the_settings_warn_about_like_its_other_lines():
+    # Each `moderate serve --workers N` worker (app_from_env) read the settings before logging was set
+    # up, so its warning about MODERATION_API_TOKN came out bare, without level or logger.
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", "from service.api.app import app_from_env; app_from_env()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MODERATION_API_TOKN": "s3cret"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = "WARNING service.settings: MODERATION_API_TOKN is not a setting"
+    assert proc.stderr.startswith(expected), proc.stderr
