@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigurationError
 
 # A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
 # forever; 0 bytes: every request is a 413), so it is refused at startup, naming the variable.
@@ -459,6 +461,29 @@ def browser_origin(origin: str) -> str | None:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS.get(scheme) else ""
     return f"{scheme}://{host}{shown_port}"
+
+
+def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
+    """At start and reload: thresholds a site set (not the defaults) must be for attributes of the
+    loaded model; for one it lacks they decide nothing (MODERATION_SPAM__REJECT under a model without
+    spam: the site believes spam is removed)."""
+    have = set(attributes)
+    named = [
+        f"MODERATION_{a.upper()} ({a})"
+        for a in THRESHOLD_ATTRIBUTES
+        if a in settings.model_fields_set and a not in have
+    ]
+    named += [
+        f"MODERATION_LANGUAGE_THRESHOLDS ({language}: {a})"
+        for language, changes in settings.language_thresholds.items()
+        for a in changes
+        if a not in have
+    ]
+    if named:
+        raise ConfigurationError(
+            f"{', '.join(named)}: thresholds for an attribute the model does not have (it has "
+            f"{', '.join(sorted(have))}), so they would decide nothing; unset them or serve a model with it"
+        )
 
 
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.

@@ -60,7 +60,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.memory import limit_arenas
-from service.settings import Settings
+from service.settings import Settings, check_thresholds
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
     try:
         check_aliases(state.settings.perspective_aliases, scorer.attributes)
+        check_thresholds(state.settings, scorer.attributes)
     except ConfigurationError as exc:
         log.error("cannot start: %s", exc)
         raise
@@ -188,9 +189,11 @@ def create_app(
     metrics = Metrics()
 
     def check_scorer(scorer: CommentScorer) -> None:
-        # A reloaded or activated model must carry the alias targets, as the one started with does.
+        # A reloaded or activated model must carry the alias targets and the attributes a site set
+        # thresholds for, as the one started with does.
         try:
             check_aliases(settings.perspective_aliases, scorer.attributes)
+            check_thresholds(settings, scorer.attributes)
         except ConfigurationError as exc:
             raise ModelError(f"model {scorer.version} refused: {exc}") from exc
 

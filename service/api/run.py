@@ -204,12 +204,13 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import ModerationError
     from model.artifact import verify_artifact
     from service.api.perspective_protocol import check_aliases
-    from service.settings import served_model_dir
+    from service.settings import check_thresholds, served_model_dir
 
     active = served_model_dir(settings)
     try:
         manifest, _ = verify_artifact(active)
         check_aliases(settings.perspective_aliases, manifest["attributes"])
+        check_thresholds(settings, manifest["attributes"])
     except ModerationError as exc:
         raise type(exc)(f"cannot start: {exc}") from exc
     # A file that matches its hash can still be truncated or hold the wrong object: unpickle and try the
