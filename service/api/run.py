@@ -255,7 +255,10 @@ def run(args: argparse.Namespace) -> int:
     def loader(model_dir: Path) -> Any:  # the model loaded above, then (reloads) from disk
         return preloaded.pop() if preloaded else load_shipped_scorer(model_dir)
 
-    logging.getLogger("service").setLevel(settings.log_level.upper())
+    # Every logger, as each worker does with several (app_from_env): the service's alone left the
+    # model's and the libraries' lines at the CLI's WARNING. (`moderate -v serve` keeps DEBUG.)
+    if not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(settings.log_level.upper())
     uvicorn.run(
         create_app(settings, scorer_loader=loader),
         host=settings.host,

@@ -115,6 +115,39 @@ def test_an_unknown_moderation_variable_is_a_warning_on_stderr():
     assert "s3cret" not in proc.stderr
 
 
+@pytest.mark.parametrize("level", ["DEBUG", "ERROR"])
+def test_one_worker_applies_the_log_level_to_every_logger_as_several_workers_do(monkeypatch, tmp_path, level):
+    # MODERATION_LOG_LEVEL set the level of the service's own loggers with one worker, and of every
+    # logger (the model's, the libraries') with several: DEBUG showed the model's lines, and ERROR hid
+    # their warnings, only with --workers 2.
+    import argparse
+    import logging
+
+    import uvicorn
+
+    from service.api import run as serve
+
+    for name, value in {
+        "MODERATION_LOG_LEVEL": level,
+        "MODERATION_PORT": "0",
+        "MODERATION_DO_NOT_STORE": "true",
+        "MODERATION_VERSIONS_DIR": str(tmp_path / "versions"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(serve, "_load_once", lambda model_dir: object())
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    loggers = [logging.getLogger(), logging.getLogger("service")]
+    levels = [logger.level for logger in loggers]
+    try:
+        args = argparse.Namespace(host=None, port=None, workers=None, model_dir=None)
+        assert serve.run(args) == 0
+        for name in ("model.artifact", "service.api.app", "uvicorn.error"):
+            assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level), name
+    finally:
+        for logger, before in zip(loggers, levels, strict=True):
+            logger.setLevel(before)
+
+
 @pytest.mark.parametrize(
     ("url", "secret"),
     [
