@@ -231,6 +231,18 @@ class Settings(BaseSettings):
     # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
 
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _a_path_not_a_url(cls, value: Any) -> Any:
+        # Read as a path, postgresql://user:pw@host/db became a relative folder tree (the password in
+        # a folder name and in the log) holding an SQLite file no other replica shares.
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(
+                "is a URL, not a file path: a postgresql:// URL goes in MODERATION_DATABASE_URL, and an "
+                "SQLite file is named by its path (/var/lib/moderation/feedback.sqlite3)"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, url: str | None) -> str | None:

@@ -427,3 +427,23 @@ def test_a_worker_logs_what_the_settings_warn_about_like_its_other_lines():
     assert proc.returncode == 0, proc.stderr
     expected = "WARNING service.settings: MODERATION_API_TOKN is not a setting"
     assert proc.stderr.startswith(expected), proc.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://moderation:s3cret@db.internal:5432/moderation",
+        "sqlite:///var/lib/moderation/feedback.sqlite3",
+    ],
+)
+def test_a_url_in_the_database_path_is_refused(value):
+    # MODERATION_DB_PATH=postgresql://... (meant for MODERATION_DATABASE_URL) was read as a relative file
+    # path: the replica wrote its own SQLite file under ./postgresql:/moderation:s3cret@db.internal:5432/,
+    # the password in a folder name and in the log's "store sqlite ..." line, shared with no replica.
+    from service.cli import _settings_error
+
+    with pytest.raises(ValidationError, match="db_path") as exc:
+        Settings(db_path=value)
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_DB_PATH" in message and "MODERATION_DATABASE_URL" in message
+    assert "s3cret" not in message
