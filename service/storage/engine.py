@@ -90,6 +90,18 @@ def create(target: Target, pool: Database) -> Engine:
     return _sqlite(target.path, pool)
 
 
+def _options(url: URL, pool: Database) -> str:
+    """libpq's options: the URL's own (?options=-c search_path=moderation), then the statement timeout.
+    connect_args replace the URL's parameters, so the URL's were dropped, its tables put in public."""
+    own = url.query.get("options", ())
+    return " ".join(
+        [
+            *((own,) if isinstance(own, str) else own),
+            f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
+        ]
+    )
+
+
 def _postgres(url: URL, pool: Database) -> Engine:
     engine = create_engine(
         url,
@@ -104,7 +116,7 @@ def _postgres(url: URL, pool: Database) -> Engine:
         isolation_level="READ COMMITTED",
         connect_args={
             "connect_timeout": pool.connect_timeout_s,
-            "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
+            "options": _options(url, pool),
             "application_name": "comment-moderation",
             # Text in UTF-8 whatever PGCLIENTENCODING says (LATIN1 failed every comment in another script).
             "client_encoding": "utf8",

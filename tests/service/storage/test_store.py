@@ -240,6 +240,23 @@ def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
         Store.open(engines.parse_target(postgres.url(name)))
 
 
+def test_the_urls_own_options_are_kept_beside_the_statement_timeout(pg_url):
+    # ?options=-c search_path=moderation (a schema of its own on a shared server) was replaced by the
+    # service's statement timeout: the tables went into public, without a word.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA moderation")
+    store = Store.open(engines.parse_target(pg_url + "?options=-csearch_path%3Dmoderation"), Database())
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SHOW search_path")).scalar() == "moderation"
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "15s"
+    finally:
+        store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        schemas = {row[0] for row in conn.execute("SELECT table_schema FROM information_schema.tables")}
+    assert "moderation" in schemas and "public" not in schemas
+
+
 def test_a_client_encoding_from_the_environment_does_not_stop_other_scripts(pg_url, monkeypatch):
     monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")  # libpq reads it: every Chinese comment was a 500
     store = Store.open(engines.parse_target(pg_url))
