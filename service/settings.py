@@ -50,6 +50,31 @@ class Thresholds(BaseModel):
         return self
 
 
+# PostgreSQL connection parameters the store sets itself (service.storage.engine's connect_args, which
+# replace a URL's), and where each comes from instead; the URL's own `options` are kept beside its own.
+STORE_SET_PARAMETERS = {
+    "connect_timeout": "from MODERATION_DATABASE__CONNECT_TIMEOUT_S",
+    "tcp_user_timeout": "from MODERATION_DATABASE__STATEMENT_TIMEOUT_S and __CONNECT_TIMEOUT_S",
+    "client_encoding": "always UTF8",
+    "application_name": "comment-moderation",
+    **dict.fromkeys(("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"), "fixed"),
+}
+
+
+def url_parameter_problem(names: list[str]) -> str | None:
+    """Why a database URL's query parameters would not apply, or None: a name libpq does not know (every
+    connection failed: a 503 for ever), or one the store sets itself (the URL's value was replaced)."""
+    from psycopg import pq
+
+    known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    for name in names:
+        if name not in known:
+            return f"?{name}=: {name!r} is no PostgreSQL connection parameter, so no connection would open"
+        if name in STORE_SET_PARAMETERS:
+            return f"?{name}= would not apply: {name!r} is set by the service ({STORE_SET_PARAMETERS[name]})"
+    return None
+
+
 def step_order_problem(limits: Thresholds) -> str | None:
     """Why ``limits`` cannot work as set, or None: a review step above the reject step would never
     apply (a comment would go from approve straight to reject)."""
@@ -267,6 +292,9 @@ class Settings(BaseSettings):
             )
         if not parsed.database:
             raise ValueError("names no database (postgresql://user:password@host:port/database)")
+        problem = url_parameter_problem(list(parsed.query))
+        if problem:
+            raise ValueError(problem)
         return url
 
     @field_validator("api_token")

@@ -447,3 +447,25 @@ def test_a_url_in_the_database_path_is_refused(value):
     message = _settings_error(exc.value)
     assert message is not None and "MODERATION_DB_PATH" in message and "MODERATION_DATABASE_URL" in message
     assert "s3cret" not in message
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # A misspelt parameter: every connection failed, every store call a 503 "retry" for ever.
+        ("sslmod=require", "'sslmod' is no PostgreSQL connection parameter"),
+        # Parameters the store sets itself: the URL's value was replaced without a word.
+        ("connect_timeout=30", "MODERATION_DATABASE__CONNECT_TIMEOUT_S"),
+        ("client_encoding=LATIN1", "'client_encoding' is set by the service"),
+        ("keepalives_idle=600", "'keepalives_idle' is set by the service"),
+    ],
+)
+def test_a_database_url_parameter_that_would_not_apply_is_refused(query, message):
+    with pytest.raises(ValidationError, match="database_url") as exc:
+        Settings(database_url=f"postgresql://moderation:pw@db.internal:5432/moderation?{query}")
+    assert message in str(exc.value)
+
+
+def test_database_url_parameters_that_apply_are_kept():
+    url = "postgresql://moderation@db.internal/moderation?sslmode=verify-full&options=-csearch_path%3Dm&passfile=/p"
+    assert Settings(database_url=url).database_url == url
