@@ -256,6 +256,15 @@ class Settings(BaseSettings):
     # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
 
+    @field_validator("database_url", "db_path", "model_dir", "versions_dir", mode="before")
+    @classmethod
+    def _no_whitespace_around(cls, value: Any) -> Any:
+        # A secret file's trailing newline: PostgreSQL was asked for database "moderation\n" (a 503 for
+        # ever), and an SQLite store was made as "feedback.sqlite3\n".
+        if isinstance(value, str) and value != value.strip():
+            raise ValueError("has leading or trailing whitespace (a newline from a file?): remove it")
+        return value
+
     @field_validator("db_path", mode="before")
     @classmethod
     def _a_path_not_a_url(cls, value: Any) -> Any:

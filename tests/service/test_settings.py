@@ -469,3 +469,21 @@ def test_a_database_url_parameter_that_would_not_apply_is_refused(query, message
 def test_database_url_parameters_that_apply_are_kept():
     url = "postgresql://moderation@db.internal/moderation?sslmode=verify-full&options=-csearch_path%3Dm&passfile=/p"
     assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # A secret file's trailing newline: PostgreSQL was asked for database "moderation\n", which does
+        # not exist, so every store call was a 503 for ever.
+        ("database_url", "postgresql://moderation:pw@db.internal:5432/moderation\n"),
+        ("database_url", "postgresql://moderation:pw@db.internal:5432/moderation "),
+        # The store was made as "feedback.sqlite3\n", a file no one looking for feedback.sqlite3 finds.
+        ("db_path", "/var/lib/moderation/feedback.sqlite3\n"),
+        ("versions_dir", "/var/lib/moderation/models\n"),
+        ("model_dir", " /srv/model"),
+    ],
+)
+def test_a_path_or_url_with_whitespace_around_it_is_refused(field, value):
+    with pytest.raises(ValidationError, match=f"{field}(.|\n)*whitespace"):
+        Settings(**{field: value})
