@@ -147,6 +147,7 @@ def write_report(
 ) -> int:
     """Report every page under `paths`; return how many files could not be read or parsed. `exclude`:
     see `service.batch.discover` (the report's own output file, when it sits under a PATH)."""
+    from service import standard_input
     from service.batch import discover, refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
@@ -161,18 +162,22 @@ def write_report(
             out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
-        if task.kind != "page":
+        if task.kind not in ("page", "stdin"):
             reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
             out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
             failures += task.kind == "error"
             unreported += task.kind != "error"
             continue
+        source = standard_input.SOURCE if task.kind == "stdin" else task.source
         try:
-            data = read_limited(task.source, settings.limits.max_page_bytes)
-            refuse_comment_export(data, task.source)
-            article = parse_page(data, source=task.source, limits=settings.limits)
+            if task.kind == "stdin":
+                data = standard_input.read_page(settings.limits.max_page_bytes)
+            else:
+                data = read_limited(task.source, settings.limits.max_page_bytes)
+            refuse_comment_export(data, source)
+            article = parse_page(data, source=source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {exc}')}\n\n")
             failures += 1
             continue
         pages += 1
@@ -191,7 +196,12 @@ def write_report(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="page files or directories of pages")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="page files or directories of pages; - reads a page from standard input (reported as <stdin>)",
+    )
     parser.add_argument(
         "--model-dir", type=Path, help="model artifact directory (default: the version the service serves)"
     )

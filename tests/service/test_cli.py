@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -381,3 +382,73 @@ def test_with_stderr_closed_messages_never_land_in_the_output(tmp_path, argv, rc
     assert proc.returncode == rc
     assert all(line.startswith("{") for line in proc.stdout.splitlines()), proc.stdout
     assert len(proc.stdout.splitlines()) == (2 if str(seed) in argv else 0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["--help"], "moderate"),
+        (["score", "--help"], "moderate score"),
+        (["report", "--help"], "moderate report"),
+    ],
+)
+def test_help_that_cannot_be_written_is_a_one_line_error(argv, name):
+    # `moderate --help > /dev/full` exited 0 with nothing said: argparse swallows the OSError of its
+    # write. Now one line on stderr and exit 1, as for a command's output.
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli "$@" > /dev/full', sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == f"{name}: error: cannot write the output: No space left on device\n"
+
+
+class _FullDisk:
+    """A regular file on a full disk: writes land in the buffer, the flush fails."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_output_whose_last_flush_fails_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    # A short output sits in stdout's buffer until Python flushes it at exit, after main() returned 0:
+    # on a full disk the failure came only then, as Python's "Exception ignored" and status 120.
+    from tests.conftest import SEEDS_DIR
+
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[1]
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    assert main(["parse", str(seed)]) == 1
+    assert (
+        capsys.readouterr().err == "moderate parse: error: cannot write the output: No space left on device\n"
+    )
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["parse", "PAGES"]])
+def test_a_closed_pipe_ends_the_run_quietly(argv):
+    # `moderate ... | head -1`: the reader is gone before the output is written (read end closed
+    # first, so every write fails): no traceback, no message, exit 0 as for a pipe reader that is done.
+    from tests.conftest import SEEDS_DIR
+
+    argv = [
+        a for arg in argv for a in ([str(p) for p in SEEDS_DIR.glob("*.txt")] if arg == "PAGES" else [arg])
+    ]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", *argv], stdout=write, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, b"")

@@ -300,3 +300,47 @@ def test_a_score_just_under_a_threshold_never_reads_as_the_threshold():
     text = out.getvalue()
     assert "insult 0.89 " in text and "insult 0.90" not in text
     assert "why: insult 0.89 >= review threshold" in text and "-> REVIEW" in text
+
+
+def _pipe_in(monkeypatch, data: bytes | None) -> io.BytesIO | None:
+    stream = None if data is None else io.BytesIO(data)
+    monkeypatch.setattr(sys, "stdin", None if stream is None else io.TextIOWrapper(stream))
+    return stream
+
+
+def test_a_dash_reports_the_page_on_standard_input(monkeypatch, seeds_dir: Path):
+    # `curl URL | moderate report -` said "-: not reported: cannot stat: No such file or directory":
+    # "-" is standard input, reported as a file is and named <stdin>; a second "-" is skipped.
+    seed = sorted(seeds_dir.glob("*.txt"))[0]
+    _pipe_in(monkeypatch, seed.read_bytes())
+    piped, from_file = io.StringIO(), io.StringIO()
+    assert write_report(["-", "-"], FakeScorer(), Settings(), piped) == 0
+    write_report([str(seed)], FakeScorer(), Settings(), from_file)
+    text = piped.getvalue()
+    assert text.startswith("=" * 78 + "\n<stdin>  (")
+    page = text.split("\n", 2)[2].split("=" * 78)[0]
+    assert page == from_file.getvalue().split("\n", 2)[2].split("=" * 78)[0]
+    assert "<stdin>: skipped: standard input, already read above (`-` named twice)" in text
+    assert "1 page(s), 14 comment(s)" in text and "1 not reported" in text
+
+
+def test_standard_input_is_reported_with_a_file_s_bounds(monkeypatch):
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "50000")
+    stream = _pipe_in(monkeypatch, b"Title\n\n" + b"A line of the page body.\n" * 4000)
+    out = io.StringIO()
+    assert write_report(["-"], FakeScorer(), Settings(), out) == 1
+    assert "<stdin>: cannot read this page: <stdin>: over the page limit of 50,000 bytes" in out.getvalue()
+    assert stream is not None and stream.tell() == 50_001
+    _pipe_in(monkeypatch, None)
+    out = io.StringIO()
+    assert write_report(["-"], FakeScorer(), Settings(), out) == 1
+    assert "<stdin>: cannot read this page: <stdin>: no standard input (it is closed)" in out.getvalue()
+
+
+def test_report_and_score_help_say_a_dash_is_standard_input(capsys):
+    from service.cli import main
+
+    for command in ("report", "score", "parse"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "- reads a page" in " ".join(capsys.readouterr().out.split()), command

@@ -706,6 +706,23 @@ def test_enqueueing_the_same_keys_again_returns_the_stored_ids_and_adds_no_rows(
     assert count_rows(store)[0] == 5
 
 
+def test_enqueueing_again_returns_each_item_as_stored(store):
+    # A retry was answered with the stored ids only, so the API answered them with the scores it had
+    # just computed: after a model reload not what the items hold. The stored item comes back too.
+    first = store.enqueue_or_find([item("you idiot", idempotency_key="r1/0")])
+    assert [q.stored for q in first] == [None]
+    store.decide(first[0].id, "reject")
+    rescored = item("you idiot", insult=0.2, model_version="m-2", idempotency_key="r1/0")
+    again = store.enqueue_or_find([rescored, item("moron", idempotency_key="r1/1")])
+    assert [q.id for q in again][:1] == [first[0].id] and again[1].stored is None
+    held = again[0].stored
+    assert held == store.queue_item(first[0].id)
+    assert held is not None and (held.scores, held.model_version, held.decision, held.verdict) == (
+        {"insult": 0.8, "off_topic": 0.1}, "m-1", "review", "reject",
+    )  # fmt: skip
+    assert count_rows(store)[0] == 2
+
+
 def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target, postgres_waits):
     """The first replica holds its transaction open at commit; the second inserts the same keys
     meanwhile. A check-then-insert finds nothing committed and inserts a second copy; the unique key
