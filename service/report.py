@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
+from service.decide import shown
 from service.ingest import display_line, display_path
 from service.settings import Settings, served_model_dir
 
@@ -64,7 +65,9 @@ def first_words(text: str, n: int = FIRST_WORDS) -> str:
 
 
 def _score(x: float) -> str:
-    return f"{x:.2f}" if math.isfinite(x) else "n/a (not in this model)"
+    # As the decision's reasons show it (rounded down), so the score line never reads "0.90" for a
+    # 0.8996 that stayed under a threshold of 0.90.
+    return shown(x) if math.isfinite(x) else "n/a (not in this model)"
 
 
 def _fmt_scores(scores: Scores) -> str:

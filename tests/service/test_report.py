@@ -281,3 +281,28 @@ def test_a_report_redirected_into_the_directory_does_not_report_itself(tmp_path:
     assert rc == 0
     assert "report.txt: skipped: the standard output of this run" in text
     assert "report.txt  (" not in text and "report.txt: cannot read" not in text
+
+
+def test_a_score_just_under_a_threshold_reads_as_its_reason_does():
+    # The score line rounded to nearest while the reasons round down (service/decide.py): insult
+    # 0.8996 read "insult 0.90 ... -> REVIEW" under a reject threshold of 0.90, and 0.9376 read
+    # "insult 0.94" beside "why: insult 0.93 >= reject threshold 0.90".
+    from collections import Counter
+
+    from core.records import Scores
+
+    class Fixed(FakeScorer):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.value = value
+
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            return [Scores({"insult": self.value, "off_topic": 0.0}, context="article") for _ in texts]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    for value, shown, verdict in ((0.8996, "0.89", "REVIEW"), (0.9376, "0.93", "REJECT")):
+        out = io.StringIO()
+        report_article(one, Fixed(value), Settings(), out, Counter())
+        text = out.getvalue()
+        assert f"insult {shown}   off-topic 0.00" in text and f"-> {verdict}" in text
+        assert f"why: insult {shown} >= " in text
