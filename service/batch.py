@@ -61,7 +61,7 @@ from service.batch_jsonl import (
     refused_id,
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
-from service.decide import decide
+from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
@@ -87,12 +87,18 @@ CSV_COLUMNS: tuple[str, ...] = (
     *THRESHOLD_ATTRIBUTES,  # one score column per attribute
     "context",
     "language",
+    "judged_language",
     "unsupported",
     "decision",
     "reasons",
     "comments",
     "title",
     "error",
+)
+# The CSV headers this command has written: an earlier run's output under an input directory is
+# recognised as ours (skipped, and overwritten by --out) after a column was added.
+OUR_CSV_HEADERS = frozenset(
+    {",".join(CSV_COLUMNS), ",".join(c for c in CSV_COLUMNS if c != "judged_language")}
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
@@ -396,6 +402,8 @@ def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) 
         "scores": {k: _r(v) for k, v in scores.as_dict().items()},
         "context": scores.context,
         "language": scores.language or "und",
+        # the language its decision and thresholds were judged in, as the API says it
+        "judged_language": judged_language(scores),
         # attributes whose model was not trained for the comment's language ("" in CSV: none)
         "unsupported": sorted(scores.unsupported),
         "decision": decision.verdict,
@@ -778,7 +786,7 @@ def _looks_like_our_output(path: Path) -> bool:
             first = fh.readline(1 << 16).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return False
-    if not first or first == ",".join(CSV_COLUMNS):
+    if not first or first in OUR_CSV_HEADERS:
         return True
     try:
         row = json.loads(first)

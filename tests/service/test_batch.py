@@ -1163,6 +1163,33 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
     assert cells["language"] == "es" and cells["unsupported"] == "insult"
 
 
+def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None:
+    # The API and the review queue say `judged_language`; a batch row said only "und" while its reason
+    # named the language the comment was judged in ("... not trained for language es: review"), and a
+    # site's per-language thresholds applied by a language the row never showed.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
+    )
+    guessed = Scores({"insult": 0.95}, unsupported=frozenset({"insult"}), assumed_language="es")
+    row = {"kind": "comment", "source": "x", **batch._decision_fields(guessed, config, Counter())}
+    assert row["language"] == "und" and row["judged_language"] == "es"
+    assert row["reasons"] == [
+        "insult 0.95 >= reject threshold 0.90, but its model was not trained for language es: review"
+    ]
+    assert batch._decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
+    cells = next(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
+    )
+    assert cells["language"] == "und" and cells["judged_language"] == "es"
+    earlier = tmp_path / "scores.csv"  # a run's output from before the column: still recognised as ours
+    earlier.write_text(",".join(c for c in batch.CSV_COLUMNS if c != "judged_language") + "\n")
+    assert batch._looks_like_our_output(earlier)
+
+
 def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
     """After a version is activated (var/models/ACTIVE), `moderate score` decides as the service does;
     `--model-dir` still names a directory outright, and an ACTIVE naming no version is refused."""
