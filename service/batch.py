@@ -81,6 +81,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "id",
     "article_id",
     "comment_index",
+    "parent",
     "author",
     "posted_at",
     "text",
@@ -95,10 +96,12 @@ CSV_COLUMNS: tuple[str, ...] = (
     "title",
     "error",
 )
-# The CSV headers this command has written: an earlier run's output under an input directory is
-# recognised as ours (skipped, and overwritten by --out) after a column was added.
+# Columns added since session 20, oldest first, and so every header this command has written: an
+# earlier run's output under an input directory is still recognised as ours (skipped, overwritten by --out).
+CSV_COLUMNS_ADDED = ("judged_language", "parent")
 OUR_CSV_HEADERS = frozenset(
-    {",".join(CSV_COLUMNS), ",".join(c for c in CSV_COLUMNS if c != "judged_language")}
+    ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
+    for k in range(len(CSV_COLUMNS_ADDED) + 1)
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
@@ -437,6 +440,7 @@ def page_rows(
             "kind": "comment",
             "source": source,
             "comment_index": i,
+            "parent": comment.parent,  # the comment_index it replies to (None: not a reply)
             "author": comment.author,
             "posted_at": comment.posted_at,
             "text": comment.text,

@@ -1186,8 +1186,34 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
     )
     assert cells["language"] == "und" and cells["judged_language"] == "es"
     earlier = tmp_path / "scores.csv"  # a run's output from before the column: still recognised as ours
-    earlier.write_text(",".join(c for c in batch.CSV_COLUMNS if c != "judged_language") + "\n")
+    earlier.write_text(
+        ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
+    )
     assert batch._looks_like_our_output(earlier)
+
+
+def test_a_page_row_says_which_comment_it_replies_to() -> None:
+    # /v1/articles:score answers each comment's `parent` and the report says "reply to #N"; a batch row
+    # had only its comment_index, so the page's threads were lost in `moderate score`'s output.
+    from collections import Counter
+
+    from core.records import Article, Comment
+    from service.settings import Settings
+
+    article = Article(
+        source="p",
+        format="text",
+        title="Tides",
+        body="The moon moves the tide.",
+        comments=(Comment(text="The moon, yes."), Comment(text="No, the sun.", parent=0)),
+    )
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    rows = batch.page_rows(article, "p", config, Counter())
+    assert [(r["comment_index"], r["parent"]) for r in rows] == [(0, None), (1, 0)]
+    cells = list(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise(rows, "csv")))
+    )
+    assert [c["parent"] for c in cells] == ["", "0"]
 
 
 def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
