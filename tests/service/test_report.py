@@ -306,3 +306,33 @@ def test_a_score_just_under_a_threshold_reads_as_its_reason_does():
         text = out.getvalue()
         assert f"insult {shown}   off-topic 0.00" in text and f"-> {verdict}" in text
         assert f"why: insult {shown} >= " in text
+
+
+def test_an_undetermined_comment_says_the_language_it_was_judged_in():
+    # The API, the queue and batch rows say `judged_language`; the report said only "[language: und]"
+    # beside a reason naming the language it was judged in ("... not trained for language es").
+    from collections import Counter
+    from dataclasses import replace
+
+    from core.records import Scores
+
+    class Guessed(FakeScorer):
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            values = {"insult": 0.95, "off_topic": 0.0}
+            return [
+                Scores(values, context="article", unsupported=frozenset({"insult"}), assumed_language="es")
+                for _ in texts
+            ]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    out = io.StringIO()
+    report_article(one, Guessed(), Settings(), out, Counter())
+    text = out.getvalue()
+    assert "[language: und, judged in es]   -> REVIEW" in text
+    assert "not trained for language es: review" in text
+    assert "(context: article+thread) [language: und, judged in en]" in render(ARTICLE)  # the base models'
+
+    french = replace(ARTICLE, comments=(Comment(text="Vous êtes une idiote, ce est la fin"),))
+    out = io.StringIO()
+    report_article(french, FakeScorer(detects=True), Settings(), out, Counter())
+    assert "[language: fr]" in out.getvalue()  # detected: nothing more to say
