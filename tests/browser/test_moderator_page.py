@@ -433,6 +433,47 @@ def test_a_long_unbroken_comment_stays_inside_the_page(browser: Any, served: str
     context.close()
 
 
+def test_a_score_just_under_a_threshold_reads_as_its_reason_does(
+    browser: Any, served: str, edges_tmp: Path
+) -> None:
+    # Scores showed three decimals rounded to nearest beside reasons rounded down (service/decide.py):
+    # insult 0.8996 read "0.900" under a reject threshold of 0.90, beside "insult 0.89 >= review ...".
+    from service.storage import NewQueueItem, open_store
+
+    store = open_store(Settings(db_path=edges_tmp / "feedback.sqlite3"))
+    try:
+        store.enqueue(
+            [
+                NewQueueItem(
+                    text="a comment scored just under the reject threshold",
+                    scores={"insult": 0.8996, "toxicity": 0.12345},
+                    spans={},
+                    decision="review",
+                    reasons=["insult 0.89 >= review threshold 0.50"],
+                    model_version="test",
+                    flagged=["insult"],
+                    article_id="near",
+                )
+            ]
+        )
+    finally:
+        store.close()
+    items = queue(served, article="near")
+    context, page, errors = open_article(browser, served, items)
+    item = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
+    shown = dict(
+        zip(
+            item.locator("dl.scores dt").all_text_contents(),
+            item.locator("dl.scores dd:not(:has(meter))").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert shown == {"insult": "0.899", "toxicity": "0.123"}, shown
+    assert item.locator("ul.reasons li").all_text_contents() == ["insult 0.89 >= review threshold 0.50"]
+    assert not errors, errors
+    context.close()
+
+
 def test_right_to_left_comments_are_shown_right_to_left(browser: Any, served: str) -> None:
     # Arabic and Hebrew comments were laid out left to right: the closing punctuation on the wrong side.
     rtl = ["أنت غبي جدا! هذا التعليق سخيف.", "אתה אידיוט מטומטם, תשתוק!"]

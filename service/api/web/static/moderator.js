@@ -368,6 +368,12 @@
       .map(([name]) => name);
   }
 
+  // Rounded down, as the decision's reasons are (service/decide.py): 0.8996 under a reject threshold of
+  // 0.90 must not read "0.900".
+  function shownScore(value) {
+    return (Math.floor(value * 1000 + 1e-9) / 1000).toFixed(3);
+  }
+
   function renderScores(item) {
     const dl = document.createElement("dl");
     dl.className = "scores";
@@ -389,7 +395,7 @@
       meter.setAttribute("aria-label", name + " score");
       bar.append(meter);
       dl.append(bar);
-      dl.append(element("dd", typeof value === "number" ? value.toFixed(3) : "not scored"));
+      dl.append(element("dd", typeof value === "number" ? shownScore(value) : "not scored"));
     }
     return dl;
   }
