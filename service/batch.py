@@ -391,10 +391,18 @@ def get_scorer(config: BatchConfig) -> CommentScorer:
     return _scorer_for(config.scorer_factory, str(config.model_dir), stamp)
 
 
+# Scores are written to six decimals, rounded down as the decision's reasons round theirs: to nearest,
+# 0.8999996 was written 0.9 on a row its 0.9 reject threshold had not rejected. The nudge absorbs the
+# float error of the product (0.123456 * 1e6 = 123455.99999999999), far below a written decimal.
+SCORE_DECIMALS = 6
+_SCALE = 10**SCORE_DECIMALS
+
+
 def _r(x: float) -> float | None:
-    """Six decimals; None (JSON null) for a score the artifact does not carry (the Scorer gives NaN)."""
+    """Six decimals, rounded down; None (JSON null) for a score the artifact does not carry (the
+    Scorer gives NaN)."""
     x = float(x)
-    return round(x, 6) if math.isfinite(x) else None
+    return math.floor(x * _SCALE + 1e-6) / _SCALE if math.isfinite(x) else None
 
 
 def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:

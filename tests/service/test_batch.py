@@ -1216,6 +1216,24 @@ def test_a_page_row_says_which_comment_it_replies_to() -> None:
     assert [c["parent"] for c in cells] == ["", "0"]
 
 
+def test_a_score_just_under_a_threshold_is_written_under_it(tmp_path: Path) -> None:
+    # Scores are written to six decimals; rounded to nearest, toxicity 0.8999996 was written 0.9 on a
+    # row whose decision stayed review under the 0.9 reject threshold: a reader re-applying the
+    # thresholds to the row rejected it. Rounded down, as the reasons round theirs.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"toxicity": Thresholds(review=0.45, reject=0.9)}, limits=Limits()
+    )
+    row = batch._decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
+    assert row["decision"] == "review"
+    assert row["scores"] == {"toxicity": 0.899999, "insult": 0.123456}
+    exact = batch._decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
+    assert exact["scores"] == {"toxicity": 0.9, "insult": 0.123456}  # six decimals exactly: kept
+
+
 def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
     """After a version is activated (var/models/ACTIVE), `moderate score` decides as the service does;
     `--model-dir` still names a directory outright, and an ACTIVE naming no version is refused."""
