@@ -686,6 +686,34 @@ def test_a_pasted_line_whose_article_id_is_not_text_is_refused_as_moderate_score
     context.close()
 
 
+def test_a_pasted_lines_language_is_read_as_moderate_score_reads_it(browser: Any, served: str) -> None:
+    # The page dropped each line's "language": a French export's short comments were scored by their
+    # detected language (Spanish for "t'es con": no French model, every attribute unsupported), while
+    # `moderate score` and the API score them in French. A "language" that is no string is refused.
+    items = queue_thread(served, "jsonl-lang", INSULTS[:1])
+    context, page, errors = open_article(browser, served, items)
+    texts = ["t'es con", "quel abruti", "espèce de crétin"]
+    lines = [
+        {"id": f"l{k}", "text": t, "article_id": "jsonl-lang", "language": "fr"} for k, t in enumerate(texts)
+    ]
+    lines.append({"id": "bad", "text": "hello", "article_id": "jsonl-lang", "language": 5})
+    page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Scored 3 ')".replace("$text", TEXT))
+    said = page.locator("#add-result").text_content()
+    assert 'Skipped 1 line(s): line 4: "language" must be a string' in said, said
+    queued = {i["text"]: i for i in queue(served, article="jsonl-lang") if i["text"] in texts}
+    with api(served) as http:
+        body = {"comments": [{"text": t} for t in texts], "language": "fr"}
+        expected = http.post("/v1/comments:score", json=body).json()["results"]
+    for text, want in zip(texts, expected, strict=True):
+        got = queued[text]
+        assert (got["judged_language"], got["scores"]) == (want["judged_language"], want["scores"]), text
+        assert got["judged_language"] == "fr" and got["decision"] == want["decision"]["verdict"], text
+    assert not errors, errors
+    context.close()
+
+
 def test_keys_act_on_the_comment_holding_the_focus(browser: Any, served: str) -> None:
     # Tab moved the focus into another comment's controls, but a / r still acted on the comment j / k
     # (or a click) had chosen last: the verdict went to a comment the moderator was not looking at.
