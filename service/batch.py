@@ -62,7 +62,7 @@ from service.batch_jsonl import (
     refused_id,
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
-from service.decide import decide
+from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
@@ -82,18 +82,27 @@ CSV_COLUMNS: tuple[str, ...] = (
     "id",
     "article_id",
     "comment_index",
+    "parent",
     "author",
     "posted_at",
     "text",
     *THRESHOLD_ATTRIBUTES,  # one score column per attribute
     "context",
     "language",
+    "judged_language",
     "unsupported",
     "decision",
     "reasons",
     "comments",
     "title",
     "error",
+)
+# Columns added since session 20, oldest first, and so every header this command has written: an
+# earlier run's output under an input directory is still recognised as ours (skipped, overwritten by --out).
+CSV_COLUMNS_ADDED = ("judged_language", "parent")
+OUR_CSV_HEADERS = frozenset(
+    ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
+    for k in range(len(CSV_COLUMNS_ADDED) + 1)
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
@@ -377,10 +386,18 @@ def get_scorer(config: BatchConfig) -> CommentScorer:
     return _scorer_for(config.scorer_factory, str(config.model_dir), stamp)
 
 
+# Scores are written to six decimals, rounded down as the decision's reasons round theirs: to nearest,
+# 0.8999996 was written 0.9 on a row its 0.9 reject threshold had not rejected. The nudge absorbs the
+# float error of the product (0.123456 * 1e6 = 123455.99999999999), far below a written decimal.
+SCORE_DECIMALS = 6
+_SCALE = 10**SCORE_DECIMALS
+
+
 def _r(x: float) -> float | None:
-    """Six decimals; None (JSON null) for a score the artifact does not carry (the Scorer gives NaN)."""
+    """Six decimals, rounded down; None (JSON null) for a score the artifact does not carry (the
+    Scorer gives NaN)."""
     x = float(x)
-    return round(x, 6) if math.isfinite(x) else None
+    return math.floor(x * _SCALE + 1e-6) / _SCALE if math.isfinite(x) else None
 
 
 def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:
@@ -391,6 +408,8 @@ def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) 
         "scores": {k: _r(v) for k, v in scores.as_dict().items()},
         "context": scores.context,
         "language": scores.language or "und",
+        # the language its decision and thresholds were judged in, as the API says it
+        "judged_language": judged_language(scores),
         # attributes whose model was not trained for the comment's language ("" in CSV: none)
         "unsupported": sorted(scores.unsupported),
         "decision": decision.verdict,
@@ -424,6 +443,7 @@ def page_rows(
             "kind": "comment",
             "source": source,
             "comment_index": i,
+            "parent": comment.parent,  # the comment_index it replies to (None: not a reply)
             "author": comment.author,
             "posted_at": comment.posted_at,
             "text": comment.text,
@@ -799,7 +819,7 @@ def _looks_like_our_output(path: Path) -> bool:
             first = fh.readline(1 << 16).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return False
-    if not first or first == ",".join(CSV_COLUMNS):
+    if not first or first in OUR_CSV_HEADERS:
         return True
     try:
         row = json.loads(first)

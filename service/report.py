@@ -123,6 +123,9 @@ def report_article(
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
         language = scores.language or "und"
+        judged = judged_language(scores)  # an undetermined comment's thread's, guessed or English
+        if judged != language:
+            language += f", judged in {judged}"
         out.write(
             f"     {_fmt_scores(scores)} (context: {scores.context}) [language: {language}]"
             f"   -> {decision.verdict.upper()}\n"

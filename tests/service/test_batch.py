@@ -1163,6 +1163,77 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
     assert cells["language"] == "es" and cells["unsupported"] == "insult"
 
 
+def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None:
+    # The API and the review queue say `judged_language`; a batch row said only "und" while its reason
+    # named the language the comment was judged in ("... not trained for language es: review"), and a
+    # site's per-language thresholds applied by a language the row never showed.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
+    )
+    guessed = Scores({"insult": 0.95}, unsupported=frozenset({"insult"}), assumed_language="es")
+    row = {"kind": "comment", "source": "x", **batch._decision_fields(guessed, config, Counter())}
+    assert row["language"] == "und" and row["judged_language"] == "es"
+    assert row["reasons"] == [
+        "insult 0.95 >= reject threshold 0.90, but its model was not trained for language es: review"
+    ]
+    assert batch._decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
+    cells = next(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
+    )
+    assert cells["language"] == "und" and cells["judged_language"] == "es"
+    earlier = tmp_path / "scores.csv"  # a run's output from before the column: still recognised as ours
+    earlier.write_text(
+        ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
+    )
+    assert batch._looks_like_our_output(earlier)
+
+
+def test_a_page_row_says_which_comment_it_replies_to() -> None:
+    # /v1/articles:score answers each comment's `parent` and the report says "reply to #N"; a batch row
+    # had only its comment_index, so the page's threads were lost in `moderate score`'s output.
+    from collections import Counter
+
+    from core.records import Article, Comment
+    from service.settings import Settings
+
+    article = Article(
+        source="p",
+        format="text",
+        title="Tides",
+        body="The moon moves the tide.",
+        comments=(Comment(text="The moon, yes."), Comment(text="No, the sun.", parent=0)),
+    )
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    rows = batch.page_rows(article, "p", config, Counter())
+    assert [(r["comment_index"], r["parent"]) for r in rows] == [(0, None), (1, 0)]
+    cells = list(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise(rows, "csv")))
+    )
+    assert [c["parent"] for c in cells] == ["", "0"]
+
+
+def test_a_score_just_under_a_threshold_is_written_under_it(tmp_path: Path) -> None:
+    # Scores are written to six decimals; rounded to nearest, toxicity 0.8999996 was written 0.9 on a
+    # row whose decision stayed review under the 0.9 reject threshold: a reader re-applying the
+    # thresholds to the row rejected it. Rounded down, as the reasons round theirs.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"toxicity": Thresholds(review=0.45, reject=0.9)}, limits=Limits()
+    )
+    row = batch._decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
+    assert row["decision"] == "review"
+    assert row["scores"] == {"toxicity": 0.899999, "insult": 0.123456}
+    exact = batch._decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
+    assert exact["scores"] == {"toxicity": 0.9, "insult": 0.123456}  # six decimals exactly: kept
+
+
 def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
     """After a version is activated (var/models/ACTIVE), `moderate score` decides as the service does;
     `--model-dir` still names a directory outright, and an ACTIVE naming no version is refused."""

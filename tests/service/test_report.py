@@ -344,3 +344,58 @@ def test_report_and_score_help_say_a_dash_is_standard_input(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "- reads a page" in " ".join(capsys.readouterr().out.split()), command
+
+
+def test_a_score_just_under_a_threshold_reads_as_its_reason_does():
+    # The score line rounded to nearest while the reasons round down (service/decide.py): insult
+    # 0.8996 read "insult 0.90 ... -> REVIEW" under a reject threshold of 0.90, and 0.9376 read
+    # "insult 0.94" beside "why: insult 0.93 >= reject threshold 0.90".
+    from collections import Counter
+
+    from core.records import Scores
+
+    class Fixed(FakeScorer):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.value = value
+
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            return [Scores({"insult": self.value, "off_topic": 0.0}, context="article") for _ in texts]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    for value, shown, verdict in ((0.8996, "0.89", "REVIEW"), (0.9376, "0.93", "REJECT")):
+        out = io.StringIO()
+        report_article(one, Fixed(value), Settings(), out, Counter())
+        text = out.getvalue()
+        assert f"insult {shown}   off-topic 0.00" in text and f"-> {verdict}" in text
+        assert f"why: insult {shown} >= " in text
+
+
+def test_an_undetermined_comment_says_the_language_it_was_judged_in():
+    # The API, the queue and batch rows say `judged_language`; the report said only "[language: und]"
+    # beside a reason naming the language it was judged in ("... not trained for language es").
+    from collections import Counter
+    from dataclasses import replace
+
+    from core.records import Scores
+
+    class Guessed(FakeScorer):
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            values = {"insult": 0.95, "off_topic": 0.0}
+            return [
+                Scores(values, context="article", unsupported=frozenset({"insult"}), assumed_language="es")
+                for _ in texts
+            ]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    out = io.StringIO()
+    report_article(one, Guessed(), Settings(), out, Counter())
+    text = out.getvalue()
+    assert "[language: und, judged in es]   -> REVIEW" in text
+    assert "not trained for language es: review" in text
+    assert "(context: article+thread) [language: und, judged in en]" in render(ARTICLE)  # the base models'
+
+    french = replace(ARTICLE, comments=(Comment(text="Vous êtes une idiote, ce est la fin"),))
+    out = io.StringIO()
+    report_article(french, FakeScorer(detects=True), Settings(), out, Counter())
+    assert "[language: fr]" in out.getvalue()  # detected: nothing more to say

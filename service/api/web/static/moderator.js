@@ -709,12 +709,19 @@
         errors.push("line " + (i + 1) + ': "article_id" must be a string'); // as `moderate score` says
         return;
       }
-      // Lines sharing an article_id are one thread; a line without one is scored alone (as `moderate
-      // score` does): in one request with others it would be scored against them as off-topic context.
+      if (obj.language !== undefined && obj.language !== null && typeof obj.language !== "string") {
+        errors.push("line " + (i + 1) + ': "language" must be a string'); // as `moderate score` says
+        return;
+      }
+      // A line's "language" is the API's `language` for it, as `moderate score` reads it ("und": detect).
+      const tag = typeof obj.language === "string" ? obj.language.trim().toLowerCase() : "";
+      const language = tag && tag !== "und" ? tag : null;
+      // Lines sharing an article_id (and language) are one thread; a line without one is scored alone (as
+      // `moderate score` does): in one request with others it would be scored against them as off-topic context.
       const articleId = typeof obj.article_id === "string" && obj.article_id ? obj.article_id : null;
-      const key = articleId === null ? Symbol("line " + (i + 1)) : articleId;
+      const key = articleId === null ? Symbol("line " + (i + 1)) : JSON.stringify([articleId, language]);
       if (!threads.has(key)) {
-        threads.set(key, { article_id: articleId, article: obj.article || null, comments: [], lines: [] });
+        threads.set(key, { article_id: articleId, article: obj.article || null, language, comments: [], lines: [] });
       }
       const comment = { text: obj.text };
       if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
@@ -732,6 +739,7 @@
       // A thread is scored in requests of at most 100 comments (the service's explain limit).
       for (let i = 0; i < thread.comments.length; i += 100) {
         const body = { comments: thread.comments.slice(i, i + 100), queue: true };
+        if (thread.language) body.language = thread.language;
         const given = thread.article && typeof thread.article === "object" ? thread.article : {};
         const article = { id: thread.article_id, title: given.title, body: given.body, source: source || null };
         body.article = Object.fromEntries(Object.entries(article).filter(([, v]) => typeof v === "string" && v));
