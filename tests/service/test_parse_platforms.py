@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.parse import parse_file
+import pytest
+
+from service.parse import parse_file, parse_page
 
 PLATFORMS = Path(__file__).resolve().parent / "platforms"
 AUTHORS = ["Lena Park", "bikebob", "Kai R.", "Dana Wells", "m_ortiz"]
@@ -44,3 +46,26 @@ def test_a_badge_element_is_no_part_of_the_name() -> None:
     """Hyvor's <span class="badge">Staff</span> beside the name made "Dana Wells Staff"."""
     art = parse_file(PLATFORMS / "hyvor.html")
     assert [c.author for c in art.comments] == AUTHORS
+
+
+@pytest.mark.parametrize("fmt", TEXT_RENDERINGS)
+def test_a_relative_stamp_glued_to_the_name_heads_a_comment(fmt: str) -> None:
+    """Hyvor Talk's script-drawn header has no space between the name and the stamp ("Lena Park3 hours
+    ago", "Kai R.1 hour ago"): no comment was found in text dumps, only a "declares 5" warning."""
+    art = parse_file(PLATFORMS / f"hyvor.{fmt}")
+    assert [c.posted_raw for c in art.comments] == STAMPS
+    assert not art.warnings
+
+
+def test_a_glued_relative_stamp_needs_a_name_before_it() -> None:
+    """Four words before the stamp are a sentence, not a name: the line stays the comment's text."""
+    page = ARTICLE + (
+        "2 Comments\n\n"
+        "Lena Park • 3 hours ago\nWe rode it twice3 hours ago\nReply • Share\n\n"
+        "m_ortiz • 1 hour ago\nWhen will the lane reach the hospital?\nReply • Share\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert [(c.author, c.text) for c in art.comments] == [
+        ("Lena Park", "We rode it twice3 hours ago"),
+        ("m_ortiz", "When will the lane reach the hospital?"),
+    ]
