@@ -20,7 +20,9 @@ from service.parse.lexicon import (
     _LIKE_PHRASE,
     _NAME_STRIP,
     _PAREN_NUM,
+    _ROLE_LINE,
     _TOKEN,
+    ROLE_BADGE,
     _ends_sentence,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
@@ -66,6 +68,10 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         core = _EMAIL_ISH.sub(" ", core)
         core = _SCORE.sub(" ", core)
         core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
+        if h.start < j < h.anchor and _ROLE_LINE.fullmatch(ln.core):
+            continue  # a role badge on a line of its own between the name and the date ("Staff")
+        if parts and parts[-1].split() == _ROLE_BADGE.sub("", core.split(_ID_MARK, 1)[0].strip()).split():
+            parts.pop()  # an avatar's alt text (the name) on the line above the name itself
         parts.append(core)
     return " ".join(parts)
 
@@ -106,7 +112,7 @@ def _authors(
     for toks in all_tokens:
         # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
         kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
-        text = _clean_name(_BADGE.sub("", " ".join(kept)))
+        text = _clean_name(_ROLE_BADGE.sub("", _BADGE.sub("", " ".join(kept))))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
         if _IMAGE_PLACEHOLDER.fullmatch(text):
@@ -204,6 +210,9 @@ _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").repl
 
 # A commenter badge that a text dump glues to the name: "Unregistered CommenterPW" (Squarespace).
 _BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I)
+# A role badge glued to the name by a text dump ("Tom HaleStaff", "AnnModerator"), capitalised as the
+# widgets print it. Apart from the name it stays: "Modern Lighting Concepts Staff" is a company's account.
+_ROLE_BADGE = re.compile(rf"(?<=[a-z]){ROLE_BADGE}$")
 
 
 def _clean_name(text: str) -> str:

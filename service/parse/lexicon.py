@@ -233,6 +233,13 @@ _CHROME_WORDS = frozenset(
         "[-]",
     ]
 )
+# A commenter's role badge as comment widgets print it, beside the name or on a line of its own between
+# the name and the date (Coral's "Staff", Disqus's "Mod", Discourse's "Staff team", giscus's "Owner").
+ROLE_BADGE = (
+    r"(?:Staff(?: team)?|Moderator|Mod|Admin|Administrator|Site Admin|Author|Editor|Verified|Subscriber"
+    r"|Owner|Contributor|Collaborator|Top Commenter)"
+)
+_ROLE_LINE = re.compile(ROLE_BADGE)
 # "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).
 _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 # "Report abuse" in several words: one action ("Répondre · Signaler un abus" is an action row).

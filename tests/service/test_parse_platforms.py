@@ -69,3 +69,39 @@ def test_a_glued_relative_stamp_needs_a_name_before_it() -> None:
         ("Lena Park", "We rode it twice3 hours ago"),
         ("m_ortiz", "When will the lane reach the hospital?"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "author"),
+    [
+        ("Dana WellsModerator • 2 hours ago", "Dana Wells"),
+        ("dana_wellsStaff team • 2 hours ago", "dana_wells"),
+        ("Ann LeeAuthor • 2 hours ago", "Ann Lee"),
+        # Apart from the name, a badge word may be part of it (a company's "... Staff" account).
+        ("Valley Cycles Staff • 2 hours ago", "Valley Cycles Staff"),
+        ("Editor • 2 hours ago", "Editor"),  # a reader called "Editor" keeps the name
+    ],
+)
+def test_a_role_badge_glued_to_the_name_is_not_part_of_it(header: str, author: str) -> None:
+    page = ARTICLE + (
+        "3 Comments\n\n"
+        "Lena Park • 3 hours ago\nThe new lane is great, my commute is shorter now.\nReply • Share\n\n"
+        f"{header}\nThere is a new car park behind the station.\nReply • Share\n\n"
+        "m_ortiz • 1 hour ago\nWhen will the lane reach the hospital?\nReply • Share\n"
+    )
+    assert [c.author for c in parse_page(page, fmt="text").comments] == ["Lena Park", author, "m_ortiz"]
+
+
+@pytest.mark.parametrize("fmt", RENDERINGS)
+def test_a_badge_line_between_the_name_and_the_date_is_skipped(fmt: str) -> None:
+    """Coral prints "Dana Wells" / "Staff" / "45 minutes ago": the author was "Staff"."""
+    art = parse_file(PLATFORMS / f"coral.{fmt}")
+    assert [c.author for c in art.comments] == AUTHORS
+
+
+@pytest.mark.parametrize("fmt", TEXT_RENDERINGS)
+def test_an_avatars_alt_text_above_the_name_is_not_read_twice(fmt: str) -> None:
+    """Hyvor's avatar <img alt="NAME"> puts the name on a line of its own above "NAMEStaff45 minutes
+    ago": "Lena Park Lena Park", "Dana Wells Dana WellsStaff"."""
+    art = parse_file(PLATFORMS / f"hyvor.{fmt}")
+    assert [c.author for c in art.comments] == AUTHORS
