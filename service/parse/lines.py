@@ -30,6 +30,7 @@ from service.parse.lexicon import (
     _SAYS_LINE,
     _TOKEN,
     _WORD_NUMS,
+    LYNX_BUTTON,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -186,7 +187,9 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
             ln.date = None  # "Joined: Fri Feb 09, 2024": a forum profile's sign-up date, no post's;
             ln.chrome = True  # and the profile is no part of what the reader wrote
         ln.furniture = _line_furniture(core, short)
-        if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+        # (lynx's "(BUTTON)" marks do not count: "(BUTTON) Reply (BUTTON) Share" is as short as "Reply Share")
+        size = len(core) - core.count(LYNX_BUTTON) * len(LYNX_BUTTON)
+        if size <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
             ln.chrome = True
         _mark_opener(ln, core, short, digit)
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):

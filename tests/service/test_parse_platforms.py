@@ -105,3 +105,28 @@ def test_an_avatars_alt_text_above_the_name_is_not_read_twice(fmt: str) -> None:
     ago": "Lena Park Lena Park", "Dana Wells Dana WellsStaff"."""
     art = parse_file(PLATFORMS / f"hyvor.{fmt}")
     assert [c.author for c in art.comments] == AUTHORS
+
+
+@pytest.mark.parametrize(("name", "fmt"), [(n, f) for n in ("coral", "remark42") for f in TEXT_RENDERINGS])
+def test_action_rows_are_no_part_of_the_text(name: str, fmt: str) -> None:
+    """Coral's "Respect 4 ReplyShare Report" (a reaction count beside glued buttons), lynx's
+    "(BUTTON) Reply (BUTTON) Share", Remark42's "ReplyCopyHide", "Show all 1 replies": each was the
+    comment's last line."""
+    art = parse_file(PLATFORMS / f"{name}.{fmt}")
+    assert [c.text.split("\n")[-1] for c in art.comments] == [t.split("\n")[-1] for t in TEXTS]
+
+
+def test_wordpress_moderation_notice_is_no_part_of_the_comment() -> None:
+    """WordPress prints "Your comment is awaiting moderation." above a held comment's text (its
+    author sees it after posting; a logged-in scraper too)."""
+    page = ARTICLE + (
+        "2 thoughts on “New protected cycle lane opens along the river road”\n\n"
+        "Lena Park says:\nMarch 12, 2024 at 10:15 am\nThe new lane is great, my commute is shorter now.\nReply\n\n"
+        "m_ortiz says:\nMarch 12, 2024 at 11:02 am\nYour comment is awaiting moderation.\nWhen will the lane reach the hospital?\nReply\n\n"
+        "Leave a comment\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert [c.text for c in art.comments] == [
+        "The new lane is great, my commute is shorter now.",
+        "When will the lane reach the hospital?",
+    ]
