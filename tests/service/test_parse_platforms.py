@@ -130,3 +130,22 @@ def test_wordpress_moderation_notice_is_no_part_of_the_comment() -> None:
         "The new lane is great, my commute is shorter now.",
         "When will the lane reach the hospital?",
     ]
+
+
+@pytest.mark.parametrize("fmt", RENDERINGS)
+def test_coral_replies_name_their_parent(fmt: str) -> None:
+    """Coral's "In reply to NAME" gives the thread in text dumps; a name ending in an initial ("In reply
+    to Kai R.") was read as a sentence and stayed in the reply's text."""
+    art = parse_file(PLATFORMS / f"coral.{fmt}")
+    assert [c.parent for c in art.comments] == [None, 0, None, 2, None]
+    assert not any("In reply to" in c.text for c in art.comments)
+
+
+def test_a_reply_cue_before_a_sentence_stays_text() -> None:
+    page = ARTICLE + (
+        "2 Comments\n\n"
+        "Lena Park • 3 hours ago\nThe new lane is great, my commute is shorter now.\nReply • Share\n\n"
+        "m_ortiz • 1 hour ago\nIn reply to the council.\nWhen will the lane reach the hospital?\nReply • Share\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert art.comments[1].text.startswith("In reply to the council.")
