@@ -118,7 +118,39 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return authors
+    return _split_parent_names(authors, reply_to)
+
+
+# A reply's header may print the replied-to reader's name right after the name, with only an icon
+# between ("dlee Marta Quinn • 2 hours ago": Disqus's parent link, an arrow with no text). Read so when
+# the tail is the whole name of a reader above, on at least this many headers of the page (a habit of
+# the page's widget, so one "Ann Lee" under a reader "Lee" keeps her name).
+_MIN_NAMED_PARENTS = 2
+# ... unless a reply cue stands before that name ("Rob J.responded to noob": the cue is glued, the name
+# is not the widget's).
+_CUE_TAIL = re.compile(r"(?:\bto|\bauf|\bà|\ba)$", re.I)
+
+
+def _split_parent_names(authors: list[str | None], reply_to: dict[int, str]) -> list[str | None]:
+    split: dict[int, tuple[str, str]] = {}
+    seen: list[str] = []
+    for i, name in enumerate(authors):
+        if name and i not in reply_to:
+            tails = [b for b in seen if name.endswith(" " + b) and len(name) > len(b) + 1]
+            if tails:
+                parent = max(tails, key=len)
+                name = _clean_name(_ROLE_BADGE.sub("", name[: -len(parent) - 1].rstrip()))
+                if name and not _CUE_TAIL.search(name):
+                    split[i] = (name, parent)
+        if name:
+            seen.append(name)
+    if len(split) < _MIN_NAMED_PARENTS:
+        return authors
+    out = list(authors)
+    for i, (name, parent) in split.items():
+        out[i] = name
+        reply_to[i] = parent
+    return out
 
 
 def _header_name_part(text: str) -> tuple[str, str | None]:

@@ -149,3 +149,43 @@ def test_a_reply_cue_before_a_sentence_stays_text() -> None:
     )
     art = parse_page(page, fmt="text")
     assert art.comments[1].text.startswith("In reply to the council.")
+
+
+@pytest.mark.parametrize("fmt", RENDERINGS)
+def test_the_replied_to_name_after_the_name_is_the_parent(fmt: str) -> None:
+    """Disqus prints a reply's header "bikebob Lena Park •2 hours ago" (its arrow icon has no text):
+    the author was "bikebob Lena Park" and the reply had no parent."""
+    art = parse_file(PLATFORMS / f"disqus.{fmt}")
+    assert [c.author for c in art.comments] == AUTHORS
+    assert [c.parent for c in art.comments] == [None, 0, None, 2, None]
+
+
+def test_one_name_ending_in_another_readers_name_is_kept() -> None:
+    """One header whose last word is a reader above is a name ("Ann Lee" under a reader "Lee")."""
+    page = ARTICLE + (
+        "3 Comments\n\n"
+        "Lee • 3 hours ago\nThe new lane is great, my commute is shorter now.\nReply • Share\n\n"
+        "Ann Lee • 2 hours ago\nThere is a new car park behind the station.\nReply • Share\n\n"
+        "m_ortiz • 1 hour ago\nWhen will the lane reach the hospital?\nReply • Share\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert [(c.author, c.parent) for c in art.comments] == [
+        ("Lee", None),
+        ("Ann Lee", None),
+        ("m_ortiz", None),
+    ]
+
+
+def test_a_glued_reply_cue_before_the_name_is_not_cut() -> None:
+    """ "Rob J.responded to Lee": the tail is a reader's name, but after a cue: "Rob J.responded to"
+    is no author."""
+    page = ARTICLE + (
+        "4 Comments\n\n"
+        "Lee • 3 hours ago\nThe new lane is great, my commute is shorter now.\nReply • Share\n\n"
+        "m_ortiz • 2 hours ago\nWhen will the lane reach the hospital?\nReply • Share\n\n"
+        "Rob J.responded to Lee • 2 hours ago\nThere is a new car park behind the station.\nReply • Share\n\n"
+        "Rob J.responded to m_ortiz • 1 hour ago\nNext spring, says the council.\nReply • Share\n"
+    )
+    authors = [c.author or "" for c in parse_page(page, fmt="text").comments]
+    assert authors[:2] == ["Lee", "m_ortiz"]
+    assert len(authors) == 4 and not any(a.endswith(" to") for a in authors)
