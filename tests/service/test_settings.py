@@ -411,14 +411,14 @@ def test_every_documented_variable_is_a_setting():
 
 
 def test_a_worker_logs_what_the_settings_warn_about_like_its_other_lines():
-    # Each `moderate serve --workers N` worker (app_from_env) read the settings before logging was set
-    # up, so its warning about MODERATION_API_TOKN came out bare, without level or logger.
+    # Each `moderate serve --workers N` worker read the settings before logging was set up, so its
+    # warning about MODERATION_API_TOKN came out bare, without level or logger.
     import os
     import subprocess
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-c", "from service.api.app import app_from_env; app_from_env()"],
+        [sys.executable, "-c", "from service.api.app import worker_app; worker_app()"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -487,3 +487,30 @@ def test_database_url_parameters_that_apply_are_kept():
 def test_a_path_or_url_with_whitespace_around_it_is_refused(field, value):
     with pytest.raises(ValidationError, match=f"{field}(.|\n)*whitespace"):
         Settings(**{field: value})
+
+
+def _factory_stderr(factory: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from service.api.app import {factory}; {factory}()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+def test_a_bare_uvicorn_start_names_the_settings_it_ignores():
+    # `uvicorn --factory service.api.app:app_from_env` (the docs' alternative to `moderate serve`) took
+    # host, port, workers, parser and the socket bounds from uvicorn's own options, ignoring the
+    # MODERATION_* ones without a word: no head deadline, so slowloris sockets lived for ever.
+    stderr = _factory_stderr("app_from_env")
+    for name in ("MODERATION_LIMITS__HEADER_TIMEOUT_S", "MODERATION_HTTP_PARSER", "MODERATION_PORT"):
+        assert name in stderr, stderr
+    assert "moderate serve" in stderr
+    assert _factory_stderr("worker_app") == ""  # `moderate serve --workers N` applied them itself
