@@ -44,6 +44,11 @@ class Thresholds(BaseModel):
 
     @model_validator(mode="after")
     def _review_not_above_reject(self) -> Thresholds:
+        if self.reject == 0:  # meant as "off", it removed every comment unseen
+            raise ValueError(
+                "reject 0 would reject every comment (every score is at least 0); to turn the step off, set "
+                'it to null (MODERATION_<ATTRIBUTE>=\'{"review": 0.5, "reject": null}\')'
+            )
         problem = step_order_problem(self)
         if problem:
             raise ValueError(problem)

@@ -514,3 +514,24 @@ def test_a_bare_uvicorn_start_names_the_settings_it_ignores():
         assert name in stderr, stderr
     assert "moderate serve" in stderr
     assert _factory_stderr("worker_app") == ""  # `moderate serve --workers N` applied them itself
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MODERATION_SPAM__REJECT": "0"},  # meant as "off": every score is at least 0
+        {"MODERATION_TOXICITY": '{"review": 0.5, "reject": 0}'},
+        {"MODERATION_LANGUAGE_THRESHOLDS": '{"fr": {"insult": {"reject": 0.0}}}'},
+    ],
+)
+def test_a_reject_step_of_zero_is_refused(monkeypatch, env):
+    # It was taken: every comment was rejected (removed unseen), where the operator meant the step off.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=r"reject 0 would reject every comment.*null"):
+        Settings()
+
+
+def test_a_review_step_of_zero_is_kept():
+    # Every comment to a moderator: a site that moderates everything before it appears may want that.
+    assert Settings(unsubstantial={"review": 0.0}).unsubstantial.review == 0.0
