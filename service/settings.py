@@ -177,6 +177,22 @@ class Limits(BaseModel):
     # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
     max_drain_bytes: Count = 64 * 1024 * 1024
 
+    @model_validator(mode="after")
+    def _one_body_fits_the_budget(self) -> Limits:
+        # A body within its limit but over the worker's whole budget was a 503 "retry shortly" for ever.
+        name, largest = max(
+            ("max_page_bytes", self.max_page_bytes),
+            ("max_request_bytes", self.max_request_bytes),
+            key=lambda x: x[1],
+        )
+        if self.max_buffered_body_bytes < largest:
+            raise ValueError(
+                f"max_buffered_body_bytes {self.max_buffered_body_bytes:,} is below {name} {largest:,}: "
+                "a body that large would be answered 503 'retry' for ever, even by an idle worker; "
+                "raise it or lower the body limit"
+            )
+        return self
+
 
 class Database(BaseModel):
     """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""

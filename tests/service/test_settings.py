@@ -535,3 +535,21 @@ def test_a_reject_step_of_zero_is_refused(monkeypatch, env):
 def test_a_review_step_of_zero_is_kept():
     # Every comment to a moderator: a site that moderates everything before it appears may want that.
     assert Settings(unsubstantial={"review": 0.0}).unsubstantial.review == 0.0
+
+
+@pytest.mark.parametrize(
+    ("limits", "names"),
+    [
+        ({"max_buffered_body_bytes": 1_000_000}, "max_page_bytes"),  # below the 20 MiB page limit
+        (
+            {"max_request_bytes": 8_000_000, "max_page_bytes": 10**6, "max_buffered_body_bytes": 4 * 10**6},
+            "max_request_bytes",
+        ),
+    ],
+)
+def test_a_body_budget_below_one_allowed_body_is_refused(limits, names):
+    # A body within its limit but over the whole worker's budget was answered 503 "retry shortly" for
+    # ever: no retry could fit it, even on an idle worker.
+    with pytest.raises(ValidationError, match=f"max_buffered_body_bytes.*{names}"):
+        Settings(limits=limits)
+    assert Settings(limits={**limits, "max_page_bytes": 1_000_000, "max_request_bytes": 1_000_000})
