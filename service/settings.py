@@ -468,11 +468,18 @@ class Settings(BaseSettings):
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
         # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
         # named in a warning, as other tools may share the prefix.
+        spelt: dict[str, str] = {}
         for name in os.environ:
             prefix, _, rest = name.partition("_")
             if prefix.upper() != "MODERATION":
                 continue
             head = rest.split(NESTED_DELIMITER, 1)[0].lower()
+            # Names are read in any case: two spellings of one setting both set it, and one won unseen.
+            other = spelt.setdefault(name.upper(), name) if head in cls.model_fields else name
+            if other != name:
+                raise ValueError(
+                    f"{other} and {name} name the same setting (names are read in any case); keep one"
+                )
             if NESTED_DELIMITER in rest and head not in cls.model_fields:
                 raise ValueError(
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "

@@ -553,3 +553,16 @@ def test_a_body_budget_below_one_allowed_body_is_refused(limits, names):
     with pytest.raises(ValidationError, match=f"max_buffered_body_bytes.*{names}"):
         Settings(limits=limits)
     assert Settings(limits={**limits, "max_page_bytes": 1_000_000, "max_request_bytes": 1_000_000})
+
+
+def test_one_setting_given_in_two_cases_is_refused(monkeypatch):
+    # Names are read in any case, so MODERATION_TOXICITY__REVIEW=0.3 beside moderation_toxicity__review=0.6
+    # (an old lower-case line left in a unit file) both named toxicity's review: one of them won unseen.
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    monkeypatch.setenv("moderation_toxicity__review", "0.6")
+    with pytest.raises(ValidationError, match="the same setting") as exc:
+        Settings()
+    assert "MODERATION_TOXICITY__REVIEW" in str(exc.value) and "moderation_toxicity__review" in str(exc.value)
+    monkeypatch.delenv("moderation_toxicity__review")
+    monkeypatch.setenv("moderation_shared_dir", "/data")  # another tool's, beside MODERATION_SHARED_DIR
+    assert Settings().toxicity.review == 0.3
