@@ -568,7 +568,7 @@ OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
 
 
 def _did_you_mean(name: str) -> str:
-    """The setting variable ``name`` is closest to, as a hint ("" when none is close)."""
+    """The setting variable ``name`` is closest to, as a hint (else where the settings are listed)."""
     import difflib
 
     fields = Settings.model_fields
