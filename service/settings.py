@@ -375,6 +375,8 @@ class Settings(BaseSettings):
         for origin in origins:
             if origin == "*":
                 continue
+            if "*" in origin:  # compared as a string, "https://*.news.example" matched no subdomain
+                raise ValueError(f"{origin!r}: a wildcard inside an origin matches nothing; list each origin")
             sent = browser_origin(origin)
             if sent is None:
                 raise ValueError(

@@ -290,6 +290,13 @@ def test_a_cors_origin_no_browser_sends_is_refused(origin, expected):
     assert expected in str(exc.value)
 
 
+def test_a_wildcard_inside_a_cors_origin_is_refused():
+    # "https://*.example-news.com" was kept as a string no Origin header equals: every subdomain's page
+    # was refused by the browser, without a word ("*" alone, any origin, is fine).
+    with pytest.raises(ValidationError, match=r"cors_origins(.|\n)*list each origin"):
+        Settings(cors_origins=["https://*.example-news.com"])
+
+
 @pytest.mark.parametrize(
     "origin",
     ["*", "https://news.example", "http://localhost:3000", "https://[::1]:8443", "capacitor://localhost"],
