@@ -158,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     stdout, sys.stdout = sys.stdout, cast(TextIO, _Output(sys.stdout))
     try:
+        from service.settings import warn_unknown_variables  # once per command, not per Settings()
+
+        warn_unknown_variables()
         return int(args._module.run(args))
     except _OutputError as exc:
         _drop_unwritten_output(stdout)

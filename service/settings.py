@@ -469,7 +469,8 @@ class Settings(BaseSettings):
         # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
         # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
-        # named in a warning, as other tools may share the prefix.
+        # named in a warning by the process that starts (warn_unknown_variables), as other tools may
+        # share the prefix.
         spelt: dict[str, str] = {}
         for name in os.environ:
             prefix, _, rest = name.partition("_")
@@ -487,8 +488,6 @@ class Settings(BaseSettings):
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
                 )
-            if head not in cls.model_fields and name.upper() not in OTHER_VARIABLES:
-                log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
         return data
 
     @model_validator(mode="before")
@@ -567,6 +566,22 @@ def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
 
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.
 OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
+
+
+def warn_unknown_variables() -> None:
+    """Name each MODERATION_* variable that is no setting in a warning, with the setting it is closest
+    to: MODERATION_API_TOKN was ignored without a word, and the site ran on the defaults believing it
+    was configured. Called once by the process that starts (the CLI, uvicorn's factory): the settings
+    are read again by each server worker, which would repeat it. (A nested name is refused there.)"""
+    for name in os.environ:
+        prefix, _, rest = name.partition("_")
+        if (
+            prefix.upper() == "MODERATION"
+            and NESTED_DELIMITER not in rest
+            and rest.lower() not in Settings.model_fields
+            and name.upper() not in OTHER_VARIABLES
+        ):
+            log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
 
 
 def _did_you_mean(name: str) -> str:

@@ -61,7 +61,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.memory import limit_arenas
-from service.settings import Settings, check_thresholds
+from service.settings import Settings, check_thresholds, warn_unknown_variables
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +268,8 @@ SERVER_SETTINGS = (
 
 
 def _settings_from_env() -> Settings:
-    # Logging first: what reading the settings warns about (an unknown MODERATION_* variable) is then
-    # written like every other line, not bare; the level is the settings' own.
+    # Logging first: what is said about the settings is then written like every other line, not bare;
+    # the level is the settings' own.
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     logging.getLogger().setLevel(settings.log_level.upper())
@@ -285,6 +285,7 @@ def worker_app() -> FastAPI:
 def app_from_env() -> FastAPI:
     """The factory for uvicorn started by hand (`uvicorn --factory service.api.app:app_from_env`)."""
     settings = _settings_from_env()
+    warn_unknown_variables()  # (`moderate serve` did, before its workers started)
     log.warning(
         "started by uvicorn itself, not `moderate serve`: %s do not apply (uvicorn's own options do, and "
         "set no deadline for a request's head); start it with `moderate serve`",
