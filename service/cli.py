@@ -164,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        from service.settings import warn_unknown_variables  # once per command, not per Settings()
+
+        warn_unknown_variables()
         status = int(args._module.run(args))
         sys.stdout.flush()  # what is still buffered must reach the file before the status says so
         return status

@@ -44,6 +44,11 @@ class Thresholds(BaseModel):
 
     @model_validator(mode="after")
     def _review_not_above_reject(self) -> Thresholds:
+        if self.reject == 0:  # meant as "off", it removed every comment unseen
+            raise ValueError(
+                "reject 0 would reject every comment (every score is at least 0); to turn the step off, set "
+                'it to null (MODERATION_<ATTRIBUTE>=\'{"review": 0.5, "reject": null}\')'
+            )
         problem = step_order_problem(self)
         if problem:
             raise ValueError(problem)
@@ -171,6 +176,22 @@ class Limits(BaseModel):
     # After a 413, up to this much of the rest of the body is read and discarded before the answer, so
     # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
     max_drain_bytes: Count = 64 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _one_body_fits_the_budget(self) -> Limits:
+        # A body within its limit but over the worker's whole budget was a 503 "retry shortly" for ever.
+        name, largest = max(
+            ("max_page_bytes", self.max_page_bytes),
+            ("max_request_bytes", self.max_request_bytes),
+            key=lambda x: x[1],
+        )
+        if self.max_buffered_body_bytes < largest:
+            raise ValueError(
+                f"max_buffered_body_bytes {self.max_buffered_body_bytes:,} is below {name} {largest:,}: "
+                "a body that large would be answered 503 'retry' for ever, even by an idle worker; "
+                "raise it or lower the body limit"
+            )
+        return self
 
 
 class Database(BaseModel):
@@ -354,6 +375,8 @@ class Settings(BaseSettings):
         for origin in origins:
             if origin == "*":
                 continue
+            if "*" in origin:  # compared as a string, "https://*.news.example" matched no subdomain
+                raise ValueError(f"{origin!r}: a wildcard inside an origin matches nothing; list each origin")
             sent = browser_origin(origin)
             if sent is None:
                 raise ValueError(
@@ -446,19 +469,25 @@ class Settings(BaseSettings):
         # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
         # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
-        # named in a warning, as other tools may share the prefix.
+        # named in a warning by the process that starts (warn_unknown_variables), as other tools may
+        # share the prefix.
+        spelt: dict[str, str] = {}
         for name in os.environ:
             prefix, _, rest = name.partition("_")
             if prefix.upper() != "MODERATION":
                 continue
             head = rest.split(NESTED_DELIMITER, 1)[0].lower()
+            # Names are read in any case: two spellings of one setting both set it, and one won unseen.
+            other = spelt.setdefault(name.upper(), name) if head in cls.model_fields else name
+            if other != name:
+                raise ValueError(
+                    f"{other} and {name} name the same setting (names are read in any case); keep one"
+                )
             if NESTED_DELIMITER in rest and head not in cls.model_fields:
                 raise ValueError(
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
                 )
-            if head not in cls.model_fields and name.upper() not in OTHER_VARIABLES:
-                log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
         return data
 
     @model_validator(mode="before")
@@ -539,8 +568,24 @@ def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
 OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
 
 
+def warn_unknown_variables() -> None:
+    """Name each MODERATION_* variable that is no setting in a warning, with the setting it is closest
+    to: MODERATION_API_TOKN was ignored without a word, and the site ran on the defaults believing it
+    was configured. Called once by the process that starts (the CLI, uvicorn's factory): the settings
+    are read again by each server worker, which would repeat it. (A nested name is refused there.)"""
+    for name in os.environ:
+        prefix, _, rest = name.partition("_")
+        if (
+            prefix.upper() == "MODERATION"
+            and NESTED_DELIMITER not in rest
+            and rest.lower() not in Settings.model_fields
+            and name.upper() not in OTHER_VARIABLES
+        ):
+            log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
+
+
 def _did_you_mean(name: str) -> str:
-    """The setting variable ``name`` is closest to, as a hint ("" when none is close)."""
+    """The setting variable ``name`` is closest to, as a hint (else where the settings are listed)."""
     import difflib
 
     fields = Settings.model_fields

@@ -7,8 +7,9 @@ failing artifact stops the worker from starting, so uvicorn's rolling restart (S
 supervisor) keeps the old worker. Inside a running worker SIGHUP reloads in place (see ModelHolder,
 and service.api.run for the several-worker story).
 
-`app_from_env` is the zero-argument factory uvicorn imports in each worker
-(`uvicorn --factory service.api.app:app_from_env`).
+`worker_app` is the zero-argument factory uvicorn imports in each worker of `moderate serve --workers
+N`; `app_from_env` the one for uvicorn started by hand (`uvicorn --factory service.api.app:app_from_env`),
+which warns that the server's settings (SERVER_SETTINGS) are then uvicorn's own options.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.memory import limit_arenas
-from service.settings import Settings, check_thresholds
+from service.settings import Settings, check_thresholds, warn_unknown_variables
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +253,42 @@ def create_app(
     return app
 
 
-def app_from_env() -> FastAPI:
-    """The factory each uvicorn worker calls: settings from MODERATION_* environment variables."""
-    # Logging first: what reading the settings warns about (an unknown MODERATION_* variable) is then
-    # written like every other line, not bare; the level is the settings' own.
+# Settings `moderate serve` hands uvicorn as its own options (service.api.run): uvicorn started by hand
+# takes them from its command line instead, with no deadline for a request's head (slowloris sockets).
+SERVER_SETTINGS = (
+    "MODERATION_HOST",
+    "MODERATION_PORT",
+    "MODERATION_WORKERS",
+    "MODERATION_HTTP_PARSER",
+    "MODERATION_LIMITS__HEADER_TIMEOUT_S",
+    "MODERATION_LIMITS__MAX_HEAD_BYTES",
+    "MODERATION_LIMITS__SEND_TIMEOUT_S",
+    "MODERATION_LIMITS__KEEP_ALIVE_TIMEOUT_S",
+)
+
+
+def _settings_from_env() -> Settings:
+    # Logging first: what is said about the settings is then written like every other line, not bare;
+    # the level is the settings' own.
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     logging.getLogger().setLevel(settings.log_level.upper())
+    return settings
+
+
+def worker_app() -> FastAPI:
+    """The factory each worker of `moderate serve --workers N` calls (it gave uvicorn the server's
+    settings): settings from MODERATION_* environment variables."""
+    return create_app(_settings_from_env())
+
+
+def app_from_env() -> FastAPI:
+    """The factory for uvicorn started by hand (`uvicorn --factory service.api.app:app_from_env`)."""
+    settings = _settings_from_env()
+    warn_unknown_variables()  # (`moderate serve` did, before its workers started)
+    log.warning(
+        "started by uvicorn itself, not `moderate serve`: %s do not apply (uvicorn's own options do, and "
+        "set no deadline for a request's head); start it with `moderate serve`",
+        ", ".join(SERVER_SETTINGS),
+    )
     return create_app(settings)

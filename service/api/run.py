@@ -1,7 +1,7 @@
 """`moderate serve [--host H] [--port P] [--workers N]`: the REST service under uvicorn.
 
 Flags override the MODERATION_* settings. One worker: the app is built here and handed to uvicorn.
-Several workers: uvicorn starts N processes that each import `service.api.app:app_from_env`, so the
+Several workers: uvicorn starts N processes that each import `service.api.app:worker_app`, so the
 overrides are passed down as MODERATION_* environment variables; every worker loads the model once
 in its lifespan (N workers = N copies of the model in memory).
 
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
             atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
         return _run_workers(
             uvicorn.Config(
-                "service.api.app:app_from_env",
+                "service.api.app:worker_app",
                 factory=True,
                 host=settings.host,
                 port=settings.port,
@@ -255,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
     def loader(model_dir: Path) -> Any:  # the model loaded above, then (reloads) from disk
         return preloaded.pop() if preloaded else load_shipped_scorer(model_dir)
 
-    # Every logger, as each worker does with several (app_from_env): the service's alone left the
+    # Every logger, as each worker does with several (worker_app): the service's alone left the
     # model's and the libraries' lines at the CLI's WARNING. (`moderate -v serve` keeps DEBUG.)
     if not getattr(args, "verbose", False):
         logging.getLogger().setLevel(settings.log_level.upper())

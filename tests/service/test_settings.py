@@ -290,6 +290,13 @@ def test_a_cors_origin_no_browser_sends_is_refused(origin, expected):
     assert expected in str(exc.value)
 
 
+def test_a_wildcard_inside_a_cors_origin_is_refused():
+    # "https://*.example-news.com" was kept as a string no Origin header equals: every subdomain's page
+    # was refused by the browser, without a word ("*" alone, any origin, is fine).
+    with pytest.raises(ValidationError, match=r"cors_origins(.|\n)*list each origin"):
+        Settings(cors_origins=["https://*.example-news.com"])
+
+
 @pytest.mark.parametrize(
     "origin",
     ["*", "https://news.example", "http://localhost:3000", "https://[::1]:8443", "capacitor://localhost"],
@@ -311,9 +318,11 @@ def test_a_cors_origin_as_browsers_send_it_is_kept(origin):
 def test_an_unknown_moderation_variable_is_named_in_a_warning(monkeypatch, caplog, name, suggestion):
     # Each was ignored without a word: the site ran without its token, threshold or limit, on the
     # defaults, believing it was configured. Not refused: other tools may share the prefix.
+    from service.settings import warn_unknown_variables
+
     monkeypatch.setenv(name, "0.3")
     with caplog.at_level("WARNING", logger="service.settings"):
-        Settings()
+        warn_unknown_variables()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and name in warnings[0] and suggestion in warnings[0], warnings
     assert "0.3" not in warnings[0]  # a value is never shown: it may be a secret
@@ -325,7 +334,10 @@ def test_settings_and_the_projects_own_variables_are_not_warned_about(monkeypatc
     monkeypatch.setenv("MODERATION_API_TOKEN", "s3cret")
     monkeypatch.setenv("moderation_log_level", "debug")
     monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    from service.settings import warn_unknown_variables
+
     with caplog.at_level("WARNING", logger="service.settings"):
+        warn_unknown_variables()
         Settings()
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
@@ -410,23 +422,14 @@ def test_every_documented_variable_is_a_setting():
     assert not unknown, unknown
 
 
-def test_a_worker_logs_what_the_settings_warn_about_like_its_other_lines():
-    # Each `moderate serve --workers N` worker (app_from_env) read the settings before logging was set
-    # up, so its warning about MODERATION_API_TOKN came out bare, without level or logger.
-    import os
-    import subprocess
-    import sys
-
-    proc = subprocess.run(
-        [sys.executable, "-c", "from service.api.app import app_from_env; app_from_env()"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "MODERATION_API_TOKN": "s3cret"},
-    )
-    assert proc.returncode == 0, proc.stderr
+def test_unknown_variables_are_named_once_by_the_process_that_starts_the_server():
+    # Each worker of `moderate serve --workers N` named MODERATION_API_TOKN again after the supervisor
+    # had (N+1 warnings, the workers' bare, without level or logger); uvicorn started by hand names it
+    # once, like its other lines.
+    env = {"MODERATION_API_TOKN": "s3cret"}
+    assert _factory_stderr("worker_app", env) == ""
     expected = "WARNING service.settings: MODERATION_API_TOKN is not a setting"
-    assert proc.stderr.startswith(expected), proc.stderr
+    assert _factory_stderr("app_from_env", env).startswith(expected)
 
 
 @pytest.mark.parametrize(
@@ -487,3 +490,82 @@ def test_database_url_parameters_that_apply_are_kept():
 def test_a_path_or_url_with_whitespace_around_it_is_refused(field, value):
     with pytest.raises(ValidationError, match=f"{field}(.|\n)*whitespace"):
         Settings(**{field: value})
+
+
+def _factory_stderr(factory: str, env: dict[str, str] | None = None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from service.api.app import {factory}; {factory}()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+def test_a_bare_uvicorn_start_names_the_settings_it_ignores():
+    # `uvicorn --factory service.api.app:app_from_env` (the docs' alternative to `moderate serve`) took
+    # host, port, workers, parser and the socket bounds from uvicorn's own options, ignoring the
+    # MODERATION_* ones without a word: no head deadline, so slowloris sockets lived for ever.
+    stderr = _factory_stderr("app_from_env")
+    for name in ("MODERATION_LIMITS__HEADER_TIMEOUT_S", "MODERATION_HTTP_PARSER", "MODERATION_PORT"):
+        assert name in stderr, stderr
+    assert "moderate serve" in stderr
+    assert _factory_stderr("worker_app") == ""  # `moderate serve --workers N` applied them itself
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MODERATION_SPAM__REJECT": "0"},  # meant as "off": every score is at least 0
+        {"MODERATION_TOXICITY": '{"review": 0.5, "reject": 0}'},
+        {"MODERATION_LANGUAGE_THRESHOLDS": '{"fr": {"insult": {"reject": 0.0}}}'},
+    ],
+)
+def test_a_reject_step_of_zero_is_refused(monkeypatch, env):
+    # It was taken: every comment was rejected (removed unseen), where the operator meant the step off.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=r"reject 0 would reject every comment.*null"):
+        Settings()
+
+
+def test_a_review_step_of_zero_is_kept():
+    # Every comment to a moderator: a site that moderates everything before it appears may want that.
+    assert Settings(unsubstantial={"review": 0.0}).unsubstantial.review == 0.0
+
+
+@pytest.mark.parametrize(
+    ("limits", "names"),
+    [
+        ({"max_buffered_body_bytes": 1_000_000}, "max_page_bytes"),  # below the 20 MiB page limit
+        (
+            {"max_request_bytes": 8_000_000, "max_page_bytes": 10**6, "max_buffered_body_bytes": 4 * 10**6},
+            "max_request_bytes",
+        ),
+    ],
+)
+def test_a_body_budget_below_one_allowed_body_is_refused(limits, names):
+    # A body within its limit but over the whole worker's budget was answered 503 "retry shortly" for
+    # ever: no retry could fit it, even on an idle worker.
+    with pytest.raises(ValidationError, match=f"max_buffered_body_bytes.*{names}"):
+        Settings(limits=limits)
+    assert Settings(limits={**limits, "max_page_bytes": 1_000_000, "max_request_bytes": 1_000_000})
+
+
+def test_one_setting_given_in_two_cases_is_refused(monkeypatch):
+    # Names are read in any case, so MODERATION_TOXICITY__REVIEW=0.3 beside moderation_toxicity__review=0.6
+    # (an old lower-case line left in a unit file) both named toxicity's review: one of them won unseen.
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    monkeypatch.setenv("moderation_toxicity__review", "0.6")
+    with pytest.raises(ValidationError, match="the same setting") as exc:
+        Settings()
+    assert "MODERATION_TOXICITY__REVIEW" in str(exc.value) and "moderation_toxicity__review" in str(exc.value)
+    monkeypatch.delenv("moderation_toxicity__review")
+    monkeypatch.setenv("moderation_shared_dir", "/data")  # another tool's, beside MODERATION_SHARED_DIR
+    assert Settings().toxicity.review == 0.3
