@@ -17,6 +17,7 @@ the caller keeps fasttext-predict.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import struct
 from dataclasses import dataclass
@@ -186,8 +187,10 @@ def on_large_pages(arrays: list[np.ndarray]) -> list[np.ndarray]:
     region = mmap.mmap(-1, size + LARGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     buf = np.frombuffer(region, dtype=np.uint8)  # keeps the mapping alive while an array is
     at = -buf.ctypes.data % LARGE_PAGE
+    # a kernel without transparent huge pages refuses the advice (EINVAL): plain pages then
     if hasattr(mmap, "MADV_HUGEPAGE"):
-        region.madvise(mmap.MADV_HUGEPAGE, at, size)
+        with contextlib.suppress(OSError):
+            region.madvise(mmap.MADV_HUGEPAGE, at, size)
     out: list[np.ndarray] = []
     for array, span in zip(arrays, spans, strict=True):
         view = buf[at : at + array.nbytes].view(array.dtype).reshape(array.shape)

@@ -145,3 +145,11 @@ def test_arrays_moved_to_large_pages_keep_their_values() -> None:
     for before, after in zip(arrays, moved, strict=True):
         assert after.dtype == before.dtype and after.shape == before.shape
         assert np.array_equal(after, before)
+
+
+def test_a_kernel_that_refuses_large_pages_keeps_plain_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a kernel built without transparent huge pages answers madvise(MADV_HUGEPAGE) with EINVAL; the
+    # model must still load (an unknown advice gets the same answer from any kernel)
+    monkeypatch.setattr(fasttext_kernel.mmap, "MADV_HUGEPAGE", 0x7FFF, raising=False)
+    arrays = [np.arange(1000, dtype=np.float32)]
+    assert np.array_equal(fasttext_kernel.on_large_pages(arrays)[0], arrays[0])
