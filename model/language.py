@@ -262,8 +262,8 @@ class LanguageDetector:
         from model import language_kernel
         from model.fasttext_kernel import MAX_K
 
-        if not 1 <= self.top_k <= MAX_K:
-            return  # the Python path, whose predictor refuses it
+        if not 1 <= self.top_k <= MAX_K or self.max_chars < 1:
+            return  # the Python path (whose predictor refuses such a k)
         tables = language_kernel.char_tables(
             _LETTER_RE.pattern, _ARABIC_RE.pattern, _UNREAD_RE.pattern, _COMPAT_RE.pattern
         )

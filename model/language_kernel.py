@@ -100,6 +100,9 @@ def char_tables(letter: str, arabic: str, unread: str, compat: str) -> CharTable
     sigma = ord("\u03a3")  # str.lower's final-sigma rule: "ς" at a word's end, "σ" elsewhere
     classes[sigma] |= SPECIAL
     lower[sigma] = sigma
+    beyond = lower >= TABLE_LIMIT  # none in Python 3.11; the pass reads the tables without bounds checks
+    classes[beyond] |= SPECIAL
+    lower[beyond] = codes[beyond]
     return CharTables(classes, lower)
 
 

@@ -155,7 +155,8 @@ def test_the_compiled_cleaning_answers_what_the_python_path_answers(data_dir: Pa
     detector = default_detector()
     _assert_same_as_python(detector, _corpus_sample(data_dir, 200) + HOSTILE, (1, 20))
     # other settings read the same way (shorter windows, other letter counts, more labels)
-    for other in (LanguageDetector(max_chars=30, min_letters=1, top_k=5), LanguageDetector(min_letters=0)):
+    others = (LanguageDetector(max_chars=30, min_letters=1, top_k=5), LanguageDetector(min_letters=0))
+    for other in others:
         _assert_same_as_python(other, HOSTILE + _corpus_sample(data_dir, 20), (20,))
 
 
@@ -227,3 +228,13 @@ def test_every_corpus_comment_is_read_alike(data_dir: Path) -> None:
     texts = _all_corpus_texts(data_dir)
     assert len(texts) > 58_000
     _assert_same_as_python(default_detector(), texts + HOSTILE, (1, 20))
+
+
+@pytest.mark.parametrize("max_chars", [0, -1])
+def test_a_detector_reading_nothing_answers_as_the_python_path(max_chars: int) -> None:
+    # the compiled pass sizes its buffers from max_chars: a negative one failed at load
+    detector = LanguageDetector(max_chars=max_chars, min_letters=0)
+    texts = ["", "Bonjour à tous, comment allez-vous ?", "ok"]
+    assert _bits(detector.detect_with_confidence(texts)) == _bits(
+        detector.reference_detect_with_confidence(texts)
+    )
