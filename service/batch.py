@@ -797,7 +797,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "line a JSON object) from standard input, named <stdin> in the rows",
     )
     parser.add_argument(
-        "--out", help="write here (atomically) instead of stdout: a regular file or a new name"
+        "--out", help="write here (atomically) instead of stdout: a regular file or a new name (- is stdout)"
     )
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local backend)")
@@ -923,6 +923,8 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:
     if problem := _argument_problem(args):
         return _usage_error(problem)
+    if args.out == "-":  # standard output, as `-` is standard input among the PATHs
+        args.out = None
     if args.out is not None:
         problem = out_problem(args.out)
         if problem:

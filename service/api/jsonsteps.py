@@ -37,18 +37,23 @@ _STRUCTURE = re.compile(rb'[\[\]{}"]')
 # Up to this many pieces of a string's content (a run of plain bytes, or one escape) per regex call:
 # 20 MiB of `\"` is then ~2,500 calls of a few ms each, not one that holds the GIL for 0.3 s.
 _STRING_PIECES = re.compile(rb'(?:[^"\\]++|\\.){0,4096}+', re.S)
-# Up to this many values of an array, each a number, literal or short string followed by a comma, are
-# read by one from_json call rather than one call each (~1 us a value: 2 MiB of a million numbers took
-# 0.9-2 s of CPU), in at most _RUN_BYTES of the body, so that one regex and one from_json call hold the
-# GIL for well under a millisecond (1,024 strings of 256 characters in one run: ~25 ms). A run from_json
-# refuses is read value by value, for the error (and its position) a lone value gives.
+# Up to this many values of an array (or members of an object), each a number, literal or string
+# followed by a comma, are read by one from_json call rather than one call each (~1 us a value: 2 MiB
+# of a million numbers took 0.9-2 s of CPU), in at most _RUN_BYTES of the body, so that one regex and
+# one from_json call hold the GIL for well under a millisecond (1,024 strings of 256 characters in one
+# run: ~25 ms). A run from_json refuses is read value by value, for the error (and its position) a lone
+# value gives.
 _RUN_VALUES = 1024
 _RUN_BYTES = 16 * 1024
-_SCALAR_RUN = re.compile(
-    rb'(?:(?:[-0-9][0-9.eE+-]*+|true|false|null|"(?:[^"\\]|\\.){0,256}+")[ \t\n\r]*+,[ \t\n\r]*+)'
-    rb"{1,%d}+" % _RUN_VALUES,
-    re.S,
-)
+_RUN_STRING = rb'"(?:[^"\\]++|\\.)*+"'  # (bounded by the _RUN_BYTES the match may read)
+_SCALAR = rb"(?:[-0-9][0-9.eE+-]*+|true|false|null|" + _RUN_STRING + rb")"
+_NEXT = rb"[ \t\n\r]*+,[ \t\n\r]*+"
+_RUNS = {
+    True: re.compile(rb"(?:%s%s){1,%d}+" % (_SCALAR, _NEXT, _RUN_VALUES), re.S),  # an array's values
+    False: re.compile(  # an object's members
+        rb"(?:%s[ \t\n\r]*+:[ \t\n\r]*+%s%s){1,%d}+" % (_RUN_STRING, _SCALAR, _NEXT, _RUN_VALUES), re.S
+    ),
+}
 
 
 def _error(body: bytes, pos: int, what: str) -> ValueError:
@@ -98,21 +103,37 @@ def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
     raise _error(body, pos, "expected value")
 
 
-def _take_run(body: bytes, pos: int, array: list[Any]) -> tuple[int, bool]:
-    """Appends the run of values at `pos` (_SCALAR_RUN: each followed by a comma) to `array`: (where
-    the next value starts, True); or (where the run ends, False) when there is none or from_json
-    refuses it, and its values are read one at a time, for the error a lone value gives."""
-    run = _SCALAR_RUN.match(body, pos, pos + _RUN_BYTES)
+def _take_run(body: bytes, pos: int, container: list[Any] | dict[str, Any]) -> tuple[int, bool]:
+    """Reads the run of an array's values or an object's members at `pos` (_RUNS: each followed by a
+    comma) into `container`: (where the next one starts, True); or (where the run ends, False) when
+    there is none or from_json refuses it, and its values are read one at a time, for the error a lone
+    value gives."""
+    is_array = isinstance(container, list)
+    run = _RUNS[is_array].match(body, pos, pos + _RUN_BYTES)
     if run is None:
         return pos, False
-    values = body[pos : run.end()].rstrip(b" \t\n\r")[:-1]  # (without the last comma)
+    inner = body[pos : run.end()].rstrip(b" \t\n\r")[:-1]  # (without the last comma)
     try:
-        array.extend(from_json(b"[" + values + b"]", allow_inf_nan=False))
+        read = from_json(b"[" + inner + b"]" if is_array else b"{" + inner + b"}", allow_inf_nan=False)
     except ValueError:
         return run.end(), False
-    if run.end() < len(body) and body[run.end()] == _CLOSE_ARRAY:
+    if isinstance(container, list):
+        container.extend(read)
+    else:
+        container.update(read)  # a key given twice: the later value, in the first one's place, as ever
+    if run.end() < len(body) and body[run.end()] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
         raise _error(body, run.end(), "trailing comma")
     return run.end(), True
+
+
+def _next_key(body: bytes, pos: int, obj: dict[str, Any], refused: int) -> tuple[str, int, int]:
+    """After a comma in `obj`: the run of members at `pos` read into it (unless `pos` is in a refused
+    run, which ends at `refused`), then the next key and where its value starts, and `refused`."""
+    if pos >= refused:
+        end, taken = _take_run(body, pos, obj)
+        pos, refused = (end, refused) if taken else (pos, end)
+    key, pos = _key(body, pos)
+    return key, pos, refused
 
 
 def _key(body: bytes, pos: int) -> tuple[str, int]:
@@ -214,7 +235,7 @@ def parse_in_steps(body: bytes) -> Any:
                 if pos < size and body[pos] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
                     raise _error(body, pos, "trailing comma")
                 if not is_array:
-                    keys[-1], pos = _key(body, pos)
+                    keys[-1], pos, refused = _next_key(body, pos, container, refused)
                 break  # the container's next value
             if body[pos] != (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
                 raise _error(body, pos, "expected `,` or `" + ("]" if is_array else "}") + "`")

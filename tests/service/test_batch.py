@@ -1715,3 +1715,11 @@ def test_a_dash_in_csv_is_named_as_a_file_is(capsys, monkeypatch):
     rc, out, _ = run_batch(capsys, "-", format="csv")
     assert rc == 0
     assert {r["source"] for r in csv.DictReader(io.StringIO(out))} == {"<stdin>"}
+
+
+def test_out_dash_is_standard_output(tmp_path, capsys, monkeypatch):
+    # `--out -` wrote a file named "-" in the working directory, where `-` as a PATH is standard input.
+    monkeypatch.chdir(tmp_path)
+    rc, out, _ = run_batch(capsys, REPO / "seeds" / SEEDS[0], out="-")
+    assert rc == 0 and {r["kind"] for r in rows_of(out)} == {"comment"}
+    assert not (tmp_path / "-").exists()

@@ -99,6 +99,35 @@ def test_bad_requests_get_precise_errors(client, payload, status, reason):
     assert "typo" not in error["message"]
 
 
+@pytest.mark.parametrize("where", ["body", "comment", "article"])
+def test_an_object_of_many_unknown_fields_is_one_error_not_one_per_field(client, where):
+    # Pydantic built one error per unknown field, on the event loop: 160,000 of them (a 2 MiB body)
+    # held every request of the worker ~0.9 s. Past 16 unknown fields an object is one error.
+    from pydantic import ValidationError
+
+    from service.api.schemas import ScoreCommentsRequest
+
+    many = {f"k{i}": 1 for i in range(60_000)}
+    payload: dict = {"comments": [{"text": "ok"}]}
+    if where == "body":
+        payload |= many
+    elif where == "comment":
+        payload["comments"][0] |= many
+    else:
+        payload["article"] = {"title": "T"} | many
+    with pytest.raises(ValidationError) as caught:
+        ScoreCommentsRequest.model_validate(payload)
+    assert caught.value.error_count() == 1
+    error = assert_error(client.post(URL, json=payload), 422, "malformed")
+    assert "fields, at most" in error["message"] and "'k0', 'k1'" in error["message"]
+    assert len(error["details"]) == 1
+    # A few typos are still named one by one.
+    typos = assert_error(
+        client.post(URL, json={"comments": [{"text": "ok"}], "coments": 1, "langage": "fr"}), 422
+    )
+    assert [d["loc"] for d in typos["details"]] == [["body", "coments"], ["body", "langage"]]
+
+
 def test_limits_are_configurable(settings):
     small = settings.model_copy(
         update={"limits": settings.limits.model_copy(update={"max_comments_per_request": 2})}
