@@ -332,6 +332,44 @@ def test_one_widget_mixing_absolute_and_relative_stamps_is_one_thread() -> None:
     assert [c.text for c in art.comments] == [t for _, t in _THREAD]
 
 
+_MIXED_BARE = {
+    "en": ["5 hours ago", "2 hours ago", "December 3, 2026", "December 2, 2026"],
+    "de": [
+        "vor 3 Stunden",
+        "gestern, 18:40",
+        "1. Dezember 2026 um 11:20 Uhr",
+        "30. November 2026 um 20:15 Uhr",
+    ],
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize("lang", sorted(_MIXED_BARE))
+def test_relative_and_absolute_stamps_joined_to_the_name_by_a_space_are_one_thread(
+    lang: str, fmt: str
+) -> None:
+    # "Ann 3 hours ago" / "Cy December 3, 2024": only punctuation joints ("NAME • DATE") were merged,
+    # so the absolute-dated (older) comments were lost.
+    stamps = _MIXED_BARE[lang]
+    if fmt == "text":
+        thread = "".join(
+            f"{name} {stamp}\n{text}\nReply\n\n" for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _LEAD_EN + "\n4 Comments\n\n" + thread
+    else:
+        thread = "".join(
+            f'<li class="comment"><div class="meta"><b>{name}</b> <span>{stamp}</span></div><p>{text}</p>'
+            "<button>Reply</button></li>"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _en_page(f'<section class="comments"><h2>4 Comments</h2><ol>{thread}</ol></section>')
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD]
+    assert art.comments[2].posted_at is not None and art.comments[2].posted_at.startswith("2026-12-0")
+
+
 @pytest.mark.parametrize("shown", ["Yesterday", "Vorgestern"])
 def test_a_time_element_showing_a_word_joins_the_relative_stamps(shown: str) -> None:
     # Isso: <time datetime> inside the permalink; the text is whatever the widget's locale says.
