@@ -24,6 +24,7 @@ from service.parse.lexicon import (
     _ends_sentence,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
+from service.parse.sectiongate import _PRONOUNS
 
 log = logging.getLogger(__name__)
 
@@ -470,7 +471,37 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
         leading.append(found)
         counts.update({label for _, label in found})
     common = {label for label, c in counts.items() if c >= max(2, _HABIT_SHARE * len(blocks))}
-    return {j for found in leading for j, label in found if label in common}
+    found_lines = {j for found in leading for j, label in found if label in common}
+    return found_lines | _workplace_lines(lines, blocks)
+
+
+# The profile line a comment widget shows under some names (Facebook's plugin: "Works at Riverside
+# Middle School", "Owner at Sunrise Bakery", "Arbeitet bei ...", "Travaille chez ...", "Lavora presso
+# ..."): a capitalised role or verb of at most three words, a preposition of place, and a capitalised
+# place; a short line with no sentence end or comma, opening a comment that has more text below it.
+# A reader's own first line says "I" or "we" ("I live in Leeds"): a pronoun before the place keeps it.
+_WORKPLACE = re.compile(
+    r"(?P<role>(?-i:[A-Z\u00c0-\u00de])[\w'’.-]*(?:\s+[\w'’.-]+){0,2})\s+"
+    r"(?:at|in|bei|an|chez|à|en|presso|a|bij|aan|em|na|no|في)\s+"
+    r"(?-i:[A-Z\u00c0-\u00de\d])[^,.;:!?…]*",
+    re.I,
+)
+_MAX_WORKPLACE_WORDS = 8  # "Studied Mechanical Engineering at University of Nottingham" and no longer
+
+
+def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> set[int]:
+    """Each block's first line when it is a commenter's workplace or school line (_WORKPLACE) and the
+    reader's text follows it."""
+    out: set[int] = set()
+    for _, idx in blocks:
+        content = [j for j in idx if not lines[j].chrome and lines[j].furniture is None]
+        if len(content) < 2:
+            continue
+        core = lines[content[0]].core.strip()
+        m = _WORKPLACE.fullmatch(core) if len(core.split()) <= _MAX_WORKPLACE_WORDS else None
+        if m and not any(w.casefold() in _PRONOUNS for w in m["role"].split()):
+            out.add(content[0])
+    return out
 
 
 # A forum's post bar and the NEXT poster's profile end each block when a text dump puts them above the

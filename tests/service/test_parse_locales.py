@@ -274,6 +274,46 @@ def test_facebook_plugin_action_rows_close_their_comments(
     assert [c.text for c in art.comments] == texts
 
 
+_FB_PROFILED = [
+    (
+        "Linda Marsh Cooper",
+        "Works at Riverside Middle School",
+        "So proud of my brother! Best bread in the state.",
+    ),
+    ("Gary Wills", "", "Their rye is even better than the sourdough, get there before ten."),
+    ("Pete Marsh", "Owner at Sunrise Bakery", "Thanks Gary! We are adding a second rye bake on Saturdays."),
+    (
+        "Petra Rahmann",
+        "Arbeitet bei Stadtwerke Bremen",
+        "Die Buslinie kam 2019 doch zurück, nach der Petition.",
+    ),
+    ("Ann Lee", "", "I live in Leeds\nand the ferry was my only way to work for ten years."),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_facebook_plugin_profile_line_is_no_part_of_the_comment(fmt: str) -> None:
+    # The plugin shows a workplace or school line under some names; it stayed as the text's first line.
+    # A reader's own first line with a pronoun ("I live in Leeds") stays theirs.
+    if fmt == "text":
+        thread = "".join(
+            f"{n}\n{w}\n{t}\nLike · Reply · 2y\n".replace("\n\n", "\n") for n, w, t in _FB_PROFILED
+        )
+        page = _LEAD_EN + f"\n{len(_FB_PROFILED)} comments\nSort by Top\nAdd a comment...\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="UFIComment"><a class="UFICommentActorName">{n}</a>'
+            + (f'<div class="_4bl9">{w}</div>' if w else "")
+            + f'<div class="UFICommentBody">{t.replace(chr(10), "<br>")}</div>'
+            '<div class="UFICommentActions">Like · Reply · 2y</div></div>'
+            for n, w, t in _FB_PROFILED
+        )
+        page = _en_page(f'<div class="fb-comments"><div>{len(_FB_PROFILED)} comments</div>{thread}</div>')
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _, _ in _FB_PROFILED]
+    assert [c.text for c in art.comments] == [t for _, _, t in _FB_PROFILED]
+
+
 @pytest.mark.parametrize(
     "row",
     [
