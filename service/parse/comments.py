@@ -487,6 +487,7 @@ _WORKPLACE = re.compile(
     re.I,
 )
 _MAX_WORKPLACE_WORDS = 8  # "Studied Mechanical Engineering at University of Nottingham" and no longer
+_MIN_WORKPLACE_LINES = 2
 
 
 def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> set[int]:
@@ -501,7 +502,8 @@ def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[in
         m = _WORKPLACE.fullmatch(core) if len(core.split()) <= _MAX_WORKPLACE_WORDS else None
         if m and not any(w.casefold() in _PRONOUNS for w in m["role"].split()):
             out.add(content[0])
-    return out
+    # The widget's habit: one such line on a page is a reader's subject or signature ("Robert in Oregon").
+    return out if len(out) >= _MIN_WORKPLACE_LINES else set()
 
 
 # A forum's post bar and the NEXT poster's profile end each block when a text dump puts them above the

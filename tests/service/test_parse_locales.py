@@ -314,6 +314,19 @@ def test_facebook_plugin_profile_line_is_no_part_of_the_comment(fmt: str) -> Non
     assert [c.text for c in art.comments] == [t for _, _, t in _FB_PROFILED]
 
 
+def test_one_reader_subject_shaped_like_a_profile_line_stays_the_text() -> None:
+    """The profile line is the widget's habit: a single "NAME in PLACE" or "SUBJECT in PLACE" first line
+    on a page is what the reader wrote (a subject line on SB Nation, a signature)."""
+    texts = [
+        "Robertson meltdown in Yankee 7th\nSomehow it feels good to see other relievers fail too.",
+        *[t for _, t in _THREAD[1:3]],
+    ]
+    names = [n for n, _ in _THREAD[:3]]
+    thread = "".join(f"{n}\n{t}\nLike · Reply · 2y\n" for n, t in zip(names, texts, strict=True))
+    art = parse_page(_LEAD_EN + "\n3 comments\n" + thread)
+    assert [c.text for c in art.comments] == texts
+
+
 @pytest.mark.parametrize(
     "row",
     [
