@@ -76,6 +76,13 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
         r"|(?:please )?(?:sign in|sign up|log ?in|register)\b.{0,60}\bto (?:add |post |leave |write )?(?:a |your )?(?:new )?(?:comment|post|reply)\b.*"
         r"|show more|load more|mehr laden|voir plus"
+        # "Load more" in de/fr/es/pt/it/nl/ar: "Weitere Postings laden", "Voir plus de réactions", "Cargar más
+        # comentarios", "Ver mais comentários", "Carica altri commenti", "Meer reacties laden", "عرض المزيد"
+        r"|(?:mehr|weitere)(?: kommentare| postings| beiträge| antworten)? (?:laden|anzeigen)"
+        r"|(?:voir|afficher|charger) plus(?: de (?:commentaires|réactions|réponses))?"
+        r"|(?:cargar|ver|mostrar) más(?: comentarios| respuestas)?|(?:ver|carregar|mostrar) mais(?: comentários| respostas)?"
+        r"|(?:carica|mostra|vedi) altri(?: commenti| \d+ commenti)?|(?:meer|alle)(?: reacties)? (?:laden|tonen|bekijken)"
+        r"|toon meer(?: reacties)?|(?:عرض|تحميل) المزيد(?: من التعليقات)?"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
@@ -228,6 +235,17 @@ _CHROME_WORDS = frozenset(
         "editar",
         "eliminar",
         "j’aime",
+        # Session 20: Dutch, Arabic and German buttons and counters ("Reageer · Melden · 👍 14",
+        # "رد | إبلاغ | إعجاب 5", "14 Empfehlungen"); "Mi piace" / "Me gusta" are one word here too.
+        "reageer",
+        "antwoorden",
+        "رد",
+        "إبلاغ",
+        "ابلاغ",
+        "إعجاب",
+        "اعجاب",
+        "empfehlungen",
+        "empfehlung",
         "[–]",
         "[+]",
         "[-]",
@@ -267,7 +285,12 @@ def _all_chrome_tokens(core: str) -> bool:
         or (len(head) > 1 and (head[1] in _CHROME_WORDS or head[1].isdigit()))
     ):
         return False  # cheap exit: neither of the first two words is an action word
-    tokens = [t for t in _CHROME_SPLIT.split(_REPORT_PHRASE.sub("report", core.lower())) if t]
+    # "Rispondi | Segnala | Mi piace 8": the two-word "like" anywhere in the row.
+    tokens = [
+        t
+        for t in _CHROME_SPLIT.split(_LIKE_PHRASE.sub("like", _REPORT_PHRASE.sub("report", core.lower())))
+        if t
+    ]
     return 0 < len(tokens) <= _MAX_CHROME_TOKENS and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
 
 

@@ -327,6 +327,50 @@ def test_one_reader_subject_shaped_like_a_profile_line_stays_the_text() -> None:
     assert [c.text for c in art.comments] == texts
 
 
+# Action rows and "load more" buttons as news sites write them (session 20 hunt).
+_ROWS_AND_MORE = {
+    "de": ("Antworten Melden 14 Empfehlungen", "Weitere Postings laden"),
+    "es": ("Responder Denunciar Me gusta (15)", "Cargar más comentarios"),
+    "it": ("Rispondi | Segnala | Mi piace 8", "Carica altri commenti"),
+    "nl": ("Reageer · Melden · 👍 14", "Meer reacties laden"),
+    "ar": ("رد | إبلاغ | إعجاب 5", "عرض المزيد من التعليقات"),
+    "fr": ("Répondre · Signaler · J’aime (5)", "Voir plus de réactions"),
+    "pt": ("Responder · Denunciar", "Ver mais comentários"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize("lang", sorted(_ROWS_AND_MORE))
+def test_localized_action_rows_and_load_more_stay_out_of_the_texts(lang: str, fmt: str) -> None:
+    # "Mi piace" after another action, Dutch "Reageer", Arabic "إعجاب", "14 Empfehlungen" were kept
+    # as the last line of every comment; the load-more button as the last comment's; in HTML the count
+    # line was taken for the next comment's name and shifted every reply's level by one.
+    row, more = _ROWS_AND_MORE[lang]
+    stamps = ["December 3, 2026 10:15", "December 3, 2026 11:20", "December 3, 2026 12:05"]
+    if fmt == "text":
+        thread = "".join(
+            f"{name}\n{stamp}\n\n{text}\n\n{row}\n\n"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=False)
+        )
+        page = _LEAD_EN + "\n3 Comments\n\n" + thread + more + "\n"
+    else:
+        one = (
+            '<li class="comment"><div class="meta"><b>{}</b> <span>{}</span></div><p>{}</p>'
+            f"<div class=actions>{''.join(f'<span>{w}</span> ' for w in row.split(' '))}</div>{{}}</li>"
+        )
+        (a, ta), (b, tb), (c, tc) = _THREAD[:3]
+        reply = f'<ol class="children">{one.format(b, stamps[1], tb, "")}</ol>'
+        thread = one.format(a, stamps[0], ta, reply) + one.format(c, stamps[2], tc, "")
+        page = _en_page(
+            f'<section class="comments"><h2>3 Comments</h2><ol>{thread}</ol><a>{more}</a></section>'
+        )
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD[:3]]
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD[:3]]
+    if fmt == "html":
+        assert [c.parent for c in art.comments] == [None, 0, None]
+
+
 @pytest.mark.parametrize(
     "row",
     [
