@@ -39,6 +39,16 @@ from service.parse import parse_page
         ("Ann · last week", "last week"),
         ("right now", "right now"),
         ("Tom · about 2 hours", "about 2 hours"),
+        # Session 20: Italian and Dutch stamps without a digit, and singular units.
+        ("Marco De Luca · un'ora fa", "un'ora fa"),
+        ("un’ora fa", "un’ora fa"),
+        ("una settimana fa", "una settimana fa"),
+        ("un mese fa", "un mese fa"),
+        ("5 minuti fa", "5 minuti fa"),
+        ("Ingrid een uur geleden", "een uur geleden"),
+        ("een maand geleden", "een maand geleden"),
+        ("1 minuut geleden", "1 minuut geleden"),
+        ("há 1 mês", "há 1 mês"),
     ],
 )
 def test_localized_and_short_relative_stamps(line: str, raw: str) -> None:
@@ -535,3 +545,31 @@ def test_discourse_day_month_stamps_with_the_name_below_and_the_reply_cue() -> N
     assert [c.author for c in art.comments] == names
     assert [c.posted_raw for c in art.comments] == ["3 Dec", "3 Dec", "4 Dec", "5 Dec"]
     assert [c.parent for c in art.comments] == [None, 0, 1, None]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["3 ore fa", "un'ora fa", "20 minuti fa"],
+        ["3 uur geleden", "een uur geleden", "5 minuten geleden"],
+    ],
+)
+def test_a_stamp_without_a_digit_heads_its_comment(stamps: list[str], fmt: str) -> None:
+    # "un'ora fa" and "een uur geleden" were no dates: the comment under them was folded into the one
+    # before, silently (no stated count to warn against).
+    names = [n for n, _ in _THREAD[:3]]
+    texts = [t for _, t in _THREAD[:3]]
+    if fmt == "text":
+        thread = "".join(f"{n} · {w}\n{t}\nReply\n\n" for n, w, t in zip(names, stamps, texts, strict=True))
+        page = _LEAD_EN + "\nComments\n\n" + thread
+    else:
+        thread = "".join(
+            f"<div class=c><b>{n}</b> · <em>{w}</em><p>{t}</p><a>Reply</a></div>"
+            for n, w, t in zip(names, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<section><h2>Comments</h2>{thread}</section>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == names
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == texts
