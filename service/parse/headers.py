@@ -187,18 +187,19 @@ def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[
     other shape whose lines join the name to the date the same way, near them. Punctuation joins
     ("NAME • DATE") are compared as they are; a bare space ("Ann 3 hours ago" / "Cy December 3, 2024")
     only between lines that hold a name and the date and nothing else (a sidebar's "by NAME about 3
-    hours ago · 14 comments" or a header with words after its date is another shape)."""
+    hours ago · 14 comments" or a header with words after its date is another shape). Lines that hold
+    the date alone (the name on the line above) join lines that hold the date alone."""
     mixed: list[list[int]] = []
-    for (kind, _, before), rel in groups.items():
-        if kind not in _RELATIVE_KINDS or not before:
+    for (kind, _, _), rel in groups.items():
+        if kind not in _RELATIVE_KINDS:
             continue
-        for (other, _, before2), members in groups.items():
-            if other == kind or not before2:
+        for (other, _, _), members in groups.items():
+            if other == kind:
                 continue
             joints = Counter(_joint(lines[i]) for i in members).most_common(1)
             joint = joints[0][0] if joints else None
-            if joint == _BARE:
-                members = [i for i in members if _joint(lines[i]) == _BARE]
+            if joint in (_BARE, _ALONE):
+                members = [i for i in members if _joint(lines[i]) == joint]
             elif joint is None:
                 continue
             near = _near_lines(members, [i for i in rel if _joint(lines[i]) == joint])
@@ -231,13 +232,16 @@ def _near_lines(members: list[int], candidates: list[int]) -> list[int]:
 _JOINT = re.compile(r"[^\w\s]+\s*$")
 # The joint of a line that holds only a name, a space and the date ("Ann 3 hours ago").
 _BARE = " "
+# The joint of a line that holds the date alone ("3 uur geleden" under the name line).
+_ALONE = ""
 # Such a name is at most this many words ("Jean-Luc de la Tour", "Hans-Peter von der Heide").
 _MAX_BARE_NAME_WORDS = 5
 
 
 def _joint(ln: _Line) -> str | None:
     """The punctuation between a header's name and its date ("•", "|", "-"); `_BARE` for a space when
-    the line is only a short name and the date; None for any other space join."""
+    the line is only a short name and the date, `_ALONE` for a line that is only the date; None for any
+    other line."""
     d = ln.date
     assert d is not None
     before = ln.core[: d.start].rstrip()
@@ -245,8 +249,9 @@ def _joint(ln: _Line) -> str | None:
     if m and not _FINAL_INITIAL.search(before):  # "Mia K. 30. November 2024": an initial, no joint
         return m[0].strip()
     name = before.split()
-    bare = ln.core[d.end :].strip(" )]") == "" and 1 <= len(name) <= _MAX_BARE_NAME_WORDS
-    return _BARE if bare else None
+    if ln.core[d.end :].strip(" )]") != "" or len(name) > _MAX_BARE_NAME_WORDS:
+        return None
+    return _BARE if name else _ALONE
 
 
 def _best_section(

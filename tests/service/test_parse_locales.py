@@ -477,6 +477,37 @@ def test_relative_and_absolute_stamps_joined_to_the_name_by_a_space_are_one_thre
     assert art.comments[2].posted_at is not None and art.comments[2].posted_at.startswith("2026-12-0")
 
 
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["3 uur geleden", "gisteren om 22:10", "2 december 2026 om 20:30", "1 december 2026 om 09:15"],
+        ["há 2 horas", "há 5 horas", "3 de dezembro de 2026 às 08h12", "2 de dezembro de 2026 às 23h40"],
+    ],
+)
+def test_relative_and_absolute_stamps_on_lines_of_their_own_are_one_thread(
+    stamps: list[str], fmt: str
+) -> None:
+    # NAME / DATE / text: only lines with a name before the date were merged, so the absolute-dated
+    # comments were lost (or, when they were more, the relative ones).
+    if fmt == "text":
+        thread = "".join(
+            f"{name}\n{stamp}\n\n{text}\n\nReply\n\n"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _LEAD_EN + "\nComments\n\n" + thread
+    else:
+        thread = "".join(
+            f'<li><div class="naam">{name}</div><div class="tijd">{stamp}</div><div>{text}</div><a>Reply</a></li>'
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _en_page(f"<section><h3>Comments</h3><ul>{thread}</ul></section>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD]
+
+
 @pytest.mark.parametrize("shown", ["Yesterday", "Vorgestern"])
 def test_a_time_element_showing_a_word_joins_the_relative_stamps(shown: str) -> None:
     # Isso: <time datetime> inside the permalink; the text is whatever the widget's locale says.
