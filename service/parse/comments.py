@@ -18,6 +18,7 @@ from service.parse.lexicon import (
     _IMAGE_PLACEHOLDER,
     _LEAD_MARKER,
     _LIKE_PHRASE,
+    _NAME_PARTICLES,
     _NAME_STRIP,
     _PAREN_NUM,
     _TOKEN,
@@ -105,8 +106,14 @@ def _authors(
     constant = _template_words(all_tokens)
     authors: list[str | None] = []
     for toks in all_tokens:
-        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
-        kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
+        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from"),
+        # but not as a capitalised particle inside one ("Pierre-Yves Le Goff le 3 décembre").
+        kept = _name_stretch(
+            [
+                _ID_MARK if t.lower() in constant and not _inner_particle(toks, k, constant) else t
+                for k, t in enumerate(toks)
+            ]
+        )
         text = _clean_name(_BADGE.sub("", " ".join(kept)))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
@@ -114,6 +121,14 @@ def _authors(
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
     return authors
+
+
+def _inner_particle(toks: list[str], k: int, constant: set[str]) -> bool:
+    """Whether toks[k] is a capitalised name particle between two capitalised words of a name."""
+    t = toks[k]
+    if not (t[:1].isupper() and t.casefold() in _NAME_PARTICLES and 0 < k < len(toks) - 1):
+        return False
+    return all(w[:1].isupper() and w.lower() not in constant for w in (toks[k - 1], toks[k + 1]))
 
 
 def _header_name_part(text: str) -> tuple[str, str | None]:

@@ -25,6 +25,7 @@ from service.parse.lexicon import (
     _SAYS_WORDS,
     _all_chrome_tokens,
     _ends_sentence,
+    _name_words,
 )
 from service.parse.lines import _Line
 
@@ -60,7 +61,7 @@ def _is_name_like(ln: _Line) -> bool:
     words = core.split()
     if _CUE_RX.search(core):
         return len(words) <= _MAX_NAME_WORDS + 2
-    return 1 <= len(words) <= _MAX_PLAIN_NAME_WORDS
+    return 1 <= _name_words(words) <= _MAX_PLAIN_NAME_WORDS
 
 
 def _is_name_line_loose(ln: _Line) -> bool:
@@ -590,7 +591,7 @@ def _name_below(lines: list[_Line], i: int) -> int | None:
             continue
         return (
             j
-            if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= _MAX_PLAIN_NAME_WORDS
+            if _is_name_like(ln) and not ln.opener and _name_words(ln.core.split()) <= _MAX_PLAIN_NAME_WORDS
             else None
         )
     return None

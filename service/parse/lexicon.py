@@ -448,6 +448,49 @@ _FUNCTION_WORDS = frozenset(
 # An image's placeholder in a text dump: "[icon_delete]", "[100_4666]", "[c31]", "[photo]" (a name such
 # as "[!v@n]" is none).
 _IMAGE_PLACEHOLDER = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
+# Particles inside a family name ("Jean-Luc de la Tour", "Pieter van den Berg", "Hans-Peter von der
+# Heide", "Maria da Graça Costa", "Pierre-Yves Le Goff"): between two words of a name they add no word.
+_NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "la",
+        "le",
+        "du",
+        "des",
+        "d'",
+        "d’",
+        "von",
+        "vom",
+        "zu",
+        "der",
+        "den",
+        "van",
+        "ter",
+        "ten",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "di",
+        "del",
+        "della",
+        "degli",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "y",
+        "e",
+    ]
+)
+
+
+def _name_words(words: list[str]) -> int:
+    """How many words a name line holds, not counting the particles between its first and last word."""
+    inner = sum(1 for w in words[1:-1] if w.casefold() in _NAME_PARTICLES)
+    return len(words) - inner
+
+
 _NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*/"
 
 _END_REASONS = {

@@ -604,3 +604,35 @@ def test_a_stamp_without_a_digit_heads_its_comment(stamps: list[str], fmt: str) 
     assert [c.author for c in art.comments] == names
     assert [c.posted_raw for c in art.comments] == stamps
     assert [c.text for c in art.comments] == texts
+
+
+_PARTICLE_NAMES = [
+    "Jean-Luc de la Tour",
+    "Pierre-Yves Le Goff",
+    "Pieter van den Berg",
+    "Maria da Graça Costa",
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_names_with_particles_are_whole_authors(fmt: str) -> None:
+    # A four-word name line was no name line ("Jean-Luc de la Tour": no author), and the header
+    # template's "le" (before every date) cut "Pierre-Yves Le Goff" to "Pierre-Yves".
+    texts = [t for _, t in _THREAD]
+    stamps = [f"le {d} décembre 2026 à 18h{m}" for d, m in ((3, 40), (3, 55), (4, "05"), (4, 20))]
+    if fmt == "text":
+        thread = "".join(
+            f"{n}\n\n{w}\n\n{t}\n\nRépondre Signaler\n\n"
+            for n, w, t in zip(_PARTICLE_NAMES, stamps, texts, strict=True)
+        )
+        page = _LEAD_EN + "\nRéactions (4)\n\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="reaction"><p><strong>{n}</strong></p><p>{w}</p><p>{t}</p><p><a>Répondre</a> <a>Signaler</a></p></div>'
+            for n, w, t in zip(_PARTICLE_NAMES, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<section><h2>Réactions (4)</h2>{thread}</section>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == _PARTICLE_NAMES
+    assert [c.text for c in art.comments] == texts
+    assert art.comments[0].posted_at == "2026-12-03T18:40:00"
