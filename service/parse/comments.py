@@ -108,12 +108,15 @@ def _authors(
     for toks in all_tokens:
         # A template word ends a name where it stands ("Ann from Leeds" when every header has "from"),
         # but not as a capitalised particle inside one ("Pierre-Yves Le Goff le 3 décembre").
-        kept = _name_stretch(
-            [
-                _ID_MARK if t.lower() in constant and not _inner_particle(toks, k, constant) else t
-                for k, t in enumerate(toks)
-            ]
-        )
+        marked = [
+            _ID_MARK if t.lower() in constant and not _inner_particle(toks, k, constant) else t
+            for k, t in enumerate(toks)
+        ]
+        # A count before its template label is the poster's profile, no part of the name: "NAME 4.532
+        # Postings", "NAME 87 posts" (a template's function word is no label: "by Beavis 25 on DATE").
+        labels = {k for k, t in enumerate(toks) if marked[k] == _ID_MARK != t and not _is_function(t)}
+        marked = [_ID_MARK if k + 1 in labels and _is_number(t) else t for k, t in enumerate(marked)]
+        kept = _name_stretch(marked)
         text = _clean_name(_BADGE.sub("", " ".join(kept)))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])

@@ -636,3 +636,45 @@ def test_names_with_particles_are_whole_authors(fmt: str) -> None:
     assert [c.author for c in art.comments] == _PARTICLE_NAMES
     assert [c.text for c in art.comments] == texts
     assert art.comments[0].posted_at == "2026-12-03T18:40:00"
+
+
+_FORUM = [
+    ("Schwarzfahrer", "4.532"),
+    ("U6-Pendlerin", "211"),
+    ("Karl Heinz Gruber", "87"),
+    ("dr.no", "12.904"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_forum_posters_post_count_is_no_part_of_the_name(fmt: str) -> None:
+    # DER STANDARD-like: "NAME 4.532 Postings vor 2 Stunden", up/down votes below the text; the count
+    # stayed in every author ("Schwarzfahrer 4.532").
+    texts = [t for _, t in _THREAD]
+    stamps = ["vor 2 Stunden", "vor 2 Stunden", "vor 3 Stunden", "vor 4 Stunden"]
+    if fmt == "text":
+        thread = "".join(
+            f"{n} {c} Postings {w}\n\n{t}\n\n34 5 Antworten Melden\n\n"
+            for (n, c), w, t in zip(_FORUM, stamps, texts, strict=True)
+        )
+        page = _LEAD_EN + "\nForum\n\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="posting"><div class="upost-head"><a>{n}</a> <span>{c} Postings</span> <span>{w}</span></div>'
+            f'<div class="upost-body"><p>{t}</p></div><div><span>34</span> <span>5</span> <a>Antworten</a> <a>Melden</a></div></div>'
+            for (n, c), w, t in zip(_FORUM, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<div class=forum><h3>Forum</h3>{thread}</div>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _FORUM]
+    assert [c.text for c in art.comments] == texts
+
+
+def test_a_number_ending_a_user_name_before_the_template_stays() -> None:
+    names = ["Beavis 25", "Yves Leclercq 214", "Ann", "Bob K"]
+    thread = "".join(
+        f"by {n} on Dec {d}, 2026 3:10 PM MST reply\n\n{t}\n\n"
+        for n, d, (_, t) in zip(names, (3, 3, 4, 4), _THREAD, strict=True)
+    )
+    art = parse_page(_LEAD_EN + "\n4 Comments\n\n" + thread)
+    assert [c.author for c in art.comments] == names
