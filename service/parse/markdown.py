@@ -5,8 +5,9 @@ Header lines of those renderings read "[ TAROCHAN ](/commenter/tarochan/ "...") 
 PM](http://...)" or "1. ![](https://gravatar...) **[degski](http://example.com)** says:", and the
 classifier looked for a name and a date among the URLs: on 7 of the 18 shared pages with comments,
 each of those two scrapers' renderings lost every comment. Only lines that hold the syntax are
-touched; backslash escapes ("3\\. Dezember", "dave\\_k") are undone; `__bold__` and `*italic*` are
-left alone (underscore runs are form fields in w3m dumps, and an asterisk is a bullet).
+touched; backslash escapes ("3\\. Dezember", "dave\\_k") are undone; `_italic_` between word edges is
+its text (html2text writes a stamp in <em> as "_3 ore fa_"); `__bold__` and `*italic*` are left alone
+(underscore runs are form fields in w3m dumps, and an asterisk is a bullet).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ _TARGET = r'\((?=[^()\s]*[/.:#?=])[^()\s]{1,2000}(?:\s+"[^"\n]{0,300}")?\)'
 _IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]" + _TARGET)
 _LINK = re.compile(r"\[([^\]\n]{0,300})\]" + _TARGET)
 _BOLD = re.compile(r"(?<!\*)\*\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*\*(?!\*)")
+# "_3 ore fa_": one underscore on each side, at word edges, none inside ("dave_k", "__init__", a form
+# field's "[______]" and an image's placeholder "[_thumb_]" stay).
+_ITALIC = re.compile(r"(?<![\w_\[])_(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])_(?![\w_\]])")
 _HEADING = re.compile(r"#{1,6}[ \t]+(?=[^\s#])")  # at the start of a line (match)
 # A backslash escape of markdown punctuation ("3\. Dezember", "dave\_k"): the character itself.
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
@@ -28,9 +32,9 @@ _SPACES = re.compile(r" {2,5}")
 
 
 def may_hold_markdown(line: str) -> bool:
-    """A cheap test before `plain`: the line holds a link/image, bold, a backslash escape, or starts
-    with a heading mark."""
-    return "](" in line or "**" in line or line[:1] == "#" or "\\" in line
+    """A cheap test before `plain`: the line holds a link/image, bold, italic, a backslash escape, or
+    starts with a heading mark."""
+    return "](" in line or "**" in line or line[:1] == "#" or "\\" in line or "_" in line
 
 
 def plain(line: str) -> str:
@@ -41,6 +45,8 @@ def plain(line: str) -> str:
         out = _LINK.sub(lambda m: m.group(1).strip(), _IMAGE.sub(lambda m: m.group(1).strip(), out))
     if "**" in out:
         out = _BOLD.sub(r"\1", out)
+    if "_" in out:
+        out = _ITALIC.sub(r"\1", out)
     if heading := _HEADING.match(out):
         out = out[heading.end() :]
     if "\\" in out:
