@@ -362,7 +362,12 @@ def _machine_time(tag: str, el: object) -> str | None:
     return m.group(0) if m else None
 
 
-_META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count", re.I)
+# ... and as sites in other languages name them ("c-nombre", "c-fecha", "autore", "naam", "datum").
+_META_CLASS = re.compile(
+    r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count"
+    r"|autor|auteur|nombre|nome|naam|pseudo|fecha|datum|data|tijd|zeit|hora|heure",
+    re.I,
+)
 
 
 def _is_meta(tag: str, el: object) -> bool:

@@ -678,3 +678,20 @@ def test_a_number_ending_a_user_name_before_the_template_stays() -> None:
     )
     art = parse_page(_LEAD_EN + "\n4 Comments\n\n" + thread)
     assert [c.author for c in art.comments] == names
+
+
+@pytest.mark.parametrize(
+    ("name_cls", "date_cls"), [("c-nombre", "c-fecha"), ("autore", "data"), ("naam", "tijd")]
+)
+def test_name_and_stamp_elements_named_in_other_languages_do_not_glue(name_cls: str, date_cls: str) -> None:
+    # <span class="c-nombre">Vicent Ribes</span><span class="c-fecha">hace 3 horas</span> with no space
+    # between them read "Vicent Ribeshace 3 horas": no stamp, no comment (English class names were padded).
+    stamps = ["hace 3 horas", "hace 2 horas", "3 de diciembre de 2026 a las 07:10"]
+    thread = "".join(
+        f'<div class="c"><div><span class="{name_cls}">{n}</span><span class="{date_cls}">{w}</span></div>'
+        f"<p>{t}</p><div><a>Responder</a> <a>Denunciar</a></div></div>"
+        for (n, t), w in zip(_THREAD, stamps, strict=False)
+    )
+    art = parse_page(_en_page(f"<div><h2>Comentarios (3)</h2>{thread}</div>"), fmt="html")
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD[:3]]
+    assert [c.posted_raw for c in art.comments] == stamps
