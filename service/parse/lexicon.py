@@ -308,13 +308,15 @@ _COMMENT_WORDS = (
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
     r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
     r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe"
+    r"|diskussion|discussie|postings|reações|reacciones|reazioni"  # session 20: news sites' headings
     # Arabic: comments (with and without the article), replies, readers' opinions
     r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
 _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
-    r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء)"
+    r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
+    r"|diskussion|discusión|discussione|discussão|discussie)"
 )
 _OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"
