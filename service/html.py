@@ -229,6 +229,8 @@ class _Walker:
             return
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)) or reply_entry
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
+        if is_block and len(self.stack) < self.max_depth:
+            nest += _level_attribute(el)  # a flat list that states each comment's level
         self.depth += nest
         kind = self.kinds[-1]
         if kind is not None:  # never a <br>: that is no block
@@ -302,6 +304,21 @@ def _is_entry(el: Any) -> bool:
         return True
     itemtype = el.get("itemtype")
     return bool(itemtype and _SCHEMA_COMMENT.search(itemtype))
+
+
+# A comment's level stated by an attribute, in a flat list of comments (forums indent such a list with
+# CSS): aria-level (a standard: tree items), data-level, data-depth. Deeper than this is read at it.
+_LEVEL_ATTRIBUTES = ("aria-level", "data-level", "data-depth")
+_MAX_LEVEL_ATTRIBUTE = 32
+
+
+def _level_attribute(el: object) -> int:
+    get = el.get  # type: ignore[attr-defined]
+    for name in _LEVEL_ATTRIBUTES:
+        value = (get(name) or "").strip()
+        if value.isdigit() and value.isascii():
+            return min(int(value), _MAX_LEVEL_ATTRIBUTE)
+    return 0
 
 
 def _spacer_indent(el: object) -> int:

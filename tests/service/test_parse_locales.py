@@ -695,3 +695,20 @@ def test_name_and_stamp_elements_named_in_other_languages_do_not_glue(name_cls: 
     art = parse_page(_en_page(f"<div><h2>Comentarios (3)</h2>{thread}</div>"), fmt="html")
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD[:3]]
     assert [c.posted_raw for c in art.comments] == stamps
+
+
+@pytest.mark.parametrize(("attribute", "base"), [("data-level", 0), ("aria-level", 1), ("data-depth", 0)])
+def test_a_flat_forum_list_nests_by_the_level_each_posting_states(attribute: str, base: int) -> None:
+    # DER STANDARD-like: every posting a sibling, indented by CSS, its level in an attribute; every
+    # reply came out top-level.
+    levels = [0, 1, 0, 1, 2]
+    names = ["Schwarzfahrer", "U6-Pendlerin", "dr.no", "Gürtelbewohner", "Karl Heinz Gruber"]
+    texts = [*(t for _, t in _THREAD), "Stimmt, aber eröffnet wird frühestens 2030."]
+    thread = "".join(
+        f'<div class="posting" {attribute}="{lvl + base}"><div><a>{n}</a> <span class="date">vor {k + 2} Stunden</span></div>'
+        f"<p>{t}</p><div><a>Antworten</a> <a>Melden</a></div></div>"
+        for k, (lvl, n, t) in enumerate(zip(levels, names, texts, strict=True))
+    )
+    art = parse_page(_en_page(f"<div class=forum><h3>Diskussion</h3>{thread}</div>"), fmt="html")
+    assert [c.author for c in art.comments] == names
+    assert [c.parent for c in art.comments] == [None, 0, None, 2, 3]
