@@ -712,3 +712,37 @@ def test_a_flat_forum_list_nests_by_the_level_each_posting_states(attribute: str
     art = parse_page(_en_page(f"<div class=forum><h3>Diskussion</h3>{thread}</div>"), fmt="html")
     assert [c.author for c in art.comments] == names
     assert [c.parent for c in art.comments] == [None, 0, None, 2, 3]
+
+
+_ES_LEAD = """Valencia amplía el carril bici de la avenida del Puerto
+
+El Ayuntamiento de Valencia ha aprobado la ampliación del carril bici de la avenida del Puerto, que pasará a ser de doble sentido en todo su recorrido hasta la Marina.
+
+La actuación costará 2,1 millones de euros y eliminará 140 plazas de aparcamiento en superficie, según el consistorio, que promete un aparcamiento disuasorio.
+
+Los comerciantes de la zona han pedido que las obras se hagan por tramos para no cortar el acceso a sus negocios durante la campaña de Navidad.
+"""
+
+
+@pytest.mark.parametrize(
+    ("lead", "heading", "iso"),
+    [(_ES_LEAD, "Comentarios (3)", "2024-12-03"), (_LEAD_EN, "3 Comments", "2024-03-12")],
+)
+def test_slashed_dates_that_cannot_tell_are_day_first_outside_english(
+    lead: str, heading: str, iso: str
+) -> None:
+    # "03/12/2024" on a Spanish page (every comment on the 1st to 12th) was read as March 12.
+    stamps = ["03/12/2024 18:40", "02/12/2024 11:05", "01/12/2024 09:30"]
+    texts = {
+        _ES_LEAD: [
+            "Por fin una buena noticia para la ciudad.",
+            "Y andando tampoco es mejor.",
+            "Más dinero para nada.",
+        ],
+        _LEAD_EN: [t for _, t in _THREAD[:3]],
+    }[lead]
+    names = [n for n, _ in _THREAD[:3]]
+    thread = "".join(f"{n}\n{w}\n\n{t}\n\nReply\n\n" for n, w, t in zip(names, stamps, texts, strict=True))
+    art = parse_page(lead + f"\n{heading}\n\n" + thread, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert art.comments[0].posted_at == iso + "T18:40:00"
