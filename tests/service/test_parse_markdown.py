@@ -104,15 +104,17 @@ def test_backslash_escapes_are_undone(line: str, text: str) -> None:
     [
         ("**Giovanni Battista Rossi** · _3 ore fa_", "Giovanni Battista Rossi · 3 ore fa"),
         ("**Chiara** · _2 dicembre 2024 alle 18:40_", "Chiara · 2 dicembre 2024 alle 18:40"),
-        ("I _bow_ at these acts", "I bow at these acts"),
-        # underscores inside words, doubled, in runs or brackets are no emphasis: kept
+        # what a reader typed ("I _bow_", a Slashdot name "_KiTA_"), underscores inside words, doubled, in
+        # runs or brackets: kept
+        ("I _bow_ at these acts", "I _bow_ at these acts"),
+        ("by _KiTA_ (241027) writes:", "by _KiTA_ (241027) writes:"),
         ("Radler_Köln vor 3 Stunden", "Radler_Köln vor 3 Stunden"),
         ("def __init__(self)", "def __init__(self)"),
         ("Name: ____________", "Name: ____________"),
         ("[_thumb_]", "[_thumb_]"),
     ],
 )
-def test_underscore_emphasis_reads_as_its_text(line: str, text: str) -> None:
+def test_a_date_in_underscore_emphasis_reads_as_the_date(line: str, text: str) -> None:
     assert plain(line) == text
 
 
