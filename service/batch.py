@@ -16,7 +16,6 @@ Work is split in three steps so that it parallelises without changing the output
 from __future__ import annotations
 
 import argparse
-import codecs
 import contextlib
 import csv
 import dataclasses
@@ -50,6 +49,7 @@ from core.errors import (
     TooLargeError,
 )
 from core.records import Article, ArticleContext, Scores
+from service import standard_input
 from service.batch_dispatch import chunk_results
 from service.batch_jsonl import (
     SURROGATE,
@@ -58,10 +58,11 @@ from service.batch_jsonl import (
     oversized_line,
     parse_jsonl_line,
     read_json_line,
+    reads_as_json_lines,
     refused_id,
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
-from service.decide import decide
+from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OutFormat = Literal["jsonl", "csv"]
-TaskKind = Literal["page", "jsonl", "error", "skipped"]
+TaskKind = Literal["page", "jsonl", "error", "skipped", "stdin"]
 ScorerFactory = Callable[[Path], "CommentScorer"]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -81,18 +82,27 @@ CSV_COLUMNS: tuple[str, ...] = (
     "id",
     "article_id",
     "comment_index",
+    "parent",
     "author",
     "posted_at",
     "text",
     *THRESHOLD_ATTRIBUTES,  # one score column per attribute
     "context",
     "language",
+    "judged_language",
     "unsupported",
     "decision",
     "reasons",
     "comments",
     "title",
     "error",
+)
+# Columns added since session 20, oldest first, and so every header this command has written: an
+# earlier run's output under an input directory is still recognised as ours (skipped, overwritten by --out).
+CSV_COLUMNS_ADDED = ("judged_language", "parent")
+OUR_CSV_HEADERS = frozenset(
+    ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
+    for k in range(len(CSV_COLUMNS_ADDED) + 1)
 )
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
@@ -121,6 +131,7 @@ class Task:
     kind: TaskKind
     source: str
     reason: str | None = None  # why an "error" or "skipped" entry is not scored
+    data: bytes | None = field(default=None, repr=False)  # the input itself, read from standard input
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,22 +228,10 @@ def _file_task(path: str) -> Task:
     return Task("jsonl" if path.lower().endswith(JSONL_SUFFIXES) else "page", path)
 
 
-def _reads_as_json_lines(data: bytes) -> bool:
-    """Whether a page file's first line is a JSON object: a comment export under another name (a
-    BigQuery or CMS export's `.json`), whose comments the page parser would never find."""
-    first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
-    if not first.startswith(b"{"):
-        return False
-    try:
-        return isinstance(json.loads(first), dict)
-    except (ValueError, RecursionError):
-        return False
-
-
 def refuse_comment_export(data: bytes, source: str) -> None:
     """For `moderate parse` and `moderate report`: a file holding a comment export (JSON lines, by any
     name) is an error, as for `moderate score`, not a page titled with its first line."""
-    if _reads_as_json_lines(data):
+    if reads_as_json_lines(data):
         raise MalformedInputError(
             f"{source}: JSON lines (a comment export), not a page: `moderate score` scores its comments"
         )
@@ -257,6 +256,11 @@ def discover(
 
     def entry(path: str, in_directory: bool) -> Iterator[str] | None:
         """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
+        if path == standard_input.STDIN and not in_directory:  # read by the consumer, once
+            again = any(t.kind == "stdin" for t in tasks)
+            why = "standard input, already read above (`-` named twice)"
+            tasks.append(Task("skipped", standard_input.SOURCE, why) if again else Task("stdin", path))
+            return None
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -382,10 +386,18 @@ def get_scorer(config: BatchConfig) -> CommentScorer:
     return _scorer_for(config.scorer_factory, str(config.model_dir), stamp)
 
 
+# Scores are written to six decimals, rounded down as the decision's reasons round theirs: to nearest,
+# 0.8999996 was written 0.9 on a row its 0.9 reject threshold had not rejected. The nudge absorbs the
+# float error of the product (0.123456 * 1e6 = 123455.99999999999), far below a written decimal.
+SCORE_DECIMALS = 6
+_SCALE = 10**SCORE_DECIMALS
+
+
 def _r(x: float) -> float | None:
-    """Six decimals; None (JSON null) for a score the artifact does not carry (the Scorer gives NaN)."""
+    """Six decimals, rounded down; None (JSON null) for a score the artifact does not carry (the
+    Scorer gives NaN)."""
     x = float(x)
-    return round(x, 6) if math.isfinite(x) else None
+    return math.floor(x * _SCALE + 1e-6) / _SCALE if math.isfinite(x) else None
 
 
 def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) -> dict[str, Any]:
@@ -396,6 +408,8 @@ def _decision_fields(scores: Scores, config: BatchConfig, counts: Counter[str]) 
         "scores": {k: _r(v) for k, v in scores.as_dict().items()},
         "context": scores.context,
         "language": scores.language or "und",
+        # the language its decision and thresholds were judged in, as the API says it
+        "judged_language": judged_language(scores),
         # attributes whose model was not trained for the comment's language ("" in CSV: none)
         "unsupported": sorted(scores.unsupported),
         "decision": decision.verdict,
@@ -429,6 +443,7 @@ def page_rows(
             "kind": "comment",
             "source": source,
             "comment_index": i,
+            "parent": comment.parent,  # the comment_index it replies to (None: not a reply)
             "author": comment.author,
             "posted_at": comment.posted_at,
             "text": comment.text,
@@ -438,8 +453,11 @@ def page_rows(
     return rows
 
 
-def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[dict[str, Any]]:
-    """Score a comments export: lines sharing an article_id are one thread; output in input order."""
+def jsonl_rows(
+    source: str, config: BatchConfig, counts: Counter[str], data: bytes | None = None
+) -> list[dict[str, Any]]:
+    """Score a comments export (the file `source`, or `data` read from standard input): lines sharing
+    an article_id are one thread; output in input order."""
     out: list[dict[str, Any] | None] = []
     threads: dict[str, list[tuple[int, JsonlComment]]] = {}
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
@@ -447,7 +465,7 @@ def jsonl_rows(source: str, config: BatchConfig, counts: Counter[str]) -> list[d
     # A line's language hint is the API's for a request: lines naming another language are scored apart.
     singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
-    for line_no, raw in jsonl_lines(source):
+    for line_no, raw in jsonl_lines(source, data):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
             raise TooLargeError(
@@ -565,14 +583,17 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
         return [error_row(task.source, task.reason or "unreadable", "InputError")]
     try:
         if task.kind == "jsonl":
-            rows = jsonl_rows(task.source, config, counts)
+            rows = jsonl_rows(task.source, config, counts, task.data)
             counts["jsonl_files"] += 1
         else:
             from service.ingest import read_limited
             from service.parse import parse_page
 
-            data = read_limited(task.source, config.limits.max_page_bytes)
-            if config.page_format == "auto" and _reads_as_json_lines(data):
+            if task.data is None:
+                data = read_limited(task.source, config.limits.max_page_bytes)
+            else:
+                data = standard_input.check_page_size(task.data, config.limits.max_page_bytes)
+            if config.page_format == "auto" and reads_as_json_lines(data):
                 raise MalformedInputError(
                     "JSON lines, not a page: a comment export is read from a .jsonl or .ndjson file"
                 )
@@ -693,7 +714,9 @@ def score_paths(
     `discover` (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
     summary = Summary()
-    tasks = discover(paths, summary.empty_dirs, exclude)
+    tasks = [
+        _read_stdin(config) if t.kind == "stdin" else t for t in discover(paths, summary.empty_dirs, exclude)
+    ]
     if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
         # Fail fast on a bad model before writing anything. With workers, the parent never loads
         # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
@@ -711,6 +734,18 @@ def score_paths(
         progress.close()
     summary.elapsed = time.perf_counter() - started
     return summary
+
+
+def _read_stdin(config: BatchConfig) -> Task:
+    """The `-` task with its bytes: read here, in the process that has standard input, and sent to
+    the worker with the task (bounded as a file is: see `standard_input.read_input`)."""
+    try:
+        export, data = standard_input.read_input(
+            config.limits.max_page_bytes, config.limits.max_jsonl_lines, sniff=config.page_format == "auto"
+        )
+    except InputError as exc:
+        return Task("error", standard_input.SOURCE, str(exc))
+    return Task("jsonl" if export else "page", standard_input.SOURCE, data=data)
 
 
 @contextmanager
@@ -754,7 +789,13 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="page file, directory, or comments .jsonl")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="page file, directory, or comments .jsonl; - reads a page or a comment export (its first "
+        "line a JSON object) from standard input, named <stdin> in the rows",
+    )
     parser.add_argument(
         "--out", help="write here (atomically) instead of stdout: a regular file or a new name"
     )
@@ -778,7 +819,7 @@ def _looks_like_our_output(path: Path) -> bool:
             first = fh.readline(1 << 16).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return False
-    if not first or first == ",".join(CSV_COLUMNS):
+    if not first or first in OUR_CSV_HEADERS:
         return True
     try:
         row = json.loads(first)
@@ -861,20 +902,27 @@ def _scheduler_problem(address: str) -> str | None:
     return None
 
 
-def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:
+def _argument_problem(args: argparse.Namespace) -> str | None:
+    """What makes the arguments (other than --out) a usage error, or None."""
     if args.jobs < 1:
-        return _usage_error("--jobs must be at least 1")
+        return "--jobs must be at least 1"
     if args.chunk_size is not None and args.chunk_size < 1:
-        return _usage_error("--chunk-size must be at least 1")
+        return "--chunk-size must be at least 1"
     if args.backend == "dask" and not args.scheduler:
-        return _usage_error("--backend dask needs --scheduler ADDRESS")
+        return "--backend dask needs --scheduler ADDRESS"
     if args.scheduler and args.backend != "dask":
-        return _usage_error("--scheduler only applies to --backend dask")
+        return "--scheduler only applies to --backend dask"
     if args.scheduler and (problem := _scheduler_problem(args.scheduler)):
-        return _usage_error(f"--scheduler {args.scheduler!r}: {problem}")
-    missing = [p for p in args.paths if not os.path.lexists(p)]
+        return f"--scheduler {args.scheduler!r}: {problem}"
+    missing = [p for p in args.paths if p != standard_input.STDIN and not os.path.lexists(p)]
     if missing:
-        return _usage_error(f"no such file or directory: {', '.join(missing)}")
+        return f"no such file or directory: {', '.join(missing)}"
+    return None
+
+
+def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:
+    if problem := _argument_problem(args):
+        return _usage_error(problem)
     if args.out is not None:
         problem = out_problem(args.out)
         if problem:
@@ -887,7 +935,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     if args.backend == "dask":
         # A Dask worker runs in its own working directory (on another machine, under a service): a
         # relative path would name another file there, or none. Rows name the absolute path.
-        args.paths = [os.path.abspath(p) for p in args.paths]
+        args.paths = [p if p == standard_input.STDIN else os.path.abspath(p) for p in args.paths]
         settings = settings.model_copy(update={"model_dir": Path(os.path.abspath(settings.model_dir))})
     config = BatchConfig.from_settings(settings, out_format=args.format, page_format=args.page_format)
     if scorer_factory is not None:

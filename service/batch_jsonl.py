@@ -4,11 +4,12 @@ parsed into a comment record or refused with the InputError that becomes the lin
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from core.errors import MalformedInputError, TooLargeError
 from core.records import ArticleContext
@@ -119,9 +120,28 @@ def oversized_line() -> str:
     return f"line over {MAX_JSONL_LINE_BYTES:,} bytes"
 
 
-def jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, raw bytes) per non-blank line; None for a line over MAX_JSONL_LINE_BYTES."""
-    with open(path, "rb") as fh:
+def reads_as_json_lines(data: bytes) -> bool:
+    """Whether a page file's first line is a JSON object: a comment export under another name (a
+    BigQuery or CMS export's `.json`), whose comments the page parser would never find."""
+    first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def skip_rest_of_line(fh: BinaryIO) -> None:
+    """Read past the rest of an oversized line without holding it."""
+    while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+        pass
+
+
+def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, raw bytes) per non-blank line of the file at `path`, or of `data` when given (the
+    export read from standard input); None for a line over MAX_JSONL_LINE_BYTES."""
+    with open(path, "rb") if data is None else io.BytesIO(data) as fh:
         line_no = 0
         while True:
             raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
@@ -129,8 +149,7 @@ def jsonl_lines(path: str) -> Iterator[tuple[int, bytes | None]]:
                 return
             line_no += 1
             if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
-                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    pass  # skip the rest of the oversized line without holding it
+                skip_rest_of_line(fh)
                 yield line_no, None
                 continue
             # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.

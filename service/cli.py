@@ -54,10 +54,13 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
 # A URL's password: everything between "://user:" and the last "@" (a password may hold "@" and "/").
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:).*@")
+# A password given as a key: in a URL's query (?password=...) or in libpq's key=value form
+# (host=db password='two words'), where a value may be quoted and hold escaped quotes.
+_KEY_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)", re.IGNORECASE)
 
 
 def _hide_password(text: str) -> str:
-    return _URL_PASSWORD.sub(r"\1***@", text)
+    return _KEY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 SECRET_SETTINGS = frozenset({"api_token"})  # refused values never shown
@@ -146,22 +149,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stderr is None:  # started with it closed (`2>&-`): print(file=None) would write into stdout
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process's life)
     selected = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(selected)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    name = f"moderate {selected}" if selected in COMMANDS else "moderate"
+    # Wrapped before argparse writes --help: it swallows an OSError of its own write, so a help text
+    # that never reached a full disk exited 0.
     stdout, sys.stdout = sys.stdout, cast(TextIO, _Output(sys.stdout))
     try:
-        return int(args._module.run(args))
+        try:
+            args = build_parser(selected).parse_args(argv)
+        except SystemExit:  # --help (or a usage error, on stderr): its text must have been written
+            sys.stdout.flush()
+            raise
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        from service.settings import warn_unknown_variables  # once per command, not per Settings()
+
+        warn_unknown_variables()
+        status = int(args._module.run(args))
+        sys.stdout.flush()  # what is still buffered must reach the file before the status says so
+        return status
     except _OutputError as exc:
         _drop_unwritten_output(stdout)
-        print(f"moderate {args.command}: error: cannot write the output: {exc}", file=sys.stderr)
+        print(f"{name}: error: cannot write the output: {exc}", file=sys.stderr)
         return 1
     except ModerationError as exc:
-        print(f"moderate {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"{name}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -170,9 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _settings_error(exc)
         if message is None:
             raise
-        print(f"moderate {args.command}: error: {_one_line(message)}", file=sys.stderr)
+        print(f"{name}: error: {_one_line(message)}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader is done (`| head -1`): quiet, as for any filter
+        _drop_unwritten_output(stdout)
         return 0
     finally:
         sys.stdout = stdout

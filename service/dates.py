@@ -116,8 +116,9 @@ REPLY_CUE = (
     r"|in risposta a|em resposta a)\b"
 )
 # The name after it, on a line of its own: at most three words, no comma or sentence end ("J. Fairburn",
-# "dave_k"), so a reader's sentence ("In reply to Ann, I think ...") is not taken for one.
-REPLY_NAME = r"@?[^\s,;:!?]+(?:\s+[^\s,;:!?]+){0,2}(?<!\.)"
+# "dave_k"), so a reader's sentence ("In reply to Ann, I think ...") is not taken for one; a final initial
+# is no sentence end ("Kai R.").
+REPLY_NAME = r"@?[^\s,;:!?]+(?:\s+[^\s,;:!?]+){0,2}(?:(?<!\.)|(?<=\s[A-Z]\.))"
 _NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (

@@ -40,8 +40,9 @@ def judged_language(scores: Scores) -> str:
     return scores.assumed_language or scores.language or "en"
 
 
-def _shown(value: float) -> str:
-    """Two decimals, rounded down: 0.8996 under a reject threshold of 0.90 must not read "0.90"."""
+def shown_score(value: float) -> str:
+    """Two decimals, rounded down: 0.8996 under a reject threshold of 0.90 must not read "0.90". Every
+    score a moderator reads beside a decision is shown this way, so the two never disagree."""
     return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
 
 
@@ -56,14 +57,14 @@ def decide(scores: Scores, thresholds: Mapping[str, Thresholds]) -> Decision:
             continue
         unsupported = attribute in scores.unsupported  # not trained for this language: never rejects
         if step == "reject" and not unsupported:
-            rejects.append(f"{attribute} {_shown(value)} >= reject threshold {limit.reject:.2f}")
+            rejects.append(f"{attribute} {shown_score(value)} >= reject threshold {limit.reject:.2f}")
         elif step == "reject":
             reviews.append(
-                f"{attribute} {_shown(value)} >= reject threshold {limit.reject:.2f}, but its model was not "
-                f"trained for language {scores.assumed_language or scores.language or 'und'}: review"
+                f"{attribute} {shown_score(value)} >= reject threshold {limit.reject:.2f}, but its model was "
+                f"not trained for language {scores.assumed_language or scores.language or 'und'}: review"
             )
         else:
-            reviews.append(f"{attribute} {_shown(value)} >= review threshold {limit.review:.2f}")
+            reviews.append(f"{attribute} {shown_score(value)} >= review threshold {limit.review:.2f}")
     if rejects:
         return Decision("reject", tuple(rejects + reviews))
     if reviews:

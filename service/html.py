@@ -55,12 +55,15 @@ _COMMENT_BOX = re.compile(
 # role="article" boxes in obfuscated <div>s); a news <article> around the thread moves every comment
 # alike, and threads are read from relative depth.
 _SCHEMA_COMMENT = re.compile(r"schema\.org/Comment\b", re.I)
-# One class token: "comment-author", "author_name", "fn", "dsq-username"; not "comment-author-ann"
-# (WordPress marks a whole comment by its author's login that way).
+# One class token: "comment-author", "author_name", "fn", "dsq-username", BEM's "comment__username"; not
+# "comment-author-ann" (WordPress marks a whole comment by its author's login that way).
 _AUTHOR_CLASS = re.compile(
-    r"(?:[a-z0-9]+[-_])*(?:author|username|user[-_]name|nick|nickname|commenter|poster|fn|cite)"
+    r"(?:[a-z0-9]+(?:[-_]|__))*(?:author|username|user[-_]name|nick|nickname|commenter|poster|fn|cite)"
     r"(?:[-_](?:name|link|wrap|info))?"
 )
+# One class token of a role badge beside a commenter's name: "badge", "coral-userBadge",
+# "gsc-comment-author-association".
+_BADGE_CLASS = re.compile(r"(?:[a-z0-9]+(?:[-_]|__))*(?:user-?|author-?)?(?:badge|association)")
 CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
@@ -159,7 +162,7 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
     for event, el in walker:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
-            if tag in SKIP_TAGS or not tag or _hidden(el):
+            if (tag in SKIP_TAGS and not w.names_author(tag, el)) or not tag or _hidden(el) or w.is_badge(el):
                 walker.skip_subtree()
                 # skip_subtree still delivers this element's "end" event; mark it to be ignored.
                 w.stack.append((False, 0, "__skip__"))
@@ -194,6 +197,20 @@ class _Walker:
         self.kinds: list[str | None] = []
         self.kind_depths: dict[str, list[int]] = {}
         self.author = False  # the current line holds an element a comment's markup calls its author
+
+    def is_badge(self, el: Any) -> bool:
+        """A role badge inside a comment box ("Staff", "Mod", "Owner": Disqus's "badge", Coral's
+        "coral-userBadge", giscus's "gsc-comment-author-association") is neither the name nor the text."""
+        cls = f"{el.get('class', '')}".lower()
+        return bool(self.in_box and cls) and any(map(_BADGE_CLASS.fullmatch, cls.split()))
+
+    def names_author(self, tag: str, el: Any) -> bool:
+        """A button inside a comment box whose class names a user: Coral and Remark42 draw the
+        commenter's name as a button that opens the profile, so its text is the author, not a control."""
+        if tag != "button" or not self.in_box:
+            return False
+        cls = f"{el.get('class', '')}".lower()
+        return any(map(_AUTHOR_CLASS.fullmatch, cls.split()))
 
     def flush(self) -> None:
         if not self.buf:

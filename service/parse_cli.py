@@ -1,11 +1,11 @@
 """`moderate parse PATH... [--format auto|text|html]`: print each page's split as JSON.
 
-One file (or "-", standard input: `curl URL | moderate parse -`): one JSON object (an unreadable page
-is a one-line error and exit status 1). Several files or a directory (read recursively, in sorted
-order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one object per
-page in input order, and for a page that cannot be parsed, or an entry that is no page (a FIFO, a
-dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the exit
-status is 1 when any page failed. A directory with no page in it is a note on stderr (exit 0, as
+One file (or "-", standard input: `curl URL | moderate parse -`, named "<stdin>"): one JSON object (an
+unreadable page is a one-line error and exit status 1). Several files or a directory (read recursively,
+in sorted order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one
+object per page in input order, and for a page that cannot be parsed, or an entry that is no page (a
+FIFO, a dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the
+exit status is 1 when any page failed. A directory with no page in it is a note on stderr (exit 0, as
 `moderate score`). The pages parse in this one process.
 """
 
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="PATH",
         help="pages to parse (plain text from any scraper, or raw HTML), or directories of them; "
-        "- reads a page from standard input",
+        "- reads a page from standard input (named <stdin> in the output)",
     )
     parser.add_argument(
         "--format",
@@ -100,11 +100,15 @@ def expand(
     followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
     gets its error object instead of vanishing from the output. A directory PATH giving no entry at
     all (empty, or hidden files only) is appended to `empty`. `exclude`: see `discover` (this run's
-    own output file, left out)."""
+    own output file, left out). Standard input ("-") is read once: a second "-" is left out, as an
+    entry reached twice is."""
     from service.batch import discover
+    from service.standard_input import STDIN
 
     out: list[tuple[str, str | None]] = []
     for raw in paths:
+        if raw == STDIN and (raw, None) in out:
+            continue
         if not os.path.isdir(raw):
             out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
             continue
@@ -120,32 +124,17 @@ def expand(
     return out
 
 
-STDIN = "-"  # the PATH that names standard input, as for cat
-
-
-def _read_stdin(n: int) -> bytes:
-    from core.errors import DecodeError, EmptyInputError
-
-    if sys.stdin is None:  # started with it closed (`<&-`)
-        raise EmptyInputError(f"{STDIN}: no standard input (it is closed)")
-    try:
-        return sys.stdin.buffer.read(n)
-    except OSError as exc:
-        raise DecodeError(f"{STDIN}: cannot read standard input: {exc.strerror or exc}") from exc
-
-
 def _parse(path: str, fmt: Format, limits: Limits) -> Article:
-    from core.errors import TooLargeError
+    from service import standard_input
     from service.batch import refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
 
-    if path != STDIN:
-        data = read_limited(path, limits.max_page_bytes)
+    if path == standard_input.STDIN:
+        path = standard_input.SOURCE
+        data = standard_input.read_page(limits.max_page_bytes)  # bounded, as a file is
     else:
-        data = _read_stdin(limits.max_page_bytes + 1)  # bounded, as a file is
-        if len(data) > limits.max_page_bytes:
-            raise TooLargeError(f"{STDIN}: over the page limit of {limits.max_page_bytes:,} bytes")
+        data = read_limited(path, limits.max_page_bytes)
     if fmt == "auto":  # (--format text or html: the user says it is a page)
         refuse_comment_export(data, path)
     return parse_page(data, source=path, fmt=fmt, limits=limits)
@@ -153,6 +142,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
+    from service import standard_input
     from service.batch import own_output
     from service.ingest import display_line
     from service.settings import Settings
@@ -172,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
             obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
-            obj = {"source": path, "error": str(exc), "error_type": type(exc).__name__}
+            source = standard_input.SOURCE if path == standard_input.STDIN else path
+            obj = {"source": source, "error": str(exc), "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
     for d in empty:  # nothing to parse is not an error (as `moderate score`), but never silent
         print(f"moderate parse: note: {display_line(d)}: no page in this directory", file=sys.stderr)

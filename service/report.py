@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
+from service.decide import decide, flagged_attributes, judged_language, shown_score
 from service.ingest import display_line, display_path
 from service.settings import Settings, served_model_dir
 
@@ -64,7 +65,7 @@ def first_words(text: str, n: int = FIRST_WORDS) -> str:
 
 
 def _score(x: float) -> str:
-    return f"{x:.2f}" if math.isfinite(x) else "n/a (not in this model)"
+    return shown_score(x) if math.isfinite(x) else "n/a (not in this model)"
 
 
 def _fmt_scores(scores: Scores) -> str:
@@ -90,8 +91,6 @@ def _fmt_spans(spans: Sequence[Span]) -> str:
 def report_article(
     article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
 ) -> None:
-    from service.decide import decide, flagged_attributes, judged_language
-
     out = printable(out)
     out.write(f"{RULE}\n{display_line(article.source)}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")
@@ -124,6 +123,9 @@ def report_article(
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
         out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
         language = scores.language or "und"
+        judged = judged_language(scores)  # an undetermined comment's thread's, guessed or English
+        if judged != language:
+            language += f", judged in {judged}"
         out.write(
             f"     {_fmt_scores(scores)} (context: {scores.context}) [language: {language}]"
             f"   -> {decision.verdict.upper()}\n"
@@ -148,6 +150,7 @@ def write_report(
 ) -> int:
     """Report every page under `paths`; return how many files could not be read or parsed. `exclude`:
     see `service.batch.discover` (the report's own output file, when it sits under a PATH)."""
+    from service import standard_input
     from service.batch import discover, refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
@@ -162,18 +165,22 @@ def write_report(
             out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
-        if task.kind != "page":
+        if task.kind not in ("page", "stdin"):
             reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
             out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
             failures += task.kind == "error"
             unreported += task.kind != "error"
             continue
+        source = standard_input.SOURCE if task.kind == "stdin" else task.source
         try:
-            data = read_limited(task.source, settings.limits.max_page_bytes)
-            refuse_comment_export(data, task.source)
-            article = parse_page(data, source=task.source, limits=settings.limits)
+            if task.kind == "stdin":
+                data = standard_input.read_page(settings.limits.max_page_bytes)
+            else:
+                data = read_limited(task.source, settings.limits.max_page_bytes)
+            refuse_comment_export(data, source)
+            article = parse_page(data, source=source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {exc}')}\n\n")
+            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {exc}')}\n\n")
             failures += 1
             continue
         pages += 1
@@ -192,7 +199,12 @@ def write_report(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="page files or directories of pages")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="page files or directories of pages; - reads a page from standard input (reported as <stdin>)",
+    )
     parser.add_argument(
         "--model-dir", type=Path, help="model artifact directory (default: the version the service serves)"
     )

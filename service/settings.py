@@ -6,14 +6,17 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigurationError
 
 # A count or size that must be positive: 0 or less cannot work (0 page slots: every page request waits
 # forever; 0 bytes: every request is a 413), so it is refused at startup, naming the variable.
@@ -22,6 +25,8 @@ Count = Annotated[int, Field(gt=0)]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
+
+log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "model" / "default"
@@ -39,10 +44,40 @@ class Thresholds(BaseModel):
 
     @model_validator(mode="after")
     def _review_not_above_reject(self) -> Thresholds:
+        if self.reject == 0:  # meant as "off", it removed every comment unseen
+            raise ValueError(
+                "reject 0 would reject every comment (every score is at least 0); to turn the step off, set "
+                'it to null (MODERATION_<ATTRIBUTE>=\'{"review": 0.5, "reject": null}\')'
+            )
         problem = step_order_problem(self)
         if problem:
             raise ValueError(problem)
         return self
+
+
+# PostgreSQL connection parameters the store sets itself (service.storage.engine's connect_args, which
+# replace a URL's), and where each comes from instead; the URL's own `options` are kept beside its own.
+STORE_SET_PARAMETERS = {
+    "connect_timeout": "from MODERATION_DATABASE__CONNECT_TIMEOUT_S",
+    "tcp_user_timeout": "from MODERATION_DATABASE__STATEMENT_TIMEOUT_S and __CONNECT_TIMEOUT_S",
+    "client_encoding": "always UTF8",
+    "application_name": "comment-moderation",
+    **dict.fromkeys(("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"), "fixed"),
+}
+
+
+def url_parameter_problem(names: list[str]) -> str | None:
+    """Why a database URL's query parameters would not apply, or None: a name libpq does not know (every
+    connection failed: a 503 for ever), or one the store sets itself (the URL's value was replaced)."""
+    from psycopg import pq
+
+    known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    for name in names:
+        if name not in known:
+            return f"?{name}=: {name!r} is no PostgreSQL connection parameter, so no connection would open"
+        if name in STORE_SET_PARAMETERS:
+            return f"?{name}= would not apply: {name!r} is set by the service ({STORE_SET_PARAMETERS[name]})"
+    return None
 
 
 def step_order_problem(limits: Thresholds) -> str | None:
@@ -142,6 +177,22 @@ class Limits(BaseModel):
     # clients that send the whole body before reading (requests, http.client) get the 413, not a reset.
     max_drain_bytes: Count = 64 * 1024 * 1024
 
+    @model_validator(mode="after")
+    def _one_body_fits_the_budget(self) -> Limits:
+        # A body within its limit but over the worker's whole budget was a 503 "retry shortly" for ever.
+        name, largest = max(
+            ("max_page_bytes", self.max_page_bytes),
+            ("max_request_bytes", self.max_request_bytes),
+            key=lambda x: x[1],
+        )
+        if self.max_buffered_body_bytes < largest:
+            raise ValueError(
+                f"max_buffered_body_bytes {self.max_buffered_body_bytes:,} is below {name} {largest:,}: "
+                "a body that large would be answered 503 'retry' for ever, even by an idle worker; "
+                "raise it or lower the body limit"
+            )
+        return self
+
 
 class Database(BaseModel):
     """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""
@@ -226,6 +277,27 @@ class Settings(BaseSettings):
     # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
 
+    @field_validator("database_url", "db_path", "model_dir", "versions_dir", mode="before")
+    @classmethod
+    def _no_whitespace_around(cls, value: Any) -> Any:
+        # A secret file's trailing newline: PostgreSQL was asked for database "moderation\n" (a 503 for
+        # ever), and an SQLite store was made as "feedback.sqlite3\n".
+        if isinstance(value, str) and value != value.strip():
+            raise ValueError("has leading or trailing whitespace (a newline from a file?): remove it")
+        return value
+
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _a_path_not_a_url(cls, value: Any) -> Any:
+        # Read as a path, postgresql://user:pw@host/db became a relative folder tree (the password in
+        # a folder name and in the log) holding an SQLite file no other replica shares.
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(
+                "is a URL, not a file path: a postgresql:// URL goes in MODERATION_DATABASE_URL, and an "
+                "SQLite file is named by its path (/var/lib/moderation/feedback.sqlite3)"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, url: str | None) -> str | None:
@@ -234,6 +306,25 @@ class Settings(BaseSettings):
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        # Read as the store reads it: a port that is no number was a ValueError traceback from the store
+        # after the model had loaded; one out of range or no database, every store call a 503.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            parsed = None
+        if parsed is None or (parsed.port is not None and not 0 < parsed.port < 65536):
+            raise ValueError(
+                "cannot be read: its port must be a number from 1 to 65535, and an @, : or / in the user "
+                "or password percent-encoded (%40, %3A, %2F)"
+            )
+        if not parsed.database:
+            raise ValueError("names no database (postgresql://user:password@host:port/database)")
+        problem = url_parameter_problem(list(parsed.query))
+        if problem:
+            raise ValueError(problem)
         return url
 
     @field_validator("api_token")
@@ -275,6 +366,29 @@ class Settings(BaseSettings):
                 "https://moderation.example/ (ASCII, no credentials, query or fragment)"
             )
         return url if url.endswith("/") else url + "/"
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(cls, origins: list[str]) -> list[str]:
+        # The CORS middleware compares a request's Origin header with these as strings: a listed
+        # "https://news.example/" matched no page, and the browser refused every call, without a word.
+        for origin in origins:
+            if origin == "*":
+                continue
+            if "*" in origin:  # compared as a string, "https://*.news.example" matched no subdomain
+                raise ValueError(f"{origin!r}: a wildcard inside an origin matches nothing; list each origin")
+            sent = browser_origin(origin)
+            if sent is None:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write it as scheme://host[:port], e.g. "
+                    'https://www.example-news.com (or "*" for any)'
+                )
+            if sent != origin:
+                raise ValueError(
+                    f"{origin!r} matches no browser's Origin header, which would read {sent!r} "
+                    "(lower case, no path, no default port): list that"
+                )
+        return origins
 
     @field_validator("log_level")
     @classmethod
@@ -354,11 +468,22 @@ class Settings(BaseSettings):
     def _no_unknown_nested_variables(cls, data: Any) -> Any:
         # pydantic-settings reads only the variables of known settings: MODERATION_TOXCITY__REVIEW (or
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
-        # Only nested names are checked: other MODERATION_* variables may belong to other tools.
+        # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
+        # named in a warning by the process that starts (warn_unknown_variables), as other tools may
+        # share the prefix.
+        spelt: dict[str, str] = {}
         for name in os.environ:
             prefix, _, rest = name.partition("_")
+            if prefix.upper() != "MODERATION":
+                continue
             head = rest.split(NESTED_DELIMITER, 1)[0].lower()
-            if prefix.upper() == "MODERATION" and NESTED_DELIMITER in rest and head not in cls.model_fields:
+            # Names are read in any case: two spellings of one setting both set it, and one won unseen.
+            other = spelt.setdefault(name.upper(), name) if head in cls.model_fields else name
+            if other != name:
+                raise ValueError(
+                    f"{other} and {name} name the same setting (names are read in any case); keep one"
+                )
+            if NESTED_DELIMITER in rest and head not in cls.model_fields:
                 raise ValueError(
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
@@ -397,10 +522,98 @@ THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
 )
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}  # a browser leaves these out of its Origin header
+
+
+def browser_origin(origin: str) -> str | None:
+    """``origin`` as a browser's Origin header writes it (scheme://host[:port]: lower case, no path,
+    query, credentials or default port), or None when it names no host."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname or not origin.isascii():
+        return None
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{shown_port}"
+
+
+def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
+    """At start and reload: thresholds a site set (not the defaults) must be for attributes of the
+    loaded model; for one it lacks they decide nothing (MODERATION_SPAM__REJECT under a model without
+    spam: the site believes spam is removed)."""
+    have = set(attributes)
+    named = [
+        f"MODERATION_{a.upper()} ({a})"
+        for a in THRESHOLD_ATTRIBUTES
+        if a in settings.model_fields_set and a not in have
+    ]
+    named += [
+        f"MODERATION_LANGUAGE_THRESHOLDS ({language}: {a})"
+        for language, changes in settings.language_thresholds.items()
+        for a in changes
+        if a not in have
+    ]
+    if named:
+        raise ConfigurationError(
+            f"{', '.join(named)}: thresholds for an attribute the model does not have (it has "
+            f"{', '.join(sorted(have))}), so they would decide nothing; unset them or serve a model with it"
+        )
+
+
+# MODERATION_* variables of this project that are no setting (read by its tests): not warned about.
+OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
+
+
+def warn_unknown_variables() -> None:
+    """Name each MODERATION_* variable that is no setting in a warning, with the setting it is closest
+    to: MODERATION_API_TOKN was ignored without a word, and the site ran on the defaults believing it
+    was configured. Called once by the process that starts (the CLI, uvicorn's factory): the settings
+    are read again by each server worker, which would repeat it. (A nested name is refused there.)"""
+    for name in os.environ:
+        prefix, _, rest = name.partition("_")
+        if (
+            prefix.upper() == "MODERATION"
+            and NESTED_DELIMITER not in rest
+            and rest.lower() not in Settings.model_fields
+            and name.upper() not in OTHER_VARIABLES
+        ):
+            log.warning("%s is not a setting, so it is ignored%s", name, _did_you_mean(name))
+
+
+def _did_you_mean(name: str) -> str:
+    """The setting variable ``name`` is closest to, as a hint (else where the settings are listed)."""
+    import difflib
+
+    fields = Settings.model_fields
+    known = [f"MODERATION_{field.upper()}" for field in fields]
+    for field, info in fields.items():
+        nested = info.annotation if isinstance(info.annotation, type) else None
+        if nested is not None and issubclass(nested, BaseModel):
+            known += [f"MODERATION_{field.upper()}{NESTED_DELIMITER}{k.upper()}" for k in nested.model_fields]
+    close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else " (the settings: docs/api.md)"
+
+
 def served_model_dir(settings: Settings) -> Path:
     """The model directory the service serves: the version ACTIVE names in the versions directory, else
     the shipped model. The CLI scores with it too, so a batch run decides as the service does after a
     version was activated (ModelError if ACTIVE names a version that is not there)."""
     from model.versions import VersionRegistry
 
-    return VersionRegistry(settings.model_dir, settings.versions_dir).active_dir()
+    registry = VersionRegistry(settings.model_dir, settings.versions_dir)
+    active = registry.active_dir()
+    if "model_dir" in settings.model_fields_set and active != registry.shipped_dir:
+        # Set on purpose (MODERATION_MODEL_DIR, `serve --model-dir`): a new image's model was not served.
+        log.warning(
+            "MODERATION_MODEL_DIR %s is not served: %s names version %s (%s), which is; activate the "
+            "shipped version (or delete ACTIVE) to serve it",
+            settings.model_dir,
+            registry.active_file,
+            registry.pinned(),
+            active,
+        )
+    return active

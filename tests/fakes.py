@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.records import ArticleContext, ContextKind, Scores, Span
+from model.language import normalize_language
 
 INSULTS = frozenset({"idiot", "idiots", "stupid", "moron", "dumb", "fool", "crétin", "abruti"})
 PROFANE = frozenset({"damn", "shit", "merde"})
@@ -137,7 +138,8 @@ class FakeScorer:
             else:
                 off = sum(w not in story and df[w] - (w in mine) <= 0 for w in words) / max(1, len(words))
             values = {"insult": self._insult(text), "off_topic": off, **self._family(text)}
-            lang = language or self._detect(text)
+            # A given language is read as the real Scorer reads it: "fr-FR" is fr, "und" undetermined.
+            lang = normalize_language(language) if language is not None else self._detect(text)
             unsupported = frozenset(
                 a for a in self.attributes if lang is not None and lang not in self.supported_languages(a)
             )

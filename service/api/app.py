@@ -7,8 +7,9 @@ failing artifact stops the worker from starting, so uvicorn's rolling restart (S
 supervisor) keeps the old worker. Inside a running worker SIGHUP reloads in place (see ModelHolder,
 and service.api.run for the several-worker story).
 
-`app_from_env` is the zero-argument factory uvicorn imports in each worker
-(`uvicorn --factory service.api.app:app_from_env`).
+`worker_app` is the zero-argument factory uvicorn imports in each worker of `moderate serve --workers
+N`; `app_from_env` the one for uvicorn started by hand (`uvicorn --factory service.api.app:app_from_env`),
+which warns that the server's settings (SERVER_SETTINGS) are then uvicorn's own options.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from service.api.state import (
     load_shipped_scorer,
 )
 from service.memory import limit_arenas
-from service.settings import Settings
+from service.settings import Settings, check_thresholds, warn_unknown_variables
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("model %s loaded from %s", scorer.version, state.models.model_dir)
     try:
         check_aliases(state.settings.perspective_aliases, scorer.attributes)
+        check_thresholds(state.settings, scorer.attributes)
     except ConfigurationError as exc:
         log.error("cannot start: %s", exc)
         raise
@@ -188,9 +190,11 @@ def create_app(
     metrics = Metrics()
 
     def check_scorer(scorer: CommentScorer) -> None:
-        # A reloaded or activated model must carry the alias targets, as the one started with does.
+        # A reloaded or activated model must carry the alias targets and the attributes a site set
+        # thresholds for, as the one started with does.
         try:
             check_aliases(settings.perspective_aliases, scorer.attributes)
+            check_thresholds(settings, scorer.attributes)
         except ConfigurationError as exc:
             raise ModelError(f"model {scorer.version} refused: {exc}") from exc
 
@@ -249,8 +253,42 @@ def create_app(
     return app
 
 
-def app_from_env() -> FastAPI:
-    """The factory each uvicorn worker calls: settings from MODERATION_* environment variables."""
+# Settings `moderate serve` hands uvicorn as its own options (service.api.run): uvicorn started by hand
+# takes them from its command line instead, with no deadline for a request's head (slowloris sockets).
+SERVER_SETTINGS = (
+    "MODERATION_HOST",
+    "MODERATION_PORT",
+    "MODERATION_WORKERS",
+    "MODERATION_HTTP_PARSER",
+    "MODERATION_LIMITS__HEADER_TIMEOUT_S",
+    "MODERATION_LIMITS__MAX_HEAD_BYTES",
+    "MODERATION_LIMITS__SEND_TIMEOUT_S",
+    "MODERATION_LIMITS__KEEP_ALIVE_TIMEOUT_S",
+)
+
+
+def _settings_from_env() -> Settings:
+    # Logging first: what is said about the settings is then written like every other line, not bare;
+    # the level is the settings' own.
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(settings.log_level.upper())
+    return settings
+
+
+def worker_app() -> FastAPI:
+    """The factory each worker of `moderate serve --workers N` calls (it gave uvicorn the server's
+    settings): settings from MODERATION_* environment variables."""
+    return create_app(_settings_from_env())
+
+
+def app_from_env() -> FastAPI:
+    """The factory for uvicorn started by hand (`uvicorn --factory service.api.app:app_from_env`)."""
+    settings = _settings_from_env()
+    warn_unknown_variables()  # (`moderate serve` did, before its workers started)
+    log.warning(
+        "started by uvicorn itself, not `moderate serve`: %s do not apply (uvicorn's own options do, and "
+        "set no deadline for a request's head); start it with `moderate serve`",
+        ", ".join(SERVER_SETTINGS),
+    )
     return create_app(settings)

@@ -17,7 +17,7 @@ from service.api.schemas import MAX_TITLE_CHARS
 from service.api.state import AppState
 from service.decide import flagged_attributes
 from service.settings import Thresholds
-from service.storage import NewQueueItem
+from service.storage import NewQueueItem, Queued, QueueItem
 from service.storage.records import check_attribute_name
 
 
@@ -108,8 +108,42 @@ def _item_keys(
     return [json.dumps([idempotency_key, article_id, source, i, text]) for i, text in enumerate(texts)]
 
 
-async def enqueue(state: AppState, items: Sequence[NewQueueItem]) -> list[str]:
-    return await state.run_store(lambda store: store.enqueue(items))
+async def enqueue(state: AppState, items: Sequence[NewQueueItem]) -> list[Queued]:
+    return await state.run_store(lambda store: store.enqueue_or_find(items))
+
+
+def answer_queued(results: Sequence[dict[str, Any]], queued: Sequence[Queued], model_version: str) -> None:
+    """Each result gets its `queue_id` and the `model_version` that scored it. A comment that had its
+    item already (a retry, a re-crawl) answers what the item holds, as the moderator sees it: the
+    scores this request computed can differ (a model reloaded since, a thread grown around it)."""
+    for result, item in zip(results, queued, strict=True):
+        result["queue_id"] = item.id
+        result["queued_before"] = item.stored is not None
+        result["model_version"] = model_version
+        if item.stored is not None:
+            result.update(stored_result(item.stored))
+
+
+def stored_result(item: QueueItem) -> dict[str, Any]:
+    """The fields of a scoring result as `item` holds them. What an item queued before schema
+    version 6 or 8 does not hold stays as this request scored it, named in `not_stored`."""
+    out: dict[str, Any] = {
+        "scores": dict(item.scores),
+        "decision": {"verdict": item.decision, "reasons": list(item.reasons)},
+        "spans": {k: [dict(s) for s in v] for k, v in item.spans.items()},
+        "language": item.language or "und",
+        "model_version": item.model_version,
+    }
+    if item.judged_language is not None:
+        out["judged_language"] = item.judged_language
+    if item.context is not None:
+        out["context"] = item.context
+    if item.unsupported is not None:
+        out["language_supported"] = {a: a not in item.unsupported for a in item.scores}
+    missing = [f for f in ("judged_language", "context", "language_supported") if f not in out]
+    if missing:
+        out["not_stored"] = missing
+    return out
 
 
 def check_attribute(name: str, known: Sequence[str] | None) -> str:

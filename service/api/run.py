@@ -1,7 +1,7 @@
 """`moderate serve [--host H] [--port P] [--workers N]`: the REST service under uvicorn.
 
 Flags override the MODERATION_* settings. One worker: the app is built here and handed to uvicorn.
-Several workers: uvicorn starts N processes that each import `service.api.app:app_from_env`, so the
+Several workers: uvicorn starts N processes that each import `service.api.app:worker_app`, so the
 overrides are passed down as MODERATION_* environment variables; every worker loads the model once
 in its lifespan (N workers = N copies of the model in memory).
 
@@ -40,7 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="interface to bind (MODERATION_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (MODERATION_PORT, default 8000)")
     parser.add_argument("--workers", type=int, help="worker processes (MODERATION_WORKERS, default 1)")
-    parser.add_argument("--model-dir", type=Path, help="model artifact directory (MODERATION_MODEL_DIR)")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help="the shipped model's artifact directory (MODERATION_MODEL_DIR); a version activated in "
+        "MODERATION_VERSIONS_DIR is served instead",
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -123,6 +128,23 @@ def _check_in_child(model_dir: Path) -> None:
         raise ModelError(error)
 
 
+def _check_address(host: str, port: int) -> None:
+    """The address is bound once and let go, as uvicorn binds it: a host that is no address of this
+    machine (MODERATION_HOST=0.0.0.0:8000) or a port already taken stopped the start only once the
+    model had loaded, in uvicorn's words among its INFO lines ("[Errno -2] Name or service not known",
+    exit 3), naming neither setting."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot start: cannot listen on MODERATION_HOST={host!r} MODERATION_PORT={port} "
+            f"(--host, --port): {exc.strerror or exc}"
+        ) from exc
+
+
 def _check_store(settings: Any) -> None:
     """A database written by a newer release stops the start here, in one line: with several workers,
     each worker's failure reached uvicorn's supervisor only at its 120 s health-check timeout. A
@@ -170,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()
+    _check_address(settings.host, settings.port)
     from service.storage import check_writable_sqlite
 
     try:  # before the model loads: a store that can never be written is a one-line refusal
@@ -181,12 +204,13 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import ModerationError
     from model.artifact import verify_artifact
     from service.api.perspective_protocol import check_aliases
-    from service.settings import served_model_dir
+    from service.settings import check_thresholds, served_model_dir
 
     active = served_model_dir(settings)
     try:
         manifest, _ = verify_artifact(active)
         check_aliases(settings.perspective_aliases, manifest["attributes"])
+        check_thresholds(settings, manifest["attributes"])
     except ModerationError as exc:
         raise type(exc)(f"cannot start: {exc}") from exc
     # A file that matches its hash can still be truncated or hold the wrong object: unpickle and try the
@@ -207,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
             atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
         return _run_workers(
             uvicorn.Config(
-                "service.api.app:app_from_env",
+                "service.api.app:worker_app",
                 factory=True,
                 host=settings.host,
                 port=settings.port,
@@ -231,7 +255,10 @@ def run(args: argparse.Namespace) -> int:
     def loader(model_dir: Path) -> Any:  # the model loaded above, then (reloads) from disk
         return preloaded.pop() if preloaded else load_shipped_scorer(model_dir)
 
-    logging.getLogger("service").setLevel(settings.log_level.upper())
+    # Every logger, as each worker does with several (worker_app): the service's alone left the
+    # model's and the libraries' lines at the CLI's WARNING. (`moderate -v serve` keeps DEBUG.)
+    if not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(settings.log_level.upper())
     uvicorn.run(
         create_app(settings, scorer_loader=loader),
         host=settings.host,

@@ -129,6 +129,20 @@ class CommentResult(BaseModel):
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
+    queued_before: bool | None = Field(
+        default=None,
+        description="When queued: true when the comment had its item already (a retry, a re-crawl); "
+        "then this result is the item as stored (scores, decision, spans, languages, context, "
+        "model_version), which this request's scoring may not match.",
+    )
+    model_version: str | None = Field(
+        default=None, description="When queued: the model that scored this result (the stored item's)."
+    )
+    not_stored: list[str] | None = Field(
+        default=None,
+        description="Fields an item queued before schema version 6 or 8 does not hold: these are this "
+        "request's scoring.",
+    )
 
 
 class ScoreCommentsResponse(BaseModel):
@@ -186,6 +200,20 @@ class PageComment(BaseModel):
     decision: DecisionOut
     spans: dict[str, list[SpanOut]] | None = None
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
+    queued_before: bool | None = Field(
+        default=None,
+        description="When queued: true when the comment had its item already (a retry, a re-crawl); "
+        "then this result is the item as stored (scores, decision, spans, languages, context, "
+        "model_version), which this request's scoring may not match.",
+    )
+    model_version: str | None = Field(
+        default=None, description="When queued: the model that scored this result (the stored item's)."
+    )
+    not_stored: list[str] | None = Field(
+        default=None,
+        description="Fields an item queued before schema version 6 or 8 does not hold: these are this "
+        "request's scoring.",
+    )
 
 
 class ScorePageResponse(BaseModel):

@@ -21,7 +21,9 @@ from service.parse.lexicon import (
     _NAME_PARTICLES,
     _NAME_STRIP,
     _PAREN_NUM,
+    _ROLE_LINE,
     _TOKEN,
+    ROLE_BADGE,
     _ends_sentence,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
@@ -68,6 +70,10 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         core = _EMAIL_ISH.sub(" ", core)
         core = _SCORE.sub(" ", core)
         core = _PAREN_NUM.sub(" " + _ID_MARK + " ", core)
+        if h.start < j < h.anchor and _ROLE_LINE.fullmatch(ln.core):
+            continue  # a role badge on a line of its own between the name and the date ("Staff")
+        if parts and parts[-1].split() == _ROLE_BADGE.sub("", core.split(_ID_MARK, 1)[0].strip()).split():
+            parts.pop()  # an avatar's alt text (the name) on the line above the name itself
         parts.append(core)
     return " ".join(parts)
 
@@ -117,13 +123,45 @@ def _authors(
         labels = {k for k, t in enumerate(toks) if marked[k] == _ID_MARK != t and not _is_function(t)}
         marked = [_ID_MARK if k + 1 in labels and _is_number(t) else t for k, t in enumerate(marked)]
         kept = _name_stretch(marked)
-        text = _clean_name(_BADGE.sub("", " ".join(kept)))
+        text = _clean_name(_ROLE_BADGE.sub("", _BADGE.sub("", " ".join(kept))))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return authors
+    return _split_parent_names(authors, reply_to)
+
+
+# A reply's header may print the replied-to reader's name right after the name, with only an icon
+# between ("dlee Marta Quinn • 2 hours ago": Disqus's parent link, an arrow with no text). Read so when
+# the tail is the whole name of a reader above, on at least this many headers of the page (a habit of
+# the page's widget, so one "Ann Lee" under a reader "Lee" keeps her name).
+_MIN_NAMED_PARENTS = 2
+# ... unless a reply cue stands before that name ("Rob J.responded to noob": the cue is glued, the name
+# is not the widget's).
+_CUE_TAIL = re.compile(r"(?:\bto|\bauf|\bà|\ba)$", re.I)
+
+
+def _split_parent_names(authors: list[str | None], reply_to: dict[int, str]) -> list[str | None]:
+    split: dict[int, tuple[str, str]] = {}
+    seen: list[str] = []
+    for i, name in enumerate(authors):
+        if name and i not in reply_to:
+            tails = [b for b in seen if name.endswith(" " + b) and len(name) > len(b) + 1]
+            if tails:
+                parent = max(tails, key=len)
+                name = _clean_name(_ROLE_BADGE.sub("", name[: -len(parent) - 1].rstrip()))
+                if name and not _CUE_TAIL.search(name):
+                    split[i] = (name, parent)
+        if name:
+            seen.append(name)
+    if len(split) < _MIN_NAMED_PARENTS:
+        return authors
+    out = list(authors)
+    for i, (name, parent) in split.items():
+        out[i] = name
+        reply_to[i] = parent
+    return out
 
 
 def _inner_particle(toks: list[str], k: int, constant: set[str]) -> bool:
@@ -223,6 +261,9 @@ _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").repl
 
 # A commenter badge that a text dump glues to the name: "Unregistered CommenterPW" (Squarespace).
 _BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I)
+# A role badge glued to the name by a text dump ("Tom HaleStaff", "AnnModerator"), capitalised as the
+# widgets print it. Apart from the name it stays: "Modern Lighting Concepts Staff" is a company's account.
+_ROLE_BADGE = re.compile(rf"(?<=[a-z]){ROLE_BADGE}$")
 
 
 def _clean_name(text: str) -> str:

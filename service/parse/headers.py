@@ -22,6 +22,7 @@ from service.parse.lexicon import (
     _MAX_NAME_WORDS,
     _NAME_STRIP,
     _PAREN_NUM,
+    _ROLE_LINE,
     _SAYS_WORDS,
     _all_chrome_tokens,
     _ends_sentence,
@@ -836,6 +837,10 @@ def _above(lines: list[_Line], i: int) -> int:
     get_text("\\n")) splits "NAME • 2 days ago" into three lines."""
     j = i - 1
     if j >= 1 and not lines[i].blank_before and not lines[j].blank_before and _is_separator(lines[j]):
+        return j - 1
+    # ... and through a role badge on a line of its own ("Tom Hale" / "Staff" / "4 hours ago").
+    glued = j >= 1 and not lines[i].blank_before and not lines[j].blank_before
+    if glued and _ROLE_LINE.fullmatch(lines[j].core):
         return j - 1
     return j
 

@@ -140,10 +140,10 @@ _CHROME_ALTS = (
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
-    r"|view (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
+    r"|(?:view|show|see|load) (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
     r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
     r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+"
-    r"|was this (?:comment |review )?helpful\?.{0,20}|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
+    r"|was this (?:comment |review )?helpful\?.{0,20}|your comment is awaiting moderation\.?|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
     r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|éditer|supprimer|modifica|elimina"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
@@ -167,6 +167,7 @@ _CHROME_WORDS = frozenset(
         "edit",
         "delete",
         "quote",
+        "copy",  # Remark42's "Reply Copy Hide"
         "antworten",
         "antwort",
         "melden",
@@ -235,6 +236,7 @@ _CHROME_WORDS = frozenset(
         "editar",
         "eliminar",
         "j’aime",
+        "button",  # lynx's "(BUTTON)" mark
         # Session 20: Dutch, Arabic and German buttons and counters ("Reageer · Melden · 👍 14",
         # "رد | إبلاغ | إعجاب 5", "14 Empfehlungen"); "Mi piace" / "Me gusta" are one word here too.
         "reageer",
@@ -251,16 +253,24 @@ _CHROME_WORDS = frozenset(
         "[-]",
     ]
 )
+# A commenter's role badge as comment widgets print it, beside the name or on a line of its own between
+# the name and the date (Coral's "Staff", Disqus's "Mod", Discourse's "Staff team", giscus's "Owner").
+ROLE_BADGE = (
+    r"(?:Staff(?: team)?|Moderator|Mod|Admin|Administrator|Site Admin|Author|Editor|Verified|Subscriber"
+    r"|Owner|Contributor|Collaborator|Top Commenter)"
+)
+_ROLE_LINE = re.compile(ROLE_BADGE)
 # "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).
 _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 # "Report abuse" in several words: one action ("Répondre · Signaler un abus" is an action row).
 _REPORT_PHRASE = re.compile(
     r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b"
 )
-_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽↑↓⬆⬇👍👎]+")
+_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎]+")
 
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+LYNX_BUTTON = "(BUTTON)"
 
 
 # Glued buttons ("ReplyShareReport") are short; an action row holds at most this many tokens, and
@@ -273,8 +283,8 @@ _CHROME_HEAD_CHARS = 20
 def _all_chrome_tokens(core: str) -> bool:
     """ "Reply • Share ›", "Like (3) | Report": only action words, counts and separators. Buttons
     without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
-    if " " not in core and len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
-        core = _CAMEL.sub(" ", core)
+    if len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
+        core = _CAMEL.sub(" ", core)  # also beside a count: "Respect 4 ReplyShare Report" (Coral)
     elif core[:1] in "GgMm" and _LIKE_PHRASE.match(core):
         core = _LIKE_PHRASE.sub("like", core)  # "Gefällt mir · Antworten": one action in two words
     head = _CHROME_SPLIT.split(core[:_CHROME_HEAD_CHARS].lower(), maxsplit=2)
@@ -291,7 +301,13 @@ def _all_chrome_tokens(core: str) -> bool:
         for t in _CHROME_SPLIT.split(_LIKE_PHRASE.sub("like", _REPORT_PHRASE.sub("report", core.lower())))
         if t
     ]
-    return 0 < len(tokens) <= _MAX_CHROME_TOKENS and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
+    # lynx marks each <button> "(BUTTON)": a mark is an action of its own, not one more word.
+    words = len(tokens) - tokens.count("button") if LYNX_BUTTON in core else len(tokens)
+    return (
+        len(tokens) > 0
+        and words <= _MAX_CHROME_TOKENS
+        and all(t in _CHROME_WORDS or t.isdigit() for t in tokens)
+    )
 
 
 # A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.

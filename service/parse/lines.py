@@ -30,6 +30,7 @@ from service.parse.lexicon import (
     _SAYS_LINE,
     _TOKEN,
     _WORD_NUMS,
+    LYNX_BUTTON,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -186,7 +187,9 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
             ln.date = None  # "Joined: Fri Feb 09, 2024": a forum profile's sign-up date, no post's;
             ln.chrome = True  # and the profile is no part of what the reader wrote
         ln.furniture = _line_furniture(core, short)
-        if len(core) <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+        # (lynx's "(BUTTON)" marks do not count: "(BUTTON) Reply (BUTTON) Share" is as short as "Reply Share")
+        size = len(core) - core.count(LYNX_BUTTON) * len(LYNX_BUTTON)
+        if size <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
             ln.chrome = True
         _mark_opener(ln, core, short, digit)
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
@@ -201,8 +204,8 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core, has_digit=digit)
-    if date is None and digit and ":" in core and spaces < _MAX_GLUED_SPACES:
-        date = _glued_date(core)  # (the time it needs has a colon: a cheap test first)
+    if date is None and digit and spaces < _MAX_GLUED_SPACES and (":" in core or core.endswith(" ago")):
+        date = _glued_date(core)  # (a time has a colon, a relative stamp ends in "ago": cheap tests first)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
     # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.
@@ -222,10 +225,14 @@ _PROFILE_DATE_LABEL = re.compile(
 )
 # A name glued to its date ("Wesley Fryer10/8/12 8:26 PM", "seetfeiAugust 5, 2012 4:21 AM": a text
 # dump of two adjacent elements) is looked for in short lines only, and the date must start right
-# where the name stops: at a digit, or at a capitalised English month after a small letter or a dot.
+# where the name stops: at a digit (also after an initial's dot: "Oskar B.45 minutes ago"), or at a
+# capitalised English month after a small letter or a dot.
 _MAX_GLUED_SPACES = 6
+# A relative stamp ("3 hours ago") glued to what stands before it is a header only after a name: a
+# display name runs to three words, a fourth is a sentence.
+_MAX_GLUED_NAME_WORDS = 3
 _GLUE = re.compile(
-    r"[^\W\d_](?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
+    r"[^\W\d_]\.?(?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
 )
 
 
@@ -233,8 +240,14 @@ def _glued_date(core: str) -> DateHit | None:
     for m in _GLUE.finditer(core):
         k = m.end()
         hit = find_date(core[:k] + " " + core[k:])
-        if hit is not None and hit.start == k + 1 and hit.has_time:
+        if hit is None or hit.start != k + 1:
+            continue
+        if hit.has_time:
             return DateHit(k, hit.end - 1, hit.raw, hit.kind, True)
+        # "Marta Quinn3 hours ago": a widget drawn by script has no space between the name's element
+        # and the stamp's; the stamp must end the line, after a name of a few words.
+        if hit.kind == "rel" and hit.end == len(core) + 1 and len(core[:k].split()) <= _MAX_GLUED_NAME_WORDS:
+            return DateHit(k, hit.end - 1, hit.raw, hit.kind, False)
     return None
 
 

@@ -76,6 +76,8 @@ def parse_target(value: str | Path) -> Target:
         url = make_url(text)
     except ArgumentError as exc:
         raise ConfigurationError(f"cannot parse the database URL: {exc}") from exc
+    except ValueError as exc:  # int() of the port; not shown: with an "@" in a password it holds some of it
+        raise ConfigurationError("cannot parse the database URL: its port must be a number") from exc
     if not url.database:
         raise ConfigurationError(f"the database URL {shown(url)} names no database")
     return Target(url=url.set(drivername="postgresql+psycopg"))
@@ -86,6 +88,18 @@ def create(target: Target, pool: Database) -> Engine:
         return _postgres(target.url, pool)
     assert target.path is not None
     return _sqlite(target.path, pool)
+
+
+def _options(url: URL, pool: Database) -> str:
+    """libpq's options: the URL's own (?options=-c search_path=moderation), then the statement timeout.
+    connect_args replace the URL's parameters, so the URL's were dropped, its tables put in public."""
+    own = url.query.get("options", ())
+    return " ".join(
+        [
+            *((own,) if isinstance(own, str) else own),
+            f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
+        ]
+    )
 
 
 def _postgres(url: URL, pool: Database) -> Engine:
@@ -102,7 +116,7 @@ def _postgres(url: URL, pool: Database) -> Engine:
         isolation_level="READ COMMITTED",
         connect_args={
             "connect_timeout": pool.connect_timeout_s,
-            "options": f"-c statement_timeout={int(pool.statement_timeout_s * 1000)}",
+            "options": _options(url, pool),
             "application_name": "comment-moderation",
             # Text in UTF-8 whatever PGCLIENTENCODING says (LATIN1 failed every comment in another script).
             "client_encoding": "utf8",

@@ -130,6 +130,16 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Queued:
+    """One comment put in the queue: its item's id, and the item as stored when the comment had one
+    already (a retry, a re-crawl, another replica's same request): what it holds stands, not the
+    scores this request computed (a model reloaded since can score it otherwise)."""
+
+    id: str
+    stored: QueueItem | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueQuery:
     """Filters of GET /v1/queue. `attribute`: items whose given attribute reached review."""
 

@@ -42,6 +42,7 @@ from service.storage.records import (
     VERDICTS,
     Feedback,
     NewQueueItem,
+    Queued,
     QueueItem,
     QueuePage,
     QueueQuery,
@@ -85,15 +86,27 @@ def _insert_new(dialect: str) -> Insert:
 _KEYS_PER_QUERY = 1000
 
 
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), _KEYS_PER_QUERY):
+        yield unique[start : start + _KEYS_PER_QUERY]
+
+
 def _ids_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     t = S.queue_items
     found: dict[str, str] = {}
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), _KEYS_PER_QUERY):
-        chunk = unique[start : start + _KEYS_PER_QUERY]
+    for chunk in _chunks(keys):
         found.update(
             (k, i) for k, i in conn.execute(select(t.c.dedup_key, t.c.id).where(t.c.dedup_key.in_(chunk)))
         )
+    return found
+
+
+def _items_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, QueueItem]:
+    t = S.queue_items
+    found: dict[str, QueueItem] = {}
+    for chunk in _chunks(ids):
+        found.update((row.id, _item(row)) for row in conn.execute(select(t).where(t.c.id.in_(chunk))))
     return found
 
 
@@ -301,12 +314,18 @@ class Store:
     # -- review queue ------------------------------------------------------------------------------
 
     def enqueue(self, items: Sequence[NewQueueItem]) -> list[str]:
-        """Store scored comments as pending queue items (one transaction); returns their ids.
+        """Store scored comments as pending queue items (one transaction); returns their ids (see
+        `enqueue_or_find`)."""
+        return [queued.id for queued in self.enqueue_or_find(items)]
+
+    def enqueue_or_find(self, items: Sequence[NewQueueItem]) -> list[Queued]:
+        """Store scored comments as pending queue items (one transaction); returns each one's id.
 
         An item with an `idempotency_key` already stored (by this call, an earlier one, or another
-        replica at the same moment) is not stored again: its id is the stored item's. The database
-        settles a race: the unique key makes the second insert wait for the first transaction and then
-        insert nothing (insert-or-return, never check-then-insert)."""
+        replica at the same moment) is not stored again: its id is the stored item's, returned with
+        the item as stored (read in the same transaction). The database settles a race: the unique key
+        makes the second insert wait for the first transaction and then insert nothing (insert-or-
+        return, never check-then-insert)."""
         now = _now()
         rows: list[dict[str, Any]] = []
         flags: dict[str, list[str]] = {}
@@ -343,6 +362,7 @@ class Store:
             conn.execute(_insert_new(conn.dialect.name), rows)
             stored = _ids_by_key(conn, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
             ids = [stored.get(r["dedup_key"], r["id"]) for r in rows]
+            earlier = _items_by_id(conn, [i for r, i in zip(rows, ids, strict=True) if i != r["id"]])
             # The flags of the rows this call inserted (a key found stored has its flags already).
             new_flags = [
                 {"item_id": item_id, "attribute": a}
@@ -352,7 +372,7 @@ class Store:
             ]
             if new_flags:
                 conn.execute(insert(S.queue_flags), new_flags)
-        return ids
+        return [Queued(i, None if i == r["id"] else earlier[i]) for r, i in zip(rows, ids, strict=True)]
 
     def queue_item(self, item_id: str) -> QueueItem:
         with self._tx("read the queue", read_only=True) as conn:

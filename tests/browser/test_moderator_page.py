@@ -6,6 +6,7 @@ score-and-queue from the page, and switching the model version. Screenshots: tes
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -433,6 +434,47 @@ def test_a_long_unbroken_comment_stays_inside_the_page(browser: Any, served: str
     context.close()
 
 
+def test_a_score_just_under_a_threshold_reads_as_its_reason_does(
+    browser: Any, served: str, edges_tmp: Path
+) -> None:
+    # Scores showed three decimals rounded to nearest beside reasons rounded down (service/decide.py):
+    # insult 0.8996 read "0.900" under a reject threshold of 0.90, beside "insult 0.89 >= review ...".
+    from service.storage import NewQueueItem, open_store
+
+    store = open_store(Settings(db_path=edges_tmp / "feedback.sqlite3"))
+    try:
+        store.enqueue(
+            [
+                NewQueueItem(
+                    text="a comment scored just under the reject threshold",
+                    scores={"insult": 0.8996, "toxicity": 0.12345},
+                    spans={},
+                    decision="review",
+                    reasons=["insult 0.89 >= review threshold 0.50"],
+                    model_version="test",
+                    flagged=["insult"],
+                    article_id="near",
+                )
+            ]
+        )
+    finally:
+        store.close()
+    items = queue(served, article="near")
+    context, page, errors = open_article(browser, served, items)
+    item = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
+    shown = dict(
+        zip(
+            item.locator("dl.scores dt").all_text_contents(),
+            item.locator("dl.scores dd:not(:has(meter))").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert shown == {"insult": "0.899", "toxicity": "0.123"}, shown
+    assert item.locator("ul.reasons li").all_text_contents() == ["insult 0.89 >= review threshold 0.50"]
+    assert not errors, errors
+    context.close()
+
+
 def test_right_to_left_comments_are_shown_right_to_left(browser: Any, served: str) -> None:
     # Arabic and Hebrew comments were laid out left to right: the closing punctuation on the wrong side.
     rtl = ["أنت غبي جدا! هذا التعليق سخيف.", "אתה אידיוט מטומטם, תשתוק!"]
@@ -585,7 +627,8 @@ def test_the_risk_shown_is_the_one_the_queue_is_ordered_by(browser: Any, served:
         names = item["flagged_attributes"] or list(item["scores"])
         expected = max(v for k, v in item["scores"].items() if k in names and v is not None)
         meta = page.locator(f'li.item[data-id="{item["id"]}"] .meta').text_content()
-        assert meta.startswith(f"risk {expected:.2f} "), (meta, item["scores"], item["flagged_attributes"])
+        shown = math.floor(expected * 100 + 1e-9) / 100  # rounded down, as the decision's reasons are
+        assert meta.startswith(f"risk {shown:.2f} "), (meta, item["scores"], item["flagged_attributes"])
     assert not errors, errors
     context.close()
 
@@ -641,6 +684,34 @@ def test_a_pasted_line_whose_article_id_is_not_text_is_refused_as_moderate_score
     said = page.locator("#add-result").text_content()
     assert 'Skipped 2 line(s): line 1: "article_id" must be a string' in said, said
     assert len(queue(served, article="jsonl-ids")) == 2
+    assert not errors, errors
+    context.close()
+
+
+def test_a_pasted_lines_language_is_read_as_moderate_score_reads_it(browser: Any, served: str) -> None:
+    # The page dropped each line's "language": a French export's short comments were scored by their
+    # detected language (Spanish for "t'es con": no French model, every attribute unsupported), while
+    # `moderate score` and the API score them in French. A "language" that is no string is refused.
+    items = queue_thread(served, "jsonl-lang", INSULTS[:1])
+    context, page, errors = open_article(browser, served, items)
+    texts = ["t'es con", "quel abruti", "espèce de crétin"]
+    lines = [
+        {"id": f"l{k}", "text": t, "article_id": "jsonl-lang", "language": "fr"} for k, t in enumerate(texts)
+    ]
+    lines.append({"id": "bad", "text": "hello", "article_id": "jsonl-lang", "language": 5})
+    page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Scored 3 ')".replace("$text", TEXT))
+    said = page.locator("#add-result").text_content()
+    assert 'Skipped 1 line(s): line 4: "language" must be a string' in said, said
+    queued = {i["text"]: i for i in queue(served, article="jsonl-lang") if i["text"] in texts}
+    with api(served) as http:
+        body = {"comments": [{"text": t} for t in texts], "language": "fr"}
+        expected = http.post("/v1/comments:score", json=body).json()["results"]
+    for text, want in zip(texts, expected, strict=True):
+        got = queued[text]
+        assert (got["judged_language"], got["scores"]) == (want["judged_language"], want["scores"]), text
+        assert got["judged_language"] == "fr" and got["decision"] == want["decision"]["verdict"], text
     assert not errors, errors
     context.close()
 

@@ -7,6 +7,7 @@ import itertools
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,3 +122,34 @@ def test_the_detector_falls_back_to_fasttext_predict(
 def test_k_is_bounded(predictors: tuple[CompiledPredictor, CxxPredictor]) -> None:
     with pytest.raises(ValueError):
         predictors[0].predict(["x\n"], fasttext_kernel.MAX_K + 1)
+
+
+def test_the_models_arrays_sit_side_by_side_from_a_large_page_boundary() -> None:
+    """Each comment reads a few hundred scattered rows of the model's 4.5 MB; on 4 kB pages that is
+    up to ~1,100 TLB entries, which the Scorer's other work evicts between calls. In one mapping from a
+    2 MB boundary (madvised for large pages) they take three."""
+    a = fasttext_kernel.load(default_model_path())
+    arrays = [
+        a.word_slot_hash, a.word_slot_id, a.word_bytes, a.word_start, a.prune_slot_key, a.prune_slot_row,
+        a.input_rows, a.output_rows, a.left, a.right,
+    ]  # fmt: skip
+    first = min(array.ctypes.data for array in arrays)
+    assert first % fasttext_kernel.LARGE_PAGE == 0
+    assert max(array.ctypes.data + array.nbytes for array in arrays) - first < 3 * fasttext_kernel.LARGE_PAGE
+    assert all(array.flags.c_contiguous and array.flags.writeable for array in arrays)
+
+
+def test_arrays_moved_to_large_pages_keep_their_values() -> None:
+    arrays = [np.arange(10, dtype=np.int32), np.ones((3, 16), dtype=np.float32), np.zeros(0, dtype=np.uint8)]
+    moved = fasttext_kernel.on_large_pages(arrays)
+    for before, after in zip(arrays, moved, strict=True):
+        assert after.dtype == before.dtype and after.shape == before.shape
+        assert np.array_equal(after, before)
+
+
+def test_a_kernel_that_refuses_large_pages_keeps_plain_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a kernel built without transparent huge pages answers madvise(MADV_HUGEPAGE) with EINVAL; the
+    # model must still load (an unknown advice gets the same answer from any kernel)
+    monkeypatch.setattr(fasttext_kernel.mmap, "MADV_HUGEPAGE", 0x7FFF, raising=False)
+    arrays = [np.arange(1000, dtype=np.float32)]
+    assert np.array_equal(fasttext_kernel.on_large_pages(arrays)[0], arrays[0])

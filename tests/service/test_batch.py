@@ -1163,6 +1163,77 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
     assert cells["language"] == "es" and cells["unsupported"] == "insult"
 
 
+def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None:
+    # The API and the review queue say `judged_language`; a batch row said only "und" while its reason
+    # named the language the comment was judged in ("... not trained for language es: review"), and a
+    # site's per-language thresholds applied by a language the row never showed.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
+    )
+    guessed = Scores({"insult": 0.95}, unsupported=frozenset({"insult"}), assumed_language="es")
+    row = {"kind": "comment", "source": "x", **batch._decision_fields(guessed, config, Counter())}
+    assert row["language"] == "und" and row["judged_language"] == "es"
+    assert row["reasons"] == [
+        "insult 0.95 >= reject threshold 0.90, but its model was not trained for language es: review"
+    ]
+    assert batch._decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
+    cells = next(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
+    )
+    assert cells["language"] == "und" and cells["judged_language"] == "es"
+    earlier = tmp_path / "scores.csv"  # a run's output from before the column: still recognised as ours
+    earlier.write_text(
+        ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
+    )
+    assert batch._looks_like_our_output(earlier)
+
+
+def test_a_page_row_says_which_comment_it_replies_to() -> None:
+    # /v1/articles:score answers each comment's `parent` and the report says "reply to #N"; a batch row
+    # had only its comment_index, so the page's threads were lost in `moderate score`'s output.
+    from collections import Counter
+
+    from core.records import Article, Comment
+    from service.settings import Settings
+
+    article = Article(
+        source="p",
+        format="text",
+        title="Tides",
+        body="The moon moves the tide.",
+        comments=(Comment(text="The moon, yes."), Comment(text="No, the sun.", parent=0)),
+    )
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    rows = batch.page_rows(article, "p", config, Counter())
+    assert [(r["comment_index"], r["parent"]) for r in rows] == [(0, None), (1, 0)]
+    cells = list(
+        csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise(rows, "csv")))
+    )
+    assert [c["parent"] for c in cells] == ["", "0"]
+
+
+def test_a_score_just_under_a_threshold_is_written_under_it(tmp_path: Path) -> None:
+    # Scores are written to six decimals; rounded to nearest, toxicity 0.8999996 was written 0.9 on a
+    # row whose decision stayed review under the 0.9 reject threshold: a reader re-applying the
+    # thresholds to the row rejected it. Rounded down, as the reasons round theirs.
+    from collections import Counter
+
+    from service.settings import Limits, Thresholds
+
+    config = batch.BatchConfig(
+        model_dir=tmp_path, thresholds={"toxicity": Thresholds(review=0.45, reject=0.9)}, limits=Limits()
+    )
+    row = batch._decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
+    assert row["decision"] == "review"
+    assert row["scores"] == {"toxicity": 0.899999, "insult": 0.123456}
+    exact = batch._decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
+    assert exact["scores"] == {"toxicity": 0.9, "insult": 0.123456}  # six decimals exactly: kept
+
+
 def test_a_run_scores_with_the_version_the_service_serves(tmp_path, activated_version, capsys):
     """After a version is activated (var/models/ACTIVE), `moderate score` decides as the service does;
     `--model-dir` still names a directory outright, and an ACTIVE naming no version is refused."""
@@ -1548,3 +1619,99 @@ def test_hidden_entries_of_a_directory_are_skipped_and_a_named_one_is_read(tmp_p
     named.write_bytes(seed)
     rc, out, _ = run_batch(capsys, named)
     assert rc == 0 and {r["kind"] for r in rows_of(out)} == {"comment"}
+
+
+# --------------------------------------------------------------------------------------------------
+# `-`: standard input
+
+
+class _Stdin(io.BytesIO):
+    """sys.stdin's binary buffer over `data`; `tell()` after the run is how much of it was read."""
+
+
+def _pipe_in(monkeypatch, data: bytes | None) -> _Stdin | None:
+    stream = None if data is None else _Stdin(data)
+    monkeypatch.setattr(sys, "stdin", None if stream is None else io.TextIOWrapper(stream))
+    return stream
+
+
+def _without_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "source"} for r in rows]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dash_scores_a_page_or_an_export_from_standard_input(tmp_path, capsys, monkeypatch, jobs):
+    # `curl URL | moderate score -` was a usage error ("no such file or directory: -", exit 2): "-" now
+    # reads standard input, a page or (its first line a JSON object) a comment export, scored as the
+    # same bytes in a file are and named <stdin>; a second "-" is a skipped row, as a file named twice.
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    page = (REPO / "seeds" / SEEDS[0]).read_bytes()
+    (tmp_path / "page.txt").write_bytes(page)
+    write_jsonl(tmp_path / "export.jsonl", COMMENTS_JSONL)
+    for name in ("page.txt", "export.jsonl"):
+        _pipe_in(monkeypatch, (tmp_path / name).read_bytes())
+        rc, out, err = run_batch(capsys, "-", tmp_path / name, "-", jobs=jobs, chunk_size=1)
+        rows = rows_of(out)
+        piped = [r for r in rows if r["source"] == "<stdin>"]
+        from_file = [r for r in rows if r["source"] == str(tmp_path / name)]
+        assert len(piped) == len(from_file) + 1 and len(rows) == len(piped) + len(from_file), rows
+        assert piped[-1] == {
+            "kind": "skipped",
+            "source": "<stdin>",
+            "reason": "standard input, already read above (`-` named twice)",
+        }
+        assert _without_source(piped[:-1]) == _without_source(from_file)
+        assert {r["kind"] for r in from_file} == ({"comment"} if name == "page.txt" else {"comment", "error"})
+        assert "files: 3 seen, 2 read" in err and "1 skipped" in err
+        assert rc == (0 if name == "page.txt" else 1)
+
+
+@pytest.mark.parametrize(
+    ("setting", "data", "message"),
+    [
+        (
+            "MAX_PAGE_BYTES",
+            b"Title\n\n" + b"A line of the page body.\n" * 4000,
+            "over the page limit of 50,000 bytes",
+        ),
+        ("MAX_JSONL_LINES", b'{"id": "c", "text": "fine"}\n' * 4000, "over 5 lines"),
+    ],
+)
+def test_standard_input_is_bounded_as_a_file_is(tmp_path, capsys, monkeypatch, setting, data, message):
+    # The bounds of a file (docs/limits.md) hold for standard input, and no more of it is read than
+    # they need: one byte past the page limit, one line past the line limit.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "50000")
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "5")
+    name = "page.txt" if setting == "MAX_PAGE_BYTES" else "export.jsonl"
+    (tmp_path / name).write_bytes(data)
+    stream = _pipe_in(monkeypatch, data)
+    rc, out, _ = run_batch(capsys, "-", tmp_path / name)
+    piped, from_file = rows_of(out)
+    assert rc == 1 and piped["source"] == "<stdin>" and from_file["source"] == str(tmp_path / name)
+    assert piped["kind"] == from_file["kind"] == "error"
+    assert piped["error_type"] == from_file["error_type"] == "TooLargeError"
+    assert message in piped["error"] and message in from_file["error"]
+    assert stream is not None
+    assert stream.tell() == (50_001 if setting == "MAX_PAGE_BYTES" else 6 * len(data) // 4000)
+
+
+def test_standard_input_closed_is_an_error_row(capsys, monkeypatch):
+    # `moderate score - <&-` (cron with stdin closed): one error row, exit 1, as an unreadable file.
+    _pipe_in(monkeypatch, None)
+    rc, out, _ = run_batch(capsys, "-")
+    assert rows_of(out) == [
+        {
+            "kind": "error",
+            "source": "<stdin>",
+            "error": "<stdin>: no standard input (it is closed)",
+            "error_type": "InputError",
+        }
+    ]
+    assert rc == 1
+
+
+def test_a_dash_in_csv_is_named_as_a_file_is(capsys, monkeypatch):
+    _pipe_in(monkeypatch, (REPO / "seeds" / SEEDS[0]).read_bytes())
+    rc, out, _ = run_batch(capsys, "-", format="csv")
+    assert rc == 0
+    assert {r["source"] for r in csv.DictReader(io.StringIO(out))} == {"<stdin>"}

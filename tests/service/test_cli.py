@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -66,6 +67,15 @@ def test_console_script_is_installed():
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
         (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
+        # uvicorn's "[Errno -2] Name or service not known" (exit 3) after the model had loaded.
+        (["serve", "--port", "0"], {"MODERATION_HOST": "0.0.0.0:8000"}, "MODERATION_HOST"),
+        (["serve", "--port", "0", "--host", "no-such-host.invalid"], {}, "MODERATION_HOST"),
+        # A ValueError traceback from SQLAlchemy, after the model had loaded.
+        (
+            ["serve", "--port", "0"],
+            {"MODERATION_DATABASE_URL": "postgresql://u:pw@db:notaport/x"},
+            "MODERATION_DATABASE_URL",
+        ),
     ],
 )
 def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragment):
@@ -87,6 +97,58 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
+def test_an_unknown_moderation_variable_is_a_warning_on_stderr():
+    # MODERATION_API_TOKN=... was ignored without a word: the run went on with no token at all.
+    import os
+
+    from tests.conftest import SEEDS_DIR
+
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MODERATION_API_TOKN": "s3cret"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "MODERATION_API_TOKN is not a setting" in proc.stderr and "MODERATION_API_TOKEN" in proc.stderr
+    assert "s3cret" not in proc.stderr
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "ERROR"])
+def test_one_worker_applies_the_log_level_to_every_logger_as_several_workers_do(monkeypatch, tmp_path, level):
+    # MODERATION_LOG_LEVEL set the level of the service's own loggers with one worker, and of every
+    # logger (the model's, the libraries') with several: DEBUG showed the model's lines, and ERROR hid
+    # their warnings, only with --workers 2.
+    import argparse
+    import logging
+
+    import uvicorn
+
+    from service.api import run as serve
+
+    for name, value in {
+        "MODERATION_LOG_LEVEL": level,
+        "MODERATION_PORT": "0",
+        "MODERATION_DO_NOT_STORE": "true",
+        "MODERATION_VERSIONS_DIR": str(tmp_path / "versions"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(serve, "_load_once", lambda model_dir: object())
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    loggers = [logging.getLogger(), logging.getLogger("service")]
+    levels = [logger.level for logger in loggers]
+    try:
+        args = argparse.Namespace(host=None, port=None, workers=None, model_dir=None)
+        assert serve.run(args) == 0
+        for name in ("model.artifact", "service.api.app"):  # (uvicorn sets its own loggers' levels)
+            assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level), name
+    finally:
+        for logger, before in zip(loggers, levels, strict=True):
+            logger.setLevel(before)
+
+
 @pytest.mark.parametrize(
     ("url", "secret"),
     [
@@ -106,6 +168,28 @@ def test_a_refused_url_never_shows_its_password(url, secret):
     message = _settings_error(exc.value)
     assert message is not None and "MODERATION_DATABASE_URL='mysql://admin:***@db/x'" in message
     assert not any(s in message for s in secret), message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "host=db user=admin password=s3cret dbname=x",  # libpq's key=value form: was shown in full
+        "host=db password='s3cret words' dbname=x",
+        "mysql://db/x?password=s3cret",  # a password in the query (libpq reads it there too)
+        "mysql://db/x?sslmode=require&PASSWORD=s3cret",
+    ],
+)
+def test_a_refused_database_setting_never_shows_its_password_in_any_form(url):
+    from pydantic import ValidationError
+
+    from service.cli import _settings_error
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError) as exc:
+        Settings(database_url=url)
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_DATABASE_URL" in message and "postgresql://" in message
+    assert "s3cret" not in message, message
 
 
 def test_a_refused_token_is_never_shown():
@@ -134,6 +218,30 @@ def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess
         cwd=root,
         env={**os.environ, **env},
     )
+
+
+def test_a_port_already_taken_is_a_one_line_error_before_the_model_loads():
+    # uvicorn said "address already in use" only once the model had loaded (20 s on this machine),
+    # among its own INFO lines, naming no setting.
+    import os
+    import socket
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=root,
+            env=os.environ,
+        )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_PORT" in lines[0], proc.stderr
+    assert "already in use" in lines[0]
 
 
 @pytest.mark.parametrize("what", ["file", "directory"])
@@ -274,3 +382,73 @@ def test_with_stderr_closed_messages_never_land_in_the_output(tmp_path, argv, rc
     assert proc.returncode == rc
     assert all(line.startswith("{") for line in proc.stdout.splitlines()), proc.stdout
     assert len(proc.stdout.splitlines()) == (2 if str(seed) in argv else 0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["--help"], "moderate"),
+        (["score", "--help"], "moderate score"),
+        (["report", "--help"], "moderate report"),
+    ],
+)
+def test_help_that_cannot_be_written_is_a_one_line_error(argv, name):
+    # `moderate --help > /dev/full` exited 0 with nothing said: argparse swallows the OSError of its
+    # write. Now one line on stderr and exit 1, as for a command's output.
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m service.cli "$@" > /dev/full', sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == f"{name}: error: cannot write the output: No space left on device\n"
+
+
+class _FullDisk:
+    """A regular file on a full disk: writes land in the buffer, the flush fails."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_output_whose_last_flush_fails_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    # A short output sits in stdout's buffer until Python flushes it at exit, after main() returned 0:
+    # on a full disk the failure came only then, as Python's "Exception ignored" and status 120.
+    from tests.conftest import SEEDS_DIR
+
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[1]
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    assert main(["parse", str(seed)]) == 1
+    assert (
+        capsys.readouterr().err == "moderate parse: error: cannot write the output: No space left on device\n"
+    )
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["parse", "PAGES"]])
+def test_a_closed_pipe_ends_the_run_quietly(argv):
+    # `moderate ... | head -1`: the reader is gone before the output is written (read end closed
+    # first, so every write fails): no traceback, no message, exit 0 as for a pipe reader that is done.
+    from tests.conftest import SEEDS_DIR
+
+    argv = [
+        a for arg in argv for a in ([str(p) for p in SEEDS_DIR.glob("*.txt")] if arg == "PAGES" else [arg])
+    ]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", *argv], stdout=write, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, b"")

@@ -82,27 +82,29 @@ def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
 
 
 def test_a_dash_reads_the_page_from_standard_input(tmp_path):
-    # `curl URL | moderate parse -` answered "-: no such file": "-" is standard input, as for cat.
+    # `curl URL | moderate parse -` answered "-: no such file": "-" is standard input, as for cat, named
+    # "<stdin>" as `moderate score` and `report` name it (a "-" source is quoted in score's CSV).
     seed = (SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_bytes()
     one = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", "-"], input=seed, capture_output=True, timeout=60
     )
     assert one.returncode == 0, one.stderr
     page = json.loads(one.stdout)
-    assert page["source"] == "-" and len(page["comments"]) == 14
+    assert page["source"] == "<stdin>" and len(page["comments"]) == 14
     (tmp_path / "b.txt").write_bytes(seed)
     many = subprocess.run(
-        [sys.executable, "-m", "service.cli", "parse", "-", str(tmp_path / "b.txt")],
+        [sys.executable, "-m", "service.cli", "parse", "-", str(tmp_path / "b.txt"), "-"],
         input=seed,
         capture_output=True,
         timeout=60,
     )
     assert many.returncode == 0, many.stderr
-    assert [json.loads(line)["source"] for line in many.stdout.splitlines()] == ["-", str(tmp_path / "b.txt")]
+    sources = [json.loads(line)["source"] for line in many.stdout.splitlines()]
+    assert sources == ["<stdin>", str(tmp_path / "b.txt")]  # read once, as a file named twice
     empty = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", "-"], input=b"", capture_output=True, timeout=60
     )
-    assert empty.returncode == 1 and b"-: the page is empty" in empty.stderr
+    assert empty.returncode == 1 and b"<stdin>: the page is empty" in empty.stderr
 
 
 def test_a_dash_with_standard_input_closed_is_a_one_line_error():
@@ -114,7 +116,7 @@ def test_a_dash_with_standard_input_closed_is_a_one_line_error():
         timeout=60,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "-: no standard input" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "<stdin>: no standard input" in proc.stderr
 
 
 def test_indent_help_says_it_is_for_one_page_only(tmp_path, capsys):

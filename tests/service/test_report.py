@@ -281,3 +281,121 @@ def test_a_report_redirected_into_the_directory_does_not_report_itself(tmp_path:
     assert rc == 0
     assert "report.txt: skipped: the standard output of this run" in text
     assert "report.txt  (" not in text and "report.txt: cannot read" not in text
+
+
+def test_a_score_just_under_a_threshold_never_reads_as_the_threshold():
+    """0.8996 under a reject threshold of 0.90 read "insult 0.90 ... -> REVIEW" (the score line
+    rounded, the decision's reason rounded down): a moderator saw a score at the threshold that did not
+    reject. Both are rounded down now, so they agree."""
+
+    class JustUnder(FakeScorer):
+        def _insult(self, text: str) -> float:
+            return 0.8996
+
+    out = io.StringIO()
+    from collections import Counter
+
+    one = Article(source="x.txt", format="text", title="t", body="b", comments=(Comment(text="hm"),))
+    report_article(one, JustUnder(), Settings(), out, Counter())
+    text = out.getvalue()
+    assert "insult 0.89 " in text and "insult 0.90" not in text
+    assert "why: insult 0.89 >= review threshold" in text and "-> REVIEW" in text
+
+
+def _pipe_in(monkeypatch, data: bytes | None) -> io.BytesIO | None:
+    stream = None if data is None else io.BytesIO(data)
+    monkeypatch.setattr(sys, "stdin", None if stream is None else io.TextIOWrapper(stream))
+    return stream
+
+
+def test_a_dash_reports_the_page_on_standard_input(monkeypatch, seeds_dir: Path):
+    # `curl URL | moderate report -` said "-: not reported: cannot stat: No such file or directory":
+    # "-" is standard input, reported as a file is and named <stdin>; a second "-" is skipped.
+    seed = sorted(seeds_dir.glob("*.txt"))[0]
+    _pipe_in(monkeypatch, seed.read_bytes())
+    piped, from_file = io.StringIO(), io.StringIO()
+    assert write_report(["-", "-"], FakeScorer(), Settings(), piped) == 0
+    write_report([str(seed)], FakeScorer(), Settings(), from_file)
+    text = piped.getvalue()
+    assert text.startswith("=" * 78 + "\n<stdin>  (")
+    page = text.split("\n", 2)[2].split("=" * 78)[0]
+    assert page == from_file.getvalue().split("\n", 2)[2].split("=" * 78)[0]
+    assert "<stdin>: skipped: standard input, already read above (`-` named twice)" in text
+    assert "1 page(s), 14 comment(s)" in text and "1 not reported" in text
+
+
+def test_standard_input_is_reported_with_a_file_s_bounds(monkeypatch):
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "50000")
+    stream = _pipe_in(monkeypatch, b"Title\n\n" + b"A line of the page body.\n" * 4000)
+    out = io.StringIO()
+    assert write_report(["-"], FakeScorer(), Settings(), out) == 1
+    assert "<stdin>: cannot read this page: <stdin>: over the page limit of 50,000 bytes" in out.getvalue()
+    assert stream is not None and stream.tell() == 50_001
+    _pipe_in(monkeypatch, None)
+    out = io.StringIO()
+    assert write_report(["-"], FakeScorer(), Settings(), out) == 1
+    assert "<stdin>: cannot read this page: <stdin>: no standard input (it is closed)" in out.getvalue()
+
+
+def test_report_and_score_help_say_a_dash_is_standard_input(capsys):
+    from service.cli import main
+
+    for command in ("report", "score", "parse"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "- reads a page" in " ".join(capsys.readouterr().out.split()), command
+
+
+def test_a_score_just_under_a_threshold_reads_as_its_reason_does():
+    # The score line rounded to nearest while the reasons round down (service/decide.py): insult
+    # 0.8996 read "insult 0.90 ... -> REVIEW" under a reject threshold of 0.90, and 0.9376 read
+    # "insult 0.94" beside "why: insult 0.93 >= reject threshold 0.90".
+    from collections import Counter
+
+    from core.records import Scores
+
+    class Fixed(FakeScorer):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.value = value
+
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            return [Scores({"insult": self.value, "off_topic": 0.0}, context="article") for _ in texts]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    for value, shown, verdict in ((0.8996, "0.89", "REVIEW"), (0.9376, "0.93", "REJECT")):
+        out = io.StringIO()
+        report_article(one, Fixed(value), Settings(), out, Counter())
+        text = out.getvalue()
+        assert f"insult {shown}   off-topic 0.00" in text and f"-> {verdict}" in text
+        assert f"why: insult {shown} >= " in text
+
+
+def test_an_undetermined_comment_says_the_language_it_was_judged_in():
+    # The API, the queue and batch rows say `judged_language`; the report said only "[language: und]"
+    # beside a reason naming the language it was judged in ("... not trained for language es").
+    from collections import Counter
+    from dataclasses import replace
+
+    from core.records import Scores
+
+    class Guessed(FakeScorer):
+        def score(self, texts, article=None, **kwargs):  # type: ignore[no-untyped-def]
+            values = {"insult": 0.95, "off_topic": 0.0}
+            return [
+                Scores(values, context="article", unsupported=frozenset({"insult"}), assumed_language="es")
+                for _ in texts
+            ]
+
+    one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
+    out = io.StringIO()
+    report_article(one, Guessed(), Settings(), out, Counter())
+    text = out.getvalue()
+    assert "[language: und, judged in es]   -> REVIEW" in text
+    assert "not trained for language es: review" in text
+    assert "(context: article+thread) [language: und, judged in en]" in render(ARTICLE)  # the base models'
+
+    french = replace(ARTICLE, comments=(Comment(text="Vous êtes une idiote, ce est la fin"),))
+    out = io.StringIO()
+    report_article(french, FakeScorer(detects=True), Settings(), out, Counter())
+    assert "[language: fr]" in out.getvalue()  # detected: nothing more to say

@@ -231,3 +231,341 @@ def test_two_spellings_of_one_language_setting_one_step_differently_are_refused(
         language_thresholds={"fr": {"toxicity": {"review": 0.3}}, "fr-FR": {"toxicity": {"review": 0.3}}}
     )
     assert same.thresholds().for_language("fr")["toxicity"].review == 0.3
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # Each was accepted: `moderate serve` loaded the model, then ended in a ValueError traceback
+        # from SQLAlchemy (a port that is not a number), or started and answered every store call 503.
+        ("postgresql://moderation:pw@db.internal:notaport/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:99999/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:0/moderation", "port"),
+        ("postgresql://moderation:pw@db.internal:5432/", "names no database"),
+        ("postgresql://db.internal", "names no database"),
+    ],
+)
+def test_a_database_url_that_cannot_connect_is_refused(url, message):
+    with pytest.raises(ValidationError, match=f"database_url(.|\n)*{message}") as exc:
+        Settings(database_url=url)
+    assert "pw@" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://moderation:pw@db.internal:5432/moderation",
+        "postgres://db.internal/moderation",
+        "postgresql:///moderation?host=/var/run/postgresql",  # a Unix socket: no host, no port
+        "postgresql+psycopg://moderation@[::1]:5433/moderation",
+    ],
+)
+def test_a_database_url_that_can_connect_is_kept(url):
+    assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        # A browser's Origin header is scheme://host[:port], lower case, without a path or its default
+        # port; CORS compares it with the listed origins as strings, so each of these was accepted and
+        # then matched no page: every cross-origin call was refused by the browser, without a word.
+        ("https://news.example/", "'https://news.example'"),
+        ("https://news.example/comments", "'https://news.example'"),
+        ("https://News.Example", "'https://news.example'"),
+        ("HTTPS://news.example", "'https://news.example'"),
+        ("https://news.example:443", "'https://news.example'"),
+        ("http://news.example:80/", "'http://news.example'"),
+        ("news.example", "scheme://host"),
+        ("localhost:3000", "scheme://host"),
+        ("https://user@news.example", "'https://news.example'"),
+        ("https://news.example?x=1", "'https://news.example'"),
+        (" https://news.example", "'https://news.example'"),
+    ],
+)
+def test_a_cors_origin_no_browser_sends_is_refused(origin, expected):
+    with pytest.raises(ValidationError, match="cors_origins") as exc:
+        Settings(cors_origins=[origin])
+    assert expected in str(exc.value)
+
+
+def test_a_wildcard_inside_a_cors_origin_is_refused():
+    # "https://*.example-news.com" was kept as a string no Origin header equals: every subdomain's page
+    # was refused by the browser, without a word ("*" alone, any origin, is fine).
+    with pytest.raises(ValidationError, match=r"cors_origins(.|\n)*list each origin"):
+        Settings(cors_origins=["https://*.example-news.com"])
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["*", "https://news.example", "http://localhost:3000", "https://[::1]:8443", "capacitor://localhost"],
+)
+def test_a_cors_origin_as_browsers_send_it_is_kept(origin):
+    assert Settings(cors_origins=[origin]).cors_origins == [origin]
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("MODERATION_API_TOKN", "MODERATION_API_TOKEN"),
+        ("MODERATION_ADMIN_TOKEN", "MODERATION_API_TOKEN"),
+        ("MODERATION_TOXICITY_REVIEW", "MODERATION_TOXICITY__REVIEW"),  # one underscore, not two
+        ("MODERATION_MAX_PAGE_BYTES", "MODERATION_LIMITS__MAX_PAGE_BYTES"),
+        ("moderation_db_url", "MODERATION_DATABASE_URL"),
+    ],
+)
+def test_an_unknown_moderation_variable_is_named_in_a_warning(monkeypatch, caplog, name, suggestion):
+    # Each was ignored without a word: the site ran without its token, threshold or limit, on the
+    # defaults, believing it was configured. Not refused: other tools may share the prefix.
+    from service.settings import warn_unknown_variables
+
+    monkeypatch.setenv(name, "0.3")
+    with caplog.at_level("WARNING", logger="service.settings"):
+        warn_unknown_variables()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and name in warnings[0] and suggestion in warnings[0], warnings
+    assert "0.3" not in warnings[0]  # a value is never shown: it may be a secret
+
+
+def test_settings_and_the_projects_own_variables_are_not_warned_about(monkeypatch, caplog):
+    monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # the tests' corpora
+    monkeypatch.setenv("MODERATION_CHROMIUM", "/usr/bin/chromium")  # the browser tests'
+    monkeypatch.setenv("MODERATION_API_TOKEN", "s3cret")
+    monkeypatch.setenv("moderation_log_level", "debug")
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    from service.settings import warn_unknown_variables
+
+    with caplog.at_level("WARNING", logger="service.settings"):
+        warn_unknown_variables()
+        Settings()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_model_dir_a_version_in_active_overrides_is_named_in_a_warning(tmp_path, monkeypatch, caplog):
+    # MODERATION_MODEL_DIR (or `moderate serve --model-dir`) names the shipped, first version: a version
+    # ACTIVE names in the versions directory is served instead. A new image's model, or the flag's,
+    # was then not served, without a word (docs/deployment.md said every replica serves that directory).
+    from service.settings import served_model_dir
+    from tests.model.test_versions import fake_artifact
+
+    mine = fake_artifact(tmp_path / "mine", "1.aaaaaaaaaaaa")
+    active = fake_artifact(tmp_path / "versions" / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    (tmp_path / "versions" / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(mine))
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == active
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert all(s in warnings[0] for s in ("MODERATION_MODEL_DIR", str(mine), "1.bbbbbbbbbbbb", "ACTIVE"))
+    caplog.clear()
+    (tmp_path / "versions" / "ACTIVE").unlink()
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == mine
+    assert not caplog.records
+
+
+def test_the_default_model_dir_gives_way_to_an_active_version_quietly(tmp_path, monkeypatch, caplog):
+    # Activation is the documented way to switch versions: nothing to warn about.
+    from service.settings import served_model_dir
+    from tests.model.test_versions import fake_artifact
+
+    active = fake_artifact(tmp_path / "versions" / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    (tmp_path / "versions" / "ACTIVE").write_text("1.bbbbbbbbbbbb\n")
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
+    with caplog.at_level("WARNING", logger="service.settings"):
+        assert served_model_dir(Settings()) == active
+    assert not caplog.records
+
+
+# Names the docs show as mistakes (what a misspelling does); every other MODERATION_* name they
+# mention must be a setting.
+MISTAKES_SHOWN = {
+    "MODERATION_TOXCITY__REVIEW",
+    "MODERATION_LIMITS__MAX_COMENT_CHARS",
+    "MODERATION_API_TOKN",
+    "MODERATION_TOXICITY_REVIEW",
+}
+
+
+def _documented_variables() -> set[str]:
+    import re
+
+    from tests.conftest import REPO
+
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
+    return {m for page in pages for m in re.findall(r"MODERATION_[A-Z0-9_]*[A-Z0-9]", page.read_text())}
+
+
+def _setting_variables() -> set[str]:
+    from service.settings import THRESHOLD_ATTRIBUTES, Database
+
+    names = {f"MODERATION_{f.upper()}" for f in Settings.model_fields if f not in THRESHOLD_ATTRIBUTES}
+    names |= {f"MODERATION_LIMITS__{f.upper()}" for f in Limits.model_fields}
+    return names | {f"MODERATION_DATABASE__{f.upper()}" for f in Database.model_fields}
+
+
+def test_every_setting_is_documented():
+    # MODERATION_DATABASE__SQLITE_BUSY_TIMEOUT_S was named nowhere: an operator whose workers answered
+    # 503 on a locked SQLite file could not know the wait was settable.
+    missing = _setting_variables() - _documented_variables()
+    assert not missing, missing
+
+
+def test_every_documented_variable_is_a_setting():
+    from service.settings import THRESHOLD_ATTRIBUTES
+
+    thresholds = {f"MODERATION_{a.upper()}__{s}" for a in THRESHOLD_ATTRIBUTES for s in ("REVIEW", "REJECT")}
+    known = _setting_variables() | thresholds | {f"MODERATION_{a.upper()}" for a in THRESHOLD_ATTRIBUTES}
+    unknown = _documented_variables() - known - MISTAKES_SHOWN
+    assert not unknown, unknown
+
+
+def test_unknown_variables_are_named_once_by_the_process_that_starts_the_server():
+    # Each worker of `moderate serve --workers N` named MODERATION_API_TOKN again after the supervisor
+    # had (N+1 warnings, the workers' bare, without level or logger); uvicorn started by hand names it
+    # once, like its other lines.
+    env = {"MODERATION_API_TOKN": "s3cret"}
+    assert _factory_stderr("worker_app", env) == ""
+    expected = "WARNING service.settings: MODERATION_API_TOKN is not a setting"
+    assert _factory_stderr("app_from_env", env).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://moderation:s3cret@db.internal:5432/moderation",
+        "sqlite:///var/lib/moderation/feedback.sqlite3",
+    ],
+)
+def test_a_url_in_the_database_path_is_refused(value):
+    # MODERATION_DB_PATH=postgresql://... (meant for MODERATION_DATABASE_URL) was read as a relative file
+    # path: the replica wrote its own SQLite file under ./postgresql:/moderation:s3cret@db.internal:5432/,
+    # the password in a folder name and in the log's "store sqlite ..." line, shared with no replica.
+    from service.cli import _settings_error
+
+    with pytest.raises(ValidationError, match="db_path") as exc:
+        Settings(db_path=value)
+    message = _settings_error(exc.value)
+    assert message is not None and "MODERATION_DB_PATH" in message and "MODERATION_DATABASE_URL" in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # A misspelt parameter: every connection failed, every store call a 503 "retry" for ever.
+        ("sslmod=require", "'sslmod' is no PostgreSQL connection parameter"),
+        # Parameters the store sets itself: the URL's value was replaced without a word.
+        ("connect_timeout=30", "MODERATION_DATABASE__CONNECT_TIMEOUT_S"),
+        ("client_encoding=LATIN1", "'client_encoding' is set by the service"),
+        ("keepalives_idle=600", "'keepalives_idle' is set by the service"),
+    ],
+)
+def test_a_database_url_parameter_that_would_not_apply_is_refused(query, message):
+    with pytest.raises(ValidationError, match="database_url") as exc:
+        Settings(database_url=f"postgresql://moderation:pw@db.internal:5432/moderation?{query}")
+    assert message in str(exc.value)
+
+
+def test_database_url_parameters_that_apply_are_kept():
+    url = "postgresql://moderation@db.internal/moderation?sslmode=verify-full&options=-csearch_path%3Dm&passfile=/p"
+    assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # A secret file's trailing newline: PostgreSQL was asked for database "moderation\n", which does
+        # not exist, so every store call was a 503 for ever.
+        ("database_url", "postgresql://moderation:pw@db.internal:5432/moderation\n"),
+        ("database_url", "postgresql://moderation:pw@db.internal:5432/moderation "),
+        # The store was made as "feedback.sqlite3\n", a file no one looking for feedback.sqlite3 finds.
+        ("db_path", "/var/lib/moderation/feedback.sqlite3\n"),
+        ("versions_dir", "/var/lib/moderation/models\n"),
+        ("model_dir", " /srv/model"),
+    ],
+)
+def test_a_path_or_url_with_whitespace_around_it_is_refused(field, value):
+    with pytest.raises(ValidationError, match=f"{field}(.|\n)*whitespace"):
+        Settings(**{field: value})
+
+
+def _factory_stderr(factory: str, env: dict[str, str] | None = None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", f"from service.api.app import {factory}; {factory}()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+def test_a_bare_uvicorn_start_names_the_settings_it_ignores():
+    # `uvicorn --factory service.api.app:app_from_env` (the docs' alternative to `moderate serve`) took
+    # host, port, workers, parser and the socket bounds from uvicorn's own options, ignoring the
+    # MODERATION_* ones without a word: no head deadline, so slowloris sockets lived for ever.
+    stderr = _factory_stderr("app_from_env")
+    for name in ("MODERATION_LIMITS__HEADER_TIMEOUT_S", "MODERATION_HTTP_PARSER", "MODERATION_PORT"):
+        assert name in stderr, stderr
+    assert "moderate serve" in stderr
+    assert _factory_stderr("worker_app") == ""  # `moderate serve --workers N` applied them itself
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MODERATION_SPAM__REJECT": "0"},  # meant as "off": every score is at least 0
+        {"MODERATION_TOXICITY": '{"review": 0.5, "reject": 0}'},
+        {"MODERATION_LANGUAGE_THRESHOLDS": '{"fr": {"insult": {"reject": 0.0}}}'},
+    ],
+)
+def test_a_reject_step_of_zero_is_refused(monkeypatch, env):
+    # It was taken: every comment was rejected (removed unseen), where the operator meant the step off.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=r"reject 0 would reject every comment.*null"):
+        Settings()
+
+
+def test_a_review_step_of_zero_is_kept():
+    # Every comment to a moderator: a site that moderates everything before it appears may want that.
+    assert Settings(unsubstantial={"review": 0.0}).unsubstantial.review == 0.0
+
+
+@pytest.mark.parametrize(
+    ("limits", "names"),
+    [
+        ({"max_buffered_body_bytes": 1_000_000}, "max_page_bytes"),  # below the 20 MiB page limit
+        (
+            {"max_request_bytes": 8_000_000, "max_page_bytes": 10**6, "max_buffered_body_bytes": 4 * 10**6},
+            "max_request_bytes",
+        ),
+    ],
+)
+def test_a_body_budget_below_one_allowed_body_is_refused(limits, names):
+    # A body within its limit but over the whole worker's budget was answered 503 "retry shortly" for
+    # ever: no retry could fit it, even on an idle worker.
+    with pytest.raises(ValidationError, match=f"max_buffered_body_bytes.*{names}"):
+        Settings(limits=limits)
+    assert Settings(limits={**limits, "max_page_bytes": 1_000_000, "max_request_bytes": 1_000_000})
+
+
+def test_one_setting_given_in_two_cases_is_refused(monkeypatch):
+    # Names are read in any case, so MODERATION_TOXICITY__REVIEW=0.3 beside moderation_toxicity__review=0.6
+    # (an old lower-case line left in a unit file) both named toxicity's review: one of them won unseen.
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
+    monkeypatch.setenv("moderation_toxicity__review", "0.6")
+    with pytest.raises(ValidationError, match="the same setting") as exc:
+        Settings()
+    assert "MODERATION_TOXICITY__REVIEW" in str(exc.value) and "moderation_toxicity__review" in str(exc.value)
+    monkeypatch.delenv("moderation_toxicity__review")
+    monkeypatch.setenv("moderation_shared_dir", "/data")  # another tool's, beside MODERATION_SHARED_DIR
+    assert Settings().toxicity.review == 0.3

@@ -77,3 +77,37 @@ def test_train_out_refuses_to_rewrite_a_published_version(
     err = capsys.readouterr().err
     assert "never rewritten" in err and f"--versions-dir {versions}" in err and "Traceback" not in err
     assert digests(published) == before
+
+
+def _make_train_line(env: dict[str, str]) -> str:
+    import os
+    import shutil
+    import subprocess
+
+    from tests.conftest import REPO
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("MODERATION_")}
+    out = subprocess.run(
+        ["make", "-n", "train", "DATA_DIR=/data"],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return next(line for line in out.splitlines() if "moderate train" in line)
+
+
+def test_make_train_publishes_where_the_service_lists_versions() -> None:
+    # `make train` always published into ./var/models and listed ./model/default as the shipped model:
+    # a service configured with MODERATION_VERSIONS_DIR (the replicas' shared volume) never saw the new
+    # version, and --attribute carried the other attributes over from another model than it serves.
+    line = _make_train_line(
+        {"MODERATION_VERSIONS_DIR": "/srv/versions", "MODERATION_MODEL_DIR": "/srv/shipped"}
+    )
+    assert "--versions-dir /srv/versions" in line and "--model-dir /srv/shipped" in line
+    line = _make_train_line({})
+    assert "--versions-dir var/models" in line and "--model-dir model/default" in line

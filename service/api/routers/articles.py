@@ -131,8 +131,7 @@ async def score_article(
             idempotency_key=idempotency_key,
             identities=[c.author for c in article.comments],
         )
-        for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
-            result["queue_id"] = item_id
+        queueing.answer_queued(results, await queueing.enqueue(state, items), scorer.version)
     comments = [
         {
             "index": i,

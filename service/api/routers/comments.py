@@ -109,8 +109,7 @@ async def score_comments(
             idempotency_key=idempotency_key,
             identities=[c.id for c in body.comments],
         )
-        for result, item_id in zip(results, await queueing.enqueue(state, items), strict=True):
-            result["queue_id"] = item_id
+        queueing.answer_queued(results, await queueing.enqueue(state, items), scorer.version)
     ordered = [{"id": c.id, **r} for c, r in zip(body.comments, results, strict=True)]
     state.metrics.comments.labels("comments").inc(len(texts))
     return json_response({"model": {"version": scorer.version}, "results": ordered})

@@ -213,7 +213,9 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         len(spans) + 1 + len(thread), text_chars([text, *thread], article) + pieces_chars, run
     )
     first = scored[0]
-    detected = first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
+    # The language it was scored in: the first the request names ("und" included, which the scorer
+    # reads as undetermined), else the detected one, its thread's or guessed one, else English.
+    detected = requested[0] if requested else first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
     effective = requested or [detected]
     fields = _drop_unsupported(
         body,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, make_client
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, family_loader, make_client
 
 URL = "/v1/admin/reload"
 
@@ -126,3 +126,38 @@ def test_a_model_without_an_alias_target_is_refused_at_reload_too(settings):
         answer = c.post("/v1alpha1/comments:analyze", json=request)
         assert answer.status_code == 200, answer.text
         assert answer.json()["attributeScores"]["ATTACK_ON_COMMENTER"]
+
+
+def test_thresholds_set_for_an_attribute_the_model_lacks_stop_the_app_at_start(settings):
+    # MODERATION_SPAM__REJECT=0.95 under a model without spam was taken and decided nothing: the site
+    # believed spam was removed. Refused at start, naming the variable, as an alias to no attribute is.
+    import pytest
+
+    from core.errors import ConfigurationError
+    from service.settings import Thresholds
+
+    spam = settings.model_copy(update={"spam": Thresholds(review=0.5, reject=0.95)})
+    with pytest.raises(ConfigurationError, match=r"MODERATION_SPAM \(spam\)"), make_client(spam):
+        pass  # the fake model: insult and off_topic
+    french = settings.model_copy(update={"language_thresholds": {"fr": {"toxicity": Thresholds(review=0.6)}}})
+    with (
+        pytest.raises(ConfigurationError, match=r"MODERATION_LANGUAGE_THRESHOLDS \(fr: toxicity\)"),
+        make_client(french),
+    ):
+        pass
+    with make_client(spam, family_loader()) as c:  # a model with spam: fine
+        assert c.get("/readyz").status_code == 200
+    with make_client(settings) as c:  # spam's default thresholds, not set: fine
+        assert c.get("/readyz").status_code == 200
+
+
+def test_a_model_without_an_attribute_a_threshold_is_set_for_is_refused_at_reload(settings):
+    from service.settings import Thresholds
+
+    spam = settings.model_copy(update={"spam": Thresholds(review=0.5, reject=0.95)})
+    loader = family_loader()
+    with make_client(spam, loader) as c:
+        loader.fake, loader.next_version = {}, "fake-2"  # insult and off_topic only: no spam
+        error = assert_error(c.post(URL, headers=auth()), 409, "model_refused")
+        assert "MODERATION_SPAM" in error["message"] and "still serving fake-1" in error["message"]
+        assert c.get("/v1/model").json()["version"] == "fake-1"

@@ -8,7 +8,7 @@ import pytest
 
 from service.storage import Store, Target
 from tests.conftest import SEED_FILES
-from tests.service.api.conftest import assert_error, auth, make_client
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, make_client
 
 THREAD = {
     "article": {"id": "a-17", "title": "Council budget vote", "body": "The council voted on the budget."},
@@ -108,6 +108,7 @@ def test_the_scoring_answer_is_unchanged_apart_from_queue_ids_and_spans(client):
     for p, q in zip(plain["results"], queued["results"], strict=True):
         assert len(q.pop("queue_id")) == 32
         assert set(q.pop("spans")) == {"insult", "off_topic"}
+        assert (q.pop("queued_before"), q.pop("model_version")) == (False, queued["model"]["version"])
         assert p == q
 
 
@@ -285,6 +286,85 @@ def test_a_page_queued_again_adds_only_its_new_comments_and_keeps_the_verdicts_g
     assert all(a.status_code == 200 for a in answers)
     ids = [[c["queue_id"] for c in a.json()["comments"]] for a in answers]
     assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) > 3
+
+
+class _Stricter(FakeScorer):
+    """The model after a retraining: every comment's insult score is higher."""
+
+    def _insult(self, text: str) -> float:
+        return min(1.0, super()._insult(text) + 0.5)
+
+
+class _RetrainingLoader(Loader):
+    def __call__(self, model_dir):
+        self.loads += 1
+        return FakeScorer("fake-1") if self.loads == 1 else _Stricter("fake-2")
+
+
+def _stored_fields(result: dict) -> dict:
+    return {k: result[k] for k in ("queue_id", "scores", "decision", "spans", "model_version", "context")}
+
+
+def test_a_retry_after_a_model_reload_answers_what_the_stored_items_hold(settings):
+    # A retried queue=true request answered the stored queue_ids with scores computed again: after a
+    # reload the client saw insult 0.5 -> approve where the moderator's item held 0.0. Now a comment
+    # queued before answers its item as stored, and says so; a new one is this request's scoring.
+    def post(thread: dict, key: str | None = None) -> dict:
+        headers = auth() | ({"Idempotency-Key": key} if key else {})
+        r = client.post("/v1/comments:score", json=thread, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    loose = {"comments": THREAD["comments"], "queue": True}
+    with make_client(settings, _RetrainingLoader()) as client:
+        first = post(loose, "retry-1")["results"]
+        in_article = post(THREAD)["results"]
+        assert [(r["queued_before"], r["model_version"]) for r in first] == [(False, "fake-1")] * 3
+        assert client.post("/v1/admin/reload", headers=auth()).status_code == 200
+        rescored = post({"comments": THREAD["comments"]})["results"]
+        assert [r["scores"] for r in rescored] != [r["scores"] for r in first]  # the new model differs
+        retry = post(loose, "retry-1")
+        assert retry["model"] == {"version": "fake-2"}
+        assert [_stored_fields(r) for r in retry["results"]] == [_stored_fields(r) for r in first]
+        assert all(r["queued_before"] and "not_stored" not in r for r in retry["results"])
+        items = {i["id"]: i for i in client.get("/v1/queue?limit=200", headers=auth()).json()["items"]}
+        for r in retry["results"]:
+            item = items[r["queue_id"]]
+            assert (item["scores"], item["decision"], item["model_version"]) == (
+                r["scores"], r["decision"]["verdict"], r["model_version"],
+            )  # fmt: skip
+        # A re-crawl under the article id: the comments queued before answer as stored, a new one
+        # as this request scored it.
+        grown = THREAD | {"comments": [*THREAD["comments"], {"id": "c4", "text": "you moron"}]}
+        recrawl = post(grown)["results"]
+        assert [_stored_fields(r) for r in recrawl[:3]] == [_stored_fields(r) for r in in_article]
+        assert [r["queued_before"] for r in recrawl] == [True, True, True, False]
+        assert recrawl[3]["model_version"] == "fake-2" and recrawl[3]["scores"]["insult"] == 1.0
+        page = {"content": SEED_FILES[0].read_bytes(), "headers": auth() | {"content-type": "text/plain"}}
+        path = "/v1/articles:score?queue=true&source=https://example.org/a"
+        queued_page = client.post(path, **page).json()["comments"]
+        again = client.post(path, **page).json()["comments"]
+        assert [_stored_fields(c) for c in again] == [_stored_fields(c) for c in queued_page]
+        assert all(c["queued_before"] for c in again) and not any(c["queued_before"] for c in queued_page)
+
+
+def test_a_stored_item_without_a_field_says_the_answer_is_this_request_s():
+    # Items queued before schema version 6 (judged_language) or 8 (context, unsupported attributes)
+    # do not hold these: the answer keeps this request's and names them.
+    from datetime import UTC, datetime
+
+    from service.api.queueing import stored_result
+    from service.storage import QueueItem
+
+    old = QueueItem(
+        id="i1", text="you idiot", scores={"insult": 0.9, "off_topic": 0.1}, spans={"insult": ()},
+        decision="reject", reasons=("insult 0.90 >= reject threshold 0.90",), model_version="m-0",
+        flagged=("insult",), risk=2.9, created_at=datetime.now(UTC), status="pending", language="en",
+    )  # fmt: skip
+    answer = stored_result(old)
+    assert answer["not_stored"] == ["judged_language", "context", "language_supported"]
+    assert not {"judged_language", "context", "language_supported"} & set(answer)
+    assert (answer["scores"], answer["model_version"]) == ({"insult": 0.9, "off_topic": 0.1}, "m-0")
 
 
 @pytest.mark.parametrize("key", [b"", b"k" * 256, "caf\u00e9".encode("latin-1")])

@@ -251,7 +251,7 @@ def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_see
     writing = threading.Event()
     writing.set()
 
-    def send(base: str, key: str, n: int) -> list[str]:
+    def send(base: str, key: str, n: int) -> list[dict]:
         # Round n's comments have ids of their own (the same ids would be the same items anyway).
         comments = [c | {"id": f"{n}-{i}"} for i, c in enumerate(THREAD["comments"])]
         body = THREAD | {"article": article, "comments": comments}
@@ -259,7 +259,7 @@ def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_see
             barrier.wait()
             r = http.post(base + "/v1/comments:score", json=body, headers=AUTH | {"Idempotency-Key": key})
             assert r.status_code == 200, r.text
-            return [c["queue_id"] for c in r.json()["results"]]
+            return list(r.json()["results"])
 
     def poll() -> None:
         nonlocal after
@@ -278,9 +278,15 @@ def test_a_retry_through_the_other_replica_queues_nothing_again_and_a_poller_see
         poller = pool.submit(poll)
         for n in range(8):
             key = f"retry-{n}-{uuid.uuid4().hex}"
-            ids_a, ids_b = pool.submit(send, a.base, key, n), pool.submit(send, b.base, key, n)
-            assert ids_a.result() == ids_b.result()
-            queued += ids_a.result()
+            answer_a, answer_b = pool.submit(send, a.base, key, n), pool.submit(send, b.base, key, n)
+            results_a, results_b = answer_a.result(), answer_b.result()
+            # One replica stored the comments, the other found them and answers them as stored.
+            before = sorted(
+                [[r.pop("queued_before") for r in results_a], [r.pop("queued_before") for r in results_b]]
+            )
+            assert before == [[False] * 3, [True] * 3]
+            assert results_a == results_b
+            queued += [r["queue_id"] for r in results_a]
         writing.clear()
         poller.result()
     assert len(set(queued)) == 24

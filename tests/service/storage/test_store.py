@@ -217,6 +217,16 @@ def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, mo
         store.close()
 
 
+def test_a_database_url_whose_port_is_no_number_is_a_configuration_error():
+    # `moderate train --feedback postgresql://...:notaport/db` ended in a ValueError traceback.
+    with pytest.raises(ConfigurationError, match="port") as exc:
+        engines.parse_target("postgresql://moderation:s3cret@db.internal:notaport/moderation")
+    assert "s3cret" not in str(exc.value)
+    with pytest.raises(ConfigurationError, match="port") as exc:  # an unescaped "@" in the password
+        engines.parse_target("postgresql://moderation:s3c@ret:word@db.internal/moderation")
+    assert "word" not in str(exc.value)
+
+
 @pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
 def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
     # LATIN1 took an English comment, then a Chinese or Arabic one was a 500 (UnicodeEncodeError);
@@ -228,6 +238,23 @@ def test_a_postgres_database_not_in_utf8_is_refused_clearly(postgres, encoding):
         )
     with pytest.raises(ConfigurationError, match=f"encoded {encoding}.*ENCODING 'UTF8'"):
         Store.open(engines.parse_target(postgres.url(name)))
+
+
+def test_the_urls_own_options_are_kept_beside_the_statement_timeout(pg_url):
+    # ?options=-c search_path=moderation (a schema of its own on a shared server) was replaced by the
+    # service's statement timeout: the tables went into public, without a word.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA moderation")
+    store = Store.open(engines.parse_target(pg_url + "?options=-csearch_path%3Dmoderation"), Database())
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SHOW search_path")).scalar() == "moderation"
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "15s"
+    finally:
+        store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        schemas = {row[0] for row in conn.execute("SELECT table_schema FROM information_schema.tables")}
+    assert "moderation" in schemas and "public" not in schemas
 
 
 def test_a_client_encoding_from_the_environment_does_not_stop_other_scripts(pg_url, monkeypatch):
@@ -677,6 +704,23 @@ def test_enqueueing_the_same_keys_again_returns_the_stored_ids_and_adds_no_rows(
         == [store.enqueue([item("dup", idempotency_key="k")])[0]] * 2
     )
     assert count_rows(store)[0] == 5
+
+
+def test_enqueueing_again_returns_each_item_as_stored(store):
+    # A retry was answered with the stored ids only, so the API answered them with the scores it had
+    # just computed: after a model reload not what the items hold. The stored item comes back too.
+    first = store.enqueue_or_find([item("you idiot", idempotency_key="r1/0")])
+    assert [q.stored for q in first] == [None]
+    store.decide(first[0].id, "reject")
+    rescored = item("you idiot", insult=0.2, model_version="m-2", idempotency_key="r1/0")
+    again = store.enqueue_or_find([rescored, item("moron", idempotency_key="r1/1")])
+    assert [q.id for q in again][:1] == [first[0].id] and again[1].stored is None
+    held = again[0].stored
+    assert held == store.queue_item(first[0].id)
+    assert held is not None and (held.scores, held.model_version, held.decision, held.verdict) == (
+        {"insult": 0.8, "off_topic": 0.1}, "m-1", "review", "reject",
+    )  # fmt: skip
+    assert count_rows(store)[0] == 2
 
 
 def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target, postgres_waits):

@@ -235,6 +235,13 @@
 
   // The queue's order within a decision (GET /v1/queue): the highest score among the attributes that
   // flagged the comment, all of them when none did.
+  // Scores are shown rounded DOWN, as the decision's reasons are (service/decide.py shown_score): 0.8996
+  // under a reject threshold of 0.90 must not read "0.90" beside a decision that did not reject.
+  function shown(value, digits) {
+    const scale = 10 ** digits;
+    return (Math.floor(value * scale + 1e-9) / scale).toFixed(digits);
+  }
+
   function risk(item) {
     const flagged = new Set(flaggedAttributes(item));
     const values = Object.entries(item.scores || {})
@@ -314,7 +321,7 @@
     meta.className = "meta";
     meta.id = "item-meta-" + index;
     meta.textContent = [
-      "risk " + risk(item).toFixed(2),
+      "risk " + shown(risk(item), 2),
       "decision " + (decision.verdict || "?"),
       item.language ? "language " + item.language : null,
       item.created_at ? "queued " + when(item.created_at) : null,
@@ -389,7 +396,7 @@
       meter.setAttribute("aria-label", name + " score");
       bar.append(meter);
       dl.append(bar);
-      dl.append(element("dd", typeof value === "number" ? value.toFixed(3) : "not scored"));
+      dl.append(element("dd", typeof value === "number" ? shown(value, 3) : "not scored"));
     }
     return dl;
   }
@@ -702,12 +709,19 @@
         errors.push("line " + (i + 1) + ': "article_id" must be a string'); // as `moderate score` says
         return;
       }
-      // Lines sharing an article_id are one thread; a line without one is scored alone (as `moderate
-      // score` does): in one request with others it would be scored against them as off-topic context.
+      if (obj.language !== undefined && obj.language !== null && typeof obj.language !== "string") {
+        errors.push("line " + (i + 1) + ': "language" must be a string'); // as `moderate score` says
+        return;
+      }
+      // A line's "language" is the API's `language` for it, as `moderate score` reads it ("und": detect).
+      const tag = typeof obj.language === "string" ? obj.language.trim().toLowerCase() : "";
+      const language = tag && tag !== "und" ? tag : null;
+      // Lines sharing an article_id (and language) are one thread; a line without one is scored alone (as
+      // `moderate score` does): in one request with others it would be scored against them as off-topic context.
       const articleId = typeof obj.article_id === "string" && obj.article_id ? obj.article_id : null;
-      const key = articleId === null ? Symbol("line " + (i + 1)) : articleId;
+      const key = articleId === null ? Symbol("line " + (i + 1)) : JSON.stringify([articleId, language]);
       if (!threads.has(key)) {
-        threads.set(key, { article_id: articleId, article: obj.article || null, comments: [], lines: [] });
+        threads.set(key, { article_id: articleId, article: obj.article || null, language, comments: [], lines: [] });
       }
       const comment = { text: obj.text };
       if (typeof obj.id === "string" || typeof obj.id === "number") comment.id = String(obj.id);
@@ -725,6 +739,7 @@
       // A thread is scored in requests of at most 100 comments (the service's explain limit).
       for (let i = 0; i < thread.comments.length; i += 100) {
         const body = { comments: thread.comments.slice(i, i + 100), queue: true };
+        if (thread.language) body.language = thread.language;
         const given = thread.article && typeof thread.article === "object" ? thread.article : {};
         const article = { id: thread.article_id, title: given.title, body: given.body, source: source || null };
         body.article = Object.fromEntries(Object.entries(article).filter(([, v]) => typeof v === "string" && v));

@@ -1,0 +1,63 @@
+"""`-` as a PATH of `moderate parse`, `report` and `score`: standard input (`curl URL | moderate score -`),
+read with the bounds a file has (docs/limits.md) and named `<stdin>` in the output, as a file is by its
+path. It is read once, in the process that started: a second `-` is a skipped entry."""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO
+
+from core.errors import DecodeError, EmptyInputError, TooLargeError
+from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_rest_of_line
+
+STDIN = "-"  # the PATH that names standard input, as for cat
+SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
+
+
+def _stream() -> BinaryIO:
+    if sys.stdin is None:  # started with it closed (`<&-`)
+        raise EmptyInputError(f"{SOURCE}: no standard input (it is closed)")
+    return sys.stdin.buffer
+
+
+def _reading(what: str) -> DecodeError:
+    return DecodeError(f"{SOURCE}: cannot read standard input: {what}")
+
+
+def check_page_size(data: bytes, max_bytes: int) -> bytes:
+    """`data` read from standard input (at most one byte over `max_bytes`), refused as a file over
+    the page limit is."""
+    if len(data) > max_bytes:
+        raise TooLargeError(f"{SOURCE}: over the page limit of {max_bytes:,} bytes")
+    return data
+
+
+def read_page(max_bytes: int) -> bytes:
+    """A page from standard input: never more than one byte over the page limit is read."""
+    try:
+        data = _stream().read(max_bytes + 1)
+    except OSError as exc:
+        raise _reading(exc.strerror or str(exc)) from exc
+    return check_page_size(data, max_bytes)
+
+
+def read_input(max_page_bytes: int, max_lines: int, *, sniff: bool) -> tuple[bool, bytes]:
+    """For `moderate score`: (is a comment export, its bytes). A first line that is a JSON object makes
+    it an export (with `sniff`, i.e. --page-format auto), as a `.jsonl` name makes a file one; it is
+    read to at most one line past `max_lines` (refused then, as a file is), each line to its first
+    MAX_JSONL_LINE_BYTES + 1 bytes (an error row then, as in a file). Otherwise it is a page: at most
+    one byte over `max_page_bytes`, checked by the worker with `check_page_size`."""
+    stream = _stream()
+    try:
+        first = stream.readline(min(MAX_JSONL_LINE_BYTES, max_page_bytes) + 1)
+        if not (sniff and reads_as_json_lines(first)):
+            return False, first + stream.read(max_page_bytes + 1 - len(first))
+        lines = [first]
+        while len(lines) <= max_lines and (raw := stream.readline(MAX_JSONL_LINE_BYTES + 1)):
+            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
+                skip_rest_of_line(stream)  # kept as its first bytes, still over the bound: one error row
+                raw += b"\n"
+            lines.append(raw)
+    except OSError as exc:
+        raise _reading(exc.strerror or str(exc)) from exc
+    return True, b"".join(lines)
