@@ -746,3 +746,16 @@ def test_slashed_dates_that_cannot_tell_are_day_first_outside_english(
     art = parse_page(lead + f"\n{heading}\n\n" + thread, fmt="text")
     assert [c.author for c in art.comments] == names
     assert art.comments[0].posted_at == iso + "T18:40:00"
+
+
+def test_a_posters_post_count_on_its_own_line_heads_no_section() -> None:
+    # BeautifulSoup's text puts "4.532 Postings" under each name on a line of its own: read as a
+    # comment counter, it moved the section into the first posting and declared 4,532 comments.
+    texts = [t for _, t in _THREAD]
+    thread = "".join(
+        f"{n}\n\n{c} Postings\n\nvor {k + 2} Stunden\n\n{t}\n\nAntworten\n\n"
+        for k, ((n, c), t) in enumerate(zip(_FORUM, texts, strict=True))
+    )
+    art = parse_page(_LEAD_EN + "\nForum\n\n" + thread, fmt="text")
+    assert art.declared_comment_count is None
+    assert [c.text for c in art.comments] == texts
