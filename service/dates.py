@@ -126,7 +126,9 @@ _UNITS = (
     r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
     r"|sekunden?|minuten?|stunden?|tag(?:en?)?|wochen?|monat(?:en?)?|jahr(?:en?|e)?"
     r"|segundos?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?|anos?"
-    r"|ore|ora|giorni|giorno|settimane|mesi|anni|uur|dagen|dag|weken|maanden|jaar)"
+    r"|mês"
+    r"|secondi|secondo|minuti|minuto|ore|ora|giorni|giorno|settimane|settimana|mesi|mese|anni|anno"
+    r"|seconden|minuten|minuut|uur|dagen|dag|weken|maanden|maand|jaar)"
 )
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
@@ -161,7 +163,7 @@ _REL = (
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
     rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|(?:{_AR_ONE_OR_TWO}))"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
-    rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?)\s+{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
+    rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?|un['’](?=ora))\s*{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
 
@@ -217,7 +219,10 @@ _REL_WORDS = (
     *_DAY_WORDS,
 )
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").
-_BARE_WORDS = ("ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", *_DAY_WORDS)
+_BARE_WORDS = (
+    "ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", "geleden",
+    "ora fa", "minuto fa", "giorno fa", "settimana fa", "mese fa", "anno fa", *_DAY_WORDS,
+)  # fmt: skip
 
 
 _COMPACT_REL = re.compile(rf"[·•|] \d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)

@@ -246,6 +246,8 @@ class _Walker:
             return
         reply_box = tag in NEST_TAGS or (cls.strip() and _REPLY_CONTAINER.search(cls)) or reply_entry
         nest = 1 if len(self.stack) < self.max_depth and reply_box else 0
+        if is_block and len(self.stack) < self.max_depth:
+            nest += _level_attribute(el)  # a flat list that states each comment's level
         self.depth += nest
         kind = self.kinds[-1]
         if kind is not None:  # never a <br>: that is no block
@@ -321,6 +323,21 @@ def _is_entry(el: Any) -> bool:
     return bool(itemtype and _SCHEMA_COMMENT.search(itemtype))
 
 
+# A comment's level stated by an attribute, in a flat list of comments (forums indent such a list with
+# CSS): aria-level (a standard: tree items), data-level, data-depth. Deeper than this is read at it.
+_LEVEL_ATTRIBUTES = ("aria-level", "data-level", "data-depth")
+_MAX_LEVEL_ATTRIBUTE = 32
+
+
+def _level_attribute(el: object) -> int:
+    get = el.get  # type: ignore[attr-defined]
+    for name in _LEVEL_ATTRIBUTES:
+        value = (get(name) or "").strip()
+        if value.isdigit() and value.isascii():
+            return min(int(value), _MAX_LEVEL_ATTRIBUTE)
+    return 0
+
+
 def _spacer_indent(el: object) -> int:
     """A transparent spacer image one pixel high (<img height=1 width=40>) indents a table row: a
     reply's depth in table-layout threads. One level per 10 pixels; a 1x1 tracking pixel is none."""
@@ -379,7 +396,12 @@ def _machine_time(tag: str, el: object) -> str | None:
     return m.group(0) if m else None
 
 
-_META_CLASS = re.compile(r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count", re.I)
+# ... and as sites in other languages name them ("c-nombre", "c-fecha", "autore", "naam", "datum").
+_META_CLASS = re.compile(
+    r"author|name|user|nick|date|time|posted|byline|meta|when|ago|count"
+    r"|autor|auteur|nombre|nome|naam|pseudo|fecha|datum|data|tijd|zeit|hora|heure",
+    re.I,
+)
 
 
 def _is_meta(tag: str, el: object) -> bool:

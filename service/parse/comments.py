@@ -18,6 +18,7 @@ from service.parse.lexicon import (
     _IMAGE_PLACEHOLDER,
     _LEAD_MARKER,
     _LIKE_PHRASE,
+    _NAME_PARTICLES,
     _NAME_STRIP,
     _PAREN_NUM,
     _ROLE_LINE,
@@ -26,6 +27,7 @@ from service.parse.lexicon import (
     _ends_sentence,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
+from service.parse.sectiongate import _PRONOUNS
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +112,17 @@ def _authors(
     constant = _template_words(all_tokens)
     authors: list[str | None] = []
     for toks in all_tokens:
-        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from").
-        kept = _name_stretch([_ID_MARK if t.lower() in constant else t for t in toks])
+        # A template word ends a name where it stands ("Ann from Leeds" when every header has "from"),
+        # but not as a capitalised particle inside one ("Pierre-Yves Le Goff le 3 décembre").
+        marked = [
+            _ID_MARK if t.lower() in constant and not _inner_particle(toks, k, constant) else t
+            for k, t in enumerate(toks)
+        ]
+        # A count before its template label is the poster's profile, no part of the name: "NAME 4.532
+        # Postings", "NAME 87 posts" (a template's function word is no label: "by Beavis 25 on DATE").
+        labels = {k for k, t in enumerate(toks) if marked[k] == _ID_MARK != t and not _is_function(t)}
+        marked = [_ID_MARK if k + 1 in labels and _is_number(t) else t for k, t in enumerate(marked)]
+        kept = _name_stretch(marked)
         text = _clean_name(_ROLE_BADGE.sub("", _BADGE.sub("", " ".join(kept))))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
@@ -151,6 +162,14 @@ def _split_parent_names(authors: list[str | None], reply_to: dict[int, str]) -> 
         out[i] = name
         reply_to[i] = parent
     return out
+
+
+def _inner_particle(toks: list[str], k: int, constant: set[str]) -> bool:
+    """Whether toks[k] is a capitalised name particle between two capitalised words of a name."""
+    t = toks[k]
+    if not (t[:1].isupper() and t.casefold() in _NAME_PARTICLES and 0 < k < len(toks) - 1):
+        return False
+    return all(w[:1].isupper() and w.lower() not in constant for w in (toks[k - 1], toks[k + 1]))
 
 
 def _header_name_part(text: str) -> tuple[str, str | None]:
@@ -306,7 +325,25 @@ def _page_order(lines: list[_Line]) -> str | None:
         return "dmy"
     if mdy > 2 * dmy:
         return "mdy"
+    # Month first ("03/12/2024" as March 12) is an American habit: a page not in English writes the day
+    # first. Read only when a slashed date is left to decide (dotted and dashed ones are day first).
+    if any(d.kind == "num" and "/" in d.raw for d in dates) and not _reads_english(lines):
+        return "dmy"
     return None
+
+
+# English prose has "the", "and", "of", "to" ... in about one word of five; a page where they are
+# rarer than this is in another language (German, Spanish, Dutch prose: under 1 %).
+_ENGLISH_SHARE = 0.05
+_ENGLISH_WORDS = frozenset(
+    ["the", "and", "of", "to", "is", "that", "with", "for", "was", "are", "this", "you", "it"]
+)
+_LATIN_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _reads_english(lines: list[_Line]) -> bool:
+    words = [w.lower() for ln in lines if ln.furniture is None for w in _LATIN_WORD.findall(ln.core)]
+    return bool(words) and sum(w in _ENGLISH_WORDS for w in words) >= _ENGLISH_SHARE * len(words)
 
 
 _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)
@@ -511,7 +548,39 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
         leading.append(found)
         counts.update({label for _, label in found})
     common = {label for label, c in counts.items() if c >= max(2, _HABIT_SHARE * len(blocks))}
-    return {j for found in leading for j, label in found if label in common}
+    found_lines = {j for found in leading for j, label in found if label in common}
+    return found_lines | _workplace_lines(lines, blocks)
+
+
+# The profile line a comment widget shows under some names (Facebook's plugin: "Works at Riverside
+# Middle School", "Owner at Sunrise Bakery", "Arbeitet bei ...", "Travaille chez ...", "Lavora presso
+# ..."): a capitalised role or verb of at most three words, a preposition of place, and a capitalised
+# place; a short line with no sentence end or comma, opening a comment that has more text below it.
+# A reader's own first line says "I" or "we" ("I live in Leeds"): a pronoun before the place keeps it.
+_WORKPLACE = re.compile(
+    r"(?P<role>(?-i:[A-Z\u00c0-\u00de])[\w'’.-]*(?:\s+[\w'’.-]+){0,2})\s+"
+    r"(?:at|in|bei|an|chez|à|en|presso|a|bij|aan|em|na|no|في)\s+"
+    r"(?-i:[A-Z\u00c0-\u00de\d])[^,.;:!?…]*",
+    re.I,
+)
+_MAX_WORKPLACE_WORDS = 8  # "Studied Mechanical Engineering at University of Nottingham" and no longer
+_MIN_WORKPLACE_LINES = 2
+
+
+def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> set[int]:
+    """Each block's first line when it is a commenter's workplace or school line (_WORKPLACE) and the
+    reader's text follows it."""
+    out: set[int] = set()
+    for _, idx in blocks:
+        content = [j for j in idx if not lines[j].chrome and lines[j].furniture is None]
+        if len(content) < 2:
+            continue
+        core = lines[content[0]].core.strip()
+        m = _WORKPLACE.fullmatch(core) if len(core.split()) <= _MAX_WORKPLACE_WORDS else None
+        if m and not any(w.casefold() in _PRONOUNS for w in m["role"].split()):
+            out.add(content[0])
+    # The widget's habit: one such line on a page is a reader's subject or signature ("Robert in Oregon").
+    return out if len(out) >= _MIN_WORKPLACE_LINES else set()
 
 
 # A forum's post bar and the NEXT poster's profile end each block when a text dump puts them above the

@@ -26,6 +26,7 @@ from service.parse.lexicon import (
     _SAYS_WORDS,
     _all_chrome_tokens,
     _ends_sentence,
+    _name_words,
 )
 from service.parse.lines import _Line
 
@@ -61,7 +62,7 @@ def _is_name_like(ln: _Line) -> bool:
     words = core.split()
     if _CUE_RX.search(core):
         return len(words) <= _MAX_NAME_WORDS + 2
-    return 1 <= len(words) <= _MAX_PLAIN_NAME_WORDS
+    return 1 <= _name_words(words) <= _MAX_PLAIN_NAME_WORDS
 
 
 def _is_name_line_loose(ln: _Line) -> bool:
@@ -185,37 +186,74 @@ _RELATIVE_KINDS = frozenset(("rel", "stamp"))
 def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[int]]) -> list[list[int]]:
     """One widget writes recent comments' stamps relative and older ones absolute ("5 hours ago",
     "Dec 3, 2026", or a <time> showing a word we cannot read): each relative shape joined with each
-    other shape whose lines join the name to the date with the same separator ("NAME • DATE"), near
-    them. (A bare space joins a sidebar's "NAME about 3 hours ago" as well: no merge then.)"""
+    other shape whose lines join the name to the date the same way, near them. Punctuation joins
+    ("NAME • DATE") are compared as they are; a bare space ("Ann 3 hours ago" / "Cy December 3, 2024")
+    only between lines that hold a name and the date and nothing else (a sidebar's "by NAME about 3
+    hours ago · 14 comments" or a header with words after its date is another shape). Lines that hold
+    the date alone (the name on the line above) join lines that hold the date alone."""
     mixed: list[list[int]] = []
-    for (kind, _, before), rel in groups.items():
-        if kind not in _RELATIVE_KINDS or not before:
+    for (kind, _, _), rel in groups.items():
+        if kind not in _RELATIVE_KINDS:
             continue
-        for (other, _, before2), members in groups.items():
-            if other == kind or not before2:
+        for (other, _, _), members in groups.items():
+            if other == kind:
                 continue
             joints = Counter(_joint(lines[i]) for i in members).most_common(1)
             joint = joints[0][0] if joints else None
-            if joint is None:
+            if joint in (_BARE, _ALONE):
+                members = [i for i in members if _joint(lines[i]) == joint]
+            elif joint is None:
                 continue
-            reach = max([_MIXED_REACH, *(b - a for a, b in pairwise(members))])
-            near = [
-                i for i in rel if members[0] - reach <= i <= members[-1] + reach and _joint(lines[i]) == joint
-            ]
+            near = _near_lines(members, [i for i in rel if _joint(lines[i]) == joint])
             if near:
                 mixed.append(sorted([*members, *near]))
     return mixed
 
 
+def _near_lines(members: list[int], candidates: list[int]) -> list[int]:
+    """The candidates in reach of the members' span, the span growing by each one taken (a run of
+    relative stamps above the absolute ones is taken one comment at a time)."""
+    reach = max([_MIXED_REACH, *(b - a for a, b in pairwise(members))])
+    lo, hi = members[0], members[-1]
+    below = [i for i in candidates if i > hi]
+    above = [i for i in reversed(candidates) if i < lo]
+    near = [i for i in candidates if lo <= i <= hi]
+    for i in below:
+        if i - hi > reach:
+            break
+        near.append(i)
+        hi = i
+    for i in above:
+        if lo - i > reach:
+            break
+        near.append(i)
+        lo = i
+    return near
+
+
 _JOINT = re.compile(r"[^\w\s]+\s*$")
+# The joint of a line that holds only a name, a space and the date ("Ann 3 hours ago").
+_BARE = " "
+# The joint of a line that holds the date alone ("3 uur geleden" under the name line).
+_ALONE = ""
+# Such a name is at most this many words ("Jean-Luc de la Tour", "Hans-Peter von der Heide").
+_MAX_BARE_NAME_WORDS = 5
 
 
 def _joint(ln: _Line) -> str | None:
-    """The punctuation between a header's name and its date ("•", "|", "-"), None for a space."""
+    """The punctuation between a header's name and its date ("•", "|", "-"); `_BARE` for a space when
+    the line is only a short name and the date, `_ALONE` for a line that is only the date; None for any
+    other line."""
     d = ln.date
     assert d is not None
-    m = _JOINT.search(ln.core, 0, d.start)
-    return m[0].strip() if m else None
+    before = ln.core[: d.start].rstrip()
+    m = _JOINT.search(before)
+    if m and not _FINAL_INITIAL.search(before):  # "Mia K. 30. November 2024": an initial, no joint
+        return m[0].strip()
+    name = before.split()
+    if ln.core[d.end :].strip(" )]") != "" or len(name) > _MAX_BARE_NAME_WORDS:
+        return None
+    return _BARE if name else _ALONE
 
 
 def _best_section(
@@ -554,7 +592,7 @@ def _name_below(lines: list[_Line], i: int) -> int | None:
             continue
         return (
             j
-            if _is_name_like(ln) and not ln.opener and len(ln.core.split()) <= _MAX_PLAIN_NAME_WORDS
+            if _is_name_like(ln) and not ln.opener and _name_words(ln.core.split()) <= _MAX_PLAIN_NAME_WORDS
             else None
         )
     return None

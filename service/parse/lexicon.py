@@ -76,6 +76,13 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
         r"|(?:please )?(?:sign in|sign up|log ?in|register)\b.{0,60}\bto (?:add |post |leave |write )?(?:a |your )?(?:new )?(?:comment|post|reply)\b.*"
         r"|show more|load more|mehr laden|voir plus"
+        # "Load more" in de/fr/es/pt/it/nl/ar: "Weitere Postings laden", "Voir plus de réactions", "Cargar más
+        # comentarios", "Ver mais comentários", "Carica altri commenti", "Meer reacties laden", "عرض المزيد"
+        r"|(?:mehr|weitere)(?: kommentare| postings| beiträge| antworten)? (?:laden|anzeigen)"
+        r"|(?:voir|afficher|charger) plus(?: de (?:commentaires|réactions|réponses))?"
+        r"|(?:cargar|ver|mostrar) más(?: comentarios| respuestas)?|(?:ver|carregar|mostrar) mais(?: comentários| respostas)?"
+        r"|(?:carica|mostra|vedi) altri(?: commenti| \d+ commenti)?|(?:meer|alle)(?: reacties)? (?:laden|tonen|bekijken)"
+        r"|toon meer(?: reacties)?|(?:عرض|تحميل) المزيد(?: من التعليقات)?"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
@@ -230,6 +237,17 @@ _CHROME_WORDS = frozenset(
         "eliminar",
         "j’aime",
         "button",  # lynx's "(BUTTON)" mark
+        # Session 20: Dutch, Arabic and German buttons and counters ("Reageer · Melden · 👍 14",
+        # "رد | إبلاغ | إعجاب 5", "14 Empfehlungen"); "Mi piace" / "Me gusta" are one word here too.
+        "reageer",
+        "antwoorden",
+        "رد",
+        "إبلاغ",
+        "ابلاغ",
+        "إعجاب",
+        "اعجاب",
+        "empfehlungen",
+        "empfehlung",
         "[–]",
         "[+]",
         "[-]",
@@ -277,7 +295,12 @@ def _all_chrome_tokens(core: str) -> bool:
         or (len(head) > 1 and (head[1] in _CHROME_WORDS or head[1].isdigit()))
     ):
         return False  # cheap exit: neither of the first two words is an action word
-    tokens = [t for t in _CHROME_SPLIT.split(_REPORT_PHRASE.sub("report", core.lower())) if t]
+    # "Rispondi | Segnala | Mi piace 8": the two-word "like" anywhere in the row.
+    tokens = [
+        t
+        for t in _CHROME_SPLIT.split(_LIKE_PHRASE.sub("like", _REPORT_PHRASE.sub("report", core.lower())))
+        if t
+    ]
     # lynx marks each <button> "(BUTTON)": a mark is an action of its own, not one more word.
     words = len(tokens) - tokens.count("button") if LYNX_BUTTON in core else len(tokens)
     return (
@@ -301,13 +324,15 @@ _COMMENT_WORDS = (
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
     r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
     r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe"
+    r"|diskussion|discussie|reações|reacciones|reazioni"  # session 20: news sites' headings
     # Arabic: comments (with and without the article), replies, readers' opinions
     r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
 _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
-    r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء)"
+    r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
+    r"|diskussion|discusión|discussione|discussão|discussie)"
 )
 _OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"
@@ -441,6 +466,49 @@ _FUNCTION_WORDS = frozenset(
 # An image's placeholder in a text dump: "[icon_delete]", "[100_4666]", "[c31]", "[photo]" (a name such
 # as "[!v@n]" is none).
 _IMAGE_PLACEHOLDER = re.compile(r"\[(?:[\w-]*[_\d][\w-]*|photo|image|img|avatar|icon|picture)\]", re.I)
+# Particles inside a family name ("Jean-Luc de la Tour", "Pieter van den Berg", "Hans-Peter von der
+# Heide", "Maria da Graça Costa", "Pierre-Yves Le Goff"): between two words of a name they add no word.
+_NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "la",
+        "le",
+        "du",
+        "des",
+        "d'",
+        "d’",
+        "von",
+        "vom",
+        "zu",
+        "der",
+        "den",
+        "van",
+        "ter",
+        "ten",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "di",
+        "del",
+        "della",
+        "degli",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "y",
+        "e",
+    ]
+)
+
+
+def _name_words(words: list[str]) -> int:
+    """How many words a name line holds, not counting the particles between its first and last word."""
+    inner = sum(1 for w in words[1:-1] if w.casefold() in _NAME_PARTICLES)
+    return len(words) - inner
+
+
 _NAME_STRIP = " \t,;:|·•-–—@()[]«»\"'“”+*/"
 
 _END_REASONS = {

@@ -39,6 +39,16 @@ from service.parse import parse_page
         ("Ann · last week", "last week"),
         ("right now", "right now"),
         ("Tom · about 2 hours", "about 2 hours"),
+        # Session 20: Italian and Dutch stamps without a digit, and singular units.
+        ("Marco De Luca · un'ora fa", "un'ora fa"),
+        ("un’ora fa", "un’ora fa"),
+        ("una settimana fa", "una settimana fa"),
+        ("un mese fa", "un mese fa"),
+        ("5 minuti fa", "5 minuti fa"),
+        ("Ingrid een uur geleden", "een uur geleden"),
+        ("een maand geleden", "een maand geleden"),
+        ("1 minuut geleden", "1 minuut geleden"),
+        ("há 1 mês", "há 1 mês"),
     ],
 )
 def test_localized_and_short_relative_stamps(line: str, raw: str) -> None:
@@ -274,6 +284,103 @@ def test_facebook_plugin_action_rows_close_their_comments(
     assert [c.text for c in art.comments] == texts
 
 
+_FB_PROFILED = [
+    (
+        "Linda Marsh Cooper",
+        "Works at Riverside Middle School",
+        "So proud of my brother! Best bread in the state.",
+    ),
+    ("Gary Wills", "", "Their rye is even better than the sourdough, get there before ten."),
+    ("Pete Marsh", "Owner at Sunrise Bakery", "Thanks Gary! We are adding a second rye bake on Saturdays."),
+    (
+        "Petra Rahmann",
+        "Arbeitet bei Stadtwerke Bremen",
+        "Die Buslinie kam 2019 doch zurück, nach der Petition.",
+    ),
+    ("Ann Lee", "", "I live in Leeds\nand the ferry was my only way to work for ten years."),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_facebook_plugin_profile_line_is_no_part_of_the_comment(fmt: str) -> None:
+    # The plugin shows a workplace or school line under some names; it stayed as the text's first line.
+    # A reader's own first line with a pronoun ("I live in Leeds") stays theirs.
+    if fmt == "text":
+        thread = "".join(
+            f"{n}\n{w}\n{t}\nLike · Reply · 2y\n".replace("\n\n", "\n") for n, w, t in _FB_PROFILED
+        )
+        page = _LEAD_EN + f"\n{len(_FB_PROFILED)} comments\nSort by Top\nAdd a comment...\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="UFIComment"><a class="UFICommentActorName">{n}</a>'
+            + (f'<div class="_4bl9">{w}</div>' if w else "")
+            + f'<div class="UFICommentBody">{t.replace(chr(10), "<br>")}</div>'
+            '<div class="UFICommentActions">Like · Reply · 2y</div></div>'
+            for n, w, t in _FB_PROFILED
+        )
+        page = _en_page(f'<div class="fb-comments"><div>{len(_FB_PROFILED)} comments</div>{thread}</div>')
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _, _ in _FB_PROFILED]
+    assert [c.text for c in art.comments] == [t for _, _, t in _FB_PROFILED]
+
+
+def test_one_reader_subject_shaped_like_a_profile_line_stays_the_text() -> None:
+    """The profile line is the widget's habit: a single "NAME in PLACE" or "SUBJECT in PLACE" first line
+    on a page is what the reader wrote (a subject line on SB Nation, a signature)."""
+    texts = [
+        "Robertson meltdown in Yankee 7th\nSomehow it feels good to see other relievers fail too.",
+        *[t for _, t in _THREAD[1:3]],
+    ]
+    names = [n for n, _ in _THREAD[:3]]
+    thread = "".join(f"{n}\n{t}\nLike · Reply · 2y\n" for n, t in zip(names, texts, strict=True))
+    art = parse_page(_LEAD_EN + "\n3 comments\n" + thread)
+    assert [c.text for c in art.comments] == texts
+
+
+# Action rows and "load more" buttons as news sites write them (session 20 hunt).
+_ROWS_AND_MORE = {
+    "de": ("Antworten Melden 14 Empfehlungen", "Weitere Postings laden"),
+    "es": ("Responder Denunciar Me gusta (15)", "Cargar más comentarios"),
+    "it": ("Rispondi | Segnala | Mi piace 8", "Carica altri commenti"),
+    "nl": ("Reageer · Melden · 👍 14", "Meer reacties laden"),
+    "ar": ("رد | إبلاغ | إعجاب 5", "عرض المزيد من التعليقات"),
+    "fr": ("Répondre · Signaler · J’aime (5)", "Voir plus de réactions"),
+    "pt": ("Responder · Denunciar", "Ver mais comentários"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize("lang", sorted(_ROWS_AND_MORE))
+def test_localized_action_rows_and_load_more_stay_out_of_the_texts(lang: str, fmt: str) -> None:
+    # "Mi piace" after another action, Dutch "Reageer", Arabic "إعجاب", "14 Empfehlungen" were kept
+    # as the last line of every comment; the load-more button as the last comment's; in HTML the count
+    # line was taken for the next comment's name and shifted every reply's level by one.
+    row, more = _ROWS_AND_MORE[lang]
+    stamps = ["December 3, 2026 10:15", "December 3, 2026 11:20", "December 3, 2026 12:05"]
+    if fmt == "text":
+        thread = "".join(
+            f"{name}\n{stamp}\n\n{text}\n\n{row}\n\n"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=False)
+        )
+        page = _LEAD_EN + "\n3 Comments\n\n" + thread + more + "\n"
+    else:
+        one = (
+            '<li class="comment"><div class="meta"><b>{}</b> <span>{}</span></div><p>{}</p>'
+            f"<div class=actions>{''.join(f'<span>{w}</span> ' for w in row.split(' '))}</div>{{}}</li>"
+        )
+        (a, ta), (b, tb), (c, tc) = _THREAD[:3]
+        reply = f'<ol class="children">{one.format(b, stamps[1], tb, "")}</ol>'
+        thread = one.format(a, stamps[0], ta, reply) + one.format(c, stamps[2], tc, "")
+        page = _en_page(
+            f'<section class="comments"><h2>3 Comments</h2><ol>{thread}</ol><a>{more}</a></section>'
+        )
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD[:3]]
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD[:3]]
+    if fmt == "html":
+        assert [c.parent for c in art.comments] == [None, 0, None]
+
+
 @pytest.mark.parametrize(
     "row",
     [
@@ -327,6 +434,75 @@ def test_one_widget_mixing_absolute_and_relative_stamps_is_one_thread() -> None:
         )
     )
     art = parse_page(page)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD]
+
+
+_MIXED_BARE = {
+    "en": ["5 hours ago", "2 hours ago", "December 3, 2026", "December 2, 2026"],
+    "de": [
+        "vor 3 Stunden",
+        "gestern, 18:40",
+        "1. Dezember 2026 um 11:20 Uhr",
+        "30. November 2026 um 20:15 Uhr",
+    ],
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize("lang", sorted(_MIXED_BARE))
+def test_relative_and_absolute_stamps_joined_to_the_name_by_a_space_are_one_thread(
+    lang: str, fmt: str
+) -> None:
+    # "Ann 3 hours ago" / "Cy December 3, 2024": only punctuation joints ("NAME • DATE") were merged,
+    # so the absolute-dated (older) comments were lost.
+    stamps = _MIXED_BARE[lang]
+    if fmt == "text":
+        thread = "".join(
+            f"{name} {stamp}\n{text}\nReply\n\n" for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _LEAD_EN + "\n4 Comments\n\n" + thread
+    else:
+        thread = "".join(
+            f'<li class="comment"><div class="meta"><b>{name}</b> <span>{stamp}</span></div><p>{text}</p>'
+            "<button>Reply</button></li>"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _en_page(f'<section class="comments"><h2>4 Comments</h2><ol>{thread}</ol></section>')
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == [t for _, t in _THREAD]
+    assert art.comments[2].posted_at is not None and art.comments[2].posted_at.startswith("2026-12-0")
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["3 uur geleden", "gisteren om 22:10", "2 december 2026 om 20:30", "1 december 2026 om 09:15"],
+        ["há 2 horas", "há 5 horas", "3 de dezembro de 2026 às 08h12", "2 de dezembro de 2026 às 23h40"],
+    ],
+)
+def test_relative_and_absolute_stamps_on_lines_of_their_own_are_one_thread(
+    stamps: list[str], fmt: str
+) -> None:
+    # NAME / DATE / text: only lines with a name before the date were merged, so the absolute-dated
+    # comments were lost (or, when they were more, the relative ones).
+    if fmt == "text":
+        thread = "".join(
+            f"{name}\n{stamp}\n\n{text}\n\nReply\n\n"
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _LEAD_EN + "\nComments\n\n" + thread
+    else:
+        thread = "".join(
+            f'<li><div class="naam">{name}</div><div class="tijd">{stamp}</div><div>{text}</div><a>Reply</a></li>'
+            for (name, text), stamp in zip(_THREAD, stamps, strict=True)
+        )
+        page = _en_page(f"<section><h3>Comments</h3><ul>{thread}</ul></section>")
+    art = parse_page(page, fmt=fmt)
     assert [c.author for c in art.comments] == [n for n, _ in _THREAD]
     assert [c.posted_raw for c in art.comments] == stamps
     assert [c.text for c in art.comments] == [t for _, t in _THREAD]
@@ -400,3 +576,186 @@ def test_discourse_day_month_stamps_with_the_name_below_and_the_reply_cue() -> N
     assert [c.author for c in art.comments] == names
     assert [c.posted_raw for c in art.comments] == ["3 Dec", "3 Dec", "4 Dec", "5 Dec"]
     assert [c.parent for c in art.comments] == [None, 0, 1, None]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["3 ore fa", "un'ora fa", "20 minuti fa"],
+        ["3 uur geleden", "een uur geleden", "5 minuten geleden"],
+    ],
+)
+def test_a_stamp_without_a_digit_heads_its_comment(stamps: list[str], fmt: str) -> None:
+    # "un'ora fa" and "een uur geleden" were no dates: the comment under them was folded into the one
+    # before, silently (no stated count to warn against).
+    names = [n for n, _ in _THREAD[:3]]
+    texts = [t for _, t in _THREAD[:3]]
+    if fmt == "text":
+        thread = "".join(f"{n} · {w}\n{t}\nReply\n\n" for n, w, t in zip(names, stamps, texts, strict=True))
+        page = _LEAD_EN + "\nComments\n\n" + thread
+    else:
+        thread = "".join(
+            f"<div class=c><b>{n}</b> · <em>{w}</em><p>{t}</p><a>Reply</a></div>"
+            for n, w, t in zip(names, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<section><h2>Comments</h2>{thread}</section>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == names
+    assert [c.posted_raw for c in art.comments] == stamps
+    assert [c.text for c in art.comments] == texts
+
+
+_PARTICLE_NAMES = [
+    "Jean-Luc de la Tour",
+    "Pierre-Yves Le Goff",
+    "Pieter van den Berg",
+    "Maria da Graça Costa",
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_names_with_particles_are_whole_authors(fmt: str) -> None:
+    # A four-word name line was no name line ("Jean-Luc de la Tour": no author), and the header
+    # template's "le" (before every date) cut "Pierre-Yves Le Goff" to "Pierre-Yves".
+    texts = [t for _, t in _THREAD]
+    stamps = [f"le {d} décembre 2026 à 18h{m}" for d, m in ((3, 40), (3, 55), (4, "05"), (4, 20))]
+    if fmt == "text":
+        thread = "".join(
+            f"{n}\n\n{w}\n\n{t}\n\nRépondre Signaler\n\n"
+            for n, w, t in zip(_PARTICLE_NAMES, stamps, texts, strict=True)
+        )
+        page = _LEAD_EN + "\nRéactions (4)\n\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="reaction"><p><strong>{n}</strong></p><p>{w}</p><p>{t}</p><p><a>Répondre</a> <a>Signaler</a></p></div>'
+            for n, w, t in zip(_PARTICLE_NAMES, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<section><h2>Réactions (4)</h2>{thread}</section>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == _PARTICLE_NAMES
+    assert [c.text for c in art.comments] == texts
+    assert art.comments[0].posted_at == "2026-12-03T18:40:00"
+
+
+_FORUM = [
+    ("Schwarzfahrer", "4.532"),
+    ("U6-Pendlerin", "211"),
+    ("Karl Heinz Gruber", "87"),
+    ("dr.no", "12.904"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_forum_posters_post_count_is_no_part_of_the_name(fmt: str) -> None:
+    # DER STANDARD-like: "NAME 4.532 Postings vor 2 Stunden", up/down votes below the text; the count
+    # stayed in every author ("Schwarzfahrer 4.532").
+    texts = [t for _, t in _THREAD]
+    stamps = ["vor 2 Stunden", "vor 2 Stunden", "vor 3 Stunden", "vor 4 Stunden"]
+    if fmt == "text":
+        thread = "".join(
+            f"{n} {c} Postings {w}\n\n{t}\n\n34 5 Antworten Melden\n\n"
+            for (n, c), w, t in zip(_FORUM, stamps, texts, strict=True)
+        )
+        page = _LEAD_EN + "\nForum\n\n" + thread
+    else:
+        thread = "".join(
+            f'<div class="posting"><div class="upost-head"><a>{n}</a> <span>{c} Postings</span> <span>{w}</span></div>'
+            f'<div class="upost-body"><p>{t}</p></div><div><span>34</span> <span>5</span> <a>Antworten</a> <a>Melden</a></div></div>'
+            for (n, c), w, t in zip(_FORUM, stamps, texts, strict=True)
+        )
+        page = _en_page(f"<div class=forum><h3>Forum</h3>{thread}</div>")
+    art = parse_page(page, fmt=fmt)
+    assert [c.author for c in art.comments] == [n for n, _ in _FORUM]
+    assert [c.text for c in art.comments] == texts
+
+
+def test_a_number_ending_a_user_name_before_the_template_stays() -> None:
+    names = ["Beavis 25", "Yves Leclercq 214", "Ann", "Bob K"]
+    thread = "".join(
+        f"by {n} on Dec {d}, 2026 3:10 PM MST reply\n\n{t}\n\n"
+        for n, d, (_, t) in zip(names, (3, 3, 4, 4), _THREAD, strict=True)
+    )
+    art = parse_page(_LEAD_EN + "\n4 Comments\n\n" + thread)
+    assert [c.author for c in art.comments] == names
+
+
+@pytest.mark.parametrize(
+    ("name_cls", "date_cls"), [("c-nombre", "c-fecha"), ("autore", "data"), ("naam", "tijd")]
+)
+def test_name_and_stamp_elements_named_in_other_languages_do_not_glue(name_cls: str, date_cls: str) -> None:
+    # <span class="c-nombre">Vicent Ribes</span><span class="c-fecha">hace 3 horas</span> with no space
+    # between them read "Vicent Ribeshace 3 horas": no stamp, no comment (English class names were padded).
+    stamps = ["hace 3 horas", "hace 2 horas", "3 de diciembre de 2026 a las 07:10"]
+    thread = "".join(
+        f'<div class="c"><div><span class="{name_cls}">{n}</span><span class="{date_cls}">{w}</span></div>'
+        f"<p>{t}</p><div><a>Responder</a> <a>Denunciar</a></div></div>"
+        for (n, t), w in zip(_THREAD, stamps, strict=False)
+    )
+    art = parse_page(_en_page(f"<div><h2>Comentarios (3)</h2>{thread}</div>"), fmt="html")
+    assert [c.author for c in art.comments] == [n for n, _ in _THREAD[:3]]
+    assert [c.posted_raw for c in art.comments] == stamps
+
+
+@pytest.mark.parametrize(("attribute", "base"), [("data-level", 0), ("aria-level", 1), ("data-depth", 0)])
+def test_a_flat_forum_list_nests_by_the_level_each_posting_states(attribute: str, base: int) -> None:
+    # DER STANDARD-like: every posting a sibling, indented by CSS, its level in an attribute; every
+    # reply came out top-level.
+    levels = [0, 1, 0, 1, 2]
+    names = ["Schwarzfahrer", "U6-Pendlerin", "dr.no", "Gürtelbewohner", "Karl Heinz Gruber"]
+    texts = [*(t for _, t in _THREAD), "Stimmt, aber eröffnet wird frühestens 2030."]
+    thread = "".join(
+        f'<div class="posting" {attribute}="{lvl + base}"><div><a>{n}</a> <span class="date">vor {k + 2} Stunden</span></div>'
+        f"<p>{t}</p><div><a>Antworten</a> <a>Melden</a></div></div>"
+        for k, (lvl, n, t) in enumerate(zip(levels, names, texts, strict=True))
+    )
+    art = parse_page(_en_page(f"<div class=forum><h3>Diskussion</h3>{thread}</div>"), fmt="html")
+    assert [c.author for c in art.comments] == names
+    assert [c.parent for c in art.comments] == [None, 0, None, 2, 3]
+
+
+_ES_LEAD = """Valencia amplía el carril bici de la avenida del Puerto
+
+El Ayuntamiento de Valencia ha aprobado la ampliación del carril bici de la avenida del Puerto, que pasará a ser de doble sentido en todo su recorrido hasta la Marina.
+
+La actuación costará 2,1 millones de euros y eliminará 140 plazas de aparcamiento en superficie, según el consistorio, que promete un aparcamiento disuasorio.
+
+Los comerciantes de la zona han pedido que las obras se hagan por tramos para no cortar el acceso a sus negocios durante la campaña de Navidad.
+"""
+
+
+@pytest.mark.parametrize(
+    ("lead", "heading", "iso"),
+    [(_ES_LEAD, "Comentarios (3)", "2024-12-03"), (_LEAD_EN, "3 Comments", "2024-03-12")],
+)
+def test_slashed_dates_that_cannot_tell_are_day_first_outside_english(
+    lead: str, heading: str, iso: str
+) -> None:
+    # "03/12/2024" on a Spanish page (every comment on the 1st to 12th) was read as March 12.
+    stamps = ["03/12/2024 18:40", "02/12/2024 11:05", "01/12/2024 09:30"]
+    texts = {
+        _ES_LEAD: [
+            "Por fin una buena noticia para la ciudad.",
+            "Y andando tampoco es mejor.",
+            "Más dinero para nada.",
+        ],
+        _LEAD_EN: [t for _, t in _THREAD[:3]],
+    }[lead]
+    names = [n for n, _ in _THREAD[:3]]
+    thread = "".join(f"{n}\n{w}\n\n{t}\n\nReply\n\n" for n, w, t in zip(names, stamps, texts, strict=True))
+    art = parse_page(lead + f"\n{heading}\n\n" + thread, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert art.comments[0].posted_at == iso + "T18:40:00"
+
+
+def test_a_posters_post_count_on_its_own_line_heads_no_section() -> None:
+    # BeautifulSoup's text puts "4.532 Postings" under each name on a line of its own: read as a
+    # comment counter, it moved the section into the first posting and declared 4,532 comments.
+    texts = [t for _, t in _THREAD]
+    thread = "".join(
+        f"{n}\n\n{c} Postings\n\nvor {k + 2} Stunden\n\n{t}\n\nAntworten\n\n"
+        for k, ((n, c), t) in enumerate(zip(_FORUM, texts, strict=True))
+    )
+    art = parse_page(_LEAD_EN + "\nForum\n\n" + thread, fmt="text")
+    assert art.declared_comment_count is None
+    assert [c.text for c in art.comments] == texts

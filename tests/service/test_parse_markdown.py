@@ -97,3 +97,36 @@ def test_a_markdownify_rendering_gives_the_comments_of_a_w3m_dump() -> None:
 )
 def test_backslash_escapes_are_undone(line: str, text: str) -> None:
     assert plain(line) == text
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("**Giovanni Battista Rossi** · _3 ore fa_", "Giovanni Battista Rossi · 3 ore fa"),
+        ("**Chiara** · _2 dicembre 2024 alle 18:40_", "Chiara · 2 dicembre 2024 alle 18:40"),
+        # what a reader typed ("I _bow_", a Slashdot name "_KiTA_"), underscores inside words, doubled, in
+        # runs or brackets: kept
+        ("I _bow_ at these acts", "I _bow_ at these acts"),
+        ("by _KiTA_ (241027) writes:", "by _KiTA_ (241027) writes:"),
+        ("Radler_Köln vor 3 Stunden", "Radler_Köln vor 3 Stunden"),
+        ("def __init__(self)", "def __init__(self)"),
+        ("Name: ____________", "Name: ____________"),
+        ("[_thumb_]", "[_thumb_]"),
+    ],
+)
+def test_a_date_in_underscore_emphasis_reads_as_the_date(line: str, text: str) -> None:
+    assert plain(line) == text
+
+
+def test_stamps_in_emphasis_head_an_html2text_thread() -> None:
+    # html2text writes <em>3 ore fa</em> as "_3 ore fa_": the underscore glued to the digit hid every
+    # stamp, and the Italian thread was read as body text with no warning.
+    stamps = ["3 ore fa", "2 ore fa", "2 dicembre 2024 alle 18:40"]
+    thread = "".join(
+        f"**{name}** · _{when}_\n\n{text}\n\nRispondi | Segnala | Mi piace 3\n\n"
+        for (name, _url, _), when, text in zip(HEADERS, stamps, TEXTS, strict=True)
+    )
+    art = parse_page("# Harbour dredging approved\n\n" + BODY + "## Commenti\n\n" + thread, fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in art.comments] == list(
+        zip([h[0] for h in HEADERS], stamps, TEXTS, strict=True)
+    )

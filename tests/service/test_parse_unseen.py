@@ -348,6 +348,9 @@ _IT_BODY = "\n\n".join(
         ("Commenti", "Lascia un commento"),
         ("Comentários", "Deixe um comentário"),
         ("Reacties", "Laat een reactie achter"),
+        ("Diskussion", "Kommentar schreiben"),
+        ("Discussione", "Lascia un commento"),
+        ("Discussie", "Laat een reactie achter"),
     ],
 )
 def test_headings_and_forms_in_other_languages(heading: str, form: str) -> None:
