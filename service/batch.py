@@ -27,11 +27,9 @@ import logging
 import math
 import os
 import re
-import signal
 import stat
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -61,7 +59,7 @@ from service.batch_jsonl import (
     reads_as_json_lines,
     refused_id,
 )
-from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
+from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
@@ -962,7 +960,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         # A bar only on a terminal, and not when the rows themselves scroll on that terminal.
         "show_progress": sys.stderr.isatty() and (args.out is not None or not sys.stdout.isatty()),
     }
-    with _sigterm_as_exit():
+    with sigterm_as_exit():
         if args.out is None:
             summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
             sys.stdout.flush()
@@ -977,20 +975,3 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
                 summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0
-
-
-@contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (a scheduler killing the job) into SystemExit, so the temp --out file is removed."""
-
-    def terminate(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
