@@ -932,6 +932,10 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
             return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
     settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
+    if scorer_factory is None:  # the real model: refused as by `serve`, before any file is read
+        from service.settings import check_artifact_thresholds
+
+        check_artifact_thresholds(settings)
     if args.backend == "dask":
         # A Dask worker runs in its own working directory (on another machine, under a service): a
         # relative path would name another file there, or none. Rows name the absolute path.

@@ -564,6 +564,14 @@ def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
         )
 
 
+def check_artifact_thresholds(settings: Settings) -> None:
+    """check_thresholds against the attributes the manifest in ``settings.model_dir`` names (nothing
+    unpickled), for `moderate score`, whose workers load the model only later."""
+    from model.artifact import read_manifest
+
+    check_thresholds(settings, read_manifest(settings.model_dir)["attributes"])
+
+
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.
 OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
 
