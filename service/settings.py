@@ -26,6 +26,13 @@ Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
 
+# The API token guards every write (verdicts, feedback, model activation, reload) and is sent over the
+# network to be guessed at: 16 characters is ~96 bits from secrets.token_urlsafe, out of reach of any
+# guessing, and more than a word someone chose. Examples the docs showed are refused at any length.
+MIN_API_TOKEN_CHARS = 16
+DOCUMENTED_EXAMPLE_TOKENS = frozenset({"change-me"})  # the README's first journey, before it generated one
+MAKE_A_TOKEN = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -339,6 +346,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be printable ASCII: headers carry no control character, and other letters "
                 "arrive in each client's own encoding"
+            )
+        # A weak token guarded the write endpoints with a word anyone could send (the README's own).
+        if token in DOCUMENTED_EXAMPLE_TOKENS:
+            raise ValueError(f"is a documented example, known to anyone; make one with {MAKE_A_TOKEN}")
+        if token and len(token) < MIN_API_TOKEN_CHARS:
+            raise ValueError(
+                f"is shorter than {MIN_API_TOKEN_CHARS} characters, so it could be guessed; use at least "
+                f"{MIN_API_TOKEN_CHARS}, e.g. {MAKE_A_TOKEN}"
             )
         return token
 
