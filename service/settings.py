@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -503,6 +503,11 @@ class Settings(BaseSettings):
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
                 )
+            # MODERATION_API_TOKEN__X: a setting with no parts ignored it without a word (no token).
+            if NESTED_DELIMITER in rest and not _has_parts(cls.model_fields[head].annotation):
+                raise ValueError(
+                    f"{name}: {head!r} has no parts to set one by one; set MODERATION_{head.upper()} itself"
+                )
         return data
 
     @model_validator(mode="before")
@@ -523,6 +528,14 @@ class Settings(BaseSettings):
         return ThresholdTable(
             {name: getattr(self, name) for name in THRESHOLD_ATTRIBUTES}, self.language_thresholds
         )
+
+
+def _has_parts(annotation: Any) -> bool:
+    """Whether a setting of this type takes nested names (MODERATION_LIMITS__MAX_PAGE_BYTES,
+    MODERATION_PERSPECTIVE_ALIASES__NAME): a model's fields or a mapping's keys."""
+    if get_origin(annotation) is dict:
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 THRESHOLD_ATTRIBUTES: tuple[str, ...] = (

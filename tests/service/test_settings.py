@@ -241,6 +241,30 @@ def test_a_misspelt_nested_setting_is_refused(monkeypatch, name, fragment):
         Settings()
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MODERATION_API_TOKEN__X",
+        "MODERATION_WORKERS__COUNT",
+        "moderation_log_level__x",
+        "MODERATION_CORS_ORIGINS__0",
+    ],
+)
+def test_a_nested_name_under_a_plain_setting_is_refused(monkeypatch, name):
+    # MODERATION_API_TOKEN__X (a nested name under a setting that has no parts) was dropped without a
+    # word, neither refused nor warned about: the service ran with no token, or the default, believing
+    # it was set. Refused in one line naming the variable and the setting to set instead.
+    from service.cli import _settings_error
+
+    monkeypatch.setenv(name, "s3cret-token-0123456789")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    message = _settings_error(caught.value)
+    plain = name.upper().split("__")[0]
+    assert message is not None and name in message and f"set {plain} itself" in message, message
+    assert "s3cret" not in message and len(message.splitlines()) == 1
+
+
 def test_other_moderation_variables_are_left_alone(monkeypatch):
     monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # not a setting, no nesting: the tests' own
     monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
@@ -415,6 +439,7 @@ MISTAKES_SHOWN = {
     "MODERATION_LIMITS__MAX_COMENT_CHARS",
     "MODERATION_API_TOKN",
     "MODERATION_TOXICITY_REVIEW",
+    "MODERATION_API_TOKEN__X",
 }
 
 
