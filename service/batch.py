@@ -27,11 +27,9 @@ import logging
 import math
 import os
 import re
-import signal
 import stat
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -61,7 +59,7 @@ from service.batch_jsonl import (
     reads_as_json_lines,
     refused_id,
 )
-from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes
+from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
@@ -934,6 +932,10 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
             return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
     settings = Settings()
     settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
+    if scorer_factory is None:  # the real model: refused as by `serve`, before any file is read
+        from service.settings import check_artifact_thresholds
+
+        check_artifact_thresholds(settings)
     if args.backend == "dask":
         # A Dask worker runs in its own working directory (on another machine, under a service): a
         # relative path would name another file there, or none. Rows name the absolute path.
@@ -962,7 +964,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         # A bar only on a terminal, and not when the rows themselves scroll on that terminal.
         "show_progress": sys.stderr.isatty() and (args.out is not None or not sys.stdout.isatty()),
     }
-    with _sigterm_as_exit():
+    with sigterm_as_exit():
         if args.out is None:
             summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
             sys.stdout.flush()
@@ -977,20 +979,3 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
                 summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0
-
-
-@contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (a scheduler killing the job) into SystemExit, so the temp --out file is removed."""
-
-    def terminate(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

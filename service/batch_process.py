@@ -1,11 +1,15 @@
 """Process-level helpers of `moderate score`: the progress bar, a local worker's watch on its parent,
-a process's peak memory, and telling an interruption (Ctrl-C, SIGTERM) from a file's error."""
+a process's peak memory, telling an interruption (Ctrl-C, SIGTERM) from a file's error, and SIGTERM
+turned into an exit that cleans up."""
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -83,3 +87,20 @@ def interruption(exc: BaseException) -> BaseException | None:
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return None
+
+
+@contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM (a scheduler killing the job) into SystemExit, so the temp --out file is removed."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -21,7 +21,7 @@ from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
 from service.ingest import display_line, display_path
-from service.settings import Settings, served_model_dir
+from service.settings import Settings, check_thresholds, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -216,6 +216,7 @@ def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int
         from model.score import Scorer
 
         scorer = Scorer.load(args.model_dir or served_model_dir(settings))
+    check_thresholds(settings, scorer.attributes)  # as `moderate serve`: a site's step the model lacks
     from service.batch import own_output
 
     failures = write_report(args.paths, scorer, settings, sys.stdout, own_output(sys.stdout))

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -25,6 +25,13 @@ Count = Annotated[int, Field(gt=0)]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
+
+# The API token guards every write (verdicts, feedback, model activation, reload) and is sent over the
+# network to be guessed at: 16 characters is ~96 bits from secrets.token_urlsafe, out of reach of any
+# guessing, and more than a word someone chose. Examples the docs showed are refused at any length.
+MIN_API_TOKEN_CHARS = 16
+DOCUMENTED_EXAMPLE_TOKENS = frozenset({"change-me"})  # the README's first journey, before it generated one
+MAKE_A_TOKEN = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +347,14 @@ class Settings(BaseSettings):
                 "must be printable ASCII: headers carry no control character, and other letters "
                 "arrive in each client's own encoding"
             )
+        # A weak token guarded the write endpoints with a word anyone could send (the README's own).
+        if token in DOCUMENTED_EXAMPLE_TOKENS:
+            raise ValueError(f"is a documented example, known to anyone; make one with {MAKE_A_TOKEN}")
+        if token and len(token) < MIN_API_TOKEN_CHARS:
+            raise ValueError(
+                f"is shorter than {MIN_API_TOKEN_CHARS} characters, so it could be guessed; use at least "
+                f"{MIN_API_TOKEN_CHARS}, e.g. {MAKE_A_TOKEN}"
+            )
         return token
 
     @field_validator("public_base_url")
@@ -488,6 +503,11 @@ class Settings(BaseSettings):
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
                 )
+            # MODERATION_API_TOKEN__X: a setting with no parts ignored it without a word (no token).
+            if NESTED_DELIMITER in rest and not _has_parts(cls.model_fields[head].annotation):
+                raise ValueError(
+                    f"{name}: {head!r} has no parts to set one by one; set MODERATION_{head.upper()} itself"
+                )
         return data
 
     @model_validator(mode="before")
@@ -508,6 +528,14 @@ class Settings(BaseSettings):
         return ThresholdTable(
             {name: getattr(self, name) for name in THRESHOLD_ATTRIBUTES}, self.language_thresholds
         )
+
+
+def _has_parts(annotation: Any) -> bool:
+    """Whether a setting of this type takes nested names (MODERATION_LIMITS__MAX_PAGE_BYTES,
+    MODERATION_PERSPECTIVE_ALIASES__NAME): a model's fields or a mapping's keys."""
+    if get_origin(annotation) is dict:
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
@@ -562,6 +590,14 @@ def check_thresholds(settings: Settings, attributes: Iterable[str]) -> None:
             f"{', '.join(named)}: thresholds for an attribute the model does not have (it has "
             f"{', '.join(sorted(have))}), so they would decide nothing; unset them or serve a model with it"
         )
+
+
+def check_artifact_thresholds(settings: Settings) -> None:
+    """check_thresholds against the attributes the manifest in ``settings.model_dir`` names (nothing
+    unpickled), for `moderate score`, whose workers load the model only later."""
+    from model.artifact import read_manifest
+
+    check_thresholds(settings, read_manifest(settings.model_dir)["attributes"])
 
 
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.

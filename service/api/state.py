@@ -185,6 +185,7 @@ class AppState:
     json_slots: WaitingSlots | None = field(default=None, repr=False)
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
+    database_problem: str | None = None  # the last one /readyz logged, so a new one is logged once
     _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _store_failure: tuple[float, Exception] | None = field(default=None, repr=False)

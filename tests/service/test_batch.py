@@ -1723,3 +1723,21 @@ def test_out_dash_is_standard_output(tmp_path, capsys, monkeypatch):
     rc, out, _ = run_batch(capsys, REPO / "seeds" / SEEDS[0], out="-")
     assert rc == 0 and {r["kind"] for r in rows_of(out)} == {"comment"}
     assert not (tmp_path / "-").exists()
+
+
+def test_thresholds_for_an_attribute_the_model_lacks_stop_moderate_score(
+    seeds_dir, tmp_path, monkeypatch, capsys
+):
+    # MODERATION_SPAM__REJECT=0.95 under a model without spam: `moderate serve` refused it, but
+    # `moderate score` scored every file and spam decided nothing. Now the same one-line refusal,
+    # before any file is read (the model's manifest names its attributes; nothing is unpickled).
+    from service.cli import main
+    from tests.model.test_versions import fake_artifact
+
+    no_spam = fake_artifact(tmp_path / "model", "1.aaaaaaaaaaaa")  # insult only
+    monkeypatch.setenv("MODERATION_SPAM__REJECT", "0.95")
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(seeds_dir), "--model-dir", str(no_spam), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("moderate score: error: MODERATION_SPAM (spam): thresholds for an attribute the")
+    assert len(err.splitlines()) == 1 and not out.exists()

@@ -452,3 +452,47 @@ def test_a_closed_pipe_ends_the_run_quietly(argv):
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (0, b"")
+
+
+@pytest.mark.parametrize(
+    ("workers", "memory_gb", "warned"),
+    [
+        (64, 8, "MODERATION_WORKERS=64 (--workers) on a machine with 2 cores, and 8.0 GB"),
+        (2, 8, None),
+        (2, 0.5, "MODERATION_WORKERS=2 (--workers) on a machine with 2 cores, and 0.5 GB"),
+    ],
+)
+def test_more_workers_than_the_machine_holds_is_a_warning(
+    monkeypatch, tmp_path, caplog, workers, memory_gb, warned
+):
+    # MODERATION_WORKERS=64 on 2 cores was taken without a word: scoring is CPU-bound, so the workers
+    # past the cores add nothing but each holds a model (~400 MB), 25 GB in all. Warned, not refused:
+    # a container can misreport its cores.
+    import argparse
+
+    from service.api import run as serve
+
+    for name, value in {
+        "MODERATION_WORKERS": str(workers),
+        "MODERATION_PORT": "0",
+        "MODERATION_DO_NOT_STORE": "true",
+        "MODERATION_VERSIONS_DIR": str(tmp_path / "versions"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
+    pages = {"SC_PAGE_SIZE": 1000, "SC_PHYS_PAGES": int(memory_gb * 10**6)}
+    monkeypatch.setattr(serve.os, "sysconf", lambda name: pages[name])
+    monkeypatch.setattr(serve, "_check_in_child", lambda model_dir: None)
+    monkeypatch.setattr(serve, "_run_workers", lambda config: 0)
+    with caplog.at_level("WARNING", logger="service.api.run"):
+        assert serve.run(argparse.Namespace(host=None, port=None, workers=None, model_dir=None)) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "service.api.run"]
+    if warned:
+        assert len(lines) == 1 and lines[0].startswith(warned), lines
+        assert (
+            f"take ~{workers * 0.4:.1f} GB" in lines[0]
+            and f"use at most {min(2, int(memory_gb / 0.4))}" in lines[0]
+        ), lines
+    else:
+        assert lines == []

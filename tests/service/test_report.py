@@ -399,3 +399,23 @@ def test_an_undetermined_comment_says_the_language_it_was_judged_in():
     out = io.StringIO()
     report_article(french, FakeScorer(detects=True), Settings(), out, Counter())
     assert "[language: fr]" in out.getvalue()  # detected: nothing more to say
+
+
+def test_thresholds_for_an_attribute_the_model_lacks_stop_moderate_report(
+    tmp_path: Path, monkeypatch, capsys
+):
+    # As `moderate serve` and `moderate score`: MODERATION_SPAM__REJECT under a model without spam
+    # decided nothing in the report, without a word; now one line naming the variable.
+    import model.score
+    from service.cli import main
+
+    monkeypatch.setattr(model.score.Scorer, "load", staticmethod(lambda model_dir: FakeScorer()))
+    monkeypatch.setenv("MODERATION_SPAM__REJECT", "0.95")
+    page = tmp_path / "page.txt"
+    page.write_text("Title\n\nBody of the page, long enough to be a body.\n")
+    assert main(["report", str(page)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        "moderate report: error: MODERATION_SPAM (spam): thresholds for an attribute the model"
+    )
+    assert len(captured.err.splitlines()) == 1 and captured.out == ""

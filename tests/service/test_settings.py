@@ -27,16 +27,45 @@ def test_an_alias_with_an_empty_target_is_refused():
 # non-ASCII letters in different encodings (curl UTF-8, browsers Latin-1). Every write answered 401
 # "invalid token" whatever the client sent.
 @pytest.mark.parametrize(
-    "token", ["s3cret-token\n", " s3cret-token", "s3cret-token\t", "p\u00e4sswort", "s3c\x00ret"]
+    "token",
+    [
+        "s3cret-token-0123456789\n",
+        " s3cret-token-0123456789",
+        "s3cret-token-0123456789\t",
+        "p\u00e4sswort-0123456789",
+        "s3c\x00ret-0123456789",
+    ],
 )
 def test_a_token_no_authorization_header_can_carry_is_refused(token):
     with pytest.raises(ValidationError, match="api_token"):
         Settings(api_token=token)
 
 
-@pytest.mark.parametrize("token", ["s3cret-token", "two words", "A-z_0.9~+/=!#$%&'*"])
+@pytest.mark.parametrize(
+    "token", ["s3cret-token-0123456789", "two words, and a few more", "A-z_0.9~+/=!#$%&'*"]
+)
 def test_a_token_a_header_carries_is_kept(token):
     assert Settings(api_token=token).api_token == token
+
+
+# A weak token was taken, even the README's own example `change-me`: the write endpoints (verdicts,
+# model activation, reload) were guarded by a word anyone reading the README could send.
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [("change-me", "documented example"), ("s3cret-token", "shorter than 16"), ("x" * 15, "shorter than 16")],
+)
+def test_a_weak_token_is_refused_naming_how_to_make_one(token, why):
+    from service.cli import _settings_error
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(api_token=token)
+    message = _settings_error(caught.value)
+    assert message is not None and message.startswith(
+        "invalid setting MODERATION_API_TOKEN (value not shown)"
+    )
+    assert why in message and "secrets.token_urlsafe(32)" in message and token not in message
+    assert len(message.splitlines()) == 1
+    assert Settings(api_token="x" * 16).api_token == "x" * 16  # the minimum itself is taken
 
 
 # Values that start a server which cannot work: 0 page slots (every page request waits forever and
@@ -212,6 +241,30 @@ def test_a_misspelt_nested_setting_is_refused(monkeypatch, name, fragment):
         Settings()
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MODERATION_API_TOKEN__X",
+        "MODERATION_WORKERS__COUNT",
+        "moderation_log_level__x",
+        "MODERATION_CORS_ORIGINS__0",
+    ],
+)
+def test_a_nested_name_under_a_plain_setting_is_refused(monkeypatch, name):
+    # MODERATION_API_TOKEN__X (a nested name under a setting that has no parts) was dropped without a
+    # word, neither refused nor warned about: the service ran with no token, or the default, believing
+    # it was set. Refused in one line naming the variable and the setting to set instead.
+    from service.cli import _settings_error
+
+    monkeypatch.setenv(name, "s3cret-token-0123456789")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    message = _settings_error(caught.value)
+    plain = name.upper().split("__")[0]
+    assert message is not None and name in message and f"set {plain} itself" in message, message
+    assert "s3cret" not in message and len(message.splitlines()) == 1
+
+
 def test_other_moderation_variables_are_left_alone(monkeypatch):
     monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # not a setting, no nesting: the tests' own
     monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
@@ -331,7 +384,7 @@ def test_an_unknown_moderation_variable_is_named_in_a_warning(monkeypatch, caplo
 def test_settings_and_the_projects_own_variables_are_not_warned_about(monkeypatch, caplog):
     monkeypatch.setenv("MODERATION_SHARED_DIR", "/data")  # the tests' corpora
     monkeypatch.setenv("MODERATION_CHROMIUM", "/usr/bin/chromium")  # the browser tests'
-    monkeypatch.setenv("MODERATION_API_TOKEN", "s3cret")
+    monkeypatch.setenv("MODERATION_API_TOKEN", "s3cret-token-0123456789")
     monkeypatch.setenv("moderation_log_level", "debug")
     monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.3")
     from service.settings import warn_unknown_variables
@@ -386,6 +439,7 @@ MISTAKES_SHOWN = {
     "MODERATION_LIMITS__MAX_COMENT_CHARS",
     "MODERATION_API_TOKN",
     "MODERATION_TOXICITY_REVIEW",
+    "MODERATION_API_TOKEN__X",
 }
 
 
@@ -569,3 +623,24 @@ def test_one_setting_given_in_two_cases_is_refused(monkeypatch):
     monkeypatch.delenv("moderation_toxicity__review")
     monkeypatch.setenv("moderation_shared_dir", "/data")  # another tool's, beside MODERATION_SHARED_DIR
     assert Settings().toxicity.review == 0.3
+
+
+def test_every_token_the_docs_set_is_accepted():
+    # The README's first journey exported MODERATION_API_TOKEN=change-me, which is now refused: each
+    # token the docs set, literally or by a command, must start the service as written.
+    import re
+    import subprocess
+
+    from tests.conftest import REPO
+
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
+    shown = [m for page in pages for m in re.findall(r"MODERATION_API_TOKEN=(\S+.*)", page.read_text())]
+    assert shown, "the README sets MODERATION_API_TOKEN in its first journey"
+    for value in shown:
+        command = re.fullmatch(r"\$\((.*)\)\s*(#.*)?", value)
+        token = (
+            subprocess.run(command.group(1), shell=True, capture_output=True, text=True, check=True).stdout
+            if command
+            else value.split()[0]
+        )
+        assert Settings(api_token=token.strip()).api_token, value

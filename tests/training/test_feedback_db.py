@@ -123,12 +123,12 @@ def test_a_queue_verdict_trains_the_model_of_the_language_the_comment_was_judged
     from training.languages import split_feedback
 
     settings = Settings(
-        api_token="t",
+        api_token="t" * 16,
         db_path=tmp_path / "fb.sqlite3",
         model_dir=DEFAULT_MODEL_DIR,
         versions_dir=tmp_path / "v",
     )
-    auth = {"Authorization": "Bearer t"}
+    auth = {"Authorization": "Bearer " + "t" * 16}
     with TestClient(create_app(settings)) as client:
         r = client.post("/v1/comments:score", json=GERMAN_THREAD, headers=auth)
         assert r.status_code == 200, r.text

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import logging
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import StateDep
+from service.api.deps import BearerDep, StateDep
 from service.api.schemas import Health
 from service.api.scoring import json_response
 from service.api.state import AppState
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["operations"])
 
@@ -41,13 +45,24 @@ async def _database_status(state: AppState) -> dict[str, object]:
     if check is None or check.done():
         check = state.database_check = asyncio.ensure_future(run_in_threadpool(state.store_status))
     try:
-        return await asyncio.wait_for(asyncio.shield(check), DATABASE_CHECK_S)
+        status = await asyncio.wait_for(asyncio.shield(check), DATABASE_CHECK_S)
     except TimeoutError:
-        return {
+        status = {
             "status": "unavailable",
             "backend": "postgresql" if state.settings.database_url else "sqlite",
             "detail": f"the database did not answer within {DATABASE_CHECK_S:g} s",
         }
+    problem = str(status["detail"]) if status["status"] == "unavailable" else None
+    if problem is not None and problem != state.database_problem:  # once per new problem, not per probe
+        log.warning("/readyz: the database is unavailable: %s", problem)
+    state.database_problem = problem
+    return status
+
+
+def _with_token(state: AppState, credentials: BearerDep) -> bool:
+    token = state.settings.api_token
+    presented = credentials.credentials if credentials else ""
+    return bool(token) and hmac.compare_digest(presented.encode(), (token or "").encode())
 
 
 @router.head("/readyz", include_in_schema=False)
@@ -57,12 +72,15 @@ async def _database_status(state: AppState) -> dict[str, object]:
     responses={503: {"model": Health}},
     summary="Is the model loaded (can it score), and is the database reachable",
 )
-async def readyz(state: StateDep) -> Response:
+async def readyz(state: StateDep, credentials: BearerDep) -> Response:
     """503 until the model is loaded. A database that is down does NOT make this 503: scoring still
     works, so a load balancer must keep sending traffic; `database.status` says "unavailable" (and
-    feedback and queue endpoints answer 503): alert on that."""
+    feedback and queue endpoints answer 503): alert on that. `database.detail` (why; it names the
+    database's host, user and name) only with the API token: probes carry none, and it is logged."""
     scorer = state.models.current
-    database = await _database_status(state)
+    database = dict(await _database_status(state))  # a copy: probes awaiting one check share its answer
+    if not _with_token(state, credentials):
+        database.pop("detail", None)
     if scorer is None:
         return json_response({"status": "loading", "model_version": None, "database": database}, 503)
     return json_response({"status": "ok", "model_version": scorer.version, "database": database})

@@ -17,7 +17,7 @@ from tests.fakes import FAMILY, FAMILY_LANGUAGES, FakeScorer
 
 __all__ = ["FAMILY", "FAMILY_LANGUAGES", "FakeScorer"]  # the API tests import them from here
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-for-tests"  # at least MIN_API_TOKEN_CHARS
 
 
 class Loader:

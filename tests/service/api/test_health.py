@@ -7,12 +7,12 @@ import re
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from tests.service.api.conftest import TOKEN, assert_error
+from tests.service.api.conftest import TOKEN, assert_error, auth
 
 
 def test_healthz_and_readyz_when_loaded(client):
     assert client.get("/healthz").json() == {"status": "ok", "model_version": "fake-1"}
-    r = client.get("/readyz")
+    r = client.get("/readyz", headers=auth())
     assert (r.status_code, r.json()) == (
         200,
         {
@@ -22,6 +22,8 @@ def test_healthz_and_readyz_when_loaded(client):
             "database": {"status": "ok", "backend": "sqlite", "detail": "created on the first write"},
         },
     )
+    # Without the token (a load balancer's probe): the status, not the detail
+    assert client.get("/readyz").json()["database"] == {"status": "ok", "backend": "sqlite"}
 
 
 def test_before_the_lifespan_ran_it_is_alive_but_not_ready(settings, loader):
@@ -108,7 +110,7 @@ def test_readyz_answers_in_time_when_the_database_never_does(client, monkeypatch
     monkeypatch.setattr(health, "DATABASE_CHECK_S", 0.3)
     for _ in range(3):
         started = time.monotonic()
-        r = client.get("/readyz")
+        r = client.get("/readyz", headers=auth())
         assert time.monotonic() - started < 5
         assert r.status_code == 200 and r.json()["database"]["status"] == "unavailable"
         assert "did not answer within 0.3 s" in r.json()["database"]["detail"]
@@ -150,3 +152,31 @@ def test_a_database_path_that_is_a_directory_stops_the_worker(settings, loader, 
     app = create_app(settings.model_copy(update={"db_path": tmp_path}), scorer_loader=loader)
     with pytest.raises(ConfigurationError, match="is a directory"), TestClient(app):
         pass
+
+
+def test_readyz_shows_why_the_database_fails_only_to_the_token_and_the_log(settings, caplog):
+    # /readyz is open (probes carry no token), and its database.detail showed anyone the masked URL (host,
+    # user, database name) and the database server's own error text. Now the status alone; the detail
+    # with the token, and once in the log when it changes. The status codes probes rely on are the same.
+    import logging
+    import socket
+
+    from tests.service.api.conftest import make_client
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = settings.model_copy(update={"database_url": f"postgresql://moduser:pw@127.0.0.1:{port}/moddb"})
+    with caplog.at_level(logging.WARNING, logger="service.api.routers.health"), make_client(down) as c:
+        for headers in ({}, auth("not-the-token-at-all")):
+            r = c.get("/readyz", headers=headers)
+            assert r.status_code == 200 and r.json()["database"] == {
+                "status": "unavailable",
+                "backend": "postgresql",
+            }
+            assert "moddb" not in r.text and "moduser" not in r.text and str(port) not in r.text
+        r = c.get("/readyz", headers=auth())
+        assert r.status_code == 200 and r.json()["database"]["status"] == "unavailable"
+        assert "moddb" in r.json()["database"]["detail"] and "pw@" not in r.text
+    logged = [rec.getMessage() for rec in caplog.records if rec.name == "service.api.routers.health"]
+    assert len(logged) == 1 and "moddb" in logged[0], logged  # three probes, one problem: one line

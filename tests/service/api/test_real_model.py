@@ -25,7 +25,7 @@ def real(tmp_path_factory, real_model_dir) -> Iterator[TestClient]:
     from service.settings import Settings
 
     tmp = tmp_path_factory.mktemp("real")
-    settings = Settings(model_dir=real_model_dir, db_path=tmp / "f.sqlite3", api_token="t")
+    settings = Settings(model_dir=real_model_dir, db_path=tmp / "f.sqlite3", api_token="t" * 16)
     with TestClient(create_app(settings)) as client:  # the default loader: Scorer.load(model_dir)
         yield client
 

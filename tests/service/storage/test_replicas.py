@@ -26,7 +26,7 @@ from training import corpora as C
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "replica-token"
+TOKEN = "replica-token-for-tests"  # at least MIN_API_TOKEN_CHARS
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 THREAD = {
     "article": {
