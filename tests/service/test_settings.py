@@ -476,6 +476,26 @@ def test_every_documented_variable_is_a_setting():
     assert not unknown, unknown
 
 
+def test_every_name_in_the_limits_settings_tables_is_a_limit_setting():
+    # docs/limits.md listed MAX_IDEMPOTENCY_KEY_CHARS among its settings, though it is a constant:
+    # an operator who set MODERATION_LIMITS__MAX_IDEMPOTENCY_KEY_CHARS as read had the start refused.
+    import re
+
+    from tests.conftest import REPO
+
+    names, in_table = [], False
+    for line in (REPO / "docs" / "limits.md").read_text().splitlines():
+        if line.startswith("| setting |"):
+            in_table = True
+        elif not line.startswith("|"):
+            in_table = False
+        elif in_table:
+            names += re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1])
+    assert len(names) > 20, names
+    refused = {n for n in names if n.lower() not in Limits.model_fields}
+    assert not refused, refused
+
+
 def test_unknown_variables_are_named_once_by_the_process_that_starts_the_server():
     # Each worker of `moderate serve --workers N` named MODERATION_API_TOKN again after the supervisor
     # had (N+1 warnings, the workers' bare, without level or logger); uvicorn started by hand names it
