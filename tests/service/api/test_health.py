@@ -180,3 +180,21 @@ def test_readyz_shows_why_the_database_fails_only_to_the_token_and_the_log(setti
         assert "moddb" in r.json()["database"]["detail"] and "pw@" not in r.text
     logged = [rec.getMessage() for rec in caplog.records if rec.name == "service.api.routers.health"]
     assert len(logged) == 1 and "moddb" in logged[0], logged  # three probes, one problem: one line
+
+
+def test_the_deployment_docs_readyz_example_is_a_real_answer(client):
+    # docs/deployment.md showed schema_version 5 three migrations after it: an operator alerting on
+    # the documented answer read a database three versions behind the code.
+    import json
+
+    from service.storage.schema import SCHEMA_VERSION
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "deployment.md").read_text()
+    example = json.loads(page.split("`/readyz` answers like this:\n\n```json\n", 1)[1].split("```", 1)[0])
+    assert client.post(
+        "/v1/feedback", headers=auth(), json={"text": "hi", "attribute": "insult", "label": 0}
+    ).is_success
+    ready = client.get("/readyz").json()
+    assert ready.keys() == example.keys() and ready["database"].keys() == example["database"].keys()
+    assert example["database"]["schema_version"] == ready["database"]["schema_version"] == SCHEMA_VERSION
