@@ -11,6 +11,7 @@ miss a peak), with the level after the call and after `release_memory()`
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -96,7 +97,12 @@ def child(shape: str, mib: float) -> None:
     )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.page_memory", description=__doc__, formatter_class=raw
+    )
+    parser.parse_args(argv)
     head = ("shape", "MiB", "s", "peak MB", "MB/MiB", "after", "trimmed")
     print("{:16s} {:>6s} {:>6s} {:>8s} {:>7s} {:>6s} {:>8s}  outcome".format(*head))
     for shape, mib in CASES:

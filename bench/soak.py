@@ -20,6 +20,7 @@ after warm-up (the first quarter) within 15% (or 100 MB) of its level then. Exit
 
 from __future__ import annotations
 
+import argparse
 import collections
 import contextlib
 import csv
@@ -307,7 +308,11 @@ def rss_of(proc: psutil.Process) -> int:
     return int(total)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    # No options (SOAK_SECONDS, DATA_DIR and ARTICLES_DIR configure it), but --help must not start it.
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__, formatter_class=raw)
+    parser.parse_args(argv)
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     env = os.environ | {

@@ -30,3 +30,16 @@ def test_every_documented_module_runs_something():
         if not runs:
             silent.add(module)
     assert not silent, silent
+
+
+def test_help_of_the_soak_and_page_memory_benches_starts_nothing():
+    # `python -m bench.soak --help` started two servers and ten minutes of hostile traffic, and
+    # `python -m bench.page_memory --help` its measurement: --help is now a usage line and exit 0.
+    import subprocess
+    import sys
+
+    for module in ("bench.soak", "bench.page_memory"):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+        assert (proc.returncode, proc.stdout.startswith("usage:")) == (0, True), (module, proc)
