@@ -67,6 +67,9 @@ def test_console_script_is_installed():
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
         (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
+        # docs/limits.md and docs/security.md: every command reads the same settings, report and parse too.
+        (["report", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTES": "0"}, "MAX_PAGE_BYTES"),
+        (["parse", "seeds"], {"MODERATION_API_TOKEN": "change-me"}, "MODERATION_API_TOKEN"),
         # uvicorn's "[Errno -2] Name or service not known" (exit 3) after the model had loaded.
         (["serve", "--port", "0"], {"MODERATION_HOST": "0.0.0.0:8000"}, "MODERATION_HOST"),
         (["serve", "--port", "0", "--host", "no-such-host.invalid"], {}, "MODERATION_HOST"),
