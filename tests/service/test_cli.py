@@ -42,7 +42,11 @@ def test_console_script_is_installed():
             "MODERATION_LIMITS__MAX_PAGE_BYTES",
         ),
         (["score", "seeds"], {"MODERATION_INSULT__REVIEW": "1.5"}, "MODERATION_INSULT__REVIEW"),
-        (["serve"], {"MODERATION_PERSPECTIVE_ALIASES": '{"TOXICITY": "TOXIC"}'}, "PERSPECTIVE_ALIASES"),
+        (
+            ["serve", "--port", "0"],
+            {"MODERATION_PERSPECTIVE_ALIASES": '{"TOXICITY": "TOXIC"}'},
+            "PERSPECTIVE_ALIASES",
+        ),
         # Each of these was a traceback (uvicorn's, logging's or pydantic-settings'), or a server that
         # started and could not work (0 page slots, 0 requests in flight, -1 bytes, a nan timeout).
         (["serve", "--port", "0"], {"MODERATION_WORKERS": "0"}, "MODERATION_WORKERS"),
