@@ -20,8 +20,11 @@ FEEDBACK ?=
 
 .PHONY: help install browser postgres run test test-all lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
+# The descriptions name directories as make variables: shown with the values this run would use.
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' \
+		| sed -e 's|$$(MODELS_DIR)|$(MODELS_DIR)|g' -e 's|$$(SHIPPED_DIR)|$(SHIPPED_DIR)|g' \
+			-e 's|$$(MODEL_DIR)|$(MODEL_DIR)|g' -e 's|$$(ARTICLES_DIR)|$(ARTICLES_DIR)|g'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

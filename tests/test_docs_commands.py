@@ -43,3 +43,27 @@ def test_help_of_the_soak_and_page_memory_benches_starts_nothing():
             [sys.executable, "-m", module, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
         )
         assert (proc.returncode, proc.stdout.startswith("usage:")) == (0, True), (module, proc)
+
+
+def test_make_help_lines_its_descriptions_up():
+    # `make help` printed "train-shipped" (13 characters) in a 12-character column, so its description
+    # stood out of line with every other target's.
+    makefile = (REPO / "Makefile").read_text()
+    width = int(re.search(r"printf \"[^\"]*%-(\d+)s", makefile).group(1))
+    targets = re.findall(r"^([a-zA-Z_-]+):.*## ", makefile, re.MULTILINE)
+    assert "train-shipped" in targets
+    assert max(map(len, targets)) < width, (max(targets, key=len), width)
+
+
+def test_make_help_shows_the_directories_not_make_variables():
+    # `make help` printed "into $(MODELS_DIR)/<version>/ (the shipped $(SHIPPED_DIR) is kept)": the
+    # Makefile's source, not the directories a newcomer's `make train` would use.
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    out = subprocess.run(
+        ["make", "-s", "help"], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    assert "$(" not in out.stdout, out.stdout
+    assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
