@@ -205,7 +205,7 @@ def sniff_binary(data: bytes, source: str = "<input>") -> None:
             weak = kind in {"Windows executable", "MP3 audio", "bzip2 archive", "RIFF media (WebP/WAV/AVI)"}
             if weak and not _CONTROL.search(data[:SNIFF_BYTES]):
                 continue
-            raise BinaryInputError(f"{source}: looks like a {kind}, not a text or HTML page")
+            raise BinaryInputError(f"{source}: looks like binary data ({kind}), not a text or HTML page")
     head = data[:SNIFF_BYTES]
     if any(head.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(head):
         return

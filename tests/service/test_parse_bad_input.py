@@ -47,6 +47,13 @@ def test_png(tmp_path):
         parse_file(path)
 
 
+def test_a_binary_format_is_named_in_a_sentence_that_reads():
+    # "looks like a ELF executable", "a Ogg media", "a OLE document": the kind is now in brackets.
+    with pytest.raises(BinaryInputError) as caught:
+        parse_page(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4, source="/bin/ls")
+    assert str(caught.value) == "/bin/ls: looks like binary data (ELF executable), not a text or HTML page"
+
+
 def test_nul_bytes_are_binary():
     with pytest.raises(BinaryInputError):
         parse_page(b"hello\x00world\x00" * 100)
