@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from service.parse.headers import _Header, _section_stop, _signature, _words_beside_date
+from service.parse.headers import _Header, _signature, _words_beside_date
 from service.parse.lines import _Line
 
 # Dated lines of one shape after the article suggest a comment thread once there are this many ...
@@ -109,10 +109,12 @@ def _merged_dates(
     """Date lines standing alone (a stamp, not a sentence) between a comment heading and the first
     header, or in the text of a comment whose header has its own date, with prose between: the stamps
     of comments that were missed or folded into another. After the last header only the comment's
-    own text counts (a teaser list's stamps below the thread are no comment's)."""
+    own text counts until one is found there (a teaser list's stamps below a thread are no comment's)."""
     if not headers:
         return []
-    stops = [h.start for h in headers[1:]] + [_section_stop(lines, headers[-1].end + 1)]
+    # The last comment runs to the page's end: a section end inside a thread (an avatar's "[name]" reads
+    # as site chrome) is what folds the posts under it; stamps there count only once one is folded.
+    stops = [h.start for h in headers[1:]] + [len(lines)]
     blocks = [(h.end, stop) for h, stop in zip(headers, stops, strict=True) if _comment_date(lines[h.anchor])]
     folded = [True] * len(blocks)
     if opener is not None and opener < headers[0].start:
@@ -126,6 +128,9 @@ def _merged_dates(
                 continue
             if inside and roles is not None and roles[i] != "text":
                 continue
+            # Once one stamp was folded into a comment, the thread goes on past the last header: the
+            # stamps under it count whatever role the section's end gave them.
+            inside = False
             if any(_prose(lines[j]) for j in range(last + 1, i)):
                 out.append(i)
             last = i
