@@ -100,6 +100,10 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|جميع الحقوق محفوظة.*|الرئيسية"
+        # A site's footer line: its name, then the reservation ("The River Gazette. All rights reserved.").
+        r"|[^.!?\n]{1,60}[.,]\s+(?:all rights reserved|todos os direitos reservados|tous droits réservés"
+        r"|alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati"
+        r"|alle rechten voorbehouden)\.?"
         r"|terms (?:of (?:use|service)|and conditions)|privacy policy|contact us|about us|tags?:.{0,80}|filed under:?.{0,80}"
         r"|posted in\b.{0,80}|categories:?.{0,80}|permalink|image|photo|thumbnail|\[[^\]]{0,40}\]"
         # A breadcrumb trail: "You are here: Home » Design » (the headline)".

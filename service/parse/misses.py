@@ -14,6 +14,13 @@ MIN_REPEATED_DATES = 3
 # ... with prose (a line of at least this many words) between most consecutive pairs.
 MIN_PROSE_WORDS = 4
 PROSE_BETWEEN_SHARE = 0.6
+# Stamps alone on a line in the comment section outside its headers: two are two comments missed or
+# folded into others (a reader's own words rarely hold a line that is a date alone) ...
+MIN_MERGED_DATES = 2
+# ... on a long thread, one per this many comments found (readers do type a date alone now and then).
+COMMENTS_PER_TYPED_DATE = 10
+# A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
+MAX_NAME_WORDS = 3
 
 
 def missed_comment_warnings(
@@ -24,8 +31,10 @@ def missed_comment_warnings(
     headers: list[_Header],
     article_start: int,
     article_end: int,
+    roles: list[str | None] | None = None,
 ) -> tuple[str, ...]:
-    """One warning per piece of evidence that the page holds more comments than `found`."""
+    """One warning per piece of evidence that the page holds more comments than `found`. `roles`
+    (segment's, per line) tells which lines went into a comment's text."""
     out: list[str] = []
     if declared is not None and declared > found:
         out.append(
@@ -45,6 +54,19 @@ def missed_comment_warnings(
         out.append(
             f"{n} dated lines of one shape appear in or after the article (like {example[:60]!r}) "
             f"but {found} comment(s) were found"
+        )
+    elif found == 0 and (named := _named_bare_dates(lines, article_start)) is not None:
+        n, example = named
+        out.append(
+            f"{n} name lines with a date alone under them appear in or after the article (like "
+            f"{example[:60]!r}) but no comment was found"
+        )
+    merged = _merged_dates(lines, headers, opener, roles)
+    if len(merged) >= max(MIN_MERGED_DATES, found // COMMENTS_PER_TYPED_DATE):
+        out.append(
+            f"{len(merged)} stamps stand alone in the comment section outside any comment header "
+            f"(like {lines[merged[0]].core[:60]!r}): {len(merged)} or more comment(s) were missed or "
+            "folded into others"
         )
     return tuple(out)
 
@@ -75,3 +97,74 @@ def _repeated_dated_lines(
         if prose >= PROSE_BETWEEN_SHARE * len(gaps) and (best is None or len(members) > best[0]):
             best = (len(members), lines[members[0]].core)
     return best
+
+
+def _comment_date(ln: _Line) -> bool:
+    return ln.date is not None and ln.date.kind != "cue" and ln.furniture is None
+
+
+def _merged_dates(
+    lines: list[_Line], headers: list[_Header], opener: int | None, roles: list[str | None] | None
+) -> list[int]:
+    """Date lines standing alone (a stamp, not a sentence) between a comment heading and the first
+    header, or in the text of a comment whose header has its own date, with prose between: the stamps
+    of comments that were missed or folded into another. After the last header only the comment's
+    own text counts until one is found there (a teaser list's stamps below a thread are no comment's)."""
+    if not headers:
+        return []
+    # The last comment runs to the page's end: a section end inside a thread (an avatar's "[name]" reads
+    # as site chrome) is what folds the posts under it; stamps there count only once one is folded.
+    stops = [h.start for h in headers[1:]] + [len(lines)]
+    blocks = [(h.end, stop) for h, stop in zip(headers, stops, strict=True) if _comment_date(lines[h.anchor])]
+    folded = [True] * len(blocks)
+    if opener is not None and opener < headers[0].start:
+        blocks.insert(0, (opener, headers[0].start))
+        folded.insert(0, False)
+    out: list[int] = []
+    for (last, stop), inside in zip(blocks, folded, strict=True):
+        for i in range(last + 1, stop):
+            ln = lines[i]
+            if not _comment_date(ln) or _words_beside_date(ln):
+                continue
+            if inside and roles is not None and roles[i] != "text":
+                continue
+            # Once one stamp was folded into a comment, the thread goes on past the last header: the
+            # stamps under it count whatever role the section's end gave them.
+            inside = False
+            if any(_prose(lines[j]) for j in range(last + 1, i)):
+                out.append(i)
+            last = i
+    return out
+
+
+def _name_line(ln: _Line) -> bool:
+    words = ln.core.split()
+    return (
+        0 < len(words) <= MAX_NAME_WORDS
+        and ln.date is None
+        and ln.furniture is None
+        and not ln.chrome
+        and not ln.opener
+        and ln.core[-1] not in ".!?:;,"
+    )
+
+
+def _named_bare_dates(lines: list[_Line], article_start: int) -> tuple[int, str] | None:
+    """A comment header drawn as a name line over a date alone ("Marta Quinn" / "3 hours ago",
+    Commento), repeated with prose between: (count, first name), or None under the minimum. (A name
+    under the stamp, as in Discourse, also matches author lists under dated teasers: not used.)"""
+    named: dict[int, str] = {}
+    for i in range(article_start + 1, len(lines)):
+        ln = lines[i]
+        if not _comment_date(ln) or _words_beside_date(ln):
+            continue
+        if _name_line(lines[i - 1]):
+            named[i] = lines[i - 1].core
+    # A thread has several commenters; one account's feed or a weekday list repeats one name.
+    if len(set(named.values())) < MIN_REPEATED_DATES:
+        return None
+    gaps = list(pairwise(named))
+    prose = sum(1 for a, b in gaps if any(_prose(lines[j]) for j in range(a + 1, b)))
+    if prose < PROSE_BETWEEN_SHARE * len(gaps):
+        return None
+    return len(named), next(iter(named.values()))

@@ -197,6 +197,7 @@ def segment_with_roles(
             sec.headers,
             region[0] if region else 0,
             region[1] if region else 0,
+            role,
         )
         + gate_warning,
     )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from service.parse import parse_page
+from pathlib import Path
+
+from service.parse import parse_file, parse_page
+
+# Pages written for this repository in the shape w3m gives two layouts: Commento's thread (a letter
+# avatar, the name, a date alone on its line, no heading) and a news site's table rows (name and stamp
+# in one cell, the text in the next, relative and absolute stamps).
+PLATFORMS = Path(__file__).resolve().parent / "platforms"
 
 _ARTICLE = " ".join(
     ["We walked the old coast path from the harbour to the lighthouse, stopping for tea halfway."] * 4
@@ -62,3 +69,54 @@ def test_repeated_dated_lines_that_are_not_read_as_comments_warn() -> None:
 def test_page_without_comment_evidence_has_no_warning() -> None:
     html = "<html><body><h1>Plain page title here</h1>" + f"<p>{_ARTICLE}</p>" * 3 + "</body></html>"
     assert parse_page(html, fmt="html").warnings == ()
+
+
+def test_name_lines_over_bare_dates_with_no_comment_found_warn() -> None:
+    art = parse_file(PLATFORMS / "commento.w3m.txt")
+    assert len(art.comments) < 4  # the layout is not read yet; the miss must be loud
+    assert any("name lines with a date alone under them" in w and "'Lena Park'" in w for w in art.warnings)
+
+
+def test_stamps_outside_every_header_in_a_found_thread_warn() -> None:
+    art = parse_file(PLATFORMS / "table_rows.w3m.txt")
+    assert len(art.comments) < 6
+    warned = [w for w in art.warnings if "3 stamps stand alone in the comment section" in w]
+    assert warned and "'há 2 horas'" in warned[0]
+
+
+def test_one_name_over_bare_dates_is_a_feed_not_a_thread() -> None:
+    feed = "\n\n".join(
+        f"@HarbourNews\nMay {d}, 2024, 10:5{d} am\nThe river road cycle lane is open from the bridge on."
+        for d in range(1, 5)
+    )
+    page = (
+        "Cycle lane opens\n\nA new protected cycle lane along the river road opened to the public "
+        "this weekend after eighteen months of construction work and a long public debate.\n\n" + feed
+    )
+    assert not parse_page(page, fmt="text").warnings
+
+
+def test_a_thread_whose_stamps_all_head_comments_does_not_warn() -> None:
+    art = parse_file(PLATFORMS / "coral.w3m.txt")
+    assert art.comments and not art.warnings
+
+
+def test_stamps_folded_into_the_last_comment_and_past_it_warn() -> None:
+    """Discourse's embed in w3m: posts headed by "2 May in reply to NAME", then two stamped "about 5
+    hours" / "about 2 hours"; the first is read as the last post's text, and the avatar line under it
+    ("[m_ortiz]", site chrome) ends the section, so the last post is dropped after it."""
+    posts = [
+        ("bikebob", "2 May in reply to lena_park", "Same for me, and it feels much safer at the roundabout."),
+        ("kai_r", "2 May in reply to bikebob", "Shame about the parking spaces on Station Road though."),
+        ("dana_w", "3 May", "There is a new car park behind the station with two hundred spaces."),
+        ("oskar", "3 May in reply to dana_w", "Good to know, I had no idea it was open already."),
+        ("m_ortiz", "about 5 hours", "When will the lane reach the hospital? That is where we need it most."),
+        ("j_fenn", "about 2 hours", "The verges look lovely already, well done to the gardeners."),
+    ]
+    thread = "".join(f"{when}\n[{name}]\n\n{name}\n\n{text}\n\n" for name, when, text in posts)
+    first = "[lena_park]\n\nlena_park\n\nThe new lane is great, my commute is ten minutes shorter now.\n\n"
+    page = f"A walk to the lighthouse\n\n{_ARTICLE}\n\n{first}2 replies\n{thread}The Courier.\n"
+    art = parse_page(page, fmt="text")
+    assert len(art.comments) < 6  # not read yet; the loss must be loud
+    warned = [w for w in art.warnings if "2 stamps stand alone in the comment section" in w]
+    assert warned and "'about 5 hours'" in warned[0]
