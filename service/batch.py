@@ -505,8 +505,7 @@ def jsonl_rows(
         scores = _score_in_windows(scorer, comments, article, use_thread=use_thread, window=window)
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
-            if c.article_id is not None:
-                row["article_id"] = c.article_id
+            row["article_id"] = c.article_id  # null for a line scored alone, as CSV's empty cell
             row.update(_decision_fields(s, config, counts))
             out[pos] = row
     return [r for r in out if r is not None]

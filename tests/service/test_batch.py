@@ -1741,3 +1741,13 @@ def test_thresholds_for_an_attribute_the_model_lacks_stop_moderate_score(
     err = capsys.readouterr().err
     assert err.startswith("moderate score: error: MODERATION_SPAM (spam): thresholds for an attribute the")
     assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_every_export_row_names_its_article_id_null_when_it_has_none(tmp_path, capsys):
+    # A line scored alone had no article_id key in its JSONL row, while CSV wrote an empty cell and
+    # docs/batch.md lists the field for every export row: a reader of the JSONL met a KeyError.
+    f = tmp_path / "mixed.jsonl"
+    write_jsonl(f, [{"id": "a", "text": "hi"}, {"id": "b", "text": "ok", "article_id": "s1"}])
+    rc, out, _ = run_batch(capsys, f)
+    assert rc == 0
+    assert [(r["id"], r["article_id"]) for r in rows_of(out)] == [("a", None), ("b", "s1")]
