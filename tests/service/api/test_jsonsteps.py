@@ -17,7 +17,7 @@ from pydantic_core import from_json
 from core.errors import MalformedInputError
 from service.api import guards
 from service.api.errors import ApiError
-from service.api.jsonsteps import MAX_WALKED, parse_in_steps
+from service.api.jsonsteps import _RUN_BYTES, MAX_WALKED, parse_in_steps
 from service.api.state import WaitingSlots
 from tests.service.api.conftest import assert_error, assert_google_error, auth
 
@@ -118,6 +118,18 @@ ODD = [
 @pytest.mark.parametrize("body", ODD)
 def test_the_stepwise_parser_gives_what_from_json_gives(body):
     assert _steps(body) == _outcome(body)
+
+
+@pytest.mark.parametrize("is_array", [True, False], ids=["array", "object"])
+@pytest.mark.parametrize("space", [b" ", b"\n", b" " * 40], ids=["space", "newline", "spaces"])
+def test_a_run_cut_by_its_byte_bound_inside_the_whitespace_after_a_comma_reads_on(is_array, space):
+    # A run may read 16 KiB: one whose last comma ends there, the whitespace after it beyond, ended in
+    # that whitespace, where no value starts, and a valid body was refused ("expected value").
+    for pad in range(_RUN_BYTES - 12, _RUN_BYTES - 2):
+        x = b"x" * pad
+        head = b'["' if is_array else b'{"a":0,"b":"'
+        body = head + x + b'",' + space + (b"2]" if is_array else b'"c":2}')
+        assert _steps(body) == _outcome(body), pad
 
 
 _JSON = st.recursive(
