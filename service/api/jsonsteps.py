@@ -165,7 +165,10 @@ def _check_walked(body: bytes) -> None:
         char = match.group()
         pos = match.end()
         if char == b'"':
-            pos = _string_end(body, match.start())
+            try:
+                pos = _string_end(body, match.start())
+            except ValueError:
+                return  # a string left open: the parser names the first error, which may come before
         elif char in b"[{":
             if len(holds) > MAX_DEPTH:
                 return  # the parser refuses it at once

@@ -177,6 +177,15 @@ def test_fuzzed_big_bodies_give_what_from_json_gives():
             assert list(steps[1]) == list(outcome[1]), n
 
 
+def test_a_body_of_many_brackets_names_its_first_error_not_an_open_string_after_it():
+    # Counting the arrays of a body of more than MAX_WALKED brackets skips its strings: one left open
+    # at the end was reported (EOF while parsing a string) ahead of the first error, which from_json names.
+    body = b"[" + b"{}," * (MAX_WALKED + 1) + b'01, "abc'
+    with pytest.raises(ValueError, match="invalid number") as caught:
+        parse_in_steps(body)
+    assert "column 3000" in str(caught.value)
+
+
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5),
