@@ -176,18 +176,6 @@ def _denoise(w: np.ndarray, m: int, classes: np.ndarray, out: np.ndarray) -> int
             i += 1
         o += 1
     return o
-    o = 0
-    i = 0
-    while i < m:
-        j = _noise_end(w, i, m, classes)
-        if j > i:
-            out[o] = _SPACE
-            i = j
-        else:
-            out[o] = w[i]
-            i += 1
-        o += 1
-    return o
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

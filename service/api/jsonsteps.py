@@ -121,9 +121,10 @@ def _take_run(body: bytes, pos: int, container: list[Any] | dict[str, Any]) -> t
         container.extend(read)
     else:
         container.update(read)  # a key given twice: the later value, in the first one's place, as ever
-    if run.end() < len(body) and body[run.end()] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
-        raise _error(body, run.end(), "trailing comma")
-    return run.end(), True
+    end = _skip(body, run.end())  # (the _RUN_BYTES bound may cut the whitespace after the last comma)
+    if end < len(body) and body[end] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
+        raise _error(body, end, "trailing comma")
+    return end, True
 
 
 def _next_key(body: bytes, pos: int, obj: dict[str, Any], refused: int) -> tuple[str, int, int]:
@@ -164,7 +165,10 @@ def _check_walked(body: bytes) -> None:
         char = match.group()
         pos = match.end()
         if char == b'"':
-            pos = _string_end(body, match.start())
+            try:
+                pos = _string_end(body, match.start())
+            except ValueError:
+                return  # a string left open: the parser names the first error, which may come before
         elif char in b"[{":
             if len(holds) > MAX_DEPTH:
                 return  # the parser refuses it at once

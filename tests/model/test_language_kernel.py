@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import itertools
+import random
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from model.language import (
     _COMPAT_RE,
     _LETTER_RE,
     _UNREAD_RE,
+    EDGE,
     Detection,
     LanguageDetector,
     default_detector,
@@ -238,3 +241,87 @@ def test_a_detector_reading_nothing_answers_as_the_python_path(max_chars: int) -
     assert _bits(detector.detect_with_confidence(texts)) == _bits(
         detector.reference_detect_with_confidence(texts)
     )
+
+
+# Code points the fuzz draws from besides every category's: each edge of the character tables, of
+# UTF-8's lengths, of the surrogates and of the compatibility and presentation blocks, one either side.
+_EDGES = (0x80, 0x800, 0xD800, 0xDC00, 0xE000, 0xFB00, 0xFE00, 0xFE70, 0xFF00, 0x10000, 0x1D400, 0x1D800)
+_NEAR = [c for edge in (*_EDGES, K.TABLE_LIMIT, 0x110000) for c in range(edge - 3, min(edge + 4, 0x110000))]
+_FUZZ_PIECES = [*_PIECES, "ẞ", "ﬃ", "\u0307", "\u0345", "ς", "\u202e", "\u2066", "\U000e0041", "\u0640"]
+_FUZZ_PIECES += ["h", "w", "s", ":", "/", ".", "https", "http", "ww", "\udfff", "\u0301" * 50]
+
+
+def _fuzz_text(rng: random.Random, by_category: list[list[int]], size: int) -> str:
+    """``size`` characters (about) of one of four shapes: any code points, words and noise, long runs
+    of one thing (invisible characters, combining marks, digits, NULs), or letters and a noise tail."""
+
+    def char() -> str:
+        r = rng.random()
+        if r < 0.3:
+            return chr(rng.choice(rng.choice(by_category)))
+        if r < 0.45:
+            return chr(rng.choice(_NEAR))
+        if r < 0.55:
+            return chr(rng.randrange(0x110000))
+        return rng.choice(_FUZZ_PIECES) if r < 0.8 else rng.choice("abcdefghijklmnopéçمرحبا日本語Привет")
+
+    shape = rng.randrange(4)
+    if shape == 0:
+        return "".join(char() for _ in range(size))
+    if shape == 3:
+        tail = rng.choice(["https://x.y/", "1" * 60, "\u200b" * 600, " " * 60])[: rng.randint(1, 600)]
+        return "".join(rng.choice("abcdeéمر") for _ in range(rng.randint(0, size))) + tail + char()
+    out: list[str] = []
+    while sum(map(len, out)) < size:
+        if shape == 1:
+            out.append(rng.choice([rng.choice("abcdéمر日") * rng.randint(1, 8), " ", char()]))
+        else:
+            out.append(
+                rng.choice([char(), "\u200b", "\u0301", "\u064e", "1", "@a", "#", "\x00"])
+                * rng.randint(1, 200)
+            )
+    return "".join(out)[:size]
+
+
+@pytest.mark.slow
+def test_fuzzed_texts_are_read_alike() -> None:
+    """Seeded fuzz (78,635 texts, about 17 s of CPU): texts of every plane and category, of each
+    window's size and one either side (and 1 MB), in batches of 1, 20 and 1,000, with and without
+    settled languages, under several max_chars; every Detection is the Python path's, float bits
+    included, and nothing fails."""
+    rng = random.Random(20_261_204)
+    by_category: dict[str, list[int]] = {}
+    for code in itertools.chain(range(0x30000), range(0xE0000, 0xE0080), range(0x10FFF0, 0x110000)):
+        by_category.setdefault(unicodedata.category(chr(code)), []).append(code)
+    pools = list(by_category.values())
+    detectors = [default_detector()] + [
+        LanguageDetector(max_chars=m, min_letters=letters, top_k=k)
+        for m, letters, k in (
+            (1, 0, 1),
+            (2, 1, 3),
+            (4, 0, 5),
+            (7, 2, 3),
+            (30, 1, 5),
+            (121, 3, 3),
+            (200, 3, 2),
+        )
+    ]
+    settled_sets = (frozenset(), SETTLED, frozenset({"en", "ru", "ja", "zh", "ar", "arz"}))
+    texts_read = 0
+    for batch in range(400):
+        detector = detectors[batch % len(detectors)]
+        m = detector.max_chars
+        edges = [s + d for s in (m, m + EDGE, m + m // 3, 4 * m, 5 * m) for d in (-1, 0, 1)]
+        texts = [
+            _fuzz_text(rng, pools, rng.choice(edges) if rng.random() < 0.5 else rng.randint(0, 8 * m))
+            for _ in range(rng.choice((1, 1, 20, 20, 1000)) if batch % 50 else 1)
+        ]
+        if batch % 100 == 7:
+            texts.append("".join(_fuzz_text(rng, pools, 2_000) for _ in range(4)) * 125)  # ~1 MB
+        settled = settled_sets[batch % len(settled_sets)]
+        got = _bits(detector.detect_with_confidence(texts, settled))
+        want = _bits(detector.reference_detect_with_confidence(texts, settled))
+        differ = [(text, g, w) for text, g, w in zip(texts, got, want, strict=True) if g != w]
+        assert not differ, (batch, m, settled, differ[0])
+        texts_read += len(texts)
+    assert texts_read > 70_000
