@@ -52,6 +52,15 @@ async def get_scorer(request: Request, state: Annotated[AppState, Depends(get_st
     return scorer
 
 
+def token_matches(settings: Settings, presented: str | None) -> bool:
+    """Whether ``presented`` is the configured API token (False when none is configured). Constant-time
+    comparison: no timing oracle on the token."""
+    token = settings.api_token
+    if not token or presented is None:
+        return False
+    return hmac.compare_digest(presented.encode(), token.encode())
+
+
 def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_status: int = 401) -> None:
     if not settings.api_token:
         raise ConfigurationError(
@@ -64,8 +73,7 @@ def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_
             f"{what} needs 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    # Constant-time comparison: no timing oracle on the token.
-    if not hmac.compare_digest(presented.encode(), settings.api_token.encode()):
+    if not token_matches(settings, presented):
         if wrong_status == 403:
             raise ApiError(403, "forbidden", "invalid token")
         raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
@@ -93,8 +101,7 @@ async def require_token_or_key(
     token of Google's (googleapiclient built with credentials= and developerKey=): any one of them
     that matches the token is enough."""
     presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
-    token = (settings.api_token or "").encode()
-    matching = [p for p in presented if token and hmac.compare_digest(p.encode(), token)]
+    matching = [p for p in presented if token_matches(settings, p)]
     _check_token(
         settings, next(iter(matching or presented), None), "this endpoint (" + request.url.path + ")"
     )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import BearerDep, StateDep
+from service.api.deps import BearerDep, StateDep, token_matches
 from service.api.schemas import Health
 from service.api.scoring import json_response
 from service.api.state import AppState
@@ -59,12 +58,6 @@ async def _database_status(state: AppState) -> dict[str, object]:
     return status
 
 
-def _with_token(state: AppState, credentials: BearerDep) -> bool:
-    token = state.settings.api_token
-    presented = credentials.credentials if credentials else ""
-    return bool(token) and hmac.compare_digest(presented.encode(), (token or "").encode())
-
-
 @router.head("/readyz", include_in_schema=False)
 @router.get(
     "/readyz",
@@ -79,7 +72,7 @@ async def readyz(state: StateDep, credentials: BearerDep) -> Response:
     database's host, user and name) only with the API token: probes carry none, and it is logged."""
     scorer = state.models.current
     database = dict(await _database_status(state))  # a copy: probes awaiting one check share its answer
-    if not _with_token(state, credentials):
+    if not token_matches(state.settings, credentials.credentials if credentials else None):
         database.pop("detail", None)
     if scorer is None:
         return json_response({"status": "loading", "model_version": None, "database": database}, 503)
