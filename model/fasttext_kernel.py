@@ -455,6 +455,57 @@ def _top_k(
 
 
 @numba.njit(cache=True, nogil=True)
+def mean_hidden(
+    line: np.ndarray,
+    scratch: np.ndarray,
+    slot_hash: np.ndarray,
+    slot_id: np.ndarray,
+    word_bytes: np.ndarray,
+    word_start: np.ndarray,
+    prune_key: np.ndarray,
+    prune_row: np.ndarray,
+    rows: np.ndarray,
+    nwords: int,
+    eos: int,
+    bucket: int,
+    minn: int,
+    maxn: int,
+    hidden: np.ndarray,
+) -> int:
+    """``hidden`` := the mean of the line's input rows (fastText's hidden layer); the row count (0: no
+    words, ``hidden`` all zero)."""
+    hidden[:] = 0
+    count = _line_hidden(
+        line, scratch, slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row, rows,
+        nwords, eos, bucket, minn, maxn, hidden,
+    )  # fmt: skip
+    if count:
+        mean = np.float32(1.0 / count)
+        for d in range(hidden.shape[0]):
+            hidden[d] *= mean
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def ranked(
+    hidden: np.ndarray,
+    output: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    k: int,
+    out_label: np.ndarray,
+    out_probability: np.ndarray,
+    score: np.ndarray,
+) -> int:
+    """The ``k`` likeliest labels of ``hidden`` into ``out_label`` and their probabilities into
+    ``out_probability`` (one line's rows); how many were found."""
+    found = _top_k(hidden, output, left, right, k, out_label, score)
+    for q in range(found):
+        out_probability[q] = np.exp(score[q])
+    return found
+
+
+@numba.njit(cache=True, nogil=True)
 def _predict_lines(
     buf: np.ndarray,
     starts: np.ndarray,
@@ -491,20 +542,13 @@ def _predict_lines(
         line = buf[starts[t] : starts[t + 1]]
         if len(line) == 0:
             continue  # predictLine: nothing to read, no answer
-        hidden[:] = 0
-        count = _line_hidden(
+        count = mean_hidden(
             line, scratch, slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row, rows,
             nwords, eos, bucket, minn, maxn, hidden,
         )  # fmt: skip
         if count == 0:
             continue  # no words: no answer
-        mean = np.float32(1.0 / count)
-        for d in range(hidden.shape[0]):
-            hidden[d] *= mean
-        found = _top_k(hidden, output, left, right, k, out_label[t], score)
-        for q in range(found):
-            out_probability[t, q] = np.exp(score[q])
-        out_count[t] = found
+        out_count[t] = ranked(hidden, output, left, right, k, out_label[t], out_probability[t], score)
 
 
 class CompiledPredictor:

@@ -26,7 +26,7 @@ from functools import cache
 import numba
 import numpy as np
 
-from model.fasttext_kernel import FastTextArrays, _line_hidden, _top_k
+from model.fasttext_kernel import FastTextArrays, _top_k, mean_hidden, ranked
 
 # The tables cover the BMP and the SMP (every script in use, emoji): 128 k code points, built in
 # about 20 ms; beyond them are rare CJK extensions and tag characters, read by the Python path.
@@ -366,17 +366,13 @@ def _detect_lines(
             continue
         arabic = SCRIPT_BIT if script else 0
         size = _utf8_line(text, n, line)
-        hidden[:] = 0
-        count = _line_hidden(
+        count = mean_hidden(
             line[:size], scratch, slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row,
             rows, nwords, eos, bucket, minn, maxn, hidden,
         )  # fmt: skip
         if count == 0:
             info[t] = RANKED | arabic  # no words: no labels
             continue
-        mean = np.float32(1.0 / count)
-        for d in range(hidden.shape[0]):
-            hidden[d] *= mean
         if settle and _top_k(hidden, output, left, right, 1, best, score) == 1:
             out_probability[t, 0] = np.exp(score[0])
             probability = np.float64(out_probability[t, 0])
@@ -384,9 +380,7 @@ def _detect_lines(
                 out_label[t, 0] = best[0]
                 info[t] = SETTLED | arabic | (1 << COUNT_SHIFT)
                 continue
-        found = _top_k(hidden, output, left, right, k, out_label[t], score)
-        for q in range(found):
-            out_probability[t, q] = np.exp(score[q])
+        found = ranked(hidden, output, left, right, k, out_label[t], out_probability[t], score)
         info[t] = RANKED | arabic | (found << COUNT_SHIFT)
 
 
