@@ -155,6 +155,12 @@ def _drop_unsupported(
     return kept
 
 
+def _judged_language(requested: Sequence[str], scores: Scores) -> str:
+    """The language a comment was scored in: the first the request names ("und" included, which the
+    scorer reads as undetermined), else the detected one, its thread's or guessed one, else English."""
+    return requested[0] if requested else scores.language or scores.assumed_language or pp.ASSUMED_LANGUAGE
+
+
 def _score_entry(
     summary: float, span_values: Sequence[float], spans: Sequence[tuple[int, int]], threshold: float | None
 ) -> dict[str, Any]:
@@ -200,11 +206,12 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
 
     def run() -> list[Scores]:
         # The comment with its parent as thread context; each sentence on its own (no context), in the
-        # comment's language (a short sentence alone is no evidence of another language).
+        # language the summary was judged in (a short sentence alone is no evidence of another
+        # language; an undetermined comment's sentences were each detected apart: two languages).
         whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[:1]
         if not body.spanAnnotations or not fields:
             return whole
-        same = {"language": whole[0].language} if takes_language and whole[0].language else forced
+        same: dict[str, Any] = {"language": _judged_language(requested, whole[0])} if takes_language else {}
         pieces = [text[b:e] for b, e in spans]
         return whole + scorer.score(pieces, article, use_thread=False, **same)
 
@@ -213,9 +220,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         len(spans) + 1 + len(thread), text_chars([text, *thread], article) + pieces_chars, run
     )
     first = scored[0]
-    # The language it was scored in: the first the request names ("und" included, which the scorer
-    # reads as undetermined), else the detected one, its thread's or guessed one, else English.
-    detected = requested[0] if requested else first.language or first.assumed_language or pp.ASSUMED_LANGUAGE
+    detected = _judged_language(requested, first)
     effective = requested or [detected]
     fields = _drop_unsupported(
         body,

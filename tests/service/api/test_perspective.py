@@ -25,8 +25,13 @@ import time
 
 import pytest
 
+from core.records import Scores
+from service.api import perspective_protocol as pp
 from tests.service.api.conftest import (
+    FAMILY,
+    FAMILY_LANGUAGES,
     TOKEN,
+    FakeScorer,
     assert_error,
     assert_google_error,
     auth,
@@ -972,6 +977,37 @@ def test_sentences_are_scored_in_the_comment_language(family_client):
         None,
         "fr",
     ]  # detected for the comment, then forced on its sentences
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
+
+
+class _UndeterminedScorer(FakeScorer):
+    """Cannot place a comment of several sentences (the real detector's "Quel idiot. Stupid."): judges
+    it in its likeliest guess, French; a sentence alone it places by its words, as the toy detector."""
+
+    def score(self, texts, article=None, *, language=None, **kwargs):
+        out = super().score(texts, article, language=language, **kwargs)
+        if language is not None:
+            return out
+        return [
+            Scores(s.values, s.context, None, frozenset(), "fr") if len(pp.sentence_spans(t)) > 1 else s
+            for s, t in zip(out, texts, strict=True)
+        ]
+
+
+def test_sentences_of_an_undetermined_comment_are_scored_in_the_summarys_language(settings):
+    # The summary was judged in French (the guess), but each sentence was detected on its own ("Idiot."
+    # as English): one comment answered in two languages. The sentences now take the summary's.
+    def loader(model_dir):
+        return _UndeterminedScorer(attributes=FAMILY, languages=FAMILY_LANGUAGES, detects=True)
+
+    with make_client(settings, loader) as c:
+        text = "Quel crétin. Idiot."
+        request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}
+        request["spanAnnotations"] = True
+        body = c.post(URL, json=request).json()
+        scorer = c.app.state.moderation.models.current
+    assert body["detectedLanguages"] == ["fr"]
+    assert scorer.languages_seen[-2:] == [None, "fr"]
     assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
 
 

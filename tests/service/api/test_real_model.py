@@ -119,3 +119,20 @@ def test_a_request_may_give_its_comments_language(real):
     for bad in ("deutsch", "12"):
         r = real.post("/v1/comments:score", json=lone | {"language": bad})
         assert r.status_code == 422 and "not a language tag" in r.json()["error"]["message"]
+
+
+def test_perspective_spans_of_an_undetermined_comment_are_scored_in_its_language(real):
+    # The detector cannot place the whole comment and judges it French by its guess; alone, "Idiot
+    # total." reads English. Its span was the English model's 0.99999 under a French summary; each span
+    # is now its sentence scored in the summary's language.
+    text = "T'es nul. Idiot total. Va-t'en."
+    url = "/v1alpha1/comments:analyze"
+    request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+    body = real.post(url, json=request).json()
+    assert body["detectedLanguages"] == ["fr"]
+    spans = body["attributeScores"]["TOXICITY"]["spanScores"]
+    assert [text[s["begin"] : s["end"]] for s in spans] == ["T'es nul.", "Idiot total.", "Va-t'en."]
+    for span in spans:
+        alone = {"comment": {"text": text[span["begin"] : span["end"]]}, "languages": ["fr"]}
+        scored = real.post(url, json=request | alone).json()["attributeScores"]["TOXICITY"]["summaryScore"]
+        assert span["score"]["value"] == pytest.approx(scored["value"])
