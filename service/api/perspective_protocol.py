@@ -57,6 +57,7 @@ PERSPECTIVE_ATTRIBUTES = frozenset(
 SCORE_TYPE = "PROBABILITY"
 SCORE_TYPES = (None, "", "SCORE_TYPE_UNSPECIFIED", SCORE_TYPE)
 TEXT_TYPES = (None, "", "TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT")
+KNOWN_TEXT_TYPES = (*TEXT_TYPES, "HTML")  # the proto's TextType; HTML is known but not supported
 MAX_TEXT_BYTES = 20 * 1024  # limits.md: "The maximum text size per request is 20 KB" (UTF-8 bytes)
 # The language assumed when the model carries no language detector (Scores.language is None).
 ASSUMED_LANGUAGE = "en"
@@ -81,6 +82,13 @@ _SENTENCE_END = re.compile(
 
 def invalid(message: str) -> ApiError:
     return ApiError(400, "invalid_argument", message, error_type="INVALID_REQUEST")
+
+
+def unsupported_text_type(text_type: str) -> ApiError:
+    """limits.md's two messages: a type Perspective knows but does not read (HTML), or one it lacks."""
+    if text_type in KNOWN_TEXT_TYPES:
+        return invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+    return invalid(f"Unknown text type: {text_type}")
 
 
 def comment_empty() -> ApiError:

@@ -63,7 +63,7 @@ def _text_of(comment: Any) -> str:
     if size > pp.MAX_TEXT_BYTES:
         raise pp.comment_too_long(size)
     if comment.type not in pp.TEXT_TYPES:
-        raise pp.invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+        raise pp.unsupported_text_type(comment.type)
     return str(text)
 
 

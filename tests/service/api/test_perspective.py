@@ -305,6 +305,12 @@ def test_score_threshold_omits_low_scores(client):
             "INVALID_REQUEST",
             "Currently, only 'PLAIN_TEXT' comments are supported",
         ),
+        # limits.md: a type Perspective does not have is "Unknown text type", not the PLAIN_TEXT message.
+        (
+            {"comment": {"text": "x", "type": "MARKDOWN"}, "requestedAttributes": {"INSULT": {}}},
+            "INVALID_REQUEST",
+            "Unknown text type",
+        ),
         (
             {"comment": {"text": "x"}, "requestedAttributes": {"INSULT": {"scoreType": "STD_DEV_SCORE"}}},
             "INVALID_REQUEST",
