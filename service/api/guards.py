@@ -135,9 +135,12 @@ class JsonRoute(APIRoute):
     """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it.
 
     A subclass may set ``empty_body`` to the value an empty body stands for (with or without a
-    Content-Type): Perspective's endpoints read it as an empty request message, as Google's do."""
+    Content-Type): Perspective's endpoints read it as an empty request message, as Google's do. With
+    ``json_without_content_type`` a body sent with no Content-Type at all is read as JSON, as Google
+    reads it."""
 
     empty_body: ClassVar[Any] = None
+    json_without_content_type: ClassVar[bool] = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -146,15 +149,14 @@ class JsonRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             if self.empty_body is not None and not (await request.body()).strip():
-                # FastAPI reads a body only when there is one and it is declared JSON: present it so.
-                headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
-                request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
-                request.__dict__.pop("_headers", None)
+                _declare_json(request)
                 request._body = b"{}"
                 request._json = self.empty_body
                 return await handler(request)
             content_type = request.headers.get("content-type")
-            if not is_json_media_type(content_type):
+            if content_type is None and self.json_without_content_type:
+                _declare_json(request)
+            elif not is_json_media_type(content_type):
                 raise ApiError(
                     415,
                     "unsupported_media_type",
@@ -168,6 +170,13 @@ class JsonRoute(APIRoute):
 
     def check_parsed(self, request: Request, value: Any) -> None:
         """A subclass's checks on the parsed JSON before FastAPI validates it (on the event loop)."""
+
+
+def _declare_json(request: Request) -> None:
+    """FastAPI reads a body only when there is one and it is declared JSON: present it so."""
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+    request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
+    request.__dict__.pop("_headers", None)
 
 
 async def send_error(

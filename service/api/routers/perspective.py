@@ -49,6 +49,9 @@ class PerspectiveRoute(JsonRoute):
     # A POST with no body (and no Content-Type) is an empty request message, as at Google: it gets
     # Perspective's COMMENT_EMPTY, not a 415. (One client probes its key that way.)
     empty_body: ClassVar[Any] = {}
+    # Perspective's own Python sample (sample.md) posts `data=json.dumps(...)` with requests, which
+    # sends no Content-Type; Google reads such a body as JSON (it was a 415 here).
+    json_without_content_type: ClassVar[bool] = True
 
 
 router = APIRouter(route_class=PerspectiveRoute, tags=["perspective"])

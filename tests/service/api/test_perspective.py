@@ -195,6 +195,20 @@ def test_quickstart_request_as_json(client):
     assert summary["type"] == "PROBABILITY"
 
 
+def test_the_documented_python_sample_without_a_content_type_is_read_as_json(client):
+    # sample.md's Python sample: requests.post(url=url, data=json.dumps(data_dict)) sends no
+    # Content-Type, and Google reads the body as JSON; here it was a 415, so the docs' own sample failed.
+    data = json.dumps(_ours(QUICKSTART_REQUEST))
+    r = client.post(URL + "?key=YOUR_KEY_HERE", content=data)
+    assert "content-type" not in r.request.headers
+    assert r.status_code == 200, r.text
+    assert r.json() == client.post(URL + "?key=YOUR_KEY_HERE", json=_ours(QUICKSTART_REQUEST)).json()
+    suggestion = json.dumps(DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}})
+    assert client.post(SUGGEST + f"?key={TOKEN}", content=suggestion).status_code == 200
+    # A body that is no JSON, sent without a Content-Type, is Perspective's INVALID_REQUEST 400.
+    assert_google_error(client.post(URL, content=b"comment=idiot"), 400, "INVALID_REQUEST")
+
+
 def test_real_perspective_language_error_is_reproduced_exactly(client):
     request = {"comment": {"text": "hello"}, "languages": ["und"], "requestedAttributes": {"INSULT": {}}}
     error = assert_google_error(client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
