@@ -52,6 +52,9 @@ class PerspectiveRoute(JsonRoute):
     # Perspective's own Python sample (sample.md) posts `data=json.dumps(...)` with requests, which
     # sends no Content-Type; Google reads such a body as JSON (it was a 415 here).
     json_without_content_type: ClassVar[bool] = True
+    # Its cURL sample (sample.md) sends JavaScript-style keys, `{comment: {text: "..."}}`, which Google's
+    # JSON reader takes (it was a 400 "not valid JSON" here).
+    bare_keys: ClassVar[bool] = True
 
 
 router = APIRouter(route_class=PerspectiveRoute, tags=["perspective"])

@@ -209,6 +209,37 @@ def test_the_documented_python_sample_without_a_content_type_is_read_as_json(cli
     assert_google_error(client.post(URL, content=b"comment=idiot"), 400, "INVALID_REQUEST")
 
 
+# sample.md's cURL sample, verbatim: JavaScript-style object keys, which Google's JSON reader takes.
+SAMPLE_CURL_BODY = b"""{comment: {text: "what kind of idiot name is foo?"},
+          languages: ["en"],
+          requestedAttributes: {TOXICITY:{}} }"""
+
+
+def test_the_documented_curl_sample_with_unquoted_keys_is_answered(family_client):
+    headers = {"content-type": "application/json"}
+    r = family_client.post(URL + "?key=YOUR_KEY_HERE", content=SAMPLE_CURL_BODY, headers=headers)
+    assert r.status_code == 200, r.text  # was 400 "not valid JSON: key must be a string"
+    assert r.json() == family_client.post(URL, json=QUICKSTART_REQUEST).json()
+    # Only names outside strings are quoted: a string keeps its own "name: value", commas and braces.
+    token = 'x {a: 1}, b: "c"'
+    body = b'{comment: {text: "idiot"}, requestedAttributes: {TOXICITY: {}}, clientToken: %s}'
+    echoed = family_client.post(URL, content=body % json.dumps(token).encode(), headers=headers)
+    assert echoed.status_code == 200, echoed.text
+    assert echoed.json()["clientToken"] == token
+    # What is no JSON either way keeps its own error; so does a big body (quoting it would hold the
+    # event loop: docs/limits.md).
+    from service.api.guards import BARE_KEYS_MAX_BYTES
+
+    broken = family_client.post(URL, content=b"{comment: {text: }", headers=headers)
+    error = assert_google_error(broken, 400, "INVALID_REQUEST")
+    assert "not valid JSON" in error["message"]
+    padded = SAMPLE_CURL_BODY[:-1] + b" " * BARE_KEYS_MAX_BYTES + b"}"
+    error = assert_google_error(
+        family_client.post(URL, content=padded, headers=headers), 400, "INVALID_REQUEST"
+    )
+    assert "key must be a string" in error["message"]
+
+
 def test_real_perspective_language_error_is_reproduced_exactly(client):
     request = {"comment": {"text": "hello"}, "languages": ["und"], "requestedAttributes": {"INSULT": {}}}
     error = assert_google_error(client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
