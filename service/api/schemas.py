@@ -8,9 +8,17 @@ in the routes rather than as static constraints here.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic.alias_generators import to_snake
 
 Attribute = Literal[
@@ -410,6 +418,15 @@ MAX_LANGUAGES = 32
 MAX_ATTRIBUTES = 256  # Perspective has 29 names: more can only hold an unknown one (also a 400)
 
 
+def _one_or_many(value: Any) -> Any:
+    """A lone string where Perspective has a list of them is that list of one, as Google reads a repeated
+    field given one value: peRspective (R, jsonlite's auto_unbox) sends `"languages": "fr"`."""
+    return [value] if isinstance(value, str) else value
+
+
+Languages = Annotated[list[str] | None, BeforeValidator(_one_or_many)]
+
+
 def _camel_or_snake(name: str) -> AliasChoices:
     """Google's JSON parsing takes a field by its lowerCamelCase name or by its proto name
     (`requestedAttributes` or `requested_attributes`), and some clients send the latter."""
@@ -472,7 +489,7 @@ class AnalyzeCommentRequest(_Lenient):
     )
     spanAnnotations: bool = False
     dropUnsupportedAttributes: bool = False
-    languages: list[str] | None = Field(
+    languages: Languages = Field(
         default=None,
         max_length=MAX_LANGUAGES,
         description="ISO 639-1 codes or BCP-47 tags ('en', 'fr-FR'); overrides language detection.",
@@ -520,7 +537,7 @@ class SuggestCommentScoreRequest(_Lenient):
     attributeScores: dict[str, SuggestedScore] = Field(
         default_factory=dict, max_length=MAX_ATTRIBUTES, json_schema_extra={"minProperties": 1}
     )
-    languages: list[str] | None = Field(default=None, max_length=MAX_LANGUAGES)
+    languages: Languages = Field(default=None, max_length=MAX_LANGUAGES)
     # Stored as the verdict's article id (its cross-validation group in training).
     communityId: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     clientToken: str | None = None

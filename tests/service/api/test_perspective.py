@@ -240,6 +240,28 @@ def test_the_documented_curl_sample_with_unquoted_keys_is_answered(family_client
     assert "key must be a string" in error["message"]
 
 
+def test_a_lone_language_string_is_a_list_of_one(family_client):
+    # peRspective (CRAN) builds its body with jsonlite's auto_unbox, so `languages = "fr"` goes out as
+    # "languages": "fr", and its tests expected scores from Google for it; here it was a 400 ("Input
+    # should be a valid list"). The lone value is read as the one-element list, as Google reads it.
+    text = {
+        "comment": {"text": "Espèce de crétin, vous êtes un abruti."},
+        "requestedAttributes": {"TOXICITY": {}},
+    }
+    lone = family_client.post(URL, json=text | {"languages": "fr"})
+    assert lone.status_code == 200, lone.text
+    assert lone.json() == family_client.post(URL, json=text | {"languages": ["fr"]}).json()
+    assert lone.json()["languages"] == ["fr"]
+    refused = family_client.post(URL, json=text | {"languages": "es"})
+    assert_google_error(refused, 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+    assert_google_error(family_client.post(URL, json=text | {"languages": 7}), 400, "INVALID_REQUEST")
+    suggestion = DOC_SUGGEST | {
+        "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}},
+        "languages": "en",
+    }
+    assert family_client.post(SUGGEST, json=suggestion, headers=auth()).status_code == 200
+
+
 def test_real_perspective_language_error_is_reproduced_exactly(client):
     request = {"comment": {"text": "hello"}, "languages": ["und"], "requestedAttributes": {"INSULT": {}}}
     error = assert_google_error(client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
