@@ -150,13 +150,22 @@ def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no c
         for i in range(n):
             res += a[start + i]
         return res
-    r = a[start : start + 8].copy()
+    # eight accumulators in registers (a copied 8-array was a heap allocation per call)
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[start + i + j]
+        b = start + i
+        r0 += a[b]
+        r1 += a[b + 1]
+        r2 += a[b + 2]
+        r3 += a[b + 3]
+        r4 += a[b + 4]
+        r5 += a[b + 5]
+        r6 += a[b + 6]
+        r7 += a[b + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[start + i]
         i += 1
@@ -164,17 +173,23 @@ def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no c
 
 
 @njit(cache=True, nogil=True)
-def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
-    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
-    plus numpy's pairwise sum of the rest (one split level: segments up to 257 values)."""
-    if end <= start:
-        return 0.0
-    n = end - start - 1
+def _pairwise(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``a[start:start+n]``: blocks of up to 128 values, longer runs
+    split in two at a multiple of 8, each half summed the same way."""
     if n <= 128:
-        return a[start] + _pairwise_block(a, start + 1, n)
+        return _pairwise_block(a, start, n)
     n2 = n // 2
     n2 -= n2 % 8
-    return a[start] + (_pairwise_block(a, start + 1, n2) + _pairwise_block(a, start + 1 + n2, n - n2))
+    return _pairwise(a, start, n2) + _pairwise(a, start + n2, n - n2)
+
+
+@njit(cache=True, nogil=True)
+def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
+    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
+    plus numpy's pairwise sum of the rest."""
+    if end <= start:
+        return 0.0
+    return a[start] + _pairwise(a, start + 1, end - start - 1)
 
 
 @njit(cache=True, nogil=True)

@@ -187,3 +187,15 @@ def test_compiled_type_terms_equal_the_numpy_reference(
         got, want = featurizer.type_terms(batch, coef), featurizer.type_terms_numpy(batch, coef)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+def test_compiled_segment_sum_adds_in_numpys_order() -> None:
+    """``numpy_segment_sum`` equals ``np.add.reduceat`` bit for bit at every length it serves (the
+    pairwise block's eight accumulators, its tail and the one split level)."""
+    from model.family_kernel import numpy_segment_sum
+
+    rng = np.random.default_rng(7)
+    for n in (*range(300), 511, 1000, 1029):
+        values = rng.standard_normal(n + 3) * 10.0 ** rng.integers(-8, 8, n + 3)
+        want = np.add.reduceat(values[1 : n + 1], [0])[0] if n else 0.0
+        assert numpy_segment_sum(values, 1, n + 1) == want, n
