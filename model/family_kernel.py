@@ -246,9 +246,9 @@ def gram_type_sums(
     lo: int,
     hi: int,
     bits: int,
-    keys: np.ndarray,
-    values: np.ndarray,
+    pairs: np.ndarray,
     table_bits: int,
+    closed: bool,
     weights: np.ndarray,
     coef: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
@@ -290,7 +290,7 @@ def gram_type_sums(
         if word_ids[t] >= 0:
             feats[m] = word_ids[t]
             m += 1
-        m = padded_grams(padded, size, lo, hi, bits, keys, values, table_bits, feats, m)
+        m = padded_grams(padded, size, lo, hi, bits, pairs, table_bits, closed, feats, m)
         ordered = np.sort(feats[:m])
         e = 0
         i = 0
