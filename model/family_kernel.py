@@ -238,6 +238,38 @@ def type_sums(
     return s, q
 
 
+SMALL_SORT = 64  # values; up to this an insertion sort beats np.sort (a token has ~27 n-gram features)
+CACHE_LINE = 64  # bytes
+
+
+@njit(cache=True, nogil=True)
+def sort_small(a: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Sort ``a`` in place, ascending: insertion sort when short, else ``np.sort``'s."""
+    if len(a) > SMALL_SORT:
+        a.sort()
+        return
+    for i in range(1, len(a)):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+def term_rows(weights: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Each feature's idf weight then its coefficients (``coef``: features x K) in one float64 row, the
+    array aligned to a cache line: ``gram_type_sums`` reads a found n-gram's numbers in one miss (for
+    K = 7 a row is exactly a line) instead of one in ``weights`` and one or two in ``coef``."""
+    n, width = len(weights), coef.shape[1] + 1
+    raw = np.empty(n * width + CACHE_LINE // 8)
+    skip = (-raw.ctypes.data % CACHE_LINE) // 8
+    rows = raw[skip : skip + n * width].reshape(n, width)
+    rows[:, 0] = weights
+    rows[:, 1:] = coef
+    return rows
+
+
 @njit(cache=True, nogil=True)
 def gram_type_sums(
     codes: np.ndarray,
@@ -249,16 +281,16 @@ def gram_type_sums(
     pairs: np.ndarray,
     table_bits: int,
     closed: bool,
-    weights: np.ndarray,
-    coef: np.ndarray,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
     """``type_sums`` of new tokens straight from their code points (``gram_kernel.code_points``), in one
     pass instead of ``gram_hits``, key arithmetic and ``type_sums``: per token, its word feature
     (``word_ids``, -1: none) and the padded n-grams found in the vocabulary's table, ascending, each
     weighted ``count x weights[feature]`` and summed in numpy's pairwise order as ``type_sums`` does.
-    False, with nothing computed, when a code point does not pack: the caller takes that path."""
+    ``rows`` holds each feature's weight and coefficients side by side (``term_rows``). False, with
+    nothing computed, when a code point does not pack: the caller takes that path."""
     n_types = len(starts) - 1
-    n_heads = coef.shape[1]
+    n_heads = rows.shape[1] - 1
     s = np.zeros((n_types, n_heads))
     q = np.zeros(n_types)
     limit = 1 << bits
@@ -274,8 +306,6 @@ def gram_type_sums(
         if widest >= n:
             most += widest - n + 1
     feats = np.empty(most, dtype=np.int64)
-    cols = np.empty(most, dtype=np.int64)
-    data = np.empty(most)
     squares = np.empty(most)
     products = np.empty((n_heads, most))  # a contiguous column per head
     padded = np.empty(widest, dtype=np.uint32)
@@ -291,21 +321,21 @@ def gram_type_sums(
             feats[m] = word_ids[t]
             m += 1
         m = padded_grams(padded, size, lo, hi, bits, pairs, table_bits, closed, feats, m)
-        ordered = np.sort(feats[:m])
+        ordered = feats[:m]
+        sort_small(ordered)
         e = 0
         i = 0
         while i < m:
             j = i + 1
             while j < m and ordered[j] == ordered[i]:
                 j += 1
-            cols[e] = ordered[i]
-            data[e] = (j - i) * weights[ordered[i]]
+            feature = ordered[i]
+            value = (j - i) * rows[feature, 0]
+            squares[e] = value * value
+            for k in range(n_heads):
+                products[k, e] = rows[feature, 1 + k] * value
             e += 1
             i = j
-        for x in range(e):
-            squares[x] = data[x] * data[x]
-            for k in range(n_heads):
-                products[k, x] = coef[cols[x], k] * data[x]
         if e:
             q[t] = numpy_segment_sum(squares, 0, e)
             for k in range(n_heads):

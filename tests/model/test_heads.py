@@ -199,3 +199,23 @@ def test_compiled_segment_sum_adds_in_numpys_order() -> None:
         values = rng.standard_normal(n + 3) * 10.0 ** rng.integers(-8, 8, n + 3)
         want = np.add.reduceat(values[1 : n + 1], [0])[0] if n else 0.0
         assert numpy_segment_sum(values, 1, n + 1) == want, n
+
+
+def test_term_rows_are_cache_aligned_and_small_sorts_match_numpy(family: MultiHeadText) -> None:
+    """The featuriser's weight + coefficient rows start on a cache line and hold exactly the weights
+    and coefficients; the compiled pass's insertion sort orders as ``np.sort`` does, short or long."""
+    from model.family_kernel import CACHE_LINE, SMALL_SORT, sort_small
+
+    f = family.featurizer
+    rows = f.term_rows(family._coef64)
+    assert rows.ctypes.data % CACHE_LINE == 0 and rows.shape == (f.n_features_, len(family.names) + 1)
+    np.testing.assert_array_equal(rows[:, 0], f.feature_weights_)
+    np.testing.assert_array_equal(rows[:, 1:], family._coef64)
+    single = f.term_rows(family._coef64[:, 0])
+    assert single.ctypes.data % CACHE_LINE == 0 and single.shape == (f.n_features_, 2)
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 30, SMALL_SORT, SMALL_SORT + 1, 300):
+        values = rng.integers(0, 40, n).astype(np.int64)
+        got = values.copy()
+        sort_small(got)
+        np.testing.assert_array_equal(got, np.sort(values))
