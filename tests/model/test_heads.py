@@ -219,3 +219,23 @@ def test_term_rows_are_cache_aligned_and_small_sorts_match_numpy(family: MultiHe
         got = values.copy()
         sort_small(got)
         np.testing.assert_array_equal(got, np.sort(values))
+
+
+@pytest.mark.parametrize("layout", ["family", "single"])
+def test_chunk_rows_are_the_index_rows_new_seen_or_repeated(
+    family: MultiHeadText, small_model, layout: str
+) -> None:
+    """All-new distinct chunks (the Scorer's shared lookup sends only those) take their rows in order
+    without a second lookup; a batch mixing seen, new and repeated chunks looks its rows up."""
+    model = pickle.loads(pickle.dumps(family if layout == "family" else small_model.fast_))
+    lookup = model.chunk_rows
+    for chunks in (
+        ["alpha", "beta,", "you idiot!!"],
+        ["beta,", "delta", "delta", "alpha"],
+        ["x", "y"],
+        ["x"],
+    ):
+        ids, table = lookup(chunks)
+        assert ids.dtype == np.int64
+        assert ids.tolist() == [table.index[c] for c in chunks]
+    assert len(table.index) == table.size == 6
