@@ -573,23 +573,22 @@ class TokenTable:
         found = list(map(self.raw_to_id.get, raw_tokens))
         if None in found:
             with lock:
-                # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
-                # token gets the next id, as one spelling after another would give it
+                # unseen spellings in first-seen order, normalised a batch at a time; new normalised
+                # tokens take the next ids in first-seen order, as one spelling after another would
+                # give them. Ids are published after their rows are written (dict updates, not a loop).
                 raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
                 new_raw = unseen(raw_tokens, map(is_, found, repeat(None)), raw_to_id)
-                new_norms: dict[str, int] = {}
-                for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
-                    tid = norm_to_id.get(norm)
-                    if tid is None:
-                        tid = norm_to_id[norm] = self.q_rows.n + len(new_norms)
-                        new_norms[norm] = tid
-                    raw_to_id[raw] = tid
+                norms = normalize_tokens(new_raw)
+                new_norms = unseen(norms, repeat(True), norm_to_id)
                 if new_norms:
                     if self._term_rows is None:
                         self._term_rows = self.featurizer.term_rows(self.coef)
-                    s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef, self._term_rows)
+                    s_new, q_new = self.featurizer.type_terms(new_norms, self.coef, self._term_rows)
+                    first_id = self.q_rows.n
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
+                    norm_to_id.update(zip(new_norms, range(first_id, first_id + len(new_norms)), strict=True))
+                raw_to_id.update(zip(new_raw, map(norm_to_id.__getitem__, norms), strict=True))
                 found = list(map(raw_to_id.__getitem__, raw_tokens))
         return np.fromiter(found, dtype=np.int64, count=count)
 

@@ -239,3 +239,24 @@ def test_chunk_rows_are_the_index_rows_new_seen_or_repeated(
         assert ids.dtype == np.int64
         assert ids.tolist() == [table.index[c] for c in chunks]
     assert len(table.index) == table.size == 6
+
+
+def test_token_ids_share_a_row_per_spelling_and_rows_hold_their_terms(family: MultiHeadText) -> None:
+    """New spellings get ids by normalised token (new ones next, in first-seen order), and each id's row
+    holds that token's terms; a vocabulary word keeps its word id."""
+    from model.features import normalize_token
+
+    model = pickle.loads(pickle.dumps(family))
+    tokens = model._tokens
+    raw = ["Zqxv", "ZQXV", "zqxvvvv", "the", "Blorp9", "zqxv", "blorp1", "Ünïq", "the", "emoji😀"]
+    first = len(tokens.q)
+    ids = tokens.ids(raw, model._lock).tolist()
+    norms = [normalize_token(t) for t in raw]
+    order = list(dict.fromkeys(n for n in norms if n not in model.featurizer.word_index_))
+    assert ids[3] == ids[8] == model.featurizer.word_index_["the"]
+    assert [ids[norms.index(n)] for n in order] == list(range(first, first + len(order)))
+    assert ids[0] == ids[1] == ids[5] != ids[2] and ids[4] == ids[6]  # "zqxvvvv" -> "zqxvv"
+    new = [i for i, n in enumerate(norms) if n in order]  # a word's row comes from the sparse product
+    want_s, want_q = model.featurizer.type_terms_numpy([norms[i] for i in new], model._coef64)
+    np.testing.assert_array_equal(tokens.s[[ids[i] for i in new]], want_s)
+    np.testing.assert_array_equal(tokens.q[[ids[i] for i in new]], want_q)
