@@ -260,3 +260,32 @@ def test_token_ids_share_a_row_per_spelling_and_rows_hold_their_terms(family: Mu
     want_s, want_q = model.featurizer.type_terms_numpy([norms[i] for i in new], model._coef64)
     np.testing.assert_array_equal(tokens.s[[ids[i] for i in new]], want_s)
     np.testing.assert_array_equal(tokens.q[[ids[i] for i in new]], want_q)
+
+
+MIXED = [
+    "@USER @USER Anna-Lena Øberg and José Ñúñez wrote 3,141 replies at https://example.org/a?b=1&c=2 lol",
+    "Ｆｕｌｌｗｉｄｔｈ ｉｄｉｏｔ, naïve café façade, İstanbul ǅemal ﬁne STUUUUPID 1000000x",
+    "你这个白痴 バカ野郎 바보 😀😡🤬 idiot👍 #hashtag www.spam.biz/buy-now 2024-12-05 12:30",
+    "ﺍﻟﻠﻪ كَلْبٌ кретин Дурак Schweinehund Arsch\u200bloch Ævar Ðiðrik o\u0308 sh*t f**k it’s",
+    "x" * 45 + " " + "ab1" * 20 + " '''quoted''' !!!??? ...!!! (you) [moron] {clown} <dumb>",
+]
+
+
+def test_new_chunk_path_equals_the_python_reference_on_a_mixed_stream(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped family, fed a distinct stream 20 comments at a time as the Scorer feeds it (corpus
+    comments with names, URLs and @USER, plus emoji, CJK, accents, digits and long tokens), gives every
+    head the decision of the plain sparse path with every n-gram found in Python."""
+    import model
+
+    scorer = Scorer.load(Path(model.__file__).parent / "default")
+    family = next(f for m in scorer.models.values() if (f := getattr(m, "family", None)) is not None)
+    olid = C.load_olid(data_dir / C.OLID_DIR / "olid-training-v1.0.tsv").texts
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").texts
+    texts = [*MIXED, *olid[:300], *kaggle[3000:3300], *MIXED[::-1]]
+    fast = np.vstack(
+        [family.decisions_from_rows(family.split(texts[i : i + 20]))[0] for i in range(0, len(texts), 20)]
+    )
+    monkeypatch.setattr(family.featurizer, "_gram_table", lambda: None)  # the Python n-gram lookup
+    np.testing.assert_allclose(fast, family.reference_decision(texts), rtol=0, atol=1e-9)
