@@ -91,13 +91,13 @@ def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # prag
 
 @njit(cache=True)
 def build_table(
-    codes: np.ndarray, starts: np.ndarray, values: np.ndarray, bits: int, table_bits: int
+    codes: np.ndarray, starts: np.ndarray, values: np.ndarray, bits: int, table_bits: int, lo: int
 ) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
     """Open-addressing table of the n-grams that pack, as (key, value) rows (key -1 = empty), and
-    whether it is prefix-closed: every n-gram but the shortest has its one shorter prefix in it."""
+    whether it is prefix-closed for lookups from length ``lo`` on: every n-gram longer than ``lo`` has
+    its one shorter prefix in it."""
     size = 1 << table_bits
     pairs = np.full((size, 2), -1, dtype=np.int64)
-    shortest = 1 << _LENGTH_BITS
     for g in range(len(starts) - 1):
         n = starts[g + 1] - starts[g]
         if n < 1 or n >= 1 << _LENGTH_BITS:
@@ -105,7 +105,6 @@ def build_table(
         key = _pack(codes, starts[g], n, bits)
         if key < 0:
             continue
-        shortest = min(shortest, n)
         slot = _slot(key, table_bits)
         while pairs[slot, 0] != -1 and pairs[slot, 0] != key:
             slot = (slot + 1) & (size - 1)
@@ -115,7 +114,7 @@ def build_table(
     closed = True
     for g in range(len(starts) - 1):
         n = starts[g + 1] - starts[g]
-        if n <= shortest or n >= 1 << _LENGTH_BITS:
+        if n <= lo or n >= 1 << _LENGTH_BITS:
             continue
         key = _pack(codes, starts[g], n, bits)
         if key >= 0 and find_pair(_pack(codes, starts[g], n - 1, bits), pairs, table_bits) < 0:
@@ -219,7 +218,7 @@ class GramTable:
             values = np.fromiter(gram_index.values(), dtype=np.int64, count=len(grams))
             self.table_bits = max(4, int(np.ceil(np.log2(max(len(grams), 1) * 2))))  # load <= 1/2
             codes, starts = code_points(grams)
-            self.pairs, self.closed = build_table(codes, starts, values, self.bits, self.table_bits)
+            self.pairs, self.closed = build_table(codes, starts, values, self.bits, self.table_bits, lo)
 
     def lookup(self) -> tuple[int, int, int, np.ndarray, int, bool]:
         """(lo, hi, bits, (key, value) rows, table bits, prefix-closed): what a compiled pass needs to

@@ -193,3 +193,14 @@ def test_ngram_table_ends_a_position_early_only_when_the_vocabulary_allows_it(
     assert closed.closed
     rows, feats, _ = closed.hits(["xyz"])
     assert sorted(feats.tolist()) == [2, 3, 4, 5]
+
+
+def test_ngram_table_without_its_shortest_length_probes_every_length() -> None:
+    """A vocabulary with no n-gram of the shortest length looked up is not prefix-closed for the
+    lookup: ending a position at its missing shortest n-gram would lose the longer ones."""
+    from model.gram_kernel import GramTable
+
+    table = GramTable({"abc": 0, " ab": 1}, 2, 3)
+    assert not table.closed
+    _, feats, _ = table.hits(["abc"])
+    assert sorted(feats.tolist()) == [0, 1]
