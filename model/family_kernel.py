@@ -150,13 +150,22 @@ def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no c
         for i in range(n):
             res += a[start + i]
         return res
-    r = a[start : start + 8].copy()
+    # eight accumulators in registers (a copied 8-array was a heap allocation per call)
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[start + i + j]
+        b = start + i
+        r0 += a[b]
+        r1 += a[b + 1]
+        r2 += a[b + 2]
+        r3 += a[b + 3]
+        r4 += a[b + 4]
+        r5 += a[b + 5]
+        r6 += a[b + 6]
+        r7 += a[b + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[start + i]
         i += 1
@@ -164,17 +173,23 @@ def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no c
 
 
 @njit(cache=True, nogil=True)
-def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
-    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
-    plus numpy's pairwise sum of the rest (one split level: segments up to 257 values)."""
-    if end <= start:
-        return 0.0
-    n = end - start - 1
+def _pairwise(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``a[start:start+n]``: blocks of up to 128 values, longer runs
+    split in two at a multiple of 8, each half summed the same way."""
     if n <= 128:
-        return a[start] + _pairwise_block(a, start + 1, n)
+        return _pairwise_block(a, start, n)
     n2 = n // 2
     n2 -= n2 % 8
-    return a[start] + (_pairwise_block(a, start + 1, n2) + _pairwise_block(a, start + 1 + n2, n - n2))
+    return _pairwise(a, start, n2) + _pairwise(a, start + n2, n - n2)
+
+
+@njit(cache=True, nogil=True)
+def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
+    """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
+    plus numpy's pairwise sum of the rest."""
+    if end <= start:
+        return 0.0
+    return a[start] + _pairwise(a, start + 1, end - start - 1)
 
 
 @njit(cache=True, nogil=True)
@@ -223,6 +238,38 @@ def type_sums(
     return s, q
 
 
+SMALL_SORT = 64  # values; up to this an insertion sort beats np.sort (a token has ~27 n-gram features)
+CACHE_LINE = 64  # bytes
+
+
+@njit(cache=True, nogil=True)
+def sort_small(a: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Sort ``a`` in place, ascending: insertion sort when short, else ``np.sort``'s."""
+    if len(a) > SMALL_SORT:
+        a.sort()
+        return
+    for i in range(1, len(a)):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+def term_rows(weights: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Each feature's idf weight then its coefficients (``coef``: features x K) in one float64 row, the
+    array aligned to a cache line: ``gram_type_sums`` reads a found n-gram's numbers in one miss (for
+    K = 7 a row is exactly a line) instead of one in ``weights`` and one or two in ``coef``."""
+    n, width = len(weights), coef.shape[1] + 1
+    raw = np.empty(n * width + CACHE_LINE // 8)
+    skip = (-raw.ctypes.data % CACHE_LINE) // 8
+    rows = raw[skip : skip + n * width].reshape(n, width)
+    rows[:, 0] = weights
+    rows[:, 1:] = coef
+    return rows
+
+
 @njit(cache=True, nogil=True)
 def gram_type_sums(
     codes: np.ndarray,
@@ -231,19 +278,19 @@ def gram_type_sums(
     lo: int,
     hi: int,
     bits: int,
-    keys: np.ndarray,
-    values: np.ndarray,
+    pairs: np.ndarray,
     table_bits: int,
-    weights: np.ndarray,
-    coef: np.ndarray,
+    closed: bool,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
     """``type_sums`` of new tokens straight from their code points (``gram_kernel.code_points``), in one
     pass instead of ``gram_hits``, key arithmetic and ``type_sums``: per token, its word feature
     (``word_ids``, -1: none) and the padded n-grams found in the vocabulary's table, ascending, each
     weighted ``count x weights[feature]`` and summed in numpy's pairwise order as ``type_sums`` does.
-    False, with nothing computed, when a code point does not pack: the caller takes that path."""
+    ``rows`` holds each feature's weight and coefficients side by side (``term_rows``). False, with
+    nothing computed, when a code point does not pack: the caller takes that path."""
     n_types = len(starts) - 1
-    n_heads = coef.shape[1]
+    n_heads = rows.shape[1] - 1
     s = np.zeros((n_types, n_heads))
     q = np.zeros(n_types)
     limit = 1 << bits
@@ -259,8 +306,6 @@ def gram_type_sums(
         if widest >= n:
             most += widest - n + 1
     feats = np.empty(most, dtype=np.int64)
-    cols = np.empty(most, dtype=np.int64)
-    data = np.empty(most)
     squares = np.empty(most)
     products = np.empty((n_heads, most))  # a contiguous column per head
     padded = np.empty(widest, dtype=np.uint32)
@@ -275,22 +320,22 @@ def gram_type_sums(
         if word_ids[t] >= 0:
             feats[m] = word_ids[t]
             m += 1
-        m = padded_grams(padded, size, lo, hi, bits, keys, values, table_bits, feats, m)
-        ordered = np.sort(feats[:m])
+        m = padded_grams(padded, size, lo, hi, bits, pairs, table_bits, closed, feats, m)
+        ordered = feats[:m]
+        sort_small(ordered)
         e = 0
         i = 0
         while i < m:
             j = i + 1
             while j < m and ordered[j] == ordered[i]:
                 j += 1
-            cols[e] = ordered[i]
-            data[e] = (j - i) * weights[ordered[i]]
+            feature = ordered[i]
+            value = (j - i) * rows[feature, 0]
+            squares[e] = value * value
+            for k in range(n_heads):
+                products[k, e] = rows[feature, 1 + k] * value
             e += 1
             i = j
-        for x in range(e):
-            squares[x] = data[x] * data[x]
-            for k in range(n_heads):
-                products[k, x] = coef[cols[x], k] * data[x]
         if e:
             q[t] = numpy_segment_sum(squares, 0, e)
             for k in range(n_heads):

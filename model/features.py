@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from core.records import Span
 from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
 from model.estimator import Estimator
-from model.family_kernel import chunk_sums, gram_type_sums, type_sums
+from model.family_kernel import chunk_sums, gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
 from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
 
@@ -333,11 +333,14 @@ class TokenFeaturizer(Estimator):
         lengths = np.bincount(rows, minlength=len(types))
         return lengths, cols, counts * self.feature_weights_[cols]
 
-    def type_terms(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def type_terms(
+        self, types: Sequence[str], coef: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(``s``, ``q``) of each normalised token: its ``type_table`` row times ``coef`` (features, or
         features x K) and its squared norm, in one compiled pass from the tokens' code points (a batch
         with a token beyond the exact packing: from its feature keys); a new batch's few tokens cost
-        less than numpy's per-call overhead. ``type_terms_numpy`` is the reference it equals."""
+        less than numpy's per-call overhead. ``rows``: ``term_rows(coef)``, which a caller featurising
+        batch after batch keeps (built here when not given). ``type_terms_numpy`` is the reference."""
         single = coef.ndim == 1
         coef = coef.reshape(-1, 1) if single else coef
         grams = self._gram_table() if len(types) else None
@@ -347,12 +350,19 @@ class TokenFeaturizer(Estimator):
             words = np.fromiter(
                 map(self.word_index_.get, types, repeat(-1)), dtype=np.int64, count=len(types)
             )
-            s, q, packed = gram_type_sums(codes, starts, words, *grams.lookup(), self.feature_weights_, coef)
+            if rows is None:
+                rows = self.term_rows(coef)
+            s, q, packed = gram_type_sums(codes, starts, words, *grams.lookup(), rows)
         if not packed:
             s, q = type_sums(
                 self._type_keys(types), len(types), self.n_features_, self.feature_weights_, coef
             )
         return (s[:, 0] if single else s), q
+
+    def term_rows(self, coef: np.ndarray) -> np.ndarray:
+        """Every feature's weight and coefficients in one row (``family_kernel.term_rows``) for
+        ``type_terms``; ``coef``: features, or features x K."""
+        return term_rows(self.feature_weights_, coef.reshape(len(coef), -1))
 
     def type_terms_numpy(self, types: Sequence[str], coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``type_terms`` through ``np.unique`` and ``np.add.reduceat`` (the reference)."""
@@ -552,6 +562,7 @@ class TokenTable:
         self.raw_to_id: dict[str, int] = dict(self.norm_to_id)
         self.s_rows, self.q_rows = GrowingRows(base_s), GrowingRows(base_q)
         self.s, self.q = base_s, base_q
+        self._term_rows: np.ndarray | None = None  # featurizer.term_rows(coef), built at the first new token
 
     def __len__(self) -> int:
         return len(self.raw_to_id)
@@ -562,21 +573,22 @@ class TokenTable:
         found = list(map(self.raw_to_id.get, raw_tokens))
         if None in found:
             with lock:
-                # unseen spellings in first-seen order, normalised a batch at a time; a new normalised
-                # token gets the next id, as one spelling after another would give it
+                # unseen spellings in first-seen order, normalised a batch at a time; new normalised
+                # tokens take the next ids in first-seen order, as one spelling after another would
+                # give them. Ids are published after their rows are written (dict updates, not a loop).
                 raw_to_id, norm_to_id = self.raw_to_id, self.norm_to_id
                 new_raw = unseen(raw_tokens, map(is_, found, repeat(None)), raw_to_id)
-                new_norms: dict[str, int] = {}
-                for raw, norm in zip(new_raw, normalize_tokens(new_raw), strict=True):
-                    tid = norm_to_id.get(norm)
-                    if tid is None:
-                        tid = norm_to_id[norm] = self.q_rows.n + len(new_norms)
-                        new_norms[norm] = tid
-                    raw_to_id[raw] = tid
+                norms = normalize_tokens(new_raw)
+                new_norms = unseen(norms, repeat(True), norm_to_id)
                 if new_norms:
-                    s_new, q_new = self.featurizer.type_terms(list(new_norms), self.coef)
+                    if self._term_rows is None:
+                        self._term_rows = self.featurizer.term_rows(self.coef)
+                    s_new, q_new = self.featurizer.type_terms(new_norms, self.coef, self._term_rows)
+                    first_id = self.q_rows.n
                     self.s = self.s_rows.extend(s_new.reshape(len(new_norms), *self.s.shape[1:]))
                     self.q = self.q_rows.extend(q_new)
+                    norm_to_id.update(zip(new_norms, range(first_id, first_id + len(new_norms)), strict=True))
+                raw_to_id.update(zip(new_raw, map(norm_to_id.__getitem__, norms), strict=True))
                 found = list(map(raw_to_id.__getitem__, raw_tokens))
         return np.fromiter(found, dtype=np.int64, count=count)
 
@@ -765,7 +777,10 @@ class FastLinearText:
                 table = self._chunks
                 missing = unseen(chunks, missed, table.index)
                 if missing:
+                    start = table.size
                     self._add_chunks(table, missing)
+                    if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
+                        return np.arange(start, start + len(chunks), dtype=np.int64), table
                 ids = list(map(table.index.__getitem__, chunks))
         return np.asarray(ids, dtype=np.int64), table
 

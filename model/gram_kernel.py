@@ -62,6 +62,21 @@ def find(
 
 
 @njit(cache=True, nogil=True)
+def find_pair(key: np.int64, pairs: np.ndarray, table_bits: int) -> np.int64:  # pragma: no cover
+    """``find`` in a table stored as (key, value) rows (``build_table``): a probe reads one cache line,
+    not one in each of two arrays (the n-gram table is far larger than the cache)."""
+    mask = (1 << table_bits) - 1
+    slot = _slot(key, table_bits)
+    while True:
+        stored = pairs[slot, 0]
+        if stored == key:
+            return pairs[slot, 1]
+        if stored == -1:
+            return np.int64(-1)
+        slot = (slot + 1) & mask
+
+
+@njit(cache=True, nogil=True)
 def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # pragma: no cover - compiled
     """The key of ``codes[start:start+n]``, or -1 when a code point does not fit."""
     limit = 1 << bits
@@ -76,12 +91,13 @@ def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # prag
 
 @njit(cache=True)
 def build_table(
-    codes: np.ndarray, starts: np.ndarray, values: np.ndarray, bits: int, table_bits: int
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Open-addressing table (keys, values; key -1 = empty) of the n-grams that pack."""
+    codes: np.ndarray, starts: np.ndarray, values: np.ndarray, bits: int, table_bits: int, lo: int
+) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
+    """Open-addressing table of the n-grams that pack, as (key, value) rows (key -1 = empty), and
+    whether it is prefix-closed for lookups from length ``lo`` on: every n-gram longer than ``lo`` has
+    its one shorter prefix in it."""
     size = 1 << table_bits
-    keys = np.full(size, -1, dtype=np.int64)
-    out = np.full(size, -1, dtype=np.int64)
+    pairs = np.full((size, 2), -1, dtype=np.int64)
     for g in range(len(starts) - 1):
         n = starts[g + 1] - starts[g]
         if n < 1 or n >= 1 << _LENGTH_BITS:
@@ -90,12 +106,20 @@ def build_table(
         if key < 0:
             continue
         slot = _slot(key, table_bits)
-        while keys[slot] != -1 and keys[slot] != key:
+        while pairs[slot, 0] != -1 and pairs[slot, 0] != key:
             slot = (slot + 1) & (size - 1)
-        if keys[slot] == -1:  # a repeated key keeps its first value, as a dict built in order would
-            keys[slot] = key
-            out[slot] = values[g]
-    return keys, out
+        if pairs[slot, 0] == -1:  # a repeated key keeps its first value, as a dict built in order would
+            pairs[slot, 0] = key
+            pairs[slot, 1] = values[g]
+    closed = True
+    for g in range(len(starts) - 1):
+        n = starts[g + 1] - starts[g]
+        if n <= lo or n >= 1 << _LENGTH_BITS:
+            continue
+        key = _pack(codes, starts[g], n, bits)
+        if key >= 0 and find_pair(_pack(codes, starts[g], n - 1, bits), pairs, table_bits) < 0:
+            closed = False
+    return pairs, closed
 
 
 @njit(cache=True, nogil=True)
@@ -105,20 +129,28 @@ def padded_grams(
     lo: int,
     hi: int,
     bits: int,
-    keys: np.ndarray,
-    values: np.ndarray,
+    pairs: np.ndarray,
     table_bits: int,
+    closed: bool,
     out: np.ndarray,
     m: int,
 ) -> int:  # pragma: no cover - compiled
     """Write the features of the ``lo``..``hi``-grams of ``padded[:size]`` (a token between its pad
-    marks) found in the table to ``out`` from ``m`` on, by length then position; return the new end."""
-    for n in range(lo, hi + 1):
-        for i in range(size - n + 1):
-            feature = find(_pack(padded, i, n, bits), keys, values, table_bits)
+    marks) found in the table to ``out`` from ``m`` on, by position then length; return the new end.
+    Each position's keys grow by one code point at a time, and in a prefix-closed table (``closed``)
+    a missing n-gram ends its position: no longer one starting there can be in the table."""
+    for i in range(size - lo + 1):
+        key = np.int64(0)
+        for n in range(1, min(hi, size - i) + 1):
+            key |= np.int64(padded[i + n - 1]) << (_LENGTH_BITS + bits * (n - 1))
+            if n < lo:
+                continue
+            feature = find_pair(key | n, pairs, table_bits)
             if feature >= 0:
                 out[m] = feature
                 m += 1
+            elif closed:
+                break
     return m
 
 
@@ -129,9 +161,9 @@ def gram_hits(
     lo: int,
     hi: int,
     bits: int,
-    keys: np.ndarray,
-    values: np.ndarray,
+    pairs: np.ndarray,
     table_bits: int,
+    closed: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """(token row, feature) of every padded n-gram occurrence found, and which tokens were skipped
     (a code point too large to pack: the caller featurises those in Python)."""
@@ -165,7 +197,7 @@ def gram_hits(
             skipped[t] = True
             continue
         padded[size - 1] = _PAD
-        end = padded_grams(padded, size, lo, hi, bits, keys, values, table_bits, feats, k)
+        end = padded_grams(padded, size, lo, hi, bits, pairs, table_bits, closed, feats, k)
         rows[k:end] = t
         k = end
     return rows[:k], feats[:k], skipped
@@ -179,19 +211,21 @@ class GramTable:
         self.bits = key_bits(hi) if lo >= 1 else 0
         self.usable = self.bits > 0
         self.table_bits = 4
-        self.keys = self.values = np.full(1 << self.table_bits, -1, dtype=np.int64)
+        self.pairs = np.full((1 << self.table_bits, 2), -1, dtype=np.int64)
+        self.closed = False  # no early end of a position's n-grams unless the vocabulary allows it
         if self.usable:
             grams = list(gram_index)
             values = np.fromiter(gram_index.values(), dtype=np.int64, count=len(grams))
             self.table_bits = max(4, int(np.ceil(np.log2(max(len(grams), 1) * 2))))  # load <= 1/2
             codes, starts = code_points(grams)
-            self.keys, self.values = build_table(codes, starts, values, self.bits, self.table_bits)
+            self.pairs, self.closed = build_table(codes, starts, values, self.bits, self.table_bits, lo)
 
-    def lookup(self) -> tuple[int, int, int, np.ndarray, np.ndarray, int]:
-        """(lo, hi, bits, keys, values, table bits): what a compiled pass needs to find n-grams."""
-        return self.lo, self.hi, self.bits, self.keys, self.values, self.table_bits
+    def lookup(self) -> tuple[int, int, int, np.ndarray, int, bool]:
+        """(lo, hi, bits, (key, value) rows, table bits, prefix-closed): what a compiled pass needs to
+        find n-grams."""
+        return self.lo, self.hi, self.bits, self.pairs, self.table_bits, self.closed
 
     def hits(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, feature) per n-gram occurrence found in ``tokens``, and the rows left to Python."""
         codes, starts = code_points(tokens)
-        return gram_hits(codes, starts, self.lo, self.hi, self.bits, self.keys, self.values, self.table_bits)
+        return gram_hits(codes, starts, *self.lookup())

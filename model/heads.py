@@ -160,7 +160,10 @@ class MultiHeadText:
                 table = self._chunks
                 missing = unseen(chunks, missed, table.index)
                 if missing:
+                    start = table.size
                     self._add_chunks(table, missing)
+                    if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
+                        return np.arange(start, start + len(chunks), dtype=np.int64), table
                 ids = list(map(table.index.__getitem__, chunks))
         return np.asarray(ids, dtype=np.int64), table
 

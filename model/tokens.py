@@ -71,6 +71,8 @@ def normalize_token(token: str) -> str:
     when it seeds its raw-spelling cache with the vocabulary's keys.
     """
     t = _normalize_once(token)
+    if token.isascii():  # one pass is a fixed point (see ``_normalize_ascii``)
+        return t
     for _ in range(4):
         again = _normalize_once(t)
         if again == t:
@@ -84,7 +86,12 @@ _BATCH_SEPARATOR = "\x00"  # never inside a token: TOKEN_RE matches word charact
 
 def _normalize_ascii(words: list[str]) -> list[str]:
     """``_normalize_once`` of ASCII word tokens (not !/? runs), one ``lower`` and two regex passes over
-    the batch joined by NUL: no regex match can cross it (a squeezed run needs three equal characters)."""
+    the batch joined by NUL: no regex match can cross it (a squeezed run needs three equal characters).
+
+    On ASCII one pass is already ``normalize_token``'s fixed point, so no second pass checks it: the
+    result is lower case, its digits are 0, squeezing leaves no run of three (a run becomes two of its
+    character, next to different ones) and neither cutting nor stripping quotes makes one, it is at
+    most ``MAX_TOKEN_CHARS`` long, and it neither starts nor ends with a quote (or is the lone "'")."""
     joined = _BATCH_SEPARATOR.join(words).lower()
     joined = _REPEAT_RE.sub(r"\1\1", _DIGIT_RE.sub("0", joined))
     return [t[:MAX_TOKEN_CHARS].strip("'") or "'" for t in joined.split(_BATCH_SEPARATOR)]
@@ -100,11 +107,6 @@ def normalize_tokens(tokens: list[str]) -> list[str]:
     if not batch:
         return out
     words = _normalize_ascii([tokens[i] for i in batch])
-    for _ in range(4):  # to the fixed point, as normalize_token (a settled word stays as it is)
-        again = _normalize_ascii(words)
-        if again == words:
-            break
-        words = again
     for i, w in zip(batch, words, strict=True):
         out[i] = w
     return out

@@ -172,3 +172,35 @@ def test_unseen_keeps_first_seen_order_and_tests_only_misses() -> None:
     assert unseen(keys, [k not in index for k in keys], index) == ["a", "c", "d"]
     # a key missed by the earlier lookup but added since is left out; keys not marked are not tested
     assert unseen(keys, [True, False, True, True, False, True, False], {"c": 2}) == ["a"]
+
+
+def test_ngram_table_ends_a_position_early_only_when_the_vocabulary_allows_it(
+    small_model: LinearTextClassifier,
+) -> None:
+    """A fitted vocabulary is prefix-closed (an n-gram's document frequency is at most its prefix's),
+    so the compiled lookup stops at a position's first missing n-gram; a vocabulary with an n-gram
+    whose prefix is missing keeps every lookup, and both equal the Python path."""
+    from model.gram_kernel import GramTable
+
+    assert small_model.featurizer_._gram_table().closed
+    grams = {"ab": 0, "abc": 1, "xyz": 2, " x": 3, "z ": 4}  # "xyz" without "xy"
+    table = GramTable(grams, 2, 3)
+    assert not table.closed
+    rows, feats, skipped = table.hits(["xyz", "abc", "q"])
+    assert sorted(zip(rows.tolist(), feats.tolist(), strict=True)) == [(0, 2), (0, 3), (0, 4), (1, 0), (1, 1)]
+    assert not skipped.any()
+    closed = GramTable({**grams, "xy": 5}, 2, 3)
+    assert closed.closed
+    rows, feats, _ = closed.hits(["xyz"])
+    assert sorted(feats.tolist()) == [2, 3, 4, 5]
+
+
+def test_ngram_table_without_its_shortest_length_probes_every_length() -> None:
+    """A vocabulary with no n-gram of the shortest length looked up is not prefix-closed for the
+    lookup: ending a position at its missing shortest n-gram would lose the longer ones."""
+    from model.gram_kernel import GramTable
+
+    table = GramTable({"abc": 0, " ab": 1}, 2, 3)
+    assert not table.closed
+    _, feats, _ = table.hits(["abc"])
+    assert sorted(feats.tolist()) == [0, 1]

@@ -187,3 +187,105 @@ def test_compiled_type_terms_equal_the_numpy_reference(
         got, want = featurizer.type_terms(batch, coef), featurizer.type_terms_numpy(batch, coef)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+def test_compiled_segment_sum_adds_in_numpys_order() -> None:
+    """``numpy_segment_sum`` equals ``np.add.reduceat`` bit for bit at every length it serves (the
+    pairwise block's eight accumulators, its tail and the one split level)."""
+    from model.family_kernel import numpy_segment_sum
+
+    rng = np.random.default_rng(7)
+    for n in (*range(300), 511, 1000, 1029):
+        values = rng.standard_normal(n + 3) * 10.0 ** rng.integers(-8, 8, n + 3)
+        want = np.add.reduceat(values[1 : n + 1], [0])[0] if n else 0.0
+        assert numpy_segment_sum(values, 1, n + 1) == want, n
+
+
+def test_term_rows_are_cache_aligned_and_small_sorts_match_numpy(family: MultiHeadText) -> None:
+    """The featuriser's weight + coefficient rows start on a cache line and hold exactly the weights
+    and coefficients; the compiled pass's insertion sort orders as ``np.sort`` does, short or long."""
+    from model.family_kernel import CACHE_LINE, SMALL_SORT, sort_small
+
+    f = family.featurizer
+    rows = f.term_rows(family._coef64)
+    assert rows.ctypes.data % CACHE_LINE == 0 and rows.shape == (f.n_features_, len(family.names) + 1)
+    np.testing.assert_array_equal(rows[:, 0], f.feature_weights_)
+    np.testing.assert_array_equal(rows[:, 1:], family._coef64)
+    single = f.term_rows(family._coef64[:, 0])
+    assert single.ctypes.data % CACHE_LINE == 0 and single.shape == (f.n_features_, 2)
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 7, 30, SMALL_SORT, SMALL_SORT + 1, 300):
+        values = rng.integers(0, 40, n).astype(np.int64)
+        got = values.copy()
+        sort_small(got)
+        np.testing.assert_array_equal(got, np.sort(values))
+
+
+@pytest.mark.parametrize("layout", ["family", "single"])
+def test_chunk_rows_are_the_index_rows_new_seen_or_repeated(
+    family: MultiHeadText, small_model, layout: str
+) -> None:
+    """All-new distinct chunks (the Scorer's shared lookup sends only those) take their rows in order
+    without a second lookup; a batch mixing seen, new and repeated chunks looks its rows up."""
+    model = pickle.loads(pickle.dumps(family if layout == "family" else small_model.fast_))
+    lookup = model.chunk_rows
+    for chunks in (
+        ["alpha", "beta,", "you idiot!!"],
+        ["beta,", "delta", "delta", "alpha"],
+        ["x", "y"],
+        ["x"],
+    ):
+        ids, table = lookup(chunks)
+        assert ids.dtype == np.int64
+        assert ids.tolist() == [table.index[c] for c in chunks]
+    assert len(table.index) == table.size == 6
+
+
+def test_token_ids_share_a_row_per_spelling_and_rows_hold_their_terms(family: MultiHeadText) -> None:
+    """New spellings get ids by normalised token (new ones next, in first-seen order), and each id's row
+    holds that token's terms; a vocabulary word keeps its word id."""
+    from model.features import normalize_token
+
+    model = pickle.loads(pickle.dumps(family))
+    tokens = model._tokens
+    raw = ["Zqxv", "ZQXV", "zqxvvvv", "the", "Blorp9", "zqxv", "blorp1", "Ünïq", "the", "emoji😀"]
+    first = len(tokens.q)
+    ids = tokens.ids(raw, model._lock).tolist()
+    norms = [normalize_token(t) for t in raw]
+    order = list(dict.fromkeys(n for n in norms if n not in model.featurizer.word_index_))
+    assert ids[3] == ids[8] == model.featurizer.word_index_["the"]
+    assert [ids[norms.index(n)] for n in order] == list(range(first, first + len(order)))
+    assert ids[0] == ids[1] == ids[5] != ids[2] and ids[4] == ids[6]  # "zqxvvvv" -> "zqxvv"
+    new = [i for i, n in enumerate(norms) if n in order]  # a word's row comes from the sparse product
+    want_s, want_q = model.featurizer.type_terms_numpy([norms[i] for i in new], model._coef64)
+    np.testing.assert_array_equal(tokens.s[[ids[i] for i in new]], want_s)
+    np.testing.assert_array_equal(tokens.q[[ids[i] for i in new]], want_q)
+
+
+MIXED = [
+    "@USER @USER Anna-Lena Øberg and José Ñúñez wrote 3,141 replies at https://example.org/a?b=1&c=2 lol",
+    "Ｆｕｌｌｗｉｄｔｈ ｉｄｉｏｔ, naïve café façade, İstanbul ǅemal ﬁne STUUUUPID 1000000x",
+    "你这个白痴 バカ野郎 바보 😀😡🤬 idiot👍 #hashtag www.spam.biz/buy-now 2024-12-05 12:30",
+    "ﺍﻟﻠﻪ كَلْبٌ кретин Дурак Schweinehund Arsch\u200bloch Ævar Ðiðrik o\u0308 sh*t f**k it’s",
+    "x" * 45 + " " + "ab1" * 20 + " '''quoted''' !!!??? ...!!! (you) [moron] {clown} <dumb>",
+]
+
+
+def test_new_chunk_path_equals_the_python_reference_on_a_mixed_stream(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped family, fed a distinct stream 20 comments at a time as the Scorer feeds it (corpus
+    comments with names, URLs and @USER, plus emoji, CJK, accents, digits and long tokens), gives every
+    head the decision of the plain sparse path with every n-gram found in Python."""
+    import model
+
+    scorer = Scorer.load(Path(model.__file__).parent / "default")
+    family = next(f for m in scorer.models.values() if (f := getattr(m, "family", None)) is not None)
+    olid = C.load_olid(data_dir / C.OLID_DIR / "olid-training-v1.0.tsv").texts
+    kaggle = C.load_kaggle(data_dir / C.KAGGLE_DIR / "train.csv").texts
+    texts = [*MIXED, *olid[:300], *kaggle[3000:3300], *MIXED[::-1]]
+    fast = np.vstack(
+        [family.decisions_from_rows(family.split(texts[i : i + 20]))[0] for i in range(0, len(texts), 20)]
+    )
+    monkeypatch.setattr(family.featurizer, "_gram_table", lambda: None)  # the Python n-gram lookup
+    np.testing.assert_allclose(fast, family.reference_decision(texts), rtol=0, atol=1e-9)

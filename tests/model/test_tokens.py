@@ -91,3 +91,23 @@ def test_invisible_characters_inside_a_word_do_not_split_it() -> None:
         assert normalize_token(word) == "arschloch", repr(mark)
         assert normalize_token(normalize_token(word)) == "arschloch"
     assert TOKEN_RE.findall("\u200bidiot") == ["idiot"]  # a word still starts at a word character
+
+
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), min_size=1), max_size=20))
+@settings(max_examples=400, deadline=None)
+def test_one_pass_normalises_ascii_to_its_fixed_point(texts: list[str]) -> None:
+    """ASCII spellings take a single normalising pass, one by one or a batch at a time: it must be the
+    fixed point that repeating the pass reaches."""
+    from model.tokens import _normalize_once
+
+    def fixed_point(token: str) -> str:
+        t = _normalize_once(token)
+        while (again := _normalize_once(t)) != t:
+            t = again
+        return t
+
+    tokens = [t for text in texts for t in TOKEN_RE.findall(text)]
+    tokens += ["AAAA1111", "'''x'''", "x" * 29 + "'a", "a" * 29 + "''''", "''''", "_'''", "9" * 40]
+    want = [fixed_point(t) for t in tokens]
+    assert [normalize_token(t) for t in tokens] == want
+    assert normalize_tokens(tokens) == want
