@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 FIRST_WORDS = 14
 TOP_SPANS = 3
 RULE = "=" * 78
+# Why a comment export (a `.jsonl` or `.ndjson` file, or standard input whose first line is a JSON
+# object) is left out: it has no page to report.
+COMMENT_EXPORT = "a comment export (JSON lines), not a page: `moderate score` scores its comments"
 
 # Page text comes from strangers and this report goes to a terminal: control characters (ESC/CSI/OSC
 # sequences set the title or clear lines, \r overwrites) and bidi overrides are shown escaped.
@@ -166,7 +169,7 @@ def write_report(
             unreported += 1
             continue
         if task.kind not in ("page", "stdin"):
-            reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
+            reason = task.reason or COMMENT_EXPORT
             out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
             failures += task.kind == "error"
             unreported += task.kind != "error"
@@ -174,7 +177,12 @@ def write_report(
         source = standard_input.SOURCE if task.kind == "stdin" else task.source
         try:
             if task.kind == "stdin":
-                data = standard_input.read_page(settings.limits.max_page_bytes)
+                piped = standard_input.read_page_unless_export(settings.limits.max_page_bytes)
+                if piped is None:  # an export, as `moderate score -` reads it: as a `.jsonl` file is
+                    out.write(f"{RULE}\n{source}: not reported: {COMMENT_EXPORT}\n\n")
+                    unreported += 1
+                    continue
+                data = piped
             else:
                 data = read_limited(task.source, settings.limits.max_page_bytes)
             refuse_comment_export(data, source)

@@ -419,3 +419,27 @@ def test_thresholds_for_an_attribute_the_model_lacks_stop_moderate_report(
         "moderate report: error: MODERATION_SPAM (spam): thresholds for an attribute the model"
     )
     assert len(captured.err.splitlines()) == 1 and captured.out == ""
+
+
+def test_a_comment_export_is_not_reported_alike_from_a_file_and_from_standard_input(
+    monkeypatch, tmp_path: Path
+):
+    # `moderate report export.jsonl` said "not reported" (exit 0) and the same bytes piped to
+    # `moderate report -` "1 file(s) could not be read" (exit 1): one input, two answers. Both are a
+    # comment export now, not reported, with the command that scores it; no more of stdin is read.
+    line = b'{"article_id": "a", "text": "hi"}\n'
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(line)
+    stream = _pipe_in(monkeypatch, line + b"x" * 100_000)
+    answers = []
+    for path, name in ((str(export), str(export)), ("-", "<stdin>")):
+        out = io.StringIO()
+        failures = write_report([path], FakeScorer(), Settings(), out)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith(f"{name}: not reported: "), lines
+        answers.append((failures, lines[1].removeprefix(name), lines[-1]))
+    assert answers[0] == answers[1]
+    failures, why, footer = answers[0]
+    assert failures == 0 and "comment export" in why and "`moderate score`" in why
+    assert "; 0 file(s) could not be read, 1 not reported (above: why). Model " in footer
+    assert stream is not None and stream.tell() == len(line)
