@@ -61,7 +61,7 @@ from service.batch_jsonl import (
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
 from service.decide import decide, judged_language
-from service.ingest import display_line, display_path
+from service.ingest import display_line, display_path, without_source
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -600,7 +600,7 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
         return rows
     except InputError as exc:
         counts["file_errors"] += 1
-        return [error_row(task.source, str(exc), type(exc).__name__)]
+        return [error_row(task.source, without_source(str(exc), task.source), type(exc).__name__)]
     except OSError as exc:  # e.g. a JSONL file that vanished or is unreadable
         counts["file_errors"] += 1
         return [error_row(task.source, f"cannot read: {exc.strerror or exc}", "InputError")]
@@ -741,7 +741,7 @@ def _read_stdin(config: BatchConfig) -> Task:
             config.limits.max_page_bytes, config.limits.max_jsonl_lines, sniff=config.page_format == "auto"
         )
     except InputError as exc:
-        return Task("error", standard_input.SOURCE, str(exc))
+        return Task("error", standard_input.SOURCE, without_source(str(exc), standard_input.SOURCE))
     return Task("jsonl" if export else "page", standard_input.SOURCE, data=data)
 
 

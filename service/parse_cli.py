@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
     from service import standard_input
     from service.batch import own_output
-    from service.ingest import display_line
+    from service.ingest import display_line, without_source
     from service.settings import Settings
 
     limits = Settings().limits
@@ -156,14 +156,15 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     empty: list[str] = []
     for path, problem in expand(args.paths, empty, own_output(sys.stdout)):
+        source = standard_input.SOURCE if path == standard_input.STDIN else path
         try:
             if problem is not None:
-                raise InputError(f"{path}: {problem}")
+                raise InputError(problem)
             obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
-            source = standard_input.SOURCE if path == standard_input.STDIN else path
-            obj = {"source": source, "error": str(exc), "error_type": type(exc).__name__}
+            why = without_source(str(exc), source)  # the object names its source
+            obj = {"source": source, "error": why, "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
     for d in empty:  # nothing to parse is not an error (as `moderate score`), but never silent
         print(f"moderate parse: note: {display_line(d)}: no page in this directory", file=sys.stderr)

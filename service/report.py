@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
-from service.ingest import display_line, display_path
+from service.ingest import display_line, display_path, without_source
 from service.settings import Settings, check_thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -188,7 +188,8 @@ def write_report(
             refuse_comment_export(data, source)
             article = parse_page(data, source=source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {exc}')}\n\n")
+            why = without_source(str(exc), source)
+            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {why}')}\n\n")
             failures += 1
             continue
         pages += 1
