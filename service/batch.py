@@ -62,7 +62,14 @@ from service.batch_jsonl import (
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path, without_source
-from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
+from service.settings import (
+    THRESHOLD_ATTRIBUTES,
+    Limits,
+    Settings,
+    Thresholds,
+    command_settings,
+    served_model_dir,
+)
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -929,7 +936,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         args.out = Path(args.out)
         if _is_an_input(args.out, args.paths):
             return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
-    settings = Settings()
+    settings = command_settings("score")
     settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
     if scorer_factory is None:  # the real model: refused as by `serve`, before any file is read
         from service.settings import check_artifact_thresholds

@@ -145,9 +145,9 @@ def run(args: argparse.Namespace) -> int:
     from service import standard_input
     from service.batch import own_output
     from service.ingest import display_line, without_source
-    from service.settings import Settings
+    from service.settings import command_settings
 
-    limits = Settings().limits
+    limits = command_settings("parse").limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
     if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
         article = _parse(args.paths[0], args.fmt, limits)

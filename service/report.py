@@ -21,7 +21,7 @@ from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
 from service.ingest import display_line, display_path, without_source
-from service.settings import Settings, check_thresholds, served_model_dir
+from service.settings import Settings, check_thresholds, command_settings, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -220,7 +220,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
-    settings = Settings()
+    settings = command_settings("report")
     if scorer is None:
         from model.score import Scorer
 
