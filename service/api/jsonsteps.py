@@ -26,6 +26,10 @@ MAX_DEPTH = 200
 # numbers are never walked: 150,000 `{}` cost the collector nothing.
 MAX_WALKED = 10_000
 
+# from_json's message for a value nested past MAX_DEPTH, which says neither that the limit is one of
+# nesting nor what it is: json_error names both.
+TOO_DEEP = "recursion limit exceeded"
+
 _WS = re.compile(rb"[ \t\n\r]*+")
 # A number's characters: from_json decides whether they make one ("01", "1.", "-" do not).
 _NUMBER = re.compile(rb"[-0-9][0-9.eE+-]*+")
@@ -54,6 +58,11 @@ _RUNS = {
         rb"(?:%s[ \t\n\r]*+:[ \t\n\r]*+%s%s){1,%d}+" % (_RUN_STRING, _SCALAR, _NEXT, _RUN_VALUES), re.S
     ),
 }
+
+
+def json_error(exc: ValueError) -> str:
+    """The message of from_json's (or parse_in_steps') ValueError, its nesting limit named."""
+    return str(exc).replace(TOO_DEEP, f"{TOO_DEEP} (nested more than {MAX_DEPTH} arrays and objects deep)", 1)
 
 
 def _error(body: bytes, pos: int, what: str) -> ValueError:
@@ -192,7 +201,7 @@ def parse_in_steps(body: bytes) -> Any:
     refused = 0  # a run of values from_json refused ends here: they are read one at a time
     while True:
         if len(open_) > MAX_DEPTH:
-            raise _error(body, pos, "recursion limit exceeded")
+            raise _error(body, pos, TOO_DEEP)
         if pos >= size:
             raise _error(body, pos, "EOF while parsing a value")
         if pos >= refused and open_ and isinstance(open_[-1], list):  # (not a refused run's values)

@@ -867,7 +867,9 @@ def test_a_jsonl_error_reads_as_a_sentence(tmp_path, capsys):
     f = tmp_path / "cut.jsonl"
     f.write_text('{"id": "1", "text": "abc')  # a last line cut short
     _, out, _ = run_batch(capsys, f)
-    assert rows_of(out)[0]["error"] == "invalid JSON: Unterminated string starting at (column 21)"
+    # (pydantic-core's words and position, as the API's: until session 21 the stdlib's, "Unterminated
+    # string starting at (column 21)")
+    assert rows_of(out)[0]["error"] == "invalid JSON: EOF while parsing a string (column 24)"
 
 
 def test_a_file_name_that_is_not_utf8_is_escaped_and_the_run_goes_on(tmp_path, seeds_dir, capsys):
@@ -1777,3 +1779,25 @@ def test_an_error_row_names_its_source_once(tmp_path: Path, monkeypatch):
     assert [r["kind"] for r in rows] == ["error"] * 5, rows
     for row in rows:
         assert row["source"] not in row["error"] and os.path.basename(row["source"]) not in row["error"], row
+
+
+def test_a_jsonl_line_nested_past_the_limit_names_the_limit_and_where(tmp_path, capsys):
+    # "invalid JSON: nested too deeply": no limit, no position (and a line 300 deep was read, which the
+    # API refuses). The limit is the API's (docs/limits.md), named with the column, as the API names it.
+    from pydantic_core import from_json
+
+    deep_object = b'{"id": "2", "text": "x", "article": {"title": ' + b"[" * 300 + b"]" * 300 + b"}}"
+    f = tmp_path / "deep.jsonl"
+    f.write_bytes(b'{"id": "1", "text": "fine"}\n' + b"[" * 10_000 + b"\n" + deep_object + b"\n")
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert rc == 1
+    assert [(r["kind"], r.get("line")) for r in rows] == [("comment", 1), ("error", 2), ("error", 3)]
+    for row, line in zip(rows[1:], (b"[" * 10_000, deep_object), strict=True):
+        with pytest.raises(ValueError) as caught:
+            from_json(line)
+        column = str(caught.value).rsplit(" ", 1)[1]  # where the API's reader says
+        assert row["error"] == (
+            "invalid JSON: recursion limit exceeded (nested more than 200 arrays and objects deep) "
+            f"(column {column})"
+        ), row
