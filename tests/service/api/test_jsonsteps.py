@@ -375,3 +375,37 @@ def test_a_big_real_request_is_read_as_before(client):
     r = client.post("/v1/comments:score", content=data, headers={"content-type": "application/json"})
     assert r.status_code == 200, r.text
     assert [x["id"] for x in r.json()["results"]] == [f"c{i}" for i in range(300)]
+
+
+# Malformed JSONL lines / bodies: a string cut short, a bad escape, a trailing comma, a byte that is not
+# UTF-8, a NUL and a newline inside a string, a cut \u escape, a body cut after a comma and a newline,
+# a misspelt literal, a body cut inside a list and after an object's comma.
+MALFORMED_LINES = [
+    b'{"id": "1", "text": "abc',
+    b'{"id": "1", "text": "a\\qb"}',
+    b'{"id": "1", "text": "ab",}',
+    b'{"id": "1", "text": "\xc3\xa9\xe9"}',
+    b'{"id": "1", "text": "a\x00b"}',
+    b'{"id": "1", "text": "ab\ncd"}',
+    b'{"id": "1", "text": "a\\u12"}',
+    b'{"id": "1", "text": ["ab",\n',
+    b'{"id": "1", "text": ["ab", nul]}',
+    b'{"id": "1", "text": [\n',
+    b'{"id": "1", "text": "ab", ',
+]
+
+
+def _message(parse: Any, body: bytes) -> str:
+    with pytest.raises(ValueError) as caught:
+        parse(body)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("line", MALFORMED_LINES)
+@pytest.mark.parametrize("before", [b"", b'[{"id": "0", "text": "fine"},\n', b"[" + b'"v", ' * 3000])
+def test_an_error_is_said_where_from_json_says_it(line, before):
+    # The stepwise parser named a string's error at the string's first byte (a bad escape 3 columns
+    # early), the end of the body one column past where from_json names it, and a newline in a string
+    # as the body's end.
+    body = before + line
+    assert _message(parse_in_steps, body) == _message(lambda b: from_json(b, allow_inf_nan=False), body)
