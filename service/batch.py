@@ -234,11 +234,12 @@ def _file_task(path: str) -> Task:
 
 
 def refuse_comment_export(data: bytes, source: str) -> None:
-    """For `moderate parse` and `moderate report`: a file holding a comment export (JSON lines, by any
-    name) is an error, as for `moderate score`, not a page titled with its first line."""
+    """A page file holding a comment export (JSON lines, by any name) is an error, not a page titled
+    with its first line: the same for `moderate parse`, `report` and `score`."""
     if reads_as_json_lines(data):
         raise MalformedInputError(
-            f"{source}: JSON lines (a comment export), not a page: `moderate score` scores its comments"
+            f"{source}: JSON lines (a comment export), not a page: `moderate score` reads an export "
+            "from a .jsonl or .ndjson file, or from standard input"
         )
 
 
@@ -597,10 +598,8 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
                 data = read_limited(task.source, config.limits.max_page_bytes)
             else:
                 data = standard_input.check_page_size(task.data, config.limits.max_page_bytes)
-            if config.page_format == "auto" and reads_as_json_lines(data):
-                raise MalformedInputError(
-                    "JSON lines, not a page: a comment export is read from a .jsonl or .ndjson file"
-                )
+            if config.page_format == "auto":
+                refuse_comment_export(data, task.source)
             article = parse_page(data, source=task.source, fmt=config.page_format, limits=config.limits)
             rows = page_rows(article, task.source, config, counts)
         counts["files_read"] += 1

@@ -443,3 +443,25 @@ def test_a_comment_export_is_not_reported_alike_from_a_file_and_from_standard_in
     assert failures == 0 and "comment export" in why and "`moderate score`" in why
     assert "; 0 file(s) could not be read, 1 not reported (above: why). Model " in footer
     assert stream is not None and stream.tell() == len(line)
+
+
+def test_a_comment_export_under_a_page_name_gets_one_reason_from_every_command(tmp_path: Path):
+    # parse and report said "`moderate score` scores its comments", but `moderate score export.json`
+    # refused it too ("a comment export is read from a .jsonl or .ndjson file"): each command now
+    # gives the one reason, which says how score reads it.
+    from collections import Counter
+
+    from service import batch
+    from service.parse_cli import _parse
+
+    export = tmp_path / "export.json"
+    export.write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
+    config = batch.BatchConfig.from_settings(Settings())
+    [row] = batch.task_rows(batch.Task("page", str(export)), config, Counter())
+    out = io.StringIO()
+    write_report([str(export)], FakeScorer(), Settings(), out)
+    reported = out.getvalue().splitlines()[1].removeprefix(f"{export}: cannot read this page: ")
+    with pytest.raises(Exception) as parsed:
+        _parse(str(export), "auto", Settings().limits)
+    assert row["error"] == reported == str(parsed.value).removeprefix(f"{export}: ")
+    assert ".jsonl" in reported and "standard input" in reported and "moderate score" in reported
