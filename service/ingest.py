@@ -115,6 +115,8 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded).
     Errors name the file as given (a Path would write "./a.txt" as "a.txt")."""
     p, name = Path(path), os.fspath(path)
+    if not name:  # Path("") is ".", the current directory
+        raise EmptyInputError("an empty PATH names no file")
     try:
         st = p.stat()
         if st.st_size > max_bytes:

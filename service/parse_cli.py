@@ -17,7 +17,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -149,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
     limits = command_settings("parse").limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
-    if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
+    if len(args.paths) == 1 and not os.path.isdir(args.paths[0]):  # (Path("") is ".", a directory)
         article = _parse(args.paths[0], args.fmt, limits)
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0

@@ -300,3 +300,15 @@ def test_an_error_object_names_its_source_once(tmp_path):
         assert os.path.basename(row["source"]) not in row["error"], row
     one = _run(str(tmp_path / "empty.txt"))
     assert one.stderr.count("empty.txt") == 1, one.stderr
+
+
+def test_an_empty_path_is_no_file_not_the_current_directory():
+    # `moderate parse ''` answered {"source": "", "error": "is a directory, not a page"}: Path("") is ".".
+    one = _run("")
+    assert one.returncode == 1 and one.stdout == ""
+    assert "an empty PATH names no file" in one.stderr and "directory" not in one.stderr, one.stderr
+    seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
+    many = _run("", seed)
+    rows = [json.loads(line) for line in many.stdout.splitlines()]
+    assert many.returncode == 1 and [r["source"] for r in rows] == ["", seed]
+    assert rows[0]["error"] == "an empty PATH names no file", rows[0]
