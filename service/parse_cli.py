@@ -25,6 +25,20 @@ if TYPE_CHECKING:
     from service.settings import Limits
 
 
+# Wider indents help no reader; 100,000,000 spaces a line ran out of memory (a traceback).
+MAX_INDENT = 16
+
+
+def _indent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_INDENT:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of spaces from 0 to {MAX_INDENT}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
@@ -42,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--indent",
-        type=int,
+        type=_indent,
         default=None,
         help="pretty-print the JSON with this indent, for one page only "
         "(several: JSON Lines, one object a line)",

@@ -312,3 +312,11 @@ def test_an_empty_path_is_no_file_not_the_current_directory():
     rows = [json.loads(line) for line in many.stdout.splitlines()]
     assert many.returncode == 1 and [r["source"] for r in rows] == ["", seed]
     assert rows[0]["error"] == "an empty PATH names no file", rows[0]
+
+
+@pytest.mark.parametrize("indent", ["-3", "100000000"])
+def test_an_indent_out_of_range_is_a_usage_error(indent):
+    # --indent 100000000 ended in a MemoryError traceback; -3 was taken (as no indent at all).
+    proc = _run(str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"), "--indent", indent)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr[-300:]
+    assert "Traceback" not in proc.stderr and "--indent" in proc.stderr and "0 to 16" in proc.stderr
