@@ -302,6 +302,8 @@ def discover(
             else:
                 visited[key] = path
                 tasks.append(_file_task(path))
+        elif not in_directory and standard_input.is_standard_input(st):
+            return entry(standard_input.STDIN, in_directory=False)  # read once, as `-` is
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
         return None

@@ -4,6 +4,8 @@ path. It is read once, in the process that started: a second `-` is a skipped en
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from typing import BinaryIO
 
@@ -12,6 +14,20 @@ from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
+
+
+def is_standard_input(st: os.stat_result) -> bool:
+    """Whether a PATH's `st` is this process's standard input, a pipe or terminal (`curl URL | moderate
+    score /dev/stdin`, /proc/self/fd/0): read as `-` is. (Redirected from a file, it is that file.)"""
+    try:
+        own = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement, closed)
+        return False
+    return (
+        own is not None
+        and not stat.S_ISREG(own.st_mode)
+        and (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
+    )
 
 
 def _stream() -> BinaryIO:

@@ -465,3 +465,30 @@ def test_a_comment_export_under_a_page_name_gets_one_reason_from_every_command(t
         _parse(str(export), "auto", Settings().limits)
     assert row["error"] == reported == str(parsed.value).removeprefix(f"{export}: ")
     assert ".jsonl" in reported and "standard input" in reported and "moderate score" in reported
+
+
+def test_dev_stdin_on_a_pipe_is_standard_input(monkeypatch, seeds_dir: Path):
+    # `curl URL | moderate report /dev/stdin` (and `score`): "/dev/stdin: not reported: a FIFO (named
+    # pipe), not a page file", while `moderate parse /dev/stdin` read it. The pipe that is standard input
+    # is read as `-` is, once (named <stdin>); another FIFO is still no page file.
+    from service.batch import discover
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, sorted(seeds_dir.glob("*.txt"))[0].read_bytes())
+    os.close(write_end)
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end, "r"))
+    named = f"/proc/self/fd/{read_end}"
+    assert [(t.kind, t.source) for t in discover([named, "-"])] == [
+        ("stdin", "-"),
+        ("skipped", "<stdin>"),
+    ]
+    out = io.StringIO()
+    assert write_report([named], FakeScorer(), Settings(), out) == 0
+    assert out.getvalue().startswith("=" * 78 + "\n<stdin>  (text)\n"), out.getvalue()[:300]
+    other_read, other_write = os.pipe()
+    try:
+        [task] = discover([f"/proc/self/fd/{other_read}"])
+        assert task.kind == "error" and "FIFO" in (task.reason or "")
+    finally:
+        os.close(other_read)
+        os.close(other_write)
