@@ -168,11 +168,14 @@ def write_report(
             out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
+        if task.kind == "error":  # (a dangling link, a FIFO): counted, and said, as a page not read
+            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {task.reason}')}\n\n")
+            failures += 1
+            continue
         if task.kind not in ("page", "stdin"):
             reason = task.reason or COMMENT_EXPORT
             out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
-            failures += task.kind == "error"
-            unreported += task.kind != "error"
+            unreported += 1
             continue
         source = standard_input.SOURCE if task.kind == "stdin" else task.source
         try:

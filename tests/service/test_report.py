@@ -101,7 +101,7 @@ def test_unreadable_pages_are_reported_not_fatal(tmp_path: Path):
     text = out.getvalue()
     assert failures == 2
     assert "b.png: cannot read this page:" in text and "PNG" in text
-    assert "c.txt: not reported: dangling symlink" in text
+    assert "c.txt: cannot read this page: dangling symlink" in text
     title = parse_file(tmp_path / "a.txt").title or "(no title)"
     assert f"a.txt  (text)\nTitle: {title}\n" in text
 
@@ -253,7 +253,9 @@ def test_a_newline_in_a_file_name_never_splits_a_report_line(tmp_path: Path, see
     assert f"{tmp_path}/a\\nTitle: forged.txt  (text)" in lines
     assert not any(line.startswith("Title: forged") for line in lines)
     assert f"{tmp_path}/b\\n.txt: cannot read this page: the page is empty" in lines
-    assert any(line.startswith(f"{tmp_path}/c\\tx.txt: not reported: dangling symlink") for line in lines)
+    assert any(
+        line.startswith(f"{tmp_path}/c\\tx.txt: cannot read this page: dangling symlink") for line in lines
+    )
 
 
 def test_a_comment_export_under_a_page_name_is_not_reported_as_a_page(tmp_path: Path):
@@ -492,3 +494,19 @@ def test_dev_stdin_on_a_pipe_is_standard_input(monkeypatch, seeds_dir: Path):
     finally:
         os.close(other_read)
         os.close(other_write)
+
+
+def test_the_footer_s_counts_match_the_lines_above(tmp_path: Path):
+    # A dangling link was said "not reported" above but counted as "could not be read" below: a reader
+    # looking for the footer's "N not reported (above: why)" found more lines than N.
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "c.txt").symlink_to(tmp_path / "gone.txt")
+    (tmp_path / "d.jsonl").write_text('{"id": "1", "text": "hi"}\n')
+    out = io.StringIO()
+    failures = write_report([str(tmp_path), str(tmp_path / "a.txt")], FakeScorer(), Settings(), out)
+    text = out.getvalue()
+    unreadable = text.count(": cannot read this page: ")
+    unreported = text.count(": not reported: ") + text.count(": skipped: ")
+    assert (failures, unreadable, unreported) == (2, 2, 2), text
+    assert f"; {unreadable} file(s) could not be read, {unreported} not reported (above: why)." in text
