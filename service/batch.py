@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import stat
 import sys
 import tempfile
@@ -921,7 +922,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"--scheduler {args.scheduler!r}: {problem}"
     missing = [p for p in args.paths if p != standard_input.STDIN and not os.path.lexists(p)]
     if missing:
-        return f"no such file or directory: {', '.join(missing)}"
+        return f"no such file or directory: {', '.join(shlex.quote(p) for p in missing)}"  # ('' too)
     return None
 
 

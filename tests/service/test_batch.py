@@ -1801,3 +1801,12 @@ def test_a_jsonl_line_nested_past_the_limit_names_the_limit_and_where(tmp_path, 
             "invalid JSON: recursion limit exceeded (nested more than 200 arrays and objects deep) "
             f"(column {column})"
         ), row
+
+
+def test_missing_paths_are_named_so_each_can_be_told_apart(tmp_path, capsys):
+    # "no such file or directory: " named nothing for an empty PATH, and "a, b" read as one name or two.
+    from service.cli import main
+
+    assert main(["score", "", str(tmp_path / "a, b"), str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert f"no such file or directory: '', '{tmp_path}/a, b', {tmp_path}/c\n" in err, err
