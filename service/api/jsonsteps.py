@@ -133,6 +133,20 @@ def _leaf(body: bytes, start: int, end: int) -> Any:
     raise _error(body, start, "expected value")  # (not reached: what it refused stays refused)
 
 
+def _number(body: bytes, start: int, end: int) -> tuple[Any, int]:
+    """The number in `body[start:end]` (number characters) and the index after it. Characters after a
+    whole number ("2-", "2.3.4") are not its error but its container's ("expected `,` or `]`"), as
+    from_json reads them: the number ends there."""
+    try:
+        return from_json(body[start:end], allow_inf_nan=False), end
+    except ValueError as exc:
+        found = _POSITION.search(str(exc))
+        if not (str(exc).startswith("trailing characters") and found and found.group(1) == "1"):
+            return _leaf(body, start, end), end  # (raises: what from_json refuses here, and where)
+    stop = start + int(found.group(2)) - 1
+    return from_json(body[start:stop], allow_inf_nan=False), stop
+
+
 def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
     """The string, number or literal at `pos`, and the index after it."""
     first = body[pos]
@@ -141,7 +155,7 @@ def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
         return _leaf(body, pos, end), end
     number = _NUMBER.match(body, pos)
     if number:
-        return _leaf(body, pos, number.end()), number.end()
+        return _number(body, pos, number.end())
     for word, value in _LITERALS:
         if body.startswith(word, pos):
             return value, pos + len(word)
