@@ -624,10 +624,10 @@ SERVE_ONLY_SETTINGS = frozenset(
 
 def command_settings(command: str) -> Settings:
     """The settings of `moderate COMMAND`, one that neither serves nor writes to the store (parse,
-    report, score): a value `moderate serve` refuses in a setting only serve reads (SERVE_ONLY_SETTINGS)
-    is one warning line naming the variables (never their values), so the operator learns of it before
-    serving, and such a setting keeps its default here. Any other refused value stops the command, as
-    Settings() does."""
+    report, score, train): a value `moderate serve` refuses in a setting only serve reads
+    (SERVE_ONLY_SETTINGS) is one warning line naming the variables (never their values), so the operator
+    learns of it before serving, and such a setting keeps its default here. Any other refused value
+    stops the command, as Settings() does."""
     from pydantic import ValidationError
 
     try:
