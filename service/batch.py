@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import stat
 import sys
 import tempfile
@@ -61,8 +62,15 @@ from service.batch_jsonl import (
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
 from service.decide import decide, judged_language
-from service.ingest import display_line, display_path
-from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
+from service.ingest import display_line, display_path, without_source
+from service.settings import (
+    THRESHOLD_ATTRIBUTES,
+    Limits,
+    Settings,
+    Thresholds,
+    command_settings,
+    served_model_dir,
+)
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -227,11 +235,12 @@ def _file_task(path: str) -> Task:
 
 
 def refuse_comment_export(data: bytes, source: str) -> None:
-    """For `moderate parse` and `moderate report`: a file holding a comment export (JSON lines, by any
-    name) is an error, as for `moderate score`, not a page titled with its first line."""
+    """A page file holding a comment export (JSON lines, by any name) is an error, not a page titled
+    with its first line: the same for `moderate parse`, `report` and `score`."""
     if reads_as_json_lines(data):
         raise MalformedInputError(
-            f"{source}: JSON lines (a comment export), not a page: `moderate score` scores its comments"
+            f"{source}: JSON lines (a comment export), not a page: `moderate score` reads an export "
+            "from a .jsonl or .ndjson file, or from standard input"
         )
 
 
@@ -294,6 +303,8 @@ def discover(
             else:
                 visited[key] = path
                 tasks.append(_file_task(path))
+        elif not in_directory and standard_input.is_standard_input(st):
+            return entry(standard_input.STDIN, in_directory=False)  # read once, as `-` is
         else:
             tasks.append(Task("error", path, f"{_kind_of_mode(st.st_mode)}, not a page file"))
         return None
@@ -590,17 +601,15 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
                 data = read_limited(task.source, config.limits.max_page_bytes)
             else:
                 data = standard_input.check_page_size(task.data, config.limits.max_page_bytes)
-            if config.page_format == "auto" and reads_as_json_lines(data):
-                raise MalformedInputError(
-                    "JSON lines, not a page: a comment export is read from a .jsonl or .ndjson file"
-                )
+            if config.page_format == "auto":
+                refuse_comment_export(data, task.source)
             article = parse_page(data, source=task.source, fmt=config.page_format, limits=config.limits)
             rows = page_rows(article, task.source, config, counts)
         counts["files_read"] += 1
         return rows
     except InputError as exc:
         counts["file_errors"] += 1
-        return [error_row(task.source, str(exc), type(exc).__name__)]
+        return [error_row(task.source, without_source(str(exc), task.source), type(exc).__name__)]
     except OSError as exc:  # e.g. a JSONL file that vanished or is unreadable
         counts["file_errors"] += 1
         return [error_row(task.source, f"cannot read: {exc.strerror or exc}", "InputError")]
@@ -741,7 +750,7 @@ def _read_stdin(config: BatchConfig) -> Task:
             config.limits.max_page_bytes, config.limits.max_jsonl_lines, sniff=config.page_format == "auto"
         )
     except InputError as exc:
-        return Task("error", standard_input.SOURCE, str(exc))
+        return Task("error", standard_input.SOURCE, without_source(str(exc), standard_input.SOURCE))
     return Task("jsonl" if export else "page", standard_input.SOURCE, data=data)
 
 
@@ -913,7 +922,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"--scheduler {args.scheduler!r}: {problem}"
     missing = [p for p in args.paths if p != standard_input.STDIN and not os.path.lexists(p)]
     if missing:
-        return f"no such file or directory: {', '.join(missing)}"
+        return f"no such file or directory: {', '.join(shlex.quote(p) for p in missing)}"  # ('' too)
     return None
 
 
@@ -929,7 +938,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         args.out = Path(args.out)
         if _is_an_input(args.out, args.paths):
             return _usage_error(f"--out {args.out} is one of the inputs: refusing to overwrite it")
-    settings = Settings()
+    settings = command_settings("score")
     settings = settings.model_copy(update={"model_dir": args.model_dir or served_model_dir(settings)})
     if scorer_factory is None:  # the real model: refused as by `serve`, before any file is read
         from service.settings import check_artifact_thresholds

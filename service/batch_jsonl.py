@@ -4,6 +4,7 @@ parsed into a comment record or refused with the InputError that becomes the lin
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import json
 import re
@@ -11,8 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from pydantic_core import from_json
+
 from core.errors import MalformedInputError, TooLargeError
 from core.records import ArticleContext
+from service.api.jsonsteps import json_error
 from service.ingest import has_visible_text
 from service.settings import Limits
 
@@ -37,16 +41,24 @@ class JsonlComment:
 
 
 def read_json_line(raw: bytes) -> Any:
+    """A line's JSON value, read as the API reads a body (pydantic-core: the same refusals, positions
+    and nesting limit, MAX_DEPTH), except that a lone surrogate escape is read, for the line's checks
+    to name its field (and the row its id)."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedInputError(
             f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
         ) from exc
-    except json.JSONDecodeError as exc:
-        raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-    except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
-        raise MalformedInputError("invalid JSON: nested too deeply") from exc
+    try:
+        return from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
+        if "surrogate" in str(exc) or "hex escape" in str(exc):  # ("\\ud800x": "end of hex escape")
+            with contextlib.suppress(ValueError, RecursionError):
+                return json.loads(text)  # the stdlib reads a lone surrogate (within MAX_DEPTH here)
+        what, _, line_and_column = json_error(exc).rpartition(" at line ")
+        column = line_and_column.rpartition(" column ")[2]  # (a line is one line: its row says which)
+        raise MalformedInputError(f"invalid JSON: {what} (column {column})") from exc
 
 
 def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> JsonlComment:

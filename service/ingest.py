@@ -105,13 +105,22 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}
 _HTML_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]{2,40})""", re.I)
 
 
+def without_source(message: str, source: str) -> str:
+    """A reader's error message for a row or a report line that names `source` itself: the readers
+    start each message with the name of what they refuse ("a.txt: the page is empty"), said once."""
+    return message.removeprefix(f"{source}: ")
+
+
 def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
-    """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded)."""
-    p = Path(path)
+    """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded).
+    Errors name the file as given (a Path would write "./a.txt" as "a.txt")."""
+    p, name = Path(path), os.fspath(path)
+    if not name:  # Path("") is ".", the current directory
+        raise EmptyInputError("an empty PATH names no file")
     try:
         st = p.stat()
         if st.st_size > max_bytes:
-            raise TooLargeError(f"{p}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
+            raise TooLargeError(f"{name}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
         fifo = stat.S_ISFIFO(st.st_mode)
         if fifo:
             # A plain open() waits for a writer for ever. Non-blocking open, then blocking reads: a pipe
@@ -124,18 +133,18 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         with fh:
             data = fh.read(max_bytes + 1)
     except IsADirectoryError as exc:
-        raise EmptyInputError(f"{p}: is a directory, not a page") from exc
+        raise EmptyInputError(f"{name}: is a directory, not a page") from exc
     except FileNotFoundError as exc:
-        raise EmptyInputError(f"{p}: no such file") from exc
+        raise EmptyInputError(f"{name}: no such file") from exc
     except PermissionError as exc:
-        raise DecodeError(f"{p}: cannot read: permission denied") from exc
+        raise DecodeError(f"{name}: cannot read: permission denied") from exc
     except OSError as exc:
-        raise DecodeError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+        raise DecodeError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:  # the file grew while we read it
-        raise TooLargeError(f"{p}: over the page limit of {max_bytes:,} bytes")
+        raise TooLargeError(f"{name}: over the page limit of {max_bytes:,} bytes")
     if fifo and not data:
         raise EmptyInputError(
-            f"{p}: a FIFO (named pipe) with no writer (or nothing written to it): no page to read"
+            f"{name}: a FIFO (named pipe) with no writer (or nothing written to it): no page to read"
         )
     return data
 

@@ -17,13 +17,26 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.records import Article
     from service.parse import Format
     from service.settings import Limits
+
+
+# Wider indents help no reader; 100,000,000 spaces a line ran out of memory (a traceback).
+MAX_INDENT = 16
+
+
+def _indent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_INDENT:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of spaces from 0 to {MAX_INDENT}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--indent",
-        type=int,
+        type=_indent,
         default=None,
         help="pretty-print the JSON with this indent, for one page only "
         "(several: JSON Lines, one object a line)",
@@ -144,26 +157,27 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
     from service import standard_input
     from service.batch import own_output
-    from service.ingest import display_line
-    from service.settings import Settings
+    from service.ingest import display_line, without_source
+    from service.settings import command_settings
 
-    limits = Settings().limits
+    limits = command_settings("parse").limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
-    if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
+    if len(args.paths) == 1 and not os.path.isdir(args.paths[0]):  # (Path("") is ".", a directory)
         article = _parse(args.paths[0], args.fmt, limits)
         sys.stdout.write(_dumps(article_json(article), args.indent) + "\n")
         return 0
     failed = 0
     empty: list[str] = []
     for path, problem in expand(args.paths, empty, own_output(sys.stdout)):
+        source = standard_input.SOURCE if path == standard_input.STDIN else path
         try:
             if problem is not None:
-                raise InputError(f"{path}: {problem}")
+                raise InputError(problem)
             obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
-            source = standard_input.SOURCE if path == standard_input.STDIN else path
-            obj = {"source": source, "error": str(exc), "error_type": type(exc).__name__}
+            why = without_source(str(exc), source)  # the object names its source
+            obj = {"source": source, "error": why, "error_type": type(exc).__name__}
         sys.stdout.write(_dumps(obj, None) + "\n")
     for d in empty:  # nothing to parse is not an error (as `moderate score`), but never silent
         print(f"moderate parse: note: {display_line(d)}: no page in this directory", file=sys.stderr)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, TextIO, cast
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
-from service.ingest import display_line, display_path
-from service.settings import Settings, check_thresholds, served_model_dir
+from service.ingest import display_line, display_path, without_source
+from service.settings import Settings, check_thresholds, command_settings, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 FIRST_WORDS = 14
 TOP_SPANS = 3
 RULE = "=" * 78
+# Why a comment export (a `.jsonl` or `.ndjson` file, or standard input whose first line is a JSON
+# object) is left out: it has no page to report.
+COMMENT_EXPORT = "a comment export (JSON lines), not a page: `moderate score` scores its comments"
 
 # Page text comes from strangers and this report goes to a terminal: control characters (ESC/CSI/OSC
 # sequences set the title or clear lines, \r overwrites) and bidi overrides are shown escaped.
@@ -165,22 +168,31 @@ def write_report(
             out.write(f"{RULE}\n{display_line(f'{task.source}: skipped: {task.reason}')}\n\n")
             unreported += 1
             continue
+        if task.kind == "error":  # (a dangling link, a FIFO): counted, and said, as a page not read
+            out.write(f"{RULE}\n{display_line(f'{task.source}: cannot read this page: {task.reason}')}\n\n")
+            failures += 1
+            continue
         if task.kind not in ("page", "stdin"):
-            reason = task.reason or "comment JSONL exports are scored by `moderate score`, not reported"
+            reason = task.reason or COMMENT_EXPORT
             out.write(f"{RULE}\n{display_line(f'{task.source}: not reported: {reason}')}\n\n")
-            failures += task.kind == "error"
-            unreported += task.kind != "error"
+            unreported += 1
             continue
         source = standard_input.SOURCE if task.kind == "stdin" else task.source
         try:
             if task.kind == "stdin":
-                data = standard_input.read_page(settings.limits.max_page_bytes)
+                piped = standard_input.read_page_unless_export(settings.limits.max_page_bytes)
+                if piped is None:  # an export, as `moderate score -` reads it: as a `.jsonl` file is
+                    out.write(f"{RULE}\n{source}: not reported: {COMMENT_EXPORT}\n\n")
+                    unreported += 1
+                    continue
+                data = piped
             else:
                 data = read_limited(task.source, settings.limits.max_page_bytes)
             refuse_comment_export(data, source)
             article = parse_page(data, source=source, limits=settings.limits)
         except InputError as exc:
-            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {exc}')}\n\n")
+            why = without_source(str(exc), source)
+            out.write(f"{RULE}\n{display_line(f'{source}: cannot read this page: {why}')}\n\n")
             failures += 1
             continue
         pages += 1
@@ -211,7 +223,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
-    settings = Settings()
+    settings = command_settings("report")
     if scorer is None:
         from model.score import Scorer
 

@@ -600,6 +600,59 @@ def check_artifact_thresholds(settings: Settings) -> None:
     check_thresholds(settings, read_manifest(settings.model_dir)["attributes"])
 
 
+# Read by `moderate serve` alone (the server, its store and its clients): the other commands neither
+# serve nor write to the store, so a value serve refuses here is a warning to them, not a stop.
+SERVE_ONLY_SETTINGS = frozenset(
+    {
+        "host",
+        "port",
+        "workers",
+        "api_token",
+        "db_path",
+        "database_url",
+        "database",
+        "do_not_store",
+        "perspective_aliases",
+        "perspective_drop_unsupported",
+        "cors_origins",
+        "public_base_url",
+        "log_level",
+        "http_parser",
+    }
+)
+
+
+def command_settings(command: str) -> Settings:
+    """The settings of `moderate COMMAND`, one that neither serves nor writes to the store (parse,
+    report, score, train): a value `moderate serve` refuses in a setting only serve reads
+    (SERVE_ONLY_SETTINGS) is one warning line naming the variables (never their values), so the operator
+    learns of it before serving, and such a setting keeps its default here. Any other refused value
+    stops the command, as Settings() does."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        errors = exc.errors(include_url=False)
+        if not all(err["loc"] and err["loc"][0] in SERVE_ONLY_SETTINGS for err in errors):
+            raise
+    problems = "; ".join(
+        "MODERATION_"
+        + NESTED_DELIMITER.join(str(p) for p in err["loc"]).upper()
+        + f" (value not shown): {err['msg'].removeprefix('Value error, ')}"
+        for err in errors
+    )
+    log.warning(
+        "invalid setting %s; `moderate %s` does not use it, `moderate serve` refuses to start with it",
+        problems,
+        command,
+    )
+    unused = {str(err["loc"][0]) for err in errors}
+    return Settings(**{name: Settings.model_fields[name].get_default() for name in unused})
+
+
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.
 OTHER_VARIABLES = frozenset({"MODERATION_SHARED_DIR", "MODERATION_CHROMIUM"})
 

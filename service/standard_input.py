@@ -4,6 +4,8 @@ path. It is read once, in the process that started: a second `-` is a skipped en
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from typing import BinaryIO
 
@@ -12,6 +14,20 @@ from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
+
+
+def is_standard_input(st: os.stat_result) -> bool:
+    """Whether a PATH's `st` is this process's standard input, a pipe or terminal (`curl URL | moderate
+    score /dev/stdin`, /proc/self/fd/0): read as `-` is. (Redirected from a file, it is that file.)"""
+    try:
+        own = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement, closed)
+        return False
+    return (
+        own is not None
+        and not stat.S_ISREG(own.st_mode)
+        and (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
+    )
 
 
 def _stream() -> BinaryIO:
@@ -41,6 +57,26 @@ def read_page(max_bytes: int) -> bytes:
     return check_page_size(data, max_bytes)
 
 
+def _first_line(stream: BinaryIO, max_page_bytes: int) -> bytes:
+    """The first line, which tells a page from a comment export: at most one byte over either bound."""
+    return stream.readline(min(MAX_JSONL_LINE_BYTES, max_page_bytes) + 1)
+
+
+def read_page_unless_export(max_page_bytes: int) -> bytes | None:
+    """For `moderate report`: a page from standard input (bounded as `read_page` reads one), or None
+    when it is a comment export (its first line a JSON object, as `read_input` tells them apart), of
+    which no more is read."""
+    stream = _stream()
+    try:
+        first = _first_line(stream, max_page_bytes)
+        if reads_as_json_lines(first):
+            return None
+        data = first + stream.read(max_page_bytes + 1 - len(first))
+    except OSError as exc:
+        raise _reading(exc.strerror or str(exc)) from exc
+    return check_page_size(data, max_page_bytes)
+
+
 def read_input(max_page_bytes: int, max_lines: int, *, sniff: bool) -> tuple[bool, bytes]:
     """For `moderate score`: (is a comment export, its bytes). A first line that is a JSON object makes
     it an export (with `sniff`, i.e. --page-format auto), as a `.jsonl` name makes a file one; it is
@@ -49,7 +85,7 @@ def read_input(max_page_bytes: int, max_lines: int, *, sniff: bool) -> tuple[boo
     one byte over `max_page_bytes`, checked by the worker with `check_page_size`."""
     stream = _stream()
     try:
-        first = stream.readline(min(MAX_JSONL_LINE_BYTES, max_page_bytes) + 1)
+        first = _first_line(stream, max_page_bytes)
         if not (sniff and reads_as_json_lines(first)):
             return False, first + stream.read(max_page_bytes + 1 - len(first))
         lines = [first]

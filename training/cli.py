@@ -48,9 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _registry(args: argparse.Namespace) -> VersionRegistry:
     from model.versions import VersionRegistry
-    from service.settings import Settings
+    from service.settings import command_settings
 
-    shipped = args.model_dir if args.model_dir is not None else Settings().model_dir
+    shipped = args.model_dir if args.model_dir is not None else command_settings("train").model_dir
     return VersionRegistry(shipped, args.versions_dir)
 
 
@@ -60,10 +60,11 @@ def _refuse_a_published_version(out: Path) -> None:
     under that name, and the next start refused (ACTIVE named a version no longer there)."""
     from core.errors import ModelError
     from model.versions import ACTIVE_FILE
-    from service.settings import Settings
+    from service.settings import command_settings
 
     parent = Path(out).absolute().parent
-    if (parent / ACTIVE_FILE).exists() or parent.resolve() == Settings().versions_dir.resolve():
+    versions_dir = command_settings("train").versions_dir
+    if (parent / ACTIVE_FILE).exists() or parent.resolve() == versions_dir.resolve():
         raise ModelError(
             f"{out} is in the model versions directory {parent}: a published version is never "
             f"rewritten; train a new one with --versions-dir {parent} (then activate it)"

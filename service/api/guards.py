@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path
-from service.api.jsonsteps import parse_in_steps
+from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
 from service.memory import release_request_memory
 
@@ -77,7 +77,7 @@ def parse_json(body: bytes, *, in_steps: bool = False) -> Any:
         return parse_in_steps(body) if in_steps else from_json(body, allow_inf_nan=False)
     except ValueError as exc:
         # pydantic-core's message says what and where ("recursion limit exceeded at line 1 column 202").
-        raise MalformedInputError(f"the request body is not valid JSON: {exc}") from exc
+        raise MalformedInputError(f"the request body is not valid JSON: {json_error(exc)}") from exc
 
 
 # Big JSON bodies parsed at once per worker. A parsing thread and the event loop take turns on the GIL,

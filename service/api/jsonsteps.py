@@ -26,13 +26,21 @@ MAX_DEPTH = 200
 # numbers are never walked: 150,000 `{}` cost the collector nothing.
 MAX_WALKED = 10_000
 
+# from_json's message for a value nested past MAX_DEPTH, which says neither that the limit is one of
+# nesting nor what it is: json_error names both.
+TOO_DEEP = "recursion limit exceeded"
+
 _WS = re.compile(rb"[ \t\n\r]*+")
 # A number's characters: from_json decides whether they make one ("01", "1.", "-" do not).
 _NUMBER = re.compile(rb"[-0-9][0-9.eE+-]*+")
 _LITERALS = ((b"true", True), (b"false", False), (b"null", None))
+_LITERAL_BYTES = len(b"false") + 1  # the longest literal and the byte after it
 _OPEN, _CLOSE_ARRAY, _CLOSE_OBJECT = b"[{", ord("]"), ord("}")
 _QUOTE, _BACKSLASH, _COMMA, _COLON = ord('"'), ord("\\"), ord(","), ord(":")
-_POSITION = re.compile(r" at line \d+ column \d+$")
+_POSITION = re.compile(r" at line (\d+) column (\d+)$")
+# Bytes after a string or number that from_json reads before it refuses one: a \u escape's four hex
+# digits, read past the closing quote of "\u12".
+_LOOKAHEAD = 4
 _STRUCTURE = re.compile(rb'[\[\]{}"]')
 # Up to this many pieces of a string's content (a run of plain bytes, or one escape) per regex call:
 # 20 MiB of `\"` is then ~2,500 calls of a few ms each, not one that holds the GIL for 0.3 s.
@@ -56,10 +64,36 @@ _RUNS = {
 }
 
 
+def json_error(exc: ValueError) -> str:
+    """The message of from_json's (or parse_in_steps') ValueError, its nesting limit named."""
+    return str(exc).replace(TOO_DEEP, f"{TOO_DEEP} (nested more than {MAX_DEPTH} arrays and objects deep)", 1)
+
+
 def _error(body: bytes, pos: int, what: str) -> ValueError:
-    line = body.count(b"\n", 0, pos) + 1
-    column = pos - body.rfind(b"\n", 0, pos)
+    """`what` at the byte at `pos`, said as from_json says where: a newline byte is column 0 of the
+    line it starts, and the end of the body is its last byte (column 0 of line 1 when it is empty)."""
+    line = body.count(b"\n", 0, pos + 1) + 1
+    column = pos - body.rfind(b"\n", 0, pos + 1)
     return ValueError(f"{what} at line {line} column {column}")
+
+
+def _eof(body: bytes, what: str) -> ValueError:
+    return _error(body, len(body) - 1, what)
+
+
+def _leaf_error(body: bytes, start: int, end: int, exc: ValueError) -> ValueError:
+    """from_json's error for `body[start:end]`, at its place in `body`: a string or number refuses at
+    the same byte inside the body as alone."""
+    message = str(exc)
+    found = _POSITION.search(message)
+    if found is None:
+        return _error(body, start, message)
+    line, column = int(found.group(1)), int(found.group(2))
+    piece = body[start:end]
+    line_start = -1  # the index of the newline that starts `line` in the piece (none on line 1)
+    for _ in range(line - 1):
+        line_start = piece.find(b"\n", line_start + 1)
+    return _error(body, start + line_start + column, message[: found.start()])
 
 
 def _skip(body: bytes, pos: int) -> int:
@@ -76,16 +110,41 @@ def _string_end(body: bytes, start: int) -> int:
         end = pieces.end() if pieces else pos
         if end < len(body) and body[end] == _QUOTE:
             return end + 1
-        if end == pos:  # the end of the body, or a backslash with nothing after it
-            raise _error(body, len(body), "EOF while parsing a string")
+        if end == pos:  # the end of the body, or a backslash with nothing after it: from_json names
+            try:  # the first thing wrong in the string (a control character, an escape) or the end
+                from_json(body[start:], allow_inf_nan=False)
+            except ValueError as exc:
+                raise _leaf_error(body, start, len(body), exc) from None
+            raise _eof(body, "EOF while parsing a string")  # (not reached: a string left open)
         pos = end
 
 
 def _leaf(body: bytes, start: int, end: int) -> Any:
     try:
         return from_json(body[start:end], allow_inf_nan=False)
+    except ValueError:
+        pass
+    # Refused: read again with the bytes after it, as from_json reads it in the body ("\u12" then
+    # '"}' is an invalid escape there, the end of the input alone); its first error is the same.
+    try:
+        from_json(body[start : end + _LOOKAHEAD], allow_inf_nan=False)
     except ValueError as exc:
-        raise _error(body, start, _POSITION.sub("", str(exc))) from None
+        raise _leaf_error(body, start, end + _LOOKAHEAD, exc) from None
+    raise _error(body, start, "expected value")  # (not reached: what it refused stays refused)
+
+
+def _number(body: bytes, start: int, end: int) -> tuple[Any, int]:
+    """The number in `body[start:end]` (number characters) and the index after it. Characters after a
+    whole number ("2-", "2.3.4") are not its error but its container's ("expected `,` or `]`"), as
+    from_json reads them: the number ends there."""
+    try:
+        return from_json(body[start:end], allow_inf_nan=False), end
+    except ValueError as exc:
+        found = _POSITION.search(str(exc))
+        if not (str(exc).startswith("trailing characters") and found and found.group(1) == "1"):
+            return _leaf(body, start, end), end  # (raises: what from_json refuses here, and where)
+    stop = start + int(found.group(2)) - 1
+    return from_json(body[start:stop], allow_inf_nan=False), stop
 
 
 def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
@@ -96,10 +155,15 @@ def _scalar(body: bytes, pos: int) -> tuple[Any, int]:
         return _leaf(body, pos, end), end
     number = _NUMBER.match(body, pos)
     if number:
-        return _leaf(body, pos, number.end()), number.end()
+        return _number(body, pos, number.end())
     for word, value in _LITERALS:
         if body.startswith(word, pos):
             return value, pos + len(word)
+    if first in b"tfn":  # a literal cut short or misspelt ("nul]"): from_json says at which byte
+        try:
+            from_json(body[pos : pos + _LITERAL_BYTES], allow_inf_nan=False)
+        except ValueError as exc:
+            raise _leaf_error(body, pos, pos + _LITERAL_BYTES, exc) from None
     raise _error(body, pos, "expected value")
 
 
@@ -133,20 +197,22 @@ def _next_key(body: bytes, pos: int, obj: dict[str, Any], refused: int) -> tuple
     if pos >= refused:
         end, taken = _take_run(body, pos, obj)
         pos, refused = (end, refused) if taken else (pos, end)
-    key, pos = _key(body, pos)
+    key, pos = _key(body, pos, after_comma=True)
     return key, pos, refused
 
 
-def _key(body: bytes, pos: int) -> tuple[str, int]:
+def _key(body: bytes, pos: int, *, after_comma: bool = False) -> tuple[str, int]:
     """An object's key at `pos` and its colon: the key, and where its value starts."""
     if pos >= len(body):
-        raise _error(body, pos, "EOF while parsing an object")
+        raise _eof(body, "EOF while parsing " + ("a value" if after_comma else "an object"))
     if body[pos] != _QUOTE:
         raise _error(body, pos, "key must be a string")
     end = _string_end(body, pos)
     key = _leaf(body, pos, end)
     pos = _skip(body, end)
-    if pos >= len(body) or body[pos] != _COLON:
+    if pos >= len(body):
+        raise _eof(body, "EOF while parsing an object")
+    if body[pos] != _COLON:
         raise _error(body, pos, "expected `:`")
     return key, _skip(body, pos + 1)
 
@@ -192,9 +258,9 @@ def parse_in_steps(body: bytes) -> Any:
     refused = 0  # a run of values from_json refused ends here: they are read one at a time
     while True:
         if len(open_) > MAX_DEPTH:
-            raise _error(body, pos, "recursion limit exceeded")
+            raise _error(body, pos, TOO_DEEP)
         if pos >= size:
-            raise _error(body, pos, "EOF while parsing a value")
+            raise _eof(body, "EOF while parsing a value")
         if pos >= refused and open_ and isinstance(open_[-1], list):  # (not a refused run's values)
             end, taken = _take_run(body, pos, open_[-1])
             if taken:
@@ -208,6 +274,8 @@ def parse_in_steps(body: bytes) -> Any:
             if pos < size and body[pos] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):
                 value, pos = ([] if is_array else {}), pos + 1
             elif is_array:
+                if pos >= size:
+                    raise _eof(body, "EOF while parsing a list")
                 open_.append([])
                 keys.append("")
                 continue
@@ -233,7 +301,7 @@ def parse_in_steps(body: bytes) -> Any:
                 container[keys[-1]] = value
             pos = _skip(body, pos)
             if pos >= size:
-                raise _error(body, pos, "EOF while parsing " + ("a list" if is_array else "an object"))
+                raise _eof(body, "EOF while parsing " + ("a list" if is_array else "an object"))
             if body[pos] == _COMMA:
                 pos = _skip(body, pos + 1)
                 if pos < size and body[pos] == (_CLOSE_ARRAY if is_array else _CLOSE_OBJECT):

@@ -71,9 +71,10 @@ def test_console_script_is_installed():
         (["score", "seeds"], {"MODERATION_TOXCITY__REVIEW": "0.3"}, "MODERATION_TOXCITY__REVIEW"),
         (["parse", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTE": "9"}, "MODERATION_LIMITS__MAX_PAGE_BYTE"),
         (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "s3cret-token\n"}, "MODERATION_API_TOKEN"),
-        # docs/limits.md and docs/security.md: every command reads the same settings, report and parse too.
+        # docs/limits.md: every command reads the same settings, report and parse too.
         (["report", "seeds"], {"MODERATION_LIMITS__MAX_PAGE_BYTES": "0"}, "MAX_PAGE_BYTES"),
-        (["parse", "seeds"], {"MODERATION_API_TOKEN": "change-me"}, "MODERATION_API_TOKEN"),
+        (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "change-me"}, "MODERATION_API_TOKEN"),
+        (["serve", "--port", "0"], {"MODERATION_API_TOKEN": "short"}, "MODERATION_API_TOKEN"),
         # uvicorn's "[Errno -2] Name or service not known" (exit 3) after the model had loaded.
         (["serve", "--port", "0"], {"MODERATION_HOST": "0.0.0.0:8000"}, "MODERATION_HOST"),
         (["serve", "--port", "0", "--host", "no-such-host.invalid"], {}, "MODERATION_HOST"),
@@ -102,6 +103,29 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize("token", ["tooshort7", "change-me"])
+def test_a_token_serve_refuses_is_one_warning_line_for_parse(token):
+    # `MODERATION_API_TOKEN=short moderate parse seeds/000_*.txt` failed ("invalid setting
+    # MODERATION_API_TOKEN ... shorter than 16 characters") although parse never uses a token.
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", "seeds/000_c9b04fa1e4a574b0.txt"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, "MODERATION_API_TOKEN": token},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("{")
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("WARNING ") and "MODERATION_API_TOKEN" in line and "moderate serve" in line
+    assert token not in line
 
 
 def test_an_unknown_moderation_variable_is_a_warning_on_stderr():

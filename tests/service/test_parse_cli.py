@@ -233,7 +233,8 @@ def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
     for name in (b"a\xff.txt", b"b.txt"):
         (Path(os.fsdecode(os.fsencode(folder) + b"/" + name))).write_bytes(seed)
     with open(os.fsencode(folder) + b"/c\xfe.txt", "wb"):
-        pass  # empty: an error object whose message names the file
+        pass  # empty: an error object
+    os.symlink(b"gone\xfd", os.fsencode(folder) + b"/d.txt")  # an error whose message names a file
     proc = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", str(folder)],
         capture_output=True,
@@ -242,8 +243,14 @@ def test_a_file_name_that_is_not_utf8_is_escaped_not_a_crash(tmp_path):
     )
     assert b"Traceback" not in proc.stderr and proc.returncode == 1
     rows = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
-    assert [r["source"] for r in rows] == [f"{folder}/a\\xff.txt", f"{folder}/b.txt", f"{folder}/c\\xfe.txt"]
-    assert len(rows[0]["comments"]) == 14 and "c\\xfe.txt: the page is empty" in rows[2]["error"]
+    assert [r["source"] for r in rows] == [
+        f"{folder}/a\\xff.txt",
+        f"{folder}/b.txt",
+        f"{folder}/c\\xfe.txt",
+        f"{folder}/d.txt",
+    ]
+    assert len(rows[0]["comments"]) == 14 and rows[2]["error"] == "the page is empty"
+    assert "-> gone\\xfd" in rows[3]["error"], rows[3]
 
 
 def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
@@ -274,3 +281,42 @@ def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
     assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False]
     assert "FIFO" in rows[1]["error"] and "dangling" in rows[2]["error"] and "loop" in rows[3]["error"]
     assert len(rows[4]["comments"]) == 14
+
+
+def test_an_error_object_names_its_source_once(tmp_path):
+    # {"source": "d/empty.txt", "error": "d/empty.txt: the page is empty"}: the name twice.
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone")
+    proc = _run(str(tmp_path), "-")
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["source"] for r in rows] == [
+        str(tmp_path / "binary.txt"),
+        str(tmp_path / "dangling.txt"),
+        str(tmp_path / "empty.txt"),
+        "<stdin>",
+    ]
+    for row in rows:
+        assert os.path.basename(row["source"]) not in row["error"], row
+    one = _run(str(tmp_path / "empty.txt"))
+    assert one.stderr.count("empty.txt") == 1, one.stderr
+
+
+def test_an_empty_path_is_no_file_not_the_current_directory():
+    # `moderate parse ''` answered {"source": "", "error": "is a directory, not a page"}: Path("") is ".".
+    one = _run("")
+    assert one.returncode == 1 and one.stdout == ""
+    assert "an empty PATH names no file" in one.stderr and "directory" not in one.stderr, one.stderr
+    seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
+    many = _run("", seed)
+    rows = [json.loads(line) for line in many.stdout.splitlines()]
+    assert many.returncode == 1 and [r["source"] for r in rows] == ["", seed]
+    assert rows[0]["error"] == "an empty PATH names no file", rows[0]
+
+
+@pytest.mark.parametrize("indent", ["-3", "100000000"])
+def test_an_indent_out_of_range_is_a_usage_error(indent):
+    # --indent 100000000 ended in a MemoryError traceback; -3 was taken (as no indent at all).
+    proc = _run(str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"), "--indent", indent)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr[-300:]
+    assert "Traceback" not in proc.stderr and "--indent" in proc.stderr and "0 to 16" in proc.stderr

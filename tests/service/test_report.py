@@ -101,7 +101,7 @@ def test_unreadable_pages_are_reported_not_fatal(tmp_path: Path):
     text = out.getvalue()
     assert failures == 2
     assert "b.png: cannot read this page:" in text and "PNG" in text
-    assert "c.txt: not reported: dangling symlink" in text
+    assert "c.txt: cannot read this page: dangling symlink" in text
     title = parse_file(tmp_path / "a.txt").title or "(no title)"
     assert f"a.txt  (text)\nTitle: {title}\n" in text
 
@@ -206,7 +206,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path, seeds_
     text = out.getvalue()
     text.encode("utf-8")  # no lone surrogate left
     assert failures == 1 and f"{tmp_path}/a\\xff.txt  (text)" in text
-    assert f"{tmp_path}/b\\xfe.txt: cannot read this page: {tmp_path}/b\\xfe.txt: the page is empty" in text
+    assert f"{tmp_path}/b\\xfe.txt: cannot read this page: the page is empty\n" in text
 
 
 def test_report_scores_with_the_version_the_service_serves(tmp_path: Path, activated_version, monkeypatch):
@@ -252,8 +252,10 @@ def test_a_newline_in_a_file_name_never_splits_a_report_line(tmp_path: Path, see
     lines = out.getvalue().splitlines()
     assert f"{tmp_path}/a\\nTitle: forged.txt  (text)" in lines
     assert not any(line.startswith("Title: forged") for line in lines)
-    assert f"{tmp_path}/b\\n.txt: cannot read this page: {tmp_path}/b\\n.txt: the page is empty" in lines
-    assert any(line.startswith(f"{tmp_path}/c\\tx.txt: not reported: dangling symlink") for line in lines)
+    assert f"{tmp_path}/b\\n.txt: cannot read this page: the page is empty" in lines
+    assert any(
+        line.startswith(f"{tmp_path}/c\\tx.txt: cannot read this page: dangling symlink") for line in lines
+    )
 
 
 def test_a_comment_export_under_a_page_name_is_not_reported_as_a_page(tmp_path: Path):
@@ -329,12 +331,12 @@ def test_standard_input_is_reported_with_a_file_s_bounds(monkeypatch):
     stream = _pipe_in(monkeypatch, b"Title\n\n" + b"A line of the page body.\n" * 4000)
     out = io.StringIO()
     assert write_report(["-"], FakeScorer(), Settings(), out) == 1
-    assert "<stdin>: cannot read this page: <stdin>: over the page limit of 50,000 bytes" in out.getvalue()
+    assert "<stdin>: cannot read this page: over the page limit of 50,000 bytes\n" in out.getvalue()
     assert stream is not None and stream.tell() == 50_001
     _pipe_in(monkeypatch, None)
     out = io.StringIO()
     assert write_report(["-"], FakeScorer(), Settings(), out) == 1
-    assert "<stdin>: cannot read this page: <stdin>: no standard input (it is closed)" in out.getvalue()
+    assert "<stdin>: cannot read this page: no standard input (it is closed)\n" in out.getvalue()
 
 
 def test_report_and_score_help_say_a_dash_is_standard_input(capsys):
@@ -419,3 +421,92 @@ def test_thresholds_for_an_attribute_the_model_lacks_stop_moderate_report(
         "moderate report: error: MODERATION_SPAM (spam): thresholds for an attribute the model"
     )
     assert len(captured.err.splitlines()) == 1 and captured.out == ""
+
+
+def test_a_comment_export_is_not_reported_alike_from_a_file_and_from_standard_input(
+    monkeypatch, tmp_path: Path
+):
+    # `moderate report export.jsonl` said "not reported" (exit 0) and the same bytes piped to
+    # `moderate report -` "1 file(s) could not be read" (exit 1): one input, two answers. Both are a
+    # comment export now, not reported, with the command that scores it; no more of stdin is read.
+    line = b'{"article_id": "a", "text": "hi"}\n'
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(line)
+    stream = _pipe_in(monkeypatch, line + b"x" * 100_000)
+    answers = []
+    for path, name in ((str(export), str(export)), ("-", "<stdin>")):
+        out = io.StringIO()
+        failures = write_report([path], FakeScorer(), Settings(), out)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith(f"{name}: not reported: "), lines
+        answers.append((failures, lines[1].removeprefix(name), lines[-1]))
+    assert answers[0] == answers[1]
+    failures, why, footer = answers[0]
+    assert failures == 0 and "comment export" in why and "`moderate score`" in why
+    assert "; 0 file(s) could not be read, 1 not reported (above: why). Model " in footer
+    assert stream is not None and stream.tell() == len(line)
+
+
+def test_a_comment_export_under_a_page_name_gets_one_reason_from_every_command(tmp_path: Path):
+    # parse and report said "`moderate score` scores its comments", but `moderate score export.json`
+    # refused it too ("a comment export is read from a .jsonl or .ndjson file"): each command now
+    # gives the one reason, which says how score reads it.
+    from collections import Counter
+
+    from service import batch
+    from service.parse_cli import _parse
+
+    export = tmp_path / "export.json"
+    export.write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
+    config = batch.BatchConfig.from_settings(Settings())
+    [row] = batch.task_rows(batch.Task("page", str(export)), config, Counter())
+    out = io.StringIO()
+    write_report([str(export)], FakeScorer(), Settings(), out)
+    reported = out.getvalue().splitlines()[1].removeprefix(f"{export}: cannot read this page: ")
+    with pytest.raises(Exception) as parsed:
+        _parse(str(export), "auto", Settings().limits)
+    assert row["error"] == reported == str(parsed.value).removeprefix(f"{export}: ")
+    assert ".jsonl" in reported and "standard input" in reported and "moderate score" in reported
+
+
+def test_dev_stdin_on_a_pipe_is_standard_input(monkeypatch, seeds_dir: Path):
+    # `curl URL | moderate report /dev/stdin` (and `score`): "/dev/stdin: not reported: a FIFO (named
+    # pipe), not a page file", while `moderate parse /dev/stdin` read it. The pipe that is standard input
+    # is read as `-` is, once (named <stdin>); another FIFO is still no page file.
+    from service.batch import discover
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, sorted(seeds_dir.glob("*.txt"))[0].read_bytes())
+    os.close(write_end)
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end, "r"))
+    named = f"/proc/self/fd/{read_end}"
+    assert [(t.kind, t.source) for t in discover([named, "-"])] == [
+        ("stdin", "-"),
+        ("skipped", "<stdin>"),
+    ]
+    out = io.StringIO()
+    assert write_report([named], FakeScorer(), Settings(), out) == 0
+    assert out.getvalue().startswith("=" * 78 + "\n<stdin>  (text)\n"), out.getvalue()[:300]
+    other_read, other_write = os.pipe()
+    try:
+        [task] = discover([f"/proc/self/fd/{other_read}"])
+        assert task.kind == "error" and "FIFO" in (task.reason or "")
+    finally:
+        os.close(other_read)
+        os.close(other_write)
+
+
+def test_the_footer_s_counts_match_the_lines_above(tmp_path: Path):
+    # A dangling link was said "not reported" above but counted as "could not be read" below: a reader
+    # looking for the footer's "N not reported (above: why)" found more lines than N.
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "c.txt").symlink_to(tmp_path / "gone.txt")
+    (tmp_path / "d.jsonl").write_text('{"id": "1", "text": "hi"}\n')
+    out = io.StringIO()
+    failures = write_report([str(tmp_path), str(tmp_path / "a.txt")], FakeScorer(), Settings(), out)
+    text = out.getvalue()
+    unreadable = text.count(": cannot read this page: ")
+    unreported = text.count(": not reported: ") + text.count(": skipped: ")
+    assert (failures, unreadable, unreported) == (2, 2, 2), text
+    assert f"; {unreadable} file(s) could not be read, {unreported} not reported (above: why)." in text

@@ -664,3 +664,35 @@ def test_every_token_the_docs_set_is_accepted():
             else value.split()[0]
         )
         assert Settings(api_token=token.strip()).api_token, value
+
+
+def test_a_setting_only_serve_reads_is_a_warning_for_a_command_that_does_not_serve(monkeypatch, caplog):
+    # MODERATION_API_TOKEN=short stopped `moderate parse`, which never uses a token: "invalid setting
+    # MODERATION_API_TOKEN ... shorter than 16 characters", exit 1. A command that neither serves nor
+    # writes to the store warns once, in one line (never the value), and runs with that setting's
+    # default; `moderate serve` (Settings() itself) still refuses.
+    import logging
+
+    from service.settings import command_settings
+
+    monkeypatch.setenv("MODERATION_API_TOKEN", "short-secret")
+    monkeypatch.setenv("MODERATION_DATABASE__POOL_SIZE", "0")
+    with pytest.raises(ValidationError):
+        Settings()
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert settings.api_token is None and settings.database.pool_size == 5
+    [record] = caplog.records
+    line = record.getMessage()
+    assert "\n" not in line and "short-secret" not in line
+    assert "MODERATION_API_TOKEN" in line and "MODERATION_DATABASE__POOL_SIZE" in line
+    assert "moderate parse" in line and "moderate serve" in line
+
+
+def test_a_bad_setting_a_command_uses_still_stops_it(monkeypatch):
+    from service.settings import command_settings
+
+    monkeypatch.setenv("MODERATION_API_TOKEN", "short-secret")
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "0")
+    with pytest.raises(ValidationError, match="max_page_bytes"):
+        command_settings("parse")

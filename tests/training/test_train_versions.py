@@ -111,3 +111,20 @@ def test_make_train_publishes_where_the_service_lists_versions() -> None:
     assert "--versions-dir /srv/versions" in line and "--model-dir /srv/shipped" in line
     line = _make_train_line({})
     assert "--versions-dir var/models" in line and "--model-dir model/default" in line
+
+
+def test_a_token_train_never_uses_does_not_stop_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MODERATION_API_TOKEN=tooshort7 stopped `moderate train` ("invalid setting MODERATION_API_TOKEN"),
+    # which never uses a token: it is a warning there, as in parse, report and score.
+    import shutil
+
+    versions = tmp_path / "versions"
+    published = versions / read_manifest(DEFAULT_MODEL_DIR)["model_version"]
+    shutil.copytree(DEFAULT_MODEL_DIR, published)
+    monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(versions))
+    monkeypatch.setenv("MODERATION_API_TOKEN", "tooshort7")
+    assert moderate(["train", "--data-dir", str(tmp_path), "--out", str(published)]) == 1
+    err = capsys.readouterr().err
+    assert "never rewritten" in err and "error: invalid setting" not in err, err

@@ -24,6 +24,22 @@ def test_json_nested_10000_deep(client, path):
     r = client.post(path, content=body, headers={"content-type": "application/json"} | auth())
     error = assert_error(r, _status_for(path), "malformed")
     assert "recursion limit exceeded" in error["message"]
+    # It said neither what the limit is nor where: both now (docs/limits.md).
+    assert "nested more than 200 arrays and objects deep" in error["message"], error
+    assert error["message"].endswith(" at line 1 column 214"), error
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+def test_an_object_nested_past_the_limit_names_the_limit_and_its_line(client, path):
+    # Parsed in steps (a big body): the same message and position as parsed at once.
+    deep = b'{"text": "x", "article": {"title": ' + b"[" * 300 + b"]" * 300 + b"}}"
+    filler = b"[" + b"[]," * 5_000 + b"[]]"
+    at_once = b'{"comments": [\n' + deep + b"]}"
+    for body in (at_once, b'{"comments": [\n' + deep + b'], "x": ' + filler + b"}"):
+        r = client.post(path, content=body, headers={"content-type": "application/json"} | auth())
+        error = assert_error(r, _status_for(path), "malformed")
+        assert "nested more than 200 arrays and objects deep" in error["message"], error
+        assert error["message"].endswith(" at line 2 column 233"), error
 
 
 @pytest.mark.parametrize("path", JSON_ENDPOINTS)
