@@ -50,8 +50,13 @@ from model.kernels import (
 _SEPARATOR_LIMIT = 0x3001
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
-# Word-table flags: a stop word, a word addressing a reader, a word about the forum (``is_meta_word``).
-_STOP, _ADDRESS, _META = 1, 2, 4
+# Word-table flags: a vocabulary word, a stop word, a word addressing a reader, a word about the forum
+# (``is_meta_word``).
+_KNOWN, _STOP, _ADDRESS, _META = 1, 2, 4, 8
+# A table slot (int64, 64 bytes): key bytes 0-7 and 8-15, length (-1: empty), start of its bytes, flags,
+# the content column a token adds to the pool (-1: none), idf x coef and idf^2 (float64 bits).
+_SLOT = 8
+_LEN, _START, _FLAGS, _CONTENT, _COEF, _SQ = 2, 3, 4, 5, 6, 7
 
 
 def _separator_table() -> np.ndarray:
@@ -70,52 +75,79 @@ def _pack(words: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(words), dtype=np.uint8).copy(), bounds
 
 
-@njit(cache=True, nogil=True)
-def _hash(data: np.ndarray, start: int, stop: int) -> np.uint64:  # pragma: no cover - compiled
+@njit(cache=True, nogil=True, inline="always")
+def _key(data: np.ndarray, start: int, stop: int) -> tuple[np.uint64, np.int64, np.int64]:  # pragma: no cover
+    """FNV-1a hash of ``data[start:stop]`` and its first 16 bytes as two little-endian words."""
     h = _FNV_OFFSET
+    k0 = np.int64(0)
+    k1 = np.int64(0)
     for i in range(start, stop):
-        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
-    return h
+        b = data[i]
+        h = (h ^ np.uint64(b)) * _FNV_PRIME
+        at = i - start
+        if at < 8:
+            k0 |= np.int64(b) << (8 * at)
+        elif at < 16:
+            k1 |= np.int64(b) << (8 * (at - 8))
+    return h, k0, k1
 
 
 @njit(cache=True, nogil=True)
-def _build(keys: np.ndarray, bounds: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Open-addressing slots (key index or -1) of distinct keys, at most half full."""
-    n = len(bounds) - 1
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    slots = np.full(size, -1, dtype=np.int64)
-    mask = np.uint64(size - 1)
-    for k in range(n):
-        s = _hash(keys, bounds[k], bounds[k + 1]) & mask
-        while slots[s] >= 0:
-            s = (s + np.uint64(1)) & mask
-        slots[s] = k
-    return slots
-
-
-@njit(cache=True, nogil=True)
-def _find(
-    slots: np.ndarray, keys: np.ndarray, bounds: np.ndarray, data: np.ndarray, start: int, stop: int
-) -> int:  # pragma: no cover - compiled
-    """Index of the key equal to ``data[start:stop]``, or -1."""
+def _fill(
+    keys: np.ndarray, bounds: np.ndarray, ints: np.ndarray, floats: np.ndarray, slots: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """Writes each distinct key's slot (linear probing): its bytes, length, start, two ints, two floats."""
     mask = np.uint64(len(slots) - 1)
-    s = _hash(data, start, stop) & mask
+    as_float = slots.view(np.float64)
+    for k in range(len(bounds) - 1):
+        h, k0, k1 = _key(keys, bounds[k], bounds[k + 1])
+        s = h & mask
+        while slots[s, _LEN] >= 0:
+            s = (s + np.uint64(1)) & mask
+        slots[s, 0], slots[s, 1] = k0, k1
+        slots[s, _LEN], slots[s, _START] = bounds[k + 1] - bounds[k], bounds[k]
+        slots[s, _FLAGS], slots[s, _CONTENT] = ints[k, 0], ints[k, 1]
+        as_float[s, _COEF], as_float[s, _SQ] = floats[k, 0], floats[k, 1]
+
+
+def _table(keys: Sequence[bytes], ints: np.ndarray, floats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An open-addressing table of ``keys`` (at most half full), each slot one 64-byte row holding what
+    a token needs (one cache line a probe); and the keys' bytes (read only for keys over 16 bytes)."""
+    size = 16
+    while size < 2 * len(keys):
+        size *= 2
+    flat = np.empty(size * _SLOT + 8, dtype=np.int64)
+    skip = (-flat.ctypes.data % 64) // 8  # rows on cache-line boundaries
+    slots = flat[skip : skip + size * _SLOT].reshape(size, _SLOT)
+    slots[:] = 0
+    slots[:, _LEN] = -1
+    pool, bounds = _pack(keys)
+    _fill(pool, bounds, ints.astype(np.int64), floats.astype(np.float64), slots)
+    return slots, pool
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _probe(
+    slots: np.ndarray, pool: np.ndarray, data: np.ndarray, start: int, stop: int
+) -> np.int64:  # pragma: no cover
+    """The slot of the key equal to ``data[start:stop]``, or -1."""
+    h, k0, k1 = _key(data, start, stop)
+    mask = np.uint64(len(slots) - 1)
+    s = h & mask
     n = stop - start
     while True:
-        k = slots[s]
-        if k < 0:
-            return -1
-        a = bounds[k]
-        if bounds[k + 1] - a == n:
+        length = slots[s, _LEN]
+        if length < 0:
+            return np.int64(-1)
+        if length == n and slots[s, 0] == k0 and slots[s, 1] == k1:
             same = True
-            for i in range(n):
-                if keys[a + i] != data[start + i]:
+            at = slots[s, _START]
+            for i in range(16, n):
+                if pool[at + i] != data[start + i]:
                     same = False
                     break
             if same:
-                return k
+                return np.int64(s)
         s = (s + np.uint64(1)) & mask
 
 
@@ -163,72 +195,26 @@ def _stem_length(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cues(raw: np.ndarray, start: int, stop: int, row: np.ndarray) -> None:  # pragma: no cover
+def _cues(raw: np.ndarray, start: int, stop: int, rows: np.ndarray, c: int) -> None:  # pragma: no cover
     """A chunk's five cues from its UTF-8 bytes (the ASCII characters they test are single bytes): "?",
     "!", "http" or "www.", an emoticon (":)", ";)", ":(", ":D"), and a leading "@"."""
     for i in range(start, stop):
         b = raw[i]
         if b == 63:  # ?
-            row[C_Q] = 1.0
+            rows[c, C_Q] = 1.0
         elif b == 33:  # !
-            row[C_EXCL] = 1.0
+            rows[c, C_EXCL] = 1.0
         elif b == 58 or b == 59:  # : ;
             if i + 1 < stop:
                 n = raw[i + 1]
                 if n == 41 or (b == 58 and (n == 40 or n == 68)):  # ) ( D
-                    row[C_EMO] = 1.0
+                    rows[c, C_EMO] = 1.0
         elif i + 3 < stop and (b == 104 or b == 119):
             http = b == 104 and raw[i + 1] == 116 and raw[i + 2] == 116 and raw[i + 3] == 112
             www = b == 119 and raw[i + 1] == 119 and raw[i + 2] == 119 and raw[i + 3] == 46
             if http or www:
-                row[C_URL] = 1.0
-    row[C_MENTION] = 1.0 if stop > start and raw[start] == 64 else 0.0  # @
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _token(
-    low: np.ndarray,
-    a: int,
-    z: int,
-    row: np.ndarray,
-    words: tuple[np.ndarray, np.ndarray, np.ndarray],
-    word_vocab: np.ndarray,
-    word_flags: np.ndarray,
-    stems: tuple[np.ndarray, np.ndarray, np.ndarray],
-    stem_col: np.ndarray,
-    affixes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    s_coef: np.ndarray,
-    s_sq: np.ndarray,
-    term_stem: np.ndarray,
-    weightless: int,
-) -> tuple[int, bool]:  # pragma: no cover - compiled
-    """Adds the token ``low[a:z]`` to its chunk's ``row`` (``_chunk_row``'s arithmetic, in its order);
-    returns its stem column and whether it needs a column of its own instead."""
-    meta, meta_bounds, exceptions, exception_bounds, suffixes, suffix_bounds = affixes
-    found = _find(words[0], words[1], words[2], low, a, z)
-    g = word_vocab[found] if found >= 0 else -1
-    flags = word_flags[found] if found >= 0 else 0
-    if flags & _ADDRESS:
-        row[C_ADDRESS] += 1.0
-    if found >= 0:
-        if flags & _META:
-            row[C_META] += 1.0
-    elif _starts_with(low, a, z, meta, meta_bounds) and not _starts_with(
-        low, a, z, exceptions, exception_bounds
-    ):
-        row[C_META] += 1.0
-    if g >= 0:
-        row[C_NKNOWN] += 1.0
-        row[C_SCOEF] += s_coef[g]
-        row[C_SSQ] += s_sq[g]
-        return term_stem[g], False
-    if z - a == 1 or flags & _STOP:
-        return weightless, False
-    n = _stem_length(low, a, z, suffixes, suffix_bounds)
-    j = _find(stems[0], stems[1], stems[2], low, a, a + n)
-    if j < 0:
-        return -1, True
-    return stem_col[j], False
+                rows[c, C_URL] = 1.0
+    rows[c, C_MENTION] = 1.0 if stop > start and raw[start] == 64 else 0.0  # @
 
 
 @njit(cache=True, nogil=True)
@@ -237,20 +223,18 @@ def _new_chunk_rows(
     n_chars: np.ndarray,
     separators: np.ndarray,
     words: tuple[np.ndarray, np.ndarray, np.ndarray],
-    word_vocab: np.ndarray,
-    word_flags: np.ndarray,
-    stems: tuple[np.ndarray, np.ndarray, np.ndarray],
-    stem_col: np.ndarray,
+    stems: tuple[np.ndarray, np.ndarray],
     affixes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    constants: tuple[np.ndarray, np.ndarray, np.ndarray],
-    term_stem: np.ndarray,
     weightless: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Rows, (pool start, length) and pooled content columns of chunks given as one UTF-8 buffer
     (``surrogatepass``: a lone surrogate is a separator, as its "?" is for ``tokenize_docs``) and their
     code-point counts; ``own``: (pool index, token start, stop) of each word that needs a column of
-    its own, in token order (the pool holds -1 there)."""
-    s_coef, s_sq, stem_w = constants
+    its own, in token order (the pool holds -1 there). ``weightless``: the column a function word adds
+    (-1: none)."""
+    slots, as_float, word_pool = words  # unpacked once: tuples unpacked per token cost 3x the pass
+    stem_slots, stem_pool = stems
+    meta, meta_bounds, exceptions, exception_bounds, suffixes, suffix_bounds = affixes
     low = raw.copy()
     for i in range(len(low)):
         if 65 <= low[i] <= 90:
@@ -289,28 +273,37 @@ def _new_chunk_rows(
                 separator = bool((cp < _SEPARATOR_LIMIT and separators[cp]) or 0xD800 <= cp <= 0xDFFF)
             if separator and tok >= 0:
                 n_tok += 1.0
-                col, needs_own = _token(
-                    low,
-                    tok,
-                    pos,
-                    rows[c],
-                    words,
-                    word_vocab,
-                    word_flags,
-                    stems,
-                    stem_col,
-                    affixes,
-                    s_coef,
-                    s_sq,
-                    term_stem,
-                    weightless,
-                )
+                # The token low[tok:pos], as _chunk_row adds it (its arithmetic, in its order).
+                found = _probe(slots, word_pool, low, tok, pos)
+                flags = slots[found, _FLAGS] if found >= 0 else 0
+                if flags & _ADDRESS:
+                    rows[c, C_ADDRESS] += 1.0
+                if found >= 0:
+                    if flags & _META:
+                        rows[c, C_META] += 1.0
+                elif _starts_with(low, tok, pos, meta, meta_bounds) and not _starts_with(
+                    low, tok, pos, exceptions, exception_bounds
+                ):
+                    rows[c, C_META] += 1.0
+                needs_own = False
+                if flags & _KNOWN:
+                    rows[c, C_NKNOWN] += 1.0
+                    rows[c, C_SCOEF] += as_float[found, _COEF]
+                    rows[c, C_SSQ] += as_float[found, _SQ]
+                    col = slots[found, _CONTENT]
+                elif pos - tok == 1 or flags & _STOP:
+                    col = weightless
+                else:
+                    stem_stop = tok + _stem_length(low, tok, pos, suffixes, suffix_bounds)
+                    j = _probe(stem_slots, stem_pool, low, tok, stem_stop)
+                    needs_own = bool(j < 0)
+                    col = -1 if needs_own else stem_slots[j, _CONTENT]
                 if needs_own:
                     own[n_own, 0], own[n_own, 1], own[n_own, 2] = k, tok, pos
                     n_own += 1
                     pool[k] = -1
                     k += 1
-                elif stem_w[col] > 0:
+                elif col >= 0:
                     pool[k] = col
                     k += 1
                 tok = -1
@@ -318,7 +311,7 @@ def _new_chunk_rows(
                 tok = pos
             pos += width
         rows[c, C_NTOK] = n_tok
-        _cues(raw, chunk_start, pos, rows[c])
+        _cues(raw, chunk_start, pos, rows, c)
         occ[c, 0] = pool_start
         occ[c, 1] = k - pool_start
     return rows, occ, pool[:k], own[:n_own]
@@ -326,17 +319,14 @@ def _new_chunk_rows(
 
 @dataclass(frozen=True)
 class Lexicon:
-    """A fitted off-topic model's vocabulary, stems and word lists as compiled lookup tables."""
+    """A fitted off-topic model's vocabulary, word lists and stems as compiled lookup tables."""
 
     separators: np.ndarray
-    words: tuple[np.ndarray, np.ndarray, np.ndarray]
-    word_vocab: np.ndarray
-    word_flags: np.ndarray
-    stems: tuple[np.ndarray, np.ndarray, np.ndarray]
-    stem_col: np.ndarray
+    words: tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, the same as float64, key bytes
+    stems: tuple[np.ndarray, np.ndarray]  # slots, key bytes
     affixes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    constants: tuple[np.ndarray, np.ndarray, np.ndarray]
-    term_stem: np.ndarray
+    weightless: int  # the column a function word adds to the pool (-1: none, as shipped)
+    n_stems: int
 
     @classmethod
     def build(
@@ -348,28 +338,37 @@ class Lexicon:
         term_stem: np.ndarray,
         stem_w: np.ndarray,
     ) -> Lexicon:
+        stem_w = np.asarray(stem_w, dtype=np.float64)
+
+        def pooled(cols: np.ndarray) -> np.ndarray:  # the column a token adds: weightless ones none
+            cols = np.asarray(cols, dtype=np.int64)
+            return np.where(stem_w[cols] > 0, cols, -1)
+
         listed = list(dict.fromkeys([*vocab, *sorted(STOP_WORDS), *sorted(ADDRESS_WORDS)]))
-        keys, bounds = _pack(listed)
+        g = np.array([vocab.get(w, -1) for w in listed], dtype=np.int64)
+        known = g >= 0
         flags = [
             _STOP * (w in STOP_WORDS) | _ADDRESS * (w in ADDRESS_WORDS) | _META * is_meta_word(w)
             for w in listed
         ]
-        stem_keys, stem_bounds = _pack(stem_index)
         idf = np.asarray(idf, dtype=np.float64)
+        coef = np.asarray(coef, dtype=np.float64)
+        gk = np.maximum(g, 0)
+        ints = np.column_stack([_KNOWN * known | np.array(flags), np.where(known, pooled(term_stem)[gk], -1)])
+        floats = np.column_stack(
+            [np.where(known, idf[gk] * coef[gk], 0.0), np.where(known, idf[gk] * idf[gk], 0.0)]
+        )
+        word_slots, word_pool = _table(listed, ints, floats)
+        stem_cols = np.fromiter(stem_index.values(), dtype=np.int64, count=len(stem_index))
+        stem_ints = np.column_stack([np.zeros(len(stem_cols), dtype=np.int64), pooled(stem_cols)])
+        stem_slots, stem_pool = _table(list(stem_index), stem_ints, np.zeros((len(stem_cols), 2)))
         return cls(
             separators=_separator_table(),
-            words=(_build(keys, bounds), keys, bounds),
-            word_vocab=np.array([vocab.get(w, -1) for w in listed], dtype=np.int64),
-            word_flags=np.array(flags, dtype=np.int64),
-            stems=(_build(stem_keys, stem_bounds), stem_keys, stem_bounds),
-            stem_col=np.fromiter(stem_index.values(), dtype=np.int64, count=len(stem_index)),
+            words=(word_slots, word_slots.view(np.float64), word_pool),
+            stems=(stem_slots, stem_pool),
             affixes=(*_pack(META_PREFIXES), *_pack(_META_EXCEPTIONS), *_pack(_SUFFIXES)),
-            constants=(
-                idf * np.asarray(coef, dtype=np.float64),
-                idf * idf,
-                np.asarray(stem_w, dtype=np.float64),
-            ),
-            term_stem=np.asarray(term_stem, dtype=np.int64),
+            weightless=int(pooled(np.array([len(stem_w) - 1]))[0]),
+            n_stems=len(stem_w),
         )
 
     def rows(
@@ -379,23 +378,17 @@ class Lexicon:
         ``ContextChunks._rows_per_chunk`` gives them; a word unseen at fit time without a known stem
         takes its column from ``own_columns`` (added in first-seen order), after the stems'."""
         raw = "".join(new).encode("utf-8", "surrogatepass")
-        n_stems = len(self.constants[2])
         rows, occ, pool, own = _new_chunk_rows(
             np.frombuffer(raw, dtype=np.uint8),
             np.fromiter(map(len, new), dtype=np.int64, count=len(new)),
             self.separators,
             self.words,
-            self.word_vocab,
-            self.word_flags,
             self.stems,
-            self.stem_col,
             self.affixes,
-            self.constants,
-            self.term_stem,
-            n_stems - 1,
+            self.weightless,
         )
         if len(own):
             lowered = raw.lower()
             for k, a, z in own.tolist():
-                pool[k] = n_stems + own_columns.setdefault(lowered[a:z], len(own_columns))
+                pool[k] = self.n_stems + own_columns.setdefault(lowered[a:z], len(own_columns))
         return rows, occ, pool

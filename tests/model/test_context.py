@@ -465,6 +465,10 @@ _HOSTILE = [
     "under_score snake_case_word x_y",
     "@",
     "?!",
+    # Keys over 16 bytes (compared beyond the table's inline bytes): vocabulary words and stems, and
+    # words sharing their first 16 bytes only.
+    "Arbeitslosenstatistik arbeitslosenstatistiken arbeitslosenstatistix Anforderungsprofile",
+    "altersdiskriminierungen altersdiskriminierunX supercalifragilisticexpialidocious",
 ]
 
 
