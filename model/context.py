@@ -183,7 +183,7 @@ class ContextOffTopic(Estimator):
         """Rows of ``str.split`` chunks in the chunk memo (new ones featurised) and that memo: rows stay
         valid for that memo object (append-only, replaced whole), see ``ChunkRows``."""
         memo = self._memo()
-        return memo.lookup([chunks]).ids, memo
+        return memo.ids(chunks), memo
 
     @staticmethod
     def article_documents(article: ArticleContext | None) -> tuple[str, ...]:

@@ -226,12 +226,13 @@ def _new_chunk_rows(
     stems: tuple[np.ndarray, np.ndarray],
     affixes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     weightless: int,
+    pool_start: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Rows, (pool start, length) and pooled content columns of chunks given as one UTF-8 buffer
     (``surrogatepass``: a lone surrogate is a separator, as its "?" is for ``tokenize_docs``) and their
     code-point counts; ``own``: (pool index, token start, stop) of each word that needs a column of
     its own, in token order (the pool holds -1 there). ``weightless``: the column a function word adds
-    (-1: none)."""
+    (-1: none); pool starts count from ``pool_start`` (where the memo's pool ends)."""
     slots, as_float, word_pool = words  # unpacked once: tuples unpacked per token cost 3x the pass
     stem_slots, stem_pool = stems
     meta, meta_bounds, exceptions, exception_bounds, suffixes, suffix_bounds = affixes
@@ -249,7 +250,7 @@ def _new_chunk_rows(
     pos = 0
     for c in range(m):
         chunk_start = pos
-        pool_start = k
+        chunk_pool = k
         n_tok = 0.0
         tok = -1
         for i in range(n_chars[c] + 1):
@@ -312,8 +313,8 @@ def _new_chunk_rows(
             pos += width
         rows[c, C_NTOK] = n_tok
         _cues(raw, chunk_start, pos, rows, c)
-        occ[c, 0] = pool_start
-        occ[c, 1] = k - pool_start
+        occ[c, 0] = pool_start + chunk_pool
+        occ[c, 1] = k - chunk_pool
     return rows, occ, pool[:k], own[:n_own]
 
 
@@ -372,11 +373,12 @@ class Lexicon:
         )
 
     def rows(
-        self, new: Sequence[str], own_columns: dict[bytes, int]
+        self, new: Sequence[str], own_columns: dict[bytes, int], pool_start: int = 0
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Kernel rows, (pool start, length) and pooled content columns of ``new`` chunks, as
-        ``ContextChunks._rows_per_chunk`` gives them; a word unseen at fit time without a known stem
-        takes its column from ``own_columns`` (added in first-seen order), after the stems'."""
+        ``ContextChunks._rows_per_chunk`` gives them (pool starts counted from ``pool_start``); a word
+        unseen at fit time without a known stem takes its column from ``own_columns`` (added in
+        first-seen order), after the stems'."""
         raw = "".join(new).encode("utf-8", "surrogatepass")
         rows, occ, pool, own = _new_chunk_rows(
             np.frombuffer(raw, dtype=np.uint8),
@@ -386,6 +388,7 @@ class Lexicon:
             self.stems,
             self.affixes,
             self.weightless,
+            pool_start,
         )
         if len(own):
             lowered = raw.lower()

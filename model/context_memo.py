@@ -156,12 +156,15 @@ class ContextChunks:
             n_meta,
         ]
 
-    def _rows(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rows(self, new: list[str], pool_start: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Kernel rows, (pool start, length) and pooled content columns of new chunks: one compiled
-        pass over their bytes (model/context_kernel.py), equal to ``_rows_per_chunk``'s."""
-        return self.lexicon.rows(new, self.oov_words)
+        pass over their bytes (model/context_kernel.py), equal to ``_rows_per_chunk``'s; pool starts
+        count from ``pool_start``."""
+        return self.lexicon.rows(new, self.oov_words, pool_start)
 
-    def _rows_per_chunk(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rows_per_chunk(
+        self, new: list[str], pool_start: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``_rows`` chunk by chunk in Python: the reference tests hold the compiled pass to."""
         rows: list[list[float]] = []
         occ: list[tuple[int, int]] = []
@@ -169,7 +172,7 @@ class ContextChunks:
         for chunk, toks in zip(new, tokenize_docs(new), strict=True):
             before = len(pool)
             rows.append(self._chunk_row(chunk, toks, pool))
-            occ.append((before, len(pool) - before))
+            occ.append((pool_start + before, len(pool) - before))
         return (
             np.array(rows, dtype=np.float64).reshape(len(new), N_CHUNK_COLS),
             np.array(occ, dtype=np.int64).reshape(len(new), 2),
@@ -181,19 +184,21 @@ class ContextChunks:
             new = [c for c in dict.fromkeys(chunks) if c not in self.table.index]
             if not new:
                 return
-            rows, occ, pool = self._rows(new)
-            occ[:, 0] += self.table.n_pool
+            rows, occ, pool = self._rows(new, self.table.n_pool)
             self.table.append(new, (rows, occ), pool)
 
-    def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:
-        flat = list(chain.from_iterable(chunk_lists))
+    def ids(self, chunks: list[str]) -> np.ndarray:
+        """The rows of ``chunks`` (new ones featurised): the Scorer's shared lookup asks for these."""
         index = self.table.index  # one dict for the table's life: entries are only ever added
-        ids = list(map(index.get, flat))
+        ids = list(map(index.get, chunks))
         if None in ids:
-            self._add([c for c, i in zip(flat, ids, strict=True) if i is None])
-            ids = list(map(index.__getitem__, flat))
+            self._add([c for c, i in zip(chunks, ids, strict=True) if i is None])
+            ids = list(map(index.__getitem__, chunks))
+        return np.array(ids, dtype=np.int64)
+
+    def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:
         lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
-        return ChunkRows(np.array(ids, dtype=np.int64), lengths, self)
+        return ChunkRows(self.ids(list(chain.from_iterable(chunk_lists))), lengths, self)
 
     # -------------------------------------------------------------------- articles
     def article(
