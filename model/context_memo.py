@@ -36,6 +36,7 @@ from model.kernels import (
     article_topic_vector,
     chunk_columns,
     thread_features,
+    thread_probabilities,
 )
 
 if TYPE_CHECKING:
@@ -229,17 +230,15 @@ class ContextChunks:
         return self.table.cols[1], self.table.pool
 
     # -------------------------------------------------------------------- the fast path
-    def features(
+    def _thread_arguments(
         self,
         texts: Sequence[str],
         article: ArticleContext | None,
         use_thread: bool,
-        rows: ChunkRows | None = None,
-        article_rows: ChunkRows | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
-        """(own-text decision, dense features, context kind) of one thread. ``rows`` / ``article_rows``:
-        the texts' and ``article_documents``' chunks already looked up in this memo (the Scorer does
-        that once for all its models)."""
+        rows: ChunkRows | None,
+        article_rows: ChunkRows | None,
+    ) -> tuple[tuple[Any, ...], ContextKind]:
+        """``thread_features``' arguments for one thread, and its context kind."""
         n = len(texts)
         kind = context_kind(article, n, use_thread)
         has_article = kind in ("article+thread", "article")
@@ -250,7 +249,7 @@ class ContextChunks:
             assert article is not None
             summary, article_topic = self.article(article, article_rows)
         table, occ = self.table.cols
-        text_decision, dense = thread_features(
+        arguments = (
             rows.ids,
             rows.lengths,
             summary,
@@ -265,7 +264,37 @@ class ContextChunks:
             has_article,
             kind in ("article+thread", "thread"),
         )
+        return arguments, kind
+
+    def features(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(own-text decision, dense features, context kind) of one thread. ``rows`` / ``article_rows``:
+        the texts' and ``article_documents``' chunks already looked up in this memo (the Scorer does
+        that once for all its models)."""
+        arguments, kind = self._thread_arguments(texts, article, use_thread, rows, article_rows)
+        text_decision, dense = thread_features(*arguments)
         return text_decision, dense, kind
+
+    def probabilities(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None,
+        article_rows: ChunkRows | None,
+        weights: tuple[np.ndarray, float],
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(P(off-topic) under the dense ``weights`` and intercept, which comments hold no content word,
+        context kind) of one thread: ``features`` and the logistic in one compiled call."""
+        arguments, kind = self._thread_arguments(texts, article, use_thread, rows, article_rows)
+        p, content_free = thread_probabilities(*(*arguments, *weights))
+        return p, content_free, kind
 
     def content_columns(self, chunk: str) -> list[int]:
         """The content columns of one chunk (explanations)."""

@@ -528,3 +528,25 @@ def test_scores_equal_the_per_chunk_reference_path(data_dir: Path, monkeypatch):
     want = run(reference)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g, w, rtol=0, atol=1e-12)
+
+
+def test_probabilities_in_one_call_equal_the_features_logistic(small_model, seed_thread):
+    """``thread_probabilities`` (features and logistic in one compiled call, what scoring uses) gives
+    bit for bit ``logistic`` of ``thread_features`` and the comments without a content word."""
+    from model.kernels import DENSE_FEATURES, logistic
+
+    texts, article = seed_thread
+    model = pickle.loads(pickle.dumps(small_model))
+    memo = model._memo()
+    weights = model._folded()
+    cases = [(texts, article, True), (texts, None, True), (texts, article, False), (texts[:1], None, True)]
+    cases += [(["lol", texts[0], "+1 !!"], article, True), (["lol"], article, True)]
+    free_seen = set()
+    for thread, art, use_thread in cases:
+        p, free, kind = memo.probabilities(thread, art, use_thread, None, None, weights)
+        text_decision, dense, want_kind = memo.features(thread, art, use_thread)
+        np.testing.assert_array_equal(p, logistic(text_decision, dense, *weights))
+        np.testing.assert_array_equal(free, dense[:, DENSE_FEATURES.index("no_content")] > 0)
+        assert kind == want_kind and free.dtype == bool
+        free_seen.update(free.tolist())
+    assert free_seen == {True, False}
