@@ -34,10 +34,9 @@ from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows
 from model.context_memo import ContextChunks, article_documents, context_kind
 from model.context_tokens import TOKEN
 from model.estimator import Estimator
-from model.kernels import DENSE_FEATURES, logistic
+from model.kernels import DENSE_FEATURES
 
 __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
-_NO_CONTENT = DENSE_FEATURES.index("no_content")
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ class ContextOffTopic(Estimator):
         """Rows of ``str.split`` chunks in the chunk memo (new ones featurised) and that memo: rows stay
         valid for that memo object (append-only, replaced whole), see ``ChunkRows``."""
         memo = self._memo()
-        return memo.lookup([chunks]).ids, memo
+        return memo.ids(chunks), memo
 
     @staticmethod
     def article_documents(article: ArticleContext | None) -> tuple[str, ...]:
@@ -199,13 +198,16 @@ class ContextOffTopic(Estimator):
         article_rows: ChunkRows | None = None,
     ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
         """(own-text decision, dense features, context kind) of one thread."""
-        if rows is not None:
-            memo = rows.table
-            if article_rows is not None and article_rows.table is not memo:
-                raise ValueError("the texts' and the article's chunk rows come from different memos")
-        else:
-            memo = self._memo()
-        return memo.features(texts, article, use_thread, rows, article_rows)
+        return self._memo_of(rows, article_rows).features(texts, article, use_thread, rows, article_rows)
+
+    def _memo_of(self, rows: ChunkRows | None, article_rows: ChunkRows | None) -> ContextChunks:
+        """The memo ``rows`` were looked up in (the current one without them)."""
+        if rows is None:
+            return self._memo()
+        memo: ContextChunks = rows.table
+        if article_rows is not None and article_rows.table is not memo:
+            raise ValueError("the texts' and the article's chunk rows come from different memos")
+        return memo
 
     def predict_thread(
         self,
@@ -251,11 +253,8 @@ class ContextOffTopic(Estimator):
         """(probabilities, which comments hold no content word, the thread's context kind)."""
         if not texts:
             return np.zeros(0), np.zeros(0, dtype=bool), context_kind(article, 0, use_thread)
-        text_decision, dense, kind = self.features(
-            texts, article, use_thread, rows=rows, article_rows=article_rows
-        )
-        w, b = self._folded()
-        return logistic(text_decision, dense, w, b), dense[:, _NO_CONTENT] > 0, kind
+        memo = self._memo_of(rows, article_rows)
+        return memo.probabilities(texts, article, use_thread, rows, article_rows, self._folded())
 
     def explain(
         self,

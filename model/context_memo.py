@@ -5,52 +5,44 @@ chunk-memo primitive in model/chunks.py) give each chunk's token counts, own-tex
 content columns; ``kernels.thread_features`` then computes every feature in a column space compacted
 to the thread's own columns. The article's chunk rows and per-column vectors are memoised per article
 beside the table: comments scored one request at a time under the same story look its thousands of
-words up once. Training featurises through the same path, so training and scoring cannot disagree.
+words up once. Chunks never seen before are featurised together in one compiled pass over their bytes
+(model/context_kernel.py). Training featurises through the same path, so training and scoring cannot
+disagree.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from itertools import chain, repeat
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.records import ArticleContext, ContextKind
 from model.chunks import MAX_CACHED, MAX_CACHED_CHARS, ChunkRows, ChunkTable, Column
+from model.context_kernel import Lexicon
 from model.context_tokens import (
     ADDRESS_WORDS,
-    META_PREFIXES,
     is_function_word,
     is_meta_word,
     stem,
     tokenize_docs,
 )
-from model.features import GrowingRows
 from model.kernels import (
-    C_EMO,
-    C_EXCL,
-    C_MENTION,
-    C_Q,
-    C_URL,
     LM_MU,
     N_CHUNK_COLS,
     article_summary,
     article_topic_vector,
     chunk_columns,
-    chunk_token_sums,
     thread_features,
+    thread_probabilities,
 )
 
 if TYPE_CHECKING:
     from model.context import ContextOffTopic
 
 _OOV_CACHE_MAX = 200_000
-# Below this many new chunks the per-chunk Python rows are cheaper than the vectorised pass's fixed
-# numpy and dispatch costs (measured, fresh memo: 3.4 vs 9.9 us per chunk at a single comment's ~7 new
-# chunks, 3.6 vs 5.2 at 13, about equal at 50-75).
-SMALL_BATCH = 40
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _NO_ARTICLE = (_NO_COLUMNS, np.zeros(0), np.zeros(0), np.zeros(0))
 ArticleSummary = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -99,7 +91,14 @@ class ContextChunks:
         self.term_stem_array = np.asarray(model.term_stem_, dtype=np.int64)
         self.stem_w_array = np.asarray(model.stem_idf_, dtype=np.float64)
         self.oov_cache: dict[bytes, int] = {}
-        self._reset_tokens()
+        self.lexicon = Lexicon.build(
+            self.vocab,
+            self.stem_index,
+            self.idf_array,
+            self.coef_array,
+            self.term_stem_array,
+            self.stem_w_array,
+        )
         # Per content column (the unseen-word column appended): idf weight, background log-probability
         # and ``LM_MU`` x probability (the smoothing mass), side by side: one memory read per column.
         logp = np.append(model.stem_logp_, model.oov_logp_)
@@ -158,99 +157,23 @@ class ContextChunks:
             n_meta,
         ]
 
-    def _reset_tokens(self) -> None:
-        """(Re)start the token memo: every token seen in a new chunk -> its constants (known to the
-        vocabulary, idf x coef, idf^2, content column or -1, address word, meta word), so a chunk's row
-        is a compiled sum over its tokens and only a never-seen token costs Python work."""
-        self.token_ids: dict[bytes, int] = {}
-        dtypes = (np.bool_, np.float64, np.float64, np.int64, np.bool_, np.bool_)
-        self.token_cols = tuple(GrowingRows(np.zeros(0, dtype=d)) for d in dtypes)
-        self.token_arrays: tuple[np.ndarray, ...] = tuple(c.data for c in self.token_cols)
+    def _rows(self, new: list[str], pool_start: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Kernel rows, (pool start, length) and pooled content columns of new chunks: one compiled
+        pass over their bytes (model/context_kernel.py), equal to ``_rows_per_chunk``'s; pool starts
+        count from ``pool_start``."""
+        return self.lexicon.rows(new, self.oov_words, pool_start)
 
-    def _token_constants(self, new: list[bytes]) -> tuple[np.ndarray, ...]:
-        """The constants of never-seen tokens, in ``_chunk_row``'s arithmetic, a batch at a time with
-        C-level ``map``s (a Python loop per token cost as much as the chunk loop it replaced). An
-        unseen word without a known stem gets its own column, in first-seen order, as in ``_chunk_row``."""
-        m = len(new)
-        g = np.fromiter(map(self.vocab.get, new, repeat(-1)), dtype=np.int64, count=m)
-        known = g >= 0
-        gk = g[known]
-        w = self.idf_array[gk]
-        s_coef = np.zeros(m)
-        s_sq = np.zeros(m)
-        s_coef[known] = w * self.coef_array[gk]
-        s_sq[known] = w * w
-        col = np.full(m, -1, dtype=np.int64)
-        col[known] = self.term_stem_array[gk]
-        unknown = np.flatnonzero(~known).tolist()
-        col[unknown] = list(map(self._oov_column, [new[i] for i in unknown]))
-        content = np.where(col >= 0, col, -1)
-        content[(col >= 0) & ~(self.stem_w_array[np.maximum(col, 0)] > 0)] = -1
-        own = self.oov_words
-        n_stems = len(self.stem_w)
-        for i in np.flatnonzero(col < 0).tolist():
-            content[i] = n_stems + own.setdefault(new[i], len(own))
-        address = np.fromiter(map(ADDRESS_WORDS.__contains__, new), dtype=bool, count=m)
-        meta = np.fromiter(map(bytes.startswith, new, repeat(META_PREFIXES)), dtype=bool, count=m)
-        for i in np.flatnonzero(meta).tolist():
-            meta[i] = is_meta_word(new[i])
-        return known, s_coef, s_sq, content, address, meta
-
-    def _token_rows(self, flat: list[bytes]) -> np.ndarray:
-        """Token-memo ids of ``flat`` (new tokens added in first-seen order)."""
-        if len(self.token_ids) > _OOV_CACHE_MAX:
-            self._reset_tokens()
-        index = self.token_ids
-        new = [t for t in dict.fromkeys(flat) if t not in index]
-        if new:
-            values = self._token_constants(new)
-            self.token_arrays = tuple(c.extend(v) for c, v in zip(self.token_cols, values, strict=True))
-            index.update(zip(new, range(len(index), len(index) + len(new)), strict=True))
-        return np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-
-    def _rows(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Kernel rows, (pool start, length) and pooled content columns of new chunks: chunk by chunk in
-        Python for a few (a single comment's), else one compiled pass over their tokens. Both give the
-        same rows and share the unseen-word columns, so they may alternate."""
-        if len(new) < SMALL_BATCH:
-            return self._rows_per_chunk(new)
-        return self._rows_vectorised(new)
-
-    def _rows_vectorised(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``_rows`` for many chunks: a token memo and one compiled pass (``_rows_per_chunk`` is the
-        per-chunk Python it replaces, which tests hold it to)."""
-        m = len(new)
-        tok_lists = tokenize_docs(new)  # one tokenizer pass for every new chunk
-        flat = list(chain.from_iterable(tok_lists))
-        n_tokens = np.fromiter(map(len, tok_lists), dtype=np.int64, count=m)
-        tok = self._token_rows(flat)
-        rows = np.zeros((m, N_CHUNK_COLS))
-        occ = np.zeros((m, 2), dtype=np.int64)
-        pool = _NO_COLUMNS
-        if len(flat):
-            known, s_coef, s_sq, content, address, meta = self.token_arrays
-            pool = chunk_token_sums(tok, n_tokens, known, s_coef, s_sq, content, address, meta, rows, occ)
-
-        def has(part: str) -> np.ndarray:
-            return np.fromiter(map(str.__contains__, new, repeat(part)), dtype=bool, count=m)
-
-        rows[:, C_Q] = has("?")
-        rows[:, C_EXCL] = has("!")
-        rows[:, C_URL] = has("http") | has("www.")
-        rows[:, C_EMO] = has(":)") | has(";)") | has(":(") | has(":D")
-        rows[:, C_MENTION] = np.fromiter(map(str.startswith, new, repeat("@")), dtype=bool, count=m)
-        return rows, occ, pool
-
-    def _rows_per_chunk(self, new: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``_rows`` chunk by chunk in Python: the path for a few new chunks, and the reference tests
-        hold ``_rows_vectorised`` to. Rows are collected as lists and converted once."""
+    def _rows_per_chunk(
+        self, new: list[str], pool_start: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_rows`` chunk by chunk in Python: the reference tests hold the compiled pass to."""
         rows: list[list[float]] = []
         occ: list[tuple[int, int]] = []
         pool: list[int] = []
         for chunk, toks in zip(new, tokenize_docs(new), strict=True):
             before = len(pool)
             rows.append(self._chunk_row(chunk, toks, pool))
-            occ.append((before, len(pool) - before))
+            occ.append((pool_start + before, len(pool) - before))
         return (
             np.array(rows, dtype=np.float64).reshape(len(new), N_CHUNK_COLS),
             np.array(occ, dtype=np.int64).reshape(len(new), 2),
@@ -262,19 +185,21 @@ class ContextChunks:
             new = [c for c in dict.fromkeys(chunks) if c not in self.table.index]
             if not new:
                 return
-            rows, occ, pool = self._rows(new)
-            occ[:, 0] += self.table.n_pool
+            rows, occ, pool = self._rows(new, self.table.n_pool)
             self.table.append(new, (rows, occ), pool)
 
-    def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:
-        flat = list(chain.from_iterable(chunk_lists))
+    def ids(self, chunks: list[str]) -> np.ndarray:
+        """The rows of ``chunks`` (new ones featurised): the Scorer's shared lookup asks for these."""
         index = self.table.index  # one dict for the table's life: entries are only ever added
-        ids = list(map(index.get, flat))
+        ids = list(map(index.get, chunks))
         if None in ids:
-            self._add([c for c, i in zip(flat, ids, strict=True) if i is None])
-            ids = list(map(index.__getitem__, flat))
+            self._add([c for c, i in zip(chunks, ids, strict=True) if i is None])
+            ids = list(map(index.__getitem__, chunks))
+        return np.array(ids, dtype=np.int64)
+
+    def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:
         lengths = np.fromiter(map(len, chunk_lists), dtype=np.int64, count=len(chunk_lists))
-        return ChunkRows(np.array(ids, dtype=np.int64), lengths, self)
+        return ChunkRows(self.ids(list(chain.from_iterable(chunk_lists))), lengths, self)
 
     # -------------------------------------------------------------------- articles
     def article(
@@ -305,17 +230,15 @@ class ContextChunks:
         return self.table.cols[1], self.table.pool
 
     # -------------------------------------------------------------------- the fast path
-    def features(
+    def _thread_arguments(
         self,
         texts: Sequence[str],
         article: ArticleContext | None,
         use_thread: bool,
-        rows: ChunkRows | None = None,
-        article_rows: ChunkRows | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
-        """(own-text decision, dense features, context kind) of one thread. ``rows`` / ``article_rows``:
-        the texts' and ``article_documents``' chunks already looked up in this memo (the Scorer does
-        that once for all its models)."""
+        rows: ChunkRows | None,
+        article_rows: ChunkRows | None,
+    ) -> tuple[tuple[Any, ...], ContextKind]:
+        """``thread_features``' arguments for one thread, and its context kind."""
         n = len(texts)
         kind = context_kind(article, n, use_thread)
         has_article = kind in ("article+thread", "article")
@@ -326,7 +249,7 @@ class ContextChunks:
             assert article is not None
             summary, article_topic = self.article(article, article_rows)
         table, occ = self.table.cols
-        text_decision, dense = thread_features(
+        arguments = (
             rows.ids,
             rows.lengths,
             summary,
@@ -341,7 +264,37 @@ class ContextChunks:
             has_article,
             kind in ("article+thread", "thread"),
         )
+        return arguments, kind
+
+    def features(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None = None,
+        article_rows: ChunkRows | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(own-text decision, dense features, context kind) of one thread. ``rows`` / ``article_rows``:
+        the texts' and ``article_documents``' chunks already looked up in this memo (the Scorer does
+        that once for all its models)."""
+        arguments, kind = self._thread_arguments(texts, article, use_thread, rows, article_rows)
+        text_decision, dense = thread_features(*arguments)
         return text_decision, dense, kind
+
+    def probabilities(
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        use_thread: bool,
+        rows: ChunkRows | None,
+        article_rows: ChunkRows | None,
+        weights: tuple[np.ndarray, float],
+    ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
+        """(P(off-topic) under the dense ``weights`` and intercept, which comments hold no content word,
+        context kind) of one thread: ``features`` and the logistic in one compiled call."""
+        arguments, kind = self._thread_arguments(texts, article, use_thread, rows, article_rows)
+        p, content_free = thread_probabilities(*(*arguments, *weights))
+        return p, content_free, kind
 
     def content_columns(self, chunk: str) -> list[int]:
         """The content columns of one chunk (explanations)."""

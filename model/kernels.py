@@ -570,52 +570,31 @@ def logistic(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, interc
 
 
 @njit(cache=True, nogil=True)
-def chunk_token_sums(
-    tok: np.ndarray,
-    n_tokens: np.ndarray,
-    known: np.ndarray,
-    s_coef: np.ndarray,
-    s_sq: np.ndarray,
-    content: np.ndarray,
-    address: np.ndarray,
-    meta: np.ndarray,
-    rows: np.ndarray,
+def thread_probabilities(
+    ids: np.ndarray,
+    n_chunks: np.ndarray,
+    article: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    table: np.ndarray,
     occ: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """The token columns of new chunks' rows (``C_NTOK`` ... ``C_SSQ``, ``C_ADDRESS``, ``C_META``) and
-    their content columns, from per-token constants (``tok``: token ids, chunk after chunk, ``n_tokens``
-    per chunk). Sums run in token order, as ``ContextChunks._chunk_row`` adds them. Fills ``rows`` and
-    ``occ`` (start in the returned pool, length) and returns the pool."""
-    pool = np.empty(len(tok), dtype=np.int64)
-    k = 0
-    pos = 0
-    for c in range(len(n_tokens)):
-        start = k
-        n_known = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        n_address = 0.0
-        n_meta = 0.0
-        for j in range(pos, pos + n_tokens[c]):
-            t = tok[j]
-            if address[t]:
-                n_address += 1.0
-            if meta[t]:
-                n_meta += 1.0
-            if known[t]:
-                n_known += 1.0
-                s1 += s_coef[t]
-                s2 += s_sq[t]
-            if content[t] >= 0:
-                pool[k] = content[t]
-                k += 1
-        pos += n_tokens[c]
-        rows[c, C_NTOK] = n_tokens[c]
-        rows[c, C_NKNOWN] = n_known
-        rows[c, C_SCOEF] = s1
-        rows[c, C_SSQ] = s2
-        rows[c, C_ADDRESS] = n_address
-        rows[c, C_META] = n_meta
-        occ[c, 0] = start
-        occ[c, 1] = k - start
-    return pool[:k]
+    pool: np.ndarray,
+    ext: np.ndarray,
+    n_stems: int,
+    topics: np.ndarray,
+    article_topic: np.ndarray,
+    char_lens: np.ndarray,
+    has_article: bool,
+    has_thread: bool,
+    w: np.ndarray,
+    intercept: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(off-topic) of a thread's comments (``logistic`` of ``thread_features``) and which of them hold
+    no content word, in one call: scoring needs no more, and a second dispatch plus a numpy slice cost
+    a single comment more than the logistic itself."""
+    text_decision, dense = thread_features(
+        ids, n_chunks, article, table, occ, pool, ext, n_stems, topics, article_topic, char_lens,
+        has_article, has_thread,
+    )  # fmt: skip
+    content_free = np.empty(len(n_chunks), dtype=np.bool_)
+    for i in range(len(n_chunks)):
+        content_free[i] = dense[i, _NO_CONTENT] > 0
+    return logistic(text_decision, dense, w, intercept), content_free

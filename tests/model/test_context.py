@@ -17,6 +17,7 @@ from sklearn.metrics import roc_auc_score
 from core.records import ArticleContext
 from model.context import DENSE_FEATURES, ContextOffTopic, ThreadExample, context_kind
 from model.context_fit import text_matrix
+from model.kernels import C_MENTION, C_Q
 from training.offtopic import swap_examples
 
 REPO = Path(__file__).resolve().parents[2]
@@ -411,12 +412,11 @@ def test_rows_looked_up_once_give_the_same_scores(small_model, seed_thread):
 
 
 def test_compiled_chunk_rows_equal_the_per_chunk_python(small_model, sources):
-    """The memo's rows of new chunks (a token memo and one compiled pass) equal ``_chunk_row``'s, chunk
-    by chunk in Python: in batches, with tokens seen in earlier batches, unseen words, cues, German,
-    non-ASCII separators, and with the token memo restarting mid-stream. ``_rows`` alternating between
-    its small-batch path and the compiled one (a stream of single comments, then threads) gives the
+    """The memo's rows of new chunks (one compiled pass, model/context_kernel.py) equal ``_chunk_row``'s,
+    chunk by chunk in Python: in batches, with tokens seen in earlier batches, unseen words, cues, German,
+    non-ASCII separators. Batches of every size (a single comment's few chunks, then threads) give the
     same rows and unseen-word columns as the reference alone."""
-    from model.context_memo import SMALL_BATCH, ContextChunks
+    from model.context_memo import ContextChunks
 
     texts = [c for t in sources["c3"][1][:20] for c in t.comments]
     texts += ["Zensur!! @mod :) www.x.at “quoted” café—naïve …ok ? ;) :D", "", "   ", "ééé’s 12:30"]
@@ -425,24 +425,128 @@ def test_compiled_chunk_rows_equal_the_per_chunk_python(small_model, sources):
     fast, reference = ContextChunks(small_model), ContextChunks(small_model)
     for start in range(0, len(chunks), 300):
         batch = chunks[start : start + 300]
-        if start == 600:
-            fast._reset_tokens()  # what a full token memo does: later rows must not change
-        got, want = fast._rows_vectorised(batch), reference._rows_per_chunk(batch)
+        got, want = fast._rows(batch), reference._rows_per_chunk(batch)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
     assert fast.oov_words == reference.oov_words and len(fast.oov_words) > 0
     mixed, reference = ContextChunks(small_model), ContextChunks(small_model)
-    sizes = [1, 3, SMALL_BATCH - 1, SMALL_BATCH, 7, 300, 2, 150, 5]
+    sizes = [1, 3, 39, 40, 7, 300, 2, 150, 5]
     start = 0
-    paths = set()
+    seen_sizes = set()
     for size in sizes * 10:
         batch = chunks[start : start + size]
         if not batch:
             break
-        paths.add(len(batch) < SMALL_BATCH)
+        seen_sizes.add(len(batch))
         start += size
         got, want = mixed._rows(batch), reference._rows_per_chunk(batch)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
-    assert paths == {True, False}
+    assert {1, 300} <= seen_sizes
     assert mixed.oov_words == reference.oov_words
+
+
+# Odd chunks the compiled pass must read as the Python tokenizer does: cues in any case, lone surrogates
+# (a "?" to the tokenizer, never a cue), NUL, Unicode quotes, dashes and spaces, CJK, emoji, accents and
+# German capitals (only ASCII is lower-cased), digits, stems, forum words and their exceptions.
+_HOSTILE = [
+    "Zensur!! @mod :) www.x.at “quoted” café—naïve …ok ? ;) :D",
+    "HTTP://X.COM/Path?q=1 Www.Foo WWW.bar http:// :-) :D :d ;( :( ;)",
+    "\ud800lone\udfffsurrogate \udc00",
+    "a\x00b NUL\x00\x00word",
+    "日本語のテキスト、東京。中文，测试！ 한국어 텍스트",
+    "😀😀 emoji🎉test 👍🏽ok 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "ÄÖÜ äöü Straße GELÖSCHT gelöscht Löschung ZENSIERT",
+    "12:30 1000000 2nd 3rd 0.5% $100 #1 1111 aaaa bookkeeping",
+    "posterior trolley trolls Moderators mods MODS admins Posting postings forist",
+    "rationalizations nationally hopping ties tied singers flies e s t",
+    "you're YOU u ur Du dich EUCH sie’s",
+    "a\u2009b\u3000c\u00a0d\u2028e\u00abf\u00bbg\u201eh\u2013i\u2014j\u2026k",
+    "under_score snake_case_word x_y",
+    "@",
+    "?!",
+    # Keys over 16 bytes (compared beyond the table's inline bytes): vocabulary words and stems, and
+    # words sharing their first 16 bytes only.
+    "Arbeitslosenstatistik arbeitslosenstatistiken arbeitslosenstatistix Anforderungsprofile",
+    "altersdiskriminierungen altersdiskriminierunX supercalifragilisticexpialidocious",
+]
+
+
+def test_compiled_chunk_rows_equal_the_reference_on_the_shipped_model(data_dir: Path):
+    """With the shipped vocabulary and stems: every distinct chunk of a corpus sample (names, handles,
+    URLs, emoji, digits, typos) and of hostile strings gets ``_rows_per_chunk``'s row, pool and
+    unseen-word columns, in batches of a single comment's size and of threads'."""
+    from bench.stream import distinct_comments
+    from model.context_memo import ContextChunks
+    from model.score import Scorer
+    from service.settings import DEFAULT_MODEL_DIR
+
+    model = Scorer.load(DEFAULT_MODEL_DIR).models["off_topic"]
+    texts = distinct_comments(data_dir, 4_000) + _HOSTILE
+    chunks = list(dict.fromkeys(c for t in texts for c in t.split()))
+    chunks += [" ".join(_HOSTILE), "", "a"]  # chunks with separators of every kind; empty; one letter
+    assert len(chunks) > 20_000
+    fast, reference = ContextChunks(model), ContextChunks(model)
+    start = 0
+    for size in [1, 7, 2, 140, 30, 3000] * 50:
+        batch = chunks[start : start + size]
+        if not batch:
+            break
+        start += size
+        pool_start = start * 3  # where a memo's pool would end: every start is shifted by it
+        got, want = fast._rows(batch, pool_start), reference._rows_per_chunk(batch)
+        np.testing.assert_array_equal(got[1][:, 0], want[1][:, 0] + pool_start)
+        got[1][:, 0] -= pool_start
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    assert start >= len(chunks)
+    assert fast.oov_words == reference.oov_words and len(fast.oov_words) > 1_000
+    rows = fast._rows(_HOSTILE)[0]
+    assert rows[:, C_Q : C_MENTION + 1].sum(axis=0).min() > 0  # every cue column is exercised
+
+
+def test_scores_equal_the_per_chunk_reference_path(data_dir: Path, monkeypatch):
+    """Off-topic scores through the compiled new-chunk pass equal those of the per-chunk Python rows
+    (within 1e-12), threads of 20 and single comments, with and without an article."""
+    from bench.stream import distinct_comments
+    from model.context_memo import ContextChunks
+    from model.score import Scorer
+    from service.settings import DEFAULT_MODEL_DIR
+
+    model = Scorer.load(DEFAULT_MODEL_DIR).models["off_topic"]
+    texts = distinct_comments(data_dir, 1_200) + _HOSTILE
+    article = ArticleContext(title="Lavrov meets Blinken", body=" ".join(texts[:5]))
+
+    def run(m: ContextOffTopic) -> list[np.ndarray]:
+        out = [m.predict_thread(texts[i : i + 20], article if i % 40 else None)[0] for i in range(0, 800, 20)]
+        return out + [m.predict_thread([t], article if i % 2 else None)[0] for i, t in enumerate(texts[800:])]
+
+    fast = pickle.loads(pickle.dumps(model))
+    got = run(fast)
+    reference = pickle.loads(pickle.dumps(model))
+    monkeypatch.setattr(ContextChunks, "_rows", ContextChunks._rows_per_chunk)
+    want = run(reference)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=0, atol=1e-12)
+
+
+def test_probabilities_in_one_call_equal_the_features_logistic(small_model, seed_thread):
+    """``thread_probabilities`` (features and logistic in one compiled call, what scoring uses) gives
+    bit for bit ``logistic`` of ``thread_features`` and the comments without a content word."""
+    from model.kernels import DENSE_FEATURES, logistic
+
+    texts, article = seed_thread
+    model = pickle.loads(pickle.dumps(small_model))
+    memo = model._memo()
+    weights = model._folded()
+    cases = [(texts, article, True), (texts, None, True), (texts, article, False), (texts[:1], None, True)]
+    cases += [(["lol", texts[0], "+1 !!"], article, True), (["lol"], article, True)]
+    free_seen = set()
+    for thread, art, use_thread in cases:
+        p, free, kind = memo.probabilities(thread, art, use_thread, None, None, weights)
+        text_decision, dense, want_kind = memo.features(thread, art, use_thread)
+        np.testing.assert_array_equal(p, logistic(text_decision, dense, *weights))
+        np.testing.assert_array_equal(free, dense[:, DENSE_FEATURES.index("no_content")] > 0)
+        assert kind == want_kind and free.dtype == bool
+        free_seen.update(free.tolist())
+    assert free_seen == {True, False}
