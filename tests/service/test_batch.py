@@ -472,6 +472,31 @@ def test_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
     assert result.counts["file_errors"] == 1
 
 
+def test_an_export_replaced_by_a_fifo_during_the_run_is_an_error_row_not_a_hang(tmp_path):
+    """discover() saw a regular file; by the time a worker opens it, it is a FIFO with no writer (a
+    crawler's rotation, a hostile upload dir). open() of a FIFO waits for a writer for ever."""
+    import threading
+
+    export = tmp_path / "comments.jsonl"
+    write_jsonl(export, [{"id": "1", "text": "fine words"}])
+    tasks = batch.discover([tmp_path])
+    export.unlink()
+    os.mkfifo(export)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    results: list[batch.ChunkResult] = []
+    worker = threading.Thread(target=lambda: results.append(batch.process_chunk(tasks, config)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the open() (a writer comes and goes), so the thread can end
+        os.close(os.open(export, os.O_WRONLY | os.O_NONBLOCK))
+    assert results, "reading the export blocked on the FIFO"
+    (row,) = rows_of(results[0].text)
+    assert row["kind"] == "error" and "FIFO" in row["error"], row
+    assert results[0].counts["file_errors"] == 1
+
+
 def test_progress_bar_only_on_a_terminal():
     class Tty(io.StringIO):
         def isatty(self) -> bool:
