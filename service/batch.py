@@ -60,6 +60,8 @@ from service.batch_jsonl import (
     refused_id,
 )
 from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
+from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests and callers name batch.VERDICTS)
+from service.batch_summary import ChunkResult, Summary
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
@@ -102,7 +104,6 @@ OUR_CSV_HEADERS = frozenset(
     ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
     for k in range(len(CSV_COLUMNS_ADDED) + 1)
 )
-VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
 # A thread is scored this many consecutive comments at a time, each window as one API request of the
@@ -150,58 +151,6 @@ class BatchConfig:
         return cls(
             model_dir=settings.model_dir, thresholds=settings.thresholds(), limits=settings.limits, **kwargs
         )
-
-
-@dataclass(slots=True)
-class ChunkResult:
-    """A chunk's serialised output rows, its counters, and the worker's identity and peak memory."""
-
-    text: str
-    counts: Counter[str]
-    files: int
-    pid: int
-    peak_rss_bytes: int
-    cpu_seconds: float = 0.0  # CPU time this chunk took in its process (benchmarks: load-independent)
-
-
-@dataclass(slots=True)
-class Summary:
-    """What `moderate score` prints on stderr at the end."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    files: int = 0
-    empty_dirs: list[str] = field(default_factory=list)
-    worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
-    worker_cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds spent on chunks
-    elapsed: float = 0.0
-
-    @property
-    def errors(self) -> int:
-        return self.counts["file_errors"] + self.counts["line_errors"]
-
-    def add(self, chunk: ChunkResult) -> None:
-        self.counts.update(chunk.counts)
-        self.files += chunk.files
-        self.worker_peak_rss[chunk.pid] = max(self.worker_peak_rss.get(chunk.pid, 0), chunk.peak_rss_bytes)
-        self.worker_cpu[chunk.pid] = self.worker_cpu.get(chunk.pid, 0.0) + chunk.cpu_seconds
-
-    def render(self) -> str:
-        c = self.counts
-        elapsed = max(self.elapsed, 1e-9)
-        verdicts = ", ".join(f"{v} {c['decision_' + v]}" for v in VERDICTS)
-        lines = [
-            f"files: {self.files} seen, {c['files_read']} read "
-            f"({c['pages']} pages, {c['jsonl_files']} comment JSONL), {c['file_errors']} failed, "
-            f"{c['skipped']} skipped",
-            f"pages: {c['pages_with_comments']} with comments, {c['pages_without_comments']} without",
-            f"comments scored: {c['comments_scored']}; bad JSONL lines: {c['line_errors']}",
-            f"decisions: {verdicts}",
-            f"errors: {self.errors}",
-            f"elapsed: {self.elapsed:.2f}s, {self.files / elapsed:.1f} files/s, "
-            f"{c['comments_scored'] / elapsed:.1f} comments/s",
-        ]
-        lines += [f"note: {display_line(d)}: empty directory, nothing to score" for d in self.empty_dirs]
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -706,14 +655,17 @@ def score_paths(
     show_progress: bool | None = None,
     chunk_size: int | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
+    summary: Summary | None = None,
 ) -> Summary:
-    """Score everything under `paths` into `sink`; return the counters for the summary. `exclude`: see
-    `discover` (this run's output file, when it sits under an input directory)."""
+    """Score everything under `paths` into `sink`; return the counters for the summary, kept in
+    `summary` when given (what was written when a signal stops the run). `exclude`: see `discover`
+    (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
-    summary = Summary()
+    summary = Summary() if summary is None else summary
     tasks = [
         _read_stdin(config) if t.kind == "stdin" else t for t in discover(paths, summary.empty_dirs, exclude)
     ]
+    summary.total = len(tasks)
     if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
         # Fail fast on a bad model before writing anything. With workers, the parent never loads
         # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
@@ -726,6 +678,7 @@ def score_paths(
         for result in _results(chunks, config, jobs, backend, scheduler):
             sink.write(result.text)
             summary.add(result)
+            summary.last_written = tasks[summary.files - 1].source if summary.files else None
             progress.update(result.files)
     finally:
         progress.close()
@@ -963,18 +916,28 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         # A bar only on a terminal, and not when the rows themselves scroll on that terminal.
         "show_progress": sys.stderr.isatty() and (args.out is not None or not sys.stdout.isatty()),
     }
-    with sigterm_as_exit():
-        if args.out is None:
-            summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
-            sys.stdout.flush()
-        else:
-            with atomic_output(args.out) as fh:
-                # The output may sit under an input directory: neither it nor its temp file is input.
-                st = os.fstat(fh.fileno())
-                exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
-                with contextlib.suppress(OSError):
-                    st = os.stat(args.out)
-                    exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
-                summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
+    summary = Summary()
+    try:
+        with sigterm_as_exit():
+            if args.out is None:
+                score_paths(
+                    args.paths, config, sys.stdout, exclude=own_output(sys.stdout), summary=summary, **kwargs
+                )
+                sys.stdout.flush()
+            else:
+                with atomic_output(args.out) as fh:
+                    # The output may sit under an input directory: neither it nor its temp file is input.
+                    st = os.fstat(fh.fileno())
+                    exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
+                    with contextlib.suppress(OSError):
+                        st = os.stat(args.out)
+                        exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
+                    score_paths(args.paths, config, fh, exclude=exclude, summary=summary, **kwargs)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        said = summary.render_stopped(stop, args.out)
+        if isinstance(stop, KeyboardInterrupt):  # service.cli prints it, as the run's last line
+            raise KeyboardInterrupt(said) from stop
+        print(said, file=sys.stderr)
+        raise
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0

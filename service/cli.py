@@ -177,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModerationError as exc:
         print(f"{name}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # (a command may say what it had done when it was stopped)
+        print(_one_line(str(exc)) or "interrupted", file=sys.stderr)
         return 130
     except ValueError as exc:
         message = _settings_error(exc)

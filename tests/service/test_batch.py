@@ -367,6 +367,45 @@ def test_interrupted_run_leaves_the_final_name_untouched(mixed_dir, tmp_path, mo
 
 
 @pytest.mark.parametrize(
+    ("stop", "said"), [(KeyboardInterrupt(), "Ctrl-C"), (SystemExit(128 + signal.SIGTERM), "SIGTERM")]
+)
+@pytest.mark.parametrize("to_file", [False, True])
+def test_an_interrupted_run_says_what_it_wrote(tmp_path, monkeypatch, capsys, stop, said, to_file):
+    """Stopped mid-run, a run's last stderr line says how many files' rows were written and the last of
+    them (the walk's order: the rest can be run again), or that --out was left as it was. SIGTERM said
+    nothing at all, Ctrl-C only 'interrupted'."""
+    for i in range(5):
+        write_jsonl(tmp_path / f"{i}.jsonl", [{"id": str(i), "text": "an ordinary comment"}])
+    real = batch.process_chunk
+    calls = []
+
+    def stopping(tasks, config):
+        calls.append(1)
+        if len(calls) == 3:  # two files' rows already written
+            raise stop
+        return real(tasks, config)
+
+    monkeypatch.setattr(batch, "process_chunk", stopping)
+    out = tmp_path / "out" / "scores.jsonl"
+    out.parent.mkdir()
+    kw: dict[str, Any] = {"out": out} if to_file else {}
+    with pytest.raises(type(stop)) as stopped:
+        batch.run(args_for(tmp_path, chunk_size=1, **kw), scorer_factory=fake_factory)
+    cap = capsys.readouterr()
+    # Ctrl-C: service.cli prints the KeyboardInterrupt's message as the last line ("interrupted" if none)
+    last = str(stopped.value) if isinstance(stop, KeyboardInterrupt) else cap.err.splitlines()[-1]
+    assert last.startswith(f"moderate score: stopped by {said} after 2 of 5 files"), cap.err
+    if to_file:
+        assert f"nothing written to {out}" in last and list(out.parent.iterdir()) == []
+    else:
+        assert [r["source"] for r in rows_of(cap.out)] == [
+            str(tmp_path / "0.jsonl"),
+            str(tmp_path / "1.jsonl"),
+        ]
+        assert f"the last {tmp_path / '1.jsonl'}" in last, last
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--jobs", "0"], "--jobs"),
