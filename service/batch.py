@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from core.errors import (
     ConfigurationError,
@@ -64,6 +64,7 @@ from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests an
 from service.batch_summary import ChunkResult, Summary
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
+from service.output import CheckedOutput, OutputError
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -715,10 +716,19 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             os.umask(umask)
             mode = 0o666 & ~umask
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        try:
+            # A write the disk refuses (full, a file size limit) is an OutputError: one line, exit 1.
+            checked = CheckedOutput(fh)
+            yield cast(TextIO, checked)
+            checked.flush()
+            try:
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(exc.strerror or str(exc)) from exc
+        finally:
+            with contextlib.suppress(OSError):  # after a refused write its unwritten buffer is dropped
+                fh.close()
         problem = out_problem(str(path))  # it may have changed while we worked: never replace a device
         if problem:
             raise ConfigurationError(f"--out {problem}; the output is not written")
