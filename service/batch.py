@@ -559,7 +559,12 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run
         if (stop := interruption(exc)) is not None:
             raise stop from exc
-        log.error("%s: unexpected %s: %s (-v shows the traceback)", task.source, type(exc).__name__, exc)
+        log.error(
+            "%s: unexpected %s: %s (-v shows the traceback)",
+            display_line(task.source),
+            type(exc).__name__,
+            display_line(str(exc)),
+        )
         log.debug("traceback", exc_info=True)
         counts["file_errors"] += 1
         return [error_row(task.source, f"internal error: {type(exc).__name__}: {exc}", "InternalError")]

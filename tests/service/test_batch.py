@@ -536,6 +536,25 @@ def test_an_export_replaced_by_a_fifo_during_the_run_is_an_error_row_not_a_hang(
     assert results[0].counts["file_errors"] == 1
 
 
+def test_a_warning_naming_an_odd_file_name_is_one_line(tmp_path, caplog):
+    """A crawl's file named with a newline and a byte that is not UTF-8, whose text has a broken UTF-8
+    sequence: the parser's warning wrote the name raw, so one warning was two lines on stderr (the
+    second one free text: `... replaced` under a name of the file's choosing)."""
+    name = os.fsencode(tmp_path) + b"/evil\xff\nWARNING forged.txt"
+    with open(name, "wb") as fh:  # (it declares UTF-8: read as UTF-8, its broken byte replaced)
+        fh.write(b'<html><head><meta charset="utf-8"><title>Council</title></head><body>')
+        fh.write(b"<p>A page about the council with one broken byte: \xff here.</p></body></html>")
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    with caplog.at_level("WARNING"):
+        batch.process_chunk(batch.discover([tmp_path]), config)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("invalid UTF-8" in m for m in messages), messages
+    assert all("\n" not in m and "\udcff" not in m for m in messages), messages
+    assert any("evil\\xff\\nWARNING forged.txt" in m for m in messages), messages
+
+
 def test_progress_bar_only_on_a_terminal():
     class Tty(io.StringIO):
         def isatty(self) -> bool:
