@@ -66,10 +66,11 @@ class Summary:
         return "\n".join(lines)
 
     def render_stopped(self, stop: BaseException, out: Path | None) -> str:
-        """The last line of a run stopped by a signal: what it wrote (the walk's first `files` entries,
-        so the rest can be run again), or that --out was left as it was."""
-        signal_name = "Ctrl-C" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
-        done = f"stopped by {signal_name} after {self.files:,} of {self.total:,} files"
+        """The last line of a run stopped by a signal (the line before the error that stopped it): what
+        it wrote (the walk's first `files` entries, so the rest can be run again), or that --out was
+        left as it was."""
+        cause = {KeyboardInterrupt: "Ctrl-C", SystemExit: "SIGTERM"}.get(type(stop), "an error")
+        done = f"stopped by {cause} after {self.files:,} of {self.total:,} files"
         if out is not None:
             return f"moderate score: {done}: nothing written to {display_line(str(out))} (left as it was)"
         if self.last_written is None:

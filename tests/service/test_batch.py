@@ -674,6 +674,78 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
 
 
+LOST_SCHEDULER_RUN = """
+import functools, sys
+from service import batch, cli
+from tests.service.test_batch import slow_factory
+batch.run = functools.partial(batch.run, scorer_factory=slow_factory)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
+    """The scheduler dies mid-run (its machine rebooted): the run ended in a FutureCancelledError
+    traceback. Now it says what was done and ends with one error line, exit 1, --out left as it was."""
+    import socket
+
+    inputs, outdir = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    outdir.mkdir()
+    for i in range(200):
+        write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    dask = [sys.executable, "-m"]
+    scheduler = subprocess.Popen(
+        [
+            *dask,
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [*dask, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        argv = ["score", str(inputs), "--out", str(outdir / "scores.jsonl"), "--chunk-size", "1"]
+        argv += ["--backend", "dask", "--scheduler", address]
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LOST_SCHEDULER_RUN, *argv], cwd=repo, env=env, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 90
+        while not _temp_output_written(outdir):
+            assert proc.poll() is None and time.monotonic() < deadline, "run ended before it wrote anything"
+            time.sleep(0.05)
+        scheduler.kill()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        for p in (scheduler, worker):
+            p.kill()
+            p.wait(timeout=30)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 1, err
+    assert lines[-1].startswith(f"moderate score: error: the Dask scheduler at {address} dropped"), lines[-3:]
+    assert "nothing written to" in lines[-2], lines[-3:]
+    assert list(outdir.iterdir()) == []
+
+
 class InsultOnlyScorer(FakeScorer):
     """An artifact without an off-topic model: the real Scorer gives NaN for the missing attribute."""
 
