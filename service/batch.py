@@ -413,6 +413,9 @@ def jsonl_rows(
     # A line's language hint is the API's for a request: lines naming another language are scored apart.
     singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
+    # An export may repeat its article on every line (a CMS's denormalised dump): each line's copy was
+    # held until the file was scored (a 50 KB body: ~100 KB a line). Equal articles share one record.
+    articles: dict[ArticleContext, ArticleContext] = {}
     for line_no, raw in jsonl_lines(source, data):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
@@ -435,6 +438,8 @@ def jsonl_rows(
                 refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
             out.append(refused)
             continue
+        if c.article is not None:
+            c.article = articles.setdefault(c.article, c.article)
         slot = (len(out), c)
         out.append(None)  # filled once its thread is scored
         if c.article_id is None:

@@ -555,6 +555,40 @@ def test_a_warning_naming_an_odd_file_name_is_one_line(tmp_path, caplog):
     assert any("evil\\xff\\nWARNING forged.txt" in m for m in messages), messages
 
 
+def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
+    """A CMS export that repeats the article (a 200 KB body) on each comment line: every line's copy
+    was held until the file was scored (10,000 lines with a 50 KB body: 1.3 GB, against 330 MB
+    without the article), past docs/limits.md's ~4.4 KB a line. Equal articles are now held once."""
+    import tracemalloc
+
+    body = "The council met on Tuesday to discuss the new budget for roads and schools. " * 2_700
+    export = tmp_path / "denormalised.jsonl"
+    with_article = {"title": "Budget", "body": body}
+    write_jsonl(
+        export,
+        [
+            {"id": str(i), "text": f"comment {i}", "article_id": "a1", "article": with_article}
+            for i in range(100)
+        ]
+        + [{"id": f"s{i}", "text": f"single {i}", "article": with_article} for i in range(100)],
+    )
+    from collections import Counter
+
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    batch.get_scorer(config)  # (the fake model loaded outside the measure)
+    tracemalloc.start()
+    try:
+        rows = batch.jsonl_rows(str(export), config, Counter())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r["kind"] for r in rows] == ["comment"] * 200
+    # a line's own transient copies (its bytes, text, parsed object), not the 200 lines' (44 MB before)
+    assert peak < 25 * len(body), f"{peak:,} bytes at peak for a {len(body):,}-character article"
+
+
 def test_progress_bar_only_on_a_terminal():
     class Tty(io.StringIO):
         def isatty(self) -> bool:
