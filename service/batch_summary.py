@@ -34,7 +34,7 @@ class Summary:
     worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
     worker_cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds spent on chunks
     elapsed: float = 0.0
-    total: int = 0  # entries the walk found (tasks), `files` of them written so far
+    total: int | None = None  # entries the walk found (tasks; None: still walking), `files` written
     last_written: str | None = None  # the source of the last entry whose rows were written
 
     @property
@@ -70,6 +70,8 @@ class Summary:
         it wrote (the walk's first `files` entries, so the rest can be run again), or that --out was
         left as it was."""
         cause = {KeyboardInterrupt: "Ctrl-C", SystemExit: "SIGTERM"}.get(type(stop), "an error")
+        if self.total is None:
+            return f"moderate score: stopped by {cause} before the walk had listed the files: no rows written"
         done = f"stopped by {cause} after {self.files:,} of {self.total:,} files"
         if out is not None:
             return f"moderate score: {done}: nothing written to {display_line(str(out))} (left as it was)"

@@ -405,6 +405,21 @@ def test_an_interrupted_run_says_what_it_wrote(tmp_path, monkeypatch, capsys, st
         assert f"the last {tmp_path / '1.jsonl'}" in last, last
 
 
+def test_a_run_stopped_during_the_walk_says_so(tmp_path, monkeypatch):
+    """Ctrl-C while a big tree is still being walked: not 'after 0 of 0 files'."""
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+
+    def interrupted_walk(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "discover", interrupted_walk)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        batch.run(args_for(tmp_path), scorer_factory=fake_factory)
+    assert str(stopped.value) == (
+        "moderate score: stopped by Ctrl-C before the walk had listed the files: no rows written"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
