@@ -64,7 +64,7 @@ from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests an
 from service.batch_summary import ChunkResult, Summary
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path
-from service.output import CheckedOutput, OutputError
+from service.output import CheckedOutput, OutputError, write_lines
 from service.settings import THRESHOLD_ATTRIBUTES, Limits, Settings, Thresholds, served_model_dir
 
 if TYPE_CHECKING:
@@ -687,7 +687,9 @@ def score_paths(
     progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
     try:
         for result in _results(chunks, config, jobs, backend, scheduler):
-            sink.write(result.text)
+            summary.cut_chunk = True  # (until its rows are all written)
+            write_lines(sink, result.text, quoted=config.out_format == "csv")
+            summary.cut_chunk = False
             summary.add(result)
             summary.last_written = tasks[summary.files - 1].source if summary.files else None
             progress.update(result.files)

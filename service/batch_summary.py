@@ -36,6 +36,7 @@ class Summary:
     elapsed: float = 0.0
     total: int | None = None  # entries the walk found (tasks; None: still walking), `files` written
     last_written: str | None = None  # the source of the last entry whose rows were written
+    cut_chunk: bool = False  # stopped while writing a chunk: the next entries' first rows may be out
 
     @property
     def errors(self) -> int:
@@ -75,9 +76,11 @@ class Summary:
         done = f"stopped by {cause} after {self.files:,} of {self.total:,} files"
         if out is not None:
             return f"moderate score: {done}: nothing written to {display_line(str(out))} (left as it was)"
+        cut = ", and perhaps the first rows of the next (whole lines)" if self.cut_chunk else ""
         if self.last_written is None:
-            return f"moderate score: {done}: no rows written"
+            rows = "perhaps the first rows of the first files (whole lines)" if self.cut_chunk else "no rows"
+            return f"moderate score: {done}: {rows} written"
         return (
             f"moderate score: {done}: the rows of the first {self.files:,} in walk order are written, "
-            f"the last {display_line(self.last_written)}; the other {self.total - self.files:,} are not"
+            f"the last {display_line(self.last_written)}{cut}; the other {self.total - self.files:,} are not"
         )

@@ -420,6 +420,56 @@ def test_a_run_stopped_during_the_walk_says_so(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.parametrize("out_format", ["jsonl", "csv"])
+def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, out_format):
+    """The reader is slow: the pipe is full and the write waits. A Ctrl-C (or SIGTERM) landing then cut
+    the line being written and dropped the rest of the buffer: the output ended in half a row. Now the
+    row is finished first (the reader takes it; in CSV a quoted cell's newline ends no row), and the
+    run still stops."""
+    import fcntl
+    import struct
+    import termios
+    import threading
+
+    comments = [{"id": f"{i}\nof an export", "text": f"comment {i} " * 20} for i in range(3_000)]
+    write_jsonl(tmp_path / "big.jsonl", comments)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory, out_format=out_format)
+    read_end, write_end = os.pipe()
+    main, received = threading.get_ident(), bytearray()
+
+    def slow_reader() -> None:
+        # The pipe holds 16 pages and a write goes to a fresh page when it does not fit the last one, so
+        # a writer waits once 15 pages are full.
+        deadline = time.monotonic() + 30
+        while struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0\0\0\0"))[0] < 15 * 4096:
+            if time.monotonic() > deadline:
+                break  # (the assertions below say so; the pipe is drained all the same)
+            time.sleep(0.01)  # (polling the pipe's fill level: the writer waits once it is full)
+        signal.pthread_kill(main, signal.SIGINT)
+        while chunk := os.read(read_end, 1 << 16):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=slow_reader)
+    reader.start()
+    summary = batch.Summary()
+    with os.fdopen(write_end, "w", encoding="utf-8") as sink, pytest.raises(KeyboardInterrupt):
+        batch.score_paths([tmp_path], config, sink, summary=summary)
+    reader.join(timeout=30)
+    os.close(read_end)
+    assert len(received) >= 15 * 4096 and received.endswith(b"\n"), received[-200:]
+    if out_format == "csv":
+        records = list(csv.reader(io.StringIO(received.decode())))
+        assert records[0] == list(batch.CSV_COLUMNS) and received.count(b'"') % 2 == 0, received[-200:]
+        assert {(len(r), r[0]) for r in records[1:]} == {(len(batch.CSV_COLUMNS), "comment")}
+    else:
+        assert [json.loads(line)["kind"] for line in received.splitlines()] == ["comment"] * received.count(
+            b"\n"
+        )
+    assert summary.cut_chunk and "perhaps the first rows" in summary.render_stopped(KeyboardInterrupt(), None)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
