@@ -59,7 +59,14 @@ from service.batch_jsonl import (
     reads_as_json_lines,
     refused_id,
 )
-from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
+from service.batch_process import (
+    Progress,
+    exit_with_parent,
+    interruption,
+    log_like_parent,
+    peak_rss_bytes,
+    sigterm_as_exit,
+)
 from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests and callers name batch.VERDICTS)
 from service.batch_summary import ChunkResult, Summary
 from service.decide import decide, judged_language
@@ -144,8 +151,10 @@ class BatchConfig:
     out_format: OutFormat = "jsonl"
     page_format: Literal["auto", "text", "html"] = "auto"
     scorer_factory: ScorerFactory | None = None  # None: the real model.score.Scorer.load
-    # Local worker processes exit when this process (the `moderate score` that started them) is gone.
+    # Local worker processes exit when this process (the `moderate score` that started them) is gone,
+    # and log at its level (None: as they are).
     parent_pid: int | None = None
+    log_level: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> BatchConfig:
@@ -618,6 +627,7 @@ def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
 
 def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
     exit_with_parent(config.parent_pid)
+    log_like_parent(config.log_level)
     cpu = time.process_time()
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
@@ -919,7 +929,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)
     if args.backend == "local" and args.jobs > 1:
-        config = dataclasses.replace(config, parent_pid=os.getpid())
+        level = logging.getLogger().getEffectiveLevel()
+        config = dataclasses.replace(config, parent_pid=os.getpid(), log_level=level)
     jobs = args.jobs
     cores = os.cpu_count() or 1
     if args.backend == "local" and jobs > cores:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO, cast
 
 from core.errors import ModerationError
-from service.output import CheckedOutput, OutputError
+from service.output import LOG_FORMAT, CheckedOutput, OutputError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.WARNING,
-            format="%(levelname)s %(name)s: %(message)s",
+            format=LOG_FORMAT,
             stream=sys.stderr,
         )
         from service.settings import warn_unknown_variables  # once per command, not per Settings()

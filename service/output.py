@@ -17,6 +17,9 @@ import time
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+# stderr's log lines, in the `moderate` process and in its local worker processes alike.
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
 
 class OutputError(Exception):
     """The output refused a write: a full disk, a file size limit, a closed descriptor (a closed pipe

@@ -845,6 +845,64 @@ def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
     assert list(outdir.iterdir()) == []
 
 
+class CrashingScorer(FakeScorer):
+    """A bug in the model code: an unexpected exception, which costs its file an InternalError row."""
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        raise RuntimeError("a bug in the scorer")
+
+
+def crashing_factory(model_dir: Path) -> CrashingScorer:
+    return CrashingScorer(model_dir=model_dir)
+
+
+CRASHING_RUN = """
+import functools, sys
+from service import batch, cli
+from tests.service.test_batch import crashing_factory
+batch.run = functools.partial(batch.run, scorer_factory=crashing_factory)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_local_workers_log_as_the_moderate_process_does(tmp_path):
+    """With --jobs 2 a worker had no logging set up: its lines came out bare ('a.jsonl: unexpected
+    RuntimeError ...' without 'ERROR service.batch:'), and `-v`, which the line itself points to for the
+    traceback, showed none of it. Workers now log with the run's level and format."""
+    for name in ("a", "b"):
+        write_jsonl(tmp_path / f"{name}.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASHING_RUN,
+            "-v",
+            "score",
+            str(tmp_path),
+            "--jobs",
+            "2",
+            "--chunk-size",
+            "1",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    for name in ("a", "b"):
+        assert (
+            f"ERROR service.batch: {tmp_path / name}.jsonl: unexpected RuntimeError: a bug in the scorer"
+            in (line.partition(" (-v")[0] for line in lines)
+        ), proc.stderr
+    assert "DEBUG service.batch: traceback" in lines and "RuntimeError: a bug in the scorer" in lines, (
+        proc.stderr
+    )
+
+
 class InsultOnlyScorer(FakeScorer):
     """An artifact without an off-topic model: the real Scorer gives NaN for the missing attribute."""
 
