@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from core.errors import (
     ConfigurationError,
@@ -60,9 +60,19 @@ from service.batch_jsonl import (
     reads_as_json_lines,
     refused_id,
 )
-from service.batch_process import Progress, exit_with_parent, interruption, peak_rss_bytes, sigterm_as_exit
+from service.batch_process import (
+    Progress,
+    exit_with_parent,
+    interruption,
+    log_like_parent,
+    peak_rss_bytes,
+    sigterm_as_exit,
+)
+from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests and callers name batch.VERDICTS)
+from service.batch_summary import ChunkResult, Summary
 from service.decide import decide, judged_language
 from service.ingest import display_line, display_path, without_source
+from service.output import CheckedOutput, OutputError, write_lines
 from service.settings import (
     THRESHOLD_ATTRIBUTES,
     Limits,
@@ -110,7 +120,6 @@ OUR_CSV_HEADERS = frozenset(
     ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
     for k in range(len(CSV_COLUMNS_ADDED) + 1)
 )
-VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 # Lines without an article_id scored per call (bounded: a million-line export is not one numpy batch).
 SINGLES_PER_CALL = 1_000
 # A thread is scored this many consecutive comments at a time, each window as one API request of the
@@ -150,66 +159,16 @@ class BatchConfig:
     out_format: OutFormat = "jsonl"
     page_format: Literal["auto", "text", "html"] = "auto"
     scorer_factory: ScorerFactory | None = None  # None: the real model.score.Scorer.load
-    # Local worker processes exit when this process (the `moderate score` that started them) is gone.
+    # Local worker processes exit when this process (the `moderate score` that started them) is gone,
+    # and log at its level (None: as they are).
     parent_pid: int | None = None
+    log_level: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> BatchConfig:
         return cls(
             model_dir=settings.model_dir, thresholds=settings.thresholds(), limits=settings.limits, **kwargs
         )
-
-
-@dataclass(slots=True)
-class ChunkResult:
-    """A chunk's serialised output rows, its counters, and the worker's identity and peak memory."""
-
-    text: str
-    counts: Counter[str]
-    files: int
-    pid: int
-    peak_rss_bytes: int
-    cpu_seconds: float = 0.0  # CPU time this chunk took in its process (benchmarks: load-independent)
-
-
-@dataclass(slots=True)
-class Summary:
-    """What `moderate score` prints on stderr at the end."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    files: int = 0
-    empty_dirs: list[str] = field(default_factory=list)
-    worker_peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
-    worker_cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds spent on chunks
-    elapsed: float = 0.0
-
-    @property
-    def errors(self) -> int:
-        return self.counts["file_errors"] + self.counts["line_errors"]
-
-    def add(self, chunk: ChunkResult) -> None:
-        self.counts.update(chunk.counts)
-        self.files += chunk.files
-        self.worker_peak_rss[chunk.pid] = max(self.worker_peak_rss.get(chunk.pid, 0), chunk.peak_rss_bytes)
-        self.worker_cpu[chunk.pid] = self.worker_cpu.get(chunk.pid, 0.0) + chunk.cpu_seconds
-
-    def render(self) -> str:
-        c = self.counts
-        elapsed = max(self.elapsed, 1e-9)
-        verdicts = ", ".join(f"{v} {c['decision_' + v]}" for v in VERDICTS)
-        lines = [
-            f"files: {self.files} seen, {c['files_read']} read "
-            f"({c['pages']} pages, {c['jsonl_files']} comment JSONL), {c['file_errors']} failed, "
-            f"{c['skipped']} skipped",
-            f"pages: {c['pages_with_comments']} with comments, {c['pages_without_comments']} without",
-            f"comments scored: {c['comments_scored']}; bad JSONL lines: {c['line_errors']}",
-            f"decisions: {verdicts}",
-            f"errors: {self.errors}",
-            f"elapsed: {self.elapsed:.2f}s, {self.files / elapsed:.1f} files/s, "
-            f"{c['comments_scored'] / elapsed:.1f} comments/s",
-        ]
-        lines += [f"note: {display_line(d)}: empty directory, nothing to score" for d in self.empty_dirs]
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -474,6 +433,9 @@ def jsonl_rows(
     # A line's language hint is the API's for a request: lines naming another language are scored apart.
     singles: dict[tuple[tuple[str, str] | None, str | None], list[tuple[int, JsonlComment]]] = {}
     line_errors = 0  # added to the run's counts only if the file is read to its end
+    # An export may repeat its article on every line (a CMS's denormalised dump): each line's copy was
+    # held until the file was scored (a 50 KB body: ~100 KB a line). Equal articles share one record.
+    articles: dict[ArticleContext, ArticleContext] = {}
     for line_no, raw in jsonl_lines(source, data):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
@@ -496,6 +458,8 @@ def jsonl_rows(
                 refused["id"] = cid  # the export's own id, when the line has one: rows are matched by it
             out.append(refused)
             continue
+        if c.article is not None:
+            c.article = articles.setdefault(c.article, c.article)
         slot = (len(out), c)
         out.append(None)  # filled once its thread is scored
         if c.article_id is None:
@@ -618,7 +582,12 @@ def task_rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dic
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run
         if (stop := interruption(exc)) is not None:
             raise stop from exc
-        log.error("%s: unexpected %s: %s (-v shows the traceback)", task.source, type(exc).__name__, exc)
+        log.error(
+            "%s: unexpected %s: %s (-v shows the traceback)",
+            display_line(task.source),
+            type(exc).__name__,
+            display_line(str(exc)),
+        )
         log.debug("traceback", exc_info=True)
         counts["file_errors"] += 1
         return [error_row(task.source, f"internal error: {type(exc).__name__}: {exc}", "InternalError")]
@@ -667,6 +636,7 @@ def serialise(rows: Iterable[dict[str, Any]], out_format: OutFormat) -> str:
 
 def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
     exit_with_parent(config.parent_pid)
+    log_like_parent(config.log_level)
     cpu = time.process_time()
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
@@ -715,14 +685,17 @@ def score_paths(
     show_progress: bool | None = None,
     chunk_size: int | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
+    summary: Summary | None = None,
 ) -> Summary:
-    """Score everything under `paths` into `sink`; return the counters for the summary. `exclude`: see
-    `discover` (this run's output file, when it sits under an input directory)."""
+    """Score everything under `paths` into `sink`; return the counters for the summary, kept in
+    `summary` when given (what was written when a signal stops the run). `exclude`: see `discover`
+    (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
-    summary = Summary()
+    summary = Summary() if summary is None else summary
     tasks = [
         _read_stdin(config) if t.kind == "stdin" else t for t in discover(paths, summary.empty_dirs, exclude)
     ]
+    summary.total = len(tasks)
     if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
         # Fail fast on a bad model before writing anything. With workers, the parent never loads
         # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
@@ -733,8 +706,11 @@ def score_paths(
     progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
     try:
         for result in _results(chunks, config, jobs, backend, scheduler):
-            sink.write(result.text)
+            summary.cut_chunk = True  # (until its rows are all written)
+            write_lines(sink, result.text, quoted=config.out_format == "csv")
+            summary.cut_chunk = False
             summary.add(result)
+            summary.last_written = tasks[summary.files - 1].source if summary.files else None
             progress.update(result.files)
     finally:
         progress.close()
@@ -771,10 +747,19 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             os.umask(umask)
             mode = 0o666 & ~umask
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        try:
+            # A write the disk refuses (full, a file size limit) is an OutputError: one line, exit 1.
+            checked = CheckedOutput(fh)
+            yield cast(TextIO, checked)
+            checked.flush()
+            try:
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(exc.strerror or str(exc)) from exc
+        finally:
+            with contextlib.suppress(OSError):  # after a refused write its unwritten buffer is dropped
+                fh.close()
         problem = out_problem(str(path))  # it may have changed while we worked: never replace a device
         if problem:
             raise ConfigurationError(f"--out {problem}; the output is not written")
@@ -953,7 +938,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     if scorer_factory is not None:
         config = dataclasses.replace(config, scorer_factory=scorer_factory)
     if args.backend == "local" and args.jobs > 1:
-        config = dataclasses.replace(config, parent_pid=os.getpid())
+        level = logging.getLogger().getEffectiveLevel()
+        config = dataclasses.replace(config, parent_pid=os.getpid(), log_level=level)
     jobs = args.jobs
     cores = os.cpu_count() or 1
     if args.backend == "local" and jobs > cores:
@@ -972,18 +958,30 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
         # A bar only on a terminal, and not when the rows themselves scroll on that terminal.
         "show_progress": sys.stderr.isatty() and (args.out is not None or not sys.stdout.isatty()),
     }
-    with sigterm_as_exit():
-        if args.out is None:
-            summary = score_paths(args.paths, config, sys.stdout, exclude=own_output(sys.stdout), **kwargs)
-            sys.stdout.flush()
-        else:
-            with atomic_output(args.out) as fh:
-                # The output may sit under an input directory: neither it nor its temp file is input.
-                st = os.fstat(fh.fileno())
-                exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
-                with contextlib.suppress(OSError):
-                    st = os.stat(args.out)
-                    exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
-                summary = score_paths(args.paths, config, fh, exclude=exclude, **kwargs)
+    summary = Summary()
+    try:
+        with sigterm_as_exit():
+            if args.out is None:
+                score_paths(
+                    args.paths, config, sys.stdout, exclude=own_output(sys.stdout), summary=summary, **kwargs
+                )
+                sys.stdout.flush()
+            else:
+                with atomic_output(args.out) as fh:
+                    # The output may sit under an input directory: neither it nor its temp file is input.
+                    st = os.fstat(fh.fileno())
+                    exclude: dict[tuple[int, int], str | None] = {(st.st_dev, st.st_ino): None}
+                    with contextlib.suppress(OSError):
+                        st = os.stat(args.out)
+                        exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
+                    score_paths(args.paths, config, fh, exclude=exclude, summary=summary, **kwargs)
+    except (KeyboardInterrupt, SystemExit, ModerationError) as stop:
+        if isinstance(stop, ModerationError) and not summary.files:
+            raise  # (refused before any file was done: the error alone says it)
+        said = summary.render_stopped(stop, args.out)
+        if isinstance(stop, KeyboardInterrupt):  # service.cli prints it, as the run's last line
+            raise KeyboardInterrupt(said) from stop
+        print(said, file=sys.stderr)
+        raise
     print(summary.render(), file=sys.stderr)
     return 1 if summary.errors else 0

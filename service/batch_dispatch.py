@@ -8,6 +8,7 @@ the result of an item whose worker process died reading it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
@@ -69,6 +70,7 @@ def _dask_results(
     gives up on again gets ``died``. (Not through joblib's Dask backend: it never completes a task
     that ends in KilledWorker, so the run hung for ever.)"""
     from dask.distributed import Client, KilledWorker
+    from distributed.client import FutureCancelledError
 
     try:
         client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
@@ -76,7 +78,7 @@ def _dask_results(
         raise ConfigurationError(
             f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
         ) from exc
-    with client:
+    with client, _scheduler_lost(scheduler, FutureCancelledError):
         threads = sum(client.nthreads().values())
         log.info("dask cluster %s: %d workers, %d threads", scheduler, len(client.nthreads()), threads)
         ahead = DASK_AHEAD_PER_THREAD * max(1, threads)
@@ -95,6 +97,19 @@ def _dask_results(
                 yield result
             for following in itertools.islice(queued, 1):
                 in_flight.append((following, client.submit(work, following, pure=False)))
+
+
+@contextlib.contextmanager
+def _scheduler_lost(scheduler: str | None, cancelled: type[Exception]) -> Iterator[None]:
+    """A future the cluster cancelled (its scheduler gone or restarted: ``scheduler-connection-lost``)
+    is a ConfigurationError, one line, not a traceback: the run cannot go on."""
+    try:
+        yield
+    except cancelled as exc:
+        why = getattr(exc, "reason", None) or exc
+        raise ConfigurationError(
+            f"the Dask scheduler at {scheduler} dropped the run's work ({why}): the run is incomplete"
+        ) from exc
 
 
 def _dask_one_by_one(

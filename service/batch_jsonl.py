@@ -7,14 +7,16 @@ import codecs
 import contextlib
 import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pydantic_core import from_json
 
-from core.errors import MalformedInputError, TooLargeError
+from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import ArticleContext
 from service.api.jsonsteps import json_error
 from service.ingest import has_visible_text
@@ -150,10 +152,26 @@ def skip_rest_of_line(fh: BinaryIO) -> None:
         pass
 
 
+def _open_export(path: str) -> BinaryIO:
+    """The export at `path`, opened for reading without waiting: the walk saw a regular file, but one
+    replaced since by a FIFO made open() wait for a writer for ever. Only a regular file is read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "no longer a regular file"
+            raise InputError(f"{kind} since the run listed it, not a comment export")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(line number, raw bytes) per non-blank line of the file at `path`, or of `data` when given (the
     export read from standard input); None for a line over MAX_JSONL_LINE_BYTES."""
-    with open(path, "rb") if data is None else io.BytesIO(data) as fh:
+    with _open_export(path) if data is None else io.BytesIO(data) as fh:
         line_no = 0
         while True:
             raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)

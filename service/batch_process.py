@@ -4,13 +4,17 @@ turned into an exit that cleans up."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
+
+from service.output import LOG_FORMAT
 
 
 class Progress:
@@ -73,6 +77,15 @@ def exit_with_parent(parent_pid: int | None) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def log_like_parent(level: int | None) -> None:
+    """In a local worker: log to stderr at `level` (the `moderate` process's), in its format. A worker
+    had no logging set up, so its lines came out bare and `-v` showed none of its debug lines (the
+    traceback an 'unexpected' error points to). A process that logs already is left as it is."""
+    root = logging.getLogger()
+    if level is not None and not root.handlers:
+        logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
 
 
 def interruption(exc: BaseException) -> BaseException | None:

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib
-import io
 import logging
 import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO, cast
+from typing import TextIO, cast
 
 from core.errors import ModerationError
+from service.output import LOG_FORMAT, CheckedOutput, OutputError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -94,42 +93,6 @@ def _settings_error(exc: ValueError) -> str | None:
     return "invalid setting " + "; ".join(parts)
 
 
-class _OutputError(Exception):
-    """Standard output refused a write: a full disk, a closed descriptor (a closed pipe is not this)."""
-
-
-class _ClosedOutput(io.TextIOBase):
-    """sys.stdout when the process was started with it closed (`>&-`)."""
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-
-class _Output:
-    """sys.stdout for the run: a write or flush that fails is an _OutputError, told apart from every
-    other OSError; the rest goes to the stream itself."""
-
-    def __init__(self, out: TextIO | None) -> None:
-        self._out: Any = _ClosedOutput() if out is None else out
-
-    def write(self, text: str) -> int:
-        return int(self._call("write", text))
-
-    def flush(self) -> None:
-        self._call("flush")
-
-    def _call(self, name: str, *args: Any) -> Any:
-        try:
-            return getattr(self._out, name)(*args)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _OutputError(exc.strerror or str(exc)) from exc
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._out, name)
-
-
 def _drop_unwritten_output(out: TextIO | None) -> None:
     """Bytes left in the refused stream's buffer would fail again, in a second message, as Python exits."""
     with contextlib.suppress(AttributeError, OSError, ValueError):
@@ -152,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = f"moderate {selected}" if selected in COMMANDS else "moderate"
     # Wrapped before argparse writes --help: it swallows an OSError of its own write, so a help text
     # that never reached a full disk exited 0.
-    stdout, sys.stdout = sys.stdout, cast(TextIO, _Output(sys.stdout))
+    stdout, sys.stdout = sys.stdout, cast(TextIO, CheckedOutput(sys.stdout))
     try:
         try:
             args = build_parser(selected).parse_args(argv)
@@ -161,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.WARNING,
-            format="%(levelname)s %(name)s: %(message)s",
+            format=LOG_FORMAT,
             stream=sys.stderr,
         )
         from service.settings import warn_unknown_variables  # once per command, not per Settings()
@@ -170,15 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = int(args._module.run(args))
         sys.stdout.flush()  # what is still buffered must reach the file before the status says so
         return status
-    except _OutputError as exc:
+    except OutputError as exc:
         _drop_unwritten_output(stdout)
         print(f"{name}: error: cannot write the output: {exc}", file=sys.stderr)
         return 1
     except ModerationError as exc:
         print(f"{name}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # (a command may say what it had done when it was stopped)
+        print(_one_line(str(exc)) or "interrupted", file=sys.stderr)
         return 130
     except ValueError as exc:
         message = _settings_error(exc)

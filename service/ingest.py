@@ -306,7 +306,7 @@ def _decode_text(data: bytes, source: str) -> str:
     # all-ASCII page that declares UTF-8 has no multi-byte sequence to show for it, and is trusted.
     bad = _count_utf8_errors(data)
     if bad <= max(2, len(data) // 5000) and (declared in {"utf-8", "utf_8"} or _looks_like_utf8(data)):
-        log.warning("%s: %d invalid UTF-8 sequence(s), replaced", source, bad)
+        log.warning("%s: %d invalid UTF-8 sequence(s), replaced", display_line(source), bad)
         return data.decode("utf-8", errors="replace")
     guess = _guess(data)
     if guess:

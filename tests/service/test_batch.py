@@ -367,6 +367,110 @@ def test_interrupted_run_leaves_the_final_name_untouched(mixed_dir, tmp_path, mo
 
 
 @pytest.mark.parametrize(
+    ("stop", "said"), [(KeyboardInterrupt(), "Ctrl-C"), (SystemExit(128 + signal.SIGTERM), "SIGTERM")]
+)
+@pytest.mark.parametrize("to_file", [False, True])
+def test_an_interrupted_run_says_what_it_wrote(tmp_path, monkeypatch, capsys, stop, said, to_file):
+    """Stopped mid-run, a run's last stderr line says how many files' rows were written and the last of
+    them (the walk's order: the rest can be run again), or that --out was left as it was. SIGTERM said
+    nothing at all, Ctrl-C only 'interrupted'."""
+    for i in range(5):
+        write_jsonl(tmp_path / f"{i}.jsonl", [{"id": str(i), "text": "an ordinary comment"}])
+    real = batch.process_chunk
+    calls = []
+
+    def stopping(tasks, config):
+        calls.append(1)
+        if len(calls) == 3:  # two files' rows already written
+            raise stop
+        return real(tasks, config)
+
+    monkeypatch.setattr(batch, "process_chunk", stopping)
+    out = tmp_path / "out" / "scores.jsonl"
+    out.parent.mkdir()
+    kw: dict[str, Any] = {"out": out} if to_file else {}
+    with pytest.raises(type(stop)) as stopped:
+        batch.run(args_for(tmp_path, chunk_size=1, **kw), scorer_factory=fake_factory)
+    cap = capsys.readouterr()
+    # Ctrl-C: service.cli prints the KeyboardInterrupt's message as the last line ("interrupted" if none)
+    last = str(stopped.value) if isinstance(stop, KeyboardInterrupt) else cap.err.splitlines()[-1]
+    assert last.startswith(f"moderate score: stopped by {said} after 2 of 5 files"), cap.err
+    if to_file:
+        assert f"nothing written to {out}" in last and list(out.parent.iterdir()) == []
+    else:
+        assert [r["source"] for r in rows_of(cap.out)] == [
+            str(tmp_path / "0.jsonl"),
+            str(tmp_path / "1.jsonl"),
+        ]
+        assert f"the last {tmp_path / '1.jsonl'}" in last, last
+
+
+def test_a_run_stopped_during_the_walk_says_so(tmp_path, monkeypatch):
+    """Ctrl-C while a big tree is still being walked: not 'after 0 of 0 files'."""
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+
+    def interrupted_walk(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "discover", interrupted_walk)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        batch.run(args_for(tmp_path), scorer_factory=fake_factory)
+    assert str(stopped.value) == (
+        "moderate score: stopped by Ctrl-C before the walk had listed the files: no rows written"
+    )
+
+
+@pytest.mark.parametrize("out_format", ["jsonl", "csv"])
+def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, out_format):
+    """The reader is slow: the pipe is full and the write waits. A Ctrl-C (or SIGTERM) landing then cut
+    the line being written and dropped the rest of the buffer: the output ended in half a row. Now the
+    row is finished first (the reader takes it; in CSV a quoted cell's newline ends no row), and the
+    run still stops."""
+    import fcntl
+    import struct
+    import termios
+    import threading
+
+    comments = [{"id": f"{i}\nof an export", "text": f"comment {i} " * 20} for i in range(3_000)]
+    write_jsonl(tmp_path / "big.jsonl", comments)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory, out_format=out_format)
+    read_end, write_end = os.pipe()
+    main, received = threading.get_ident(), bytearray()
+
+    def slow_reader() -> None:
+        # The pipe holds 16 pages and a write goes to a fresh page when it does not fit the last one, so
+        # a writer waits once 15 pages are full.
+        deadline = time.monotonic() + 30
+        while struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0\0\0\0"))[0] < 15 * 4096:
+            if time.monotonic() > deadline:
+                break  # (the assertions below say so; the pipe is drained all the same)
+            time.sleep(0.01)  # (polling the pipe's fill level: the writer waits once it is full)
+        signal.pthread_kill(main, signal.SIGINT)
+        while chunk := os.read(read_end, 1 << 16):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=slow_reader)
+    reader.start()
+    summary = batch.Summary()
+    with os.fdopen(write_end, "w", encoding="utf-8") as sink, pytest.raises(KeyboardInterrupt):
+        batch.score_paths([tmp_path], config, sink, summary=summary)
+    reader.join(timeout=30)
+    os.close(read_end)
+    assert len(received) >= 15 * 4096 and received.endswith(b"\n"), received[-200:]
+    if out_format == "csv":
+        records = list(csv.reader(io.StringIO(received.decode())))
+        assert records[0] == list(batch.CSV_COLUMNS) and received.count(b'"') % 2 == 0, received[-200:]
+        assert {(len(r), r[0]) for r in records[1:]} == {(len(batch.CSV_COLUMNS), "comment")}
+    else:
+        assert [json.loads(line)["kind"] for line in received.splitlines()] == ["comment"] * received.count(
+            b"\n"
+        )
+    assert summary.cut_chunk and "perhaps the first rows" in summary.render_stopped(KeyboardInterrupt(), None)
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--jobs", "0"], "--jobs"),
@@ -470,6 +574,84 @@ def test_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
     (row,) = rows_of(result.text)
     assert row["kind"] == "error" and "permission denied" in row["error"]
     assert result.counts["file_errors"] == 1
+
+
+def test_an_export_replaced_by_a_fifo_during_the_run_is_an_error_row_not_a_hang(tmp_path):
+    """discover() saw a regular file; by the time a worker opens it, it is a FIFO with no writer (a
+    crawler's rotation, a hostile upload dir). open() of a FIFO waits for a writer for ever."""
+    import threading
+
+    export = tmp_path / "comments.jsonl"
+    write_jsonl(export, [{"id": "1", "text": "fine words"}])
+    tasks = batch.discover([tmp_path])
+    export.unlink()
+    os.mkfifo(export)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    results: list[batch.ChunkResult] = []
+    worker = threading.Thread(target=lambda: results.append(batch.process_chunk(tasks, config)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the open() (a writer comes and goes), so the thread can end
+        os.close(os.open(export, os.O_WRONLY | os.O_NONBLOCK))
+    assert results, "reading the export blocked on the FIFO"
+    (row,) = rows_of(results[0].text)
+    assert row["kind"] == "error" and "FIFO" in row["error"], row
+    assert results[0].counts["file_errors"] == 1
+
+
+def test_a_warning_naming_an_odd_file_name_is_one_line(tmp_path, caplog):
+    """A crawl's file named with a newline and a byte that is not UTF-8, whose text has a broken UTF-8
+    sequence: the parser's warning wrote the name raw, so one warning was two lines on stderr (the
+    second one free text: `... replaced` under a name of the file's choosing)."""
+    name = os.fsencode(tmp_path) + b"/evil\xff\nWARNING forged.txt"
+    with open(name, "wb") as fh:  # (it declares UTF-8: read as UTF-8, its broken byte replaced)
+        fh.write(b'<html><head><meta charset="utf-8"><title>Council</title></head><body>')
+        fh.write(b"<p>A page about the council with one broken byte: \xff here.</p></body></html>")
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    with caplog.at_level("WARNING"):
+        batch.process_chunk(batch.discover([tmp_path]), config)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("invalid UTF-8" in m for m in messages), messages
+    assert all("\n" not in m and "\udcff" not in m for m in messages), messages
+    assert any("evil\\xff\\nWARNING forged.txt" in m for m in messages), messages
+
+
+def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
+    """A CMS export that repeats the article (a 200 KB body) on each comment line: every line's copy
+    was held until the file was scored (10,000 lines with a 50 KB body: 1.3 GB, against 330 MB
+    without the article), past docs/limits.md's ~4.4 KB a line. Equal articles are now held once."""
+    import tracemalloc
+
+    body = "The council met on Tuesday to discuss the new budget for roads and schools. " * 2_700
+    export = tmp_path / "denormalised.jsonl"
+    with_article = {"title": "Budget", "body": body}
+    write_jsonl(
+        export,
+        [
+            {"id": str(i), "text": f"comment {i}", "article_id": "a1", "article": with_article}
+            for i in range(100)
+        ]
+        + [{"id": f"s{i}", "text": f"single {i}", "article": with_article} for i in range(100)],
+    )
+    from collections import Counter
+
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    batch.get_scorer(config)  # (the fake model loaded outside the measure)
+    tracemalloc.start()
+    try:
+        rows = batch.jsonl_rows(str(export), config, Counter())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r["kind"] for r in rows] == ["comment"] * 200
+    # a line's own transient copies (its bytes, text, parsed object), not the 200 lines' (44 MB before)
+    assert peak < 25 * len(body), f"{peak:,} bytes at peak for a {len(body):,}-character article"
 
 
 def test_progress_bar_only_on_a_terminal():
@@ -589,6 +771,136 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == rc if rc is not None else proc.returncode != 0, err
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
+
+
+LOST_SCHEDULER_RUN = """
+import functools, sys
+from service import batch, cli
+from tests.service.test_batch import slow_factory
+batch.run = functools.partial(batch.run, scorer_factory=slow_factory)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
+    """The scheduler dies mid-run (its machine rebooted): the run ended in a FutureCancelledError
+    traceback. Now it says what was done and ends with one error line, exit 1, --out left as it was."""
+    import socket
+
+    inputs, outdir = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    outdir.mkdir()
+    for i in range(200):
+        write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    dask = [sys.executable, "-m"]
+    scheduler = subprocess.Popen(
+        [
+            *dask,
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [*dask, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        argv = ["score", str(inputs), "--out", str(outdir / "scores.jsonl"), "--chunk-size", "1"]
+        argv += ["--backend", "dask", "--scheduler", address]
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LOST_SCHEDULER_RUN, *argv], cwd=repo, env=env, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 90
+        while not _temp_output_written(outdir):
+            assert proc.poll() is None and time.monotonic() < deadline, "run ended before it wrote anything"
+            time.sleep(0.05)
+        scheduler.kill()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        for p in (scheduler, worker):
+            p.kill()
+            p.wait(timeout=30)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 1, err
+    assert lines[-1].startswith(f"moderate score: error: the Dask scheduler at {address} dropped"), lines[-3:]
+    assert "nothing written to" in lines[-2], lines[-3:]
+    assert list(outdir.iterdir()) == []
+
+
+class CrashingScorer(FakeScorer):
+    """A bug in the model code: an unexpected exception, which costs its file an InternalError row."""
+
+    def score(self, texts, article=None, *, use_thread=True, same_source=False):
+        raise RuntimeError("a bug in the scorer")
+
+
+def crashing_factory(model_dir: Path) -> CrashingScorer:
+    return CrashingScorer(model_dir=model_dir)
+
+
+CRASHING_RUN = """
+import functools, sys
+from service import batch, cli
+from tests.service.test_batch import crashing_factory
+batch.run = functools.partial(batch.run, scorer_factory=crashing_factory)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_local_workers_log_as_the_moderate_process_does(tmp_path):
+    """With --jobs 2 a worker had no logging set up: its lines came out bare ('a.jsonl: unexpected
+    RuntimeError ...' without 'ERROR service.batch:'), and `-v`, which the line itself points to for the
+    traceback, showed none of it. Workers now log with the run's level and format."""
+    for name in ("a", "b"):
+        write_jsonl(tmp_path / f"{name}.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASHING_RUN,
+            "-v",
+            "score",
+            str(tmp_path),
+            "--jobs",
+            "2",
+            "--chunk-size",
+            "1",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    for name in ("a", "b"):
+        assert (
+            f"ERROR service.batch: {tmp_path / name}.jsonl: unexpected RuntimeError: a bug in the scorer"
+            in (line.partition(" (-v")[0] for line in lines)
+        ), proc.stderr
+    assert "DEBUG service.batch: traceback" in lines and "RuntimeError: a bug in the scorer" in lines, (
+        proc.stderr
+    )
 
 
 class InsultOnlyScorer(FakeScorer):

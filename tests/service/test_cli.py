@@ -527,3 +527,23 @@ def test_more_workers_than_the_machine_holds_is_a_warning(
         ), lines
     else:
         assert lines == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_out_file_that_cannot_be_written_is_a_one_line_error(tmp_path, jobs):
+    # --out on a full disk (here: a file size limit, EFBIG, which an unprivileged test can set) ended
+    # `moderate score` in an OSError traceback: now one line on stderr and exit 1, as for stdout, and
+    # neither the file nor its temp file is left.
+    from tests.conftest import SEEDS_DIR
+
+    out = tmp_path / "scores.jsonl"
+    argv = ["score", str(SEEDS_DIR), "--jobs", jobs, "--out", str(out)]
+    proc = subprocess.run(
+        ["sh", "-c", 'ulimit -f 1; exec "$0" -m service.cli "$@"', sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "moderate score: error: cannot write the output: File too large"
+    assert list(tmp_path.iterdir()) == []
