@@ -223,3 +223,38 @@ def test_a_site_footer_line_after_the_last_comment_is_no_part_of_it(footer: str)
     art = parse_page(ARTICLE + "5 Comments\n\n" + thread + footer + "\n", fmt="text")
     assert [c.text for c in art.comments] == TEXTS
     assert any(d.text == footer for d in art.dropped)
+
+
+TABLE_AUTHORS = ["Lena Parque", "Rui B.", "Carla M.", "tripeiro_77", "Maria da Graça Costa", "Paulo Vieira"]
+TABLE_STAMPS = [
+    "há 2 horas",
+    "há 4 horas",
+    "há 5 horas",
+    "2 de maio de 2024 às 08h12",
+    "1 de maio de 2024 às 23h40",
+    "1 de maio de 2024 às 21h15",
+]
+
+
+@pytest.mark.parametrize("fmt", ["html", "lynx.txt"])
+def test_a_stamp_at_the_start_of_the_text_line_under_the_name_heads_a_comment(fmt: str) -> None:
+    """A table row whose name cell holds the name and a <br>, then the stamp: lynx writes the stamp at
+    the start of the text cell's line ("Rui B." / "há 4 horas Também acho, ..."), so the stamps were no
+    header and 2 of 6 comments came out, with no warning."""
+    art = parse_file(PLATFORMS / f"table_rows.{fmt}")
+    assert [c.author for c in art.comments] == TABLE_AUTHORS
+    assert [c.posted_raw for c in art.comments] == TABLE_STAMPS
+    assert art.comments[1].text == "Também acho, e na rotunda sinto-me muito mais seguro."
+    assert not art.warnings
+
+
+def test_a_dateline_opening_the_article_is_not_split_from_its_text() -> None:
+    # One name-like line over one dated sentence is a byline and a dateline, not a thread.
+    page = (
+        "Nova ciclovia abre junto ao rio\n\nRui Lemos\n2 de maio de 2024 A nova ciclovia protegida junto ao rio "
+        "abriu ao público este fim de semana, depois de dezoito meses de obras.\n\nA ciclovia separa as "
+        "bicicletas do trânsito com um lancil baixo e canteiros ao longo de todo o percurso.\n"
+    )
+    art = parse_page(page, fmt="text")
+    assert not art.comments
+    assert "2 de maio de 2024 A nova ciclovia" in art.body
