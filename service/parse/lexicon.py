@@ -68,6 +68,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
         rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
+        # A sort toggle's buttons, glued in a text dump: "OldestNewest", "Oldest | Newest | Top".
+        r"|(?:oldest|newest|latest|top|best|popular)(?:\s*[|·]?\s*(?:oldest|newest|latest|top|best|popular)){1,3}"
         r"|ajouter un commentaire.*|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
         r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
@@ -139,6 +141,7 @@ _CHROME_ALTS = (
     rf"in reply to(?:\s+{REPLY_NAME})?|"  # a reader's sentence opening so stays text
     r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag|رد|إبلاغ|ابلاغ"
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
+    r"|write a reply|add a reply"  # the reply box's button under each thread (giscus)
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"

@@ -32,6 +32,7 @@ from service.parse.lexicon import (
     _TOKEN,
     _WORD_NUMS,
     LYNX_BUTTON,
+    ROLE_BADGE,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -178,6 +179,8 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
     core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
     if first == "[" and _BRACKET_NAME.match(text):
         core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
+    if core.endswith(_BADGE_ENDS):
+        core = _unglue_badge(core)
     ln = _Line(text, core, indent, hint, blank, src=src)
     if len(core) <= _MAX_CLASSIFIED_CHARS:
         spaces = core.count(" ")
@@ -196,6 +199,25 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
+
+
+# A role badge glued to the stamp before it ("@danawells 1 hour agoStaff": giscus's header in a text
+# dump) hides the stamp's word end. The words a badge (lexicon.ROLE_BADGE) ends in: a cheap pre-test.
+_BADGE_ENDS = (
+    "Staff", "team", "Moderator", "Mod", "Admin", "Administrator", "Author", "Editor", "Verified",
+    "Subscriber", "Owner", "Contributor", "Collaborator", "Commenter",
+)  # fmt: skip
+_GLUED_BADGE = re.compile(rf"(?<=[a-z0-9]){ROLE_BADGE}$")
+
+
+def _unglue_badge(core: str) -> str:
+    """The core with a space before a badge glued to a stamp that ends right there (a badge glued to a
+    name, "Dana WellsStaff", is cut with the name: comments._ROLE_BADGE)."""
+    m = _GLUED_BADGE.search(core)
+    if m is None:
+        return core
+    hit = find_date(core[: m.start()])
+    return f"{core[: m.start()]} {core[m.start() :]}" if hit is not None and hit.end == m.start() else core
 
 
 def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:

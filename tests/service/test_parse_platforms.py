@@ -258,3 +258,36 @@ def test_a_dateline_opening_the_article_is_not_split_from_its_text() -> None:
     art = parse_page(page, fmt="text")
     assert not art.comments
     assert "2 de maio de 2024 A nova ciclovia" in art.body
+
+
+GISCUS_AUTHORS = ["lpark", "bikebob", "danawells", "kai-r", "m_ortiz"]
+GISCUS_STAMPS = ["3 hours ago", "2 hours ago", "1 hour ago", "45 minutes ago", "5 hours ago"]
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+def test_giscus_authors_stamps_and_texts(fmt: str) -> None:
+    """giscus (GitHub Discussions) in a text dump: the avatar's alt text "@lpark" runs into the login
+    ("@lparklpark"), the "Write a reply" button and the "Oldest"/"Newest" toggle stood over the next
+    header and joined its author ("Write a reply @kai-rkai-r"), and a role badge glued to the stamp ("1
+    hour agoStaff") hid the stamp, so that reply was folded into the one above it."""
+    art = parse_file(PLATFORMS / f"giscus.{fmt}")
+    assert [c.author for c in art.comments] == GISCUS_AUTHORS
+    assert [c.posted_raw for c in art.comments] == GISCUS_STAMPS
+    assert [c.text for c in art.comments][:4] == [TEXTS[0], TEXTS[1], TEXTS[3], TEXTS[2]]
+    assert art.comments[4].text.startswith(TEXTS[4])
+    if fmt == "html":
+        assert [c.parent for c in art.comments] == [None, 0, 0, None, None]
+
+
+@pytest.mark.parametrize(
+    ("header", "author"),
+    [
+        ("@mimi · 3 hours ago", "mimi"),  # one handle that happens to repeat a syllable keeps it
+        ("@lulu lulu · 2 hours ago", "lulu lulu"),
+    ],
+)
+def test_a_handle_read_twice_only_on_one_header_is_kept(header: str, author: str) -> None:
+    thread = f"{header}\nThe new lane is great, my commute is ten minutes shorter now.\n\n"
+    thread += "Kai R. · 1 hour ago\nShame about the parking spaces on Station Road though.\n"
+    art = parse_page(ARTICLE + "2 Comments\n\n" + thread, fmt="text")
+    assert [c.author for c in art.comments] == [author, "Kai R."]
