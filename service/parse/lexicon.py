@@ -59,6 +59,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|add (?:a |your )?(?:new )?comment\b.*"
         r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
         r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
+        r"|(?:hello!? )?you (?:need|have) to (?:sign in|log ?in|register) to (?:comment|post|reply)\b.*"
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
         r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
         r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
@@ -78,6 +79,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
         r"|(?:please )?(?:sign in|sign up|log ?in|register)\b.{0,60}\bto (?:add |post |leave |write )?(?:a |your )?(?:new )?(?:comment|post|reply)\b.*"
         r"|show more|load more|mehr laden|voir plus"
+        r"|(?:sign ?in|log ?in) (?:with|via|using) [\w.+-]+(?: [\w.+-]+)?"  # "Sign in with GitHub": the box's login
         # "Load more" in de/fr/es/pt/it/nl/ar: "Weitere Postings laden", "Voir plus de réactions", "Cargar más
         # comentarios", "Ver mais comentários", "Carica altri commenti", "Meer reacties laden", "عرض المزيد"
         r"|(?:mehr|weitere)(?: kommentare| postings| beiträge| antworten)? (?:laden|anzeigen)"

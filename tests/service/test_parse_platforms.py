@@ -273,8 +273,8 @@ def test_giscus_authors_stamps_and_texts(fmt: str) -> None:
     art = parse_file(PLATFORMS / f"giscus.{fmt}")
     assert [c.author for c in art.comments] == GISCUS_AUTHORS
     assert [c.posted_raw for c in art.comments] == GISCUS_STAMPS
-    assert [c.text for c in art.comments][:4] == [TEXTS[0], TEXTS[1], TEXTS[3], TEXTS[2]]
-    assert art.comments[4].text.startswith(TEXTS[4])
+    # In HTML the comment box's "Sign in with GitHub" joined the last comment.
+    assert [c.text for c in art.comments] == [TEXTS[0], TEXTS[1], TEXTS[3], TEXTS[2], TEXTS[4]]
     if fmt == "html":
         assert [c.parent for c in art.comments] == [None, 0, 0, None, None]
 
@@ -291,3 +291,19 @@ def test_a_handle_read_twice_only_on_one_header_is_kept(header: str, author: str
     thread += "Kai R. · 1 hour ago\nShame about the parking spaces on Station Road though.\n"
     art = parse_page(ARTICLE + "2 Comments\n\n" + thread, fmt="text")
     assert [c.author for c in art.comments] == [author, "Kai R."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sign in with GitHub",
+        "Log in with Facebook",
+        "Login with Twitter",
+        "Hello! You need to sign in to comment. Please be courteous; see our comment policy.",
+    ],
+)
+def test_a_login_button_after_the_last_comment_is_no_part_of_it(line: str) -> None:
+    thread = "\n".join(f"{a} · {s}\n{t}\n" for a, s, t in zip(AUTHORS, STAMPS, TEXTS, strict=True))
+    art = parse_page(ARTICLE + "5 Comments\n\n" + thread + line + "\n", fmt="text")
+    assert [c.text for c in art.comments] == TEXTS
+    assert any(d.text == line and d.reason == "comment form" for d in art.dropped)
