@@ -307,3 +307,29 @@ def test_a_login_button_after_the_last_comment_is_no_part_of_it(line: str) -> No
     art = parse_page(ARTICLE + "5 Comments\n\n" + thread + line + "\n", fmt="text")
     assert [c.text for c in art.comments] == TEXTS
     assert any(d.text == line and d.reason == "comment form" for d in art.dropped)
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+def test_a_forum_topics_opening_post_is_the_article(fmt: str) -> None:
+    """phpBB: the topic's first post carries the topic's title as its subject and every reply "Re:
+    TITLE"; it was read as the first comment and the article's body was the forum's menu."""
+    art = parse_file(PLATFORMS / f"phpbb.{fmt}")
+    assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells"]
+    # (In HTML the last post keeps the page's "Top" and "Post Reply" links below it: not fixed yet.)
+    assert [c.text.split("\n")[0] for c in art.comments] == TEXTS[:4]
+    if fmt != "html":  # (in HTML the <h1> is the forum's name, and the title stays that: not fixed yet)
+        assert art.title == "New protected cycle lane opens along the river road"
+    assert "A new protected cycle lane along the river road opened to the public" in art.body
+    assert "City engineers expect the number of people cycling" in art.body
+    assert not art.warnings  # "5 posts" counts the opening post
+
+
+def test_replies_to_a_first_comments_subject_keep_the_first_comment() -> None:
+    # Slashdot-like: replies answer the first comment's own subject, not the article's title.
+    thread = (
+        "Great news for commuters\nLena Park · 3 hours ago\nThe new lane is great, my commute is ten minutes shorter now.\n\n"
+        "Re: Great news for commuters\nbikebob · 2 hours ago\nSame for me, and it feels much safer at the roundabout.\n\n"
+        "Re: Great news for commuters\nKai R. · 1 hour ago\nShame about the parking spaces on Station Road though.\n"
+    )
+    art = parse_page(ARTICLE + "3 Comments\n\n" + thread, fmt="text")
+    assert [c.author for c in art.comments] == ["Lena Park", "bikebob", "Kai R."]
