@@ -77,6 +77,8 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
             continue  # a role badge on a line of its own between the name and the date ("Staff")
         if parts and parts[-1].split() == _ROLE_BADGE.sub("", core.split(_ID_MARK, 1)[0].strip()).split():
             parts.pop()  # an avatar's alt text (the name) on the line above the name itself
+        elif parts and len(parts[-1]) == 1 and parts[-1].isalpha() and parts[-1] == core[:1].upper():
+            parts.pop()  # a letter avatar: the name's initial above it ("M" / "Marta Quinn", Commento)
         parts.append(core)
     return " ".join(parts)
 

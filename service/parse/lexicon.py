@@ -104,6 +104,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|جميع الحقوق محفوظة.*|الرئيسية"
+        # A comment widget's logo link alone on its line, under the thread ("Commento", "Disqus").
+        r"|commento|disqus|giscus|utterances|remark42|hyvor talk|cusdis|talkyard|viafoura"
         # A site's footer line: its name, then the reservation ("The River Gazette. All rights reserved.").
         r"|[^.!?\n]{1,60}[.,]\s+(?:all rights reserved|todos os direitos reservados|tous droits réservés"
         r"|alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati"

@@ -333,3 +333,20 @@ def test_replies_to_a_first_comments_subject_keep_the_first_comment() -> None:
     )
     art = parse_page(ARTICLE + "3 Comments\n\n" + thread, fmt="text")
     assert [c.author for c in art.comments] == ["Lena Park", "bikebob", "Kai R."]
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+def test_a_vote_score_under_the_stamp_marks_a_thread_without_a_heading(fmt: str) -> None:
+    """Commento: no heading above the thread, the comment box first, then a letter avatar, the name,
+    the stamp and "4 points" on lines of their own: no comment was found (a warning only)."""
+    art = parse_file(PLATFORMS / f"commento.{fmt}")
+    assert [c.author for c in art.comments] == AUTHORS[:4]  # not "L Lena Park": the letter is the avatar
+    assert [c.posted_raw for c in art.comments] == STAMPS[:4]
+    assert [c.text for c in art.comments] == [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[3]]
+    assert not art.warnings
+
+
+def test_a_dated_line_over_a_vote_score_in_the_article_is_no_thread() -> None:
+    # One score under one byline date is no thread (the cue needs two headers of the shape).
+    page = ARTICLE.replace("\n\nA new", "\n\nSam Ford\nMay 2, 2024\n12 points\n\nA new", 1)
+    assert not parse_page(page, fmt="text").comments
