@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from service.dates import DateHit, find_date
+from service.dates import DATE, DateHit, find_date
 from service.html import AUTHOR_HINT
 from service.parse.lexicon import (
     _CHROME_RX,
@@ -455,6 +455,8 @@ def _leading_stamp(prev: _Line, ln: _Line) -> DateHit | None:
     """The stamp that starts `ln`, right under a name line, when a capitalised sentence follows it."""
     if ln.blank_before or not _is_name_above(prev):
         return None
+    if ln.date is None and DATE.match(ln.core) is None:
+        return None  # (an anchored match first: find_date searches the whole of a long line)
     hit = ln.date if ln.date is not None else find_date(ln.core)
     if hit is None or hit.start != 0:
         return None
