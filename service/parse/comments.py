@@ -50,6 +50,9 @@ _HEADER_REPLY_TO = re.compile(
 # (The number is already an ID mark here.)
 _GLUED_ACTION = re.compile(r"^\W*(?:reply|quote|report|flag)\s*(?=\x00|#\d)", re.I)
 _GLUED_VERB = re.compile(r"([a-z0-9])(wrote|writes|said|says|replied|responded|commented)(?=\s|:|$)")
+# "@lpark" then "lpark": an avatar's alt text and the login beside it, with or without a space.
+_DOUBLED_HANDLE = re.compile(r"(?<![\w@])@(\w[\w.-]*?) ?\1(?![\w.-])")
+_MIN_DOUBLED_HANDLES = 2
 _ID_MARK = "\x00"
 _ID_MARK_RX = re.compile(_ID_MARK)
 
@@ -74,6 +77,8 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
             continue  # a role badge on a line of its own between the name and the date ("Staff")
         if parts and parts[-1].split() == _ROLE_BADGE.sub("", core.split(_ID_MARK, 1)[0].strip()).split():
             parts.pop()  # an avatar's alt text (the name) on the line above the name itself
+        elif parts and len(parts[-1]) == 1 and parts[-1].isalpha() and parts[-1] == core[:1].upper():
+            parts.pop()  # a letter avatar: the name's initial above it ("M" / "Marta Quinn", Commento)
         parts.append(core)
     return " ".join(parts)
 
@@ -98,6 +103,10 @@ def _authors(
     raw = [_GLUED_ACTION.sub("", _header_text(lines, h)) for h in headers]
     # "Gefällt mir · Antworten · 2 Tg.": a two-word "Like" is one action word, not a name.
     raw = [_LIKE_PHRASE.sub("like", t) for t in raw]
+    # An avatar's alt text runs into the login beside it ("@lparklpark"; lynx: "@lpark lpark", giscus):
+    # read once when two or more headers do it (the widget's habit: one "@mimi" keeps her name).
+    if sum(1 for t in raw if _DOUBLED_HANDLE.search(t)) >= _MIN_DOUBLED_HANDLES:
+        raw = [_DOUBLED_HANDLE.sub(r"\1", t) for t in raw]
     # A text dump that glues the name to its verb ("Big Daddywrote on ...", "Annresponded to Bob") does
     # it in every header: learned per page, so one "Rashid Alsaid" keeps his name.
     if sum(1 for t in raw if _GLUED_VERB.search(t)) >= max(2, _HABIT_SHARE * len(raw)):

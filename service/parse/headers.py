@@ -545,8 +545,16 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
 _COMMENT_NUMBER = re.compile(r"#\d{1,5}(?:\.\d{1,4})*\s*[-–—:|]\s")
 
 
+# A vote score alone on the line under the stamp ("3 hours ago" / "4 points": Commento): only a
+# reader's comment is voted on, never an article's dateline.
+_VOTE_SCORE = re.compile(r"[+-]?\d{1,6} (?:points?|votes?|upvotes?)", re.I)
+
+
 def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     if rx.search(lines[i].core) or _COMMENT_NUMBER.match(lines[i].text):
+        return True
+    below = lines[i + 1] if i + 1 < len(lines) else None
+    if below is not None and not below.blank_before and _VOTE_SCORE.fullmatch(below.core):
         return True
     return (
         i > 0

@@ -59,6 +59,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|add (?:a |your )?(?:new )?comment\b.*"
         r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
         r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
+        r"|(?:hello!? )?you (?:need|have) to (?:sign in|log ?in|register) to (?:comment|post|reply)\b.*"
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
         r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
         r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
@@ -68,6 +69,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
         rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
+        # A sort toggle's buttons, glued in a text dump: "OldestNewest", "Oldest | Newest | Top".
+        r"|(?:oldest|newest|latest|top|best|popular)(?:\s*[|·]?\s*(?:oldest|newest|latest|top|best|popular)){1,3}"
         r"|ajouter un commentaire.*|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
         r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
@@ -76,6 +79,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:get|load|show|view|see) \d+ (?:more |older |newer )?(?:comments?|replies)\b.{0,20}"
         r"|(?:please )?(?:sign in|sign up|log ?in|register)\b.{0,60}\bto (?:add |post |leave |write )?(?:a |your )?(?:new )?(?:comment|post|reply)\b.*"
         r"|show more|load more|mehr laden|voir plus"
+        r"|(?:sign ?in|log ?in) (?:with|via|using) [\w.+-]+(?: [\w.+-]+)?"  # "Sign in with GitHub": the box's login
         # "Load more" in de/fr/es/pt/it/nl/ar: "Weitere Postings laden", "Voir plus de réactions", "Cargar más
         # comentarios", "Ver mais comentários", "Carica altri commenti", "Meer reacties laden", "عرض المزيد"
         r"|(?:mehr|weitere)(?: kommentare| postings| beiträge| antworten)? (?:laden|anzeigen)"
@@ -100,6 +104,8 @@ _FURNITURE: list[tuple[str, str]] = [
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
         r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|جميع الحقوق محفوظة.*|الرئيسية"
+        # A comment widget's logo link alone on its line, under the thread ("Commento", "Disqus").
+        r"|commento|disqus|giscus|utterances|remark42|hyvor talk|cusdis|talkyard|viafoura"
         # A site's footer line: its name, then the reservation ("The River Gazette. All rights reserved.").
         r"|[^.!?\n]{1,60}[.,]\s+(?:all rights reserved|todos os direitos reservados|tous droits réservés"
         r"|alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati"
@@ -139,6 +145,7 @@ _CHROME_ALTS = (
     rf"in reply to(?:\s+{REPLY_NAME})?|"  # a reader's sentence opening so stays text
     r"reply|replies|antworten|antwort|répondre|repondre|rispondi|responder|report|report abuse|flag|رد|إبلاغ|ابلاغ"
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
+    r"|write a reply|add a reply"  # the reply box's button under each thread (giscus)
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"

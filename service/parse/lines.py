@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from service.dates import DateHit, find_date
+from service.dates import DATE, DateHit, find_date
 from service.html import AUTHOR_HINT
 from service.parse.lexicon import (
     _CHROME_RX,
@@ -15,6 +15,7 @@ from service.parse.lexicon import (
     _COUNT_ANY,
     _COUNT_ONLY,
     _DECORATION,
+    _FINAL_INITIAL,
     _FORM_FIELD,
     _FURNITURE_REASON,
     _FURNITURE_RX,
@@ -31,6 +32,7 @@ from service.parse.lexicon import (
     _TOKEN,
     _WORD_NUMS,
     LYNX_BUTTON,
+    ROLE_BADGE,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -177,6 +179,8 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
     core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
     if first == "[" and _BRACKET_NAME.match(text):
         core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
+    if core.endswith(_BADGE_ENDS):
+        core = _unglue_badge(core)
     ln = _Line(text, core, indent, hint, blank, src=src)
     if len(core) <= _MAX_CLASSIFIED_CHARS:
         spaces = core.count(" ")
@@ -195,6 +199,25 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
+
+
+# A role badge glued to the stamp before it ("@danawells 1 hour agoStaff": giscus's header in a text
+# dump) hides the stamp's word end. The words a badge (lexicon.ROLE_BADGE) ends in: a cheap pre-test.
+_BADGE_ENDS = (
+    "Staff", "team", "Moderator", "Mod", "Admin", "Administrator", "Author", "Editor", "Verified",
+    "Subscriber", "Owner", "Contributor", "Collaborator", "Commenter",
+)  # fmt: skip
+_GLUED_BADGE = re.compile(rf"(?<=[a-z0-9]){ROLE_BADGE}$")
+
+
+def _unglue_badge(core: str) -> str:
+    """The core with a space before a badge glued to a stamp that ends right there (a badge glued to a
+    name, "Dana WellsStaff", is cut with the name: comments._ROLE_BADGE)."""
+    m = _GLUED_BADGE.search(core)
+    if m is None:
+        return core
+    hit = find_date(core[: m.start()])
+    return f"{core[: m.start()]} {core[m.start() :]}" if hit is not None and hit.end == m.start() else core
 
 
 def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
@@ -405,3 +428,57 @@ def _unglue_cues(lines: list[_Line]) -> None:
             k = m.end(1)
             ln.core = f"{ln.core[:k]} {ln.core[k:]}"
             ln.date = d._replace(start=d.start + 1, end=d.end + 1)
+
+
+# A name cell over a text cell whose first line starts with the stamp (a table row's "NAME<br>STAMP"
+# cell as lynx writes it: "Rui B." / "há 4 horas Também acho, ..."): the stamp is the header's, the rest
+# the comment's first line. It takes this many such lines on the page (the thread's habit): one name over
+# one dated sentence is a byline over a dateline.
+_MIN_LEADING_STAMPS = 2
+# A name line above such a stamp: at most this many words (particles count: "Maria da Graça Costa").
+_MAX_NAME_ABOVE_WORDS = 4
+_NAME_ABOVE = re.compile(r"[^\W\d][\w'’.-]*(?: [\w'’.-]+)*")
+# The text after the stamp: a capitalised sentence of at least this many words.
+_MIN_TEXT_AFTER_STAMP_WORDS = 3
+
+
+def _is_name_above(ln: _Line) -> bool:
+    core = ln.core
+    if ln.date is not None or ln.chrome or ln.opener or ln.furniture is not None:
+        return False
+    if len(core.split()) > _MAX_NAME_ABOVE_WORDS or not _NAME_ABOVE.fullmatch(core):
+        return False
+    return not core.endswith(".") or _FINAL_INITIAL.search(core) is not None  # "Rui B." is a name
+
+
+def _leading_stamp(prev: _Line, ln: _Line) -> DateHit | None:
+    """The stamp that starts `ln`, right under a name line, when a capitalised sentence follows it."""
+    if ln.blank_before or not _is_name_above(prev):
+        return None
+    if ln.date is None and DATE.match(ln.core) is None:
+        return None  # (an anchored match first: find_date searches the whole of a long line)
+    hit = ln.date if ln.date is not None else find_date(ln.core)
+    if hit is None or hit.start != 0:
+        return None
+    rest = ln.core[hit.end :].strip()
+    if not rest[:1].isupper() or len(rest.split()) < _MIN_TEXT_AFTER_STAMP_WORDS:
+        return None
+    return hit
+
+
+def _split_leading_stamps(lines: list[_Line]) -> list[_Line]:
+    """Splits "STAMP Text ..." under a name line into the stamp and the text, once the page does it
+    `_MIN_LEADING_STAMPS` times; both pieces keep the input line's index."""
+    found = {i: hit for i in range(1, len(lines)) if (hit := _leading_stamp(lines[i - 1], lines[i]))}
+    if len(found) < _MIN_LEADING_STAMPS:
+        return lines
+    out: list[_Line] = []
+    for i, ln in enumerate(lines):
+        hit = found.get(i)
+        if hit is None:
+            out.append(ln)
+            continue
+        stamp, rest = ln.core[: hit.end], ln.core[hit.end :].strip()
+        out.append(_classify_one(stamp, ln.indent, ln.hint, ln.blank_before, ln.src))
+        out.append(_classify_one(rest, ln.indent, ln.hint, False, ln.src))
+    return out

@@ -48,6 +48,7 @@ from service.parse.lines import (
     _date_after_separator_line,
     _join_wrapped_openers,
     _Line,
+    _split_leading_stamps,
     _unglue_cues,
 )
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
@@ -88,6 +89,7 @@ class _Section:
     start: int
     end: int
     blocks: list[tuple[_Header, list[int]]] = field(default_factory=list)
+    opening_post: bool = False  # a forum topic's first post was taken for the article
 
 
 def segment_with_roles(
@@ -115,7 +117,7 @@ def segment_with_roles(
     beside it replaces a title that was the site's name. `collect` (training) receives the lines,
     their roles before the line model, the comment section's start and the title; `collect_section`
     the section's feature row and its comments, before the gate."""
-    lines = _classify(raw_lines)
+    lines = _split_leading_stamps(_classify(raw_lines))
     _unglue_cues(lines)
     _join_wrapped_openers(lines)
     _date_after_separator_line(lines)
@@ -129,6 +131,8 @@ def segment_with_roles(
     title_idx = _pick_title(lines)
     sec = _find_section(lines, title_idx, source, limits)
     declared = _declared_count(lines, sec.opener)
+    if declared is not None and sec.opening_post:
+        declared = max(0, declared - 1)  # a forum's "5 posts" counts the opening post
     comments = _comments(lines, sec, role, dom_depth=fmt == "html") if sec.headers else []
     gate_warning: tuple[str, ...] = ()
     if sec.headers and (section_gate is not None or collect_section is not None):
@@ -277,6 +281,9 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
     if headers and mode == "header":
         headers = _add_dateless_headers(lines, headers)
         headers = _drop_quoted_headers(lines, headers)
+    opening_post = _is_opening_post(lines, headers)
+    if opening_post:
+        headers, opener = headers[1:], None  # a count above the opening post is the topic's
     if len(headers) > limits.max_comments_per_page:
         raise TooLargeError(
             f"{source}: {len(headers):,} comments is over the limit of "
@@ -286,7 +293,42 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
     start = n
     if headers:
         start = headers[0].start if opener is None else opener
-    return _Section(headers, opener, mode, start, n)
+    return _Section(headers, opener, mode, start, n, opening_post=opening_post)
+
+
+# A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").
+_REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp)(?:\^\d+|\[\d+\])?:\s*(?P<subject>\S.*)", re.I)
+# A forum topic's replies: at least this many "Re: TITLE" lines, for at least this share of the posts.
+_MIN_REPLY_SUBJECTS = 2
+_REPLY_SUBJECT_SHARE = 0.5
+# The opening post's own subject line stands at most this many lines above its header.
+_SUBJECT_REACH = 8
+# The topic's title above the posts, or the document title's "TITLE - Forum name".
+_TITLE_SEPARATORS = (" - ", " | ", " :: ", " • ", " – ")
+
+
+def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
+    """Whether the first header is a forum topic's opening post (the article): the replies' subject
+    lines read "Re: TITLE", the first post's reads TITLE, and TITLE heads the page above it (a
+    Slashdot-like thread, where replies answer the first comment's own subject, keeps that comment)."""
+    if len(headers) < _MIN_REPLY_SUBJECTS + 1:
+        return False
+    first, second = headers[0].start, headers[1].start
+    replies = Counter(
+        m["subject"].strip().casefold()
+        for ln in lines[first:]
+        if len(ln.core) <= _MAX_SUBJECT_CHARS and (m := _REPLY_SUBJECT.fullmatch(ln.core))
+    )
+    if not replies:
+        return False
+    title, count = replies.most_common(1)[0]
+    if count < max(_MIN_REPLY_SUBJECTS, _REPLY_SUBJECT_SHARE * (len(headers) - 1)):
+        return False
+    own = [j for j in range(max(0, first - _SUBJECT_REACH), second) if lines[j].core.casefold() == title]
+    if not own or any(_REPLY_SUBJECT.fullmatch(lines[j].core) for j in range(own[-1], first)):
+        return False
+    heads = (title, *(title + sep for sep in _TITLE_SEPARATORS))
+    return any(ln.core.casefold() == title or ln.core.casefold().startswith(heads) for ln in lines[: own[-1]])
 
 
 def _declared_count(lines: list[_Line], opener: int | None) -> int | None:
@@ -330,6 +372,7 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
     sec.blocks = blocks
 
 
+_MAX_SUBJECT_CHARS = 200  # a subject line is a title, not a paragraph
 _SORT_MENU = re.compile(rf"(?:{SORT_LABELS})\W*$", re.I)
 _MAX_SORT_CHOICE_WORDS = 3
 
