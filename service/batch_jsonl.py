@@ -7,6 +7,7 @@ import codecs
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -47,6 +48,10 @@ def read_json_line(raw: bytes) -> Any:
         raise MalformedInputError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
     except RecursionError as exc:  # the stdlib parser recurses: [[[[... a line deep must cost one line
         raise MalformedInputError("invalid JSON: nested too deeply") from exc
+    except ValueError as exc:  # an integer of more digits than Python converts: that line, not the file
+        raise MalformedInputError(
+            f"invalid JSON: a number of more than {sys.get_int_max_str_digits():,} digits"
+        ) from exc
 
 
 def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> JsonlComment:
