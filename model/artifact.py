@@ -35,6 +35,9 @@ FIX = (
     "rebuild it (`make train-shipped` for the shipped model, `make train` for a new version) or point "
     "MODERATION_MODEL_DIR at a valid artifact"
 )
+# The shipped manifest (eight attributes) is ~60 KB: one past this is no artifact's, and GET /v1/models,
+# open to anyone, reads every version's manifest on each call (a 100 MB one cost ~200 MB a call).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 # Pickles are only portable between identical versions of these; python is checked by major.minor.
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
 
@@ -179,6 +182,10 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     try:  # an unreadable directory or file (permissions) is a ModelError too: one line at startup
         if not path.is_file():
             raise ModelError(f"no model artifact at {model_dir} ({MANIFEST} missing): {FIX}")
+        if (size := path.stat().st_size) > MAX_MANIFEST_BYTES:
+            raise ModelError(
+                f"{path} has {size:,} bytes, over the {MAX_MANIFEST_BYTES:,} a manifest may have: {FIX}"
+            )
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ModelError(f"cannot read the model manifest {path}: {exc}") from exc

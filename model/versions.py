@@ -69,6 +69,15 @@ class VersionRegistry:
     def __init__(self, shipped_dir: Path, versions_dir: Path) -> None:
         self.shipped_dir = Path(shipped_dir)
         self.versions_dir = Path(versions_dir)
+        # Each directory's last problem logged: listing runs on every GET /v1/models, which anyone may
+        # call, so a problem is a warning once (again when it changes), not a line per call.
+        self._reported: dict[Path, str] = {}
+
+    def _not_listed(self, path: Path, what: str, problem: Exception) -> None:
+        text = str(problem)
+        level = logging.DEBUG if self._reported.get(path) == text else logging.WARNING
+        self._reported[path] = text
+        log.log(level, "%s in %s not listed: %s", what, path, text)
 
     @property
     def active_file(self) -> Path:
@@ -81,7 +90,7 @@ class VersionRegistry:
         try:
             found.append(_describe(self.shipped_dir, shipped=True))
         except ModelError as exc:
-            log.warning("shipped model not listed: %s", exc)
+            self._not_listed(self.shipped_dir, "shipped model", exc)
         trained: list[ModelVersion] = []
         if self.versions_dir.is_dir():
             for entry in sorted(self.versions_dir.iterdir()):
@@ -90,7 +99,7 @@ class VersionRegistry:
                 try:
                     trained.append(_describe(entry, shipped=False))
                 except (ModelError, OSError, ValueError, TypeError) as exc:  # one bad folder is skipped
-                    log.warning("model version in %s not listed: %s", entry, exc)
+                    self._not_listed(entry, "model version", exc)
         trained.sort(key=lambda v: (v.created_at or "", v.version))
         seen = {v.version for v in found}
         for version in trained:

@@ -327,6 +327,13 @@ class Settings(BaseSettings):
                 "cannot be read: its port must be a number from 1 to 65535, and an @, : or / in the user "
                 "or password percent-encoded (%40, %3A, %2F)"
             )
+        if parsed.host and "@" in parsed.host:
+            # SQLAlchemy and libpq end the password at its first "@": the rest of it was read as the
+            # host, no connection opened, and every store message named that host.
+            raise ValueError(
+                "holds an @ that is not percent-encoded: an @, : or / in the user or password must be "
+                "written %40, %3A, %2F"
+            )
         if not parsed.database:
             raise ValueError("names no database (postgresql://user:password@host:port/database)")
         problem = url_parameter_problem(list(parsed.query))

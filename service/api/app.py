@@ -22,6 +22,7 @@ import re
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote, quote_plus
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -73,22 +74,36 @@ _KEY_PARAM = re.compile(r"([?&](?:k|%6[bB])(?:e|%65)(?:y|%79)=)[^&\s]*")
 
 
 class RedactKeyFilter(logging.Filter):
-    """Perspective clients send the API token as `?key=...`: keep it out of uvicorn's access log."""
+    """Keep the API token out of uvicorn's access log: Perspective clients send it as `?key=...`
+    (redacted whatever it holds), and a client may put the configured token anywhere else in the URL
+    (`?token=`, `?access_token=`, a path): it is refused there, and redacted wherever it appears, as
+    sent or percent-encoded."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self.secrets: tuple[str, ...] = ()
+        if token:  # as sent (uvicorn logs the raw path, '"' as %22) or as URL libraries percent-encode it
+            spellings = (token.replace('"', "%22"), quote(token), quote(token, safe=""), quote_plus(token))
+            self.secrets = tuple(dict.fromkeys(spellings))
+
+    def _redact(self, text: str) -> str:
+        if "=" in text:
+            text = _KEY_PARAM.sub(r"\1<redacted>", text)
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(
-            isinstance(a, str) and "=" in a and _KEY_PARAM.search(a) for a in record.args
-        ):
-            record.args = tuple(
-                _KEY_PARAM.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
-            )
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
-def _install_access_log_redaction() -> None:
+def _install_access_log_redaction(token: str | None) -> None:
     access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactKeyFilter) for f in access.filters):
-        access.addFilter(RedactKeyFilter())
+    for old in [f for f in access.filters if isinstance(f, RedactKeyFilter)]:
+        access.removeFilter(old)
+    access.addFilter(RedactKeyFilter(token))
 
 
 def _install_sighup(app: FastAPI, state: AppState) -> bool:
@@ -135,7 +150,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # so full collections stay short and do not show up as latency spikes.
     gc.collect()
     gc.freeze()
-    _install_access_log_redaction()  # here: uvicorn has configured its loggers by now
+    _install_access_log_redaction(state.settings.api_token)  # here: uvicorn has configured its loggers by now
     hup = _install_sighup(app, state)
     try:
         yield

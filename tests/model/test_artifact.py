@@ -166,6 +166,21 @@ def test_a_manifest_nested_too_deeply_is_a_model_error(small_artifact: Path) -> 
         Scorer.load(small_artifact)
 
 
+def test_a_huge_manifest_is_refused_before_it_is_read(small_artifact: Path) -> None:
+    # GET /v1/models, open to anyone, reads every version's manifest on each call: a 100 MB one (here a
+    # sealed manifest padded with whitespace, which the seal does not read) cost ~200 MB and 0.7 s a call.
+    path = small_artifact / artifact.MANIFEST
+    with path.open("a") as fh:
+        fh.write(" " * (16 * 1024 * 1024))
+    with (
+        mock.patch.object(Path, "read_text", side_effect=AssertionError("read")),
+        pytest.raises(ModelError, match="bytes"),
+    ):
+        artifact.read_manifest(small_artifact)
+    with pytest.raises(ModelError, match="bytes"):
+        Scorer.load(small_artifact)
+
+
 def test_a_manifest_entry_of_the_wrong_shape_is_a_model_error(small_artifact: Path) -> None:
     _edit_manifest(small_artifact, lambda m: m["attributes"]["insult"].__setitem__("languages", 5))
     with pytest.raises(ModelError, match="manifest does not describe its models"):

@@ -4,6 +4,7 @@ atomically and never pointing at a version that is not there."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,24 @@ def test_published_versions_are_listed_oldest_first_and_junk_is_skipped(registry
     listed = [v.version for v in registry.versions()]
     assert listed == ["1.aaaaaaaaaaaa", "1.bbbbbbbbbbbb", "1.cccccccccccc"]
     assert registry.find("1.bbbbbbbbbbbb").metrics == {"insult": {"cv_roc_auc_mean": 0.9}}
+
+
+def test_a_directory_that_is_no_version_is_logged_once_not_on_every_listing(
+    registry: VersionRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GET /v1/models lists on every call and anyone may call it: each call wrote one warning per bad
+    # directory, so a client in a loop filled the log.
+    broken = registry.versions_dir / "broken"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="model.versions"):
+        for _ in range(5):
+            registry.versions()
+        assert len([r for r in caplog.records if "not listed" in r.getMessage()]) == 1
+        (broken / "manifest.json").write_text("[]")  # another problem: said again, once
+        registry.versions()
+        registry.versions()
+    assert len([r for r in caplog.records if "not listed" in r.getMessage()]) == 2
 
 
 def test_activate_writes_active_and_a_missing_version_is_an_error(registry: VersionRegistry) -> None:

@@ -1132,6 +1132,23 @@ def test_a_deeply_nested_jsonl_line_is_an_error_line_and_the_file_is_scored(tmp_
     assert rc == 1 and rows[1]["error_type"] == "MalformedInputError" and "nest" in rows[1]["error"]
 
 
+def test_a_jsonl_line_with_a_number_too_long_to_read_is_an_error_line_and_the_file_is_scored(
+    tmp_path, capsys
+):
+    # Python refuses to read an integer of more than 4,300 digits with a ValueError that is no
+    # JSONDecodeError: one such line in an export of strangers' comments made the whole file one
+    # "internal error" row, and none of its comments was scored.
+    f = tmp_path / "long-number.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "fine"}\n{"id": "b", "text": "x", "article_id": ' + "9" * 5_000 + "}\n"
+        '{"id": "c", "text": "ok"}\n'
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert [(r["kind"], r["line"]) for r in rows] == [("comment", 1), ("error", 2), ("comment", 3)]
+    assert rc == 1 and rows[1]["error_type"] == "MalformedInputError" and "number out of range" in rows[1]["error"]
+
+
 def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, capsys):
     # Windows tools (PowerShell, Excel's "UTF-8" export) start files with a BOM: line 1 is still valid.
     f = tmp_path / "bom.jsonl"

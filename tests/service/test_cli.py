@@ -202,6 +202,29 @@ def test_a_refused_url_never_shows_its_password(url, secret):
 
 
 @pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql://admin:s3cr@tpass@db/x", ("s3cr", "tpass")),
+        ("postgresql://admin:s3cr@tp@ss:x@db:5432/x", ("s3cr", "tp@", "ss:x")),
+    ],
+)
+def test_a_postgresql_url_with_an_unencoded_at_is_refused_without_showing_its_password(url, secret):
+    # SQLAlchemy and libpq read the password up to its first "@" and the rest as the host: the URL was
+    # accepted, every connection failed, and the store's messages (start-up log, /readyz's detail,
+    # every 503) named the host "tpass@db": the password's tail.
+    from pydantic import ValidationError
+
+    from service.cli import _settings_error
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError) as exc:
+        Settings(database_url=url)
+    message = _settings_error(exc.value)
+    assert message is not None and "%40" in message, message
+    assert not any(s in message for s in secret), message
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "host=db user=admin password=s3cret dbname=x",  # libpq's key=value form: was shown in full

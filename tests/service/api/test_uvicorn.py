@@ -124,6 +124,11 @@ def test_one_worker_over_real_http(server, tmp_path):
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
         assert r.status_code == 201, r.text
+        # The token under a name the service does not read: refused, and (below) not in the access log.
+        r = http.post(
+            "/v1/feedback?access_token=" + TOKEN, json={"text": "x", "attribute": "insult", "label": 1}
+        )
+        assert r.status_code == 401, r.text
 
         r = http.post(
             "/v1/comments:score", content=b"[" * 10_000, headers={"content-type": "application/json"}
@@ -299,6 +304,36 @@ def test_the_access_log_redacts_the_key_however_its_name_is_percent_encoded(quer
     assert RedactKeyFilter().filter(record)
     line = record.getMessage()
     assert "SECRET" not in line and "=<redacted>" in line
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/v1/feedback?token={t}",  # a client that sends the token under another name is refused ...
+        "/v1/admin/reload?access_token={t}&x=1",
+        "/v1alpha1/comments:suggestscore?KEY={t}",  # (names are case-sensitive: not Perspective's key)
+        "/v1/queue/{t}",  # ... or pastes it into the path
+        "/v1/feedback?api_key={q}",  # percent-encoded as a query string carries it
+        "/v1/feedback?token={qp}",  # (application/x-www-form-urlencoded: "+" for a space)
+        "/v1/queue/{p}",  # a path segment: "/" kept, "+" encoded
+    ],
+)
+def test_the_access_log_never_shows_the_configured_token_wherever_the_client_put_it(target):
+    # ... and the access line still wrote the secret: anyone reading the logs could use it.
+    import logging
+    from urllib.parse import quote, quote_plus
+
+    from service.api.app import RedactKeyFilter
+
+    token = 'tok/en+ "' + TOKEN
+    sent = target.format(t=token, q=quote(token, safe=""), qp=quote_plus(token), p=quote(token))
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "POST", sent.replace('"', "%22"), "1.1", 401), None,  # (uvicorn's escape)
+    )  # fmt: skip
+    assert RedactKeyFilter(token).filter(record)
+    line = record.getMessage()
+    assert TOKEN not in line and "<redacted>" in line, line
 
 
 def test_a_page_whose_client_left_while_it_waited_for_a_slot_is_not_parsed(tmp_path, monkeypatch):
