@@ -1146,7 +1146,8 @@ def test_a_jsonl_line_with_a_number_too_long_to_read_is_an_error_line_and_the_fi
     rc, out, _ = run_batch(capsys, f)
     rows = rows_of(out)
     assert [(r["kind"], r["line"]) for r in rows] == [("comment", 1), ("error", 2), ("comment", 3)]
-    assert rc == 1 and rows[1]["error_type"] == "MalformedInputError" and "number out of range" in rows[1]["error"]
+    assert rc == 1 and rows[1]["error_type"] == "MalformedInputError"
+    assert "number out of range" in rows[1]["error"]
 
 
 def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, capsys):
