@@ -157,9 +157,12 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
     from service import standard_input
     from service.batch import own_output
+    from service.cli import usage_error
     from service.ingest import display_line, without_source
     from service.settings import command_settings
 
+    if problem := standard_input.missing_paths(args.paths):
+        return usage_error("parse", problem)
     limits = command_settings("parse").limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
     if len(args.paths) == 1 and not os.path.isdir(args.paths[0]):  # (Path("") is ".", a directory)

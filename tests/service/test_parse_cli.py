@@ -62,11 +62,12 @@ def test_parse_html_with_explicit_format():
     assert out["comments"][2]["parent"] == 1  # Daniel Lemire answers degski's second comment
 
 
-def test_missing_file_is_a_one_line_error():
+def test_missing_file_is_a_one_line_usage_error():
+    # A missing PATH is a usage error (exit 2) naming it, as for `moderate score` and `report`.
     proc = _run("/nonexistent/page.html")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "no such file or directory: /nonexistent/page.html" in proc.stderr
 
 
 def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
@@ -76,9 +77,9 @@ def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", name], capture_output=True, timeout=60
     )
-    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.returncode == 2 and proc.stdout == b""  # a missing PATH: a usage error
     assert proc.stderr.count(b"\n") == 1, proc.stderr
-    assert b"a\\nb\\xff.txt: no such file" in proc.stderr
+    assert b"a\\nb\\xff.txt" in proc.stderr and b"no such file" in proc.stderr
 
 
 def test_a_dash_reads_the_page_from_standard_input(tmp_path):
@@ -167,6 +168,7 @@ def test_many_pages_give_jsonl_in_input_order_with_an_error_object_per_bad_file(
     (folder / "b.bin").write_bytes(b"\x00\x01\x02 not a page")
     (folder / ".hidden.txt").write_text("skipped")
     seed = SEEDS_DIR / "001_e0349fd65322dc56.txt"
+    (tmp_path / "missing.html").symlink_to(tmp_path / "gone.html")  # (a missing PATH: a usage error)
     proc = _run(str(folder), str(seed), str(tmp_path / "missing.html"))
     assert proc.returncode == 1, proc.stderr  # some pages failed: the status says so, every page is listed
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -304,14 +306,14 @@ def test_an_error_object_names_its_source_once(tmp_path):
 
 def test_an_empty_path_is_no_file_not_the_current_directory():
     # `moderate parse ''` answered {"source": "", "error": "is a directory, not a page"}: Path("") is ".".
+    # It is a missing PATH, a usage error naming it (quoted), as `moderate score ''` is.
     one = _run("")
-    assert one.returncode == 1 and one.stdout == ""
-    assert "an empty PATH names no file" in one.stderr and "directory" not in one.stderr, one.stderr
+    assert one.returncode == 2 and one.stdout == ""
+    assert one.stderr == "moderate parse: usage error: no such file or directory: ''\n", one.stderr
     seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
     many = _run("", seed)
-    rows = [json.loads(line) for line in many.stdout.splitlines()]
-    assert many.returncode == 1 and [r["source"] for r in rows] == ["", seed]
-    assert rows[0]["error"] == "an empty PATH names no file", rows[0]
+    assert many.returncode == 2 and many.stdout == ""
+    assert many.stderr == one.stderr, many.stderr
 
 
 @pytest.mark.parametrize("indent", ["-3", "100000000"])
