@@ -92,6 +92,9 @@ class Scores:
     # The part of ``unsupported`` scored by another language's model than the judged one, because a
     # guess too weak to judge the comment by sent it there: a best guess, shown, never rejecting alone.
     guessed: frozenset[str] = frozenset()
+    # For each attribute of ``guessed``, the language whose model scored it (the Perspective endpoint
+    # scores its spans in it too, so that spans and summary come from one model).
+    guessed_languages: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, attribute: str) -> float:
         return self.values.get(attribute, math.nan)

@@ -385,9 +385,11 @@ class Scorer:
             # A score from another language's model (a guess too weak to judge the comment by sent it
             # there) is not one trained for the language the comment is judged in: it never rejects.
             judged = assumed or "en"
-            guessed = frozenset(n for n, langs in scored_in if langs[i] != judged and n not in flags)
+            elsewhere = {n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags}
+            guessed = frozenset(elsewhere)
+            in_language = {n: lang for n, lang in elsewhere.items() if lang is not None}
             by_name = dict(zip(names, row, strict=True))
-            out.append(Scores(by_name, context, d.language, flags | guessed, assumed, guessed))
+            out.append(Scores(by_name, context, d.language, flags | guessed, assumed, guessed, in_language))
         return out
 
     def _columns(

@@ -27,7 +27,6 @@ import logging
 import math
 import os
 import re
-import shlex
 import stat
 import sys
 import tempfile
@@ -874,8 +873,9 @@ def _is_an_input(out: Path, paths: Sequence[str]) -> bool:
 
 
 def _usage_error(message: str) -> int:
-    print(f"moderate score: usage error: {display_line(message)}", file=sys.stderr)
-    return 2
+    from service.cli import usage_error
+
+    return usage_error("score", message)
 
 
 def _scheduler_problem(address: str) -> str | None:
@@ -905,10 +905,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return "--scheduler only applies to --backend dask"
     if args.scheduler and (problem := _scheduler_problem(args.scheduler)):
         return f"--scheduler {args.scheduler!r}: {problem}"
-    missing = [p for p in args.paths if p != standard_input.STDIN and not os.path.lexists(p)]
-    if missing:
-        return f"no such file or directory: {', '.join(shlex.quote(p) for p in missing)}"  # ('' too)
-    return None
+    return standard_input.missing_paths(args.paths)
 
 
 def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None) -> int:

@@ -18,7 +18,7 @@ from pydantic_core import from_json
 
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import ArticleContext
-from service.api.jsonsteps import json_error
+from service.api.jsonsteps import TOO_DEEP, json_error
 from service.ingest import has_visible_text
 from service.settings import Limits
 
@@ -135,15 +135,18 @@ def oversized_line() -> str:
 
 
 def reads_as_json_lines(data: bytes) -> bool:
-    """Whether a page file's first line is a JSON object: a comment export under another name (a
-    BigQuery or CMS export's `.json`), whose comments the page parser would never find."""
+    """Whether a page file's (or standard input's) first line is a JSON object, read as
+    `read_json_line` reads an export's lines: a comment export under another name (a BigQuery or CMS
+    export's `.json`), whose comments the page parser would never find."""
     first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
     if not first.startswith(b"{"):
         return False
     try:
-        return isinstance(json.loads(first), dict)
-    except (ValueError, RecursionError):
-        return False
+        return isinstance(read_json_line(first), dict)  # as the export's reader reads it
+    except MalformedInputError as exc:
+        # Nested past MAX_DEPTH: an export's line, whose error row names the limit, at any depth (the
+        # stdlib's own recursion limit made 300 levels an export and 10,000 a page).
+        return TOO_DEEP in str(exc)
 
 
 def skip_rest_of_line(fh: BinaryIO) -> None:

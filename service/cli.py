@@ -107,6 +107,13 @@ def _one_line(message: str) -> str:
     return display_line(message)
 
 
+def usage_error(command: str, message: str) -> int:
+    """A subcommand's usage error found after argparse (a PATH that does not exist): one line on
+    stderr, exit status 2 as argparse's own."""
+    print(f"moderate {command}: usage error: {_one_line(message)}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if sys.stderr is None:  # started with it closed (`2>&-`): print(file=None) would write into stdout

@@ -4,8 +4,10 @@ One file (or "-", standard input: `curl URL | moderate parse -`, named "<stdin>"
 unreadable page is a one-line error and exit status 1). Several files or a directory (read recursively,
 in sorted order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one
 object per page in input order, and for a page that cannot be parsed, or an entry that is no page (a
-FIFO, a dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place; the
-exit status is 1 when any page failed. A directory with no page in it is a note on stderr (exit 0, as
+FIFO, a dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place, and
+for an entry not read (hidden, or a file, directory or "-" already read: a link, a name given twice)
+{"source", "skipped"} with the reason, as `moderate score` lists it; the exit status is 1 when any page
+failed. A directory with no page in it is a note on stderr (exit 0, as
 `moderate score`). The pages parse in this one process.
 """
 
@@ -17,7 +19,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from core.records import Article
@@ -107,33 +109,30 @@ def expand(
     paths: list[str],
     empty: list[str] | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
-) -> list[tuple[str, str | None]]:
-    """(file, None) to parse, or (entry, why it cannot be read), in input order. A directory stands
-    for its entries, walked recursively in sorted order as `moderate score` walks it (symlinks
-    followed, each directory once), hidden ones skipped: a FIFO, a dangling link or a symlink loop
-    gets its error object instead of vanishing from the output. A directory PATH giving no entry at
-    all (empty, or hidden files only) is appended to `empty`. `exclude`: see `discover` (this run's
-    own output file, left out). Standard input ("-") is read once: a second "-" is left out, as an
-    entry reached twice is."""
+) -> list[tuple[str, Literal["page", "error", "skipped"], str | None]]:
+    """(entry, "page", None) to parse, or (entry, "error" or "skipped", why), in input order, as
+    `moderate score` lists them (`discover`): a directory stands for its entries, walked recursively
+    in sorted order (symlinks followed, each directory once); a FIFO, a dangling link or a symlink
+    loop gets its error object, and a hidden entry, a file or directory reached again (named twice, a
+    link to one already read) and a second "-" (standard input is read once) their skipped object,
+    instead of vanishing from the output. A directory PATH giving nothing to parse (empty, or hidden
+    files only) is appended to `empty`. `exclude`: see `discover` (this run's own output file)."""
     from service.batch import discover
-    from service.standard_input import STDIN
 
-    out: list[tuple[str, str | None]] = []
-    for raw in paths:
-        if raw == STDIN and (raw, None) in out:
-            continue
-        if not os.path.isdir(raw):
-            out.append((raw, None))  # a named file, FIFO (/dev/stdin) or missing path: parse_file says
-            continue
-        before = len(out)
-        for task in discover([raw], exclude=exclude):
-            if task.kind in ("page", "jsonl"):
-                out.append((task.source, None))
-            elif task.kind == "error":
-                out.append((task.source, task.reason or "unreadable"))
-            # "skipped": a hidden entry, or a directory or file already read under another name
-        if len(out) == before and empty is not None:
-            empty.append(raw)
+    out: list[tuple[str, Literal["page", "error", "skipped"], str | None]] = []
+    for task in discover(paths, exclude=exclude):
+        if task.kind in ("page", "jsonl", "stdin"):
+            out.append((task.source, "page", None))
+        elif task.kind == "error":
+            out.append((task.source, "error", task.reason or "unreadable"))
+        else:
+            out.append((task.source, "skipped", task.reason))
+    if empty is not None:
+        for raw in paths:
+            inside = os.path.join(raw, "")
+            read = (p for p, kind, _ in out if kind != "skipped")
+            if os.path.isdir(raw) and not any(p.startswith(inside) for p in read):
+                empty.append(raw)
     return out
 
 
@@ -157,9 +156,12 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
     from service import standard_input
     from service.batch import own_output
+    from service.cli import usage_error
     from service.ingest import display_line, without_source
     from service.settings import command_settings
 
+    if problem := standard_input.missing_paths(args.paths):
+        return usage_error("parse", problem)
     limits = command_settings("parse").limits
     # The configured limit (MODERATION_LIMITS__MAX_PAGE_BYTES) applies before each file is read.
     if len(args.paths) == 1 and not os.path.isdir(args.paths[0]):  # (Path("") is ".", a directory)
@@ -168,12 +170,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     failed = 0
     empty: list[str] = []
-    for path, problem in expand(args.paths, empty, own_output(sys.stdout)):
+    own = dict.fromkeys(own_output(sys.stdout))  # this run's output is left out altogether, as in report
+    for path, kind, why in expand(args.paths, empty, own):
         source = standard_input.SOURCE if path == standard_input.STDIN else path
         try:
-            if problem is not None:
-                raise InputError(problem)
-            obj = article_json(_parse(path, args.fmt, limits))
+            if kind == "skipped":  # accounted for, not parsed (as `moderate score`'s skipped row)
+                obj = {"source": source, "skipped": why}
+            elif kind == "error":
+                raise InputError(why or "unreadable")
+            else:
+                obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:
             failed += 1
             why = without_source(str(exc), source)  # the object names its source

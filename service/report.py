@@ -223,6 +223,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int:
+    from service.cli import usage_error
+    from service.standard_input import missing_paths
+
+    if problem := missing_paths(args.paths):  # before the model loads
+        return usage_error("report", problem)
     settings = command_settings("report")
     if scorer is None:
         from model.score import Scorer

@@ -5,8 +5,10 @@ path. It is read once, in the process that started: a second `-` is a skipped en
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import sys
+from collections.abc import Sequence
 from typing import BinaryIO
 
 from core.errors import DecodeError, EmptyInputError, TooLargeError
@@ -14,6 +16,16 @@ from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
+
+
+def missing_paths(paths: Sequence[str]) -> str | None:
+    """The usage error of `moderate parse`, `report` and `score` for PATHs that name nothing (neither
+    `-` nor an existing entry; a dangling link exists: it is an error row, as in a directory), each
+    named and quoted when it needs it, or None."""
+    missing = [p for p in paths if p != STDIN and not os.path.lexists(p)]
+    if not missing:
+        return None
+    return f"no such file or directory: {', '.join(shlex.quote(p) for p in missing)}"  # ('' too)
 
 
 def is_standard_input(st: os.stat_result) -> bool:

@@ -2140,3 +2140,24 @@ def test_missing_paths_are_named_so_each_can_be_told_apart(tmp_path, capsys):
     assert main(["score", "", str(tmp_path / "a, b"), str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert f"no such file or directory: '', '{tmp_path}/a, b', {tmp_path}/c\n" in err, err
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        b'{"a":' + b"[" * 300 + b"]" * 300 + b"}",
+        b'{"a":' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        b'{"a":' + b"[" * 10_000,  # (unclosed: from_json stops at its limit, as the stdlib's did at its own)
+    ],
+)
+def test_the_export_sniff_agrees_with_the_export_reader_at_any_depth(first, capsys, monkeypatch):
+    # The sniff read the first line with the stdlib's json (recursion limit ~1,000): 300 levels was an
+    # export, 10,000 a page. The reader of an export (pydantic-core's from_json, MAX_DEPTH 200) reads
+    # both the same way, so the sniff now does: a line nested past its limit is an export's line, whose
+    # error row names the limit, at any depth.
+    assert batch_jsonl.reads_as_json_lines(first + b"\n")
+    _pipe_in(monkeypatch, first + b'\n{"id": "2", "text": "fine"}\n')
+    rc, out, _ = run_batch(capsys, "-")
+    rows = rows_of(out)
+    assert rc == 1 and [(r["kind"], r.get("line")) for r in rows] == [("error", 1), ("comment", 2)], rows
+    assert "nested more than 200 arrays and objects deep" in rows[0]["error"]

@@ -413,7 +413,8 @@ def test_output_that_cannot_be_written_is_a_one_line_error(redirect, message, pa
 @pytest.mark.parametrize(
     ("argv", "rc"),
     [
-        (["parse", "/nonexistent/page.txt"], 1),
+        (["parse", "/nonexistent/page.txt"], 2),  # a missing PATH: a usage error, as for score
+        (["parse", "EMPTY"], 1),
         (["score", "/nonexistent/dir"], 2),
         (["parse", "EMPTY", "SEED"], 1),
     ],
@@ -570,3 +571,18 @@ def test_an_out_file_that_cannot_be_written_is_a_one_line_error(tmp_path, jobs):
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.splitlines()[-1] == "moderate score: error: cannot write the output: File too large"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["score", "report", "parse"])
+def test_a_missing_path_is_the_same_usage_error_for_every_command(command, tmp_path, capsys):
+    # `score nosuch` was a usage error (exit 2), `report nosuch` a page that "cannot stat" (exit 1)
+    # and `parse nosuch` "no such file" (exit 1): a PATH that does not exist is now named, for all three,
+    # before any file is read or any model loaded.
+    (tmp_path / "a.txt").write_text("A title\n\nA body line.\n")
+    missing = str(tmp_path / "nosuch")
+    assert main([command, str(tmp_path / "a.txt"), missing]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"moderate {command}: usage error: no such file or directory: {missing}\n", err
+    assert main([command, missing]) == 2
+    assert capsys.readouterr().err.endswith(f"no such file or directory: {missing}\n")

@@ -62,11 +62,12 @@ def test_parse_html_with_explicit_format():
     assert out["comments"][2]["parent"] == 1  # Daniel Lemire answers degski's second comment
 
 
-def test_missing_file_is_a_one_line_error():
+def test_missing_file_is_a_one_line_usage_error():
+    # A missing PATH is a usage error (exit 2) naming it, as for `moderate score` and `report`.
     proc = _run("/nonexistent/page.html")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "no such file or directory: /nonexistent/page.html" in proc.stderr
 
 
 def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
@@ -76,9 +77,9 @@ def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", name], capture_output=True, timeout=60
     )
-    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.returncode == 2 and proc.stdout == b""  # a missing PATH: a usage error
     assert proc.stderr.count(b"\n") == 1, proc.stderr
-    assert b"a\\nb\\xff.txt: no such file" in proc.stderr
+    assert b"a\\nb\\xff.txt" in proc.stderr and b"no such file" in proc.stderr
 
 
 def test_a_dash_reads_the_page_from_standard_input(tmp_path):
@@ -100,7 +101,9 @@ def test_a_dash_reads_the_page_from_standard_input(tmp_path):
     )
     assert many.returncode == 0, many.stderr
     sources = [json.loads(line)["source"] for line in many.stdout.splitlines()]
-    assert sources == ["<stdin>", str(tmp_path / "b.txt")]  # read once, as a file named twice
+    # read once, as a file named twice: the second "-" is a skipped object, as in `moderate score`
+    assert sources == ["<stdin>", str(tmp_path / "b.txt"), "<stdin>"]
+    assert "skipped" in json.loads(many.stdout.splitlines()[2])
     empty = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", "-"], input=b"", capture_output=True, timeout=60
     )
@@ -167,9 +170,13 @@ def test_many_pages_give_jsonl_in_input_order_with_an_error_object_per_bad_file(
     (folder / "b.bin").write_bytes(b"\x00\x01\x02 not a page")
     (folder / ".hidden.txt").write_text("skipped")
     seed = SEEDS_DIR / "001_e0349fd65322dc56.txt"
+    (tmp_path / "missing.html").symlink_to(tmp_path / "gone.html")  # (a missing PATH: a usage error)
     proc = _run(str(folder), str(seed), str(tmp_path / "missing.html"))
     assert proc.returncode == 1, proc.stderr  # some pages failed: the status says so, every page is listed
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    hidden = rows.pop(0)  # a hidden entry is skipped, and says so, as in `moderate score`
+    assert hidden == {"source": str(folder / ".hidden.txt"), "skipped": hidden["skipped"]}
+    assert "hidden" in hidden["skipped"]
     assert [r["source"] for r in rows] == [
         str(folder / "a.txt"),
         str(folder / "b.bin"),
@@ -179,7 +186,7 @@ def test_many_pages_give_jsonl_in_input_order_with_an_error_object_per_bad_file(
     assert len(rows[0]["comments"]) == 14 and "error" not in rows[0]
     assert set(rows[1]) == {"source", "error", "error_type"} and "binary" in rows[1]["error"]
     assert rows[2]["format"] == "text" and rows[2]["title"]
-    assert "no such file" in rows[3]["error"]
+    assert "dangling symlink" in rows[3]["error"]
 
 
 def test_one_directory_of_good_pages_exits_zero(tmp_path):
@@ -199,7 +206,9 @@ def test_a_directory_without_pages_is_a_note_not_silence(tmp_path):
     seed = SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"
     proc = _run(str(tmp_path / "empty"), str(seed), str(tmp_path / "hidden"))
     assert proc.returncode == 0, proc.stderr
-    assert [json.loads(line)["source"] for line in proc.stdout.splitlines()] == [str(seed)]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["source"] for r in rows] == [str(seed), str(tmp_path / "hidden" / ".page.txt")]
+    assert "skipped" in rows[1]  # accounted for, not parsed
     assert f"{tmp_path / 'empty'}: no page in this directory" in proc.stderr
     assert f"{tmp_path / 'hidden'}: no page in this directory" in proc.stderr
 
@@ -277,8 +286,10 @@ def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
         "c.dangling",
         "d.loop",
         "e/linked.txt",
+        "f",
     ]
-    assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False]
+    assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False, False]
+    assert "directory already walked" in rows[5]["skipped"]
     assert "FIFO" in rows[1]["error"] and "dangling" in rows[2]["error"] and "loop" in rows[3]["error"]
     assert len(rows[4]["comments"]) == 14
 
@@ -304,14 +315,14 @@ def test_an_error_object_names_its_source_once(tmp_path):
 
 def test_an_empty_path_is_no_file_not_the_current_directory():
     # `moderate parse ''` answered {"source": "", "error": "is a directory, not a page"}: Path("") is ".".
+    # It is a missing PATH, a usage error naming it (quoted), as `moderate score ''` is.
     one = _run("")
-    assert one.returncode == 1 and one.stdout == ""
-    assert "an empty PATH names no file" in one.stderr and "directory" not in one.stderr, one.stderr
+    assert one.returncode == 2 and one.stdout == ""
+    assert one.stderr == "moderate parse: usage error: no such file or directory: ''\n", one.stderr
     seed = str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt")
     many = _run("", seed)
-    rows = [json.loads(line) for line in many.stdout.splitlines()]
-    assert many.returncode == 1 and [r["source"] for r in rows] == ["", seed]
-    assert rows[0]["error"] == "an empty PATH names no file", rows[0]
+    assert many.returncode == 2 and many.stdout == ""
+    assert many.stderr == one.stderr, many.stderr
 
 
 @pytest.mark.parametrize("indent", ["-3", "100000000"])
@@ -320,3 +331,26 @@ def test_an_indent_out_of_range_is_a_usage_error(indent):
     proc = _run(str(SEEDS_DIR / "000_c9b04fa1e4a574b0.txt"), "--indent", indent)
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr[-300:]
     assert "Traceback" not in proc.stderr and "--indent" in proc.stderr and "0 to 16" in proc.stderr
+
+
+def test_an_alias_of_a_file_already_read_is_listed_as_skipped(tmp_path):
+    # `ln -s a.txt DIR/b.txt`: score and report list b.txt as skipped, parse left it out without a word.
+    # Every input is accounted for: a file reached again, named twice, and a second "-" too.
+    (tmp_path / "a.txt").write_text((SEEDS_DIR / "000_c9b04fa1e4a574b0.txt").read_text(encoding="utf-8"))
+    (tmp_path / "b.txt").symlink_to("a.txt")
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(tmp_path), str(tmp_path / "a.txt"), "-", "-"],
+        input="A title\n\nA body line.\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    a = str(tmp_path / "a.txt")
+    assert [r["source"] for r in rows] == [a, str(tmp_path / "b.txt"), a, "<stdin>", "<stdin>"]
+    again = f"file already read as {a} (named twice or alias)"
+    assert rows[1] == {"source": str(tmp_path / "b.txt"), "skipped": again}
+    assert rows[2] == {"source": a, "skipped": again}
+    assert "error" not in rows[3] and "skipped" not in rows[3] and rows[3]["format"] == "text"
+    assert rows[4] == {"source": "<stdin>", "skipped": "standard input, already read above (`-` named twice)"}

@@ -167,6 +167,12 @@ def _judged_language(requested: Sequence[str], scores: Scores) -> str:
     return requested[0] if requested else scores.language or scores.assumed_language or pp.ASSUMED_LANGUAGE
 
 
+def _span_language(requested: Sequence[str], scores: Scores, field: str) -> str:
+    """The language `field`'s spans are scored in: the one whose model scored its summary when a weak
+    guess sent it to another language's model than the judged one's, else the judged one."""
+    return scores.guessed_languages.get(field) or _judged_language(requested, scores)
+
+
 def _score_entry(
     summary: float, span_values: Sequence[float], spans: Sequence[tuple[int, int]], threshold: float | None
 ) -> dict[str, Any]:
@@ -210,22 +216,27 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     takes_language = pp.accepts_language(scorer)
     forced: dict[str, Any] = {"language": requested[0]} if requested and takes_language else {}
 
-    def run() -> list[Scores]:
+    def run() -> tuple[Scores, dict[str | None, list[Scores]]]:
         # The comment with its parent as thread context; each sentence on its own (no context), in the
         # language the summary was judged in (a short sentence alone is no evidence of another
-        # language; an undetermined comment's sentences were each detected apart: two languages).
-        whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[:1]
+        # language; an undetermined comment's sentences were each detected apart: two languages), or
+        # for an attribute a weak guess sent to another language's model, in that one's.
+        whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[0]
         if not body.spanAnnotations or not fields:
-            return whole
-        same: dict[str, Any] = {"language": _judged_language(requested, whole[0])} if takes_language else {}
+            return whole, {}
         pieces = [text[b:e] for b, e in spans]
-        return whole + scorer.score(pieces, article, use_thread=False, **same)
+        if not takes_language:
+            return whole, {None: scorer.score(pieces, article, use_thread=False)}
+        languages = {_span_language(requested, whole, field) for field in fields.values()}
+        return whole, {
+            lang: scorer.score(pieces, article, use_thread=False, language=lang) for lang in sorted(languages)
+        }
 
     pieces_chars = len(text) if body.spanAnnotations and fields else 0
     scored = await run_cpu(
         len(spans) + 1 + len(thread), text_chars([text, *thread], article) + pieces_chars, run
     )
-    first = scored[0]
+    first, pieces_scored = scored
     detected = _judged_language(requested, first)
     effective = requested or [detected]
     fields = _drop_unsupported(
@@ -247,7 +258,11 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
         summary = first[field]
         if not math.isfinite(summary):  # never a made-up number
             raise pp.invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
-        span_values = [s[field] for s in scored[1:]] if body.spanAnnotations else [summary]
+        if body.spanAnnotations:
+            language = _span_language(requested, first, field) if takes_language else None
+            span_values = [s[field] for s in pieces_scored[language]]
+        else:
+            span_values = [summary]
         entry = _score_entry(summary, span_values, spans16, body.requestedAttributes[name].scoreThreshold)
         if entry:
             attribute_scores[name] = entry

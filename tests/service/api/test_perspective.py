@@ -1160,3 +1160,38 @@ def test_every_json_answer_names_its_charset(client):
     for r in (ok, refused, native):
         assert r.headers["content-type"] == "application/json; charset=UTF-8", r.text
     assert ok.content.decode("utf-8") and ok.json()["clientToken"] == "café"
+
+
+def test_spans_of_an_attribute_a_weak_guess_sent_elsewhere_are_scored_by_that_model(settings):
+    # "I am proud to be your friend, Denny... Tanks..." is judged `en`, but the detector's weak guess
+    # (de 0.2) sent its INSULT summary to the German model; its spans were still the English model's.
+    # Each span of such an attribute is now its sentence scored in the language whose model scored the
+    # summary; the other attributes' spans stay in the judged language.
+    from core.records import Scores
+    from tests.service.api.conftest import FAMILY, FakeScorer
+
+    class Guessing(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True, language=None, same_source=False):
+            got = super().score(texts, article, use_thread=use_thread, language=language)
+            value = {"de": 0.75, "en": 0.25}.get(language or "", 0.5)  # which model read each text
+            scores = [Scores(s.as_dict() | {"insult": value, "toxicity": value}, s.context) for s in got]
+            if language is not None:
+                return scores
+            guessed = frozenset({"insult"})
+            return [
+                Scores(s.values, s.context, None, guessed, None, guessed, {"insult": "de"}) for s in scores
+            ]
+
+    text = "I am proud to be your friend, Denny. Tanks."
+    with make_client(settings, lambda _dir: Guessing(attributes=FAMILY)) as c:
+        request = {
+            "comment": {"text": text},
+            "requestedAttributes": {"INSULT": {}, "TOXICITY": {}},
+            "spanAnnotations": True,
+        }
+        r = c.post(URL, json=request)
+        assert r.status_code == 200, r.text
+        scores = r.json()["attributeScores"]
+    assert r.json()["detectedLanguages"] == ["en"]
+    assert [s["score"]["value"] for s in scores["INSULT"]["spanScores"]] == [0.75, 0.75]
+    assert [s["score"]["value"] for s in scores["TOXICITY"]["spanScores"]] == [0.25, 0.25]

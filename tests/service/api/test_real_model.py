@@ -136,3 +136,27 @@ def test_perspective_spans_of_an_undetermined_comment_are_scored_in_its_language
         alone = {"comment": {"text": text[span["begin"] : span["end"]]}, "languages": ["fr"]}
         scored = real.post(url, json=request | alone).json()["attributeScores"]["TOXICITY"]["summaryScore"]
         assert span["score"]["value"] == pytest.approx(scored["value"])
+
+
+def test_perspective_spans_of_a_weakly_guessed_attribute_come_from_its_summary_s_model(real):
+    # One of 1,370 multi-sentence Kaggle comments: judged `en`, but the detector's weak guess (de 0.2)
+    # sent its TOXICITY and INSULT summaries to the German model, while their spans were scored by the
+    # English one. Each such span is now its sentence as the German model scores it.
+    text = "I am proud to be your friend, Denny... Tanks..."
+    url = "/v1alpha1/comments:analyze"
+    attributes = {"TOXICITY": {}, "INSULT": {}, "PROFANITY": {}}
+    request = {"comment": {"text": text}, "requestedAttributes": attributes, "spanAnnotations": True}
+    body = real.post(url, json=request).json()
+    assert body["detectedLanguages"] == ["en"], body
+    for name, language in (("TOXICITY", "de"), ("INSULT", "de"), ("PROFANITY", "en")):
+        spans = body["attributeScores"][name]["spanScores"]
+        assert len(spans) == 2, spans
+        for span in spans:
+            alone = {
+                "comment": {"text": text[span["begin"] : span["end"]]},
+                "requestedAttributes": {name: {}},
+                "languages": [language],
+            }
+            answer = real.post(url, json=request | alone).json()
+            scored = answer["attributeScores"][name]["summaryScore"]
+            assert span["score"]["value"] == pytest.approx(scored["value"]), (name, span)
