@@ -9,7 +9,8 @@ The shipped artifact (settings.model_dir, model/default) is always the first ver
 written by training: training builds into a hidden directory inside ``versions_dir`` and renames it to
 its version when complete, so a crash never leaves a half-written version. Switching versions writes
 ACTIVE with a rename (atomic on POSIX), after the new scorer has loaded: a version that fails its hash
-check is never made active. Listing reads manifests only; nothing is unpickled here.
+check is never made active. Listing reads manifests only, and each again only when it changed; nothing
+is unpickled here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,9 @@ BUILD_PREFIX = ".building-"
 STALE_BUILD_SECONDS = 24 * 3600
 # model_version is "<format>.<12 hex>"; anything else in ACTIVE or a URL is refused before any lookup.
 VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9a-f]{6,64}$")
+# Listed versions kept described between listings (a manifest is ~60 KB, its description far less):
+# well above any versions directory in use, so the cache only bounds memory against a runaway one.
+MAX_CACHED_VERSIONS = 1024
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,18 @@ class ModelVersion:
     attributes: tuple[str, ...]
     metrics: dict[str, Any]
     training_data: dict[str, Any]
+
+
+# What identifies a manifest's content without reading it: a published version is never rewritten, a
+# replaced manifest (a rename, a copy over it) has another inode, an edit in place another size or
+# modification time, and a chmod (or any edit) another change time. Listing only: loading a version
+# always reads and hashes every file afresh.
+_StatKey = tuple[int, int, int, int, int]
+
+
+def _stat_key(manifest: Path) -> _StatKey:
+    st = manifest.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _describe(path: Path, *, shipped: bool) -> ModelVersion:
@@ -72,12 +90,43 @@ class VersionRegistry:
         # Each directory's last problem logged: listing runs on every GET /v1/models, which anyone may
         # call, so a problem is a warning once (again when it changes), not a line per call.
         self._reported: dict[Path, str] = {}
+        # Each listed directory's description, by its manifest's _stat_key: GET /v1/models parsed and
+        # hashed every manifest on each call (158 ms with 60 versions, slowing /healthz). Bounded, LRU.
+        self._described: OrderedDict[Path, tuple[_StatKey, ModelVersion]] = OrderedDict()
+        self._described_lock = threading.Lock()
 
     def _not_listed(self, path: Path, what: str, problem: Exception) -> None:
         text = str(problem)
         level = logging.DEBUG if self._reported.get(path) == text else logging.WARNING
         self._reported[path] = text
         log.log(level, "%s in %s not listed: %s", what, path, text)
+
+    def _listed(self, path: Path, *, shipped: bool) -> ModelVersion:
+        """``path`` described, from the cache while its manifest is unchanged. The manifest is stat'ed
+        before it is read, so a change during the read shows as another key at the next listing."""
+        try:
+            key = _stat_key(path / MANIFEST)
+        except OSError:  # gone or unreadable: read_manifest says so in its own words
+            with self._described_lock:
+                self._described.pop(path, None)
+            return _describe(path, shipped=shipped)
+        with self._described_lock:
+            cached = self._described.get(path)
+            if cached is not None and cached[0] == key and cached[1].shipped == shipped:
+                self._described.move_to_end(path)
+                return cached[1]
+            self._described.pop(path, None)  # changed: its old description is never listed again
+        described = _describe(path, shipped=shipped)
+        with self._described_lock:
+            self._described[path] = (key, described)
+            while len(self._described) > MAX_CACHED_VERSIONS:
+                self._described.popitem(last=False)
+        return described
+
+    def _forget_except(self, listed: set[Path]) -> None:
+        with self._described_lock:
+            for path in [p for p in self._described if p not in listed]:
+                del self._described[path]
 
     @property
     def active_file(self) -> Path:
@@ -87,8 +136,9 @@ class VersionRegistry:
         """Shipped first, then the trained versions oldest first. A directory that is not a readable
         artifact is left out (and logged), as is a second copy of a version already listed."""
         found: list[ModelVersion] = []
+        seen_dirs = {self.shipped_dir}
         try:
-            found.append(_describe(self.shipped_dir, shipped=True))
+            found.append(self._listed(self.shipped_dir, shipped=True))
         except ModelError as exc:
             self._not_listed(self.shipped_dir, "shipped model", exc)
         trained: list[ModelVersion] = []
@@ -96,10 +146,12 @@ class VersionRegistry:
             for entry in sorted(self.versions_dir.iterdir()):
                 if entry.name.startswith(".") or not (entry / MANIFEST).is_file():
                     continue
+                seen_dirs.add(entry)
                 try:
-                    trained.append(_describe(entry, shipped=False))
+                    trained.append(self._listed(entry, shipped=False))
                 except (ModelError, OSError, ValueError, TypeError) as exc:  # one bad folder is skipped
                     self._not_listed(entry, "model version", exc)
+        self._forget_except(seen_dirs)
         trained.sort(key=lambda v: (v.created_at or "", v.version))
         seen = {v.version for v in found}
         for version in trained:

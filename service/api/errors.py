@@ -17,9 +17,11 @@ with Perspective's `errorType` in `details` (clients read `error.details[].error
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -99,6 +101,18 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
         self.error_type = error_type
         self.fields = dict(fields or {})
+
+
+# What a log line may show of a path as is: printable ASCII but '"' (the access log's quote).
+_UNLOGGABLE = re.compile(r'[^\x21-\x7e]|"')
+
+
+def loggable_path(scope: Mapping[str, Any]) -> str:
+    """The request path for a log line, as the access log shows it: as sent (percent-encoded), never
+    decoded, so a %0A in it cannot split the line; anything else unprintable is percent-encoded."""
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else str(scope.get("path", ""))
+    return _UNLOGGABLE.sub(lambda m: quote(m.group(), safe=""), path)
 
 
 def is_perspective_path(path: str) -> bool:
@@ -194,7 +208,7 @@ def install(app: FastAPI) -> None:
         if status == 422 and is_perspective_path(path):
             status = 400  # Perspective answers every bad argument with 400 INVALID_ARGUMENT
         if status >= 500:
-            log.warning("%s %s -> %d %s", request.method, path, status, reason)
+            log.warning("%s %s -> %d %s", request.method, loggable_path(request.scope), status, reason)
         # A 503 is worth retrying, and says when (the store's own retry interval, as the in-flight 503).
         retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
         # A lost race on a queue item answers with the item as it stands, for the page to show.

@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
-from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path
+from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path
 from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
 from service.memory import release_request_memory
@@ -545,7 +545,11 @@ class SafetyNetMiddleware:
                 tb = tb.tb_next
             where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
             log.error(
-                "unhandled %s at %s on %s %s", type(exc).__name__, where, scope["method"], scope["path"]
+                "unhandled %s at %s on %s %s",
+                type(exc).__name__,
+                where,
+                scope["method"],
+                loggable_path(scope),
             )
             log.debug("unhandled error", exc_info=True)
             if not started:

@@ -489,6 +489,51 @@ def test_right_to_left_comments_are_shown_right_to_left(browser: Any, served: st
     context.close()
 
 
+# Where each character of a comment's text is drawn: its text nodes in order, one rect per character.
+CHAR_LEFTS = """(el => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      out.push([node.data[i], range.getBoundingClientRect().left]);
+    }
+  }
+  return out;
+})"""
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_a_bidi_control_in_a_comment_is_shown_not_applied(browser: Any, served: str, artifacts: Path) -> None:
+    # A RIGHT-TO-LEFT OVERRIDE showed "you are an idiot" as "you are an toidi" to the moderator, while
+    # the model scored "idiot": an insult hidden from the reader. Controls now show as placeholders.
+    hidden = "you are an \u202eidiot\u202c, really"
+    every = "a" + "b".join(BIDI_CONTROLS) + "c"
+    items = queue_thread(served, "bidi", [hidden, every])
+    context, page, errors = open_article(browser, served, items)
+    for item in items:
+        shown = page.locator(f'li.item[data-id="{item["id"]}"] blockquote')
+        drawn = shown.evaluate(CHAR_LEFTS)
+        text = "".join(ch for ch, _ in drawn)
+        assert not set(text) & set(BIDI_CONTROLS), text  # none is in the page to reorder anything
+        controls = shown.locator("span.bidi-control")
+        if item["text"] == hidden:
+            assert controls.all_text_contents() == ["⟨RLO⟩", "⟨PDF⟩"]
+            assert controls.first.get_attribute("title").startswith("U+202E RIGHT-TO-LEFT OVERRIDE")
+            assert text == "you are an ⟨RLO⟩idiot⟨PDF⟩, really"
+            at = text.index("idiot")
+            lefts = [left for _, left in drawn[at : at + 5]]
+            assert lefts == sorted(lefts), lefts  # drawn left to right, as written and scored
+        else:
+            assert len(controls.all_text_contents()) == len(BIDI_CONTROLS)
+            assert controls.all_text_contents()[-1] == "⟨ALM⟩"
+    page.screenshot(path=str(artifacts / "bidi-controls.png"))
+    assert not errors, errors
+    context.close()
+
+
 def test_after_a_failed_refresh_the_comments_shown_can_still_be_decided(browser: Any, served: str) -> None:
     # A refresh that failed (a 503) emptied the page's list but left the old comments on screen: their
     # buttons and keys silently did nothing.

@@ -154,3 +154,59 @@ def test_a_new_build_removes_builds_a_killed_run_left_a_day_ago(registry: Versio
     os.utime(dead, (day_ago, day_ago))
     registry.build_dir()
     assert not dead.exists() and running.exists()
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    import model.versions
+
+    reads: list[Path] = []
+    real = model.versions.read_manifest
+
+    def counting(path: Path) -> dict[str, object]:
+        reads.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(model.versions, "read_manifest", counting)
+    return reads
+
+
+def test_a_listing_rereads_only_the_manifests_that_changed(
+    registry: VersionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GET /v1/models (anyone may call it) read, parsed and hashed every version's manifest on each call:
+    # 158 ms a call with 60 versions, which moved /healthz's p99 from 10 to 74 ms under four clients.
+    for i in range(3):
+        fake_artifact(registry.versions_dir / f"1.{i}bbbbbbbbbbb", f"1.{i}bbbbbbbbbbb")
+    reads = _count_reads(monkeypatch)
+    first = registry.versions()
+    assert len(reads) == 4  # the shipped model and three versions
+    assert registry.versions() == first
+    assert registry.find("1.1bbbbbbbbbbb").path == registry.versions_dir / "1.1bbbbbbbbbbb"
+    assert len(reads) == 4, reads  # nothing changed: nothing read again
+    changed = registry.versions_dir / "1.1bbbbbbbbbbb"
+    shutil.rmtree(changed)  # replaced by another manifest (another inode): read again, alone
+    fake_artifact(changed, "1.1bbbbbbbbbbb", "2026-12-03T00:00:00+00:00")
+    listed = {v.version: v.created_at for v in registry.versions()}
+    assert reads[4:] == [changed]
+    assert listed["1.1bbbbbbbbbbb"] == "2026-12-03T00:00:00+00:00"
+    manifest = changed / "manifest.json"  # rewritten in place (one byte longer): read again
+    manifest.write_text(manifest.read_text().replace("2026-12-03", "2026-12-04") + "\n")
+    registry.versions()  # (the seal no longer matches: the version is no longer listed)
+    assert reads[5:] == [changed]
+    assert "1.1bbbbbbbbbbb" not in [v.version for v in registry.versions()]
+
+
+def test_the_listing_cache_is_bounded_and_forgets_removed_versions(
+    registry: VersionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.versions
+
+    monkeypatch.setattr(model.versions, "MAX_CACHED_VERSIONS", 3)
+    for i in range(5):
+        fake_artifact(registry.versions_dir / f"1.{i}bbbbbbbbbbb", f"1.{i}bbbbbbbbbbb")
+    assert len(registry.versions()) == 6  # all listed, whatever the cache holds
+    assert len(registry._described) <= 3
+    for i in range(5):
+        shutil.rmtree(registry.versions_dir / f"1.{i}bbbbbbbbbbb")
+    registry.versions()
+    assert list(registry._described) == [registry.shipped_dir]

@@ -186,3 +186,31 @@ def test_a_trailing_slash_is_no_redirect_built_from_the_host_header(client, path
     r = client.post(path, headers={"Host": "evil.example"} | auth(), json={}, follow_redirects=False)
     assert r.status_code in (404, 405), r.text
     assert "location" not in r.headers
+
+
+def test_a_5xx_log_line_escapes_the_path_so_a_newline_in_it_cannot_forge_a_line(settings, caplog):
+    """A decoded %0A in the path split the 500/503 log lines in two (log injection): they now log the
+    path as sent, percent-encoded, like the access log."""
+    from core.errors import StoreUnavailableError
+
+    app = create_app(settings, scorer_loader=lambda _d: FakeScorer())
+
+    def bug(x: str) -> None:
+        raise RuntimeError("a bug")
+
+    def down(x: str) -> None:
+        raise StoreUnavailableError("the database is down")
+
+    app.add_api_route("/bug/{x}", bug)
+    app.add_api_route("/down/{x}", down)
+    forged = "a%0D%0AINFO%20forged%20line%1B%5B31m"
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.WARNING):
+        assert c.get(f"/bug/{forged}").status_code == 500
+        assert c.get(f"/down/{forged}").status_code == 503
+    lines = [rec.getMessage() for rec in caplog.records if rec.name.startswith("service")]
+    assert any(line.startswith("unhandled RuntimeError") for line in lines), lines
+    assert any("-> 503 store_unavailable" in line for line in lines), lines
+    for line in lines:
+        assert "\n" not in line and "\r" not in line and "\x1b" not in line, line
+    assert sum(f"/bug/{forged}" in line for line in lines) == 1, lines
+    assert sum(f"/down/{forged}" in line for line in lines) == 1, lines

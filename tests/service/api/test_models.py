@@ -123,12 +123,16 @@ def test_the_real_loader_checks_hashes_before_activating(settings: Settings, tmp
     manifest_path = copy / "manifest.json"
     manifest = json.loads(manifest_path.read_text().replace(version, tampered_version))
     manifest_path.write_text(json.dumps(seal_manifest(manifest)))  # a well-formed version, one bad file
-    joblib_file = next(copy.glob("*.joblib"))
-    data = bytearray(joblib_file.read_bytes())
-    data[-1] ^= 0xFF
-    joblib_file.write_bytes(bytes(data))
     live = settings.model_copy(update={"model_dir": DEFAULT_MODEL_DIR})
     with TestClient(create_app(live)) as client:
+        # Listed (and its listing cached) while intact; a file changed after that is still caught:
+        # only the listing is cached, never the check before unpickling.
+        listed = [v["version"] for v in client.get("/v1/models").json()["versions"]]
+        assert tampered_version in listed
+        joblib_file = next(copy.glob("*.joblib"))
+        data = bytearray(joblib_file.read_bytes())
+        data[-1] ^= 0xFF
+        joblib_file.write_bytes(bytes(data))
         error = assert_error(
             client.post(f"/v1/models/{tampered_version}:activate", headers=auth()), 409, "model_refused"
         )

@@ -473,6 +473,39 @@
     return s;
   }
 
+  // Bidi controls are invisible and reorder what follows them: after an RLO a moderator reads "toidi"
+  // where the model scored "idiot". Each is shown as a marked placeholder instead (never applied), so
+  // the comment reads in its logical order, as it was scored, and the moderator sees the trick.
+  const BIDI_CONTROLS = {
+    "\u202A": ["LRE", "LEFT-TO-RIGHT EMBEDDING"],
+    "\u202B": ["RLE", "RIGHT-TO-LEFT EMBEDDING"],
+    "\u202C": ["PDF", "POP DIRECTIONAL FORMATTING"],
+    "\u202D": ["LRO", "LEFT-TO-RIGHT OVERRIDE"],
+    "\u202E": ["RLO", "RIGHT-TO-LEFT OVERRIDE"],
+    "\u2066": ["LRI", "LEFT-TO-RIGHT ISOLATE"],
+    "\u2067": ["RLI", "RIGHT-TO-LEFT ISOLATE"],
+    "\u2068": ["FSI", "FIRST STRONG ISOLATE"],
+    "\u2069": ["PDI", "POP DIRECTIONAL ISOLATE"],
+    "\u200E": ["LRM", "LEFT-TO-RIGHT MARK"],
+    "\u200F": ["RLM", "RIGHT-TO-LEFT MARK"],
+    "\u061C": ["ALM", "ARABIC LETTER MARK"],
+  };
+  const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+  function appendShown(parent, text) {
+    let pos = 0;
+    for (const m of text.matchAll(BIDI_CONTROL)) {
+      if (m.index > pos) parent.append(text.slice(pos, m.index));
+      const [short, name] = BIDI_CONTROLS[m[0]];
+      const code = "U+" + m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      const shown = span("bidi-control", "⟨" + short + "⟩");
+      shown.title = code + " " + name + ": an invisible direction control in the comment, shown here, not applied";
+      parent.append(shown);
+      pos = m.index + m[0].length;
+    }
+    if (pos < text.length) parent.append(text.slice(pos));
+  }
+
   // Spans are code-point offsets (Python str indices); JS strings index UTF-16 units, so slice the
   // text as an array of code points. Overlapping spans (several attributes) are merged into one <mark>
   // whose title lists every attribute and weight.
@@ -499,9 +532,9 @@
     }
     let pos = 0;
     for (const m of merged) {
-      if (m.start > pos) container.append(chars.slice(pos, m.start).join(""));
+      if (m.start > pos) appendShown(container, chars.slice(pos, m.start).join(""));
       const mark = document.createElement("mark");
-      mark.textContent = chars.slice(m.start, m.end).join("");
+      appendShown(mark, chars.slice(m.start, m.end).join(""));
       mark.dataset.start = String(m.start);
       mark.dataset.end = String(m.end);
       const top = m.parts.reduce((a, b) => (b.weight > a.weight ? b : a));
@@ -510,7 +543,7 @@
       container.append(mark);
       pos = m.end;
     }
-    if (pos < chars.length) container.append(chars.slice(pos).join(""));
+    if (pos < chars.length) appendShown(container, chars.slice(pos).join(""));
   }
 
   function itemElement(index) {
