@@ -81,6 +81,7 @@ class MultiHeadText:
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float64).reshape(len(self.names))
         self.calibration = np.asarray(calibration, dtype=np.float64).reshape(len(self.names), 3)
+        self._split_calibration()
         # attribute -> {language: model} for comments in other languages (training/languages.py)
         self.language_models: dict[str, dict[str, Any]] = {}
         self._prepare()
@@ -130,7 +131,14 @@ class MultiHeadText:
         state.setdefault("language_models", {})
         base = (state.pop("_base_s"), state.pop("_base_q")) if "_base_s" in state else None
         self.__dict__.update(state)
+        self._split_calibration()
         self._prepare(base)
+
+    def _split_calibration(self) -> None:
+        """The calibration's columns, negated, as contiguous arrays made once (``calibrate``)."""
+        self._minus_a, self._minus_c, self._minus_b = (
+            np.ascontiguousarray(-self.calibration[:, j]) for j in range(3)
+        )
 
     def _reset_cache(self) -> None:
         self._tokens = TokenTable(self.featurizer, self._coef64, self._base_words, self._base_s, self._base_q)
@@ -217,9 +225,11 @@ class MultiHeadText:
         return self.intercept + s_sum * scale[:, None], ntok
 
     def calibrate(self, decisions: np.ndarray, ntok: np.ndarray) -> np.ndarray:
-        a, c, b = self.calibration[:, 0], self.calibration[:, 1], self.calibration[:, 2]
-        z = decisions * a + np.log1p(ntok)[:, None] * c + b
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+        """``1 / (1 + exp(-(decisions * a + log1p(ntok) * c + b)))`` with the minus folded into the
+        coefficients: negating is exact and commutes with IEEE products and sums, so the bits are the
+        same with one numpy call and three slices fewer (a single-comment call is made of such costs)."""
+        minus_z = decisions * self._minus_a + np.log1p(ntok)[:, None] * self._minus_c + self._minus_b
+        return np.asarray(1.0 / (1.0 + np.exp(minus_z)))
 
     def proba_from_rows(self, rows: ChunkRows) -> np.ndarray:
         """P(attribute) for every head, n x K, from chunk rows."""

@@ -75,6 +75,19 @@ def test_length_term_enters_only_the_head_calibrated_on_it(family: MultiHeadText
     assert p[0, 0] == pytest.approx(1 / (1 + np.exp(-d[0, 0])))
 
 
+def test_calibration_is_bit_identical_to_its_formula_and_survives_pickling(family: MultiHeadText) -> None:
+    """calibrate folds the formula's minus into its coefficients (two numpy calls fewer per call): the
+    same numbers, bit for bit, also after unpickling (the folded coefficients are rebuilt at load)."""
+    rng = np.random.default_rng(15)
+    a, c, b = family.calibration[:, 0], family.calibration[:, 1], family.calibration[:, 2]
+    for n in (1, 3, 257):
+        d = rng.normal(scale=4.0, size=(n, 2))
+        ntok = rng.integers(0, 400, size=n).astype(np.float64)
+        expected = 1.0 / (1.0 + np.exp(-(d * a + np.log1p(ntok)[:, None] * c + b)))
+        for model in (family, pickle.loads(pickle.dumps(family))):
+            assert np.array_equal(model.calibrate(d, ntok), expected)
+
+
 def test_explanations_are_spans_per_head(family: MultiHeadText) -> None:
     text = "Great article. But you, sir, are a complete IDIOT."
     spans = family.head("insult").explain(text, top_k=3)
