@@ -347,10 +347,12 @@ def served(edges_tmp: Path) -> Any:
     assert "Traceback" not in log, log
 
 
-def queue_thread(base: str, article_id: str, texts: list[str]) -> list[dict[str, Any]]:
+def queue_thread(
+    base: str, article_id: str, texts: list[str], title: str = "Edge cases"
+) -> list[dict[str, Any]]:
     """Queue `texts` under `article_id`; returns the items riskiest first (the page's order)."""
     comments = [{"id": f"c{k}", "text": t} for k, t in enumerate(texts)]
-    body = {"article": {"id": article_id, "title": "Edge cases"}, "comments": comments, "queue": True}
+    body = {"article": {"id": article_id, "title": title}, "comments": comments, "queue": True}
     with api(base) as http:
         assert http.post("/v1/comments:score", json=body).status_code == 200
     return queue(base, article=article_id)
@@ -530,6 +532,23 @@ def test_a_bidi_control_in_a_comment_is_shown_not_applied(browser: Any, served: 
             assert len(controls.all_text_contents()) == len(BIDI_CONTROLS)
             assert controls.all_text_contents()[-1] == "⟨ALM⟩"
     page.screenshot(path=str(artifacts / "bidi-controls.png"))
+    assert not errors, errors
+    context.close()
+
+
+def test_a_bidi_control_in_an_article_title_is_shown_not_applied(browser: Any, served: str) -> None:
+    # The comment's controls were shown, but a title's still reordered the heading ("a \u202eidiot"
+    # drawn "a toidi"): a title comes from the scoring client or a scraped page, and reads as sent now.
+    items = queue_thread(served, "bidi-title", ["a plain comment"], title="a \u202eidiot\u202c title")
+    context, page, errors = open_article(browser, served, items)
+    heading = page.locator(f'li.item[data-id="{items[0]["id"]}"] h3.title')
+    drawn = heading.evaluate(CHAR_LEFTS)
+    text = "".join(ch for ch, _ in drawn)
+    assert text == "a ⟨RLO⟩idiot⟨PDF⟩ title", text
+    at = text.index("idiot")
+    lefts = [left for _, left in drawn[at : at + 5]]
+    assert lefts == sorted(lefts), lefts
+    assert heading.locator("span.bidi-control").first.get_attribute("title").startswith("U+202E")
     assert not errors, errors
     context.close()
 

@@ -308,9 +308,15 @@
     title.id = headingId;
     title.className = "title";
     title.dir = "auto"; // an Arabic or Hebrew title reads right to left
-    title.textContent = item.article_title || item.article_id || "(no article title)";
+    // Titles and sources come from the scoring client or a scraped page: their bidi controls are shown
+    // too, so a heading reads as it was sent.
+    appendShown(title, item.article_title || item.article_id || "(no article title)");
     header.append(title);
-    if (item.source) header.append(span("source muted", item.source));
+    if (item.source) {
+      const source = span("source muted", "");
+      appendShown(source, item.source);
+      header.append(source);
+    }
     const version = span("badge" + (item.model_version !== state.activeVersion ? " old" : ""), "model " + item.model_version);
     version.title = item.model_version === state.activeVersion ? "scored by the model now served" : "scored by another model version than the one now served";
     header.append(version);
