@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from service.dates import REPLY_CUE, trie_rx
+from service.dates import REPLY_CUE, REPLY_NAME, trie_rx
 from service.parse.body import _main_region
 from service.parse.lexicon import (
     _CUE_PHRASES,
@@ -240,6 +240,9 @@ _ALONE = ""
 _MAX_BARE_NAME_WORDS = 5
 
 
+_PARENT_AFTER_DATE = re.compile(rf"{REPLY_CUE}\s+{REPLY_NAME}", re.I)
+
+
 def _joint(ln: _Line) -> str | None:
     """The punctuation between a header's name and its date ("•", "|", "-"); `_BARE` for a space when
     the line is only a short name and the date, `_ALONE` for a line that is only the date; None for any
@@ -251,7 +254,10 @@ def _joint(ln: _Line) -> str | None:
     if m and not _FINAL_INITIAL.search(before):  # "Mia K. 30. November 2024": an initial, no joint
         return m[0].strip()
     name = before.split()
-    if ln.core[d.end :].strip(" )]") != "" or len(name) > _MAX_BARE_NAME_WORDS:
+    after = ln.core[d.end :].strip(" )]")
+    if after and _PARENT_AFTER_DATE.fullmatch(after):
+        after = ""  # "12 Mar in reply to dlee" (Discourse): the parent, no words of the header's own
+    if after or len(name) > _MAX_BARE_NAME_WORDS:
         return None
     return _BARE if name else _ALONE
 

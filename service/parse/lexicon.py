@@ -352,6 +352,8 @@ _OPENER_ALTS = (
     rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>{_COUNT})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{_COUNT})[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
+    # Discourse's embed: "Continue Discussion 9 replies" (its button to the forum, then the count).
+    rf"|continue (?:the )?discussion\s+(?P<n5>{_COUNT})\s+(?:replies|posts|comments)"
     # Drupal's comment module heads every thread with its display options.
     r"|comment viewing options"
     # "What readers said (4)", "What our readers think", "Readers respond": a heading naming readers' words.

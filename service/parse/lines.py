@@ -345,7 +345,7 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
         return
     ln.opener = True
     groups = o.groupdict()
-    n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4")
+    n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4") or groups.get("n5")
     if n:
         ln.count = int(re.sub(r"\D", "", n))  # "3,412"
     elif groups.get("w"):
@@ -481,4 +481,26 @@ def _split_leading_stamps(lines: list[_Line]) -> list[_Line]:
         stamp, rest = ln.core[: hit.end], ln.core[hit.end :].strip()
         out.append(_classify_one(stamp, ln.indent, ln.hint, ln.blank_before, ln.src))
         out.append(_classify_one(rest, ln.indent, ln.hint, False, ln.src))
+    return out
+
+
+# A comment counter with the first comment's stamp after it on one line: Discourse's "Continue Discussion
+# 9 replies" heading and the first post's "12 Mar" are inline elements, one line in a text dump (lynx:
+# "9 replies12 Mar").
+_COUNTER_THEN_REST = re.compile(r"(.{0,60}?\b\d{1,6}\s+(?:replies|comments|posts))\s*(\S.{0,40})", re.I)
+
+
+def _split_counter_stamps(lines: list[_Line]) -> list[_Line]:
+    """Splits "COUNTER STAMP" into the counter (an opener) and the stamp (a date alone)."""
+    out: list[_Line] = []
+    for ln in lines:
+        m = _COUNTER_THEN_REST.fullmatch(ln.core) if not ln.opener and ln.date is None else None
+        if m is not None:
+            head = _classify_one(m[1], ln.indent, ln.hint, ln.blank_before, ln.src)
+            stamp = _classify_one(m[2], ln.indent, ln.hint, False, ln.src)
+            alone = stamp.date is not None and (stamp.date.start, stamp.date.end) == (0, len(m[2]))
+            if head.opener and alone:
+                out += (head, stamp)
+                continue
+        out.append(ln)
     return out

@@ -3,6 +3,7 @@ or dated lines repeating in one shape after the article) and the parser found fe
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from itertools import pairwise
 
@@ -19,6 +20,9 @@ PROSE_BETWEEN_SHARE = 0.6
 MIN_MERGED_DATES = 2
 # ... on a long thread, one per this many comments found (readers do type a date alone now and then).
 COMMENTS_PER_TYPED_DATE = 10
+# A bare "N replies" line: a comment's button to its replies as often as a thread's counter ("11
+# comments", "40 Responses to ..." count threads, and pingbacks or a stale count put more under them).
+_REPLY_BUTTON = re.compile(r"\d{1,6}\s+repl(?:y|ies)", re.I)
 # A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
 MAX_NAME_WORDS = 3
 
@@ -40,6 +44,17 @@ def missed_comment_warnings(
         out.append(
             f"the page declares {declared} comment(s) but {found} were found "
             "(the rest may be loaded by a script, paged, or missed)"
+        )
+    counted = (
+        lines[opener].count if opener is not None and _REPLY_BUTTON.fullmatch(lines[opener].core) else None
+    )
+    if opener is not None and counted is not None and 0 < counted < found:
+        # A bare "2 replies" heading over more comments than it counts is one comment's reply button
+        # taken for the thread's heading, and that comment stands above it, unread.
+        out.append(
+            f"the comment section heading {lines[opener].core[:60]!r} counts {counted} but {found} "
+            "comment(s) were found under it: it may be one comment's reply counter, and that comment "
+            "(above it) was missed"
         )
     if found == 0:
         # A heading in or after the article, not a "Comments" link in the site's menu above it.

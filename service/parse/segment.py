@@ -48,6 +48,7 @@ from service.parse.lines import (
     _date_after_separator_line,
     _join_wrapped_openers,
     _Line,
+    _split_counter_stamps,
     _split_leading_stamps,
     _unglue_cues,
 )
@@ -117,7 +118,7 @@ def segment_with_roles(
     beside it replaces a title that was the site's name. `collect` (training) receives the lines,
     their roles before the line model, the comment section's start and the title; `collect_section`
     the section's feature row and its comments, before the gate."""
-    lines = _split_leading_stamps(_classify(raw_lines))
+    lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
     _unglue_cues(lines)
     _join_wrapped_openers(lines)
     _date_after_separator_line(lines)

@@ -350,3 +350,30 @@ def test_a_dated_line_over_a_vote_score_in_the_article_is_no_thread() -> None:
     # One score under one byline date is no thread (the cue needs two headers of the shape).
     page = ARTICLE.replace("\n\nA new", "\n\nSam Ford\nMay 2, 2024\n12 points\n\nA new", 1)
     assert not parse_page(page, fmt="text").comments
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+def test_discourse_posts_under_a_continue_discussion_counter(fmt: str) -> None:
+    """Discourse's embed: "Continue Discussion 5 replies" heads the posts, the first post's date sits
+    on the heading's line in a text dump, dates are "2 May", "2 May in reply to NAME" or "about 5
+    hours" alone on their lines. The w3m dump gave no comment and no warning; HTML shifted the stamps."""
+    art = parse_file(PLATFORMS / f"discourse.{fmt}")
+    assert [c.posted_raw for c in art.comments] == [
+        "2 May",
+        "2 May",
+        "3 May",
+        "about 5 hours",
+        "about 2 hours",
+    ]
+    assert all(c.text.endswith(t) for c, t in zip(art.comments, TEXTS, strict=True))
+    assert not art.warnings
+    if fmt == "html":
+        assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells", "m_ortiz"]
+        assert [c.parent for c in art.comments] == [None, 0, None, None, None]
+
+
+def test_a_counter_with_words_after_it_is_not_split() -> None:
+    # Only a stamp alone after the counter is split off: "5 replies so far" stays one line.
+    art = parse_page(ARTICLE + "Continue Discussion 5 replies so far\n", fmt="text")
+    kept = [art.body, *(d.text for d in art.dropped)]
+    assert not art.comments and any("Continue Discussion 5 replies so far" in t for t in kept)
