@@ -366,6 +366,11 @@ _OPENER_RX = FirstCharRx("", [(None, split_top(_OPENER_ALTS))], re.I)
 # reply". The comment word must end where a capital letter starts (case-sensitive), else "3 commentsxyz".
 _GLUED_COUNT = re.compile(rf"(?P<n>{_COUNT})\s+{_COMMENT_WORDS}(?-i:(?=[A-Z]))\S.{{0,60}}", re.I)
 _COUNT_ONLY = re.compile(rf"(?:.{{0,80}}[|·•,]\s*)?(?P<n>{_COUNT})\s+{_COMMENT_WORDS}\s*$", re.I)
+# A thread counted in two parts ("6 comments · 3 replies", giscus): the declared count is their sum.
+_TWO_PART_COUNT = re.compile(
+    rf"(?P<a>{_COUNT})\s+{_COMMENT_WORDS}\s*[|·•,]\s*(?P<b>{_COUNT})\s+(?:replies|antworten|réponses|respuestas|risposte)\s*",
+    re.I,
+)
 # A count inside a short line: "{ 14 comments… read them below or add one }", "Comments (3)", "[3]".
 _COUNT_ANY = re.compile(
     rf"(?<![\w.,])(?P<n>{_COUNT})\s+{_SECTION_WORDS}\b|\b{_SECTION_WORDS}\s*[(\[](?P<n2>{_COUNT})[)\]]",

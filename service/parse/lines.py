@@ -30,6 +30,7 @@ from service.parse.lexicon import (
     _POLICY_WORD,
     _SAYS_LINE,
     _TOKEN,
+    _TWO_PART_COUNT,
     _WORD_NUMS,
     LYNX_BUTTON,
     ROLE_BADGE,
@@ -346,7 +347,9 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
     ln.opener = True
     groups = o.groupdict()
     n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4") or groups.get("n5")
-    if n:
+    if (two := _TWO_PART_COUNT.fullmatch(core)) is not None:
+        ln.count = sum(int(re.sub(r"\D", "", two[g])) for g in ("a", "b"))
+    elif n:
         ln.count = int(re.sub(r"\D", "", n))  # "3,412"
     elif groups.get("w"):
         ln.count = _WORD_NUMS.get(groups["w"].lower())

@@ -332,9 +332,21 @@ def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
     return any(ln.core.casefold() == title or ln.core.casefold().startswith(heads) for ln in lines[: own[-1]])
 
 
+# "12 reactions" (giscus's emoji tally above its "6 comments · 3 replies") counts reactions, not
+# comments, when another counter follows it within this many lines.
+_REACTIONS_COUNTER = re.compile(
+    r"\S+\s+(?:reactions?|réactions?|reaktionen|reações|reacciones|reazioni)", re.I
+)
+_COUNTER_AFTER_REACTIONS = 3
+
+
 def _declared_count(lines: list[_Line], opener: int | None) -> int | None:
-    """The comment count the page states: the opener's, else the last counter above the section."""
+    """The comment count the page states: the opener's (a counter right under a reactions tally when
+    there is one), else the last counter above the section."""
     if opener is not None and lines[opener].count is not None:
+        if _REACTIONS_COUNTER.fullmatch(lines[opener].core):
+            after = lines[opener + 1 : opener + 1 + _COUNTER_AFTER_REACTIONS]
+            return next((ln.count for ln in after if ln.opener and ln.count is not None), lines[opener].count)
         return lines[opener].count
     declared = None
     for i, ln in enumerate(lines):

@@ -279,6 +279,18 @@ def test_giscus_authors_stamps_and_texts(fmt: str) -> None:
         assert [c.parent for c in art.comments] == [None, 0, 0, None, None]
 
 
+def test_giscus_reactions_tally_is_not_the_comment_count() -> None:
+    """giscus heads the thread with its emoji tally ("12 reactions") over "3 comments · 2 replies": the
+    tally was read as the declared count, a false "declares 12" warning; now the thread's two parts are."""
+    reactions = '<div class="gsc-reactions"><h4 class="gsc-reactions-count">12 reactions</h4></div>\n'
+    html = (PLATFORMS / "giscus.html").read_text(encoding="utf-8")
+    html = html.replace('<div class="gsc-header">', reactions + '<div class="gsc-header">', 1)
+    assert "12 reactions" in html
+    art = parse_page(html, fmt="html")
+    assert len(art.comments) == 5
+    assert art.declared_comment_count == 5 and not art.warnings
+
+
 @pytest.mark.parametrize(
     ("header", "author"),
     [
