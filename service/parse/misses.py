@@ -23,6 +23,8 @@ COMMENTS_PER_TYPED_DATE = 10
 # A bare "N replies" line: a comment's button to its replies as often as a thread's counter ("11
 # comments", "40 Responses to ..." count threads, and pingbacks or a stale count put more under them).
 _REPLY_BUTTON = re.compile(r"\d{1,6}\s+repl(?:y|ies)", re.I)
+# A separator alone on its line between a byline's name and its date ("»" in phpBB's "by NAME » DATE").
+_BYLINE_SEPARATOR = re.compile(r"[»·•|–-]")
 # A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
 MAX_NAME_WORDS = 3
 
@@ -166,15 +168,19 @@ def _name_line(ln: _Line) -> bool:
 
 def _named_bare_dates(lines: list[_Line], article_start: int) -> tuple[int, str] | None:
     """A comment header drawn as a name line over a date alone ("Marta Quinn" / "3 hours ago",
-    Commento), repeated with prose between: (count, first name), or None under the minimum. (A name
-    under the stamp, as in Discourse, also matches author lists under dated teasers: not used.)"""
+    Commento; or with a separator line between, "Marta_Quinn" / "»" / "Tue Mar 12, 2024"), repeated
+    with prose between: (count, first name), or None under the minimum. (A name under the stamp, as in
+    Discourse, also matches author lists under dated teasers: not used.)"""
     named: dict[int, str] = {}
     for i in range(article_start + 1, len(lines)):
         ln = lines[i]
         if not _comment_date(ln) or _words_beside_date(ln):
             continue
-        if _name_line(lines[i - 1]):
-            named[i] = lines[i - 1].core
+        above = i - 1
+        if above > article_start and _BYLINE_SEPARATOR.fullmatch(lines[above].core):
+            above -= 1  # "by" / NAME / "»" / DATE: phpBB's byline one element a line (BeautifulSoup)
+        if _name_line(lines[above]):
+            named[i] = lines[above].core
     # A thread has several commenters; one account's feed or a weekday list repeats one name.
     if len(set(named.values())) < MIN_REPEATED_DATES:
         return None

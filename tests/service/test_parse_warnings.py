@@ -99,6 +99,23 @@ def test_one_name_over_bare_dates_is_a_feed_not_a_thread() -> None:
     assert not parse_page(page, fmt="text").warnings
 
 
+def test_a_byline_one_element_a_line_with_no_comment_found_warns() -> None:
+    """phpBB in BeautifulSoup's get_text("\\n"): "by" / NAME / "»" / DATE, each on its own line, with the
+    poster's "Joined:" / DATE above. No comment is read (0 of 9 on the hunt's page); the miss was silent."""
+    posts = "".join(
+        f"{name}\nMember\nJoined:\n Fri Feb 09, 2024 9:00 pm\nRe: A walk to the lighthouse\nQuote\nby \n"
+        f"{name}\n » \n{when}\n{text}\nTop\n"
+        for name, when, text in [
+            (n.replace(" ", "_"), f"Tue Mar 12, 2024 {w[-5:]} am", t) for n, w, t in _COMMENTS
+        ]
+    )
+    art = parse_page(
+        f"A walk to the lighthouse\nBoard index\n{_ARTICLE}\n{posts}Powered by phpBB\n", fmt="text"
+    )
+    assert len(art.comments) < 4  # the layout is not read yet; the miss must be loud
+    assert any("name lines with a date alone under them" in w and "'Anna_Berg'" in w for w in art.warnings)
+
+
 def test_a_thread_whose_stamps_all_head_comments_does_not_warn() -> None:
     art = parse_file(PLATFORMS / "coral.w3m.txt")
     assert art.comments and not art.warnings
