@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -459,7 +460,7 @@ def test_a_comment_export_under_a_page_name_gets_one_reason_from_every_command(t
     export = tmp_path / "export.json"
     export.write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
     config = batch.BatchConfig.from_settings(Settings())
-    [row] = batch.task_rows(batch.Task("page", str(export)), config, Counter())
+    [row] = map(json.loads, batch.task_rows(batch.Task("page", str(export)), config, Counter()))
     out = io.StringIO()
     write_report([str(export)], FakeScorer(), Settings(), out)
     reported = out.getvalue().splitlines()[1].removeprefix(f"{export}: cannot read this page: ")
