@@ -133,7 +133,13 @@ def parse_flat_json(body: bytes, bound: int, *, in_steps: bool = False) -> Any:
 
 # A JavaScript-style object key (`{comment: {text: "..."}}`, as Perspective's cURL sample sends): a name
 # after `{` or `,` and before `:`, outside any string (strings match first and are kept as they are).
-_BARE_KEY = re.compile(rb"(" + _STRING + rb")|([{,]" + _WS + rb")([A-Za-z_][A-Za-z0-9_]*+)(?=" + _WS + rb":)")
+# Its strings may run to the end of the body unclosed, so that every '"' starts a match and the scan is one
+# pass: with strings that must close, a body of escaped quotes ('{"\\"\\"...') was retried from every
+# quote, quadratic (30 KB: 1.5 s on the event loop).
+_STRING_OR_REST = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)'
+_BARE_KEY = re.compile(
+    rb"(" + _STRING_OR_REST + rb")|([{,]" + _WS + rb")([A-Za-z_][A-Za-z0-9_]*+)(?=" + _WS + rb":)", re.S
+)
 # Quoting them costs a Python call per string, on the event loop: 64 KiB of empty strings took 24 ms,
 # 2 MB 0.7 s. Hand-written requests such as that sample are small; a bigger body must be JSON.
 BARE_KEYS_MAX_BYTES = 32 * 1024
