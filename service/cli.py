@@ -71,6 +71,8 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
+    from service.settings import variable_name
+
     if isinstance(exc, SettingsError):
         # 'error parsing value for field "cors_origins" from source "EnvSettingsSource"', caused by the
         # JSONDecodeError: the value itself is not shown (it may hold a secret).
@@ -85,7 +87,7 @@ def _settings_error(exc: ValueError) -> str | None:
         if not err["loc"]:  # a check of the whole object: its message names the variable
             parts.append(err["msg"])
             continue
-        name = "MODERATION_" + "__".join(str(p) for p in err["loc"]).upper()
+        name = variable_name(err["loc"])
         if err["loc"][:1] and err["loc"][0] in SECRET_SETTINGS:
             parts.append(f"{name} (value not shown): {err['msg']}")
         else:

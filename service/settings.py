@@ -629,6 +629,12 @@ SERVE_ONLY_SETTINGS = frozenset(
 )
 
 
+def variable_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable of a setting error's location: ("toxicity", "review") ->
+    MODERATION_TOXICITY__REVIEW."""
+    return "MODERATION_" + NESTED_DELIMITER.join(str(p) for p in loc).upper()
+
+
 def command_settings(command: str) -> Settings:
     """The settings of `moderate COMMAND`, one that neither serves nor writes to the store (parse,
     report, score, train): a value `moderate serve` refuses in a setting only serve reads
@@ -646,9 +652,7 @@ def command_settings(command: str) -> Settings:
         if not all(err["loc"] and err["loc"][0] in SERVE_ONLY_SETTINGS for err in errors):
             raise
     problems = "; ".join(
-        "MODERATION_"
-        + NESTED_DELIMITER.join(str(p) for p in err["loc"]).upper()
-        + f" (value not shown): {err['msg'].removeprefix('Value error, ')}"
+        f"{variable_name(err['loc'])} (value not shown): {err['msg'].removeprefix('Value error, ')}"
         for err in errors
     )
     log.warning(
