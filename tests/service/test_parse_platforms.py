@@ -23,6 +23,8 @@ TEXTS = [
     "When will the lane reach the hospital? That is where we need it most.",
 ]
 STAMPS = ["3 hours ago", "2 hours ago", "1 hour ago", "45 minutes ago", "5 hours ago"]
+# The five comments as a text dump of Coral's stream gives them: "NAME · STAMP" over the text.
+CORAL_THREAD = "\n".join(f"{a} · {s}\n{t}\n" for a, s, t in zip(AUTHORS, STAMPS, TEXTS, strict=True))
 TEXT_RENDERINGS = ("w3m.txt", "lynx.txt")
 RENDERINGS = ("html", *TEXT_RENDERINGS)
 ARTICLE = (
@@ -219,8 +221,7 @@ def test_authors_texts_and_stamps(name: str, fmt: str) -> None:
 )
 def test_a_site_footer_line_after_the_last_comment_is_no_part_of_it(footer: str) -> None:
     # As Coral's HTML gives it: no action row or button text between the last comment and the footer.
-    thread = "\n".join(f"{a} · {s}\n{t}\n" for a, s, t in zip(AUTHORS, STAMPS, TEXTS, strict=True))
-    art = parse_page(ARTICLE + "5 Comments\n\n" + thread + footer + "\n", fmt="text")
+    art = parse_page(ARTICLE + "5 Comments\n\n" + CORAL_THREAD + footer + "\n", fmt="text")
     assert [c.text for c in art.comments] == TEXTS
     assert any(d.text == footer for d in art.dropped)
 
@@ -315,8 +316,7 @@ def test_a_handle_read_twice_only_on_one_header_is_kept(header: str, author: str
     ],
 )
 def test_a_login_button_after_the_last_comment_is_no_part_of_it(line: str) -> None:
-    thread = "\n".join(f"{a} · {s}\n{t}\n" for a, s, t in zip(AUTHORS, STAMPS, TEXTS, strict=True))
-    art = parse_page(ARTICLE + "5 Comments\n\n" + thread + line + "\n", fmt="text")
+    art = parse_page(ARTICLE + "5 Comments\n\n" + CORAL_THREAD + line + "\n", fmt="text")
     assert [c.text for c in art.comments] == TEXTS
     assert any(d.text == line and d.reason == "comment form" for d in art.dropped)
 
