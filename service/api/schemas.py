@@ -545,6 +545,8 @@ class SuggestCommentScoreRequest(_Lenient):
 
 class SuggestCommentScoreResponse(BaseModel):
     clientToken: str | None = None
+    detectedLanguages: list[str]
+    requestedLanguages: list[str] | None = None
 
 
 class ErrorInfo(BaseModel):

@@ -323,10 +323,33 @@ async def suggest_score(
         Feedback(text=text, attribute=names[name], label=_label(name, s), article_id=body.communityId)
         for name, s in body.attributeScores.items()
     ]
+    requested = _requested_languages(body.languages)
+    detected = await _detected_language(scorer, text, body.context, requested)
     if not state.settings.do_not_store:
         await state.run_store(lambda store: store.add_feedback_many(rows))  # all the scores or none
-    answer = {"clientToken": body.clientToken} if body.clientToken is not None else {}
+    # The discovery document's SuggestCommentScoreResponse: the token, the language the comment was
+    # judged in (what comments:analyze answers as detectedLanguages) and the request's languages.
+    answer: dict[str, Any] = {"clientToken": body.clientToken} if body.clientToken is not None else {}
+    answer["detectedLanguages"] = [detected]
+    if requested:
+        answer["requestedLanguages"] = list(body.languages or [])
     return json_response(answer)
+
+
+async def _detected_language(
+    scorer: CommentScorer, text: str, context: PerspectiveContext | None, requested: Sequence[str]
+) -> str:
+    """The language comments:analyze judges a comment in (its ``detectedLanguages``): the request's
+    first, else the one its scoring placed it in, with its parent comment and article as context."""
+    if requested:
+        return requested[0]
+    article, thread = _context(context)
+    texts = [text, *thread]
+
+    def run() -> Scores:
+        return scorer.score(texts, article, use_thread=bool(thread))[0]
+
+    return _judged_language((), await run_cpu(len(texts), text_chars(texts, article), run))
 
 
 # What a Host header may hold: a DNS name (underscores allowed: container names have them) or an IPv4

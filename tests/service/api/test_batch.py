@@ -122,7 +122,7 @@ def test_suggestscore_in_a_batch_needs_the_key_of_its_own_call(family_client, se
     assert answers["s"][0] is None and answers["s"][1].resp.status == 401
     right, _ = service_over(family_client, key=TOKEN)
     answers = run_batch(right, [("s", right.comments().suggestscore(body=suggestion | {"clientToken": "k"}))])
-    assert answers["s"] == ({"clientToken": "k"}, None)
+    assert answers["s"] == ({"clientToken": "k", "detectedLanguages": ["en"]}, None)
     with sqlite3.connect(settings.db_path) as conn:
         assert conn.execute("SELECT text, attribute, label FROM feedback").fetchall() == [
             ("you idiot", "insult", 1)

@@ -637,7 +637,7 @@ def test_a_null_field_is_the_field_unset(family_client, settings):
     }
     r = family_client.post(SUGGEST, json=suggest, headers=auth())
     assert r.status_code == 200, r.text
-    assert r.json() == {}
+    assert r.json() == {"detectedLanguages": ["en"]}  # no token, no requested languages
     assert [row[1:] for row in _feedback_rows(settings)] == [("toxicity", 1, None)]
 
 
@@ -900,12 +900,34 @@ def test_suggestscore_documented_example_stores_feedback(client, settings):
     }
     r = client.post(SUGGEST + f"?key={TOKEN}", json=ours)
     assert r.status_code == 200, r.text
-    assert r.json() == {"clientToken": "comment-53922"}  # the documented response
+    # the documented response, and the language it was judged in (this fake detects none: English)
+    assert r.json() == {"clientToken": "comment-53922", "detectedLanguages": ["en"]}
     text = DOC_SUGGEST["comment"]["text"]
     assert _feedback_rows(settings) == [
         (text, "insult", 0, "/forum/movies"),
         (text, "off_topic", 1, "/forum/movies"),
     ]
+
+
+def test_suggestscore_answers_the_languages_its_response_declares(family_client, settings):
+    # The discovery document's SuggestCommentScoreResponse (Google's generated .NET, Ruby and Rust
+    # clients have the same three members) declares clientToken, detectedLanguages and
+    # requestedLanguages; only the token was answered. detectedLanguages is what comments:analyze says.
+    french = "Espèce de crétin, vous êtes un abruti et cet article est nul."
+    verdict = {"INSULT": {"summaryScore": {"value": 1}}}
+    request = {"comment": {"text": french}, "attributeScores": verdict, "clientToken": "t-1"}
+    r = family_client.post(SUGGEST, json=request, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json() == {"clientToken": "t-1", "detectedLanguages": ["fr"]}
+    analyzed = {"comment": {"text": french}, "requestedAttributes": {"INSULT": {}}}
+    assert family_client.post(URL, json=analyzed).json()["detectedLanguages"] == ["fr"]
+    named = request | {"languages": ["fr-FR"]}
+    r = family_client.post(SUGGEST, json=named, headers=auth())
+    assert r.json() == {"clientToken": "t-1", "detectedLanguages": ["fr"], "requestedLanguages": ["fr-FR"]}
+    bad = request | {"languages": ["deutsch"]}
+    error = assert_google_error(family_client.post(SUGGEST, json=bad, headers=auth()), 400, "INVALID_REQUEST")
+    assert "'deutsch'" in error["message"]
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)] * 2
 
 
 def test_suggestscore_accepts_span_scores_without_a_summary(client, settings):
@@ -997,7 +1019,7 @@ def test_suggestscore_reads_proto_names_and_every_place_a_key_travels(client, se
     }
     r = client.post(SUGGEST + f"?key={TOKEN}", json=snake)
     assert r.status_code == 200, r.text
-    assert r.json() == {"clientToken": "c-9"}
+    assert r.json() == {"clientToken": "c-9", "detectedLanguages": ["en"]}
     # Google's API-key header, and a key beside an OAuth bearer token (googleapiclient built with both
     # credentials= and developerKey=): any one credential that matches the token is enough.
     assert client.post(SUGGEST, json=snake, headers={"X-Goog-Api-Key": TOKEN}).status_code == 200
@@ -1012,7 +1034,7 @@ def test_suggestscore_honours_do_not_store(settings):
     ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
     with make_client(settings.model_copy(update={"do_not_store": True})) as c:
         r = c.post(SUGGEST, json=ours, headers=auth())
-    assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922"}
+    assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922", "detectedLanguages": ["en"]}
     assert not settings.db_path.exists()
 
 

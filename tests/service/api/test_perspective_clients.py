@@ -261,7 +261,8 @@ def test_googleapiclient_against_the_discovery_document(family_server):
         "attributeScores": {"INSULT": {"spanScores": [{"begin": 4, "end": 9, "score": {"value": 1}}]}},
         "clientToken": "s-1",
     }
-    assert service.comments().suggestscore(body=suggestion).execute() == {"clientToken": "s-1"}
+    answer = service.comments().suggestscore(body=suggestion).execute()
+    assert answer == {"clientToken": "s-1", "detectedLanguages": ["en"]}
 
 
 def test_begentle_default_call_with_the_shipped_model(discovery_at, shipped_server):
