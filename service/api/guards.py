@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
 import logging
 import re
@@ -42,10 +43,14 @@ from service.memory import release_request_memory
 log = logging.getLogger(__name__)
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def is_json_media_type(content_type: str | None) -> bool:
     if not content_type:
         return False
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = _media_type(content_type)
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
@@ -68,9 +73,16 @@ def parsed_at_once(body: bytes) -> bool:
     return containers <= INLINE_JSON_CONTAINERS and body.count(b",") + body.count(b":") <= INLINE_JSON_VALUES
 
 
+def without_bom(body: bytes) -> bytes:
+    """The body without a leading UTF-8 byte order mark, which RFC 8259 lets a JSON parser ignore (.NET's
+    Encoding.UTF8 and Windows PowerShell 5 write one before a file's text; it was "not valid JSON")."""
+    return body[len(codecs.BOM_UTF8) :] if body.startswith(codecs.BOM_UTF8) else body
+
+
 def parse_json(body: bytes, *, in_steps: bool = False) -> Any:
     """The body's JSON value: pydantic-core's from_json, or with `in_steps` the same from
-    service.api.jsonsteps (for a thread: it hands the GIL back as it goes)."""
+    service.api.jsonsteps (for a thread: it hands the GIL back as it goes). A leading BOM is skipped."""
+    body = without_bom(body)
     if not body.strip():
         raise MalformedInputError("the request body is empty; expected a JSON object")
     try:
@@ -122,6 +134,7 @@ def parse_flat_json(body: bytes, bound: int, *, in_steps: bool = False) -> Any:
     """parse_json for a body that may be bigger than `bound`, the size that keeps parsing any JSON on
     the event loop short. Structure, not bytes, is what costs (a Python object per value: 20 MiB of
     `[],` took 4 s and ~600 MB), so a bigger body is parsed only when it is one flat object."""
+    body = without_bom(body)
     if len(body) > bound and not _FLAT_OBJECT.fullmatch(body):
         raise MalformedInputError(
             f"a JSON body over {bound:,} bytes must be one JSON object of at most {FLAT_MEMBERS} members "
@@ -162,11 +175,13 @@ class JsonRoute(APIRoute):
     A subclass may set ``empty_body`` to the value an empty body stands for (with or without a
     Content-Type): Perspective's endpoints read it as an empty request message, as Google's do. With
     ``json_without_content_type`` a body sent with no Content-Type at all is read as JSON, as Google
-    reads it; with ``bare_keys`` a body (of at most BARE_KEYS_MAX_BYTES) that is no JSON only for its
-    JavaScript-style object keys is read with those keys quoted."""
+    reads it, and so is one declared as any of ``json_media_types`` besides JSON's own; with
+    ``bare_keys`` a body (of at most BARE_KEYS_MAX_BYTES) that is no JSON only for its JavaScript-style
+    object keys is read with those keys quoted."""
 
     empty_body: ClassVar[Any] = None
     json_without_content_type: ClassVar[bool] = False
+    json_media_types: ClassVar[frozenset[str]] = frozenset()
     bare_keys: ClassVar[bool] = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -181,7 +196,7 @@ class JsonRoute(APIRoute):
                 request._json = self.empty_body
                 return await handler(request)
             content_type = request.headers.get("content-type")
-            if content_type is None and self.json_without_content_type:
+            if self._read_as_json(content_type):
                 _declare_json(request)
             elif not is_json_media_type(content_type):
                 raise ApiError(
@@ -198,6 +213,12 @@ class JsonRoute(APIRoute):
             return await handler(request)
 
         return guarded
+
+    def _read_as_json(self, content_type: str | None) -> bool:
+        """Whether a body of this Content-Type, not JSON's own, is read as JSON on this route."""
+        if content_type is None:
+            return self.json_without_content_type
+        return _media_type(content_type) in self.json_media_types
 
     def _with_bare_keys(self, body: bytes, error: MalformedInputError) -> Any:
         """The body read with its bare object keys quoted, when the route takes them; else ``error``."""

@@ -52,6 +52,10 @@ class PerspectiveRoute(JsonRoute):
     # Perspective's own Python sample (sample.md) posts `data=json.dumps(...)` with requests, which
     # sends no Content-Type; Google reads such a body as JSON (it was a 415 here).
     json_without_content_type: ClassVar[bool] = True
+    # JSON is JSON: a page in a reader's browser posting without a CORS preflight must declare its body
+    # text/plain (a "simple request"); it was a 415. Whether Google's front end reads such a body is not
+    # documented; a form (application/x-www-form-urlencoded) stays a 415.
+    json_media_types: ClassVar[frozenset[str]] = frozenset({"text/plain"})
     # Its cURL sample (sample.md) sends JavaScript-style keys, `{comment: {text: "..."}}`, which Google's
     # JSON reader takes (it was a 400 "not valid JSON" here).
     bare_keys: ClassVar[bool] = True

@@ -19,6 +19,7 @@ Sources (quoted, read 2026-11):
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import time
@@ -207,6 +208,40 @@ def test_the_documented_python_sample_without_a_content_type_is_read_as_json(cli
     assert client.post(SUGGEST + f"?key={TOKEN}", content=suggestion).status_code == 200
     # A body that is no JSON, sent without a Content-Type, is Perspective's INVALID_REQUEST 400.
     assert_google_error(client.post(URL, content=b"comment=idiot"), 400, "INVALID_REQUEST")
+
+
+def test_a_json_body_with_a_bom_or_sent_as_text_plain_is_read_as_json(client):
+    # JSON is JSON: RFC 8259 lets a parser ignore a leading UTF-8 BOM (what .NET's Encoding.UTF8 and
+    # Windows PowerShell 5 write before a file's text), and a browser page posting without a CORS
+    # preflight must send text/plain. Both were refused (400 "not valid JSON", 415).
+    request = _ours(QUICKSTART_REQUEST) | {"clientToken": "b"}
+    expected = client.post(URL, json=request).json()
+    data = json.dumps(request).encode()
+    for content_type in ("application/json", "text/plain", "text/plain;charset=UTF-8", None):
+        headers = {"content-type": content_type} if content_type else {}
+        for body in (data, codecs.BOM_UTF8 + data):
+            r = client.post(URL, content=body, headers=headers)
+            assert r.status_code == 200, (content_type, body[:3], r.text)
+            assert r.json() == expected
+    suggestion = json.dumps(DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}})
+    r = client.post(SUGGEST + f"?key={TOKEN}", content=suggestion, headers={"content-type": "text/plain"})
+    assert r.status_code == 200, r.text
+    # Only one BOM, only at the start; text/plain that is no JSON is the usual 400.
+    twice = client.post(URL, content=codecs.BOM_UTF8 * 2 + data, headers={"content-type": "application/json"})
+    assert_google_error(twice, 400, "INVALID_REQUEST")
+    plain = client.post(URL, content=b"you idiot", headers={"content-type": "text/plain"})
+    assert "not valid JSON" in assert_google_error(plain, 400, "INVALID_REQUEST")["message"]
+    # The native API reads a BOM the same way; text/plain stays a 415 there (its JSON is declared).
+    native = json.dumps({"comments": [{"text": "You idiot."}]}).encode()
+    bommed = client.post(
+        "/v1/comments:score", content=codecs.BOM_UTF8 + native, headers={"content-type": "application/json"}
+    )
+    assert bommed.status_code == 200, bommed.text
+    assert_error(
+        client.post("/v1/comments:score", content=native, headers={"content-type": "text/plain"}),
+        415,
+        "unsupported_media_type",
+    )
 
 
 # sample.md's cURL sample, verbatim: JavaScript-style object keys, which Google's JSON reader takes.
@@ -486,8 +521,9 @@ def test_a_gzip_request_body_is_read_as_google_reads_it(client, settings):
 
 
 def test_every_other_4xx_of_the_perspective_paths_has_google_shape(client):
-    text_body = {"content": b'{"comment": {"text": "x"}}', "headers": {"content-type": "text/plain"}}
-    assert_google_error(client.post(URL, **text_body), 415, "INVALID_REQUEST")
+    form = {"content-type": "application/x-www-form-urlencoded"}  # what curl -d sends without -H
+    form_body = {"content": b'{"comment": {"text": "x"}}', "headers": form}
+    assert_google_error(client.post(URL, **form_body), 415, "INVALID_REQUEST")
     assert_google_error(
         client.post(URL, content=b"{not json", headers={"content-type": "application/json"}),
         400,
