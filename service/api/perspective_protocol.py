@@ -140,6 +140,18 @@ def perspective_name(attribute: str) -> str:
     return attribute.upper()
 
 
+# Perspective's API reference ("Versions"): "To use a specific version of a model, use a model name of
+# the form MODEL_NAME@VERSION_NUMBER"; without one, the latest version answers.
+_VERSIONED_NAME = re.compile(r"([A-Za-z0-9_]+)@[0-9]+")
+
+
+def unversioned(requested: str) -> str:
+    """The attribute a requested name asks for: ``TOXICITY@6`` is TOXICITY. This service has one version
+    of each attribute, the loaded model's, and answers it for any version number."""
+    match = _VERSIONED_NAME.fullmatch(requested)
+    return match.group(1) if match else requested
+
+
 def offered(scorer: CommentScorer, aliases: Mapping[str, str]) -> dict[str, str]:
     """{Perspective name: our attribute} for every attribute of the loaded model, plus the aliases."""
     names = {perspective_name(a): a for a in scorer.attributes}

@@ -110,9 +110,10 @@ def _plan(body: AnalyzeCommentRequest, scorer: CommentScorer, aliases: Mapping[s
     fields: dict[str, str] = {}
     never = []
     for name, params in body.requestedAttributes.items():
-        if name in names:
-            fields[name] = names[name]
-        elif name in pp.PERSPECTIVE_ATTRIBUTES:
+        attribute = pp.unversioned(name)  # the answer keeps the requested name, as Perspective's does
+        if attribute in names:
+            fields[name] = names[attribute]
+        elif attribute in pp.PERSPECTIVE_ATTRIBUTES:
             never.append(name)
         else:
             raise pp.unknown_attribute(name)
@@ -319,12 +320,17 @@ async def suggest_score(
         raise pp.invalid("attributeScores must not be empty.")
     names = pp.offered(scorer, state.settings.perspective_aliases)
     for name in body.attributeScores:
-        if name not in names:
-            if name in pp.PERSPECTIVE_ATTRIBUTES:
+        if pp.unversioned(name) not in names:
+            if pp.unversioned(name) in pp.PERSPECTIVE_ATTRIBUTES:
                 raise pp.invalid(f"Attribute {name} is not offered by this service ({', '.join(names)}).")
             raise pp.unknown_attribute(name)
     rows = [
-        Feedback(text=text, attribute=names[name], label=_label(name, s), article_id=body.communityId)
+        Feedback(
+            text=text,
+            attribute=names[pp.unversioned(name)],
+            label=_label(name, s),
+            article_id=body.communityId,
+        )
         for name, s in body.attributeScores.items()
     ]
     requested = _requested_languages(body.languages)

@@ -594,6 +594,40 @@ def test_perspective_attributes_we_do_not_offer_are_never_scored(family_client):
         assert_google_error(family_client.post(URL, json=one), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
 
 
+def test_an_attribute_name_with_a_version_is_that_attribute(family_client, settings):
+    # Perspective's API reference ("Versions"): "To use a specific version of a model, use a model name
+    # of the form MODEL_NAME@VERSION_NUMBER", and attributeScores mirror the requested names (research
+    # code reads response['attributeScores']['TOXICITY@6']). It was "Unknown requested attribute".
+    # This service has one version of each attribute, the loaded model's: it answers any version.
+    text = "You idiot, damn it."
+    plain = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}
+    expected = family_client.post(URL, json=plain).json()["attributeScores"]
+    versioned = plain | {"requestedAttributes": {"TOXICITY@6": {}, "INSULT@2": {}, "TOXICITY": {}}}
+    r = family_client.post(URL, json=versioned)
+    assert r.status_code == 200, r.text
+    scores = r.json()["attributeScores"]
+    assert scores == {"TOXICITY@6": expected["TOXICITY"], "INSULT@2": expected["INSULT"]} | {
+        "TOXICITY": expected["TOXICITY"]
+    }
+    # A Perspective attribute we do not offer stays unsupported under its versioned name ...
+    threat = plain | {"requestedAttributes": {"THREAT@2": {}}}
+    error = assert_google_error(
+        family_client.post(URL, json=threat), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    assert error["message"] == "Attribute THREAT@2 does not support request languages: en"
+    dropped = family_client.post(URL, json=threat | {"dropUnsupportedAttributes": True})
+    assert dropped.status_code == 200 and dropped.json()["attributeScores"] == {}
+    # ... and what is no name and version is unknown, as before.
+    for name in ("TOXICTY@6", "TOXICITY@", "TOXICITY@latest", "TOXICITY@6@6", "@6", "TOXICITY@-1"):
+        unknown = plain | {"requestedAttributes": {name: {}}}
+        error = assert_google_error(family_client.post(URL, json=unknown), 400, "INVALID_REQUEST")
+        assert error["message"] == f"Unknown requested attribute: {name}"
+    # A verdict for a versioned name is the attribute's verdict.
+    verdict = {"comment": {"text": text}, "attributeScores": {"INSULT@2": {"summaryScore": {"value": 1}}}}
+    assert family_client.post(SUGGEST, json=verdict, headers=auth()).status_code == 200
+    assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
+
+
 def test_fields_may_be_named_as_in_the_proto(family_client):
     # Google's JSON parsing takes the proto's field names too (requested_attributes for
     # requestedAttributes), and Google's own Angular client sends them: read exactly like camelCase.
