@@ -311,6 +311,18 @@ _INFLATE_WBITS = {b"gzip": 16 + zlib.MAX_WBITS, b"x-gzip": 16 + zlib.MAX_WBITS, 
 MAX_GZIP_MEMBERS = 16
 
 
+# Content codings undone for one body ("gzip, gzip": a proxy that gzips what a client already gzipped).
+# Each is inflated within the body limit, so this bounds the work to a few passes over that limit.
+MAX_CONTENT_CODINGS = 4
+
+
+def content_codings(headers: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """The codings of every Content-Encoding field (values lower-cased), in the order they were applied
+    (RFC 9110: a list, in one field or several), without ``identity``, which is no coding."""
+    listed = b",".join(v for k, v in headers if k == b"content-encoding").split(b",")
+    return [c.strip() for c in listed if c.strip() not in (b"", b"identity")]
+
+
 class InflatedTooLargeError(Exception):
     """A compressed body that inflates past the byte limit (a gzip bomb stops here)."""
 
@@ -475,9 +487,9 @@ class BodyLimitMiddleware:
             return
         body = b"".join(chunks)
         chunks.clear()
-        encoding = next((v.strip() for k, v in headers if k == b"content-encoding"), b"identity")
-        if encoding not in (b"identity", b""):
-            decoded = await self._inflated(send, body, encoding, limit, path, held)
+        codings = content_codings(headers)
+        if codings:
+            decoded = await self._inflated(send, body, codings, limit, path, held)
             if decoded is None:
                 return
             body = decoded
@@ -506,26 +518,32 @@ class BodyLimitMiddleware:
             await run_in_threadpool(release_request_memory)
 
     async def _inflated(
-        self, send: Send, body: bytes, encoding: bytes, limit: int, path: str, held: list[int]
+        self, send: Send, body: bytes, codings: list[bytes], limit: int, path: str, held: list[int]
     ) -> bytes | None:
-        """The inflated body, counted against the budget in place of the compressed one; None once an
-        error has been answered."""
-        wbits = _INFLATE_WBITS.get(encoding)
-        if wbits is None:
-            name = encoding.decode("latin-1")
+        """The body with its codings undone, last applied first, counted against the budget in place of
+        the compressed one; None once an error has been answered."""
+        if len(codings) > MAX_CONTENT_CODINGS:
+            text = f"Content-Encoding lists {len(codings)} codings; at most {MAX_CONTENT_CODINGS} are read"
+            await send_error(send, 415, "unsupported_media_type", text, close=False, path=path)
+            return None
+        unknown = [c for c in codings if c not in _INFLATE_WBITS]
+        if unknown:
+            name = unknown[0].decode("latin-1")
             text = f"Content-Encoding {name} is not supported; send the body as is, or gzip it"
             await send_error(send, 415, "unsupported_media_type", text, close=False, path=path)
             return None
-        try:
-            inflated = await run_in_threadpool(inflate, body, wbits, limit)
-        except InflatedTooLargeError:
-            text = f"request body inflated is over the {limit}-byte limit"
-            await send_error(send, 413, "too_large", text, close=True, path=path)
-            return None
-        except zlib.error as exc:
-            text = f"the request body is not {encoding.decode('latin-1')} data (Content-Encoding): {exc}"
-            await send_error(send, 400, "malformed", text, close=False, path=path)
-            return None
+        inflated = body
+        for coding in reversed(codings):
+            try:
+                inflated = await run_in_threadpool(inflate, inflated, _INFLATE_WBITS[coding], limit)
+            except InflatedTooLargeError:
+                text = f"request body inflated is over the {limit}-byte limit"
+                await send_error(send, 413, "too_large", text, close=True, path=path)
+                return None
+            except zlib.error as exc:
+                text = f"the request body is not {coding.decode('latin-1')} data (Content-Encoding): {exc}"
+                await send_error(send, 400, "malformed", text, close=False, path=path)
+                return None
         grown = len(inflated) - len(body)
         if self.held + grown > self.budget:
             text = f"request bodies in this worker would pass its {self.budget:,}-byte budget; retry shortly"
