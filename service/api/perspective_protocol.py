@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from core.errors import ConfigurationError
@@ -229,3 +231,128 @@ def utf16_offsets(text: str, offsets: Iterable[int]) -> list[int]:
     for c in text:
         units.append(units[-1] + (2 if ord(c) > 0xFFFF else 1))
     return [units[i] for i in wanted]
+
+
+# --- partial responses: the `fields` system parameter ------------------------------------------------
+
+# A selection: {member name (or "*", every member): what of it, None for all of it}.
+FieldTree = dict[str, "FieldTree | None"]
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_@.-]+|\*")
+_SELECTOR_SHOWN = 200  # characters of a refused selector quoted in the error
+
+
+@functools.cache
+def discovery_template() -> str:
+    """The discovery document (package data), before its URLs are filled in."""
+    return resources.files("service.api").joinpath("commentanalyzer_v1alpha1.json").read_text("utf-8")
+
+
+@functools.cache
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = json.loads(discovery_template())["schemas"]
+    return schemas
+
+
+def field_selection(selector: str | None, response: str) -> FieldTree | None:
+    """Google's partial-response selector (`fields=a/b,c(d,e)`, `*` for every member), checked against
+    the schema of ``response`` (an id of the discovery document's schemas); None: the whole answer.
+    Anything else is Perspective's INVALID_REQUEST "Invalid field selection", before any work."""
+    if not selector:
+        return None
+    parser = _FieldParser(selector)
+    tree = parser.fields(_schemas()[response])
+    if parser.at != len(selector):
+        raise parser.error()
+    return tree
+
+
+def select_fields(value: Any, tree: FieldTree | None) -> Any:
+    """``value`` with only the members ``tree`` selects (in a list: of each item)."""
+    if tree is None:
+        return value
+    if isinstance(value, list):
+        return [select_fields(item, tree) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in tree or "*" in tree:
+            out[key] = select_fields(item, _union(tree.get(key, {}), tree.get("*", {})))
+    return out
+
+
+def _union(a: FieldTree | None, b: FieldTree | None) -> FieldTree | None:
+    if a is None or b is None:
+        return None
+    merged = dict(a)
+    for key, sub in b.items():
+        merged[key] = _union(merged[key], sub) if key in merged else sub
+    return merged
+
+
+class _FieldParser:
+    """fields := selection ("," selection)*; selection := name ("/" selection | "(" fields ")")?. Each
+    step goes one member down the schema, so nesting is bounded by the schema's depth (a few levels),
+    not by the selector (10,000 '(' are refused at the first one that names no member)."""
+
+    def __init__(self, selector: str) -> None:
+        self.selector = selector
+        self.at = 0
+
+    def error(self) -> ApiError:
+        shown = self.selector[:_SELECTOR_SHOWN] + ("..." if len(self.selector) > _SELECTOR_SHOWN else "")
+        return invalid(f"Invalid field selection {shown}")
+
+    def _take(self, char: str) -> bool:
+        if self.selector.startswith(char, self.at):
+            self.at += 1
+            return True
+        return False
+
+    def fields(self, schema: Mapping[str, Any]) -> FieldTree:
+        tree: FieldTree = {}
+        self._selection(schema, tree)
+        while self._take(","):
+            self._selection(schema, tree)
+        return tree
+
+    def _selection(self, schema: Mapping[str, Any], tree: FieldTree) -> None:
+        match = _FIELD_NAME.match(self.selector, self.at)
+        if match is None:
+            raise self.error()
+        self.at = match.end()
+        name = match.group()
+        member = _member_schema(schema, name)
+        if member is None:
+            raise self.error()
+        sub: FieldTree | None = None
+        if self._take("/"):
+            sub = {}
+            self._selection(member, sub)
+        elif self._take("("):
+            sub = self.fields(member)
+            if not self._take(")"):
+                raise self.error()
+        tree[name] = _union(tree[name], sub) if name in tree else sub
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = _schemas()[schema["$ref"]]
+    if schema.get("type") == "array":  # a selection inside a list selects in each of its items
+        return _resolved(schema.get("items", {}))
+    return schema
+
+
+def _member_schema(schema: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    """The schema of member ``name`` of an object of ``schema`` (a map's: any key), None when it has no
+    such member. ``*`` of an object of named members selects them whole: nothing below it."""
+    schema = _resolved(schema)
+    if "additionalProperties" in schema:
+        return _resolved(schema["additionalProperties"])
+    properties = schema.get("properties")
+    if not properties:
+        return None
+    if name == "*":
+        return {}
+    return _resolved(properties[name]) if name in properties else None

@@ -17,8 +17,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -63,6 +61,14 @@ class PerspectiveRoute(JsonRoute):
 
 router = APIRouter(route_class=PerspectiveRoute, tags=["perspective"])
 DISCOVERY_VERSION = "v1alpha1"
+# Google's partial response, a standard parameter of every Google API (googleapiclient passes it on).
+FieldsParam = Annotated[
+    str | None,
+    Query(
+        alias="fields",
+        description="Selector of the answer's members to return: `a/b,c(d,e)`, `*` for every member.",
+    ),
+]
 
 
 def _text_of(comment: Any) -> str:
@@ -205,10 +211,13 @@ def _score_entry(
     responses=google_errors(400, 413, 415, 503),
     summary="Perspective-compatible AnalyzeComment",
 )
-async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDep) -> Response:
+async def analyze(
+    body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDep, selector: FieldsParam = None
+) -> Response:
     """Drop-in for `https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze`. A `?key=` query
     parameter is accepted and ignored (this endpoint is open, like the native /v1/comments:score).
     `languages` overrides language detection; `detectedLanguages` says what was detected."""
+    selection = pp.field_selection(selector, "AnalyzeCommentResponse")
     text = _text_of(body.comment)
     plan = _plan(body, scorer, state.settings.perspective_aliases)
     article, thread = _context(body.context)
@@ -279,7 +288,7 @@ async def analyze(body: AnalyzeCommentRequest, scorer: ScorerDep, state: StateDe
     }
     if body.clientToken is not None:
         answer["clientToken"] = body.clientToken
-    return json_response(answer)
+    return json_response(pp.select_fields(answer, selection))
 
 
 def _label(name: str, suggested: SuggestedScore) -> int:
@@ -310,11 +319,13 @@ async def suggest_score(
     scorer: ScorerDep,
     state: StateDep,
     _auth: Annotated[None, Depends(require_token_or_key)],
+    selector: FieldsParam = None,
 ) -> Response:
     """What Coral's "send feedback to Perspective" calls. Each suggested attribute becomes one feedback
     row, exactly as POST /v1/feedback would store it: label 1 when the summary score is >= 0.5 (or,
     with span scores only, when any span's is). Authenticated with the API token, as `?key=`
     (Perspective style) or a bearer header. With MODERATION_DO_NOT_STORE=true nothing is written."""
+    selection = pp.field_selection(selector, "SuggestCommentScoreResponse")
     text = _text_of(body.comment)
     if not body.attributeScores:
         raise pp.invalid("attributeScores must not be empty.")
@@ -343,7 +354,7 @@ async def suggest_score(
     answer["detectedLanguages"] = [detected]
     if requested:
         answer["requestedLanguages"] = list(body.languages or [])
-    return json_response(answer)
+    return json_response(pp.select_fields(answer, selection))
 
 
 async def _detected_language(
@@ -395,11 +406,6 @@ def _is_host(value: str) -> bool:
     return len(name) <= 253 and _HOST.fullmatch(name) is not None
 
 
-@cache
-def _discovery_template() -> str:
-    return resources.files("service.api").joinpath("commentanalyzer_v1alpha1.json").read_text("utf-8")
-
-
 @router.get(
     "/$discovery/rest",
     summary="Perspective's discovery document, pointing at this server (for googleapiclient)",
@@ -419,7 +425,7 @@ async def discovery(
         raise ApiError(
             404, "not_found", f"Discovery document not found for API service: commentanalyzer {version}"
         )
-    document = json.loads(_discovery_template())
+    document = json.loads(pp.discovery_template())
     root = state.settings.public_base_url or _request_root(request)
     document["rootUrl"] = root
     document["mtlsRootUrl"] = root

@@ -677,6 +677,65 @@ def test_an_attribute_name_with_a_version_is_that_attribute(family_client, setti
     assert [row[1:3] for row in _feedback_rows(settings)] == [("insult", 1)]
 
 
+def test_the_fields_parameter_selects_a_partial_response(family_client):
+    # `fields` is a standard parameter of every Google API (the discovery document lists it, and
+    # googleapiclient passes analyze(body=..., fields="...") on): Google's partial response, "a/b" for a
+    # member inside another, "a(b,c)" for several, "*" for every one. It was ignored: the whole answer.
+    request = {
+        "comment": {"text": "You idiot. Thanks for the article."},
+        "requestedAttributes": {"TOXICITY": {}, "INSULT": {}},
+        "spanAnnotations": True,
+        "clientToken": "f",
+    }
+    full = family_client.post(URL, json=request).json()
+    scores = full["attributeScores"]
+
+    def partial(selector: str, path: str = URL, body: dict = request) -> dict:
+        r = family_client.post(path, params={"fields": selector, "key": TOKEN}, json=body)
+        assert r.status_code == 200, (selector, r.text)
+        return r.json()
+
+    assert partial("languages") == {"languages": full["languages"]}
+    assert partial("attributeScores/TOXICITY/summaryScore,clientToken") == {
+        "attributeScores": {"TOXICITY": {"summaryScore": scores["TOXICITY"]["summaryScore"]}},
+        "clientToken": "f",
+    }
+    values = {n: {"summaryScore": {"value": s["summaryScore"]["value"]}} for n, s in scores.items()}
+    assert partial("attributeScores/*/summaryScore/value") == {"attributeScores": values}
+    assert partial("attributeScores(TOXICITY(summaryScore(value)),INSULT/summaryScore/value)") == {
+        "attributeScores": values
+    }
+    spans = [{"begin": s["begin"], "end": s["end"]} for s in scores["INSULT"]["spanScores"]]
+    assert partial("attributeScores/INSULT/spanScores(begin,end)") == {
+        "attributeScores": {"INSULT": {"spanScores": spans}}
+    }
+    assert partial("attributeScores/THREAT,languages") == {"attributeScores": {}, "languages": ["en"]}
+    assert partial("*") == partial("") == partial("languages,*") == full
+    for bad, name in (
+        ("nothing", "nothing"),
+        ("languages/x", "languages/x"),
+        ("languages/*", "languages/*"),
+        ("*/value", "*/value"),
+        ("attributeScores/TOXICITY/nope", "attributeScores/TOXICITY/nope"),
+        ("attributeScores/TOXICITY/summaryScore/value/x", "attributeScores/TOXICITY/summaryScore/value/x"),
+        ("attributeScores(", "attributeScores("),
+        ("clientToken)", "clientToken)"),
+        ("languages,,clientToken", "languages,,clientToken"),
+        ("a" * 100 + "(" * 10_000, "a" * 100 + "(" * 10_000),
+    ):
+        r = family_client.post(URL, params={"fields": bad}, json=request)
+        error = assert_google_error(r, 400, "INVALID_REQUEST")
+        assert error["message"].startswith("Invalid field selection ") and name[:60] in error["message"], bad
+    # suggestscore's answer has its own members.
+    verdict = {
+        "comment": {"text": "you idiot"},
+        "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}},
+    }
+    assert partial("detectedLanguages", SUGGEST, verdict) == {"detectedLanguages": ["en"]}
+    r = family_client.post(SUGGEST, params={"fields": "languages", "key": TOKEN}, json=verdict)
+    assert_google_error(r, 400, "INVALID_REQUEST")
+
+
 def test_fields_may_be_named_as_in_the_proto(family_client):
     # Google's JSON parsing takes the proto's field names too (requested_attributes for
     # requestedAttributes), and Google's own Angular client sends them: read exactly like camelCase.
