@@ -247,6 +247,17 @@ def test_googleapiclient_against_the_discovery_document(family_server):
     response = service.comments().analyze(body=body).execute()
     assert set(response["attributeScores"]) == {"TOXICITY", "INSULT"}
     assert response["clientToken"] == "t-1" and response["detectedLanguages"] == ["en"]
+    # googleapiclient passes the standard `fields` parameter on (Google's partial response); it was
+    # ignored here and the whole answer came back.
+    selector = "attributeScores/*/summaryScore/value,clientToken"
+    partial = service.comments().analyze(body=body, fields=selector).execute()
+    assert partial == {
+        "attributeScores": {
+            name: {"summaryScore": {"value": scores["summaryScore"]["value"]}}
+            for name, scores in response["attributeScores"].items()
+        },
+        "clientToken": "t-1",
+    }
     spans = response["attributeScores"]["TOXICITY"]["spanScores"]
     assert [(s["begin"], s["end"]) for s in spans] == [(0, 17), (18, 32)]  # UTF-16: 😀 is two units
     with pytest.raises(errors.HttpError) as caught:
@@ -336,6 +347,43 @@ def test_perspective_1_0_default_and_multi_attribute_calls_with_the_shipped_mode
         raw["languages"] == ["fr"]
         and 0.0 <= raw["attributeScores"]["TOXICITY"]["summaryScore"]["value"] <= 1.0
     )
+
+
+def test_perspective_1_0_with_every_option_with_the_shipped_model(shipped_server):
+    """perspective 1.0.3's analyze_comment and suggest_score with every option they have, in French."""
+    from perspective.perspective import PerspectiveAPI
+
+    client = PerspectiveAPI(TOKEN)  # suggest_score stores a verdict: the key is the service's token
+    client.api_client.url = shipped_server + "/v1alpha1/{endpoint}"
+    context = [{"text": "Le conseil municipal a voté le budget de la ville.", "type": "PLAIN_TEXT"}]
+    raw = client.analyze_comment(
+        "Espèce de crétin. Merci pour l'article !",
+        comment_type="PLAIN_TEXT",
+        context=context,
+        requested_attributes={"TOXICITY": {"scoreType": "PROBABILITY"}, "INSULT": {}},
+        span_annotations=True,
+        languages=["fr"],
+        do_not_store=True,
+        client_token="c-1",
+        session_id="s-1",
+        community_id="/forum/ville",
+    )
+    assert raw["languages"] == ["fr"] and raw["detectedLanguages"] == ["fr"] and raw["clientToken"] == "c-1"
+    for scores in raw["attributeScores"].values():
+        assert [(s["begin"], s["end"]) for s in scores["spanScores"]] == [(0, 17), (18, 40)]
+    assert set(raw["attributeScores"]) == {"TOXICITY", "INSULT"}
+    verdict = {"TOXICITY": {"summaryScore": {"value": 1.0, "type": "PROBABILITY"}}}
+    answer = client.suggest_score(
+        "Espèce de crétin.",
+        verdict,
+        comment_type="PLAIN_TEXT",
+        context=context,
+        languages=["fr"],
+        client_token="c-2",
+        community_id="/forum/ville",
+    )
+    # The discovery schema's SuggestCommentScoreResponse, every member (the token alone until session 22).
+    assert answer == {"clientToken": "c-2", "detectedLanguages": ["fr"], "requestedLanguages": ["fr"]}
 
 
 # --- Coral Talk and raw HTTP ---------------------------------------------------------------------
