@@ -256,7 +256,9 @@ def _schemas() -> dict[str, Any]:
 def field_selection(selector: str | None, response: str) -> FieldTree | None:
     """Google's partial-response selector (`fields=a/b,c(d,e)`, `*` for every member), checked against
     the schema of ``response`` (an id of the discovery document's schemas); None: the whole answer.
-    Anything else is Perspective's INVALID_REQUEST "Invalid field selection", before any work."""
+    Anything else is Perspective's INVALID_REQUEST "Invalid field selection", before any work. Spaces
+    are read as nothing (no name has one: "languages, clientToken" is two names)."""
+    selector = "".join((selector or "").split())
     if not selector:
         return None
     parser = _FieldParser(selector)

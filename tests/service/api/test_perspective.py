@@ -711,6 +711,7 @@ def test_the_fields_parameter_selects_a_partial_response(family_client):
     }
     assert partial("attributeScores/THREAT,languages") == {"attributeScores": {}, "languages": ["en"]}
     assert partial("*") == partial("") == partial("languages,*") == full
+    assert partial(" languages , clientToken ") == {"languages": full["languages"], "clientToken": "f"}
     for bad, name in (
         ("nothing", "nothing"),
         ("languages/x", "languages/x"),
