@@ -190,7 +190,7 @@ class JsonRoute(APIRoute):
             return handler
 
         async def guarded(request: Request) -> Response:
-            if self.empty_body is not None and not (await request.body()).strip():
+            if self.empty_body is not None and not without_bom(await request.body()).strip():
                 _declare_json(request)
                 request._body = b"{}"
                 request._json = self.empty_body

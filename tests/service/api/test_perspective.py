@@ -226,6 +226,10 @@ def test_a_json_body_with_a_bom_or_sent_as_text_plain_is_read_as_json(client):
     suggestion = json.dumps(DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}})
     r = client.post(SUGGEST + f"?key={TOKEN}", content=suggestion, headers={"content-type": "text/plain"})
     assert r.status_code == 200, r.text
+    # A BOM and nothing else is an empty body: an empty request message, as without the BOM.
+    for content_type in ("application/json", "text/plain"):
+        bom_only = client.post(URL, content=codecs.BOM_UTF8 + b"\n", headers={"content-type": content_type})
+        assert_google_error(bom_only, 400, "COMMENT_EMPTY")
     # Only one BOM, only at the start; text/plain that is no JSON is the usual 400.
     twice = client.post(URL, content=codecs.BOM_UTF8 * 2 + data, headers={"content-type": "application/json"})
     assert_google_error(twice, 400, "INVALID_REQUEST")
