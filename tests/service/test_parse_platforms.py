@@ -389,3 +389,25 @@ def test_a_counter_with_words_after_it_is_not_split() -> None:
     art = parse_page(ARTICLE + "Continue Discussion 5 replies so far\n", fmt="text")
     kept = [art.body, *(d.text for d in art.dropped)]
     assert not art.comments and any("Continue Discussion 5 replies so far" in t for t in kept)
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+def test_a_forum_rank_under_the_next_posters_name_is_no_part_of_the_text(fmt: str) -> None:
+    """phpBB prints each poster's profile (name, rank, "Posts: N") above the post, so a text dump and
+    the HTML put it under the previous post's text. With ranks that differ from poster to poster
+    ("New member", "Regular", "Moderator"), the rank was no template line and every post kept "Top" /
+    the next poster's name / rank / "Posts: 24" / "Re: SUBJECT"; in HTML the last post kept the page's
+    "Post Reply" and "6 posts • Page 1 of 1"."""
+    art = parse_file(PLATFORMS / f"phpbb_ranks.{fmt}")
+    assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells", "m_ortiz"]
+    assert [c.text for c in art.comments] == TEXTS
+    assert not art.warnings
+
+
+def test_a_short_last_line_under_the_next_posters_name_is_kept_when_it_is_a_sentence() -> None:
+    # Only a label with no sentence end is a rank: "Me too." under a name stays what the reader wrote.
+    page = (PLATFORMS / "phpbb_ranks.w3m.txt").read_text(encoding="utf-8")
+    page = page.replace("    Regular\n", "    Me too.\n", 1)
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells", "m_ortiz"]
+    assert "Me too." in art.comments[1].text
