@@ -329,8 +329,11 @@ def test_a_forum_topics_opening_post_is_the_article(fmt: str) -> None:
     assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells"]
     # (In HTML the last post keeps the page's "Top" and "Post Reply" links below it: not fixed yet.)
     assert [c.text.split("\n")[0] for c in art.comments] == TEXTS[:4]
-    if fmt != "html":  # (in HTML the <h1> is the forum's name, and the title stays that: not fixed yet)
-        assert art.title == "New protected cycle lane opens along the river road"
+    # In HTML the <h1> is the forum's name, which the <title> "TOPIC - Riverside Forum" also holds: it
+    # was the title; the topic's own heading spells the <title>'s other part and is.
+    assert art.title == "New protected cycle lane opens along the river road"
+    if fmt == "html":
+        assert any(d.text == "Riverside Forum" and d.reason == "site name" for d in art.dropped)
     assert "A new protected cycle lane along the river road opened to the public" in art.body
     assert "City engineers expect the number of people cycling" in art.body
     assert not art.warnings  # "5 posts" counts the opening post
@@ -411,3 +414,37 @@ def test_a_short_last_line_under_the_next_posters_name_is_kept_when_it_is_a_sent
     art = parse_page(page, fmt="text")
     assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells", "m_ortiz"]
     assert "Me too." in art.comments[1].text
+
+
+@pytest.mark.parametrize(
+    ("doc_title", "h1", "title"),
+    [
+        # The <h1> is the <title>'s longer part: it is the headline, the site's name stays out.
+        (
+            "Cycle lane opens along the river road - Riverside",
+            "Cycle lane opens along the river road",
+            "Cycle lane opens along the river road",
+        ),
+        # The <h1> is the whole <title>: nothing to split.
+        ("Riverside Forum", "Riverside Forum", "Riverside Forum"),
+        # The <title>'s other part is spelled by no line: the <h1> stays.
+        ("A headline nobody prints - Riverside Forum", "Riverside Forum", "Riverside Forum"),
+        # The line spelling the other part stands above the <h1>: that line is the site's name.
+        ("Vacations! - Riverside Cycling Club", "Vacations!", "Vacations!"),
+        # The <h1> is the site's name and the heading below it spells the <title>'s other part.
+        (
+            "Cycle lane opens along the river road - Riverside Forum",
+            "Riverside Forum",
+            "Cycle lane opens along the river road",
+        ),
+    ],
+)
+def test_the_h1_gives_way_only_to_a_longer_printed_part_of_the_title(
+    doc_title: str, h1: str, title: str
+) -> None:
+    html = (
+        f"<html><head><title>{doc_title}</title></head><body><p>Riverside Cycling Club</p><h1>{h1}</h1>"
+        "<h2>Cycle lane opens along the river road</h2>"
+        f"<p>{TEXTS[0]} {TEXTS[1]} {TEXTS[2]}</p><p>{TEXTS[3]} {TEXTS[4]}</p></body></html>"
+    )
+    assert parse_page(html, fmt="html").title == title
