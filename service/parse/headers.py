@@ -560,7 +560,10 @@ def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     if rx.search(lines[i].core) or _COMMENT_NUMBER.match(lines[i].text):
         return True
     below = lines[i + 1] if i + 1 < len(lines) else None
-    if below is not None and not below.blank_before and _VOTE_SCORE.fullmatch(below.core):
+    # (html2text puts a blank line under every line: a blank line above the score counts only when
+    # one stands above the stamp too, the page's spacing, not a break between two parts of the page.)
+    spaced = below is not None and (not below.blank_before or lines[i].blank_before)
+    if spaced and below is not None and _VOTE_SCORE.fullmatch(below.core):
         return True
     return (
         i > 0
@@ -791,11 +794,38 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
         prev_ends = [-1] + [h.anchor for h in headers[:-1]]
         for h, prev_end in zip(headers, prev_ends, strict=True):
             j = h.start - 1 if across else _above(lines, h.start)
+            if across and j - 1 > prev_end and _badge_across(lines, j):
+                h.start = j - 1  # "Tom Hale" / blank / "Moderator" / blank / "4 hours ago"
+                continue
             # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
             if j > prev_end and _name_above(lines, h.start, across, _is_name_line_loose):
                 h.start = j
         if across:
+            _take_letter_avatars(lines, headers, prev_ends)
             return
+
+
+def _badge_across(lines: list[_Line], j: int) -> bool:
+    """Line j is a role badge alone on its line a blank line under a plain name (as _above looks
+    through one with no blank lines around it)."""
+    return (
+        j >= 1
+        and lines[j].blank_before
+        and bool(_ROLE_LINE.fullmatch(lines[j].core))
+        and _is_plain_name(lines[j - 1])
+    )
+
+
+def _take_letter_avatars(lines: list[_Line], headers: list[_Header], prev_ends: list[int]) -> None:
+    """Names taken across a blank line (html2text puts one under every line): the name's initial alone
+    a blank line above it is its letter avatar ("M" / blank / "Marta Quinn", Commento), not the text
+    of the comment above."""
+    for h, prev_end in zip(headers, prev_ends, strict=True):
+        j = h.start - 1
+        name = lines[h.start].core
+        across = j > prev_end and lines[h.start].blank_before and name[:1].isalpha()
+        if across and lines[j].core.isalpha() and lines[j].core == name[:1].upper():
+            h.start = j
 
 
 # A cue alone on its line: a scraper that puts every element on a line of its own (BeautifulSoup's

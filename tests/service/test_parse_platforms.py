@@ -350,10 +350,12 @@ def test_replies_to_a_first_comments_subject_keep_the_first_comment() -> None:
     assert [c.author for c in art.comments] == ["Lena Park", "bikebob", "Kai R."]
 
 
-@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt", "html2text.txt"])
 def test_a_vote_score_under_the_stamp_marks_a_thread_without_a_heading(fmt: str) -> None:
     """Commento: no heading above the thread, the comment box first, then a letter avatar, the name,
-    the stamp and "4 points" on lines of their own: no comment was found (a warning only)."""
+    the stamp and "4 points" on lines of their own: no comment was found (a warning only). html2text
+    puts a blank line under every line: the score a blank line under the stamp was no cue (until
+    session 22), and the letter avatar a blank line above the name stayed in the text above."""
     art = parse_file(PLATFORMS / f"commento.{fmt}")
     assert [c.author for c in art.comments] == AUTHORS[:4]  # not "L Lena Park": the letter is the avatar
     assert [c.posted_raw for c in art.comments] == STAMPS[:4]
@@ -448,3 +450,17 @@ def test_the_h1_gives_way_only_to_a_longer_printed_part_of_the_title(
         f"<p>{TEXTS[0]} {TEXTS[1]} {TEXTS[2]}</p><p>{TEXTS[3]} {TEXTS[4]}</p></body></html>"
     )
     assert parse_page(html, fmt="html").title == title
+
+
+def test_a_role_badge_between_blank_lines_is_not_the_author() -> None:
+    """html2text's spacing: "Tom Hale" / blank / "Moderator" / blank / "4 hours ago": the author was
+    "Moderator"."""
+    thread = "".join(
+        f"{a[0].upper()}\n\n{a}\n\n{badge}{s}\n\n{n} points\n\n{t}\n\n"
+        for a, s, t, n, badge in zip(
+            AUTHORS, STAMPS, TEXTS, range(5), ["", "", "Moderator\n\n", "", ""], strict=True
+        )
+    )
+    art = parse_page(ARTICLE + "Login\n\nAdd Comment\n\n" + thread, fmt="text")
+    assert [c.author for c in art.comments] == AUTHORS
+    assert [c.text for c in art.comments] == TEXTS
