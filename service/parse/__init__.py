@@ -51,7 +51,7 @@ from core.records import Article, PageFormat
 from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
 from service.parse.maintext import main_text
-from service.parse.markdown import may_hold_markdown
+from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
 from service.settings import Limits
@@ -199,6 +199,9 @@ def _read_lines(
             if "\t" in stripped or not stripped.isascii():  # (the only characters _SPACES replaces)
                 stripped = _SPACES.sub(" ", stripped)
             if may_hold_markdown(stripped):  # a markdown scraper's links, images, bold and headings
+                if only_images(stripped):  # an avatar link shows no text: the line reads as blank
+                    raw_lines.append(blank)
+                    continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
     return real, raw_lines, text, tags_stripped

@@ -369,7 +369,7 @@ def test_a_dated_line_over_a_vote_score_in_the_article_is_no_thread() -> None:
     assert not parse_page(page, fmt="text").comments
 
 
-@pytest.mark.parametrize("fmt", ["html", "w3m.txt"])
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt", "html2text.txt"])
 def test_discourse_posts_under_a_continue_discussion_counter(fmt: str) -> None:
     """Discourse's embed: "Continue Discussion 5 replies" heads the posts, the first post's date sits
     on the heading's line in a text dump, dates are "2 May", "2 May in reply to NAME" or "about 5
@@ -384,7 +384,10 @@ def test_discourse_posts_under_a_continue_discussion_counter(fmt: str) -> None:
     ]
     assert all(c.text.endswith(t) for c, t in zip(art.comments, TEXTS, strict=True))
     assert not art.warnings
-    if fmt == "html":
+    # html2text writes each avatar link on a line of its own, "[![](/avatar/NAME.png)](/u/NAME)",
+    # between the date and the name: until session 22 it stood where the name was looked for, and no
+    # post was found (a warning only).
+    if fmt in ("html", "html2text.txt"):
         assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells", "m_ortiz"]
         assert [c.parent for c in art.comments] == [None, 0, None, None, None]
 
