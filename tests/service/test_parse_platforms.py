@@ -467,3 +467,16 @@ def test_a_role_badge_between_blank_lines_is_not_the_author() -> None:
     art = parse_page(ARTICLE + "Login\n\nAdd Comment\n\n" + thread, fmt="text")
     assert [c.author for c in art.comments] == AUTHORS
     assert [c.text for c in art.comments] == TEXTS
+
+
+def test_disqus_in_beautifulsoups_text_keeps_its_thread() -> None:
+    """BeautifulSoup's get_text("\\n") puts Disqus's header on lines of its own with blank lines between
+    them: "bikebob" / blank / "Lena Park" (the replied-to reader) / blank / "•" / "2 hours ago". The
+    separator with a blank line above it hid the name, so no comment was found (only a "declares 5"
+    warning); then a reply's author would have been its parent's name."""
+    art = parse_file(PLATFORMS / "disqus.bs4.txt")
+    assert [c.author for c in art.comments] == AUTHORS
+    assert [c.parent for c in art.comments] == [None, 0, None, 2, None]
+    assert [c.text for c in art.comments] == TEXTS
+    assert [c.posted_raw for c in art.comments] == STAMPS
+    assert not art.warnings
