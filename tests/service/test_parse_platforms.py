@@ -480,3 +480,16 @@ def test_disqus_in_beautifulsoups_text_keeps_its_thread() -> None:
     assert [c.text for c in art.comments] == TEXTS
     assert [c.posted_raw for c in art.comments] == STAMPS
     assert not art.warnings
+
+
+@pytest.mark.parametrize(
+    "footer", ["Continue Discussion 3 more replies", "Continue Discussion3 more replies"]
+)
+def test_discourses_more_replies_footer_is_no_part_of_the_last_post(footer: str) -> None:
+    """Discourse's embed ends with its button to the forum and the replies not shown ("Continue
+    Discussion" + "3 more replies"): the line was the last post's last line."""
+    page = (PLATFORMS / "discourse.w3m.txt").read_text(encoding="utf-8")
+    page = page.replace(TEXTS[4], f"{TEXTS[4]}\n{footer}", 1)
+    art = parse_page(page, fmt="text")
+    assert [c.text.split("\n")[-1] for c in art.comments] == TEXTS
+    assert any(d.text == footer for d in art.dropped)
