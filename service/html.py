@@ -4,7 +4,8 @@ Block elements become lines in document order; script/style/template/noscript/sv
 are skipped like a browser would. Each line carries its nesting depth (lists, blockquotes, reply
 containers) and a hint for where it sat (document title, main heading, navigation chrome, a form).
 The DOM is walked iteratively, so nesting depth never hits Python's recursion limit; when libxml2
-refuses a tree that is too deep, a flat tag-stripping pass keeps every piece of text instead.
+refuses a tree that is too deep, a flat tag-stripping pass keeps every piece of text instead (and says
+so: `render_html`'s `stripped`, which the parser turns into a warning).
 """
 
 from __future__ import annotations
@@ -125,6 +126,13 @@ def check_markup(
                 )
 
 
+class HtmlRendering(NamedTuple):
+    lines: list[HtmlLine]
+    # Why the lines come from stripping the tags rather than from the parsed tree (the page is nested
+    # past libxml2's depth limit, or libxml2 refused it); None when they come from the tree.
+    stripped: str | None = None
+
+
 def html_to_lines(
     text: str,
     *,
@@ -133,6 +141,19 @@ def html_to_lines(
     max_attribute_pairs: int = MAX_ATTRIBUTE_PAIRS,
 ) -> list[HtmlLine]:
     """Render an HTML document as lines in reading order (TooLargeError: see check_markup)."""
+    return render_html(
+        text, max_depth=max_depth, max_elements=max_elements, max_attribute_pairs=max_attribute_pairs
+    ).lines
+
+
+def render_html(
+    text: str,
+    *,
+    max_depth: int = 512,
+    max_elements: int = MAX_ELEMENTS,
+    max_attribute_pairs: int = MAX_ATTRIBUTE_PAIRS,
+) -> HtmlRendering:
+    """html_to_lines, and whether the page had to be read by tag stripping (and why)."""
     import lxml.etree as etree  # lazy: text pages never load lxml
     import lxml.html
 
@@ -143,12 +164,30 @@ def html_to_lines(
         doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
-        return _flat_lines(text)
-    too_deep = any("depth" in entry.message.lower() for entry in parser.error_log)
-    if too_deep:
+        return HtmlRendering(_stripped_lines(text), f"libxml2 could not parse it ({exc})")
+    deep = next((e.message for e in parser.error_log if "depth" in e.message.lower()), None)
+    if deep is not None:
+        # libxml2 stops reading at its depth limit ("Excessive depth in document: 256, ..."): the tree
+        # holds only what came before, so every piece of text is taken from the markup instead.
         log.warning("HTML nested deeper than libxml2 allows: falling back to tag stripping")
-        return _flat_lines(text)
-    return _walk(doc, etree, max_depth)
+        limit = _NUMBER.search(deep)
+        levels = f" ({limit.group()} levels)" if limit else ""
+        return HtmlRendering(_stripped_lines(text), f"it is nested deeper than libxml2 reads{levels}")
+    return HtmlRendering(_walk(doc, etree, max_depth))
+
+
+_NUMBER = re.compile(r"\d+")
+# The first <title>'s text: [^<]* stops at the next tag, so the search stays linear on any page.
+_TITLE = re.compile(r"<title\b[^>]*>([^<]*)</title\s*>", re.I)
+
+
+def _stripped_lines(text: str) -> list[HtmlLine]:
+    """The tag-stripping fallback's lines, headed by the <title> (the head is dropped with its scripts),
+    as the tree walk gives it: the headline rules still see the document's title."""
+    lines = _flat_lines(text)
+    title = _TITLE.search(text)
+    name = _WS.sub(" ", htmllib.unescape(title.group(1))).strip() if title else ""
+    return [HtmlLine(name, 0, "title"), *lines] if name else lines
 
 
 def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from dataclasses import replace
 from typing import Literal
 
 from core.errors import InputError, MalformedInputError, TooLargeError
@@ -50,7 +51,7 @@ from core.records import Article, PageFormat
 from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
 from service.parse.maintext import main_text
-from service.parse.markdown import may_hold_markdown
+from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
 from service.settings import Limits
@@ -97,8 +98,10 @@ def _segment(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
     """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
-    real, raw_lines, text = _to_lines(data, source, fmt, limits)
-    main = main_text(text) if real == "html" else None
+    real, raw_lines, text, stripped = _read_lines(data, source, fmt, limits)
+    # trafilatura parses the page with the same libxml2: a page read by tag stripping would reach it
+    # cut off at the depth limit, and its main text (only what came before) would drop the rest.
+    main = main_text(text) if real == "html" and stripped is None else None
     article, roles = segment_with_roles(
         raw_lines,
         source=source,
@@ -109,6 +112,12 @@ def _segment(
         line_model=linemodel.load(),
         section_gate=sectiongate.load(),
     )
+    if stripped is not None:
+        warning = (
+            f"the HTML was read by stripping its tags, as {stripped}: its markup (comment boxes, reply "
+            "nesting) and the main-text extraction were not used"
+        )
+        article = replace(article, warnings=(*article.warnings, warning))
     return article, roles, raw_lines
 
 
@@ -127,8 +136,17 @@ _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
+    """(the format read, the lines, the decoded text)."""
+    real, raw_lines, text, _ = _read_lines(data, source, fmt, limits)
+    return real, raw_lines, text
+
+
+def _read_lines(
+    data: bytes | str, source: str, fmt: Format, limits: Limits
+) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None]:
+    """_to_lines, and why an HTML page was read by stripping its tags (None: from its tree)."""
     from core.errors import BinaryInputError, EmptyInputError
-    from service.html import declares_html, html_to_lines, looks_like_html, text_outside_tags
+    from service.html import declares_html, looks_like_html, render_html, text_outside_tags
 
     if isinstance(data, bytes):
         text = decode(data, source, max_bytes=limits.max_page_bytes)
@@ -151,8 +169,9 @@ def _to_lines(
                 f"{source}: {n:,} lines is over the limit of {limits.max_page_lines:,} lines per page"
             )
 
+    tags_stripped: str | None = None
     if real == "html":
-        rendered = html_to_lines(
+        rendered, tags_stripped = render_html(
             text,
             max_depth=limits.max_html_depth,
             max_elements=limits.max_html_elements,
@@ -162,7 +181,7 @@ def _to_lines(
         if not raw_lines and fmt == "auto" and not declares_html(text) and text_outside_tags(text):
             # Only sniffed from its tags, and as HTML it shows nothing: a text dump that opens with a
             # quoted script snippet ("<script src=...>" rendered as text). Read it as the text it is.
-            real = "text"
+            real, tags_stripped = "text", None
         elif not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
         else:
@@ -180,9 +199,12 @@ def _to_lines(
             if "\t" in stripped or not stripped.isascii():  # (the only characters _SPACES replaces)
                 stripped = _SPACES.sub(" ", stripped)
             if may_hold_markdown(stripped):  # a markdown scraper's links, images, bold and headings
+                if only_images(stripped):  # an avatar link shows no text: the line reads as blank
+                    raw_lines.append(blank)
+                    continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-    return real, raw_lines, text
+    return real, raw_lines, text, tags_stripped
 
 
 def parse_file(

@@ -518,6 +518,30 @@ def _metadata_title(
 
 
 _COMMENT_ROLES = frozenset({"header", "text"})
+# The separators a document <title> joins its parts with: "Post title - Site name", "Site | Post".
+_TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
+
+
+def _title_beside_site_name(
+    lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int
+) -> int | None:
+    """HTML: when the <h1> taken for the headline is one part of the document <title> ("TOPIC -
+    Valley Forum" over an <h1> "Valley Forum") and a line before the comments spells the title's other
+    part below the <h1>, in more words than the <h1> has, that line is the headline and the <h1> the
+    site's name (forums, blogs: the site's name heads the page). A headline <h1> beside a shorter site
+    name ("Headline - The Paper"), or under a line that spells the site's name, stays."""
+    if title_idx is None or lines[title_idx].hint != "h1":
+        return None
+    doc = next((ln.core for ln in lines if ln.hint == "title"), "")
+    parts = [key for key in (words_key(part) for part in _TITLE_PARTS.split(doc)) if key]
+    h1 = words_key(lines[title_idx].core)
+    others = [key for key in parts if key != h1]
+    if len(others) != 1 or len(others) == len(parts) or len(others[0].split()) <= len(h1.split()):
+        return None
+    for j in range(title_idx + 1, min(stop, len(lines))):
+        if role[j] not in _COMMENT_ROLES and words_key(lines[j].core) == others[0]:
+            return j
+    return None
 
 
 def norm_key(text: str) -> str:

@@ -597,6 +597,7 @@ def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[in
 # where the next comment's author stands on a line of its own among them, on most blocks of the page:
 # lines that merely end many comments alike ("Thanks!", "#SaveOurBus") are what readers wrote.
 _TAIL_REACH = 8
+_SENTENCE_ENDS = (".", "!", "?", "…")
 _TAIL_BAR = 2  # lines of the post bar above the next poster's name ("Top", a rule)
 _RULE = re.compile(r"[\s_\-=*~·—–]{3,}")
 
@@ -615,16 +616,33 @@ def _profile_tail(lines: list[_Line], tail: list[int], common: set[str], followi
         core = lines[j].core.strip()
         return _tail_key(core) in common or bool(_RULE.fullmatch(core))
 
+    def named(p: int) -> bool:
+        return bool(following) and lines[tail[p]].core.strip().casefold() == following
+
     for p in range(len(tail) - 1, -1, -1):
-        core = lines[tail[p]].core.strip()
-        if following and core.casefold() == following:
+        if named(p):
             q = p
             while q > 0 and p - q < _TAIL_BAR and template(tail[q - 1]):
                 q -= 1
             return tail[q:]
-        if not template(tail[p]):
+        if not template(tail[p]) and not (p > 0 and named(p - 1) and _is_rank(lines[tail[p]].core)):
             return []
     return []
+
+
+# A forum rank right under the poster's name differs from poster to poster ("Member", "New member",
+# "Site Admin", "Moderator"), so it is no template line: a short label (at most this many words, no
+# digits, no sentence end) is read as one only in that place, right under the next poster's name.
+_MAX_RANK_WORDS = 3
+
+
+def _is_rank(core: str) -> bool:
+    core = core.strip()
+    return (
+        0 < len(core.split()) <= _MAX_RANK_WORDS
+        and not any(c.isdigit() for c in core)
+        and not core.endswith((".", "!", "?", "…", ":", ","))
+    )
 
 
 def _tail_lines(
@@ -648,7 +666,13 @@ def _tail_lines(
         return set()
     out = {j for cut in cuts for j in cut}
     bar = {_tail_key(lines[j].core.strip()) for cut in cuts for j in cut[:_TAIL_BAR]}
-    for j in reversed(tails[-1]):
+    # The last post's bar ("Top") is followed by the page's own buttons ("Post Reply", "6 posts • Page
+    # 1 of 1"), not by a next poster: from the bar on, when no sentence follows it, nothing is the post's.
+    last = tails[-1]
+    at = next((p for p, j in enumerate(last) if _tail_key(lines[j].core.strip()) in bar), None)
+    if at is not None and not any(lines[j].core.rstrip().endswith(_SENTENCE_ENDS) for j in last[at:]):
+        return out | set(last[at:])
+    for j in reversed(last):
         core = lines[j].core.strip()
         if not (_tail_key(core) in bar or _RULE.fullmatch(core)):
             break

@@ -560,7 +560,10 @@ def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     if rx.search(lines[i].core) or _COMMENT_NUMBER.match(lines[i].text):
         return True
     below = lines[i + 1] if i + 1 < len(lines) else None
-    if below is not None and not below.blank_before and _VOTE_SCORE.fullmatch(below.core):
+    # (html2text puts a blank line under every line: a blank line above the score counts only when
+    # one stands above the stamp too, the page's spacing, not a break between two parts of the page.)
+    spaced = below is not None and (not below.blank_before or lines[i].blank_before)
+    if spaced and below is not None and _VOTE_SCORE.fullmatch(below.core):
         return True
     return (
         i > 0
@@ -762,6 +765,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
     sel_set = set(sel)
     if mode == "header":
         _take_names_above(lines, headers)
+        _take_replying_names_above(lines, headers)
         _take_names_over_lone_cues(lines, headers)
         _take_names_below(lines, headers, sel_set)
     # Trailing punctuation-only lines (":" or "·") and chrome directly after the date line.
@@ -791,11 +795,76 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
         prev_ends = [-1] + [h.anchor for h in headers[:-1]]
         for h, prev_end in zip(headers, prev_ends, strict=True):
             j = h.start - 1 if across else _above(lines, h.start)
+            if across and j - 1 > prev_end and _badge_across(lines, j):
+                h.start = j - 1  # "Tom Hale" / blank / "Moderator" / blank / "4 hours ago"
+                continue
             # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
             if j > prev_end and _name_above(lines, h.start, across, _is_name_line_loose):
                 h.start = j
         if across:
+            _take_letter_avatars(lines, headers, prev_ends)
             return
+
+
+def _badge_across(lines: list[_Line], j: int) -> bool:
+    """Line j is a role badge alone on its line a blank line under a plain name (as _above looks
+    through one with no blank lines around it)."""
+    return (
+        j >= 1
+        and lines[j].blank_before
+        and bool(_ROLE_LINE.fullmatch(lines[j].core))
+        and _is_plain_name(lines[j - 1])
+    )
+
+
+def _take_letter_avatars(lines: list[_Line], headers: list[_Header], prev_ends: list[int]) -> None:
+    """Names taken across a blank line (html2text puts one under every line): the name's initial alone
+    a blank line above it is its letter avatar ("M" / blank / "Marta Quinn", Commento), not the text
+    of the comment above."""
+    for h, prev_end in zip(headers, prev_ends, strict=True):
+        j = h.start - 1
+        name = lines[h.start].core
+        across = j > prev_end and lines[h.start].blank_before and name[:1].isalpha()
+        if across and lines[j].core.isalpha() and lines[j].core == name[:1].upper():
+            h.start = j
+
+
+# Replies whose header shows the replied-to reader's name as well, on at least this many headers of
+# the page (the widget's habit; as comments._MIN_NAMED_PARENTS).
+_MIN_REPLYING_NAMES = 2
+
+
+def _take_replying_names_above(lines: list[_Line], headers: list[_Header]) -> None:
+    """BeautifulSoup's text of Disqus's reply header: "dlee" / blank / "Marta Quinn" / blank / "•" /
+    "2 hours ago". The name taken above the date is a reader above (the replied-to one); a plain name a
+    blank line above it is the reply's author, so the header takes it too ("dlee Marta Quinn", which
+    comments._split_parent_names reads as author and parent). Only when a text line stays between it and
+    the header above, and on at least two headers of the page."""
+    named: set[str] = set()
+    found: list[tuple[_Header, int]] = []
+    prev_end = -1
+    for h in headers:
+        # The shape: the name a blank line over a separator glued to the date (not a lone "says:").
+        taken = (
+            h.start == h.anchor - 2
+            and _is_separator(lines[h.anchor - 1])
+            and lines[h.anchor - 1].blank_before
+        )
+        taken = taken and _is_plain_name(lines[h.start])
+        name = lines[h.start].core.strip().casefold() if taken else ""
+        j = h.start - 1
+        if j >= 1 and _ROLE_LINE.fullmatch(lines[j].core):
+            j -= 1  # "Tom Hale" / "Mod" / "Priya Natarajan": the author's badge under the author
+        plain = _is_plain_name(lines[j]) and lines[j].furniture is None and not lines[j].chrome
+        if name in named and lines[h.start].blank_before and j - 1 > prev_end and plain:
+            found.append((h, j))
+            name = lines[j].core.strip().casefold()
+        if name:
+            named.add(name)
+        prev_end = h.end
+    if len(found) >= _MIN_REPLYING_NAMES:
+        for h, j in found:
+            h.start = j
 
 
 # A cue alone on its line: a scraper that puts every element on a line of its own (BeautifulSoup's
@@ -850,7 +919,9 @@ def _above(lines: list[_Line], i: int) -> int:
     around it: a scraper that puts every element on a line of its own (BeautifulSoup's
     get_text("\\n")) splits "NAME • 2 days ago" into three lines."""
     j = i - 1
-    if j >= 1 and not lines[i].blank_before and not lines[j].blank_before and _is_separator(lines[j]):
+    # (BeautifulSoup's text may put blank lines between the name and the separator: Disqus.)
+    glued_separator = j >= 1 and not lines[i].blank_before and _is_separator(lines[j])
+    if glued_separator and (not lines[j].blank_before or _is_plain_name(lines[j - 1])):
         return j - 1
     # ... and through a role badge on a line of its own ("Tom Hale" / "Staff" / "4 hours ago").
     glued = j >= 1 and not lines[i].blank_before and not lines[j].blank_before

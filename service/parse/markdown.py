@@ -40,6 +40,17 @@ def may_hold_markdown(line: str) -> bool:
     return "](" in line or "**" in line or line[:1] == "#" or "\\" in line or "_" in line
 
 
+# A line of nothing but images, each maybe wrapped in a link: "[![](/avatar/dlee.png)](/u/dlee)".
+_IMAGES_ONLY = re.compile(r"(?:\s*(?:\[\s*)?!\[\s*\]" + _TARGET + r"(?:\s*\]" + _TARGET + r")?)+\s*")
+
+
+def only_images(line: str) -> bool:
+    """The line holds only images with no alt text (a linked avatar): nothing a reader sees as text.
+    html2text writes Discourse's avatar link on its own line between the date and the name, where the
+    name-below-the-date rule looked for the name (6 of 9 posts, no author)."""
+    return "![" in line and _IMAGES_ONLY.fullmatch(line) is not None
+
+
 def plain(line: str) -> str:
     """The line with markdown links and images replaced by their text, bold markers and a leading
     heading mark removed, and the spaces that leaves squeezed (only when something changed)."""

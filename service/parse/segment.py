@@ -17,6 +17,7 @@ from service.parse.body import (
     _metadata_title,
     _pick_title,
     _score_wrapped_paragraphs,
+    _title_beside_site_name,
     _title_in_lead,
     _title_near,
 )
@@ -169,6 +170,8 @@ def segment_with_roles(
             placed, title_idx = place(role, region, _pick_title(lines), None, use_model=False)
     if fmt == "html":
         headline = _metadata_title(lines, placed, title_idx, main_title, body_end)
+        if headline is None:
+            headline = _title_beside_site_name(lines, placed, title_idx, body_end)
     else:
         headline = _title_in_lead(lines, placed, title_idx)
     if headline is not None:

@@ -505,3 +505,27 @@ def test_a_page_of_more_elements_than_any_real_one_is_not_given_to_the_extractor
     article = parse_page(_BRIEF + "<p>w</p>" * 70_000 + "</body></html>", fmt="html")
     assert calls == []
     assert "A fire broke out on Main Street on Tuesday." in article.body
+
+
+def test_a_page_nested_past_libxml2s_depth_keeps_its_title_and_text_and_says_so():
+    """200,000 nested <div>s: libxml2 stops reading at its depth limit, so the page is read by tag
+    stripping; the <title> was lost with the <head>, and trafilatura, handed the same page, read only
+    the text above the nest ("Hi there") and dropped the article's paragraph as "outside the main
+    text". Nothing said so: a hostile page could hide its text from moderation silently."""
+    sentence = "A new protected cycle lane along the river road opened to the public this weekend."
+    html = (
+        "<html><head><title>Hi there</title></head><body><h1>Hi there</h1>"
+        + "<div>" * 200_000
+        + f"<p>{sentence} Inside.</p>"
+        + "</div>" * 200_000
+        + f"<p>{sentence} After.</p></body></html>"
+    )
+    article = parse_page(html.encode(), fmt="html")
+    assert article.title == "Hi there"
+    assert f"{sentence} Inside." in article.body and f"{sentence} After." in article.body
+    assert any("nested deeper" in w for w in article.warnings)
+
+
+def test_a_page_within_libxml2s_depth_has_no_nesting_warning():
+    html = "<html><body><h1>Deep page title</h1>" + "<div>" * 200 + "<p>deep text here</p>" + "</div>" * 200
+    assert not parse_page(html, fmt="html").warnings

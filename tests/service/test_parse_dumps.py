@@ -176,12 +176,24 @@ def test_the_next_posters_profile_and_the_post_bar_are_not_the_comments_text() -
 
 
 def test_a_profile_unlike_the_others_is_left_whole() -> None:
-    # A "Moderator" among "Member"s: that block's tail is not all template, so nothing of it is cut.
-    art = parse_page(_forum_page({"Priya Raman": "Moderator"}), fmt="text")
-    assert art.comments[1].text.startswith(_THREAD[1][2]) and "Priya Raman\nModerator" in art.comments[1].text
+    # A sentence under the next poster's name: that block's tail is not all template (nor a rank), so
+    # nothing of it is cut.
+    art = parse_page(_forum_page({"Priya Raman": "I moderate here."}), fmt="text")
+    assert (
+        art.comments[1].text.startswith(_THREAD[1][2])
+        and "Priya Raman\nI moderate here." in art.comments[1].text
+    )
     assert [c.text for i, c in enumerate(art.comments) if i != 1] == [
         t for i, (_, _, t) in enumerate(_THREAD) if i != 1
     ]
+
+
+def test_a_rank_unlike_the_others_is_cut_with_the_profile() -> None:
+    # A "Moderator" among "Member"s (session 22): ranks differ from poster to poster on real forums, so
+    # a short label right under the next poster's name is part of the profile; until then that block
+    # kept "Top" / "Priya Raman" / "Moderator" / "Posts: 21" / "Re: ...".
+    art = parse_page(_forum_page({"Priya Raman": "Moderator"}), fmt="text")
+    assert [c.text for c in art.comments] == [t for _, _, t in _THREAD]
 
 
 @pytest.mark.parametrize(

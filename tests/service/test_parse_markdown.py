@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from service.parse import parse_page
-from service.parse.markdown import plain
+from service.parse.markdown import only_images, plain
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,21 @@ from service.parse.markdown import plain
 )  # fmt: skip
 def test_markdown_syntax_reads_as_its_text(line: str, expected: str) -> None:
     assert plain(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "images"),
+    [
+        ("[![](/avatar/dlee.png)](/u/dlee)", True),
+        ('[![](/a.png "avatar")](/u/x "profile")  ![](/spacer.gif)', True),
+        ("![](https://img.example/spacer.gif)", True),
+        ("![Lena Park](/avatar/lena.png)", False),  # alt text is text a reader's browser may show
+        ("[![](/avatar/dlee.png)](/u/dlee) dlee", False),
+        ("[dlee](/u/dlee)", False),
+    ],
+)
+def test_a_line_of_images_without_alt_text_holds_no_text(line: str, images: bool) -> None:
+    assert only_images(line) is images
 
 
 BODY = (
