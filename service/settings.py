@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from core.errors import ConfigurationError
 
@@ -214,6 +219,26 @@ class Database(BaseModel):
     sqlite_busy_timeout_s: Seconds = 10.0  # SQLite: wait this long for the write lock
 
 
+class NotJson:
+    """A list or object setting's value that is not valid JSON, as the environment source hands it on:
+    pydantic-settings raised its SettingsError before validation, naming no variable, so a malformed
+    setting only `moderate serve` reads stopped every command. Validation refuses it at its setting."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:  # the value may hold a secret: never shown
+        return "(value not shown)"
+
+
+class _EnvSource(EnvSettingsSource):
+    def prepare_field_value(self, field_name: str, field: Any, value: Any, value_is_complex: bool) -> Any:
+        try:
+            return super().prepare_field_value(field_name, field, value, value_is_complex)
+        except ValueError as exc:  # json.JSONDecodeError
+            return NotJson(str(exc))
+
+
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value is not echoed (a database URL or the API token holds a secret).
     model_config = SettingsConfigDict(
@@ -283,6 +308,24 @@ class Settings(BaseSettings):
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
     # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _EnvSource(settings_cls), dotenv_settings, file_secret_settings
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_json(cls, value: Any) -> Any:
+        if isinstance(value, NotJson):
+            raise ValueError(f"not valid JSON ({value.reason}); list and object settings are JSON")
+        return value
 
     @field_validator("database_url", "db_path", "model_dir", "versions_dir", mode="before")
     @classmethod

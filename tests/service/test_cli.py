@@ -105,8 +105,17 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
-@pytest.mark.parametrize("token", ["tooshort7", "change-me"])
-def test_a_token_serve_refuses_is_one_warning_line_for_parse(token):
+@pytest.mark.parametrize(
+    ("variable", "token"),
+    [
+        ("MODERATION_API_TOKEN", "tooshort7"),
+        ("MODERATION_API_TOKEN", "change-me"),
+        # Not JSON: pydantic-settings refused it before validation, and parse stopped.
+        ("MODERATION_CORS_ORIGINS", "{bad"),
+        ("MODERATION_DATABASE", "{bad"),
+    ],
+)
+def test_a_token_serve_refuses_is_one_warning_line_for_parse(variable, token):
     # `MODERATION_API_TOKEN=short moderate parse seeds/000_*.txt` failed ("invalid setting
     # MODERATION_API_TOKEN ... shorter than 16 characters") although parse never uses a token.
     import os
@@ -119,12 +128,12 @@ def test_a_token_serve_refuses_is_one_warning_line_for_parse(token):
         text=True,
         timeout=60,
         cwd=root,
-        env={**os.environ, "MODERATION_API_TOKEN": token},
+        env={**os.environ, variable: token},
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("{")
     [line] = proc.stderr.splitlines()
-    assert line.startswith("WARNING ") and "MODERATION_API_TOKEN" in line and "moderate serve" in line
+    assert line.startswith("WARNING ") and variable in line and "moderate serve" in line
     assert token not in line
 
 
