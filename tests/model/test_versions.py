@@ -210,3 +210,33 @@ def test_the_listing_cache_is_bounded_and_forgets_removed_versions(
         shutil.rmtree(registry.versions_dir / f"1.{i}bbbbbbbbbbb")
     registry.versions()
     assert list(registry._described) == [registry.shipped_dir]
+
+
+def test_problems_of_removed_directories_are_forgotten(
+    registry: VersionRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The problems already warned about were kept for every directory ever seen: on a long-running
+    # server whose versions directory churns (failed uploads, half-copied versions) they only grew.
+    for i in range(50):
+        broken = registry.versions_dir / f"broken-{i}"
+        broken.mkdir(parents=True)
+        (broken / "manifest.json").write_text("{not json")
+        registry.versions()
+        shutil.rmtree(broken)
+    registry.versions()
+    assert registry._reported == {}
+    fixed = registry.versions_dir / "1.bbbbbbbbbbbb"  # a problem that is fixed is forgotten too
+    fixed.mkdir()
+    (fixed / "manifest.json").write_text("{not json")
+    registry.versions()
+    shutil.rmtree(fixed)
+    fake_artifact(fixed, "1.bbbbbbbbbbbb")
+    assert [v.version for v in registry.versions()][-1] == "1.bbbbbbbbbbbb"
+    assert registry._reported == {}
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="model.versions"):
+        shutil.rmtree(fixed)
+        fixed.mkdir()
+        (fixed / "manifest.json").write_text("{not json")  # broken again, as before: said again
+        registry.versions()
+    assert len([r for r in caplog.records if "not listed" in r.getMessage()]) == 1
