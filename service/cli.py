@@ -71,7 +71,7 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
-    from service.settings import NotJson, variable_name
+    from service.settings import RefusedVariable, variable_name
 
     if isinstance(exc, SettingsError):
         # 'error getting value for field "cors_origins" from source "EnvSettingsSource"' (a value that is
@@ -87,7 +87,7 @@ def _settings_error(exc: ValueError) -> str | None:
             parts.append(err["msg"])
             continue
         name = variable_name(err["loc"])
-        if err["loc"][0] in SECRET_SETTINGS or isinstance(err.get("input"), NotJson):
+        if err["loc"][0] in SECRET_SETTINGS or isinstance(err.get("input"), RefusedVariable):
             parts.append(f"{name} (value not shown): {err['msg']}")
         else:
             parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")

@@ -733,6 +733,36 @@ def test_every_setting_only_serve_reads_is_a_warning_however_it_is_malformed(nam
     assert variable in record.getMessage() and value not in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    ("name", "misnamed"),
+    [(name, "two cases") for name in sorted(SERVE_ONLY_SETTINGS)]
+    # (database and perspective_aliases have parts: a wrong part is a value error of the setting's own)
+    + [(name, "nested") for name in sorted(SERVE_ONLY_SETTINGS - {"database", "perspective_aliases"})],
+)
+def test_a_misnamed_setting_only_serve_reads_is_a_warning(name, misnamed, monkeypatch, caplog):
+    # MODERATION_CORS_ORIGINS__X=1 (a part of a setting that has none) or MODERATION_PORT beside
+    # moderation_port stopped `moderate parse`: refused for the whole object, the error named no
+    # setting, so command_settings could not tell that only serve reads it.
+    import logging
+
+    from service.settings import command_settings
+
+    variable = f"MODERATION_{name.upper()}"
+    if misnamed == "nested":
+        monkeypatch.setenv(variable + "__X", "1")
+    else:
+        monkeypatch.setenv(variable, "1")
+        variable = variable.lower()
+        monkeypatch.setenv(variable, "2")
+    with pytest.raises(ValidationError):
+        Settings()
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert getattr(settings, name) == Settings.model_fields[name].get_default()
+    [record] = caplog.records
+    assert f"MODERATION_{name.upper()}" in record.getMessage() and "moderate serve" in record.getMessage()
+
+
 def test_a_setting_that_is_not_json_names_its_variable_and_the_json_error(monkeypatch):
     monkeypatch.setenv("MODERATION_LIMITS", "{bad")
     with pytest.raises(ValidationError) as exc:
