@@ -203,11 +203,20 @@ class VersionRegistry:
 
     def set_active(self, version: str) -> None:
         """Write ACTIVE atomically (temporary file, fsync, rename). The shipped version is served by
-        removing ACTIVE instead: pinned by name, a rollback to it would stop the service once a release
-        replaces the shipped model."""
-        if version == self._shipped_version():
-            self.active_file.unlink(missing_ok=True)
-            return
+        replaces the shipped model. ModelError when ACTIVE cannot be written (a versions directory the
+        service may not write: trained by another user, a read-only volume), ACTIVE unchanged."""
+        try:
+            if version == self._shipped_version():
+                self.active_file.unlink(missing_ok=True)
+            else:
+                self._write_active(version)
+        except OSError as exc:
+            raise ModelError(
+                f"cannot record {version} as the active version in {self.active_file}: {exc.strerror or exc}"
+                f" (the service must be able to write {self.versions_dir})"
+            ) from exc
+
+    def _write_active(self, version: str) -> None:
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ACTIVE.", dir=self.versions_dir)
         try:

@@ -102,6 +102,19 @@ def test_rolling_back_to_the_shipped_model_survives_an_upgrade(registry: Version
     assert registry.versions()[0].version == "1.ffffffffffff"
 
 
+def test_an_active_file_that_cannot_be_written_is_a_model_error(registry: VersionRegistry) -> None:
+    # A versions directory the service cannot write (trained by another user, a read-only volume): the
+    # OSError reached the API as a 500 "internal error", saying nothing of why.
+    fake_artifact(registry.versions_dir / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    blocker = registry.versions_dir / ACTIVE_FILE  # (as root no permission stops a write: a directory)
+    blocker.mkdir()
+    (blocker / "x").write_text("")
+    for version in ("1.bbbbbbbbbbbb", "1.aaaaaaaaaaaa"):  # a version, and the rollback to the shipped one
+        with pytest.raises(ModelError, match=f"cannot record {version} as the active version in {blocker}"):
+            registry.set_active(version)
+    assert not [p for p in registry.versions_dir.iterdir() if p.name.startswith(".ACTIVE")]
+
+
 @pytest.mark.parametrize("name", ["../shipped", "1.AAAA", "", "latest", "1.aaaaaaaaaaaa/.."])
 def test_find_refuses_names_that_are_not_versions(registry: VersionRegistry, name: str) -> None:
     with pytest.raises(KeyError):

@@ -113,6 +113,20 @@ def test_a_version_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(v
     assert not (versioned.versions_dir / ACTIVE_FILE).exists()
 
 
+def test_an_activation_that_cannot_be_recorded_is_refused_and_the_old_one_keeps_serving(
+    versioned: Settings,
+) -> None:
+    # ACTIVE not writable by the service (the versions directory trained by another user, a read-only
+    # volume): the activation was a 500 "internal error; see the service log".
+    with client_for(versioned) as client:
+        active = versioned.versions_dir / ACTIVE_FILE
+        active.mkdir()  # (as root no permission stops a write: a directory in its place)
+        (active / "x").write_text("")
+        error = assert_error(client.post(f"/v1/models/{NEW}:activate", headers=auth()), 409, "model_refused")
+        assert f"still serving {SHIPPED}" in error["message"] and str(active) in error["message"]
+        assert client.get("/v1/model").json()["version"] == SHIPPED
+
+
 @pytest.mark.slow
 def test_the_real_loader_checks_hashes_before_activating(settings: Settings, tmp_path: Path) -> None:
     """A copy of the shipped model with one byte changed: refused by the sha256 check, not unpickled."""
