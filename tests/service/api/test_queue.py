@@ -576,3 +576,33 @@ def test_a_postgres_that_is_down_at_start_costs_only_the_database_endpoints(sett
         database = c.get("/readyz").json()["database"]
         assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
     assert not settings.db_path.exists()  # never fell back to SQLite
+
+
+def test_the_backlog_check_the_deployment_guide_gives_tells_a_waiting_comment_from_fresh_ones(
+    client, monkeypatch
+):
+    # docs/deployment.md said to alert on "a growing backlog" from GET /v1/queue?status=pending&limit=1,
+    # which says only whether anything is pending: a queue worked through as fast as it fills looked
+    # the same as one nobody had opened for a week.
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    import service.storage.store as store_module
+    from tests.conftest import REPO
+
+    guide = (REPO / "docs" / "deployment.md").read_text().splitlines()
+    row = next(line for line in guide if "| Queue backlog |" in line)
+    [path] = re.findall(r"`(GET /v1/queue\?[^`]*)`", row)
+    window = timedelta(hours=1)
+    check = path.removeprefix("GET ").replace(
+        "<now minus your review window>", (datetime.now(UTC) - window).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    queue_thread(client)  # fresh comments, within the window
+    r = client.get(check, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == [], check
+    old = datetime.now(UTC) - 2 * window
+    monkeypatch.setattr(store_module, "_now", lambda: old)
+    waiting = queue_thread(client, THREAD | {"article": THREAD["article"] | {"id": "a-old"}})
+    [listed] = client.get(check, headers=auth()).json()["items"]
+    assert listed["id"] in waiting.values()
