@@ -606,3 +606,25 @@ def test_the_backlog_check_the_deployment_guide_gives_tells_a_waiting_comment_fr
     waiting = queue_thread(client, THREAD | {"article": THREAD["article"] | {"id": "a-old"}})
     [listed] = client.get(check, headers=auth()).json()["items"]
     assert listed["id"] in waiting.values()
+
+
+def test_the_readme_page_queued_twice_is_queued_once(client):
+    # README's first journey queued seed 000 with `articles:score?queue=true` and no source or article
+    # id: run again (a retry, or the next step of a tutorial), every comment was queued a second time
+    # and each showed twice in the moderator's queue.
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    [command] = re.findall(r"curl -XPOST '[^']*articles:score\?queue=true[^@]*@\S+", readme)
+    path = re.search(r"'localhost:8000(/v1/articles:score\?[^']*)'", command).group(1)
+    page = (REPO / re.search(r"--data-binary @(\S+)", command).group(1)).read_bytes()
+    answers = [
+        client.post(path, content=page, headers=auth() | {"content-type": "text/plain"}).json()
+        for _ in range(2)
+    ]
+    assert answers[0]["comments"] and not any(c["queued_before"] for c in answers[0]["comments"])
+    assert all(c["queued_before"] for c in answers[1]["comments"])
+    items = client.get("/v1/queue?limit=200", headers=auth()).json()["items"]
+    assert len(items) == len(answers[0]["comments"])
