@@ -88,7 +88,8 @@ class VersionRegistry:
         self.shipped_dir = Path(shipped_dir)
         self.versions_dir = Path(versions_dir)
         # Each directory's last problem logged: listing runs on every GET /v1/models, which anyone may
-        # call, so a problem is a warning once (again when it changes), not a line per call.
+        # call, so a problem is a warning once (again when it changes), not a line per call. Only the
+        # directories of the last listing that still have one are kept (under _described_lock).
         self._reported: dict[Path, str] = {}
         # Each listed directory's description, by its manifest's _stat_key: GET /v1/models parsed and
         # hashed every manifest on each call (158 ms with 60 versions, slowing /healthz). Bounded, LRU.
@@ -97,8 +98,9 @@ class VersionRegistry:
 
     def _not_listed(self, path: Path, what: str, problem: Exception) -> None:
         text = str(problem)
-        level = logging.DEBUG if self._reported.get(path) == text else logging.WARNING
-        self._reported[path] = text
+        with self._described_lock:
+            level = logging.DEBUG if self._reported.get(path) == text else logging.WARNING
+            self._reported[path] = text
         log.log(level, "%s in %s not listed: %s", what, path, text)
 
     def _listed(self, path: Path, *, shipped: bool) -> ModelVersion:
@@ -123,10 +125,14 @@ class VersionRegistry:
                 self._described.popitem(last=False)
         return described
 
-    def _forget_except(self, listed: set[Path]) -> None:
+    def _forget_except(self, listed: set[Path], failed: set[Path]) -> None:
+        """Forget the descriptions of directories no longer listed, and the problems of those gone or
+        fixed (a directory broken again is warned about again)."""
         with self._described_lock:
             for path in [p for p in self._described if p not in listed]:
                 del self._described[path]
+            for path in [p for p in self._reported if p not in failed]:
+                del self._reported[path]
 
     @property
     def active_file(self) -> Path:
@@ -137,9 +143,11 @@ class VersionRegistry:
         artifact is left out (and logged), as is a second copy of a version already listed."""
         found: list[ModelVersion] = []
         seen_dirs = {self.shipped_dir}
+        failed: set[Path] = set()
         try:
             found.append(self._listed(self.shipped_dir, shipped=True))
         except ModelError as exc:
+            failed.add(self.shipped_dir)
             self._not_listed(self.shipped_dir, "shipped model", exc)
         trained: list[ModelVersion] = []
         if self.versions_dir.is_dir():
@@ -150,8 +158,9 @@ class VersionRegistry:
                 try:
                     trained.append(self._listed(entry, shipped=False))
                 except (ModelError, OSError, ValueError, TypeError) as exc:  # one bad folder is skipped
+                    failed.add(entry)
                     self._not_listed(entry, "model version", exc)
-        self._forget_except(seen_dirs)
+        self._forget_except(seen_dirs, failed)
         trained.sort(key=lambda v: (v.created_at or "", v.version))
         seen = {v.version for v in found}
         for version in trained:
@@ -194,11 +203,20 @@ class VersionRegistry:
 
     def set_active(self, version: str) -> None:
         """Write ACTIVE atomically (temporary file, fsync, rename). The shipped version is served by
-        removing ACTIVE instead: pinned by name, a rollback to it would stop the service once a release
-        replaces the shipped model."""
-        if version == self._shipped_version():
-            self.active_file.unlink(missing_ok=True)
-            return
+        replaces the shipped model. ModelError when ACTIVE cannot be written (a versions directory the
+        service may not write: trained by another user, a read-only volume), ACTIVE unchanged."""
+        try:
+            if version == self._shipped_version():
+                self.active_file.unlink(missing_ok=True)
+            else:
+                self._write_active(version)
+        except OSError as exc:
+            raise ModelError(
+                f"cannot record {version} as the active version in {self.active_file}: {exc.strerror or exc}"
+                f" (the service must be able to write {self.versions_dir})"
+            ) from exc
+
+    def _write_active(self, version: str) -> None:
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ACTIVE.", dir=self.versions_dir)
         try:

@@ -71,15 +71,14 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
-    from service.settings import variable_name
+    from service.settings import RefusedVariable, variable_name
 
     if isinstance(exc, SettingsError):
-        # 'error parsing value for field "cors_origins" from source "EnvSettingsSource"', caused by the
-        # JSONDecodeError: the value itself is not shown (it may hold a secret).
+        # 'error getting value for field "cors_origins" from source "EnvSettingsSource"' (a value that is
+        # not JSON is refused by validation, below): the value itself is not shown (it may hold a secret).
         field = re.search(r'field "([^"]+)"', str(exc))
         name = "MODERATION_" + field.group(1).upper() if field else "a MODERATION_* variable"
-        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-        return f"invalid setting {name}: not valid JSON{cause}; list and object settings are JSON"
+        return f"invalid setting {name}: {exc.__cause__ or exc}"
     if not isinstance(exc, ValidationError) or exc.title != "Settings":
         return None
     parts = []
@@ -88,7 +87,7 @@ def _settings_error(exc: ValueError) -> str | None:
             parts.append(err["msg"])
             continue
         name = variable_name(err["loc"])
-        if err["loc"][:1] and err["loc"][0] in SECRET_SETTINGS:
+        if err["loc"][0] in SECRET_SETTINGS or isinstance(err.get("input"), RefusedVariable):
             parts.append(f"{name} (value not shown): {err['msg']}")
         else:
             parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")

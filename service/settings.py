@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from core.errors import ConfigurationError
 
@@ -214,6 +219,48 @@ class Database(BaseModel):
     sqlite_busy_timeout_s: Seconds = 10.0  # SQLite: wait this long for the write lock
 
 
+class RefusedVariable:
+    """What the environment source hands on for a setting whose variables cannot be read as given (a
+    list or object that is not JSON, a part of a setting that has none, one setting named in two
+    cases): refused by validation at that setting, so the error names it. Raised by the source, or for
+    the whole object, it named none, and a malformed setting only `moderate serve` reads stopped every
+    command (command_settings could not tell whose it was)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:  # the value may hold a secret: never shown
+        return "(value not shown)"
+
+
+def _variable_problem(field: str, fields: Mapping[str, Any]) -> str | None:
+    """Why the MODERATION_* variables naming setting ``field`` cannot be read as given, or None."""
+    spelt: dict[str, str] = {}
+    for name in os.environ:
+        prefix, _, rest = name.partition("_")
+        if prefix.upper() != "MODERATION" or rest.split(NESTED_DELIMITER, 1)[0].lower() != field:
+            continue
+        # Names are read in any case: two spellings of one setting both set it, and one won unseen.
+        other = spelt.setdefault(name.upper(), name)
+        if other != name:
+            return f"{other} and {name} name the same setting (names are read in any case); keep one"
+        # MODERATION_API_TOKEN__X: a setting with no parts ignored it without a word (no token).
+        if NESTED_DELIMITER in rest and not _has_parts(fields[field].annotation):
+            return f"{name}: {field!r} has no parts to set one by one; set MODERATION_{field.upper()} itself"
+    return None
+
+
+class _EnvSource(EnvSettingsSource):
+    def prepare_field_value(self, field_name: str, field: Any, value: Any, value_is_complex: bool) -> Any:
+        problem = _variable_problem(field_name, self.settings_cls.model_fields)
+        if problem:
+            return RefusedVariable(problem)
+        try:
+            return super().prepare_field_value(field_name, field, value, value_is_complex)
+        except ValueError as exc:  # json.JSONDecodeError, before validation
+            return RefusedVariable(f"not valid JSON ({exc}); list and object settings are JSON")
+
+
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value is not echoed (a database URL or the API token holds a secret).
     model_config = SettingsConfigDict(
@@ -283,6 +330,24 @@ class Settings(BaseSettings):
     # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
     # `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _EnvSource(settings_cls), dotenv_settings, file_secret_settings
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_as_given(cls, value: Any) -> Any:
+        if isinstance(value, RefusedVariable):
+            raise ValueError(value.reason)
+        return value
 
     @field_validator("database_url", "db_path", "model_dir", "versions_dir", mode="before")
     @classmethod
@@ -492,28 +557,14 @@ class Settings(BaseSettings):
         # MODERATION_THREAT__REJECT) was dropped without a word and the default threshold decided.
         # Nested names are refused; another unknown MODERATION_* variable (MODERATION_API_TOKN) is only
         # named in a warning by the process that starts (warn_unknown_variables), as other tools may
-        # share the prefix.
-        spelt: dict[str, str] = {}
+        # share the prefix. (A known setting's variables are checked by its source: _variable_problem.)
         for name in os.environ:
             prefix, _, rest = name.partition("_")
-            if prefix.upper() != "MODERATION":
-                continue
             head = rest.split(NESTED_DELIMITER, 1)[0].lower()
-            # Names are read in any case: two spellings of one setting both set it, and one won unseen.
-            other = spelt.setdefault(name.upper(), name) if head in cls.model_fields else name
-            if other != name:
-                raise ValueError(
-                    f"{other} and {name} name the same setting (names are read in any case); keep one"
-                )
-            if NESTED_DELIMITER in rest and head not in cls.model_fields:
+            if prefix.upper() == "MODERATION" and NESTED_DELIMITER in rest and head not in cls.model_fields:
                 raise ValueError(
                     f"{name}: there is no setting {head!r} (thresholds: {', '.join(THRESHOLD_ATTRIBUTES)}; "
                     "also limits, database, language_thresholds)"
-                )
-            # MODERATION_API_TOKEN__X: a setting with no parts ignored it without a word (no token).
-            if NESTED_DELIMITER in rest and not _has_parts(cls.model_fields[head].annotation):
-                raise ValueError(
-                    f"{name}: {head!r} has no parts to set one by one; set MODERATION_{head.upper()} itself"
                 )
         return data
 

@@ -67,3 +67,20 @@ def test_make_help_shows_the_directories_not_make_variables():
     )
     assert "$(" not in out.stdout, out.stdout
     assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
+
+
+def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
+    # README's first journey ran `make serve &` and then curl at once: pasted as written, the curl
+    # found no server ("Failed to connect", the model takes seconds to load) and the page it queued
+    # for the moderator's page never arrived.
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
+    started = 0
+    for page in pages:
+        for block in re.findall(r"```(?:bash|sh)\n(.*?)```", page.read_text(), re.DOTALL):
+            lines = block.splitlines()
+            for i, line in enumerate(lines):
+                if re.match(r"(make serve|\S*moderate serve)[^#&]*&\s*(#|$)", line):
+                    started += 1
+                    calls = [later for later in lines[i + 1 :] if "curl" in later]
+                    assert not calls or "/readyz" in calls[0], (page.name, line, calls[0])
+    assert started, "README's first journey starts the server in the background"

@@ -145,6 +145,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except ConfigurationError as exc:
         log.error("cannot start: %s", exc)
         raise
+    del scorer  # held here (suspended at the yield below), the first model outlived every switch
     await run_in_threadpool(state.open_store_at_start)  # migrates; a schema newer than the code stops here
     # Everything alive now (libraries, the model) is long-lived: move it out of the cyclic GC's reach
     # so full collections stay short and do not show up as latency spikes.

@@ -284,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
     from service.api.state import load_shipped_scorer
 
     preloaded = [first]
+    del first  # held by this frame for the process's life, it outlived every reload and activation
 
     def loader(model_dir: Path) -> Any:  # the model loaded above, then (reloads) from disk
         return preloaded.pop() if preloaded else load_shipped_scorer(model_dir)

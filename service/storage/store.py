@@ -110,14 +110,22 @@ def _items_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, QueueItem]:
     return found
 
 
+def _lock_numbering(conn: Connection) -> None:
+    """PostgreSQL: take the numbering lock, held to COMMIT (released after the rows are visible: the
+    next writer numbers after them). Every queue write takes it before any row lock: a verdict that
+    updated its item first, then waited for it, deadlocked with a re-crawl holding it and waiting on
+    that item's row (PostgreSQL failed one of the two). SQLite: the write lock does this already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+
+
 def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Number the rows in commit order (their `seq`, polling's token). SQLite: the transaction holds
     the write lock (BEGIN IMMEDIATE), so the next numbers are the largest plus one. PostgreSQL: the
     identity numbers a row at INSERT, before COMMIT, and another writer's later number could commit
-    first; writers take the enqueue lock first, so numbering and commit follow one order."""
+    first; writers take the numbering lock first, so numbering and commit follow one order."""
     if conn.dialect.name == "postgresql":
-        # Held to COMMIT, released after the rows are visible: the next writer numbers after them.
-        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+        _lock_numbering(conn)
         return
     last = int(conn.scalar(select(func.coalesce(func.max(S.queue_items.c.seq), 0))) or 0)
     for n, row in enumerate(rows, start=last + 1):
@@ -127,11 +135,10 @@ def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
 def _renumber(conn: Connection, item_id: str) -> None:
     """A decided, corrected or undone item takes the next number, in commit order as _number gives
     them: a poller following `after` sees the change (a CMS learns the verdict; an undone item is
-    pending again for it)."""
+    pending again for it). The caller took the numbering lock before its update (_lock_numbering)."""
     t = S.queue_items
     following: Any
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
         following = func.nextval(func.pg_get_serial_sequence(t.name, t.c.seq.name))
     else:  # the write lock is held (BEGIN IMMEDIATE): the next number is the largest plus one
         following = select(func.coalesce(func.max(t.c.seq), 0) + 1).scalar_subquery()
@@ -449,6 +456,7 @@ class Store:
         t = S.queue_items
         now = _now()
         with self._tx("record the verdict") as conn:
+            _lock_numbering(conn)
             row = conn.execute(select(t).where(t.c.id == item_id)).first()
             if row is None:
                 raise NotFoundError(f"no queue item {item_id!r}")
@@ -502,6 +510,7 @@ class Store:
         stands: someone changed it since it was read)."""
         t = S.queue_items
         with self._tx("undo the verdict") as conn:
+            _lock_numbering(conn)
             row = conn.execute(
                 update(t)
                 .where(t.c.id == item_id, t.c.revision == revision, t.c.status == "decided")

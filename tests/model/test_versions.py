@@ -102,6 +102,19 @@ def test_rolling_back_to_the_shipped_model_survives_an_upgrade(registry: Version
     assert registry.versions()[0].version == "1.ffffffffffff"
 
 
+def test_an_active_file_that_cannot_be_written_is_a_model_error(registry: VersionRegistry) -> None:
+    # A versions directory the service cannot write (trained by another user, a read-only volume): the
+    # OSError reached the API as a 500 "internal error", saying nothing of why.
+    fake_artifact(registry.versions_dir / "1.bbbbbbbbbbbb", "1.bbbbbbbbbbbb")
+    blocker = registry.versions_dir / ACTIVE_FILE  # (as root no permission stops a write: a directory)
+    blocker.mkdir()
+    (blocker / "x").write_text("")
+    for version in ("1.bbbbbbbbbbbb", "1.aaaaaaaaaaaa"):  # a version, and the rollback to the shipped one
+        with pytest.raises(ModelError, match=f"cannot record {version} as the active version in {blocker}"):
+            registry.set_active(version)
+    assert not [p for p in registry.versions_dir.iterdir() if p.name.startswith(".ACTIVE")]
+
+
 @pytest.mark.parametrize("name", ["../shipped", "1.AAAA", "", "latest", "1.aaaaaaaaaaaa/.."])
 def test_find_refuses_names_that_are_not_versions(registry: VersionRegistry, name: str) -> None:
     with pytest.raises(KeyError):
@@ -210,3 +223,33 @@ def test_the_listing_cache_is_bounded_and_forgets_removed_versions(
         shutil.rmtree(registry.versions_dir / f"1.{i}bbbbbbbbbbb")
     registry.versions()
     assert list(registry._described) == [registry.shipped_dir]
+
+
+def test_problems_of_removed_directories_are_forgotten(
+    registry: VersionRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The problems already warned about were kept for every directory ever seen: on a long-running
+    # server whose versions directory churns (failed uploads, half-copied versions) they only grew.
+    for i in range(50):
+        broken = registry.versions_dir / f"broken-{i}"
+        broken.mkdir(parents=True)
+        (broken / "manifest.json").write_text("{not json")
+        registry.versions()
+        shutil.rmtree(broken)
+    registry.versions()
+    assert registry._reported == {}
+    fixed = registry.versions_dir / "1.bbbbbbbbbbbb"  # a problem that is fixed is forgotten too
+    fixed.mkdir()
+    (fixed / "manifest.json").write_text("{not json")
+    registry.versions()
+    shutil.rmtree(fixed)
+    fake_artifact(fixed, "1.bbbbbbbbbbbb")
+    assert [v.version for v in registry.versions()][-1] == "1.bbbbbbbbbbbb"
+    assert registry._reported == {}
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="model.versions"):
+        shutil.rmtree(fixed)
+        fixed.mkdir()
+        (fixed / "manifest.json").write_text("{not json")  # broken again, as before: said again
+        registry.versions()
+    assert len([r for r in caplog.records if "not listed" in r.getMessage()]) == 1

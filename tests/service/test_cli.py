@@ -105,8 +105,17 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
-@pytest.mark.parametrize("token", ["tooshort7", "change-me"])
-def test_a_token_serve_refuses_is_one_warning_line_for_parse(token):
+@pytest.mark.parametrize(
+    ("variable", "token"),
+    [
+        ("MODERATION_API_TOKEN", "tooshort7"),
+        ("MODERATION_API_TOKEN", "change-me"),
+        # Not JSON: pydantic-settings refused it before validation, and parse stopped.
+        ("MODERATION_CORS_ORIGINS", "{bad"),
+        ("MODERATION_DATABASE", "{bad"),
+    ],
+)
+def test_a_token_serve_refuses_is_one_warning_line_for_parse(variable, token):
     # `MODERATION_API_TOKEN=short moderate parse seeds/000_*.txt` failed ("invalid setting
     # MODERATION_API_TOKEN ... shorter than 16 characters") although parse never uses a token.
     import os
@@ -119,12 +128,12 @@ def test_a_token_serve_refuses_is_one_warning_line_for_parse(token):
         text=True,
         timeout=60,
         cwd=root,
-        env={**os.environ, "MODERATION_API_TOKEN": token},
+        env={**os.environ, variable: token},
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("{")
     [line] = proc.stderr.splitlines()
-    assert line.startswith("WARNING ") and "MODERATION_API_TOKEN" in line and "moderate serve" in line
+    assert line.startswith("WARNING ") and variable in line and "moderate serve" in line
     assert token not in line
 
 
@@ -586,3 +595,51 @@ def test_a_missing_path_is_the_same_usage_error_for_every_command(command, tmp_p
     assert err == f"moderate {command}: usage error: no such file or directory: {missing}\n", err
     assert main([command, missing]) == 2
     assert capsys.readouterr().err.endswith(f"no such file or directory: {missing}\n")
+
+
+def test_one_worker_frees_the_model_it_started_with_after_a_reload(monkeypatch, tmp_path):
+    # `moderate serve` (one worker) loads the model once before uvicorn starts, and its own frame kept
+    # that first model for the process's life: every reload or activation left it in memory beside the
+    # one served.
+    import argparse
+    import gc
+    import weakref
+
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    from service.api import run as serve
+    from tests.service.api.conftest import TOKEN, FakeScorer
+
+    for name, value in {
+        "MODERATION_PORT": "0",
+        "MODERATION_DO_NOT_STORE": "true",
+        "MODERATION_VERSIONS_DIR": str(tmp_path / "versions"),
+        "MODERATION_API_TOKEN": TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    started: list[weakref.ref[FakeScorer]] = []
+
+    def load_once(model_dir):
+        scorer = FakeScorer("first")
+        scorer.cycle = scorer  # a real model's objects hold reference cycles
+        started.append(weakref.ref(scorer))
+        return scorer
+
+    freed = []
+
+    def serve_once(app, **options):
+        with TestClient(app) as client:
+            r = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"})
+            assert r.status_code == 200 and r.json()["version"] == "second", r.text
+            freed.append(started[0]() is None)
+
+    monkeypatch.setattr(serve, "_load_once", load_once)
+    monkeypatch.setattr("service.api.state.load_shipped_scorer", lambda model_dir: FakeScorer("second"))
+    monkeypatch.setattr(uvicorn, "run", serve_once)
+    args = argparse.Namespace(host=None, port=None, workers=None, model_dir=None, verbose=True)
+    try:
+        assert serve.run(args) == 0
+    finally:
+        gc.unfreeze()
+    assert freed == [True], "the model the worker started with is still alive"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.settings import Limits, Settings
+from service.settings import SERVE_ONLY_SETTINGS, Limits, Settings
 
 
 def test_perspective_alias_targets_are_case_insensitive():
@@ -687,6 +687,89 @@ def test_a_setting_only_serve_reads_is_a_warning_for_a_command_that_does_not_ser
     assert "\n" not in line and "short-secret" not in line
     assert "MODERATION_API_TOKEN" in line and "MODERATION_DATABASE__POOL_SIZE" in line
     assert "moderate parse" in line and "moderate serve" in line
+
+
+# One value `moderate serve` refuses for each setting only it reads; the JSON ones malformed, which
+# pydantic-settings refused before validation (a SettingsError, not a ValidationError).
+SERVE_ONLY_REFUSED = {
+    "host": None,  # any name is a setting; serve itself refuses one it cannot bind (test_cli)
+    "port": "eighty",
+    "workers": "0",
+    "api_token": "short-secret",
+    "db_path": "postgresql://u:pw@db/x",
+    "database_url": "mysql://u:pw@db/x",
+    "database": "{bad",
+    "do_not_store": "perhaps",
+    "perspective_aliases": "{bad",
+    "perspective_drop_unsupported": "perhaps",
+    "cors_origins": "{bad",
+    "public_base_url": "ftp://moderation.example/",
+    "log_level": "verbose",
+    "http_parser": "picohttp",
+}
+
+
+def test_each_setting_only_serve_reads_has_a_refused_value_below():
+    assert set(SERVE_ONLY_REFUSED) == SERVE_ONLY_SETTINGS
+
+
+@pytest.mark.parametrize("name", sorted(n for n, value in SERVE_ONLY_REFUSED.items() if value))
+def test_every_setting_only_serve_reads_is_a_warning_however_it_is_malformed(name, monkeypatch, caplog):
+    # MODERATION_CORS_ORIGINS='{bad' stopped `moderate parse` ("invalid setting ... not valid JSON"):
+    # the JSON was decoded before validation, so command_settings never saw whose value it was.
+    import logging
+
+    from service.settings import command_settings
+
+    value = SERVE_ONLY_REFUSED[name]
+    variable = f"MODERATION_{name.upper()}"
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=name):
+        Settings()
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert getattr(settings, name) == Settings.model_fields[name].get_default()
+    [record] = caplog.records
+    assert variable in record.getMessage() and value not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("name", "misnamed"),
+    [(name, "two cases") for name in sorted(SERVE_ONLY_SETTINGS)]
+    # (database and perspective_aliases have parts: a wrong part is a value error of the setting's own)
+    + [(name, "nested") for name in sorted(SERVE_ONLY_SETTINGS - {"database", "perspective_aliases"})],
+)
+def test_a_misnamed_setting_only_serve_reads_is_a_warning(name, misnamed, monkeypatch, caplog):
+    # MODERATION_CORS_ORIGINS__X=1 (a part of a setting that has none) or MODERATION_PORT beside
+    # moderation_port stopped `moderate parse`: refused for the whole object, the error named no
+    # setting, so command_settings could not tell that only serve reads it.
+    import logging
+
+    from service.settings import command_settings
+
+    variable = f"MODERATION_{name.upper()}"
+    if misnamed == "nested":
+        monkeypatch.setenv(variable + "__X", "1")
+    else:
+        monkeypatch.setenv(variable, "1")
+        variable = variable.lower()
+        monkeypatch.setenv(variable, "2")
+    with pytest.raises(ValidationError):
+        Settings()
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert getattr(settings, name) == Settings.model_fields[name].get_default()
+    [record] = caplog.records
+    assert f"MODERATION_{name.upper()}" in record.getMessage() and "moderate serve" in record.getMessage()
+
+
+def test_a_setting_that_is_not_json_names_its_variable_and_the_json_error(monkeypatch):
+    monkeypatch.setenv("MODERATION_LIMITS", "{bad")
+    with pytest.raises(ValidationError) as exc:
+        Settings()
+    [err] = exc.value.errors()
+    assert err["loc"] == ("limits",)
+    assert "not valid JSON" in err["msg"] and "line 1 column 2" in err["msg"]
 
 
 def test_a_bad_setting_a_command_uses_still_stops_it(monkeypatch):

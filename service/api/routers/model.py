@@ -19,6 +19,7 @@ from service.api.routers.admin import signal_siblings
 from service.api.schemas import ActivateOut, ModelInfo, ModelVersionsOut
 from service.api.scoring import json_response
 from service.decide import CONTEXT_ATTRIBUTES
+from service.memory import settle_memory
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["model"])
@@ -108,15 +109,17 @@ async def activate_model(
     active across restarts) and swapped in, atomically, like /v1/admin/reload. A version that fails
     to load is refused with 409 and the old one keeps serving. Other workers are told to reload."""
     current = state.models.current
+    still = current.version if current else "none"
+    del current  # no reference here keeps the old model alive after the swap
     try:
         previous, active = await run_in_threadpool(state.models.activate, version)
     except KeyError:
         raise ApiError(404, "not_found", f"no model version {version!r}; GET /v1/models lists them") from None
     except ModelError as exc:
         state.metrics.reloads.labels("refused").inc()
-        still = current.version if current else "none"
         raise ApiError(409, "model_refused", f"activation refused, still serving {still}: {exc}") from exc
     state.metrics.reloads.labels("ok").inc()
+    await run_in_threadpool(settle_memory)  # as after a reload: the old model is freed, not kept frozen
     signalled = signal_siblings() if state.settings.workers > 1 else 0
     return json_response(
         {"activated": True, "previous_version": previous, "version": active, "workers_signalled": signalled}

@@ -576,3 +576,55 @@ def test_a_postgres_that_is_down_at_start_costs_only_the_database_endpoints(sett
         database = c.get("/readyz").json()["database"]
         assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
     assert not settings.db_path.exists()  # never fell back to SQLite
+
+
+def test_the_backlog_check_the_deployment_guide_gives_tells_a_waiting_comment_from_fresh_ones(
+    client, monkeypatch
+):
+    # docs/deployment.md said to alert on "a growing backlog" from GET /v1/queue?status=pending&limit=1,
+    # which says only whether anything is pending: a queue worked through as fast as it fills looked
+    # the same as one nobody had opened for a week.
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    import service.storage.store as store_module
+    from tests.conftest import REPO
+
+    guide = (REPO / "docs" / "deployment.md").read_text().splitlines()
+    row = next(line for line in guide if "| Queue backlog |" in line)
+    [path] = re.findall(r"`(GET /v1/queue\?[^`]*)`", row)
+    window = timedelta(hours=1)
+    check = path.removeprefix("GET ").replace(
+        "<now minus your review window>", (datetime.now(UTC) - window).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    queue_thread(client)  # fresh comments, within the window
+    r = client.get(check, headers=auth())
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == [], check
+    old = datetime.now(UTC) - 2 * window
+    monkeypatch.setattr(store_module, "_now", lambda: old)
+    waiting = queue_thread(client, THREAD | {"article": THREAD["article"] | {"id": "a-old"}})
+    [listed] = client.get(check, headers=auth()).json()["items"]
+    assert listed["id"] in waiting.values()
+
+
+def test_the_readme_page_queued_twice_is_queued_once(client):
+    # README's first journey queued seed 000 with `articles:score?queue=true` and no source or article
+    # id: run again (a retry, or the next step of a tutorial), every comment was queued a second time
+    # and each showed twice in the moderator's queue.
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    [command] = re.findall(r"curl -XPOST '[^']*articles:score\?queue=true[^@]*@\S+", readme)
+    path = re.search(r"'localhost:8000(/v1/articles:score\?[^']*)'", command).group(1)
+    page = (REPO / re.search(r"--data-binary @(\S+)", command).group(1)).read_bytes()
+    answers = [
+        client.post(path, content=page, headers=auth() | {"content-type": "text/plain"}).json()
+        for _ in range(2)
+    ]
+    assert answers[0]["comments"] and not any(c["queued_before"] for c in answers[0]["comments"])
+    assert all(c["queued_before"] for c in answers[1]["comments"])
+    items = client.get("/v1/queue?limit=200", headers=auth()).json()["items"]
+    assert len(items) == len(answers[0]["comments"])

@@ -979,3 +979,36 @@ def test_polling_after_a_token_sees_verdicts_corrections_and_undos(store):
     store.decide(first, "reject", revision=1)  # a correction
     assert changed(QueueQuery(limit=10, after=token)) == [(first, "decided")]
     assert store.queue_item(first).verdict == "reject"
+
+
+def test_a_verdict_while_its_comment_is_queued_again_fails_neither(
+    store, target, postgres_waits, monkeypatch
+):
+    """A verdict updated its item, then took the numbering lock; a re-crawl queueing the same comment
+    meanwhile held that lock and waited on the item's row: PostgreSQL found a deadlock and failed one of
+    the two (a 503: the moderator's verdict not saved, or the page not queued)."""
+    [item_id] = store.enqueue([item("you idiot", idempotency_key="page-1/0")])
+    other = Store.open(target)
+    gate = Gate("verdict")
+    renumber = store_module._renumber
+
+    def held(conn, queue_item_id: str) -> None:  # the verdict's item updated, not numbered yet
+        gate.hold()
+        renumber(conn, queue_item_id)
+
+    monkeypatch.setattr(store_module, "_renumber", held)
+    results: dict[str, object] = {}
+    verdict = threading.Thread(
+        target=lambda: results.update(verdict=store.decide(item_id, "reject")), name="verdict"
+    )
+    requeue = threading.Thread(
+        target=lambda: results.update(requeued=other.enqueue([item("you idiot", idempotency_key="page-1/0")]))
+    )
+    with opened(gate, verdict, requeue):
+        verdict.start()
+        assert gate.reached.wait(30)
+        requeue.start()
+        postgres_waits(target, requeue)  # PostgreSQL: until the re-crawl waits on a lock
+    other.close()
+    assert results["requeued"] == [item_id]
+    assert store.queue_item(item_id).verdict == "reject"
