@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from core.records import ArticleContext, Scores
-from service import batch, batch_jsonl
+from service import batch, batch_discover, batch_jsonl, batch_outfile, batch_rows, batch_threads, batch_worker
 from tests.fakes import FakeScorer
 
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
@@ -645,7 +645,7 @@ def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
     batch.get_scorer(config)  # (the fake model loaded outside the measure)
     tracemalloc.start()
     try:
-        rows = batch.jsonl_rows(str(export), config, Counter())
+        rows = batch_threads.jsonl_rows(str(export), config, Counter())
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -770,7 +770,7 @@ sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_
 def _temp_output_written(outdir: Path) -> bool:
     """Whether the run's temp output has bytes yet. The --out writability probe (an empty temp file of
     the same name pattern, removed at once) can vanish between the listing and the stat."""
-    for p in outdir.glob(".scores.jsonl.*" + batch.TEMP_SUFFIX):
+    for p in outdir.glob(".scores.jsonl.*" + batch_discover.TEMP_SUFFIX):
         try:
             if p.stat().st_size > 0:
                 return True
@@ -1078,7 +1078,7 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
     from service.parse import parse_file
     from service.settings import DEFAULT_MODEL_DIR
 
-    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    monkeypatch.setattr(batch_threads, "SINGLES_PER_CALL", 3)
     page = parse_file(sorted(seeds_dir.iterdir())[0])
     story = {"title": page.title, "body": page.body}
     other = {"title": "Budget", "body": "The city budget adds two bus lines and a new library."}
@@ -1437,7 +1437,7 @@ def test_a_bad_out_is_a_usage_error_before_any_work_and_is_left_untouched(
         assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
     if kind == "symlink":
         assert (tmp_path / "real.jsonl").read_text() == "keep me\n"
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(batch.TEMP_SUFFIX)] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(batch_discover.TEMP_SUFFIX)] == []
 
 
 def test_dev_stdout_is_refused_not_replaced(seeds_dir, capsys):
@@ -1451,7 +1451,7 @@ def test_dev_stdout_is_refused_not_replaced(seeds_dir, capsys):
 def test_the_temp_files_of_a_killed_run_are_never_read_as_input(tmp_path, capsys):
     good = {"id": "real", "text": "an ordinary comment"}
     write_jsonl(tmp_path / "comments.jsonl", [good])
-    leftovers = [".scores.jsonl.k3j2h1x_" + batch.TEMP_SUFFIX, ".scores.jsonl.ab12cd34.part"]
+    leftovers = [".scores.jsonl.k3j2h1x_" + batch_discover.TEMP_SUFFIX, ".scores.jsonl.ab12cd34.part"]
     for name in leftovers:  # a comment row each, if they were scored
         write_jsonl(tmp_path / name, [{"id": "leftover", "text": "half-written output"}])
     rc, _, _ = run_batch(capsys, tmp_path, out=tmp_path / "scores.jsonl")
@@ -1519,10 +1519,10 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
         model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
     )
     spanish = Scores({"insult": 0.95}, language="es", unsupported=frozenset({"insult"}))
-    row = {"kind": "comment", "source": "x", **batch._decision_fields(spanish, config, Counter())}
+    row = {"kind": "comment", "source": "x", **batch_rows.decision_fields(spanish, config, Counter())}
     assert row["language"] == "es" and row["unsupported"] == ["insult"]
     assert row["decision"] == "review"  # never rejects on a model not trained for Spanish
-    undetermined = batch._decision_fields(Scores({"insult": 0.1}), config, Counter())
+    undetermined = batch_rows.decision_fields(Scores({"insult": 0.1}), config, Counter())
     assert undetermined["language"] == "und" and undetermined["unsupported"] == []
     cells = next(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
@@ -1542,12 +1542,12 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
         model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
     )
     guessed = Scores({"insult": 0.95}, unsupported=frozenset({"insult"}), assumed_language="es")
-    row = {"kind": "comment", "source": "x", **batch._decision_fields(guessed, config, Counter())}
+    row = {"kind": "comment", "source": "x", **batch_rows.decision_fields(guessed, config, Counter())}
     assert row["language"] == "und" and row["judged_language"] == "es"
     assert row["reasons"] == [
         "insult 0.95 >= reject threshold 0.90, but its model was not trained for language es: review"
     ]
-    assert batch._decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
+    assert batch_rows.decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
     cells = next(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
     )
@@ -1556,7 +1556,7 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
     earlier.write_text(
         ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
     )
-    assert batch._looks_like_our_output(earlier)
+    assert batch_outfile._looks_like_our_output(earlier)
 
 
 def test_a_page_row_says_which_comment_it_replies_to() -> None:
@@ -1575,7 +1575,7 @@ def test_a_page_row_says_which_comment_it_replies_to() -> None:
         comments=(Comment(text="The moon, yes."), Comment(text="No, the sun.", parent=0)),
     )
     config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
-    rows = batch.page_rows(article, "p", config, Counter())
+    rows = batch_worker.page_rows(article, "p", config, Counter())
     assert [(r["comment_index"], r["parent"]) for r in rows] == [(0, None), (1, 0)]
     cells = list(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise(rows, "csv")))
@@ -1594,10 +1594,10 @@ def test_a_score_just_under_a_threshold_is_written_under_it(tmp_path: Path) -> N
     config = batch.BatchConfig(
         model_dir=tmp_path, thresholds={"toxicity": Thresholds(review=0.45, reject=0.9)}, limits=Limits()
     )
-    row = batch._decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
+    row = batch_rows.decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
     assert row["decision"] == "review"
     assert row["scores"] == {"toxicity": 0.899999, "insult": 0.123456}
-    exact = batch._decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
+    exact = batch_rows.decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
     assert exact["scores"] == {"toxicity": 0.9, "insult": 0.123456}  # six decimals exactly: kept
 
 
@@ -1668,7 +1668,7 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
     "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
     another order as English (review against reject on the shipped model)."""
     scorer = _english_german_scorer(tmp_path)
-    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    monkeypatch.setattr(batch_threads, "SINGLES_PER_CALL", 3)
     en, de, clown = ENGLISH_LINES, GERMAN_LINES, CLOWN
     assert scorer.detector.detect_one(clown).language is None
     rows = {}
@@ -1923,7 +1923,7 @@ def test_a_long_thread_is_scored_in_windows_of_the_apis_request_size(tmp_path, c
     # A thread was scored in one call, holding all its comments' features and off-topic context at
     # once: 99,000 lines of one article_id took 1.27 GB. Now THREAD_WINDOW comments at a time, each
     # window as one API request, and a thread that fits in one window is scored exactly as before.
-    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    monkeypatch.setattr(batch_threads, "THREAD_WINDOW", 3)
     f = tmp_path / "long.jsonl"
     lines = [{"id": str(i), "text": f"comment {i} about the tide", "article_id": "t"} for i in range(7)]
     lines[4]["language"] = "fr"
@@ -1949,7 +1949,7 @@ def test_an_unplaceable_comment_of_a_long_thread_takes_the_whole_threads_majorit
     # Scored in windows, "you clown!!!" must not take its window's majority (German) when the thread's
     # is English: wherever its line sits, it is scored as in one call for the whole thread.
     scorer = _english_german_scorer(tmp_path)
-    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    monkeypatch.setattr(batch_threads, "THREAD_WINDOW", 3)
     rows = {}
     for name, texts in {
         "first": [*ENGLISH_LINES, *GERMAN_LINES, CLOWN],
@@ -2139,7 +2139,7 @@ def test_an_error_row_names_its_source_once(tmp_path: Path, monkeypatch):
     rows = [
         json.loads(row)
         for t in [*tasks, batch._read_stdin(config)]
-        for row in batch.task_rows(t, config, Counter())
+        for row in batch_worker.task_rows(t, config, Counter())
     ]
     assert [r["kind"] for r in rows] == ["error"] * 5, rows
     for row in rows:
