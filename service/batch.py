@@ -6,10 +6,12 @@ Work is split in three steps so that it parallelises without changing the output
    every directory entry into a ``Task`` (a page, a comments JSONL file, or an entry that cannot be
    read, with the reason). Symlink loops, dangling links and FIFOs are classified there, from ``stat``
    alone, so nothing ever blocks.
-2. ``process_chunk`` (service/batch_worker.py) parses and scores a chunk of tasks and returns the
-   chunk's output already serialised (JSONL or CSV text: service/batch_rows.py; an export's threads:
-   service/batch_threads.py) plus counters: one cheap string crosses the process boundary per chunk.
-   The model is loaded once per worker process (service/batch_config.py) and reused for every chunk.
+2. ``process_chunk`` (service/batch_worker.py) parses and scores a chunk of tasks into the chunk's
+   output already serialised (JSONL or CSV text: service/batch_rows.py; an export's threads:
+   service/batch_threads.py) plus counters. A local run's chunk writes its rows to a spool file, which
+   the parent copies to the output a piece at a time (the output never crosses the process boundary
+   nor is held whole); on Dask, one string comes back per chunk. The model is loaded once per worker
+   process (service/batch_config.py) and reused for every chunk.
 3. ``score_paths`` (here) sends the chunks to loky processes (joblib) or an existing Dask cluster
    (service/batch_dispatch.py) and writes the results in chunk order, so the output is identical for
    any N, to standard output or atomically to --out (service/batch_outfile.py).
@@ -26,9 +28,11 @@ import functools
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -44,7 +48,7 @@ from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests an
 from service.batch_summary import ChunkResult, Summary
 from service.batch_worker import process_chunk
 from service.ingest import without_source
-from service.output import write_lines
+from service.output import OutputError, whole_rows, write_lines
 from service.settings import command_settings, served_model_dir
 
 
@@ -118,17 +122,48 @@ def score_paths(
     chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
     progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
     try:
-        for result in _results(chunks, config, jobs, backend, scheduler):
-            summary.cut_chunk = True  # (until its rows are all written)
-            write_lines(sink, result.text, quoted=config.out_format == "csv")
-            summary.cut_chunk = False
-            summary.add(result)
-            summary.last_written = tasks[summary.files - 1].source if summary.files else None
-            progress.update(result.files)
+        with _spooling(config, backend) as config:
+            for result in _results(chunks, config, jobs, backend, scheduler):
+                summary.cut_chunk = True  # (until its rows are all written)
+                _write_chunk(sink, result, quoted=config.out_format == "csv")
+                summary.cut_chunk = False
+                summary.add(result)
+                summary.last_written = tasks[summary.files - 1].source if summary.files else None
+                progress.update(result.files)
     finally:
         progress.close()
     summary.elapsed = time.perf_counter() - started
     return summary
+
+
+@contextmanager
+def _spooling(config: BatchConfig, backend: str) -> Iterator[BatchConfig]:
+    """`config` with a directory for a local run's chunks to write their rows to (`process_chunk`),
+    removed with what is left in it when the run ends."""
+    if backend != "local":  # a Dask worker's files are on its own machine: its rows come back as text
+        yield config
+        return
+    try:
+        spool = tempfile.TemporaryDirectory(prefix="moderate-score-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise OutputError(f"no spool directory in {tempfile.gettempdir()} (TMPDIR): {exc.strerror}") from exc
+    with spool as spool_dir:
+        yield dataclasses.replace(config, spool_dir=spool_dir)
+
+
+def _write_chunk(sink: TextIO, result: ChunkResult, *, quoted: bool) -> None:
+    """A chunk's rows to `sink`: its text, or its spool file a piece at a time, then removed."""
+    if result.spool is None:
+        write_lines(sink, result.text, quoted=quoted)
+        return
+    try:
+        fh = open(result.spool, "rb")  # noqa: SIM115 (closed below; only the open is an OutputError)
+    except OSError as exc:
+        raise OutputError(f"cannot read the spool file {result.spool}: {exc.strerror}") from exc
+    with fh:
+        for piece in whole_rows(fh, quoted=quoted):
+            write_lines(sink, piece, quoted=quoted)
+    os.unlink(result.spool)
 
 
 def _read_stdin(config: BatchConfig) -> Task:

@@ -37,6 +37,9 @@ class BatchConfig:
     # and log at its level (None: as they are).
     parent_pid: int | None = None
     log_level: int | None = None
+    # A local run's chunks write their rows to a file in this directory (None: they come back as text,
+    # as across a Dask cluster, whose workers' files the parent cannot read): see `process_chunk`.
+    spool_dir: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> BatchConfig:

@@ -1,11 +1,13 @@
 """Step 2 of `moderate score`: a chunk of tasks parsed and scored, in whatever process runs it, into the
-chunk's output already serialised plus its counters (one string crosses the process boundary per
-chunk). A file's bad input is its error row; only a model error or an interruption stops the run."""
+chunk's output already serialised plus its counters: its rows written to a spool file as each file is
+done (a local run), or one string crossing the process boundary (a Dask cluster). A file's bad input
+is its error row; only a model error or an interruption stops the run."""
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +23,7 @@ from service.batch_rows import decision_fields, error_row, row_text
 from service.batch_summary import ChunkResult
 from service.batch_threads import jsonl_rows
 from service.ingest import display_line, without_source
+from service.output import OutputError
 
 # A file's unexpected error is logged as the command's own (`ERROR service.batch: ...`), as before the
 # worker had a module of its own.
@@ -113,5 +116,27 @@ def process_chunk(tasks: Sequence[Task], config: BatchConfig) -> ChunkResult:
     log_like_parent(config.log_level)
     cpu = time.process_time()
     counts: Counter[str] = Counter()
-    text = "".join(row for task in tasks for row in task_rows(task, config, counts))
-    return ChunkResult(text, counts, len(tasks), os.getpid(), peak_rss_bytes(), time.process_time() - cpu)
+    spool = None
+    if config.spool_dir is None:
+        text = "".join(row for task in tasks for row in task_rows(task, config, counts))
+    else:
+        # Joined, the chunk's rows were one more copy of its output, and a worker's was pickled whole to
+        # the parent, which held it twice more (its pickle, its encoding): 499,000 lines' rows are ~230 MB.
+        text, spool = "", _spool_rows(tasks, config, counts)
+    return ChunkResult(
+        text, counts, len(tasks), os.getpid(), peak_rss_bytes(), time.process_time() - cpu, spool
+    )
+
+
+def _spool_rows(tasks: Sequence[Task], config: BatchConfig, counts: Counter[str]) -> str:
+    """Write the chunk's rows to a new file in `config.spool_dir`, each file's as it is done; its path."""
+    assert config.spool_dir is not None
+    try:
+        fd, spool = tempfile.mkstemp(prefix="chunk.", suffix=".rows", dir=config.spool_dir)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            for task in tasks:
+                fh.writelines(task_rows(task, config, counts))
+    except OSError as exc:  # a full disk (or a file size limit): the output cannot be written either
+        log.error("cannot write a chunk's rows in %s (TMPDIR): %s", display_line(config.spool_dir), exc)
+        raise OutputError(exc.strerror or str(exc)) from exc
+    return spool
