@@ -13,7 +13,7 @@ from typing import Literal, TextIO
 
 from core.errors import MalformedInputError
 from service import standard_input
-from service.batch_jsonl import reads_as_json_lines
+from service.batch_jsonl import reads_as_json_document, reads_as_json_lines
 
 TaskKind = Literal["page", "jsonl", "error", "skipped", "stdin"]
 
@@ -53,12 +53,17 @@ def _file_task(path: str) -> Task:
 
 
 def refuse_comment_export(data: bytes, source: str) -> None:
-    """A page file holding a comment export (JSON lines, by any name) is an error, not a page titled
-    with its first line: the same for `moderate parse`, `report` and `score`."""
+    """A page file holding a comment export (JSON lines, by any name, or one JSON document) is an
+    error, not a page titled with its first line: the same for `moderate parse`, `report` and `score`."""
     if reads_as_json_lines(data):
         raise MalformedInputError(
             f"{source}: JSON lines (a comment export), not a page: `moderate score` reads an export "
             "from a .jsonl or .ndjson file, or from standard input"
+        )
+    if reads_as_json_document(data):
+        raise MalformedInputError(
+            f"{source}: a JSON document, not a page: `moderate score` reads a comment export as JSON "
+            "lines, one comment object a line, from a .jsonl or .ndjson file, or from standard input"
         )
 
 

@@ -1823,6 +1823,38 @@ def test_a_comment_export_under_another_name_is_never_a_page_without_comments(tm
     assert all("not a page" in r["error"] for r in rows_of(out) if r["kind"] == "error")
 
 
+def test_a_comment_export_as_one_json_document_is_never_a_page_without_comments(
+    tmp_path, capsys, monkeypatch
+):
+    """An export written as one JSON document (an array of comments, a Perspective-style or CMS dump
+    spread over lines) was read as a text page: a `page` row with 0 comments, exit 0, its comments
+    neither scored nor refused. It is an error row naming what it is; one over the page limit is
+    refused before it is read, as any page is (memory stays bounded)."""
+    comments = [{"id": str(i), "text": "an ordinary comment"} for i in range(3)]
+    (tmp_path / "array.json").write_text(json.dumps(comments, indent=2))
+    (tmp_path / "object.json").write_text(json.dumps({"comments": comments}, indent=2) + "\n")
+    (tmp_path / "nested.json").write_text("[" * 300 + "]" * 300)  # past the reader's 200 levels
+    (tmp_path / "page.txt").write_text("[Update] A page that opens with brackets\n\nIts body. [1]\n")
+    (tmp_path / "braces.txt").write_text("{braces} open this page\n\nIts body, and no comments. {}\n")
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "4096")
+    (tmp_path / "big.json").write_text(json.dumps(comments * 100))
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = {Path(r["source"]).name: r for r in rows_of(out)}
+    assert {name: r["kind"] for name, r in rows.items()} == {
+        "array.json": "error",
+        "object.json": "error",
+        "nested.json": "error",
+        "page.txt": "page",
+        "braces.txt": "page",
+        "big.json": "error",
+    }
+    assert rc == 1
+    for name in ("array.json", "object.json", "nested.json"):
+        assert "a JSON document, not a page" in rows[name]["error"], rows[name]
+        assert ".jsonl" in rows[name]["error"] and rows[name]["error_type"] == "MalformedInputError"
+    assert rows["big.json"]["error_type"] == "TooLargeError" and "4,096 bytes" in rows["big.json"]["error"]
+
+
 class InterruptedInCompiledCodeScorer(FakeScorer):
     """A signal handler's exception raised inside a numba call: the call returns a SystemError caused by
     it ("CPUDispatcher(...) returned a result with an exception set"), as a real SIGTERM did."""
