@@ -149,6 +149,25 @@ def reads_as_json_lines(data: bytes) -> bool:
         return TOO_DEEP in str(exc)
 
 
+# A JSON document's first and last characters: an array's or an object's, as an export dumps its comments.
+_DOCUMENT_ENDS = {b"[": b"]", b"{": b"}"}
+
+
+def reads_as_json_document(data: bytes) -> bool:
+    """Whether a page file (or standard input) is one whole JSON array or object, read as the API reads
+    a body (nested past MAX_DEPTH is one too): a comment export dumped as one JSON value over many lines
+    (a CMS's or a Perspective-style dump), whose comments the page parser would never find. Only a page
+    that opens and closes as one is parsed, bounded as any page is (MAX_PAGE_BYTES)."""
+    body = data.removeprefix(codecs.BOM_UTF8).strip()
+    if _DOCUMENT_ENDS.get(body[:1]) != body[-1:]:
+        return False
+    try:
+        from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
+        return TOO_DEEP in str(exc)
+    return True
+
+
 def skip_rest_of_line(fh: BinaryIO) -> None:
     """Read past the rest of an oversized line without holding it."""
     while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):

@@ -14,7 +14,8 @@ VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 
 @dataclass(slots=True)
 class ChunkResult:
-    """A chunk's serialised output rows, its counters, and the worker's identity and peak memory."""
+    """A chunk's serialised output rows (its `text`, or the file `spool` holding them), its counters,
+    and the worker's identity and peak memory."""
 
     text: str
     counts: Counter[str]
@@ -22,6 +23,7 @@ class ChunkResult:
     pid: int
     peak_rss_bytes: int
     cpu_seconds: float = 0.0  # CPU time this chunk took in its process (benchmarks: load-independent)
+    spool: str | None = None  # the file of the rows (UTF-8; `text` is empty), for the parent to copy
 
 
 @dataclass(slots=True)

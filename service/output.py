@@ -15,7 +15,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 # stderr's log lines, in the `moderate` process and in its local worker processes alike.
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -64,20 +64,20 @@ class CheckedOutput:
 FINISH_LINE_SECONDS = 5.0
 
 
-def write_lines(sink: TextIO, text: str, *, quoted: bool = False) -> None:
-    """Write `text` (whole lines) to `sink`, as UTF-8 through its file descriptor when it has one. A
-    Ctrl-C or SIGTERM landing while the write waited on a full pipe (a slow reader) left half a line
-    and dropped the rest of the buffer; now the signal waits for the end of the line being written
-    (at most FINISH_LINE_SECONDS), then acts as it would have. A write the output refuses is an
-    OutputError (a closed pipe stays a BrokenPipeError). `quoted`: CSV, where a newline inside a
-    double-quoted cell ends no row."""
+def write_lines(sink: TextIO, text: str | bytes, *, quoted: bool = False) -> None:
+    """Write `text` (whole lines; bytes are UTF-8 already) to `sink`, as UTF-8 through its file
+    descriptor when it has one. A Ctrl-C or SIGTERM landing while the write waited on a full pipe (a
+    slow reader) left half a line and dropped the rest of the buffer; now the signal waits for the end
+    of the line being written (at most FINISH_LINE_SECONDS), then acts as it would have. A write the
+    output refuses is an OutputError (a closed pipe stays a BrokenPipeError). `quoted`: CSV, where a
+    newline inside a double-quoted cell ends no row."""
     try:
         fd = sink.fileno()
     except (AttributeError, OSError, ValueError):  # no descriptor (a StringIO; io.UnsupportedOperation)
-        sink.write(text)
+        sink.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
     sink.flush()
-    raw = text.encode("utf-8")
+    raw = text.encode("utf-8") if isinstance(text, str) else text
     data = memoryview(raw)
     # A pipe or terminal takes at most PIPE_BUF bytes a write once poll() says writable: such a write
     # never blocks, so a signal is seen between writes. A regular file takes the rest at once.
@@ -102,6 +102,40 @@ def write_lines(sink: TextIO, text: str, *, quoted: bool = False) -> None:
         raise
     except OSError as exc:
         raise OutputError(exc.strerror or str(exc)) from exc
+
+
+# Rows spooled to a file (a chunk of `moderate score`) are written on this many bytes at a time: the
+# output is never held whole (499,000 lines' rows are ~230 MB), and a write is still a few syscalls.
+PIECE_BYTES = 1 << 20
+
+
+def whole_rows(fh: BinaryIO, *, quoted: bool = False, size: int = PIECE_BYTES) -> Iterator[bytes]:
+    """The rows in `fh` (UTF-8, whole rows) in pieces of about `size` bytes, each ending where a row
+    ends, so that `write_lines` can finish the row a signal cuts; a row longer than `size` is one piece.
+    `quoted`: CSV, as for `write_lines`."""
+    rest = b""
+    while piece := fh.read(size):
+        rest += piece
+        if end := _last_row_end(rest, quoted):
+            yield rest[:end]
+            rest = rest[end:]
+    if rest:
+        yield rest
+
+
+def _last_row_end(raw: bytes, quoted: bool) -> int:
+    """Where the last whole row of `raw` (which starts a row) ends, or 0: after its last newline, or in
+    CSV its last one outside a quoted cell (one backward pass, counting the quotes after each)."""
+    at = raw.rfind(b"\n")
+    if not quoted:
+        return at + 1
+    quotes, end = raw.count(b'"'), len(raw)
+    while at != -1:
+        quotes -= raw.count(b'"', at, end)  # now the quotes before this newline
+        if quotes % 2 == 0:
+            return at + 1
+        end, at = at, raw.rfind(b"\n", 0, at)
+    return 0
 
 
 def _row_end(raw: bytes, done: int, quoted: bool) -> int:

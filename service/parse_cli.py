@@ -117,7 +117,7 @@ def expand(
     link to one already read) and a second "-" (standard input is read once) their skipped object,
     instead of vanishing from the output. A directory PATH giving nothing to parse (empty, or hidden
     files only) is appended to `empty`. `exclude`: see `discover` (this run's own output file)."""
-    from service.batch import discover
+    from service.batch_discover import discover
 
     out: list[tuple[str, Literal["page", "error", "skipped"], str | None]] = []
     for task in discover(paths, exclude=exclude):
@@ -138,7 +138,7 @@ def expand(
 
 def _parse(path: str, fmt: Format, limits: Limits) -> Article:
     from service import standard_input
-    from service.batch import refuse_comment_export
+    from service.batch_discover import refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
 
@@ -155,7 +155,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
 def run(args: argparse.Namespace) -> int:
     from core.errors import InputError, ModerationError
     from service import standard_input
-    from service.batch import own_output
+    from service.batch_discover import own_output
     from service.cli import usage_error
     from service.ingest import display_line, without_source
     from service.settings import command_settings

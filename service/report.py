@@ -152,9 +152,9 @@ def write_report(
     exclude: Mapping[tuple[int, int], str | None] | None = None,
 ) -> int:
     """Report every page under `paths`; return how many files could not be read or parsed. `exclude`:
-    see `service.batch.discover` (the report's own output file, when it sits under a PATH)."""
+    see `service.batch_discover.discover` (the report's own output file, when it sits under a PATH)."""
     from service import standard_input
-    from service.batch import discover, refuse_comment_export
+    from service.batch_discover import discover, refuse_comment_export
     from service.ingest import read_limited
     from service.parse import parse_page
 
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace, *, scorer: CommentScorer | None = None) -> int
 
         scorer = Scorer.load(args.model_dir or served_model_dir(settings))
     check_thresholds(settings, scorer.attributes)  # as `moderate serve`: a site's step the model lacks
-    from service.batch import own_output
+    from service.batch_discover import own_output
 
     failures = write_report(args.paths, scorer, settings, sys.stdout, own_output(sys.stdout))
     return 1 if failures else 0

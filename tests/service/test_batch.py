@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from core.records import ArticleContext, Scores
-from service import batch, batch_jsonl
+from service import batch, batch_discover, batch_jsonl, batch_outfile, batch_rows, batch_threads, batch_worker
 from tests.fakes import FakeScorer
 
 # A few real pages with comments and a few without, in all three renderings (.html, .w3m, .inscriptis).
@@ -28,6 +28,12 @@ SITES = ("lemire.me", "news.ycombinator.com", "barbadostoday.bb", "johndcook.com
 
 def fake_factory(model_dir: Path) -> FakeScorer:
     return FakeScorer(model_dir=model_dir)
+
+
+def family_factory(model_dir: Path) -> FakeScorer:
+    from tests.fakes import FAMILY
+
+    return FakeScorer(model_dir=model_dir, attributes=FAMILY)
 
 
 @dataclass(frozen=True)
@@ -645,7 +651,7 @@ def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
     batch.get_scorer(config)  # (the fake model loaded outside the measure)
     tracemalloc.start()
     try:
-        rows = batch.jsonl_rows(str(export), config, Counter())
+        rows = batch_threads.jsonl_rows(str(export), config, Counter())
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -683,6 +689,103 @@ def test_an_export_is_held_as_its_rows_text_not_as_dicts(tmp_path):
     # A row's text held twice at most (its own, then the chunk's), and a line's own text and fields
     # until its thread is scored: ~950 bytes a line of 270 characters (2,100 before).
     assert peak < 1_200 * lines, f"{peak / lines:,.0f} bytes a line at peak"
+
+
+def _measured_run(tmp_path: Path, lines: int, jobs: int) -> tuple[int, int]:
+    """(peak bytes this process allocated scoring an export of `lines` 20-comment threads, output bytes)."""
+    import tracemalloc
+
+    from service.settings import Settings
+
+    sentence = "The council should fix the roads before it spends more on a stadium nobody asked for. "
+    write_jsonl(
+        tmp_path / "export.jsonl",
+        [{"id": f"c{i}", "text": f"{i} {sentence * 3}", "article_id": f"a{i // 20}"} for i in range(lines)],
+    )
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=family_factory)
+    if jobs == 1:
+        batch.get_scorer(config)  # (the fake model loaded outside the measure)
+    out = tmp_path / "scores.jsonl"
+    with out.open("w", encoding="utf-8") as sink:
+        tracemalloc.start()
+        try:
+            summary = batch.score_paths([tmp_path / "export.jsonl"], config, sink, jobs=jobs)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert summary.counts["comments_scored"] == lines and summary.errors == 0
+    assert len(rows_of(out.read_text(encoding="utf-8"))) == lines
+    return peak, out.stat().st_size
+
+
+def test_a_chunk_output_is_written_without_a_copy_of_it_whole(tmp_path):
+    """A chunk's rows were joined into one string, and that string encoded whole to be written: the
+    output held three times at the end of a file (499,000 real lines: 1.19 GB at --jobs 1). Its rows
+    are now written as they are, a piece at a time."""
+    lines = 4_000
+    peak, size = _measured_run(tmp_path, lines, jobs=1)
+    # the rows' texts until the file is done, and a line's own text and fields until its thread is
+    # scored (~1.75 times the output; 2.3 times before)
+    assert peak < 2 * size, f"{peak:,} bytes at peak for {size:,} bytes of output"
+
+
+def test_a_local_worker_output_does_not_cross_to_the_parent_whole(tmp_path, monkeypatch):
+    """With --jobs 2 a worker pickled its chunk's output whole to the parent, which held it twice more
+    (its pickle and its encoding: 1.42 GB at --jobs 2 against 1.19 GB at --jobs 1 on 499,000 lines).
+    The parent now holds a piece of it at a time."""
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
+    (tmp_path / "warm").mkdir()
+    _measured_run(tmp_path / "warm", 20, jobs=2)  # (joblib's imports, not measured)
+    peak, size = _measured_run(tmp_path, 40_000, jobs=2)
+    # pieces of ~1 MiB (4 MB at peak for 18 MB of output; 2.5 times the output before)
+    assert peak < size / 2, f"{peak:,} bytes at peak in the parent for {size:,} bytes of output"
+
+
+def test_the_spool_directory_is_removed_when_the_run_ends(tmp_path, monkeypatch, capsys):
+    """A local run's chunks write their rows to files in a temp directory: nothing of it is left, after
+    a run that ends or one stopped by an error."""
+    import tempfile
+
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_root))
+    write_jsonl(tmp_path / "export.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+    rc, out, _ = run_batch(capsys, tmp_path / "export.jsonl")
+    assert rc == 0 and [r["kind"] for r in rows_of(out)] == ["comment"]
+    assert list(spool_root.iterdir()) == []
+
+    from core.errors import ModelError
+
+    class BrokenScorer(FakeScorer):
+        def score(self, *args: Any, **kwargs: Any) -> Any:
+            raise ModelError("the model broke mid-run")
+
+    with pytest.raises(ModelError):
+        run_batch(capsys, tmp_path / "export.jsonl", factory=lambda d: BrokenScorer(model_dir=d))
+    assert list(spool_root.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1 << 20])
+def test_spooled_rows_are_written_in_pieces_of_whole_rows(size):
+    """A spooled chunk is written a piece at a time, each piece whole rows (a signal lets the row being
+    written finish, so a piece must not end inside one): in CSV a newline inside a quoted cell ends
+    none, whatever the quotes before it."""
+    from service.output import whole_rows
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    cells = ["plain", "two\nlines", 'a "quoted"\nword', '"', "\n\n", "x" * 50]
+    for i in range(40):
+        writer.writerow([i, cells[i % len(cells)], cells[(i * 7) % len(cells)]])
+    data = buf.getvalue().encode("utf-8")
+    pieces = list(whole_rows(io.BytesIO(data), quoted=True, size=size))
+    assert b"".join(pieces) == data
+    rows = [row for piece in pieces for row in csv.reader(io.StringIO(piece.decode("utf-8")))]
+    assert [int(row[0]) for row in rows] == list(range(40))  # no row split across two pieces
+    lines = b"".join(b'{"line": %d}\n' % i for i in range(40))
+    pieces = list(whole_rows(io.BytesIO(lines), size=size))
+    assert b"".join(pieces) == lines and all(p.endswith(b"\n") for p in pieces)
+    assert len(pieces) == {1: 40, 1 << 20: 1}.get(size, len(pieces))  # (a row over `size`: one piece)
 
 
 def test_progress_bar_only_on_a_terminal():
@@ -770,7 +873,7 @@ sys.exit(batch.run(args_for(sys.argv[1], out=sys.argv[2], chunk_size=1), scorer_
 def _temp_output_written(outdir: Path) -> bool:
     """Whether the run's temp output has bytes yet. The --out writability probe (an empty temp file of
     the same name pattern, removed at once) can vanish between the listing and the stat."""
-    for p in outdir.glob(".scores.jsonl.*" + batch.TEMP_SUFFIX):
+    for p in outdir.glob(".scores.jsonl.*" + batch_discover.TEMP_SUFFIX):
         try:
             if p.stat().st_size > 0:
                 return True
@@ -1078,7 +1181,7 @@ def test_lines_without_article_id_are_batched_yet_scored_as_alone(tmp_path, seed
     from service.parse import parse_file
     from service.settings import DEFAULT_MODEL_DIR
 
-    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    monkeypatch.setattr(batch_threads, "SINGLES_PER_CALL", 3)
     page = parse_file(sorted(seeds_dir.iterdir())[0])
     story = {"title": page.title, "body": page.body}
     other = {"title": "Budget", "body": "The city budget adds two bus lines and a new library."}
@@ -1437,7 +1540,7 @@ def test_a_bad_out_is_a_usage_error_before_any_work_and_is_left_untouched(
         assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
     if kind == "symlink":
         assert (tmp_path / "real.jsonl").read_text() == "keep me\n"
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(batch.TEMP_SUFFIX)] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(batch_discover.TEMP_SUFFIX)] == []
 
 
 def test_dev_stdout_is_refused_not_replaced(seeds_dir, capsys):
@@ -1451,7 +1554,7 @@ def test_dev_stdout_is_refused_not_replaced(seeds_dir, capsys):
 def test_the_temp_files_of_a_killed_run_are_never_read_as_input(tmp_path, capsys):
     good = {"id": "real", "text": "an ordinary comment"}
     write_jsonl(tmp_path / "comments.jsonl", [good])
-    leftovers = [".scores.jsonl.k3j2h1x_" + batch.TEMP_SUFFIX, ".scores.jsonl.ab12cd34.part"]
+    leftovers = [".scores.jsonl.k3j2h1x_" + batch_discover.TEMP_SUFFIX, ".scores.jsonl.ab12cd34.part"]
     for name in leftovers:  # a comment row each, if they were scored
         write_jsonl(tmp_path / name, [{"id": "leftover", "text": "half-written output"}])
     rc, _, _ = run_batch(capsys, tmp_path, out=tmp_path / "scores.jsonl")
@@ -1519,10 +1622,10 @@ def test_rows_say_the_language_and_the_unsupported_attributes(tmp_path: Path) ->
         model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
     )
     spanish = Scores({"insult": 0.95}, language="es", unsupported=frozenset({"insult"}))
-    row = {"kind": "comment", "source": "x", **batch._decision_fields(spanish, config, Counter())}
+    row = {"kind": "comment", "source": "x", **batch_rows.decision_fields(spanish, config, Counter())}
     assert row["language"] == "es" and row["unsupported"] == ["insult"]
     assert row["decision"] == "review"  # never rejects on a model not trained for Spanish
-    undetermined = batch._decision_fields(Scores({"insult": 0.1}), config, Counter())
+    undetermined = batch_rows.decision_fields(Scores({"insult": 0.1}), config, Counter())
     assert undetermined["language"] == "und" and undetermined["unsupported"] == []
     cells = next(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
@@ -1542,12 +1645,12 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
         model_dir=tmp_path, thresholds={"insult": Thresholds(review=0.5, reject=0.9)}, limits=Limits()
     )
     guessed = Scores({"insult": 0.95}, unsupported=frozenset({"insult"}), assumed_language="es")
-    row = {"kind": "comment", "source": "x", **batch._decision_fields(guessed, config, Counter())}
+    row = {"kind": "comment", "source": "x", **batch_rows.decision_fields(guessed, config, Counter())}
     assert row["language"] == "und" and row["judged_language"] == "es"
     assert row["reasons"] == [
         "insult 0.95 >= reject threshold 0.90, but its model was not trained for language es: review"
     ]
-    assert batch._decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
+    assert batch_rows.decision_fields(Scores({"insult": 0.1}), config, Counter())["judged_language"] == "en"
     cells = next(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise([row], "csv")))
     )
@@ -1556,7 +1659,7 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
     earlier.write_text(
         ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
     )
-    assert batch._looks_like_our_output(earlier)
+    assert batch_outfile._looks_like_our_output(earlier)
 
 
 def test_a_page_row_says_which_comment_it_replies_to() -> None:
@@ -1575,7 +1678,7 @@ def test_a_page_row_says_which_comment_it_replies_to() -> None:
         comments=(Comment(text="The moon, yes."), Comment(text="No, the sun.", parent=0)),
     )
     config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
-    rows = batch.page_rows(article, "p", config, Counter())
+    rows = batch_worker.page_rows(article, "p", config, Counter())
     assert [(r["comment_index"], r["parent"]) for r in rows] == [(0, None), (1, 0)]
     cells = list(
         csv.DictReader(io.StringIO(",".join(batch.CSV_COLUMNS) + "\n" + batch.serialise(rows, "csv")))
@@ -1594,10 +1697,10 @@ def test_a_score_just_under_a_threshold_is_written_under_it(tmp_path: Path) -> N
     config = batch.BatchConfig(
         model_dir=tmp_path, thresholds={"toxicity": Thresholds(review=0.45, reject=0.9)}, limits=Limits()
     )
-    row = batch._decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
+    row = batch_rows.decision_fields(Scores({"toxicity": 0.8999996, "insult": 0.1234567}), config, Counter())
     assert row["decision"] == "review"
     assert row["scores"] == {"toxicity": 0.899999, "insult": 0.123456}
-    exact = batch._decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
+    exact = batch_rows.decision_fields(Scores({"toxicity": 0.9, "insult": 0.123456}), config, Counter())
     assert exact["scores"] == {"toxicity": 0.9, "insult": 0.123456}  # six decimals exactly: kept
 
 
@@ -1668,7 +1771,7 @@ def test_a_comment_nobody_can_place_takes_the_exports_majority_wherever_its_line
     "you clown!!!" beside the export's two German lines was read as German, and with the same lines in
     another order as English (review against reject on the shipped model)."""
     scorer = _english_german_scorer(tmp_path)
-    monkeypatch.setattr(batch, "SINGLES_PER_CALL", 3)
+    monkeypatch.setattr(batch_threads, "SINGLES_PER_CALL", 3)
     en, de, clown = ENGLISH_LINES, GERMAN_LINES, CLOWN
     assert scorer.detector.detect_one(clown).language is None
     rows = {}
@@ -1718,6 +1821,38 @@ def test_a_comment_export_under_another_name_is_never_a_page_without_comments(tm
     }
     assert rc == 1
     assert all("not a page" in r["error"] for r in rows_of(out) if r["kind"] == "error")
+
+
+def test_a_comment_export_as_one_json_document_is_never_a_page_without_comments(
+    tmp_path, capsys, monkeypatch
+):
+    """An export written as one JSON document (an array of comments, a Perspective-style or CMS dump
+    spread over lines) was read as a text page: a `page` row with 0 comments, exit 0, its comments
+    neither scored nor refused. It is an error row naming what it is; one over the page limit is
+    refused before it is read, as any page is (memory stays bounded)."""
+    comments = [{"id": str(i), "text": "an ordinary comment"} for i in range(3)]
+    (tmp_path / "array.json").write_text(json.dumps(comments, indent=2))
+    (tmp_path / "object.json").write_text(json.dumps({"comments": comments}, indent=2) + "\n")
+    (tmp_path / "nested.json").write_text("[" * 300 + "]" * 300)  # past the reader's 200 levels
+    (tmp_path / "page.txt").write_text("[Update] A page that opens with brackets\n\nIts body. [1]\n")
+    (tmp_path / "braces.txt").write_text("{braces} open this page\n\nIts body, and no comments. {}\n")
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "4096")
+    (tmp_path / "big.json").write_text(json.dumps(comments * 100))
+    rc, out, _ = run_batch(capsys, tmp_path)
+    rows = {Path(r["source"]).name: r for r in rows_of(out)}
+    assert {name: r["kind"] for name, r in rows.items()} == {
+        "array.json": "error",
+        "object.json": "error",
+        "nested.json": "error",
+        "page.txt": "page",
+        "braces.txt": "page",
+        "big.json": "error",
+    }
+    assert rc == 1
+    for name in ("array.json", "object.json", "nested.json"):
+        assert "a JSON document, not a page" in rows[name]["error"], rows[name]
+        assert ".jsonl" in rows[name]["error"] and rows[name]["error_type"] == "MalformedInputError"
+    assert rows["big.json"]["error_type"] == "TooLargeError" and "4,096 bytes" in rows["big.json"]["error"]
 
 
 class InterruptedInCompiledCodeScorer(FakeScorer):
@@ -1923,7 +2058,7 @@ def test_a_long_thread_is_scored_in_windows_of_the_apis_request_size(tmp_path, c
     # A thread was scored in one call, holding all its comments' features and off-topic context at
     # once: 99,000 lines of one article_id took 1.27 GB. Now THREAD_WINDOW comments at a time, each
     # window as one API request, and a thread that fits in one window is scored exactly as before.
-    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    monkeypatch.setattr(batch_threads, "THREAD_WINDOW", 3)
     f = tmp_path / "long.jsonl"
     lines = [{"id": str(i), "text": f"comment {i} about the tide", "article_id": "t"} for i in range(7)]
     lines[4]["language"] = "fr"
@@ -1949,7 +2084,7 @@ def test_an_unplaceable_comment_of_a_long_thread_takes_the_whole_threads_majorit
     # Scored in windows, "you clown!!!" must not take its window's majority (German) when the thread's
     # is English: wherever its line sits, it is scored as in one call for the whole thread.
     scorer = _english_german_scorer(tmp_path)
-    monkeypatch.setattr(batch, "THREAD_WINDOW", 3)
+    monkeypatch.setattr(batch_threads, "THREAD_WINDOW", 3)
     rows = {}
     for name, texts in {
         "first": [*ENGLISH_LINES, *GERMAN_LINES, CLOWN],
@@ -2139,7 +2274,7 @@ def test_an_error_row_names_its_source_once(tmp_path: Path, monkeypatch):
     rows = [
         json.loads(row)
         for t in [*tasks, batch._read_stdin(config)]
-        for row in batch.task_rows(t, config, Counter())
+        for row in batch_worker.task_rows(t, config, Counter())
     ]
     assert [r["kind"] for r in rows] == ["error"] * 5, rows
     for row in rows:

@@ -454,13 +454,13 @@ def test_a_comment_export_under_a_page_name_gets_one_reason_from_every_command(t
     # gives the one reason, which says how score reads it.
     from collections import Counter
 
-    from service import batch
+    from service import batch, batch_worker
     from service.parse_cli import _parse
 
     export = tmp_path / "export.json"
     export.write_text('{"id": "1", "text": "you idiot"}\n', encoding="utf-8")
     config = batch.BatchConfig.from_settings(Settings())
-    [row] = map(json.loads, batch.task_rows(batch.Task("page", str(export)), config, Counter()))
+    [row] = map(json.loads, batch_worker.task_rows(batch.Task("page", str(export)), config, Counter()))
     out = io.StringIO()
     write_report([str(export)], FakeScorer(), Settings(), out)
     reported = out.getvalue().splitlines()[1].removeprefix(f"{export}: cannot read this page: ")

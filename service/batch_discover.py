@@ -1,0 +1,175 @@
+"""Step 1 of `moderate score` (and the walk of `moderate parse` and `report`): the PATHs walked in
+sorted order, every directory entry classified as a ``Task`` (a page, a comment export, an entry that
+cannot be read or is skipped, with the reason) from ``stat`` alone, so nothing ever blocks."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TextIO
+
+from core.errors import MalformedInputError
+from service import standard_input
+from service.batch_jsonl import reads_as_json_document, reads_as_json_lines
+
+TaskKind = Literal["page", "jsonl", "error", "skipped", "stdin"]
+
+# The --out file is written as `.NAME.XXXXXXXX.moderate-tmp` beside it and renamed when complete. A run
+# killed with -9 leaves it behind: the walker reports such files (and the `.part` files of older
+# versions) as skipped, never as input.
+TEMP_SUFFIX = ".moderate-tmp"
+_LEFTOVER = re.compile(r"^\..+\.[A-Za-z0-9_]{8}(?:\.moderate-tmp|\.part)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One directory entry to account for in the output."""
+
+    kind: TaskKind
+    source: str
+    reason: str | None = None  # why an "error" or "skipped" entry is not scored
+    data: bytes | None = field(default=None, repr=False)  # the input itself, read from standard input
+
+
+def kind_of_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+# Comment exports by name: JSON Lines is also spelled NDJSON (newline-delimited JSON).
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _file_task(path: str) -> Task:
+    return Task("jsonl" if path.lower().endswith(JSONL_SUFFIXES) else "page", path)
+
+
+def refuse_comment_export(data: bytes, source: str) -> None:
+    """A page file holding a comment export (JSON lines, by any name, or one JSON document) is an
+    error, not a page titled with its first line: the same for `moderate parse`, `report` and `score`."""
+    if reads_as_json_lines(data):
+        raise MalformedInputError(
+            f"{source}: JSON lines (a comment export), not a page: `moderate score` reads an export "
+            "from a .jsonl or .ndjson file, or from standard input"
+        )
+    if reads_as_json_document(data):
+        raise MalformedInputError(
+            f"{source}: a JSON document, not a page: `moderate score` reads a comment export as JSON "
+            "lines, one comment object a line, from a .jsonl or .ndjson file, or from standard input"
+        )
+
+
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    empty_dirs: list[str] | None = None,
+    exclude: Mapping[tuple[int, int], str | None] | None = None,
+) -> list[Task]:
+    """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
+
+    Directories are walked recursively following symlinks; a directory or file reached twice (a symlink
+    loop, two links to one directory or file, a PATH named twice) is read once and the other entry gets a
+    "skipped" task.
+    `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
+    their "skipped" task, or to None to leave them out altogether (the output's temp file).
+    """
+    tasks: list[Task] = []
+    visited: dict[tuple[int, int], str] = {}
+    exclude = exclude or {}
+
+    def entry(path: str, in_directory: bool) -> Iterator[str] | None:
+        """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
+        if path == standard_input.STDIN and not in_directory:  # read by the consumer, once
+            again = any(t.kind == "stdin" for t in tasks)
+            why = "standard input, already read above (`-` named twice)"
+            tasks.append(Task("skipped", standard_input.SOURCE, why) if again else Task("stdin", path))
+            return None
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if os.path.islink(path):
+                target = os.readlink(path)
+                if exc.errno == 40:  # ELOOP: the link chain points back at itself
+                    why = f"symlink loop (-> {target}): too many levels of symbolic links"
+                else:
+                    why = f"dangling symlink (-> {target}): {exc.strerror}"
+                tasks.append(Task("error", path, why))
+            else:
+                tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
+            return None
+        hidden = in_directory and os.path.basename(path).startswith(".")
+        if stat.S_ISDIR(st.st_mode) and not hidden:
+            return walk(path, st)
+        if (st.st_dev, st.st_ino) in exclude:
+            reason = exclude[(st.st_dev, st.st_ino)]
+            if reason is not None:
+                tasks.append(Task("skipped", path, reason))
+        elif stat.S_ISREG(st.st_mode) and _LEFTOVER.match(os.path.basename(path)):
+            tasks.append(Task("skipped", path, "temp file of an interrupted `moderate score --out` run"))
+        elif hidden:
+            # .git, .DS_Store, an editor's swap file: a crawl's bookkeeping, no page. Named on the
+            # command line, a hidden file is read.
+            tasks.append(Task("skipped", path, "hidden (its name starts with '.'); name it to read it"))
+        elif stat.S_ISREG(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in visited:  # the same file named twice, or reached by a link: its rows once
+                tasks.append(
+                    Task("skipped", path, f"file already read as {visited[key]} (named twice or alias)")
+                )
+            else:
+                visited[key] = path
+                tasks.append(_file_task(path))
+        elif not in_directory and standard_input.is_standard_input(st):
+            return entry(standard_input.STDIN, in_directory=False)  # read once, as `-` is
+        else:
+            tasks.append(Task("error", path, f"{kind_of_mode(st.st_mode)}, not a page file"))
+        return None
+
+    def walk(path: str, st: os.stat_result) -> Iterator[str] | None:
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            tasks.append(
+                Task("skipped", path, f"directory already walked as {visited[key]} (symlink loop or alias)")
+            )
+            return None
+        visited[key] = path
+        try:
+            with os.scandir(path) as it:
+                names = sorted(e.name for e in it)
+        except OSError as exc:
+            tasks.append(Task("error", path, f"cannot list directory: {exc.strerror or exc}"))
+            return None
+        if not names and empty_dirs is not None:
+            empty_dirs.append(path)
+        return (os.path.join(path, name) for name in names)
+
+    # Depth first with a stack of the open directories' remaining entries, not recursion: a tree deeper
+    # than Python's recursion limit (~500 levels took a RecursionError) is walked like any other.
+    stack: list[Iterator[str]] = [iter([os.fspath(p) for p in paths])]
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+        elif (entries := entry(path, len(stack) > 1)) is not None:
+            stack.append(entries)
+    return tasks
+
+
+def own_output(stream: TextIO) -> dict[tuple[int, int], str | None]:
+    """`discover`'s `exclude` for a run writing to `stream`: when it is a regular file (stdout
+    redirected, `moderate score crawl > crawl/scores.jsonl`), a walk of the directory it sits in must
+    not read the run's own output as input."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file descriptor (a StringIO, a closed stdout)
+        return {}
+    if not stat.S_ISREG(st.st_mode):
+        return {}
+    return {(st.st_dev, st.st_ino): "the standard output of this run (its own output, not input)"}
