@@ -1,8 +1,10 @@
-"""The `python -m MODULE` commands README.md, docs/*.md and the Makefile tell a reader to run."""
+"""What README.md, docs/*.md and the Makefile tell a reader to run or install: the `python -m MODULE`
+commands, `make help`, and README's table of the dependencies and why each is there."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 
 from tests.conftest import REPO
 
@@ -67,3 +69,29 @@ def test_make_help_shows_the_directories_not_make_variables():
     )
     assert "$(" not in out.stdout, out.stdout
     assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    """Distribution names, normalised as pip compares them (PEP 503), without extras or versions."""
+    names = (re.match(r"[A-Za-z0-9._-]+", r).group(0) for r in requirements)
+    return {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+
+
+def test_readme_says_why_for_every_dependency_and_no_other():
+    # README's "Dependencies and why" is where a newcomer learns what each install is for: a package
+    # added to pyproject.toml without a row there, or a row left behind by a removed one, misleads.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = (
+        _requirement_names(project["dependencies"]),
+        _requirement_names(project["optional-dependencies"]["dev"]),
+    )
+    readme = (REPO / "README.md").read_text().split("## Dependencies and why", 1)[1]
+    runtime: list[str] = []
+    dev: list[str] = []
+    for cell in re.findall(r"^\| ([^|]+) \|", readme, re.MULTILINE)[1:]:
+        if cell.startswith("Debian:"):
+            continue
+        into = dev if cell.startswith("dev:") else runtime
+        # "sqlalchemy 2 (Core), psycopg 3", "dev: ruff, mypy, radon": a name, then what qualifies it
+        into += [item.split()[0] for item in cell.removeprefix("dev:").split(",")]
+    assert (_requirement_names(runtime), _requirement_names(dev)) == declared
