@@ -71,7 +71,7 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
-    from service.settings import variable_name
+    from service.settings import error_reason, variable_name
 
     if isinstance(exc, SettingsError):
         # 'error parsing value for field "cors_origins" from source "EnvSettingsSource"', caused by the
@@ -85,13 +85,13 @@ def _settings_error(exc: ValueError) -> str | None:
     parts = []
     for err in exc.errors(include_url=False):
         if not err["loc"]:  # a check of the whole object: its message names the variable
-            parts.append(err["msg"])
+            parts.append(error_reason(err))
             continue
         name = variable_name(err["loc"])
         if err["loc"][:1] and err["loc"][0] in SECRET_SETTINGS:
-            parts.append(f"{name} (value not shown): {err['msg']}")
+            parts.append(f"{name} (value not shown): {error_reason(err)}")
         else:
-            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
+            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {error_reason(err)}")
     return "invalid setting " + "; ".join(parts)
 
 
