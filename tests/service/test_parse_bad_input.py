@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import gzip
 import json
+import logging
 import os
 import random
 import struct
@@ -505,3 +506,15 @@ def test_a_page_of_more_elements_than_any_real_one_is_not_given_to_the_extractor
     article = parse_page(_BRIEF + "<p>w</p>" * 70_000 + "</body></html>", fmt="html")
     assert calls == []
     assert "A fire broke out on Main Street on Tuesday." in article.body
+
+
+def test_a_page_without_main_text_logs_no_warning_of_the_extractor(caplog):
+    # An HTML page with no body text (a crawled error page, Dragnet's R427) made trafilatura log
+    # "WARNING trafilatura.core: discarding data: None" on every `moderate parse`, `score` or API call:
+    # a line that reads as lost data, while the parser's own (empty) body stands, as for any page
+    # the extractor finds no main text in.
+    page = b"<html><head><title>ERROR</title></head><body>\n</body></html>"
+    with caplog.at_level("DEBUG"):
+        article = parse_page(page, fmt="html")
+    assert (article.title, article.body, article.comments) == ("ERROR", "", ())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
