@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -95,3 +97,43 @@ def test_readme_says_why_for_every_dependency_and_no_other():
         # "sqlalchemy 2 (Core), psycopg 3", "dev: ruff, mypy, radon": a name, then what qualifies it
         into += [item.split()[0] for item in cell.removeprefix("dev:").split(",")]
     assert (_requirement_names(runtime), _requirement_names(dev)) == declared
+
+
+_FAKE_PYTHON = """#!/bin/sh
+# A stand-in interpreter: `-VV` names its version, `-m venv [--clear] DIR` is logged and makes DIR.
+if [ "$1" = -VV ]; then echo "Python {version}"; exit 0; fi
+echo "$*" >> "{log}"
+for dir; do :; done
+mkdir -p "$dir/bin"
+printf '#!/bin/sh\\necho "Python {version}"\\n' > "$dir/bin/python"
+printf '#!/bin/sh\\nexit 0\\n' > "$dir/bin/pip"
+chmod +x "$dir/bin/python" "$dir/bin/pip"
+"""
+
+
+@pytest.mark.parametrize(("venv_version", "made_again"), [("3.10.13", True), ("3.11.7", False)])
+def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_version, made_again):
+    # `make run` under a python3 that is 3.10 failed ("requires a different Python: 3.10.13"), as it
+    # should; but `make run PYTHON=python3.11` then failed the same way, for ever: `python3.11 -m venv
+    # .venv` over the existing .venv kept its 3.10 interpreter, and only `make clean` got out of it.
+    import shutil
+    import subprocess
+
+    shutil.copy(REPO / "Makefile", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    log = tmp_path / "venv.log"
+    for path, version in ((tmp_path / "python3.11", "3.11.7"), (tmp_path / "old", venv_version)):
+        path.write_text(_FAKE_PYTHON.format(version=version, log=log))
+        path.chmod(0o755)
+    subprocess.run([tmp_path / "old", "-m", "venv", ".venv"], cwd=tmp_path, check=True)  # a .venv exists
+    log.unlink()
+    subprocess.run(
+        ["make", "-s", "install", f"PYTHON={tmp_path / 'python3.11'}"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    made = log.read_text().splitlines() if log.exists() else []
+    assert made == (["-m venv --clear .venv"] if made_again else []), made
+    assert (tmp_path / ".venv" / ".installed").exists()
