@@ -36,6 +36,58 @@ def test_every_documented_module_runs_something():
     assert not silent, silent
 
 
+# `moderate SUB ...` or `python -m MODULE ...` as the docs write it (in backticks or a code line), and the
+# `--options` given to it up to the end of the command.
+_COMMAND = re.compile(
+    r"(?:python3? -m ([a-z_][a-z0-9_.]*[a-z0-9_])|moderate ([a-z][a-z-]*[a-z]))((?: +[^ `|;&#)]+)*)"
+)
+
+
+def _documented_options() -> dict[str, set[str]]:
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", REPO / "Makefile"]
+    found: dict[str, set[str]] = {}
+    for page in pages:
+        for match in _COMMAND.finditer(page.read_text()):
+            command = match.group(1) or f"moderate {match.group(2)}"
+            options = re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", match.group(3))
+            found.setdefault(command, set()).update(options)
+    return found
+
+
+def _accepted_options(command: str) -> set[str]:
+    import argparse
+    import subprocess
+    import sys
+
+    if command.startswith("moderate "):
+        from service.cli import build_parser
+
+        name = command.removeprefix("moderate ")
+        parser = build_parser(name)
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        if name not in sub.choices:
+            return set()
+        return {s for action in sub.choices[name]._actions for s in action.option_strings}
+    out = subprocess.run(
+        [sys.executable, "-m", command, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", out.stdout))
+
+
+def test_every_documented_option_is_one_the_command_takes():
+    # architecture.md gave `moderate report` a `--format` it does not have: a reader's command stopped
+    # on a usage error, and nothing noticed the doc had gone stale when the option went.
+    documented = _documented_options()
+    assert {"--jobs", "--out", "--scheduler"} <= documented["moderate score"], documented
+    unknown = {
+        (command, option)
+        for command, options in documented.items()
+        if options
+        for option in options - _accepted_options(command)
+    }
+    assert not unknown, sorted(unknown)
+
+
 def test_help_of_the_soak_and_page_memory_benches_starts_nothing():
     # `python -m bench.soak --help` started two servers and ten minutes of hostile traffic, and
     # `python -m bench.page_memory --help` its measurement: --help is now a usage line and exit 0.
