@@ -44,6 +44,10 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        # also after the command (`moderate score -v crawl/`); SUPPRESS keeps a -v given before it
+        cmd.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log at DEBUG level"
+        )
         if name == selected:
             module = importlib.import_module(module_name)
             module.add_arguments(cmd)
