@@ -201,3 +201,16 @@ def test_no_documented_command_names_a_path_of_one_machine():
         for path in re.findall(r"(?<![\w.~-])/(?:work|home|root|tmp)/[\w./-]+", page.read_text())
     ]
     assert not found, found
+
+
+def test_every_corpus_folder_training_reads_is_named_in_the_docs():
+    # The docs spoke of C3, OLID, OMP, MLMA and GermEval, but no page said which folder of ../shared/data
+    # each is or what it trains: docs/attributes.md's table of the corpora now does.
+    folders = {
+        folder
+        for path in sorted((REPO / "training").glob("*.py"))
+        for folder in re.findall(r'^[A-Z0-9_]+_DIR = "([a-z0-9-]+)"', path.read_text(), re.MULTILINE)
+    }
+    assert {"kaggle-insults-2012", "one-million-posts"} <= folders, folders
+    table = (REPO / "docs" / "attributes.md").read_text().split("## The corpora", 1)[1].split("\n## ", 1)[0]
+    assert not {f for f in folders if f"`{f}`" not in table}
