@@ -214,3 +214,20 @@ def test_every_corpus_folder_training_reads_is_named_in_the_docs():
     assert {"kaggle-insults-2012", "one-million-posts"} <= folders, folders
     table = (REPO / "docs" / "attributes.md").read_text().split("## The corpora", 1)[1].split("\n## ", 1)[0]
     assert not {f for f in folders if f"`{f}`" not in table}
+
+
+def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
+    # README's first journey ran `make serve &` and, on the next line, its first curl: pasted as one
+    # block, the curl ran while the model was still loading and failed with "Failed to connect".
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
+    unwaited = []
+    for page in pages:
+        for block in re.findall(r"```(?:bash|sh)\n(.*?)```", page.read_text(), re.DOTALL):
+            lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+            started = [i for i, line in enumerate(lines) if re.search(r"\bserve\b.*&$", line)]
+            for i in started:
+                call = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("curl")), None)
+                waits = [line for line in lines[i + 1 : call] if re.match(r"(until|while)\b.*readyz", line)]
+                if call is not None and not waits:
+                    unwaited.append((page.name, lines[i]))
+    assert not unwaited, unwaited
