@@ -26,8 +26,11 @@ help: ## List the targets
 		| sed -e 's|$$(MODELS_DIR)|$(MODELS_DIR)|g' -e 's|$$(SHIPPED_DIR)|$(SHIPPED_DIR)|g' \
 			-e 's|$$(MODEL_DIR)|$(MODEL_DIR)|g' -e 's|$$(ARTICLES_DIR)|$(ARTICLES_DIR)|g'
 
+# A .venv of another Python (made by a run under the wrong PYTHON) is made again: `venv` over it would
+# keep its interpreter, and every install would fail on requires-python until `make clean`.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@if [ "$$($(BIN)/python -VV 2>&1)" != "$$($(PYTHON) -VV 2>&1)" ]; then \
+		echo "$(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); fi
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
@@ -59,7 +62,7 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Print parser, scorer, distinct-comment stream and batch benchmark figures
+bench: $(STAMP) ## Print parser, scorer, stream, batch, language and REST benchmark figures
 	$(BIN)/python -m bench --data-dir $(DATA_DIR) --articles-dir $(ARTICLES_DIR)
 
 bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)

@@ -44,6 +44,10 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        # also after the command (`moderate score -v crawl/`); SUPPRESS keeps a -v given before it
+        cmd.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log at DEBUG level"
+        )
         if name == selected:
             module = importlib.import_module(module_name)
             module.add_arguments(cmd)
@@ -71,7 +75,7 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
-    from service.settings import RefusedVariable, variable_name
+    from service.settings import RefusedVariable, error_reason, variable_name
 
     if isinstance(exc, SettingsError):
         # 'error getting value for field "cors_origins" from source "EnvSettingsSource"' (a value that is
@@ -84,13 +88,13 @@ def _settings_error(exc: ValueError) -> str | None:
     parts = []
     for err in exc.errors(include_url=False):
         if not err["loc"]:  # a check of the whole object: its message names the variable
-            parts.append(err["msg"])
+            parts.append(error_reason(err))
             continue
         name = variable_name(err["loc"])
         if err["loc"][0] in SECRET_SETTINGS or isinstance(err.get("input"), RefusedVariable):
-            parts.append(f"{name} (value not shown): {err['msg']}")
+            parts.append(f"{name} (value not shown): {error_reason(err)}")
         else:
-            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {err['msg']}")
+            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {error_reason(err)}")
     return "invalid setting " + "; ".join(parts)
 
 

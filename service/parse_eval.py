@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
     root: Path = args.articles_dir
     if not root.is_dir():
-        raise InputError(f"articles dir not found: {root}")
+        raise InputError(f"articles dir not found: {root} (set ARTICLES_DIR=... for make eval-parse)")
     if not args.no_check and args.split == "test":
         _load_floors(args.floors)  # a file that cannot be checked against stops the run before the work
     figures: dict[str, dict[str, dict[str, float]]] = {}
@@ -185,7 +185,7 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
     from service.parse_quality import RENDERINGS, dragnet_pages, score_dragnet
 
     if not folder.is_dir():
-        raise InputError(f"Dragnet pages not found: {folder}")
+        raise InputError(f"Dragnet pages not found: {folder} (set DATA_DIR=... for make eval-parse)")
     ids = dragnet_pages(folder, split)
     scores = score_dragnet(folder, ids, parse_file)
     print(f"Dragnet {split} split: {len(ids)} pages (token F1 against the gold, page averages)")

@@ -686,6 +686,12 @@ def variable_name(loc: tuple[int | str, ...]) -> str:
     return "MODERATION_" + NESTED_DELIMITER.join(str(p) for p in loc).upper()
 
 
+def error_reason(err: Mapping[str, Any]) -> str:
+    """A setting error's reason as an operator reads it: a validator's own words, without the type
+    pydantic puts before a ValueError's message ("Value error, is shorter than 16 characters")."""
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def command_settings(command: str) -> Settings:
     """The settings of `moderate COMMAND`, one that neither serves nor writes to the store (parse,
     report, score, train): a value `moderate serve` refuses in a setting only serve reads
@@ -703,8 +709,7 @@ def command_settings(command: str) -> Settings:
         if not all(err["loc"] and err["loc"][0] in SERVE_ONLY_SETTINGS for err in errors):
             raise
     problems = "; ".join(
-        f"{variable_name(err['loc'])} (value not shown): {err['msg'].removeprefix('Value error, ')}"
-        for err in errors
+        f"{variable_name(err['loc'])} (value not shown): {error_reason(err)}" for err in errors
     )
     log.warning(
         "invalid setting %s; `moderate %s` does not use it, `moderate serve` refuses to start with it",

@@ -33,13 +33,17 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    assert DATA_DIR.is_dir(), f"corpora not found at {DATA_DIR}: put ../shared beside the repo"
+    assert DATA_DIR.is_dir(), (
+        f"corpora not found at {DATA_DIR}: put shared/ beside the repo or set MODERATION_SHARED_DIR"
+    )
     return DATA_DIR
 
 
 @pytest.fixture(scope="session")
 def articles_dir() -> Path:
-    assert ARTICLES_DIR.is_dir(), f"article pages not found at {ARTICLES_DIR}"
+    assert ARTICLES_DIR.is_dir(), (
+        f"article pages not found at {ARTICLES_DIR}: put shared/ beside the repo or set MODERATION_SHARED_DIR"
+    )
     return ARTICLES_DIR
 
 

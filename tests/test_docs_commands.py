@@ -1,8 +1,12 @@
-"""The `python -m MODULE` commands README.md, docs/*.md and the Makefile tell a reader to run."""
+"""What README.md, docs/*.md and the Makefile tell a reader to run or install: the `python -m MODULE`
+commands, `make help`, and README's table of the dependencies and why each is there."""
 
 from __future__ import annotations
 
 import re
+import tomllib
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -30,6 +34,58 @@ def test_every_documented_module_runs_something():
         if not runs:
             silent.add(module)
     assert not silent, silent
+
+
+# `moderate SUB ...` or `python -m MODULE ...` as the docs write it (in backticks or a code line), and the
+# `--options` given to it up to the end of the command.
+_COMMAND = re.compile(
+    r"(?:python3? -m ([a-z_][a-z0-9_.]*[a-z0-9_])|moderate ([a-z][a-z-]*[a-z]))((?: +[^ `|;&#)]+)*)"
+)
+
+
+def _documented_options() -> dict[str, set[str]]:
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", REPO / "Makefile"]
+    found: dict[str, set[str]] = {}
+    for page in pages:
+        for match in _COMMAND.finditer(page.read_text()):
+            command = match.group(1) or f"moderate {match.group(2)}"
+            options = re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", match.group(3))
+            found.setdefault(command, set()).update(options)
+    return found
+
+
+def _accepted_options(command: str) -> set[str]:
+    import argparse
+    import subprocess
+    import sys
+
+    if command.startswith("moderate "):
+        from service.cli import build_parser
+
+        name = command.removeprefix("moderate ")
+        parser = build_parser(name)
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        if name not in sub.choices:
+            return set()
+        return {s for action in sub.choices[name]._actions for s in action.option_strings}
+    out = subprocess.run(
+        [sys.executable, "-m", command, "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", out.stdout))
+
+
+def test_every_documented_option_is_one_the_command_takes():
+    # architecture.md gave `moderate report` a `--format` it does not have: a reader's command stopped
+    # on a usage error, and nothing noticed the doc had gone stale when the option went.
+    documented = _documented_options()
+    assert {"--jobs", "--out", "--scheduler"} <= documented["moderate score"], documented
+    unknown = {
+        (command, option)
+        for command, options in documented.items()
+        if options
+        for option in options - _accepted_options(command)
+    }
+    assert not unknown, sorted(unknown)
 
 
 def test_help_of_the_soak_and_page_memory_benches_starts_nothing():
@@ -69,18 +125,109 @@ def test_make_help_shows_the_directories_not_make_variables():
     assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
 
 
+def _requirement_names(requirements: list[str]) -> set[str]:
+    """Distribution names, normalised as pip compares them (PEP 503), without extras or versions."""
+    names = (re.match(r"[A-Za-z0-9._-]+", r).group(0) for r in requirements)
+    return {re.sub(r"[-_.]+", "-", n).lower() for n in names}
+
+
+def test_readme_says_why_for_every_dependency_and_no_other():
+    # README's "Dependencies and why" is where a newcomer learns what each install is for: a package
+    # added to pyproject.toml without a row there, or a row left behind by a removed one, misleads.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = (
+        _requirement_names(project["dependencies"]),
+        _requirement_names(project["optional-dependencies"]["dev"]),
+    )
+    readme = (REPO / "README.md").read_text().split("## Dependencies and why", 1)[1]
+    runtime: list[str] = []
+    dev: list[str] = []
+    for cell in re.findall(r"^\| ([^|]+) \|", readme, re.MULTILINE)[1:]:
+        if cell.startswith("Debian:"):
+            continue
+        into = dev if cell.startswith("dev:") else runtime
+        # "sqlalchemy 2 (Core), psycopg 3", "dev: ruff, mypy, radon": a name, then what qualifies it
+        into += [item.split()[0] for item in cell.removeprefix("dev:").split(",")]
+    assert (_requirement_names(runtime), _requirement_names(dev)) == declared
+
+
+_FAKE_PYTHON = """#!/bin/sh
+# A stand-in interpreter: `-VV` names its version, `-m venv [--clear] DIR` is logged and makes DIR.
+if [ "$1" = -VV ]; then echo "Python {version}"; exit 0; fi
+echo "$*" >> "{log}"
+for dir; do :; done
+mkdir -p "$dir/bin"
+printf '#!/bin/sh\\necho "Python {version}"\\n' > "$dir/bin/python"
+printf '#!/bin/sh\\nexit 0\\n' > "$dir/bin/pip"
+chmod +x "$dir/bin/python" "$dir/bin/pip"
+"""
+
+
+@pytest.mark.parametrize(("venv_version", "made_again"), [("3.10.13", True), ("3.11.7", False)])
+def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_version, made_again):
+    # `make run` under a python3 that is 3.10 failed ("requires a different Python: 3.10.13"), as it
+    # should; but `make run PYTHON=python3.11` then failed the same way, for ever: `python3.11 -m venv
+    # .venv` over the existing .venv kept its 3.10 interpreter, and only `make clean` got out of it.
+    import shutil
+    import subprocess
+
+    shutil.copy(REPO / "Makefile", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    log = tmp_path / "venv.log"
+    for path, version in ((tmp_path / "python3.11", "3.11.7"), (tmp_path / "old", venv_version)):
+        path.write_text(_FAKE_PYTHON.format(version=version, log=log))
+        path.chmod(0o755)
+    subprocess.run([tmp_path / "old", "-m", "venv", ".venv"], cwd=tmp_path, check=True)  # a .venv exists
+    log.unlink()
+    subprocess.run(
+        ["make", "-s", "install", f"PYTHON={tmp_path / 'python3.11'}"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    made = log.read_text().splitlines() if log.exists() else []
+    assert made == (["-m venv --clear .venv"] if made_again else []), made
+    assert (tmp_path / ".venv" / ".installed").exists()
+
+
+def test_no_documented_command_names_a_path_of_one_machine():
+    # benchmarks.md ran `python -m bench.stream --data-dir /work/shared/data`: the development VM's
+    # folder, which a reader's checkout does not have; the corpora are `../shared` beside the checkout.
+    pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", REPO / "Makefile"]
+    found = [
+        (page.name, path)
+        for page in pages
+        for path in re.findall(r"(?<![\w.~-])/(?:work|home|root|tmp)/[\w./-]+", page.read_text())
+    ]
+    assert not found, found
+
+
+def test_every_corpus_folder_training_reads_is_named_in_the_docs():
+    # The docs spoke of C3, OLID, OMP, MLMA and GermEval, but no page said which folder of ../shared/data
+    # each is or what it trains: docs/attributes.md's table of the corpora now does.
+    folders = {
+        folder
+        for path in sorted((REPO / "training").glob("*.py"))
+        for folder in re.findall(r'^[A-Z0-9_]+_DIR = "([a-z0-9-]+)"', path.read_text(), re.MULTILINE)
+    }
+    assert {"kaggle-insults-2012", "one-million-posts"} <= folders, folders
+    table = (REPO / "docs" / "attributes.md").read_text().split("## The corpora", 1)[1].split("\n## ", 1)[0]
+    assert not {f for f in folders if f"`{f}`" not in table}
+
+
 def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
-    # README's first journey ran `make serve &` and then curl at once: pasted as written, the curl
-    # found no server ("Failed to connect", the model takes seconds to load) and the page it queued
-    # for the moderator's page never arrived.
+    # README's first journey ran `make serve &` and, on the next line, its first curl: pasted as one
+    # block, the curl ran while the model was still loading and failed with "Failed to connect".
     pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
-    started = 0
+    unwaited = []
     for page in pages:
         for block in re.findall(r"```(?:bash|sh)\n(.*?)```", page.read_text(), re.DOTALL):
-            lines = block.splitlines()
-            for i, line in enumerate(lines):
-                if re.match(r"(make serve|\S*moderate serve)[^#&]*&\s*(#|$)", line):
-                    started += 1
-                    calls = [later for later in lines[i + 1 :] if "curl" in later]
-                    assert not calls or "/readyz" in calls[0], (page.name, line, calls[0])
-    assert started, "README's first journey starts the server in the background"
+            lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+            started = [i for i, line in enumerate(lines) if re.search(r"\bserve\b.*&$", line)]
+            for i in started:
+                call = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("curl")), None)
+                waits = [line for line in lines[i + 1 : call] if re.match(r"(until|while)\b.*readyz", line)]
+                if call is not None and not waits:
+                    unwaited.append((page.name, lines[i]))
+    assert not unwaited, unwaited

@@ -16,8 +16,9 @@ Label definitions (what label 1 means):
   ``olid_weak_corpora`` gives the insult trainer TIN-at-an-individual as weak positives and NOT as
   weak negatives (both low weight; training/train.py INSULT_CONFIG says why and by how much).
 - Davidson 2017: class 0 hate speech / 1 offensive language / 2 neither, lexicon-seeded tweets.
-  "Offensive" is dominated by profanity and slurs, not insults to a person; loaded for inspection,
-  NOT used for training (it would teach "swearing = insult").
+  "Offensive" is dominated by profanity and slurs, not insults to a person: never used for insult (it
+  would teach "swearing = insult"); its offensive class trains profanity, its hate class
+  identity_attack and, as weak rows, severe_toxicity (training/heads.py).
 - generic CSV/JSONL: columns/keys ``text``, ``label`` (0/1/true/false), optional ``article_id``.
 """
 

@@ -336,7 +336,7 @@ _COMMENT_WORDS = (
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
     r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
     r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe"
-    r"|diskussion|discussie|reações|reacciones|reazioni"  # session 20: news sites' headings
+    r"|diskussion|discussie|reações|reacciones|reazioni"  # news sites' headings for their discussion
     # Arabic: comments (with and without the article), replies, readers' opinions
     r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء)"
 )

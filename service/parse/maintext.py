@@ -34,6 +34,18 @@ _MAX_SPAN = 100  # trafilatura reads a colspan or rowspan up to this
 MAX_EXTRACTED_ELEMENTS = 60_000
 
 
+class _NoMainTextIsNoWarning(logging.Filter):
+    """trafilatura logs a WARNING, "discarding data: None", for every page whose main text is too short
+    to keep (an error page with an empty body): here that is an answer, not a problem (the rules' body
+    stands, logged at DEBUG by main_text), and the line read as lost data on every such page."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "discarding data: %s"
+
+
+logging.getLogger("trafilatura.core").addFilter(_NoMainTextIsNoWarning())
+
+
 def words_key(text: str) -> str:
     """Lower-cased words joined by single spaces: the form in which lines and main text are compared."""
     return " ".join(_WORDS.findall(text.lower()))
@@ -83,6 +95,8 @@ def main_text(html: str) -> MainText | None:
     except Exception as exc:  # the library's failure must not lose the page: our body stands
         log.warning("trafilatura failed (%s): keeping the parser's own body", type(exc).__name__)
         return None
+    if not text:
+        log.debug("trafilatura found no main text: keeping the parser's own body")
     return MainText(words_key(text or "") or None, title)
 
 

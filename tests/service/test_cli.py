@@ -23,6 +23,30 @@ def test_unknown_subcommand_is_a_usage_error(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+# `moderate score -v crawl/` (batch.md: "-v shows their debug lines too") stopped on "moderate: error:
+# unrecognized arguments: -v" under the top-level usage line: -v was taken only before the command.
+@pytest.mark.parametrize(
+    ("argv", "verbose"),
+    [
+        (["score", "-v", "x"], True),
+        (["score", "x", "--verbose"], True),
+        (["-v", "score", "x"], True),
+        (["score", "x"], False),
+    ],
+)
+def test_verbose_is_taken_after_the_command_as_before_it(argv, verbose):
+    from service.cli import build_parser
+
+    assert build_parser("score").parse_args(argv).verbose is verbose
+
+
+def test_eval_parse_still_spells_out_its_own_verbose_misses():
+    from service.cli import build_parser
+
+    args = build_parser("eval-parse").parse_args(["eval-parse", "--articles-dir", "a", "--verbose-misses"])
+    assert (args.verbose_misses, args.verbose) == (True, False)
+
+
 def test_console_script_is_installed():
     proc = subprocess.run(
         [sys.executable, "-m", "service.cli", "--help"], capture_output=True, text=True, timeout=60

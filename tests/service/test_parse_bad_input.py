@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import gzip
 import json
+import logging
 import os
 import random
 import struct
@@ -529,3 +530,15 @@ def test_a_page_nested_past_libxml2s_depth_keeps_its_title_and_text_and_says_so(
 def test_a_page_within_libxml2s_depth_has_no_nesting_warning():
     html = "<html><body><h1>Deep page title</h1>" + "<div>" * 200 + "<p>deep text here</p>" + "</div>" * 200
     assert not parse_page(html, fmt="html").warnings
+
+
+def test_a_page_without_main_text_logs_no_warning_of_the_extractor(caplog):
+    # An HTML page with no body text (a crawled error page, Dragnet's R427) made trafilatura log
+    # "WARNING trafilatura.core: discarding data: None" on every `moderate parse`, `score` or API call:
+    # a line that reads as lost data, while the parser's own (empty) body stands, as for any page
+    # the extractor finds no main text in.
+    page = b"<html><head><title>ERROR</title></head><body>\n</body></html>"
+    with caplog.at_level("DEBUG"):
+        article = parse_page(page, fmt="html")
+    assert (article.title, article.body, article.comments) == ("ERROR", "", ())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

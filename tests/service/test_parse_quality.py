@@ -148,3 +148,15 @@ def test_a_malformed_expectations_or_floors_file_is_a_one_line_error(
     assert main(["eval-parse", "--articles-dir", str(articles_dir), option, str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err and fragment in err, err
+
+
+def test_a_missing_folder_says_which_make_variable_names_it(tmp_path: Path, capsys):
+    # `make eval-parse` with the corpora elsewhere said only "articles dir not found: ../shared/articles"
+    # (or "Dragnet pages not found: ..."), where `make train` and `make eval` name DATA_DIR.
+    from service.cli import main
+
+    assert main(["eval-parse", "--articles-dir", str(tmp_path / "nope")]) == 1
+    assert "set ARTICLES_DIR=... for make eval-parse" in capsys.readouterr().err
+    argv = ["eval-parse", "--articles-dir", str(tmp_path), "--data-dir", str(tmp_path / "nope")]
+    assert main(argv) == 1
+    assert "set DATA_DIR=... for make eval-parse" in capsys.readouterr().err
