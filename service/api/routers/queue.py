@@ -150,13 +150,22 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
 async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
     """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
     none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
-    first verdict on an item wins; a later one gets 409 with the verdict that stands.
+    first verdict on an item wins; a later one gets 409 with the verdict that stands. An attribute
+    is one of the served model's or one the item was scored with (the model that queued it may have
+    had more).
 
     To correct a verdict (a mis-click), send the item's `revision` as last read: the new verdict and
     its feedback rows replace the old ones (training reads only the latest). If the item changed since
     (another correction came first), the answer is 409 with the item as it stands."""
-    known = _known_attributes(state)
-    attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
+    attributes = None
+    if body.attributes is not None:
+        known = _known_attributes(state)
+        if known and not set(body.attributes) <= set(known):
+            # The model that queued the item may have had attributes the served one lacks: a verdict
+            # on those is feedback all the same (training decides whether the attribute still exists).
+            queued = await state.run_store(lambda store: store.queue_item(item_id))
+            known = (*known, *(a for a in queued.scores if a not in known))
+        attributes = [check_attribute(a, known) for a in body.attributes]
     item = await state.run_store(
         lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
     )
