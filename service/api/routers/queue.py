@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from core.errors import InputError
-from service.api.deps import BearerDep, StateDep, check_queue_token
-from service.api.errors import ApiError
+from service.api.deps import StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.routers._common import errors
@@ -26,20 +25,6 @@ from service.api.scoring import json_response
 from service.api.state import AppState
 from service.storage import QueueQuery, Store
 from service.storage.store import MAX_PAGE
-
-
-async def require_queue(request: Request, state: StateDep, credentials: BearerDep) -> None:
-    """The token (none 401, a wrong one 403), then the store: with MODERATION_DO_NOT_STORE set there is
-    none (a verdict stored itself and copied its comment into feedback rows)."""
-    check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
-    if state.settings.do_not_store:
-        raise ApiError(
-            403,
-            "disabled",
-            "the review queue is disabled: MODERATION_DO_NOT_STORE is set, so no comment or verdict may "
-            "be stored",
-        )
-
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
 
