@@ -4,8 +4,9 @@ numba keeps each kernel's machine code in a cache directory (``__pycache__`` nex
 ``NUMBA_CACHE_DIR`` or the user's cache directory) so that a process loads it instead of compiling.
 With ``cache=True`` alone a failed write of that cache (a full disk, a file size limit, a directory
 that became read-only) raised out of the first call of the kernel, which failed the model's load, and
-no writable cache directory at all failed the import. Here both cost only the cache: the kernel is
-compiled in memory as without a cache, and the process logs one warning.
+no writable cache directory at all failed the import, and a damaged cache file failed every later
+load. Here each costs only the cache: the kernel is compiled in memory as without a cache, and the
+process logs one warning.
 
 This leans on two of numba's internals, ``FunctionCache`` and the dispatcher's ``_cache`` (which is
 what ``njit(cache=True)`` sets); numba is pinned in pyproject.toml, and tests/model/test_jit.py holds it.
@@ -35,12 +36,20 @@ def _warn_once(message: str, *args: object) -> None:
 
 
 class _BestEffortCache(FunctionCache):
-    """numba's function cache, whose failed write leaves the kernel compiled in memory."""
+    """numba's function cache, whose failed read is a miss and failed write leaves the kernel compiled
+    in memory. A damaged file raises whatever unpickling its bytes raises, hence ``Exception``."""
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as exc:
+            _warn_once("cannot read numba's cache in %s: %s: %s", self.cache_path, type(exc).__name__, exc)
+            return None
 
     def save_overload(self, sig: Any, data: Any) -> None:
         try:
             super().save_overload(sig, data)
-        except OSError as exc:
+        except Exception as exc:  # OSError (a full disk), or the unreadable index of a damaged cache
             _warn_once("cannot write numba's cache in %s: %s", self.cache_path, exc)
 
 

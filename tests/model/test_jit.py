@@ -60,3 +60,19 @@ def test_no_writable_cache_directory_is_one_warning_not_a_failed_import(tmp_path
     warnings = [line for line in proc.stderr.splitlines() if "numba" in line]
     assert len(warnings) == 1, proc.stderr
     assert warnings[0].startswith("numba's cache is off: cannot cache function"), proc.stderr
+
+
+def test_a_damaged_cache_is_compiled_past_with_one_warning(tmp_path):
+    # A cache file cut short (a full disk while another tool copied it, a damaged volume) failed every
+    # later load with "pickle data was truncated": it is now a cache miss, and the kernel compiles.
+    assert _run(tmp_path / "cache").returncode == 0
+    damaged = sorted((tmp_path / "cache").rglob("gram_kernel.*.nb[ic]"))
+    assert len(damaged) >= 4  # an index and a data file for each of the two kernels
+    for path in damaged:
+        path.write_bytes(path.read_bytes()[:10])
+    proc = _run(tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "-1 -1\n"
+    warnings = [line for line in proc.stderr.splitlines() if "numba" in line]
+    assert len(warnings) == 1, proc.stderr
+    assert warnings[0].startswith("cannot read numba's cache in "), proc.stderr
