@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from model.context_tokens import (
     _ASCII_SEPARATORS,
@@ -31,6 +30,7 @@ from model.context_tokens import (
     STOP_WORDS,
     is_meta_word,
 )
+from model.jit import cached_njit
 from model.kernels import (
     C_ADDRESS,
     C_EMO,
@@ -75,7 +75,7 @@ def _pack(words: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(words), dtype=np.uint8).copy(), bounds
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _key(data: np.ndarray, start: int, stop: int) -> tuple[np.uint64, np.int64, np.int64]:  # pragma: no cover
     """FNV-1a hash of ``data[start:stop]`` and its first 16 bytes as two little-endian words."""
     h = _FNV_OFFSET
@@ -92,7 +92,7 @@ def _key(data: np.ndarray, start: int, stop: int) -> tuple[np.uint64, np.int64, 
     return h, k0, k1
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _fill(
     keys: np.ndarray, bounds: np.ndarray, ints: np.ndarray, floats: np.ndarray, slots: np.ndarray
 ) -> None:  # pragma: no cover - compiled
@@ -126,7 +126,7 @@ def _table(keys: Sequence[bytes], ints: np.ndarray, floats: np.ndarray) -> tuple
     return slots, pool
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _probe(
     slots: np.ndarray, pool: np.ndarray, data: np.ndarray, start: int, stop: int
 ) -> np.int64:  # pragma: no cover
@@ -151,7 +151,7 @@ def _probe(
         s = (s + np.uint64(1)) & mask
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _starts_with(
     data: np.ndarray, start: int, stop: int, words: np.ndarray, bounds: np.ndarray
 ) -> bool:  # pragma: no cover - compiled
@@ -169,7 +169,7 @@ def _starts_with(
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _stem_length(
     data: np.ndarray, start: int, stop: int, suffixes: np.ndarray, bounds: np.ndarray
 ) -> int:  # pragma: no cover - compiled
@@ -194,7 +194,7 @@ def _stem_length(
     return n
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _cues(raw: np.ndarray, start: int, stop: int, rows: np.ndarray, c: int) -> None:  # pragma: no cover
     """A chunk's five cues from its UTF-8 bytes (the ASCII characters they test are single bytes): "?",
     "!", "http" or "www.", an emoticon (":)", ";)", ":(", ":D"), and a leading "@"."""
@@ -217,7 +217,7 @@ def _cues(raw: np.ndarray, start: int, stop: int, rows: np.ndarray, c: int) -> N
     rows[c, C_MENTION] = 1.0 if stop > start and raw[start] == 64 else 0.0  # @
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _new_chunk_rows(
     raw: np.ndarray,
     n_chars: np.ndarray,

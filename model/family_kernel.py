@@ -6,20 +6,20 @@ it was about twenty array operations per call, whose fixed cost outweighed the a
 thread of a few comments (a single comment paid it in full). Here it is one pass, adding in the same
 order as the numpy version, which stays as the reference the tests hold this to.
 
-Compiled once per machine (``cache=True`` keeps the machine code next to this file).
+Compiled once per machine (``cached_njit`` keeps the machine code next to this file).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from model.gram_kernel import _PAD, find, padded_grams
+from model.jit import cached_njit
 
 _BIGRAM_SHIFT = 32  # model.features.BIGRAM_SHIFT: bigram key = (left word id << 32) | right word id
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def family_decisions(
     ids: np.ndarray,
     lengths: np.ndarray,
@@ -80,7 +80,7 @@ def family_decisions(
     return out, ntok
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def chunk_sums(
     ids: np.ndarray,
     lengths: np.ndarray,
@@ -142,7 +142,7 @@ def chunk_sums(
     return s, q, first, last
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
     """numpy's pairwise summation of ``a[start:start+n]`` for n <= 128 (its unrolled block)."""
     if n < 8:
@@ -172,7 +172,7 @@ def _pairwise_block(a: np.ndarray, start: int, n: int) -> float:  # pragma: no c
     return res
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pairwise(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover - compiled
     """numpy's pairwise summation of ``a[start:start+n]``: blocks of up to 128 values, longer runs
     split in two at a multiple of 8, each half summed the same way."""
@@ -183,7 +183,7 @@ def _pairwise(a: np.ndarray, start: int, n: int) -> float:  # pragma: no cover -
     return _pairwise(a, start, n2) + _pairwise(a, start + n2, n - n2)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: no cover - compiled
     """``np.add.reduceat``'s sum of one segment of a 1-D float64 array, in its order: the first value
     plus numpy's pairwise sum of the rest."""
@@ -192,7 +192,7 @@ def numpy_segment_sum(a: np.ndarray, start: int, end: int) -> float:  # pragma: 
     return a[start] + _pairwise(a, start + 1, end - start - 1)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def type_sums(
     keys: np.ndarray, n_types: int, n_features: int, weights: np.ndarray, coef: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -242,7 +242,7 @@ SMALL_SORT = 64  # values; up to this an insertion sort beats np.sort (a token h
 CACHE_LINE = 64  # bytes
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def sort_small(a: np.ndarray) -> None:  # pragma: no cover - compiled
     """Sort ``a`` in place, ascending: insertion sort when short, else ``np.sort``'s."""
     if len(a) > SMALL_SORT:
@@ -270,7 +270,7 @@ def term_rows(weights: np.ndarray, coef: np.ndarray) -> np.ndarray:
     return rows
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def gram_type_sums(
     codes: np.ndarray,
     starts: np.ndarray,

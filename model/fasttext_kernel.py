@@ -21,8 +21,9 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
+
+from model.jit import cached_njit
 
 MAGIC = 793712314
 VERSION = 12
@@ -189,7 +190,7 @@ def _tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _hash(buf: np.ndarray, start: int, stop: int, h: np.uint32) -> np.uint32:
     for i in range(start, stop):
         b = np.int32(buf[i])
@@ -199,7 +200,7 @@ def _hash(buf: np.ndarray, start: int, stop: int, h: np.uint32) -> np.uint32:
     return h
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _find(slot_key: np.ndarray, slot_value: np.ndarray, key: np.uint32) -> int:
     mask = len(slot_key) - 1
     at = (np.uint64(key) * np.uint64(2654435761)) & np.uint64(mask)
@@ -210,7 +211,7 @@ def _find(slot_key: np.ndarray, slot_value: np.ndarray, key: np.uint32) -> int:
     return -1
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _word_id(
     slot_hash: np.ndarray,
     slot_id: np.ndarray,
@@ -241,13 +242,13 @@ def _word_id(
     return -1
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _add_row(rows: np.ndarray, r: int, hidden: np.ndarray) -> None:
     for d in range(hidden.shape[0]):
         hidden[d] += rows[r, d]
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _add_subwords(
     word: np.ndarray,
     n_bytes: int,
@@ -284,12 +285,12 @@ def _add_subwords(
     return added
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _is_separator(b: np.uint8) -> bool:
     return b == 32 or b == 10 or b == 13 or b == 9 or b == 11 or b == 12 or b == 0
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _line_hidden(
     line: np.ndarray,
     scratch: np.ndarray,
@@ -352,12 +353,12 @@ def _line_hidden(
 _LABEL_BYTES = np.frombuffer(LABEL_PREFIX, dtype=np.uint8).copy()
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _std_log(x: np.float32) -> np.float32:
     return np.float32(np.log(np.float64(x) + 1e-5))
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _sift_up(hs: np.ndarray, hn: np.ndarray, hole: int, top: int, vs: np.float32, vn: int) -> None:
     """libstdc++'s ``__push_heap`` with fastText's ``comparePairs`` (a.first > b.first): a min-heap
     by score. Ties are ordered as fastText's ``std::`` heap orders them, so equal scores come out alike."""
@@ -371,7 +372,7 @@ def _sift_up(hs: np.ndarray, hn: np.ndarray, hole: int, top: int, vs: np.float32
     hn[hole] = vn
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pop(hs: np.ndarray, hn: np.ndarray, length: int) -> None:
     """libstdc++'s ``pop_heap`` on the first ``length`` entries (``__pop_heap`` + ``__adjust_heap``):
     the front moves to ``length - 1``."""
@@ -397,7 +398,7 @@ def _pop(hs: np.ndarray, hn: np.ndarray, length: int) -> None:
     _sift_up(hs, hn, hole, 0, vs, vn)
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _top_k(
     hidden: np.ndarray,
     output: np.ndarray,
@@ -454,7 +455,7 @@ def _top_k(
     return size
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def mean_hidden(
     line: np.ndarray,
     scratch: np.ndarray,
@@ -486,7 +487,7 @@ def mean_hidden(
     return count
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def ranked(
     hidden: np.ndarray,
     output: np.ndarray,
@@ -505,7 +506,7 @@ def ranked(
     return found
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _predict_lines(
     buf: np.ndarray,
     starts: np.ndarray,

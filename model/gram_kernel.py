@@ -10,13 +10,14 @@ Keys are exact, not hashes: an n-gram of at most ``hi`` code points, each below 
 into one int64 (3 bits of length, then ``bits`` per code point). A token with a larger code point
 (CJK, emoji) is left to the Python path, so results are identical, not approximately so.
 
-Compiled once per machine (``cache=True`` keeps the machine code next to this file).
+Compiled once per machine (``cached_njit`` keeps the machine code next to this file).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from model.jit import cached_njit
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 _PAD = 32  # the space around each token
@@ -39,12 +40,12 @@ def code_points(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, starts
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _slot(key: np.int64, table_bits: int) -> np.int64:  # pragma: no cover - compiled
     return np.int64((np.uint64(key) * _MULT) >> np.uint64(64 - table_bits))
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def find(
     key: np.int64, keys: np.ndarray, values: np.ndarray, table_bits: int
 ) -> np.int64:  # pragma: no cover
@@ -61,7 +62,7 @@ def find(
         slot = (slot + 1) & mask
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def find_pair(key: np.int64, pairs: np.ndarray, table_bits: int) -> np.int64:  # pragma: no cover
     """``find`` in a table stored as (key, value) rows (``build_table``): a probe reads one cache line,
     not one in each of two arrays (the n-gram table is far larger than the cache)."""
@@ -76,7 +77,7 @@ def find_pair(key: np.int64, pairs: np.ndarray, table_bits: int) -> np.int64:  #
         slot = (slot + 1) & mask
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # pragma: no cover - compiled
     """The key of ``codes[start:start+n]``, or -1 when a code point does not fit."""
     limit = 1 << bits
@@ -89,7 +90,7 @@ def _pack(codes: np.ndarray, start: int, n: int, bits: int) -> np.int64:  # prag
     return key
 
 
-@njit(cache=True)
+@cached_njit()
 def build_table(
     codes: np.ndarray, starts: np.ndarray, values: np.ndarray, bits: int, table_bits: int, lo: int
 ) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
@@ -122,7 +123,7 @@ def build_table(
     return pairs, closed
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def padded_grams(
     padded: np.ndarray,
     size: int,
@@ -154,7 +155,7 @@ def padded_grams(
     return m
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def gram_hits(
     codes: np.ndarray,
     starts: np.ndarray,

@@ -6,7 +6,7 @@ fixed overhead, than the arithmetic of a whole small thread. It is the ONLY impl
 features: training and scoring both call it, and tests hold it to a tiny brute-force oracle written
 from the features' definitions (tests/model/test_context_oracle.py).
 
-Compiled once per machine (``cache=True`` keeps the machine code next to this file); ``nogil`` lets
+Compiled once per machine (``cached_njit`` keeps the machine code next to this file); ``nogil`` lets
 API threads score in parallel.
 """
 
@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from model.jit import cached_njit
 
 # The dense feature layout. It lives here because numba freezes these globals into the cached machine
 # code, and the cache is invalidated only when this file changes.
@@ -111,7 +112,7 @@ _TOKENS_LE_FIRST = _column(f"tokens_le_{LENGTH_STEPS[0]}")
 _N_FEATURES = len(DENSE_FEATURES)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _minus_others_mean(x: np.ndarray) -> np.ndarray:
     """x_i minus the mean of the other comments' x: how this comment stands out in its thread."""
     n = len(x)
@@ -119,7 +120,7 @@ def _minus_others_mean(x: np.ndarray) -> np.ndarray:
     return x - (total - x) / max(n - 1, 1)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def chunk_columns(ids: np.ndarray, occ: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """The content columns of a run of chunk rows (an article's documents: memoised per article)."""
     n_occ = 0
@@ -147,7 +148,7 @@ def article_topic_vector(
     return (topics[clipped] * val[:, None]).astype(np.float64).sum(axis=0)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def article_summary(
     article_col: np.ndarray, article_split: int, ext: np.ndarray, n_stems: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -175,7 +176,7 @@ def article_summary(
     return cols, body_vec, title_vec, body_cnt
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _comment_features(
     ids: np.ndarray, n_chunks: np.ndarray, table: np.ndarray, char_lens: np.ndarray, dense: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +210,7 @@ def _comment_features(
     return text_decision, comment_lens
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _occurrences(
     ids: np.ndarray, n_chunks: np.ndarray, occ: np.ndarray, pool: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -236,7 +237,7 @@ def _occurrences(
     return col, r, bounds
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _compact(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column ids compacted to the thread's own, in order of first appearance, through a sparse set:
     ``where`` is never initialised (an entry counts only if it points back at its column), so no sort
@@ -261,7 +262,7 @@ def _compact(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cl, ucol[:n_cols]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _column_values(
     cl: np.ndarray, r: np.ndarray, ucol: np.ndarray, ext: np.ndarray, n_stems: int, n_docs: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -292,7 +293,7 @@ def _column_values(
     return weights, logp, mu_p, clipped, is_local, val
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _article_features(
     cl: np.ndarray,
     r: np.ndarray,
@@ -361,7 +362,7 @@ def _article_features(
     return a_cnt
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _thread_features(
     cl: np.ndarray,
     val: np.ndarray,
@@ -443,7 +444,7 @@ def _thread_features(
         dense[i, _SHARED_THREAD_MAX_IDF] = shared_max[i]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _topic_features(
     cl: np.ndarray,
     val: np.ndarray,
@@ -495,7 +496,7 @@ def _topic_features(
             dense[i, _TOPIC_THREAD] = (zt - zz[i]) / math.sqrt(max(zz[i] * others_sq, 1e-18))
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def thread_features(
     ids: np.ndarray,
     n_chunks: np.ndarray,
@@ -556,7 +557,7 @@ def thread_features(
     return text_decision, dense
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def logistic(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, intercept: float) -> np.ndarray:
     """P(off-topic) of a thread's comments: one pass instead of a few small numpy calls."""
     n, m = dense.shape
@@ -569,7 +570,7 @@ def logistic(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, interc
     return p
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def thread_probabilities(
     ids: np.ndarray,
     n_chunks: np.ndarray,

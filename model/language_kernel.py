@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-import numba
 import numpy as np
 
 from model.fasttext_kernel import FastTextArrays, _top_k, mean_hidden, ranked
+from model.jit import cached_njit
 
 # The tables cover the BMP and the SMP (every script in use, emoji): 128 k code points, built in
 # about 20 ms; beyond them are rare CJK extensions and tag characters, read by the Python path.
@@ -106,20 +106,20 @@ def char_tables(letter: str, arabic: str, unread: str, compat: str) -> CharTable
     return CharTables(classes, lower)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _non_space_end(w: np.ndarray, j: int, m: int, classes: np.ndarray) -> int:
     while j < m and not classes[w[j]] & SPACE:
         j += 1
     return j
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _then_non_space(w: np.ndarray, j: int, m: int, classes: np.ndarray, a: int, b: int, c: int) -> bool:
     """Whether ``w[j:j + 3]`` is ``a b c`` and a non-space follows it in ``w[:m]``."""
     return j + 3 < m and w[j] == a and w[j + 1] == b and w[j + 2] == c and not classes[w[j + 3]] & SPACE
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _url_end(w: np.ndarray, i: int, m: int, classes: np.ndarray) -> int:
     """Where ``https?://\\S+`` or ``www\\.\\S+`` at ``w[i]`` ends, or ``i``. After "https" only "://" can
     follow ("s" is no ":"), so the optional "s" needs no backtracking."""
@@ -132,7 +132,7 @@ def _url_end(w: np.ndarray, i: int, m: int, classes: np.ndarray) -> int:
     return i
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _noise_end(w: np.ndarray, i: int, m: int, classes: np.ndarray) -> int:
     """Where the match of ``_NOISE_RE`` (``https?://\\S+|www\\.\\S+|@\\w+|#|\\d+|[\\s\\x00]+``) at
     ``w[i]`` in ``w[:m]`` ends, or ``i`` when none starts there. The alternatives start with distinct
@@ -161,7 +161,7 @@ def _noise_end(w: np.ndarray, i: int, m: int, classes: np.ndarray) -> int:
     return i
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _denoise(w: np.ndarray, m: int, classes: np.ndarray, out: np.ndarray) -> int:
     """``_NOISE_RE.sub(" ", w[:m])`` into ``out``; returns its length."""
     o = 0
@@ -178,14 +178,14 @@ def _denoise(w: np.ndarray, m: int, classes: np.ndarray, out: np.ndarray) -> int
     return o
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _skip(buf: np.ndarray, p: int) -> int:
     """The UTF-8 character at ``buf[p]``'s end."""
     b = buf[p]
     return p + (1 if b < 0x80 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _decode(buf: np.ndarray, p: int) -> int:
     """The code point of the UTF-8 character at ``buf[p]`` (surrogates as Python's "surrogatepass")."""
     b = int(buf[p])
@@ -198,7 +198,7 @@ def _decode(buf: np.ndarray, p: int) -> int:
     return ((b & 0x07) << 18) | ((buf[p + 1] & 0x3F) << 12) | ((buf[p + 2] & 0x3F) << 6) | (buf[p + 3] & 0x3F)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _keep(
     buf: np.ndarray, p: int, end: int, classes: np.ndarray, kept: np.ndarray, nk: int, upto: int
 ) -> tuple[int, int]:
@@ -215,7 +215,7 @@ def _keep(
     return p, nk
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _clean(
     buf: np.ndarray,
     p: int,
@@ -258,7 +258,7 @@ def _clean(
     return n - s
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _utf8_line(text: np.ndarray, n: int, line: np.ndarray) -> int:
     """``(text + "\\n").encode("utf-8", "replace")`` into ``line`` (a lone surrogate: "?"); its length."""
     b = 0
@@ -289,7 +289,7 @@ def _utf8_line(text: np.ndarray, n: int, line: np.ndarray) -> int:
     return b + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _letters(text: np.ndarray, n: int, classes: np.ndarray, share: float) -> tuple[int, bool]:
     """How many letters ``text[:n]`` has, and whether its letters are mostly Arabic script (``share``
     of them or more, and an Arabic-script character at all)."""
@@ -307,7 +307,7 @@ def _letters(text: np.ndarray, n: int, classes: np.ndarray, share: float) -> tup
     return letters, any_arabic and arabic >= share * letters
 
 
-@numba.njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _detect_lines(
     buf: np.ndarray,
     lengths: np.ndarray,

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.errors import ConfigurationError, InputError, ModelError
@@ -137,3 +139,50 @@ StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
+
+
+async def require_queue(request: Request, state: StateDep, credentials: BearerDep) -> None:
+    """The token (none 401, a wrong one 403), then the store: with MODERATION_DO_NOT_STORE set there is
+    none (a verdict stored itself and copied its comment into feedback rows)."""
+    check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
+    if state.settings.do_not_store:
+        raise ApiError(
+            403,
+            "disabled",
+            "the review queue is disabled: MODERATION_DO_NOT_STORE is set, so no comment or verdict may "
+            "be stored",
+        )
+
+
+async def _require_token_of(request: Request) -> None:
+    await require_token(request, (await get_state(request)).settings, await _bearer(request))
+
+
+async def _require_token_or_key_of(request: Request) -> None:
+    settings = (await get_state(request)).settings
+    key, goog_key = request.query_params.get("key"), request.headers.get("x-goog-api-key")
+    await require_token_or_key(request, settings, await _bearer(request), key, goog_key)
+
+
+async def _require_queue_of(request: Request) -> None:
+    await require_queue(request, await get_state(request), await _bearer(request))
+
+
+# The dependencies that decide who may call a route, each run from the request alone. A route that
+# reads a JSON body (guards.JsonRoute) runs these first: without the token a caller learns 401, not what
+# the body should have been (415, 400, 422). FastAPI runs them again as dependencies (an HMAC each).
+AUTHENTICATION: dict[Callable[..., Any], Callable[[Request], Awaitable[None]]] = {
+    require_token: _require_token_of,
+    require_token_or_key: _require_token_or_key_of,
+    require_queue: _require_queue_of,
+}
+
+
+def authentication_of(dependant: Dependant) -> list[Callable[[Request], Awaitable[None]]]:
+    """The AUTHENTICATION checks among ``dependant``'s dependencies (at any depth), in FastAPI's order."""
+    checks = []
+    for sub in dependant.dependencies:
+        checks += authentication_of(sub)
+        if sub.call in AUTHENTICATION:
+            checks.append(AUTHENTICATION[sub.call])
+    return checks

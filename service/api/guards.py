@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
+from service.api.deps import authentication_of
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path
 from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
@@ -170,7 +171,8 @@ def quote_bare_keys(body: bytes) -> bytes:
 
 
 class JsonRoute(APIRoute):
-    """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it.
+    """An APIRoute whose JSON body is checked for media type and parsed safely before FastAPI sees it,
+    after the route's authentication (deps.AUTHENTICATION): a caller without the token gets 401 first.
 
     A subclass may set ``empty_body`` to the value an empty body stands for (with or without a
     Content-Type): Perspective's endpoints read it as an empty request message, as Google's do. With
@@ -188,8 +190,11 @@ class JsonRoute(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
+        authenticate = authentication_of(self.dependant)
 
         async def guarded(request: Request) -> Response:
+            for check in authenticate:  # who may call, before anything about the body
+                await check(request)
             if self.empty_body is not None and not without_bom(await request.body()).strip():
                 _declare_json(request)
                 request._body = b"{}"

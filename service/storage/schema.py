@@ -20,6 +20,7 @@ Tables:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -276,12 +277,21 @@ def check_encoding(conn: Connection) -> None:
         )
 
 
-def migrate(conn: Connection) -> tuple[int, int]:
-    """Bring the schema to SCHEMA_VERSION inside the caller's transaction; returns (from, to)."""
+@dataclass(frozen=True)
+class Migration:
+    before: int  # 0: no version recorded (a new database, or one from before versioning)
+    after: int
+    created: bool  # the database held none of the store's tables: a new store, not an upgrade
+
+
+def migrate(conn: Connection) -> Migration:
+    """Bring the schema to SCHEMA_VERSION inside the caller's transaction."""
     if conn.dialect.name == "postgresql":
         check_encoding(conn)
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{MIGRATION_TIMEOUT_S}s'")
         conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+    tables = inspect(conn)
+    created = not tables.has_table(schema_version.name) and not tables.has_table(_feedback_v1.name)
     schema_version.create(conn, checkfirst=True)
     found = current_version(conn)
     if found > SCHEMA_VERSION:
@@ -294,4 +304,4 @@ def migrate(conn: Connection) -> tuple[int, int]:
     for version in range(found + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](conn)
         conn.execute(insert(schema_version).values(version=version, applied_at=now))
-    return found, SCHEMA_VERSION
+    return Migration(found, SCHEMA_VERSION, created)

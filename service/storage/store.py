@@ -250,11 +250,15 @@ class Store:
 
     def migrate(self) -> tuple[int, int]:
         with self._tx("migrate the schema") as conn:
-            before, after = S.migrate(conn)
-        self.schema_version = after
-        if before != after:
-            log.warning("store %s: schema migrated from version %d to %d", self.describe(), before, after)
-        return before, after
+            done = S.migrate(conn)
+        self.schema_version = done.after
+        if done.created:
+            log.info("store %s: created at schema version %d", self.describe(), done.after)
+        elif done.before != done.after:
+            log.warning(
+                "store %s: schema migrated from version %d to %d", self.describe(), done.before, done.after
+            )
+        return done.before, done.after
 
     def ping(self) -> int:
         """The schema version, read from the database (for /readyz). StoreUnavailableError when

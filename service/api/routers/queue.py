@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from core.errors import InputError
-from service.api.deps import BearerDep, StateDep, check_queue_token
-from service.api.errors import ApiError
+from service.api.deps import StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.routers._common import errors
@@ -26,20 +25,6 @@ from service.api.scoring import json_response
 from service.api.state import AppState
 from service.storage import QueueQuery, Store
 from service.storage.store import MAX_PAGE
-
-
-async def require_queue(request: Request, state: StateDep, credentials: BearerDep) -> None:
-    """The token (none 401, a wrong one 403), then the store: with MODERATION_DO_NOT_STORE set there is
-    none (a verdict stored itself and copied its comment into feedback rows)."""
-    check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
-    if state.settings.do_not_store:
-        raise ApiError(
-            403,
-            "disabled",
-            "the review queue is disabled: MODERATION_DO_NOT_STORE is set, so no comment or verdict may "
-            "be stored",
-        )
-
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
 
@@ -150,13 +135,22 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
 async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
     """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
     none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
-    first verdict on an item wins; a later one gets 409 with the verdict that stands.
+    first verdict on an item wins; a later one gets 409 with the verdict that stands. An attribute
+    is one of the served model's or one the item was scored with (the model that queued it may have
+    had more).
 
     To correct a verdict (a mis-click), send the item's `revision` as last read: the new verdict and
     its feedback rows replace the old ones (training reads only the latest). If the item changed since
     (another correction came first), the answer is 409 with the item as it stands."""
-    known = _known_attributes(state)
-    attributes = None if body.attributes is None else [check_attribute(a, known) for a in body.attributes]
+    attributes = None
+    if body.attributes is not None:
+        known = _known_attributes(state)
+        if known and not set(body.attributes) <= set(known):
+            # The model that queued the item may have had attributes the served one lacks: a verdict
+            # on those is feedback all the same (training decides whether the attribute still exists).
+            queued = await state.run_store(lambda store: store.queue_item(item_id))
+            known = (*known, *(a for a in queued.scores if a not in known))
+        attributes = [check_attribute(a, known) for a in body.attributes]
     item = await state.run_store(
         lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from service.api import guards
+from tests.service.api.conftest import assert_error
 
 
 def test_a_body_goes_back_to_the_budget_when_its_answer_is_sent_not_after_the_memory_trim(monkeypatch):
@@ -82,3 +85,54 @@ def test_a_gzip_body_of_many_members_is_refused_before_it_costs_minutes(client):
     )
     with pytest.raises(zlib.error, match="members"):
         guards.inflate(b"".join(parts) + empty, wbits, 1000)
+
+
+# Every state-changing operation of the app. Those in TOKEN_FIRST take the token: without one they
+# answer 401 before anything about the body (a form body on :decide was 415, a malformed one 400 or
+# 422, so a caller without the token learned what the body should be). The rest need no token for what
+# they are asked here (queueing from comments:score is asked in the body; /batch's parts carry their own).
+TOKEN_FIRST = {
+    ("post", "/v1/articles:score?queue=true"),
+    ("post", "/v1/feedback"),
+    ("post", "/v1/queue/{item_id}:decide"),
+    ("post", "/v1/queue/{item_id}:undo"),
+    ("post", "/v1/models/{version}:activate"),
+    ("post", "/v1/admin/reload"),
+    ("post", "/v1alpha1/comments:suggestscore"),
+}
+NO_TOKEN = {
+    ("post", "/v1/comments:score"),
+    ("post", "/v1/articles:score"),
+    ("post", "/v1alpha1/comments:analyze"),
+    ("post", "/batch"),
+}
+BODIES = {
+    "form": ("application/x-www-form-urlencoded", b"verdict=reject"),
+    "malformed JSON": ("application/json", b"{not json"),
+    "JSON of the wrong shape": ("application/json", b'{"nonsense": [1, 2]}'),
+    "no content type": (None, b"{}"),
+    "plain text": ("text/plain", b"a page"),
+}
+
+
+def test_every_state_changing_operation_is_listed_with_whether_it_takes_the_token_first(client):
+    spec = client.get("/openapi.json").json()
+    operations = {
+        (method, path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("post", "put", "patch", "delete")
+    }
+    listed = {(method, path.split("?")[0]) for method, path in TOKEN_FIRST} | NO_TOKEN
+    assert operations == listed
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_authentication_is_decided_before_anything_about_the_body(client, method, path, body):
+    content_type, content = BODIES[body]
+    headers = {"content-type": content_type} if content_type else {}
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    response = client.request(method.upper(), url, content=content, headers=headers)
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"

@@ -445,6 +445,37 @@ def test_decide_returns_the_item_and_records_feedback_for_training(client, setti
     ]
 
 
+class _FewerAttributesLoader(Loader):
+    """The first model scores insult and off_topic, the next one (a reload) insult only."""
+
+    def __call__(self, model_dir):
+        self.loads += 1
+        return FakeScorer("fake-1") if self.loads == 1 else FakeScorer("fake-2", attributes=("insult",))
+
+
+def test_a_verdict_on_an_attribute_the_item_was_scored_with_is_stored_after_the_model_dropped_it(settings):
+    # Serving a model without off_topic refused the verdict on an item flagged off_topic by the model
+    # that queued it (422 "unknown attribute"), and the moderator's page ticks that box by default, so
+    # `r` failed until it was unticked. The item's own attributes are accepted: stored for retraining,
+    # where the trainer decides whether the attribute still exists.
+    with make_client(settings, _FewerAttributesLoader()) as client:
+        ids = queue_thread(client)
+        item = client.get(f"/v1/queue/{ids['c3']}", headers=auth()).json()
+        assert item["flagged_attributes"] == ["insult", "off_topic"]
+        assert client.post("/v1/admin/reload", headers=auth()).status_code == 200
+        assert client.get("/v1/model").json()["attributes"] == ["insult"]
+        url = f"/v1/queue/{ids['c3']}:decide"
+        assert_error(
+            client.post(url, json={"verdict": "reject", "attributes": ["spam"]}, headers=auth()), 422
+        )
+        r = client.post(
+            url, json={"verdict": "reject", "attributes": item["flagged_attributes"]}, headers=auth()
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["verdict_attributes"] == ["insult", "off_topic"]
+    assert stored_feedback(settings) == [("moron", a, 1, ids["c3"]) for a in ("insult", "off_topic")]
+
+
 def test_reject_with_an_empty_attribute_list_records_no_feedback(client, settings):
     ids = queue_thread(client)  # c1 reached review for insult; the moderator unticks it
     body = {"verdict": "reject", "attributes": []}

@@ -3,6 +3,7 @@ feedback, the review queue's filters and pagination, and the first-verdict-wins 
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from contextlib import contextmanager
@@ -69,6 +70,22 @@ def test_reopening_migrates_nothing_and_keeps_the_rows(store, target):
         assert [f.text for f in again.feedback()] == ["you moron"]
     finally:
         again.close()
+
+
+def test_a_new_store_is_created_at_info_and_only_an_upgrade_warns(target, caplog):
+    # A fresh store logged "schema migrated from version 0 to 8" as a WARNING on its first write:
+    # creating a store is routine (INFO); upgrading an existing older one still warns.
+    caplog.set_level(logging.INFO, logger=store_module.__name__)
+    store = Store.open(target)
+    with store.engine.begin() as conn:
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 7))
+    store.close()
+    Store.open(target).close()
+    name = store.describe()
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == store_module.__name__] == [
+        (logging.INFO, f"store {name}: created at schema version {S.SCHEMA_VERSION}"),
+        (logging.WARNING, f"store {name}: schema migrated from version 7 to {S.SCHEMA_VERSION}"),
+    ]
 
 
 def test_a_database_from_before_versioning_is_adopted_and_upgraded(target):
