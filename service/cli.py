@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import TextIO, cast
@@ -75,7 +76,7 @@ def _settings_error(exc: ValueError) -> str | None:
     from pydantic import ValidationError  # imported only on this error path
     from pydantic_settings import SettingsError
 
-    from service.settings import RefusedVariable, error_reason, variable_name
+    from service.settings import RefusedVariable, error_reason, set_variables, variable_name
 
     if isinstance(exc, SettingsError):
         # 'error getting value for field "cors_origins" from source "EnvSettingsSource"' (a value that is
@@ -90,11 +91,15 @@ def _settings_error(exc: ValueError) -> str | None:
         if not err["loc"]:  # a check of the whole object: its message names the variable
             parts.append(error_reason(err))
             continue
-        name = variable_name(err["loc"])
+        # Named as set: MODERATION_TOXICITY__REVIEW=0.95 (a check of toxicity as a whole was shown as
+        # MODERATION_TOXICITY={'review': '0.95', 'reject': 0.9}, a variable nobody set).
+        given = {name: shlex.quote(value) for name, value in set_variables(err["loc"]).items()}
+        given = given or {variable_name(err["loc"]): repr(err.get("input"))}
         if err["loc"][0] in SECRET_SETTINGS or isinstance(err.get("input"), RefusedVariable):
-            parts.append(f"{name} (value not shown): {error_reason(err)}")
+            named = " and ".join(given) + " (value not shown)"
         else:
-            parts.append(f"{name}={_hide_password(repr(err.get('input')))}: {error_reason(err)}")
+            named = " and ".join(f"{name}={_hide_password(value)}" for name, value in given.items())
+        parts.append(f"{named}: {error_reason(err)}")
     return "invalid setting " + "; ".join(parts)
 
 

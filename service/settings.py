@@ -680,10 +680,32 @@ SERVE_ONLY_SETTINGS = frozenset(
 )
 
 
+# The thresholds decide: `moderate serve`, `score` and `report` stop on a value refused in one, while
+# `parse` and `train`, which decide nothing, warn and go on (as for SERVE_ONLY_SETTINGS).
+DECISION_SETTINGS = frozenset({*THRESHOLD_ATTRIBUTES, "language_thresholds"})
+DECIDING_COMMANDS = frozenset({"score", "report"})
+
+
 def variable_name(loc: tuple[int | str, ...]) -> str:
     """The environment variable of a setting error's location: ("toxicity", "review") ->
     MODERATION_TOXICITY__REVIEW."""
     return "MODERATION_" + NESTED_DELIMITER.join(str(p) for p in loc).upper()
+
+
+def set_variables(loc: tuple[int | str, ...]) -> dict[str, str]:
+    """The MODERATION_* variables that set the value at a setting error's location, each with its value
+    as given: one naming the location or a part above it (MODERATION_TOXICITY for toxicity.review), and
+    the ones naming its parts (MODERATION_TOXICITY__REVIEW for a check of toxicity as a whole, whose
+    input is that variable merged with the other step's default). Empty: not set by a variable."""
+    wanted = [str(part).lower() for part in loc]
+    found = {}
+    for name, value in sorted(os.environ.items()):
+        prefix, _, rest = name.partition("_")
+        path = rest.lower().split(NESTED_DELIMITER)
+        common = min(len(path), len(wanted))
+        if prefix.upper() == "MODERATION" and rest and path[:common] == wanted[:common]:
+            found[name] = value
+    return found
 
 
 def error_reason(err: Mapping[str, Any]) -> str:
@@ -695,29 +717,32 @@ def error_reason(err: Mapping[str, Any]) -> str:
 def command_settings(command: str) -> Settings:
     """The settings of `moderate COMMAND`, one that neither serves nor writes to the store (parse,
     report, score, train): a value `moderate serve` refuses in a setting only serve reads
-    (SERVE_ONLY_SETTINGS) is one warning line naming the variables (never their values), so the operator
-    learns of it before serving, and such a setting keeps its default here. Any other refused value
-    stops the command, as Settings() does."""
+    (SERVE_ONLY_SETTINGS), or the commands that decide refuse in a threshold (DECISION_SETTINGS) for
+    one that decides nothing, is one warning line naming the variables (never their values), so the
+    operator learns of it before serving, and such a setting keeps its default here. Any other refused
+    value stops the command, as Settings() does."""
     from pydantic import ValidationError
 
+    unused = SERVE_ONLY_SETTINGS | (DECISION_SETTINGS if command not in DECIDING_COMMANDS else frozenset())
     try:
         return Settings()
     except ValidationError as exc:
         if exc.title != "Settings":
             raise
         errors = exc.errors(include_url=False)
-        if not all(err["loc"] and err["loc"][0] in SERVE_ONLY_SETTINGS for err in errors):
+        if not all(err["loc"] and err["loc"][0] in unused for err in errors):
             raise
     problems = "; ".join(
-        f"{variable_name(err['loc'])} (value not shown): {error_reason(err)}" for err in errors
+        f"{' and '.join(set_variables(err['loc']) or [variable_name(err['loc'])])} (value not shown): "
+        f"{error_reason(err)}"
+        for err in errors
     )
-    log.warning(
-        "invalid setting %s; `moderate %s` does not use it, `moderate serve` refuses to start with it",
-        problems,
-        command,
-    )
-    unused = {str(err["loc"][0]) for err in errors}
-    return Settings(**{name: Settings.model_fields[name].get_default() for name in unused})
+    refusing = "`moderate serve` refuses to start with it"
+    if any(err["loc"][0] in DECISION_SETTINGS for err in errors):
+        refusing = "`moderate serve`, `moderate report` and `moderate score` refuse it"
+    log.warning("invalid setting %s; `moderate %s` does not use it, %s", problems, command, refusing)
+    refused = {str(err["loc"][0]) for err in errors}
+    return Settings(**{name: Settings.model_fields[name].get_default() for name in refused})
 
 
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.

@@ -227,7 +227,9 @@ def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
             started = [i for i, line in enumerate(lines) if re.search(r"\bserve\b.*&$", line)]
             for i in started:
                 call = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("curl")), None)
-                waits = [line for line in lines[i + 1 : call] if re.match(r"(until|while|for)\b.*readyz", line)]
+                waits = [
+                    line for line in lines[i + 1 : call] if re.match(r"(until|while|for)\b.*readyz", line)
+                ]
                 if call is not None and not waits:
                     unwaited.append((page.name, lines[i]))
     assert not unwaited, unwaited

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.settings import SERVE_ONLY_SETTINGS, Limits, Settings
+from service.settings import SERVE_ONLY_SETTINGS, THRESHOLD_ATTRIBUTES, Limits, Settings
 
 
 def test_perspective_alias_targets_are_case_insensitive():
@@ -804,3 +804,83 @@ def test_a_bad_setting_a_command_uses_still_stops_it(monkeypatch):
     monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "0")
     with pytest.raises(ValidationError, match="max_page_bytes"):
         command_settings("parse")
+
+
+def _refusal(monkeypatch, env: dict[str, str]) -> str:
+    from service.cli import _settings_error
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    message = _settings_error(caught.value)
+    assert message is not None
+    return message
+
+
+def _steps_out_of_order(attribute: str) -> dict[str, str]:
+    """Variables that put ``attribute``'s review step above its reject step, with its other default."""
+    default = Settings.model_fields[attribute].get_default()
+    prefix = f"MODERATION_{attribute.upper()}__"
+    if default.reject is not None:
+        return {prefix + "REVIEW": "0.95"}
+    if default.review is not None:
+        return {prefix + "REJECT": "0.01"}
+    return {prefix + "REVIEW": "0.5", prefix + "REJECT": "0.1"}
+
+
+# `MODERATION_TOXICITY__REVIEW=0.95 moderate parse ...` said "invalid setting MODERATION_TOXICITY=
+# {'review': '0.95', 'reject': 0.9}: ...": a variable nobody set, its value merged with a default.
+@pytest.mark.parametrize("attribute", THRESHOLD_ATTRIBUTES)
+def test_a_threshold_out_of_order_names_the_variables_that_were_set(attribute, monkeypatch):
+    env = _steps_out_of_order(attribute)
+    message = _refusal(monkeypatch, env)
+    for name, value in env.items():
+        assert f"{name}={value}" in message, message
+    assert f"MODERATION_{attribute.upper()}=" not in message, message
+    assert "is above reject" in message and "'reject'" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("env", "shown"),
+    [
+        ({"MODERATION_TOXICITY": '{"review": 0.95}'}, """MODERATION_TOXICITY='{"review": 0.95}'"""),
+        (
+            {"MODERATION_LANGUAGE_THRESHOLDS": '{"fr": {"toxicity": {"review": 0.95}}}'},
+            """MODERATION_LANGUAGE_THRESHOLDS='{"fr": {"toxicity": {"review": 0.95}}}'""",
+        ),
+        (
+            {"MODERATION_LANGUAGE_THRESHOLDS__FR": '{"toxicity": {"review": 0.95}}'},
+            """MODERATION_LANGUAGE_THRESHOLDS__FR='{"toxicity": {"review": 0.95}}'""",
+        ),
+        (
+            {"MODERATION_LIMITS__MAX_PAGE_BYTES": "999999999999"},
+            "MODERATION_LIMITS__MAX_PAGE_BYTES=999999999999",
+        ),
+    ],
+)
+def test_a_refused_setting_shows_the_variable_as_it_was_set(env, shown, monkeypatch):
+    # MODERATION_LANGUAGE_THRESHOLDS='{"fr": ...}' was shown as Python's repr of what it became
+    # ({'fr': {'toxicity': ...}}), and MODERATION_LIMITS__MAX_PAGE_BYTES as MODERATION_LIMITS={...}.
+    message = _refusal(monkeypatch, env)
+    assert shown in message, message
+
+
+def test_a_threshold_is_a_warning_for_parse_but_stops_the_commands_that_decide(monkeypatch, caplog):
+    # `moderate parse` decides nothing (it only reads pages): a threshold out of order stopped it all the
+    # same. `moderate score` and `moderate report` decide with the thresholds, so it stops them.
+    import logging
+
+    from service.settings import command_settings
+
+    monkeypatch.setenv("MODERATION_TOXICITY__REVIEW", "0.95")
+    for command in ("score", "report"):
+        with pytest.raises(ValidationError, match="toxicity"):
+            command_settings(command)
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert settings.toxicity == Settings.model_fields["toxicity"].get_default()
+    [record] = caplog.records
+    line = record.getMessage()
+    assert "MODERATION_TOXICITY__REVIEW" in line and "moderate parse" in line, line
+    assert "moderate score" in line and "moderate serve" in line, line
