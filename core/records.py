@@ -13,14 +13,51 @@ Verdict = Literal["approve", "review", "reject"]
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """Words a comment quotes from another ("NAME wrote: ...", "> ..." lines): ``text[start:end]`` of
+    the comment, with the quoted author when the quote names one."""
+
+    start: int
+    end: int
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
-    """One reader comment as found on a page."""
+    """One reader comment as found on a page.
+
+    ``text`` is the comment as the page shows it, quotes included; ``quotes`` marks the quoted parts,
+    and ``own_text`` is the rest: the reader's own words, which are what gets scored.
+    """
 
     text: str
     author: str | None = None
     posted_at: str | None = None  # ISO 8601 when the page's date could be read
     posted_raw: str | None = None  # the date exactly as the page wrote it
     parent: int | None = None  # index of the comment replied to, when the page shows it
+    quotes: tuple[Quote, ...] = ()
+
+    @property
+    def own_text(self) -> str:
+        """The text without its quotes (the whole text when it quotes nothing)."""
+        if not self.quotes:
+            return self.text
+        parts, at = [], 0
+        for q in self.quotes:
+            parts.append(self.text[at : q.start])
+            at = q.end
+        parts.append(self.text[at:])
+        return "\n".join(p.strip("\n") for p in parts if p.strip())
+
+    def quoted_texts(self) -> list[str]:
+        return [self.text[q.start : q.end] for q in self.quotes]
+
+    def quotes_shown(self) -> list[dict[str, Any]]:
+        """The quotes as the outputs show them: span of ``text``, quoted author, quoted words."""
+        return [
+            {"start": q.start, "end": q.end, "author": q.author, "text": self.text[q.start : q.end]}
+            for q in self.quotes
+        ]
 
 
 @dataclass(frozen=True, slots=True)

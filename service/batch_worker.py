@@ -39,7 +39,8 @@ def page_rows(
         return [{"kind": "page", "source": source, "title": article.title, "comments": 0}]
     counts["pages_with_comments"] += 1
     ctx = ArticleContext(title=article.title or "", body=article.body)
-    scores = get_scorer(config).score([c.text for c in article.comments], ctx)
+    # A quote is the quoted author's words: the reply is scored on its own.
+    scores = get_scorer(config).score([c.own_text for c in article.comments], ctx)
     rows = []
     for i, (comment, s) in enumerate(zip(article.comments, scores, strict=True)):
         row: dict[str, Any] = {
@@ -50,6 +51,7 @@ def page_rows(
             "author": comment.author,
             "posted_at": comment.posted_at,
             "text": comment.text,
+            "quotes": comment.quotes_shown(),
         }
         row.update(decision_fields(s, config, counts))
         rows.append(row)

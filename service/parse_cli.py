@@ -78,6 +78,7 @@ def article_json(article: Any) -> dict[str, Any]:
                 "posted_at": c.posted_at,
                 "posted_raw": c.posted_raw,
                 "text": c.text,
+                "quotes": c.quotes_shown(),
                 "parent": c.parent,
             }
             for c in article.comments

@@ -107,7 +107,7 @@ def report_article(
         out.write("  (no reader comments on this page)\n\n")
         return
     ctx = ArticleContext(title=article.title or "", body=article.body)
-    texts = [c.text for c in article.comments]
+    texts = [c.own_text for c in article.comments]  # a quote is the quoted author's words, not theirs
     all_scores = scorer.score(texts, ctx)
     thresholds = settings.thresholds()
     flagged = [
@@ -124,7 +124,11 @@ def report_article(
         when = comment.posted_at or comment.posted_raw or "time unknown"
         reply = f", reply to #{comment.parent + 1}" if comment.parent is not None else ""
         out.write(f"\n  #{i + 1} {comment.author or '(anonymous)'} - {when}{reply}\n")
-        out.write(textwrap.indent(textwrap.fill(f'"{first_words(comment.text)}"', 72), "     ") + "\n")
+        for quote in comment.quotes:
+            quoting = f"quoting {quote.author}: " if quote.author else "quoting: "
+            said = first_words(comment.text[quote.start : quote.end])
+            out.write(textwrap.indent(textwrap.fill(f'> {quoting}"{said}"', 72), "     ") + "\n")
+        out.write(textwrap.indent(textwrap.fill(f'"{first_words(texts[i])}"', 72), "     ") + "\n")
         language = scores.language or "und"
         judged = judged_language(scores)  # an undetermined comment's thread's, guessed or English
         if judged != language:

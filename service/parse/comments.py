@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
@@ -404,7 +405,7 @@ def _reply_markers(comments: list[Comment], header_reply_to: dict[int, str]) -> 
                 if parent is None:  # "@Daniel" for "Daniel Lemire": match on the first name
                     parent = next((k for a, k in latest.items() if a.split()[0] == key), None)
                 if parent is not None:
-                    c = Comment(c.text, c.author, c.posted_at, c.posted_raw, parent)
+                    c = replace(c, parent=parent)
         out.append(c)
         if c.author:
             latest[c.author.casefold()] = i

@@ -55,6 +55,7 @@ from service.parse.lines import (
 )
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
+from service.parse.quotes import Paragraph, mark_quotes, paragraphs
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
 from service.parse.undated import _add_dateless_headers, _authored_headers, _listed_headers, _undated_headers
@@ -448,10 +449,13 @@ def _comments(
         seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),
         # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
         avatar_at={h.start for h, _ in blocks if not lines[h.start].blank_before},
+        dom_depth=dom_depth,
     )
     comments: list[Comment] = []
+    layouts: list[list[Paragraph]] = []  # per comment, its paragraphs: where a quote can end
     for k, (h, body_idx) in enumerate(blocks):
-        text, footer_raw = _block_text(lines, h, body_idx, role, ctx)
+        text, footer_raw, paras = _block_text(lines, h, body_idx, role, ctx)
+        layouts.append(paras)
         d = lines[h.anchor].date  # None for a header that shows no date
         raw = d.raw if d is not None and d.kind != "cue" else ""
         if not raw and footer_raw is not None:
@@ -474,7 +478,7 @@ def _comments(
     reply_to = header_reply_to if len(blocks) == len(sec.headers) else {}
     for k, name in block_reply_to.items():
         reply_to.setdefault(k, name)
-    return _reply_markers(comments, reply_to)
+    return mark_quotes(_reply_markers(comments, reply_to), layouts)
 
 
 @dataclass(slots=True)
@@ -482,12 +486,14 @@ class _BlockContext:
     profile: set[int]
     seen_on_page: Counter[str]
     avatar_at: set[int]
+    dom_depth: bool = False  # HTML: every line is a block of its own, its indent the DOM's nesting
 
 
 def _block_text(
     lines: list[_Line], h: _Header, body_idx: list[int], role: list[str | None], ctx: _BlockContext
-) -> tuple[str, str | None]:
-    """One comment's text, and the raw time of a footer stamp when it has one; marks its lines' roles."""
+) -> tuple[str, str | None, list[Paragraph]]:
+    """One comment's text, the raw time of a footer stamp when it has one, and the text's paragraphs;
+    marks its lines' roles."""
     for j in range(h.start, h.end + 1):
         role[j] = "header"
     footer_raw = None
@@ -498,18 +504,22 @@ def _block_text(
         footer_raw = lines[stamp].date.raw  # type: ignore[union-attr]
         body_idx = [j for j in body_idx if j != stamp]
     text_lines: list[str] = []
+    kept: list[int] = []
     for j in body_idx:
         r = _comment_line_role(lines, j, menu, ctx)
         role[j] = r
         if r == "text":
             text_lines.append(_strip_chrome(lines[j].text))
+            kept.append(j)
     if not text_lines:
         # "+1" reads as a vote counter; as a comment's only line it is what the reader wrote.
         plus = [j for j in body_idx if role[j] == "comment chrome" and _PLUS_ONE.fullmatch(lines[j].text)]
         if len(plus) == 1:
             role[plus[0]] = "text"
             text_lines.append(lines[plus[0]].text)
-    return "\n".join(text_lines).strip(), footer_raw
+            kept.append(plus[0])
+    shape = [(lines[j].blank_before, lines[j].indent) for j in kept]
+    return "\n".join(text_lines).strip(), footer_raw, paragraphs(text_lines, shape, each_line=ctx.dom_depth)
 
 
 # Every match of _TRAILING_CHROME ends the line with one of these ($ also matches before a final "\n"):

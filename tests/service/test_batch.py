@@ -193,6 +193,7 @@ def test_comment_rows_have_the_documented_fields(local_run):
             "author",
             "posted_at",
             "text",
+            "quotes",
             "scores",
             "context",
             "decision",

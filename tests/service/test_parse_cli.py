@@ -41,6 +41,7 @@ def test_parse_prints_one_json_object_in_the_issue_shape():
         "posted_at": "2017-05-17T15:17:00",
         "posted_raw": "17 May 2017, 15:17",
         "text": "so why was the conversation taped?",
+        "quotes": [],  # the quoted blocks of the text (none here), docs/parser.md
         "parent": None,
     }
     assert all(set(d) == {"text", "reason"} for d in out["dropped"])

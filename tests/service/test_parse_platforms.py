@@ -493,3 +493,72 @@ def test_discourses_more_replies_footer_is_no_part_of_the_last_post(footer: str)
     art = parse_page(page, fmt="text")
     assert [c.text.split("\n")[-1] for c in art.comments] == TEXTS
     assert any(d.text == footer for d in art.dropped)
+
+
+QUOTED_INSULT = "Only an idiot would ride a bike there, you are all idiots."
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt", "lynx.txt", "html2text.txt"])
+def test_a_quoted_post_is_marked_as_a_quote_and_gives_the_parent(fmt: str) -> None:
+    """A forum reply quoting a post keeps "NAME wrote: ↑DATE QUOTED WORDS" at the start of its text
+    (phpBB's <blockquote><cite>): the quoted words read as the replier's and the reply had no parent.
+    The text stays as the page shows it; the quote is marked, and its author's post is the parent."""
+    art = parse_file(PLATFORMS / f"phpbb_quotes.{fmt}")
+    assert [c.author for c in art.comments] == ["lena_park", "bikebob", "kai_r", "dana_wells"]
+    assert [c.parent for c in art.comments] == [None, 0, None, 2]
+    assert [[q.author for q in c.quotes] for c in art.comments] == [[], ["lena_park"], [], ["kai_r"]]
+    reply = art.comments[3]
+    assert reply.text.startswith(reply.text[reply.quotes[0].start : reply.quotes[0].end])
+    assert QUOTED_INSULT in " ".join(reply.quoted_texts()[0].split())
+    assert reply.own_text == "Please keep it civil, calling people names helps nobody."
+    assert art.comments[1].own_text == "Same for me, and it feels much safer at the roundabout."
+    assert art.comments[2].own_text == art.comments[2].text == QUOTED_INSULT
+
+
+@pytest.mark.parametrize(
+    ("quote", "author"),
+    [
+        ("Lena Park wrote:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
+        ("Zitat von Lena Park:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
+        ("Lena Park a écrit :\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
+        ("Lena Park said:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
+        ("Lena Park schrieb:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
+        ("> The new lane is great,\n> my commute is ten minutes shorter now.", None),
+    ],
+)
+def test_quote_headers_of_other_forums(quote: str, author: str | None) -> None:
+    """The same shape on other forums and comment systems: "NAME wrote:" / "Zitat von NAME" / "NAME a
+    écrit :" / "NAME schrieb:" / XenForo's "NAME said:" over the quoted words, and "> " lines in text
+    dumps."""
+    page = ARTICLE + (
+        "2 Comments\n\n"
+        f"Lena Park • 3 hours ago\n{TEXTS[0]}\nReply • Share\n\n"
+        f"bikebob • 2 hours ago\n{quote}\n\n{TEXTS[1]}\nReply • Share\n"
+    )
+    art = parse_page(page, fmt="text")
+    reply = art.comments[1]
+    assert [q.author for q in reply.quotes] == [author]
+    assert reply.own_text == TEXTS[1]
+    assert reply.parent == (0 if author else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My dad said:\nNever ride without lights.\n\nHe was right, and the lane is well lit.",
+        "Lena Park says: the lane is great.\n\nThat matches what our neighbours told us.",
+        "I think that the council wrote: nothing at all about the hospital.\n\nStill waiting.",
+        "Lena Park wrote:\nThe new lane is great, my commute is ten minutes shorter now.",
+    ],
+)
+def test_said_in_a_sentence_is_no_quote(text: str) -> None:
+    """ "said:" about someone not in the thread, "says:" running on into the sentence, a long subject
+    before "wrote:", and a comment that is only a quote keep the whole text as the reader's own."""
+    page = ARTICLE + (
+        "2 Comments\n\n"
+        f"Lena Park • 3 hours ago\n{TEXTS[0]}\nReply • Share\n\n"
+        f"bikebob • 2 hours ago\n{text}\nReply • Share\n"
+    )
+    reply = parse_page(page, fmt="text").comments[1]
+    assert reply.quotes == ()
+    assert reply.own_text == reply.text

@@ -17,6 +17,8 @@ from service.report import first_words, report_article, write_report
 from service.settings import Settings
 from tests.fakes import FakeScorer
 
+PLATFORMS = Path(__file__).resolve().parent / "platforms"
+
 ARTICLE = Article(
     source="inline.html",
     format="html",
@@ -511,3 +513,16 @@ def test_the_footer_s_counts_match_the_lines_above(tmp_path: Path):
     unreported = text.count(": not reported: ") + text.count(": skipped: ")
     assert (failures, unreadable, unreported) == (2, 2, 2), text
     assert f"; {unreadable} file(s) could not be read, {unreported} not reported (above: why)." in text
+
+
+def test_a_quoted_insult_does_not_raise_the_quoting_replys_score():
+    """dana_wells quotes kai_r's insult to object to it (phpBB's "kai_r wrote: ↑DATE ..." block): the
+    reply was scored with the quoted words as its own (the fake scorer's insult 0.20; the shipped model
+    0.68, a "review"). Only the reader's own words are scored; the quote is shown as a quote."""
+    text = render(parse_file(PLATFORMS / "phpbb_quotes.html"))
+    reply = text[text.index("#4 dana_wells") :]
+    assert '> quoting kai_r: "kai_r wrote:' in reply
+    assert '"Please keep it civil, calling people names helps nobody."' in reply
+    assert "insult 0.00" in reply and "-> REJECT" not in reply
+    quoted = text[text.index("#3 kai_r") : text.index("#4 dana_wells")]
+    assert "insult 0.50" in quoted  # the insult still counts, once: for the one who wrote it

@@ -113,7 +113,7 @@ async def score_article(
         article = await run_in_threadpool(
             state.parse_page, data, source=source or "<request>", fmt=fmt, limits=settings.limits
         )
-        texts = [c.text for c in article.comments]
+        texts = [c.own_text for c in article.comments]  # a quote is the quoted author's words, not theirs
         if queue:
             queueing.check_queue_size(texts, state)
         context = ArticleContext(title=article.title or "", body=article.body)
@@ -140,6 +140,8 @@ async def score_article(
             "posted_raw": c.posted_raw,
             "parent": c.parent,
             "text": c.text,
+            "quotes": c.quotes_shown(),
+            "own_text": c.own_text,
             **r,
         }
         for i, (c, r) in enumerate(zip(article.comments, results, strict=True))

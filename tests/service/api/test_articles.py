@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -288,3 +289,16 @@ def test_pages_waiting_for_the_parser_are_bounded_so_comments_keep_their_slots(s
             release.set()
         assert parsing.result(timeout=30).status_code == 200
         assert waiting.result(timeout=30).status_code == 200
+
+
+def test_a_quoted_insult_is_shown_as_a_quote_and_not_scored_as_the_replys(client):
+    """A reply quoting an insult to object to it: the answer keeps the text as the page shows it,
+    lists the quote (span, author, words), and scores the reply's own words only."""
+    page = Path(__file__).resolve().parents[1] / "platforms" / "phpbb_quotes.html"
+    body = client.post(URL, content=page.read_bytes(), headers={"content-type": "text/html"}).json()
+    insult, reply = body["comments"][2], body["comments"][3]
+    assert reply["parent"] == 2 and reply["text"].startswith("kai_r wrote:")
+    [quote] = reply["quotes"]
+    assert quote["author"] == "kai_r" and quote["text"] == reply["text"][quote["start"] : quote["end"]]
+    assert reply["own_text"] == "Please keep it civil, calling people names helps nobody."
+    assert reply["scores"]["insult"] == 0.0 < insult["scores"]["insult"]

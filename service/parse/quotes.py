@@ -1,0 +1,170 @@
+"""Quoted blocks inside a comment: a reply that quotes another comment keeps the quoted words in its
+text ("NAME wrote: ...", "Zitat von NAME", "Quote:", html2text's "> " lines). Forums and comment
+systems of every kind draw a quote as a <blockquote> headed by such a line (phpBB, vBulletin, XenForo,
+Discourse, SMF, MyBB); every text rendering keeps the quote a paragraph of its own, before the reply's
+words. Finding the quote keeps its words out of the replier's scores and gives the reply its parent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import NamedTuple
+
+from core.records import Comment, Quote
+
+_NAME = r"[^\s:>\"“«][^:\n.!?,;]{0,40}?"
+# "NAME wrote:" in the languages of the other tables, "Zitat von NAME", "Quote from NAME", a bare
+# "Quote:". The name comes first or after the cue; either way the line opens the paragraph.
+_CUES_AFTER = (
+    r"wrote|writes|has written|schrieb|hat geschrieben|a écrit|ha scritto|escribió|escreveu|schreef|skrev"
+    r"|napisał"
+)
+_CUES_BEFORE = r"zitat von|quote from|quoting|originally posted by|citation de|cita de"
+_HEADER = re.compile(
+    rf"(?:(?P<name>{_NAME})\s+(?P<cue>{_CUES_AFTER}|said|says|sagte)\s*:"
+    rf"|(?:{_CUES_BEFORE})\s+(?P<after>{_NAME})\s*(?::|\n|$|\s(?:on|am|le|il|el)\s)"
+    r"|(?:quote|zitat|citation|cita|citaat)\s*:)",
+    re.I,
+)
+# "said:" also opens a sentence ("My dad said: ..."): a quote only when it names an earlier commenter
+# and stands alone on its line, as XenForo's "NAME said:" does.
+_WEAK_CUES = frozenset({"said", "says", "sagte"})
+# A name is at most this many words: more is a sentence that happens to hold "wrote:".
+_MAX_NAME_WORDS = 3
+# After its header, a paragraph with at most this many words (the quote's date, "↑") is the header
+# alone: the quoted words are the next paragraph.
+_HEADER_ONLY_WORDS = 3
+# "by NAME (123) writes:" is a post's own header (Slashdot), left inside the comment above when the
+# parser missed it: no quote, and its words stay that comment's.
+_BYLINE = re.compile(r"by\s", re.I)
+_QUOTED_LINE = re.compile(r">(?:\s|$)")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+class Paragraph(NamedTuple):
+    """A run of a comment's text lines: ``text[start:end]``, and the indent of its first line."""
+
+    start: int
+    end: int
+    indent: int
+
+
+def paragraphs(text_lines: list[str], shape: list[tuple[bool, int]], *, each_line: bool) -> list[Paragraph]:
+    """The paragraphs of ``"\\n".join(text_lines).strip()``: a blank line or a change of indent starts
+    one; `shape` is each line's (blank line above, indent). `each_line`: HTML, where every line is a
+    block (a <blockquote>'s lines are nested one deeper than the reply's)."""
+    joined = "\n".join(text_lines)
+    lead = len(joined) - len(joined.lstrip())
+    size = len(joined.strip())
+    out: list[Paragraph] = []
+    at, prev = -lead, None
+    for line, (blank, indent) in zip(text_lines, shape, strict=True):
+        start, end = max(at, 0), min(at + len(line.rstrip()), size)
+        at += len(line) + 1
+        if end <= start:
+            continue
+        if out and not each_line and not blank and prev == indent:
+            out[-1] = out[-1]._replace(end=end)
+        else:
+            out.append(Paragraph(start, end, indent))
+        prev = indent
+    return out
+
+
+def _header(para: str, authors: Mapping[str, Sequence[str]]) -> tuple[re.Match[str], str | None] | None:
+    """The quote header opening `para`, and the name it gives; None when it opens no quote."""
+    m = _HEADER.match(para)
+    if m is None:
+        return None
+    name = (m["name"] or m["after"] or "").strip() or None
+    if name is not None and (len(name.split()) > _MAX_NAME_WORDS or _BYLINE.match(name)):
+        return None
+    cue = (m["cue"] or "").lower()
+    alone = len(_WORD.findall(para[m.end() :].split("\n", 1)[0])) <= _HEADER_ONLY_WORDS
+    if cue in _WEAK_CUES and (name is None or name.casefold() not in authors or not alone):
+        return None
+    return m, name
+
+
+def _repeats(para: str, said: Sequence[str]) -> bool:
+    key = " ".join(para.split())
+    return bool(key) and any(key in " ".join(t.split()) for t in said)
+
+
+def find_quotes(text: str, paras: list[Paragraph], authors: Mapping[str, Sequence[str]]) -> tuple[Quote, ...]:
+    """The quoted blocks of a comment's text; `authors` maps the earlier commenters' casefolded names
+    to the texts of their comments. Nothing when the quotes would be the whole comment (then it quotes no one:
+    a comment that is only a quote is still someone's words on the page)."""
+    base = min((p.indent for p in paras), default=0)
+    quotes: list[Quote] = []
+    i = 0
+    while i < len(paras):
+        para = text[paras[i].start : paras[i].end].strip()
+        if _QUOTED_LINE.match(para):
+            j = i
+            while j + 1 < len(paras) and _QUOTED_LINE.match(
+                text[paras[j + 1].start : paras[j + 1].end].strip()
+            ):
+                j += 1
+            found = _header(para.lstrip("> "), authors)
+            quotes.append(Quote(paras[i].start, paras[j].end, found[1] if found else None))
+            i = j + 1
+            continue
+        found = _header(para, authors)
+        if found is None:
+            i += 1
+            continue
+        j = i
+        if paras[i].indent > base:  # an indented quote (w3m, HTML's nesting) ends where its indent does
+            while j + 1 < len(paras) and paras[j + 1].indent >= paras[i].indent:
+                j += 1
+        elif len(_WORD.findall(para[found[0].end() :])) <= _HEADER_ONLY_WORDS:
+            # The header alone ("NAME wrote:", maybe its date under it): the quote is what follows,
+            # and every further paragraph the named author wrote above.
+            while (
+                j + 1 < len(paras)
+                and len(_WORD.findall(text[paras[j + 1].start : paras[j + 1].end])) <= _HEADER_ONLY_WORDS
+            ):
+                j += 1
+            j = min(j + 1, len(paras) - 1)
+            said = authors.get(found[1].casefold(), ()) if found[1] else ()
+            while j + 1 < len(paras) and _repeats(text[paras[j + 1].start : paras[j + 1].end], said):
+                j += 1
+        quotes.append(Quote(paras[i].start, paras[j].end, found[1]))
+        i = j + 1
+    if not quotes:
+        return ()
+    own = Comment(text, quotes=tuple(quotes)).own_text
+    return tuple(quotes) if _WORD.search(own) else ()
+
+
+def _quoted_comment(comments: list[Comment], candidates: list[int], quoted: str) -> int:
+    """Of an author's earlier comments, the one whose words the quote repeats; else the latest."""
+    words = set(_WORD.findall(quoted.casefold()))
+    best = max(
+        candidates, key=lambda k: (len(words & set(_WORD.findall(comments[k].own_text.casefold()))), k)
+    )
+    return best
+
+
+def mark_quotes(comments: list[Comment], layouts: list[list[Paragraph]]) -> list[Comment]:
+    """Each comment with its quotes marked; a reply not yet threaded gets the quoted author's comment
+    above (the one whose words it quotes, else the latest) as its parent."""
+    out: list[Comment] = []
+    by_author: dict[str, list[int]] = {}  # per casefolded name, the author's comments so far
+    said: dict[str, list[str]] = {}  # and their texts
+    for i, (c, paras) in enumerate(zip(comments, layouts, strict=True)):
+        quotes = find_quotes(c.text, paras, said)
+        if quotes:
+            c = replace(c, quotes=quotes)
+            q = next((q for q in quotes if q.author), None)
+            candidates = by_author.get(q.author.casefold(), []) if q and q.author else []
+            if c.parent is None and candidates and q is not None and q.author != c.author:
+                c = replace(c, parent=_quoted_comment(out, candidates, c.text[q.start : q.end]))
+        out.append(c)
+        if c.author:
+            by_author.setdefault(c.author.casefold(), []).append(i)
+            said.setdefault(c.author.casefold(), []).append(c.text)
+    return out
