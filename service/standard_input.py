@@ -12,7 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from core.errors import DecodeError, EmptyInputError, TooLargeError
-from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_rest_of_line
+from service.batch_jsonl import (
+    MAX_JSONL_LINE_BYTES,
+    is_blank_line,
+    reads_as_json_lines,
+    skip_rest_of_line,
+)
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
@@ -116,12 +121,15 @@ def read_input(
 
 def _export_lines(stream: BinaryIO, max_lines: int) -> Iterator[bytes]:
     """The lines after an export's first, to at most one past `max_lines` in all; a line over
-    MAX_JSONL_LINE_BYTES as its first bytes (read past the rest: still over the bound, one error row)."""
+    MAX_JSONL_LINE_BYTES as its first bytes (read past the rest: still over the bound, one error row).
+    Blank lines past `max_lines` are read past, not kept, to the first that is not: as in a file, only
+    such a line makes the export over the limit (one blank line there ended the export unrefused)."""
     n = 1
-    while n <= max_lines:
+    while True:
         try:
             raw = stream.readline(MAX_JSONL_LINE_BYTES + 1)
-            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
+            oversized = len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n")
+            if oversized:
                 skip_rest_of_line(stream)
                 raw += b"\n"
         except OSError as exc:
@@ -129,4 +137,8 @@ def _export_lines(stream: BinaryIO, max_lines: int) -> Iterator[bytes]:
         if not raw:
             return
         n += 1
-        yield raw
+        if n <= max_lines:
+            yield raw
+        elif oversized or not is_blank_line(raw):
+            yield raw  # over the limit: the export's error row
+            return

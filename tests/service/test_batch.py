@@ -2197,6 +2197,25 @@ def test_standard_input_is_bounded_as_a_file_is(tmp_path, capsys, monkeypatch, s
     assert stream.tell() == (50_001 if setting == "MAX_PAGE_BYTES" else 6 * len(data) // 4000)
 
 
+def test_standard_input_over_the_line_limit_after_a_blank_line_is_refused_as_a_file_is(
+    tmp_path, capsys, monkeypatch
+):
+    # Standard input was read to one line past MAX_JSONL_LINES: when that line was blank, the lines
+    # after it were never read, and the first ones were scored as the whole export (exit 0), where the
+    # same file is refused. Blank lines past the limit are now read past, to the first line that is not.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "5")
+    lines = [json.dumps({"id": f"c{i}", "text": "fine"}).encode() + b"\n" for i in range(8)]
+    data = b"".join(lines[:5]) + b"\n \n\xef\xbb\xbf\n" + b"".join(lines[5:])
+    (tmp_path / "export.jsonl").write_bytes(data)
+    stream = _pipe_in(monkeypatch, data)
+    rc, out, _ = run_batch(capsys, "-", tmp_path / "export.jsonl")
+    piped, from_file = rows_of(out)
+    assert rc == 1 and piped["kind"] == from_file["kind"] == "error", piped
+    assert piped["error_type"] == from_file["error_type"] == "TooLargeError"
+    assert "over 5 lines" in piped["error"] and piped["error"] == from_file["error"]
+    assert stream is not None and stream.tell() == len(data) - 2 * len(lines[0])  # one line past them
+
+
 def test_standard_input_closed_is_an_error_row(capsys, monkeypatch):
     # `moderate score - <&-` (cron with stdin closed): one error row, exit 1, as an unreadable file.
     _pipe_in(monkeypatch, None)
