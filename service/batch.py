@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -47,7 +47,7 @@ from service.batch_rows import CSV_COLUMNS, error_row, serialise
 from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests and callers name batch.VERDICTS)
 from service.batch_summary import ChunkResult, Summary
 from service.batch_worker import process_chunk
-from service.ingest import without_source
+from service.ingest import display_line, without_source
 from service.output import OutputError, whole_rows, write_lines
 from service.settings import command_settings, served_model_dir
 
@@ -109,20 +109,21 @@ def score_paths(
     (this run's output file, when it sits under an input directory)."""
     started = time.perf_counter()
     summary = Summary() if summary is None else summary
-    tasks = [
-        _read_stdin(config) if t.kind == "stdin" else t for t in discover(paths, summary.empty_dirs, exclude)
-    ]
-    summary.total = len(tasks)
-    if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
-        # Fail fast on a bad model before writing anything. With workers, the parent never loads
-        # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
-        get_scorer(config)
-    if config.out_format == "csv":
-        sink.write(",".join(CSV_COLUMNS) + "\n")
-    chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
-    progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
-    try:
-        with _spooling(config, backend) as config:
+    with _spooling(config, backend) as config:
+        tasks = [
+            _read_stdin(config) if t.kind == "stdin" else t
+            for t in discover(paths, summary.empty_dirs, exclude)
+        ]
+        summary.total = len(tasks)
+        if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):
+            # Fail fast on a bad model before writing anything. With workers, the parent never loads
+            # it (that would cost a model's memory for nothing): a worker's ModelError stops the run.
+            get_scorer(config)
+        if config.out_format == "csv":
+            sink.write(",".join(CSV_COLUMNS) + "\n")
+        chunks = chunked(tasks, chunk_size or auto_chunk_size(len(tasks), jobs))
+        progress = Progress(len(tasks), progress_stream or sys.stderr, show_progress)
+        try:
             for result in _results(chunks, config, jobs, backend, scheduler):
                 summary.cut_chunk = True  # (until its rows are all written)
                 _write_chunk(sink, result, quoted=config.out_format == "csv")
@@ -130,16 +131,17 @@ def score_paths(
                 summary.add(result)
                 summary.last_written = tasks[summary.files - 1].source if summary.files else None
                 progress.update(result.files)
-    finally:
-        progress.close()
+        finally:
+            progress.close()
     summary.elapsed = time.perf_counter() - started
     return summary
 
 
 @contextmanager
 def _spooling(config: BatchConfig, backend: str) -> Iterator[BatchConfig]:
-    """`config` with a directory for a local run's chunks to write their rows to (`process_chunk`),
-    removed with what is left in it when the run ends."""
+    """`config` with a directory for a local run's chunks to write their rows to (`process_chunk`), and
+    standard input to be written to as it is read (`_read_stdin`), removed with what is left in it when
+    the run ends."""
     if backend != "local":  # a Dask worker's files are on its own machine: its rows come back as text
         yield config
         return
@@ -167,15 +169,60 @@ def _write_chunk(sink: TextIO, result: ChunkResult, *, quoted: bool) -> None:
 
 
 def _read_stdin(config: BatchConfig) -> Task:
-    """The `-` task with its bytes: read here, in the process that has standard input, and sent to
-    the worker with the task (bounded as a file is: see `standard_input.read_input`)."""
+    """The `-` task, read here, in the process that has standard input (bounded as a file is: see
+    `standard_input.read_input`). A local run's export is written to a file in its spool directory as
+    it is read, and scored as that file; a page (at most MAX_PAGE_BYTES), or on Dask (a worker's disk
+    is its own) an export too, is sent to the worker with the task."""
+    limits, sniff = config.limits, config.page_format == "auto"
+    spooled = None
     try:
-        export, data = standard_input.read_input(
-            config.limits.max_page_bytes, config.limits.max_jsonl_lines, sniff=config.page_format == "auto"
-        )
+        if config.spool_dir is None:
+            export, data = standard_input.read_input(
+                limits.max_page_bytes, limits.max_jsonl_lines, sniff=sniff
+            )
+        else:
+            with _stdin_spool(config.spool_dir) as (spooled, write):
+                export, data = standard_input.read_input(
+                    limits.max_page_bytes, limits.max_jsonl_lines, sniff=sniff, spool=write
+                )
     except InputError as exc:
         return Task("error", standard_input.SOURCE, without_source(str(exc), standard_input.SOURCE))
-    return Task("jsonl" if export else "page", standard_input.SOURCE, data=data)
+    if not export:
+        return Task("page", standard_input.SOURCE, data=data)
+    return Task("jsonl", standard_input.SOURCE, data=None if spooled else data, spooled=spooled)
+
+
+@contextmanager
+def _stdin_spool(spool_dir: str) -> Iterator[tuple[str, Callable[[bytes], object]]]:
+    """A new file in `spool_dir` for standard input, and the function that writes to it. A write it
+    refuses (a full disk, a file size limit) is an OutputError, as for the chunks' rows there."""
+
+    def refused(exc: OSError) -> OutputError:
+        why = exc.strerror or str(exc)
+        where = display_line(os.path.dirname(spool_dir))  # (the run's own directory there is removed)
+        return OutputError(f"{why}, spooling standard input in {where} (TMPDIR)")
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="stdin.", suffix=".jsonl", dir=spool_dir)
+        fh = os.fdopen(fd, "wb")
+    except OSError as exc:
+        raise refused(exc) from exc
+
+    def write(raw: bytes) -> None:
+        try:
+            fh.write(raw)
+        except OSError as exc:
+            raise refused(exc) from exc
+
+    try:
+        yield path, write
+        try:
+            fh.flush()
+        except OSError as exc:
+            raise refused(exc) from exc
+    finally:
+        with contextlib.suppress(OSError):  # (a write it refused has been said above)
+            fh.close()
 
 
 # --------------------------------------------------------------------------------------------------

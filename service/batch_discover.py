@@ -32,6 +32,7 @@ class Task:
     source: str
     reason: str | None = None  # why an "error" or "skipped" entry is not scored
     data: bytes | None = field(default=None, repr=False)  # the input itself, read from standard input
+    spooled: str | None = None  # the file standard input was written to (a local run), read for `source`
 
 
 def kind_of_mode(mode: int) -> str:

@@ -190,6 +190,12 @@ def _open_export(path: str) -> BinaryIO:
         raise
 
 
+def is_blank_line(raw: bytes) -> bool:
+    """Whether an export's line is blank, and left out: white space, or a BOM alone (Windows tools start
+    UTF-8 files with one; exports joined with `cat` carry one per part)."""
+    return not raw.removeprefix(codecs.BOM_UTF8).strip()
+
+
 def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(line number, raw bytes) per non-blank line of the file at `path`, or of `data` when given (the
     export read from standard input); None for a line over MAX_JSONL_LINE_BYTES."""
@@ -204,7 +210,5 @@ def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, byt
                 skip_rest_of_line(fh)
                 yield line_no, None
                 continue
-            # Windows tools start UTF-8 files with a BOM; exports joined with `cat` carry one per part.
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.strip():
-                yield line_no, raw
+            if not is_blank_line(raw):
+                yield line_no, raw.removeprefix(codecs.BOM_UTF8)

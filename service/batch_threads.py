@@ -38,12 +38,18 @@ MAX_WINDOW_LANGUAGES = 5
 
 
 def jsonl_rows(
-    source: str, config: BatchConfig, counts: Counter[str], data: bytes | None = None
+    source: str,
+    config: BatchConfig,
+    counts: Counter[str],
+    data: bytes | None = None,
+    *,
+    path: str | None = None,
 ) -> list[str]:
-    """Score a comments export (the file `source`, or `data` read from standard input): lines sharing
-    an article_id are one thread; each row's output text (`row_text`), in input order. A row is held
-    as its text, and a thread's lines are let go once it is scored: each row's dict held until the
-    file was done cost ~1.5 KB a line (499,000 real lines peaked at 1.78 GB, now 1.19 GB)."""
+    """Score a comments export (the file `source`; or standard input, `data` or the file `path` it was
+    spooled to): lines sharing an article_id are one thread; each row's output text (`row_text`), in
+    input order. A row is held as its text, and a thread's lines are let go once it is scored: each
+    row's dict held until the file was done cost ~1.5 KB a line (499,000 real lines peaked at 1.78 GB,
+    now 1.19 GB)."""
     out: list[str | None] = []
     threads: dict[str, list[tuple[int, JsonlComment]]] = {}
     # Lines without an article_id are no thread: each is scored blind to the others (use_thread=False),
@@ -54,7 +60,7 @@ def jsonl_rows(
     # An export may repeat its article on every line (a CMS's denormalised dump): each line's copy was
     # held until the file was scored (a 50 KB body: ~100 KB a line). Equal articles share one record.
     articles: dict[ArticleContext, ArticleContext] = {}
-    for line_no, raw in jsonl_lines(source, data):
+    for line_no, raw in jsonl_lines(path or source, data):
         if line_no > config.limits.max_jsonl_lines:
             # Bounded memory: the file is one error row, not an out-of-memory kill of the whole run.
             raise TooLargeError(

@@ -75,7 +75,7 @@ def _rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[st
     try:
         rows: list[dict[str, Any]] | list[str]
         if task.kind == "jsonl":
-            rows = jsonl_rows(task.source, config, counts, task.data)
+            rows = jsonl_rows(task.source, config, counts, task.data, path=task.spooled)
             counts["jsonl_files"] += 1
         else:
             from service.ingest import read_limited

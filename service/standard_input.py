@@ -8,11 +8,16 @@ import os
 import shlex
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from core.errors import DecodeError, EmptyInputError, TooLargeError
-from service.batch_jsonl import MAX_JSONL_LINE_BYTES, reads_as_json_lines, skip_rest_of_line
+from service.batch_jsonl import (
+    MAX_JSONL_LINE_BYTES,
+    is_blank_line,
+    reads_as_json_lines,
+    skip_rest_of_line,
+)
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
@@ -89,23 +94,51 @@ def read_page_unless_export(max_page_bytes: int) -> bytes | None:
     return check_page_size(data, max_page_bytes)
 
 
-def read_input(max_page_bytes: int, max_lines: int, *, sniff: bool) -> tuple[bool, bytes]:
+def read_input(
+    max_page_bytes: int, max_lines: int, *, sniff: bool, spool: Callable[[bytes], object] | None = None
+) -> tuple[bool, bytes]:
     """For `moderate score`: (is a comment export, its bytes). A first line that is a JSON object makes
     it an export (with `sniff`, i.e. --page-format auto), as a `.jsonl` name makes a file one; it is
     read to at most one line past `max_lines` (refused then, as a file is), each line to its first
     MAX_JSONL_LINE_BYTES + 1 bytes (an error row then, as in a file). Otherwise it is a page: at most
-    one byte over `max_page_bytes`, checked by the worker with `check_page_size`."""
+    one byte over `max_page_bytes`, checked by the worker with `check_page_size`.
+    With `spool`, an export's lines are passed to it as they are read (written to a file: memory stays
+    bounded, whatever the export's size) and its bytes returned are b""; what `spool` raises is its own."""
     stream = _stream()
     try:
         first = _first_line(stream, max_page_bytes)
         if not (sniff and reads_as_json_lines(first)):
             return False, first + stream.read(max_page_bytes + 1 - len(first))
-        lines = [first]
-        while len(lines) <= max_lines and (raw := stream.readline(MAX_JSONL_LINE_BYTES + 1)):
-            if len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n"):
-                skip_rest_of_line(stream)  # kept as its first bytes, still over the bound: one error row
-                raw += b"\n"
-            lines.append(raw)
     except OSError as exc:
         raise _reading(exc.strerror or str(exc)) from exc
+    lines: list[bytes] = []
+    keep = lines.append if spool is None else spool
+    keep(first)
+    for raw in _export_lines(stream, max_lines):
+        keep(raw)
     return True, b"".join(lines)
+
+
+def _export_lines(stream: BinaryIO, max_lines: int) -> Iterator[bytes]:
+    """The lines after an export's first, to at most one past `max_lines` in all; a line over
+    MAX_JSONL_LINE_BYTES as its first bytes (read past the rest: still over the bound, one error row).
+    Blank lines past `max_lines` are read past, not kept, to the first that is not: as in a file, only
+    such a line makes the export over the limit (one blank line there ended the export unrefused)."""
+    n = 1
+    while True:
+        try:
+            raw = stream.readline(MAX_JSONL_LINE_BYTES + 1)
+            oversized = len(raw) > MAX_JSONL_LINE_BYTES and not raw.endswith(b"\n")
+            if oversized:
+                skip_rest_of_line(stream)
+                raw += b"\n"
+        except OSError as exc:
+            raise _reading(exc.strerror or str(exc)) from exc
+        if not raw:
+            return
+        n += 1
+        if n <= max_lines:
+            yield raw
+        elif oversized or not is_blank_line(raw):
+            yield raw  # over the limit: the export's error row
+            return

@@ -2198,6 +2198,25 @@ def test_standard_input_is_bounded_as_a_file_is(tmp_path, capsys, monkeypatch, s
     assert stream.tell() == (50_001 if setting == "MAX_PAGE_BYTES" else 6 * len(data) // 4000)
 
 
+def test_standard_input_over_the_line_limit_after_a_blank_line_is_refused_as_a_file_is(
+    tmp_path, capsys, monkeypatch
+):
+    # Standard input was read to one line past MAX_JSONL_LINES: when that line was blank, the lines
+    # after it were never read, and the first ones were scored as the whole export (exit 0), where the
+    # same file is refused. Blank lines past the limit are now read past, to the first line that is not.
+    monkeypatch.setenv("MODERATION_LIMITS__MAX_JSONL_LINES", "5")
+    lines = [json.dumps({"id": f"c{i}", "text": "fine"}).encode() + b"\n" for i in range(8)]
+    data = b"".join(lines[:5]) + b"\n \n\xef\xbb\xbf\n" + b"".join(lines[5:])
+    (tmp_path / "export.jsonl").write_bytes(data)
+    stream = _pipe_in(monkeypatch, data)
+    rc, out, _ = run_batch(capsys, "-", tmp_path / "export.jsonl")
+    piped, from_file = rows_of(out)
+    assert rc == 1 and piped["kind"] == from_file["kind"] == "error", piped
+    assert piped["error_type"] == from_file["error_type"] == "TooLargeError"
+    assert "over 5 lines" in piped["error"] and piped["error"] == from_file["error"]
+    assert stream is not None and stream.tell() == len(data) - 2 * len(lines[0])  # one line past them
+
+
 def test_standard_input_closed_is_an_error_row(capsys, monkeypatch):
     # `moderate score - <&-` (cron with stdin closed): one error row, exit 1, as an unreadable file.
     _pipe_in(monkeypatch, None)
@@ -2218,6 +2237,73 @@ def test_a_dash_in_csv_is_named_as_a_file_is(capsys, monkeypatch):
     rc, out, _ = run_batch(capsys, "-", format="csv")
     assert rc == 0
     assert {r["source"] for r in csv.DictReader(io.StringIO(out))} == {"<stdin>"}
+
+
+def _peak_scoring(path: str | Path, jobs: int, out: Path) -> int:
+    """Peak bytes this process allocated scoring `path` (`-`: the monkeypatched standard input)."""
+    import tracemalloc
+
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=family_factory)
+    if jobs == 1:
+        batch.get_scorer(config)  # (the fake model loaded outside the measure)
+    with out.open("w", encoding="utf-8") as sink:
+        tracemalloc.start()
+        try:
+            summary = batch.score_paths([path], config, sink, jobs=jobs)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert summary.counts["comments_scored"] == 10_000 and summary.errors == 0
+    return peak
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_standard_input_is_spooled_not_held_by_the_moderate_process(tmp_path, monkeypatch, jobs):
+    """`moderate score -` read a whole export into the `moderate` process before any worker started,
+    and held it until the run ended (with --jobs 2 pickled to the worker once more): a multi-GB export
+    piped in was held whole. It is now written to a file in the run's spool directory as it is read,
+    and scored as that file: piped in, an export costs the `moderate` process what the file costs."""
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
+    sentence = "The council should fix the roads before it spends more on a stadium nobody asked for. "
+    export = tmp_path / "export.jsonl"
+    write_jsonl(
+        export,
+        [{"id": f"c{i}", "text": f"{i} {sentence * 3}", "article_id": f"a{i // 20}"} for i in range(10_000)],
+    )
+    if jobs == 2:
+        (tmp_path / "warm").mkdir()
+        _measured_run(tmp_path / "warm", 20, jobs=2)  # (joblib's imports, not measured)
+    from_file = _peak_scoring(export, jobs, tmp_path / "scores.jsonl")
+    _pipe_in(monkeypatch, export.read_bytes())
+    piped = _peak_scoring("-", jobs, tmp_path / "scores.jsonl")
+    size = export.stat().st_size
+    # a line at a time (it held the export twice at peak: its lines, then joined; 3 times with --jobs 2)
+    assert piped < from_file + size / 10, f"{piped:,} bytes at peak piped in, {from_file:,} from the file"
+
+
+def test_standard_input_that_cannot_be_spooled_is_a_one_line_error(tmp_path):
+    # A local run writes a piped export to its spool directory as it reads it: a write refused there (a
+    # full disk; here a file size limit, EFBIG, which an unprivileged test can set) is one line on
+    # stderr and exit 1, as for the output, and nothing is left in TMPDIR.
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    export = b"".join(b'{"id": "c%d", "text": "an ordinary comment"}\n' % i for i in range(2_000))
+    proc = subprocess.run(
+        ["sh", "-c", 'ulimit -f 8; exec "$0" -m service.cli score -', sys.executable],
+        input=export,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(spool_root)},
+    )
+    assert proc.returncode == 1, proc.stderr
+    (line,) = proc.stderr.decode().splitlines()
+    assert line == (
+        f"moderate score: error: cannot write the output: File too large, spooling standard input in "
+        f"{spool_root} (TMPDIR)"
+    )
+    assert proc.stdout == b"" and list(spool_root.iterdir()) == []
 
 
 def test_out_dash_is_standard_output(tmp_path, capsys, monkeypatch):
