@@ -8,222 +8,49 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from model.artifact import read_manifest, seal_manifest
-from service.settings import DEFAULT_MODEL_DIR, Settings
-from tests.conftest import SEED_FILES
+from service.settings import Settings
+from tests.browser.moderator import (
+    SEED_THREAD,
+    TEXT,
+    THRESHOLDS,
+    api,
+    expected_marks,
+    new_version_beside_the_shipped_one,
+    page_review,
+    precision_recall,
+    queue,
+    shown_marks,
+    sign_in_by_keyboard,
+    wait_focus,
+)
 from tests.service.api.conftest import TOKEN
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 pytestmark = pytest.mark.slow
 
-SEED_THREAD = next(p for p in SEED_FILES if p.name.startswith("000_"))
-THRESHOLDS = Settings().thresholds()
-# wait_for_function takes a function's source: the page's CSP forbids evaluating a bare expression.
-TEXT = "((sel) => document.querySelector(sel).textContent)"
-
-
-def api(base: str) -> httpx.Client:
-    return httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"})
-
-
-def queue(base: str, **params: str) -> list[dict[str, Any]]:
-    with api(base) as http:
-        response = http.get("/v1/queue", params={"limit": "200", **params})
-    assert response.status_code == 200, response.text
-    assert response.json()["next_cursor"] is None
-    return list(response.json()["items"])
-
-
-def expected_marks(item: dict[str, Any]) -> list[tuple[int, int, str]]:
-    """The page's rule, from the API's data: spans of the attributes that reached review, overlapping
-    ones merged; offsets are code points (Python str indices)."""
-    text = item["text"]
-    intervals = sorted(
-        (max(0, s["start"]), min(len(text), s["end"]))
-        for name in item["flagged_attributes"]
-        for s in item["spans"].get(name, [])
-        if min(len(text), s["end"]) > max(0, s["start"])
-    )
-    intervals.sort(key=lambda iv: (iv[0], -iv[1]))
-    merged: list[list[int]] = []
-    for begin, end in intervals:
-        if merged and begin < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([begin, end])
-    return [(s, e, text[s:e]) for s, e in merged]
-
-
-def shown_marks(page: Any, item_id: str) -> list[tuple[int, int, str]]:
-    marks = page.locator(f'li.item[data-id="{item_id}"] blockquote mark').evaluate_all(
-        "ms => ms.map(m => [Number(m.dataset.start), Number(m.dataset.end), m.textContent, m.title])"
-    )
-    for _s, _e, _t, title in marks:
-        assert "(weight " in title, title  # the tooltip names the attribute and its weight
-    return [(s, e, t) for s, e, t, _ in marks]
-
-
-def wait_focus(page: Any, item_id: str) -> None:
-    page.wait_for_function(f"() => document.activeElement?.dataset.id === '{item_id}'")
-
-
-def sign_in_by_keyboard(page: Any, base: str) -> None:
-    page.goto(base + "/")
-    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'token'")
-    page.keyboard.type(TOKEN)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#queue li.item")
-
-
-def new_version_beside_the_shipped_one(versions_dir: Path) -> str:
-    """A copy of the shipped artifact under another version name (its files and hashes unchanged)."""
-    shipped = str(read_manifest(DEFAULT_MODEL_DIR)["model_version"])
-    version = "1.0123456789ab"
-    copy = versions_dir / version
-    shutil.copytree(DEFAULT_MODEL_DIR, copy)
-    path = copy / "manifest.json"
-    path.write_text(json.dumps(seal_manifest(json.loads(path.read_text().replace(shipped, version)))))
-    return version
-
 
 def test_moderator_page_in_chromium(
     browser: Any, tmp_path: Path, artifacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One moderator's journey, in order: each step starts from the state the one before left."""
     monkeypatch.setenv("MODERATION_VERSIONS_DIR", str(tmp_path / "versions"))
     proc, base = start(tmp_path)
     try:
         wait_ready(proc, base)
-        with api(base) as http:
-            scored = http.post(
-                "/v1/articles:score",
-                params={"queue": "true", "source": SEED_THREAD.name},
-                content=SEED_THREAD.read_bytes(),
-                headers={"Content-Type": "text/plain"},
-            )
-        assert scored.status_code == 200, scored.text
-        items = queue(base, status="pending")
-        assert len(items) == len(scored.json()["comments"])
-        flagged = [i for i in items if i["decision"] != "approve"]
-        assert flagged, "the seed thread has flagged comments"
-        assert items[: len(flagged)] == flagged  # riskiest first: the flagged ones lead
-
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("requestfailed", lambda req: errors.append("request failed: " + req.url))
-
-        # sign in: a wrong token is refused, the right one (typed, Enter) opens the queue
-        page.goto(base + "/")
-        page.screenshot(path=artifacts / "01-sign-in.png")
-        assert page.locator("#app").is_hidden()
-        page.get_by_label("API token").fill("not-the-token")
-        page.keyboard.press("Enter")
-        page.wait_for_function("() => document.querySelector('#sign-in-error').textContent.length > 0")
-        assert "not valid" in page.locator("#sign-in-error").text_content()
-        assert page.locator("#app").is_hidden()
-        sign_in_by_keyboard(page, base)
-        assert page.evaluate("sessionStorage.getItem('moderation.token')") == TOKEN
-        assert context.cookies() == []
-
-        # the queue, in the API's order, with the API's spans highlighted
-        rows = page.locator("#queue li.item")
-        assert rows.evaluate_all("ls => ls.map(l => l.dataset.id)") == [i["id"] for i in items]
-        for item in flagged:
-            row = page.locator(f'li.item[data-id="{item["id"]}"]')
-            assert row.locator("h3").text_content() == item["article_title"]
-            assert row.locator("blockquote").text_content() == item["text"]
-            marks = shown_marks(page, item["id"])
-            assert marks and marks == expected_marks(item)
-            assert item["model_version"] in row.text_content()
-            for reason in item["reasons"]:
-                assert reason in row.locator(".reasons").text_content()
-        page.screenshot(path=artifacts / "02-queue.png")
-
-        # keyboard: focus starts on the riskiest comment; j/k move; r rejects, a approves
-        wait_focus(page, items[0]["id"])
-        page.keyboard.press("j")
-        wait_focus(page, items[1]["id"])
-        page.keyboard.press("k")
-        wait_focus(page, items[0]["id"])
-        assert page.get_by_role("button", name="Approve comment 2 (shortcut a)").count() == 1
-        page.keyboard.press("r")
-        page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
-        wait_focus(page, items[1]["id"])  # focus moves on to the next pending comment
-        page.keyboard.press("a")
-        page.locator(f'li.item[data-id="{items[1]["id"]}"] .verdict').wait_for()
-        wait_focus(page, items[2]["id"])
-        page.screenshot(path=artifacts / "03-after-verdicts.png")
-        with api(base) as http:
-            first = http.get(f"/v1/queue/{items[0]['id']}").json()
-            second = http.get(f"/v1/queue/{items[1]['id']}").json()
-        assert (first["verdict"], first["status"]) == ("reject", "decided")
-        assert first["verdict_attributes"] == items[0]["flagged_attributes"]  # the ticked boxes
-        assert (second["verdict"], second["status"]) == ("approve", "decided")
-
-        # another moderator decides the focused comment first: the page's verdict gets 409, and the
-        # page shows the verdict that stands instead of losing it
-        with api(base) as http:
-            other = http.post(f"/v1/queue/{items[2]['id']}:decide", json={"verdict": "reject"})
-        assert other.status_code == 200, other.text
-        page.keyboard.press("a")
-        page.wait_for_function("() => $text('#status').startsWith('Already decided')".replace("$text", TEXT))
-        standing = page.locator(f'li.item[data-id="{items[2]["id"]}"] .verdict').text_content()
-        assert standing.startswith("Rejected"), standing
-        with api(base) as http:
-            assert http.get(f"/v1/queue/{items[2]['id']}").json()["verdict"] == "reject"
-
-        # plots: a histogram per attribute; the threshold view counts what the API's scores give
-        page.get_by_role("button", name="Refresh plots").click()
-        page.wait_for_function(
-            "() => $text('#plots-basis').includes('3 with a verdict')".replace("$text", TEXT)
-        )
-        attributes = httpx.get(base + "/v1/model").json()["attributes"]
-        assert page.locator("#plots svg.histogram").count() == len(attributes)
-        assert page.locator("#plots svg.histogram rect.bar").count() == 20 * len(attributes)
-        everything = queue(base)
-        for name in attributes:
-            figure = page.locator(f'#plots figure[data-attribute="{name}"]')
-            review = page.locator(f"#slider-{name}-review")
-            review.focus()
-            page.keyboard.press("ArrowLeft")  # one step (0.01) down, by keyboard
-            t_review = float(review.input_value())
-            # a step that is off (None) starts at 1, where nothing reaches it
-            assert t_review == pytest.approx((THRESHOLDS[name].review or 1.0) - 0.01)
-            t_reject = THRESHOLDS[name].reject or 1.0
-            values = [i["scores"][name] for i in everything if i["scores"].get(name) is not None]
-            n_review = sum(t_review <= v < t_reject for v in values)
-            n_reject = sum(v >= t_reject for v in values)
-            assert figure.locator(".counts").first.text_content() == (
-                f"{n_review} to review, {n_reject} to reject, of {len(values)}"
-            )
-            assert figure.locator("svg.pr").count() == 1
-        assert len([i for i in everything if i["verdict"]]) == 3
-        for name in attributes:  # precision and recall at the review slider, from the API's data
-            expected = precision_recall(everything, name, page_review(page, name))
-            text = page.locator(f'#plots figure[data-attribute="{name}"] .counts').nth(1).text_content()
-            assert expected in text, (expected, text)
-        page.locator("#plots-section").screenshot(path=artifacts / "04-plots.png")
-
-        # a rejection with every "Reject for" box unticked names no attribute: no feedback row, and
-        # the page says the verdict will not train the model
-        row = page.locator(f'li.item[data-id="{items[3]["id"]}"]')
-        assert row.locator("input[name=attr]:checked").count() > 0  # the flagged ones start ticked
-        for box in row.locator("input[name=attr]").all():
-            box.uncheck()
-        row.get_by_role("button", name="Reject comment 4 (shortcut r)").click()
-        row.locator(".verdict").wait_for()
-        assert "not used for training" in row.locator(".verdict").text_content()
-        with api(base) as http:
-            fourth = http.get(f"/v1/queue/{items[3]['id']}").json()
-        assert (fourth["verdict"], fourth["verdict_attributes"]) == ("reject", [])
+        items, flagged = queue_the_seed_thread(base)
+        context, page, errors = open_page(browser, watch_requests=True)
+        sign_in_refused_then_accepted(page, context, base, artifacts)
+        queue_shows_the_apis_order_and_spans(page, items, flagged, artifacts)
+        decide_by_keyboard(page, base, items, artifacts)
+        another_moderators_verdict_stands(page, base, items)
+        plots_count_what_the_scores_give(page, base, artifacts)
+        reject_naming_no_attribute(page, base, items)
         assert not errors, errors
         context.close()
     finally:
@@ -235,65 +62,11 @@ def test_moderator_page_in_chromium(
     proc, base = start(tmp_path)
     try:
         wait_ready(proc, base)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        sign_in_by_keyboard(page, base)
-        page.select_option("#f-status", "decided")
-        page.get_by_role("button", name="Apply").click()
-        page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 4")
-        verdicts = page.locator("#queue .verdict").all_text_contents()
-        assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected", "Rejected", "Rejected"]
-        page.screenshot(path=artifacts / "05-after-restart.png")
-
-        # switch the model version from the page; a comment queued from the page's box is scored by it
-        shipped = httpx.get(base + "/v1/model").json()["version"]
-        page.get_by_role("button", name=f"Activate model version {version}").click()
-        page.wait_for_function(
-            f"() => document.querySelector('#active-version').textContent === '{version}'", timeout=120_000
-        )
-        assert httpx.get(base + "/v1/model").json()["version"] == version
-        page.select_option("#f-status", "pending")
-        page.get_by_role("button", name="Apply").click()
-        hostile = "you are a pathetic idiot <img src=x onerror=window.pwned=1>"
-        line = {"id": "b1", "text": hostile, "article_id": "browser-test"}
-        page.get_by_label("Paste a scraped page").fill(json.dumps(line | {"article": {"title": "Page test"}}))
-        page.get_by_role("button", name="Score and queue").click()
-        page.wait_for_function("() => $text('#add-result').startsWith('Scored 1 ')".replace("$text", TEXT))
-        new = [i for i in queue(base, article="browser-test")]
-        assert len(new) == 1 and new[0]["model_version"] == version and new[0]["article_title"] == "Page test"
-        row = page.locator(f'li.item[data-id="{new[0]["id"]}"]')
-        row.wait_for()
-        assert row.locator(".badge").text_content() == f"model {version}"
-        # comment text is shown as text, never as HTML
-        assert row.locator("blockquote").text_content() == hostile
-        assert row.locator("img").count() == 0 and page.evaluate("window.pwned") is None
-        old_badges = page.locator("#queue .badge.old").all_text_contents()
-        assert old_badges and set(old_badges) == {f"model {shipped}"}  # items scored before the switch
-        # an uploaded page (a file) is parsed, scored and queued too, under the source typed beside it
-        page.set_input_files("#add-file", str(SEED_THREAD))
-        page.get_by_label("Source").fill("uploaded-copy")
-        page.get_by_role("button", name="Score and queue").click()
-        # the paste above already left "... queued them" in #add-result: wait for this page's own message
-        page.wait_for_function(
-            f"() => $text('#add-result').startsWith('Scored {len(items)} comments of ')".replace(
-                "$text", TEXT
-            )
-        )
-        uploaded = queue(base, article="uploaded-copy")
-        assert len(uploaded) == len(items) and {i["text"] for i in uploaded} == {i["text"] for i in items}
-        # a paste the service refuses part-way: the page says what was queued and which line stopped it
-        # (it said "Not queued" after queueing the first 100, and named "comment 0")
-        lines = [{"id": f"p{k}", "text": f"comment number {k}", "article_id": "partial"} for k in range(100)]
-        lines.append({"id": "p100", "text": "x" * 25_000, "article_id": "partial"})
-        page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
-        page.get_by_role("button", name="Score and queue").click()
-        page.wait_for_function("() => $text('#add-result').startsWith('Queued 100 ')".replace("$text", TEXT))
-        said = page.locator("#add-result").text_content()
-        assert "Stopped at lines 101\u2013101: line 101 has 25000 characters" in said, said
-        assert len(queue(base, article="partial")) == 100
-        page.screenshot(path=artifacts / "06-new-version.png", full_page=True)
+        context, page, errors = open_page(browser, watch_requests=False)
+        verdicts_stand_after_restart(page, base, artifacts)
+        switch_version_and_queue_a_paste(page, base, version)
+        queue_an_uploaded_file(page, base, items)
+        a_paste_refused_part_way_says_what_was_queued(page, base, artifacts)
         assert not errors, errors
         context.close()
     finally:
@@ -301,28 +74,218 @@ def test_moderator_page_in_chromium(
     assert "Traceback" not in log, log
 
 
-def precision_recall(items: list[dict[str, Any]], name: str, threshold: float) -> str:
-    """What the page must print for `name` at `threshold`: a verdict speaks for the attributes it names
-    (an approval naming none: all; a rejection naming none: none), reject = positive."""
-    tp = fp = fn = n = 0
-    for item in items:
-        named = item["verdict_attributes"]
-        if not item["verdict"] or item["scores"].get(name) is None:
-            continue
-        if (name not in named) if named else item["verdict"] == "reject":  # a reject naming none: no label
-            continue
-        n += 1
-        positive, flagged = item["verdict"] == "reject", item["scores"][name] >= threshold
-        tp += flagged and positive
-        fp += flagged and not positive
-        fn += positive and not flagged
-    precision = f"{tp / (tp + fp):.2f}" if tp + fp else "n/a"
-    recall = f"{tp / (tp + fn):.2f}" if tp + fn else "n/a"
-    return f"against {n} verdicts: flagged (≥ review) precision {precision}, recall {recall}"
+# -- the steps of the journey above --
 
 
-def page_review(page: Any, name: str) -> float:
-    return float(page.locator(f"#slider-{name}-review").input_value())
+def queue_the_seed_thread(base: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Queue the seed thread through the API; returns the pending items (riskiest first) and the flagged."""
+    with api(base) as http:
+        scored = http.post(
+            "/v1/articles:score",
+            params={"queue": "true", "source": SEED_THREAD.name},
+            content=SEED_THREAD.read_bytes(),
+            headers={"Content-Type": "text/plain"},
+        )
+    assert scored.status_code == 200, scored.text
+    items = queue(base, status="pending")
+    assert len(items) == len(scored.json()["comments"])
+    flagged = [i for i in items if i["decision"] != "approve"]
+    assert flagged, "the seed thread has flagged comments"
+    assert items[: len(flagged)] == flagged  # riskiest first: the flagged ones lead
+    return items, flagged
+
+
+def open_page(browser: Any, watch_requests: bool) -> tuple[Any, Any, list[str]]:
+    """A new browser session and tab; the list collects the page's errors (and failed requests)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if watch_requests:
+        page.on("requestfailed", lambda req: errors.append("request failed: " + req.url))
+    return context, page, errors
+
+
+def sign_in_refused_then_accepted(page: Any, context: Any, base: str, artifacts: Path) -> None:
+    """A wrong token is refused, the right one (typed, Enter) opens the queue."""
+    page.goto(base + "/")
+    page.screenshot(path=artifacts / "01-sign-in.png")
+    assert page.locator("#app").is_hidden()
+    page.get_by_label("API token").fill("not-the-token")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#sign-in-error').textContent.length > 0")
+    assert "not valid" in page.locator("#sign-in-error").text_content()
+    assert page.locator("#app").is_hidden()
+    sign_in_by_keyboard(page, base)
+    assert page.evaluate("sessionStorage.getItem('moderation.token')") == TOKEN
+    assert context.cookies() == []
+
+
+def queue_shows_the_apis_order_and_spans(
+    page: Any, items: list[dict[str, Any]], flagged: list[dict[str, Any]], artifacts: Path
+) -> None:
+    """The queue, in the API's order, with the API's spans highlighted."""
+    rows = page.locator("#queue li.item")
+    assert rows.evaluate_all("ls => ls.map(l => l.dataset.id)") == [i["id"] for i in items]
+    for item in flagged:
+        row = page.locator(f'li.item[data-id="{item["id"]}"]')
+        assert row.locator("h3").text_content() == item["article_title"]
+        assert row.locator("blockquote").text_content() == item["text"]
+        marks = shown_marks(page, item["id"])
+        assert marks and marks == expected_marks(item)
+        assert item["model_version"] in row.text_content()
+        for reason in item["reasons"]:
+            assert reason in row.locator(".reasons").text_content()
+    page.screenshot(path=artifacts / "02-queue.png")
+
+
+def decide_by_keyboard(page: Any, base: str, items: list[dict[str, Any]], artifacts: Path) -> None:
+    """Focus starts on the riskiest comment; j/k move; r rejects, a approves."""
+    wait_focus(page, items[0]["id"])
+    page.keyboard.press("j")
+    wait_focus(page, items[1]["id"])
+    page.keyboard.press("k")
+    wait_focus(page, items[0]["id"])
+    assert page.get_by_role("button", name="Approve comment 2 (shortcut a)").count() == 1
+    page.keyboard.press("r")
+    page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[1]["id"])  # focus moves on to the next pending comment
+    page.keyboard.press("a")
+    page.locator(f'li.item[data-id="{items[1]["id"]}"] .verdict').wait_for()
+    wait_focus(page, items[2]["id"])
+    page.screenshot(path=artifacts / "03-after-verdicts.png")
+    with api(base) as http:
+        first = http.get(f"/v1/queue/{items[0]['id']}").json()
+        second = http.get(f"/v1/queue/{items[1]['id']}").json()
+    assert (first["verdict"], first["status"]) == ("reject", "decided")
+    assert first["verdict_attributes"] == items[0]["flagged_attributes"]  # the ticked boxes
+    assert (second["verdict"], second["status"]) == ("approve", "decided")
+
+
+def another_moderators_verdict_stands(page: Any, base: str, items: list[dict[str, Any]]) -> None:
+    """Another moderator decides the focused comment first: the page's verdict gets 409, and the page
+    shows the verdict that stands instead of losing it."""
+    with api(base) as http:
+        other = http.post(f"/v1/queue/{items[2]['id']}:decide", json={"verdict": "reject"})
+    assert other.status_code == 200, other.text
+    page.keyboard.press("a")
+    page.wait_for_function("() => $text('#status').startsWith('Already decided')".replace("$text", TEXT))
+    standing = page.locator(f'li.item[data-id="{items[2]["id"]}"] .verdict').text_content()
+    assert standing.startswith("Rejected"), standing
+    with api(base) as http:
+        assert http.get(f"/v1/queue/{items[2]['id']}").json()["verdict"] == "reject"
+
+
+def plots_count_what_the_scores_give(page: Any, base: str, artifacts: Path) -> None:
+    """A histogram per attribute; the threshold view counts what the API's scores give."""
+    page.get_by_role("button", name="Refresh plots").click()
+    page.wait_for_function("() => $text('#plots-basis').includes('3 with a verdict')".replace("$text", TEXT))
+    attributes = httpx.get(base + "/v1/model").json()["attributes"]
+    assert page.locator("#plots svg.histogram").count() == len(attributes)
+    assert page.locator("#plots svg.histogram rect.bar").count() == 20 * len(attributes)
+    everything = queue(base)
+    for name in attributes:
+        figure = page.locator(f'#plots figure[data-attribute="{name}"]')
+        review = page.locator(f"#slider-{name}-review")
+        review.focus()
+        page.keyboard.press("ArrowLeft")  # one step (0.01) down, by keyboard
+        t_review = float(review.input_value())
+        # a step that is off (None) starts at 1, where nothing reaches it
+        assert t_review == pytest.approx((THRESHOLDS[name].review or 1.0) - 0.01)
+        t_reject = THRESHOLDS[name].reject or 1.0
+        values = [i["scores"][name] for i in everything if i["scores"].get(name) is not None]
+        n_review = sum(t_review <= v < t_reject for v in values)
+        n_reject = sum(v >= t_reject for v in values)
+        assert figure.locator(".counts").first.text_content() == (
+            f"{n_review} to review, {n_reject} to reject, of {len(values)}"
+        )
+        assert figure.locator("svg.pr").count() == 1
+    assert len([i for i in everything if i["verdict"]]) == 3
+    for name in attributes:  # precision and recall at the review slider, from the API's data
+        expected = precision_recall(everything, name, page_review(page, name))
+        text = page.locator(f'#plots figure[data-attribute="{name}"] .counts').nth(1).text_content()
+        assert expected in text, (expected, text)
+    page.locator("#plots-section").screenshot(path=artifacts / "04-plots.png")
+
+
+def reject_naming_no_attribute(page: Any, base: str, items: list[dict[str, Any]]) -> None:
+    """A rejection with every "Reject for" box unticked names no attribute: no feedback row, and the
+    page says the verdict will not train the model."""
+    row = page.locator(f'li.item[data-id="{items[3]["id"]}"]')
+    assert row.locator("input[name=attr]:checked").count() > 0  # the flagged ones start ticked
+    for box in row.locator("input[name=attr]").all():
+        box.uncheck()
+    row.get_by_role("button", name="Reject comment 4 (shortcut r)").click()
+    row.locator(".verdict").wait_for()
+    assert "not used for training" in row.locator(".verdict").text_content()
+    with api(base) as http:
+        fourth = http.get(f"/v1/queue/{items[3]['id']}").json()
+    assert (fourth["verdict"], fourth["verdict_attributes"]) == ("reject", [])
+
+
+def verdicts_stand_after_restart(page: Any, base: str, artifacts: Path) -> None:
+    """After a restart (same database, new session) the four verdicts stand."""
+    sign_in_by_keyboard(page, base)
+    page.select_option("#f-status", "decided")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("() => document.querySelectorAll('#queue li.item').length === 4")
+    verdicts = page.locator("#queue .verdict").all_text_contents()
+    assert sorted(v.split(" ")[0] for v in verdicts) == ["Approved", "Rejected", "Rejected", "Rejected"]
+    page.screenshot(path=artifacts / "05-after-restart.png")
+
+
+def switch_version_and_queue_a_paste(page: Any, base: str, version: str) -> None:
+    """Switch the model version from the page; a comment queued from the page's box is scored by it."""
+    shipped = httpx.get(base + "/v1/model").json()["version"]
+    page.get_by_role("button", name=f"Activate model version {version}").click()
+    page.wait_for_function(
+        f"() => document.querySelector('#active-version').textContent === '{version}'", timeout=120_000
+    )
+    assert httpx.get(base + "/v1/model").json()["version"] == version
+    page.select_option("#f-status", "pending")
+    page.get_by_role("button", name="Apply").click()
+    hostile = "you are a pathetic idiot <img src=x onerror=window.pwned=1>"
+    line = {"id": "b1", "text": hostile, "article_id": "browser-test"}
+    page.get_by_label("Paste a scraped page").fill(json.dumps(line | {"article": {"title": "Page test"}}))
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Scored 1 ')".replace("$text", TEXT))
+    new = [i for i in queue(base, article="browser-test")]
+    assert len(new) == 1 and new[0]["model_version"] == version and new[0]["article_title"] == "Page test"
+    row = page.locator(f'li.item[data-id="{new[0]["id"]}"]')
+    row.wait_for()
+    assert row.locator(".badge").text_content() == f"model {version}"
+    # comment text is shown as text, never as HTML
+    assert row.locator("blockquote").text_content() == hostile
+    assert row.locator("img").count() == 0 and page.evaluate("window.pwned") is None
+    old_badges = page.locator("#queue .badge.old").all_text_contents()
+    assert old_badges and set(old_badges) == {f"model {shipped}"}  # items scored before the switch
+
+
+def queue_an_uploaded_file(page: Any, base: str, items: list[dict[str, Any]]) -> None:
+    """An uploaded page (a file) is parsed, scored and queued too, under the source typed beside it."""
+    page.set_input_files("#add-file", str(SEED_THREAD))
+    page.get_by_label("Source").fill("uploaded-copy")
+    page.get_by_role("button", name="Score and queue").click()
+    # the paste before already left "... queued them" in #add-result: wait for this page's own message
+    page.wait_for_function(
+        f"() => $text('#add-result').startsWith('Scored {len(items)} comments of ')".replace("$text", TEXT)
+    )
+    uploaded = queue(base, article="uploaded-copy")
+    assert len(uploaded) == len(items) and {i["text"] for i in uploaded} == {i["text"] for i in items}
+
+
+def a_paste_refused_part_way_says_what_was_queued(page: Any, base: str, artifacts: Path) -> None:
+    """A paste the service refuses part-way: the page says what was queued and which line stopped it
+    (it said "Not queued" after queueing the first 100, and named "comment 0")."""
+    lines = [{"id": f"p{k}", "text": f"comment number {k}", "article_id": "partial"} for k in range(100)]
+    lines.append({"id": "p100", "text": "x" * 25_000, "article_id": "partial"})
+    page.get_by_label("Paste a scraped page").fill("\n".join(json.dumps(x) for x in lines))
+    page.get_by_role("button", name="Score and queue").click()
+    page.wait_for_function("() => $text('#add-result').startsWith('Queued 100 ')".replace("$text", TEXT))
+    said = page.locator("#add-result").text_content()
+    assert "Stopped at lines 101\u2013101: line 101 has 25000 characters" in said, said
+    assert len(queue(base, article="partial")) == 100
+    page.screenshot(path=artifacts / "06-new-version.png", full_page=True)
 
 
 # -- one server for the tests below: each queues its own thread and filters the page on its article --

@@ -50,6 +50,168 @@ def _cos(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(v * b.get(k, 0.0) for k, v in a.items())
 
 
+Occurrence = tuple[int, float, float]  # a content word's column, weight (idf) and log-probability
+Features = dict[str, np.ndarray]  # feature name -> one value per comment
+
+
+def _occurrences(model: ContextOffTopic, toks: list[list[bytes]]) -> list[list[Occurrence]]:
+    """Per document: (column, weight, logp) of each of its content words (weight > 0)."""
+    own: dict[bytes, int] = {}
+    occ = []
+    for d in toks:
+        cols = [(c, *_weight(model, c)) for c in (_column(model, t, own) for t in d)]
+        occ.append([o for o in cols if o[1] > 0])
+    return occ
+
+
+def _vector(normed_over: list[Occurrence], summed: list[Occurrence]) -> dict[int, float]:
+    """column -> sum of w / sqrt(sum of w^2 over the occurrences `normed_over`), over `summed`."""
+    norm = math.sqrt(sum(w * w for _, w, _ in normed_over)) or 1.0
+    v: dict[int, float] = {}
+    for c, w, _ in summed:
+        v[c] = v.get(c, 0.0) + w / norm
+    return v
+
+
+def _counts(occurrences: list[Occurrence]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for c, _, _ in occurrences:
+        counts[c] = counts.get(c, 0) + 1
+    return counts
+
+
+def _lm(count: float, total: float, logp: float) -> float:
+    return math.log((count + LM_MU * math.exp(logp)) / (total + LM_MU)) - logp
+
+
+def _surface_features(
+    f: Features, i: int, model: ContextOffTopic, t: str, d: list[bytes], occ: list[Occurrence]
+) -> None:
+    """The features of comment `i` alone: lengths, words and characters."""
+    f["log_tokens"][i] = math.log1p(len(d))
+    f["log_chars"][i] = math.log1p(len(t))
+    for k in LENGTH_STEPS:
+        f[f"tokens_le_{k}"][i] = len(d) <= k
+    f["oov_fraction"][i] = 1 - sum(x in model.vocabulary_ for x in d) / max(len(d), 1)
+    f["address_fraction"][i] = sum(x in ADDRESS_WORDS for x in d) / max(len(d), 1)
+    n_meta = sum(
+        any(x[: len(p)] == p for p in META_PREFIXES) and x[:9] != b"posterior" and x[:7] != b"trolley"
+        for x in d
+    )
+    f["has_meta"][i] = n_meta > 0
+    f["meta_fraction"][i] = n_meta / max(len(d), 1)
+    chunks = t.split()
+    f["has_question"][i] = "?" in t
+    f["has_exclamation"][i] = "!" in t
+    f["has_url"][i] = any("http" in c or "www." in c for c in chunks)
+    f["has_emoticon"][i] = any(e in c for c in chunks for e in (":)", ";)", ":(", ":D"))
+    f["has_mention"][i] = any(c.startswith("@") for c in chunks)
+    f["no_content"][i] = not occ
+    f["log_content"][i] = math.log1p(len(occ))
+
+
+def _article_features(
+    f: Features, n: int, occ: list[list[Occurrence]], vecs: list[dict[int, float]], toks: list[list[bytes]]
+) -> None:
+    """Each comment against the article (document n) and its title (document n + 1)."""
+    a_cnt = _counts(occ[n])
+    a_total = len(occ[n])
+    for i in range(n):
+        f["has_article"][i] = 1
+        f["sim_article"][i] = _cos(vecs[i], vecs[n])
+        f["sim_title"][i] = _cos(vecs[i], vecs[n + 1])
+        f["no_overlap_article"][i] = bool(occ[i]) and f["sim_article"][i] == 0 and f["sim_title"][i] == 0
+        f["sim_article_x_short"][i] = f["sim_article"][i] / math.sqrt(1 + len(toks[i]))
+        lms = [_lm(a_cnt.get(c, 0), a_total, lp) for c, _, lp in occ[i]]
+        f["lm_article_sum"][i] = sum(lms)
+        f["lm_article_mean"][i] = sum(lms) / max(len(lms), 1)
+        shared = [w for c, w, _ in occ[i] if a_cnt.get(c, 0) > 0]
+        f["shared_article_frac"][i] = len(shared) / max(len(occ[i]), 1)
+        f["shared_article_max_idf"][i] = max(shared, default=0.0)
+
+
+def _kept_for_thread(
+    model: ContextOffTopic, occ: list[list[Occurrence]], n: int, has_a: bool
+) -> list[list[Occurrence]]:
+    """Each comment's occurrences that count for the thread. With an article, a word of its own column
+    (unseen in training) that the article lacks does not count: most often a commenter's handle."""
+    n_stems = len(model.stem_idf_)
+    a_cnt = _counts(occ[n]) if has_a else {}
+    return [[o for o in occ[i] if not (has_a and o[0] >= n_stems and o[0] not in a_cnt)] for i in range(n)]
+
+
+def _thread_features(
+    f: Features, n: int, occ: list[list[Occurrence]], kept: list[list[Occurrence]], toks: list[list[bytes]]
+) -> None:
+    """Each comment against the other comments of its thread (their kept words)."""
+    kept_vecs = [_vector(occ[i], kept[i]) for i in range(n)]
+    for i in range(n):
+        others: dict[int, float] = {}
+        counts: dict[int, int] = {}
+        for j in range(n):
+            if j != i:
+                for c, x in kept_vecs[j].items():
+                    others[c] = others.get(c, 0.0) + x
+                for c, _, _ in kept[j]:
+                    counts[c] = counts.get(c, 0) + 1
+        dot = _cos(kept_vecs[i], others)
+        f["has_thread"][i] = 1
+        f["sim_thread_centroid"][i] = dot / math.sqrt(max(_cos(others, others), 1e-12))
+        f["no_overlap_thread"][i] = bool(occ[i]) and dot <= 1e-12
+        f["sim_thread_x_short"][i] = f["sim_thread_centroid"][i] / math.sqrt(1 + len(toks[i]))
+        total = sum(len(occ[j]) for j in range(n) if j != i)
+        lms = [_lm(counts.get(c, 0), total, lp) for c, _, lp in occ[i]]
+        f["lm_thread_sum"][i] = sum(lms)
+        f["lm_thread_mean"][i] = sum(lms) / max(len(lms), 1)
+        shared = [w for c, w, _ in occ[i] if counts.get(c, 0) > 0]
+        f["shared_thread_frac"][i] = len(shared) / max(len(occ[i]), 1)
+        f["shared_thread_max_idf"][i] = max(shared, default=0.0)
+
+
+def _relative_features(f: Features, n: int, has_a: bool) -> None:
+    """Each comment's value minus the mean of the others' (article ones zero without an article)."""
+    for name in ("sim_article", "lm_article_mean", "sim_thread_centroid", "lm_thread_mean"):
+        rel = name.replace("_centroid", "").replace("_mean", "") + "_rel"
+        x = f[name]
+        f[rel] = x - (x.sum() - x) / max(n - 1, 1)
+    if not has_a:
+        f["sim_article_rel"][:] = 0
+        f["lm_article_rel"][:] = 0
+
+
+def _topic_features(
+    f: Features, model: ContextOffTopic, n: int, vecs: list[dict[int, float]], has_a: bool, has_t: bool
+) -> None:
+    """Each comment's topic vector: its norm, its cosine with the rest of the thread and the article."""
+    n_stems = len(model.stem_idf_)
+
+    def topic(i: int) -> np.ndarray:
+        z = np.zeros(model.topic_.shape[1])
+        for c, w in vecs[i].items():
+            z += model.topic_[min(c, n_stems)].astype(np.float64) * w
+        return z
+
+    zs = [topic(i) for i in range(n)]
+    for i in range(n):
+        f["topic_norm"][i] = np.linalg.norm(zs[i])
+        if has_t:
+            rest = sum(zs[j] for j in range(n) if j != i)
+            f["topic_thread"][i] = zs[i] @ rest / math.sqrt(max((zs[i] @ zs[i]) * (rest @ rest), 1e-18))
+        if has_a:
+            za = topic(n)
+            f["topic_article"][i] = zs[i] @ za / math.sqrt(max((zs[i] @ zs[i]) * (za @ za), 1e-18))
+
+
+def _without_context_if_no_content(out: np.ndarray, occ: list[list[Occurrence]], n: int) -> np.ndarray:
+    first_context = DENSE_FEATURES.index("sim_article")
+    for i in range(n):
+        if not occ[i]:  # no content word: scored as without context
+            out[i, DENSE_FEATURES.index("has_article")] = 0
+            out[i, DENSE_FEATURES.index("has_thread")] = 0
+            out[i, first_context:] = 0
+    return out
+
+
 def oracle(
     model: ContextOffTopic, texts: list[str], article: ArticleContext | None, use_thread: bool
 ) -> np.ndarray:
@@ -58,128 +220,22 @@ def oracle(
     kind = context_kind(article, n, use_thread)
     has_a, has_t = kind in ("article+thread", "article"), kind in ("article+thread", "thread")
     docs = list(texts) + (list(article_documents(article)) if has_a else [])
-    own: dict[bytes, int] = {}
     toks = tokenize_docs(docs)
-    occ = []  # per document: [(column, weight, logp)] of its content words
-    for d in toks:
-        cols = [(c, *_weight(model, c)) for c in (_column(model, t, own) for t in d)]
-        occ.append([o for o in cols if o[1] > 0])
-    vecs = []  # per document: column -> sum of w / sqrt(sum of w^2 over occurrences)
-    for d in occ:
-        norm = math.sqrt(sum(w * w for _, w, _ in d)) or 1.0
-        v: dict[int, float] = {}
-        for c, w, _ in d:
-            v[c] = v.get(c, 0.0) + w / norm
-        vecs.append(v)
+    occ = _occurrences(model, toks)
+    vecs = [_vector(d, d) for d in occ]
     f = {name: np.zeros(n) for name in DENSE_FEATURES}
     for i, (t, d) in enumerate(zip(texts, toks[:n], strict=True)):
-        f["log_tokens"][i] = math.log1p(len(d))
-        f["log_chars"][i] = math.log1p(len(t))
-        for k in LENGTH_STEPS:
-            f[f"tokens_le_{k}"][i] = len(d) <= k
-        f["oov_fraction"][i] = 1 - sum(x in model.vocabulary_ for x in d) / max(len(d), 1)
-        f["address_fraction"][i] = sum(x in ADDRESS_WORDS for x in d) / max(len(d), 1)
-        n_meta = sum(
-            any(x[: len(p)] == p for p in META_PREFIXES) and x[:9] != b"posterior" and x[:7] != b"trolley"
-            for x in d
-        )
-        f["has_meta"][i] = n_meta > 0
-        f["meta_fraction"][i] = n_meta / max(len(d), 1)
-        chunks = t.split()
-        f["has_question"][i] = "?" in t
-        f["has_exclamation"][i] = "!" in t
-        f["has_url"][i] = any("http" in c or "www." in c for c in chunks)
-        f["has_emoticon"][i] = any(e in c for c in chunks for e in (":)", ";)", ":(", ":D"))
-        f["has_mention"][i] = any(c.startswith("@") for c in chunks)
-        f["no_content"][i] = not occ[i]
-        f["log_content"][i] = math.log1p(len(occ[i]))
-    n_stems = len(model.stem_idf_)
-
-    def lm(count: float, total: float, logp: float) -> float:
-        return math.log((count + LM_MU * math.exp(logp)) / (total + LM_MU)) - logp
-
-    def topic(i: int) -> np.ndarray:
-        z = np.zeros(model.topic_.shape[1])
-        for c, w in vecs[i].items():
-            z += model.topic_[min(c, n_stems)].astype(np.float64) * w
-        return z
-
+        _surface_features(f, i, model, t, d, occ[i])
     if has_a:
-        a_cnt: dict[int, int] = {}
-        for c, _, _ in occ[n]:
-            a_cnt[c] = a_cnt.get(c, 0) + 1
-        a_total = len(occ[n])
-        for i in range(n):
-            f["has_article"][i] = 1
-            f["sim_article"][i] = _cos(vecs[i], vecs[n])
-            f["sim_title"][i] = _cos(vecs[i], vecs[n + 1])
-            f["no_overlap_article"][i] = bool(occ[i]) and f["sim_article"][i] == 0 and f["sim_title"][i] == 0
-            f["sim_article_x_short"][i] = f["sim_article"][i] / math.sqrt(1 + len(toks[i]))
-            lms = [lm(a_cnt.get(c, 0), a_total, lp) for c, _, lp in occ[i]]
-            f["lm_article_sum"][i] = sum(lms)
-            f["lm_article_mean"][i] = sum(lms) / max(len(lms), 1)
-            shared = [w for c, w, _ in occ[i] if a_cnt.get(c, 0) > 0]
-            f["shared_article_frac"][i] = len(shared) / max(len(occ[i]), 1)
-            f["shared_article_max_idf"][i] = max(shared, default=0.0)
+        _article_features(f, n, occ, vecs, toks)
     if has_t:
-        # With an article, a word of its own column (unseen in training) that the article lacks does
-        # not count for the thread: most often a commenter's handle.
-        def kept(i: int) -> list[tuple[int, float, float]]:
-            return [o for o in occ[i] if not (has_a and o[0] >= n_stems and o[0] not in a_cnt)]
-
-        kept_vecs = []
-        for i in range(n):
-            norm = math.sqrt(sum(w * w for _, w, _ in occ[i])) or 1.0
-            v: dict[int, float] = {}
-            for c, w, _ in kept(i):
-                v[c] = v.get(c, 0.0) + w / norm
-            kept_vecs.append(v)
-        for i in range(n):
-            others: dict[int, float] = {}
-            counts: dict[int, int] = {}
-            for j in range(n):
-                if j != i:
-                    for c, x in kept_vecs[j].items():
-                        others[c] = others.get(c, 0.0) + x
-                    for c, _, _ in kept(j):
-                        counts[c] = counts.get(c, 0) + 1
-            dot = _cos(kept_vecs[i], others)
-            f["has_thread"][i] = 1
-            f["sim_thread_centroid"][i] = dot / math.sqrt(max(_cos(others, others), 1e-12))
-            f["no_overlap_thread"][i] = bool(occ[i]) and dot <= 1e-12
-            f["sim_thread_x_short"][i] = f["sim_thread_centroid"][i] / math.sqrt(1 + len(toks[i]))
-            total = sum(len(occ[j]) for j in range(n) if j != i)
-            lms = [lm(counts.get(c, 0), total, lp) for c, _, lp in occ[i]]
-            f["lm_thread_sum"][i] = sum(lms)
-            f["lm_thread_mean"][i] = sum(lms) / max(len(lms), 1)
-            shared = [w for c, w, _ in occ[i] if counts.get(c, 0) > 0]
-            f["shared_thread_frac"][i] = len(shared) / max(len(occ[i]), 1)
-            f["shared_thread_max_idf"][i] = max(shared, default=0.0)
-        for name in ("sim_article", "lm_article_mean", "sim_thread_centroid", "lm_thread_mean"):
-            rel = name.replace("_centroid", "").replace("_mean", "") + "_rel"
-            x = f[name]
-            f[rel] = x - (x.sum() - x) / max(n - 1, 1)
-        if not has_a:
-            f["sim_article_rel"][:] = 0
-            f["lm_article_rel"][:] = 0
+        kept = _kept_for_thread(model, occ, n, has_a)
+        _thread_features(f, n, occ, kept, toks)
+        _relative_features(f, n, has_a)
     if (has_a or has_t) and model.topic_.shape[1] and any(occ[:n]):
-        zs = [topic(i) for i in range(n)]
-        for i in range(n):
-            f["topic_norm"][i] = np.linalg.norm(zs[i])
-            if has_t:
-                rest = sum(zs[j] for j in range(n) if j != i)
-                f["topic_thread"][i] = zs[i] @ rest / math.sqrt(max((zs[i] @ zs[i]) * (rest @ rest), 1e-18))
-            if has_a:
-                za = topic(n)
-                f["topic_article"][i] = zs[i] @ za / math.sqrt(max((zs[i] @ zs[i]) * (za @ za), 1e-18))
+        _topic_features(f, model, n, vecs, has_a, has_t)
     out = np.column_stack([f[name] for name in DENSE_FEATURES])
-    first_context = DENSE_FEATURES.index("sim_article")
-    for i in range(n):
-        if not occ[i]:  # no content word: scored as without context
-            out[i, DENSE_FEATURES.index("has_article")] = 0
-            out[i, DENSE_FEATURES.index("has_thread")] = 0
-            out[i, first_context:] = 0
-    return out
+    return _without_context_if_no_content(out, occ, n)
 
 
 def _random_texts(rng: np.random.Generator, n: int) -> list[str]:

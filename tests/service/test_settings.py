@@ -17,7 +17,7 @@ def test_perspective_alias_targets_are_case_insensitive():
 
 def test_an_alias_with_an_empty_target_is_refused():
     # Whether a target exists depends on the model: that is checked when the app starts
-    # (tests/service/api/test_perspective.py); an empty name is wrong whatever the model.
+    # (tests/service/api/test_perspective_attributes.py); an empty name is wrong whatever the model.
     with pytest.raises(ValidationError, match="non-empty"):
         Settings(perspective_aliases={"TOXICITY": " "})
 

@@ -9,7 +9,7 @@ redirected (their request building and response handling run unchanged):
 - PyPerspective 1.0.4 and perspective 1.0.3 (requests / urllib; a module constant or client attribute
   holds Google's URL): that one URL is set to this server.
 - begentle 0.1.1 (googleapiclient; hard-codes the discovery URL, like perspective.py): redirected alike.
-- Coral Talk's request body (see test_perspective.coral_body), in English, French, German and Spanish.
+- Coral Talk's request body (see perspective_helpers.coral_body), in English, French, German and Spanish.
 - The exact default request bodies of clients run by hand (PySpective, the @conversationai JS client,
   lm-eval's and OpenCompass's toxicity metrics; docs/perspective.md), over HTTP.
 
@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from tests.service.api.conftest import TOKEN
-from tests.service.api.test_perspective import CORAL_COMMENTS, coral_body
+from tests.service.api.perspective_helpers import CORAL_COMMENTS, coral_body
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 pytestmark = pytest.mark.slow

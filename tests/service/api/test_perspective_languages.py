@@ -1,0 +1,205 @@
+"""Perspective API languages: detection, request languages, sentences and weak guesses."""
+
+from __future__ import annotations
+
+from core.records import Scores
+from service.api import perspective_protocol as pp
+from tests.service.api.conftest import (
+    FAMILY,
+    FAMILY_LANGUAGES,
+    FakeScorer,
+    assert_google_error,
+    make_client,
+)
+from tests.service.api.perspective_helpers import (
+    URL,
+    language_detail,
+)
+
+
+def test_detected_language_decides_which_attributes_may_answer(family_client):
+    french = "Espèce de crétin, vous êtes un abruti et cet article est nul."
+    request = {"comment": {"text": french}, "requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}
+    body = family_client.post(URL, json=request).json()
+    assert body["languages"] == ["fr"] and body["detectedLanguages"] == ["fr"]
+    assert body["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.1
+    # PROFANITY is trained for English only: Perspective's 400, naming the detected language ...
+    request["requestedAttributes"]["PROFANITY"] = {}
+    error = assert_google_error(
+        family_client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    assert error["message"] == "Attribute PROFANITY does not support request languages: fr"
+    assert language_detail(error) == {"attribute": "PROFANITY", "detectedLanguages": ["fr"]}
+    # ... or dropped.
+    body = family_client.post(URL, json=request | {"dropUnsupportedAttributes": True}).json()
+    assert set(body["attributeScores"]) == {"TOXICITY", "INSULT"}
+
+
+def test_request_languages_override_detection_and_reach_the_scorer(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    text = "Espèce de crétin, vous êtes un abruti."
+    request = {"comment": {"text": text}, "languages": ["de-DE"], "requestedAttributes": {"TOXICITY": {}}}
+    body = family_client.post(URL, json=request).json()
+    assert body["languages"] == ["de-DE"]  # mirrors the request
+    assert body["detectedLanguages"] == ["de"]  # the language the comment was scored in
+    assert scorer.languages_seen[-1] == "de"
+    error = assert_google_error(
+        family_client.post(URL, json=request | {"requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}),
+        400,
+        "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+    )
+    assert error["message"] == "Attribute INSULT does not support request languages: de"
+    assert language_detail(error) == {"attribute": "INSULT", "requestedLanguages": ["de"]}
+    # An English comment declared French is scored as French, as Perspective does.
+    english = {"comment": {"text": "you idiot"}, "languages": ["fr"], "requestedAttributes": {"INSULT": {}}}
+    assert family_client.post(URL, json=english).json()["detectedLanguages"] == ["fr"]
+
+
+def test_a_language_that_is_no_tag_is_invalid(family_client):
+    text = "Espèce de crétin, vous êtes un abruti."
+    request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}
+    for bad in ("deutsch", "12", "e"):  # with the attributes dropped, this reached the scorer: a 500
+        for drop in (True, False):
+            body = request | {"languages": [bad], "dropUnsupportedAttributes": drop}
+            error = assert_google_error(family_client.post(URL, json=body), 400, "INVALID_REQUEST")
+            assert repr(bad) in error["message"]
+    for tag in (
+        "und",
+        "mul",
+        "zxx",
+    ):  # a request naming no language: Perspective supports it with no attribute
+        dropped = request | {"languages": [tag], "dropUnsupportedAttributes": True}
+        answer = family_client.post(URL, json=dropped).json()
+        assert answer["attributeScores"] == {}
+        # the first language the request names, as documented; it said "en" (the scorer's "undetermined"
+        # read as English) for this French comment
+        assert answer["languages"] == [tag] and answer["detectedLanguages"] == [tag]
+    body = family_client.post(URL, json=request | {"languages": ["frc"]})
+    assert body.status_code == 400  # a well-formed tag of a language no model has: not supported
+
+
+def test_a_scorer_without_the_language_argument_is_still_served(settings):
+    from service.api.perspective_protocol import accepts_language
+    from tests.service.api.conftest import FakeScorer
+
+    class Old(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True):  # the pre-contract signature
+            return super().score(texts, article, use_thread=use_thread)
+
+    assert accepts_language(FakeScorer()) and not accepts_language(Old())
+
+    class Unhashable:  # a callable object as ``score`` (the answer is cached per function, when it can be)
+        __hash__ = None
+
+        def __call__(self, texts, article=None, *, language=None):
+            return []
+
+    scorer = FakeScorer()
+    scorer.score = Unhashable()  # type: ignore[method-assign]
+    assert accepts_language(scorer)
+    with make_client(settings, lambda _dir: Old()) as c:
+        request = {"comment": {"text": "x idiot"}, "languages": ["en"], "requestedAttributes": {"INSULT": {}}}
+        r = c.post(URL, json=request)
+        assert r.status_code == 200, r.text
+
+
+def test_sentences_are_scored_in_the_comment_language(family_client):
+    scorer = family_client.app.state.moderation.models.current
+    text = "Espèce de crétin, vous êtes un abruti. Idiot."  # the second "sentence" alone reads English
+    request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+    body = family_client.post(URL, json=request).json()
+    assert body["detectedLanguages"] == ["fr"]
+    assert scorer.languages_seen[-2:] == [
+        None,
+        "fr",
+    ]  # detected for the comment, then forced on its sentences
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
+
+
+class _UndeterminedScorer(FakeScorer):
+    """Cannot place a comment of several sentences (the real detector's "Quel idiot. Stupid."): judges
+    it in its likeliest guess, French; a sentence alone it places by its words, as the toy detector."""
+
+    def score(self, texts, article=None, *, language=None, **kwargs):
+        out = super().score(texts, article, language=language, **kwargs)
+        if language is not None:
+            return out
+        return [
+            Scores(s.values, s.context, None, frozenset(), "fr") if len(pp.sentence_spans(t)) > 1 else s
+            for s, t in zip(out, texts, strict=True)
+        ]
+
+
+def test_sentences_of_an_undetermined_comment_are_scored_in_the_summarys_language(settings):
+    # The summary was judged in French (the guess), but each sentence was detected on its own ("Idiot."
+    # as English): one comment answered in two languages. The sentences now take the summary's.
+    def loader(model_dir):
+        return _UndeterminedScorer(attributes=FAMILY, languages=FAMILY_LANGUAGES, detects=True)
+
+    with make_client(settings, loader) as c:
+        text = "Quel crétin. Idiot."
+        request = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}
+        request["spanAnnotations"] = True
+        body = c.post(URL, json=request).json()
+        scorer = c.app.state.moderation.models.current
+    assert body["detectedLanguages"] == ["fr"]
+    assert scorer.languages_seen[-2:] == [None, "fr"]
+    assert len(body["attributeScores"]["TOXICITY"]["spanScores"]) == 2
+
+
+def test_a_best_guess_from_another_languages_model_is_still_perspectives_score(settings):
+    # An undetermined comment read as English whose insult a weak guess sent to another language's
+    # model: the native API marks it unsupported and never rejects on it, but a Perspective client
+    # reading INSULT gets the score, not a 400 for a short English comment.
+    from core.records import Scores
+    from tests.service.api.conftest import FakeScorer
+
+    class Guessing(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True, language=None, same_source=False):
+            got = super().score(texts, article, use_thread=use_thread, language=language)
+            flags = frozenset({"insult"})
+            return [Scores(s.as_dict(), s.context, None, flags, None, guessed=flags) for s in got]
+
+    with make_client(settings, lambda _dir: Guessing()) as c:
+        request = {"comment": {"text": "you clown!!!"}, "requestedAttributes": {"INSULT": {}}}
+        r = c.post(URL, json=request)
+        assert r.status_code == 200, r.text
+        assert 0.0 <= r.json()["attributeScores"]["INSULT"]["summaryScore"]["value"] <= 1.0
+        native = c.post("/v1/comments:score", json={"comments": [{"text": "you clown!!!"}]})
+        assert native.status_code == 200, native.text
+        assert native.json()["results"][0]["language_supported"]["insult"] is False
+
+
+def test_spans_of_an_attribute_a_weak_guess_sent_elsewhere_are_scored_by_that_model(settings):
+    # "I am proud to be your friend, Denny... Tanks..." is judged `en`, but the detector's weak guess
+    # (de 0.2) sent its INSULT summary to the German model; its spans were still the English model's.
+    # Each span of such an attribute is now its sentence scored in the language whose model scored the
+    # summary; the other attributes' spans stay in the judged language.
+    from core.records import Scores
+    from tests.service.api.conftest import FAMILY, FakeScorer
+
+    class Guessing(FakeScorer):
+        def score(self, texts, article=None, *, use_thread=True, language=None, same_source=False):
+            got = super().score(texts, article, use_thread=use_thread, language=language)
+            value = {"de": 0.75, "en": 0.25}.get(language or "", 0.5)  # which model read each text
+            scores = [Scores(s.as_dict() | {"insult": value, "toxicity": value}, s.context) for s in got]
+            if language is not None:
+                return scores
+            guessed = frozenset({"insult"})
+            return [
+                Scores(s.values, s.context, None, guessed, None, guessed, {"insult": "de"}) for s in scores
+            ]
+
+    text = "I am proud to be your friend, Denny. Tanks."
+    with make_client(settings, lambda _dir: Guessing(attributes=FAMILY)) as c:
+        request = {
+            "comment": {"text": text},
+            "requestedAttributes": {"INSULT": {}, "TOXICITY": {}},
+            "spanAnnotations": True,
+        }
+        r = c.post(URL, json=request)
+        assert r.status_code == 200, r.text
+        scores = r.json()["attributeScores"]
+    assert r.json()["detectedLanguages"] == ["en"]
+    assert [s["score"]["value"] for s in scores["INSULT"]["spanScores"]] == [0.75, 0.75]
+    assert [s["score"]["value"] for s in scores["TOXICITY"]["spanScores"]] == [0.25, 0.25]
