@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.model.test_versions import fake_artifact
+from tests.service.batch_helpers import local_run, mixed_dir, real_runs  # noqa: F401 (the batch tests' fixtures)
 
 ACTIVE_VERSION = "1.bbbbbbbbbbbb"
 
