@@ -27,6 +27,9 @@ class HtmlLine(NamedTuple):
     # "title", "h1", "nav", "form", "dt=<machine-readable time>" (a <time datetime> or a schema.org /
     # microformats date on the line), or None
     hint: str | None
+    # How many <blockquote>s hold the line: in a comment, words the reply quotes (the standard markup
+    # for a quote: WordPress, Disqus, Discourse, phpBB), whether or not a "NAME wrote:" line heads them.
+    quote: int = 0
 
 
 SKIP_TAGS = frozenset(
@@ -236,6 +239,7 @@ class _Walker:
         self.kinds: list[str | None] = []
         self.kind_depths: dict[str, list[int]] = {}
         self.author = False  # the current line holds an element a comment's markup calls its author
+        self.quote = 0  # open <blockquote>s
 
     def is_badge(self, el: Any) -> bool:
         """A role badge inside a comment box ("Staff", "Mod", "Owner": Disqus's "badge", Coral's
@@ -260,7 +264,7 @@ class _Walker:
             hint = self.hints[-1] if self.hints else ("dt=" + self.stamp[-1] if self.stamp else None)
             if hint is None and self.author:
                 hint = AUTHOR_HINT
-            self.lines.append(HtmlLine(line, self.depth + sum(self.rows), hint))
+            self.lines.append(HtmlLine(line, self.depth + sum(self.rows), hint, self.quote))
             self.stamp.clear()
             self.author = False
 
@@ -275,6 +279,7 @@ class _Walker:
         reply_entry = self._open_entry(el, is_block)
         if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
             self.author = True  # marks the line it is on; lines are split exactly as before
+        self.quote += tag == "blockquote"  # after the flush: the line so far is outside it
         if tag == "tr":
             self.rows.append(0)
         elif tag == "img" and self.rows:
@@ -345,6 +350,7 @@ class _Walker:
         if is_block:
             self.flush()
         self.in_box -= box  # after the flush: the box's last line is in it
+        self.quote -= tag == "blockquote"
         if tag == "tr" and self.rows:
             self.rows.pop()
         self.depth -= nest

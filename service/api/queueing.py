@@ -54,6 +54,7 @@ def queue_items(
     source: str | None,
     idempotency_key: str | None = None,
     identities: Sequence[str | None] | None = None,
+    quotes: Sequence[Sequence[Mapping[str, str | None]]] | None = None,
 ) -> list[NewQueueItem]:
     """Each item gets a key that finds it again when the same comment is queued once more:
     - under an article id: the comment itself (article id, source, `identities`' entry: the client's
@@ -61,7 +62,8 @@ def queue_items(
       that same id and text). Re-queueing a page (a re-crawl for its new comments, or a retry) adds
       only the comments not queued yet; an edited text is a new item;
     - else the request's Idempotency-Key header, the comment's position and text (a retry finds the
-      items it queued; a key reused for other comments queues those); without a header, none."""
+      items it queued; a key reused for other comments queues those); without a header, none.
+    `quotes`: per comment, what it quoted ({"author", "text"}), stored beside its own words."""
     keys = _item_keys(texts, article_id, source, idempotency_key, identities)
     return [
         NewQueueItem(
@@ -82,9 +84,10 @@ def queue_items(
             judged_language=r.get("judged_language"),
             context=r.get("context"),
             unsupported=[a for a, ok in (r.get("language_supported") or {}).items() if not ok],
+            quotes=list(quoted),
             idempotency_key=key,
         )
-        for text, r, key in zip(texts, results, keys, strict=True)
+        for text, r, key, quoted in zip(texts, results, keys, quotes or [()] * len(texts), strict=True)
     ]
 
 

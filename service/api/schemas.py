@@ -279,6 +279,11 @@ class UndoIn(_Strict):
     )
 
 
+class QuoteOut(BaseModel):
+    author: str | None
+    text: str
+
+
 class QueueItemOut(BaseModel):
     id: str
     article_id: str | None
@@ -316,6 +321,11 @@ class QueueItemOut(BaseModel):
     unsupported_attributes: list[str] | None = Field(
         description="The attributes whose model was not trained for its language (at most review); null "
         "on items queued before schema version 8."
+    )
+    quotes: list[QuoteOut] | None = Field(
+        description="What the comment quoted (articles:score parses quotes out of a reply): `text` is its "
+        "own words only, each quote its `author` (null when it names none) and its words; null on items "
+        "queued before schema version 9."
     )
 
 

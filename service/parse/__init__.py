@@ -98,7 +98,7 @@ def _segment(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
     """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
-    real, raw_lines, text, stripped = _read_lines(data, source, fmt, limits)
+    real, raw_lines, text, stripped, quoted = _read_lines(data, source, fmt, limits)
     # trafilatura parses the page with the same libxml2: a page read by tag stripping would reach it
     # cut off at the depth limit, and its main text (only what came before) would drop the rest.
     main = main_text(text) if real == "html" and stripped is None else None
@@ -111,6 +111,7 @@ def _segment(
         main_title=main.title if main is not None else None,
         line_model=linemodel.load(),
         section_gate=sectiongate.load(),
+        quoted=quoted,
     )
     if stripped is not None:
         warning = (
@@ -137,14 +138,15 @@ def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
     """(the format read, the lines, the decoded text)."""
-    real, raw_lines, text, _ = _read_lines(data, source, fmt, limits)
+    real, raw_lines, text, _, _ = _read_lines(data, source, fmt, limits)
     return real, raw_lines, text
 
 
 def _read_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
-) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None]:
-    """_to_lines, and why an HTML page was read by stripping its tags (None: from its tree)."""
+) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None, list[int]]:
+    """_to_lines, why an HTML page was read by stripping its tags (None: from its tree), and per line
+    the <blockquote>s holding it (empty for text)."""
     from core.errors import BinaryInputError, EmptyInputError
     from service.html import declares_html, looks_like_html, render_html, text_outside_tags
 
@@ -170,6 +172,7 @@ def _read_lines(
             )
 
     tags_stripped: str | None = None
+    quoted: list[int] = []  # HTML: per line, the <blockquote>s holding it (html.HtmlLine.quote)
     if real == "html":
         rendered, tags_stripped = render_html(
             text,
@@ -178,10 +181,11 @@ def _read_lines(
             max_attribute_pairs=limits.max_html_attribute_pairs,
         )
         raw_lines = [(ln.text, ln.depth, ln.hint) for ln in rendered]
+        quoted = [ln.quote for ln in rendered]
         if not raw_lines and fmt == "auto" and not declares_html(text) and text_outside_tags(text):
             # Only sniffed from its tags, and as HTML it shows nothing: a text dump that opens with a
             # quoted script snippet ("<script src=...>" rendered as text). Read it as the text it is.
-            real, tags_stripped = "text", None
+            real, tags_stripped, quoted = "text", None, []
         elif not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
         else:
@@ -204,7 +208,7 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-    return real, raw_lines, text, tags_stripped
+    return real, raw_lines, text, tags_stripped, quoted
 
 
 def parse_file(

@@ -55,6 +55,7 @@ class _Line:
     date: DateHit | None = None
     score: float | None = None  # cached prose score (see _line_score)
     src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
+    quote: int = 0  # HTML: the <blockquote>s holding the line
 
     @property
     def structural(self) -> bool:

@@ -44,23 +44,27 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 class Paragraph(NamedTuple):
-    """A run of a comment's text lines: ``text[start:end]``, and the indent of its first line."""
+    """A run of a comment's text lines: ``text[start:end]``, the indent of its first line, and (HTML)
+    the <blockquote>s holding it."""
 
     start: int
     end: int
     indent: int
+    quote: int = 0
 
 
-def paragraphs(text_lines: list[str], shape: list[tuple[bool, int]], *, each_line: bool) -> list[Paragraph]:
+def paragraphs(
+    text_lines: list[str], shape: list[tuple[bool, int, int]], *, each_line: bool
+) -> list[Paragraph]:
     """The paragraphs of ``"\\n".join(text_lines).strip()``: a blank line or a change of indent starts
-    one; `shape` is each line's (blank line above, indent). `each_line`: HTML, where every line is a
-    block (a <blockquote>'s lines are nested one deeper than the reply's)."""
+    one; `shape` is each line's (blank line above, indent, <blockquote>s holding it). `each_line`:
+    HTML, where every line is a block (a <blockquote>'s lines are nested one deeper than the reply's)."""
     joined = "\n".join(text_lines)
     lead = len(joined) - len(joined.lstrip())
     size = len(joined.strip())
     out: list[Paragraph] = []
     at, prev = -lead, None
-    for line, (blank, indent) in zip(text_lines, shape, strict=True):
+    for line, (blank, indent, quote) in zip(text_lines, shape, strict=True):
         start, end = max(at, 0), min(at + len(line.rstrip()), size)
         at += len(line) + 1
         if end <= start:
@@ -68,7 +72,7 @@ def paragraphs(text_lines: list[str], shape: list[tuple[bool, int]], *, each_lin
         if out and not each_line and not blank and prev == indent:
             out[-1] = out[-1]._replace(end=end)
         else:
-            out.append(Paragraph(start, end, indent))
+            out.append(Paragraph(start, end, indent, quote))
         prev = indent
     return out
 
@@ -88,20 +92,69 @@ def _header(para: str, authors: Mapping[str, Sequence[str]]) -> tuple[re.Match[s
     return m, name
 
 
+def _blockquote_end(
+    text: str, paras: list[Paragraph], i: int, own_level: int, authors: Mapping[str, Sequence[str]]
+) -> int:
+    """The last paragraph of the <blockquote> run opening at `i`: every further one inside a blockquote,
+    up to the next that opens one of its own with a header (two quotes one under the other)."""
+    j = i
+    while j + 1 < len(paras) and paras[j + 1].quote > own_level:
+        nxt = paras[j + 1]
+        if nxt.quote <= paras[i].quote and _header(text[nxt.start : nxt.end].strip(), authors):
+            break
+        j += 1
+    return j
+
+
+# A headerless quote repeating at least this many words of an earlier comment is that comment's: fewer
+# ("I agree") could be anyone's.
+_MIN_REPEATED_WORDS = 3
+
+
+def _quoted_author(
+    quoted: str, last: str, authors: Mapping[str, Sequence[str]], wrote: Mapping[str, Sequence[str]]
+) -> str | None:
+    """Who a <blockquote> with no "NAME wrote:" quotes: the earlier commenter its last line names (a
+    <cite>NAME</cite> under the words, WordPress's quote block), else the first whose own words hold
+    its words (not the quotes: two replies quoting the article quote neither one another)."""
+    if last.strip().casefold() in authors:
+        return last.strip()
+    key = " ".join(quoted.split())
+    if len(_WORD.findall(key)) < _MIN_REPEATED_WORDS:
+        return None
+    return next((name for name, own in wrote.items() if _repeats(key, own)), None)
+
+
 def _repeats(para: str, said: Sequence[str]) -> bool:
     key = " ".join(para.split())
     return bool(key) and any(key in " ".join(t.split()) for t in said)
 
 
-def find_quotes(text: str, paras: list[Paragraph], authors: Mapping[str, Sequence[str]]) -> tuple[Quote, ...]:
+def find_quotes(
+    text: str,
+    paras: list[Paragraph],
+    authors: Mapping[str, Sequence[str]],
+    wrote: Mapping[str, Sequence[str]],
+) -> tuple[Quote, ...]:
     """The quoted blocks of a comment's text; `authors` maps the earlier commenters' casefolded names
-    to the texts of their comments. Nothing when the quotes would be the whole comment (then it quotes no one:
-    a comment that is only a quote is still someone's words on the page)."""
+    to the texts of their comments, `wrote` their names as the page first shows them to their own words
+    (their `own_text`s). Nothing when the
+    quotes would be the whole comment (then it quotes no one: a comment that is only a quote is still
+    someone's words on the page)."""
     base = min((p.indent for p in paras), default=0)
+    own_level = min((p.quote for p in paras), default=0)  # a comment drawn inside a <blockquote> quotes none
     quotes: list[Quote] = []
     i = 0
     while i < len(paras):
         para = text[paras[i].start : paras[i].end].strip()
+        if paras[i].quote > own_level:  # the markup's quote, with or without a header
+            j = _blockquote_end(text, paras, i, own_level, authors)
+            found = _header(para, authors)
+            quoted, last = text[paras[i].start : paras[j].end], text[paras[j].start : paras[j].end]
+            author = found[1] if found else _quoted_author(quoted, last, authors, wrote)
+            quotes.append(Quote(paras[i].start, paras[j].end, author))
+            i = j + 1
+            continue
         if _QUOTED_LINE.match(para):
             j = i
             while j + 1 < len(paras) and _QUOTED_LINE.match(
@@ -155,8 +208,10 @@ def mark_quotes(comments: list[Comment], layouts: list[list[Paragraph]]) -> list
     out: list[Comment] = []
     by_author: dict[str, list[int]] = {}  # per casefolded name, the author's comments so far
     said: dict[str, list[str]] = {}  # and their texts
+    names: dict[str, str] = {}  # and the name as the page first shows it
+    wrote: dict[str, list[str]] = {}  # per name as shown, the author's own words (no quotes)
     for i, (c, paras) in enumerate(zip(comments, layouts, strict=True)):
-        quotes = find_quotes(c.text, paras, said)
+        quotes = find_quotes(c.text, paras, said, wrote)
         if quotes:
             c = replace(c, quotes=quotes)
             q = next((q for q in quotes if q.author), None)
@@ -167,4 +222,5 @@ def mark_quotes(comments: list[Comment], layouts: list[list[Paragraph]]) -> list
         if c.author:
             by_author.setdefault(c.author.casefold(), []).append(i)
             said.setdefault(c.author.casefold(), []).append(c.text)
+            wrote.setdefault(names.setdefault(c.author.casefold(), c.author), []).append(c.own_text)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.errors import MalformedInputError, TooLargeError
@@ -69,6 +70,12 @@ def segment(raw_lines: list[tuple[str, int, str | None]], *, source: str, fmt: P
     return segment_with_roles(raw_lines, source=source, fmt=fmt, limits=limits)[0]
 
 
+def _mark_quoted(lines: list[_Line], quoted: Sequence[int]) -> None:
+    """Each line's <blockquote>s, from its input line's (HTML; none in text)."""
+    for ln in lines if quoted else ():
+        ln.quote = quoted[ln.src]
+
+
 # A reply row closing most blocks means the last block also ends at its reply row: the share of
 # blocks that must show one before the last comment's end is cut there.
 _REPLIED_SHARE = 0.6
@@ -107,6 +114,7 @@ def segment_with_roles(
     section_gate: SectionGate | None = None,
     collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None = None,
     collect_section: list[tuple[list[float], list[Comment]]] | None = None,
+    quoted: Sequence[int] = (),
 ) -> tuple[Article, list[tuple[int, str, str]]]:
     """The Article, and where every piece of every non-blank input line went: (input line index, text,
     place) with place "title", "body", "header", "text" or a drop reason. Used to prove nothing is lost.
@@ -119,8 +127,10 @@ def segment_with_roles(
     (HTML: the extractor's metadata headline) or, in text, a headline at the body's top with its date
     beside it replaces a title that was the site's name. `collect` (training) receives the lines,
     their roles before the line model, the comment section's start and the title; `collect_section`
-    the section's feature row and its comments, before the gate."""
+    the section's feature row and its comments, before the gate. `quoted` (HTML): per input line, the
+    <blockquote>s holding it; in a comment, the lines deeper in them than its own text are a quote."""
     lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
+    _mark_quoted(lines, quoted)
     _unglue_cues(lines)
     _join_wrapped_openers(lines)
     _date_after_separator_line(lines)
@@ -518,7 +528,7 @@ def _block_text(
             role[plus[0]] = "text"
             text_lines.append(lines[plus[0]].text)
             kept.append(plus[0])
-    shape = [(lines[j].blank_before, lines[j].indent) for j in kept]
+    shape = [(lines[j].blank_before, lines[j].indent, lines[j].quote) for j in kept]
     return "\n".join(text_lines).strip(), footer_raw, paragraphs(text_lines, shape, each_line=ctx.dom_depth)
 
 

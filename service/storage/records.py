@@ -62,6 +62,9 @@ class NewQueueItem:
     # not trained for its language: what its decision rests on (service.decide).
     context: str | None = None
     unsupported: Sequence[str] = ()
+    # What the comment quoted (each {"author", "text"}): `text` is its own words only, and a moderator
+    # reading a reply needs what it answers (service.parse.quotes).
+    quotes: Sequence[Mapping[str, str | None]] = ()
     # Items with the same key are one item: queueing it again returns the stored item's id.
     idempotency_key: str | None = None
 
@@ -101,6 +104,7 @@ class QueueItem:
     revision: int = 0
     context: str | None = None  # None (and unsupported None) on items queued before schema version 8
     unsupported: tuple[str, ...] | None = None
+    quotes: tuple[Mapping[str, str | None], ...] | None = None  # None on items queued before version 9
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +130,7 @@ class QueueItem:
             "revision": self.revision,
             "context": self.context,
             "unsupported_attributes": None if self.unsupported is None else list(self.unsupported),
+            "quotes": None if self.quotes is None else [dict(q) for q in self.quotes],
         }
 
 

@@ -51,7 +51,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -141,6 +141,8 @@ queue_items = Table(
     # not trained for its language (never reject). Null on items queued before schema version 8.
     Column("context", String(16)),
     Column("unsupported", Json),
+    # What the comment quoted: [{"author", "text"}] beside `text`, its own words (null before version 9).
+    Column("quotes", Json),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -237,6 +239,11 @@ def _to_v8(conn: Connection) -> None:
     _add_column(conn, queue_items.c.unsupported)
 
 
+def _to_v9(conn: Connection) -> None:
+    # What a queued comment quoted (null on the items queued before).
+    _add_column(conn, queue_items.c.quotes)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -254,6 +261,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     6: _to_v6,
     7: _to_v7,
     8: _to_v8,
+    9: _to_v9,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

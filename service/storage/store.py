@@ -360,6 +360,7 @@ class Store:
                     "judged_language": item.judged_language,
                     "context": item.context,
                     "unsupported": [check_attribute_name(a) for a in dict.fromkeys(item.unsupported)],
+                    "quotes": [{"author": q.get("author"), "text": q.get("text")} for q in item.quotes],
                     "model_version": item.model_version,
                     "created_at": now,
                     "status": "pending",
@@ -604,4 +605,5 @@ def _item(row: Row[Any]) -> QueueItem:
         revision=int(m["revision"]),
         context=m["context"],
         unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
+        quotes=None if m["quotes"] is None else tuple(m["quotes"]),
     )

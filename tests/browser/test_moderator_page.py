@@ -962,3 +962,44 @@ def test_the_threshold_view_follows_the_service_rule_for_context_language_and_un
     finally:
         log = stop(proc)
     assert "Traceback" not in log, log
+
+
+def test_a_reply_shows_what_it_quoted_apart_from_its_own_words(browser: Any, served: str) -> None:
+    # The queue kept a reply's own words only: the moderator never saw the insult it objected to.
+    # The quote is shown above them, captioned with the quoted author, outside the comment's text.
+    insult = "Only an idiot would ride a bike there, you are all idiots."
+    own = "Please keep it civil, calling people names helps nobody."
+    page_text = (
+        "New protected cycle lane opens along the river road\n\n"
+        "A new protected cycle lane along the river road opened to the public this weekend.\n\n"
+        "2 Comments\n\n"
+        f"kai_r • 3 hours ago\n{insult}\nReply • Share\n\n"
+        f"Dana Wells • 2 hours ago\nkai_r wrote:\n{insult}\n\n{own}\nReply • Share\n"
+    )
+    with api(served) as http:
+        r = http.post(
+            "/v1/articles:score?queue=true&article_id=quoting",
+            content=page_text.encode(),
+            headers={"content-type": "text/plain"},
+        )
+        assert r.status_code == 200, r.text
+    items = queue(served, article="quoting")
+    context, page, errors = open_article(browser, served, items)
+    reply = next(i for i in items if i["text"] == own)
+    shown = page.locator(f'li.item[data-id="{reply["id"]}"]')
+    assert shown.locator("blockquote.text").text_content() == own
+    assert (
+        shown.locator("figure.quoted figcaption").text_content()
+        == "Quoting kai_r: not this commenter's words"
+    )
+    assert shown.locator("figure.quoted blockquote").text_content() == f"kai_r wrote:\n{insult}"
+    assert shown.locator("figure.quoted mark").count() == 0  # never highlighted as the reply's evidence
+    # Above the reply's own words, in the page's order.
+    order = shown.evaluate(
+        "li => [...li.querySelectorAll('figure.quoted, blockquote.text')].map(e => e.className)"
+    )
+    assert order == ["quoted", "text"]
+    other = next(i for i in items if i["text"] == insult)
+    assert page.locator(f'li.item[data-id="{other["id"]}"] figure.quoted').count() == 0
+    assert not errors, errors
+    context.close()

@@ -562,3 +562,39 @@ def test_said_in_a_sentence_is_no_quote(text: str) -> None:
     reply = parse_page(page, fmt="text").comments[1]
     assert reply.quotes == ()
     assert reply.own_text == reply.text
+
+
+def test_a_blockquote_with_no_header_is_a_quote() -> None:
+    """A reply's <blockquote> (WordPress, Disqus, Discourse, GitHub's markdown) with no "NAME wrote:"
+    line: its words were scored as the replier's. Now the markup marks it; the quoted commenter is the
+    one a <cite> under it names, else the first whose comment holds its words, and gives the parent. A
+    comment drawn wholly inside a <blockquote> quotes no one."""
+    art = parse_file(PLATFORMS / "wp_blockquotes.html")
+    assert [c.author for c in art.comments] == ["Lena Park", "kai_r", "Dana Wells", "bikebob", "m_ortiz"]
+    assert [[q.author for q in c.quotes] for c in art.comments] == [
+        [],
+        [],
+        ["kai_r"],
+        ["Lena Park", "kai_r"],
+        [],
+    ]
+    assert [c.parent for c in art.comments] == [None, None, 1, 0, None]
+    assert art.comments[2].own_text == "Please keep it civil, calling people names helps nobody."
+    assert art.comments[2].quoted_texts() == [QUOTED_INSULT]
+    assert art.comments[3].own_text == (
+        "Same for me, and it feels much safer at the roundabout.\nNo need for that, we all paid for it."
+    )
+    assert art.comments[4].own_text == art.comments[4].text == TEXTS[4]
+
+
+def test_two_replies_quoting_the_article_quote_neither_one_another() -> None:
+    """A headerless <blockquote> is the quote of the first commenter whose own words hold it: a sentence
+    of the article quoted by two readers was the first reader's "comment" to the second."""
+    page = (PLATFORMS / "wp_blockquotes.html").read_text(encoding="utf-8")
+    article = "The lane separates cyclists from traffic with a low concrete kerb and planted verges."
+    quoted = f"<blockquote><p>{article}</p></blockquote>"
+    for own in (TEXTS[0], "Only an idiot would ride a bike there, you are all idiots."):
+        page = page.replace(f"<p>{own}</p>", f"{quoted}<p>{own}</p>", 1)
+    art = parse_page(page, fmt="html")
+    assert [[q.author for q in c.quotes] for c in art.comments[:2]] == [[None], [None]]
+    assert [c.parent for c in art.comments[:2]] == [None, None]

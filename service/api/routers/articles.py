@@ -130,6 +130,10 @@ async def score_article(
             source=source,
             idempotency_key=idempotency_key,
             identities=[c.author for c in article.comments],
+            quotes=[
+                [{"author": q.author, "text": c.text[q.start : q.end]} for q in c.quotes]
+                for c in article.comments
+            ],
         )
         queueing.answer_queued(results, await queueing.enqueue(state, items), scorer.version)
     comments = [

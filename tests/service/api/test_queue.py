@@ -23,6 +23,7 @@ ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
     "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
     "verdict", "verdict_attributes", "decided_at", "revision", "context", "unsupported_attributes",
+    "quotes",
 }  # fmt: skip
 
 
@@ -127,6 +128,34 @@ def test_pages_are_queued_with_their_title_and_source(client):
     assert {i["article_title"] for i in items} == {body["article"]["title"]}
     assert {(i["source"], i["article_id"]) for i in items} == {("https://example.org/p",) * 2}
     assert {i["text"] for i in items} == {c["text"] for c in body["comments"]}
+
+
+def test_a_queued_reply_keeps_what_it_quoted_beside_its_own_words(client):
+    """The queue stored a reply's own words only: the moderator never saw what it quoted. The item
+    keeps each quote (its author and words) apart from `text`, which stays the reply's own words."""
+    page = (
+        "New protected cycle lane opens along the river road\n\n"
+        "A new protected cycle lane along the river road opened to the public this weekend.\n\n"
+        "2 Comments\n\n"
+        "kai_r • 3 hours ago\nOnly an idiot would ride a bike there, you are all idiots.\nReply • Share\n\n"
+        "Dana Wells • 2 hours ago\nkai_r wrote:\nOnly an idiot would ride a bike there, you are all idiots."
+        "\n\nPlease keep it civil, calling people names helps nobody.\nReply • Share\n"
+    )
+    r = client.post(
+        "/v1/articles:score?queue=true&source=https://example.org/q",
+        content=page.encode(),
+        headers=auth() | {"content-type": "text/plain"},
+    )
+    assert r.status_code == 200, r.text
+    items = {i["text"]: i for i in client.get("/v1/queue?limit=200", headers=auth()).json()["items"]}
+    reply = items["Please keep it civil, calling people names helps nobody."]
+    assert reply["quotes"] == [
+        {
+            "author": "kai_r",
+            "text": "kai_r wrote:\nOnly an idiot would ride a bike there, you are all idiots.",
+        }
+    ]
+    assert items["Only an idiot would ride a bike there, you are all idiots."]["quotes"] == []
 
 
 @pytest.mark.parametrize(("headers", "status"), [({}, 401), (auth("wrong"), 403)])

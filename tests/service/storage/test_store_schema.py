@@ -173,6 +173,23 @@ def test_a_version_6_database_is_upgraded_and_its_decided_items_can_be_corrected
         upgraded.close()
 
 
+def test_a_version_8_database_is_upgraded_and_items_keep_their_quotes(store, target):
+    (old,) = store.enqueue([item("queued by version 8")])
+    with store.engine.begin() as conn:  # the queue table as version 8 made it
+        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN quotes")
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 8))
+    store.close()
+    upgraded = Store.open(target)
+    try:
+        assert upgraded.schema_version == S.SCHEMA_VERSION
+        assert upgraded.queue_item(old).quotes is None
+        quote = {"author": "kai_r", "text": "you are all idiots"}
+        (new,) = upgraded.enqueue([item("No need for that.", quotes=[quote])])
+        assert upgraded.queue_item(new).to_dict()["quotes"] == [quote]
+    finally:
+        upgraded.close()
+
+
 def test_a_version_7_database_is_upgraded_and_items_keep_their_context(store, target):
     (old,) = store.enqueue([item("queued by version 7")])
     with store.engine.begin() as conn:  # the queue table as version 7 made it

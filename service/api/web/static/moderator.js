@@ -334,6 +334,7 @@
     ].filter(Boolean).join(" · ");
     li.append(meta);
 
+    for (const q of item.quotes || []) li.append(renderQuote(q));
     const text = document.createElement("blockquote");
     text.className = "text";
     text.id = "item-text-" + index;
@@ -353,6 +354,22 @@
     const verdict = li.querySelector(".verdict"); // a decided comment is described by its verdict first
     if (verdict) li.setAttribute("aria-describedby", (verdict.id = "item-verdict-" + index) + " " + li.getAttribute("aria-describedby"));
     return li;
+  }
+
+  // What the comment quoted (a reply's quote of another comment or the article), above its own words:
+  // set apart and captioned, never highlighted or scored as the reader's.
+  function renderQuote(quote) {
+    const figure = document.createElement("figure");
+    figure.className = "quoted";
+    const caption = document.createElement("figcaption");
+    caption.textContent = quote.author ? "Quoting " : "Quoting (no name given)";
+    if (quote.author) appendShown(caption, quote.author);
+    caption.append(": not this commenter's words");
+    const words = document.createElement("blockquote");
+    words.dir = "auto";
+    appendShown(words, quote.text || "");
+    figure.append(caption, words);
+    return figure;
   }
 
   // The spans shown: those of the attributes that reached review (what the decision rests on), or of
