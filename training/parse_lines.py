@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from training import parse_sections
 from training.boosted_trees import TREE_WEIGHT, TREES, export_trees, fit_trees
 from training.parse_sections import SectionRow, train_gate
-from training.scaled_logistic import FOLDS, fit, page_fold
+from training.scaled_logistic import FOLDS, fingerprint, fit, page_fold, rounded
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,64 @@ def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None
                 )
             )
     return out
+
+
+def recipe() -> dict[str, Any]:
+    """What the line model's training chooses from: recorded in the file, compared by a fast test."""
+    return json.loads(
+        json.dumps({"candidates": CANDIDATES, "thresholds": THRESHOLDS, "folds": FOLDS})
+    )  # tuples as JSON lists, as the file holds them
+
+
+def rows_sha256(pages: list[PageRows]) -> str:
+    """Fingerprint of everything the line model is fitted and scored on."""
+    return fingerprint(
+        [
+            p.page_id,
+            p.kind,
+            rounded(p.x),
+            p.y.tolist(),
+            [sorted(t.items()) for t in p.line_tokens],
+            sorted(p.fixed_tokens.items()),
+            sorted(p.gold.items()),
+            p.paras,
+        ]
+        for p in pages
+    )
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """The rows both parser models are trained from: one parse of the Dragnet train split."""
+
+    ids: list[str]
+    pages: list[PageRows]
+    sections: list[SectionRow]
+    n_with: int  # train page-renderings whose gold has comments
+    n_without: int
+
+    def trained_from(self) -> dict[str, Any]:
+        """The line model file's record of its rows and recipe."""
+        return {"rows_sha256": rows_sha256(self.pages), "recipe": recipe()}
+
+    def gate_trained_from(self) -> dict[str, Any]:
+        """The section gate file's record of its rows and recipe."""
+        return {
+            "rows_sha256": parse_sections.rows_sha256(self.sections, self.n_with, self.n_without),
+            "recipe": parse_sections.recipe(),
+        }
+
+
+def training_rows(data_dir: Path) -> TrainingRows:
+    """Parse the Dragnet train split under `data_dir` with today's rules."""
+    from service.parse_quality import RENDERINGS, dragnet_pages, read_gold
+
+    root = data_dir / "dragnet-pages"
+    ids = dragnet_pages(root, "train")
+    sections: list[SectionRow] = []
+    pages = collect(root, ids, sections)
+    n_with = sum(read_gold(root / f"{i}.gold.txt").has_comments for i in ids) * len(RENDERINGS)
+    return TrainingRows(ids, pages, sections, n_with, len(ids) * len(RENDERINGS) - n_with)
 
 
 def page_f1(page: PageRows, keep: np.ndarray) -> float:
@@ -192,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.parse.linemodel import FEATURES, MODEL_PATH
     from service.parse.sectiongate import FEATURES as GATE_FEATURES
     from service.parse.sectiongate import MODEL_PATH as GATE_PATH
-    from service.parse_quality import RENDERINGS, dragnet_pages, read_gold
+    from service.parse_quality import RENDERINGS
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True)
@@ -200,12 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gate-out", type=Path, default=GATE_PATH)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    root = args.data_dir / "dragnet-pages"
-    ids = dragnet_pages(root, "train")
-    sections: list[SectionRow] = []
-    pages = collect(root, ids, sections)
-    n_with = sum(read_gold(root / f"{i}.gold.txt").has_comments for i in ids) * len(RENDERINGS)
-    gate = train_gate(sections, n_with, len(ids) * len(RENDERINGS) - n_with)
+    rows = training_rows(args.data_dir)
+    ids, pages, sections = rows.ids, rows.pages, rows.sections
+    gate = train_gate(sections, rows.n_with, rows.n_without)
     args.gate_out.write_text(
         json.dumps(
             {
@@ -216,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                 "model": gate,
                 "trained_on": f"Dragnet train split: {len(ids)} pages x {len(RENDERINGS)} renderings, "
                 f"{len(sections)} comment sections found",
+                "trained_from": rows.gate_trained_from(),
             },
             indent=1,
         )
@@ -248,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         "features": list(FEATURES),
         "models": models,
         "trained_on": f"Dragnet train split: {len(ids)} pages x 3 renderings, {n_lines} lines",
+        "trained_from": rows.trained_from(),
     }
     args.out.write_text(_dumps(out) + "\n", encoding="utf-8")
     log.info("wrote %s (adopted for: %s)", args.out, sorted(models) or "none")

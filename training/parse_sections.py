@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from training.scaled_logistic import FOLDS, fit, page_fold
+from training.scaled_logistic import FOLDS, fingerprint, fit, page_fold, rounded
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,19 @@ class SectionRow:
     x: list[float]
     has_gold: bool  # the gold has comments
     kept_f1: float  # comments token F1 when the section is kept (gold-comment pages)
+
+
+def recipe() -> dict[str, Any]:
+    """What the gate's training chooses from: recorded in the file, compared by a fast test."""
+    return {"C_grid": list(C_GRID), "thresholds": list(THRESHOLDS), "folds": FOLDS}
+
+
+def rows_sha256(rows: list[SectionRow], n_with: int, n_without: int) -> str:
+    """Fingerprint of everything the gate is fitted and scored on."""
+    head = [n_with, n_without]
+    return fingerprint(
+        [head] + [[r.page_id, r.rendering, rounded(r.x), r.has_gold, rounded(r.kept_f1)] for r in rows]
+    )
 
 
 def objective(rows: list[SectionRow], keep: np.ndarray, n_with: int, n_without: int) -> dict[str, float]:

@@ -1,0 +1,60 @@
+"""The parser's learned files (service/parse/line_model.json, section_gate.json) record what they were
+trained from: the recipe (what cross-validation chooses from) and a fingerprint of the training rows
+(the features, labels and tokens the rules give on the Dragnet train split). A change of the rules or of
+the recipe that would change what `make train-parse` fits makes these tests fail until it is rerun.
+
+Comparing the rows, not refitting: the parse takes under a minute, the full recipe about seven (over
+the budget of a CI test), and the fit is deterministic for given rows (run twice, the files are identical
+byte for byte), so equal rows and recipe mean the files are what the command gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.parse.linemodel import MODEL_PATH
+from service.parse.sectiongate import MODEL_PATH as GATE_PATH
+from training import parse_lines, parse_sections
+from training.parse_sections import SectionRow
+from training.scaled_logistic import rounded
+
+STALE = "rerun `make train-parse` and check `make eval-parse` (docs/parser.md)"
+
+
+def _trained_from(path: Path) -> dict[str, object]:
+    recorded = json.loads(path.read_text(encoding="utf-8")).get("trained_from")
+    assert recorded, f"{path.name} does not record what it was trained from: {STALE}"
+    return recorded  # type: ignore[no-any-return]
+
+
+def test_shipped_parse_models_record_todays_recipe():
+    assert _trained_from(MODEL_PATH)["recipe"] == parse_lines.recipe(), STALE
+    assert _trained_from(GATE_PATH)["recipe"] == parse_sections.recipe(), STALE
+
+
+def test_the_rows_fingerprint_sees_a_changed_feature_but_not_the_last_bits():
+    row = SectionRow("p1", "html", [0.25, 3.0, -1e-9], True, 0.5)
+
+    def sha(r: SectionRow) -> str:
+        return parse_sections.rows_sha256([r], 3, 2)
+
+    base = sha(row)
+    assert sha(SectionRow("p1", "html", [0.25 + 1e-12, 3.0, 0.0], True, 0.5)) == base
+    assert sha(SectionRow("p1", "html", [0.2501, 3.0, 0.0], True, 0.5)) != base
+    assert sha(SectionRow("p1", "html", [0.25, 3.0, 0.0], False, 0.5)) != base
+    assert parse_sections.rows_sha256([row], 3, 3) != base
+    assert rounded(np.array([[-1e-9, 1.0]])) == [[0.0, 1.0]]
+
+
+# The shipped files were fitted on the rules of commit 4d83199; refitted on today's rules they fail three
+# eval-parse floors (docs/parser.md, "The parser's learned files drift from the rules"). Strict: once the
+# files are refitted with every floor met this passes, and the marker must go.
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known drift since 4d83199; refitted files fail eval-parse floors")
+def test_shipped_parse_models_were_trained_from_todays_rows(data_dir: Path):
+    rows = parse_lines.training_rows(data_dir)
+    assert _trained_from(MODEL_PATH)["rows_sha256"] == rows.trained_from()["rows_sha256"], STALE
+    assert _trained_from(GATE_PATH)["rows_sha256"] == rows.gate_trained_from()["rows_sha256"], STALE
