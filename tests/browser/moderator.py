@@ -1,5 +1,6 @@
-"""Driving the moderator's page in the browser tests: the API calls beside it, where it marks spans and
-moves the focus, signing in, a second model version, and what its plots must print."""
+"""Driving the moderator's page in the browser tests: the API calls beside it (a thread queued, the queue
+read), where it marks spans and moves the focus, signing in, a second model version, and what its plots
+must print."""
 
 from __future__ import annotations
 
@@ -107,3 +108,32 @@ def precision_recall(items: list[dict[str, Any]], name: str, threshold: float) -
 
 def page_review(page: Any, name: str) -> float:
     return float(page.locator(f"#slider-{name}-review").input_value())
+
+
+def queue_thread(
+    base: str, article_id: str, texts: list[str], title: str = "Edge cases"
+) -> list[dict[str, Any]]:
+    """Queue `texts` under `article_id`; returns the items riskiest first (the page's order)."""
+    comments = [{"id": f"c{k}", "text": t} for k, t in enumerate(texts)]
+    body = {"article": {"id": article_id, "title": title}, "comments": comments, "queue": True}
+    with api(base) as http:
+        assert http.post("/v1/comments:score", json=body).status_code == 200
+    return queue(base, article=article_id)
+
+
+def open_article(browser: Any, base: str, items: list[dict[str, Any]]) -> tuple[Any, Any, list[str]]:
+    """A new tab signed in, its queue filtered on the items' article (the first 50 shown); the page
+    errors are collected."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in_by_keyboard(page, base)
+    page.locator("#f-article").fill(items[0]["article_id"])
+    page.get_by_role("button", name="Apply").click()
+    ids = json.dumps([i["id"] for i in items[:50]], separators=(",", ":"))  # the first page
+    page.wait_for_function(
+        f"() => JSON.stringify([...document.querySelectorAll('#queue li.item')].map(li => li.dataset.id))"
+        f" === '{ids}'"
+    )
+    return context, page, errors
