@@ -121,6 +121,24 @@ def test_a_request_may_give_its_comments_language(real):
         assert r.status_code == 422 and "not a language tag" in r.json()["error"]["message"]
 
 
+def test_perspective_detected_languages_are_detected_when_the_request_names_languages(real):
+    # Google documents detectedLanguages as detected from the text; it was the request's first language.
+    # The comment is still scored in the requested language's model.
+    url = "/v1alpha1/comments:analyze"
+    english = "You are a complete idiot and a moron."
+    request = {"comment": {"text": english}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
+    declared = real.post(url, json=request).json()
+    assert declared["languages"] == ["fr"] and declared["detectedLanguages"] == ["en"]
+    alone = real.post(url, json=request | {"languages": ["en"]}).json()
+    assert alone["detectedLanguages"] == ["en"]
+    assert declared["attributeScores"] != alone["attributeScores"]  # scored by the French model
+    verdict = {"comment": {"text": english}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    suggested = real.post(
+        "/v1alpha1/comments:suggestscore?key=" + "t" * 16, json=verdict | {"languages": ["fr"]}
+    ).json()
+    assert suggested == {"detectedLanguages": ["en"], "requestedLanguages": ["fr"]}
+
+
 def test_perspective_spans_of_an_undetermined_comment_are_scored_in_its_language(real):
     # The detector cannot place the whole comment and judges it French by its guess; alone, "Idiot
     # total." reads English. Its span was the English model's 0.99999 under a French summary; each span
