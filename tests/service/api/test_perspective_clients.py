@@ -11,7 +11,7 @@ redirected (their request building and response handling run unchanged):
 - begentle 0.1.1 (googleapiclient; hard-codes the discovery URL, like perspective.py): redirected alike.
 - Coral Talk's request body (see perspective_helpers.coral_body), in English, French, German and Spanish.
 - The exact default request bodies of clients run by hand (PySpective, the @conversationai JS client,
-  lm-eval's, TrustLLM's, dingo's and OpenCompass's toxicity calls; docs/perspective.md), over HTTP.
+  lm-eval's, TrustLLM's, ParlAI's, dingo's and OpenCompass's toxicity calls; docs/perspective.md), over HTTP.
 - A reply quoting an insult, over HTTP: the native API scores its own words, Perspective's the text.
 
 Two servers: one with a small test artifact that carries the whole attribute family (TOXICITY, ...:
@@ -468,7 +468,8 @@ LM_EVAL_METRIC = {  # lm-eval 0.4.13 realtoxicityprompts metric (requests)
     "languages": ["en"],
     "requestedAttributes": {"TOXICITY": {}},
 }
-TRUSTLLM_TOXICITY = {  # TrustLLM 0.3.0 PerspectiveEval.get_toxicity_value (googleapiclient, no options)
+# TrustLLM 0.3.0 PerspectiveEval.get_toxicity_value, ParlAI 1.7.2's safety bench (googleapiclient, no options)
+TRUSTLLM_TOXICITY = {
     "comment": {"text": "You are a complete idiot and a moron."},
     "requestedAttributes": {"TOXICITY": {}},
 }
