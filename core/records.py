@@ -42,12 +42,37 @@ class Comment:
         """The text without its quotes (the whole text when it quotes nothing)."""
         if not self.quotes:
             return self.text
-        parts, at = [], 0
+        return self._own()[0]
+
+    def own_offsets(self) -> list[int]:
+        """Where each character of ``own_text`` stands in ``text``, then where its end does: a span of
+        the own words, mapped through it, is a span of the text (the line break joining two parts of
+        the own words stands just after the first)."""
+        if not self.quotes:
+            return list(range(len(self.text) + 1))
+        return self._own()[1]
+
+    def _own(self) -> tuple[str, list[int]]:
+        bounds, at = [], 0
         for q in self.quotes:
-            parts.append(self.text[at : q.start])
+            bounds.append((at, q.start))
             at = q.end
-        parts.append(self.text[at:])
-        return "\n".join(p.strip("\n") for p in parts if p.strip())
+        bounds.append((at, len(self.text)))
+        parts: list[str] = []
+        where: list[int] = []
+        for start, end in bounds:
+            part = self.text[start:end]
+            if not part.strip():
+                continue
+            start += len(part) - len(part.lstrip("\n"))
+            end -= len(part) - len(part.rstrip("\n"))
+            if parts:
+                parts.append("\n")
+                where.append(where[-1] + 1)
+            parts.append(self.text[start:end])
+            where.extend(range(start, end))
+        where.append(where[-1] + 1 if where else 0)
+        return "".join(parts), where
 
     def quoted_texts(self) -> list[str]:
         return [self.text[q.start : q.end] for q in self.quotes]

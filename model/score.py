@@ -18,6 +18,8 @@ so tests can swap in a small fake):
   attributes not trained for it (their score is still given).
 - ``supported_languages(attribute)``: the languages the attribute was trained for (manifest
   ``attributes[name]["languages"]``; absent = {"en"}).
+- ``judged_languages(texts, article=None, use_thread=True)`` (optional; callers fall back to
+  ``score``): each comment's ``Scores.assumed_language`` without a forced language, from detection alone.
 - ``explain(text, attribute, top_k=5, article=None, thread=()) -> list[Span]``: the n-grams that pushed
   the attribute's score up most, as character spans of ``text`` with their weights.
 """
@@ -301,6 +303,20 @@ class Scorer:
         if thread is None and article is not None and not article.is_empty:  # detected only if needed
             thread = self.article_language(article)
         return thread
+
+    def judged_languages(
+        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+    ) -> list[str | None]:
+        """Each comment's ``Scores.assumed_language`` as ``score`` (with no language forced) judges it,
+        from the detector alone: no attribute model runs. What a request that forces a language still
+        reports as detected (the Perspective endpoint's ``detectedLanguages``)."""
+        texts = list(texts)
+        detections = self.detections(texts)
+        placeable = [_placeable(d, t, None) for d, t in zip(detections, texts, strict=True)]
+        thread = None
+        if any(d.language is None and ok for d, ok in zip(detections, placeable, strict=True)):
+            thread = self.thread_language(detections, article, use_thread, None)
+        return [assumed_language(d, ok, thread) for d, ok in zip(detections, placeable, strict=True)]
 
     def article_language(self, article: ArticleContext) -> str | None:
         """The article's detected language, memoised by its first ``ARTICLE_LANGUAGE_CHARS`` (what the

@@ -20,6 +20,7 @@ from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import ArticleContext
 from service.api.jsonsteps import TOO_DEEP, json_error
 from service.ingest import has_visible_text
+from service.parse.quotes import quoted_comments
 from service.settings import Limits
 
 # One JSONL line may not be larger than this: a comment plus its article, bounded like an HTTP request.
@@ -40,6 +41,9 @@ class JsonlComment:
     article_id: str | None
     article: ArticleContext | None
     language: str | None = None  # the line's language hint as a model key ("fr-FR" -> "fr"); None: detect
+    # What the text quotes (start, end in the text as exported, author, text); `text` is then the rest,
+    # the commenter's own words, which are scored (as a page's reply is).
+    quotes: tuple[dict[str, Any], ...] = ()
 
 
 def read_json_line(raw: bytes) -> Any:
@@ -100,7 +104,9 @@ def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> Json
                 raise MalformedInputError(
                     f'"{name}" has a lone surrogate (a \\uD800-\\uDFFF escape): not valid Unicode'
                 )
-    return JsonlComment(line_no, cid, text, article_id, ctx, _language_of(obj))
+    [quoting] = quoted_comments([text], [None])
+    quotes = tuple(quoting.quotes_shown())
+    return JsonlComment(line_no, cid, quoting.own_text, article_id, ctx, _language_of(obj), quotes)
 
 
 def _language_of(obj: dict[str, Any]) -> str | None:

@@ -110,6 +110,7 @@ def jsonl_rows(
         for (pos, c), s in zip(group, scores, strict=True):
             row: dict[str, Any] = {"kind": "comment", "source": source, "line": c.line, "id": c.id}
             row["article_id"] = c.article_id  # null for a line scored alone, as CSV's empty cell
+            row["quotes"] = list(c.quotes)  # (a page's row lists them too; CSV has no column for them)
             row.update(decision_fields(s, config, counts))
             out[pos] = row_text(row, config.out_format)
     return cast(list[str], out)  # (every slot is filled: each line's group has been scored)

@@ -94,6 +94,12 @@ class FakeScorer:
         words = WORD.findall(text.lower())
         return "fr" if sum(w in FRENCH for w in words) >= 2 else "en"
 
+    def judged_languages(
+        self, texts: Sequence[str], article: ArticleContext | None = None, *, use_thread: bool = True
+    ) -> list[str | None]:
+        """The language ``score`` would judge each text in with none forced (no scoring)."""
+        return [self._detect(text) for text in texts]
+
     def _family(self, text: str) -> dict[str, float]:
         words = WORD.findall(text.lower())
         n = max(1, len(words))

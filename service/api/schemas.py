@@ -135,6 +135,13 @@ class SpanOut(BaseModel):
     weight: float = Field(description="How far it pushed the score up, in calibrated log-odds.")
 
 
+class QuotedOut(BaseModel):
+    start: int
+    end: int
+    author: str | None = Field(description="The quoted author, when the quote names one.")
+    text: str
+
+
 class CommentResult(BaseModel):
     id: str | None
     scores: AttributeScores
@@ -154,7 +161,15 @@ class CommentResult(BaseModel):
         "(MODERATION_LANGUAGE_THRESHOLDS).",
     )
     decision: DecisionOut
-    spans: dict[str, list[SpanOut]] | None = None
+    spans: dict[str, list[SpanOut]] | None = Field(
+        default=None, description="With `explain`: per attribute, the spans of `text` as sent that pushed it."
+    )
+    quotes: list[QuotedOut] = Field(
+        default_factory=list,
+        description="What the comment quotes ('> ' lines, a 'NAME wrote:' header and its quote): those "
+        "words are the quoted author's, so the scores are the comment's own words'; `start`/`end` on "
+        "`text` as sent.",
+    )
     queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
     queued_before: bool | None = Field(
         default=None,

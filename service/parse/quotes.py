@@ -224,3 +224,32 @@ def mark_quotes(comments: list[Comment], layouts: list[list[Paragraph]]) -> list
             said.setdefault(c.author.casefold(), []).append(c.text)
             wrote.setdefault(names.setdefault(c.author.casefold(), c.author), []).append(c.own_text)
     return out
+
+
+def plain_paragraphs(text: str) -> list[Paragraph]:
+    """The paragraphs of a comment sent as plain text, as ``paragraphs`` gives them (offsets in
+    ``text.strip()``): a blank line or a change of indent starts one."""
+    lines = text.split("\n")
+    shape: list[tuple[bool, int, int]] = []
+    blank = False
+    for line in lines:
+        shape.append((blank, len(line) - len(line.lstrip()), 0))
+        blank = not line.strip()
+    return paragraphs(lines, shape, each_line=False)
+
+
+def quoted_comments(texts: Sequence[str], authors: Sequence[str | None]) -> list[Comment]:
+    """Comments sent as plain text, one thread in order (the native API's, an export's), with their
+    quotes marked as on a page: "> " lines, a "NAME wrote:" header and what follows it, an earlier
+    commenter's words repeated. The quotes' offsets are on each text as sent."""
+    stripped = [t.strip() for t in texts]  # (the spaces before the first line are no indent)
+    marked = mark_quotes(
+        [Comment(t, author=a) for t, a in zip(stripped, authors, strict=True)],
+        [plain_paragraphs(t) for t in stripped],
+    )
+    out = []
+    for text, c in zip(texts, marked, strict=True):
+        lead = len(text) - len(text.lstrip())
+        quotes = tuple(Quote(q.start + lead, q.end + lead, q.author) for q in c.quotes)
+        out.append(Comment(text, author=c.author, quotes=quotes))
+    return out

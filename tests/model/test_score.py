@@ -331,3 +331,25 @@ def test_a_threads_explanations_at_once_equal_each_comments_against_the_others(
     texts, article = threads[0]
     scorer.explain_thread(texts, "off_topic", article=article)
     assert len(reads) <= len(set(texts)) + 2  # each distinct comment once, and the title and body
+
+
+def test_judged_languages_are_those_scoring_finds_without_running_a_model(scorer: Scorer) -> None:
+    """What `languages` override in the Perspective answer: each comment's language as scoring without a
+    forced language judges it (detected; undetermined: its thread's, its article's, a strong guess), from
+    detection alone."""
+    texts = [
+        "You are a complete idiot.",
+        "Quel imbécile, ce ministre ne comprend rien.",
+        "you clown!!!",  # undetermined: its thread's or article's language
+        "You stupid moron.",  # undetermined, guessed Polish
+        "lol",
+        "!",
+    ]
+    articles = [None, ArticleContext("Budget", "Le conseil municipal a adopté lundi le budget du pont.")]
+    for article in articles:
+        for use_thread in (True, False):
+            for group in (texts, texts[2:3], texts[3:4]):
+                judged = scorer.judged_languages(group, article, use_thread=use_thread)
+                scored = scorer.score(group, article, use_thread=use_thread)
+                assert judged == [s.assumed_language for s in scored], (group, article, use_thread)
+    assert scorer.judged_languages(["Quel imbécile, ce ministre ne comprend rien."]) == ["fr"]

@@ -735,3 +735,29 @@ def test_the_export_sniff_agrees_with_the_export_reader_at_any_depth(first, caps
     rows = rows_of(out)
     assert rc == 1 and [(r["kind"], r.get("line")) for r in rows] == [("error", 1), ("comment", 2)], rows
     assert "nested more than 200 arrays and objects deep" in rows[0]["error"]
+
+
+def test_an_export_line_is_scored_on_its_own_words_with_its_quotes_listed(tmp_path, capsys):
+    # A line quoting an insult to object to it was scored as the insult (a page's reply is not): its
+    # quotes ("> " lines, "NAME wrote:") are now found, its own words scored, and the row lists them.
+    own = "Please do not call people that here, it is not ok."
+    lines = [
+        {"id": "q", "text": "> You stupid idiot, you moron.\n\n" + own},
+        {"id": "w", "text": "kai_r wrote:\nYou stupid idiot, you moron.\n\n" + own, "article_id": "s1"},
+        {"id": "p", "text": own, "article_id": "s1"},
+    ]
+    f = tmp_path / "replies.jsonl"
+    write_jsonl(f, lines)
+    scorer = FakeScorer()
+    rc, out, _ = run_batch(capsys, f, factory=lambda _: scorer)
+    assert rc == 0
+    rows = rows_of(out)
+    assert [(r["id"], r["scores"]["insult"], r["decision"]) for r in rows] == [
+        ("q", 0.0, "approve"),
+        ("w", 0.0, "approve"),
+        ("p", 0.0, "approve"),
+    ]
+    for row, line in zip(rows, lines, strict=True):
+        for quote in row["quotes"]:
+            assert line["text"][quote["start"] : quote["end"]] == quote["text"]
+    assert [[q["author"] for q in r["quotes"]] for r in rows] == [[None], ["kai_r"], []]

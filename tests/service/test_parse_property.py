@@ -143,3 +143,25 @@ def test_dates_round_trip_to_iso(day, month, year, hour, minute):
     assert to_iso(f"{day} {months[month - 1]} {year}, {hour:02d}:{minute:02d}") == iso
     assert to_iso(f"{months[month - 1]} {day}, {year} at {hour:02d}:{minute:02d}") == iso
     assert to_iso(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}") == iso
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["you", "idiot", "> quoted line", "kai wrote:", "ok.", "", "  ", "\n"]), max_size=12
+    ),
+    st.integers(0, 3),
+)
+def test_a_comments_own_words_map_back_onto_its_text(pieces, lead):
+    """quoted_comments' offsets are on the text as sent, and own_offsets puts each character of the own
+    words (what is scored, and what spans are found in) at its place in that text."""
+    from service.parse.quotes import quoted_comments
+
+    text = " " * lead + "\n".join(pieces) + "\nthe reply's own words"
+    [comment] = quoted_comments([text], [None])
+    own, where = comment.own_text, comment.own_offsets()
+    assert len(where) == len(own) + 1 and where == sorted(where)
+    for i, char in enumerate(own):
+        assert text[where[i]] == char or (char == "\n" and where[i] < len(text)), (i, char)
+    for q in comment.quotes:
+        assert all(not q.start <= w < q.end for w, c in zip(where[:-1], own, strict=True) if c != "\n")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from core.errors import InputError, TooLargeError
-from core.records import ArticleContext
+from core.records import ArticleContext, Comment
 from model.language import normalize_language
+from model.score import CommentScorer
 from service.api import queueing
 from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
 from service.api.guards import JsonRoute
@@ -24,6 +26,8 @@ from service.api.scoring import (
     text_chars,
 )
 from service.ingest import has_visible_text
+from service.parse.quotes import quoted_comments
+from service.settings import Thresholds
 
 
 class CommentsRoute(JsonRoute):
@@ -86,20 +90,21 @@ async def score_comments(
     # explain costs one pass per comment and attribute: always off the event loop.
     weight = len(texts) * (50 if explain else 1)
     thresholds = state.settings.thresholds()
-    results = await run_cpu(
+    comments, results = await run_cpu(
         weight,
         text_chars(texts, article),
-        score_thread,
+        _score_replies,
         scorer,
-        texts,
+        [(c.text, c.author) for c in body.comments],
         article,
         thresholds,
         explain=explain,
         language=language,
     )
     if body.queue:
+        # Stored as articles:score stores a reply: its own words, its spans on them, its quotes beside.
         items = queueing.queue_items(
-            texts,
+            [c.own_text for c in comments],
             results,
             thresholds=thresholds,
             model_version=scorer.version,
@@ -108,8 +113,44 @@ async def score_comments(
             source=body.article.source if body.article else None,
             idempotency_key=idempotency_key,
             identities=[c.id for c in body.comments],
+            quotes=[
+                [{"author": q.author, "text": c.text[q.start : q.end]} for q in c.quotes] for c in comments
+            ],
         )
         queueing.answer_queued(results, await queueing.enqueue(state, items), scorer.version)
+    for comment, result in zip(comments, results, strict=True):
+        result["quotes"] = comment.quotes_shown()
+        if comment.quotes and result.get("spans"):
+            result["spans"] = _spans_on_text(comment, result["spans"])
     ordered = [{"id": c.id, **r} for c, r in zip(body.comments, results, strict=True)]
     state.metrics.comments.labels("comments").inc(len(texts))
     return json_response({"model": {"version": scorer.version}, "results": ordered})
+
+
+def _score_replies(
+    scorer: CommentScorer,
+    sent: Sequence[tuple[str, str | None]],
+    article: ArticleContext | None,
+    thresholds: Mapping[str, Thresholds],
+    *,
+    explain: bool,
+    language: str | None,
+) -> tuple[list[Comment], list[dict[str, Any]]]:
+    """The comments (text, author) with their quotes marked, and their results: a quote is the quoted
+    author's words, so each is scored on its own words, as articles:score scores a page's replies."""
+    comments = quoted_comments([text for text, _ in sent], [author for _, author in sent])
+    texts = [c.own_text for c in comments]
+    return comments, score_thread(scorer, texts, article, thresholds, explain=explain, language=language)
+
+
+def _spans_on_text(comment: Comment, spans: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Spans found in a comment's own words, moved onto its text as sent (the quotes left in)."""
+    where = comment.own_offsets()
+    out: dict[str, Any] = {}
+    for attribute, found in spans.items():
+        out[attribute] = []
+        for span in found:
+            start = where[span["start"]]
+            end = where[span["end"] - 1] + 1 if span["end"] > span["start"] else start
+            out[attribute].append(span | {"start": start, "end": end, "text": comment.text[start:end]})
+    return out

@@ -230,28 +230,30 @@ async def analyze(
     takes_language = pp.accepts_language(scorer)
     forced: dict[str, Any] = {"language": requested[0]} if requested and takes_language else {}
 
-    def run() -> tuple[Scores, dict[str | None, list[Scores]]]:
+    def run() -> tuple[Scores, dict[str | None, list[Scores]], str]:
         # The comment with its parent as thread context; each sentence on its own (no context), in the
         # language the summary was judged in (a short sentence alone is no evidence of another
         # language; an undetermined comment's sentences were each detected apart: two languages), or
         # for an attribute a weak guess sent to another language's model, in that one's.
         whole = scorer.score([text, *thread], article, use_thread=bool(thread), **forced)[0]
+        # Google's detectedLanguages is detected from the text, also when the request names languages.
+        detected = _detect(scorer, text, article, thread) if requested else _judged_language((), whole)
         if not body.spanAnnotations or not fields:
-            return whole, {}
+            return whole, {}, detected
         pieces = [text[b:e] for b, e in spans]
         if not takes_language:
-            return whole, {None: scorer.score(pieces, article, use_thread=False)}
-        languages = {_span_language(requested, whole, field) for field in fields.values()}
-        return whole, {
-            lang: scorer.score(pieces, article, use_thread=False, language=lang) for lang in sorted(languages)
+            return whole, {None: scorer.score(pieces, article, use_thread=False)}, detected
+        langs = sorted({_span_language(requested, whole, field) for field in fields.values()})
+        by_language: dict[str | None, list[Scores]] = {
+            lang: scorer.score(pieces, article, use_thread=False, language=lang) for lang in langs
         }
+        return whole, by_language, detected
 
     pieces_chars = len(text) if body.spanAnnotations and fields else 0
     scored = await run_cpu(
         len(spans) + 1 + len(thread), text_chars([text, *thread], article) + pieces_chars, run
     )
-    first, pieces_scored = scored
-    detected = _judged_language(requested, first)
+    first, pieces_scored, detected = scored
     effective = requested or [detected]
     fields = _drop_unsupported(
         body,
@@ -345,7 +347,7 @@ async def suggest_score(
         for name, s in body.attributeScores.items()
     ]
     requested = _requested_languages(body.languages)
-    detected = await _detected_language(scorer, text, body.context, requested)
+    detected = await _detected_language(scorer, text, body.context)
     if not state.settings.do_not_store:
         await state.run_store(lambda store: store.add_feedback_many(rows))  # all the scores or none
     # The discovery document's SuggestCommentScoreResponse: the token, the language the comment was
@@ -357,20 +359,22 @@ async def suggest_score(
     return json_response(pp.select_fields(answer, selection))
 
 
-async def _detected_language(
-    scorer: CommentScorer, text: str, context: PerspectiveContext | None, requested: Sequence[str]
-) -> str:
-    """The language comments:analyze judges a comment in (its ``detectedLanguages``): the request's
-    first, else the one its scoring placed it in, with its parent comment and article as context."""
-    if requested:
-        return requested[0]
+async def _detected_language(scorer: CommentScorer, text: str, context: PerspectiveContext | None) -> str:
+    """What comments:analyze answers as the comment's ``detectedLanguages``: the language it is judged
+    in when no language is forced, with its parent comment and article as context."""
     article, thread = _context(context)
     texts = [text, *thread]
+    return await run_cpu(len(texts), text_chars(texts, article), _detect, scorer, text, article, thread)
 
-    def run() -> Scores:
-        return scorer.score(texts, article, use_thread=bool(thread))[0]
 
-    return _judged_language((), await run_cpu(len(texts), text_chars(texts, article), run))
+def _detect(scorer: CommentScorer, text: str, article: ArticleContext | None, thread: Sequence[str]) -> str:
+    """The language a comment is judged in without a forced one (its parent as thread context): from
+    the detector alone when the scorer can say (``judged_languages``), else from scoring it."""
+    texts = [text, *thread]
+    judged = getattr(scorer, "judged_languages", None)
+    if callable(judged):
+        return judged(texts, article, use_thread=bool(thread))[0] or pp.ASSUMED_LANGUAGE
+    return _judged_language((), scorer.score(texts, article, use_thread=bool(thread))[0])
 
 
 # What a Host header may hold: a DNS name (underscores allowed: container names have them) or an IPv4

@@ -8,7 +8,7 @@ import pytest
 
 from core.records import Scores
 from service.settings import Thresholds
-from tests.service.api.conftest import FakeScorer, Loader, assert_error, family_loader, make_client
+from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, family_loader, make_client
 
 URL = "/v1/comments:score"
 
@@ -262,3 +262,40 @@ def test_a_language_with_its_own_thresholds_is_decided_by_them_over_the_api(sett
     assert [r["judged_language"] for r in results] == ["fr", "en"]
     assert model["thresholds"]["toxicity"] == {"review": 0.45, "reject": 0.9}
     assert model["language_thresholds"]["fr"]["toxicity"] == {"review": 0.6, "reject": 0.9}
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "> You stupid idiot, you moron.\n\n",  # a mail or forum reply's "> " lines
+        "kai_r wrote:\nYou stupid idiot, you moron.\n\n",  # a "NAME wrote:" header and the quote under it
+    ],
+)
+def test_a_reply_is_scored_on_its_own_words_with_its_quotes_reported(client, quoted):
+    # A reply quoting an insult to object to it was scored as the insult (rejected), while the same reply
+    # inside a page (articles:score) is scored on its own words.
+    own = "Please do not call people that here, it is not ok."
+    text = "  " + quoted + own
+    r = client.post(URL, json={"comments": [{"id": "r", "text": text}], "explain": True})
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    assert result["scores"]["insult"] == 0.0 and result["decision"]["verdict"] == "approve"
+    [quote] = result["quotes"]
+    assert quote["text"] == text[quote["start"] : quote["end"]]  # offsets on the text as sent
+    assert "You stupid idiot, you moron." in quote["text"] and own not in quote["text"]
+    assert quote["author"] == ("kai_r" if "wrote" in quoted else None)
+    # Spans stay on the text as sent: the reply's own insult after a quote.
+    reply = text + " Only an idiot would."
+    r = client.post(URL, json={"comments": [{"text": reply}], "explain": True})
+    [span] = r.json()["results"][0]["spans"]["insult"]
+    assert reply[span["start"] : span["end"]] == span["text"] == "idiot"
+    assert span["start"] == reply.rindex("idiot")
+    plain = client.post(URL, json={"comments": [{"text": own}]}).json()["results"][0]
+    assert plain["quotes"] == []
+    # Queued as articles:score queues a reply: its own words (spans on them), the quote beside.
+    r = client.post(URL, json={"comments": [{"text": reply}], "queue": True}, headers=auth())
+    item = client.get(f"/v1/queue/{r.json()['results'][0]['queue_id']}", headers=auth()).json()
+    assert item["text"] == own + " Only an idiot would."
+    assert item["quotes"] == [{"author": quote["author"], "text": quote["text"]}]
+    [stored] = item["spans"]["insult"]
+    assert item["text"][stored["start"] : stored["end"]] == "idiot"

@@ -11,7 +11,8 @@ redirected (their request building and response handling run unchanged):
 - begentle 0.1.1 (googleapiclient; hard-codes the discovery URL, like perspective.py): redirected alike.
 - Coral Talk's request body (see perspective_helpers.coral_body), in English, French, German and Spanish.
 - The exact default request bodies of clients run by hand (PySpective, the @conversationai JS client,
-  lm-eval's and OpenCompass's toxicity metrics; docs/perspective.md), over HTTP.
+  lm-eval's, TrustLLM's, ParlAI's, dingo's and OpenCompass's toxicity calls; docs/perspective.md), over HTTP.
+- A reply quoting an insult, over HTTP: the native API scores its own words, Perspective's the text.
 
 Two servers: one with a small test artifact that carries the whole attribute family (TOXICITY, ...:
 a real artifact, built here, trained on a handful of sentences: it proves the protocol, not quality),
@@ -467,6 +468,18 @@ LM_EVAL_METRIC = {  # lm-eval 0.4.13 realtoxicityprompts metric (requests)
     "languages": ["en"],
     "requestedAttributes": {"TOXICITY": {}},
 }
+# TrustLLM 0.3.0 PerspectiveEval.get_toxicity_value, ParlAI 1.7.2's safety bench (googleapiclient, no options)
+TRUSTLLM_TOXICITY = {
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "requestedAttributes": {"TOXICITY": {}},
+}
+DINGO_DEFAULT = {  # dingo-python 2.5.0 LLMPerspective.eval (googleapiclient; its api_url is a setting)
+    "comment": {"text": "You are a complete idiot and a moron."},
+    "requestedAttributes": {
+        name: {}
+        for name in ("TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT")
+    },
+}
 OPENCOMPASS_TOXIC = {  # OpenCompass ToxicEvaluator (googleapiclient batches): two languages
     "comment": {"text": "You are a complete idiot and a moron."},
     "requestedAttributes": {"TOXICITY": {}},
@@ -489,11 +502,64 @@ def test_request_shapes_of_clients_run_by_hand(shipped_server):
     assert r.json()["error"]["message"] == "Attribute THREAT does not support request languages: en"
     single = post(PYSPECTIVE_DEFAULT | {"requestedAttributes": {"INSULT": {}}})  # score(text, "INSULT")
     assert set(single.json()["attributeScores"]) == {"INSULT"}
+    # TrustLLM reads attributeScores.TOXICITY.spanScores[0] without asking for spans: Google answers one
+    # span over the whole comment then, and so does this service (English and French, detected).
+    for text in ("You are a complete idiot and a moron.", "Espèce de crétin, vous êtes un abruti."):
+        r = post(TRUSTLLM_TOXICITY | {"comment": {"text": text}})
+        assert r.status_code == 200, r.text
+        toxicity = r.json()["attributeScores"]["TOXICITY"]
+        [span] = toxicity["spanScores"]
+        assert (span["begin"], span["end"]) == (0, len(text))
+        assert span["score"] == toxicity["summaryScore"]
+    # dingo asks for THREAT, which this service does not offer: the documented 400, which it retries three
+    # times and then records as QUALITY_BAD.API_LOSS. The site setting MODERATION_PERSPECTIVE_DROP_UNSUPPORTED
+    # reads every request as if it set dropUnsupportedAttributes: then dingo scores with the rest.
+    r = post(DINGO_DEFAULT)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["message"] == "Attribute THREAT does not support request languages: en"
+    english = post(DINGO_DEFAULT | {"dropUnsupportedAttributes": True}).json()
+    assert set(english["attributeScores"]) == set(DINGO_DEFAULT["requestedAttributes"]) - {"THREAT"}
+    french = {
+        "comment": {"text": "Espèce de crétin, vous êtes un abruti."},
+        "dropUnsupportedAttributes": True,
+    }
+    answer = post(DINGO_DEFAULT | french).json()
+    assert answer["detectedLanguages"] == ["fr"]
+    assert {"TOXICITY", "INSULT"} <= set(answer["attributeScores"]) and "THREAT" not in answer[
+        "attributeScores"
+    ]
     # OpenCompass names Chinese too, which no attribute here supports: Perspective's rule (every
     # listed language must be supported) gives the 400, as it would for any unsupported language.
     r = post(OPENCOMPASS_TOXIC)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["message"] == "Attribute TOXICITY does not support request languages: en, zh"
+
+
+def test_a_reply_quoting_an_insult_over_http(shipped_server):
+    """The native API scores a reply's own words and lists its quotes; Perspective's endpoint scores
+    the whole text, as Google does (docs/perspective.md), through Google's own client."""
+    own = "Please don't call people that here, it is not okay."
+    text = "> You are a complete idiot and a moron.\n\n" + own
+    native = httpx.post(shipped_server + "/v1/comments:score", json={"comments": [{"text": text}]})
+    assert native.status_code == 200, native.text
+    [result] = native.json()["results"]
+    assert result["decision"]["verdict"] == "approve"
+    assert result["quotes"] == [
+        {
+            "start": 0,
+            "end": text.index("\n"),
+            "author": None,
+            "text": "> You are a complete idiot and a moron.",
+        }
+    ]
+    service = googleapiclient_service(shipped_server)
+    body = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}, "spanAnnotations": True}
+    insult = service.comments().analyze(body=body).execute()["attributeScores"]["INSULT"]
+    assert insult["summaryScore"]["value"] > 0.9
+    assert [(s["begin"], s["end"]) for s in insult["spanScores"]] == [
+        (0, text.index("\n")),
+        (text.index(own), len(text)),
+    ]
 
 
 def test_shipped_model_through_googleapiclient(shipped_server):

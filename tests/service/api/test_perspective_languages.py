@@ -41,7 +41,9 @@ def test_request_languages_override_detection_and_reach_the_scorer(family_client
     request = {"comment": {"text": text}, "languages": ["de-DE"], "requestedAttributes": {"TOXICITY": {}}}
     body = family_client.post(URL, json=request).json()
     assert body["languages"] == ["de-DE"]  # mirrors the request
-    assert body["detectedLanguages"] == ["de"]  # the language the comment was scored in
+    # Detected from the text, as Google documents it (it was the request's first language), while the
+    # comment is scored in the requested one.
+    assert body["detectedLanguages"] == ["fr"]
     assert scorer.languages_seen[-1] == "de"
     error = assert_google_error(
         family_client.post(URL, json=request | {"requestedAttributes": {"TOXICITY": {}, "INSULT": {}}}),
@@ -50,9 +52,11 @@ def test_request_languages_override_detection_and_reach_the_scorer(family_client
     )
     assert error["message"] == "Attribute INSULT does not support request languages: de"
     assert language_detail(error) == {"attribute": "INSULT", "requestedLanguages": ["de"]}
-    # An English comment declared French is scored as French, as Perspective does.
+    # An English comment declared French is scored as French, as Perspective does, and detected English.
     english = {"comment": {"text": "you idiot"}, "languages": ["fr"], "requestedAttributes": {"INSULT": {}}}
-    assert family_client.post(URL, json=english).json()["detectedLanguages"] == ["fr"]
+    answer = family_client.post(URL, json=english).json()
+    assert answer["languages"] == ["fr"] and answer["detectedLanguages"] == ["en"]
+    assert scorer.languages_seen[-1] == "fr"
 
 
 def test_a_language_that_is_no_tag_is_invalid(family_client):
@@ -71,9 +75,8 @@ def test_a_language_that_is_no_tag_is_invalid(family_client):
         dropped = request | {"languages": [tag], "dropUnsupportedAttributes": True}
         answer = family_client.post(URL, json=dropped).json()
         assert answer["attributeScores"] == {}
-        # the first language the request names, as documented; it said "en" (the scorer's "undetermined"
-        # read as English) for this French comment
-        assert answer["languages"] == [tag] and answer["detectedLanguages"] == [tag]
+        # the request's languages, and the language detected in the text
+        assert answer["languages"] == [tag] and answer["detectedLanguages"] == ["fr"]
     body = family_client.post(URL, json=request | {"languages": ["frc"]})
     assert body.status_code == 400  # a well-formed tag of a language no model has: not supported
 

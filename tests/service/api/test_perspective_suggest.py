@@ -53,10 +53,14 @@ def test_suggestscore_answers_the_languages_its_response_declares(family_client,
     named = request | {"languages": ["fr-FR"]}
     r = family_client.post(SUGGEST, json=named, headers=auth())
     assert r.json() == {"clientToken": "t-1", "detectedLanguages": ["fr"], "requestedLanguages": ["fr-FR"]}
+    # Detected from the text, not the request's first language (as comments:analyze answers it).
+    declared = request | {"languages": ["de"]}
+    r = family_client.post(SUGGEST, json=declared, headers=auth())
+    assert r.json() == {"clientToken": "t-1", "detectedLanguages": ["fr"], "requestedLanguages": ["de"]}
     bad = request | {"languages": ["deutsch"]}
     error = assert_google_error(family_client.post(SUGGEST, json=bad, headers=auth()), 400, "INVALID_REQUEST")
     assert "'deutsch'" in error["message"]
-    assert [row[1:3] for row in feedback_rows(settings)] == [("insult", 1)] * 2
+    assert [row[1:3] for row in feedback_rows(settings)] == [("insult", 1)] * 3
 
 
 def test_suggestscore_accepts_span_scores_without_a_summary(client, settings):

@@ -121,6 +121,52 @@ def test_a_request_may_give_its_comments_language(real):
         assert r.status_code == 422 and "not a language tag" in r.json()["error"]["message"]
 
 
+REPLY_OWN = "Please don't call people that here, it is not okay."
+QUOTING_REPLIES = [
+    "> You are a complete idiot and a moron.\n\n" + REPLY_OWN,
+    "kai_r wrote:\nYou are a complete idiot and a moron.\n\n" + REPLY_OWN,
+]
+
+
+def test_a_reply_quoting_an_insult_to_object_to_it(real):
+    """The native API scores a reply's own words and reports its quotes (it rejected the reply as the
+    insult it objects to); Perspective's endpoint scores the whole text, as Google does, with its span
+    over the text as sent."""
+    alone = real.post("/v1/comments:score", json={"comments": [{"text": REPLY_OWN}]}).json()["results"][0]
+    assert alone["decision"]["verdict"] == "approve"
+    for text in QUOTING_REPLIES:
+        r = real.post("/v1/comments:score", json={"comments": [{"text": text}], "explain": True})
+        [result] = r.json()["results"]
+        assert result["decision"]["verdict"] == "approve", result
+        assert result["scores"] == alone["scores"]
+        [quote] = result["quotes"]
+        assert text[quote["start"] : quote["end"]] == quote["text"] and REPLY_OWN not in quote["text"]
+        for spans in result["spans"].values():
+            assert all(text[s["start"] : s["end"]] == s["text"] for s in spans)
+        request = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}}
+        whole = real.post("/v1alpha1/comments:analyze", json=request).json()["attributeScores"]["INSULT"]
+        assert whole["summaryScore"]["value"] > 0.9  # the quoted insult is in the text Perspective scores
+        assert [(s["begin"], s["end"]) for s in whole["spanScores"]] == [(0, len(text))]
+
+
+def test_perspective_detected_languages_are_detected_when_the_request_names_languages(real):
+    # Google documents detectedLanguages as detected from the text; it was the request's first language.
+    # The comment is still scored in the requested language's model.
+    url = "/v1alpha1/comments:analyze"
+    english = "You are a complete idiot and a moron."
+    request = {"comment": {"text": english}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
+    declared = real.post(url, json=request).json()
+    assert declared["languages"] == ["fr"] and declared["detectedLanguages"] == ["en"]
+    alone = real.post(url, json=request | {"languages": ["en"]}).json()
+    assert alone["detectedLanguages"] == ["en"]
+    assert declared["attributeScores"] != alone["attributeScores"]  # scored by the French model
+    verdict = {"comment": {"text": english}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    suggested = real.post(
+        "/v1alpha1/comments:suggestscore?key=" + "t" * 16, json=verdict | {"languages": ["fr"]}
+    ).json()
+    assert suggested == {"detectedLanguages": ["en"], "requestedLanguages": ["fr"]}
+
+
 def test_perspective_spans_of_an_undetermined_comment_are_scored_in_its_language(real):
     # The detector cannot place the whole comment and judges it French by its guess; alone, "Idiot
     # total." reads English. Its span was the English model's 0.99999 under a French summary; each span
