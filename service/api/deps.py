@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from core.errors import ConfigurationError, InputError, ModelError
 from model.score import CommentScorer
@@ -28,7 +29,33 @@ from service.settings import Settings
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 _IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_CHARS}}}")
 
-_bearer = HTTPBearer(auto_error=False, description="MODERATION_API_TOKEN, required by write endpoints.")
+_BEARER_DESCRIPTION = "MODERATION_API_TOKEN, required by write endpoints."
+_bearer = HTTPBearer(auto_error=False, description=_BEARER_DESCRIPTION)
+
+# The scope state key a route's early pass (guards.JsonRoute, AUTHENTICATION) sets once the route's
+# checks have passed. Its value is the route, so the mark counts for that route alone (a /batch part
+# starts from a copy of the batch's state).
+AUTHENTICATED = "moderation.authenticated"
+
+
+def passed_early(request: HTTPConnection) -> bool:
+    """Whether this request's route already checked who may call it before reading the body."""
+    route = request.scope.get("route")
+    return route is not None and (request.scope.get("state") or {}).get(AUTHENTICATED) is route
+
+
+class _CheckedBearer(HTTPBearer):
+    """The bearer credentials of an AUTHENTICATION check, not read again once the early pass has checked
+    them (None then: the check trusts the mark). An HTTPBearer, so /docs still lists the scheme."""
+
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        if passed_early(request):
+            return None
+        return await super().__call__(request)
+
+
+_checked_bearer = _CheckedBearer(auto_error=False, description=_BEARER_DESCRIPTION, scheme_name="HTTPBearer")
+CheckedBearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_checked_bearer)]
 
 
 async def get_state(request: Request) -> AppState:
@@ -82,10 +109,10 @@ def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_
 
 
 async def require_token(
-    request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, settings: Annotated[Settings, Depends(get_settings)], credentials: CheckedBearerDep
 ) -> None:
+    if passed_early(request):
+        return
     what = "this endpoint (" + request.url.path + ")"
     _check_token(settings, credentials.credentials if credentials else None, what)
 
@@ -93,7 +120,7 @@ async def require_token(
 async def require_token_or_key(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: CheckedBearerDep,
     key: Annotated[str | None, Query(description="Perspective-style API key (the same token).")] = None,
     goog_key: Annotated[
         str | None, Header(alias="X-Goog-Api-Key", description="Google's API-key header (the same token).")
@@ -101,12 +128,13 @@ async def require_token_or_key(
 ) -> None:
     """Perspective clients send their key as ?key=... or X-Goog-Api-Key, some beside an OAuth bearer
     token of Google's (googleapiclient built with credentials= and developerKey=): any one of them
-    that matches the token is enough."""
+    that matches the token is enough (compared in that order, up to the first that matches)."""
+    if passed_early(request):
+        return
     presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
-    matching = [p for p in presented if token_matches(settings, p)]
-    _check_token(
-        settings, next(iter(matching or presented), None), "this endpoint (" + request.url.path + ")"
-    )
+    if any(token_matches(settings, p) for p in presented):
+        return
+    _check_token(settings, next(iter(presented), None), "this endpoint (" + request.url.path + ")")
 
 
 async def get_idempotency_key(
@@ -141,9 +169,11 @@ ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
 
 
-async def require_queue(request: Request, state: StateDep, credentials: BearerDep) -> None:
+async def require_queue(request: Request, state: StateDep, credentials: CheckedBearerDep) -> None:
     """The token (none 401, a wrong one 403), then the store: with MODERATION_DO_NOT_STORE set there is
     none (a verdict stored itself and copied its comment into feedback rows)."""
+    if passed_early(request):
+        return
     check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
     if state.settings.do_not_store:
         raise ApiError(
@@ -169,8 +199,9 @@ async def _require_queue_of(request: Request) -> None:
 
 
 # The dependencies that decide who may call a route, each run from the request alone. A route that
-# reads a JSON body (guards.JsonRoute) runs these first: without the token a caller learns 401, not what
-# the body should have been (415, 400, 422). FastAPI runs them again as dependencies (an HMAC each).
+# reads a JSON body (guards.JsonRoute) runs these first (`authenticate_early`): without the token a
+# caller learns 401, not what the body should have been (415, 400, 422). Then it marks the request, and
+# the dependencies FastAPI runs next trust the mark: one header read and one HMAC per request, not two.
 AUTHENTICATION: dict[Callable[..., Any], Callable[[Request], Awaitable[None]]] = {
     require_token: _require_token_of,
     require_token_or_key: _require_token_or_key_of,
@@ -186,3 +217,14 @@ def authentication_of(dependant: Dependant) -> list[Callable[[Request], Awaitabl
         if sub.call in AUTHENTICATION:
             checks.append(AUTHENTICATION[sub.call])
     return checks
+
+
+async def authenticate_early(request: Request, checks: list[Callable[[Request], Awaitable[None]]]) -> None:
+    """Runs a route's `checks` (authentication_of) and, once all have passed, marks the request so that
+    the same checks run as FastAPI dependencies do nothing more. A mark already there counts for nothing."""
+    state = request.scope.setdefault("state", {})
+    state.pop(AUTHENTICATED, None)
+    for check in checks:
+        await check(request)
+    if checks and (route := request.scope.get("route")) is not None:
+        state[AUTHENTICATED] = route

@@ -35,7 +35,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import MalformedInputError
-from service.api.deps import authentication_of
+from service.api.deps import authenticate_early, authentication_of
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path
 from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
@@ -193,8 +193,7 @@ class JsonRoute(APIRoute):
         authenticate = authentication_of(self.dependant)
 
         async def guarded(request: Request) -> Response:
-            for check in authenticate:  # who may call, before anything about the body
-                await check(request)
+            await authenticate_early(request, authenticate)  # who may call, before anything about the body
             if self.empty_body is not None and not without_bom(await request.body()).strip():
                 _declare_json(request)
                 request._body = b"{}"

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -125,16 +126,43 @@ def test_a_run_stopped_during_the_walk_says_so(tmp_path, monkeypatch):
     )
 
 
+# How long the slow reader waits for the run to be waiting on the full pipe (~0.3 s on an idle machine),
+# and the run for the reader to take the rest of its row: only guards against a hang.
+PIPE_WAIT_DEADLINE_S = 60
+
+
+class _PollNotingAFullPipe:
+    """select.poll as service.output's write uses it, that sets `waiting` when the write finds no room:
+    the run then waits on the full pipe, which is when the test's signal must land."""
+
+    def __init__(self, waiting: Any) -> None:
+        self._poll = select.poll()
+        self._waiting = waiting
+
+    def register(self, fd: int, mask: int) -> None:
+        self._poll.register(fd, mask)
+
+    def poll(self, timeout: int) -> list[tuple[int, int]]:
+        ready = self._poll.poll(0)
+        if not ready:
+            self._waiting.set()
+            ready = self._poll.poll(timeout)
+        return ready
+
+
 @pytest.mark.parametrize("out_format", ["jsonl", "csv"])
-def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, out_format):
+def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, monkeypatch, out_format):
     """The reader is slow: the pipe is full and the write waits. A Ctrl-C (or SIGTERM) landing then cut
     the line being written and dropped the rest of the buffer: the output ended in half a row. Now the
     row is finished first (the reader takes it; in CSV a quoted cell's newline ends no row), and the
-    run still stops."""
+    run still stops. The signal is sent once the write has found the pipe full (it was sent once the
+    pipe held 15 pages, a guess at what makes a writer wait), and the run waits for the reader for as
+    long as the test may take (its 5 s is a bound for readers that never read, not for a loaded machine)."""
     import fcntl
-    import struct
-    import termios
     import threading
+    import types
+
+    from service import output
 
     comments = [{"id": f"{i}\nof an export", "text": f"comment {i} " * 20} for i in range(3_000)]
     write_jsonl(tmp_path / "big.jsonl", comments)
@@ -142,16 +170,16 @@ def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, ou
 
     config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory, out_format=out_format)
     read_end, write_end = os.pipe()
-    main, received = threading.get_ident(), bytearray()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 16 * 4096)  # 16 pages, whatever the system's default
+    main, received, waiting = threading.get_ident(), bytearray(), threading.Event()
+    noting = types.SimpleNamespace(
+        poll=lambda: _PollNotingAFullPipe(waiting), POLLOUT=select.POLLOUT, PIPE_BUF=select.PIPE_BUF
+    )
+    monkeypatch.setattr(output, "select", noting)
+    monkeypatch.setattr(output, "FINISH_LINE_SECONDS", PIPE_WAIT_DEADLINE_S)
 
     def slow_reader() -> None:
-        # The pipe holds 16 pages and a write goes to a fresh page when it does not fit the last one, so
-        # a writer waits once 15 pages are full.
-        deadline = time.monotonic() + 30
-        while struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0\0\0\0"))[0] < 15 * 4096:
-            if time.monotonic() > deadline:
-                break  # (the assertions below say so; the pipe is drained all the same)
-            time.sleep(0.01)  # (polling the pipe's fill level: the writer waits once it is full)
+        waiting.wait(PIPE_WAIT_DEADLINE_S)  # (if it never waits, the assertions below say so)
         signal.pthread_kill(main, signal.SIGINT)
         while chunk := os.read(read_end, 1 << 16):
             received.extend(chunk)
@@ -161,8 +189,9 @@ def test_a_signal_while_the_output_pipe_is_full_leaves_no_half_line(tmp_path, ou
     summary = batch.Summary()
     with os.fdopen(write_end, "w", encoding="utf-8") as sink, pytest.raises(KeyboardInterrupt):
         batch.score_paths([tmp_path], config, sink, summary=summary)
-    reader.join(timeout=30)
+    reader.join(timeout=PIPE_WAIT_DEADLINE_S)
     os.close(read_end)
+    assert waiting.is_set(), "the run never waited on the full pipe"
     assert len(received) >= 15 * 4096 and received.endswith(b"\n"), received[-200:]
     if out_format == "csv":
         records = list(csv.reader(io.StringIO(received.decode())))

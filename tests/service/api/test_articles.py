@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ARTICLES_DIR, SEED_FILES
+from tests.helpers import wait_until
 from tests.service.api.conftest import assert_error
 
 URL = "/v1/articles:score"
@@ -278,7 +278,8 @@ def test_pages_waiting_for_the_parser_are_bounded_so_comments_keep_their_slots(s
             parsing = pool.submit(post)
             assert started.wait(30)
             waiting = pool.submit(post)
-            time.sleep(0.3)  # (the second page is waiting for the slot)
+            slots = app.state.moderation.page_slots  # (made by the first page)
+            wait_until(lambda: slots.waiting == 1, what="the second page waiting for the parse slot")
             refused = [pool.submit(post) for _ in range(2)]
             for r in (f.result(timeout=10) for f in refused):
                 assert_error(r, 503, "overloaded")

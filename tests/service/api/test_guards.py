@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 
 from service.api import guards
 from tests.service.api.conftest import assert_error
@@ -136,3 +138,97 @@ def test_authentication_is_decided_before_anything_about_the_body(client, method
     response = client.request(method.upper(), url, content=content, headers=headers)
     assert_error(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+# A body each token route accepts, so that its handler and every dependency run (default: {}).
+AUTHENTICATED_BODIES = {
+    "/v1/articles:score?queue=true": ("text/plain", b"a page"),
+    "/v1/feedback": ("application/json", b'{"text": "x", "attribute": "insult", "label": 1}'),
+    "/v1/queue/{item_id}:decide": ("application/json", b'{"verdict": "reject"}'),
+    "/v1/queue/{item_id}:undo": ("application/json", b'{"revision": 1}'),
+    "/v1alpha1/comments:suggestscore": (
+        "application/json",
+        b'{"comment": {"text": "x"}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}',
+    ),
+}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_every_token_route_compares_the_token_and_reads_its_header_once_per_request(
+    client, monkeypatch, method, path
+):
+    """A JsonRoute authenticated before reading the body, then FastAPI ran the same dependency again:
+    two HMAC comparisons and two reads of the Authorization header per request. Now the early pass
+    marks the request and the dependency trusts the mark."""
+    import hmac
+
+    from fastapi.security import HTTPBearer
+
+    from tests.service.api.conftest import auth
+
+    comparisons: list[bytes] = []
+    header_reads: list[str] = []
+    compare, read_bearer = hmac.compare_digest, HTTPBearer.__call__
+
+    def counted_compare(a: Any, b: Any) -> bool:
+        comparisons.append(a)
+        return compare(a, b)
+
+    @functools.wraps(read_bearer)  # FastAPI reads the dependency's parameters from its signature
+    async def counted_read(self: HTTPBearer, request: Request) -> Any:
+        header_reads.append(request.url.path)
+        return await read_bearer(self, request)
+
+    monkeypatch.setattr(hmac, "compare_digest", counted_compare)
+    monkeypatch.setattr(HTTPBearer, "__call__", counted_read)
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    content_type, content = AUTHENTICATED_BODIES.get(path, ("application/json", b"{}"))
+    headers = {**auth(), "content-type": content_type}
+    response = client.request(method.upper(), url, content=content, headers=headers)
+    assert response.status_code not in (400, 401, 403, 422), response.text  # authenticated, body taken
+    assert len(comparisons) == 1, (response.status_code, comparisons)
+    assert header_reads == [url.split("?")[0]]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_a_wrong_token_on_any_token_route_is_refused_before_the_body(client, method, path):
+    from tests.service.api.conftest import auth
+
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    headers = {**auth("not-the-token-at-all"), "content-type": "application/json"}
+    response = client.request(method.upper(), url, content=b"{}", headers=headers)
+    if "/v1/queue/" in path or "queue=true" in path:
+        assert_error(response, 403, "forbidden")  # the queue's rule: a wrong token is refused, not unknown
+    else:
+        assert_error(response, 401, "unauthenticated")
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_a_token_on_a_route_whose_token_is_not_configured_is_refused(tmp_path, method, path):
+    from service.settings import Settings
+    from tests.service.api.conftest import auth, make_client
+
+    settings = Settings(api_token=None, db_path=tmp_path / "db.sqlite3", model_dir=tmp_path / "model")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    with make_client(settings) as client:
+        response = client.request(
+            method.upper(), url, content=b"{}", headers={**auth(), "content-type": "application/json"}
+        )
+    assert_error(response, 403, "disabled")
+
+
+def test_the_early_mark_counts_only_for_the_route_that_set_it(settings):
+    """A /batch part starts from a copy of the batch's scope state: a mark there must authenticate
+    nothing on another route, and a route that is no JsonRoute (no early pass) still checks the token."""
+    from service.api import deps
+    from service.api.errors import ApiError
+
+    batch_route, reload_route = object(), object()
+    scope = {"type": "http", "method": "POST", "path": "/v1/admin/reload", "headers": [], "query_string": b""}
+    request = Request({**scope, "route": reload_route, "state": {deps.AUTHENTICATED: batch_route}})
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(deps.require_token(request, settings, None))
+    assert refused.value.status == 401
+    request.scope["state"][deps.AUTHENTICATED] = reload_route  # its own route's early pass: trusted
+    asyncio.run(deps.require_token(request, settings, None))

@@ -108,16 +108,19 @@ def test_sentences_end_where_a_sentence_ends_not_inside_a_number_or_a_url(client
     assert pieces("line one\r\nline two\rline three") == ["line one", "line two", "line three"]
     assert pieces("...") == ["..."] and pieces("  x  ") == ["x"]
     assert pieces('Costs (really). Then "hi"! ok') == ["Costs (really).", 'Then "hi"!', "ok"]
-    # Linear in the text: a run of marks is read once (20,000 dots and a letter cost seconds otherwise).
+    # Linear in the text: a run of marks is read once (20,000 dots and a letter took 8 s otherwise).
+    # Python's re shows no count of the steps a search took, so this bound on CPU time (not wall time,
+    # which a loaded machine stretches) stays, only as a guard against that near-hang: each text takes
+    # ~1 ms, 500 times less than the bound, and the quadratic search 16 times more.
     for hostile in (
         "." * 20_000 + "x",
         "!?" * 10_000 + "x",
         ".)" * 10_000 + "x",
         "." * 9_000 + ")" * 9_000 + "x",
     ):
-        started = time.perf_counter()
+        started = time.thread_time()
         assert pieces(hostile) == [hostile]
-        assert time.perf_counter() - started < 0.5
+        assert time.thread_time() - started < 0.5
     text = "The budget is 3.5 million. You idiot!"
     request = {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}}, "spanAnnotations": True}
     spans = client.post(URL, json=request).json()["attributeScores"]["INSULT"]["spanScores"]
@@ -233,17 +236,16 @@ def test_the_documented_curl_sample_with_unquoted_keys_is_answered(family_client
 
 def test_quoting_bare_keys_is_one_pass_even_over_unclosed_escaped_quotes():
     # The quoting runs on the event loop. With strings that had to close, a body of escaped quotes under
-    # the size limit ('{"\\"\\"...', 32 KB) was retried from every quote: 1.5 s here, quadratic. One pass
-    # takes well under a millisecond; the bound leaves a margin of hundreds for a loaded machine.
-    import time
-
-    from service.api.guards import BARE_KEYS_MAX_BYTES, quote_bare_keys
+    # the size limit ('{"\\"\\"...', 32 KB) was retried from every quote: 1.5 s here, quadratic. Shown
+    # by its matches, not a stopwatch (a timed test flakes on a loaded machine): the unclosed string is
+    # one match that runs to the end of the body, so no quote after its first starts a search again.
+    from service.api.guards import _BARE_KEY, BARE_KEYS_MAX_BYTES, quote_bare_keys
 
     for unit in (b'\\"', b"\\\n", b'"\\'):
         body = b'{"' + unit * (BARE_KEYS_MAX_BYTES // len(unit) - 1)
-        started = time.process_time()
         assert quote_bare_keys(body) == body  # an unclosed string is kept as it is, to the end
-        assert time.process_time() - started < 0.25
+        matches = [m.span() for m in _BARE_KEY.finditer(body)]
+        assert 1 <= len(matches) <= 2 and matches[-1][1] == len(body), matches  # ('""' closes, then one)
     assert quote_bare_keys(b'{a: "x\\"y", b: 1}') == b'{"a": "x\\"y", "b": 1}'
 
 

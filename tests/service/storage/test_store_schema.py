@@ -3,8 +3,10 @@ encodings and server settings."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 
 import psycopg
@@ -48,10 +50,8 @@ def test_a_new_store_is_created_at_info_and_only_an_upgrade_warns(target, caplog
     # creating a store is routine (INFO); upgrading an existing older one still warns.
     caplog.set_level(logging.INFO, logger=store_module.__name__)
     store = Store.open(target)
-    with store.engine.begin() as conn:
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 7))
-    store.close()
-    Store.open(target).close()
+    with _downgraded_to(store, target, 7, ()):  # version 7's rows; its columns do no harm
+        pass
     name = store.describe()
     assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == store_module.__name__] == [
         (logging.INFO, f"store {name}: created at schema version {S.SCHEMA_VERSION}"),
@@ -77,70 +77,60 @@ def test_a_database_from_before_versioning_is_adopted_and_upgraded(target):
         store.close()
 
 
-def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target):
-    # Version 2 indexed article_id with a b-tree, which refuses a long id on PostgreSQL.
+@contextlib.contextmanager
+def _downgraded_to(store: Store, target: Target, version: int, ddl: Sequence[str]) -> Iterator[Store]:
+    """`store`'s database as version `version` left it: `ddl` undoes what the later versions changed and
+    their schema_version rows go; then it is opened again, which must upgrade it to the current version."""
     with store.engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX queue_items_article")
-        conn.exec_driver_sql("CREATE INDEX queue_items_article ON queue_items (article_id)")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 2))
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > version))
     store.close()
     upgraded = Store.open(target)
     try:
         assert upgraded.schema_version == S.SCHEMA_VERSION
+        yield upgraded
+    finally:
+        upgraded.close()
+
+
+def test_a_version_2_database_is_upgraded_to_take_long_article_ids(store, target):
+    # Version 2 indexed article_id with a b-tree, which refuses a long id on PostgreSQL.
+    ddl = ["DROP INDEX queue_items_article", "CREATE INDEX queue_items_article ON queue_items (article_id)"]
+    with _downgraded_to(store, target, 2, ddl) as upgraded:
         article = LONG_ARTICLE_ID
         (queued,) = upgraded.enqueue([item(article_id=article)])
         assert [i.id for i in upgraded.list_queue(QueueQuery(article_id=article)).items] == [queued]
-    finally:
-        upgraded.close()
 
 
 def test_a_version_3_database_is_upgraded_to_take_idempotency_keys(store, target):
     (old,) = store.enqueue([item("queued by version 3")])
-    with store.engine.begin() as conn:  # the queue table as version 3 made it
-        conn.exec_driver_sql("DROP INDEX queue_items_dedup")
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN dedup_key")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 3))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = ["DROP INDEX queue_items_dedup", "ALTER TABLE queue_items DROP COLUMN dedup_key"]
+    with _downgraded_to(store, target, 3, ddl) as upgraded:  # the queue table as version 3 made it
         assert upgraded.queue_item(old).text == "queued by version 3"
         keyed = [item("retried", idempotency_key="k-1")]
         assert upgraded.enqueue(keyed) == upgraded.enqueue(keyed)
         assert count_rows(upgraded)[0] == 2
-    finally:
-        upgraded.close()
 
 
 def test_a_version_4_database_is_upgraded_and_its_items_can_be_polled(store, target):
     old = store.enqueue([item(f"queued by version 4, {i}") for i in range(3)])
-    with store.engine.begin() as conn:  # the queue table as version 4 made it
-        conn.exec_driver_sql("DROP INDEX queue_items_seq")
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN seq")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 4))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = ["DROP INDEX queue_items_seq", "ALTER TABLE queue_items DROP COLUMN seq"]
+    with _downgraded_to(store, target, 4, ddl) as upgraded:  # the queue table as version 4 made it
         seen, token = poll(upgraded, encode_after(0))
         assert sorted(seen) == sorted(old)
         new = upgraded.enqueue([item("queued by this version")])
         assert poll(upgraded, token)[0] == new
-    finally:
-        upgraded.close()
 
 
 def test_a_version_5_database_is_upgraded_and_verdicts_carry_the_judged_language(store, target):
     (old,) = store.enqueue([item("queued by version 5")])
     store.add_feedback(Feedback("an older verdict", "insult", 1))
-    with store.engine.begin() as conn:  # the tables as version 5 made them
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN judged_language")
-        conn.exec_driver_sql("ALTER TABLE feedback DROP COLUMN judged_language")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 5))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = [
+        "ALTER TABLE queue_items DROP COLUMN judged_language",
+        "ALTER TABLE feedback DROP COLUMN judged_language",
+    ]
+    with _downgraded_to(store, target, 5, ddl) as upgraded:  # the tables as version 5 made them
         assert upgraded.queue_item(old).judged_language is None
         assert upgraded.decide(old, "reject").judged_language is None
         (new,) = upgraded.enqueue([item("Idiot!", language=None, judged_language="de")])
@@ -149,63 +139,39 @@ def test_a_version_5_database_is_upgraded_and_verdicts_carry_the_judged_language
         assert [(f.text, f.judged_language) for f in upgraded.feedback()] == [
             ("an older verdict", None), ("queued by version 5", None), ("Idiot!", "de"),
         ]  # fmt: skip
-    finally:
-        upgraded.close()
 
 
 def test_a_version_6_database_is_upgraded_and_its_decided_items_can_be_corrected(store, target):
     decided, pending = store.enqueue([item("decided by version 6"), item("pending under version 6")])
     store.decide(decided, "reject")
-    with store.engine.begin() as conn:  # the queue table as version 6 made it
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN revision")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 6))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = ["ALTER TABLE queue_items DROP COLUMN revision"]
+    with _downgraded_to(store, target, 6, ddl) as upgraded:  # the queue table as version 6 made it
         assert (upgraded.queue_item(decided).revision, upgraded.queue_item(pending).revision) == (1, 0)
         assert upgraded.decide(decided, "approve", revision=1).revision == 2
         assert upgraded.decide(pending, "approve").revision == 1
         assert [(f.text, f.label) for f in upgraded.feedback()] == [
             ("decided by version 6", 0), ("pending under version 6", 0),
         ]  # fmt: skip
-    finally:
-        upgraded.close()
 
 
 def test_a_version_8_database_is_upgraded_and_items_keep_their_quotes(store, target):
     (old,) = store.enqueue([item("queued by version 8")])
-    with store.engine.begin() as conn:  # the queue table as version 8 made it
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN quotes")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 8))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = ["ALTER TABLE queue_items DROP COLUMN quotes"]
+    with _downgraded_to(store, target, 8, ddl) as upgraded:  # the queue table as version 8 made it
         assert upgraded.queue_item(old).quotes is None
         quote = {"author": "kai_r", "text": "you are all idiots"}
         (new,) = upgraded.enqueue([item("No need for that.", quotes=[quote])])
         assert upgraded.queue_item(new).to_dict()["quotes"] == [quote]
-    finally:
-        upgraded.close()
 
 
 def test_a_version_7_database_is_upgraded_and_items_keep_their_context(store, target):
     (old,) = store.enqueue([item("queued by version 7")])
-    with store.engine.begin() as conn:  # the queue table as version 7 made it
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN context")
-        conn.exec_driver_sql("ALTER TABLE queue_items DROP COLUMN unsupported")
-        conn.execute(S.schema_version.delete().where(S.schema_version.c.version > 7))
-    store.close()
-    upgraded = Store.open(target)
-    try:
-        assert upgraded.schema_version == S.SCHEMA_VERSION
+    ddl = ["ALTER TABLE queue_items DROP COLUMN context", "ALTER TABLE queue_items DROP COLUMN unsupported"]
+    with _downgraded_to(store, target, 7, ddl) as upgraded:  # the queue table as version 7 made it
         assert (upgraded.queue_item(old).context, upgraded.queue_item(old).unsupported) == (None, None)
         (new,) = upgraded.enqueue([item("lol", context="none", unsupported=["off_topic"])])
         d = upgraded.queue_item(new).to_dict()
         assert (d["context"], d["unsupported_attributes"]) == ("none", ["off_topic"])
-    finally:
-        upgraded.close()
 
 
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
