@@ -32,23 +32,26 @@ INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
 # A word spelled out in single letters joined by dots or hyphens ("i.d.i.o.t", "f-u-c-k") to slip past
 # the models: one token, whose key drops the joiners. Four letters or more: "U.S.A" and "a-b-c" stay
 # letters (on the corpora's ~78,000 texts the rule fires in 0.03 %: "U.S.S.R", "s.h.i.t", "S-O-F-T").
-# Tried after a token's first character (a letter not after a joiner; a token never starts after a word
-# character), and only when three joiner-letter pairs follow: as a branch of its own, tried at every
-# position, it made ``findall`` ~50 % slower; this way ~15 %.
+# Tried after a token's first character when no word character follows it (a letter not after a joiner;
+# a token never starts after a word character), and only when three joiner-letter pairs follow: as a
+# branch of its own, tried at every position, it made ``findall`` ~50 % slower; this way ~17 %.
 _SPELLED = r"(?=[.\-][^\W\d_][.\-][^\W\d_][.\-][^\W\d_])(?<=[^\W\d_])(?<![.\-].)(?:[.\-][^\W\d_]){3,}(?!\w)"
 _INNER = rf"[\w*'’{_MARKS}{_INVISIBLE}]"
 # "@" or "$" between letters stands for a letter ("ret@rd", "pu$$y"; in 0.1 % of the English corpora's
 # texts), unless what follows is an e-mail domain ("jo@gmail.com" stays "jo", "gmail", "com").
 _AT_DOLLAR = r"[@$]+(?=[^\W\d_])(?![\w@$]*\.[^\W\d_])"
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
-TOKEN_RE = re.compile(rf"\w(?:{_SPELLED}|{_INNER}*(?:{_AT_DOLLAR}{_INNER}+)*)|[!?]+")
-_JOINERS = str.maketrans("", "", ".-")  # only a spelled-out token holds them
+_WORD_REST = rf"{_INNER}+(?:{_AT_DOLLAR}{_INNER}+)*|{_SPELLED}|(?:{_AT_DOLLAR}{_INNER}+)*"
+TOKEN_RE = re.compile(rf"\w(?:{_WORD_REST})|[!?]+")
 # Digits between letters spell letters ("1d10t", "r3tard", "sh1t"): in a lower-case run of ASCII letters
 # and digits (and "@", "$") with such a run between two letters, each reads as the letter it is drawn like.
 # Digits at a word's edge stay numbers ("2nd", "covid19", "10am", Arabizi's "7mar" and "3arab"); the
 # Arabic corpora hold no Latin-letter Arabic, so no model learned words like "ba3d" that this rewrites.
 # It fires in 5 % of the English corpora's texts, nearly all on user names, hashtags and link ids.
-_LEET_RE = re.compile(r"(?<![a-z0-9@$])[a-z0-9@$]*[a-z][0-9@$]+[a-z][a-z0-9@$]*(?![a-z0-9@$])")
+# Found by the letter-digit-letter core, then widened to its run in Python: one regex matching whole
+# runs tried every position and cost three times the digit pass; the cores are few.
+_LEET_CORE_RE = re.compile(r"[a-z][0-9@$]+[a-z]")
+_LEET_RUN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
 _LEET = str.maketrans("0123456789@$", "oizeasgtbgas")
 # Cyrillic and Greek letters drawn like Latin ones ("id\u0456ot" with a Cyrillic i): inside a word that
 # has a Latin letter they read as the Latin letter; a word written in Cyrillic or Greek keeps its own.
@@ -72,8 +75,32 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
 
 
-def _unleet(m: re.Match[str]) -> str:
-    return m.group().translate(_LEET)
+def _read_leet(text: str) -> str:
+    """``text`` with every run of [a-z0-9@$] that holds a letter-digit-letter core spelled in letters."""
+    cores = _LEET_CORE_RE.finditer(text)
+    pieces: list[str] = []
+    done = 0
+    for core in cores:
+        start, end = core.span()
+        if start < done:  # a later core of a run already read
+            continue
+        while start > done and text[start - 1] in _LEET_RUN:
+            start -= 1
+        while end < len(text) and text[end] in _LEET_RUN:
+            end += 1
+        pieces += (text[done:start], text[start:end].translate(_LEET))
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _drop_joiners(text: str) -> str:
+    """Without the dots and hyphens only a spelled-out token holds."""
+    if "." in text or "-" in text:
+        return text.replace(".", "").replace("-", "")
+    return text
 
 
 def _normalize_once(token: str) -> str:
@@ -85,10 +112,10 @@ def _normalize_once(token: str) -> str:
         t = INVISIBLE_RE.sub("", t)
         if "\u0640" in t:
             t = _TATWEEL_RE.sub("", t)
-    t = t.lower().replace("’", "'").translate(_JOINERS)
+    t = _drop_joiners(t.lower().replace("’", "'"))
     if not t.isascii() and _LATIN_RE.search(t):
         t = t.translate(_CONFUSABLE)
-    t = _LEET_RE.sub(_unleet, t)
+    t = _read_leet(t)
     t = _DIGIT_RE.sub("0", t)  # before squeezing: "100" -> "000" -> "00"
     t = _REPEAT_RE.sub(r"\1\1", t)  # "stuuuupid" -> "stuupid"
     return t[:MAX_TOKEN_CHARS].strip("'") or "'"
@@ -126,7 +153,7 @@ def _normalize_ascii(words: list[str]) -> list[str]:
     Its digits are 0 and no letter-digit-letter run is left: a run that had one lost every digit to a
     letter, and one that had none gains none (digits -> 0 and squeezing keep which characters are
     digits and which are letters next to each other; cutting keeps a prefix of the run)."""
-    joined = _LEET_RE.sub(_unleet, _BATCH_SEPARATOR.join(words).lower().translate(_JOINERS))
+    joined = _read_leet(_drop_joiners(_BATCH_SEPARATOR.join(words).lower()))
     joined = _REPEAT_RE.sub(r"\1\1", _DIGIT_RE.sub("0", joined))
     return [t[:MAX_TOKEN_CHARS].strip("'") or "'" for t in joined.split(_BATCH_SEPARATOR)]
 
