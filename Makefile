@@ -62,7 +62,7 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Print parser, scorer, stream, batch, language and REST benchmark figures
+bench: $(STAMP) ## Print parser, scorer, stream, batch, language, REST and obfuscated-abuse benchmark figures
 	$(BIN)/python -m bench --data-dir $(DATA_DIR) --articles-dir $(ARTICLES_DIR)
 
 bench-api: $(STAMP) ## Load-test the REST service (2 workers on loopback)

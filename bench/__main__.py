@@ -1,5 +1,5 @@
 """Run every stage benchmark in turn: parser, scorer, distinct-comment stream, batch CLI, languages,
-single-comment REST requests."""
+single-comment REST requests, obfuscated abuse (bench.evasion)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-STAGES = ("parse", "score", "stream", "batch", "languages", "rest")
+STAGES = ("parse", "score", "stream", "batch", "languages", "rest", "evasion")
 
 
 def main() -> int:

@@ -353,3 +353,23 @@ def test_judged_languages_are_those_scoring_finds_without_running_a_model(scorer
                 scored = scorer.score(group, article, use_thread=use_thread)
                 assert judged == [s.assumed_language for s in scored], (group, article, use_thread)
     assert scorer.judged_languages(["Quel imbécile, ce ministre ne comprend rien."]) == ["fr"]
+
+
+def test_obfuscated_abuse_scores_as_the_word_and_its_span_is_the_original(scorer: Scorer) -> None:
+    # Issue #12: "you are an 1d10t" scored insult 0.75 / toxicity 0.28 against 1.00 / 1.00 for "idiot",
+    # "what a r3tard" identity_attack 0.10 against 0.80. The tokens read them as the word: same scores.
+    pairs = [
+        ("you are an idiot", "you are an 1d10t"),
+        ("you are an idiot", "you are an i.d.i.o.t"),
+        ("you are an idiot", "you are an id\u0456ot"),  # Cyrillic i
+        ("what a retard", "what a r3tard"),
+        ("what a retard", "what a ret@rd"),
+    ]
+    plain = scorer.score([p for p, _ in pairs], use_thread=False)
+    obfuscated = scorer.score([o for _, o in pairs], use_thread=False)
+    for (_, o), a, b in zip(pairs, plain, obfuscated, strict=True):
+        for attribute in ("toxicity", "insult", "profanity", "identity_attack"):
+            assert b[attribute] == pytest.approx(a[attribute], abs=1e-9), (o, attribute)
+    text = "you are an i.d.i.o.t"
+    spans = scorer.explain(text, "insult")
+    assert any(s.text == "i.d.i.o.t" and text[s.start : s.end] == "i.d.i.o.t" for s in spans), spans

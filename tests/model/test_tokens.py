@@ -6,11 +6,20 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.tokens import FEW_CHUNKS, TOKEN_RE, normalize_token, normalize_tokens, tokenize_chunks
+from model.tokens import (
+    FEW_CHUNKS,
+    TOKEN_RE,
+    normalize_token,
+    normalize_tokens,
+    token_spans,
+    tokenize_chunks,
+)
 
 # Pieces that exercise every rule: case, digits, runs to squeeze, quotes, !/? runs, the batch
-# sentinel, combining marks, characters whose lower case or NFKD form is longer, non-ASCII digits.
-_PIECES = [*"aAbZ09_*'’!? \u00aa\u00e9\u0308\u00dfİΣς٣x", "ab", "'''", "zzzz", "1111"]
+# sentinel, combining marks, characters whose lower case or NFKD form is longer, non-ASCII digits,
+# leet digits, letters spelled out with dots or hyphens, Cyrillic letters drawn like Latin ones.
+_PIECES = [*"aAbZ09_*'’!? \u00aa\u00e9\u0308\u00dfİΣς٣x13.-@$\u0456\u043e", "ab", "'''", "zzzz", "1111"]
+_PIECES += ["a.b.c.d", "e-f-g-h", "4@"]
 
 
 def _text(max_pieces: int) -> st.SearchStrategy[str]:
@@ -111,3 +120,45 @@ def test_one_pass_normalises_ascii_to_its_fixed_point(texts: list[str]) -> None:
     want = [fixed_point(t) for t in tokens]
     assert [normalize_token(t) for t in tokens] == want
     assert normalize_tokens(tokens) == want
+
+
+def _keys(text: str) -> list[str]:
+    return [normalize_token(t) for t in TOKEN_RE.findall(text)]
+
+
+def test_leet_digits_between_letters_read_as_letters() -> None:
+    # "you are an 1d10t" scored insult 0.75 against 1.00 for "idiot", "r3tard" identity_attack 0.10
+    # against 0.80: a digit between letters is the letter it is drawn like.
+    assert _keys("you are an 1d10t, a r3tard, Assh0le, sh1t, n1gg3r") == [
+        "you", "are", "an", "idiot", "a", "retard", "asshole", "shit", "nigger",
+    ]  # fmt: skip
+    # Digits at a word's edge stay numbers: ordinals, times, versions, Arabizi ("7mar", "3arab").
+    assert _keys("2nd 10am covid19 mp3 7mar 3arab 1000 4k x86") == [
+        "0nd", "00am", "covid00", "mp0", "0mar", "0arab", "00", "0k", "x00",
+    ]  # fmt: skip
+
+
+def test_at_and_dollar_between_letters_read_as_letters() -> None:
+    # "what a ret@rd" scored toxicity 0.43 against 0.99: "@" split it into "ret" and "rd".
+    keys = ["what", "a", "retard", "dumbass", "pussy", "kesha"]
+    assert _keys("what a ret@rd, dumb@ss, pu$$y, Ke$ha") == keys
+    # An e-mail address, a mention and a price keep their parts.
+    assert _keys("jo@gmail.com @USER US$5 a@1") == ["jo", "gmail", "com", "user", "us", "0", "a", "0"]
+
+
+def test_letters_spelled_out_with_dots_or_hyphens_are_one_word() -> None:
+    # "i.d.i.o.t" and "f-u-c-k" were single letters; four or more letters are now one token whose key
+    # is the word. Three ("U.S.A", "a-b-c") stay letters: abbreviations and enumerations.
+    text = "what an i.d.i.o.t, f-u-c-k off, U.S.A. and a-b-c"
+    assert _keys(text) == ["what", "an", "idiot", "fuck", "off", "u", "s", "a", "and", "a", "b", "c"]
+    spans = token_spans(text)  # offsets into the original text, as explanations need
+    assert [text[a:b] for a, b, _ in spans][2:4] == ["i.d.i.o.t", "f-u-c-k"]
+    assert _keys("ab.c.d.e.f") == ["ab", "c", "d", "e", "f"]  # not single letters from the start
+
+
+def test_latin_word_with_a_cyrillic_letter_reads_as_latin() -> None:
+    # "id\u0456ot" with a Cyrillic i (U+0456), a Cyrillic a in "ret\u0430rd": a letter drawn like a
+    # Latin one inside a Latin word; a word written in Cyrillic keeps its letters.
+    assert _keys("id\u0456ot stup\u0456d ret\u0430rd \u0442\u0443\u043f\u043e\u0439") == [
+        "idiot", "stupid", "retard", "\u0442\u0443\u043f\u043e\u0438",  # NFKD drops the breve
+    ]  # fmt: skip
