@@ -125,6 +125,18 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|deaktiviert|erforderlich|désactivé|requis|deshabilitado|desactivado)\b.*",
     ),
 ]
+# A site's footer notices, sentence-long and often after other words, so searched (not in the tables),
+# in lines holding one of _SITE_NOTICE_WORDS: the external-links disclaimer ("BBC © 2012 The BBC is not
+# responsible for the content of external sites.") and the old-browser notice ("This page is best viewed
+# in an up-to-date web browser ...", its tail wrapped onto a line of its own: "full visual experience.
+# Please consider upgrading your browser ..."). Under a short article they had taken its place (Dragnet
+# 268 in w3m).
+_SITE_NOTICE_WORDS = ("responsible", "browser", "best viewed")
+_SITE_NOTICE_IN_LINE = re.compile(
+    r"\bis not responsible for the content of external\b|\bplease (?:consider )?upgrad(?:e|ing) your (?:web )?browser\b"
+    r"|^this (?:page|site|website) is best viewed (?:in|with|using)\b",
+    re.I,
+)
 # Matched on whole lines (fullmatch), trying only the phrases that can start with the line's first
 # character (rxswitch.py): the same match as one regex of every phrase, a few times faster.
 _FURNITURE_RX = FirstCharRx("", [(f"f{i}", split_top(rx)) for i, (_, rx) in enumerate(_FURNITURE)], re.I)
@@ -537,6 +549,7 @@ _END_REASONS = {
     "newsletter and subscription",
     "site chrome",
     "cookie notice",
+    "site notice",
 }
 _MAX_HEADER_WORDS = 12
 _MAX_NAME_WORDS = 5

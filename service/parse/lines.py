@@ -29,6 +29,8 @@ from service.parse.lexicon import (
     _OPENER_RX,
     _POLICY_WORD,
     _SAYS_LINE,
+    _SITE_NOTICE_IN_LINE,
+    _SITE_NOTICE_WORDS,
     _TOKEN,
     _TWO_PART_COUNT,
     _WORD_NUMS,
@@ -314,6 +316,10 @@ def _line_furniture(core: str, short: bool) -> str | None:
     m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
     if m and m.lastgroup:
         return _FURNITURE_REASON[m.lastgroup]
+    if (_SITE_NOTICE_WORDS[0] in core or _SITE_NOTICE_WORDS[1] in core or _SITE_NOTICE_WORDS[2] in core) and (
+        _SITE_NOTICE_IN_LINE.search(core)
+    ):
+        return "site notice"
     glued = _GLUED_LABEL.match(core) if short else None
     if glued:  # a button's label glued to the next one in w3m: "PostPost a New Comment"
         m = _FURNITURE_RX.fullmatch(core[glued.end() :])

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from service.parse import parse_page
-from service.parse.lines import _classify, _unglue_cues
+from service.parse.lines import _classify, _classify_one, _unglue_cues
 
 _HEADLINE = "Old library stays open for the winter"
 _PARAGRAPHS = [
@@ -374,3 +374,42 @@ def test_short_comments_are_not_read_as_the_next_commenters_name(layout):
         _HEADLINE + "\n\n" + "\n\n".join(_PARAGRAPHS) + "\n\n8 Comments\n" + thread, fmt="text"
     )
     assert [(c.author, c.text) for c in article.comments] == list(zip(names, texts, strict=True))
+
+
+_SHORT_ARTICLE = "\n".join(
+    [
+        "The Valley Courier",
+        "",
+        _HEADLINE,
+        "",
+        "People from all over the county came to the library on Tuesday to hear the council's decision.",
+        "",
+        "Ann and Bo Reyes drove two hours from the coast with their children to be there.",
+        "",
+    ]
+)
+# A site's footer under a short article (a BBC page in w3m: Dragnet train page 268): the disclaimer and
+# the browser notice, the notice's last words wrapped onto a line of their own.
+_FOOTER_NOTICES = [
+    "Courier © 2012 The Courier is not responsible for the content of external sites. Read more.",
+    "External links are provided for reference purposes. The Courier is not responsible for the content of external Internet sites.",
+    "This page is best viewed in an up-to-date web browser with style sheets (CSS) enabled. While you will be able to view the content of this page in your current browser, you will not be able to get the",
+    "full visual experience. Please consider upgrading your browser software or enabling style sheets (CSS) if you are able to do so.",
+]
+
+
+def test_a_footers_disclaimer_and_browser_notice_are_not_the_article() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + "\n\n".join(_FOOTER_NOTICES) + "\n", fmt="text")
+    for notice in _FOOTER_NOTICES:
+        assert notice not in art.body
+    assert "Ann and Bo Reyes drove two hours" in art.body
+
+
+@pytest.mark.parametrize("notice", _FOOTER_NOTICES)
+def test_a_footer_notice_is_site_notice(notice: str) -> None:
+    assert _classify_one(notice, 0, None, True, 0).furniture == "site notice"
+
+
+def test_a_readers_sentence_about_browsers_is_no_site_notice() -> None:
+    line = "I upgraded my browser last week and the page is best viewed on a phone now, which surprised me a lot."
+    assert _classify_one(line, 0, None, True, 0).furniture is None
