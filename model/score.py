@@ -145,22 +145,53 @@ def _placeable(detection: Detection, text: str, language: str | None) -> bool:
     return (detection.language is not None and language is None) or has_letters(text)
 
 
-def assumed_language(detection: Detection, has_letters: bool, thread: str | None) -> str | None:
+# A detection of a language no attribute model serves, or an undetermined comment's guess of one, below
+# this probability is too weak to refuse the comment on when the thread's language is served or English
+# is the likeliest served guess: short English comments ("You stupid moron." pl 0.34, en 0.22; "You are
+# a Moron." eo 0.50, en 0.19) were refused as Polish or Esperanto. Chosen on the corpora's training
+# parts (python -m training.language_refusals; docs/languages.md, session 23).
+WEAK_UNSERVED = 0.7
+BASE_LANGUAGE = "en"  # the base models' language: what the routed attributes fall back to
+
+
+def assumed_language(
+    detection: Detection,
+    has_letters: bool,
+    thread: str | None,
+    served: frozenset[str] = frozenset(),
+    weak: float = WEAK_UNSERVED,
+) -> str | None:
     """The language an attribute must be trained for to decide on a comment: the detected one; for an
     undetermined comment with letters, the thread's (or article's), else the detector's likeliest
     guess (a Spanish insult it is unsure of was read as English and auto-rejected), else its script's;
     None (read as English, the base models' language) when nothing points anywhere, as for "!", also
-    when a request names a language (``has_letters``: whether the comment can have a language)."""
+    when a request names a language (``has_letters``: whether the comment can have a language).
+    A language outside ``served`` (the languages some attribute model has) found with less than
+    ``weak`` probability gives way to the thread's language when that is served, else to English when
+    English is the likeliest served guess (``Detection.nearest``, as the routed attributes score it):
+    a weak guess of Polish does not refuse "You stupid moron."."""
     if not has_letters:
         return None
-    if detection.language is not None:
-        return detection.language
-    if thread is not None:
-        return thread
-    for code, probability in detection.ranked[:1]:
-        if probability >= UNDETERMINED_GUESS:
-            return code
-    return detection.script
+    language = detection.language
+    if language is None:
+        if thread is not None:
+            return thread
+        guess = next((code for code, p in detection.ranked[:1] if p >= UNDETERMINED_GUESS), None)
+        if guess is None:
+            return detection.script
+        language = guess
+    if not served or language in served or detection.confidence >= weak:
+        return language
+    nearest = detection.nearest(served, 0.0, thread=thread)
+    return nearest if nearest is not None and nearest in (thread, BASE_LANGUAGE) else language
+
+
+def placed_by_thread(detection: Detection, served: frozenset[str], weak: float = WEAK_UNSERVED) -> bool:
+    """Whether ``assumed_language`` may read the thread's language for this comment: undetermined, or
+    a weak detection of a language outside ``served``."""
+    return detection.language is None or (
+        bool(served) and detection.language not in served and detection.confidence < weak
+    )
 
 
 class Scorer:
@@ -216,6 +247,8 @@ class Scorer:
             if self._routed
             else frozenset()
         )
+        # Every language some attribute was trained for: a weak detection of any other gives way.
+        self._served = frozenset().union(*self._languages.values())
         self._unsupported: dict[str | None, frozenset[str]] = {}
         self._article_languages: dict[str, str | None] = {}
 
@@ -314,9 +347,10 @@ class Scorer:
         detections = self.detections(texts)
         placeable = [_placeable(d, t, None) for d, t in zip(detections, texts, strict=True)]
         thread = None
-        if any(d.language is None and ok for d, ok in zip(detections, placeable, strict=True)):
+        served = self._served
+        if any(placed_by_thread(d, served) and ok for d, ok in zip(detections, placeable, strict=True)):
             thread = self.thread_language(detections, article, use_thread, None)
-        return [assumed_language(d, ok, thread) for d, ok in zip(detections, placeable, strict=True)]
+        return [assumed_language(d, ok, thread, served) for d, ok in zip(detections, placeable, strict=True)]
 
     def article_language(self, article: ArticleContext) -> str | None:
         """The article's detected language, memoised by its first ``ARTICLE_LANGUAGE_CHARS`` (what the
@@ -364,7 +398,8 @@ class Scorer:
         # detector could not place: found once, when first needed.
         thread: str | None = None
         thread_known = False
-        if any(lang is None and ok for lang, ok in zip(languages, placeable, strict=True)):
+        served = self._served
+        if any(placed_by_thread(d, served) and ok for d, ok in zip(detections, placeable, strict=True)):
             thread = self.thread_language(
                 detections, article, use_thread or same_source, language, source_languages
             )
@@ -396,7 +431,7 @@ class Scorer:
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
         for i, (row, d, ok, context) in enumerate(rows):
-            assumed = assumed_language(d, ok, thread)
+            assumed = assumed_language(d, ok, thread, served)
             flags = unsupported(assumed)
             # A score from another language's model (a guess too weak to judge the comment by sent it
             # there) is not one trained for the language the comment is judged in: it never rejects.

@@ -341,7 +341,8 @@ def test_judged_languages_are_those_scoring_finds_without_running_a_model(scorer
         "You are a complete idiot.",
         "Quel imbécile, ce ministre ne comprend rien.",
         "you clown!!!",  # undetermined: its thread's or article's language
-        "You stupid moron.",  # undetermined, guessed Polish
+        "You stupid moron.",  # undetermined, guessed Polish (0.34) with English next: judged English
+        "You are a Moron.",  # detected Esperanto (0.50), English among the guesses: judged English
         "lol",
         "!",
     ]
@@ -373,3 +374,24 @@ def test_obfuscated_abuse_scores_as_the_word_and_its_span_is_the_original(scorer
     text = "you are an i.d.i.o.t"
     spans = scorer.explain(text, "insult")
     assert any(s.text == "i.d.i.o.t" and text[s.start : s.end] == "i.d.i.o.t" for s in spans), spans
+
+
+def test_a_weak_guess_of_a_language_no_model_serves_does_not_refuse_a_short_english_comment(
+    scorer: Scorer,
+) -> None:
+    """Issues #12, #13: a full stop made "You stupid moron" Polish (pl 0.34, en 0.22) and "You are a
+    Moron." is Esperanto (0.50): every attribute was unsupported (Perspective's 400). A weak guess of a
+    language no model serves gives way to English when English is the likeliest served guess; a
+    confident Polish comment stays Polish, unsupported everywhere."""
+    for text in ("You stupid moron.", "What a stupid moron.", "You are a Moron."):
+        [alone] = scorer.score([text])
+        assert alone.assumed_language == "en" and alone.unsupported == frozenset(), text
+        assert scorer.judged_languages([text]) == ["en"], text
+        assert alone["insult"] > 0.5, text  # the English model's score, which may now decide
+    french = ["Espèce de crétin, tu n'as rien compris.", "Merci pour cet article, très clair."]
+    assert scorer.score([*french, "You are a Moron."])[2].assumed_language == "fr"  # the thread's
+    for polish in ("Jesteś głupim idiotą i nic nie rozumiesz.", "Ty głupi idioto."):
+        [confident] = scorer.score([polish])
+        assert confident.language == confident.assumed_language == "pl"
+        assert confident.unsupported == frozenset(scorer.attributes)
+        assert scorer.judged_languages([polish]) == ["pl"]

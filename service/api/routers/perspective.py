@@ -174,8 +174,10 @@ def _drop_unsupported(
 
 def _judged_language(requested: Sequence[str], scores: Scores) -> str:
     """The language a comment was scored in: the first the request names ("und" included, which the
-    scorer reads as undetermined), else the detected one, its thread's or guessed one, else English."""
-    return requested[0] if requested else scores.language or scores.assumed_language or pp.ASSUMED_LANGUAGE
+    scorer reads as undetermined), else the one the scorer judged it in (``Scores.assumed_language``:
+    the detected one, its thread's or guessed one; English for a weak guess of a language no model
+    serves, as the native API judges it), else the detected one, else English."""
+    return requested[0] if requested else scores.assumed_language or scores.language or pp.ASSUMED_LANGUAGE
 
 
 def _span_language(requested: Sequence[str], scores: Scores, field: str) -> str:

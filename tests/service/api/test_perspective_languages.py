@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
 from core.records import Scores
 from service.api import perspective_protocol as pp
 from tests.service.api.conftest import (
@@ -15,6 +20,18 @@ from tests.service.api.perspective_helpers import (
     URL,
     language_detail,
 )
+
+
+@pytest.fixture(scope="module")
+def shipped_client(tmp_path_factory: pytest.TempPathFactory, real_model_dir) -> Iterator[TestClient]:
+    """The API over the shipped model (Scorer.load: its language detector and manifest)."""
+    from service.api.app import create_app
+    from service.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("shipped")
+    settings = Settings(model_dir=real_model_dir, db_path=tmp / "f.sqlite3", api_token="t" * 16)
+    with TestClient(create_app(settings)) as client:  # the default loader: Scorer.load(model_dir)
+        yield client
 
 
 def test_detected_language_decides_which_attributes_may_answer(family_client):
@@ -206,3 +223,29 @@ def test_spans_of_an_attribute_a_weak_guess_sent_elsewhere_are_scored_by_that_mo
     assert r.json()["detectedLanguages"] == ["en"]
     assert [s["score"]["value"] for s in scores["INSULT"]["spanScores"]] == [0.75, 0.75]
     assert [s["score"]["value"] for s in scores["TOXICITY"]["spanScores"]] == [0.25, 0.25]
+
+
+def test_a_short_english_comment_is_not_refused_on_a_weak_guess_of_another_language(shipped_client):
+    """Issues #12, #13: without `languages`, "You stupid moron." (pl 0.34, en 0.22) and "You are a
+    Moron." (eo 0.50) answered every attribute with LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE: pl / eo. They
+    are judged English now, on this endpoint and the native API alike; a confident Polish comment is
+    still refused, never given a made-up score."""
+    attributes = {"TOXICITY": {}, "INSULT": {}, "PROFANITY": {}}
+    for text in ("You stupid moron.", "What a stupid moron.", "You are a Moron."):
+        response = shipped_client.post(
+            URL, json={"comment": {"text": text}, "requestedAttributes": attributes}
+        )
+        assert response.status_code == 200, (text, response.text)
+        body = response.json()
+        assert body["languages"] == ["en"] and body["detectedLanguages"] == ["en"], text
+        assert body["attributeScores"]["INSULT"]["summaryScore"]["value"] > 0.5, text
+        native = shipped_client.post("/v1/comments:score", json={"comments": [{"text": text}]}).json()
+        result = native["results"][0]
+        assert result["judged_language"] == "en" and all(result["language_supported"].values()), text
+    polish = "Jesteś głupim idiotą i nic nie rozumiesz."
+    request = {"comment": {"text": polish}, "requestedAttributes": {"TOXICITY": {}}}
+    error = assert_google_error(
+        shipped_client.post(URL, json=request), 400, "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+    )
+    assert error["message"] == "Attribute TOXICITY does not support request languages: pl"
+    assert language_detail(error) == {"attribute": "TOXICITY", "detectedLanguages": ["pl"]}
