@@ -58,6 +58,7 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def pg_url(postgres: PostgresServer) -> str:
-    """A fresh, empty database on the session's server."""
-    return postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped after the test."""
+    with postgres.database(f"t_{uuid.uuid4().hex[:12]}") as url:
+        yield url

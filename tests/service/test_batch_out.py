@@ -4,6 +4,7 @@ that keeps a chunk's rows out of memory."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import shutil
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from service import batch, batch_discover
+from service.output import whole_rows
 from tests.fakes import FakeScorer
 from tests.service.batch_helpers import (
     COMMENTS_JSONL,
@@ -101,10 +103,15 @@ def test_a_local_worker_output_does_not_cross_to_the_parent_whole(tmp_path, monk
     (its pickle and its encoding: 1.42 GB at --jobs 2 against 1.19 GB at --jobs 1 on 499,000 lines).
     The parent now holds a piece of it at a time."""
     monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
+    # Pieces of 64 KiB, not output.PIECE_BYTES (1 MiB): a piece read costs ~4 of them at peak, so with
+    # 1 MiB pieces only an output over ~8 MB (40,000 lines, ~12 s) fits under the bound below; with
+    # 64 KiB, 5,000 lines (2.3 MB) show the same: ~0.13 times the output at peak, and 2.1 times it
+    # when a worker sends its rows back whole (as text, as before the spool).
+    monkeypatch.setattr(batch, "whole_rows", functools.partial(whole_rows, size=64 * 1024))
     (tmp_path / "warm").mkdir()
     _measured_run(tmp_path / "warm", 20, jobs=2)  # (joblib's imports, not measured)
-    peak, size = _measured_run(tmp_path, 40_000, jobs=2)
-    # pieces of ~1 MiB (4 MB at peak for 18 MB of output; 2.5 times the output before)
+    peak, size = _measured_run(tmp_path, 5_000, jobs=2)
+    # pieces of 64 KiB (0.3 MB at peak for 2.3 MB of output; 2.5 times the output before)
     assert peak < size / 2, f"{peak:,} bytes at peak in the parent for {size:,} bytes of output"
 
 
