@@ -426,30 +426,26 @@ def dying_factory(model_dir: Path) -> DyingScorer:
     return DyingScorer(model_dir=model_dir)
 
 
-def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
-    for name in ("a", "b", "c", "d", "e"):
-        text = "POISON pill" if name == "c" else "an ordinary comment"
-        write_jsonl(tmp_path / f"{name}.jsonl", [{"id": name, "text": text}])
-    rc, out, err = run_batch(capsys, tmp_path, factory=dying_factory, jobs=2, chunk_size=2)
-    rows = rows_of(out)
-    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
-        ("a", "comment"),
-        ("b", "comment"),
-        ("c", "error"),  # its chunk-mate d was run again alone and scored
-        ("d", "comment"),
-        ("e", "comment"),
-    ]
-    assert rows[2]["error_type"] == "WorkerDiedError"
-    assert "died again on this file alone (exit code EXIT(137))" in rows[2]["error"]
-    assert rc == 1 and "1 failed" in err
-
-
 def _poisoned_exports(root: Path) -> None:
     """Five one-line exports; c's comment kills the process that scores it."""
     for name in ("a", "b", "c", "d", "e"):
         text = "POISON pill" if name == "c" else "an ordinary comment"
         write_jsonl(root / f"{name}.jsonl", [{"id": name, "text": text}])
+
+
+# What a run of _poisoned_exports writes: c is an error row, its chunk-mate d was run again alone and scored.
+POISONED_ROWS = [("a", "comment"), ("b", "comment"), ("c", "error"), ("d", "comment"), ("e", "comment")]
+
+
+def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    _poisoned_exports(tmp_path)
+    rc, out, err = run_batch(capsys, tmp_path, factory=dying_factory, jobs=2, chunk_size=2)
+    rows = rows_of(out)
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == POISONED_ROWS
+    assert rows[2]["error_type"] == "WorkerDiedError"
+    assert "died again on this file alone (exit code EXIT(137))" in rows[2]["error"]
+    assert rc == 1 and "1 failed" in err
 
 
 @pytest.mark.timeout(120)  # (before the fix the run hung for ever: joblib never completed the task)
@@ -475,13 +471,7 @@ def test_a_dask_worker_that_keeps_dying_costs_its_file_not_the_run(tmp_path, cap
             chunk_size=2,
         )
     rows = rows_of(out)
-    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == [
-        ("a", "comment"),
-        ("b", "comment"),
-        ("c", "error"),  # its chunk-mate d was run again alone and scored
-        ("d", "comment"),
-        ("e", "comment"),
-    ]
+    assert [(Path(r["source"]).stem, r["kind"]) for r in rows] == POISONED_ROWS
     assert rows[2]["error_type"] == "WorkerDiedError" and "worker process died" in rows[2]["error"]
     assert "1 Dask worker(s) died" in rows[2]["error"] and "(KilledWorker)" in rows[2]["error"]
     assert rc == 1 and "1 failed" in err
