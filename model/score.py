@@ -169,9 +169,12 @@ def assumed_language(
     A language outside ``served`` (the languages some attribute model has) found with less than
     ``weak`` probability gives way to the thread's language when that is served, else to English when
     English is the likeliest served guess (``Detection.nearest``, as the routed attributes score it):
-    a weak guess of Polish does not refuse "You stupid moron."."""
+    a weak guess of Polish does not refuse "You stupid moron.". ``thread`` is read only when
+    ``placed_by_thread`` says so (callers find it only then)."""
     if not has_letters:
         return None
+    if not placed_by_thread(detection, served, weak):
+        return detection.language
     language = detection.language
     if language is None:
         if thread is not None:
@@ -180,18 +183,23 @@ def assumed_language(
         if guess is None:
             return detection.script
         language = guess
-    if not served or language in served or detection.confidence >= weak:
-        return language
+        if not _gives_way(language, detection.confidence, served, weak):
+            return language
     nearest = detection.nearest(served, 0.0, thread=thread)
     return nearest if nearest is not None and nearest in (thread, BASE_LANGUAGE) else language
 
 
+def _gives_way(language: str, confidence: float, served: frozenset[str], weak: float) -> bool:
+    """Whether a detection or guess of ``language`` is too weak to judge a comment by: a language no
+    attribute model serves, found with less than ``weak`` probability."""
+    return bool(served) and language not in served and confidence < weak
+
+
 def placed_by_thread(detection: Detection, served: frozenset[str], weak: float = WEAK_UNSERVED) -> bool:
-    """Whether ``assumed_language`` may read the thread's language for this comment: undetermined, or
-    a weak detection of a language outside ``served``."""
-    return detection.language is None or (
-        bool(served) and detection.language not in served and detection.confidence < weak
-    )
+    """Whether ``assumed_language`` reads the thread's language for this comment (it answers the
+    detected language without it otherwise): undetermined, or a weak detection of a language outside
+    ``served``. The one statement of that rule: ``assumed_language`` asks it too."""
+    return detection.language is None or _gives_way(detection.language, detection.confidence, served, weak)
 
 
 class Scorer:
