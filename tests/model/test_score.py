@@ -427,3 +427,31 @@ def test_assumed_language_reads_the_thread_only_where_placed_by_thread_says() ->
             changed += len(set(answers.values())) > 1
             assert assumed_language(d, False, "de", serving) is None  # no letters: no language
     assert changed >= 4  # undetermined ones and the weak unserved ones follow the thread
+
+
+def test_a_threads_explanations_of_every_attribute_detect_its_languages_once(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``explain_attributes`` answers what ``explain_thread`` answers attribute by attribute, and detects
+    each comment's language once for all the routed attributes (each detected the thread again: with
+    ``explain`` or ``queue``, a request's comments were detected once more per routed attribute)."""
+    texts = ["You are a complete idiot.", "Du bist so ein Vollidiot.", "you clown!!!", "!"]
+    article = ArticleContext(title="Budget", body="The council passed the budget today.")
+    assert any(hasattr(scorer.models[a], "route") for a in scorer.attributes), "some are routed"
+    detected: list[str] = []
+    real = scorer.detector.detect_with_confidence
+
+    def counting(found, *args, **kwargs):
+        detected.extend(found)
+        return real(found, *args, **kwargs)
+
+    for language in (None, "de"):
+        one_by_one = {
+            a: scorer.explain_thread(texts, a, article=article, language=language) for a in scorer.attributes
+        }
+        detected.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(scorer.detector, "detect_with_confidence", counting)
+            together = scorer.explain_attributes(texts, scorer.attributes, article=article, language=language)
+        assert together == one_by_one
+        assert sorted(detected) == ([] if language else sorted(texts))
