@@ -327,3 +327,25 @@ def test_explained_comments_are_detected_once_for_every_attribute(tmp_path, real
     assert response.status_code == 200, response.text
     assert all(r["spans"]["insult"] for r in response.json()["results"])
     assert sorted(detected) == sorted(texts * 2)
+
+
+def test_the_thresholds_are_built_once_not_per_request(settings, monkeypatch):
+    """Every comments:score, articles:score and /v1/model request built the threshold table from the
+    settings again (copying each per-language threshold); it is built once, when the app is made."""
+    from service.settings import Settings
+    from tests.conftest import SEED_FILES
+
+    built: list[int] = []
+    real = Settings.thresholds
+    monkeypatch.setattr(Settings, "thresholds", lambda self: built.append(1) or real(self))
+    settings = settings.model_copy(update={"language_thresholds": {"fr": {"insult": Thresholds(review=0.3)}}})
+    with make_client(settings) as client:
+        at_start = len(built)
+        for _ in range(3):
+            response = client.post("/v1/comments:score", json={"comments": [{"text": "you idiot"}]})
+            assert response.status_code == 200, response.text
+        page = SEED_FILES[0].read_bytes()
+        response = client.post("/v1/articles:score", content=page, headers={"content-type": "text/plain"})
+        assert response.status_code == 200, response.text
+        assert client.get("/v1/model").json()["language_thresholds"]["fr"]["insult"]["review"] == 0.3
+    assert at_start >= 1 and len(built) == at_start
