@@ -22,6 +22,9 @@ so tests can swap in a small fake):
   ``score``): each comment's ``Scores.assumed_language`` without a forced language, from detection alone.
 - ``explain(text, attribute, top_k=5, article=None, thread=()) -> list[Span]``: the n-grams that pushed
   the attribute's score up most, as character spans of ``text`` with their weights.
+- ``explain_attributes(texts, attributes, top_k=5, article=None, language=None)`` (optional; callers fall
+  back to ``explain_thread`` per attribute): {attribute: ``explain_thread``'s answer}, the comments'
+  languages detected once for all the attributes.
 """
 
 from __future__ import annotations
@@ -139,6 +142,10 @@ THREAD_INTERFACE = "predict_thread"  # reads article + thread: model.predict_com
 UNDETERMINED_GUESS = 0.3
 
 
+# Per comment of a thread: its detection and whether it can take a language model; the thread's language.
+_Routing = tuple[list[Detection], list[bool], str | None]
+
+
 def _placeable(detection: Detection, text: str, language: str | None) -> bool:
     """Whether a comment can take a language model: detected (and no language forced), or with letters.
     A comment with none ("!", "+1", an emoji) has no language to take: the base model scores it."""
@@ -169,9 +176,12 @@ def assumed_language(
     A language outside ``served`` (the languages some attribute model has) found with less than
     ``weak`` probability gives way to the thread's language when that is served, else to English when
     English is the likeliest served guess (``Detection.nearest``, as the routed attributes score it):
-    a weak guess of Polish does not refuse "You stupid moron."."""
+    a weak guess of Polish does not refuse "You stupid moron.". ``thread`` is read only when
+    ``placed_by_thread`` says so (callers find it only then)."""
     if not has_letters:
         return None
+    if not placed_by_thread(detection, served, weak):
+        return detection.language
     language = detection.language
     if language is None:
         if thread is not None:
@@ -180,18 +190,23 @@ def assumed_language(
         if guess is None:
             return detection.script
         language = guess
-    if not served or language in served or detection.confidence >= weak:
-        return language
+        if not _gives_way(language, detection.confidence, served, weak):
+            return language
     nearest = detection.nearest(served, 0.0, thread=thread)
     return nearest if nearest is not None and nearest in (thread, BASE_LANGUAGE) else language
 
 
+def _gives_way(language: str, confidence: float, served: frozenset[str], weak: float) -> bool:
+    """Whether a detection or guess of ``language`` is too weak to judge a comment by: a language no
+    attribute model serves, found with less than ``weak`` probability."""
+    return bool(served) and language not in served and confidence < weak
+
+
 def placed_by_thread(detection: Detection, served: frozenset[str], weak: float = WEAK_UNSERVED) -> bool:
-    """Whether ``assumed_language`` may read the thread's language for this comment: undetermined, or
-    a weak detection of a language outside ``served``."""
-    return detection.language is None or (
-        bool(served) and detection.language not in served and detection.confidence < weak
-    )
+    """Whether ``assumed_language`` reads the thread's language for this comment (it answers the
+    detected language without it otherwise): undetermined, or a weak detection of a language outside
+    ``served``. The one statement of that rule: ``assumed_language`` asks it too."""
+    return detection.language is None or _gives_way(detection.language, detection.confidence, served, weak)
 
 
 class Scorer:
@@ -512,7 +527,8 @@ class Scorer:
         if model is None or not hasattr(model, "explain"):
             return []
         if hasattr(model, "route"):  # the spans of the model that scored it (routed with its thread)
-            model = self._routed_models(attribute, [text, *thread], article, language)[0]
+            texts = [text, *thread]
+            model = self._routed_models(attribute, self._routing(texts, article, language))[0]
             if not hasattr(model, "explain"):
                 return []
         spans: list[Span] = model.explain(text, top_k=top_k, article=article, thread=thread)
@@ -530,33 +546,58 @@ class Scorer:
         """``explain`` for every comment of one thread, each against the others, in one pass: the
         thread's languages are detected once and off_topic's context is read once (comment by comment,
         each explanation re-read the whole thread: 274 comments took a minute)."""
-        model = self.models.get(attribute)
-        if model is None or not hasattr(model, "explain"):
-            return [[] for _ in texts]
-        if hasattr(model, "explain_many"):
-            many: list[list[Span]] = model.explain_many(texts, top_k=top_k, article=article)
-            return many
-        models = (
-            self._routed_models(attribute, texts, article, language)
-            if hasattr(model, "route")
-            else [model] * len(texts)
-        )
-        # Only a model with explain_many reads the thread (off_topic, above).
-        return [
-            m.explain(text, top_k=top_k, article=article) if hasattr(m, "explain") else []
-            for text, m in zip(texts, models, strict=True)
+        return self.explain_attributes(texts, (attribute,), top_k=top_k, article=article, language=language)[
+            attribute
         ]
 
-    def _routed_models(
-        self, attribute: str, texts: Sequence[str], article: ArticleContext | None, language: str | None
-    ) -> list[Any]:
-        """The model of routed ``attribute`` that scores each of ``texts`` read as one thread, as
-        ``score`` routes them."""
-        routed, model_languages = self._routed[attribute]
+    def explain_attributes(
+        self,
+        texts: Sequence[str],
+        attributes: Sequence[str],
+        *,
+        top_k: int = 5,
+        article: ArticleContext | None = None,
+        language: str | None = None,
+    ) -> dict[str, list[list[Span]]]:
+        """``explain_thread`` for each of ``attributes``: the thread's languages are detected once for all
+        the routed ones (attribute by attribute, each detected the comments again)."""
+        texts = list(texts)
+        routing: _Routing | None = None
+        out: dict[str, list[list[Span]]] = {}
+        for attribute in attributes:
+            model = self.models.get(attribute)
+            if model is None or not hasattr(model, "explain"):
+                out[attribute] = [[] for _ in texts]
+                continue
+            if hasattr(model, "explain_many"):  # only such a model reads the thread (off_topic)
+                out[attribute] = model.explain_many(texts, top_k=top_k, article=article)
+                continue
+            models = [model] * len(texts)
+            if hasattr(model, "route"):
+                if routing is None:
+                    routing = self._routing(texts, article, language)
+                models = self._routed_models(attribute, routing)
+            out[attribute] = [
+                m.explain(text, top_k=top_k, article=article) if hasattr(m, "explain") else []
+                for text, m in zip(texts, models, strict=True)
+            ]
+        return out
+
+    def _routing(
+        self, texts: Sequence[str], article: ArticleContext | None, language: str | None
+    ) -> _Routing:
+        """What routes the comments of one thread to a language's model, as ``score`` routes them: each
+        one's detection, whether it can take a language model, and the thread's language."""
         detections = self.detections(texts, language)
-        thread = self.thread_language(detections, article, True, language)
+        placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
+        return detections, placeable, self.thread_language(detections, article, True, language)
+
+    def _routed_models(self, attribute: str, routing: _Routing) -> list[Any]:
+        """The model of routed ``attribute`` that scores each comment of a thread (``_routing``)."""
+        routed, model_languages = self._routed[attribute]
+        detections, placeable, thread = routing
         routes = [
-            d.nearest(model_languages, thread=thread) if _placeable(d, t, language) else None
-            for d, t in zip(detections, texts, strict=True)
+            d.nearest(model_languages, thread=thread) if ok else None
+            for d, ok in zip(detections, placeable, strict=True)
         ]
         return [routed.model_for(r) for r in routes]

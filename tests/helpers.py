@@ -23,3 +23,16 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout}s")
         time.sleep(interval)
+
+
+def blocked_writing_pipe(pid: int) -> bool:
+    """Whether process ``pid`` is asleep in a write to a full pipe (Linux: its state is S and its wait
+    channel is the kernel's pipe_write, "anon_pipe_write" on newer kernels)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[-1].split()[0]
+        with open(f"/proc/{pid}/wchan") as fh:
+            channel = fh.read()
+    except FileNotFoundError:
+        return False
+    return state == "S" and "pipe_write" in channel

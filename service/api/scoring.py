@@ -103,15 +103,29 @@ def score_thread(
     scored = scorer.score(texts, article, **forced)
     results = [result_dict(s, thresholds) for s in scored]
     if explain:
-        spans = {
-            attribute: scorer.explain_thread(texts, attribute, top_k=5, article=article, **forced)
-            for attribute in scorer.attributes
-        }
+        spans = explained(scorer, texts, scorer.attributes, article, **forced)
         for i, result in enumerate(results):
             result["spans"] = {
                 attribute: [span_dict(sp) for sp in spans[attribute][i]] for attribute in spans
             }
     return results
+
+
+def explained(
+    scorer: CommentScorer,
+    texts: Sequence[str],
+    attributes: Sequence[str],
+    article: ArticleContext | None,
+    **forced: Any,
+) -> dict[str, list[list[Span]]]:
+    """Each attribute's spans for every comment of one thread: from one ``explain_attributes`` call when
+    the scorer has it (the comments' languages detected once, not once per routed attribute), else
+    attribute by attribute."""
+    many = getattr(scorer, "explain_attributes", None)
+    if callable(many):
+        found: dict[str, list[list[Span]]] = many(texts, attributes, top_k=5, article=article, **forced)
+        return found
+    return {a: scorer.explain_thread(texts, a, top_k=5, article=article, **forced) for a in attributes}
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:

@@ -20,7 +20,7 @@ from core.errors import ModelError
 from core.records import Article
 from service.api.errors import ApiError
 from service.api.metrics import Metrics
-from service.settings import Limits, Settings
+from service.settings import Limits, Settings, ThresholdTable
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -189,6 +189,12 @@ class AppState:
     _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _store_failure: tuple[float, Exception] | None = field(default=None, repr=False)
+    # The decision thresholds in force (settings.thresholds()), built once: every scoring request built
+    # the table again, copying each per-language threshold a site set.
+    thresholds: ThresholdTable = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.thresholds = self.settings.thresholds()
 
     def store(self) -> Store:
         """The feedback and queue store, opened (and migrated) on first use. An open that fails (the

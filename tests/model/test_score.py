@@ -395,3 +395,63 @@ def test_a_weak_guess_of_a_language_no_model_serves_does_not_refuse_a_short_engl
         assert confident.language == confident.assumed_language == "pl"
         assert confident.unsupported == frozenset(scorer.attributes)
         assert scorer.judged_languages([polish]) == ["pl"]
+
+
+def test_assumed_language_reads_the_thread_only_where_placed_by_thread_says() -> None:
+    """The Scorer finds the thread's language only for comments ``placed_by_thread`` names: wherever it
+    says no, ``assumed_language`` answers the same whatever the thread (the two stated one rule twice
+    and could drift: a comment would then be judged without the thread it needs). The table also has
+    comments whose answer the thread changes, so it checks both sides of the rule."""
+    from model.language import Detection
+    from model.score import WEAK_UNSERVED, assumed_language, placed_by_thread
+
+    served = frozenset({"en", "de", "fr"})
+    detections = [
+        Detection("en", 0.95, (("en", 0.95),)),
+        Detection("de", 0.55, (("de", 0.55), ("en", 0.3))),  # weak but served
+        Detection("pl", 0.34, (("pl", 0.34), ("en", 0.22))),  # weak, unserved, English next
+        Detection("pl", WEAK_UNSERVED, (("pl", WEAK_UNSERVED),)),  # unserved, just confident enough
+        Detection("eo", 0.5, (("eo", 0.5), ("fr", 0.2))),  # weak, unserved, French next
+        Detection(None, 0.45, (("es", 0.45), ("en", 0.2))),  # undetermined, a guess
+        Detection(None, 0.2, (("it", 0.2),)),  # undetermined, no guess
+        Detection(None, 0.0, (), "ar"),  # undetermined, its script only
+        Detection(None, 0.0),
+    ]
+    threads = (None, "en", "de", "fr", "pl")
+    changed = 0
+    for d in detections:
+        for serving in (served, frozenset()):
+            answers = {t: assumed_language(d, True, t, serving) for t in threads}
+            if not placed_by_thread(d, serving):
+                assert set(answers.values()) == {d.language}, (d, serving, answers)
+            changed += len(set(answers.values())) > 1
+            assert assumed_language(d, False, "de", serving) is None  # no letters: no language
+    assert changed >= 4  # undetermined ones and the weak unserved ones follow the thread
+
+
+def test_a_threads_explanations_of_every_attribute_detect_its_languages_once(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``explain_attributes`` answers what ``explain_thread`` answers attribute by attribute, and detects
+    each comment's language once for all the routed attributes (each detected the thread again: with
+    ``explain`` or ``queue``, a request's comments were detected once more per routed attribute)."""
+    texts = ["You are a complete idiot.", "Du bist so ein Vollidiot.", "you clown!!!", "!"]
+    article = ArticleContext(title="Budget", body="The council passed the budget today.")
+    assert any(hasattr(scorer.models[a], "route") for a in scorer.attributes), "some are routed"
+    detected: list[str] = []
+    real = scorer.detector.detect_with_confidence
+
+    def counting(found, *args, **kwargs):
+        detected.extend(found)
+        return real(found, *args, **kwargs)
+
+    for language in (None, "de"):
+        one_by_one = {
+            a: scorer.explain_thread(texts, a, article=article, language=language) for a in scorer.attributes
+        }
+        detected.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(scorer.detector, "detect_with_confidence", counting)
+            together = scorer.explain_attributes(texts, scorer.attributes, article=article, language=language)
+        assert together == one_by_one
+        assert sorted(detected) == ([] if language else sorted(texts))

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.helpers import blocked_writing_pipe, wait_until
 from training import parallel
 
 
@@ -66,27 +67,46 @@ def _big_result(progress: parallel.Callable[[str], None]) -> bytes:
 
 @pytest.mark.usefixtures("two_cores")
 def test_a_cancelled_stage_is_stopped_and_reaped() -> None:
+    import fcntl
     import multiprocessing
-    import time
+    import struct
+    import termios
 
     stage = parallel.forked(_big_result, progress=lambda _line: None)
-    time.sleep(0.5)  # the child is now blocked writing its result
-    parallel.cancel_all([stage])
+    assert stage.conn is not None
+    read_end = stage.conn.fileno()
+    capacity = fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ)
+
+    def blocked() -> bool:  # the pipe is full and the child asleep writing the rest of its result
+        # (full: within a page of its capacity, as the 4-byte length header written first takes a page)
+        unread = struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0]
+        return unread > capacity - os.sysconf("SC_PAGE_SIZE") and blocked_writing_pipe(stage.process.pid)
+
+    try:  # the deadline is a hang guard only: the child fills the pipe within milliseconds of starting
+        wait_until(blocked, timeout=60, interval=0.01, what="the child blocked writing its result")
+    finally:  # never a blocked child left behind (pytest would wait for it at exit)
+        parallel.cancel_all([stage])
     stage.cancel()  # twice is fine
     assert stage.process.exitcode is not None
     assert stage.process not in multiprocessing.active_children()
 
 
 _FAILING_TRAINING = """
-import sys, time
+import multiprocessing, sys
 from pathlib import Path
 from core.errors import TrainingDataError
+from tests.helpers import blocked_writing_pipe, wait_until
 from training import parallel, train
 
 parallel.usable_cores = lambda: 2
 
 def lead(request, progress):
-    time.sleep(0.5)
+    # fails once the other stage (a forked child of this process) is blocked writing its model;
+    # the deadline is a hang guard only
+    wait_until(
+        lambda: [p for p in multiprocessing.active_children() if blocked_writing_pipe(p.pid)],
+        timeout=30, interval=0.01, what="the other stage blocked writing its model",
+    )
     raise TrainingDataError("corpus file not found: mlma-hate-speech/en_dataset.csv")
 
 def other(request, progress):
@@ -135,7 +155,6 @@ from training import parallel
 parallel.usable_cores = lambda: 2
 
 def stage(progress):
-    time.sleep(0.5)
     return b"x" * 4_000_000  # a model: more than the pipe holds
 
 stages = [parallel.forked(stage, progress=print) for _ in range(2)]
@@ -161,7 +180,13 @@ def test_stages_do_not_outlive_a_killed_training() -> None:
     )
     assert proc.stdout is not None
     pids = [int(p) for p in proc.stdout.readline().split()]
-    time.sleep(1.5)  # the stages are now blocked writing their results
+    # the stages are blocked writing their results (a hang guard only: they fill their pipes at once)
+    wait_until(
+        lambda: all(blocked_writing_pipe(p) for p in pids),
+        timeout=60,
+        interval=0.01,
+        what="the stages blocked writing their results",
+    )
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 20

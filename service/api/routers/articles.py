@@ -117,7 +117,7 @@ async def score_article(
         if queue:
             queueing.check_queue_size(texts, state)
         context = ArticleContext(title=article.title or "", body=article.body)
-        thresholds = settings.thresholds()
+        thresholds = state.thresholds
         results = await run_in_threadpool(score_thread, scorer, texts, context, thresholds, explain=queue)
     if queue:
         items = queueing.queue_items(

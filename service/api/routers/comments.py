@@ -89,7 +89,7 @@ async def score_comments(
     explain = body.explain or body.queue
     # explain costs one pass per comment and attribute: always off the event loop.
     weight = len(texts) * (50 if explain else 1)
-    thresholds = state.settings.thresholds()
+    thresholds = state.thresholds
     comments, results = await run_cpu(
         weight,
         text_chars(texts, article),

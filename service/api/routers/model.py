@@ -31,7 +31,7 @@ async def get_model(scorer: ScorerDep, state: StateDep) -> Response:
     those for comments detected as a language a site set its own for; the manifest may also carry the
     thresholds chosen at training time."""
     manifest: dict[str, Any] = dict(scorer.manifest)
-    table = state.settings.thresholds()
+    table = state.thresholds
     thresholds = {name: t.model_dump() for name, t in table.items()}
     by_language = {
         language: {name: t.model_dump() for name, t in limits.items()}

@@ -299,3 +299,53 @@ def test_a_reply_is_scored_on_its_own_words_with_its_quotes_reported(client, quo
     assert item["quotes"] == [{"author": quote["author"], "text": quote["text"]}]
     [stored] = item["spans"]["insult"]
     assert item["text"][stored["start"] : stored["end"]] == "idiot"
+
+
+def test_explained_comments_are_detected_once_for_every_attribute(tmp_path, real_model_dir, monkeypatch):
+    """With `explain` (and `queue`, which explains), a request's comments were detected once to score
+    them and once more per language-routed attribute to explain it: now once to score and once for
+    all the explanations."""
+    from fastapi.testclient import TestClient
+
+    from model.language import LanguageDetector
+    from service.api.app import create_app
+    from service.settings import Settings
+
+    settings = Settings(model_dir=real_model_dir, db_path=tmp_path / "f.sqlite3", api_token="t" * 16)
+    detected: list[str] = []
+    real = LanguageDetector.detect_with_confidence
+
+    def counting(self, texts, *args, **kwargs):
+        detected.extend(texts)
+        return real(self, texts, *args, **kwargs)
+
+    texts = ["You are a complete idiot.", "Du bist so ein Vollidiot."]
+    with TestClient(create_app(settings)) as client:
+        monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
+        body = {"comments": [{"text": t} for t in texts], "explain": True}
+        response = client.post("/v1/comments:score", json=body)
+    assert response.status_code == 200, response.text
+    assert all(r["spans"]["insult"] for r in response.json()["results"])
+    assert sorted(detected) == sorted(texts * 2)
+
+
+def test_the_thresholds_are_built_once_not_per_request(settings, monkeypatch):
+    """Every comments:score, articles:score and /v1/model request built the threshold table from the
+    settings again (copying each per-language threshold); it is built once, when the app is made."""
+    from service.settings import Settings
+    from tests.conftest import SEED_FILES
+
+    built: list[int] = []
+    real = Settings.thresholds
+    monkeypatch.setattr(Settings, "thresholds", lambda self: built.append(1) or real(self))
+    settings = settings.model_copy(update={"language_thresholds": {"fr": {"insult": Thresholds(review=0.3)}}})
+    with make_client(settings) as client:
+        at_start = len(built)
+        for _ in range(3):
+            response = client.post("/v1/comments:score", json={"comments": [{"text": "you idiot"}]})
+            assert response.status_code == 200, response.text
+        page = SEED_FILES[0].read_bytes()
+        response = client.post("/v1/articles:score", content=page, headers={"content-type": "text/plain"})
+        assert response.status_code == 200, response.text
+        assert client.get("/v1/model").json()["language_thresholds"]["fr"]["insult"]["review"] == 0.3
+    assert at_start >= 1 and len(built) == at_start

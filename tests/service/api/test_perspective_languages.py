@@ -249,3 +249,31 @@ def test_a_short_english_comment_is_not_refused_on_a_weak_guess_of_another_langu
     )
     assert error["message"] == "Attribute TOXICITY does not support request languages: pl"
     assert language_detail(error) == {"attribute": "TOXICITY", "detectedLanguages": ["pl"]}
+
+
+def test_each_comment_is_detected_once_with_or_without_languages(shipped_client, monkeypatch):
+    """comments:analyze detects the comment and its parent once per request: in the scoring when no
+    language is named, in the detection alone (``judged_languages``) when `languages` forces one (the
+    forced scoring detects nothing). Sentences are scored in a known language: never detected."""
+    from model.language import LanguageDetector
+
+    detected: list[str] = []
+    real = LanguageDetector.detect_with_confidence
+
+    def counting(self, texts, *args, **kwargs):
+        detected.extend(texts)
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
+    text = "You are an idiot. Go away now."
+    parent = "Das ist ein guter Artikel, danke."
+    context = {"articleAndParentComment": {"parentComment": {"text": parent}}}
+    for languages in (None, ["en"], ["de"]):
+        body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+        for extra in ({}, {"context": context}):
+            detected.clear()
+            request = {**body, **extra, **({"languages": languages} if languages else {})}
+            response = shipped_client.post(URL, json=request)
+            assert response.status_code == 200, response.text
+            assert response.json()["detectedLanguages"] == ["en"]
+            assert sorted(detected) == sorted([text, *([parent] if extra else [])]), (languages, extra)
