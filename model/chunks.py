@@ -1,7 +1,8 @@
 """Chunk memos: the one primitive (``ChunkTable``) and the Scorer's shared lookup (``SharedChunks``).
 
 Scoring is dominated by per-token work, and the same whitespace chunks ("idiot!!", "Lavrov") come back
-all the time, so every model memoises per-chunk constants: ``str.split`` a text, one dict probe per
+all the time, so every model memoises per-chunk constants: ``split_chunks`` a text (model/tokens.py:
+``str.split``, except that a spaced-out word such as "i d i o t" stays one chunk), one dict probe per
 chunk, then numpy or a compiled kernel over the rows. ``ChunkTable`` is that memo, used three ways:
 
 - ``FastLinearText`` (model/features.py): per chunk, its own-text sums and first/last word ids;
@@ -25,6 +26,8 @@ from operator import is_
 from typing import Any, Protocol
 
 import numpy as np
+
+from model.tokens import split_texts
 
 # Runtime bounds shared by every chunk memo (class attributes of their owners may override them).
 MAX_ENTRIES = 300_000
@@ -155,8 +158,8 @@ class SharedChunks:
         self._state = _State(len(self.models), tuple(None for _ in self.models))
 
     def split(self, texts: Sequence[str]) -> list[ChunkRows]:
-        """Per model, the rows of ``texts`` (each split on whitespace)."""
-        chunk_lists = [t.split() for t in texts]
+        """Per model, the rows of ``texts`` (cut by ``split_texts``)."""
+        chunk_lists = split_texts(texts)
         while True:
             rows = self._rows(self._state, chunk_lists)
             if rows is not None:
@@ -167,7 +170,7 @@ class SharedChunks:
     ) -> tuple[list[ChunkRows], list[ChunkRows]]:
         """``split(texts)`` and ``split(documents)`` from the same index generation; the second is
         remembered under ``key`` (an article scored again costs one dict lookup)."""
-        chunk_lists = [t.split() for t in texts]
+        chunk_lists = split_texts(texts)
         while True:
             state = self._state
             extra = state.cached.get(key)
@@ -177,7 +180,7 @@ class SharedChunks:
                     return rows, list(extra)
                 continue
             # One lookup for both, so a restart (a new generation) holds both.
-            both = self._rows(state, chunk_lists + [d.split() for d in documents])
+            both = self._rows(state, chunk_lists + split_texts(documents))
             if both is None:
                 continue
             rows, found = [], []

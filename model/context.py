@@ -35,6 +35,7 @@ from model.context_memo import ContextChunks, article_documents, context_kind
 from model.context_tokens import TOKEN
 from model.estimator import Estimator
 from model.kernels import DENSE_FEATURES
+from model.tokens import split_chunks
 
 __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
 
@@ -308,7 +309,7 @@ class ContextOffTopic(Estimator):
         """The content columns of a context document's whitespace-separated chunks."""
         memo = self._memo()
         cols: set[int] = set()
-        for chunk in doc.split():
+        for chunk in split_chunks(doc):
             cols.update(memo.content_columns(chunk))
         return cols
 

@@ -38,6 +38,7 @@ from model.kernels import (
     thread_features,
     thread_probabilities,
 )
+from model.tokens import split_texts
 
 if TYPE_CHECKING:
     from model.context import ContextOffTopic
@@ -212,7 +213,7 @@ class ContextChunks:
         found = self.articles.get(key)
         if found is None:
             if article_rows is None:
-                article_rows = self.lookup([d.split() for d in article_documents(article)])
+                article_rows = self.lookup(split_texts(article_documents(article)))
             col = chunk_columns(article_rows.ids, *self._occ_pool())
             n_body = int(article_rows.lengths[0])
             split = int(self.table.cols[1][article_rows.ids[:n_body], 1].sum())  # the body's occurrences
@@ -243,7 +244,7 @@ class ContextChunks:
         kind = context_kind(article, n, use_thread)
         has_article = kind in ("article+thread", "article")
         if rows is None:
-            rows = self.lookup([t.split() for t in texts])
+            rows = self.lookup(split_texts(texts))
         summary, article_topic = _NO_ARTICLE, self.no_topic
         if has_article:
             assert article is not None

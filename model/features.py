@@ -19,7 +19,8 @@ TOKEN TYPE is featurised once and then cached:
 - Optional naive-Bayes scaling multiplies each normalised feature by a constant, so it folds into
   the coefficients and keeps the decision additive.
 - Batch scoring never runs the regex on warm input: ``FastLinearText`` caches whole whitespace
-  chunks (``"idiot!!"``), so a batch is ``str.split``, one dict lookup per chunk and numpy.
+  chunks (``"idiot!!"``), so a batch is ``split_chunks`` (``str.split`` but for spaced-out words), one
+  dict lookup per chunk and numpy.
 - Explanations are exact: a token's share of the decision is ``s_t / sqrt(sum(q))``.
 """
 
@@ -41,7 +42,14 @@ from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, 
 from model.estimator import Estimator
 from model.family_kernel import chunk_sums, gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
-from model.tokens import TOKEN_RE, normalize_token, normalize_tokens, token_spans, tokenize_chunks
+from model.tokens import (
+    TOKEN_RE,
+    normalize_token,
+    normalize_tokens,
+    split_texts,
+    token_spans,
+    tokenize_chunks,
+)
 
 BIGRAM_SHIFT = 32
 MIN_SPAN_WEIGHT = (
@@ -705,9 +713,10 @@ class FastLinearText:
     - token level (for explanations): raw token spelling -> (s_t, q_t), precomputed at fit time for
       the word vocabulary so loading is cheap;
     - chunk level (for batch scoring): a whitespace-separated chunk such as ``"idiot!!"`` ->
-      (sum of s, sum of q over its tokens and internal bigrams, first and last word id). Tokens never
-      contain whitespace, so splitting on whitespace first and tokenising each chunk gives exactly the
-      regex tokenisation; scoring a batch is then ``str.split``, one dict lookup per chunk and numpy.
+      (sum of s, sum of q over its tokens and internal bigrams, first and last word id). The only
+      tokens holding whitespace are spaced-out words ("i d i o t"), which ``split_chunks`` keeps in one
+      chunk, so tokenising chunk by chunk gives exactly the regex tokenisation; scoring a batch is then
+      ``split_chunks`` (``str.split`` on nearly every text), one dict lookup per chunk and numpy.
     """
 
     # Runtime limits are class attributes: not pickled, so they can change without retraining.
@@ -793,7 +802,7 @@ class FastLinearText:
 
     def _decision(self, texts: Sequence[str]) -> np.ndarray:
         n = len(texts)
-        parts = list(map(str.split, texts))
+        parts = split_texts(texts)
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=n)
         ids, table = self._chunk_ids(list(itertools.chain.from_iterable(parts)))
         return self.decision_from_rows(ids, lengths, table)

@@ -47,6 +47,7 @@ from model.features import (
     segment_sums,
     token_spans,
 )
+from model.tokens import split_texts
 
 
 def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
@@ -236,7 +237,7 @@ class MultiHeadText:
         return self.calibrate(*self.decisions_from_rows(rows))
 
     def split(self, texts: Sequence[str]) -> ChunkRows:
-        parts = list(map(str.split, texts))
+        parts = split_texts(texts)
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         ids, table = self.chunk_rows(list(itertools.chain.from_iterable(parts)))
         return ChunkRows(ids, lengths, table)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,11 +38,18 @@ INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
 # branch of its own, tried at every position, it made ``findall`` ~50 % slower; this way ~17 %.
 _SPELLED = r"(?=[.\-][^\W\d_][.\-][^\W\d_][.\-][^\W\d_])(?<=[^\W\d_])(?<![.\-].)(?:[.\-][^\W\d_]){3,}(?!\w)"
 _INNER = rf"[\w*'’{_MARKS}{_INVISIBLE}]"
+# A word spelled out in single letters between single spaces ("i d i o t", "f u c k"): one token, whose
+# key drops the spaces, and one chunk (``split_chunks``). Four letters or more, each a word of its own:
+# on the corpora's ~152,000 texts and the 31 articles the rule fires in 0.026 % of texts, nearly all on
+# spaced-out words ("c r a p", "N A Z I S", "K I D D I N G"; once "A B C ... Z", once "h t t p").
+# "\u00aa" (``tokenize_chunks``' sentinel) is no such letter, so joined chunks never run together.
+_LETTER = "[^\\W\\d_\u00aa]"
+_SPACED = rf"(?<={_LETTER})(?: {_LETTER}(?!{_INNER})){{3,}}"
 # "@" or "$" between letters stands for a letter ("ret@rd", "pu$$y"; in 0.1 % of the English corpora's
 # texts), unless what follows is an e-mail domain ("jo@gmail.com" stays "jo", "gmail", "com").
 _AT_DOLLAR = r"[@$]+(?=[^\W\d_])(?![\w@$]*\.[^\W\d_])"
 # Word-ish runs (keeping masked swears like "sh*t" and contractions in one token) and runs of !/?.
-_WORD_REST = rf"{_INNER}+(?:{_AT_DOLLAR}{_INNER}+)*|{_SPELLED}|(?:{_AT_DOLLAR}{_INNER}+)*"
+_WORD_REST = rf"{_INNER}+(?:{_AT_DOLLAR}{_INNER}+)*|{_SPELLED}|{_SPACED}|(?:{_AT_DOLLAR}{_INNER}+)*"
 TOKEN_RE = re.compile(rf"\w(?:{_WORD_REST})|[!?]+")
 # Digits between letters spell letters ("1d10t", "r3tard", "sh1t"): in a lower-case run of ASCII letters
 # and digits (and "@", "$") with such a run between two letters, each reads as the letter it is drawn like.
@@ -75,6 +83,60 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
 
 
+# Every spaced word holds three letters each after a single space. Tested on UTF-8 bytes, one byte a
+# character: continuation bytes dropped, ASCII letters and lead bytes (a non-ASCII character, maybe a
+# letter) read "a", the space " ", any other byte "x". On 38,633 corpus texts in batches of 20 this
+# costs ~1.5 us a text over str.split's 3.5 (a regex search for the same, half as much again); 1.2 % of
+# texts pass it (0.05 % hold a spaced word) and are split by ``TOKEN_RE``.
+_SPACED_HINT = b" a a a"
+_BYTE_CLASSES = bytes(
+    ord("a") if (b < 0x80 and chr(b).isalpha()) or b >= 0xC0 else b if b == 0x20 else ord("x")
+    for b in range(256)
+)
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+
+
+def _may_hold_spaced(text: str) -> bool:
+    data = text.encode("utf-8", "surrogatepass").translate(_BYTE_CLASSES, _CONTINUATION_BYTES)
+    return _SPACED_HINT in data
+
+
+def split_texts(texts: Sequence[str]) -> list[list[str]]:
+    """``split_chunks`` of every text, from one test of the whole batch (nearly always ``str.split``)."""
+    if not _may_hold_spaced("\n".join(texts)):  # a line break is no letter: no spaced word crosses it
+        return [t.split() for t in texts]
+    return list(map(split_chunks, texts))
+
+
+def split_chunks(text: str) -> list[str]:
+    """The chunks every model memoises: ``text.split()``, except that a word spelled out in single
+    letters between spaces ("i d i o t") and the non-space characters around it stay one chunk, so
+    tokenising chunk by chunk still gives ``tokenize(text)``."""
+    if not _may_hold_spaced(text):
+        return text.split()
+    runs: list[list[int]] = []  # [start, end) of each chunk holding a spaced word, widened to whitespace
+    for m in TOKEN_RE.finditer(text):
+        if " " not in m.group():
+            continue
+        start, end = m.span()
+        while start and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        if runs and start <= runs[-1][1]:  # "a b c d!e f g h": two spaced words in one chunk
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
+    chunks: list[str] = []
+    done = 0
+    for start, end in runs:
+        chunks += text[done:start].split()
+        chunks.append(text[start:end])
+        done = end
+    chunks += text[done:].split()
+    return chunks
+
+
 def _read_leet(text: str) -> str:
     """``text`` with every run of [a-z0-9@$] that holds a letter-digit-letter core spelled in letters."""
     cores = _LEET_CORE_RE.finditer(text)
@@ -97,9 +159,9 @@ def _read_leet(text: str) -> str:
 
 
 def _drop_joiners(text: str) -> str:
-    """Without the dots and hyphens only a spelled-out token holds."""
-    if "." in text or "-" in text:
-        return text.replace(".", "").replace("-", "")
+    """Without the dots, hyphens and spaces only a spelled-out token holds."""
+    if "." in text or "-" in text or " " in text:
+        return text.replace(".", "").replace("-", "").replace(" ", "")
     return text
 
 

@@ -45,6 +45,7 @@ TEXTS = [
     "what a moron, you clown",
     "x" * 3000,
     "Sh*t happens. I disagree with the author.",
+    "you are an i d i o t!!(a b c d!e f g h) x y z",  # spaced-out words: one chunk with their neighbours
 ]
 
 

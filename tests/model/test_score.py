@@ -80,8 +80,9 @@ def _page_threads(articles_dir: Path) -> list[tuple[list[str], ArticleContext | 
     pages = load_pages(articles_dir)
     assert len(pages) >= 10
     threads: list[tuple[list[str], ArticleContext | None]] = [(list(p.comments), p.article) for p in pages]
-    # Odd text too: Unicode spaces str.split splits on, lone surrogates, NULs, empty comments.
-    odd = ["a\u2003b\u00a0c", "x\x1cy\u3000z", "\udcff\x00 ok", "", "   ", "word"]
+    # Odd text too: Unicode spaces str.split splits on, lone surrogates, NULs, empty comments, a word
+    # spaced out (one chunk with its brackets).
+    odd = ["a\u2003b\u00a0c", "x\x1cy\u3000z", "\udcff\x00 ok", "", "   ", "word", "an (i d i o t!) a b c"]
     threads += [(odd, None), (odd, ArticleContext("T\u2009itle", "b\u2028ody")), (odd[:1], None)]
     return threads
 
@@ -362,6 +363,7 @@ def test_obfuscated_abuse_scores_as_the_word_and_its_span_is_the_original(scorer
     pairs = [
         ("you are an idiot", "you are an 1d10t"),
         ("you are an idiot", "you are an i.d.i.o.t"),
+        ("you are an idiot", "you are an i d i o t"),
         ("you are an idiot", "you are an id\u0456ot"),  # Cyrillic i
         ("what a retard", "what a r3tard"),
         ("what a retard", "what a ret@rd"),
@@ -374,6 +376,9 @@ def test_obfuscated_abuse_scores_as_the_word_and_its_span_is_the_original(scorer
     text = "you are an i.d.i.o.t"
     spans = scorer.explain(text, "insult")
     assert any(s.text == "i.d.i.o.t" and text[s.start : s.end] == "i.d.i.o.t" for s in spans), spans
+    text = "you are an i d i o t"
+    spans = scorer.explain(text, "insult")
+    assert any(s.text == "i d i o t" and text[s.start : s.end] == "i d i o t" for s in spans), spans
 
 
 def test_a_weak_guess_of_a_language_no_model_serves_does_not_refuse_a_short_english_comment(

@@ -11,15 +11,18 @@ from model.tokens import (
     TOKEN_RE,
     normalize_token,
     normalize_tokens,
+    split_chunks,
+    split_texts,
     token_spans,
+    tokenize,
     tokenize_chunks,
 )
 
 # Pieces that exercise every rule: case, digits, runs to squeeze, quotes, !/? runs, the batch
 # sentinel, combining marks, characters whose lower case or NFKD form is longer, non-ASCII digits,
-# leet digits, letters spelled out with dots or hyphens, Cyrillic letters drawn like Latin ones.
+# leet digits, letters spelled out with dots, hyphens or spaces, Cyrillic letters drawn like Latin ones.
 _PIECES = [*"aAbZ09_*'’!? \u00aa\u00e9\u0308\u00dfİΣς٣x13.-@$\u0456\u043e", "ab", "'''", "zzzz", "1111"]
-_PIECES += ["a.b.c.d", "e-f-g-h", "4@"]
+_PIECES += ["a.b.c.d", "e-f-g-h", "4@", " i d i o t", " x y ", " \u00aa ", " \u00e9 \u043e"]
 
 
 def _text(max_pieces: int) -> st.SearchStrategy[str]:
@@ -154,6 +157,35 @@ def test_letters_spelled_out_with_dots_or_hyphens_are_one_word() -> None:
     spans = token_spans(text)  # offsets into the original text, as explanations need
     assert [text[a:b] for a, b, _ in spans][2:4] == ["i.d.i.o.t", "f-u-c-k"]
     assert _keys("ab.c.d.e.f") == ["ab", "c", "d", "e", "f"]  # not single letters from the start
+
+
+def test_letters_spelled_out_with_spaces_are_one_word_and_one_chunk() -> None:
+    # Issue #12: "you are an i d i o t" scored insult 0.38: every letter was a chunk and a token of its
+    # own. Four or more single letters between single spaces are now one token whose key is the word,
+    # and the chunk that holds it stays whole; three ("x y z") and letters in a word ("a b c dog") do not.
+    text = "you are an i d i o t! (f u c k) off, x y z and a b c dog"
+    assert _keys(text)[:7] == ["you", "are", "an", "idiot", "!", "fuck", "off"]
+    assert _keys(text)[7:] == ["x", "y", "z", "and", "a", "b", "c", "dog"]
+    assert [text[a:b] for a, b, _ in token_spans(text)][3:6] == ["i d i o t", "!", "f u c k"]
+    assert split_chunks(text)[:5] == ["you", "are", "an", "i d i o t!", "(f u c k)"]
+    assert split_chunks(text)[5:] == text.split()[12:]
+    assert split_chunks("a b c d!e f g h x") == ["a b c d!e f g h x"]  # two spaced words, one chunk
+    # Non-ASCII letters, a batch, a line break (no spaced word crosses it), a text no test byte spots.
+    assert split_texts(["\u00fc b e l", "x", "a b\nc d"]) == [["\u00fc b e l"], ["x"], ["a", "b", "c", "d"]]
+
+
+@given(st.lists(_text(12), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_split_chunks_then_tokenize_chunks_is_tokenize(texts: list[str]) -> None:
+    # Every model memoises ``split_chunks`` chunks: tokenised chunk by chunk (alone or joined), they
+    # must give the whole text's tokens, spaced words included.
+    for text in texts:
+        chunks = split_chunks(text)
+        for few in (FEW_CHUNKS, 2):
+            assert tokenize_chunks(chunks, few)[0] == tokenize(text), (text, chunks)
+        if not any(" " in t for t in tokenize(text)):
+            assert chunks == text.split()
+    assert split_texts(texts) == [split_chunks(t) for t in texts]
 
 
 def test_latin_word_with_a_cyrillic_letter_reads_as_latin() -> None:
