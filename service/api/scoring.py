@@ -100,15 +100,25 @@ def score_thread(
     if not texts:
         return []
     forced: dict[str, Any] = {"language": language} if language else {}
-    scored = scorer.score(texts, article, **forced)
+    shared = shared_detections(scorer, texts, language) if explain else {}
+    scored = scorer.score(texts, article, **forced, **shared)
     results = [result_dict(s, thresholds) for s in scored]
     if explain:
-        spans = explained(scorer, texts, scorer.attributes, article, **forced)
+        spans = explained(scorer, texts, scorer.attributes, article, **forced, **shared)
         for i, result in enumerate(results):
             result["spans"] = {
                 attribute: [span_dict(sp) for sp in spans[attribute][i]] for attribute in spans
             }
     return results
+
+
+def shared_detections(scorer: CommentScorer, texts: Sequence[str], language: str | None) -> dict[str, Any]:
+    """``{"detections": ...}`` for ``score`` and ``explained`` to share when the scorer takes them (the
+    Scorer: a thread scored and explained was detected once for each), else {} (each detects its own)."""
+    detect = getattr(scorer, "detections", None)
+    if not (callable(detect) and callable(getattr(scorer, "explain_attributes", None))):
+        return {}
+    return {"detections": detect(texts, language or None)}
 
 
 def explained(
@@ -119,8 +129,8 @@ def explained(
     **forced: Any,
 ) -> dict[str, list[list[Span]]]:
     """Each attribute's spans for every comment of one thread: from one ``explain_attributes`` call when
-    the scorer has it (the comments' languages detected once, not once per routed attribute), else
-    attribute by attribute."""
+    the scorer has it (the comments' languages detected once, not once per routed attribute, or not at
+    all with ``detections`` from ``shared_detections``), else attribute by attribute."""
     many = getattr(scorer, "explain_attributes", None)
     if callable(many):
         found: dict[str, list[list[Span]]] = many(texts, attributes, top_k=5, article=article, **forced)
