@@ -15,6 +15,7 @@ from core.records import ArticleContext, Decision, Scores, Span
 from model.score import CommentScorer
 from service.api.errors import JSON_MEDIA_TYPE
 from service.decide import decide, judged_language
+from service.explain import explained, shared_detections
 from service.ingest import has_visible_text
 from service.settings import Limits, Thresholds
 
@@ -110,32 +111,6 @@ def score_thread(
                 attribute: [span_dict(sp) for sp in spans[attribute][i]] for attribute in spans
             }
     return results
-
-
-def shared_detections(scorer: CommentScorer, texts: Sequence[str], language: str | None) -> dict[str, Any]:
-    """``{"detections": ...}`` for ``score`` and ``explained`` to share when the scorer takes them (the
-    Scorer: a thread scored and explained was detected once for each), else {} (each detects its own)."""
-    detect = getattr(scorer, "detections", None)
-    if not (callable(detect) and callable(getattr(scorer, "explain_attributes", None))):
-        return {}
-    return {"detections": detect(texts, language or None)}
-
-
-def explained(
-    scorer: CommentScorer,
-    texts: Sequence[str],
-    attributes: Sequence[str],
-    article: ArticleContext | None,
-    **forced: Any,
-) -> dict[str, list[list[Span]]]:
-    """Each attribute's spans for every comment of one thread: from one ``explain_attributes`` call when
-    the scorer has it (the comments' languages detected once, not once per routed attribute, or not at
-    all with ``detections`` from ``shared_detections``), else attribute by attribute."""
-    many = getattr(scorer, "explain_attributes", None)
-    if callable(many):
-        found: dict[str, list[list[Span]]] = many(texts, attributes, top_k=5, article=article, **forced)
-        return found
-    return {a: scorer.explain_thread(texts, a, top_k=5, article=article, **forced) for a in attributes}
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
