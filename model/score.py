@@ -25,6 +25,9 @@ so tests can swap in a small fake):
 - ``explain_attributes(texts, attributes, top_k=5, article=None, language=None)`` (optional; callers fall
   back to ``explain_thread`` per attribute): {attribute: ``explain_thread``'s answer}, the comments'
   languages detected once for all the attributes.
+- ``detections(texts, language=None)`` (optional, with ``explain_attributes``): the comments' detections,
+  which ``score`` and ``explain_attributes`` take as ``detections=`` so that a thread scored and then
+  explained is detected once.
 """
 
 from __future__ import annotations
@@ -395,12 +398,15 @@ class Scorer:
         language: str | None = None,
         same_source: bool = False,
         source_languages: Sequence[str | None] | None = None,
+        detections: Sequence[Detection] | None = None,
     ) -> list[Scores]:
+        """``detections``: the texts' ``detections(texts, language)`` when the caller already has them
+        (to explain the thread after scoring it without detecting it again)."""
         texts = list(texts)
         n = len(texts)
         if n == 0:
             return []
-        detections = self.detections(texts, language)
+        detections = self.detections(texts, language) if detections is None else list(detections)
         languages = [d.language for d in detections]
         columns, contexts = self._columns(texts, article, use_thread, share=True)
         # Undetermined comments with letters take the thread's (or article's) language; a comment with
@@ -558,9 +564,11 @@ class Scorer:
         top_k: int = 5,
         article: ArticleContext | None = None,
         language: str | None = None,
+        detections: Sequence[Detection] | None = None,
     ) -> dict[str, list[list[Span]]]:
         """``explain_thread`` for each of ``attributes``: the thread's languages are detected once for all
-        the routed ones (attribute by attribute, each detected the comments again)."""
+        the routed ones (attribute by attribute, each detected the comments again), or not at all when
+        ``detections`` (``detections(texts, language)``, as ``score`` took them) are given."""
         texts = list(texts)
         routing: _Routing | None = None
         out: dict[str, list[list[Span]]] = {}
@@ -575,7 +583,7 @@ class Scorer:
             models = [model] * len(texts)
             if hasattr(model, "route"):
                 if routing is None:
-                    routing = self._routing(texts, article, language)
+                    routing = self._routing(texts, article, language, detections)
                 models = self._routed_models(attribute, routing)
             out[attribute] = [
                 m.explain(text, top_k=top_k, article=article) if hasattr(m, "explain") else []
@@ -584,11 +592,16 @@ class Scorer:
         return out
 
     def _routing(
-        self, texts: Sequence[str], article: ArticleContext | None, language: str | None
+        self,
+        texts: Sequence[str],
+        article: ArticleContext | None,
+        language: str | None,
+        detections: Sequence[Detection] | None = None,
     ) -> _Routing:
         """What routes the comments of one thread to a language's model, as ``score`` routes them: each
-        one's detection, whether it can take a language model, and the thread's language."""
-        detections = self.detections(texts, language)
+        one's detection (``detections`` when given), whether it can take a language model, and the
+        thread's language."""
+        detections = self.detections(texts, language) if detections is None else list(detections)
         placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
         return detections, placeable, self.thread_language(detections, article, True, language)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from core.errors import InputError
 from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
+from service.explain import explained, shared_detections
 from service.ingest import display_line, display_path, without_source
 from service.settings import Settings, check_thresholds, command_settings, served_model_dir
 
@@ -108,16 +109,15 @@ def report_article(
         return
     ctx = ArticleContext(title=article.title or "", body=article.body)
     texts = [c.own_text for c in article.comments]  # a quote is the quoted author's words, not theirs
-    all_scores = scorer.score(texts, ctx)
+    shared = shared_detections(scorer, texts, None)  # detected once, to score and to explain
+    all_scores = scorer.score(texts, ctx, **shared)
     thresholds = settings.thresholds()
     flagged = [
         set(flagged_attributes(s.as_dict(), thresholds, s.context, judged_language(s))) for s in all_scores
     ]
     # Spans only for the attributes a decision names (on a low score they explain noise), each
-    # attribute's for the whole thread at once.
-    spans_of = {
-        a: scorer.explain_thread(texts, a, top_k=2 * TOP_SPANS, article=ctx) for a in set().union(*flagged)
-    }
+    # attribute's for the whole thread in one call, from the detections that scored it.
+    spans_of = explained(scorer, texts, sorted(set().union(*flagged)), ctx, top_k=2 * TOP_SPANS, **shared)
     for i, (comment, scores) in enumerate(zip(article.comments, all_scores, strict=True)):
         decision = decide(scores, thresholds)
         verdicts[decision.verdict] += 1

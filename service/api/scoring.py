@@ -15,6 +15,7 @@ from core.records import ArticleContext, Decision, Scores, Span
 from model.score import CommentScorer
 from service.api.errors import JSON_MEDIA_TYPE
 from service.decide import decide, judged_language
+from service.explain import explained, shared_detections
 from service.ingest import has_visible_text
 from service.settings import Limits, Thresholds
 
@@ -100,32 +101,16 @@ def score_thread(
     if not texts:
         return []
     forced: dict[str, Any] = {"language": language} if language else {}
-    scored = scorer.score(texts, article, **forced)
+    shared = shared_detections(scorer, texts, language) if explain else {}
+    scored = scorer.score(texts, article, **forced, **shared)
     results = [result_dict(s, thresholds) for s in scored]
     if explain:
-        spans = explained(scorer, texts, scorer.attributes, article, **forced)
+        spans = explained(scorer, texts, scorer.attributes, article, **forced, **shared)
         for i, result in enumerate(results):
             result["spans"] = {
                 attribute: [span_dict(sp) for sp in spans[attribute][i]] for attribute in spans
             }
     return results
-
-
-def explained(
-    scorer: CommentScorer,
-    texts: Sequence[str],
-    attributes: Sequence[str],
-    article: ArticleContext | None,
-    **forced: Any,
-) -> dict[str, list[list[Span]]]:
-    """Each attribute's spans for every comment of one thread: from one ``explain_attributes`` call when
-    the scorer has it (the comments' languages detected once, not once per routed attribute), else
-    attribute by attribute."""
-    many = getattr(scorer, "explain_attributes", None)
-    if callable(many):
-        found: dict[str, list[list[Span]]] = many(texts, attributes, top_k=5, article=article, **forced)
-        return found
-    return {a: scorer.explain_thread(texts, a, top_k=5, article=article, **forced) for a in attributes}
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:

@@ -8,7 +8,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,9 +192,24 @@ class AppState:
     # The decision thresholds in force (settings.thresholds()), built once: every scoring request built
     # the table again, copying each per-language threshold a site set.
     thresholds: ThresholdTable = field(init=False, repr=False)
+    # The Perspective endpoints' {name: attribute} (perspective_protocol.offered) and the attributes it
+    # was built for: comments:analyze and comments:suggestscore built it again on every request.
+    _perspective_names: tuple[tuple[str, ...], Mapping[str, str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.thresholds = self.settings.thresholds()
+
+    def perspective_names(self, scorer: CommentScorer) -> Mapping[str, str]:
+        """{Perspective name: attribute} for ``scorer`` and the site's aliases, built once per model
+        (again only when a reload brings other attributes)."""
+        from service.api.perspective_protocol import offered
+
+        attributes = tuple(scorer.attributes)
+        built = self._perspective_names
+        if built is None or built[0] != attributes:
+            built = (attributes, offered(scorer, self.settings.perspective_aliases))
+            self._perspective_names = built
+        return built[1]
 
     def store(self) -> Store:
         """The feedback and queue store, opened (and migrated) on first use. An open that fails (the

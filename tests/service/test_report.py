@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.records import Article, Comment
+from core.records import Article, ArticleContext, Comment
 from service.parse import parse_file
 from service.report import first_words, report_article, write_report
 from service.settings import Settings
@@ -526,3 +526,47 @@ def test_a_quoted_insult_does_not_raise_the_quoting_replys_score():
     assert "insult 0.00" in reply and "-> REJECT" not in reply
     quoted = text[text.index("#3 kai_r") : text.index("#4 dana_wells")]
     assert "insult 0.50" in quoted  # the insult still counts, once: for the one who wrote it
+
+
+def test_a_page_is_detected_once_to_score_and_explain_it(monkeypatch):
+    """The report explained its flagged attributes one by one (`explain_thread`), each language-routed one
+    detecting the page's comments again after scoring had: now they are detected once for both, and
+    the spans are the scorer's own."""
+    from collections import Counter
+
+    from model.language import LanguageDetector
+    from model.score import Scorer
+    from service.settings import DEFAULT_MODEL_DIR
+
+    scorer = Scorer.load(DEFAULT_MODEL_DIR)
+    comments = ("You are an idiot and a moron.", "Du bist doof, du Vollidiot.", "The tide is high today.")
+    article = Article(
+        source="p",
+        format="text",
+        title="Tides",
+        body="The moon moves the tide.",
+        comments=tuple(map(Comment, comments)),
+    )
+    routed = [a for a in scorer.attributes if hasattr(scorer.models[a], "route")]
+    assert routed, "the shipped model routes some attributes by language"
+    detected: list[str] = []
+    real = LanguageDetector.detect_with_confidence
+
+    def counting(self, texts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        detected.extend(texts)
+        return real(self, texts, *args, **kwargs)
+
+    out = io.StringIO()
+    with monkeypatch.context() as patch:
+        patch.setattr(LanguageDetector, "detect_with_confidence", counting)
+        report_article(article, scorer, Settings(), out, Counter())
+    text = out.getvalue()
+    flagged = [a for a in routed if f"     {a} spans: " in text]
+    assert flagged, text  # a routed attribute was explained
+    # each comment once; the article's language (memoised by the scorer) at most once besides
+    assert sorted(t for t in detected if t in comments) == sorted(comments)
+    assert len(detected) <= len(comments) + 1, detected
+    spans = scorer.explain_thread(
+        list(comments), flagged[0], top_k=6, article=ArticleContext("Tides", "The moon moves the tide.")
+    )
+    assert any(s.text in text for per_comment in spans for s in per_comment)

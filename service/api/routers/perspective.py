@@ -109,10 +109,10 @@ class _Plan:
     never: tuple[str, ...]
 
 
-def _plan(body: AnalyzeCommentRequest, scorer: CommentScorer, aliases: Mapping[str, str]) -> _Plan:
+def _plan(body: AnalyzeCommentRequest, names: Mapping[str, str]) -> _Plan:
+    """``names``: {Perspective name: attribute} offered (``AppState.perspective_names``)."""
     if not body.requestedAttributes:
         raise pp.no_requested_attributes()
-    names = pp.offered(scorer, aliases)
     fields: dict[str, str] = {}
     never = []
     for name, params in body.requestedAttributes.items():
@@ -154,17 +154,19 @@ def _drop_unsupported(
     requested: bool,
     flagged: frozenset[str] = frozenset(),
     drop_always: bool = False,
+    checked: bool = False,
 ) -> dict[str, str]:
     """The attributes trained for every one of ``languages``; the others are Perspective's 400, or
     dropped when the request (or the site's ``perspective_drop_unsupported``) says so. ``flagged``:
-    attributes the scorer itself marked unsupported."""
+    attributes the scorer itself marked unsupported. ``checked``: ``plan.fields`` were already kept for
+    ``languages`` (the request's, before scoring), so only ``flagged`` is looked at."""
     detected = () if requested else languages
     drop = body.dropUnsupportedAttributes or drop_always
     kept: dict[str, str] = {}
     for name in body.requestedAttributes:
         field = plan.fields.get(name)
         ok = field is not None and field not in flagged
-        ok = ok and all(lang in pp.supported_languages(scorer, str(field)) for lang in languages)
+        ok = ok and (checked or all(lang in pp.supported_languages(scorer, str(field)) for lang in languages))
         if ok and field is not None:
             kept[name] = field
         elif not drop:
@@ -221,7 +223,7 @@ async def analyze(
     `languages` overrides language detection; `detectedLanguages` says what was detected."""
     selection = pp.field_selection(selector, "AnalyzeCommentResponse")
     text = _text_of(body.comment)
-    plan = _plan(body, scorer, state.settings.perspective_aliases)
+    plan = _plan(body, state.perspective_names(scorer))
     article, thread = _context(body.context)
     requested = _requested_languages(body.languages)
     fields = plan.fields
@@ -268,6 +270,7 @@ async def analyze(
         # reject on it; the native API marks it unsupported).
         flagged=first.unsupported - first.guessed,
         drop_always=drop_always,
+        checked=bool(requested),  # the request's languages were checked before scoring
     )
     offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
     spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))
@@ -333,7 +336,7 @@ async def suggest_score(
     text = _text_of(body.comment)
     if not body.attributeScores:
         raise pp.invalid("attributeScores must not be empty.")
-    names = pp.offered(scorer, state.settings.perspective_aliases)
+    names = state.perspective_names(scorer)
     for name in body.attributeScores:
         if pp.unversioned(name) not in names:
             if pp.unversioned(name) in pp.PERSPECTIVE_ATTRIBUTES:

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from core.records import Scores
+from service.api.scoring import span_dict
 from service.settings import Thresholds
 from tests.service.api.conftest import FakeScorer, Loader, assert_error, auth, family_loader, make_client
 
@@ -303,8 +304,8 @@ def test_a_reply_is_scored_on_its_own_words_with_its_quotes_reported(client, quo
 
 def test_explained_comments_are_detected_once_for_every_attribute(tmp_path, real_model_dir, monkeypatch):
     """With `explain` (and `queue`, which explains), a request's comments were detected once to score
-    them and once more per language-routed attribute to explain it: now once to score and once for
-    all the explanations."""
+    them and once more per language-routed attribute to explain it, then once to score and once more
+    for all the explanations: now once for both, with the spans the scorer gives on its own."""
     from fastapi.testclient import TestClient
 
     from model.language import LanguageDetector
@@ -319,14 +320,26 @@ def test_explained_comments_are_detected_once_for_every_attribute(tmp_path, real
         detected.extend(texts)
         return real(self, texts, *args, **kwargs)
 
-    texts = ["You are a complete idiot.", "Du bist so ein Vollidiot."]
-    with TestClient(create_app(settings)) as client:
-        monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
-        body = {"comments": [{"text": t} for t in texts], "explain": True}
-        response = client.post("/v1/comments:score", json=body)
-    assert response.status_code == 200, response.text
-    assert all(r["spans"]["insult"] for r in response.json()["results"])
-    assert sorted(detected) == sorted(texts * 2)
+    threads = (
+        ["You are a complete idiot.", "Du bist so ein Vollidiot."],
+        ["You are an idiot.", "Du bist doof."],
+    )
+    for texts in threads:
+        detected.clear()
+        with TestClient(create_app(settings)) as client:
+            scorer = client.app.state.moderation.models.current
+            alone = scorer.explain_attributes(texts, scorer.attributes)
+            with monkeypatch.context() as patch:
+                patch.setattr(LanguageDetector, "detect_with_confidence", counting)
+                body = {"comments": [{"text": t} for t in texts], "explain": True}
+                response = client.post("/v1/comments:score", json=body)
+        assert response.status_code == 200, response.text
+        results = response.json()["results"]
+        assert results[0]["spans"]["insult"]
+        assert [r["spans"] for r in results] == [
+            {a: [span_dict(sp) for sp in alone[a][i]] for a in alone} for i in range(len(texts))
+        ]
+        assert sorted(detected) == sorted(texts)
 
 
 def test_the_thresholds_are_built_once_not_per_request(settings, monkeypatch):

@@ -12,11 +12,14 @@ from service.api import perspective_protocol as pp
 from tests.service.api.conftest import (
     FAMILY,
     FAMILY_LANGUAGES,
+    TOKEN,
     FakeScorer,
     assert_google_error,
+    family_loader,
     make_client,
 )
 from tests.service.api.perspective_helpers import (
+    SUGGEST,
     URL,
     language_detail,
 )
@@ -277,3 +280,40 @@ def test_each_comment_is_detected_once_with_or_without_languages(shipped_client,
             assert response.status_code == 200, response.text
             assert response.json()["detectedLanguages"] == ["en"]
             assert sorted(detected) == sorted([text, *([parent] if extra else [])]), (languages, extra)
+
+
+def test_requested_languages_are_checked_once_and_the_names_built_once(settings, monkeypatch):
+    """With `languages`, comments:analyze checked every requested attribute against the requested
+    languages before scoring and again after; and comments:analyze and comments:suggestscore built the
+    {Perspective name: attribute} map on every request. Now each attribute is checked once per request
+    and the map is built once for the app's model."""
+    built: list[int] = []
+    checked: list[str] = []
+    real_offered, real_supported = pp.offered, pp.supported_languages
+    monkeypatch.setattr(pp, "offered", lambda *args: built.append(1) or real_offered(*args))
+
+    def supported(scorer, attribute):
+        checked.append(attribute)
+        return real_supported(scorer, attribute)
+
+    monkeypatch.setattr(pp, "supported_languages", supported)
+    text = "Espèce de crétin, vous êtes un abruti."
+    asked = {"TOXICITY": {}, "INSULT": {}}
+    with make_client(settings, family_loader()) as client:
+        for _ in range(3):
+            checked.clear()
+            request = {"comment": {"text": text}, "languages": ["fr"], "requestedAttributes": asked}
+            body = client.post(URL, json=request).json()
+            assert set(body["attributeScores"]) == set(asked) and body["languages"] == ["fr"], body
+            assert sorted(checked) == ["insult", "toxicity"]
+            suggested = {
+                "comment": {"text": text},
+                "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}},
+            }
+            response = client.post(f"{SUGGEST}?key={TOKEN}", json=suggested)
+            assert response.status_code == 200, response.text
+        # Detected, not requested: the languages are known only once scored, and checked then (once).
+        checked.clear()
+        body = client.post(URL, json={"comment": {"text": text}, "requestedAttributes": asked}).json()
+        assert body["languages"] == ["fr"] and sorted(checked) == ["insult", "toxicity"]
+    assert built == [1]
