@@ -137,6 +137,25 @@ _SITE_NOTICE_IN_LINE = re.compile(
     r"|^this (?:page|site|website) is best viewed (?:in|with|using)\b",
     re.I,
 )
+# A blog engine's post footer under the article (WordPress themes' "This entry was posted on ... You
+# can follow any responses to this entry through the RSS 2.0 feed.", "Bookmark the permalink.") in the
+# languages themes ship in: a template, never the article, and often longer than the tables read (one
+# line in inscriptis). Matched at the line's start only (a pingback quoting it in a comment stays), and
+# only on lines opening with one of _POST_FOOTER_OPENINGS (lower-cased): a cheap pre-test.
+_POST_FOOTER_OPENINGS = (
+    "this entry", "this was written", "this post was", "bookmark the", "follow any", "you can follow any",
+    "rss feed for", "post a comment or", "or trackback", "or leave a trackback", "dieser eintrag",
+    "dieser beitrag", "cette entrée", "esta entrada", "questa voce", "dit bericht",
+)  # fmt: skip
+_POST_FOOTER = re.compile(
+    r"(?:this entry was (?:posted|written|filed)|this was written by|this post was (?:posted|written) (?:on|in|by))\b"
+    r"|bookmark the permalink\b|(?:you can )?follow any (?:responses|comments) (?:to this (?:entry|post)|here)\b"
+    r"|rss feed for comments on this post\b|(?:post a comment or |or )leave a trackback\b"
+    r"|or trackback from your own site\b"
+    r"|dieser (?:eintrag|beitrag) wurde\b.{0,120}\b(?:veröffentlicht|abgelegt)|cette entrée a été publiée\b"
+    r"|esta entrada (?:fue|foi) publicada\b|questa voce è stata pubblicata\b|dit bericht (?:is|werd) geplaatst\b",
+    re.I,
+)
 # Matched on whole lines (fullmatch), trying only the phrases that can start with the line's first
 # character (rxswitch.py): the same match as one regex of every phrase, a few times faster.
 _FURNITURE_RX = FirstCharRx("", [(f"f{i}", split_top(rx)) for i, (_, rx) in enumerate(_FURNITURE)], re.I)

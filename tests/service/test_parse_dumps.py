@@ -413,3 +413,41 @@ def test_a_footer_notice_is_site_notice(notice: str) -> None:
 def test_a_readers_sentence_about_browsers_is_no_site_notice() -> None:
     line = "I upgraded my browser last week and the page is best viewed on a phone now, which surprised me a lot."
     assert _classify_one(line, 0, None, True, 0).furniture is None
+
+
+# A blog engine's post footer under the article (WordPress themes' "postmetadata": Dragnet train pages
+# R26, R140, R287, R319, R407 and a dozen more), as one long line (inscriptis) or wrapped (w3m), in the
+# languages the themes ship in. It read as prose and stayed in the body.
+_POST_FOOTERS = [
+    "This entry was posted on Tuesday, October 23rd, 2012 at 8:14 pm and is filed under Local News, Libraries. You can follow any responses to this entry through the RSS 2.0 feed. You can leave a response, or trackback from your own site.",
+    "This entry was written by Ann Reyes, posted on October 18, 2012 at 11:45 am, filed under news and tagged library, council, winter, heating, roof. Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+    "or trackback from your own site.",
+    "Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+    "RSS feed for comments on this post. TrackBack URI",
+    "Dieser Eintrag wurde veröffentlicht in Lokales. Setze ein Lesezeichen auf den Permalink.",
+    "Cette entrée a été publiée dans Actualités. Vous pouvez la mettre en favoris avec ce permalien.",
+    "Esta entrada fue publicada en Noticias. Guarda el enlace permanente.",
+]
+
+
+def test_a_blog_engines_post_footer_is_not_the_article() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + "\n\n".join(_POST_FOOTERS[:2]) + "\n", fmt="text")
+    assert "Ann and Bo Reyes drove two hours" in art.body
+    assert "This entry was" not in art.body
+
+
+@pytest.mark.parametrize("footer", _POST_FOOTERS)
+def test_a_post_footer_line_is_post_footer(footer: str) -> None:
+    assert _classify_one(footer, 0, None, True, 0).furniture == "post footer"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This entry was a surprise to the jury, who had expected a photograph rather than a painting this year.",
+        "Kramer's pingback: [...] Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+        "You can follow the council's debate live on the radio from seven o'clock on Tuesday evening.",
+    ],
+)
+def test_prose_naming_an_entry_or_a_feed_is_no_post_footer(line: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture is None
