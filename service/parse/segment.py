@@ -20,6 +20,7 @@ from service.parse.body import (
     _score_wrapped_paragraphs,
     _title_beside_site_name,
     _title_in_lead,
+    _title_inside_article,
     _title_near,
 )
 from service.parse.comments import (
@@ -258,6 +259,8 @@ class _BodyPlacer:
             near = _title_near(lines, region[0])
             if near is not None:
                 title_idx = near
+            elif title_idx is not None and _title_inside_article(lines, region, title_idx):
+                title_idx = None
         if title_idx is not None:
             role[title_idx] = "title"
         for j in range(len(lines)):

@@ -451,3 +451,26 @@ def test_a_post_footer_line_is_post_footer(footer: str) -> None:
 )
 def test_prose_naming_an_entry_or_a_feed_is_no_post_footer(line: str) -> None:
     assert _classify_one(line, 0, None, True, 0).furniture is None
+
+
+# A blog post whose headline ends in a full stop (so no line above the prose reads as a headline) and
+# whose last line is a short sign-off in headline shape (Dragnet train R762, R765: a team's line-up).
+_SIGNED_OFF_POST = "\n\n".join(
+    [
+        "Home | News | Sports | Contact",
+        "Gone skiing. Back in spring.",
+        *_PARAGRAPHS,
+        "Until next time.",
+        "p.s. Anyone heading to the mountains this winter give me a shout and we will go for a coffee. Cheers!",
+    ]
+)
+
+
+def test_a_headline_shaped_line_at_the_end_of_the_post_is_not_its_title() -> None:
+    """It was taken for the title, and the whole post above it dropped as "page header before the
+    title": the body was empty."""
+    art = parse_page(_SIGNED_OFF_POST + "\n", fmt="text")
+    assert art.title is None or not art.title.startswith("p.s.")
+    body = " ".join(art.body.split())
+    for para in _PARAGRAPHS:
+        assert para in body
