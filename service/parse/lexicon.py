@@ -66,6 +66,10 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|deja (?:un|una|tu) (?:comentario|respuesta).*|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*"
         r"|laat een reactie achter.*|geef een reactie.*|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
+        # TypePad's comment form: its preview, captcha and moderation notices.
+        r"|this is only a preview\. your comment has not yet been posted\b.*|the letters and numbers you entered did not match\b.*"
+        r"|as a final step before posting your comment\b.*|having trouble reading this image\?.*"
+        r"|comments are moderated,? and will not appear until\b.*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
         rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
@@ -138,18 +142,21 @@ _SITE_NOTICE_IN_LINE = re.compile(
     re.I,
 )
 # A blog engine's post footer under the article (WordPress themes' "This entry was posted on ... You
-# can follow any responses to this entry through the RSS 2.0 feed.", "Bookmark the permalink.") in the
+# can follow any responses to this entry through the RSS 2.0 feed.", "Bookmark the permalink.", and
+# TypePad's "You can follow this conversation by subscribing to the comment feed ...") in the
 # languages themes ship in: a template, never the article, and often longer than the tables read (one
 # line in inscriptis). Matched at the line's start only (a pingback quoting it in a comment stays), and
 # only on lines opening with one of _POST_FOOTER_OPENINGS (lower-cased): a cheap pre-test.
 _POST_FOOTER_OPENINGS = (
-    "this entry", "this was written", "this post was", "bookmark the", "follow any", "you can follow any",
+    "this entry", "this was written", "this post was", "bookmark the", "follow any", "you can follow",
+    "feed you can follow",
     "rss feed for", "post a comment or", "or trackback", "or leave a trackback", "dieser eintrag",
     "dieser beitrag", "cette entrée", "esta entrada", "questa voce", "dit bericht",
 )  # fmt: skip
 _POST_FOOTER = re.compile(
     r"(?:this entry was (?:posted|written|filed)|this was written by|this post was (?:posted|written) (?:on|in|by))\b"
     r"|bookmark the permalink\b|(?:you can )?follow any (?:responses|comments) (?:to this (?:entry|post)|here)\b"
+    r"|(?:feed )?you can follow this conversation by subscribing to the comment feed\b"
     r"|rss feed for comments on this post\b|(?:post a comment or |or )leave a trackback\b"
     r"|or trackback from your own site\b"
     r"|dieser (?:eintrag|beitrag) wurde\b.{0,120}\b(?:veröffentlicht|abgelegt)|cette entrée a été publiée\b"

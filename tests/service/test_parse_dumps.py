@@ -474,3 +474,50 @@ def test_a_headline_shaped_line_at_the_end_of_the_post_is_not_its_title() -> Non
     body = " ".join(art.body.split())
     for para in _PARAGRAPHS:
         assert para in body
+
+
+# TypePad's comment section as w3m gives it (Dragnet train R394, R398, R400, R985 and more): a comment
+# feed notice under the heading, comments with their "Posted by:" footers, then the comment form's
+# preview and captcha notices. The feed notice opened the first comment's text; the form's notices
+# stayed in the body of a post without comments.
+_TYPEPAD_FEED = "Feed You can follow this conversation by subscribing to the comment feed for this post."
+_TYPEPAD_FORM = [
+    "This is only a preview. Your comment has not yet been posted.",
+    "The letters and numbers you entered did not match the image. Please try again.",
+    "As a final step before posting your comment, enter the letters and numbers you see in the image below. This prevents automated programs from posting comments.",
+    "Having trouble reading this image? View an alternate.",
+    "Comments are moderated, and will not appear until the author has approved them.",
+]
+_TYPEPAD_THREAD = "\n\n".join(
+    [
+        "Comments",
+        _TYPEPAD_FEED,
+        "Glad the reading room stays open, my kids go there every week.",
+        "Posted by: Ann Reyes | October 03, 2012 at 01:12 AM",
+        "The roof has leaked for years, fix it first.",
+        "Posted by: Bo Lund | October 03, 2012 at 09:40 AM",
+        "Verify your Comment",
+        "Previewing your Comment",
+        *_TYPEPAD_FORM,
+    ]
+)
+
+
+def test_typepads_comment_feed_notice_is_no_comment_text() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + _TYPEPAD_THREAD + "\n", fmt="text")
+    assert [(c.author, c.text) for c in art.comments] == [
+        ("Ann Reyes", "Glad the reading room stays open, my kids go there every week."),
+        ("Bo Lund", "The roof has leaked for years, fix it first."),
+    ]
+
+
+@pytest.mark.parametrize("notice", _TYPEPAD_FORM)
+def test_typepads_comment_form_notices_are_comment_form(notice: str) -> None:
+    assert _classify_one(notice, 0, None, True, 0).furniture == "comment form"
+
+
+def test_typepads_comment_form_notices_are_not_the_article() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + "\n\n".join(_TYPEPAD_FORM) + "\n", fmt="text")
+    assert "Ann and Bo Reyes drove two hours" in art.body
+    for notice in _TYPEPAD_FORM:
+        assert notice not in art.body
