@@ -19,6 +19,9 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "accessibility links",
         r"accessibility links|skip to (?:main )?(?:content|navigation|search|footer)|jump to (?:navigation|content)"
+        # A row of skip links ("skip to main | skip to sidebar", "Skip to main content | Skip to footer site map").
+        r"|(?:(?:skip|jump) to (?:the )?(?:main|primary|content|navigation|search|footer|sidebar|menu)\b[\w ]{0,25}"
+        r"[\s|»·•.]*){1,4}"
         r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut",
     ),
     (
@@ -36,7 +39,9 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|pinterest|reddit|tumblr|messenger|telegram|flipboard|copy link|copy|mail|imprimer|drucken|google\+?|digg"
         r"|stumbleupon|delicious|x)(?:[\s,|•·/]+(?:tweet|print|email|e-mail|facebook|twitter|whatsapp|linkedin|pinterest"
         r"|reddit|tumblr|messenger|telegram|flipboard|copy link|mail|google\+?|digg|share|x))*"
-        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)",
+        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)|print friendly(?: (?:and|&) pdf)?"
+        # Blogger's share row, its labels glued in a text dump: "Email ThisBlogThis!Share to Twitter..."
+        r"|(?:e-?mail this|per e-mail versenden|envoyer par e-mail)blogthis!.*",
     ),
     (
         "recommendations",
@@ -106,7 +111,7 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "site chrome",
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
-        r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
+        r"|next post:?.*|post navigation|view my complete profile|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|جميع الحقوق محفوظة.*|الرئيسية"
         # A comment widget's logo link alone on its line, under the thread ("Commento", "Disqus").
         r"|commento|disqus|giscus|utterances|remark42|hyvor talk|cusdis|talkyard|viafoura"

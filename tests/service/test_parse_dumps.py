@@ -521,3 +521,38 @@ def test_typepads_comment_form_notices_are_not_the_article() -> None:
     assert "Ann and Bo Reyes drove two hours" in art.body
     for notice in _TYPEPAD_FORM:
         assert notice not in art.body
+
+
+# Blog templates' one-line widgets that text dumps leave in the body or take for the title (Dragnet
+# train: a row of skip links was the title of 8 w3m pages; Blogger's share row, glued by the dump).
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("skip to main | skip to sidebar", "accessibility links"),
+        ("Skip to main content | Skip to footer site map", "accessibility links"),
+        ("Skip to Main Content »", "accessibility links"),
+        ("Skip to main content.", "accessibility links"),
+        ("Email ThisBlogThis!Share to TwitterShare to Facebook", "share buttons"),
+        ("Email ThisBlogThis!Share to TwitterShare to FacebookShare to Pinterest", "share buttons"),
+        ("Print Friendly", "share buttons"),
+        ("View my complete profile", "site chrome"),
+    ],
+)
+def test_a_blog_templates_widget_line_is_furniture(line: str, reason: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture == reason
+
+
+def test_a_row_of_skip_links_is_not_the_title() -> None:
+    art = parse_page("skip to main | skip to sidebar\n\n" + _SHORT_ARTICLE, fmt="text")
+    assert art.title == _HEADLINE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Skip to the end of the story if you already know how the council voted on the library.",
+        "View my complete collection of photographs from the county fair in the gallery below.",
+    ],
+)
+def test_prose_about_skipping_or_profiles_is_no_widget(line: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture is None
