@@ -432,6 +432,24 @@ def _title_near(lines: list[_Line], region_start: int) -> int | None:
     return best[1] if best else None
 
 
+def _title_inside_article(lines: list[_Line], region: tuple[int, int], title_idx: int) -> bool:
+    """Text pages: the headline-like line taken for the title lies inside the article's run with more
+    of its prose above than below, and no date between that prose and it: it is a line of the article
+    ("p.s. Any readers ...!" under the post, a team's line-up), not the headline, and the prose above
+    it is no page header. (A headline under a blog's one-line motto has the article below it; one
+    under a menu of teasers has its dateline between them.)"""
+    a, b = region
+    if not a < title_idx < b:
+        return False
+    a = next((j for j in range(title_idx - 1, a - 1, -1) if lines[j].date is not None), a)
+    above = sum(_prose_words(lines[j]) for j in range(a, title_idx))
+    return above > sum(_prose_words(lines[j]) for j in range(title_idx + 1, b))
+
+
+def _prose_words(ln: _Line) -> int:
+    return len(ln.core.split()) if _line_score(ln) >= _PROSE_WORDS else 0
+
+
 # Text pages: the first lines of the article's run, before its first paragraph, may hold the headline
 # under a date or a photo credit ("July 24, 2012 12:11 AM" / "Latest Amelia Earhart search falls short").
 _LEAD_TITLE_REACH = 6

@@ -19,6 +19,9 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "accessibility links",
         r"accessibility links|skip to (?:main )?(?:content|navigation|search|footer)|jump to (?:navigation|content)"
+        # A row of skip links ("skip to main | skip to sidebar", "Skip to main content | Skip to footer site map").
+        r"|(?:(?:skip|jump) to (?:the )?(?:main|primary|content|navigation|search|footer|sidebar|menu)\b[\w ]{0,25}"
+        r"[\s|»·•.]*){1,4}"
         r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut",
     ),
     (
@@ -36,7 +39,9 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|pinterest|reddit|tumblr|messenger|telegram|flipboard|copy link|copy|mail|imprimer|drucken|google\+?|digg"
         r"|stumbleupon|delicious|x)(?:[\s,|•·/]+(?:tweet|print|email|e-mail|facebook|twitter|whatsapp|linkedin|pinterest"
         r"|reddit|tumblr|messenger|telegram|flipboard|copy link|mail|google\+?|digg|share|x))*"
-        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)",
+        r"|e-?mail (?:this|to a friend)\b.*|send to a friend|print this (?:article|page|story)|print friendly(?: (?:and|&) pdf)?"
+        # Blogger's share row, its labels glued in a text dump: "Email ThisBlogThis!Share to Twitter..."
+        r"|(?:e-?mail this|per e-mail versenden|envoyer par e-mail)blogthis!.*",
     ),
     (
         "recommendations",
@@ -66,6 +71,10 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|deja (?:un|una|tu) (?:comentario|respuesta).*|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*"
         r"|laat een reactie achter.*|geef een reactie.*|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
         r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
+        # TypePad's comment form: its preview, captcha and moderation notices.
+        r"|this is only a preview\. your comment has not yet been posted\b.*|the letters and numbers you entered did not match\b.*"
+        r"|as a final step before posting your comment\b.*|having trouble reading this image\?.*"
+        r"|comments are moderated,? and will not appear until\b.*"
         r"|commenting policy.*|comment(?:s)? policy.*|charte des commentaires.*|view comments\s*\d*|show (?:more )?comments(?: \(\d+\))?"
         r"|all comments|hide comments|loading comments(?:\.\.\.|…)?|comments? (?:are|is) closed\.?.*|commentaires fermés.*"
         rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
@@ -102,7 +111,7 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "site chrome",
         r"print options:?|cancel|close|menu|search|home|log ?in|log ?out|sign ?in|register|previous|next|previous post:?.*"
-        r"|next post:?.*|post navigation|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
+        r"|next post:?.*|post navigation|view my complete profile|proudly powered by.*|powered by \w+.*|all rights reserved.*|©.*|copyright\b.{0,120}"
         r"|جميع الحقوق محفوظة.*|الرئيسية"
         # A comment widget's logo link alone on its line, under the thread ("Commento", "Disqus").
         r"|commento|disqus|giscus|utterances|remark42|hyvor talk|cusdis|talkyard|viafoura"
@@ -135,6 +144,28 @@ _SITE_NOTICE_WORDS = ("responsible", "browser", "best viewed")
 _SITE_NOTICE_IN_LINE = re.compile(
     r"\bis not responsible for the content of external\b|\bplease (?:consider )?upgrad(?:e|ing) your (?:web )?browser\b"
     r"|^this (?:page|site|website) is best viewed (?:in|with|using)\b",
+    re.I,
+)
+# A blog engine's post footer under the article (WordPress themes' "This entry was posted on ... You
+# can follow any responses to this entry through the RSS 2.0 feed.", "Bookmark the permalink.", and
+# TypePad's "You can follow this conversation by subscribing to the comment feed ...") in the
+# languages themes ship in: a template, never the article, and often longer than the tables read (one
+# line in inscriptis). Matched at the line's start only (a pingback quoting it in a comment stays), and
+# only on lines opening with one of _POST_FOOTER_OPENINGS (lower-cased): a cheap pre-test.
+_POST_FOOTER_OPENINGS = (
+    "this entry", "this was written", "this post was", "bookmark the", "follow any", "you can follow",
+    "feed you can follow",
+    "rss feed for", "post a comment or", "or trackback", "or leave a trackback", "dieser eintrag",
+    "dieser beitrag", "cette entrée", "esta entrada", "questa voce", "dit bericht",
+)  # fmt: skip
+_POST_FOOTER = re.compile(
+    r"(?:this entry was (?:posted|written|filed)|this was written by|this post was (?:posted|written) (?:on|in|by))\b"
+    r"|bookmark the permalink\b|(?:you can )?follow any (?:responses|comments) (?:to this (?:entry|post)|here)\b"
+    r"|(?:feed )?you can follow this conversation by subscribing to the comment feed\b"
+    r"|rss feed for comments on this post\b|(?:post a comment or |or )leave a trackback\b"
+    r"|or trackback from your own site\b"
+    r"|dieser (?:eintrag|beitrag) wurde\b.{0,120}\b(?:veröffentlicht|abgelegt)|cette entrée a été publiée\b"
+    r"|esta entrada (?:fue|foi) publicada\b|questa voce è stata pubblicata\b|dit bericht (?:is|werd) geplaatst\b",
     re.I,
 )
 # Matched on whole lines (fullmatch), trying only the phrases that can start with the line's first

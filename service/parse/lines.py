@@ -28,6 +28,8 @@ from service.parse.lexicon import (
     _MAX_HEADER_WORDS,
     _OPENER_RX,
     _POLICY_WORD,
+    _POST_FOOTER,
+    _POST_FOOTER_OPENINGS,
     _SAYS_LINE,
     _SITE_NOTICE_IN_LINE,
     _SITE_NOTICE_WORDS,
@@ -200,9 +202,16 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         if size <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
             ln.chrome = True
         _mark_opener(ln, core, short, digit)
+    if ln.furniture is None and _is_post_footer(core):
+        ln.furniture = "post footer"  # at any length: inscriptis gives the footer one long line
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
+
+
+def _is_post_footer(core: str) -> bool:
+    """A blog engine's post footer: "This entry was posted in ...", "Bookmark the permalink." """
+    return core[:20].lower().startswith(_POST_FOOTER_OPENINGS) and _POST_FOOTER.match(core) is not None
 
 
 # A role badge glued to the stamp before it ("@danawells 1 hour agoStaff": giscus's header in a text

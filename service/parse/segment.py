@@ -20,6 +20,7 @@ from service.parse.body import (
     _score_wrapped_paragraphs,
     _title_beside_site_name,
     _title_in_lead,
+    _title_inside_article,
     _title_near,
 )
 from service.parse.comments import (
@@ -258,6 +259,8 @@ class _BodyPlacer:
             near = _title_near(lines, region[0])
             if near is not None:
                 title_idx = near
+            elif title_idx is not None and _title_inside_article(lines, region, title_idx):
+                title_idx = None
         if title_idx is not None:
             role[title_idx] = "title"
         for j in range(len(lines)):
@@ -550,8 +553,9 @@ def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockCo
         # A banner the layout put between comments, however long. (A reader's long line about
         # moderation or newsletters stays: it may be what they wrote.)
         return "cookie notice"
-    template = ln.furniture not in _KEEP_IN_COMMENTS and (
-        len(ln.core) < _CHROME_MAX_CHARS
+    template = ln.furniture == "post footer" or (  # a blog engine's sentence, matched at the line's start
+        ln.furniture not in _KEEP_IN_COMMENTS
+        and len(ln.core) < _CHROME_MAX_CHARS
         # A label ("Share this:", "Advertisement") or the page's template.
         and (len(ln.core.split()) <= _CHROME_LABEL_WORDS or ctx.seen_on_page[ln.core] >= 2)
     )

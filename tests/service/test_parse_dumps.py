@@ -413,3 +413,146 @@ def test_a_footer_notice_is_site_notice(notice: str) -> None:
 def test_a_readers_sentence_about_browsers_is_no_site_notice() -> None:
     line = "I upgraded my browser last week and the page is best viewed on a phone now, which surprised me a lot."
     assert _classify_one(line, 0, None, True, 0).furniture is None
+
+
+# A blog engine's post footer under the article (WordPress themes' "postmetadata": Dragnet train pages
+# R26, R140, R287, R319, R407 and a dozen more), as one long line (inscriptis) or wrapped (w3m), in the
+# languages the themes ship in. It read as prose and stayed in the body.
+_POST_FOOTERS = [
+    "This entry was posted on Tuesday, October 23rd, 2012 at 8:14 pm and is filed under Local News, Libraries. You can follow any responses to this entry through the RSS 2.0 feed. You can leave a response, or trackback from your own site.",
+    "This entry was written by Ann Reyes, posted on October 18, 2012 at 11:45 am, filed under news and tagged library, council, winter, heating, roof. Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+    "or trackback from your own site.",
+    "Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+    "RSS feed for comments on this post. TrackBack URI",
+    "Dieser Eintrag wurde veröffentlicht in Lokales. Setze ein Lesezeichen auf den Permalink.",
+    "Cette entrée a été publiée dans Actualités. Vous pouvez la mettre en favoris avec ce permalien.",
+    "Esta entrada fue publicada en Noticias. Guarda el enlace permanente.",
+]
+
+
+def test_a_blog_engines_post_footer_is_not_the_article() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + "\n\n".join(_POST_FOOTERS[:2]) + "\n", fmt="text")
+    assert "Ann and Bo Reyes drove two hours" in art.body
+    assert "This entry was" not in art.body
+
+
+@pytest.mark.parametrize("footer", _POST_FOOTERS)
+def test_a_post_footer_line_is_post_footer(footer: str) -> None:
+    assert _classify_one(footer, 0, None, True, 0).furniture == "post footer"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This entry was a surprise to the jury, who had expected a photograph rather than a painting this year.",
+        "Kramer's pingback: [...] Bookmark the permalink. Follow any comments here with the RSS feed for this post.",
+        "You can follow the council's debate live on the radio from seven o'clock on Tuesday evening.",
+    ],
+)
+def test_prose_naming_an_entry_or_a_feed_is_no_post_footer(line: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture is None
+
+
+# A blog post whose headline ends in a full stop (so no line above the prose reads as a headline) and
+# whose last line is a short sign-off in headline shape (Dragnet train R762, R765: a team's line-up).
+_SIGNED_OFF_POST = "\n\n".join(
+    [
+        "Home | News | Sports | Contact",
+        "Gone skiing. Back in spring.",
+        *_PARAGRAPHS,
+        "Until next time.",
+        "p.s. Anyone heading to the mountains this winter give me a shout and we will go for a coffee. Cheers!",
+    ]
+)
+
+
+def test_a_headline_shaped_line_at_the_end_of_the_post_is_not_its_title() -> None:
+    """It was taken for the title, and the whole post above it dropped as "page header before the
+    title": the body was empty."""
+    art = parse_page(_SIGNED_OFF_POST + "\n", fmt="text")
+    assert art.title is None or not art.title.startswith("p.s.")
+    body = " ".join(art.body.split())
+    for para in _PARAGRAPHS:
+        assert para in body
+
+
+# TypePad's comment section as w3m gives it (Dragnet train R394, R398, R400, R985 and more): a comment
+# feed notice under the heading, comments with their "Posted by:" footers, then the comment form's
+# preview and captcha notices. The feed notice opened the first comment's text; the form's notices
+# stayed in the body of a post without comments.
+_TYPEPAD_FEED = "Feed You can follow this conversation by subscribing to the comment feed for this post."
+_TYPEPAD_FORM = [
+    "This is only a preview. Your comment has not yet been posted.",
+    "The letters and numbers you entered did not match the image. Please try again.",
+    "As a final step before posting your comment, enter the letters and numbers you see in the image below. This prevents automated programs from posting comments.",
+    "Having trouble reading this image? View an alternate.",
+    "Comments are moderated, and will not appear until the author has approved them.",
+]
+_TYPEPAD_THREAD = "\n\n".join(
+    [
+        "Comments",
+        _TYPEPAD_FEED,
+        "Glad the reading room stays open, my kids go there every week.",
+        "Posted by: Ann Reyes | October 03, 2012 at 01:12 AM",
+        "The roof has leaked for years, fix it first.",
+        "Posted by: Bo Lund | October 03, 2012 at 09:40 AM",
+        "Verify your Comment",
+        "Previewing your Comment",
+        *_TYPEPAD_FORM,
+    ]
+)
+
+
+def test_typepads_comment_feed_notice_is_no_comment_text() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + _TYPEPAD_THREAD + "\n", fmt="text")
+    assert [(c.author, c.text) for c in art.comments] == [
+        ("Ann Reyes", "Glad the reading room stays open, my kids go there every week."),
+        ("Bo Lund", "The roof has leaked for years, fix it first."),
+    ]
+
+
+@pytest.mark.parametrize("notice", _TYPEPAD_FORM)
+def test_typepads_comment_form_notices_are_comment_form(notice: str) -> None:
+    assert _classify_one(notice, 0, None, True, 0).furniture == "comment form"
+
+
+def test_typepads_comment_form_notices_are_not_the_article() -> None:
+    art = parse_page(_SHORT_ARTICLE + "\n" + "\n\n".join(_TYPEPAD_FORM) + "\n", fmt="text")
+    assert "Ann and Bo Reyes drove two hours" in art.body
+    for notice in _TYPEPAD_FORM:
+        assert notice not in art.body
+
+
+# Blog templates' one-line widgets that text dumps leave in the body or take for the title (Dragnet
+# train: a row of skip links was the title of 8 w3m pages; Blogger's share row, glued by the dump).
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("skip to main | skip to sidebar", "accessibility links"),
+        ("Skip to main content | Skip to footer site map", "accessibility links"),
+        ("Skip to Main Content »", "accessibility links"),
+        ("Skip to main content.", "accessibility links"),
+        ("Email ThisBlogThis!Share to TwitterShare to Facebook", "share buttons"),
+        ("Email ThisBlogThis!Share to TwitterShare to FacebookShare to Pinterest", "share buttons"),
+        ("Print Friendly", "share buttons"),
+        ("View my complete profile", "site chrome"),
+    ],
+)
+def test_a_blog_templates_widget_line_is_furniture(line: str, reason: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture == reason
+
+
+def test_a_row_of_skip_links_is_not_the_title() -> None:
+    art = parse_page("skip to main | skip to sidebar\n\n" + _SHORT_ARTICLE, fmt="text")
+    assert art.title == _HEADLINE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Skip to the end of the story if you already know how the council voted on the library.",
+        "View my complete collection of photographs from the county fair in the gallery below.",
+    ],
+)
+def test_prose_about_skipping_or_profiles_is_no_widget(line: str) -> None:
+    assert _classify_one(line, 0, None, True, 0).furniture is None
