@@ -233,3 +233,26 @@ def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
                 if call is not None and not waits:
                     unwaited.append((page.name, lines[i]))
     assert not unwaited, unwaited
+
+
+def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one():
+    # `make test` ran the suite in one process: 4 min 36 s on an idle 2-core machine, over its 4-minute
+    # budget, while about a minute of it waited on subprocesses and servers with the other core idle.
+    import subprocess
+
+    out = subprocess.run(
+        ["make", "-n", "test", "test-all", "STAMP=", "BIN=bin"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    runs = [line.split() for line in out.splitlines() if line.startswith("bin/pytest ")]
+    assert len(runs) == 2, out
+    for argv in runs:
+        # A worker per core (pytest-xdist), and a module's tests on one worker: its module fixtures (a
+        # trained model, a running server, the browser) built once, not once per worker.
+        assert {"-n", "--dist"} <= set(argv), argv
+        assert argv[argv.index("-n") + 1] == "auto", argv
+        assert argv[argv.index("--dist") + 1] in {"loadscope", "loadfile", "loadgroup"}, argv
