@@ -11,6 +11,16 @@ import pytest
 from tests.conftest import REPO
 
 
+def _outside_make(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment without what an outer make passes to its sub-makes: under `make test STAMP=`
+    (or PARALLEL=, MODEL_DIR=...) MAKEFLAGS carried the override into the test's own `make` call, whose
+    `install` then did nothing and whose commands were the outer run's, not the Makefile's."""
+    import os
+
+    source = os.environ if env is None else env
+    return {k: v for k, v in source.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
+
 def _documented_modules() -> set[str]:
     pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", REPO / "Makefile"]
     return {
@@ -117,7 +127,7 @@ def test_make_help_shows_the_directories_not_make_variables():
     import os
     import subprocess
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env = _outside_make({k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")})
     out = subprocess.run(
         ["make", "-s", "help"], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
@@ -182,6 +192,7 @@ def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_versio
     subprocess.run(
         ["make", "-s", "install", f"PYTHON={tmp_path / 'python3.11'}"],
         cwd=tmp_path,
+        env=_outside_make(),
         capture_output=True,
         check=True,
         timeout=60,
@@ -243,6 +254,7 @@ def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one
     out = subprocess.run(
         ["make", "-n", "test", "test-all", "STAMP=", "BIN=bin"],
         cwd=REPO,
+        env=_outside_make(),
         capture_output=True,
         text=True,
         check=True,
