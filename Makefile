@@ -51,11 +51,16 @@ postgres: ## Install PostgreSQL server binaries for the store tests (Debian pack
 run: $(STAMP) ## Parse and score every page in seeds/ and print a readable report
 	$(BIN)/moderate report seeds/
 
+# One pytest worker per core (pytest-xdist): in one process a minute of the run waited on subprocesses and
+# servers while the other core idled. loadscope sends each module (or class) to one worker, so a module's
+# fixtures (a trained model, a running server, the browser) are built once, not on every worker.
+PARALLEL ?= -n auto --dist loadscope
+
 test: $(STAMP) ## The fast loop: every test not marked slow (under 4 minutes)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" $(PARALLEL)
 
 test-all: $(STAMP) browser postgres ## Every test, the slow ones too (training, servers, browser): what CI runs
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check .

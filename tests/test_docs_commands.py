@@ -11,6 +11,16 @@ import pytest
 from tests.conftest import REPO
 
 
+def _outside_make(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment without what an outer make passes to its sub-makes: under `make test STAMP=`
+    (or PARALLEL=, MODEL_DIR=...) MAKEFLAGS carried the override into the test's own `make` call, whose
+    `install` then did nothing and whose commands were the outer run's, not the Makefile's."""
+    import os
+
+    source = os.environ if env is None else env
+    return {k: v for k, v in source.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
+
 def _documented_modules() -> set[str]:
     pages = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", REPO / "Makefile"]
     return {
@@ -117,7 +127,7 @@ def test_make_help_shows_the_directories_not_make_variables():
     import os
     import subprocess
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env = _outside_make({k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")})
     out = subprocess.run(
         ["make", "-s", "help"], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
@@ -182,6 +192,7 @@ def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_versio
     subprocess.run(
         ["make", "-s", "install", f"PYTHON={tmp_path / 'python3.11'}"],
         cwd=tmp_path,
+        env=_outside_make(),
         capture_output=True,
         check=True,
         timeout=60,
@@ -233,3 +244,27 @@ def test_a_server_started_in_the_background_is_waited_for_before_it_is_called():
                 if call is not None and not waits:
                     unwaited.append((page.name, lines[i]))
     assert not unwaited, unwaited
+
+
+def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one():
+    # `make test` ran the suite in one process: 4 min 36 s on an idle 2-core machine, over its 4-minute
+    # budget, while about a minute of it waited on subprocesses and servers with the other core idle.
+    import subprocess
+
+    out = subprocess.run(
+        ["make", "-n", "test", "test-all", "STAMP=", "BIN=bin"],
+        cwd=REPO,
+        env=_outside_make(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    runs = [line.split() for line in out.splitlines() if line.startswith("bin/pytest ")]
+    assert len(runs) == 2, out
+    for argv in runs:
+        # A worker per core (pytest-xdist), and a module's tests on one worker: its module fixtures (a
+        # trained model, a running server, the browser) built once, not once per worker.
+        assert {"-n", "--dist"} <= set(argv), argv
+        assert argv[argv.index("-n") + 1] == "auto", argv
+        assert argv[argv.index("--dist") + 1] in {"loadscope", "loadfile", "loadgroup"}, argv
