@@ -182,6 +182,16 @@ _LONG_FURNITURE_RX = FirstCharRx(
     ],
     re.I,
 )
+# A comment form's own lines whichever table reads them first ("Email" is a share button too) ...
+_COMMENT_FORM_RX = FirstCharRx(
+    "", [("form", split_top(rx)) for reason, rx in _FURNITURE if reason == "comment form"], re.I
+)
+# ... and WordPress's allowed-tags notice under its text box, in the languages its themes ship in.
+_ALLOWED_TAGS = re.compile(
+    r"you may use these html tags|du kannst folgende html-tags|vous pouvez utiliser ces balises"
+    r"|puedes usar las siguientes etiquetas|puoi usare questi tag|você pode usar estas tags|je kunt deze html",
+    re.I,
+)
 
 # Per-comment chrome: action links and counters that sit inside a comment block.
 _CHROME_ALTS = (

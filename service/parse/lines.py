@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from service.dates import DATE, DateHit, find_date
 from service.html import AUTHOR_HINT
 from service.parse.lexicon import (
+    _ALLOWED_TAGS,
     _CHROME_RX,
+    _COMMENT_FORM_RX,
     _COMMENT_WORD,
     _COUNT_ANY,
     _COUNT_ONLY,
@@ -415,6 +417,35 @@ def _join_wrapped_openers(lines: list[_Line]) -> None:
             continue  # no quote, or it closes on the heading's own line
         if _CLOSING_QUOTE_END.search(rest.core) and len(rest.core.split()) <= _MAX_HEADING_REST_WORDS:
             rest.furniture = "comment section heading"
+
+
+# Beside a comment form's field label: its other labels and notices, and its text boxes ("[      ]" in w3m).
+_FORM_NEIGHBOURS = ("comment form", "form field")
+
+
+def _form_line(ln: _Line) -> bool:
+    return (
+        ln.furniture in _FORM_NEIGHBOURS
+        or _COMMENT_FORM_RX.fullmatch(ln.core) is not None
+        or _ALLOWED_TAGS.match(ln.core) is not None
+    )
+
+
+def _unmark_form_labels(lines: list[_Line]) -> None:
+    """A line that reads both as a heading and as a form label ("Comment", "Comment:") is the comment
+    form's field label when the line beside it (past a lone "*" required marker) is the form too
+    ("Website" / "Comment" / "You may use these HTML tags ...", or its text box): no heading promising
+    comments."""
+    for i, ln in enumerate(lines):
+        if not ln.opener or ln.count is not None or ln.furniture != "comment form":
+            continue
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(lines) and lines[j].core == "*":
+                j += step
+            if 0 <= j < len(lines) and _form_line(lines[j]):
+                ln.opener = False
+                break
 
 
 # A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's

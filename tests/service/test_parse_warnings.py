@@ -141,3 +141,52 @@ def test_stamps_folded_into_the_last_comment_and_past_it_warn() -> None:
     assert len(art.comments) == 6  # the first post is not read yet; the loss must be loud
     warned = [w for w in art.warnings if "heading '2 replies' counts 2 but 6 comment(s) were found" in w]
     assert warned and "missed" in warned[0]
+
+
+# A WordPress post without comments as inscriptis renders it: the article, then the empty comment form
+# whose "Comment" field label also reads as a comment heading.
+_FORM = (
+    "Leave a Reply\n\nYour email address will not be published. Required fields are marked *\n\n"
+    "Name *\n\nEmail *\n\nWebsite\n\n{label}\n\n"
+    'You may use these HTML tags and attributes: <a href="" title=""> <b> <blockquote cite=""> <em>\n\n'
+    "Post Comment\n"
+)
+
+
+def _post(between: str, label: str = "Comment") -> str:
+    text = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n"
+    return text + between + _FORM.format(label=label)
+
+
+def test_a_comment_forms_field_label_is_no_heading_and_gives_no_warning() -> None:
+    for label in ("Comment", "Comment:"):
+        art = parse_page(_post("", label), fmt="text")
+        assert art.comments == ()
+        assert art.warnings == (), label
+        assert [d.reason for d in art.dropped if d.text == label] == ["comment form"]
+
+
+def test_a_w3m_text_box_beside_the_label_makes_it_a_form_label() -> None:
+    # TypePad's form in w3m: "URL:" (no known label) above, the text box "[     ]" under the label.
+    text = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\nURL:\n\nComment:\n[" + " " * 30
+    art = parse_page(text + "]\n[" + " " * 30 + "]\n", fmt="text")
+    assert art.warnings == ()
+
+
+def test_a_comments_heading_over_an_empty_thread_and_form_still_warns() -> None:
+    for heading in ("Comments", "Comment"):
+        art = parse_page(_post(f"{heading}\n\nFeed You can follow this conversation.\n\n"), fmt="text")
+        assert art.comments == ()
+        assert [w for w in art.warnings if f"comment section heading ({heading!r}) but no comments" in w]
+
+
+def test_a_label_between_a_required_marker_and_the_allowed_tags_notice_is_the_form() -> None:
+    # "Email" alone also reads as a share button; the "*" of a required field stands on its own line.
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n"
+    for form in (
+        "Name\n\n*\n\nEmail\n\n*\n\nComment\n\nAnti-spam word: (Required)\n",
+        'CAPTCHA Code *\n\nComment\n\nYou may use these HTML tags and attributes: <a href=""> <b>\n',
+        "Anti-spam word: (Required)\n\nComment\n\nDu kannst folgende HTML-Tags verwenden: <a>\n",
+    ):
+        art = parse_page(head + form, fmt="text")
+        assert art.warnings == (), form
