@@ -419,6 +419,11 @@ def _join_wrapped_openers(lines: list[_Line]) -> None:
             rest.furniture = "comment section heading"
 
 
+# A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's
+# get_text("\n") puts the separator on a line of its own ("Like" / "·" / "Reply" / "·" / "2d").
+_SEPARATOR_LINE = re.compile(r"[·•|]")
+
+
 # Beside a comment form's field label: its other labels and notices, and its text boxes ("[      ]" in w3m).
 _FORM_NEIGHBOURS = ("comment form", "form field")
 
@@ -431,11 +436,23 @@ def _form_line(ln: _Line) -> bool:
     )
 
 
+def _button_beside(lines: list[_Line], i: int, step: int) -> bool:
+    """A button ("Like") beside line `i` in the same row, past "•" / "|" separator lines and no blank
+    line between: "Like • Comment" is a row of buttons, not a heading."""
+    j = i + step
+    while 0 <= j < len(lines) and _SEPARATOR_LINE.fullmatch(lines[j].core):
+        j += step
+    if not 0 <= j < len(lines) or not lines[j].chrome or not _HAS_ALNUM.search(lines[j].core):
+        return False
+    lo, hi = min(i, j), max(i, j)
+    return not any(lines[k].blank_before for k in range(lo + 1, hi + 1))
+
+
 def _unmark_form_labels(lines: list[_Line]) -> None:
     """A line that reads both as a heading and as a form label ("Comment", "Comment:") is the comment
     form's field label when the line beside it (past a lone "*" required marker) is the form too
-    ("Website" / "Comment" / "You may use these HTML tags ...", or its text box): no heading promising
-    comments."""
+    ("Website" / "Comment" / "You may use these HTML tags ...", or its text box), and a button when
+    it stands in a row of buttons ("Like • Comment"): no heading promising comments."""
     for i, ln in enumerate(lines):
         if not ln.opener or ln.count is not None or ln.furniture != "comment form":
             continue
@@ -443,14 +460,9 @@ def _unmark_form_labels(lines: list[_Line]) -> None:
             j = i + step
             while 0 <= j < len(lines) and lines[j].core == "*":
                 j += step
-            if 0 <= j < len(lines) and _form_line(lines[j]):
+            if (0 <= j < len(lines) and _form_line(lines[j])) or _button_beside(lines, i, step):
                 ln.opener = False
                 break
-
-
-# A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's
-# get_text("\n") puts the separator on a line of its own ("Like" / "·" / "Reply" / "·" / "2d").
-_SEPARATOR_LINE = re.compile(r"[·•|]")
 
 
 def _date_after_separator_line(lines: list[_Line]) -> None:

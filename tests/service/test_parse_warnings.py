@@ -190,3 +190,18 @@ def test_a_label_between_a_required_marker_and_the_allowed_tags_notice_is_the_fo
     ):
         art = parse_page(head + form, fmt="text")
         assert art.warnings == (), form
+
+
+def test_a_comment_button_in_a_row_of_buttons_is_no_heading() -> None:
+    # A Posterous post's footer: "N responses", then its buttons "Like • Comment", one a line in w3m.
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n0 responses\n"
+    for row in ("•\nLike\n•\nComment\n", "Like\nComment\n", "Like\n|\nComment\n"):
+        art = parse_page(head + row + "\nDesign by MetaLab\n", fmt="text")
+        assert art.warnings == (), row
+        assert [d.reason for d in art.dropped if d.text == "Comment"] != ["comment section heading"]
+
+
+def test_a_comments_heading_under_a_row_of_buttons_past_a_blank_line_still_warns() -> None:
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\nLike\n•\nShare\n\n"
+    art = parse_page(head + "Comment\n\nFeed You can follow this conversation.\n", fmt="text")
+    assert [w for w in art.warnings if "comment section heading ('Comment') but no comments" in w]
