@@ -419,6 +419,11 @@ def _join_wrapped_openers(lines: list[_Line]) -> None:
             rest.furniture = "comment section heading"
 
 
+# A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's
+# get_text("\n") puts the separator on a line of its own ("Like" / "·" / "Reply" / "·" / "2d").
+_SEPARATOR_LINE = re.compile(r"[·•|]")
+
+
 # Beside a comment form's field label: its other labels and notices, and its text boxes ("[      ]" in w3m).
 _FORM_NEIGHBOURS = ("comment form", "form field")
 
@@ -431,26 +436,55 @@ def _form_line(ln: _Line) -> bool:
     )
 
 
+def _button_beside(lines: list[_Line], i: int, step: int) -> bool:
+    """A button ("Like") beside line `i` in the same row, past "•" / "|" separator lines and no blank
+    line between: "Like • Comment" is a row of buttons, not a heading."""
+    j = i + step
+    while 0 <= j < len(lines) and _SEPARATOR_LINE.fullmatch(lines[j].core):
+        j += step
+    if not 0 <= j < len(lines) or not lines[j].chrome or not _HAS_ALNUM.search(lines[j].core):
+        return False
+    lo, hi = min(i, j), max(i, j)
+    return not any(lines[k].blank_before for k in range(lo + 1, hi + 1))
+
+
+# A filler line beside a form's label: a lone "*" required marker, or a double-escaped blank
+# ("&nbsp;" shown as text: the page escaped its own entity).
+_FILLER_LINE = re.compile(r"\*|(?:&nbsp;|&#160;)+")
+
+
+def _past_fillers(lines: list[_Line], j: int, step: int) -> int:
+    while 0 <= j < len(lines) and _FILLER_LINE.fullmatch(lines[j].core):
+        j += step
+    return j
+
+
 def _unmark_form_labels(lines: list[_Line]) -> None:
     """A line that reads both as a heading and as a form label ("Comment", "Comment:") is the comment
-    form's field label when the line beside it (past a lone "*" required marker) is the form too
-    ("Website" / "Comment" / "You may use these HTML tags ...", or its text box): no heading promising
-    comments."""
+    form's field label when the line beside it (past filler lines) is the form too ("Website" /
+    "Comment" / "You may use these HTML tags ...", or its text box), or the line after the one under
+    it is, in its block (that one the field's notice); and a button when it stands in a row of buttons
+    ("Like • Comment"): no heading promising comments."""
     for i, ln in enumerate(lines):
         if not ln.opener or ln.count is not None or ln.furniture != "comment form":
             continue
         for step in (-1, 1):
-            j = i + step
-            while 0 <= j < len(lines) and lines[j].core == "*":
-                j += step
-            if 0 <= j < len(lines) and _form_line(lines[j]):
+            j = _past_fillers(lines, i + step, step)
+            if (0 <= j < len(lines) and _form_line(lines[j])) or _button_beside(lines, i, step):
                 ln.opener = False
                 break
+        if ln.opener and _form_past_a_notice(lines, i):
+            ln.opener = False
 
 
-# A compact time ("2d", "5 h") is a stamp only beside a separator ("Reply · 2d"); BeautifulSoup's
-# get_text("\n") puts the separator on a line of its own ("Like" / "·" / "Reply" / "·" / "2d").
-_SEPARATOR_LINE = re.compile(r"[·•|]")
+def _form_past_a_notice(lines: list[_Line], i: int) -> bool:
+    """The form again past one line under the label, in its block ("Comment:" / "Posting indicates you
+    have read ..." / "Notify me when there are more comments")."""
+    notice = _past_fillers(lines, i + 1, 1)
+    k = _past_fillers(lines, notice + 1, 1)
+    if k >= len(lines) or any(lines[m].blank_before for m in range(i + 1, k + 1)):
+        return False
+    return _form_line(lines[k])
 
 
 def _date_after_separator_line(lines: list[_Line]) -> None:

@@ -190,3 +190,41 @@ def test_a_label_between_a_required_marker_and_the_allowed_tags_notice_is_the_fo
     ):
         art = parse_page(head + form, fmt="text")
         assert art.warnings == (), form
+
+
+def test_a_comment_button_in_a_row_of_buttons_is_no_heading() -> None:
+    # A Posterous post's footer: "N responses", then its buttons "Like • Comment", one a line in w3m.
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n0 responses\n"
+    for row in ("•\nLike\n•\nComment\n", "Like\nComment\n", "Like\n|\nComment\n"):
+        art = parse_page(head + row + "\nDesign by MetaLab\n", fmt="text")
+        assert art.warnings == (), row
+        assert [d.reason for d in art.dropped if d.text == "Comment"] != ["comment section heading"]
+
+
+def test_a_comments_heading_under_a_row_of_buttons_past_a_blank_line_still_warns() -> None:
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\nLike\n•\nShare\n\n"
+    art = parse_page(head + "Comment\n\nFeed You can follow this conversation.\n", fmt="text")
+    assert [w for w in art.warnings if "comment section heading ('Comment') but no comments" in w]
+
+
+def test_a_label_over_its_notice_and_the_next_form_line_is_the_form() -> None:
+    # The label, a notice of its own under it, then the form again ("Notify me ..."): in text, one block;
+    # in HTML, past "&nbsp;" lines the page escaped twice (shown as text).
+    notice = "Posting indicates you have read this site's Privacy Policy and agree to its terms."
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\nHave an opinion?\n\n"
+    art = parse_page(head + f"Comment:\n{notice}\nNotify me when there are more comments\n", fmt="text")
+    assert art.warnings == ()
+    paras = "".join(f"<p>{_ARTICLE}</p>" for _ in range(3))
+    form = "".join(f"<div>{x}</div>" for x in ("&amp;nbsp;", "Comment:", notice, "&amp;nbsp;"))
+    html = f"<html><body><h1>A walk</h1>{paras}<form>{form}<div>Notify me when there are more comments</div>"
+    art = parse_page(html + "</form></body></html>", fmt="html")
+    assert art.warnings == ()
+
+
+def test_a_label_over_a_sentence_and_a_form_in_another_block_still_warns() -> None:
+    head = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n"
+    art = parse_page(
+        head + "Comment\nFeed You can follow this conversation.\n\nNotify me when there are more comments\n",
+        fmt="text",
+    )
+    assert [w for w in art.warnings if "comment section heading ('Comment') but no comments" in w]
