@@ -32,7 +32,8 @@ so tests can swap in a small fake):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
@@ -145,8 +146,9 @@ THREAD_INTERFACE = "predict_thread"  # reads article + thread: model.predict_com
 UNDETERMINED_GUESS = 0.3
 
 
-# Per comment of a thread: its detection and whether it can take a language model; the thread's language.
-_Routing = tuple[list[Detection], list[bool], str | None]
+# Per comment of a thread: its detection and whether it can take a language model; the thread's language,
+# found on the first call (only a comment whose language a routed model lacks reads it).
+_Routing = tuple[list[Detection], list[bool], Callable[[], str | None]]
 
 
 def _placeable(detection: Detection, text: str, language: str | None) -> bool:
@@ -600,15 +602,20 @@ class Scorer:
     ) -> _Routing:
         """What routes the comments of one thread to a language's model, as ``score`` routes them: each
         one's detection (``detections`` when given), whether it can take a language model, and the
-        thread's language."""
+        thread's language, found when first asked for (with the article's, it may detect the article)."""
         detections = self.detections(texts, language) if detections is None else list(detections)
         placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
-        return detections, placeable, self.thread_language(detections, article, True, language)
+        return detections, placeable, cache(lambda: self.thread_language(detections, article, True, language))
 
     def _routed_models(self, attribute: str, routing: _Routing) -> list[Any]:
         """The model of routed ``attribute`` that scores each comment of a thread (``_routing``)."""
         routed, model_languages = self._routed[attribute]
-        detections, placeable, thread = routing
+        detections, placeable, thread_of = routing
+        # ``Detection.nearest`` reads the thread's language only for a language the model lacks.
+        lacking = any(
+            ok and d.language not in model_languages for d, ok in zip(detections, placeable, strict=True)
+        )
+        thread = thread_of() if lacking else None
         routes = [
             d.nearest(model_languages, thread=thread) if ok else None
             for d, ok in zip(detections, placeable, strict=True)

@@ -22,7 +22,7 @@ from core.records import Article, ArticleContext, Scores, Span
 from service.decide import decide, flagged_attributes, judged_language, shown_score
 from service.explain import explained, shared_detections
 from service.ingest import display_line, display_path, without_source
-from service.settings import Settings, check_thresholds, command_settings, served_model_dir
+from service.settings import Settings, ThresholdTable, check_thresholds, command_settings, served_model_dir
 
 if TYPE_CHECKING:
     from model.score import CommentScorer
@@ -93,8 +93,9 @@ def _fmt_spans(spans: Sequence[Span]) -> str:
 
 
 def report_article(
-    article: Article, scorer: CommentScorer, settings: Settings, out: TextIO, verdicts: Counter[str]
+    article: Article, scorer: CommentScorer, thresholds: ThresholdTable, out: TextIO, verdicts: Counter[str]
 ) -> None:
+    """One page's block of the report, decided at ``thresholds`` (the run's ``Settings.thresholds()``)."""
     out = printable(out)
     out.write(f"{RULE}\n{display_line(article.source)}  ({article.format})\n")
     out.write(f"Title: {article.title or '(no title)'}\n")
@@ -111,7 +112,6 @@ def report_article(
     texts = [c.own_text for c in article.comments]  # a quote is the quoted author's words, not theirs
     shared = shared_detections(scorer, texts, None)  # detected once, to score and to explain
     all_scores = scorer.score(texts, ctx, **shared)
-    thresholds = settings.thresholds()
     flagged = [
         set(flagged_attributes(s.as_dict(), thresholds, s.context, judged_language(s))) for s in all_scores
     ]
@@ -166,6 +166,7 @@ def write_report(
     empty: list[str] = []
     tasks = discover(paths, empty, exclude)
     verdicts: Counter[str] = Counter()
+    thresholds = settings.thresholds()  # built once for the run, not per page
     failures = pages = comments = unreported = 0
     for task in tasks:
         if task.kind == "skipped":
@@ -201,7 +202,7 @@ def write_report(
             continue
         pages += 1
         comments += len(article.comments)
-        report_article(article, scorer, settings, out, verdicts)
+        report_article(article, scorer, thresholds, out, verdicts)
     for d in empty:
         out.write(f"{display_line(d)}: empty directory, nothing to report\n")
     out.write(

@@ -316,6 +316,19 @@ def _may_be_policy(core: str) -> bool:
     return may_hold(low, _COMMENT_STEMS) and may_hold(low, _POLICY_STEMS)
 
 
+def _may_be_site_notice(core: str) -> bool:
+    """Whether `core` may match _SITE_NOTICE_IN_LINE (re.I): it needs one of its words in any case.
+    (Spelled out rather than `may_hold`: this runs on every classified line, and its generator would
+    cost more than the lower-casing.)"""
+    low = lower_for_words(core)
+    return (
+        low is None
+        or _SITE_NOTICE_WORDS[0] in low
+        or _SITE_NOTICE_WORDS[1] in low
+        or _SITE_NOTICE_WORDS[2] in low
+    )
+
+
 _GLUED_LABEL = re.compile(r"[A-Z][a-z]{1,12}(?=[A-Z][a-z])")
 
 
@@ -327,9 +340,7 @@ def _line_furniture(core: str, short: bool) -> str | None:
     m = (_FURNITURE_RX if short else _LONG_FURNITURE_RX).fullmatch(core)
     if m and m.lastgroup:
         return _FURNITURE_REASON[m.lastgroup]
-    if (_SITE_NOTICE_WORDS[0] in core or _SITE_NOTICE_WORDS[1] in core or _SITE_NOTICE_WORDS[2] in core) and (
-        _SITE_NOTICE_IN_LINE.search(core)
-    ):
+    if _may_be_site_notice(core) and _SITE_NOTICE_IN_LINE.search(core):
         return "site notice"
     glued = _GLUED_LABEL.match(core) if short else None
     if glued:  # a button's label glued to the next one in w3m: "PostPost a New Comment"

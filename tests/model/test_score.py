@@ -460,3 +460,44 @@ def test_a_threads_explanations_of_every_attribute_detect_its_languages_once(
             together = scorer.explain_attributes(texts, scorer.attributes, article=article, language=language)
         assert together == one_by_one
         assert sorted(detected) == ([] if language else sorted(texts))
+
+
+def test_a_threads_explanations_find_its_language_only_for_a_comment_no_model_places(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread's language (and the article's, behind it) only routes a comment whose detected language
+    a routed model lacks: when every comment has its own language's model, or none ("!"), it is never
+    found; otherwise once for all the routed attributes. The explanations are each comment's against the
+    others either way."""
+    placed = [
+        "You are a complete idiot.",
+        "Du bist so ein Vollidiot.",
+        "Quel imbécile, ce ministre ne comprend rien.",
+    ]
+    article = ArticleContext(title="Budget", body="The council passed the budget today.")
+    calls: list[int] = []
+    real = scorer.thread_language
+
+    def counting(detections, *args, **kwargs):
+        calls.append(len(detections))
+        return real(detections, *args, **kwargs)
+
+    for texts, expected in (
+        ([*placed, "!"], 0),
+        ([*placed, "you clown!!!"], 1),
+        ([*placed, "Ty głupi idioto."], 1),
+    ):
+        one_by_one = {
+            a: [
+                scorer.explain(t, a, article=article, thread=[*texts[:i], *texts[i + 1 :]])
+                for i, t in enumerate(texts)
+            ]
+            for a in ("insult", "toxicity")
+        }
+        calls.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(scorer, "thread_language", counting)
+            together = scorer.explain_attributes(texts, ("insult", "toxicity"), article=article)
+            scorer.explain(placed[0], "insult", article=article)  # one comment, placed: none either
+        assert together == one_by_one, texts
+        assert len(calls) == expected, (texts, calls)

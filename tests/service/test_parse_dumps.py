@@ -410,6 +410,12 @@ def test_a_footer_notice_is_site_notice(notice: str) -> None:
     assert _classify_one(notice, 0, None, True, 0).furniture == "site notice"
 
 
+@pytest.mark.parametrize("notice", [*_FOOTER_NOTICES[2:], "THIS SITE IS BEST VIEWED WITH A MODERN BROWSER."])
+def test_a_footer_notice_in_capitals_is_site_notice(notice: str) -> None:
+    """The notice's regex ignores case, and so does the word test in front of it."""
+    assert _classify_one(notice.upper(), 0, None, True, 0).furniture == "site notice"
+
+
 def test_a_readers_sentence_about_browsers_is_no_site_notice() -> None:
     line = "I upgraded my browser last week and the page is best viewed on a phone now, which surprised me a lot."
     assert _classify_one(line, 0, None, True, 0).furniture is None

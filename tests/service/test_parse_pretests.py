@@ -83,6 +83,8 @@ def _check(text: str) -> None:
         assert ls._may_be_policy(text), text
     if lx._COUNT_ANY.search(text):
         assert ls._may_name_section(text), text
+    if lx._SITE_NOTICE_IN_LINE.search(text):
+        assert ls._may_be_site_notice(text), text
     assert dates._maybe_date(text) == _maybe_date_reference(text), text
     assert find_date(text) == _find_date_reference(text), text
 
@@ -119,7 +121,7 @@ def test_pretests_agree_with_the_regexes_on_every_page_line() -> None:
 
 # The words of the regexes themselves (not of the word lists under test), cut anywhere.
 _RXS = [ls._GLUED_HINT, lx._COMMENT_WORD, lx._POLICY_WORD, lx._COUNT_ANY, dates._MONTH_DAY]
-_RXS.append(dates._REL_WORDS_RX)
+_RXS += [dates._REL_WORDS_RX, lx._SITE_NOTICE_IN_LINE]
 _WORDS = sorted(
     {w for rx in _RXS for w in re.findall(r"[a-zà-ÿ' ]{2,}", rx.pattern)}
     | {"posted by", "Écrit par", "12", "3 ", " ago", "·", "|", " ", "Mar 3", "10:15", "2020-01-02", "4/5/21"}
@@ -138,7 +140,7 @@ def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None
     """Every character re.IGNORECASE matches to a letter of the word lists lowers to that letter, or
     lower_for_words refuses the text (every code point is checked)."""
     words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS]
-    words += [*dates._MONTH_STEMS, *dates._REL_WORDS]
+    words += [*dates._MONTH_STEMS, *dates._REL_WORDS, *lx._SITE_NOTICE_WORDS]
     letters = sorted({c for w in words for c in w if c.isalpha()})
     any_letter = re.compile("[" + "".join(letters) + "]", re.I)
     checked = 0

@@ -42,7 +42,7 @@ def render(article: Article) -> str:
     out = io.StringIO()
     from collections import Counter
 
-    report_article(article, FakeScorer(), Settings(), out, Counter())
+    report_article(article, FakeScorer(), Settings().thresholds(), out, Counter())
     return out.getvalue()
 
 
@@ -93,6 +93,22 @@ def test_report_over_the_seeds_lists_every_seed(seeds_dir: Path):
         assert f"Body: {len(article.body):,} characters; {len(article.comments)} comment(s)" in block
     assert f"{len(seeds)} page(s)" in text.splitlines()[-1]
     assert "Model fake-1" in text
+
+
+def test_a_report_builds_its_thresholds_once_for_all_its_pages(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The one settings object's thresholds are read once per run, not once per page."""
+    page = (seeds_dir / "000_c9b04fa1e4a574b0.txt").read_bytes()  # the seed with comments
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_bytes(page)
+    built: list[int] = []
+    real = Settings.thresholds
+    monkeypatch.setattr(Settings, "thresholds", lambda self: built.append(1) or real(self))
+    out = io.StringIO()
+    assert write_report([str(tmp_path)], FakeScorer(), Settings(), out) == 0
+    assert out.getvalue().count(" comment(s); ") == 3 and "(no reader comments" not in out.getvalue()
+    assert len(built) == 1
 
 
 def test_unreadable_pages_are_reported_not_fatal(tmp_path: Path):
@@ -301,7 +317,7 @@ def test_a_score_just_under_a_threshold_never_reads_as_the_threshold():
     from collections import Counter
 
     one = Article(source="x.txt", format="text", title="t", body="b", comments=(Comment(text="hm"),))
-    report_article(one, JustUnder(), Settings(), out, Counter())
+    report_article(one, JustUnder(), Settings().thresholds(), out, Counter())
     text = out.getvalue()
     assert "insult 0.89 " in text and "insult 0.90" not in text
     assert "why: insult 0.89 >= review threshold" in text and "-> REVIEW" in text
@@ -370,7 +386,7 @@ def test_a_score_just_under_a_threshold_reads_as_its_reason_does():
     one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
     for value, shown, verdict in ((0.8996, "0.89", "REVIEW"), (0.9376, "0.93", "REJECT")):
         out = io.StringIO()
-        report_article(one, Fixed(value), Settings(), out, Counter())
+        report_article(one, Fixed(value), Settings().thresholds(), out, Counter())
         text = out.getvalue()
         assert f"insult {shown}   off-topic 0.00" in text and f"-> {verdict}" in text
         assert f"why: insult {shown} >= " in text
@@ -394,7 +410,7 @@ def test_an_undetermined_comment_says_the_language_it_was_judged_in():
 
     one = Article(source="p", format="text", title="t", body="b", comments=(Comment(text="x"),))
     out = io.StringIO()
-    report_article(one, Guessed(), Settings(), out, Counter())
+    report_article(one, Guessed(), Settings().thresholds(), out, Counter())
     text = out.getvalue()
     assert "[language: und, judged in es]   -> REVIEW" in text
     assert "not trained for language es: review" in text
@@ -402,7 +418,7 @@ def test_an_undetermined_comment_says_the_language_it_was_judged_in():
 
     french = replace(ARTICLE, comments=(Comment(text="Vous êtes une idiote, ce est la fin"),))
     out = io.StringIO()
-    report_article(french, FakeScorer(detects=True), Settings(), out, Counter())
+    report_article(french, FakeScorer(detects=True), Settings().thresholds(), out, Counter())
     assert "[language: fr]" in out.getvalue()  # detected: nothing more to say
 
 
@@ -559,7 +575,7 @@ def test_a_page_is_detected_once_to_score_and_explain_it(monkeypatch):
     out = io.StringIO()
     with monkeypatch.context() as patch:
         patch.setattr(LanguageDetector, "detect_with_confidence", counting)
-        report_article(article, scorer, Settings(), out, Counter())
+        report_article(article, scorer, Settings().thresholds(), out, Counter())
     text = out.getvalue()
     flagged = [a for a in routed if f"     {a} spans: " in text]
     assert flagged, text  # a routed attribute was explained

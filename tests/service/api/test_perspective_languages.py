@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -280,6 +281,66 @@ def test_each_comment_is_detected_once_with_or_without_languages(shipped_client,
             assert response.status_code == 200, response.text
             assert response.json()["detectedLanguages"] == ["en"]
             assert sorted(detected) == sorted([text, *([parent] if extra else [])]), (languages, extra)
+
+
+def test_every_perspective_path_detects_each_comment_once(shipped_client, monkeypatch):
+    """Session 23 found comments:analyze with `languages` detecting each comment twice (in the scoring,
+    and again for detectedLanguages). Every Perspective path detects the comment and its parent once per
+    call: comments:analyze with and without `languages`, comments:suggestscore (detection alone, nothing
+    scored), each alone and as parts of one /batch; the article, when given, once at most per text."""
+    from model.language import LanguageDetector
+    from tests.service.api.test_batch import (
+        answer_parts,
+        inner_status_and_json,
+        part,
+        post_batch,
+    )
+
+    detected: list[str] = []
+    real = LanguageDetector.detect_with_confidence
+
+    def counting(self, texts, *args, **kwargs):
+        detected.extend(texts)
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
+    text = "You are an idiot. Go away now."
+    parent = "Das ist ein guter Artikel, danke."
+    article = "Le conseil municipal a adopté lundi le budget du pont."
+    context = {"articleAndParentComment": {"article": {"text": article}, "parentComment": {"text": parent}}}
+    analyze = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "context": context}
+    suggest = {
+        "comment": {"text": text},
+        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}},
+        "context": context,
+    }
+    key = "t" * 16  # the shipped client's token
+    calls = [
+        (URL, analyze),
+        (URL, {**analyze, "spanAnnotations": True}),
+        (URL, {**analyze, "languages": ["en"]}),
+        (URL, {**analyze, "languages": ["de"], "spanAnnotations": True}),
+        (SUGGEST, suggest),
+        (SUGGEST, {**suggest, "languages": ["fr"]}),
+    ]
+    for path, body in calls:
+        detected.clear()
+        response = shipped_client.post(f"{path}?key={key}", json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["detectedLanguages"] == ["en"], (path, body)
+        assert (detected.count(text), detected.count(parent)) == (1, 1), (path, body, detected)
+        assert len(detected) <= 3, (path, body, detected)  # and the article's first characters, if at all
+    detected.clear()
+    parts = []
+    for i, (path, body) in enumerate(calls):
+        payload = json.dumps(body).encode()
+        head = f"POST {path}?key={key} HTTP/1.1\r\nContent-Type: application/json\r\nHost: x\r\n"
+        request = head.encode() + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload
+        parts.append(part(request, f"<base + {i + 1}>"))
+    response = post_batch(shipped_client, *parts)
+    answers = [inner_status_and_json(m) for m in answer_parts(response)]
+    assert [status for status, _ in answers] == [200] * len(calls), answers
+    assert (detected.count(text), detected.count(parent)) == (len(calls), len(calls)), detected
 
 
 def test_requested_languages_are_checked_once_and_the_names_built_once(settings, monkeypatch):
