@@ -242,8 +242,8 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core, has_digit=digit)
-    if date is None and digit and spaces < _MAX_GLUED_SPACES and (":" in core or core.endswith(" ago")):
-        date = _glued_date(core)  # (a time has a colon, a relative stamp ends in "ago": cheap tests first)
+    if date is None and digit and spaces < _MAX_GLUED_SPACES and (":" in core or core[-4:].lower() == " ago"):
+        date = _glued_date(core)  # (a colon for a time, "ago" in any case for a relative stamp: cheap tests)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
     # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.

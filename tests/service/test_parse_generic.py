@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from service.parse import parse_page
+from service.parse.lines import _classify_one
 from tests.service.generic_pages import ARTICLE_EN, three_comments_with
 
 
@@ -445,6 +446,13 @@ def test_a_name_glued_to_its_date_in_a_text_dump():
         ("Wesley Fryer", "10/8/12 8:26 PM"),
         ("Ann Lee", "10/9/12 9:02 AM"),
     ]
+
+
+@pytest.mark.parametrize("stamp", ["3 hours ago", "3 HOURS AGO", "3 Hours Ago"])
+def test_a_name_glued_to_a_relative_stamp_in_any_case(stamp: str):
+    """A widget's "Marta Quinn3 HOURS AGO" (its stamp styled in capitals) is a name and a date, as in lower case."""
+    line = _classify_one(f"Marta Quinn{stamp}", 0, None, False, 0)
+    assert line.date is not None and (line.date.raw, line.date.start) == (stamp, len("Marta Quinn"))
 
 
 def test_digits_glued_to_a_word_without_a_time_are_no_date():
