@@ -220,7 +220,9 @@ COMMENT_FORM_OPENING = re.compile(
     r"|schreibe einen kommentar.*|kommentar schreiben.*|laisser un commentaire.*|poster un commentaire"
     r"|écrire un commentaire|ajouter un commentaire.*|deja (?:un|una|tu) (?:comentario|respuesta).*"
     r"|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*|laat een reactie achter.*"
-    r"|geef een reactie.*|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*|.{0,40}\[[^\]]{0,40}\s{3,}\].*",
+    r"|geef een reactie.*|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*"
+    # (a site's search box is a text box too: the sidebar, not the form)
+    r"|(?!.*\b(?:search|suche|suchen|recherche|rechercher|buscar|cerca|pesquisar|zoeken)\b).{0,40}\[[^\]]{0,40}\s{3,}\].*",
     re.I,
 )
 

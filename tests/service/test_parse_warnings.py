@@ -296,3 +296,11 @@ def test_a_heading_over_a_line_the_parser_did_not_take_before_the_form_still_war
         art = parse_page(_thread(missed + _FORM.format(label="Comment")), fmt="text")
         assert art.comments == ()
         assert _heading_warnings(art), missed
+
+
+def test_a_heading_over_a_site_search_box_still_warns() -> None:
+    # w3m draws a search box as a text box too: under the heading it is the sidebar, not the form.
+    for box in ("[" + " " * 20 + "] Search", "Search: [" + " " * 20 + "] [Go]"):
+        art = parse_page(_thread(box + "\n\nCategories\n"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art), box
