@@ -192,6 +192,39 @@ _ALLOWED_TAGS = re.compile(
     r"|puedes usar las siguientes etiquetas|puoi usare questi tag|você pode usar estas tags|je kunt deze html",
     re.I,
 )
+# What an empty thread shows right under its comment heading (misses.py), in the languages the comment
+# form table covers. (They overlap that table, which says only that a line is no article text.) Its own
+# notice: "No comments yet", "There are no comments for this journal entry.", "Be the first to
+# comment!", "0 comments have been made.", "The comments to this entry are closed." ...
+EMPTY_THREAD_NOTICE = re.compile(
+    r"(?:there (?:are|is) )?no (?:user |reader )?(?:comments|responses|replies|comment yet)\b.*"
+    r"|(?:0|zero) (?:comments?|responses|replies)\b.*|be the first(?: one)? to\b.*"
+    r"|(?:the )?comments?(?: (?:to|on|for) this (?:entry|post|article|story|page))? (?:are|is|have been) (?:now )?closed\b.*"
+    r"|aucun commentaire.*|(?:soyez|sois) (?:le premier|la première) à\b.*|les commentaires sont fermés.*"
+    r"|(?:noch )?keine kommentare.*|sei (?:der|die) erste\b.*|(?:die )?kommentare sind geschlossen.*"
+    r"|(?:todavía |aún )?no hay comentarios.*|sé el primero en\b.*|(?:ancora )?nessun commento.*"
+    r"|sii il primo a\b.*|(?:ainda )?(?:não há|sem) comentários.*|seja o primeiro a\b.*"
+    r"|(?:nog )?geen reacties.*|wees de eerste\b.*|لا توجد تعليقات.*|كن [أا]ول من يعلق.*",
+    re.I,
+)
+# ... or the comment form itself: its heading ("Leave a Reply", "Post a comment"), a field's label
+# ("Name:", "Email *", "Website") or notice, TypePad's preview box over it ("Verify your Comment"), or a
+# text box ("[        ]" in w3m). Not a script's "Loading comments...", a "View comments" link or a
+# widget's tab ("Add a Comment with Facebook"): those stand where a thread is, or loads.
+COMMENT_FORM_OPENING = re.compile(
+    r"(?:leave|post|add|write|submit|make) (?:a |your |new )*(?:reply|comment|response)\b"
+    r"(?!.*\b(?:facebook|disqus|livefyre|google|twitter)\b).*"
+    r"|(?:your )?(?:name|e-?mail(?: address)?|website|url|homepage)\s*(?:\((?:required|optional)\))?\s*\*?\s*:?\s*\*?"
+    r"|your e-?mail (?:address )?will not be published\b.*|required fields are marked\b.*"
+    r"|you must be (?:logged|signed) in to (?:post|leave|write)\b.*|verify your comment|previewing your comment"
+    r"|schreibe einen kommentar.*|kommentar schreiben.*|laisser un commentaire.*|poster un commentaire"
+    r"|écrire un commentaire|ajouter un commentaire.*|deja (?:un|una|tu) (?:comentario|respuesta).*"
+    r"|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*|laat een reactie achter.*"
+    r"|geef een reactie.*|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*"
+    # (a site's search box is a text box too: the sidebar, not the form)
+    r"|(?!.*\b(?:search|suche|suchen|recherche|rechercher|buscar|cerca|pesquisar|zoeken)\b).{0,40}\[[^\]]{0,40}\s{3,}\].*",
+    re.I,
+)
 
 # Per-comment chrome: action links and counters that sit inside a comment block.
 _CHROME_ALTS = (

@@ -8,6 +8,7 @@ from collections import defaultdict
 from itertools import pairwise
 
 from service.parse.headers import _Header, _signature, _words_beside_date
+from service.parse.lexicon import COMMENT_FORM_OPENING, EMPTY_THREAD_NOTICE
 from service.parse.lines import _Line
 
 # Dated lines of one shape after the article suggest a comment thread once there are this many ...
@@ -27,6 +28,8 @@ _REPLY_BUTTON = re.compile(r"\d{1,6}\s+repl(?:y|ies)", re.I)
 _BYLINE_SEPARATOR = re.compile(r"[»·•|–-]")
 # A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
 MAX_NAME_WORDS = 3
+# Under an empty thread's heading, before its notice or form: an image, or TypePad's comment feed notice.
+_PASSED_UNDER_HEADING = ("image placeholder", "post footer")
 
 
 def missed_comment_warnings(
@@ -60,10 +63,13 @@ def missed_comment_warnings(
         )
     if found == 0:
         # A heading in or after the article, not a "Comments" link in the site's menu above it.
-        heading = next((ln.core for ln in lines[article_end:] if ln.opener and ln.count is None), None)
-        if heading is not None and opener is None:
+        heading = next(
+            (i for i in range(article_end, len(lines)) if lines[i].opener and lines[i].count is None), None
+        )
+        if heading is not None and opener is None and not _empty_thread(lines, heading):
             out.append(
-                f"the page has a comment section heading ({heading[:60]!r}) but no comments were found"
+                f"the page has a comment section heading ({lines[heading].core[:60]!r}) but no comments "
+                "were found"
             )
     repeated = _repeated_dated_lines(lines, headers, article_start)
     if repeated is not None and repeated[0] > found:
@@ -86,6 +92,25 @@ def missed_comment_warnings(
             "folded into others"
         )
     return tuple(out)
+
+
+def _empty_thread(lines: list[_Line], heading: int) -> bool:
+    """Whether the page shows the thread under `heading` empty: the first line under it (past
+    decoration, images and a feed notice) is the thread's own notice ("No comments yet", "Comments are
+    closed", a zero count) or the comment form ("Leave a Reply", a field label, a text box), with no
+    reader's words between. A script's notice ("Please enable JavaScript to view the comments"), a
+    link to the thread, prose or a dated line is where a thread loads or was missed: not empty."""
+    j = heading + 1
+    while j < len(lines) and (lines[j].chrome or lines[j].furniture in _PASSED_UNDER_HEADING):
+        j += 1
+    if j == len(lines):
+        return False  # a heading closing the page: its thread is loaded by a script, if anywhere
+    ln = lines[j]
+    return (
+        (ln.opener and ln.count == 0)
+        or EMPTY_THREAD_NOTICE.fullmatch(ln.core) is not None
+        or (ln.date is None and COMMENT_FORM_OPENING.fullmatch(ln.core) is not None)
+    )
 
 
 def _prose(ln: _Line) -> bool:

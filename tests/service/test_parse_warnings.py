@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from core.records import Article
 from service.parse import parse_file, parse_page
 
 # Pages written for this repository in the shape w3m gives two layouts: Commento's thread (a letter
@@ -228,3 +229,78 @@ def test_a_label_over_a_sentence_and_a_form_in_another_block_still_warns() -> No
         fmt="text",
     )
     assert [w for w in art.warnings if "comment section heading ('Comment') but no comments" in w]
+
+
+def _thread(under_heading: str, heading: str = "Comments") -> str:
+    return "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + f"\n\n{heading}\n\n{under_heading}"
+
+
+def _heading_warnings(art: Article) -> list[str]:
+    return [w for w in art.warnings if "comment section heading" in w and "but no comments were found" in w]
+
+
+def test_a_heading_over_the_comment_form_is_an_empty_thread_and_gives_no_warning() -> None:
+    for heading in ("Comments", "User Comments", "Reader Comments", "What do you think?"):
+        art = parse_page(_thread(_FORM.format(label="Comment"), heading), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art) == [], heading
+    # w3m's form: its heading, a field label and its text box; and the form opening on a text box.
+    for form in ("Post a comment\n\nName:\n[" + " " * 20 + "]\n", "[" + " " * 40 + "]\n\nRemember My Info\n"):
+        assert _heading_warnings(parse_page(_thread(form, "Comments:"), fmt="text")) == [], form
+
+
+def test_a_heading_over_its_no_comments_notice_gives_no_warning() -> None:
+    for notice in (
+        "No comments yet.",
+        "No user comments yet.\n\nBe the first to express your opinion!",
+        "There are no comments for this journal entry. To create a new comment, use the form below.",
+        "0 comments have been made. Post a comment.",
+        "0 Comments",
+        "Be the first to comment!",
+        "The comments to this entry are closed.",
+        "Comments are closed.",
+        "Noch keine Kommentare vorhanden.",
+        "Soyez le premier à réagir",
+    ):
+        art = parse_page(_thread(notice + "\n\nDesign by MetaLab\n"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art) == [], notice
+
+
+def test_typepads_empty_thread_past_its_feed_notice_and_preview_box_gives_no_warning() -> None:
+    feed = "Feed You can follow this conversation by subscribing to the comment feed for this post."
+    box = "Verify your Comment\n\nPreviewing your Comment\n\nPosted by:  |\n\n"
+    box += "This is only a preview. Your comment has not yet been posted.\n\nPost a comment\n"
+    art = parse_page(_thread(f"{feed}\n\n{box}"), fmt="text")
+    assert art.comments == ()
+    assert _heading_warnings(art) == []
+
+
+def test_a_heading_over_a_script_notice_or_a_thread_link_still_warns() -> None:
+    for under in (
+        "Please enable JavaScript to view the comments powered by Disqus.\n\nLeave a Reply\n",
+        "Loading comments...\n\nPrivacy Policy\n",
+        # Facebook's comment widget in a tab beside the site's own form: its thread loads by script.
+        "Add a Comment with Facebook\nAdd a Comment\n\nCancel reply\n\n[Name" + " " * 20 + "]\n",
+        "View the entire comment thread.\n\nCategories\n",
+        "",
+    ):
+        art = parse_page(_thread(under), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art), under
+
+
+def test_a_heading_over_a_line_the_parser_did_not_take_before_the_form_still_warns() -> None:
+    # A reader's name and a date alone under it, then the form: a comment not read, not an empty thread.
+    for missed in ("Mike T\nNovember 1, 2012\n\n", "November 1, 2012\n\n"):
+        art = parse_page(_thread(missed + _FORM.format(label="Comment")), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art), missed
+
+
+def test_a_heading_over_a_site_search_box_still_warns() -> None:
+    # w3m draws a search box as a text box too: under the heading it is the sidebar, not the form.
+    for box in ("[" + " " * 20 + "] Search", "Search: [" + " " * 20 + "] [Go]"):
+        art = parse_page(_thread(box + "\n\nCategories\n"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art), box
