@@ -166,6 +166,7 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
     """The article body: the maximum-sum run of line scores (Kadane), then grown over neighbouring
     prose that a short dip (a caption, a table, an ad label) separates from it."""
     scores = [_line_score(lines[j]) for j in range(start, end)]
+    _score_article_lists(lines, start, scores)
     # "More from" / "Most read" headings stop the article from growing over the teasers below them.
     barrier = [
         lines[j].furniture == "recommendations" and bool(_END_OF_ARTICLE.match(lines[j].core))
@@ -178,6 +179,48 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
     a, b = _grow(scores, barrier, *best)
     b_abs = _finish_wrapped(lines, start + a, start + b, end)
     return start + a, _trim_teaser_tail(lines, start + a, b_abs)
+
+
+# A bulleted list inside the article has 2 to 40 items (a longer one is a menu or an index; a lone
+# bulleted line between two lines of prose is a teaser's headline); each of its items scores this
+# little, so the region reaches over the list but no list outweighs prose.
+_LIST_ITEMS = (2, 40)
+_LIST_ITEM_SCORE = 0.5
+
+
+def _score_article_lists(lines: list[_Line], start: int, scores: list[float]) -> None:
+    """A bulleted list that a prose line introduces ("Allowed steps are:") or that lies between two
+    prose lines (worked examples between paragraphs) is the article's: its short items no longer cost
+    like a menu, so the region does not stop before it. A menu or a list of links under a heading
+    ("Archives", "Related posts") has no prose line right above it."""
+    k, n = 0, len(scores)
+    while k < n:
+        if not _list_item(lines[start + k]):
+            k += 1
+            continue
+        first = k
+        while k < n and _list_item(lines[start + k]):
+            k += 1
+        if first == 0 or not _LIST_ITEMS[0] <= k - first <= _LIST_ITEMS[1] or scores[first - 1] <= 0:
+            continue
+        introduced = lines[start + first - 1].core.rstrip().endswith(":")
+        if introduced or (k < n and scores[k] > 0):
+            for j in range(first, k):
+                scores[j] = max(scores[j], _LIST_ITEM_SCORE)
+
+
+def _list_item(ln: _Line) -> bool:
+    """A bulleted line with words that is no furniture, link bar or form field ("Title [      ]")."""
+    return (
+        _BULLET_START.match(ln.text) is not None
+        and bool(ln.core)
+        and "[" not in ln.text
+        and ln.furniture is None
+        and not ln.chrome
+        and not ln.opener
+        and ln.hint not in {"nav", "form", "title"}
+        and not _link_bar(ln.core)
+    )
 
 
 # The article comes before the page's other prose: the earliest run that scores at least this share

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from service.parse import parse_page
+from service.settings import Limits
 from tests.service.generic_pages import ARTICLE_BODY_EN, ARTICLE_EN, three_comments_with
 
 
@@ -556,3 +557,38 @@ def test_a_reply_cue_with_the_name_on_the_next_line_is_chrome_and_names_the_pare
         ("eastside_mom", None, "Nobody on that commission lives near the port."),
         ("R. Okafor", 0, "Actually two of them do."),
     ]
+
+
+LISTED_STEPS_PAGE = (
+    "  • Home\n  • Archives\n  • Contact\n\n"
+    "How a spelling checker measures the distance between two words\n\n"
+    "Written by: Ada Writer - Oct 29, 2012\n\n"
+    "A spelling checker suggests the word closest to what was typed, and it measures how close two words "
+    "are by counting the smallest number of single edits that turn one word into the other.\n\n"
+    "The method is old and simple, and it works well for the short words people type on a phone "
+    "keyboard in a hurry. The edits it allows are:\n\n"
+    "  • Deletion\n  • Insertion\n  • Replacement\n  • Transposition\n\n"
+    "For instance, the distance between cart and card is one.\n\n"
+    "  • Step 0: cart\n  • Step 1 (replace t with d): card\n\n"
+    "Then the distance between bread and beard is two.\n\n"
+    "Posted in Language | No Comments »\n\n"
+    "Archives\n\n"
+    "  • November 2012\n  • October 2012\n  • September 2012\n  • August 2012\n  • July 2012\n\n"
+)
+
+
+def test_a_bulleted_list_the_article_introduces_does_not_end_its_region():
+    # A list a prose line introduces ("The edits it allows are:"), and a list between two prose lines,
+    # are in the article's region (the line model then judges them as any body line); the region used
+    # to stop before the first list. The archive menu under its heading stays out.
+    from service.parse import _to_lines
+    from service.parse.body import _main_region
+    from service.parse.lines import _classify
+
+    _, raw, _ = _to_lines(LISTED_STEPS_PAGE, "<input>", "text", Limits())
+    lines = _classify(raw)
+    region = _main_region(lines, 0, len(lines))
+    assert region is not None
+    inside = [ln.text for ln in lines[region[0] : region[1]]]
+    assert {"• Deletion", "• Transposition", "• Step 1 (replace t with d): card"} <= set(inside)
+    assert inside[-1] == "Then the distance between bread and beard is two."
