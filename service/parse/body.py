@@ -185,6 +185,9 @@ def _main_region(lines: list[_Line], start: int, end: int) -> tuple[int, int] | 
 # bulleted line between two lines of prose is a teaser's headline); each of its items scores this
 # little, so the region reaches over the list but no list outweighs prose.
 _LIST_ITEMS = (2, 40)
+# A list that no line introduces, between two prose lines, is a few worked examples at most; a longer
+# one is a list of links between the post and the page's footer.
+_MAX_UNINTRODUCED_ITEMS = 6
 _LIST_ITEM_SCORE = 0.5
 
 
@@ -204,7 +207,7 @@ def _score_article_lists(lines: list[_Line], start: int, scores: list[float]) ->
         if first == 0 or not _LIST_ITEMS[0] <= k - first <= _LIST_ITEMS[1] or scores[first - 1] <= 0:
             continue
         introduced = lines[start + first - 1].core.rstrip().endswith(":")
-        if introduced or (k < n and scores[k] > 0):
+        if introduced or (k < n and scores[k] > 0 and k - first <= _MAX_UNINTRODUCED_ITEMS):
             for j in range(first, k):
                 scores[j] = max(scores[j], _LIST_ITEM_SCORE)
 

@@ -406,6 +406,25 @@ def test_a_short_post_above_a_longer_disclaimer_is_the_article():
     assert _best_run(scores, [False] * len(scores)) == (22, 26)
 
 
+def test_a_long_list_of_links_between_two_prose_lines_is_no_article_list():
+    # A few bulleted examples between two prose lines are the article's; a dozen links between the
+    # post and the footer's prose are not (unless a prose line introduces them with a colon).
+    from service.parse.body import _line_score, _score_article_lists
+    from service.parse.lines import _classify
+
+    prose = "We will post the first sample pictures as soon as readers send them in."
+    for items, kept in ((3, True), (12, False)):
+        raw = (
+            [(prose, 0, None)]
+            + [(f"• Older post number {k}", 2, None) for k in range(items)]
+            + [(prose, 0, None)]
+        )
+        lines = _classify(raw)
+        scores = [_line_score(ln) for ln in lines]
+        _score_article_lists(lines, 0, scores)
+        assert (scores[1] > 0) is kept
+
+
 def test_an_action_link_glued_to_the_comment_number_is_not_the_author():
     page = ARTICLE_EN + (
         "Public Discussion (2)\n\n"
