@@ -425,6 +425,42 @@ def test_a_long_list_of_links_between_two_prose_lines_is_no_article_list():
         assert (scores[1] > 0) is kept
 
 
+def test_a_post_of_paragraphs_above_a_longer_footer_is_the_article():
+    from service.parse.body import _best_run
+
+    # Line scores: a menu, a short post (45), a menu, a disclaimer and copyright footer (110): the post
+    # is under half the footer, but it holds paragraphs (prose lines that end a sentence).
+    scores = [-3.0] * 5 + [30.0, 15.0] + [-3.0] * 16 + [22.0] * 5 + [-3.0] * 3
+    paragraph = [sc >= 12 for sc in scores]
+    assert _best_run(scores, [False] * len(scores), paragraph) == (5, 7)
+    # A list of dated headlines holds no sentence: the article below it still wins.
+    assert _best_run(scores, [False] * len(scores), [False] * len(scores)) == (23, 28)
+
+
+POST_ABOVE_FOOTER = (
+    "Lens Rumors\n\n"
+    "  • Home\n  • Cameras\n  • Lenses\n\n"
+    "First time in stock: the new portrait lens\n\n"
+    "The new portrait lens is in stock at two shops this morning, a week before the maker said it would "
+    "ship, and both list it at the announced price.\n\n"
+    "We will post the first sample pictures as soon as readers send them in.\n\n"
+    + "".join(f"  • Older post number {k}\n" for k in range(1, 21))
+    + "\nDisclaimer: this site has no affiliation with any of the makers named on its pages, and every "
+    "trademark and brand belongs to its owner, whatever the rumours say about them.\n\n"
+    "Talk or opinion widely spread with no source that anyone can find, or a report of a notable person "
+    "or event that is current without known authority for its truth.\n\n"
+    "If you want to use any picture from this website you have to ask for permission first, and you "
+    "cannot copy more than two lines of any post without a working link back to it.\n"
+)
+
+
+def test_a_short_post_above_a_disclaimer_and_copyright_footer_is_the_body():
+    article = parse_page(POST_ABOVE_FOOTER, fmt="text")
+    assert article.title == "First time in stock: the new portrait lens"
+    assert "two shops this morning" in article.body
+    assert "Disclaimer" not in article.body
+
+
 def test_an_action_link_glued_to_the_comment_number_is_not_the_author():
     page = ARTICLE_EN + (
         "Public Discussion (2)\n\n"
