@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from service.parse import parse_page
+from service.settings import Limits
 from tests.service.generic_pages import ARTICLE_BODY_EN, ARTICLE_EN, three_comments_with
 
 
@@ -405,6 +406,61 @@ def test_a_short_post_above_a_longer_disclaimer_is_the_article():
     assert _best_run(scores, [False] * len(scores)) == (22, 26)
 
 
+def test_a_long_list_of_links_between_two_prose_lines_is_no_article_list():
+    # A few bulleted examples between two prose lines are the article's; a dozen links between the
+    # post and the footer's prose are not (unless a prose line introduces them with a colon).
+    from service.parse.body import _line_score, _score_article_lists
+    from service.parse.lines import _classify
+
+    prose = "We will post the first sample pictures as soon as readers send them in."
+    for items, kept in ((3, True), (12, False)):
+        raw = (
+            [(prose, 0, None)]
+            + [(f"• Older post number {k}", 2, None) for k in range(items)]
+            + [(prose, 0, None)]
+        )
+        lines = _classify(raw)
+        scores = [_line_score(ln) for ln in lines]
+        _score_article_lists(lines, 0, scores)
+        assert (scores[1] > 0) is kept
+
+
+def test_a_post_of_paragraphs_above_a_longer_footer_is_the_article():
+    from service.parse.body import _best_run
+
+    # Line scores: a menu, a short post (45), a menu, a disclaimer and copyright footer (110): the post
+    # is under half the footer, but it holds paragraphs (prose lines that end a sentence).
+    scores = [-3.0] * 5 + [30.0, 15.0] + [-3.0] * 16 + [22.0] * 5 + [-3.0] * 3
+    paragraph = [sc >= 12 for sc in scores]
+    assert _best_run(scores, [False] * len(scores), paragraph) == (5, 7)
+    # A list of dated headlines holds no sentence: the article below it still wins.
+    assert _best_run(scores, [False] * len(scores), [False] * len(scores)) == (23, 28)
+
+
+POST_ABOVE_FOOTER = (
+    "Lens Rumors\n\n"
+    "  • Home\n  • Cameras\n  • Lenses\n\n"
+    "First time in stock: the new portrait lens\n\n"
+    "The new portrait lens is in stock at two shops this morning, a week before the maker said it would "
+    "ship, and both list it at the announced price.\n\n"
+    "We will post the first sample pictures as soon as readers send them in.\n\n"
+    + "".join(f"  • Older post number {k}\n" for k in range(1, 21))
+    + "\nDisclaimer: this site has no affiliation with any of the makers named on its pages, and every "
+    "trademark and brand belongs to its owner, whatever the rumours say about them.\n\n"
+    "Talk or opinion widely spread with no source that anyone can find, or a report of a notable person "
+    "or event that is current without known authority for its truth.\n\n"
+    "If you want to use any picture from this website you have to ask for permission first, and you "
+    "cannot copy more than two lines of any post without a working link back to it.\n"
+)
+
+
+def test_a_short_post_above_a_disclaimer_and_copyright_footer_is_the_body():
+    article = parse_page(POST_ABOVE_FOOTER, fmt="text")
+    assert article.title == "First time in stock: the new portrait lens"
+    assert "two shops this morning" in article.body
+    assert "Disclaimer" not in article.body
+
+
 def test_an_action_link_glued_to_the_comment_number_is_not_the_author():
     page = ARTICLE_EN + (
         "Public Discussion (2)\n\n"
@@ -556,3 +612,38 @@ def test_a_reply_cue_with_the_name_on_the_next_line_is_chrome_and_names_the_pare
         ("eastside_mom", None, "Nobody on that commission lives near the port."),
         ("R. Okafor", 0, "Actually two of them do."),
     ]
+
+
+LISTED_STEPS_PAGE = (
+    "  • Home\n  • Archives\n  • Contact\n\n"
+    "How a spelling checker measures the distance between two words\n\n"
+    "Written by: Ada Writer - Oct 29, 2012\n\n"
+    "A spelling checker suggests the word closest to what was typed, and it measures how close two words "
+    "are by counting the smallest number of single edits that turn one word into the other.\n\n"
+    "The method is old and simple, and it works well for the short words people type on a phone "
+    "keyboard in a hurry. The edits it allows are:\n\n"
+    "  • Deletion\n  • Insertion\n  • Replacement\n  • Transposition\n\n"
+    "For instance, the distance between cart and card is one.\n\n"
+    "  • Step 0: cart\n  • Step 1 (replace t with d): card\n\n"
+    "Then the distance between bread and beard is two.\n\n"
+    "Posted in Language | No Comments »\n\n"
+    "Archives\n\n"
+    "  • November 2012\n  • October 2012\n  • September 2012\n  • August 2012\n  • July 2012\n\n"
+)
+
+
+def test_a_bulleted_list_the_article_introduces_does_not_end_its_region():
+    # A list a prose line introduces ("The edits it allows are:"), and a list between two prose lines,
+    # are in the article's region (the line model then judges them as any body line); the region used
+    # to stop before the first list. The archive menu under its heading stays out.
+    from service.parse import _to_lines
+    from service.parse.body import _main_region
+    from service.parse.lines import _classify
+
+    _, raw, _ = _to_lines(LISTED_STEPS_PAGE, "<input>", "text", Limits())
+    lines = _classify(raw)
+    region = _main_region(lines, 0, len(lines))
+    assert region is not None
+    inside = [ln.text for ln in lines[region[0] : region[1]]]
+    assert {"• Deletion", "• Transposition", "• Step 1 (replace t with d): card"} <= set(inside)
+    assert inside[-1] == "Then the distance between bread and beard is two."
