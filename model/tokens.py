@@ -87,7 +87,7 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
 # character: continuation bytes dropped, ASCII letters and lead bytes (a non-ASCII character, maybe a
 # letter) read "a", the space " ", NUL (``split_texts``' separator) itself, any other byte "x". A batch
 # is classed at once; 0.5 % of the bench's distinct comments pass (0.04 % hold a spaced word) and are
-# split by ``TOKEN_RE``. Over ``str.split`` this costs ~0.9 us a comment (168 characters on average) in
+# split by ``TOKEN_RE``. Over ``str.split`` this costs ~1 us a comment (168 characters on average) in
 # calls of 20 or 1, ~0.7 us in the text family's slices of 2,000 (CPU time, docs/benchmarks.md).
 _SPACED_HINT = b" a a a"
 _BYTE_CLASSES = bytes(
