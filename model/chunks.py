@@ -42,6 +42,11 @@ def unseen(keys: Sequence[str], missed: Iterable[Any], index: Container[str]) ->
     return [k for k in dict.fromkeys(compress(keys, missed)) if k not in index]
 
 
+def missed_keys(keys: list[str], missed: np.ndarray) -> list[str]:
+    """The ``keys`` at the positions ``missed`` (all of them when every one is)."""
+    return keys if len(missed) == len(keys) else list(map(keys.__getitem__, missed.tolist()))
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkRows:
     """Texts already split into ``str.split`` chunks and looked up in one model's chunk table: the row
@@ -82,6 +87,10 @@ class ChunkTable:
     def lookup(self, chunks: Sequence[str]) -> np.ndarray:
         """Row of every chunk, -1 for those not in the table."""
         return np.fromiter(map(self.index.get, chunks, repeat(-1)), dtype=np.int64, count=len(chunks))
+
+    def rows(self, chunks: Sequence[str]) -> np.ndarray:
+        """Row of every chunk, all in the table."""
+        return np.fromiter(map(self.index.__getitem__, chunks), dtype=np.int64, count=len(chunks))
 
     def full(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> bool:
         return len(self.index) > max_entries or self.chars > max_chars

@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.records import Span
-from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, unseen
+from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, missed_keys, unseen
 from model.estimator import Estimator
 from model.family_kernel import chunk_sums, gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
@@ -778,20 +778,22 @@ class FastLinearText:
 
     def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
         table = self._chunks
-        ids = list(map(table.index.get, chunks))
-        if None in ids:
+        ids = table.lookup(chunks)
+        missed = np.flatnonzero(ids < 0)
+        if len(missed):
             with self._lock:
                 self._maybe_reset()
-                missed = map(is_, ids, repeat(None)) if self._chunks is table else repeat(True)
-                table = self._chunks
-                missing = unseen(chunks, missed, table.index)
+                if self._chunks is not table:  # started afresh: no row found is valid
+                    table, missed = self._chunks, np.arange(len(chunks))
+                keys = missed_keys(chunks, missed)
+                missing = unseen(keys, repeat(True), table.index)
                 if missing:
                     start = table.size
                     self._add_chunks(table, missing)
                     if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
                         return np.arange(start, start + len(chunks), dtype=np.int64), table
-                ids = list(map(table.index.__getitem__, chunks))
-        return np.asarray(ids, dtype=np.int64), table
+                ids[missed] = table.rows(keys)  # only the missed chunks are probed again
+        return ids, table
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Linear decision for every text, vectorised per slice of the batch."""

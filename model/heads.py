@@ -24,13 +24,12 @@ import itertools
 import threading
 from collections.abc import Mapping, Sequence
 from itertools import repeat
-from operator import is_
 from typing import Any
 
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column, unseen
+from model.chunks import ChunkTable, Column, missed_keys, unseen
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
@@ -161,20 +160,22 @@ class MultiHeadText:
         """Rows of ``str.split`` chunks in this family's chunk table (new ones featurised), and the table
         (append-only, replaced whole on reset: rows stay valid for the table they came from)."""
         table = self._chunks
-        ids = list(map(table.index.get, chunks))
-        if None in ids:
+        ids = table.lookup(chunks)
+        missed = np.flatnonzero(ids < 0)
+        if len(missed):
             with self._lock:
                 self._maybe_reset()
-                missed = map(is_, ids, repeat(None)) if self._chunks is table else repeat(True)
-                table = self._chunks
-                missing = unseen(chunks, missed, table.index)
+                if self._chunks is not table:  # started afresh: no row found is valid
+                    table, missed = self._chunks, np.arange(len(chunks))
+                keys = missed_keys(chunks, missed)
+                missing = unseen(keys, repeat(True), table.index)
                 if missing:
                     start = table.size
                     self._add_chunks(table, missing)
                     if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
                         return np.arange(start, start + len(chunks), dtype=np.int64), table
-                ids = list(map(table.index.__getitem__, chunks))
-        return np.asarray(ids, dtype=np.int64), table
+                ids[missed] = table.rows(keys)  # only the missed chunks are probed again
+        return ids, table
 
     # -- scoring ------------------------------------------------------------------------------------
     def decisions_from_rows(self, rows: ChunkRows) -> tuple[np.ndarray, np.ndarray]:

@@ -85,15 +85,21 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
 
 # Every spaced word holds three letters each after a single space. Tested on UTF-8 bytes, one byte a
 # character: continuation bytes dropped, ASCII letters and lead bytes (a non-ASCII character, maybe a
-# letter) read "a", the space " ", any other byte "x". On 38,633 corpus texts in batches of 20 this
-# costs ~1.5 us a text over str.split's 3.5 (a regex search for the same, half as much again); 1.2 % of
-# texts pass it (0.05 % hold a spaced word) and are split by ``TOKEN_RE``.
+# letter) read "a", the space " ", NUL (``split_texts``' separator) itself, any other byte "x". A batch
+# is classed at once; 0.5 % of the bench's distinct comments pass (0.04 % hold a spaced word) and are
+# split by ``TOKEN_RE``. Over ``str.split`` this costs ~1 us a comment (168 characters on average) in
+# calls of 20 or 1, ~0.7 us in the text family's slices of 2,000 (CPU time, docs/benchmarks.md).
 _SPACED_HINT = b" a a a"
 _BYTE_CLASSES = bytes(
-    ord("a") if (b < 0x80 and chr(b).isalpha()) or b >= 0xC0 else b if b == 0x20 else ord("x")
+    ord("a") if (b < 0x80 and chr(b).isalpha()) or b >= 0xC0 else b if b in (0x00, 0x20) else ord("x")
     for b in range(256)
 )
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+_SEPARATOR = "\x00"  # joins a batch's texts: a byte class of its own, so each hint is placed in its text
+# From this many classed bytes up, numpy's compares find the hints and place each in its text (~4 us
+# of fixed work, then ~0.3 ns a byte); below, ``bytes.find`` is cheaper (1.5-3 ns a byte: the classes'
+# three symbols defeat its skips), and only a batch with a hint goes on to numpy.
+FIND_BYTES = 4096
 
 
 def _may_hold_spaced(text: str) -> bool:
@@ -101,11 +107,38 @@ def _may_hold_spaced(text: str) -> bool:
     return _SPACED_HINT in data
 
 
-def split_texts(texts: Sequence[str]) -> list[list[str]]:
-    """``split_chunks`` of every text, from one test of the whole batch (nearly always ``str.split``)."""
-    if not _may_hold_spaced("\n".join(texts)):  # a line break is no letter: no spaced word crosses it
+def _hinted_texts(data: bytes, n: int) -> list[int] | None:
+    """Which of the ``n`` texts joined in ``data`` (classed bytes) hold the hint, in order; None when a
+    text holds a NUL of its own, so the separators do not place the hints."""
+    classes = np.frombuffer(data, dtype=np.uint8)
+    pair = (classes[:-1] == ord(" ")) & (classes[1:] == ord("a"))  # " a" at each position
+    hints = np.flatnonzero(pair[:-4] & pair[2:-2] & pair[4:])
+    if not len(hints):
+        return []
+    separators = np.flatnonzero(classes == ord(_SEPARATOR))
+    if len(separators) != n - 1:
+        return None
+    return sorted(set(np.searchsorted(separators, hints).tolist()))
+
+
+def split_texts(texts: Sequence[str], find_bytes: int = FIND_BYTES) -> list[list[str]]:
+    """``split_chunks`` of every text: the batch's bytes classed at once and ``str.split`` for every text
+    without a hint (below ``find_bytes`` bytes ``bytes.find`` looks for one, else numpy; tests lower it
+    to reach numpy on small batches)."""
+    if len(texts) < 2:
+        return [split_chunks(text) for text in texts]
+    data = (
+        _SEPARATOR.join(texts).encode("utf-8", "surrogatepass").translate(_BYTE_CLASSES, _CONTINUATION_BYTES)
+    )
+    if len(data) < find_bytes and _SPACED_HINT not in data:
         return [t.split() for t in texts]
-    return list(map(split_chunks, texts))
+    hinted = _hinted_texts(data, len(texts))
+    if hinted is None:
+        return list(map(split_chunks, texts))
+    chunks = [t.split() for t in texts]
+    for i in hinted:
+        chunks[i] = _split_spaced(texts[i])
+    return chunks
 
 
 def split_chunks(text: str) -> list[str]:
@@ -114,6 +147,11 @@ def split_chunks(text: str) -> list[str]:
     tokenising chunk by chunk still gives ``tokenize(text)``."""
     if not _may_hold_spaced(text):
         return text.split()
+    return _split_spaced(text)
+
+
+def _split_spaced(text: str) -> list[str]:
+    """``split_chunks`` of a text that holds the hint (``TOKEN_RE`` finds its spaced words, if any)."""
     runs: list[list[int]] = []  # [start, end) of each chunk holding a spaced word, widened to whitespace
     for m in TOKEN_RE.finditer(text):
         if " " not in m.group():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from model.tokens import (
     FEW_CHUNKS,
+    FIND_BYTES,
     TOKEN_RE,
     normalize_token,
     normalize_tokens,
@@ -186,6 +187,44 @@ def test_split_chunks_then_tokenize_chunks_is_tokenize(texts: list[str]) -> None
         if not any(" " in t for t in tokenize(text)):
             assert chunks == text.split()
     assert split_texts(texts) == [split_chunks(t) for t in texts]
+
+
+# Pieces that pass the byte test without a spaced word (a no-break space, non-letters' lead bytes, a
+# letter inside a word), a NUL (the batch separator) and filler that takes a batch past ``find_bytes``.
+_SPLIT_PIECES = [*_PIECES, "\x00", " \x00 ", "\u00a0", " \u00a0 \u2019 \U0001f600 b", "ab c d e", "\n", "  "]
+_SPLIT_PIECES += [" i d i o t\x00", "x" * 40, "word " * 8]
+
+
+def _reference_split(text: str) -> list[str]:
+    """``split_chunks`` by definition: ``str.split``, but each chunk holding a spaced word kept whole."""
+    if not any(" " in t for t in tokenize(text)):
+        return text.split()
+    return split_chunks(text)
+
+
+@given(st.lists(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=14).map("".join), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_split_texts_equals_split_chunks_per_text(texts: list[str]) -> None:
+    # split_texts classes a batch's bytes at once and finds which texts hold the hint with bytes.find
+    # (small batches) or numpy (from find_bytes up): either way every text's chunks are split_chunks'.
+    want = [split_chunks(t) for t in texts]
+    for find_bytes in (FIND_BYTES, 0):
+        assert split_texts(texts, find_bytes) == want
+    for text, chunks in zip(texts, want, strict=True):
+        assert chunks == _reference_split(text)
+        assert tokenize_chunks(chunks, 2)[0] == tokenize(text)
+
+
+def test_split_texts_on_real_texts_in_batches(kaggle_small: tuple[list[str], np.ndarray]) -> None:
+    texts = [*kaggle_small[0][:600], "you are an i d i o t", "n\x00o a b c d", "\u00fc b e l"]
+    want = [_reference_split(t) for t in texts]
+    assert any(w != t.split() for w, t in zip(want, texts, strict=True))
+    for size in (1, 2, 20, 600, len(texts)):
+        for find_bytes in (FIND_BYTES, 0):
+            got = [
+                c for i in range(0, len(texts), size) for c in split_texts(texts[i : i + size], find_bytes)
+            ]
+            assert got == want, (size, find_bytes)
 
 
 def test_latin_word_with_a_cyrillic_letter_reads_as_latin() -> None:
