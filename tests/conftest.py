@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -17,6 +21,44 @@ from tests.pg import PostgresServer
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+_PREVIOUS_SIGTERM = pytest.StashKey[Any]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`, `kill`) ends the run as Ctrl-C does, in the controller
+    and in every xdist worker. It killed pytest at once: the controller's workers ran on (they noticed
+    5-15 s later, and one in a long C call was ended by os._exit), and a worker killed outright never
+    stopped the servers its fixtures had started (pg_ctl detaches PostgreSQL, which kept running with
+    its folder in /dev/shm). Now the controller passes the signal to its workers (its only children)
+    at once, each tears its fixtures down, and the controller waits for them before it exits."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        # Once: the run is ending. A worker gets the signal twice when a whole process group is sent it
+        # (from the sender and from the controller), and a second interrupt would cut its teardown short.
+        # SIGKILL still ends a run at once.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if config.pluginmanager.has_plugin("dsession"):  # the xdist controller: its children are workers
+            for worker in psutil.Process().children():
+                with contextlib.suppress(psutil.Error):
+                    worker.send_signal(signum)
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    config.stash[_PREVIOUS_SIGTERM] = previous
+
+    def as_before() -> None:  # a process a test forks (multiprocessing) ends on SIGTERM as it did
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, previous)
+
+    os.register_at_fork(after_in_child=as_before)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(_PREVIOUS_SIGTERM, None)
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "seeds"

@@ -1,5 +1,9 @@
-"""A throwaway PostgreSQL server for the tests: initdb in a temporary folder, pg_ctl on a free loopback
-port (and a Unix socket in that folder), stopped and deleted afterwards.
+"""A throwaway PostgreSQL server for the tests: initdb in a temporary folder, pg_ctl listening on a Unix
+socket in that folder only, stopped and deleted afterwards.
+
+No TCP port: a port found free (bind to 0, close, start the server on it) could be taken by another
+pytest worker's server in between. The folder is this server's own, so its socket's name is too; the
+URLs name it with libpq's `host=` parameter.
 
 PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user (created by
 Debian's package, or by `make postgres`). No binaries: the fixture fails and names `make postgres`.
@@ -12,7 +16,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,12 +24,23 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 SERVER_USER = "postgres"
 # Where the cluster's folder is made: in memory when the machine has a tmpfs there. Each test's
 # database is ~10 MB of files (a copy of template1); on a shared disk, deleting ~100 of them once the
 # kernel had written them back took ~60 s, the whole session's teardown.
 TMPFS = Path("/dev/shm")
+
+
+def database_of(url: str) -> str:
+    """The database a URL of this server names (its path; the query names the socket's folder)."""
+    return str(conninfo_to_dict(url)["dbname"])
+
+
+def with_parameter(url: str, name: str, value: str) -> str:
+    """The URL with one more query parameter (``value`` already percent-encoded)."""
+    return f"{url}{'&' if '?' in url else '?'}{name}={value}"
 
 
 def find_bin(name: str) -> str:
@@ -39,15 +53,8 @@ def find_bin(name: str) -> str:
     raise AssertionError(f"PostgreSQL's {name} not found: run `make postgres` (installs Debian's postgresql)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresServer:
     def __init__(self) -> None:
-        self.port = _free_port()
         in_memory = TMPFS.is_dir() and os.access(TMPFS, os.W_OK)
         self.root = Path(tempfile.mkdtemp(prefix="moderation-pg-", dir=TMPFS if in_memory else None))
         self.data = self.root / "data"
@@ -79,8 +86,8 @@ class PostgresServer:
         # fsync off: a throwaway cluster has no power cut to survive, and a process killed with -9
         # (client or server) loses nothing committed either way: the data is in the OS page cache.
         options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=100 "
-            "-c fsync=off -c full_page_writes=off"
+            f"-c listen_addresses='' -k {self.root} -c max_connections=100 -c fsync=off "
+            "-c full_page_writes=off"
         )
         self._run(find_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
         self.wait_ready()
@@ -100,7 +107,7 @@ class PostgresServer:
                 time.sleep(0.1)
 
     def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://postgres@/{database}?host={self.root}"
 
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:

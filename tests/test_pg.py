@@ -32,3 +32,13 @@ def test_the_cluster_lives_in_memory_where_there_is_a_tmpfs(postgres: PostgresSe
     if not TMPFS.is_dir():
         pytest.skip(f"no {TMPFS} on this machine: the cluster is made in the default temp folder")
     assert postgres.root.parent == TMPFS
+
+
+def test_the_cluster_listens_on_its_own_unix_socket_only(postgres: PostgresServer) -> None:
+    # It listened on a loopback port found free by binding port 0 and letting it go: another pytest
+    # worker could take that port in between. A socket in the cluster's own folder cannot be taken.
+    with psycopg.connect(postgres.url("postgres")) as conn:
+        listens = conn.execute("SHOW listen_addresses").fetchone()
+        sockets = conn.execute("SHOW unix_socket_directories").fetchone()
+    assert (listens, sockets) == (("",), (str(postgres.root),))
+    assert f"host={postgres.root}" in postgres.url("postgres")

@@ -27,6 +27,7 @@ from urllib.parse import quote, quote_plus
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ConfigurationError, ModelError
@@ -37,6 +38,7 @@ from service.api.guards import (
     BodyLimitMiddleware,
     InFlightLimitMiddleware,
     SafetyNetMiddleware,
+    TokenFirstMiddleware,
 )
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.perspective_protocol import check_aliases
@@ -226,9 +228,11 @@ def create_app(
         parse_page=page_parser,
     )
     routes: list[str] = []
+    api_routes: list[BaseRoute] = []
     for module in (comments, articles, perspective, batch, feedback, queue, model, health, admin):
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
+        api_routes += module.router.routes
     docs.install(app)
     web.install(app)
     errors.install(app)
@@ -252,6 +256,13 @@ def create_app(
         body_timeout=limits.body_timeout_s,
         drain_bytes=limits.max_drain_bytes,
         budget=limits.max_buffered_body_bytes,
+    )
+    # Outside the body limit: who may call a token route is decided before its body is read.
+    app.add_middleware(
+        TokenFirstMiddleware,
+        routes=api_routes,
+        body_timeout=limits.body_timeout_s,
+        drain_bytes=limits.max_drain_bytes,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
     if settings.cors_origins:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import HTTPConnection
 
 from core.errors import ConfigurationError, InputError, ModelError
@@ -184,6 +185,37 @@ async def require_queue(request: Request, state: StateDep, credentials: CheckedB
         )
 
 
+def check_queueing(settings: Settings, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
+    """Queueing stores comments: it needs the API token (the queue's rule), and is refused when nothing
+    may be stored."""
+    check_queue_token(settings, credentials, f"queueing on {path}")
+    if settings.do_not_store:
+        raise ApiError(
+            403,
+            "disabled",
+            "queueing is disabled: MODERATION_DO_NOT_STORE is set, so no comment may be stored; "
+            "score without queue",
+        )
+
+
+async def queue_asked(
+    request: Request,
+    state: StateDep,
+    credentials: CheckedBearerDep,
+    queue: Annotated[
+        bool, Query(description="Also store every comment in the review queue (token).")
+    ] = False,
+) -> bool:
+    """`?queue=true`: whether the caller asked to queue, once it has shown it may (check_queueing)."""
+    if queue and not passed_early(request):
+        check_queueing(state.settings, credentials, request.url.path)
+    return queue
+
+
+QueueAskedDep = Annotated[bool, Depends(queue_asked)]
+_YES_OR_NO = TypeAdapter(bool)  # what FastAPI accepts for a bool query parameter (true, 1, yes, on, ...)
+
+
 async def _require_token_of(request: Request) -> None:
     await require_token(request, (await get_state(request)).settings, await _bearer(request))
 
@@ -198,14 +230,26 @@ async def _require_queue_of(request: Request) -> None:
     await require_queue(request, await get_state(request), await _bearer(request))
 
 
-# The dependencies that decide who may call a route, each run from the request alone. A route that
-# reads a JSON body (guards.JsonRoute) runs these first (`authenticate_early`): without the token a
-# caller learns 401, not what the body should have been (415, 400, 422). Then it marks the request, and
-# the dependencies FastAPI runs next trust the mark: one header read and one HMAC per request, not two.
+async def _queue_asked_of(request: Request) -> None:
+    try:
+        asked = _YES_OR_NO.validate_python(request.query_params.get("queue", False))
+    except ValidationError:
+        return  # neither yes nor no: the route answers 422
+    if asked:
+        check_queueing((await get_state(request)).settings, await _bearer(request), request.url.path)
+
+
+# The dependencies that decide who may call a route, each run from the request's head alone (headers,
+# query). guards.TokenFirstMiddleware runs a route's checks before any body is read, and a route that
+# reads a JSON body (guards.JsonRoute) runs them first too (a /batch part, which skips the middleware):
+# without the token a caller learns 401, not what the body should have been (413, 408, 415, 400, 422).
+# Then the request is marked, and the checks that run next trust the mark: one header read and one HMAC
+# per request, not two.
 AUTHENTICATION: dict[Callable[..., Any], Callable[[Request], Awaitable[None]]] = {
     require_token: _require_token_of,
     require_token_or_key: _require_token_or_key_of,
     require_queue: _require_queue_of,
+    queue_asked: _queue_asked_of,
 }
 
 
@@ -221,7 +265,10 @@ def authentication_of(dependant: Dependant) -> list[Callable[[Request], Awaitabl
 
 async def authenticate_early(request: Request, checks: list[Callable[[Request], Awaitable[None]]]) -> None:
     """Runs a route's `checks` (authentication_of) and, once all have passed, marks the request so that
-    the same checks run as FastAPI dependencies do nothing more. A mark already there counts for nothing."""
+    the same checks run as FastAPI dependencies do nothing more. Nothing to do when this route's checks
+    already passed (the middleware's early pass); a mark for another route counts for nothing."""
+    if passed_early(request):
+        return
     state = request.scope.setdefault("state", {})
     state.pop(AUTHENTICATED, None)
     for check in checks:

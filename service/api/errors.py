@@ -185,6 +185,23 @@ def error_response(
     )
 
 
+def refusal_response(exc: ApiError | domain.ModerationError, path: str) -> Response:
+    """The answer to a request refused before it reached a route (guards.TokenFirstMiddleware), as the
+    handlers below answer the same error raised in the route."""
+    if isinstance(exc, ApiError):
+        return error_response(
+            exc.status,
+            exc.reason,
+            exc.message,
+            headers=exc.headers,
+            path=path,
+            error_type=exc.error_type,
+            fields=exc.fields,
+        )
+    status, reason = status_for(exc)
+    return error_response(status, reason, str(exc), path=path)
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Only where and what: the offending input is left out so comment text never echoes into logs/proxies.
     return [

@@ -1,5 +1,8 @@
 """Input guards that run before any parsing: body size, content type, safe JSON.
 
+- `TokenFirstMiddleware` decides who may call a route that takes the token from the request's head,
+  before anything reads the body: a caller without the token gets 401 (or 403), never the 413, 408 or
+  415 of the guards below.
 - `BodyLimitMiddleware` buffers the request body up to a per-path byte limit and answers 413 as soon
   as the limit is passed (Content-Length first, then counting streamed chunks), so nothing downstream
   ever holds an unbounded body; a body that takes too long is a 408. All the bodies a worker holds
@@ -24,7 +27,7 @@ import functools
 import logging
 import re
 import zlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, ClassVar
 
 from fastapi.routing import APIRoute
@@ -32,11 +35,12 @@ from pydantic_core import from_json
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import MalformedInputError
+from core.errors import MalformedInputError, ModerationError
 from service.api.deps import authenticate_early, authentication_of
-from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path
+from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path, refusal_response
 from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
 from service.memory import release_request_memory
@@ -351,6 +355,112 @@ def inflate(body: bytes, wbits: int, limit: int) -> bytes:
     return bytes(out)
 
 
+async def discard_body(
+    receive: Receive, headers: list[tuple[bytes, bytes]], deadline: float, most: int
+) -> bool:
+    """Reads the rest of a request body and throws it away (memory stays flat), until past `most` bytes
+    or `deadline`: whether all of it was read, so the connection can serve the client's next request.
+    Nothing is read from a client waiting for our go-ahead (Expect: 100-continue): it sends no body."""
+    if (b"expect", b"100-continue") in headers:
+        return False
+    drained = 0
+    try:
+        async with asyncio.timeout_at(deadline):
+            while drained <= most:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return False
+                drained += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return True
+    except TimeoutError:
+        return False
+    return False
+
+
+def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The Content-Length a request declares; None without one; ValueError when it is no integer."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value)
+    return None
+
+
+Check = Callable[[Request], Awaitable[None]]
+
+
+class TokenFirstMiddleware:
+    """Decides who may call a route that takes the token from the request's head (headers and query)
+    alone, before the body limit reads anything: without the token, or with a wrong one, a caller gets
+    the route's 401 (403) whatever its body's size, speed or coding. The body limit answered first
+    (413, 408, 415), so a caller without the token learned what the body should be, and the worker
+    read up to 20 MiB for nobody. The checks are the route's own (deps.AUTHENTICATION): once they pass,
+    the request is marked for its route, and the route does not repeat them. Routes that take no token
+    (or take it only as the body says, comments:score's `"queue": true`) keep the guards' order.
+
+    A refused body is read and thrown away (never held) up to `drain_bytes`, within the body timeout,
+    as for a 413: a client that sends its whole body before reading (requests, http.client) then gets
+    the 401, not a connection reset. A body declared larger is not read at all; unless all of it was
+    read, the answer closes the connection.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Sequence[BaseRoute],
+        *,
+        body_timeout: float,
+        drain_bytes: int,
+    ) -> None:
+        self.app = app
+        # The app's API routes in the router's order, each with its checks (FastAPI nests the routers
+        # the app includes, so these are the routers' own routes, the objects a request's scope names).
+        self.routes = [(r, authentication_of(r.dependant)) for r in routes if isinstance(r, APIRoute)]
+        self.body_timeout = body_timeout
+        self.drain_bytes = drain_bytes
+
+    def _guarded(self, scope: Scope) -> tuple[APIRoute, list[Check]] | None:
+        """The route the router will pick (its first full match) and its checks, if it has any."""
+        for route, checks in self.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                return (route, checks) if checks else None
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        guarded = None
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            guarded = self._guarded(scope)
+        if guarded is None:
+            await self.app(scope, receive, send)
+            return
+        route, checks = guarded
+        scope.setdefault("state", {})  # shared with the route's scope, which reads the mark
+        try:
+            await authenticate_early(Request({**scope, "route": route}), checks)
+        except (ApiError, ModerationError) as exc:
+            await self._refuse(scope, receive, send, exc)
+            return
+        await self.app(scope, receive, send)
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, exc: ApiError | ModerationError
+    ) -> None:
+        path = scope["path"]
+        headers = [(name, value.lower()) for name, value in scope["headers"]]
+        try:
+            declared = declared_length(headers)
+        except ValueError:  # where the body ends is unknown: nothing is read, and the connection closed
+            declared = self.drain_bytes + 1
+        read_all = False
+        if declared is None or declared <= self.drain_bytes:
+            deadline = asyncio.get_running_loop().time() + self.body_timeout
+            read_all = await discard_body(receive, headers, deadline, self.drain_bytes)
+        response = refusal_response(exc, path)
+        if not read_all:
+            response.headers["connection"] = "close"
+        await response(scope, receive, send)
+
+
 class BodyLimitMiddleware:
     """Buffers a request body up to a per-path byte limit, within `body_timeout` seconds.
 
@@ -385,20 +495,7 @@ class BodyLimitMiddleware:
         self.held = 0  # body bytes held by this worker; one event loop per worker: no lock needed
 
     async def _drain(self, receive: Receive, headers: list[tuple[bytes, bytes]], deadline: float) -> None:
-        if (b"expect", b"100-continue") in headers:
-            return  # the client waits for our go-ahead: it will not send the body at all
-        drained = 0
-        try:
-            async with asyncio.timeout_at(deadline):
-                while drained <= self.drain_bytes:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        return
-                    drained += len(message.get("body", b""))
-                    if not message.get("more_body", False):
-                        return
-        except TimeoutError:
-            return
+        await discard_body(receive, headers, deadline, self.drain_bytes)
 
     async def _too_large(
         self,
@@ -427,17 +524,12 @@ class BodyLimitMiddleware:
         limit = self.limit_for(path)
         headers = [(name, value.lower()) for name, value in scope["headers"]]
         deadline = asyncio.get_running_loop().time() + self.body_timeout
-        declared = None
-        for name, value in headers:
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await send_error(
-                        send, 400, "malformed", "Content-Length is not an integer", close=True, path=path
-                    )
-                    return
-                break
+        try:
+            declared = declared_length(headers)
+        except ValueError:
+            text = "Content-Length is not an integer"
+            await send_error(send, 400, "malformed", text, close=True, path=path)
+            return
         if declared is not None and declared > limit:
             text = f"request body of {declared} bytes is over the {limit}-byte limit"
             if declared > self.drain_bytes:

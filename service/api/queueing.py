@@ -8,29 +8,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi.security import HTTPAuthorizationCredentials
-
 from core.errors import InputError, TooLargeError
-from service.api.deps import check_queue_token
-from service.api.errors import ApiError
 from service.api.schemas import MAX_TITLE_CHARS
 from service.api.state import AppState
 from service.decide import flagged_attributes
 from service.settings import Thresholds
 from service.storage import NewQueueItem, Queued, QueueItem
 from service.storage.records import check_attribute_name
-
-
-def check_queueing(state: AppState, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
-    """Queueing stores comments: it needs the API token, and is refused when nothing may be stored."""
-    check_queue_token(state.settings, credentials, f"queueing on {path}")
-    if state.settings.do_not_store:
-        raise ApiError(
-            403,
-            "disabled",
-            "queueing is disabled: MODERATION_DO_NOT_STORE is set, so no comment may be stored; "
-            "score without queue",
-        )
 
 
 def check_queue_size(texts: Sequence[str], state: AppState) -> None:

@@ -1,4 +1,4 @@
-"""`moderate serve [--host H] [--port P] [--workers N]`: the REST service under uvicorn.
+"""`moderate serve [--host H] [--port P] [--workers N] [--fd N]`: the REST service under uvicorn.
 
 Flags override the MODERATION_* settings. One worker: the app is built here and handed to uvicorn.
 Several workers: uvicorn starts N processes that each import `service.api.app:worker_app`, so the
@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import logging
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="interface to bind (MODERATION_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (MODERATION_PORT, default 8000)")
     parser.add_argument("--workers", type=int, help="worker processes (MODERATION_WORKERS, default 1)")
+    parser.add_argument(
+        "--fd",
+        type=int,
+        help="serve on this listening socket, inherited open (a supervisor's or a test's), instead of "
+        "binding --host and --port",
+    )
     parser.add_argument(
         "--model-dir",
         type=Path,
@@ -87,7 +95,35 @@ def _supervisor(config: Any, sockets: list[socket.socket]) -> Any:
     return Supervisor(config, sockets=sockets)
 
 
-def _run_workers(config: Any) -> int:
+def _inherited_socket(fd: int) -> socket.socket:
+    """The listening socket passed down as file descriptor `fd` (its family read from the descriptor:
+    uvicorn's own `fd` option takes every one for a Unix socket, which turns TCP_NODELAY off). The
+    parent binds it and keeps no port free in between: a port found free and let go (bind to 0, close,
+    `--port`) can be taken by another process first."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot start: --fd {fd} is no open socket: {exc.strerror or exc}") from exc
+    if sock.type != socket.SOCK_STREAM or not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        sock.detach()  # the caller's descriptor, left as it was
+        raise ConfigurationError(f"cannot start: --fd {fd} is no listening stream socket")
+    return sock
+
+
+def _serve(config: Any, sock: socket.socket | None) -> int:
+    """What uvicorn.run does for one worker, on the inherited socket when there is one."""
+    import uvicorn
+    from uvicorn.server import STARTUP_FAILURE
+
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=None if sock is None else [sock])
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+    return 0
+
+
+def _run_workers(config: Any, sock: socket.socket | None) -> int:
     """What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared listening socket.
 
     uvicorn creates that socket with protocol 0, so asyncio's automatic TCP_NODELAY skips the
@@ -97,7 +133,8 @@ def _run_workers(config: Any) -> int:
     """
     from uvicorn.server import STARTUP_FAILURE
 
-    sock = config.bind_socket()
+    if sock is None:
+        sock = config.bind_socket()
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     supervisor = _supervisor(config, [sock])
@@ -224,7 +261,12 @@ def run(args: argparse.Namespace) -> int:
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()
-    _check_address(settings.host, settings.port)
+    fd = getattr(args, "fd", None)
+    inherited = _inherited_socket(fd) if fd is not None else None
+    if inherited is None:
+        _check_address(settings.host, settings.port)
+    else:
+        log.info("serving on the inherited socket %s (--fd %d)", inherited.getsockname(), fd)
     _warn_about_workers(settings.workers)
     from service.storage import check_writable_sqlite
 
@@ -275,7 +317,8 @@ def run(args: argparse.Namespace) -> int:
                 # A new worker imports everything and loads the model before it is ready; uvicorn's
                 # default 5 s is too short on a busy 2-core machine and aborts a SIGHUP roll.
                 timeout_worker_healthcheck=120,
-            )
+            ),
+            inherited,
         )
 
     import logging
@@ -293,7 +336,7 @@ def run(args: argparse.Namespace) -> int:
     # model's and the libraries' lines at the CLI's WARNING. (`moderate -v serve` keeps DEBUG.)
     if not getattr(args, "verbose", False):
         logging.getLogger().setLevel(settings.log_level.upper())
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, scorer_loader=loader),
         host=settings.host,
         port=settings.port,
@@ -301,4 +344,4 @@ def run(args: argparse.Namespace) -> int:
         access_log=access_log,
         **_connection_options(settings),
     )
-    return 0
+    return _serve(config, inherited)

@@ -19,6 +19,7 @@ import pytest
 
 from service import batch, batch_discover
 from tests.fakes import FakeScorer
+from tests.helpers import wait_until
 from tests.service.batch_helpers import (
     args_for,
     fake_factory,
@@ -258,24 +259,31 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
+def _scheduler_address(scheduler: subprocess.Popen[bytes], path: Path) -> str | None:
+    """The address a Dask scheduler wrote to its --scheduler-file; None until it has."""
+    assert scheduler.poll() is None, "the Dask scheduler exited"
+    try:
+        return str(json.loads(path.read_text())["address"])
+    except (FileNotFoundError, ValueError, KeyError):  # not written yet, or not all of it
+        return None
+
+
 @pytest.mark.slow
 def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
     """The scheduler dies mid-run (its machine rebooted): the run ended in a FutureCancelledError
     traceback. Now it says what was done and ends with one error line, exit 1, --out left as it was."""
-    import socket
 
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     outdir.mkdir()
     for i in range(200):
         write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
     repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     dask = [sys.executable, "-m"]
+    # The scheduler takes a port of its own (0) and writes its address to a file: a port found free and
+    # let go could be taken by another pytest worker's server before the scheduler bound it.
+    scheduler_file = tmp_path / "scheduler.json"
     scheduler = subprocess.Popen(
         [
             *dask,
@@ -283,7 +291,9 @@ def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
             "--host",
             "127.0.0.1",
             "--port",
-            str(port),
+            "0",
+            "--scheduler-file",
+            str(scheduler_file),
             "--no-dashboard",
         ],
         cwd=repo,
@@ -291,6 +301,12 @@ def test_a_dask_scheduler_lost_mid_run_is_one_error_line(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    try:
+        address = wait_until(lambda: _scheduler_address(scheduler, scheduler_file), 60, what="its address")
+    except BaseException:
+        scheduler.kill()
+        scheduler.wait(timeout=30)
+        raise
     worker = subprocess.Popen(
         [*dask, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
         cwd=repo,

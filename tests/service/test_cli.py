@@ -188,8 +188,6 @@ def test_one_worker_applies_the_log_level_to_every_logger_as_several_workers_do(
     import argparse
     import logging
 
-    import uvicorn
-
     from service.api import run as serve
 
     for name, value in {
@@ -200,7 +198,7 @@ def test_one_worker_applies_the_log_level_to_every_logger_as_several_workers_do(
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(serve, "_load_once", lambda model_dir: object())
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(serve, "_serve", lambda config, sock: 0)  # uvicorn, given the app
     loggers = [logging.getLogger(), logging.getLogger("service")]
     levels = [logger.level for logger in loggers]
     try:
@@ -329,6 +327,32 @@ def test_a_port_already_taken_is_a_one_line_error_before_the_model_loads():
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_PORT" in lines[0], proc.stderr
     assert "already in use" in lines[0]
+
+
+@pytest.mark.parametrize("given", ["a file", "a socket not listening", "a closed descriptor"])
+def test_an_fd_that_is_no_listening_socket_is_a_one_line_error_before_the_model_loads(given, tmp_path):
+    # `serve --fd N` serves on a socket its parent bound and passed down (the tests' servers: a port
+    # found free and let go could be taken by another pytest worker before the server bound it).
+    import os
+    import socket
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with (tmp_path / "f").open("w") as file, socket.socket() as unlistened:
+        unlistened.bind(("127.0.0.1", 0))
+        fd = {"a file": file.fileno(), "a socket not listening": unlistened.fileno()}.get(given, 99)
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", "serve", "--fd", str(fd)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=root,
+            env=os.environ,
+            pass_fds=[file.fileno(), unlistened.fileno()],
+        )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0] and f"--fd {fd}" in lines[0], proc.stderr
 
 
 @pytest.mark.parametrize("what", ["file", "directory"])
@@ -572,7 +596,7 @@ def test_more_workers_than_the_machine_holds_is_a_warning(
     pages = {"SC_PAGE_SIZE": 1000, "SC_PHYS_PAGES": int(memory_gb * 10**6)}
     monkeypatch.setattr(serve.os, "sysconf", lambda name: pages[name])
     monkeypatch.setattr(serve, "_check_in_child", lambda model_dir: None)
-    monkeypatch.setattr(serve, "_run_workers", lambda config: 0)
+    monkeypatch.setattr(serve, "_run_workers", lambda config, sock: 0)
     with caplog.at_level("WARNING", logger="service.api.run"):
         assert serve.run(argparse.Namespace(host=None, port=None, workers=None, model_dir=None)) == 0
     lines = [r.getMessage() for r in caplog.records if r.name == "service.api.run"]
@@ -629,7 +653,6 @@ def test_one_worker_frees_the_model_it_started_with_after_a_reload(monkeypatch, 
     import gc
     import weakref
 
-    import uvicorn
     from fastapi.testclient import TestClient
 
     from service.api import run as serve
@@ -652,15 +675,16 @@ def test_one_worker_frees_the_model_it_started_with_after_a_reload(monkeypatch, 
 
     freed = []
 
-    def serve_once(app, **options):
-        with TestClient(app) as client:
+    def serve_once(config, sock):  # uvicorn, given the app
+        with TestClient(config.app) as client:
             r = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"})
             assert r.status_code == 200 and r.json()["version"] == "second", r.text
             freed.append(started[0]() is None)
+        return 0
 
     monkeypatch.setattr(serve, "_load_once", load_once)
     monkeypatch.setattr("service.api.state.load_shipped_scorer", lambda model_dir: FakeScorer("second"))
-    monkeypatch.setattr(uvicorn, "run", serve_once)
+    monkeypatch.setattr(serve, "_serve", serve_once)
     args = argparse.Namespace(host=None, port=None, workers=None, model_dir=None, verbose=True)
     try:
         assert serve.run(args) == 0

@@ -12,6 +12,7 @@ from core.errors import TrainingDataError
 from service.cli import main as moderate
 from service.storage import Feedback, NewQueueItem, Store, parse_target
 from service.storage.engine import Target
+from tests.helpers import refused_port
 from tests.training.test_train import _small_trainer
 from training import corpora as C
 from training import train
@@ -73,27 +74,18 @@ def test_the_manifest_records_the_database_without_its_password(
     sources = {s["name"]: s for s in json.loads(text)["attributes"]["insult"]["training_data"]}
     fb = sources["feedback/insult"]
     assert fb["rows_used"] == 3
-    assert fb["files"][0]["path"].startswith("postgresql://postgres:***@127.0.0.1:")
+    assert fb["files"][0]["path"].startswith("postgresql://postgres:***@/")  # (the server's socket: host=)
     assert fb["files"][0]["rows"] == 3
 
 
-def test_an_unreachable_database_is_a_training_error(free_port: int) -> None:
-    with pytest.raises(TrainingDataError, match="cannot read table feedback"):
-        C.load_feedback(f"postgresql://postgres@127.0.0.1:{free_port}/nothing", "insult")
+def test_an_unreachable_database_is_a_training_error() -> None:
+    with refused_port() as port, pytest.raises(TrainingDataError, match="cannot read table feedback"):
+        C.load_feedback(f"postgresql://postgres@127.0.0.1:{port}/nothing", "insult")
 
 
 def test_a_database_without_the_table_is_a_training_error(pg_url: str) -> None:
     with pytest.raises(TrainingDataError, match="cannot read table feedback"):
         C.load_feedback(pg_url, "insult")
-
-
-@pytest.fixture
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from core.errors import MalformedInputError
 from core.records import ArticleContext
 from service.api import queueing
-from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
+from service.api.deps import IdempotencyKeyDep, QueueAskedDep, ScorerDep, StateDep
 from service.api.errors import ApiError
 from service.api.guards import is_json_media_type, read_json
 from service.api.routers._common import errors
@@ -58,10 +58,9 @@ async def score_article(
     request: Request,
     scorer: ScorerDep,
     state: StateDep,
-    credentials: BearerDep,
     idempotency_key: IdempotencyKeyDep,
+    queue: QueueAskedDep,
     source: str | None = Query(default=None, max_length=2048, description="URL or name of the page."),
-    queue: bool = Query(default=False, description="Also store every comment in the review queue (token)."),
     article_id: str | None = Query(
         default=None, max_length=2048, description="Article id kept on queued items (default: source)."
     ),
@@ -71,8 +70,6 @@ async def score_article(
 
     `?queue=true` also stores every comment in the review queue, with its spans (needs the bearer
     token: 401 without, 403 with a wrong one; 403 when MODERATION_DO_NOT_STORE is set)."""
-    if queue:
-        queueing.check_queueing(state, credentials, "/v1/articles:score")
     media = _media_type(request)
     body = await request.body()  # already bounded by max_page_bytes in BodyLimitMiddleware
     data: bytes | str

@@ -13,7 +13,7 @@ from core.records import ArticleContext, Comment
 from model.language import normalize_language
 from model.score import CommentScorer
 from service.api import queueing
-from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep
+from service.api.deps import BearerDep, IdempotencyKeyDep, ScorerDep, StateDep, check_queueing
 from service.api.guards import JsonRoute
 from service.api.routers._common import errors
 from service.api.schemas import ScoreCommentsRequest, ScoreCommentsResponse
@@ -70,7 +70,7 @@ async def score_comments(
     except ValueError as exc:
         raise InputError(f"language: {exc}") from None
     if body.queue:
-        queueing.check_queueing(state, credentials, "/v1/comments:score")
+        check_queueing(state.settings, credentials, "/v1/comments:score")
         queueing.check_queue_size(texts, state)
     elif body.explain and len(texts) > limits.max_explain_comments:
         raise TooLargeError(

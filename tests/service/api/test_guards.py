@@ -232,3 +232,98 @@ def test_the_early_mark_counts_only_for_the_route_that_set_it(settings):
     assert refused.value.status == 401
     request.scope["state"][deps.AUTHENTICATED] = reload_route  # its own route's early pass: trusted
     asyncio.run(deps.require_token(request, settings, None))
+
+
+# The guards that read the body (service/api/guards.py), each as a request it refuses.
+BODY_GUARDS = {
+    "too large": ({"content-type": "application/json"}, b"{}" + b" " * 2000),  # over the 1,000 bytes below
+    "unknown coding": ({"content-type": "application/json", "content-encoding": "br"}, b"{}"),
+}
+
+
+def _small_limits(settings: Any, **more: Any) -> Any:
+    limits = settings.limits.model_copy(update={"max_request_bytes": 1000, "max_page_bytes": 1000, **more})
+    return settings.model_copy(update={"limits": limits})
+
+
+@pytest.mark.parametrize("guard", sorted(BODY_GUARDS))
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_a_token_route_answers_401_before_the_guards_that_read_the_body(settings, method, path, guard):
+    """The body limit (413) and an unknown Content-Encoding (415) answered a caller without the token
+    before the route's 401, telling it what the body should be."""
+    from tests.service.api.conftest import make_client
+
+    headers, content = BODY_GUARDS[guard]
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    with make_client(_small_limits(settings)) as client:
+        response = client.request(method.upper(), url, content=content, headers=headers)
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("guard", sorted(BODY_GUARDS))
+def test_the_body_guards_still_come_first_on_routes_that_take_no_token_and_for_the_token(settings, guard):
+    from tests.service.api.conftest import auth, make_client
+
+    status = {"too large": 413, "unknown coding": 415}[guard]
+    headers, content = BODY_GUARDS[guard]
+    with make_client(_small_limits(settings)) as client:
+        for method, path in sorted(NO_TOKEN):
+            response = client.request(method.upper(), path, content=content, headers=headers)
+            assert response.status_code == status, (path, response.text)
+        for method, path in sorted(TOKEN_FIRST):
+            url = path.replace("{item_id}", "x").replace("{version}", "v1")
+            response = client.request(method.upper(), url, content=content, headers={**headers, **auth()})
+            assert response.status_code == status, (path, response.text)
+
+
+def _call_app(app: Any, path: str, headers: list[tuple[bytes, bytes]], receive: Any) -> list[dict[str, Any]]:
+    """One request through the whole ASGI app; the messages it sent."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
+        "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {},
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TOKEN_FIRST))
+def test_a_token_route_refuses_a_caller_without_it_from_the_headers_alone(settings, loader, method, path):
+    """A body of 1 GiB declared without the token: 401 at once, nothing of the body read (the body limit
+    answered 413 first; a body under the drain bound it read and threw away first)."""
+    from service.api.app import create_app
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % 2**30)]
+    sent = _call_app(create_app(settings, scorer_loader=loader), url, headers, receive)
+    assert sent[0]["status"] == 401
+    assert (b"connection", b"close") in sent[0]["headers"]  # the body is still coming: not kept alive
+
+
+def test_a_token_route_refuses_a_slow_body_without_the_token_with_401_not_408(settings, loader):
+    from service.api.app import create_app
+
+    trickled = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:  # one byte, then nothing more until the deadline
+        if not trickled.is_set():
+            trickled.set()
+            return {"type": "http.request", "body": b"{", "more_body": True}
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    app = create_app(_small_limits(settings, body_timeout_s=0.2), scorer_loader=loader)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+    sent = _call_app(app, "/v1/feedback", headers, receive)
+    assert sent[0]["status"] == 401
+    assert (b"connection", b"close") in sent[0]["headers"]

@@ -161,25 +161,23 @@ def test_readyz_shows_why_the_database_fails_only_to_the_token_and_the_log(setti
     # user, database name) and the database server's own error text. Now the status alone; the detail
     # with the token, and once in the log when it changes. The status codes probes rely on are the same.
     import logging
-    import socket
 
+    from tests.helpers import refused_port
     from tests.service.api.conftest import make_client
 
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    down = settings.model_copy(update={"database_url": f"postgresql://moduser:pw@127.0.0.1:{port}/moddb"})
-    with caplog.at_level(logging.WARNING, logger="service.api.routers.health"), make_client(down) as c:
-        for headers in ({}, auth("not-the-token-at-all")):
-            r = c.get("/readyz", headers=headers)
-            assert r.status_code == 200 and r.json()["database"] == {
-                "status": "unavailable",
-                "backend": "postgresql",
-            }
-            assert "moddb" not in r.text and "moduser" not in r.text and str(port) not in r.text
-        r = c.get("/readyz", headers=auth())
-        assert r.status_code == 200 and r.json()["database"]["status"] == "unavailable"
-        assert "moddb" in r.json()["database"]["detail"] and "pw@" not in r.text
+    with refused_port() as port:
+        down = settings.model_copy(update={"database_url": f"postgresql://moduser:pw@127.0.0.1:{port}/moddb"})
+        with caplog.at_level(logging.WARNING, logger="service.api.routers.health"), make_client(down) as c:
+            for headers in ({}, auth("not-the-token-at-all")):
+                r = c.get("/readyz", headers=headers)
+                assert r.status_code == 200 and r.json()["database"] == {
+                    "status": "unavailable",
+                    "backend": "postgresql",
+                }
+                assert "moddb" not in r.text and "moduser" not in r.text and str(port) not in r.text
+            r = c.get("/readyz", headers=auth())
+            assert r.status_code == 200 and r.json()["database"]["status"] == "unavailable"
+            assert "moddb" in r.json()["database"]["detail"] and "pw@" not in r.text
     logged = [rec.getMessage() for rec in caplog.records if rec.name == "service.api.routers.health"]
     assert len(logged) == 1 and "moddb" in logged[0], logged  # three probes, one problem: one line
 

@@ -246,6 +246,27 @@ def test_a_body_over_the_limit_gets_a_413_that_common_clients_can_read(server):
     assert requests.get(base + "/healthz", timeout=5).status_code == 200
 
 
+def test_a_big_body_without_the_token_gets_a_401_that_common_clients_can_read(server):
+    # A token route's body limit answered a caller without the token first (413). Now its 401, decided
+    # from the headers; the body is read and thrown away as for a 413, so clients that send all of it
+    # before reading get the answer, not a connection reset.
+    _, base, port = server
+    big = b'{"text": "' + b"a" * 5_000_000 + b'", "attribute": "insult", "label": 1}'
+    r = requests.post(base + "/v1/feedback", data=big, headers=JSON_TYPE, timeout=30)
+    assert r.status_code == 401 and r.json()["error"]["reason"] == "unauthenticated"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/v1/admin/reload", body=big, headers=JSON_TYPE)
+        response = conn.getresponse()
+        assert response.status == 401
+        assert json.loads(response.read())["error"]["reason"] == "unauthenticated"
+    finally:
+        conn.close()
+    small = requests.Session()  # a body read to its end: the connection is kept for the next request
+    assert small.post(base + "/v1/feedback", json={"text": "x"}, timeout=30).status_code == 401
+    assert small.get(base + "/healthz", timeout=5).status_code == 200
+
+
 class PeakRss:
     """Samples a process's resident memory in a thread; `peak` is the highest seen."""
 

@@ -623,18 +623,16 @@ def test_a_database_newer_than_the_code_stops_the_start_with_a_clear_error(setti
 
 
 def test_a_postgres_that_is_down_at_start_costs_only_the_database_endpoints(settings):
-    import socket
+    from tests.helpers import refused_port
 
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    down = settings.model_copy(update={"database_url": f"postgresql://u:pw@127.0.0.1:{port}/db"})
-    with make_client(down) as c:
-        assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
-        error = assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
-        assert "pw" not in error["message"] and "***" in error["message"]
-        database = c.get("/readyz").json()["database"]
-        assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
+    with refused_port() as port:
+        down = settings.model_copy(update={"database_url": f"postgresql://u:pw@127.0.0.1:{port}/db"})
+        with make_client(down) as c:
+            assert c.post("/v1/comments:score", json=THREAD | {"queue": False}).status_code == 200
+            error = assert_error(c.get("/v1/queue", headers=auth()), 503, "store_unavailable")
+            assert "pw" not in error["message"] and "***" in error["message"]
+            database = c.get("/readyz").json()["database"]
+            assert (database["status"], database["backend"]) == ("unavailable", "postgresql")
     assert not settings.db_path.exists()  # never fell back to SQLite
 
 

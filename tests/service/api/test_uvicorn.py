@@ -1,5 +1,6 @@
-"""The service as it really runs: a `moderate serve` uvicorn process on a free loopback port, with the
-shipped model and the real parser, called over HTTP, reloaded with SIGHUP, and stopped."""
+"""The service as it really runs: a `moderate serve` uvicorn process on a loopback socket the test binds
+and passes down (`--fd`), with the shipped model and the real parser, called over HTTP, reloaded with
+SIGHUP, and stopped."""
 
 from __future__ import annotations
 
@@ -23,27 +24,27 @@ from tests.service.api.conftest import TOKEN
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start(tmp_path: Path, *extra: str, model_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    # The server gets the listening socket bound here: a port found free and let go (bind to 0, close,
+    # `--port`) could be taken by another pytest worker's server before this one bound it.
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
     env = os.environ | {
         "MODERATION_API_TOKEN": TOKEN,
         "MODERATION_DB_PATH": str(tmp_path / "feedback.sqlite3"),
         "MODERATION_LOG_LEVEL": "INFO",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--fd", str(listening.fileno()), *extra]
     if model_dir is not None:
         cmd += ["--model-dir", str(model_dir)]
     # The log goes to a file: an undrained pipe fills up after a few hundred access lines and then
     # blocks the server mid-response.
     log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with listening:  # the server's copy only: this one kept would hold the port open after the server stopped
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=[listening.fileno()]
+        )
     log.close()
     proc.log_path = tmp_path / "server.log"  # type: ignore[attr-defined]
     return proc, f"http://127.0.0.1:{port}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ import pytest
 from service.storage import QueueQuery, Store, parse_target
 from service.storage import schema as S
 from tests.conftest import REPO
-from tests.pg import PostgresServer, _free_port
+from tests.pg import PostgresServer
 from training import corpora as C
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,10 @@ THREAD = {
 
 class Replica:
     def __init__(self, database_url: str, tmp: Path, name: str) -> None:
-        self.port = _free_port()
+        # A socket bound here and passed down (`--fd`): a port found free and let go could be taken by
+        # another pytest worker's server before this replica bound it.
+        listening = socket.create_server(("127.0.0.1", 0))
+        self.port = listening.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
             "MODERATION_API_TOKEN": TOKEN,
@@ -55,22 +59,15 @@ class Replica:
         }
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.log_path = tmp / f"{name}.log"
-        with self.log_path.open("wb") as log:  # a file: an undrained pipe would block the server
+        # The log a file: an undrained pipe would block the server. The socket: the server's copy only.
+        with self.log_path.open("wb") as log, listening:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "service.cli",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
+                [sys.executable, "-m", "service.cli", "serve", "--fd", str(listening.fileno())],
                 cwd=REPO,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                pass_fds=[listening.fileno()],
             )
 
     def log(self) -> str:

@@ -19,6 +19,7 @@ from service.storage import QueueQuery, Store, Target
 from service.storage import engine as engines
 from service.storage import store as store_module
 from service.storage.store import MAX_PAGE, encode_after, encode_cursor
+from tests.pg import database_of
 from tests.service.storage.store_helpers import count_rows, item, poll
 
 
@@ -52,7 +53,7 @@ def test_verdict_races_resolve_first_wins_whatever_isolation_the_database_defaul
     # access, retry" instead of 409 naming the verdict that stands.
     with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
         conn.execute(
-            f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_isolation = '{isolation}'"
+            f"ALTER DATABASE {database_of(pg_url)} SET default_transaction_isolation = '{isolation}'"
         )
     target = engines.parse_target(pg_url)
     store = Store.open(target)

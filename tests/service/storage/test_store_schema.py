@@ -24,6 +24,7 @@ from service.storage import engine as engines
 from service.storage import schema as S
 from service.storage import store as store_module
 from service.storage.store import encode_after
+from tests.pg import database_of, with_parameter
 from tests.service.storage.store_helpers import LONG_ARTICLE_ID, count_rows, item, poll
 
 
@@ -216,7 +217,8 @@ def test_the_urls_own_options_are_kept_beside_the_statement_timeout(pg_url):
     # service's statement timeout: the tables went into public, without a word.
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE SCHEMA moderation")
-    store = Store.open(engines.parse_target(pg_url + "?options=-csearch_path%3Dmoderation"), Database())
+    url = with_parameter(pg_url, "options", "-csearch_path%3Dmoderation")
+    store = Store.open(engines.parse_target(url), Database())
     try:
         with store.engine.connect() as conn:
             assert conn.execute(text("SHOW search_path")).scalar() == "moderation"
@@ -248,7 +250,7 @@ def test_a_postgres_datestyle_other_than_iso_still_reads_times(
     # psycopg reads ISO times only: a database (or PGDATESTYLE) set to a European DateStyle answered
     # every read of the queue and every verdict with a 500 (NotImplementedError: can't parse timestamptz).
     with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
-        database = pg_url.rsplit("/", 1)[1]
+        database = database_of(pg_url)
         conn.execute(f"ALTER DATABASE {database} SET TimeZone = 'America/New_York'")
         if where == "database":
             conn.execute(f"ALTER DATABASE {database} SET DateStyle = '{datestyle}'")
@@ -269,7 +271,7 @@ def test_pages_visit_every_item_once_when_postgres_rounds_floats(postgres, pg_ur
     # extra_float_digits = 0 (PostgreSQL 11's default, or set on a database or role) sends a float8
     # rounded to 15 digits: the cursor's risk was above the item's, so the same page came back for ever.
     with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET extra_float_digits = 0")
+        conn.execute(f"ALTER DATABASE {database_of(pg_url)} SET extra_float_digits = 0")
     store = Store.open(engines.parse_target(pg_url))
     try:
         insults = [0.8234567891234567] * 3 + [0.7123456789012345] * 2 + [0.6]
@@ -292,7 +294,7 @@ def test_a_postgres_that_takes_no_writes_is_not_reported_reachable(postgres, pg_
     store = Store.open(engines.parse_target(pg_url))
     try:
         with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+            conn.execute(f"ALTER DATABASE {database_of(pg_url)} SET default_transaction_read_only = on")
         store.engine.dispose()  # new sessions take the database's new default
         with pytest.raises(StoreUnavailableError, match="read-only"):
             store.ping()
