@@ -268,3 +268,45 @@ def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one
         assert {"-n", "--dist"} <= set(argv), argv
         assert argv[argv.index("-n") + 1] == "auto", argv
         assert argv[argv.index("--dist") + 1] in {"loadscope", "loadfile", "loadgroup"}, argv
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["-m", "bench", "--data-dir", "{missing}", "--articles-dir", "{missing}"], {}),
+        (["-m", "bench", "--only", "score", "--data-dir", "{missing}", "--articles-dir", "{present}"], {}),
+        (["-m", "bench", "--only", "parse", "--data-dir", "{present}", "--articles-dir", "{missing}"], {}),
+        (["-m", "bench.stream", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.evasion", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.api", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.soak"], {"DATA_DIR": "{missing}", "ARTICLES_DIR": "{present}"}),
+        (["-m", "bench.soak"], {"DATA_DIR": "{present}", "ARTICLES_DIR": "{missing}"}),
+        (["-m", "bench.parse_outputs", "--out", "{present}/out.jsonl", "--data-dir", "{missing}"], {}),
+    ],
+)
+def test_a_benchmark_without_the_shared_corpora_says_so_in_one_line(tmp_path, argv, env):
+    # `make bench` on a checkout without ../shared printed "no pages found" for the parser, then the
+    # loader's traceback from its second stage; `make soak` started two servers before failing the same
+    # way, and bench.parse_outputs wrote a dump without the Dragnet and shared pages, exit 0. A missing
+    # folder now stops each at start: one line naming it and what to set, exit status 1.
+    import subprocess
+    import sys
+
+    missing, present = tmp_path / "no-such-folder", tmp_path
+
+    def filled(text: str) -> str:
+        return text.format(missing=missing, present=present)
+
+    proc = subprocess.run(
+        [sys.executable, *map(filled, argv)],
+        cwd=REPO,
+        env=_outside_make() | {k: filled(v) for k, v in env.items()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert (proc.returncode, len(lines)) == (1, 1), (proc.returncode, proc.stdout, proc.stderr)
+    assert str(missing) in lines[0] and "not found" in lines[0], lines
+    assert re.search(r"DATA_DIR=|ARTICLES_DIR=|--data-dir|--articles-dir", lines[0]), lines  # what to set
+    assert not (present / "out.jsonl").exists()
