@@ -83,7 +83,7 @@ train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the 
 train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
-train-parse: $(STAMP) ## Retrain the parser's line model on the Dragnet train split (service/parse/line_model.json)
+train-parse: $(STAMP) ## Retrain the parser's line model and section gate on the Dragnet train split (service/parse/*.json)
 	$(BIN)/python -m training.parse_lines --data-dir $(DATA_DIR)
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors
