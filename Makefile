@@ -27,9 +27,10 @@ help: ## List the targets
 			-e 's|$$(MODEL_DIR)|$(MODEL_DIR)|g' -e 's|$$(ARTICLES_DIR)|$(ARTICLES_DIR)|g'
 
 # A .venv of another Python (made by a run under the wrong PYTHON) is made again: `venv` over it would
-# keep its interpreter, and every install would fail on requires-python until `make clean`.
+# keep its interpreter, and every install would fail on requires-python until `make clean`. So is one
+# without pip: Debian's python3 without python3-venv stops at ensurepip and leaves .venv/bin/python.
 $(STAMP): pyproject.toml
-	@if [ "$$($(BIN)/python -VV 2>&1)" != "$$($(PYTHON) -VV 2>&1)" ]; then \
+	@if [ ! -x $(BIN)/pip ] || [ "$$($(BIN)/python -VV 2>&1)" != "$$($(PYTHON) -VV 2>&1)" ]; then \
 		echo "$(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); fi
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

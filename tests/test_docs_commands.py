@@ -202,6 +202,35 @@ def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_versio
     assert (tmp_path / ".venv" / ".installed").exists()
 
 
+def test_make_install_makes_a_venv_without_pip_again(tmp_path):
+    # On Debian without the python3-venv package, `python3 -m venv .venv` stops at ensurepip ("install
+    # the python3-venv package") but leaves .venv/bin/python behind. After the install, `make run` saw
+    # a .venv of the right Python, kept it, and failed on ".venv/bin/pip: No such file or directory"
+    # until `make clean`. A .venv without pip is now made again.
+    import shutil
+    import subprocess
+
+    shutil.copy(REPO / "Makefile", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    log = tmp_path / "venv.log"
+    python = tmp_path / "python3.11"
+    python.write_text(_FAKE_PYTHON.format(version="3.11.7", log=log))
+    python.chmod(0o755)
+    subprocess.run([python, "-m", "venv", ".venv"], cwd=tmp_path, check=True)
+    (tmp_path / ".venv" / "bin" / "pip").unlink()  # what a failed ensurepip leaves
+    log.unlink()
+    subprocess.run(
+        ["make", "-s", "install", f"PYTHON={python}"],
+        cwd=tmp_path,
+        env=_outside_make(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert log.read_text().splitlines() == ["-m venv --clear .venv"]
+    assert (tmp_path / ".venv" / "bin" / "pip").exists()
+
+
 def test_no_documented_command_names_a_path_of_one_machine():
     # benchmarks.md ran `python -m bench.stream --data-dir /work/shared/data`: the development VM's
     # folder, which a reader's checkout does not have; the corpora are `../shared` beside the checkout.
