@@ -28,6 +28,7 @@ import numpy as np
 
 from training import parse_sections
 from training.boosted_trees import TREE_WEIGHT, TREES, export_trees, fit_trees
+from training.cli import require_folder
 from training.parse_sections import SectionRow, train_gate
 from training.scaled_logistic import FOLDS, fingerprint, fit, page_fold, rounded
 
@@ -258,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--gate-out", type=Path, default=GATE_PATH)
     args = ap.parse_args(argv)
+    hint = "set DATA_DIR=... (make train-parse) or pass --data-dir"
+    require_folder("python -m training.parse_lines", args.data_dir / "dragnet-pages", hint)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rows = training_rows(args.data_dir)
     ids, pages, sections = rows.ids, rows.pages, rows.sections
