@@ -21,8 +21,10 @@ FEEDBACK ?=
 .PHONY: help install browser postgres run test test-all lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
 # The descriptions name directories as make variables: shown with the values this run would use.
+# Colours only on a terminal: piped or redirected (`make help | less`), they were "ESC[36m" in the text.
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' \
+	@if [ -t 1 ]; then on=$$'\033[36m' off=$$'\033[0m'; fi; \
+	grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "}; {printf "  %s%-14s%s %s\n", on, $$1, off, $$2}' \
 		| sed -e 's|$$(MODELS_DIR)|$(MODELS_DIR)|g' -e 's|$$(SHIPPED_DIR)|$(SHIPPED_DIR)|g' \
 			-e 's|$$(MODEL_DIR)|$(MODEL_DIR)|g' -e 's|$$(ARTICLES_DIR)|$(ARTICLES_DIR)|g'
 

@@ -135,6 +135,28 @@ def test_make_help_shows_the_directories_not_make_variables():
     assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
 
 
+def test_make_help_colours_the_targets_only_on_a_terminal():
+    # `make help | less` or `make help > targets.txt` showed "ESC[36mhelp ESC[0m": the colour codes were
+    # written whatever the output was. They are written only when it is a terminal.
+    import os
+    import pty
+    import select
+    import subprocess
+
+    piped = subprocess.run(["make", "-s", "help"], cwd=REPO, env=_outside_make(), capture_output=True)
+    assert b"\x1b[" not in piped.stdout and b"train-shipped" in piped.stdout, piped.stdout
+    leader, follower = pty.openpty()
+    try:
+        subprocess.run(["make", "-s", "help"], cwd=REPO, env=_outside_make(), stdout=follower, check=True)
+        shown = b""
+        while select.select([leader], [], [], 0)[0]:  # all the finished command wrote, not one read's worth
+            shown += os.read(leader, 1 << 16)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert b"\x1b[36mtrain-shipped" in shown, shown
+
+
 def _requirement_names(requirements: list[str]) -> set[str]:
     """Distribution names, normalised as pip compares them (PEP 503), without extras or versions."""
     names = (re.match(r"[A-Za-z0-9._-]+", r).group(0) for r in requirements)
