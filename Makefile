@@ -21,15 +21,18 @@ FEEDBACK ?=
 .PHONY: help install browser postgres run test test-all lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
 # The descriptions name directories as make variables: shown with the values this run would use.
+# Colours only on a terminal: piped or redirected (`make help | less`), they were "ESC[36m" in the text.
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' \
+	@if [ -t 1 ]; then on=$$'\033[36m' off=$$'\033[0m'; fi; \
+	grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "}; {printf "  %s%-14s%s %s\n", on, $$1, off, $$2}' \
 		| sed -e 's|$$(MODELS_DIR)|$(MODELS_DIR)|g' -e 's|$$(SHIPPED_DIR)|$(SHIPPED_DIR)|g' \
 			-e 's|$$(MODEL_DIR)|$(MODEL_DIR)|g' -e 's|$$(ARTICLES_DIR)|$(ARTICLES_DIR)|g'
 
 # A .venv of another Python (made by a run under the wrong PYTHON) is made again: `venv` over it would
-# keep its interpreter, and every install would fail on requires-python until `make clean`.
+# keep its interpreter, and every install would fail on requires-python until `make clean`. So is one
+# without pip: Debian's python3 without python3-venv stops at ensurepip and leaves .venv/bin/python.
 $(STAMP): pyproject.toml
-	@if [ "$$($(BIN)/python -VV 2>&1)" != "$$($(PYTHON) -VV 2>&1)" ]; then \
+	@if [ ! -x $(BIN)/pip ] || [ "$$($(BIN)/python -VV 2>&1)" != "$$($(PYTHON) -VV 2>&1)" ]; then \
 		echo "$(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); fi
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -83,7 +86,7 @@ train: $(STAMP) ## Train a NEW model version into $(MODELS_DIR)/<version>/ (the 
 train-shipped: $(STAMP) ## Maintainers: retrain the shipped model in $(MODEL_DIR) itself (a reviewed change)
 	$(BIN)/moderate train --data-dir $(DATA_DIR) --out $(MODEL_DIR) $(if $(FEEDBACK),--feedback '$(FEEDBACK)')
 
-train-parse: $(STAMP) ## Retrain the parser's line model on the Dragnet train split (service/parse/line_model.json)
+train-parse: $(STAMP) ## Retrain the parser's line model and section gate on the Dragnet train split (service/parse/*.json)
 	$(BIN)/python -m training.parse_lines --data-dir $(DATA_DIR)
 
 eval: $(STAMP) ## Evaluate the model on held-out data; fails below the pinned floors

@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from bench import require_folder
+
 STAGES = ("parse", "score", "stream", "batch", "languages", "rest", "evasion")
+# The stages that read the article pages; the others read the labelled corpora.
+ARTICLE_STAGES = frozenset({"parse", "batch"})
 
 
 def main() -> int:
@@ -18,8 +22,15 @@ def main() -> int:
     parser.add_argument("--articles-dir", type=Path, default=Path("../shared/articles"))
     parser.add_argument("--only", choices=STAGES, action="append", help="run only these stages")
     args = parser.parse_args()
+    stages = args.only or STAGES
+    for stage in stages:  # every folder checked before the first stage runs
+        if stage in ARTICLE_STAGES:
+            hint = "set ARTICLES_DIR=... (make bench) or pass --articles-dir"
+            require_folder(parser.prog, args.articles_dir, hint)
+        else:
+            require_folder(parser.prog, args.data_dir, "set DATA_DIR=... (make bench) or pass --data-dir")
     failures = 0
-    for stage in args.only or STAGES:
+    for stage in stages:
         print(f"\n=== bench.{stage} ===", flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{stage}")

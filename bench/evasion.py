@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from bench import require_folder
+
 ATTRIBUTES = ("toxicity", "insult", "profanity", "identity_attack")
 TOP_WORDS = 25  # per attribute: enough to cover most abusive comments, few enough to be the abuse itself
 MIN_POSITIVE_DOCS = 15  # a word in fewer training positives is a name or a topic, not a label cue
@@ -182,6 +184,7 @@ def main(
     )
     parser.add_argument("--train", action="store_true", help="fit the family on the training rows only")
     args = parser.parse_args(list(argv))
+    require_folder(parser.prog, args.data_dir, "pass --data-dir")
     settings = Settings()
     review = {a: getattr(settings, a).review for a in ATTRIBUTES}
     test, words = held_out_rows(args.data_dir)

@@ -59,7 +59,11 @@ def compare(a: Path, b: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.parse_outputs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--code", type=Path, help="parse with the project checkout in this directory")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--compare", type=Path, nargs=2)
@@ -70,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         return compare(*args.compare)
     if args.out is None:
         ap.error("--out or --compare is required")
+    from bench import require_folder
+
+    require_folder(ap.prog, args.data_dir / "dragnet-pages", "pass --data-dir")
+    require_folder(ap.prog, args.articles_dir, "pass --articles-dir")
     if args.code is not None:
         sys.path.insert(0, str(args.code.resolve()))
     return dump(args.out, args.data_dir, args.articles_dir)

@@ -41,6 +41,8 @@ from typing import Any
 import psutil
 import requests
 
+from bench import require_folder
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DATA_DIR = Path(os.environ.get("DATA_DIR", SHARED / "data"))
@@ -313,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__, formatter_class=raw)
     parser.parse_args(argv)
+    require_folder(parser.prog, DATA_DIR, "set DATA_DIR=...")  # before two servers start, not after
+    require_folder(parser.prog, ARTICLES_DIR, "set ARTICLES_DIR=...")
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     env = os.environ | {

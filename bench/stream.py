@@ -269,6 +269,9 @@ def _cli() -> int:
     if args.apc_jsonl:
         _apc_jsonl(*args.apc_jsonl)
         return 0
+    from bench import require_folder
+
+    require_folder(parser.prog, args.data_dir, "pass --data-dir")
     return main(args.data_dir, Path())
 
 

@@ -33,7 +33,7 @@ FORMAT = "comment-moderation-artifact"
 FORMAT_VERSION = 1
 FIX = (
     "rebuild it (`make train-shipped` for the shipped model, `make train` for a new version) or point "
-    "MODERATION_MODEL_DIR at a valid artifact"
+    "MODERATION_MODEL_DIR or --model-dir at a valid artifact"
 )
 # The shipped manifest (eight attributes) is ~60 KB: one past this is no artifact's, and GET /v1/models,
 # open to anyone, reads every version's manifest on each call (a 100 MB one cost ~200 MB a call).

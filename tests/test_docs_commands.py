@@ -135,6 +135,28 @@ def test_make_help_shows_the_directories_not_make_variables():
     assert "into var/models/<version>/ (the shipped model/default is kept)" in out.stdout, out.stdout
 
 
+def test_make_help_colours_the_targets_only_on_a_terminal():
+    # `make help | less` or `make help > targets.txt` showed "ESC[36mhelp ESC[0m": the colour codes were
+    # written whatever the output was. They are written only when it is a terminal.
+    import os
+    import pty
+    import select
+    import subprocess
+
+    piped = subprocess.run(["make", "-s", "help"], cwd=REPO, env=_outside_make(), capture_output=True)
+    assert b"\x1b[" not in piped.stdout and b"train-shipped" in piped.stdout, piped.stdout
+    leader, follower = pty.openpty()
+    try:
+        subprocess.run(["make", "-s", "help"], cwd=REPO, env=_outside_make(), stdout=follower, check=True)
+        shown = b""
+        while select.select([leader], [], [], 0)[0]:  # all the finished command wrote, not one read's worth
+            shown += os.read(leader, 1 << 16)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert b"\x1b[36mtrain-shipped" in shown, shown
+
+
 def _requirement_names(requirements: list[str]) -> set[str]:
     """Distribution names, normalised as pip compares them (PEP 503), without extras or versions."""
     names = (re.match(r"[A-Za-z0-9._-]+", r).group(0) for r in requirements)
@@ -200,6 +222,35 @@ def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_versio
     made = log.read_text().splitlines() if log.exists() else []
     assert made == (["-m venv --clear .venv"] if made_again else []), made
     assert (tmp_path / ".venv" / ".installed").exists()
+
+
+def test_make_install_makes_a_venv_without_pip_again(tmp_path):
+    # On Debian without the python3-venv package, `python3 -m venv .venv` stops at ensurepip ("install
+    # the python3-venv package") but leaves .venv/bin/python behind. After the install, `make run` saw
+    # a .venv of the right Python, kept it, and failed on ".venv/bin/pip: No such file or directory"
+    # until `make clean`. A .venv without pip is now made again.
+    import shutil
+    import subprocess
+
+    shutil.copy(REPO / "Makefile", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    log = tmp_path / "venv.log"
+    python = tmp_path / "python3.11"
+    python.write_text(_FAKE_PYTHON.format(version="3.11.7", log=log))
+    python.chmod(0o755)
+    subprocess.run([python, "-m", "venv", ".venv"], cwd=tmp_path, check=True)
+    (tmp_path / ".venv" / "bin" / "pip").unlink()  # what a failed ensurepip leaves
+    log.unlink()
+    subprocess.run(
+        ["make", "-s", "install", f"PYTHON={python}"],
+        cwd=tmp_path,
+        env=_outside_make(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert log.read_text().splitlines() == ["-m venv --clear .venv"]
+    assert (tmp_path / ".venv" / "bin" / "pip").exists()
 
 
 def test_no_documented_command_names_a_path_of_one_machine():
@@ -268,3 +319,81 @@ def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one
         assert {"-n", "--dist"} <= set(argv), argv
         assert argv[argv.index("-n") + 1] == "auto", argv
         assert argv[argv.index("--dist") + 1] in {"loadscope", "loadfile", "loadgroup"}, argv
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["-m", "bench", "--data-dir", "{missing}", "--articles-dir", "{missing}"], {}),
+        (["-m", "bench", "--only", "score", "--data-dir", "{missing}", "--articles-dir", "{present}"], {}),
+        (["-m", "bench", "--only", "parse", "--data-dir", "{present}", "--articles-dir", "{missing}"], {}),
+        (["-m", "bench.stream", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.evasion", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.api", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.soak"], {"DATA_DIR": "{missing}", "ARTICLES_DIR": "{present}"}),
+        (["-m", "bench.soak"], {"DATA_DIR": "{present}", "ARTICLES_DIR": "{missing}"}),
+        (["-m", "bench.parse_outputs", "--out", "{present}/out.jsonl", "--data-dir", "{missing}"], {}),
+    ],
+)
+def test_a_benchmark_without_the_shared_corpora_says_so_in_one_line(tmp_path, argv, env):
+    # `make bench` on a checkout without ../shared printed "no pages found" for the parser, then the
+    # loader's traceback from its second stage; `make soak` started two servers before failing the same
+    # way, and bench.parse_outputs wrote a dump without the Dragnet and shared pages, exit 0. A missing
+    # folder now stops each at start: one line naming it and what to set, exit status 1.
+    import subprocess
+    import sys
+
+    missing, present = tmp_path / "no-such-folder", tmp_path
+
+    def filled(text: str) -> str:
+        return text.format(missing=missing, present=present)
+
+    proc = subprocess.run(
+        [sys.executable, *map(filled, argv)],
+        cwd=REPO,
+        env=_outside_make() | {k: filled(v) for k, v in env.items()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert (proc.returncode, len(lines)) == (1, 1), (proc.returncode, proc.stdout, proc.stderr)
+    assert str(missing) in lines[0] and "not found" in lines[0], lines
+    assert re.search(r"DATA_DIR=|ARTICLES_DIR=|--data-dir|--articles-dir", lines[0]), lines  # what to set
+    assert not (present / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "training.parse_lines",
+        "training.parse_losses",
+        "training.route_cv",
+        "training.language_refusals",
+        "training.unsubstantial_cv",
+    ],
+)
+def test_a_training_tool_without_the_corpora_says_so_in_one_line(tmp_path, module):
+    # `make train-parse` without ../shared/data rewrote service/parse/section_gate.json from no pages,
+    # then ended in numpy's "need at least one array to concatenate"; training.parse_losses printed F1
+    # 0.000 over no pages and exited 0; the CV tools docs/languages.md and attributes.md run ended in a
+    # loader's traceback. Each now stops at start: one line naming the missing folder and what to set,
+    # exit status 1, and nothing written.
+    import subprocess
+    import sys
+
+    missing = tmp_path / "no-such-folder"
+    written = [tmp_path / "line_model.json", tmp_path / "section_gate.json"]  # never the shipped files
+    outputs = ["--out", str(written[0]), "--gate-out", str(written[1])] if module.endswith("lines") else []
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "--data-dir", str(missing), *outputs],
+        cwd=REPO,
+        env=_outside_make(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert (proc.returncode, len(lines), proc.stdout) == (1, 1, ""), (proc.returncode, proc.stderr)
+    assert str(missing) in lines[0] and "not found" in lines[0] and "--data-dir" in lines[0], lines
+    assert not any(path.exists() for path in written)

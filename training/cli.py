@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from model.versions import VersionRegistry
 
 
+def require_folder(prog: str, path: Path, hint: str) -> None:
+    """Stop a command-line tool before it starts when a folder of the shared corpora it reads is missing:
+    one line naming the folder and how to give another (`hint`), exit status 1. Without it a checkout
+    with no ../shared got a traceback mid-run (`make train-parse`: numpy's "need at least one array to
+    concatenate"), or a run over nothing that looked like a result."""
+    if not path.is_dir():
+        raise SystemExit(f"{prog}: {path} not found (the shared corpora); {hint}")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding the corpora")
     where = parser.add_mutually_exclusive_group(required=True)

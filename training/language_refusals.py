@@ -24,6 +24,7 @@ from model.language import Detection, LanguageDetector, has_letters
 from model.score import assumed_language
 from training import corpora as C
 from training import language_corpora as LC
+from training.cli import require_folder
 from training.languages import held_out
 
 BANDS = (0.0, 0.3, 0.5, 0.7, 0.9, 1.01)  # the detector's top probability, lower bounds
@@ -81,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--parts", choices=("train", "all"), default="train")
     args = parser.parse_args(argv)
+    require_folder("python -m training.language_refusals", args.data_dir, "pass --data-dir")
     detector = LanguageDetector()
     print("corpus | n | own language | refused before (no rule) | refused by band " + str(BANDS[:-1]))
     rows = []

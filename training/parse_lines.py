@@ -28,6 +28,7 @@ import numpy as np
 
 from training import parse_sections
 from training.boosted_trees import TREE_WEIGHT, TREES, export_trees, fit_trees
+from training.cli import require_folder
 from training.parse_sections import SectionRow, train_gate
 from training.scaled_logistic import FOLDS, fingerprint, fit, page_fold, rounded
 
@@ -258,28 +259,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--gate-out", type=Path, default=GATE_PATH)
     args = ap.parse_args(argv)
+    hint = "set DATA_DIR=... (make train-parse) or pass --data-dir"
+    require_folder("python -m training.parse_lines", args.data_dir / "dragnet-pages", hint)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rows = training_rows(args.data_dir)
     ids, pages, sections = rows.ids, rows.pages, rows.sections
     gate = train_gate(sections, rows.n_with, rows.n_without)
-    args.gate_out.write_text(
-        json.dumps(
-            {
-                "what": "section gate: P(a comment section found by the rules is reader comments), "
-                "scaled logistic regression",
-                "version": 1,
-                "features": list(GATE_FEATURES),
-                "model": gate,
-                "trained_on": f"Dragnet train split: {len(ids)} pages x {len(RENDERINGS)} renderings, "
-                f"{len(sections)} comment sections found",
-                "trained_from": rows.gate_trained_from(),
-            },
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    log.info("wrote %s (%s)", args.gate_out, "adopted" if gate else "not adopted: keeps every section")
+    gate_doc = {
+        "what": "section gate: P(a comment section found by the rules is reader comments), "
+        "scaled logistic regression",
+        "version": 1,
+        "features": list(GATE_FEATURES),
+        "model": gate,
+        "trained_on": f"Dragnet train split: {len(ids)} pages x {len(RENDERINGS)} renderings, "
+        f"{len(sections)} comment sections found",
+        "trained_from": rows.gate_trained_from(),
+    }
     kinds: dict[str, dict[str, Any]] = {}
     for kind in ("html", "text"):
         sel = [p for p in pages if p.kind == kind]
@@ -307,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         "trained_on": f"Dragnet train split: {len(ids)} pages x 3 renderings, {n_lines} lines",
         "trained_from": rows.trained_from(),
     }
+    # Both files once both are fitted: a run stopped between the fits (minutes apart) would leave files
+    # of two different parses side by side.
+    args.gate_out.write_text(json.dumps(gate_doc, indent=1) + "\n", encoding="utf-8")
+    log.info("wrote %s (%s)", args.gate_out, "adopted" if gate else "not adopted: keeps every section")
     args.out.write_text(_dumps(out) + "\n", encoding="utf-8")
     log.info("wrote %s (adopted for: %s)", args.out, sorted(models) or "none")
     return 0

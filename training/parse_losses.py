@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from service.parse_quality import RENDERINGS, comment_text, dragnet_pages, prf, read_gold, tokens
+from training.cli import require_folder
 
 
 def page_rows(folder: Path, ids: list[str]) -> list[dict[str, Any]]:
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--json", type=Path, default=None, help="also write every row here")
     args = ap.parse_args(argv)
+    require_folder("python -m training.parse_losses", args.data_dir / "dragnet-pages", "pass --data-dir")
     folder = args.data_dir / "dragnet-pages"
     rows = page_rows(folder, dragnet_pages(folder, "train"))
     if args.json:

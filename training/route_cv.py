@@ -42,6 +42,7 @@ import numpy as np
 from model.language import Detection, LanguageDetector, default_detector
 from training import corpora as C
 from training import language_corpora as LC
+from training.cli import require_folder
 from training.corpora import Corpus
 from training.language_profiles import LanguageProfiles, words
 from training.languages import (
@@ -285,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list the English comments moved")
     args = parser.parse_args(argv)
+    require_folder("python -m training.route_cv", args.data_dir, "pass --data-dir")
     d = args.data_dir
     detector: LanguageDetector = default_detector()
 

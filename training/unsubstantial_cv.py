@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from model.features import TOKEN_RE, TokenFeaturizer
 from training import corpora as C
+from training.cli import require_folder
 from training.evaluate import in_test_split
 from training.heads import FEATURIZER, SEED, _fit_lr, _nb_scale
 
@@ -214,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         help="an artifact directory with off_topic: also try its thread context in the calibration",
     )
     args = parser.parse_args(argv)
+    require_folder("python -m training.unsubstantial_cv", args.data_dir, "pass --data-dir")
     d = _Data(args.data_dir)
     print(f"C3 training articles: {d.clear.sum()} clear rows, {d.y[d.clear].sum()} positives")
     runs = candidates(d)

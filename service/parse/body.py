@@ -1,4 +1,4 @@
-"""Stage 5: the article body (densest run of prose), its title, teaser tails."""
+"""Stage 4: the article body (densest run of prose), its title, teaser tails."""
 
 from __future__ import annotations
 

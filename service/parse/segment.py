@@ -1,4 +1,4 @@
-"""Stage 4: assemble the Article and account for every input line (roles)."""
+"""Stage 5: assemble the Article and account for every input line (roles)."""
 
 from __future__ import annotations
 

@@ -94,6 +94,13 @@ def test_missing_manifest_is_refused(small_artifact: Path) -> None:
         Scorer.load(small_artifact)
 
 
+def test_a_missing_artifact_names_every_way_a_directory_was_given(tmp_path: Path) -> None:
+    # `moderate score --model-dir DIR` (or report) with no artifact there was told to "point
+    # MODERATION_MODEL_DIR at a valid artifact", a variable the reader had not used; --model-dir is named.
+    with pytest.raises(ModelError, match=r"MODERATION_MODEL_DIR or --model-dir"):
+        Scorer.load(tmp_path)
+
+
 def test_garbage_manifest_is_refused(small_artifact: Path) -> None:
     (small_artifact / artifact.MANIFEST).write_bytes(b"\x00\xff not json")
     with pytest.raises(ModelError, match="make train"):

@@ -48,3 +48,29 @@ def test_the_rows_fingerprint_sees_a_changed_feature_but_not_the_last_bits():
     assert sha(SectionRow("p1", "html", [0.25, 3.0, 0.0], False, 0.5)) != base
     assert parse_sections.rows_sha256([row], 3, 3) != base
     assert rounded(np.array([[-1e-9, 1.0]])) == [[0.0, 1.0]]
+
+
+def test_the_two_parser_files_are_written_together_once_both_are_fitted(tmp_path, monkeypatch):
+    # `make train-parse` wrote section_gate.json as soon as the gate was fitted, minutes before the line
+    # model: a run stopped in between (Ctrl-C, a failure in the line model's fit) left a new gate beside
+    # the old line model, files of two different parses. Both are now written after both fits.
+    import pytest
+
+    rows = parse_lines.TrainingRows(ids=["page"], pages=[], sections=[], n_with=0, n_without=0)
+    monkeypatch.setattr(parse_lines, "training_rows", lambda data_dir: rows)
+    monkeypatch.setattr(parse_lines, "train_gate", lambda *args: None)
+    (tmp_path / "dragnet-pages").mkdir()
+    line, gate = tmp_path / "line_model.json", tmp_path / "section_gate.json"
+    argv = ["--data-dir", str(tmp_path), "--out", str(line), "--gate-out", str(gate)]
+
+    def stopped(pages):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parse_lines, "cross_validate", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        parse_lines.main(argv)
+    assert (line.exists(), gate.exists()) == (False, False)
+
+    monkeypatch.setattr(parse_lines, "cross_validate", lambda pages: {"cv_f1": 0.5, "baseline_f1": 0.6})
+    assert parse_lines.main(argv) == 0
+    assert json.loads(line.read_text())["models"] == {} and json.loads(gate.read_text())["model"] is None
