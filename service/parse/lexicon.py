@@ -12,6 +12,26 @@ from service.parse.rxswitch import FirstCharRx, split_top
 log = logging.getLogger(__name__)
 
 
+# The comment words of a comments feed link (below, and _FEED_LIST_ITEM's neighbours).
+_FEED_COMMENT_WORDS = (
+    r"(?:comments?|commentaires|kommentare?|comentarios|comentários|commenti|reacties|kommentarer)"
+)
+# The other items of a feed list beside its bare "Comments" link (lines.py): Blogger's "Subscribe To"
+# widget ("Posts" / "Comments", each over "Atom" in w3m; "Articles", "Entradas", "Postagens" ... in its
+# languages), WordPress.com's "Feeds" / "Full" / "Comments", "Entries RSS" / "Comments", a "Recent
+# content" widget's "Posts" / "Comments" / "Tweets" tabs.
+FEED_LIST_ITEM = re.compile(
+    r"(?:all )?(?:posts?|entries|articles|full|summary|atom|rss(?: 2\.0)?|feeds?|entradas|postagens|artikel"
+    r"|beiträge|einträge|berichten|artículos|articoli|tweets)(?:\s*\((?:atom|rss)\)|\s+(?:rss|atom|feed))?",
+    re.I,
+)
+# A sidebar's tabbed widget around its "Comments" tab: "Popular" / "Recent" / "Comments" / "Tags"
+# (lines.py wants two of these beside it: one "Popular" under a thread's heading is its sort choice).
+WIDGET_TAB = re.compile(
+    r"(?:(?:most )?(?:popular|recent)|most (?:commented|read|viewed|shared)|archives?|tags|categories)(?: posts| articles)?"
+    r"|populaires|récents|archiv|beliebt|populares|recientes|archivo|popolari|recenti|archivio|populair|recent",
+    re.I,
+)
 # A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
 # a dump put on the next line).
 SORT_LABELS = r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"
@@ -56,7 +76,17 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "newsletter and subscription",
         r"newsletters?\b.{0,60}|sign up\b.{0,60}|subscribe\b.{0,60}|abonnez-vous.{0,60}|je m'abonne.*|s'abonner.*"
-        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*",
+        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*"
+        # A comments feed link: "Comments (Atom)", Blogger's "Post Comments (Atom)" in its languages
+        # ("Publier les commentaires (Atom)", "Kommentare zum Post (Atom)"), "Comments RSS", "Comments
+        # Feed", "RSS Comments", "Flux des commentaires", "Kommentare-Feed", "Feed de comentarios".
+        rf"|(?:[\w' ]{{0,30}} )?{_FEED_COMMENT_WORDS}(?: [\w ]{{0,20}})?\s*\((?:atom|rss(?: 2\.0)?)\)"
+        rf"|{_FEED_COMMENT_WORDS}[\s-]*(?:(?:rss|atom)(?: 2\.0)?(?:[\s-]*feed)?|feed)"
+        r"(?: (?:for|of|on) this (?:post|entry|article|page))?"
+        rf"|(?:rss|atom)(?: 2\.0)?(?:[\s-]*feed)?(?: (?:for|of|on))?(?: the)? {_FEED_COMMENT_WORDS}"
+        r"(?: (?:for|of|on|to) this (?:post|entry|article|page))?"
+        r"|(?:flux|fil)(?: rss)? des commentaires|rss des commentaires|rss-feed (?:der|für) kommentare"
+        r"|(?:feed|rss) (?:de|dos|de los|dei|van de) (?:comentarios|comentários|commenti|reacties)",
     ),
     (
         "comment form",

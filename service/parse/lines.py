@@ -38,8 +38,10 @@ from service.parse.lexicon import (
     _TOKEN,
     _TWO_PART_COUNT,
     _WORD_NUMS,
+    FEED_LIST_ITEM,
     LYNX_BUTTON,
     ROLE_BADGE,
+    WIDGET_TAB,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -496,6 +498,48 @@ def _form_past_a_notice(lines: list[_Line], i: int) -> bool:
     if k >= len(lines) or any(lines[m].blank_before for m in range(i + 1, k + 1)):
         return False
     return _form_line(lines[k])
+
+
+# A sidebar's tab row: this many tab names beside a "Comments" tab.
+_MIN_WIDGET_TABS = 2
+
+
+def _beside(lines: list[_Line], i: int, step: int) -> int:
+    """The next line from `i` in direction `step` past decoration ("●" in w3m), or -1 / len(lines)."""
+    j = i + step
+    while 0 <= j < len(lines) and lines[j].chrome and not _HAS_ALNUM.search(lines[j].core):
+        j += step
+    return j
+
+
+def _same_block(lines: list[_Line], a: int, b: int) -> bool:
+    return not any(lines[k].blank_before for k in range(min(a, b) + 1, max(a, b) + 1))
+
+
+def _tabs_beside(lines: list[_Line], i: int) -> int:
+    """How many widget tab names ("Popular", "Recent", "Tags") run on from line `i`, in its block."""
+    n = 0
+    for step in (-1, 1):
+        j = _beside(lines, i, step)
+        while 0 <= j < len(lines) and _same_block(lines, i, j) and WIDGET_TAB.fullmatch(lines[j].core):
+            n += 1
+            j = _beside(lines, j, step)
+    return n
+
+
+def _unmark_feed_links(lines: list[_Line]) -> None:
+    """A bare heading ("Comments") beside a feed list's other item in its block ("Posts" / "Comments" /
+    "Atom": Blogger's "Subscribe To" widget; "Full" / "Comments": WordPress.com's feeds) is a feed link,
+    and one among a sidebar's tabs ("Comments" / "Popular" / "Recent") a tab: no heading promising
+    comments."""
+    for i, ln in enumerate(lines):
+        if not ln.opener or ln.count is not None or ln.furniture is not None:
+            continue
+        near = [j for j in (_beside(lines, i, -1), _beside(lines, i, 1)) if 0 <= j < len(lines)]
+        if any(_same_block(lines, i, j) and FEED_LIST_ITEM.fullmatch(lines[j].core) for j in near):
+            ln.opener, ln.furniture = False, "newsletter and subscription"
+        elif _tabs_beside(lines, i) >= _MIN_WIDGET_TABS:
+            ln.opener, ln.furniture = False, "site chrome"
 
 
 def _date_after_separator_line(lines: list[_Line]) -> None:
