@@ -32,6 +32,16 @@ WIDGET_TAB = re.compile(
     r"|populaires|récents|archiv|beliebt|populares|recientes|archivo|popolari|recenti|archivio|populair|recent",
     re.I,
 )
+# A comment form's label of a field other than the comment's text (lines.py: the line above the text
+# box's "Comments" label): "Name (required)", "Email Address(required)", "Website", "URL:", "E-mail *"
+# in the languages the comment form table covers.
+FORM_FIELD_LABEL = re.compile(
+    r"(?:your )?(?:name|e-?mail(?: address)?|website|url|homepage|nom|courriel|adresse e-?mail|site web"
+    r"|e-mail-adresse|webseite|nombre|correo(?: electrónico)?|sitio web|nome|sito web|naam|e-?mailadres)"
+    r"\s*(?:\*|\((?:required|optional|obligatoire|erforderlich|obligatorio|obbligatorio|obrigatório|verplicht)\))?"
+    r"\s*:?\s*\*?",
+    re.I,
+)
 # A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
 # a dump put on the next line).
 SORT_LABELS = r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"

@@ -39,6 +39,7 @@ from service.parse.lexicon import (
     _TWO_PART_COUNT,
     _WORD_NUMS,
     FEED_LIST_ITEM,
+    FORM_FIELD_LABEL,
     LYNX_BUTTON,
     ROLE_BADGE,
     WIDGET_TAB,
@@ -477,9 +478,20 @@ def _unmark_form_labels(lines: list[_Line]) -> None:
     form's field label when the line beside it (past filler lines) is the form too ("Website" /
     "Comment" / "You may use these HTML tags ...", or its text box), or the line after the one under
     it is, in its block (that one the field's notice); and a button when it stands in a row of buttons
-    ("Like • Comment"): no heading promising comments."""
+    ("Like • Comment"): no heading promising comments. So is a bare "Comments" right under another
+    field's label ("Name (required)" / "Website" / "Comments": the label of a <textarea>, which leaves
+    no line of its own)."""
     for i, ln in enumerate(lines):
-        if not ln.opener or ln.count is not None or ln.furniture != "comment form":
+        if not ln.opener or ln.count is not None:
+            continue
+        if ln.furniture is None:
+            above = _past_fillers(lines, i - 1, -1)
+            # (A bare "Email" is as often a share row's button: "Print" / "Email" / "Comments".)
+            label = above >= 0 and lines[above].furniture != "share buttons"
+            if label and FORM_FIELD_LABEL.fullmatch(lines[above].core):
+                ln.opener, ln.furniture = False, "comment form"
+            continue
+        if ln.furniture != "comment form":
             continue
         for step in (-1, 1):
             j = _past_fillers(lines, i + step, step)

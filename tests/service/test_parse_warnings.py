@@ -352,3 +352,19 @@ def test_a_comments_heading_over_a_thread_beside_a_feed_list_further_down_opens_
     feeds = "<ul><li>Posts</li></ul><h3>Subscribe</h3><ul><li>Posts</li><li>Comments</li></ul>"
     art = parse_page(_blog("Comments").replace("<p>Write to us", feeds + "<p>Write to us"), fmt="html")
     assert [c.author for c in art.comments] == [name for name, _, _ in _COMMENTS]
+
+
+def test_a_comments_label_under_the_forms_other_field_labels_is_the_form() -> None:
+    # WordPress's form with its text box labelled "Comments", under "Website" (the box itself, a
+    # <textarea>, leaves no line); the previous post's link under it.
+    for above in ("Website", "Email Address(required)", "URL:", "E-mail *"):
+        form = f"Leave a Reply\n\nName (required)\n\n{above}\n\nComments\n\n« Going Beyond Quality\n"
+        art = parse_page(_thread(form, "Posted by John Hunter"), fmt="text")
+        assert _heading_warnings(art) == [], above
+        assert [d.reason for d in art.dropped if d.text == "Comments"] == ["comment form"], above
+
+
+def test_a_comments_link_after_a_share_rows_email_button_is_no_form_label() -> None:
+    page = _thread("Print\nEmail\nComments\n\n21 comments, displaying first 20\n", "Design by MetaLab")
+    art = parse_page(page, fmt="text")
+    assert [d.reason for d in art.dropped if d.text == "Comments"] != ["comment form"]
