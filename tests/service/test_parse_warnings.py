@@ -368,3 +368,23 @@ def test_a_comments_link_after_a_share_rows_email_button_is_no_form_label() -> N
     page = _thread("Print\nEmail\nComments\n\n21 comments, displaying first 20\n", "Design by MetaLab")
     art = parse_page(page, fmt="text")
     assert [d.reason for d in art.dropped if d.text == "Comments"] != ["comment form"]
+
+
+def test_a_comments_heading_over_a_recent_comments_widget_gives_no_warning() -> None:
+    # WordPress's recent-comments widget titled "Comments": "NAME on POST TITLE" items, no stamp, no text.
+    items = [
+        "David on Process Thinking: Process Email Addresses",
+        "Going Beyond Quality Makes No Sense » Curious Cat Blog on ASQ Influential Voices Bloggers",
+        "Psychology – Managing Human Systems « The W. Edwards Deming Institute Blog on The Toyota Way",
+    ]
+    for bullet in ("", "  • "):
+        widget = "\n".join(bullet + item for item in items)
+        art = parse_page(_thread(widget + "\n\nCurious Cat Blog © curiouscat.com 2005-2012\n"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art) == [], bullet
+
+
+def test_a_comments_heading_over_two_name_on_title_lines_still_warns() -> None:
+    # Two such lines could be a thread's first words; the widget lists more.
+    under = "David on Process Thinking\nAnna on The Toyota Way\n\nLoading comments...\n"
+    assert _heading_warnings(parse_page(_thread(under), fmt="text"))
