@@ -235,7 +235,7 @@ _ALLOWED_TAGS = re.compile(
 # What an empty thread shows right under its comment heading (misses.py), in the languages the comment
 # form table covers. (They overlap that table, which says only that a line is no article text.) Its own
 # notice: "No comments yet", "There are no comments for this journal entry.", "Be the first to
-# comment!", "0 comments have been made.", "The comments to this entry are closed." ...
+# comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
 EMPTY_THREAD_NOTICE = re.compile(
     r"(?:there (?:are|is) )?no (?:user |reader )?(?:comments|responses|replies|comment yet)\b.*"
     r"|(?:0|zero) (?:comments?|responses|replies)\b.*|be the first(?: one)? to\b.*"
@@ -244,7 +244,9 @@ EMPTY_THREAD_NOTICE = re.compile(
     r"|(?:noch )?keine kommentare.*|sei (?:der|die) erste\b.*|(?:die )?kommentare sind geschlossen.*"
     r"|(?:todavía |aún )?no hay comentarios.*|sé el primero en\b.*|(?:ancora )?nessun commento.*"
     r"|sii il primo a\b.*|(?:ainda )?(?:não há|sem) comentários.*|seja o primeiro a\b.*"
-    r"|(?:nog )?geen reacties.*|wees de eerste\b.*|لا توجد تعليقات.*|كن [أا]ول من يعلق.*",
+    r"|(?:nog )?geen reacties.*|wees de eerste\b.*|لا توجد تعليقات.*|كن [أا]ول من يعلق.*"
+    # The count spelt out as a word alone on its line under the heading: "Comments" / "none".
+    r"|none\.?|aucun\.?|keine\.?|ninguno\.?|nessuno\.?|nenhum\.?|geen\.?|لا يوجد",
     re.I,
 )
 # ... or the comment form itself: its heading ("Leave a Reply", "Post a comment"), a field's label

@@ -261,6 +261,7 @@ def test_a_heading_over_its_no_comments_notice_gives_no_warning() -> None:
         "Comments are closed.",
         "Noch keine Kommentare vorhanden.",
         "Soyez le premier à réagir",
+        "none\n\nComment:\n\nSubmit Comment",  # Gamasutra: the count as a word, then the form
     ):
         art = parse_page(_thread(notice + "\n\nDesign by MetaLab\n"), fmt="text")
         assert art.comments == ()
