@@ -12,6 +12,36 @@ from service.parse.rxswitch import FirstCharRx, split_top
 log = logging.getLogger(__name__)
 
 
+# The comment words of a comments feed link (below, and _FEED_LIST_ITEM's neighbours).
+_FEED_COMMENT_WORDS = (
+    r"(?:comments?|commentaires|kommentare?|comentarios|comentários|commenti|reacties|kommentarer)"
+)
+# The other items of a feed list beside its bare "Comments" link (lines.py): Blogger's "Subscribe To"
+# widget ("Posts" / "Comments", each over "Atom" in w3m; "Articles", "Entradas", "Postagens" ... in its
+# languages), WordPress.com's "Feeds" / "Full" / "Comments", "Entries RSS" / "Comments", a "Recent
+# content" widget's "Posts" / "Comments" / "Tweets" tabs.
+FEED_LIST_ITEM = re.compile(
+    r"(?:all )?(?:posts?|entries|articles|full|summary|atom|rss(?: 2\.0)?|feeds?|entradas|postagens|artikel"
+    r"|beiträge|einträge|berichten|artículos|articoli|tweets)(?:\s*\((?:atom|rss)\)|\s+(?:rss|atom|feed))?",
+    re.I,
+)
+# A sidebar's tabbed widget around its "Comments" tab: "Popular" / "Recent" / "Comments" / "Tags"
+# (lines.py wants two of these beside it: one "Popular" under a thread's heading is its sort choice).
+WIDGET_TAB = re.compile(
+    r"(?:(?:most )?(?:popular|recent)|most (?:commented|read|viewed|shared)|archives?|tags|categories)(?: posts| articles)?"
+    r"|populaires|récents|archiv|beliebt|populares|recientes|archivo|popolari|recenti|archivio|populair|recent",
+    re.I,
+)
+# A comment form's label of a field other than the comment's text (lines.py: the line above the text
+# box's "Comments" label): "Name (required)", "Email Address(required)", "Website", "URL:", "E-mail *"
+# in the languages the comment form table covers.
+FORM_FIELD_LABEL = re.compile(
+    r"(?:your )?(?:name|e-?mail(?: address)?|website|url|homepage|nom|courriel|adresse e-?mail|site web"
+    r"|e-mail-adresse|webseite|nombre|correo(?: electrónico)?|sitio web|nome|sito web|naam|e-?mailadres)"
+    r"\s*(?:\*|\((?:required|optional|obligatoire|erforderlich|obligatorio|obbligatorio|obrigatório|verplicht)\))?"
+    r"\s*:?\s*\*?",
+    re.I,
+)
 # A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
 # a dump put on the next line).
 SORT_LABELS = r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"
@@ -56,7 +86,17 @@ _FURNITURE: list[tuple[str, str]] = [
     (
         "newsletter and subscription",
         r"newsletters?\b.{0,60}|sign up\b.{0,60}|subscribe\b.{0,60}|abonnez-vous.{0,60}|je m'abonne.*|s'abonner.*"
-        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*",
+        r"|follow us\b.*|suivez-nous.*|get (?:our|the) newsletter.*"
+        # A comments feed link: "Comments (Atom)", Blogger's "Post Comments (Atom)" in its languages
+        # ("Publier les commentaires (Atom)", "Kommentare zum Post (Atom)"), "Comments RSS", "Comments
+        # Feed", "RSS Comments", "Flux des commentaires", "Kommentare-Feed", "Feed de comentarios".
+        rf"|(?:[\w' ]{{0,30}} )?{_FEED_COMMENT_WORDS}(?: [\w ]{{0,20}})?\s*\((?:atom|rss(?: 2\.0)?)\)"
+        rf"|{_FEED_COMMENT_WORDS}[\s-]*(?:(?:rss|atom)(?: 2\.0)?(?:[\s-]*feed)?|feed)"
+        r"(?: (?:for|of|on) this (?:post|entry|article|page))?"
+        rf"|(?:rss|atom)(?: 2\.0)?(?:[\s-]*feed)?(?: (?:for|of|on))?(?: the)? {_FEED_COMMENT_WORDS}"
+        r"(?: (?:for|of|on|to) this (?:post|entry|article|page))?"
+        r"|(?:flux|fil)(?: rss)? des commentaires|rss des commentaires|rss-feed (?:der|für) kommentare"
+        r"|(?:feed|rss) (?:de|dos|de los|dei|van de) (?:comentarios|comentários|commenti|reacties)",
     ),
     (
         "comment form",
@@ -195,7 +235,7 @@ _ALLOWED_TAGS = re.compile(
 # What an empty thread shows right under its comment heading (misses.py), in the languages the comment
 # form table covers. (They overlap that table, which says only that a line is no article text.) Its own
 # notice: "No comments yet", "There are no comments for this journal entry.", "Be the first to
-# comment!", "0 comments have been made.", "The comments to this entry are closed." ...
+# comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
 EMPTY_THREAD_NOTICE = re.compile(
     r"(?:there (?:are|is) )?no (?:user |reader )?(?:comments|responses|replies|comment yet)\b.*"
     r"|(?:0|zero) (?:comments?|responses|replies)\b.*|be the first(?: one)? to\b.*"
@@ -204,7 +244,9 @@ EMPTY_THREAD_NOTICE = re.compile(
     r"|(?:noch )?keine kommentare.*|sei (?:der|die) erste\b.*|(?:die )?kommentare sind geschlossen.*"
     r"|(?:todavía |aún )?no hay comentarios.*|sé el primero en\b.*|(?:ancora )?nessun commento.*"
     r"|sii il primo a\b.*|(?:ainda )?(?:não há|sem) comentários.*|seja o primeiro a\b.*"
-    r"|(?:nog )?geen reacties.*|wees de eerste\b.*|لا توجد تعليقات.*|كن [أا]ول من يعلق.*",
+    r"|(?:nog )?geen reacties.*|wees de eerste\b.*|لا توجد تعليقات.*|كن [أا]ول من يعلق.*"
+    # The count spelt out as a word alone on its line under the heading: "Comments" / "none".
+    r"|none\.?|aucun\.?|keine\.?|ninguno\.?|nessuno\.?|nenhum\.?|geen\.?|لا يوجد",
     re.I,
 )
 # ... or the comment form itself: its heading ("Leave a Reply", "Post a comment"), a field's label

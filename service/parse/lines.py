@@ -38,8 +38,11 @@ from service.parse.lexicon import (
     _TOKEN,
     _TWO_PART_COUNT,
     _WORD_NUMS,
+    FEED_LIST_ITEM,
+    FORM_FIELD_LABEL,
     LYNX_BUTTON,
     ROLE_BADGE,
+    WIDGET_TAB,
     _all_chrome_tokens,
 )
 from service.textcase import lower_for_words, may_hold
@@ -475,9 +478,20 @@ def _unmark_form_labels(lines: list[_Line]) -> None:
     form's field label when the line beside it (past filler lines) is the form too ("Website" /
     "Comment" / "You may use these HTML tags ...", or its text box), or the line after the one under
     it is, in its block (that one the field's notice); and a button when it stands in a row of buttons
-    ("Like • Comment"): no heading promising comments."""
+    ("Like • Comment"): no heading promising comments. So is a bare "Comments" right under another
+    field's label ("Name (required)" / "Website" / "Comments": the label of a <textarea>, which leaves
+    no line of its own)."""
     for i, ln in enumerate(lines):
-        if not ln.opener or ln.count is not None or ln.furniture != "comment form":
+        if not ln.opener or ln.count is not None:
+            continue
+        if ln.furniture is None:
+            above = _past_fillers(lines, i - 1, -1)
+            # (A bare "Email" is as often a share row's button: "Print" / "Email" / "Comments".)
+            label = above >= 0 and lines[above].furniture != "share buttons"
+            if label and FORM_FIELD_LABEL.fullmatch(lines[above].core):
+                ln.opener, ln.furniture = False, "comment form"
+            continue
+        if ln.furniture != "comment form":
             continue
         for step in (-1, 1):
             j = _past_fillers(lines, i + step, step)
@@ -496,6 +510,48 @@ def _form_past_a_notice(lines: list[_Line], i: int) -> bool:
     if k >= len(lines) or any(lines[m].blank_before for m in range(i + 1, k + 1)):
         return False
     return _form_line(lines[k])
+
+
+# A sidebar's tab row: this many tab names beside a "Comments" tab.
+_MIN_WIDGET_TABS = 2
+
+
+def _beside(lines: list[_Line], i: int, step: int) -> int:
+    """The next line from `i` in direction `step` past decoration ("●" in w3m), or -1 / len(lines)."""
+    j = i + step
+    while 0 <= j < len(lines) and lines[j].chrome and not _HAS_ALNUM.search(lines[j].core):
+        j += step
+    return j
+
+
+def _same_block(lines: list[_Line], a: int, b: int) -> bool:
+    return not any(lines[k].blank_before for k in range(min(a, b) + 1, max(a, b) + 1))
+
+
+def _tabs_beside(lines: list[_Line], i: int) -> int:
+    """How many widget tab names ("Popular", "Recent", "Tags") run on from line `i`, in its block."""
+    n = 0
+    for step in (-1, 1):
+        j = _beside(lines, i, step)
+        while 0 <= j < len(lines) and _same_block(lines, i, j) and WIDGET_TAB.fullmatch(lines[j].core):
+            n += 1
+            j = _beside(lines, j, step)
+    return n
+
+
+def _unmark_feed_links(lines: list[_Line]) -> None:
+    """A bare heading ("Comments") beside a feed list's other item in its block ("Posts" / "Comments" /
+    "Atom": Blogger's "Subscribe To" widget; "Full" / "Comments": WordPress.com's feeds) is a feed link,
+    and one among a sidebar's tabs ("Comments" / "Popular" / "Recent") a tab: no heading promising
+    comments."""
+    for i, ln in enumerate(lines):
+        if not ln.opener or ln.count is not None or ln.furniture is not None:
+            continue
+        near = [j for j in (_beside(lines, i, -1), _beside(lines, i, 1)) if 0 <= j < len(lines)]
+        if any(_same_block(lines, i, j) and FEED_LIST_ITEM.fullmatch(lines[j].core) for j in near):
+            ln.opener, ln.furniture = False, "newsletter and subscription"
+        elif _tabs_beside(lines, i) >= _MIN_WIDGET_TABS:
+            ln.opener, ln.furniture = False, "site chrome"
 
 
 def _date_after_separator_line(lines: list[_Line]) -> None:

@@ -28,6 +28,11 @@ _REPLY_BUTTON = re.compile(r"\d{1,6}\s+repl(?:y|ies)", re.I)
 _BYLINE_SEPARATOR = re.compile(r"[»·•|–-]")
 # A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
 MAX_NAME_WORDS = 3
+# A recent-comments widget's item: "NAME on POST TITLE" ("NAME dans TITRE", "NAME bei TITEL" ...; a
+# pingback's NAME is its blog's post title: "The W. Edwards Deming Institute Blog"), no sentence's end;
+# a heading over this many of them in a row titles the widget, not a thread.
+_WIDGET_ITEM = re.compile(r"\S.{0,120}? (?:on|dans|sur|bei|zu|en|su|em|op) \S.{0,160}(?<![.!?])")
+MIN_WIDGET_ITEMS = 3
 # Under an empty thread's heading, before its notice or form: an image, or TypePad's comment feed notice.
 _PASSED_UNDER_HEADING = ("image placeholder", "post footer")
 
@@ -66,7 +71,12 @@ def missed_comment_warnings(
         heading = next(
             (i for i in range(article_end, len(lines)) if lines[i].opener and lines[i].count is None), None
         )
-        if heading is not None and opener is None and not _empty_thread(lines, heading):
+        if (
+            heading is not None
+            and opener is None
+            and not _empty_thread(lines, heading)
+            and not _recent_comments_widget(lines, heading)
+        ):
             out.append(
                 f"the page has a comment section heading ({lines[heading].core[:60]!r}) but no comments "
                 "were found"
@@ -111,6 +121,23 @@ def _empty_thread(lines: list[_Line], heading: int) -> bool:
         or EMPTY_THREAD_NOTICE.fullmatch(ln.core) is not None
         or (ln.date is None and COMMENT_FORM_OPENING.fullmatch(ln.core) is not None)
     )
+
+
+def _recent_comments_widget(lines: list[_Line], heading: int) -> bool:
+    """Whether `heading` titles a sidebar's recent-comments widget: its first lines (past decoration)
+    are each "NAME on POST TITLE" (WordPress's widget, in the languages its themes ship in), with no
+    stamp and no sentence's end: links to comments, no thread."""
+    j = heading + 1
+    for _ in range(MIN_WIDGET_ITEMS):
+        while j < len(lines) and lines[j].chrome and not lines[j].core[:1].isalnum():
+            j += 1
+        if j == len(lines):
+            return False
+        ln = lines[j]
+        if ln.date is not None or ln.opener or not _WIDGET_ITEM.fullmatch(ln.core):
+            return False
+        j += 1
+    return True
 
 
 def _prose(ln: _Line) -> bool:

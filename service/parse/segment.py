@@ -54,6 +54,7 @@ from service.parse.lines import (
     _split_counter_stamps,
     _split_leading_stamps,
     _unglue_cues,
+    _unmark_feed_links,
     _unmark_form_labels,
 )
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
@@ -136,6 +137,7 @@ def segment_with_roles(
     _unglue_cues(lines)
     _join_wrapped_openers(lines)
     _unmark_form_labels(lines)
+    _unmark_feed_links(lines)
     _date_after_separator_line(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)

@@ -261,6 +261,7 @@ def test_a_heading_over_its_no_comments_notice_gives_no_warning() -> None:
         "Comments are closed.",
         "Noch keine Kommentare vorhanden.",
         "Soyez le premier à réagir",
+        "none\n\nComment:\n\nSubmit Comment",  # Gamasutra: the count as a word, then the form
     ):
         art = parse_page(_thread(notice + "\n\nDesign by MetaLab\n"), fmt="text")
         assert art.comments == ()
@@ -304,3 +305,87 @@ def test_a_heading_over_a_site_search_box_still_warns() -> None:
         art = parse_page(_thread(box + "\n\nCategories\n"), fmt="text")
         assert art.comments == ()
         assert _heading_warnings(art), box
+
+
+def test_a_comments_feed_link_is_a_subscription_link_not_a_heading() -> None:
+    for link in (
+        "Comments (Atom)",
+        "Subscribe to: Post Comments (Atom)",
+        "Comments RSS",
+        "Comments Feed",
+        "RSS feed for comments on this post",
+        "Kommentare (Atom)",
+        "Publier les commentaires (Atom)",
+        "Flux des commentaires",
+        "Feed de comentarios",
+    ):
+        art = parse_page(_thread("Design by MetaLab\n", link), fmt="text")
+        assert [d.reason for d in art.dropped if d.text == link] == ["newsletter and subscription"], link
+        assert art.warnings == (), link
+
+
+def test_a_bare_comments_link_in_a_feed_list_or_a_widgets_tabs_gives_no_warning() -> None:
+    for sidebar in (
+        "Subscribe To\n\nPosts\nComments\n\nBlog Archive\n",  # Blogger's "Subscribe To" widget
+        "Posts\nAtom\nPosts\n●\nComments\nAtom\nComments\n\nBlog Archive\n",  # the same in w3m
+        "Feeds\n\n• Full\n• Comments\n\nBlog at WordPress.com.\n",
+        "Recent content\n\n  • Posts\n  • Comments\n  • Tweets\n\nPrivacy Policy\n",
+        "Comments\nPopular\nRecent\nArchives\n\nVictor: Nice. It should be per capita.\n",
+    ):
+        art = parse_page(_thread(sidebar, "Design by MetaLab"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art) == [], sidebar
+        assert "comment section heading" not in {d.reason for d in art.dropped}, sidebar
+
+
+def test_a_comments_heading_beside_one_sort_choice_or_a_feed_word_past_a_blank_line_still_warns() -> None:
+    # One "Popular" under the heading is the thread's sort choice, not a sidebar's tab row; a feed
+    # list's "Posts" in the block above is not the heading's neighbour.
+    for page in (
+        _thread("Popular\n\nLoading comments...\n"),
+        _thread("Posts\n\nComments\n\nPlease enable JavaScript to view the comments.\n", "Feeds"),
+    ):
+        art = parse_page(page, fmt="text")
+        assert _heading_warnings(art), page
+
+
+def test_a_comments_heading_over_a_thread_beside_a_feed_list_further_down_opens_it() -> None:
+    feeds = "<ul><li>Posts</li></ul><h3>Subscribe</h3><ul><li>Posts</li><li>Comments</li></ul>"
+    art = parse_page(_blog("Comments").replace("<p>Write to us", feeds + "<p>Write to us"), fmt="html")
+    assert [c.author for c in art.comments] == [name for name, _, _ in _COMMENTS]
+
+
+def test_a_comments_label_under_the_forms_other_field_labels_is_the_form() -> None:
+    # WordPress's form with its text box labelled "Comments", under "Website" (the box itself, a
+    # <textarea>, leaves no line); the previous post's link under it.
+    for above in ("Website", "Email Address(required)", "URL:", "E-mail *"):
+        form = f"Leave a Reply\n\nName (required)\n\n{above}\n\nComments\n\n« Going Beyond Quality\n"
+        art = parse_page(_thread(form, "Posted by John Hunter"), fmt="text")
+        assert _heading_warnings(art) == [], above
+        assert [d.reason for d in art.dropped if d.text == "Comments"] == ["comment form"], above
+
+
+def test_a_comments_link_after_a_share_rows_email_button_is_no_form_label() -> None:
+    page = _thread("Print\nEmail\nComments\n\n21 comments, displaying first 20\n", "Design by MetaLab")
+    art = parse_page(page, fmt="text")
+    assert [d.reason for d in art.dropped if d.text == "Comments"] != ["comment form"]
+
+
+def test_a_comments_heading_over_a_recent_comments_widget_gives_no_warning() -> None:
+    # WordPress's recent-comments widget titled "Comments": "NAME on POST TITLE" items, no stamp, no text.
+    items = [
+        "David on Process Thinking: Process Email Addresses",
+        "Going Beyond Quality Makes No Sense » Curious Cat Blog on ASQ Influential Voices Bloggers",
+        "Psychology – Managing Human Systems « The W. Edwards Deming Institute Blog on The Toyota Way",
+    ]
+    for bullet in ("", "  • "):
+        widget = "\n".join(bullet + item for item in items)
+        art = parse_page(_thread(widget + "\n\nCurious Cat Blog © curiouscat.com 2005-2012\n"), fmt="text")
+        assert art.comments == ()
+        assert _heading_warnings(art) == [], bullet
+
+
+def test_a_comments_heading_over_two_name_on_title_lines_still_warns() -> None:
+    # Two such lines could be a thread's first words; the widget lists more.
+    under = "David on Process Thinking\nAnna on The Toyota Way\n\nLoading comments...\n"
+    assert _heading_warnings(parse_page(_thread(under), fmt="text"))
