@@ -374,17 +374,36 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
         )
     if o is None and digit and len(core) <= _MAX_COUNTER_CHARS and _may_name_section(core):
         o = _COUNT_ANY.search(core)
+    if o and (date_end := _date_around_count(core, o)) is not None:
+        # "Posted on November 1, 2012  Comments (0)": 2012 is the date's year; a count may follow the date.
+        o = _COUNT_ANY.search(core, date_end) if len(core) <= _MAX_COUNTER_CHARS else None
     if not o:
         return
     ln.opener = True
     groups = o.groupdict()
-    n = groups.get("n") or groups.get("n2") or groups.get("n3") or groups.get("n4") or groups.get("n5")
+    n = next((groups[g] for g in _COUNT_GROUPS if groups.get(g)), None)
     if (two := _TWO_PART_COUNT.fullmatch(core)) is not None:
         ln.count = sum(int(re.sub(r"\D", "", two[g])) for g in ("a", "b"))
     elif n:
         ln.count = int(re.sub(r"\D", "", n))  # "3,412"
     elif groups.get("w"):
         ln.count = _WORD_NUMS.get(groups["w"].lower())
+
+
+# The groups of the opener patterns (lexicon._OPENER_ALTS, _COUNT_ANY ...) that hold a stated count.
+_COUNT_GROUPS = ("n", "n2", "n3", "n4", "n5")
+
+
+def _date_around_count(core: str, o: re.Match[str]) -> int | None:
+    """Where the date that holds `o`'s count ends, or None when the count is no part of a date: in
+    "Posted: 11/01/2012 Comments (4)" or "2012-11-01 Comments (3)" the number is the date's."""
+    group = next((g for g in _COUNT_GROUPS if o.groupdict().get(g)), None)
+    if group is None:
+        return None
+    date = find_date(core, has_digit=True)
+    if date is None or date.start > o.start(group) or o.end(group) > date.end:
+        return None
+    return date.end
 
 
 _BAR_SPLIT = re.compile(r"\s*[|·•]\s*")

@@ -705,3 +705,26 @@ def test_a_stated_count_with_thousands_separated_is_read_whole(heading: str, cou
         f"{heading}\n\n@marcus_builds\n2 days ago\nThe pile driving at 3:20 is so satisfying.\nReply\n"
     )
     assert parse_page(page, fmt="text").declared_comment_count == count
+
+
+@pytest.mark.parametrize(
+    ("line", "count"),
+    [
+        ("Posted on November 1, 2012  Comments (0)", 0),  # Dragnet R441: had declared 2012
+        ("Posted: 11/01/2012 Comments (4)", 4),
+        ("Posted on 2012-11-01 Comments (3)", 3),  # had declared 1 (the day)
+        ("Posted November 1, 2012 | 2012 comments", 2012),  # a big thread after the date still counts
+        ("2012 comments", 2012),
+        ("By Ann on March 3, 2012 with 5 Comments", 5),
+    ],
+)
+def test_a_year_in_a_date_is_no_comment_count(line: str, count: int):
+    """The number of a date ("November 1, 2012") in a post's meta line is the date's, not a comment count."""
+    ln = _classify_one(line, 0, None, False, 0)
+    assert (ln.opener, ln.count) == (True, count)
+
+
+def test_a_date_line_with_a_bare_comments_link_is_no_counter():
+    """ "Posted on November 1, 2012 Comments" (a link to the comments) states no count: no opener."""
+    ln = _classify_one("Posted on November 1, 2012 Comments", 0, None, False, 0)
+    assert (ln.opener, ln.count) == (False, None)

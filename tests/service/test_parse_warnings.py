@@ -389,3 +389,18 @@ def test_a_comments_heading_over_two_name_on_title_lines_still_warns() -> None:
     # Two such lines could be a thread's first words; the widget lists more.
     under = "David on Process Thinking\nAnna on The Toyota Way\n\nLoading comments...\n"
     assert _heading_warnings(parse_page(_thread(under), fmt="text"))
+
+
+def test_a_post_date_before_a_zero_count_warns_of_no_missed_comments() -> None:
+    """Dragnet R441: "Posted on November 1, 2012  Comments (0)" had declared 2012 comments and warned."""
+    html = _blog("").replace("<h2></h2>", "<p>Posted on November 1, 2012  Comments (0)</p>")
+    html = html[: html.index('<div class="c">')] + "</body></html>"
+    art = parse_page(html, fmt="html")
+    assert art.declared_comment_count == 0
+    assert not any("declares" in w for w in art.warnings), art.warnings
+
+
+def test_a_big_thread_heading_still_declares_its_count() -> None:
+    art = parse_page(_blog("2012 comments"), fmt="html")
+    assert art.declared_comment_count == 2012
+    assert any("declares 2012 comment(s) but 4 were found" in w for w in art.warnings), art.warnings
