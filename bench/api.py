@@ -1,6 +1,6 @@
 """Load test of the REST service: `python -m bench.api` (or `make bench-api`).
 
-Starts `moderate serve --workers 2` on a free loopback port (the shipped model, loaded once per worker),
+Starts `moderate serve --workers 2` on a loopback socket it binds (the shipped model, loaded once per worker),
 then drives it from a SECOND process: a small asyncio client on raw keep-alive sockets (no HTTP library
 in the measured path, so the client costs little of the 2 shared cores). Real reader comments from the
 C3 corpus (DATA_DIR) are the payloads. Phases, each bounded in time:
@@ -29,6 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from bench.server import start_server
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = Path(os.environ.get("DATA_DIR", REPO.parent / "shared" / "data"))
@@ -175,12 +177,6 @@ def load_comments(data_dir: Path, n: int = 3000) -> list[str]:
     return texts
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> float:
     started = time.perf_counter()
     deadline = started + timeout
@@ -287,7 +283,6 @@ def main(data_dir: Path = DEFAULT_DATA, articles_dir: Path | None = None) -> int
         json.dumps({"comments": [{"id": str(j), "text": t} for j, t in enumerate(comments[k : k + BATCH])]})
         for k in range(0, len(comments) - BATCH + 1, BATCH)
     ]
-    port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     env = os.environ | {
         "MODERATION_LOG_LEVEL": "WARNING",
@@ -295,9 +290,11 @@ def main(data_dir: Path = DEFAULT_DATA, articles_dir: Path | None = None) -> int
         "PROMETHEUS_MULTIPROC_DIR": str(workdir),
     }
     env.pop("MODERATION_API_TOKEN", None)
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "2"]
-    print(f"service: {' '.join(cmd[1:])}  (2 uvicorn workers, model loaded once per worker)", flush=True)
+    print(
+        "service: -m service.cli serve --fd N --workers 2  (a loopback socket bound here and passed down; "
+        "2 uvicorn workers, model loaded once per worker)",
+        flush=True,
+    )
     print(f"payloads: {len(comments)} real reader comments from {data_dir / C3}", flush=True)
     load_start = os.getloadavg()[0]
     print(
@@ -305,7 +302,7 @@ def main(data_dir: Path = DEFAULT_DATA, articles_dir: Path | None = None) -> int
         f"(1-min load average {load_start:.1f} on {os.cpu_count()} cores at start).",
         flush=True,
     )
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.PIPE)
+    proc, port = start_server(["--workers", "2"], env=env, stderr=subprocess.PIPE)
     try:
         startup = wait_ready(port, proc)
         print(f"ready after {startup:.1f}s", flush=True)

@@ -21,7 +21,10 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+
+from bench.server import start_server
 
 REPO = Path(__file__).resolve().parent.parent
 C3 = Path("c3-constructive-comments") / "C3_anonymized.csv"
@@ -29,12 +32,6 @@ PARSERS = ("h11", "httptools")
 ROUNDS = 4
 WARMUP = 200
 TIMED = 2_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -67,24 +64,25 @@ class _Client:
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
+    """Until GET /readyz answers 200 (the socket listens from the start: a connection says nothing)."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"moderate serve exited with {proc.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise RuntimeError("moderate serve did not start in 180 s")
 
 
 def run_one(parser: str, texts: list[str]) -> tuple[float, float]:
     """(requests/s, server CPU ms per request) for one fresh server."""
-    port = _free_port()
     env = {**os.environ, "MODERATION_HTTP_PARSER": parser, "MODERATION_LOG_LEVEL": "WARNING"}
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    proc, port = start_server(["--workers", "1"], env=env, stdout=subprocess.DEVNULL)
     try:
         _wait_ready(port, proc)
         client = _Client(port)

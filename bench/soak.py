@@ -1,6 +1,6 @@
 """Soak test: `python -m bench.soak` (or `make soak`). Not part of `make test`.
 
-Starts `moderate serve --workers 2` on a free loopback port (the shipped model) and, for SOAK_SECONDS
+Starts `moderate serve --workers 2` on a loopback socket it binds (the shipped model) and, for SOAK_SECONDS
 (default 600), drives it with mixed traffic from threads in this process:
 
 - valid: comment scoring (1-5 real reader comments from C3, DATA_DIR) and real article pages
@@ -42,6 +42,7 @@ import psutil
 import requests
 
 from bench import require_folder
+from bench.server import start_server
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -52,12 +53,6 @@ TOKEN = "soak-token-of-the-bench"  # at least the service's MIN_API_TOKEN_CHARS
 HEALTH_LIMIT_S = 1.0
 RSS_GROWTH = 0.15
 RSS_SLACK = 100 * 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def load_comments(n: int = 2000) -> list[str]:
@@ -317,7 +312,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     require_folder(parser.prog, DATA_DIR, "set DATA_DIR=...")  # before two servers start, not after
     require_folder(parser.prog, ARTICLES_DIR, "set ARTICLES_DIR=...")
-    port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     env = os.environ | {
         "MODERATION_LOG_LEVEL": "WARNING",
@@ -325,10 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         "MODERATION_API_TOKEN": TOKEN,
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "2"]
     log = (workdir / "server.log").open("wb")
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, port = start_server(["--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180

@@ -1,0 +1,74 @@
+"""The benchmarks that drive `moderate serve` over HTTP (bench/api.py, soak.py, rest.py) hand it a loopback
+socket already listening (`--fd`): a port found free and let go (bind to 0, close, `--port`) could be
+taken by another process before the server bound it. Popen is stopped before anything starts."""
+
+from __future__ import annotations
+
+import collections
+import os
+import socket
+import subprocess
+from typing import Any
+
+import pytest
+
+
+class _Stopped(Exception):
+    """Raised instead of starting the server."""
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], list[tuple[int, Any, int]]]]:
+    """Every server command a benchmark would start, with each passed descriptor, the address it is bound
+    to and whether it listens (SO_ACCEPTCONN), read while the benchmark still holds it."""
+    seen: list[tuple[list[str], list[tuple[int, Any, int]]]] = []
+
+    def popen(cmd: list[str], **kwargs: Any) -> None:
+        passed = []
+        for fd in kwargs.get("pass_fds", ()):
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+                passed.append((fd, sock.getsockname(), listening))
+        seen.append((list(cmd), passed))
+        raise _Stopped
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return seen
+
+
+def _assert_handed_a_listening_socket(started: list[tuple[list[str], list[tuple[int, Any, int]]]]) -> None:
+    [(cmd, passed)] = started
+    assert "--port" not in cmd and "--host" not in cmd, cmd
+    [(fd, (host, port), listening)] = passed
+    assert (cmd[cmd.index("--fd") + 1], host, listening) == (str(fd), "127.0.0.1", 1)
+    assert port > 0
+
+
+def test_bench_rest_hands_its_server_a_listening_socket(started) -> None:
+    from bench import rest
+
+    with pytest.raises(_Stopped):
+        rest.run_one("h11", ["a comment"])
+    _assert_handed_a_listening_socket(started)
+
+
+def test_bench_soak_hands_its_server_a_listening_socket(started, tmp_path, monkeypatch) -> None:
+    from bench import soak
+
+    monkeypatch.setattr(soak, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(soak, "ARTICLES_DIR", tmp_path)
+    monkeypatch.setattr(soak.tempfile, "mkdtemp", lambda prefix: str(tmp_path))
+    with pytest.raises(_Stopped):
+        soak.main([])
+    _assert_handed_a_listening_socket(started)
+
+
+def test_bench_api_hands_its_server_a_listening_socket(started, tmp_path, monkeypatch) -> None:
+    from bench import api
+
+    monkeypatch.setattr(api, "load_comments", lambda data_dir: ["a comment"] * (1000 + api.BATCH))
+    monkeypatch.setattr(api, "in_process", lambda comments: collections.defaultdict(float))
+    monkeypatch.setattr(api.tempfile, "mkdtemp", lambda prefix: str(tmp_path))
+    with pytest.raises(_Stopped):
+        api.main(data_dir=tmp_path)
+    _assert_handed_a_listening_socket(started)
