@@ -363,17 +363,58 @@ _COUNTER_AFTER_REACTIONS = 3
 
 def _declared_count(lines: list[_Line], opener: int | None) -> int | None:
     """The comment count the page states: the opener's (a counter right under a reactions tally when
-    there is one), else the last counter above the section."""
+    there is one), else the last counter above the section that is no teaser's (`_teaser_tallies`)."""
     if opener is not None and lines[opener].count is not None:
         if _REACTIONS_COUNTER.fullmatch(lines[opener].core):
             after = lines[opener + 1 : opener + 1 + _COUNTER_AFTER_REACTIONS]
             return next((ln.count for ln in after if ln.opener and ln.count is not None), lines[opener].count)
         return lines[opener].count
+    teasers = _teaser_tallies(lines)
     declared = None
     for i, ln in enumerate(lines):
-        if ln.opener and ln.count is not None and (opener is None or i <= opener):
+        if ln.opener and ln.count is not None and (opener is None or i <= opener) and i not in teasers:
             declared = ln.count
     return declared
+
+
+# A share tally on its own line: "408Facebook Likes", "1kTweets", "622Google Plus Shares" (CNN's most
+# popular widget gives each headline one, its most commented ones a comment count).
+_SHARE_TALLY = re.compile(
+    r"\d[\d,.]*k?\s*(?:facebook |google plus |google\+ |linkedin )?(?:likes|tweets|shares|recs|pins)", re.I
+)
+# Tallies (comment counts and share tallies) this many lines apart or closer are one run ...
+_TEASER_GAP = 3
+# ... and a run with this many headed ones (a headline on the line or right above it) lists other
+# articles: "Opinion: Chronic Fatigue Economy 367 comments", "» Title (108 comments)", a headline over
+# "Jul 2012 by Omaha Sun - 177 comments". Fewer is a page's own meta or a stacked share bar.
+_MIN_TEASERS = 3
+# A tally line of more words than this holds its headline (or byline): "» 48 comments" does not.
+_BARE_TALLY_WORDS = 3
+
+
+def _teaser_tallies(lines: list[_Line]) -> set[int]:
+    """The lines of the runs of tallies that list other articles with their counts."""
+
+    def tally(ln: _Line) -> bool:
+        return (ln.opener and ln.count is not None) or _SHARE_TALLY.fullmatch(ln.core) is not None
+
+    tallies = [i for i, ln in enumerate(lines) if tally(ln)]
+    runs: list[list[int]] = []
+    for i in tallies:
+        if runs and i - runs[-1][-1] <= _TEASER_GAP:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out: set[int] = set()
+    for run in runs:
+        headed = [
+            j
+            for j in run
+            if len(lines[j].core.split()) > _BARE_TALLY_WORDS or j == 0 or not tally(lines[j - 1])
+        ]
+        if len(headed) >= _MIN_TEASERS:
+            out.update(run)
+    return out
 
 
 def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> None:

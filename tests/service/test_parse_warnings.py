@@ -404,3 +404,63 @@ def test_a_big_thread_heading_still_declares_its_count() -> None:
     art = parse_page(_blog("2012 comments"), fmt="html")
     assert art.declared_comment_count == 2012
     assert any("declares 2012 comment(s) but 4 were found" in w for w in art.warnings), art.warnings
+
+
+def _teaser_page(meta: str, teasers: str) -> str:
+    """A text page: its meta line, the article, then a sidebar's list of other articles."""
+    return (
+        f"A walk to the lighthouse\n\n{meta}\n\n"
+        + "\n\n".join([_ARTICLE] * 3)
+        + f"\n\n{teasers}\n\nAbout us\n"
+    )
+
+
+_HEADLINES = [
+    "Why the harbour froze",
+    "Ten lighthouses to see",
+    "The ferry timetable changes",
+    "Tea on the cliffs",
+]
+
+
+def test_counts_glued_to_the_headlines_of_a_most_commented_list_declare_nothing() -> None:
+    """Dragnet 170, R141, R443: "Opinion: Chronic Fatigue Economy 367 comments" was this page's count."""
+    for shape in ("{h} {n} comments", "» {h} ({n} comments)"):
+        teasers = "Most Commented\n" + "\n".join(
+            shape.format(h=h, n=n) for h, n in zip(_HEADLINES, (873, 845, 801, 367), strict=True)
+        )
+        art = parse_page(_teaser_page("By Anna Berg", teasers), fmt="text")
+        assert art.declared_comment_count is None, (shape, art.declared_comment_count)
+        assert not any("declares" in w for w in art.warnings), art.warnings
+
+
+def test_counts_under_teaser_headlines_and_share_tallies_declare_nothing() -> None:
+    """Dragnet T49 ("Jul 2012 by Omaha Sun - 177 comments" under each headline) and CNN's most popular
+    widget (R936: "1kFacebook Likes", "790Tweets", "64Google Plus Shares", "174 comments")."""
+    by = "\n".join(
+        f"{h}\nJul 2012 by Omaha Sun - {n} comments"
+        for h, n in zip(_HEADLINES, (177, 122, 144, 1020), strict=True)
+    )
+    tallies = ("1kFacebook Likes", "790Tweets", "64Google Plus Shares", "174 comments")
+    cnn = "\n".join(f"{h}\n{t}" for h, t in zip(_HEADLINES, tallies, strict=True))
+    for teasers in (by, cnn):
+        art = parse_page(_teaser_page("By Anna Berg", teasers), fmt="text")
+        assert art.declared_comment_count is None, (teasers, art.declared_comment_count)
+        assert not any("declares" in w for w in art.warnings), art.warnings
+
+
+def test_the_pages_own_count_above_a_teaser_list_still_declares() -> None:
+    teasers = "\n".join(f"{h} {n} comments" for h, n in zip(_HEADLINES, (873, 845, 801, 367), strict=True))
+    art = parse_page(
+        _teaser_page("Posted by Anna Berg | Permalink | 6 Comments | Trackback", teasers), fmt="text"
+    )
+    assert art.declared_comment_count == 6
+    assert any("declares 6 comment(s) but 0 were found" in w for w in art.warnings), art.warnings
+
+
+def test_a_stacked_share_bar_still_declares_its_comment_count() -> None:
+    # One tally a line, no headline between them: the page's own share bar, not a list of teasers.
+    art = parse_page(
+        _teaser_page("By Anna Berg\n12 Tweets\n5 Likes\n3 Comments", "Related\nTea on the cliffs"), fmt="text"
+    )
+    assert art.declared_comment_count == 3
