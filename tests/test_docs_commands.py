@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -195,31 +196,48 @@ chmod +x "$dir/bin/python" "$dir/bin/pip"
 """
 
 
-@pytest.mark.parametrize(("venv_version", "made_again"), [("3.10.13", True), ("3.11.7", False)])
-def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_version, made_again):
-    # `make run` under a python3 that is 3.10 failed ("requires a different Python: 3.10.13"), as it
-    # should; but `make run PYTHON=python3.11` then failed the same way, for ever: `python3.11 -m venv
-    # .venv` over the existing .venv kept its 3.10 interpreter, and only `make clean` got out of it.
+def _fake_project(root: Path) -> Path:
+    """The Makefile beside an empty pyproject.toml in `root`; the log the fake Pythons write to."""
     import shutil
+
+    shutil.copy(REPO / "Makefile", root)
+    (root / "pyproject.toml").write_text("")
+    return root / "venv.log"
+
+
+def _fake_python(path: Path, version: str, log: Path) -> Path:
+    path.write_text(_FAKE_PYTHON.format(version=version, log=log))
+    path.chmod(0o755)
+    return path
+
+
+def _make_install(root: Path, python: Path, log: Path) -> list[str]:
+    """`make install PYTHON=python` in `root`: the venv commands it ran (the log's earlier lines dropped)."""
     import subprocess
 
-    shutil.copy(REPO / "Makefile", tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    log = tmp_path / "venv.log"
-    for path, version in ((tmp_path / "python3.11", "3.11.7"), (tmp_path / "old", venv_version)):
-        path.write_text(_FAKE_PYTHON.format(version=version, log=log))
-        path.chmod(0o755)
-    subprocess.run([tmp_path / "old", "-m", "venv", ".venv"], cwd=tmp_path, check=True)  # a .venv exists
-    log.unlink()
+    log.unlink(missing_ok=True)
     subprocess.run(
-        ["make", "-s", "install", f"PYTHON={tmp_path / 'python3.11'}"],
-        cwd=tmp_path,
+        ["make", "-s", "install", f"PYTHON={python}"],
+        cwd=root,
         env=_outside_make(),
         capture_output=True,
         check=True,
         timeout=60,
     )
-    made = log.read_text().splitlines() if log.exists() else []
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize(("venv_version", "made_again"), [("3.10.13", True), ("3.11.7", False)])
+def test_make_install_makes_a_venv_of_another_python_again(tmp_path, venv_version, made_again):
+    # `make run` under a python3 that is 3.10 failed ("requires a different Python: 3.10.13"), as it
+    # should; but `make run PYTHON=python3.11` then failed the same way, for ever: `python3.11 -m venv
+    # .venv` over the existing .venv kept its 3.10 interpreter, and only `make clean` got out of it.
+    import subprocess
+
+    log = _fake_project(tmp_path)
+    old = _fake_python(tmp_path / "old", venv_version, log)
+    subprocess.run([old, "-m", "venv", ".venv"], cwd=tmp_path, check=True)  # a .venv exists
+    made = _make_install(tmp_path, _fake_python(tmp_path / "python3.11", "3.11.7", log), log)
     assert made == (["-m venv --clear .venv"] if made_again else []), made
     assert (tmp_path / ".venv" / ".installed").exists()
 
@@ -229,27 +247,13 @@ def test_make_install_makes_a_venv_without_pip_again(tmp_path):
     # the python3-venv package") but leaves .venv/bin/python behind. After the install, `make run` saw
     # a .venv of the right Python, kept it, and failed on ".venv/bin/pip: No such file or directory"
     # until `make clean`. A .venv without pip is now made again.
-    import shutil
     import subprocess
 
-    shutil.copy(REPO / "Makefile", tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    log = tmp_path / "venv.log"
-    python = tmp_path / "python3.11"
-    python.write_text(_FAKE_PYTHON.format(version="3.11.7", log=log))
-    python.chmod(0o755)
+    log = _fake_project(tmp_path)
+    python = _fake_python(tmp_path / "python3.11", "3.11.7", log)
     subprocess.run([python, "-m", "venv", ".venv"], cwd=tmp_path, check=True)
     (tmp_path / ".venv" / "bin" / "pip").unlink()  # what a failed ensurepip leaves
-    log.unlink()
-    subprocess.run(
-        ["make", "-s", "install", f"PYTHON={python}"],
-        cwd=tmp_path,
-        env=_outside_make(),
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    assert log.read_text().splitlines() == ["-m venv --clear .venv"]
+    assert _make_install(tmp_path, python, log) == ["-m venv --clear .venv"]
     assert (tmp_path / ".venv" / "bin" / "pip").exists()
 
 

@@ -1,6 +1,8 @@
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -305,54 +307,44 @@ def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess
     )
 
 
+def _serve_refusal(*args: str, pass_fds: Sequence[int] = ()) -> str:
+    """`moderate serve ARGS` run to its refusal: exit 1 and one line on stderr naming why it cannot start."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=os.environ,
+        pass_fds=pass_fds,
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start" in lines[0], proc.stderr
+    return lines[0]
+
+
 def test_a_port_already_taken_is_a_one_line_error_before_the_model_loads():
     # uvicorn said "address already in use" only once the model had loaded (20 s on this machine),
     # among its own INFO lines, naming no setting.
-    import os
     import socket
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
     with socket.create_server(("127.0.0.1", 0)) as taken:
-        port = taken.getsockname()[1]
-        proc = subprocess.run(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=root,
-            env=os.environ,
-        )
-    assert proc.returncode == 1, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot start" in lines[0] and "MODERATION_PORT" in lines[0], proc.stderr
-    assert "already in use" in lines[0]
+        line = _serve_refusal("--port", str(taken.getsockname()[1]))
+    assert "MODERATION_PORT" in line and "already in use" in line
 
 
 @pytest.mark.parametrize("given", ["a file", "a socket not listening", "a closed descriptor"])
 def test_an_fd_that_is_no_listening_socket_is_a_one_line_error_before_the_model_loads(given, tmp_path):
     # `serve --fd N` serves on a socket its parent bound and passed down (the tests' servers: a port
     # found free and let go could be taken by another pytest worker before the server bound it).
-    import os
     import socket
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
     with (tmp_path / "f").open("w") as file, socket.socket() as unlistened:
         unlistened.bind(("127.0.0.1", 0))
         fd = {"a file": file.fileno(), "a socket not listening": unlistened.fileno()}.get(given, 99)
-        proc = subprocess.run(
-            [sys.executable, "-m", "service.cli", "serve", "--fd", str(fd)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=root,
-            env=os.environ,
-            pass_fds=[file.fileno(), unlistened.fileno()],
-        )
-    assert proc.returncode == 1, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot start" in lines[0] and f"--fd {fd}" in lines[0], proc.stderr
+        line = _serve_refusal("--fd", str(fd), pass_fds=[file.fileno(), unlistened.fileno()])
+    assert f"--fd {fd}" in line
 
 
 @pytest.mark.parametrize("what", ["file", "directory"])

@@ -221,27 +221,30 @@ def test_bodies_a_worker_holds_stay_within_their_byte_budget(server):
     assert httpx.post(f"http://127.0.0.1:{port}/v1/comments:score", json=COMMENT).status_code == 200
 
 
+def _post_whole(port: int, path: str, body: bytes) -> tuple[int, str]:
+    """POST a JSON body with http.client, which sends all of it before reading: status and error reason."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body=body, headers=JSON_TYPE)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())["error"]["reason"]
+    finally:
+        conn.close()
+
+
 def test_a_body_over_the_limit_gets_a_413_that_common_clients_can_read(server):
     _, base, port = server
     big = b'{"comments": [{"text": "' + b"a" * 5_000_000 + b'"}]}'
-    headers = {"content-type": "application/json"}
-    r = requests.post(base + "/v1/comments:score", data=big, headers=headers, timeout=30)
+    r = requests.post(base + "/v1/comments:score", data=big, headers=JSON_TYPE, timeout=30)
     assert r.status_code == 413 and r.json()["error"]["reason"] == "too_large"
 
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", "/v1/comments:score", body=big, headers=headers)
-        response = conn.getresponse()
-        assert response.status == 413
-        assert json.loads(response.read())["error"]["reason"] == "too_large"
-    finally:
-        conn.close()
+    assert _post_whole(port, "/v1/comments:score", big) == (413, "too_large")
 
     def chunks() -> Iterator[bytes]:  # chunked, no Content-Length: the limit is found while reading
         for _ in range(50):
             yield b"a" * 100_000
 
-    r = requests.post(base + "/v1/comments:score", data=chunks(), headers=headers, timeout=30)
+    r = requests.post(base + "/v1/comments:score", data=chunks(), headers=JSON_TYPE, timeout=30)
     assert r.status_code == 413 and r.json()["error"]["reason"] == "too_large"
     assert requests.get(base + "/healthz", timeout=5).status_code == 200
 
@@ -254,14 +257,7 @@ def test_a_big_body_without_the_token_gets_a_401_that_common_clients_can_read(se
     big = b'{"text": "' + b"a" * 5_000_000 + b'", "attribute": "insult", "label": 1}'
     r = requests.post(base + "/v1/feedback", data=big, headers=JSON_TYPE, timeout=30)
     assert r.status_code == 401 and r.json()["error"]["reason"] == "unauthenticated"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", "/v1/admin/reload", body=big, headers=JSON_TYPE)
-        response = conn.getresponse()
-        assert response.status == 401
-        assert json.loads(response.read())["error"]["reason"] == "unauthenticated"
-    finally:
-        conn.close()
+    assert _post_whole(port, "/v1/admin/reload", big) == (401, "unauthenticated")
     small = requests.Session()  # a body read to its end: the connection is kept for the next request
     assert small.post(base + "/v1/feedback", json={"text": "x"}, timeout=30).status_code == 401
     assert small.get(base + "/healthz", timeout=5).status_code == 200

@@ -255,10 +255,8 @@ def test_a_short_english_comment_is_not_refused_on_a_weak_guess_of_another_langu
     assert language_detail(error) == {"attribute": "TOXICITY", "detectedLanguages": ["pl"]}
 
 
-def test_each_comment_is_detected_once_with_or_without_languages(shipped_client, monkeypatch):
-    """comments:analyze detects the comment and its parent once per request: in the scoring when no
-    language is named, in the detection alone (``judged_languages``) when `languages` forces one (the
-    forced scoring detects nothing). Sentences are scored in a known language: never detected."""
+def _count_detections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the language detector is asked about from now on (the list grows as it is called)."""
     from model.language import LanguageDetector
 
     detected: list[str] = []
@@ -269,6 +267,14 @@ def test_each_comment_is_detected_once_with_or_without_languages(shipped_client,
         return real(self, texts, *args, **kwargs)
 
     monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
+    return detected
+
+
+def test_each_comment_is_detected_once_with_or_without_languages(shipped_client, monkeypatch):
+    """comments:analyze detects the comment and its parent once per request: in the scoring when no
+    language is named, in the detection alone (``judged_languages``) when `languages` forces one (the
+    forced scoring detects nothing). Sentences are scored in a known language: never detected."""
+    detected = _count_detections(monkeypatch)
     text = "You are an idiot. Go away now."
     parent = "Das ist ein guter Artikel, danke."
     context = {"articleAndParentComment": {"parentComment": {"text": parent}}}
@@ -288,7 +294,6 @@ def test_every_perspective_path_detects_each_comment_once(shipped_client, monkey
     and again for detectedLanguages). Every Perspective path detects the comment and its parent once per
     call: comments:analyze with and without `languages`, comments:suggestscore (detection alone, nothing
     scored), each alone and as parts of one /batch; the article, when given, once at most per text."""
-    from model.language import LanguageDetector
     from tests.service.api.test_batch import (
         answer_parts,
         inner_status_and_json,
@@ -296,14 +301,7 @@ def test_every_perspective_path_detects_each_comment_once(shipped_client, monkey
         post_batch,
     )
 
-    detected: list[str] = []
-    real = LanguageDetector.detect_with_confidence
-
-    def counting(self, texts, *args, **kwargs):
-        detected.extend(texts)
-        return real(self, texts, *args, **kwargs)
-
-    monkeypatch.setattr(LanguageDetector, "detect_with_confidence", counting)
+    detected = _count_detections(monkeypatch)
     text = "You are an idiot. Go away now."
     parent = "Das ist ein guter Artikel, danke."
     article = "Le conseil municipal a adopté lundi le budget du pont."
