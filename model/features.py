@@ -38,7 +38,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.records import Span
-from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, missed_keys, unseen
+from model.chunks import (
+    BIGRAM_SHIFT,
+    MAX_CHARS,
+    MAX_ENTRIES,
+    ChunkRows,
+    ChunkTable,
+    Column,
+    chunk_bigrams,
+    missed_keys,
+    unseen,
+)
 from model.estimator import Estimator
 from model.family_kernel import chunk_sums, gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
@@ -51,7 +61,6 @@ from model.tokens import (
     tokenize_chunks,
 )
 
-BIGRAM_SHIFT = 32
 MIN_SPAN_WEIGHT = (
     0.01  # log-odds; smaller pushes are noise to a moderator  # bigram key = (left id << 32) | right id
 )
@@ -853,19 +862,11 @@ class FastLinearText(ChunkMemoText):
         doc = np.repeat(np.arange(n), lengths)
         s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
-        # Bigrams across chunks: last word of one chunk, first word of the next token-bearing chunk.
         keep = c_nonempty[ids]
-        ids, doc = ids[keep], doc[keep]
-        if len(ids) > 1:
-            last = c_last[ids[:-1]]
-            first = c_first[ids[1:]]
-            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
-            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
-            hit = big >= 0
-            if hit.any():
-                fp, fb = pos[hit], big[hit]
-                s_sum += np.bincount(doc[fp], weights=self.bigram_s[fb], minlength=n)
-                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
+        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
+        if len(fb):
+            s_sum += np.bincount(docs, weights=self.bigram_s[fb], minlength=n)
+            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         out = np.full(n, self.intercept)
         nz = q_sum > 0
         out[nz] += s_sum[nz] * q_sum[nz] ** -self.norm_power

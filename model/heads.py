@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column
+from model.chunks import ChunkTable, Column, chunk_bigrams
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
-    BIGRAM_SHIFT,
     MIN_SPAN_WEIGHT,
     ChunkMemoText,
     ChunkRows,
@@ -177,17 +176,10 @@ class MultiHeadText(ChunkMemoText):
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
         keep = c_nonempty[ids]
-        ids, doc = ids[keep], doc[keep]
-        if len(ids) > 1:  # bigrams across chunks: last word of one chunk, first word of the next
-            last = c_last[ids[:-1]]
-            first = c_first[ids[1:]]
-            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
-            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
-            hit = big >= 0
-            if hit.any():
-                fp, fb = pos[hit], big[hit]
-                np.add.at(s_sum, doc[fp], self.bigram_s[fb])
-                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
+        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
+        if len(fb):
+            np.add.at(s_sum, docs, self.bigram_s[fb])
+            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         scale = np.zeros(n)
         nz = q_sum > 0
         scale[nz] = q_sum[nz] ** -self.norm_power
