@@ -42,6 +42,25 @@ def unseen(keys: Sequence[str], missed: Iterable[Any], index: Container[str]) ->
     return [k for k in dict.fromkeys(compress(keys, missed)) if k not in index]
 
 
+# A word pair's key in a bigram table: (left word id << BIGRAM_SHIFT) | right word id.
+BIGRAM_SHIFT = 32
+
+
+def chunk_bigrams(
+    table: Any, ids: np.ndarray, doc: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bigrams across chunks of texts given as the rows ``ids`` of their token-bearing chunks (of
+    text ``doc``): a chunk's last word and the next chunk's first (columns ``last`` / ``first``; -1:
+    none) in the same text, looked up in ``table``. Their texts and features (empty when none)."""
+    if len(ids) < 2:
+        return doc[:0], ids[:0]
+    left, right = last[ids[:-1]], first[ids[1:]]
+    pos = np.flatnonzero((doc[:-1] == doc[1:]) & (left >= 0) & (right >= 0))
+    big = table.lookup((left[pos] << BIGRAM_SHIFT) | right[pos])
+    hit = big >= 0
+    return doc[pos[hit]], big[hit]
+
+
 def missed_keys(keys: list[str], missed: np.ndarray) -> list[str]:
     """The ``keys`` at the positions ``missed`` (all of them when every one is)."""
     return keys if len(missed) == len(keys) else list(map(keys.__getitem__, missed.tolist()))

@@ -95,6 +95,15 @@ class FastTextArrays:
     maxn: int
     labels: tuple[str, ...]
 
+    def kernel_arguments(self) -> tuple[np.ndarray | int, ...]:
+        """The arrays in the order the compiled passes take them (``mean_hidden``'s, then the output
+        layer's): one by one, not as this object (see ``_predict_lines``)."""
+        return (
+            self.word_slot_hash, self.word_slot_id, self.word_bytes, self.word_start, self.prune_slot_key,
+            self.prune_slot_row, self.input_rows, self.nwords, self.eos, self.bucket, self.minn, self.maxn,
+            self.output_rows, self.left, self.right,
+        )  # fmt: skip
+
 
 def load(path: Path) -> FastTextArrays:
     """Read a fastText ``.ftz`` of the kind above; ``ModelError`` for anything else."""
@@ -291,7 +300,17 @@ def _is_separator(b: np.uint8) -> bool:
 
 
 @cached_njit(nogil=True)
-def _line_hidden(
+def _mean(hidden: np.ndarray, count: int) -> int:
+    """``hidden`` divided by ``count`` rows (left as it is when 0); returns ``count``."""
+    if count:
+        mean = np.float32(1.0 / count)
+        for d in range(hidden.shape[0]):
+            hidden[d] *= mean
+    return count
+
+
+@cached_njit(nogil=True)
+def mean_hidden(
     line: np.ndarray,
     scratch: np.ndarray,
     slot_hash: np.ndarray,
@@ -308,9 +327,11 @@ def _line_hidden(
     maxn: int,
     hidden: np.ndarray,
 ) -> int:
-    """``Dictionary::getLine`` + ``computeHidden`` before the mean: sums the rows of the line's words
-    (a known word: its own row and its n-grams'; an unknown one: its n-grams'; "__label__..." tokens:
-    none) up to and including the end-of-sentence token; returns how many rows."""
+    """``hidden`` := the mean of the line's input rows (fastText's hidden layer: ``Dictionary::getLine``
+    + ``computeHidden``): the rows of the line's words (a known word: its own row and its n-grams'; an
+    unknown one: its n-grams'; "__label__..." tokens: none) up to and including the end-of-sentence
+    token; returns how many rows (0: no words, ``hidden`` all zero)."""
+    hidden[:] = 0
     count = 0
     i = 0
     n = len(line)
@@ -318,12 +339,12 @@ def _line_hidden(
         while i < n and line[i] != 10 and _is_separator(line[i]):
             i += 1
         if i >= n:
-            return count  # the input ended without a newline: no end-of-sentence token
+            return _mean(hidden, count)  # the input ended without a newline: no end-of-sentence token
         if line[i] == 10:
             if eos >= 0:
                 _add_row(rows, eos, hidden)
                 count += 1
-            return count
+            return _mean(hidden, count)
         start = i
         while i < n and not _is_separator(line[i]):
             i += 1
@@ -341,7 +362,7 @@ def _line_hidden(
             _add_row(rows, wid, hidden)
             count += 1
             if wid == eos:  # the token "</s>" itself: its own row only, and the line ends there
-                return count
+                return _mean(hidden, count)
         scratch[0] = 60  # "<"
         scratch[1 : 1 + i - start] = line[start:i]
         scratch[1 + i - start] = 62  # ">"
@@ -456,38 +477,6 @@ def _top_k(
 
 
 @cached_njit(nogil=True)
-def mean_hidden(
-    line: np.ndarray,
-    scratch: np.ndarray,
-    slot_hash: np.ndarray,
-    slot_id: np.ndarray,
-    word_bytes: np.ndarray,
-    word_start: np.ndarray,
-    prune_key: np.ndarray,
-    prune_row: np.ndarray,
-    rows: np.ndarray,
-    nwords: int,
-    eos: int,
-    bucket: int,
-    minn: int,
-    maxn: int,
-    hidden: np.ndarray,
-) -> int:
-    """``hidden`` := the mean of the line's input rows (fastText's hidden layer); the row count (0: no
-    words, ``hidden`` all zero)."""
-    hidden[:] = 0
-    count = _line_hidden(
-        line, scratch, slot_hash, slot_id, word_bytes, word_start, prune_key, prune_row, rows,
-        nwords, eos, bucket, minn, maxn, hidden,
-    )  # fmt: skip
-    if count:
-        mean = np.float32(1.0 / count)
-        for d in range(hidden.shape[0]):
-            hidden[d] *= mean
-    return count
-
-
-@cached_njit(nogil=True)
 def ranked(
     hidden: np.ndarray,
     output: np.ndarray,
@@ -578,16 +567,11 @@ class CompiledPredictor:
             starts = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=starts[1:])
             buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        a = self.arrays
         labels = np.empty((n, k), dtype=np.int32)  # read only up to each line's count
         probabilities = np.empty((n, k), dtype=np.float32)
         counts = np.empty(n, dtype=np.int64)
-        _predict_lines(
-            buf, starts, k, a.word_slot_hash, a.word_slot_id, a.word_bytes, a.word_start,
-            a.prune_slot_key, a.prune_slot_row, a.input_rows, a.nwords, a.eos, a.bucket, a.minn,
-            a.maxn, a.output_rows, a.left, a.right, labels, probabilities, counts,
-        )  # fmt: skip
-        names = a.labels
+        _predict_lines(buf, starts, k, *self.arrays.kernel_arguments(), labels, probabilities, counts)
+        names = self.arrays.labels
         return [  # each array to lists once: a row view and two tolist calls per line cost more
             [(p, names[lab]) for p, lab in zip(probs[:m], labs[:m], strict=True)]
             for probs, labs, m in zip(probabilities.tolist(), labels.tolist(), counts.tolist(), strict=True)

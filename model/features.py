@@ -38,7 +38,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.records import Span
-from model.chunks import MAX_CHARS, MAX_ENTRIES, ChunkRows, ChunkTable, Column, missed_keys, unseen
+from model.chunks import (
+    BIGRAM_SHIFT,
+    MAX_CHARS,
+    MAX_ENTRIES,
+    ChunkRows,
+    ChunkTable,
+    Column,
+    chunk_bigrams,
+    missed_keys,
+    unseen,
+)
 from model.estimator import Estimator
 from model.family_kernel import chunk_sums, gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
@@ -51,7 +61,6 @@ from model.tokens import (
     tokenize_chunks,
 )
 
-BIGRAM_SHIFT = 32
 MIN_SPAN_WEIGHT = (
     0.01  # log-odds; smaller pushes are noise to a moderator  # bigram key = (left id << 32) | right id
 )
@@ -690,11 +699,6 @@ def chunk_terms_numpy(
     return s, q, lengths, first, last, nonempty
 
 
-def memo_full(chunks: ChunkTable, tokens: TokenTable, max_entries: int, max_chars: int) -> bool:
-    """Whether a model's chunk and token memos passed their bounds (the owner then starts them afresh)."""
-    return len(chunks.index) > max_entries or len(tokens) > max_entries or chunks.chars > max_chars
-
-
 @dataclass(frozen=True, slots=True)
 class TokenContribution:
     """One token (or adjacent pair) occurrence and its exact share of the linear decision."""
@@ -704,7 +708,80 @@ class TokenContribution:
     weight: float
 
 
-class FastLinearText:
+class ChunkMemoText:
+    """What ``FastLinearText`` and ``MultiHeadText`` (model/heads.py) share: a token memo (``_tokens``)
+    and a chunk memo (``_chunks``) over one featuriser, written under ``_lock`` and started afresh
+    (``_reset_cache``) past their bounds. A subclass sets those and ``_add_chunks``."""
+
+    # Runtime limits are class attributes: not pickled, so they can change without retraining.
+    max_cache_entries = MAX_ENTRIES
+    max_cache_chars = MAX_CHARS
+    slice_size = 2_000
+    _tokens: TokenTable
+    _chunks: ChunkTable
+    _bigram_table: _IntHashTable
+    _lock: threading.RLock
+    n_words: int
+    bigram_q: np.ndarray
+
+    def _reset_cache(self) -> None:
+        raise NotImplementedError
+
+    def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
+        raise NotImplementedError
+
+    def _maybe_reset(self) -> None:
+        """Both memos started afresh when either passed its bounds."""
+        chunks, limit = self._chunks, self.max_cache_entries
+        if len(chunks.index) > limit or len(self._tokens) > limit or chunks.chars > self.max_cache_chars:
+            self._reset_cache()
+
+    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
+        """Rows of ``str.split`` chunks in the chunk table (new ones featurised) and that table.
+
+        The rows stay valid for that table object: tables are append-only and replaced whole on
+        reset, so a caller that keeps the table (the Scorer's shared chunk index) may keep the rows."""
+        table = self._chunks
+        ids = table.lookup(chunks)
+        missed = np.flatnonzero(ids < 0)
+        if len(missed):
+            with self._lock:
+                self._maybe_reset()
+                if self._chunks is not table:  # started afresh: no row found is valid
+                    table, missed = self._chunks, np.arange(len(chunks))
+                keys = missed_keys(chunks, missed)
+                missing = unseen(keys, repeat(True), table.index)
+                if missing:
+                    start = table.size
+                    self._add_chunks(table, missing)
+                    if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
+                        return np.arange(start, start + len(chunks), dtype=np.int64), table
+                ids[missed] = table.rows(keys)  # only the missed chunks are probed again
+        return ids, table
+
+    def split(self, texts: Sequence[str]) -> ChunkRows:
+        """``texts`` split into chunks and looked up (``chunk_rows``)."""
+        parts = split_texts(texts)
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        ids, table = self.chunk_rows(list(itertools.chain.from_iterable(parts)))
+        return ChunkRows(ids, lengths, table)
+
+    def _token_terms(
+        self, spans: list[tuple[int, int, str]]
+    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+        """For an explanation: the score terms of every token of ``spans`` (a row each, as the token
+        memo's ``s``), the text's norm term with its bigrams', and the bigrams found (``bigram_hits``)."""
+        with self._lock:
+            self._maybe_reset()
+            tokens = self._tokens
+            ids = tokens.ids([raw for _, _, raw in spans], self._lock)
+            s = tokens.s[ids]
+            q_total = float(tokens.q[ids].sum())
+        pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
+        return s, q_total + float(self.bigram_q[big].sum()), pos_i, big
+
+
+class FastLinearText(ChunkMemoText):
     """Scores texts with a fitted TokenFeaturizer and linear weights through cached constants.
 
     Two memo tables, both seeded or filled lazily and reset when they pass ``max_cache_entries`` entries or
@@ -718,11 +795,6 @@ class FastLinearText:
       chunk, so tokenising chunk by chunk gives exactly the regex tokenisation; scoring a batch is then
       ``split_chunks`` (``str.split`` on nearly every text), one dict lookup per chunk and numpy.
     """
-
-    # Runtime limits are class attributes: not pickled, so they can change without retraining.
-    max_cache_entries = MAX_ENTRIES
-    max_cache_chars = MAX_CHARS
-    slice_size = 2_000
 
     def __init__(self, featurizer: TokenFeaturizer, coef: np.ndarray, intercept: float) -> None:
         self.featurizer = featurizer
@@ -765,35 +837,12 @@ class FastLinearText:
         # Replaced whole on reset, so a batch in flight keeps a consistent (dict, arrays) snapshot.
         self._chunks = ChunkTable(_LINEAR_CHUNK_COLUMNS)
 
-    def _maybe_reset(self) -> None:
-        if memo_full(self._chunks, self._tokens, self.max_cache_entries, self.max_cache_chars):
-            self._reset_cache()
-
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         """Featurise new distinct chunks in one vectorised pass and append them to the chunk table."""
         s, q, _, first, last, nonempty = chunk_terms(
             chunks, self._tokens, self._lock, self._bigram_table, self.n_words, self.bigram_s, self.bigram_q
         )
         table.append(chunks, (s, q, first, last, nonempty))
-
-    def _chunk_ids(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
-        table = self._chunks
-        ids = table.lookup(chunks)
-        missed = np.flatnonzero(ids < 0)
-        if len(missed):
-            with self._lock:
-                self._maybe_reset()
-                if self._chunks is not table:  # started afresh: no row found is valid
-                    table, missed = self._chunks, np.arange(len(chunks))
-                keys = missed_keys(chunks, missed)
-                missing = unseen(keys, repeat(True), table.index)
-                if missing:
-                    start = table.size
-                    self._add_chunks(table, missing)
-                    if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
-                        return np.arange(start, start + len(chunks), dtype=np.int64), table
-                ids[missed] = table.rows(keys)  # only the missed chunks are probed again
-        return ids, table
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Linear decision for every text, vectorised per slice of the batch."""
@@ -803,18 +852,8 @@ class FastLinearText:
         return np.concatenate([self._decision(texts[i : i + step]) for i in range(0, len(texts), step)])
 
     def _decision(self, texts: Sequence[str]) -> np.ndarray:
-        n = len(texts)
-        parts = split_texts(texts)
-        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=n)
-        ids, table = self._chunk_ids(list(itertools.chain.from_iterable(parts)))
-        return self.decision_from_rows(ids, lengths, table)
-
-    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
-        """Rows of ``str.split`` chunks in the chunk table (new ones featurised) and that table.
-
-        The rows stay valid for that table object: tables are append-only and replaced whole on
-        reset, so a caller that keeps the table (the Scorer's shared chunk index) may keep the rows."""
-        return self._chunk_ids(chunks)
+        rows = self.split(texts)
+        return self.decision_from_rows(rows.ids, rows.lengths, rows.table)
 
     def decision_from_rows(self, ids: np.ndarray, lengths: np.ndarray, table: ChunkTable) -> np.ndarray:
         """Linear decisions of texts given as chunk rows: ``lengths[i]`` chunks per text, in order."""
@@ -823,19 +862,11 @@ class FastLinearText:
         doc = np.repeat(np.arange(n), lengths)
         s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
-        # Bigrams across chunks: last word of one chunk, first word of the next token-bearing chunk.
         keep = c_nonempty[ids]
-        ids, doc = ids[keep], doc[keep]
-        if len(ids) > 1:
-            last = c_last[ids[:-1]]
-            first = c_first[ids[1:]]
-            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
-            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
-            hit = big >= 0
-            if hit.any():
-                fp, fb = pos[hit], big[hit]
-                s_sum += np.bincount(doc[fp], weights=self.bigram_s[fb], minlength=n)
-                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
+        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
+        if len(fb):
+            s_sum += np.bincount(docs, weights=self.bigram_s[fb], minlength=n)
+            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         out = np.full(n, self.intercept)
         nz = q_sum > 0
         out[nz] += s_sum[nz] * q_sum[nz] ** -self.norm_power
@@ -846,14 +877,7 @@ class FastLinearText:
         spans = token_spans(text)
         if not spans:
             return []
-        with self._lock:
-            self._maybe_reset()
-            tokens = self._tokens
-            ids = tokens.ids([raw for _, _, raw in spans], self._lock)
-            s = tokens.s[ids]
-            q_total = float(tokens.q[ids].sum())
-        pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
-        q_total += float(self.bigram_q[big].sum())
+        s, q_total, pos_i, big = self._token_terms(spans)
         if q_total <= 0:
             return []
         scale = q_total**-self.norm_power

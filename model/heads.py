@@ -20,33 +20,28 @@ Scorer computes the family once per batch and every view reads its column.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column, missed_keys, unseen
+from model.chunks import ChunkTable, Column, chunk_bigrams
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
-    BIGRAM_SHIFT,
     MIN_SPAN_WEIGHT,
+    ChunkMemoText,
     ChunkRows,
     TokenFeaturizer,
     TokenTable,
     _IntHashTable,
-    bigram_hits,
     chunk_terms,
-    memo_full,
     ordered_keys,
     segment_sums,
     token_spans,
 )
-from model.tokens import split_texts
 
 
 def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
@@ -55,7 +50,7 @@ def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
     return (Column(np.float64, width=n_heads), *_LINEAR_CHUNK_COLUMNS)
 
 
-class MultiHeadText:
+class MultiHeadText(ChunkMemoText):
     """K linear text heads over one TokenFeaturizer, scored from shared per-chunk constants.
 
     Built by training/heads.py from fitted parts: ``coef`` (features x K, NB scaling already folded
@@ -63,10 +58,6 @@ class MultiHeadText:
     Coefficients are stored as float32 (half the artifact) and used as float64: training evaluates
     exactly the numbers that ship.
     """
-
-    max_cache_entries = 300_000
-    max_cache_chars = 32_000_000
-    slice_size = 2_000
 
     def __init__(
         self,
@@ -145,37 +136,12 @@ class MultiHeadText:
         self._bigram_table = _IntHashTable(self.bigram_keys)
         self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
-    def _maybe_reset(self) -> None:
-        if memo_full(self._chunks, self._tokens, self.max_cache_entries, self.max_cache_chars):
-            self._reset_cache()
-
     # -- lookups ------------------------------------------------------------------------------------
     def _add_chunks(self, table: ChunkTable, chunks: list[str]) -> None:
         s, q, lengths, first, last, nonempty = chunk_terms(
             chunks, self._tokens, self._lock, self._bigram_table, self.n_words, self.bigram_s, self.bigram_q
         )
         table.append(chunks, (s, q, lengths.astype(np.float64), first, last, nonempty))
-
-    def chunk_rows(self, chunks: list[str]) -> tuple[np.ndarray, ChunkTable]:
-        """Rows of ``str.split`` chunks in this family's chunk table (new ones featurised), and the table
-        (append-only, replaced whole on reset: rows stay valid for the table they came from)."""
-        table = self._chunks
-        ids = table.lookup(chunks)
-        missed = np.flatnonzero(ids < 0)
-        if len(missed):
-            with self._lock:
-                self._maybe_reset()
-                if self._chunks is not table:  # started afresh: no row found is valid
-                    table, missed = self._chunks, np.arange(len(chunks))
-                keys = missed_keys(chunks, missed)
-                missing = unseen(keys, repeat(True), table.index)
-                if missing:
-                    start = table.size
-                    self._add_chunks(table, missing)
-                    if len(missing) == len(chunks):  # all new and distinct (the Scorer's case): in order
-                        return np.arange(start, start + len(chunks), dtype=np.int64), table
-                ids[missed] = table.rows(keys)  # only the missed chunks are probed again
-        return ids, table
 
     # -- scoring ------------------------------------------------------------------------------------
     def decisions_from_rows(self, rows: ChunkRows) -> tuple[np.ndarray, np.ndarray]:
@@ -210,17 +176,10 @@ class MultiHeadText:
         q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
         keep = c_nonempty[ids]
-        ids, doc = ids[keep], doc[keep]
-        if len(ids) > 1:  # bigrams across chunks: last word of one chunk, first word of the next
-            last = c_last[ids[:-1]]
-            first = c_first[ids[1:]]
-            pos = np.flatnonzero((doc[:-1] == doc[1:]) & (last >= 0) & (first >= 0))
-            big = self._bigram_table.lookup((last[pos] << BIGRAM_SHIFT) | first[pos])
-            hit = big >= 0
-            if hit.any():
-                fp, fb = pos[hit], big[hit]
-                np.add.at(s_sum, doc[fp], self.bigram_s[fb])
-                q_sum += np.bincount(doc[fp], weights=self.bigram_q[fb], minlength=n)
+        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
+        if len(fb):
+            np.add.at(s_sum, docs, self.bigram_s[fb])
+            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         scale = np.zeros(n)
         nz = q_sum > 0
         scale[nz] = q_sum[nz] ** -self.norm_power
@@ -236,12 +195,6 @@ class MultiHeadText:
     def proba_from_rows(self, rows: ChunkRows) -> np.ndarray:
         """P(attribute) for every head, n x K, from chunk rows."""
         return self.calibrate(*self.decisions_from_rows(rows))
-
-    def split(self, texts: Sequence[str]) -> ChunkRows:
-        parts = split_texts(texts)
-        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        ids, table = self.chunk_rows(list(itertools.chain.from_iterable(parts)))
-        return ChunkRows(ids, lengths, table)
 
     def predict_proba_all(self, texts: Sequence[str]) -> np.ndarray:
         """P(attribute) for every head, n x K (sliced: numpy temporaries stay in cache)."""
@@ -269,19 +222,12 @@ class MultiHeadText:
         spans = token_spans(text)
         if not spans:
             return []
-        with self._lock:
-            self._maybe_reset()
-            tokens = self._tokens
-            ids = tokens.ids([raw for _, _, raw in spans], self._lock)
-            s = tokens.s[ids, k]
-            q_total = float(tokens.q[ids].sum())
-        pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
-        q_total += float(self.bigram_q[big].sum())
+        s, q_total, pos_i, big = self._token_terms(spans)
         if q_total <= 0:
             return []
         scale = q_total**-self.norm_power * self.calibration[k, 0]
         merged: dict[tuple[int, int], float] = {}
-        for (a, b, _), v in zip(spans, s.tolist(), strict=True):
+        for (a, b, _), v in zip(spans, s[:, k].tolist(), strict=True):
             merged[(a, b)] = merged.get((a, b), 0.0) + v * scale
         for i, j in zip(pos_i.tolist(), big.tolist(), strict=True):
             key = (spans[i][0], spans[i + 1][1])

@@ -409,13 +409,10 @@ def detect(
     info = np.empty(n, dtype=np.int64)
     labels = np.empty((n, k), dtype=np.int32)  # read only up to each text's count
     probabilities = np.empty((n, k), dtype=np.float32)
-    a = arrays
     _detect_lines(
         buf, np.array(lengths, dtype=np.int64), read, max_chars, edge, min_letters, share, k,
         settled if settled is not None else _NONE_SETTLED, settled is not None, min_confidence,
-        tables.classes, tables.lower, a.word_slot_hash, a.word_slot_id, a.word_bytes, a.word_start,
-        a.prune_slot_key, a.prune_slot_row, a.input_rows, a.nwords, a.eos, a.bucket, a.minn, a.maxn,
-        a.output_rows, a.left, a.right, info, labels, probabilities,
+        tables.classes, tables.lower, *arrays.kernel_arguments(), info, labels, probabilities,
     )  # fmt: skip
     return info.tolist(), labels.tolist(), probabilities.tolist()
 

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -596,7 +596,8 @@ def _has_parts(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
+# The service's attributes: each has a threshold setting, and moderators' feedback names one of them.
+Attribute = Literal[
     "insult",
     "off_topic",
     "toxicity",
@@ -605,7 +606,8 @@ THRESHOLD_ATTRIBUTES: tuple[str, ...] = (
     "profanity",
     "spam",
     "unsubstantial",
-)
+]
+THRESHOLD_ATTRIBUTES: tuple[str, ...] = get_args(Attribute)
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}  # a browser leaves these out of its Origin header

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.records import ArticleContext, ContextKind, Scores, Span
 from model.language import normalize_language
+from service.settings import THRESHOLD_ATTRIBUTES
 
 INSULTS = frozenset({"idiot", "idiots", "stupid", "moron", "dumb", "fool", "crétin", "abruti"})
 PROFANE = frozenset({"damn", "shit", "merde"})
@@ -18,16 +19,7 @@ FRENCH = frozenset({"le", "la", "les", "est", "une", "des", "et", "espèce", "vo
 WORD = re.compile(r"\w+")
 
 # The attribute family of the service: what the fake carries when a test asks for it.
-FAMILY = (
-    "insult",
-    "off_topic",
-    "toxicity",
-    "severe_toxicity",
-    "identity_attack",
-    "profanity",
-    "spam",
-    "unsubstantial",
-)
+FAMILY = THRESHOLD_ATTRIBUTES
 # Languages per attribute for the family fake (the others: English only).
 FAMILY_LANGUAGES = {"toxicity": {"en", "fr", "de"}, "insult": {"en", "fr"}}
 

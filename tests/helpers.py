@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import itertools
 import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -48,3 +51,17 @@ def blocked_writing_pipe(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state == "S" and "pipe_write" in channel
+
+
+def corpus_comments(data_dir: Path, per_file: int) -> list[str]:
+    """The first ``per_file`` comments of each multilingual corpus file (MLMA en/fr/ar, C3, GermEval):
+    the language kernels' equivalence tests read the same real comments."""
+    texts: list[str] = []
+    for lang in ("en", "fr", "ar"):
+        with (data_dir / "mlma-hate-speech" / f"{lang}_dataset.csv").open(encoding="utf-8") as fh:
+            texts += [row["tweet"] for row in itertools.islice(csv.DictReader(fh), per_file)]
+    with (data_dir / "c3-constructive-comments" / "C3_anonymized.csv").open(encoding="utf-8") as fh:
+        texts += [row["comment_text"] for row in itertools.islice(csv.DictReader(fh), per_file)]
+    with (data_dir / "germeval-2018" / "germeval2018.training.txt").open(encoding="utf-8") as fh:
+        texts += [line.split("\t")[0] for line in itertools.islice(fh, per_file)]
+    return texts

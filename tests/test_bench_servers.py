@@ -72,3 +72,33 @@ def test_bench_api_hands_its_server_a_listening_socket(started, tmp_path, monkey
     with pytest.raises(_Stopped):
         api.main(data_dir=tmp_path)
     _assert_handed_a_listening_socket(started)
+
+
+def test_wait_ready_answers_once_readyz_says_200_and_says_when_the_server_exited_first() -> None:
+    import http.server
+    import sys
+    import threading
+
+    from bench.server import wait_ready
+
+    class Ready(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/readyz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ready) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            assert 0 <= wait_ready(httpd.server_address[1], running, 10) < 10
+        finally:
+            httpd.shutdown()
+            running.kill()
+            running.wait()
+    exited = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    exited.wait()
+    with pytest.raises(RuntimeError, match="exited with code 3"):
+        wait_ready(1, exited, 10)

@@ -21,17 +21,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_snake
 
-Attribute = Literal[
-    "insult",
-    "off_topic",
-    "toxicity",
-    "severe_toxicity",
-    "identity_attack",
-    "profanity",
-    "spam",
-    "unsubstantial",
-]
-
+from service.settings import Attribute
 
 # A headline is a line: longer is not a title, and every queued comment keeps a copy of it.
 MAX_TITLE_CHARS = 1000
@@ -142,87 +132,10 @@ class QuotedOut(BaseModel):
     text: str
 
 
-class CommentResult(BaseModel):
-    id: str | None
-    scores: AttributeScores
-    context: Literal["article+thread", "article", "thread", "none"] = Field(
-        description="What the off_topic score saw: 'none' for a comment sent without article or thread, "
-        "and for one without a single content word ('lol', '+1'); then no off-topic decision is made."
-    )
-    language: str = Field(description="The comment's detected language (ISO 639-1), 'und' when unsure.")
-    language_supported: dict[str, bool] = Field(
-        description="Per attribute: was its model trained for this language? false = the score is "
-        "given but no decision rests on it alone (at most review)."
-    )
-    judged_language: str = Field(
-        default="en",
-        description="The language the comment was judged in: `language`, or for an undetermined comment "
-        "its thread's (or the detector's best guess); its thresholds decide "
-        "(MODERATION_LANGUAGE_THRESHOLDS).",
-    )
-    decision: DecisionOut
-    spans: dict[str, list[SpanOut]] | None = Field(
-        default=None, description="With `explain`: per attribute, the spans of `text` as sent that pushed it."
-    )
-    quotes: list[QuotedOut] = Field(
-        default_factory=list,
-        description="What the comment quotes ('> ' lines, a 'NAME wrote:' header and its quote): those "
-        "words are the quoted author's, so the scores are the comment's own words'; `start`/`end` on "
-        "`text` as sent.",
-    )
-    queue_id: str | None = Field(default=None, description="The review-queue item, when queued.")
-    queued_before: bool | None = Field(
-        default=None,
-        description="When queued: true when the comment had its item already (a retry, a re-crawl); "
-        "then this result is the item as stored (scores, decision, spans, languages, context, "
-        "model_version), which this request's scoring may not match.",
-    )
-    model_version: str | None = Field(
-        default=None, description="When queued: the model that scored this result (the stored item's)."
-    )
-    not_stored: list[str] | None = Field(
-        default=None,
-        description="Fields an item queued before schema version 6 or 8 does not hold: these are this "
-        "request's scoring.",
-    )
+class _ScoredComment(BaseModel):
+    """What /v1/comments:score and /v1/articles:score answer alike for a comment. A subclass's bases
+    after this one put their fields first (pydantic orders a model's fields by its bases, reversed)."""
 
-
-class ScoreCommentsResponse(BaseModel):
-    model: ModelRef
-    results: list[CommentResult]
-
-
-# --- /v1/articles:score ---------------------------------------------------------------------------
-
-
-class ScorePageJson(_Strict):
-    content: str = Field(description="The scraped page: plain text from any scraper, or raw HTML.")
-    format: Literal["auto", "text", "html"] = "auto"
-    source: str | None = Field(
-        default=None, max_length=MAX_ID_CHARS, description="Where the page came from (URL or file name)."
-    )
-
-
-class ParsedArticle(BaseModel):
-    source: str
-    format: Literal["text", "html"]
-    title: str | None
-    body: str
-    declared_comment_count: int | None
-    dropped: int = Field(description="Lines of page furniture dropped by the parser.")
-    warnings: list[str] = Field(
-        default_factory=list,
-        description="Why the comments found may be fewer than the page holds (empty when nothing says so).",
-    )
-
-
-class PageComment(BaseModel):
-    index: int
-    author: str | None
-    posted_at: str | None
-    posted_raw: str | None
-    parent: int | None
-    text: str
     scores: AttributeScores
     context: Literal["article+thread", "article", "thread", "none"] = Field(
         description="What the off_topic score saw: 'none' for a comment sent without article or thread, "
@@ -256,6 +169,64 @@ class PageComment(BaseModel):
         description="Fields an item queued before schema version 6 or 8 does not hold: these are this "
         "request's scoring.",
     )
+
+
+class _CommentId(BaseModel):
+    id: str | None
+
+
+class CommentResult(_ScoredComment, _CommentId):
+    spans: dict[str, list[SpanOut]] | None = Field(
+        default=None, description="With `explain`: per attribute, the spans of `text` as sent that pushed it."
+    )
+    quotes: list[QuotedOut] = Field(
+        default_factory=list,
+        description="What the comment quotes ('> ' lines, a 'NAME wrote:' header and its quote): those "
+        "words are the quoted author's, so the scores are the comment's own words'; `start`/`end` on "
+        "`text` as sent.",
+    )
+
+
+class ScoreCommentsResponse(BaseModel):
+    model: ModelRef
+    results: list[CommentResult]
+
+
+# --- /v1/articles:score ---------------------------------------------------------------------------
+
+
+class ScorePageJson(_Strict):
+    content: str = Field(description="The scraped page: plain text from any scraper, or raw HTML.")
+    format: Literal["auto", "text", "html"] = "auto"
+    source: str | None = Field(
+        default=None, max_length=MAX_ID_CHARS, description="Where the page came from (URL or file name)."
+    )
+
+
+class ParsedArticle(BaseModel):
+    source: str
+    format: Literal["text", "html"]
+    title: str | None
+    body: str
+    declared_comment_count: int | None
+    dropped: int = Field(description="Lines of page furniture dropped by the parser.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Why the comments found may be fewer than the page holds (empty when nothing says so).",
+    )
+
+
+class _PageCommentPlace(BaseModel):
+    index: int
+    author: str | None
+    posted_at: str | None
+    posted_raw: str | None
+    parent: int | None
+    text: str
+
+
+class PageComment(_ScoredComment, _PageCommentPlace):
+    pass
 
 
 class ScorePageResponse(BaseModel):

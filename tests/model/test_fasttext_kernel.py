@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import itertools
 import logging
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from core.errors import ModelError
 from model import fasttext_kernel
 from model.fasttext_kernel import CompiledPredictor, fnv1a
 from model.language import CxxPredictor, LanguageDetector, default_model_path
+from tests.helpers import corpus_comments
 
 SETTLED = frozenset({"en", "de", "fr", "ar"})
 
@@ -22,19 +21,6 @@ SETTLED = frozenset({"en", "de", "fr", "ar"})
 @pytest.fixture(scope="module")
 def predictors() -> tuple[CompiledPredictor, CxxPredictor]:
     return CompiledPredictor.load(default_model_path()), CxxPredictor(default_model_path())
-
-
-def _corpus_lines(data_dir: Path, per_file: int = 400) -> list[str]:
-    texts: list[str] = []
-    for lang in ("en", "fr", "ar"):
-        with (data_dir / "mlma-hate-speech" / f"{lang}_dataset.csv").open(encoding="utf-8") as fh:
-            texts += [row["tweet"] for row in itertools.islice(csv.DictReader(fh), per_file)]
-    with (data_dir / "c3-constructive-comments" / "C3_anonymized.csv").open(encoding="utf-8") as fh:
-        texts += [row["comment_text"] for row in itertools.islice(csv.DictReader(fh), per_file)]
-    for path in sorted((data_dir / "germeval-2018").glob("*.txt"))[:1]:
-        with path.open(encoding="utf-8") as fh:
-            texts += [line.split("\t")[0] for line in itertools.islice(fh, per_file)]
-    return texts
 
 
 def test_hash_is_fasttexts_fnv1a_with_signed_bytes() -> None:
@@ -50,7 +36,7 @@ def test_same_labels_and_probabilities_as_fasttext_predict_on_real_comments(
 ) -> None:
     compiled, reference = predictors
     detector = LanguageDetector()
-    texts = _corpus_lines(data_dir)
+    texts = corpus_comments(data_dir, 400)
     lines = [detector._clean(t) + "\n" for t in texts] + [t + "\n" for t in texts] + texts
     ours = compiled.predict(lines, k)
     assert len({answer[0][1] for answer in ours if answer}) >= 4  # several languages were answered
@@ -81,7 +67,7 @@ def test_any_text_matches(predictors: tuple[CompiledPredictor, CxxPredictor], li
 
 
 def test_detections_are_the_same_with_either_predictor(data_dir: Path) -> None:
-    texts = [*_corpus_lines(data_dir, 150), "lol", "", "@user 123", "ok ok", "http://x.y/z"]
+    texts = [*corpus_comments(data_dir, 150), "lol", "", "@user 123", "ok ok", "http://x.y/z"]
     compiled, reference = LanguageDetector(), LanguageDetector(compiled=False)
     for settled in (frozenset(), SETTLED):
         assert compiled.detect_with_confidence(texts, settled) == reference.detect_with_confidence(

@@ -6,7 +6,6 @@ every text: the corpora's comments, hostile strings and generated ones."""
 
 from __future__ import annotations
 
-import csv
 import itertools
 import random
 import unicodedata
@@ -29,6 +28,7 @@ from model.language import (
     LanguageDetector,
     default_detector,
 )
+from tests.helpers import corpus_comments
 
 SETTLED = frozenset({"en", "de", "fr", "ar"})
 
@@ -142,25 +142,13 @@ def _assert_same_as_python(detector: LanguageDetector, texts: Sequence[str], siz
                 ), (settled, part)
 
 
-def _corpus_sample(data_dir: Path, per_file: int) -> list[str]:
-    texts: list[str] = []
-    for lang in ("en", "fr", "ar"):
-        with (data_dir / "mlma-hate-speech" / f"{lang}_dataset.csv").open(encoding="utf-8") as fh:
-            texts += [row["tweet"] for row in itertools.islice(csv.DictReader(fh), per_file)]
-    with (data_dir / "c3-constructive-comments" / "C3_anonymized.csv").open(encoding="utf-8") as fh:
-        texts += [row["comment_text"] for row in itertools.islice(csv.DictReader(fh), per_file)]
-    with (data_dir / "germeval-2018" / "germeval2018.training.txt").open(encoding="utf-8") as fh:
-        texts += [line.split("\t")[0] for line in itertools.islice(fh, per_file)]
-    return texts
-
-
 def test_the_compiled_cleaning_answers_what_the_python_path_answers(data_dir: Path) -> None:
     detector = default_detector()
-    _assert_same_as_python(detector, _corpus_sample(data_dir, 200) + HOSTILE, (1, 20))
+    _assert_same_as_python(detector, corpus_comments(data_dir, 200) + HOSTILE, (1, 20))
     # other settings read the same way (shorter windows, other letter counts, more labels)
     others = (LanguageDetector(max_chars=30, min_letters=1, top_k=5), LanguageDetector(min_letters=0))
     for other in others:
-        _assert_same_as_python(other, HOSTILE + _corpus_sample(data_dir, 20), (20,))
+        _assert_same_as_python(other, HOSTILE + corpus_comments(data_dir, 20), (20,))
 
 
 @settings(max_examples=300, deadline=None)
