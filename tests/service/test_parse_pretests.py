@@ -16,7 +16,7 @@ from service import dates
 from service.dates import DATE, DateHit, find_date
 from service.parse import lexicon as lx
 from service.parse import lines as ls
-from service.textcase import lower_for_words
+from service.textcase import lower_for_words, may_hold
 
 PAGES = Path(__file__).parent / "pages"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -38,7 +38,8 @@ def _variants(line: str) -> list[str]:
 
 def _maybe_date_reference(text: str) -> bool:
     if dates._HAS_DIGIT.search(text) is None:
-        return dates._maybe_date(text, False)  # (unchanged: the digit-less path)
+        low = text.lower()
+        return any(w in low for w in dates._BARE_WORDS)
     return bool(
         dates._DIGIT_DATE.search(text)
         or dates._MONTH_DAY.search(text)
@@ -85,6 +86,8 @@ def _check(text: str) -> None:
         assert ls._may_name_section(text), text
     if lx._SITE_NOTICE_IN_LINE.search(text):
         assert ls._may_be_site_notice(text), text
+    if ls._COUNTER_THEN_REST.fullmatch(text):
+        assert may_hold(lower_for_words(text), ls._COUNTER_STEMS), text
     assert dates._maybe_date(text) == _maybe_date_reference(text), text
     assert find_date(text) == _find_date_reference(text), text
 
@@ -121,7 +124,7 @@ def test_pretests_agree_with_the_regexes_on_every_page_line() -> None:
 
 # The words of the regexes themselves (not of the word lists under test), cut anywhere.
 _RXS = [ls._GLUED_HINT, lx._COMMENT_WORD, lx._POLICY_WORD, lx._COUNT_ANY, dates._MONTH_DAY]
-_RXS += [dates._REL_WORDS_RX, lx._SITE_NOTICE_IN_LINE]
+_RXS += [dates._REL_WORDS_RX, lx._SITE_NOTICE_IN_LINE, ls._COUNTER_THEN_REST]
 _WORDS = sorted(
     {w for rx in _RXS for w in re.findall(r"[a-zà-ÿ' ]{2,}", rx.pattern)}
     | {"posted by", "Écrit par", "12", "3 ", " ago", "·", "|", " ", "Mar 3", "10:15", "2020-01-02", "4/5/21"}
@@ -139,7 +142,7 @@ def test_pretests_agree_with_the_regexes_on_word_mixes(text: str) -> None:
 def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None:
     """Every character re.IGNORECASE matches to a letter of the word lists lowers to that letter, or
     lower_for_words refuses the text (every code point is checked)."""
-    words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS]
+    words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS, *ls._COUNTER_STEMS]
     words += [*dates._MONTH_STEMS, *dates._REL_WORDS, *lx._SITE_NOTICE_WORDS]
     letters = sorted({c for w in words for c in w if c.isalpha()})
     any_letter = re.compile("[" + "".join(letters) + "]", re.I)
@@ -156,3 +159,49 @@ def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None
     # each letter and its capital at least (Arabic letters have no case: once)
     assert checked >= sum(2 if c.upper() != c else 1 for c in letters)
     assert lower_for_words("Po\u017fted") is None  # the long s: the regex sees "posted"
+
+
+_LISTS = [
+    ls._GLUED_STEMS, ls._POLICY_STEMS, ls._COMMENT_STEMS, ls._SECTION_STEMS, ls._COUNTER_STEMS,
+    dates._MONTH_STEMS, dates._REL_WORDS, dates._BARE_WORDS, (), ("a.b", "(x", "*"),
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT, pick=st.integers(min_value=0, max_value=len(_LISTS) - 1))
+def test_may_hold_is_the_word_by_word_test(text: str, pick: int) -> None:
+    """One compiled search for any of the words answers as testing each word in turn (regex
+    metacharacters are literal, and an empty list holds nothing)."""
+    words = _LISTS[pick]
+    for low in (text.lower(), text, "a.b (x *"):
+        assert may_hold(low, words) == any(w in low for w in words), (low, words)
+    assert may_hold(None, words)
+
+
+def test_counter_stamp_split_needs_a_counter_word() -> None:
+    """The pre-test passes the lines the split is for and skips prose without a counter word."""
+    for text in ("9 replies12 Mar", "Continue Discussion 9 REPLIES 12 Mar", "3 Posts 2 days ago"):
+        assert ls._COUNTER_THEN_REST.fullmatch(text), text
+        assert may_hold(lower_for_words(text), ls._COUNTER_STEMS), text
+    assert not may_hold(lower_for_words("A sentence with 12 words and no counter at all."), ls._COUNTER_STEMS)
+
+
+def _longest_tail_reference(name: str, seen: list[str]) -> str | None:
+    tails = [b for b in seen if name.endswith(" " + b) and len(name) > len(b) + 1]
+    return max(tails, key=len) if tails else None
+
+
+_NAME_PART = st.sampled_from(["Ann", "Bo Li", "x", "", " ", "Ann Bo", "Li"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    name=st.lists(_NAME_PART, min_size=1, max_size=5).map(" ".join),
+    seen=st.lists(st.lists(_NAME_PART, min_size=1, max_size=3).map(" ".join), max_size=8),
+)
+def test_longest_seen_tail_is_the_pass_over_every_name(name: str, seen: list[str]) -> None:
+    """The reply-to-name split's set look-up per space finds the tail the pass over every seen name
+    found (the longest; none without a character before its space)."""
+    from service.parse.comments import _longest_seen_tail
+
+    assert _longest_seen_tail(name, set(seen)) == _longest_tail_reference(name, seen), (name, seen)
