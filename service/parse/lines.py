@@ -658,17 +658,13 @@ def _split_leading_stamps(lines: list[_Line]) -> list[_Line]:
 # 9 replies" heading and the first post's "12 Mar" are inline elements, one line in a text dump (lynx:
 # "9 replies12 Mar").
 _COUNTER_THEN_REST = re.compile(r"(.{0,60}?\b\d{1,6}\s+(?:replies|comments|posts))\s*(\S.{0,40})", re.I)
-# Its counter words: a line matches only where its lower-case form holds one (most lines hold none).
-_COUNTER_STEMS = ("replies", "comments", "posts")
 
 
 def _split_counter_stamps(lines: list[_Line]) -> list[_Line]:
     """Splits "COUNTER STAMP" into the counter (an opener) and the stamp (a date alone)."""
     out: list[_Line] = []
     for ln in lines:
-        m = None
-        if not ln.opener and ln.date is None and may_hold(lower_for_words(ln.core), _COUNTER_STEMS):
-            m = _COUNTER_THEN_REST.fullmatch(ln.core)
+        m = _COUNTER_THEN_REST.fullmatch(ln.core) if not ln.opener and ln.date is None else None
         if m is not None:
             head = _classify_one(m[1], ln.indent, ln.hint, ln.blank_before, ln.src)
             stamp = _classify_one(m[2], ln.indent, ln.hint, False, ln.src)

@@ -86,8 +86,6 @@ def _check(text: str) -> None:
         assert ls._may_name_section(text), text
     if lx._SITE_NOTICE_IN_LINE.search(text):
         assert ls._may_be_site_notice(text), text
-    if ls._COUNTER_THEN_REST.fullmatch(text):
-        assert may_hold(lower_for_words(text), ls._COUNTER_STEMS), text
     assert dates._maybe_date(text) == _maybe_date_reference(text), text
     assert find_date(text) == _find_date_reference(text), text
 
@@ -124,7 +122,7 @@ def test_pretests_agree_with_the_regexes_on_every_page_line() -> None:
 
 # The words of the regexes themselves (not of the word lists under test), cut anywhere.
 _RXS = [ls._GLUED_HINT, lx._COMMENT_WORD, lx._POLICY_WORD, lx._COUNT_ANY, dates._MONTH_DAY]
-_RXS += [dates._REL_WORDS_RX, lx._SITE_NOTICE_IN_LINE, ls._COUNTER_THEN_REST]
+_RXS += [dates._REL_WORDS_RX, lx._SITE_NOTICE_IN_LINE]
 _WORDS = sorted(
     {w for rx in _RXS for w in re.findall(r"[a-zà-ÿ' ]{2,}", rx.pattern)}
     | {"posted by", "Écrit par", "12", "3 ", " ago", "·", "|", " ", "Mar 3", "10:15", "2020-01-02", "4/5/21"}
@@ -142,7 +140,7 @@ def test_pretests_agree_with_the_regexes_on_word_mixes(text: str) -> None:
 def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None:
     """Every character re.IGNORECASE matches to a letter of the word lists lowers to that letter, or
     lower_for_words refuses the text (every code point is checked)."""
-    words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS, *ls._COUNTER_STEMS]
+    words = [*ls._GLUED_STEMS, *ls._POLICY_STEMS, *ls._COMMENT_STEMS, *ls._SECTION_STEMS]
     words += [*dates._MONTH_STEMS, *dates._REL_WORDS, *lx._SITE_NOTICE_WORDS]
     letters = sorted({c for w in words for c in w if c.isalpha()})
     any_letter = re.compile("[" + "".join(letters) + "]", re.I)
@@ -162,7 +160,7 @@ def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None
 
 
 _LISTS = [
-    ls._GLUED_STEMS, ls._POLICY_STEMS, ls._COMMENT_STEMS, ls._SECTION_STEMS, ls._COUNTER_STEMS,
+    ls._GLUED_STEMS, ls._POLICY_STEMS, ls._COMMENT_STEMS, ls._SECTION_STEMS,
     dates._MONTH_STEMS, dates._REL_WORDS, dates._BARE_WORDS, (), ("a.b", "(x", "*"),
 ]  # fmt: skip
 
@@ -176,14 +174,6 @@ def test_may_hold_is_the_word_by_word_test(text: str, pick: int) -> None:
     for low in (text.lower(), text, "a.b (x *"):
         assert may_hold(low, words) == any(w in low for w in words), (low, words)
     assert may_hold(None, words)
-
-
-def test_counter_stamp_split_needs_a_counter_word() -> None:
-    """The pre-test passes the lines the split is for and skips prose without a counter word."""
-    for text in ("9 replies12 Mar", "Continue Discussion 9 REPLIES 12 Mar", "3 Posts 2 days ago"):
-        assert ls._COUNTER_THEN_REST.fullmatch(text), text
-        assert may_hold(lower_for_words(text), ls._COUNTER_STEMS), text
-    assert not may_hold(lower_for_words("A sentence with 12 words and no counter at all."), ls._COUNTER_STEMS)
 
 
 def _longest_tail_reference(name: str, seen: list[str]) -> str | None:
