@@ -23,4 +23,14 @@ def lower_for_words(text: str) -> str | None:
 
 def may_hold(low: str | None, words: tuple[str, ...]) -> bool:
     """False only when `low` (from `lower_for_words`) surely holds none of `words`."""
-    return low is None or any(w in low for w in words)
+    if low is None:
+        return True
+    rx = _ANY_OF.get(words)
+    if rx is None:
+        rx = _ANY_OF[words] = re.compile("|".join(re.escape(w) for w in words) or "(?!)")  # (): none
+    return rx.search(low) is not None
+
+
+# Per word list, one search for any of its words as a substring: faster than testing each in turn
+# (the callers pass a few module-level tuples, so this stays small).
+_ANY_OF: dict[tuple[str, ...], re.Pattern[str]] = {}

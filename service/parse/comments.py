@@ -154,17 +154,16 @@ _CUE_TAIL = re.compile(r"(?:\bto|\bauf|\bà|\ba)$", re.I)
 
 def _split_parent_names(authors: list[str | None], reply_to: dict[int, str]) -> list[str | None]:
     split: dict[int, tuple[str, str]] = {}
-    seen: list[str] = []
+    seen: set[str] = set()
     for i, name in enumerate(authors):
         if name and i not in reply_to:
-            tails = [b for b in seen if name.endswith(" " + b) and len(name) > len(b) + 1]
-            if tails:
-                parent = max(tails, key=len)
+            parent = _longest_seen_tail(name, seen)
+            if parent is not None:
                 name = _clean_name(_ROLE_BADGE.sub("", name[: -len(parent) - 1].rstrip()))
                 if name and not _CUE_TAIL.search(name):
                     split[i] = (name, parent)
         if name:
-            seen.append(name)
+            seen.add(name)
     if len(split) < _MIN_NAMED_PARENTS:
         return authors
     out = list(authors)
@@ -172,6 +171,17 @@ def _split_parent_names(authors: list[str | None], reply_to: dict[int, str]) -> 
         out[i] = name
         reply_to[i] = parent
     return out
+
+
+def _longest_seen_tail(name: str, seen: set[str]) -> str | None:
+    """The longest name of `seen` that ends `name` after a space, with something before that space
+    (one set look-up per space, not a pass over every name seen: a thread of thousands stays linear)."""
+    k = name.find(" ", 1)
+    while k != -1:
+        if name[k + 1 :] in seen:
+            return name[k + 1 :]
+        k = name.find(" ", k + 1)
+    return None
 
 
 def _inner_particle(toks: list[str], k: int, constant: set[str]) -> bool:

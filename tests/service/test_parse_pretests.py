@@ -16,7 +16,7 @@ from service import dates
 from service.dates import DATE, DateHit, find_date
 from service.parse import lexicon as lx
 from service.parse import lines as ls
-from service.textcase import lower_for_words
+from service.textcase import lower_for_words, may_hold
 
 PAGES = Path(__file__).parent / "pages"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -38,7 +38,8 @@ def _variants(line: str) -> list[str]:
 
 def _maybe_date_reference(text: str) -> bool:
     if dates._HAS_DIGIT.search(text) is None:
-        return dates._maybe_date(text, False)  # (unchanged: the digit-less path)
+        low = text.lower()
+        return any(w in low for w in dates._BARE_WORDS)
     return bool(
         dates._DIGIT_DATE.search(text)
         or dates._MONTH_DAY.search(text)
@@ -156,3 +157,41 @@ def test_lower_for_words_is_exact_for_every_letter_the_word_lists_hold() -> None
     # each letter and its capital at least (Arabic letters have no case: once)
     assert checked >= sum(2 if c.upper() != c else 1 for c in letters)
     assert lower_for_words("Po\u017fted") is None  # the long s: the regex sees "posted"
+
+
+_LISTS = [
+    ls._GLUED_STEMS, ls._POLICY_STEMS, ls._COMMENT_STEMS, ls._SECTION_STEMS,
+    dates._MONTH_STEMS, dates._REL_WORDS, dates._BARE_WORDS, (), ("a.b", "(x", "*"),
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT, pick=st.integers(min_value=0, max_value=len(_LISTS) - 1))
+def test_may_hold_is_the_word_by_word_test(text: str, pick: int) -> None:
+    """One compiled search for any of the words answers as testing each word in turn (regex
+    metacharacters are literal, and an empty list holds nothing)."""
+    words = _LISTS[pick]
+    for low in (text.lower(), text, "a.b (x *"):
+        assert may_hold(low, words) == any(w in low for w in words), (low, words)
+    assert may_hold(None, words)
+
+
+def _longest_tail_reference(name: str, seen: list[str]) -> str | None:
+    tails = [b for b in seen if name.endswith(" " + b) and len(name) > len(b) + 1]
+    return max(tails, key=len) if tails else None
+
+
+_NAME_PART = st.sampled_from(["Ann", "Bo Li", "x", "", " ", "Ann Bo", "Li"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    name=st.lists(_NAME_PART, min_size=1, max_size=5).map(" ".join),
+    seen=st.lists(st.lists(_NAME_PART, min_size=1, max_size=3).map(" ".join), max_size=8),
+)
+def test_longest_seen_tail_is_the_pass_over_every_name(name: str, seen: list[str]) -> None:
+    """The reply-to-name split's set look-up per space finds the tail the pass over every seen name
+    found (the longest; none without a character before its space)."""
+    from service.parse.comments import _longest_seen_tail
+
+    assert _longest_seen_tail(name, set(seen)) == _longest_tail_reference(name, seen), (name, seen)
