@@ -232,13 +232,17 @@ _ALLOWED_TAGS = re.compile(
     r"|puedes usar las siguientes etiquetas|puoi usare questi tag|você pode usar estas tags|je kunt deze html",
     re.I,
 )
+# A thread's count stated as none: "No comments", "0 comments", "Comments off" (counters.py: a teaser's
+# counter too, on a front page).
+_ZERO_COMMENTS = r"(?:no|0|zero) comments?|comments? (?:off|closed)"
+ZERO_COMMENTS = re.compile(_ZERO_COMMENTS, re.I)
 # What an empty thread shows right under its comment heading (misses.py), in the languages the comment
-# form table covers. (They overlap that table, which says only that a line is no article text.) Its own
-# notice: "No comments yet", "There are no comments for this journal entry.", "Be the first to
-# comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
+# form table covers. (They overlap that table, which says only that a line is no article text.) Its
+# count stated as none, or its own notice: "There are no comments for this journal entry.", "Be the
+# first to comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
 EMPTY_THREAD_NOTICE = re.compile(
-    r"(?:there (?:are|is) )?no (?:user |reader )?(?:comments|responses|replies|comment yet)\b.*"
-    r"|(?:0|zero) (?:comments?|responses|replies)\b.*|be the first(?: one)? to\b.*"
+    rf"(?:there (?:are|is) )?(?:{_ZERO_COMMENTS}|(?:no|0|zero) (?:(?:user |reader )comments|responses|replies))\b.*"
+    r"|be the first(?: one)? to\b.*"
     r"|(?:the )?comments?(?: (?:to|on|for) this (?:entry|post|article|story|page))? (?:are|is|have been) (?:now )?closed\b.*"
     r"|aucun commentaire.*|(?:soyez|sois) (?:le premier|la première) à\b.*|les commentaires sont fermés.*"
     r"|(?:noch )?keine kommentare.*|sei (?:der|die) erste\b.*|(?:die )?kommentare sind geschlossen.*"
