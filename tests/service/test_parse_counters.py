@@ -7,7 +7,7 @@ import pytest
 
 from service.parse import parse_page
 from service.parse.counters import comment_counter, counter_lines, states_count
-from service.parse.lexicon import EMPTY_THREAD_NOTICE, ZERO_COMMENTS
+from service.parse.lexicon import COMMENT_FORM_OPENING, EMPTY_THREAD_NOTICE, ZERO_COMMENTS
 from service.parse.lines import _classify_one, _Line
 
 _ARTICLE = " ".join(
@@ -67,3 +67,51 @@ def test_a_comments_heading_over_a_script_notice_still_warns() -> None:
     page += "\n\nComments\n\nPlease enable JavaScript to view the comments.\n\nAbout us\n"
     art = parse_page(page, fmt="text")
     assert [w for w in art.warnings if "comment section heading ('Comments')" in w], art.warnings
+
+
+# The comment form's own lines, one list (lexicon._FORM_OWN): page furniture anywhere, and under a
+# comment heading the sign of an empty thread. These were read by one of the two rules only.
+_FORM_LINES = [
+    "Leave a Reply",
+    "Leave your comment",
+    "Write comment",
+    "Make a comment",
+    "Submit your comment",
+    "Post a Comment Cancel reply",
+    "Verify your Comment",
+    "Previewing your Comment",
+    "Your e-mail will not be published.",
+    "You must be logged in to write a comment.",
+    "Schreibe einen Kommentar",
+]
+
+
+@pytest.mark.parametrize("text", _FORM_LINES)
+def test_a_comment_forms_own_line_is_furniture_and_opens_an_empty_thread(text: str) -> None:
+    assert _line(text).furniture == "comment form"
+    assert COMMENT_FORM_OPENING.fullmatch(text)
+
+
+@pytest.mark.parametrize("text", ["Add a Comment with Facebook", "Post a comment via Disqus"])
+def test_a_widgets_comment_button_is_furniture_but_no_form(text: str) -> None:
+    # A thread loads there: under a heading it is no sign of an empty thread.
+    assert _line(text).furniture == "comment form"
+    assert COMMENT_FORM_OPENING.fullmatch(text) is None
+
+
+def test_a_field_label_opens_an_empty_thread_but_alone_is_a_menus_link() -> None:
+    # FORM_FIELD_LABEL needs its context: under a comment heading "Homepage" is the form's field.
+    assert COMMENT_FORM_OPENING.fullmatch("Homepage") and COMMENT_FORM_OPENING.fullmatch("Nombre *")
+    assert _line("Homepage").furniture is None
+
+
+def test_a_form_heading_left_in_a_comment_is_dropped() -> None:
+    """Dragnet R220/R221: "Leave Your Reply Below..." under the last comment was read as its text."""
+    page = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3) + "\n\n2 Comments\n\n"
+    page += "Anna Berg says:\nMarch 3, 2024 at 10:12 am\n\nWe did the same walk last spring.\n\n"
+    page += "Tom says:\nMarch 4, 2024 at 9:40 am\n\nWas the path muddy after the rain?\n\n"
+    page += "Leave Your Reply Below...\n\nName *\n\nAbout us\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["Anna Berg", "Tom"]
+    assert not any("Leave Your Reply" in c.text for c in art.comments)
+    assert [d.reason for d in art.dropped if d.text == "Leave Your Reply Below..."] == ["comment form"]
