@@ -115,3 +115,42 @@ def test_a_form_heading_left_in_a_comment_is_dropped() -> None:
     assert [c.author for c in art.comments] == ["Anna Berg", "Tom"]
     assert not any("Leave Your Reply" in c.text for c in art.comments)
     assert [d.reason for d in art.dropped if d.text == "Leave Your Reply Below..."] == ["comment form"]
+
+
+def _post_with(under_heading: str, heading: str = "Comments") -> str:
+    page = "A walk to the lighthouse\n\n" + "\n\n".join([_ARTICLE] * 3)
+    return page + f"\n\n{heading}\n\n{under_heading}\n\nTea on the cliffs\n\nAbout us\n"
+
+
+@pytest.mark.parametrize(
+    "block", ["Related links", "advertisement", "Subscribe to our RSS feed!", "Pin It\n\nSend to a Friend"]
+)
+def test_a_comments_heading_over_another_blocks_furniture_gives_no_warning(block: str) -> None:
+    """Dragnet R787 ("Comments" / "Related links"), R435 ("advertisement"), R253 (a subscription box),
+    R794 (a share row's "Comments" link over "Pin It"): a tab or a link, no thread under it."""
+    art = parse_page(_post_with(block), fmt="text")
+    assert art.comments == ()
+    assert not [w for w in art.warnings if "heading" in w], art.warnings
+
+
+@pytest.mark.parametrize(
+    "under", ["Comments RSS", "Loading comments...", "Please enable JavaScript to view the comments."]
+)
+def test_a_comments_heading_over_its_own_feed_or_a_script_still_warns(under: str) -> None:
+    # The thread's own feed link, or where a script loads it: the page holds comments we did not read.
+    art = parse_page(_post_with(under), fmt="text")
+    assert [w for w in art.warnings if "comment section heading ('Comments')" in w], art.warnings
+
+
+@pytest.mark.parametrize("footer", ["© 2012 Comments", "Copyright 2012 Comments", "(c) 2012 Comments"])
+def test_a_copyright_year_before_a_comment_word_is_no_count(footer: str) -> None:
+    ln = _line(footer)
+    assert ln.count is None
+    art = parse_page(_post_with("Tea on the cliffs", heading=footer), fmt="text")
+    assert art.declared_comment_count is None
+    assert not any("declares" in w for w in art.warnings), art.warnings
+
+
+def test_a_count_after_a_copyright_year_still_counts() -> None:
+    assert _line("© 2012 Comments (3)").count == 3
+    assert _line("2012 comments").count == 2012  # no copyright sign: a big thread's count
