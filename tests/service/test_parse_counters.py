@@ -3,6 +3,8 @@ each fact is written once and read the same by every stage that needs it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from service.parse import parse_page
@@ -154,3 +156,47 @@ def test_a_copyright_year_before_a_comment_word_is_no_count(footer: str) -> None
 def test_a_count_after_a_copyright_year_still_counts() -> None:
     assert _line("© 2012 Comments (3)").count == 3
     assert _line("2012 comments").count == 2012  # no copyright sign: a big thread's count
+
+
+def test_bench_parse_warnings_counts_false_true_and_far_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from bench.parse_warnings import count, main
+    from service.parse_quality import in_test_split
+
+    dragnet = tmp_path / "dragnet-pages"
+    dragnet.mkdir()
+    sep = "\n!@#$%^&*() COMMENTS\n"
+    golds = {"a": "Body.", "b": "Body." + sep + " ".join(["word"] * 40), "c": "Body." + sep + "x " * 30}
+    for page, text in golds.items():
+        (dragnet / f"{page}.gold.txt").write_text(text, encoding="utf-8")
+    declares = "the page declares {} comment(s) but 0 were found (the rest may be loaded by a script)"
+    heading = "the page has a comment section heading ('Comments') but no comments were found"
+    records = [
+        ("a.html", [declares.format(3), heading]),
+        ("b.w3m.txt", [declares.format(4)]),
+        ("c.html", [declares.format(100)]),  # 30 gold words for 100 declared comments: far
+        ("a.w3m.txt", []),
+    ]
+    dump = tmp_path / "dump.jsonl"
+    with dump.open("w", encoding="utf-8") as f:
+        for name, warnings in records:
+            f.write(json.dumps({"file": str(dragnet / name), "article": {"warnings": warnings}}) + "\n")
+        f.write(json.dumps({"file": str(tmp_path / "other.html"), "article": {"warnings": [heading]}}) + "\n")
+    rows = count(dump, dragnet, "all")
+    assert {k: [(p, r) for p, r, _ in v] for k, v in rows.items() if v} == {
+        ("declares", "false"): [("a", "html")],
+        ("heading", "false"): [("a", "html")],
+        ("declares", "true"): [("b", "w3m.txt")],
+        ("declares", "far"): [("c", "html")],
+    }
+    split = "test" if in_test_split("a") else "train"
+    other = "train" if split == "test" else "test"
+    assert ("declares", "false") in {k for k, v in count(dump, dragnet, split).items() if v}
+    assert not [
+        v for (_, _), v in count(dump, dragnet, other).items() if ("a", "html") in [(p, r) for p, r, _ in v]
+    ]
+    assert main([str(dump), "--split", "all", "--data-dir", str(tmp_path)]) == 0
+    assert "all   declares  false    1  html=1" in capsys.readouterr().out
