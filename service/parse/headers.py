@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from itertools import pairwise
 
 from service.dates import REPLY_CUE, REPLY_NAME, trie_rx
 from service.parse.body import _main_region
+from service.parse.counters import REPLY_COUNT, counter_lines, counters_between
 from service.parse.lexicon import (
     _CUE_PHRASES,
     _CUE_RX,
@@ -153,7 +153,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     if not anchors:
         return [], None, "header"
     openers = _section_openers(lines, title_idx)
-    facts = _PageFacts(lines, _content_prefix(lines), _counter_lines(lines))
+    facts = _PageFacts(lines, _content_prefix(lines), counter_lines(lines))
     groups: dict[tuple[str, bool, bool], list[int]] = defaultdict(list)
     for i in anchors:
         groups[_signature(lines[i])].append(i)
@@ -280,7 +280,7 @@ def _best_section(
 def _section_openers(lines: list[_Line], title_idx: int | None) -> list[int]:
     """Comment headings; a reply counter seen on several comments ("Responses (0)") heads none."""
     openers = [i for i, ln in enumerate(lines) if ln.opener and i != title_idx]
-    counters = [i for i in openers if _REPLY_COUNT.fullmatch(lines[i].core)]
+    counters = [i for i in openers if REPLY_COUNT.fullmatch(lines[i].core)]
     return [i for i in openers if i not in counters] if len(counters) > 1 else openers
 
 
@@ -315,7 +315,7 @@ def _score_shape(facts: _PageFacts, members: list[int], o: int | None) -> tuple[
         return None
     if _mostly_empty(facts.content, sel):
         return None  # "NAME on TITLE DATE" rows of a recent-comments widget: no text under any
-    if _counters_between(facts.counters, members, o):
+    if counters_between(facts.counters, members, o):
         return None  # "Posted by ... / 5 Comments" teasers of a blog's front page, not one thread
     found = _score_headless(facts, sel, cue) if o is None else _score_under_opener(facts, sel, o, cue)
     if found is None:
@@ -428,8 +428,6 @@ def _content_prefix(lines: list[_Line]) -> list[int]:
 _MIN_SHAPE_SIZE = 3
 # ... and is a list of links when more than this share of its gaps hold no text.
 _EMPTY_SHARE = 0.5
-# "No comments" / "0 comments" counters are short.
-_MAX_NO_COMMENTS_CHARS = 20
 
 
 def _mostly_empty(content: list[int], sel: list[int]) -> bool:
@@ -439,47 +437,6 @@ def _mostly_empty(content: list[int], sel: list[int]) -> bool:
         return False
     empty = sum(1 for a, b in pairwise(sel) if content[b] - content[a + 1] == 0)
     return empty > _EMPTY_SHARE * (len(sel) - 1)
-
-
-def _counter_lines(lines: list[_Line]) -> list[int]:
-    # A bare "3 replies" or "Responses (0)" is a comment's own action row, not a teaser's "5 Comments".
-    return [
-        j
-        for j, ln in enumerate(lines)
-        if (ln.opener and ln.count is not None and not _REPLY_COUNT.fullmatch(ln.core))
-        or (len(ln.core) <= _MAX_NO_COMMENTS_CHARS and _NO_COMMENTS.fullmatch(ln.core))
-    ]
-
-
-# A comment's own reply counter: "3 replies", "Responses (0)".
-_REPLY_WORDS = r"(?:repl(?:y|ies)|responses?|antworten|réponses?|risposte|respuestas|respostas|reacties)"
-_REPLY_COUNT = re.compile(rf"\d+\s+{_REPLY_WORDS}|{_REPLY_WORDS}\s*[(\[]\d+[)\]]", re.I)
-
-
-def _counters_between(counters: list[int], members: list[int], opener: int | None) -> bool:
-    """Comment counters (other than the section's own) between the lines of one date shape: each dated
-    line has its own count, so these are a blog front page's teasers, not one thread. Under a heading
-    only the lines after it count, once there are two: a link post's own dateline and counter
-    ("submitted 5 hours ago by NAME" / "128 comments") come before the thread's heading."""
-    thread = [m for m in members if opener is not None and m > opener]
-    if len(thread) >= 2:
-        members = thread
-    lo, hi = bisect_right(counters, members[0]), bisect_left(counters, members[-1])
-    # A counter right above a date line is the poster's own ("Total Comments (1465)"): header, not teaser.
-    inner = [c for c in counters[lo:hi] if not _heads_member(members, c)]
-    # The section's heading, and the article's own counter right above it ("Ann | 2 Comments | Share"
-    # / "Reader Comments (2)"), are not teasers.
-    own = {opener, opener - 1} if opener is not None and members[0] < opener < members[-1] else set()
-    hits = len(inner) - len(own.intersection(inner))
-    return hits >= max(1, (len(members) - 1) // 2)
-
-
-def _heads_member(members: list[int], c: int) -> bool:
-    k = bisect_right(members, c)
-    return k < len(members) and members[k] == c + 1
-
-
-_NO_COMMENTS = re.compile(r"no comments?|(?:0|zero) comments?|comments? off|comments? closed", re.I)
 
 
 def _reply_ratio(lines: list[_Line], sel: list[int]) -> float:

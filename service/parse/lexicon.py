@@ -35,12 +35,26 @@ WIDGET_TAB = re.compile(
 # A comment form's label of a field other than the comment's text (lines.py: the line above the text
 # box's "Comments" label): "Name (required)", "Email Address(required)", "Website", "URL:", "E-mail *"
 # in the languages the comment form table covers.
-FORM_FIELD_LABEL = re.compile(
+_FIELD_LABEL = (
     r"(?:your )?(?:name|e-?mail(?: address)?|website|url|homepage|nom|courriel|adresse e-?mail|site web"
     r"|e-mail-adresse|webseite|nombre|correo(?: electrónico)?|sitio web|nome|sito web|naam|e-?mailadres)"
     r"\s*(?:\*|\((?:required|optional|obligatoire|erforderlich|obligatorio|obbligatorio|obrigatório|verplicht)\))?"
-    r"\s*:?\s*\*?",
-    re.I,
+    r"\s*:?\s*\*?"
+)
+FORM_FIELD_LABEL = re.compile(_FIELD_LABEL, re.I)
+# The comment form's own lines: its heading ("Leave a Reply", "Post a comment") in the languages the
+# table below covers, its notices, TypePad's preview box over it ("Verify your Comment"). Furniture
+# (the "comment form" class below), and under a comment heading the sign of an empty thread
+# (COMMENT_FORM_OPENING, which adds FORM_FIELD_LABEL: a bare "Website" is a form's label under a
+# comment heading, a menu's link anywhere else).
+_FORM_OWN = (
+    r"(?:leave|post|add|write|submit|make) (?:a |your |new )*(?:reply|comment|response)\b.*"
+    r"|your e-?mail (?:address )?will not be published\b.*|required fields are marked\b.*"
+    r"|you must be (?:logged|signed) in to (?:post|leave|write).*|verify your comment|previewing your comment"
+    r"|schreibe einen kommentar.*|kommentar schreiben.*|laisser un commentaire.*|poster un commentaire"
+    r"|écrire un commentaire|ajouter un commentaire.*|deja (?:un|una|tu) (?:comentario|respuesta).*"
+    r"|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*|laat een reactie achter.*"
+    r"|geef een reactie.*|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*"
 )
 # A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
 # a dump put on the next line).
@@ -100,17 +114,13 @@ _FURNITURE: list[tuple[str, str]] = [
     ),
     (
         "comment form",
-        r"leave a (?:new )?(?:reply|comment|response)\b.*|cancel reply|post (?:a |your )?(?:new )?comment"
-        r"|add (?:a |your )?(?:new )?comment\b.*"
-        r"|submit(?: comment)?|your email address will not be published\b.*|required fields are marked\b.*"
-        r"|save my name,? email.*|this site uses akismet.*|you must be (?:logged in|signed in) to (?:post|leave).*"
+        rf"{_FORM_OWN}|cancel reply|submit(?: comment)?"
+        r"|save my name,? email.*|this site uses akismet.*"
         r"|(?:hello!? )?you (?:need|have) to (?:sign in|log ?in|register) to (?:comment|post|reply)\b.*"
         r"|(?:notify|email) me (?:of|when)\b.*|(?:name|email|e-mail|website|comment|message|nom|courriel)\s*\*?:?"
-        r"|poster un commentaire|écrire un commentaire|laisser un commentaire.*|réagir\b.{0,40}|kommentar schreiben.*"
-        r"|schreibe einen kommentar.*|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
-        r"|deja (?:un|una|tu) (?:comentario|respuesta).*|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*"
-        r"|laat een reactie achter.*|geef een reactie.*|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
-        r"|your comments?:?\*?(?: required)?|required|\* required|write a comment.*|join the (?:discussion|conversation).*"
+        r"|réagir\b.{0,40}|comment via \w+.*|log ?in to (?:comment|reply).*|sign in to comment.*"
+        r"|reageer.{0,20}|cancelar respuesta|annulla risposta|cancelar resposta"
+        r"|your comments?:?\*?(?: required)?|required|\* required|join the (?:discussion|conversation).*"
         # TypePad's comment form: its preview, captcha and moderation notices.
         r"|this is only a preview\. your comment has not yet been posted\b.*|the letters and numbers you entered did not match\b.*"
         r"|as a final step before posting your comment\b.*|having trouble reading this image\?.*"
@@ -120,7 +130,7 @@ _FURNITURE: list[tuple[str, str]] = [
         rf"|(?:{SORT_LABELS}).*|oldest first|newest first|best first"
         # A sort toggle's buttons, glued in a text dump: "OldestNewest", "Oldest | Newest | Top".
         r"|(?:oldest|newest|latest|top|best|popular)(?:\s*[|·]?\s*(?:oldest|newest|latest|top|best|popular)){1,3}"
-        r"|ajouter un commentaire.*|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
+        r"|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
         r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
         r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
@@ -140,7 +150,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
         # Arabic: add / leave a comment, send, no comments yet, comments are the writers' own view
-        r"|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*|[إا]رسال(?: التعليق)?|لا توجد تعليقات.*|كن [أا]ول من يعلق.*"
+        r"|[إا]رسال(?: التعليق)?|لا توجد تعليقات.*|كن [أا]ول من يعلق.*"
         r"|التعليقات تعبر عن.*",
     ),
     (
@@ -232,13 +242,17 @@ _ALLOWED_TAGS = re.compile(
     r"|puedes usar las siguientes etiquetas|puoi usare questi tag|você pode usar estas tags|je kunt deze html",
     re.I,
 )
+# A thread's count stated as none: "No comments", "0 comments", "Comments off" (counters.py: a teaser's
+# counter too, on a front page).
+_ZERO_COMMENTS = r"(?:no|0|zero) comments?|comments? (?:off|closed)"
+ZERO_COMMENTS = re.compile(_ZERO_COMMENTS, re.I)
 # What an empty thread shows right under its comment heading (misses.py), in the languages the comment
-# form table covers. (They overlap that table, which says only that a line is no article text.) Its own
-# notice: "No comments yet", "There are no comments for this journal entry.", "Be the first to
-# comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
+# form table covers. (They overlap that table, which says only that a line is no article text.) Its
+# count stated as none, or its own notice: "There are no comments for this journal entry.", "Be the
+# first to comment!", "0 comments have been made.", "The comments to this entry are closed.", "none" ...
 EMPTY_THREAD_NOTICE = re.compile(
-    r"(?:there (?:are|is) )?no (?:user |reader )?(?:comments|responses|replies|comment yet)\b.*"
-    r"|(?:0|zero) (?:comments?|responses|replies)\b.*|be the first(?: one)? to\b.*"
+    rf"(?:there (?:are|is) )?(?:{_ZERO_COMMENTS}|(?:no|0|zero) (?:(?:user |reader )comments|responses|replies))\b.*"
+    r"|be the first(?: one)? to\b.*"
     r"|(?:the )?comments?(?: (?:to|on|for) this (?:entry|post|article|story|page))? (?:are|is|have been) (?:now )?closed\b.*"
     r"|aucun commentaire.*|(?:soyez|sois) (?:le premier|la première) à\b.*|les commentaires sont fermés.*"
     r"|(?:noch )?keine kommentare.*|sei (?:der|die) erste\b.*|(?:die )?kommentare sind geschlossen.*"
@@ -249,20 +263,11 @@ EMPTY_THREAD_NOTICE = re.compile(
     r"|none\.?|aucun\.?|keine\.?|ninguno\.?|nessuno\.?|nenhum\.?|geen\.?|لا يوجد",
     re.I,
 )
-# ... or the comment form itself: its heading ("Leave a Reply", "Post a comment"), a field's label
-# ("Name:", "Email *", "Website") or notice, TypePad's preview box over it ("Verify your Comment"), or a
-# text box ("[        ]" in w3m). Not a script's "Loading comments...", a "View comments" link or a
-# widget's tab ("Add a Comment with Facebook"): those stand where a thread is, or loads.
+# ... or the comment form itself (_FORM_OWN), or a text box ("[        ]" in w3m). Not a script's
+# "Loading comments...", a "View comments" link or a widget's button ("Add a Comment with Facebook"):
+# those stand where a thread is, or loads.
 COMMENT_FORM_OPENING = re.compile(
-    r"(?:leave|post|add|write|submit|make) (?:a |your |new )*(?:reply|comment|response)\b"
-    r"(?!.*\b(?:facebook|disqus|livefyre|google|twitter)\b).*"
-    r"|(?:your )?(?:name|e-?mail(?: address)?|website|url|homepage)\s*(?:\((?:required|optional)\))?\s*\*?\s*:?\s*\*?"
-    r"|your e-?mail (?:address )?will not be published\b.*|required fields are marked\b.*"
-    r"|you must be (?:logged|signed) in to (?:post|leave|write)\b.*|verify your comment|previewing your comment"
-    r"|schreibe einen kommentar.*|kommentar schreiben.*|laisser un commentaire.*|poster un commentaire"
-    r"|écrire un commentaire|ajouter un commentaire.*|deja (?:un|una|tu) (?:comentario|respuesta).*"
-    r"|lascia un commento.*|deixe (?:um|uma|o seu) (?:comentário|resposta).*|laat een reactie achter.*"
-    r"|geef een reactie.*|[أا]ضف تعليق.*|[أا]ترك تعليقا?.*"
+    rf"(?!.*\b(?:facebook|disqus|livefyre|google|twitter)\b)(?:{_FORM_OWN})|{_FIELD_LABEL}"
     # (a site's search box is a text box too: the sidebar, not the form)
     r"|(?!.*\b(?:search|suche|suchen|recherche|rechercher|buscar|cerca|pesquisar|zoeken)\b).{0,40}\[[^\]]{0,40}\s{3,}\].*",
     re.I,

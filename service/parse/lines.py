@@ -374,7 +374,7 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
         )
     if o is None and digit and len(core) <= _MAX_COUNTER_CHARS and _may_name_section(core):
         o = _COUNT_ANY.search(core)
-    if o and (date_end := _date_around_count(core, o)) is not None:
+    if o and (date_end := _date_around_count(core, o) or _copyright_year(core, o)) is not None:
         # "Posted on November 1, 2012  Comments (0)": 2012 is the date's year; a count may follow the date.
         o = _COUNT_ANY.search(core, date_end) if len(core) <= _MAX_COUNTER_CHARS else None
     if not o:
@@ -404,6 +404,18 @@ def _date_around_count(core: str, o: re.Match[str]) -> int | None:
     if date is None or date.start > o.start(group) or o.end(group) > date.end:
         return None
     return date.end
+
+
+# A copyright notice's sign right before the count: "© 2012 Comments" (a footer's year, then its links).
+_COPYRIGHT_SIGN = re.compile(r"(?:©|\(c\)|copyright)\s*$", re.I)
+
+
+def _copyright_year(core: str, o: re.Match[str]) -> int | None:
+    """Where the year ends when `o`'s count is a copyright notice's year, else None."""
+    group = next((g for g in _COUNT_GROUPS if o.groupdict().get(g)), None)
+    if group is None or not _COPYRIGHT_SIGN.search(core, 0, o.start(group)):
+        return None
+    return o.end(group)
 
 
 _BAR_SPLIT = re.compile(r"\s*[|·•]\s*")

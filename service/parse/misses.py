@@ -35,6 +35,11 @@ _WIDGET_ITEM = re.compile(r"\S.{0,120}? (?:on|dans|sur|bei|zu|en|su|em|op) \S.{0
 MIN_WIDGET_ITEMS = 3
 # Under an empty thread's heading, before its notice or form: an image, or TypePad's comment feed notice.
 _PASSED_UNDER_HEADING = ("image placeholder", "post footer")
+# Another block's furniture right under a comment heading ("Related links", "advertisement", "Subscribe
+# to our RSS feed!", "Pin It"): the heading is a tab or a share row's link, and heads no thread here.
+_OTHER_BLOCKS = ("recommendations", "newsletter and subscription", "share buttons")
+# ... but a feed of this thread ("Comments RSS", "Subscribe to comments") is the thread's own.
+_THREAD_WORD = re.compile(r"comment|kommentar|respons|repl|réponse|reacties", re.I)
 
 
 def missed_comment_warnings(
@@ -75,6 +80,7 @@ def missed_comment_warnings(
             heading is not None
             and opener is None
             and not _empty_thread(lines, heading)
+            and not _heads_other_block(lines, heading)
             and not _recent_comments_widget(lines, heading)
         ):
             out.append(
@@ -110,9 +116,7 @@ def _empty_thread(lines: list[_Line], heading: int) -> bool:
     closed", a zero count) or the comment form ("Leave a Reply", a field label, a text box), with no
     reader's words between. A script's notice ("Please enable JavaScript to view the comments"), a
     link to the thread, prose or a dated line is where a thread loads or was missed: not empty."""
-    j = heading + 1
-    while j < len(lines) and (lines[j].chrome or lines[j].furniture in _PASSED_UNDER_HEADING):
-        j += 1
+    j = _first_under(lines, heading)
     if j == len(lines):
         return False  # a heading closing the page: its thread is loaded by a script, if anywhere
     ln = lines[j]
@@ -121,6 +125,22 @@ def _empty_thread(lines: list[_Line], heading: int) -> bool:
         or EMPTY_THREAD_NOTICE.fullmatch(ln.core) is not None
         or (ln.date is None and COMMENT_FORM_OPENING.fullmatch(ln.core) is not None)
     )
+
+
+def _first_under(lines: list[_Line], heading: int) -> int:
+    """The first line under `heading` past decoration, images and a feed notice (len(lines): none)."""
+    j = heading + 1
+    while j < len(lines) and (lines[j].chrome or lines[j].furniture in _PASSED_UNDER_HEADING):
+        j += 1
+    return j
+
+
+def _heads_other_block(lines: list[_Line], heading: int) -> bool:
+    """Whether the first line under `heading` is another block's furniture (related links, an
+    advertisement, a subscription box, share buttons): the heading heads no thread in this page. (A
+    script's notice, "Loading comments...", or a link to the thread is where a thread loads: it warns.)"""
+    j = _first_under(lines, heading)
+    return j < len(lines) and lines[j].furniture in _OTHER_BLOCKS and not _THREAD_WORD.search(lines[j].core)
 
 
 def _recent_comments_widget(lines: list[_Line], heading: int) -> bool:

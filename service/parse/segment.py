@@ -43,6 +43,7 @@ from service.parse.comments import (
     _reply_markers,
     _tail_lines,
 )
+from service.parse.counters import declared_count
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME, SORT_LABELS
 from service.parse.linemodel import LineModel, drop_unlikely_body
@@ -148,7 +149,7 @@ def segment_with_roles(
     role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason
     title_idx = _pick_title(lines)
     sec = _find_section(lines, title_idx, source, limits)
-    declared = _declared_count(lines, sec.opener)
+    declared = declared_count(lines, sec.opener)
     if declared is not None and sec.opening_post:
         declared = max(0, declared - 1)  # a forum's "5 posts" counts the opening post
     comments = _comments(lines, sec, role, dom_depth=fmt == "html") if sec.headers else []
@@ -351,70 +352,6 @@ def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
         return False
     heads = (title, *(title + sep for sep in _TITLE_SEPARATORS))
     return any(ln.core.casefold() == title or ln.core.casefold().startswith(heads) for ln in lines[: own[-1]])
-
-
-# "12 reactions" (giscus's emoji tally above its "6 comments · 3 replies") counts reactions, not
-# comments, when another counter follows it within this many lines.
-_REACTIONS_COUNTER = re.compile(
-    r"\S+\s+(?:reactions?|réactions?|reaktionen|reações|reacciones|reazioni)", re.I
-)
-_COUNTER_AFTER_REACTIONS = 3
-
-
-def _declared_count(lines: list[_Line], opener: int | None) -> int | None:
-    """The comment count the page states: the opener's (a counter right under a reactions tally when
-    there is one), else the last counter above the section that is no teaser's (`_teaser_tallies`)."""
-    if opener is not None and lines[opener].count is not None:
-        if _REACTIONS_COUNTER.fullmatch(lines[opener].core):
-            after = lines[opener + 1 : opener + 1 + _COUNTER_AFTER_REACTIONS]
-            return next((ln.count for ln in after if ln.opener and ln.count is not None), lines[opener].count)
-        return lines[opener].count
-    teasers = _teaser_tallies(lines)
-    declared = None
-    for i, ln in enumerate(lines):
-        if ln.opener and ln.count is not None and (opener is None or i <= opener) and i not in teasers:
-            declared = ln.count
-    return declared
-
-
-# A share tally on its own line: "408Facebook Likes", "1kTweets", "622Google Plus Shares" (CNN's most
-# popular widget gives each headline one, its most commented ones a comment count).
-_SHARE_TALLY = re.compile(
-    r"\d[\d,.]*k?\s*(?:facebook |google plus |google\+ |linkedin )?(?:likes|tweets|shares|recs|pins)", re.I
-)
-# Tallies (comment counts and share tallies) this many lines apart or closer are one run ...
-_TEASER_GAP = 3
-# ... and a run with this many headed ones (a headline on the line or right above it) lists other
-# articles: "Opinion: Chronic Fatigue Economy 367 comments", "» Title (108 comments)", a headline over
-# "Jul 2012 by Omaha Sun - 177 comments". Fewer is a page's own meta or a stacked share bar.
-_MIN_TEASERS = 3
-# A tally line of more words than this holds its headline (or byline): "» 48 comments" does not.
-_BARE_TALLY_WORDS = 3
-
-
-def _teaser_tallies(lines: list[_Line]) -> set[int]:
-    """The lines of the runs of tallies that list other articles with their counts."""
-
-    def tally(ln: _Line) -> bool:
-        return (ln.opener and ln.count is not None) or _SHARE_TALLY.fullmatch(ln.core) is not None
-
-    tallies = [i for i, ln in enumerate(lines) if tally(ln)]
-    runs: list[list[int]] = []
-    for i in tallies:
-        if runs and i - runs[-1][-1] <= _TEASER_GAP:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    out: set[int] = set()
-    for run in runs:
-        headed = [
-            j
-            for j in run
-            if len(lines[j].core.split()) > _BARE_TALLY_WORDS or j == 0 or not tally(lines[j - 1])
-        ]
-        if len(headed) >= _MIN_TEASERS:
-            out.update(run)
-    return out
 
 
 def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> None:
