@@ -418,11 +418,15 @@ class Scorer:
         placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
         all_placeable = not forced or all(placeable)
         # The thread's (and the article's) language matters only for comments a model lacks or the
-        # detector could not place: found once, when first needed.
+        # detector could not place: found once, when first needed. (A comment in a served language is
+        # never placed by the thread: ``placed_by_thread`` is asked only about the others.)
         thread: str | None = None
         thread_known = False
         served = self._served
-        if any(placed_by_thread(d, served) and ok for d, ok in zip(detections, placeable, strict=True)):
+        if any(
+            ok and d.language not in served and placed_by_thread(d, served)
+            for d, ok in zip(detections, placeable, strict=True)
+        ):
             thread = self.thread_language(
                 detections, article, use_thread or same_source, language, source_languages
             )
@@ -459,13 +463,17 @@ class Scorer:
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
         for i, (row, d, ok, context) in enumerate(rows):
-            assumed = assumed_language(d, ok, thread, served)
+            detected = d.language
+            # ``assumed_language`` answers a placeable comment's served language as is: asked only otherwise.
+            assumed = detected if ok and detected in served else assumed_language(d, ok, thread, served)
             flags = unsupported(assumed)
             by_name = dict(zip(names, row, strict=True))
             # A score from another language's model (a guess too weak to judge the comment by sent it
             # there) is not one trained for the language the comment is judged in: it never rejects.
             judged = assumed or "en"
-            elsewhere = {n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags}
+            elsewhere = scored_in and {
+                n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags
+            }
             if not elsewhere:  # the common case: every attribute scored in the judged language
                 out.append(Scores(by_name, context, d.language, flags, assumed, frozenset(), {}))
                 continue
