@@ -457,9 +457,22 @@ class Scorer:
                     found_scored[key] = [r if r in own else base for r in routes]
                 scored_in.append((name, found_scored[key]))
             columns[name] = model.route(texts, routes, columns[name])
+        return self._scores_of(columns, detections, placeable, contexts, thread, scored_in)
+
+    def _scores_of(
+        self,
+        columns: dict[str, np.ndarray],
+        detections: Sequence[Detection],
+        placeable: Sequence[bool],
+        contexts: Sequence[ContextKind],
+        thread: str | None,
+        scored_in: Sequence[tuple[str, list[str | None]]],
+    ) -> list[Scores]:
+        """Each comment's ``Scores``: its values, the language it is judged in and what is unsupported
+        or was scored in another language (``scored_in``: per routed attribute, each comment's)."""
         names = tuple(columns)
         values = [columns[name].tolist() for name in names]
-        unsupported = self.unsupported
+        served, unsupported = self._served, self.unsupported
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
         for i, (row, d, ok, context) in enumerate(rows):
@@ -475,11 +488,11 @@ class Scorer:
                 n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags
             }
             if not elsewhere:  # the common case: every attribute scored in the judged language
-                out.append(Scores(by_name, context, d.language, flags, assumed, frozenset(), {}))
+                out.append(Scores(by_name, context, detected, flags, assumed, frozenset(), {}))
                 continue
             guessed = frozenset(elsewhere)
             in_language = {n: lang for n, lang in elsewhere.items() if lang is not None}
-            out.append(Scores(by_name, context, d.language, flags | guessed, assumed, guessed, in_language))
+            out.append(Scores(by_name, context, detected, flags | guessed, assumed, guessed, in_language))
         return out
 
     def _columns(
