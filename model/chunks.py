@@ -234,9 +234,12 @@ class SharedChunks:
         index = state.table.index  # one dict for the state's life: entries are only ever added
         found = list(map(index.get, flat))  # a list until complete: cheaper for a few chunks
         if None in found:
-            if not self._add(state, flat, list(map(is_, found, repeat(None)))):
+            missed = list(map(is_, found, repeat(None)))
+            if not self._add(state, flat, missed):
                 return None
-            found = list(map(index.__getitem__, flat))
+            # Only the missed chunks are probed again: each probe of this large index misses the cache.
+            for i in compress(range(len(flat)), missed):
+                found[i] = index[flat[i]]
         slots = np.array(found, dtype=np.int64)
         per_model = state.table.cols[0]  # read after the index: at least as new as the slots it holds
         # column view, then gather: a third of per_model[slots, k]'s cost (mixed indexing's slow path)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -194,8 +195,10 @@ class ContextChunks:
         index = self.table.index  # one dict for the table's life: entries are only ever added
         ids = list(map(index.get, chunks))
         if None in ids:
-            self._add([c for c, i in zip(chunks, ids, strict=True) if i is None])
-            ids = list(map(index.__getitem__, chunks))
+            missed = list(map(is_, ids, repeat(None)))
+            self._add(list(compress(chunks, missed)))
+            for i in compress(range(len(chunks)), missed):  # the found ones are not probed again
+                ids[i] = index[chunks[i]]
         return np.array(ids, dtype=np.int64)
 
     def lookup(self, chunk_lists: list[list[str]]) -> ChunkRows:

@@ -81,6 +81,8 @@ class LanguageRoutedClassifier:
     ) -> np.ndarray:
         """``base_proba`` with the texts of routed languages rescored by their language's model (a new
         array when any is; ``base_proba`` itself, as float64, when none is)."""
+        if self.language_models.keys().isdisjoint(languages):  # the common case, without a Python loop
+            return np.asarray(base_proba, dtype=np.float64)
         routed: dict[str, list[int]] = {}
         for i, lang in enumerate(languages):
             if lang in self.language_models:  # most comments are in the base model's language

@@ -418,52 +418,81 @@ class Scorer:
         placeable = [_placeable(d, t, language) for d, t in zip(detections, texts, strict=True)]
         all_placeable = not forced or all(placeable)
         # The thread's (and the article's) language matters only for comments a model lacks or the
-        # detector could not place: found once, when first needed.
+        # detector could not place: found once, when first needed. (A comment in a served language is
+        # never placed by the thread: ``placed_by_thread`` is asked only about the others.)
         thread: str | None = None
         thread_known = False
         served = self._served
-        if any(placed_by_thread(d, served) and ok for d, ok in zip(detections, placeable, strict=True)):
+        if any(
+            ok and d.language not in served and placed_by_thread(d, served)
+            for d, ok in zip(detections, placeable, strict=True)
+        ):
             thread = self.thread_language(
                 detections, article, use_thread or same_source, language, source_languages
             )
             thread_known = True
         # Per routed attribute whose comments were not all routed by their detected language: the
-        # language of the model that scored each comment.
+        # language of the model that scored each comment. Attributes routed alike (insult and toxicity:
+        # the same languages and language models) share one list of routes, found once.
         scored_in: list[tuple[str, list[str | None]]] = []
-        for name, (
-            model,
-            model_languages,
-        ) in self._routed.items():  # comments in a routed language: own model
+        found_routes: dict[frozenset[str], list[str | None]] = {}
+        found_scored: dict[tuple[frozenset[str], frozenset[str], str | None], list[str | None]] = {}
+        for name, (model, model_languages) in self._routed.items():  # a routed language's comments: own model
             routes: Sequence[str | None] = languages
-            if not (all_placeable and all(lang in model_languages for lang in languages)):
+            if not (all_placeable and model_languages.issuperset(languages)):
                 if not thread_known:
                     thread = self.thread_language(
                         detections, article, use_thread or same_source, language, source_languages
                     )
                     thread_known = True
-                routes = [
-                    d.nearest(model_languages, thread=thread) if ok else None
-                    for d, ok in zip(detections, placeable, strict=True)
-                ]
-                own = model.language_models
-                scored_in.append((name, [r if r in own else model.base_language for r in routes]))
+                if model_languages not in found_routes:
+                    found_routes[model_languages] = [
+                        d.nearest(model_languages, thread=thread) if ok else None
+                        for d, ok in zip(detections, placeable, strict=True)
+                    ]
+                routes = found_routes[model_languages]
+                own, base = model.language_models, model.base_language
+                key = (model_languages, frozenset(own), base)
+                if key not in found_scored:
+                    found_scored[key] = [r if r in own else base for r in routes]
+                scored_in.append((name, found_scored[key]))
             columns[name] = model.route(texts, routes, columns[name])
+        return self._scores_of(columns, detections, placeable, contexts, thread, scored_in)
+
+    def _scores_of(
+        self,
+        columns: dict[str, np.ndarray],
+        detections: Sequence[Detection],
+        placeable: Sequence[bool],
+        contexts: Sequence[ContextKind],
+        thread: str | None,
+        scored_in: Sequence[tuple[str, list[str | None]]],
+    ) -> list[Scores]:
+        """Each comment's ``Scores``: its values, the language it is judged in and what is unsupported
+        or was scored in another language (``scored_in``: per routed attribute, each comment's)."""
         names = tuple(columns)
         values = [columns[name].tolist() for name in names]
-        unsupported = self.unsupported
+        served, unsupported = self._served, self.unsupported
         rows = zip(zip(*values, strict=True), detections, placeable, contexts, strict=True)
         out = []
         for i, (row, d, ok, context) in enumerate(rows):
-            assumed = assumed_language(d, ok, thread, served)
+            detected = d.language
+            # ``assumed_language`` answers a placeable comment's served language as is: asked only otherwise.
+            assumed = detected if ok and detected in served else assumed_language(d, ok, thread, served)
             flags = unsupported(assumed)
+            by_name = dict(zip(names, row, strict=True))
             # A score from another language's model (a guess too weak to judge the comment by sent it
             # there) is not one trained for the language the comment is judged in: it never rejects.
             judged = assumed or "en"
-            elsewhere = {n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags}
+            elsewhere = scored_in and {
+                n: lang for n, langs in scored_in if (lang := langs[i]) != judged and n not in flags
+            }
+            if not elsewhere:  # the common case: every attribute scored in the judged language
+                out.append(Scores(by_name, context, detected, flags, assumed, frozenset(), {}))
+                continue
             guessed = frozenset(elsewhere)
             in_language = {n: lang for n, lang in elsewhere.items() if lang is not None}
-            by_name = dict(zip(names, row, strict=True))
-            out.append(Scores(by_name, context, d.language, flags | guessed, assumed, guessed, in_language))
+            out.append(Scores(by_name, context, detected, flags | guessed, assumed, guessed, in_language))
         return out
 
     def _columns(

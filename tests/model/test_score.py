@@ -222,6 +222,40 @@ def test_single_comment_fast_paths_equal_the_general_path(scorer: Scorer) -> Non
     assert routed > 0  # some comments did go to another language's model
 
 
+def test_mixed_language_threads_equal_the_general_path(scorer: Scorer) -> None:
+    """In a thread, the routed attributes (insult and toxicity: the same languages) share one list of
+    routes and most rows skip the guessed-language bookkeeping: the numbers, contexts, languages and
+    unsupported attributes stay the general path's, in threads where English is the majority, where
+    no language is, and with an article of another language."""
+    english = ["You are a complete idiot.", "Thanks, this explains the budget well.", "I disagree."]
+    others = [
+        "Du bist so ein Vollidiot, geh sterben.",
+        "Quel imbécile, ce ministre ne comprend rien.",
+        "أنت غبي جدا",
+        "you clown!!!",
+        "@user tu é mongol",
+        "!",
+        "",
+    ]
+    threads = [english + others, others, others[:4] + english[:1], english * 2]
+    articles = [
+        None,
+        ArticleContext("Haushalt", "Der Gemeinderat hat den Haushalt für die Brücke beschlossen."),
+    ]
+    guessed = 0
+    for texts in threads:
+        for article in articles:
+            got = scorer.score(texts, article)
+            for g, (values, context, language, unsupported) in zip(
+                got, _general(scorer, texts, article), strict=True
+            ):
+                assert g.values == pytest.approx(values, abs=1e-12, nan_ok=True)
+                assert (g.context, g.language, set(g.unsupported)) == (context, language, unsupported)
+                assert g.guessed <= g.unsupported and set(g.guessed_languages) <= g.guessed
+                guessed += bool(g.guessed)
+    assert guessed > 0  # some rows took the guessed-language path
+
+
 def test_the_small_memos_stay_within_their_bounds_and_give_the_same_answers(
     scorer: Scorer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
