@@ -525,8 +525,8 @@ def _prose_words(ln: _Line) -> int:
 # under a date or a photo credit ("July 24, 2012 12:11 AM" / "Latest Amelia Earhart search falls short").
 _LEAD_TITLE_REACH = 6
 _LEAD_TITLE_WORDS = (2, 25)
-# With no date or byline beside it, the lead's headline has the article's prose within this many lines
-# below it (a sidebar's "Posts by Topic" or "Latest News" heads a list) ...
+# With no date beside it and no byline under it, the lead's headline has the article's prose within
+# this many lines below it (a sidebar's "Posts by Topic" or "Latest News" heads a list) ...
 _PROSE_BELOW_REACH = 3
 # ... and a longer headline-like line at most this many lines above it is the headline, the lead's
 # line a label under it ("View Staff Page" under the post's title).
@@ -536,7 +536,7 @@ _HEADLINE_ABOVE_REACH = 3
 def _title_in_lead(lines: list[_Line], role: list[str | None], title_idx: int | None) -> int | None:
     """Text pages, once the body is placed: the headline-like line among the body's opening short
     lines, when the title chosen so far lies above it (often the site's name or a teaser) and the line
-    heads a post: a date or byline beside it, or the article's prose right below it."""
+    heads a post: a date beside it, a byline under it, or the article's prose right below it."""
     body = [j for j, r in enumerate(role) if r == "body"][:_LEAD_TITLE_REACH]
     for j in body:
         ln = lines[j]
@@ -559,15 +559,19 @@ def _dated_beside(lines: list[_Line], j: int) -> bool:
 
 
 def _heads_prose(lines: list[_Line], role: list[str | None], j: int, title_idx: int | None) -> bool:
-    """A dateless post's head: a byline within two lines, or a line of the article's prose shortly
-    below; and no longer headline-like line (the title so far) just above it."""
-    if title_idx is not None and 0 < j - title_idx <= _HEADLINE_ABOVE_REACH:
-        above = len(lines[title_idx].core.split())
-        if above > len(lines[j].core.split()) and _headline_shaped(lines[title_idx], above, _HEADLINE_WORDS):
-            return False
-    near = range(max(0, j - _DATE_BESIDE_REACH), min(len(lines), j + _DATE_BESIDE_REACH + 1))
-    if any(_BYLINE.match(lines[k].core) for k in near if k != j):
+    """A dateless post's head: its byline within two lines below, or (when the title so far lies far
+    above, a site's name or menu) a line of the article's prose shortly below; and no longer
+    headline-like line (the title so far) just above it."""
+    above = len(lines[title_idx].core.split()) if title_idx is not None else 0
+    headline_above = title_idx is not None and _headline_shaped(lines[title_idx], above, _HEADLINE_WORDS)
+    if headline_above and 0 < j - title_idx <= _HEADLINE_ABOVE_REACH and above > len(lines[j].core.split()):
+        return False
+    if any(_BYLINE.match(lines[k].core) for k in range(j + 1, min(len(lines), j + _DATE_BESIDE_REACH + 1))):
         return True
+    if headline_above and j - title_idx <= _LEAD_IN_REACH:
+        return False  # a headline close above: the line is a subheading, a kicker or a video's caption
+    if len(lines[j].core.split()) < _HEADLINE_WORDS[0]:
+        return False  # "Supported by", "Shop Joielle": a label as often as a headline
     below = range(j + 1, min(len(lines), j + 1 + _PROSE_BELOW_REACH))
     return any(role[k] == "body" and _line_score(lines[k]) >= _PROSE_WORDS for k in below)
 
