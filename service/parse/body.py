@@ -559,16 +559,17 @@ def _dated_beside(lines: list[_Line], j: int) -> bool:
 
 
 def _heads_prose(lines: list[_Line], role: list[str | None], j: int, title_idx: int | None) -> bool:
-    """A dateless post's head: its byline within two lines below, or (when the title so far lies far
-    above, a site's name or menu) a line of the article's prose shortly below; and no longer
-    headline-like line (the title so far) just above it."""
+    """A dateless post's head: its byline within two lines below, or (when no headline-like title lies
+    close above: the title so far is a site's name, a menu's label or far away) a line of the article's
+    prose shortly below; and no longer headline-like line (the title so far) just above it."""
+    gap = j - title_idx if title_idx is not None else len(lines)
     above = len(lines[title_idx].core.split()) if title_idx is not None else 0
     headline_above = title_idx is not None and _headline_shaped(lines[title_idx], above, _HEADLINE_WORDS)
-    if headline_above and 0 < j - title_idx <= _HEADLINE_ABOVE_REACH and above > len(lines[j].core.split()):
+    if headline_above and 0 < gap <= _HEADLINE_ABOVE_REACH and above > len(lines[j].core.split()):
         return False
     if any(_BYLINE.match(lines[k].core) for k in range(j + 1, min(len(lines), j + _DATE_BESIDE_REACH + 1))):
         return True
-    if headline_above and j - title_idx <= _LEAD_IN_REACH:
+    if headline_above and gap <= _LEAD_IN_REACH:
         return False  # a headline close above: the line is a subheading, a kicker or a video's caption
     if len(lines[j].core.split()) < _HEADLINE_WORDS[0]:
         return False  # "Supported by", "Shop Joielle": a label as often as a headline
