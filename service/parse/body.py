@@ -469,12 +469,20 @@ def _lead_in(lines: list[_Line], j: int, title_idx: int | None, region_start: in
 
 
 _BYLINE = re.compile(r"^(?:by|par|von|posted by|written by)\b", re.I)
+# A post's meta line ("Posted at 6:00 am under Cooking, Tips"); a link to the previous or next post
+# ("« Faculty position at Waterloo | Main", "Vick saving best for last »", "← Around The Majors");
+# columns a text browser glued with runs of spaces ("Previous Article    Check Out More Of Our Geekery").
+_POST_META = re.compile(r"posted\b", re.I)
+_POST_LINK = re.compile(r"^\s*[«←‹]|[»→›]\s*$")
+_COLUMN_GAP = re.compile(r"\S {3,}\S")
 
 
 def _headline_shaped(ln: _Line, words: int, bounds: tuple[int, int]) -> bool:
-    """Text pages: a line of `bounds` words that is no byline, bullet or placeholder and does not end
-    like a sentence or a clause."""
+    """Text pages: a line of `bounds` words that is no byline, post meta line, link to another post,
+    glued columns, bullet or placeholder and does not end like a sentence or a clause."""
     if _BYLINE.match(ln.core) or _BULLET_START.match(ln.text) or "[" in ln.core or _link_bar(ln.core):
+        return False
+    if _POST_META.match(ln.core) or _POST_LINK.search(ln.core) or _COLUMN_GAP.search(ln.core):
         return False
     return bounds[0] <= words <= bounds[1] and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
 
@@ -517,11 +525,18 @@ def _prose_words(ln: _Line) -> int:
 # under a date or a photo credit ("July 24, 2012 12:11 AM" / "Latest Amelia Earhart search falls short").
 _LEAD_TITLE_REACH = 6
 _LEAD_TITLE_WORDS = (2, 25)
+# With no date beside it and no byline under it, the lead's headline has the article's prose within
+# this many lines below it (a sidebar's "Posts by Topic" or "Latest News" heads a list) ...
+_PROSE_BELOW_REACH = 3
+# ... and a longer headline-like line at most this many lines above it is the headline, the lead's
+# line a label under it ("View Staff Page" under the post's title).
+_HEADLINE_ABOVE_REACH = 3
 
 
 def _title_in_lead(lines: list[_Line], role: list[str | None], title_idx: int | None) -> int | None:
     """Text pages, once the body is placed: the headline-like line among the body's opening short
-    lines, with a date beside it (a post's head), when the title chosen so far lies above it."""
+    lines, when the title chosen so far lies above it (often the site's name or a teaser) and the line
+    heads a post: a date beside it, a byline under it, or the article's prose right below it."""
     body = [j for j, r in enumerate(role) if r == "body"][:_LEAD_TITLE_REACH]
     for j in body:
         ln = lines[j]
@@ -532,7 +547,7 @@ def _title_in_lead(lines: list[_Line], role: list[str | None], title_idx: int | 
             continue
         headline = _headline_shaped(ln, words, _LEAD_TITLE_WORDS)
         alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)  # not a wrapped line
-        if headline and alone and _dated_beside(lines, j):
+        if headline and alone and (_dated_beside(lines, j) or _heads_prose(lines, role, j, title_idx)):
             return j
     return None
 
@@ -541,6 +556,25 @@ def _dated_beside(lines: list[_Line], j: int) -> bool:
     """A post's head: its date within two lines of the headline."""
     near = range(max(0, j - _DATE_BESIDE_REACH), min(len(lines), j + _DATE_BESIDE_REACH + 1))
     return any(lines[k].date is not None for k in near if k != j)
+
+
+def _heads_prose(lines: list[_Line], role: list[str | None], j: int, title_idx: int | None) -> bool:
+    """A dateless post's head: its byline within two lines below, or (when no headline-like title lies
+    close above: the title so far is a site's name, a menu's label or far away) a line of the article's
+    prose shortly below; and no longer headline-like line (the title so far) just above it."""
+    gap = j - title_idx if title_idx is not None else len(lines)
+    above = len(lines[title_idx].core.split()) if title_idx is not None else 0
+    headline_above = title_idx is not None and _headline_shaped(lines[title_idx], above, _HEADLINE_WORDS)
+    if headline_above and 0 < gap <= _HEADLINE_ABOVE_REACH and above > len(lines[j].core.split()):
+        return False
+    if any(_BYLINE.match(lines[k].core) for k in range(j + 1, min(len(lines), j + _DATE_BESIDE_REACH + 1))):
+        return True
+    if headline_above and gap <= _LEAD_IN_REACH:
+        return False  # a headline close above: the line is a subheading, a kicker or a video's caption
+    if len(lines[j].core.split()) < _HEADLINE_WORDS[0]:
+        return False  # "Supported by", "Shop Joielle": a label as often as a headline
+    below = range(j + 1, min(len(lines), j + 1 + _PROSE_BELOW_REACH))
+    return any(role[k] == "body" and _line_score(lines[k]) >= _PROSE_WORDS for k in below)
 
 
 _DATE_BESIDE_REACH = 2
