@@ -195,6 +195,8 @@ def segment_with_roles(
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
     role = placed
+    if fmt == "text":  # after the headline is chosen: the stretch holding it is never an island
+        _drop_islands(lines, role, body_end)
     body: list[str] = []
     dropped: list[Dropped] = []
     for j, ln in enumerate(lines):
@@ -275,8 +277,6 @@ class _BodyPlacer:
             collect.append((lines, list(role), sec.start, title_idx))
         if use_model and self.line_model is not None and self.fmt in self.line_model.kinds:
             drop_unlikely_body(lines, role, sec.start, self.line_model.kinds[self.fmt])
-        if self.fmt == "text":
-            _drop_islands(lines, role, self.body_end)
         return role, title_idx
 
 
@@ -290,9 +290,9 @@ _ISLAND_SHARE = 0.5
 
 
 def _drop_islands(lines: list[_Line], role: list[str | None], body_end: int) -> None:
-    """Text: once the body is placed, the stretch of body lines holding most words is the article; a
-    smaller stretch cut off from it by a long run of lines that are not the article goes too (the
-    stretch holding the title stays)."""
+    """Text: once the body and title are placed, the stretch of body lines holding most words is the
+    article; a smaller stretch cut off from it by a long run of lines that are not the article goes too
+    (the stretch holding the title stays)."""
     stretches: list[list[int]] = []
     gap = _ISLAND_GAP
     for j in range(min(body_end, len(lines))):
