@@ -190,13 +190,13 @@ def segment_with_roles(
             headline = _title_beside_site_name(lines, placed, title_idx, body_end)
     else:
         headline = _title_in_lead(lines, placed, title_idx)
+        # once the headline is chosen: the stretch holding it is never an island
+        _drop_islands(lines, placed, body_end, (headline, title_idx))
     if headline is not None:
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
     role = placed
-    if fmt == "text":  # after the headline is chosen: the stretch holding it is never an island
-        _drop_islands(lines, role, body_end)
     body: list[str] = []
     dropped: list[Dropped] = []
     for j, ln in enumerate(lines):
@@ -289,10 +289,16 @@ _ISLAND_GAP = 10
 _ISLAND_SHARE = 0.5
 
 
-def _drop_islands(lines: list[_Line], role: list[str | None], body_end: int) -> None:
-    """Text: once the body and title are placed, the stretch of body lines holding most words is the
-    article; a smaller stretch cut off from it by a long run of lines that are not the article goes too
-    (the stretch holding the title stays)."""
+def _drop_islands(
+    lines: list[_Line], role: list[str | None], body_end: int, titles: tuple[int | None, ...] = ()
+) -> None:
+    """Text: once the body is placed and the headline chosen (`titles`: the first that is not None),
+    the stretch of body lines holding most words is the article; a smaller stretch cut off from it by a
+    long run of lines that are not the article goes too. The stretches holding a title stay, and so does
+    one that opens with the headline repeated (its standfirst under it, a byline and share bar between
+    it and the article)."""
+    title = next((t for t in titles if t is not None), None)
+    title_key = words_key(lines[title].core) if title is not None else ""
     stretches: list[list[int]] = []
     gap = _ISLAND_GAP
     for j in range(min(body_end, len(lines))):
@@ -308,7 +314,10 @@ def _drop_islands(lines: list[_Line], role: list[str | None], body_end: int) -> 
     words = [sum(len(lines[j].core.split()) for j in s if role[j] != "title") for s in stretches]
     top = max(words)
     for s, w in zip(stretches, words, strict=True):
-        if w < _ISLAND_SHARE * top and all(role[j] != "title" for j in s):
+        head = words_key(lines[s[0]].core)
+        if head and f" {head} " in f" {title_key} ":
+            continue
+        if w < _ISLAND_SHARE * top and all(role[j] != "title" and j not in titles for j in s):
             for j in s:
                 role[j] = "not the article (apart from it)"
 

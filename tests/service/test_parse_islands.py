@@ -61,7 +61,26 @@ def test_the_stretch_holding_the_title_stays():
     assert "not the article (apart from it)" not in role
 
 
+def test_the_stretch_holding_the_chosen_headline_stays():
+    lines, role = _page([("body", 2), ("body", 10)], _ISLAND_GAP)  # line 1: the headline chosen
+    _drop_islands(lines, role, len(lines), (1, None))
+    assert "not the article (apart from it)" not in role
+
+
 def test_lines_past_the_body_end_are_not_looked_at():
     lines, role = _page([("body", 10), ("body", 2)], _ISLAND_GAP)
     _drop_islands(lines, role, len(lines) - 2)
     assert role[-2:] == ["body"] * 2
+
+
+def test_a_stretch_opening_with_the_headline_repeated_stays():
+    lines, role = _page([("body", 2), ("body", 10)], _ISLAND_GAP)
+    headline = "Rolling Blackouts Leave Experts Stumped"
+    lines[0] = _Line(headline, headline, 0, None, True)
+    lines.insert(0, _Line(f"Business | {headline}", f"Business | {headline}", 0, None, True))
+    role.insert(0, "page header before the article")
+    _drop_islands(lines, role, len(lines), (None, 0))
+    assert "not the article (apart from it)" not in role
+    lines[0] = _Line("Another story altogether", "Another story altogether", 0, None, True)
+    _drop_islands(lines, role, len(lines), (0,))
+    assert role[1:3] == ["not the article (apart from it)"] * 2
