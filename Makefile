@@ -17,6 +17,12 @@ SHIPPED_DIR ?= $(or $(MODERATION_MODEL_DIR),$(MODEL_DIR))
 # `make train FEEDBACK=var/moderation.sqlite3` (or FEEDBACK=postgresql://user@host/db) also learns from
 # moderators' stored verdicts.
 FEEDBACK ?=
+# OpenBLAS picks its kernels by CPU, and off_topic's truncated SVD turns their last-bit differences into
+# probabilities up to 0.02 apart (an AMD EPYC against an AVX-512 machine). One kernel set on every x86-64
+# CPU with AVX2, so `make train-shipped` and the tests reproduce the shipped model on any such machine.
+ifneq ($(shell grep -m1 -ow avx2 /proc/cpuinfo 2>/dev/null),)
+export OPENBLAS_CORETYPE ?= Haswell
+endif
 
 .PHONY: help install browser postgres run test test-all lint bench bench-api soak train train-shipped train-parse eval eval-parse serve clean
 
