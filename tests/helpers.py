@@ -65,3 +65,15 @@ def corpus_comments(data_dir: Path, per_file: int) -> list[str]:
     with (data_dir / "germeval-2018" / "germeval2018.training.txt").open(encoding="utf-8") as fh:
         texts += [line.split("\t")[0] for line in itertools.islice(fh, per_file)]
     return texts
+
+
+# A short local news article (pages written for the parser's tests build text dumps around it).
+LIBRARY_HEADLINE = "Old library stays open for the winter"
+LIBRARY_PARAGRAPHS = [
+    "Municipal councillors unanimously approved on Tuesday evening a proposal keeping the historic "
+    "library on Mill Street open throughout the winter, reversing an announcement made in September.",
+    "Councillors said the building still needs a new roof and that the heating bill would rise again "
+    "this year, but that the reading room was the only warm public space left in the district.",
+    "About two hundred people had signed a letter asking for the closure to be delayed, among them "
+    "several teachers who bring their classes to the library every week.",
+]

@@ -10,16 +10,8 @@ import pytest
 
 from service.parse import parse_page
 from service.parse.lines import _classify, _classify_one, _unglue_cues
-
-_HEADLINE = "Old library stays open for the winter"
-_PARAGRAPHS = [
-    "Municipal councillors unanimously approved on Tuesday evening a proposal keeping the historic "
-    "library on Mill Street open throughout the winter, reversing an announcement made in September.",
-    "Councillors said the building still needs a new roof and that the heating bill would rise again "
-    "this year, but that the reading room was the only warm public space left in the district.",
-    "About two hundred people had signed a letter asking for the closure to be delayed, among them "
-    "several teachers who bring their classes to the library every week.",
-]
+from tests.helpers import LIBRARY_HEADLINE as _HEADLINE
+from tests.helpers import LIBRARY_PARAGRAPHS as _PARAGRAPHS
 
 
 def _dump(width: int, indent: str) -> str:

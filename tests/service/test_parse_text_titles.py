@@ -5,16 +5,9 @@ TRAIN split showed)."""
 from __future__ import annotations
 
 from service.parse import parse_page
+from tests.helpers import LIBRARY_HEADLINE as _HEADLINE
+from tests.helpers import LIBRARY_PARAGRAPHS as _PARAGRAPHS
 
-_PARAGRAPHS = [
-    "Municipal councillors unanimously approved on Tuesday evening a proposal keeping the historic "
-    "library on Mill Street open throughout the winter, reversing an announcement made in September.",
-    "Councillors said the building still needs a new roof and that the heating bill would rise again "
-    "this year, but that the reading room was the only warm public space left in the district.",
-    "About two hundred people had signed a letter asking for the closure to be delayed, among them "
-    "several teachers who bring their classes to the library every week.",
-]
-_HEADLINE = "Old library stays open for the winter"
 # A blog's masthead: its name, a tagline longer than the post's headline, a menu (ten items: a title
 # chosen close above the post's first line is more often right than that line).
 _MASTHEAD = [
