@@ -27,21 +27,17 @@ from typing import Any
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column, chunk_bigrams
+from model.chunks import ChunkRows, ChunkTable, Column, chunk_bigrams
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
     MIN_SPAN_WEIGHT,
-    ChunkMemoText,
-    ChunkRows,
     TokenFeaturizer,
-    TokenTable,
-    _IntHashTable,
-    chunk_terms,
     ordered_keys,
     segment_sums,
-    token_spans,
 )
+from model.token_memo import ChunkMemoText, IntHashTable, TokenTable, chunk_terms
+from model.tokens import token_spans
 
 
 def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
@@ -133,7 +129,7 @@ class MultiHeadText(ChunkMemoText):
 
     def _reset_cache(self) -> None:
         self._tokens = TokenTable(self.featurizer, self._coef64, self._base_words, self._base_s, self._base_q)
-        self._bigram_table = _IntHashTable(self.bigram_keys)
+        self._bigram_table = IntHashTable(self.bigram_keys)
         self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
     # -- lookups ------------------------------------------------------------------------------------
