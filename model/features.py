@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.records import Span
-from model.chunks import BIGRAM_SHIFT, ChunkRows, ChunkTable, Column, chunk_bigrams
+from model.chunks import BIGRAM_SHIFT, ChunkRows, ChunkTable, Column
 from model.estimator import Estimator
 from model.family_kernel import gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
@@ -526,14 +526,10 @@ class FastLinearText(ChunkMemoText):
         """Linear decisions of texts given as chunk rows: ``lengths[i]`` chunks per text, in order."""
         n = len(lengths)
         c_s, c_q, c_first, c_last, c_nonempty = table.cols
-        doc = np.repeat(np.arange(n), lengths)
+        doc, q_sum, docs, fb = self._norm_sums(ids, lengths, c_q, c_first, c_last, c_nonempty)
         s_sum = np.bincount(doc, weights=c_s[ids], minlength=n)
-        q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
-        keep = c_nonempty[ids]
-        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
         if len(fb):
             s_sum += np.bincount(docs, weights=self.bigram_s[fb], minlength=n)
-            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         out = np.full(n, self.intercept)
         nz = q_sum > 0
         out[nz] += s_sum[nz] * q_sum[nz] ** -self.norm_power

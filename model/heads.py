@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkRows, ChunkTable, Column, chunk_bigrams
+from model.chunks import ChunkRows, ChunkTable, Column
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
@@ -168,14 +168,10 @@ class MultiHeadText(ChunkMemoText):
         n = len(lengths)
         c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
         s_sum = segment_sums(c_s[ids], lengths)
-        doc = np.repeat(np.arange(n), lengths)
-        q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
+        doc, q_sum, docs, fb = self._norm_sums(ids, lengths, c_q, c_first, c_last, c_nonempty)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
-        keep = c_nonempty[ids]
-        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
         if len(fb):
             np.add.at(s_sum, docs, self.bigram_s[fb])
-            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         scale = np.zeros(n)
         nz = q_sum > 0
         scale[nz] = q_sum[nz] ** -self.norm_power

@@ -20,6 +20,7 @@ from model.chunks import (
     MAX_ENTRIES,
     ChunkRows,
     ChunkTable,
+    chunk_bigrams,
     missed_keys,
     unseen,
 )
@@ -327,6 +328,27 @@ class ChunkMemoText:
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         ids, table = self.chunk_rows(list(itertools.chain.from_iterable(parts)))
         return ChunkRows(ids, lengths, table)
+
+    def _norm_sums(
+        self,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        q: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        nonempty: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For texts given as chunk rows (``lengths[i]`` per text; ``q``, ``first``, ``last``, ``nonempty``:
+        the table's columns): each chunk's text, each text's summed norm term with its bigrams across
+        chunks, and those bigrams' texts and features (``chunk_bigrams``), for their score terms."""
+        n = len(lengths)
+        doc = np.repeat(np.arange(n), lengths)
+        q_sum = np.bincount(doc, weights=q[ids], minlength=n)
+        keep = nonempty[ids]
+        docs, features = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], first, last)
+        if len(features):
+            q_sum += np.bincount(docs, weights=self.bigram_q[features], minlength=n)
+        return doc, q_sum, docs, features
 
     def _token_terms(
         self, spans: list[tuple[int, int, str]]
