@@ -41,7 +41,7 @@ from model.estimator import Estimator
 from model.family_kernel import gram_type_sums, term_rows, type_sums
 from model.gram_kernel import GramTable, code_points
 from model.token_memo import ChunkMemoText, IntHashTable, TokenTable, chunk_terms
-from model.tokens import TOKEN_RE, normalize_token, token_spans
+from model.tokens import TOKEN_RE, normalize_token
 
 MIN_SPAN_WEIGHT = 0.01  # log-odds; smaller pushes are noise to a moderator
 
@@ -537,13 +537,10 @@ class FastLinearText(ChunkMemoText):
 
     def contributions(self, text: str) -> list[TokenContribution]:
         """Exact per-occurrence shares of the decision (they sum to decision - intercept)."""
-        spans = token_spans(text)
-        if not spans:
+        terms = self._token_terms(text)
+        if terms is None:
             return []
-        s, q_total, pos_i, big = self._token_terms(spans)
-        if q_total <= 0:
-            return []
-        scale = q_total**-self.norm_power
+        spans, s, scale, pos_i, big = terms
         out = [TokenContribution(a, b, float(v * scale)) for (a, b, _), v in zip(spans, s, strict=True)]
         for i, j in zip(pos_i.tolist(), big.tolist(), strict=True):
             out.append(TokenContribution(spans[i][0], spans[i + 1][1], float(self.bigram_s[j] * scale)))

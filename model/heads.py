@@ -37,7 +37,6 @@ from model.features import (
     segment_sums,
 )
 from model.token_memo import ChunkMemoText, IntHashTable, TokenTable, chunk_terms
-from model.tokens import token_spans
 
 
 def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
@@ -211,13 +210,11 @@ class MultiHeadText(ChunkMemoText):
         """Top ``top_k`` positive token / token-pair contributions of head ``name`` as spans of ``text``,
         in calibrated log-odds units (they add up, with intercept and length term, to the logit)."""
         k = self.names.index(name)
-        spans = token_spans(text)
-        if not spans:
+        terms = self._token_terms(text)
+        if terms is None:
             return []
-        s, q_total, pos_i, big = self._token_terms(spans)
-        if q_total <= 0:
-            return []
-        scale = q_total**-self.norm_power * self.calibration[k, 0]
+        spans, s, norm_scale, pos_i, big = terms
+        scale = norm_scale * self.calibration[k, 0]
         merged: dict[tuple[int, int], float] = {}
         for (a, b, _), v in zip(spans, s[:, k].tolist(), strict=True):
             merged[(a, b)] = merged.get((a, b), 0.0) + v * scale

@@ -25,7 +25,7 @@ from model.chunks import (
     unseen,
 )
 from model.family_kernel import chunk_sums
-from model.tokens import normalize_tokens, split_texts, tokenize_chunks
+from model.tokens import normalize_tokens, split_texts, token_spans, tokenize_chunks
 
 if TYPE_CHECKING:
     from model.features import TokenFeaturizer
@@ -286,6 +286,7 @@ class ChunkMemoText:
     _lock: threading.RLock
     n_words: int
     bigram_q: np.ndarray
+    norm_power: float
 
     def _reset_cache(self) -> None:
         raise NotImplementedError
@@ -351,10 +352,14 @@ class ChunkMemoText:
         return doc, q_sum, docs, features
 
     def _token_terms(
-        self, spans: list[tuple[int, int, str]]
-    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-        """For an explanation: the score terms of every token of ``spans`` (a row each, as the token
-        memo's ``s``), the text's norm term with its bigrams', and the bigrams found (``bigram_hits``)."""
+        self, text: str
+    ) -> tuple[list[tuple[int, int, str]], np.ndarray, float, np.ndarray, np.ndarray] | None:
+        """For an explanation of ``text``: its token spans, the score terms of every token (a row each, as
+        the token memo's ``s``), a term's scale in the decision (the text's norm term with its bigrams',
+        to the power ``-norm_power``) and the bigrams found (``bigram_hits``); None without a token."""
+        spans = token_spans(text)
+        if not spans:
+            return None
         with self._lock:
             self._maybe_reset()
             tokens = self._tokens
@@ -362,4 +367,7 @@ class ChunkMemoText:
             s = tokens.s[ids]
             q_total = float(tokens.q[ids].sum())
         pos_i, big = bigram_hits(self._bigram_table, self.n_words, ids, None)
-        return s, q_total + float(self.bigram_q[big].sum()), pos_i, big
+        q_total += float(self.bigram_q[big].sum())
+        if q_total <= 0:
+            return None
+        return spans, s, q_total**-self.norm_power, pos_i, big

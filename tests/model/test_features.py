@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import TOKEN_RE, LinearTextClassifier, normalize_token, token_spans
+from model.features import TOKEN_RE, LinearTextClassifier, normalize_token
+from model.tokens import token_spans
 
 Labeled = tuple[list[str], np.ndarray]
 
