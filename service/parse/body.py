@@ -661,3 +661,36 @@ def _title_beside_site_name(
 
 def norm_key(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+# A link to another post is a short line: a French paragraph that opens with « runs on.
+_MAX_POST_LINK_WORDS = 40
+_LINK_BAR_SEPARATOR = " | "
+
+
+def _post_link(core: str) -> bool:
+    """A link to the previous or next post ("« Older post", "Newer post »", "← Around The Majors",
+    "« Tips on how to ... | Main | Stop Stealing Dreams »"), not a line quoted in guillemets
+    ("« Nous sommes prêts », a-t-il dit"): one that opens with « holds no », one that ends with » holds
+    no « (unless a link bar's " | " joins the two links)."""
+    if not _POST_LINK.search(core) or len(core.split()) > _MAX_POST_LINK_WORDS:
+        return False
+    opens, closes = core.lstrip()[:1] in "«‹", core.rstrip()[-1:] in "»›"
+    paired = ("«" in core and "»" in core) or ("‹" in core and "›" in core)
+    return not paired or (opens and closes and _LINK_BAR_SEPARATOR in core)
+
+
+def _drop_post_links(lines: list[_Line], role: list[str | None], stop: int) -> None:
+    """Text: the body lines of a paragraph that are all links to other posts (a blog's "« previous |
+    next »" row, a list of teasers each ending in "»") are navigation, wherever they lie in the body.
+    Only all of a paragraph's body lines: the first line of a quotation w3m wrapped opens with « too."""
+    j = 0
+    while j < stop:
+        k = j + 1
+        while k < stop and not lines[k].blank_before:
+            k += 1
+        body = [i for i in range(j, k) if role[i] in {None, "body"}]
+        if body and all(_post_link(lines[i].core) for i in body):
+            for i in body:
+                role[i] = "link to another post"
+        j = k

@@ -22,6 +22,7 @@ from service.parse.body import (
     _title_in_lead,
     _title_inside_article,
     _title_near,
+    _drop_post_links,
 )
 from service.parse.comments import (
     _PLACEHOLDER,
@@ -193,6 +194,7 @@ def segment_with_roles(
         headline = _title_in_lead(lines, placed, title_idx)
         # once the headline is chosen: the stretch holding it is never an island
         _drop_islands(lines, placed, body_end, (headline, title_idx))
+        _drop_post_links(lines, placed, min(body_end, len(lines)))
     if headline is not None:
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
