@@ -675,7 +675,7 @@ def _post_link(core: str) -> bool:
     no « (unless a link bar's " | " joins the two links)."""
     if not _POST_LINK.search(core) or len(core.split()) > _MAX_POST_LINK_WORDS:
         return False
-    opens, closes = core.lstrip()[:1] in "«‹", core.rstrip()[-1:] in "»›"
+    opens, closes = core.lstrip().startswith(("«", "‹")), core.rstrip().endswith(("»", "›"))
     paired = ("«" in core and "»" in core) or ("‹" in core and "›" in core)
     return not paired or (opens and closes and _LINK_BAR_SEPARATOR in core)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from core.errors import MalformedInputError, TooLargeError
 from core.records import Article, Comment, Dropped, PageFormat
 from service.parse.body import (
+    _drop_post_links,
     _lead_in,
     _main_region,
     _mark_foreign_script,
@@ -22,7 +23,6 @@ from service.parse.body import (
     _title_in_lead,
     _title_inside_article,
     _title_near,
-    _drop_post_links,
 )
 from service.parse.comments import (
     _PLACEHOLDER,
