@@ -694,3 +694,34 @@ def _drop_post_links(lines: list[_Line], role: list[str | None], stop: int) -> N
             for i in body:
                 role[i] = "link to another post"
         j = k
+
+
+# Words no headline is made of: a log-in, subscription or feed box, skip links, a scroller's buttons
+# ("Keep me logged in", "RSS Feed or, Subscribe via Email", "Scroll Left Scroll Right"), a section's
+# "Real Estate » More" link, a form field or image placeholder ("[ ]Keep me logged in").
+_CHROME_TITLE = re.compile(
+    r"\b(?:rss|subscribe|log ?in|logged in|sign ?in|sign ?up|newsletter|scroll (?:left|right)|skip to"
+    r"|s'abonner|abonnez-vous|connexion|se connecter|anmelden|abonnieren|suscr[ií]bete|iniciar sesi[oó]n"
+    r"|accedi|iscriviti)\b|»\s*more\s*$|^\s*\[",
+    re.I,
+)
+
+
+def _chrome_title(core: str) -> bool:
+    """Text: a line taken for the title that is the page's chrome, not a headline."""
+    return bool(_CHROME_TITLE.search(core))
+
+
+def _title_in_body(lines: list[_Line], role: list[str | None], stop: int) -> int | None:
+    """Text, when the title was chrome: the first headline-like line of the body before its first
+    paragraph, if any."""
+    for j in range(min(stop, len(lines))):
+        if role[j] not in {None, "body"}:
+            continue
+        ln = lines[j]
+        words = len(ln.core.split())
+        if words >= _PARAGRAPH_WORDS:
+            return None
+        if ln.date is None and _headline_shaped(ln, words, _TITLE_WORDS) and not _chrome_title(ln.core):
+            return j
+    return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from core.errors import MalformedInputError, TooLargeError
 from core.records import Article, Comment, Dropped, PageFormat
 from service.parse.body import (
+    _chrome_title,
     _drop_post_links,
     _lead_in,
     _main_region,
@@ -20,6 +21,7 @@ from service.parse.body import (
     _pick_title,
     _score_wrapped_paragraphs,
     _title_beside_site_name,
+    _title_in_body,
     _title_in_lead,
     _title_inside_article,
     _title_near,
@@ -199,6 +201,10 @@ def segment_with_roles(
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
+    if fmt == "text" and title_idx is not None and _chrome_title(lines[title_idx].core):
+        placed[title_idx], title_idx = "site chrome", _title_in_body(lines, placed, body_end)
+        if title_idx is not None:
+            placed[title_idx] = "title"
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []

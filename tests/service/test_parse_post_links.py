@@ -1,6 +1,6 @@
 """Session 27: links to the previous and next post that a text dump leaves inside the article's body
 ("« Older post", "Newer post »", "« Previous | Main | Next »") are navigation; lines quoted in
-guillemets are not (pages written for these tests, after the shapes the Dragnet TRAIN split showed)."""
+guillemets are not; a title that is site chrome gives way to the headline heading the body (pages written for these tests, after the shapes the Dragnet TRAIN split showed)."""
 
 from __future__ import annotations
 
@@ -92,3 +92,44 @@ def test_html_is_left_to_the_main_text_extractor():
 def _roles_html(page: str) -> dict[str, str]:
     _, _, roles = parse_with_roles(page, fmt="html")
     return {text: place for _, text, place in roles}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RSS Feed or, Subscribe via Email",
+        "[ ]Keep me logged in",
+        "NEW! SIGN IN WITH YOUR SOCIAL PROFILE",
+        "Scroll Left Scroll Right",
+        "Real Estate » More",
+        "Skip to local navigation",
+    ],
+)
+def test_chrome_taken_for_the_title_gives_way_to_the_headline(line):
+    """A text dump whose only headline-like line above the article is a log-in, feed or scroller box:
+    that line is site chrome, and a short headline heading the body is the title."""
+    page = _page(line, "Library stays open", *_PARAGRAPHS)
+    art = parse_page(page, fmt="text")
+    assert art.title == "Library stays open"
+    assert _roles(page)[line] == "site chrome"
+    assert line not in art.body
+
+
+def test_chrome_over_the_prose_is_no_title():
+    """No headline-like line heads the body: no title rather than the chrome."""
+    page = _page("RSS Feed or, Subscribe via Email", *_PARAGRAPHS)
+    art = parse_page(page, fmt="text")
+    assert art.title is None
+    assert _roles(page)["RSS Feed or, Subscribe via Email"] == "site chrome"
+    assert all(p in " ".join(art.body.split()) for p in _PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    ["Why readers subscribed to the paper again", "Council signs lease for the old library"],
+)
+def test_headlines_near_the_chrome_words_stay(headline):
+    """Whole words only: "subscribed" and "signs" are no log-in or feed box. (A headline about one,
+    "The login screen that fooled thousands", would lose its title: none on the train split did.)"""
+    page = _page(headline, *_PARAGRAPHS)
+    assert parse_page(page, fmt="text").title == headline
