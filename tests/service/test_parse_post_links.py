@@ -1,6 +1,7 @@
 """Session 27: links to the previous and next post that a text dump leaves inside the article's body
 ("« Older post", "Newer post »", "« Previous | Main | Next »") are navigation; lines quoted in
-guillemets are not; a title that is site chrome gives way to the headline heading the body (pages written for these tests, after the shapes the Dragnet TRAIN split showed)."""
+guillemets are not; a title that is site chrome gives way to the headline heading the body (pages
+written for these tests, after the shapes the Dragnet TRAIN split showed)."""
 
 from __future__ import annotations
 
