@@ -201,10 +201,7 @@ def segment_with_roles(
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
-    if fmt == "text" and title_idx is not None and _chrome_title(lines[title_idx].core):
-        placed[title_idx], title_idx = "site chrome", _title_in_body(lines, placed, body_end)
-        if title_idx is not None:
-            placed[title_idx] = "title"
+    title_idx = _title_not_chrome(lines, placed, title_idx, body_end, fmt)
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
@@ -237,6 +234,20 @@ def segment_with_roles(
         + gate_warning,
     )
     return article, roles
+
+
+def _title_not_chrome(
+    lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int, fmt: PageFormat
+) -> int | None:
+    """Text: a title that is site chrome (a log-in or feed box) is dropped; the first headline-like line
+    heading the body, if any, takes its place. HTML's title comes from its markup."""
+    if fmt != "text" or title_idx is None or not _chrome_title(lines[title_idx].core):
+        return title_idx
+    role[title_idx] = "site chrome"
+    title_idx = _title_in_body(lines, role, stop)
+    if title_idx is not None:
+        role[title_idx] = "title"
+    return title_idx
 
 
 def _displaced_title(ln: _Line, fmt: PageFormat) -> str:
