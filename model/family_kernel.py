@@ -95,7 +95,7 @@ def chunk_sums(
     bigrams_apart: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Per chunk (``lengths[c]`` token ids each, in order): summed score terms ``s`` (m x K), norm term
-    ``q``, first and last word id (-1: none, or not a word). Sums add in ``features.chunk_terms_numpy``'s
+    ``q``, first and last word id (-1: none, or not a word). Sums add in ``token_memo.chunk_terms_numpy``'s
     order: the tokens, then the bigrams inside the chunk, whose own sum is added at the end for ``q``
     (and for ``s`` when ``bigrams_apart``: the single-column layout sums them apart)."""
     m = len(lengths)

@@ -50,7 +50,7 @@ def find(
     key: np.int64, keys: np.ndarray, values: np.ndarray, table_bits: int
 ) -> np.int64:  # pragma: no cover
     """The value stored for ``key`` in an open-addressing table (linear probing, key -1 = empty;
-    ``model.features._IntHashTable`` and ``build_table`` lay tables out this way), or -1."""
+    ``model.token_memo.IntHashTable`` and ``build_table`` lay tables out this way), or -1."""
     mask = (1 << table_bits) - 1
     slot = _slot(key, table_bits)
     while True:

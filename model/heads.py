@@ -27,21 +27,16 @@ from typing import Any
 import numpy as np
 
 from core.records import Span
-from model.chunks import ChunkTable, Column, chunk_bigrams
+from model.chunks import ChunkRows, ChunkTable, Column
 from model.family_kernel import family_decisions
 from model.features import (
     _LINEAR_CHUNK_COLUMNS,
     MIN_SPAN_WEIGHT,
-    ChunkMemoText,
-    ChunkRows,
     TokenFeaturizer,
-    TokenTable,
-    _IntHashTable,
-    chunk_terms,
     ordered_keys,
     segment_sums,
-    token_spans,
 )
+from model.token_memo import ChunkMemoText, IntHashTable, TokenTable, chunk_terms
 
 
 def _head_chunk_columns(n_heads: int) -> tuple[Column, ...]:
@@ -133,7 +128,7 @@ class MultiHeadText(ChunkMemoText):
 
     def _reset_cache(self) -> None:
         self._tokens = TokenTable(self.featurizer, self._coef64, self._base_words, self._base_s, self._base_q)
-        self._bigram_table = _IntHashTable(self.bigram_keys)
+        self._bigram_table = IntHashTable(self.bigram_keys)
         self._chunks = ChunkTable(_head_chunk_columns(len(self.names)))
 
     # -- lookups ------------------------------------------------------------------------------------
@@ -172,14 +167,10 @@ class MultiHeadText(ChunkMemoText):
         n = len(lengths)
         c_s, c_q, c_ntok, c_first, c_last, c_nonempty = table.cols
         s_sum = segment_sums(c_s[ids], lengths)
-        doc = np.repeat(np.arange(n), lengths)
-        q_sum = np.bincount(doc, weights=c_q[ids], minlength=n)
+        doc, q_sum, docs, fb = self._norm_sums(ids, lengths, c_q, c_first, c_last, c_nonempty)
         ntok = np.bincount(doc, weights=c_ntok[ids], minlength=n)
-        keep = c_nonempty[ids]
-        docs, fb = chunk_bigrams(self._bigram_table, ids[keep], doc[keep], c_first, c_last)
         if len(fb):
             np.add.at(s_sum, docs, self.bigram_s[fb])
-            q_sum += np.bincount(docs, weights=self.bigram_q[fb], minlength=n)
         scale = np.zeros(n)
         nz = q_sum > 0
         scale[nz] = q_sum[nz] ** -self.norm_power
@@ -219,13 +210,11 @@ class MultiHeadText(ChunkMemoText):
         """Top ``top_k`` positive token / token-pair contributions of head ``name`` as spans of ``text``,
         in calibrated log-odds units (they add up, with intercept and length term, to the logit)."""
         k = self.names.index(name)
-        spans = token_spans(text)
-        if not spans:
+        terms = self._token_terms(text)
+        if terms is None:
             return []
-        s, q_total, pos_i, big = self._token_terms(spans)
-        if q_total <= 0:
-            return []
-        scale = q_total**-self.norm_power * self.calibration[k, 0]
+        spans, s, norm_scale, pos_i, big = terms
+        scale = norm_scale * self.calibration[k, 0]
         merged: dict[tuple[int, int], float] = {}
         for (a, b, _), v in zip(spans, s[:, k].tolist(), strict=True):
             merged[(a, b)] = merged.get((a, b), 0.0) + v * scale

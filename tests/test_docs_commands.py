@@ -85,6 +85,7 @@ def _accepted_options(command: str) -> set[str]:
     return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", out.stdout))
 
 
+@pytest.mark.slow
 def test_every_documented_option_is_one_the_command_takes():
     # architecture.md gave `moderate report` a `--format` it does not have: a reader's command stopped
     # on a usage error, and nothing noticed the doc had gone stale when the option went.

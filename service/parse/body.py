@@ -661,3 +661,67 @@ def _title_beside_site_name(
 
 def norm_key(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+# A link to another post is a short line: a French paragraph that opens with « runs on.
+_MAX_POST_LINK_WORDS = 40
+_LINK_BAR_SEPARATOR = " | "
+
+
+def _post_link(core: str) -> bool:
+    """A link to the previous or next post ("« Older post", "Newer post »", "← Around The Majors",
+    "« Tips on how to ... | Main | Stop Stealing Dreams »"), not a line quoted in guillemets
+    ("« Nous sommes prêts », a-t-il dit"): one that opens with « holds no », one that ends with » holds
+    no « (unless a link bar's " | " joins the two links)."""
+    if not _POST_LINK.search(core) or len(core.split()) > _MAX_POST_LINK_WORDS:
+        return False
+    opens, closes = core.lstrip().startswith(("«", "‹")), core.rstrip().endswith(("»", "›"))
+    paired = ("«" in core and "»" in core) or ("‹" in core and "›" in core)
+    return not paired or (opens and closes and _LINK_BAR_SEPARATOR in core)
+
+
+def _drop_post_links(lines: list[_Line], role: list[str | None], stop: int) -> None:
+    """Text: the body lines of a paragraph that are all links to other posts (a blog's "« previous |
+    next »" row, a list of teasers each ending in "»") are navigation, wherever they lie in the body.
+    Only all of a paragraph's body lines: the first line of a quotation w3m wrapped opens with « too."""
+    j = 0
+    while j < stop:
+        k = j + 1
+        while k < stop and not lines[k].blank_before:
+            k += 1
+        body = [i for i in range(j, k) if role[i] in {None, "body"}]
+        if body and all(_post_link(lines[i].core) for i in body):
+            for i in body:
+                role[i] = "link to another post"
+        j = k
+
+
+# Words no headline is made of: a log-in, subscription or feed box, skip links, a scroller's buttons
+# ("Keep me logged in", "RSS Feed or, Subscribe via Email", "Scroll Left Scroll Right"), a section's
+# "Real Estate » More" link, a form field or image placeholder ("[ ]Keep me logged in").
+_CHROME_TITLE = re.compile(
+    r"\b(?:rss|subscribe|log ?in|logged in|sign ?in|sign ?up|newsletter|scroll (?:left|right)|skip to"
+    r"|s'abonner|abonnez-vous|connexion|se connecter|anmelden|abonnieren|suscr[ií]bete|iniciar sesi[oó]n"
+    r"|accedi|iscriviti)\b|»\s*more\s*$|^\s*\[",
+    re.I,
+)
+
+
+def _chrome_title(core: str) -> bool:
+    """Text: a line taken for the title that is the page's chrome, not a headline."""
+    return bool(_CHROME_TITLE.search(core))
+
+
+def _title_in_body(lines: list[_Line], role: list[str | None], stop: int) -> int | None:
+    """Text, when the title was chrome: the first headline-like line of the body before its first
+    paragraph, if any."""
+    for j in range(min(stop, len(lines))):
+        if role[j] not in {None, "body"}:
+            continue
+        ln = lines[j]
+        words = len(ln.core.split())
+        if words >= _PARAGRAPH_WORDS:
+            return None
+        if ln.date is None and _headline_shaped(ln, words, _TITLE_WORDS) and not _chrome_title(ln.core):
+            return j
+    return None

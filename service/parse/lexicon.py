@@ -12,6 +12,11 @@ from service.parse.rxswitch import FirstCharRx, split_top
 log = logging.getLogger(__name__)
 
 
+# A thread's count stated as none: "No comments", "0 comments", "Comments off" (the comment form's
+# furniture, "No comments yet."; counters.py: a teaser's counter too, on a front page).
+_ZERO_COMMENTS = r"(?:no|0|zero) comments?|comments? (?:off|closed)"
+ZERO_COMMENTS = re.compile(_ZERO_COMMENTS, re.I)
+
 # The comment words of a comments feed link (below, and _FEED_LIST_ITEM's neighbours).
 _FEED_COMMENT_WORDS = (
     r"(?:comments?|commentaires|kommentare?|comentarios|comentários|commenti|reacties|kommentarer)"
@@ -131,7 +136,7 @@ _FURNITURE: list[tuple[str, str]] = [
         # A sort toggle's buttons, glued in a text dump: "OldestNewest", "Oldest | Newest | Top".
         r"|(?:oldest|newest|latest|top|best|popular)(?:\s*[|·]?\s*(?:oldest|newest|latest|top|best|popular)){1,3}"
         r"|añad(?:e|ir) (?:un|nuevo) comentario.*|neuen kommentar hinzufügen.*|aggiungi un commento.*"
-        r"|no comments?(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
+        rf"|(?:{_ZERO_COMMENTS})(?: yet)?\.?|be the first to (?:comment|reply)\b.*|(?:start|join) the discussion\.?"
         r"|aucun commentaire.*|soyez le premier à (?:commenter|réagir).*|(?:noch )?keine kommentare.*"
         r"|(?:comments?|kommentare|commentaires) \(0\)|0 (?:comments?|kommentare|commentaires)"
         r"|(?:get|load|show|view|see) (?:more|all|older|newer)(?: comments| replies)?\b.{0,20}|comments? \d+ (?:of|to) \d+"
@@ -242,10 +247,6 @@ _ALLOWED_TAGS = re.compile(
     r"|puedes usar las siguientes etiquetas|puoi usare questi tag|você pode usar estas tags|je kunt deze html",
     re.I,
 )
-# A thread's count stated as none: "No comments", "0 comments", "Comments off" (counters.py: a teaser's
-# counter too, on a front page).
-_ZERO_COMMENTS = r"(?:no|0|zero) comments?|comments? (?:off|closed)"
-ZERO_COMMENTS = re.compile(_ZERO_COMMENTS, re.I)
 # What an empty thread shows right under its comment heading (misses.py), in the languages the comment
 # form table covers. (They overlap that table, which says only that a line is no article text.) Its
 # count stated as none, or its own notice: "There are no comments for this journal entry.", "Be the

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from itertools import pairwise
 
+from service.parse.counters import REPLY_COUNT
 from service.parse.headers import _Header, _signature, _words_beside_date
 from service.parse.lexicon import COMMENT_FORM_OPENING, EMPTY_THREAD_NOTICE
 from service.parse.lines import _Line
@@ -21,9 +22,6 @@ PROSE_BETWEEN_SHARE = 0.6
 MIN_MERGED_DATES = 2
 # ... on a long thread, one per this many comments found (readers do type a date alone now and then).
 COMMENTS_PER_TYPED_DATE = 10
-# A bare "N replies" line: a comment's button to its replies as often as a thread's counter ("11
-# comments", "40 Responses to ..." count threads, and pingbacks or a stale count put more under them).
-_REPLY_BUTTON = re.compile(r"\d{1,6}\s+repl(?:y|ies)", re.I)
 # A separator alone on its line between a byline's name and its date ("»" in phpBB's "by NAME » DATE").
 _BYLINE_SEPARATOR = re.compile(r"[»·•|–-]")
 # A line of at most this many words with no sentence end reads as a commenter's name above a bare date.
@@ -60,8 +58,10 @@ def missed_comment_warnings(
             f"the page declares {declared} comment(s) but {found} were found "
             "(the rest may be loaded by a script, paged, or missed)"
         )
+    # A bare "N replies" heading (counters.py's reply counter): a comment's button to its replies as often
+    # as a thread's counter ("11 comments", "40 Responses to ..." count threads).
     counted = (
-        lines[opener].count if opener is not None and _REPLY_BUTTON.fullmatch(lines[opener].core) else None
+        lines[opener].count if opener is not None and REPLY_COUNT.fullmatch(lines[opener].core) else None
     )
     if opener is not None and counted is not None and 0 < counted < found:
         # A bare "2 replies" heading over more comments than it counts is one comment's reply button

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from core.errors import MalformedInputError, TooLargeError
 from core.records import Article, Comment, Dropped, PageFormat
 from service.parse.body import (
+    _chrome_title,
+    _drop_post_links,
     _lead_in,
     _main_region,
     _mark_foreign_script,
@@ -19,6 +21,7 @@ from service.parse.body import (
     _pick_title,
     _score_wrapped_paragraphs,
     _title_beside_site_name,
+    _title_in_body,
     _title_in_lead,
     _title_inside_article,
     _title_near,
@@ -193,10 +196,12 @@ def segment_with_roles(
         headline = _title_in_lead(lines, placed, title_idx)
         # once the headline is chosen: the stretch holding it is never an island
         _drop_islands(lines, placed, body_end, (headline, title_idx))
+        _drop_post_links(lines, placed, min(body_end, len(lines)))
     if headline is not None:
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
+    title_idx = _title_not_chrome(lines, placed, title_idx, body_end, fmt)
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
@@ -229,6 +234,20 @@ def segment_with_roles(
         + gate_warning,
     )
     return article, roles
+
+
+def _title_not_chrome(
+    lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int, fmt: PageFormat
+) -> int | None:
+    """Text: a title that is site chrome (a log-in or feed box) is dropped; the first headline-like line
+    heading the body, if any, takes its place. HTML's title comes from its markup."""
+    if fmt != "text" or title_idx is None or not _chrome_title(lines[title_idx].core):
+        return title_idx
+    role[title_idx] = "site chrome"
+    title_idx = _title_in_body(lines, role, stop)
+    if title_idx is not None:
+        role[title_idx] = "title"
+    return title_idx
 
 
 def _displaced_title(ln: _Line, fmt: PageFormat) -> str:

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import TOKEN_RE, LinearTextClassifier, normalize_token, token_spans
+from model.features import TOKEN_RE, LinearTextClassifier, normalize_token
+from model.tokens import token_spans
 
 Labeled = tuple[list[str], np.ndarray]
 
@@ -79,7 +80,7 @@ def test_memo_tables_stay_bounded_and_exact(small_model: LinearTextClassifier) -
 
 
 def test_growing_rows_double_into_new_arrays_and_never_touch_the_base() -> None:
-    from model.features import GrowingRows
+    from model.token_memo import GrowingRows
 
     base = np.arange(6, dtype=np.float64).reshape(3, 2)
     rows = GrowingRows(base)
@@ -97,10 +98,10 @@ def test_growing_rows_double_into_new_arrays_and_never_touch_the_base() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=2**40), max_size=400, unique=True), st.data())
 @settings(max_examples=200, deadline=None)
 def test_hash_table_finds_every_key_and_no_other(keys: list[int], data: st.DataObject) -> None:
-    from model.features import SMALL_LOOKUP, _IntHashTable
+    from model.token_memo import SMALL_LOOKUP, IntHashTable
 
     arr = np.asarray(keys, dtype=np.int64)
-    table = _IntHashTable(arr)
+    table = IntHashTable(arr)
     table.sorted_keys = None  # exercise the probe loop even for small lookups
     assert np.array_equal(table.lookup(arr), np.arange(len(arr)))
     others = data.draw(st.lists(st.integers(min_value=0, max_value=2**40), max_size=SMALL_LOOKUP + 10))

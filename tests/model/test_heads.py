@@ -148,7 +148,7 @@ def test_compiled_decisions_equal_the_numpy_reference(family: MultiHeadText, dat
 
 def _new_chunk_terms(model, texts: list[str], compiled: bool) -> list[tuple[np.ndarray, ...]]:
     """Terms of every batch of never-seen chunks of ``texts`` (20-text batches), from fresh memos."""
-    from model.features import chunk_terms, chunk_terms_numpy
+    from model.token_memo import chunk_terms, chunk_terms_numpy
 
     model = pickle.loads(pickle.dumps(model))  # fresh token memo
     terms = chunk_terms if compiled else chunk_terms_numpy

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # Two real kernels (``find`` calls ``_slot``, so two cache writes) on an empty table: -1 each.
 _SCRIPT = """
 import numpy as np
@@ -62,6 +64,7 @@ def test_no_writable_cache_directory_is_one_warning_not_a_failed_import(tmp_path
     assert warnings[0].startswith("numba's cache is off: cannot cache function"), proc.stderr
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_is_compiled_past_with_one_warning(tmp_path):
     # A cache file cut short (a full disk while another tool copied it, a damaged volume) failed every
     # later load with "pickle data was truncated": it is now a cache miss, and the kernel compiles.

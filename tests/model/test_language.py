@@ -357,6 +357,7 @@ def _clean_whole_window(detector: LanguageDetector, text: str) -> str:
         max_size=150,
     )
 )
+@pytest.mark.slow
 def test_cleaning_a_short_window_first_gives_the_whole_windows_text(parts: list[str]) -> None:
     detector = default_detector()
     text = "".join(parts)

@@ -341,6 +341,7 @@ def test_a_comment_without_letters_keeps_the_base_model_when_the_request_names_a
     assert worded["insult"] == scorer.score(["Du bist ein Idiot!"])[0]["insult"]
 
 
+@pytest.mark.slow
 def test_a_threads_explanations_at_once_equal_each_comments_against_the_others(
     scorer: Scorer, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -106,6 +106,7 @@ def test_summary_on_stderr_counts_everything(local_run, mixed_dir):
     assert "\r" not in err  # no progress bar outside a terminal
 
 
+@pytest.mark.slow
 def test_relative_paths_on_a_dask_cluster_name_the_same_files_on_its_workers(
     tmp_path, seeds_dir, monkeypatch, capsys
 ):

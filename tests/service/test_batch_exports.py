@@ -118,6 +118,7 @@ def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
     assert peak < 25 * len(body), f"{peak:,} bytes at peak for a {len(body):,}-character article"
 
 
+@pytest.mark.slow
 def test_an_export_is_held_as_its_rows_text_not_as_dicts(tmp_path):
     """Every row of an export was held as a dict (its scores another) until the file was scored and
     serialised, ~1.5 KB a line (499,000 real lines peaked at 1.78 GB, now 1.19 GB): a row is now held

@@ -453,6 +453,7 @@ def _poisoned_exports(root: Path) -> None:
 POISONED_ROWS = [("a", "comment"), ("b", "comment"), ("c", "error"), ("d", "comment"), ("e", "comment")]
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
     _poisoned_exports(tmp_path)
@@ -464,6 +465,7 @@ def test_a_worker_that_dies_costs_its_file_not_the_run(tmp_path, capsys, monkeyp
     assert rc == 1 and "1 failed" in err
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)  # (before the fix the run hung for ever: joblib never completed the task)
 def test_a_dask_worker_that_keeps_dying_costs_its_file_not_the_run(tmp_path, capsys):
     # A file whose scoring kills its Dask worker (the OOM killer, a segfault) made the scheduler give up

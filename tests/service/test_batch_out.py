@@ -87,6 +87,7 @@ def test_stdout_redirected_into_the_input_directory_is_not_read_as_input(tmp_pat
     assert "standard output of this run" in rows[1]["reason"]
 
 
+@pytest.mark.slow
 def test_a_chunk_output_is_written_without_a_copy_of_it_whole(tmp_path):
     """A chunk's rows were joined into one string, and that string encoded whole to be written: the
     output held three times at the end of a file (499,000 real lines: 1.19 GB at --jobs 1). Its rows

@@ -154,6 +154,7 @@ def _peak_scoring(path: str | Path, jobs: int, out: Path) -> int:
     return peak
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_standard_input_is_spooled_not_held_by_the_moderate_process(tmp_path, monkeypatch, jobs):
     """`moderate score -` read a whole export into the `moderate` process before any worker started,

@@ -602,6 +602,7 @@ def test_more_workers_than_the_machine_holds_is_a_warning(
         assert lines == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_an_out_file_that_cannot_be_written_is_a_one_line_error(tmp_path, jobs):
     # --out on a full disk (here: a file size limit, EFBIG, which an unprivileged test can set) ended

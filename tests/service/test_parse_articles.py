@@ -75,6 +75,7 @@ def test_page_body_has_article_and_no_comments(articles_dir, stem, fmt):
             assert text not in body
 
 
+@pytest.mark.slow
 def test_the_three_renderings_agree_on_the_split(articles_dir):
     agree = 0
     for stem in EXPECTED:

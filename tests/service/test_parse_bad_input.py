@@ -238,6 +238,7 @@ def test_html_nested_deep_without_closing_tags():
     assert article.format == "html"
 
 
+@pytest.mark.slow
 def test_page_with_10000_comments_parses():
     head = "A page with a very long thread\n\nThe article body sentence is here and it is long enough.\n\n"
     thread = "".join(
@@ -422,6 +423,7 @@ def _record_extractions(monkeypatch) -> list[dict[str, object]]:
 _BRIEF = "<html><body><h1>Fire on Main Street</h1><p>A fire broke out on Main Street on Tuesday.</p>"
 
 
+@pytest.mark.slow
 def test_a_page_of_many_short_pieces_skips_the_extractors_quadratic_fallbacks(monkeypatch):
     # A short article over 8,000 one-line comments: trafilatura's fallbacks (justext compares each short
     # paragraph with its neighbours) took 16 s for these 620 KB, 4.5 s for half of it.

@@ -10,11 +10,14 @@ import pytest
 from service.parse import parse_page
 from service.parse.counters import comment_counter, counter_lines, states_count
 from service.parse.lexicon import COMMENT_FORM_OPENING, EMPTY_THREAD_NOTICE, ZERO_COMMENTS
-from service.parse.lines import _classify_one, _Line
+from service.parse.lines import _classify_one, _Line, _line_furniture
 
 _ARTICLE = " ".join(
     ["We walked the old coast path from the harbour to the lighthouse, stopping for tea halfway."] * 4
 )
+
+# A thread's count stated as none, in the forms lexicon.ZERO_COMMENTS reads.
+_ZERO_PHRASES = ["No comments", "0 comments", "Zero comments", "Comments off", "Comments closed"]
 
 
 def _line(text: str) -> _Line:
@@ -47,9 +50,7 @@ def test_counter_lines_lists_the_counters_in_page_order() -> None:
     assert counter_lines(lines) == [1, 3]
 
 
-@pytest.mark.parametrize(
-    "zero", ["No comments", "0 comments", "Zero comments", "Comments off", "Comments closed"]
-)
+@pytest.mark.parametrize("zero", _ZERO_PHRASES)
 def test_a_zero_count_is_a_teaser_counter_and_an_empty_threads_notice(zero: str) -> None:
     """One phrase list: the header search's teaser counters and the empty thread under a heading."""
     assert ZERO_COMMENTS.fullmatch(zero)
@@ -61,6 +62,13 @@ def test_a_zero_count_is_a_teaser_counter_and_an_empty_threads_notice(zero: str)
     art = parse_page(page, fmt="text")
     assert art.comments == ()
     assert not [w for w in art.warnings if "heading" in w], art.warnings
+
+
+@pytest.mark.parametrize("zero", _ZERO_PHRASES)
+@pytest.mark.parametrize("tail", ["", ".", " yet."])
+def test_a_zero_count_is_the_comment_forms_furniture(zero: str, tail: str) -> None:
+    """The furniture table's "No comments yet." is ZERO_COMMENTS too: one phrase list for both."""
+    assert _line_furniture(zero + tail, True) == "comment form"
 
 
 def test_a_comments_heading_over_a_script_notice_still_warns() -> None:

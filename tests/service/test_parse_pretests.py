@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,7 @@ def _check(text: str) -> None:
     assert find_date(text) == _find_date_reference(text), text
 
 
+@pytest.mark.slow
 def test_pretests_agree_with_the_regexes_on_every_shared_page_line(articles_dir: Path) -> None:
     """The real article pages in both text renderings, as written and in upper case: their dates are
     written in more ways than the hand-written pages' ("09 Octobre à 10h18")."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from core.records import Article
 from service.parse import parse_file, parse_page
 
@@ -122,11 +124,13 @@ def test_a_thread_whose_stamps_all_head_comments_does_not_warn() -> None:
     assert art.comments and not art.warnings
 
 
-def test_stamps_folded_into_the_last_comment_and_past_it_warn() -> None:
+@pytest.mark.parametrize("button", ["2 replies", "Responses (2)", "2 Antworten"])
+def test_stamps_folded_into_the_last_comment_and_past_it_warn(button: str) -> None:
     """Discourse's embed in w3m: posts headed by "2 May in reply to NAME", then two stamped "about 5
     hours" / "about 2 hours", under an undated first post and its "2 replies" button. The stamps join
     the "2 May" shape (six posts read), but the button is taken for the thread's heading and the first
-    post above it is lost: the counter smaller than the thread under it says so."""
+    post above it is lost: the counter smaller than the thread under it says so. A reply button is
+    counters.REPLY_COUNT, in every language and form it reads (one pattern for both stages)."""
     posts = [
         ("bikebob", "2 May in reply to lena_park", "Same for me, and it feels much safer at the roundabout."),
         ("kai_r", "2 May in reply to bikebob", "Shame about the parking spaces on Station Road though."),
@@ -137,10 +141,10 @@ def test_stamps_folded_into_the_last_comment_and_past_it_warn() -> None:
     ]
     thread = "".join(f"{when}\n[{name}]\n\n{name}\n\n{text}\n\n" for name, when, text in posts)
     first = "[lena_park]\n\nlena_park\n\nThe new lane is great, my commute is ten minutes shorter now.\n\n"
-    page = f"A walk to the lighthouse\n\n{_ARTICLE}\n\n{first}2 replies\n{thread}The Courier.\n"
+    page = f"A walk to the lighthouse\n\n{_ARTICLE}\n\n{first}{button}\n{thread}The Courier.\n"
     art = parse_page(page, fmt="text")
     assert len(art.comments) == 6  # the first post is not read yet; the loss must be loud
-    warned = [w for w in art.warnings if "heading '2 replies' counts 2 but 6 comment(s) were found" in w]
+    warned = [w for w in art.warnings if f"heading {button!r} counts 2 but 6 comment(s) were found" in w]
     assert warned and "missed" in warned[0]
 
 

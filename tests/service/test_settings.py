@@ -521,6 +521,7 @@ def test_every_name_in_the_limits_settings_tables_is_a_limit_setting():
     assert not refused, refused
 
 
+@pytest.mark.slow
 def test_unknown_variables_are_named_once_by_the_process_that_starts_the_server():
     # Each worker of `moderate serve --workers N` named MODERATION_API_TOKN again after the supervisor
     # had (N+1 warnings, the workers' bare, without level or logger); uvicorn started by hand names it
@@ -607,6 +608,7 @@ def _factory_stderr(factory: str, env: dict[str, str] | None = None) -> str:
     return proc.stderr
 
 
+@pytest.mark.slow
 def test_a_bare_uvicorn_start_names_the_settings_it_ignores():
     # `uvicorn --factory service.api.app:app_from_env` (the docs' alternative to `moderate serve`) took
     # host, port, workers, parser and the socket bounds from uvicorn's own options, ignoring the

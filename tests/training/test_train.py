@@ -216,6 +216,7 @@ def test_c3_split_is_by_article(data_dir: Path) -> None:
     assert 0.1 < len(test_articles) / len(set(c3.article_ids)) < 0.3
 
 
+@pytest.mark.slow
 def test_insult_training_adds_olid_as_weak_rows_only(data_dir: Path) -> None:
     from training.heads import head_corpora
 
