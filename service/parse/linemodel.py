@@ -63,10 +63,6 @@ FEATURES = (
     "blank_before",
     "indent",
     "has_hint",
-    "section_short_share",
-    "section_prose_share",
-    "section_body_share",
-    "section_from_main",
 )
 
 
@@ -93,7 +89,6 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
     blocks = _block_words(lines, body)
     runs = _body_runs(role)
     has_comments = section_start < n
-    sections = section_features(lines, role)
     out: dict[int, list[float]] = {}
     for rank, j in enumerate(body):
         ln = lines[j]
@@ -131,53 +126,7 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             float(ln.blank_before),
             min(ln.indent, 40) / 40,
             float(ln.structural),
-            *sections[j],
         ]
-    return out
-
-
-# A heading: a line of up to this many words standing alone (a blank line above and below it, or an
-# <h1>) that does not end like a sentence. Headings split the page into sections.
-_HEADING_WORDS = 10
-# A section's short line (a link in a list, a label, a menu item): up to this many words, no sentence end.
-_SHORT_WORDS = 5
-
-
-def _is_heading(lines: list[_Line], j: int, words: int) -> bool:
-    ln = lines[j]
-    if not 0 < words <= _HEADING_WORDS or ln.date is not None or _BULLET.match(ln.text):
-        return False
-    alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)
-    return (alone or ln.hint == "h1") and not _ends_sentence(ln.core) and not ln.core.endswith((",", ";"))
-
-
-def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[float, float, float, float]]:
-    """Per line, figures of the heading-delimited section it is in (a heading opens its section): the
-    share of its lines that are short (a list of links), the share of its words in lines ending a
-    sentence (prose), its share of the page's body words outside list items, and log1p of the headings
-    between it and the section holding most of those (the article's). List items are left out because
-    a ticker or a list of teasers can outweigh the article in words (a page's "Breaking News" repeated
-    in its footer), and the article is paragraphs."""
-    words = [len(ln.core.split()) for ln in lines]
-    ends = [_ends_sentence(ln.core) for ln in lines]
-    starts = [
-        j for j, ln in enumerate(lines)
-        if j == 0 or ((ln.blank_before or ln.hint == "h1") and _is_heading(lines, j, words[j]))
-    ]  # fmt: skip
-    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
-    figures: list[tuple[float, float, int]] = []
-    for a, b in bounds:
-        n, e = words[a:b], ends[a:b]
-        short = sum(k <= _SHORT_WORDS and not s for k, s in zip(n, e, strict=True))
-        prose = sum(k for k, s in zip(n, e, strict=True) if s)
-        body = sum(words[k] for k in range(a, b) if role[k] == "body" and not _BULLET.match(lines[k].text))
-        figures.append((short / (b - a), prose / max(1, sum(n)), body))
-    page_body = max(1, sum(f[2] for f in figures))
-    main = max(range(len(bounds)), key=lambda s: figures[s][2])
-    out: list[tuple[float, float, float, float]] = []
-    for s, (a, b) in enumerate(bounds):
-        row = (figures[s][0], figures[s][1], figures[s][2] / page_body, math.log1p(abs(s - main)))
-        out.extend([row] * (b - a))
     return out
 
 
