@@ -57,6 +57,7 @@ def test_console_script_is_installed():
     assert "moderate" in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "env", "fragment"),
     [
@@ -131,6 +132,7 @@ def test_a_bad_setting_is_a_one_line_error_naming_the_variable(argv, env, fragme
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "token"),
     [
@@ -392,6 +394,7 @@ def _user_namespace_prefix() -> tuple[str, ...]:
     return ("unshare", "-U")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["directory", "read-only folder", "under a file"])
 def test_a_database_path_that_can_never_be_written_stops_serve(what):
     # The server used to start, /readyz said ok, and every feedback write was a 503 "retry" forever.
@@ -438,6 +441,7 @@ def test_a_subcommand_help_says_what_it_does(capsys, command, words):
     assert all(w in COMMANDS[command][1] for w in words), COMMANDS[command][1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("redirect", "message"),
     [("> /dev/full", "No space left on device"), (">&-", "standard output is closed")],
@@ -459,6 +463,7 @@ def test_output_that_cannot_be_written_is_a_one_line_error(redirect, message, pa
     assert proc.stderr == f"moderate parse: error: cannot write the output: {message}\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "rc"),
     [

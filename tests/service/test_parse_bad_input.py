@@ -503,6 +503,7 @@ def test_a_long_thread_without_dates_is_read_to_its_end(comment):
     assert article.comments[-1].text == "I think the minister is right about point 2999."
 
 
+@pytest.mark.slow
 def test_a_page_of_more_elements_than_any_real_one_is_not_given_to_the_extractor(monkeypatch):
     # trafilatura copies the tree four or five times: 280,000 <p> elements (2.2 MB) took +464 MB and 10 s
     # there, on top of the rest of the parse.

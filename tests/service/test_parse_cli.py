@@ -83,6 +83,7 @@ def test_an_error_naming_an_odd_file_name_is_one_line_with_escapes(tmp_path):
     assert b"a\\nb\\xff.txt" in proc.stderr and b"no such file" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_dash_reads_the_page_from_standard_input(tmp_path):
     # `curl URL | moderate parse -` answered "-: no such file": "-" is standard input, as for cat, named
     # "<stdin>" as `moderate score` and `report` name it (a "-" source is quoted in score's CSV).
@@ -214,6 +215,7 @@ def test_a_directory_without_pages_is_a_note_not_silence(tmp_path):
     assert f"{tmp_path / 'hidden'}: no page in this directory" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_comment_export_is_an_error_not_a_page(tmp_path):
     # A comment export (JSON lines, under any name) came out as a "page" titled with its first line and
     # no comments, exit 0; `moderate score` refuses such a file as a page and reads it as an export.
