@@ -316,7 +316,12 @@ def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one
         check=True,
         timeout=60,
     ).stdout
-    runs = [line.split() for line in out.splitlines() if line.startswith("bin/pytest ")]
+    # (pytest runs under `env -u PYTHONDONTWRITEBYTECODE`: bytecode caches kept, docs/testing.md.)
+    runs = [
+        line.split()
+        for line in out.splitlines()
+        if line.startswith("env -u PYTHONDONTWRITEBYTECODE bin/pytest ")
+    ]
     assert len(runs) == 2, out
     for argv in runs:
         # A worker per core (pytest-xdist), and a module's tests on one worker: its module fixtures (a
