@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.parse import parse_page, parse_with_roles
+from service.parse import Format, parse_page, parse_with_roles
 from service.parse.body import _post_link
 from tests.helpers import LIBRARY_HEADLINE as _HEADLINE
 from tests.helpers import LIBRARY_PARAGRAPHS as _PARAGRAPHS
@@ -19,8 +19,8 @@ def _page(*blocks: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _roles(page: str) -> dict[str, str]:
-    _, _, roles = parse_with_roles(page, fmt="text")
+def _roles(page: str, fmt: Format = "text") -> dict[str, str]:
+    _, _, roles = parse_with_roles(page, fmt=fmt)
     return {text: place for _, text, place in roles}
 
 
@@ -87,12 +87,7 @@ def test_html_is_left_to_the_main_text_extractor():
         f"<html><head><title>{_HEADLINE}</title></head><body><h1>{_HEADLINE}</h1>"
         f"<p>Harbour bridge reopens to traffic »</p>{paragraphs}</body></html>"
     )
-    assert _REASON not in _roles_html(html).values()
-
-
-def _roles_html(page: str) -> dict[str, str]:
-    _, _, roles = parse_with_roles(page, fmt="html")
-    return {text: place for _, text, place in roles}
+    assert _REASON not in _roles(html, fmt="html").values()
 
 
 @pytest.mark.parametrize(
