@@ -63,6 +63,10 @@ FEATURES = (
     "blank_before",
     "indent",
     "has_hint",
+    "section_short_share",
+    "section_prose_share",
+    "section_body_share",
+    "section_from_main",
 )
 
 
@@ -89,6 +93,7 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
     blocks = _block_words(lines, body)
     runs = _body_runs(role)
     has_comments = section_start < n
+    sections = section_features(lines, role)
     out: dict[int, list[float]] = {}
     for rank, j in enumerate(body):
         ln = lines[j]
@@ -126,7 +131,52 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             float(ln.blank_before),
             min(ln.indent, 40) / 40,
             float(ln.structural),
+            *sections[j],
         ]
+    return out
+
+
+# A heading: a line of up to this many words standing alone (a blank line above and below it, or an
+# <h1>) that does not end like a sentence. Headings split the page into sections.
+_HEADING_WORDS = 10
+# A section's short line (a link in a list, a label, a menu item): up to this many words, no sentence end.
+_SHORT_WORDS = 5
+
+
+def _is_heading(lines: list[_Line], j: int) -> bool:
+    ln = lines[j]
+    words = len(ln.core.split())
+    if not 0 < words <= _HEADING_WORDS or ln.date is not None or _BULLET.match(ln.text):
+        return False
+    alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)
+    return (alone or ln.hint == "h1") and not _ends_sentence(ln.core) and not ln.core.endswith((",", ";"))
+
+
+def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[float, float, float, float]]:
+    """Per line, figures of the heading-delimited section it is in (a heading opens its section): the
+    share of its lines that are short (a list of links), the share of its words in lines ending a
+    sentence (prose), its share of the page's body words, and log1p of the headings between it and the
+    section holding most body words (the article's)."""
+    starts = [j for j in range(len(lines)) if j == 0 or _is_heading(lines, j)]
+    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
+    figures: list[tuple[float, float, int]] = []
+    for a, b in bounds:
+        short = words = prose = body = 0
+        for k in range(a, b):
+            ln = lines[k]
+            n = len(ln.core.split())
+            ends = _ends_sentence(ln.core)
+            short += n <= _SHORT_WORDS and not ends
+            words += n
+            prose += n if ends else 0
+            body += n if role[k] == "body" else 0
+        figures.append((short / (b - a), prose / max(1, words), body))
+    page_body = max(1, sum(f[2] for f in figures))
+    main = max(range(len(bounds)), key=lambda s: figures[s][2])
+    out: list[tuple[float, float, float, float]] = []
+    for s, (a, b) in enumerate(bounds):
+        row = (figures[s][0], figures[s][1], figures[s][2] / page_body, math.log1p(abs(s - main)))
+        out.extend([row] * (b - a))
     return out
 
 

@@ -4,6 +4,7 @@ its cross-validated gain recorded, and applied per paragraph."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -16,7 +17,9 @@ from service.parse.linemodel import (
     TreeModel,
     load,
     paragraph_means,
+    section_features,
 )
+from service.parse.lines import _classify
 
 
 def test_shipped_model_matches_the_features_and_records_its_gain():
@@ -117,3 +120,31 @@ def test_a_model_that_drops_every_line_leaves_the_rules_body():
     page = ARTICLE + MENU * 4 + SIDEBAR
     kept = _segment(page, _model_on("position", 0.0, 5.0)).body
     assert kept and _segment(page, _model_on("position", 0.0, -5.0)).body == kept
+
+
+def test_section_features_tell_the_article_from_a_link_list_and_a_bio_under_their_headings():
+    sentence = "The council approved a new budget on Tuesday after a debate that lasted six hours."
+    page = [
+        "Council approves the budget", "", sentence, "", sentence, "", sentence, "",
+        "More from Local News", "", "Bus fares rise", "New bakery opens", "School wins chess title", "",
+        "About the author", "", "Jo Smith covers the city council for the paper.",
+    ]  # fmt: skip
+    lines = _classify([(t, 0, None) for t in page])
+    texts = [ln.core for ln in lines]
+    rows = section_features(lines, ["body"] * len(lines))
+    assert len(rows) == len(lines)
+    article, links, bio = rows[1], rows[texts.index("New bakery opens")], rows[-1]
+    # short lines, prose share, share of the body's words, log1p(headings from the article's section)
+    assert rows[0] == article  # the page's first line opens the first section, the headline's
+    assert links[0] == 1.0 and article[0] == pytest.approx(1 / 4)
+    assert article[1] > 0.9 and links[1] == 0.0 and bio[1] > 0.7
+    # words: headline 4 + three sentences of 15; heading and links 4 + 3 + 3 + 4; heading and bio 3 + 9
+    assert (article[2], links[2], bio[2]) == pytest.approx((49 / 75, 14 / 75, 12 / 75))
+    assert (article[3], links[3]) == (0.0, pytest.approx(math.log1p(1)))
+    assert bio[3] == pytest.approx(math.log1p(2))
+
+
+def test_a_page_without_headings_is_one_section():
+    lines = _classify([("One short line", 0, None), ("Another line here, not a heading.", 0, None)])
+    rows = section_features(lines, ["body", None])
+    assert rows[0] == rows[1] and rows[0][3] == 0.0 and rows[0][2] == pytest.approx(1.0)
