@@ -143,9 +143,8 @@ _HEADING_WORDS = 10
 _SHORT_WORDS = 5
 
 
-def _is_heading(lines: list[_Line], j: int) -> bool:
+def _is_heading(lines: list[_Line], j: int, words: int) -> bool:
     ln = lines[j]
-    words = len(ln.core.split())
     if not 0 < words <= _HEADING_WORDS or ln.date is not None or _BULLET.match(ln.text):
         return False
     alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)
@@ -157,20 +156,20 @@ def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[f
     share of its lines that are short (a list of links), the share of its words in lines ending a
     sentence (prose), its share of the page's body words, and log1p of the headings between it and the
     section holding most body words (the article's)."""
-    starts = [j for j in range(len(lines)) if j == 0 or _is_heading(lines, j)]
+    words = [len(ln.core.split()) for ln in lines]
+    ends = [_ends_sentence(ln.core) for ln in lines]
+    starts = [
+        j for j, ln in enumerate(lines)
+        if j == 0 or ((ln.blank_before or ln.hint == "h1") and _is_heading(lines, j, words[j]))
+    ]  # fmt: skip
     bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
     figures: list[tuple[float, float, int]] = []
     for a, b in bounds:
-        short = words = prose = body = 0
-        for k in range(a, b):
-            ln = lines[k]
-            n = len(ln.core.split())
-            ends = _ends_sentence(ln.core)
-            short += n <= _SHORT_WORDS and not ends
-            words += n
-            prose += n if ends else 0
-            body += n if role[k] == "body" else 0
-        figures.append((short / (b - a), prose / max(1, words), body))
+        n, e = words[a:b], ends[a:b]
+        short = sum(k <= _SHORT_WORDS and not s for k, s in zip(n, e, strict=True))
+        prose = sum(k for k, s in zip(n, e, strict=True) if s)
+        body = sum(words[k] for k in range(a, b) if role[k] == "body")
+        figures.append((short / (b - a), prose / max(1, sum(n)), body))
     page_body = max(1, sum(f[2] for f in figures))
     main = max(range(len(bounds)), key=lambda s: figures[s][2])
     out: list[tuple[float, float, float, float]] = []
