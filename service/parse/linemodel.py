@@ -154,8 +154,10 @@ def _is_heading(lines: list[_Line], j: int, words: int) -> bool:
 def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[float, float, float, float]]:
     """Per line, figures of the heading-delimited section it is in (a heading opens its section): the
     share of its lines that are short (a list of links), the share of its words in lines ending a
-    sentence (prose), its share of the page's body words, and log1p of the headings between it and the
-    section holding most body words (the article's)."""
+    sentence (prose), its share of the page's body words outside list items, and log1p of the headings
+    between it and the section holding most of those (the article's). List items are left out because
+    a ticker or a list of teasers can outweigh the article in words (a page's "Breaking News" repeated
+    in its footer), and the article is paragraphs."""
     words = [len(ln.core.split()) for ln in lines]
     ends = [_ends_sentence(ln.core) for ln in lines]
     starts = [
@@ -168,7 +170,7 @@ def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[f
         n, e = words[a:b], ends[a:b]
         short = sum(k <= _SHORT_WORDS and not s for k, s in zip(n, e, strict=True))
         prose = sum(k for k, s in zip(n, e, strict=True) if s)
-        body = sum(words[k] for k in range(a, b) if role[k] == "body")
+        body = sum(words[k] for k in range(a, b) if role[k] == "body" and not _BULLET.match(lines[k].text))
         figures.append((short / (b - a), prose / max(1, sum(n)), body))
     page_body = max(1, sum(f[2] for f in figures))
     main = max(range(len(bounds)), key=lambda s: figures[s][2])

@@ -148,3 +148,20 @@ def test_a_page_without_headings_is_one_section():
     lines = _classify([("One short line", 0, None), ("Another line here, not a heading.", 0, None)])
     rows = section_features(lines, ["body", None])
     assert rows[0] == rows[1] and rows[0][3] == 0.0 and rows[0][2] == pytest.approx(1.0)
+
+
+def test_a_ticker_of_teasers_does_not_outweigh_the_article():
+    # A footer's "Breaking News" list has more body words than the article: list items do not count
+    # towards choosing the article's section (or its share), so the article stays 0 headings away.
+    sentence = "The council approved a new budget on Tuesday after a debate that lasted six hours."
+    teaser = "* Mayor opens the new bridge after years of delays and a long dispute over its cost."
+    page = [
+        "Council approves the budget", "", sentence, "", sentence, "",
+        "Breaking News", "", teaser, teaser, teaser, teaser, teaser,
+    ]  # fmt: skip
+    lines = _classify([(t, 0, None) for t in page])
+    rows = section_features(lines, ["body"] * len(lines))
+    article, ticker = rows[0], rows[-1]
+    # words outside list items: headline 4 + two sentences of 15; the ticker's heading 2
+    assert (article[2], ticker[2]) == pytest.approx((34 / 36, 2 / 36))
+    assert (article[3], ticker[3]) == (0.0, pytest.approx(math.log1p(1)))
