@@ -12,12 +12,14 @@ from service.parse import parse_page
 from service.parse.linemodel import (
     FEATURES,
     MODEL_PATH,
+    SECTION_FEATURES,
     KindModel,
     LineModel,
     TreeModel,
     load,
     paragraph_means,
     section_features,
+    text_style,
 )
 from service.parse.lines import _classify
 
@@ -165,3 +167,56 @@ def test_a_ticker_of_teasers_does_not_outweigh_the_article():
     # words outside list items: headline 4 + two sentences of 15; the ticker's heading 2
     assert (article[2], ticker[2]) == pytest.approx((34 / 36, 2 / 36))
     assert (article[3], ticker[3]) == (0.0, pytest.approx(math.log1p(1)))
+
+
+def test_text_style_tells_w3m_lists_from_other_dumps():
+    def style(*texts: str) -> str:
+        return text_style(_classify([(t, 0, None) for t in texts]))
+
+    assert style("• Home", "• News", "◦ Sport", "A line of prose.") == "w3m"
+    assert style("* Home", "* News", "+ Sport", "A line of prose.") == "other"
+    assert style("• Home", "* News", "* Sport") == "other"  # mostly inscriptis' (or lynx's) bullets
+    assert style("A line of prose.", "Another one.") == "other"  # no list: the text model's page
+
+
+def _styled(bullet: str) -> str:
+    """The body a text page gets when the text model keeps every line and the w3m model drops lines of
+    over 21 words: only a page whose menu w3m drew reads the w3m model."""
+    n = len(FEATURES) + len(SECTION_FEATURES)
+    coef = tuple(-10.0 if f == "log_words" else 0.0 for f in (*FEATURES, *SECTION_FEATURES))
+    keep_all = _model_on("position", 0.0, 5.0).kinds["text"]
+    short_only = KindModel((0.0,) * n, (1.0,) * n, coef, 31.0, 0.5)
+    model = LineModel({"text": keep_all}, frozenset({"text/w3m"}), {"text/w3m": short_only})
+    menu = "".join(f"{bullet} {w}\n" for w in ("Home", "News", "Sport", "Weather", "Travel", "Video"))
+    return _segment(ARTICLE + menu * 4 + SIDEBAR, model).body
+
+
+def test_the_w3m_model_takes_the_text_models_place_on_w3m_pages_only():
+    assert "approved a new budget" in _styled("•") and "Webinar" not in _styled("•")
+    assert "Webinar 3" in _styled("*") and "approved a new budget" not in _styled("*")
+
+
+def test_a_style_model_names_its_features():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    n = len(FEATURES) + len(SECTION_FEATURES)
+    styled = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": [0.0] * n, "intercept": 0.0, "threshold": 0.5}
+    raw["styles"] = {"text/w3m": {**styled, "features": [*FEATURES, *SECTION_FEATURES]}}
+    model = LineModel.from_dict(raw)
+    assert model.sections == {"text/w3m"} and set(model.styles) == {"text/w3m"}
+    assert set(model.kinds) == set(raw["models"])  # the kinds' models read FEATURES only
+    raw["styles"]["text/w3m"]["features"] = list(FEATURES)  # 27 names, 31 coefficients
+    with pytest.raises(ValueError, match="coefficient count"):
+        LineModel.from_dict(raw)
+    raw["styles"]["text/w3m"]["features"] = [*FEATURES, "section_short_share"]
+    with pytest.raises(ValueError, match="features"):
+        LineModel.from_dict(raw)
+
+
+def test_the_html_and_text_models_read_the_27_features_and_the_w3m_model_the_section_features_too():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert all("features" not in m for m in raw["models"].values())  # the file's FEATURES
+    assert raw["styles"]["text/w3m"]["features"] == [*FEATURES, *SECTION_FEATURES]
+    model = load()
+    assert model is not None and model.sections == {"text/w3m"}
+    cv = raw["styles"]["text/w3m"]["cross_validation"]
+    assert cv["cv_f1"] > max(cv["baseline_f1"], cv["plain_text_cv_f1"])

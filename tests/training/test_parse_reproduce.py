@@ -74,3 +74,8 @@ def test_the_two_parser_files_are_written_together_once_both_are_fitted(tmp_path
     monkeypatch.setattr(parse_lines, "cross_validate", lambda pages: {"cv_f1": 0.5, "baseline_f1": 0.6})
     assert parse_lines.main(argv) == 0
     assert json.loads(line.read_text())["models"] == {} and json.loads(gate.read_text())["model"] is None
+
+
+def test_the_w3m_line_model_records_todays_recipe():
+    styled = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["styles"][parse_lines.STYLED]
+    assert styled["trained_from"]["recipe"] == parse_lines.styled_recipe(), STALE
