@@ -468,7 +468,7 @@ _STAR_BULLET = re.compile(r"^[*+]\s")
 
 def text_style(lines: list[_Line]) -> str:
     """ "w3m" for a page whose list items are mostly drawn as w3m draws them, else "other". Dragnet
-    train: 589 of 600 w3m dumps, 2 of 600 inscriptis dumps (the others have no list, or as many)."""
+    train: 548 of 559 w3m dumps, 2 of 559 inscriptis dumps (the others have no list, or as many)."""
     w3m = sum(1 for ln in lines if _W3M_BULLET.match(ln.text))
     star = sum(1 for ln in lines if _STAR_BULLET.match(ln.text))
     return "w3m" if w3m > star else "other"
