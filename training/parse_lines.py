@@ -6,7 +6,9 @@ its words appear, in order, in the gold body), and fits per input kind (HTML, te
 regression, or that averaged with gradient-boosted trees (training/boosted_trees.py). The model (C, or
 the blend) and the drop threshold are chosen by 5-fold cross-validation grouped by page (all renderings
 of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines. The model
-is adopted for a kind only when that cross-validated F1 beats keeping every body line.
+is adopted for a kind only when that cross-validated F1 beats keeping every body line. A third model,
+"text/w3m" (STYLED), reads the section features too and serves the w3m-style text dumps; `--only
+text/w3m` refits it alone, leaving the file's other models and the section gate as they are.
 The same parse also gives every comment section the rules find to training.parse_sections, which
 trains the section gate (service/parse/section_gate.json); the line model's rows come from parses
 without the gate (it only changes pages whose section it rejects).
@@ -337,9 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     styled = styled_model([p for p in pages if p.kind == "text"])
     if args.only:
         doc = json.loads(args.out.read_text(encoding="utf-8"))
-        doc["models"] = {k: m for k, m in doc["models"].items() if k != STYLED} | (
-            {STYLED: styled} if styled else {}
-        )
+        doc["styles"] = {k: m for k, m in doc.get("styles", {}).items() if k != STYLED}
+        doc["styles"].update({STYLED: styled} if styled else {})
         args.out.write_text(_dumps(doc) + "\n", encoding="utf-8")
         log.info("wrote %s (%s %s)", args.out, STYLED, "adopted" if styled else "not adopted")
         return 0
