@@ -172,20 +172,20 @@ def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[f
         j for j, ln in enumerate(lines)
         if j == 0 or ((ln.blank_before or ln.hint == "h1") and _is_heading(lines, j, words[j]))
     ]  # fmt: skip
-    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
-    figures: list[tuple[float, float, int]] = []
-    for a, b in bounds:
-        n, e = words[a:b], ends[a:b]
-        short = sum(k <= _SHORT_WORDS and not s for k, s in zip(n, e, strict=True))
-        prose = sum(k for k, s in zip(n, e, strict=True) if s)
-        body = sum(words[k] for k in range(a, b) if role[k] == "body" and not _BULLET.match(lines[k].text))
-        figures.append((short / (b - a), prose / max(1, sum(n)), body))
-    page_body = max(1, sum(f[2] for f in figures))
-    main = max(range(len(bounds)), key=lambda s: figures[s][2])
+    # Per-section sums in numpy: a page has dozens of sections (one per heading).
+    w, e = np.array(words), np.array(ends, dtype=bool)
+    outside_lists = [role[k] == "body" and not _BULLET.match(lines[k].text) for k in range(len(lines))]
+    short = np.add.reduceat(((w <= _SHORT_WORDS) & ~e).astype(int), starts)
+    prose = np.add.reduceat(np.where(e, w, 0), starts)
+    body = np.add.reduceat(np.where(outside_lists, w, 0), starts)
+    sizes = np.diff([*starts, len(lines)])
+    short_share = (short / sizes).tolist()
+    prose_share = (prose / np.maximum(1, np.add.reduceat(w, starts))).tolist()
+    body_share = (body / max(1, int(body.sum()))).tolist()
+    main = int(np.argmax(body))
     out: list[tuple[float, float, float, float]] = []
-    for s, (a, b) in enumerate(bounds):
-        row = (figures[s][0], figures[s][1], figures[s][2] / page_body, math.log1p(abs(s - main)))
-        out.extend([row] * (b - a))
+    for s, size in enumerate(sizes.tolist()):
+        out.extend([(short_share[s], prose_share[s], body_share[s], math.log1p(abs(s - main)))] * size)
     return out
 
 
