@@ -6,7 +6,9 @@ its words appear, in order, in the gold body), and fits per input kind (HTML, te
 regression, or that averaged with gradient-boosted trees (training/boosted_trees.py). The model (C, or
 the blend) and the drop threshold are chosen by 5-fold cross-validation grouped by page (all renderings
 of a page in one fold), maximising the page-averaged title+body token F1 of the kept lines. The model
-is adopted for a kind only when that cross-validated F1 beats keeping every body line.
+is adopted for a kind only when that cross-validated F1 beats keeping every body line. A third model,
+"text/w3m" (STYLED), reads the section features too and serves the w3m-style text dumps; `--only
+text/w3m` refits it alone, leaving the file's other models and the section gate as they are.
 The same parse also gives every comment section the rules find to training.parse_sections, which
 trains the section gate (service/parse/section_gate.json); the line model's rows come from parses
 without the gate (it only changes pages whose section it rejects).
@@ -20,7 +22,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,8 @@ THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 15))
 class PageRows:
     page_id: str
     kind: str  # "html" or "text"
+    rendering: str  # the file's: "html", "w3m.txt" or "inscriptis.txt"
+    style: str  # text: linemodel.text_style of its lines, as the parser reads it ("" for HTML)
     x: np.ndarray
     y: np.ndarray
     line_tokens: list[Counter[str]]
@@ -54,7 +58,7 @@ def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None
     """Line rows per page and rendering; with `sections`, also a SectionRow per found comment section."""
     from core.errors import InputError
     from service.parse import _to_lines
-    from service.parse.linemodel import FEATURES, features, paragraph_ids
+    from service.parse.linemodel import FEATURES, SECTION_FEATURES, features, paragraph_ids, text_style
     from service.parse.maintext import main_text_key, words_key
     from service.parse.segment import segment_with_roles
     from service.parse_quality import RENDERINGS, comment_text, prf, read_gold, tokens
@@ -82,7 +86,9 @@ def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None
                 kept = prf(tokens(comment_text(article)), tokens(gold.comments))[2]
                 sections.append(SectionRow(page_id, rendering, sec_buf[0][0], gold.has_comments, kept))
             lines, role, sec_start, title_idx = buf[0]
-            feats = features(lines, role, sec_start)
+            by_section = real == "text"  # the text model's rows add the section features
+            feats = features(lines, role, sec_start, sections=by_section)
+            width = len(FEATURES) + (len(SECTION_FEATURES) if by_section else 0)
             idx = sorted(feats)
             keys = [words_key(lines[j].text) for j in idx]
             title = lines[title_idx].core if title_idx is not None else ""
@@ -90,7 +96,9 @@ def collect(root: Path, ids: list[str], sections: list[SectionRow] | None = None
                 PageRows(
                     page_id,
                     real,
-                    np.array([feats[j] for j in idx], dtype=float).reshape(len(idx), len(FEATURES)),
+                    rendering,
+                    text_style(lines) if by_section else "",
+                    np.array([feats[j] for j in idx], dtype=float).reshape(len(idx), width),
                     np.array([bool(k) and k in gold_key for k in keys], dtype=int),
                     [tokens(lines[j].text) for j in idx],
                     tokens(title),
@@ -137,7 +145,7 @@ class TrainingRows:
 
     def trained_from(self) -> dict[str, Any]:
         """The line model file's record of its rows and recipe."""
-        return {"rows_sha256": rows_sha256(self.pages), "recipe": recipe()}
+        return {"rows_sha256": rows_sha256(base_rows(self.pages)), "recipe": recipe()}
 
     def gate_trained_from(self) -> dict[str, Any]:
         """The section gate file's record of its rows and recipe."""
@@ -207,14 +215,19 @@ def export_candidate(cand: Candidate, x: np.ndarray, y: np.ndarray) -> dict[str,
     return out
 
 
-def cross_validate(pages: list[PageRows]) -> dict[str, Any]:
+def cross_validate(pages: list[PageRows], scored: Callable[[PageRows], bool] | None = None) -> dict[str, Any]:
     """Out-of-fold probabilities per candidate, then the (candidate, threshold) with the best mean page
-    F1 when each paragraph is kept or dropped on its lines' mean probability (as the parser does)."""
+    F1 when each paragraph is kept or dropped on its lines' mean probability (as the parser does). The
+    models are fitted on all `pages`; the F1 is averaged over those `scored` (all by default)."""
     from service.parse.linemodel import paragraph_means
 
     fold = page_fold
     usable = [p for p in pages if len(p.y)]
-    baseline = float(np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages]))
+    chosen = [scored is None or scored(p) for p in usable]
+    unusable = [p for p in pages if not len(p.y) and (scored is None or scored(p))]
+    baseline = float(
+        np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages if scored is None or scored(p)])
+    )
     best: tuple[float, Candidate, float] | None = None
     table = {}
     for cand in CANDIDATES:
@@ -229,8 +242,8 @@ def cross_validate(pages: list[PageRows]) -> dict[str, Any]:
                     oof[k] = predict(p.x)
         means = {k: paragraph_means(list(oof[k]), p.paras) for k, p in enumerate(usable)}
         for t in THRESHOLDS:
-            scores = [page_f1(p, np.array(means[k]) >= t) for k, p in enumerate(usable)]
-            scores += [page_f1(p, np.ones(0, dtype=bool)) for p in pages if not len(p.y)]
+            scores = [page_f1(p, np.array(means[k]) >= t) for k, p in enumerate(usable) if chosen[k]]
+            scores += [page_f1(p, np.ones(0, dtype=bool)) for p in unusable]
             mean = float(np.mean(scores))
             table[f"{cand[0]} {cand[1]},t={t}"] = round(mean, 4)
             if best is None or mean > best[0]:
@@ -248,6 +261,62 @@ def cross_validate(pages: list[PageRows]) -> dict[str, Any]:
     }
 
 
+# The text model with the section features, for the dumps whose list items w3m drew (linemodel.text_style):
+# fitted on every text page, chosen and scored on those; it takes the "text" model's place on them.
+STYLED = "text/w3m"
+
+
+def styled_recipe() -> dict[str, Any]:
+    """What the styled model's training chooses from (recorded in its entry, compared by a fast test)."""
+    return {
+        **recipe(),
+        "model": STYLED,
+        "fitted_on": "text",
+        "scored_on": "w3m",
+        "features": "FEATURES + SECTION_FEATURES",
+    }
+
+
+def base_rows(pages: list[PageRows]) -> list[PageRows]:
+    """The rows without the section features (the "html" and "text" models' rows)."""
+    from service.parse.linemodel import FEATURES
+
+    return [replace(p, x=p.x[:, : len(FEATURES)]) for p in pages]
+
+
+def styled_model(text: list[PageRows]) -> dict[str, Any] | None:
+    """The STYLED model in line_model.json's form, or None when, on the w3m-style pages, it does not
+    cross-validate better than both keeping every body line and the plain text model refitted."""
+    from service.parse.linemodel import FEATURES, SECTION_FEATURES
+
+    def w3m(p: PageRows) -> bool:
+        return p.style == "w3m"
+
+    if not any(map(w3m, text)):
+        return None
+    cv = cross_validate(text, scored=w3m)
+    cv["plain_text_cv_f1"] = cross_validate(base_rows(text), scored=w3m)["cv_f1"]
+    log.info("%s: %s", STYLED, cv)
+    if cv["cv_f1"] <= max(cv["baseline_f1"], cv["plain_text_cv_f1"]):
+        return None
+    sel = [p for p in text if len(p.y)]
+    out = export_candidate(
+        (cv["model"], cv["params"]), np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel])
+    )
+    fingerprint = rows_sha256(text) + "/" + fingerprint_styles(text)
+    out.update(
+        features=[*FEATURES, *SECTION_FEATURES],
+        threshold=cv["threshold"],
+        cross_validation=cv,
+        trained_from={"rows_sha256": fingerprint, "recipe": styled_recipe()},
+    )
+    return out
+
+
+def fingerprint_styles(pages: list[PageRows]) -> str:
+    return fingerprint([p.page_id, p.rendering, p.style] for p in pages)
+
+
 def main(argv: list[str] | None = None) -> int:
     from service.parse.linemodel import FEATURES, MODEL_PATH
     from service.parse.sectiongate import FEATURES as GATE_FEATURES
@@ -258,12 +327,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--gate-out", type=Path, default=GATE_PATH)
+    ap.add_argument(
+        "--only", choices=[STYLED], help="refit only this model in --out; its other models and the gate stay"
+    )
     args = ap.parse_args(argv)
     hint = "set DATA_DIR=... (make train-parse) or pass --data-dir"
     require_folder("python -m training.parse_lines", args.data_dir / "dragnet-pages", hint)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rows = training_rows(args.data_dir)
     ids, pages, sections = rows.ids, rows.pages, rows.sections
+    styled = styled_model([p for p in pages if p.kind == "text"])
+    if args.only:
+        doc = json.loads(args.out.read_text(encoding="utf-8"))
+        doc["styles"] = {k: m for k, m in doc.get("styles", {}).items() if k != STYLED}
+        doc["styles"].update({STYLED: styled} if styled else {})
+        args.out.write_text(_dumps(doc) + "\n", encoding="utf-8")
+        log.info("wrote %s (%s %s)", args.out, STYLED, "adopted" if styled else "not adopted")
+        return 0
+    pages = base_rows(pages)
     gate = train_gate(sections, rows.n_with, rows.n_without)
     gate_doc = {
         "what": "section gate: P(a comment section found by the rules is reader comments), "
@@ -299,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": 3,
         "features": list(FEATURES),
         "models": models,
+        "styles": {STYLED: styled} if styled else {},
         "trained_on": f"Dragnet train split: {len(ids)} pages x 3 renderings, {n_lines} lines",
         "trained_from": rows.trained_from(),
     }
@@ -314,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 def _dumps(out: dict[str, Any]) -> str:
     """JSON with one line per tree (indent=1 would give every node value a line of its own)."""
     compact: dict[str, str] = {}
-    for m in out["models"].values():
+    for m in [*out["models"].values(), *out.get("styles", {}).values()]:
         if "trees" in m:
             m["trees"] = [_placeholder(compact, json.dumps(t, separators=(",", ":"))) for t in m["trees"]]
     text = json.dumps(out, indent=1)

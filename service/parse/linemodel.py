@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -64,6 +64,14 @@ FEATURES = (
     "indent",
     "has_hint",
 )
+# Figures of the heading-delimited section a line is in (section_features): text renderings only. The
+# HTML model keeps the 27 features above (its refit with these was no better by cross-validation).
+SECTION_FEATURES = (
+    "section_short_share",
+    "section_prose_share",
+    "section_body_share",
+    "section_from_main",
+)
 
 
 def _words(text: str) -> list[str]:
@@ -75,8 +83,11 @@ def _line_stats(ln: _Line) -> tuple[float, bool]:
     return math.log1p(words), _ends_sentence(ln.core)
 
 
-def features(lines: list[_Line], role: list[str | None], section_start: int) -> dict[int, list[float]]:
-    """Feature rows for every line whose role is "body", keyed by line index."""
+def features(
+    lines: list[_Line], role: list[str | None], section_start: int, *, sections: bool = False
+) -> dict[int, list[float]]:
+    """Feature rows for every line whose role is "body", keyed by line index: FEATURES, then
+    SECTION_FEATURES when `sections`."""
     n = len(lines)
     body = [j for j in range(n) if role[j] == "body"]
     if not body:
@@ -89,6 +100,7 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
     blocks = _block_words(lines, body)
     runs = _body_runs(role)
     has_comments = section_start < n
+    by_section = section_features(lines, role) if sections else None
     out: dict[int, list[float]] = {}
     for rank, j in enumerate(body):
         ln = lines[j]
@@ -127,6 +139,53 @@ def features(lines: list[_Line], role: list[str | None], section_start: int) -> 
             min(ln.indent, 40) / 40,
             float(ln.structural),
         ]
+        if by_section is not None:
+            out[j].extend(by_section[j])
+    return out
+
+
+# A heading: a line of up to this many words standing alone (a blank line above and below it, or an
+# <h1>) that does not end like a sentence. Headings split the page into sections.
+_HEADING_WORDS = 10
+# A section's short line (a link in a list, a label, a menu item): up to this many words, no sentence end.
+_SHORT_WORDS = 5
+
+
+def _is_heading(lines: list[_Line], j: int, words: int) -> bool:
+    ln = lines[j]
+    if not 0 < words <= _HEADING_WORDS or ln.date is not None or _BULLET.match(ln.text):
+        return False
+    alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)
+    return (alone or ln.hint == "h1") and not _ends_sentence(ln.core) and not ln.core.endswith((",", ";"))
+
+
+def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[float, float, float, float]]:
+    """Per line, figures of the heading-delimited section it is in (a heading opens its section): the
+    share of its lines that are short (a list of links), the share of its words in lines ending a
+    sentence (prose), its share of the page's body words outside list items, and log1p of the headings
+    between it and the section holding most of those (the article's). List items are left out because
+    a ticker or a list of teasers can outweigh the article in words (a page's "Breaking News" repeated
+    in its footer), and the article is paragraphs."""
+    words = [len(ln.core.split()) for ln in lines]
+    ends = [_ends_sentence(ln.core) for ln in lines]
+    starts = [
+        j for j, ln in enumerate(lines)
+        if j == 0 or ((ln.blank_before or ln.hint == "h1") and _is_heading(lines, j, words[j]))
+    ]  # fmt: skip
+    # Per-section sums in numpy: a page has dozens of sections (one per heading).
+    w, e = np.array(words), np.array(ends, dtype=bool)
+    outside_lists = [role[k] == "body" and not _BULLET.match(lines[k].text) for k in range(len(lines))]
+    short = np.add.reduceat(((w <= _SHORT_WORDS) & ~e).astype(int), starts)
+    prose = np.add.reduceat(np.where(e, w, 0), starts)
+    body = np.add.reduceat(np.where(outside_lists, w, 0), starts)
+    sizes = np.diff([*starts, len(lines)])
+    short_share = (short / sizes).tolist()
+    prose_share = (prose / np.maximum(1, np.add.reduceat(w, starts))).tolist()
+    body_share = (body / max(1, int(body.sum()))).tolist()
+    main = int(np.argmax(body))
+    out: list[tuple[float, float, float, float]] = []
+    for s, size in enumerate(sizes.tolist()):
+        out.extend([(short_share[s], prose_share[s], body_share[s], math.log1p(abs(s - main)))] * size)
     return out
 
 
@@ -344,11 +403,18 @@ def _tree_depths(tree: dict[str, Any], n_features: int, what: str) -> tuple[dict
     return tree, depth
 
 
+Model = KindModel | TreeModel | BlendModel
+
+
 @dataclass(frozen=True)
 class LineModel:
-    """One model per input kind the model was adopted for (it improved the held-out F1)."""
+    """One model per input kind the model was adopted for (it improved the held-out F1), and per kind
+    and page style ("text/w3m", text_style) one that takes the kind's place on that style's pages. The
+    models named in `sections` read SECTION_FEATURES after FEATURES."""
 
-    kinds: dict[str, KindModel | TreeModel | BlendModel]
+    kinds: dict[str, Model]
+    sections: frozenset[str] = frozenset()
+    styles: dict[str, Model] = field(default_factory=dict)
 
     @property
     def renderings(self) -> tuple[str, ...]:
@@ -356,17 +422,56 @@ class LineModel:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LineModel:
+        """The file's "models" (per kind) and "styles" (per kind and style); each model names its features
+        (FEATURES unless it says otherwise)."""
         if tuple(d["features"]) != FEATURES:
             raise ValueError("line model features do not match this parser's")
-        readers: dict[str, Callable[[dict[str, Any], int, str], KindModel | TreeModel | BlendModel]] = {
-            "logistic": KindModel.from_dict,
-            "boosted_trees": TreeModel.from_dict,
-            "blend": BlendModel.from_dict,
-        }
-        kinds: dict[str, KindModel | TreeModel | BlendModel] = {}
-        for kind, m in d["models"].items():
-            kinds[kind] = readers[m.get("type", "logistic")](m, len(FEATURES), f"line model for {kind}")
-        return cls(kinds)
+        sections: set[str] = set()
+        kinds = {kind: _read_model(kind, m, sections) for kind, m in d["models"].items()}
+        styles = {key: _read_model(key, m, sections) for key, m in d.get("styles", {}).items()}
+        return cls(kinds, frozenset(sections), styles)
+
+    def drop_unlikely_body(
+        self, kind: str, lines: list[_Line], role: list[str | None], section_start: int
+    ) -> None:
+        """The model of the page's kind and style (else of its kind) applied to its body; a kind without
+        a model keeps the rules' body."""
+        key, model = kind, self.kinds.get(kind)
+        if kind == "text" and self.styles:
+            key = f"text/{text_style(lines)}"
+            model = self.styles.get(key, model)
+            key = key if key in self.styles else kind
+        if model is not None:
+            drop_unlikely_body(lines, role, section_start, model, sections=key in self.sections)
+
+
+def _read_model(key: str, m: dict[str, Any], sections: set[str]) -> Model:
+    """One model from the file; `key` joins `sections` when it reads the section features."""
+    readers: dict[str, Callable[[dict[str, Any], int, str], Model]] = {
+        "logistic": KindModel.from_dict,
+        "boosted_trees": TreeModel.from_dict,
+        "blend": BlendModel.from_dict,
+    }
+    names = tuple(m.get("features", FEATURES))
+    if names not in (FEATURES, FEATURES + SECTION_FEATURES):
+        raise ValueError(f"line model for {key}: features do not match this parser's")
+    if names != FEATURES:
+        sections.add(key)
+    return readers[m.get("type", "logistic")](m, len(names), f"line model for {key}")
+
+
+# The two text dumps the line model is trained on draw list items apart: w3m with "•" (nested: "◦",
+# "□"), inscriptis with "*" (nested: "+"), as most other scrapers do (lynx, html2text, links).
+_W3M_BULLET = re.compile(r"^[•◦□]\s")
+_STAR_BULLET = re.compile(r"^[*+]\s")
+
+
+def text_style(lines: list[_Line]) -> str:
+    """ "w3m" for a page whose list items are mostly drawn as w3m draws them, else "other". Dragnet
+    train: 548 of 559 w3m dumps, 2 of 559 inscriptis dumps (the others have no list, or as many)."""
+    w3m = sum(1 for ln in lines if _W3M_BULLET.match(ln.text))
+    star = sum(1 for ln in lines if _STAR_BULLET.match(ln.text))
+    return "w3m" if w3m > star else "other"
 
 
 @lru_cache(maxsize=1)
@@ -403,10 +508,12 @@ def drop_unlikely_body(
     lines: list[_Line],
     role: list[str | None],
     section_start: int,
-    model: KindModel | TreeModel | BlendModel,
+    model: Model,
+    *,
+    sections: bool = False,
 ) -> None:
     """Re-label the body paragraphs whose mean probability is below the model's threshold."""
-    rows = features(lines, role, section_start)
+    rows = features(lines, role, section_start, sections=sections)
     if not rows:
         return
     idx = sorted(rows)

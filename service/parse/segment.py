@@ -49,7 +49,7 @@ from service.parse.comments import (
 from service.parse.counters import declared_count
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME, SORT_LABELS
-from service.parse.linemodel import LineModel, drop_unlikely_body
+from service.parse.linemodel import LineModel
 from service.parse.lines import (
     _classify,
     _date_after_separator_line,
@@ -295,8 +295,8 @@ class _BodyPlacer:
             _narrow_to_main_text(lines, role, self.body_end, title_idx, self.main_text)
         if collect is not None:
             collect.append((lines, list(role), sec.start, title_idx))
-        if use_model and self.line_model is not None and self.fmt in self.line_model.kinds:
-            drop_unlikely_body(lines, role, sec.start, self.line_model.kinds[self.fmt])
+        if use_model and self.line_model is not None:
+            self.line_model.drop_unlikely_body(self.fmt, lines, role, sec.start)
         return role, title_idx
 
 

@@ -4,6 +4,7 @@ its cross-validated gain recorded, and applied per paragraph."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -11,12 +12,16 @@ from service.parse import parse_page
 from service.parse.linemodel import (
     FEATURES,
     MODEL_PATH,
+    SECTION_FEATURES,
     KindModel,
     LineModel,
     TreeModel,
     load,
     paragraph_means,
+    section_features,
+    text_style,
 )
+from service.parse.lines import _classify
 
 
 def test_shipped_model_matches_the_features_and_records_its_gain():
@@ -117,3 +122,101 @@ def test_a_model_that_drops_every_line_leaves_the_rules_body():
     page = ARTICLE + MENU * 4 + SIDEBAR
     kept = _segment(page, _model_on("position", 0.0, 5.0)).body
     assert kept and _segment(page, _model_on("position", 0.0, -5.0)).body == kept
+
+
+def test_section_features_tell_the_article_from_a_link_list_and_a_bio_under_their_headings():
+    sentence = "The council approved a new budget on Tuesday after a debate that lasted six hours."
+    page = [
+        "Council approves the budget", "", sentence, "", sentence, "", sentence, "",
+        "More from Local News", "", "Bus fares rise", "New bakery opens", "School wins chess title", "",
+        "About the author", "", "Jo Smith covers the city council for the paper.",
+    ]  # fmt: skip
+    lines = _classify([(t, 0, None) for t in page])
+    texts = [ln.core for ln in lines]
+    rows = section_features(lines, ["body"] * len(lines))
+    assert len(rows) == len(lines)
+    article, links, bio = rows[1], rows[texts.index("New bakery opens")], rows[-1]
+    # short lines, prose share, share of the body's words, log1p(headings from the article's section)
+    assert rows[0] == article  # the page's first line opens the first section, the headline's
+    assert links[0] == 1.0 and article[0] == pytest.approx(1 / 4)
+    assert article[1] > 0.9 and links[1] == 0.0 and bio[1] > 0.7
+    # words: headline 4 + three sentences of 15; heading and links 4 + 3 + 3 + 4; heading and bio 3 + 9
+    assert (article[2], links[2], bio[2]) == pytest.approx((49 / 75, 14 / 75, 12 / 75))
+    assert (article[3], links[3]) == (0.0, pytest.approx(math.log1p(1)))
+    assert bio[3] == pytest.approx(math.log1p(2))
+
+
+def test_a_page_without_headings_is_one_section():
+    lines = _classify([("One short line", 0, None), ("Another line here, not a heading.", 0, None)])
+    rows = section_features(lines, ["body", None])
+    assert rows[0] == rows[1] and rows[0][3] == 0.0 and rows[0][2] == pytest.approx(1.0)
+
+
+def test_a_ticker_of_teasers_does_not_outweigh_the_article():
+    # A footer's "Breaking News" list has more body words than the article: list items do not count
+    # towards choosing the article's section (or its share), so the article stays 0 headings away.
+    sentence = "The council approved a new budget on Tuesday after a debate that lasted six hours."
+    teaser = "* Mayor opens the new bridge after years of delays and a long dispute over its cost."
+    page = [
+        "Council approves the budget", "", sentence, "", sentence, "",
+        "Breaking News", "", teaser, teaser, teaser, teaser, teaser,
+    ]  # fmt: skip
+    lines = _classify([(t, 0, None) for t in page])
+    rows = section_features(lines, ["body"] * len(lines))
+    article, ticker = rows[0], rows[-1]
+    # words outside list items: headline 4 + two sentences of 15; the ticker's heading 2
+    assert (article[2], ticker[2]) == pytest.approx((34 / 36, 2 / 36))
+    assert (article[3], ticker[3]) == (0.0, pytest.approx(math.log1p(1)))
+
+
+def test_text_style_tells_w3m_lists_from_other_dumps():
+    def style(*texts: str) -> str:
+        return text_style(_classify([(t, 0, None) for t in texts]))
+
+    assert style("• Home", "• News", "◦ Sport", "A line of prose.") == "w3m"
+    assert style("* Home", "* News", "+ Sport", "A line of prose.") == "other"
+    assert style("• Home", "* News", "* Sport") == "other"  # mostly inscriptis' (or lynx's) bullets
+    assert style("A line of prose.", "Another one.") == "other"  # no list: the text model's page
+
+
+def _styled(bullet: str) -> str:
+    """The body a text page gets when the text model keeps every line and the w3m model drops lines of
+    over 21 words: only a page whose menu w3m drew reads the w3m model."""
+    n = len(FEATURES) + len(SECTION_FEATURES)
+    coef = tuple(-10.0 if f == "log_words" else 0.0 for f in (*FEATURES, *SECTION_FEATURES))
+    keep_all = _model_on("position", 0.0, 5.0).kinds["text"]
+    short_only = KindModel((0.0,) * n, (1.0,) * n, coef, 31.0, 0.5)
+    model = LineModel({"text": keep_all}, frozenset({"text/w3m"}), {"text/w3m": short_only})
+    menu = "".join(f"{bullet} {w}\n" for w in ("Home", "News", "Sport", "Weather", "Travel", "Video"))
+    return _segment(ARTICLE + menu * 4 + SIDEBAR, model).body
+
+
+def test_the_w3m_model_takes_the_text_models_place_on_w3m_pages_only():
+    assert "approved a new budget" in _styled("•") and "Webinar" not in _styled("•")
+    assert "Webinar 3" in _styled("*") and "approved a new budget" not in _styled("*")
+
+
+def test_a_style_model_names_its_features():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    n = len(FEATURES) + len(SECTION_FEATURES)
+    styled = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": [0.0] * n, "intercept": 0.0, "threshold": 0.5}
+    raw["styles"] = {"text/w3m": {**styled, "features": [*FEATURES, *SECTION_FEATURES]}}
+    model = LineModel.from_dict(raw)
+    assert model.sections == {"text/w3m"} and set(model.styles) == {"text/w3m"}
+    assert set(model.kinds) == set(raw["models"])  # the kinds' models read FEATURES only
+    raw["styles"]["text/w3m"]["features"] = list(FEATURES)  # 27 names, 31 coefficients
+    with pytest.raises(ValueError, match="coefficient count"):
+        LineModel.from_dict(raw)
+    raw["styles"]["text/w3m"]["features"] = [*FEATURES, "section_short_share"]
+    with pytest.raises(ValueError, match="features"):
+        LineModel.from_dict(raw)
+
+
+def test_the_html_and_text_models_read_the_27_features_and_the_w3m_model_the_section_features_too():
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert all("features" not in m for m in raw["models"].values())  # the file's FEATURES
+    assert raw["styles"]["text/w3m"]["features"] == [*FEATURES, *SECTION_FEATURES]
+    model = load()
+    assert model is not None and model.sections == {"text/w3m"}
+    cv = raw["styles"]["text/w3m"]["cross_validation"]
+    assert cv["cv_f1"] > max(cv["baseline_f1"], cv["plain_text_cv_f1"])

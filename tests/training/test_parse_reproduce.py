@@ -74,3 +74,35 @@ def test_the_two_parser_files_are_written_together_once_both_are_fitted(tmp_path
     monkeypatch.setattr(parse_lines, "cross_validate", lambda pages: {"cv_f1": 0.5, "baseline_f1": 0.6})
     assert parse_lines.main(argv) == 0
     assert json.loads(line.read_text())["models"] == {} and json.loads(gate.read_text())["model"] is None
+
+
+def test_the_w3m_line_model_records_todays_recipe():
+    styled = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["styles"][parse_lines.STYLED]
+    assert styled["trained_from"]["recipe"] == parse_lines.styled_recipe(), STALE
+
+
+def test_only_the_w3m_model_is_refitted_with_only(tmp_path, monkeypatch):
+    # `--only text/w3m` must leave the html and text models (fitted on older rows) and the gate alone.
+    rows = parse_lines.TrainingRows(ids=["page"], pages=[], sections=[], n_with=0, n_without=0)
+    monkeypatch.setattr(parse_lines, "training_rows", lambda data_dir: rows)
+    monkeypatch.setattr(parse_lines, "styled_model", lambda text: {"type": "logistic", "threshold": 0.4})
+    (tmp_path / "dragnet-pages").mkdir()
+    line, gate = tmp_path / "line_model.json", tmp_path / "section_gate.json"
+    kept = {"html": {"type": "logistic", "threshold": 0.3}, "text": {"type": "logistic", "threshold": 0.45}}
+    line.write_text(json.dumps({"features": ["f"], "models": kept}), encoding="utf-8")
+    argv = [
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(line),
+        "--gate-out",
+        str(gate),
+        "--only",
+        parse_lines.STYLED,
+    ]
+    assert parse_lines.main(argv) == 0
+    doc = json.loads(line.read_text(encoding="utf-8"))
+    assert doc["models"] == kept and doc["styles"] == {
+        parse_lines.STYLED: {"type": "logistic", "threshold": 0.4}
+    }
+    assert not gate.exists()
