@@ -576,7 +576,9 @@ def format_dense(dense: dict[str, Any]) -> str:
     parts = []
     for k, v in dense.items():
         auc = "n/a" if v["auc"] is None else f"{v['auc']:.4f}"
-        parts.append(f"{k} AUC {auc} flagged {v['flagged']:.0%} / natives {v['natives_flagged']:.0%} (n={v['n']})")
+        parts.append(
+            f"{k} AUC {auc} flagged {v['flagged']:.0%} / natives {v['natives_flagged']:.0%} (n={v['n']})"
+        )
     return "held-out swap at high intruder density (reference): " + ", ".join(parts)
 
 
