@@ -203,7 +203,8 @@ def training_examples(
 ) -> list[ThreadExample]:
     """Every context kind with every label source it can have; ``foreign``: the pool of
     ``foreign_swap`` intruders (none: no such rows); ``swap_density``: the swaps' share of intruders
-    per thread drawn in this range (None: the fixed fractions)."""
+    per thread drawn in this range (None, the shipped recipe: the fixed fractions; a range was measured
+    and not adopted, docs/offtopic.md "Polluted threads")."""
     ex: list[ThreadExample] = []
     ex += swap_examples(c3, seed=seed + 1, source="c3_swap", density=swap_density)
     ex += swap_examples(omp, seed=seed + 2, source="omp_swap", density=swap_density)
