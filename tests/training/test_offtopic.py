@@ -13,9 +13,9 @@ import pytest
 from training import offtopic_data as D
 from training.offtopic import (
     DECISIONS_FILE,
+    DENSE_SWAP_FRACTIONS,
     LABEL_DEFINITIONS,
     default_articles_dir,
-    DENSE_SWAP_FRACTIONS,
     evaluate_decisions,
     evaluate_dense_swaps,
     foreign_examples,
