@@ -89,17 +89,23 @@ def swap_examples(
     article: str = "full",
     use_thread: bool = True,
     source: str,
+    density: tuple[float, float] | None = None,
 ) -> list[ThreadExample]:
     """Each thread (>= 3 comments fit to be natives) with comments of OTHER threads mixed in (label 1)
     and its natives (label 0; comments a human flagged stay unlabelled context). ``article``:
-    "full", "standfirst" (headline + first paragraph) or "none"."""
+    "full", "standfirst" (headline + first paragraph) or "none". ``fraction``: intruders per thread
+    comment; ``density`` (low, high) instead draws each thread's share of intruders uniformly in it."""
     rng = np.random.default_rng(seed)
     pool = [(t.group, c) for t in threads for c, ok in zip(t.comments, t.native_ok, strict=True) if ok]
     out = []
     for t in threads:
         if int(t.native_ok.sum()) < 3 or len(pool) < 2:
             continue
-        k = max(1, round(fraction * len(t.comments)))
+        per_comment = fraction
+        if density is not None:
+            share = float(rng.uniform(*density))
+            per_comment = share / (1.0 - share)
+        k = max(1, round(per_comment * len(t.comments)))
         intruders: list[str] = []
         while len(intruders) < k:
             group, text = pool[int(rng.integers(len(pool)))]
@@ -193,12 +199,15 @@ def training_examples(
     seed: int = 0,
     foreign: Sequence[str] = (),
     foreign_fraction: float = FOREIGN_FRACTION,
+    swap_density: tuple[float, float] | None = None,
 ) -> list[ThreadExample]:
     """Every context kind with every label source it can have; ``foreign``: the pool of
-    ``foreign_swap`` intruders (none: no such rows)."""
+    ``foreign_swap`` intruders (none: no such rows); ``swap_density``: the swaps' share of intruders
+    per thread drawn in this range (None, the shipped recipe: the fixed fractions; a range was measured
+    and not adopted, docs/offtopic.md "Polluted threads")."""
     ex: list[ThreadExample] = []
-    ex += swap_examples(c3, seed=seed + 1, source="c3_swap")
-    ex += swap_examples(omp, seed=seed + 2, source="omp_swap")
+    ex += swap_examples(c3, seed=seed + 1, source="c3_swap", density=swap_density)
+    ex += swap_examples(omp, seed=seed + 2, source="omp_swap", density=swap_density)
     ex += human_examples(omp, use_thread=True)
     ex += human_examples(omp, use_thread=False)
     for k, (article, use_thread) in enumerate(
@@ -211,6 +220,7 @@ def training_examples(
             article=article,
             use_thread=use_thread,
             source="pages_swap",
+            density=swap_density,
         )
         if foreign:
             ex += foreign_examples(
@@ -445,6 +455,37 @@ def evaluate_swaps(model: ContextOffTopic, sources: dict[str, Any], *, seed: int
     return out
 
 
+# Held-out swap tests at high intruder densities (reference, no floor yet): a spam wave or a test batch
+# posted in one call puts many off-topic comments in one thread, which then pollute its context.
+# Intruders per native comment: 1.0 is one comment in two, 0.5 one in three.
+DENSE_SWAP_FRACTIONS: dict[str, float] = {"1in2": 1.0, "1in3": 0.5}
+
+
+def evaluate_dense_swaps(
+    model: ContextOffTopic, sources: dict[str, Any], *, seed: int = 12345
+) -> dict[str, Any]:
+    """Held-out swap tests at ``DENSE_SWAP_FRACTIONS``: pages with the headline and first paragraph and
+    the thread, and C3 threads (thread only). Besides the AUC, the share of intruders and of natives
+    at or above the review threshold."""
+    out: dict[str, Any] = {}
+    for density, fraction in DENSE_SWAP_FRACTIONS.items():
+        for name, threads, article, source in [
+            ("pages_standfirst_thread", sources["pages"][1], "standfirst", "pages_swap"),
+            ("c3_thread", sources["c3"][1], "none", "c3_swap"),
+        ]:
+            ex = swap_examples(threads, seed=seed, fraction=fraction, article=article, source=source)
+            ys, ps = _score_examples(model, ex)
+            y, p = np.array(ys), np.array(ps)
+            out[f"{name}_{density}"] = {
+                "auc": _auc(ys, ps),
+                "n": len(ys),
+                "positives": int(sum(ys)),
+                "flagged": float((p[y == 1] >= REVIEW_THRESHOLD).mean()),
+                "natives_flagged": float((p[y == 0] >= REVIEW_THRESHOLD).mean()),
+            }
+    return out
+
+
 def evaluate_omp(model: ContextOffTopic, sources: dict[str, Any]) -> dict[str, Any]:
     """Held-out One Million Posts articles: OffTopic AUC with the thread (the article's other labelled
     posts) and with no context."""
@@ -531,6 +572,17 @@ def format_metrics(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def format_dense(dense: dict[str, Any]) -> str:
+    """One line of ``evaluate_dense_swaps``: AUC, intruders / natives at or above the review threshold."""
+    parts = []
+    for k, v in dense.items():
+        auc = "n/a" if v["auc"] is None else f"{v['auc']:.4f}"
+        parts.append(
+            f"{k} AUC {auc} flagged {v['flagged']:.0%} / natives {v['natives_flagged']:.0%} (n={v['n']})"
+        )
+    return "held-out swap at high intruder density (reference): " + ", ".join(parts)
+
+
 # ---------------------------------------------------------------------- `moderate eval` entries
 @functools.lru_cache(maxsize=2)
 def _trained_for_eval(data_dir: Path) -> tuple[ContextOffTopic, dict[str, Any]]:
@@ -553,7 +605,14 @@ def eval_standfirst_swap(data_dir: Path, progress: Progress) -> dict[str, float]
     model, sources = _trained_for_eval(Path(data_dir))
     sw = evaluate_swaps(model, sources)
     progress("  " + format_metrics({"swap": sw, "omp_offtopic": {}, "decisions": {}})[0])
+    dense = evaluate_dense_swaps(model, sources)
+    progress("  " + format_dense(dense))
     s = sw["pages_standfirst_thread"]
+    reference: dict[str, float | None] = {}
+    for name, d in dense.items():
+        reference[f"roc_auc_{name}"] = d["auc"]
+        reference[f"flagged_{name}"] = d["flagged"]
+        reference[f"natives_flagged_{name}"] = d["natives_flagged"]
     return _metrics(
         s["auc"],
         s["n"],
@@ -562,6 +621,7 @@ def eval_standfirst_swap(data_dir: Path, progress: Progress) -> dict[str, float]
         roc_auc_article_thread=sw["pages_article_thread"]["auc"],
         roc_auc_c3_thread=sw["c3_thread"]["auc"],
         roc_auc_omp_thread=sw["omp_thread"]["auc"],
+        **reference,
     )
 
 

@@ -13,10 +13,13 @@ import pytest
 from training import offtopic_data as D
 from training.offtopic import (
     DECISIONS_FILE,
+    DENSE_SWAP_FRACTIONS,
     LABEL_DEFINITIONS,
     default_articles_dir,
     evaluate_decisions,
+    evaluate_dense_swaps,
     foreign_examples,
+    format_dense,
     format_metrics,
     human_examples,
     load_sources,
@@ -99,6 +102,29 @@ def test_swaps_mix_in_comments_of_other_threads(sources):
                 assert text in own[group]
     again = swap_examples(train, seed=1, source="c3_swap")
     assert [e.texts for e in again] == [e.texts for e in examples]
+
+
+def test_swap_density_draws_each_threads_share_of_intruders_in_its_range(sources):
+    train = sources["c3"][0][:40]
+    low, high = 0.1, 0.5
+    examples = swap_examples(train, seed=2, source="c3_swap", density=(low, high))
+    shares = []
+    for ex in examples:
+        n_intruders = int((ex.labels == 1).sum())
+        n = len(ex.texts) - n_intruders
+        # k = round(share / (1 - share) * n), at least one: the share is within rounding of the range
+        assert max(1, round(low / (1 - low) * n)) - 1 <= n_intruders <= round(high / (1 - high) * n) + 1
+        shares.append(n_intruders / len(ex.texts))
+    assert max(shares) - min(shares) > 0.15  # drawn per thread, not one fixed share
+    assert max(shares) > 0.3
+    # Without a density the fixed fraction, as before.
+    fixed = swap_examples(train, seed=2, source="c3_swap")
+    for e in fixed:
+        k = int((e.labels == 1).sum())
+        assert k == max(1, round(0.2 * (len(e.texts) - k)))
+    assert [e.texts for e in swap_examples(train, seed=2, source="c3_swap", density=(low, high))] == [
+        e.texts for e in examples
+    ]
 
 
 def test_the_training_set_holds_every_context_kind_and_source(sources, data_dir):
@@ -193,6 +219,24 @@ def test_decision_evaluation_counts_flags_at_the_threshold():
         assert 0.0 < d[mode]["off_topic_flagged"] < 0.5
     lines = format_metrics({"swap": {}, "omp_offtopic": {}, "decisions": d})
     assert any("seed fixture (article)" in line for line in lines)
+
+
+def test_dense_swap_evaluation_reports_auc_and_flag_rates_per_density(sources):
+    class Constant:
+        def predict_thread(self, texts, article=None, use_thread=True):
+            return np.full(len(texts), 0.7), "thread"
+
+    small = {k: (v[0], v[1][:8]) for k, v in sources.items()}
+    d = evaluate_dense_swaps(Constant(), small)  # type: ignore[arg-type]
+    assert set(d) == {
+        f"{name}_{k}" for k in DENSE_SWAP_FRACTIONS for name in ("pages_standfirst_thread", "c3_thread")
+    }
+    for name, v in d.items():
+        share = v["positives"] / v["n"]
+        # one intruder in two / in three (rounding per thread; comments a human flagged stay unlabelled)
+        assert abs(share - (0.5 if name.endswith("1in2") else 1 / 3)) < 0.08, (name, share)
+        assert v["auc"] == 0.5 and v["flagged"] == 1.0 and v["natives_flagged"] == 1.0
+    assert "c3_thread_1in2 AUC 0.5000 flagged 100% / natives 100%" in format_dense(d)
 
 
 def test_shipped_manifest_documents_off_topic():
