@@ -1,0 +1,85 @@
+"""A long thread costs the parser linear work: counted in function calls, not timed.
+
+Session 26 found a 10,000-comment page quadratic (a reply-name split compared every author with every
+name seen before); a timing test would flake on a shared machine, so this counts the Python and
+builtin calls a parse makes (`sys.setprofile`), which do not depend on the machine's speed. With
+threads of N, 2N and 4N comments, linear work makes the second step cost twice the first; a
+quadratic pass makes it cost up to four times. Work done inside one C call (a regex over a growing
+string) is not counted: the bench's 10,000-comment line (`make bench`) still watches the time.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from service.parse import parse_page
+
+# Thread sizes: large enough that a quadratic term shows over the page's fixed cost.
+SIZES = (200, 400, 800)
+# Linear work gives exactly 2.0 here; a quadratic pass over the authors seen so far, put back in
+# comments._longest_seen_tail, gave 2.57 with these pages.
+MAX_GROWTH = 2.2
+
+
+def _text_page(n: int, parent_names: bool = False) -> bytes:
+    head = f"Title of a long thread\n\nBody sentence of the article, long enough to count.\n\nComments {n}\n"
+    rows = []
+    for i in range(n):
+        name = f"reader{i}"
+        if parent_names and i % 2 and i > 2:
+            name += f" reader{i // 2}"  # a widget that prints the replied-to reader after the name
+        rows.append(f"{name} 17 May 2017, 15:{i % 60:02d}\n\ncomment number {i} says something here\n\n")
+    return (head + "".join(rows)).encode()
+
+
+def _html_page(n: int) -> bytes:
+    items = "".join(
+        f'<li class="comment"><div class="comment-author">reader{i}</div>'
+        f'<time datetime="2017-05-17T15:{i % 60:02d}">17 May 2017</time>'
+        f"<p>comment number {i} says something here about it</p></li>"
+        for i in range(n)
+    )
+    return (
+        "<html><head><title>A long thread</title></head><body><article><h1>A long thread</h1>"
+        "<p>Body sentence of the article, long enough to count as one of them.</p></article>"
+        f'<section id="comments"><h2>{n} Comments</h2><ol>{items}</ol></section></body></html>'
+    ).encode()
+
+
+def _calls(page: bytes, fmt: str) -> tuple[int, int]:
+    """Calls made by one parse (Python functions and builtins), and the comments it found."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        article = parse_page(page, fmt=fmt)
+    finally:
+        sys.setprofile(None)
+    return count, len(article.comments)
+
+
+@pytest.mark.slow  # 7 s: three pages of up to 800 comments parsed under a profiler
+@pytest.mark.parametrize(
+    ("make", "fmt"),
+    [
+        (_text_page, "text"),
+        (lambda n: _text_page(n, parent_names=True), "text"),
+        (_html_page, "html"),
+    ],
+    ids=["text", "text-parent-names", "html"],
+)
+def test_a_longer_thread_costs_linear_work(make: Callable[[int], bytes], fmt: str) -> None:
+    _calls(make(50), fmt)  # first use: compiled patterns and caches filled
+    measured = [_calls(make(n), fmt) for n in SIZES]
+    assert [found for _, found in measured] == list(SIZES)  # every comment read, at every size
+    (a, _), (b, _), (c, _) = measured
+    growth = (c - b) / (b - a)
+    assert growth <= MAX_GROWTH, f"calls {a} -> {b} -> {c}: each doubling costs {growth:.2f}x the last"
