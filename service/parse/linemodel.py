@@ -151,12 +151,12 @@ _HEADING_WORDS = 10
 _SHORT_WORDS = 5
 
 
-def _is_heading(lines: list[_Line], j: int, words: int) -> bool:
+def _is_heading(lines: list[_Line], j: int, words: int, ends: bool, bullet: bool) -> bool:
     ln = lines[j]
-    if not 0 < words <= _HEADING_WORDS or ln.date is not None or _BULLET.match(ln.text):
+    if not 0 < words <= _HEADING_WORDS or ends or bullet or ln.date is not None:
         return False
     alone = ln.blank_before and (j + 1 >= len(lines) or lines[j + 1].blank_before)
-    return (alone or ln.hint == "h1") and not _ends_sentence(ln.core) and not ln.core.endswith((",", ";"))
+    return (alone or ln.hint == "h1") and not ln.core.endswith((",", ";"))
 
 
 def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[float, float, float, float]]:
@@ -168,13 +168,11 @@ def section_features(lines: list[_Line], role: list[str | None]) -> list[tuple[f
     in its footer), and the article is paragraphs."""
     words = [len(ln.core.split()) for ln in lines]
     ends = [_ends_sentence(ln.core) for ln in lines]
-    starts = [
-        j for j, ln in enumerate(lines)
-        if j == 0 or ((ln.blank_before or ln.hint == "h1") and _is_heading(lines, j, words[j]))
-    ]  # fmt: skip
+    bullets = [_BULLET.match(ln.text) is not None for ln in lines]
+    starts = [0] + [j for j in range(1, len(lines)) if _is_heading(lines, j, words[j], ends[j], bullets[j])]
     # Per-section sums in numpy: a page has dozens of sections (one per heading).
     w, e = np.array(words), np.array(ends, dtype=bool)
-    outside_lists = [role[k] == "body" and not _BULLET.match(lines[k].text) for k in range(len(lines))]
+    outside_lists = [r == "body" and not b for r, b in zip(role, bullets, strict=True)]
     short = np.add.reduceat(((w <= _SHORT_WORDS) & ~e).astype(int), starts)
     prose = np.add.reduceat(np.where(e, w, 0), starts)
     body = np.add.reduceat(np.where(outside_lists, w, 0), starts)
@@ -436,11 +434,10 @@ class LineModel:
     ) -> None:
         """The model of the page's kind and style (else of its kind) applied to its body; a kind without
         a model keeps the rules' body."""
-        key, model = kind, self.kinds.get(kind)
-        if kind == "text" and self.styles:
-            key = f"text/{text_style(lines)}"
-            model = self.styles.get(key, model)
-            key = key if key in self.styles else kind
+        key = f"text/{text_style(lines)}" if kind == "text" and self.styles else kind
+        if key not in self.styles:
+            key = kind
+        model = self.styles.get(key, self.kinds.get(kind))
         if model is not None:
             drop_unlikely_body(lines, role, section_start, model, sections=key in self.sections)
 
