@@ -215,6 +215,14 @@ def export_candidate(cand: Candidate, x: np.ndarray, y: np.ndarray) -> dict[str,
     return out
 
 
+def export_chosen(cv: dict[str, Any], pages: list[PageRows]) -> dict[str, Any]:
+    """The candidate `cross_validate` chose, fitted on every line row of `pages`."""
+    sel = [p for p in pages if len(p.y)]
+    return export_candidate(
+        (cv["model"], cv["params"]), np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel])
+    )
+
+
 def cross_validate(pages: list[PageRows], scored: Callable[[PageRows], bool] | None = None) -> dict[str, Any]:
     """Out-of-fold probabilities per candidate, then the (candidate, threshold) with the best mean page
     F1 when each paragraph is kept or dropped on its lines' mean probability (as the parser does). The
@@ -222,12 +230,11 @@ def cross_validate(pages: list[PageRows], scored: Callable[[PageRows], bool] | N
     from service.parse.linemodel import paragraph_means
 
     fold = page_fold
+    counted = [p for p in pages if scored is None or scored(p)]
     usable = [p for p in pages if len(p.y)]
     chosen = [scored is None or scored(p) for p in usable]
-    unusable = [p for p in pages if not len(p.y) and (scored is None or scored(p))]
-    baseline = float(
-        np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in pages if scored is None or scored(p)])
-    )
+    unusable = [p for p in counted if not len(p.y)]
+    baseline = float(np.mean([page_f1(p, np.ones(len(p.y), dtype=bool)) for p in counted]))
     best: tuple[float, Candidate, float] | None = None
     table = {}
     for cand in CANDIDATES:
@@ -299,10 +306,7 @@ def styled_model(text: list[PageRows]) -> dict[str, Any] | None:
     log.info("%s: %s", STYLED, cv)
     if cv["cv_f1"] <= max(cv["baseline_f1"], cv["plain_text_cv_f1"]):
         return None
-    sel = [p for p in text if len(p.y)]
-    out = export_candidate(
-        (cv["model"], cv["params"]), np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel])
-    )
+    out = export_chosen(cv, text)
     fingerprint = rows_sha256(text) + "/" + fingerprint_styles(text)
     out.update(
         features=[*FEATURES, *SECTION_FEATURES],
@@ -367,11 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, cv in kinds.items():
         if cv["cv_f1"] <= cv["baseline_f1"]:
             continue
-        sel = [p for p in pages if p.kind == kind and len(p.y)]
-        cand: Candidate = (cv["model"], cv["params"])
-        models[kind] = export_candidate(
-            cand, np.vstack([p.x for p in sel]), np.concatenate([p.y for p in sel])
-        )
+        models[kind] = export_chosen(cv, [p for p in pages if p.kind == kind])
         models[kind].update(threshold=cv["threshold"], cross_validation=cv)
     n_lines = sum(len(p.y) for p in pages)
     out = {
