@@ -432,6 +432,10 @@ def _score_examples(
     return ys, ps
 
 
+def _auc_figures(ys: Sequence[float], ps: Sequence[float]) -> dict[str, Any]:
+    return {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+
+
 def evaluate_swaps(model: ContextOffTopic, sources: dict[str, Any], *, seed: int = 12345) -> dict[str, Any]:
     """Held-out swap tests at one intruder in ten: pages with only the headline and first paragraph as
     the article (with and without the thread), the whole article, and C3 / OMP threads."""
@@ -446,12 +450,10 @@ def evaluate_swaps(model: ContextOffTopic, sources: dict[str, Any], *, seed: int
         ex = swap_examples(
             pages, seed=seed, fraction=0.1, article=article, use_thread=use_thread, source="pages_swap"
         )
-        ys, ps = _score_examples(model, ex)
-        out[f"pages_{name}"] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+        out[f"pages_{name}"] = _auc_figures(*_score_examples(model, ex))
     for src in ("c3", "omp"):
         ex = swap_examples(sources[src][1], seed=seed, fraction=0.1, source=f"{src}_swap")
-        ys, ps = _score_examples(model, ex)
-        out[f"{src}_thread"] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+        out[f"{src}_thread"] = _auc_figures(*_score_examples(model, ex))
     return out
 
 
@@ -477,9 +479,7 @@ def evaluate_dense_swaps(
             ys, ps = _score_examples(model, ex)
             y, p = np.array(ys), np.array(ps)
             out[f"{name}_{density}"] = {
-                "auc": _auc(ys, ps),
-                "n": len(ys),
-                "positives": int(sum(ys)),
+                **_auc_figures(ys, ps),
                 "flagged": float((p[y == 1] >= REVIEW_THRESHOLD).mean()),
                 "natives_flagged": float((p[y == 0] >= REVIEW_THRESHOLD).mean()),
             }
