@@ -13,6 +13,7 @@ from core.records import Article, Comment, Dropped, PageFormat
 from service.parse.body import (
     _chrome_title,
     _drop_post_links,
+    _echoed_by_body,
     _lead_in,
     _main_region,
     _mark_foreign_script,
@@ -242,6 +243,8 @@ def _title_not_chrome(
     """Text: a title that is site chrome (a log-in or feed box) is dropped; the first headline-like line
     heading the body, if any, takes its place. HTML's title comes from its markup."""
     if fmt != "text" or title_idx is None or not _chrome_title(lines[title_idx].core):
+        return title_idx
+    if _echoed_by_body(lines, role, title_idx):
         return title_idx
     role[title_idx] = "site chrome"
     title_idx = _title_in_body(lines, role, stop)

@@ -125,7 +125,44 @@ def test_chrome_over_the_prose_is_no_title():
     ["Why readers subscribed to the paper again", "Council signs lease for the old library"],
 )
 def test_headlines_near_the_chrome_words_stay(headline):
-    """Whole words only: "subscribed" and "signs" are no log-in or feed box. (A headline about one,
-    "The login screen that fooled thousands", would lose its title: none on the train split did.)"""
+    """Whole words only: "subscribed" and "signs" are no log-in or feed box."""
     page = _page(headline, *_PARAGRAPHS)
     assert parse_page(page, fmt="text").title == headline
+
+
+_LOGIN_STORY = (
+    "A fake login screen fooled thousands of readers this week, the bank said on Tuesday. The screen "
+    "copied the bank's own page and asked for passwords.",
+    "Thousands of customers typed their details before the fake login screen was taken down, and the "
+    "bank has written to every one of them.",
+)
+
+
+@pytest.mark.parametrize(
+    ("headline", "story"),
+    [
+        ("Fake login screen fooled thousands", _LOGIN_STORY),
+        (
+            "Google closes Reader and RSS fans look elsewhere",
+            (
+                "Google will close Reader in July, and fans of RSS feeds are looking elsewhere for a "
+                "place to read the blogs they follow.",
+                "Several small companies say their RSS readers gained thousands of users since Google "
+                "made its announcement.",
+            ),
+        ),
+    ],
+)
+def test_a_headline_about_chrome_words_stays_when_the_article_repeats_it(headline, story):
+    """Session 29: a real headline may hold a chrome word ("login", "RSS"); the article repeats
+    most of its longer words, which no log-in or feed box's body does, so it stays the title."""
+    page = _page(headline, *story)
+    assert parse_page(page, fmt="text").title == headline
+    assert _roles(page)[headline] == "title"
+
+
+def test_chrome_whose_words_the_article_lacks_still_goes():
+    """The same story under a log-in box: the box's words are not the article's, so it is chrome."""
+    page = _page("[ ]Keep me logged in", *_LOGIN_STORY)
+    assert _roles(page)["[ ]Keep me logged in"] == "site chrome"
+    assert parse_page(page, fmt="text").title != "[ ]Keep me logged in"
