@@ -47,8 +47,8 @@ __all__ = ["DENSE_FEATURES", "ContextOffTopic", "ThreadExample", "context_kind"]
 # cannot pollute, while a headline + standfirst is too weak a judge alone (held-out AUC 0.72).
 # The three values were chosen together by article-grouped CV on the training pages (session 29).
 POLLUTED_SHARE = 0.3  # a clean thread (one digression in ten) has ~0.2 of its comments at review
-POLLUTED_MIN_ARTICLE_WORDS = 300.0  # content words of title + body; a standfirst rarely 35
-POLLUTED_THREAD_WEIGHT = 0.7  # 0.5 flagged more natives than intruders at 1 in 2 in CV; 1.0 = off
+POLLUTED_MIN_ARTICLE_WORDS = 300.0  # content words of title + body; a standfirst rarely over 35
+POLLUTED_THREAD_WEIGHT = 0.7  # 0.5: natives at review at 1 in 2 up > 1 point in CV; 1.0 = off
 
 
 @dataclass(frozen=True)
