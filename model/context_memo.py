@@ -12,6 +12,7 @@ disagree.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from itertools import chain, compress, repeat
@@ -33,6 +34,7 @@ from model.context_tokens import (
 from model.kernels import (
     LM_MU,
     N_CHUNK_COLS,
+    PollutedRule,
     article_summary,
     article_topic_vector,
     chunk_columns,
@@ -48,6 +50,7 @@ _OOV_CACHE_MAX = 200_000
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _NO_ARTICLE = (_NO_COLUMNS, np.zeros(0), np.zeros(0), np.zeros(0))
 ArticleSummary = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+NOT_TEMPERED: PollutedRule = (1.0, math.inf, math.inf, 1.0)  # thread weight 1: scores as features say
 # Per chunk: the kernel's chunk columns (model/kernels.py ``C_*``) and where its content columns start
 # in the pool and how many (one read, not two). Row 0 is the empty chunk.
 _CONTEXT_COLUMNS = (Column(np.float64, N_CHUNK_COLS), Column(np.int64, 2))
@@ -293,11 +296,13 @@ class ContextChunks:
         rows: ChunkRows | None,
         article_rows: ChunkRows | None,
         weights: tuple[np.ndarray, float],
+        polluted: PollutedRule = NOT_TEMPERED,
     ) -> tuple[np.ndarray, np.ndarray, ContextKind]:
         """(P(off-topic) under the dense ``weights`` and intercept, which comments hold no content word,
-        context kind) of one thread: ``features`` and the logistic in one compiled call."""
+        context kind) of one thread: ``features`` and the logistic in one compiled call; ``polluted``:
+        ``kernels.temper_polluted``'s (thread weight, article words, share, review threshold)."""
         arguments, kind = self._thread_arguments(texts, article, use_thread, rows, article_rows)
-        p, content_free = thread_probabilities(*(*arguments, *weights))
+        p, content_free = thread_probabilities(*(*arguments, *weights, polluted))
         return p, content_free, kind
 
     def content_columns(self, chunk: str) -> list[int]:

@@ -61,6 +61,26 @@ DENSE_FEATURES: tuple[str, ...] = (
     "topic_thread",
     "topic_article",
 )
+# The columns a comment has only with a thread (zero without one). Every other column of its row is the
+# same with or without the thread, so its logit minus these columns' terms is its article-alone logit.
+THREAD_FEATURES: tuple[str, ...] = (
+    "has_thread",
+    "sim_article_rel",
+    "lm_article_rel",
+    "sim_thread_centroid",
+    "sim_thread_rel",
+    "no_overlap_thread",
+    "sim_thread_x_short",
+    "lm_thread_sum",
+    "lm_thread_mean",
+    "lm_thread_rel",
+    "shared_thread_frac",
+    "shared_thread_max_idf",
+    "topic_thread",
+)
+# ``temper_polluted``'s rule: (thread weight, minimum article content words, minimum share at review,
+# the review threshold).
+PollutedRule = tuple[float, float, float, float]
 # Dirichlet smoothing mass of the article / thread language models (in tokens).
 LM_MU = 200.0
 # Chunk-table columns: token count, known-token count, own-text sums (idf x coef, idf^2), five cues
@@ -110,6 +130,7 @@ _TOPIC_THREAD = _column("topic_thread")
 _TOPIC_ARTICLE = _column("topic_article")
 _TOKENS_LE_FIRST = _column(f"tokens_le_{LENGTH_STEPS[0]}")
 _N_FEATURES = len(DENSE_FEATURES)
+_THREAD_COLUMNS = np.array([_column(name) for name in THREAD_FEATURES], dtype=np.int64)
 
 
 @cached_njit(nogil=True)
@@ -558,16 +579,67 @@ def thread_features(
 
 
 @cached_njit(nogil=True)
+def logits(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, intercept: float) -> np.ndarray:
+    """The linear score of a thread's comments."""
+    n, m = dense.shape
+    z = np.empty(n)
+    for i in range(n):
+        zi = text_decision[i] + intercept
+        for k in range(m):
+            zi += dense[i, k] * w[k]
+        z[i] = zi
+    return z
+
+
+@cached_njit(nogil=True)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    p = np.empty(len(z))
+    for i in range(len(z)):
+        p[i] = 1.0 / (1.0 + math.exp(-max(min(z[i], 50.0), -50.0)))
+    return p
+
+
+@cached_njit(nogil=True)
 def logistic(text_decision: np.ndarray, dense: np.ndarray, w: np.ndarray, intercept: float) -> np.ndarray:
     """P(off-topic) of a thread's comments: one pass instead of a few small numpy calls."""
-    n, m = dense.shape
-    p = np.empty(n)
+    return _sigmoid(logits(text_decision, dense, w, intercept))
+
+
+@cached_njit(nogil=True)
+def thread_terms(dense: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each comment's logit terms of the ``THREAD_FEATURES`` columns: its logit minus these is the logit
+    it gets with the article alone."""
+    n = dense.shape[0]
+    out = np.zeros(n)
     for i in range(n):
-        z = text_decision[i] + intercept
-        for k in range(m):
-            z += dense[i, k] * w[k]
-        p[i] = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-    return p
+        for k in _THREAD_COLUMNS:
+            out[i] += dense[i, k] * w[k]
+    return out
+
+
+@cached_njit(nogil=True)
+def temper_polluted(
+    z: np.ndarray, dense: np.ndarray, w: np.ndarray, article_words: float, polluted: PollutedRule
+) -> None:
+    """In place: the thread's terms of every comment's logit scaled by ``polluted[0]`` when the article
+    has at least ``polluted[1]`` content words and at least a share ``polluted[2]`` of the thread scores
+    ``polluted[3]`` (the review threshold) or more. A polluted thread lowers its off-topic comments'
+    level (they are compared with a thread half made of other digressions); a long article is a
+    judge the pollution does not touch."""
+    weight, min_words, min_share, review = polluted
+    n = len(z)
+    if weight == 1.0 or n == 0 or article_words < min_words:
+        return
+    p = _sigmoid(z)
+    flagged = 0
+    for i in range(n):
+        if p[i] >= review:
+            flagged += 1
+    if flagged / n < min_share:
+        return
+    terms = thread_terms(dense, w)
+    for i in range(n):
+        z[i] -= (1.0 - weight) * terms[i]
 
 
 @cached_njit(nogil=True)
@@ -587,10 +659,12 @@ def thread_probabilities(
     has_thread: bool,
     w: np.ndarray,
     intercept: float,
+    polluted: PollutedRule,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """P(off-topic) of a thread's comments (``logistic`` of ``thread_features``) and which of them hold
-    no content word, in one call: scoring needs no more, and a second dispatch plus a numpy slice cost
-    a single comment more than the logistic itself."""
+    """P(off-topic) of a thread's comments (``logistic`` of ``thread_features``, a polluted thread under
+    a long article tempered by ``temper_polluted``) and which of them hold no content word, in one
+    call: scoring needs no more, and a second dispatch plus a numpy slice cost a single comment more
+    than the logistic itself."""
     text_decision, dense = thread_features(
         ids, n_chunks, article, table, occ, pool, ext, n_stems, topics, article_topic, char_lens,
         has_article, has_thread,
@@ -598,4 +672,7 @@ def thread_probabilities(
     content_free = np.empty(len(n_chunks), dtype=np.bool_)
     for i in range(len(n_chunks)):
         content_free[i] = dense[i, _NO_CONTENT] > 0
-    return logistic(text_decision, dense, w, intercept), content_free
+    z = logits(text_decision, dense, w, intercept)
+    if has_article and has_thread:
+        temper_polluted(z, dense, w, article[3].sum(), polluted)
+    return _sigmoid(z), content_free

@@ -467,12 +467,13 @@ def evaluate_dense_swaps(
     model: ContextOffTopic, sources: dict[str, Any], *, seed: int = 12345
 ) -> dict[str, Any]:
     """Held-out swap tests at ``DENSE_SWAP_FRACTIONS``: pages with the headline and first paragraph and
-    the thread, and C3 threads (thread only). Besides the AUC, the share of intruders and of natives
-    at or above the review threshold."""
+    the thread, pages with the whole article and the thread, and C3 threads (thread only). Besides the
+    AUC, the share of intruders and of natives at or above the review threshold."""
     out: dict[str, Any] = {}
     for density, fraction in DENSE_SWAP_FRACTIONS.items():
         for name, threads, article, source in [
             ("pages_standfirst_thread", sources["pages"][1], "standfirst", "pages_swap"),
+            ("pages_article_thread", sources["pages"][1], "full", "pages_swap"),
             ("c3_thread", sources["c3"][1], "none", "c3_swap"),
         ]:
             ex = swap_examples(threads, seed=seed, fraction=fraction, article=article, source=source)

@@ -550,3 +550,92 @@ def test_probabilities_in_one_call_equal_the_features_logistic(small_model, seed
         assert kind == want_kind and free.dtype == bool
         free_seen.update(free.tolist())
     assert free_seen == {True, False}
+
+
+# ---------------------------------------------------------------------- polluted threads (issue 14)
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def test_the_article_alone_logit_is_the_row_without_its_thread_terms(small_model, seed_thread, sources):
+    """Every column outside ``THREAD_FEATURES`` is the same with or without the thread, so a comment's
+    logit minus those columns' terms is what it scores with the article alone (one call per comment)."""
+    from model.kernels import logits, thread_terms
+    from training.offtopic_data import standfirst
+
+    texts, article = seed_thread
+    pages = [t for t in sources["pages"][0] if t.article is not None][:3]
+    cases = [([*texts, "lol"], article), (texts, standfirst(article))]
+    cases += [(list(t.comments[:15]), t.article) for t in pages]
+    w, b = small_model._folded()
+    for thread, art in cases:
+        text_decision, dense, kind = small_model.features(thread, art, True)
+        assert kind == "article+thread"
+        alone = logits(text_decision, dense, w, b) - thread_terms(dense, w)
+        want = [_logit(small_model.predict_thread([t], art)[0])[0] for t in thread]
+        np.testing.assert_allclose(alone, want, rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def polluted_seed() -> tuple[list[str], np.ndarray, ArticleContext]:
+    """Seed 003's fixture comments in ONE thread (half of them off-topic) under its whole article."""
+    import json
+
+    from service.parse import parse_file
+    from training.offtopic import DECISIONS_FILE
+
+    spec = json.loads(DECISIONS_FILE.read_text(encoding="utf-8"))
+    (entry,) = [a for a in spec["articles"] if a["seed"].startswith("seeds/003_")]
+    page = parse_file(REPO / entry["seed"])
+    labels = np.array([int(c["label"]) for c in entry["comments"]])
+    return [c["text"] for c in entry["comments"]], labels, ArticleContext(page.title or "", page.body)
+
+
+def _without_rule(model: ContextOffTopic) -> ContextOffTopic:
+    off = pickle.loads(pickle.dumps(model))
+    off.polluted_thread_weight = 1.0
+    return off
+
+
+def test_a_polluted_thread_under_a_long_article_trusts_its_thread_less(trained_model, polluted_seed):
+    """Ten off-topic comments among ten on-topic ones: with the thread's terms at full weight three of
+    the off-topic ones stay under review; tempered (``POLLUTED_THREAD_WEIGHT``), they reach it and no
+    on-topic comment does. Each tempered score is the blend of the thread's and the article-alone
+    logits."""
+    from model.context import POLLUTED_MIN_ARTICLE_WORDS, POLLUTED_THREAD_WEIGHT
+
+    texts, labels, article = polluted_seed
+    assert trained_model._memo().article(article)[0][3].sum() >= POLLUTED_MIN_ARTICLE_WORDS
+    on = trained_model.predict_thread(texts, article)[0]
+    off = _without_rule(trained_model).predict_thread(texts, article)[0]
+    review = trained_model.review_threshold
+    assert (off[labels == 1] >= review).sum() + 3 <= (on[labels == 1] >= review).sum()
+    assert (on[labels == 0] >= review).sum() == (off[labels == 0] >= review).sum() == 0
+    alone = np.array([_logit(trained_model.predict_thread([t], article)[0])[0] for t in texts])
+    blend = POLLUTED_THREAD_WEIGHT * _logit(off) + (1 - POLLUTED_THREAD_WEIGHT) * alone
+    np.testing.assert_allclose(_logit(on), blend, rtol=0, atol=1e-9)
+
+
+def test_a_standfirst_a_clean_thread_or_no_article_is_not_tempered(trained_model, polluted_seed):
+    """The rule needs a long article AND a polluted thread: a headline + standfirst (too weak a judge
+    alone), the same comments without the thread or without an article, and a thread with one
+    off-topic comment score exactly as with the rule off."""
+    from model.context import POLLUTED_SHARE
+    from training.offtopic_data import standfirst
+
+    texts, labels, article = polluted_seed
+    off_model = _without_rule(trained_model)
+    short = standfirst(article)
+    polluted = off_model.predict_thread(texts, short)[0] >= trained_model.review_threshold
+    assert polluted.mean() >= POLLUTED_SHARE
+    clean = [t for t, y in zip(texts, labels, strict=True) if y == 0] + [texts[int(np.argmax(labels))]]
+    for thread, art, use_thread in [
+        (texts, short, True),
+        (texts, article, False),
+        (texts, None, True),
+        (clean, article, True),
+    ]:
+        got, kind = trained_model.predict_thread(thread, art, use_thread)
+        want, want_kind = off_model.predict_thread(thread, art, use_thread)
+        assert kind == want_kind
+        np.testing.assert_array_equal(got, want)

@@ -229,7 +229,9 @@ def test_dense_swap_evaluation_reports_auc_and_flag_rates_per_density(sources):
     small = {k: (v[0], v[1][:8]) for k, v in sources.items()}
     d = evaluate_dense_swaps(Constant(), small)  # type: ignore[arg-type]
     assert set(d) == {
-        f"{name}_{k}" for k in DENSE_SWAP_FRACTIONS for name in ("pages_standfirst_thread", "c3_thread")
+        f"{name}_{k}"
+        for k in DENSE_SWAP_FRACTIONS
+        for name in ("pages_standfirst_thread", "pages_article_thread", "c3_thread")
     }
     for name, v in d.items():
         share = v["positives"] / v["n"]
