@@ -25,6 +25,7 @@ from service.parse.body import (
     _title_in_lead,
     _title_inside_article,
     _title_near,
+    _title_the_document_repeats,
 )
 from service.parse.comments import (
     _PLACEHOLDER,
@@ -202,6 +203,8 @@ def segment_with_roles(
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
     title_idx = _title_not_chrome(lines, placed, title_idx, body_end, fmt)
+    if fmt == "text":
+        title_idx = _title_the_document_repeats(lines, placed, title_idx, body_end)
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
