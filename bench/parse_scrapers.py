@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from core.records import Article
 from service.parse_quality import RENDERINGS, RenderingScore, comment_text, prf, read_gold, tokens
@@ -27,16 +28,22 @@ _REPO = Path(__file__).resolve().parent.parent
 Renderer = Callable[[str], str]
 
 
-def _bs4_lines(html: str) -> str:
-    from bs4 import BeautifulSoup
+def _soup(html: str) -> Any:
+    import warnings
 
-    return BeautifulSoup(html, "lxml").get_text("\n")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():  # XHTML pages: read as HTML, as a scraper's user would
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html, "lxml")
+
+
+def _bs4_lines(html: str) -> str:
+    return str(_soup(html).get_text("\n"))
 
 
 def _bs4_plain(html: str) -> str:
-    from bs4 import BeautifulSoup
-
-    return BeautifulSoup(html, "lxml").get_text()
+    return str(_soup(html).get_text())
 
 
 def _html2text(html: str) -> str:

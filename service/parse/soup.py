@@ -40,8 +40,9 @@ _OPEN_START = re.compile(r" [^\s\d]")
 # Punctuation that continues the line above: ", Seneca says", ") and", ". "
 _CONTINUES = re.compile(r"[,.;:!?)\]]")
 _NONBLANK = re.compile(r"^[ \t]*\S", re.M)
-# A line break inside a sentence: a line that ends in a letter or mark, under it one that opens inside.
-_OPENING = re.compile(r"(?<=\S)\n(?= [^\s\d]|[,.;:!?)\]])")
+# A line break before a line that opens inside a sentence (the line above must end in a letter or mark:
+# checked on each match, as a look-behind here made the search 5 times slower).
+_OPENING = re.compile(r"\n(?= [^\s\d]|[,.;:!?)\]])")
 # A sentence's end, maybe quoted or bracketed, and a space or none.
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]? ?$")
 
@@ -61,8 +62,11 @@ def _opens_inside(line: str) -> bool:
 
 def looks_like_soup(text: str, lines: list[str]) -> bool:
     """Whether `lines` (the page `text` split at newlines) read like BeautifulSoup's get_text("\\n")."""
+    opening = sum(1 for m in _OPENING.finditer(text) if m.start() and not text[m.start() - 1].isspace())
+    if not opening:  # most browser dumps: no need to count their lines
+        return False
     nonblank = len(_NONBLANK.findall(text))
-    if not nonblank or len(_OPENING.findall(text)) < MIN_OPENING_SHARE * nonblank:
+    if opening < MIN_OPENING_SHARE * nonblank:
         return False
     if len(_RUN.findall(text)) >= MIN_RUNS_PER_LINE * nonblank:
         return True
