@@ -344,6 +344,7 @@ def test_make_test_and_test_all_run_a_worker_per_core_keeping_each_module_on_one
         (["-m", "bench.soak"], {"DATA_DIR": "{present}", "ARTICLES_DIR": "{missing}"}),
         (["-m", "bench.parse_outputs", "--out", "{present}/out.jsonl", "--data-dir", "{missing}"], {}),
         (["-m", "bench.parse_warnings", "{present}/dump.jsonl", "--data-dir", "{missing}"], {}),
+        (["-m", "bench.parse_scrapers", "--data-dir", "{missing}"], {}),
     ],
 )
 def test_a_benchmark_without_the_shared_corpora_says_so_in_one_line(tmp_path, argv, env):

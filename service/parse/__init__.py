@@ -54,6 +54,7 @@ from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
+from service.parse.soup import join_soup, looks_like_soup
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,11 @@ def _read_lines(
     if real == "text":
         check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
         blank = ("", 0, None)
-        for line in text.split("\n"):
+        lines = text.split("\n")
+        soup = looks_like_soup(text, lines)
+        if soup:  # BeautifulSoup's get_text("\n"): inline elements line by line
+            lines = join_soup(lines)
+        for line in lines:
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
             stripped = line.strip()
@@ -208,6 +213,9 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
+        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if soup else None
+        if first is not None:  # get_text reads <head>: its first line is the document <title>
+            raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
     return real, raw_lines, text, tags_stripped, quoted
 
 

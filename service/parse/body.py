@@ -633,6 +633,35 @@ def _metadata_title(
 
 
 _COMMENT_ROLES = frozenset({"header", "text"})
+
+
+def _title_the_document_repeats(
+    lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int
+) -> int | None:
+    """Text that carries the document <title> (BeautifulSoup's get_text, service.parse.soup): the line
+    below it, before the comments, that the <title> spells in full in the most words ("Otters return
+    to the lower river" under "Otters return to the lower river - The Valley Courier", not the site's
+    name) is the headline, as HTML takes the <h1> the <title> repeats. The title taken before is
+    displaced; none found, it stays."""
+    doc_idx = next((i for i, ln in enumerate(lines) if ln.hint == "title"), None)
+    if doc_idx is None:
+        return title_idx
+    doc = f" {words_key(lines[doc_idx].core)} "
+    best: tuple[int, int] | None = None  # (words, line)
+    for j in range(doc_idx + 1, min(stop, len(lines))):
+        words = words_key(lines[j].core).split()
+        if role[j] in _COMMENT_ROLES or len(words) < _TITLE_WORDS[0] or f" {' '.join(words)} " not in doc:
+            continue
+        if best is None or len(words) > best[0]:
+            best = (len(words), j)
+    if best is None or best[1] == title_idx:
+        return title_idx
+    if title_idx is not None:
+        role[title_idx] = "document title" if title_idx == doc_idx else "page header before the article"
+    role[best[1]] = "title"
+    return best[1]
+
+
 # The separators a document <title> joins its parts with: "Post title - Site name", "Site | Post".
 _TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
 

@@ -26,6 +26,7 @@ from service.parse.body import (
     _title_in_lead,
     _title_inside_article,
     _title_near,
+    _title_the_document_repeats,
 )
 from service.parse.comments import (
     _PLACEHOLDER,
@@ -202,7 +203,7 @@ def segment_with_roles(
         if title_idx is not None:
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
-    title_idx = _title_not_chrome(lines, placed, title_idx, body_end, fmt)
+    title_idx = _text_title_settled(lines, placed, title_idx, body_end, fmt)
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
@@ -237,20 +238,24 @@ def segment_with_roles(
     return article, roles
 
 
-def _title_not_chrome(
+def _text_title_settled(
     lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int, fmt: PageFormat
 ) -> int | None:
     """Text: a title that is site chrome (a log-in or feed box) is dropped; the first headline-like line
-    heading the body, if any, takes its place. HTML's title comes from its markup."""
-    if fmt != "text" or title_idx is None or not _chrome_title(lines[title_idx].core):
+    heading the body, if any, takes its place. Then a document <title> the dump carries (BeautifulSoup's)
+    names the headline it repeats. HTML's title comes from its markup."""
+    if fmt != "text":
         return title_idx
-    if _echoed_by_body(lines, role, title_idx):
-        return title_idx
-    role[title_idx] = "site chrome"
-    title_idx = _title_in_body(lines, role, stop)
-    if title_idx is not None:
-        role[title_idx] = "title"
-    return title_idx
+    if (
+        title_idx is not None
+        and _chrome_title(lines[title_idx].core)
+        and not _echoed_by_body(lines, role, title_idx)
+    ):
+        role[title_idx] = "site chrome"
+        title_idx = _title_in_body(lines, role, stop)
+        if title_idx is not None:
+            role[title_idx] = "title"
+    return _title_the_document_repeats(lines, role, title_idx, stop)
 
 
 def _displaced_title(ln: _Line, fmt: PageFormat) -> str:

@@ -102,9 +102,7 @@ def test_one_name_over_bare_dates_is_a_feed_not_a_thread() -> None:
     assert not parse_page(page, fmt="text").warnings
 
 
-def test_a_byline_one_element_a_line_with_no_comment_found_warns() -> None:
-    """phpBB in BeautifulSoup's get_text("\\n"): "by" / NAME / "»" / DATE, each on its own line, with the
-    poster's "Joined:" / DATE above. No comment is read (0 of 9 on the hunt's page); the miss was silent."""
+def _phpbb_soup_page() -> str:
     posts = "".join(
         f"{name}\nMember\nJoined:\n Fri Feb 09, 2024 9:00 pm\nRe: A walk to the lighthouse\nQuote\nby \n"
         f"{name}\n » \n{when}\n{text}\nTop\n"
@@ -112,11 +110,28 @@ def test_a_byline_one_element_a_line_with_no_comment_found_warns() -> None:
             (n.replace(" ", "_"), f"Tue Mar 12, 2024 {w[-5:]} am", t) for n, w, t in _COMMENTS
         ]
     )
-    art = parse_page(
-        f"A walk to the lighthouse\nBoard index\n{_ARTICLE}\n{posts}Powered by phpBB\n", fmt="text"
-    )
-    assert len(art.comments) < 4  # the layout is not read yet; the miss must be loud
+    return f"A walk to the lighthouse\nBoard index\n{_ARTICLE}\n{posts}Powered by phpBB\n"
+
+
+def test_a_byline_one_element_a_line_with_no_comment_found_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """phpBB in BeautifulSoup's get_text("\\n"): "by" / NAME / "»" / DATE, each on its own line, with the
+    poster's "Joined:" / DATE above. Read line by line, no comment is read (0 of 9 on the hunt's page);
+    the miss was silent. (Since session 29 such a dump is read back as its page, below; the warning is
+    kept for a layout it does not recognise.)"""
+    import service.parse
+
+    monkeypatch.setattr(service.parse, "looks_like_soup", lambda text, lines: False)
+    art = parse_page(_phpbb_soup_page(), fmt="text")
+    assert len(art.comments) < 4  # the layout is not read line by line; the miss must be loud
     assert any("name lines with a date alone under them" in w and "'Anna_Berg'" in w for w in art.warnings)
+
+
+def test_a_byline_one_element_a_line_is_read_as_beautifulsoup_wrote_it() -> None:
+    # service.parse.soup joins "by " / NAME / " » " / DATE into phpBB's "by NAME » DATE" bar.
+    art = parse_page(_phpbb_soup_page(), fmt="text")
+    assert [c.author for c in art.comments] == [n.replace(" ", "_") for n, _, _ in _COMMENTS]
+    assert [c.text for c in art.comments] == [t for _, _, t in _COMMENTS]
+    assert not art.warnings
 
 
 def test_a_thread_whose_stamps_all_head_comments_does_not_warn() -> None:

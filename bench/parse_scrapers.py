@@ -1,0 +1,182 @@
+"""The parser on scrapers it was not tuned on: each Dragnet page's HTML rendered on the fly by a common
+scraper (BeautifulSoup's `get_text("\\n")` and `get_text()`, html2text), parsed as text and scored
+against the gold exactly as `moderate eval-parse` scores its renderings (service.parse_quality).
+Reference figures only: no floors. Nothing rendered is written unless `--keep DIR` asks for it.
+
+    python -m bench.parse_scrapers --data-dir ../shared/data --split train
+    python -m bench.parse_scrapers --data-dir ../shared/data --renderers bs4 --reference --pages /tmp/p.jsonl
+
+The renderers are not the project's dependencies: one whose library is not installed is skipped and
+named. The HTML is decoded as UTF-8 with replacement, as the corpus's inscriptis dumps were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from core.records import Article
+from service.parse_quality import RENDERINGS, RenderingScore, comment_text, prf, read_gold, tokens
+
+_REPO = Path(__file__).resolve().parent.parent
+
+Renderer = Callable[[str], str]
+
+
+def _soup(html: str) -> Any:
+    import warnings
+
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():  # XHTML pages: read as HTML, as a scraper's user would
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html, "lxml")
+
+
+def _bs4_lines(html: str) -> str:
+    return str(_soup(html).get_text("\n"))
+
+
+def _bs4_plain(html: str) -> str:
+    return str(_soup(html).get_text())
+
+
+def _html2text(html: str) -> str:
+    import html2text
+
+    return html2text.html2text(html)
+
+
+# name -> (the module it needs, the renderer): the commonest calls of each library, default options.
+RENDERERS: dict[str, tuple[str, Renderer]] = {
+    "bs4": ("bs4", _bs4_lines),
+    "bs4-plain": ("bs4", _bs4_plain),
+    "html2text": ("html2text", _html2text),
+}
+
+
+def available(names: Iterable[str]) -> tuple[dict[str, Renderer], list[str]]:
+    """The renderers among `names` whose library imports, and the names skipped (library missing)."""
+    found: dict[str, Renderer] = {}
+    skipped: list[str] = []
+    for name in names:
+        module, render = RENDERERS[name]
+        if importlib.util.find_spec(module) is None:
+            skipped.append(name)
+        else:
+            found[name] = render
+    return found, skipped
+
+
+def score_rendered(
+    root: Path,
+    page_ids: Iterable[str],
+    renderers: dict[str, Renderer],
+    reference: Iterable[str] = (),
+    keep: Path | None = None,
+) -> tuple[dict[str, RenderingScore], list[dict[str, object]]]:
+    """Score each page rendered by each renderer (parsed as text), and in the `reference` renderings on
+    disk (parsed as eval-parse parses them); with per-page rows (body and comments F1, comments found)."""
+    from core.errors import InputError
+    from service.parse import parse_file, parse_page
+
+    names = [*reference, *renderers]
+    out = {name: RenderingScore() for name in names}
+    rows: list[dict[str, object]] = []
+    for page_id in page_ids:
+        gold = read_gold(root / f"{page_id}.gold.txt")
+        html = (root / f"{page_id}.html").read_bytes().decode("utf-8", errors="replace")
+        for name in names:
+            article: Article | None
+            try:
+                if name in renderers:
+                    text = renderers[name](html)
+                    if keep is not None:
+                        (keep / f"{page_id}.{name}.txt").write_text(text, encoding="utf-8")
+                    article = parse_page(text, source=f"{page_id}.{name}", fmt="text")
+                else:
+                    article = parse_file(root / f"{page_id}.{name}")
+            except InputError:
+                article = None
+            out[name].add(gold, article)
+            rows.append(_row(page_id, name, gold.body, gold.comments if gold.has_comments else None, article))
+    return out, rows
+
+
+def _row(
+    page: str, name: str, gold_body: str, gold_comments: str | None, art: Article | None
+) -> dict[str, object]:
+    body = f"{art.title or ''}\n{art.body}" if art else ""
+    row: dict[str, object] = {
+        "page": page,
+        "rendering": name,
+        "body_f1": round(prf(tokens(body), tokens(gold_body))[2], 4),
+        "comments": len(art.comments) if art else -1,
+    }
+    if gold_comments is not None:
+        row["comments_f1"] = round(prf(tokens(comment_text(art) if art else ""), tokens(gold_comments))[2], 4)
+    return row
+
+
+def report(scores: dict[str, RenderingScore]) -> None:
+    columns = ("body P", "body R", "body F1", "comm F1", "invented", "errors", "title")
+    print(f"{'rendering':15} " + " ".join(f"{c:>8}" for c in columns))
+    for name, sc in scores.items():
+        f = sc.figures()
+        invented = f"{sc.invented}/{sc.without_comments}"
+        print(
+            f"{name:15} {f['body_precision']:>8.3f} {f['body_recall']:>8.3f} {f['body_f1']:>8.3f} "
+            f"{f['comments_f1']:>8.3f} {invented:>8} {sc.errors:>8} {f['title_right']:>8.3f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.parse_scrapers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--data-dir", type=Path, default=_REPO.parent / "shared" / "data")
+    ap.add_argument("--split", choices=("train", "test", "all"), default="train")
+    ap.add_argument(
+        "--renderers", default=",".join(RENDERERS), help=f"comma-separated: {', '.join(RENDERERS)}"
+    )
+    ap.add_argument("--reference", action="store_true", help="also score the w3m, inscriptis and HTML files")
+    ap.add_argument("--pages", type=Path, help="write one JSON line per page and rendering here")
+    ap.add_argument("--keep", type=Path, help="write each rendering here (outside the repository)")
+    ap.add_argument("--limit", type=int, help="only the first N pages of the split")
+    args = ap.parse_args(argv)
+    names = [n.strip() for n in args.renderers.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(RENDERERS))
+    if unknown:
+        ap.error(f"unknown renderer(s) {', '.join(unknown)} (of {', '.join(RENDERERS)})")
+    from bench import require_folder
+    from service.parse_quality import dragnet_pages
+
+    folder = args.data_dir / "dragnet-pages"
+    require_folder(ap.prog, folder, "pass --data-dir")
+    if args.keep is not None and args.keep.resolve().is_relative_to(_REPO):
+        ap.error("--keep must be outside the repository (the corpus's licence)")
+    renderers, skipped = available(names)
+    for name in skipped:
+        print(f"skipped {name}: {RENDERERS[name][0]} is not installed", file=sys.stderr)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    ids = dragnet_pages(folder, args.split)[: args.limit]
+    reference = RENDERINGS if args.reference else ()
+    scores, rows = score_rendered(folder, ids, renderers, reference, args.keep)
+    with_comments = next(iter(scores.values())).with_comments if scores else 0
+    print(f"Dragnet {args.split} split: {len(ids)} pages, {with_comments} with gold comments (page averages)")
+    report(scores)
+    if args.pages is not None:
+        args.pages.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

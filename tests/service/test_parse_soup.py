@@ -1,0 +1,115 @@
+"""BeautifulSoup's get_text("\\n") (service.parse.soup): inline elements on lines of their own, read
+back as one line. tests/service/platforms/otters.html is written for this repository; otters.bs4.txt is
+BeautifulSoup 4.15's `BeautifulSoup(html, "lxml").get_text("\\n")` of it, kept as it came out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import service.parse
+from service.parse import parse_file, parse_page
+from service.parse.soup import join_soup, looks_like_soup
+
+PLATFORMS = Path(__file__).resolve().parent / "platforms"
+AUTHORS = ["Marta Quinn", "Tom Hale", "Jo Bell"]
+STAMPS = ["March 3, 2012 at 9:14 am", "March 3, 2012 at 10:02 am", "March 4, 2012 at 8:40 pm"]
+
+
+def test_a_beautifulsoup_dump_reads_as_its_page() -> None:
+    art = parse_file(PLATFORMS / "otters.bs4.txt")
+    assert [c.author for c in art.comments] == AUTHORS
+    assert [c.posted_raw for c in art.comments] == STAMPS
+    assert art.comments[0].text == "Wonderful news, I saw two of them last week near the old mill, playing."
+    # The headline the document <title> repeats, not the site's name above it (also in the <title>).
+    assert art.title == "Otters return to the lower river"
+    assert "by Ana Ruiz on March 2, 2012" in art.body.splitlines()
+    assert "Otters have been seen again along the lower river for the first time" in art.body
+    assert "the end of September." in art.body
+    assert "Wonderful news" not in art.body
+    assert not art.warnings
+
+
+def test_without_the_reading_the_same_dump_lost_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the reading is for: line by line, "Marta Quinn" / " " / "says:" found no comment.
+    monkeypatch.setattr(service.parse, "looks_like_soup", lambda text, lines: False)
+    art = parse_file(PLATFORMS / "otters.bs4.txt")
+    assert not art.comments
+    assert art.warnings  # the heading's "3 Responses" still says comments were missed
+
+
+def test_the_html_page_and_its_dump_give_the_same_comments() -> None:
+    html = parse_file(PLATFORMS / "otters.html")
+    text = parse_file(PLATFORMS / "otters.bs4.txt")
+    assert [(c.author, c.posted_raw, c.text) for c in html.comments] == [
+        (c.author, c.posted_raw, c.text) for c in text.comments
+    ]
+    assert html.title == text.title
+
+
+def test_inline_splits_are_joined_and_paragraphs_kept_apart() -> None:
+    lines = [
+        "In his essay ",
+        "On Providence",
+        ", Seneca says the following:",
+        "",
+        "by ",
+        "John",
+        " on ",
+        "July 15, 2012",
+        "Chris Nahr",
+        " ",
+        "07.15.12 at 11:59",
+        "",
+        "The first paragraph ends here.",
+        " ",
+        "The second paragraph is its own line.",
+        "Steps:",
+        " 2. a list item keeps its line",
+    ]
+    assert join_soup(lines) == [
+        "In his essay On Providence, Seneca says the following:",
+        "",
+        "by John on July 15, 2012",
+        "Chris Nahr 07.15.12 at 11:59",
+        "",
+        "The first paragraph ends here.",
+        " ",
+        "The second paragraph is its own line.",
+        "Steps:",
+        " 2. a list item keeps its line",
+    ]
+
+
+def _read(text: str) -> bool:
+    return looks_like_soup(text, text.split("\n"))
+
+
+def test_only_a_dump_that_reads_like_beautifulsoup_is_touched() -> None:
+    dump = (PLATFORMS / "otters.bs4.txt").read_text(encoding="utf-8")
+    assert _read(dump)
+    # The same page as a browser draws it: inline elements on their line, one blank between blocks.
+    w3m_like = "\n\n".join(
+        ln
+        for ln in (" ".join(part.split()) for part in "\n".join(join_soup(dump.split("\n"))).split("\n"))
+        if ln
+    )
+    assert not _read(w3m_like)
+    # A poem dumped by w3m: <br> after a trailing space, the next line flush left; no runs of blanks.
+    poem = "\n".join(
+        ["I would love to live like a river flows, ", "carried by the surprise of its own unfolding."] * 5
+    )
+    assert not _read(poem + "\n\n" + "A paragraph of prose that runs on and on.\n\n" * 30)
+    assert not _read("")
+
+
+def test_the_reading_keeps_every_line_accounted_for() -> None:
+    from service.parse import parse_with_roles
+
+    dump = (PLATFORMS / "otters.bs4.txt").read_text(encoding="utf-8")
+    article, inputs, roles = parse_with_roles(dump, fmt="text")
+    assert sorted({src for src, _, _ in roles}) == [i for i, _ in inputs]
+    # every character of the dump, in order, in the lines the segmenter saw, whitespace aside
+    assert "".join("".join(text.split()) for _, text in inputs) == "".join(dump.split())
+    assert parse_page(dump, fmt="text") == article
