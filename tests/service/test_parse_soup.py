@@ -113,3 +113,13 @@ def test_the_reading_keeps_every_line_accounted_for() -> None:
     # every character of the dump, in order, in the lines the segmenter saw, whitespace aside
     assert "".join("".join(text.split()) for _, text in inputs) == "".join(dump.split())
     assert parse_page(dump, fmt="text") == article
+
+
+def test_the_fixture_is_what_beautifulsoup_writes_and_reads_as_its_page() -> None:
+    """The real library (a dev dependency) renders otters.html as the kept dump, and that parses to the
+    page's three comments: a BeautifulSoup release that changed its output would show here."""
+    from bs4 import BeautifulSoup
+
+    text = BeautifulSoup((PLATFORMS / "otters.html").read_text(encoding="utf-8"), "lxml").get_text("\n")
+    assert text == (PLATFORMS / "otters.bs4.txt").read_text(encoding="utf-8")
+    assert [c.author for c in parse_page(text, fmt="text").comments] == AUTHORS
