@@ -6,8 +6,8 @@ Reference figures only: no floors. Nothing rendered is written unless `--keep DI
     python -m bench.parse_scrapers --data-dir ../shared/data --split train
     python -m bench.parse_scrapers --data-dir ../shared/data --renderers bs4 --reference --pages /tmp/p.jsonl
 
-The renderers are not the project's dependencies: one whose library is not installed is skipped and
-named. The HTML is decoded as UTF-8 with replacement, as the corpus's inscriptis dumps were.
+beautifulsoup4 is a dev dependency, html2text (GPL-3.0) is not: a renderer whose library is not installed is
+skipped and named. The HTML is decoded as UTF-8 with replacement, as the corpus's inscriptis dumps were.
 """
 
 from __future__ import annotations
