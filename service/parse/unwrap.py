@@ -7,7 +7,8 @@ The line model learned on unwrapped dumps dropped such paragraphs, and a link cu
 words. Only a dump that holds markdown links and whose line breaks agree on one wrap width is touched
 (`wrap_width`); a line is joined to the next only where a greedy wrap at that width broke it (the next
 line's first word would not have fitted), never after a hard break (html2text's "<br>" is two trailing
-spaces) and never before a list item, heading, quote or table row.
+spaces) and never before a list item, heading, quote or table row; a link target left open at a
+line's end is joined to the line that closes it whatever its width (a target longer than the width).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _BLOCK_START = re.compile(r"\s*(?:[*+-]\s|\d{1,3}[.)]\s|#|>|\|)")
 # The first piece of a line a greedy wrap could have moved (textwrap also breaks after a word's hyphen).
 _FIRST_CHUNK = re.compile(r"\S*?(?:[^\W\d_]-(?=[^\W\d_])|(?=\s)|$)")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
+# A link target left open at a line's end ("](http://example.com/2012/10/pasta-"), and a line that
+# closes it ("recipe.html)", '"Title")'): html2text cuts a long target wherever it runs past the width.
+_OPEN_TARGET = re.compile(r"\]\([^()\s]*$")
+_CLOSES_TARGET = re.compile(r'\s*(?:[^()\s]*\)|"[^"]*"\))')
 
 
 def _chunk(line: str) -> int:
@@ -80,7 +85,10 @@ def wrap_width(text: str, lines: list[str]) -> int | None:
 
 
 def _wrapped(above: str, below: str, width: int) -> bool:
-    """Whether a greedy wrap at `width` broke `above` before `below` (both non-blank)."""
+    """Whether a greedy wrap at `width` broke `above` before `below` (both non-blank), or a link's
+    target runs on into `below`."""
+    if _OPEN_TARGET.search(above) and _CLOSES_TARGET.match(below):
+        return True
     if above.endswith("  ") or _BLOCK_START.match(below):
         return False
     w = len(above.rstrip())

@@ -83,3 +83,22 @@ def test_unwrap_joins_only_what_the_width_broke() -> None:
         "frankie-andreu-responds-to-armstrongs-ban), saying it sounded like a broken record."
     )
     assert out[1:] == lines[4:]
+
+
+def test_a_link_target_cut_past_the_width_is_joined_to_its_end() -> None:
+    lines = [
+        "[older entry >>](http://example.com/2012/10/25/pasta-with-a-name-longer-than-the-width-",
+        "recipe.html) and more",
+        "[Reserve now](http://example.com/?utm_source=Example.com&utm_medium=banner&utm_content=top",
+        '"Must Have")!',
+        "a [b](/c) line",
+        "next (x)",
+    ]
+    assert unwrap(lines, 78) == [
+        "[older entry >>](http://example.com/2012/10/25/pasta-with-a-name-longer-than-the-width-recipe.html)"
+        " and more",
+        "[Reserve now](http://example.com/?utm_source=Example.com&utm_medium=banner&utm_content=top"
+        ' "Must Have")!',
+        "a [b](/c) line",
+        "next (x)",
+    ]
