@@ -55,6 +55,7 @@ from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
 from service.parse.soup import join_soup, looks_like_soup
+from service.parse.unwrap import unwrap, wrap_width
 from service.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,8 @@ def _read_lines(
         soup = looks_like_soup(text, lines)
         if soup:  # BeautifulSoup's get_text("\n"): inline elements line by line
             lines = join_soup(lines)
+        elif (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
+            lines = unwrap(lines, width)
         for line in lines:
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
