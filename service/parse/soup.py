@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from service.dates import find_date
+
 # Three blank (or whitespace) lines in a row: the source's indentation between two elements.
 _RUN = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n")
 # Dragnet TRAIN (559 pages): BeautifulSoup's dumps have a median of 0.96 such runs per non-blank line
@@ -45,6 +47,14 @@ _NONBLANK = re.compile(r"^[ \t]*\S", re.M)
 _OPENING = re.compile(r"\n(?= [^\s\d]|[,.;:!?)\]])")
 # A sentence's end, maybe quoted or bracketed, and a space or none.
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]? ?$")
+# Two inline elements whose source had a line break between them ("<a>entertainment</a>\n - \n<time>",
+# "<span>By NAME</span>\n<span>Nov. 2</span>") stand this many blank lines apart at most (Dragnet TRAIN:
+# 2 per break; more is the source's indentation between blocks).
+_INLINE_GAP = 2
+# A separator between two inline elements, alone on its line: "entertainment" / " - " / "November 9".
+_SEPARATOR = re.compile(r"[-\u2013\u2014|\u00b7\u2022/]")
+# A byline ("By NAME") with its date on the next line: the date is the byline's (w3m: "By NAME Nov. 2").
+_BYLINE = re.compile(r"(?:by|posted by|written by)\s+\S.{0,60}", re.I)
 
 
 def _joins(above: str, below: str) -> bool:
@@ -105,6 +115,36 @@ def join_soup(lines: list[str]) -> list[str]:
                 line = f"{line.rstrip()} {lines[i + 1].lstrip()}"
                 i += 2
             else:
-                break
+                joined = _join_across_gap(line, lines, i)
+                if joined is None:
+                    break
+                line, i = joined
         out.append(line)
     return out
+
+
+def _next_nonblank(lines: list[str], i: int) -> int | None:
+    """The first non-blank line from `i`, past at most _INLINE_GAP blank ones (None if none is near)."""
+    for j in range(i, min(len(lines), i + _INLINE_GAP + 1)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | None:
+    """`line` and the date a source line break put below it, past blank lines: after a separator alone
+    on its line ("entertainment" / "-" / "November 09, 2012"), or a byline's ("By Erika Riggs" /
+    "Nov. 2"); on their own lines, a name and a date below it read as a comment header. The joined line
+    and the index after it, or None."""
+    j = _next_nonblank(lines, i)
+    if j is None:
+        return None
+    below = lines[j].strip()
+    if _SEPARATOR.fullmatch(below):
+        k = _next_nonblank(lines, j + 1)
+        date = lines[k].strip() if k is not None else ""
+        if k is not None and (hit := find_date(date)) is not None and hit.start == 0:
+            return f"{line.rstrip()} {below} {date}", k + 1
+    elif _BYLINE.fullmatch(line.strip()) and (hit := find_date(below)) and hit.end - hit.start == len(below):
+        return f"{line.rstrip()} {below}", j + 1
+    return None

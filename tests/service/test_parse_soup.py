@@ -113,3 +113,88 @@ def test_the_reading_keeps_every_line_accounted_for() -> None:
     # every character of the dump, in order, in the lines the segmenter saw, whitespace aside
     assert "".join("".join(text.split()) for _, text in inputs) == "".join(dump.split())
     assert parse_page(dump, fmt="text") == article
+
+
+def test_a_date_a_source_line_break_put_apart_rejoins_its_line() -> None:
+    # "<a>nature</a>\n    - \n<time>" and "<span>By <a>NAME</a></span>\n<span>Nov. 2</span>": get_text
+    # puts blank lines between them; on lines of their own, a name over a date read as a comment header.
+    lines = [
+        "nature",
+        "",
+        "",
+        "             - ",
+        "            ",
+        "March 2, 2012",
+        "",
+        "By ",
+        "Erika Riggs",
+        "",
+        "",
+        "Nov. 2",
+        "",
+        "Herons nest by the weir",
+        "",
+        "|",
+        "",
+        "Category:",
+        "The first paragraph ends here.",
+        "",
+        "-",
+        "",
+        "The second paragraph.",
+        "Tom Hale",
+        "",
+        "",
+        "Nov. 5",
+        "By Jo Bell",
+        "",
+        "",
+        "",
+        "March 3, 2012",
+    ]
+    assert join_soup(lines) == [
+        "nature - March 2, 2012",
+        "",
+        "By Erika Riggs Nov. 2",
+        "",
+        "Herons nest by the weir",
+        "",
+        "|",  # a separator before no date stays apart
+        "",
+        "Category:",
+        "The first paragraph ends here.",
+        "",
+        "-",
+        "",
+        "The second paragraph.",
+        "Tom Hale",  # a name over a date, no byline: a comment header's two lines, kept
+        "",
+        "",
+        "Nov. 5",
+        "By Jo Bell",  # three blank lines: the source's indentation between two blocks
+        "",
+        "",
+        "",
+        "March 3, 2012",
+    ]
+
+
+def test_a_sidebar_byline_and_its_date_read_as_one_line_on_a_page() -> None:
+    from service.parse import parse_with_roles
+
+    gap = ["", "", ""]
+    page = ["Otters return to the lower river | River News", *gap, "Otters return to the lower river", *gap]
+    page += ["by ", "Ana Ruiz", " on ", "March 2, 2012", *gap]
+    page += [
+        "Otters have been seen again along the lower river for the first time in years, and the ",
+        "trust",
+        " says the water is cleaner than it has been since the mill closed.",
+        *gap,
+    ] * 4
+    page += ["Hot Right Now", *gap, "Herons nest by the weir", "", "", "By ", "Erika Riggs", "", "", "Nov. 2", *gap]
+    page += ["Recent Posts", *gap, "Salmon counts rise", *gap, "Copyright 2012"]
+    _, inputs, _ = parse_with_roles("\n".join(page), fmt="text")
+    texts = [text for _, text in inputs]
+    assert "By Erika Riggs Nov. 2" in texts
+    assert "Nov. 2" not in texts
+    assert "by Ana Ruiz on March 2, 2012" in texts
