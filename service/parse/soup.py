@@ -88,8 +88,9 @@ def looks_like_soup(text: str, lines: list[str]) -> bool:
 
 def join_soup(lines: list[str]) -> list[str]:
     """The lines with each inline split undone: a line continued by the next (see `_joins`) takes it,
-    and two lines around a line of spaces alone (the space between two inline elements) are one,
-    unless the first ends a sentence (paragraphs split by "<br> <br>" stay apart)."""
+    and two lines around a line of spaces or tabs alone (the space between two inline elements, or the
+    source's line break and indentation before one: "Posted by:" / TAB TAB / "Lulaine") are one, unless
+    the first ends a sentence (paragraphs split by "<br> <br>" stay apart)."""
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -107,7 +108,7 @@ def join_soup(lines: list[str]) -> list[str]:
                 i += 1
             elif (
                 nxt
-                and nxt.strip(" ") == ""
+                and not nxt.strip()
                 and i + 1 < len(lines)
                 and lines[i + 1].strip()
                 and not _SENTENCE_END.search(line)

@@ -198,3 +198,56 @@ def test_a_sidebar_byline_and_its_date_read_as_one_line_on_a_page() -> None:
     assert "By Erika Riggs Nov. 2" in texts
     assert "Nov. 2" not in texts
     assert "by Ana Ruiz on March 2, 2012" in texts
+
+
+def test_a_line_of_tabs_between_inline_elements_joins_them() -> None:
+    # TypePad's "<span>\n\t\tPosted by:\n\t\t<a>NAME</a> |\n\t\t<a>DATE</a>": the source's line break and
+    # indentation inside one text node, right under its text; a block's indentation follows a blank.
+    lines = [
+        "\t\tPosted by:",
+        "\t\t",
+        "Lulaine",
+        " |",
+        "\t\t",
+        "November 07, 2012 at 10:59 AM",
+        "",
+        "The first paragraph ends here.",
+        "\t\t",
+        "",
+        "\t\t",
+        "The second paragraph.",
+    ]
+    assert join_soup(lines) == [
+        "\t\tPosted by: Lulaine | November 07, 2012 at 10:59 AM",
+        "",
+        "The first paragraph ends here.",
+        "\t\t",
+        "",
+        "\t\t",
+        "The second paragraph.",
+    ]
+
+
+def test_typepad_footers_in_a_dump_name_their_authors() -> None:
+    gap = ["", "", ""]
+    page = ["Otters return to the lower river - River News", *gap, "Otters return to the lower river", *gap]
+    page += [
+        "Otters have been seen again along the lower river for the first time in years, and the ",
+        "trust",
+        " says the water is cleaner than it has been since the mill closed in the autumn.",
+        *gap,
+    ] * 4
+    page += ["Comments", *gap]
+    thread = [
+        ("Wonderful news, I saw two of them last week near the old mill, playing.", "Marta Quinn", "09:14 AM"),
+        ("Good to hear. The trust has done fine work on the banks this year.", "Tom Hale", "10:02 AM"),
+        ("My children will be thrilled, we walk there every Sunday morning.", "Jo Bell", "08:40 PM"),
+    ]
+    for text, name, time in thread:
+        page += [text, *gap, "\t\tPosted by:", "\t\t", name, " |", "\t\t", f"March 3, 2012 at {time}", *gap]
+    page += ["Post a comment", *gap, "Copyright 2012"]
+    art = parse_page("\n".join(page), fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in art.comments] == [
+        (name, f"March 3, 2012 at {time}", text) for text, name, time in thread
+    ]
+    assert art.title == "Otters return to the lower river"
