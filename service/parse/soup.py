@@ -55,6 +55,8 @@ _INLINE_GAP = 2
 _SEPARATOR = re.compile(r"[-\u2013\u2014|\u00b7\u2022/]")
 # A byline ("By NAME") with its date on the next line: the date is the byline's (w3m: "By NAME Nov. 2").
 _BYLINE = re.compile(r"(?:by|posted by|written by)\s+\S.{0,60}", re.I)
+# A comment header's verb alone on its line ("Emily" / "said..."): the name's, as w3m shows it.
+_SAYS = re.compile(r"(?:says|said|wrote|writes)\s*(?::|\.\.\.|\u2026|,)", re.I)
 
 
 def _joins(above: str, below: str) -> bool:
@@ -133,10 +135,10 @@ def _next_nonblank(lines: list[str], i: int) -> int | None:
 
 
 def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | None:
-    """`line` and the date a source line break put below it, past blank lines: after a separator alone
-    on its line ("entertainment" / "-" / "November 09, 2012"), or a byline's ("By Erika Riggs" /
-    "Nov. 2"); on their own lines, a name and a date below it read as a comment header. The joined line
-    and the index after it, or None."""
+    """`line` and what a source line break put below it, past blank lines: a date after a separator
+    alone on its line ("entertainment" / "-" / "November 09, 2012", on their own lines a name over a
+    date: a comment header) or a byline's ("By Erika Riggs" / "Nov. 2"), and a comment header's verb
+    ("Emily" / "said..."). The joined line and the index after it, or None."""
     j = _next_nonblank(lines, i)
     if j is None:
         return None
@@ -146,6 +148,8 @@ def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | N
         date = lines[k].strip() if k is not None else ""
         if k is not None and (hit := find_date(date)) is not None and hit.start == 0:
             return f"{line.rstrip()} {below} {date}", k + 1
+    elif _SAYS.fullmatch(below):
+        return f"{line.rstrip()} {below}", j + 1
     elif _BYLINE.fullmatch(line.strip()) and (hit := find_date(below)) and hit.end - hit.start == len(below):
         return f"{line.rstrip()} {below}", j + 1
     return None

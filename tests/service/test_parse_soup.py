@@ -251,3 +251,32 @@ def test_typepad_footers_in_a_dump_name_their_authors() -> None:
         (name, f"March 3, 2012 at {time}", text) for text, name, time in thread
     ]
     assert art.title == "Otters return to the lower river"
+
+
+def test_a_blogger_header_split_by_a_blank_line_names_its_author() -> None:
+    # Blogger's "<dt><a>NAME</a>\nsaid...</dt>": get_text puts "said..." a blank line below the name.
+    assert join_soup(["Emily", "", "said...", "", "Just made up a batch."]) == [
+        "Emily said...",
+        "",
+        "Just made up a batch.",
+    ]
+    gap = ["", "", ""]
+    page = ["Lemon cake - Emily's Kitchen", *gap, "Lemon cake", *gap]
+    page += [
+        "This lemon cake takes twenty minutes to mix and an hour to bake, and it keeps for a ",
+        "week",
+        " in a tin if nobody finds it first.",
+        *gap,
+    ] * 4
+    page += ["2 comments:", *gap]
+    thread = [
+        ("Emily", "Just made up a batch of this, it was delicious!", "October 9, 2012 3:04 PM"),
+        ("Tom Hale", "I added poppy seeds to mine and it worked very well.", "October 10, 2012 8:12 AM"),
+    ]
+    for name, text, stamp in thread:
+        page += [name, "", "said...", *gap, text, *gap, stamp, *gap]
+    page += ["Post a Comment", *gap, "Older Post"]
+    art = parse_page("\n".join(page), fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in art.comments] == [
+        (name, stamp, text) for name, text, stamp in thread
+    ]
