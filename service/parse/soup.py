@@ -148,8 +148,11 @@ def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | N
         date = lines[k].strip() if k is not None else ""
         if k is not None and (hit := find_date(date)) is not None and hit.start == 0:
             return f"{line.rstrip()} {below} {date}", k + 1
-    elif _SAYS.fullmatch(below):
-        return f"{line.rstrip()} {below}", j + 1
-    elif _BYLINE.fullmatch(line.strip()) and (hit := find_date(below)) and hit.end - hit.start == len(below):
+    elif _SAYS.fullmatch(below) or (_BYLINE.fullmatch(line.strip()) and _only_date(below)):
         return f"{line.rstrip()} {below}", j + 1
     return None
+
+
+def _only_date(text: str) -> bool:
+    hit = find_date(text)
+    return hit is not None and hit.end - hit.start == len(text)
