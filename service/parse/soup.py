@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from service.dates import find_date
+
 # Three blank (or whitespace) lines in a row: the source's indentation between two elements.
 _RUN = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n")
 # Dragnet TRAIN (559 pages): BeautifulSoup's dumps have a median of 0.96 such runs per non-blank line
@@ -45,6 +47,16 @@ _NONBLANK = re.compile(r"^[ \t]*\S", re.M)
 _OPENING = re.compile(r"\n(?= [^\s\d]|[,.;:!?)\]])")
 # A sentence's end, maybe quoted or bracketed, and a space or none.
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]? ?$")
+# Two inline elements whose source had a line break between them ("<a>entertainment</a>\n - \n<time>",
+# "<span>By NAME</span>\n<span>Nov. 2</span>") stand this many blank lines apart at most (Dragnet TRAIN:
+# 2 per break; more is the source's indentation between blocks).
+_INLINE_GAP = 2
+# A separator between two inline elements, alone on its line: "entertainment" / " - " / "November 9".
+_SEPARATOR = re.compile(r"[-\u2013\u2014|\u00b7\u2022/]")
+# A byline ("By NAME") with its date on the next line: the date is the byline's (w3m: "By NAME Nov. 2").
+_BYLINE = re.compile(r"(?:by|posted by|written by)\s+\S.{0,60}", re.I)
+# A comment header's verb alone on its line ("Emily" / "said..."): the name's, as w3m shows it.
+_SAYS = re.compile(r"(?:says|said|wrote|writes)\s*(?::|\.\.\.|\u2026|,)", re.I)
 
 
 def _joins(above: str, below: str) -> bool:
@@ -78,8 +90,9 @@ def looks_like_soup(text: str, lines: list[str]) -> bool:
 
 def join_soup(lines: list[str]) -> list[str]:
     """The lines with each inline split undone: a line continued by the next (see `_joins`) takes it,
-    and two lines around a line of spaces alone (the space between two inline elements) are one,
-    unless the first ends a sentence (paragraphs split by "<br> <br>" stay apart)."""
+    and two lines around a line of spaces or tabs alone (the space between two inline elements, or the
+    source's line break and indentation before one: "Posted by:" / TAB TAB / "Lulaine") are one, unless
+    the first ends a sentence (paragraphs split by "<br> <br>" stay apart)."""
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -97,7 +110,7 @@ def join_soup(lines: list[str]) -> list[str]:
                 i += 1
             elif (
                 nxt
-                and nxt.strip(" ") == ""
+                and not nxt.strip()
                 and i + 1 < len(lines)
                 and lines[i + 1].strip()
                 and not _SENTENCE_END.search(line)
@@ -105,6 +118,41 @@ def join_soup(lines: list[str]) -> list[str]:
                 line = f"{line.rstrip()} {lines[i + 1].lstrip()}"
                 i += 2
             else:
-                break
+                joined = _join_across_gap(line, lines, i)
+                if joined is None:
+                    break
+                line, i = joined
         out.append(line)
     return out
+
+
+def _next_nonblank(lines: list[str], i: int) -> int | None:
+    """The first non-blank line from `i`, past at most _INLINE_GAP blank ones (None if none is near)."""
+    for j in range(i, min(len(lines), i + _INLINE_GAP + 1)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | None:
+    """`line` and what a source line break put below it, past blank lines: a date after a separator
+    alone on its line ("entertainment" / "-" / "November 09, 2012", on their own lines a name over a
+    date: a comment header) or a byline's ("By Erika Riggs" / "Nov. 2"), and a comment header's verb
+    ("Emily" / "said..."). The joined line and the index after it, or None."""
+    j = _next_nonblank(lines, i)
+    if j is None:
+        return None
+    below = lines[j].strip()
+    if _SEPARATOR.fullmatch(below):
+        k = _next_nonblank(lines, j + 1)
+        date = lines[k].strip() if k is not None else ""
+        if k is not None and (hit := find_date(date)) is not None and hit.start == 0:
+            return f"{line.rstrip()} {below} {date}", k + 1
+    elif _SAYS.fullmatch(below) or (_BYLINE.fullmatch(line.strip()) and _only_date(below)):
+        return f"{line.rstrip()} {below}", j + 1
+    return None
+
+
+def _only_date(text: str) -> bool:
+    hit = find_date(text)
+    return hit is not None and hit.end - hit.start == len(text)

@@ -123,3 +123,171 @@ def test_the_fixture_is_what_beautifulsoup_writes_and_reads_as_its_page() -> Non
     text = BeautifulSoup((PLATFORMS / "otters.html").read_text(encoding="utf-8"), "lxml").get_text("\n")
     assert text == (PLATFORMS / "otters.bs4.txt").read_text(encoding="utf-8")
     assert [c.author for c in parse_page(text, fmt="text").comments] == AUTHORS
+
+
+def test_a_date_a_source_line_break_put_apart_rejoins_its_line() -> None:
+    # "<a>nature</a>\n    - \n<time>" and "<span>By <a>NAME</a></span>\n<span>Nov. 2</span>": get_text
+    # puts blank lines between them; on lines of their own, a name over a date read as a comment header.
+    lines = [
+        "nature",
+        "",
+        "",
+        "             - ",
+        "            ",
+        "March 2, 2012",
+        "",
+        "By ",
+        "Erika Riggs",
+        "",
+        "",
+        "Nov. 2",
+        "",
+        "Herons nest by the weir",
+        "",
+        "|",
+        "",
+        "Category:",
+        "The first paragraph ends here.",
+        "",
+        "-",
+        "",
+        "The second paragraph.",
+        "Tom Hale",
+        "",
+        "",
+        "Nov. 5",
+        "By Jo Bell",
+        "",
+        "",
+        "",
+        "March 3, 2012",
+    ]
+    assert join_soup(lines) == [
+        "nature - March 2, 2012",
+        "",
+        "By Erika Riggs Nov. 2",
+        "",
+        "Herons nest by the weir",
+        "",
+        "|",  # a separator before no date stays apart
+        "",
+        "Category:",
+        "The first paragraph ends here.",
+        "",
+        "-",
+        "",
+        "The second paragraph.",
+        "Tom Hale",  # a name over a date, no byline: a comment header's two lines, kept
+        "",
+        "",
+        "Nov. 5",
+        "By Jo Bell",  # three blank lines: the source's indentation between two blocks
+        "",
+        "",
+        "",
+        "March 3, 2012",
+    ]
+
+
+def test_a_sidebar_byline_and_its_date_read_as_one_line_on_a_page() -> None:
+    from service.parse import parse_with_roles
+
+    gap = ["", "", ""]
+    page = ["Otters return to the lower river | River News", *gap, "Otters return to the lower river", *gap]
+    page += ["by ", "Ana Ruiz", " on ", "March 2, 2012", *gap]
+    page += [
+        "Otters have been seen again along the lower river for the first time in years, and the ",
+        "trust",
+        " says the water is cleaner than it has been since the mill closed.",
+        *gap,
+    ] * 4
+    page += ["Hot Right Now", *gap, "Herons nest by the weir", "", "", "By ", "Erika Riggs", "", "", "Nov. 2"]
+    page += gap
+    page += ["Recent Posts", *gap, "Salmon counts rise", *gap, "Copyright 2012"]
+    _, inputs, _ = parse_with_roles("\n".join(page), fmt="text")
+    texts = [text for _, text in inputs]
+    assert "By Erika Riggs Nov. 2" in texts
+    assert "Nov. 2" not in texts
+    assert "by Ana Ruiz on March 2, 2012" in texts
+
+
+def test_a_line_of_tabs_between_inline_elements_joins_them() -> None:
+    # TypePad's "<span>\n\t\tPosted by:\n\t\t<a>NAME</a> |\n\t\t<a>DATE</a>": the source's line break and
+    # indentation inside one text node, right under its text; a block's indentation follows a blank.
+    lines = [
+        "\t\tPosted by:",
+        "\t\t",
+        "Lulaine",
+        " |",
+        "\t\t",
+        "November 07, 2012 at 10:59 AM",
+        "",
+        "The first paragraph ends here.",
+        "\t\t",
+        "",
+        "\t\t",
+        "The second paragraph.",
+    ]
+    assert join_soup(lines) == [
+        "\t\tPosted by: Lulaine | November 07, 2012 at 10:59 AM",
+        "",
+        "The first paragraph ends here.",
+        "\t\t",
+        "",
+        "\t\t",
+        "The second paragraph.",
+    ]
+
+
+def test_typepad_footers_in_a_dump_name_their_authors() -> None:
+    gap = ["", "", ""]
+    page = ["Otters return to the lower river - River News", *gap, "Otters return to the lower river", *gap]
+    page += [
+        "Otters have been seen again along the lower river for the first time in years, and the ",
+        "trust",
+        " says the water is cleaner than it has been since the mill closed in the autumn.",
+        *gap,
+    ] * 4
+    page += ["Comments", *gap]
+    thread = [
+        ("Wonderful news, I saw two of them last week near the old mill.", "Marta Quinn", "09:14 AM"),
+        ("Good to hear. The trust has done fine work on the banks this year.", "Tom Hale", "10:02 AM"),
+        ("My children will be thrilled, we walk there every Sunday morning.", "Jo Bell", "08:40 PM"),
+    ]
+    for text, name, time in thread:
+        page += [text, *gap, "\t\tPosted by:", "\t\t", name, " |", "\t\t", f"March 3, 2012 at {time}", *gap]
+    page += ["Post a comment", *gap, "Copyright 2012"]
+    art = parse_page("\n".join(page), fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in art.comments] == [
+        (name, f"March 3, 2012 at {time}", text) for text, name, time in thread
+    ]
+    assert art.title == "Otters return to the lower river"
+
+
+def test_a_blogger_header_split_by_a_blank_line_names_its_author() -> None:
+    # Blogger's "<dt><a>NAME</a>\nsaid...</dt>": get_text puts "said..." a blank line below the name.
+    assert join_soup(["Emily", "", "said...", "", "Just made up a batch."]) == [
+        "Emily said...",
+        "",
+        "Just made up a batch.",
+    ]
+    gap = ["", "", ""]
+    page = ["Lemon cake - Emily's Kitchen", *gap, "Lemon cake", *gap]
+    page += [
+        "This lemon cake takes twenty minutes to mix and an hour to bake, and it keeps for a ",
+        "week",
+        " in a tin if nobody finds it first.",
+        *gap,
+    ] * 4
+    page += ["2 comments:", *gap]
+    thread = [
+        ("Emily", "Just made up a batch of this, it was delicious!", "October 9, 2012 3:04 PM"),
+        ("Tom Hale", "I added poppy seeds to mine and it worked very well.", "October 10, 2012 8:12 AM"),
+    ]
+    for name, text, stamp in thread:
+        page += [name, "", "said...", *gap, text, *gap, stamp, *gap]
+    page += ["Post a Comment", *gap, "Older Post"]
+    art = parse_page("\n".join(page), fmt="text")
+    assert [(c.author, c.posted_raw, c.text) for c in art.comments] == [
+        (name, stamp, text) for name, text, stamp in thread
+    ]
