@@ -88,6 +88,12 @@ def looks_like_soup(text: str, lines: list[str]) -> bool:
     return joined >= MANY_JOINED_SHARE * nonblank
 
 
+# The joins' tests read a joined line's end ("\S $", a sentence's end: 3 characters at most) or, for a
+# byline, the whole line when it is short; so a long chain of joins stays linear in the page.
+_END_WINDOW = 64
+_BYLINE_CHARS = 200  # a longer line is no byline ("By NAME" is ~75 characters at most)
+
+
 def join_soup(lines: list[str]) -> list[str]:
     """The lines with each inline split undone: a line continued by the next (see `_joins`) takes it,
     and two lines around a line of spaces or tabs alone (the space between two inline elements, or the
@@ -101,28 +107,33 @@ def join_soup(lines: list[str]) -> list[str]:
         if not line.strip():
             out.append(line)
             continue
+        parts = [line]  # joined at the end: a chain of joins copies each piece once
+        end = line[-_END_WINDOW:]  # the joined line's last characters
+        total = len(line)
         while i < len(lines):
             nxt = lines[i]
             if nxt.strip():
-                if not _joins(line, nxt):
+                if not _joins(end, nxt):
                     break
-                line += nxt
+                piece = nxt
                 i += 1
-            elif (
-                nxt
-                and not nxt.strip()
-                and i + 1 < len(lines)
-                and lines[i + 1].strip()
-                and not _SENTENCE_END.search(line)
-            ):
-                line = f"{line.rstrip()} {lines[i + 1].lstrip()}"
+            elif nxt and i + 1 < len(lines) and lines[i + 1].strip() and not _SENTENCE_END.search(end):
+                parts[-1] = parts[-1].rstrip()
+                piece = " " + lines[i + 1].lstrip()
                 i += 2
             else:
-                joined = _join_across_gap(line, lines, i)
+                short = "".join(parts).strip() if total <= _BYLINE_CHARS else None
+                joined = _join_across_gap(short, lines, i)
                 if joined is None:
                     break
-                line, i = joined
-        out.append(line)
+                parts[-1] = parts[-1].rstrip()
+                piece, i = joined
+            if piece[0] == " ":  # after the line's trailing spaces were stripped
+                end = end.rstrip()
+            parts.append(piece)
+            end = (end + piece)[-_END_WINDOW:]
+            total += len(piece)
+        out.append("".join(parts))
     return out
 
 
@@ -134,11 +145,12 @@ def _next_nonblank(lines: list[str], i: int) -> int | None:
     return None
 
 
-def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | None:
-    """`line` and what a source line break put below it, past blank lines: a date after a separator
+def _join_across_gap(short: str | None, lines: list[str], i: int) -> tuple[str, int] | None:
+    """A line and what a source line break put below it, past blank lines: a date after a separator
     alone on its line ("entertainment" / "-" / "November 09, 2012", on their own lines a name over a
     date: a comment header) or a byline's ("By Erika Riggs" / "Nov. 2"), and a comment header's verb
-    ("Emily" / "said..."). The joined line and the index after it, or None."""
+    ("Emily" / "said..."). `short`: the line stripped, when it is short enough to be a byline. What
+    follows the line (after its trailing spaces are stripped) and the index after it, or None."""
     j = _next_nonblank(lines, i)
     if j is None:
         return None
@@ -147,9 +159,9 @@ def _join_across_gap(line: str, lines: list[str], i: int) -> tuple[str, int] | N
         k = _next_nonblank(lines, j + 1)
         date = lines[k].strip() if k is not None else ""
         if k is not None and (hit := find_date(date)) is not None and hit.start == 0:
-            return f"{line.rstrip()} {below} {date}", k + 1
-    elif _SAYS.fullmatch(below) or (_BYLINE.fullmatch(line.strip()) and _only_date(below)):
-        return f"{line.rstrip()} {below}", j + 1
+            return f" {below} {date}", k + 1
+    elif _SAYS.fullmatch(below) or (short is not None and _BYLINE.fullmatch(short) and _only_date(below)):
+        return f" {below}", j + 1
     return None
 
 

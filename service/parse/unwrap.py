@@ -103,12 +103,16 @@ def unwrap(lines: list[str], width: int) -> list[str]:
     while i < len(lines):
         line = lines[i]
         i += 1
-        # A joined line is longer than the width: test the break on the last piece, as wrapped.
+        # A joined line is longer than the width: test the break on the last piece, as wrapped. The
+        # pieces are joined once at the end (a paragraph of many lines stays linear).
         last = line
+        parts = [line]
         while line.strip() and i < len(lines) and lines[i].strip() and _wrapped(last, lines[i], width):
+            # The joined line's end is its last piece's (each piece holds a non-blank line).
+            sep = "" if _HYPHENATED.search(parts[-1][-2:]) else " "
+            parts[-1] = parts[-1].rstrip()
             last = lines[i]
-            sep = "" if _HYPHENATED.search(line) else " "
-            line = line.rstrip() + sep + last.strip()
+            parts.append(sep + last.strip())
             i += 1
-        out.append(line)
+        out.append("".join(parts))
     return out
