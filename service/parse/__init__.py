@@ -54,7 +54,7 @@ from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
-from service.parse.soup import join_soup, looks_like_soup
+from service.parse.soup import DOCUMENT_TITLE_CHARS, join_soup, looks_like_soup
 from service.parse.unwrap import unwrap, wrap_width
 from service.settings import Limits
 
@@ -217,7 +217,8 @@ def _read_lines(
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
         first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if soup else None
-        if first is not None:  # get_text reads <head>: its first line is the document <title>
+        if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
+            # get_text reads <head>: its first line is the document <title>
             raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
     return real, raw_lines, text, tags_stripped, quoted
 

@@ -23,6 +23,9 @@ from itertools import pairwise
 
 from service.dates import find_date
 
+# A longer first line is no document <title> (Dragnet: at most 196 characters in the 756 BeautifulSoup
+# dumps read this way); the title step compares every line with it, so a huge one would cost per line.
+DOCUMENT_TITLE_CHARS = 500
 # Three blank (or whitespace) lines in a row: the source's indentation between two elements.
 _RUN = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n")
 # Dragnet TRAIN (559 pages): BeautifulSoup's dumps have a median of 0.96 such runs per non-blank line

@@ -291,3 +291,17 @@ def test_a_blogger_header_split_by_a_blank_line_names_its_author() -> None:
     assert [(c.author, c.posted_raw, c.text) for c in art.comments] == [
         (name, stamp, text) for name, text, stamp in thread
     ]
+
+
+def test_a_first_line_too_long_for_a_document_title_is_not_one() -> None:
+    """The title step compares each line below the document <title> with it: a huge first line (a hostile
+    page read as BeautifulSoup's) would cost that per line, and no real <title> is that long."""
+    from service.parse import _to_lines
+    from service.parse.soup import DOCUMENT_TITLE_CHARS
+    from service.settings import Limits
+
+    body = "".join(f"Paragraph {i} of the story\n, and more of it {i}\n\n\n\n" for i in range(40))
+    for first, hint in (("Otters return - The Courier", "title"), ("x" * (DOCUMENT_TITLE_CHARS + 1), None)):
+        _, lines, _ = _to_lines(first + "\n" + body, "<input>", "text", Limits())
+        assert lines[0][0] == first
+        assert lines[0][2] == hint
