@@ -11,6 +11,7 @@ from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
 from service.parse.maintext import words_key
+from service.parse.unwrap import best_width
 
 log = logging.getLogger(__name__)
 
@@ -352,27 +353,8 @@ def _break(ln: _Line, nxt: _Line) -> tuple[int, int]:
 def _wrap_width(lines: list[_Line]) -> int | None:
     """The width most of the page's line breaks inside paragraphs are consistent with, when the page
     shows one (a browser dump at 200 columns or an unwrapped one breaks lines where its HTML did)."""
-    lo, hi = _WRAP_COLUMNS
-    votes = [0] * (hi + 2)
-    breaks = 0
-    for ln, nxt in pairwise(lines):
-        if nxt.blank_before or not nxt.text:
-            continue
-        a, b = _break(ln, nxt)
-        if a < lo:
-            continue
-        breaks += 1
-        if a <= hi:
-            votes[a] += 1
-            votes[min(b, hi + 1)] -= 1
-    best, best_votes, run = None, 0, 0
-    for w in range(lo, hi + 1):
-        run += votes[w]
-        if run > best_votes:
-            best, best_votes = w, run
-    if best_votes < _MIN_WRAPPED_BREAKS or best_votes < _WRAPPED_BREAK_SHARE * breaks:
-        return None
-    return best
+    breaks = (_break(ln, nxt) for ln, nxt in pairwise(lines) if not nxt.blank_before and nxt.text)
+    return best_width(breaks, _WRAP_COLUMNS, _MIN_WRAPPED_BREAKS, _WRAPPED_BREAK_SHARE)
 
 
 def _wrapped_prose(block: list[_Line], width: int) -> bool:

@@ -14,6 +14,7 @@ line's end is joined to the line that closes it whatever its width (a target lon
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import pairwise
 
 # A markdown link or image target opening: "](" (html2text and markdownify write one per link).
@@ -64,13 +65,22 @@ def wrap_width(text: str, lines: list[str]) -> int | None:
     nonblank = sum(1 for ln in lines if ln.strip())
     if links < MIN_LINK_SHARE * nonblank:
         return None
-    lo, hi = WRAP_COLUMNS
+    return best_width(_breaks(lines), WRAP_COLUMNS, MIN_WRAPPED_BREAKS, WRAPPED_BREAK_SHARE)
+
+
+def best_width(
+    breaks: Iterable[tuple[int, int]], columns: tuple[int, int], min_breaks: int, share: float
+) -> int | None:
+    """The wrap width in `columns` that explains the most line `breaks` (each an interval of widths:
+    [the line's width, + the next line's first piece)), when at least `min_breaks` of them and `share`
+    of the breaks after a line of `columns[0]` or more agree on it; else None."""
+    lo, hi = columns
     votes = [0] * (hi + 2)
-    breaks = 0
-    for a, b in _breaks(lines):
+    counted = 0
+    for a, b in breaks:
         if a < lo:
             continue
-        breaks += 1
+        counted += 1
         if a <= hi:
             votes[a] += 1
             votes[min(b, hi + 1)] -= 1
@@ -79,7 +89,7 @@ def wrap_width(text: str, lines: list[str]) -> int | None:
         run += votes[w]
         if run > best_votes:
             best, best_votes = w, run
-    if best_votes < MIN_WRAPPED_BREAKS or best_votes < WRAPPED_BREAK_SHARE * breaks:
+    if best_votes < min_breaks or best_votes < share * counted:
         return None
     return best
 
