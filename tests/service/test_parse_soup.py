@@ -189,18 +189,31 @@ def test_a_date_a_source_line_break_put_apart_rejoins_its_line() -> None:
     ]
 
 
+_GAP = ["", "", ""]  # get_text's blank lines where the source indented a block
+
+
+def _soup_head(
+    document_title: str, headline: str, sentence: list[str], byline: tuple[str, ...] = ()
+) -> list[str]:
+    """A BeautifulSoup dump's start: the document <title>, the headline, an optional byline, and four
+    paragraphs whose sentence an inline element splits over three lines."""
+    return [document_title, *_GAP, headline, *_GAP, *byline, *(sentence + _GAP) * 4]
+
+
 def test_a_sidebar_byline_and_its_date_read_as_one_line_on_a_page() -> None:
     from service.parse import parse_with_roles
 
-    gap = ["", "", ""]
-    page = ["Otters return to the lower river | River News", *gap, "Otters return to the lower river", *gap]
-    page += ["by ", "Ana Ruiz", " on ", "March 2, 2012", *gap]
-    page += [
-        "Otters have been seen again along the lower river for the first time in years, and the ",
-        "trust",
-        " says the water is cleaner than it has been since the mill closed.",
-        *gap,
-    ] * 4
+    gap = _GAP
+    page = _soup_head(
+        "Otters return to the lower river | River News",
+        "Otters return to the lower river",
+        [
+            "Otters have been seen again along the lower river for the first time in years, and the ",
+            "trust",
+            " says the water is cleaner than it has been since the mill closed.",
+        ],
+        byline=("by ", "Ana Ruiz", " on ", "March 2, 2012", *gap),
+    )
     page += ["Hot Right Now", *gap, "Herons nest by the weir", "", "", "By ", "Erika Riggs", "", "", "Nov. 2"]
     page += gap
     page += ["Recent Posts", *gap, "Salmon counts rise", *gap, "Copyright 2012"]
@@ -240,14 +253,16 @@ def test_a_line_of_tabs_between_inline_elements_joins_them() -> None:
 
 
 def test_typepad_footers_in_a_dump_name_their_authors() -> None:
-    gap = ["", "", ""]
-    page = ["Otters return to the lower river - River News", *gap, "Otters return to the lower river", *gap]
-    page += [
-        "Otters have been seen again along the lower river for the first time in years, and the ",
-        "trust",
-        " says the water is cleaner than it has been since the mill closed in the autumn.",
-        *gap,
-    ] * 4
+    gap = _GAP
+    page = _soup_head(
+        "Otters return to the lower river - River News",
+        "Otters return to the lower river",
+        [
+            "Otters have been seen again along the lower river for the first time in years, and the ",
+            "trust",
+            " says the water is cleaner than it has been since the mill closed in the autumn.",
+        ],
+    )
     page += ["Comments", *gap]
     thread = [
         ("Wonderful news, I saw two of them last week near the old mill.", "Marta Quinn", "09:14 AM"),
@@ -271,14 +286,16 @@ def test_a_blogger_header_split_by_a_blank_line_names_its_author() -> None:
         "",
         "Just made up a batch.",
     ]
-    gap = ["", "", ""]
-    page = ["Lemon cake - Emily's Kitchen", *gap, "Lemon cake", *gap]
-    page += [
-        "This lemon cake takes twenty minutes to mix and an hour to bake, and it keeps for a ",
-        "week",
-        " in a tin if nobody finds it first.",
-        *gap,
-    ] * 4
+    gap = _GAP
+    page = _soup_head(
+        "Lemon cake - Emily's Kitchen",
+        "Lemon cake",
+        [
+            "This lemon cake takes twenty minutes to mix and an hour to bake, and it keeps for a ",
+            "week",
+            " in a tin if nobody finds it first.",
+        ],
+    )
     page += ["2 comments:", *gap]
     thread = [
         ("Emily", "Just made up a batch of this, it was delicious!", "October 9, 2012 3:04 PM"),
