@@ -71,6 +71,7 @@ def _dask_results(
     that ends in KilledWorker, so the run hung for ever.)"""
     from dask.distributed import Client, KilledWorker
     from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
 
     try:
         client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
@@ -78,7 +79,7 @@ def _dask_results(
         raise ConfigurationError(
             f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
         ) from exc
-    with client, _scheduler_lost(scheduler, FutureCancelledError):
+    with client, _scheduler_lost(scheduler, (FutureCancelledError, CommClosedError)):
         threads = sum(client.nthreads().values())
         log.info("dask cluster %s: %d workers, %d threads", scheduler, len(client.nthreads()), threads)
         ahead = DASK_AHEAD_PER_THREAD * max(1, threads)
@@ -100,12 +101,14 @@ def _dask_results(
 
 
 @contextlib.contextmanager
-def _scheduler_lost(scheduler: str | None, cancelled: type[Exception]) -> Iterator[None]:
-    """A future the cluster cancelled (its scheduler gone or restarted: ``scheduler-connection-lost``)
-    is a ConfigurationError, one line, not a traceback: the run cannot go on."""
+def _scheduler_lost(scheduler: str | None, lost: tuple[type[Exception], ...]) -> Iterator[None]:
+    """A future the cluster cancelled (its scheduler gone or restarted: ``scheduler-connection-lost``),
+    or a result fetched as the scheduler's connection closed (``CommClosedError`` from the client's
+    gather: the future had finished just before the scheduler died), is a ConfigurationError, one
+    line, not a traceback: the run cannot go on."""
     try:
         yield
-    except cancelled as exc:
+    except lost as exc:
         why = getattr(exc, "reason", None) or exc
         raise ConfigurationError(
             f"the Dask scheduler at {scheduler} dropped the run's work ({why}): the run is incomplete"

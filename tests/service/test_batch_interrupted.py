@@ -250,6 +250,47 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
 
 
+class _ClosedFuture:
+    def result(self) -> None:
+        from distributed.comm.core import CommClosedError
+
+        raise CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
+
+
+class _ClientWhoseSchedulerDied:
+    """A Dask client whose futures finished, but whose scheduler closed the connection before the
+    results were gathered."""
+
+    def __init__(self, address: str, timeout: str) -> None:
+        self.address = address
+
+    def __enter__(self) -> _ClientWhoseSchedulerDied:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def nthreads(self) -> dict[str, int]:
+        return {"tcp://127.0.0.1:1": 1}
+
+    def submit(self, *args: Any, **kwargs: Any) -> _ClosedFuture:
+        return _ClosedFuture()
+
+
+def test_a_result_gathered_as_the_dask_scheduler_closed_is_one_error(monkeypatch):
+    # CI: the scheduler was killed just after a chunk finished; the client's gather raised
+    # CommClosedError (not FutureCancelledError), and the run ended in a traceback.
+    import dask.distributed
+
+    from core.errors import ConfigurationError
+    from service.batch_dispatch import chunk_results
+
+    monkeypatch.setattr(dask.distributed, "Client", _ClientWhoseSchedulerDied)
+    results = chunk_results([[1]], len, lambda item, why: 0, jobs=1, backend="dask", scheduler="tcp://x:1")
+    with pytest.raises(ConfigurationError, match=r"the Dask scheduler at tcp://x:1 dropped the run's work"):
+        next(results)
+
+
 LOST_SCHEDULER_RUN = """
 import functools, sys
 from service import batch, cli
