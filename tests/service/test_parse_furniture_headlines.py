@@ -24,7 +24,7 @@ _ARTICLES = {
         "Officials said readers were drifting away to social media and that the printed edition would be "
         "reviewed, while the emailed newsletter would continue for at least another year.",
         "About two hundred residents had written to the council asking for the newsletter to be kept, "
-        "among them several teachers who use it in their classes every week.",
+        "among them several teachers who sign up their classes for it every week.",
     ],
     HEADLINES[1]: [
         "Sign up rates for the winter flu jab have fallen in the rural districts of the county, the health "
@@ -64,7 +64,8 @@ def _html(headline: str, tag: str = "h1") -> str:
     menu = "".join(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in _MENU)
     return (
         f"<html><head><title>{headline} - {_SITE}</title></head><body>{site}<ul>{menu}</ul>"
-        f'<article><{tag} class="headline">{headline}</{tag}><p class="byline">By Ann Reyes</p>{paras}</article>'
+        f'<article><{tag} class="headline">{headline}</{tag}>'
+        f'<p class="byline">By Ann Reyes</p>{paras}</article>'
         f'<div class="promo"><p>{_CALL}</p></div><footer><p>{_FOOTER}</p></footer></body></html>'
     )
 
@@ -122,7 +123,7 @@ def test_a_headline_that_opens_like_furniture_is_the_title(headline: str, render
 
 @pytest.mark.parametrize("rendering", ["w3m", "inscriptis"])
 def test_a_call_to_action_above_the_article_stays_furniture(rendering: str) -> None:
-    """"Sign up for our newsletter" over an article about a newsletter (the article repeats its words):
+    """ "Sign up for our newsletter" over an article about a newsletter (the article repeats its words):
     a whole short call to action is no headline; the real one below it is the title."""
     headline = HEADLINES[0]
     data, _ = RENDERINGS[rendering](headline)
@@ -142,7 +143,8 @@ def test_a_long_offer_above_the_article_is_no_headline() -> None:
 
 
 def test_a_call_to_action_is_no_title_when_the_page_has_no_headline() -> None:
-    """No headline-like line but the call to action above the prose: no title rather than the call."""
+    """No headline-like line but the call to action above the prose, which the article echoes ("sign
+    up", "newsletter"): no title rather than the call."""
     paras = _ARTICLES[HEADLINES[0]]
     data = "\n\n".join([_SITE, _CALL, *paras, _FOOTER]) + "\n"
     art = parse_page(data, fmt="text")
@@ -165,7 +167,7 @@ def test_a_furniture_headline_that_is_not_the_title_stays_furniture() -> None:
     """A line that opens like furniture, echoed by the article but not its headline (a teaser in a box
     under it), keeps its furniture reason: only the title is taken back."""
     headline = HEADLINES[1]
-    teaser = "Newsletter: the week's flu jab figures for the rural districts"
+    teaser = "Newsletter: rural districts lag on winter flu jab rates"
     data = _w3m(headline).replace(_CALL, f"{teaser}\n\n{_CALL}", 1)
     art = parse_page(data, fmt="text")
     assert art.title == headline
