@@ -186,18 +186,7 @@ def _segment_once(
     """One reading of the page (segment_with_roles). With `unmark`, headline-shaped lines the
     furniture tables matched are let through to the title rules (body._unmark_furniture_headlines);
     the third value says whether one of them became the title (None: there were none)."""
-    lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
-    _mark_quoted(lines, quoted)
-    _unglue_cues(lines)
-    _join_wrapped_openers(lines)
-    _unmark_form_labels(lines)
-    _unmark_feed_links(lines)
-    _date_after_separator_line(lines)
-    _mark_foreign_script(lines)
-    _markup_times(lines)
-    furniture_heads = _unmark_furniture_headlines(lines, fmt) if unmark else {}
-    if fmt == "text":
-        _score_wrapped_paragraphs(lines)
+    lines, furniture_heads = _classified_lines(raw_lines, fmt, quoted, unmark)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason
@@ -286,6 +275,26 @@ def _segment_once(
         + gate_warning,
     )
     return article, roles, (title_idx in furniture_heads if furniture_heads else None)
+
+
+def _classified_lines(
+    raw_lines: list[tuple[str, int, str | None]], fmt: PageFormat, quoted: Sequence[int], unmark: bool
+) -> tuple[list[_Line], dict[int, str]]:
+    """The page's classified lines, and (with `unmark`) the furniture-looking headlines let through to
+    the title rules, with their furniture reasons."""
+    lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
+    _mark_quoted(lines, quoted)
+    _unglue_cues(lines)
+    _join_wrapped_openers(lines)
+    _unmark_form_labels(lines)
+    _unmark_feed_links(lines)
+    _date_after_separator_line(lines)
+    _mark_foreign_script(lines)
+    _markup_times(lines)
+    furniture_heads = _unmark_furniture_headlines(lines, fmt) if unmark else {}
+    if fmt == "text":
+        _score_wrapped_paragraphs(lines)
+    return lines, furniture_heads
 
 
 def _text_title_settled(
