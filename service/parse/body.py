@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from itertools import pairwise
 
 from service.dates import DateHit
@@ -615,6 +616,10 @@ def _metadata_title(
 
 
 _COMMENT_ROLES = frozenset({"header", "text"})
+# The furniture whose phrases are words a real headline opens with ("Newsletter subscribers fall ...",
+# "Sign up rates ...", "Follow us into ..."). The other tables' are labels ("Tags:", "You are here:",
+# "Previous post:", "©2012 ..."): let through too, they took the headline's place on Dragnet TRAIN pages.
+_HEADLINE_LIKE_REASONS = frozenset({"newsletter and subscription"})
 
 
 def _title_the_document_repeats(
@@ -734,16 +739,81 @@ _WORD = re.compile(r"\w+")
 
 def _echoed_by_body(lines: list[_Line], role: list[str | None], title_idx: int) -> bool:
     """Text: most of the title's longer words recur in the body's lines, as a headline's do."""
-    words = [w for w in _WORD.findall(lines[title_idx].core.lower()) if len(w) >= _ECHO_WORD_CHARS]
+    return _echoed_by(
+        lines, title_idx, [i for i, r in enumerate(role) if i != title_idx and r in {None, "body"}]
+    )
+
+
+def _echoed_by(lines: list[_Line], idx: int, others: list[int]) -> bool:
+    """Most of line `idx`'s longer words recur (by their first letters) in the lines `others`."""
+    words = [w for w in _WORD.findall(lines[idx].core.lower()) if len(w) >= _ECHO_WORD_CHARS]
     if not words:
         return False
-    body = {
-        w[:_ECHO_PREFIX]
-        for i, ln in enumerate(lines)
-        if i != title_idx and role[i] in {None, "body"}
-        for w in _WORD.findall(ln.core.lower())
-    }
-    return sum(w[:_ECHO_PREFIX] in body for w in words) >= _TITLE_ECHO_SHARE * len(words)
+    seen = {w[:_ECHO_PREFIX] for i in others for w in _WORD.findall(lines[i].core.lower())}
+    return sum(w[:_ECHO_PREFIX] in seen for w in words) >= _TITLE_ECHO_SHARE * len(words)
+
+
+# A line the furniture tables match with at most this many words is a whole call to action ("Sign up
+# for our newsletter", "Follow us on Twitter", "Subscribe to Dennys News"): it is a headline only when
+# the document <title> (or a text dump's first line) repeats it or it is the page's <h1>.
+_MAX_CALL_WORDS = 5
+
+
+def _unmark_furniture_headlines(lines: list[_Line], fmt: str) -> dict[int, str]:
+    """A real headline may open like furniture ("Newsletter subscribers fall as readers drift away",
+    "Follow us into the forest: ..."). Among the lines the title search reads, a headline-shaped one the
+    furniture tables matched is cleared for the title rules when the page names it: the document
+    <title> (BeautifulSoup's first line too) or, in text with no <title>, the dump's first line spells
+    it in full, or it is the <h1>; in text also when it is longer than a call to action and most of its
+    longer words recur in the page's prose, as a headline's do in its article. Returns the cleared
+    lines' reasons: the ones not taken as the title get theirs back (`_restore_furniture`)."""
+    candidates = [
+        i
+        for i, ln in enumerate(lines[:_TITLE_SEARCH_LINES])
+        if ln.furniture in _HEADLINE_LIKE_REASONS
+        and ln.hint != "title"
+        and _headline_shaped(ln, len(ln.core.split()), _TITLE_WORDS)
+    ]
+    if not candidates:
+        return {}
+    named_by = _document_title_names(lines, fmt)
+    prose = [i for i, ln in enumerate(lines) if ln.furniture is None and len(ln.core.split()) >= _PROSE_WORDS]
+    cleared: dict[int, str] = {}
+    for i in candidates:
+        ln = lines[i]
+        named = ln.hint == "h1" or named_by(words_key(ln.core))
+        echoed = fmt == "text" and len(ln.core.split()) > _MAX_CALL_WORDS and _echoed_by(lines, i, prose)
+        if named or echoed:
+            cleared[i] = ln.furniture or ""
+            ln.furniture = None
+    return cleared
+
+
+def _document_title_names(lines: list[_Line], fmt: str) -> Callable[[str], bool]:
+    """Whether the page's document title spells a line (its words key): the <title> (HTML, and
+    BeautifulSoup's first line) holds it in full; a text dump's first line shaped like a <title>
+    ("Headline | Site") has it as one of its parts."""
+    doc = next((ln.core for ln in lines if ln.hint == "title"), None)
+    if doc is not None:
+        padded = f" {words_key(doc)} "
+        return lambda key: f" {key} " in padded
+    parts = (
+        {words_key(part) for part in _TITLE_PARTS.split(lines[0].core)} if fmt == "text" and lines else set()
+    )
+    return lambda key: len(parts) > 1 and key in parts
+
+
+def _restore_furniture(
+    lines: list[_Line], role: list[str | None], cleared: dict[int, str], title_idx: int | None
+) -> None:
+    """The lines `_unmark_furniture_headlines` cleared that did not become the title are furniture
+    again, with their reason (a line a comment's text holds stays there)."""
+    for i, reason in cleared.items():
+        if i == title_idx:
+            continue
+        lines[i].furniture = reason
+        if role[i] not in _COMMENT_ROLES:
+            role[i] = reason
 
 
 def _title_in_body(lines: list[_Line], role: list[str | None], stop: int) -> int | None:

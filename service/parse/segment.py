@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -20,6 +21,7 @@ from service.parse.body import (
     _markup_times,
     _metadata_title,
     _pick_title,
+    _restore_furniture,
     _score_wrapped_paragraphs,
     _title_beside_site_name,
     _title_in_body,
@@ -27,6 +29,7 @@ from service.parse.body import (
     _title_inside_article,
     _title_near,
     _title_the_document_repeats,
+    _unmark_furniture_headlines,
 )
 from service.parse.comments import (
     _PLACEHOLDER,
@@ -138,17 +141,52 @@ def segment_with_roles(
     their roles before the line model, the comment section's start and the title; `collect_section`
     the section's feature row and its comments, before the gate. `quoted` (HTML): per input line, the
     <blockquote>s holding it; in a comment, the lines deeper in them than its own text are a quote."""
-    lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
-    _mark_quoted(lines, quoted)
-    _unglue_cues(lines)
-    _join_wrapped_openers(lines)
-    _unmark_form_labels(lines)
-    _unmark_feed_links(lines)
-    _date_after_separator_line(lines)
-    _mark_foreign_script(lines)
-    _markup_times(lines)
-    if fmt == "text":
-        _score_wrapped_paragraphs(lines)
+    attempt = functools.partial(
+        _segment_once, raw_lines, source=source, fmt=fmt, limits=limits, main_text=main_text,
+        main_title=main_title, line_model=line_model, section_gate=section_gate, quoted=quoted,
+    )  # fmt: skip
+    rows: list[tuple[list[_Line], list[str | None], int, int | None]] = []
+    sections: list[tuple[list[float], list[Comment]]] = []
+    article, roles, titled = attempt(
+        unmark=True,
+        collect=rows if collect is not None else None,
+        collect_section=sections if collect_section is not None else None,
+    )
+    if titled is False:
+        # Furniture-looking lines were let through to the title rules and none became the title: the
+        # page reads as if they had stayed furniture (they had moved the body and the line model).
+        rows, sections = [], []
+        article, roles, _ = attempt(
+            unmark=False,
+            collect=rows if collect is not None else None,
+            collect_section=sections if collect_section is not None else None,
+        )
+    if collect is not None:
+        collect.extend(rows)
+    if collect_section is not None:
+        collect_section.extend(sections)
+    return article, roles
+
+
+def _segment_once(
+    raw_lines: list[tuple[str, int, str | None]],
+    *,
+    source: str,
+    fmt: PageFormat,
+    limits: Limits,
+    main_text: str | None,
+    main_title: str | None,
+    line_model: LineModel | None,
+    section_gate: SectionGate | None,
+    collect: list[tuple[list[_Line], list[str | None], int, int | None]] | None,
+    collect_section: list[tuple[list[float], list[Comment]]] | None,
+    quoted: Sequence[int],
+    unmark: bool,
+) -> tuple[Article, list[tuple[int, str, str]], bool | None]:
+    """One reading of the page (segment_with_roles). With `unmark`, headline-shaped lines the
+    furniture tables matched are let through to the title rules (body._unmark_furniture_headlines);
+    the third value says whether one of them became the title (None: there were none)."""
+    lines, furniture_heads = _classified_lines(raw_lines, fmt, quoted, unmark)
     if not lines:
         raise MalformedInputError(f"{source}: no text found in the page")
     role: list[str | None] = [None] * len(lines)  # "title", "body", "header", "text", or a drop reason
@@ -204,6 +242,7 @@ def segment_with_roles(
             placed[title_idx] = _displaced_title(lines[title_idx], fmt)
         placed[headline], title_idx = "title", headline
     title_idx = _text_title_settled(lines, placed, title_idx, body_end, fmt)
+    _restore_furniture(lines, placed, furniture_heads, title_idx)
     role = placed
     body: list[str] = []
     dropped: list[Dropped] = []
@@ -235,7 +274,27 @@ def segment_with_roles(
         )
         + gate_warning,
     )
-    return article, roles
+    return article, roles, (title_idx in furniture_heads if furniture_heads else None)
+
+
+def _classified_lines(
+    raw_lines: list[tuple[str, int, str | None]], fmt: PageFormat, quoted: Sequence[int], unmark: bool
+) -> tuple[list[_Line], dict[int, str]]:
+    """The page's classified lines, and (with `unmark`) the furniture-looking headlines let through to
+    the title rules, with their furniture reasons."""
+    lines = _split_counter_stamps(_split_leading_stamps(_classify(raw_lines)))
+    _mark_quoted(lines, quoted)
+    _unglue_cues(lines)
+    _join_wrapped_openers(lines)
+    _unmark_form_labels(lines)
+    _unmark_feed_links(lines)
+    _date_after_separator_line(lines)
+    _mark_foreign_script(lines)
+    _markup_times(lines)
+    furniture_heads = _unmark_furniture_headlines(lines, fmt) if unmark else {}
+    if fmt == "text":
+        _score_wrapped_paragraphs(lines)
+    return lines, furniture_heads
 
 
 def _text_title_settled(
