@@ -50,6 +50,7 @@ from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
 from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
+from service.parse.glued import looks_glued, split_glued
 from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
@@ -197,10 +198,15 @@ def _read_lines(
         blank = ("", 0, None)
         lines = text.split("\n")
         soup = looks_like_soup(text, lines)
+        glued = False
         if soup:  # BeautifulSoup's get_text("\n"): inline elements line by line
             lines = join_soup(lines)
         elif (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
             lines = unwrap(lines, width)
+        elif looks_glued(lines):  # BeautifulSoup's plain get_text(): blocks glued on long lines
+            lines = split_glued(lines)
+            glued = True
+            check_lines(len(lines))  # the split lines are what the parser holds
         for line in lines:
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
@@ -216,7 +222,7 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if soup else None
+        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if soup or glued else None
         if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
             # get_text reads <head>: its first line is the document <title>
             raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
