@@ -196,17 +196,8 @@ def _read_lines(
     if real == "text":
         check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
         blank = ("", 0, None)
-        lines = text.split("\n")
-        soup = looks_like_soup(text, lines)
-        glued = False
-        if soup:  # BeautifulSoup's get_text("\n"): inline elements line by line
-            lines = join_soup(lines)
-        elif (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
-            lines = unwrap(lines, width)
-        elif looks_glued(lines):  # BeautifulSoup's plain get_text(): blocks glued on long lines
-            lines = split_glued(lines)
-            glued = True
-            check_lines(len(lines))  # the split lines are what the parser holds
+        lines, titled = _scraper_lines(text)
+        check_lines(len(lines))  # a glued dump's split lines are what the parser holds
         for line in lines:
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
@@ -222,11 +213,24 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if soup or glued else None
+        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if titled else None
         if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
             # get_text reads <head>: its first line is the document <title>
             raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
     return real, raw_lines, text, tags_stripped, quoted
+
+
+def _scraper_lines(text: str) -> tuple[list[str], bool]:
+    """A text dump's lines, read back as its page where a scraper's rendering split or glued them, and
+    whether its first line is the document <title> (BeautifulSoup's get_text reads <head>)."""
+    lines = text.split("\n")
+    if looks_like_soup(text, lines):  # BeautifulSoup's get_text("\n"): inline elements line by line
+        return join_soup(lines), True
+    if (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
+        return unwrap(lines, width), False
+    if looks_glued(lines):  # BeautifulSoup's plain get_text(): blocks glued on long lines
+        return split_glued(lines), True
+    return lines, False
 
 
 def parse_file(
