@@ -55,7 +55,13 @@ from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
 from service.parse.segment import segment, segment_with_roles
-from service.parse.soup import DOCUMENT_TITLE_CHARS, join_soup, looks_like_soup
+from service.parse.soup import (
+    DOCUMENT_TITLE_CHARS,
+    TITLE_READ_LINES,
+    join_soup,
+    looks_like_soup,
+    opens_with_document_title,
+)
 from service.parse.unwrap import unwrap, wrap_width
 from service.settings import Limits
 
@@ -213,11 +219,19 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-        first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None) if titled else None
-        if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
-            # get_text reads <head>: its first line is the document <title>
-            raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
+        _mark_document_title(raw_lines, titled)
     return real, raw_lines, text, tags_stripped, quoted
+
+
+def _mark_document_title(raw_lines: list[tuple[str, int, str | None]], titled: bool) -> None:
+    """A text dump's first line gets HTML's <title> hint when it is the document <title>: always in
+    BeautifulSoup's get_text (it reads <head>: `titled`), and when it reads like one (a browser scraper's
+    `page.title()` over `innerText`, a markdown converter's <head>: soup.opens_with_document_title)."""
+    if not (titled or opens_with_document_title([ln[0] for ln in raw_lines[:TITLE_READ_LINES]])):
+        return
+    first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None)
+    if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
+        raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
 
 
 def _scraper_lines(text: str) -> tuple[list[str], bool]:

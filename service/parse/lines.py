@@ -209,9 +209,17 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         _mark_opener(ln, core, short, digit)
     if ln.furniture is None and _is_post_footer(core):
         ln.furniture = "post footer"  # at any length: inscriptis gives the footer one long line
+    elif ln.furniture is None and len(core) > _MAX_CLASSIFIED_CHARS and _opens_site_notice(core):
+        ln.furniture = "site notice"  # inscriptis and a browser's innerText give it one long line too
     if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
+
+
+def _opens_site_notice(core: str) -> bool:
+    """A long line that opens with a site notice ("This page is best viewed in ..."): searched only at
+    its start, as a paragraph of the article may quote one."""
+    return core[:5].lower() == "this " and _SITE_NOTICE_IN_LINE.match(core) is not None
 
 
 def _is_post_footer(core: str) -> bool:

@@ -22,10 +22,22 @@ import re
 from itertools import pairwise
 
 from service.dates import find_date
+from service.parse.maintext import words_key
 
 # A longer first line is no document <title> (Dragnet: at most 196 characters in the 756 BeautifulSoup
 # dumps read this way); the title step compares every line with it, so a huge one would cost per line.
 DOCUMENT_TITLE_CHARS = 500
+# A document <title> joins its parts with a separator ("Headline - Site", "Site | Headline"): two or
+# three parts; more is a menu ("StyleCandy | All Video | The Roundup | Sign Up | Log In").
+_TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
+_TITLE_PART_COUNT = (2, 3)
+# The part repeated below is a headline of this many words at least (body._TITLE_WORDS's floor), found
+# among this many lines under the first (body._TITLE_SEARCH_LINES).
+_REPEATED_PART_WORDS = 3
+_REPEAT_SEARCH_LINES = 150
+# ... and the caller passes at most this many input lines, blank ones included (a dump's blank lines
+# between blocks at most triple its lines).
+TITLE_READ_LINES = 4 * _REPEAT_SEARCH_LINES
 # Three blank (or whitespace) lines in a row: the source's indentation between two elements.
 _RUN = re.compile(r"\n[ \t]*\n[ \t]*\n[ \t]*\n")
 # Dragnet TRAIN (559 pages): BeautifulSoup's dumps have a median of 0.96 such runs per non-blank line
@@ -171,3 +183,27 @@ def _join_across_gap(short: str | None, lines: list[str], i: int) -> tuple[str, 
 def _only_date(text: str) -> bool:
     hit = find_date(text)
     return hit is not None and hit.end - hit.start == len(text)
+
+
+def opens_with_document_title(lines: list[str]) -> bool:
+    """Whether the first of `lines` (stripped, "" for a blank line) reads like the document <title>
+    that a browser scraper's text opens with (Playwright's `page.title()` over `innerText`) or that a
+    markdown converter reads from <head>: short, two or three parts joined by a separator, one of which
+    (a headline of three words or more) a line below repeats alone ("Otters return - The Courier" over
+    "Otters return"). Browser dumps (w3m, lynx) and inscriptis do not print the <title>."""
+    shown = [line for line in lines[:TITLE_READ_LINES] if line]
+    if (
+        not shown
+        or len(shown[0]) > DOCUMENT_TITLE_CHARS
+        or not (shown[0][0].isalnum() or shown[0][0] in "\"'\u201c\u2018")
+    ):
+        return False
+    parts = {key for key in (words_key(part) for part in _TITLE_PARTS.split(shown[0])) if key}
+    if not _TITLE_PART_COUNT[0] <= len(parts) <= _TITLE_PART_COUNT[1]:
+        return False
+    return any(
+        len(key.split()) >= _REPEATED_PART_WORDS and key in parts
+        for key in (
+            words_key(line) for line in shown[1 : _REPEAT_SEARCH_LINES + 1] if len(line) < len(shown[0])
+        )
+    )

@@ -408,6 +408,27 @@ def test_a_footer_notice_in_capitals_is_site_notice(notice: str) -> None:
     assert _classify_one(notice.upper(), 0, None, True, 0).furniture == "site notice"
 
 
+# The browser notice unwrapped, as inscriptis and a browser's innerText give it (Dragnet train pages 267
+# and 268 read by a headless Chromium): one line longer than the classifier's tables read.
+_ONE_LINE_NOTICE = f"{_FOOTER_NOTICES[2]} {_FOOTER_NOTICES[3]}"
+
+
+def test_a_browser_notice_on_one_long_line_is_not_the_article() -> None:
+    from service.parse.lines import _MAX_CLASSIFIED_CHARS
+
+    assert len(_ONE_LINE_NOTICE) > _MAX_CLASSIFIED_CHARS
+    assert _classify_one(_ONE_LINE_NOTICE, 0, None, True, 0).furniture == "site notice"
+    art = parse_page(f"{_SHORT_ARTICLE}\n{_FOOTER_NOTICES[0]}\n\n{_ONE_LINE_NOTICE}\n", fmt="text")
+    assert "best viewed" not in art.body
+    assert "Ann and Bo Reyes drove two hours" in art.body
+
+
+def test_a_long_paragraph_quoting_the_browser_notice_is_no_site_notice() -> None:
+    """Only a long line that opens with the notice is one: a paragraph may quote it further on."""
+    line = f"The old site told every visitor: {_ONE_LINE_NOTICE[:1].lower()}{_ONE_LINE_NOTICE[1:]}"
+    assert _classify_one(line, 0, None, True, 0).furniture is None
+
+
 def test_a_readers_sentence_about_browsers_is_no_site_notice() -> None:
     line = "I upgraded my browser last week and the page is best viewed on a phone now, which surprised me a lot."
     assert _classify_one(line, 0, None, True, 0).furniture is None
