@@ -50,6 +50,7 @@ from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import Article, PageFormat
 from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
+from service.parse.glued import looks_glued, split_glued
 from service.parse.maintext import main_text
 from service.parse.markdown import may_hold_markdown, only_images
 from service.parse.markdown import plain as plain_markdown
@@ -201,12 +202,8 @@ def _read_lines(
     if real == "text":
         check_lines(text.count("\n") + 1)  # before splitting: the lines' memory is the cost
         blank = ("", 0, None)
-        lines = text.split("\n")
-        soup = looks_like_soup(text, lines)
-        if soup:  # BeautifulSoup's get_text("\n"): inline elements line by line
-            lines = join_soup(lines)
-        elif (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
-            lines = unwrap(lines, width)
+        lines, titled = _scraper_lines(text)
+        check_lines(len(lines))  # a glued dump's split lines are what the parser holds
         for line in lines:
             # A scraper's &nbsp; (U+00A0), ICU's narrow space before "PM" (U+202F), thin spaces and tabs
             # inside a line are spaces to a reader: the classifier counts and splits on " ".
@@ -222,19 +219,32 @@ def _read_lines(
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
-        _mark_document_title(raw_lines, soup)
+        _mark_document_title(raw_lines, titled)
     return real, raw_lines, text, tags_stripped, quoted
 
 
-def _mark_document_title(raw_lines: list[tuple[str, int, str | None]], soup: bool) -> None:
+def _mark_document_title(raw_lines: list[tuple[str, int, str | None]], titled: bool) -> None:
     """A text dump's first line gets HTML's <title> hint when it is the document <title>: always in
-    BeautifulSoup's get_text (it reads <head>), and when it reads like one (a browser scraper's
+    BeautifulSoup's get_text (it reads <head>: `titled`), and when it reads like one (a browser scraper's
     `page.title()` over `innerText`, a markdown converter's <head>: soup.opens_with_document_title)."""
-    if not (soup or opens_with_document_title([ln[0] for ln in raw_lines[:TITLE_READ_LINES]])):
+    if not (titled or opens_with_document_title([ln[0] for ln in raw_lines[:TITLE_READ_LINES]])):
         return
     first = next((i for i, ln in enumerate(raw_lines) if ln[0]), None)
     if first is not None and len(raw_lines[first][0]) <= DOCUMENT_TITLE_CHARS:
         raw_lines[first] = (raw_lines[first][0], raw_lines[first][1], "title")
+
+
+def _scraper_lines(text: str) -> tuple[list[str], bool]:
+    """A text dump's lines, read back as its page where a scraper's rendering split or glued them, and
+    whether its first line is the document <title> (BeautifulSoup's get_text reads <head>)."""
+    lines = text.split("\n")
+    if looks_like_soup(text, lines):  # BeautifulSoup's get_text("\n"): inline elements line by line
+        return join_soup(lines), True
+    if (width := wrap_width(text, lines)) is not None:  # html2text: markdown wrapped at 78
+        return unwrap(lines, width), False
+    if looks_glued(lines):  # BeautifulSoup's plain get_text(): blocks glued on long lines
+        return split_glued(lines), True
+    return lines, False
 
 
 def parse_file(
