@@ -11,7 +11,7 @@ from itertools import pairwise
 from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence
 from service.parse.lines import _Line
-from service.parse.maintext import words_key
+from service.parse.maintext import TITLE_PARTS, title_part_keys, words_key
 from service.parse.unwrap import best_width
 
 log = logging.getLogger(__name__)
@@ -649,10 +649,6 @@ def _title_the_document_repeats(
     return best[1]
 
 
-# The separators a document <title> joins its parts with: "Post title - Site name", "Site | Post".
-_TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
-
-
 def _title_beside_site_name(
     lines: list[_Line], role: list[str | None], title_idx: int | None, stop: int
 ) -> int | None:
@@ -664,7 +660,7 @@ def _title_beside_site_name(
     if title_idx is None or lines[title_idx].hint != "h1":
         return None
     doc = next((ln.core for ln in lines if ln.hint == "title"), "")
-    parts = [key for key in (words_key(part) for part in _TITLE_PARTS.split(doc)) if key]
+    parts = title_part_keys(doc)
     h1 = words_key(lines[title_idx].core)
     others = [key for key in parts if key != h1]
     if len(others) != 1 or len(others) == len(parts) or len(others[0].split()) <= len(h1.split()):
@@ -798,7 +794,7 @@ def _document_title_names(lines: list[_Line], fmt: str) -> Callable[[str], bool]
         padded = f" {words_key(doc)} "
         return lambda key: f" {key} " in padded
     parts = (
-        {words_key(part) for part in _TITLE_PARTS.split(lines[0].core)} if fmt == "text" and lines else set()
+        {words_key(part) for part in TITLE_PARTS.split(lines[0].core)} if fmt == "text" and lines else set()
     )
     return lambda key: len(parts) > 1 and key in parts
 

@@ -51,6 +51,16 @@ def words_key(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
+# The separators a document <title> joins its parts with: "Post title - Site name", "Site | Post".
+TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
+
+
+def title_part_keys(title: str) -> list[str]:
+    """The words_key of each part of a document <title> ("Headline - Site" -> ["headline", "site"]),
+    parts without a word left out."""
+    return [key for key in (words_key(part) for part in TITLE_PARTS.split(title)) if key]
+
+
 @dataclass(frozen=True, slots=True)
 class MainText:
     """What trafilatura reads in a page: the main text's words_key (None: it found none) and the

@@ -22,14 +22,13 @@ import re
 from itertools import pairwise
 
 from service.dates import find_date
-from service.parse.maintext import words_key
+from service.parse.maintext import title_part_keys, words_key
 
 # A longer first line is no document <title> (Dragnet: at most 196 characters in the 756 BeautifulSoup
 # dumps read this way); the title step compares every line with it, so a huge one would cost per line.
 DOCUMENT_TITLE_CHARS = 500
-# A document <title> joins its parts with a separator ("Headline - Site", "Site | Headline"): two or
-# three parts; more is a menu ("StyleCandy | All Video | The Roundup | Sign Up | Log In").
-_TITLE_PARTS = re.compile(r"\s+[-|\u2013\u2014\u00b7\u00bb:]{1,2}\s+")
+# A document <title> joins its parts with a separator (maintext.TITLE_PARTS): two or three parts; more
+# is a menu ("StyleCandy | All Video | The Roundup | Sign Up | Log In").
 _TITLE_PART_COUNT = (2, 3)
 # The part repeated below is a headline of this many words at least (body._TITLE_WORDS's floor), found
 # among this many lines under the first (body._TITLE_SEARCH_LINES).
@@ -198,7 +197,7 @@ def opens_with_document_title(lines: list[str]) -> bool:
         or not (shown[0][0].isalnum() or shown[0][0] in "\"'\u201c\u2018")
     ):
         return False
-    parts = {key for key in (words_key(part) for part in _TITLE_PARTS.split(shown[0])) if key}
+    parts = set(title_part_keys(shown[0]))
     if not _TITLE_PART_COUNT[0] <= len(parts) <= _TITLE_PART_COUNT[1]:
         return False
     return any(
