@@ -65,8 +65,9 @@ def _markdownify(html: str) -> str:
 
 
 CHROMIUM = os.environ.get("MODERATION_CHROMIUM", "/usr/bin/chromium")
-# The browser tests' flags (tests/browser/conftest.py): no GPU, no background traffic, no first-run pages.
-_CHROMIUM_ARGS = [
+# No GPU, no background traffic (refused by a closed network), no first-run pages: the browser tests
+# (tests/browser/conftest.py) launch it the same way.
+CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -111,7 +112,7 @@ class ChromiumText:
 
         self._playwright = sync_playwright().start()
         self._browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=_CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         self._page = self._new_page()
 

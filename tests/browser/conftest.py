@@ -5,25 +5,15 @@ test-artifacts/browser/ (gitignored), to be looked at after a run."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.parse_scrapers import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REPO
 
-CHROMIUM = os.environ.get("MODERATION_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 
