@@ -72,9 +72,7 @@ class Direction:
 
     @property
     def auc(self) -> float:
-        from sklearn.metrics import roc_auc_score
-
-        return float(roc_auc_score(self.labels, self.scores))
+        return _auc(self.labels, self.scores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +155,14 @@ def cross_source(sources: Sources, recipe: Recipe, *, in_source: bool = True) ->
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+    """ROC AUC by the rank sum (ties count half, as sklearn's): ~50x cheaper than sklearn's checks
+    across the bootstrap's hundreds of calls."""
+    from scipy.stats import rankdata
 
-    return float(roc_auc_score(labels, scores))
+    positive = labels == 1
+    n_pos = int(positive.sum())
+    n_neg = len(labels) - n_pos
+    return float((rankdata(scores)[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def paired_noise(a: CrossSource, b: CrossSource, rounds: int = BOOTSTRAP_ROUNDS) -> float:

@@ -92,11 +92,11 @@ def test_shared_words_carry_across_sources_and_a_source_only_cue_does_not(source
 
 def test_paired_noise_is_zero_against_itself_and_positive_otherwise(sources: XS.Sources) -> None:
     a = XS.cross_source(sources, XS.VARIANTS["shipped"], in_source=False)
-    noisy = tuple(
-        dataclasses.replace(d, scores=d.scores + np.random.default_rng(1).normal(0, 3, len(d.scores)))
-        for d in a.directions
+    rng = np.random.default_rng(1)
+    g2o, o2g = (
+        dataclasses.replace(d, scores=d.scores + rng.normal(0, 3, len(d.scores))) for d in a.directions
     )
-    b = dataclasses.replace(a, directions=noisy)
+    b = dataclasses.replace(a, directions=(g2o, o2g))
     assert XS.paired_noise(a, a, rounds=20) == 0.0
     assert XS.paired_noise(a, b, rounds=20) > 0.0
 
@@ -118,3 +118,12 @@ def test_cli_prints_one_row_per_recipe(tmp_path: Path, capsys: pytest.CaptureFix
     assert [line.split(" | ")[0] for line in lines] == ["recipe", "shipped", "NB 0"]
     with pytest.raises(SystemExit):
         XS.main(["--data-dir", str(tmp_path / "missing")])
+
+
+def test_rank_auc_is_sklearns() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(rng.normal(size=300) + labels, 1)  # rounded: ties count half
+    assert XS._auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
