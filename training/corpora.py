@@ -24,6 +24,7 @@ Label definitions (what label 1 means):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -647,16 +648,50 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
     The manifest's sha256 is of the rows read (text, label, article_id of this attribute, in id
     order), not of the database file: the file changes with every other write and does not hold
     rows still in the write-ahead log of a running service. A URL is recorded without its password."""
+    target = _feedback_target(source)
+    if target.path is None:
+        return _load_feedback_postgres(target, attribute)
+    with _sqlite_feedback(target.path) as con:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
+        language = "judged_language" if "judged_language" in columns else "NULL"  # before schema v6
+        cur = con.execute(
+            f"SELECT text, label, article_id, {language} FROM feedback WHERE attribute = ? ORDER BY id",
+            (attribute,),
+        )
+        return _feedback_corpus(cur, attribute, str(target.path))
+
+
+def feedback_attributes(source: Path | str) -> tuple[str, dict[str, int]]:
+    """Where the verdicts were read (never the password) and how many the feedback table holds on
+    each attribute: training names those on an attribute it does not train."""
+    target = _feedback_target(source)
+    if target.path is None:
+        from sqlalchemy import func, select
+
+        from service.storage.schema import feedback
+
+        with _postgres_feedback(target) as conn:
+            query = select(feedback.c.attribute, func.count()).group_by(feedback.c.attribute)
+            rows = list(conn.execute(query))
+    else:
+        with _sqlite_feedback(target.path) as con:
+            rows = con.execute("SELECT attribute, COUNT(*) FROM feedback GROUP BY attribute").fetchall()
+    return target.describe(), {a if isinstance(a, str) else repr(a): int(n) for a, n in rows}
+
+
+def _feedback_target(source: Path | str) -> Any:
     from core.errors import ModerationError
     from service.storage.engine import parse_target
 
     try:
-        target = parse_target(source)
+        return parse_target(source)
     except ModerationError as exc:
         raise TrainingDataError(f"--feedback: {exc}") from exc
-    if target.path is None:
-        return _load_feedback_postgres(target, attribute)
-    path = target.path
+
+
+@contextlib.contextmanager
+def _sqlite_feedback(path: Path) -> Iterator[sqlite3.Connection]:
+    """The service's SQLite file, read-only; its errors are training errors naming the file."""
     if not Path(path).is_file():
         raise TrainingDataError(
             f"feedback database not found: {path} (the service writes it at MODERATION_DB_PATH)"
@@ -668,49 +703,51 @@ def load_feedback(source: Path | str, attribute: str) -> Corpus:
         raise TrainingDataError(f"{path}: cannot open feedback database ({exc})") from exc
     con.text_factory = _utf8_or_bytes  # a row another client wrote in another encoding is one bad row
     try:
-        columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
-        language = "judged_language" if "judged_language" in columns else "NULL"  # before schema v6
-        cur = con.execute(
-            f"SELECT text, label, article_id, {language} FROM feedback WHERE attribute = ? ORDER BY id",
-            (attribute,),
-        )
-        return _feedback_corpus(cur, attribute, str(path))
+        yield con
     except sqlite3.Error as exc:
         raise TrainingDataError(f"{path}: cannot read table feedback ({exc})") from exc
     finally:
         con.close()
 
 
-def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
-    from sqlalchemy import inspect, literal, select
+@contextlib.contextmanager
+def _postgres_feedback(target: Any) -> Iterator[Any]:
+    """A read-only connection to the replicas' PostgreSQL; its errors are training errors naming the
+    database without its password."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from service.settings import Database
     from service.storage import engine as engines
-    from service.storage.schema import feedback
 
-    where = target.describe()  # never the password
     engine = engines.create(target, Database(pool_size=1, max_overflow=0))
     try:
         with engine.connect() as conn:
-            conn = conn.execution_options(postgresql_readonly=True)
-            columns = {c["name"] for c in inspect(conn).get_columns("feedback")}
-            language = (  # before schema v6: none stored
-                feedback.c.judged_language if "judged_language" in columns else literal(None)
-            )
-            query = (
-                select(feedback.c.text, feedback.c.label, feedback.c.article_id, language)
-                .where(feedback.c.attribute == attribute)
-                .order_by(feedback.c.id)
-            )
-            return _feedback_corpus(conn.execute(query), attribute, where)
+            yield conn.execution_options(postgresql_readonly=True)
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         raise TrainingDataError(
-            f"{where}: cannot read table feedback ({detail[0] if detail else type(exc).__name__})"
+            f"{target.describe()}: cannot read table feedback ({detail[0] if detail else type(exc).__name__})"
         ) from exc
     finally:
         engine.dispose()
+
+
+def _load_feedback_postgres(target: Any, attribute: str) -> Corpus:
+    from sqlalchemy import inspect, literal, select
+
+    from service.storage.schema import feedback
+
+    with _postgres_feedback(target) as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("feedback")}
+        language = (  # before schema v6: none stored
+            feedback.c.judged_language if "judged_language" in columns else literal(None)
+        )
+        query = (
+            select(feedback.c.text, feedback.c.label, feedback.c.article_id, language)
+            .where(feedback.c.attribute == attribute)
+            .order_by(feedback.c.id)
+        )
+        return _feedback_corpus(conn.execute(query), attribute, target.describe())
 
 
 def _utf8_or_bytes(raw: bytes) -> str | bytes:
@@ -729,12 +766,20 @@ REPEATED_VERDICT = "the same verdict on the same text again (counted once)"
 OVERRULED_VERDICT = "overruled by a later verdict on the same text (the latest is used)"
 
 
-def _as_the_model_reads(text: str) -> str:
+def _as_the_model_reads(text: str, keys: dict[str, str]) -> str:
     """The text as the featuriser sees it: its normalised tokens (case, spacing, punctuation but !/?,
-    digits, accents and letter runs make no difference). Texts with the same key are the same row."""
+    digits, accents and letter runs make no difference). Texts with the same key are the same row.
+    `keys` holds each raw token's normalised form, filled as tokens are met: normalising is the cost,
+    and verdicts hold few distinct tokens (each normalised per row: 29 s of CPU for 100,000 verdicts)."""
     from model.tokens import normalize_token, tokenize
 
-    return " ".join(normalize_token(t) for t in tokenize(text))
+    out = []
+    for token in tokenize(text):
+        key = keys.get(token)
+        if key is None:
+            key = keys[token] = normalize_token(token)
+        out.append(key)
+    return " ".join(out)
 
 
 def _feedback_corpus(rows: Any, attribute: str, where: str) -> Corpus:
@@ -776,8 +821,9 @@ def latest_per_text(corpus: Corpus) -> Corpus:
     in an English one trains each language's model with its own verdict.)"""
     latest: dict[tuple[str, str | None], int] = {}  # key -> index of the latest row on it
     excluded: Counter[str] = Counter(corpus.excluded)
+    keys: dict[str, str] = {}
     for i, text in enumerate(corpus.texts):
-        key = (_as_the_model_reads(text), corpus.languages[i] if corpus.languages else None)
+        key = (_as_the_model_reads(text, keys), corpus.languages[i] if corpus.languages else None)
         earlier = latest.pop(key, None)  # re-inserted: the row takes the latest label's place
         if earlier is not None:
             excluded[

@@ -134,6 +134,20 @@ def _others(out_dir: Path, names: Sequence[str]) -> list[str]:
         return []
 
 
+def _report_untrained_feedback(source: Path | str, progress: Progress) -> None:
+    """Verdicts on an attribute this code trains none of (one the model no longer ships: a queue item
+    scored by an older version takes verdicts on its attributes) are named, never dropped silently."""
+    from training.corpora import feedback_attributes
+
+    where, counts = feedback_attributes(source)
+    for attribute, n in sorted(counts.items()):
+        if attribute not in TRAINERS:
+            progress(
+                f"NOT USED: {n} {attribute} verdicts in {where} (no attribute of that name is trained: "
+                "a model version that scored it is older or newer than this code)"
+            )
+
+
 def train_artifact(
     request: TrainingRequest,
     out_dir: Path,
@@ -152,6 +166,8 @@ def train_artifact(
     chosen = {id(TRAINERS[n]) for n in names}
     names = [n for n in TRAINERS if id(TRAINERS[n]) in chosen] + [n for n in names if n not in TRAINERS]
     check_out_dir(Path(out_dir))  # before minutes of training, not after
+    if request.feedback is not None:
+        _report_untrained_feedback(request.feedback, progress)
     base = Path(carry_from if carry_from is not None else out_dir)
     carried: dict[str, tuple[bytes, dict[str, Any]]] = {}
     if attributes and (base / MANIFEST).is_file():

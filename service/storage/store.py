@@ -19,11 +19,13 @@ import hashlib
 import json
 import logging
 import math
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Row, Select, delete, exists, func, insert, select, update
@@ -181,6 +183,15 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         raise InputError("invalid cursor: pass back the next_cursor of a previous page unchanged") from exc
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`; None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _first_line(exc: Exception) -> str:
     """The driver's own message (first line), else the exception's type."""
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -204,6 +215,9 @@ class Store:
         self.target = target
         self.backend = target.backend
         self.schema_version = 0
+        # SQLite: the file the pool's connections opened. Moved or deleted under them, they kept writing
+        # to it, acknowledged, while the path named another file or none (_check_file).
+        self._file: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, target: engines.Target, pool: Database | None = None) -> Store:
@@ -220,6 +234,8 @@ class Store:
         except BaseException:
             store.close()
             raise
+        if target.path is not None:
+            store._file = _file_identity(target.path)
         return store
 
     def describe(self) -> str:
@@ -229,6 +245,7 @@ class Store:
     def _tx(self, action: str, *, read_only: bool = False) -> Iterator[Any]:
         """One transaction; database failures become StoreUnavailableError naming the database.
         `read_only`: it only reads, so on SQLite it does not wait for the write lock."""
+        self._check_file(action)
         try:
             with (self._reader if read_only else self.engine).begin() as conn:
                 yield conn
@@ -247,6 +264,16 @@ class Store:
                 f"cannot {action} in the {self.describe()} database: {_first_line(exc)}; "
                 "nothing was stored, retry"
             ) from exc
+
+    def _check_file(self, action: str) -> None:
+        """SQLite: refuse while the path no longer names the file the connections write (an admin's
+        `mv` or `rm`): its verdicts would be acknowledged and missing from the file the next start opens."""
+        if self._file is not None and _file_identity(self.target.path or Path()) != self._file:
+            raise StoreUnavailableError(
+                f"cannot {action}: the SQLite file {self.target.path} was moved, replaced or deleted while "
+                "the service ran (its connections still hold the old file): restart the service to open "
+                "the file now at that path"
+            )
 
     def migrate(self) -> tuple[int, int]:
         with self._tx("migrate the schema") as conn:

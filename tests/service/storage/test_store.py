@@ -12,6 +12,7 @@ from core.errors import (
     ConflictError,
     InputError,
     NotFoundError,
+    StoreUnavailableError,
 )
 from service.storage import Feedback, QueueQuery
 from service.storage.store import decode_cursor, encode_cursor
@@ -320,3 +321,36 @@ def test_a_value_the_database_refuses_is_an_input_error_not_a_retry(store):
                 write()
         else:
             write()
+
+
+@pytest.mark.parametrize("how", ["moved", "deleted"])
+def test_an_sqlite_file_moved_or_deleted_under_the_service_refuses_writes_instead_of_losing_them(
+    tmp_path, how
+):
+    # The pool's connections kept writing to the file they had opened: after an admin moved or deleted
+    # it (a backup by `mv`, an `rm` to reset the queue), every verdict was acknowledged, /readyz said
+    # ok, and the next start opened a new empty file at the path: the verdicts were gone from it.
+    from service.storage import Store, Target
+
+    path = tmp_path / "store.sqlite3"
+    store = Store.open(Target(path=path))
+    try:
+        store.add_feedback(Feedback(text="before", attribute="insult", label=1))
+        if how == "moved":
+            for f in tmp_path.glob("store.sqlite3*"):
+                f.rename(tmp_path / ("elsewhere" + f.name.removeprefix("store")))
+        else:
+            for f in tmp_path.glob("store.sqlite3*"):
+                f.unlink()
+        with pytest.raises(StoreUnavailableError, match=f"{path}.*moved, replaced or deleted"):
+            store.add_feedback(Feedback(text="after", attribute="insult", label=1))
+        with pytest.raises(StoreUnavailableError, match="moved, replaced or deleted"):
+            store.ping()  # /readyz says so too
+    finally:
+        store.close()
+    reopened = Store.open(Target(path=tmp_path / "elsewhere.sqlite3")) if how == "moved" else None
+    if reopened is not None:
+        try:
+            assert [f.text for f in reopened.feedback()] == ["before"]
+        finally:
+            reopened.close()
