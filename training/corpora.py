@@ -603,12 +603,15 @@ def _first_non_utf8_line(path: Path) -> str:
     return "not UTF-8"
 
 
-# The API scores no comment longer than this (MODERATION_LIMITS__MAX_COMMENT_CHARS' default), so an
-# operator's label on a longer text (written to the store directly, or in a --decisions file) teaches
-# nothing the service uses, and one such 600 KB verdict stalled the toxicity head's solver (> 8 min
-# instead of ~1.5; a 19,000-character one: no change).
+# The API's comment limit (MODERATION_LIMITS__MAX_COMMENT_CHARS' default). Training reads no operator
+# label on a longer text: one 600 KB verdict stalled the toxicity head's solver (> 8 min instead of
+# ~1.5; a 19,000-character one: no change). A page's parsed comments are not held to the API's limit,
+# so a verdict on a longer one can reach the store: the reason says it is training's cap.
 MAX_OPERATOR_TEXT_CHARS = 20_000
-TOO_LONG = f"longer than {MAX_OPERATOR_TEXT_CHARS:,} characters (the API scores none that long)"
+TOO_LONG = (
+    f"longer than {MAX_OPERATOR_TEXT_CHARS:,} characters (training's cap, the API's comment limit: "
+    "a longer text stalls the solver)"
+)
 
 
 def load_generic(path: Path, name: str | None = None) -> Corpus:
