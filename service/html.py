@@ -134,6 +134,9 @@ class HtmlRendering(NamedTuple):
     # Why the lines come from stripping the tags rather than from the parsed tree (the page is nested
     # past libxml2's depth limit, or libxml2 refused it); None when they come from the tree.
     stripped: str | None = None
+    # The page holds one text, attribute or comment over libxml2's 10 MB buffer, so the tree was read
+    # with its huge option: trafilatura's own parse (without it) stops there, as libxml2's did.
+    huge: bool = False
 
 
 def html_to_lines(
@@ -162,12 +165,22 @@ def render_html(
 
     check_markup(text, max_elements=max_elements, max_attribute_pairs=max_attribute_pairs)
     text = _XML_DECL.sub("", text, count=1)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
-    try:
-        doc = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
-        return HtmlRendering(_stripped_lines(text), f"libxml2 could not parse it ({exc})")
+    huge = False
+    while True:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=huge)
+        try:
+            doc = lxml.html.document_fromstring(text, parser=parser)
+        except (etree.ParserError, ValueError) as exc:
+            log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
+            return HtmlRendering(_stripped_lines(text), f"libxml2 could not parse it ({exc})")
+        limits = [e.message for e in parser.error_log if e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT]
+        if huge or not any("depth" not in m.lower() for m in limits):
+            break
+        # Its 10 MB buffer ("Buffer size limit exceeded": one inline script, data: URI or paragraph
+        # over it) ends the tree there, and the rest of the page was lost without a word. The page
+        # is already bounded (MAX_PAGE_BYTES), which that buffer limit is meant to do.
+        log.info("HTML holds a text or attribute over libxml2's 10 MB buffer: read with its huge option")
+        huge = True
     deep = next((e.message for e in parser.error_log if "depth" in e.message.lower()), None)
     if deep is not None:
         # libxml2 stops reading at its depth limit ("Excessive depth in document: 256, ..."): the tree
@@ -176,7 +189,7 @@ def render_html(
         limit = _NUMBER.search(deep)
         levels = f" ({limit.group()} levels)" if limit else ""
         return HtmlRendering(_stripped_lines(text), f"it is nested deeper than libxml2 reads{levels}")
-    return HtmlRendering(_walk(doc, etree, max_depth))
+    return HtmlRendering(_walk(doc, etree, max_depth), huge=huge)
 
 
 _NUMBER = re.compile(r"\d+")
