@@ -19,7 +19,7 @@ from pydantic_core import from_json
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import ArticleContext
 from service.api.jsonsteps import TOO_DEEP, json_error
-from service.ingest import has_visible_text
+from service.ingest import has_visible_text, wide_encoding
 from service.parse.quotes import quoted_comments
 from service.settings import Limits
 
@@ -138,21 +138,6 @@ def refused_id(obj: Any) -> str | None:
 def oversized_line() -> str:
     """The error of a line over MAX_JSONL_LINE_BYTES (TooLargeError)."""
     return f"line over {MAX_JSONL_LINE_BYTES:,} bytes"
-
-
-# The byte order marks of the wide encodings an export is read in besides UTF-8 (Windows PowerShell 5's
-# `>` and Out-File write UTF-16 with one): longest first, as UTF-32-LE's starts with UTF-16-LE's.
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def wide_encoding(head: bytes) -> str | None:
-    """The codec of an export that opens with a UTF-16 or UTF-32 byte order mark, else None (UTF-8)."""
-    return next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
 
 
 def _as_utf8(data: bytes) -> bytes:
