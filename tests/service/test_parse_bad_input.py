@@ -582,6 +582,13 @@ def test_a_page_without_main_text_logs_no_warning_of_the_extractor(caplog):
         article = parse_page(page, fmt="html")
     assert (article.title, article.body, article.comments) == ("ERROR", "", ())
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # One bare line sent as HTML (`/v1/articles:score` with text/html): "ERROR trafilatura.utils: parsed
+    # tree length: 1, wrong data type or not valid HTML" in the server's log, for the client's input.
+    for page in (b"The meeting starts at noon.", b"<!-- c -->The meeting starts at noon."):
+        caplog.clear()
+        with caplog.at_level("DEBUG"):
+            assert parse_page(page, fmt="html").body
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 @pytest.mark.parametrize("shape", ["soup-chain", "soup-spaces", "wrapped-markdown"])
