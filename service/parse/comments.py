@@ -17,7 +17,6 @@ from service.parse.lexicon import (
     _CUE_RX,
     _FUNCTION_WORDS,
     _IMAGE_PLACEHOLDER,
-    _LEAD_MARKER,
     _LIKE_PHRASE,
     _NAME_PARTICLES,
     _NAME_STRIP,
@@ -26,6 +25,7 @@ from service.parse.lexicon import (
     _TOKEN,
     ROLE_BADGE,
     _ends_sentence,
+    strip_lead_markers,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
 from service.parse.sectiongate import _PRONOUNS
@@ -64,7 +64,7 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         ln = lines[j]
         if ln.furniture == "site chrome" and not ln.core.strip("[]"):
             continue
-        core = ln.core if _BRACKET_NAME.match(ln.core) else _LEAD_MARKER.sub("", ln.core)
+        core = ln.core if _BRACKET_NAME.match(ln.core) else strip_lead_markers(ln.core)
         if j > h.anchor:
             core = _ID_MARK + " " + core  # a line below the date: its own stretch ("DATE" / NAME / rank)
         if ln.date is not None and j == h.anchor:
