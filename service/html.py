@@ -68,6 +68,17 @@ _AUTHOR_CLASS = re.compile(
 # One class token of a role badge beside a commenter's name: "badge", "coral-userBadge",
 # "gsc-comment-author-association".
 _BADGE_CLASS = re.compile(r"(?:[a-z0-9]+(?:[-_]|__))*(?:user-?|author-?)?(?:badge|association)")
+# A class token longer than this names no author or badge (real ones are a few dozen characters), and
+# the two patterns' repeated prefix keeps backtracking state per repeat: one class of 4 million "a-"
+# (an 8 MB attribute) took a parse to 805 MB; libxml2's huge option now lets an attribute reach 20 MiB.
+_MAX_CLASS_TOKEN_CHARS = 200
+
+
+def _class_tokens(cls: str) -> list[str]:
+    """The class attribute's tokens that _AUTHOR_CLASS and _BADGE_CLASS may read."""
+    return [token for token in cls.split() if len(token) <= _MAX_CLASS_TOKEN_CHARS]
+
+
 CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
@@ -258,7 +269,7 @@ class _Walker:
         """A role badge inside a comment box ("Staff", "Mod", "Owner": Disqus's "badge", Coral's
         "coral-userBadge", giscus's "gsc-comment-author-association") is neither the name nor the text."""
         cls = f"{el.get('class', '')}".lower()
-        return bool(self.in_box and cls) and any(map(_BADGE_CLASS.fullmatch, cls.split()))
+        return bool(self.in_box and cls) and any(map(_BADGE_CLASS.fullmatch, _class_tokens(cls)))
 
     def names_author(self, tag: str, el: Any) -> bool:
         """A button inside a comment box whose class names a user: Coral and Remark42 draw the
@@ -266,7 +277,7 @@ class _Walker:
         if tag != "button" or not self.in_box:
             return False
         cls = f"{el.get('class', '')}".lower()
-        return any(map(_AUTHOR_CLASS.fullmatch, cls.split()))
+        return any(map(_AUTHOR_CLASS.fullmatch, _class_tokens(cls)))
 
     def flush(self) -> None:
         if not self.buf:
@@ -290,7 +301,7 @@ class _Walker:
         self.boxes.append(box)
         self.in_box += box
         reply_entry = self._open_entry(el, is_block)
-        if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
+        if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, _class_tokens(cls)))):
             self.author = True  # marks the line it is on; lines are split exactly as before
         self.quote += tag == "blockquote"  # after the flush: the line so far is outside it
         if tag == "tr":

@@ -106,3 +106,15 @@ def test_a_line_of_quote_marks_costs_bounded_memory():
     assert strip_lead_markers(line) == "word"
     assert _peak_mb(lambda: strip_lead_markers(line)) < 2
     assert _peak_mb(lambda: parse_page(("Title\n\n" + "> " * 200_000).encode(), fmt="text")) < 20
+
+
+def test_a_long_class_token_costs_bounded_memory():
+    """The author and badge class patterns repeat a prefix, keeping backtracking state per repeat: one
+    class token of 4 million "a-" (an 8 MB attribute) took `moderate parse` to 805 MB (200,000 here:
+    42 MB, now 2). Tokens longer than any real class name are not read by them (real ones still are:
+    test_parse_generic_html.py, test_parse_platforms.py)."""
+    box = "<div class='comments'><div class='comment'><span class='{}'>dana</span><p>{}</p></div></div>"
+    long_class = "a-" * 200_000 + "author"
+    page = "<html><body><p>The article's one paragraph.</p>{}</body></html>"
+    parse_page(page.format(box.format("x", "a comment")), fmt="html")  # the models load once
+    assert _peak_mb(lambda: parse_page(page.format(box.format(long_class, "a comment")), fmt="html")) < 20
