@@ -118,3 +118,18 @@ def test_a_long_class_token_costs_bounded_memory():
     page = "<html><body><p>The article's one paragraph.</p>{}</body></html>"
     parse_page(page.format(box.format("x", "a comment")), fmt="html")  # the models load once
     assert _peak_mb(lambda: parse_page(page.format(box.format(long_class, "a comment")), fmt="html")) < 20
+
+
+def test_a_comment_line_of_links_or_escaped_blanks_costs_bounded_memory():
+    """`_LINK_BAR` (a bar of links ends the last comment) and `_FILLER_LINE` ("&nbsp;" shown as text)
+    kept backtracking state per repeat: a comment's 1 MB line of "a|a|..." cost the parse 64 MB."""
+    from service.parse.lines import _FILLER_LINE
+
+    head = "Title of a long thread\n\nBody sentence of the article, long enough to count.\n\nComments 3\n"
+    rows = "".join(
+        f"reader{i} 17 May 2017, 15:{i:02d}\n\ncomment number {i} says something here\n\n" for i in range(3)
+    )
+    parse_page(head + rows, fmt="text")  # the models load once
+    page = head + rows + "reader9 17 May 2017, 16:00\n\n" + "a|" * 500_000 + "\n"
+    assert _peak_mb(lambda: parse_page(page, fmt="text")) < 25
+    assert _peak_mb(lambda: _FILLER_LINE.fullmatch("&nbsp;" * 300_000)) < 5
