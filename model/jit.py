@@ -1,7 +1,8 @@
 """``cached_njit``: numba's ``njit(cache=True)`` whose on-disk cache is only ever an optimisation.
 
-numba keeps each kernel's machine code in a cache directory (``__pycache__`` next to the module, else
-``NUMBA_CACHE_DIR`` or the user's cache directory) so that a process loads it instead of compiling.
+numba keeps each kernel's machine code in a cache directory (``NUMBA_CACHE_DIR`` when set, else
+``__pycache__`` next to the module, else the user's cache directory) so that a process loads it
+instead of compiling.
 With ``cache=True`` alone a failed write of that cache (a full disk, a file size limit, a directory
 that became read-only) raised out of the first call of the kernel, which failed the model's load, and
 no writable cache directory at all failed the import, and a damaged cache file failed every later

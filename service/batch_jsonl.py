@@ -19,7 +19,7 @@ from pydantic_core import from_json
 from core.errors import InputError, MalformedInputError, TooLargeError
 from core.records import ArticleContext
 from service.api.jsonsteps import TOO_DEEP, json_error
-from service.ingest import has_visible_text
+from service.ingest import has_visible_text, wide_encoding
 from service.parse.quotes import quoted_comments
 from service.settings import Limits
 
@@ -140,10 +140,21 @@ def oversized_line() -> str:
     return f"line over {MAX_JSONL_LINE_BYTES:,} bytes"
 
 
+def _as_utf8(data: bytes) -> bytes:
+    """`data` in UTF-8: as it is, or re-encoded from UTF-16 or UTF-32 read by its byte order mark (a
+    unit cut off at the end, as a first line read up to its newline byte is, is left out)."""
+    codec = wide_encoding(data)
+    if codec is None:
+        return data
+    return codecs.getincrementaldecoder(codec)("replace").decode(data).encode("utf-8", "replace")
+
+
 def reads_as_json_lines(data: bytes) -> bool:
     """Whether a page file's (or standard input's) first line is a JSON object, read as
     `read_json_line` reads an export's lines: a comment export under another name (a BigQuery or CMS
     export's `.json`), whose comments the page parser would never find."""
+    if wide_encoding(data) is not None:  # its newline is two or four bytes: read its first line's
+        data = _as_utf8(data[:MAX_JSONL_LINE_BYTES])
     first = data.partition(b"\n")[0].removeprefix(codecs.BOM_UTF8).strip()
     if not first.startswith(b"{"):
         return False
@@ -164,7 +175,7 @@ def reads_as_json_document(data: bytes) -> bool:
     a body (nested past MAX_DEPTH is one too): a comment export dumped as one JSON value over many lines
     (a CMS's or a Perspective-style dump), whose comments the page parser would never find. Only a page
     that opens and closes as one is parsed, bounded as any page is (MAX_PAGE_BYTES)."""
-    body = data.removeprefix(codecs.BOM_UTF8).strip()
+    body = _as_utf8(data).removeprefix(codecs.BOM_UTF8).strip()
     if _DOCUMENT_ENDS.get(body[:1]) != body[-1:]:
         return False
     try:
@@ -206,6 +217,11 @@ def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, byt
     """(line number, raw bytes) per non-blank line of the file at `path`, or of `data` when given (the
     export read from standard input); None for a line over MAX_JSONL_LINE_BYTES."""
     with _open_export(path) if data is None else io.BytesIO(data) as fh:
+        codec = wide_encoding(fh.read(4))
+        fh.seek(0)
+        if codec is not None:
+            yield from _wide_lines(fh, codec)
+            return
         line_no = 0
         while True:
             raw = fh.readline(MAX_JSONL_LINE_BYTES + 1)
@@ -218,3 +234,24 @@ def jsonl_lines(path: str, data: bytes | None = None) -> Iterator[tuple[int, byt
                 continue
             if not is_blank_line(raw):
                 yield line_no, raw.removeprefix(codecs.BOM_UTF8)
+
+
+def _wide_lines(fh: BinaryIO, codec: str) -> Iterator[tuple[int, bytes | None]]:
+    """jsonl_lines of an export in UTF-16 or UTF-32 (by its byte order mark), each line re-encoded in
+    UTF-8: read by its bytes, every line of it was an error row ("not UTF-8"), or a page titled with
+    its first line when piped in. A line is bounded in characters as it is read, then in bytes."""
+    text = io.TextIOWrapper(fh, encoding=codec, errors="replace", newline="\n")
+    line_no = 0
+    while True:
+        line = text.readline(MAX_JSONL_LINE_BYTES + 1)
+        if not line:
+            return
+        line_no += 1
+        raw = line.encode("utf-8", "replace")
+        if len(raw) > MAX_JSONL_LINE_BYTES:
+            while line and not line.endswith("\n"):
+                line = text.readline(1 << 20)
+            yield line_no, None
+            continue
+        if not is_blank_line(raw):
+            yield line_no, raw

@@ -68,6 +68,17 @@ _AUTHOR_CLASS = re.compile(
 # One class token of a role badge beside a commenter's name: "badge", "coral-userBadge",
 # "gsc-comment-author-association".
 _BADGE_CLASS = re.compile(r"(?:[a-z0-9]+(?:[-_]|__))*(?:user-?|author-?)?(?:badge|association)")
+# A class token longer than this names no author or badge (real ones are a few dozen characters), and
+# the two patterns' repeated prefix keeps backtracking state per repeat: one class of 4 million "a-"
+# (an 8 MB attribute) took a parse to 805 MB; libxml2's huge option now lets an attribute reach 20 MiB.
+_MAX_CLASS_TOKEN_CHARS = 200
+
+
+def _class_tokens(cls: str) -> list[str]:
+    """The class attribute's tokens that _AUTHOR_CLASS and _BADGE_CLASS may read."""
+    return [token for token in cls.split() if len(token) <= _MAX_CLASS_TOKEN_CHARS]
+
+
 CHROME_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 )
@@ -134,6 +145,9 @@ class HtmlRendering(NamedTuple):
     # Why the lines come from stripping the tags rather than from the parsed tree (the page is nested
     # past libxml2's depth limit, or libxml2 refused it); None when they come from the tree.
     stripped: str | None = None
+    # The page holds one text, attribute or comment over libxml2's 10 MB buffer, so the tree was read
+    # with its huge option: trafilatura's own parse (without it) stops there, as libxml2's did.
+    huge: bool = False
 
 
 def html_to_lines(
@@ -162,12 +176,22 @@ def render_html(
 
     check_markup(text, max_elements=max_elements, max_attribute_pairs=max_attribute_pairs)
     text = _XML_DECL.sub("", text, count=1)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
-    try:
-        doc = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
-        return HtmlRendering(_stripped_lines(text), f"libxml2 could not parse it ({exc})")
+    huge = False
+    while True:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=huge)
+        try:
+            doc = lxml.html.document_fromstring(text, parser=parser)
+        except (etree.ParserError, ValueError) as exc:
+            log.warning("lxml could not parse the page (%s): falling back to tag stripping", exc)
+            return HtmlRendering(_stripped_lines(text), f"libxml2 could not parse it ({exc})")
+        limits = [e.message for e in parser.error_log if e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT]
+        if huge or not any("depth" not in m.lower() for m in limits):
+            break
+        # Its 10 MB buffer ("Buffer size limit exceeded": one inline script, data: URI or paragraph
+        # over it) ends the tree there, and the rest of the page was lost without a word. The page
+        # is already bounded (MAX_PAGE_BYTES), which that buffer limit is meant to do.
+        log.info("HTML holds a text or attribute over libxml2's 10 MB buffer: read with its huge option")
+        huge = True
     deep = next((e.message for e in parser.error_log if "depth" in e.message.lower()), None)
     if deep is not None:
         # libxml2 stops reading at its depth limit ("Excessive depth in document: 256, ..."): the tree
@@ -176,7 +200,7 @@ def render_html(
         limit = _NUMBER.search(deep)
         levels = f" ({limit.group()} levels)" if limit else ""
         return HtmlRendering(_stripped_lines(text), f"it is nested deeper than libxml2 reads{levels}")
-    return HtmlRendering(_walk(doc, etree, max_depth))
+    return HtmlRendering(_walk(doc, etree, max_depth), huge=huge)
 
 
 _NUMBER = re.compile(r"\d+")
@@ -245,7 +269,7 @@ class _Walker:
         """A role badge inside a comment box ("Staff", "Mod", "Owner": Disqus's "badge", Coral's
         "coral-userBadge", giscus's "gsc-comment-author-association") is neither the name nor the text."""
         cls = f"{el.get('class', '')}".lower()
-        return bool(self.in_box and cls) and any(map(_BADGE_CLASS.fullmatch, cls.split()))
+        return bool(self.in_box and cls) and any(map(_BADGE_CLASS.fullmatch, _class_tokens(cls)))
 
     def names_author(self, tag: str, el: Any) -> bool:
         """A button inside a comment box whose class names a user: Coral and Remark42 draw the
@@ -253,7 +277,7 @@ class _Walker:
         if tag != "button" or not self.in_box:
             return False
         cls = f"{el.get('class', '')}".lower()
-        return any(map(_AUTHOR_CLASS.fullmatch, cls.split()))
+        return any(map(_AUTHOR_CLASS.fullmatch, _class_tokens(cls)))
 
     def flush(self) -> None:
         if not self.buf:
@@ -277,7 +301,7 @@ class _Walker:
         self.boxes.append(box)
         self.in_box += box
         reply_entry = self._open_entry(el, is_block)
-        if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, cls.split()))):
+        if self.in_box and (tag == "cite" or any(map(_AUTHOR_CLASS.fullmatch, _class_tokens(cls)))):
             self.author = True  # marks the line it is on; lines are split exactly as before
         self.quote += tag == "blockquote"  # after the flush: the line so far is outside it
         if tag == "tr":

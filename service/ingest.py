@@ -97,6 +97,15 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+
+def wide_encoding(head: bytes) -> str | None:
+    """The codec of bytes that open with a UTF-16 or UTF-32 byte order mark (which it strips), else None:
+    how a comment export or a JSON body written by Windows PowerShell 5 (`>`, Out-File) is read."""
+    codec = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+    # "utf-16" and "utf-32" read the byte order from the BOM and leave it out of the text.
+    return None if codec == "utf-8" else codec.removesuffix("-le").removesuffix("-be")
+
+
 # C0 controls other than tab, LF, VT, FF, CR, ESC: their presence in bulk means binary.
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")

@@ -43,6 +43,7 @@ from service.api.deps import authenticate_early, authentication_of
 from service.api.errors import JSON_MEDIA_TYPE, ApiError, body_for_path, loggable_path, refusal_response
 from service.api.jsonsteps import json_error, parse_in_steps
 from service.api.state import AppState, WaitingSlots
+from service.ingest import wide_encoding
 from service.memory import release_request_memory
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,18 @@ def parsed_at_once(body: bytes) -> bool:
 
 def without_bom(body: bytes) -> bytes:
     """The body without a leading UTF-8 byte order mark, which RFC 8259 lets a JSON parser ignore (.NET's
-    Encoding.UTF8 and Windows PowerShell 5 write one before a file's text; it was "not valid JSON")."""
+    Encoding.UTF8 and Windows PowerShell 5 write one before a file's text; it was "not valid JSON").
+    One opening with a UTF-16 or UTF-32 BOM (a file PowerShell 5 wrote with `>`, sent with -InFile) is
+    that text in UTF-8: it was "not valid JSON: expected value at line 1 column 1"."""
+    codec = wide_encoding(body)
+    if codec is not None:
+        try:
+            return body.decode(codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedInputError(
+                f"the request body opens with a {codec.upper()} byte order mark but is not {codec.upper()} "
+                f"(byte {exc.start:,})"
+            ) from None
     return body[len(codecs.BOM_UTF8) :] if body.startswith(codecs.BOM_UTF8) else body
 
 

@@ -107,10 +107,11 @@ def _segment(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
     """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
-    real, raw_lines, text, stripped, quoted = _read_lines(data, source, fmt, limits)
+    real, raw_lines, text, stripped, quoted, huge = _read_lines(data, source, fmt, limits)
     # trafilatura parses the page with the same libxml2: a page read by tag stripping would reach it
-    # cut off at the depth limit, and its main text (only what came before) would drop the rest.
-    main = main_text(text) if real == "html" and stripped is None else None
+    # cut off at the depth limit, and one with a text over libxml2's buffer cut off at that text; its
+    # main text (only what came before) would drop the rest.
+    main = main_text(text) if real == "html" and stripped is None and not huge else None
     article, roles = segment_with_roles(
         raw_lines,
         source=source,
@@ -126,6 +127,12 @@ def _segment(
         warning = (
             f"the HTML was read by stripping its tags, as {stripped}: its markup (comment boxes, reply "
             "nesting) and the main-text extraction were not used"
+        )
+        article = replace(article, warnings=(*article.warnings, warning))
+    if huge:
+        warning = (
+            "the HTML holds a text or attribute over libxml2's 10 MB buffer (an inline script or data: "
+            "URI): the main-text extraction, which stops there, was not used"
         )
         article = replace(article, warnings=(*article.warnings, warning))
     return article, roles, raw_lines
@@ -147,15 +154,15 @@ def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
     """(the format read, the lines, the decoded text)."""
-    real, raw_lines, text, _, _ = _read_lines(data, source, fmt, limits)
+    real, raw_lines, text, _, _, _ = _read_lines(data, source, fmt, limits)
     return real, raw_lines, text
 
 
 def _read_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
-) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None, list[int]]:
-    """_to_lines, why an HTML page was read by stripping its tags (None: from its tree), and per line
-    the <blockquote>s holding it (empty for text)."""
+) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None, list[int], bool]:
+    """_to_lines, why an HTML page was read by stripping its tags (None: from its tree), per line
+    the <blockquote>s holding it (empty for text), and whether its tree needed libxml2's huge option."""
     from core.errors import BinaryInputError, EmptyInputError
     from service.html import declares_html, looks_like_html, render_html, text_outside_tags
 
@@ -181,9 +188,10 @@ def _read_lines(
             )
 
     tags_stripped: str | None = None
+    huge = False
     quoted: list[int] = []  # HTML: per line, the <blockquote>s holding it (html.HtmlLine.quote)
     if real == "html":
-        rendered, tags_stripped = render_html(
+        rendered, tags_stripped, huge = render_html(
             text,
             max_depth=limits.max_html_depth,
             max_elements=limits.max_html_elements,
@@ -194,7 +202,7 @@ def _read_lines(
         if not raw_lines and fmt == "auto" and not declares_html(text) and text_outside_tags(text):
             # Only sniffed from its tags, and as HTML it shows nothing: a text dump that opens with a
             # quoted script snippet ("<script src=...>" rendered as text). Read it as the text it is.
-            real, tags_stripped, quoted = "text", None, []
+            real, tags_stripped, quoted, huge = "text", None, [], False
         elif not raw_lines:
             raise EmptyInputError(f"{source}: the HTML page has no visible text")
         else:
@@ -220,7 +228,7 @@ def _read_lines(
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
         _mark_document_title(raw_lines, titled)
-    return real, raw_lines, text, tags_stripped, quoted
+    return real, raw_lines, text, tags_stripped, quoted, huge
 
 
 def _mark_document_title(raw_lines: list[tuple[str, int, str | None]], titled: bool) -> None:

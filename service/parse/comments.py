@@ -17,7 +17,6 @@ from service.parse.lexicon import (
     _CUE_RX,
     _FUNCTION_WORDS,
     _IMAGE_PLACEHOLDER,
-    _LEAD_MARKER,
     _LIKE_PHRASE,
     _NAME_PARTICLES,
     _NAME_STRIP,
@@ -26,6 +25,7 @@ from service.parse.lexicon import (
     _TOKEN,
     ROLE_BADGE,
     _ends_sentence,
+    strip_lead_markers,
 )
 from service.parse.lines import _BRACKET_NAME, _Line
 from service.parse.sectiongate import _PRONOUNS
@@ -64,7 +64,7 @@ def _header_text(lines: list[_Line], h: _Header) -> str:
         ln = lines[j]
         if ln.furniture == "site chrome" and not ln.core.strip("[]"):
             continue
-        core = ln.core if _BRACKET_NAME.match(ln.core) else _LEAD_MARKER.sub("", ln.core)
+        core = ln.core if _BRACKET_NAME.match(ln.core) else strip_lead_markers(ln.core)
         if j > h.anchor:
             core = _ID_MARK + " " + core  # a line below the date: its own stretch ("DATE" / NAME / rank)
         if ln.date is not None and j == h.anchor:
@@ -789,7 +789,9 @@ def _leading_menu(lines: list[_Line], idx: list[int], indent: int) -> set[int]:
 _PLUS_ONE = re.compile(r"\+\d{1,3}")
 # A text browser's image placeholder on a line of its own ("[avatar]", "[3362e]", not "[removed]").
 _PLACEHOLDER = re.compile(r"\[[\w.-]{0,40}\]")
-_LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3,}")
+# Read only as a test (match or not), so three links are as good as all of them: `{3,}` kept backtracking
+# state per link, ~75 bytes per byte of a comment's line of "a|a|a|..." (a 2 MB line: +54 MB).
+_LINK_BAR = re.compile(r"(?:[^|•·]{1,40}[|•·]){3}")
 
 
 # A menu line has at most this many words; this many in a row make a menu (the page's chrome).

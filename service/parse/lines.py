@@ -25,7 +25,6 @@ from service.parse.lexicon import (
     _HAS_ALNUM,
     _HAS_DIGIT,
     _IMAGE_PLACEHOLDER,
-    _LEAD_MARKER,
     _LONG_FURNITURE_RX,
     _MAX_HEADER_WORDS,
     _OPENER_RX,
@@ -44,6 +43,7 @@ from service.parse.lexicon import (
     ROLE_BADGE,
     WIDGET_TAB,
     _all_chrome_tokens,
+    strip_lead_markers,
 )
 from service.textcase import lower_for_words, may_hold
 
@@ -187,7 +187,7 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
 def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: int) -> _Line:
     # Bullets, list numbers and [image] placeholders never start with a letter (but "o" bullets do).
     first = text[0]
-    core = text if first.isalpha() and first != "o" else (_LEAD_MARKER.sub("", text).strip() or text)
+    core = text if first.isalpha() and first != "o" else (strip_lead_markers(text).strip() or text)
     if first == "[" and _BRACKET_NAME.match(text):
         core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
     if core.endswith(_BADGE_ENDS):
@@ -503,7 +503,9 @@ def _button_beside(lines: list[_Line], i: int, step: int) -> bool:
 
 # A filler line beside a form's label: a lone "*" required marker, or a double-escaped blank
 # ("&nbsp;" shown as text: the page escaped its own entity).
-_FILLER_LINE = re.compile(r"\*|(?:&nbsp;|&#160;)+")
+# (Possessive: its two entities start alike and differ at once, so nothing is given back, and `+` kept
+# backtracking state per entity, ~25 bytes per byte of a line of them.)
+_FILLER_LINE = re.compile(r"\*|(?:&nbsp;|&#160;)++")
 
 
 def _past_fillers(lines: list[_Line], j: int, step: int) -> int:

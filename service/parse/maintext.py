@@ -36,14 +36,20 @@ MAX_EXTRACTED_ELEMENTS = 60_000
 
 class _NoMainTextIsNoWarning(logging.Filter):
     """trafilatura logs a WARNING, "discarding data: None", for every page whose main text is too short
-    to keep (an error page with an empty body): here that is an answer, not a problem (the rules' body
-    stands, logged at DEBUG by main_text), and the line read as lost data on every such page."""
+    to keep (an error page with an empty body), and an ERROR, "parsed tree length: 1, wrong data type
+    or not valid HTML", for a page of one bare line (an HTML body "x", sent by any client): here both
+    are answers, not problems (the rules' body stands, logged at DEBUG by main_text), and the lines
+    read as lost data, or as the service failing, on every such page."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg != "discarding data: %s"
+        return record.msg not in _NO_MAIN_TEXT
 
 
+_NO_MAIN_TEXT = frozenset(
+    {"discarding data: %s", "parsed tree length: %s, wrong data type or not valid HTML"}
+)
 logging.getLogger("trafilatura.core").addFilter(_NoMainTextIsNoWarning())
+logging.getLogger("trafilatura.utils").addFilter(_NoMainTextIsNoWarning())
 
 
 def words_key(text: str) -> str:

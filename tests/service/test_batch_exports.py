@@ -3,6 +3,7 @@ API reads them, limits, and exports under other names."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -320,6 +321,39 @@ def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_not_a_bad_line(tmp_path, cap
     rc, out, _ = run_batch(capsys, f)
     rows = rows_of(out)
     assert rc == 0 and [(r["kind"], r["id"]) for r in rows] == [("comment", "a"), ("comment", "b")]
+
+
+_WIDE_EXPORT = '{"id": "a", "text": "first"}\r\n\n{"id": "b", "text": "deuxi\u00e8me \u0a15"}\n'
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_an_export_in_utf16_or_utf32_with_a_bom_is_scored_as_its_utf8_twin(tmp_path, capsys, codec):
+    # Windows PowerShell 5 writes `>` and Out-File in UTF-16 with a BOM: every line of such an export
+    # was an error row ("not UTF-8"), plus phantom lines of its newlines' second bytes.
+    bom = {"utf-16": b"", "utf-16-be": codecs.BOM_UTF16_BE, "utf-32": b""}[codec]
+    wide, utf8 = tmp_path / "wide.jsonl", tmp_path / "utf8.jsonl"
+    wide.write_bytes(bom + _WIDE_EXPORT.encode(codec))
+    utf8.write_bytes(_WIDE_EXPORT.encode())
+    rc, out, _ = run_batch(capsys, wide, utf8)
+    rows = rows_of(out)
+    assert rc == 0 and [(r["kind"], r["line"], r["id"]) for r in rows[:2]] == [
+        ("comment", 1, "a"),
+        ("comment", 3, "b"),
+    ]
+    strip = [{k: v for k, v in r.items() if k != "source"} for r in rows]
+    assert strip[:2] == strip[2:]
+
+
+def test_an_oversized_line_of_a_utf16_export_is_one_error_row(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(batch_jsonl, "MAX_JSONL_LINE_BYTES", 100)
+    f = tmp_path / "wide_long.jsonl"
+    f.write_bytes(
+        ('{"id": "a", "text": "' + "\u00e9" * 60 + '"}\n{"id": "b", "text": "second"}\n').encode("utf-16")
+    )
+    rc, out, _ = run_batch(capsys, f)
+    rows = rows_of(out)
+    assert rc == 1 and [(r["kind"], r["line"]) for r in rows] == [("error", 1), ("comment", 2)]
+    assert rows[0]["error"] == "line over 100 bytes"
 
 
 def test_a_bom_does_not_hide_an_oversized_first_line(tmp_path, capsys, monkeypatch):

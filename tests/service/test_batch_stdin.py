@@ -211,3 +211,20 @@ def test_out_dash_is_standard_output(tmp_path, capsys, monkeypatch):
     rc, out, _ = run_batch(capsys, REPO / "seeds" / SEEDS[0], out="-")
     assert rc == 0 and {r["kind"] for r in rows_of(out)} == {"comment"}
     assert not (tmp_path / "-").exists()
+
+
+def test_a_utf16_export_piped_in_is_scored_as_an_export(tmp_path, capsys, monkeypatch):
+    # Its first line, read as bytes, was no JSON object: the export was scored as a page titled with
+    # that line, no comment in it, exit 0.
+    export = '{"id": "a", "text": "first"}\n{"id": "b", "text": "second"}\n'
+    _pipe_in(monkeypatch, export.encode("utf-16"))
+    rc, out, _ = run_batch(capsys, "-")
+    assert rc == 0 and [(r["kind"], r["id"]) for r in rows_of(out)] == [("comment", "a"), ("comment", "b")]
+
+
+def test_a_utf16_export_under_a_page_name_is_refused_as_an_export(tmp_path, capsys):
+    f = tmp_path / "export.txt"
+    f.write_bytes('{"id": "a", "text": "first"}\n'.encode("utf-16"))
+    rc, out, _ = run_batch(capsys, f)
+    [row] = rows_of(out)
+    assert rc == 1 and row["kind"] == "error" and "JSON lines (a comment export), not a page" in row["error"]

@@ -532,6 +532,41 @@ def test_a_page_nested_past_libxml2s_depth_keeps_its_title_and_text_and_says_so(
     assert any("nested deeper" in w for w in article.warnings)
 
 
+@pytest.mark.parametrize(
+    "big",
+    [
+        "<script>var state = '" + "x" * 10_600_000 + "';</script>",  # a framework's inline page state
+        '<img alt="" src="data:image/png;base64,' + "A" * 10_600_000 + '">',  # a single-file save's image
+    ],
+    ids=["inline-script", "data-uri"],
+)
+def test_a_page_with_a_text_over_libxml2s_buffer_keeps_what_follows_it_and_says_so(monkeypatch, big):
+    """One text or attribute over libxml2's 10 MB buffer ended its tree there: the comments after it
+    were lost without a word (and a page with nothing before it was "no visible text")."""
+    calls = _record_extractions(monkeypatch)
+    html = (
+        "<html><head><title>Budget vote</title></head><body>"
+        + big
+        + "<h1>City council approves new budget after long debate</h1><p>The city council approved a new "
+        "budget on Tuesday after a debate that lasted more than six hours.</p>"
+        "<section class='comments'><h3>2 responses to “City council approves new budget”</h3><ol>"
+        "<li class='comment'><div class='comment-author'>Ann Lee says:</div>"
+        "<div>March 2, 2021 at 4:11 pm</div>"
+        "<p>Good news for the libraries.</p><a>Reply</a></li>"
+        "<li class='comment'><div>Cy Díaz says:</div><div>March 3, 2021 at 9:30 am</div>"
+        "<p>What about the buses?</p><a>Reply</a></li></ol></section></body></html>"
+    )
+    article = parse_page(html, fmt="html")
+    assert article.title == "City council approves new budget after long debate"
+    assert "after a debate that lasted more than six hours." in article.body
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ann Lee", "Good news for the libraries."),
+        ("Cy Díaz", "What about the buses?"),
+    ]
+    assert any("10 MB buffer" in w for w in article.warnings)
+    assert calls == []  # trafilatura's parse would stop at the same text
+
+
 def test_a_page_within_libxml2s_depth_has_no_nesting_warning():
     html = "<html><body><h1>Deep page title</h1>" + "<div>" * 200 + "<p>deep text here</p>" + "</div>" * 200
     assert not parse_page(html, fmt="html").warnings
@@ -547,6 +582,13 @@ def test_a_page_without_main_text_logs_no_warning_of_the_extractor(caplog):
         article = parse_page(page, fmt="html")
     assert (article.title, article.body, article.comments) == ("ERROR", "", ())
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # One bare line sent as HTML (`/v1/articles:score` with text/html): "ERROR trafilatura.utils: parsed
+    # tree length: 1, wrong data type or not valid HTML" in the server's log, for the client's input.
+    for page in (b"The meeting starts at noon.", b"<!-- c -->The meeting starts at noon."):
+        caplog.clear()
+        with caplog.at_level("DEBUG"):
+            assert parse_page(page, fmt="html").body
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 @pytest.mark.parametrize("shape", ["soup-chain", "soup-spaces", "wrapped-markdown"])

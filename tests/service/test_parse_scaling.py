@@ -83,3 +83,53 @@ def test_a_longer_thread_costs_linear_work(make: Callable[[int], bytes], fmt: st
     (a, _), (b, _), (c, _) = measured
     growth = (c - b) / (b - a)
     assert growth <= MAX_GROWTH, f"calls {a} -> {b} -> {c}: each doubling costs {growth:.2f}x the last"
+
+
+def _peak_mb(call: Callable[[], object]) -> float:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_line_of_quote_marks_costs_bounded_memory():
+    """`re` keeps ~300 bytes of backtracking state per repeat of `(?:...)+`: the leading-marker strip
+    over one line of 10 million "> " (a 20 MiB page) took `moderate parse` to 2.4 GB (200,000 here:
+    52 MB, now 5); it is read in chunks of a few repeats now, to the same result."""
+    from service.parse.lexicon import strip_lead_markers
+
+    line = "> " * 200_000 + "- 1. [img] #2 o word"
+    assert strip_lead_markers(line) == "word"
+    assert _peak_mb(lambda: strip_lead_markers(line)) < 2
+    assert _peak_mb(lambda: parse_page(("Title\n\n" + "> " * 200_000).encode(), fmt="text")) < 20
+
+
+def test_a_long_class_token_costs_bounded_memory():
+    """The author and badge class patterns repeat a prefix, keeping backtracking state per repeat: one
+    class token of 4 million "a-" (an 8 MB attribute) took `moderate parse` to 805 MB (200,000 here:
+    42 MB, now 2). Tokens longer than any real class name are not read by them (real ones still are:
+    test_parse_generic_html.py, test_parse_platforms.py)."""
+    box = "<div class='comments'><div class='comment'><span class='{}'>dana</span><p>{}</p></div></div>"
+    long_class = "a-" * 200_000 + "author"
+    page = "<html><body><p>The article's one paragraph.</p>{}</body></html>"
+    parse_page(page.format(box.format("x", "a comment")), fmt="html")  # the models load once
+    assert _peak_mb(lambda: parse_page(page.format(box.format(long_class, "a comment")), fmt="html")) < 20
+
+
+def test_a_comment_line_of_links_or_escaped_blanks_costs_bounded_memory():
+    """`_LINK_BAR` (a bar of links ends the last comment) and `_FILLER_LINE` ("&nbsp;" shown as text)
+    kept backtracking state per repeat: a comment's 1 MB line of "a|a|..." cost the parse 64 MB."""
+    from service.parse.lines import _FILLER_LINE
+
+    head = "Title of a long thread\n\nBody sentence of the article, long enough to count.\n\nComments 3\n"
+    rows = "".join(
+        f"reader{i} 17 May 2017, 15:{i:02d}\n\ncomment number {i} says something here\n\n" for i in range(3)
+    )
+    parse_page(head + rows, fmt="text")  # the models load once
+    page = head + rows + "reader9 17 May 2017, 16:00\n\n" + "a|" * 500_000 + "\n"
+    assert _peak_mb(lambda: parse_page(page, fmt="text")) < 25
+    assert _peak_mb(lambda: _FILLER_LINE.fullmatch("&nbsp;" * 300_000)) < 5

@@ -165,6 +165,37 @@ def test_the_documented_python_sample_without_a_content_type_is_read_as_json(cli
     assert_google_error(client.post(URL, content=b"comment=idiot"), 400, "INVALID_REQUEST")
 
 
+JSON = "application/json"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-16-be"])
+def test_a_json_body_in_utf16_or_utf32_with_a_bom_is_read_as_its_utf8_twin(client, codec):
+    # A file Windows PowerShell 5 wrote with `>` (UTF-16 with a BOM), sent with -InFile: it was 400/422
+    # "not valid JSON: expected value at line 1 column 1", which named no cause.
+    bom = codecs.BOM_UTF16_BE if codec == "utf-16-be" else b""
+    request = with_our_attributes(QUICKSTART_REQUEST) | {"clientToken": "w\u00e9"}
+    r = client.post(
+        URL, content=bom + json.dumps(request).encode(codec), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == client.post(URL, json=request).json()
+    native = {"comments": [{"text": "You idiot, caf\u00e9."}]}
+    r = client.post(
+        "/v1/comments:score", content=bom + json.dumps(native).encode(codec), headers={"content-type": JSON}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == client.post("/v1/comments:score", json=native).json()
+
+
+def test_a_json_body_with_a_utf16_bom_that_is_no_utf16_says_so(client):
+    broken = codecs.BOM_UTF16_LE + b'{\x00"'
+    message = assert_google_error(client.post(URL, content=broken), 400, "INVALID_REQUEST")["message"]
+    assert message == "the request body opens with a UTF-16 byte order mark but is not UTF-16 (byte 4)"
+    assert_error(
+        client.post("/v1/comments:score", content=broken, headers={"content-type": JSON}), 422, "malformed"
+    )
+
+
 def test_a_json_body_with_a_bom_or_sent_as_text_plain_is_read_as_json(client):
     # JSON is JSON: RFC 8259 lets a parser ignore a leading UTF-8 BOM (what .NET's Encoding.UTF8 and
     # Windows PowerShell 5 write before a file's text), and a browser page posting without a CORS
