@@ -149,6 +149,9 @@ def _as_utf8(data: bytes) -> bytes:
     return codecs.getincrementaldecoder(codec)("replace").decode(data).encode("utf-8", "replace")
 
 
+JSON_LD_KEY = "@context"
+
+
 def reads_as_json_lines(data: bytes) -> bool:
     """Whether a page file's (or standard input's) first line is a JSON object, read as
     `read_json_line` reads an export's lines: a comment export under another name (a BigQuery or CMS
@@ -159,7 +162,10 @@ def reads_as_json_lines(data: bytes) -> bool:
     if not first.startswith(b"{"):
         return False
     try:
-        return isinstance(read_json_line(first), dict)  # as the export's reader reads it
+        obj = read_json_line(first)  # as the export's reader reads it
+        # A JSON-LD object (schema.org metadata a scraper kept from a <script>) opens a page, never
+        # an export: no comment row carries "@context".
+        return isinstance(obj, dict) and JSON_LD_KEY not in obj
     except MalformedInputError as exc:
         # Nested past MAX_DEPTH: an export's line, whose error row names the limit, at any depth (the
         # stdlib's own recursion limit made 300 levels an export and 10,000 a page).

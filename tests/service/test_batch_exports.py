@@ -15,6 +15,7 @@ import pytest
 
 from core.records import ArticleContext, Scores
 from service import batch, batch_jsonl, batch_outfile, batch_rows, batch_threads
+from tests.conftest import SEED_FILES
 from tests.fakes import FakeScorer
 from tests.service.batch_helpers import (
     COMMENTS_JSONL,
@@ -575,6 +576,24 @@ def test_a_comment_export_as_one_json_document_is_never_a_page_without_comments(
         assert "a JSON document, not a page" in rows[name]["error"], rows[name]
         assert ".jsonl" in rows[name]["error"] and rows[name]["error_type"] == "MalformedInputError"
     assert rows["big.json"]["error_type"] == "TooLargeError" and "4,096 bytes" in rows["big.json"]["error"]
+
+
+def test_a_page_whose_first_line_is_json_ld_metadata_is_a_page_not_an_export(tmp_path, capsys, monkeypatch):
+    """A scraper that keeps <script> text can open its dump with the page's schema.org JSON-LD: that
+    JSON object is no comment (it carries "@context"), and the page's comments were refused unread as
+    "JSON lines (a comment export), not a page", from a file and from standard input."""
+    json_ld = '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Bridge budget"}'
+    page = tmp_path / "page.txt"
+    page.write_text(json_ld + "\n" + SEED_FILES[0].read_text())
+    rc, out, _ = run_batch(capsys, page)
+    rows = rows_of(out)  # a page's comments, one row each
+    assert rc == 0 and [r["kind"] for r in rows] == ["comment"] * 14, rows[:2]
+    assert not batch_jsonl.reads_as_json_lines(page.read_bytes())
+    assert batch_jsonl.reads_as_json_lines(b'{"id": "1", "text": "an ordinary comment"}\n')
+    _pipe_in(monkeypatch, page.read_bytes())
+    rc, out, _ = run_batch(capsys, "-")
+    rows = rows_of(out)
+    assert rc == 0 and [r["kind"] for r in rows] == ["comment"] * 14, rows[:2]
 
 
 def test_exports_joined_with_cat_keep_each_parts_first_line(tmp_path, capsys):

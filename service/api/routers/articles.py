@@ -23,6 +23,7 @@ from service.api.routers._common import errors
 from service.api.schemas import ScorePageJson, ScorePageResponse
 from service.api.scoring import json_response, score_thread
 from service.api.state import WaitingSlots
+from service.batch_jsonl import reads_as_json_document, reads_as_json_lines
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,19 @@ _REQUEST_BODY: dict[str, Any] = {
         "application/json": {"schema": ScorePageJson.model_json_schema()},
     },
 }
+
+
+def _refuse_comment_export(data: bytes | str, fmt: str) -> None:
+    """Comments sent as a page (an export's JSON lines, or one JSON document, as text) would parse as
+    a page whose comments are never found: a 200 with none. `moderate score` refuses the same file."""
+    if fmt == "html":
+        return
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if reads_as_json_lines(raw) or reads_as_json_document(raw):
+        raise MalformedInputError(
+            "the page is JSON (a comment export), not a page's text: score comments with "
+            "POST /v1/comments:score, and send a page's text or HTML here"
+        )
 
 
 def _media_type(request: Request) -> str:
@@ -94,6 +108,7 @@ async def score_article(
         )
     if source is not None and _CONTROL.search(source):
         raise MalformedInputError("source must not hold control characters such as line breaks")
+    _refuse_comment_export(data, fmt)
     settings = state.settings
     # Parsing a 20 MiB page is real work: keep it off the event loop. A few at a time: each can take
     # hundreds of MB (20 MiB of HTML: ~600 MB), and the GIL makes more at once no faster.

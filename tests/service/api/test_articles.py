@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,32 @@ def test_a_quoted_insult_is_shown_as_a_quote_and_not_scored_as_the_replys(client
     assert quote["author"] == "kai_r" and quote["text"] == reply["text"][quote["start"] : quote["end"]]
     assert reply["own_text"] == "Please keep it civil, calling people names helps nobody."
     assert reply["scores"]["insult"] == 0.0 < insult["scores"]["insult"]
+
+
+EXPORT = b'{"id": "1", "text": "You are an idiot"}\n{"id": "2", "text": "Fair point"}\n'
+JSON_LD = b'{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "A headline"}\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (EXPORT, "text/plain"),  # JSON lines: this answered 200 with no comment
+        (b'{"comments": [{"text": "You are an idiot"}]}', "text/plain"),  # one JSON document
+        (b'{"content": ' + json.dumps(EXPORT.decode()).encode() + b', "format": "text"}', "application/json"),
+    ],
+)
+def test_comments_sent_as_a_page_are_refused_with_where_to_send_them(client, content, content_type):
+    error = assert_error(
+        client.post(URL, content=content, headers={"content-type": content_type}), 422, "malformed"
+    )
+    assert "POST /v1/comments:score" in error["message"]
+
+
+def test_a_page_opening_with_json_ld_metadata_is_still_a_page(client):
+    seed = SEED_FILES[0].read_bytes()
+    r = client.post(URL, content=JSON_LD + seed, headers={"content-type": "text/plain"})
+    assert r.status_code == 200, r.text
+    plain = client.post(URL, content=seed, headers={"content-type": "text/plain"}).json()
+    body = r.json()
+    assert len(body["comments"]) == len(plain["comments"]) == 14
+    assert body["article"]["title"] == plain["article"]["title"]
