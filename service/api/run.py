@@ -67,8 +67,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     if args.port is not None:
         env["MODERATION_PORT"] = str(args.port)
     if args.workers is not None:
-        if args.workers < 1:
-            raise ConfigurationError("--workers must be at least 1")
         env["MODERATION_WORKERS"] = str(args.workers)
     if args.model_dir is not None:
         env["MODERATION_MODEL_DIR"] = str(args.model_dir.resolve())
@@ -253,11 +251,24 @@ def _connection_options(settings: Any) -> dict[str, Any]:
     }
 
 
+def _argument_problem(args: argparse.Namespace) -> str | None:
+    """What makes the arguments a usage error (exit 2, as `moderate score --jobs 0`), or None."""
+    if args.workers is not None and args.workers < 1:
+        return "--workers must be at least 1"
+    if getattr(args, "fd", None) is not None and args.fd < 0:
+        return f"--fd {args.fd}: a file descriptor is 0 or more"  # (socket() raised a traceback)
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.settings import Settings
 
+    if problem := _argument_problem(args):
+        from service.cli import usage_error
+
+        return usage_error("serve", problem)
     # The CLI edge is the one place that writes the environment: the workers read their settings from it.
     os.environ.update(_overrides(args))
     settings = Settings()

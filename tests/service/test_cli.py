@@ -349,6 +349,25 @@ def test_an_fd_that_is_no_listening_socket_is_a_one_line_error_before_the_model_
     assert f"--fd {fd}" in line
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(("--workers", "0"), "--workers must be at least 1"), (("--fd", "-5"), "--fd -5")],
+)
+def test_serve_arguments_out_of_range_are_usage_errors_as_in_the_other_commands(args, says):
+    # `--fd -5` ended in socket()'s ValueError traceback; `--workers 0` exited 1 where `score --jobs 0`
+    # exits 2 (argparse's status for a usage error).
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("moderate serve: usage error: ") and says in line
+
+
 @pytest.mark.parametrize("what", ["file", "directory"])
 def test_an_unreadable_model_is_a_one_line_error(what):
     # A PermissionError traceback from model/artifact.py before; root reads anything, so as root the
