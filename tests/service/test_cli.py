@@ -309,9 +309,9 @@ def _run_serve(env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess
     )
 
 
-def _serve_refusal(*args: str, pass_fds: Sequence[int] = ()) -> str:
-    """`moderate serve ARGS` run to its refusal: exit 1 and one line on stderr naming why it cannot start."""
-    proc = subprocess.run(
+def _serve(*args: str, pass_fds: Sequence[int] = ()) -> subprocess.CompletedProcess[str]:
+    """`moderate serve ARGS` run from the repository to its exit (each caller's arguments refuse it)."""
+    return subprocess.run(
         [sys.executable, "-m", "service.cli", "serve", *args],
         capture_output=True,
         text=True,
@@ -320,6 +320,11 @@ def _serve_refusal(*args: str, pass_fds: Sequence[int] = ()) -> str:
         env=os.environ,
         pass_fds=pass_fds,
     )
+
+
+def _serve_refusal(*args: str, pass_fds: Sequence[int] = ()) -> str:
+    """`moderate serve ARGS` run to its refusal: exit 1 and one line on stderr naming why it cannot start."""
+    proc = _serve(*args, pass_fds=pass_fds)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start" in lines[0], proc.stderr
@@ -356,13 +361,7 @@ def test_an_fd_that_is_no_listening_socket_is_a_one_line_error_before_the_model_
 def test_serve_arguments_out_of_range_are_usage_errors_as_in_the_other_commands(args, says):
     # `--fd -5` ended in socket()'s ValueError traceback; `--workers 0` exited 1 where `score --jobs 0`
     # exits 2 (argparse's status for a usage error).
-    proc = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    proc = _serve(*args)
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("moderate serve: usage error: ") and says in line
