@@ -30,6 +30,10 @@ class MalformedInputError(InputError):
     """The input is text but its structure is broken (bad JSON line, broken CSV...)."""
 
 
+class UnreadableInputError(InputError):
+    """The input could not be read at all: no such file, a directory, permission denied, an I/O error."""
+
+
 class TooLargeError(InputError):
     """The input is over a configured size limit."""
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from core.errors import InputError, ModerationError
+from core.errors import InputError, ModerationError, UnreadableInputError
 from core.records import Article, ArticleContext
 from service import standard_input
 from service.batch_config import BatchConfig, get_scorer
@@ -96,7 +96,7 @@ def _rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[st
         return [error_row(task.source, without_source(str(exc), task.source), type(exc).__name__)]
     except OSError as exc:  # e.g. a JSONL file that vanished or is unreadable
         counts["file_errors"] += 1
-        return [error_row(task.source, f"cannot read: {exc.strerror or exc}", "InputError")]
+        return [error_row(task.source, f"cannot read: {exc.strerror or exc}", UnreadableInputError.__name__)]
     except ModerationError:
         raise  # a model error is not about this file: stop the run
     except Exception as exc:  # a parser bug must cost one file, not the whole night's run

@@ -15,7 +15,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from core.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError
+from core.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError, UnreadableInputError
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,13 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         with fh:
             data = fh.read(max_bytes + 1)
     except IsADirectoryError as exc:
-        raise EmptyInputError(f"{name}: is a directory, not a page") from exc
+        raise UnreadableInputError(f"{name}: is a directory, not a page") from exc
     except FileNotFoundError as exc:
-        raise EmptyInputError(f"{name}: no such file") from exc
+        raise UnreadableInputError(f"{name}: no such file") from exc
     except PermissionError as exc:
-        raise DecodeError(f"{name}: cannot read: permission denied") from exc
+        raise UnreadableInputError(f"{name}: cannot read: permission denied") from exc
     except OSError as exc:
-        raise DecodeError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+        raise UnreadableInputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:  # the file grew while we read it
         raise TooLargeError(f"{name}: over the page limit of {max_bytes:,} bytes")
     if fifo and not data:

@@ -65,6 +65,7 @@ DOMAIN_STATUS: tuple[tuple[type[domain.ModerationError], int, str], ...] = (
     (domain.EmptyInputError, 422, "empty"),
     (domain.BinaryInputError, 422, "binary"),
     (domain.DecodeError, 422, "undecodable"),
+    (domain.UnreadableInputError, 422, "unreadable"),
     (domain.MalformedInputError, 422, "malformed"),
     (domain.InputError, 422, "invalid_input"),
     (domain.NotFoundError, 404, "not_found"),

@@ -236,7 +236,29 @@ def test_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
     result = batch.process_chunk(batch.discover([page]), config)
     (row,) = rows_of(result.text)
     assert row["kind"] == "error" and "permission denied" in row["error"]
+    # A file that cannot be read is not undecodable text (it was DecodeError until session 32).
+    assert row["error_type"] == "UnreadableInputError"
     assert result.counts["file_errors"] == 1
+
+
+def test_a_file_deleted_after_the_listing_is_an_unreadable_error_row(tmp_path):
+    """A page or an export removed between the walk and its read: its row says the file is gone, typed
+    as a read failure (a missing page was EmptyInputError, a missing export InputError, until session 32)."""
+    from service.settings import Settings
+
+    (tmp_path / "page.txt").write_text("Title\n\nBody\n")
+    (tmp_path / "export.jsonl").write_text('{"id": "1", "text": "hello"}\n')
+    tasks = batch.discover([tmp_path])
+    for name in ("page.txt", "export.jsonl"):
+        (tmp_path / name).unlink()
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    result = batch.process_chunk(tasks, config)
+    rows = {Path(r["source"]).name: r for r in rows_of(result.text)}
+    assert set(rows) == {"page.txt", "export.jsonl"}
+    for row in rows.values():
+        assert row["kind"] == "error" and row["error_type"] == "UnreadableInputError", row
+        assert "no such file" in row["error"].lower(), row
+    assert result.counts["file_errors"] == 2
 
 
 def test_a_warning_naming_an_odd_file_name_is_one_line(tmp_path, caplog):
