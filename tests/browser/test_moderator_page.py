@@ -10,6 +10,7 @@ import math
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from tests.browser.moderator import (
     new_version_beside_the_shipped_one,
     open_article,
     page_review,
+    plot_reads,
     precision_recall,
     queue,
     queue_thread,
@@ -179,9 +181,14 @@ def another_moderators_verdict_stands(page: Any, base: str, items: list[dict[str
 
 
 def plots_count_what_the_scores_give(page: Any, base: str, artifacts: Path) -> None:
-    """A histogram per attribute; the threshold view counts what the API's scores give."""
-    page.get_by_role("button", name="Refresh plots").click()
-    page.wait_for_function("() => $text('#plots-basis').includes('3 with a verdict')".replace("$text", TEXT))
+    """A histogram per attribute; the threshold view counts what the API's scores give, read from the
+    compact GET /v1/queue:scores alone (the whole items, text and spans, were read before session 32)."""
+    with plot_reads(page) as reads:
+        page.get_by_role("button", name="Refresh plots").click()
+        page.wait_for_function(
+            "() => $text('#plots-basis').includes('3 with a verdict')".replace("$text", TEXT)
+        )
+    assert reads and {urlsplit(u).path for u in reads} == {"/v1/queue:scores"}, reads
     attributes = httpx.get(base + "/v1/model").json()["attributes"]
     assert page.locator("#plots svg.histogram").count() == len(attributes)
     assert page.locator("#plots svg.histogram rect.bar").count() == 20 * len(attributes)
