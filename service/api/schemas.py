@@ -324,6 +324,31 @@ class QueuePageOut(BaseModel):
     )
 
 
+class ScoresItemOut(BaseModel):
+    scores: dict[str, float | None]
+    verdict: Literal["approve", "reject"] | None
+    verdict_attributes: list[str] | None = Field(description="The attributes the verdict was recorded for.")
+    judged_language: str | None = Field(
+        description="The language it was scored in; null on items queued before schema version 6."
+    )
+    context: str | None = Field(
+        description="The context it was scored with (`none`: off_topic decided nothing); null on items "
+        "queued before schema version 8."
+    )
+    unsupported_attributes: list[str] | None = Field(
+        description="The attributes whose model was not trained for its language (at most review); null "
+        "on items queued before schema version 8."
+    )
+
+
+class ScoresPageOut(BaseModel):
+    items: list[ScoresItemOut]
+    next_cursor: str | None = Field(
+        description="Pass back as `cursor` for the next page (GET /v1/queue's cursors are the same); "
+        "null on the last page."
+    )
+
+
 # --- /v1/feedback ---------------------------------------------------------------------------------
 
 

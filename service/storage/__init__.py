@@ -10,7 +10,16 @@ from pathlib import Path
 from core.errors import ConfigurationError
 from service.settings import Settings
 from service.storage.engine import Target, parse_target
-from service.storage.records import Feedback, NewQueueItem, Queued, QueueItem, QueuePage, QueueQuery
+from service.storage.records import (
+    Feedback,
+    NewQueueItem,
+    Queued,
+    QueueItem,
+    QueuePage,
+    QueueQuery,
+    QueueScores,
+    ScoresPage,
+)
 from service.storage.store import Store
 
 __all__ = [
@@ -19,7 +28,9 @@ __all__ = [
     "QueueItem",
     "QueuePage",
     "QueueQuery",
+    "QueueScores",
     "Queued",
+    "ScoresPage",
     "Store",
     "Target",
     "check_writable_sqlite",

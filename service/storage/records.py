@@ -135,6 +135,29 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueScores:
+    """What the moderator page's plots read of an item (GET /v1/queue:scores): its scores, its verdict
+    and what its decision rests on; no text, spans or quotes, which are most of an item's bytes."""
+
+    scores: Mapping[str, float | None]
+    verdict: str | None = None
+    verdict_attributes: tuple[str, ...] | None = None
+    judged_language: str | None = None
+    context: str | None = None
+    unsupported: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scores": dict(self.scores),
+            "verdict": self.verdict,
+            "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
+            "judged_language": self.judged_language,
+            "context": self.context,
+            "unsupported_attributes": None if self.unsupported is None else list(self.unsupported),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Queued:
     """One comment put in the queue: its item's id, and the item as stored when the comment had one
     already (a retry, a re-crawl, another replica's same request): what it holds stands, not the
@@ -166,3 +189,11 @@ class QueuePage:
     next_cursor: str | None = None
     # Poll with QueueQuery(after=...) for what was queued after this page (or after its last item).
     after: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoresPage:
+    """A page of GET /v1/queue:scores, in the order and with the cursor of GET /v1/queue."""
+
+    items: tuple[QueueScores, ...]
+    next_cursor: str | None = None

@@ -48,12 +48,17 @@ from service.storage.records import (
     QueueItem,
     QueuePage,
     QueueQuery,
+    QueueScores,
+    ScoresPage,
     check_attribute_name,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 200  # GET /v1/queue returns at most this many items per page
+# GET /v1/queue:scores rows are ~300 bytes (no text, spans or quotes): a page of 1,000 is less than
+# one full page of 200 long comments, and the plots' 5,000 items take 5 requests, not 25.
+MAX_SCORES_PAGE = 1000
 # Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn (_number).
 ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
 MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
@@ -424,27 +429,14 @@ class Store:
         """A page riskiest first (`cursor` pages on), or with `after` the items queued after that
         token in commit order. Either way the page's `after` is the token to poll with next."""
         t = S.queue_items
-        if not 1 <= query.limit <= MAX_PAGE:
-            raise InputError(f"limit must be between 1 and {MAX_PAGE}, got {query.limit}")
-        if query.status is not None and query.status not in STATUSES:
-            raise InputError(f"status must be one of {', '.join(STATUSES)}")
-        if query.decision is not None and query.decision not in DECISIONS:
-            raise InputError(f"decision must be one of {', '.join(DECISIONS)}")
+        _check_query(query, MAX_PAGE)
         if query.after is not None and query.cursor is not None:
             raise InputError("pass either cursor (the next page by risk) or after (newer items), not both")
         sql = _filtered(select(t), query)
         if query.after is not None:
             sql = sql.where(t.c.seq > decode_after(query.after)).order_by(t.c.seq)
         else:
-            if query.cursor is not None:
-                risk, last_id = decode_cursor(query.cursor)
-                # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone
-                # was a filter over every row before the cursor: deep pages of a 127,000-item queue
-                # took 1 s).
-                sql = sql.where(
-                    t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id))
-                )
-            sql = sql.order_by(t.c.risk.desc(), t.c.id)
+            sql = _by_risk(sql, query.cursor)
         with self._tx("read the queue", read_only=True) as conn:
             # The newest number first: every smaller number is committed by now (numbers follow
             # commit order), so polling after it misses nothing. An item committed between the two
@@ -460,6 +452,30 @@ class Store:
         return QueuePage(
             items, encode_cursor(items[-1].risk, items[-1].id) if more else None, encode_after(newest)
         )
+
+    def list_scores(self, query: QueueQuery) -> ScoresPage:
+        """What the plots read of each item, in GET /v1/queue's order and with its cursor (the same
+        keyset): only those columns are read, never the text, spans or quotes."""
+        if query.after is not None:
+            raise InputError("after polls GET /v1/queue; GET /v1/queue:scores pages with cursor")
+        _check_query(query, MAX_SCORES_PAGE)
+        t = S.queue_items
+        columns = (
+            t.c.risk,
+            t.c.id,
+            t.c.scores,
+            t.c.verdict,
+            t.c.verdict_attributes,
+            t.c.judged_language,
+            t.c.context,
+            t.c.unsupported,
+        )
+        sql = _by_risk(_filtered(select(*columns), query), query.cursor)
+        with self._tx("read the queue", read_only=True) as conn:
+            rows = conn.execute(sql.limit(query.limit + 1)).all()
+        items = tuple(_scores(r) for r in rows[: query.limit])
+        last = rows[query.limit - 1] if len(rows) > query.limit else None
+        return ScoresPage(items, None if last is None else encode_cursor(float(last.risk), last.id))
 
     def decide(
         self,
@@ -589,6 +605,26 @@ def _lost(conn: Connection, item_id: str, revision: int | None) -> ModerationErr
     return ConflictError(message, current=item.to_dict())
 
 
+def _check_query(query: QueueQuery, max_page: int) -> None:
+    if not 1 <= query.limit <= max_page:
+        raise InputError(f"limit must be between 1 and {max_page}, got {query.limit}")
+    if query.status is not None and query.status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    if query.decision is not None and query.decision not in DECISIONS:
+        raise InputError(f"decision must be one of {', '.join(DECISIONS)}")
+
+
+def _by_risk(sql: Select[Any], cursor: str | None) -> Select[Any]:
+    """Riskiest first, then by id; after the cursor's (risk, id) when given."""
+    t = S.queue_items
+    if cursor is not None:
+        risk, last_id = decode_cursor(cursor)
+        # "risk <= r" first: an index on risk narrows the scan with it (the disjunction alone was a
+        # filter over every row before the cursor: deep pages of a 127,000-item queue took 1 s).
+        sql = sql.where(t.c.risk <= risk, (t.c.risk < risk) | ((t.c.risk == risk) & (t.c.id > last_id)))
+    return sql.order_by(t.c.risk.desc(), t.c.id)
+
+
 def _filtered(sql: Select[Any], query: QueueQuery) -> Select[Any]:
     t = S.queue_items
     if query.status is not None:
@@ -633,4 +669,16 @@ def _item(row: Row[Any]) -> QueueItem:
         context=m["context"],
         unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
         quotes=None if m["quotes"] is None else tuple(m["quotes"]),
+    )
+
+
+def _scores(row: Row[Any]) -> QueueScores:
+    m = row._mapping
+    return QueueScores(
+        scores=dict(m["scores"]),
+        verdict=m["verdict"],
+        verdict_attributes=None if m["verdict_attributes"] is None else tuple(m["verdict_attributes"]),
+        judged_language=m["judged_language"],
+        context=m["context"],
+        unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
     )

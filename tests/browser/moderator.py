@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +139,19 @@ def open_article(browser: Any, base: str, items: list[dict[str, Any]]) -> tuple[
         f" === '{ids}'"
     )
     return context, page, errors
+
+
+@contextmanager
+def plot_reads(page: Any) -> Iterator[list[str]]:
+    """The URLs of the API reads the page makes meanwhile (not the static files)."""
+    urls: list[str] = []
+
+    def seen(request: Any) -> None:
+        if "/v1/" in request.url:
+            urls.append(request.url)
+
+    page.on("request", seen)
+    try:
+        yield urls
+    finally:
+        page.remove_listener("request", seen)

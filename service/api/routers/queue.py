@@ -9,6 +9,7 @@ the revision the moderator read, so of two changes at once one wins and the othe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -20,11 +21,11 @@ from service.api.deps import StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.routers._common import errors
-from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut, UndoIn
+from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut, ScoresPageOut, UndoIn
 from service.api.scoring import json_response
 from service.api.state import AppState
 from service.storage import QueueQuery, Store
-from service.storage.store import MAX_PAGE
+from service.storage.store import MAX_PAGE, MAX_SCORES_PAGE
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
 
@@ -53,13 +54,7 @@ def _time(value: str | None, name: str) -> datetime | None:
         raise InputError(f"{name} {value!r} is out of range once in UTC") from exc
 
 
-@router.get(
-    "/v1/queue",
-    response_model=QueuePageOut,
-    responses=errors(401, 403, 422, 503),
-    summary="List queued comments, riskiest first (needs the bearer token)",
-)
-async def list_queue(
+async def _filters(
     state: StateDep,
     status: Literal["pending", "decided"] | None = None,
     decision: Literal["approve", "review", "reject"] | None = None,
@@ -75,8 +70,35 @@ async def list_queue(
         ),
     ] = None,
     until: Annotated[str | None, Query(description="Queued before (ISO 8601; naive is UTC).")] = None,
+) -> QueueQuery:
+    """The filters GET /v1/queue and GET /v1/queue:scores share."""
+    if attribute is not None:
+        check_attribute(attribute, _known_attributes(state))
+    return QueueQuery(
+        status=status,
+        decision=decision,
+        attribute=attribute,
+        article_id=article,
+        since=_time(since, "since"),
+        until=_time(until, "until"),
+    )
+
+
+FiltersDep = Annotated[QueueQuery, Depends(_filters)]
+Cursor = Annotated[str | None, Query(max_length=512, description="The previous next_cursor")]
+
+
+@router.get(
+    "/v1/queue",
+    response_model=QueuePageOut,
+    responses=errors(401, 403, 422, 503),
+    summary="List queued comments, riskiest first (needs the bearer token)",
+)
+async def list_queue(
+    filters: FiltersDep,
+    state: StateDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512, description="The previous next_cursor")] = None,
+    cursor: Cursor = None,
     after: Annotated[
         str | None,
         Query(
@@ -94,24 +116,37 @@ async def list_queue(
     holds the items queued, decided, corrected or undone since, in the order those changes were
     committed, and a new `after`; with `limit` items, ask again at once. No change is skipped, even
     one a slower request commits later (`status=decided`: each verdict once)."""
-    if attribute is not None:
-        check_attribute(attribute, _known_attributes(state))
-    query = QueueQuery(
-        status=status,
-        decision=decision,
-        attribute=attribute,
-        article_id=article,
-        since=_time(since, "since"),
-        until=_time(until, "until"),
-        limit=limit,
-        cursor=cursor,
-        after=after,
-    )
+    query = replace(filters, limit=limit, cursor=cursor, after=after)
 
     def read(store: Store) -> Response:  # in the thread: a page of 200 long comments is megabytes of JSON
         page = store.list_queue(query)
         items = [i.to_dict() for i in page.items]
         return json_response({"items": items, "next_cursor": page.next_cursor, "after": page.after})
+
+    return await state.run_store(read)
+
+
+@router.get(
+    "/v1/queue:scores",
+    response_model=ScoresPageOut,
+    responses=errors(401, 403, 422, 503),
+    summary="Each queued comment's scores and verdict, without its text: what the page's plots read "
+    "(needs the bearer token)",
+)
+async def list_scores(
+    filters: FiltersDep,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_SCORES_PAGE)] = MAX_SCORES_PAGE,
+    cursor: Cursor = None,
+) -> Response:
+    """The items of GET /v1/queue (same filters, same order, same cursor), each with only its
+    `scores`, `verdict`, `verdict_attributes`, `judged_language`, `context` and
+    `unsupported_attributes`: a few hundred bytes, whatever the length of the comment."""
+    query = replace(filters, limit=limit, cursor=cursor)
+
+    def read(store: Store) -> Response:
+        page = store.list_scores(query)
+        return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
 
     return await state.run_store(read)
 

@@ -191,6 +191,7 @@ def test_the_queue_is_disabled_when_nothing_may_be_stored(settings):
             c.post(f"/v1/queue/{item_id}:decide", json={"verdict": "reject"}, headers=auth()),
             c.get(f"/v1/queue/{item_id}", headers=auth()),
             c.get("/v1/queue", headers=auth()),
+            c.get("/v1/queue:scores", headers=auth()),
         ):
             assert "MODERATION_DO_NOT_STORE" in assert_error(response, 403, "disabled")["message"]
         assert_error(c.get("/v1/queue"), 401, "unauthenticated")  # the token is checked first
@@ -203,6 +204,7 @@ def test_the_queue_is_disabled_when_nothing_may_be_stored(settings):
     )
     with make_client(fresh) as c:
         assert_error(c.get("/v1/queue", headers=auth()), 403, "disabled")
+        assert_error(c.get("/v1/queue:scores", headers=auth()), 403, "disabled")
     assert not fresh.db_path.exists()
 
 
@@ -216,6 +218,7 @@ def test_queueing_more_text_than_the_explain_budget_is_413(settings):
     ("path", "method"),
     [
         ("/v1/queue", "get"),
+        ("/v1/queue:scores", "get"),
         ("/v1/queue/x", "get"),
         ("/v1/queue/x:decide", "post"),
         ("/v1/queue/x:undo", "post"),

@@ -4,7 +4,9 @@
 "use strict";
 
 window.ModeratorPlots = ({ state, api, $, element }) => {
-  const PLOT_PAGE = 200;
+  // GET /v1/queue:scores: each item's scores and verdict without its text (a few hundred bytes), up to
+  // 1,000 a page; the plots read the first 5,000 items in the queue's order.
+  const PLOT_PAGE = 1000;
   const PLOT_MAX_ITEMS = 5000;
   const BINS = 20;
   const SVG_NS = "http://www.w3.org/2000/svg";
@@ -14,9 +16,9 @@ window.ModeratorPlots = ({ state, api, $, element }) => {
     let cursor = null;
     try {
       do {
-        const params = new URLSearchParams({ limit: String(PLOT_PAGE) });
+        const params = new URLSearchParams({ limit: String(Math.min(PLOT_PAGE, PLOT_MAX_ITEMS - items.length)) });
         if (cursor) params.set("cursor", cursor);
-        const page = await api("/v1/queue?" + params.toString());
+        const page = await api("/v1/queue:scores?" + params.toString());
         items.push(...page.items);
         cursor = page.next_cursor;
       } while (cursor && items.length < PLOT_MAX_ITEMS);
