@@ -10,11 +10,15 @@ from pathlib import Path
 from core.errors import ConfigurationError
 from service.settings import Settings
 from service.storage.engine import Target, parse_target
+from service.storage.idempotency import Answer, Keyed, KeyedRequest
 from service.storage.records import Feedback, NewQueueItem, Queued, QueueItem, QueuePage, QueueQuery
 from service.storage.store import Store
 
 __all__ = [
+    "Answer",
     "Feedback",
+    "Keyed",
+    "KeyedRequest",
     "NewQueueItem",
     "QueueItem",
     "QueuePage",

@@ -1,0 +1,139 @@
+"""Idempotency keys of moderators' writes (POST /v1/feedback, /v1/queue/{id}:decide and :undo).
+
+A client whose answer was lost (a timeout, a proxy reset, a replica dying after COMMIT) retries with
+the same `Idempotency-Key`; the retry must be answered as if the first answer had arrived. So the key
+is claimed, the write done and its answer recorded in ONE transaction (Store.add_feedback_once,
+decide_once, undo_once): a committed write has its key, and a write that failed (a 4xx, a crash)
+left neither.
+
+The claim is an INSERT ... ON CONFLICT DO NOTHING made before the write. Of two requests with the same
+key at once, on PostgreSQL the second insert waits for the first transaction (the unique key); once it
+commits, the second reads the committed row and replays its answer, and if it rolled back the second
+inserts and is evaluated as a first request. SQLite serialises writers (BEGIN IMMEDIATE) to the same
+effect. No request ever sees a claim without its answer, so there is no "in progress" state to report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Insert, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.errors import KeyReuseError
+from service.storage import schema as S
+
+T = TypeVar("T")
+
+# Expired keys deleted per keyed write, at most (oldest first, through the created_at index): more
+# than the one row each write adds, so the table shrinks to the keys of the last TTL, and a backlog
+# (a service stopped for days) is cleared a little per request, never in one long statement.
+PRUNE_PER_WRITE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRequest:
+    """A request sent with an Idempotency-Key: the route (a template such as
+    "POST /v1/queue/{id}:decide"), the item it acts on, and the sha256 of both with its canonical body."""
+
+    key: str
+    route: str
+    target: str | None
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: str, route: str, target: str | None, body: Mapping[str, Any]) -> KeyedRequest:
+        """`body` as validated (defaults filled in): two spellings of one request hash alike."""
+        canonical = json.dumps([route, target, body], sort_keys=True, separators=(",", ":"))
+        return cls(key, route, target, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer as stored for replay: the status and the JSON body's bytes."""
+
+    status: int
+    body: bytes
+    replayed: bool = False  # read from the store: a retry's answer
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed(Generic[T]):
+    """A keyed request and how the write's result becomes its answer (rendered inside the transaction,
+    so the answer stored is the one sent)."""
+
+    request: KeyedRequest
+    render: Callable[[T], Answer]
+
+
+def _insert_new(dialect: str) -> Insert:
+    t = S.idempotency_keys
+    ins = pg_insert(t) if dialect == "postgresql" else sqlite_insert(t)
+    return ins.on_conflict_do_nothing(index_elements=[t.c.key])
+
+
+def claim(conn: Connection, request: KeyedRequest, now: datetime, ttl: timedelta) -> Answer | None:
+    """Claim the key for this request (None: go on and write), or the answer stored under it (a retry:
+    write nothing). KeyReuseError when the key names another request. A key older than `ttl` is
+    forgotten: the request is a new one."""
+    t = S.idempotency_keys
+    conn.execute(delete(t).where(t.c.key == request.key, t.c.created_at < now - ttl))
+    row = {
+        "key": request.key,
+        "route": request.route,
+        "target": request.target,
+        "request_hash": request.request_hash,
+        "created_at": now,
+    }
+    if conn.execute(_insert_new(conn.dialect.name), row).rowcount == 1:
+        return None
+    # Another transaction committed the key (PostgreSQL: the insert waited for it to end; read
+    # committed, so this statement sees its row).
+    stored = conn.execute(select(t).where(t.c.key == request.key)).one()
+    if stored.request_hash != request.request_hash:
+        raise KeyReuseError(_mismatch(request, stored, ttl))
+    return Answer(int(stored.status), str(stored.body).encode(), replayed=True)
+
+
+def _mismatch(request: KeyedRequest, stored: Any, ttl: timedelta) -> str:
+    first = f"the Idempotency-Key {request.key!r} was first sent"
+    if stored.route != request.route:
+        what = f"{first} with {stored.route}, not {request.route}"
+    elif stored.target != request.target:
+        what = f"{first} for queue item {stored.target}, not {request.target}"
+    else:
+        what = f"{first} to {request.route} with a different body"
+    until = (stored.created_at + ttl).isoformat(timespec="seconds")
+    return (
+        f"{what} (at {stored.created_at.isoformat(timespec='seconds')}; it names that request until "
+        f"{until}): a retry must repeat its request unchanged, and a new request needs a new key"
+    )
+
+
+def record(conn: Connection, request: KeyedRequest, answer: Answer, now: datetime, ttl: timedelta) -> None:
+    """Store the answer under the key this transaction claimed, and prune a few expired keys."""
+    t = S.idempotency_keys
+    conn.execute(
+        update(t).where(t.c.key == request.key).values(status=answer.status, body=answer.body.decode())
+    )
+    prune(conn, now - ttl)
+
+
+def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> int:
+    """Delete at most `limit` keys created before `before`, oldest first. PostgreSQL skips rows another
+    replica's prune holds (SKIP LOCKED): two prunes never wait on each other or deadlock."""
+    t = S.idempotency_keys
+    oldest = (
+        select(t.c.key)
+        .where(t.c.created_at < before)
+        .order_by(t.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return int(conn.execute(delete(t).where(t.c.key.in_(oldest))).rowcount)
