@@ -91,7 +91,8 @@ def claim(conn: Connection, request: KeyedRequest, now: datetime, ttl: timedelta
         "request_hash": request.request_hash,
         "created_at": now,
     }
-    if conn.execute(_insert_new(conn.dialect.name), row).rowcount == 1:
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+    if conn.execute(_insert_new(conn.dialect.name).returning(t.c.key), row).first() is not None:
         return None
     # Another transaction committed the key (PostgreSQL: the insert waited for it to end; read
     # committed, so this statement sees its row).
@@ -125,7 +126,7 @@ def record(conn: Connection, request: KeyedRequest, answer: Answer, now: datetim
     prune(conn, now - ttl)
 
 
-def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> int:
+def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> None:
     """Delete at most `limit` keys created before `before`, oldest first. PostgreSQL skips rows another
     replica's prune holds (SKIP LOCKED): two prunes never wait on each other or deadlock."""
     t = S.idempotency_keys
@@ -136,4 +137,4 @@ def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> i
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return int(conn.execute(delete(t).where(t.c.key.in_(oldest))).rowcount)
+    conn.execute(delete(t).where(t.c.key.in_(oldest)))
