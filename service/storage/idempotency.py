@@ -110,7 +110,9 @@ def claim(conn: Connection, request: KeyedRequest, now: datetime, ttl: timedelta
         return None
     # Another transaction committed the key (PostgreSQL: the insert waited for it to end; read
     # committed, so this statement sees its row).
-    stored = conn.execute(_READ, {"k": request.key}).one()
+    stored = conn.execute(_READ, {"k": request.key}).first()
+    if stored is None:  # an expired row another replica's prune deleted meanwhile: claim again
+        return claim(conn, request, now, ttl)
     if stored.created_at < now - ttl:  # expired: forgotten, and this request claims the key anew
         conn.execute(_FORGET, {"k": request.key, "before": now - ttl})
         return claim(conn, request, now, ttl)
