@@ -38,6 +38,11 @@ class TooLargeError(InputError):
     """The input is over a configured size limit."""
 
 
+class KeyReuseError(InputError):
+    """An Idempotency-Key already names another request (another route, item or body): a retry must
+    repeat its request unchanged, and a new request needs a new key."""
+
+
 class ModelError(ModerationError):
     """A model artifact is missing, tampered with, or was written by incompatible library versions."""
 

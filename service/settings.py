@@ -207,7 +207,8 @@ class Limits(BaseModel):
 
 
 class Database(BaseModel):
-    """Bounds on the store's connections, so a slow or absent database cannot pile up requests."""
+    """Bounds on the store's connections, so a slow or absent database cannot pile up requests, and how
+    long it keeps what it stores only for retries."""
 
     model_config = ConfigDict(extra="forbid")  # as Limits: a misspelt bound is refused, not dropped
 
@@ -217,6 +218,10 @@ class Database(BaseModel):
     connect_timeout_s: int = Field(default=3, ge=1)  # PostgreSQL: an unreachable server is a 503 after this
     statement_timeout_s: Seconds = 15.0  # PostgreSQL: one statement at most this long
     sqlite_busy_timeout_s: Seconds = 10.0  # SQLite: wait this long for the write lock
+    # How long an Idempotency-Key of a verdict or feedback write is replayed to a retry (then forgotten:
+    # the same key is a new request). 24 h as Stripe's: far past any client's retries, and the table
+    # holds one short row per keyed write of that period.
+    idempotency_ttl_s: Seconds = 24 * 3600.0
 
 
 class RefusedVariable:

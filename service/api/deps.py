@@ -138,6 +138,24 @@ async def require_token_or_key(
     _check_token(settings, next(iter(presented), None), "this endpoint (" + request.url.path + ")")
 
 
+def check_idempotency_key(key: str | None) -> str | None:
+    """The key as sent, or InputError (422) saying what is wrong with it. Header values reach here as
+    latin-1 (one character per byte), so a byte outside printable ASCII is named by its value."""
+    if key is None or _IDEMPOTENCY_KEY.fullmatch(key):
+        return key
+    if not key:
+        problem = "is empty"
+    elif len(key) > MAX_IDEMPOTENCY_KEY_CHARS:
+        problem = f"has {len(key)} characters"
+    else:
+        at, char = next((i, c) for i, c in enumerate(key) if not " " <= c <= "~")
+        problem = f"holds byte 0x{ord(char):02X} at position {at}, which is not printable ASCII"
+    raise InputError(
+        f"the Idempotency-Key header {problem}: it must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable "
+        "ASCII characters (a UUID, for example)"
+    )
+
+
 async def get_idempotency_key(
     key: Annotated[
         str | None,
@@ -148,12 +166,23 @@ async def get_idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise InputError(
-            f"the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII "
-            "characters (a UUID, for example)"
-        )
-    return key
+    return check_idempotency_key(key)
+
+
+async def get_replay_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="The client's id for this write (1 to 255 printable ASCII characters; a UUID "
+            "made once and reused by its retries). Within MODERATION_DATABASE__IDEMPOTENCY_TTL_S (24 h) "
+            "a retry with the same key and request writes nothing again and gets the first answer, "
+            "status and body, with `Idempotent-Replayed: true`; the same key with another request is a "
+            "422 (docs/queue.md, Retrying a verdict).",
+        ),
+    ] = None,
+) -> str | None:
+    return check_idempotency_key(key)
 
 
 def check_queue_token(
@@ -168,6 +197,7 @@ StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScorerDep = Annotated[CommentScorer, Depends(get_scorer)]
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
+ReplayKeyDep = Annotated[str | None, Depends(get_replay_key)]
 
 
 async def require_queue(request: Request, state: StateDep, credentials: CheckedBearerDep) -> None:

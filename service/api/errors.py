@@ -67,6 +67,7 @@ DOMAIN_STATUS: tuple[tuple[type[domain.ModerationError], int, str], ...] = (
     (domain.DecodeError, 422, "undecodable"),
     (domain.UnreadableInputError, 422, "unreadable"),
     (domain.MalformedInputError, 422, "malformed"),
+    (domain.KeyReuseError, 422, "key_reused"),
     (domain.InputError, 422, "invalid_input"),
     (domain.NotFoundError, 404, "not_found"),
     (domain.ConflictError, 409, "conflict"),

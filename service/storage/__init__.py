@@ -10,6 +10,7 @@ from pathlib import Path
 from core.errors import ConfigurationError
 from service.settings import Settings
 from service.storage.engine import Target, parse_target
+from service.storage.idempotency import Answer, Keyed, KeyedRequest
 from service.storage.records import (
     Feedback,
     NewQueueItem,
@@ -23,7 +24,10 @@ from service.storage.records import (
 from service.storage.store import Store
 
 __all__ = [
+    "Answer",
     "Feedback",
+    "Keyed",
+    "KeyedRequest",
     "NewQueueItem",
     "QueueItem",
     "QueuePage",

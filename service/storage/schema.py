@@ -15,6 +15,9 @@ Tables:
   (unique) numbers each item's last change (queued, decided, corrected, undone) in commit order:
   the token of polling (GET /v1/queue?after=).
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
+- idempotency_keys: the Idempotency-Key of each moderator's write that sent one (POST /v1/feedback,
+  :decide, :undo), the route, item and hash of its request and its answer, committed with the write
+  itself, so a retry replays the answer (service.storage.idempotency).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -164,6 +167,22 @@ queue_flags = Table(
 )
 Index("queue_flags_attribute", queue_flags.c.attribute, queue_flags.c.item_id)
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # The client's key itself (1 to 255 printable ASCII characters, checked at the HTTP edge).
+    Column("key", String(255), primary_key=True),
+    Column("route", String(64), nullable=False),  # "POST /v1/queue/{id}:decide"
+    Column("target", String(64)),  # the queue item's id (null for POST /v1/feedback)
+    Column("request_hash", String(64), nullable=False),  # sha256 of route, target and canonical body
+    # The answer replayed to a retry; null only inside the transaction that claimed the key.
+    Column("status", Integer),
+    Column("body", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+# Expired keys are pruned oldest first, a few per keyed write: the index bounds that work.
+Index("idempotency_keys_created", idempotency_keys.c.created_at)
+
 
 # -- migrations ------------------------------------------------------------------------------------
 # Each step takes the schema from version n-1 to n. Steps never change: a new change is a new step.
@@ -244,6 +263,11 @@ def _to_v9(conn: Connection) -> None:
     _add_column(conn, queue_items.c.quotes)
 
 
+def _to_v10(conn: Connection) -> None:
+    # Idempotency keys of moderators' writes (replayed answers); its index comes with the table.
+    idempotency_keys.create(conn, checkfirst=True)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -262,6 +286,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     7: _to_v7,
     8: _to_v8,
     9: _to_v9,
+    10: _to_v10,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -6,6 +6,7 @@
     store.decide(ids[0], "reject")          # first verdict wins: ConflictError for the second
     store.decide(ids[0], "approve", revision=1)   # a correction of the item at revision 1
     store.undo(ids[0], revision=2)          # pending again, its feedback rows deleted
+    store.decide_once(keyed, ids[1], "reject")   # with an Idempotency-Key: a retry replays the answer
 
 Every method is one transaction. A database that cannot be reached, is locked past the busy timeout,
 or has no free pooled connection raises StoreUnavailableError (the API answers 503): nothing was
@@ -21,12 +22,12 @@ import logging
 import math
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Insert, Row, Select, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -37,7 +38,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
 from service.settings import Database
 from service.storage import engine as engines
+from service.storage import idempotency as idem
 from service.storage import schema as S
+from service.storage.idempotency import Answer, Keyed
 from service.storage.records import (
     DECISIONS,
     STATUSES,
@@ -62,6 +65,7 @@ MAX_SCORES_PAGE = 1000
 # Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn (_number).
 ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
 MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -214,8 +218,10 @@ def check_feedback(item: Feedback) -> None:
 class Store:
     """Feedback and the review queue behind one interface; `backend` is "sqlite" or "postgresql"."""
 
-    def __init__(self, engine: Engine, target: engines.Target) -> None:
+    def __init__(self, engine: Engine, target: engines.Target, pool: Database | None = None) -> None:
         self.engine = engine
+        # How long an idempotency key's answer is replayed (settings: database.idempotency_ttl_s).
+        self.idempotency_ttl = timedelta(seconds=(pool or Database()).idempotency_ttl_s)
         self._reader = engine.execution_options(**{engines.READ_ONLY: True})
         self.target = target
         self.backend = target.backend
@@ -233,7 +239,8 @@ class Store:
                 target.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreUnavailableError(f"cannot create the folder of {target.path}: {exc}") from exc
-        store = cls(engines.create(target, pool or Database()), target)
+        pool = pool or Database()
+        store = cls(engines.create(target, pool), target, pool)
         try:
             store.migrate()
         except BaseException:
@@ -317,22 +324,31 @@ class Store:
         """All rows or none, in one transaction."""
         for item in items:
             check_feedback(item)
-        now = _now().isoformat(timespec="seconds")
-        ids: list[int] = []
         with self._tx("write feedback") as conn:
-            for item in items:
-                row = {
-                    "text": item.text,
-                    "attribute": item.attribute,
-                    "label": int(item.label),
-                    "article_id": item.article_id,
-                    "created_at": item.created_at or now,
-                    "queue_item_id": item.queue_item_id,
-                    "judged_language": item.judged_language,
-                }
-                ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
+            ids = _insert_feedback(conn, items)
         log.debug("stored %d feedback rows", len(ids))
         return ids
+
+    def add_feedback_once(self, keyed: Keyed[list[int]], items: Sequence[Feedback]) -> Answer:
+        """add_feedback_many under an idempotency key (see `_once`)."""
+        for item in items:
+            check_feedback(item)
+        return self._once("write feedback", keyed, lambda conn: _insert_feedback(conn, items))
+
+    def _once(self, action: str, keyed: Keyed[T], write: Callable[[Connection], T]) -> Answer:
+        """`write`, its answer (keyed.render) and its idempotency key in one transaction; or, when the
+        key was committed before (a retry, or the same request on another replica at once), the answer
+        stored then, and nothing is written (service.storage.idempotency). An error raised by `write`
+        rolls the claim back with it: a refused request is evaluated again when retried."""
+        now = _now()
+        with self._tx(action) as conn:
+            stored = idem.claim(conn, keyed.request, now, self.idempotency_ttl)
+            if stored is not None:
+                log.info("%s: replayed the answer to Idempotency-Key %r", action, keyed.request.key)
+                return stored
+            answer = keyed.render(write(conn))
+            idem.record(conn, keyed.request, answer, now, self.idempotency_ttl)
+        return answer
 
     def feedback(self, attribute: str | None = None) -> list[Feedback]:
         t = S.feedback
@@ -498,87 +514,140 @@ class Store:
         given (a mis-click corrected): the update matches the row only while it is still at that
         revision, and the item's feedback rows are replaced by the new verdict's, so training reads
         only the latest. Of two corrections at once the first wins; the other gets ConflictError."""
-        if verdict not in VERDICTS:
-            raise InputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
-        named = None if attributes is None else tuple(map(check_attribute_name, dict.fromkeys(attributes)))
-        t = S.queue_items
-        now = _now()
+        named = _verdict_attributes(verdict, attributes)
         with self._tx("record the verdict") as conn:
-            _lock_numbering(conn)
-            row = conn.execute(select(t).where(t.c.id == item_id)).first()
-            if row is None:
-                raise NotFoundError(f"no queue item {item_id!r}")
-            item = _item(row)
-            targets = item.flagged if named is None else named
-            precondition = t.c.status == "pending" if revision is None else t.c.revision == revision
-            won = conn.execute(
-                update(t)
-                .where(t.c.id == item_id, precondition)
-                .values(
-                    status="decided",
-                    verdict=verdict,
-                    verdict_attributes=list(targets),
-                    decided_at=now,
-                    revision=t.c.revision + 1,
-                )
-                .returning(t.c.revision)
-            ).first()
-            if won is None:
-                raise _lost(conn, item_id, revision)
-            _renumber(conn, item_id)
-            if revision is not None:  # a correction: the verdict it replaces no longer trains
-                conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
-            label = 1 if verdict == "reject" else 0
-            rows = [
-                {
-                    "text": item.text,
-                    "attribute": attribute,
-                    "label": label,
-                    "article_id": item.article_id,
-                    "created_at": now.isoformat(timespec="seconds"),
-                    "queue_item_id": item.id,
-                    "judged_language": item.judged_language,
-                }
-                for attribute in targets
-            ]
-            if rows:
-                conn.execute(insert(S.feedback), rows)
-        return replace(
-            item,
-            status="decided",
-            verdict=verdict,
-            verdict_attributes=tuple(targets),
-            decided_at=now,
-            revision=int(won.revision),
+            return _decide(conn, item_id, verdict, named, revision)
+
+    def decide_once(
+        self,
+        keyed: Keyed[QueueItem],
+        item_id: str,
+        verdict: str,
+        attributes: Sequence[str] | None = None,
+        *,
+        revision: int | None = None,
+    ) -> Answer:
+        """`decide` under an idempotency key (see `_once`)."""
+        named = _verdict_attributes(verdict, attributes)
+        return self._once(
+            "record the verdict", keyed, lambda conn: _decide(conn, item_id, verdict, named, revision)
         )
 
     def undo(self, item_id: str, revision: int) -> QueueItem:
         """Take back an item's verdict: it is pending again and its feedback rows are deleted, in one
         transaction, while the item is still at `revision` (else ConflictError with the item as it
         stands: someone changed it since it was read)."""
-        t = S.queue_items
         with self._tx("undo the verdict") as conn:
-            _lock_numbering(conn)
-            row = conn.execute(
-                update(t)
-                .where(t.c.id == item_id, t.c.revision == revision, t.c.status == "decided")
-                .values(
-                    status="pending",
-                    verdict=None,
-                    verdict_attributes=None,
-                    decided_at=None,
-                    revision=t.c.revision + 1,
-                )
-                .returning(*t.c)
-            ).first()
-            if row is None:
-                raise _lost(conn, item_id, revision)
-            _renumber(conn, item_id)
-            conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
-        return _item(row)
+            return _undo(conn, item_id, revision)
+
+    def undo_once(self, keyed: Keyed[QueueItem], item_id: str, revision: int) -> Answer:
+        """`undo` under an idempotency key (see `_once`)."""
+        return self._once("undo the verdict", keyed, lambda conn: _undo(conn, item_id, revision))
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _insert_feedback(conn: Connection, items: Sequence[Feedback]) -> list[int]:
+    now = _now().isoformat(timespec="seconds")
+    ids: list[int] = []
+    for item in items:
+        row = {
+            "text": item.text,
+            "attribute": item.attribute,
+            "label": int(item.label),
+            "article_id": item.article_id,
+            "created_at": item.created_at or now,
+            "queue_item_id": item.queue_item_id,
+            "judged_language": item.judged_language,
+        }
+        ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
+    return ids
+
+
+def _verdict_attributes(verdict: str, attributes: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The verdict checked, and the attributes named (None: the flagged ones), each checked once."""
+    if verdict not in VERDICTS:
+        raise InputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+    return None if attributes is None else tuple(map(check_attribute_name, dict.fromkeys(attributes)))
+
+
+def _decide(
+    conn: Connection, item_id: str, verdict: str, named: tuple[str, ...] | None, revision: int | None
+) -> QueueItem:
+    """Store.decide's write, in the caller's transaction."""
+    t = S.queue_items
+    now = _now()
+    _lock_numbering(conn)
+    row = conn.execute(select(t).where(t.c.id == item_id)).first()
+    if row is None:
+        raise NotFoundError(f"no queue item {item_id!r}")
+    item = _item(row)
+    targets = item.flagged if named is None else named
+    precondition = t.c.status == "pending" if revision is None else t.c.revision == revision
+    won = conn.execute(
+        update(t)
+        .where(t.c.id == item_id, precondition)
+        .values(
+            status="decided",
+            verdict=verdict,
+            verdict_attributes=list(targets),
+            decided_at=now,
+            revision=t.c.revision + 1,
+        )
+        .returning(t.c.revision)
+    ).first()
+    if won is None:
+        raise _lost(conn, item_id, revision)
+    _renumber(conn, item_id)
+    if revision is not None:  # a correction: the verdict it replaces no longer trains
+        conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
+    label = 1 if verdict == "reject" else 0
+    rows = [
+        {
+            "text": item.text,
+            "attribute": attribute,
+            "label": label,
+            "article_id": item.article_id,
+            "created_at": now.isoformat(timespec="seconds"),
+            "queue_item_id": item.id,
+            "judged_language": item.judged_language,
+        }
+        for attribute in targets
+    ]
+    if rows:
+        conn.execute(insert(S.feedback), rows)
+    return replace(
+        item,
+        status="decided",
+        verdict=verdict,
+        verdict_attributes=tuple(targets),
+        decided_at=now,
+        revision=int(won.revision),
+    )
+
+
+def _undo(conn: Connection, item_id: str, revision: int) -> QueueItem:
+    """Store.undo's write, in the caller's transaction."""
+    t = S.queue_items
+    _lock_numbering(conn)
+    row = conn.execute(
+        update(t)
+        .where(t.c.id == item_id, t.c.revision == revision, t.c.status == "decided")
+        .values(
+            status="pending",
+            verdict=None,
+            verdict_attributes=None,
+            decided_at=None,
+            revision=t.c.revision + 1,
+        )
+        .returning(*t.c)
+    ).first()
+    if row is None:
+        raise _lost(conn, item_id, revision)
+    _renumber(conn, item_id)
+    conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
+    return _item(row)
 
 
 def _lost(conn: Connection, item_id: str, revision: int | None) -> ModerationError:

@@ -9,30 +9,39 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from core.errors import EmptyInputError, TooLargeError
-from service.api.deps import StateDep, require_token
+from service.api.deps import ReplayKeyDep, StateDep, require_token
 from service.api.guards import JsonRoute
+from service.api.replay import REPLAYED_DOC, answer_of, response_of
 from service.api.routers._common import errors
 from service.api.schemas import FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
 from service.ingest import has_visible_text
-from service.storage import Feedback
+from service.storage import Feedback, Keyed, KeyedRequest
 
 router = APIRouter(route_class=JsonRoute, tags=["feedback"])
+ROUTE = "POST /v1/feedback"  # what an idempotency key is stored with
 
 
 @router.post(
     "/v1/feedback",
     response_model=FeedbackOut,
     status_code=201,
-    responses={200: {"model": FeedbackOut}, **errors(401, 403, 413, 415, 422, 503)},
+    responses={
+        200: {"model": FeedbackOut},
+        201: REPLAYED_DOC,
+        **errors(401, 403, 413, 415, 422, 503),
+    },
     summary="Record a moderator's verdict (needs the bearer token)",
 )
 async def post_feedback(
-    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)]
+    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)], key: ReplayKeyDep
 ) -> Response:
     """201 with the row id once the row is committed; 503 when the database cannot be reached. With
     `doNotStore` in the request or MODERATION_DO_NOT_STORE=true, nothing is written and the answer is
-    200 with `stored: false`."""
+    200 with `stored: false` (an Idempotency-Key is not stored either).
+
+    With an `Idempotency-Key`, a retry of a committed request writes no second row: it gets the first
+    answer (the same id) with `Idempotent-Replayed: true`."""
     limits = state.settings.limits
     if not has_visible_text(body.text):
         raise EmptyInputError("feedback text is empty")
@@ -45,5 +54,15 @@ async def post_feedback(
         return json_response({"stored": False, "id": None, "message": f"not stored: {why}"}, 200)
     verdict = Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
     # In a thread (the fsync never blocks the loop), bounded by the store's slots.
-    row_id = await state.run_store(lambda store: store.add_feedback(verdict))
-    return json_response({"stored": True, "id": row_id, "message": "stored"}, 201)
+    if key is None:
+        row_id = await state.run_store(lambda store: store.add_feedback(verdict))
+        return json_response(_stored(row_id), 201)
+    keyed: Keyed[list[int]] = Keyed(
+        KeyedRequest.of(key, ROUTE, None, body.model_dump(mode="json")),
+        lambda ids: answer_of(_stored(ids[0]), 201),
+    )
+    return response_of(await state.run_store(lambda store: store.add_feedback_once(keyed, [verdict])))
+
+
+def _stored(row_id: int) -> dict[str, object]:
+    return {"stored": True, "id": row_id, "message": "stored"}

@@ -17,17 +17,22 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from core.errors import InputError
-from service.api.deps import StateDep, require_queue
+from service.api.deps import ReplayKeyDep, StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
+from service.api.replay import REPLAYED_DOC, answer_of, response_of
 from service.api.routers._common import errors
 from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut, ScoresPageOut, UndoIn
 from service.api.scoring import json_response
 from service.api.state import AppState
-from service.storage import QueueQuery, Store
+from service.storage import Keyed, KeyedRequest, QueueItem, QueueQuery, Store
 from service.storage.store import MAX_PAGE, MAX_SCORES_PAGE
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
+
+# What an idempotency key is stored with (the item's id beside it).
+DECIDE_ROUTE = "POST /v1/queue/{id}:decide"
+UNDO_ROUTE = "POST /v1/queue/{id}:undo"
 
 ItemId = Annotated[str, Path(max_length=64, description="The item's id, as listed by GET /v1/queue.")]
 
@@ -164,10 +169,10 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
 @router.post(
     "/v1/queue/{item_id}:decide",
     response_model=QueueItemOut,
-    responses=errors(401, 403, 404, 409, 415, 422, 503),
+    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 415, 422, 503)},
     summary="Approve or reject a queued comment; the verdict becomes training feedback",
 )
-async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
+async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKeyDep) -> Response:
     """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
     none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
     first verdict on an item wins; a later one gets 409 with the verdict that stands. An attribute
@@ -176,7 +181,10 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
 
     To correct a verdict (a mis-click), send the item's `revision` as last read: the new verdict and
     its feedback rows replace the old ones (training reads only the latest). If the item changed since
-    (another correction came first), the answer is 409 with the item as it stands."""
+    (another correction came first), the answer is 409 with the item as it stands.
+
+    With an `Idempotency-Key`, a retry of a committed verdict (its answer lost) writes nothing again
+    and gets the first answer with `Idempotent-Replayed: true`, not a 409 naming its own verdict."""
     attributes = None
     if body.attributes is not None:
         known = _known_attributes(state)
@@ -186,20 +194,34 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep) -> Response:
             queued = await state.run_store(lambda store: store.queue_item(item_id))
             known = (*known, *(a for a in queued.scores if a not in known))
         attributes = [check_attribute(a, known) for a in body.attributes]
-    item = await state.run_store(
-        lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
+    if key is None:
+        item = await state.run_store(
+            lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
+        )
+        return json_response(item.to_dict())
+    keyed = _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"))
+    answer = await state.run_store(
+        lambda store: store.decide_once(keyed, item_id, body.verdict, attributes, revision=body.revision)
     )
-    return json_response(item.to_dict())
+    return response_of(answer)
 
 
 @router.post(
     "/v1/queue/{item_id}:undo",
     response_model=QueueItemOut,
-    responses=errors(401, 403, 404, 409, 415, 422, 503),
+    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 415, 422, 503)},
     summary="Take back a verdict: the item is pending again and its feedback rows are deleted",
 )
-async def undo(item_id: ItemId, body: UndoIn, state: StateDep) -> Response:
+async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep) -> Response:
     """Only while the item is still at the `revision` sent (its value as last read), else 409 with
-    the item as it stands."""
-    item = await state.run_store(lambda store: store.undo(item_id, body.revision))
-    return json_response(item.to_dict())
+    the item as it stands. With an `Idempotency-Key`, a retry of a committed undo gets its answer
+    again (`Idempotent-Replayed: true`), not a 409."""
+    if key is None:
+        item = await state.run_store(lambda store: store.undo(item_id, body.revision))
+        return json_response(item.to_dict())
+    keyed = _keyed(key, UNDO_ROUTE, item_id, body.model_dump(mode="json"))
+    return response_of(await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision)))
+
+
+def _keyed(key: str, route: str, item_id: str, body: dict[str, object]) -> Keyed[QueueItem]:
+    return Keyed(KeyedRequest.of(key, route, item_id, body), lambda item: answer_of(item.to_dict()))

@@ -342,6 +342,97 @@ def test_a_replica_killed_mid_stream_loses_no_acknowledged_write(two_replicas, t
     assert len(stored) - len(acked) <= outcomes["failed"]  # unacknowledged writes: at most those cut off
 
 
+def test_one_idempotency_key_sent_to_both_replicas_at_once_is_one_write(two_replicas):
+    """A client retrying a lost verdict through the load balancer while its first attempt still runs:
+    each keyed verdict and feedback goes to both replicas at the same moment. One replica writes; the
+    other waits on the key (the unique index) and replays that answer. Without the key: a 200 and a
+    409 naming the client's own verdict, and two feedback rows."""
+    url, a, b = two_replicas
+    ids = queue(a.base, "idem-1", n_threads=4)  # 12 items
+    barrier = threading.Barrier(2)
+
+    def post(base: str, path: str, body: dict, key: str) -> tuple[int, bytes, str | None]:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            r = http.post(base + path, json=body, headers=AUTH | {"Idempotency-Key": key})
+            return r.status_code, r.content, r.headers.get("idempotent-replayed")
+
+    def both(path: str, body: dict, status: int) -> None:
+        key = f"idem-{uuid.uuid4()}"
+        with ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(post, base, path, body, key) for base in (a.base, b.base)]
+            (sa, ba, ra), (sb, bb, rb) = (f.result() for f in futures)
+        assert (sa, sb) == (status, status), (ba, bb)
+        assert ba == bb and sorted([str(ra), str(rb)]) == ["None", "true"]
+
+    for n, item_id in enumerate(ids):
+        both(f"/v1/queue/{item_id}:decide", {"verdict": "reject"}, 200)
+        fb = {"text": f"keyed feedback {n}", "attribute": "insult", "label": 1, "article_id": "idem-1"}
+        both("/v1/feedback", fb, 201)
+    store = Store.open(parse_target(url))
+    try:
+        rows = [(f.queue_item_id, f.attribute, f.text) for f in store.feedback() if f.article_id == "idem-1"]
+        items = [store.queue_item(i) for i in ids]
+    finally:
+        store.close()
+    expected = [(i.id, attribute, i.text) for i in items for attribute in i.flagged]
+    expected += [(None, "insult", f"keyed feedback {n}") for n in range(len(ids))]
+    assert expected and sorted(rows, key=str) == sorted(expected, key=str)  # once each, none twice
+    assert all(i.revision == 1 for i in items)
+
+
+def test_writes_retried_with_their_keys_after_a_replica_died_are_stored_once_each(two_replicas, tmp_path):
+    """Keyed feedback through a third replica, killed with -9 mid-stream; the writer retries its request
+    in flight (and any whose answer it never got) through replica b with the same key. Every write is
+    stored exactly once, whether the dead replica had committed it (then b replays its answer) or not."""
+    url, _, b = two_replicas
+    (a,) = start_replicas(url, tmp_path, 1)
+    sent: list[str] = []
+    replayed: list[str] = []
+    done = threading.Event()
+
+    def body(n: int) -> dict:
+        return {
+            "text": f"keyed verdict {n} you idiot",
+            "attribute": "insult",
+            "label": 1,
+            "article_id": "kill-2",
+        }
+
+    def writer() -> None:
+        with httpx.Client(timeout=10) as http:
+            for n in range(100_000):
+                sent.append(body(n)["text"])
+                key = {"Idempotency-Key": f"kill-2-{n}"}
+                try:
+                    r = http.post(a.base + "/v1/feedback", json=body(n), headers=AUTH | key)
+                    assert r.status_code == 201, r.text
+                except httpx.TransportError:  # its replica died: retry through the other
+                    r = http.post(b.base + "/v1/feedback", json=body(n), headers=AUTH | key)
+                    assert r.status_code == 201, r.text
+                    if r.headers.get("idempotent-replayed") == "true":
+                        replayed.append(body(n)["text"])
+                    done.set()
+                    return
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while len(sent) < 150 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(a.proc.pid, signal.SIGKILL)  # mid-stream: the writer has a request in flight
+    a.proc.wait(timeout=10)
+    thread.join(timeout=60)
+    assert done.is_set() and len(sent) >= 150
+    store = Store.open(parse_target(url))
+    try:
+        stored = [f.text for f in store.feedback("insult") if f.article_id == "kill-2"]
+    finally:
+        store.close()
+    assert sorted(stored) == sorted(sent)  # each exactly once: none lost, none doubled
+    assert set(replayed) <= {sent[-1]}
+
+
 def test_a_database_outage_costs_only_the_database_endpoints_and_heals(tmp_path):
     server = PostgresServer()  # its own server: this test stops it
     replica = None

@@ -175,6 +175,26 @@ def test_a_version_7_database_is_upgraded_and_items_keep_their_context(store, ta
         assert (d["context"], d["unsupported_attributes"]) == ("none", ["off_topic"])
 
 
+def test_a_version_9_database_is_upgraded_and_verdicts_take_idempotency_keys(store, target):
+    from service.storage import Answer, Keyed, KeyedRequest
+
+    decided, pending = store.enqueue([item("decided by version 9"), item("pending under version 9")])
+    store.decide(decided, "reject")
+    ddl = ["DROP TABLE idempotency_keys"]
+    with _downgraded_to(store, target, 9, ddl) as upgraded:  # the tables as version 9 made them
+        assert (upgraded.queue_item(decided).verdict, upgraded.queue_item(pending).status) == (
+            "reject",
+            "pending",
+        )
+        request = KeyedRequest.of("retry-1", "POST /v1/queue/{id}:decide", pending, {"verdict": "approve"})
+        keyed = Keyed(request, lambda i: Answer(200, i.id.encode()))
+        first, again = (upgraded.decide_once(keyed, pending, "approve") for _ in range(2))
+        assert (first.replayed, again.replayed, again.body) == (False, True, pending.encode())
+        assert [(f.text, f.label) for f in upgraded.feedback()] == [
+            ("decided by version 9", 1), ("pending under version 9", 0),
+        ]  # fmt: skip
+
+
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
     # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
     # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
