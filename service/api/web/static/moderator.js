@@ -59,6 +59,41 @@
     return body;
   }
 
+  // A verdict's Idempotency-Key lives until the service answers it. An answer lost on the way back (a
+  // dropped connection after the service committed) is retried with the same key, and the service
+  // replays its first answer instead of refusing a second verdict as "already decided"; a click again
+  // after such a failure is the same retry (docs/queue.md, Retrying a verdict).
+  const writeKeys = new Map();
+  const WRITE_RETRY_DELAYS_MS = [300, 1500]; // then the moderator is told, and may click again
+  function newKey() {
+    // crypto.randomUUID needs a secure context; the page is often served over plain HTTP in a newsroom.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  async function write(path, body) {
+    const request = path + " " + JSON.stringify(body);
+    if (!writeKeys.has(request)) writeKeys.set(request, newKey());
+    const options = {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": writeKeys.get(request) },
+      body: JSON.stringify(body),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await api(path, options);
+        writeKeys.delete(request);
+        return answer;
+      } catch (err) {
+        if (err instanceof HttpError) {
+          if (err.status < 500) writeKeys.delete(request); // refused: nothing stored under the key
+          throw err;
+        }
+        if (attempt >= WRITE_RETRY_DELAYS_MS.length) throw err; // no answer at all: keep the key
+        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
   function announce(message, isError = false) {
     const box = $("#status");
     box.textContent = message;
@@ -606,11 +641,7 @@
     }
     for (const b of el ? el.querySelectorAll("button") : []) b.disabled = true;
     try {
-      const updated = await api("/v1/queue/" + encodeURIComponent(item.id) + ":decide", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      const updated = await write("/v1/queue/" + encodeURIComponent(item.id) + ":decide", body);
       setItem(updated);
       state.lastDecided = item.id;
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
@@ -650,11 +681,7 @@
     const body = verdict ? Object.assign({ verdict, revision }, named ? { attributes: item.verdict_attributes } : {}) : { revision };
     const n = index + 1;
     try {
-      const updated = await api("/v1/queue/" + encodeURIComponent(item.id) + (verdict ? ":decide" : ":undo"), {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      const updated = await write("/v1/queue/" + encodeURIComponent(item.id) + (verdict ? ":decide" : ":undo"), body);
       setItem(updated);
       if (!verdict && state.lastDecided === item.id) state.lastDecided = null;
       announce(verdict ? "Changed comment " + n + " to " + (verdict === "approve" ? "approved." : "rejected.") : "Undid the verdict on comment " + n + ": it is pending again.");
