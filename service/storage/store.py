@@ -573,11 +573,15 @@ class Store:
         log.info("erased feedback row %d", row_id)
         return erased
 
-    def purge(self, older_than: timedelta, *, dry_run: bool = False) -> Purged:
+    def purge(
+        self, older_than: timedelta, *, dry_run: bool = False, batch: int = erasure.PURGE_BATCH
+    ) -> Purged:
         """Delete the queue items (pending too) queued, and the feedback rows written, more than
         `older_than` ago, with everything erase_item deletes beside an item, and the idempotency keys
         past their TTL: a batch of at most erasure.PURGE_BATCH rows per transaction, until none is
         left. `dry_run`: count them in one read, delete nothing."""
+        if batch < 1:
+            raise InputError(f"batch must be at least 1, got {batch}")
         now = _now()
         before, keys_before = now - older_than, now - self.idempotency_ttl
         if dry_run:
@@ -585,7 +589,7 @@ class Store:
                 counted = erasure.count_purge(conn, before, keys_before)
             return Purged(counted, before, 0, dry_run=True)
         total, transactions = Erased(), 0
-        steps: list[tuple[Callable[[Connection, datetime], Erased], datetime, bool]] = [
+        steps: list[tuple[Callable[[Connection, datetime, int], Erased], datetime, bool]] = [
             (erasure.purge_items, before, True),
             (erasure.purge_feedback, before, False),
             (erasure.purge_keys, keys_before, False),
@@ -595,11 +599,11 @@ class Store:
                 with self._tx("purge old rows") as conn:
                     if locks_queue:
                         _lock_numbering(conn)
-                    batch = step(conn, cutoff)
+                    done = step(conn, cutoff, batch)
                 transactions += 1
-                total += batch
-                log.debug("purged %s", batch.to_dict())
-                if not batch.rows:
+                total += done
+                log.debug("purged %s", done.to_dict())
+                if not done.rows:
                     break
         log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
         return Purged(total, before, transactions, dry_run=False)
