@@ -29,9 +29,9 @@ from core.errors import ConflictError, NotFoundError
 from service.storage import idempotency as idem
 from service.storage import schema as S
 
-# Rows deleted per transaction by `moderate purge`: each batch holds its locks (SQLite: the write lock,
-# PostgreSQL: the queue's numbering lock) for a few milliseconds, so the service's writes wait that long
-# at most, never for the whole purge of a big table.
+# Queue items (or feedback rows, or keys) deleted per transaction by `moderate purge`: a batch holds its
+# locks (SQLite: the write lock, PostgreSQL: the queue's numbering lock) about 0.1 s (docs/queue.md), so
+# the service's writes wait that long at most, never for the whole purge of a big table.
 PURGE_BATCH = 1000
 
 
