@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("training.cli", "train the model artifact on the corpora"),
     "eval": ("training.evaluate", "evaluate the model on held-out data against pinned floors"),
     "serve": ("service.api.run", "start the REST service under uvicorn"),
+    "purge": (
+        "service.purge_cli",
+        "delete queued comments, verdicts and feedback older than the retention limit (for cron)",
+    ),
 }
 
 

@@ -311,6 +311,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     database: Database = Database()
     do_not_store: bool = False  # when true, feedback and request data are never persisted
+    # How many days queued comments, verdicts and feedback rows are kept: `moderate purge` (run by cron)
+    # deletes what is older. None (the default): kept until erased, as before session 32.
+    retention_days: int | None = Field(default=None, ge=1)
     # Perspective endpoint: a site's own mapping of a requested name onto one of the model's attributes,
     # e.g. MODERATION_PERSPECTIVE_ALIASES='{"ATTACK_ON_COMMENTER":"INSULT"}'. The defaults need none:
     # every attribute of the model answers under its upper-case name. Targets are checked against the
@@ -665,8 +668,9 @@ def check_artifact_thresholds(settings: Settings) -> None:
     check_thresholds(settings, read_manifest(settings.model_dir)["attributes"])
 
 
-# Read by `moderate serve` alone (the server, its store and its clients): the other commands neither
-# serve nor write to the store, so a value serve refuses here is a warning to them, not a stop.
+# Read by `moderate serve` alone (the server, its store and its clients; `moderate purge` reads the store
+# settings too, strictly): the other commands neither serve nor write to the store, so a value serve
+# refuses here is a warning to them, not a stop.
 SERVE_ONLY_SETTINGS = frozenset(
     {
         "host",
@@ -677,6 +681,7 @@ SERVE_ONLY_SETTINGS = frozenset(
         "database_url",
         "database",
         "do_not_store",
+        "retention_days",
         "perspective_aliases",
         "perspective_drop_unsupported",
         "cors_origins",

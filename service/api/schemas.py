@@ -366,6 +366,28 @@ class FeedbackOut(BaseModel):
     message: str
 
 
+# --- erasure (docs/security.md, "Erasing a comment") ----------------------------------------------
+
+
+class DeletedOut(BaseModel):
+    """Rows deleted, per table."""
+
+    queue_items: int
+    pending: int = Field(description="Of queue_items, those that had no verdict yet.")
+    queue_flags: int
+    feedback: int = Field(description="Feedback rows: the verdicts' copies of the comments.")
+    idempotency_keys: int = Field(description="Stored answers of :decide and :undo replaying an item.")
+
+
+class EraseArticleIn(_Strict):
+    article_id: str = Field(min_length=1, max_length=MAX_ID_CHARS, description="The article taken down.")
+
+
+class ErasedOut(BaseModel):
+    erased: bool = Field(description="true: the rows are deleted and the deletion committed.")
+    deleted: DeletedOut
+
+
 # --- /v1/model, health, admin ---------------------------------------------------------------------
 
 

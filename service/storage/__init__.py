@@ -10,6 +10,7 @@ from pathlib import Path
 from core.errors import ConfigurationError
 from service.settings import Settings
 from service.storage.engine import Target, parse_target
+from service.storage.erasure import Erased, Purged
 from service.storage.idempotency import Answer, Keyed, KeyedRequest
 from service.storage.records import (
     Feedback,
@@ -25,10 +26,12 @@ from service.storage.store import Store
 
 __all__ = [
     "Answer",
+    "Erased",
     "Feedback",
     "Keyed",
     "KeyedRequest",
     "NewQueueItem",
+    "Purged",
     "QueueItem",
     "QueuePage",
     "QueueQuery",

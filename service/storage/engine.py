@@ -5,7 +5,7 @@
   workers share one file, and BEGIN IMMEDIATE so a writing transaction takes the write lock up front
   (a deferred one that reads then writes can fail at once with "database is locked" instead of
   waiting); a transaction that only reads (the READ_ONLY execution option) begins deferred, so it
-  never waits for a writer.
+  never waits for a writer. secure_delete zeroes what a DELETE removes (erasure, docs/security.md).
 - PostgreSQL (several replicas): psycopg 3; a connect timeout and a statement timeout bound how long a
   request waits on a sick server; pre-ping replaces connections a database restart killed, so the
   service recovers without a restart. Every connection speaks UTF-8 and reads times in ISO and
@@ -172,6 +172,9 @@ def _sqlite(path: Path, pool: Database) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # A deleted row's bytes are overwritten with zeros, not left in a free page of the file: an
+        # erased comment must not be readable from the file (or a copy of it) afterwards.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -142,7 +142,8 @@ def record(conn: Connection, request: KeyedRequest, answer: Answer, now: datetim
     prune(conn, now - ttl)
 
 
-def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> None:
-    """Delete at most `limit` keys created before `before`, oldest first. PostgreSQL skips rows another
-    replica's prune holds (SKIP LOCKED): two prunes never wait on each other or deadlock."""
-    conn.execute(_PRUNE, {"before": before, "n": limit})
+def prune(conn: Connection, before: datetime, limit: int = PRUNE_PER_WRITE) -> int:
+    """Delete at most `limit` keys created before `before`, oldest first; how many were. PostgreSQL
+    skips rows another replica's prune holds (SKIP LOCKED): two prunes never wait on each other or
+    deadlock."""
+    return int(conn.execute(_PRUNE, {"before": before, "n": limit}).rowcount or 0)

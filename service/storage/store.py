@@ -38,8 +38,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
 from service.settings import Database
 from service.storage import engine as engines
+from service.storage import erasure
 from service.storage import idempotency as idem
 from service.storage import schema as S
+from service.storage.erasure import Erased, Purged
 from service.storage.idempotency import Answer, Keyed
 from service.storage.records import (
     DECISIONS,
@@ -543,6 +545,68 @@ class Store:
     def undo_once(self, keyed: Keyed[QueueItem], item_id: str, revision: int) -> Answer:
         """`undo` under an idempotency key (see `_once`)."""
         return self._once("undo the verdict", keyed, lambda conn: _undo(conn, item_id, revision))
+
+    # -- erasure and retention (service.storage.erasure) ---------------------------------------------
+
+    def erase_item(self, item_id: str) -> Erased:
+        """Delete one queue item, its flags, its feedback rows and the idempotency keys replaying it,
+        in one transaction (NotFoundError for an unknown id)."""
+        with self._tx("erase the queue item") as conn:
+            _lock_numbering(conn)  # first, as a verdict does: one of the two is wholly before the other
+            erased = erasure.erase_item(conn, item_id)
+        log.info("erased queue item %s: %s", item_id, erased.to_dict())
+        return erased
+
+    def erase_article(self, article_id: str) -> Erased:
+        """erase_item for every item of the article, and the feedback rows naming it, in one
+        transaction (nothing stored: all counts 0)."""
+        with self._tx("erase the article's comments") as conn:
+            _lock_numbering(conn)
+            erased = erasure.erase_article(conn, article_id)
+        log.info("erased an article's comments: %s", erased.to_dict())
+        return erased
+
+    def erase_feedback(self, row_id: int) -> Erased:
+        """Delete a feedback row posted directly (NotFoundError; ConflictError for a queue item's)."""
+        with self._tx("erase the feedback row") as conn:
+            erased = erasure.erase_feedback(conn, row_id)
+        log.info("erased feedback row %d", row_id)
+        return erased
+
+    def purge(
+        self, older_than: timedelta, *, dry_run: bool = False, batch: int = erasure.PURGE_BATCH
+    ) -> Purged:
+        """Delete the queue items (pending too) queued, and the feedback rows written, more than
+        `older_than` ago, with everything erase_item deletes beside an item, and the idempotency keys
+        past their TTL: a batch of at most erasure.PURGE_BATCH rows per transaction, until none is
+        left. `dry_run`: count them in one read, delete nothing."""
+        if batch < 1:
+            raise InputError(f"batch must be at least 1, got {batch}")
+        now = _now()
+        before, keys_before = now - older_than, now - self.idempotency_ttl
+        if dry_run:
+            with self._tx("count what to purge", read_only=True) as conn:
+                counted = erasure.count_purge(conn, before, keys_before)
+            return Purged(counted, before, 0, dry_run=True)
+        total, transactions = Erased(), 0
+        steps: list[tuple[Callable[[Connection, datetime, int], Erased], datetime, bool]] = [
+            (erasure.purge_items, before, True),
+            (erasure.purge_feedback, before, False),
+            (erasure.purge_keys, keys_before, False),
+        ]
+        for step, cutoff, locks_queue in steps:
+            while True:
+                with self._tx("purge old rows") as conn:
+                    if locks_queue:
+                        _lock_numbering(conn)
+                    done = step(conn, cutoff, batch)
+                transactions += 1
+                total += done
+                log.debug("purged %s", done.to_dict())
+                if not done.rows:
+                    break
+        log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
+        return Purged(total, before, transactions, dry_run=False)
 
     def close(self) -> None:
         self.engine.dispose()

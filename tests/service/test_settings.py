@@ -727,6 +727,7 @@ SERVE_ONLY_REFUSED = {
     "database_url": "mysql://u:pw@db/x",
     "database": "{bad",
     "do_not_store": "perhaps",
+    "retention_days": "0",
     "perspective_aliases": "{bad",
     "perspective_drop_unsupported": "perhaps",
     "cors_origins": "{bad",

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
 from core.errors import EmptyInputError, TooLargeError
-from service.api.deps import ReplayKeyDep, StateDep, require_token
+from service.api.deps import ReplayKeyDep, StateDep, require_queue, require_token
 from service.api.guards import JsonRoute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
-from service.api.routers._common import errors
-from service.api.schemas import FeedbackIn, FeedbackOut
+from service.api.routers._common import erased_response, errors
+from service.api.schemas import ErasedOut, FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
 from service.ingest import has_visible_text
 from service.storage import Feedback, Keyed, KeyedRequest
 
 router = APIRouter(route_class=JsonRoute, tags=["feedback"])
 ROUTE = "POST /v1/feedback"  # what an idempotency key is stored with
+MAX_ROW_ID = 2**63 - 1  # a feedback row's id is a signed 64-bit integer on both backends
 
 
 @router.post(
@@ -66,3 +67,19 @@ async def post_feedback(
 
 def _stored(row_id: int) -> dict[str, object]:
     return {"stored": True, "id": row_id, "message": "stored"}
+
+
+@router.delete(
+    "/v1/feedback/{row_id}",
+    response_model=ErasedOut,
+    responses=errors(401, 403, 404, 409, 503),
+    summary="Erase a feedback row posted with POST /v1/feedback (needs the bearer token)",
+)
+async def erase_feedback(
+    row_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The `id` POST /v1/feedback answered.")],
+    state: StateDep,
+    _auth: Annotated[None, Depends(require_queue)],
+) -> Response:
+    """The row is deleted; 404 for an unknown id. A verdict's row (given on a queue item) is a 409:
+    erase the item (DELETE /v1/queue/{id}). Token and MODERATION_DO_NOT_STORE as for the queue."""
+    return erased_response(await state.run_store(lambda store: store.erase_feedback(row_id)))

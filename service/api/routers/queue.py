@@ -21,8 +21,16 @@ from service.api.deps import ReplayKeyDep, StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
-from service.api.routers._common import errors
-from service.api.schemas import DecideIn, QueueItemOut, QueuePageOut, ScoresPageOut, UndoIn
+from service.api.routers._common import erased_response, errors
+from service.api.schemas import (
+    DecideIn,
+    EraseArticleIn,
+    ErasedOut,
+    QueueItemOut,
+    QueuePageOut,
+    ScoresPageOut,
+    UndoIn,
+)
 from service.api.scoring import json_response
 from service.api.state import AppState
 from service.storage import Keyed, KeyedRequest, QueueItem, QueueQuery, Store
@@ -221,6 +229,33 @@ async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep
         return json_response(item.to_dict())
     keyed = _keyed(key, UNDO_ROUTE, item_id, body.model_dump(mode="json"))
     return response_of(await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision)))
+
+
+@router.delete(
+    "/v1/queue/{item_id}",
+    response_model=ErasedOut,
+    responses=errors(401, 403, 404, 503),
+    summary="Erase a queued comment: the item, its flags, its verdict's feedback rows and stored answers",
+)
+async def erase_item(item_id: ItemId, state: StateDep) -> Response:
+    """A reader's erasure request: the item, its flags, the feedback rows of its verdict and the
+    idempotency keys whose stored answer holds it are deleted in one transaction (all or none), pending
+    or decided. 404 for an unknown id (a second erasure of the same item too). A model trained before
+    keeps what it learnt from the verdict until it is retrained (docs/security.md)."""
+    return erased_response(await state.run_store(lambda store: store.erase_item(item_id)))
+
+
+@router.post(
+    "/v1/queue:erase",
+    response_model=ErasedOut,
+    responses=errors(401, 403, 415, 422, 503),
+    summary="Erase every queued comment of an article (taken down) and every feedback row naming it",
+)
+async def erase_article(body: EraseArticleIn, state: StateDep) -> Response:
+    """Every item whose `article_id` is the one given, each with what `DELETE /v1/queue/{id}` deletes,
+    and the feedback rows posted with that `article_id`, in one transaction. An article with nothing
+    stored is a 200 with every count 0 (a retried takedown too)."""
+    return erased_response(await state.run_store(lambda store: store.erase_article(body.article_id)))
 
 
 def _keyed(key: str, route: str, item_id: str, body: dict[str, object]) -> Keyed[QueueItem]:

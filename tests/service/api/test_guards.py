@@ -101,6 +101,9 @@ TOKEN_FIRST = {
     ("post", "/v1/models/{version}:activate"),
     ("post", "/v1/admin/reload"),
     ("post", "/v1alpha1/comments:suggestscore"),
+    ("delete", "/v1/queue/{item_id}"),
+    ("post", "/v1/queue:erase"),
+    ("delete", "/v1/feedback/{row_id}"),
 }
 NO_TOKEN = {
     ("post", "/v1/comments:score"),
@@ -134,7 +137,7 @@ def test_every_state_changing_operation_is_listed_with_whether_it_takes_the_toke
 def test_authentication_is_decided_before_anything_about_the_body(client, method, path, body):
     content_type, content = BODIES[body]
     headers = {"content-type": content_type} if content_type else {}
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     response = client.request(method.upper(), url, content=content, headers=headers)
     assert_error(response, 401, "unauthenticated")
     assert response.headers["www-authenticate"] == "Bearer"
@@ -146,6 +149,7 @@ AUTHENTICATED_BODIES = {
     "/v1/feedback": ("application/json", b'{"text": "x", "attribute": "insult", "label": 1}'),
     "/v1/queue/{item_id}:decide": ("application/json", b'{"verdict": "reject"}'),
     "/v1/queue/{item_id}:undo": ("application/json", b'{"revision": 1}'),
+    "/v1/queue:erase": ("application/json", b'{"article_id": "a-1"}'),
     "/v1alpha1/comments:suggestscore": (
         "application/json",
         b'{"comment": {"text": "x"}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}',
@@ -181,7 +185,7 @@ def test_every_token_route_compares_the_token_and_reads_its_header_once_per_requ
 
     monkeypatch.setattr(hmac, "compare_digest", counted_compare)
     monkeypatch.setattr(HTTPBearer, "__call__", counted_read)
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     content_type, content = AUTHENTICATED_BODIES.get(path, ("application/json", b"{}"))
     headers = {**auth(), "content-type": content_type}
     response = client.request(method.upper(), url, content=content, headers=headers)
@@ -194,10 +198,10 @@ def test_every_token_route_compares_the_token_and_reads_its_header_once_per_requ
 def test_a_wrong_token_on_any_token_route_is_refused_before_the_body(client, method, path):
     from tests.service.api.conftest import auth
 
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     headers = {**auth("not-the-token-at-all"), "content-type": "application/json"}
     response = client.request(method.upper(), url, content=b"{}", headers=headers)
-    if "/v1/queue/" in path or "queue=true" in path:
+    if "/v1/queue" in path or "queue=true" in path or method == "delete":
         assert_error(response, 403, "forbidden")  # the queue's rule: a wrong token is refused, not unknown
     else:
         assert_error(response, 401, "unauthenticated")
@@ -210,7 +214,7 @@ def test_a_token_on_a_route_whose_token_is_not_configured_is_refused(tmp_path, m
     from tests.service.api.conftest import auth, make_client
 
     settings = Settings(api_token=None, db_path=tmp_path / "db.sqlite3", model_dir=tmp_path / "model")
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     with make_client(settings) as client:
         response = client.request(
             method.upper(), url, content=b"{}", headers={**auth(), "content-type": "application/json"}
@@ -254,7 +258,7 @@ def test_a_token_route_answers_401_before_the_guards_that_read_the_body(settings
     from tests.service.api.conftest import make_client
 
     headers, content = BODY_GUARDS[guard]
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     with make_client(_small_limits(settings)) as client:
         response = client.request(method.upper(), url, content=content, headers=headers)
     assert_error(response, 401, "unauthenticated")
@@ -272,12 +276,14 @@ def test_the_body_guards_still_come_first_on_routes_that_take_no_token_and_for_t
             response = client.request(method.upper(), path, content=content, headers=headers)
             assert response.status_code == status, (path, response.text)
         for method, path in sorted(TOKEN_FIRST):
-            url = path.replace("{item_id}", "x").replace("{version}", "v1")
+            url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
             response = client.request(method.upper(), url, content=content, headers={**headers, **auth()})
             assert response.status_code == status, (path, response.text)
 
 
-def _call_app(app: Any, path: str, headers: list[tuple[bytes, bytes]], receive: Any) -> list[dict[str, Any]]:
+def _call_app(
+    app: Any, path: str, headers: list[tuple[bytes, bytes]], receive: Any, method: str = "POST"
+) -> list[dict[str, Any]]:
     """One request through the whole ASGI app; the messages it sent."""
     sent: list[dict[str, Any]] = []
 
@@ -286,7 +292,7 @@ def _call_app(app: Any, path: str, headers: list[tuple[bytes, bytes]], receive: 
 
     path, _, query = path.partition("?")
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
         "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
         "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {},
     }  # fmt: skip
@@ -303,9 +309,9 @@ def test_a_token_route_refuses_a_caller_without_it_from_the_headers_alone(settin
     async def receive() -> dict[str, Any]:
         raise AssertionError("the body was read")
 
-    url = path.replace("{item_id}", "x").replace("{version}", "v1")
+    url = path.replace("{item_id}", "x").replace("{version}", "v1").replace("{row_id}", "1")
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % 2**30)]
-    sent = _call_app(create_app(settings, scorer_loader=loader), url, headers, receive)
+    sent = _call_app(create_app(settings, scorer_loader=loader), url, headers, receive, method.upper())
     assert sent[0]["status"] == 401
     assert (b"connection", b"close") in sent[0]["headers"]  # the body is still coming: not kept alive
 
