@@ -54,7 +54,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -182,6 +182,13 @@ idempotency_keys = Table(
 )
 # Expired keys are pruned oldest first, a few per keyed write: the index bounds that work.
 Index("idempotency_keys_created", idempotency_keys.c.created_at)
+# An erased item's keys are found by its id.
+keys_target_index = Index("idempotency_keys_target", idempotency_keys.c.target)
+# A correction, an undo and an erasure delete an item's verdict rows, and erasing an article its rows:
+# without these each scanned the whole feedback table under the write lock (53 ms at 300,000 rows on
+# SQLite, growing with every verdict kept). Hash on PostgreSQL, as queue_items_article: long article ids.
+feedback_item_index = Index("feedback_queue_item", feedback.c.queue_item_id)
+feedback_article_index = Index("feedback_article", feedback.c.article_id, postgresql_using="hash")
 
 
 # -- migrations ------------------------------------------------------------------------------------
@@ -268,6 +275,12 @@ def _to_v10(conn: Connection) -> None:
     idempotency_keys.create(conn, checkfirst=True)
 
 
+def _to_v11(conn: Connection) -> None:
+    # Lookups by queue item and article on the feedback table, and by item on the keys (see above).
+    for index in (feedback_item_index, feedback_article_index, keys_target_index):
+        index.create(conn, checkfirst=True)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -287,6 +300,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     8: _to_v8,
     9: _to_v9,
     10: _to_v10,
+    11: _to_v11,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -195,6 +195,35 @@ def test_a_version_9_database_is_upgraded_and_verdicts_take_idempotency_keys(sto
         ]  # fmt: skip
 
 
+def test_a_version_10_database_is_upgraded_and_an_items_verdict_rows_are_found_by_index(store, target):
+    # A correction, an undo and an erasure deleted an item's feedback rows by scanning the whole table
+    # under the write lock: 53 ms each at 300,000 rows on SQLite, against 6-9 ms with the index.
+    from sqlalchemy import inspect
+
+    decided = store.enqueue([item("decided under version 10")])[0]
+    store.decide(decided, "reject")
+    ddl = [
+        f"DROP INDEX {name}"
+        for name in ("feedback_queue_item", "feedback_article", "idempotency_keys_target")
+    ]
+    with _downgraded_to(store, target, 10, ddl) as upgraded:
+        with upgraded.engine.connect() as conn:
+            names = {
+                i["name"] for t in ("feedback", "idempotency_keys") for i in inspect(conn).get_indexes(t)
+            }
+            assert {"feedback_queue_item", "feedback_article", "idempotency_keys_target"} <= names, names
+            if upgraded.backend == "sqlite":
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN DELETE FROM feedback WHERE queue_item_id = ?", (decided,)
+                    )
+                )
+                assert "feedback_queue_item" in plan, plan
+        assert upgraded.undo(decided, revision=1).status == "pending"
+        assert upgraded.feedback() == []
+
+
 def test_a_migration_step_longer_than_the_statement_timeout_completes(pg_url, monkeypatch):
     # Version 3 rebuilds an index: over millions of queue items that outlasts the 15 s statement
     # timeout, the migration was cancelled and rolled back, and every replica failed to open for ever.
