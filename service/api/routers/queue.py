@@ -167,7 +167,7 @@ async def list_scores(
 @router.get(
     "/v1/queue/{item_id}",
     response_model=QueueItemOut,
-    responses=errors(401, 403, 404, 503),
+    responses=errors(401, 403, 404, 422, 503),
     summary="One queued comment (needs the bearer token)",
 )
 async def get_item(item_id: ItemId, state: StateDep) -> Response:
@@ -234,7 +234,7 @@ async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep
 @router.delete(
     "/v1/queue/{item_id}",
     response_model=ErasedOut,
-    responses=errors(401, 403, 404, 503),
+    responses=errors(401, 403, 404, 422, 503),
     summary="Erase a queued comment: the item, its flags, its verdict's feedback rows and stored answers",
 )
 async def erase_item(item_id: ItemId, state: StateDep) -> Response:
