@@ -14,8 +14,7 @@ import argparse
 import sys
 from datetime import timedelta
 
-# A limit beyond this is no retention limit (and overflows a datetime): ~100 years.
-MAX_DAYS = 36_500
+from service.settings import MAX_RETENTION_DAYS as MAX_DAYS
 
 
 def _days(text: str) -> int:

@@ -28,6 +28,11 @@ from core.errors import ConfigurationError
 Count = Annotated[int, Field(gt=0)]
 # A time limit: positive and finite (nan and inf are floats too, and neither bounds anything).
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# A retention limit beyond ~100 years is none (and `now - limit` overflows a datetime at ~2,700,000
+# days): `moderate purge --older-than` has the same bound.
+MAX_RETENTION_DAYS = 36_500
+# An idempotency key replayed for more than a year serves no retry, and `now - ttl` overflowed.
+MAX_IDEMPOTENCY_TTL_S = 366 * 24 * 3600.0
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
 
@@ -221,7 +226,7 @@ class Database(BaseModel):
     # How long an Idempotency-Key of a verdict or feedback write is replayed to a retry (then forgotten:
     # the same key is a new request). 24 h as Stripe's: far past any client's retries, and the table
     # holds one short row per keyed write of that period.
-    idempotency_ttl_s: Seconds = 24 * 3600.0
+    idempotency_ttl_s: Seconds = Field(default=24 * 3600.0, le=MAX_IDEMPOTENCY_TTL_S)
 
 
 class RefusedVariable:
@@ -313,7 +318,7 @@ class Settings(BaseSettings):
     do_not_store: bool = False  # when true, feedback and request data are never persisted
     # How many days queued comments, verdicts and feedback rows are kept: `moderate purge` (run by cron)
     # deletes what is older. None (the default): kept until erased, as before session 32.
-    retention_days: int | None = Field(default=None, ge=1)
+    retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     # Perspective endpoint: a site's own mapping of a requested name onto one of the model's attributes,
     # e.g. MODERATION_PERSPECTIVE_ALIASES='{"ATTACK_ON_COMMENTER":"INSULT"}'. The defaults need none:
     # every attribute of the model answers under its upper-case name. Targets are checked against the

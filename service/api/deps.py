@@ -170,6 +170,7 @@ async def get_idempotency_key(
 
 
 async def get_replay_key(
+    request: Request,
     key: Annotated[
         str | None,
         Header(
@@ -182,6 +183,12 @@ async def get_replay_key(
         ),
     ] = None,
 ) -> str | None:
+    # The header is read as its first value: a second, different one would be dropped unseen.
+    sent = set(request.headers.getlist("idempotency-key"))
+    if len(sent) > 1:
+        raise InputError(
+            f"the request has {len(sent)} Idempotency-Key headers with different values: send one key"
+        )
     return check_idempotency_key(key)
 
 

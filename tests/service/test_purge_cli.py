@@ -89,3 +89,29 @@ def test_a_limit_that_is_no_whole_number_of_days_is_a_usage_error(tmp_path, days
         env={"PATH": "/usr/bin:/bin", "MODERATION_DB_PATH": str(tmp_path / "x.sqlite3")},
     )
     assert run.returncode == 2 and "whole number of days" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MODERATION_RETENTION_DAYS", "36501"),
+        ("MODERATION_RETENTION_DAYS", "1000000000"),
+        ("MODERATION_DATABASE__IDEMPOTENCY_TTL_S", "1e12"),
+    ],
+)
+def test_a_setting_too_large_for_a_date_is_refused_not_a_traceback(tmp_path, variable, value):
+    # MODERATION_RETENTION_DAYS=1000000000 or a TTL of 1e12 s overflowed `now - limit`: a traceback
+    # (OverflowError) where --older-than with the same value was a usage error.
+    Store.open(Target(path=tmp_path / "x.sqlite3")).close()
+    env = {"PATH": "/usr/bin:/bin", "MODERATION_DB_PATH": str(tmp_path / "x.sqlite3"), variable: value}
+    run = subprocess.run(
+        [sys.executable, "-m", "service.cli", "purge", "--older-than", "30", "--dry-run"]
+        if "TTL" in variable
+        else [sys.executable, "-m", "service.cli", "purge", "--dry-run"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode in (1, 2) and "Traceback" not in run.stderr, run.stderr
+    assert variable in run.stderr, run.stderr

@@ -72,7 +72,7 @@ def _stored(row_id: int) -> dict[str, object]:
 @router.delete(
     "/v1/feedback/{row_id}",
     response_model=ErasedOut,
-    responses=errors(401, 403, 404, 409, 503),
+    responses=errors(401, 403, 404, 409, 422, 503),
     summary="Erase a feedback row posted with POST /v1/feedback (needs the bearer token)",
 )
 async def erase_feedback(

@@ -167,7 +167,7 @@ async def list_scores(
 @router.get(
     "/v1/queue/{item_id}",
     response_model=QueueItemOut,
-    responses=errors(401, 403, 404, 503),
+    responses=errors(401, 403, 404, 422, 503),
     summary="One queued comment (needs the bearer token)",
 )
 async def get_item(item_id: ItemId, state: StateDep) -> Response:
@@ -177,7 +177,7 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
 @router.post(
     "/v1/queue/{item_id}:decide",
     response_model=QueueItemOut,
-    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 415, 422, 503)},
+    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Approve or reject a queued comment; the verdict becomes training feedback",
 )
 async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKeyDep) -> Response:
@@ -217,7 +217,7 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKe
 @router.post(
     "/v1/queue/{item_id}:undo",
     response_model=QueueItemOut,
-    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 415, 422, 503)},
+    responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Take back a verdict: the item is pending again and its feedback rows are deleted",
 )
 async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep) -> Response:
@@ -234,7 +234,7 @@ async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep
 @router.delete(
     "/v1/queue/{item_id}",
     response_model=ErasedOut,
-    responses=errors(401, 403, 404, 503),
+    responses=errors(401, 403, 404, 422, 503),
     summary="Erase a queued comment: the item, its flags, its verdict's feedback rows and stored answers",
 )
 async def erase_item(item_id: ItemId, state: StateDep) -> Response:
@@ -248,7 +248,7 @@ async def erase_item(item_id: ItemId, state: StateDep) -> Response:
 @router.post(
     "/v1/queue:erase",
     response_model=ErasedOut,
-    responses=errors(401, 403, 415, 422, 503),
+    responses=errors(401, 403, 413, 415, 422, 503),
     summary="Erase every queued comment of an article (taken down) and every feedback row naming it",
 )
 async def erase_article(body: EraseArticleIn, state: StateDep) -> Response:

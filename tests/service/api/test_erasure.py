@@ -104,3 +104,32 @@ def test_openapi_lists_the_erasure_endpoints(client):
     assert "delete" in paths["/v1/queue/{item_id}"]
     assert "post" in paths["/v1/queue:erase"]
     assert "delete" in paths["/v1/feedback/{row_id}"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "bad"),
+    [
+        ("delete", "/v1/queue/{item_id}", "/v1/queue/" + "a" * 65),
+        ("get", "/v1/queue/{item_id}", "/v1/queue/" + "a" * 65),
+        ("delete", "/v1/feedback/{row_id}", "/v1/feedback/0"),
+    ],
+)
+def test_openapi_documents_the_422_these_routes_answer(client, method, path, bad):
+    # The 422 of a path parameter out of bounds was documented as FastAPI's HTTPValidationError
+    # ({"detail": [...]}) while the service answers its own error body ({"error": {...}}).
+    doc = client.get("/openapi.json").json()["paths"][path][method]["responses"]["422"]
+    assert doc["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody"
+    assert_error(client.request(method.upper(), bad, headers=auth()), 422)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/queue/{item_id}:decide", "/v1/queue/{item_id}:undo", "/v1/queue:erase"]
+)
+def test_openapi_documents_the_413_of_a_body_over_the_limit(client, settings, path):
+    # These routes answer 413 for a body over MODERATION_LIMITS__MAX_REQUEST_BYTES; OpenAPI did not say so.
+    assert "413" in client.get("/openapi.json").json()["paths"][path]["post"]["responses"]
+    body = b'{"article_id": "' + b"x" * (settings.limits.max_request_bytes + 1) + b'"}'
+    sent = client.post(
+        path.format(item_id="abc"), content=body, headers=auth() | {"Content-Type": "application/json"}
+    )
+    assert_error(sent, 413, "too_large")

@@ -154,3 +154,15 @@ def test_a_key_of_the_queueing_routes_is_checked_as_before(client):
         client.post("/v1/comments:score", json=THREAD, headers=keyed(b"")), 422, "invalid_input"
     )
     assert "header is empty" in error["message"]
+
+
+def test_two_different_keys_in_one_request_are_a_422_not_the_first_silently(client, settings):
+    # Two Idempotency-Key headers: the first was used and the second dropped, so a retry that sent
+    # them the other way round wrote a second row.
+    two = [("Authorization", auth()["Authorization"]), ("Idempotency-Key", "k-a"), ("Idempotency-Key", "k-b")]
+    error = assert_error(client.post("/v1/feedback", json=VERDICT, headers=two), 422, "invalid_input")
+    assert "2 Idempotency-Key headers with different values" in error["message"]
+    same = [*two[:2], ("Idempotency-Key", "k-a")]  # one key repeated: the same request
+    assert client.post("/v1/feedback", json=VERDICT, headers=same).status_code == 201
+    again = client.post("/v1/feedback", json=VERDICT, headers=keyed("k-a"))
+    assert again.headers["idempotent-replayed"] == "true" and feedback_rows(settings) == 1

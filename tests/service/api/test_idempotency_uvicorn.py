@@ -83,3 +83,13 @@ def test_a_verdict_and_a_feedback_whose_answers_were_lost_are_replayed_on_retry(
             "/v1/feedback", json=verdict | {"label": 0}, headers={"Idempotency-Key": "feedback-77aa"}
         )
         assert (other.status_code, other.json()["error"]["reason"]) == (422, "key_reused")
+
+        # Two different keys in one request (uvicorn passes both on): before, the first was used and
+        # the second dropped unseen.
+        two = http.post(
+            "/v1/feedback",
+            json=verdict | {"label": 0},
+            headers=[("Idempotency-Key", "feedback-77ab"), ("Idempotency-Key", "feedback-77ac")],
+        )
+        assert (two.status_code, two.json()["error"]["reason"]) == (422, "invalid_input"), two.text
+        assert rows(db, "SELECT count(*) FROM feedback WHERE text = ?", verdict["text"]) == [(1,)]
