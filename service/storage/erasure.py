@@ -12,8 +12,8 @@ numbering lock (store._lock_numbering, as every queue write does first): a verdi
 wholly before it (its feedback rows are erased too) or after it (404), never half of each.
 
 A feedback row posted directly (POST /v1/feedback) keeps its text in that row alone; its
-idempotency key holds the answer (the row's id, no text) and a sha256 of the request, and expires
-with the TTL (`moderate purge` deletes expired keys).
+idempotency key (`target`: "feedback:<row id>") holds the answer (the row's id, no text) and a sha256
+of the request, and is erased with the row.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, or_, select
+from sqlalchemy import Connection, Select, String, cast, delete, func, literal, or_, select
 
 from core.errors import ConflictError, NotFoundError
 from service.storage import idempotency as idem
@@ -90,6 +90,22 @@ def erase_items(conn: Connection, chosen: Sequence[tuple[str, str]]) -> Erased:
     return total
 
 
+def _erase_feedback_rows(conn: Connection, ids: Sequence[int]) -> Erased:
+    """Delete feedback rows posted directly, with the idempotency keys that name them (a keyed POST
+    /v1/feedback: a retry after the erasure is a new request, not a replay saying the row is stored)."""
+    f, k = S.feedback, S.idempotency_keys
+    total = Erased()
+    for start in range(0, len(ids), PURGE_BATCH):
+        part = ids[start : start + PURGE_BATCH]
+        total += Erased(
+            idempotency_keys=_deleted(
+                conn, delete(k).where(k.c.target.in_([idem.feedback_target(i) for i in part]))
+            ),
+            feedback=_deleted(conn, delete(f).where(f.c.id.in_(part))),
+        )
+    return total
+
+
 def _items(conn: Connection, sql: Select[Any]) -> list[tuple[str, str]]:
     return [(row.id, row.status) for row in conn.execute(sql)]
 
@@ -107,7 +123,9 @@ def erase_article(conn: Connection, article_id: str) -> Erased:
     with its article_id too)."""
     q, f = S.queue_items, S.feedback
     erased = erase_items(conn, _items(conn, select(q.c.id, q.c.status).where(q.c.article_id == article_id)))
-    return erased + Erased(feedback=_deleted(conn, delete(f).where(f.c.article_id == article_id)))
+    return erased + _erase_feedback_rows(
+        conn, list(conn.scalars(select(f.c.id).where(f.c.article_id == article_id)))
+    )
 
 
 def erase_feedback(conn: Connection, row_id: int) -> Erased:
@@ -122,7 +140,7 @@ def erase_feedback(conn: Connection, row_id: int) -> Erased:
             f"feedback row {row_id} is the verdict on queue item {row.queue_item_id}: erase the item "
             f"(DELETE /v1/queue/{row.queue_item_id}) to erase the comment, or undo its verdict"
         )
-    return Erased(feedback=_deleted(conn, delete(f).where(f.c.id == row_id)))
+    return _erase_feedback_rows(conn, [row_id])
 
 
 # -- retention -------------------------------------------------------------------------------------
@@ -145,8 +163,7 @@ def purge_feedback(conn: Connection, before: datetime, limit: int = PURGE_BATCH)
     """One batch: up to `limit` feedback rows written before `before`, lowest ids (the oldest) first."""
     f = S.feedback
     oldest = select(f.c.id).where(f.c.created_at < _text_time(before)).order_by(f.c.id).limit(limit)
-    ids = list(conn.scalars(oldest))
-    return Erased(feedback=_deleted(conn, delete(f).where(f.c.id.in_(ids)))) if ids else Erased()
+    return _erase_feedback_rows(conn, list(conn.scalars(oldest)))
 
 
 def purge_keys(conn: Connection, before: datetime, limit: int = PURGE_BATCH) -> Erased:
@@ -159,6 +176,10 @@ def count_purge(conn: Connection, items_before: datetime, keys_before: datetime)
     delete: the dry run's counts, each row counted once as the purge deletes it once."""
     q, f, fl, k = S.queue_items, S.feedback, S.queue_flags, S.idempotency_keys
     old = select(q.c.id).where(q.c.created_at < items_before)
+    # The keys naming old feedback rows (idempotency.feedback_target), as the purge deletes them.
+    old_feedback_keys = select(literal(idem.FEEDBACK_TARGET, String) + cast(f.c.id, String)).where(
+        f.c.created_at < _text_time(items_before)
+    )
 
     def count(table: Any, *where: Any) -> int:
         return int(conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
@@ -168,5 +189,7 @@ def count_purge(conn: Connection, items_before: datetime, keys_before: datetime)
         pending=count(q, q.c.created_at < items_before, q.c.status == "pending"),
         queue_flags=count(fl, fl.c.item_id.in_(old)),
         feedback=count(f, or_(f.c.created_at < _text_time(items_before), f.c.queue_item_id.in_(old))),
-        idempotency_keys=count(k, or_(k.c.created_at < keys_before, k.c.target.in_(old))),
+        idempotency_keys=count(
+            k, or_(k.c.created_at < keys_before, k.c.target.in_(old), k.c.target.in_(old_feedback_keys))
+        ),
     )

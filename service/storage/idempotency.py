@@ -81,7 +81,20 @@ _INSERT = {
 }
 _READ = select(_t).where(_t.c.key == bindparam("k"))
 _FORGET = delete(_t).where(_t.c.key == bindparam("k"), _t.c.created_at < bindparam("before"))
-_ANSWER = update(_t).where(_t.c.key == bindparam("k")).values(status=bindparam("s"), body=bindparam("b"))
+_ANSWER = (
+    update(_t)
+    .where(_t.c.key == bindparam("k"))
+    .values(status=bindparam("s"), body=bindparam("b"), target=bindparam("t"))
+)
+
+FEEDBACK_TARGET = "feedback:"  # + the row's id: the target of a keyed POST /v1/feedback, once written
+
+
+def feedback_target(row_id: int) -> str:
+    """What a keyed feedback write's key names once its row exists: erasing the row erases the key."""
+    return f"{FEEDBACK_TARGET}{row_id}"
+
+
 _PRUNE = delete(_t).where(
     _t.c.key.in_(
         select(_t.c.key)
@@ -125,7 +138,7 @@ def _mismatch(request: KeyedRequest, stored: Any, ttl: timedelta) -> str:
     first = f"the Idempotency-Key {request.key!r} was first sent"
     if stored.route != request.route:
         what = f"{first} with {stored.route}, not {request.route}"
-    elif stored.target != request.target:
+    elif request.target is not None and stored.target != request.target:
         what = f"{first} for queue item {stored.target}, not {request.target}"
     else:
         what = f"{first} to {request.route} with a different body"
@@ -136,9 +149,18 @@ def _mismatch(request: KeyedRequest, stored: Any, ttl: timedelta) -> str:
     )
 
 
-def record(conn: Connection, request: KeyedRequest, answer: Answer, now: datetime, ttl: timedelta) -> None:
-    """Store the answer under the key this transaction claimed, and prune a few expired keys."""
-    conn.execute(_ANSWER, {"k": request.key, "s": answer.status, "b": answer.body.decode()})
+def record(
+    conn: Connection,
+    request: KeyedRequest,
+    answer: Answer,
+    now: datetime,
+    ttl: timedelta,
+    target: str | None = None,
+) -> None:
+    """Store the answer under the key this transaction claimed, and prune a few expired keys. `target`
+    names what the write made when the request could not (a feedback row's id), for erasure to find."""
+    row = {"k": request.key, "s": answer.status, "b": answer.body.decode(), "t": target or request.target}
+    conn.execute(_ANSWER, row)
     prune(conn, now - ttl)
 
 

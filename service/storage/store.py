@@ -331,13 +331,24 @@ class Store:
         log.debug("stored %d feedback rows", len(ids))
         return ids
 
-    def add_feedback_once(self, keyed: Keyed[list[int]], items: Sequence[Feedback]) -> Answer:
-        """add_feedback_many under an idempotency key (see `_once`)."""
-        for item in items:
-            check_feedback(item)
-        return self._once("write feedback", keyed, lambda conn: _insert_feedback(conn, items))
+    def add_feedback_once(self, keyed: Keyed[int], item: Feedback) -> Answer:
+        """add_feedback under an idempotency key (see `_once`); the key names the row it wrote, so
+        erasing the row erases the key with it."""
+        check_feedback(item)
+        return self._once(
+            "write feedback",
+            keyed,
+            lambda conn: _insert_feedback(conn, [item])[0],
+            names=idem.feedback_target,
+        )
 
-    def _once(self, action: str, keyed: Keyed[T], write: Callable[[Connection], T]) -> Answer:
+    def _once(
+        self,
+        action: str,
+        keyed: Keyed[T],
+        write: Callable[[Connection], T],
+        names: Callable[[T], str] | None = None,
+    ) -> Answer:
         """`write`, its answer (keyed.render) and its idempotency key in one transaction; or, when the
         key was committed before (a retry, or the same request on another replica at once), the answer
         stored then, and nothing is written (service.storage.idempotency). An error raised by `write`
@@ -348,8 +359,10 @@ class Store:
             if stored is not None:
                 log.info("%s: replayed the answer to Idempotency-Key %r", action, keyed.request.key)
                 return stored
-            answer = keyed.render(write(conn))
-            idem.record(conn, keyed.request, answer, now, self.idempotency_ttl)
+            result = write(conn)
+            answer = keyed.render(result)
+            target = None if names is None else names(result)
+            idem.record(conn, keyed.request, answer, now, self.idempotency_ttl, target)
         return answer
 
     def feedback(self, attribute: str | None = None) -> list[Feedback]:

@@ -58,11 +58,11 @@ async def post_feedback(
     if key is None:
         row_id = await state.run_store(lambda store: store.add_feedback(verdict))
         return json_response(_stored(row_id), 201)
-    keyed: Keyed[list[int]] = Keyed(
+    keyed: Keyed[int] = Keyed(
         KeyedRequest.of(key, ROUTE, None, body.model_dump(mode="json")),
-        lambda ids: answer_of(_stored(ids[0]), 201),
+        lambda row_id: answer_of(_stored(row_id), 201),
     )
-    return response_of(await state.run_store(lambda store: store.add_feedback_once(keyed, [verdict])))
+    return response_of(await state.run_store(lambda store: store.add_feedback_once(keyed, verdict)))
 
 
 def _stored(row_id: int) -> dict[str, object]:

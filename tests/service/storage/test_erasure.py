@@ -237,3 +237,36 @@ def test_training_reads_no_erased_or_purged_verdict(store, target):
     store.purge(timedelta(days=30))
     corpus = load_feedback(source, "insult")
     assert list(corpus.texts) == ["kept idiot"]
+
+
+def keyed_feedback(store: Store, key: str, text: str, article_id: str | None = None) -> Answer:
+    body = {"text": text, "attribute": "insult", "label": 1, "article_id": article_id}
+    request = KeyedRequest.of(key, "POST /v1/feedback", None, body)
+    keyed = Keyed(request, lambda row_id: Answer(201, b'{"id":%d}' % row_id))
+    return store.add_feedback_once(keyed, Feedback(text, "insult", 1, article_id=article_id))
+
+
+def test_a_keyed_feedback_rows_key_is_erased_with_the_row(store):
+    # The key stayed for its TTL: a retry after the erasure got 201 with the erased row's id
+    # (Idempotent-Replayed) and wrote nothing, and the key kept the request's sha256.
+    by_id = keyed_feedback(store, "fb-id", "erased by id")
+    keyed_feedback(store, "fb-article", "erased with its article", article_id="taken-down")
+    keyed_feedback(store, "fb-old", "purged as old")
+    kept = keyed_feedback(store, "fb-kept", "kept")
+    age(store, 40, feedback_texts=["purged as old"])  # the row is old; its key is not yet expired
+    erased = store.erase_feedback(int(by_id.body.decode().split(":")[1].rstrip("}")))
+    assert (erased.feedback, erased.idempotency_keys) == (1, 1)
+    erased = store.erase_article("taken-down")
+    assert (erased.feedback, erased.idempotency_keys) == (1, 1)
+    dry = store.purge(timedelta(days=30), dry_run=True)
+    assert (dry.erased.feedback, dry.erased.idempotency_keys) == (1, 1)
+    assert store.purge(timedelta(days=30)).erased == dry.erased
+    assert counts(store)["idempotency_keys"] == 1 and store.count_feedback() == 1
+    for key, text, article in (
+        ("fb-id", "erased by id", None),
+        ("fb-article", "erased with its article", "taken-down"),
+        ("fb-old", "purged as old", None),
+    ):
+        assert not keyed_feedback(store, key, text, article).replayed, key  # a new request: written
+    assert keyed_feedback(store, "fb-kept", "kept").body == kept.body  # the one not erased replays
+    assert store.count_feedback() == 4

@@ -27,9 +27,10 @@ def decided(key: str, item_id: str, body: dict = VERDICT) -> Keyed[QueueItem]:
     return Keyed(request, lambda i: Answer(200, json.dumps(i.to_dict()).encode()))
 
 
-def stored_feedback(key: str, body: dict) -> Keyed[list[int]]:
+def stored_feedback(key: str, body: dict) -> Keyed[int]:
     return Keyed(
-        KeyedRequest.of(key, "POST /v1/feedback", None, body), lambda ids: Answer(201, b'{"id":%d}' % ids[0])
+        KeyedRequest.of(key, "POST /v1/feedback", None, body),
+        lambda row_id: Answer(201, b'{"id":%d}' % row_id),
     )
 
 
@@ -53,7 +54,7 @@ def test_a_retried_verdict_replays_its_answer_and_writes_nothing(store):
 def test_a_retried_feedback_writes_one_row(store):
     verdict = Feedback("you idiot", "insult", 1)
     body = {"text": "you idiot", "attribute": "insult", "label": 1}
-    answers = [store.add_feedback_once(stored_feedback("fb-1", body), [verdict]) for _ in range(3)]
+    answers = [store.add_feedback_once(stored_feedback("fb-1", body), verdict) for _ in range(3)]
     assert [a.replayed for a in answers] == [False, True, True]
     assert {a.body for a in answers} == {answers[0].body} and answers[0].status == 201
     assert store.count_feedback() == 1
@@ -121,14 +122,14 @@ def test_an_expired_key_is_a_new_request(target):
     store = Store.open(target, Database(idempotency_ttl_s=3600))
     try:
         body = {"text": "you idiot", "attribute": "insult", "label": 1}
-        store.add_feedback_once(stored_feedback("old", body), [Feedback("you idiot", "insult", 1)])
+        store.add_feedback_once(stored_feedback("old", body), Feedback("you idiot", "insult", 1))
         _age(store, 0.5)
         assert store.add_feedback_once(
-            stored_feedback("old", body), [Feedback("you idiot", "insult", 1)]
+            stored_feedback("old", body), Feedback("you idiot", "insult", 1)
         ).replayed
         _age(store, 1)  # 1.5 h old: past the hour
         again = store.add_feedback_once(
-            stored_feedback("old", body | {"label": 0}), [Feedback("you idiot", "insult", 0)]
+            stored_feedback("old", body | {"label": 0}), Feedback("you idiot", "insult", 0)
         )
         assert not again.replayed and store.count_feedback() == 2
     finally:
@@ -139,13 +140,13 @@ def test_expired_keys_are_pruned_a_few_per_keyed_write_oldest_first(store):
     body = {"text": "t", "attribute": "insult", "label": 1}
     n = idem.PRUNE_PER_WRITE + 4
     for i in range(n):
-        store.add_feedback_once(stored_feedback(f"old-{i:02d}", body), [Feedback("t", "insult", 1)])
+        store.add_feedback_once(stored_feedback(f"old-{i:02d}", body), Feedback("t", "insult", 1))
     _age(store, 48)  # two days old: past the default 24 h
-    store.add_feedback_once(stored_feedback("new-1", body), [Feedback("t", "insult", 1)])
+    store.add_feedback_once(stored_feedback("new-1", body), Feedback("t", "insult", 1))
     with store.engine.connect() as conn:
         left = sorted(conn.scalars(select(S.idempotency_keys.c.key)))
     assert left == ["new-1"] + [f"old-{i:02d}" for i in range(idem.PRUNE_PER_WRITE, n)]
-    store.add_feedback_once(stored_feedback("new-2", body), [Feedback("t", "insult", 1)])
+    store.add_feedback_once(stored_feedback("new-2", body), Feedback("t", "insult", 1))
     assert keys(store) == 2
 
 
@@ -203,7 +204,7 @@ def test_many_threads_on_two_stores_sending_one_key_make_one_write(store, target
             if k == 0:
                 barrier.wait(30)
             out.append(
-                s.add_feedback_once(stored_feedback(f"many-{k}", body), [Feedback("you idiot", "insult", 1)])
+                s.add_feedback_once(stored_feedback(f"many-{k}", body), Feedback("you idiot", "insult", 1))
             )
         return out
 
