@@ -607,22 +607,36 @@ class Store:
             (erasure.purge_feedback, before, False),
             (erasure.purge_keys, keys_before, False),
         ]
-        for step, cutoff, locks_queue in steps:
-            while True:
-                with self._tx("purge old rows") as conn:
-                    if locks_queue:
-                        _lock_numbering(conn)
-                    done = step(conn, cutoff, batch)
-                transactions += 1
-                total += done
-                log.debug("purged %s", done.to_dict())
-                if not done.rows:
-                    break
+        try:
+            for step, cutoff, locks_queue in steps:
+                while True:
+                    with self._tx("purge old rows") as conn:
+                        if locks_queue:
+                            _lock_numbering(conn)
+                        done = step(conn, cutoff, batch)
+                    transactions += 1
+                    total += done
+                    log.debug("purged %s", done.to_dict())
+                    if not done.rows:
+                        break
+        except StoreUnavailableError as exc:
+            if not transactions:
+                raise
+            # The batches before the failure are committed: say so, not "nothing was stored".
+            raise StoreUnavailableError(
+                f"purge stopped after {transactions} committed transactions, which deleted "
+                f"{_counts(total)}; the next batch failed and deleted nothing ({exc}): run it again to "
+                "finish"
+            ) from exc
         log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
         return Purged(total, before, transactions, dry_run=False)
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _counts(erased: Erased) -> str:
+    return " ".join(f"{name}={n}" for name, n in erased.to_dict().items())
 
 
 def _insert_feedback(conn: Connection, items: Sequence[Feedback]) -> list[int]:

@@ -270,3 +270,32 @@ def test_a_keyed_feedback_rows_key_is_erased_with_the_row(store):
         assert not keyed_feedback(store, key, text, article).replayed, key  # a new request: written
     assert keyed_feedback(store, "fb-kept", "kept").body == kept.body  # the one not erased replays
     assert store.count_feedback() == 4
+
+
+def test_a_purge_that_fails_after_some_batches_says_what_it_deleted(store):
+    # The error said "nothing was stored, retry" when earlier batches had been committed.
+    from sqlalchemy.exc import OperationalError
+
+    from core.errors import StoreUnavailableError
+
+    old = store.enqueue([item(f"old {i}") for i in range(5)])
+    age(store, 40, ids=old)
+    deletes = []
+
+    def fail_the_second_batch(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().startswith("DELETE FROM queue_items"):
+            deletes.append(statement)
+            if len(deletes) == 2:
+                raise OperationalError(statement, {}, Exception("the database went away"))
+
+    event.listen(store.engine, "before_cursor_execute", fail_the_second_batch)
+    try:
+        with pytest.raises(StoreUnavailableError) as failed:
+            store.purge(timedelta(days=30), batch=2)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", fail_the_second_batch)
+    message = str(failed.value)
+    assert "purge stopped after 1 committed transactions" in message and "queue_items=2" in message, message
+    assert "run it again" in message, message
+    assert counts(store)["queue_items"] == 3  # the first batch is gone, the failed one is not
+    assert store.purge(timedelta(days=30), batch=2).erased.queue_items == 3
