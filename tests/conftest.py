@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +68,47 @@ SHARED = Path(os.environ.get("MODERATION_SHARED_DIR", REPO.parent / "shared"))
 DATA_DIR = Path(os.environ.get("DATA_DIR", SHARED / "data"))
 ARTICLES_DIR = SHARED / "articles"
 SEED_FILES = sorted(SEEDS_DIR.glob("*.txt"))
+
+_WARMUP = pytest.StashKey[subprocess.Popen[bytes]]()
+# A cold warm-up compiles every kernel in ~80 s of CPU; far longer means it hangs, and the tests then
+# compile for themselves as before.
+WARMUP_TIMEOUT_S = 600
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In the xdist controller: fill numba's on-disk cache (model/jit.py) once, while the workers start
+    and collect. In a fresh clone every process compiled the kernels for itself (~80 s of CPU each):
+    both workers at their first scoring or language detection, and `moderate` subprocesses that started
+    before a cache was written (or could not write one: `ulimit -f`). `moderate report seeds/` calls
+    them all. Only an optimisation: a failed warm-up leaves the tests to compile as before."""
+    config = session.config
+    if not config.pluginmanager.has_plugin("dsession") or config.getoption("collectonly"):
+        return
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    config.stash[_WARMUP] = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "report", str(SEEDS_DIR)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """The controller hands out tests only once the warm-up has ended (the workers collect meanwhile)."""
+    warmup = session.config.stash.get(_WARMUP, None)
+    if warmup is None:
+        return
+    try:
+        _, stderr = warmup.communicate(timeout=WARMUP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        warmup.kill()
+        _, stderr = warmup.communicate()
+    if warmup.returncode != 0:
+        tail = stderr.decode(errors="replace").strip().splitlines()[-1:]
+        sys.stderr.write(f"numba warm-up failed (exit {warmup.returncode}): {tail}; the tests compile\n")
 
 
 @pytest.fixture(scope="session")
