@@ -18,6 +18,7 @@ from service.storage import Answer, Feedback, Keyed, KeyedRequest, QueueItem, St
 from service.storage import idempotency as idem
 from service.storage import schema as S
 from tests.service.storage.store_helpers import item
+from tests.service.storage.test_store_concurrency import Gate, opened
 
 VERDICT = {"verdict": "reject", "attributes": None, "revision": None}
 
@@ -157,14 +158,8 @@ def test_two_stores_sending_one_key_at_once_make_one_write(store, target, postgr
     check-then-write would have found nothing committed and answered 409 naming its own verdict."""
     other = Store.open(target)
     (item_id,) = store.enqueue([item()])
-    reached, release = threading.Event(), threading.Event()
-
-    def hold(_conn) -> None:
-        if threading.current_thread().name == "first":
-            reached.set()
-            assert release.wait(30)
-
-    event.listen(store.engine, "commit", hold)
+    gate = Gate("first")
+    event.listen(store.engine, "commit", gate.hold)  # its verdict written, its key claimed
     answers: dict[str, Answer] = {}
 
     def run(name: str, s: Store) -> None:
@@ -173,16 +168,13 @@ def test_two_stores_sending_one_key_at_once_make_one_write(store, target, postgr
     first = threading.Thread(target=run, args=("first", store), name="first")
     second = threading.Thread(target=run, args=("second", other), name="second")
     try:
-        first.start()
-        assert reached.wait(30)
-        second.start()
-        postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's key
-        release.set()
-        first.join(30)
-        second.join(30)
+        with opened(gate, first, second):
+            first.start()
+            assert gate.reached.wait(30)
+            second.start()
+            postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's key
     finally:
-        release.set()
-        event.remove(store.engine, "commit", hold)
+        event.remove(store.engine, "commit", gate.hold)
         other.close()
     assert (answers["first"].replayed, answers["second"].replayed) == (False, True)
     assert answers["first"].body == answers["second"].body

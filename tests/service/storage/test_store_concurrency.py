@@ -111,14 +111,8 @@ def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target
     makes the second wait for the first and return its ids."""
     other = Store.open(target)
     batch = [item(f"comment {i}", idempotency_key=f"req-7/{i}") for i in range(20)]
-    reached, release = threading.Event(), threading.Event()
-
-    def hold(_conn) -> None:
-        if threading.current_thread().name == "first":
-            reached.set()
-            assert release.wait(30)
-
-    event.listen(store.engine, "commit", hold)
+    gate = Gate("first")
+    event.listen(store.engine, "commit", gate.hold)
     results: dict[str, list[str]] = {}
 
     def run(name: str, s: Store) -> None:
@@ -127,16 +121,13 @@ def test_two_replicas_racing_on_the_same_keys_store_each_item_once(store, target
     first = threading.Thread(target=run, args=("first", store), name="first")
     second = threading.Thread(target=run, args=("second", other), name="second")
     try:
-        first.start()
-        assert reached.wait(30)
-        second.start()
-        postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's lock
-        release.set()
-        first.join(30)
-        second.join(30)
+        with opened(gate, first, second):
+            first.start()
+            assert gate.reached.wait(30)
+            second.start()
+            postgres_waits(target, second)  # PostgreSQL: until the second waits on the first's lock
     finally:
-        release.set()
-        event.remove(store.engine, "commit", hold)
+        event.remove(store.engine, "commit", gate.hold)
         other.close()
     assert results["first"] == results["second"]
     assert count_rows(store) == (20, 20)
