@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from model.artifact import read_manifest, seal_manifest
 from service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.conftest import SEED_FILES
 from tests.service.api.conftest import TOKEN
+from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 SEED_THREAD = next(p for p in SEED_FILES if p.name.startswith("000_"))
 THRESHOLDS = Settings().thresholds()
@@ -155,3 +157,18 @@ def plot_reads(page: Any) -> Iterator[list[str]]:
         yield urls
     finally:
         page.remove_listener("request", seen)
+
+
+@contextmanager
+def serving(tmp: Path) -> Iterator[str]:
+    """A real `moderate serve` keeping its store and model versions under `tmp`, ready: its base URL.
+    Stopped on exit, and its log must hold no traceback."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
+        proc, base = start(tmp)
+    try:
+        wait_ready(proc, base)
+        yield base
+    finally:
+        log = stop(proc)
+    assert "Traceback" not in log, log

@@ -29,6 +29,7 @@ from tests.browser.moderator import (
     precision_recall,
     queue,
     queue_thread,
+    serving,
     shown_marks,
     sign_in_by_keyboard,
     wait_focus,
@@ -307,16 +308,8 @@ def edges_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(edges_tmp: Path) -> Any:
-    tmp = edges_tmp
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
-        proc, base = start(tmp)
-    try:
-        wait_ready(proc, base)
+    with serving(edges_tmp) as base:
         yield base
-    finally:
-        log = stop(proc)
-    assert "Traceback" not in log, log
 
 
 INSULTS = ["you are a pathetic idiot and a moron", "shut up you stupid troll", "what an idiot"]

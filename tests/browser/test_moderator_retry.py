@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.moderator import TEXT, api, open_article, queue_thread
-from tests.service.api.test_uvicorn import start, stop, wait_ready
+from tests.browser.moderator import TEXT, api, open_article, queue_thread, serving
 
 pytestmark = pytest.mark.slow
 
@@ -19,16 +18,8 @@ INSULTS = ["you are a pathetic idiot and a moron", "shut up you stupid troll", "
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("page-retry")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
-        proc, base = start(tmp)
-    try:
-        wait_ready(proc, base)
+    with serving(tmp_path_factory.mktemp("page-retry")) as base:
         yield base
-    finally:
-        log = stop(proc)
-    assert "Traceback" not in log, log
 
 
 def _lose_answers(page: Any, count: int) -> list[dict[str, str]]:
