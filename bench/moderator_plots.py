@@ -17,7 +17,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import httpx
 import psutil
 
 from bench.parse_scrapers import CHROMIUM, CHROMIUM_ARGS
+from bench.server import start_server, wait_ready
 
 _REPO = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-for-the-moderator-plots"
@@ -38,8 +38,6 @@ PLOTS_S = 600  # the old page reads ~12 MB for 5,000 comments of 2,000 character
 
 
 def _serve(code: Path, db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    listening = socket.create_server(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{listening.getsockname()[1]}"
     env = os.environ | {
         "MODERATION_API_TOKEN": TOKEN,
         "MODERATION_DB_PATH": str(db),
@@ -47,23 +45,14 @@ def _serve(code: Path, db: Path, log: Path) -> tuple[subprocess.Popen[bytes], st
         "PYTHONPATH": str(code),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--fd", str(listening.fileno())]
-    with listening, log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT, pass_fds=[listening.fileno()]
-        )
-    deadline = time.monotonic() + READY_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server of {code} stopped: see {log}")
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    _stop(proc)
-    raise RuntimeError(f"the server of {code} was not ready within {READY_S} s: see {log}")
+    with log.open("wb") as out:
+        proc, port = start_server([], cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(port, proc, READY_S)
+    except RuntimeError as exc:
+        _stop(proc)
+        raise RuntimeError(f"the server of {code}: {exc}: see {log}") from exc
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
