@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         done = store.purge(timedelta(days=days), dry_run=args.dry_run)
     finally:
         store.close()
-    counts = " ".join(f"{name}={n}" for name, n in done.erased.to_dict().items())
+    counts = done.erased.summary()
     verb = "would delete" if done.dry_run else f"deleted in {done.transactions} transactions"
     print(
         f"moderate purge: {verb}: {counts} (stored before {done.before.isoformat(timespec='seconds')}, "

@@ -56,6 +56,10 @@ class Erased:
     def to_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def summary(self) -> str:
+        """One line of counts, "queue_items=2 pending=1 ...", as `moderate purge` prints them."""
+        return " ".join(f"{name}={n}" for name, n in self.to_dict().items())
+
 
 @dataclass(frozen=True, slots=True)
 class Purged:

@@ -625,7 +625,7 @@ class Store:
             # The batches before the failure are committed: say so, not "nothing was stored".
             raise StoreUnavailableError(
                 f"purge stopped after {transactions} committed transactions, which deleted "
-                f"{_counts(total)}; the next batch failed and deleted nothing ({exc}): run it again to "
+                f"{total.summary()}; the next batch failed and deleted nothing ({exc}): run it again to "
                 "finish"
             ) from exc
         log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
@@ -633,10 +633,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _counts(erased: Erased) -> str:
-    return " ".join(f"{name}={n}" for name, n in erased.to_dict().items())
 
 
 def _insert_feedback(conn: Connection, items: Sequence[Feedback]) -> list[int]:
