@@ -1,4 +1,5 @@
-"""Prometheus metrics: request counts, latency histograms, comments scored, model reloads.
+"""Prometheus metrics: request counts, latency histograms, comments scored, model reloads, and the review
+queue's backlog read from the store at scrape time.
 
 One `Metrics` per app (no module-level metric objects, so tests can build many apps).
 
@@ -13,11 +14,16 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.storage.stats import QueueStats
 
 # The method label: HTTP methods are any token a client sends (h11 takes "FOO1", "FOO2", ...), and each
 # label value is a new series held in memory and printed by /metrics: anything else counts as "other".
@@ -62,15 +68,69 @@ class Metrics:
             registry=self.registry,
         )
 
-    def render(self) -> tuple[bytes, str]:
+    def render(self, queue: QueueGauges | None = None) -> tuple[bytes, str]:
+        """The exposition text; with `queue`, the review queue's gauges after the process's metrics."""
         if self.multiprocess:
             from prometheus_client import multiprocess
 
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-            return generate_latest(registry), CONTENT_TYPE_LATEST
-        assert self.registry is not None
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        else:
+            assert self.registry is not None
+            registry = self.registry
+        payload = generate_latest(registry)
+        if queue is not None:
+            gauges = CollectorRegistry()
+            gauges.register(queue)
+            payload += generate_latest(gauges)
+        return payload, CONTENT_TYPE_LATEST
+
+
+class QueueGauges(Collector):
+    """The review queue's figures at scrape time (service.storage.stats). They are the shared store's,
+    so every replica reports the same values: aggregate them with max, not sum. `stats` None: the store
+    did not answer, and only moderation_queue_stats_up (0) is exported."""
+
+    def __init__(self, stats: QueueStats | None, now: datetime) -> None:
+        self.stats, self.now = stats, now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily(
+            "moderation_queue_stats_up",
+            "1 when the store answered the queue's counts for this scrape, else 0.",
+        )
+        up.add_metric([], 0.0 if self.stats is None else 1.0)
+        yield up
+        stats = self.stats
+        if stats is None:
+            return
+        pending = GaugeMetricFamily(
+            "moderation_queue_pending",
+            "Queued comments waiting for a verdict, by the model's decision.",
+            labels=("decision",),
+        )
+        for decision, count in stats.pending_by_decision.items():
+            pending.add_metric([decision], float(count))
+        yield pending
+        flagged = GaugeMetricFamily(
+            "moderation_queue_pending_flagged",
+            "Pending comments per attribute that reached review on them (one comment may count twice).",
+            labels=("attribute",),
+        )
+        for attribute, count in stats.pending_by_attribute.items():
+            flagged.add_metric([attribute], float(count))
+        yield flagged
+        decided = GaugeMetricFamily(
+            "moderation_queue_decided", "Queued comments with a verdict, by verdict.", labels=("verdict",)
+        )
+        for verdict, count in stats.verdicts.items():
+            decided.add_metric([verdict], float(count))
+        yield decided
+        yield GaugeMetricFamily(
+            "moderation_queue_oldest_pending_age_seconds",
+            "How long the longest-waiting pending comment has waited; 0 when none waits.",
+            value=stats.oldest_pending_age_s(self.now) or 0.0,
+        )
 
 
 class MetricsMiddleware:

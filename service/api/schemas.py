@@ -349,6 +349,25 @@ class ScoresPageOut(BaseModel):
     )
 
 
+class QueueStatsOut(BaseModel):
+    items: int = Field(description="Queued items the filters keep.")
+    pending: int = Field(description="Of those, waiting for a verdict.")
+    decided: int
+    pending_by_decision: dict[str, int] = Field(
+        description="Pending items by the model's decision (`approve`, `review`, `reject`)."
+    )
+    pending_by_attribute: dict[str, int] = Field(
+        description="Pending items per attribute that reached review on them (an item flagged by two "
+        "attributes counts under both)."
+    )
+    verdicts: dict[str, int] = Field(description="Decided items by verdict (`approve`, `reject`).")
+    oldest_pending_at: str | None = Field(
+        description="When the longest-waiting pending item was queued; null when nothing is pending."
+    )
+    oldest_pending_age_s: float | None = Field(description="Seconds it has waited, at `as_of`.")
+    as_of: str = Field(description="The server's time of the count.")
+
+
 # --- /v1/feedback ---------------------------------------------------------------------------------
 
 

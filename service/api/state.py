@@ -25,7 +25,7 @@ from service.settings import Limits, Settings, ThresholdTable
 if TYPE_CHECKING:
     from model.score import CommentScorer
     from model.versions import VersionRegistry
-    from service.storage import Store
+    from service.storage import QueueStats, Store
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,8 @@ class AppState:
     # /readyz's store check in flight, if any (service.api.routers.health)
     database_check: asyncio.Future[dict[str, object]] | None = field(default=None, repr=False)
     database_problem: str | None = None  # the last one /readyz logged, so a new one is logged once
+    # /metrics' read of the queue's counts in flight, if any (service.api.routers.health)
+    queue_count: asyncio.Future[QueueStats] | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _store_failure: tuple[float, Exception] | None = field(default=None, repr=False)
@@ -281,6 +283,17 @@ class AppState:
             return
         log.info("store %s at schema version %d", store.describe(), store.schema_version)
 
+    def sqlite_not_made(self) -> bool:
+        """True while the SQLite store's file does not exist and nothing opened it: a read (a probe, a
+        scrape) must not create it, and it holds nothing."""
+        settings = self.settings
+        return (
+            not settings.database_url
+            and self._store is None
+            and self._store_failure is None
+            and not settings.db_path.exists()
+        )
+
     def store_status(self) -> dict[str, object]:
         """For /readyz: is the database reachable, and at which schema version."""
         from core.errors import ModerationError
@@ -293,8 +306,7 @@ class AppState:
             backend = target_for(settings).backend
         except ModerationError as exc:
             return {"status": "unavailable", "backend": None, "detail": str(exc)}
-        fresh = self._store is None and self._store_failure is None and not settings.db_path.exists()
-        if backend == "sqlite" and fresh:
+        if backend == "sqlite" and self.sqlite_not_made():
             return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
         try:
             version = self.store().ping()

@@ -22,6 +22,7 @@ from service.storage.records import (
     QueueScores,
     ScoresPage,
 )
+from service.storage.stats import QueueStats
 from service.storage.store import Store
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "QueuePage",
     "QueueQuery",
     "QueueScores",
+    "QueueStats",
     "Queued",
     "ScoresPage",
     "Store",

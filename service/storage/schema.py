@@ -54,7 +54,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -190,6 +190,17 @@ keys_target_index = Index("idempotency_keys_target", idempotency_keys.c.target)
 feedback_item_index = Index("feedback_queue_item", feedback.c.queue_item_id)
 feedback_article_index = Index("feedback_article", feedback.c.article_id, postgresql_using="hash")
 
+# The queue's backlog (service.storage.stats), read at every /metrics scrape and after every verdict on
+# the moderator's page: counts by state and the oldest pending item from this index alone (its reads
+# took every item's row: 540 ms at 100,000 items on SQLite).
+counts_index = Index(
+    "queue_items_counts",
+    queue_items.c.status,
+    queue_items.c.decision,
+    queue_items.c.verdict,
+    queue_items.c.created_at,
+)
+
 
 # -- migrations ------------------------------------------------------------------------------------
 # Each step takes the schema from version n-1 to n. Steps never change: a new change is a new step.
@@ -281,6 +292,11 @@ def _to_v11(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _to_v12(conn: Connection) -> None:
+    # The queue's backlog counts (see above).
+    counts_index.create(conn, checkfirst=True)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -301,6 +317,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     9: _to_v9,
     10: _to_v10,
     11: _to_v11,
+    12: _to_v12,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

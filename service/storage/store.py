@@ -38,7 +38,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
 from service.settings import Database
 from service.storage import engine as engines
-from service.storage import erasure
+from service.storage import erasure, stats
 from service.storage import idempotency as idem
 from service.storage import schema as S
 from service.storage.erasure import Erased, Purged
@@ -57,6 +57,7 @@ from service.storage.records import (
     ScoresPage,
     check_attribute_name,
 )
+from service.storage.stats import QueueStats
 
 log = logging.getLogger(__name__)
 
@@ -507,6 +508,12 @@ class Store:
         items = tuple(_scores(r) for r in rows[: query.limit])
         last = rows[query.limit - 1] if len(rows) > query.limit else None
         return ScoresPage(items, None if last is None else encode_cursor(float(last.risk), last.id))
+
+    def queue_stats(self, query: QueueQuery) -> QueueStats:
+        """Counts over the items GET /v1/queue would list with these filters (its paging ignored)."""
+        _check_query(replace(query, limit=1), 1)
+        with self._tx("read the queue", read_only=True) as conn:
+            return stats.read(conn, lambda sql: _filtered(sql, query))
 
     def decide(
         self,

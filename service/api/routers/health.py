@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import ModerationError
 from service.api.deps import BearerDep, StateDep, token_matches
+from service.api.metrics import QueueGauges
 from service.api.schemas import Health
 from service.api.scoring import json_response
 from service.api.state import AppState
+from service.storage import QueueQuery, QueueStats
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +83,36 @@ async def readyz(state: StateDep, credentials: BearerDep) -> Response:
     return json_response({"status": "ok", "model_version": scorer.version, "database": database})
 
 
+async def _queue_gauges(state: AppState) -> QueueGauges | None:
+    """The queue's counts for /metrics, read at most once at a time per worker and waited for at most
+    DATABASE_CHECK_S (a scrape must answer when the database is frozen: then only
+    moderation_queue_stats_up 0). None when nothing may be stored (no queue)."""
+    if state.settings.do_not_store:
+        return None
+    if state.sqlite_not_made():
+        return QueueGauges(QueueStats.empty(), datetime.now(UTC))
+    check = state.queue_count
+    if check is None or check.done():
+        check = state.queue_count = asyncio.ensure_future(
+            state.run_store(lambda store: store.queue_stats(QueueQuery()))
+        )
+    try:
+        stats: QueueStats | None = await asyncio.wait_for(asyncio.shield(check), DATABASE_CHECK_S)
+    except (TimeoutError, ModerationError):
+        stats = None
+    return QueueGauges(stats, datetime.now(UTC))
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def metrics(state: StateDep) -> Response:
-    payload, content_type = state.metrics.render()
+async def metrics(state: StateDep) -> Response:
+    """The process's counters and histograms (all workers' with `--workers N`), and the review queue's
+    backlog from the store: pending comments by decision and by attribute, verdicts, and the oldest
+    pending comment's age."""
+    queue = await _queue_gauges(state)
+    payload, content_type = await run_in_threadpool(state.metrics.render, queue)
     return Response(payload, media_type=content_type)

@@ -28,6 +28,7 @@ from service.api.schemas import (
     ErasedOut,
     QueueItemOut,
     QueuePageOut,
+    QueueStatsOut,
     ScoresPageOut,
     UndoIn,
 )
@@ -162,6 +163,20 @@ async def list_scores(
         return json_response({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
 
     return await state.run_store(read)
+
+
+@router.get(
+    "/v1/queue:stats",
+    response_model=QueueStatsOut,
+    responses=errors(401, 403, 422, 503),
+    summary="How many queued comments wait, since when, and for which attributes (needs the bearer token)",
+)
+async def queue_stats(filters: FiltersDep, state: StateDep) -> Response:
+    """Counts over the items GET /v1/queue lists with the same filters: pending and decided, pending
+    ones by the model's decision and by each attribute that reached review, verdicts, and how long the
+    oldest pending one has waited. `/metrics` exports the unfiltered figures as gauges."""
+    stats = await state.run_store(lambda store: store.queue_stats(filters))
+    return json_response(stats.to_dict(datetime.now(UTC)))
 
 
 @router.get(

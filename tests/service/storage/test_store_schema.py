@@ -427,3 +427,27 @@ def test_a_refused_database_url_is_not_echoed(monkeypatch):
     with pytest.raises(ValidationError) as caught:
         Settings()
     assert "SECRETPW99" not in str(caught.value) and "postgresql://" in str(caught.value)
+
+
+def test_a_version_11_database_is_upgraded_and_the_backlog_is_counted_by_index(store, target):
+    # The queue's backlog (GET /v1/queue:stats, /metrics at every scrape) read every item's row: 540 ms
+    # at 100,000 items on SQLite; its counts now come from one index.
+    from sqlalchemy import inspect
+
+    from service.storage import QueueQuery
+
+    ids = store.enqueue([item("waiting under version 11"), item("decided under version 11")])
+    store.decide(ids[1], "approve")
+    with _downgraded_to(store, target, 11, ["DROP INDEX queue_items_counts"]) as upgraded:
+        with upgraded.engine.connect() as conn:
+            names = {i["name"] for i in inspect(conn).get_indexes("queue_items")}
+            assert "queue_items_counts" in names, names
+            if upgraded.backend == "sqlite":
+                sql = (
+                    "EXPLAIN QUERY PLAN SELECT status, decision, verdict, count(*), min(created_at) "
+                    "FROM queue_items GROUP BY status, decision, verdict"
+                )
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(sql))
+                assert "COVERING INDEX queue_items_counts" in plan, plan
+        stats = upgraded.queue_stats(QueueQuery())
+        assert (stats.items, stats.pending, dict(stats.verdicts)) == (2, 1, {"approve": 1, "reject": 0})

@@ -24,6 +24,7 @@
     lastDecided: null, // the id of the last verdict given on this page: what u (Undo) takes back
     ticked: new Map(), // id -> the "Reject for" boxes the moderator ticked, kept when the queue is redrawn
     loads: 0, // queue loads started: only the latest one's answer is shown
+    backlogReads: 0, // GET /v1/queue:stats reads started: only the latest one's answer is shown
     filters: {}, // the filters of the list shown
   };
 
@@ -235,6 +236,36 @@
     return "/v1/queue?" + params.toString();
   }
 
+  // How long something has waited, in words: "under a minute", "12 min", "3 h 5 min", "4 days".
+  function waited(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1) return "under a minute";
+    if (minutes < 60) return minutes + " min";
+    const hours = Math.floor(minutes / 60);
+    if (hours < 48) return hours + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
+    return Math.floor(hours / 24) + " days";
+  }
+
+  // The whole queue's backlog (GET /v1/queue:stats, whatever the filters): read again with every reload
+  // and after every verdict, an answer overtaken by a later read dropped.
+  async function loadBacklog() {
+    const read = ++state.backlogReads;
+    let stats;
+    try {
+      stats = await api("/v1/queue:stats");
+    } catch (err) {
+      if (read === state.backlogReads) $("#backlog").textContent = "Cannot count the queue: " + err.message;
+      return;
+    }
+    if (read !== state.backlogReads) return;
+    const waiting = stats.pending_by_decision || {};
+    const parts = ["reject", "review", "approve"].filter((d) => waiting[d]).map((d) => d + " " + waiting[d]);
+    $("#backlog").textContent = stats.pending
+      ? stats.pending + " waiting for a verdict (" + parts.join(", ") + "), the oldest for " +
+        waited(stats.oldest_pending_age_s) + "; " + stats.decided + " decided."
+      : "Nothing waits for a verdict; " + stats.decided + " decided.";
+  }
+
   async function loadQueue(reset) {
     // "Load more" clicked twice asks twice for the page after the same cursor; an Apply while a page
     // loads changes the filters: an answer that a later load superseded is dropped.
@@ -243,6 +274,7 @@
     if (reset) {
       await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
       loadModels(); // and whether it is the version selected for every replica
+      loadBacklog();
     }
     // "Load more" continues the list shown: the filters applied, not fields changed since.
     const filters = reset ? filterValues() : state.filters;
@@ -644,6 +676,7 @@
       const updated = await write("/v1/queue/" + encodeURIComponent(item.id) + ":decide", body);
       setItem(updated);
       state.lastDecided = item.id;
+      loadBacklog();
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
       announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
@@ -683,6 +716,7 @@
     try {
       const updated = await write("/v1/queue/" + encodeURIComponent(item.id) + (verdict ? ":decide" : ":undo"), body);
       setItem(updated);
+      loadBacklog();
       if (!verdict && state.lastDecided === item.id) state.lastDecided = null;
       announce(verdict ? "Changed comment " + n + " to " + (verdict === "approve" ? "approved." : "rejected.") : "Undid the verdict on comment " + n + ": it is pending again.");
     } catch (err) {
