@@ -18,10 +18,8 @@ from service.settings import MAX_RETENTION_DAYS as MAX_DAYS
 
 
 def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    # ASCII digits only: int() also reads "3_0" as 30 and "٣" as 3, too loose for a command that deletes.
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if not 1 <= value <= MAX_DAYS:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of days from 1 to {MAX_DAYS}")
     return value

@@ -79,7 +79,7 @@ def test_the_limit_is_required_and_a_missing_sqlite_store_is_an_error(tmp_path, 
     assert not (tmp_path / "none.sqlite3").exists()  # not created by a purge
 
 
-@pytest.mark.parametrize("days", ["0", "-3", "1.5", "x", "40000"])
+@pytest.mark.parametrize("days", ["0", "-3", "1.5", "x", "40000", "3_0", "\u0663", "+7", " 7"])
 def test_a_limit_that_is_no_whole_number_of_days_is_a_usage_error(tmp_path, days):
     run = subprocess.run(
         [sys.executable, "-m", "service.cli", "purge", "--older-than", days],
