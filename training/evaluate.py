@@ -79,7 +79,9 @@ LONG_WORDS = 200
 
 
 _FAMILY_CACHE: dict[Path, dict[str, Metrics]] = {}
-_FAMILY_MODEL: dict[Path, tuple[Any, Any, dict[tuple[str, str], tuple[list[str], list[int]]]]] = {}
+# A held-out part: texts, labels and each row's bootstrap group.
+HeldOut = tuple[list[str], list[int], list[str]]
+_FAMILY_MODEL: dict[Path, tuple[Any, Any, dict[tuple[str, str], HeldOut]]] = {}
 
 
 def family_on_training_rows(data_dir: Path, progress: Progress) -> Any:
@@ -99,8 +101,9 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
     for name, (head, sources) in FAMILY_TESTS.items():
         texts = [t for s in sources for t in test[(head, s)][0]]
         labels = [y for s in sources for y in test[(head, s)][1]]
+        groups = [g for s in sources for g in test[(head, s)][2]]
         p = family.predict_proba_all(texts)[:, family.names.index(head)]
-        out[name] = binary_metrics(labels, p, results[head].threshold)
+        out[name] = binary_metrics(labels, p, results[head].threshold, groups)
     from training.heads import C3_CIVIL
 
     civil = test[("identity_attack", C3_CIVIL)][0]
@@ -119,23 +122,23 @@ def eval_family(data_dir: Path, progress: Progress) -> dict[str, Metrics]:
     return out
 
 
-def _trained_family(
-    data_dir: Path, progress: Progress
-) -> tuple[Any, Any, dict[tuple[str, str], tuple[list[str], list[int]]]]:
+def _trained_family(data_dir: Path, progress: Progress) -> tuple[Any, Any, dict[tuple[str, str], HeldOut]]:
     if data_dir in _FAMILY_MODEL:
         return _FAMILY_MODEL[data_dir]
     from training.heads import fit_family, head_corpora
 
     corpora = head_corpora(data_dir)
     train: dict[str, list[Any]] = {}
-    test: dict[tuple[str, str], tuple[list[str], list[int]]] = {}
+    test: dict[tuple[str, str], HeldOut] = {}
     for head, cs in corpora.items():
         train[head] = []
         for c in cs:
             flags = [in_family_test(c.name, t, a) for t, a in zip(c.texts, c.article_ids, strict=True)]
             train[head].append(c.subset([i for i, f in enumerate(flags) if not f]))
             keep = [i for i, f in enumerate(flags) if f]
-            test[(head, c.name)] = ([c.texts[i] for i in keep], [c.labels[i] for i in keep])
+            # The bootstrap's groups: a C3 comment's article (the split's unit), else the row itself.
+            groups = [f"{c.article_ids[i]}" if c.name.startswith("c3/") else f"{c.name}#{i}" for i in keep]
+            test[(head, c.name)] = ([c.texts[i] for i in keep], [c.labels[i] for i in keep], groups)
     c3_train = {a for c in train["toxicity"] if c.name.startswith("c3/") for a in c.article_ids}
     c3_test = {a for c in corpora["toxicity"] if c.name.startswith("c3/") for a in c.article_ids} - c3_train
     progress(
@@ -291,9 +294,18 @@ def compare(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) ->
     return failures
 
 
+def _interval(m: Metrics) -> str:
+    low, high = m.get("roc_auc_low"), m.get("roc_auc_high")
+    return "" if low is None or high is None else f"[{low:.3f}, {high:.3f}]"
+
+
 def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]]) -> list[str]:
+    """One line per evaluation; `roc_auc 95%` is its bootstrap interval (training.fit.auc_interval:
+    resampled by article where the split holds out articles)."""
     cols = ("roc_auc", "pr_auc", "precision", "recall", "f1")
-    lines = [f"{'evaluation':<30} {'n':>5} {'pos':>4} " + " ".join(f"{c:>14}" for c in cols) + "  threshold"]
+    head = [f"{c:>14}" for c in cols]
+    head.insert(1, f"{'roc_auc 95%':>16}")
+    lines = [f"{'evaluation':<30} {'n':>5} {'pos':>4} " + " ".join(head) + "  threshold"]
     for name, m in results.items():
         cells = []
         for c in cols:
@@ -301,6 +313,7 @@ def format_table(results: dict[str, Metrics], floors: dict[str, dict[str, float]
             value = m.get(c, float("nan"))  # off_topic's evaluations report AUCs, not P/R at a threshold
             mark = "" if floor is None else ("!" if not value >= floor else " ")
             cells.append(f"{value:.4f}{'' if floor is None else f' (>={floor:g})'}{mark}".rjust(14))
+        cells.insert(1, _interval(m).rjust(16))
         lines.append(f"{name:<30} {int(m['n']):>5} {int(m['positives']):>4} " + " ".join(cells))
         lines[-1] += f"  {m.get('threshold', float('nan')):.3f}"
         # Other metrics with a floor (e.g. off_topic's AUC within length bins) get a line of their own.

@@ -238,14 +238,64 @@ OLID_NEG_WEIGHT = 0.3  # NOT offensive
 Metrics = dict[str, float]
 
 
-def binary_metrics(y: Sequence[int] | np.ndarray, p: np.ndarray, threshold: float) -> Metrics:
+# Resamples of a held-out set for its ROC AUC's interval: the 2.5 and 97.5 percentiles move by about
+# 0.002 between seeds at 1,000, well under the intervals' widths (0.02-0.1), and 1,000 take < 0.3 s.
+BOOTSTRAP_ROUNDS = 1000
+
+
+def auc_interval(
+    y: Sequence[float] | np.ndarray,
+    p: Sequence[float] | np.ndarray,
+    groups: Sequence[Any] | None = None,
+    *,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    level: float = 0.95,
+    seed: int = SEED,
+) -> tuple[float, float]:
+    """The ROC AUC's bootstrap percentile interval. With ``groups`` (an article id per row) whole groups
+    are resampled: comments under one article are not independent, and resampling them one by one
+    would understate the noise of a split by article. Each resample is a weight per row (how often its
+    group was drawn), so the scores are sorted once; ties count half, as in sklearn's AUC."""
+    y_arr, p_arr = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    order = np.argsort(p_arr, kind="stable")
+    y_arr, p_arr = y_arr[order], p_arr[order]
+    keys = np.arange(len(y_arr)) if groups is None else np.asarray(groups, dtype=object)[order]
+    codes = np.unique(keys.astype(str), return_inverse=True)[1] if groups is not None else keys
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    tie = np.unique(p_arr, return_inverse=True)[1]  # p sorted: tie blocks in ascending order
+    positive = y_arr == 1
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(rounds):
+        weight = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[codes]
+        w_pos, w_neg = weight * positive, weight * ~positive
+        total_pos, total_neg = w_pos.sum(), w_neg.sum()
+        if total_pos == 0 or total_neg == 0:
+            continue  # a resample with one class has no AUC
+        neg_in_tie = np.bincount(tie, weights=w_neg)
+        below = np.cumsum(neg_in_tie) - neg_in_tie
+        aucs.append(float((w_pos * (below[tie] + 0.5 * neg_in_tie[tie])).sum() / (total_pos * total_neg)))
+    if not aucs:
+        return float("nan"), float("nan")
+    low, high = np.quantile(aucs, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def binary_metrics(
+    y: Sequence[int] | np.ndarray, p: np.ndarray, threshold: float, groups: Sequence[Any] | None = None
+) -> Metrics:
+    """ROC AUC with its bootstrap interval (``groups``: resampled by group, see auc_interval), PR AUC,
+    and precision / recall / F1 at ``threshold``."""
     from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
     y_arr = np.asarray(y)
     pred = (p >= threshold).astype(int)
     precision, recall, f1, _ = precision_recall_fscore_support(y_arr, pred, average="binary", zero_division=0)
+    low, high = auc_interval(y_arr, p, groups)
     return {
         "roc_auc": float(roc_auc_score(y_arr, p)),
+        "roc_auc_low": low,
+        "roc_auc_high": high,
         "pr_auc": float(average_precision_score(y_arr, p)),
         "precision": float(precision),
         "recall": float(recall),

@@ -425,7 +425,10 @@ def evaluate_held_out(
     router = routed(base(attribute), split.models, "en")
     routes = served_routes(texts, detections, router.languages)
     metrics = binary_metrics(
-        test.labels, router.predict_proba(texts, routes)[:, 1], split.models[language].threshold
+        test.labels,
+        router.predict_proba(texts, routes)[:, 1],
+        split.models[language].threshold,
+        split_keys(test),  # resampled by what the split holds out: an article, a tweet
     )
     model = split.models[language]
     given = binary_metrics(test.labels, model.model.predict_proba(texts)[:, 1], model.threshold)

@@ -38,6 +38,7 @@ from threadpoolctl import threadpool_limits
 from core.records import ArticleContext
 from model.context import ContextOffTopic, ThreadExample
 from training import offtopic_data as D
+from training.fit import auc_interval
 
 Progress = Callable[[str], None]
 DECISIONS_FILE = Path(__file__).with_name("offtopic_decisions.json")
@@ -420,8 +421,9 @@ def _auc(y: Sequence[float], s: Sequence[float]) -> float | None:
 
 
 def _score_examples(
-    model: ContextOffTopic, examples: Sequence[ThreadExample]
+    model: ContextOffTopic, examples: Sequence[ThreadExample], groups: list[str] | None = None
 ) -> tuple[list[float], list[float]]:
+    """Labels and scores of every labelled comment; ``groups`` gets each one's thread group."""
     ys: list[float] = []
     ps: list[float] = []
     for ex in examples:
@@ -429,6 +431,8 @@ def _score_examples(
         m = ~np.isnan(ex.labels)
         ys += ex.labels[m].tolist()
         ps += p[m].tolist()
+        if groups is not None:
+            groups += [ex.group] * int(m.sum())
     return ys, ps
 
 
@@ -493,8 +497,10 @@ def evaluate_omp(model: ContextOffTopic, sources: dict[str, Any]) -> dict[str, A
     held = sources["omp"][1]
     out: dict[str, Any] = {}
     for name, use_thread in (("thread", True), ("none", False)):
-        ys, ps = _score_examples(model, human_examples(held, use_thread=use_thread))
+        groups: list[str] = []
+        ys, ps = _score_examples(model, human_examples(held, use_thread=use_thread), groups)
         out[name] = {"auc": _auc(ys, ps), "n": len(ys), "positives": int(sum(ys))}
+        out[name]["interval"] = auc_interval(ys, ps, groups)  # resampled by article: the split's unit
     return out
 
 
@@ -632,7 +638,10 @@ def eval_omp_offtopic(data_dir: Path, progress: Progress) -> dict[str, float]:
     om = evaluate_omp(model, sources)
     progress(f"  OffTopic AUC thread {om['thread']['auc']:.3f}, no context {om['none']['auc']:.3f}")
     t = om["thread"]
-    return _metrics(t["auc"], t["n"], t["positives"], roc_auc_none=om["none"]["auc"])
+    low, high = t["interval"]
+    return _metrics(
+        t["auc"], t["n"], t["positives"], roc_auc_none=om["none"]["auc"], roc_auc_low=low, roc_auc_high=high
+    )
 
 
 def eval_seed_decisions(data_dir: Path, progress: Progress) -> dict[str, float]:

@@ -92,7 +92,7 @@ def _held_out_french(
     monkeypatch.setattr(LG, "split_models", lambda *_a: LG.SplitModels(models, {"mlma/fr/toxicity": test}))
     seen: list[np.ndarray] = []
 
-    def metrics(labels: object, p: np.ndarray, threshold: float) -> dict[str, float]:
+    def metrics(labels: object, p: np.ndarray, threshold: float, groups: object = None) -> dict[str, float]:
         seen.append(np.asarray(p))
         return {"roc_auc": 0.5}
 
