@@ -204,7 +204,11 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
         )
     n_with = scores[RENDERINGS[0]].with_comments
     print(f"(comments F1 over the {n_with} pages with gold comments; title: share of pages whose title's")
-    print(" words are mostly the gold's)\n")
+    print(" words are mostly the gold's)")
+    intervals = ", ".join(
+        f"{r} [{low:.3f}, {high:.3f}]" for r in RENDERINGS for low, high in [scores[r].body_f1_interval()]
+    )
+    print(f"body F1 95% interval, pages resampled: {intervals}\n")
     return out
 
 

@@ -110,6 +110,7 @@ class RenderingScore:
     invented: int = 0
     invented_pages: list[str] = field(default_factory=list)
     titles_right: int = 0
+    page_body_f1: list[float] = field(default_factory=list)  # for the interval (body_f1_interval)
 
     def add(self, gold: GoldPage, article: Article | None) -> None:
         self.pages += 1
@@ -124,6 +125,7 @@ class RenderingScore:
         self.body_p += p
         self.body_r += r
         self.body_f1 += f
+        self.page_body_f1.append(f)
         if gold.has_comments:
             self.with_comments += 1
             self.comments_f1 += prf(tokens(pred_comments), tokens(gold.comments))[2]
@@ -143,6 +145,18 @@ class RenderingScore:
             "false_comment_rate": round(self.invented / max(1, self.without_comments), 4),
             "title_right": round(self.titles_right / pages, 4),
         }
+
+    def body_f1_interval(self, rounds: int = 1000, seed: int = 0) -> tuple[float, float]:
+        """The page-averaged body F1's 95 % bootstrap interval, pages resampled (1,000 resamples, as
+        `make eval`'s AUC intervals): how far the figure sits from a target in units of its noise."""
+        import numpy as np
+
+        values = np.asarray(self.page_body_f1, dtype=float)
+        if not len(values):
+            return float("nan"), float("nan")
+        draws = np.random.default_rng(seed).integers(0, len(values), (rounds, len(values)))
+        low, high = np.quantile(values[draws].mean(axis=1), [0.025, 0.975])
+        return float(low), float(high)
 
 
 def title_in_gold(title: str | None, gold_body: str) -> bool:

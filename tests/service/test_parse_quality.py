@@ -11,6 +11,7 @@ import pytest
 
 from service.parse_eval import _check
 from service.parse_quality import (
+    RenderingScore,
     decode_gold,
     dragnet_pages,
     in_test_split,
@@ -160,3 +161,16 @@ def test_a_missing_folder_says_which_make_variable_names_it(tmp_path: Path, caps
     argv = ["eval-parse", "--articles-dir", str(tmp_path), "--data-dir", str(tmp_path / "nope")]
     assert main(argv) == 1
     assert "set DATA_DIR=... for make eval-parse" in capsys.readouterr().err
+
+
+def test_the_body_f1_interval_resamples_pages():
+    import math
+
+    score = RenderingScore()
+    score.page_body_f1 = [0.5, 1.0] * 50
+    low, high = score.body_f1_interval()
+    assert low < 0.75 < high and 0.05 < high - low < 0.2  # the mean 0.75, sd of the mean 0.025
+    assert score.body_f1_interval() == (low, high)  # a fixed seed: the same figures every run
+    score.page_body_f1 = [0.9] * 100
+    assert score.body_f1_interval() == pytest.approx((0.9, 0.9))
+    assert all(math.isnan(v) for v in RenderingScore().body_f1_interval())
