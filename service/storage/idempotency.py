@@ -134,6 +134,15 @@ def claim(conn: Connection, request: KeyedRequest, now: datetime, ttl: timedelta
     return Answer(int(stored.status), str(stored.body).encode(), replayed=True)
 
 
+def stored_answer(conn: Connection, request: KeyedRequest, now: datetime, ttl: timedelta) -> Answer | None:
+    """The answer committed under the key for this same request and not expired, claiming nothing: for
+    a retry that the service would now refuse before writing (an attribute a reloaded model dropped)."""
+    row = conn.execute(_READ, {"k": request.key}).first()
+    if row is None or row.created_at < now - ttl or row.request_hash != request.request_hash:
+        return None
+    return Answer(int(row.status), str(row.body).encode(), replayed=True)
+
+
 def _mismatch(request: KeyedRequest, stored: Any, ttl: timedelta) -> str:
     first = f"the Idempotency-Key {request.key!r} was first sent"
     if stored.route != request.route:

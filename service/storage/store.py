@@ -42,7 +42,7 @@ from service.storage import erasure, stats
 from service.storage import idempotency as idem
 from service.storage import schema as S
 from service.storage.erasure import Erased, Purged
-from service.storage.idempotency import Answer, Keyed
+from service.storage.idempotency import Answer, Keyed, KeyedRequest
 from service.storage.records import (
     DECISIONS,
     STATUSES,
@@ -365,6 +365,11 @@ class Store:
             target = None if names is None else names(result)
             idem.record(conn, keyed.request, answer, now, self.idempotency_ttl, target)
         return answer
+
+    def replay(self, request: KeyedRequest) -> Answer | None:
+        """The answer a keyed write committed for this very request, if any (nothing is claimed)."""
+        with self._tx("read an idempotency key", read_only=True) as conn:
+            return idem.stored_answer(conn, request, _now(), self.idempotency_ttl)
 
     def feedback(self, attribute: str | None = None) -> list[Feedback]:
         t = S.feedback

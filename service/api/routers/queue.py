@@ -208,25 +208,38 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKe
 
     With an `Idempotency-Key`, a retry of a committed verdict (its answer lost) writes nothing again
     and gets the first answer with `Idempotent-Replayed: true`, not a 409 naming its own verdict."""
-    attributes = None
-    if body.attributes is not None:
-        known = _known_attributes(state)
-        if known and not set(body.attributes) <= set(known):
-            # The model that queued the item may have had attributes the served one lacks: a verdict
-            # on those is feedback all the same (training decides whether the attribute still exists).
-            queued = await state.run_store(lambda store: store.queue_item(item_id))
-            known = (*known, *(a for a in queued.scores if a not in known))
-        attributes = [check_attribute(a, known) for a in body.attributes]
-    if key is None:
+    keyed = None if key is None else _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"))
+    try:
+        attributes = await _verdict_attributes(body, item_id, state)
+    except InputError:
+        # A retry of a committed verdict is replayed even when the model served since would refuse
+        # the request (a reload dropped an attribute it names): its answer was given already.
+        stored = None if keyed is None else await state.run_store(lambda s: s.replay(keyed.request))
+        if stored is None:
+            raise
+        return response_of(stored)
+    if keyed is None:
         item = await state.run_store(
             lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
         )
         return json_response(item.to_dict())
-    keyed = _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"))
     answer = await state.run_store(
         lambda store: store.decide_once(keyed, item_id, body.verdict, attributes, revision=body.revision)
     )
     return response_of(answer)
+
+
+async def _verdict_attributes(body: DecideIn, item_id: str, state: AppState) -> list[str] | None:
+    """The attributes a verdict names, each one the served model's or one the item was scored with
+    (the model that queued it may have had attributes the served one lacks: a verdict on those is
+    feedback all the same; training decides whether the attribute still exists)."""
+    if body.attributes is None:
+        return None
+    known = _known_attributes(state)
+    if known and not set(body.attributes) <= set(known):
+        queued = await state.run_store(lambda store: store.queue_item(item_id))
+        known = (*known, *(a for a in queued.scores if a not in known))
+    return [check_attribute(a, known) for a in body.attributes]
 
 
 @router.post(

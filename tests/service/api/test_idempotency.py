@@ -166,3 +166,26 @@ def test_two_different_keys_in_one_request_are_a_422_not_the_first_silently(clie
     assert client.post("/v1/feedback", json=VERDICT, headers=same).status_code == 201
     again = client.post("/v1/feedback", json=VERDICT, headers=keyed("k-a"))
     assert again.headers["idempotent-replayed"] == "true" and feedback_rows(settings) == 1
+
+
+def test_a_retried_verdict_is_replayed_after_a_reload_dropped_an_attribute_it_names(client, loader):
+    # The attribute check ran before the key was looked up: a verdict naming an attribute of the model
+    # then served (not one the item was scored with), retried after a reload to a model without it, got
+    # a 422 instead of its own answer.
+    from tests.service.api.conftest import FAMILY
+
+    item_id = queue_thread(client)["c3"]  # scored with insult and off_topic only
+    loader.fake = {"attributes": FAMILY}
+    assert client.post("/v1/admin/reload", headers=auth()).status_code == 200
+    path = f"/v1/queue/{item_id}:decide"
+    body = {"verdict": "reject", "attributes": ["toxicity"]}
+    first = client.post(path, json=body, headers=keyed("d-reload"))
+    assert first.status_code == 200 and first.json()["verdict_attributes"] == ["toxicity"], first.text
+    loader.fake = {}
+    assert client.post("/v1/admin/reload", headers=auth()).status_code == 200
+    again = client.post(path, json=body, headers=keyed("d-reload"))
+    assert again.status_code == 200, again.text
+    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    # without a stored answer the same request is refused as before: the attribute is unknown now
+    assert_error(client.post(path, json=body, headers=keyed("d-new")), 422)
+    assert_error(client.post(path, json=body, headers=auth()), 422)
