@@ -29,9 +29,10 @@ from core.errors import ConflictError, NotFoundError
 from service.storage import idempotency as idem
 from service.storage import schema as S
 
-# Queue items (or feedback rows, or keys) deleted per transaction by `moderate purge`: a batch holds its
-# locks (SQLite: the write lock, PostgreSQL: the queue's numbering lock) about 0.1 s (docs/queue.md), so
-# the service's writes wait that long at most, never for the whole purge of a big table.
+# Queue items (or feedback rows, or keys) deleted per transaction by `moderate purge` and by an
+# article's takedown: a batch holds its locks (SQLite: the write lock, PostgreSQL: the queue's numbering
+# lock) about 0.1 s (docs/queue.md), so the service's writes wait that long at most, never for the
+# whole purge of a big table or the whole thread of a big article.
 PURGE_BATCH = 1000
 
 
@@ -122,13 +123,21 @@ def erase_item(conn: Connection, item_id: str) -> Erased:
     return erase_items(conn, chosen)
 
 
-def erase_article(conn: Connection, article_id: str) -> Erased:
-    """Every queue item of the article, and every feedback row naming it (verdicts posted directly
-    with its article_id too)."""
-    q, f = S.queue_items, S.feedback
-    erased = erase_items(conn, _items(conn, select(q.c.id, q.c.status).where(q.c.article_id == article_id)))
-    return erased + _erase_feedback_rows(
-        conn, list(conn.scalars(select(f.c.id).where(f.c.article_id == article_id)))
+def erase_article_items(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
+    """One batch of an article's takedown: up to `limit` of its queue items, each with what erase_items
+    deletes beside it (a verdict's feedback rows among them)."""
+    q = S.queue_items
+    return erase_items(
+        conn, _items(conn, select(q.c.id, q.c.status).where(q.c.article_id == article_id).limit(limit))
+    )
+
+
+def erase_article_feedback(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
+    """One batch: up to `limit` feedback rows naming the article (verdicts posted directly with its
+    article_id), with their idempotency keys."""
+    f = S.feedback
+    return _erase_feedback_rows(
+        conn, list(conn.scalars(select(f.c.id).where(f.c.article_id == article_id).limit(limit)))
     )
 
 

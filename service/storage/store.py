@@ -582,14 +582,35 @@ class Store:
         log.info("erased queue item %s: %s", item_id, erased.to_dict())
         return erased
 
-    def erase_article(self, article_id: str) -> Erased:
-        """erase_item for every item of the article, and the feedback rows naming it, in one
-        transaction (nothing stored: all counts 0)."""
-        with self._tx("erase the article's comments") as conn:
-            _lock_numbering(conn)
-            erased = erasure.erase_article(conn, article_id)
-        log.info("erased an article's comments: %s", erased.to_dict())
-        return erased
+    def erase_article(self, article_id: str, *, batch: int = erasure.PURGE_BATCH) -> Erased:
+        """erase_item for every item of the article, then the feedback rows naming it, `batch` items or
+        rows per transaction until none is left (nothing stored: all counts 0). Each item goes whole
+        in one transaction (a verdict on it is wholly before or after); a takedown of a thread of
+        100,000 comments no longer holds the write lock for seconds (all in one: 0.46 s at 5,000)."""
+        if batch < 1:
+            raise InputError(f"batch must be at least 1, got {batch}")
+        steps = ((erasure.erase_article_items, True), (erasure.erase_article_feedback, False))
+        total, transactions = Erased(), 0
+        try:
+            for step, locks_queue in steps:
+                while True:
+                    with self._tx("erase the article's comments") as conn:
+                        if locks_queue:
+                            _lock_numbering(conn)  # first, as a verdict does
+                        done = step(conn, article_id, batch)
+                    transactions += 1
+                    total += done
+                    if not done.rows:
+                        break
+        except StoreUnavailableError as exc:
+            if not total.rows:
+                raise
+            raise StoreUnavailableError(
+                f"the erasure stopped after deleting {total.summary()} of the article's rows; the next "
+                f"batch failed and deleted nothing ({exc}): send it again to finish"
+            ) from exc
+        log.info("erased an article's comments in %d transactions: %s", transactions, total.to_dict())
+        return total
 
     def erase_feedback(self, row_id: int) -> Erased:
         """Delete a feedback row posted directly (NotFoundError; ConflictError for a queue item's)."""

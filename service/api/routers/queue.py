@@ -281,7 +281,8 @@ async def erase_item(item_id: ItemId, state: StateDep) -> Response:
 )
 async def erase_article(body: EraseArticleIn, state: StateDep) -> Response:
     """Every item whose `article_id` is the one given, each with what `DELETE /v1/queue/{id}` deletes,
-    and the feedback rows posted with that `article_id`, in one transaction. An article with nothing
+    and the feedback rows posted with that `article_id`, 1,000 items or rows per transaction (a 503
+    after some batches says how much was deleted; send it again to finish). An article with nothing
     stored is a 200 with every count 0 (a retried takedown too)."""
     return erased_response(await state.run_store(lambda store: store.erase_article(body.article_id)))
 

@@ -299,3 +299,54 @@ def test_a_purge_that_fails_after_some_batches_says_what_it_deleted(store):
     assert "run it again" in message, message
     assert counts(store)["queue_items"] == 3  # the first batch is gone, the failed one is not
     assert store.purge(timedelta(days=30), batch=2).erased.queue_items == 3
+
+
+def test_an_article_is_erased_in_batches_of_whole_items(store):
+    # One transaction for the whole article held the write lock for its whole thread (0.46 s at 5,000
+    # items): a takedown of a big thread made every verdict and queueing wait, or fail at the busy timeout.
+    ids = store.enqueue([item(f"comment {i}", article_id="taken-down") for i in range(5)])
+    store.decide(ids[0], "reject")
+    keyed_decide(store, ids[1], "k-batch")
+    for i in range(3):
+        store.add_feedback(Feedback(text=f"direct {i}", attribute="insult", label=1, article_id="taken-down"))
+    kept = store.enqueue([item("elsewhere", article_id="stays")])
+    begun = []
+
+    def count(_conn) -> None:
+        begun.append(1)
+
+    event.listen(store.engine, "begin", count)
+    try:
+        erased = store.erase_article("taken-down", batch=2)
+    finally:
+        event.remove(store.engine, "begin", count)
+    assert erased == Erased(queue_items=5, pending=3, queue_flags=5, feedback=5, idempotency_keys=1)
+    # 3 item batches and the empty one that ends them, 2 feedback batches and the empty one
+    assert len(begun) == 7, begun
+    assert [i.id for i in store.list_queue(_all()).items] == kept and store.feedback() == []
+
+
+def test_an_article_erasure_that_fails_after_some_batches_says_what_it_deleted(store):
+    from sqlalchemy.exc import OperationalError
+
+    from core.errors import StoreUnavailableError
+
+    store.enqueue([item(f"comment {i}", article_id="a") for i in range(5)])
+    deletes = []
+
+    def fail_the_second_batch(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().startswith("DELETE FROM queue_items"):
+            deletes.append(statement)
+            if len(deletes) == 2:
+                raise OperationalError(statement, {}, Exception("the database went away"))
+
+    event.listen(store.engine, "before_cursor_execute", fail_the_second_batch)
+    try:
+        with pytest.raises(StoreUnavailableError) as failed:
+            store.erase_article("a", batch=2)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", fail_the_second_batch)
+    message = str(failed.value)
+    assert "stopped after deleting queue_items=2" in message and "send it again" in message, message
+    assert counts(store)["queue_items"] == 3
+    assert store.erase_article("a", batch=2).queue_items == 3
