@@ -96,6 +96,9 @@ async def _queue_gauges(state: AppState) -> QueueGauges | None:
         check = state.queue_count = asyncio.ensure_future(
             state.run_store(lambda store: store.queue_stats(QueueQuery()))
         )
+        # A read that fails after its scrape stopped waiting: its error is retrieved here, not logged
+        # by asyncio as "never retrieved" (the next scrape reads again and reports it as up 0).
+        check.add_done_callback(lambda done: done.cancelled() or done.exception())
     try:
         stats: QueueStats | None = await asyncio.wait_for(asyncio.shield(check), DATABASE_CHECK_S)
     except (TimeoutError, ModerationError):
