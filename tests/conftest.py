@@ -16,6 +16,7 @@ import psutil
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.helpers import built_once_per_run
 from tests.pg import PostgresServer
 
 # Property tests explore the same examples on every run: a failure in CI reproduces locally, and a
@@ -130,6 +131,17 @@ def articles_dir() -> Path:
         f"article pages not found at {ARTICLES_DIR}: put shared/ beside the repo or set MODERATION_SHARED_DIR"
     )
     return ARTICLES_DIR
+
+
+@pytest.fixture(scope="session")
+def sources(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Off-topic threads of every source, (train, held-out), for the model and the training tests.
+    Parsing the shared pages takes ~3 s: built once per run, not per worker."""
+    from training.offtopic import default_articles_dir, load_sources
+
+    return built_once_per_run(
+        tmp_path_factory, "offtopic-sources", lambda: load_sources(data_dir, default_articles_dir(data_dir))
+    )
 
 
 @pytest.fixture(scope="session")
