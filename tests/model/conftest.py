@@ -20,9 +20,15 @@ def kaggle_small(data_dir: Path) -> tuple[list[str], np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def small_model(kaggle_small: tuple[list[str], np.ndarray]) -> LinearTextClassifier:
+def small_model(
+    kaggle_small: tuple[list[str], np.ndarray], tmp_path_factory: pytest.TempPathFactory
+) -> LinearTextClassifier:
     texts, y = kaggle_small
-    return LinearTextClassifier(featurizer=TokenFeaturizer(), C=2.0).fit(texts, y)
+    return built_once_per_run(
+        tmp_path_factory,
+        "kaggle-small-model",
+        lambda: LinearTextClassifier(featurizer=TokenFeaturizer(), C=2.0).fit(texts, y),
+    )
 
 
 @pytest.fixture()
