@@ -154,6 +154,18 @@ def postgres() -> Iterator[PostgresServer]:
         server.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_template(postgres: PostgresServer) -> str:
+    """A database of the session's server migrated to the current schema, closed again: the store
+    suite's databases are copies of it (tests/service/storage/conftest.py)."""
+    from service.storage import Store, parse_target
+
+    name = "migrated_template"
+    store = Store.open(parse_target(postgres.create_database(name)))
+    store.close()  # no session may stay on a template CREATE DATABASE copies
+    return name
+
+
 @pytest.fixture
 def pg_url(postgres: PostgresServer) -> Iterator[str]:
     """A fresh, empty database on the session's server, dropped after the test."""

@@ -12,7 +12,7 @@ import pytest
 from service.cli import main
 from service.storage import Feedback, QueueQuery, Store, Target
 from tests.conftest import REPO
-from tests.service.storage.conftest import migrated_template, target  # noqa: F401 (the fixtures: both backends)
+from tests.service.storage.conftest import target  # noqa: F401 (the fixture: both backends)
 from tests.service.storage.store_helpers import item
 from tests.service.storage.test_erasure import age
 

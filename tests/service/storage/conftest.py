@@ -18,15 +18,6 @@ from tests.pg import PostgresServer
 WAIT_DEADLINE_S = 30
 
 
-@pytest.fixture(scope="session")
-def migrated_template(postgres: PostgresServer) -> str:
-    """A database migrated to the current schema once a session, closed again: a template to copy."""
-    name = "migrated_template"
-    store = Store.open(parse_target(postgres.create_database(name)))
-    store.close()  # no session may stay on a template CREATE DATABASE copies
-    return name
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     """An empty SQLite file, or a fresh PostgreSQL database: a copy of `migrated_template`, which the
