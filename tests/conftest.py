@@ -16,6 +16,7 @@ import psutil
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.helpers import built_once_per_run
 from tests.pg import PostgresServer
 
 # Property tests explore the same examples on every run: a failure in CI reproduces locally, and a
@@ -133,6 +134,17 @@ def articles_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def sources(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Off-topic threads of every source, (train, held-out), for the model and the training tests.
+    Parsing the shared pages takes ~3 s: built once per run, not per worker."""
+    from training.offtopic import default_articles_dir, load_sources
+
+    return built_once_per_run(
+        tmp_path_factory, "offtopic-sources", lambda: load_sources(data_dir, default_articles_dir(data_dir))
+    )
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the session (tests/pg.py); each test takes its own database."""
     server = PostgresServer()
@@ -140,6 +152,18 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres: PostgresServer) -> str:
+    """A database of the session's server migrated to the current schema, closed again: the store
+    suite's databases are copies of it (tests/service/storage/conftest.py)."""
+    from service.storage import Store, parse_target
+
+    name = "migrated_template"
+    store = Store.open(parse_target(postgres.create_database(name)))
+    store.close()  # no session may stay on a template CREATE DATABASE copies
+    return name
 
 
 @pytest.fixture

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import itertools
+import os
+import pickle
 import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
+
+import pytest
 
 T = TypeVar("T")
 
@@ -28,6 +33,25 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout}s")
         time.sleep(interval)
+
+
+def built_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per test run, not once per xdist worker: the first worker to ask builds it and
+    pickles it into the run's temporary folder, the others wait on a lock and load the pickle. For
+    session fixtures that every worker needs and no test changes (a corpus parsed from pages, a model
+    trained on it): loadscope sends their modules to both workers, and each built them (~5 s each)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return build()
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+    path = shared / f"{name}.pickle"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, a failed build included
+        if path.is_file():
+            value: T = pickle.loads(path.read_bytes())
+            return value
+        value = build()
+        path.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return value
 
 
 @contextlib.contextmanager

@@ -109,16 +109,20 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql://postgres@/{database}?host={self.root}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """An empty database, or a copy of `template` (a database nobody is connected to)."""
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(statement)
         return self.url(name)
 
     @contextlib.contextmanager
-    def database(self, name: str) -> Iterator[str]:
-        """A fresh, empty database, dropped when the block ends (any session still on it is ended):
-        the cluster keeps only the databases in use, not one per test run so far."""
-        url = self.create_database(name)
+    def database(self, name: str, template: str | None = None) -> Iterator[str]:
+        """A fresh database, empty or a copy of `template`, dropped when the block ends (any session
+        still on it is ended): the cluster keeps only the databases in use, not one per test run so far."""
+        url = self.create_database(name, template)
         try:
             yield url
         finally:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from radon.complexity import cc_visit
+from radon.complexity import cc_visit_ast
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "model", "service", "training")
@@ -51,9 +52,15 @@ MODULES = _modules()
 SIZED = {**MODULES, **_modules(SIZED_ONLY)}
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """One parse per file for the tests below (none changes a tree, radon's visitor neither)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(name: str, path: Path) -> set[str]:
     """Project modules imported anywhere in the file, functions included."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
     typing_only = {  # `if TYPE_CHECKING:` imports never run: annotations, not a dependency at run time
@@ -84,13 +91,17 @@ def _is_type_checking(node: ast.AST) -> bool:
     return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
 
 
-GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+@functools.cache
+def _graph() -> dict[str, set[str]]:
+    """Built by the tests that use it, not at import: every xdist worker collects this module, and
+    only the one that runs it needs the graph (~1 s)."""
+    return {name: _imports(name, path) for name, path in MODULES.items()}
 
 
 def test_layers_point_one_way():
     wrong = [
         f"{name} imports {dep}"
-        for name, deps in GRAPH.items()
+        for name, deps in _graph().items()
         for dep in deps
         if (a := name.split(".")[0]) != (b := dep.split(".")[0]) and b not in ALLOWED[a]
     ]
@@ -101,7 +112,7 @@ def test_production_code_reads_nothing_from_the_tests_tree():
     """No string in the code (docstrings and comments aside) names a path under tests/."""
     offenders = []
     for path in MODULES.values():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         docstrings = {
             id(n.body[0].value)
             for n in ast.walk(tree)
@@ -128,13 +139,14 @@ def test_no_import_cycles():
     on_stack: set[str] = set()
     cycles: list[list[str]] = []
     counter = [0]
+    graph = _graph()
 
     def visit(v: str) -> None:
         index[v] = low[v] = counter[0]
         counter[0] += 1
         stack.append(v)
         on_stack.add(v)
-        for w in GRAPH[v]:
+        for w in graph[v]:
             if w not in index:
                 visit(w)
                 low[v] = min(low[v], low[w])
@@ -152,7 +164,7 @@ def test_no_import_cycles():
             if len(component) > 1 and not _package_reexport(component):
                 cycles.append(sorted(component))
 
-    for v in GRAPH:
+    for v in graph:
         if v not in index:
             visit(v)
     assert not cycles, cycles
@@ -169,7 +181,7 @@ def test_module_and_function_sizes(name):
     n_lines = source.count("\n") + 1
     assert n_lines <= MAX_MODULE_LINES, f"{name}: {n_lines} lines"
     problems = []
-    for block in _functions(cc_visit(source)):
+    for block in _functions(cc_visit_ast(_tree(SIZED[name]))):
         length = block.endline - block.lineno + 1
         if length > MAX_FUNCTION_LINES:
             problems.append(f"{block.name}: {length} lines")
@@ -191,8 +203,8 @@ def _functions(blocks):
 def test_the_graph_is_not_empty():
     # guards the tests above against a broken walk that finds nothing and passes vacuously
     assert len(MODULES) > 20 and len(SIZED) > len(MODULES) + 100
-    assert sum(map(len, GRAPH.values())) > 40
-    assert defaultdict(set, GRAPH)["service.api.app"]
+    assert sum(map(len, _graph().values())) > 40
+    assert defaultdict(set, _graph())["service.api.app"]
 
 
 def _modules_named_in_the_map() -> set[str]:

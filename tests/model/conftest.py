@@ -9,6 +9,7 @@ import pytest
 
 from model.artifact import save_artifact
 from model.features import LinearTextClassifier, TokenFeaturizer
+from tests.helpers import built_once_per_run
 from training import corpora as C
 
 
@@ -19,9 +20,15 @@ def kaggle_small(data_dir: Path) -> tuple[list[str], np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def small_model(kaggle_small: tuple[list[str], np.ndarray]) -> LinearTextClassifier:
+def small_model(
+    kaggle_small: tuple[list[str], np.ndarray], tmp_path_factory: pytest.TempPathFactory
+) -> LinearTextClassifier:
     texts, y = kaggle_small
-    return LinearTextClassifier(featurizer=TokenFeaturizer(), C=2.0).fit(texts, y)
+    return built_once_per_run(
+        tmp_path_factory,
+        "kaggle-small-model",
+        lambda: LinearTextClassifier(featurizer=TokenFeaturizer(), C=2.0).fit(texts, y),
+    )
 
 
 @pytest.fixture()
@@ -37,21 +44,16 @@ def small_artifact(tmp_path: Path, small_model: LinearTextClassifier) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sources(data_dir: Path):
-    """Off-topic threads of every source, (train, held-out)."""
-    from training.offtopic import default_articles_dir, load_sources
-
-    return load_sources(data_dir, default_articles_dir(data_dir))
-
-
-@pytest.fixture(scope="session")
-def offtopic_small(sources):
+def offtopic_small(sources, tmp_path_factory: pytest.TempPathFactory):
     """An off-topic model fitted on a slice of every source's training split: enough to learn, fast
-    enough for the tests (tests/model/test_context*.py)."""
+    enough for the tests (tests/model/test_context*.py, whose modules run on both workers: fitted once)."""
     from model.context import ContextOffTopic
     from training.offtopic import training_examples
 
-    c3, omp, pages = sources["c3"][0][:40], sources["omp"][0][:300], sources["pages"][0][:30]
-    return ContextOffTopic(Cs=(0.1,), Cs_text=(1.0,), cv_folds=2).fit(
-        training_examples(c3, omp, pages, seed=3)
-    )
+    def fit() -> ContextOffTopic:
+        c3, omp, pages = sources["c3"][0][:40], sources["omp"][0][:300], sources["pages"][0][:30]
+        return ContextOffTopic(Cs=(0.1,), Cs_text=(1.0,), cv_folds=2).fit(
+            training_examples(c3, omp, pages, seed=3)
+        )
+
+    return built_once_per_run(tmp_path_factory, "offtopic-small", fit)

@@ -8,12 +8,14 @@ fixing one forces updating the list (the test fails on an unexpected pass too).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from core.records import Article
 from service.parse import parse_file, parse_page, parse_with_roles
 from service.parse_eval import DEFAULT_EXPECTED, gold_boundary, norm
 from tests.conftest import ARTICLES_DIR
@@ -35,6 +37,13 @@ BODY_MISSES = {
 CASES = [(stem, fmt) for stem in sorted(EXPECTED) for fmt in FORMATS]
 
 
+@functools.cache
+def _parsed(articles_dir: Path, stem: str, fmt: str) -> Article:
+    """parse_file of one rendering, once for the module: several tests check each one (an Article is
+    frozen, so none can change it for the next), and parsing was most of the module's time."""
+    return parse_file(articles_dir / f"{stem}.{fmt}")
+
+
 def test_expectations_cover_every_shared_page(articles_dir):
     stems = {str(p.relative_to(articles_dir)).removesuffix(".html") for p in articles_dir.glob("*/*.html")}
     assert stems == set(EXPECTED)
@@ -45,7 +54,7 @@ def test_expectations_cover_every_shared_page(articles_dir):
 @pytest.mark.parametrize(("stem", "fmt"), CASES, ids=[f"{s}.{f}" for s, f in CASES])
 def test_page_comment_count_and_authors(articles_dir, stem, fmt):
     spec = EXPECTED[stem]
-    article = parse_file(articles_dir / f"{stem}.{fmt}")
+    article = _parsed(articles_dir, stem, fmt)
     got = ([norm(c.author) for c in article.comments], len(article.comments))
     want = ([norm(a) for a in spec["authors"]], spec["comments"])
     if (stem, fmt) in KNOWN_MISSES:
@@ -57,7 +66,7 @@ def test_page_comment_count_and_authors(articles_dir, stem, fmt):
 @pytest.mark.parametrize(("stem", "fmt"), CASES, ids=[f"{s}.{f}" for s, f in CASES])
 def test_page_body_has_article_and_no_comments(articles_dir, stem, fmt):
     spec = EXPECTED[stem]
-    article = parse_file(articles_dir / f"{stem}.{fmt}")
+    article = _parsed(articles_dir, stem, fmt)
     body = norm(article.body)
     missing = [snippet for snippet in spec["body_snippets"] if norm(snippet) not in body]
     if (stem, fmt) in BODY_MISSES:
@@ -79,7 +88,7 @@ def test_page_body_has_article_and_no_comments(articles_dir, stem, fmt):
 def test_the_three_renderings_agree_on_the_split(articles_dir):
     agree = 0
     for stem in EXPECTED:
-        counts = {len(parse_file(articles_dir / f"{stem}.{fmt}").comments) for fmt in FORMATS}
+        counts = {len(_parsed(articles_dir, stem, fmt).comments) for fmt in FORMATS}
         agree += len(counts) == 1
     assert agree >= 25, agree
 
@@ -99,7 +108,7 @@ def test_traps_yield_no_comments_and_drop_their_counters(articles_dir):
     assert len(traps) >= 10
     for stem in traps:
         for fmt in FORMATS:
-            assert parse_file(articles_dir / f"{stem}.{fmt}").comments == (), (stem, fmt)
+            assert _parsed(articles_dir, stem, fmt).comments == (), (stem, fmt)
 
 
 def test_articles_dir_fixture_is_the_shared_one(articles_dir):
@@ -164,7 +173,7 @@ FURNITURE_IN_TEXT = re.compile(
 
 @pytest.mark.parametrize(("stem", "fmt"), CASES, ids=[f"{s}.{f}" for s, f in CASES])
 def test_no_page_furniture_inside_comment_text(articles_dir, stem, fmt):
-    article = parse_file(articles_dir / f"{stem}.{fmt}")
+    article = _parsed(articles_dir, stem, fmt)
     for comment in article.comments:
         for line in comment.text.split("\n"):
             assert not FURNITURE_IN_TEXT.fullmatch(line.strip()), (comment.author, line)
@@ -173,19 +182,19 @@ def test_no_page_furniture_inside_comment_text(articles_dir, stem, fmt):
 def test_spacer_image_indentation_gives_reply_parents(articles_dir):
     # Table layouts indent a reply with a transparent spacer image (<img height=1 width=40 per level>);
     # on this page the widths are 0, 0, 40, 80, 40, 80, 120, 120, 0.
-    article = parse_file(articles_dir / "news.ycombinator.com/larry-page-future-cnn.html")
+    article = _parsed(articles_dir, "news.ycombinator.com/larry-page-future-cnn", "html")
     assert [c.parent for c in article.comments] == [None, None, 1, 2, 1, 4, 5, 5, None]
 
 
 def test_child_of_reply_containers_give_reply_parents(articles_dir):
     # Each reply sits in <div class="epoch-child child-of-ID level-N">; the ids give these parents.
-    article = parse_file(articles_dir / "wptavern.com/stack-overflow-jobs-reactjs.html")
+    article = _parsed(articles_dir, "wptavern.com/stack-overflow-jobs-reactjs", "html")
     assert [c.parent for c in article.comments] == [None, None, 1, 2, 3, 1, 1, None, 7, None, 9, 10, 11]
 
 
 def test_share_to_buttons_are_dropped(articles_dir):
     # The article's own menu in the HTML ("Share to Kinja", "Share to Facebook", ...) sat in the body.
-    article = parse_file(articles_dir / "lifehacker.com/stop-buying-crap-kinja.html")
+    article = _parsed(articles_dir, "lifehacker.com/stop-buying-crap-kinja", "html")
     assert not [line for line in article.body.split("\n") if line.startswith("Share to ")]
     assert "share buttons" in {d.reason for d in article.dropped if d.text == "Share to Facebook"}
 
@@ -193,7 +202,7 @@ def test_share_to_buttons_are_dropped(articles_dir):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_level_labels_give_reply_parents(articles_dir, fmt):
     # Each comment is labelled "level 1" / "level 2" above its header: 1 2 2 2 1 2 2 1 2 1 1 1 1 2 1 2 1 1 2.
-    article = parse_file(articles_dir / f"reddit.com/r-python-init-py-thread.{fmt}")
+    article = _parsed(articles_dir, "reddit.com/r-python-init-py-thread", fmt)
     assert [c.parent for c in article.comments] == [
         None, 0, 0, 0, None, 4, 4, None, 7, None, None, None, None, 12, None, 14, None, None, 17,
     ]  # fmt: skip
@@ -203,12 +212,12 @@ def test_level_labels_give_reply_parents(articles_dir, fmt):
 def test_the_last_comment_keeps_its_text_up_to_its_reply_link(articles_dir, fmt):
     # Kinja: the last comment opens with its action menu ("Edit", "Delete", "Invite"...), which the
     # footer-menu rule took for the page's footer: its text was empty in all three renderings.
-    kinja = parse_file(articles_dir / f"lifehacker.com/stop-buying-crap-kinja.{fmt}").comments[-1]
+    kinja = _parsed(articles_dir, "lifehacker.com/stop-buying-crap-kinja", fmt).comments[-1]
     assert kinja.text.startswith("lol! That does sound like a cool idea")
     assert kinja.text.endswith("less cumbersome model...")
     # netzpolitik: the reader's closing link (before "Antworten") was cut from the w3m dump, and the
     # comment form's policy text joined the inscriptis one.
-    netz = parse_file(articles_dir / f"netzpolitik.org/abmahnungen-creative-commons.{fmt}").comments[-1]
+    netz = _parsed(articles_dir, "netzpolitik.org/abmahnungen-creative-commons", fmt).comments[-1]
     assert netz.text.endswith("dennis-skley-und-den-verband-zum-schutz-geistigen-eigent/")
 
 

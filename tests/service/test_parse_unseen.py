@@ -7,12 +7,14 @@ written for this repository by tests/service/pages/build.py; expected.json holds
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from core.records import Article
 from service.parse import parse_file, parse_page, parse_with_roles
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -31,6 +33,13 @@ BODY_MISSES = {
 }
 
 
+@functools.cache
+def _parsed(name: str, fmt: str) -> Article:
+    """parse_file of one page in one rendering, once for the module: up to five tests check each (an
+    Article is frozen, so none can change it for the next)."""
+    return parse_file(PAGES / f"{name}.{fmt}")
+
+
 def _norm(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
@@ -38,7 +47,7 @@ def _norm(text: str | None) -> str:
 @pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
 def test_comments_authors_and_starts(name: str, fmt: str) -> None:
     spec = EXPECTED[name]
-    art = parse_file(PAGES / f"{name}.{fmt}")
+    art = _parsed(name, fmt)
     if (name, fmt) in GATE_MISSES:
         assert not art.comments, "this gate miss is fixed now: remove it from GATE_MISSES"
         assert any("read as page content" in w for w in art.warnings)
@@ -52,7 +61,7 @@ def test_comments_authors_and_starts(name: str, fmt: str) -> None:
 @pytest.mark.parametrize(("name", "fmt"), CASES, ids=[f"{n}.{f}" for n, f in CASES])
 def test_body_is_clean_and_complete(name: str, fmt: str) -> None:
     spec = EXPECTED[name]
-    body = _norm(parse_file(PAGES / f"{name}.{fmt}").body)
+    body = _norm(_parsed(name, fmt).body)
     missing = [snippet for snippet in spec["body_snippets"] if _norm(snippet) not in body]
     if (name, fmt) in BODY_MISSES:
         assert len(missing) == 1, "this body miss is fixed now: remove it from BODY_MISSES"
@@ -65,21 +74,21 @@ def test_body_is_clean_and_complete(name: str, fmt: str) -> None:
 @pytest.mark.parametrize("name", [n for n in NAMES if "parents" in EXPECTED[n]])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_thread_parents(name: str, fmt: str) -> None:
-    art = parse_file(PAGES / f"{name}.{fmt}")
+    art = _parsed(name, fmt)
     assert [c.parent for c in art.comments] == EXPECTED[name]["parents"]
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if "posted_at" in EXPECTED[n]])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_iso_times(name: str, fmt: str) -> None:
-    art = parse_file(PAGES / f"{name}.{fmt}")
+    art = _parsed(name, fmt)
     assert [c.posted_at for c in art.comments] == EXPECTED[name]["posted_at"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_renderings_agree(name: str) -> None:
     """The HTML and its text dumps give the same split: same authors, same comment openings."""
-    arts = [parse_file(PAGES / f"{name}.{fmt}") for fmt in FORMATS if (name, fmt) not in GATE_MISSES]
+    arts = [_parsed(name, fmt) for fmt in FORMATS if (name, fmt) not in GATE_MISSES]
     shapes = [[(_norm(c.author), _norm(c.text).lstrip("> ")[:30]) for c in a.comments] for a in arts]
     assert all(shape == shapes[0] for shape in shapes)
 
@@ -87,16 +96,16 @@ def test_renderings_agree(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in NAMES if "posted_at_html" in EXPECTED[n]])
 def test_markup_time_fills_relative_dates(name: str) -> None:
     """A <time datetime> in the HTML gives "3 years ago" its ISO time; the text dumps cannot know it."""
-    art = parse_file(PAGES / f"{name}.html")
+    art = _parsed(name, "html")
     assert [c.posted_at for c in art.comments] == EXPECTED[name]["posted_at_html"]
-    assert all(c.posted_at is None for c in parse_file(PAGES / f"{name}.w3m.txt").comments)
+    assert all(c.posted_at is None for c in _parsed(name, "w3m.txt").comments)
 
 
 def test_markup_time_never_contradicts_the_text() -> None:
     """wp_threaded's markup carries one fixed datetime on every comment: the visible dates win."""
-    art = parse_file(PAGES / "wp_threaded.html")
+    art = _parsed("wp_threaded", "html")
     assert [c.posted_at for c in art.comments] == [
-        c.posted_at for c in parse_file(PAGES / "wp_threaded.w3m.txt").comments
+        c.posted_at for c in _parsed("wp_threaded", "w3m.txt").comments
     ]
 
 

@@ -22,7 +22,6 @@ from training.offtopic import (
     format_dense,
     format_metrics,
     human_examples,
-    load_sources,
     swap_examples,
     trained_languages,
     training_corpora,
@@ -30,11 +29,6 @@ from training.offtopic import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sources(data_dir: Path):
-    return load_sources(data_dir, default_articles_dir(data_dir))
 
 
 def test_every_source_is_grouped_by_article_and_split_disjointly(sources):

@@ -27,6 +27,10 @@ from service.storage.store import encode_after
 from tests.pg import database_of, with_parameter
 from tests.service.storage.store_helpers import LONG_ARTICLE_ID, count_rows, item, poll
 
+# Every test here starts from an empty database (not the migrated template the store suite copies):
+# migrating one is what they test.
+EMPTY_DATABASES = True
+
 
 def test_a_fresh_database_is_migrated_to_the_current_version(store):
     assert store.schema_version == S.SCHEMA_VERSION
