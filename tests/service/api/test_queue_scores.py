@@ -42,6 +42,22 @@ def read_all(get: Any, path: str, limit: int) -> tuple[list[dict[str, Any]], int
             return items, pages
 
 
+def queue_seed_and_reject_the_first(http: httpx.Client) -> list[dict[str, Any]]:
+    """Over real HTTP: queues the first seed's thread, rejects its first item, and returns the queue."""
+    seed = next(p for p in SEED_FILES if p.name.startswith("000_"))
+    queued = http.post(
+        "/v1/articles:score",
+        params={"queue": "true", "source": seed.name},
+        content=seed.read_bytes(),
+        headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert queued.status_code == 200, queued.text
+    full, _ = read_all(http.get, "/v1/queue", 200)
+    decided = http.post(f"/v1/queue/{full[0]['id']}:decide", json={"verdict": "reject"}, headers=auth())
+    assert decided.status_code == 200, decided.text
+    return read_all(http.get, "/v1/queue", 200)[0]
+
+
 def test_the_scores_are_the_queue_s_items_without_their_text(client):
     ids = queue_thread(client)
     queue_thread(client, THREAD | {"comments": [c | {"id": c["id"] + "-again"} for c in THREAD["comments"]]})
@@ -89,20 +105,7 @@ def test_the_scores_over_real_http_with_the_token_and_paging(tmp_path):
     try:
         wait_ready(proc, base)
         with httpx.Client(base_url=base, timeout=60) as http:
-            seed = next(p for p in SEED_FILES if p.name.startswith("000_"))
-            queued = http.post(
-                "/v1/articles:score",
-                params={"queue": "true", "source": seed.name},
-                content=seed.read_bytes(),
-                headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"},
-            )
-            assert queued.status_code == 200, queued.text
-            full, _ = read_all(http.get, "/v1/queue", 200)
-            decide = http.post(
-                f"/v1/queue/{full[0]['id']}:decide", json={"verdict": "reject"}, headers=auth()
-            )
-            assert decide.status_code == 200, decide.text
-            full, _ = read_all(http.get, "/v1/queue", 200)
+            full = queue_seed_and_reject_the_first(http)
             assert len(full) > 3
             scores, pages = read_all(http.get, "/v1/queue:scores", 3)
             assert pages == -(-len(full) // 3)

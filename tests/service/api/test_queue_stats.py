@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SEED_FILES
-from tests.service.api.conftest import TOKEN, assert_error, auth, make_client
+from tests.service.api.conftest import assert_error, auth, make_client
 from tests.service.api.test_queue import THREAD, queue_thread
-from tests.service.api.test_queue_scores import read_all
+from tests.service.api.test_queue_scores import queue_seed_and_reject_the_first, read_all
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 STATS_FIELDS = {
@@ -147,20 +146,7 @@ def test_the_stats_and_gauges_over_real_http_with_two_workers(tmp_path):
     try:
         wait_ready(proc, base)
         with httpx.Client(base_url=base, timeout=60) as http:
-            seed = next(p for p in SEED_FILES if p.name.startswith("000_"))
-            queued = http.post(
-                "/v1/articles:score",
-                params={"queue": "true", "source": seed.name},
-                content=seed.read_bytes(),
-                headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"},
-            )
-            assert queued.status_code == 200, queued.text
-            full, _ = read_all(http.get, "/v1/queue", 200)
-            decided = http.post(
-                f"/v1/queue/{full[0]['id']}:decide", json={"verdict": "reject"}, headers=auth()
-            )
-            assert decided.status_code == 200, decided.text
-            full, _ = read_all(http.get, "/v1/queue", 200)
+            full = queue_seed_and_reject_the_first(http)
             stats = http.get("/v1/queue:stats", headers=auth()).json()
             assert counts(stats) == expected(full)
             assert stats["items"] == len(full) > 3 and stats["verdicts"]["reject"] == 1

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from core.errors import ConflictError, NotFoundError
 from service.storage import Erased, Feedback, Keyed, KeyedRequest, QueueQuery, Store, Target
@@ -39,6 +41,26 @@ def keyed_decide(store: Store, item_id: str, key: str) -> Answer:
     request = KeyedRequest.of(key, "POST /v1/queue/{id}:decide", item_id, {"verdict": "reject"})
     keyed = Keyed(request, lambda i: Answer(200, repr(i.to_dict()).encode()))
     return store.decide_once(keyed, item_id, "reject")
+
+
+@contextmanager
+def failing_from(store: Store, prefix: str, nth: int = 1, error: type[Exception] = RuntimeError):
+    """Every statement starting with `prefix`, from its `nth` on, raises `error`: a database that goes
+    away midway (an OperationalError is what the store turns into a 503)."""
+    seen = []
+
+    def fail(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().startswith(prefix):
+            seen.append(statement)
+            if len(seen) >= nth:
+                gone = Exception("the database went away")
+                raise error(statement, {}, gone) if error is OperationalError else error(str(gone))
+
+    event.listen(store.engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(store.engine, "before_cursor_execute", fail)
 
 
 def test_erasing_an_item_deletes_it_its_flags_its_feedback_and_the_answers_replaying_it(store):
@@ -106,18 +128,11 @@ def test_an_erasure_that_fails_midway_deletes_nothing(store, failing):
     keyed_decide(store, ids[1], "k-1")
     before = counts(store)
 
-    def fail(_conn, _cursor, statement: str, *_args) -> None:
-        if statement.lstrip().startswith(failing):
-            raise RuntimeError("the database went away")
-
-    event.listen(store.engine, "before_cursor_execute", fail)
-    try:
+    with failing_from(store, failing):
         with pytest.raises(RuntimeError):
             store.erase_article("a")
         with pytest.raises(RuntimeError):
             store.erase_item(ids[0])
-    finally:
-        event.remove(store.engine, "before_cursor_execute", fail)
     assert counts(store) == before
     assert store.erase_article("a").queue_items == 3
 
@@ -274,26 +289,13 @@ def test_a_keyed_feedback_rows_key_is_erased_with_the_row(store):
 
 def test_a_purge_that_fails_after_some_batches_says_what_it_deleted(store):
     # The error said "nothing was stored, retry" when earlier batches had been committed.
-    from sqlalchemy.exc import OperationalError
-
     from core.errors import StoreUnavailableError
 
     old = store.enqueue([item(f"old {i}") for i in range(5)])
     age(store, 40, ids=old)
-    deletes = []
-
-    def fail_the_second_batch(_conn, _cursor, statement: str, *_args) -> None:
-        if statement.lstrip().startswith("DELETE FROM queue_items"):
-            deletes.append(statement)
-            if len(deletes) == 2:
-                raise OperationalError(statement, {}, Exception("the database went away"))
-
-    event.listen(store.engine, "before_cursor_execute", fail_the_second_batch)
-    try:
-        with pytest.raises(StoreUnavailableError) as failed:
-            store.purge(timedelta(days=30), batch=2)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", fail_the_second_batch)
+    second_batch_fails = failing_from(store, "DELETE FROM queue_items", nth=2, error=OperationalError)
+    with second_batch_fails, pytest.raises(StoreUnavailableError) as failed:
+        store.purge(timedelta(days=30), batch=2)
     message = str(failed.value)
     assert "purge stopped after 1 committed transactions" in message and "queue_items=2" in message, message
     assert "run it again" in message, message
@@ -327,25 +329,12 @@ def test_an_article_is_erased_in_batches_of_whole_items(store):
 
 
 def test_an_article_erasure_that_fails_after_some_batches_says_what_it_deleted(store):
-    from sqlalchemy.exc import OperationalError
-
     from core.errors import StoreUnavailableError
 
     store.enqueue([item(f"comment {i}", article_id="a") for i in range(5)])
-    deletes = []
-
-    def fail_the_second_batch(_conn, _cursor, statement: str, *_args) -> None:
-        if statement.lstrip().startswith("DELETE FROM queue_items"):
-            deletes.append(statement)
-            if len(deletes) == 2:
-                raise OperationalError(statement, {}, Exception("the database went away"))
-
-    event.listen(store.engine, "before_cursor_execute", fail_the_second_batch)
-    try:
-        with pytest.raises(StoreUnavailableError) as failed:
-            store.erase_article("a", batch=2)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", fail_the_second_batch)
+    second_batch_fails = failing_from(store, "DELETE FROM queue_items", nth=2, error=OperationalError)
+    with second_batch_fails, pytest.raises(StoreUnavailableError) as failed:
+        store.erase_article("a", batch=2)
     message = str(failed.value)
     assert "stopped after deleting queue_items=2" in message and "send it again" in message, message
     assert counts(store)["queue_items"] == 3
