@@ -71,7 +71,7 @@ def _hide_password(text: str) -> str:
     return _KEY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
 
-SECRET_SETTINGS = frozenset({"api_token"})  # refused values never shown
+SECRET_SETTINGS = frozenset({"api_token", "moderator_tokens"})  # refused values never shown
 
 
 def _settings_error(exc: ValueError) -> str | None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
@@ -42,6 +44,32 @@ NESTED_DELIMITER = "__"  # MODERATION_TOXICITY__REVIEW sets toxicity.review
 MIN_API_TOKEN_CHARS = 16
 DOCUMENTED_EXAMPLE_TOKENS = frozenset({"change-me"})  # the README's first journey, before it generated one
 MAKE_A_TOKEN = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+# A moderator's name as stored with their verdicts and shown on the moderator's page.
+MODERATOR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot guard an endpoint, or None. Clients send it in an Authorization header, which
+    drops a value's leading and trailing whitespace (a secret file's newline), holds no control
+    character, and carries non-ASCII letters in the client's encoding (curl UTF-8, browsers Latin-1):
+    such a token never matched."""
+    if token != token.strip():
+        return "has leading or trailing whitespace (a newline?), which no header carries"
+    if not all(" " <= c <= "~" for c in token):
+        return (
+            "must be printable ASCII: headers carry no control character, and other letters "
+            "arrive in each client's own encoding"
+        )
+    # A weak token guarded the write endpoints with a word anyone could send (the README's own).
+    if token in DOCUMENTED_EXAMPLE_TOKENS:
+        return f"is a documented example, known to anyone; make one with {MAKE_A_TOKEN}"
+    if len(token) < MIN_API_TOKEN_CHARS:
+        return (
+            f"is shorter than {MIN_API_TOKEN_CHARS} characters, so it could be guessed; use at least "
+            f"{MIN_API_TOKEN_CHARS}, e.g. {MAKE_A_TOKEN}"
+        )
+    return None
+
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +288,16 @@ def _variable_problem(field: str, fields: Mapping[str, Any]) -> str | None:
     return None
 
 
+# Settings whose variables command_settings' second read leaves unread (it gives them their defaults):
+# given as arguments alone, an object setting's variables were merged into the default it was given,
+# and the value refused once was refused again.
+_UNREAD: ContextVar[frozenset[str]] = ContextVar("moderation_unread_settings", default=frozenset())
+
+
 class _EnvSource(EnvSettingsSource):
     def prepare_field_value(self, field_name: str, field: Any, value: Any, value_is_complex: bool) -> Any:
+        if field_name in _UNREAD.get():
+            return None
         problem = _variable_problem(field_name, self.settings_cls.model_fields)
         if problem:
             return RefusedVariable(problem)
@@ -311,6 +347,11 @@ class Settings(BaseSettings):
     language_thresholds: dict[str, dict[str, Thresholds]] = {}
     limits: Limits = Limits()
     api_token: str | None = None  # bearer token for write endpoints; None disables them
+    # Moderators' own bearer tokens, by name: each may read the queue, decide, undo, queue comments and
+    # post feedback, and each verdict stores the name that gave it (erasure, model activation, reloads
+    # and Perspective's suggestscore take api_token only). E.g.
+    # MODERATION_MODERATOR_TOKENS='{"alice": "...", "bob": "..."}'; removing a name revokes its token.
+    moderator_tokens: dict[str, str] = {}
     db_path: Path = Path("var/moderation.sqlite3")  # the embedded SQLite store, when no database_url
     # PostgreSQL shared by several replicas (postgresql://user:pass@host:5432/db); unset: SQLite at db_path.
     database_url: str | None = None
@@ -422,25 +463,42 @@ class Settings(BaseSettings):
     @field_validator("api_token")
     @classmethod
     def _token_a_header_carries(cls, token: str | None) -> str | None:
-        # Clients send it in an Authorization header, which drops a value's leading and trailing
-        # whitespace (a secret file's newline), holds no control character, and carries non-ASCII
-        # letters in the client's encoding (curl UTF-8, browsers Latin-1): such a token never matched.
-        if token and token != token.strip():
-            raise ValueError("has leading or trailing whitespace (a newline?), which no header carries")
-        if token and not all(" " <= c <= "~" for c in token):
-            raise ValueError(
-                "must be printable ASCII: headers carry no control character, and other letters "
-                "arrive in each client's own encoding"
-            )
-        # A weak token guarded the write endpoints with a word anyone could send (the README's own).
-        if token in DOCUMENTED_EXAMPLE_TOKENS:
-            raise ValueError(f"is a documented example, known to anyone; make one with {MAKE_A_TOKEN}")
-        if token and len(token) < MIN_API_TOKEN_CHARS:
-            raise ValueError(
-                f"is shorter than {MIN_API_TOKEN_CHARS} characters, so it could be guessed; use at least "
-                f"{MIN_API_TOKEN_CHARS}, e.g. {MAKE_A_TOKEN}"
-            )
+        problem = token_problem(token) if token else None
+        if problem:
+            raise ValueError(problem)
         return token
+
+    @field_validator("moderator_tokens")
+    @classmethod
+    def _moderators(cls, tokens: dict[str, str]) -> dict[str, str]:
+        for name, token in tokens.items():
+            if not MODERATOR_NAME.fullmatch(name):
+                raise ValueError(
+                    f"moderator name {name[:80]!r}: use 1 to 64 letters, digits, '.', '_', '@' or '-', "
+                    "starting with a letter or digit (it is stored with each verdict)"
+                )
+            problem = token_problem(token)
+            if problem:
+                raise ValueError(f"{name}'s token {problem}")
+        if len(set(tokens.values())) < len(tokens):
+            raise ValueError(
+                "two moderators share a token: each needs their own, or verdicts name the wrong one"
+            )
+        return tokens
+
+    @model_validator(mode="after")
+    def _moderators_beside_the_api_token(self) -> Settings:
+        if self.moderator_tokens and not self.api_token:
+            raise ValueError(
+                "MODERATION_MODERATOR_TOKENS needs MODERATION_API_TOKEN too: erasure, model activation and "
+                "reloads take the API token only, and without it every token-protected endpoint is disabled"
+            )
+        if self.api_token and self.api_token in self.moderator_tokens.values():
+            raise ValueError(
+                "MODERATION_MODERATOR_TOKENS: a moderator's token is MODERATION_API_TOKEN; give the "
+                "moderator their own (the API token's verdicts carry no name)"
+            )
+        return self
 
     @field_validator("public_base_url")
     @classmethod
@@ -682,6 +740,7 @@ SERVE_ONLY_SETTINGS = frozenset(
         "port",
         "workers",
         "api_token",
+        "moderator_tokens",
         "db_path",
         "database_url",
         "database",
@@ -758,8 +817,12 @@ def command_settings(command: str) -> Settings:
     if any(err["loc"][0] in DECISION_SETTINGS for err in errors):
         refusing = "`moderate serve`, `moderate report` and `moderate score` refuse it"
     log.warning("invalid setting %s; `moderate %s` does not use it, %s", problems, command, refusing)
-    refused = {str(err["loc"][0]) for err in errors}
-    return Settings(**{name: Settings.model_fields[name].get_default() for name in refused})
+    refused = frozenset(str(err["loc"][0]) for err in errors)
+    unread = _UNREAD.set(refused)
+    try:
+        return Settings(**{name: Settings.model_fields[name].get_default() for name in refused})
+    finally:
+        _UNREAD.reset(unread)
 
 
 # MODERATION_* variables of this project that are no setting (read by its tests): not warned about.

@@ -30,13 +30,21 @@ from service.settings import Settings
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 _IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_CHARS}}}")
 
-_BEARER_DESCRIPTION = "MODERATION_API_TOKEN, required by write endpoints."
+_BEARER_DESCRIPTION = (
+    "MODERATION_API_TOKEN, required by write endpoints; a moderator's own token "
+    "(MODERATION_MODERATOR_TOKENS) where an endpoint says so."
+)
 _bearer = HTTPBearer(auto_error=False, description=_BEARER_DESCRIPTION)
 
 # The scope state key a route's early pass (guards.JsonRoute, AUTHENTICATION) sets once the route's
 # checks have passed. Its value is the route, so the mark counts for that route alone (a /batch part
 # starts from a copy of the batch's state).
 AUTHENTICATED = "moderation.authenticated"
+# The scope state key where a passed token check leaves who called: ADMIN for the API token, else the
+# moderator's name (MODERATION_MODERATOR_TOKENS), which their verdicts store.
+CALLER = "moderation.caller"
+ADMIN = ""
+MODERATOR_MAY = "a moderator's token may read the queue, decide, undo, queue comments and post feedback"
 
 
 def passed_early(request: HTTPConnection) -> bool:
@@ -82,16 +90,35 @@ async def get_scorer(request: Request, state: Annotated[AppState, Depends(get_st
     return scorer
 
 
+def caller_of(settings: Settings, presented: str | None) -> str | None:
+    """Who `presented` names: ADMIN for the API token, a moderator's name for theirs, None for no one
+    (and when no API token is configured). Every configured token is compared, each in constant time,
+    so how long it takes says nothing about which one matched, or how much of one."""
+    if presented is None or not settings.api_token:
+        return None
+    given = presented.encode()
+    found = ADMIN if hmac.compare_digest(given, settings.api_token.encode()) else None
+    for name, token in settings.moderator_tokens.items():
+        if hmac.compare_digest(given, token.encode()) and found is None:
+            found = name
+    return found
+
+
 def token_matches(settings: Settings, presented: str | None) -> bool:
-    """Whether ``presented`` is the configured API token (False when none is configured). Constant-time
-    comparison: no timing oracle on the token."""
-    token = settings.api_token
-    if not token or presented is None:
-        return False
-    return hmac.compare_digest(presented.encode(), token.encode())
+    """Whether ``presented`` is the API token itself (a moderator's token is not)."""
+    return caller_of(settings, presented) == ADMIN
 
 
-def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_status: int = 401) -> None:
+def _check_token(
+    settings: Settings,
+    presented: str | None,
+    what: str,
+    *,
+    wrong_status: int = 401,
+    moderators: bool = False,
+) -> str:
+    """Who called (caller_of), or the error: 401 without a token, `wrong_status` for a wrong one, 403 for
+    a moderator's token where only the API token may (`moderators` False)."""
     if not settings.api_token:
         raise ConfigurationError(
             f"{what} is disabled: no API token is configured; set MODERATION_API_TOKEN to enable it"
@@ -103,19 +130,41 @@ def _check_token(settings: Settings, presented: str | None, what: str, *, wrong_
             f"{what} needs 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not token_matches(settings, presented):
+    caller = caller_of(settings, presented)
+    if caller is None:
         if wrong_status == 403:
             raise ApiError(403, "forbidden", "invalid token")
         raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    if caller != ADMIN and not moderators:
+        raise ApiError(
+            403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}"
+        )
+    return caller
+
+
+def _remember(request: HTTPConnection, caller: str) -> None:
+    request.scope.setdefault("state", {})[CALLER] = caller
 
 
 async def require_token(
     request: Request, settings: Annotated[Settings, Depends(get_settings)], credentials: CheckedBearerDep
 ) -> None:
+    """The API token itself (a moderator's token is refused: erasure, model activation, reloads)."""
     if passed_early(request):
         return
     what = "this endpoint (" + request.url.path + ")"
-    _check_token(settings, credentials.credentials if credentials else None, what)
+    _remember(request, _check_token(settings, credentials.credentials if credentials else None, what))
+
+
+async def require_moderator(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)], credentials: CheckedBearerDep
+) -> None:
+    """The API token or a moderator's (POST /v1/feedback: a moderator's verdict)."""
+    if passed_early(request):
+        return
+    what = "this endpoint (" + request.url.path + ")"
+    presented = credentials.credentials if credentials else None
+    _remember(request, _check_token(settings, presented, what, moderators=True))
 
 
 async def require_token_or_key(
@@ -192,11 +241,11 @@ async def get_replay_key(
     return check_idempotency_key(key)
 
 
-def check_queue_token(
-    settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str
-) -> None:
-    """The review queue's rule: no token 401 (authenticate), a wrong token 403 (refused)."""
-    _check_token(settings, credentials.credentials if credentials else None, what, wrong_status=403)
+def check_queue_token(settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str) -> str:
+    """The review queue's rule: no token 401 (authenticate), a wrong token 403 (refused); the API
+    token or a moderator's. Who called."""
+    presented = credentials.credentials if credentials else None
+    return _check_token(settings, presented, what, wrong_status=403, moderators=True)
 
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -212,7 +261,9 @@ async def require_queue(request: Request, state: StateDep, credentials: CheckedB
     none (a verdict stored itself and copied its comment into feedback rows)."""
     if passed_early(request):
         return
-    check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
+    _remember(
+        request, check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
+    )
     if state.settings.do_not_store:
         raise ApiError(
             403,
@@ -222,9 +273,29 @@ async def require_queue(request: Request, state: StateDep, credentials: CheckedB
         )
 
 
+async def admin_only(request: Request) -> None:
+    """After require_queue (a router's dependency, so it runs first): the API token only (erasure)."""
+    if passed_early(request):
+        return
+    if (request.scope.get("state") or {}).get(CALLER) != ADMIN:
+        what = "this endpoint (" + request.url.path + ")"
+        raise ApiError(
+            403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}"
+        )
+
+
+async def get_moderator(request: Request) -> str | None:
+    """The name of the moderator whose token the request carries; None for the API token."""
+    return (request.scope.get("state") or {}).get(CALLER) or None
+
+
+ModeratorDep = Annotated[str | None, Depends(get_moderator)]
+AdminDep = Annotated[None, Depends(admin_only)]
+
+
 def check_queueing(settings: Settings, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
-    """Queueing stores comments: it needs the API token (the queue's rule), and is refused when nothing
-    may be stored."""
+    """Queueing stores comments: it needs the API token or a moderator's (the queue's rule), and is
+    refused when nothing may be stored."""
     check_queue_token(settings, credentials, f"queueing on {path}")
     if settings.do_not_store:
         raise ApiError(
@@ -257,6 +328,10 @@ async def _require_token_of(request: Request) -> None:
     await require_token(request, (await get_state(request)).settings, await _bearer(request))
 
 
+async def _require_moderator_of(request: Request) -> None:
+    await require_moderator(request, (await get_state(request)).settings, await _bearer(request))
+
+
 async def _require_token_or_key_of(request: Request) -> None:
     settings = (await get_state(request)).settings
     key, goog_key = request.query_params.get("key"), request.headers.get("x-goog-api-key")
@@ -287,6 +362,8 @@ AUTHENTICATION: dict[Callable[..., Any], Callable[[Request], Awaitable[None]]] =
     require_token_or_key: _require_token_or_key_of,
     require_queue: _require_queue_of,
     queue_asked: _queue_asked_of,
+    require_moderator: _require_moderator_of,
+    admin_only: admin_only,
 }
 
 

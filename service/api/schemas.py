@@ -296,6 +296,11 @@ class QueueItemOut(BaseModel):
     verdict: Literal["approve", "reject"] | None
     verdict_attributes: list[str] | None = Field(description="The attributes the verdict was recorded for.")
     decided_at: str | None
+    decided_by: str | None = Field(
+        default=None,
+        description="The moderator whose token gave the verdict standing (MODERATION_MODERATOR_TOKENS); "
+        "null for the API token's verdicts, a pending item, and verdicts given before names were kept.",
+    )
     revision: int = Field(
         description="How many times its verdict was given, corrected or undone (0: never decided); send "
         "it back to correct or undo the verdict."

@@ -105,6 +105,7 @@ class QueueItem:
     context: str | None = None  # None (and unsupported None) on items queued before schema version 8
     unsupported: tuple[str, ...] | None = None
     quotes: tuple[Mapping[str, str | None], ...] | None = None  # None on items queued before version 9
+    decided_by: str | None = None  # the moderator's name; None for the API token's verdicts
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +128,7 @@ class QueueItem:
             "verdict": self.verdict,
             "verdict_attributes": None if self.verdict_attributes is None else list(self.verdict_attributes),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decided_by": self.decided_by,
             "revision": self.revision,
             "context": self.context,
             "unsupported_attributes": None if self.unsupported is None else list(self.unsupported),

@@ -54,7 +54,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -146,6 +146,9 @@ queue_items = Table(
     Column("unsupported", Json),
     # What the comment quoted: [{"author", "text"}] beside `text`, its own words (null before version 9).
     Column("quotes", Json),
+    # The name of the moderator whose token gave the verdict standing (MODERATION_MODERATOR_TOKENS);
+    # null for the API token's, for a pending item, and on verdicts given before schema version 13.
+    Column("decided_by", String(64)),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -297,6 +300,11 @@ def _to_v12(conn: Connection) -> None:
     counts_index.create(conn, checkfirst=True)
 
 
+def _to_v13(conn: Connection) -> None:
+    # Who gave a verdict (null on the verdicts given before).
+    _add_column(conn, queue_items.c.decided_by)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -318,6 +326,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     10: _to_v10,
     11: _to_v11,
     12: _to_v12,
+    13: _to_v13,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -527,6 +527,7 @@ class Store:
         attributes: Sequence[str] | None = None,
         *,
         revision: int | None = None,
+        by: str | None = None,
     ) -> QueueItem:
         """Record a moderator's verdict on a pending item, and its feedback rows, in one transaction.
 
@@ -540,10 +541,11 @@ class Store:
         With `revision` (the item's revision as the moderator read it) the verdict may replace one
         given (a mis-click corrected): the update matches the row only while it is still at that
         revision, and the item's feedback rows are replaced by the new verdict's, so training reads
-        only the latest. Of two corrections at once the first wins; the other gets ConflictError."""
+        only the latest. Of two corrections at once the first wins; the other gets ConflictError.
+        `by`: the moderator's name, stored with the verdict (None: the API token's)."""
         named = _verdict_attributes(verdict, attributes)
         with self._tx("record the verdict") as conn:
-            return _decide(conn, item_id, verdict, named, revision)
+            return _decide(conn, item_id, verdict, named, revision, by)
 
     def decide_once(
         self,
@@ -553,11 +555,12 @@ class Store:
         attributes: Sequence[str] | None = None,
         *,
         revision: int | None = None,
+        by: str | None = None,
     ) -> Answer:
         """`decide` under an idempotency key (see `_once`)."""
         named = _verdict_attributes(verdict, attributes)
         return self._once(
-            "record the verdict", keyed, lambda conn: _decide(conn, item_id, verdict, named, revision)
+            "record the verdict", keyed, lambda conn: _decide(conn, item_id, verdict, named, revision, by)
         )
 
     def undo(self, item_id: str, revision: int) -> QueueItem:
@@ -693,7 +696,12 @@ def _verdict_attributes(verdict: str, attributes: Sequence[str] | None) -> tuple
 
 
 def _decide(
-    conn: Connection, item_id: str, verdict: str, named: tuple[str, ...] | None, revision: int | None
+    conn: Connection,
+    item_id: str,
+    verdict: str,
+    named: tuple[str, ...] | None,
+    revision: int | None,
+    by: str | None = None,
 ) -> QueueItem:
     """Store.decide's write, in the caller's transaction."""
     t = S.queue_items
@@ -713,6 +721,7 @@ def _decide(
             verdict=verdict,
             verdict_attributes=list(targets),
             decided_at=now,
+            decided_by=by,
             revision=t.c.revision + 1,
         )
         .returning(t.c.revision)
@@ -743,6 +752,7 @@ def _decide(
         verdict=verdict,
         verdict_attributes=tuple(targets),
         decided_at=now,
+        decided_by=by,
         revision=int(won.revision),
     )
 
@@ -759,6 +769,7 @@ def _undo(conn: Connection, item_id: str, revision: int) -> QueueItem:
             verdict=None,
             verdict_attributes=None,
             decided_at=None,
+            decided_by=None,
             revision=t.c.revision + 1,
         )
         .returning(*t.c)
@@ -778,7 +789,8 @@ def _lost(conn: Connection, item_id: str, revision: int | None) -> ModerationErr
         return NotFoundError(f"no queue item {item_id!r}")
     item = _item(row)
     when = item.decided_at.isoformat() if item.decided_at else "earlier"
-    state = f"verdict {item.verdict!r} at {when}" if item.status == "decided" else "pending"
+    who = f" by {item.decided_by}" if item.decided_by else ""
+    state = f"verdict {item.verdict!r}{who} at {when}" if item.status == "decided" else "pending"
     if revision is None:
         message = (
             f"queue item {item_id} was already decided: {state}; the first verdict stands (to correct "
@@ -858,6 +870,7 @@ def _item(row: Row[Any]) -> QueueItem:
         context=m["context"],
         unsupported=None if m["unsupported"] is None else tuple(m["unsupported"]),
         quotes=None if m["quotes"] is None else tuple(m["quotes"]),
+        decided_by=m["decided_by"],
     )
 
 

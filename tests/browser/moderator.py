@@ -71,10 +71,10 @@ def wait_focus(page: Any, item_id: str) -> None:
     page.wait_for_function(f"() => document.activeElement?.dataset.id === '{item_id}'")
 
 
-def sign_in_by_keyboard(page: Any, base: str) -> None:
+def sign_in_by_keyboard(page: Any, base: str, token: str = TOKEN) -> None:
     page.goto(base + "/")
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'token'")
-    page.keyboard.type(TOKEN)
+    page.keyboard.type(token)
     page.keyboard.press("Enter")
     page.wait_for_selector("#queue li.item")
 
@@ -125,14 +125,16 @@ def queue_thread(
     return queue(base, article=article_id)
 
 
-def open_article(browser: Any, base: str, items: list[dict[str, Any]]) -> tuple[Any, Any, list[str]]:
-    """A new tab signed in, its queue filtered on the items' article (the first 50 shown); the page
-    errors are collected."""
+def open_article(
+    browser: Any, base: str, items: list[dict[str, Any]], token: str = TOKEN
+) -> tuple[Any, Any, list[str]]:
+    """A new tab signed in (with `token`), its queue filtered on the items' article (the first 50
+    shown); the page errors are collected."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    sign_in_by_keyboard(page, base)
+    sign_in_by_keyboard(page, base, token)
     page.locator("#f-article").fill(items[0]["article_id"])
     page.get_by_role("button", name="Apply").click()
     ids = json.dumps([i["id"] for i in items[:50]], separators=(",", ":"))  # the first page
@@ -160,11 +162,13 @@ def plot_reads(page: Any) -> Iterator[list[str]]:
 
 
 @contextmanager
-def serving(tmp: Path) -> Iterator[str]:
-    """A real `moderate serve` keeping its store and model versions under `tmp`, ready: its base URL.
-    Stopped on exit, and its log must hold no traceback."""
+def serving(tmp: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `moderate serve` keeping its store and model versions under `tmp` (and with `env`'s
+    variables), ready: its base URL. Stopped on exit, and its log must hold no traceback."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MODERATION_VERSIONS_DIR", str(tmp / "versions"))
+        for name, value in (env or {}).items():
+            mp.setenv(name, value)
         proc, base = start(tmp)
     try:
         wait_ready(proc, base)

@@ -68,6 +68,39 @@ def test_a_weak_token_is_refused_naming_how_to_make_one(token, why):
     assert Settings(api_token="x" * 16).api_token == "x" * 16  # the minimum itself is taken
 
 
+API = "the-api-token-for-tests"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "why"),
+    [
+        ({"alice": "short-secret"}, "alice's token is shorter than 16"),
+        ({"alice": "alice-token-0123456789\n"}, "alice's token has leading or trailing whitespace"),
+        ({"alice": "change-me"}, "documented example"),
+        ({"al ice": "alice-token-0123456789"}, "moderator name 'al ice'"),
+        ({"": "alice-token-0123456789"}, "moderator name ''"),
+        ({"a" * 65: "alice-token-0123456789"}, "1 to 64 letters"),
+        ({"alice": "shared-token-0123456789", "bob": "shared-token-0123456789"}, "two moderators share"),
+        ({"alice": API}, "a moderator's token is MODERATION_API_TOKEN"),
+    ],
+)
+def test_a_moderator_token_that_could_not_name_one_moderator_is_refused(tokens, why):
+    from service.cli import _settings_error
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(api_token=API, moderator_tokens=tokens)
+    message = _settings_error(caught.value)
+    assert message is not None and why in message, message
+    assert all(token not in message for token in tokens.values()), message
+
+
+def test_moderator_tokens_need_the_api_token():
+    with pytest.raises(ValidationError, match="needs MODERATION_API_TOKEN too"):
+        Settings(moderator_tokens={"alice": "alice-token-0123456789"})
+    tokens = {"alice": "alice-token-0123456789", "b.o-b_2@desk": "bob-token-0123456789"}
+    assert Settings(api_token=API, moderator_tokens=tokens).moderator_tokens == tokens
+
+
 # Each refusal read "invalid setting MODERATION_API_TOKEN (value not shown): Value error, is shorter
 # than 16 characters": pydantic's name for a validator's ValueError, a word of our code's internals in
 # the one line an operator reads (the warning for a command that does not use the setting left it out).
@@ -723,6 +756,7 @@ SERVE_ONLY_REFUSED = {
     "port": "eighty",
     "workers": "0",
     "api_token": "short-secret",
+    "moderator_tokens": '{"alice": "short-secret"}',
     "db_path": "postgresql://u:pw@db/x",
     "database_url": "mysql://u:pw@db/x",
     "database": "{bad",
@@ -764,7 +798,8 @@ def test_every_setting_only_serve_reads_is_a_warning_however_it_is_malformed(nam
 @pytest.mark.parametrize(
     ("name", "misnamed"),
     [(name, "two cases") for name in sorted(SERVE_ONLY_SETTINGS)]
-    # (database and perspective_aliases have parts: a wrong part is a value error of the setting's own)
+    # (database and perspective_aliases have parts: a wrong part is a value error of the setting's own;
+    # moderator_tokens' parts are names, and a 1-character token is refused)
     + [(name, "nested") for name in sorted(SERVE_ONLY_SETTINGS - {"database", "perspective_aliases"})],
 )
 def test_a_misnamed_setting_only_serve_reads_is_a_warning(name, misnamed, monkeypatch, caplog):

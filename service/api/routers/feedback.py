@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
 from core.errors import EmptyInputError, TooLargeError
-from service.api.deps import ReplayKeyDep, StateDep, require_queue, require_token
+from service.api.deps import ReplayKeyDep, StateDep, admin_only, require_moderator, require_queue
 from service.api.guards import JsonRoute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
 from service.api.routers._common import erased_response, errors
@@ -32,10 +32,10 @@ MAX_ROW_ID = 2**63 - 1  # a feedback row's id is a signed 64-bit integer on both
         201: REPLAYED_DOC,
         **errors(401, 403, 413, 415, 422, 503),
     },
-    summary="Record a moderator's verdict (needs the bearer token)",
+    summary="Record a moderator's verdict (the API token or a moderator's)",
 )
 async def post_feedback(
-    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_token)], key: ReplayKeyDep
+    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_moderator)], key: ReplayKeyDep
 ) -> Response:
     """201 with the row id once the row is committed; 503 when the database cannot be reached. With
     `doNotStore` in the request or MODERATION_DO_NOT_STORE=true, nothing is written and the answer is
@@ -79,7 +79,9 @@ async def erase_feedback(
     row_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The `id` POST /v1/feedback answered.")],
     state: StateDep,
     _auth: Annotated[None, Depends(require_queue)],
+    _admin: Annotated[None, Depends(admin_only)],
 ) -> Response:
     """The row is deleted; 404 for an unknown id. A verdict's row (given on a queue item) is a 409:
-    erase the item (DELETE /v1/queue/{id}). Token and MODERATION_DO_NOT_STORE as for the queue."""
+    erase the item (DELETE /v1/queue/{id}). MODERATION_DO_NOT_STORE as for the queue; the API token
+    only (a moderator's is 403)."""
     return erased_response(await state.run_store(lambda store: store.erase_feedback(row_id)))

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from core.errors import InputError
-from service.api.deps import ReplayKeyDep, StateDep, require_queue
+from service.api.deps import AdminDep, ModeratorDep, ReplayKeyDep, StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
@@ -195,7 +195,9 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
     responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Approve or reject a queued comment; the verdict becomes training feedback",
 )
-async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKeyDep) -> Response:
+async def decide(
+    item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKeyDep, moderator: ModeratorDep
+) -> Response:
     """The verdict is stored with its feedback rows in one transaction: `attributes` when given (`[]`:
     none), else the attributes that reached review, each labelled 1 for reject, 0 for approve. The
     first verdict on an item wins; a later one gets 409 with the verdict that stands. An attribute
@@ -207,8 +209,15 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKe
     (another correction came first), the answer is 409 with the item as it stands.
 
     With an `Idempotency-Key`, a retry of a committed verdict (its answer lost) writes nothing again
-    and gets the first answer with `Idempotent-Replayed: true`, not a 409 naming its own verdict."""
-    keyed = None if key is None else _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"))
+    and gets the first answer with `Idempotent-Replayed: true`, not a 409 naming its own verdict.
+
+    A moderator's token (MODERATION_MODERATOR_TOKENS) stores their name with the verdict
+    (`decided_by`); the API token's verdicts name no one."""
+    keyed = (
+        None
+        if key is None
+        else _keyed(key, DECIDE_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
+    )
     try:
         attributes = await _verdict_attributes(body, item_id, state)
     except InputError:
@@ -220,11 +229,15 @@ async def decide(item_id: ItemId, body: DecideIn, state: StateDep, key: ReplayKe
         return response_of(stored)
     if keyed is None:
         item = await state.run_store(
-            lambda store: store.decide(item_id, body.verdict, attributes, revision=body.revision)
+            lambda store: store.decide(
+                item_id, body.verdict, attributes, revision=body.revision, by=moderator
+            )
         )
         return json_response(item.to_dict())
     answer = await state.run_store(
-        lambda store: store.decide_once(keyed, item_id, body.verdict, attributes, revision=body.revision)
+        lambda store: store.decide_once(
+            keyed, item_id, body.verdict, attributes, revision=body.revision, by=moderator
+        )
     )
     return response_of(answer)
 
@@ -248,14 +261,16 @@ async def _verdict_attributes(body: DecideIn, item_id: str, state: AppState) -> 
     responses={200: REPLAYED_DOC, **errors(401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Take back a verdict: the item is pending again and its feedback rows are deleted",
 )
-async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep) -> Response:
+async def undo(
+    item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep, moderator: ModeratorDep
+) -> Response:
     """Only while the item is still at the `revision` sent (its value as last read), else 409 with
     the item as it stands. With an `Idempotency-Key`, a retry of a committed undo gets its answer
     again (`Idempotent-Replayed: true`), not a 409."""
     if key is None:
         item = await state.run_store(lambda store: store.undo(item_id, body.revision))
         return json_response(item.to_dict())
-    keyed = _keyed(key, UNDO_ROUTE, item_id, body.model_dump(mode="json"))
+    keyed = _keyed(key, UNDO_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
     return response_of(await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision)))
 
 
@@ -265,7 +280,7 @@ async def undo(item_id: ItemId, body: UndoIn, state: StateDep, key: ReplayKeyDep
     responses=errors(401, 403, 404, 422, 503),
     summary="Erase a queued comment: the item, its flags, its verdict's feedback rows and stored answers",
 )
-async def erase_item(item_id: ItemId, state: StateDep) -> Response:
+async def erase_item(item_id: ItemId, state: StateDep, _admin: AdminDep) -> Response:
     """A reader's erasure request: the item, its flags, the feedback rows of its verdict and the
     idempotency keys whose stored answer holds it are deleted in one transaction (all or none), pending
     or decided. 404 for an unknown id (a second erasure of the same item too). A model trained before
@@ -279,12 +294,18 @@ async def erase_item(item_id: ItemId, state: StateDep) -> Response:
     responses=errors(401, 403, 413, 415, 422, 503),
     summary="Erase every queued comment of an article (taken down) and every feedback row naming it",
 )
-async def erase_article(body: EraseArticleIn, state: StateDep) -> Response:
+async def erase_article(body: EraseArticleIn, state: StateDep, _admin: AdminDep) -> Response:
     """Every item whose `article_id` is the one given, each with what `DELETE /v1/queue/{id}` deletes,
     and the feedback rows posted with that `article_id`, 1,000 items or rows per transaction (a 503
     after some batches says how much was deleted; send it again to finish). An article with nothing
     stored is a 200 with every count 0 (a retried takedown too)."""
     return erased_response(await state.run_store(lambda store: store.erase_article(body.article_id)))
+
+
+def _signed(body: dict[str, object], moderator: str | None) -> dict[str, object]:
+    """A keyed request's body with who sent it: the same key from another moderator is another request
+    (a 422), never a replay of someone else's verdict. The API token's requests hash as before."""
+    return body if moderator is None else {**body, "decided_by": moderator}
 
 
 def _keyed(key: str, route: str, item_id: str, body: dict[str, object]) -> Keyed[QueueItem]:

@@ -251,6 +251,22 @@ def test_undo_makes_the_item_pending_again_and_deletes_its_feedback(store):
         store.undo("f" * 32, revision=1)
 
 
+def test_a_verdict_names_its_moderator_until_corrected_or_undone(store):
+    (item_id,) = store.enqueue([item()])
+    assert store.decide(item_id, "reject", by="alice").decided_by == "alice"
+    assert store.queue_item(item_id).decided_by == "alice"
+    with pytest.raises(ConflictError, match="already decided: verdict 'reject' by alice at ") as e:
+        store.decide(item_id, "approve", by="bob")
+    assert e.value.current is not None and e.value.current["decided_by"] == "alice"
+    corrected = store.decide(item_id, "approve", revision=1, by="bob")
+    assert corrected.decided_by == "bob" == store.queue_item(item_id).decided_by
+    assert store.decide(item_id, "reject", revision=2).decided_by is None  # the API token's: no name
+    assert store.queue_item(item_id).decided_by is None
+    store.decide(item_id, "approve", revision=3, by="alice")
+    assert store.undo(item_id, revision=4).decided_by is None
+    assert store.queue_item(item_id).decided_by is None
+
+
 @pytest.mark.parametrize(("verdict", "attributes"), [("maybe", ()), ("reject", ("Bad Name",))])
 def test_bad_verdicts_are_refused_and_change_nothing(store, verdict, attributes):
     (item_id,) = store.enqueue([item()])

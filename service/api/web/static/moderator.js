@@ -502,6 +502,7 @@
       const named = Array.isArray(attrs) && attrs.length ? attrs.join(", ") : "";
       v.textContent =
         (item.verdict === "reject" ? "Rejected" + (named ? " for " + named : "") : "Approved" + (named ? " (not " + named + ")" : "")) +
+        (item.decided_by ? " by " + item.decided_by : "") +
         (item.decided_at ? " at " + when(item.decided_at) : "") +
         (named ? "" : NOT_LEARNED);
       box.append(v);

@@ -1,0 +1,36 @@
+"""A moderator signed in with their own token (MODERATION_MODERATOR_TOKENS), in a real headless Chromium
+against a real `moderate serve`: their verdicts carry their name on the page and in the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.moderator import TEXT, api, open_article, queue_thread, serving
+
+pytestmark = pytest.mark.slow
+
+ALICE = "alice-token-for-the-browser"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tokens = json.dumps({"alice": ALICE})
+    with serving(tmp_path_factory.mktemp("page-names"), {"MODERATION_MODERATOR_TOKENS": tokens}) as base:
+        yield base
+
+
+def test_a_moderator_s_verdict_shows_their_name(browser: Any, served: str) -> None:
+    items = queue_thread(served, "names", ["you are a pathetic idiot and a moron", "The vote was close."])
+    context, page, errors = open_article(browser, served, items, token=ALICE)
+    page.get_by_role("button", name="Reject comment 1 (shortcut r)").click()
+    page.wait_for_function(f"() => {TEXT}('#status').startsWith('Rejected comment 1.')")
+    verdict = page.locator(f'li.item[data-id="{items[0]["id"]}"] .verdict')
+    assert " by alice at " in str(verdict.text_content()), verdict.text_content()
+    with api(served) as http:  # the API token's view of the same item
+        assert http.get(f"/v1/queue/{items[0]['id']}").json()["decided_by"] == "alice"
+    assert not errors, errors
+    context.close()

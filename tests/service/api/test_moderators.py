@@ -1,0 +1,122 @@
+"""Moderators' own tokens (MODERATION_MODERATOR_TOKENS): each reads the queue, decides, undoes, queues
+comments and posts feedback, and each verdict stores the name that gave it; erasure, model activation,
+reloads and Perspective's suggestscore take the API token alone. In-process; over real HTTP with the
+moderator's page in tests/browser/test_moderator_page.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.api.conftest import TOKEN, assert_error, auth, make_client
+from tests.service.api.test_queue import queue_thread, stored_feedback
+
+ALICE, BOB = "alice-token-for-the-tests", "bob-token-for-the-tests!"
+
+
+@pytest.fixture
+def desk(settings) -> Iterator[TestClient]:
+    with make_client(settings.model_copy(update={"moderator_tokens": {"alice": ALICE, "bob": BOB}})) as c:
+        yield c
+
+
+def decide(client: TestClient, item_id: str, token: str, **body: object):
+    return client.post(f"/v1/queue/{item_id}:decide", json={"verdict": "reject", **body}, headers=auth(token))
+
+
+def test_each_verdict_names_the_moderator_whose_token_gave_it(desk, settings):
+    ids = queue_thread(desk)
+    listed = desk.get("/v1/queue", headers=auth(ALICE))
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 3
+    assert all(i["decided_by"] is None for i in listed.json()["items"])
+    mine = decide(desk, ids["c1"], ALICE)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["decided_by"] == "alice"
+    assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(BOB)).json()["decided_by"] == "alice"
+    # the API token's verdicts name no one
+    assert decide(desk, ids["c3"], TOKEN).json()["decided_by"] is None
+    # a correction names who corrected; an undo leaves the item pending, named by no one
+    corrected = decide(desk, ids["c1"], BOB, verdict="approve", revision=1)
+    assert (corrected.json()["verdict"], corrected.json()["decided_by"]) == ("approve", "bob")
+    undone = desk.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 2}, headers=auth(ALICE))
+    assert (undone.json()["status"], undone.json()["decided_by"]) == ("pending", None)
+    assert {row[3] for row in stored_feedback(settings)} == {ids["c3"]}  # c1's undone verdict left none
+
+
+def test_a_late_verdict_is_told_who_gave_the_one_that_stands(desk):
+    ids = queue_thread(desk)
+    assert decide(desk, ids["c1"], ALICE).status_code == 200
+    error = assert_error(decide(desk, ids["c1"], BOB, verdict="approve"), 409, "conflict")
+    assert "verdict 'reject' by alice at" in error["message"], error["message"]
+    assert error["details"][0]["current"]["decided_by"] == "alice"
+
+
+def test_a_moderator_queues_comments_and_posts_feedback(desk, settings):
+    r = desk.post(
+        "/v1/comments:score",
+        json={"comments": [{"id": "x", "text": "you idiot"}], "queue": True},
+        headers=auth(ALICE),
+    )
+    assert r.status_code == 200 and r.json()["results"][0]["queue_id"], r.text
+    row = {"text": "you idiot", "attribute": "insult", "label": 1}
+    posted = desk.post("/v1/feedback", json=row, headers=auth(BOB))
+    assert posted.status_code == 201, posted.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("DELETE", "/v1/queue/{item}", None),
+        ("POST", "/v1/queue:erase", {"article_id": "a-17"}),
+        ("POST", "/v1/queue:erase", "{not json"),  # refused for who sent it before the body is read
+        ("DELETE", "/v1/feedback/1", None),
+        ("POST", "/v1/admin/reload", None),
+        ("POST", "/v1/models/fake-1:activate", None),
+    ],
+)
+def test_erasure_reloads_and_model_activation_take_the_api_token_alone(desk, method, path, body):
+    ids = queue_thread(desk)
+    url = path.format(item=ids["c1"])
+    content = body if isinstance(body, str) else None
+    json_body = body if isinstance(body, dict) else None
+    r = desk.request(method, url, json=json_body, content=content, headers=auth(ALICE))
+    error = assert_error(r, 403, "forbidden")
+    assert "takes the API token (MODERATION_API_TOKEN)" in error["message"], error["message"]
+    assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).status_code == 200  # nothing erased
+    assert desk.get("/v1/model").json()["version"] == "fake-1"
+
+
+def test_perspective_suggestscore_takes_the_api_token_alone(desk):
+    body = {"comment": {"text": "you idiot"}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
+    refused = desk.post(f"/v1alpha1/comments:suggestscore?key={ALICE}", json=body)
+    assert refused.status_code == 403, refused.text
+    assert desk.post(f"/v1alpha1/comments:suggestscore?key={TOKEN}", json=body).status_code == 200
+
+
+def test_a_token_no_longer_configured_is_refused(settings):
+    with make_client(settings.model_copy(update={"moderator_tokens": {"bob": BOB}})) as c:
+        assert_error(c.get("/v1/queue", headers=auth(ALICE)), 403, "forbidden")
+        row = {"text": "x", "attribute": "insult", "label": 1}
+        assert_error(c.post("/v1/feedback", json=row, headers=auth(ALICE)), 401)
+        assert c.get("/v1/queue", headers=auth(BOB)).status_code == 200
+
+
+def test_one_idempotency_key_from_two_moderators_is_two_requests(desk):
+    # A key replays its sender's own answer; another moderator's request under the same key is refused,
+    # not answered with the first moderator's verdict as if it were theirs.
+    ids = queue_thread(desk)
+    headers = {"Idempotency-Key": "k-desk-1"}
+    first = desk.post(
+        f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth(ALICE) | headers
+    )
+    again = desk.post(
+        f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth(ALICE) | headers
+    )
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    other = desk.post(
+        f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth(BOB) | headers
+    )
+    assert_error(other, 422)
+    assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).json()["decided_by"] == "alice"
