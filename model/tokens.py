@@ -88,7 +88,8 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
 # letter) read "a", the space " ", NUL (``split_texts``' separator) itself, any other byte "x". A batch
 # is classed at once; 0.5 % of the bench's distinct comments pass (0.04 % hold a spaced word) and are
 # split by ``TOKEN_RE``. Over ``str.split`` this costs ~1 us a comment (168 characters on average) in
-# calls of 20 or 1, ~0.7 us in the text family's slices of 2,000 (CPU time, docs/benchmarks.md).
+# calls of 20 or 1, ~0.7 us in the text family's slices of 2,000 (CPU time, docs/benchmarks-log.md,
+# session 25).
 _SPACED_HINT = b" a a a"
 _BYTE_CLASSES = bytes(
     ord("a") if (b < 0x80 and chr(b).isalpha()) or b >= 0xC0 else b if b in (0x00, 0x20) else ord("x")

@@ -381,8 +381,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     log_level: str = "INFO"  # one of LOG_LEVELS, any case
     # uvicorn's HTTP/1.1 parser, httptools (C) or h11 (pure Python), both bounded alike
-    # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks.md,
-    # `python -m bench --only rest`).
+    # (service/api/protocol.py): httptools costs less server CPU per request (docs/benchmarks-log.md,
+    # session 8: `python -m bench --only rest`).
     http_parser: Literal["httptools", "h11"] = "httptools"
 
     @classmethod

@@ -19,7 +19,8 @@ The head is also bounded in bytes (`max_head_bytes`): h11 bounds it itself (uvic
 the bound a client could fill a worker's memory for the whole `header_timeout`.
 
 Two parsers, one behaviour: `BoundedHttpToolsProtocol` (the default; httptools' C parser costs
-10-20 % less server CPU per single-comment request than h11's pure-Python one, docs/benchmarks.md)
+10-20 % less server CPU per single-comment request than h11's pure-Python one, docs/benchmarks-log.md,
+session 8)
 and `BoundedH11Protocol` (`MODERATION_HTTP_PARSER=h11`). Used as
 ``uvicorn.Config(http=functools.partial(Bounded..., header_timeout=10.0, max_head_bytes=...))``: a
 partial of an importable class pickles, so it reaches workers started with ``--workers N``.

@@ -133,7 +133,7 @@ def test_looking_for_the_document_title_stays_linear() -> None:
     a 1 MB first line, 20,000 lines under a title, or a 1 MB line under one, it costs ~1 ms of CPU (the
     bound guards against a near-hang, as in tests/service/test_parse_bad_input.py). Parsing these pages
     costs what it did before, but for the 1 MB line under a title (0.32 -> 0.43 s: the title step reads
-    each line's words once, as it does for BeautifulSoup's dumps; docs/parser.md, session 30)."""
+    each line's words once, as it does for BeautifulSoup's dumps; docs/parser-log.md, session 30)."""
     import time
 
     from service.parse.soup import opens_with_document_title

@@ -2,8 +2,8 @@
 trained from: the recipe (what cross-validation chooses from) and a fingerprint of the training rows
 (the features, labels and tokens the rules give on the Dragnet train split). A change of the recipe
 makes these tests fail until `make train-parse` is rerun. Whether today's rules still give the recorded
-rows is checked by hand (docs/parser.md): the files refitted on today's rules miss three eval-parse
-floors, so the shipped ones are those of the rules of commit 4d83199.
+rows is checked by hand (docs/parser-log.md, sessions 22-23): the files refitted on today's rules
+miss three eval-parse floors, so the shipped ones are those of the rules of commit 4d83199.
 
 Comparing the rows, not refitting: the parse takes under a minute, the full recipe about seven (over
 the budget of a CI test), and the fit is deterministic for given rows (run twice, the files are identical
