@@ -177,6 +177,7 @@ class QueueQuery:
     decision: str | None = None
     attribute: str | None = None
     article_id: str | None = None
+    decided_by: str | None = None  # items whose standing verdict that moderator gave
     since: datetime | None = None  # created_at >= since
     until: datetime | None = None  # created_at < until
     limit: int = 50

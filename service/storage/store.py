@@ -837,6 +837,8 @@ def _filtered(sql: Select[Any], query: QueueQuery) -> Select[Any]:
         sql = sql.where(exists().where(f.c.item_id == t.c.id, f.c.attribute == query.attribute))
     if query.article_id is not None:
         sql = sql.where(t.c.article_id == query.article_id)
+    if query.decided_by is not None:
+        sql = sql.where(t.c.decided_by == query.decided_by)
     if query.since is not None:
         sql = sql.where(t.c.created_at >= query.since)
     if query.until is not None:

@@ -34,6 +34,7 @@ from service.api.schemas import (
 )
 from service.api.scoring import json_response
 from service.api.state import AppState
+from service.settings import MODERATOR_NAME
 from service.storage import Keyed, KeyedRequest, QueueItem, QueueQuery, Store
 from service.storage.store import MAX_PAGE, MAX_SCORES_PAGE
 
@@ -76,6 +77,13 @@ async def _filters(
         str | None, Query(max_length=64, description="Items where it reached review")
     ] = None,
     article: Annotated[str | None, Query(max_length=2048, description="The article_id.")] = None,
+    decided_by: Annotated[
+        str | None,
+        Query(
+            pattern=f"^{MODERATOR_NAME.pattern}$",
+            description="Items whose standing verdict this moderator gave (MODERATION_MODERATOR_TOKENS).",
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         Query(
@@ -93,6 +101,7 @@ async def _filters(
         decision=decision,
         attribute=attribute,
         article_id=article,
+        decided_by=decided_by,
         since=_time(since, "since"),
         until=_time(until, "until"),
     )

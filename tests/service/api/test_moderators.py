@@ -120,3 +120,23 @@ def test_one_idempotency_key_from_two_moderators_is_two_requests(desk):
     )
     assert_error(other, 422)
     assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).json()["decided_by"] == "alice"
+
+
+def test_the_queue_and_its_counts_filter_on_who_decided(desk):
+    # A desk lead reviews one moderator's verdicts: GET /v1/queue, :scores and :stats take decided_by.
+    ids = queue_thread(desk)
+    decide(desk, ids["c1"], ALICE)
+    decide(desk, ids["c2"], BOB, verdict="approve")
+    decide(desk, ids["c3"], ALICE, verdict="approve")
+    alices = desk.get("/v1/queue", params={"decided_by": "alice"}, headers=auth(BOB)).json()["items"]
+    assert sorted(i["id"] for i in alices) == sorted([ids["c1"], ids["c3"]])
+    scores = desk.get("/v1/queue:scores", params={"decided_by": "bob"}, headers=auth(TOKEN)).json()
+    assert [s["verdict"] for s in scores["items"]] == ["approve"]
+    stats = desk.get("/v1/queue:stats", params={"decided_by": "alice"}, headers=auth(TOKEN)).json()
+    assert (stats["items"], stats["verdicts"]) == (2, {"approve": 1, "reject": 1})
+    assert desk.get("/v1/queue", params={"decided_by": "carol"}, headers=auth(TOKEN)).json()["items"] == []
+
+
+@pytest.mark.parametrize("name", ["", "al ice", "-alice", "a" * 65, "alice\n"])
+def test_a_decided_by_filter_no_moderator_could_have_is_422(desk, name):
+    assert_error(desk.get("/v1/queue", params={"decided_by": name}, headers=auth(TOKEN)), 422)

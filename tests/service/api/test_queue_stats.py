@@ -133,6 +133,7 @@ def test_the_openapi_document_describes_the_stats(client):
         "decision",
         "attribute",
         "article",
+        "decided_by",
         "since",
         "until",
     }

@@ -267,6 +267,18 @@ def test_a_verdict_names_its_moderator_until_corrected_or_undone(store):
     assert store.queue_item(item_id).decided_by is None
 
 
+def test_the_queue_filters_on_who_gave_the_standing_verdict(store):
+    ids = store.enqueue([item(f"comment {i}") for i in range(4)])
+    store.decide(ids[0], "reject", by="alice")
+    store.decide(ids[1], "approve", by="bob")
+    store.decide(ids[2], "reject", by="alice")
+    store.decide(ids[2], "approve", revision=1, by="bob")  # corrected: bob's verdict stands
+    listed = store.list_queue(QueueQuery(decided_by="alice", limit=10)).items
+    assert [i.id for i in listed] == [ids[0]]
+    assert store.queue_stats(QueueQuery(decided_by="bob")).items == 2
+    assert store.list_queue(QueueQuery(decided_by="carol")).items == ()
+
+
 @pytest.mark.parametrize(("verdict", "attributes"), [("maybe", ()), ("reject", ("Bad Name",))])
 def test_bad_verdicts_are_refused_and_change_nothing(store, verdict, attributes):
     (item_id,) = store.enqueue([item()])
