@@ -270,6 +270,20 @@ class QuoteOut(BaseModel):
     text: str
 
 
+class VerdictEventOut(BaseModel):
+    revision: int = Field(description="The item's revision once the event was written.")
+    action: Literal["decide", "correct", "undo"]
+    verdict: Literal["approve", "reject"] | None = Field(description="null for an undo.")
+    attributes: list[str] | None = Field(description="What the verdict was recorded for; null for an undo.")
+    decided_by: str | None = Field(description="The moderator; null for the API token.")
+    at: str
+
+
+class VerdictHistoryOut(BaseModel):
+    item_id: str
+    events: list[VerdictEventOut]
+
+
 class QueueItemOut(BaseModel):
     id: str
     article_id: str | None
@@ -401,6 +415,7 @@ class DeletedOut(BaseModel):
     queue_flags: int
     feedback: int = Field(description="Feedback rows: the verdicts' copies of the comments.")
     idempotency_keys: int = Field(description="Stored answers of :decide and :undo replaying an item.")
+    verdict_events: int = Field(default=0, description="The items' verdict history (who decided, when).")
 
 
 class EraseArticleIn(_Strict):

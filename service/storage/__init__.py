@@ -21,6 +21,7 @@ from service.storage.records import (
     QueueQuery,
     QueueScores,
     ScoresPage,
+    VerdictEvent,
 )
 from service.storage.stats import QueueStats
 from service.storage.store import Store
@@ -42,6 +43,7 @@ __all__ = [
     "ScoresPage",
     "Store",
     "Target",
+    "VerdictEvent",
     "check_writable_sqlite",
     "open_store",
     "parse_target",

@@ -6,7 +6,8 @@ Where a queued comment's words are kept:
 - queue_flags: no words, the item's id (deleted with it);
 - feedback: each verdict's copy of the text, `queue_item_id` naming the item;
 - idempotency_keys of :decide and :undo (`target`: the item's id): the answer kept for a retry is the
-  whole item, text included.
+  whole item, text included;
+- verdict_events: no words, who gave, corrected or undid a verdict on the item (deleted with it).
 An erasure deletes all of them in one transaction, which the caller opened after taking the queue's
 numbering lock (store._lock_numbering, as every queue write does first): a verdict on the same item is
 wholly before it (its feedback rows are erased too) or after it (404), never half of each.
@@ -46,13 +47,16 @@ class Erased:
     queue_flags: int = 0
     feedback: int = 0
     idempotency_keys: int = 0
+    verdict_events: int = 0
 
     def __add__(self, other: Erased) -> Erased:
         return Erased(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     @property
     def rows(self) -> int:
-        return self.queue_items + self.queue_flags + self.feedback + self.idempotency_keys
+        return (
+            self.queue_items + self.queue_flags + self.feedback + self.idempotency_keys + self.verdict_events
+        )
 
     def to_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -80,7 +84,7 @@ def _deleted(conn: Connection, statement: Any) -> int:
 def erase_items(conn: Connection, chosen: Sequence[tuple[str, str]]) -> Erased:
     """Delete the queue items `chosen` ((id, status) pairs) with their idempotency keys, feedback rows
     and flags, in the caller's transaction."""
-    q, f, fl, k = S.queue_items, S.feedback, S.queue_flags, S.idempotency_keys
+    q, f, fl, k, e = S.queue_items, S.feedback, S.queue_flags, S.idempotency_keys, S.verdict_events
     total = Erased()
     for start in range(0, len(chosen), PURGE_BATCH):
         part = chosen[start : start + PURGE_BATCH]
@@ -89,6 +93,7 @@ def erase_items(conn: Connection, chosen: Sequence[tuple[str, str]]) -> Erased:
             idempotency_keys=_deleted(conn, delete(k).where(k.c.target.in_(ids))),
             feedback=_deleted(conn, delete(f).where(f.c.queue_item_id.in_(ids))),
             queue_flags=_deleted(conn, delete(fl).where(fl.c.item_id.in_(ids))),
+            verdict_events=_deleted(conn, delete(e).where(e.c.item_id.in_(ids))),
             queue_items=_deleted(conn, delete(q).where(q.c.id.in_(ids))),
             pending=sum(status == "pending" for _, status in part),
         )
@@ -187,7 +192,7 @@ def purge_keys(conn: Connection, before: datetime, limit: int = PURGE_BATCH) -> 
 def count_purge(conn: Connection, items_before: datetime, keys_before: datetime) -> Erased:
     """What purging items and feedback before `items_before` and keys before `keys_before` would
     delete: the dry run's counts, each row counted once as the purge deletes it once."""
-    q, f, fl, k = S.queue_items, S.feedback, S.queue_flags, S.idempotency_keys
+    q, f, fl, k, e = S.queue_items, S.feedback, S.queue_flags, S.idempotency_keys, S.verdict_events
     old = select(q.c.id).where(q.c.created_at < items_before)
     # The keys naming old feedback rows (idempotency.feedback_target), as the purge deletes them.
     old_feedback_keys = select(literal(idem.FEEDBACK_TARGET, String) + cast(f.c.id, String)).where(
@@ -201,6 +206,7 @@ def count_purge(conn: Connection, items_before: datetime, keys_before: datetime)
         queue_items=count(q, q.c.created_at < items_before),
         pending=count(q, q.c.created_at < items_before, q.c.status == "pending"),
         queue_flags=count(fl, fl.c.item_id.in_(old)),
+        verdict_events=count(e, e.c.item_id.in_(old)),
         feedback=count(f, or_(f.c.created_at < _text_time(items_before), f.c.queue_item_id.in_(old))),
         idempotency_keys=count(
             k, or_(k.c.created_at < keys_before, k.c.target.in_(old), k.c.target.in_(old_feedback_keys))

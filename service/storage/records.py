@@ -137,6 +137,29 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class VerdictEvent:
+    """One verdict given ("decide"), replaced ("correct") or taken back ("undo") on a queue item, and by
+    whom (`moderator` None: the API token's). `revision`: the item's revision once it was written."""
+
+    revision: int
+    action: str
+    verdict: str | None
+    attributes: tuple[str, ...] | None
+    moderator: str | None
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "action": self.action,
+            "verdict": self.verdict,
+            "attributes": None if self.attributes is None else list(self.attributes),
+            "decided_by": self.moderator,
+            "at": self.at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class QueueScores:
     """What the moderator page's plots read of an item (GET /v1/queue:scores): its scores, its verdict
     and what its decision rests on; no text, spans or quotes, which are most of an item's bytes."""

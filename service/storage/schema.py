@@ -170,6 +170,23 @@ queue_flags = Table(
 )
 Index("queue_flags_attribute", queue_flags.c.attribute, queue_flags.c.item_id)
 
+# Every verdict given, corrected or undone, appended in the verdict's own transaction: who did what to
+# an item and when (the item holds only the verdict standing). No comment text; erased with its item.
+verdict_events = Table(
+    "verdict_events",
+    metadata,
+    Column("id", RowId, primary_key=True),
+    Column("item_id", String(32), ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),  # the item's revision once the event was written
+    Column("action", String(16), nullable=False),
+    Column("verdict", String(16)),  # null for an undo
+    Column("attributes", Json),  # the attributes the verdict was recorded for; null for an undo
+    Column("moderator", String(64)),  # null: the API token's
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("action IN ('decide', 'correct', 'undo')", name="verdict_events_action"),
+)
+events_item_index = Index("verdict_events_item", verdict_events.c.item_id, verdict_events.c.revision)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
@@ -301,8 +318,9 @@ def _to_v12(conn: Connection) -> None:
 
 
 def _to_v13(conn: Connection) -> None:
-    # Who gave a verdict (null on the verdicts given before).
+    # Who gave a verdict (null on the verdicts given before), and every verdict's event from now on.
     _add_column(conn, queue_items.c.decided_by)
+    verdict_events.create(conn, checkfirst=True)
 
 
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:

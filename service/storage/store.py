@@ -55,6 +55,7 @@ from service.storage.records import (
     QueueQuery,
     QueueScores,
     ScoresPage,
+    VerdictEvent,
     check_attribute_name,
 )
 from service.storage.stats import QueueStats
@@ -563,16 +564,38 @@ class Store:
             "record the verdict", keyed, lambda conn: _decide(conn, item_id, verdict, named, revision, by)
         )
 
-    def undo(self, item_id: str, revision: int) -> QueueItem:
+    def undo(self, item_id: str, revision: int, *, by: str | None = None) -> QueueItem:
         """Take back an item's verdict: it is pending again and its feedback rows are deleted, in one
         transaction, while the item is still at `revision` (else ConflictError with the item as it
-        stands: someone changed it since it was read)."""
+        stands: someone changed it since it was read). `by`: who, kept in the item's history."""
         with self._tx("undo the verdict") as conn:
-            return _undo(conn, item_id, revision)
+            return _undo(conn, item_id, revision, by)
 
-    def undo_once(self, keyed: Keyed[QueueItem], item_id: str, revision: int) -> Answer:
+    def undo_once(
+        self, keyed: Keyed[QueueItem], item_id: str, revision: int, *, by: str | None = None
+    ) -> Answer:
         """`undo` under an idempotency key (see `_once`)."""
-        return self._once("undo the verdict", keyed, lambda conn: _undo(conn, item_id, revision))
+        return self._once("undo the verdict", keyed, lambda conn: _undo(conn, item_id, revision, by))
+
+    def history(self, item_id: str) -> tuple[VerdictEvent, ...]:
+        """Every verdict given, corrected or undone on the item, oldest first (none before schema
+        version 13 kept them). NotFoundError for an unknown (or erased) item."""
+        e = S.verdict_events
+        with self._tx("read the verdict history", read_only=True) as conn:
+            if conn.execute(select(S.queue_items.c.id).where(S.queue_items.c.id == item_id)).first() is None:
+                raise NotFoundError(f"no queue item {item_id!r}")
+            rows = conn.execute(select(e).where(e.c.item_id == item_id).order_by(e.c.revision, e.c.id))
+            return tuple(
+                VerdictEvent(
+                    revision=int(r.revision),
+                    action=r.action,
+                    verdict=r.verdict,
+                    attributes=None if r.attributes is None else tuple(r.attributes),
+                    moderator=r.moderator,
+                    at=r.created_at,
+                )
+                for r in rows
+            )
 
     # -- erasure and retention (service.storage.erasure) ---------------------------------------------
 
@@ -729,6 +752,8 @@ def _decide(
     if won is None:
         raise _lost(conn, item_id, revision)
     _renumber(conn, item_id)
+    action = "correct" if item.status == "decided" else "decide"
+    _record_event(conn, item_id, int(won.revision), action, verdict, list(targets), by, now)
     if revision is not None:  # a correction: the verdict it replaces no longer trains
         conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
     label = 1 if verdict == "reject" else 0
@@ -757,9 +782,10 @@ def _decide(
     )
 
 
-def _undo(conn: Connection, item_id: str, revision: int) -> QueueItem:
+def _undo(conn: Connection, item_id: str, revision: int, by: str | None = None) -> QueueItem:
     """Store.undo's write, in the caller's transaction."""
     t = S.queue_items
+    now = _now()
     _lock_numbering(conn)
     row = conn.execute(
         update(t)
@@ -777,8 +803,32 @@ def _undo(conn: Connection, item_id: str, revision: int) -> QueueItem:
     if row is None:
         raise _lost(conn, item_id, revision)
     _renumber(conn, item_id)
+    _record_event(conn, item_id, int(row.revision), "undo", None, None, by, now)
     conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
     return _item(row)
+
+
+def _record_event(
+    conn: Connection,
+    item_id: str,
+    revision: int,
+    action: str,
+    verdict: str | None,
+    attributes: list[str] | None,
+    by: str | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        insert(S.verdict_events).values(
+            item_id=item_id,
+            revision=revision,
+            action=action,
+            verdict=verdict,
+            attributes=attributes,
+            moderator=by,
+            created_at=at,
+        )
+    )
 
 
 def _lost(conn: Connection, item_id: str, revision: int | None) -> ModerationError:

@@ -31,6 +31,7 @@ from service.api.schemas import (
     QueueStatsOut,
     ScoresPageOut,
     UndoIn,
+    VerdictHistoryOut,
 )
 from service.api.scoring import json_response
 from service.api.state import AppState
@@ -198,6 +199,20 @@ async def get_item(item_id: ItemId, state: StateDep) -> Response:
     return json_response((await state.run_store(lambda store: store.queue_item(item_id))).to_dict())
 
 
+@router.get(
+    "/v1/queue/{item_id}/history",
+    response_model=VerdictHistoryOut,
+    responses=errors(401, 403, 404, 422, 503),
+    summary="Every verdict given, corrected or undone on a queued comment, and by whom",
+)
+async def get_history(item_id: ItemId, state: StateDep) -> Response:
+    """Oldest first; each event with the item's revision once it was written. The item holds only
+    the verdict standing: this says who gave, replaced or took back each one (`decided_by` null: the
+    API token). Verdicts given before schema version 13 left no event. Erased with the item."""
+    events = await state.run_store(lambda store: store.history(item_id))
+    return json_response({"item_id": item_id, "events": [e.to_dict() for e in events]})
+
+
 @router.post(
     "/v1/queue/{item_id}:decide",
     response_model=QueueItemOut,
@@ -277,10 +292,12 @@ async def undo(
     the item as it stands. With an `Idempotency-Key`, a retry of a committed undo gets its answer
     again (`Idempotent-Replayed: true`), not a 409."""
     if key is None:
-        item = await state.run_store(lambda store: store.undo(item_id, body.revision))
+        item = await state.run_store(lambda store: store.undo(item_id, body.revision, by=moderator))
         return json_response(item.to_dict())
     keyed = _keyed(key, UNDO_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
-    return response_of(await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision)))
+    return response_of(
+        await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision, by=moderator))
+    )
 
 
 @router.delete(

@@ -43,6 +43,7 @@ def test_erasing_an_item_deletes_it_with_its_verdict_and_the_answer_kept_for_a_r
             "queue_flags": len(flagged),
             "feedback": len(flagged),
             "idempotency_keys": 1,
+            "verdict_events": 1,
         },
     }
     assert_error(client.get(f"/v1/queue/{ids['c3']}", headers=auth()), 404, "not_found")

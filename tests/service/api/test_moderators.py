@@ -140,3 +140,26 @@ def test_the_queue_and_its_counts_filter_on_who_decided(desk):
 @pytest.mark.parametrize("name", ["", "al ice", "-alice", "a" * 65, "alice\n"])
 def test_a_decided_by_filter_no_moderator_could_have_is_422(desk, name):
     assert_error(desk.get("/v1/queue", params={"decided_by": name}, headers=auth(TOKEN)), 422)
+
+
+def test_an_item_s_history_says_who_gave_corrected_and_undid_each_verdict(desk):
+    ids = queue_thread(desk)
+    url = f"/v1/queue/{ids['c1']}/history"
+    assert desk.get(url, headers=auth(ALICE)).json() == {"item_id": ids["c1"], "events": []}
+    decide(desk, ids["c1"], ALICE)
+    decide(desk, ids["c1"], BOB, verdict="approve", revision=1)
+    desk.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 2}, headers=auth(TOKEN))
+    history = desk.get(url, headers=auth(BOB))
+    assert history.status_code == 200, history.text
+    events = history.json()["events"]
+    assert [(e["revision"], e["action"], e["verdict"], e["decided_by"]) for e in events] == [
+        (1, "decide", "reject", "alice"),
+        (2, "correct", "approve", "bob"),
+        (3, "undo", None, None),
+    ]
+    assert events[0]["attributes"] == ["insult"] and events[2]["attributes"] is None
+    assert_error(desk.get(url), 401)
+    assert_error(desk.get(f"/v1/queue/{'f' * 32}/history", headers=auth(ALICE)), 404, "not_found")
+    erased = desk.delete(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN))
+    assert erased.json()["deleted"]["verdict_events"] == 3
+    assert_error(desk.get(url, headers=auth(TOKEN)), 404, "not_found")

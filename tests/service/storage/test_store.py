@@ -267,6 +267,31 @@ def test_a_verdict_names_its_moderator_until_corrected_or_undone(store):
     assert store.queue_item(item_id).decided_by is None
 
 
+def test_every_verdict_given_corrected_or_undone_is_kept_in_the_item_s_history(store):
+    (item_id, other) = store.enqueue([item(), item("moron")])
+    assert store.history(item_id) == ()
+    store.decide(item_id, "reject", by="alice")
+    store.decide(item_id, "approve", [], revision=1, by="bob")
+    store.undo(item_id, revision=2, by="alice")
+    store.decide(item_id, "reject", ["insult"], revision=3)  # a pending item decided with its revision
+    store.decide(other, "approve", by="bob")
+    events = store.history(item_id)
+    assert [(e.revision, e.action, e.verdict, e.attributes, e.moderator) for e in events] == [
+        (1, "decide", "reject", ("insult",), "alice"),
+        (2, "correct", "approve", (), "bob"),
+        (3, "undo", None, None, "alice"),
+        (4, "decide", "reject", ("insult",), None),
+    ]
+    assert all(e.at.tzinfo is not None for e in events)
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    with pytest.raises(ConflictError):  # a lost race writes no event
+        store.decide(item_id, "approve", by="bob")
+    assert len(store.history(item_id)) == 4 and len(store.history(other)) == 1
+    store.erase_item(item_id)
+    with pytest.raises(NotFoundError):
+        store.history(item_id)
+
+
 def test_the_queue_filters_on_who_gave_the_standing_verdict(store):
     ids = store.enqueue([item(f"comment {i}") for i in range(4)])
     store.decide(ids[0], "reject", by="alice")

@@ -460,8 +460,10 @@ def test_a_version_11_database_is_upgraded_and_the_backlog_is_counted_by_index(s
 def test_a_version_12_database_is_upgraded_and_verdicts_name_their_moderator(store, target):
     decided, pending = store.enqueue([item("decided under version 12"), item("pending under version 12")])
     store.decide(decided, "reject")
-    ddl = ["ALTER TABLE queue_items DROP COLUMN decided_by"]
+    ddl = ["ALTER TABLE queue_items DROP COLUMN decided_by", "DROP TABLE verdict_events"]
     with _downgraded_to(store, target, 12, ddl) as upgraded:  # the queue table as version 12 made it
         assert upgraded.queue_item(decided).to_dict()["decided_by"] is None  # given before names were kept
         assert upgraded.decide(pending, "approve", by="alice").decided_by == "alice"
         assert upgraded.queue_item(pending).decided_by == "alice"
+        assert upgraded.history(decided) == ()  # no event was kept before version 13
+        assert [(e.action, e.moderator) for e in upgraded.history(pending)] == [("decide", "alice")]
