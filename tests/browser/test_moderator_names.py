@@ -1,5 +1,6 @@
 """A moderator signed in with their own token (MODERATION_MODERATOR_TOKENS), in a real headless Chromium
-against a real `moderate serve`: their verdicts carry their name on the page and in the store."""
+against a real `moderate serve`: their verdicts carry their name on the page and in the store, and an
+item's history lists every verdict given on it, with who gave it."""
 
 from __future__ import annotations
 
@@ -32,5 +33,20 @@ def test_a_moderator_s_verdict_shows_their_name(browser: Any, served: str) -> No
     assert " by alice at " in str(verdict.text_content()), verdict.text_content()
     with api(served) as http:  # the API token's view of the same item
         assert http.get(f"/v1/queue/{items[0]['id']}").json()["decided_by"] == "alice"
+
+    # alice changes her mind; the history lists both verdicts, with who gave them
+    page.get_by_role("button", name="Change the verdict on comment 1 to approve").click()
+    verdict_text = f"(() => {TEXT}('li.item[data-id=\"{items[0]['id']}\"] .verdict'))"
+    page.wait_for_function(f"() => {verdict_text}().startsWith('Approved')")
+    item = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
+    item.get_by_label("History of the verdicts on comment 1").click()
+    lines = item.locator(".history li")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('li.item[data-id=\"{items[0]['id']}\"] .history li').length === 2"
+        " && !document.querySelector('.history li').textContent.startsWith('Reading')"
+    )
+    first, second = (str(t) for t in lines.all_text_contents())
+    assert first.startswith("Rejected for ") and " by alice at " in first, first
+    assert second.startswith("Changed to approved by alice at "), second
     assert not errors, errors
     context.close()

@@ -512,10 +512,11 @@
       change.addEventListener("click", () => changeVerdict(index, other));
       const undo = button("Undo", "undo", "Undo the verdict on comment " + n + " (pending again)");
       undo.addEventListener("click", () => changeVerdict(index, null));
-      box.append(change, undo);
+      box.append(change, undo, renderHistory(item, n));
       return box;
     }
     const n = index + 1;
+    if (item.revision > 0) box.append(renderHistory(item, n)); // undone: pending again, with a past
     const approve = button("Approve", "approve", "Approve comment " + n + " (shortcut a)");
     approve.addEventListener("click", () => decide(index, "approve"));
     const reject = button("Reject", "reject", "Reject comment " + n + " (shortcut r)");
@@ -540,6 +541,35 @@
     }
     box.append(attrs);
     return box;
+  }
+
+  // Who gave, changed or took back each verdict: read when opened (the item holds only the standing one).
+  function renderHistory(item, n) {
+    const details = document.createElement("details");
+    details.className = "history";
+    const summary = element("summary", "History");
+    summary.setAttribute("aria-label", "History of the verdicts on comment " + n);
+    const list = document.createElement("ol");
+    details.append(summary, list);
+    details.addEventListener("toggle", async () => {
+      if (!details.open) return;
+      list.replaceChildren(element("li", "Reading…"));
+      try {
+        const out = await api("/v1/queue/" + encodeURIComponent(item.id) + "/history");
+        const lines = out.events.map((e) => element("li", describeEvent(e)));
+        list.replaceChildren(...(lines.length ? lines : [element("li", "No verdict recorded (given before histories were kept).")]));
+      } catch (err) {
+        list.replaceChildren(element("li", "Cannot read the history: " + err.message));
+      }
+    });
+    return details;
+  }
+
+  function describeEvent(e) {
+    const named = Array.isArray(e.attributes) && e.attributes.length ? " for " + e.attributes.join(", ") : "";
+    const verdict = e.verdict === "reject" ? "rejected" + named : "approved";
+    const what = e.action === "undo" ? "Undone" : e.action === "correct" ? "Changed to " + verdict : verdict[0].toUpperCase() + verdict.slice(1);
+    return what + (e.decided_by ? " by " + e.decided_by : " with the API token") + " at " + when(e.at);
   }
 
   function button(text, cls, label) {
