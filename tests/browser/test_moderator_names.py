@@ -1,6 +1,6 @@
 """A moderator signed in with their own token (MODERATION_MODERATOR_TOKENS), in a real headless Chromium
 against a real `moderate serve`: their verdicts carry their name on the page and in the store, and an
-item's history lists every verdict given on it, with who gave it."""
+item's history lists every verdict given on it, with who gave it; the queue filters on who decided."""
 
 from __future__ import annotations
 
@@ -48,5 +48,17 @@ def test_a_moderator_s_verdict_shows_their_name(browser: Any, served: str) -> No
     first, second = (str(t) for t in lines.all_text_contents())
     assert first.startswith("Rejected for ") and " by alice at " in first, first
     assert second.startswith("Changed to approved by alice at "), second
+
+    # a desk lead's filter: the comments whose standing verdict alice gave
+    page.locator("#f-status").select_option("decided")
+    page.locator("#f-article").fill("")
+    for name, ids in (("alice", [items[0]["id"]]), ("bob", [])):
+        expected = json.dumps(ids, separators=(",", ":"))
+        page.locator("#f-decided-by").fill(name)
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_function(
+            "() => JSON.stringify([...document.querySelectorAll('#queue li.item')].map(li => li.dataset.id))"
+            f" === '{expected}'"
+        )
     assert not errors, errors
     context.close()

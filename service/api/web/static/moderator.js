@@ -222,7 +222,13 @@
 
   function filterValues() {
     const values = {};
-    const fields = { status: "#f-status", decision: "#f-decision", attribute: "#f-attribute", article: "#f-article" };
+    const fields = {
+      status: "#f-status",
+      decision: "#f-decision",
+      attribute: "#f-attribute",
+      article: "#f-article",
+      decided_by: "#f-decided-by",
+    };
     for (const [name, sel] of Object.entries(fields)) {
       const value = $(sel).value.trim();
       if (value) values[name] = value;
