@@ -61,6 +61,14 @@ class Metrics:
             ("endpoint",),
             registry=self.registry,
         )
+        # A desk's pace per moderator: labels are bounded by MODERATION_MODERATOR_TOKENS' names.
+        self.verdicts = Counter(
+            "moderation_verdicts_total",
+            "Verdicts written (approve, reject, undo), by moderator (api_token: the API token's); a "
+            "replayed retry is not counted.",
+            ("verdict", "moderator"),
+            registry=self.registry,
+        )
         self.reloads = Counter(
             "moderation_model_reloads_total",
             "Model reload attempts, by outcome (ok / refused).",

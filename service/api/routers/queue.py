@@ -257,13 +257,20 @@ async def decide(
                 item_id, body.verdict, attributes, revision=body.revision, by=moderator
             )
         )
+        _count_verdict(state, body.verdict, moderator)
         return json_response(item.to_dict())
     answer = await state.run_store(
         lambda store: store.decide_once(
             keyed, item_id, body.verdict, attributes, revision=body.revision, by=moderator
         )
     )
+    if not answer.replayed:
+        _count_verdict(state, body.verdict, moderator)
     return response_of(answer)
+
+
+def _count_verdict(state: AppState, verdict: str, moderator: str | None) -> None:
+    state.metrics.verdicts.labels(verdict, moderator or "api_token").inc()
 
 
 async def _verdict_attributes(body: DecideIn, item_id: str, state: AppState) -> list[str] | None:
@@ -293,11 +300,13 @@ async def undo(
     again (`Idempotent-Replayed: true`), not a 409."""
     if key is None:
         item = await state.run_store(lambda store: store.undo(item_id, body.revision, by=moderator))
+        _count_verdict(state, "undo", moderator)
         return json_response(item.to_dict())
     keyed = _keyed(key, UNDO_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
-    return response_of(
-        await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision, by=moderator))
-    )
+    answer = await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision, by=moderator))
+    if not answer.replayed:
+        _count_verdict(state, "undo", moderator)
+    return response_of(answer)
 
 
 @router.delete(

@@ -163,3 +163,22 @@ def test_an_item_s_history_says_who_gave_corrected_and_undid_each_verdict(desk):
     erased = desk.delete(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN))
     assert erased.json()["deleted"]["verdict_events"] == 3
     assert_error(desk.get(url, headers=auth(TOKEN)), 404, "not_found")
+
+
+def test_metrics_count_each_moderator_s_verdicts_once(desk):
+    # A desk's pace per moderator; a retried keyed verdict (replayed) is not a second verdict.
+    def count(verdict: str, moderator: str) -> float:
+        prefix = f'moderation_verdicts_total{{moderator="{moderator}",verdict="{verdict}"}} '
+        lines = [ln for ln in desk.get("/metrics").text.splitlines() if ln.startswith(prefix)]
+        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+    ids = queue_thread(desk)
+    keyed = auth(ALICE) | {"Idempotency-Key": "k-metrics"}
+    for _ in range(2):
+        assert desk.post(
+            f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=keyed
+        ).is_success
+    decide(desk, ids["c2"], TOKEN, verdict="approve")
+    desk.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth(BOB))
+    assert (count("reject", "alice"), count("approve", "api_token"), count("undo", "bob")) == (1, 1, 1)
+    assert count("reject", "bob") == 0
