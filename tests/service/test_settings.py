@@ -795,6 +795,23 @@ def test_every_setting_only_serve_reads_is_a_warning_however_it_is_malformed(nam
     assert variable in record.getMessage() and value not in record.getMessage()
 
 
+def test_an_object_setting_only_serve_reads_refused_for_its_value_is_a_warning(monkeypatch, caplog):
+    # Valid JSON with a refused value stopped `moderate parse`: the second read, meant to give the
+    # setting its default, had pydantic-settings merge the variable into that default again.
+    import logging
+
+    from service.settings import command_settings
+
+    monkeypatch.setenv("MODERATION_PERSPECTIVE_ALIASES", '{"X": ""}')
+    with pytest.raises(ValidationError, match="perspective_aliases"):
+        Settings()
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        settings = command_settings("parse")
+    assert settings.perspective_aliases == {}
+    [record] = caplog.records
+    assert "MODERATION_PERSPECTIVE_ALIASES" in record.getMessage() and "moderate serve" in record.getMessage()
+
+
 @pytest.mark.parametrize(
     ("name", "misnamed"),
     [(name, "two cases") for name in sorted(SERVE_ONLY_SETTINGS)]
