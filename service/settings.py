@@ -486,19 +486,25 @@ class Settings(BaseSettings):
             )
         return tokens
 
-    @model_validator(mode="after")
-    def _moderators_beside_the_api_token(self) -> Settings:
-        if self.moderator_tokens and not self.api_token:
+    @field_validator("moderator_tokens", mode="after")
+    @classmethod
+    def _moderators_beside_the_api_token(cls, tokens: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        # Checked here, not on the whole object: an error located at this setting is one only serve
+        # reads, so `moderate parse` warns of it (command_settings) instead of stopping.
+        if "api_token" not in info.data:  # the API token itself was refused: that error says why
+            return tokens
+        api_token = info.data["api_token"]
+        if tokens and not api_token:
             raise ValueError(
-                "MODERATION_MODERATOR_TOKENS needs MODERATION_API_TOKEN too: erasure, model activation and "
-                "reloads take the API token only, and without it every token-protected endpoint is disabled"
+                "needs MODERATION_API_TOKEN too: erasure, model activation and reloads take the API token "
+                "only, and without it every token-protected endpoint is disabled"
             )
-        if self.api_token and self.api_token in self.moderator_tokens.values():
+        if api_token and api_token in tokens.values():
             raise ValueError(
-                "MODERATION_MODERATOR_TOKENS: a moderator's token is MODERATION_API_TOKEN; give the "
-                "moderator their own (the API token's verdicts carry no name)"
+                "a moderator's token is MODERATION_API_TOKEN; give the moderator their own (the API "
+                "token's verdicts carry no name)"
             )
-        return self
+        return tokens
 
     @field_validator("public_base_url")
     @classmethod

@@ -94,11 +94,21 @@ def test_a_moderator_token_that_could_not_name_one_moderator_is_refused(tokens, 
     assert all(token not in message for token in tokens.values()), message
 
 
-def test_moderator_tokens_need_the_api_token():
+def test_moderator_tokens_need_the_api_token(monkeypatch, caplog):
+    import logging
+
+    from service.settings import command_settings
+
     with pytest.raises(ValidationError, match="needs MODERATION_API_TOKEN too"):
         Settings(moderator_tokens={"alice": "alice-token-0123456789"})
     tokens = {"alice": "alice-token-0123456789", "b.o-b_2@desk": "bob-token-0123456789"}
     assert Settings(api_token=API, moderator_tokens=tokens).moderator_tokens == tokens
+    # a command that serves nothing warns of it and goes on (as a whole-object check, it stopped)
+    monkeypatch.setenv("MODERATION_MODERATOR_TOKENS", '{"alice": "alice-token-0123456789"}')
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        assert command_settings("parse").moderator_tokens == {}
+    [record] = caplog.records
+    assert "MODERATION_MODERATOR_TOKENS" in record.getMessage() and "alice-token" not in record.getMessage()
 
 
 # Each refusal read "invalid setting MODERATION_API_TOKEN (value not shown): Value error, is shorter
