@@ -72,6 +72,10 @@ MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both bac
 T = TypeVar("T")
 
 
+# One batch of a purge or an article's takedown, in the caller's transaction: what it deleted.
+Batch = Callable[[Connection], Erased]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -615,26 +619,20 @@ class Store:
         100,000 comments no longer holds the write lock for seconds (all in one: 0.46 s at 5,000)."""
         if batch < 1:
             raise InputError(f"batch must be at least 1, got {batch}")
-        steps = ((erasure.erase_article_items, True), (erasure.erase_article_feedback, False))
-        total, transactions = Erased(), 0
-        try:
-            for step, locks_queue in steps:
-                while True:
-                    with self._tx("erase the article's comments") as conn:
-                        if locks_queue:
-                            _lock_numbering(conn)  # first, as a verdict does
-                        done = step(conn, article_id, batch)
-                    transactions += 1
-                    total += done
-                    if not done.rows:
-                        break
-        except StoreUnavailableError as exc:
-            if not total.rows:
-                raise
-            raise StoreUnavailableError(
-                f"the erasure stopped after deleting {total.summary()} of the article's rows; the next "
+        steps: list[tuple[Batch, bool]] = [
+            (lambda conn: erasure.erase_article_items(conn, article_id, batch), True),
+            (lambda conn: erasure.erase_article_feedback(conn, article_id, batch), False),
+        ]
+        total, transactions = self._in_batches(
+            "erase the article's comments",
+            steps,
+            lambda _n, done, exc: (
+                None
+                if not done.rows
+                else f"the erasure stopped after deleting {done.summary()} of the article's rows; the next "
                 f"batch failed and deleted nothing ({exc}): send it again to finish"
-            ) from exc
+            ),
+        )
         log.info("erased an article's comments in %d transactions: %s", transactions, total.to_dict())
         return total
 
@@ -660,35 +658,54 @@ class Store:
             with self._tx("count what to purge", read_only=True) as conn:
                 counted = erasure.count_purge(conn, before, keys_before)
             return Purged(counted, before, 0, dry_run=True)
-        total, transactions = Erased(), 0
-        steps: list[tuple[Callable[[Connection, datetime, int], Erased], datetime, bool]] = [
-            (erasure.purge_items, before, True),
-            (erasure.purge_feedback, before, False),
-            (erasure.purge_keys, keys_before, False),
+        steps: list[tuple[Batch, bool]] = [
+            (lambda conn: erasure.purge_items(conn, before, batch), True),
+            (lambda conn: erasure.purge_feedback(conn, before, batch), False),
+            (lambda conn: erasure.purge_keys(conn, keys_before, batch), False),
         ]
+        # The batches before a failure are committed: say so, not "nothing was stored".
+        total, transactions = self._in_batches(
+            "purge old rows",
+            steps,
+            lambda n, done, exc: (
+                None
+                if not n
+                else f"purge stopped after {n} committed transactions, which deleted {done.summary()}; the "
+                f"next batch failed and deleted nothing ({exc}): run it again to finish"
+            ),
+        )
+        log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
+        return Purged(total, before, transactions, dry_run=False)
+
+    def _in_batches(
+        self,
+        action: str,
+        steps: Sequence[tuple[Batch, bool]],
+        stopped: Callable[[int, Erased, StoreUnavailableError], str | None],
+    ) -> tuple[Erased, int]:
+        """Each step, one transaction a batch, again until a batch deletes nothing (`bool`: the batch
+        takes the queue's numbering lock first, as a verdict does): what they deleted, and in how many
+        transactions. A failure after some batches is the StoreUnavailableError `stopped` words from
+        the committed transactions and what they deleted (None: the failure as it is)."""
+        total, transactions = Erased(), 0
         try:
-            for step, cutoff, locks_queue in steps:
+            for step, locks_queue in steps:
                 while True:
-                    with self._tx("purge old rows") as conn:
+                    with self._tx(action) as conn:
                         if locks_queue:
                             _lock_numbering(conn)
-                        done = step(conn, cutoff, batch)
+                        done = step(conn)
                     transactions += 1
                     total += done
-                    log.debug("purged %s", done.to_dict())
+                    log.debug("%s: %s", action, done.to_dict())
                     if not done.rows:
                         break
         except StoreUnavailableError as exc:
-            if not transactions:
+            message = stopped(transactions, total, exc)
+            if message is None:
                 raise
-            # The batches before the failure are committed: say so, not "nothing was stored".
-            raise StoreUnavailableError(
-                f"purge stopped after {transactions} committed transactions, which deleted "
-                f"{total.summary()}; the next batch failed and deleted nothing ({exc}): run it again to "
-                "finish"
-            ) from exc
-        log.info("purged everything stored before %s: %s", before.isoformat(), total.to_dict())
-        return Purged(total, before, transactions, dry_run=False)
+            raise StoreUnavailableError(message) from exc
+        return total, transactions
 
     def close(self) -> None:
         self.engine.dispose()
