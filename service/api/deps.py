@@ -136,10 +136,12 @@ def _check_token(
             raise ApiError(403, "forbidden", "invalid token")
         raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
     if caller != ADMIN and not moderators:
-        raise ApiError(
-            403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}"
-        )
+        raise _api_token_only(what)
     return caller
+
+
+def _api_token_only(what: str) -> ApiError:
+    return ApiError(403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}")
 
 
 def _remember(request: HTTPConnection, caller: str) -> None:
@@ -278,10 +280,7 @@ async def admin_only(request: Request) -> None:
     if passed_early(request):
         return
     if (request.scope.get("state") or {}).get(CALLER) != ADMIN:
-        what = "this endpoint (" + request.url.path + ")"
-        raise ApiError(
-            403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}"
-        )
+        raise _api_token_only("this endpoint (" + request.url.path + ")")
 
 
 async def get_moderator(request: Request) -> str | None:
