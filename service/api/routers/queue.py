@@ -238,9 +238,7 @@ async def decide(
     A moderator's token (MODERATION_MODERATOR_TOKENS) stores their name with the verdict
     (`decided_by`); the API token's verdicts name no one."""
     keyed = (
-        None
-        if key is None
-        else _keyed(key, DECIDE_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
+        None if key is None else _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"), moderator)
     )
     try:
         attributes = await _verdict_attributes(body, item_id, state)
@@ -302,7 +300,7 @@ async def undo(
         item = await state.run_store(lambda store: store.undo(item_id, body.revision, by=moderator))
         _count_verdict(state, "undo", moderator)
         return json_response(item.to_dict())
-    keyed = _keyed(key, UNDO_ROUTE, item_id, _signed(body.model_dump(mode="json"), moderator))
+    keyed = _keyed(key, UNDO_ROUTE, item_id, body.model_dump(mode="json"), moderator)
     answer = await state.run_store(lambda store: store.undo_once(keyed, item_id, body.revision, by=moderator))
     if not answer.replayed:
         _count_verdict(state, "undo", moderator)
@@ -337,11 +335,10 @@ async def erase_article(body: EraseArticleIn, state: StateDep, _admin: AdminDep)
     return erased_response(await state.run_store(lambda store: store.erase_article(body.article_id)))
 
 
-def _signed(body: dict[str, object], moderator: str | None) -> dict[str, object]:
-    """A keyed request's body with who sent it: the same key from another moderator is another request
+def _keyed(
+    key: str, route: str, item_id: str, body: dict[str, object], moderator: str | None
+) -> Keyed[QueueItem]:
+    """A keyed request, signed with who sent it: the same key from another moderator is another request
     (a 422), never a replay of someone else's verdict. The API token's requests hash as before."""
-    return body if moderator is None else {**body, "decided_by": moderator}
-
-
-def _keyed(key: str, route: str, item_id: str, body: dict[str, object]) -> Keyed[QueueItem]:
-    return Keyed(KeyedRequest.of(key, route, item_id, body), lambda item: answer_of(item.to_dict()))
+    signed = body if moderator is None else {**body, "decided_by": moderator}
+    return Keyed(KeyedRequest.of(key, route, item_id, signed), lambda item: answer_of(item.to_dict()))
