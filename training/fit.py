@@ -259,8 +259,10 @@ def auc_interval(
     y_arr, p_arr = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
     order = np.argsort(p_arr, kind="stable")
     y_arr, p_arr = y_arr[order], p_arr[order]
-    keys = np.arange(len(y_arr)) if groups is None else np.asarray(groups, dtype=object)[order]
-    codes = np.unique(keys.astype(str), return_inverse=True)[1] if groups is not None else keys
+    if groups is None:
+        codes = np.arange(len(y_arr))  # each row its own group
+    else:
+        codes = np.unique(np.asarray(groups, dtype=object)[order].astype(str), return_inverse=True)[1]
     n_groups = int(codes.max()) + 1 if len(codes) else 0
     tie = np.unique(p_arr, return_inverse=True)[1]  # p sorted: tie blocks in ascending order
     positive = y_arr == 1
