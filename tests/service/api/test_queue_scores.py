@@ -58,14 +58,17 @@ def queue_seed_and_reject_the_first(http: httpx.Client) -> list[dict[str, Any]]:
     return read_all(http.get, "/v1/queue", 200)[0]
 
 
-def test_the_scores_are_the_queue_s_items_without_their_text(client):
+def queue_two_threads_and_reject_one(client: Any) -> list[dict[str, Any]]:
+    """In-process: queues THREAD twice (six items), rejects the first thread's c1, and returns the queue."""
     ids = queue_thread(client)
     queue_thread(client, THREAD | {"comments": [c | {"id": c["id"] + "-again"} for c in THREAD["comments"]]})
-    assert (
-        client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth()).status_code
-        == 200
-    )
-    full, _ = read_all(client.get, "/v1/queue", 200)
+    decided = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth())
+    assert decided.status_code == 200, decided.text
+    return read_all(client.get, "/v1/queue", 200)[0]
+
+
+def test_the_scores_are_the_queue_s_items_without_their_text(client):
+    full = queue_two_threads_and_reject_one(client)
     scores, pages = read_all(client.get, "/v1/queue:scores", 4)
     assert pages == 2
     assert scores == [compact(i) for i in full]

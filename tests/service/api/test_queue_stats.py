@@ -13,8 +13,11 @@ import httpx
 import pytest
 
 from tests.service.api.conftest import assert_error, auth, make_client
-from tests.service.api.test_queue import THREAD, queue_thread
-from tests.service.api.test_queue_scores import queue_seed_and_reject_the_first, read_all
+from tests.service.api.test_queue import queue_thread
+from tests.service.api.test_queue_scores import (
+    queue_seed_and_reject_the_first,
+    queue_two_threads_and_reject_one,
+)
 from tests.service.api.test_uvicorn import start, stop, wait_ready
 
 STATS_FIELDS = {
@@ -54,13 +57,7 @@ def gauges(text: str) -> dict[str, float]:
 
 
 def test_the_stats_are_the_listing_s_counts(client):
-    ids = queue_thread(client)
-    queue_thread(client, THREAD | {"comments": [c | {"id": c["id"] + "-2"} for c in THREAD["comments"]]})
-    assert (
-        client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth()).status_code
-        == 200
-    )
-    full, _ = read_all(client.get, "/v1/queue", 200)
+    full = queue_two_threads_and_reject_one(client)
     r = client.get("/v1/queue:stats", headers=auth())
     assert r.status_code == 200, r.text
     stats = r.json()
