@@ -71,6 +71,42 @@ def token_problem(token: str) -> str | None:
     return None
 
 
+NEEDS_THE_API_TOKEN = (
+    "needs MODERATION_API_TOKEN too: erasure, model activation and reloads take the API token only, and "
+    "without it every token-protected endpoint is disabled"
+)
+
+
+def moderator_tokens_problem(tokens: Mapping[str, str]) -> str | None:
+    """Why a {name: token} object cannot name the moderators, or None; never quotes a token."""
+    for name, token in tokens.items():
+        if not isinstance(name, str) or not MODERATOR_NAME.fullmatch(name):
+            return (
+                f"moderator name {str(name)[:80]!r}: use 1 to 64 letters, digits, '.', '_', '@' or '-', "
+                "starting with a letter or digit (it is stored with each verdict)"
+            )
+        if not isinstance(token, str):
+            return f"{name}'s token is not a string"
+        problem = token_problem(token)
+        if problem:
+            return f"{name}'s token {problem}"
+    if len(set(tokens.values())) < len(tokens):
+        return "two moderators share a token: each needs their own, or verdicts name the wrong one"
+    return None
+
+
+def moderators_beside_problem(tokens: Mapping[str, str], api_token: str | None) -> str | None:
+    """Why these moderators' tokens cannot stand beside `api_token`, or None."""
+    if tokens and not api_token:
+        return NEEDS_THE_API_TOKEN
+    if api_token and api_token in tokens.values():
+        return (
+            "a moderator's token is MODERATION_API_TOKEN; give the moderator their own (the API token's "
+            "verdicts carry no name)"
+        )
+    return None
+
+
 log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -350,8 +386,12 @@ class Settings(BaseSettings):
     # Moderators' own bearer tokens, by name: each may read the queue, decide, undo, queue comments and
     # post feedback, and each verdict stores the name that gave it (erasure, model activation, reloads
     # and Perspective's suggestscore take api_token only). E.g.
-    # MODERATION_MODERATOR_TOKENS='{"alice": "...", "bob": "..."}'; removing a name revokes its token.
+    # MODERATION_MODERATOR_TOKENS='{"alice": "...", "bob": "..."}'; removing a name (and restarting)
+    # revokes its token.
     moderator_tokens: dict[str, str] = {}
+    # The same JSON object in a file (a mounted secret), read again when it changes: a desk adds or
+    # revokes a moderator without a restart (service.roster). Not together with moderator_tokens.
+    moderator_tokens_file: Path | None = None
     db_path: Path = Path("var/moderation.sqlite3")  # the embedded SQLite store, when no database_url
     # PostgreSQL shared by several replicas (postgresql://user:pass@host:5432/db); unset: SQLite at db_path.
     database_url: str | None = None
@@ -471,19 +511,9 @@ class Settings(BaseSettings):
     @field_validator("moderator_tokens")
     @classmethod
     def _moderators(cls, tokens: dict[str, str]) -> dict[str, str]:
-        for name, token in tokens.items():
-            if not MODERATOR_NAME.fullmatch(name):
-                raise ValueError(
-                    f"moderator name {name[:80]!r}: use 1 to 64 letters, digits, '.', '_', '@' or '-', "
-                    "starting with a letter or digit (it is stored with each verdict)"
-                )
-            problem = token_problem(token)
-            if problem:
-                raise ValueError(f"{name}'s token {problem}")
-        if len(set(tokens.values())) < len(tokens):
-            raise ValueError(
-                "two moderators share a token: each needs their own, or verdicts name the wrong one"
-            )
+        problem = moderator_tokens_problem(tokens)
+        if problem:
+            raise ValueError(problem)
         return tokens
 
     @field_validator("moderator_tokens", mode="after")
@@ -493,18 +523,24 @@ class Settings(BaseSettings):
         # reads, so `moderate parse` warns of it (command_settings) instead of stopping.
         if "api_token" not in info.data:  # the API token itself was refused: that error says why
             return tokens
-        api_token = info.data["api_token"]
-        if tokens and not api_token:
-            raise ValueError(
-                "needs MODERATION_API_TOKEN too: erasure, model activation and reloads take the API token "
-                "only, and without it every token-protected endpoint is disabled"
-            )
-        if api_token and api_token in tokens.values():
-            raise ValueError(
-                "a moderator's token is MODERATION_API_TOKEN; give the moderator their own (the API "
-                "token's verdicts carry no name)"
-            )
+        problem = moderators_beside_problem(tokens, info.data["api_token"])
+        if problem:
+            raise ValueError(problem)
         return tokens
+
+    @field_validator("moderator_tokens_file", mode="after")
+    @classmethod
+    def _one_source_of_moderators(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        if path is None:
+            return None
+        if info.data.get("moderator_tokens"):
+            raise ValueError(
+                "MODERATION_MODERATOR_TOKENS is set too: name the moderators in one place (the file can "
+                "change while the service runs; the variable cannot)"
+            )
+        if "api_token" in info.data and not info.data["api_token"]:
+            raise ValueError(NEEDS_THE_API_TOKEN)
+        return path
 
     @field_validator("public_base_url")
     @classmethod
@@ -747,6 +783,7 @@ SERVE_ONLY_SETTINGS = frozenset(
         "workers",
         "api_token",
         "moderator_tokens",
+        "moderator_tokens_file",
         "db_path",
         "database_url",
         "database",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -32,7 +32,7 @@ _IDEMPOTENCY_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_CHARS}}}")
 
 _BEARER_DESCRIPTION = (
     "MODERATION_API_TOKEN, required by write endpoints; a moderator's own token "
-    "(MODERATION_MODERATOR_TOKENS) where an endpoint says so."
+    "(MODERATION_MODERATOR_TOKENS or its _FILE) where an endpoint says so."
 )
 _bearer = HTTPBearer(auto_error=False, description=_BEARER_DESCRIPTION)
 
@@ -41,7 +41,7 @@ _bearer = HTTPBearer(auto_error=False, description=_BEARER_DESCRIPTION)
 # starts from a copy of the batch's state).
 AUTHENTICATED = "moderation.authenticated"
 # The scope state key where a passed token check leaves who called: ADMIN for the API token, else the
-# moderator's name (MODERATION_MODERATOR_TOKENS), which their verdicts store.
+# moderator's name (service.roster), which their verdicts store.
 CALLER = "moderation.caller"
 ADMIN = ""
 MODERATOR_MAY = "a moderator's token may read the queue, decide, undo, queue comments and post feedback"
@@ -90,15 +90,16 @@ async def get_scorer(request: Request, state: Annotated[AppState, Depends(get_st
     return scorer
 
 
-def caller_of(settings: Settings, presented: str | None) -> str | None:
-    """Who `presented` names: ADMIN for the API token, a moderator's name for theirs, None for no one
-    (and when no API token is configured). Every configured token is compared, each in constant time,
-    so how long it takes says nothing about which one matched, or how much of one."""
+def caller_of(settings: Settings, moderators: Mapping[str, str], presented: str | None) -> str | None:
+    """Who `presented` names: ADMIN for the API token, a moderator's name for theirs (`moderators`, the
+    roster's tokens in force), None for no one (and when no API token is configured). Every token is
+    compared, each in constant time, so how long it takes says nothing about which one matched, or how
+    much of one."""
     if presented is None or not settings.api_token:
         return None
     given = presented.encode()
     found = ADMIN if hmac.compare_digest(given, settings.api_token.encode()) else None
-    for name, token in settings.moderator_tokens.items():
+    for name, token in moderators.items():
         if hmac.compare_digest(given, token.encode()) and found is None:
             found = name
     return found
@@ -106,19 +107,20 @@ def caller_of(settings: Settings, presented: str | None) -> str | None:
 
 def token_matches(settings: Settings, presented: str | None) -> bool:
     """Whether ``presented`` is the API token itself (a moderator's token is not)."""
-    return caller_of(settings, presented) == ADMIN
+    return caller_of(settings, {}, presented) == ADMIN
 
 
 def _check_token(
-    settings: Settings,
+    state: AppState,
     presented: str | None,
     what: str,
     *,
     wrong_status: int = 401,
-    moderators: bool = False,
+    moderators_may: bool = False,
 ) -> str:
     """Who called (caller_of), or the error: 401 without a token, `wrong_status` for a wrong one, 403 for
-    a moderator's token where only the API token may (`moderators` False)."""
+    a moderator's token where only the API token may (`moderators_may` False)."""
+    settings = state.settings
     if not settings.api_token:
         raise ConfigurationError(
             f"{what} is disabled: no API token is configured; set MODERATION_API_TOKEN to enable it"
@@ -130,12 +132,12 @@ def _check_token(
             f"{what} needs 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    caller = caller_of(settings, presented)
+    caller = caller_of(settings, state.roster.tokens(), presented)
     if caller is None:
         if wrong_status == 403:
             raise ApiError(403, "forbidden", "invalid token")
         raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    if caller != ADMIN and not moderators:
+    if caller != ADMIN and not moderators_may:
         raise _api_token_only(what)
     return caller
 
@@ -149,29 +151,29 @@ def _remember(request: HTTPConnection, caller: str) -> None:
 
 
 async def require_token(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)], credentials: CheckedBearerDep
+    request: Request, state: Annotated[AppState, Depends(get_state)], credentials: CheckedBearerDep
 ) -> None:
     """The API token itself (a moderator's token is refused: erasure, model activation, reloads)."""
     if passed_early(request):
         return
     what = "this endpoint (" + request.url.path + ")"
-    _remember(request, _check_token(settings, credentials.credentials if credentials else None, what))
+    _remember(request, _check_token(state, credentials.credentials if credentials else None, what))
 
 
 async def require_moderator(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)], credentials: CheckedBearerDep
+    request: Request, state: Annotated[AppState, Depends(get_state)], credentials: CheckedBearerDep
 ) -> None:
     """The API token or a moderator's (POST /v1/feedback: a moderator's verdict)."""
     if passed_early(request):
         return
     what = "this endpoint (" + request.url.path + ")"
     presented = credentials.credentials if credentials else None
-    _remember(request, _check_token(settings, presented, what, moderators=True))
+    _remember(request, _check_token(state, presented, what, moderators_may=True))
 
 
 async def require_token_or_key(
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    state: Annotated[AppState, Depends(get_state)],
     credentials: CheckedBearerDep,
     key: Annotated[str | None, Query(description="Perspective-style API key (the same token).")] = None,
     goog_key: Annotated[
@@ -184,9 +186,9 @@ async def require_token_or_key(
     if passed_early(request):
         return
     presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
-    if any(token_matches(settings, p) for p in presented):
+    if any(token_matches(state.settings, p) for p in presented):
         return
-    _check_token(settings, next(iter(presented), None), "this endpoint (" + request.url.path + ")")
+    _check_token(state, next(iter(presented), None), "this endpoint (" + request.url.path + ")")
 
 
 def check_idempotency_key(key: str | None) -> str | None:
@@ -243,11 +245,11 @@ async def get_replay_key(
     return check_idempotency_key(key)
 
 
-def check_queue_token(settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str) -> str:
+def check_queue_token(state: AppState, credentials: HTTPAuthorizationCredentials | None, what: str) -> str:
     """The review queue's rule: no token 401 (authenticate), a wrong token 403 (refused); the API
     token or a moderator's. Who called."""
     presented = credentials.credentials if credentials else None
-    return _check_token(settings, presented, what, wrong_status=403, moderators=True)
+    return _check_token(state, presented, what, wrong_status=403, moderators_may=True)
 
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -263,9 +265,7 @@ async def require_queue(request: Request, state: StateDep, credentials: CheckedB
     none (a verdict stored itself and copied its comment into feedback rows)."""
     if passed_early(request):
         return
-    _remember(
-        request, check_queue_token(state.settings, credentials, "this endpoint (" + request.url.path + ")")
-    )
+    _remember(request, check_queue_token(state, credentials, "this endpoint (" + request.url.path + ")"))
     if state.settings.do_not_store:
         raise ApiError(
             403,
@@ -292,11 +292,11 @@ ModeratorDep = Annotated[str | None, Depends(get_moderator)]
 AdminDep = Annotated[None, Depends(admin_only)]
 
 
-def check_queueing(settings: Settings, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
+def check_queueing(state: AppState, credentials: HTTPAuthorizationCredentials | None, path: str) -> None:
     """Queueing stores comments: it needs the API token or a moderator's (the queue's rule), and is
     refused when nothing may be stored."""
-    check_queue_token(settings, credentials, f"queueing on {path}")
-    if settings.do_not_store:
+    check_queue_token(state, credentials, f"queueing on {path}")
+    if state.settings.do_not_store:
         raise ApiError(
             403,
             "disabled",
@@ -315,7 +315,7 @@ async def queue_asked(
 ) -> bool:
     """`?queue=true`: whether the caller asked to queue, once it has shown it may (check_queueing)."""
     if queue and not passed_early(request):
-        check_queueing(state.settings, credentials, request.url.path)
+        check_queueing(state, credentials, request.url.path)
     return queue
 
 
@@ -324,17 +324,16 @@ _YES_OR_NO = TypeAdapter(bool)  # what FastAPI accepts for a bool query paramete
 
 
 async def _require_token_of(request: Request) -> None:
-    await require_token(request, (await get_state(request)).settings, await _bearer(request))
+    await require_token(request, await get_state(request), await _bearer(request))
 
 
 async def _require_moderator_of(request: Request) -> None:
-    await require_moderator(request, (await get_state(request)).settings, await _bearer(request))
+    await require_moderator(request, await get_state(request), await _bearer(request))
 
 
 async def _require_token_or_key_of(request: Request) -> None:
-    settings = (await get_state(request)).settings
     key, goog_key = request.query_params.get("key"), request.headers.get("x-goog-api-key")
-    await require_token_or_key(request, settings, await _bearer(request), key, goog_key)
+    await require_token_or_key(request, await get_state(request), await _bearer(request), key, goog_key)
 
 
 async def _require_queue_of(request: Request) -> None:
@@ -347,7 +346,7 @@ async def _queue_asked_of(request: Request) -> None:
     except ValidationError:
         return  # neither yes nor no: the route answers 422
     if asked:
-        check_queueing((await get_state(request)).settings, await _bearer(request), request.url.path)
+        check_queueing(await get_state(request), await _bearer(request), request.url.path)
 
 
 # The dependencies that decide who may call a route, each run from the request's head alone (headers,

@@ -61,7 +61,7 @@ class Metrics:
             ("endpoint",),
             registry=self.registry,
         )
-        # A desk's pace per moderator: labels are bounded by MODERATION_MODERATOR_TOKENS' names.
+        # A desk's pace per moderator: labels are bounded by the names the roster has held.
         self.verdicts = Counter(
             "moderation_verdicts_total",
             "Verdicts written (approve, reject, undo), by moderator (api_token: the API token's); a "
@@ -76,8 +76,9 @@ class Metrics:
             registry=self.registry,
         )
 
-    def render(self, queue: QueueGauges | None = None) -> tuple[bytes, str]:
-        """The exposition text; with `queue`, the review queue's gauges after the process's metrics."""
+    def render(self, *gauges: Collector) -> tuple[bytes, str]:
+        """The exposition text: the process's metrics, then `gauges` (read at scrape time: the review
+        queue's, the moderators' roster)."""
         if self.multiprocess:
             from prometheus_client import multiprocess
 
@@ -87,10 +88,11 @@ class Metrics:
             assert self.registry is not None
             registry = self.registry
         payload = generate_latest(registry)
-        if queue is not None:
-            gauges = CollectorRegistry()
-            gauges.register(queue)
-            payload += generate_latest(gauges)
+        if gauges:
+            scraped = CollectorRegistry()
+            for collector in gauges:
+                scraped.register(collector)
+            payload += generate_latest(scraped)
         return payload, CONTENT_TYPE_LATEST
 
 
@@ -139,6 +141,26 @@ class QueueGauges(Collector):
             "How long the longest-waiting pending comment has waited; 0 when none waits.",
             value=stats.oldest_pending_age_s(self.now) or 0.0,
         )
+
+
+class RosterGauges(Collector):
+    """The moderators' tokens in force on the worker answering the scrape (service.roster). With
+    MODERATION_MODERATOR_TOKENS_FILE, moderation_moderators_file_ok 0 says the file is refused and no
+    moderator can sign in: alert on it."""
+
+    def __init__(self, in_force: int, file_ok: bool | None) -> None:
+        self.in_force, self.file_ok = in_force, file_ok
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "moderation_moderators", "Moderators whose own token is taken now.", value=float(self.in_force)
+        )
+        if self.file_ok is not None:
+            yield GaugeMetricFamily(
+                "moderation_moderators_file_ok",
+                "1 when MODERATION_MODERATOR_TOKENS_FILE was read and accepted at its last read, else 0.",
+                value=1.0 if self.file_ok else 0.0,
+            )
 
 
 class MetricsMiddleware:

@@ -279,10 +279,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         log.info("serving on the inherited socket %s (--fd %d)", inherited.getsockname(), fd)
     _warn_about_workers(settings.workers)
+    from service.roster import Roster
     from service.storage import check_writable_sqlite
 
-    try:  # before the model loads: a store that can never be written is a one-line refusal
-        check_writable_sqlite(settings)
+    try:  # before the model loads: a store that can never be written is a one-line refusal, as is a
+        check_writable_sqlite(settings)  # moderators' tokens file that cannot be read
+        Roster(settings)
     except ConfigurationError as exc:
         raise ConfigurationError(f"cannot start: {exc}") from exc
     # Check the artifact (manifest, versions, sha256; nothing unpickled) before uvicorn starts: a bad

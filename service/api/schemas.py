@@ -312,7 +312,7 @@ class QueueItemOut(BaseModel):
     decided_at: str | None
     decided_by: str | None = Field(
         default=None,
-        description="The moderator whose token gave the verdict standing (MODERATION_MODERATOR_TOKENS); "
+        description="The moderator whose own token gave the verdict standing (docs/queue.md); "
         "null for the API token's verdicts, a pending item, and verdicts given before names were kept.",
     )
     revision: int = Field(

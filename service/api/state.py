@@ -20,6 +20,7 @@ from core.errors import ModelError
 from core.records import Article
 from service.api.errors import ApiError
 from service.api.metrics import Metrics
+from service.roster import Roster
 from service.settings import Limits, Settings, ThresholdTable
 
 if TYPE_CHECKING:
@@ -194,12 +195,15 @@ class AppState:
     # The decision thresholds in force (settings.thresholds()), built once: every scoring request built
     # the table again, copying each per-language threshold a site set.
     thresholds: ThresholdTable = field(init=False, repr=False)
+    # The moderators' tokens in force (a file's, read again while the app runs).
+    roster: Roster = field(init=False, repr=False)
     # The Perspective endpoints' {name: attribute} (perspective_protocol.offered) and the attributes it
     # was built for: comments:analyze and comments:suggestscore built it again on every request.
     _perspective_names: tuple[tuple[str, ...], Mapping[str, str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.thresholds = self.settings.thresholds()
+        self.roster = Roster(self.settings)
 
     def perspective_names(self, scorer: CommentScorer) -> Mapping[str, str]:
         """{Perspective name: attribute} for ``scorer`` and the site's aliases, built once per model

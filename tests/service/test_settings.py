@@ -759,6 +759,16 @@ def test_a_setting_only_serve_reads_is_a_warning_for_a_command_that_does_not_ser
     assert "moderate parse" in line and "moderate serve" in line
 
 
+def test_the_moderators_come_from_the_variable_or_the_file_not_both(tmp_path):
+    path = tmp_path / "moderators.json"
+    assert Settings(api_token=API, moderator_tokens_file=path).moderator_tokens_file == path
+    with pytest.raises(ValidationError, match="MODERATION_MODERATOR_TOKENS is set too"):
+        tokens = {"alice": "alice-token-0123456789"}
+        Settings(api_token=API, moderator_tokens=tokens, moderator_tokens_file=path)
+    with pytest.raises(ValidationError, match="needs MODERATION_API_TOKEN too"):
+        Settings(moderator_tokens_file=path)
+
+
 # One value `moderate serve` refuses for each setting only it reads; the JSON ones malformed, which
 # pydantic-settings refused before validation (a SettingsError, not a ValidationError).
 SERVE_ONLY_REFUSED = {
@@ -767,6 +777,7 @@ SERVE_ONLY_REFUSED = {
     "workers": "0",
     "api_token": "short-secret",
     "moderator_tokens": '{"alice": "short-secret"}',
+    "moderator_tokens_file": "/run/secrets/moderators.json",  # without MODERATION_API_TOKEN
     "db_path": "postgresql://u:pw@db/x",
     "database_url": "mysql://u:pw@db/x",
     "database": "{bad",

@@ -70,7 +70,7 @@ async def score_comments(
     except ValueError as exc:
         raise InputError(f"language: {exc}") from None
     if body.queue:
-        check_queueing(state.settings, credentials, "/v1/comments:score")
+        check_queueing(state, credentials, "/v1/comments:score")
         queueing.check_queue_size(texts, state)
     elif body.explain and len(texts) > limits.max_explain_comments:
         raise TooLargeError(

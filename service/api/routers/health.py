@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import ModerationError
 from service.api.deps import BearerDep, StateDep, token_matches
-from service.api.metrics import QueueGauges
+from service.api.metrics import QueueGauges, RosterGauges
 from service.api.schemas import Health
 from service.api.scoring import json_response
 from service.api.state import AppState
@@ -117,5 +117,8 @@ async def metrics(state: StateDep) -> Response:
     backlog from the store: pending comments by decision and by attribute, verdicts, and the oldest
     pending comment's age."""
     queue = await _queue_gauges(state)
-    payload, content_type = await run_in_threadpool(state.metrics.render, queue)
+    roster = state.roster
+    in_force = RosterGauges(len(roster.tokens()), None if roster.path is None else roster.problem is None)
+    gauges = [g for g in (queue, in_force) if g is not None]
+    payload, content_type = await run_in_threadpool(state.metrics.render, *gauges)
     return Response(payload, media_type=content_type)

@@ -82,7 +82,7 @@ async def _filters(
         str | None,
         Query(
             pattern=f"^{MODERATOR_NAME.pattern}$",
-            description="Items whose standing verdict this moderator gave (MODERATION_MODERATOR_TOKENS).",
+            description="Items whose standing verdict this moderator gave (a moderator's name).",
         ),
     ] = None,
     since: Annotated[
@@ -235,7 +235,7 @@ async def decide(
     With an `Idempotency-Key`, a retry of a committed verdict (its answer lost) writes nothing again
     and gets the first answer with `Idempotent-Replayed: true`, not a 409 naming its own verdict.
 
-    A moderator's token (MODERATION_MODERATOR_TOKENS) stores their name with the verdict
+    A moderator's own token (service.roster) stores their name with the verdict
     (`decided_by`); the API token's verdicts name no one."""
     keyed = (
         None if key is None else _keyed(key, DECIDE_ROUTE, item_id, body.model_dump(mode="json"), moderator)

@@ -227,15 +227,17 @@ def test_the_early_mark_counts_only_for_the_route_that_set_it(settings):
     nothing on another route, and a route that is no JsonRoute (no early pass) still checks the token."""
     from service.api import deps
     from service.api.errors import ApiError
+    from service.api.state import AppState
 
+    state = AppState(settings=settings, models=None, metrics=None)  # type: ignore[arg-type]
     batch_route, reload_route = object(), object()
     scope = {"type": "http", "method": "POST", "path": "/v1/admin/reload", "headers": [], "query_string": b""}
     request = Request({**scope, "route": reload_route, "state": {deps.AUTHENTICATED: batch_route}})
     with pytest.raises(ApiError) as refused:
-        asyncio.run(deps.require_token(request, settings, None))
+        asyncio.run(deps.require_token(request, state, None))
     assert refused.value.status == 401
     request.scope["state"][deps.AUTHENTICATED] = reload_route  # its own route's early pass: trusted
-    asyncio.run(deps.require_token(request, settings, None))
+    asyncio.run(deps.require_token(request, state, None))
 
 
 # The guards that read the body (service/api/guards.py), each as a request it refuses.

@@ -1,0 +1,112 @@
+"""Who holds a moderator's token: the {name: token} object of MODERATION_MODERATOR_TOKENS, fixed for the
+life of the process, or of MODERATION_MODERATOR_TOKENS_FILE, read again while the service runs.
+
+With the file, a desk adds, rotates or revokes a moderator by changing it (a mounted secret, or a file
+written then renamed into place): every worker of every replica that reads it follows within RECHECK_S,
+with no restart. A file that becomes unreadable or invalid is refused whole: no moderator's token is
+taken until it is mended (the API token still is), so a broken edit can never keep a revoked token alive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from core.errors import ConfigurationError
+from service.settings import Settings, moderator_tokens_problem, moderators_beside_problem
+
+log = logging.getLogger(__name__)
+
+# A worker reads the file at most this often: a revocation is in force everywhere within a second, for
+# one read of a few hundred bytes a second (about 20 us, on the request that finds it due).
+RECHECK_S = 1.0
+# A desk's names and tokens take a few KB: a bigger file is the wrong one, not read whole.
+MAX_FILE_BYTES = 1 << 20
+
+NO_ONE: Mapping[str, str] = MappingProxyType({})
+
+
+def read_tokens_file(path: Path, api_token: str | None) -> Mapping[str, str]:
+    """The {name: token} object in `path`, checked as MODERATION_MODERATOR_TOKENS is; ConfigurationError
+    naming the file and what is wrong, never a token."""
+    what = f"MODERATION_MODERATOR_TOKENS_FILE {path}"
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigurationError(f"{what} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigurationError(f"{what} is over {MAX_FILE_BYTES} bytes: is it the right file?")
+    try:
+        tokens = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{what} is not UTF-8 text: write a JSON object") from None
+    except json.JSONDecodeError as exc:  # its words name a line and column, never the text around them
+        raise ConfigurationError(
+            f"{what} is not JSON ({exc.msg}: line {exc.lineno} column {exc.colno}); write "
+            '{"alice": "<token>", "bob": "<token>"}'
+        ) from None
+    if not isinstance(tokens, dict):
+        raise ConfigurationError(f'{what} holds JSON, but not an object: write {{"alice": "<token>"}}')
+    problem = moderator_tokens_problem(tokens) or moderators_beside_problem(tokens, api_token)
+    if problem:
+        raise ConfigurationError(f"{what}: {problem}")
+    return MappingProxyType(dict(tokens))
+
+
+class Roster:
+    """The moderators' tokens in force. Built where the app is (a file that cannot be read then stops the
+    start, as a refused setting does); `tokens()` is asked on every request that presents a token."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = settings.moderator_tokens_file
+        self._api_token = settings.api_token
+        self._clock = clock
+        self._tokens: Mapping[str, str] = MappingProxyType(dict(settings.moderator_tokens))
+        self.problem: str | None = None  # why the file is refused now, when it is
+        self._checked_at = -math.inf
+        if self.path is not None:
+            self._tokens = read_tokens_file(self.path, self._api_token)
+            self._checked_at = clock()
+
+    @property
+    def source(self) -> str:
+        return "file" if self.path is not None else "environment"
+
+    def tokens(self) -> Mapping[str, str]:
+        """{name: token}, the file read again when RECHECK_S has passed since the last read."""
+        if self.path is not None and self._clock() - self._checked_at >= RECHECK_S:
+            self._reread(self.path)
+        return self._tokens
+
+    def _reread(self, path: Path) -> None:
+        self._checked_at = self._clock()
+        try:
+            fresh = read_tokens_file(path, self._api_token)
+        except ConfigurationError as exc:
+            if self.problem != str(exc):  # logged once per problem, not once a second
+                log.error("no moderator's token is taken until the file is mended: %s", exc)
+            self._tokens, self.problem = NO_ONE, str(exc)
+            return
+        if self.problem is not None or fresh != self._tokens:
+            self._log_change(fresh)
+        self._tokens, self.problem = fresh, None
+
+    def _log_change(self, fresh: Mapping[str, str]) -> None:
+        old = self._tokens
+        added = sorted(set(fresh) - set(old))
+        removed = sorted(set(old) - set(fresh))
+        rotated = sorted(name for name in set(fresh) & set(old) if fresh[name] != old[name])
+        log.warning(
+            "moderators' tokens read again from %s: %d in force (added %s, removed %s, new token for %s)",
+            self.path,
+            len(fresh),
+            ", ".join(added) or "none",
+            ", ".join(removed) or "none",
+            ", ".join(rotated) or "none",
+        )
