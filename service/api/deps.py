@@ -143,7 +143,15 @@ def _check_token(
 
 
 def _api_token_only(what: str) -> ApiError:
-    return ApiError(403, "forbidden", f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}")
+    """A moderator's valid token where only the API token may: RFC 6750's insufficient_scope, a reason
+    of its own, so a client (the moderator's page) can tell it from a token refused ("forbidden": sign in
+    again) and keep the moderator signed in."""
+    return ApiError(
+        403,
+        "insufficient_scope",
+        f"{what} takes the API token (MODERATION_API_TOKEN); {MODERATOR_MAY}",
+        headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
+    )
 
 
 def _remember(request: HTTPConnection, caller: str) -> None:

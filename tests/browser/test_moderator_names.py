@@ -10,17 +10,27 @@ from typing import Any
 
 import pytest
 
-from tests.browser.moderator import TEXT, api, open_article, queue_thread, serving
+from tests.browser.moderator import (
+    TEXT,
+    api,
+    new_version_beside_the_shipped_one,
+    open_article,
+    queue_thread,
+    serving,
+)
 
 pytestmark = pytest.mark.slow
 
 ALICE = "alice-token-for-the-browser"
+VERSION = "1.0123456789ab"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tokens = json.dumps({"alice": ALICE})
-    with serving(tmp_path_factory.mktemp("page-names"), {"MODERATION_MODERATOR_TOKENS": tokens}) as base:
+    tmp = tmp_path_factory.mktemp("page-names")
+    assert new_version_beside_the_shipped_one(tmp / "versions") == VERSION  # one to (try to) activate
+    with serving(tmp, {"MODERATION_MODERATOR_TOKENS": tokens}) as base:
         yield base
 
 
@@ -60,5 +70,23 @@ def test_a_moderator_s_verdict_shows_their_name(browser: Any, served: str) -> No
             "() => JSON.stringify([...document.querySelectorAll('#queue li.item')].map(li => li.dataset.id))"
             f" === '{expected}'"
         )
+    assert not errors, errors
+    context.close()
+
+
+def test_a_moderator_refused_the_api_token_s_work_stays_signed_in(browser: Any, served: str) -> None:
+    # Activating a model takes the API token: alice's click is refused, and the page used to sign her
+    # out as if her token were wrong ("Your token was refused"), mid-shift.
+    items = queue_thread(served, "scope", ["you are a pathetic idiot and a moron", "The vote was close."])
+    context, page, errors = open_article(browser, served, items, token=ALICE)
+    page.get_by_role("button", name=f"Activate model version {VERSION}").click()
+    page.wait_for_function(f"() => {TEXT}('#status').startsWith('Activation refused: ')")
+    assert "takes the API token (MODERATION_API_TOKEN)" in str(page.locator("#status").text_content())
+    assert page.locator("#app").is_visible() and not page.locator("#sign-in").is_visible()
+    page.get_by_role("button", name="Reject comment 1 (shortcut r)").click()  # and she goes on
+    page.wait_for_function(f"() => {TEXT}('#status').startsWith('Rejected comment 1.')")
+    with api(served) as http:
+        assert http.get("/v1/model").json()["version"] != VERSION
+        assert http.get(f"/v1/queue/{items[0]['id']}").json()["decided_by"] == "alice"
     assert not errors, errors
     context.close()

@@ -82,8 +82,10 @@ def test_erasure_reloads_and_model_activation_take_the_api_token_alone(desk, met
     content = body if isinstance(body, str) else None
     json_body = body if isinstance(body, dict) else None
     r = desk.request(method, url, json=json_body, content=content, headers=auth(ALICE))
-    error = assert_error(r, 403, "forbidden")
+    error = assert_error(r, 403, "insufficient_scope")  # not "forbidden": the token itself is valid
     assert "takes the API token (MODERATION_API_TOKEN)" in error["message"], error["message"]
+    assert r.headers["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
+
     assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).status_code == 200  # nothing erased
     assert desk.get("/v1/model").json()["version"] == "fake-1"
 

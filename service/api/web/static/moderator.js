@@ -53,6 +53,8 @@
     if (!response.ok) {
       const message = (body && body.error && body.error.message) || response.status + " " + response.statusText;
       const reason = body && body.error && body.error.reason;
+      // A token no one holds signs out; "insufficient_scope" (a moderator's token on the API token's
+      // work, such as activating a model) is said where it happened, and the moderator stays.
       const refused = response.status === 401 || (response.status === 403 && reason === "forbidden");
       if (refused && path !== "/v1/queue?limit=1") signOut("Your token was refused: " + message);
       throw new HttpError(response.status, message, body);
