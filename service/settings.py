@@ -528,6 +528,11 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return tokens
 
+    @field_validator("moderator_tokens_file", mode="before")
+    @classmethod
+    def _an_empty_file_name_is_none(cls, path: object) -> object:
+        return None if path == "" else path  # MODERATION_MODERATOR_TOKENS_FILE= unsets it, not the folder "."
+
     @field_validator("moderator_tokens_file", mode="after")
     @classmethod
     def _one_source_of_moderators(cls, path: Path | None, info: ValidationInfo) -> Path | None:

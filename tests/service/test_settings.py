@@ -767,6 +767,7 @@ def test_the_moderators_come_from_the_variable_or_the_file_not_both(tmp_path):
         Settings(api_token=API, moderator_tokens=tokens, moderator_tokens_file=path)
     with pytest.raises(ValidationError, match="needs MODERATION_API_TOKEN too"):
         Settings(moderator_tokens_file=path)
+    assert Settings(moderator_tokens_file="").moderator_tokens_file is None  # an empty variable: unset
 
 
 # One value `moderate serve` refuses for each setting only it reads; the JSON ones malformed, which
