@@ -54,6 +54,7 @@ from service.api.routers import (
     perspective,
     queue,
     web,
+    whoami,
 )
 from service.api.state import (
     AppState,
@@ -229,7 +230,7 @@ def create_app(
     )
     routes: list[str] = []
     api_routes: list[BaseRoute] = []
-    for module in (comments, articles, perspective, batch, feedback, queue, model, health, admin):
+    for module in (comments, articles, perspective, batch, feedback, queue, model, health, admin, whoami):
         app.include_router(module.router)
         routes += [getattr(r, "path", "") for r in module.router.routes]
         api_routes += module.router.routes

@@ -455,6 +455,15 @@ class Health(BaseModel):
     database: DatabaseHealth | None = Field(default=None, description="/readyz only: the store's check.")
 
 
+class WhoAmIOut(BaseModel):
+    moderator: str | None = Field(
+        description="The moderator the token names (docs/queue.md); null for the API token."
+    )
+    api_token: bool = Field(
+        description="True for the API token, which alone may erase, activate a model and reload."
+    )
+
+
 class ReloadOut(BaseModel):
     reloaded: bool
     previous_version: str | None

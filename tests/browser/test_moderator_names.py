@@ -79,6 +79,8 @@ def test_a_moderator_refused_the_api_token_s_work_stays_signed_in(browser: Any, 
     # out as if her token were wrong ("Your token was refused"), mid-shift.
     items = queue_thread(served, "scope", ["you are a pathetic idiot and a moron", "The vote was close."])
     context, page, errors = open_article(browser, served, items, token=ALICE)
+    assert page.locator("#signed-in-as").text_content() == "Signed in as alice"
+    assert page.locator("#models-scope").is_visible()  # what her click will be told, said beforehand
     page.get_by_role("button", name=f"Activate model version {VERSION}").click()
     page.wait_for_function(f"() => {TEXT}('#status').startsWith('Activation refused: ')")
     assert "takes the API token (MODERATION_API_TOKEN)" in str(page.locator("#status").text_content())
@@ -88,5 +90,16 @@ def test_a_moderator_refused_the_api_token_s_work_stays_signed_in(browser: Any, 
     with api(served) as http:
         assert http.get("/v1/model").json()["version"] != VERSION
         assert http.get(f"/v1/queue/{items[0]['id']}").json()["decided_by"] == "alice"
+    assert not errors, errors
+    context.close()
+
+
+def test_the_api_token_is_named_as_such_and_may_activate(browser: Any, served: str) -> None:
+    items = queue_thread(served, "api-token", ["you are a pathetic idiot and a moron", "Fine."])
+    context, page, errors = open_article(browser, served, items)
+    assert page.locator("#signed-in-as").text_content() == "Signed in with the API token"
+    assert not page.locator("#models-scope").is_visible()
+    page.get_by_role("button", name="Sign out").click()
+    assert not page.locator("#signed-in-as").is_visible()
     assert not errors, errors
     context.close()

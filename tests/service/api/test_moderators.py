@@ -184,3 +184,10 @@ def test_metrics_count_each_moderator_s_verdicts_once(desk):
     desk.post(f"/v1/queue/{ids['c1']}:undo", json={"revision": 1}, headers=auth(BOB))
     assert (count("reject", "alice"), count("approve", "api_token"), count("undo", "bob")) == (1, 1, 1)
     assert count("reject", "bob") == 0
+
+
+def test_whoami_names_the_moderator_or_the_api_token(desk):
+    assert desk.get("/v1/whoami", headers=auth(ALICE)).json() == {"moderator": "alice", "api_token": False}
+    assert desk.get("/v1/whoami", headers=auth(TOKEN)).json() == {"moderator": None, "api_token": True}
+    assert_error(desk.get("/v1/whoami"), 401, "unauthenticated")
+    assert_error(desk.get("/v1/whoami", headers=auth("a-token-no-one-holds")), 401, "unauthenticated")

@@ -26,6 +26,7 @@
     loads: 0, // queue loads started: only the latest one's answer is shown
     backlogReads: 0, // GET /v1/queue:stats reads started: only the latest one's answer is shown
     filters: {}, // the filters of the list shown
+    caller: null, // GET /v1/whoami: {moderator, api_token}, once signed in
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -108,6 +109,8 @@
   function showSignIn(message) {
     $("#app").hidden = true;
     $("#sign-out").hidden = true;
+    $("#signed-in-as").hidden = true;
+    state.caller = null;
     $("#sign-in").hidden = false;
     $("#sign-in-error").textContent = message || "";
     $("#token").focus();
@@ -141,9 +144,25 @@
     $("#sign-in").hidden = true;
     $("#app").hidden = false;
     $("#sign-out").hidden = false;
+    await loadCaller();
     await loadQueue(true); // (and the model versions)
     loadPlots();
     return true;
+  }
+
+  // Who the token names: shown beside "Sign out" (a desk's shared screen), and under the model versions,
+  // whose activation takes the API token, what a moderator's click will be told.
+  async function loadCaller() {
+    try {
+      state.caller = await api("/v1/whoami");
+    } catch (_) {
+      state.caller = null; // (a server without this endpoint: the page opens as before, naming no one)
+    }
+    const caller = state.caller;
+    const who = $("#signed-in-as");
+    who.textContent = !caller ? "" : caller.api_token ? "Signed in with the API token" : "Signed in as " + caller.moderator;
+    who.hidden = !caller;
+    $("#models-scope").hidden = !caller || caller.api_token;
   }
 
   // --- model and versions --------------------------------------------------------------------------
