@@ -387,6 +387,24 @@ class QueueStatsOut(BaseModel):
     as_of: str = Field(description="The server's time of the count.")
 
 
+class ModeratorActivityOut(BaseModel):
+    moderator: str | None = Field(description="The moderator's name; null for the API token's verdicts.")
+    verdicts: int = Field(description="Verdicts given in the window (first verdicts and corrections).")
+    approved: int
+    rejected: int
+    undone: int = Field(description="Verdicts this moderator took back (undo) in the window.")
+    changed_by_others: int = Field(
+        description="Of this moderator's verdicts in the window, those someone else later corrected or undid."
+    )
+    last_at: str = Field(description="This moderator's last event in the window.")
+
+
+class ActivityOut(BaseModel):
+    since: str = Field(description="The window's start (the `since` asked, else 7 days before `as_of`).")
+    as_of: str
+    moderators: list[ModeratorActivityOut] = Field(description="Who acted in the window, the busiest first.")
+
+
 # --- /v1/feedback ---------------------------------------------------------------------------------
 
 

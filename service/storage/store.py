@@ -41,6 +41,8 @@ from service.storage import engine as engines
 from service.storage import erasure, stats
 from service.storage import idempotency as idem
 from service.storage import schema as S
+from service.storage.activity import ModeratorActivity
+from service.storage.activity import read as read_activity
 from service.storage.erasure import Erased, Purged
 from service.storage.idempotency import Answer, Keyed, KeyedRequest
 from service.storage.records import (
@@ -600,6 +602,12 @@ class Store:
                 )
                 for r in rows
             )
+
+    def activity(self, since: datetime) -> tuple[ModeratorActivity, ...]:
+        """Each moderator's verdicts, undos and verdicts changed by someone else since `since`
+        (service.storage.activity), the busiest first."""
+        with self._tx("read the moderators' activity", read_only=True) as conn:
+            return read_activity(conn, since)
 
     # -- erasure and retention (service.storage.erasure) ---------------------------------------------
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser.moderator import (
@@ -81,6 +82,7 @@ def test_a_moderator_refused_the_api_token_s_work_stays_signed_in(browser: Any, 
     context, page, errors = open_article(browser, served, items, token=ALICE)
     assert page.locator("#signed-in-as").text_content() == "Signed in as alice"
     assert page.locator("#models-scope").is_visible()  # what her click will be told, said beforehand
+    assert not page.locator("#desk-section").is_visible()  # her colleagues' activity is not hers to read
     page.get_by_role("button", name=f"Activate model version {VERSION}").click()
     page.wait_for_function(f"() => {TEXT}('#status').startsWith('Activation refused: ')")
     assert "takes the API token (MODERATION_API_TOKEN)" in str(page.locator("#status").text_content())
@@ -99,6 +101,19 @@ def test_the_api_token_is_named_as_such_and_may_activate(browser: Any, served: s
     context, page, errors = open_article(browser, served, items)
     assert page.locator("#signed-in-as").text_content() == "Signed in with the API token"
     assert not page.locator("#models-scope").is_visible()
+    with httpx.Client(base_url=served, headers={"Authorization": f"Bearer {ALICE}"}) as alice:
+        decided = alice.post(f"/v1/queue/{items[1]['id']}:decide", json={"verdict": "approve"})
+        assert decided.status_code == 200, decided.text
+    with api(served) as http:  # what the desk's table must show, as the API reads it
+        expected = [
+            [m["moderator"] or "API token", *(str(m[k]) for k in ("verdicts", "approved", "rejected"))]
+            for m in http.get("/v1/queue:activity").json()["moderators"]
+        ]
+    assert [row[0] for row in expected if row[0] == "alice"] == ["alice"]
+    page.get_by_role("button", name="Refresh the desk").click()  # (it was read before alice's verdict)
+    rows = "[...document.querySelectorAll('#desk-table tbody tr')]"
+    shown = f"JSON.stringify({rows}.map(tr => [...tr.cells].slice(0, 4).map(td => td.textContent)))"
+    page.wait_for_function(f"() => {shown} === {json.dumps(json.dumps(expected, separators=(',', ':')))}")
     page.get_by_role("button", name="Sign out").click()
     assert not page.locator("#signed-in-as").is_visible()
     assert not errors, errors

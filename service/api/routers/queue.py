@@ -10,7 +10,7 @@ the revision the moderator read, so of two changes at once one wins and the othe
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -23,6 +23,7 @@ from service.api.queueing import check_attribute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
 from service.api.routers._common import erased_response, errors
 from service.api.schemas import (
+    ActivityOut,
     DecideIn,
     EraseArticleIn,
     ErasedOut,
@@ -187,6 +188,32 @@ async def queue_stats(filters: FiltersDep, state: StateDep) -> Response:
     oldest pending one has waited. `/metrics` exports the unfiltered figures as gauges."""
     stats = await state.run_store(lambda store: store.queue_stats(filters))
     return json_response(stats.to_dict(datetime.now(UTC)))
+
+
+# The desk's window when none is asked: a week of shifts.
+ACTIVITY_DAYS = 7
+
+
+@router.get(
+    "/v1/queue:activity",
+    response_model=ActivityOut,
+    responses=errors(401, 403, 422, 503),
+    summary="Each moderator's verdicts, undos and verdicts changed by someone else (the API token)",
+)
+async def activity(
+    state: StateDep,
+    _admin: AdminDep,
+    since: Annotated[
+        str | None, Query(description=f"ISO 8601 time; default: {ACTIVITY_DAYS} days ago.", max_length=64)
+    ] = None,
+) -> Response:
+    """Counted from the verdict events (given since schema version 13). The API token only: it is
+    workplace data about the moderators, for whoever leads the desk."""
+    now = datetime.now(UTC)
+    start = _time(since, "since") or now - timedelta(days=ACTIVITY_DAYS)
+    found = await state.run_store(lambda store: store.activity(start))
+    body = {"since": start.isoformat(), "as_of": now.isoformat(), "moderators": [a.to_dict() for a in found]}
+    return json_response(body)
 
 
 @router.get(

@@ -191,3 +191,24 @@ def test_whoami_names_the_moderator_or_the_api_token(desk):
     assert desk.get("/v1/whoami", headers=auth(TOKEN)).json() == {"moderator": None, "api_token": True}
     assert_error(desk.get("/v1/whoami"), 401, "unauthenticated")
     assert_error(desk.get("/v1/whoami", headers=auth("a-token-no-one-holds")), 401, "unauthenticated")
+
+
+def test_the_desk_s_activity_counts_each_moderator_for_the_api_token_alone(desk):
+    ids = queue_thread(desk)
+    decide(desk, ids["c1"], ALICE)
+    decide(desk, ids["c1"], BOB, verdict="approve", revision=1)
+    decide(desk, ids["c2"], TOKEN)
+    r = desk.get("/v1/queue:activity", headers=auth(TOKEN))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    rows = {
+        m["moderator"]: (m["verdicts"], m["approved"], m["rejected"], m["changed_by_others"])
+        for m in body["moderators"]
+    }
+    assert rows == {"alice": (1, 0, 1, 1), "bob": (1, 1, 0, 0), None: (1, 0, 1, 0)}
+    assert body["since"] < body["as_of"]
+    future = desk.get("/v1/queue:activity", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(TOKEN))
+    assert future.json()["moderators"] == []
+    assert_error(desk.get("/v1/queue:activity", params={"since": "last week"}, headers=auth(TOKEN)), 422)
+    # workplace data about the moderators: not theirs to read
+    assert_error(desk.get("/v1/queue:activity", headers=auth(ALICE)), 403, "insufficient_scope")

@@ -27,6 +27,7 @@
     backlogReads: 0, // GET /v1/queue:stats reads started: only the latest one's answer is shown
     filters: {}, // the filters of the list shown
     caller: null, // GET /v1/whoami: {moderator, api_token}, once signed in
+    deskReads: 0, // GET /v1/queue:activity reads started
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -110,6 +111,7 @@
     $("#app").hidden = true;
     $("#sign-out").hidden = true;
     $("#signed-in-as").hidden = true;
+    $("#desk-section").hidden = true;
     state.caller = null;
     $("#sign-in").hidden = false;
     $("#sign-in-error").textContent = message || "";
@@ -163,6 +165,37 @@
     who.textContent = !caller ? "" : caller.api_token ? "Signed in with the API token" : "Signed in as " + caller.moderator;
     who.hidden = !caller;
     $("#models-scope").hidden = !caller || caller.api_token;
+    $("#desk-section").hidden = !caller || !caller.api_token;
+  }
+
+  // The desk's last 7 days (GET /v1/queue:activity): the API token's view alone.
+  async function loadDesk() {
+    if (!state.caller || !state.caller.api_token) return;
+    const body = $("#desk-table tbody");
+    const read = ++state.deskReads; // only the latest read's answer is shown
+    let activity;
+    try {
+      activity = await api("/v1/queue:activity");
+    } catch (err) {
+      if (read === state.deskReads) body.replaceChildren(deskRow(["Cannot read the desk's activity: " + err.message]));
+      return;
+    }
+    if (read !== state.deskReads) return;
+    const rows = activity.moderators.map((m) =>
+      deskRow([m.moderator || "API token", m.verdicts, m.approved, m.rejected, m.undone, m.changed_by_others, when(m.last_at)]),
+    );
+    body.replaceChildren(...(rows.length ? rows : [deskRow(["No verdict in the last 7 days."])]));
+  }
+
+  function deskRow(cells) {
+    const row = document.createElement("tr");
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = String(text);
+      if (cells.length === 1) cell.colSpan = 7;
+      row.append(cell);
+    }
+    return row;
   }
 
   // --- model and versions --------------------------------------------------------------------------
@@ -302,6 +335,7 @@
       await loadModel().catch((err) => announce("Cannot read the model served: " + err.message, true));
       loadModels(); // and whether it is the version selected for every replica
       loadBacklog();
+      loadDesk();
     }
     // "Load more" continues the list shown: the filters applied, not fields changed since.
     const filters = reset ? filterValues() : state.filters;
@@ -996,6 +1030,7 @@
     $("#all-spans").addEventListener("change", renderQueue);
     $("#add-form").addEventListener("submit", onAdd);
     $("#plots-refresh").addEventListener("click", loadPlots);
+    $("#desk-refresh").addEventListener("click", loadDesk);
     // The comment holding the focus (a click, or Tab into its controls) is the one a / r act on.
     const follow = (event) => {
       const li = event.target.closest(".item");
