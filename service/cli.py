@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.purge_cli",
         "delete queued comments, verdicts and feedback older than the retention limit (for cron)",
     ),
+    "check-moderators": (
+        "service.roster_cli",
+        "check a moderators' tokens file as serve reads it, before putting it in place",
+    ),
 }
 
 

@@ -34,6 +34,16 @@ NO_ONE: Mapping[str, str] = MappingProxyType({})
 def read_tokens_file(path: Path, api_token: str | None) -> Mapping[str, str]:
     """The {name: token} object in `path`, checked as MODERATION_MODERATOR_TOKENS is; ConfigurationError
     naming the file and what is wrong, never a token."""
+    tokens = parse_tokens_file(path)
+    problem = moderators_beside_problem(tokens, api_token)
+    if problem:
+        raise ConfigurationError(f"MODERATION_MODERATOR_TOKENS_FILE {path}: {problem}")
+    return tokens
+
+
+def parse_tokens_file(path: Path) -> Mapping[str, str]:
+    """read_tokens_file without the checks against the API token (`moderate check-moderators` where
+    the API token is not set)."""
     what = f"MODERATION_MODERATOR_TOKENS_FILE {path}"
     try:
         with path.open("rb") as handle:
@@ -53,7 +63,7 @@ def read_tokens_file(path: Path, api_token: str | None) -> Mapping[str, str]:
         ) from None
     if not isinstance(tokens, dict):
         raise ConfigurationError(f'{what} holds JSON, but not an object: write {{"alice": "<token>"}}')
-    problem = moderator_tokens_problem(tokens) or moderators_beside_problem(tokens, api_token)
+    problem = moderator_tokens_problem(tokens)
     if problem:
         raise ConfigurationError(f"{what}: {problem}")
     return MappingProxyType(dict(tokens))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ import pytest
 from core.errors import ConfigurationError
 from service.roster import MAX_FILE_BYTES, RECHECK_S, Roster
 from service.settings import Settings
+from tests.conftest import REPO
 
 API = "the-api-token-for-tests"
 ALICE, BOB = "alice-token-0123456789", "bob-token-0123456789"
@@ -127,3 +131,34 @@ def test_a_file_that_goes_bad_while_running_refuses_every_moderator_until_it_is_
     write(path, {"alice": ALICE})
     clock.now += RECHECK_S
     assert dict(roster.tokens()) == {"alice": ALICE} and roster.problem is None
+
+
+def check_moderators(path: Path, api_token: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env |= {"MODERATION_API_TOKEN": api_token} if api_token else {}
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "check-moderators", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_check_moderators_says_whether_serve_would_take_a_file_before_it_is_put_in_place(tmp_path):
+    path = tmp_path / "moderators.json.new"
+    write(path, {"alice": ALICE, "bob": BOB})
+    taken = check_moderators(path, API)
+    assert taken.returncode == 0, taken.stderr
+    taken_line = f"{path}: the service would take it: 2 moderators (alice, bob); checked against"
+    assert taken.stdout == taken_line + " MODERATION_API_TOKEN\n"
+    alone = check_moderators(path, None)
+    assert alone.returncode == 0 and "not checked against MODERATION_API_TOKEN" in alone.stdout
+    write(path, {"alice": ALICE, "bob": API})
+    refused = check_moderators(path, API)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "a moderator's token is MODERATION_API_TOKEN" in refused.stderr and API not in refused.stderr
+    write(path, {"alice": ALICE, "bob": "short"})
+    short = check_moderators(path, None)
+    assert short.returncode == 1 and "bob's token is shorter than 16" in short.stderr
