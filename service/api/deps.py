@@ -134,9 +134,15 @@ def _check_token(
         )
     caller = caller_of(settings, state.roster.tokens(), presented)
     if caller is None:
+        why = "invalid token"
+        if state.roster.problem is not None:  # a moderator told "invalid" would doubt their own token
+            why += (
+                "; no moderator's token is taken now: the server refuses its moderators' tokens file "
+                "(its log says why)"
+            )
         if wrong_status == 403:
-            raise ApiError(403, "forbidden", "invalid token")
-        raise ApiError(401, "unauthenticated", "invalid token", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(403, "forbidden", why)
+        raise ApiError(401, "unauthenticated", why, headers={"WWW-Authenticate": "Bearer"})
     if caller != ADMIN and not moderators_may:
         raise _api_token_only(what)
     return caller

@@ -53,9 +53,11 @@ def test_a_moderator_removed_from_the_file_is_refused_without_a_restart(settings
         # the verdict alice gave still names her
         assert client.get(f"/v1/queue/{ids['c1']}", headers=auth(BOB)).json()["decided_by"] == "alice"
 
+        assert assert_error(client.get("/v1/queue", headers=auth(ALICE)), 403)["message"] == "invalid token"
         write(path, '{"bob": ')  # an edit cut short: every moderator is refused, the API token is not
         clock.now += RECHECK_S
-        assert_error(client.get("/v1/queue", headers=auth(BOB)), 403, "forbidden")
+        refused = assert_error(client.get("/v1/queue", headers=auth(BOB)), 403, "forbidden")
+        assert "the server refuses its moderators' tokens file" in refused["message"], refused["message"]
         assert client.get("/v1/queue", headers=auth(TOKEN)).status_code == 200
         metrics = client.get("/metrics").text
         assert (gauge(metrics, "moderation_moderators"), gauge(metrics, "moderation_moderators_file_ok")) == (
