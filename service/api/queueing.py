@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.errors import InputError, TooLargeError
-from service.api.schemas import MAX_TITLE_CHARS
+from service.api.schemas import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS
 from service.api.state import AppState
 from service.decide import flagged_attributes
 from service.settings import Thresholds
@@ -39,6 +39,7 @@ def queue_items(
     idempotency_key: str | None = None,
     identities: Sequence[str | None] | None = None,
     quotes: Sequence[Sequence[Mapping[str, str | None]]] | None = None,
+    authors: Sequence[str | None] | None = None,
 ) -> list[NewQueueItem]:
     """Each item gets a key that finds it again when the same comment is queued once more:
     - under an article id: the comment itself (article id, source, `identities`' entry: the client's
@@ -47,7 +48,8 @@ def queue_items(
       only the comments not queued yet; an edited text is a new item;
     - else the request's Idempotency-Key header, the comment's position and text (a retry finds the
       items it queued; a key reused for other comments queues those); without a header, none.
-    `quotes`: per comment, what it quoted ({"author", "text"}), stored beside its own words."""
+    `quotes`: per comment, what it quoted ({"author", "text"}), stored beside its own words.
+    `authors`: per comment, who wrote it (a parsed page's name, or the client's `author`)."""
     keys = _item_keys(texts, article_id, source, idempotency_key, identities)
     return [
         NewQueueItem(
@@ -69,9 +71,13 @@ def queue_items(
             context=r.get("context"),
             unsupported=[a for a, ok in (r.get("language_supported") or {}).items() if not ok],
             quotes=list(quoted),
+            # A parsed page's name is a few words of a header line of any length: bounded as the API's.
+            author=author[:MAX_AUTHOR_CHARS] if author else None,
             idempotency_key=key,
         )
-        for text, r, key, quoted in zip(texts, results, keys, quotes or [()] * len(texts), strict=True)
+        for text, r, key, quoted, author in zip(
+            texts, results, keys, quotes or [()] * len(texts), authors or [None] * len(texts), strict=True
+        )
     ]
 
 

@@ -27,6 +27,8 @@ from service.settings import Attribute
 MAX_TITLE_CHARS = 1000
 # An id or a URL: 2,048 characters holds any real one (browsers' practical URL limit).
 MAX_ID_CHARS = 2048
+# A commenter's display name: platforms cap them far below this (Disqus 30, WordPress 250 characters).
+MAX_AUTHOR_CHARS = 256
 # A queue item's revision is a 32-bit integer column; a larger one could never match (and would not bind).
 MAX_REVISION = 2**31 - 1
 
@@ -60,7 +62,9 @@ class _Strict(BaseModel):
 class CommentIn(_Strict):
     id: str | None = Field(default=None, description="Your id for the comment, echoed back.")
     text: str = Field(description="The comment text (plain text).")
-    author: str | None = None
+    author: str | None = Field(
+        default=None, max_length=MAX_AUTHOR_CHARS, description="Who wrote it (kept when queued)."
+    )
 
 
 class ArticleIn(_Strict):
@@ -286,6 +290,11 @@ class VerdictHistoryOut(BaseModel):
 
 class QueueItemOut(BaseModel):
     id: str
+    author: str | None = Field(
+        default=None,
+        description="Who wrote the comment, as the request or the parsed page named them; null when "
+        "neither did, and on items queued before schema version 14.",
+    )
     article_id: str | None
     article_title: str | None
     source: str | None
@@ -436,8 +445,22 @@ class DeletedOut(BaseModel):
     verdict_events: int = Field(default=0, description="The items' verdict history (who decided, when).")
 
 
-class EraseArticleIn(_Strict):
-    article_id: str = Field(min_length=1, max_length=MAX_ID_CHARS, description="The article taken down.")
+class EraseIn(_Strict):
+    article_id: str | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_CHARS, description="The article taken down."
+    )
+    author: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_AUTHOR_CHARS,
+        description="A reader whose queued comments are erased (the exact name stored).",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> EraseIn:
+        if (self.article_id is None) == (self.author is None):
+            raise ValueError("give article_id or author, one of them")
+        return self
 
 
 class ErasedOut(BaseModel):

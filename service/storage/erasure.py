@@ -137,6 +137,15 @@ def erase_article_items(conn: Connection, article_id: str, limit: int = PURGE_BA
     )
 
 
+def erase_author_items(conn: Connection, author: str, limit: int = PURGE_BATCH) -> Erased:
+    """One batch of a reader's erasure: up to `limit` queue items by `author`, each with what
+    erase_items deletes beside it (a verdict's feedback rows among them)."""
+    q = S.queue_items
+    return erase_items(
+        conn, _items(conn, select(q.c.id, q.c.status).where(q.c.author == author).limit(limit))
+    )
+
+
 def erase_article_feedback(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
     """One batch: up to `limit` feedback rows naming the article (verdicts posted directly with its
     article_id), with their idempotency keys."""

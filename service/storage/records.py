@@ -65,6 +65,7 @@ class NewQueueItem:
     # What the comment quoted (each {"author", "text"}): `text` is its own words only, and a moderator
     # reading a reply needs what it answers (service.parse.quotes).
     quotes: Sequence[Mapping[str, str | None]] = ()
+    author: str | None = None  # who wrote it, as the client or the parsed page names them
     # Items with the same key are one item: queueing it again returns the stored item's id.
     idempotency_key: str | None = None
 
@@ -106,10 +107,12 @@ class QueueItem:
     unsupported: tuple[str, ...] | None = None
     quotes: tuple[Mapping[str, str | None], ...] | None = None  # None on items queued before version 9
     decided_by: str | None = None  # the moderator's name; None for the API token's verdicts
+    author: str | None = None  # None when not given, and on items queued before schema version 14
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "author": self.author,
             "article_id": self.article_id,
             "article_title": self.article_title,
             "source": self.source,
@@ -201,6 +204,7 @@ class QueueQuery:
     attribute: str | None = None
     article_id: str | None = None
     decided_by: str | None = None  # items whose standing verdict that moderator gave
+    author: str | None = None  # items by that author (as stored: the exact name)
     since: datetime | None = None  # created_at >= since
     until: datetime | None = None  # created_at < until
     limit: int = 50

@@ -14,6 +14,7 @@ Tables:
   the sha256 of the client's idempotency key, so a retried request finds the items it queued; `seq`
   (unique) numbers each item's last change (queued, decided, corrected, undone) in commit order:
   the token of polling (GET /v1/queue?after=).
+- queue_items.author: who wrote the comment, as the client or the parsed page names them.
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
 - idempotency_keys: the Idempotency-Key of each moderator's write that sent one (POST /v1/feedback,
   :decide, :undo), the route, item and hash of its request and its answer, committed with the write
@@ -54,7 +55,7 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -149,6 +150,9 @@ queue_items = Table(
     # The name of the moderator whose token gave the verdict standing (MODERATION_MODERATOR_TOKENS);
     # null for the API token's, for a pending item, and on verdicts given before schema version 13.
     Column("decided_by", String(64)),
+    # Who wrote the comment, as the client or the page names them (null: not given, or queued before
+    # schema version 14): what a moderator reads beside the words, and what a reader's erasure finds.
+    Column("author", Text),
     CheckConstraint("status IN ('pending', 'decided')", name="queue_items_status"),
     CheckConstraint("verdict IS NULL OR verdict IN ('approve', 'reject')", name="queue_items_verdict"),
 )
@@ -157,6 +161,8 @@ Index("queue_items_risk_id", queue_items.c.risk.desc(), queue_items.c.id)
 # A hash index on PostgreSQL: a b-tree entry holds at most 2,704 bytes, less than an article id the API
 # takes (2,048 characters, up to 8 KB of UTF-8); the filter only tests equality. (SQLite has no limit.)
 article_index = Index("queue_items_article", queue_items.c.article_id, postgresql_using="hash")
+# The author filter and a reader's erasure by name: equality only, names of any length (hash, as above).
+author_index = Index("queue_items_author", queue_items.c.author, postgresql_using="hash")
 Index("queue_items_created", queue_items.c.created_at)
 # Unique: two replicas inserting the same key race on it, and the loser finds the winner's row.
 dedup_index = Index("queue_items_dedup", queue_items.c.dedup_key, unique=True)
@@ -323,6 +329,12 @@ def _to_v13(conn: Connection) -> None:
     verdict_events.create(conn, checkfirst=True)
 
 
+def _to_v14(conn: Connection) -> None:
+    # The comment's author (null on the items queued before), and its index.
+    _add_column(conn, queue_items.c.author)
+    author_index.create(conn, checkfirst=True)
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -345,6 +357,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     11: _to_v11,
     12: _to_v12,
     13: _to_v13,
+    14: _to_v14,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -16,6 +16,7 @@ from tests.browser.moderator import (
     api,
     new_version_beside_the_shipped_one,
     open_article,
+    queue,
     queue_thread,
     serving,
 )
@@ -116,5 +117,38 @@ def test_the_api_token_is_named_as_such_and_may_activate(browser: Any, served: s
     page.wait_for_function(f"() => {shown} === {json.dumps(json.dumps(expected, separators=(',', ':')))}")
     page.get_by_role("button", name="Sign out").click()
     assert not page.locator("#signed-in-as").is_visible()
+    assert not errors, errors
+    context.close()
+
+
+def test_each_comment_names_its_author_and_one_click_lists_all_of_theirs(browser: Any, served: str) -> None:
+    comments = [
+        {"id": "c0", "text": "you are a pathetic idiot and a moron", "author": "Jane \u202eReader"},
+        {"id": "c1", "text": "The vote was close.", "author": "Bo"},
+        {"id": "c2", "text": "what a clown you are", "author": "Jane \u202eReader"},
+    ]
+    with api(served) as http:
+        body = {"article": {"id": "authors", "title": "Authors"}, "comments": comments, "queue": True}
+        assert http.post("/v1/comments:score", json=body).status_code == 200
+        other = {
+            "article": {"id": "authors-2", "title": "Elsewhere"},
+            "comments": [comments[2]],
+            "queue": True,
+        }
+        assert http.post("/v1/comments:score", json=other).status_code == 200
+    items = queue(served, article="authors")
+    context, page, errors = open_article(browser, served, items)
+    first = page.locator(f'li.item[data-id="{items[0]["id"]}"] .author')
+    # the name as sent, its direction control shown, not applied (it would reverse "Reader")
+    assert str(first.text_content()).startswith("by Jane ⟨"), first.text_content()
+    jane = queue(served, author="Jane \u202eReader")
+    assert len(jane) == 3  # two under this article, one under another
+    first.get_by_role("button").click()
+    ids = json.dumps([i["id"] for i in jane], separators=(",", ":"))
+    page.wait_for_function(
+        "() => JSON.stringify([...document.querySelectorAll('#queue li.item')].map(li => li.dataset.id))"
+        f" === '{ids}'"
+    )
+    assert page.locator("#f-author").input_value() == "Jane \u202eReader"
     assert not errors, errors
     context.close()

@@ -142,6 +142,7 @@ async def score_article(
             source=source,
             idempotency_key=idempotency_key,
             identities=[c.author for c in article.comments],
+            authors=[c.author for c in article.comments],
             quotes=[
                 [{"author": q.author, "text": c.text[q.start : q.end]} for q in c.quotes]
                 for c in article.comments

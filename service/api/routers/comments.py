@@ -113,6 +113,7 @@ async def score_comments(
             source=body.article.source if body.article else None,
             idempotency_key=idempotency_key,
             identities=[c.id for c in body.comments],
+            authors=[c.author for c in body.comments],
             quotes=[
                 [{"author": q.author, "text": c.text[q.start : q.end]} for q in c.quotes] for c in comments
             ],

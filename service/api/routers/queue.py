@@ -23,10 +23,11 @@ from service.api.queueing import check_attribute
 from service.api.replay import REPLAYED_DOC, answer_of, response_of
 from service.api.routers._common import erased_response, errors
 from service.api.schemas import (
+    MAX_AUTHOR_CHARS,
     ActivityOut,
     DecideIn,
-    EraseArticleIn,
     ErasedOut,
+    EraseIn,
     QueueItemOut,
     QueuePageOut,
     QueueStatsOut,
@@ -86,6 +87,14 @@ async def _filters(
             description="Items whose standing verdict this moderator gave (a moderator's name).",
         ),
     ] = None,
+    author: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_AUTHOR_CHARS,
+            description="Items by this author: the exact name stored (a reader's comments).",
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         Query(
@@ -104,6 +113,7 @@ async def _filters(
         attribute=attribute,
         article_id=article,
         decided_by=decided_by,
+        author=author,
         since=_time(since, "since"),
         until=_time(until, "until"),
     )
@@ -352,14 +362,21 @@ async def erase_item(item_id: ItemId, state: StateDep, _admin: AdminDep) -> Resp
     "/v1/queue:erase",
     response_model=ErasedOut,
     responses=errors(401, 403, 413, 415, 422, 503),
-    summary="Erase every queued comment of an article (taken down) and every feedback row naming it",
+    summary="Erase every queued comment of an article (taken down) and every feedback row naming it, "
+    "or every queued comment of an author (a reader's erasure request)",
 )
-async def erase_article(body: EraseArticleIn, state: StateDep, _admin: AdminDep) -> Response:
-    """Every item whose `article_id` is the one given, each with what `DELETE /v1/queue/{id}` deletes,
-    and the feedback rows posted with that `article_id`, 1,000 items or rows per transaction (a 503
-    after some batches says how much was deleted; send it again to finish). An article with nothing
-    stored is a 200 with every count 0 (a retried takedown too)."""
-    return erased_response(await state.run_store(lambda store: store.erase_article(body.article_id)))
+async def erase_article(body: EraseIn, state: StateDep, _admin: AdminDep) -> Response:
+    """`article_id`: every item whose `article_id` is the one given, each with what `DELETE
+    /v1/queue/{id}` deletes, and the feedback rows posted with that `article_id`. `author`: every item
+    by that author (the exact name stored), each the same way; feedback rows posted directly carry no
+    author and are not reached. 1,000 items or rows per transaction (a 503 after some batches says how
+    much was deleted; send it again to finish). Nothing stored is a 200 with every count 0 (a retried
+    erasure too)."""
+    if body.author is not None:
+        author = body.author
+        return erased_response(await state.run_store(lambda store: store.erase_author(author)))
+    article_id = str(body.article_id)
+    return erased_response(await state.run_store(lambda store: store.erase_article(article_id)))
 
 
 def _keyed(

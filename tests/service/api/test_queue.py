@@ -23,7 +23,7 @@ ITEM_FIELDS = {
     "id", "article_id", "article_title", "source", "text", "scores", "spans", "decision", "reasons",
     "flagged_attributes", "risk", "language", "judged_language", "model_version", "created_at", "status",
     "verdict", "verdict_attributes", "decided_at", "decided_by", "revision", "context",
-    "unsupported_attributes", "quotes",
+    "unsupported_attributes", "quotes", "author",
 }  # fmt: skip
 
 

@@ -95,7 +95,8 @@ def test_the_openapi_document_describes_the_scores_read(client):
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/v1/queue:scores"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {
-        "status", "decision", "attribute", "article", "decided_by", "since", "until", "limit", "cursor",
+        "status", "decision", "attribute", "article", "decided_by", "author", "since", "until", "limit",
+        "cursor",
     }  # fmt: skip
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     item = spec["components"]["schemas"]["ScoresItemOut"]

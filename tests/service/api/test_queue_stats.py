@@ -131,6 +131,7 @@ def test_the_openapi_document_describes_the_stats(client):
         "attribute",
         "article",
         "decided_by",
+        "author",
         "since",
         "until",
     }

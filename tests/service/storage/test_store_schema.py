@@ -467,3 +467,13 @@ def test_a_version_12_database_is_upgraded_and_verdicts_name_their_moderator(sto
         assert upgraded.queue_item(pending).decided_by == "alice"
         assert upgraded.history(decided) == ()  # no event was kept before version 13
         assert [(e.action, e.moderator) for e in upgraded.history(pending)] == [("decide", "alice")]
+
+
+def test_a_version_13_database_is_upgraded_and_keeps_each_comment_s_author(store, target):
+    (old,) = store.enqueue([item("queued under version 13")])
+    ddl = ["DROP INDEX queue_items_author", "ALTER TABLE queue_items DROP COLUMN author"]
+    with _downgraded_to(store, target, 13, ddl) as upgraded:  # the queue table as version 13 made it
+        assert upgraded.queue_item(old).author is None  # queued before authors were kept
+        (new,) = upgraded.enqueue([item("queued under version 14", author="Jane Reader")])
+        assert upgraded.queue_item(new).to_dict()["author"] == "Jane Reader"
+        assert [i.id for i in upgraded.list_queue(QueueQuery(author="Jane Reader")).items] == [new]

@@ -282,12 +282,20 @@
       attribute: "#f-attribute",
       article: "#f-article",
       decided_by: "#f-decided-by",
+      author: "#f-author",
     };
     for (const [name, sel] of Object.entries(fields)) {
       const value = $(sel).value.trim();
       if (value) values[name] = value;
     }
     return values;
+  }
+
+  function showAuthor(author) {
+    $("#f-author").value = author;
+    $("#f-article").value = "";
+    $("#f-status").value = "";
+    loadQueue(true);
   }
 
   function queueQuery(filters, cursor) {
@@ -449,6 +457,22 @@
     version.title = item.model_version === state.activeVersion ? "scored by the model now served" : "scored by another model version than the one now served";
     header.append(version);
     li.append(header);
+
+    // Who wrote it, as the page or the client named them: one click lists all their queued comments,
+    // decided or not (a reader who keeps at it, or a reader's request to see or erase their comments).
+    if (item.author) {
+      const by = document.createElement("p");
+      by.className = "author";
+      const name = document.createElement("button");
+      name.type = "button";
+      name.className = "link";
+      name.dir = "auto";
+      appendShown(name, item.author);
+      name.setAttribute("aria-label", "All queued comments by " + item.author);
+      name.addEventListener("click", () => showAuthor(item.author));
+      by.append("by ", name);
+      li.append(by);
+    }
 
     const decision = decisionOf(item);
     const meta = document.createElement("p");

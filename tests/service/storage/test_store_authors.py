@@ -1,0 +1,33 @@
+"""Each queued comment's author, on SQLite and PostgreSQL: stored, filtered on, and a reader's
+comments erased by name (a GDPR erasure request), batch by batch."""
+
+from __future__ import annotations
+
+from service.storage import QueueQuery
+from tests.service.storage.store_helpers import count_rows, item
+
+
+def test_the_author_is_stored_and_filtered_on_exactly(store):
+    jane, other, anonymous = store.enqueue(
+        [item("you idiot", author="Jane Reader"), item("moron", author="jane reader"), item("clown")]
+    )
+    assert [store.queue_item(i).author for i in (jane, other, anonymous)] == [
+        "Jane Reader",
+        "jane reader",
+        None,
+    ]
+    assert [i.id for i in store.list_queue(QueueQuery(author="Jane Reader")).items] == [jane]
+    assert store.queue_stats(QueueQuery(author="Jane Reader")).items == 1
+
+
+def test_a_reader_s_comments_are_erased_by_name_with_their_verdicts_in_batches(store):
+    ids = store.enqueue(
+        [item(f"idiot {k}", author="Jane Reader") for k in range(5)] + [item("kept", author="Bo")]
+    )
+    store.decide(ids[0], "reject")  # its feedback row goes with it
+    assert (count_rows(store), store.count_feedback()) == ((6, 6), 1)  # (items, flags), verdict rows
+    erased = store.erase_author("Jane Reader", batch=2)
+    assert erased.to_dict()["queue_items"] == 5 and erased.to_dict()["feedback"] == 1, erased.to_dict()
+    assert [i.id for i in store.list_queue(QueueQuery()).items] == [ids[5]]
+    assert (count_rows(store), store.count_feedback()) == ((1, 1), 0)
+    assert store.erase_author("Jane Reader").rows == 0  # a retried request: nothing left, all counts 0
