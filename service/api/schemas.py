@@ -396,6 +396,20 @@ class QueueStatsOut(BaseModel):
     as_of: str = Field(description="The server's time of the count.")
 
 
+class AuthorRecordOut(BaseModel):
+    author: str
+    items: int = Field(description="The author's comments in the queue, decided or not.")
+    pending: int
+    approved: int
+    rejected: int
+
+
+class AuthorsOut(BaseModel):
+    authors: list[AuthorRecordOut] = Field(
+        description="The named authors that have comments in the queue, in the order asked."
+    )
+
+
 class ModeratorActivityOut(BaseModel):
     moderator: str | None = Field(description="The moderator's name; null for the API token's verdicts.")
     verdicts: int = Field(description="Verdicts given in the window (first verdicts and corrections).")

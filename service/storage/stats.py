@@ -7,7 +7,7 @@ transaction, so the counts agree with each other; none reads a comment's text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,4 +99,42 @@ def read(conn: Connection, filtered: Filter) -> QueueStats:
         pending_by_attribute={a: c for a, c in sorted(flagged)},
         verdicts=verdicts,
         oldest_pending_at=oldest,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRecord:
+    """An author's comments in the queue: how many, how many wait, and the verdicts on the others."""
+
+    author: str
+    items: int
+    pending: int
+    approved: int
+    rejected: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "author": self.author,
+            "items": self.items,
+            "pending": self.pending,
+            "approved": self.approved,
+            "rejected": self.rejected,
+        }
+
+
+def authors(conn: Connection, names: Sequence[str]) -> tuple[AuthorRecord, ...]:
+    """The record of each of `names` that has an item (through the author index), in `names`' order."""
+    t = S.queue_items
+    counts: dict[str, dict[str | None, int]] = {}
+    by_state = select(t.c.author, t.c.status, t.c.verdict, func.count()).where(t.c.author.in_(list(names)))
+    for author, status, verdict, count in conn.execute(
+        by_state.group_by(t.c.author, t.c.status, t.c.verdict)
+    ):
+        seen = counts.setdefault(author, {})
+        key = "pending" if status == "pending" else verdict
+        seen[key] = seen.get(key, 0) + count
+    return tuple(
+        AuthorRecord(name, sum(c.values()), c.get("pending", 0), c.get("approve", 0), c.get("reject", 0))
+        for name in dict.fromkeys(names)
+        if (c := counts.get(name))
     )

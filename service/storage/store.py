@@ -604,6 +604,11 @@ class Store:
                 for r in rows
             )
 
+    def authors(self, names: Sequence[str]) -> tuple[stats.AuthorRecord, ...]:
+        """Each named author's comments in the queue: how many, pending, approved, rejected."""
+        with self._tx("read the authors' records", read_only=True) as conn:
+            return stats.authors(conn, names)
+
     def activity(self, since: datetime) -> tuple[ModeratorActivity, ...]:
         """Each moderator's verdicts, undos and verdicts changed by someone else since `since`
         (service.storage.activity), the busiest first."""

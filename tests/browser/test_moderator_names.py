@@ -139,8 +139,13 @@ def test_each_comment_names_its_author_and_one_click_lists_all_of_theirs(browser
     items = queue(served, article="authors")
     context, page, errors = open_article(browser, served, items)
     first = page.locator(f'li.item[data-id="{items[0]["id"]}"] .author')
-    # the name as sent, its direction control shown, not applied (it would reverse "Reader")
-    assert str(first.text_content()).startswith("by Jane ⟨"), first.text_content()
+    # the name as sent, its direction control shown, not applied (it would reverse "Reader"), and the
+    # reader's record in the queue (GET /v1/queue:authors), under every article
+    line = f"() => document.querySelector('li.item[data-id=\"{items[0]['id']}\"] .author').textContent"
+    page.wait_for_function(f"{line}.endsWith(' · 3 comments queued')")
+    assert str(first.text_content()).startswith("by Jane ⟨RLO⟩Reader"), first.text_content()
+    page.get_by_role("button", name="Reject comment 1 (shortcut r)").click()
+    page.wait_for_function(f"{line}.endsWith(' · 3 comments queued, 1 rejected')")
     jane = queue(served, author="Jane \u202eReader")
     assert len(jane) == 3  # two under this article, one under another
     first.get_by_role("button").click()

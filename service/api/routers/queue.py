@@ -25,6 +25,7 @@ from service.api.routers._common import erased_response, errors
 from service.api.schemas import (
     MAX_AUTHOR_CHARS,
     ActivityOut,
+    AuthorsOut,
     DecideIn,
     ErasedOut,
     EraseIn,
@@ -202,6 +203,32 @@ async def queue_stats(filters: FiltersDep, state: StateDep) -> Response:
 
 # The desk's window when none is asked: a week of shifts.
 ACTIVITY_DAYS = 7
+# Authors asked at once: a page of the moderator's list shows at most 50 comments.
+MAX_AUTHORS = 50
+
+
+@router.get(
+    "/v1/queue:authors",
+    response_model=AuthorsOut,
+    responses=errors(401, 403, 422, 503),
+    summary="Each named author's comments in the queue: how many, pending, approved, rejected",
+)
+async def authors(
+    state: StateDep,
+    author: Annotated[
+        list[str],
+        Query(description=f"An author's exact name, 1 to {MAX_AUTHORS} of them (repeat the parameter)."),
+    ],
+) -> Response:
+    """What the moderator's page shows beside each comment's author: a reader whose comments keep
+    being rejected reads differently from one seen for the first time. Authors with nothing queued
+    are left out."""
+    if not 1 <= len(author) <= MAX_AUTHORS:
+        raise InputError(f"author: give 1 to {MAX_AUTHORS} names, got {len(author)}")
+    if (bad := next((a for a in author if not 1 <= len(a) <= MAX_AUTHOR_CHARS), None)) is not None:
+        raise InputError(f"author: a name has 1 to {MAX_AUTHOR_CHARS} characters, got {len(bad)}")
+    found = await state.run_store(lambda store: store.authors(author))
+    return json_response({"authors": [record.to_dict() for record in found]})
 
 
 @router.get(

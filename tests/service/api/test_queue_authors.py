@@ -64,3 +64,25 @@ def test_a_reader_s_comments_are_erased_by_name_with_the_api_token_alone(setting
         erased = client.post("/v1/queue:erase", json=erase, headers=auth(TOKEN))
         assert erased.status_code == 200 and erased.json()["deleted"]["queue_items"] == 2, erased.text
         assert queued_authors(client) == ["", "Bo"]
+
+
+def test_each_author_s_record_for_the_page_beside_their_name(client):
+    assert client.post("/v1/comments:score", json=THREAD, headers=auth()).status_code == 200
+    jane = client.get("/v1/queue", params={"author": "Jane Reader"}, headers=auth()).json()["items"]
+    assert (
+        client.post(
+            f"/v1/queue/{jane[0]['id']}:decide", json={"verdict": "reject"}, headers=auth()
+        ).status_code
+        == 200
+    )
+    asked = [("author", "Jane Reader"), ("author", "Bo"), ("author", "no one")]
+    records = client.get("/v1/queue:authors", params=asked, headers=auth())
+    assert records.status_code == 200, records.text
+    assert records.json()["authors"] == [
+        {"author": "Jane Reader", "items": 2, "pending": 1, "approved": 0, "rejected": 1},
+        {"author": "Bo", "items": 1, "pending": 1, "approved": 0, "rejected": 0},
+    ]
+    too_many = [("author", f"reader {k}") for k in range(51)]
+    for params in ([], too_many, [("author", "")], [("author", "x" * (MAX_AUTHOR_CHARS + 1))]):
+        assert_error(client.get("/v1/queue:authors", params=params, headers=auth()), 422)
+    assert_error(client.get("/v1/queue:authors", params=asked), 401)

@@ -31,3 +31,21 @@ def test_a_reader_s_comments_are_erased_by_name_with_their_verdicts_in_batches(s
     assert [i.id for i in store.list_queue(QueueQuery()).items] == [ids[5]]
     assert (count_rows(store), store.count_feedback()) == ((1, 1), 0)
     assert store.erase_author("Jane Reader").rows == 0  # a retried request: nothing left, all counts 0
+
+
+def test_each_named_author_s_record_counts_their_comments_and_verdicts(store):
+    a, b, _, _ = store.enqueue(
+        [
+            item("idiot", author="Jane"),
+            item("moron", author="Jane"),
+            item("clown", author="Jane"),
+            item("x", author="Bo"),
+        ]
+    )
+    store.decide(a, "reject")
+    store.decide(b, "approve")
+    records = [r.to_dict() for r in store.authors(["nobody", "Jane", "Bo", "Jane"])]
+    assert records == [
+        {"author": "Jane", "items": 3, "pending": 1, "approved": 1, "rejected": 1},
+        {"author": "Bo", "items": 1, "pending": 1, "approved": 0, "rejected": 0},
+    ]

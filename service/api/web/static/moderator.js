@@ -28,6 +28,8 @@
     filters: {}, // the filters of the list shown
     caller: null, // GET /v1/whoami: {moderator, api_token}, once signed in
     deskReads: 0, // GET /v1/queue:activity reads started
+    recordReads: 0, // GET /v1/queue:authors reads started: only the latest one's answer is shown
+    authorRecords: new Map(), // author -> {items, pending, approved, rejected}
   };
 
   // --- HTTP ----------------------------------------------------------------------------------------
@@ -367,6 +369,53 @@
     if (reset) renderQueue();
     else appendItems(first); // the comments shown already stay as they are
     if (reset && state.items.length) select(0, false);
+    loadAuthorRecords();
+  }
+
+  // Each shown author's record in the queue (GET /v1/queue:authors), beside their name: a reader whose
+  // comments keep being rejected reads differently from one seen for the first time. Asked in parts
+  // that keep each URL short (names are up to 256 characters; a request head holds 16 KB).
+  async function loadAuthorRecords() {
+    const read = ++state.recordReads;
+    const names = [...new Set(state.items.map((i) => i.author).filter(Boolean))];
+    const parts = [];
+    let part = new URLSearchParams();
+    for (const name of names) {
+      const next = new URLSearchParams(part);
+      next.append("author", name);
+      if (part.toString() && (next.toString().length > 4000 || part.getAll("author").length >= 50)) {
+        parts.push(part);
+        part = new URLSearchParams([["author", name]]);
+      } else {
+        part = next;
+      }
+    }
+    if (part.toString()) parts.push(part);
+    const records = new Map();
+    try {
+      for (const query of parts) {
+        for (const r of (await api("/v1/queue:authors?" + query.toString())).authors) records.set(r.author, r);
+      }
+    } catch (_) {
+      return; // the names stay shown without their record
+    }
+    if (read !== state.recordReads) return;
+    state.authorRecords = records;
+    showAuthorRecords();
+  }
+
+  function recordText(record) {
+    if (!record) return "";
+    const parts = [record.items + (record.items === 1 ? " comment" : " comments") + " queued"];
+    if (record.rejected) parts.push(record.rejected + " rejected");
+    if (record.approved) parts.push(record.approved + " approved");
+    return " · " + parts.join(", ");
+  }
+
+  function showAuthorRecords() {
+    for (const line of document.querySelectorAll("#queue p.author")) {
+      line.querySelector(".record").textContent = recordText(state.authorRecords.get(line.dataset.author));
+    }
   }
 
   // The queue's order within a decision (GET /v1/queue): the highest score among the attributes that
@@ -470,7 +519,8 @@
       appendShown(name, item.author);
       name.setAttribute("aria-label", "All queued comments by " + item.author);
       name.addEventListener("click", () => showAuthor(item.author));
-      by.append("by ", name);
+      by.dataset.author = item.author;
+      by.append("by ", name, span("record muted", recordText(state.authorRecords.get(item.author))));
       li.append(by);
     }
 
@@ -793,6 +843,7 @@
       setItem(updated);
       state.lastDecided = item.id;
       loadBacklog();
+      loadAuthorRecords();
       const learned = Array.isArray(updated.verdict_attributes) && updated.verdict_attributes.length;
       announce((verdict === "approve" ? "Approved" : "Rejected") + " comment " + (index + 1) + "." + (learned ? "" : NOT_LEARNED));
     } catch (err) {
@@ -833,6 +884,7 @@
       const updated = await write("/v1/queue/" + encodeURIComponent(item.id) + (verdict ? ":decide" : ":undo"), body);
       setItem(updated);
       loadBacklog();
+      loadAuthorRecords();
       if (!verdict && state.lastDecided === item.id) state.lastDecided = null;
       announce(verdict ? "Changed comment " + n + " to " + (verdict === "approve" ? "approved." : "rejected.") : "Undid the verdict on comment " + n + ": it is pending again.");
     } catch (err) {
