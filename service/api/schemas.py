@@ -436,6 +436,12 @@ class FeedbackIn(_Strict):
     attribute: Attribute
     label: Literal[0, 1] = Field(description="1: the comment has the attribute; 0: it has not.")
     article_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    author: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_AUTHOR_CHARS,
+        description='Who wrote the comment: POST /v1/queue:erase {"author"} then erases the row too.',
+    )
     doNotStore: bool = Field(default=False, description="Accept and discard: nothing is written.")
 
 

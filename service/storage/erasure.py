@@ -146,6 +146,14 @@ def erase_author_items(conn: Connection, author: str, limit: int = PURGE_BATCH) 
     )
 
 
+def erase_author_feedback(conn: Connection, author: str, limit: int = PURGE_BATCH) -> Erased:
+    """One batch: up to `limit` feedback rows posted with `author` (POST /v1/feedback), with their keys."""
+    f = S.feedback
+    return _erase_feedback_rows(
+        conn, list(conn.scalars(select(f.c.id).where(f.c.author == author).limit(limit)))
+    )
+
+
 def erase_article_feedback(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
     """One batch: up to `limit` feedback rows naming the article (verdicts posted directly with its
     article_id), with their idempotency keys."""

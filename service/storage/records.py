@@ -39,6 +39,7 @@ class Feedback:
     # The language the comment was scored in (a queue item's); training routes the row by it. None:
     # unknown, training detects it.
     judged_language: str | None = None
+    author: str | None = None  # who wrote the comment, when the poster said (a reader's erasure)
 
 
 @dataclass(frozen=True, slots=True)

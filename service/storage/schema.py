@@ -109,6 +109,9 @@ feedback = Table(
     Column("created_at", Text, nullable=False),
     Column("queue_item_id", Text),
     Column("judged_language", String(35)),
+    # Who wrote the comment, when the client that posted the verdict said (POST /v1/feedback): what a
+    # reader's erasure by name finds (version 14 on; a verdict's rows go with their queue item).
+    Column("author", Text),
 )
 
 queue_items = Table(
@@ -215,6 +218,7 @@ keys_target_index = Index("idempotency_keys_target", idempotency_keys.c.target)
 # SQLite, growing with every verdict kept). Hash on PostgreSQL, as queue_items_article: long article ids.
 feedback_item_index = Index("feedback_queue_item", feedback.c.queue_item_id)
 feedback_article_index = Index("feedback_article", feedback.c.article_id, postgresql_using="hash")
+feedback_author_index = Index("feedback_author", feedback.c.author, postgresql_using="hash")
 
 # The queue's backlog (service.storage.stats), read at every /metrics scrape and after every verdict on
 # the moderator's page: counts by state and the oldest pending item from this index alone (its reads
@@ -330,9 +334,12 @@ def _to_v13(conn: Connection) -> None:
 
 
 def _to_v14(conn: Connection) -> None:
-    # The comment's author (null on the items queued before), and its index.
+    # The comment's author on queue items and feedback rows (null on the rows written before), and
+    # their indexes.
     _add_column(conn, queue_items.c.author)
+    _add_column(conn, feedback.c.author)
     author_index.create(conn, checkfirst=True)
+    feedback_author_index.create(conn, checkfirst=True)
 
 
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:

@@ -388,6 +388,7 @@ class Store:
             t.c.created_at,
             t.c.queue_item_id,
             t.c.judged_language,
+            t.c.author,
         ).order_by(t.c.id)
         if attribute is not None:
             query = query.where(t.c.attribute == attribute)
@@ -641,9 +642,15 @@ class Store:
         )
 
     def erase_author(self, author: str, *, batch: int = erasure.PURGE_BATCH) -> Erased:
-        """erase_item for every item by `author` (a reader's erasure request), as erase_article does."""
+        """erase_item for every item by `author` (a reader's erasure request), then the feedback rows
+        posted with that author, as erase_article does."""
         return self._erase_all(
-            "the author's", [(lambda conn: erasure.erase_author_items(conn, author, batch), True)], batch
+            "the author's",
+            [
+                (lambda conn: erasure.erase_author_items(conn, author, batch), True),
+                (lambda conn: erasure.erase_author_feedback(conn, author, batch), False),
+            ],
+            batch,
         )
 
     def _erase_all(self, whose: str, steps: list[tuple[Batch, bool]], batch: int) -> Erased:
@@ -749,6 +756,7 @@ def _insert_feedback(conn: Connection, items: Sequence[Feedback]) -> list[int]:
             "created_at": item.created_at or now,
             "queue_item_id": item.queue_item_id,
             "judged_language": item.judged_language,
+            "author": item.author,
         }
         ids.append(int(conn.execute(insert(S.feedback).returning(S.feedback.c.id), row).scalar_one()))
     return ids

@@ -53,7 +53,13 @@ async def post_feedback(
     if body.doNotStore or state.settings.do_not_store:
         why = "the request asked doNotStore" if body.doNotStore else "MODERATION_DO_NOT_STORE is set"
         return json_response({"stored": False, "id": None, "message": f"not stored: {why}"}, 200)
-    verdict = Feedback(text=body.text, attribute=body.attribute, label=body.label, article_id=body.article_id)
+    verdict = Feedback(
+        text=body.text,
+        attribute=body.attribute,
+        label=body.label,
+        article_id=body.article_id,
+        author=body.author,
+    )
     # In a thread (the fsync never blocks the loop), bounded by the store's slots.
     if key is None:
         row_id = await state.run_store(lambda store: store.add_feedback(verdict))

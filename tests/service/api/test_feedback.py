@@ -44,6 +44,7 @@ def test_verdict_is_written_durably_in_the_contract_schema(client, settings):
         ("created_at", "TEXT", 1, 0),
         ("queue_item_id", "TEXT", 0, 0),
         ("judged_language", "VARCHAR(35)", 0, 0),  # a queue verdict's language: routes it in training
+        ("author", "TEXT", 0, 0),  # who wrote the comment, when the poster said: a reader's erasure
     ]
 
 

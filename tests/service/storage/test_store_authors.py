@@ -3,7 +3,7 @@ comments erased by name (a GDPR erasure request), batch by batch."""
 
 from __future__ import annotations
 
-from service.storage import QueueQuery
+from service.storage import Feedback, QueueQuery
 from tests.service.storage.store_helpers import count_rows, item
 
 
@@ -49,3 +49,16 @@ def test_each_named_author_s_record_counts_their_comments_and_verdicts(store):
         {"author": "Jane", "items": 3, "pending": 1, "approved": 1, "rejected": 1},
         {"author": "Bo", "items": 1, "pending": 1, "approved": 0, "rejected": 0},
     ]
+
+
+def test_a_reader_s_erasure_reaches_the_feedback_rows_posted_with_their_name(store):
+    store.add_feedback_many(
+        [
+            Feedback("you idiot", "insult", 1, author="Jane Reader"),
+            Feedback("you clown", "insult", 1, author="Bo"),
+            Feedback("you moron", "insult", 1),
+        ]
+    )
+    erased = store.erase_author("Jane Reader")
+    assert erased.to_dict()["feedback"] == 1 and erased.to_dict()["queue_items"] == 0, erased.to_dict()
+    assert [f.author for f in store.feedback()] == ["Bo", None]

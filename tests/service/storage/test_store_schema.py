@@ -471,9 +471,16 @@ def test_a_version_12_database_is_upgraded_and_verdicts_name_their_moderator(sto
 
 def test_a_version_13_database_is_upgraded_and_keeps_each_comment_s_author(store, target):
     (old,) = store.enqueue([item("queued under version 13")])
-    ddl = ["DROP INDEX queue_items_author", "ALTER TABLE queue_items DROP COLUMN author"]
-    with _downgraded_to(store, target, 13, ddl) as upgraded:  # the queue table as version 13 made it
+    ddl = [
+        "DROP INDEX queue_items_author",
+        "ALTER TABLE queue_items DROP COLUMN author",
+        "DROP INDEX feedback_author",
+        "ALTER TABLE feedback DROP COLUMN author",
+    ]
+    with _downgraded_to(store, target, 13, ddl) as upgraded:  # the tables as version 13 made them
         assert upgraded.queue_item(old).author is None  # queued before authors were kept
+        upgraded.add_feedback(Feedback("you idiot", "insult", 1, author="Jane Reader"))
+        assert [f.author for f in upgraded.feedback()] == ["Jane Reader"]
         (new,) = upgraded.enqueue([item("queued under version 14", author="Jane Reader")])
         assert upgraded.queue_item(new).to_dict()["author"] == "Jane Reader"
         assert [i.id for i in upgraded.list_queue(QueueQuery(author="Jane Reader")).items] == [new]
