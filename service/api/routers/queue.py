@@ -395,10 +395,10 @@ async def erase_item(item_id: ItemId, state: StateDep, _admin: AdminDep) -> Resp
 async def erase_article(body: EraseIn, state: StateDep, _admin: AdminDep) -> Response:
     """`article_id`: every item whose `article_id` is the one given, each with what `DELETE
     /v1/queue/{id}` deletes, and the feedback rows posted with that `article_id`. `author`: every item
-    by that author (the exact name stored), each the same way; feedback rows posted directly carry no
-    author and are not reached. 1,000 items or rows per transaction (a 503 after some batches says how
-    much was deleted; send it again to finish). Nothing stored is a 200 with every count 0 (a retried
-    erasure too)."""
+    by that author (the exact name stored), each the same way, and the feedback rows posted with that
+    `author` (rows posted without one are not reached). 1,000 items or rows per transaction (a 503 after
+    some batches says how much was deleted; send it again to finish). Nothing stored is a 200 with every
+    count 0 (a retried erasure too)."""
     if body.author is not None:
         author = body.author
         return erased_response(await state.run_store(lambda store: store.erase_author(author)))
