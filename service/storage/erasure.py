@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Select, String, cast, delete, func, literal, or_, select
 
@@ -128,38 +128,30 @@ def erase_item(conn: Connection, item_id: str) -> Erased:
     return erase_items(conn, chosen)
 
 
-def erase_article_items(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
-    """One batch of an article's takedown: up to `limit` of its queue items, each with what erase_items
-    deletes beside it (a verdict's feedback rows among them)."""
+# What a whole collection is erased by: an article taken down, or a reader's erasure request. Queue
+# items and feedback rows name both alike.
+Collection = Literal["article_id", "author"]
+
+
+def erase_matching_items(
+    conn: Connection, column: Collection, value: str, limit: int = PURGE_BATCH
+) -> Erased:
+    """One batch of a takedown or a reader's erasure: up to `limit` queue items whose `column` is
+    `value`, each with what erase_items deletes beside it (a verdict's feedback rows among them)."""
     q = S.queue_items
     return erase_items(
-        conn, _items(conn, select(q.c.id, q.c.status).where(q.c.article_id == article_id).limit(limit))
+        conn, _items(conn, select(q.c.id, q.c.status).where(q.c[column] == value).limit(limit))
     )
 
 
-def erase_author_items(conn: Connection, author: str, limit: int = PURGE_BATCH) -> Erased:
-    """One batch of a reader's erasure: up to `limit` queue items by `author`, each with what
-    erase_items deletes beside it (a verdict's feedback rows among them)."""
-    q = S.queue_items
-    return erase_items(
-        conn, _items(conn, select(q.c.id, q.c.status).where(q.c.author == author).limit(limit))
-    )
-
-
-def erase_author_feedback(conn: Connection, author: str, limit: int = PURGE_BATCH) -> Erased:
-    """One batch: up to `limit` feedback rows posted with `author` (POST /v1/feedback), with their keys."""
+def erase_matching_feedback(
+    conn: Connection, column: Collection, value: str, limit: int = PURGE_BATCH
+) -> Erased:
+    """One batch: up to `limit` feedback rows posted with that `column` (verdicts posted directly with
+    the article_id or author), with their idempotency keys."""
     f = S.feedback
     return _erase_feedback_rows(
-        conn, list(conn.scalars(select(f.c.id).where(f.c.author == author).limit(limit)))
-    )
-
-
-def erase_article_feedback(conn: Connection, article_id: str, limit: int = PURGE_BATCH) -> Erased:
-    """One batch: up to `limit` feedback rows naming the article (verdicts posted directly with its
-    article_id), with their idempotency keys."""
-    f = S.feedback
-    return _erase_feedback_rows(
-        conn, list(conn.scalars(select(f.c.id).where(f.c.article_id == article_id).limit(limit)))
+        conn, list(conn.scalars(select(f.c.id).where(f.c[column] == value).limit(limit)))
     )
 
 

@@ -74,7 +74,7 @@ MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both bac
 T = TypeVar("T")
 
 
-# One batch of a purge or an article's takedown, in the caller's transaction: what it deleted.
+# One batch of a purge, a takedown or a reader's erasure, in the caller's transaction: what it deleted.
 Batch = Callable[[Connection], Erased]
 
 
@@ -632,30 +632,20 @@ class Store:
         rows per transaction until none is left (nothing stored: all counts 0). Each item goes whole
         in one transaction (a verdict on it is wholly before or after); a takedown of a thread of
         100,000 comments no longer holds the write lock for seconds (all in one: 0.46 s at 5,000)."""
-        return self._erase_all(
-            "the article's",
-            [
-                (lambda conn: erasure.erase_article_items(conn, article_id, batch), True),
-                (lambda conn: erasure.erase_article_feedback(conn, article_id, batch), False),
-            ],
-            batch,
-        )
+        return self._erase_matching("article_id", article_id, batch, "the article's")
 
     def erase_author(self, author: str, *, batch: int = erasure.PURGE_BATCH) -> Erased:
         """erase_item for every item by `author` (a reader's erasure request), then the feedback rows
         posted with that author, as erase_article does."""
-        return self._erase_all(
-            "the author's",
-            [
-                (lambda conn: erasure.erase_author_items(conn, author, batch), True),
-                (lambda conn: erasure.erase_author_feedback(conn, author, batch), False),
-            ],
-            batch,
-        )
+        return self._erase_matching("author", author, batch, "the author's")
 
-    def _erase_all(self, whose: str, steps: list[tuple[Batch, bool]], batch: int) -> Erased:
+    def _erase_matching(self, column: erasure.Collection, value: str, batch: int, whose: str) -> Erased:
         if batch < 1:
             raise InputError(f"batch must be at least 1, got {batch}")
+        steps: list[tuple[Batch, bool]] = [
+            (lambda conn: erasure.erase_matching_items(conn, column, value, batch), True),
+            (lambda conn: erasure.erase_matching_feedback(conn, column, value, batch), False),
+        ]
         total, transactions = self._in_batches(
             f"erase {whose} comments",
             steps,
