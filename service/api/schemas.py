@@ -29,6 +29,8 @@ MAX_TITLE_CHARS = 1000
 MAX_ID_CHARS = 2048
 # A commenter's display name: platforms cap them far below this (Disqus 30, WordPress 250 characters).
 MAX_AUTHOR_CHARS = 256
+# An author's name as the queue stores and matches it (feedback rows, erasure, the authors' records).
+AuthorName = Annotated[str, Field(min_length=1, max_length=MAX_AUTHOR_CHARS)]
 # A queue item's revision is a 32-bit integer column; a larger one could never match (and would not bind).
 MAX_REVISION = 2**31 - 1
 
@@ -436,10 +438,8 @@ class FeedbackIn(_Strict):
     attribute: Attribute
     label: Literal[0, 1] = Field(description="1: the comment has the attribute; 0: it has not.")
     article_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
-    author: str | None = Field(
+    author: AuthorName | None = Field(
         default=None,
-        min_length=1,
-        max_length=MAX_AUTHOR_CHARS,
         description='Who wrote the comment: POST /v1/queue:erase {"author"} then erases the row too.',
     )
     doNotStore: bool = Field(default=False, description="Accept and discard: nothing is written.")
@@ -469,11 +469,8 @@ class EraseIn(_Strict):
     article_id: str | None = Field(
         default=None, min_length=1, max_length=MAX_ID_CHARS, description="The article taken down."
     )
-    author: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_AUTHOR_CHARS,
-        description="A reader whose queued comments are erased (the exact name stored).",
+    author: AuthorName | None = Field(
+        default=None, description="A reader whose queued comments are erased (the exact name stored)."
     )
 
     @model_validator(mode="after")

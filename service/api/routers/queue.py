@@ -25,6 +25,7 @@ from service.api.routers._common import erased_response, errors
 from service.api.schemas import (
     MAX_AUTHOR_CHARS,
     ActivityOut,
+    AuthorName,
     AuthorsOut,
     DecideIn,
     ErasedOut,
@@ -216,17 +217,17 @@ MAX_AUTHORS = 50
 async def authors(
     state: StateDep,
     author: Annotated[
-        list[str],
-        Query(description=f"An author's exact name, 1 to {MAX_AUTHORS} of them (repeat the parameter)."),
+        list[AuthorName],
+        Query(
+            min_length=1,
+            max_length=MAX_AUTHORS,
+            description=f"An author's exact name, 1 to {MAX_AUTHORS} of them (repeat the parameter).",
+        ),
     ],
 ) -> Response:
     """What the moderator's page shows beside each comment's author: a reader whose comments keep
     being rejected reads differently from one seen for the first time. Authors with nothing queued
     are left out."""
-    if not 1 <= len(author) <= MAX_AUTHORS:
-        raise InputError(f"author: give 1 to {MAX_AUTHORS} names, got {len(author)}")
-    if (bad := next((a for a in author if not 1 <= len(a) <= MAX_AUTHOR_CHARS), None)) is not None:
-        raise InputError(f"author: a name has 1 to {MAX_AUTHOR_CHARS} characters, got {len(bad)}")
     found = await state.run_store(lambda store: store.authors(author))
     return json_response({"authors": [record.to_dict() for record in found]})
 
