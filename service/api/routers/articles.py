@@ -132,6 +132,8 @@ async def score_article(
         thresholds = state.thresholds
         results = await run_in_threadpool(score_thread, scorer, texts, context, thresholds, explain=queue)
     if queue:
+        # A parsed page's author is both who wrote the comment and (with its text) which comment it is.
+        authors = [c.author for c in article.comments]
         items = queueing.queue_items(
             texts,
             results,
@@ -141,8 +143,8 @@ async def score_article(
             article_title=article.title,
             source=source,
             idempotency_key=idempotency_key,
-            identities=[c.author for c in article.comments],
-            authors=[c.author for c in article.comments],
+            identities=authors,
+            authors=authors,
             quotes=[
                 [{"author": q.author, "text": c.text[q.start : q.end]} for q in c.quotes]
                 for c in article.comments
