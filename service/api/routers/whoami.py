@@ -3,8 +3,6 @@ signed in and offer only what that token may do."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
@@ -21,8 +19,8 @@ router = APIRouter(tags=["queue"])
     response_model=WhoAmIOut,
     responses=errors(401, 403),
     summary="Whom the token names: a moderator, or the API token",
+    dependencies=[Depends(require_moderator)],  # resolved before ModeratorDep, which reads what it leaves
 )
-async def whoami(_auth: Annotated[None, Depends(require_moderator)], moderator: ModeratorDep) -> Response:
+async def whoami(moderator: ModeratorDep) -> Response:
     """The API token or a moderator's (401 for none, or one no one holds). Needs no database."""
-    # _auth comes first: FastAPI resolves dependencies in order, and ModeratorDep reads what it leaves.
     return json_response({"moderator": moderator, "api_token": moderator is None})
