@@ -243,9 +243,13 @@ def quoted_comments(texts: Sequence[str], authors: Sequence[str | None]) -> list
     quotes marked as on a page: "> " lines, a "NAME wrote:" header and what follows it, an earlier
     commenter's words repeated. The quotes' offsets are on each text as sent."""
     stripped = [t.strip() for t in texts]  # (the spaces before the first line are no indent)
+    # A text of one line is one paragraph, and a quote found there would be all of it, which
+    # ``find_quotes`` refuses: no layout to read (most comments are one line).
+    if not any("\n" in t for t in stripped):
+        return [Comment(text, author=a) for text, a in zip(texts, authors, strict=True)]
     marked = mark_quotes(
         [Comment(t, author=a) for t, a in zip(stripped, authors, strict=True)],
-        [plain_paragraphs(t) for t in stripped],
+        [plain_paragraphs(t) if "\n" in t else [] for t in stripped],
     )
     out = []
     for text, c in zip(texts, marked, strict=True):

@@ -165,3 +165,40 @@ def test_a_comments_own_words_map_back_onto_its_text(pieces, lead):
         assert text[where[i]] == char or (char == "\n" and where[i] < len(text)), (i, char)
     for q in comment.quotes:
         assert all(not q.start <= w < q.end for w, c in zip(where[:-1], own, strict=True) if c != "\n")
+
+
+_QUOTE_PIECES = ["you", "idiot", "> quoted line", "kai wrote:", "Kai said:", "Zitat von kai", "ok.", "", "  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_QUOTE_PIECES), max_size=6),
+            st.sampled_from([" ", "\n", "\n\n", "\r"]),
+            st.sampled_from([None, "kai", "Kai", "bo"]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_one_line_comments_skip_the_layout_and_find_what_it_would(thread):
+    """quoted_comments reads no layout for a one-line comment (a quote there would be the whole
+    comment, which find_quotes refuses): the thread comes out as reading every layout gives it."""
+    from core.records import Comment
+    from service.parse.quotes import mark_quotes, plain_paragraphs, quoted_comments
+
+    texts = [sep.join(pieces) + " the reply's own words" for pieces, sep, _ in thread]
+    authors = [author for _, _, author in thread]
+    stripped = [t.strip() for t in texts]
+    slow = mark_quotes(
+        [Comment(t, author=a) for t, a in zip(stripped, authors, strict=True)],
+        [plain_paragraphs(t) for t in stripped],
+    )
+    fast = quoted_comments(texts, authors)
+    for text, s, f in zip(texts, slow, fast, strict=True):
+        lead = len(text) - len(text.lstrip())
+        assert [(q.start - lead, q.end - lead, q.author) for q in f.quotes] == [
+            (q.start, q.end, q.author) for q in s.quotes
+        ]
+        assert f.text == text and f.author == s.author
