@@ -209,44 +209,55 @@ def main(data_dir: Path, articles_dir: Path) -> int:
             f"{threads['n'] / threads['warm_s']:,.0f} comments/s"
         )
 
-        print(f"\nend to end, JSONL in threads of {THREAD_SIZE}, one process, including load and writing:")
-        jsonl = Path(tmp) / "comments.jsonl"
-        with jsonl.open("w", encoding="utf-8") as fh:
-            for i, text in enumerate(texts):
-                fh.write(
-                    json.dumps({"id": str(i), "text": text, "article_id": f"a{i // THREAD_SIZE}"}) + "\n"
-                )
-        wall_ref, t_ref = _timed(
-            [sys.executable, "-m", "bench.stream", "--apc-jsonl", str(jsonl), str(Path(tmp) / "a")]
-        )
-        # `python -m service.cli` is the `moderate` script run from this checkout (cwd=REPO): the
-        # installed script would import whichever tree the editable install points at.
-        cmd = [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "score",
-            str(jsonl),
-            "--out",
-            str(Path(tmp) / "m.jsonl"),
-            "--jobs",
-            "1",
-        ]
-        env_model = ["--model-dir", model_dir] if model_dir else []
-        # The core every other figure and the alt-profanity-check baseline run on (_pin_one_core).
-        core = str(sorted(os.sched_getaffinity(0))[-1]) if hasattr(os, "sched_getaffinity") else "0"
-        pinned = ["taskset", "-c", core, *cmd, *env_model] if _has_taskset() else cmd + env_model
-        wall_mod, t_mod = _timed(pinned)
-        n = len(texts)
-        print(
-            f"  {'alt-profanity-check, read + score + write':<44} {n / t_ref:>9,.0f} comments/s   (baseline)"
-            f"   (wall {n / wall_ref:,.0f}/s)"
-        )
-        _line("moderate score --jobs 1", n, t_mod, n / t_ref, wall_mod)
+        for threaded in (True, False):
+            _end_to_end(texts, Path(tmp), model_dir, threaded=threaded)
     print(
         f"\nload average {os.getloadavg()[0]:.2f} at the end (other jobs on this machine make figures noisy)"
     )
     return 0
+
+
+def _end_to_end(texts: list[str], tmp: Path, model_dir: str | None, *, threaded: bool) -> None:
+    """`moderate score --jobs 1` on the texts as a JSONL export against a script that reads, scores with
+    alt-profanity-check and writes the same JSONL: in threads of THREAD_SIZE (lines sharing an
+    article_id), or each line alone (no article_id: single-comment threads, as a CMS export of lone
+    comments sends them)."""
+    shape = f"in threads of {THREAD_SIZE}" if threaded else "each line alone (no article_id)"
+    print(f"\nend to end, JSONL {shape}, one process, including load and writing:")
+    jsonl = tmp / ("threads.jsonl" if threaded else "lines.jsonl")
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate(texts):
+            row = {"id": str(i), "text": text}
+            if threaded:
+                row["article_id"] = f"a{i // THREAD_SIZE}"
+            fh.write(json.dumps(row) + "\n")
+    wall_ref, t_ref = _timed(
+        [sys.executable, "-m", "bench.stream", "--apc-jsonl", str(jsonl), str(tmp / "a")]
+    )
+    # `python -m service.cli` is the `moderate` script run from this checkout (cwd=REPO): the
+    # installed script would import whichever tree the editable install points at.
+    cmd = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "score",
+        str(jsonl),
+        "--out",
+        str(tmp / "m.jsonl"),
+        "--jobs",
+        "1",
+    ]
+    env_model = ["--model-dir", model_dir] if model_dir else []
+    # The core every other figure and the alt-profanity-check baseline run on (_pin_one_core).
+    core = str(sorted(os.sched_getaffinity(0))[-1]) if hasattr(os, "sched_getaffinity") else "0"
+    pinned = ["taskset", "-c", core, *cmd, *env_model] if _has_taskset() else cmd + env_model
+    wall_mod, t_mod = _timed(pinned)
+    n = len(texts)
+    print(
+        f"  {'alt-profanity-check, read + score + write':<44} {n / t_ref:>9,.0f} comments/s   (baseline)"
+        f"   (wall {n / wall_ref:,.0f}/s)"
+    )
+    _line("moderate score --jobs 1", n, t_mod, n / t_ref, wall_mod)
 
 
 def _has_taskset() -> bool:
