@@ -292,15 +292,20 @@ def _decode_text(data: bytes, source: str) -> str:
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
-                raise DecodeError(
-                    f"{source}: starts with a {encoding} BOM but is not valid {encoding}"
-                ) from exc
+                text = _nearly(data[len(bom) :], encoding, source)
+                if text is None:
+                    raise DecodeError(
+                        f"{source}: starts with a {encoding} BOM but is not valid {encoding}"
+                    ) from exc
+                return text
     utf16 = _utf16_without_bom(data[:SNIFF_BYTES])
     if utf16:
         try:
             return data.decode(utf16)
         except UnicodeDecodeError:
-            pass
+            text = _nearly(data, utf16, source)
+            if text is not None:
+                return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -330,6 +335,17 @@ def _decode_text(data: bytes, source: str) -> str:
         f"{source}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) "
         "and no other encoding fits"
     )
+
+
+def _nearly(data: bytes, encoding: str, source: str) -> str | None:
+    """``data`` in ``encoding`` with its few invalid sequences replaced (a page cut off mid-character, a
+    lone surrogate), as a mostly-UTF-8 page is read; None when there are more than a few."""
+    text = data.decode(encoding, errors="replace")
+    bad = text.count("\ufffd")  # (a page's own U+FFFD counts too: only ever refusing more)
+    if bad > max(2, len(data) // 5000):
+        return None
+    log.warning("%s: %d invalid %s sequence(s), replaced", display_line(source), bad, encoding)
+    return text
 
 
 def _count_utf8_errors(data: bytes) -> int:

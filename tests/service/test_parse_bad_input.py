@@ -151,6 +151,23 @@ def test_encodings_and_line_ends(encoded):
     assert decode(encoded) == "Ünïcödé title\nbody line\n"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-le"])
+@pytest.mark.parametrize("cut", [1, 3])
+def test_a_wide_page_cut_off_mid_character_keeps_its_text(encoding, cut):
+    # A download cut at a size cap ends inside a character: the whole page was refused ("starts with a
+    # utf-16 BOM but is not valid utf-16"), where a UTF-8 page with a few broken bytes is read.
+    text = "Ünïcödé title\nbody line with some words\n" * 10
+    read = decode(text.encode(encoding)[:-cut])
+    assert read.startswith(text[:-10]) and read.count("\ufffd") <= 1
+
+
+def test_a_wide_page_with_many_broken_units_is_still_refused():
+    # A UTF-16 BOM over random bytes is no text: its lone surrogates are far more than a few.
+    noise = random.Random(7).randbytes(8000)
+    with pytest.raises(InputError):
+        decode(codecs.BOM_UTF16_LE + noise)
+
+
 ARABIC = (
     "وافق المجلس البلدي على ميزانية الجسر الجديد بعد نقاش طويل في 12 مايو.\nأحمد: هذا قرار جيد للمدينة.\n"
 )
