@@ -135,12 +135,15 @@ def _paragraph_pieces(tree: object) -> tuple[int, int]:
     counting stops once past either bound. A <p> inside another counts with the outer one (its own
     count would be a part of the outer's)."""
     pieces = work = 0
+    nested: set[object] = set()  # (lxml gives back the same element object while it is referenced)
     for p in tree.iter("p"):  # type: ignore[attr-defined]
-        if any(a.tag == "p" for a in p.iterancestors()):
+        if p in nested:
             continue
         inside = 1 if p.text else 0
         for e in p.iterdescendants():
             inside += (1 if e.text else 0) + (1 if e.tail else 0)
+            if e.tag == "p":
+                nested.add(e)
         pieces += inside
         work += inside * inside
         if pieces > MAX_PARAGRAPH_PIECES or work > MAX_PARAGRAPH_WORK:
