@@ -32,6 +32,11 @@ router = APIRouter(tags=["perspective"])
 # The methods a batch may carry: Perspective's own (a batch of native or admin calls is not Google's API).
 BATCHABLE = frozenset({("POST", "/v1alpha1/comments:analyze"), ("POST", "/v1alpha1/comments:suggestscore")})
 _JSON = "application/json; charset=UTF-8"
+# The answers a batch holds before it writes them all: each part's answer is bounded (a span-annotated
+# one by perspective_protocol.MAX_SPAN_SCORES, ~9 MB), but a 2 MiB batch of a hundred such parts held
+# ~1 GB. Past this, the remaining parts are answered 413 unrun: send them again in another batch. A
+# thousand plain analyses answer ~0.4 MB.
+MAX_BATCH_ANSWER_BYTES = 32 * 1024 * 1024
 # Per-request keys of the outer scope an inner request must not inherit (the router sets its own).
 _OUTER_ONLY = (
     "route",
@@ -126,12 +131,20 @@ async def batch(request: Request, state: StateDep) -> Response:
         raise ApiError(400, "malformed", f"Failed to parse batch request: {exc}") from exc
     # Every part is scored by the model current when the batch began, as one request would be.
     request.scope.setdefault("state", {})[PINNED_SCORER] = state.models.current
-    answers = []
+    answers: list[InnerResponse] = []
+    held = 0
     for inner in parts:
         if inner.problem is not None:
             answers.append(_error_part(inner.content_id, 400, inner.problem))
+        elif held > MAX_BATCH_ANSWER_BYTES:
+            message = (
+                f"the batch's answers before this part are over {MAX_BATCH_ANSWER_BYTES // 2**20} MiB: "
+                "this part was not run; send it again in another batch"
+            )
+            answers.append(_error_part(inner.content_id, 413, message))
         else:
             answers.append(await _run(request, inner))
+        held += len(answers[-1].body)
         await asyncio.sleep(0)  # a long batch scores part by part: let other requests in between
     body, content_type = write_batch(answers)
     return Response(body, media_type=None, headers={"content-type": content_type})

@@ -231,6 +231,8 @@ async def analyze(
     if requested:  # known before scoring: refuse (or drop) without spending the scoring time
         fields = _drop_unsupported(body, scorer, plan, requested, requested=True, drop_always=drop_always)
     spans = pp.sentence_spans(text) if body.spanAnnotations else [(0, len(text))]
+    if body.spanAnnotations and len(spans) * len(fields) > pp.MAX_SPAN_SCORES:
+        raise pp.too_many_span_scores(len(spans), len(fields))
     takes_language = pp.accepts_language(scorer)
     forced: dict[str, Any] = {"language": requested[0]} if requested and takes_language else {}
 

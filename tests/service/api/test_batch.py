@@ -230,6 +230,23 @@ def test_a_batch_is_bounded_in_parts_and_bytes(settings):
         assert_google_error(post_batch(client, part(big)), 413, "COMMENT_TOO_LONG")
 
 
+def test_a_batch_holds_a_bounded_sum_of_answers(client, monkeypatch):
+    # Each part's answer is bounded, but a 2 MiB batch of span-annotated parts held ~1 GB of them before
+    # writing. Past MAX_BATCH_ANSWER_BYTES, the remaining parts are answered 413 unrun.
+    from service.api.routers import batch as batch_router
+
+    spans = {"comment": {"text": "One. Two. Three. " * 20}, "requestedAttributes": {"INSULT": {}}}
+    request = analyze_request(spans | {"spanAnnotations": True})
+    raw = answer_parts(post_batch(client, part(request)))[0].get_payload(decode=True)
+    one = len(raw.split(b"\r\n\r\n", 1)[1])  # the part's answer: its JSON body
+    monkeypatch.setattr(batch_router, "MAX_BATCH_ANSWER_BYTES", 2 * one)  # held after three: over
+    parts = answer_parts(post_batch(client, *[part(request, f"<p + {i}>") for i in range(5)]))
+    statuses = [inner_status_and_json(p) for p in parts]
+    assert [s for s, _ in statuses] == [200, 200, 200, 413, 413]
+    assert "send it again in another batch" in statuses[3][1]["error"]["message"]
+    assert [p["Content-ID"] for p in parts] == [f"<response-p + {i}>" for i in range(5)]
+
+
 def test_an_unexpected_failure_in_one_part_is_a_500_part(family_client, monkeypatch):
     scorer = family_client.app.state.moderation.models.current
     real = scorer.score

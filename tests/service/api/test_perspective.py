@@ -141,6 +141,24 @@ def test_span_offsets_are_utf16_code_units(client):
     assert whole["attributeScores"]["INSULT"]["spanScores"][0]["end"] == len(units) // 2 == 44
 
 
+def test_span_scores_are_bounded_per_request(client):
+    # 10,240 one-letter lines under 256 versioned names was a 225 MB answer, built in 8 s on the event
+    # loop, for a 25 KB request. Over MAX_SPAN_SCORES (sentences x requested names): a 400 before scoring.
+    from service.api.perspective_protocol import MAX_SPAN_SCORES
+
+    text = "a\n" * 10_240
+    names = {f"INSULT@{i}": {} for i in range(1, 11)}
+    request = {"comment": {"text": text}, "requestedAttributes": names, "spanAnnotations": True}
+    error = assert_google_error(client.post(URL, json=request), 400, "INVALID_REQUEST")
+    assert "102,400 span scores (10,240 sentences x 10 requested attributes)" in error["message"]
+    assert 10_240 * 10 > MAX_SPAN_SCORES >= 10_240 * 8  # every shipped attribute on such a text passes
+    fewer = client.post(URL, json=request | {"requestedAttributes": {"INSULT": {}, "INSULT@2": {}}})
+    assert fewer.status_code == 200, fewer.text
+    assert len(fewer.json()["attributeScores"]["INSULT@2"]["spanScores"]) == 10_240
+    whole = client.post(URL, json=request | {"spanAnnotations": False})
+    assert whole.status_code == 200 and len(whole.json()["attributeScores"]) == 10
+
+
 def test_quickstart_request_as_json(client):
     r = client.post(URL + "?key=YOUR_KEY_HERE", json=with_our_attributes(QUICKSTART_REQUEST))
     assert r.status_code == 200, r.text
