@@ -274,30 +274,37 @@ async def analyze(
         drop_always=drop_always,
         checked=bool(requested),  # the request's languages were checked before scoring
     )
-    offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
-    spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))
-    attribute_scores: dict[str, Any] = {}
     for name, field in fields.items():
-        summary = first[field]
-        if not math.isfinite(summary):  # never a made-up number
+        if not math.isfinite(first[field]):  # never a made-up number
             raise pp.invalid(f"Attribute {name} is not in the loaded model ({scorer.version}).")
-        if body.spanAnnotations:
-            language = _span_language(requested, first, field) if takes_language else None
-            span_values = [s[field] for s in pieces_scored[language]]
-        else:
-            span_values = [summary]
-        entry = _score_entry(summary, span_values, spans16, body.requestedAttributes[name].scoreThreshold)
-        if entry:
-            attribute_scores[name] = entry
+
+    def answer() -> Response:
+        offsets = pp.utf16_offsets(text, [i for span in spans for i in span])
+        spans16 = list(zip(offsets[::2], offsets[1::2], strict=True))
+        attribute_scores: dict[str, Any] = {}
+        for name, field in fields.items():
+            summary = first[field]
+            if body.spanAnnotations:
+                language = _span_language(requested, first, field) if takes_language else None
+                span_values = [s[field] for s in pieces_scored[language]]
+            else:
+                span_values = [summary]
+            threshold = body.requestedAttributes[name].scoreThreshold
+            entry = _score_entry(summary, span_values, spans16, threshold)
+            if entry:
+                attribute_scores[name] = entry
+        payload: dict[str, Any] = {
+            "attributeScores": attribute_scores,
+            "languages": list(body.languages or []) if requested else effective,
+            "detectedLanguages": [detected],
+        }
+        if body.clientToken is not None:
+            payload["clientToken"] = body.clientToken
+        return json_response(pp.select_fields(payload, selection))
+
     state.metrics.comments.labels("perspective").inc(1)
-    answer: dict[str, Any] = {
-        "attributeScores": attribute_scores,
-        "languages": list(body.languages or []) if requested else effective,
-        "detectedLanguages": [detected],
-    }
-    if body.clientToken is not None:
-        answer["clientToken"] = body.clientToken
-    return json_response(pp.select_fields(answer, selection))
+    # One entry a span and name, built where the scoring ran: 81,920 of them took ~0.2 s of the loop.
+    return await run_cpu(len(spans) * len(fields), 0, answer)
 
 
 def _label(name: str, suggested: SuggestedScore) -> int:
