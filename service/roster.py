@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import MappingProxyType
 
@@ -27,6 +30,11 @@ log = logging.getLogger(__name__)
 RECHECK_S = 1.0
 # A desk's names and tokens take a few KB: a bigger file is the wrong one, not read whole.
 MAX_FILE_BYTES = 1 << 20
+# The read runs in a thread of its own, and the request that asked waits at most this long: a file on
+# a filesystem that stops answering (a lost network mount) held that request, on the event loop every
+# request of the worker, for as long. Past it the file is refused as an unreadable one is (no
+# moderator's token is taken) until the read ends; no second read starts meanwhile.
+READ_WAIT_S = 0.5
 
 NO_ONE: Mapping[str, str] = MappingProxyType({})
 
@@ -80,6 +88,9 @@ class Roster:
         self._tokens: Mapping[str, str] = MappingProxyType(dict(settings.moderator_tokens))
         self.problem: str | None = None  # why the file is refused now, when it is
         self._checked_at = -math.inf
+        self._reading: Future[Mapping[str, str]] | None = None  # a read that has not answered yet
+        self._overdue = False  # it did not answer within READ_WAIT_S: no request waits on it again
+        self._lock = threading.Lock()
         if self.path is not None:
             self._tokens = read_tokens_file(self.path, self._api_token)
             self._checked_at = clock()
@@ -95,17 +106,48 @@ class Roster:
         return self._tokens
 
     def _reread(self, path: Path) -> None:
-        self._checked_at = self._clock()
+        with self._lock:
+            self._checked_at = self._clock()
+            reading = self._reading
+            if reading is None:
+                reading = self._reading = self._start_read(path)
+                self._overdue = False
         try:
-            fresh = read_tokens_file(path, self._api_token)
-        except ConfigurationError as exc:
-            if self.problem != str(exc):  # logged once per problem, not once a second
-                log.error("no moderator's token is taken until the file is mended: %s", exc)
-            self._tokens, self.problem = NO_ONE, str(exc)
+            fresh = reading.result(timeout=0 if self._overdue else READ_WAIT_S)
+        except FutureTimeout:
+            self._overdue = True
+            self._refuse(f"MODERATION_MODERATOR_TOKENS_FILE {path} did not answer within {READ_WAIT_S} s")
             return
+        except ConfigurationError as exc:
+            self._reading = None
+            self._refuse(str(exc))
+            return
+        except Exception as exc:  # whatever failed, the file is refused and read again
+            self._reading = None
+            self._refuse(f"MODERATION_MODERATOR_TOKENS_FILE {path} could not be read ({type(exc).__name__})")
+            return
+        self._reading = None
         if self.problem is not None or fresh != self._tokens:
             self._log_change(fresh)
         self._tokens, self.problem = fresh, None
+
+    def _start_read(self, path: Path) -> Future[Mapping[str, str]]:
+        """The file read in a daemon thread: one that never returns must not hold the process's exit."""
+        reading: Future[Mapping[str, str]] = Future()
+
+        def read() -> None:
+            try:
+                reading.set_result(read_tokens_file(path, self._api_token))
+            except BaseException as exc:  # handed to the request that waits on it
+                reading.set_exception(exc)
+
+        threading.Thread(target=read, name="moderators-file", daemon=True).start()
+        return reading
+
+    def _refuse(self, problem: str) -> None:
+        if self.problem != problem:  # logged once per problem, not once a second
+            log.error("no moderator's token is taken until the file is mended: %s", problem)
+        self._tokens, self.problem = NO_ONE, problem
 
     def _log_change(self, fresh: Mapping[str, str]) -> None:
         old = self._tokens

@@ -162,3 +162,44 @@ def test_check_moderators_says_whether_serve_would_take_a_file_before_it_is_put_
     write(path, {"alice": ALICE, "bob": "short"})
     short = check_moderators(path, None)
     assert short.returncode == 1 and "bob's token is shorter than 16" in short.stderr
+
+
+def test_a_file_that_stops_answering_holds_no_request_and_is_refused_until_it_answers(
+    tmp_path, monkeypatch, caplog
+):
+    # A lost network mount: the read never returns. It held the request that found the file due (on the
+    # event loop, every request of the worker) for as long. Now that request waits READ_WAIT_S, the file
+    # is refused meanwhile (no moderator's token, as an unreadable file), no request waits on it again
+    # and no second read starts; its answer, once it comes, is taken.
+    import threading
+
+    from service import roster as roster_module
+
+    path, clock = tmp_path / "moderators.json", Clock()
+    write(path, {"alice": ALICE})
+    roster = roster_of(path, clock)
+    answered, calls = threading.Event(), []
+
+    def hanging_read(path: Path, api_token: str | None) -> dict[str, str]:
+        calls.append(path)
+        answered.wait(10)
+        return {"bob": BOB}
+
+    monkeypatch.setattr(roster_module, "READ_WAIT_S", 0.05)
+    monkeypatch.setattr(roster_module, "read_tokens_file", hanging_read)
+    clock.now += RECHECK_S
+    with caplog.at_level(logging.ERROR, logger="service.roster"):
+        assert dict(roster.tokens()) == {}
+        assert "did not answer within 0.05 s" in (roster.problem or "")
+        for _ in range(3):
+            clock.now += RECHECK_S
+            assert dict(roster.tokens()) == {}
+    assert len(calls) == 1  # one read in flight, never a second beside it
+    assert len([r for r in caplog.records if "did not answer" in r.getMessage()]) == 1
+    answered.set()
+    for _ in range(500):  # the read's thread hands its answer over (at most a few ms)
+        clock.now += RECHECK_S
+        if dict(roster.tokens()) == {"bob": BOB}:
+            break
+        threading.Event().wait(0.01)
+    assert dict(roster.tokens()) == {"bob": BOB} and roster.problem is None
