@@ -550,7 +550,7 @@ def _generic_records(path: Path, bad: Counter[str]) -> Iterator[Mapping[str, Any
                     continue
                 try:
                     rec = json.loads(line)
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):  # (too deep, or an int over 4,300 digits: one bad row)
                     bad["malformed JSON line"] += 1
                     yield None
                     continue

@@ -33,7 +33,7 @@ from model.features import LinearTextClassifier, TokenFeaturizer, fit_platt
 from model.language import Detection
 from model.multilingual import FOLDS, FoldedTextClassifier, LanguageRoutedClassifier
 from training import language_corpora as LC
-from training.corpora import OPERATOR_SOURCES, Corpus, require_two_classes
+from training.corpora import OPERATOR_SOURCES, Corpus, group_codes, require_two_classes
 
 Progress = Callable[[str], None]
 SEED = 0
@@ -113,8 +113,10 @@ def balanced_weights(corpus_list: Sequence[Corpus]) -> np.ndarray:
 
 
 def _groups(corpus_list: Sequence[Corpus]) -> np.ndarray:
-    keys = [f"{c.name}|{k}" for c in corpus_list for k in split_keys(c)]
-    return np.unique(np.asarray(keys), return_inverse=True)[1]
+    """Each row's CV group (its article, else its text), coded as ``np.unique`` codes them, without its
+    fixed-width string array (one 20,000-character German verdict with no article took the German
+    model's training from 0.25 to 3.86 GB: corpora.group_codes)."""
+    return group_codes([f"{c.name}|{k}" for c in corpus_list for k in split_keys(c)])
 
 
 def _logistic(c_value: float) -> Any:
