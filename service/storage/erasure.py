@@ -9,7 +9,7 @@ Where a queued comment's words are kept:
   whole item, text included;
 - verdict_events: no words, who gave, corrected or undid a verdict on the item (deleted with it).
 An erasure deletes all of them in one transaction, which the caller opened after taking the queue's
-numbering lock (store._lock_numbering, as every queue write does first): a verdict on the same item is
+numbering lock (sequence.lock_numbering, as every queue write does first): a verdict on the same item is
 wholly before it (its feedback rows are erased too) or after it (404), never half of each.
 
 A feedback row posted directly (POST /v1/feedback) keeps its text in that row alone; its

@@ -14,6 +14,7 @@ Tables:
   the sha256 of the client's idempotency key, so a retried request finds the items it queued; `seq`
   (unique) numbers each item's last change (queued, decided, corrected, undone) in commit order:
   the token of polling (GET /v1/queue?after=).
+- queue_sequence (SQLite only): the last `seq` handed out, so none is handed out twice.
 - queue_items.author: who wrote the comment, as the client or the parsed page names them.
 - queue_flags: (item, attribute) for each attribute that reached review: the `attribute` filter.
 - idempotency_keys: the Idempotency-Key of each moderator's write that sent one (POST /v1/feedback,
@@ -55,7 +56,9 @@ from sqlalchemy.engine import Dialect
 
 from core.errors import ConfigurationError, SchemaVersionError
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
+# How far above the largest stored polling number an upgraded SQLite store starts numbering (_to_v15).
+SEQUENCE_GAP = 2**32
 # Any constant: the advisory lock that serialises migrations of replicas starting together.
 MIGRATION_LOCK_KEY = 0x6D6F6465  # "mode"
 # PostgreSQL: a migration's statements get this long, not the service's statement timeout (15 s): a step
@@ -170,6 +173,15 @@ Index("queue_items_created", queue_items.c.created_at)
 # Unique: two replicas inserting the same key race on it, and the loser finds the winner's row.
 dedup_index = Index("queue_items_dedup", queue_items.c.dedup_key, unique=True)
 seq_index = Index("queue_items_seq", queue_items.c.seq, unique=True)
+
+# SQLite only: the last polling number handed out (one row, id 1), so a number is never given twice
+# (service.storage.sequence). PostgreSQL's identity sequence does this there.
+queue_sequence = Table(
+    "queue_sequence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last", RowId, nullable=False),
+)
 
 queue_flags = Table(
     "queue_flags",
@@ -342,6 +354,18 @@ def _to_v14(conn: Connection) -> None:
     feedback_author_index.create(conn, checkfirst=True)
 
 
+def _to_v15(conn: Connection) -> None:
+    # SQLite numbers from a counter (service.storage.sequence). The numbers version 14 handed out to items
+    # erased since are unknown (a poller may hold one past the largest stored), so the counter starts
+    # SEQUENCE_GAP above that: a gap costs nothing, numbers only have to grow.
+    if conn.dialect.name != "postgresql":
+        queue_sequence.create(conn, checkfirst=True)
+        conn.exec_driver_sql(  # "WHERE true": SQLite's upsert after a SELECT needs it to parse
+            f"INSERT INTO queue_sequence (id, last) SELECT 1, COALESCE(MAX(seq), 0) + {SEQUENCE_GAP} "
+            "FROM queue_items WHERE true ON CONFLICT (id) DO UPDATE SET last = MAX(last, excluded.last)"
+        )
+
+
 def _add_column(conn: Connection, column: Column[Any], extra: str = "") -> None:
     if column.name not in {c["name"] for c in inspect(conn).get_columns(column.table.name)}:
         conn.exec_driver_sql(
@@ -365,6 +389,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     12: _to_v12,
     13: _to_v13,
     14: _to_v14,
+    15: _to_v15,
 }
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

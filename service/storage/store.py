@@ -60,6 +60,7 @@ from service.storage.records import (
     VerdictEvent,
     check_attribute_name,
 )
+from service.storage.sequence import decode_after, encode_after, lock_numbering, number_new_rows, renumber
 from service.storage.stats import QueueStats
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,6 @@ MAX_PAGE = 200  # GET /v1/queue returns at most this many items per page
 # GET /v1/queue:scores rows are ~300 bytes (no text, spans or quotes): a page of 1,000 is less than
 # one full page of 200 long comments, and the plots' 5,000 items take 5 requests, not 25.
 MAX_SCORES_PAGE = 1000
-# Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn (_number).
-ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
-MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
 T = TypeVar("T")
 
 
@@ -129,58 +127,6 @@ def _items_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, QueueItem]:
     for chunk in _chunks(ids):
         found.update((row.id, _item(row)) for row in conn.execute(select(t).where(t.c.id.in_(chunk))))
     return found
-
-
-def _lock_numbering(conn: Connection) -> None:
-    """PostgreSQL: take the numbering lock, held to COMMIT (released after the rows are visible: the
-    next writer numbers after them). Every queue write takes it before any row lock: a verdict that
-    updated its item first, then waited for it, deadlocked with a re-crawl holding it and waiting on
-    that item's row (PostgreSQL failed one of the two). SQLite: the write lock does this already."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
-
-
-def _number(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Number the rows in commit order (their `seq`, polling's token). SQLite: the transaction holds
-    the write lock (BEGIN IMMEDIATE), so the next numbers are the largest plus one. PostgreSQL: the
-    identity numbers a row at INSERT, before COMMIT, and another writer's later number could commit
-    first; writers take the numbering lock first, so numbering and commit follow one order."""
-    if conn.dialect.name == "postgresql":
-        _lock_numbering(conn)
-        return
-    last = int(conn.scalar(select(func.coalesce(func.max(S.queue_items.c.seq), 0))) or 0)
-    for n, row in enumerate(rows, start=last + 1):
-        row["seq"] = n
-
-
-def _renumber(conn: Connection, item_id: str) -> None:
-    """A decided, corrected or undone item takes the next number, in commit order as _number gives
-    them: a poller following `after` sees the change (a CMS learns the verdict; an undone item is
-    pending again for it). The caller took the numbering lock before its update (_lock_numbering)."""
-    t = S.queue_items
-    following: Any
-    if conn.dialect.name == "postgresql":
-        following = func.nextval(func.pg_get_serial_sequence(t.name, t.c.seq.name))
-    else:  # the write lock is held (BEGIN IMMEDIATE): the next number is the largest plus one
-        following = select(func.coalesce(func.max(t.c.seq), 0) + 1).scalar_subquery()
-    conn.execute(update(t).where(t.c.id == item_id).values(seq=following))
-
-
-def encode_after(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([seq]).encode()).decode().rstrip("=")
-
-
-def decode_after(token: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        (seq,) = json.loads(raw)
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
-            raise ValueError("bad sequence number")
-        return seq
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise InputError(
-            "invalid after: pass back the `after` of a previous answer of GET /v1/queue unchanged"
-        ) from exc
 
 
 def encode_cursor(risk: float, item_id: str) -> str:
@@ -448,7 +394,7 @@ class Store:
         if not rows:
             return []
         with self._tx("queue comments") as conn:
-            _number(conn, rows)
+            number_new_rows(conn, rows)
             conn.execute(_insert_new(conn.dialect.name), rows)
             stored = _ids_by_key(conn, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
             ids = [stored.get(r["dedup_key"], r["id"]) for r in rows]
@@ -622,7 +568,7 @@ class Store:
         """Delete one queue item, its flags, its feedback rows and the idempotency keys replaying it,
         in one transaction (NotFoundError for an unknown id)."""
         with self._tx("erase the queue item") as conn:
-            _lock_numbering(conn)  # first, as a verdict does: one of the two is wholly before the other
+            lock_numbering(conn)  # first, as a verdict does: one of the two is wholly before the other
             erased = erasure.erase_item(conn, item_id)
         log.info("erased queue item %s: %s", item_id, erased.to_dict())
         return erased
@@ -716,7 +662,7 @@ class Store:
                 while True:
                     with self._tx(action) as conn:
                         if locks_queue:
-                            _lock_numbering(conn)
+                            lock_numbering(conn)
                         done = step(conn)
                     transactions += 1
                     total += done
@@ -770,7 +716,7 @@ def _decide(
     """Store.decide's write, in the caller's transaction."""
     t = S.queue_items
     now = _now()
-    _lock_numbering(conn)
+    lock_numbering(conn)
     row = conn.execute(select(t).where(t.c.id == item_id)).first()
     if row is None:
         raise NotFoundError(f"no queue item {item_id!r}")
@@ -792,7 +738,7 @@ def _decide(
     ).first()
     if won is None:
         raise _lost(conn, item_id, revision)
-    _renumber(conn, item_id)
+    renumber(conn, item_id)
     action = "correct" if item.status == "decided" else "decide"
     _record_event(conn, item_id, int(won.revision), action, verdict, list(targets), by, now)
     if revision is not None:  # a correction: the verdict it replaces no longer trains
@@ -827,7 +773,7 @@ def _undo(conn: Connection, item_id: str, revision: int, by: str | None = None) 
     """Store.undo's write, in the caller's transaction."""
     t = S.queue_items
     now = _now()
-    _lock_numbering(conn)
+    lock_numbering(conn)
     row = conn.execute(
         update(t)
         .where(t.c.id == item_id, t.c.revision == revision, t.c.status == "decided")
@@ -843,7 +789,7 @@ def _undo(conn: Connection, item_id: str, revision: int, by: str | None = None) 
     ).first()
     if row is None:
         raise _lost(conn, item_id, revision)
-    _renumber(conn, item_id)
+    renumber(conn, item_id)
     _record_event(conn, item_id, int(row.revision), "undo", None, None, by, now)
     conn.execute(delete(S.feedback).where(S.feedback.c.queue_item_id == item_id))
     return _item(row)

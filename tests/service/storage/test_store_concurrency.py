@@ -222,6 +222,21 @@ def test_polling_pages_in_arrival_order_with_the_filters(store):
     assert [i.id for i in insults.items] == [ids[3]]
 
 
+def test_polling_sees_what_follows_an_erased_newest_item(store):
+    # SQLite numbered a new item (or a verdict) the largest stored number plus one: with the newest item
+    # erased, the next took its number, which a poller had passed, and was never polled.
+    [newest] = store.enqueue([item("the newest comment")])
+    token = store.list_queue(QueueQuery(limit=1)).after
+    store.erase_item(newest)
+    [following] = store.enqueue([item("the comment after it")])
+    seen, token = poll(store, token)
+    assert seen == [following]
+    [last] = store.enqueue([item("the last comment")])
+    store.erase_item(last)
+    store.decide(following, "reject")
+    assert poll(store, token)[0] == [following]
+
+
 @pytest.mark.parametrize("token", ["", "garbage", encode_after(0)[:-1] + "!", "W10"])
 def test_a_bad_poll_token_is_an_input_error(store, token):
     with pytest.raises(InputError):
@@ -265,13 +280,13 @@ def test_a_verdict_while_its_comment_is_queued_again_fails_neither(
     [item_id] = store.enqueue([item("you idiot", idempotency_key="page-1/0")])
     other = Store.open(target)
     gate = Gate("verdict")
-    renumber = store_module._renumber
+    renumber = store_module.renumber
 
     def held(conn, queue_item_id: str) -> None:  # the verdict's item updated, not numbered yet
         gate.hold()
         renumber(conn, queue_item_id)
 
-    monkeypatch.setattr(store_module, "_renumber", held)
+    monkeypatch.setattr(store_module, "renumber", held)
     results: dict[str, object] = {}
     verdict = threading.Thread(
         target=lambda: results.update(verdict=store.decide(item_id, "reject")), name="verdict"

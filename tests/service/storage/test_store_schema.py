@@ -484,3 +484,13 @@ def test_a_version_13_database_is_upgraded_and_keeps_each_comment_s_author(store
         (new,) = upgraded.enqueue([item("queued under version 14", author="Jane Reader")])
         assert upgraded.queue_item(new).to_dict()["author"] == "Jane Reader"
         assert [i.id for i in upgraded.list_queue(QueueQuery(author="Jane Reader")).items] == [new]
+
+
+def test_a_version_14_database_is_upgraded_and_numbers_after_its_items(store, target):
+    old = store.enqueue([item(f"queued under version 14, {n}") for n in range(3)])
+    token = store.list_queue(QueueQuery(limit=1)).after
+    store.erase_item(old[-1])  # the newest: version 14 gave its number to the next item (SQLite)
+    ddl = ["DROP TABLE queue_sequence"] if target.path is not None else []
+    with _downgraded_to(store, target, 14, ddl) as upgraded:
+        (new,) = upgraded.enqueue([item("queued under version 15")])
+        assert poll(upgraded, token)[0] == [new]
