@@ -10,7 +10,8 @@
 
 Every method is one transaction. A database that cannot be reached, is locked past the busy timeout,
 or has no free pooled connection raises StoreUnavailableError (the API answers 503): nothing was
-stored and the caller may retry. Thread-safe: the engine's pool hands each call its own connection.
+stored and the caller may retry, unless its message says the COMMIT went unconfirmed. Thread-safe:
+the engine's pool hands each call its own connection.
 """
 
 from __future__ import annotations
@@ -214,9 +215,11 @@ class Store:
         """One transaction; database failures become StoreUnavailableError naming the database.
         `read_only`: it only reads, so on SQLite it does not wait for the write lock."""
         self._check_file(action)
+        committing = False
         try:
             with (self._reader if read_only else self.engine).begin() as conn:
                 yield conn
+                committing = True
         except ModerationError:
             raise
         except PoolTimeout as exc:
@@ -228,9 +231,15 @@ class Store:
                 f"cannot {action}: the {self.backend} database refuses a value ({_first_line(exc)})"
             ) from exc
         except (DBAPIError, SQLAlchemyError) as exc:
+            # A COMMIT sent and not confirmed (the connection lost on the way back) may have been applied.
+            outcome = (
+                "the database did not confirm the commit, so it may be stored: retry with the same "
+                "Idempotency-Key, or read it back before sending it again"
+                if committing and not read_only
+                else "nothing was stored, retry"
+            )
             raise StoreUnavailableError(
-                f"cannot {action} in the {self.describe()} database: {_first_line(exc)}; "
-                "nothing was stored, retry"
+                f"cannot {action} in the {self.describe()} database: {_first_line(exc)}; {outcome}"
             ) from exc
 
     def _check_file(self, action: str) -> None:

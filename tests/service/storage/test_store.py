@@ -407,3 +407,32 @@ def test_an_sqlite_file_moved_or_deleted_under_the_service_refuses_writes_instea
             assert [f.text for f in reopened.feedback()] == ["before"]
         finally:
             reopened.close()
+
+
+def test_a_commit_the_database_does_not_confirm_is_not_called_nothing_stored(store, monkeypatch):
+    # A COMMIT applied whose answer was lost (the connection dropped on the way back) was a 503 saying
+    # "nothing was stored, retry": the retry queued the comments twice, or its verdict met a 409.
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def lost(conn) -> None:
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(store.engine, "commit", lost)
+    try:
+        with pytest.raises(StoreUnavailableError) as unconfirmed:
+            store.add_feedback(Feedback("you idiot", "insult", 1))
+    finally:
+        event.remove(store.engine, "commit", lost)
+    assert "did not confirm the commit, so it may be stored" in str(unconfirmed.value)
+    assert "nothing was stored" not in str(unconfirmed.value)
+
+    def refused(*_args) -> None:  # a statement before the COMMIT fails: that is all or nothing
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    event.listen(store.engine, "before_cursor_execute", refused)
+    try:
+        with pytest.raises(StoreUnavailableError, match="database is locked; nothing was stored, retry"):
+            store.add_feedback(Feedback("you idiot", "insult", 1))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", refused)
