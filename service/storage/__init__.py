@@ -61,8 +61,9 @@ def open_store(settings: Settings) -> Store:
 
 
 def check_writable_sqlite(settings: Settings) -> None:
-    """ConfigurationError when the SQLite store can never be written: its path is a directory, or its
-    folder (or the nearest existing folder above, which the store would create it in) is not writable.
+    """ConfigurationError when the SQLite store can never be written: its path is a directory or another
+    file that is not a regular one (a FIFO, a device), or its folder (or the nearest existing folder
+    above, which the store would create it in) is not writable.
     Checked at start: the file is only made by the first write, so such a server used to start, say it
     was ready, and answer every feedback write 503 "retry" forever."""
     if settings.do_not_store or settings.database_url:
@@ -70,6 +71,8 @@ def check_writable_sqlite(settings: Settings) -> None:
     path = Path(settings.db_path)
     if path.is_dir():
         raise ConfigurationError(f"MODERATION_DB_PATH {path} is a directory: name the SQLite file in it")
+    if path.exists() and not path.is_file():  # a FIFO: opening it to check waited for a writer, for ever
+        raise ConfigurationError(f"MODERATION_DB_PATH {path} is not a regular file: name a SQLite file")
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent

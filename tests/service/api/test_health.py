@@ -156,6 +156,20 @@ def test_a_database_path_that_is_a_directory_stops_the_worker(settings, loader, 
         pass
 
 
+def test_a_database_path_that_is_a_fifo_stops_the_worker_at_once(settings, loader, tmp_path):
+    # Opening a FIFO to check it could be written waited for a writer: the worker hung at start, silent.
+    import os
+
+    import pytest
+
+    from core.errors import ConfigurationError
+
+    os.mkfifo(fifo := tmp_path / "moderation.sqlite3")
+    app = create_app(settings.model_copy(update={"db_path": fifo}), scorer_loader=loader)
+    with pytest.raises(ConfigurationError, match="is not a regular file"), TestClient(app):
+        pass
+
+
 def test_readyz_shows_why_the_database_fails_only_to_the_token_and_the_log(settings, caplog):
     # /readyz is open (probes carry no token), and its database.detail showed anyone the masked URL (host,
     # user, database name) and the database server's own error text. Now the status alone; the detail
