@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from service.api.errors import JSON_MEDIA_TYPE
-from service.storage import Answer
+from service.storage import Answer, KeyedRequest
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -34,3 +34,12 @@ def answer_of(payload: Any, status: int = 200) -> Answer:
 def response_of(answer: Answer) -> Response:
     headers = {REPLAYED_HEADER: "true"} if answer.replayed else None
     return Response(answer.body, status_code=answer.status, media_type=JSON_MEDIA_TYPE, headers=headers)
+
+
+def signed_request(
+    key: str, route: str, item_id: str | None, body: dict[str, Any], moderator: str | None
+) -> KeyedRequest:
+    """A keyed request, signed with who sent it: the same key from another moderator is another request
+    (a 422), never a replay of someone else's write. The API token's requests hash as before."""
+    signed = body if moderator is None else {**body, "decided_by": moderator}
+    return KeyedRequest.of(key, route, item_id, signed)

@@ -9,14 +9,21 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
 from core.errors import EmptyInputError, TooLargeError
-from service.api.deps import ReplayKeyDep, StateDep, admin_only, require_moderator, require_queue
+from service.api.deps import (
+    ModeratorDep,
+    ReplayKeyDep,
+    StateDep,
+    admin_only,
+    require_moderator,
+    require_queue,
+)
 from service.api.guards import JsonRoute
-from service.api.replay import REPLAYED_DOC, answer_of, response_of
+from service.api.replay import REPLAYED_DOC, answer_of, response_of, signed_request
 from service.api.routers._common import erased_response, errors
 from service.api.schemas import ErasedOut, FeedbackIn, FeedbackOut
 from service.api.scoring import json_response
 from service.ingest import has_visible_text
-from service.storage import Feedback, Keyed, KeyedRequest
+from service.storage import Feedback, Keyed
 
 router = APIRouter(route_class=JsonRoute, tags=["feedback"])
 ROUTE = "POST /v1/feedback"  # what an idempotency key is stored with
@@ -35,14 +42,19 @@ MAX_ROW_ID = 2**63 - 1  # a feedback row's id is a signed 64-bit integer on both
     summary="Record a moderator's verdict (the API token or a moderator's)",
 )
 async def post_feedback(
-    body: FeedbackIn, state: StateDep, _auth: Annotated[None, Depends(require_moderator)], key: ReplayKeyDep
+    body: FeedbackIn,
+    state: StateDep,
+    _auth: Annotated[None, Depends(require_moderator)],
+    key: ReplayKeyDep,
+    moderator: ModeratorDep,
 ) -> Response:
     """201 with the row id once the row is committed; 503 when the database cannot be reached. With
     `doNotStore` in the request or MODERATION_DO_NOT_STORE=true, nothing is written and the answer is
     200 with `stored: false` (an Idempotency-Key is not stored either).
 
     With an `Idempotency-Key`, a retry of a committed request writes no second row: it gets the first
-    answer (the same id) with `Idempotent-Replayed: true`."""
+    answer (the same id) with `Idempotent-Replayed: true`; the same key from another moderator is a 422,
+    as for verdicts (it was replayed to them, and their row never written)."""
     limits = state.settings.limits
     if not has_visible_text(body.text):
         raise EmptyInputError("feedback text is empty")
@@ -65,7 +77,7 @@ async def post_feedback(
         row_id = await state.run_store(lambda store: store.add_feedback(verdict))
         return json_response(_stored(row_id), 201)
     keyed: Keyed[int] = Keyed(
-        KeyedRequest.of(key, ROUTE, None, body.model_dump(mode="json")),
+        signed_request(key, ROUTE, None, body.model_dump(mode="json"), moderator),
         lambda row_id: answer_of(_stored(row_id), 201),
     )
     return response_of(await state.run_store(lambda store: store.add_feedback_once(keyed, verdict)))

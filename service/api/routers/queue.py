@@ -20,7 +20,7 @@ from core.errors import InputError
 from service.api.deps import AdminDep, ModeratorDep, ReplayKeyDep, StateDep, require_queue
 from service.api.guards import JsonRoute
 from service.api.queueing import check_attribute
-from service.api.replay import REPLAYED_DOC, answer_of, response_of
+from service.api.replay import REPLAYED_DOC, answer_of, response_of, signed_request
 from service.api.routers._common import erased_response, errors
 from service.api.schemas import (
     MAX_AUTHOR_CHARS,
@@ -40,7 +40,7 @@ from service.api.schemas import (
 from service.api.scoring import json_response
 from service.api.state import AppState
 from service.settings import MODERATOR_NAME
-from service.storage import Keyed, KeyedRequest, QueueItem, QueueQuery, Store
+from service.storage import Keyed, QueueItem, QueueQuery, Store
 from service.storage.store import MAX_PAGE, MAX_SCORES_PAGE
 
 router = APIRouter(route_class=JsonRoute, tags=["queue"], dependencies=[Depends(require_queue)])
@@ -410,7 +410,5 @@ async def erase_article(body: EraseIn, state: StateDep, _admin: AdminDep) -> Res
 def _keyed(
     key: str, route: str, item_id: str, body: dict[str, object], moderator: str | None
 ) -> Keyed[QueueItem]:
-    """A keyed request, signed with who sent it: the same key from another moderator is another request
-    (a 422), never a replay of someone else's verdict. The API token's requests hash as before."""
-    signed = body if moderator is None else {**body, "decided_by": moderator}
-    return Keyed(KeyedRequest.of(key, route, item_id, signed), lambda item: answer_of(item.to_dict()))
+    """A keyed verdict or undo, signed with who sent it (replay.signed_request)."""
+    return Keyed(signed_request(key, route, item_id, body, moderator), lambda item: answer_of(item.to_dict()))

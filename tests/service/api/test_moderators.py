@@ -124,6 +124,20 @@ def test_one_idempotency_key_from_two_moderators_is_two_requests(desk):
     assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).json()["decided_by"] == "alice"
 
 
+def test_one_feedback_idempotency_key_from_two_moderators_is_two_requests(desk):
+    # POST /v1/feedback did not sign its key with the sender: Bob, sending Alice's key with the same body,
+    # got her 201 replayed, and his verdict was never written.
+    verdict = {"text": "You absolute clown.", "attribute": "insult", "label": 1}
+    headers = {"Idempotency-Key": "k-feedback-1"}
+    first = desk.post("/v1/feedback", json=verdict, headers=auth(ALICE) | headers)
+    again = desk.post("/v1/feedback", json=verdict, headers=auth(ALICE) | headers)
+    assert first.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert_error(desk.post("/v1/feedback", json=verdict, headers=auth(BOB) | headers), 422, "key_reused")
+    token = desk.post("/v1/feedback", json=verdict, headers=auth(TOKEN) | {"Idempotency-Key": "k-feedback-2"})
+    assert token.status_code == 201 and token.json()["id"] == first.json()["id"] + 1
+
+
 def test_the_queue_and_its_counts_filter_on_who_decided(desk):
     # A desk lead reviews one moderator's verdicts: GET /v1/queue, :scores and :stats take decided_by.
     ids = queue_thread(desk)
