@@ -265,7 +265,8 @@ class Store:
         return done.before, done.after
 
     def ping(self) -> int:
-        """The schema version, read from the database (for /readyz). StoreUnavailableError when
+        """The schema version, read from the database (for /readyz), migrated first when the database
+        is behind this code (see below). StoreUnavailableError when
         PostgreSQL takes no writes (a standby after a failover, default_transaction_read_only): every
         verdict would fail, so the database is not reported reachable."""
         with self._tx("reach the database", read_only=True) as conn:
@@ -277,7 +278,19 @@ class Store:
                     f"the {self.describe()} database is read-only (a standby, or "
                     "default_transaction_read_only): feedback and the queue cannot be written"
                 )
-            return S.current_version(conn)
+            version = S.current_version(conn)
+        if version < S.SCHEMA_VERSION:
+            # Replaced while serving (dropped and created empty, an older backup restored): migrate it as
+            # a start would. Every call was a 503 "retry" until a restart, and /readyz said ok.
+            log.warning(
+                "store %s: the database is at schema version %d, not %d (replaced while the service ran?): "
+                "migrating it",
+                self.describe(),
+                version,
+                S.SCHEMA_VERSION,
+            )
+            version = self.migrate()[1]
+        return version
 
     # -- feedback ----------------------------------------------------------------------------------
 

@@ -357,6 +357,22 @@ def test_a_postgres_that_takes_no_writes_is_not_reported_reachable(postgres, pg_
         store.close()
 
 
+def test_a_database_emptied_while_serving_is_migrated_by_the_next_readiness_check(store, target, caplog):
+    # A PostgreSQL database dropped and created empty (or an older backup restored) under a running
+    # service: /readyz said ok with schema_version 0 and every store call was a 503 "retry" until a
+    # restart. The readiness check now migrates it, as a start would.
+    store.enqueue([item("queued before the database was replaced")])
+    with store.engine.begin() as conn:
+        S.metadata.drop_all(conn)
+    with pytest.raises(StoreUnavailableError):
+        store.enqueue([item("queued while the tables are gone")])
+    with caplog.at_level(logging.WARNING, logger=store_module.__name__):
+        assert store.ping() == S.SCHEMA_VERSION
+    assert "at schema version 0, not" in caplog.text
+    (queued,) = store.enqueue([item("queued after the readiness check")])
+    assert [i.id for i in store.list_queue(QueueQuery()).items] == [queued]
+
+
 def test_a_database_newer_than_the_code_is_refused_clearly(store, target):
     with store.engine.begin() as conn:
         conn.execute(insert(S.schema_version).values(version=S.SCHEMA_VERSION + 1, applied_at="later"))
