@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -54,7 +56,12 @@ def parse_tokens_file(path: Path) -> Mapping[str, str]:
     the API token is not set)."""
     what = f"MODERATION_MODERATOR_TOKENS_FILE {path}"
     try:
-        with path.open("rb") as handle:
+        # Non-blocking, then only a regular file (through any links: a mounted secret's): opening a FIFO
+        # put in its place waited for a writer for ever, and that read never answering kept every
+        # moderator out after the file was mended (no second read starts while one is out).
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ConfigurationError(f"{what} is not a regular file: write the JSON object in a file")
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigurationError(f"{what} cannot be read: {exc.strerror or exc}") from None

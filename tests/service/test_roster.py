@@ -203,3 +203,21 @@ def test_a_file_that_stops_answering_holds_no_request_and_is_refused_until_it_an
             break
         threading.Event().wait(0.01)
     assert dict(roster.tokens()) == {"bob": BOB} and roster.problem is None
+
+
+def test_a_fifo_in_the_file_s_place_is_refused_at_once_and_the_mended_file_is_read(tmp_path):
+    # Opening a FIFO waited for a writer for ever: the read never answered, so no second read started,
+    # and every moderator stayed refused after the FIFO was replaced by a good file, until a restart.
+    import os
+
+    path, clock = tmp_path / "moderators.json", Clock()
+    write(path, {"alice": ALICE})
+    roster = roster_of(path, clock)
+    os.mkfifo(tmp_path / "pipe")
+    os.replace(tmp_path / "pipe", path)
+    clock.now += RECHECK_S
+    assert dict(roster.tokens()) == {} and "is not a regular file" in (roster.problem or "")
+    write(tmp_path / "mended.json", {"bob": BOB})
+    os.replace(tmp_path / "mended.json", path)
+    clock.now += RECHECK_S
+    assert dict(roster.tokens()) == {"bob": BOB} and roster.problem is None
