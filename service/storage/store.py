@@ -244,12 +244,23 @@ class Store:
 
     def _check_file(self, action: str) -> None:
         """SQLite: refuse while the path no longer names the file the connections write (an admin's
-        `mv` or `rm`): its verdicts would be acknowledged and missing from the file the next start opens."""
-        if self._file is not None and _file_identity(self.target.path or Path()) != self._file:
+        `mv` or `rm`): its verdicts would be acknowledged and missing from the file the next start opens.
+        The same for its write-ahead log, which exists while any connection is open: deleted, the
+        connections kept writing to the unlinked log, and the next start found none of those writes."""
+        if self._file is None:
+            return
+        path = self.target.path or Path()
+        if _file_identity(path) != self._file:
             raise StoreUnavailableError(
-                f"cannot {action}: the SQLite file {self.target.path} was moved, replaced or deleted while "
+                f"cannot {action}: the SQLite file {path} was moved, replaced or deleted while "
                 "the service ran (its connections still hold the old file): restart the service to open "
                 "the file now at that path"
+            )
+        pool: Any = self.engine.pool
+        if pool.checkedin() + pool.checkedout() and not os.path.exists(f"{path}-wal"):
+            raise StoreUnavailableError(
+                f"cannot {action}: the SQLite write-ahead log {path}-wal was deleted while the service ran "
+                "(the writes since the last checkpoint are in the deleted file): restart the service"
             )
 
     def migrate(self) -> tuple[int, int]:

@@ -436,3 +436,23 @@ def test_a_commit_the_database_does_not_confirm_is_not_called_nothing_stored(sto
             store.add_feedback(Feedback("you idiot", "insult", 1))
     finally:
         event.remove(store.engine, "before_cursor_execute", refused)
+
+
+def test_a_sqlite_write_ahead_log_deleted_while_serving_refuses_writes(tmp_path):
+    # `rm store.sqlite3-wal` while serving: writes were acknowledged (201), written to the unlinked log,
+    # and gone from the file after a restart.
+    from pathlib import Path
+
+    from service.storage import Store, Target
+
+    path = tmp_path / "store.sqlite3"
+    store = Store.open(Target(path=path))
+    try:
+        store.add_feedback(Feedback("you idiot", "insult", 1))
+        Path(f"{path}-wal").unlink()
+        with pytest.raises(StoreUnavailableError, match=r"write-ahead log .* was deleted"):
+            store.add_feedback(Feedback("you moron", "insult", 1))
+        store.engine.dispose()  # every connection closed (as at a restart): the log is made again
+        store.add_feedback(Feedback("you clown", "insult", 1))
+    finally:
+        store.close()
