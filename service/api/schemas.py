@@ -71,7 +71,9 @@ class CommentIn(_Strict):
 
 class ArticleIn(_Strict):
     id: str | None = Field(
-        default=None, max_length=MAX_ID_CHARS, description="Your article id (kept when queued)."
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Your article id (kept when queued; default: source).",
     )
     title: str | None = Field(
         default=None, max_length=MAX_TITLE_CHARS, description="The headline (kept when queued)."

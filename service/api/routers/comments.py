@@ -108,7 +108,8 @@ async def score_comments(
             results,
             thresholds=thresholds,
             model_version=scorer.version,
-            article_id=body.article.id if body.article else None,
+            # As articles:score: the source names the article when no id does (and keys its comments).
+            article_id=(body.article.id or body.article.source) if body.article else None,
             article_title=body.article.title if body.article else None,
             source=body.article.source if body.article else None,
             idempotency_key=idempotency_key,

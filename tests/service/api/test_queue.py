@@ -318,6 +318,12 @@ def test_a_page_queued_again_adds_only_its_new_comments_and_keeps_the_verdicts_g
     assert all(a.status_code == 200 for a in answers)
     ids = [[c["queue_id"] for c in a.json()["comments"]] for a in answers]
     assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0]) > 3
+    # The same thread by its source alone through comments:score: it queued the comments again on every
+    # request, where articles:score keys them under the source.
+    by_source = THREAD | {"article": {"title": "Council budget vote", "source": "https://example.org/b"}}
+    sent = [client.post("/v1/comments:score", json=by_source, headers=auth()) for _ in range(2)]
+    kept = [[r["queue_id"] for r in a.json()["results"]] for a in sent]
+    assert kept[0] == kept[1] and [r["queued_before"] for r in sent[1].json()["results"]] == [True] * 3
 
 
 class _Stricter(FakeScorer):
