@@ -297,7 +297,17 @@ class Scorer:
 
     @classmethod
     def load(cls, model_dir: Path) -> Scorer:
-        manifest, models = load_artifact(Path(model_dir))
+        try:
+            return cls._load(Path(model_dir))
+        except MemoryError as exc:  # the machine, not the model: "rebuild it" misled
+            raise ModelError(
+                f"model at {model_dir} could not be loaded: out of memory (a process scoring with it needs "
+                "about 400 MB): raise the memory limit, or run fewer workers"
+            ) from exc
+
+    @classmethod
+    def _load(cls, model_dir: Path) -> Scorer:
+        manifest, models = load_artifact(model_dir)
         try:  # a manifest entry of the wrong shape ("languages": 5) is a model error, not a crash
             scorer = cls(manifest, models)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -307,6 +317,10 @@ class Scorer:
             ) from exc
         try:  # a pickle from older code can unpickle yet fail on first use: fail here, clearly
             scorer.score(["smoke test"], ArticleContext(title="t", body="b"))
+        except MemoryError:
+            raise
+        except OSError as exc:  # the machine's files (a compiled kernel's cache), not the model
+            raise ModelError(f"model at {model_dir} could not be loaded: {exc}") from exc
         except Exception as exc:
             raise ModelError(
                 f"model at {model_dir} does not work with this code ({type(exc).__name__}: {exc}): {FIX}"

@@ -216,6 +216,15 @@ def test_a_model_that_fails_its_smoke_test_names_the_same_fix_as_the_loader(smal
     assert artifact.FIX in str(caught.value)
 
 
+@pytest.mark.parametrize("error", [MemoryError(), OSError(28, "No space left on device")])
+def test_a_machine_that_cannot_load_the_model_is_not_told_to_rebuild_it(small_artifact: Path, error) -> None:
+    # Out of memory (ulimit -v, a container's limit) or a file error while the smoke test compiled its
+    # kernels said the model "does not work with this code: rebuild it".
+    with mock.patch.object(Scorer, "score", side_effect=error), pytest.raises(ModelError) as caught:
+        Scorer.load(small_artifact)
+    assert "could not be loaded" in str(caught.value) and artifact.FIX not in str(caught.value)
+
+
 def test_a_manifest_that_does_not_describe_its_models_names_the_loaders_fix(small_artifact: Path) -> None:
     _edit_manifest(small_artifact, lambda m: m["attributes"]["insult"].__setitem__("languages", 5))
     with pytest.raises(ModelError, match="manifest does not describe its models") as caught:
