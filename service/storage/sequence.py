@@ -21,6 +21,11 @@ from service.storage import schema as S
 # Any constant (not the migrations' key): PostgreSQL writers of the queue take it in turn.
 ENQUEUE_LOCK_KEY = 0x71756575  # "queu"
 MAX_SEQ = 2**63 - 1  # a queue item's seq is a signed 64-bit integer on both backends
+# PostgreSQL: how long a queue writer holding the numbering lock waits for a row another session holds.
+# Queue writers take the numbering lock first, so they never wait on each other's rows; a row held
+# elsewhere (an operator's open transaction, `SELECT ... FOR UPDATE` in psql) held that writer, and every
+# queue writer of every replica queued behind it, for the statement timeout (15 s), again on each retry.
+ROW_LOCK_TIMEOUT_MS = 2000
 
 
 def lock_numbering(conn: Connection) -> None:
@@ -30,6 +35,7 @@ def lock_numbering(conn: Connection) -> None:
     that item's row (PostgreSQL failed one of the two). SQLite: the write lock does this already."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ROW_LOCK_TIMEOUT_MS}")
 
 
 def _take(conn: Connection, n: int) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from core.errors import (
     ConflictError,
     InputError,
+    StoreUnavailableError,
 )
 from service.storage import QueueQuery, Store, Target
 from service.storage import engine as engines
@@ -302,3 +303,25 @@ def test_a_verdict_while_its_comment_is_queued_again_fails_neither(
     other.close()
     assert results["requeued"] == [item_id]
     assert store.queue_item(item_id).verdict == "reject"
+
+
+def test_a_row_held_by_another_session_fails_its_writer_soon_and_holds_no_other_writer(pg_url):
+    # An operator's open `SELECT ... FOR UPDATE` held the verdict on that row for the statement timeout,
+    # and with it the numbering lock: every queue write of every replica waited behind it.
+    import time
+
+    from service.settings import Database
+
+    store = Store.open(engines.parse_target(pg_url), Database(statement_timeout_s=60))
+    try:
+        held, free = store.enqueue([item("held by an operator"), item("free to decide")])
+        with psycopg.connect(pg_url.replace("+psycopg", "")) as operator:
+            operator.execute("SELECT 1 FROM queue_items WHERE id = %s FOR UPDATE", (held,))
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailableError, match="lock timeout"):
+                store.decide(held, "reject")
+            assert time.monotonic() - started < 30  # the lock timeout (2 s), not the statement's 60 s
+            assert store.decide(free, "reject").verdict == "reject"
+        assert store.decide(held, "reject").verdict == "reject"  # released: decided at once
+    finally:
+        store.close()
