@@ -68,7 +68,9 @@ def parse_tokens_file(path: Path) -> Mapping[str, str]:
     if len(data) > MAX_FILE_BYTES:
         raise ConfigurationError(f"{what} is over {MAX_FILE_BYTES} bytes: is it the right file?")
     try:
-        tokens = json.loads(data.decode("utf-8-sig"))
+        tokens = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_repeats)
+    except _RepeatedName as exc:  # last-wins dropped the first entry's token without a word
+        raise ConfigurationError(f"{what} names {exc} twice: give each moderator one entry") from None
     except UnicodeDecodeError:
         raise ConfigurationError(f"{what} is not UTF-8 text: write a JSON object") from None
     except json.JSONDecodeError as exc:  # its words name a line and column, never the text around them
@@ -82,6 +84,19 @@ def parse_tokens_file(path: Path) -> Mapping[str, str]:
     if problem:
         raise ConfigurationError(f"{what}: {problem}")
     return MappingProxyType(dict(tokens))
+
+
+class _RepeatedName(ValueError):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for name, value in pairs:
+        if name in found:
+            raise _RepeatedName(json.dumps(name))
+        found[name] = value
+    return found
 
 
 class Roster:

@@ -88,6 +88,8 @@ def test_a_new_token_for_a_name_replaces_the_old_one(tmp_path, caplog):
         ({"alice": 12345678901234567890}, "alice's token is not a string"),
         ({"al ice": ALICE}, "moderator name 'al ice'"),
         ({"alice": ALICE, "bob": ALICE}, "two moderators share a token"),
+        # json kept the last: alice's first token stopped working, and the file said nothing was wrong
+        (f'{{"alice": "{"a" * 20}", "bob": "{"b" * 20}", "alice": "{"c" * 20}"}}', 'names "alice" twice'),
         ({"alice": API}, "a moderator's token is MODERATION_API_TOKEN"),
         ("x" * (MAX_FILE_BYTES + 1), f"is over {MAX_FILE_BYTES} bytes"),
         (None, "cannot be read: No such file or directory"),
