@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import re
+import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -25,6 +27,11 @@ DASK_CONNECT_TIMEOUT = "10s"
 # Chunks sent to a Dask cluster ahead of the one being written, per worker thread (joblib's default
 # pre-dispatch): enough to keep every thread busy, while finished results wait on the cluster in order.
 DASK_AHEAD_PER_THREAD = 2
+# While a result is awaited the cluster is asked this often whether any worker is left. With none (every
+# worker killed, none started) the run waited for ever, silent: it now says so, and gives up after
+# DASK_NO_WORKER_S (ten minutes: a worker restarted by a supervisor or a job queue has come back by then).
+DASK_POLL_S = 10.0
+DASK_NO_WORKER_S = 600.0
 
 _EXIT_CODES = re.compile(r"exit codes of the workers are \{([^}]*)\}")
 # joblib's warning when its result generator is closed before its end ("4 tasks which were still being
@@ -90,7 +97,7 @@ def _dask_results(
         while in_flight:
             chunk, future = in_flight.popleft()
             try:
-                result = future.result()
+                result = _awaited(client, future, scheduler)
             except KilledWorker as exc:
                 log.warning("a Dask worker kept dying on a chunk (%s): its files are run one by one", exc)
                 yield from _dask_one_by_one(client, chunk, work, died, KilledWorker)
@@ -98,6 +105,35 @@ def _dask_results(
                 yield result
             for following in itertools.islice(queued, 1):
                 in_flight.append((following, client.submit(work, following, pure=False)))
+
+
+def _awaited(client: Any, future: Any, scheduler: str | None) -> Any:
+    """``future.result()``, saying so while the cluster has no worker, and a ConfigurationError (the run
+    is incomplete) once it has had none for DASK_NO_WORKER_S."""
+    without_since: float | None = None
+    told_at = -math.inf
+    while True:
+        try:
+            return future.result(timeout=DASK_POLL_S)
+        except TimeoutError:
+            if client.nthreads():
+                without_since = None
+                continue
+        now = time.monotonic()
+        without_since = now if without_since is None else without_since
+        if now - without_since >= DASK_NO_WORKER_S:
+            raise ConfigurationError(
+                f"no Dask worker has been connected to the scheduler at {scheduler} for "
+                f"{DASK_NO_WORKER_S:.0f} s: the run is incomplete"
+            )
+        if now - told_at >= 60:  # once a minute, not every poll
+            told_at = now
+            log.warning(
+                "no Dask worker is connected to the scheduler at %s: waiting for one (the run stops "
+                "after %.0f s without any)",
+                scheduler,
+                DASK_NO_WORKER_S,
+            )
 
 
 @contextlib.contextmanager

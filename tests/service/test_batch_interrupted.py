@@ -291,6 +291,28 @@ def test_a_result_gathered_as_the_dask_scheduler_closed_is_one_error(monkeypatch
         next(results)
 
 
+def test_a_dask_cluster_left_without_workers_says_so_and_gives_up(monkeypatch, caplog):
+    # Every worker killed (or none started): the run waited on its first result for ever, silent.
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    from core.errors import ConfigurationError
+    from service import batch_dispatch
+    from service.batch_dispatch import chunk_results
+
+    monkeypatch.setattr(batch_dispatch, "DASK_POLL_S", 0.1)
+    monkeypatch.setattr(batch_dispatch, "DASK_NO_WORKER_S", 1.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        results = chunk_results([[1]], len, lambda item, why: 0, jobs=1, backend="dask", scheduler=cluster)
+        with (
+            caplog.at_level(logging.WARNING, logger=batch_dispatch.__name__),
+            pytest.raises(ConfigurationError, match=r"no Dask worker has been connected .* for 1 s"),
+        ):
+            next(results)
+    assert "no Dask worker is connected to the scheduler" in caplog.text
+
+
 LOST_SCHEDULER_RUN = """
 import functools, sys
 from service import batch, cli
