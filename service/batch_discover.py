@@ -77,12 +77,15 @@ def discover(
 
     Directories are walked recursively following symlinks; a directory or file reached twice (a symlink
     loop, two links to one directory or file, a PATH named twice) is read once and the other entry gets a
-    "skipped" task.
+    "skipped" task. A file is read once as a page and once as an export when its names say both (a
+    `.txt` link to a `.jsonl` file).
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
     tasks: list[Task] = []
-    visited: dict[tuple[int, int], str] = {}
+    # Keyed by identity and how the entry is read: the same file is read at most once as a page and once
+    # as an export (a page link to an export hid the export behind the page's error row).
+    visited: dict[tuple[int, int, str], str] = {}
     exclude = exclude or {}
 
     def entry(path: str, in_directory: bool) -> Iterator[str] | None:
@@ -119,14 +122,15 @@ def discover(
             # command line, a hidden file is read.
             tasks.append(Task("skipped", path, "hidden (its name starts with '.'); name it to read it"))
         elif stat.S_ISREG(st.st_mode):
-            key = (st.st_dev, st.st_ino)
+            task = _file_task(path)
+            key = (st.st_dev, st.st_ino, task.kind)
             if key in visited:  # the same file named twice, or reached by a link: its rows once
                 tasks.append(
                     Task("skipped", path, f"file already read as {visited[key]} (named twice or alias)")
                 )
             else:
                 visited[key] = path
-                tasks.append(_file_task(path))
+                tasks.append(task)
         elif not in_directory and standard_input.is_standard_input(st):
             return entry(standard_input.STDIN, in_directory=False)  # read once, as `-` is
         else:
@@ -134,7 +138,7 @@ def discover(
         return None
 
     def walk(path: str, st: os.stat_result) -> Iterator[str] | None:
-        key = (st.st_dev, st.st_ino)
+        key = (st.st_dev, st.st_ino, "directory")
         if key in visited:
             tasks.append(
                 Task("skipped", path, f"directory already walked as {visited[key]} (symlink loop or alias)")

@@ -577,6 +577,31 @@ def test_a_file_named_twice_or_reached_by_a_link_is_scored_once(tmp_path, capsys
     assert all(f"already read as {c}" in r["reason"] for r in rows[1:])
 
 
+@pytest.mark.parametrize("link", ["symlink", "hard link"])
+def test_a_page_name_for_an_export_does_not_hide_the_export(tmp_path, capsys, link):
+    # `all.txt -> export.jsonl`: the page's error row came first, then the export was skipped as
+    # "already read as all.txt": none of its comments scored. Each kind of reading is its own.
+    d = tmp_path / "d"
+    d.mkdir()
+    export, alias = d / "export.jsonl", d / "all.txt"
+    export.write_text('{"id": "1", "text": "you are an idiot"}\n')
+    if link == "symlink":
+        alias.symlink_to("export.jsonl")
+    else:
+        alias.hardlink_to(export)
+    rc, out, _ = run_batch(capsys, d, export, alias)
+    rows = rows_of(out)
+    assert [(r["kind"], r["source"]) for r in rows] == [
+        ("error", str(alias)),
+        ("comment", str(export)),
+        ("skipped", str(export)),  # named again as the same kind: still read once
+        ("skipped", str(alias)),
+    ]
+    assert "JSON lines (a comment export)" in rows[0]["error"] and rc == 1
+    assert f"already read as {export}" in rows[2]["reason"]
+    assert f"already read as {alias}" in rows[3]["reason"]
+
+
 def test_hidden_entries_of_a_directory_are_skipped_and_a_named_one_is_read(tmp_path, capsys):
     # A crawl directory's .DS_Store was an error row (binary) and made the run exit 1, and a .git
     # directory's files were scored as pages, while `moderate parse` skipped them. Now each hidden
