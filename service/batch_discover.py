@@ -4,6 +4,7 @@ cannot be read or is skipped, with the reason) from ``stat`` alone, so nothing e
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -68,6 +69,21 @@ def refuse_comment_export(data: bytes, source: str) -> None:
         )
 
 
+def _unstattable(path: str, exc: OSError) -> str:
+    """The reason of an entry `os.stat` refused with `exc`: a link naming its target when it can."""
+    if not os.path.islink(path):
+        return f"cannot stat: {exc.strerror or exc}"
+    try:
+        target = os.readlink(path)
+    except OSError as err:  # /proc/1/root of another user's process: the link itself is unreadable
+        return f"symlink that cannot be followed ({exc.strerror or exc}) nor read ({err.strerror or err})"
+    if exc.errno == errno.ELOOP:  # the link chain points back at itself
+        return f"symlink loop (-> {target}): too many levels of symbolic links"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"dangling symlink (-> {target}): {exc.strerror}"
+    return f"symlink (-> {target}) cannot be followed: {exc.strerror or exc}"
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     empty_dirs: list[str] | None = None,
@@ -98,15 +114,7 @@ def discover(
         try:
             st = os.stat(path)
         except OSError as exc:
-            if os.path.islink(path):
-                target = os.readlink(path)
-                if exc.errno == 40:  # ELOOP: the link chain points back at itself
-                    why = f"symlink loop (-> {target}): too many levels of symbolic links"
-                else:
-                    why = f"dangling symlink (-> {target}): {exc.strerror}"
-                tasks.append(Task("error", path, why))
-            else:
-                tasks.append(Task("error", path, f"cannot stat: {exc.strerror or exc}"))
+            tasks.append(Task("error", path, _unstattable(path, exc)))
             return None
         hidden = in_directory and os.path.basename(path).startswith(".")
         if stat.S_ISDIR(st.st_mode) and not hidden:

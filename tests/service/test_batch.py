@@ -4,6 +4,7 @@ model end to end, the walk and its usage errors."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from core.records import Scores
-from service import batch, batch_rows, batch_worker
+from service import batch, batch_discover, batch_rows, batch_worker
 from tests.fakes import FakeScorer
 from tests.service.batch_helpers import (
     SEEDS,
@@ -600,6 +601,61 @@ def test_a_page_name_for_an_export_does_not_hide_the_export(tmp_path, capsys, li
     assert "JSON lines (a comment export)" in rows[0]["error"] and rc == 1
     assert f"already read as {export}" in rows[2]["reason"]
     assert f"already read as {alias}" in rows[3]["reason"]
+
+
+def _unreadable_proc_link() -> str | None:
+    """A /proc link this process can see but neither follow nor read (pid 1's root, another user's)."""
+    link = "/proc/1/root"
+    try:
+        os.lstat(link)
+        os.readlink(link)
+    except PermissionError:
+        return link
+    except OSError:
+        return None
+    return None
+
+
+def test_a_proc_link_that_cannot_be_read_is_an_error_row_not_a_traceback(capsys):
+    # `moderate score /proc/1/root` as a user who may not read it: os.readlink in the walk's own
+    # error handler raised PermissionError, a traceback. (As root, `setpriv --reuid=65534` shows it.)
+    link = _unreadable_proc_link()
+    if link is None:
+        pytest.skip("this process may read /proc/1/root")
+    rc, out, _ = run_batch(capsys, link)
+    (row,) = rows_of(out)
+    assert rc == 1 and row["kind"] == "error" and row["source"] == link
+    assert row["error"] == "symlink that cannot be followed (Permission denied) nor read (Permission denied)"
+
+
+@pytest.mark.parametrize("stat_error", [errno.ENOENT, errno.EACCES])
+def test_a_link_whose_target_cannot_be_read_is_an_error_row_saying_why(tmp_path, monkeypatch, stat_error):
+    # The same with no /proc: a link whose stat fails and whose readlink fails too.
+    link = tmp_path / "a.txt"
+    link.symlink_to(tmp_path / "gone.txt")
+    real_stat = os.stat
+
+    def refuse(path, *a, **kw):
+        if os.fspath(path) == str(link):
+            raise OSError(stat_error, os.strerror(stat_error), str(link))
+        return real_stat(path, *a, **kw)
+
+    def unreadable(path, *a, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+
+    monkeypatch.setattr(batch_discover.os, "stat", refuse)
+    (task,) = batch_discover.discover([tmp_path / "a.txt"])
+    # A link's stat refused with EACCES is no dangling link: its target may well exist.
+    assert task.kind == "error" and task.reason == (
+        f"dangling symlink (-> {tmp_path / 'gone.txt'}): No such file or directory"
+        if stat_error == errno.ENOENT
+        else f"symlink (-> {tmp_path / 'gone.txt'}) cannot be followed: Permission denied"
+    )
+    monkeypatch.setattr(batch_discover.os, "readlink", unreadable)
+    (task,) = batch_discover.discover([tmp_path / "a.txt"])
+    assert task.kind == "error" and task.reason == (
+        f"symlink that cannot be followed ({os.strerror(stat_error)}) nor read (Permission denied)"
+    )
 
 
 def test_hidden_entries_of_a_directory_are_skipped_and_a_named_one_is_read(tmp_path, capsys):
