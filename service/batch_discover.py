@@ -15,6 +15,7 @@ from typing import Literal, TextIO
 from core.errors import MalformedInputError
 from service import standard_input
 from service.batch_jsonl import reads_as_json_document, reads_as_json_lines
+from service.ingest import kind_of_mode
 
 TaskKind = Literal["page", "jsonl", "error", "skipped", "stdin"]
 
@@ -34,16 +35,6 @@ class Task:
     reason: str | None = None  # why an "error" or "skipped" entry is not scored
     data: bytes | None = field(default=None, repr=False)  # the input itself, read from standard input
     spooled: str | None = None  # the file standard input was written to (a local run), read for `source`
-
-
-def kind_of_mode(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 # Comment exports by name: JSON Lines is also spelled NDJSON (newline-delimited JSON).

@@ -12,8 +12,8 @@ import logging
 import os
 import re
 import stat
+import sys
 import unicodedata
-from pathlib import Path
 
 from core.errors import BinaryInputError, DecodeError, EmptyInputError, TooLargeError, UnreadableInputError
 
@@ -120,29 +120,73 @@ def without_source(message: str, source: str) -> str:
     return message.removeprefix(f"{source}: ")
 
 
+def kind_of_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _is_own_stdin(st: os.stat_result) -> bool:
+    """Whether `st` is this process's standard input, a pipe or terminal (`... | moderate parse
+    /dev/stdin`). (standard_input.is_standard_input, which imports this module: no cycle.)"""
+    try:
+        own = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement, closed)
+        return False
+    return (
+        own is not None
+        and not stat.S_ISREG(own.st_mode)
+        and (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
+    )
+
+
+def _check_page_file(name: str, st: os.stat_result, max_bytes: int) -> None:
+    """Refuse what is no page file: a directory, a FIFO, device or socket (only this process's own
+    standard input is read as a pipe is), a file over `max_bytes`."""
+    if stat.S_ISDIR(st.st_mode):
+        raise UnreadableInputError(f"{name}: is a directory, not a page")
+    if not stat.S_ISREG(st.st_mode) and not _is_own_stdin(st):
+        raise UnreadableInputError(f"{name}: {kind_of_mode(st.st_mode)}, not a page file")
+    if st.st_size > max_bytes:
+        raise TooLargeError(f"{name}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit and (chunk := os.read(fd, min(limit - size, 1 << 20))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """Read a file, refusing it before reading when it is over `max_bytes` (memory stays bounded).
     Errors name the file as given (a Path would write "./a.txt" as "a.txt")."""
-    p, name = Path(path), os.fspath(path)
-    if not name:  # Path("") is ".", the current directory
+    name = os.fspath(path)
+    if not name:  # (os.stat("") is "no such file": say what is wrong)
         raise EmptyInputError("an empty PATH names no file")
     try:
-        st = p.stat()
-        if st.st_size > max_bytes:
-            raise TooLargeError(f"{name}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")
-        fifo = stat.S_ISFIFO(st.st_mode)
-        if fifo:
-            # A plain open() waits for a writer for ever. Non-blocking open, then blocking reads: a pipe
-            # with a writer (`... | moderate parse /dev/stdin`) is read to its end, one without is EOF.
-            fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
-            os.set_blocking(fd, True)
-            fh = os.fdopen(fd, "rb")
-        else:
-            fh = p.open("rb")
-        with fh:
-            data = fh.read(max_bytes + 1)
-    except IsADirectoryError as exc:
-        raise UnreadableInputError(f"{name}: is a directory, not a page") from exc
+        _check_page_file(name, os.stat(name), max_bytes)  # before opening: opening a device can act
+        # Never waits: the name may have become a FIFO with a writer that never writes, a terminal, since
+        # it was listed; a regular file stays non-blocking, so /proc/kmsg is EAGAIN, not a hang.
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        try:
+            opened = os.fstat(fd)
+            _check_page_file(name, opened, max_bytes)  # what was opened, not what the name was before
+            pipe = stat.S_ISFIFO(opened.st_mode)
+            if not stat.S_ISREG(opened.st_mode):  # own standard input: read to its end, as `-` is
+                os.set_blocking(fd, True)
+            data = _read_at_most(fd, max_bytes + 1)
+        finally:
+            os.close(fd)
+    except BlockingIOError as exc:
+        raise UnreadableInputError(
+            f"{name}: reading it would wait for data (a kernel or device file), not a page"
+        ) from exc
     except FileNotFoundError as exc:
         raise UnreadableInputError(f"{name}: no such file") from exc
     except PermissionError as exc:
@@ -151,7 +195,7 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         raise UnreadableInputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:  # the file grew while we read it
         raise TooLargeError(f"{name}: over the page limit of {max_bytes:,} bytes")
-    if fifo and not data:
+    if pipe and not data:
         raise EmptyInputError(
             f"{name}: a FIFO (named pipe) with no writer (or nothing written to it): no page to read"
         )

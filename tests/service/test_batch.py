@@ -220,17 +220,17 @@ def test_clean_input_exits_0_and_empty_dir_is_a_message(seeds_dir, tmp_path, cap
 
 
 def test_unreadable_file_is_an_error_row(tmp_path, monkeypatch):
-    """Root can read chmod-000 files, so make the read itself fail the way EACCES does."""
+    """Root can read chmod-000 files, so make the open itself fail the way EACCES does."""
     page = tmp_path / "page.txt"
     page.write_text("Title\n\nBody\n")
-    real_open = Path.open
+    real_open = os.open
 
-    def deny(self, *a, **kw):
-        if self == page:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *a, **kw)
+    def deny(path, *a, **kw):
+        if os.fspath(path) == str(page):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, *a, **kw)
 
-    monkeypatch.setattr(Path, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     from service.settings import Settings
 
     config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
