@@ -16,10 +16,10 @@ from typing import Any, BinaryIO
 
 from pydantic_core import from_json
 
-from core.errors import InputError, MalformedInputError, TooLargeError
+from core.errors import MalformedInputError, TooLargeError, UnreadableInputError
 from core.records import ArticleContext
 from service.api.jsonsteps import TOO_DEEP, json_error
-from service.ingest import has_visible_text, wide_encoding
+from service.ingest import has_visible_text, kind_of_mode, wide_encoding
 from service.parse.quotes import quoted_comments
 from service.settings import Limits
 
@@ -203,9 +203,9 @@ def _open_export(path: str) -> BinaryIO:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "no longer a regular file"
-            raise InputError(f"{kind} since the run listed it, not a comment export")
+        if not stat.S_ISREG(mode):  # unreadable as an export, as a page in its place is (docs/batch.md)
+            kind = "a directory" if stat.S_ISDIR(mode) else kind_of_mode(mode)
+            raise UnreadableInputError(f"{kind} since the run listed it, not a comment export")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:

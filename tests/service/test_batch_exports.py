@@ -86,6 +86,24 @@ def test_an_export_replaced_by_a_fifo_during_the_run_is_an_error_row_not_a_hang(
     assert results[0].counts["file_errors"] == 1
 
 
+@pytest.mark.parametrize("swap", ["directory", "fifo"])
+def test_an_export_swapped_after_the_walk_is_an_unreadable_input_error(tmp_path, swap):
+    # A `.jsonl` swapped for a directory was `InputError`, where a page in its place, and docs/batch.md,
+    # say `UnreadableInputError`.
+    export = tmp_path / "comments.jsonl"
+    write_jsonl(export, [{"id": "1", "text": "fine words"}])
+    tasks = batch.discover([export])
+    export.unlink()
+    export.mkdir() if swap == "directory" else os.mkfifo(export)
+    from service.settings import Settings
+
+    config = batch.BatchConfig.from_settings(Settings(), scorer_factory=fake_factory)
+    (row,) = rows_of(batch.process_chunk(tasks, config).text)
+    kind = "a directory" if swap == "directory" else "a FIFO (named pipe)"
+    assert row["error"] == f"{kind} since the run listed it, not a comment export", row
+    assert row["error_type"] == "UnreadableInputError"
+
+
 def test_an_export_repeating_its_article_on_every_line_holds_it_once(tmp_path):
     """A CMS export that repeats the article (a 200 KB body) on each comment line: every line's copy
     was held until the file was scored (10,000 lines with a 50 KB body: 1.3 GB, against 330 MB
