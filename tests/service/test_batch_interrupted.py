@@ -251,7 +251,7 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
 
 
 class _ClosedFuture:
-    def result(self) -> None:
+    def result(self, timeout: float | None = None) -> None:
         from distributed.comm.core import CommClosedError
 
         raise CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
