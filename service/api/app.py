@@ -40,6 +40,7 @@ from service.api.guards import (
     SafetyNetMiddleware,
     TokenFirstMiddleware,
 )
+from service.api.headers import DefaultHeadersMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.perspective_protocol import check_aliases
 from service.api.routers import (
@@ -277,6 +278,8 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-Goog-Api-Key"],
             max_age=600,
         )
+    # Outside the guards and CORS: their answers (a 413, a 503, a preflight) carry the defaults too.
+    app.add_middleware(DefaultHeadersMiddleware)
     app.add_middleware(OneLineStartupFailure)
     return app
 

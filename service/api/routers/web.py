@@ -27,6 +27,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
+    # A site that opened the page (window.open) kept a handle to navigate it later (a fake sign-in).
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 router = APIRouter(include_in_schema=False)
