@@ -132,8 +132,25 @@ def usage_error(command: str, message: str) -> int:
     return 2
 
 
+def _reopen_closed_descriptors() -> None:
+    """Standard input and error started closed (`<&-`, `2>&-`) are opened on /dev/null. Left closed, the
+    next file opened took the number, and worker processes started with fd 2 closed failed in
+    faulthandler.enable() ("sys.stderr is None"): every file of `score --jobs 2` was an error row. A
+    closed stdout stays closed: writing the output is then the one clear error it should be."""
+    for fd in (0, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # (fd 1 when that is closed too: moved, closed)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            os.set_inheritable(fd, True)  # os.open's descriptor is close-on-exec: workers never had it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _reopen_closed_descriptors()  # before anything starts a worker process
     if sys.stderr is None:  # started with it closed (`2>&-`): print(file=None) would write into stdout
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process's life)
     selected = next((a for a in argv if not a.startswith("-")), None)

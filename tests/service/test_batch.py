@@ -21,6 +21,7 @@ from core.records import Scores
 from service import batch, batch_discover, batch_rows, batch_worker
 from tests.fakes import FakeScorer
 from tests.service.batch_helpers import (
+    REPO,
     SEEDS,
     args_for,
     fake_factory,
@@ -433,6 +434,33 @@ def test_a_bad_model_dir_is_a_clear_error_not_a_traceback(seeds_dir, tmp_path, j
     assert proc.returncode == 1
     assert "make train" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def _moderate_redirected(redirect: str, *argv: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", "-c", f'exec "$0" -m service.cli "$@" {redirect}', sys.executable, *map(str, argv)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.mark.slow
+def test_workers_score_with_stdin_and_stderr_closed(seeds_dir):
+    # `moderate score seeds --jobs 2 2>&-` (cron, a daemon): loky's workers started with fd 2 closed and
+    # died in faulthandler.enable(), so every file was a WorkerDiedError row among their tracebacks
+    # (exit 1). fd 0 and 2 are now opened on /dev/null: the output is that of a run with them open.
+    argv = ("score", seeds_dir, "--jobs", 2)
+    expected = moderate(*argv)
+    assert expected.returncode == 0 and expected.stdout.count("\n") > len(SEEDS), expected.stderr
+    for redirect in ("2>&-", "<&- 2>&-"):
+        proc = _moderate_redirected(redirect, *argv)
+        assert (proc.returncode, proc.stdout) == (0, expected.stdout), (redirect, proc.stdout[:2000])
+    # A closed stdout stays closed: the one clear error, as before.
+    proc = _moderate_redirected(">&- <&-", *argv)
+    assert proc.returncode == 1
+    assert proc.stderr == "moderate score: error: cannot write the output: standard output is closed\n"
 
 
 @pytest.mark.slow
