@@ -42,7 +42,7 @@ from service.batch_config import BatchConfig, ScorerFactory, get_scorer
 from service.batch_discover import Task, discover, own_output
 from service.batch_dispatch import chunk_results
 from service.batch_outfile import atomic_output, is_an_input, out_problem
-from service.batch_process import Progress, sigterm_as_exit
+from service.batch_process import Progress, signals_as_exit
 from service.batch_rows import CSV_COLUMNS, error_row, serialise
 from service.batch_summary import VERDICTS as VERDICTS  # (re-exported: tests and callers name batch.VERDICTS)
 from service.batch_summary import ChunkResult, Summary
@@ -338,7 +338,7 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
     }
     summary = Summary()
     try:
-        with sigterm_as_exit():
+        with signals_as_exit():
             if args.out is None:
                 score_paths(
                     args.paths, config, sys.stdout, exclude=own_output(sys.stdout), summary=summary, **kwargs

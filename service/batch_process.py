@@ -1,6 +1,6 @@
 """Process-level helpers of `moderate score`: the progress bar, a local worker's watch on its parent,
 a process's peak memory, telling an interruption (Ctrl-C, SIGTERM) from a file's error, and SIGTERM
-turned into an exit that cleans up."""
+and SIGHUP turned into an exit that cleans up."""
 
 from __future__ import annotations
 
@@ -102,9 +102,16 @@ def interruption(exc: BaseException) -> BaseException | None:
     return None
 
 
+# Signals that end the run as SIGTERM does; SIGHUP: the terminal closed, an ssh session dropped. SIGQUIT
+# (Ctrl-\) keeps its default, an exit at once with a core dump to debug a stuck run: no Python runs.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
-def sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (a scheduler killing the job) into SystemExit, so the temp --out file is removed."""
+def signals_as_exit() -> Iterator[None]:
+    """Turn SIGTERM (a scheduler killing the job) and SIGHUP into SystemExit(128 + signal number), so the
+    temp --out file and the spool directory are removed and the run says what it wrote. A signal the
+    process was started ignoring (`nohup`'s SIGHUP) stays ignored."""
 
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -112,8 +119,12 @@ def sigterm_as_exit() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    for s, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, terminate)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)

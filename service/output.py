@@ -66,8 +66,8 @@ FINISH_LINE_SECONDS = 5.0
 
 def write_lines(sink: TextIO, text: str | bytes, *, quoted: bool = False) -> None:
     """Write `text` (whole lines; bytes are UTF-8 already) to `sink`, as UTF-8 through its file
-    descriptor when it has one. A Ctrl-C or SIGTERM landing while the write waited on a full pipe (a
-    slow reader) left half a line and dropped the rest of the buffer; now the signal waits for the end
+    descriptor when it has one. A Ctrl-C, SIGTERM or SIGHUP landing while the write waited on a full pipe
+    (a slow reader) left half a line and dropped the rest of the buffer; now the signal waits for the end
     of the line being written (at most FINISH_LINE_SECONDS), then acts as it would have. A write the
     output refuses is an OutputError (a closed pipe stays a BrokenPipeError). `quoted`: CSV, where a
     newline inside a double-quoted cell ends no row."""
@@ -152,13 +152,17 @@ def _row_end(raw: bytes, done: int, quoted: bool) -> int:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[list[int]]:
-    """SIGINT and SIGTERM only noted (in the list yielded) while the block runs, then raised again with
-    the handlers as they were (KeyboardInterrupt, `sigterm_as_exit`'s SystemExit, or the default)."""
+    """SIGINT, SIGTERM and SIGHUP only noted (in the list yielded) while the block runs, then raised again
+    with the handlers as they were (KeyboardInterrupt, `signals_as_exit`'s SystemExit, or the default).
+    One the process ignores (SIGINT in a background job, `nohup`'s SIGHUP) is left ignored: noted, it
+    cut the row being written and the rest of the output was dropped, though the run went on."""
     caught: list[int] = []
     if threading.current_thread() is not threading.main_thread():  # (only it can set handlers)
         yield caught
         return
-    signals = (signal.SIGINT, signal.SIGTERM)
+    signals = [
+        s for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN
+    ]
     previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
     try:
         yield caught

@@ -74,7 +74,12 @@ def test_interrupted_run_leaves_the_final_name_untouched(mixed_dir, tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    ("stop", "said"), [(KeyboardInterrupt(), "Ctrl-C"), (SystemExit(128 + signal.SIGTERM), "SIGTERM")]
+    ("stop", "said"),
+    [
+        (KeyboardInterrupt(), "Ctrl-C"),
+        (SystemExit(128 + signal.SIGTERM), "SIGTERM"),
+        (SystemExit(128 + signal.SIGHUP), "SIGHUP"),
+    ],
 )
 @pytest.mark.parametrize("to_file", [False, True])
 def test_an_interrupted_run_says_what_it_wrote(tmp_path, monkeypatch, capsys, stop, said, to_file):
@@ -226,19 +231,32 @@ def _temp_output_written(outdir: Path) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "rc"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, None)])
-def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
-    """A real process, interrupted by a real signal while it writes: the final name never appears."""
-    inputs, outdir = tmp_path / "in", tmp_path / "out"
+@pytest.mark.parametrize(
+    ("sig", "rc", "said"),
+    [
+        (signal.SIGTERM, 128 + signal.SIGTERM, "SIGTERM"),
+        (signal.SIGINT, None, "Ctrl-C"),
+        # The terminal closed, the ssh session dropped: the temp file and spool directory were left,
+        # nothing said, exit -SIGHUP.
+        (signal.SIGHUP, 128 + signal.SIGHUP, "SIGHUP"),
+    ],
+)
+def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc, said):
+    """A real process, interrupted by a real signal while it writes: the final name never appears, the
+    temp file and the spool directory are removed, and the run says it was stopped."""
+    inputs, outdir, spool = tmp_path / "in", tmp_path / "out", tmp_path / "tmp"
     inputs.mkdir()
     outdir.mkdir()
+    spool.mkdir()
     for i in range(200):  # ~20 s of slow scoring: the signal lands mid-run
         write_jsonl(inputs / f"{i:03d}.jsonl", [{"id": str(i), "text": "some words " * 400}])
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-c", SLOW_RUN, str(inputs), str(outdir / "scores.jsonl")],
         cwd=repo,
+        env={**os.environ, "TMPDIR": str(spool)},
         stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not _temp_output_written(outdir):
@@ -248,6 +266,51 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == rc if rc is not None else proc.returncode != 0, err
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
+    assert list(spool.iterdir()) == []
+    assert f"moderate score: stopped by {said} after " in err, err
+
+
+def test_a_signal_the_process_ignores_stays_ignored(tmp_path, monkeypatch):
+    """`nohup moderate score ... &`: SIGHUP is ignored, and SIGINT too in a script's background job.
+    Noted while a row was written, an ignored SIGINT cut the output after that row, though the run went
+    on; SIGHUP must not end such a run either."""
+    import fcntl
+    import threading
+    import types
+
+    from service import batch_process, output
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 16 * 4096)
+    main, received, waiting = threading.get_ident(), bytearray(), threading.Event()
+    noting = types.SimpleNamespace(
+        poll=lambda: _PollNotingAFullPipe(waiting), POLLOUT=select.POLLOUT, PIPE_BUF=select.PIPE_BUF
+    )
+    monkeypatch.setattr(output, "select", noting)
+    text = "".join(f'{{"row": {i}, "text": "{"words " * 20}"}}\n' for i in range(20_000))  # ~3 MB
+
+    def slow_reader() -> None:
+        waiting.wait(PIPE_WAIT_DEADLINE_S)
+        signal.pthread_kill(main, signal.SIGINT)
+        signal.pthread_kill(main, signal.SIGHUP)
+        while chunk := os.read(read_end, 1 << 16):
+            received.extend(chunk)
+
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGHUP)}
+    try:
+        with batch_process.signals_as_exit():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            reader = threading.Thread(target=slow_reader)
+            reader.start()
+            with os.fdopen(write_end, "w", encoding="utf-8") as sink:
+                output.write_lines(sink, text)
+            reader.join(timeout=PIPE_WAIT_DEADLINE_S)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    os.close(read_end)
+    assert waiting.is_set(), "the write never waited on the full pipe"
+    assert received.decode() == text
 
 
 class _ClosedFuture:
