@@ -127,8 +127,12 @@ def is_an_input(out: Path, paths: Sequence[str]) -> bool:
         return False
     target = out.resolve()
     for p in map(Path, paths):
-        if p.resolve() == target:
+        try:
+            resolved = p.resolve()
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError until Python 3.13): its error row
+            continue
+        if resolved == target:
             return True
-        if p.is_dir() and target.is_relative_to(p.resolve()) and not _looks_like_our_output(out):
+        if p.is_dir() and target.is_relative_to(resolved) and not _looks_like_our_output(out):
             return True
     return False

@@ -236,6 +236,20 @@ def test_out_naming_an_input_file_is_refused_and_the_input_kept(tmp_path, capsys
         assert [p.name for p in crawl.iterdir()] == ["comments.jsonl"]
 
 
+def test_a_symlink_loop_named_with_an_existing_out_is_its_error_row(tmp_path, capsys):
+    # `moderate score l1 --out prev.jsonl` with l1 -> l2 -> l1: checking whether --out was an input
+    # resolved l1 and ended in a RuntimeError traceback ("Symlink loop from"). Now the loop's error row,
+    # as without --out.
+    (tmp_path / "l1").symlink_to("l2")
+    (tmp_path / "l2").symlink_to("l1")
+    out = tmp_path / "prev.jsonl"
+    out.write_text("{}\n")
+    rc, stdout, _ = run_batch(capsys, tmp_path / "l1")
+    assert rc == 1 and rows_of(stdout)[0]["kind"] == "error"
+    rc, _, _ = run_batch(capsys, tmp_path / "l1", out=out)
+    assert rc == 1 and out.read_text() == stdout
+
+
 class WorkRecorder:
     """A scorer factory that records whether any work started."""
 
