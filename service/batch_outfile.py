@@ -16,6 +16,7 @@ from typing import TextIO, cast
 from core.errors import ConfigurationError
 from service.batch_discover import TEMP_SUFFIX, kind_of_mode
 from service.batch_rows import OUR_CSV_HEADERS
+from service.ingest import display_line
 from service.output import CheckedOutput, OutputError
 
 
@@ -52,7 +53,15 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
         problem = out_problem(str(path))  # it may have changed while we worked: never replace a device
         if problem:
             raise ConfigurationError(f"--out {problem}; the output is not written")
-        os.replace(tmp, path)
+        existed = path.exists()
+        try:
+            os.replace(tmp, path)
+        except FileNotFoundError as exc:  # removed by hand (or a cleaner): its rows went with it
+            kept = "left as it was" if existed else "not written"
+            raise OutputError(
+                f"its temp file {display_line(tmp)} was removed during the run: the output is lost, "
+                f"{display_line(str(path))} is {kept}"
+            ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

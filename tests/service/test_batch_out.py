@@ -250,6 +250,33 @@ def test_a_symlink_loop_named_with_an_existing_out_is_its_error_row(tmp_path, ca
     assert rc == 1 and out.read_text() == stdout
 
 
+@pytest.mark.parametrize("existed", [False, True])
+def test_an_out_temp_file_removed_mid_run_is_a_one_line_error(tmp_path, monkeypatch, existed):
+    # `rm outd/.r.jsonl.*` while the run wrote it: os.replace's FileNotFoundError traceback, exit 1 and
+    # nothing said. Now an OutputError (the CLI's one line, exit 1) saying the output is lost.
+    from service.output import OutputError
+
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "an ordinary comment"}])
+    out = tmp_path / "out" / "r.jsonl"
+    out.parent.mkdir()
+    if existed:
+        out.write_text("previous run\n")
+    real = batch.process_chunk
+
+    def removing_the_temp_file(tasks, config):
+        for temp in out.parent.glob(".r.jsonl.*" + batch_discover.TEMP_SUFFIX):
+            temp.unlink()
+        return real(tasks, config)
+
+    monkeypatch.setattr(batch, "process_chunk", removing_the_temp_file)
+    with pytest.raises(OutputError) as lost:
+        batch.run(args_for(tmp_path / "a.jsonl", out=out), scorer_factory=fake_factory)
+    kept = "left as it was" if existed else "not written"
+    assert "was removed during the run: the output is lost" in str(lost.value)
+    assert str(lost.value).endswith(f"{out} is {kept}")
+    assert [p.name for p in out.parent.iterdir()] == (["r.jsonl"] if existed else [])
+
+
 class WorkRecorder:
     """A scorer factory that records whether any work started."""
 
