@@ -353,8 +353,8 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
                         st = os.stat(args.out)
                         exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
                     score_paths(args.paths, config, fh, exclude=exclude, summary=summary, **kwargs)
-    except (KeyboardInterrupt, SystemExit, ModerationError) as stop:
-        if isinstance(stop, ModerationError) and not summary.files:
+    except (KeyboardInterrupt, SystemExit, ModerationError, OutputError) as stop:
+        if isinstance(stop, (ModerationError, OutputError)) and not summary.files:
             raise  # (refused before any file was done: the error alone says it)
         said = summary.render_stopped(stop, args.out)
         if isinstance(stop, KeyboardInterrupt):  # service.cli prints it, as the run's last line

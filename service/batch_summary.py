@@ -81,9 +81,11 @@ class Summary:
         done = f"stopped by {cause} after {self.files:,} of {self.total:,} files"
         if out is not None:
             return f"moderate score: {done}: nothing written to {display_line(str(out))} (left as it was)"
-        cut = ", and perhaps the first rows of the next (whole lines)" if self.cut_chunk else ""
+        # A signal lets the row being written finish; a write the output refused may have cut it.
+        whole = " (whole lines)" if isinstance(stop, (KeyboardInterrupt, SystemExit)) else ""
+        cut = f", and perhaps the first rows of the next{whole}" if self.cut_chunk else ""
         if self.last_written is None:
-            rows = "perhaps the first rows of the first files (whole lines)" if self.cut_chunk else "no rows"
+            rows = f"perhaps the first rows of the first files{whole}" if self.cut_chunk else "no rows"
             return f"moderate score: {done}: {rows} written"
         return (
             f"moderate score: {done}: the rows of the first {self.files:,} in walk order are written, "

@@ -139,6 +139,9 @@ def _spool_rows(tasks: Sequence[Task], config: BatchConfig, counts: Counter[str]
             for task in tasks:
                 fh.writelines(task_rows(task, config, counts))
     except OSError as exc:  # a full disk (or a file size limit): the output cannot be written either
-        log.error("cannot write a chunk's rows in %s (TMPDIR): %s", display_line(config.spool_dir), exc)
-        raise OutputError(exc.strerror or str(exc)) from exc
+        # Named: 'No space left on device' alone blamed the output. (The run's own directory is removed.)
+        where = display_line(os.path.dirname(config.spool_dir))
+        raise OutputError(
+            f"{exc.strerror or exc}, writing the rows to the spool directory in {where} (TMPDIR)"
+        ) from exc
     return spool

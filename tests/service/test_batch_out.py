@@ -277,6 +277,43 @@ def test_an_out_temp_file_removed_mid_run_is_a_one_line_error(tmp_path, monkeypa
     assert [p.name for p in out.parent.iterdir()] == (["r.jsonl"] if existed else [])
 
 
+@pytest.mark.parametrize("to_file", [False, True])
+def test_a_full_spool_directory_is_named_and_the_run_says_what_it_wrote(
+    tmp_path, monkeypatch, capsys, to_file
+):
+    # A full TMPDIR (the chunks' spool) ended in "cannot write the output: No space left on device", as
+    # if the output were full, with no line saying what had been written. The third chunk's spool file
+    # here is /dev/full: a real ENOSPC.
+    from service import batch_worker
+    from service.output import OutputError
+
+    for i in range(4):
+        write_jsonl(tmp_path / f"{i}.jsonl", [{"id": str(i), "text": "an ordinary comment"}])
+    real_mkstemp, chunks = batch_worker.tempfile.mkstemp, []
+
+    def full_on_the_third_chunk(*args, **kwargs):
+        fd, path = real_mkstemp(*args, **kwargs)
+        if kwargs.get("prefix") == "chunk.":
+            if len(chunks) == 2:
+                os.dup2(os.open("/dev/full", os.O_WRONLY), fd)
+            chunks.append(path)
+        return fd, path
+
+    monkeypatch.setattr(batch_worker.tempfile, "mkstemp", full_on_the_third_chunk)
+    out = tmp_path / "out" / "scores.jsonl"
+    out.parent.mkdir()
+    kw: dict[str, Any] = {"out": out} if to_file else {}
+    with pytest.raises(OutputError) as full:
+        batch.run(args_for(tmp_path, chunk_size=1, **kw), scorer_factory=fake_factory)
+    spool_root = os.path.dirname(os.path.dirname(chunks[0]))
+    assert str(full.value) == (
+        f"No space left on device, writing the rows to the spool directory in {spool_root} (TMPDIR)"
+    )
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("moderate score: stopped by an error after 2 of 4 files"), last
+    assert ("nothing written to" in last) == to_file, last
+
+
 class WorkRecorder:
     """A scorer factory that records whether any work started."""
 

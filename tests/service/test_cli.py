@@ -630,20 +630,25 @@ def test_more_workers_than_the_machine_holds_is_a_warning(
 def test_an_out_file_that_cannot_be_written_is_a_one_line_error(tmp_path, jobs):
     # --out on a full disk (here: a file size limit, EFBIG, which an unprivileged test can set) ended
     # `moderate score` in an OSError traceback: now one line on stderr and exit 1, as for stdout, and
-    # neither the file nor its temp file is left.
-    from tests.conftest import SEEDS_DIR
+    # neither the file nor its temp file is left. Each file's rows (a chunk's spool file) are under the
+    # limit, their total over it: it is the --out file that is refused, not the spool.
+    from tests.service.batch_helpers import write_jsonl
 
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(20):
+        write_jsonl(inputs / f"{i:02d}.jsonl", [{"id": str(i), "text": "an ordinary comment"}])
     out = tmp_path / "scores.jsonl"
-    argv = ["score", str(SEEDS_DIR), "--jobs", jobs, "--out", str(out)]
+    argv = ["score", str(inputs), "--jobs", jobs, "--chunk-size", "1", "--out", str(out)]
     proc = subprocess.run(
-        ["sh", "-c", 'ulimit -f 1; exec "$0" -m service.cli "$@"', sys.executable, *argv],
+        ["sh", "-c", 'ulimit -f 4; exec "$0" -m service.cli "$@"', sys.executable, *argv],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.splitlines()[-1] == "moderate score: error: cannot write the output: File too large"
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["in"]
 
 
 @pytest.mark.parametrize("command", ["score", "report", "parse"])
