@@ -186,7 +186,8 @@ def _read_stdin(config: BatchConfig) -> Task:
                     limits.max_page_bytes, limits.max_jsonl_lines, sniff=sniff, spool=write
                 )
     except InputError as exc:
-        return Task("error", standard_input.SOURCE, without_source(str(exc), standard_input.SOURCE))
+        why = without_source(str(exc), standard_input.SOURCE)
+        return Task("error", standard_input.SOURCE, why, error_type=type(exc).__name__)
     if not export:
         return Task("page", standard_input.SOURCE, data=data)
     return Task("jsonl", standard_input.SOURCE, data=None if spooled else data, spooled=spooled)

@@ -35,6 +35,9 @@ class Task:
     reason: str | None = None  # why an "error" or "skipped" entry is not scored
     data: bytes | None = field(default=None, repr=False)  # the input itself, read from standard input
     spooled: str | None = None  # the file standard input was written to (a local run), read for `source`
+    # An "error" entry's error_type: what the walk refuses (a dangling link, a FIFO, a directory it cannot
+    # list) cannot be read, as docs/batch.md says and a page refused the same way when read is.
+    error_type: str = "UnreadableInputError"
 
 
 # Comment exports by name: JSON Lines is also spelled NDJSON (newline-delimited JSON).

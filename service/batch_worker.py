@@ -71,7 +71,7 @@ def _rows(task: Task, config: BatchConfig, counts: Counter[str]) -> list[dict[st
         return [{"kind": "skipped", "source": task.source, "reason": task.reason}]
     if task.kind == "error":
         counts["file_errors"] += 1
-        return [error_row(task.source, task.reason or "unreadable", "InputError")]
+        return [error_row(task.source, task.reason or "unreadable", task.error_type)]
     try:
         rows: list[dict[str, Any]] | list[str]
         if task.kind == "jsonl":

@@ -115,7 +115,7 @@ def test_standard_input_closed_is_an_error_row(capsys, monkeypatch):
             "kind": "error",
             "source": "<stdin>",
             "error": "no standard input (it is closed)",
-            "error_type": "InputError",
+            "error_type": "EmptyInputError",
         }
     ]
     assert rc == 1
