@@ -157,3 +157,107 @@ def test_each_comment_names_its_author_and_one_click_lists_all_of_theirs(browser
     assert page.locator("#f-author").input_value() == "Jane \u202eReader"
     assert not errors, errors
     context.close()
+
+
+def test_sign_out_leaves_nothing_of_the_previous_user_in_the_page(browser: Any, served: str) -> None:
+    # Sign-out emptied the queue alone: the desk's rows, the backlog, the plots, the threshold view, the
+    # author records and the model versions stayed in the DOM (and the script), and a moderator signing
+    # in next in the same tab had the API token's desk table in her page, hidden but readable.
+    author, title = "Quentin Leakwell", "Sign-out canary"
+    comments = [
+        {"id": "c0", "text": "you are a pathetic idiot and a moron, canary", "author": author},
+        {"id": "c1", "text": "The canary vote was close.", "author": author},
+        {"id": "c2", "text": "what a canary clown you are", "author": author},
+    ]
+    with api(served) as http:
+        body = {"article": {"id": "sign-out", "title": title}, "comments": comments, "queue": True}
+        assert http.post("/v1/comments:score", json=body).status_code == 200
+        items = queue(served, article="sign-out")  # every status
+        assert http.post(f"/v1/queue/{items[0]['id']}:decide", json={"verdict": "reject"}).status_code == 200
+    with httpx.Client(base_url=served, headers={"Authorization": f"Bearer {ALICE}"}) as alice:
+        approved = alice.post(f"/v1/queue/{items[1]['id']}:decide", json={"verdict": "approve"})
+        assert approved.status_code == 200, approved.text
+    context, page, errors = open_article(browser, served, [items[2]])
+    page.locator("#f-status").select_option("")  # decided ones too: their verdicts name alice
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#desk-table tbody td')].some(td => td.textContent === 'alice')"
+        " && document.querySelector('#threshold-summary').textContent"
+        " && document.querySelector('#plots svg.histogram')"
+        " && document.querySelector('#models-table tbody tr')"
+        " && document.querySelector('#backlog').textContent.includes('decided')"
+        " && [...document.querySelectorAll('#queue .record')].some(r => r.textContent.includes('queued'))"
+        f" && document.querySelectorAll('#queue li.item').length === {len(items)}"
+    )
+    page.locator("#add-text").fill("a pasted canary page, not sent")
+    desk = [str(r) for r in page.locator("#desk-table tbody tr").all_text_contents()]
+    shown = [
+        *desk,
+        *(str(page.locator(s).text_content()) for s in ("#backlog", "#threshold-summary", "#plots-basis")),
+        *(i["text"] for i in items),
+        author,
+        title,
+        "<td>API token</td>",
+        "<td>alice</td>",
+        "<svg",
+        "by alice",
+        "Signed in with the API token",
+        "a pasted canary page",
+    ]
+    # the page's markup (attributes too: labels name the comments) and what its fields hold
+    dom = (
+        "() => [document.documentElement.outerHTML, document.documentElement.textContent,"
+        " ...[...document.querySelectorAll('input, textarea, select')].map(e => e.value)].join('\\n')"
+    )
+
+    def left_of(previous: list[str]) -> list[str]:
+        text = str(page.evaluate(dom))
+        return [s for s in previous if s and s in text]
+
+    held: list[Any] = []  # a plots read still on its way at sign-out: its answer must not be drawn
+    page.route("**/v1/queue:scores?*", lambda route: held.append(route))
+    page.get_by_role("button", name="Refresh plots").click()
+    while not held:
+        page.wait_for_timeout(20)
+    page.get_by_role("button", name="Sign out").click()
+    page.locator("#sign-in").wait_for()
+    with page.expect_event("requestfinished", lambda r: "/v1/queue:scores?" in r.url):
+        held[0].continue_()
+    page.unroute("**/v1/queue:scores?*")
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")  # the answer's turn to be drawn
+    assert left_of(shown) == []
+    for sel in ("#queue li", "#desk-table tbody tr", "#models-table tbody tr", "#plots *"):
+        assert page.locator(sel).count() == 0, sel
+    for sel in ("#backlog", "#threshold-summary", "#plots-basis", "#status", "#queue-count"):
+        assert page.locator(sel).text_content() == "", sel
+    assert page.locator("#sign-in-error").text_content() == "Signed out."
+
+    # alice signs in next in the same tab: her page holds none of the API token's desk
+    page.get_by_label("API token").fill(ALICE)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"() => {TEXT}('#signed-in-as') === 'Signed in as alice'"
+        " && document.querySelector('#queue li.item')"
+        " && document.querySelector('#plots svg.histogram')"
+        " && document.querySelector('#backlog').textContent"
+    )
+    assert page.locator("#desk-table tbody tr").count() == 0
+    assert left_of([*desk, "<td>API token</td>", "<td>alice</td>", "Signed in with the API token"]) == []
+
+    # the page signs out by itself (a token no longer valid): alice's page is emptied the same way
+    alice_shown = [
+        "Signed in as alice",
+        *(str(t) for t in page.locator("#queue li.item blockquote.text").all_text_contents()),
+        str(page.locator("#backlog").text_content()),
+        "<svg",
+    ]
+    revoked = {"error": {"code": 401, "status": "UNAUTHENTICATED", "reason": "unauthorized",
+                         "message": "token revoked"}}  # fmt: skip
+    page.route("**/v1/queue:stats", lambda route: route.fulfill(status=401, json=revoked))
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(f"() => {TEXT}('#sign-in-error') === 'Your token was refused: token revoked'")
+    page.unroute("**/v1/queue:stats")
+    assert left_of(alice_shown) == []
+    assert page.locator("#queue li").count() == 0
+    assert not errors, errors
+    context.close()

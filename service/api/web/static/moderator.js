@@ -9,7 +9,9 @@
   const NOT_LEARNED = " No attribute named: not used for training.";
 
   const $ = (sel) => document.querySelector(sel);
-  const state = {
+  // Everything the page keeps of a signed-in session. Sign-out (a click, or a token refused) puts it
+  // back to this, as it puts the page's markup back to what the server sent (resetPage).
+  const initialState = () => ({
     items: [],
     current: -1,
     cursor: null,
@@ -30,7 +32,10 @@
     deskReads: 0, // GET /v1/queue:activity reads started
     recordReads: 0, // GET /v1/queue:authors reads started: only the latest one's answer is shown
     authorRecords: new Map(), // author -> {items, pending, approved, rejected}
-  };
+    writeKeys: new Map(), // a verdict's request -> its Idempotency-Key, until the service answers it
+  });
+  // One object for the page's life (moderator-plots.js holds it): reset in place, never replaced.
+  const state = initialState();
 
   // --- HTTP ----------------------------------------------------------------------------------------
 
@@ -42,12 +47,26 @@
     }
   }
 
+  // Each sign-out ends a session. An answer (or a retry's wait) that comes back after the session that
+  // asked for it ended never settles: nothing of the previous user is drawn into the next one's page,
+  // and nothing is sent on with the next user's token.
+  let session = 0;
+  const never = () => new Promise(() => {});
+  function live(promise) {
+    const mine = session;
+    return promise.then(
+      (value) => (mine === session ? value : never()),
+      (err) => (mine === session ? Promise.reject(err) : never()),
+    );
+  }
+
   async function api(path, options = {}) {
     const headers = Object.assign({}, options.headers || {});
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = "Bearer " + token;
-    const response = await fetch(path, Object.assign({}, options, { headers }));
-    const text = await response.text();
+    const [response, text] = await live(
+      fetch(path, Object.assign({}, options, { headers })).then(async (r) => [r, await r.text()]),
+    );
     let body = null;
     try {
       body = text ? JSON.parse(text) : null;
@@ -60,7 +79,10 @@
       // A token no one holds signs out; "insufficient_scope" (a moderator's token on the API token's
       // work, such as activating a model) is said where it happened, and the moderator stays.
       const refused = response.status === 401 || (response.status === 403 && reason === "forbidden");
-      if (refused && path !== "/v1/queue?limit=1") signOut("Your token was refused: " + message);
+      if (refused && path !== "/v1/queue?limit=1") {
+        signOut("Your token was refused: " + message);
+        return never(); // the session that asked is over
+      }
       throw new HttpError(response.status, message, body);
     }
     return body;
@@ -70,7 +92,6 @@
   // dropped connection after the service committed) is retried with the same key, and the service
   // replays its first answer instead of refusing a second verdict as "already decided"; a click again
   // after such a failure is the same retry (docs/queue.md, Retrying a verdict).
-  const writeKeys = new Map();
   const WRITE_RETRY_DELAYS_MS = [300, 1500]; // then the moderator is told, and may click again
   function newKey() {
     // crypto.randomUUID needs a secure context; the page is often served over plain HTTP in a newsroom.
@@ -79,6 +100,7 @@
   }
   async function write(path, body) {
     const request = path + " " + JSON.stringify(body);
+    const writeKeys = state.writeKeys;
     if (!writeKeys.has(request)) writeKeys.set(request, newKey());
     const options = {
       method: "POST",
@@ -96,7 +118,7 @@
           throw err;
         }
         if (attempt >= WRITE_RETRY_DELAYS_MS.length) throw err; // no answer at all: keep the key
-        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_DELAYS_MS[attempt]));
+        await live(new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_DELAYS_MS[attempt])));
       }
     }
   }
@@ -120,12 +142,27 @@
     $("#token").focus();
   }
 
+  // The page's markup as the server sent it, taken before anything was drawn or typed into it.
+  let pristine = null;
+
+  // Back to a page freshly loaded without a token: the session ended (answers still on their way are
+  // dropped, see live), the state as initialState gives it, and the body's markup as served (queue,
+  // author records, plots, threshold view, desk, backlog, model versions, status, the fields typed in),
+  // so nothing of the previous user is left in the DOM or the script for the next one to read.
+  function resetPage() {
+    session += 1;
+    for (const key of Object.keys(state)) delete state[key];
+    Object.assign(state, initialState());
+    document.body.replaceChildren(...pristine.cloneNode(true).childNodes);
+    wire();
+  }
+
+  // Every way out (the Sign out button, a token refused): the page as a fresh load without a token.
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
-    state.items = [];
-    state.ticked.clear();
-    $("#queue").replaceChildren();
+    resetPage();
     showSignIn(message);
+    loadModel().catch(() => {}); // /v1/model needs no token: show which model serves
   }
 
   async function trySignIn(token) {
@@ -1060,7 +1097,7 @@
     let text = $("#add-text").value;
     let name = "";
     if (file) {
-      text = await file.text();
+      text = await live(file.text());
       name = file.name;
     }
     if (!text.trim()) {
@@ -1089,7 +1126,8 @@
 
   // --- wiring --------------------------------------------------------------------------------------
 
-  document.addEventListener("DOMContentLoaded", () => {
+  // The listeners on the page's elements: set again on the fresh markup after every sign-out.
+  function wire() {
     $("#sign-in-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const token = $("#token").value.trim();
@@ -1117,6 +1155,11 @@
     };
     $("#queue").addEventListener("click", follow);
     $("#queue").addEventListener("focusin", follow);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    pristine = document.body.cloneNode(true);
+    wire();
     document.addEventListener("keydown", onKey);
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) trySignIn(token);
