@@ -54,6 +54,16 @@ PERSPECTIVE_ATTRIBUTES = frozenset(
         "PERSONAL_STORY_EXPERIMENTAL",
         "REASONING_EXPERIMENTAL",
         "RESPECT_EXPERIMENTAL",
+        # Names real clients send (session 37): Jigsaw's older fast toxicity model (its Dart and Java
+        # clients; xatkit asks it beside 16 others), and the outrage attributes the Prosocial Ranking
+        # Challenge's Perspective ranker asks. Unknown, they were a 400 that dropUnsupportedAttributes
+        # could not drop.
+        "TOXICITY_FAST",
+        "ALIENATION_EXPERIMENTAL",
+        "FEARMONGERING_EXPERIMENTAL",
+        "GENERALIZATION_EXPERIMENTAL",
+        "MORAL_OUTRAGE_EXPERIMENTAL",
+        "SCAPEGOATING_EXPERIMENTAL",
     }
 )
 SCORE_TYPE = "PROBABILITY"
