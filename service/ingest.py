@@ -130,9 +130,9 @@ def kind_of_mode(mode: int) -> str:
     return "not a regular file"
 
 
-def _is_own_stdin(st: os.stat_result) -> bool:
-    """Whether `st` is this process's standard input, a pipe or terminal (`... | moderate parse
-    /dev/stdin`). (standard_input.is_standard_input, which imports this module: no cycle.)"""
+def is_standard_input(st: os.stat_result) -> bool:
+    """Whether a PATH's `st` is this process's standard input, a pipe or terminal (`curl URL | moderate
+    score /dev/stdin`, /proc/self/fd/0): read as `-` is. (Redirected from a file, it is that file.)"""
     try:
         own = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
     except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement, closed)
@@ -149,7 +149,7 @@ def _check_page_file(name: str, st: os.stat_result, max_bytes: int) -> None:
     standard input is read as a pipe is), a file over `max_bytes`."""
     if stat.S_ISDIR(st.st_mode):
         raise UnreadableInputError(f"{name}: is a directory, not a page")
-    if not stat.S_ISREG(st.st_mode) and not _is_own_stdin(st):
+    if not stat.S_ISREG(st.st_mode) and not is_standard_input(st):
         raise UnreadableInputError(f"{name}: {kind_of_mode(st.st_mode)}, not a page file")
     if st.st_size > max_bytes:
         raise TooLargeError(f"{name}: {st.st_size:,} bytes is over the page limit of {max_bytes:,} bytes")

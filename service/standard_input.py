@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
@@ -18,6 +17,7 @@ from service.batch_jsonl import (
     reads_as_json_lines,
     skip_rest_of_line,
 )
+from service.ingest import is_standard_input as is_standard_input  # (named here by the walk)
 
 STDIN = "-"  # the PATH that names standard input, as for cat
 SOURCE = "<stdin>"  # its name in rows, reports and errors (a "-" cell would be quoted in CSV)
@@ -31,20 +31,6 @@ def missing_paths(paths: Sequence[str]) -> str | None:
     if not missing:
         return None
     return f"no such file or directory: {', '.join(shlex.quote(p) for p in missing)}"  # ('' too)
-
-
-def is_standard_input(st: os.stat_result) -> bool:
-    """Whether a PATH's `st` is this process's standard input, a pipe or terminal (`curl URL | moderate
-    score /dev/stdin`, /proc/self/fd/0): read as `-` is. (Redirected from a file, it is that file.)"""
-    try:
-        own = os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
-    except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement, closed)
-        return False
-    return (
-        own is not None
-        and not stat.S_ISREG(own.st_mode)
-        and (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
-    )
 
 
 def _stream() -> BinaryIO:
