@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from itertools import pairwise
 
 from service.dates import DateHit
@@ -563,24 +563,29 @@ def _heads_prose(lines: list[_Line], role: list[str | None], j: int, title_idx: 
 _DATE_BESIDE_REACH = 2
 
 
-def _pick_title(lines: list[_Line]) -> int | None:
+def _pick_title(lines: list[_Line], skip: Container[int] = ()) -> int | None:
     """HTML: the <h1> that the <title> repeats, else the first <h1>, else <title>. Text: the longest
-    headline-like line (3-25 words, no final period) before the first real paragraph."""
+    headline-like line (3-25 words, no final period) before the first real paragraph. Lines in `skip`
+    (those a comment holds) are never taken."""
     doc_title = next((norm_key(ln.core) for ln in lines if ln.hint == "title"), "")
-    h1s = [i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= _MIN_H1_CHARS]
+    h1s = [
+        i for i, ln in enumerate(lines) if ln.hint == "h1" and len(ln.core) >= _MIN_H1_CHARS and i not in skip
+    ]
     for i in h1s:
         if doc_title and norm_key(lines[i].core) in doc_title:
             return i
     if h1s:
         return h1s[0]
     for i, ln in enumerate(lines):
-        if ln.hint == "title":
+        if ln.hint == "title" and i not in skip:
             return i
     best: tuple[int, int] | None = None
     for i, ln in enumerate(lines[:_TITLE_SEARCH_LINES]):
         words = len(ln.core.split())
         if words >= _PARAGRAPH_WORDS and best is not None:
             break
+        if i in skip:
+            continue
         if ln.furniture is not None or ln.opener or ln.chrome or ln.date is not None or ln.structural:
             continue
         if _link_bar(ln.core):

@@ -212,6 +212,11 @@ def _segment_once(
             role = [None] * len(lines)
             sec = _Section([], None, sec.mode, len(lines), len(lines))
             comments = []
+    # The title was picked before the comments were found: a line they hold (a comment's one-line text,
+    # the name above its date) is theirs, and the title comes from the other lines.
+    claimed = {j for j, r in enumerate(role) if r is not None}
+    if title_idx in claimed:
+        title_idx = _pick_title(lines, claimed)
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = sec.start if sec.headers else len(lines)
     region = _main_region(lines, 0, body_end)
@@ -223,11 +228,11 @@ def _segment_once(
         # Else the rules' region stands as it is: the model saw no article anywhere, and an empty
         # body is the one answer sure to be wrong.
         other = _other_region(lines, body_end, region)
-        retry, retry_title = place(role, other, _pick_title(lines), None) if other else ([], None)
+        retry, retry_title = place(role, other, _pick_title(lines, claimed), None) if other else ([], None)
         if _has_prose(lines, retry):
             placed, title_idx, region = retry, retry_title, other
         else:
-            placed, title_idx = place(role, region, _pick_title(lines), None, use_model=False)
+            placed, title_idx = place(role, region, _pick_title(lines, claimed), None, use_model=False)
     if fmt == "html":
         headline = _metadata_title(lines, placed, title_idx, main_title, body_end)
         if headline is None:
@@ -354,6 +359,8 @@ class _BodyPlacer:
                 title_idx = near
             elif title_idx is not None and _title_inside_article(lines, region, title_idx):
                 title_idx = None
+        if title_idx is not None and role[title_idx] is not None:
+            title_idx = None  # a line the comments hold is not the title as well
         if title_idx is not None:
             role[title_idx] = "title"
         for j in range(len(lines)):

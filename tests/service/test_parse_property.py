@@ -112,6 +112,20 @@ def _check_accounting(page: str, fmt: str = "text") -> None:
         assert any(p == "header" for _, _, p in roles)
     else:
         assert not any(p in {"header", "text"} for _, _, p in roles)
+    _check_title_outside_comments(article, roles)
+
+
+def _check_title_outside_comments(article, roles) -> None:  # type: ignore[no-untyped-def]
+    """No line is both the title and a comment's: the title's words stand in the comments (as an
+    author or a line of text) no more often than the pieces placed in a comment hold them."""
+    if article.title is None:
+        return
+    key = article.title.split()
+    held = sum(
+        part.split() == key for c in article.comments for part in (c.author or "", *c.text.split("\n"))
+    )
+    placed = sum(p in {"header", "text"} and " ".join(key) in " ".join(t.split()) for _, t, p in roles)
+    assert held <= placed, (article.title, held, placed)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,3 +216,29 @@ def test_one_line_comments_skip_the_layout_and_find_what_it_would(thread):
             (q.start, q.end, q.author) for q in s.quotes
         ]
         assert f.text == text and f.author == s.author
+
+
+def test_a_line_a_comment_holds_is_not_also_the_title():
+    # The title was picked before the comments were found and kept even when a comment took its line.
+    one_line_texts = (
+        "2 comments\nMarie July 23, 2012 at 10:28 pm\n    Nook Nook :) I am hooked\n"
+        "Cristina July 22, 2012 at 9:28 pm\n    Lindas capas!\n"
+    )
+    rows = [
+        ("Anonymous", "The real story is the campaign knowing where to allocate resources and the other "
+         "campaign apparently being confused. That is far more important than what some blogger predicted."),
+        ("Anonymous", "Well, that probably is not the real story, but it is some of the story. They had pros "
+         "running the campaign, whether they were outmaneuvered or not, and a pot full of money."),
+        ("http://www.facebook.com/robert.k Robert K", "The real story in this context. And the reference "
+         "comes straight from the segment about the report. But diving into semantics is a way to avoid it."),
+    ]  # fmt: skip
+    head = (
+        "We have made it easy to comment on posts, however we require civility and encourage full names "
+        "to that end. Please read our guidelines here before commenting."
+    )
+    listed = "    " + head + "\n" + "".join(f"        * {n}\n            {t}\n" for n, t in rows)
+    for page in (one_line_texts, listed):
+        article, _, roles = parse_with_roles(page)
+        assert article.comments
+        _check_title_outside_comments(article, roles)
+
