@@ -670,10 +670,19 @@ def _split_leading_stamps(lines: list[_Line]) -> list[_Line]:
         if hit is None:
             out.append(ln)
             continue
-        stamp, rest = ln.core[: hit.end], ln.core[hit.end :].strip()
+        stamp, rest = _cut_text(ln, hit.end)
         out.append(_classify_one(stamp, ln.indent, ln.hint, ln.blank_before, ln.src))
-        out.append(_classify_one(rest, ln.indent, ln.hint, False, ln.src))
+        out.append(_classify_one(rest.strip(), ln.indent, ln.hint, False, ln.src))
     return out
+
+
+def _cut_text(ln: _Line, k: int) -> tuple[str, str]:
+    """`ln.text` cut where its core's k-th character stands: a bullet or placeholder the core left out
+    stays in the first piece, so that the pieces still rebuild the input line."""
+    lead = len(ln.text) - len(ln.core)
+    if lead >= 0 and ln.text.endswith(ln.core):
+        return ln.text[: lead + k], ln.text[lead + k :]
+    return ln.core[:k], ln.core[k:]
 
 
 # A comment counter with the first comment's stamp after it on one line: Discourse's "Continue Discussion
@@ -688,7 +697,7 @@ def _split_counter_stamps(lines: list[_Line]) -> list[_Line]:
     for ln in lines:
         m = _COUNTER_THEN_REST.fullmatch(ln.core) if not ln.opener and ln.date is None else None
         if m is not None:
-            head = _classify_one(m[1], ln.indent, ln.hint, ln.blank_before, ln.src)
+            head = _classify_one(_cut_text(ln, m.end(1))[0], ln.indent, ln.hint, ln.blank_before, ln.src)
             stamp = _classify_one(m[2], ln.indent, ln.hint, False, ln.src)
             alone = stamp.date is not None and (stamp.date.start, stamp.date.end) == (0, len(m[2]))
             if head.opener and alone:

@@ -242,3 +242,17 @@ def test_a_line_a_comment_holds_is_not_also_the_title():
         assert article.comments
         _check_title_outside_comments(article, roles)
 
+
+def test_split_pieces_keep_the_bullet_before_a_stamp():
+    # "* STAMP Text" under a name is cut in two; the cut was made on the text without its bullet.
+    stamps = "".join(
+        f"{name}\n* {ago} hours ago {text}\n"
+        for name, ago, text in (
+            ("Ann Lee", 2, "This is a great article about cities."),
+            ("Bob Ray", 3, "I disagree with most of the points made here."),
+        )
+    )
+    counter = "Continue Discussion\n* 9 replies 12 Mar\nThe first post of the thread, with some words.\n"
+    for page in (stamps, counter):
+        _check_accounting(page)
+        assert any(t.startswith("* ") and p for _, t, p in parse_with_roles(page)[2])
