@@ -47,7 +47,7 @@ from dataclasses import replace
 from typing import Literal
 
 from core.errors import InputError, MalformedInputError, TooLargeError
-from core.records import Article, PageFormat
+from core.records import Article, Dropped, PageFormat
 from service.ingest import decode, has_visible_text, normalise_line_ends, read_limited
 from service.parse import linemodel, sectiongate
 from service.parse.glued import looks_glued, split_glued
@@ -105,9 +105,9 @@ def _parse(data: bytes | str, source: str, fmt: Format, limits: Limits) -> Artic
 
 def _segment(
     data: bytes | str, source: str, fmt: Format, limits: Limits
-) -> tuple[Article, list[tuple[int, str, str]], list[tuple[str, int, str | None]]]:
-    """(article, roles, the raw lines the segmenter saw): the one path from input to article."""
-    real, raw_lines, text, stripped, quoted, huge = _read_lines(data, source, fmt, limits)
+) -> tuple[Article, list[tuple[int, str, str]], list[tuple[int, str]]]:
+    """(article, roles, the input lines (index, text)): the one path from input to article."""
+    real, raw_lines, text, stripped, quoted, huge, images = _read_lines(data, source, fmt, limits)
     # trafilatura parses the page with the same libxml2: a page read by tag stripping would reach it
     # cut off at the depth limit, and one with a text over libxml2's buffer cut off at that text; its
     # main text (only what came before) would drop the rest.
@@ -135,7 +135,24 @@ def _segment(
             "URI): the main-text extraction, which stops there, was not used"
         )
         article = replace(article, warnings=(*article.warnings, warning))
-    return article, roles, raw_lines
+    if images:
+        article, roles = _with_images(article, roles, images)
+    inputs = sorted([(i, t) for i, (t, _, _) in enumerate(raw_lines) if t] + images)
+    return article, roles, inputs
+
+
+def _with_images(
+    article: Article, roles: list[tuple[int, str, str]], images: list[tuple[int, str]]
+) -> tuple[Article, list[tuple[int, str, str]]]:
+    """The image-only lines, which the segmenter read as blank, dropped as "image" in their places."""
+    merged = sorted(roles + [(i, t, IMAGE_LINE) for i, t in images], key=lambda r: r[0])  # stable
+    kept = iter(article.dropped)
+    dropped = [
+        Dropped(t, p) if p == IMAGE_LINE else next(kept)
+        for _, t, p in merged
+        if p not in {"title", "body", "header", "text"}
+    ]
+    return replace(article, dropped=tuple(dropped)), merged
 
 
 def parse_with_roles(
@@ -143,10 +160,12 @@ def parse_with_roles(
 ) -> tuple[Article, list[tuple[int, str]], list[tuple[int, str, str]]]:
     """parse_page plus the accounting behind it: the input lines (index, text) the segmenter saw and
     where each piece of each went (see segment_with_roles). Tests use it to prove nothing is lost."""
-    article, roles, raw_lines = _segment(data, source, fmt, limits or Limits())
-    return article, [(i, t) for i, (t, _, _) in enumerate(raw_lines) if t], roles
+    article, roles, inputs = _segment(data, source, fmt, limits or Limits())
+    return article, inputs, roles
 
 
+# Why an image-only markdown line ("![](avatar.png)") is dropped.
+IMAGE_LINE = "image"
 _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
@@ -154,15 +173,18 @@ def _to_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
 ) -> tuple[PageFormat, list[tuple[str, int, str | None]], str]:
     """(the format read, the lines, the decoded text)."""
-    real, raw_lines, text, _, _, _ = _read_lines(data, source, fmt, limits)
+    real, raw_lines, text, _, _, _, _ = _read_lines(data, source, fmt, limits)
     return real, raw_lines, text
 
 
 def _read_lines(
     data: bytes | str, source: str, fmt: Format, limits: Limits
-) -> tuple[PageFormat, list[tuple[str, int, str | None]], str, str | None, list[int], bool]:
+) -> tuple[
+    PageFormat, list[tuple[str, int, str | None]], str, str | None, list[int], bool, list[tuple[int, str]]
+]:
     """_to_lines, why an HTML page was read by stripping its tags (None: from its tree), per line
-    the <blockquote>s holding it (empty for text), and whether its tree needed libxml2's huge option."""
+    the <blockquote>s holding it (empty for text), whether its tree needed libxml2's huge option, and
+    the image-only markdown lines (index, text), which the lines hold as blanks."""
     from core.errors import BinaryInputError, EmptyInputError
     from service.html import declares_html, looks_like_html, render_html, text_outside_tags
 
@@ -190,6 +212,7 @@ def _read_lines(
     tags_stripped: str | None = None
     huge = False
     quoted: list[int] = []  # HTML: per line, the <blockquote>s holding it (html.HtmlLine.quote)
+    images: list[tuple[int, str]] = []  # text: the image-only markdown lines (index, text)
     if real == "html":
         rendered, tags_stripped, huge = render_html(
             text,
@@ -222,13 +245,14 @@ def _read_lines(
             if "\t" in stripped or not stripped.isascii():  # (the only characters _SPACES replaces)
                 stripped = _SPACES.sub(" ", stripped)
             if may_hold_markdown(stripped):  # a markdown scraper's links, images, bold and headings
-                if only_images(stripped):  # an avatar link shows no text: the line reads as blank
+                if only_images(stripped):  # an avatar shows no text: the line reads as blank, and is
+                    images.append((len(raw_lines), stripped))  # dropped as an image (_with_images)
                     raw_lines.append(blank)
                     continue
                 stripped = plain_markdown(stripped)
             raw_lines.append((stripped, len(line) - len(line.lstrip(" \t\u00a0")), None))
         _mark_document_title(raw_lines, titled)
-    return real, raw_lines, text, tags_stripped, quoted, huge
+    return real, raw_lines, text, tags_stripped, quoted, huge, images
 
 
 def _mark_document_title(raw_lines: list[tuple[str, int, str | None]], titled: bool) -> None:

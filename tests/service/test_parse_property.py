@@ -81,7 +81,10 @@ HEADER = st.builds(
     st.integers(1, 28),
     st.integers(0, 23),
 )
-BLOCK = st.one_of(LINE, HEADER, st.just(""), st.just("Comments 4"), st.just("Reply"), st.just("   "))
+IMAGE = "![](https://example.com/avatar.png)"
+BLOCK = st.one_of(
+    LINE, HEADER, st.just(""), st.just("Comments 4"), st.just("Reply"), st.just("   "), st.just(IMAGE)
+)
 PAGE = st.lists(BLOCK, min_size=1, max_size=60).map("\n".join)
 PLACES = {"title", "body", "header", "text"}
 
@@ -131,7 +134,7 @@ def _check_title_outside_comments(article, roles) -> None:  # type: ignore[no-un
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PAGE)
 def test_every_line_of_a_text_page_is_accounted_for(page):
-    if page.strip():
+    if page.replace(IMAGE, "").strip():  # (a page of images alone has no text: an input error)
         _check_accounting(page)
 
 
@@ -256,3 +259,15 @@ def test_split_pieces_keep_the_bullet_before_a_stamp():
     for page in (stamps, counter):
         _check_accounting(page)
         assert any(t.startswith("* ") and p for _, t, p in parse_with_roles(page)[2])
+
+
+def test_an_image_only_markdown_line_is_dropped_as_an_image():
+    # The line read as blank and was in no place at all: neither the inputs nor the dropped lines.
+    page = (
+        "Otters return to the river\n\nVolunteers counted nine otters by the end of the summer, the first "
+        f"since the river was cleaned up in 2012.\n\n{IMAGE}\n\nThe count will be repeated next spring.\n"
+    )
+    article, inputs, _ = parse_with_roles(page)
+    assert [(d.text, d.reason) for d in article.dropped] == [(IMAGE, "image")]
+    assert [t for _, t in inputs] == [line for line in page.split("\n") if line]
+    _check_accounting(page)
