@@ -167,6 +167,19 @@ def parse_with_roles(
 # Why an image-only markdown line ("![](avatar.png)") is dropped.
 IMAGE_LINE = "image"
 _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# Characters that show nothing and join nothing: zero-width space, LRM/RLM, word joiner, BOM. At a line's
+# edge or beside a space they are a scraper's copy of the markup around an element, and left there they
+# changed how a line was read ("\u200f3." taken for a name, a "* NAME" bullet hidden): there they go.
+# Inside a word they stay (the scorer reads them, docs/languages.md). ZWJ, ZWNJ and variation selectors
+# build emoji and words, and bidi embeddings and overrides reorder what they wrap: never touched.
+_MARKS = "\u200b\u200e\u200f\u2060\ufeff"
+_EDGE_MARKS = re.compile(f"[{_MARKS}]+(?=\\s|$)|(?:^|(?<=\\s))[{_MARKS}]+")
+
+
+def _unmarked(line: str) -> str:
+    """`line` without the invisible marks at its edges and beside its spaces (a line of marks alone
+    stays as it is)."""
+    return _EDGE_MARKS.sub("", line).strip() or line
 
 
 def _to_lines(
@@ -220,7 +233,9 @@ def _read_lines(
             max_elements=limits.max_html_elements,
             max_attribute_pairs=limits.max_html_attribute_pairs,
         )
-        raw_lines = [(ln.text, ln.depth, ln.hint) for ln in rendered]
+        raw_lines = [
+            (ln.text if ln.text.isascii() else _unmarked(ln.text), ln.depth, ln.hint) for ln in rendered
+        ]
         quoted = [ln.quote for ln in rendered]
         if not raw_lines and fmt == "auto" and not declares_html(text) and text_outside_tags(text):
             # Only sniffed from its tags, and as HTML it shows nothing: a text dump that opens with a
@@ -243,7 +258,7 @@ def _read_lines(
                 raw_lines.append(blank)
                 continue
             if "\t" in stripped or not stripped.isascii():  # (the only characters _SPACES replaces)
-                stripped = _SPACES.sub(" ", stripped)
+                stripped = _unmarked(_SPACES.sub(" ", stripped))
             if may_hold_markdown(stripped):  # a markdown scraper's links, images, bold and headings
                 if only_images(stripped):  # an avatar shows no text: the line reads as blank, and is
                     images.append((len(raw_lines), stripped))  # dropped as an image (_with_images)

@@ -271,3 +271,23 @@ def test_an_image_only_markdown_line_is_dropped_as_an_image():
     assert [(d.text, d.reason) for d in article.dropped] == [(IMAGE, "image")]
     assert [t for _, t in inputs] == [line for line in page.split("\n") if line]
     _check_accounting(page)
+
+
+def test_marks_that_show_nothing_do_not_change_how_a_header_reads():
+    # An RLM before one header made "\u200f3." its author and the page one comment instead of three.
+    rows = [
+        (1, "Patricia", "Absolutely lovely, hope your head is feeling better."),
+        (2, "Yrina", "You both are the cutest thing ever, I love your blog!"),
+        (3, "Suchitra", "ha! you are back to normal, sweet Arsch\u200bloch photos of the hubby!"),
+    ]
+    base = "Comments (3)\n" + "".join(
+        f" {k}. 24. Jul, 2012 / {name} says:\n    {text}\n    [Reply]\n" for k, name, text in rows
+    )
+    want = parse_with_roles(base)[0].comments
+    assert [c.author for c in want] == ["Patricia", "Yrina", "Suchitra"]
+    for mark in ("\u200b", "\u200e", "\u200f", "\u2060", "\ufeff"):
+        page = base.replace(" 3. 24. Jul", f" {mark}3. 24. Jul").replace(
+            "Suchitra says:", f"Suchitra says:{mark}"
+        )
+        _check_accounting(page)
+        assert parse_with_roles(page)[0].comments == want, repr(mark)  # the word's own mark stays
