@@ -212,11 +212,7 @@ def _segment_once(
             role = [None] * len(lines)
             sec = _Section([], None, sec.mode, len(lines), len(lines))
             comments = []
-    # The title was picked before the comments were found: a line they hold (a comment's one-line text,
-    # the name above its date) is theirs, and the title comes from the other lines.
-    claimed = {j for j, r in enumerate(role) if r is not None}
-    if title_idx in claimed:
-        title_idx = _pick_title(lines, claimed)
+    title_idx, claimed = _title_outside_comments(lines, role, title_idx)
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = sec.start if sec.headers else len(lines)
     region = _main_region(lines, 0, body_end)
@@ -249,14 +245,7 @@ def _segment_once(
     title_idx = _text_title_settled(lines, placed, title_idx, body_end, fmt)
     _restore_furniture(lines, placed, furniture_heads, title_idx)
     role = placed
-    body: list[str] = []
-    dropped: list[Dropped] = []
-    for j, ln in enumerate(lines):
-        r = role[j] or "body"
-        if r == "body":
-            body.append(ln.text)
-        elif r not in {"title", "header", "text"}:
-            dropped.append(Dropped(ln.text, r))
+    body, dropped = _body_and_dropped(lines, role)
     title = lines[title_idx].core if title_idx is not None else None
     roles = [(ln.src, ln.text, role[j] or "body") for j, ln in enumerate(lines)]
     article = Article(
@@ -280,6 +269,29 @@ def _segment_once(
         + gate_warning,
     )
     return article, roles, (title_idx in furniture_heads if furniture_heads else None)
+
+
+def _title_outside_comments(
+    lines: list[_Line], role: list[str | None], title_idx: int | None
+) -> tuple[int | None, set[int]]:
+    """The title, and the lines the comment step placed. The title was picked before the comments were
+    found: a line they hold (a comment's one-line text, the name above its date) is theirs, and the
+    title comes from the other lines."""
+    claimed = {j for j, r in enumerate(role) if r is not None}
+    return (_pick_title(lines, claimed) if title_idx in claimed else title_idx), claimed
+
+
+def _body_and_dropped(lines: list[_Line], role: list[str | None]) -> tuple[list[str], list[Dropped]]:
+    """The body's lines, and the dropped ones with their reasons, in page order."""
+    body: list[str] = []
+    dropped: list[Dropped] = []
+    for j, ln in enumerate(lines):
+        r = role[j] or "body"
+        if r == "body":
+            body.append(ln.text)
+        elif r not in {"title", "header", "text"}:
+            dropped.append(Dropped(ln.text, r))
+    return body, dropped
 
 
 def _classified_lines(
