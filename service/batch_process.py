@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from service.output import LOG_FORMAT
+from service.output import LOG_FORMAT, STOP_SIGNALS
 
 
 class Progress:
@@ -102,16 +102,11 @@ def interruption(exc: BaseException) -> BaseException | None:
     return None
 
 
-# Signals that end the run as SIGTERM does; SIGHUP: the terminal closed, an ssh session dropped. SIGQUIT
-# (Ctrl-\) keeps its default, an exit at once with a core dump to debug a stuck run: no Python runs.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
 @contextmanager
 def signals_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (a scheduler killing the job) and SIGHUP into SystemExit(128 + signal number), so the
-    temp --out file and the spool directory are removed and the run says what it wrote. A signal the
-    process was started ignoring (`nohup`'s SIGHUP) stays ignored."""
+    """Turn SIGTERM (a scheduler killing the job) and SIGHUP (output.STOP_SIGNALS) into SystemExit(128 +
+    signal number), so the temp --out file and the spool directory are removed and the run says what it
+    wrote. A signal the process was started ignoring (`nohup`'s SIGHUP) stays ignored."""
 
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import signal
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.ingest import display_line
+from service.output import STOP_SIGNALS
 
 VERDICTS: tuple[str, ...] = ("approve", "review", "reject")
 
@@ -74,8 +74,8 @@ class Summary:
         it wrote (the walk's first `files` entries, so the rest can be run again), or that --out was
         left as it was."""
         cause = {KeyboardInterrupt: "Ctrl-C", SystemExit: "SIGTERM"}.get(type(stop), "an error")
-        if isinstance(stop, SystemExit) and stop.code == 128 + signal.SIGHUP:
-            cause = "SIGHUP"
+        if isinstance(stop, SystemExit) and isinstance(stop.code, int):  # signals_as_exit's: 128 + signal
+            cause = {128 + s: s.name for s in STOP_SIGNALS}.get(stop.code, cause)
         if self.total is None:
             return f"moderate score: stopped by {cause} before the walk had listed the files: no rows written"
         done = f"stopped by {cause} after {self.files:,} of {self.total:,} files"

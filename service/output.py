@@ -150,6 +150,12 @@ def _row_end(raw: bytes, done: int, quoted: bool) -> int:
     return len(raw) if done else 0
 
 
+# Signals that end a command-line run as SIGTERM does (SIGHUP: the terminal closed, an ssh session
+# dropped), besides Ctrl-C. SIGQUIT (Ctrl-\) keeps its default, an exit at once with a core dump to debug
+# a stuck run: no Python runs.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[list[int]]:
     """SIGINT, SIGTERM and SIGHUP only noted (in the list yielded) while the block runs, then raised again
@@ -160,9 +166,7 @@ def _signals_deferred() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():  # (only it can set handlers)
         yield caught
         return
-    signals = [
-        s for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN
-    ]
+    signals = [s for s in (signal.SIGINT, *STOP_SIGNALS) if signal.getsignal(s) is not signal.SIG_IGN]
     previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
     try:
         yield caught
