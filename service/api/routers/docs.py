@@ -20,10 +20,11 @@ import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
+
+from service.api.routers.web import RevalidatedFiles
 
 ASSETS_PATH = "/docs/assets"
 ASSETS_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -63,15 +64,13 @@ async def docs() -> HTMLResponse:
     return HTMLResponse(body, headers=headers)
 
 
-class _Assets(StaticFiles):
-    """The page's three files, nothing else of the wheel's folder."""
+class _Assets(RevalidatedFiles):
+    """The page's three files, nothing else of the wheel's folder (revalidated, as the page's own are)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if path not in ASSETS:
             raise HTTPException(status_code=404)
-        response = await super().get_response(path, scope)
-        response.headers.setdefault("Cache-Control", "no-cache")
-        return response
+        return await super().get_response(path, scope)
 
 
 def install(app: FastAPI) -> None:

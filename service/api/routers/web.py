@@ -44,7 +44,7 @@ async def moderator_page() -> HTMLResponse:
     return HTMLResponse(_page(), headers=SECURITY_HEADERS)
 
 
-class _Revalidated(StaticFiles):
+class RevalidatedFiles(StaticFiles):
     """The script and stylesheet, revalidated on every load (a 304 while unchanged). Without
     Cache-Control browsers cache a file with a Last-Modified for a tenth of its age (days, for a file
     installed from a weeks-old wheel): after an upgrade the new page ran the old script."""
@@ -57,4 +57,4 @@ class _Revalidated(StaticFiles):
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
-    app.mount(STATIC_PATH, _Revalidated(directory=WEB_DIR / "static"), name="moderator-static")
+    app.mount(STATIC_PATH, RevalidatedFiles(directory=WEB_DIR / "static"), name="moderator-static")
