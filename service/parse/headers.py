@@ -65,6 +65,20 @@ def _is_name_like(ln: _Line) -> bool:
     return 1 <= _name_words(words) <= _MAX_PLAIN_NAME_WORDS
 
 
+# A line ending in a "says:" cue, up to this long, names its comment once most of the page's headers
+# show such a line: a pingback's "name" is the linking post's title and blog ("Week 6 of project |
+# Mira Kirvesmaki says:"), longer than any person's name, and left out it became an empty comment.
+_MAX_SAID_NAME_CHARS = 160
+_SAID_END = re.compile(r"\b" + trie_rx(_SAYS_WORDS) + r"\s*:\s*$", re.I)
+
+
+def _is_said_line(ln: _Line) -> bool:
+    """A "NAME says:" line, whatever NAME is (see _MAX_SAID_NAME_CHARS)."""
+    if (ln.date is not None and ln.date.kind != "cue") or ln.opener or ln.chrome or ln.furniture is not None:
+        return False
+    return len(ln.core) <= _MAX_SAID_NAME_CHARS and bool(_SAID_END.search(ln.core))
+
+
 def _is_name_line_loose(ln: _Line) -> bool:
     """A name line once the page has shown that its headers have one: up to six words, no sentence."""
     if _is_name_like(ln):
@@ -750,17 +764,27 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
         if votes == 0 or votes < _NAME_ABOVE_SHARE * len(headers):
             return
         prev_ends = [-1] + [h.anchor for h in headers[:-1]]
+        said = not across and _said_share(lines, headers) >= _NAME_ABOVE_SHARE
         for h, prev_end in zip(headers, prev_ends, strict=True):
             j = h.start - 1 if across else _above(lines, h.start)
             if across and j - 1 > prev_end and _badge_across(lines, j):
                 h.start = j - 1  # "Tom Hale" / blank / "Moderator" / blank / "4 hours ago"
                 continue
             # Learned: headers here have a name line, so a longer one ("Bob K from Leeds") is too.
-            if j > prev_end and _name_above(lines, h.start, across, _is_name_line_loose):
+            if j > prev_end and (
+                _name_above(lines, h.start, across, _is_name_line_loose)
+                or (said and _name_above(lines, h.start, across, _is_said_line))
+            ):
                 h.start = j
         if across:
             _take_letter_avatars(lines, headers, prev_ends)
             return
+
+
+def _said_share(lines: list[_Line], headers: list[_Header]) -> float:
+    """The share of headers whose line right above is a "NAME says:" line."""
+    said = sum(1 for h in headers if h.start >= 1 and _is_said_line(lines[_above(lines, h.start)]))
+    return said / len(headers)
 
 
 def _badge_across(lines: list[_Line], j: int) -> bool:

@@ -728,3 +728,12 @@ def test_a_date_line_with_a_bare_comments_link_is_no_counter():
     """ "Posted on November 1, 2012 Comments" (a link to the comments) states no count: no opener."""
     ln = _classify_one("Posted on November 1, 2012 Comments", 0, None, False, 0)
     assert (ln.opener, ln.count) == (False, None)
+
+
+def test_a_pingback_header_is_one_comment_under_its_long_name():
+    # A pingback's "name" is the linking post's title and blog: longer than a person's, it was left out of
+    # the header, and became an empty comment of its own above an authorless one.
+    names = ["Anna Berg", "Why the budget matters | The Civic Ledger", "Tom Reyes", "Li Wei"]
+    comments = parse_page(_says_thread(names)).comments
+    assert [c.author for c in comments] == names
+    assert all(c.text and c.posted_at for c in comments)
