@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
+from statistics import median_high
 
 from core.errors import MalformedInputError, TooLargeError
 from core.records import Article, Comment, Dropped, PageFormat
@@ -461,11 +463,59 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
             f"{source}: {len(headers):,} comments is over the limit of "
             f"{limits.max_comments_per_page:,} per page"
         )
+    if mode == "footer" and opener is None:
+        headers = _drop_leading_stamps(lines, headers)
     n = len(lines)
     start = n
     if headers:
         start = headers[0].start if opener is None else opener
+        if mode == "footer" and opener is None:
+            start = _first_footer_text(lines, headers, title_idx)
     return _Section(headers, opener, mode, start, n, opening_post=opening_post)
+
+
+# A footer section with no heading may start with a dated line of another kind: the article's "UPDATE
+# <date>" above "Posted by: NAME | DATE" footers. It is dropped from the headers when at least this many
+# footers that follow it all begin with one word its own words never show, and at most this many lead.
+_MIN_STAMP_EVIDENCE = 3
+_MAX_LEADING_STAMPS = 2
+
+
+def _lead_words(ln: _Line) -> list[str]:
+    """The lower-cased words before a line's date."""
+    return ln.core[: ln.date.start if ln.date is not None else len(ln.core)].lower().split()
+
+
+def _drop_leading_stamps(lines: list[_Line], headers: list[_Header]) -> list[_Header]:
+    words = [_lead_words(lines[h.anchor]) for h in headers]
+    for k in range(1, _MAX_LEADING_STAMPS + 1):
+        rest = words[k:]
+        if len(rest) < _MIN_STAMP_EVIDENCE or not rest[0]:
+            break
+        lead = rest[0][0]
+        constant = lead.strip(":").isalpha() and all(w and w[0] == lead for w in rest)
+        if constant and not any(lead in w for w in words[:k]):
+            return headers[k:]
+    return headers
+
+
+def _first_footer_text(lines: list[_Line], headers: list[_Header], title_idx: int | None) -> int:
+    """Where the first comment's text starts when no heading opens a footer section: the paragraph right
+    above its footer (a footer closes its comment), no longer than the typical text between two of the
+    page's footers (the median: the last one may run to the page's end). Starting at the footer left that
+    text in the body and the first comment empty."""
+    first = headers[0].start
+    typical = median_high([b.start - a.end - 1 for a, b in pairwise(headers)] or [0])
+    floor = max(-1 if title_idx is None else title_idx, first - 1 - typical)
+    j = first
+    while j - 1 > floor:
+        ln = lines[j - 1]
+        if ln.date is not None or ln.opener or ln.chrome or ln.furniture is not None:
+            break
+        j -= 1
+        if ln.blank_before:
+            break
+    return j
 
 
 # A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").
@@ -519,7 +569,7 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
             sec.end = stop
         blocks = _move_subject_lines(lines, blocks, role)
     else:
-        prev = (sec.opener + 1) if sec.opener is not None else headers[0].start
+        prev = (sec.opener + 1) if sec.opener is not None else sec.start
         # A second heading ("Reader Comments (1)"), the sort menu and the comment box ("Sortieren nach
         # ...", "Schreibe einen Kommentar") come before the first comment's text.
         while prev < headers[0].start and (

@@ -737,3 +737,30 @@ def test_a_pingback_header_is_one_comment_under_its_long_name():
     comments = parse_page(_says_thread(names)).comments
     assert [c.author for c in comments] == names
     assert all(c.text and c.posted_at for c in comments)
+
+
+def _footer_thread(stamp: str = "") -> str:
+    """Comments closed by "Posted by: NAME | DATE" footers, with no heading above them."""
+    page = ARTICLE_EN + stamp
+    for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir", "Dee Park"]):
+        page += f"My view number {i} on the library money.\nPosted by: {name} | March {i + 3}, 2021 at 10:1{i} AM\n\n"
+    return page
+
+
+def test_the_first_comment_of_a_footer_section_without_a_heading_keeps_its_text():
+    # The section started at the first footer, so the text above it (its comment's) stayed in the body.
+    article = parse_page(_footer_thread())
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(4)
+    ]
+    assert "My view" not in article.body
+
+
+def test_an_update_stamp_above_footers_is_the_articles_not_a_comment():
+    # "UPDATE <date>" led the footers as an empty comment by "UPDATE", and the update's paragraph went
+    # into the first comment.
+    update = "The vote was confirmed by the mayor on Wednesday morning after a short session."
+    article = parse_page(_footer_thread(f"UPDATE March 2, 2021 at 09:00\n{update}\n\n"))
+    assert [c.author for c in article.comments] == ["Ann Smith", "Bob Jones", "Carl Weir", "Dee Park"]
+    assert article.comments[0].text == "My view number 0 on the library money."
+    assert update in article.body
