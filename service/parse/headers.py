@@ -176,6 +176,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     if best is None:
         return [], None, "header"
     _, sel, opener = best
+    sel = _cut_at_list_heading(lines, sel)
     mode = _mode(lines, sel, opener)
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
     # before it) heads no thread: headers sit right under their heading, not under the page's main
@@ -189,6 +190,37 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     ):
         opener = next((o for o in reversed(openers) if prose < o < sel[0]), None)
     return _extend_headers(lines, sel, mode), opener, mode
+
+
+def _sentences(lines: list[_Line], start: int, stop: int) -> bool:
+    """Whether a line between `start` and `stop` is a sentence of prose (a list item's headline is not)."""
+    return any(
+        lines[j].furniture is None and _ends_sentence(lines[j].core) and _prose_lines(lines, j, j + 1)
+        for j in range(start, stop)
+    )
+
+
+# Labels of the same furniture table that also stand between comments: an advertisement, a long comment's
+# "Read more".
+_IN_THREAD_LABEL = re.compile(
+    r"(?:advertisement|advert|ad|anzeige|publicité|sponsored|promoted|read more)\b.*", re.I
+)
+
+
+def _is_list_heading(ln: _Line) -> bool:
+    return ln.furniture == "recommendations" and not ln.chrome and not _IN_THREAD_LABEL.fullmatch(ln.core)
+
+
+def _cut_at_list_heading(lines: list[_Line], sel: list[int]) -> list[int]:
+    """The headers before a "Trending" or "Most read" heading that stands between two of them when the
+    dated lines past it hold no sentence between them: they are that list's items ("Gold prices hit record
+    high 4 hours ago"), not comments. Comments have text, and other furniture between comments (a rating
+    form, a badge, an advertisement, the reply box) stops nothing here."""
+    for k, (a, b) in enumerate(pairwise(sel)):
+        heading = any(_is_list_heading(lines[j]) for j in range(a + 1, b))
+        if heading and not any(_sentences(lines, x + 1, y) for x, y in pairwise(sel[k + 1 :])):
+            return sel[: k + 1]
+    return sel
 
 
 # Relative stamps ("5 hours ago", a <time> the script fills in) join another shape's lines this close

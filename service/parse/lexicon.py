@@ -100,7 +100,17 @@ _FURNITURE: list[tuple[str, str]] = [
         r"| content| coverage| topics| links)?:?|more on this (?:story|topic)|you (?:may|might) also like\b.*"
         r"|more (?:from|stories|videos|news|posts)\b.{0,40}|read more\b.{0,30}|read next|up next|sponsored(?: content| stories)?"
         r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
-        r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel",
+        r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel"
+        # The same headings in other languages (most read, read also, related): de, fr, es, pt, it, nl, pl, ru, ar.
+        r"|meist ?gelesen(?:e artikel)?|mehr zum thema|lesen sie auch|auch interessant|verwandte artikel"
+        r"|les plus (?:lus|partagés|commentés|populaires)|à lire également|vous aimerez aussi|articles? (?:liés|similaires)"
+        r"|lo más (?:leído|visto|compartido|comentado)|(?:noticias |artículos )?más (?:leíd[oa]s|vist[oa]s)"
+        r"|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s|le[ea] también"
+        r"|mais lid[oa]s|(?:notícias|artigos) relacionad[oa]s|leia também|veja também"
+        r"|(?:i )?più lett[ie]|leggi anche|articoli correlati|potrebbe interessarti"
+        r"|meest gelezen|lees ook|gerelateerde artikelen|najczęściej czytane|(?:zobacz|czytaj) (?:także|też)"
+        r"|читайте также|самое читаемое|похожие статьи"
+        r"|الأكثر (?:قراءة|مشاهدة|تعليقا|تعليقاً)|اقر[أا] [أا]يضا?ً?|(?:مقالات|[أا]خبار|مواضيع) ذات صلة",
     ),
     (
         "newsletter and subscription",

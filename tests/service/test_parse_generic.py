@@ -764,3 +764,19 @@ def test_an_update_stamp_above_footers_is_the_articles_not_a_comment():
     assert [c.author for c in article.comments] == ["Ann Smith", "Bob Jones", "Carl Weir", "Dee Park"]
     assert article.comments[0].text == "My view number 0 on the library money."
     assert update in article.body
+
+
+@pytest.mark.parametrize(
+    "heading", ["Trending", "Most read", "Lesen Sie auch", "Les plus lus", "الأكثر قراءة"]
+)
+def test_a_dated_list_under_a_most_read_heading_after_the_thread_is_no_comments(heading: str):
+    # The list's items ("HEADLINE 4 hours ago") share the comment headers' shape; read as headers they were
+    # comments by their headlines, and the heading ended the last real comment.
+    page = ARTICLE_EN + "3 Comments\n\n"
+    for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir"]):
+        page += f"{name} {i + 2} hours ago\n\nMy view number {i} on the library money.\n\n"
+    page += f"{heading}\n\n  * Gold prices hit a record ahead of the holidays 4 hours ago\n"
+    page += "  * Metro line three to open in April 8 hours ago\n\nAbout us Contact Privacy policy\n"
+    comments = parse_page(page).comments
+    assert [c.author for c in comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
+    assert comments[-1].text == "My view number 2 on the library money."
