@@ -74,7 +74,7 @@ test: $(STAMP) ## The fast loop: every test not marked slow (under 4 minutes)
 test-all: $(STAMP) browser postgres ## Every test, the slow ones too (training, servers, browser): what CI runs
 	$(PYTEST) -q $(PARALLEL)
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

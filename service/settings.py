@@ -227,7 +227,7 @@ class Limits(BaseModel):
     # uploads took every slot and comment scoring answered 503 for minutes.
     max_waiting_pages: Count = 16
     # Lines per JSONL export in `moderate score`: lines sharing an article_id may be anywhere in the
-    # file, so a file is held whole (~1.7 KB a line with its output row): 500,000 lines is ~0.9 GB.
+    # file, so a file is held whole (~0.3 KB a line while scored, its output spooled: docs/limits.md).
     max_jsonl_lines: Count = 500_000
     max_html_depth: Count = 512
     # Elements and attributes of an HTML page, counted before libxml2 sees it (service.html.check_markup).

@@ -110,6 +110,11 @@ def token_matches(settings: Settings, presented: str | None) -> bool:
     return caller_of(settings, {}, presented) == ADMIN
 
 
+# How a token is sent, as a 401 names it: Perspective's clients send their key, not a bearer token.
+BEARER = "'Authorization: Bearer <token>'"
+PERSPECTIVE_KEY = "the token as '?key=<token>', 'X-Goog-Api-Key: <token>' or 'Authorization: Bearer <token>'"
+
+
 def _check_token(
     state: AppState,
     presented: str | None,
@@ -117,6 +122,7 @@ def _check_token(
     *,
     wrong_status: int = 401,
     moderators_may: bool = False,
+    how: str = BEARER,
 ) -> str:
     """Who called (caller_of), or the error: 401 without a token, `wrong_status` for a wrong one, 403 for
     a moderator's token where only the API token may (`moderators_may` False)."""
@@ -129,7 +135,7 @@ def _check_token(
         raise ApiError(
             401,
             "unauthenticated",
-            f"{what} needs 'Authorization: Bearer <token>'",
+            f"{what} needs {how}",
             headers={"WWW-Authenticate": "Bearer"},
         )
     caller = caller_of(settings, state.roster.tokens(), presented)
@@ -202,7 +208,8 @@ async def require_token_or_key(
     presented = [p for p in (credentials.credentials if credentials else None, key, goog_key) if p]
     if any(token_matches(state.settings, p) for p in presented):
         return
-    _check_token(state, next(iter(presented), None), "this endpoint (" + request.url.path + ")")
+    what = "this endpoint (" + request.url.path + ")"
+    _check_token(state, next(iter(presented), None), what, how=PERSPECTIVE_KEY)
 
 
 def check_idempotency_key(key: str | None) -> str | None:

@@ -124,7 +124,9 @@ def test_suggestscore_unknown_attribute_and_auth(client, settings):
     error = assert_google_error(client.post(SUGGEST, json=typo, headers=auth()), 400, "INVALID_REQUEST")
     assert error["message"] == "Unknown requested attribute: INSLUT"
     ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}
-    assert_google_error(client.post(SUGGEST, json=ours), 401, "INVALID_REQUEST")
+    missing = assert_google_error(client.post(SUGGEST, json=ours), 401, "INVALID_REQUEST")
+    # A Perspective client sends its key: the 401 names the ways it may, not only a bearer token.
+    assert "'?key=<token>'" in missing["message"] and "X-Goog-Api-Key" in missing["message"]
     assert_google_error(client.post(SUGGEST + "?key=wrong", json=ours), 401, "INVALID_REQUEST")
     assert_google_error(
         client.post(SUGGEST, json=ours | {"comment": {"text": " "}}, headers=auth()), 400, "COMMENT_EMPTY"
