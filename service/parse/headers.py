@@ -181,12 +181,17 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
     # before it) heads no thread: headers sit right under their heading, not under the page's main
     # prose. The section then starts at a heading between the prose and the first header, else there.
+    # The headline and the counter may lead the page's prose run ("Ask HN: ..." over "212 points | 96
+    # comments" and the post): the article's prose starts below them, and a headline alone before the
+    # counter is no article.
     prose = facts.prose_start()
+    while prose >= 0 and prose in (title_idx, opener):
+        prose += 1
     if (
         mode == "header"
         and opener is not None
         and opener < prose < sel[0]
-        and _main_region(lines, 0, opener) is None
+        and _main_region(lines, 0, opener) in (None, (title_idx, (title_idx or 0) + 1))
     ):
         opener = next((o for o in reversed(openers) if prose < o < sel[0]), None)
     return _extend_headers(lines, sel, mode), opener, mode

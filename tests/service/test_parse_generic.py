@@ -780,3 +780,20 @@ def test_a_dated_list_under_a_most_read_heading_after_the_thread_is_no_comments(
     comments = parse_page(page).comments
     assert [c.author for c in comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
     assert comments[-1].text == "My view number 2 on the library money."
+
+
+def test_a_counter_in_the_posts_byline_under_a_prose_headline_heads_no_thread():
+    # "N points by NAME | N comments" sits between the headline and the post's own text: taken for the
+    # thread's heading, it made the post "comment section chrome" and left the body empty.
+    post = (
+        "We are a team of five engineers running a payments service that has to be up around the clock.\n"
+        "Right now everyone is on call one week in five, and the week on call is miserable for all of us.\n\n"
+        "What has worked for you? I am interested in how small teams decide which alerts may wake someone.\n\n"
+    )
+    page = "Ask: How do you keep a small team's on-call rotation humane for everyone?\n"
+    page += "212 points by quietpager 7 hours ago | hide | past | favorite | 96 comments\n" + post
+    for i, name in enumerate(["kthxbai", "mdrlogan", "pagerfree"]):
+        page += f"{name} {6 - i} hours ago | next\n\nWe moved every noisy alert {i} to a daytime queue.\n\nreply\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["kthxbai", "mdrlogan", "pagerfree"]
+    assert "payments service" in article.body and "wake someone" in article.body
