@@ -33,6 +33,28 @@ for _num, _names in enumerate(
 ):
     for _n in _names.split():
         _MONTHS[_n] = _num
+# Polish and Russian: the genitive a date writes ("12 marca 2024", "12 марта 2024"), the nominative, and
+# Russian's short forms ("12 мар 2024 в 12:00"). Polish's three-letter forms ("sie", "lis", "lut") are
+# words of other languages and are left out.
+for _num, _names in enumerate(
+    [
+        "stycznia styczeń styczen января январь янв",
+        "lutego luty февраля февраль фев",
+        "marca marzec марта март мар",
+        "kwietnia kwiecień kwiecien апреля апрель апр",
+        "maja maj мая май",
+        "czerwca czerwiec июня июнь июн",
+        "lipca lipiec июля июль июл",
+        "sierpnia sierpień sierpien августа август авг",
+        "września wrzesnia wrzesień wrzesien сентября сентябрь сен сент",
+        "października pazdziernika październik pazdziernik октября октябрь окт",
+        "listopada listopad ноября ноябрь ноя нояб",
+        "grudnia grudzień grudzien декабря декабрь дек",
+    ],
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS[_n] = _num
 # Arabic: the Egyptian/Gulf names, the Levantine (two words for four of them, joined here by "_") and
 # the Maghreb ones, each as written with and without the hamza on its alef.
 for _num, _names in enumerate(
@@ -97,7 +119,7 @@ _WEEKDAY = (
     "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
 )
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*(?:uhr|min|mn|hrs?|h)(?!\w))?|\d{1,2}\s*[ap]\.?m\.?"
-_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|الساعة)?\s*)"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|o|в|الساعة)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 # "2.05pm" and a French whole hour ("à 10h") are times there too.
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
@@ -128,7 +150,10 @@ _UNITS = (
     r"|segundos?|minutos?|horas?|días?|dias?|semanas?|meses|mes|años?|anos?"
     r"|mês"
     r"|secondi|secondo|minuti|minuto|ore|ora|giorni|giorno|settimane|settimana|mesi|mese|anni|anno"
-    r"|seconden|minuten|minuut|uur|dagen|dag|weken|maanden|maand|jaar)"
+    r"|seconden|minuten|minuut|uur|dagen|dag|weken|maanden|maand|jaar"
+    r"|sekund[yę]?|minut[yę]?|godzin[yę]?|godz\.|dni|dzień|dzien|tygodni[ea]?|tydzień|tydzien"
+    r"|miesiąc[ea]?|miesiac[ea]?|miesięcy|miesiecy|lat[a]?|rok"
+    r"|секунд[уы]?|минут[уы]?|час(?:а|ов)?|дн(?:я|ей)|день|недел[юиь]|недель|месяц(?:а|ев)?|год(?:а)?|лет)"
 )
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
@@ -145,7 +170,8 @@ _AR_UNITS = (
 )
 # Yesterday / today in the languages whose units are known.
 _DAY_WORD = (
-    r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag)"
+    r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag"
+    r"|wczoraj|dzisiaj|dziś|вчера|сегодня)"
 )
 # Bare relative stamps ("Yesterday", "last week", "about 2 hours") are ordinary words in prose: they are
 # dates only as a whole line or at its end after a separator ("Möwe77•Gestern", "Ann · right now").
@@ -158,7 +184,8 @@ _BARE_REL = (
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago"
     rf"|il\s+y\s+a\s+(?:\d+|une?)\s+(?:{_UNITS}|{_SHORT_UNITS})|vor\s+(?:\d+|einer?|einem)\s+(?:{_UNITS}|{_SHORT_UNITS})"
-    rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om)?\s*(?:" + _TIME + ")"
+    rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om|o|в)?\s*(?:" + _TIME + ")"
+    rf"|(?:\d+|jedn[aą])\s+{_UNITS}\s+temu|(?:\d+|одн[уа])\s+{_UNITS}\s+назад"  # Polish, Russian
     r"|\bjust now\b|\bà l['’]instant\b"
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
     rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
@@ -202,7 +229,8 @@ _MONTH_DAY = re.compile(r"\b(?:" + "|".join(_MONTH_STEMS) + r")[a-z]*\.? \d", re
 # Relative times other than "today 10:15" (whose time the digit test already catches).
 _DAY_WORDS = (
     "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
-    "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about",
+    "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about", "wczoraj", "dzisiaj",
+    "dziś", "вчера", "сегодня",
 )  # fmt: skip
 _REL_WORDS = (
     "ago",
@@ -216,6 +244,8 @@ _REL_WORDS = (
     "instant",
     "منذ",
     "قبل",
+    "temu",
+    "назад",
     *_DAY_WORDS,
 )
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").

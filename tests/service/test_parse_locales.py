@@ -759,3 +759,45 @@ def test_a_posters_post_count_on_its_own_line_heads_no_section() -> None:
     art = parse_page(_LEAD_EN + "\nForum\n\n" + thread, fmt="text")
     assert art.declared_comment_count is None
     assert [c.text for c in art.comments] == texts
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "iso"),
+    [
+        # Session 38: Polish and Russian stamps (a Polish news site's and Habr's comment headers).
+        ("Tomasz Wiśniewski, 12 marca 2024, 11:20", "12 marca 2024, 11:20", "2024-03-12T11:20:00"),
+        ("12 października 2023 o 08:05", "12 października 2023 o 08:05", "2023-10-12T08:05:00"),
+        ("billing_lead 12 мар 2024 в 12:00", "12 мар 2024 в 12:00", "2024-03-12T12:00:00"),
+        ("3 декабря 2023 в 09:30", "3 декабря 2023 в 09:30", "2023-12-03T09:30:00"),
+        ("Krzysztof z Poznania 3 godziny temu", "3 godziny temu", None),
+        ("Zbigniew 35 minut temu", "35 minut temu", None),
+        ("olga_dev 2 часа назад", "2 часа назад", None),
+        ("вчера в 10:15", "вчера в 10:15", None),
+    ],
+)
+def test_polish_and_russian_stamps(line: str, raw: str, iso: str | None) -> None:
+    hit = find_date(line)
+    assert hit is not None and hit.raw == raw, line
+    assert to_iso(hit.raw) == iso
+
+
+@pytest.mark.parametrize(
+    ("heading", "stamps"),
+    [
+        ("Komentarze (3)", ["3 godziny temu", "2 godziny temu", "35 minut temu"]),
+        ("Комментарии 3", ["12 мар 2024 в 14:03", "12 мар 2024 в 14:40", "12 мар 2024 в 15:02"]),
+    ],
+)
+def test_a_polish_or_russian_thread_is_read_with_its_count(heading: str, stamps: list[str]) -> None:
+    # Their headings and stamps were in no table: the thread stayed in the body, with no warning.
+    page = (
+        "Nowe przepisy dla hulajnóg elektrycznych\n\n"
+        "Sejm przyjął nowelizację przepisów o ruchu drogowym, która zmienia zasady jazdy hulajnogą.\n\n"
+        "Za złamanie zakazu grozić będzie mandat w wysokości do pięciuset złotych dla każdego kierowcy.\n\n"
+        f"{heading}\n\n"
+    )
+    for name, stamp in zip(["Anna K", "ania_m", "Zbigniew"], stamps, strict=True):
+        page += f"{name} {stamp}\n\nTo jest mój komentarz o nowych przepisach, {name}.\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Anna K", "ania_m", "Zbigniew"]
+    assert article.declared_comment_count == 3
