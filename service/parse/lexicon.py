@@ -484,13 +484,16 @@ _COMMENT_WORDS = (
     # Arabic: comments (with and without the article), replies, readers' opinions
     r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء"
     # Polish, Czech, Russian, Ukrainian, Turkish, in their plural and counted forms
-    r"|komentarz(?:e|y)?|komentáře|komentářů|komentář|комментари(?:и|ев|й|я)|коментар(?:і|ів)|yorum(?:lar)?)"
+    r"|komentarz(?:e|y)?|komentáře|komentářů|komentář|комментари(?:и|ев|й|я)|коментар(?:і|ів)|yorum(?:lar)?"
+    # Chinese, Japanese, Korean
+    r"|条评论|條評論|评论|評論|则留言|則留言|留言|コメント|댓글)"
 )
 # Without a count, only these words make a heading ("Comments", "Kommentare"): "Reply" or "Antworten" do not.
 _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
     r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
-    r"|diskussion|discusión|discussione|discussão|discussie|komentarze|komentáře|комментарии|коментарі|yorumlar)"
+    r"|diskussion|discusión|discussione|discussão|discussie|komentarze|komentáře|комментарии|коментарі|yorumlar"
+    r"|评论|評論|全部评论|コメント|댓글)"
 )
 _OPENER_ALTS = (
     rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"

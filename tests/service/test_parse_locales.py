@@ -801,3 +801,17 @@ def test_a_polish_or_russian_thread_is_read_with_its_count(heading: str, stamps:
     article = parse_page(page)
     assert [c.author for c in article.comments] == ["Anna K", "ania_m", "Zbigniew"]
     assert article.declared_comment_count == 3
+
+
+@pytest.mark.parametrize(
+    ("heading", "count"), [("4 评论", 4), ("评论 (4)", 4), ("コメント (3)", 3), ("댓글 5", 5)]
+)
+def test_a_cjk_comment_heading_declares_its_count(heading: str, count: int) -> None:
+    # A Chinese, Japanese or Korean thread the rules cannot split is at least not missed in silence.
+    page = (
+        "家里的网络拓扑又改了\n\n目前这台 NAS 已经稳定运行了三个多月，功耗只有五瓦左右。如果你手上也有一台闲置的树莓派，不妨试一试。\n\n"
+        f"{heading}\n\n小林 2024-03-12\n\n请问硬盘盒是什么型号？\n\n"
+    )
+    article = parse_page(page)
+    assert article.declared_comment_count == count
+    assert len(article.comments) == count or article.warnings
