@@ -258,7 +258,26 @@ def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[
             near = _near_lines(members, [i for i in rel if _joint(lines[i]) == joint])
             if near:
                 mixed.append(sorted([*members, *near]))
-    return mixed
+    return mixed + _badged_groups(lines, groups)
+
+
+def _badged_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[int]]) -> list[list[int]]:
+    """A stamp under its name line, some with an optional part before it ("Transport planner · 2 days
+    ago", "Staff · 5 hours ago") and some alone ("2 days ago"): the two shapes as one candidate, when the
+    part always ends in the same punctuation. Left apart, each shape held half the thread and the
+    other half's comments were folded into it."""
+    out: list[list[int]] = []
+    for (kind, timed, before), alone in groups.items():
+        badged = groups.get((kind, timed, True))
+        if before or kind not in _RELATIVE_KINDS or not badged:
+            continue
+        alone = [i for i in alone if _joint(lines[i]) == _ALONE]
+        joints = {_joint(lines[i]) for i in badged}
+        if alone and len(joints) == 1 and None not in joints and _BARE not in joints:
+            near = _near_lines(alone, badged)
+            if near:
+                out.append(sorted([*alone, *near]))
+    return out
 
 
 def _near_lines(members: list[int], candidates: list[int]) -> list[int]:

@@ -797,3 +797,21 @@ def test_a_counter_in_the_posts_byline_under_a_prose_headline_heads_no_thread():
     article = parse_page(page)
     assert [c.author for c in article.comments] == ["kthxbai", "mdrlogan", "pagerfree"]
     assert "payments service" in article.body and "wake someone" in article.body
+
+
+def test_stamps_with_and_without_an_optional_badge_are_one_thread():
+    # "Transport planner · 2 days ago" under some names and a bare "2 days ago" under others were two
+    # shapes: the thread was read as the badged half, the others folded into their text.
+    page = ARTICLE_EN + "4 comments\n\n"
+    for name, stamp in [
+        ("Margaret Olufemi", "Transport planner · 2 days ago"),
+        ("Henrik Sorensen", "2 days ago"),
+        ("Laura Beaumont", "1 day ago"),
+        ("Tobias Keane", "Retired signaller · 5 hours ago"),
+    ]:
+        page += f"{name}\n\n{stamp}\n\nMy view on the budget, from {name.split()[0]}.\n\nLike 3 Reply\n\n"
+    comments = parse_page(page).comments
+    assert len(comments) == 4
+    assert [c.text for c in comments] == [
+        f"My view on the budget, from {n}." for n in ("Margaret", "Henrik", "Laura", "Tobias")
+    ]
