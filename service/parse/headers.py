@@ -584,7 +584,7 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     # No "Posted by": read the layout. Footers leave the first comment's prose between the heading
     # and the first date line, and nothing but page chrome after the last one.
     if opener is None:
-        return "header"
+        return "footer" if _stamps_close_texts(lines, sel) else "header"
     prose_before = sum(
         1
         for j in range(opener + 1, sel[0])
@@ -602,6 +602,32 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     if prose_before >= 1 and actions >= _SHAPE_SHARE * len(sel):
         return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
+
+
+def _stamps_close_texts(lines: list[_Line], sel: list[int]) -> bool:
+    """With no heading: most stamps stand right under a line of prose with a rating or action row right
+    under them, and only such rows follow the last one before the section's end (Daily Mail: text /
+    "NAME, City, 3 hours ago" / "Click to rate" / "Reply Report"). Headers have their text under them:
+    the last one's text is prose after it."""
+
+    def prose(j: int) -> bool:
+        ln = lines[j]
+        return (
+            ln.date is None
+            and ln.furniture is None
+            and not ln.chrome
+            and len(ln.core.split()) >= _PROSE_LINE_WORDS
+        )
+
+    closing = sum(1 for i in sel if 1 <= i < len(lines) - 1 and prose(i - 1) and lines[i + 1].chrome)
+    if closing < _SHAPE_SHARE * len(sel):
+        return False
+    for j in range(sel[-1] + 1, len(lines)):
+        if _is_section_end(lines[j]) or lines[j].opener:
+            return True
+        if prose(j):
+            return False
+    return True
 
 
 # Lines of one action row that BeautifulSoup split ("Like" / "·" / "Reply" / "·" / "2d") looked at.

@@ -298,7 +298,7 @@ _CHROME_ALTS = (
     r"|(?:view|show|see|load) (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
     r"|continue (?:the )?discussion\s*\d+ more repl(?:y|ies)"  # Discourse's footer: the thread goes on there
     r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
-    r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+"
+    r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+|click to rate\W{0,3}(?:\d+\W{0,3})?"
     r"|was this (?:comment |review )?helpful\?.{0,20}|your comment is awaiting moderation\.?|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
     r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|éditer|supprimer|modifica|elimina"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"

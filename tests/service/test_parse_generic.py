@@ -815,3 +815,18 @@ def test_stamps_with_and_without_an_optional_badge_are_one_thread():
     assert [c.text for c in comments] == [
         f"My view on the budget, from {n}." for n in ("Margaret", "Henrik", "Laura", "Tobias")
     ]
+
+
+def test_footers_with_rating_rows_and_no_heading_close_their_comments():
+    # Text, then "NAME, City, 3 hours ago", then its rating and action rows (Daily Mail's layout): with no
+    # heading it was read as headers, every author and time one comment off and the first text in the body.
+    page = ARTICLE_EN + "The comments below have been moderated in advance.\n\n"
+    for i, (name, place) in enumerate(
+        [("Sunny_Days", "Leeds"), ("RealistRob", "Bristol"), ("grannyjo", "Perth")]
+    ):
+        page += f"My view number {i} on the library money.\n\n{name}, {place}, United Kingdom, {i + 2} hours ago\n\n"
+        page += f"Click to rate ▲ {40 - i} ▼\nReply Report\n\n"
+    page += "View all\n\nBy posting your comment you agree to our house rules.\n"
+    comments = parse_page(page).comments
+    assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
+    assert [c.author.split(",")[0] for c in comments if c.author] == ["Sunny_Days", "RealistRob", "grannyjo"]
