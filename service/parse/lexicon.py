@@ -422,10 +422,12 @@ _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 _REPORT_PHRASE = re.compile(
     r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b"
 )
-_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎]+")
+_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…]+")
 
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# Where glued buttons meet: a capital after a small letter ("ReplyShare"), or a count between two
+# ("Recommend 412ReplyShareFlag", "Reply48Share").
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=\d)(?=[A-Z])|(?<=[a-z])(?=\d)")
 LYNX_BUTTON = "(BUTTON)"
 
 

@@ -830,3 +830,14 @@ def test_footers_with_rating_rows_and_no_heading_close_their_comments():
     comments = parse_page(page).comments
     assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
     assert [c.author.split(",")[0] for c in comments if c.author] == ["Sunny_Days", "RealistRob", "grannyjo"]
+
+
+@pytest.mark.parametrize(
+    "row", ["Recommend 412ReplyShareFlag", "▲ 5▼ 0ReplyShareReport", "Reply48Share", "Like 14Reply…"]
+)
+def test_buttons_glued_around_a_count_are_an_action_row(row: str):
+    # A text dump of buttons with no space between them, a count inside: the row was read as the next
+    # comment's name line ("412ReplyShareFlag David R.") or as the comment's last line.
+    comments = parse_page(three_comments_with(row)).comments
+    assert [c.author for c in comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
+    assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
