@@ -253,8 +253,12 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core, has_digit=digit)
-    if date is None and digit and spaces < _MAX_GLUED_SPACES and (":" in core or core[-4:].lower() == " ago"):
-        date = _glued_date(core)  # (a colon for a time, "ago" in any case for a relative stamp: cheap tests)
+    if date is None and digit and (":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core)):
+        # (a colon for a time, "ago" in any case for a relative stamp: cheap tests first). The name before
+        # the date is a few words; the date itself may be many ("12 de marzo de 2024 a las 14:03").
+        first_digit = _FIRST_DIGIT.search(core)
+        if first_digit is not None and core.count(" ", 0, first_digit.start()) < _MAX_GLUED_SPACES:
+            date = _glued_date(core)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
     # "alice wrote:" (or "alice said,") heads a comment even when the page shows no date.
@@ -282,7 +286,11 @@ _MAX_GLUED_SPACES = 6
 _MAX_GLUED_NAME_WORDS = 3
 _GLUE = re.compile(
     r"[^\W\d_]\.?(?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
+    r"|(?<=[^\W\d_])(?=(?:منذ|قبل)\s+\d)"  # Arabic: "محمد الإدريسيمنذ 3 ساعات"
 )
+# A relative stamp's word in a line that may hold a name glued to it (Arabic "منذ" opens the stamp).
+_GLUED_REL = re.compile(r"(?:منذ|قبل)\s+\d")
+_FIRST_DIGIT = re.compile(r"\d")
 
 
 def _glued_date(core: str) -> DateHit | None:

@@ -841,3 +841,23 @@ def test_buttons_glued_around_a_count_are_an_action_row(row: str):
     comments = parse_page(three_comments_with(row)).comments
     assert [c.author for c in comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
     assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("stamps", "raw"),
+    [
+        (["12 de marzo de 2024 a las 14:0{i}"] * 3, "12 de marzo de 2024 a las 14:0{i}"),
+        (["منذ {n} ساعات"] * 3, "منذ {n} ساعات"),
+    ],
+)
+def test_a_name_glued_to_a_long_or_arabic_stamp_is_a_header(stamps: list[str], raw: str):
+    # A script-drawn widget puts no space between the name's element and the stamp's: the gate looked
+    # for a glued date only in lines of under six spaces (a Spanish date alone has seven) and knew no
+    # Arabic "منذ" after a letter.
+    page = ARTICLE_EN + "3 Comments\n\n"
+    names = ["vecino_del_casco", "Ana Ruiz", "مواطن غيور"]
+    for i, (name, stamp) in enumerate(zip(names, stamps, strict=True)):
+        page += f"{name}{stamp.format(i=i, n=i + 3)}\n\nMy view number {i} on the library money.\n\n"
+    comments = parse_page(page).comments
+    assert [c.author for c in comments] == names
+    assert [c.posted_raw for c in comments] == [raw.format(i=i, n=i + 3) for i in range(3)]
