@@ -861,3 +861,12 @@ def test_a_name_glued_to_a_long_or_arabic_stamp_is_a_header(stamps: list[str], r
     comments = parse_page(page).comments
     assert [c.author for c in comments] == names
     assert [c.posted_raw for c in comments] == [raw.format(i=i, n=i + 3) for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["Antworten Melden Empfehlen 14", "أعجبني (9) رد إبلاغ", "Odpowiedz Zgłoś", "Ответить Пожаловаться"],
+)
+def test_action_rows_in_other_languages_are_no_part_of_the_text(row: str):
+    comments = parse_page(three_comments_with(row)).comments
+    assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
