@@ -102,15 +102,18 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
         r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel"
         # The same headings in other languages (most read, read also, related): de, fr, es, pt, it, nl, pl, ru, ar.
-        r"|meist ?gelesen(?:e artikel)?|mehr zum thema|lesen sie auch|auch interessant|verwandte artikel"
-        r"|les plus (?:lus|partagés|commentés|populaires)|à lire également|vous aimerez aussi|articles? (?:liés|similaires)"
+        r"|meist ?gelesen(?:e artikel)?|auch interessant|verwandte artikel"
+        r"|les plus (?:lus|partagés|commentés|populaires)|vous aimerez aussi|articles? (?:liés|similaires)"
         r"|lo más (?:leído|visto|compartido|comentado)|(?:noticias |artículos )?más (?:leíd[oa]s|vist[oa]s)"
-        r"|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s|le[ea] también"
-        r"|mais lid[oa]s|(?:notícias|artigos) relacionad[oa]s|leia também|veja também"
-        r"|(?:i )?più lett[ie]|leggi anche|articoli correlati|potrebbe interessarti"
-        r"|meest gelezen|lees ook|gerelateerde artikelen|najczęściej czytane|(?:zobacz|czytaj) (?:także|też)"
-        r"|читайте также|самое читаемое|похожие статьи"
-        r"|الأكثر (?:قراءة|مشاهدة|تعليقا|تعليقاً)|اقر[أا] [أا]يضا?ً?|(?:مقالات|[أا]خبار|مواضيع) ذات صلة",
+        r"|(?:noticias|artículos) relacionad[oa]s|mais lid[oa]s|(?:notícias|artigos) relacionad[oa]s"
+        r"|(?:i )?più lett[ie]|articoli correlati|meest gelezen|gerelateerde artikelen|najczęściej czytane"
+        r"|самое читаемое|похожие статьи"
+        r"|الأكثر (?:قراءة|مشاهدة|تعليقا|تعليقاً)|(?:مقالات|[أا]خبار|مواضيع) ذات صلة"
+        # ... and a promo's label, alone or before the promoted headline ("Lesen Sie auch: TITLE", "ALSO
+        # READ | TITLE", "Zobacz także: TITLE").
+        r"|(?:also read|read also|see also|mehr zum thema|lesen sie auch|à lire également|(?:también )?te puede interesar"
+        r"|le[ea] también|leia também|veja também|leggi anche|potrebbe interessarti|lees ook|(?:zobacz|czytaj) (?:także|też)"
+        r"|читайте также|اقر[أا] [أا]يضا?ً?)(?:\s*[:：|–—-]\s*\S.{0,120})?",
     ),
     (
         "newsletter and subscription",

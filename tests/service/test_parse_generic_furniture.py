@@ -647,3 +647,19 @@ def test_a_bulleted_list_the_article_introduces_does_not_end_its_region():
     inside = [ln.text for ln in lines[region[0] : region[1]]]
     assert {"• Deletion", "• Transposition", "• Step 1 (replace t with d): card"} <= set(inside)
     assert inside[-1] == "Then the distance between bread and beard is two."
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "Zobacz także: Rowerem do pracy? Sprawdź, ile możesz zyskać",
+        "ALSO READ | Monsoon to arrive early in Kerala",
+        "Lesen Sie auch: Die Bahn streicht weitere Züge",
+        "Te puede interesar: El precio del alquiler sube otra vez",
+    ],
+)
+def test_a_promos_label_before_its_headline_is_furniture(promo: str) -> None:
+    # A promoted headline between the article's paragraphs, behind its label: it stayed in the body.
+    article = parse_page(ARTICLE_EN.replace("Council members said", f"{promo}\n\nCouncil members said"))
+    assert promo not in article.body
+    assert "Council members said" in article.body
