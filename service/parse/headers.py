@@ -219,12 +219,20 @@ def _is_list_heading(ln: _Line) -> bool:
 
 def _cut_at_list_heading(lines: list[_Line], sel: list[int]) -> list[int]:
     """The headers before a "Trending" or "Most read" heading that stands between two of them when the
-    dated lines past it hold no sentence between them: they are that list's items ("Gold prices hit record
-    high 4 hours ago"), not comments. Comments have text, and other furniture between comments (a rating
-    form, a badge, an advertisement, the reply box) stops nothing here."""
-    for k, (a, b) in enumerate(pairwise(sel)):
-        heading = any(_is_list_heading(lines[j]) for j in range(a + 1, b))
-        if heading and not any(_sentences(lines, x + 1, y) for x, y in pairwise(sel[k + 1 :])):
+    dated lines past it hold no sentence between them (nor after it, when only one is past it): they
+    are that list's items ("Gold prices hit record high 4 hours ago"), not comments. Comments have
+    text, and other furniture between comments (a rating form, a badge, an advertisement, the reply
+    box) stops nothing here."""
+    gaps = list(pairwise(sel))
+    # later[k]: a gap from the k-th on holds a sentence (one pass from the end: linear in the page).
+    later = [False] * (len(gaps) + 1)
+    for k in range(len(gaps) - 1, -1, -1):
+        later[k] = later[k + 1] or _sentences(lines, gaps[k][0] + 1, gaps[k][1])
+    for k, (a, b) in enumerate(gaps):
+        if later[k + 1] or not any(_is_list_heading(lines[j]) for j in range(a + 1, b)):
+            continue
+        lone = k + 1 == len(gaps)  # one dated line past the heading: its own text must hold no sentence
+        if not (lone and _sentences(lines, sel[-1] + 1, _section_stop(lines, sel[-1] + 1))):
             return sel[: k + 1]
     return sel
 

@@ -35,6 +35,16 @@ def _text_page(n: int, parent_names: bool = False) -> bytes:
     return (head + "".join(rows)).encode()
 
 
+def _headed_page(n: int) -> bytes:
+    """A thread with a "Trending" line under every comment (a widget's label) whose texts end no sentence
+    but the last two: the list-heading cut (headers._cut_at_list_heading) looked past each such line for
+    a sentence, to the end of the thread every time."""
+    page = _text_page(n).decode().replace("says something here\n\n", "says something here\n\nTrending\n\n")
+    for k in (n - 2, n - 1):
+        page = page.replace(f"comment number {k} says something here", f"comment number {k} ends here.")
+    return page.encode()
+
+
 def _html_page(n: int) -> bytes:
     items = "".join(
         f'<li class="comment"><div class="comment-author">reader{i}</div>'
@@ -73,8 +83,9 @@ def _calls(page: bytes, fmt: str) -> tuple[int, int]:
         (_text_page, "text"),
         (lambda n: _text_page(n, parent_names=True), "text"),
         (_html_page, "html"),
+        (_headed_page, "text"),
     ],
-    ids=["text", "text-parent-names", "html"],
+    ids=["text", "text-parent-names", "html", "text-list-labels"],
 )
 def test_a_longer_thread_costs_linear_work(make: Callable[[int], bytes], fmt: str) -> None:
     _calls(make(50), fmt)  # first use: compiled patterns and caches filled
