@@ -165,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         figures[f"dragnet_{args.split}"] = _dragnet(args.data_dir / "dragnet-pages", args.split)
     figures["shared"], missing = _shared(root, args)
+    figures["heldout"] = _heldout()
     if args.no_check:
         print("\nfloors not checked (--no-check)")
         checked = 0
@@ -209,6 +210,26 @@ def _dragnet(folder: Path, split: str) -> dict[str, dict[str, float]]:
         f"{r} [{low:.3f}, {high:.3f}]" for r in RENDERINGS for low, high in [scores[r].body_f1_interval()]
     )
     print(f"body F1 95% interval, pages resampled: {intervals}\n")
+    return out
+
+
+def _heldout() -> dict[str, dict[str, float]]:
+    from service.parse_heldout import HELDOUT_DIR, figures, score_all
+
+    scores = score_all()
+    pages = len(next(iter(scores.values())))
+    print(
+        f"\nHeld-out pages ({HELDOUT_DIR.name}, never tuned on): {pages} pages, shares of pages or comments"
+    )
+    columns = ("count_exact", "matched", "authors", "invented", "silent_misses", "body_ends", "title_right")
+    print(f"{'rendering':15} " + " ".join(f"{c:>13}" for c in columns))
+    out: dict[str, dict[str, float]] = {}
+    for rendering, rows in scores.items():
+        out[rendering] = f = figures([s for _, s in rows])
+        print(
+            f"{rendering:15} "
+            + " ".join(f"{f[c]:>13.3f}" if isinstance(f[c], float) else f"{f[c]:>13}" for c in columns)
+        )
     return out
 
 
