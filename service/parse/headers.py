@@ -182,20 +182,26 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
     # before it) heads no thread: headers sit right under their heading, not under the page's main
     # prose. The section then starts at a heading between the prose and the first header, else there.
-    # The headline and the counter may lead the page's prose run ("Ask HN: ..." over "212 points | 96
-    # comments" and the post): the article's prose starts below them, and a headline alone before the
-    # counter is no article.
+    # A headline may stand before such a counter ("Ask HN: ...?" over "212 points | 96 comments" and
+    # the post): one sentence before it, the post's below it.
     prose = facts.prose_start()
     while prose >= 0 and prose in (title_idx, opener):
-        prose += 1
-    if (
-        mode == "header"
-        and opener is not None
-        and opener < prose < sel[0]
-        and _main_region(lines, 0, opener) in (None, (title_idx, (title_idx or 0) + 1))
-    ):
-        opener = next((o for o in reversed(openers) if prose < o < sel[0]), None)
+        prose += 1  # the headline and the counter may lead the prose run
+    if mode == "header" and opener is not None and prose < sel[0]:
+        plain = opener < prose and _main_region(lines, 0, opener) in (None, (title_idx, (title_idx or 0) + 1))
+        if plain or _sentence_lines(lines, 0, opener) <= _BYLINE_HEADLINES < _sentence_lines(
+            lines, opener + 1, sel[0]
+        ):
+            opener = next((o for o in reversed(openers) if max(prose, opener) < o < sel[0]), None)
     return _extend_headers(lines, sel, mode), opener, mode
+
+
+# Sentences before a byline's counter: the headline's at most ("Ask HN: How do you ...?").
+_BYLINE_HEADLINES = 1
+
+
+def _sentence_lines(lines: list[_Line], start: int, stop: int) -> int:
+    return sum(1 for j in range(start, stop) if _sentences(lines, j, j + 1))
 
 
 def _sentences(lines: list[_Line], start: int, stop: int) -> bool:

@@ -870,3 +870,26 @@ def test_a_name_glued_to_a_long_or_arabic_stamp_is_a_header(stamps: list[str], r
 def test_action_rows_in_other_languages_are_no_part_of_the_text(row: str):
     comments = parse_page(three_comments_with(row)).comments
     assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
+
+
+def test_a_byline_counter_under_a_question_headline_heads_no_thread_in_html():
+    # The headline ends in "?", a sentence by its punctuation: one sentence before the counter is still
+    # only the headline, and the post below it is the body.
+    comments = "".join(
+        f'<div class="comment"><span class="user">{name}</span> <span class="age">{6 - i} hours ago</span>'
+        f"<p>We moved every noisy alert {i} to a daytime queue.</p><a>reply</a></div>"
+        for i, name in enumerate(["kthxbai", "mdrlogan", "pagerfree"])
+    )
+    page = (
+        "<html><head><title>How do you keep on-call humane? | Forum</title></head><body>"
+        "<div>Forum new | past | comments | ask | show | jobs | submit</div><div>login</div>"
+        "<table><tr><td><span class='titleline'><a href='item?id=1'>How do you keep a small team's on-call "
+        "rotation humane?</a></span></td></tr></table>"
+        "<div>212 points by quietpager 7 hours ago | hide | past | 96 comments</div>"
+        "<p>We are a team of five engineers running a payments service that has to be up all day.</p>"
+        "<p>Right now everyone is on call one week in five, and the week on call is miserable for us.</p>"
+        f"<div class='comments'>{comments}</div></body></html>"
+    )
+    article = parse_page(page, fmt="html")
+    assert [c.author for c in article.comments] == ["kthxbai", "mdrlogan", "pagerfree"]
+    assert "payments service" in article.body and "miserable" in article.body
