@@ -13,51 +13,40 @@ from typing import NamedTuple
 
 from service.textcase import lower_for_words, may_hold
 
-_MONTHS: dict[str, int] = {}
-for _num, _names in enumerate(
+# Each month's names, one table per script. Latin: en, fr, de, es, it, pt, nl, then Polish (the genitive
+# a date writes, "12 marca 2024", and the nominative; its three-letter forms "sie", "lis", "lut" are words
+# of other languages and are left out). Cyrillic: Russian's genitive, nominative and short forms ("12 мар
+# 2024 в 12:00"). Arabic: the Egyptian/Gulf names, the Levantine (two words for four of them, joined here
+# by "_") and the Maghreb ones, each as written with and without the hamza on its alef.
+_MONTH_TABLES = (
     [
-        "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari",
-        "february feb février fevrier févr fevr februar febrero febbraio fevereiro fev februari",
-        "march mar mars märz maerz marzo março maart mrt",
-        "april apr avril avr abril abr aprile",
-        "may mai mayo maggio mag maio mei",
-        "june jun juin juni junio giugno giu junho",
-        "july jul juillet juil juli julio luglio lug julho",
-        "august aug août aout agosto augustus",
-        "september sep sept septembre septiembre setiembre settembre setembro",
-        "october oct octobre oktober okt octubre ottobre ott outubro",
-        "november nov novembre noviembre novembro",
-        "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro",
+        "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari stycznia styczeń styczen",
+        "february feb février fevrier févr fevr februar febrero febbraio fevereiro fev februari lutego luty",
+        "march mar mars märz maerz marzo março maart mrt marca marzec",
+        "april apr avril avr abril abr aprile kwietnia kwiecień kwiecien",
+        "may mai mayo maggio mag maio mei maja maj",
+        "june jun juin juni junio giugno giu junho czerwca czerwiec",
+        "july jul juillet juil juli julio luglio lug julho lipca lipiec",
+        "august aug août aout agosto augustus sierpnia sierpień sierpien",
+        "september sep sept septembre septiembre setiembre settembre setembro września wrzesnia wrzesień wrzesien",
+        "october oct octobre oktober okt octubre ottobre ott outubro października pazdziernika październik pazdziernik",
+        "november nov novembre noviembre novembro listopada listopad",
+        "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro grudnia grudzień grudzien",
     ],
-    start=1,
-):
-    for _n in _names.split():
-        _MONTHS[_n] = _num
-# Polish and Russian: the genitive a date writes ("12 marca 2024", "12 марта 2024"), the nominative, and
-# Russian's short forms ("12 мар 2024 в 12:00"). Polish's three-letter forms ("sie", "lis", "lut") are
-# words of other languages and are left out.
-for _num, _names in enumerate(
     [
-        "stycznia styczeń styczen января январь янв",
-        "lutego luty февраля февраль фев",
-        "marca marzec марта март мар",
-        "kwietnia kwiecień kwiecien апреля апрель апр",
-        "maja maj мая май",
-        "czerwca czerwiec июня июнь июн",
-        "lipca lipiec июля июль июл",
-        "sierpnia sierpień sierpien августа август авг",
-        "września wrzesnia wrzesień wrzesien сентября сентябрь сен сент",
-        "października pazdziernika październik pazdziernik октября октябрь окт",
-        "listopada listopad ноября ноябрь ноя нояб",
-        "grudnia grudzień grudzien декабря декабрь дек",
+        "января январь янв",
+        "февраля февраль фев",
+        "марта март мар",
+        "апреля апрель апр",
+        "мая май",
+        "июня июнь июн",
+        "июля июль июл",
+        "августа август авг",
+        "сентября сентябрь сен сент",
+        "октября октябрь окт",
+        "ноября ноябрь ноя нояб",
+        "декабря декабрь дек",
     ],
-    start=1,
-):
-    for _n in _names.split():
-        _MONTHS[_n] = _num
-# Arabic: the Egyptian/Gulf names, the Levantine (two words for four of them, joined here by "_") and
-# the Maghreb ones, each as written with and without the hamza on its alef.
-for _num, _names in enumerate(
     [
         "يناير كانون_الثاني جانفي",
         "فبراير شباط فيفري",
@@ -72,10 +61,13 @@ for _num, _names in enumerate(
         "نوفمبر تشرين_الثاني نونبر",
         "ديسمبر كانون_الأول كانون_الاول دجنبر",
     ],
-    start=1,
-):
-    for _n in _names.split():
-        _MONTHS[_n.replace("_", " ")] = _num
+)
+_MONTHS: dict[str, int] = {
+    name.replace("_", " "): num
+    for table in _MONTH_TABLES
+    for num, names in enumerate(table, start=1)
+    for name in names.split()
+}
 
 
 def trie_rx(words: list[str]) -> str:
