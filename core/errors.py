@@ -72,5 +72,10 @@ class StoreUnavailableError(ModerationError):
     """The database cannot be reached or written right now; nothing was stored, the caller may retry."""
 
 
+class StoreReadOnlyError(StoreUnavailableError):
+    """This process cannot write the SQLite store (a chmod, a read-only mount): reachable, but no verdict
+    can be stored until an operator mends it. /readyz answers 503 for it."""
+
+
 class SchemaVersionError(ModerationError):
     """The database schema is newer than this code (written by a newer release): upgrade the code."""

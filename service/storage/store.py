@@ -39,7 +39,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
 from service.settings import Database
 from service.storage import engine as engines
-from service.storage import erasure, stats
+from service.storage import erasure, stats, writable
 from service.storage import idempotency as idem
 from service.storage import schema as S
 from service.storage.activity import ModeratorActivity
@@ -279,7 +279,10 @@ class Store:
         """The schema version, read from the database (for /readyz), migrated first when the database
         is behind this code (see below). StoreUnavailableError when
         PostgreSQL takes no writes (a standby after a failover, default_transaction_read_only): every
-        verdict would fail, so the database is not reported reachable."""
+        verdict would fail, so the database is not reported reachable. StoreReadOnlyError when this
+        process cannot write the SQLite file (service.storage.writable)."""
+        if self.target.path is not None:
+            writable.check_files(self.target.path)
         with self._tx("reach the database", read_only=True) as conn:
             if (
                 self.backend == "postgresql"
@@ -301,6 +304,8 @@ class Store:
                 S.SCHEMA_VERSION,
             )
             version = self.migrate()[1]
+        if self.target.path is not None:
+            writable.check_connections(self.engine, self.target.path)
         return version
 
     # -- feedback ----------------------------------------------------------------------------------
