@@ -299,9 +299,10 @@ class AppState:
         )
 
     def store_status(self) -> dict[str, object]:
-        """For /readyz: is the database reachable, and at which schema version."""
-        from core.errors import ModerationError
-        from service.storage import target_for
+        """For /readyz: is the database reachable, and at which schema version. `read_only` (for the
+        router, not shown): this process cannot write its SQLite file."""
+        from core.errors import ModerationError, StoreReadOnlyError
+        from service.storage import target_for, writable
 
         settings = self.settings
         if settings.do_not_store:
@@ -310,10 +311,13 @@ class AppState:
             backend = target_for(settings).backend
         except ModerationError as exc:
             return {"status": "unavailable", "backend": None, "detail": str(exc)}
-        if backend == "sqlite" and self.sqlite_not_made():
-            return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
         try:
+            if backend == "sqlite" and self.sqlite_not_made():
+                writable.check_files(settings.db_path)  # the first write would make the file there
+                return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
             version = self.store().ping()
+        except StoreReadOnlyError as exc:
+            return {"status": "unavailable", "backend": backend, "detail": str(exc), "read_only": True}
         except ModerationError as exc:
             return {"status": "unavailable", "backend": backend, "detail": str(exc)}
         return {"status": "ok", "backend": backend, "schema_version": version}
