@@ -299,9 +299,8 @@ class AppState:
         )
 
     def store_status(self) -> dict[str, object]:
-        """For /readyz: is the database reachable, and at which schema version. `read_only` (for the
-        router, not shown): this process cannot write its SQLite file."""
-        from core.errors import ModerationError, StoreReadOnlyError
+        """For /readyz: is the database reachable and writable, and at which schema version."""
+        from core.errors import ModerationError
         from service.storage import target_for, writable
 
         settings = self.settings
@@ -316,9 +315,7 @@ class AppState:
                 writable.check_files(settings.db_path)  # the first write would make the file there
                 return {"status": "ok", "backend": "sqlite", "detail": "created on the first write"}
             version = self.store().ping()
-        except StoreReadOnlyError as exc:
-            return {"status": "unavailable", "backend": backend, "detail": str(exc), "read_only": True}
-        except ModerationError as exc:
+        except ModerationError as exc:  # (StoreReadOnlyError too: a file this process cannot write)
             return {"status": "unavailable", "backend": backend, "detail": str(exc)}
         return {"status": "ok", "backend": backend, "schema_version": version}
 

@@ -73,20 +73,14 @@ async def readyz(state: StateDep, credentials: BearerDep) -> Response:
     """503 until the model is loaded. A database that is down does NOT make this 503: scoring still
     works, so a load balancer must keep sending traffic; `database.status` says "unavailable" (and
     feedback and queue endpoints answer 503): alert on that. An SQLite file this process cannot write
-    does (status "unavailable"): the file is this replica's own, so another replica can store what this
-    one cannot. `database.detail` (why; it names the database's host, user and name) only with the API
-    token: probes carry none, and it is logged."""
+    is such a database too. `database.detail` (why; it names the database's host, user and name) only
+    with the API token: probes carry none, and it is logged."""
     scorer = state.models.current
     database = dict(await _database_status(state))  # a copy: probes awaiting one check share its answer
-    read_only = database.pop("read_only", False)
     if not token_matches(state.settings, credentials.credentials if credentials else None):
         database.pop("detail", None)
     if scorer is None:
         return json_response({"status": "loading", "model_version": None, "database": database}, 503)
-    if read_only:
-        return json_response(
-            {"status": "unavailable", "model_version": scorer.version, "database": database}, 503
-        )
     return json_response({"status": "ok", "model_version": scorer.version, "database": database})
 
 
