@@ -1,6 +1,6 @@
 """Process-level helpers of `moderate score`: the progress bar, a local worker's watch on its parent,
-a process's peak memory, telling an interruption (Ctrl-C, SIGTERM) from a file's error, and SIGTERM
-and SIGHUP turned into an exit that cleans up."""
+a process's peak memory, telling an interruption (Ctrl-C, SIGTERM) from a file's error, and SIGTERM,
+SIGHUP and SIGUSR1 turned into an exit that cleans up."""
 
 from __future__ import annotations
 
@@ -104,9 +104,9 @@ def interruption(exc: BaseException) -> BaseException | None:
 
 @contextmanager
 def signals_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (a scheduler killing the job) and SIGHUP (output.STOP_SIGNALS) into SystemExit(128 +
-    signal number), so the temp --out file and the spool directory are removed and the run says what it
-    wrote. A signal the process was started ignoring (`nohup`'s SIGHUP) stays ignored."""
+    """Turn SIGTERM (a scheduler killing the job), SIGHUP and SIGUSR1 (output.STOP_SIGNALS) into
+    SystemExit(128 + signal number), so the temp --out file and the spool directory are removed and the
+    run says what it wrote. A signal the process was started ignoring (`nohup`'s SIGHUP) stays ignored."""
 
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)

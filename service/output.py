@@ -66,11 +66,11 @@ FINISH_LINE_SECONDS = 5.0
 
 def write_lines(sink: TextIO, text: str | bytes, *, quoted: bool = False) -> None:
     """Write `text` (whole lines; bytes are UTF-8 already) to `sink`, as UTF-8 through its file
-    descriptor when it has one. A Ctrl-C, SIGTERM or SIGHUP landing while the write waited on a full pipe
-    (a slow reader) left half a line and dropped the rest of the buffer; now the signal waits for the end
-    of the line being written (at most FINISH_LINE_SECONDS), then acts as it would have. A write the
-    output refuses is an OutputError (a closed pipe stays a BrokenPipeError). `quoted`: CSV, where a
-    newline inside a double-quoted cell ends no row."""
+    descriptor when it has one. A Ctrl-C or a STOP_SIGNALS signal landing while the write waited on a
+    full pipe (a slow reader) left half a line and dropped the rest of the buffer; now the signal waits
+    for the end of the line being written (at most FINISH_LINE_SECONDS), then acts as it would have. A
+    write the output refuses is an OutputError (a closed pipe stays a BrokenPipeError). `quoted`: CSV,
+    where a newline inside a double-quoted cell ends no row."""
     try:
         fd = sink.fileno()
     except (AttributeError, OSError, ValueError):  # no descriptor (a StringIO; io.UnsupportedOperation)
@@ -151,14 +151,14 @@ def _row_end(raw: bytes, done: int, quoted: bool) -> int:
 
 
 # Signals that end a command-line run as SIGTERM does (SIGHUP: the terminal closed, an ssh session
-# dropped), besides Ctrl-C. SIGQUIT (Ctrl-\) keeps its default, an exit at once with a core dump to debug
-# a stuck run: no Python runs.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# dropped; SIGUSR1, whose default also kills, sent by a script or by mistake), besides Ctrl-C. SIGQUIT
+# (Ctrl-\) keeps its default, an exit at once with a core dump to debug a stuck run: no Python runs.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1)
 
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[list[int]]:
-    """SIGINT, SIGTERM and SIGHUP only noted (in the list yielded) while the block runs, then raised again
+    """SIGINT and STOP_SIGNALS only noted (in the list yielded) while the block runs, then raised again
     with the handlers as they were (KeyboardInterrupt, `signals_as_exit`'s SystemExit, or the default).
     One the process ignores (SIGINT in a background job, `nohup`'s SIGHUP) is left ignored: noted, it
     cut the row being written and the rest of the output was dropped, though the run went on."""
