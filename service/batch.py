@@ -40,7 +40,7 @@ from core.errors import InputError, ModerationError
 from service import standard_input
 from service.batch_config import BatchConfig, ScorerFactory, get_scorer
 from service.batch_discover import Task, discover, own_output
-from service.batch_dispatch import chunk_results
+from service.batch_dispatch import TooManyOpenFilesError, chunk_results
 from service.batch_outfile import atomic_output, is_an_input, out_problem
 from service.batch_process import Progress, signals_as_exit
 from service.batch_rows import CSV_COLUMNS, error_row, serialise
@@ -355,8 +355,11 @@ def run(args: argparse.Namespace, *, scorer_factory: ScorerFactory | None = None
                         exclude[(st.st_dev, st.st_ino)] = "the --out file of this run (its previous output)"
                     score_paths(args.paths, config, fh, exclude=exclude, summary=summary, **kwargs)
     except (KeyboardInterrupt, SystemExit, ModerationError, OutputError) as stop:
-        if isinstance(stop, (ModerationError, OutputError)) and not summary.files:
-            raise  # (refused before any file was done: the error alone says it)
+        # Refused before any file was done: the error alone says it. (Workers that could not start
+        # stopped a run already under way: what it wrote, nothing, is said as for a signal.)
+        refused = isinstance(stop, (ModerationError, OutputError)) and not summary.files
+        if refused and not isinstance(stop, TooManyOpenFilesError):
+            raise
         said = summary.render_stopped(stop, args.out)
         if isinstance(stop, KeyboardInterrupt):  # service.cli prints it, as the run's last line
             raise KeyboardInterrupt(said) from stop

@@ -9,10 +9,13 @@ the result of an item whose worker process died reading it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import logging
 import math
+import os
 import re
+import signal
 import time
 import warnings
 from collections import deque
@@ -62,7 +65,60 @@ def chunk_results(
     if backend == "dask":
         yield from _dask_results(chunks, work, died, scheduler)
         return
-    yield from _loky_results(chunks, work, died, jobs)
+    with _out_of_descriptors(jobs):
+        yield from _loky_results(chunks, work, died, jobs)
+
+
+class TooManyOpenFilesError(ConfigurationError):
+    """The worker processes could not be started: the process's open-file limit is too low for their
+    pipes and semaphores. The run is stopped, not its files: each is still to do."""
+
+
+@contextlib.contextmanager
+def _out_of_descriptors(jobs: int) -> Iterator[None]:
+    """loky starting its workers under a low `ulimit -n` (16, with --jobs 2) failed in a traceback
+    whose EMFILE hid under another error (an UnboundLocalError in loky's cleanup): one line instead."""
+    try:
+        yield
+    except Exception as exc:
+        if not _caused_by(exc, errno.EMFILE):
+            raise
+        _kill_started_workers()
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        shown = "unlimited" if limit == resource.RLIM_INFINITY else str(limit)
+        raise TooManyOpenFilesError(
+            f"too many open files to run {jobs} worker processes (`ulimit -n` is {shown}): "
+            "raise `ulimit -n`, or use --jobs 1"
+        ) from exc
+
+
+def _kill_started_workers() -> None:
+    """The workers loky started before one failed to start, killed and waited for. loky stops its
+    workers from a thread it had not started yet: each was left starting up, and its traceback (its
+    semaphores removed under it as this process exited) came after the run's last line."""
+    from joblib.externals.loky import reusable_executor
+
+    # (private: loky has no public way to reach a pool that failed to start)
+    processes = getattr(getattr(reusable_executor, "_executor", None), "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):  # (best effort: the run's error is the one to tell)
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)  # (loky's Popen has no kill())
+                process.join(5)
+
+
+def _caused_by(exc: BaseException, number: int) -> bool:
+    """Whether `exc`, or an error it was raised from or while handling, is an OSError `number`."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, OSError) and cause.errno == number:
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _dask_results(

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -270,6 +271,59 @@ def test_a_killed_run_never_leaves_a_half_file(tmp_path, sig, rc, said):
     assert list(outdir.iterdir()) == []  # no final file, and the temp file was removed
     assert list(spool.iterdir()) == []
     assert f"moderate score: stopped by {said} after " in err, err
+
+
+# `moderate score` whose second loky worker cannot be started (EMFILE), as under a `ulimit -n` that
+# leaves room for the first one only (where that is depends on the machine).
+SECOND_WORKER_REFUSED = """
+import errno, sys
+from joblib.externals.loky.backend import popen_loky_posix
+from service import cli
+
+launch, launched = popen_loky_posix.Popen._launch, []
+
+def second_refused(self, process_obj):
+    if launched:
+        raise OSError(errno.EMFILE, "Too many open files")
+    launched.append(launch(self, process_obj))
+
+popen_loky_posix.Popen._launch = second_refused
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="--jobs 2 is capped at the cores: 1 runs in process")
+@pytest.mark.parametrize("limit", [12, 16, None])
+def test_too_few_file_descriptors_for_the_workers_is_one_line(tmp_path, limit):
+    """`ulimit -n 16` and --jobs 2: loky could not open its workers' pipes and semaphores, and the run
+    ended in a traceback (EMFILE under loky's UnboundLocalError), and a worker already started printed
+    its own as the run exited. Now the line of what was written, then one naming the cause, exit 1,
+    nothing left behind. (None: the second worker refused, the first started.)"""
+    inputs, outdir, spool = tmp_path / "in", tmp_path / "out", tmp_path / "tmp"
+    for d in (inputs, outdir, spool):
+        d.mkdir()
+    for i in range(6):
+        write_jsonl(inputs / f"{i}.jsonl", [{"id": str(i), "text": "a few plain words"}])
+    out = outdir / "scores.jsonl"
+    ulimit = ["bash", "-c", f'ulimit -n {limit} && exec "$@"', "bash"] if limit else []
+    run = ["-m", "service.cli"] if limit else ["-c", SECOND_WORKER_REFUSED]
+    proc = subprocess.run(
+        [*ulimit, sys.executable, *run, "score", str(inputs), "--jobs", "2", "--out", str(out)],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "TMPDIR": str(spool)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = limit or resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"moderate score: stopped by an error after 0 of 6 files: nothing written to {out} (left as it was)",
+        f"moderate score: error: too many open files to run 2 worker processes (`ulimit -n` is {shown}): "
+        "raise `ulimit -n`, or use --jobs 1",
+    ]
+    assert list(outdir.iterdir()) == [] and list(spool.iterdir()) == []
 
 
 def test_a_signal_the_process_ignores_stays_ignored(tmp_path, monkeypatch):
