@@ -78,6 +78,14 @@ def _unstattable(path: str, exc: OSError) -> str:
     return f"symlink (-> {target}) cannot be followed: {exc.strerror or exc}"
 
 
+def _own_stat(path: str) -> os.stat_result | None:
+    """The entry itself (a link that cannot be followed, not its target), or None."""
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     empty_dirs: list[str] | None = None,
@@ -88,7 +96,7 @@ def discover(
     Directories are walked recursively following symlinks; a directory or file reached twice (a symlink
     loop, two links to one directory or file, a PATH named twice) is read once and the other entry gets a
     "skipped" task. A file is read once as a page and once as an export when its names say both (a
-    `.txt` link to a `.jsonl` file).
+    `.txt` link to a `.jsonl` file). An entry refused (a symlink loop, a FIFO) named twice is one error.
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
     """
@@ -97,6 +105,16 @@ def discover(
     # as an export (a page link to an export hid the export behind the page's error row).
     visited: dict[tuple[int, int, str], str] = {}
     exclude = exclude or {}
+
+    def refused(path: str, reason: str, st: os.stat_result | None) -> None:
+        """An entry that cannot be read, keyed by `st` (a link's own, when it cannot be followed)."""
+        key = None if st is None else (st.st_dev, st.st_ino, "error")
+        if key in visited:  # named twice (or a second link to one FIFO): its error row once
+            tasks.append(Task("skipped", path, f"already refused as {visited[key]} (named twice or alias)"))
+            return
+        if key is not None:
+            visited[key] = path
+        tasks.append(Task("error", path, reason))
 
     def entry(path: str, in_directory: bool) -> Iterator[str] | None:
         """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
@@ -108,7 +126,7 @@ def discover(
         try:
             st = os.stat(path)
         except OSError as exc:
-            tasks.append(Task("error", path, _unstattable(path, exc)))
+            refused(path, _unstattable(path, exc), _own_stat(path))
             return None
         hidden = in_directory and os.path.basename(path).startswith(".")
         if stat.S_ISDIR(st.st_mode) and not hidden:
@@ -136,7 +154,7 @@ def discover(
         elif not in_directory and standard_input.is_standard_input(st):
             return entry(standard_input.STDIN, in_directory=False)  # read once, as `-` is
         else:
-            tasks.append(Task("error", path, f"{kind_of_mode(st.st_mode)}, not a page file"))
+            refused(path, f"{kind_of_mode(st.st_mode)}, not a page file", st)
         return None
 
     def walk(path: str, st: os.stat_result) -> Iterator[str] | None:

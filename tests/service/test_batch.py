@@ -606,6 +606,30 @@ def test_a_file_named_twice_or_reached_by_a_link_is_scored_once(tmp_path, capsys
     assert all(f"already read as {c}" in r["reason"] for r in rows[1:])
 
 
+def test_an_entry_refused_named_twice_is_one_error_row(tmp_path, capsys):
+    # A symlink loop named twice gave two error rows, while a file named twice is scored once: the
+    # same identity rule (a link that cannot be followed is itself), for a dangling link or FIFO too.
+    d = tmp_path / "d"
+    d.mkdir()
+    loop, dangling, fifo = d / "loop.txt", d / "dangling.txt", d / "fifo.txt"
+    loop.symlink_to("loop.txt")
+    dangling.symlink_to("nowhere.txt")
+    os.mkfifo(fifo)
+    rc, out, err = run_batch(capsys, loop, loop, fifo, d)
+    rows = rows_of(out)
+    assert [(r["kind"], r["source"]) for r in rows] == [
+        ("error", str(loop)),
+        ("skipped", str(loop)),
+        ("error", str(fifo)),
+        ("error", str(dangling)),
+        ("skipped", str(fifo)),  # the directory's own entries for them
+        ("skipped", str(loop)),
+    ]
+    assert "symlink loop" in rows[0]["error"]
+    assert rows[1]["reason"] == f"already refused as {loop} (named twice or alias)"
+    assert rc == 1 and "3 failed, 3 skipped" in err
+
+
 @pytest.mark.parametrize("link", ["symlink", "hard link"])
 def test_a_page_name_for_an_export_does_not_hide_the_export(tmp_path, capsys, link):
     # `all.txt -> export.jsonl`: the page's error row came first, then the export was skipped as
