@@ -110,9 +110,13 @@ def score_paths(
     started = time.perf_counter()
     summary = Summary() if summary is None else summary
     with _spooling(config, backend) as config:
+        stdin_file = None
+        if standard_input.STDIN in paths:  # (redirected from a file also named: read once)
+            sniff = config.page_format == "auto"
+            stdin_file = standard_input.redirected_file(config.limits.max_page_bytes, sniff=sniff)
         tasks = [
             _read_stdin(config) if t.kind == "stdin" else t
-            for t in discover(paths, summary.empty_dirs, exclude)
+            for t in discover(paths, summary.empty_dirs, exclude, stdin_file)
         ]
         summary.total = len(tasks)
         if backend == "local" and jobs == 1 and any(t.kind in ("page", "jsonl") for t in tasks):

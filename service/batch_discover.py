@@ -90,6 +90,7 @@ def discover(
     paths: Sequence[str | os.PathLike[str]],
     empty_dirs: list[str] | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
+    stdin_file: tuple[int, int, str] | None = None,
 ) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
@@ -99,12 +100,29 @@ def discover(
     `.txt` link to a `.jsonl` file). An entry refused (a symlink loop, a FIFO) named twice is one error.
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
+    `stdin_file`: the file `-` is redirected from and how it is read (`standard_input.redirected_file`),
+    the same file as a PATH reading it the same way.
     """
     tasks: list[Task] = []
     # Keyed by identity and how the entry is read: the same file is read at most once as a page and once
     # as an export (a page link to an export hid the export behind the page's error row).
     visited: dict[tuple[int, int, str], str] = {}
     exclude = exclude or {}
+    stdin_named = False
+
+    def standard_input_entry() -> None:
+        nonlocal stdin_named
+        if stdin_named:
+            why = "standard input, already read above (`-` named twice)"
+            tasks.append(Task("skipped", standard_input.SOURCE, why))
+        elif stdin_file in visited:  # `moderate score x.jsonl - < x.jsonl`: scored twice
+            why = f"standard input is the file already read as {visited[stdin_file]} (named twice)"
+            tasks.append(Task("skipped", standard_input.SOURCE, why))
+        else:
+            if stdin_file is not None:
+                visited[stdin_file] = standard_input.SOURCE
+            tasks.append(Task("stdin", standard_input.STDIN))
+        stdin_named = True
 
     def refused(path: str, reason: str, st: os.stat_result | None) -> None:
         """An entry that cannot be read, keyed by `st` (a link's own, when it cannot be followed)."""
@@ -119,9 +137,7 @@ def discover(
     def entry(path: str, in_directory: bool) -> Iterator[str] | None:
         """Classify `path` into `tasks`; for a directory to walk, its entries' paths in sorted order."""
         if path == standard_input.STDIN and not in_directory:  # read by the consumer, once
-            again = any(t.kind == "stdin" for t in tasks)
-            why = "standard input, already read above (`-` named twice)"
-            tasks.append(Task("skipped", standard_input.SOURCE, why) if again else Task("stdin", path))
+            standard_input_entry()
             return None
         try:
             st = os.stat(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
@@ -80,6 +81,27 @@ def read_page_unless_export(max_page_bytes: int) -> bytes | None:
     return check_page_size(data, max_page_bytes)
 
 
+def redirected_file(max_page_bytes: int, *, sniff: bool) -> tuple[int, int, str] | None:
+    """Standard input redirected from a regular file not yet read (`moderate score - x.jsonl <
+    x.jsonl`): that file's identity and how `read_input` will read it, "jsonl" or "page" (its first line
+    peeked with pread: nothing is consumed), for the walk to read the file once. None for a pipe, a
+    terminal, or a file already partly read (the rest of it is another input)."""
+    try:
+        fd = sys.stdin.fileno()  # (None: closed, an AttributeError)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or os.lseek(fd, 0, os.SEEK_CUR) != 0:
+            return None
+        head = os.pread(fd, min(MAX_JSONL_LINE_BYTES, max_page_bytes) + 1, 0)
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's replacement)
+        return None
+    first = head[: head.find(b"\n") + 1] or head  # as `_first_line` reads it
+    return st.st_dev, st.st_ino, "jsonl" if _is_export(first, sniff) else "page"
+
+
+def _is_export(first: bytes, sniff: bool) -> bool:
+    return sniff and reads_as_json_lines(first)
+
+
 def read_input(
     max_page_bytes: int, max_lines: int, *, sniff: bool, spool: Callable[[bytes], object] | None = None
 ) -> tuple[bool, bytes]:
@@ -93,7 +115,7 @@ def read_input(
     stream = _stream()
     try:
         first = _first_line(stream, max_page_bytes)
-        if not (sniff and reads_as_json_lines(first)):
+        if not _is_export(first, sniff):
             return False, first + stream.read(max_page_bytes + 1 - len(first))
     except OSError as exc:
         raise _reading(exc.strerror or str(exc)) from exc

@@ -58,6 +58,49 @@ def test_a_dash_scores_a_page_or_an_export_from_standard_input(tmp_path, capsys,
         assert rc == (0 if name == "page.txt" else 1)
 
 
+@pytest.mark.parametrize("stdin_first", [True, False])
+@pytest.mark.parametrize("name", ["page.txt", "export.jsonl"])
+def test_standard_input_redirected_from_a_named_file_is_read_once(
+    tmp_path, capsys, monkeypatch, name, stdin_first
+):
+    # `moderate score - x.jsonl < x.jsonl` scored x twice, once as <stdin>: the same file is read once,
+    # as when it is named twice, the later of the two a skipped row saying so.
+    (tmp_path / "page.txt").write_bytes((REPO / "seeds" / SEEDS[0]).read_bytes())
+    write_jsonl(tmp_path / "export.jsonl", COMMENTS_JSONL)
+    named = str(tmp_path / name)
+    with open(named, encoding="utf-8") as redirected:
+        monkeypatch.setattr(sys, "stdin", redirected)
+        rc, out, err = run_batch(capsys, *(["-", named] if stdin_first else [named, "-"]))
+    rows = rows_of(out)
+    read, skipped = ("<stdin>", named) if stdin_first else (named, "<stdin>")
+    assert {r["source"] for r in rows[:-1]} == {read} and {r["kind"] for r in rows[:-1]} >= {"comment"}
+    assert rows[-1] == {
+        "kind": "skipped",
+        "source": skipped,
+        "reason": "file already read as <stdin> (named twice or alias)"
+        if stdin_first
+        else f"standard input is the file already read as {named} (named twice)",
+    }
+    assert "files: 2 seen, 1 read" in err and "1 skipped" in err
+    assert rc == (0 if name == "page.txt" else 1)  # (the export's bad lines, once)
+
+
+def test_standard_input_read_otherwise_than_the_named_file_is_read_too(tmp_path, capsys, monkeypatch):
+    # As a page name and an export name for one file: each reading is its own. Standard input read as
+    # a page (--page-format text), or the rest of a file already partly read, is another input.
+    write_jsonl(tmp_path / "export.jsonl", COMMENTS_JSONL)
+    named = str(tmp_path / "export.jsonl")
+    for page_format, already_read in (("text", 0), ("auto", 1)):
+        with open(named, encoding="utf-8") as redirected:
+            redirected.buffer.raw.read(already_read)
+            monkeypatch.setattr(sys, "stdin", redirected)
+            _, out, _ = run_batch(capsys, "-", named, page_format=page_format)
+        rows = rows_of(out)
+        assert rows[0]["source"] == "<stdin>" and rows[0]["kind"] in ("page", "comment", "error")
+        assert {r["kind"] for r in rows if r["source"] == named} == {"comment", "error"}
+        assert "skipped" not in {r["kind"] for r in rows}
+
+
 @pytest.mark.parametrize(
     ("setting", "data", "message"),
     [
