@@ -204,8 +204,7 @@ def _open_export(path: str) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):  # unreadable as an export, as a page in its place is (docs/batch.md)
-            kind = "a directory" if stat.S_ISDIR(mode) else kind_of_mode(mode)
-            raise UnreadableInputError(f"{kind} since the run listed it, not a comment export")
+            raise UnreadableInputError(f"{kind_of_mode(mode)} since the run listed it, not a comment export")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:

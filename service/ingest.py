@@ -121,6 +121,8 @@ def without_source(message: str, source: str) -> str:
 
 
 def kind_of_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     if stat.S_ISSOCK(mode):
