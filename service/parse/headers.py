@@ -200,16 +200,17 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
 _BYLINE_HEADLINES = 1
 
 
+def _is_sentence(ln: _Line) -> bool:
+    """A line of prose that ends a sentence (a list item's headline does not)."""
+    return _ends_sentence(ln.core) and _is_prose(ln)
+
+
 def _sentence_lines(lines: list[_Line], start: int, stop: int) -> int:
-    return sum(1 for j in range(start, stop) if _sentences(lines, j, j + 1))
+    return sum(1 for j in range(start, stop) if _is_sentence(lines[j]))
 
 
 def _sentences(lines: list[_Line], start: int, stop: int) -> bool:
-    """Whether a line between `start` and `stop` is a sentence of prose (a list item's headline is not)."""
-    return any(
-        lines[j].furniture is None and _ends_sentence(lines[j].core) and _prose_lines(lines, j, j + 1)
-        for j in range(start, stop)
-    )
+    return any(_is_sentence(lines[j]) for j in range(start, stop))
 
 
 # Labels of the same furniture table that also stand between comments: an advertisement, a long comment's
@@ -230,12 +231,15 @@ def _cut_at_list_heading(lines: list[_Line], sel: list[int]) -> list[int]:
     text, and other furniture between comments (a rating form, a badge, an advertisement, the reply
     box) stops nothing here."""
     gaps = list(pairwise(sel))
+    headed = [k for k, (a, b) in enumerate(gaps) if any(_is_list_heading(lines[j]) for j in range(a + 1, b))]
+    if not headed:  # (most threads: no sentence needs reading)
+        return sel
     # later[k]: a gap from the k-th on holds a sentence (one pass from the end: linear in the page).
     later = [False] * (len(gaps) + 1)
     for k in range(len(gaps) - 1, -1, -1):
         later[k] = later[k + 1] or _sentences(lines, gaps[k][0] + 1, gaps[k][1])
-    for k, (a, b) in enumerate(gaps):
-        if later[k + 1] or not any(_is_list_heading(lines[j]) for j in range(a + 1, b)):
+    for k in headed:
+        if later[k + 1]:
             continue
         lone = k + 1 == len(gaps)  # one dated line past the heading: its own text must hold no sentence
         if not (lone and _sentences(lines, sel[-1] + 1, _section_stop(lines, sel[-1] + 1))):
@@ -625,13 +629,7 @@ def _stamps_close_texts(lines: list[_Line], sel: list[int]) -> bool:
     the last one's text is prose after it."""
 
     def prose(j: int) -> bool:
-        ln = lines[j]
-        return (
-            ln.date is None
-            and ln.furniture is None
-            and not ln.chrome
-            and len(ln.core.split()) >= _PROSE_LINE_WORDS
-        )
+        return lines[j].date is None and _is_prose(lines[j])
 
     closing = sum(1 for i in sel if 1 <= i < len(lines) - 1 and prose(i - 1) and lines[i + 1].chrome)
     if closing < _SHAPE_SHARE * len(sel):
@@ -693,14 +691,12 @@ def _words_beside_date(ln: _Line, ignore: re.Pattern[str] | None = None) -> bool
     return bool(_PAREN_NUM.sub("", rest).strip(_NAME_STRIP))
 
 
+def _is_prose(ln: _Line) -> bool:
+    return ln.furniture is None and not ln.chrome and len(ln.core.split()) >= _PROSE_LINE_WORDS
+
+
 def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
-    return sum(
-        1
-        for j in range(start, stop)
-        if lines[j].furniture is None
-        and not lines[j].chrome
-        and len(lines[j].core.split()) >= _PROSE_LINE_WORDS
-    )
+    return sum(1 for j in range(start, stop) if _is_prose(lines[j]))
 
 
 def _section_stop(lines: list[_Line], start: int) -> int:

@@ -284,12 +284,13 @@ _MAX_GLUED_SPACES = 6
 # A relative stamp ("3 hours ago") glued to what stands before it is a header only after a name: a
 # display name runs to three words, a fourth is a sentence.
 _MAX_GLUED_NAME_WORDS = 3
+# Arabic opens a relative stamp with its word ("منذ 3 ساعات"): a name may be glued before that word.
+_AR_STAMP_OPENING = r"(?:منذ|قبل)\s+\d"
 _GLUE = re.compile(
     r"[^\W\d_]\.?(?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
-    r"|(?<=[^\W\d_])(?=(?:منذ|قبل)\s+\d)"  # Arabic: "محمد الإدريسيمنذ 3 ساعات"
+    rf"|(?<=[^\W\d_])(?={_AR_STAMP_OPENING})"  # "محمد الإدريسيمنذ 3 ساعات"
 )
-# A relative stamp's word in a line that may hold a name glued to it (Arabic "منذ" opens the stamp).
-_GLUED_REL = re.compile(r"(?:منذ|قبل)\s+\d")
+_GLUED_REL = re.compile(_AR_STAMP_OPENING)
 _FIRST_DIGIT = re.compile(r"\d")
 
 

@@ -463,14 +463,15 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
             f"{source}: {len(headers):,} comments is over the limit of "
             f"{limits.max_comments_per_page:,} per page"
         )
-    if mode == "footer" and opener is None:
+    headless_footers = mode == "footer" and opener is None  # the first footer's text starts the section
+    if headless_footers:
         headers = _drop_leading_stamps(lines, headers)
     n = len(lines)
     start = n
-    if headers:
+    if headless_footers and headers:
+        start = _first_footer_text(lines, headers, title_idx)
+    elif headers:
         start = headers[0].start if opener is None else opener
-        if mode == "footer" and opener is None:
-            start = _first_footer_text(lines, headers, title_idx)
     return _Section(headers, opener, mode, start, n, opening_post=opening_post)
 
 
