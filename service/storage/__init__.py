@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.errors import ConfigurationError
 from service.settings import Settings
+from service.storage import writable
 from service.storage.engine import Target, parse_target
 from service.storage.erasure import Erased, Purged
 from service.storage.idempotency import Answer, Keyed, KeyedRequest
@@ -73,9 +74,7 @@ def check_writable_sqlite(settings: Settings) -> None:
         raise ConfigurationError(f"MODERATION_DB_PATH {path} is a directory: name the SQLite file in it")
     if path.exists() and not path.is_file():  # a FIFO: opening it to check waited for a writer, for ever
         raise ConfigurationError(f"MODERATION_DB_PATH {path} is not a regular file: name a SQLite file")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    folder = writable.nearest_folder(path)
     try:
         if not folder.is_dir():
             raise NotADirectoryError(f"{folder} is not a directory")

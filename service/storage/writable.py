@@ -43,13 +43,19 @@ def _why(path: Path) -> str:
     return "a read-only file system" if read_only else "permission denied"
 
 
-def unwritable(path: Path) -> str | None:
-    """Why the SQLite store at `path` cannot be written (its folder or one of its files refused), or
-    None. The folder is the nearest existing one when the file's own does not exist yet (the store
-    makes it at the first write)."""
+def nearest_folder(path: Path) -> Path:
+    """The folder the store's file is (or would be made) in: its own, else the nearest existing one above
+    (the store makes the missing ones at the first write)."""
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
+    return folder
+
+
+def unwritable(path: Path) -> str | None:
+    """Why the SQLite store at `path` cannot be written (its folder or one of its files refused), or
+    None. The folder is `nearest_folder`'s."""
+    folder = nearest_folder(path)
     # SQLite makes its -wal and -shm beside the file: the folder must take new files.
     if not _writable(folder, os.W_OK | os.X_OK):
         return f"its folder {folder} cannot be written ({_why(folder)})"
