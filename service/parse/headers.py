@@ -188,12 +188,17 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     while prose >= 0 and prose in (title_idx, opener):
         prose += 1  # the headline and the counter may lead the prose run
     if mode == "header" and opener is not None and prose < sel[0]:
-        plain = opener < prose and _main_region(lines, 0, opener) in (None, (title_idx, (title_idx or 0) + 1))
-        if plain or _sentence_lines(lines, 0, opener) <= _BYLINE_HEADLINES < _sentence_lines(
-            lines, opener + 1, sel[0]
-        ):
+        plain = opener < prose and _no_article_above(lines, opener, title_idx)
+        headline_above = _sentence_lines(lines, 0, opener) <= _BYLINE_HEADLINES
+        if plain or (headline_above and _sentence_lines(lines, opener + 1, sel[0]) > _BYLINE_HEADLINES):
             opener = next((o for o in reversed(openers) if max(prose, opener) < o < sel[0]), None)
     return _extend_headers(lines, sel, mode), opener, mode
+
+
+def _no_article_above(lines: list[_Line], opener: int, title_idx: int | None) -> bool:
+    """No prose run above the counter, or only the headline's."""
+    above = _main_region(lines, 0, opener)
+    return above is None or (title_idx is not None and above == (title_idx, title_idx + 1))
 
 
 # Sentences before a byline's counter: the headline's at most ("Ask HN: How do you ...?").
