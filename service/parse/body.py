@@ -470,10 +470,13 @@ def _headline_shaped(ln: _Line, words: int, bounds: tuple[int, int]) -> bool:
     return bounds[0] <= words <= bounds[1] and not ln.core.rstrip("\"”'’»").endswith((".", ":", ",", ";"))
 
 
-def _title_near(lines: list[_Line], region_start: int) -> int | None:
-    """Text pages: the headline is the longest headline-like line shortly before the article's prose."""
+def _title_near(lines: list[_Line], region_start: int, skip: Container[int] = ()) -> int | None:
+    """Text pages: the headline is the longest headline-like line shortly before the article's prose
+    (lines in `skip` are passed: an opening post's header)."""
     best: tuple[int, int] | None = None
     for j in range(region_start - 1, max(-1, region_start - _TITLE_REACH - 1), -1):
+        if j in skip:
+            continue
         ln = lines[j]
         words = len(ln.core.split())
         if ln.furniture is not None or ln.opener or ln.date is not None or ln.structural:

@@ -60,7 +60,7 @@ _ID_MARK_RX = re.compile(_ID_MARK)
 
 def _header_text(lines: list[_Line], h: _Header) -> str:
     parts: list[str] = []
-    for j in range(h.start, h.end + 1):
+    for j in range(h.start, h.end + 1) if h.name is None else (h.name,):
         ln = lines[j]
         if ln.furniture == "site chrome" and not ln.core.strip("[]"):
             continue
@@ -815,9 +815,15 @@ def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) 
     and then the comment ends there)."""
     first = next((j for j in range(start, stop) if not lines[j].chrome and lines[j].furniture is None), stop)
     floor = first + 1
+    # A thread inside a form (SMF wraps every post in its moderation form) ends where the form does.
+    in_form = start > 0 and lines[start - 1].hint == "form"
+
+    def section_end(ln: _Line) -> bool:
+        return ln.hint != "form" if in_form else _is_section_end(ln)
+
     if replies:
         for j in range(start, stop):
-            if j > start and _is_section_end(lines[j]):
+            if j > start and section_end(lines[j]):
                 break
             if _is_reply_row(lines[j]) and first < j:
                 # Its reply link closes the comment, as it closes every other one on the page.
@@ -829,7 +835,7 @@ def _last_comment_end(lines: list[_Line], start: int, stop: int, replies: bool) 
     for j in range(start, stop):
         ln = lines[j]
         # (An image after the last comment's text is the page's next box, not the reader's.)
-        ends = _is_section_end(ln) or (ln.furniture == "image placeholder" and j > first)
+        ends = section_end(ln) or (ln.furniture == "image placeholder" and j > first)
         if j > start and (ends or _LINK_BAR.match(ln.core)):
             return j - run if run >= _MENU_RUN and not readers and j - run >= floor else j
         if _is_menu_line(ln):

@@ -28,7 +28,14 @@ from service.parse.lexicon import (
     _ends_sentence,
     _name_words,
 )
-from service.parse.lines import _Line
+from service.parse.lines import _PROSE_LINE_WORDS, _is_prose, _Line
+from service.parse.posts import (
+    _MIN_NUMBERED_POSTS,
+    _REPLY_SUBJECT,
+    _numbered_posts,
+    _post_number,
+    _post_number_line,
+)
 from service.parse.shapes import _mixed_groups
 
 log = logging.getLogger(__name__)
@@ -105,6 +112,7 @@ class _Header:
     start: int  # first line index of the header
     anchor: int  # the date line
     end: int  # last line index of the header (inclusive)
+    name: int | None = None  # the line holding the name alone, when the lines between are a profile
 
 
 # A section heading opens a candidate section only among the last few openers before a group.
@@ -331,6 +339,10 @@ def _score_headless(facts: _PageFacts, sel: list[int], cue: float) -> tuple[floa
     byline = len(sel) < _MIN_HEADLESS_CUES and sel[0] <= facts.prose_start()
     if len(sel) >= 2 and (strong >= _CUE_SHARE or weak_ok) and not byline:
         return len(sel) * _CUED_WEIGHT, sel
+    if _numbered_posts(lines, sel):
+        # A forum topic's posts ("#1", "« Reply #2 on: DATE »"); its other dates are quotes' and lists'.
+        sel = [i for i in sel if _post_number(lines, i) is not None]
+        return len(sel) * _CUED_WEIGHT, sel
     # No heading and no "says:": a reply link after most of them still marks comments, provided they
     # come after the article's first prose (not its own dateline) ...
     prose_start = facts.prose_start()
@@ -498,6 +510,35 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
 _COMMENT_NUMBER = re.compile(r"#\d{1,5}(?:\.\d{1,4})*\s*[-–—:|]\s")
 
 
+def _take_profile_names(lines: list[_Line], headers: list[_Header]) -> bool:
+    """A forum post's header runs from its poster's name down to its date, over the poster's profile
+    ("Heatgeek_Rob" / "Well-known member" / "Joined" / ... / "Location" / "Yorkshire" / DATE / "#2"): the
+    name is the first name line after the post above has ended (its last line of prose or its date, then
+    its action and reaction rows). Learned per page: most headers must show it. Whether they did."""
+    found: list[tuple[_Header, int]] = []
+    lo = -1
+    for h in headers:
+        last = lo
+        for j in range(lo + 1, h.start):
+            ln = lines[j]
+            if ln.date is not None or (_is_prose(ln) and not _REPLY_SUBJECT.fullmatch(ln.core)):
+                last = j
+        names = (j for j in range(last + 1, h.start) if not lines[j].chrome and _is_name_like(lines[j]))
+        q = next(names, None)
+        if q is not None:
+            found.append((h, q))
+        lo = h.end
+    if len(found) < max(_MIN_NUMBERED_POSTS, _NAME_ABOVE_SHARE * len(headers)):
+        return False
+    for h, q in found:
+        h.start = h.name = q
+    for h in headers:  # the post bar under the date ("Share" / "#2") is the header's too
+        numbered = _post_number_line(lines, h.anchor)
+        if numbered is not None:
+            h.end = max(h.end, numbered[0])
+    return True
+
+
 # A vote score alone on the line under the stamp ("3 hours ago" / "4 points": Commento): only a
 # reader's comment is voted on, never an article's dateline.
 _VOTE_SCORE = re.compile(r"[+-]?\d{1,6} (?:points?|votes?|upvotes?)", re.I)
@@ -538,7 +579,9 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         # A name across a blank line ("NAME" / blank line / "DATE"): a plain name, no "says".
         if ln.blank_before and _is_plain_name(prev):
             return True
-    return _name_below(lines, i) is not None
+    # A forum's post bar: the date over the post's number ("Mar 12, 2024" / "Share" / "#2"), the poster
+    # in a profile further up.
+    return _name_below(lines, i) is not None or _post_number(lines, i) is not None
 
 
 # A forum post bar's name sits within two lines under the date, and has at most three words.
@@ -584,13 +627,14 @@ _POSTED_BY = re.compile(
 
 # Without a heading, the first footer's text is looked for this many lines above it.
 _FOOTER_LOOKBACK = 30
-# A prose line has at least this many words; the chrome after the last comment is looked for this far.
-_PROSE_LINE_WORDS = 4
+# The chrome after the last comment is looked for this far.
 _SECTION_REACH = 200
 
 
 def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
+    if _numbered_posts(lines, sel):
+        return "header"  # a forum's post bar ("#2", "« Reply #2 on: DATE »") heads its post
     # The text keeps the leading dash ("— NAME, DATE") that the core drops as a list marker.
     posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core) or _POSTED_BY.match(lines[i].text))
     if posted >= max(1, len(sel) // 2):
@@ -696,10 +740,6 @@ def _words_beside_date(ln: _Line, ignore: re.Pattern[str] | None = None) -> bool
     return bool(_PAREN_NUM.sub("", rest).strip(_NAME_STRIP))
 
 
-def _is_prose(ln: _Line) -> bool:
-    return ln.furniture is None and not ln.chrome and len(ln.core.split()) >= _PROSE_LINE_WORDS
-
-
 def _prose_lines(lines: list[_Line], start: int, stop: int) -> int:
     return sum(1 for j in range(start, stop) if _is_prose(lines[j]))
 
@@ -728,7 +768,10 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Head
     """Learn how many lines around the date line belong to the header, from the whole group."""
     headers = [_Header(i, i, i) for i in sel]
     sel_set = set(sel)
-    if mode == "header":
+    # A numbered forum post's name heads its poster's profile above the date; else (vBulletin's post bar,
+    # "DATE #2" over the name) the names are where other headers keep them.
+    profiles = mode == "header" and _numbered_posts(lines, sel) and _take_profile_names(lines, headers)
+    if mode == "header" and not profiles:
         _take_names_above(lines, headers)
         _take_replying_names_above(lines, headers)
         _take_names_over_lone_cues(lines, headers)

@@ -296,11 +296,14 @@ _CHROME_ALTS = (
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
+    r"|report to (?:a )?moderator(?: \[ip\])?(?: logged)?|logged"  # SMF's post bar
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
     r"|(?:view|show|see|load) (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"
     r"|continue (?:the )?discussion\s*\d+ more repl(?:y|ies)"  # Discourse's footer: the thread goes on there
     r"|(?:flag|report) as inappropriate|thumbs? (?:up|down)\s*\d*|(?:like )?liked by \d+ (?:people|persons?|others?)"
+    # A post's reactions summed up under it ("Janet_in_Leeds and 2 others", "Anna und 3 weitere").
+    r"|\S.{0,60}? (?:and|und|et|y|e|en) \d{1,5} (?:others?|weitere|autres|otros|altri|outros|anderen)"
     r"|(?:please )?rate this(?: comment)?:?(?:\s+thumbs? (?:up|down)\s*\d*)+|click to rate\W{0,3}(?:\d+\W{0,3})?"
     r"|was this (?:comment |review )?helpful\?.{0,20}|your comment is awaiting moderation\.?|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
     r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|éditer|supprimer|modifica|elimina"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.dates import DATE, DateHit, find_date
 from service.html import AUTHOR_HINT
@@ -145,6 +145,14 @@ def _header_words(core: str) -> int:
     return len(_TOKEN.findall(core))
 
 
+# A prose line has at least this many words.
+_PROSE_LINE_WORDS = 4
+
+
+def _is_prose(ln: _Line) -> bool:
+    return ln.furniture is None and not ln.chrome and len(ln.core.split()) >= _PROSE_LINE_WORDS
+
+
 # Lines longer than this are prose: none of the tables (furniture, chrome, openers, dates) is tried.
 _MAX_CLASSIFIED_CHARS = 200
 # The furniture, chrome and "says" tables hold short lines only (counted in spaces, i.e. words - 1).
@@ -179,9 +187,17 @@ def _classify(raw_lines: list[tuple[str, int, str | None]]) -> list[_Line]:
                     piece, known.core, indent, hint, blank, known.furniture, known.chrome, known.opener,
                     known.count, known.date, src=src,
                 )  # fmt: skip
+            if ln.date is not None and not blank and lines and _is_profile_label(lines[-1]):
+                ln = replace(ln, date=None, chrome=True)  # (a copy: `seen` holds the first one)
             lines.append(ln)
             blank = False
     return lines
+
+
+def _is_profile_label(ln: _Line) -> bool:
+    """A forum profile's sign-up label alone on its line, its date on the next ("Joined" / "Nov 20,
+    2023": a <dl> in a text dump, XenForo's and Invision's user cards)."""
+    return len(ln.core) <= _MAX_PROFILE_LABEL_CHARS and _PROFILE_DATE_LABEL.fullmatch(ln.core) is not None
 
 
 def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: int) -> _Line:
@@ -268,6 +284,8 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     return date
 
 
+# A sign-up label alone on its line is at most this long ("Mitglied seit:", "Registriert seit:").
+_MAX_PROFILE_LABEL_CHARS = 24
 # The label of a forum profile's sign-up date, right before the date; a text dump may glue it to the
 # profile's previous line ("New MemberJoined:", "Posts: 3Joined:").
 _PROFILE_DATE_LABEL = re.compile(

@@ -60,6 +60,7 @@ from service.parse.linemodel import LineModel
 from service.parse.lines import (
     _classify,
     _date_after_separator_line,
+    _is_prose,
     _join_wrapped_openers,
     _Line,
     _split_counter_stamps,
@@ -70,6 +71,7 @@ from service.parse.lines import (
 )
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
+from service.parse.posts import _REPLY_SUBJECT, _is_first_post, _post_number
 from service.parse.quotes import Paragraph, mark_quotes, paragraphs
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
@@ -114,6 +116,8 @@ class _Section:
     end: int
     blocks: list[tuple[_Header, list[int]]] = field(default_factory=list)
     opening_post: bool = False  # a forum topic's first post was taken for the article
+    # The opening post's header when it holds its poster's profile: no part of the article.
+    opening_header: _Header | None = None
 
 
 def segment_with_roles(
@@ -217,7 +221,9 @@ def _segment_once(
     title_idx, claimed = _title_outside_comments(lines, role, title_idx)
     # The article is the densest run of prose before the comments; what lies around it is page chrome.
     body_end = sec.start if sec.headers else len(lines)
-    region = _main_region(lines, 0, body_end)
+    for j in _header_lines(sec.opening_header):
+        role[j] = "opening post's header"
+    region = _main_region(lines, 0 if sec.opening_header is None else sec.opening_header.end + 1, body_end)
     place = _BodyPlacer(lines, sec, body_end, fmt, main_text, line_model)
     placed, title_idx = place(role, region, title_idx, collect)
     if region is not None and not _has_prose(lines, placed):
@@ -368,7 +374,7 @@ class _BodyPlacer:
         role = list(role_in)
         if region is not None and self.fmt == "text":
             # The headline sits just above the article; a line far above it is the site's name or a menu.
-            near = _title_near(lines, region[0])
+            near = _title_near(lines, region[0], _header_lines(sec.opening_header))
             if near is not None:
                 title_idx = near
             elif title_idx is not None and _title_inside_article(lines, region, title_idx):
@@ -444,6 +450,10 @@ def _other_region(lines: list[_Line], body_end: int, region: tuple[int, int]) ->
     return max(found, key=lambda r: sum(len(lines[j].core) for j in range(*r)), default=None)
 
 
+def _header_lines(h: _Header | None) -> range:
+    return range(0) if h is None else range(h.start, h.end + 1)
+
+
 def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits: Limits) -> _Section:
     headers, opener, mode = _find_headers(lines, title_idx)
     if not headers:
@@ -456,8 +466,11 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
         headers = _add_dateless_headers(lines, headers)
         headers = _drop_quoted_headers(lines, headers)
     opening_post = _is_opening_post(lines, headers)
+    opening_header = None
     if opening_post:
-        headers, opener = headers[1:], None  # a count above the opening post is the topic's
+        # A count above the opening post is the topic's.
+        opening_header = headers[0] if headers[0].name is not None else None
+        headers, opener = headers[1:], None
     if len(headers) > limits.max_comments_per_page:
         raise TooLargeError(
             f"{source}: {len(headers):,} comments is over the limit of "
@@ -472,7 +485,7 @@ def _find_section(lines: list[_Line], title_idx: int | None, source: str, limits
         start = _first_footer_text(lines, headers, title_idx)
     elif headers:
         start = headers[0].start if opener is None else opener
-    return _Section(headers, opener, mode, start, n, opening_post=opening_post)
+    return _Section(headers, opener, mode, start, n, opening_post=opening_post, opening_header=opening_header)
 
 
 # A footer section with no heading may start with a dated line of another kind: the article's "UPDATE
@@ -519,8 +532,6 @@ def _first_footer_text(lines: list[_Line], headers: list[_Header], title_idx: in
     return j
 
 
-# A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").
-_REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp)(?:\^\d+|\[\d+\])?:\s*(?P<subject>\S.*)", re.I)
 # A forum topic's replies: at least this many "Re: TITLE" lines, for at least this share of the posts.
 _MIN_REPLY_SUBJECTS = 2
 _REPLY_SUBJECT_SHARE = 0.5
@@ -531,12 +542,16 @@ _TITLE_SEPARATORS = (" - ", " | ", " :: ", " • ", " – ")
 
 
 def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
-    """Whether the first header is a forum topic's opening post (the article): the replies' subject
-    lines read "Re: TITLE", the first post's reads TITLE, and TITLE heads the page above it (a
-    Slashdot-like thread, where replies answer the first comment's own subject, keeps that comment)."""
+    """Whether the first header is a forum topic's opening post (the article): it is post #1 with no
+    prose above it, or the replies' subject lines read "Re: TITLE", the first post's reads TITLE, and
+    TITLE heads the page above it (a Slashdot-like thread, where replies answer the first comment's
+    own subject, keeps that comment)."""
     if len(headers) < _MIN_REPLY_SUBJECTS + 1:
         return False
     first, second = headers[0].start, headers[1].start
+    numbered = _is_first_post(lines, headers[0].anchor) and _post_number(lines, headers[1].anchor) == 2
+    if numbered and _main_region(lines, 0, first) is None:
+        return True  # post #1 with no article above it
     replies = Counter(
         m["subject"].strip().casefold()
         for ln in lines[first:]
@@ -548,8 +563,10 @@ def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
     if count < max(_MIN_REPLY_SUBJECTS, _REPLY_SUBJECT_SHARE * (len(headers) - 1)):
         return False
     own = [j for j in range(max(0, first - _SUBJECT_REACH), second) if lines[j].core.casefold() == title]
-    if not own or any(_REPLY_SUBJECT.fullmatch(lines[j].core) for j in range(own[-1], first)):
-        return False
+    if not own or any(
+        _REPLY_SUBJECT.fullmatch(lines[j].core) or _is_prose(lines[j]) for j in range(own[-1] + 1, first)
+    ):
+        return False  # (prose under TITLE: the opening post stands above the first header, unread)
     heads = (title, *(title + sep for sep in _TITLE_SEPARATORS))
     return any(ln.core.casefold() == title or ln.core.casefold().startswith(heads) for ln in lines[: own[-1]])
 

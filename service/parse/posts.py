@@ -1,0 +1,66 @@
+"""Stage 2, forum topics: numbered posts ("#2" in the post bar, "« Reply #1 on: DATE »") and the reply
+subjects ("Re: TITLE") that tell a topic's posts from other dated lines. headers.py reads a numbered
+shape as a thread with no heading, takes each poster's name above the profile, and segment.py takes
+post #1 for the article.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from service.parse.lines import _is_prose, _Line
+
+# A forum post's number on its date line or in the post bar under it ("#2", "« Reply #1 on: DATE »",
+# "Beitrag #3"), looked for this many lines down from the date.
+_POST_NUMBER = re.compile(
+    r"(?:^|(?<=[\s«(\[|•·]))(?:(?P<kind>reply|post|beitrag|antwort|réponse|message|respuesta|risposta|odpowiedź)\s*)?"
+    r"#\s?(?P<n>\d{1,5})(?=$|[\s»)\]|•·:,-])",
+    re.I,
+)
+_POST_NUMBER_REACH = 4
+# Numbered headers make a thread of posts without a heading when at least this many are numbered, each
+# one more than the numbered header before it (a page of a topic starts anywhere: "#21").
+_MIN_NUMBERED_POSTS = 3
+# ... and they are at least this share of the shape's date lines (the others: quotes' and lists' dates).
+_NUMBERED_SHARE = 0.5
+
+
+# Numbers that count replies ("« Reply #1 on: DATE »", SMF): the topic's own post is not among them.
+_REPLY_NUMBER_WORDS = frozenset({"reply", "antwort", "réponse", "respuesta", "risposta", "odpowiedź"})
+
+
+def _post_number(lines: list[_Line], i: int) -> int | None:
+    """The post number on date line i or in the short lines right under it (prose stops the search)."""
+    found = _post_number_line(lines, i)
+    return None if found is None else found[1]
+
+
+def _is_first_post(lines: list[_Line], i: int) -> bool:
+    """Date line i is numbered as the topic's first post: "#1", not "Reply #1"."""
+    found = _post_number_line(lines, i)
+    return found is not None and found[1] == 1 and not found[2]
+
+
+def _post_number_line(lines: list[_Line], i: int) -> tuple[int, int, bool] | None:
+    """(the line holding date line i's post number, the number, whether it counts replies), or None."""
+    for j in range(i, min(len(lines), i + _POST_NUMBER_REACH)):
+        ln = lines[j]
+        if j > i and (ln.date is not None or _is_prose(ln)):
+            return None
+        m = _POST_NUMBER.search(ln.core)
+        if m:
+            return j, int(m["n"]), (m["kind"] or "").casefold() in _REPLY_NUMBER_WORDS
+    return None
+
+
+def _numbered_posts(lines: list[_Line], sel: list[int]) -> bool:
+    """Whether most of the date lines carry post numbers counting up by one: a forum topic's posts."""
+    numbers = [n for i in sel if (n := _post_number(lines, i)) is not None]
+    if len(numbers) < max(_MIN_NUMBERED_POSTS, _NUMBERED_SHARE * len(sel)):
+        return False
+    return all(b == a + 1 for a, b in pairwise(numbers))
+
+
+# A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").
+_REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp)(?:\^\d+|\[\d+\])?:\s*(?P<subject>\S.*)", re.I)

@@ -1,0 +1,121 @@
+"""Forum topics: numbered posts under their posters' profiles. The opening post is the article, the
+replies are the comments, and each reply's author is the name above its poster's profile ("Joined",
+"Messages", "Posts: 2,318", a rank), not the profile's last line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.parse import parse_file, parse_page
+
+FORUMS = Path(__file__).resolve().parent / "forums"
+RENDERINGS = ("html", "w3m.txt", "inscriptis.txt")
+
+
+@pytest.mark.parametrize("fmt", RENDERINGS)
+def test_xenforo_posts_are_replies_under_the_opening_post(fmt: str) -> None:
+    """XenForo numbers every post ("#1" under the date) and shows no comment heading: the thread was
+    missed (HTML, w3m) or read with the profile's "Location Yorkshire" as every author and the opening
+    post as a comment (inscriptis)."""
+    art = parse_file(FORUMS / f"xenforo.{fmt}")
+    assert art.title == "Heat pump short cycling in mild weather - normal?"
+    assert art.body.startswith("We had an 8kW air source heat pump fitted in November.")
+    assert "Joined" not in art.body and "Messages" not in art.body
+    assert [c.author for c in art.comments] == [
+        "Heatgeek_Rob",
+        "ColdFeetTom",
+        "Heatgeek_Rob",
+        "Janet_in_Leeds",
+    ]
+    assert [c.posted_raw for c in art.comments] == [
+        "Mar 12, 2024",
+        "Mar 12, 2024",
+        "Mar 13, 2024",
+        "Mar 14, 2024",
+    ]
+    assert art.comments[0].text.startswith("It is common, but it is not ideal.")
+    assert art.comments[3].text.startswith("Same here last spring.")
+    # The next post's number and the reactions row ("Janet_in_Leeds and 2 others") are no one's words.
+    assert not any("#" in c.text or "and 2 others" in c.text for c in art.comments)
+
+
+@pytest.mark.parametrize("fmt", RENDERINGS)
+def test_smf_replies_are_numbered_and_the_opening_post_is_the_article(fmt: str) -> None:
+    """SMF heads each reply "« Reply #N on: DATE »" under the poster's name, rank and post count: no
+    comment was found in any rendering (a silent miss with only a warning)."""
+    art = parse_file(FORUMS / f"smf.{fmt}")
+    assert "Picked up a teak sideboard at a house clearance" in art.body
+    assert "Oil, without question" not in art.body
+    assert [c.author for c in art.comments] == ["Margot F", "woodchip_will", "Margot F", "Old Sawdust"]
+    assert art.comments[0].text.startswith("Oil, without question.")
+    assert art.comments[3].text.startswith("Agree with Margot.")
+    assert not art.warnings
+
+
+def test_the_last_post_in_a_form_ends_with_the_form() -> None:
+    """SMF wraps the posts in its moderation <form>: a form ended the thread at the last post's first
+    line (its text was lost), and the page's footer after the form is no part of that post."""
+    art = parse_file(FORUMS / "smf.html")
+    last = art.comments[-1]
+    assert last.text.startswith("Agree with Margot. And test the oil on the back panel first")
+    assert "Page created in" not in last.text and "Simple Machines" not in last.text
+
+
+def _topic(first_number: str) -> str:
+    posts = [
+        (
+            "Tom_K",
+            "New member",
+            "Is a cast iron pan worth the effort for a beginner? I keep reading both sides.",
+        ),
+        (
+            "Ada",
+            "Well-known member",
+            "Yes, once it is seasoned it is the easiest pan in the kitchen to look after.",
+        ),
+        ("Ravi P", "Member", "Only if you cook often. An unused pan rusts quickly in a damp kitchen."),
+        (
+            "Ada",
+            "Well-known member",
+            "A thin coat of oil after each wash stops the rust, even when it sits unused.",
+        ),
+    ]
+    out = ["Kitchen Talk", "", "Cast iron for a beginner?", ""]
+    for k, (name, rank, text) in enumerate(posts):
+        number = first_number if k == 0 else f"#{k + 1}"
+        out += [
+            name,
+            "",
+            rank,
+            "",
+            "Joined",
+            f"    Jan {k + 3}, 2021",
+            "",
+            f"  • Mar {k + 4}, 2024",
+            "",
+            f"  • {number}",
+            "",
+            text,
+            "Like Reply",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def test_post_one_is_the_opening_post_but_reply_one_is_not() -> None:
+    """A bare "#1" numbers the topic's own post (the article); SMF's "Reply #1" numbers the first reply."""
+    art = parse_page(_topic("#1"), source="t", fmt="text")
+    assert art.body.startswith("Is a cast iron pan worth the effort")
+    assert [c.author for c in art.comments] == ["Ada", "Ravi P", "Ada"]
+    numbered_reply = _topic("#1").replace("• #", "• Reply #")
+    art = parse_page(numbered_reply, source="t", fmt="text")
+    assert [c.author for c in art.comments][:1] == ["Tom_K"]
+
+
+def test_a_sign_up_date_under_its_label_is_no_post_date() -> None:
+    """ "Joined" / "Jan 3, 2021" (a <dl> in a text dump) is the poster's sign-up date: read as a post
+    date it made every profile a header of its own and the posts' own dates lost their shape."""
+    art = parse_page(_topic("#1"), source="t", fmt="text")
+    assert [c.posted_raw for c in art.comments] == ["Mar 5, 2024", "Mar 6, 2024", "Mar 7, 2024"]
