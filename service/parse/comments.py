@@ -286,11 +286,15 @@ _BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I
 _ROLE_BADGE = re.compile(rf"(?<=[a-z]){ROLE_BADGE}$")
 
 
+_PRESENCE = re.compile(r"\s+(?:online|offline|en ligne|hors ligne)$", re.I)
+
+
 def _clean_name(text: str) -> str:
     """Trim separators and dangling words; keep balanced parentheses ("countSudoku()", "Ann (staff)")."""
     for _ in range(3):
         text = text.strip(_NAME_EDGE)
         text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text)
+        text = _PRESENCE.sub("", text)  # "RetroRalf Offline": a forum shows whether the poster is online
         if text.startswith("(") and text.count("(") > text.count(")"):
             text = text[1:]
         if text.endswith(")") and text.count(")") > text.count("("):

@@ -18,6 +18,7 @@ from service.parse.lexicon import (
     _END_REASONS,
     _FINAL_INITIAL,
     _HAS_LETTER,
+    _IMAGE_PLACEHOLDER,
     _MAX_HEADER_WORDS,
     _MAX_NAME_WORDS,
     _NAME_STRIP,
@@ -32,6 +33,7 @@ from service.parse.lines import _PROSE_LINE_WORDS, _is_prose, _Line
 from service.parse.posts import (
     _MIN_NUMBERED_POSTS,
     _REPLY_SUBJECT,
+    _numbered_group,
     _numbered_posts,
     _post_number,
     _post_number_line,
@@ -181,7 +183,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     for i in anchors:
         groups[_signature(lines[i])].append(i)
 
-    best = _best_section(facts, [*groups.values(), *_mixed_groups(lines, groups)], openers)
+    candidates = [*groups.values(), *_mixed_groups(lines, groups), *_numbered_group(lines, anchors)]
+    best = _best_section(facts, candidates, openers)
     if best is None:
         return [], None, "header"
     _, sel, opener = best
@@ -523,8 +526,16 @@ def _take_profile_names(lines: list[_Line], headers: list[_Header]) -> bool:
             ln = lines[j]
             if ln.date is not None or (_is_prose(ln) and not _REPLY_SUBJECT.fullmatch(ln.core)):
                 last = j
-        names = (j for j in range(last + 1, h.start) if not lines[j].chrome and _is_name_like(lines[j]))
+        names = (
+            j
+            for j in range(last + 1, h.start)
+            if not lines[j].chrome
+            and _is_name_like(lines[j])
+            and not _IMAGE_PLACEHOLDER.fullmatch(lines[j].core)
+        )
         q = next(names, None)
+        if q is not None and q + 1 < h.start and _letter_avatar(lines[q], lines[q + 1]):
+            q += 1  # "P" / "Portafilter Pete": the avatar's letter, then the name
         if q is not None:
             found.append((h, q))
         lo = h.end
@@ -833,6 +844,10 @@ def _badge_across(lines: list[_Line], j: int) -> bool:
         and bool(_ROLE_LINE.fullmatch(lines[j].core))
         and _is_plain_name(lines[j - 1])
     )
+
+
+def _letter_avatar(ln: _Line, name: _Line) -> bool:
+    return len(ln.core) == 1 and ln.core.isalpha() and name.core[:1].upper() == ln.core.upper()
 
 
 def _take_letter_avatars(lines: list[_Line], headers: list[_Header], prev_ends: list[int]) -> None:

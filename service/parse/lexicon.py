@@ -297,6 +297,7 @@ _CHROME_ALTS = (
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|report to (?:a )?moderator(?: \[ip\])?(?: logged)?|logged"  # SMF's post bar
+    r"|find|pm"  # MyBB's post bar: the poster's posts, a private message
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
     r"|(?:view|show|see|load) (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"

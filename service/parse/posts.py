@@ -12,13 +12,15 @@ from itertools import pairwise
 from service.parse.lines import _is_prose, _Line
 
 # A forum post's number on its date line or in the post bar under it ("#2", "« Reply #1 on: DATE »",
-# "Beitrag #3"), looked for this many lines down from the date.
+# "Beitrag #3"), looked for this many lines down from the date ...
 _POST_NUMBER = re.compile(
     r"(?:^|(?<=[\s«(\[|•·]))(?:(?P<kind>reply|post|beitrag|antwort|réponse|message|respuesta|risposta|odpowiedź)\s*)?"
     r"#\s?(?P<n>\d{1,5})(?=$|[\s»)\]|•·:,-])",
     re.I,
 )
 _POST_NUMBER_REACH = 4
+# ... or this many lines up (MyBB and SMF 2.1 put it above the date).
+_POST_NUMBER_ABOVE = 2
 # Numbered headers make a thread of posts without a heading when at least this many are numbered, each
 # one more than the numbered header before it (a page of a topic starts anywhere: "#21").
 _MIN_NUMBERED_POSTS = 3
@@ -43,23 +45,42 @@ def _is_first_post(lines: list[_Line], i: int) -> bool:
 
 
 def _post_number_line(lines: list[_Line], i: int) -> tuple[int, int, bool] | None:
-    """(the line holding date line i's post number, the number, whether it counts replies), or None."""
-    for j in range(i, min(len(lines), i + _POST_NUMBER_REACH)):
-        ln = lines[j]
-        if j > i and (ln.date is not None or _is_prose(ln)):
-            return None
-        m = _POST_NUMBER.search(ln.core)
-        if m:
-            return j, int(m["n"]), (m["kind"] or "").casefold() in _REPLY_NUMBER_WORDS
+    """(the line holding date line i's post number, the number, whether it counts replies), or None:
+    on the date line, in the post bar under it, or right above it (MyBB, SMF 2.1: "#2" / DATE)."""
+    below = range(i, min(len(lines), i + _POST_NUMBER_REACH))
+    above = range(i - 1, max(-1, i - 1 - _POST_NUMBER_ABOVE), -1)
+    for side in (below, above):
+        for j in side:
+            ln = lines[j]
+            if j != i and (ln.date is not None or _is_prose(ln)):
+                break
+            m = _POST_NUMBER.search(ln.core)
+            if m:
+                return j, int(m["n"]), (m["kind"] or "").casefold() in _REPLY_NUMBER_WORDS
     return None
 
 
 def _numbered_posts(lines: list[_Line], sel: list[int]) -> bool:
-    """Whether most of the date lines carry post numbers counting up by one: a forum topic's posts."""
+    """Whether most of the date lines carry post numbers counting up, mostly by one (a post whose date
+    is written otherwise, "Monday at 6:02 PM" among "Mar 9, 2024", may be left out): a forum topic."""
     numbers = [n for i in sel if (n := _post_number(lines, i)) is not None]
     if len(numbers) < max(_MIN_NUMBERED_POSTS, _NUMBERED_SHARE * len(sel)):
         return False
-    return all(b == a + 1 for a, b in pairwise(numbers))
+    steps = [b - a for a, b in pairwise(numbers)]
+    return all(d > 0 for d in steps) and sum(1 for d in steps if d == 1) >= _NUMBERED_SHARE * len(steps)
+
+
+def _numbered_group(lines: list[_Line], anchors: list[int]) -> list[list[int]]:
+    """The date lines that carry a post number, whatever way each date is written ("Mar 9, 2024",
+    "Yesterday at 9:41 PM"), as one candidate shape when they number a topic's posts."""
+    numbered: dict[int, int] = {}  # number line -> the first date line that has it
+    for i in anchors:
+        d = lines[i].date
+        found = _post_number_line(lines, i) if d is not None and d.kind != "cue" else None
+        if found is not None:
+            numbered.setdefault(found[0], i)  # (a quote's "NAME wrote:" under "#3" / DATE is not post 3)
+    group = list(numbered.values())
+    return [group] if _numbered_posts(lines, group) else []
 
 
 # A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").

@@ -119,3 +119,68 @@ def test_a_sign_up_date_under_its_label_is_no_post_date() -> None:
     date it made every profile a header of its own and the posts' own dates lost their shape."""
     art = parse_page(_topic("#1"), source="t", fmt="text")
     assert [c.posted_raw for c in art.comments] == ["Mar 5, 2024", "Mar 6, 2024", "Mar 7, 2024"]
+
+
+def _mybb_topic() -> str:
+    """MyBB's layout in a text dump: avatar, "NAME Offline", rank, counts, then "#N" above the date; the
+    later posts' dates are written relative to today."""
+    posts = [
+        (
+            "RetroRalf",
+            "03-12-2024, 07:22 PM",
+            "My A500 shows a black screen after the recap. What should I check next?",
+        ),
+        (
+            "Chipset_Chris",
+            "03-12-2024, 08:05 PM",
+            "A black screen without the grey usually means a lifted pad near the CPU.",
+        ),
+        (
+            "amigafan1987",
+            "Yesterday, 09:14 PM",
+            "Check the reset line too, mine had a scratched trace right beside it.",
+        ),
+        (
+            "Chipset_Chris",
+            "Today, 10:05 AM",
+            "Good, so the clock is fine and the fault is on the reset side after all.",
+        ),
+    ]
+    out = ["Retro Corner", "", "Amiga 500 black screen after recapping", ""]
+    for k, (name, date, text) in enumerate(posts):
+        out += [
+            "[avatar]",
+            f"{name} Offline",
+            "Junior Member",
+            "Posts: 41",
+            f"#{k + 1}",
+            date,
+            text,
+            "Find",
+            "ReplyReport",
+        ]
+    return "\n".join(out)
+
+
+def test_numbers_above_the_date_and_dates_written_two_ways_make_one_thread() -> None:
+    """MyBB (and SMF 2.1) put "#N" above the date, and a topic's dates change form ("03-12-2024, 08:05 PM",
+    "Yesterday, 09:14 PM"): each form alone was too few posts, so no comment was found."""
+    art = parse_page(_mybb_topic(), source="t", fmt="text")
+    assert art.body.startswith("My A500 shows a black screen after the recap.")
+    # The avatar placeholder, the presence word and the post bar's "Find" are no part of a name.
+    assert [c.author for c in art.comments] == ["Chipset_Chris", "amigafan1987", "Chipset_Chris"]
+    assert [c.posted_raw for c in art.comments] == [
+        "03-12-2024, 08:05 PM",
+        "Yesterday, 09:14 PM",
+        "Today, 10:05 AM",
+    ]
+    assert not any("Find" in c.text for c in art.comments)
+
+
+def test_a_letter_avatar_above_the_name_is_not_the_name() -> None:
+    """XenForo draws a poster without a picture as the name's initial ("P" / "Portafilter Pete")."""
+    topic = _topic("#1")
+    for name in ("Tom_K", "Ada", "Ravi P"):
+        topic = topic.replace(f"\n{name}\n", f"\n{name[0]}\n{name}\n")
+    art = parse_page(topic, source="t", fmt="text")
+    assert [c.author for c in art.comments] == ["Ada", "Ravi P", "Ada"]
