@@ -91,6 +91,7 @@ def discover(
     empty_dirs: list[str] | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
     stdin_file: tuple[int, int, str] | None = None,
+    stdin_any_kind: bool = False,
 ) -> list[Task]:
     """Every entry under `paths`, in argument order then sorted walk order, classified without reading.
 
@@ -101,7 +102,8 @@ def discover(
     `exclude` maps the (device, inode) of files that are no input (this run's output) to the reason of
     their "skipped" task, or to None to leave them out altogether (the output's temp file).
     `stdin_file`: the file `-` is redirected from and how it is read (`standard_input.redirected_file`),
-    the same file as a PATH reading it the same way.
+    the same file as a PATH reading it the same way; with `stdin_any_kind`, read any way (`moderate
+    parse` reads every entry as a page, whatever its name).
     """
     tasks: list[Task] = []
     # Keyed by identity and how the entry is read: the same file is read at most once as a page and once
@@ -109,18 +111,20 @@ def discover(
     visited: dict[tuple[int, int, str], str] = {}
     exclude = exclude or {}
     stdin_named = False
+    stdin_keys = [] if stdin_file is None else [stdin_file]
+    if stdin_file is not None and stdin_any_kind:
+        stdin_keys = [(*stdin_file[:2], kind) for kind in ("page", "jsonl")]
 
     def standard_input_entry() -> None:
         nonlocal stdin_named
         if stdin_named:
             why = "standard input, already read above (`-` named twice)"
             tasks.append(Task("skipped", standard_input.SOURCE, why))
-        elif stdin_file in visited:  # `moderate score x.jsonl - < x.jsonl`: scored twice
-            why = f"standard input is the file already read as {visited[stdin_file]} (named twice)"
+        elif read := [visited[k] for k in stdin_keys if k in visited]:  # `score x.jsonl - < x.jsonl`
+            why = f"standard input is the file already read as {read[0]} (named twice)"
             tasks.append(Task("skipped", standard_input.SOURCE, why))
         else:
-            if stdin_file is not None:
-                visited[stdin_file] = standard_input.SOURCE
+            visited.update(dict.fromkeys(stdin_keys, standard_input.SOURCE))
             tasks.append(Task("stdin", standard_input.STDIN))
         stdin_named = True
 

@@ -5,10 +5,10 @@ unreadable page is a one-line error and exit status 1). Several files or a direc
 in sorted order, following symlinks as `moderate score` does, hidden files skipped): JSON Lines, one
 object per page in input order, and for a page that cannot be parsed, or an entry that is no page (a
 FIFO, a dangling link, a symlink loop), an object {"source", "error", "error_type"} in its place, and
-for an entry not read (hidden, or a file, directory or "-" already read: a link, a name given twice)
-{"source", "skipped"} with the reason, as `moderate score` lists it; the exit status is 1 when any page
-failed. A directory with no page in it is a note on stderr (exit 0, as
-`moderate score`). The pages parse in this one process.
+for an entry not read (hidden, or a file, directory or "-" already read: a link, a name given twice,
+"-" redirected from a file also named) {"source", "skipped"} with the reason, as `moderate score`
+lists it; the exit status is 1 when any page failed. A directory with no page in it is a note on
+stderr (exit 0, as `moderate score`). The pages parse in this one process.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ def expand(
     paths: list[str],
     empty: list[str] | None = None,
     exclude: Mapping[tuple[int, int], str | None] | None = None,
+    stdin_file: tuple[int, int, str] | None = None,
 ) -> list[tuple[str, Literal["page", "error", "skipped"], str | None]]:
     """(entry, "page", None) to parse, or (entry, "error" or "skipped", why), in input order, as
     `moderate score` lists them (`discover`): a directory stands for its entries, walked recursively
@@ -121,7 +122,7 @@ def expand(
     from service.batch_discover import discover
 
     out: list[tuple[str, Literal["page", "error", "skipped"], str | None]] = []
-    for task in discover(paths, exclude=exclude):
+    for task in discover(paths, exclude=exclude, stdin_file=stdin_file, stdin_any_kind=True):
         if task.kind in ("page", "jsonl", "stdin"):
             out.append((task.source, "page", None))
         elif task.kind == "error":
@@ -172,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     empty: list[str] = []
     own = dict.fromkeys(own_output(sys.stdout))  # this run's output is left out altogether, as in report
-    for path, kind, why in expand(args.paths, empty, own):
+    stdin_file = None
+    if standard_input.STDIN in args.paths:  # (`moderate parse - x.html < x.html`: parsed once)
+        stdin_file = standard_input.redirected_file(limits.max_page_bytes, sniff=False)
+    for path, kind, why in expand(args.paths, empty, own, stdin_file):
         source = standard_input.SOURCE if path == standard_input.STDIN else path
         try:
             if kind == "skipped":  # accounted for, not parsed (as `moderate score`'s skipped row)

@@ -357,3 +357,51 @@ def test_an_alias_of_a_file_already_read_is_listed_as_skipped(tmp_path):
     assert rows[2] == {"source": a, "skipped": again}
     assert "error" not in rows[3] and "skipped" not in rows[3] and rows[3]["format"] == "text"
     assert rows[4] == {"source": "<stdin>", "skipped": "standard input, already read above (`-` named twice)"}
+
+
+HTML_PAGE = "<html><head><title>Bridge budget</title></head><body><p>The council met.</p></body></html>\n"
+
+
+@pytest.mark.parametrize("stdin_first", [True, False])
+@pytest.mark.parametrize("name", ["x.html", "x.jsonl"])
+def test_standard_input_redirected_from_a_named_file_is_parsed_once(tmp_path, name, stdin_first):
+    # `moderate parse - x.html < x.html` printed the page twice, once as <stdin>: the same file is
+    # parsed once, the later of the two a skipped object, with `moderate score`'s reasons. Every entry
+    # is a page to parse, so an export's name (its error object) is read once too.
+    (tmp_path / "x.html").write_text(HTML_PAGE, encoding="utf-8")
+    (tmp_path / "x.jsonl").write_text('{"text": "first"}\n{"text": "second"}\n', encoding="utf-8")
+    named = str(tmp_path / name)
+    with open(named, "rb") as redirected:
+        proc = subprocess.run(
+            [sys.executable, "-m", "service.cli", "parse", *(["-", named] if stdin_first else [named, "-"])],
+            stdin=redirected,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 2, proc.stdout
+    read, skipped = ("<stdin>", named) if stdin_first else (named, "<stdin>")
+    assert rows[0]["source"] == read and "skipped" not in rows[0]
+    assert rows[1] == {
+        "source": skipped,
+        "skipped": "file already read as <stdin> (named twice or alias)"
+        if stdin_first
+        else f"standard input is the file already read as {named} (named twice)",
+    }
+    if name == "x.html":
+        assert rows[0]["title"] == "Bridge budget" and proc.returncode == 0, proc.stderr
+    else:  # the export's error object once
+        assert rows[0]["error_type"] == "MalformedInputError" and proc.returncode == 1
+
+
+def test_a_file_named_twice_is_parsed_once_as_score_reads_it(tmp_path):
+    # The same path twice: one object and a skipped one, with the reason `moderate score` gives.
+    page = tmp_path / "x.html"
+    page.write_text(HTML_PAGE, encoding="utf-8")
+    proc = _run(str(page), str(page))
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rows[0]["source"] == str(page) and rows[0]["title"] == "Bridge budget"
+    again = f"file already read as {page} (named twice or alias)"
+    assert rows[1:] == [{"source": str(page), "skipped": again}]
