@@ -74,7 +74,7 @@ class StoreUnavailableError(ModerationError):
 
 class StoreReadOnlyError(StoreUnavailableError):
     """This process cannot write the SQLite store (a chmod, a read-only mount): reachable, but no verdict
-    can be stored until an operator mends it. /readyz reports the database "unavailable"."""
+    can be stored until an operator mends it. /readyz reports the database "unavailable"; a write is a 503."""
 
 
 class SchemaVersionError(ModerationError):

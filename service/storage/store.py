@@ -33,10 +33,18 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Insert, Row, Select, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from core.errors import ConflictError, InputError, ModerationError, NotFoundError, StoreUnavailableError
+from core.errors import (
+    ConflictError,
+    InputError,
+    ModerationError,
+    NotFoundError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+)
 from service.settings import Database
 from service.storage import engine as engines
 from service.storage import erasure, stats, writable
@@ -217,7 +225,8 @@ class Store:
         self._check_file(action)
         committing = False
         try:
-            with (self._reader if read_only else self.engine).begin() as conn:
+            tx = self._begin(action, read_only)
+            with tx.connection as conn, tx:
                 yield conn
                 committing = True
         except ModerationError:
@@ -241,6 +250,30 @@ class Store:
             raise StoreUnavailableError(
                 f"cannot {action} in the {self.describe()} database: {_first_line(exc)}; {outcome}"
             ) from exc
+
+    def _begin(self, action: str, read_only: bool) -> RootTransaction:
+        """A transaction on a pooled connection. SQLite: a writing one on a connection that can write.
+        One SQLite opened while the file could not be written stays read-only after a chmod back: it is
+        dropped, and the pool's connections replaced once, so writes recover by themselves (they did
+        only once /readyz had run). StoreReadOnlyError while the store cannot be written."""
+        path = None if read_only else self.target.path  # (only SQLite's writes are checked)
+        fresh = False
+        while True:
+            conn = (self._reader if read_only else self.engine).connect()
+            try:
+                tx = conn.begin()
+                if path is None or writable.connection_writes(conn):
+                    return tx
+            except BaseException:
+                conn.close()
+                raise
+            conn.invalidate()  # never back into the pool: it would refuse every write given to it
+            conn.close()
+            if fresh or writable.unwritable(path) is not None:  # (a fresh one would be read-only too)
+                raise StoreReadOnlyError(f"cannot {action}: {writable.refused(path)}")
+            self.engine.dispose()  # the others may have been opened read-only too
+            log.info("store %s: replaced pooled connections SQLite had opened read-only", path)
+            fresh = True
 
     def _check_file(self, action: str) -> None:
         """SQLite: refuse while the path no longer names the file the connections write (an admin's

@@ -1,5 +1,5 @@
 """Can the SQLite store be written? Asked by /readyz on every probe (every few seconds, per worker), so
-it is cheap and never waits long:
+it is cheap and never waits long (and, its last check alone, by every write: `connection_writes`):
 
 - the store's folder and files (the database, its -wal and -shm) through access(2): a chmod, an ACL or
   a read-only mount is seen at once. Connections opened before a chmod keep writing, but the next one
@@ -17,7 +17,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from core.errors import StoreReadOnlyError, StoreUnavailableError
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # a writer holding it shows the file takes writes, and a probe must answer within /readyz's 2 s.
 PROBE_BUSY_MS = 100
 _EFFECTIVE = os.access in os.supports_effective_ids
+# A write that changes nothing: SQLITE_READONLY from a connection SQLite opened read-only.
+NO_OP_WRITE = "UPDATE schema_version SET version = version WHERE 0"
 
 
 def _writable(path: Path, mode: int = os.W_OK) -> bool:
@@ -83,6 +85,21 @@ def _is(exc: BaseException, code: int) -> bool:
     return isinstance(errorcode, int) and errorcode & 0xFF == code  # extended codes: the low byte
 
 
+def connection_writes(conn: Connection) -> bool:
+    """In a writing transaction (BEGIN IMMEDIATE: the write lock is held, so it waits for no one): False
+    when SQLite opened this connection read-only, which it stays for good. A schema not made yet (no
+    table to probe) is left to the transaction's own writes to tell."""
+    try:
+        conn.exec_driver_sql(NO_OP_WRITE)
+    except DBAPIError as exc:
+        if _is(exc, sqlite3.SQLITE_READONLY):
+            return False
+        if _is(exc, sqlite3.SQLITE_ERROR):  # no such table: a file the migration is about to fill
+            return True
+        raise
+    return True
+
+
 def _pooled_connection_writes(engine: Engine) -> bool:
     """False when the connection the pool hands out answers SQLITE_READONLY to a write that changes
     nothing. A deferred transaction, rolled back: nothing is written, and it waits for the write lock
@@ -95,7 +112,7 @@ def _pooled_connection_writes(engine: Engine) -> bool:
         driver.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
         try:
             with conn.begin() as tx:
-                conn.exec_driver_sql("UPDATE schema_version SET version = version WHERE 0")
+                conn.exec_driver_sql(NO_OP_WRITE)
                 tx.rollback()
         except DBAPIError as exc:
             if _is(exc, sqlite3.SQLITE_BUSY):

@@ -9,7 +9,7 @@ import types
 
 import pytest
 
-from core.errors import StoreReadOnlyError, StoreUnavailableError
+from core.errors import StoreReadOnlyError
 from service.storage import Feedback, Store, Target
 from service.storage import engine as engines
 from service.storage import schema as S
@@ -36,7 +36,7 @@ def test_ping_refuses_an_sqlite_store_this_process_cannot_write_until_it_can(req
                 store.ping()
             if way == "file":  # what the check foresees: a connection opened now cannot write
                 store.engine.dispose()
-                with pytest.raises(StoreUnavailableError, match="readonly database"):
+                with pytest.raises(StoreReadOnlyError, match=r"cannot write feedback: .*permission denied"):
                     store.add_feedback(VERDICT)
         if way == "file":
             # That connection made a new -wal and -shm with the file's mode: with the file writable again,
@@ -86,5 +86,60 @@ def test_a_connection_sqlite_opened_read_only_fails_the_check_until_a_fresh_one_
             holder.execute("ROLLBACK")
             holder.close()
         store.add_feedback(VERDICT)
+    finally:
+        store.close()
+
+
+# (A folder made read-only leaves the file, its -wal and -shm writable: connections opened then write.)
+@pytest.mark.parametrize("way", ["file", "mount"])
+def test_writes_recover_by_themselves_once_the_sqlite_file_can_be_written_again(request, tmp_path, way):
+    # A connection the pool opened while the file could not be written stays read-only: every write
+    # handed it failed (503 "readonly database") until a /readyz probe happened to replace it. A write
+    # now drops it and takes a fresh connection, so the first write after the chmod back is stored.
+    if rerun_elsewhere(request, tmp_path, way):
+        return
+    folder = tmp_path / "db"
+    folder.mkdir()
+    file = folder / "store.sqlite3"
+    store = Store.open(Target(path=file))
+    try:
+        store.add_feedback(VERDICT)
+        with read_only(folder, file, way):
+            store.engine.dispose()  # the connections the pool opens next are opened now
+            why = "a read-only file system" if way == "mount" else "permission denied"
+            with pytest.raises(StoreReadOnlyError, match=f"cannot write feedback: .*\\({why}\\)"):
+                store.add_feedback(VERDICT)
+            with store.engine.connect(), store.engine.connect(), store.engine.connect():
+                pass  # three more opened now, back in the pool
+        for made in folder.glob("store.sqlite3-*"):  # made meanwhile with the file's mode (docs)
+            made.chmod(0o644)
+        store.add_feedback(VERDICT)  # no ping in between
+        store.add_feedback_many([VERDICT, VERDICT])
+        assert store.count_feedback() == 4
+    finally:
+        store.close()
+
+
+def test_a_write_replaces_a_connection_sqlite_opened_read_only(tmp_path, monkeypatch):
+    # As root (a chmod does not bind): SQLite opens the file read-only (mode=ro), as it does a file
+    # that is read-only as a connection opens. While it does, a write is refused naming the store; once
+    # it opens it for writing, the next write is stored, though the pool held read-only connections.
+    store = Store.open(Target(path=tmp_path / "store.sqlite3"))
+    real = sqlite3.connect
+
+    def read_only_connect(path, **kwargs):
+        return real(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+    try:
+        monkeypatch.setattr(engines, "sqlite3", types.SimpleNamespace(connect=read_only_connect))
+        store.engine.dispose()
+        with pytest.raises(StoreReadOnlyError, match=r"cannot write feedback: .*SQLite opens it read-only"):
+            store.add_feedback(VERDICT)
+        with store.engine.connect(), store.engine.connect():
+            pass
+        assert store.count_feedback() == 0  # reads work on them
+        monkeypatch.undo()
+        store.add_feedback(VERDICT)
+        assert store.count_feedback() == 1
     finally:
         store.close()
