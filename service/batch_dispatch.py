@@ -8,6 +8,7 @@ the result of an item whose worker process died reading it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import itertools
@@ -142,7 +143,8 @@ def _dask_results(
         raise ConfigurationError(
             f"cannot reach the Dask scheduler at {scheduler} within {DASK_CONNECT_TIMEOUT}: {exc}"
         ) from exc
-    with client, _scheduler_lost(scheduler, (FutureCancelledError, CommClosedError)):
+    lost = (FutureCancelledError, CommClosedError)
+    with _quiet_connection_loss(CommClosedError), client, _scheduler_lost(scheduler, lost):
         threads = sum(client.nthreads().values())
         log.info("dask cluster %s: %d workers, %d threads", scheduler, len(client.nthreads()), threads)
         ahead = DASK_AHEAD_PER_THREAD * max(1, threads)
@@ -190,6 +192,34 @@ def _awaited(client: Any, future: Any, scheduler: str | None) -> Any:
                 scheduler,
                 DASK_NO_WORKER_S,
             )
+
+
+# distributed's own records of a lost scheduler connection, in this process: the client's stream closed
+# (INFO with a traceback), its reconnection cancelled as the run closes the client or given up (ERROR,
+# one with a traceback). ~40 lines before the run's stop line and error line, which say it once.
+_CONNECTION_LOGGERS = ("distributed.client", "distributed.batched")
+_GAVE_UP = "Failed to reconnect to scheduler"
+
+
+@contextlib.contextmanager
+def _quiet_connection_loss(closed: type[Exception]) -> Iterator[None]:
+    """Leaves out, while the client is open and as it closes, distributed's records of its connection
+    to the scheduler lost (`closed`: CommClosedError); its other records are logged as before."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (closed, asyncio.CancelledError)):
+            return False
+        return not str(record.msg).startswith(_GAVE_UP)
+
+    loggers = [logging.getLogger(name) for name in _CONNECTION_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(keep)
 
 
 @contextlib.contextmanager
