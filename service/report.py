@@ -164,7 +164,10 @@ def write_report(
 
     out = printable(out)
     empty: list[str] = []
-    tasks = discover(paths, empty, exclude)
+    stdin_file = None
+    if standard_input.STDIN in paths:  # (`moderate report - x.txt < x.txt`: reported once)
+        stdin_file = standard_input.redirected_file(settings.limits.max_page_bytes, sniff=True)
+    tasks = discover(paths, empty, exclude, stdin_file)
     verdicts: Counter[str] = Counter()
     thresholds = settings.thresholds()  # built once for the run, not per page
     failures = pages = comments = unreported = 0

@@ -345,6 +345,28 @@ def test_a_dash_reports_the_page_on_standard_input(monkeypatch, seeds_dir: Path)
     assert "1 page(s), 14 comment(s)" in text and "1 not reported" in text
 
 
+@pytest.mark.parametrize("stdin_first", [True, False])
+def test_standard_input_redirected_from_a_named_file_is_reported_once(
+    monkeypatch, tmp_path: Path, seeds_dir: Path, stdin_first
+):
+    # `moderate report - x.txt < x.txt` reported the page twice, once as <stdin>: read once, as
+    # `moderate score` and `parse` read it, the later of the two skipped with their reason.
+    named = tmp_path / "x.txt"
+    named.write_bytes(sorted(seeds_dir.glob("*.txt"))[0].read_bytes())
+    out = io.StringIO()
+    with open(named, encoding="utf-8") as redirected:
+        monkeypatch.setattr(sys, "stdin", redirected)
+        paths = ["-", str(named)] if stdin_first else [str(named), "-"]
+        assert write_report(paths, FakeScorer(), Settings(), out) == 0
+    text = out.getvalue()
+    skipped = (
+        f"{named}: skipped: file already read as <stdin> (named twice or alias)"
+        if stdin_first
+        else f"<stdin>: skipped: standard input is the file already read as {named} (named twice)"
+    )
+    assert skipped in text and "1 page(s), 14 comment(s)" in text and "1 not reported" in text
+
+
 def test_standard_input_is_reported_with_a_file_s_bounds(monkeypatch):
     monkeypatch.setenv("MODERATION_LIMITS__MAX_PAGE_BYTES", "50000")
     stream = _pipe_in(monkeypatch, b"Title\n\n" + b"A line of the page body.\n" * 4000)
