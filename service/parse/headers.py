@@ -16,11 +16,7 @@ from service.parse.lexicon import (
     _CUE_PHRASES,
     _CUE_RX,
     _END_REASONS,
-    _FINAL_INITIAL,
-    _HAS_LETTER,
-    _IMAGE_PLACEHOLDER,
     _MAX_HEADER_WORDS,
-    _MAX_NAME_WORDS,
     _NAME_STRIP,
     _PAREN_NUM,
     _ROLE_LINE,
@@ -29,14 +25,19 @@ from service.parse.lexicon import (
     _ends_sentence,
     _name_words,
 )
-from service.parse.lines import _PROSE_LINE_WORDS, _is_prose, _Line
+from service.parse.lines import (
+    _MAX_NAME_CHARS,
+    _MAX_PLAIN_NAME_WORDS,
+    _PROSE_LINE_WORDS,
+    _is_name_like,
+    _is_prose,
+    _Line,
+)
 from service.parse.posts import (
-    _MIN_NUMBERED_POSTS,
-    _REPLY_SUBJECT,
     _numbered_group,
     _numbered_posts,
     _post_number,
-    _post_number_line,
+    _take_profile_names,
 )
 from service.parse.shapes import _mixed_groups
 
@@ -45,34 +46,8 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------------
 
 
-# A name line is at most this long, and holds 1-3 words (a cue like "says" allows two more) ...
-_MAX_NAME_CHARS = 60
-_MAX_PLAIN_NAME_WORDS = 3
 # ... or, once the page shows its headers have one, up to this many words.
 _MAX_LOOSE_NAME_WORDS = 6
-
-
-def _is_name_like(ln: _Line) -> bool:
-    if (
-        (ln.date is not None and ln.date.kind != "cue")
-        or ln.opener
-        or ln.chrome
-        or ln.furniture in {"comment form", "share buttons", "video player"}
-    ):
-        return False
-    if not _HAS_LETTER.search(ln.core):
-        return False
-    core = ln.core
-    if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
-        return False
-    if len(core) > _MAX_NAME_CHARS or (
-        _ends_sentence(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
-    ):
-        return False
-    words = core.split()
-    if _CUE_RX.search(core):
-        return len(words) <= _MAX_NAME_WORDS + 2
-    return 1 <= _name_words(words) <= _MAX_PLAIN_NAME_WORDS
 
 
 # A line ending in a "says:" cue, up to this long, names its comment once most of the page's headers
@@ -513,43 +488,6 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
 _COMMENT_NUMBER = re.compile(r"#\d{1,5}(?:\.\d{1,4})*\s*[-–—:|]\s")
 
 
-def _take_profile_names(lines: list[_Line], headers: list[_Header]) -> bool:
-    """A forum post's header runs from its poster's name down to its date, over the poster's profile
-    ("Heatgeek_Rob" / "Well-known member" / "Joined" / ... / "Location" / "Yorkshire" / DATE / "#2"): the
-    name is the first name line after the post above has ended (its last line of prose or its date, then
-    its action and reaction rows). Learned per page: most headers must show it. Whether they did."""
-    found: list[tuple[_Header, int]] = []
-    lo = -1
-    for h in headers:
-        last = lo
-        for j in range(lo + 1, h.start):
-            ln = lines[j]
-            if ln.date is not None or (_is_prose(ln) and not _REPLY_SUBJECT.fullmatch(ln.core)):
-                last = j
-        names = (
-            j
-            for j in range(last + 1, h.start)
-            if not lines[j].chrome
-            and _is_name_like(lines[j])
-            and not _IMAGE_PLACEHOLDER.fullmatch(lines[j].core)
-        )
-        q = next(names, None)
-        if q is not None and q + 1 < h.start and _letter_avatar(lines[q], lines[q + 1]):
-            q += 1  # "P" / "Portafilter Pete": the avatar's letter, then the name
-        if q is not None:
-            found.append((h, q))
-        lo = h.end
-    if len(found) < max(_MIN_NUMBERED_POSTS, _NAME_ABOVE_SHARE * len(headers)):
-        return False
-    for h, q in found:
-        h.start = h.name = q
-    for h in headers:  # the post bar under the date ("Share" / "#2") is the header's too
-        numbered = _post_number_line(lines, h.anchor)
-        if numbered is not None:
-            h.end = max(h.end, numbered[0])
-    return True
-
-
 # A vote score alone on the line under the stamp ("3 hours ago" / "4 points": Commento): only a
 # reader's comment is voted on, never an article's dateline.
 _VOTE_SCORE = re.compile(r"[+-]?\d{1,6} (?:points?|votes?|upvotes?)", re.I)
@@ -844,10 +782,6 @@ def _badge_across(lines: list[_Line], j: int) -> bool:
         and bool(_ROLE_LINE.fullmatch(lines[j].core))
         and _is_plain_name(lines[j - 1])
     )
-
-
-def _letter_avatar(ln: _Line, name: _Line) -> bool:
-    return len(ln.core) == 1 and ln.core.isalpha() and name.core[:1].upper() == ln.core.upper()
 
 
 def _take_letter_avatars(lines: list[_Line], headers: list[_Header], prev_ends: list[int]) -> None:

@@ -16,6 +16,7 @@ from service.parse.lexicon import (
     _COMMENT_WORD,
     _COUNT_ANY,
     _COUNT_ONLY,
+    _CUE_RX,
     _DECORATION,
     _FINAL_INITIAL,
     _FORM_FIELD,
@@ -24,9 +25,11 @@ from service.parse.lexicon import (
     _GLUED_COUNT,
     _HAS_ALNUM,
     _HAS_DIGIT,
+    _HAS_LETTER,
     _IMAGE_PLACEHOLDER,
     _LONG_FURNITURE_RX,
     _MAX_HEADER_WORDS,
+    _MAX_NAME_WORDS,
     _OPENER_RX,
     _POLICY_WORD,
     _POST_FOOTER,
@@ -43,6 +46,8 @@ from service.parse.lexicon import (
     ROLE_BADGE,
     WIDGET_TAB,
     _all_chrome_tokens,
+    _ends_sentence,
+    _name_words,
     strip_lead_markers,
 )
 from service.textcase import lower_for_words, may_hold
@@ -143,6 +148,34 @@ def _header_words(core: str) -> int:
     if "<" in core or "(" in core:
         core = _BRACKETED.sub(" ", core)
     return len(_TOKEN.findall(core))
+
+
+# A name line is at most this long, and holds 1-3 words (a cue like "says" allows two more) ...
+_MAX_NAME_CHARS = 60
+_MAX_PLAIN_NAME_WORDS = 3
+
+
+def _is_name_like(ln: _Line) -> bool:
+    if (
+        (ln.date is not None and ln.date.kind != "cue")
+        or ln.opener
+        or ln.chrome
+        or ln.furniture in {"comment form", "share buttons", "video player"}
+    ):
+        return False
+    if not _HAS_LETTER.search(ln.core):
+        return False
+    core = ln.core
+    if ln.furniture == "site chrome" and core.startswith("[") and core.endswith("]"):
+        return False
+    if len(core) > _MAX_NAME_CHARS or (
+        _ends_sentence(core) and not core.endswith(":") and not _FINAL_INITIAL.search(core)
+    ):
+        return False
+    words = core.split()
+    if _CUE_RX.search(core):
+        return len(words) <= _MAX_NAME_WORDS + 2
+    return 1 <= _name_words(words) <= _MAX_PLAIN_NAME_WORDS
 
 
 # A prose line has at least this many words.

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from service.parse.lines import _is_prose, _Line
+from service.parse.lexicon import _IMAGE_PLACEHOLDER
+from service.parse.lines import _is_name_like, _is_prose, _Line
+
+if TYPE_CHECKING:
+    from service.parse.headers import _Header
 
 # A forum post's number on its date line or in the post bar under it ("#2", "« Reply #1 on: DATE »",
 # "Beitrag #3"), looked for this many lines down from the date ...
@@ -85,3 +90,48 @@ def _numbered_group(lines: list[_Line], anchors: list[int]) -> list[list[int]]:
 
 # A forum reply's subject: "Re: TITLE" (German "Aw:", Scandinavian "Sv:", Dutch "Antw:", Polish "Odp:").
 _REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp)(?:\^\d+|\[\d+\])?:\s*(?P<subject>\S.*)", re.I)
+
+
+# Most numbered headers must show a name above the profile for all to take one.
+_PROFILE_SHARE = 0.5
+
+
+def _take_profile_names(lines: list[_Line], headers: list[_Header]) -> bool:
+    """A forum post's header runs from its poster's name down to its date, over the poster's profile
+    ("Heatgeek_Rob" / "Well-known member" / "Joined" / ... / "Location" / "Yorkshire" / DATE / "#2"): the
+    name is the first name line after the post above has ended (its last line of prose or its date, then
+    its action and reaction rows). Learned per page: most headers must show it. Whether they did."""
+    found: list[tuple[_Header, int]] = []
+    lo = -1
+    for h in headers:
+        last = lo
+        for j in range(lo + 1, h.start):
+            ln = lines[j]
+            if ln.date is not None or (_is_prose(ln) and not _REPLY_SUBJECT.fullmatch(ln.core)):
+                last = j
+        names = (
+            j
+            for j in range(last + 1, h.start)
+            if not lines[j].chrome
+            and _is_name_like(lines[j])
+            and not _IMAGE_PLACEHOLDER.fullmatch(lines[j].core)
+        )
+        q = next(names, None)
+        if q is not None and q + 1 < h.start and _letter_avatar(lines[q], lines[q + 1]):
+            q += 1  # "P" / "Portafilter Pete": the avatar's letter, then the name
+        if q is not None:
+            found.append((h, q))
+        lo = h.end
+    if len(found) < max(_MIN_NUMBERED_POSTS, _PROFILE_SHARE * len(headers)):
+        return False
+    for h, q in found:
+        h.start = h.name = q
+    for h in headers:  # the post bar under the date ("Share" / "#2") is the header's too
+        numbered = _post_number_line(lines, h.anchor)
+        if numbered is not None:
+            h.end = max(h.end, numbered[0])
+    return True
+
+
+def _letter_avatar(ln: _Line, name: _Line) -> bool:
+    return len(ln.core) == 1 and ln.core.isalpha() and name.core[:1].upper() == ln.core.upper()

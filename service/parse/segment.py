@@ -71,10 +71,11 @@ from service.parse.lines import (
 )
 from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
-from service.parse.posts import _REPLY_SUBJECT, _is_first_post, _post_number
+from service.parse.posts import _REPLY_SUBJECT, _is_first_post, _numbered_posts, _post_number
 from service.parse.quotes import Paragraph, mark_quotes, paragraphs
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
+from service.parse.signatures import signature_lines
 from service.parse.undated import _add_dateless_headers, _authored_headers, _listed_headers, _undated_headers
 from service.settings import Limits
 
@@ -658,6 +659,9 @@ def _comments(
     block_reply_to = _reply_lines(lines, blocks, authors)  # before the texts: its lines become chrome
     ctx = _BlockContext(
         profile=_profile_lines(lines, blocks) | _tail_lines(lines, blocks, authors),
+        # A forum topic's (its opening post taken, or its posts numbered): elsewhere the same last line
+        # under one reader's comments is an unread button row or a sign-off ("Toñi.") kept as written.
+        signature=signature_lines(lines, blocks, authors) if _forum_topic(lines, sec) else set(),
         seen_on_page=Counter(ln.core for ln in lines if ln.furniture is not None),
         # An image placeholder right above a header ("[avatar]" / "Par NAME, le DATE") is its avatar.
         avatar_at={h.start for h, _ in blocks if not lines[h.start].blank_before},
@@ -693,9 +697,14 @@ def _comments(
     return mark_quotes(_reply_markers(comments, reply_to), layouts)
 
 
+def _forum_topic(lines: list[_Line], sec: _Section) -> bool:
+    return sec.opening_post or _numbered_posts(lines, [h.anchor for h in sec.headers])
+
+
 @dataclass(slots=True)
 class _BlockContext:
     profile: set[int]
+    signature: set[int]
     seen_on_page: Counter[str]
     avatar_at: set[int]
     dom_depth: bool = False  # HTML: every line is a block of its own, its indent the DOM's nesting
@@ -748,6 +757,8 @@ def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockCo
     ln = lines[j]
     if j in ctx.profile:
         return "commenter profile"
+    if j in ctx.signature:
+        return "commenter signature"
     if ln.furniture == "cookie notice" and "cookie" in ln.core.lower():
         # A banner the layout put between comments, however long. (A reader's long line about
         # moderation or newsletters stays: it may be what they wrote.)

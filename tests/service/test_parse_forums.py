@@ -184,3 +184,15 @@ def test_a_letter_avatar_above_the_name_is_not_the_name() -> None:
         topic = topic.replace(f"\n{name}\n", f"\n{name[0]}\n{name}\n")
     art = parse_page(topic, source="t", fmt="text")
     assert [c.author for c in art.comments] == ["Ada", "Ravi P", "Ada"]
+
+
+def test_a_posters_signature_is_no_part_of_the_post() -> None:
+    """The same closing line under each post of one poster is the forum's signature ("Lodge 10 inch |
+    Skillets since 1998"); it was read as part of every post. A poster's own words are kept."""
+    sig = "Lodge 10 inch | Skillets since 1998"
+    topic = _topic("#1").replace("look after.\nLike Reply", f"look after.\n{sig}\nLike Reply")
+    topic = topic.replace("sits unused.\nLike Reply", f"sits unused.\n{sig}\nLike Reply")
+    art = parse_page(topic, source="t", fmt="text")
+    ada = [c for c in art.comments if c.author == "Ada"]
+    assert len(ada) == 2 and not any(sig in c.text for c in ada)
+    assert ada[0].text == "Yes, once it is seasoned it is the easiest pan in the kitchen to look after."
