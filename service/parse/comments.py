@@ -139,7 +139,23 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return _split_parent_names(authors, reply_to)
+    return _split_parent_names(_without_places(authors), reply_to)
+
+
+# Share of a page's names (and at least this many) that must hold a comma for the words after it to be
+# the reader's place, not the name's.
+_PLACE_SHARE = 0.6
+_MIN_PLACES = 3
+
+
+def _without_places(authors: list[str | None]) -> list[str | None]:
+    """ "Sunny_Days, Leeds, United Kingdom": a widget that prints where each reader is (Daily Mail) does it
+    for most of them; learned per page, so one "Smith, John" keeps his name."""
+    named = [a for a in authors if a]
+    placed = sum(1 for a in named if ", " in a)
+    if placed < max(_MIN_PLACES, _PLACE_SHARE * len(named)):
+        return authors
+    return [a.split(", ", 1)[0] if a else a for a in authors]
 
 
 # A reply's header may print the replied-to reader's name right after the name, with only an icon

@@ -829,7 +829,17 @@ def test_footers_with_rating_rows_and_no_heading_close_their_comments():
     page += "View all\n\nBy posting your comment you agree to our house rules.\n"
     comments = parse_page(page).comments
     assert [c.text for c in comments] == [f"My view number {i} on the library money." for i in range(3)]
-    assert [c.author.split(",")[0] for c in comments if c.author] == ["Sunny_Days", "RealistRob", "grannyjo"]
+    # The place after each name is where the reader is, not who (learned: every header shows one).
+    assert [c.author for c in comments] == ["Sunny_Days", "RealistRob", "grannyjo"]
+
+
+def test_one_name_with_a_comma_keeps_it():
+    """A single "Smith, John" among plain names is the name as the reader wrote it."""
+    names = ["Smith, John", "Ann Lee", "Bob Roy", "Cy Fox"]
+    page = ARTICLE_EN + "Comments (4)\n\n"
+    for i, name in enumerate(names):
+        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    assert [c.author for c in parse_page(page).comments] == names
 
 
 @pytest.mark.parametrize(
