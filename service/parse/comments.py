@@ -139,13 +139,22 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return _split_parent_names(_without_places(authors), reply_to)
+    return _split_parent_names(_without_places(_without_presence(authors)), reply_to)
 
 
 # Share of a page's names (and at least this many) that must hold a comma for the words after it to be
 # the reader's place, not the name's.
 _PLACE_SHARE = 0.6
 _MIN_PLACES = 3
+
+
+def _without_presence(authors: list[str | None]) -> list[str | None]:
+    """ "RetroRalf Offline", "Desconectado Rodrigo_MTB": a forum shows whether each poster is online.
+    Learned per page (half the names, at least two), so a reader called "Online school" keeps it."""
+    named = [a for a in authors if a]
+    if sum(1 for a in named if _PRESENCE.search(a)) < max(2, _PRESENCE_SHARE * len(named)):
+        return authors
+    return [_PRESENCE.sub("", a) if a else a for a in authors]
 
 
 def _without_places(authors: list[str | None]) -> list[str | None]:
@@ -302,7 +311,11 @@ _BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I
 _ROLE_BADGE = re.compile(rf"(?<=[a-z]){ROLE_BADGE}$")
 
 
-_PRESENCE = re.compile(r"\s+(?:online|offline|en ligne|hors ligne)$", re.I)
+_PRESENCE_WORDS = (
+    r"(?:online|offline|en ligne|hors ligne|en línea|desconectado|conectado|abwesend|in linea|non in linea)"
+)
+_PRESENCE = re.compile(rf"\s+{_PRESENCE_WORDS}$|^{_PRESENCE_WORDS}\s+", re.I)
+_PRESENCE_SHARE = 0.5
 
 
 def _clean_name(text: str) -> str:
@@ -310,7 +323,6 @@ def _clean_name(text: str) -> str:
     for _ in range(3):
         text = text.strip(_NAME_EDGE)
         text = re.sub(r"\s+(?:on|at|le|am|um|à)$", "", text)
-        text = _PRESENCE.sub("", text)  # "RetroRalf Offline": a forum shows whether the poster is online
         if text.startswith("(") and text.count("(") > text.count(")"):
             text = text[1:]
         if text.endswith(")") and text.count(")") > text.count("("):

@@ -298,6 +298,7 @@ _CHROME_ALTS = (
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     r"|report to (?:a )?moderator(?: \[ip\])?(?: logged)?|logged"  # SMF's post bar
     r"|find|pm"  # MyBB's post bar: the poster's posts, a private message
+    r"|view profile|ver perfil|voir le profil|profil anzeigen|visualizza profilo"  # a poster's profile link
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"
     r"|(?:comment|kommentar|commentaire|commento|comentario)\s*(?:number|no\.?|nr\.?|n°|#)\s*\d{1,7}\.?"
     r"|(?:view|show|see|load) (?:all )?\d+ (?:more )?repl(?:y|ies)|(?:posted )?(?:in )?reply to @?\S+|\(?edited\)?"

@@ -54,6 +54,8 @@ def _post_number_line(lines: list[_Line], i: int) -> tuple[int, int, bool] | Non
     on the date line, in the post bar under it, or right above it (MyBB, SMF 2.1: "#2" / DATE)."""
     below = range(i, min(len(lines), i + _POST_NUMBER_REACH))
     above = range(i - 1, max(-1, i - 1 - _POST_NUMBER_ABOVE), -1)
+    if not any("#" in lines[j].core for j in range(above.stop + 1, below.stop)):
+        return None  # (most date lines: every candidate shape asks again for each of them)
     for side in (below, above):
         for j in side:
             ln = lines[j]

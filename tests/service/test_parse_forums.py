@@ -196,3 +196,18 @@ def test_a_posters_signature_is_no_part_of_the_post() -> None:
     ada = [c for c in art.comments if c.author == "Ada"]
     assert len(ada) == 2 and not any(sig in c.text for c in ada)
     assert ada[0].text == "Yes, once it is seasoned it is the easiest pan in the kitchen to look after."
+
+
+def test_a_presence_word_is_cut_only_where_the_forum_shows_one_for_most_posters() -> None:
+    """ "Desconectado Rodrigo_MTB" (SMF in Spanish) is Rodrigo_MTB; a lone reader called "Online school"
+    on a news page keeps the name."""
+    names = ["Online school", "Ann Lee", "Bob Roy", "Cy Fox"]
+    page = (
+        "Library money\n\nThe council voted on the library budget on Tuesday evening after a long debate.\n\n"
+    )
+    page += "Comments (4)\n\n"
+    for i, name in enumerate(names):
+        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    assert [c.author for c in parse_page(page, source="t", fmt="text").comments] == names
+    art = parse_page(_mybb_topic().replace(" Offline", " En línea"), source="t", fmt="text")
+    assert [c.author for c in art.comments] == ["Chipset_Chris", "amigafan1987", "Chipset_Chris"]
