@@ -53,20 +53,26 @@ def test_ping_refuses_an_sqlite_store_this_process_cannot_write_until_it_can(req
         store.close()
 
 
+def _sqlite_opens_read_only(monkeypatch, store: Store) -> None:
+    """SQLite opens the file read-only (mode=ro) from now on, as it does a file that is read-only as a
+    connection opens; the pool's connections are replaced."""
+    real = sqlite3.connect
+
+    def read_only_connect(path, **kwargs):
+        return real(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+    monkeypatch.setattr(engines, "sqlite3", types.SimpleNamespace(connect=read_only_connect))
+    store.engine.dispose()
+
+
 def test_a_connection_sqlite_opened_read_only_fails_the_check_until_a_fresh_one_can_write(
     tmp_path, monkeypatch
 ):
     # Root writes past a chmod, so here SQLite itself opens the file read-only (mode=ro), as it does
     # when the file is read-only as a connection opens: SQLITE_READONLY to the probe's write.
     store = Store.open(Target(path=tmp_path / "store.sqlite3"))
-    real = sqlite3.connect
-
-    def read_only_connect(path, **kwargs):
-        return real(f"file:{path}?mode=ro", uri=True, **kwargs)
-
     try:
-        monkeypatch.setattr(engines, "sqlite3", types.SimpleNamespace(connect=read_only_connect))
-        store.engine.dispose()
+        _sqlite_opens_read_only(monkeypatch, store)
         with pytest.raises(StoreReadOnlyError, match="SQLite opens it read-only"):
             store.ping()
         assert store.count_feedback() == 0  # reads work: a read-only connection goes back to the pool
@@ -125,14 +131,8 @@ def test_a_write_replaces_a_connection_sqlite_opened_read_only(tmp_path, monkeyp
     # that is read-only as a connection opens. While it does, a write is refused naming the store; once
     # it opens it for writing, the next write is stored, though the pool held read-only connections.
     store = Store.open(Target(path=tmp_path / "store.sqlite3"))
-    real = sqlite3.connect
-
-    def read_only_connect(path, **kwargs):
-        return real(f"file:{path}?mode=ro", uri=True, **kwargs)
-
     try:
-        monkeypatch.setattr(engines, "sqlite3", types.SimpleNamespace(connect=read_only_connect))
-        store.engine.dispose()
+        _sqlite_opens_read_only(monkeypatch, store)
         with pytest.raises(StoreReadOnlyError, match=r"cannot write feedback: .*SQLite opens it read-only"):
             store.add_feedback(VERDICT)
         with store.engine.connect(), store.engine.connect():
