@@ -26,10 +26,11 @@ _POST_NUMBER = re.compile(
 _POST_NUMBER_REACH = 4
 # ... or this many lines up (MyBB and SMF 2.1 put it above the date).
 _POST_NUMBER_ABOVE = 2
-# Numbered headers make a thread of posts without a heading when at least this many are numbered, each
-# one more than the numbered header before it (a page of a topic starts anywhere: "#21").
+# Numbered headers make a thread of posts without a heading when at least this many are numbered,
+# counting up (a page of a topic starts anywhere: "#21") ...
 _MIN_NUMBERED_POSTS = 3
-# ... and they are at least this share of the shape's date lines (the others: quotes' and lists' dates).
+# ... at least this share of the steps by one, and at least this share of the shape's date lines
+# numbered (the others: quotes' and lists' dates).
 _NUMBERED_SHARE = 0.5
 
 
