@@ -139,7 +139,7 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return _split_parent_names(_without_places(_without_presence(authors)), reply_to)
+    return _split_parent_names(_without_places(_without_counts(_without_presence(authors))), reply_to)
 
 
 # Share of a page's names (and at least this many) that must hold a comma for the words after it to be
@@ -155,6 +155,19 @@ def _without_presence(authors: list[str | None]) -> list[str | None]:
     if sum(1 for a in named if _PRESENCE.search(a)) < max(2, _PRESENCE_SHARE * len(named)):
         return authors
     return [_PRESENCE.sub("", a) if a else a for a in authors]
+
+
+_TRAILING_COUNT = re.compile(r"\s+\d{1,6}$")
+
+
+def _without_counts(authors: list[str | None]) -> list[str | None]:
+    """ "gnocchi_gal 33": a thread that prints each reader's score beside the name (Lemmy) does it for
+    most of them; learned per page (half the names, at least two), so one "Bob 2" keeps his name."""
+    named = [a for a in authors if a]
+    if sum(1 for a in named if _TRAILING_COUNT.search(a)) < max(2, _PRESENCE_SHARE * len(named)):
+        return authors
+    # (a badge glued to the name stood before the count: "curdnerdOP 12")
+    return [_ROLE_BADGE.sub("", _TRAILING_COUNT.sub("", a)) if a else a for a in authors]
 
 
 def _without_places(authors: list[str | None]) -> list[str | None]:

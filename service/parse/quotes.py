@@ -22,9 +22,11 @@ _CUES_AFTER = (
     r"|napisał"
 )
 _CUES_BEFORE = r"zitat von|quote from|quoting|originally posted by|citation de|cita de"
+# The link to the quoted post after its author's name (vBulletin: "Originally Posted by NAME View Post").
+_POST_LINK = r"(?:view post|voir le message|beitrag anzeigen|ver mensaje)\b"
 _HEADER = re.compile(
     rf"(?:(?P<name>{_NAME})\s+(?P<cue>{_CUES_AFTER}|said|says|sagte)\s*:"
-    rf"|(?:{_CUES_BEFORE})\s+(?P<after>{_NAME})\s*(?::|\n|$|\s(?:on|am|le|il|el)\s)"
+    rf"|(?:quote\s+)?(?:{_CUES_BEFORE})\s+(?P<after>{_NAME})\s*(?::|\n|$|\s(?:on|am|le|il|el)\s|\s(?={_POST_LINK}))"
     r"|(?:quote|zitat|citation|cita|citaat)\s*:)",
     re.I,
 )

@@ -211,3 +211,24 @@ def test_a_presence_word_is_cut_only_where_the_forum_shows_one_for_most_posters(
     assert [c.author for c in parse_page(page, source="t", fmt="text").comments] == names
     art = parse_page(_mybb_topic().replace(" Offline", " En línea"), source="t", fmt="text")
     assert [c.author for c in art.comments] == ["Chipset_Chris", "amigafan1987", "Chipset_Chris"]
+
+
+def test_a_score_beside_every_name_and_a_glued_op_badge_are_no_part_of_the_names() -> None:
+    """Lemmy prints each reader's score after the name ("gnocchi_gal 33") and the thread's poster as
+    "curdnerdOP" in a text dump: learned per page, so a lone "Bob 2" elsewhere keeps his name."""
+    names = ["gnocchi_gal", "curdnerd", "fermentfiend", "brinebaron@lemmy.world"]
+    shown = ["gnocchi_gal 33", "curdnerdOP 12", "fermentfiend 22", "brinebaron@lemmy.world 41"]
+    page = (
+        "Sourdough starter smells like nail polish\n\nMy starter smells sharp after two weeks of feeding.\n\n"
+    )
+    page += "4 comments\n\n"
+    for i, header in enumerate(shown):
+        page += f"{header} • {i + 2}h\nI would feed it twice a day for a week, number {i}.\n\n"
+    assert [c.author for c in parse_page(page, source="t", fmt="text").comments] == names
+    lone = (
+        page.replace("gnocchi_gal 33", "Bob 2")
+        .replace(" 12 •", " •")
+        .replace(" 22 •", " •")
+        .replace(" 41 •", " •")
+    )
+    assert [c.author for c in parse_page(lone, source="t", fmt="text").comments] == ["Bob 2", *names[1:]]

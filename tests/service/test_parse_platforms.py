@@ -524,6 +524,11 @@ def test_a_quoted_post_is_marked_as_a_quote_and_gives_the_parent(fmt: str) -> No
         ("Lena Park said:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
         ("Lena Park schrieb:\nThe new lane is great, my commute is ten minutes shorter now.", "Lena Park"),
         ("> The new lane is great,\n> my commute is ten minutes shorter now.", None),
+        # vBulletin 4: the quote box's label, then a link to the quoted post after the name.
+        (
+            "Quote Originally Posted by Lena Park View Post\nThe new lane is great, my commute is ten minutes shorter now.",
+            "Lena Park",
+        ),
     ],
 )
 def test_quote_headers_of_other_forums(quote: str, author: str | None) -> None:
