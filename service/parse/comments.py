@@ -158,13 +158,17 @@ def _without_presence(authors: list[str | None]) -> list[str | None]:
 
 
 _TRAILING_COUNT = re.compile(r"\s+\d{1,6}$")
+# Names that must end with a number (and their share) for the numbers to be scores, not the names'.
+_MIN_COUNTED = 3
+_COUNTED_SHARE = 0.8
 
 
 def _without_counts(authors: list[str | None]) -> list[str | None]:
     """ "gnocchi_gal 33": a thread that prints each reader's score beside the name (Lemmy) does it for
-    most of them; learned per page (half the names, at least two), so one "Bob 2" keeps his name."""
+    nearly all of them; learned per page, so "Bob 2" and users named "Beavis 25" and "Yves Leclercq
+    214" among plain names keep their numbers."""
     named = [a for a in authors if a]
-    if sum(1 for a in named if _TRAILING_COUNT.search(a)) < max(2, _PRESENCE_SHARE * len(named)):
+    if sum(1 for a in named if _TRAILING_COUNT.search(a)) < max(_MIN_COUNTED, _COUNTED_SHARE * len(named)):
         return authors
     # (a badge glued to the name stood before the count: "curdnerdOP 12")
     return [_ROLE_BADGE.sub("", _TRAILING_COUNT.sub("", a)) if a else a for a in authors]
