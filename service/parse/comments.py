@@ -16,6 +16,7 @@ from service.parse.lexicon import (
     _CHROME_WORDS,
     _CUE_RX,
     _FUNCTION_WORDS,
+    _HAS_DIGIT,
     _IMAGE_PLACEHOLDER,
     _LIKE_PHRASE,
     _NAME_PARTICLES,
@@ -27,7 +28,7 @@ from service.parse.lexicon import (
     _ends_sentence,
     strip_lead_markers,
 )
-from service.parse.lines import _BRACKET_NAME, _Line
+from service.parse.lines import _BRACKET_NAME, _PROSE_LINE_WORDS, _Line
 from service.parse.sectiongate import _PRONOUNS
 
 log = logging.getLogger(__name__)
@@ -618,7 +619,53 @@ def _profile_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) 
         counts.update({label for _, label in found})
     common = {label for label, c in counts.items() if c >= max(2, _HABIT_SHARE * len(blocks))}
     found_lines = {j for found in leading for j, label in found if label in common}
-    return found_lines | _workplace_lines(lines, blocks)
+    return found_lines | _workplace_lines(lines, blocks) | _label_value_lines(lines, blocks)
+
+
+# A profile drawn as labels and values on lines of their own ("Join Date" / "Mar 2014" / "Location" /
+# "Cardiff", a <dl> in HTML) is looked for in this many of a comment's first lines, before its prose.
+_LABEL_VALUE_REACH = 12
+# ... and holds at least this many of the page's labels (a profile has fields).
+_MIN_PROFILE_LABELS = 2
+# The profile opens the comment: at most a rank line ("Senior Member") before its first label.
+_MAX_LINES_BEFORE_LABELS = 1
+
+
+def _may_label(ln: _Line) -> bool:
+    """A line that may be a profile's label: no digits (a value), not chrome ("Reply" and "Report this
+    comment" are dropped as chrome already), not an avatar's placeholder."""
+    return not ln.chrome and not _HAS_DIGIT.search(ln.core) and not _IMAGE_PLACEHOLDER.fullmatch(ln.core)
+
+
+def _label_value_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]]]) -> set[int]:
+    """The opening lines of each comment up to the last of its short lines that most comments open
+    with alike (the profile's labels, "View Forum Posts"), and the value under that last label: the
+    poster's profile (vBulletin 4 under the name). Learned per page: the labels vary by site."""
+    if len(blocks) < _MIN_LEARNED_BLOCKS:
+        return set()
+    leads: list[list[int]] = []
+    counts: Counter[str] = Counter()
+    for _, idx in blocks:
+        lead: list[int] = []
+        for j in idx[:_LABEL_VALUE_REACH]:
+            ln = lines[j]
+            if len(ln.core.split()) >= _PROSE_LINE_WORDS or len(ln.core) > _MAX_PROFILE_CHARS:
+                break  # the comment's own words start
+            lead.append(j)
+        leads.append(lead)
+        counts.update({lines[j].core.casefold() for j in lead if _may_label(lines[j])})
+    labels = {key for key, c in counts.items() if c >= max(_MIN_LEARNED_BLOCKS, _HABIT_SHARE * len(blocks))}
+    out: set[int] = set()
+    for lead in leads:
+        at = [p for p, j in enumerate(lead) if lines[j].core.casefold() in labels]
+        if len(at) < _MIN_PROFILE_LABELS or at[0] > _MAX_LINES_BEFORE_LABELS:
+            continue  # one line alike ("[avatar]" under a short comment), or labels after the text
+        last = at[-1]
+        out.update(j for j in lead[: last + 1] if not lines[j].chrome)
+        value = lines[lead[last + 1]] if last + 1 < len(lead) else None
+        if value is not None and not value.chrome and not _ends_sentence(value.core):
+            out.add(lead[last + 1])  # the last label's value ("1,234" under "Posts"; not a "Thanks!")
+    return out
 
 
 # The profile line a comment widget shows under some names (Facebook's plugin: "Works at Riverside

@@ -232,3 +232,50 @@ def test_a_score_beside_every_name_and_a_glued_op_badge_are_no_part_of_the_names
         .replace(" 41 •", " •")
     )
     assert [c.author for c in parse_page(lone, source="t", fmt="text").comments] == ["Bob 2", *names[1:]]
+
+
+def test_a_profile_of_labels_and_values_under_the_name_is_not_the_post() -> None:
+    """vBulletin 4 puts the poster's profile under the name as a <dl>: "Join Date" / "Mar 2014" /
+    "Location" / "Cardiff" / "Posts" / "1,234", each on a line of its own; the post's text opened with it."""
+    posts = [
+        (
+            "Tetra_Tony",
+            "Senior Member",
+            "Mar 2014",
+            "Cardiff",
+            "1,234",
+            "My new tank went cloudy two days after I added the fish.",
+        ),
+        (
+            "guppy_gran",
+            "Junior Member",
+            "Jan 2023",
+            "Swindon",
+            "12",
+            "Oh, that is a relief, I kept changing the water.",
+        ),
+        (
+            "Plecoland",
+            "Member",
+            "Aug 2019",
+            "Norwich",
+            "655",
+            "Tony is right, and check that the filter is big enough.",
+        ),
+        (
+            "Tetra_Tony",
+            "Senior Member",
+            "Mar 2014",
+            "Cardiff",
+            "1,235",
+            "A bigger filter will not hurt, but give it a week.",
+        ),
+    ]
+    page = "Milky water in a new tank\n\n"
+    for k, (name, rank, joined, place, count, text) in enumerate(posts):
+        page += (
+            f"03-0{k + 1}-2024, 10:14 AM #{k + 1}\n{name}\nView Forum Posts\n{rank}\nJoin Date\n{joined}\n"
+        )
+        page += f"Location\n{place}\nPosts\n{count}\n{text}\nReply With Quote\n\n"
+    art = parse_page(page, source="t", fmt="text")
+    assert [(c.author, c.text) for c in art.comments] == [(p[0], p[-1]) for p in posts[1:]]
