@@ -296,7 +296,9 @@ _CHROME_ALTS = (
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
-    r"|report to (?:a )?moderator(?: \[ip\])?(?: logged)?|logged"  # SMF's post bar
+    # SMF's post bar, with the poster's "logged" or presence after the IP icon
+    r"|(?:report to (?:a )?moderator|reportar al moderador|dem moderator melden|signaler (?:au|à un) modérateur)"
+    r"(?:\s+\[ip\])?(?:\s+(?:logged|en línea|desconectado|online|offline|gespeichert|connecté|déconnecté))?|logged"
     r"|find|pm"  # MyBB's post bar: the poster's posts, a private message
     r"|view profile|ver perfil|voir le profil|profil anzeigen|visualizza profilo"  # a poster's profile link
     r"|reply with quote|multi-?quote(?: this message)?|quick reply|quote reply|#\d{1,7}"

@@ -279,3 +279,12 @@ def test_a_profile_of_labels_and_values_under_the_name_is_not_the_post() -> None
         page += f"Location\n{place}\nPosts\n{count}\n{text}\nReply With Quote\n\n"
     art = parse_page(page, source="t", fmt="text")
     assert [(c.author, c.text) for c in art.comments] == [(p[0], p[-1]) for p in posts[1:]]
+
+
+def test_smf_post_bar_in_other_languages_is_chrome() -> None:
+    """SMF's bar under each post in Spanish ("Reportar al moderador [ip] En línea") stayed in the texts."""
+    page = (FORUMS / "smf.w3m.txt").read_text(encoding="utf-8")
+    page = page.replace("Report to moderator   [ip] Logged", "Reportar al moderador   [ip] En línea")
+    art = parse_page(page, source="t", fmt="text")
+    assert len(art.comments) == 4
+    assert not any("Reportar" in c.text for c in art.comments)
