@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from core.records import Comment
@@ -147,42 +147,53 @@ def _authors(
 # the reader's place, not the name's.
 _PLACE_SHARE = 0.6
 _MIN_PLACES = 3
-
-
-def _without_presence(authors: list[str | None]) -> list[str | None]:
-    """ "RetroRalf Offline", "Desconectado Rodrigo_MTB": a forum shows whether each poster is online.
-    Learned per page (half the names, at least two), so a reader called "Online school" keeps it."""
-    named = [a for a in authors if a]
-    if sum(1 for a in named if _PRESENCE.search(a)) < max(2, _PRESENCE_SHARE * len(named)):
-        return authors
-    return [_PRESENCE.sub("", a) if a else a for a in authors]
-
-
 _TRAILING_COUNT = re.compile(r"\s+\d{1,6}$")
 # Names that must end with a number (and their share) for the numbers to be scores, not the names'.
 _MIN_COUNTED = 3
 _COUNTED_SHARE = 0.8
 
 
+def _without_presence(authors: list[str | None]) -> list[str | None]:
+    """ "RetroRalf Offline", "Desconectado Rodrigo_MTB": a forum shows whether each poster is online.
+    Learned per page (half the names, at least two), so a reader called "Online school" keeps it."""
+    return _cut_page_habit(authors, _PRESENCE.search, lambda a: _PRESENCE.sub("", a), 2, _PRESENCE_SHARE)
+
+
 def _without_counts(authors: list[str | None]) -> list[str | None]:
     """ "gnocchi_gal 33": a thread that prints each reader's score beside the name (Lemmy) does it for
     nearly all of them; learned per page, so "Bob 2" and users named "Beavis 25" and "Yves Leclercq
-    214" among plain names keep their numbers."""
-    named = [a for a in authors if a]
-    if sum(1 for a in named if _TRAILING_COUNT.search(a)) < max(_MIN_COUNTED, _COUNTED_SHARE * len(named)):
-        return authors
-    # (a badge glued to the name stood before the count: "curdnerdOP 12")
-    return [_ROLE_BADGE.sub("", _TRAILING_COUNT.sub("", a)) if a else a for a in authors]
+    214" among plain names keep their numbers. (A badge glued to the name stood before the count:
+    "curdnerdOP 12".)"""
+    return _cut_page_habit(
+        authors,
+        _TRAILING_COUNT.search,
+        lambda a: _ROLE_BADGE.sub("", _TRAILING_COUNT.sub("", a)),
+        _MIN_COUNTED,
+        _COUNTED_SHARE,
+    )
 
 
 def _without_places(authors: list[str | None]) -> list[str | None]:
     """ "Sunny_Days, Leeds, United Kingdom": a widget that prints where each reader is (Daily Mail) does it
     for most of them; learned per page, so one "Smith, John" keeps his name."""
+    return _cut_page_habit(
+        authors, lambda a: ", " in a, lambda a: a.split(", ", 1)[0], _MIN_PLACES, _PLACE_SHARE
+    )
+
+
+def _cut_page_habit(
+    authors: list[str | None],
+    shows: Callable[[str], object],
+    cut: Callable[[str], str],
+    minimum: int,
+    share: float,
+) -> list[str | None]:
+    """Every name cut with `cut` when at least `minimum` names, and `share` of them, `shows` the habit
+    (what a widget prints beside every name); else the names as they are."""
     named = [a for a in authors if a]
-    placed = sum(1 for a in named if ", " in a)
-    if placed < max(_MIN_PLACES, _PLACE_SHARE * len(named)):
+    if sum(1 for a in named if shows(a)) < max(minimum, share * len(named)):
         return authors
-    return [a.split(", ", 1)[0] if a else a for a in authors]
+    return [cut(a) if a else a for a in authors]
 
 
 # A reply's header may print the replied-to reader's name right after the name, with only an icon

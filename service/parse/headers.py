@@ -164,7 +164,8 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
         return [], None, "header"
     _, sel, opener = best
     sel = _cut_at_list_heading(lines, sel)
-    mode = _mode(lines, sel, opener)
+    numbered = _numbered_posts(lines, sel)  # (asked by the mode and by the headers' extent)
+    mode = "header" if numbered else _mode(lines, sel, opener)  # a forum's post bar heads its post
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
     # before it) heads no thread: headers sit right under their heading, not under the page's main
     # prose. The section then starts at a heading between the prose and the first header, else there.
@@ -178,7 +179,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
         headline_above = _sentence_lines(lines, 0, opener) <= _BYLINE_HEADLINES
         if plain or (headline_above and _sentence_lines(lines, opener + 1, sel[0]) > _BYLINE_HEADLINES):
             opener = next((o for o in reversed(openers) if max(prose, opener) < o < sel[0]), None)
-    return _extend_headers(lines, sel, mode), opener, mode
+    return _extend_headers(lines, sel, mode, numbered), opener, mode
 
 
 def _no_article_above(lines: list[_Line], opener: int, title_idx: int | None) -> bool:
@@ -582,8 +583,6 @@ _SECTION_REACH = 200
 
 def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     """Footers ("Posted by NAME on DATE" after the text) or headers (before the text)."""
-    if _numbered_posts(lines, sel):
-        return "header"  # a forum's post bar ("#2", "« Reply #2 on: DATE »") heads its post
     # The text keeps the leading dash ("— NAME, DATE") that the core drops as a list marker.
     posted = sum(1 for i in sel if _POSTED_BY.search(lines[i].core) or _POSTED_BY.match(lines[i].text))
     if posted >= max(1, len(sel) // 2):
@@ -713,13 +712,13 @@ _MAX_TRAILING_PUNCT = 2
 _SEPARATORS = ":·|•-–— "
 
 
-def _extend_headers(lines: list[_Line], sel: list[int], mode: str) -> list[_Header]:
+def _extend_headers(lines: list[_Line], sel: list[int], mode: str, numbered: bool) -> list[_Header]:
     """Learn how many lines around the date line belong to the header, from the whole group."""
     headers = [_Header(i, i, i) for i in sel]
     sel_set = set(sel)
     # A numbered forum post's name heads its poster's profile above the date; else (vBulletin's post bar,
     # "DATE #2" over the name) the names are where other headers keep them.
-    profiles = mode == "header" and _numbered_posts(lines, sel) and _take_profile_names(lines, headers)
+    profiles = mode == "header" and numbered and _take_profile_names(lines, headers)
     if mode == "header" and not profiles:
         _take_names_above(lines, headers)
         _take_replying_names_above(lines, headers)
