@@ -180,7 +180,7 @@ _REL = (
     rf"|(?:\d+|jedn[aą])\s+{_UNITS}\s+temu|(?:\d+|одн[уа])\s+{_UNITS}\s+назад"  # Polish, Russian
     r"|\bjust now\b|\bà l['’]instant\b"
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
-    rf"|(?<=[·•|] )\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
+    rf"|(?:(?<=[·•|] )|(?<=[·•|]))\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|(?:{_AR_ONE_OR_TWO}))"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?|un['’](?=ora))\s*{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
 )
@@ -247,7 +247,8 @@ _BARE_WORDS = (
 )  # fmt: skip
 
 
-_COMPACT_REL = re.compile(rf"[·•|] \d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)
+# "Reply · 2d"; Lemmy in w3m glues the separator: "mox@lemmy.world22•3h".
+_COMPACT_REL = re.compile(rf"[·•|] ?\d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)
 
 
 # "3 Dec" as a whole line or before a reply cue (no year, no time).
@@ -261,6 +262,12 @@ _COMPACT_RAW = re.compile(rf"\d{{1,3}}\s?{_SHORT_UNITS}", re.I)
 # lower case ("Revenue 5M" is money).
 _NAMED_COMPACT = re.compile(r"[ \t]*(?:\S+[ \t]+){0,3}(\d{1,2}(?:s|m|min|h|hr|d|w|wk|mo|y|yr))[ \t]*")
 NAMED_COMPACT_CHARS = 40
+# The same stamp glued to the name's last word, as a text dump prints a name and a time in two inline
+# elements ("Gaffer Gary45m"). The name ends in a letter or "_"; of the digits run, the stamp is the
+# longest tail its unit can show (no seconds: "MP3s" is a plural) ("BlueTerrace19872h" is "BlueTerrace1987" at 2h: no site says 72h;
+# "fan_111h" cannot be told apart and reads as "fan_1" at 11h).
+_GLUED_COMPACT = re.compile(r"[ \t]*(?:\S+[ \t]+){0,3}\S*[^\W\d](\d+)(m|min|h|hr|d|w|wk|mo|y|yr)[ \t]*")
+_UNIT_MAX = {"m": 59, "min": 59, "h": 23, "hr": 23, "d": 31, "w": 52, "wk": 52, "mo": 11, "y": 99, "yr": 99}
 
 
 def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
@@ -304,6 +311,8 @@ def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
         short = len(text) <= NAMED_COMPACT_CHARS and has_digit is not False
         if short and (named := _NAMED_COMPACT.fullmatch(text)):
             return DateHit(named.start(1), named.end(1), named.group(1), "rel", False)
+        if short and (glued := _GLUED_COMPACT.fullmatch(text)):
+            return _glued_stamp(glued)
         return None
     raw = m.group(0).strip("() ")
     if _K_REL.fullmatch(raw) or _COMPACT_RAW.fullmatch(raw):
@@ -318,6 +327,14 @@ def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
             break
     has_time = _HAS_TIME.search(raw) is not None
     return DateHit(m.start(), m.end(), raw, kind, has_time)
+
+
+def _glued_stamp(m: re.Match[str]) -> DateHit | None:
+    digits, unit = m.group(1), m.group(2)
+    two = digits[-2:]
+    width = 2 if len(two) == 2 and two[0] != "0" and int(two) <= _UNIT_MAX[unit] else 1
+    start = m.end(1) - width
+    return DateHit(start, m.end(2), m.string[start : m.end(2)], "rel", False)
 
 
 def _year(y: str) -> int:

@@ -105,6 +105,26 @@ def test_compact_stamp_after_a_name_on_a_short_line(line: str, raw: str | None) 
 
 
 @pytest.mark.parametrize(
+    "line, name, raw",
+    [
+        ("Gaffer Gary45m", "Gaffer Gary", "45m"),  # a text dump glues two inline elements
+        ("KeeperOfTheFlame2h", "KeeperOfTheFlame", "2h"),
+        ("BlueTerrace19872h", "BlueTerrace1987", "2h"),  # no site shows "72h": the name keeps 1987
+        ("river_rat_3d", "river_rat_", "3d"),
+        ("MP3s", None, None),  # a plural, not seconds
+        ("Galaxy S24s", None, None),
+        ("Win10", None, None),
+        ("Ticket sales grew in the last 2h", None, None),  # prose: more than three words before
+    ],
+)
+def test_compact_stamp_glued_to_the_name(line: str, name: str | None, raw: str | None) -> None:
+    hit = find_date(line)
+    assert (hit.raw if hit else None) == raw
+    if hit:
+        assert line[: hit.start] == name and hit.kind == "rel"
+
+
+@pytest.mark.parametrize(
     "line, raw, iso",
     [
         ("مواطن غيور منذ 3 ساعات", "منذ 3 ساعات", None),

@@ -323,6 +323,19 @@ INLINE["compact stamp after the name (OpenWeb, X)"] = (
     ["RiverRat77", "Jen K", "M. Okafor"],  # "5h" was part of the name, and the HTML thread was missed
 )
 
+INLINE["compact stamp glued to the name (OpenWeb in w3m)"] = (
+    "Conversation\n3 Comments\n\n"
+    + "\n\n".join(
+        f"{n}{w}\n\n{t}\n\nReply14Share"
+        for n, w, t in [
+            ("RiverRat77", "5h", "First comment text here about leaks."),
+            ("Jen K", "4h", "Second comment about showers and lawns."),
+            ("Gaffer Gary", "45m", "Third comment about the pumping station."),
+        ]
+    ),
+    ["RiverRat77", "Jen K", "Gaffer Gary"],  # no thread was found
+)
+
 
 @pytest.mark.parametrize("case", sorted(INLINE))
 def test_inline_header_shapes(case: str) -> None:
