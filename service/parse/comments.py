@@ -140,7 +140,8 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    return _split_parent_names(_without_places(_without_counts(_without_presence(authors))), reply_to)
+    habits = _without_places(_without_counts(_without_presence(_without_avatars(authors))))
+    return _split_parent_names(habits, reply_to)
 
 
 # Share of a page's names (and at least this many) that must hold a comma for the words after it to be
@@ -151,6 +152,34 @@ _TRAILING_COUNT = re.compile(r"\s+\d{1,6}$")
 # Names that must end with a number (and their share) for the numbers to be scores, not the names'.
 _MIN_COUNTED = 3
 _COUNTED_SHARE = 0.8
+
+
+# A letter avatar's initials before the name, spaced or glued by the dump ("MO Margaret Olufemi",
+# "JJean-Michel D."): one to three capitals, then a capitalised name.
+_AVATAR_LEAD = re.compile(r"([A-ZÀ-ÖØ-Þ]{1,3}) ?(?=[A-ZÀ-ÖØ-Þ])")
+_AVATAR_SHARE = 0.5
+
+
+def _avatar_cut(name: str) -> str | None:
+    """`name` without the initials before it, when they are its own (all initials of its capitalised
+    words, or the first letter alone): "J Smith" and "BBC News" are no avatar and give None."""
+    m = _AVATAR_LEAD.match(name)
+    if m is None:
+        return None
+    rest, letters = name[m.end() :], m.group(1)
+    if m.end(1) == m.end() and not rest[1:2].islower():
+        return None  # glued, the name's first word must read as one ("JJean"), not "MSNBC"
+    initials = "".join(w[0] for w in rest.split() if w[:1].isupper())
+    own = initials.startswith(letters) if len(letters) > 1 else rest[0] == letters
+    return rest if own and rest.strip() else None
+
+
+def _without_avatars(authors: list[str | None]) -> list[str | None]:
+    """Letter avatars (Ghost, Le Figaro, Commento): a widget that draws one draws it for every reader;
+    learned per page (half the names, at least two), so "A Ahmed" alone keeps the "A"."""
+    return _cut_page_habit(
+        authors, lambda a: _avatar_cut(a) is not None, lambda a: _avatar_cut(a) or a, 2, _AVATAR_SHARE
+    )
 
 
 def _without_presence(authors: list[str | None]) -> list[str | None]:

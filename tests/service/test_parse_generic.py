@@ -842,6 +842,36 @@ def test_one_name_with_a_comma_keeps_it():
     assert [c.author for c in parse_page(page).comments] == names
 
 
+@pytest.mark.parametrize("gap", [" ", ""])
+def test_letter_avatars_before_every_name_are_no_part_of_it(gap: str):
+    """A widget that draws each reader's initials as an avatar ("MO", "J") prints them before the
+    name, glued in some dumps ("JJean-Michel D."); learned per page, as every name shows one."""
+    names = ["Margaret Olufemi", "Jean-Michel D.", "Laura Beaumont", "Claire_Lyon"]
+    avatars = ["MO", "J", "LB", "C"]
+    page = ARTICLE_EN + "Comments (4)\n\n"
+    for i, (avatar, name) in enumerate(zip(avatars, names)):
+        page += f"{avatar}{gap}{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    assert [c.author for c in parse_page(page).comments] == names
+
+
+def test_one_name_that_opens_with_its_initial_keeps_it():
+    names = ["A Ahmed", "Ann Lee", "Bob Roy", "Cy Fox", "JJ Abrams", "BBC News"]
+    page = ARTICLE_EN + "Comments (6)\n\n"
+    for i, name in enumerate(names):
+        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    assert [c.author for c in parse_page(page).comments] == names
+
+
+@pytest.mark.parametrize("row", ["Masquer les réponses", "Antworten ausblenden", "Ver respuestas", "Hide replies"])
+def test_a_show_or_hide_replies_link_is_no_name(row: str):
+    """Le Figaro's "Masquer les réponses" above a reply's header was read as the start of its name."""
+    page = ARTICLE_EN + "Comments (3)\n\n"
+    for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir"]):
+        page += f"{row}\n" if i else ""
+        page += f"{name} il y a {i + 2} heures\n\nMy view number {i} on the library money.\n\nRépondre Signaler\n"
+    assert [c.author for c in parse_page(page).comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
+
+
 @pytest.mark.parametrize(
     "row", ["Recommend 412ReplyShareFlag", "▲ 5▼ 0ReplyShareReport", "Reply48Share", "Like 14Reply…"]
 )
