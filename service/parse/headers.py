@@ -249,9 +249,32 @@ def _best_section(
         starts: list[int | None] = [*[o for o in openers if o < members[-1]][-_MAX_OPENERS_PER_GROUP:], None]
         for o in starts:
             found = _score_shape(facts, members, o)
-            if found is not None and (best is None or found[0] > best[0]):
-                best = (found[0], found[1], o)
+            if found is None:
+                continue
+            score, sel = found
+            below = _heading_below_first(facts.lines, openers, sel)
+            if below is not None:
+                sel, o = sel[1:], below
+            if best is None or score > best[0]:
+                best = (score, sel, o)
     return best
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _heading_below_first(lines: list[_Line], openers: list[int], sel: list[int]) -> int | None:
+    """A comment heading that counts the rest ("57 comments") between the first header and the second:
+    the first is the post's own byline ("submitted 9 hours ago by NAME", Slashdot's story), the thread
+    starts under the heading. Not a counter every comment repeats ("Total Comments (57)" in profiles)."""
+    if len(sel) < 3:
+        return None
+    between = [o for o in openers if sel[0] < o < sel[1] and (lines[o].count or 0) >= len(sel) - 1]
+    if not between:
+        return None
+    shapes = Counter(_DIGITS.sub("", lines[o].core) for o in openers)
+    own = [o for o in between if shapes[_DIGITS.sub("", lines[o].core)] == 1]
+    return own[-1] if own else None
 
 
 def _section_openers(lines: list[_Line], title_idx: int | None) -> list[int]:

@@ -933,3 +933,16 @@ def test_a_byline_counter_under_a_question_headline_heads_no_thread_in_html():
     article = parse_page(page, fmt="html")
     assert [c.author for c in article.comments] == ["kthxbai", "mdrlogan", "pagerfree"]
     assert "payments service" in article.body and "miserable" in article.body
+
+
+def test_a_count_every_comment_repeats_is_no_heading():
+    """ "Total Comments (1465)" in each commenter's profile footer counts that reader's comments, not
+    the thread: the first comment above the second profile stays a comment."""
+    names = ["Flea Biscuit", "Debbie Does", "Carl Weir", "Dee Fox"]
+    page = ARTICLE_EN + "Comments (4) Add A Comment\n\n"
+    for i, name in enumerate(names):
+        page += f"November 12, 2012 0{i + 1}:17 PM ET\nReport Abuse | QUOTE\n\nMy view number {i} on the money.\n\n"
+        page += f"{i + 1}\n\n  • Profile\n  • Contact\n\n{name}\n\nTotal Comments ({1465 + i})\n\n"
+    art = parse_page(page, fmt="text")
+    # (the profile footer below each text stays in it: this layout is read so today)
+    assert [c.text.split("\n")[0] for c in art.comments] == [f"My view number {i} on the money." for i in range(4)]

@@ -603,3 +603,15 @@ def test_two_replies_quoting_the_article_quote_neither_one_another() -> None:
     art = parse_page(page, fmt="html")
     assert [[q.author for q in c.quotes] for c in art.comments[:2]] == [[None], [None]]
     assert [c.parent for c in art.comments[:2]] == [None, None]
+
+
+@pytest.mark.parametrize("fmt", ["html", "w3m.txt", "inscriptis.txt"])
+def test_a_self_posts_byline_above_the_comment_heading_is_the_article(fmt: str) -> None:
+    """Old Reddit's self post ("submitted 9 hours ago by danube_dan") has the comments' header shape and
+    sits above "all 57 comments": it was read as a first comment holding the post. (platforms/oldreddit.*
+    was written for this repository by a session-40 helper in old Reddit's markup and rendered with w3m
+    `-dump -cols 80` and inscriptis; a development page: the rule was written while looking at it.)"""
+    art = parse_file(PLATFORMS / f"oldreddit.{fmt}")
+    authors = [(c.author or "").replace("[S]", " ").split()[0] for c in art.comments]  # the [S] badge: not here
+    assert authors[:2] == ["pannier_pete", "danube_dan"] and len(authors) == 6
+    assert "sixteen days riding from Passau" in art.body
