@@ -849,7 +849,7 @@ def test_letter_avatars_before_every_name_are_no_part_of_it(gap: str):
     names = ["Margaret Olufemi", "Jean-Michel D.", "Laura Beaumont", "Claire_Lyon"]
     avatars = ["MO", "J", "LB", "C"]
     page = ARTICLE_EN + "Comments (4)\n\n"
-    for i, (avatar, name) in enumerate(zip(avatars, names)):
+    for i, (avatar, name) in enumerate(zip(avatars, names, strict=True)):
         page += f"{avatar}{gap}{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
     assert [c.author for c in parse_page(page).comments] == names
 
@@ -862,13 +862,17 @@ def test_one_name_that_opens_with_its_initial_keeps_it():
     assert [c.author for c in parse_page(page).comments] == names
 
 
-@pytest.mark.parametrize("row", ["Masquer les réponses", "Antworten ausblenden", "Ver respuestas", "Hide replies"])
+@pytest.mark.parametrize(
+    "row", ["Masquer les réponses", "Antworten ausblenden", "Ver respuestas", "Hide replies"]
+)
 def test_a_show_or_hide_replies_link_is_no_name(row: str):
     """Le Figaro's "Masquer les réponses" above a reply's header was read as the start of its name."""
     page = ARTICLE_EN + "Comments (3)\n\n"
     for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir"]):
         page += f"{row}\n" if i else ""
-        page += f"{name} il y a {i + 2} heures\n\nMy view number {i} on the library money.\n\nRépondre Signaler\n"
+        page += (
+            f"{name} il y a {i + 2} heures\n\nMy view number {i} on the library money.\n\nRépondre Signaler\n"
+        )
     assert [c.author for c in parse_page(page).comments] == ["Ann Smith", "Bob Jones", "Carl Weir"]
 
 
@@ -945,4 +949,6 @@ def test_a_count_every_comment_repeats_is_no_heading():
         page += f"{i + 1}\n\n  • Profile\n  • Contact\n\n{name}\n\nTotal Comments ({1465 + i})\n\n"
     art = parse_page(page, fmt="text")
     # (the profile footer below each text stays in it: this layout is read so today)
-    assert [c.text.split("\n")[0] for c in art.comments] == [f"My view number {i} on the money." for i in range(4)]
+    assert [c.text.split("\n")[0] for c in art.comments] == [
+        f"My view number {i} on the money." for i in range(4)
+    ]

@@ -612,6 +612,8 @@ def test_a_self_posts_byline_above_the_comment_heading_is_the_article(fmt: str) 
     was written for this repository by a session-40 helper in old Reddit's markup and rendered with w3m
     `-dump -cols 80` and inscriptis; a development page: the rule was written while looking at it.)"""
     art = parse_file(PLATFORMS / f"oldreddit.{fmt}")
-    authors = [(c.author or "").replace("[S]", " ").split()[0] for c in art.comments]  # the [S] badge: not here
+    authors = [
+        (c.author or "").replace("[S]", " ").split()[0] for c in art.comments
+    ]  # the [S] badge: not here
     assert authors[:2] == ["pannier_pete", "danube_dan"] and len(authors) == 6
     assert "sixteen days riding from Passau" in art.body
