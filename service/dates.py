@@ -33,6 +33,21 @@ _MONTH_TABLES = (
         "november nov novembre noviembre novembro listopada listopad",
         "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro grudnia grudzień grudzien",
     ],
+    # Swedish, Danish and Norwegian, Turkish, Indonesian: the names the first table lacks.
+    [
+        "ocak",
+        "şubat subat",
+        "marts mart maret",
+        "nisan",
+        "mayıs mayis",
+        "haziran",
+        "temmuz",
+        "augusti ağustos agustos agustus",
+        "eylül eylul",
+        "ekim",
+        "kasım kasim",
+        "desember aralık aralik",
+    ],
     [
         "января январь янв",
         "февраля февраль фев",
@@ -163,7 +178,8 @@ _AR_UNITS = (
 # Yesterday / today in the languages whose units are known.
 _DAY_WORD = (
     r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag"
-    r"|wczoraj|dzisiaj|dziś|вчера|сегодня)"
+    # (not Finnish "eilen": a reader's name on a Dragnet page)
+    r"|wczoraj|dzisiaj|dziś|вчера|сегодня|kemarin|dün|igår|i\s+går|včera|tegnap)"
 )
 # Bare relative stamps ("Yesterday", "last week", "about 2 hours") are ordinary words in prose: they are
 # dates only as a whole line or at its end after a separator ("Möwe77•Gestern", "Ann · right now").
@@ -172,6 +188,19 @@ _BARE_REL = (
     + _DAY_WORD
     + r"|last\s+week|right\s+now|la\s+semaine\s+derni[èe]re|letzte\s+woche|la\s+semana\s+pasada"
     rf"|about\s+(?:\d+|an?|one)\s+{_UNITS})"
+)
+# Swedish "för 2 timmar sedan", Danish / Norwegian "for 2 timer siden", Finnish "2 tuntia sitten", Turkish
+# "2 saat önce", Indonesian "2 jam yang lalu", Czech "před 2 hodinami", Romanian "acum 2 ore", Hungarian
+# "2 órája" (the unit carries "ago").
+_REL_NORDIC_TR_ID = (
+    r"(?:för\s+|for\s+)?(?:\d+|en|ett|et)\s+(?:sekund(?:er)?|minut(?:er|ter)?|minutt(?:er)?|timm(?:e|ar)|timer?"
+    r"|dag(?:ar|er|e)?|veck(?:a|or)|uger?|uker?|månad(?:er)?|måned(?:er)?|år)\s+(?:sedan|siden)"
+    r"|\d+\s+(?:sekuntia|minuuttia|tuntia|päivää|viikkoa|kuukautta|vuotta)\s+sitten"
+    r"|\d+\s+(?:saniye|dakika|dk\.?|saat|gün|hafta|ay|yıl)\s+önce"
+    r"|\d+\s+(?:detik|menit|jam|hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu"
+    r"|před\s+\d+\s+(?:sekundami|minutami|minutou|hodinami|hodinou|dny|dnem|týdny|týdnem|měsíci|měsícem|lety|rokem)"
+    r"|acum\s+\d+\s+(?:secunde|minute|minut|ore|oră|zile|zi|săptămâni|luni|ani|an)"
+    r"|\d+\s+(?:másodperce|perce|órája|napja|hete|hónapja|éve)"
 )
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago"
@@ -183,6 +212,7 @@ _REL = (
     rf"|(?:(?<=[·•|] )|(?<=[·•|]))\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
     rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|(?:{_AR_ONE_OR_TWO}))"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?|un['’](?=ora))\s*{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
+    rf"|{_REL_NORDIC_TR_ID}"
 )
 _ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
 
@@ -222,7 +252,7 @@ _MONTH_DAY = re.compile(r"\b(?:" + "|".join(_MONTH_STEMS) + r")[a-z]*\.? \d", re
 _DAY_WORDS = (
     "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
     "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about", "wczoraj", "dzisiaj",
-    "dziś", "вчера", "сегодня",
+    "dziś", "вчера", "сегодня", "kemarin", "dün", "igår", "i går", "včera", "tegnap",
 )  # fmt: skip
 _REL_WORDS = (
     "ago",
@@ -238,6 +268,19 @@ _REL_WORDS = (
     "قبل",
     "temu",
     "назад",
+    "sedan",
+    "siden",
+    "sitten",
+    "önce",
+    "lalu",
+    "před",
+    "acum",
+    "órája",
+    "perce",
+    "napja",
+    "hete",
+    "hónapja",
+    "éve",
     *_DAY_WORDS,
 )
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").

@@ -164,6 +164,10 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|(?:cargar|ver|mostrar) más(?: comentarios| respuestas)?|(?:ver|carregar|mostrar) mais(?: comentários| respostas)?"
         r"|(?:carica|mostra|vedi) altri(?: commenti| \d+ commenti)?|(?:meer|alle)(?: reacties)? (?:laden|tonen|bekijken)"
         r"|toon meer(?: reacties)?|(?:عرض|تحميل) المزيد(?: من التعليقات)?"
+        # ... and in id, tr, sv, da / no, fi, cs: "Lihat semua komentar", "Tüm yorumları göster"
+        r"|lihat semua komentar|muat lebih banyak(?: komentar)?|tüm yorumları göster|daha fazla yorum(?: göster| yükle)?"
+        r"|visa (?:alla|fler) kommentarer|vis (?:alle|flere) kommentarer|näytä (?:kaikki|lisää) kommentit"
+        r"|zobrazit (?:všechny|další) komentáře"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
@@ -434,6 +438,33 @@ _CHROME_WORDS = frozenset(
         "[–]",
         "[+]",
         "[-]",
+        # Session 40: Indonesian, Turkish, Swedish, Danish / Norwegian, Finnish, Czech, Romanian and
+        # Hungarian rows ("Suka (45) · Balas · Laporkan", "Beğen 64 Yanıtla Şikayet et", "Gilla 23 Svara").
+        "suka",
+        "balas",
+        "laporkan",
+        "bagikan",
+        "beğen",
+        "yanıtla",
+        "yanitla",
+        "paylaş",
+        "gilla",
+        "svara",
+        "anmäl",
+        "dela",
+        "svar",
+        "rapporter",
+        "vastaa",
+        "tykkää",
+        "ilmoita",
+        "odpovědět",
+        "nahlásit",
+        "sdílet",
+        "răspunde",
+        "raportează",
+        "apreciază",
+        "válasz",
+        "tetszik",
     ]
 )
 # A commenter's role badge as comment widgets print it, beside the name or on a line of its own between
@@ -447,7 +478,7 @@ _ROLE_LINE = re.compile(ROLE_BADGE)
 _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 # "Report abuse" in several words: one action ("Répondre · Signaler un abus" is an action row).
 _REPORT_PHRASE = re.compile(
-    r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b"
+    r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b|şikayet et\b"
 )
 _CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…]+")
 
@@ -514,6 +545,8 @@ _COMMENT_WORDS = (
     r"|التعليقات|تعليقات|تعليق|الردود|ردود|آراء القراء|اراء القراء"
     # Polish, Czech, Russian, Ukrainian, Turkish, in their plural and counted forms
     r"|komentarz(?:e|y)?|komentáře|komentářů|komentář|комментари(?:и|ев|й|я)|коментар(?:і|ів)|yorum(?:lar)?"
+    # Indonesian and Malay, Finnish, Hungarian, Romanian
+    r"|komentar|kommentit?|kommenttia|hozzászólás(?:ok)?|comentarii"
     # Chinese, Japanese, Korean
     r"|条评论|條評論|评论|評論|则留言|則留言|留言|コメント|댓글)"
 )
@@ -522,6 +555,7 @@ _SECTION_WORDS = (
     r"(?:comments?|commentaires|kommentare|reader comments|réactions|discussion|leserkommentare|comentarios"
     r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
     r"|diskussion|discusión|discussione|discussão|discussie|komentarze|komentáře|комментарии|коментарі|yorumlar"
+    r"|komentar|kommentit|hozzászólások|comentarii"
     r"|评论|評論|全部评论|コメント|댓글)"
 )
 _OPENER_ALTS = (

@@ -49,6 +49,19 @@ from service.parse import parse_page
         ("een maand geleden", "een maand geleden"),
         ("1 minuut geleden", "1 minuut geleden"),
         ("há 1 mês", "há 1 mês"),
+        # Session 40: Indonesian, Turkish, Swedish, Norwegian, Finnish, Czech, Romanian, Hungarian.
+        ("Budi Santoso 2 jam yang lalu", "2 jam yang lalu"),
+        ("30 menit lalu", "30 menit lalu"),
+        ("2 saat önce", "2 saat önce"),
+        ("för 2 timmar sedan", "för 2 timmar sedan"),
+        ("3 dagar sedan", "3 dagar sedan"),
+        ("for 5 minutter siden", "for 5 minutter siden"),
+        ("2 tuntia sitten", "2 tuntia sitten"),
+        ("před 2 hodinami", "před 2 hodinami"),
+        ("acum 3 ore", "acum 3 ore"),
+        ("2 órája", "2 órája"),
+        ("Kemarin", "Kemarin"),
+        ("igår 14:03", "igår 14:03"),
     ],
 )
 def test_localized_and_short_relative_stamps(line: str, raw: str) -> None:
@@ -346,6 +359,10 @@ _ROWS_AND_MORE = {
     "ar": ("رد | إبلاغ | إعجاب 5", "عرض المزيد من التعليقات"),
     "fr": ("Répondre · Signaler · J’aime (5)", "Voir plus de réactions"),
     "pt": ("Responder · Denunciar", "Ver mais comentários"),
+    # Session 40
+    "id": ("Suka (45) · Balas · Laporkan", "Lihat semua komentar"),
+    "tr": ("Beğen 64 Yanıtla Şikayet et", "Tüm yorumları göster"),
+    "sv": ("Gilla 23 Svara Anmäl", "Visa fler kommentarer"),
 }
 
 
@@ -815,3 +832,28 @@ def test_a_cjk_comment_heading_declares_its_count(heading: str, count: int) -> N
     article = parse_page(page)
     assert article.declared_comment_count == count
     assert len(article.comments) == count or article.warnings
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "iso"),
+    [
+        # Session 40: Swedish, Norwegian, Turkish and Indonesian month names.
+        ("Karin Lundgren 12 mars 2024 kl. 14.03", "12 mars 2024 kl. 14.03", "2024-03-12T14:03:00"),
+        ("3 augusti 2023", "3 augusti 2023", "2023-08-03"),
+        ("12. desember 2024 kl. 09:15", "12. desember 2024 kl. 09:15", "2024-12-12T09:15:00"),
+        ("Mehmet Yılmaz 12 Mart 2024 14:03", "12 Mart 2024 14:03", "2024-03-12T14:03:00"),
+        ("5 Ekim 2023", "5 Ekim 2023", "2023-10-05"),
+        ("17 Agustus 2024, 10:20", "17 Agustus 2024, 10:20", "2024-08-17T10:20:00"),
+    ],
+)
+def test_nordic_turkish_and_indonesian_month_names(line: str, raw: str, iso: str) -> None:
+    hit = find_date(line)
+    assert hit is not None and hit.raw == raw, line
+    assert to_iso(hit.raw) == iso
+
+
+@pytest.mark.parametrize(
+    "line", ["Ali Ekim ile konuştu", "Mart ayında", "bir ay önce", "saat önce geldi", "lalu lintas macet"]
+)
+def test_new_month_and_unit_words_alone_are_no_dates(line: str) -> None:
+    assert find_date(line) is None
