@@ -131,7 +131,8 @@ _SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|à
 # "2.05pm" and a French whole hour ("à 10h") are times there too.
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
 _DE = r"(?:\s+(?:de|del)\b)?"  # Spanish / Portuguese "12 de marzo de 2019"
-_DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}{_DE},?\s+\d{{4}}"
+# (also with dots for spaces, as Folha writes it: "12.mar.2024")
+_DMY = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}(?:\s+|(?<=\.)){_MONTH}{_DE}(?:,?\s+|(?<=\.))\d{{4}}"
 _MDY = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 _MD = rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?"
 # Day and month without a year ("10 November at 14:32", "3. November um 14:32"): only with a time after
@@ -228,7 +229,8 @@ class DateHit(NamedTuple):
 
 
 _K_DMY = re.compile(
-    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?{_DE}\s+(?P<m>{_MONTH}){_DE},?\s+(?P<y>\d{{4}})", re.I
+    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?{_DE}(?:\s+|(?<=\.))(?P<m>{_MONTH}){_DE}(?:,?\s+|(?<=\.))(?P<y>\d{{4}})",
+    re.I,
 )
 _K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I)
 _K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)

@@ -140,7 +140,7 @@ def _authors(
         if _IMAGE_PLACEHOLDER.fullmatch(text):
             text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
         authors.append(text or None)
-    habits = _without_places(_without_counts(_without_presence(_without_avatars(authors))))
+    habits = _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
     return _split_parent_names(habits, reply_to)
 
 
@@ -180,6 +180,16 @@ def _without_avatars(authors: list[str | None]) -> list[str | None]:
     return _cut_page_habit(
         authors, lambda a: _avatar_cut(a) is not None, lambda a: _avatar_cut(a) or a, 2, _AVATAR_SHARE
     )
+
+
+# A role or subscription badge after the name, apart from it ("Owen Hartley Author", "Lena Ortiz Paid"):
+# on two names of a page or more, the widget's; one "Modern Lighting Concepts Staff" keeps it.
+_SPACED_BADGE = re.compile(rf"\s+(?:{ROLE_BADGE}|Paid|Founding member|Supporter|Patron|Premium|Member)$")
+_MIN_BADGED = 2
+
+
+def _without_badges(authors: list[str | None]) -> list[str | None]:
+    return _cut_page_habit(authors, _SPACED_BADGE.search, lambda a: _SPACED_BADGE.sub("", a), _MIN_BADGED, 0.0)
 
 
 def _without_presence(authors: list[str | None]) -> list[str | None]:

@@ -168,6 +168,9 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|lihat semua komentar|muat lebih banyak(?: komentar)?|tüm yorumları göster|daha fazla yorum(?: göster| yükle)?"
         r"|visa (?:alla|fler) kommentarer|vis (?:alle|flere) kommentarer|näytä (?:kaikki|lisää) kommentit"
         r"|zobrazit (?:všechny|další) komentáře"
+        # "See all comments" in pt, es, fr, de, it, nl
+        r"|(?:ver|mostrar) todos (?:os comentários|los comentarios)|(?:voir|afficher) tous les commentaires"
+        r"|alle kommentare (?:anzeigen|lesen|ansehen)|(?:vedi|mostra|leggi) tutti i commenti|alle reacties (?:bekijken|tonen|lezen)"
         r"|login with your username.*|forgot your (?:username|password).*"
         r"|(?:username|password|nickname):?.{0,40}(?:password|username)?:?|deine e-mail-adresse wird nicht veröffentlicht.*"
         r"|votre adresse (?:e-?mail|de messagerie) ne sera pas publiée.*|view (?:the )?entire discussion.*"
@@ -480,7 +483,8 @@ _LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
 _REPORT_PHRASE = re.compile(
     r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b|şikayet et\b"
 )
-_CHROME_SPLIT = re.compile(r"[\s•·|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…]+")
+# (with a "more actions" menu's dots: "Like (41) Reply Share ⋯", "Reply ⋮")
+_CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…⋯⋮]+")
 
 
 # Where glued buttons meet: a capital after a small letter ("ReplyShare"), or a count between two
@@ -565,6 +569,7 @@ _OPENER_ALTS = (
     rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>{_COUNT})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{_COUNT})[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
+    r"|discussion about this (?:post|article|story|episode|video)\W*"  # Substack's heading
     # Discourse's embed: "Continue Discussion 9 replies" (its button to the forum, then the count).
     rf"|continue (?:the )?discussion\s+(?P<n5>{_COUNT})\s+(?:replies|posts|comments)"
     # Drupal's comment module heads every thread with its display options.

@@ -952,3 +952,46 @@ def test_a_count_every_comment_repeats_is_no_heading():
     assert [c.text.split("\n")[0] for c in art.comments] == [
         f"My view number {i} on the money." for i in range(4)
     ]
+
+
+def _substack(fmt: str) -> str:
+    """Substack's comments: "NAME [badge] Mar 11", the text, a "Like (N) Reply Share ⋯" row in text
+    (buttons, so no row in HTML), under "Discussion about this post"."""
+    rows = [("Mara Vellinga", "Paid", "Mar 11"), ("Owen Hartley", "Author", "Mar 11"),
+            ("Pete Sorensen", "", "Mar 12"), ("Lena Ortiz", "Paid", "Mar 12")]  # fmt: skip
+    if fmt == "text":
+        page = ARTICLE_EN + "Discussion about this post\n\nComments Restacks\n"
+        for i, (name, badge, stamp) in enumerate(rows):
+            page += f"[ava]\n{name} {badge} {stamp}\n\nMy view number {i} on the money.\n\nLike ({9 - i}) Reply Share ⋯\n"
+        return page
+    items = "".join(
+        f'<div class="comment"><div class="meta"><a>{n}</a> <span class="pill">{b}</span> <a>{s}</a></div>'
+        f"<p>My view number {i} on the money.</p><button>Like ({9 - i})</button><button>Reply</button></div>"
+        for i, (n, b, s) in enumerate(rows)
+    )
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_EN.split("\n\n")[1:] if p.strip())
+    title = ARTICLE_EN.split("\n", 1)[0]
+    return f"<html><body><h1>{title}</h1>{body}<h4>Discussion about this post</h4><div>{items}</div></body></html>"
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_substack_comments_under_their_heading_without_badges(fmt: str):
+    # Text: the "⋯" menu after the buttons kept the row from reading as one, so no reply link marked the
+    # comments and, with no heading known, none was found; HTML drops the buttons: it needed the heading.
+    art = parse_page(_substack(fmt), fmt=fmt)
+    assert [c.author for c in art.comments] == [
+        "Mara Vellinga",
+        "Owen Hartley",
+        "Pete Sorensen",
+        "Lena Ortiz",
+    ]
+    assert [c.text for c in art.comments] == [f"My view number {i} on the money." for i in range(4)]
+
+
+def test_one_badge_word_after_one_name_stays():
+    """A company's account "Modern Lighting Concepts Staff" among plain names keeps its last word."""
+    names = ["Modern Lighting Concepts Staff", "Ann Lee", "Bob Roy", "Cy Fox"]
+    page = ARTICLE_EN + "Comments (4)\n\n"
+    for i, name in enumerate(names):
+        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    assert [c.author for c in parse_page(page).comments] == names
