@@ -363,6 +363,7 @@ _ROWS_AND_MORE = {
     "id": ("Suka (45) · Balas · Laporkan", "Lihat semua komentar"),
     "tr": ("Beğen 64 Yanıtla Şikayet et", "Tüm yorumları göster"),
     "sv": ("Gilla 23 Svara Anmäl", "Visa fler kommentarer"),
+    "pt-br": ("Curtir (58) Responder Denunciar", "Ver todos os comentários"),
 }
 
 
@@ -844,6 +845,8 @@ def test_a_cjk_comment_heading_declares_its_count(heading: str, count: int) -> N
         ("Mehmet Yılmaz 12 Mart 2024 14:03", "12 Mart 2024 14:03", "2024-03-12T14:03:00"),
         ("5 Ekim 2023", "5 Ekim 2023", "2023-10-05"),
         ("17 Agustus 2024, 10:20", "17 Agustus 2024, 10:20", "2024-08-17T10:20:00"),
+        # Folha de S.Paulo writes the date with dots
+        ("Rodrigo Almeida 12.mar.2024 às 16h20", "12.mar.2024 às 16h20", "2024-03-12T16:20:00"),
     ],
 )
 def test_nordic_turkish_and_indonesian_month_names(line: str, raw: str, iso: str) -> None:
@@ -857,3 +860,22 @@ def test_nordic_turkish_and_indonesian_month_names(line: str, raw: str, iso: str
 )
 def test_new_month_and_unit_words_alone_are_no_dates(line: str) -> None:
     assert find_date(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ver todos os comentários",
+        "Ver todos los comentarios",
+        "Voir tous les commentaires",
+        "Alle Kommentare anzeigen",
+        "Vedi tutti i commenti",
+        "Lihat semua komentar",
+        "Tüm yorumları göster",
+        "Visa fler kommentarer",
+    ],
+)
+def test_see_all_comments_links_are_the_comment_forms_furniture(line: str) -> None:
+    from service.parse.lexicon import _FURNITURE_RX
+
+    assert _FURNITURE_RX.fullmatch(line)
