@@ -166,6 +166,8 @@ _UNITS = (
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
 _SHORT_UNITS = r"(?:s|m|mins?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|min\.|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
+# An edit mark after a line's final stamp ("Like · Reply · 17 · 2y · Edited").
+_EDITED = r"(?:[·•|]\s*(?:edited|bearbeitet|modifié|editado|modificato|bewerkt)\s*)?"
 # Arabic units after a number (singular and plural), and alone: the singular ("منذ ساعة", an hour ago)
 # and the dual, a number of its own ("منذ ساعتين", two hours ago). A plural alone is prose: "منذ سنوات"
 # is "for years".
@@ -210,7 +212,7 @@ _REL = (
     rf"|(?:\d+|jedn[aą])\s+{_UNITS}\s+temu|(?:\d+|одн[уа])\s+{_UNITS}\s+назад"  # Polish, Russian
     r"|\bjust now\b|\bà l['’]instant\b"
     rf"|(?:^|(?<=[·•|])\s?){_BARE_REL}(?=\s*$)"
-    rf"|(?:(?<=[·•|] )|(?<=[·•|]))\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*$)"  # "Ann · 2h" at the end of a line
+    rf"|(?:(?<=[·•|] )|(?<=[·•|]))\d{{1,3}}\s?{_SHORT_UNITS}(?=\s*{_EDITED}$)"  # "Ann · 2h" at the end of a line
     rf"|(?:منذ|قبل)\s+(?:\d+\s+{_AR_UNITS}|(?:{_AR_ONE_OR_TWO}))"  # Arabic: "منذ 3 ساعات", "منذ ساعتين"
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?|un['’](?=ora))\s*{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
     rf"|{_REL_NORDIC_TR_ID}"
@@ -293,7 +295,7 @@ _BARE_WORDS = (
 
 
 # "Reply · 2d"; Lemmy in w3m glues the separator: "mox@lemmy.world22•3h".
-_COMPACT_REL = re.compile(rf"[·•|] ?\d{{1,3}}\s?{_SHORT_UNITS}\s*$", re.I)
+_COMPACT_REL = re.compile(rf"[·•|] ?\d{{1,3}}\s?{_SHORT_UNITS}\s*{_EDITED}$", re.I)
 
 
 # "3 Dec" as a whole line or before a reply cue (no year, no time).

@@ -158,6 +158,7 @@ _COUNTED_SHARE = 0.8
 # "JJean-Michel D."): one to three capitals, then a capitalised name.
 _AVATAR_LEAD = re.compile(r"([A-ZÀ-ÖØ-Þ]{1,3}) ?(?=[A-ZÀ-ÖØ-Þ])")
 _AVATAR_SHARE = 0.5
+_NAME_PARTS = re.compile(r"[\s_.-]+")
 
 
 def _avatar_cut(name: str) -> str | None:
@@ -169,7 +170,7 @@ def _avatar_cut(name: str) -> str | None:
     rest, letters = name[m.end() :], m.group(1)
     if m.end(1) == m.end() and not rest[1:2].islower():
         return None  # glued, the name's first word must read as one ("JJean"), not "MSNBC"
-    initials = "".join(w[0] for w in rest.split() if w[:1].isupper())
+    initials = "".join(w[0] for w in _NAME_PARTS.split(rest) if w[:1].isupper())  # "Dr_Wessex_Watcher": DWW
     own = initials.startswith(letters) if len(letters) > 1 else rest[0] == letters
     return rest if own and rest.strip() else None
 
@@ -189,7 +190,9 @@ _MIN_BADGED = 2
 
 
 def _without_badges(authors: list[str | None]) -> list[str | None]:
-    return _cut_page_habit(authors, _SPACED_BADGE.search, lambda a: _SPACED_BADGE.sub("", a), _MIN_BADGED, 0.0)
+    return _cut_page_habit(
+        authors, _SPACED_BADGE.search, lambda a: _SPACED_BADGE.sub("", a), _MIN_BADGED, 0.0
+    )
 
 
 def _without_presence(authors: list[str | None]) -> list[str | None]:
@@ -848,20 +851,59 @@ def _names_above_text(
     nameless = [k for k, a in enumerate(authors) if a is None]
     if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
         return blocks, authors
-    firsts: dict[int, int] = {}
+    firsts: dict[int, tuple[list[int], str]] = {}
     for k in nameless:
         idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
-        if len(idx) >= 2 and _is_name_like(lines[idx[0]]) and not _CUE_RX.search(lines[idx[0]].core):
-            firsts[k] = idx[0]
+        found = _opening_name(lines, idx)
+        if found is not None:
+            firsts[k] = found
     if len(firsts) < _HABIT_SHARE * len(nameless):
         return blocks, authors
     out_blocks, out_authors = list(blocks), list(authors)
-    for k, j in firsts.items():
+    for k, (taken, name) in firsts.items():
         h, idx = blocks[k]
-        out_blocks[k] = (h, [i for i in idx if i != j])
-        out_authors[k] = _clean_name(lines[j].core) or None
-        role[j] = "header"
+        out_blocks[k] = (h, [i for i in idx if i not in taken])
+        out_authors[k] = _clean_name(name) or None
+        for j in taken:
+            role[j] = "header"
     return out_blocks, out_authors
+
+
+# Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").
+_MAX_ABOVE_NAME = 2
+_MAX_NAME_BEFORE_WORKPLACE = 4  # words
+
+
+def _is_workplace(tail: str) -> bool:
+    """ "Works at Valley Medical Center", or a place's capitalised name alone ("Valley High School")."""
+    words = tail.split()
+    if _WORKPLACE.fullmatch(tail):
+        return True
+    return (
+        0 < len(words) <= _MAX_WORKPLACE_WORDS
+        and all(w[:1].isupper() for w in words)
+        and not _ends_sentence(tail)
+    )
+
+
+def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
+    """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
+    the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
+    for p, j in enumerate(idx[: _MAX_ABOVE_NAME + 1]):
+        core = lines[j].core.strip()
+        if p < _MAX_ABOVE_NAME and (not strip_lead_markers(core) or _ROLE_LINE.fullmatch(core)):
+            continue
+        if len(idx) < p + 2:
+            return None
+        if _CUE_RX.search(core):
+            # "NAME said..." under an avatar (Blogger); with no avatar above, headers.py reads the cue
+            name = _header_name_part(core)[0] if p else ""
+            return (idx[: p + 1], name) if name else None
+        head, dot, tail = core.partition(" · ")
+        if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and _is_workplace(tail):
+            return idx[: p + 1], head
+        return (idx[: p + 1], core) if _is_name_like(lines[j]) else None
+    return None
 
 
 def _posted_at(lines: list[_Line], h: _Header, raw: str, numeric_order: str | None) -> str | None:

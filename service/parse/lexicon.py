@@ -474,7 +474,7 @@ _CHROME_WORDS = frozenset(
 # the name and the date (Coral's "Staff", Disqus's "Mod", Discourse's "Staff team", giscus's "Owner").
 ROLE_BADGE = (
     r"(?:Staff(?: team)?|Moderator|Mod|Admin|Administrator|Site Admin|Author|Editor|Verified|Subscriber"
-    r"|Owner|Contributor|Collaborator|Top Commenter|OP)"  # (OP: the thread's original poster)
+    r"|Owner|Contributor|Collaborator|Top Commenter|Top fan|OP)"  # (OP: the thread's original poster)
 )
 _ROLE_LINE = re.compile(ROLE_BADGE)
 # "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).

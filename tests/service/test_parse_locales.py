@@ -879,3 +879,31 @@ def test_see_all_comments_links_are_the_comment_forms_furniture(line: str) -> No
     from service.parse.lexicon import _FURNITURE_RX
 
     assert _FURNITURE_RX.fullmatch(line)
+
+
+def test_facebook_plugin_names_beside_their_workplace_under_a_badge() -> None:
+    """The plugin as w3m prints it: an avatar's "[0]" bullet, a "Top fan" badge line, then "NAME ·
+    Works at ..." (or a school's name) over the text, "Like · Reply · 38 · 3y" under it, "· Edited"
+    after the stamp of an edited comment. Every name was lost and the edited comment missed."""
+    rows = [
+        ("Top fan", "Darlene Pruitt · Works at Valley Regional Medical Center", "3y"),
+        ("", "Josh Keller · Valley High School", "3y"),
+        ("", "Mike Dunaway", "3y"),
+        ("Top fan", "Kelly Anne Brooks", "2y · Edited"),
+    ]
+    thread = ""
+    for i, (badge, head, stamp) in enumerate(rows):
+        thread += f"  {'•' if i % 2 == 0 else '□'} [{i}]\n" + (f"    {badge}\n" if badge else "")
+        thread += (
+            f"    {head}\n    My view number {i} on the ferry money.\n    Like · Reply · {9 - i} · {stamp}\n"
+        )
+    art = parse_page(
+        _LEAD_EN + "\nComments\n\n14 comments\nSort by Top\n\n" + thread + "\nLoad 10 more comments\n"
+    )
+    assert [c.author for c in art.comments] == [
+        "Darlene Pruitt",
+        "Josh Keller",
+        "Mike Dunaway",
+        "Kelly Anne Brooks",
+    ]
+    assert [c.text for c in art.comments] == [f"My view number {i} on the ferry money." for i in range(4)]
