@@ -471,7 +471,7 @@ def _reads_english(lines: list[_Line]) -> bool:
 
 _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)
 # The same cue as a line of its own at the top of a comment ("In reply to NAME", Drupal).
-_REPLY_LINE = re.compile(rf"\s*{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)
+_REPLY_LINE = re.compile(rf"\s*(?:[↪↳⤷➥]\s*)?{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)  # "↪ replying to"
 # ... or split over two lines, the name under the cue ("Replying to" / "NAME": Coral's rendered text).
 _REPLY_CUE_LINE = re.compile(rf"\s*{REPLY_CUE}\s*:?\s*", re.I)
 

@@ -65,6 +65,12 @@ _REACTIONS_COUNTER = re.compile(
 _COUNTER_AFTER_REACTIONS = 3
 
 
+# Lines under a count-less comment heading where its counter may stand ...
+_COUNTER_UNDER_HEADING = 3
+# ... which is no display setting ("[90 comments per page ]" under Drupal's "Comment viewing options").
+_PAGE_SIZE = re.compile(r"\bper page\b|\bpro seite\b|\bpar page\b|\bpor página\b|\bper pagina\b|^\[", re.I)
+
+
 def declared_count(lines: list[_Line], opener: int | None) -> int | None:
     """The comment count the page states: the opener's (a counter right under a reactions tally when
     there is one), else the last counter above the section that is no teaser's (`teaser_tallies`)."""
@@ -73,6 +79,12 @@ def declared_count(lines: list[_Line], opener: int | None) -> int | None:
             after = lines[opener + 1 : opener + 1 + _COUNTER_AFTER_REACTIONS]
             return next((ln.count for ln in after if states_count(ln)), lines[opener].count)
         return lines[opener].count
+    if opener is not None:
+        # A heading without a count over the counter ("Conversation" / "214 Comments | 12 Viewing").
+        under = lines[opener + 1 : opener + 1 + _COUNTER_UNDER_HEADING]
+        stated = next((ln.count for ln in under if states_count(ln) and not _PAGE_SIZE.search(ln.core)), None)
+        if stated is not None:
+            return stated
     teasers = teaser_tallies(lines)
     declared = None
     for i, ln in enumerate(lines):

@@ -560,6 +560,7 @@ _SECTION_WORDS = (
     r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
     r"|diskussion|discusión|discussione|discussão|discussie|komentarze|komentáře|комментарии|коментарі|yorumlar"
     r"|komentar|kommentit|hozzászólások|comentarii"
+    r"|conversation"  # Viafoura's and OpenWeb's "Conversation (6)"
     r"|评论|評論|全部评论|コメント|댓글)"
 )
 _OPENER_ALTS = (

@@ -208,3 +208,19 @@ def test_bench_parse_warnings_counts_false_true_and_far_warnings(
     ]
     assert main([str(dump), "--split", "all", "--data-dir", str(tmp_path)]) == 0
     assert "all   declares  false    1  html=1" in capsys.readouterr().out
+
+
+def test_a_page_size_setting_under_the_heading_is_no_count():
+    """Drupal's "Comment viewing options" over "[90 comments per page ]": a display setting."""
+    from service.parse import parse_page
+
+    page = "Gold keeps rising\n\nGold rose again on Thursday as traders bought into the weaker dollar.\n\n"
+    page += "Analysts said the rally could continue into the autumn if rates stay where they are now.\n\n"
+    page += (
+        "Comment viewing options\n\n[Threaded list - expanded ]\n[90 comments per page ]\n[Save settings]\n\n"
+    )
+    for i, name in enumerate(["ReallySparky", "hannah", "mrktwtch2"]):
+        page += f"Thu, 08/09/2012 - 14:3{i} | {name}\n\nMy view number {i} on the gold price.\n\n"
+    art = parse_page(page, fmt="text")
+    assert len(art.comments) == 3
+    assert art.declared_comment_count is None

@@ -995,3 +995,38 @@ def test_one_badge_word_after_one_name_stays():
     for i, name in enumerate(names):
         page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
     assert [c.author for c in parse_page(page).comments] == names
+
+
+@pytest.mark.parametrize(
+    ("heading", "counter", "declared"),
+    [("Conversation (3)", "", 3), ("Conversation", "214 Comments | 12 Viewing", 214)],
+)
+def test_a_conversation_heading_with_its_counter(heading: str, counter: str, declared: int):
+    """Viafoura's "Conversation (6)" heading: no thread was found in HTML (no heading known, the stamps
+    alone). OpenWeb's "Conversation" over its counter: the count under the heading is the declared one."""
+    names = ["Gill Mackintosh", "Pete Lawless", "Martin Elcock"]
+    items = "".join(
+        f'<div class="vf-comment"><div class="vf-meta"><span>{n}</span> <time>{i + 2} hours ago</time></div>'
+        f"<p>My view number {i} on the parking money.</p></div>"
+        for i, n in enumerate(names)
+    )
+    title = ARTICLE_EN.split("\n", 1)[0]
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_EN.split("\n\n")[1:] if p.strip())
+    page = f"<html><body><h1>{title}</h1>{body}<section><h3>{heading}</h3>" + (
+        f"<div>{counter}</div>" if counter else ""
+    )
+    art = parse_page(page + f"{items}</section></body></html>", fmt="html")
+    assert [c.author for c in art.comments] == names
+    assert art.declared_comment_count == declared
+
+
+def test_a_reply_line_under_an_arrow_names_the_parent():
+    page = ARTICLE_EN + "3 comments\n\n"
+    for i, (name, to) in enumerate(
+        [("Gill Mackintosh", ""), ("Pete Lawless", "Gill Mackintosh"), ("Ann Lee", "")]
+    ):
+        page += f"{name} {i + 2} hours ago\n" + (f"↪ replying to {to}\n" if to else "")
+        page += f"\nMy view number {i} on the parking money.\n\n"
+    comments = parse_page(page, fmt="text").comments
+    assert [c.text for c in comments] == [f"My view number {i} on the parking money." for i in range(3)]
+    assert [c.parent for c in comments] == [None, 0, None]
