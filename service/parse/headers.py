@@ -534,6 +534,17 @@ def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     )
 
 
+# A reply's name line naming its parent: "oldgitgeoff in reply to ↵ MancunianMarge" (The Guardian).
+_REPLY_NAMED = re.compile(
+    rf"\S+(?:\s+\S+){{0,2}}\s+(?:replied to|responded to|{REPLY_CUE})\s*[↵↪→►▸]?\s*@?\S+(?:\s+\S+){{0,2}}",
+    re.I,
+)
+
+
+def _is_reply_named(ln: _Line) -> bool:
+    return ln.date is None and not ln.opener and _REPLY_NAMED.fullmatch(ln.core) is not None
+
+
 def _plausible_anchor(lines: list[_Line], i: int) -> bool:
     """A bare date line needs a name line right above it; a date line with words needs few of them."""
     ln = lines[i]
@@ -547,7 +558,11 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         return len(rest.split()) <= _MAX_HEADER_WORDS
     if i > 0:
         prev = lines[_above(lines, i)]
-        if not ln.blank_before and _is_name_like(prev) and not prev.opener:
+        if (
+            not ln.blank_before
+            and (_is_name_like(prev) or _REPLY_NAMED.fullmatch(prev.core))
+            and not prev.opener
+        ):
             return True
         # A name across a blank line ("NAME" / blank line / "DATE"): a plain name, no "says".
         if ln.blank_before and _is_plain_name(prev):
@@ -782,6 +797,7 @@ def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
             if j > prev_end and (
                 _name_above(lines, h.start, across, _is_name_line_loose)
                 or (said and _name_above(lines, h.start, across, _is_said_line))
+                or (not across and _name_above(lines, h.start, False, _is_reply_named))
             ):
                 h.start = j
         if across:

@@ -1030,3 +1030,31 @@ def test_a_reply_line_under_an_arrow_names_the_parent():
     comments = parse_page(page, fmt="text").comments
     assert [c.text for c in comments] == [f"My view number {i} on the parking money." for i in range(3)]
     assert [c.parent for c in comments] == [None, 0, None]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_replies_headed_by_in_reply_to_their_parent(fmt: str):
+    """The Guardian's threads: "NAME" over the date, a reply's "NAME in reply to ↵ PARENT" over its
+    date. Replies were not headers (their name line was no name), so each joined its parent's text."""
+    rows = [
+        ("MancunianMarge", None), ("oldgitgeoff", "MancunianMarge"), ("Hartlepudlian", None),
+        ("Rachel Fennimore", "Hartlepudlian"), ("Hartlepudlian", "Rachel Fennimore"), ("pintofmild", None),
+    ]  # fmt: skip
+    heads = [f"{n} in reply to ↵ {to}" if to else n for n, to in rows]
+    if fmt == "text":
+        page = ARTICLE_EN + "comments (6)\n\n"
+        for i, head in enumerate(heads):
+            page += f"{head}\n12 Mar 2024 0{i}.17\nMy view number {i} on the pub money.\n{40 - i}\nReport\n\n"
+    else:
+        items = "".join(
+            f'<div class="d-comment"><div class="d-comment__meta"><span>{h}</span></div>'
+            f'<div class="d-comment__timestamp">12 Mar 2024 0{i}.17</div>'
+            f"<p>My view number {i} on the pub money.</p><button>Report</button></div>"
+            for i, h in enumerate(heads)
+        )
+        title = ARTICLE_EN.split("\n", 1)[0]
+        body = "".join(f"<p>{p}</p>" for p in ARTICLE_EN.split("\n\n")[1:] if p.strip())
+        page = f"<html><body><h1>{title}</h1>{body}<h2>comments (6)</h2><div>{items}</div></body></html>"
+    comments = parse_page(page, fmt=fmt).comments
+    assert [c.author for c in comments] == [n for n, _ in rows]
+    assert [c.text for c in comments] == [f"My view number {i} on the pub money." for i in range(6)]
