@@ -25,6 +25,7 @@ from service.parse.lexicon import (
     _ROLE_LINE,
     _TOKEN,
     ROLE_BADGE,
+    _all_chrome_tokens,
     _ends_sentence,
     strip_lead_markers,
 )
@@ -138,8 +139,8 @@ def _authors(
         text = _clean_name(_ROLE_BADGE.sub("", _BADGE.sub("", " ".join(kept))))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
-        if _IMAGE_PLACEHOLDER.fullmatch(text):
-            text = ""  # an image's placeholder ("[icon_delete]") beside the date, not a name
+        if _IMAGE_PLACEHOLDER.fullmatch(text) or (_has_letter(text) and _all_chrome_tokens(text)):
+            text = ""  # an image's placeholder ("[icon_delete]") or glued buttons ("ReplyDelete") by the date
         authors.append(text or None)
     habits = _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
     return _split_parent_names(habits, reply_to)
@@ -160,6 +161,10 @@ _COUNTED_SHARE = 0.8
 _AVATAR_LEAD = re.compile(r"([A-ZÀ-ÖØ-Þ]{1,3}) ?(?=[A-ZÀ-ÖØ-Þ])")
 _AVATAR_SHARE = 0.5
 _NAME_PARTS = re.compile(r"[\s_.-]+")
+
+
+def _has_letter(text: str) -> bool:
+    return any(c.isalpha() for c in text)  # a reader called "4-6-3" is no row of counts
 
 
 def _avatar_cut(name: str) -> str | None:
@@ -887,6 +892,19 @@ def _is_workplace(tail: str) -> bool:
     )
 
 
+# A "NAME said..." line: the cue ends it and the name has at most this many words.
+_SAID_LINE = re.compile(
+    r"(?P<name>\S.{0,60}?)\s+(?:said|says|wrote|writes|sagt|schreibt|a écrit|dit|dijo|disse|ha scritto)"
+    r"\W{0,4}"
+)
+_MAX_SAID_NAME_WORDS = 5
+
+
+def _is_said_name(core: str) -> bool:
+    m = _SAID_LINE.fullmatch(core.strip())
+    return m is not None and len(m["name"].split()) <= _MAX_SAID_NAME_WORDS
+
+
 def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
     """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
     the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
@@ -897,9 +915,8 @@ def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] |
         if len(idx) < p + 2:
             return None
         if _CUE_RX.search(core):
-            # "NAME said..." under an avatar (Blogger); with no avatar above, headers.py reads the cue
-            name = _header_name_part(core)[0] if p else ""
-            return (idx[: p + 1], name) if name else None
+            name = _header_name_part(core)[0]  # "NAME said..." (Blogger's footer-stamped comments)
+            return (idx[: p + 1], name) if name and _is_said_name(core) else None
         head, dot, tail = core.partition(" · ")
         if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and _is_workplace(tail):
             return idx[: p + 1], head

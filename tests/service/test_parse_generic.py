@@ -1058,3 +1058,16 @@ def test_replies_headed_by_in_reply_to_their_parent(fmt: str):
     comments = parse_page(page, fmt=fmt).comments
     assert [c.author for c in comments] == [n for n, _ in rows]
     assert [c.text for c in comments] == [f"My view number {i} on the pub money." for i in range(6)]
+
+
+@pytest.mark.parametrize("glue", [" Reply Delete", " ReplyDelete"])
+def test_said_lines_over_footer_stamped_comments_name_them(glue: str):
+    """Blogger: "NAME said..." over the text, the date and its buttons under it. The name stayed in the
+    text and the comments had no author (or the glued buttons "ReplyDelete" as one)."""
+    names = ["Sue in Sheffield", "Jean", "Anonymous"]
+    page = ARTICLE_EN + "3 comments:\n\n"
+    for i, name in enumerate(names):
+        page += f"{name} said...\n\nMy view number {i} on the plot money.\n\n1{i} March 2024 at 21:14{glue}\n\n"
+    comments = parse_page(page, fmt="text").comments
+    assert [c.author for c in comments] == names
+    assert [c.text for c in comments] == [f"My view number {i} on the plot money." for i in range(3)]
