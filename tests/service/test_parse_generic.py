@@ -537,8 +537,8 @@ def test_single_comment_with_its_date_as_a_footer():
     article = parse_page(page)
     assert len(article.comments) == 1
     assert article.comments[0].posted_raw == "October 9, 2012 3:04 PM"
-    assert "Just read this" in article.comments[0].text  # (after its "Emily Park said..." line)
-    assert article.comments[0].author is None  # not the image placeholder beside the date
+    assert article.comments[0].text.startswith("Just read this")  # its "said..." line names it
+    assert article.comments[0].author == "Emily Park"  # not the image placeholder beside the date
     assert "Post a Comment" not in article.comments[0].text
 
 
