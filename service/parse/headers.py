@@ -260,7 +260,7 @@ def _best_section(
     return best
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d[\d.,]*")  # a count with its thousands marks ("4.532")
 
 
 def _heading_below_first(lines: list[_Line], openers: list[int], sel: list[int]) -> int | None:

@@ -542,7 +542,7 @@ _NUM_WORDS = rf"(?P<n>{_COUNT})|(?P<w>one|two|three|four|five|six|seven|eight|ni
 _COMMENT_WORDS = (
     r"(?:comments?|responses?|replies|reactions?|thoughts?|commentaires?|réactions?|kommentare?|reaktionen?"
     r"|antworten|reacties?|commenti|commento|comentarios?|comentários?|respuestas?|risposte|respostas?|kommentarer"
-    r"|gedanken|réflexions?|pensamientos|opiniones|pensieri|postings?"  # (Der Standard: "214 Postings")
+    r"|gedanken|réflexions?|pensamientos|opiniones|pensieri"
     r"|discussion|discusión|discussione|discussão|ergänzungen|leserbriefe"
     r"|diskussion|discussie|reações|reacciones|reazioni"  # news sites' headings for their discussion
     # Arabic: comments (with and without the article), replies, readers' opinions

@@ -1067,7 +1067,9 @@ def test_said_lines_over_footer_stamped_comments_name_them(glue: str):
     names = ["Sue in Sheffield", "Jean", "Anonymous"]
     page = ARTICLE_EN + "3 comments:\n\n"
     for i, name in enumerate(names):
-        page += f"{name} said...\n\nMy view number {i} on the plot money.\n\n1{i} March 2024 at 21:14{glue}\n\n"
+        page += (
+            f"{name} said...\n\nMy view number {i} on the plot money.\n\n1{i} March 2024 at 21:14{glue}\n\n"
+        )
     comments = parse_page(page, fmt="text").comments
     assert [c.author for c in comments] == names
     assert [c.text for c in comments] == [f"My view number {i} on the plot money." for i in range(3)]

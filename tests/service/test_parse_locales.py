@@ -907,19 +907,3 @@ def test_facebook_plugin_names_beside_their_workplace_under_a_badge() -> None:
         "Kelly Anne Brooks",
     ]
     assert [c.text for c in art.comments] == [f"My view number {i} on the ferry money." for i in range(4)]
-
-
-def test_a_forum_counted_in_postings_under_a_byline_of_the_same_shape() -> None:
-    """Der Standard's forum: "214 Postings" counts the thread, and the article's byline ("NAME DATE 214
-    Postings") has the postings' header shape: no heading was known, so no posting was found."""
-    names = ["Grantscherbn", "Simmeringer Ostbahn", "PolitikWurscht"]
-    page = (
-        "Wien erhöht Parkgebühren ab Juli\n\nStefan Gruber 12. März 2024, 08:05 214 Postings\n\n" + _LEAD_DE
-    )
-    page += "\nForum\n214 Postings\nSortieren:\n\n"
-    for i, name in enumerate(names):
-        page += f"{name} {812 + i} Postings, {9 + i} Follower:innen 12. März 2024, 09:{14 + i}:03\n"
-        page += f"Meine Meinung Nummer {i} zu den Parkgebühren.\nPermalink\n\n"
-    art = parse_page(page, fmt="text")
-    assert [c.author for c in art.comments] == names
-    assert art.declared_comment_count == 214
