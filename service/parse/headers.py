@@ -541,6 +541,11 @@ _REPLY_NAMED = re.compile(
 )
 
 
+def _is_header_name(ln: _Line) -> bool:
+    """A name line over a date: a name, a name with where the reader writes from, a reply's names."""
+    return _is_name_like(ln) or _is_placed_name(ln) or _is_reply_named(ln)
+
+
 def _is_reply_named(ln: _Line) -> bool:
     return ln.date is None and not ln.opener and _REPLY_NAMED.fullmatch(ln.core) is not None
 
@@ -558,11 +563,7 @@ def _plausible_anchor(lines: list[_Line], i: int) -> bool:
         return len(rest.split()) <= _MAX_HEADER_WORDS
     if i > 0:
         prev = lines[_above(lines, i)]
-        if (
-            not ln.blank_before
-            and (_is_name_like(prev) or _REPLY_NAMED.fullmatch(prev.core))
-            and not prev.opener
-        ):
+        if not ln.blank_before and _is_header_name(prev) and not prev.opener:
             return True
         # A name across a blank line ("NAME" / blank line / "DATE"): a plain name, no "says".
         if ln.blank_before and _is_plain_name(prev):
@@ -778,7 +779,7 @@ def _extend_headers(lines: list[_Line], sel: list[int], mode: str, numbered: boo
 
 def _take_names_above(lines: list[_Line], headers: list[_Header]) -> None:
     for back in (1, 2):  # a name line, then maybe a "BY" or avatar line above it
-        votes = sum(1 for h in headers if _name_above(lines, h.start, False))
+        votes = sum(1 for h in headers if _name_above(lines, h.start, False, _is_header_name))
         across = False
         if back == 1 and votes < _NAME_ABOVE_SHARE * len(headers):
             # "NAME" / blank line / "DATE": learned when most headers show it.
@@ -940,7 +941,25 @@ def _is_separator(ln: _Line) -> bool:
 
 
 def _is_plain_name(ln: _Line) -> bool:
-    return _is_name_like(ln) and not ln.opener and not _CUE_RX.search(ln.core) and not ln.core.endswith(":")
+    named = _is_name_like(ln) or _is_placed_name(ln)
+    return named and not ln.opener and not _CUE_RX.search(ln.core) and not ln.core.endswith(":")
+
+
+# "Margaret Oyelaran, Leeds, UK": a letters page's signature, the name and where the reader writes from
+# (each part a few capitalised words).
+_PLACED_NAME = re.compile(
+    r"(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*){0,3}"
+    r"(?:\s?,\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+[\w.'’-]+){0,2}){1,2}"
+)
+
+
+def _is_placed_name(ln: _Line) -> bool:
+    return (
+        ln.date is None
+        and ln.furniture is None
+        and not ln.chrome
+        and _PLACED_NAME.fullmatch(ln.core) is not None
+    )
 
 
 def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:

@@ -1073,3 +1073,32 @@ def test_said_lines_over_footer_stamped_comments_name_them(glue: str):
     comments = parse_page(page, fmt="text").comments
     assert [c.author for c in comments] == names
     assert [c.text for c in comments] == [f"My view number {i} on the plot money." for i in range(3)]
+
+
+@pytest.mark.parametrize("fmt", ["w3m", "inscriptis", "html"])
+def test_letters_signed_with_where_the_reader_writes_from(fmt: str):
+    """A letters page under "Readers respond": a subject, "NAME, City, Country", the date, the letter.
+    The signature was no name line (its commas), so no letter was found and none was warned of."""
+    rows = [
+        ("Margaret Oyelaran", "Leeds, UK"),
+        ("Paul Verhoeven", "Utrecht, Netherlands"),
+        ("Ana Beltrán", "Cuenca"),
+    ]
+    comma = " ," if fmt == "inscriptis" else ","
+    if fmt == "html":
+        items = "".join(
+            f"<article><h4>Subject number {i}</h4><p class=sig>{n}, {p}</p><p class=date>1{i} March 2024</p>"
+            f"<p>My letter number {i} on the frog survey money.</p></article>"
+            for i, (n, p) in enumerate(rows)
+        )
+        title = ARTICLE_EN.split("\n", 1)[0]
+        body = "".join(f"<p>{p}</p>" for p in ARTICLE_EN.split("\n\n")[1:] if p.strip())
+        page = f"<html><body><h1>{title}</h1>{body}<section><h2>Readers respond</h2>{items}</section></body></html>"
+    else:
+        page = ARTICLE_EN + "Readers respond\n\nWrite to us at letters@example.org.\n\n"
+        for i, (n, p) in enumerate(rows):
+            page += f"Subject number {i}\n\n{n}{comma} {p}\n\n1{i} March 2024\n\nMy letter number {i} on the frog survey money.\n\n"
+    comments = parse_page(page, fmt="html" if fmt == "html" else "text").comments
+    assert [c.author for c in comments] == [n for n, _ in rows]
+    # (each letter's subject line stays with the letter above: a known limit)
+    assert all(f"My letter number {i} on the frog" in c.text for i, c in enumerate(comments))
