@@ -163,7 +163,7 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
     if best is None:
         return [], None, "header"
     _, sel, opener = best
-    sel = _cut_at_list_heading(lines, sel)
+    sel = _cut_at_counted_list(lines, _cut_at_list_heading(lines, sel), opener)
     numbered = _numbered_posts(lines, sel)  # (asked by the mode and by the headers' extent)
     mode = "header" if numbered else _mode(lines, sel, opener)  # a forum's post bar heads its post
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
@@ -237,6 +237,15 @@ def _cut_at_list_heading(lines: list[_Line], sel: list[int]) -> list[int]:
         if not (lone and _sentences(lines, sel[-1] + 1, _section_stop(lines, sel[-1] + 1))):
             return sel[: k + 1]
     return sel
+
+
+def _cut_at_counted_list(lines: list[_Line], sel: list[int], opener: int | None) -> list[int]:
+    """The headers the heading counts ("Responses (5)") when a list heading ("More from NAME") stands
+    right after that many: the dated lines past it are the list's teasers, even with a sentence each."""
+    n = lines[opener].count if opener is not None else None
+    if not n or len(sel) <= n or not any(_is_list_heading(lines[j]) for j in range(sel[n - 1] + 1, sel[n])):
+        return sel
+    return sel[:n]
 
 
 def _best_section(

@@ -1102,3 +1102,18 @@ def test_letters_signed_with_where_the_reader_writes_from(fmt: str):
     assert [c.author for c in comments] == [n for n, _ in rows]
     # (each letter's subject line stays with the letter above: a known limit)
     assert all(f"My letter number {i} on the frog" in c.text for i, c in enumerate(comments))
+
+
+def test_teasers_after_a_counted_thread_with_a_sentence_each_are_no_comments():
+    """Medium: "Responses (3)", three responses, then "More from NAME" teasers whose dates have the
+    responses' shape and whose subtitles are sentences: they were read as five more comments."""
+    page = ARTICLE_EN + "Responses (3)\n\n"
+    for i, name in enumerate(["Priya Sundaram", "Dev Anand", "Hannah Cole"]):
+        page += f"{name}\n\nMar {5 + i}, 2024\n\nMy response number {i} on the notebook money.\n\n{80 - i}\nReply\n"
+    page += "See all responses\n\nMore from Tobias Wren and The Slow Desk\n\n"
+    for i, head in enumerate(
+        ["The Case for Boring Tools", "Notes on Notebooks", "What My Design Review Taught Me"]
+    ):
+        page += f"{head}\n\nWhy I stopped chasing new software number {i}.\n\nFeb {14 - i}, 2024 1.4K\n\n"
+    comments = parse_page(page, fmt="text").comments
+    assert [c.author for c in comments] == ["Priya Sundaram", "Dev Anand", "Hannah Cole"]
