@@ -12,7 +12,7 @@ from collections import Counter
 from itertools import pairwise
 
 from service.dates import REPLY_CUE, REPLY_NAME
-from service.parse.lexicon import _FINAL_INITIAL
+from service.parse.lexicon import _FINAL_INITIAL, _all_chrome_tokens
 from service.parse.lines import _Line
 
 # Relative stamps ("5 hours ago", a <time> the script fills in) join another shape's lines this close
@@ -112,8 +112,10 @@ def _joint(ln: _Line) -> str | None:
         return m[0].strip()
     name = before.split()
     after = ln.core[d.end :].strip(" )]")
-    if after and _PARENT_AFTER_DATE.fullmatch(after):
-        after = ""  # "12 Mar in reply to dlee" (Discourse): the parent, no words of the header's own
+    if after and (_PARENT_AFTER_DATE.fullmatch(after) or _all_chrome_tokens(after)):
+        # "12 Mar in reply to dlee" (Discourse): the parent, no words of the header's own; "há 3 horas ·
+        # Responder · Denunciar": a footer's buttons after its date
+        after = ""
     if after or len(name) > _MAX_BARE_NAME_WORDS:
         return None
     return _BARE if name else _ALONE

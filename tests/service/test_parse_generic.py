@@ -1117,3 +1117,19 @@ def test_teasers_after_a_counted_thread_with_a_sentence_each_are_no_comments():
         page += f"{head}\n\nWhy I stopped chasing new software number {i}.\n\nFeb {14 - i}, 2024 1.4K\n\n"
     comments = parse_page(page, fmt="text").comments
     assert [c.author for c in comments] == ["Priya Sundaram", "Dev Anand", "Hannah Cole"]
+
+
+def test_footers_relative_and_absolute_with_their_buttons_are_one_thread():
+    """ "há 3 horas · Responder · Denunciar" under recent comments, "12.03.2024 às 14:03 · Responder ·
+    Denunciar" under older ones: the buttons after each date kept the two shapes apart, and the
+    smaller half's comments were folded into the others' texts."""
+    names = ["Rui Carvalho", "Ana Sofia M.", "Joaquim Pires", "Miguel T.", "utente_diario"]
+    stamps = ["há 3 horas", "há 2 horas", "12.03.2024 às 14:03", "12.03.2024 às 15:47", "12.03.2024 às 12:20"]
+    page = ARTICLE_EN + "Comentários (5)\n\n"
+    for i, (name, stamp) in enumerate(zip(names, stamps, strict=True)):
+        page += (
+            f"{name}\n\nA minha opinião número {i} sobre o dinheiro.\n\n{stamp} · Responder · Denunciar\n\n"
+        )
+    comments = parse_page(page, fmt="text").comments
+    assert [c.posted_raw for c in comments] == stamps
+    assert [c.author for c in comments] == names
