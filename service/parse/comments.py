@@ -191,9 +191,10 @@ def _without_avatars(authors: list[str | None]) -> list[str | None]:
 
 # A role or subscription badge after the name, apart from it ("Owen Hartley Author", "Lena Ortiz Paid"):
 # on two names of a page or more, the widget's; one "Modern Lighting Concepts Staff" keeps it.
+# (with the subscriber's badge in pt, fr, de, es, it, nl)
 _SPACED_BADGE = re.compile(
     rf"\s+(?:{ROLE_BADGE}|Paid|Founding member|Supporter|Patron|Premium|Member"
-    r"|Assinante|Abonnée?|Abonnent(?:in)?|Suscriptora?|Abbonat[oa]|Abonnee)$"  # a subscriber, pt fr de es it nl
+    r"|Assinante|Abonnée?|Abonnent(?:in)?|Suscriptora?|Abbonat[oa]|Abonnee)$"
 )
 _MIN_BADGED = 2
 
