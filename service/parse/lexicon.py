@@ -626,7 +626,8 @@ _CUE_RX = re.compile(
     r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "von", "par", "by"]) + r"\b\s*:?",
     re.I,
 )
-_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")  # "Dorothy P.": an initial, not a sentence end
+# "Dorothy P.", "سارة م.": an initial, not a sentence end (a capital, or a letter of a script without case)
+_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-ZÀ-ÖØ-ÞА-ЯЁ\u0590-\u06ff]\.$")
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _SENTENCE_END_CHARS = frozenset('.!?…;"”“»)')
 

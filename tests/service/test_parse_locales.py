@@ -907,3 +907,15 @@ def test_facebook_plugin_names_beside_their_workplace_under_a_badge() -> None:
         "Kelly Anne Brooks",
     ]
     assert [c.text for c in art.comments] == [f"My view number {i} on the ferry money." for i in range(4)]
+
+
+def test_an_arabic_initial_after_the_name_is_no_sentence_end() -> None:
+    """"سارة م. 12 مارس 2024": the initial's period made the line another shape than "خالد 12 مارس
+    2024", and Sara's comment was folded into Khaled's."""
+    names = ["أحمد السيد", "خالد", "سارة م.", "أبو يوسف"]
+    stamps = ["منذ ساعتين", "12 مارس 2024", "12 مارس 2024", "11 مارس 2024"]
+    page = _LEAD_EN + "\nالتعليقات (4)\n\n"
+    for i, (name, stamp) in enumerate(zip(names, stamps, strict=True)):
+        page += f"{name} {stamp}\n\nتعليق رقم {i} على الأسعار في السوق هذا الأسبوع.\n\nرد أعجبني إبلاغ\n"
+    comments = parse_page(page, fmt="text").comments
+    assert [c.author for c in comments] == names
