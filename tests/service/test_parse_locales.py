@@ -910,7 +910,7 @@ def test_facebook_plugin_names_beside_their_workplace_under_a_badge() -> None:
 
 
 def test_an_arabic_initial_after_the_name_is_no_sentence_end() -> None:
-    """"سارة م. 12 مارس 2024": the initial's period made the line another shape than "خالد 12 مارس
+    """ "سارة م. 12 مارس 2024": the initial's period made the line another shape than "خالد 12 مارس
     2024", and Sara's comment was folded into Khaled's."""
     names = ["أحمد السيد", "خالد", "سارة م.", "أبو يوسف"]
     stamps = ["منذ ساعتين", "12 مارس 2024", "12 مارس 2024", "11 مارس 2024"]
