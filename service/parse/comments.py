@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
+from service.parse.habits import _ROLE_BADGE, _has_letter, without_habits
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
     _CHROME_WORDS,
@@ -24,7 +25,6 @@ from service.parse.lexicon import (
     _PAREN_NUM,
     _ROLE_LINE,
     _TOKEN,
-    ROLE_BADGE,
     _all_chrome_tokens,
     _ends_sentence,
     strip_lead_markers,
@@ -98,6 +98,11 @@ _BESIDE_SHARE = 0.5
 _MAX_AUTHOR_WORDS = 8
 
 
+def _no_name(text: str) -> bool:
+    """An image's placeholder ("[icon_delete]") or glued buttons ("ReplyDelete") beside the date."""
+    return bool(_IMAGE_PLACEHOLDER.fullmatch(text)) or (_has_letter(text) and _all_chrome_tokens(text))
+
+
 def _authors(
     lines: list[_Line], headers: list[_Header], reply_to: dict[int, str] | None = None
 ) -> list[str | None]:
@@ -139,113 +144,10 @@ def _authors(
         text = _clean_name(_ROLE_BADGE.sub("", _BADGE.sub("", " ".join(kept))))
         if text and len(text.split()) > _MAX_AUTHOR_WORDS:
             text = " ".join(text.split()[:_MAX_AUTHOR_WORDS])
-        if _IMAGE_PLACEHOLDER.fullmatch(text) or (_has_letter(text) and _all_chrome_tokens(text)):
-            text = ""  # an image's placeholder ("[icon_delete]") or glued buttons ("ReplyDelete") by the date
+        if _no_name(text):
+            text = ""
         authors.append(text or None)
-    habits = _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
-    return _split_parent_names(habits, reply_to)
-
-
-# Share of a page's names (and at least this many) that must hold a comma for the words after it to be
-# the reader's place, not the name's.
-_PLACE_SHARE = 0.6
-_MIN_PLACES = 3
-_TRAILING_COUNT = re.compile(r"\s+\d{1,6}$")
-# Names that must end with a number (and their share) for the numbers to be scores, not the names'.
-_MIN_COUNTED = 3
-_COUNTED_SHARE = 0.8
-
-
-# A letter avatar's initials before the name, spaced or glued by the dump ("MO Margaret Olufemi",
-# "JJean-Michel D."): one to three capitals, then a capitalised name.
-_AVATAR_LEAD = re.compile(r"([A-ZÀ-ÖØ-Þ]{1,3}) ?(?=[A-ZÀ-ÖØ-Þ])")
-_AVATAR_SHARE = 0.5
-_NAME_PARTS = re.compile(r"[\s_.-]+")
-
-
-def _has_letter(text: str) -> bool:
-    return any(c.isalpha() for c in text)  # a reader called "4-6-3" is no row of counts
-
-
-def _avatar_cut(name: str) -> str | None:
-    """`name` without the initials before it, when they are its own (all initials of its capitalised
-    words, or the first letter alone): "J Smith" and "BBC News" are no avatar and give None."""
-    m = _AVATAR_LEAD.match(name)
-    if m is None:
-        return None
-    rest, letters = name[m.end() :], m.group(1)
-    if m.end(1) == m.end() and not rest[1:2].islower():
-        return None  # glued, the name's first word must read as one ("JJean"), not "MSNBC"
-    initials = "".join(w[0] for w in _NAME_PARTS.split(rest) if w[:1].isupper())  # "Dr_Wessex_Watcher": DWW
-    own = initials.startswith(letters) if len(letters) > 1 else rest[0] == letters
-    return rest if own and rest.strip() else None
-
-
-def _without_avatars(authors: list[str | None]) -> list[str | None]:
-    """Letter avatars (Ghost, Le Figaro, Commento): a widget that draws one draws it for every reader;
-    learned per page (half the names, at least two), so "A Ahmed" alone keeps the "A"."""
-    return _cut_page_habit(
-        authors, lambda a: _avatar_cut(a) is not None, lambda a: _avatar_cut(a) or a, 2, _AVATAR_SHARE
-    )
-
-
-# A role or subscription badge after the name, apart from it ("Owen Hartley Author", "Lena Ortiz Paid"):
-# on two names of a page or more, the widget's; one "Modern Lighting Concepts Staff" keeps it.
-# (with the subscriber's badge in pt, fr, de, es, it, nl)
-_SPACED_BADGE = re.compile(
-    rf"\s+(?:{ROLE_BADGE}|Paid|Founding member|Supporter|Patron|Premium|Member"
-    r"|Assinante|Abonnée?|Abonnent(?:in)?|Suscriptora?|Abbonat[oa]|Abonnee)$"
-)
-_MIN_BADGED = 2
-
-
-def _without_badges(authors: list[str | None]) -> list[str | None]:
-    return _cut_page_habit(
-        authors, _SPACED_BADGE.search, lambda a: _SPACED_BADGE.sub("", a), _MIN_BADGED, 0.0
-    )
-
-
-def _without_presence(authors: list[str | None]) -> list[str | None]:
-    """ "RetroRalf Offline", "Desconectado Rodrigo_MTB": a forum shows whether each poster is online.
-    Learned per page (half the names, at least two), so a reader called "Online school" keeps it."""
-    return _cut_page_habit(authors, _PRESENCE.search, lambda a: _PRESENCE.sub("", a), 2, _PRESENCE_SHARE)
-
-
-def _without_counts(authors: list[str | None]) -> list[str | None]:
-    """ "gnocchi_gal 33": a thread that prints each reader's score beside the name (Lemmy) does it for
-    nearly all of them; learned per page, so "Bob 2" and users named "Beavis 25" and "Yves Leclercq
-    214" among plain names keep their numbers. (A badge glued to the name stood before the count:
-    "curdnerdOP 12".)"""
-    return _cut_page_habit(
-        authors,
-        _TRAILING_COUNT.search,
-        lambda a: _ROLE_BADGE.sub("", _TRAILING_COUNT.sub("", a)),
-        _MIN_COUNTED,
-        _COUNTED_SHARE,
-    )
-
-
-def _without_places(authors: list[str | None]) -> list[str | None]:
-    """ "Sunny_Days, Leeds, United Kingdom": a widget that prints where each reader is (Daily Mail) does it
-    for most of them; learned per page, so one "Smith, John" keeps his name."""
-    return _cut_page_habit(
-        authors, lambda a: ", " in a, lambda a: a.split(", ", 1)[0], _MIN_PLACES, _PLACE_SHARE
-    )
-
-
-def _cut_page_habit(
-    authors: list[str | None],
-    shows: Callable[[str], object],
-    cut: Callable[[str], str],
-    minimum: int,
-    share: float,
-) -> list[str | None]:
-    """Every name cut with `cut` when at least `minimum` names, and `share` of them, `shows` the habit
-    (what a widget prints beside every name); else the names as they are."""
-    named = [a for a in authors if a]
-    if sum(1 for a in named if shows(a)) < max(minimum, share * len(named)):
-        return authors
-    return [cut(a) if a else a for a in authors]
+    return _split_parent_names(without_habits(authors), reply_to)
 
 
 # A reply's header may print the replied-to reader's name right after the name, with only an icon
@@ -387,16 +289,6 @@ _NAME_EDGE = _NAME_STRIP.replace("(", "").replace(")", "").replace("[", "").repl
 
 # A commenter badge that a text dump glues to the name: "Unregistered CommenterPW" (Squarespace).
 _BADGE = re.compile(r"^\W*(?:(?:un)?registered|verified|top) commenter\s*", re.I)
-# A role badge glued to the name by a text dump ("Tom HaleStaff", "AnnModerator"), capitalised as the
-# widgets print it. Apart from the name it stays: "Modern Lighting Concepts Staff" is a company's account.
-_ROLE_BADGE = re.compile(rf"(?<=[a-z]){ROLE_BADGE}$")
-
-
-_PRESENCE_WORDS = (
-    r"(?:online|offline|en ligne|hors ligne|en línea|desconectado|conectado|abwesend|in linea|non in linea)"
-)
-_PRESENCE = re.compile(rf"\s+{_PRESENCE_WORDS}$|^{_PRESENCE_WORDS}\s+", re.I)
-_PRESENCE_SHARE = 0.5
 
 
 def _clean_name(text: str) -> str:

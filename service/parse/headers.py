@@ -29,8 +29,11 @@ from service.parse.lines import (
     _MAX_NAME_CHARS,
     _MAX_PLAIN_NAME_WORDS,
     _PROSE_LINE_WORDS,
+    _is_header_name,
     _is_name_like,
+    _is_placed_name,
     _is_prose,
+    _is_reply_named,
     _Line,
 )
 from service.parse.posts import (
@@ -543,22 +546,6 @@ def _has_cue(lines: list[_Line], i: int, rx: re.Pattern[str] = _CUE_RX) -> bool:
     )
 
 
-# A reply's name line naming its parent: "oldgitgeoff in reply to ↵ MancunianMarge" (The Guardian).
-_REPLY_NAMED = re.compile(
-    rf"\S+(?:\s+\S+){{0,2}}\s+(?:replied to|responded to|{REPLY_CUE})\s*[↵↪→►▸]?\s*@?\S+(?:\s+\S+){{0,2}}",
-    re.I,
-)
-
-
-def _is_header_name(ln: _Line) -> bool:
-    """A name line over a date: a name, a name with where the reader writes from, a reply's names."""
-    return _is_name_like(ln) or _is_placed_name(ln) or _is_reply_named(ln)
-
-
-def _is_reply_named(ln: _Line) -> bool:
-    return ln.date is None and not ln.opener and _REPLY_NAMED.fullmatch(ln.core) is not None
-
-
 def _plausible_anchor(lines: list[_Line], i: int) -> bool:
     """A bare date line needs a name line right above it; a date line with words needs few of them."""
     ln = lines[i]
@@ -952,23 +939,6 @@ def _is_separator(ln: _Line) -> bool:
 def _is_plain_name(ln: _Line) -> bool:
     named = _is_name_like(ln) or _is_placed_name(ln)
     return named and not ln.opener and not _CUE_RX.search(ln.core) and not ln.core.endswith(":")
-
-
-# "Margaret Oyelaran, Leeds, UK": a letters page's signature, the name and where the reader writes from
-# (each part a few capitalised words).
-_PLACED_NAME = re.compile(
-    r"(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*){0,3}"
-    r"(?:\s?,\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+[\w.'’-]+){0,2}){1,2}"
-)
-
-
-def _is_placed_name(ln: _Line) -> bool:
-    return (
-        ln.date is None
-        and ln.furniture is None
-        and not ln.chrome
-        and _PLACED_NAME.fullmatch(ln.core) is not None
-    )
 
 
 def _take_names_below(lines: list[_Line], headers: list[_Header], sel_set: set[int]) -> None:

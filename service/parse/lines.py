@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from service.dates import DATE, DateHit, find_date
+from service.dates import DATE, REPLY_CUE, DateHit, find_date
 from service.html import AUTHOR_HINT
 from service.parse.lexicon import (
     _ALLOWED_TAGS,
@@ -765,3 +765,36 @@ def _split_counter_stamps(lines: list[_Line]) -> list[_Line]:
                 continue
         out.append(ln)
     return out
+
+
+# A reply's name line naming its parent: "oldgitgeoff in reply to ↵ MancunianMarge" (The Guardian).
+_REPLY_NAMED = re.compile(
+    rf"\S+(?:\s+\S+){{0,2}}\s+(?:replied to|responded to|{REPLY_CUE})\s*[↵↪→►▸]?\s*@?\S+(?:\s+\S+){{0,2}}",
+    re.I,
+)
+
+
+def _is_header_name(ln: _Line) -> bool:
+    """A name line over a date: a name, a name with where the reader writes from, a reply's names."""
+    return _is_name_like(ln) or _is_placed_name(ln) or _is_reply_named(ln)
+
+
+def _is_reply_named(ln: _Line) -> bool:
+    return ln.date is None and not ln.opener and _REPLY_NAMED.fullmatch(ln.core) is not None
+
+
+# "Margaret Oyelaran, Leeds, UK": a letters page's signature, the name and where the reader writes from
+# (each part a few capitalised words).
+_PLACED_NAME = re.compile(
+    r"(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*){0,3}"
+    r"(?:\s?,\s+(?-i:[A-Z\u00c0-\u00de])[\w.'’-]*(?:\s+[\w.'’-]+){0,2}){1,2}"
+)
+
+
+def _is_placed_name(ln: _Line) -> bool:
+    return (
+        ln.date is None
+        and ln.furniture is None
+        and not ln.chrome
+        and _PLACED_NAME.fullmatch(ln.core) is not None
+    )
