@@ -310,9 +310,9 @@ _COMPACT_RAW = re.compile(rf"\d{{1,3}}\s?{_SHORT_UNITS}", re.I)
 _NAMED_COMPACT = re.compile(r"[ \t]*(?:\S+[ \t]+){0,3}(\d{1,2}(?:s|m|min|h|hr|d|w|wk|mo|y|yr))[ \t]*")
 NAMED_COMPACT_CHARS = 40
 # The same stamp glued to the name's last word, as a text dump prints a name and a time in two inline
-# elements ("Gaffer Gary45m"). The name ends in a letter or "_"; of the digits run, the stamp is the
-# longest tail its unit can show (no seconds: "MP3s" is a plural) ("BlueTerrace19872h" is "BlueTerrace1987" at 2h: no site says 72h;
-# "fan_111h" cannot be told apart and reads as "fan_1" at 11h).
+# elements ("Gaffer Gary45m"). The name ends in a letter or "_"; of the digit run, the stamp is the
+# longest tail its unit can show: "BlueTerrace19872h" is "BlueTerrace1987" at 2h (no site says 72h),
+# "fan_111h" cannot be told apart and reads as "fan_1" at 11h. No seconds: "MP3s" is a plural.
 _GLUED_COMPACT = re.compile(r"[ \t]*(?:\S+[ \t]+){0,3}\S*[^\W\d](\d+)(m|min|h|hr|d|w|wk|mo|y|yr)[ \t]*")
 _UNIT_MAX = {"m": 59, "min": 59, "h": 23, "hr": 23, "d": 31, "w": 52, "wk": 52, "mo": 11, "y": 99, "yr": 99}
 
@@ -376,7 +376,7 @@ def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:
     return DateHit(m.start(), m.end(), raw, kind, has_time)
 
 
-def _glued_stamp(m: re.Match[str]) -> DateHit | None:
+def _glued_stamp(m: re.Match[str]) -> DateHit:
     digits, unit = m.group(1), m.group(2)
     two = digits[-2:]
     width = 2 if len(two) == 2 and two[0] != "0" and int(two) <= _UNIT_MAX[unit] else 1

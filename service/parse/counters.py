@@ -73,7 +73,8 @@ _PAGE_SIZE = re.compile(r"\bper page\b|\bpro seite\b|\bpar page\b|\bpor página\
 
 def declared_count(lines: list[_Line], opener: int | None) -> int | None:
     """The comment count the page states: the opener's (a counter right under a reactions tally when
-    there is one), else the last counter above the section that is no teaser's (`teaser_tallies`)."""
+    there is one), else a counter right under a count-less heading, else the last counter above the
+    section that is no teaser's (`teaser_tallies`)."""
     if opener is not None and lines[opener].count is not None:
         if _REACTIONS_COUNTER.fullmatch(lines[opener].core):
             after = lines[opener + 1 : opener + 1 + _COUNTER_AFTER_REACTIONS]
