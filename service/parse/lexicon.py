@@ -102,7 +102,7 @@ _FURNITURE: list[tuple[str, str]] = [
         r"|advertisement|advert|ad|publicité|anzeige|promoted(?: stories)?|features (?:&|and) analysis|top stories"
         r"|editor'?s picks?|à lire aussi|lire aussi|sur le même sujet|das könnte sie auch interessieren|weitere artikel"
         # The same headings in other languages (most read, read also, related): de, fr, es, pt, it, nl, pl, ru, ar.
-        r"|meist ?gelesen(?:e artikel)?|auch interessant|verwandte artikel"
+        r"|meist ?gelesen(?:e artikel)?|auch interessant|verwandte artikel|mehr aus dem ressort\b.{0,40}"
         r"|les plus (?:lus|partagés|commentés|populaires)|vous aimerez aussi|articles? (?:liés|similaires)"
         r"|lo más (?:leído|visto|compartido|comentado)|(?:noticias |artículos )?más (?:leíd[oa]s|vist[oa]s)"
         r"|(?:noticias|artículos) relacionad[oa]s|mais lid[oa]s|(?:notícias|artigos) relacionad[oa]s"
@@ -468,6 +468,7 @@ _CHROME_WORDS = frozenset(
         "apreciază",
         "válasz",
         "tetszik",
+        "bewertung",  # "Bewertung: +12 Antworten | Zitieren" (a German forum's post bar)
     ]
 )
 # A commenter's role badge as comment widgets print it, beside the name or on a line of its own between
@@ -571,6 +572,7 @@ _OPENER_ALTS = (
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{_COUNT})[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
     r"|discussion about this (?:post|article|story|episode|video)\W*"  # Substack's heading
+    r"|forum zum (?:artikel|thema|beitrag)\W*"  # German tech news sites' comment forums
     # Discourse's embed: "Continue Discussion 9 replies" (its button to the forum, then the count).
     rf"|continue (?:the )?discussion\s+(?P<n5>{_COUNT})\s+(?:replies|posts|comments)"
     # Drupal's comment module heads every thread with its display options.

@@ -919,3 +919,18 @@ def test_an_arabic_initial_after_the_name_is_no_sentence_end() -> None:
         page += f"{name} {stamp}\n\nتعليق رقم {i} على الأسعار في السوق هذا الأسبوع.\n\nرد أعجبني إبلاغ\n"
     comments = parse_page(page, fmt="text").comments
     assert [c.author for c in comments] == names
+
+
+def test_a_german_tech_sites_forum_under_the_article() -> None:
+    """ "Forum zum Artikel" over "7 Beiträge ...", each post a subject, "NAME | DATE", the text and
+    "Bewertung: +12 Antworten | Zitieren": no heading was known, so no post was found (warned only)."""
+    names = ["Bitschubser", "nobody_special", "Datenhamster"]
+    page = _LEAD_DE + "\nForum zum Artikel\n\n3 Beiträge Alle Beiträge im Forum anzeigen\n\n"
+    for i, name in enumerate(names):
+        page += f"Betreff Nummer {i}\n\n{name} | 12.03.2024 0{i + 1}:41\n\nMeine Meinung Nummer {i} zum Update.\n\n"
+        page += f"Bewertung: +{12 - i} Antworten | Zitieren\n\n"
+    comments = parse_page(page, fmt="text").comments
+    assert [c.author for c in comments] == names
+    assert all(
+        f"Meine Meinung Nummer {i}" in c.text and "Bewertung" not in c.text for i, c in enumerate(comments)
+    )
