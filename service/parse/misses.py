@@ -87,6 +87,8 @@ def missed_comment_warnings(
                 f"the page has a comment section heading ({lines[heading].core[:60]!r}) but no comments "
                 "were found"
             )
+    if found == 0 and _says_closed(lines, article_start):
+        return tuple(out)  # "Comments are closed for this story": the page says it shows no thread
     repeated = _repeated_dated_lines(lines, headers, article_start)
     if repeated is not None and repeated[0] > found:
         n, example = repeated
@@ -108,6 +110,26 @@ def missed_comment_warnings(
             "folded into others"
         )
     return tuple(out)
+
+
+# The page's own statement that its thread is closed or switched off, in the languages the comment form
+# table covers (a short line: a sentence about it in the article is longer or says more).
+_CLOSED_NOTICE = re.compile(
+    r"\bcomments? (?:(?:to|on|for) this (?:entry|post|article|story|page) )?(?:are|is|have been|has been) "
+    r"(?:now )?(?:closed|disabled|turned off|switched off)\b|\bcomments are closed\b"
+    r"|\bkommentar(?:e|funktion|bereich)\b.{0,40}\b(?:geschlossen|deaktiviert|abgeschaltet)\b"
+    r"|\bcommentaires (?:sont )?(?:fermés|désactivés)|\bcomentarios (?:están )?(?:cerrados|desactivados)"
+    r"|\bcommenti (?:sono )?(?:chiusi|disattivati)|\bcomentários (?:estão )?(?:fechados|desativados)"
+    r"|\breacties (?:zijn )?(?:gesloten|uitgeschakeld)",
+    re.I,
+)
+_MAX_NOTICE_CHARS = 120
+
+
+def _says_closed(lines: list[_Line], article_start: int) -> bool:
+    return any(
+        len(ln.core) <= _MAX_NOTICE_CHARS and _CLOSED_NOTICE.search(ln.core) for ln in lines[article_start:]
+    )
 
 
 def _empty_thread(lines: list[_Line], heading: int) -> bool:

@@ -483,3 +483,19 @@ def test_a_stacked_share_bar_still_declares_its_comment_count() -> None:
         _teaser_page("By Anna Berg\n12 Tweets\n5 Likes\n3 Comments", "Related\nTea on the cliffs"), fmt="text"
     )
     assert art.declared_comment_count == 3
+
+
+@pytest.mark.parametrize(
+    "notice",
+    ["Die Kommentarfunktion ist für diesen Artikel geschlossen.", "Comments are closed for this story.", ""],
+)
+def test_a_page_that_says_its_comments_are_closed_does_not_warn_of_dated_lines(notice: str) -> None:
+    """Letters to the editor listed with names and dates under a closed thread's notice: the page says it
+    shows no thread, so its dated lines are no missed comments (they warned before). Without the notice
+    the same page still warns."""
+    page = "Neue Brücke über den Main\n\n" + (_ARTICLE + "\n\n") * 3 + (notice + "\n\n" if notice else "")
+    page += "Leserbriefe\n\n"
+    for i, name in enumerate(["Hans-Georg Lenz, München", "Petra Vogel, Köln", "Ute Brand, Kassel"]):
+        page += f"{name} · 1{i}. März 2024\n\nIhr Bericht über die Brücke hat mich gefreut, Nummer {i}.\n\n"
+    warnings = parse_page(page, fmt="text").warnings
+    assert (not any("dated lines" in w for w in warnings)) == bool(notice), warnings
