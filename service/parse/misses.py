@@ -260,6 +260,9 @@ def _name_line(ln: _Line) -> bool:
     )
 
 
+_SCORE_LINE = re.compile(r"[+-]?\d{1,6} (?:points?|votes?|likes?)", re.I)
+
+
 def _named_bare_dates(lines: list[_Line], article_start: int) -> tuple[int, str] | None:
     """A comment header drawn as a name line over a date alone ("Marta Quinn" / "3 hours ago",
     Commento; or with a separator line between, "Marta_Quinn" / "»" / "Tue Mar 12, 2024"), repeated
@@ -273,6 +276,8 @@ def _named_bare_dates(lines: list[_Line], article_start: int) -> tuple[int, str]
         above = i - 1
         if above > article_start and _BYLINE_SEPARATOR.fullmatch(lines[above].core):
             above -= 1  # "by" / NAME / "»" / DATE: phpBB's byline one element a line (BeautifulSoup)
+        elif above > article_start and _SCORE_LINE.fullmatch(lines[above].core):
+            above -= 1  # NAME / "14 points" / DATE: Commento++ with voting on
         if _name_line(lines[above]):
             named[i] = lines[above].core
     # A thread has several commenters; one account's feed or a weekday list repeats one name.

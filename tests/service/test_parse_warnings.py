@@ -499,3 +499,18 @@ def test_a_page_that_says_its_comments_are_closed_does_not_warn_of_dated_lines(n
         page += f"{name} · 1{i}. März 2024\n\nIhr Bericht über die Brücke hat mich gefreut, Nummer {i}.\n\n"
     warnings = parse_page(page, fmt="text").warnings
     assert (not any("dated lines" in w for w in warnings)) == bool(notice), warnings
+
+
+def test_name_lines_over_a_score_over_bare_dates_with_no_comment_found_warn() -> None:
+    """Commento++ with no heading and icon-only buttons: "NAME" / "14 points" / "5 hours ago". No comment
+    is read and nothing said so: the score between name and stamp hid the name from the warning."""
+    page = (
+        "The GPS jamming episode\n\n"
+        + (_ARTICLE + "\n\n") * 3
+        + "Add a comment\nSort by: Upvotes Newest Oldest\n"
+    )
+    for i, name in enumerate(["navigator_ellie", "Hana Ricci", "pmcgrath", "r_ostrowski"]):
+        page += f"{name[0].upper()}\n{name}\n{14 - i} points\n{5 - i} hours ago\n\n"
+        page += f"My view number {i} on the jamming story.\n\n"
+    art = parse_page(page, fmt="text")
+    assert art.comments or any("name lines with a date alone" in w for w in art.warnings), art.warnings
