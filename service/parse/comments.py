@@ -11,7 +11,7 @@ from dataclasses import replace
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
-from service.parse.habits import _ROLE_BADGE, _has_letter, without_habits
+from service.parse.habits import _ROLE_BADGE, without_habits
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
     _CHROME_WORDS,
@@ -99,8 +99,10 @@ _MAX_AUTHOR_WORDS = 8
 
 
 def _no_name(text: str) -> bool:
-    """An image's placeholder ("[icon_delete]") or glued buttons ("ReplyDelete") beside the date."""
-    return bool(_IMAGE_PLACEHOLDER.fullmatch(text)) or (_has_letter(text) and _all_chrome_tokens(text))
+    """An image's placeholder ("[icon_delete]") or glued buttons ("ReplyDelete") beside the date; counts
+    alone are no buttons (a reader called "4-6-3")."""
+    glued = any(c.isalpha() for c in text) and _all_chrome_tokens(text)
+    return bool(_IMAGE_PLACEHOLDER.fullmatch(text)) or glued
 
 
 def _authors(

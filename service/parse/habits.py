@@ -38,10 +38,6 @@ _AVATAR_SHARE = 0.5
 _NAME_PARTS = re.compile(r"[\s_.-]+")
 
 
-def _has_letter(text: str) -> bool:
-    return any(c.isalpha() for c in text)  # a reader called "4-6-3" is no row of counts
-
-
 def _avatar_cut(name: str) -> str | None:
     """`name` without the initials before it, when they are its own (all initials of its capitalised
     words, or the first letter alone): "J Smith" and "BBC News" are no avatar and give None."""
