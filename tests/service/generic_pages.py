@@ -18,3 +18,12 @@ def three_comments_with(row: str) -> str:
     for i, name in enumerate(["Ann Smith", "Bob Jones", "Carl Weir"]):
         page += f"{name}\n{i + 2} hours ago\n\nMy view number {i} on the library money.\n{row}\n\n"
     return page + "Leave a Reply\n"
+
+
+def names_over_stamps(heads: list[str]) -> str:
+    """The article, "Comments (N)", then each head line (a name as the widget prints it) over a stamp
+    and one line of text: the page the name-habit tests vary."""
+    page = ARTICLE_EN + f"Comments ({len(heads)})\n\n"
+    for i, head in enumerate(heads):
+        page += f"{head}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
+    return page

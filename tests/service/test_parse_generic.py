@@ -8,7 +8,7 @@ import pytest
 
 from service.parse import parse_page
 from service.parse.lines import _classify_one
-from tests.service.generic_pages import ARTICLE_EN, three_comments_with
+from tests.service.generic_pages import ARTICLE_EN, names_over_stamps, three_comments_with
 
 
 def test_german_pipe_headers_with_numeric_dates():
@@ -836,10 +836,7 @@ def test_footers_with_rating_rows_and_no_heading_close_their_comments():
 def test_one_name_with_a_comma_keeps_it():
     """A single "Smith, John" among plain names is the name as the reader wrote it."""
     names = ["Smith, John", "Ann Lee", "Bob Roy", "Cy Fox"]
-    page = ARTICLE_EN + "Comments (4)\n\n"
-    for i, name in enumerate(names):
-        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
-    assert [c.author for c in parse_page(page).comments] == names
+    assert [c.author for c in parse_page(names_over_stamps(names)).comments] == names
 
 
 @pytest.mark.parametrize(

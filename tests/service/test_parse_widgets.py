@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from service.parse import parse_page
-from tests.service.generic_pages import ARTICLE_EN
+from tests.service.generic_pages import ARTICLE_EN, names_over_stamps
 
 
 @pytest.mark.parametrize("gap", [" ", ""])
@@ -18,18 +18,13 @@ def test_letter_avatars_before_every_name_are_no_part_of_it(gap: str):
     name, glued in some dumps ("JJean-Michel D."); learned per page, as every name shows one."""
     names = ["Margaret Olufemi", "Jean-Michel D.", "Laura Beaumont", "Claire_Lyon"]
     avatars = ["MO", "J", "LB", "C"]
-    page = ARTICLE_EN + "Comments (4)\n\n"
-    for i, (avatar, name) in enumerate(zip(avatars, names, strict=True)):
-        page += f"{avatar}{gap}{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
-    assert [c.author for c in parse_page(page).comments] == names
+    heads = [f"{avatar}{gap}{name}" for avatar, name in zip(avatars, names, strict=True)]
+    assert [c.author for c in parse_page(names_over_stamps(heads)).comments] == names
 
 
 def test_one_name_that_opens_with_its_initial_keeps_it():
     names = ["A Ahmed", "Ann Lee", "Bob Roy", "Cy Fox", "JJ Abrams", "BBC News"]
-    page = ARTICLE_EN + "Comments (6)\n\n"
-    for i, name in enumerate(names):
-        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
-    assert [c.author for c in parse_page(page).comments] == names
+    assert [c.author for c in parse_page(names_over_stamps(names)).comments] == names
 
 
 @pytest.mark.parametrize(
@@ -98,10 +93,7 @@ def test_substack_comments_under_their_heading_without_badges(fmt: str):
 def test_one_badge_word_after_one_name_stays():
     """A company's account "Modern Lighting Concepts Staff" among plain names keeps its last word."""
     names = ["Modern Lighting Concepts Staff", "Ann Lee", "Bob Roy", "Cy Fox"]
-    page = ARTICLE_EN + "Comments (4)\n\n"
-    for i, name in enumerate(names):
-        page += f"{name}\n{i + 2} hours ago\nMy view number {i} on the library money.\n\n"
-    assert [c.author for c in parse_page(page).comments] == names
+    assert [c.author for c in parse_page(names_over_stamps(names)).comments] == names
 
 
 @pytest.mark.parametrize(
