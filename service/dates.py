@@ -48,6 +48,23 @@ _MONTH_TABLES = (
         "kasım kasim",
         "desember aralık aralik",
     ],
+    # Catalan, Romanian, Hungarian, Czech and Slovak (genitive), Croatian (genitive), Finnish (partitive),
+    # Malay, Tagalog: "4 de juny de 2024", "12 martie 2024", "15. júna 2024", "12. ožujka 2024.",
+    # "12. maaliskuuta 2024", "12 Mac 2024", "Marso 12, 2024".
+    [
+        "gener ianuarie január januára ledna siječnja tammikuuta",
+        "febrer februarie február februára února veljače helmikuuta pebrero",
+        "març martie március marca března ožujka maaliskuuta mac marso",
+        "aprilie április apríla dubna travnja huhtikuuta",
+        "maig május mája května svibnja toukokuuta",
+        "juny iunie június júna června lipnja kesäkuuta hunyo",
+        "juliol iulie július júla července srpnja heinäkuuta julai hulyo",
+        "agost augusztus augusta srpna kolovoza elokuuta ogos",
+        "setembre septembrie szeptember septembra září rujna syyskuuta setyembre",
+        "octombrie október októbra října lokakuuta oktubre",  # (not Croatian "listopada": Polish November)
+        "noiembrie novembra listopadu studenoga studenog marraskuuta nobyembre",
+        "desembre decembrie decembra prosince prosinca joulukuuta disember disyembre",
+    ],
     [
         "января январь янв",
         "февраля февраль фев",
@@ -61,6 +78,21 @@ _MONTH_TABLES = (
         "октября октябрь окт",
         "ноября ноябрь ноя нояб",
         "декабря декабрь дек",
+    ],
+    # Ukrainian and Greek, in the genitive a date writes ("12 березня 2024", "12 Μαρτίου 2024").
+    [
+        "січня ιανουαρίου",
+        "лютого φεβρουαρίου",
+        "березня μαρτίου",
+        "квітня απριλίου",
+        "травня μαΐου",
+        "червня ιουνίου",
+        "липня ιουλίου",
+        "серпня αυγούστου",
+        "вересня σεπτεμβρίου",
+        "жовтня οκτωβρίου",
+        "листопада νοεμβρίου",
+        "грудня δεκεμβρίου",
     ],
     [
         "يناير كانون_الثاني جانفي",
@@ -126,7 +158,7 @@ _WEEKDAY = (
     "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
 )
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*(?:uhr|min|mn|hrs?|h)(?!\w))?|\d{1,2}\s*[ap]\.?m\.?"
-_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|o|в|الساعة)?\s*)"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|klo|o|в|الساعة|a les|pada|sa)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 # "2.05pm" and a French whole hour ("à 10h") are times there too.
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
@@ -143,14 +175,17 @@ _DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
 # (service/parse/comments.py reads all three from this one list).
 REPLY_CUE = (
     r"(?:in reply to|replying to|reply to|als antwort auf|antwort auf|antwort an|en réponse à|en respuesta a"
-    r"|in risposta a|em resposta a)\b"
+    r"|in risposta a|em resposta a"
+    # (session 41) hu "Előzmény: NAME #2", hr, sk, cs, ro, ca, uk, el
+    r"|előzmény|odgovor na|odpoveď na|odpověď na|răspuns la|en resposta a|відповідь на|απάντηση σε)\b"
 )
 # The name after it, on a line of its own: at most three words, no comma or sentence end ("J. Fairburn",
 # "dave_k"), so a reader's sentence ("In reply to Ann, I think ...") is not taken for one; a final initial
 # is no sentence end ("Kai R.").
 REPLY_NAME = r"@?[^\s,;:!?]+(?:\s+[^\s,;:!?]+){0,2}(?:(?<!\.)|(?<=\s[A-Z]\.))"
-_NUM = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"
-_ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+# (also with a space after each dot, as Czech, Slovak and German sites write it: "12. 3. 2024")
+_NUM = r"\d{1,2}(?:[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\. \d{1,2}\. \d{4})\b"
+_ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\.?[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _UNITS = (
     r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|yrs?"
     r"|minutes?|heures?|jours?|semaines?|mois|ans?|années?"
@@ -165,7 +200,7 @@ _UNITS = (
 )
 # Abbreviated units after "vor", "il y a", "hace" and at a line's end ("vor 2 Std.", "il y a 3 h",
 # "J'aime · Répondre · 2 j", "Gefällt mir · Antworten · 2 Tg.").
-_SHORT_UNITS = r"(?:s|m|mins?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|min\.|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
+_SHORT_UNITS = r"(?:s|m|mins?\.?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
 # An edit mark after a line's final stamp ("Like · Reply · 17 · 2y · Edited").
 _EDITED = r"(?:[·•|]\s*(?:edited|bearbeitet|modifié|editado|modificato|bewerkt)\s*)?"
 # Arabic units after a number (singular and plural), and alone: the singular ("منذ ساعة", an hour ago)
@@ -182,7 +217,9 @@ _AR_UNITS = (
 _DAY_WORD = (
     r"(?:yesterday|today|aujourd['’]hui|gestern|heute|hier|ayer|hoy|ieri|oggi|ontem|hoje|gisteren|vandaag"
     # (not Finnish "eilen": a reader's name on a Dragnet page)
-    r"|wczoraj|dzisiaj|dziś|вчера|сегодня|kemarin|dün|igår|i\s+går|včera|tegnap)"
+    r"|wczoraj|dzisiaj|dziś|вчера|сегодня|kemarin|dün|igår|i\s+går|včera|tegnap"
+    r"|χθες|χτες|σήμερα|אתמול|היום|دیروز|امروز|hôm\s+qua|hôm\s+nay|semalam|kahapon|jučer|danas|dnes|вчора"
+    r"|сьогодні|ahir|avui|azi|astăzi)"
 )
 # Bare relative stamps ("Yesterday", "last week", "about 2 hours") are ordinary words in prose: they are
 # dates only as a whole line or at its end after a separator ("Möwe77•Gestern", "Ann · right now").
@@ -204,10 +241,26 @@ _REL_NORDIC_TR_ID = (
     r"|před\s+\d+\s+(?:sekundami|minutami|minutou|hodinami|hodinou|dny|dnem|týdny|týdnem|měsíci|měsícem|lety|rokem)"
     r"|acum\s+\d+\s+(?:secunde|minute|minut|ore|oră|zile|zi|săptămâni|luni|ani|an)"
     r"|\d+\s+(?:másodperce|perce|órája|napja|hete|hónapja|éve)"
+    # Greek "πριν από 2 ώρες", Hebrew "לפני 2 שעות" (and "לפני שעה", an hour ago), Persian "۲ ساعت پیش",
+    # Hindi "2 घंटे पहले", Vietnamese "2 giờ trước" / "3h trước", Tagalog "2 oras ang nakalipas", Croatian
+    # "prije 2 sata", Slovak "pred 2 hodinami", Ukrainian "2 години тому", Catalan "fa 2 hores", Romanian
+    # "acum o zi", Swahili "saa 2 zilizopita"
+    r"|πριν(?:\s+από)?\s+\d+\s+(?:δευτερόλεπτα|δευτερόλεπτο|λεπτά|λεπτό|ώρες|ώρα|ημέρες|ημέρα|μέρες|μέρα|εβδομάδες|εβδομάδα|μήνες|μήνα|χρόνια|χρόνο)"
+    r"|לפני\s+(?:\d+\s+(?:שניות|דקות|שעות|ימים|שבועות|חודשים|שנים)|דקה|שעה|יום|שבוע|חודש|שנה|יומיים|שעתיים)"
+    r"|\d+\s+(?:ثانیه|دقیقه|ساعت|روز|هفته|ماه|سال)\s+(?:پیش|قبل)"
+    r"|\d+\s+(?:सेकंड|मिनट|घंटे|घंटा|दिन|हफ्ते|सप्ताह|महीने|महीना|साल|वर्ष)\s+पहले"
+    r"|\d+\s*(?:giây|phút|giờ|ngày|tuần|tháng|năm|h|p)\s+trước"
+    r"|\d+\s+(?:segundo|minuto|oras|araw|linggo|buwan|taon)\s+(?:na\s+)?(?:ang\s+)?nakalipas"
+    r"|prije\s+\d+\s+(?:sekund[ie]?|minut[ae]?|sat[ia]?|dan[a]?|tjedan|tjedna|mjesec[ia]?|godin[ae]?)"
+    r"|pred\s+\d+\s+(?:sekundami|minútami|minútou|hodinami|hodinou|dňami|dňom|týždňami|týždňom|mesiacmi|mesiacom|rokmi|rokom)"
+    r"|\d+\s+(?:секунд[уи]?|хвилин[уи]?|годин[уи]?|дн(?:і|ів)|день|тижн(?:і|ів)|тиждень|місяц(?:і|ів)|місяць|рок(?:и|ів)|рік)\s+тому"
+    r"|fa\s+\d+\s+(?:segons|minuts?|hores|hora|dies|dia|setmanes|setmana|mesos|mes|anys?)"
+    r"|acum\s+(?:o|un)\s+(?:zi|oră|ora|lună|luna|săptămână|an|minut|secundă)"
+    r"|(?:sekunde|dakika|saa|siku|wiki|mwezi|miezi|mwaka|miaka)\s+\d+\s+(?:zilizopita|iliyopita)"
 )
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago"
-    rf"|il\s+y\s+a\s+(?:\d+|une?)\s+(?:{_UNITS}|{_SHORT_UNITS})|vor\s+(?:\d+|einer?|einem)\s+(?:{_UNITS}|{_SHORT_UNITS})"
+    rf"|il\s+y\s+a\s+(?:\d+|une?)\s+(?:{_UNITS}|{_SHORT_UNITS})|vor\s+(?:\d+|einer?|einem)\s+(?:{_UNITS}|{_SHORT_UNITS})\.?"
     rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om|o|в)?\s*(?:" + _TIME + ")"
     rf"|(?:\d+|jedn[aą])\s+{_UNITS}\s+temu|(?:\d+|одн[уа])\s+{_UNITS}\s+назад"  # Polish, Russian
     r"|\bjust now\b|\bà l['’]instant\b"
@@ -238,7 +291,7 @@ _K_MDY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?
 _K_MD = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})", re.I)
 _K_DM = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?{_DE}\s+(?P<m>{_MONTH})", re.I)
 _K_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
-_K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")
+_K_NUM = re.compile(r"(?P<a>\d{1,2})(?P<s>[./-]) ?(?P<b>\d{1,2})[./-] ?(?P<y>\d{4}|\d{2})\b")
 _K_REL = re.compile(_REL, re.I)
 _K_TIME = re.compile(
     r"(?<![\d.:/-])(?P<h>\d{1,2})(?:(?:[:.]|\s?h\s?)(?P<mi>\d{2})(?::(?P<s>\d{2}))?|(?P<hr>\s?h)(?!\w))?\s*(?P<ap>[ap])?\.?\s?(?:m\.?)?(?:\s*uhr)?",
@@ -256,7 +309,11 @@ _MONTH_DAY = re.compile(r"\b(?:" + "|".join(_MONTH_STEMS) + r")[a-z]*\.? \d", re
 _DAY_WORDS = (
     "yesterday", "today", "aujourd", "gestern", "heute", "hier", "ayer", "hoy", "ieri", "oggi", "ontem",
     "hoje", "gisteren", "vandaag", "week", "semaine", "woche", "semana", "about", "wczoraj", "dzisiaj",
-    "dziś", "вчера", "сегодня", "kemarin", "dün", "igår", "i går", "včera", "tegnap",
+    # (Greek "χθες" without its final sigma, which re.IGNORECASE matches to "σ": the pretest's words
+    # hold no letter lower_for_words cannot vouch for)
+    "dziś", "вчера", "сегодня", "kemarin", "dün", "igår", "i går", "včera", "tegnap", "χθε", "χτε",
+    "σήμερα", "אתמול", "היום", "دیروز", "امروز", "hôm qua", "hôm nay", "semalam", "kahapon", "jučer",
+    "danas", "dnes", "вчора", "сьогодні", "ahir", "avui", "azi", "astăzi",
 )  # fmt: skip
 _REL_WORDS = (
     "ago",
@@ -285,12 +342,25 @@ _REL_WORDS = (
     "hete",
     "hónapja",
     "éve",
+    "πριν",
+    "לפני",
+    "پیش",
+    "قبل",
+    "पहले",
+    "trước",
+    "nakalipas",
+    "prije",
+    "pred",
+    "тому",
+    "zilizopita",
+    "iliyopita",
     *_DAY_WORDS,
 )
 # The words of a relative stamp without a digit ("an hour ago", "Gestern", "last week", "right now").
 _BARE_WORDS = (
     "ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", "geleden",
-    "ora fa", "minuto fa", "giorno fa", "settimana fa", "mese fa", "anno fa", *_DAY_WORDS,
+    "ora fa", "minuto fa", "giorno fa", "settimana fa", "mese fa", "anno fa", "acum o", "acum un", "לפני",
+    *_DAY_WORDS,
 )  # fmt: skip
 
 
@@ -340,7 +410,8 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
 _BARE_WORDS_IN = re.compile("|".join(re.escape(w) for w in _BARE_WORDS))
 
 
-_REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")\b", re.I)
+# (not \b at the end: a word may end in a vowel sign, Hindi "पहले", which is no word character)
+_REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")(?!\w)", re.I)
 
 
 _DIGIT_LED = frozenset(("iso", "dmy", "num", "dm"))

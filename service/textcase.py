@@ -4,14 +4,15 @@ A word test on `text.lower()` may stand in for a case-insensitive regex search o
 matches a character exactly when its lower case is the pattern's letter. For Latin letters three
 characters break that: the dotted capital I (its lower case is two characters), the dotless i and the
 long s (re matches them to "i" and "s"; tests/service/test_parse_fastpaths.py checks every code point).
-For Cyrillic, the old letter forms of U+1C80-U+1C88 ("ᲀ" for "в", "ᲂ" for "о") match their modern letters.
+For Cyrillic, the old letter forms of U+1C80-U+1C88 ("ᲀ" for "в", "ᲂ" for "о") match their modern letters;
+for Greek, the micro sign, the final sigma and the symbol forms ("µ" for "μ", "ς" for "σ", "ϐ" for "β").
 """
 
 from __future__ import annotations
 
 import re
 
-_ODD_CASE = re.compile("[\u0130\u0131\u017f\u1c80-\u1c88]")
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u1c80-\u1c88\u00b5\u03c2\u03d0-\u03d6\u03f0-\u03f5\u1fbe\u0345]")
 
 
 def lower_for_words(text: str) -> str | None:

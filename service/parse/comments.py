@@ -11,7 +11,7 @@ from dataclasses import replace
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
-from service.parse.habits import _ROLE_BADGE, without_habits
+from service.parse.habits import _ROLE_BADGE, is_place_line, without_habits
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
     _CHROME_WORDS,
@@ -23,6 +23,7 @@ from service.parse.lexicon import (
     _NAME_PARTICLES,
     _NAME_STRIP,
     _PAREN_NUM,
+    _REPORT_PHRASE,
     _ROLE_LINE,
     _TOKEN,
     _all_chrome_tokens,
@@ -112,8 +113,9 @@ def _authors(
     if reply_to is None:
         reply_to = {}
     raw = [_GLUED_ACTION.sub("", _header_text(lines, h)) for h in headers]
-    # "Gefällt mir · Antworten · 2 Tg.": a two-word "Like" is one action word, not a name.
-    raw = [_LIKE_PHRASE.sub("like", t) for t in raw]
+    # "Gefällt mir · Antworten · 2 Tg.": a two-word "Like" is one action word, not a name ("Báo vi
+    # phạm", report, neither).
+    raw = [_LIKE_PHRASE.sub("like", _REPORT_PHRASE.sub("report", t)) for t in raw]
     # An avatar's alt text runs into the login beside it ("@lparklpark"; lynx: "@lpark lpark", giscus):
     # read once when two or more headers do it (the widget's habit: one "@mimi" keeps her name).
     if sum(1 for t in raw if _DOUBLED_HANDLE.search(t)) >= _MIN_DOUBLED_HANDLES:
@@ -149,7 +151,13 @@ def _authors(
         if _no_name(text):
             text = ""
         authors.append(text or None)
-    return _split_parent_names(without_habits(authors), reply_to)
+    return _split_parent_names(_named(without_habits(authors)), reply_to)
+
+
+def _named(authors: list[str | None]) -> list[str | None]:
+    """What is left once the page's habits are read off may be a symbol alone: the "👍" of "Like · Reply
+    · 👍 42 · 3h" once its count went as a score. No name."""
+    return [a if a and any(c.isalnum() for c in a) else None for a in authors]
 
 
 # A reply's header may print the replied-to reader's name right after the name, with only an icon
@@ -375,7 +383,9 @@ def _reads_english(lines: list[_Line]) -> bool:
 
 _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)
 # The same cue as a line of its own at the top of a comment ("In reply to NAME", Drupal).
-_REPLY_LINE = re.compile(rf"\s*(?:[↪↳⤷➥]\s*)?{REPLY_CUE}\s+(?P<to>{REPLY_NAME})\s*", re.I)  # "↪ replying to"
+# ("↪ replying to"; "Előzmény: NAME #2", with the post's number on the page: _POST_NUMBER_AFTER)
+_REPLY_LINE = re.compile(rf"\s*(?:[↪↳⤷➥]\s*)?{REPLY_CUE}:?\s+(?P<to>{REPLY_NAME})\s*", re.I)
+_POST_NUMBER_AFTER = re.compile(r"\s+#\d{1,5}$")
 # ... or split over two lines, the name under the cue ("Replying to" / "NAME": Coral's rendered text).
 _REPLY_CUE_LINE = re.compile(rf"\s*{REPLY_CUE}\s*:?\s*", re.I)
 
@@ -392,7 +402,7 @@ def _reply_lines(
         for n, j in enumerate(idx):
             ln = lines[j]
             m = _REPLY_LINE.fullmatch(ln.core)
-            name = _clean_name(m["to"]) if m is not None else ""
+            name = _clean_name(_POST_NUMBER_AFTER.sub("", m["to"])) if m is not None else ""
             below = idx[n + 1] if n + 1 < len(idx) and _REPLY_CUE_LINE.fullmatch(ln.core) else None
             if below is not None and re.fullmatch(REPLY_NAME, lines[below].core):
                 name = _clean_name(lines[below].core)
@@ -632,12 +642,18 @@ def _label_value_lines(lines: list[_Line], blocks: list[tuple[_Header, list[int]
 # A reader's own first line says "I" or "we" ("I live in Leeds"): a pronoun before the place keeps it.
 _WORKPLACE = re.compile(
     r"(?P<role>(?-i:[A-Z\u00c0-\u00de])[\w'’.-]*(?:\s+[\w'’.-]+){0,2})\s+"
-    r"(?:at|in|bei|an|chez|à|en|presso|a|bij|aan|em|na|no|في)\s+"
+    r"(?:at|in|bei|an|chez|à|en|presso|a|bij|aan|em|na|no|في|(?:u|w|в|σε|ב):)\s+"  # ("Radi u: ...")
     r"(?-i:[A-Z\u00c0-\u00de\d])[^,.;:!?…]*",
     re.I,
 )
 _MAX_WORKPLACE_WORDS = 8  # "Studied Mechanical Engineering at University of Nottingham" and no longer
 _MIN_WORKPLACE_LINES = 2
+
+
+def _is_workplace_line(core: str) -> bool:
+    """ "Works at NAME", "Radi u: NAME"; not a reader's own sentence ("I live in Leeds")."""
+    m = _WORKPLACE.fullmatch(core) if len(core.split()) <= _MAX_WORKPLACE_WORDS else None
+    return m is not None and not any(w.casefold() in _PRONOUNS for w in m["role"].split())
 
 
 def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[int]]]) -> set[int]:
@@ -648,9 +664,7 @@ def _workplace_lines(lines: list[_Line], blocks: Sequence[tuple[_Header, list[in
         content = [j for j in idx if not lines[j].chrome and lines[j].furniture is None]
         if len(content) < 2:
             continue
-        core = lines[content[0]].core.strip()
-        m = _WORKPLACE.fullmatch(core) if len(core.split()) <= _MAX_WORKPLACE_WORDS else None
-        if m and not any(w.casefold() in _PRONOUNS for w in m["role"].split()):
+        if _is_workplace_line(lines[content[0]].core.strip()):
             out.add(content[0])
     # The widget's habit: one such line on a page is a reader's subject or signature ("Robert in Oregon").
     return out if len(out) >= _MIN_WORKPLACE_LINES else set()
@@ -763,6 +777,7 @@ def _names_above_text(
             firsts[k] = found
     if len(firsts) < _HABIT_SHARE * len(nameless):
         return blocks, authors
+    _take_places(lines, blocks, firsts)
     out_blocks, out_authors = list(blocks), list(authors)
     for k, (taken, name) in firsts.items():
         h, idx = blocks[k]
@@ -771,6 +786,30 @@ def _names_above_text(
         for j in taken:
             role[j] = "header"
     return out_blocks, out_authors
+
+
+# The line under such a name may give the reader's town or workplace ("Makarska", "Radi u: Turistička
+# agencija"). Taken when the page does it under at least this many names, so a one-off "Agreed" or "Hi
+# Tim" opening a comment stays its text.
+_MIN_PLACE_LINES = 2
+
+
+def _take_places(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], firsts: dict[int, tuple[list[int], str]]
+) -> None:
+    """Adds each name's place or workplace line (the line right under it, with text after it) to the
+    lines taken with the name, when the page shows _MIN_PLACE_LINES of them."""
+    places: dict[int, int] = {}
+    for k, (taken, _) in firsts.items():
+        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
+        rest = idx[idx.index(taken[-1]) + 1 :] if taken[-1] in idx else []
+        if len(rest) >= 2:
+            core = lines[rest[0]].core.strip()
+            if is_place_line(core) or _is_workplace_line(core):
+                places[k] = rest[0]
+    if len(places) >= _MIN_PLACE_LINES:
+        for k, j in places.items():
+            firsts[k][0].append(j)
 
 
 # Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from service.parse.lexicon import ROLE_BADGE
+from service.parse.lexicon import ROLE_BADGE, _ends_sentence
 
 # A role badge glued to the name by a text dump ("Tom HaleStaff", "AnnModerator"), capitalised as the
 # widgets print it. Apart from the name it stays: "Modern Lighting Concepts Staff" is a company's account.
@@ -32,8 +32,24 @@ _COUNTED_SHARE = 0.8
 
 
 # A letter avatar's initials before the name, spaced or glued by the dump ("MO Margaret Olufemi",
-# "JJean-Michel D."): one to three capitals, then a capitalised name.
-_AVATAR_LEAD = re.compile(r"([A-ZÀ-ÖØ-Þ]{1,3}) ?(?=[A-ZÀ-ÖØ-Þ])")
+# "JJean-Michel D.", "Γ Γιώργος Π."): one to three capitals of any script, then a capitalised name.
+_MAX_AVATAR_LETTERS = 3
+
+
+def _avatar_lead(name: str) -> tuple[str, int] | None:
+    """(the initials, where the name after them starts), or None."""
+    k = 0
+    while k < min(len(name), _MAX_AVATAR_LETTERS + 1) and name[k].isupper():
+        k += 1
+    if k == 0:
+        return None
+    if k <= _MAX_AVATAR_LETTERS and name[k : k + 1] == " " and name[k + 1 : k + 2].isupper():
+        return name[:k], k + 1
+    if k > _MAX_AVATAR_LETTERS or k < 2:
+        return None  # glued: the capitals before the name's own capital
+    return name[: k - 1], k - 1
+
+
 _AVATAR_SHARE = 0.5
 _NAME_PARTS = re.compile(r"[\s_.-]+")
 
@@ -41,11 +57,12 @@ _NAME_PARTS = re.compile(r"[\s_.-]+")
 def _avatar_cut(name: str) -> str | None:
     """`name` without the initials before it, when they are its own (all initials of its capitalised
     words, or the first letter alone): "J Smith" and "BBC News" are no avatar and give None."""
-    m = _AVATAR_LEAD.match(name)
-    if m is None:
+    lead = _avatar_lead(name)
+    if lead is None:
         return None
-    rest, letters = name[m.end() :], m.group(1)
-    if m.end(1) == m.end() and not rest[1:2].islower():
+    letters, start = lead
+    rest = name[start:]
+    if start == len(letters) and not rest[1:2].islower():
         return None  # glued, the name's first word must read as one ("JJean"), not "MSNBC"
     initials = "".join(w[0] for w in _NAME_PARTS.split(rest) if w[:1].isupper())  # "Dr_Wessex_Watcher": DWW
     own = initials.startswith(letters) if len(letters) > 1 else rest[0] == letters
@@ -122,3 +139,16 @@ def _cut_page_habit(
 def without_habits(authors: list[str | None]) -> list[str | None]:
     """The page's names without what its widget prints beside every one of them."""
     return _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
+
+
+# A reader's town on a line of its own under the name ("Makarska", "Split"): a capitalised word or two.
+_MAX_PLACE_WORDS = 2
+
+
+def is_place_line(core: str) -> bool:
+    words = core.split()
+    return (
+        0 < len(words) <= _MAX_PLACE_WORDS
+        and all(w[:1].isupper() and w.isalpha() for w in words)
+        and not _ends_sentence(core)
+    )

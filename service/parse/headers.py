@@ -427,7 +427,12 @@ def _single_named(lines: list[_Line], o: int, i: int, gap: int) -> bool:
 
 
 _REPLY_WORD = re.compile(
-    r"reply|antwort|répondre|repondre|responder|rispondi|reageer|beantwoorden|responda", re.I
+    r"reply|antwort|répondre|repondre|responder|rispondi|reageer|beantwoorden|responda"
+    # pl, ru, tr, id / ms, sv / da / no, fi, cs, ro, hu, ar, and (session 41) el, he, fa, vi, tl, hr, sk,
+    # ca, uk, sw, hi
+    r"|odpowiedz|ответить|yanıtla|yanitla|balas|svar|vastaa|odpovědět|răspunde|válasz|رد"
+    r"|απάντηση|הגיבו|הגב|השב|پاسخ|trả lời|tumugon|sumagot|odgovori|odpovedať|respon|відповісти|jibu|जवाब",
+    re.I,
 )
 
 
@@ -704,7 +709,8 @@ def _action_row_with_date(ln: _Line) -> bool:
 
 _ACTION_WORD = re.compile(
     r"\b(?:reply|like|share|report|flag|antworten|répondre|responder|rispondi|beantwoorden|j['’]aime|gefällt"
-    r"|me gusta|mi piace)\b",
+    r"|me gusta|mi piace|sviđa mi se|μου αρέσει|thích|suka|beğen|gilla|tykkää|tetszik)(?!\w)|"
+    + _REPLY_WORD.pattern,  # ... and "reply" in every language the reply rows are read in
     re.I,
 )
 

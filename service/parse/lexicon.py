@@ -63,7 +63,12 @@ _FORM_OWN = (
 )
 # A comment widget's sort menu label ("Sort by Top" is furniture; segment._sort_choice reads the choice
 # a dump put on the next line).
-SORT_LABELS = r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"
+SORT_LABELS = (
+    r"sort by\b|trier par|sortieren nach\b|ordenar por\b|ordina per\b"
+    # hr, el, he, ro, cs, sk, vi, ms, tl, ca, hu, uk, ru, fa, da, fi, tr, id, pl
+    r"|poredaj po\b|sortiraj po\b|ταξινόμηση|מיון|sortează după|seřadit|zoradiť|sắp xếp|susun\b|ayusin ayon sa"
+    r"|ordena per\b|rendezés|сортувати|сортировать|مرتب‌سازی|sortér efter|järjestä|sırala|urutkan|sortuj"
+)
 _FURNITURE: list[tuple[str, str]] = [
     (
         "accessibility links",
@@ -469,6 +474,43 @@ _CHROME_WORDS = frozenset(
         "válasz",
         "tetszik",
         "bewertung",  # "Bewertung: +12 Antworten | Zitieren" (a German forum's post bar)
+        # Session 41: Greek, Hebrew, Persian, Hindi, Vietnamese, Malay, Tagalog, Croatian, Slovak, Catalan,
+        # Romanian, Ukrainian, Danish, Swahili rows ("Απάντηση · Μου αρέσει (7) · Αναφορά", "הגיבו 👍 3",
+        # "پاسخ ۴۲ 👍", "Balas Padam", "Tumugon", "Sviđa mi se · Odgovori", "Odpovedať", "Respon").
+        "απάντηση",
+        "αναφορά",
+        "κοινοποίηση",
+        "הגיבו",
+        "הגב",
+        "השב",
+        "דיווח",
+        "שתפו",
+        "پاسخ",
+        "گزارش",
+        "جواب",
+        "रिपोर्ट",
+        "thích",
+        "padam",
+        "balasan",
+        "kongsi",
+        "tumugon",
+        "sumagot",
+        "odgovori",
+        "prijavi",
+        "podijeli",
+        "odpovedať",
+        "nahlásiť",
+        "zdieľať",
+        "respon",
+        "respondre",
+        "distribuie",
+        "відповісти",
+        "поскаржитися",
+        "поділитися",
+        "anmeld",
+        "jibu",
+        "ripoti",
+        "erre",  # Hungarian "Válasz erre" (reply to this)
     ]
 )
 # A commenter's role badge as comment widgets print it, beside the name or on a line of its own between
@@ -478,11 +520,16 @@ ROLE_BADGE = (
     r"|Owner|Contributor|Collaborator|Top Commenter|Top fan|OP)"  # (OP: the thread's original poster)
 )
 _ROLE_LINE = re.compile(ROLE_BADGE)
-# "Like" in two words: German, Spanish, Italian (the line's first action in the Facebook plugin).
-_LIKE_PHRASE = re.compile(r"\b(?:gefällt mir|me gusta|mi piace)\b", re.I)
+# "Like" in two words: German, Spanish, Italian, Greek, Croatian (the line's first action in the Facebook
+# plugin); also "Reply" in two (Vietnamese, Hindi).
+_LIKE_PHRASES = ("gefällt mir", "me gusta", "mi piace", "μου αρέσει", "sviđa mi se", "trả lời", "जवाब दें")
+_LIKE_PHRASE = re.compile(r"\b(?:" + "|".join(_LIKE_PHRASES) + r")(?!\w)", re.I)
+_LIKE_FIRST = frozenset(p[0] for p in _LIKE_PHRASES)
 # "Report abuse" in several words: one action ("Répondre · Signaler un abus" is an action row).
 _REPORT_PHRASE = re.compile(
     r"\b(?:report abuse|signaler un abus|missbrauch melden|denunciar abuso|segnala(?:re)? abuso)\b|şikayet et\b"
+    r"|דיווח על תוכן פוגעני|báo vi phạm|i-report",
+    re.I,
 )
 # (with a "more actions" menu's dots: "Like (41) Reply Share ⋯", "Reply ⋮")
 _CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…⋯⋮]+")
@@ -506,7 +553,7 @@ def _all_chrome_tokens(core: str) -> bool:
     without whitespace between them reach text dumps glued ("ReplyShareReport"): split at the case."""
     if len(core) <= _MAX_GLUED_CHROME_CHARS and _CAMEL.search(core):
         core = _CAMEL.sub(" ", core)  # also beside a count: "Respect 4 ReplyShare Report" (Coral)
-    elif core[:1] in "GgMm" and _LIKE_PHRASE.match(core):
+    elif core[:1].lower() in _LIKE_FIRST and _LIKE_PHRASE.match(core):
         core = _LIKE_PHRASE.sub("like", core)  # "Gefällt mir · Antworten": one action in two words
     head = _CHROME_SPLIT.split(core[:_CHROME_HEAD_CHARS].lower(), maxsplit=2)
     h0 = head[0]
@@ -535,7 +582,8 @@ def _all_chrome_tokens(core: str) -> bool:
 _GAP_BULLET = re.compile(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)")
 _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
 
-# Comment section openers: headings and counters. Group "n" is a declared count when present.
+# Comment section openers: headings and counters. Group "n" is a declared count when present. (w3m draws a
+# count in <sup> as "^15": "Комментарии ^15".)
 # A stated count, with its thousands separated or not ("3,412 Comments", "1.204 Kommentare", "3 412
 # commentaires"); never the tail of one ("412" of "3,412").
 _COUNT = r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:[,. \u00a0\u202f]\d{3})+(?!\d)|\d{1,6})"
@@ -552,6 +600,11 @@ _COMMENT_WORDS = (
     r"|komentarz(?:e|y)?|komentáře|komentářů|komentář|комментари(?:и|ев|й|я)|коментар(?:і|ів)|yorum(?:lar)?"
     # Indonesian and Malay, Finnish, Hungarian, Romanian
     r"|komentar|kommentit?|kommenttia|hozzászólás(?:ok)?|comentarii"
+    # Greek, Hebrew, Persian, Hindi, Vietnamese, Malay, Tagalog, Croatian, Slovak, Catalan, Czech ("83
+    # příspěvků", posts), Swahili
+    r"|σχόλια|σχόλιο|תגובות|תגובה|نظرات|نظر|دیدگاه‌ها|دیدگاه|टिप्पणियाँ|टिप्पणियां|टिप्पणी|bình luận|ý kiến"
+    r"|ulasan|mga komento|komento|tugon|komentari|komentara|komentáre|komentárov|komentár|comentaris|comentari"
+    r"|příspěvků|příspěvky|příspěvek|maoni|kommentek|komment"
     # Chinese, Japanese, Korean
     r"|条评论|條評論|评论|評論|则留言|則留言|留言|コメント|댓글)"
 )
@@ -561,15 +614,19 @@ _SECTION_WORDS = (
     r"|comentários|commenti|reacties|kommentarer|التعليقات|تعليقات القراء|آراء القراء|اراء القراء"
     r"|diskussion|discusión|discussione|discussão|discussie|komentarze|komentáře|комментарии|коментарі|yorumlar"
     r"|komentar|kommentit|hozzászólások|comentarii"
+    r"|σχόλια|תגובות|نظرات|دیدگاه‌ها|टिप्पणियाँ|टिप्पणियां|bình luận|ý kiến|ulasan|mga komento|komentari"
+    r"|komentáre|comentaris|diskuse|diskusia|rasprava|maoni|kommentek"
     r"|conversation"  # Viafoura's and OpenWeb's "Conversation (6)"
     r"|评论|評論|全部评论|コメント|댓글)"
 )
 _OPENER_ALTS = (
-    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+{_COMMENT_WORDS}\b(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op)\b.*|\s*:)?"
+    rf"(?:there (?:are|is)\s+)?(?:{_NUM_WORDS})\s+(?:na\s+)?{_COMMENT_WORDS}(?!\w)(?:\s+(?:on|to|zu|sur|à|so far|for|in|en|a|sobre|über|su|em|op|k|ku|sa|na|za|pe|la|σε|στο)\b.*|\s*:)?"
     # ... and a link after a dash: "one comment – permalink", "5 Comments - Add yours"
     r"(?:\s+[–—-]\s+\w+(?:\s+\w+)?)?"
-    rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[]?\s*(?P<n2>{_COUNT})?\s*[)\]]?\s*:?"
+    rf"|(?:all |reader |readers' |user |visitor |latest |featured |top |best |highlighted |\d+ )?{_SECTION_WORDS}\s*[:(\[^]?\s*(?P<n2>{_COUNT})?\s*[)\]]?\s*:?"
     rf"|{_COMMENT_WORDS}\s+(?:on|to|zu|sur)\b.{{0,160}}|{_COMMENT_WORDS}\s*[(\[](?P<n3>{_COUNT})[)\]]\s*:?"
+    # "Diskuse k článku (83 příspěvků)": the heading, a few words, and its count with the posts' word
+    rf"|{_SECTION_WORDS}(?:\s+\w+){{1,3}}\s*[(\[](?P<n6>{_COUNT})\s+{_COMMENT_WORDS}[)\]]\s*:?"
     r"|(?:what (?:do )?(?:you|readers) (?:think|say)|vos réactions|ihre meinung|leserkommentare|discussion)\W*"
     r"|discussion about this (?:post|article|story|episode|video)\W*"  # Substack's heading
     r"|forum zum (?:artikel|thema|beitrag)\W*"  # German tech news sites' comment forums
@@ -621,8 +678,36 @@ _SAYS_WORDS = [
     "dijo",
     "comentó",
     "comentou",
+    # Session 41: Slovak, Czech, Croatian, Romanian, Hungarian, Danish, Finnish, Malay, Greek, Ukrainian
+    # ("Zuzka z Martina povedal:", the classic WordPress line in those languages)
+    "povedal",
+    "povedala",
+    "napísal",
+    "napísala",
+    "napsal",
+    "napsala",
+    "kaže",
+    "spune",
+    "írta",
+    "siger",
+    "skriver",
+    "sanoo",
+    "berkata",
+    "λέει",
+    "έγραψε",
+    "пише",
+    "каже",
 ]
-_CUE_PHRASES = ["a écrit", "posted by", "geschrieben von", "ha detto", "ha scritto"]
+_CUE_PHRASES = [
+    "a écrit",
+    "posted by",
+    "geschrieben von",
+    "ha detto",
+    "ha scritto",
+    "ha dit",
+    "a spus",
+    "ay nagsabi",
+]
 # One prefix tree per word list: these are searched on most short lines (see dates.trie_rx).
 _CUE_RX = re.compile(
     r"\b" + trie_rx([*_SAYS_WORDS, *_CUE_PHRASES, "von", "par", "by"]) + r"\b\s*:?",
@@ -643,12 +728,13 @@ def _ends_sentence(text: str) -> bool:
     return last in _SENTENCE_END_CHARS
 
 
-# Leading markers (bullets, quote marks, list numbers, [image] placeholders) taken per match: `re` keeps
+# Leading markers (bullets, quote marks, list numbers, [image] placeholders; not the day of "12. März" or
+# "12. 3. 2024") taken per match: `re` keeps
 # ~300 bytes of backtracking state per repeat of a group, so `(?:...)+` over a line of 10 million "> "
 # (a 20 MiB page) took 2.4 GB; chunks of this many repeats in a loop read the same, in bounded memory.
 _MARKER_CHUNK = 64
 _LEAD_MARKERS = re.compile(
-    rf"(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s)|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*){{1,{_MARKER_CHUNK}}}",
+    rf"(?:[•*●◦▪‣·□■☐☆★○◆►▸+\-–—>]+\s*|(?-i:o)\s+(?=\S)|\(?\d{{1,4}}[.)]\s+(?!{MONTH_RX}\s|\d{{1,2}}\.\s\d{{4}})|\[[\w .:/+–-]{{0,40}}\]\s*|#\d+\s*){{1,{_MARKER_CHUNK}}}",
     re.I,
 )
 
@@ -780,7 +866,9 @@ _MAX_NAME_WORDS = 5
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|dice|zegt|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou)\s*(?::|\.\.\.|…|,)",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|dice|zegt|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou"
+    r"|povedal|povedala|napísal|napísala|napsal|napsala|kaže|spune|a spus|írta|siger|skriver|sanoo|berkata"
+    r"|ha dit|λέει|έγραψε|пише|каже|ay nagsabi)\s*(?::|\.\.\.|…|,)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")

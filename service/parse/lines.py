@@ -362,7 +362,12 @@ def _glued_date(core: str) -> DateHit | None:
 
 # Every section word _COUNT_ANY knows holds one of these: a line matches re.IGNORECASE only where its
 # lower-case form holds one (service/textcase.py: the few characters where that fails).
-_SECTION_STEMS = ("comment", "kommentar", "discussion", "comentario", "comentário", "reacties", "réaction")
+_SECTION_STEMS = (
+    "comment", "kommentar", "discussion", "comentario", "comentário", "reacties", "réaction", "تعليق",
+    "القراء", "diskus", "discus", "koment", "комментар", "коментар", "yorum", "kommentit", "hozzászól",
+    "comentari", "komment", "σχόλι", "תגוב", "نظر", "دیدگاه", "टिप्पणि", "bình luận", "ý kiến",
+    "ulasan", "rasprava", "maoni", "conversation", "评论", "評論", "コメント", "댓글",
+)  # fmt: skip
 _COMMENT_STEMS = ("comment", "kommentar", "post", "contribution", "réaction")  # the same for _COMMENT_WORD
 # The same for _POLICY_WORD ("rules" covers "house rules").
 _POLICY_STEMS = (
@@ -459,7 +464,7 @@ def _mark_opener(ln: _Line, core: str, short: bool, digit: bool) -> None:
 
 
 # The groups of the opener patterns (lexicon._OPENER_ALTS, _COUNT_ANY ...) that hold a stated count.
-_COUNT_GROUPS = ("n", "n2", "n3", "n4", "n5")
+_COUNT_GROUPS = ("n", "n2", "n3", "n4", "n5", "n6")
 
 
 def _date_around_count(core: str, o: re.Match[str]) -> int | None:

@@ -145,3 +145,54 @@ def test_arabic_dates(line: str, raw: str | None, iso: str | None) -> None:
 def test_an_arabic_plural_without_a_number_is_prose() -> None:
     assert find_date("نحن في القرية لم نر أي دعم منذ سنوات.") is None  # "for years"
     assert find_date("منذ ساعة").raw == "منذ ساعة"  # the singular: an hour ago
+
+
+@pytest.mark.parametrize(
+    "line, raw",
+    [
+        ("Γ Γιώργος Π. πριν από 2 ώρες", "πριν από 2 ώρες"),  # Greek
+        ("רוני לפני 2 שעות", "לפני 2 שעות"),  # Hebrew
+        ("יעל לפני שעה", "לפני שעה"),  # ... "an hour ago", no number
+        ("رضا ۲ ساعت پیش", "۲ ساعت پیش"),  # Persian, Persian digits
+        ("राहुल 2 घंटे पहले", "2 घंटे पहले"),  # Hindi: the word ends in a vowel sign
+        ("128 Thích Trả lời 3h trước Báo vi phạm", "3h trước"),  # Vietnamese
+        ("Ria 2 oras ang nakalipas", "2 oras ang nakalipas"),  # Tagalog
+        ("Ante prije 2 sata", "prije 2 sata"),  # Croatian
+        ("Ivan pred 2 hodinami", "pred 2 hodinami"),  # Slovak
+        ("Олег 2 години тому", "2 години тому"),  # Ukrainian
+        ("Montse fa 2 hores", "fa 2 hores"),  # Catalan
+        ("Cristian Marin acum o zi", "acum o zi"),  # Romanian, "a day ago"
+        ("Juma saa 2 zilizopita", "saa 2 zilizopita"),  # Swahili
+        ("UB Urs Bachmann vor 41 Min.", "vor 41 Min."),  # the abbreviation's dot, as "Std." keeps it
+        ("Ana · jučer", "jučer"),  # yesterday, after a separator
+    ],
+)
+def test_relative_stamps_of_more_languages(line: str, raw: str) -> None:
+    hit = find_date(line)
+    assert hit is not None and hit.raw == raw and hit.kind == "rel"
+
+
+@pytest.mark.parametrize(
+    "line, iso",
+    [
+        ("4 de juny de 2024 a les 9:14", "2024-06-04T09:14:00"),  # Catalan
+        ("15. júna 2024 o 20:14", "2024-06-15T20:14:00"),  # Slovak
+        ("12 Mac 2024 pada 9:15 PG", "2024-03-12T09:15:00"),  # Malay
+        ("Marso 12, 2024 sa 8:15 pm", "2024-03-12T20:15:00"),  # Tagalog
+        ("12 березня 2024, 09:40", "2024-03-12T09:40:00"),  # Ukrainian
+        ("12 Μαρτίου 2024", "2024-03-12"),  # Greek
+        ("12 martie 2024", "2024-03-12"),  # Romanian
+        ("12. ožujka 2024.", "2024-03-12"),  # Croatian
+        ("12. 3. 2024 7:42", "2024-03-12T07:42:00"),  # a space after each dot (Czech, Slovak, German)
+        ("2024.03.12. 08:14:52", "2024-03-12T08:14:52"),  # Hungarian: a dot after the day, then the time
+        ("12.3.2024", "2024-03-12"),
+    ],
+)
+def test_absolute_dates_of_more_languages(line: str, iso: str) -> None:
+    hit = find_date(line)
+    assert hit is not None and to_iso(hit.raw) == iso
+
+
+def test_polish_november_stays_november() -> None:
+    """Croatian writes October "listopada", Polish November: the month table keeps the Polish reading."""
+    assert to_iso(find_date("12 listopada 2024").raw) == "2024-11-12"

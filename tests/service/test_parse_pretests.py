@@ -197,3 +197,13 @@ def test_longest_seen_tail_is_the_pass_over_every_name(name: str, seen: list[str
     from service.parse.comments import _longest_seen_tail
 
     assert _longest_seen_tail(name, set(seen)) == _longest_tail_reference(name, seen), (name, seen)
+
+
+def test_every_section_word_holds_a_stem_of_the_pretest() -> None:
+    """A heading word the pretest's stems miss is never read as a counted heading ("8 comentarii ·
+    Site · Login" was not, while "8 Comments · Site · Login" was): each alternative holds a stem."""
+    from service.parse import lexicon
+
+    alternatives = lexicon._SECTION_WORDS.removeprefix("(?:").removesuffix(")").split("|")
+    assert len(alternatives) > 30
+    assert [a for a in alternatives if not any(s in a for s in ls._SECTION_STEMS)] == []

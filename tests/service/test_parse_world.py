@@ -1,0 +1,157 @@
+# ruff: noqa: E501  (page fixtures read best one line of the page a line)
+"""Comment sections in more languages (session 41's fresh pages: Greek, Croatian, Hungarian, Czech,
+Romanian, Catalan, Slovak, Russian, Malay, Swiss German): headings, stamps, action rows and reply lines
+in the page's own words. Each page here is written for this test in the layout a fresh page showed."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.parse import parse_page
+
+_BODY = (
+    "Η απεργία των ναυτικών αφήνει τα πλοία δεμένα στα λιμάνια για σαράντα οκτώ ώρες από την Πέμπτη.\n\n"
+    "Οι επιβάτες με εισιτήρια μπορούν να τα αλλάξουν χωρίς χρέωση ή να ζητήσουν επιστροφή χρημάτων.\n\n"
+)
+
+
+def test_greek_widget_with_letter_avatars_and_relative_stamps():
+    """ "Σχόλια (3)", "Γ Γιώργος Π. πριν από 2 ώρες" (a Greek capital as the avatar), "Απάντηση · Μου
+    αρέσει (7) · Αναφορά" under each text."""
+    names = ["Γιώργος Π.", "Ελένη Κ.", "Μαρία Σταματίου"]
+    page = "Δεμένα τα πλοία λόγω απεργίας\n\n" + _BODY + "Σχόλια (3)\n\n"
+    for i, name in enumerate(names):
+        page += f"  • {name[0]} {name} πριν από {i + 2} ώρες\n    Σχόλιο αριθμός {i} για την απεργία και τα εισιτήρια.\n    Απάντηση · Μου αρέσει ({i + 4}) · Αναφορά\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert art.comments[0].text == "Σχόλιο αριθμός 0 για την απεργία και τα εισιτήρια."
+
+
+def test_facebook_plugin_rows_in_croatian_with_towns_under_the_names():
+    """The plugin's footer "Sviđa mi se · Odgovori · 👍 42 · 3 h" closes each comment; the name heads it
+    with the reader's town or workplace under it on some ("Makarska", "Radi u: Turistička agencija").
+    The thumb left once the count is read off is no name."""
+    readers = [
+        ("Ante Vuković", "Makarska"),
+        ("Marija Jurić", None),
+        ("Ivana Horvat", "Radi u: Turistička agencija"),
+        ("Tomislav Babić", "Split"),
+    ]
+    page = (
+        "Parking u centru od lipnja skuplji\n\n"
+        + (
+            "Gradsko vijeće odlučilo je da će parkiranje u centru od lipnja stajati pet eura po satu, a mještani su ogorčeni.\n\n"
+            "Stanari dobivaju jednu kartu po kućanstvu, a nova pravila vrijede od prvog lipnja do kraja rujna.\n\n"
+        )
+        + "14 komentara\nPoredaj po [Najpopularnije]\n\n"
+    )
+    for i, (name, place) in enumerate(readers):
+        page += (
+            f"{name}\n"
+            + (f"{place}\n" if place else "")
+            + f"Moj komentar broj {i} o cijeni parkiranja u gradu.\nSviđa mi se · Odgovori · 👍 {40 - i} · {i + 1} h\n\n"
+        )
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == [name for name, _ in readers]
+    assert [c.text for c in art.comments] == [
+        f"Moj komentar broj {i} o cijeni parkiranja u gradu." for i in range(4)
+    ]
+    assert art.declared_comment_count == 14
+
+
+def test_hungarian_blog_replies_name_their_parent_with_its_number():
+    """blog.hu's flat thread: "Kommentek:", "20 komment | Rendezés: ...", each reply opening with
+    "Előzmény: NAME #2" (the answered comment's author and number), "Válasz erre" under the text."""
+    page = (
+        "Megnyúlt a paradicsompalánta? Íme, mit rontottam el\n\n"
+        + (
+            "Idén is túl korán vetettem el a paradicsomot, és a palánták megnyúltak a meleg szobában.\n\n"
+            "Most leírom, mit tanultam belőle, hogy ti ne kövessétek el ugyanazt a hibát a kertben.\n\n"
+        )
+        + "Kommentek:\n\n3 komment | Rendezés: legrégebbi elöl\n\n"
+    )
+    rows = [
+        ("kertészlány", None, "Nálam a radiátor volt a bűnös két évig."),
+        ("Tóth Béla", None, "A megnyúlt palántát mélyebbre lehet ültetni."),
+        ("zöldujjú", "Tóth Béla #2", "Ez igaz, én fektetve ültetem ki őket."),
+    ]
+    for i, (name, ref, text) in enumerate(rows):
+        page += (
+            f"{name}\n2024.03.12. 08:{10 + i}:52\n"
+            + (f"Előzmény: {ref}\n" if ref else "")
+            + f"{text}\nVálasz erre\n\n"
+        )
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["kertészlány", "Tóth Béla", "zöldujjú"]
+    assert art.comments[2].text == "Ez igaz, én fektetve ültetem ki őket." and art.comments[2].parent == 1
+    assert art.comments[0].posted_at == "2024-03-12T08:10:52"
+
+
+def test_czech_discussion_with_spaced_numeric_dates_and_its_post_count():
+    """ "Diskuse k článku (83 příspěvků)" states the count; each header is a name over "12. 3. 2024
+    7:42" (the day's dot is no list number)."""
+    page = (
+        "Praha rozšíří placené parkování do dalších čtvrtí\n\n"
+        + (
+            "Od dubna budou řidiči platit za parkování i v dalších částech Vinohrad a Žižkova, oznámil magistrát.\n\n"
+            "Rezidenti si mohou zažádat o parkovací oprávnění přes aplikaci nebo na úřadě městské části.\n\n"
+        )
+        + "Diskuse k článku (83 příspěvků)\n\n"
+    )
+    names = ["Jan Dvořák", "Petr Novotný", "Eva Malá"]
+    for i, name in enumerate(names):
+        page += f"{name}\n\n12. 3. 2024 {7 + i}:42\n\nMůj příspěvek číslo {i} k parkování v Praze.\n\n{30 - i} / −6 Odpovědět Nahlásit\n\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert [c.posted_at for c in art.comments] == [f"2024-03-12T0{7 + i}:42:00" for i in range(3)]
+    assert art.declared_comment_count == 83
+
+
+@pytest.mark.parametrize(
+    "bar, stamp",
+    [
+        ("8 comentarii · Călătorii cu Ioana · Autentificare", "acum {n} zile"),  # Disqus in Romanian
+        ("Комментарии ^8", "{n} дня назад"),  # w3m draws a <sup> count as "^8"
+    ],
+)
+def test_a_localised_count_bar_opens_the_thread(bar: str, stamp: str):
+    page = (
+        "Un weekend în Sibiu: ce am plătit\n\n"
+        + (
+            "Am petrecut trei zile în Sibiu și am notat fiecare cheltuială, de la cazare la mese și muzee.\n\n"
+            "Bugetul total a fost mai mic decât ne așteptam, mai ales pentru că am mers în afara sezonului.\n\n"
+        )
+        + f"{bar}\n\n"
+    )
+    for i, name in enumerate(["Andreea Popescu", "Mihai", "Radu Ionescu"]):
+        page += f"  • {name} {stamp.format(n=i + 2)}\n\n    Părerea mea numărul {i} despre bugetul din Sibiu.\n\n    6 ▲ · Răspunde · Distribuie ›\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["Andreea Popescu", "Mihai", "Radu Ionescu"]
+    assert art.declared_comment_count == 8
+
+
+@pytest.mark.parametrize(
+    "heading, said, date",
+    [
+        ("7 comentaris a «Coca de recapte»", "ha dit:", "4 de juny de 2024 a les 9:{m}"),  # Catalan
+        ("3 komentáre k „Kriváň zo Štrbského Plesa“", "povedal:", "15. júna 2024 o 20:{m}"),  # Slovak
+        ("5 ulasan:", "berkata:", "12 Mac 2024 pada 9:{m} PG"),  # Malay
+    ],
+)
+def test_classic_wordpress_threads_in_their_language(heading: str, said: str, date: str):
+    page = (
+        "Coca de recapte com la feia la padrina\n\n"
+        + (
+            "La coca de recapte és una recepta de les comarques de Lleida que es fa amb escalivada i arengades.\n\n"
+            "Avui us explico com la feia la meva àvia, pas a pas, amb la massa i els temps de forn.\n\n"
+        )
+        + f"{heading}\n\n"
+    )
+    names = ["Montse", "Jordi Puigvert", "Roser"]
+    for i, name in enumerate(names):
+        page += f" {i + 1}. {name} {said}\n    {date.format(m=10 + i)}\n\n    El meu comentari número {i} sobre la recepta.\n\n    Respon\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert [c.text for c in art.comments] == [
+        f"El meu comentari número {i} sobre la recepta." for i in range(3)
+    ]
