@@ -270,7 +270,11 @@ _REL = (
     rf"|hace\s+(?:\d+|una?)\s+(?:{_UNITS}|{_SHORT_UNITS})|(?:\d+|un[ao]?|un['’](?=ora))\s*{_UNITS}\s+fa|(?:\d+|een)\s+{_UNITS}\s+geleden|h[áa]\s+(?:\d+|uma?)\s+{_UNITS}"
     rf"|{_REL_NORDIC_TR_ID}"
 )
-_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE}))(?:{_SEP}(?:{_TIME_AFTER}))?"
+# A day, a month name the tables lack, a year and a time, in any script ("14 مارچ 2024، 11:20",
+# "14 มี.ค. 67 11:02", "১৪ মার্চ ২০২৪, ১১:০২"): only with the time, as a comment's stamp is written; read
+# as a date without a calendar day (to_iso gives None).
+_UNKNOWN_MONTH = rf"\d{{1,2}}\.?\s+[^\s\d]{{2,12}}\s+(?:\d{{4}}|\d{{2}})[,،]?\s+(?:{_TIME})"
+_ABS = rf"(?:(?:{_TIME})\s*(?:,|·|\||-|–|—|on)?\s*)?(?:{_WEEKDAY}\s+)?(?:{_DMY}|{_MDY}|{_ISO}|{_NUM}|{_MD}|{_DM}(?={_SEP}(?:{_TIME_AFTER}))|^{_DM}(?=\s*$|\s+{REPLY_CUE})|{_UNKNOWN_MONTH})(?:{_SEP}(?:{_TIME_AFTER}))?"
 
 DATE = re.compile(rf"(?<![\w/.-])(?:\(?(?:{_ABS})\)?|{_REL})(?![\w])", re.I)
 

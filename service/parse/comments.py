@@ -28,6 +28,7 @@ from service.parse.lexicon import (
     _TOKEN,
     _all_chrome_tokens,
     _ends_sentence,
+    reads_english,
     strip_lead_markers,
 )
 from service.parse.lines import _BRACKET_NAME, _PROSE_LINE_WORDS, _Line
@@ -362,23 +363,9 @@ def _page_order(lines: list[_Line]) -> str | None:
         return "mdy"
     # Month first ("03/12/2024" as March 12) is an American habit: a page not in English writes the day
     # first. Read only when a slashed date is left to decide (dotted and dashed ones are day first).
-    if any(d.kind == "num" and "/" in d.raw for d in dates) and not _reads_english(lines):
+    if any(d.kind == "num" and "/" in d.raw for d in dates) and not reads_english(lines):
         return "dmy"
     return None
-
-
-# English prose has "the", "and", "of", "to" ... in about one word of five; a page where they are
-# rarer than this is in another language (German, Spanish, Dutch prose: under 1 %).
-_ENGLISH_SHARE = 0.05
-_ENGLISH_WORDS = frozenset(
-    ["the", "and", "of", "to", "is", "that", "with", "for", "was", "are", "this", "you", "it"]
-)
-_LATIN_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _reads_english(lines: list[_Line]) -> bool:
-    words = [w.lower() for ln in lines if ln.furniture is None for w in _LATIN_WORD.findall(ln.core)]
-    return bool(words) and sum(w in _ENGLISH_WORDS for w in words) >= _ENGLISH_SHARE * len(words)
 
 
 _REPLY_TO = re.compile(rf"^\s*(?:@\s?|{REPLY_CUE}\s+@?)(?P<name>[^\s,:;!?]{{1,40}})", re.I)

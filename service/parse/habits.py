@@ -114,11 +114,23 @@ def _without_counts(authors: list[str | None]) -> list[str | None]:
 
 
 def _without_places(authors: list[str | None]) -> list[str | None]:
-    """ "Sunny_Days, Leeds, United Kingdom": a widget that prints where each reader is (Daily Mail) does it
-    for most of them; learned per page, so one "Smith, John" keeps his name."""
-    return _cut_page_habit(
+    """ "Sunny_Days, Leeds, United Kingdom" or "عمران علی (لاہور)": a widget that prints where each reader
+    is (Daily Mail, Urdu dailies) does it for most of them; learned per page, so one "Smith, John" or
+    "Ann (staff)" keeps the name."""
+    commas = _cut_page_habit(
         authors, lambda a: ", " in a, lambda a: a.split(", ", 1)[0], _MIN_PLACES, _PLACE_SHARE
     )
+    return _cut_page_habit(
+        commas,
+        lambda a: _PAREN_PLACE.search(a) is not None,
+        lambda a: _PAREN_PLACE.sub("", a),
+        _MIN_PLACES,
+        _PLACE_SHARE,
+    )
+
+
+# "(Lahore)" after the name: a place in brackets, with no digit (not "(3)", a count).
+_PAREN_PLACE = re.compile(r"(?<=\S)\s+\([^()\d]{2,40}\)$")
 
 
 def _cut_page_habit(

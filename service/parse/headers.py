@@ -474,7 +474,7 @@ def _replied(lines: list[_Line], i: int, stop: int) -> bool:
 
 
 def _is_reply_row(ln: _Line) -> bool:
-    return ln.chrome and bool(_REPLY_WORD.search(ln.core))
+    return ln.chrome and (ln.row or bool(_REPLY_WORD.search(ln.core)))
 
 
 # "says:", "wrote", "Posted by" belong to comments; a bare "By NAME" is also every article's byline.
@@ -503,7 +503,7 @@ def _drop_quoted_headers(lines: list[_Line], headers: list[_Header]) -> list[_He
         return " ".join(ln.core[ln.date.end :].split()).casefold() if ln.date is not None else ""
 
     def replied(a: int, b: int) -> bool:
-        return any(lines[j].chrome and _REPLY_WORD.search(lines[j].core) for j in range(a, b))
+        return any(_is_reply_row(lines[j]) for j in range(a, b))
 
     stops = [h.start for h in headers[1:]] + [min(len(lines), headers[-1].end + _LAST_BLOCK_REACH)]
     ends = [replied(h.end + 1, stop) for h, stop in zip(headers, stops, strict=True)]

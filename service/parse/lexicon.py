@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from service.dates import MONTH_RX, REPLY_NAME, trie_rx
 from service.parse.rxswitch import FirstCharRx, split_top
@@ -76,7 +78,7 @@ _FURNITURE: list[tuple[str, str]] = [
         # A row of skip links ("skip to main | skip to sidebar", "Skip to main content | Skip to footer site map").
         r"|(?:(?:skip|jump) to (?:the )?(?:main|primary|content|navigation|search|footer|sidebar|menu)\b[\w ]{0,25}"
         r"[\s|»·•.]*){1,4}"
-        r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut",
+        r"|aller au contenu|zum inhalt springen|skip navigation|back to top|top of page|retour en haut|nach oben",
     ),
     (
         "video player",
@@ -532,7 +534,7 @@ _REPORT_PHRASE = re.compile(
     re.I,
 )
 # (with a "more actions" menu's dots: "Like (41) Reply Share ⋯", "Reply ⋮")
-_CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—:▲▼△▽▾▴↑↓⬆⬇👍👎…⋯⋮]+")
+_CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—−:▲▼△▽▾▴↑↓⬆⬇👍👎…⋯⋮]+")  # (− U+2212: "+34 −2")
 
 
 # Where glued buttons meet: a capital after a small letter ("ReplyShare"), or a count between two
@@ -884,3 +886,23 @@ _POLICY_WORD = re.compile(
 )
 _FORM_FIELD = re.compile(r"\[\s{3,}\]|\[(?:search|submit|go|ok|send)\]", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+# English prose has "the", "and", "of", "to" ... in about one word of five; a page where they are
+# rarer than this is in another language (German, Spanish, Dutch prose: under 1 %).
+_ENGLISH_SHARE = 0.05
+_ENGLISH_WORDS = frozenset(
+    ["the", "and", "of", "to", "is", "that", "with", "for", "was", "are", "this", "you", "it"]
+)
+_LATIN_WORD = re.compile(r"[^\W\d_]+")
+
+
+def reads_english(lines: Sequence[Any]) -> bool:
+    """Whether the page's text (classified lines: `.core`, `.furniture`) reads as English."""
+    words = english = 0  # (counted, not listed: a 1 MB line of "a|a|..." holds half a million words)
+    for ln in lines:
+        if ln.furniture is None:
+            for m in _LATIN_WORD.finditer(ln.core):
+                words += 1
+                english += m.group().lower() in _ENGLISH_WORDS
+    return words > 0 and english >= _ENGLISH_SHARE * words

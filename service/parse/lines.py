@@ -70,6 +70,7 @@ class _Line:
     score: float | None = None  # cached prose score (see _line_score)
     src: int = -1  # index of the input line this piece came from (a glued footer splits one line in two)
     quote: int = 0  # HTML: the <blockquote>s holding the line
+    row: bool = False  # a button row the page prints in every comment, whatever its words (rows.py)
 
     @property
     def structural(self) -> bool:

@@ -73,6 +73,7 @@ from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.posts import _REPLY_SUBJECT, _is_first_post, _numbered_posts, _post_number
 from service.parse.quotes import Paragraph, mark_quotes, paragraphs
+from service.parse.rows import mark_repeated_rows
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
 from service.parse.signatures import signature_lines
@@ -317,6 +318,7 @@ def _classified_lines(
     _date_after_separator_line(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
+    mark_repeated_rows(lines)
     furniture_heads = _unmark_furniture_headlines(lines, fmt) if unmark else {}
     if fmt == "text":
         _score_wrapped_paragraphs(lines)
@@ -542,6 +544,22 @@ _SUBJECT_REACH = 8
 _TITLE_SEPARATORS = (" - ", " | ", " :: ", " • ", " – ")
 
 
+# The first header's text is the article when it holds at least this many lines of prose and this many
+# times the longest other comment's (a news forum that prints the byline as a posting's header: "NAME
+# 17. Jänner 2024, 06:00" over the article, then the postings).
+_MIN_ARTICLE_PROSE = 8
+_ARTICLE_OVER_COMMENT = 2
+
+
+def _article_under_first(lines: list[_Line], headers: list[_Header]) -> bool:
+    starts = [h.start for h in headers[1:]] + [len(lines)]
+    prose = [
+        sum(1 for j in range(h.end + 1, stop) if _is_prose(lines[j]))
+        for h, stop in zip(headers, starts, strict=True)
+    ]
+    return prose[0] >= _MIN_ARTICLE_PROSE and prose[0] >= _ARTICLE_OVER_COMMENT * max(prose[1:])
+
+
 def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
     """Whether the first header is a forum topic's opening post (the article): it is post #1 with no
     prose above it, or the replies' subject lines read "Re: TITLE", the first post's reads TITLE, and
@@ -551,8 +569,11 @@ def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
         return False
     first, second = headers[0].start, headers[1].start
     numbered = _is_first_post(lines, headers[0].anchor) and _post_number(lines, headers[1].anchor) == 2
-    if numbered and _main_region(lines, 0, first) is None:
+    no_article_above = _main_region(lines, 0, first) is None
+    if numbered and no_article_above:
         return True  # post #1 with no article above it
+    if no_article_above and _article_under_first(lines, headers):
+        return True  # the article's byline reads like a comment header, and the article is its text
     replies = Counter(
         m["subject"].strip().casefold()
         for ln in lines[first:]

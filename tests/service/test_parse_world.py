@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.dates import find_date, to_iso
 from service.parse import parse_page
 
 _BODY = (
@@ -155,3 +156,88 @@ def test_classic_wordpress_threads_in_their_language(heading: str, said: str, da
     assert [c.text for c in art.comments] == [
         f"El meu comentari número {i} sobre la recepta." for i in range(3)
     ]
+
+
+def _unknown_language_thread(row: str, names: list[str]) -> str:
+    """A thread whose heading and buttons no word list knows (Lithuanian here), under numeric stamps."""
+    page = (
+        "Vilniuje atnaujinamas senamiesčio apšvietimas\n\n"
+        + (
+            "Savivaldybė pradeda keisti senus šviestuvus senamiestyje naujais, kurie naudoja mažiau elektros.\n\n"
+            "Darbai truks iki rudens, o gyventojai apie eismo ribojimus bus informuojami iš anksto.\n\n"
+        )
+        + "Skaitytojų nuomonės (4)\n\n"
+    )
+    for i, name in enumerate(names):
+        page += f"{name} 2024-03-14 10:{10 + i}\n\nMano nuomonė numeris {i} apie šviestuvus ir elektrą.\n\n{row}\n\n"
+    return page
+
+
+def test_a_button_row_in_a_language_no_list_knows_is_learned_from_the_page():
+    """ "Atsakyti · Pranešti" once under every comment: a row of buttons whatever its words, so the
+    dated lines above it are comment headers (before, the thread was read as page content)."""
+    names = ["Jonas", "Rasa K.", "vilnietis", "Tomas"]
+    art = parse_page(_unknown_language_thread("Atsakyti · Pranešti", names), fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert [c.text for c in art.comments] == [
+        f"Mano nuomonė numeris {i} apie šviestuvus ir elektrą." for i in range(4)
+    ]
+
+
+def test_a_name_line_that_repeats_is_no_button_row():
+    """A reader who writes three comments in a row prints her name line three times, one per block: it
+    stays her name, since the other readers' comments carry no such line."""
+    names = ["Rasa", "Rasa", "Rasa", "Jonas", "Tomas", "Ona", "Petras"]
+    page = _unknown_language_thread("Atsakyti · Pranešti", names)
+    for name in set(names):
+        page = page.replace(f"{name} 2024", f"{name}\n2024")
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == names
+
+
+def test_stamps_with_a_month_name_no_table_holds_when_a_time_follows():
+    """Urdu "14 مارچ 2024، 11:20", Thai "14 มี.ค. 67 11:02", Bengali digits: a date without a calendar
+    reading; without the time such words are prose."""
+    for line, raw in [
+        ("عمران علی 14 مارچ 2024، 11:20 صبح", "14 مارچ 2024، 11:20"),
+        ("14 มี.ค. 67 11:02 น.", "14 มี.ค. 67 11:02"),
+        ("১৪ মার্চ ২০২৪, ১১:০২", "১৪ মার্চ ২০২৪, ১১:০২"),
+    ]:
+        hit = find_date(line)
+        assert hit is not None and hit.raw == raw and to_iso(hit.raw) is None
+    assert find_date("We bought 12 apples in 2024") is None
+
+
+def test_a_town_in_brackets_after_every_name_is_no_part_of_it():
+    def page(heads: list[str]) -> str:
+        out = (
+            "Lahore metro gets new feeder buses\n\n"
+            + "The city adds twenty feeder buses to the metro line from next month, officials said on Monday.\n\n"
+            * 3
+        )
+        out += f"Comments ({len(heads)})\n\n"
+        for i, head in enumerate(heads):
+            out += (
+                f"{head} 14 March 2024, 1{i}:20\nMy view number {i} on the feeder buses.\nReply · Report\n\n"
+            )
+        return out
+
+    names = ["عمران علی", "سدرہ خان", "محمد آصف"]
+    towns = ["لاہور", "گوجرانوالہ", "کراچی"]
+    heads = [f"{n} ({t})" for n, t in zip(names, towns, strict=True)]
+    assert [c.author for c in parse_page(page(heads)).comments] == names
+    one = parse_page(page(["Ann (staff)", "Bob Jones", "Cy Fox"]))
+    assert [c.author for c in one.comments] == ["Ann (staff)", "Bob Jones", "Cy Fox"]
+
+
+def test_a_byline_shaped_like_the_replies_heads_the_article_not_a_comment():
+    """An issue tracker (or a news forum) prints the post's byline as the replies' header ("alice
+    commented 3 days ago") over the article, with no heading before the replies: the long first post
+    is the page's article, not a comment."""
+    para = "The exporter drops every row whose date column is empty, so the monthly report is short by a few hundred lines.\n\n"
+    page = "Exporter drops rows with empty dates #4121\n\nalice commented 3 days ago\n\n" + para * 9
+    for i, name in enumerate(["bob", "carol", "dave"]):
+        page += f"{name} commented {2 - i if i < 2 else 1} hours ago\n\nSeen it too, reply number {i}.\n\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == ["bob", "carol", "dave"]
+    assert "exporter drops every row" in art.body

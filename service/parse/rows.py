@@ -1,0 +1,102 @@
+"""Stage 1, continued: the action row a comment widget prints in every comment, learned per page in any
+language ("Отговори Сигнализирай за нередност", "👍 31 👎 2 Одговори Пријави", "Atsakyti · Pranešti").
+The lexicon knows the buttons of some twenty languages; a row the page repeats once per dated block is a
+row of buttons whatever its words, and becomes comment chrome, the cue the header search needs."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from service.parse.lexicon import _ends_sentence, reads_english
+from service.parse.lines import _PROSE_LINE_WORDS, _Line
+
+# A row is short: a few buttons and their counts.
+_MAX_ROW_CHARS = 60
+_MAX_ROW_WORDS = 5
+# ... printed in this many comments at least, one per comment: between two of them one dated line, for
+# this share of them (a reader's name line repeats too when she writes three comments, but others'
+# comments stand between hers).
+_MIN_ROWS = 3
+_ONE_EACH_SHARE = 0.75
+
+# Lines learned so close together in most blocks are a profile's labels.
+_STACK_REACH = 3
+_STACKED_SHARE = 0.5
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _row_key(ln: _Line) -> str | None:
+    """The row's words, lower-cased, without its counts and symbols; None for a line no row can be."""
+    core = ln.core
+    if (
+        ln.date is not None
+        or ln.chrome
+        or ln.opener
+        or ln.furniture is not None
+        or len(core) > _MAX_ROW_CHARS
+    ):
+        return None
+    if _ends_sentence(core):
+        return None
+    words = [w.casefold() for w in _WORD.findall(core)]
+    if not 1 <= len(words) <= _MAX_ROW_WORDS:
+        return None
+    if len(words) == 1 and core[:1].isdigit():
+        return None  # a count and its label ("63 Fans", "12 Beiträge"): a poster's profile
+    return " ".join(words)
+
+
+def mark_repeated_rows(lines: list[_Line]) -> None:
+    """Marks as chrome the lines of one wording that stand once in each dated block, in at least
+    _MIN_ROWS blocks."""
+    dated = [i for i, ln in enumerate(lines) if ln.date is not None]
+    if len(dated) < _MIN_ROWS:
+        return
+    seen_dates = [0] * (len(lines) + 1)  # prefix counts: dated lines before index i
+    for i, ln in enumerate(lines):
+        seen_dates[i + 1] = seen_dates[i] + (ln.date is not None)
+    groups: dict[str, list[int]] = {}
+    for i, ln in enumerate(lines):
+        key = _row_key(ln)
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    rows = []
+    for idx in groups.values():
+        if len(idx) < _MIN_ROWS:
+            continue
+        between = [seen_dates[b] - seen_dates[a + 1] for a, b in pairwise(idx)]
+        if 0 in between or sum(1 for n in between if n == 1) < _ONE_EACH_SHARE * len(between):
+            continue  # two of them in one block, or rows of some comments only
+        first_date = max((d for d in range(idx[0]) if lines[d].date is not None), default=idx[0])
+        if len(idx) < _ONE_EACH_SHARE * (seen_dates[-1] - seen_dates[first_date]):
+            continue  # not in most comments from its first on: a reader's name line, who wrote a few
+        if sum(1 for i in idx if _after_text(lines, i)) < _ONE_EACH_SHARE * len(idx):
+            continue  # not under a comment's text: a poster's profile labels ("Join Date", "Posts")
+        rows.append(idx)
+    if not rows or reads_english(lines):
+        return  # (an English page's buttons are the lexicon's: what it does not call chrome is none)
+    for idx in rows:
+        if not _stacked(idx, rows):
+            for i in idx:
+                lines[i].chrome = lines[i].row = True
+
+
+def _after_text(lines: list[_Line], i: int) -> bool:
+    """Whether a line of prose stands between line i and the dated line above it."""
+    for j in range(i - 1, -1, -1):
+        ln = lines[j]
+        if ln.date is not None:
+            return False
+        if ln.furniture is None and not ln.chrome and len(ln.core.split()) >= _PROSE_LINE_WORDS:
+            return True
+    return False
+
+
+def _stacked(idx: list[int], rows: list[list[int]]) -> bool:
+    """Whether another such line stands within _STACK_REACH lines of most of these: labels of a poster's
+    profile drawn one per line ("Join Date" / "Location" / "Posts", values under them), not a row."""
+    others = {i for other in rows if other is not idx for i in other}
+    near = sum(1 for i in idx if any(j in others for j in range(i - _STACK_REACH, i + _STACK_REACH + 1)))
+    return near > _STACKED_SHARE * len(idx)
