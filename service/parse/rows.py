@@ -1,13 +1,16 @@
-"""Stage 1, continued: the action row a comment widget prints in every comment, learned per page in any
-language ("Отговори Сигнализирай за нередност", "👍 31 👎 2 Одговори Пријави", "Atsakyti · Pranešti").
+"""Stage 1, continued: what a comment widget prints in every comment, learned per page in any language:
+its relative stamps ("pirms 5 dienām", "3 klst.") and its action row ("Отговори Сигнализирай за
+нередност", "👍 31 👎 2 Одговори Пријави", "Atsakyti · Pranešti").
 The lexicon knows the buttons of some twenty languages; a row the page repeats once per dated block is a
-row of buttons whatever its words, and becomes comment chrome, the cue the header search needs."""
+row of buttons whatever its words, and becomes comment chrome, the cue the header search needs. A
+number with the same words around it, ending a short line in several blocks, is a stamp."""
 
 from __future__ import annotations
 
 import re
 from itertools import pairwise
 
+from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence, reads_english
 from service.parse.lines import _PROSE_LINE_WORDS, _Line
 
@@ -19,10 +22,6 @@ _MAX_ROW_WORDS = 5
 # comments stand between hers).
 _MIN_ROWS = 3
 _ONE_EACH_SHARE = 0.75
-
-# Lines learned so close together in most blocks are a profile's labels.
-_STACK_REACH = 3
-_STACKED_SHARE = 0.5
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -78,9 +77,8 @@ def mark_repeated_rows(lines: list[_Line]) -> None:
     if not rows or reads_english(lines):
         return  # (an English page's buttons are the lexicon's: what it does not call chrome is none)
     for idx in rows:
-        if not _stacked(idx, rows):
-            for i in idx:
-                lines[i].chrome = lines[i].row = True
+        for i in idx:
+            lines[i].chrome = lines[i].row = True
 
 
 def _after_text(lines: list[_Line], i: int) -> bool:
@@ -94,9 +92,51 @@ def _after_text(lines: list[_Line], i: int) -> bool:
     return False
 
 
-def _stacked(idx: list[int], rows: list[list[int]]) -> bool:
-    """Whether another such line stands within _STACK_REACH lines of most of these: labels of a poster's
-    profile drawn one per line ("Join Date" / "Location" / "Posts", values under them), not a row."""
-    others = {i for other in rows if other is not idx for i in other}
-    near = sum(1 for i in idx if any(j in others for j in range(i - _STACK_REACH, i + _STACK_REACH + 1)))
-    return near > _STACKED_SHARE * len(idx)
+# A relative stamp the date tables lack: a small number and its unit, with a word before or after it that
+# every stamp of the page repeats ("pirms 5 dienām" / "pirms 3 stundām", Latvian; "3 klst.", Icelandic),
+# ending a short line (a header's name before it, or a separator).
+_STAMP_TAIL = re.compile(
+    r"(?:^|(?<=\s)|(?<=[·•|]))(?P<stamp>(?:(?P<pre>[^\W\d_]{2,10})\s+)?(?P<n>\d{1,2})\s?(?P<unit>[^\W\d_]{1,10}\.?)"
+    r"(?:\s+(?P<post>[^\W\d_]{2,12}))?)\s*$"
+)
+_MAX_STAMP_LINE_CHARS = 60
+_MAX_STAMP_LINE_WORDS = 10
+_MIN_STAMPS = 3
+_KNOWN_SHARE = 0.5
+
+
+def learn_stamps(lines: list[_Line]) -> bool:
+    """Gives such lines their stamp as a relative date, when _MIN_STAMPS lines of the page share its
+    fixed words, in separate blocks, on a page that does not read as English (whose stamps the tables
+    hold: a teaser's "5 min read" is no stamp). Whether any was learned."""
+    groups: dict[str, list[tuple[int, re.Match[str]]]] = {}
+    for i, ln in enumerate(lines):
+        core = ln.core
+        if ln.date is not None or ln.chrome or ln.opener or ln.furniture is not None:
+            continue
+        if len(core) > _MAX_STAMP_LINE_CHARS or len(core.split()) > _MAX_STAMP_LINE_WORDS:
+            continue
+        m = _STAMP_TAIL.search(core)
+        if m is None:
+            continue
+        pre, post = (m["pre"] or "").casefold(), (m["post"] or "").casefold()
+        key = f"{pre}|{post}" if pre or post else f"|{m['unit'].casefold()}"
+        groups.setdefault(key, []).append((i, m))
+    found = [hits for hits in groups.values() if len(hits) >= _MIN_STAMPS and _apart(lines, hits)]
+    if not found or reads_english(lines):
+        return False
+    for hits in found:
+        for i, m in hits:
+            lines[i].date = DateHit(m.start("stamp"), m.end("stamp"), m["stamp"], "rel", False)
+    return True
+
+
+def _apart(lines: list[_Line], hits: list[tuple[int, re.Match[str]]]) -> bool:
+    """No two of them on neighbouring lines (one per comment, with its text between), and no stamp the
+    tables know between most two of them: those blocks have their stamps ("comment number 3 says
+    something" under "user3 17 May 2017, 03:03" is a text)."""
+    gaps = list(pairwise(i for i, _ in hits))
+    if any(b - a <= 1 for a, b in gaps):
+        return False
+    dated = sum(1 for a, b in gaps if any(lines[j].date is not None for j in range(a + 1, b)))
+    return dated < _KNOWN_SHARE * len(gaps)

@@ -73,7 +73,7 @@ from service.parse.maintext import MIN_RECOVERED_CHARS, words_key
 from service.parse.misses import missed_comment_warnings
 from service.parse.posts import _REPLY_SUBJECT, _is_first_post, _numbered_posts, _post_number
 from service.parse.quotes import Paragraph, mark_quotes, paragraphs
-from service.parse.rows import mark_repeated_rows
+from service.parse.rows import learn_stamps, mark_repeated_rows
 from service.parse.sectiongate import SectionGate
 from service.parse.sectiongate import features as section_features
 from service.parse.signatures import signature_lines
@@ -318,7 +318,9 @@ def _classified_lines(
     _date_after_separator_line(lines)
     _mark_foreign_script(lines)
     _markup_times(lines)
-    mark_repeated_rows(lines)
+    mark_repeated_rows(lines)  # (rows first: a row's "👎 2 Одговори Пријави" is no stamp)
+    if learn_stamps(lines):
+        mark_repeated_rows(lines)  # ... and the rows under stamps learned
     furniture_heads = _unmark_furniture_headlines(lines, fmt) if unmark else {}
     if fmt == "text":
         _score_wrapped_paragraphs(lines)

@@ -241,3 +241,40 @@ def test_a_byline_shaped_like_the_replies_heads_the_article_not_a_comment():
     art = parse_page(page, fmt="text")
     assert [c.author for c in art.comments] == ["bob", "carol", "dave"]
     assert "exporter drops every row" in art.body
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["pirms {n} dienām", "{n} klst."],  # Latvian (a word before the number), Icelandic (an abbreviation)
+)
+def test_relative_stamps_no_table_holds_are_learned_from_the_page(stamp: str):
+    """Every header ends with a number and the same words around it: the page's own relative stamp, so
+    the thread is read, and its button row under the text is learned as well."""
+    page = "Mājas serveris no vecā klēpjdatora\n\n" + (
+        "Vecais klēpjdators tagad strādā kā mājas serveris ar konteineriem un rezerves kopijām.\n\n"
+        "Apraksts soli pa solim: operētājsistēma, disks, tīkls un automātiskie atjauninājumi.\n\n"
+    )
+    names = ["Edgars Liepiņš", "ilze_b", "Jānis", "Anna Kalniņa"]
+    for i, name in enumerate(names):
+        page += f"{name} • {stamp.format(n=5 - i)}\n\nMans komentārs numur {i} par serveri un diskiem.\n\nAtbildēt\n\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == names
+    assert [c.text for c in art.comments] == [
+        f"Mans komentārs numur {i} par serveri un diskiem." for i in range(4)
+    ]
+
+
+def test_a_teaser_list_with_reading_times_is_no_thread():
+    """ "5 Min. Lesezeit" under each teaser of a German page repeats like a stamp, but teasers with no
+    text between them and no heading are page content: no comments."""
+    page = (
+        "Neue Radwege in der Innenstadt\n\n"
+        + (
+            "Die Stadt baut bis zum Sommer drei neue Radwege durch die Innenstadt und entfernt dafür Parkplätze.\n\n"
+            "Anwohner und Händler wurden im Februar bei zwei Versammlungen über die Pläne informiert.\n\n"
+        )
+        + "Mehr zum Thema\n\n"
+    )
+    for i, teaser in enumerate(["Busse fahren öfter", "Neue Ampeln am Ring", "Parken wird teurer"]):
+        page += f"{teaser}\n{i + 3} Min. Lesezeit\n\n"
+    assert parse_page(page, fmt="text").comments == ()
