@@ -203,6 +203,8 @@ _UNITS = (
 _SHORT_UNITS = r"(?:s|m|mins?\.?|h|hrs?|d|w|wk|mo|y|yr|j|t|tg\.?|std\.?|mn|sek\.?|sem\.?|wo\.?|mon\.?)"
 # An edit mark after a line's final stamp ("Like · Reply · 17 · 2y · Edited").
 _EDITED = r"(?:[·•|]\s*(?:edited|bearbeitet|modifié|editado|modificato|bewerkt)\s*)?"
+# ... or the reactions' count after it ("Like · Reply · 3d · 👍 18", the Facebook plugin).
+_EDITED += r"(?:[·•|]\s*(?:👍|❤️|❤|♥|👎)\s*\d{1,6}\s*)?"
 # Arabic units after a number (singular and plural), and alone: the singular ("منذ ساعة", an hour ago)
 # and the dual, a number of its own ("منذ ساعتين", two hours ago). A plural alone is prose: "منذ سنوات"
 # is "for years".

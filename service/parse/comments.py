@@ -152,13 +152,7 @@ def _authors(
         if _no_name(text):
             text = ""
         authors.append(text or None)
-    return _split_parent_names(_named(without_habits(authors)), reply_to)
-
-
-def _named(authors: list[str | None]) -> list[str | None]:
-    """What is left once the page's habits are read off may be a symbol alone: the "👍" of "Like · Reply
-    · 👍 42 · 3h" once its count went as a score. No name."""
-    return [a if a and any(c.isalnum() for c in a) else None for a in authors]
+    return _split_parent_names(without_habits(authors), reply_to)
 
 
 # A reply's header may print the replied-to reader's name right after the name, with only an icon
@@ -799,6 +793,7 @@ def _take_places(
             firsts[k][0].append(j)
 
 
+_MAX_AVATAR_LETTERS = 3
 # Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").
 _MAX_ABOVE_NAME = 2
 _MAX_NAME_BEFORE_WORKPLACE = 4  # words
@@ -829,12 +824,22 @@ def _is_said_name(core: str) -> bool:
     return m is not None and len(m["name"].split()) <= _MAX_SAID_NAME_WORDS
 
 
+def _initials_over(core: str, lines: list[_Line], idx: list[int], p: int) -> bool:
+    """A letter avatar on its own line over the name ("DS" / "Debbie Schaefer · Top fan")."""
+    if not (0 < len(core) <= _MAX_AVATAR_LETTERS and core.isalpha() and core.isupper()) or p + 1 >= len(idx):
+        return False
+    words = lines[idx[p + 1]].core.split(" · ")[0].split()
+    return "".join(w[0] for w in words if w[:1].isupper()).startswith(core)
+
+
 def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
     """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
     the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
     for p, j in enumerate(idx[: _MAX_ABOVE_NAME + 1]):
         core = lines[j].core.strip()
-        if p < _MAX_ABOVE_NAME and (not strip_lead_markers(core) or _ROLE_LINE.fullmatch(core)):
+        if p < _MAX_ABOVE_NAME and (
+            not strip_lead_markers(core) or _ROLE_LINE.fullmatch(core) or _initials_over(core, lines, idx, p)
+        ):
             continue
         if len(idx) < p + 2:
             return None
@@ -842,7 +847,8 @@ def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] |
             name = _header_name_part(core)[0]  # "NAME said..." (Blogger's footer-stamped comments)
             return (idx[: p + 1], name) if name and _is_said_name(core) else None
         head, dot, tail = core.partition(" · ")
-        if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and _is_workplace(tail):
+        known = _is_workplace(tail) or _ROLE_LINE.fullmatch(tail)  # ("NAME · Top fan")
+        if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and known:
             return idx[: p + 1], head
         return (idx[: p + 1], core) if _is_name_like(lines[j]) else None
     return None

@@ -5,6 +5,7 @@ name keeps it. `without_habits` cuts them from a page's names in one call."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from service.parse.lexicon import ROLE_BADGE, _ends_sentence
@@ -150,7 +151,22 @@ def _cut_page_habit(
 
 def without_habits(authors: list[str | None]) -> list[str | None]:
     """The page's names without what its widget prints beside every one of them."""
-    return _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
+    return _named(
+        _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
+    )
+
+
+def _named(authors: list[str | None]) -> list[str | None]:
+    """What is left once the page's habits are read off may be a symbol alone, or a reaction and its
+    count: the "👍" of "Like · Reply · 👍 42 · 3h" once its count went as a score, "👍 18". No name
+    ("4-6-3", digits and dashes, stays one)."""
+    return [a if a and not _symbols_and_counts(a) else None for a in authors]
+
+
+def _symbols_and_counts(name: str) -> bool:
+    if any(c.isalpha() for c in name):
+        return False
+    return not any(c.isalnum() for c in name) or any(unicodedata.category(c) == "So" for c in name)
 
 
 # A reader's town on a line of its own under the name ("Makarska", "Split"): a capitalised word or two.

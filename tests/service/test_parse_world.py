@@ -278,3 +278,29 @@ def test_a_teaser_list_with_reading_times_is_no_thread():
     for i, teaser in enumerate(["Busse fahren öfter", "Neue Ampeln am Ring", "Parken wird teurer"]):
         page += f"{teaser}\n{i + 3} Min. Lesezeit\n\n"
     assert parse_page(page, fmt="text").comments == ()
+
+
+def test_facebook_plugin_with_letter_avatars_badges_and_reaction_counts():
+    """A local TV site's plugin: the avatar's initials on a line over "NAME · Top fan", the text, and
+    "Like · Reply · 3d · 👍 18" (the reactions' count after the stamp) closing each comment."""
+    readers = [
+        ("Debbie Schaefer", " · Top fan", " · 👍 18"),
+        ("Rick Hoffmann", "", " · 👍 7"),
+        ("Jen Lindquist", "", ""),
+    ]
+    page = (
+        "Bridge closure starts Monday\n\n"
+        + (
+            "The county closes the river bridge for ten weeks of repairs starting Monday, with a detour posted.\n\n"
+            "School buses will use the detour route, and pickup times may shift by ten to fifteen minutes.\n\n"
+        )
+        + "3 Comments Sort by [Top   ]\n\n"
+    )
+    for i, (name, badge, likes) in enumerate(readers):
+        initials = "".join(w[0] for w in name.split())
+        page += f"{initials}\n{name}{badge}\nMy comment number {i} about the bridge detour.\nLike · Reply · {i + 2}d{likes}\n"
+    art = parse_page(page, fmt="text")
+    assert [c.author for c in art.comments] == [name for name, _, _ in readers]
+    assert [c.text for c in art.comments] == [
+        f"My comment number {i} about the bridge detour." for i in range(3)
+    ]
