@@ -158,7 +158,7 @@ _WEEKDAY = (
     "(?:" + trie_rx(_WEEKDAY_NAMES.split()) + r"\.?,?|" + trie_rx(_SHORT_WEEKDAYS.split()) + r"(?:\.,?|,))"
 )
 _TIME = r"\d{1,2}(?:(?::|\s?h\s?)\d{2}(?::\d{2})?)(?:\s*[ap]\.?\s?m\.?)?(?:\s*(?:uhr|min|mn|hrs?|h)(?!\w))?|\d{1,2}\s*[ap]\.?m\.?"
-_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|klo|o|в|الساعة|a les|pada|sa)?\s*)"
+_SEP = r"(?:\s*(?:,|\||·|-|–|—|@|at|à|a|um|le|on|,\s*at|a las|a la|alle|às|as|om|ore|kl\.?|klo|o|в|الساعة|a les|pada|pukul|sa)?\s*)"
 # After a date, "10.15" is a time too (British and German sites write it so).
 # "2.05pm" and a French whole hour ("à 10h") are times there too.
 _TIME_AFTER = _TIME + r"|\d{1,2}\.\d{2}(?:\s*[ap]\.?\s?m\.?)?(?!\.?\d)|\d{1,2}\s?h(?!\w)"
@@ -425,7 +425,7 @@ _MONTH_LED = frozenset(("mdy", "md"))
 _NAMED = frozenset(("dmy", "mdy", "md", "dm"))  # the readings with a month name are found anywhere in it
 # The readings in the order they are tried: a full date before a partial one.
 _READINGS = (("iso", _K_ISO), ("dmy", _K_DMY), ("mdy", _K_MDY), ("num", _K_NUM), ("md", _K_MD), ("dm", _K_DM))
-_HAS_TIME = re.compile(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b", re.I)
+_HAS_TIME = re.compile(r"\d(?::|\s?h\s?)\d{2}|\d\s*[ap]\.?m\b|(?<=\s)\d{1,2}\.\d{2}$", re.I)  # (".. 21.14")
 
 
 def find_date(text: str, *, has_digit: bool | None = None) -> DateHit | None:

@@ -303,7 +303,8 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core, has_digit=digit)
-    if date is None and digit and (":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core)):
+    glued = ":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core) or _GLUED_DAY.search(core)
+    if date is None and digit and glued:
         # (a colon for a time, "ago" in any case for a relative stamp: cheap tests first). The name before
         # the date is a few words; the date itself may be many ("12 de marzo de 2024 a las 14:03").
         first_digit = _FIRST_DIGIT.search(core)
@@ -344,6 +345,8 @@ _GLUE = re.compile(
 )
 _GLUED_REL = re.compile(_AR_STAMP_OPENING)
 _FIRST_DIGIT = re.compile(r"\d")
+# A day glued to the name before it, then a space: "Dimas Pratama10 Februari 2024 pukul 21.14" (Blogger).
+_GLUED_DAY = re.compile(r"[^\W\d_]\d{1,2} ")
 
 
 def _glued_date(core: str) -> DateHit | None:

@@ -196,3 +196,14 @@ def test_absolute_dates_of_more_languages(line: str, iso: str) -> None:
 def test_polish_november_stays_november() -> None:
     """Croatian writes October "listopada", Polish November: the month table keeps the Polish reading."""
     assert to_iso(find_date("12 listopada 2024").raw) == "2024-11-12"
+
+
+def test_a_day_glued_to_the_name_before_a_dated_time_with_a_dot() -> None:
+    """Blogger in Indonesian: "Dimas Pratama10 Februari 2024 pukul 21.14" (name and date in two inline
+    elements, no space; the time written with a dot)."""
+    from service.parse.lines import _line_date
+
+    line = "Dimas Pratama10 Februari 2024 pukul 21.14"
+    hit = _line_date(line, line.count(" "), True)
+    assert hit is not None and hit.raw == "10 Februari 2024 pukul 21.14" and hit.start == len("Dimas Pratama")
+    assert to_iso(hit.raw) == "2024-02-10T21:14:00"
