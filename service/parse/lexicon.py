@@ -891,6 +891,7 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 # English prose has "the", "and", "of", "to" ... in about one word of five; a page where they are
 # rarer than this is in another language (German, Spanish, Dutch prose: under 1 %).
 _ENGLISH_SHARE = 0.05
+_ENGLISH_SAMPLE_WORDS = 3000  # the page's first 3,000 words tell its language as well as all of them
 _ENGLISH_WORDS = frozenset(
     ["the", "and", "of", "to", "is", "that", "with", "for", "was", "are", "this", "you", "it"]
 )
@@ -905,4 +906,6 @@ def reads_english(lines: Sequence[Any]) -> bool:
             for m in _LATIN_WORD.finditer(ln.core):
                 words += 1
                 english += m.group().lower() in _ENGLISH_WORDS
+            if words >= _ENGLISH_SAMPLE_WORDS:
+                break
     return words > 0 and english >= _ENGLISH_SHARE * words

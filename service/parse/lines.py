@@ -296,6 +296,11 @@ def _unglue_badge(core: str) -> str:
     return f"{core[: m.start()]} {core[m.start() :]}" if hit is not None and hit.end == m.start() else core
 
 
+def _glued_day(core: str, spaces: int) -> bool:
+    """A short line with a day glued to the name before it (the date search skips long prose)."""
+    return spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK and _GLUED_DAY.search(core) is not None
+
+
 def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     """The date of a would-be header line, or a "NAME wrote:" cue standing for one (`spaces`: its
     count of spaces, `digit`: whether it holds a digit)."""
@@ -303,8 +308,13 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
     # A header holds at most a dozen words besides its date: longer prose needs no date search.
     if spaces <= _MAX_HEADER_WORDS + _DATE_SEARCH_SLACK:
         date = find_date(core, has_digit=digit)
-    glued = ":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core) or _GLUED_DAY.search(core)
-    if date is None and digit and glued:
+    if (
+        date is None
+        and digit
+        and (
+            ":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core) or _glued_day(core, spaces)
+        )
+    ):
         # (a colon for a time, "ago" in any case for a relative stamp: cheap tests first). The name before
         # the date is a few words; the date itself may be many ("12 de marzo de 2024 a las 14:03").
         first_digit = _FIRST_DIGIT.search(core)

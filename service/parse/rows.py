@@ -57,7 +57,8 @@ def mark_repeated_rows(lines: list[_Line]) -> None:
     for i, ln in enumerate(lines):
         seen_dates[i + 1] = seen_dates[i] + (ln.date is not None)
     groups: dict[str, list[int]] = {}
-    for i, ln in enumerate(lines):
+    for i in range(dated[0] + 1, len(lines)):  # (a row follows a stamp)
+        ln = lines[i]
         key = _row_key(ln)
         if key is not None:
             groups.setdefault(key, []).append(i)
@@ -100,6 +101,8 @@ _STAMP_TAIL = re.compile(
     r"(?:\s+(?P<post>[^\W\d_]{2,12}))?)\s*$"
 )
 _MAX_STAMP_LINE_CHARS = 60
+_STAMP_TAIL_CHARS = 30  # "pirms 12 minūtēm", "3 klst.": the number within the last 30 characters
+_DIGIT = re.compile(r"\d")
 _MAX_STAMP_LINE_WORDS = 10
 _MIN_STAMPS = 3
 _KNOWN_SHARE = 0.5
@@ -114,7 +117,11 @@ def learn_stamps(lines: list[_Line]) -> bool:
         core = ln.core
         if ln.date is not None or ln.chrome or ln.opener or ln.furniture is not None:
             continue
-        if len(core) > _MAX_STAMP_LINE_CHARS or len(core.split()) > _MAX_STAMP_LINE_WORDS:
+        if len(core) > _MAX_STAMP_LINE_CHARS:
+            continue
+        if not _DIGIT.search(core, max(0, len(core) - _STAMP_TAIL_CHARS)):
+            continue  # (the stamp's number stands in the line's last characters: cheap test first)
+        if len(core.split()) > _MAX_STAMP_LINE_WORDS:
             continue
         m = _STAMP_TAIL.search(core)
         if m is None:
