@@ -11,7 +11,7 @@ from dataclasses import replace
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
-from service.parse.habits import _ROLE_BADGE, is_place_line, without_habits
+from service.parse.habits import _MAX_AVATAR_LETTERS, _ROLE_BADGE, is_place_line, without_habits
 from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
     _CHROME_WORDS,
@@ -793,7 +793,6 @@ def _take_places(
             firsts[k][0].append(j)
 
 
-_MAX_AVATAR_LETTERS = 3
 # Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").
 _MAX_ABOVE_NAME = 2
 _MAX_NAME_BEFORE_WORKPLACE = 4  # words

@@ -659,6 +659,14 @@ _COUNT_ANY = re.compile(
 _WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
               "ten": 10, "no": 0, "zero": 0}  # fmt: skip
 
+# Session 41's "says" words and phrases: Slovak, Czech, Croatian, Romanian, Hungarian, Danish, Finnish,
+# Malay, Greek, Ukrainian, Catalan, Tagalog ("Zuzka z Martina povedal:", the classic WordPress line in
+# those languages). The cue lists and _SAYS_LINE both read them.
+_MORE_SAYS_WORDS = (
+    "povedal", "povedala", "napísal", "napísala", "napsal", "napsala", "kaže", "spune", "írta", "siger",
+    "skriver", "sanoo", "berkata", "λέει", "έγραψε", "пише", "каже",
+)  # fmt: skip
+_MORE_SAYS_PHRASES = ("ha dit", "a spus", "ay nagsabi")
 # A name line (the line above a date line in two-line headers) and explicit comment cues.
 _SAYS_WORDS = [
     "says",
@@ -680,25 +688,7 @@ _SAYS_WORDS = [
     "dijo",
     "comentó",
     "comentou",
-    # Session 41: Slovak, Czech, Croatian, Romanian, Hungarian, Danish, Finnish, Malay, Greek, Ukrainian
-    # ("Zuzka z Martina povedal:", the classic WordPress line in those languages)
-    "povedal",
-    "povedala",
-    "napísal",
-    "napísala",
-    "napsal",
-    "napsala",
-    "kaže",
-    "spune",
-    "írta",
-    "siger",
-    "skriver",
-    "sanoo",
-    "berkata",
-    "λέει",
-    "έγραψε",
-    "пише",
-    "каже",
+    *_MORE_SAYS_WORDS,
 ]
 _CUE_PHRASES = [
     "a écrit",
@@ -706,9 +696,7 @@ _CUE_PHRASES = [
     "geschrieben von",
     "ha detto",
     "ha scritto",
-    "ha dit",
-    "a spus",
-    "ay nagsabi",
+    *_MORE_SAYS_PHRASES,
 ]
 # One prefix tree per word list: these are searched on most short lines (see dates.trie_rx).
 _CUE_RX = re.compile(
@@ -868,9 +856,9 @@ _MAX_NAME_WORDS = 5
 
 
 _SAYS_LINE = re.compile(
-    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|dice|zegt|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou"
-    r"|povedal|povedala|napísal|napísala|napsal|napsala|kaže|spune|a spus|írta|siger|skriver|sanoo|berkata"
-    r"|ha dit|λέει|έγραψε|пише|каже|ay nagsabi)\s*(?::|\.\.\.|…|,)",
+    r"(?P<name>[^\s,;]+(?: [^\s,;]+){0,3})\s+(?:says|said|wrote|writes|dice|zegt|sagt|schreibt|schrieb|a écrit|écrit|dit|a dit|commented|replied|kommentierte|schreef|zei|ha detto|ha scritto|scrive|escribió|escribio|escreveu|disse|dijo|comentó|comentou|"
+    + "|".join((*_MORE_SAYS_WORDS, *_MORE_SAYS_PHRASES))
+    + r")\s*(?::|\.\.\.|…|,)",
     re.I,
 )
 _HAS_ALNUM = re.compile(r"\w")

@@ -555,11 +555,14 @@ _ARTICLE_OVER_COMMENT = 2
 
 def _article_under_first(lines: list[_Line], headers: list[_Header]) -> bool:
     starts = [h.start for h in headers[1:]] + [len(lines)]
-    prose = [
-        sum(1 for j in range(h.end + 1, stop) if _is_prose(lines[j]))
-        for h, stop in zip(headers, starts, strict=True)
-    ]
-    return prose[0] >= _MIN_ARTICLE_PROSE and prose[0] >= _ARTICLE_OVER_COMMENT * max(prose[1:])
+
+    def prose(k: int) -> int:
+        return sum(1 for j in range(headers[k].end + 1, starts[k]) if _is_prose(lines[j]))
+
+    first = prose(0)  # (most first comments are short: the others are not counted then)
+    return first >= _MIN_ARTICLE_PROSE and first >= _ARTICLE_OVER_COMMENT * max(
+        map(prose, range(1, len(headers)))
+    )
 
 
 def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
@@ -571,11 +574,10 @@ def _is_opening_post(lines: list[_Line], headers: list[_Header]) -> bool:
         return False
     first, second = headers[0].start, headers[1].start
     numbered = _is_first_post(lines, headers[0].anchor) and _post_number(lines, headers[1].anchor) == 2
-    no_article_above = _main_region(lines, 0, first) is None
-    if numbered and no_article_above:
-        return True  # post #1 with no article above it
-    if no_article_above and _article_under_first(lines, headers):
-        return True  # the article's byline reads like a comment header, and the article is its text
+    # Post #1, or a byline that reads like a comment header over the article as its text, with no
+    # article above it (the region search last: it is the dearer test).
+    if (numbered or _article_under_first(lines, headers)) and _main_region(lines, 0, first) is None:
+        return True
     replies = Counter(
         m["subject"].strip().casefold()
         for ln in lines[first:]
