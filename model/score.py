@@ -116,10 +116,15 @@ class ThreadModel(Protocol):
 # Bounds of the Scorer's small memos (entries): articles' languages, unsupported attributes per language.
 ARTICLE_LANGUAGES_CACHED = 256
 UNSUPPORTED_CACHED = 1024
-# The characters of an article (title, newline, body) its language is read from, and the memo's key: the
-# detector reads at most its first 4 x 120. Keyed by the whole article, the memo held up to 256 bodies
-# alive after their requests (2 MB each through /v1/comments:score, 20 MB pages through articles:score).
+# The characters of an article (title, newline, body) its language is read from, and the memo's key.
+# Keyed by the whole article, the memo held up to 256 bodies alive after their requests (2 MB each
+# through /v1/comments:score, 20 MB pages through articles:score).
 ARTICLE_LANGUAGE_CHARS = 4_000
+# ... in its first lines of prose, each read as a comment is (the detector's first 120 characters), and
+# their majority decides: read as one text, only the title and the first line were seen, and a title of
+# names and code ("JSON parsing: simdjson vs. JSON for Modern C++") left an English article undetermined.
+ARTICLE_LANGUAGE_SAMPLES = 8
+_MIN_SAMPLE_CHARS = 40  # a line shorter than this is a caption, a byline or a date, not prose
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -393,7 +398,9 @@ class Scorer:
         head = f"{article.title[:n]}\n{article.body[:n]}"[:n]
         if head in self._article_languages:
             return self._article_languages[head]
-        found = self.detector.detect_with_confidence([head])[0].language
+        samples = [line for line in head.splitlines() if len(line) >= _MIN_SAMPLE_CHARS]
+        samples = samples[:ARTICLE_LANGUAGE_SAMPLES] or [head]
+        found = majority_language((d.language for d in self.detector.detect_with_confidence(samples)), 1)
         return _remember(self._article_languages, head, found, ARTICLE_LANGUAGES_CACHED)
 
     def unsupported(self, language: str | None) -> frozenset[str]:

@@ -322,6 +322,25 @@ def test_the_article_language_memo_holds_no_article_bodies(scorer: Scorer) -> No
     assert scorer.score(["xyz qwv"], article)[0].assumed_language == "fr"  # an undetermined comment
 
 
+def test_an_article_is_read_past_its_title(scorer: Scorer) -> None:
+    # Read as one text the detector saw the title and the first line only: this title of names and code
+    # left an English article undetermined, and a short English comment under it was judged French
+    # (session 42's bug hunt, on a shared lemire.me page).
+    scorer._article_languages.clear()
+    body = (
+        "JSON is the ubiquitous data format on the Internet. A lot of JSON needs to be parsed.\n"
+        "As we just released the latest version of our fast JSON parser, a reader of this blog asked how it "
+        "compared in speed against one of the nicest C++ JSON libraries.\n"
+        "We ran both libraries on the same files and counted how many gigabytes per second each one reads.\n"
+    )
+    title = "JSON parsing: simdjson vs. JSON for Modern C++"
+    assert scorer.detector.detect_one(f"{title}\n{body}").language != "en"  # what it was read as
+    article = ArticleContext(title, body)
+    assert scorer.article_language(article) == "en"
+    assert scorer.score(["Great benchmark of simdjson."], article)[0].assumed_language == "en"
+    assert scorer.article_language(ArticleContext(title, "")) == scorer.detector.detect_one(title).language
+
+
 @pytest.mark.parametrize("language", ["de", "fr", "ar"])
 def test_a_comment_without_letters_keeps_the_base_model_when_the_request_names_a_language(
     scorer: Scorer, language: str
