@@ -34,7 +34,7 @@ class HtmlLine(NamedTuple):
 
 SKIP_TAGS = frozenset(
     {"script", "style", "template", "noscript", "svg", "math", "head", "iframe", "object", "embed",
-     "canvas", "video", "audio", "select", "button", "input", "textarea", "map", "picture", "source"}
+     "canvas", "video", "audio", "select", "input", "textarea", "map", "picture", "source"}
 )  # fmt: skip
 BLOCK_TAGS = frozenset(
     {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog",
@@ -49,6 +49,9 @@ CHROME_TAGS = {"nav": "nav", "form": "form"}
 # A line whose element a comment's markup names as its author (<span class="comment-author">, a
 # <cite> inside <li class="comment">): the segmenter may take it as a comment header.
 AUTHOR_HINT = "author"
+# A line whose every word is a <button>'s ("Reply", "Report", "Load 5 more replies"): controls, shown as a
+# browser shows them (w3m prints "[Reply]") and read as chrome.
+CONTROLS_HINT = "controls"
 # Class names of comment boxes, English and the sites' own languages ("réactions" in French, "reactie"
 # in Dutch).
 _COMMENT_BOX = re.compile(
@@ -204,6 +207,7 @@ def render_html(
 
 
 _NUMBER = re.compile(r"\d+")
+_HAS_WORD = re.compile(r"\w")
 # The first <title>'s text: [^<]* stops at the next tag, so the search stays linear on any page.
 _TITLE = re.compile(r"<title\b[^>]*>([^<]*)</title\s*>", re.I)
 
@@ -229,6 +233,8 @@ def _walk(doc: object, etree: object, max_depth: int) -> list[HtmlLine]:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
             if (tag in SKIP_TAGS and not w.names_author(tag, el)) or not tag or _hidden(el) or w.is_badge(el):
+                if tag == "textarea":
+                    w.flush()  # a text box is a box of lines: what stands beside it is not one line with it
                 walker.skip_subtree()
                 # skip_subtree still delivers this element's "end" event; mark it to be ignored.
                 w.stack.append((False, 0, "__skip__"))
@@ -264,6 +270,9 @@ class _Walker:
         self.kind_depths: dict[str, list[int]] = {}
         self.author = False  # the current line holds an element a comment's markup calls its author
         self.quote = 0  # open <blockquote>s
+        self.in_button = 0  # open <button>s
+        self.plain = False  # the current line holds words outside any <button>
+        self.controls = False  # ... and inside one
 
     def is_badge(self, el: Any) -> bool:
         """A role badge inside a comment box ("Staff", "Mod", "Owner": Disqus's "badge", Coral's
@@ -279,6 +288,13 @@ class _Walker:
         cls = f"{el.get('class', '')}".lower()
         return any(map(_AUTHOR_CLASS.fullmatch, _class_tokens(cls)))
 
+    def add_text(self, text: str) -> None:
+        self.buf.append(text)
+        if self.in_button:
+            self.controls = self.controls or _HAS_WORD.search(text) is not None
+        elif not self.plain:
+            self.plain = _HAS_WORD.search(text) is not None
+
     def flush(self) -> None:
         if not self.buf:
             return
@@ -286,11 +302,14 @@ class _Walker:
         self.buf.clear()
         if line:
             hint = self.hints[-1] if self.hints else ("dt=" + self.stamp[-1] if self.stamp else None)
-            if hint is None and self.author:
-                hint = AUTHOR_HINT
+            if self.author:
+                hint = hint or AUTHOR_HINT
+            elif self.controls and not self.plain:
+                hint = CONTROLS_HINT  # (over a form's or a menu's hint: a search form's "Go" is no prose)
             self.lines.append(HtmlLine(line, self.depth + sum(self.rows), hint, self.quote))
             self.stamp.clear()
             self.author = False
+        self.plain = self.controls = False
 
     def start(self, tag: str, el: Any) -> None:
         is_block = tag in BLOCK_TAGS
@@ -328,8 +347,9 @@ class _Walker:
         if pad:
             self.buf.append(_PAD)  # <span class="author">ann</span><time>May 2</time> must not glue
         self.stack.append((is_block, nest, "__pad__" if pad and not hint else hint))
+        self.in_button += tag == "button"
         if el.text:
-            self.buf.append(el.text)
+            self.add_text(el.text)
         if tag in {"td", "th"}:
             self.buf.append(" ")
 
@@ -358,8 +378,10 @@ class _Walker:
             return
         is_block, nest, hint = self.stack.pop()
         if hint == "__skip__":
+            if tag == "textarea":
+                self.flush()
             if el.tail:
-                self.buf.append(el.tail)
+                self.add_text(el.tail)
             return
         box = self.boxes.pop()
         self.in_entry -= self.entries.pop()
@@ -380,8 +402,9 @@ class _Walker:
         self.depth -= nest
         if hint:
             self.hints.pop()
+        self.in_button -= tag == "button"
         if el.tail:
-            self.buf.append(el.tail)
+            self.add_text(el.tail)
 
 
 def _is_entry(el: Any) -> bool:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from service.dates import DATE, REPLY_CUE, DateHit, find_date
-from service.html import AUTHOR_HINT
+from service.html import AUTHOR_HINT, CONTROLS_HINT
 from service.parse.lexicon import (
     _ALLOWED_TAGS,
     _CHROME_RX,
@@ -75,8 +75,8 @@ class _Line:
     @property
     def structural(self) -> bool:
         """A structural hint (title, heading, navigation, form, a machine time); a comment's author
-        mark (html.AUTHOR_HINT) is not one."""
-        return self.hint is not None and self.hint != AUTHOR_HINT
+        mark (html.AUTHOR_HINT) and a row of buttons (html.CONTROLS_HINT) are not."""
+        return self.hint is not None and self.hint != AUTHOR_HINT and self.hint != CONTROLS_HINT
 
 
 # A footer glued to the end of the comment text: "... fun to watch! Posted by: Walters on December 29, 2007".
@@ -261,7 +261,9 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         ln.furniture = "post footer"  # at any length: inscriptis gives the footer one long line
     elif ln.furniture is None and len(core) > _MAX_CLASSIFIED_CHARS and _opens_site_notice(core):
         ln.furniture = "site notice"  # inscriptis and a browser's innerText give it one long line too
-    if not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
+    if hint == CONTROLS_HINT:
+        ln.chrome = True  # buttons alone on their line: controls, whatever their words
+    elif not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
 

@@ -13,6 +13,7 @@ from statistics import median_high
 
 from core.errors import MalformedInputError, TooLargeError
 from core.records import Article, Comment, Dropped, PageFormat
+from service.html import CONTROLS_HINT
 from service.parse.body import (
     _chrome_title,
     _drop_post_links,
@@ -800,6 +801,7 @@ def _comment_line_role(lines: list[_Line], j: int, menu: set[int], ctx: _BlockCo
 
 
 _KEPT_ROLES = frozenset({"title", "header", "text"})
+BUTTONS = "buttons"  # HTML: a line of <button>s alone (html.CONTROLS_HINT) outside the comments
 
 
 # A standfirst (the lead paragraph under the headline, which extractors often leave out) is prose:
@@ -829,8 +831,8 @@ def _narrow_to_main_text(
         inside = bool(key) and key in main_text
         if r == "body" and not inside:
             role[j] = "outside the main text"
-        elif r != "body" and inside and len(key) >= MIN_RECOVERED_CHARS:
-            role[j] = "body"
+        elif r != "body" and inside and len(key) >= MIN_RECOVERED_CHARS and lines[j].hint != CONTROLS_HINT:
+            role[j] = "body"  # (a button's words are never the article's, whatever the extractor kept)
         if inside and first_main is None and role[j] == "body":
             first_main = j
     if title_idx is None or first_main is None:
@@ -858,6 +860,8 @@ def _leftover_role(
         return "comment section heading" if in_section else "comment counter with no comments"
     if ln.furniture is not None:
         return ln.furniture
+    if ln.hint == CONTROLS_HINT:
+        return BUTTONS
     if region is not None and j < region[0] and not _lead_in(lines, j, title_idx, region[0]):
         return "page header before the article"
     if region is not None and region[1] <= j < body_end:

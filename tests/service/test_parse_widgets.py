@@ -58,7 +58,7 @@ def test_a_count_every_comment_repeats_is_no_heading():
 
 def _substack(fmt: str) -> str:
     """Substack's comments: "NAME [badge] Mar 11", the text, a "Like (N) Reply Share ⋯" row in text
-    (buttons, so no row in HTML), under "Discussion about this post"."""
+    (buttons in HTML: a row of controls, html.CONTROLS_HINT), under "Discussion about this post"."""
     rows = [("Mara Vellinga", "Paid", "Mar 11"), ("Owen Hartley", "Author", "Mar 11"),
             ("Pete Sorensen", "", "Mar 12"), ("Lena Ortiz", "Paid", "Mar 12")]  # fmt: skip
     if fmt == "text":
