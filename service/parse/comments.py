@@ -11,11 +11,10 @@ from dataclasses import replace
 from core.records import Comment
 from service.dates import DATE, REPLY_CUE, REPLY_NAME, DateHit, to_iso
 from service.parse.body import _BULLET_START
-from service.parse.habits import _MAX_AVATAR_LETTERS, _ROLE_BADGE, is_place_line, without_habits
-from service.parse.headers import _Header, _is_name_like, _is_reply_row, _is_section_end
+from service.parse.habits import _ROLE_BADGE, without_habits
+from service.parse.headers import _Header, _is_reply_row, _is_section_end
 from service.parse.lexicon import (
     _CHROME_WORDS,
-    _CUE_RX,
     _FUNCTION_WORDS,
     _HAS_DIGIT,
     _IMAGE_PLACEHOLDER,
@@ -31,7 +30,11 @@ from service.parse.lexicon import (
     reads_english,
     strip_lead_markers,
 )
-from service.parse.lines import _BRACKET_NAME, _PROSE_LINE_WORDS, _Line
+from service.parse.lines import (
+    _BRACKET_NAME,
+    _PROSE_LINE_WORDS,
+    _Line,
+)
 from service.parse.sectiongate import _PRONOUNS
 
 log = logging.getLogger(__name__)
@@ -737,120 +740,6 @@ def _tail_lines(
             break
         out.add(j)
     return out
-
-
-def _names_above_text(
-    lines: list[_Line],
-    blocks: list[tuple[_Header, list[int]]],
-    authors: list[str | None],
-    role: list[str | None],
-) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
-    """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
-    block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
-    nameless = [k for k, a in enumerate(authors) if a is None]
-    if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
-        return blocks, authors
-    firsts: dict[int, tuple[list[int], str]] = {}
-    for k in nameless:
-        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
-        found = _opening_name(lines, idx)
-        if found is not None:
-            firsts[k] = found
-    if len(firsts) < _HABIT_SHARE * len(nameless):
-        return blocks, authors
-    _take_places(lines, blocks, firsts)
-    out_blocks, out_authors = list(blocks), list(authors)
-    for k, (taken, name) in firsts.items():
-        h, idx = blocks[k]
-        out_blocks[k] = (h, [i for i in idx if i not in taken])
-        out_authors[k] = _clean_name(name) or None
-        for j in taken:
-            role[j] = "header"
-    return out_blocks, out_authors
-
-
-# The line under such a name may give the reader's town or workplace ("Makarska", "Radi u: Turistička
-# agencija"). Taken when the page does it under at least this many names, so a one-off "Agreed" or "Hi
-# Tim" opening a comment stays its text.
-_MIN_PLACE_LINES = 2
-
-
-def _take_places(
-    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], firsts: dict[int, tuple[list[int], str]]
-) -> None:
-    """Adds each name's place or workplace line (the line right under it, with text after it) to the
-    lines taken with the name, when the page shows _MIN_PLACE_LINES of them."""
-    places: dict[int, int] = {}
-    for k, (taken, _) in firsts.items():
-        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
-        rest = idx[idx.index(taken[-1]) + 1 :] if taken[-1] in idx else []
-        if len(rest) >= 2:
-            core = lines[rest[0]].core.strip()
-            if is_place_line(core) or _is_workplace_line(core):
-                places[k] = rest[0]
-    if len(places) >= _MIN_PLACE_LINES:
-        for k, j in places.items():
-            firsts[k][0].append(j)
-
-
-# Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").
-_MAX_ABOVE_NAME = 2
-_MAX_NAME_BEFORE_WORKPLACE = 4  # words
-
-
-def _is_workplace(tail: str) -> bool:
-    """ "Works at Valley Medical Center", or a place's capitalised name alone ("Valley High School")."""
-    words = tail.split()
-    if _WORKPLACE.fullmatch(tail):
-        return True
-    return (
-        0 < len(words) <= _MAX_WORKPLACE_WORDS
-        and all(w[:1].isupper() for w in words)
-        and not _ends_sentence(tail)
-    )
-
-
-# A "NAME said..." line: the cue ends it and the name has at most this many words.
-_SAID_LINE = re.compile(
-    r"(?P<name>\S.{0,60}?)\s+(?:said|says|wrote|writes|sagt|schreibt|a écrit|dit|dijo|disse|ha scritto)"
-    r"\W{0,4}"
-)
-_MAX_SAID_NAME_WORDS = 5
-
-
-def _is_said_name(core: str) -> bool:
-    m = _SAID_LINE.fullmatch(core.strip())
-    return m is not None and len(m["name"].split()) <= _MAX_SAID_NAME_WORDS
-
-
-def _initials_over(core: str, lines: list[_Line], idx: list[int], p: int) -> bool:
-    """A letter avatar on its own line over the name ("DS" / "Debbie Schaefer · Top fan")."""
-    if not (0 < len(core) <= _MAX_AVATAR_LETTERS and core.isalpha() and core.isupper()) or p + 1 >= len(idx):
-        return False
-    words = lines[idx[p + 1]].core.split(" · ")[0].split()
-    return "".join(w[0] for w in words if w[:1].isupper()).startswith(core)
-
-
-def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
-    """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
-    the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
-    for p, j in enumerate(idx[: _MAX_ABOVE_NAME + 1]):
-        core = lines[j].core.strip()
-        if p < _MAX_ABOVE_NAME and (
-            not strip_lead_markers(core) or _ROLE_LINE.fullmatch(core) or _initials_over(core, lines, idx, p)
-        ):
-            continue
-        if len(idx) < p + 2:
-            return None
-        if _CUE_RX.search(core):
-            name = _header_name_part(core)[0]  # "NAME said..." (Blogger's footer-stamped comments)
-            return (idx[: p + 1], name) if name and _is_said_name(core) else None
-        head, dot, tail = core.partition(" · ")
-        known = _is_workplace(tail) or _ROLE_LINE.fullmatch(tail)  # ("NAME · Top fan")
-        if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and known:
-            return idx[: p + 1], head
-        return (idx[: p + 1], core) if _is_name_like(lines[j]) else None
-    return None
 
 
 def _posted_at(lines: list[_Line], h: _Header, raw: str, numeric_order: str | None) -> str | None:

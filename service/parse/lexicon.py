@@ -308,8 +308,10 @@ _CHROME_ALTS = (
     r"|like|likes|dislike|upvote|downvote|vote up|vote down|recommend|permalink|link|parent|reply to this"
     r"|write a reply|add a reply"  # the reply box's button under each thread (giscus)
     r"|continue this thread|load more replies|more replies|show replies|hide replies|view replies?|edit|delete"
-    r"|(?:masquer|afficher|voir) les réponses|antworten (?:ausblenden|anzeigen)|(?:ocultar|ver|mostrar) respuestas"
-    r"|(?:nascondi|mostra) risposte|(?:ocultar|ver|mostrar) respostas"
+    # (with the count between, as Spanish and Portuguese widgets print it: "Ocultar 2 respuestas")
+    r"|(?:masquer|afficher|voir) (?:les )?(?:\d+ )?réponses|(?:\d+ )?antworten (?:ausblenden|anzeigen)"
+    r"|(?:ocultar|ver|mostrar) (?:las )?(?:\d+ )?respuestas"
+    r"|(?:nascondi|mostra) (?:le )?(?:\d+ )?risposte|(?:ocultar|ver|mostrar) (?:as )?(?:\d+ )?respostas"
     r"|share|signaler(?: un abus)?|melden|rate this|homepage|journal|profile|follow|unfollow|block|quote|zitieren"
     r"|citer|report this comment.*|link to this.*|signaler ce commentaire.*|level \d+"
     # SMF's post bar, with the poster's "logged" or presence after the IP icon

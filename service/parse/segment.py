@@ -44,7 +44,6 @@ from service.parse.comments import (
     _level_labels,
     _merge_quoted_headers,
     _move_subject_lines,
-    _names_above_text,
     _numeric_order,
     _page_order,
     _parents,
@@ -55,6 +54,7 @@ from service.parse.comments import (
     _tail_lines,
 )
 from service.parse.counters import declared_count
+from service.parse.footnames import _names_above_text
 from service.parse.headers import _drop_quoted_headers, _find_headers, _Header, _is_reply_row
 from service.parse.lexicon import _GAP_BULLET, _TRAILING_CHROME, SORT_LABELS
 from service.parse.linemodel import LineModel

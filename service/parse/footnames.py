@@ -1,0 +1,194 @@
+"""Stage 3, footer-stamped comments: the name line that opens each block when the stamp stands under the
+text ("NAME" / text / "3 h · Like · Reply"), learned per page: past an avatar, a badge or the widget's
+buttons on the name's line ("SK Siobhán Kearney Report"), with the reader's town or workplace under it,
+and the first comment's name found under what stands between the heading and it (a sort menu, the
+house rules)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from service.parse.comments import (
+    _HABIT_SHARE,
+    _MAX_WORKPLACE_WORDS,
+    _WORKPLACE,
+    _clean_name,
+    _header_name_part,
+    _is_workplace_line,
+)
+from service.parse.habits import _MAX_AVATAR_LETTERS, _avatar_cut, is_place_line, without_habits
+from service.parse.headers import _Header, _is_name_like
+from service.parse.lexicon import _CUE_RX, _ROLE_LINE, _all_chrome_tokens, _ends_sentence, strip_lead_markers
+from service.parse.lines import (
+    _HAS_LETTER,
+    _MAX_NAME_CHARS,
+    _MAX_PLAIN_NAME_WORDS,
+    _is_prose,
+    _Line,
+    _name_words,
+)
+
+
+def _names_above_text(
+    lines: list[_Line],
+    blocks: list[tuple[_Header, list[int]]],
+    authors: list[str | None],
+    role: list[str | None],
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
+    block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
+    nameless = [k for k, a in enumerate(authors) if a is None]
+    if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
+        return blocks, authors
+    firsts: dict[int, tuple[list[int], str]] = {}
+    for k in nameless:
+        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
+        found = _opening_name(lines, idx)
+        if found is not None:
+            firsts[k] = found
+    if len(firsts) < _HABIT_SHARE * len(nameless):
+        return blocks, authors
+    lead_in = _first_name_after_lead_in(lines, blocks, firsts) if 0 in nameless and 0 not in firsts else []
+    _take_places(lines, blocks, firsts)
+    out_blocks, out_authors = list(blocks), list(authors)
+    for k, (taken, name) in firsts.items():
+        h, idx = blocks[k]
+        out_blocks[k] = (h, [i for i in idx if i not in taken and i not in lead_in])
+        out_authors[k] = _clean_name(name) or None
+        for j in taken:
+            role[j] = "header"
+    for j in lead_in:
+        role[j] = "comment section chrome"
+    named = without_habits([out_authors[k] for k in firsts])  # (letter avatars before every name)
+    for k, name in zip(firsts, named, strict=True):
+        out_authors[k] = name
+    return out_blocks, out_authors
+
+
+def _first_name_after_lead_in(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], firsts: dict[int, tuple[list[int], str]]
+) -> list[int]:
+    """The first comment's block holds what stands between the heading and its name line (a sort menu,
+    the house rules, "Log in to comment"). When the other names end in the same buttons ("NAME Report"),
+    the first line ending so is its name: adds it to `firsts` and returns the lines before it."""
+    tails = Counter(
+        lines[taken[-1]].core.strip()[len(name) :].strip().casefold() for taken, name in firsts.values()
+    )
+    tail, n = tails.most_common(1)[0] if tails else ("", 0)
+    if n < _HABIT_SHARE * len(firsts):
+        return []
+    idx = [j for j in blocks[0][1] if not lines[j].chrome and lines[j].furniture is None]
+    for p, j in enumerate(idx[:-1]):
+        core = lines[j].core.strip()
+        if tail:
+            name = _name_before_actions(core)
+            found = bool(name) and core[len(name) :].strip().casefold() == tail
+        else:  # a name alone on its line, with the comment's prose right under it (not a menu "A | B")
+            name = core
+            found = _is_name_like(lines[j]) and "|" not in core and _is_prose(lines[idx[p + 1]])
+        if found and name:
+            firsts[0] = ([j], name)
+            return [i for i in blocks[0][1] if i < j]
+    return []
+
+
+# The line under such a name may give the reader's town or workplace ("Makarska", "Radi u: Turistička
+# agencija"). Taken when the page does it under at least this many names, so a one-off "Agreed" or "Hi
+# Tim" opening a comment stays its text.
+_MIN_PLACE_LINES = 2
+
+
+def _take_places(
+    lines: list[_Line], blocks: list[tuple[_Header, list[int]]], firsts: dict[int, tuple[list[int], str]]
+) -> None:
+    """Adds each name's place or workplace line (the line right under it, with text after it) to the
+    lines taken with the name, when the page shows _MIN_PLACE_LINES of them."""
+    places: dict[int, int] = {}
+    for k, (taken, _) in firsts.items():
+        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
+        rest = idx[idx.index(taken[-1]) + 1 :] if taken[-1] in idx else []
+        if len(rest) >= 2:
+            core = lines[rest[0]].core.strip()
+            if is_place_line(core) or _is_workplace_line(core):
+                places[k] = rest[0]
+    if len(places) >= _MIN_PLACE_LINES:
+        for k, j in places.items():
+            firsts[k][0].append(j)
+
+
+# Lines above a footer-stamped comment's name: an avatar's placeholder ("[0]", "□ [1]"), a badge ("Top fan").
+_MAX_ABOVE_NAME = 2
+_MAX_NAME_BEFORE_WORKPLACE = 4  # words
+
+
+def _is_workplace(tail: str) -> bool:
+    """ "Works at Valley Medical Center", or a place's capitalised name alone ("Valley High School")."""
+    words = tail.split()
+    if _WORKPLACE.fullmatch(tail):
+        return True
+    return (
+        0 < len(words) <= _MAX_WORKPLACE_WORDS
+        and all(w[:1].isupper() for w in words)
+        and not _ends_sentence(tail)
+    )
+
+
+# A "NAME said..." line: the cue ends it and the name has at most this many words.
+_SAID_LINE = re.compile(
+    r"(?P<name>\S.{0,60}?)\s+(?:said|says|wrote|writes|sagt|schreibt|a écrit|dit|dijo|disse|ha scritto)"
+    r"\W{0,4}"
+)
+_MAX_SAID_NAME_WORDS = 5
+
+
+def _is_said_name(core: str) -> bool:
+    m = _SAID_LINE.fullmatch(core.strip())
+    return m is not None and len(m["name"].split()) <= _MAX_SAID_NAME_WORDS
+
+
+def _initials_over(core: str, lines: list[_Line], idx: list[int], p: int) -> bool:
+    """A letter avatar on its own line over the name ("DS" / "Debbie Schaefer · Top fan")."""
+    if not (0 < len(core) <= _MAX_AVATAR_LETTERS and core.isalpha() and core.isupper()) or p + 1 >= len(idx):
+        return False
+    words = lines[idx[p + 1]].core.split(" · ")[0].split()
+    return "".join(w[0] for w in words if w[:1].isupper()).startswith(core)
+
+
+def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
+    """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
+    the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
+    for p, j in enumerate(idx[: _MAX_ABOVE_NAME + 1]):
+        core = lines[j].core.strip()
+        if p < _MAX_ABOVE_NAME and (
+            not strip_lead_markers(core) or _ROLE_LINE.fullmatch(core) or _initials_over(core, lines, idx, p)
+        ):
+            continue
+        if len(idx) < p + 2:
+            return None
+        if _CUE_RX.search(core):
+            name = _header_name_part(core)[0]  # "NAME said..." (Blogger's footer-stamped comments)
+            return (idx[: p + 1], name) if name and _is_said_name(core) else None
+        head, dot, tail = core.partition(" · ")
+        known = _is_workplace(tail) or _ROLE_LINE.fullmatch(tail)  # ("NAME · Top fan")
+        if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and known:
+            return idx[: p + 1], head
+        name = _name_before_actions(core) or (core if _is_name_like(lines[j]) else None)
+        return (idx[: p + 1], name) if name else None
+    return None
+
+
+def _name_before_actions(core: str) -> str | None:
+    """The name of a name line that ends in the widget's buttons ("SK Siobhán Kearney Report", "Lena
+    Ortiz Follow"), a letter avatar before it allowed; None when no button ends it or the rest is no name."""
+    words = core.split()
+    cut = len(words)
+    while cut > 1 and _all_chrome_tokens(words[cut - 1]):
+        cut -= 1
+    if cut == len(words):
+        return None
+    name = " ".join(words[:cut])
+    bare = _avatar_cut(name) or name
+    if len(bare) > _MAX_NAME_CHARS or _ends_sentence(bare) or not _HAS_LETTER.search(bare):
+        return None
+    return name if 1 <= _name_words(bare.split()) <= _MAX_PLAIN_NAME_WORDS else None

@@ -1,0 +1,56 @@
+"""Footer-stamped comments whose name opens the block (session 42's fresh pages: an Irish custom CMS, a
+Chilean regional paper): NAME / text / "DATE ▲ 61 ▼ 2 Reply". The name line may end in the widget's
+buttons and start with a letter avatar; the first block also holds what stands between the heading and
+the first name (a sort menu, the house rules, a log-in line, the comment box)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.parse import parse_page
+from tests.service.generic_pages import ARTICLE_EN
+
+NAMES = ["Siobhán Kearney", "Declan Furlong", "Ciara N", "Pádraig Ó Súilleabháin"]
+TEXTS = [
+    "The night bus at 3am is full of hospital staff going home. A good thing.",
+    "Grand, now can they get the daytime ones to actually turn up on time?",
+    "Same on the 39a. Real-time info said 4 minutes for about 25 minutes.",
+    "In fairness the new route has been far better since they fixed the lane.",
+]
+LEAD_IN = (
+    "Most liked | Newest\n\n"
+    "This is YOUR comments community. Stay civil, stay constructive, stay on topic.\n\n"
+    "Log in to leave a comment, or create an account.\n\n"
+)
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split()[:2])
+
+
+def _page(head: str) -> str:
+    page = ARTICLE_EN + f"{len(NAMES)} Comments\n\n" + LEAD_IN
+    for i, (name, text) in enumerate(zip(NAMES, TEXTS, strict=True)):
+        stamp = f"22 Jan 2025 8:{10 + i}PM ▲ {9 - i} ▼ 2 Reply"
+        page += f"{head.format(name=name, av=_initials(name))}\n\n{text}\n\n{stamp}\n\n"
+    return page + "Read next:\n\n• Residents' anger as works are delayed again\n"
+
+
+@pytest.mark.parametrize("head", ["{av} {name} Report", "{name} Report", "{name}"])
+def test_names_over_footer_stamped_texts_past_avatars_and_buttons(head: str):
+    article = parse_page(_page(head))
+    assert [c.author for c in article.comments] == NAMES
+    assert [c.text for c in article.comments] == TEXTS
+    assert "community" not in " ".join(c.text for c in article.comments)
+    assert "Log in to leave" not in article.body
+
+
+@pytest.mark.parametrize("row", ["Ocultar 2 respuestas", "Ver 3 respuestas", "Voir les 4 réponses"])
+def test_a_hide_replies_row_with_its_count_is_chrome(row: str):
+    page = ARTICLE_EN + "Comentarios (3)\n\n"
+    for i, name in enumerate(["Claudia Riquelme", "Felipe Arce", "Don Hernán"]):
+        page += f"{name}\n\nMi opinión número {i} sobre el dinero de la biblioteca municipal.\n\n"
+        page += f"hace {5 - i} horas · Responder · Me gusta ({i}) · Denunciar\n\n{row}\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == ["Claudia Riquelme", "Felipe Arce", "Don Hernán"]
+    assert all(row not in c.text for c in article.comments)
