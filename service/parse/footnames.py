@@ -61,8 +61,8 @@ def _names_above_text(
     for j in lead_in:
         role[j] = "comment section chrome"
     named = without_habits([out_authors[k] for k in firsts])  # (letter avatars before every name)
-    for k, name in zip(firsts, named, strict=True):
-        out_authors[k] = name
+    for k, named_k in zip(firsts, named, strict=True):
+        out_authors[k] = named_k
     return out_blocks, out_authors
 
 
@@ -82,12 +82,12 @@ def _first_name_after_lead_in(
     for p, j in enumerate(idx[:-1]):
         core = lines[j].core.strip()
         if tail:
-            name = _name_before_actions(core)
+            name = _name_before_actions(core) or ""
             found = bool(name) and core[len(name) :].strip().casefold() == tail
         else:  # a name alone on its line, with the comment's prose right under it (not a menu "A | B")
             name = core
             found = _is_name_like(lines[j]) and "|" not in core and _is_prose(lines[idx[p + 1]])
-        if found and name:
+        if found:
             firsts[0] = ([j], name)
             return [i for i in blocks[0][1] if i < j]
     return []
@@ -173,8 +173,8 @@ def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] |
         known = _is_workplace(tail) or _ROLE_LINE.fullmatch(tail)  # ("NAME · Top fan")
         if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and known:
             return idx[: p + 1], head
-        name = _name_before_actions(core) or (core if _is_name_like(lines[j]) else None)
-        return (idx[: p + 1], name) if name else None
+        found = _name_before_actions(core) or (core if _is_name_like(lines[j]) else None)
+        return (idx[: p + 1], found) if found else None
     return None
 
 
