@@ -230,13 +230,18 @@ def mark_quotes(comments: list[Comment], layouts: list[list[Paragraph]]) -> list
 
 def plain_paragraphs(text: str) -> list[Paragraph]:
     """The paragraphs of a comment sent as plain text, as ``paragraphs`` gives them (offsets in
-    ``text.strip()``): a blank line or a change of indent starts one."""
+    ``text.strip()``): a blank line, a change of indent, or the first line after "> " lines or before
+    them starts one (a reply typed right under the quoted line, as mail and forums write it)."""
     lines = text.split("\n")
     shape: list[tuple[bool, int, int]] = []
-    blank = False
+    blank, quoted = False, False
     for line in lines:
-        shape.append((blank, len(line) - len(line.lstrip()), 0))
-        blank = not line.strip()
+        bare = line.lstrip()
+        now = _QUOTED_LINE.match(bare) is not None
+        shape.append((blank or (bool(bare) and now != quoted), len(line) - len(bare), 0))
+        if bare:
+            quoted = now
+        blank = not bare
     return paragraphs(lines, shape, each_line=False)
 
 

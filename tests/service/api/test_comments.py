@@ -269,6 +269,7 @@ def test_a_language_with_its_own_thresholds_is_decided_by_them_over_the_api(sett
     "quoted",
     [
         "> You stupid idiot, you moron.\n\n",  # a mail or forum reply's "> " lines
+        "> You stupid idiot, you moron.\n",  # ... with the reply typed right under it (bug hunt)
         "kai_r wrote:\nYou stupid idiot, you moron.\n\n",  # a "NAME wrote:" header and the quote under it
     ],
 )
