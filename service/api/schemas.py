@@ -692,6 +692,9 @@ class SuggestCommentScoreRequest(_Lenient):
     # Stored as the verdict's article id (its cross-validation group in training).
     communityId: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     clientToken: str | None = None
+    # Not in Perspective's SuggestCommentScore; a client that sends it (as it does to analyze) asks that
+    # nothing be kept, and is answered as with MODERATION_DO_NOT_STORE.
+    doNotStore: bool = False
 
 
 class SuggestCommentScoreResponse(BaseModel):

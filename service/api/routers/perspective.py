@@ -307,9 +307,18 @@ async def analyze(
     return response
 
 
-def _label(name: str, suggested: SuggestedScore) -> int:
+def _label(name: str, suggested: SuggestedScore, text: str) -> int:
     """1 when the suggestion says the comment has the attribute: its summary, else its worst span.
-    Only probabilities are verdicts: a STD_DEV_SCORE or RAW value compared with 0.5 is no label."""
+    Only probabilities are verdicts: a STD_DEV_SCORE or RAW value compared with 0.5 is no label. A span
+    must lie inside the text (UTF-16 code units, as analyze answers them): one that does not is no
+    verdict on this comment, and would be stored as a training label."""
+    size = len(text.encode("utf-16-le")) // 2
+    for k, span in enumerate(suggested.spanScores or ()):
+        if not span.begin <= span.end <= size:
+            raise pp.invalid(
+                f"attributeScores[{name}].spanScores[{k}]: begin {span.begin} and end {span.end} must "
+                f"satisfy begin <= end <= {size} (the comment's length in UTF-16 code units)."
+            )
     scores = [suggested.summaryScore] if suggested.summaryScore is not None else []
     for score in scores + [s.score for s in suggested.spanScores or ()]:
         if score.type not in pp.SCORE_TYPES:
@@ -340,7 +349,8 @@ async def suggest_score(
     """What Coral's "send feedback to Perspective" calls. Each suggested attribute becomes one feedback
     row, exactly as POST /v1/feedback would store it: label 1 when the summary score is >= 0.5 (or,
     with span scores only, when any span's is). Authenticated with the API token, as `?key=`
-    (Perspective style) or a bearer header. With MODERATION_DO_NOT_STORE=true nothing is written."""
+    (Perspective style) or a bearer header. With MODERATION_DO_NOT_STORE=true, or `doNotStore` in the
+    request, nothing is written."""
     selection = pp.field_selection(selector, "SuggestCommentScoreResponse")
     text = _text_of(body.comment)
     if not body.attributeScores:
@@ -355,14 +365,14 @@ async def suggest_score(
         Feedback(
             text=text,
             attribute=names[pp.unversioned(name)],
-            label=_label(name, s),
+            label=_label(name, s, text),
             article_id=body.communityId,
         )
         for name, s in body.attributeScores.items()
     ]
     requested = _requested_languages(body.languages)
     detected = await _detected_language(scorer, text, body.context)
-    if not state.settings.do_not_store:
+    if not (state.settings.do_not_store or body.doNotStore):
         await state.run_store(lambda store: store.add_feedback_many(rows))  # all the scores or none
     # The discovery document's SuggestCommentScoreResponse: the token, the language the comment was
     # judged in (what comments:analyze answers as detectedLanguages) and the request's languages.

@@ -171,3 +171,27 @@ def test_suggestscore_honours_do_not_store(settings):
         r = c.post(SUGGEST, json=ours, headers=auth())
     assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922", "detectedLanguages": ["en"]}
     assert not settings.db_path.exists()
+
+
+def test_suggestscore_refuses_spans_outside_the_comment(client, settings):
+    # A span from 5 to 2, or past the comment's end, was stored as a verdict (a training label) on a
+    # comment it says nothing about (bug hunt).
+    size = len(DOC_SUGGEST["comment"]["text"])
+    for begin, end in ((5, 2), (0, size + 1), (size + 3, size + 9)):
+        spans = {"INSULT": {"spanScores": [{"begin": begin, "end": end, "score": {"value": 0.9}}]}}
+        r = client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": spans}, headers=auth())
+        error = assert_google_error(r, 400, "INVALID_REQUEST")
+        assert "spanScores[0]" in error["message"] and str(size) in error["message"]
+    assert not settings.db_path.exists()
+    whole = {"INSULT": {"spanScores": [{"begin": 0, "end": size, "score": {"value": 0.9}}]}}
+    assert (
+        client.post(SUGGEST, json=DOC_SUGGEST | {"attributeScores": whole}, headers=auth()).status_code == 200
+    )
+    assert [row[1:3] for row in feedback_rows(settings)] == [("insult", 1)]
+
+
+def test_suggestscore_honours_do_not_store_in_the_request(client, settings):
+    ours = DOC_SUGGEST | {"attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}, "doNotStore": True}
+    r = client.post(SUGGEST, json=ours, headers=auth())
+    assert r.status_code == 200 and r.json() == {"clientToken": "comment-53922", "detectedLanguages": ["en"]}
+    assert not settings.db_path.exists()
