@@ -155,7 +155,7 @@ def _parse(path: str, fmt: Format, limits: Limits) -> Article:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.errors import InputError, ModerationError
+    from core.errors import ModerationError, UnreadableInputError
     from service import standard_input
     from service.batch_discover import own_output
     from service.cli import usage_error
@@ -181,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if kind == "skipped":  # accounted for, not parsed (as `moderate score`'s skipped row)
                 obj = {"source": source, "skipped": why}
-            elif kind == "error":
-                raise InputError(why or "unreadable")
+            elif kind == "error":  # (a FIFO, a dangling link, a loop: as `moderate score` names it)
+                raise UnreadableInputError(why or "unreadable")
             else:
                 obj = article_json(_parse(path, args.fmt, limits))
         except ModerationError as exc:

@@ -294,6 +294,8 @@ def test_every_entry_of_a_directory_is_accounted_for(tmp_path):
     assert [bool(r.get("error")) for r in rows] == [False, True, True, True, False, False]
     assert "directory already walked" in rows[5]["skipped"]
     assert "FIFO" in rows[1]["error"] and "dangling" in rows[2]["error"] and "loop" in rows[3]["error"]
+    # ... named as `moderate score` names them (docs/batch.md); parse said "InputError" (bug hunt)
+    assert {r["error_type"] for r in rows[1:4]} == {"UnreadableInputError"}
     assert len(rows[4]["comments"]) == 14
 
 
