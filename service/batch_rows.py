@@ -39,11 +39,12 @@ CSV_COLUMNS: tuple[str, ...] = (
     "reasons",
     "comments",
     "title",
-    "error",
+    "error",  # an error row's reason, and a skipped row's
+    "error_type",
 )
 # Columns added since session 20, oldest first, and so every header this command has written: an
 # earlier run's output under an input directory is still recognised as ours (skipped, overwritten by --out).
-CSV_COLUMNS_ADDED = ("judged_language", "parent")
+CSV_COLUMNS_ADDED = ("judged_language", "parent", "error_type")
 OUR_CSV_HEADERS = frozenset(
     ",".join(c for c in CSV_COLUMNS if c not in CSV_COLUMNS_ADDED[k:])
     for k in range(len(CSV_COLUMNS_ADDED) + 1)

@@ -59,6 +59,9 @@ def test_csv_has_one_row_per_jsonl_row(mixed_dir, local_run, capsys):
     for c, j in zip(table, jrows, strict=True):
         if j["kind"] == "comment":
             assert float(c["insult"]) == j["scores"]["insult"] and c["decision"] == j["decision"]
+        if j["kind"] == "error":  # (the CSV had no error_type column: bug hunt)
+            assert (c["error"], c["error_type"]) == (j["error"], j["error_type"])
+    assert any(j["kind"] == "error" for j in jrows)
 
 
 def test_an_export_replaced_by_a_fifo_during_the_run_is_an_error_row_not_a_hang(tmp_path):
@@ -480,7 +483,7 @@ def test_rows_say_the_language_the_comment_was_judged_in(tmp_path: Path) -> None
     assert cells["language"] == "und" and cells["judged_language"] == "es"
     earlier = tmp_path / "scores.csv"  # a run's output from before the column: still recognised as ours
     earlier.write_text(
-        ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent")) + "\n"
+        ",".join(c for c in batch.CSV_COLUMNS if c not in ("judged_language", "parent", "error_type")) + "\n"
     )
     assert batch_outfile._looks_like_our_output(earlier)
 
