@@ -931,11 +931,15 @@ def _above(lines: list[_Line], i: int) -> int:
     glued_separator = j >= 1 and not lines[i].blank_before and _is_separator(lines[j])
     if glued_separator and (not lines[j].blank_before or _is_plain_name(lines[j - 1])):
         return j - 1
-    # ... and through a role badge on a line of its own ("Tom Hale" / "Staff" / "4 hours ago").
+    # ... and through a role badge or the comment's score on a line of its own ("Tom Hale" / "Staff" /
+    # "4 hours ago"; Commento's "Marieke van Dijk" / "4 points" / "2 days ago").
     glued = j >= 1 and not lines[i].blank_before and not lines[j].blank_before
-    if glued and _ROLE_LINE.fullmatch(lines[j].core):
+    if glued and (_ROLE_LINE.fullmatch(lines[j].core) or _SCORE_LINE.fullmatch(lines[j].core)):
         return j - 1
     return j
+
+
+_SCORE_LINE = re.compile(r"[+-]?\d{1,6}\s*(?:points?|pts|votes?|likes?|upvotes?)|[+-]\d{1,6}", re.I)
 
 
 def _is_separator(ln: _Line) -> bool:

@@ -1,7 +1,8 @@
 """Footer-stamped comments whose name opens the block (session 42's fresh pages: an Irish custom CMS, a
 Chilean regional paper): NAME / text / "DATE ▲ 61 ▼ 2 Reply". The name line may end in the widget's
 buttons and start with a letter avatar; the first block also holds what stands between the heading and
-the first name (a sort menu, the house rules, a log-in line, the comment box)."""
+the first name (a sort menu, the house rules, a log-in line, the comment box). Also a name whose stamp
+stands under the comment's score (Commento)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,16 @@ def test_a_hide_replies_row_with_its_count_is_chrome(row: str):
     article = parse_page(page)
     assert [c.author for c in article.comments] == ["Claudia Riquelme", "Felipe Arce", "Don Hernán"]
     assert all(row not in c.text for c in article.comments)
+
+
+def test_a_score_line_between_the_name_and_its_stamp():
+    """Commento: NAME / "4 points" / "2 days ago" / text / "Reply". The score line hid the name above the
+    stamp, and no comment was found (the page was warned of, not read)."""
+    names = ["Marieke van Dijk", "Joost Hendriks", "Ellen Bakker", "Wouter"]
+    page = ARTICLE_EN + "Reacties\n\nUpvotes Newest Oldest\n\n"
+    for i, name in enumerate(names):
+        points = "1 point" if i == 2 else f"{4 - i} points"
+        page += f"{name}\n{points}\n{i + 2} days ago\n\nMy view number {i} on the library money.\n\nReply\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == names
+    assert [c.text for c in article.comments] == [f"My view number {i} on the library money." for i in range(4)]
