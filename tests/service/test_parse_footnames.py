@@ -67,4 +67,5 @@ def test_a_score_line_between_the_name_and_its_stamp():
         page += f"{name}\n{points}\n{i + 2} days ago\n\nMy view number {i} on the library money.\n\nReply\n\n"
     article = parse_page(page)
     assert [c.author for c in article.comments] == names
-    assert [c.text for c in article.comments] == [f"My view number {i} on the library money." for i in range(4)]
+    texts = [f"My view number {i} on the library money." for i in range(4)]
+    assert [c.text for c in article.comments] == texts
