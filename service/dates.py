@@ -241,6 +241,7 @@ _REL_NORDIC_TR_ID = (
     r"|\d+\s+(?:saniye|dakika|dk\.?|saat|gün|hafta|ay|yıl)\s+önce"
     r"|\d+\s+(?:detik|menit|jam|hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu"
     r"|před\s+\d+\s+(?:sekundami|minutami|minutou|hodinami|hodinou|dny|dnem|týdny|týdnem|měsíci|měsícem|lety|rokem)"
+    r"|před\s+(?:minutou|hodinou|dnem|týdnem|měsícem|rokem)|pred\s+(?:minútou|hodinou|dňom|týždňom|mesiacom|rokom)"
     r"|acum\s+\d+\s+(?:secunde|minute|minut|ore|oră|zile|zi|săptămâni|luni|ani|an)"
     r"|\d+\s+(?:másodperce|perce|órája|napja|hete|hónapja|éve)"
     # Greek "πριν από 2 ώρες", Hebrew "לפני 2 שעות" (and "לפני שעה", an hour ago), Persian "۲ ساعت پیش",
@@ -366,6 +367,7 @@ _REL_WORDS = (
 _BARE_WORDS = (
     "ago", "now", "instant", "il y a", "vor ein", "hace un", "há um", "منذ", "قبل", "geleden",
     "ora fa", "minuto fa", "giorno fa", "settimana fa", "mese fa", "anno fa", "acum o", "acum un", "לפני",
+    "před", "pred",  # Czech and Slovak "před hodinou" (an hour ago)
     *_DAY_WORDS,
 )  # fmt: skip
 

@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 
 
 # "12 points", "3 likes", "(Score:4, Insightful)": a header's counters are not part of the name.
-_SCORE = re.compile(r"\b\d+\s*(?:points?|likes?|votes?|upvotes?|karma|pts)\b|\(score:[^)]*\)", re.I)
+_SCORE = re.compile(
+    r"\b\d+\s*(?:points?|likes?|votes?|upvotes?|karma|pts)\b|\(score:[^)]*\)"
+    r"|(?<![\w+\-−])[+\-−]\d{1,6}(?![\w.,])",  # votes up and down ("+34 / −3")
+    re.I,
+)
 _EMAIL_ISH = re.compile(r"<[^>]{1,80}>")
 _BY_CUE = re.compile(
     r"\b(?:posted by|written by|submitted by|geschrieben von|kommentar von|by|par)\b\s*:?\s*", re.I

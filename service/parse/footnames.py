@@ -41,10 +41,13 @@ def _names_above_text(
     nameless = [k for k, a in enumerate(authors) if a is None]
     if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
         return blocks, authors
+    opening = {
+        k: [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None] for k in nameless
+    }
+    badge = _shared_tail([lines[idx[0]].core.strip() for idx in opening.values() if len(idx) > 1])
     firsts: dict[int, tuple[list[int], str]] = {}
-    for k in nameless:
-        idx = [j for j in blocks[k][1] if not lines[j].chrome and lines[j].furniture is None]
-        found = _opening_name(lines, idx)
+    for k, idx in opening.items():
+        found = _opening_name(lines, idx, badge)
         if found is not None:
             firsts[k] = found
     if len(firsts) < _HABIT_SHARE * len(nameless):
@@ -82,8 +85,8 @@ def _first_name_after_lead_in(
     for p, j in enumerate(idx[:-1]):
         core = lines[j].core.strip()
         if tail:
-            name = _name_before_actions(core) or ""
-            found = bool(name) and core[len(name) :].strip().casefold() == tail
+            name = _name_with_tail(core, tail) or ""
+            found = bool(name)
         else:  # a name alone on its line, with the comment's prose right under it (not a menu "A | B")
             name = core
             found = _is_name_like(lines[j]) and "|" not in core and _is_prose(lines[idx[p + 1]])
@@ -155,9 +158,10 @@ def _initials_over(core: str, lines: list[_Line], idx: list[int], p: int) -> boo
     return "".join(w[0] for w in words if w[:1].isupper()).startswith(core)
 
 
-def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] | None:
+def _opening_name(lines: list[_Line], idx: list[int], badge: str = "") -> tuple[list[int], str] | None:
     """The lines that open a block up to its name line, and the name: past an avatar and a badge line;
-    the name alone or followed by the commenter's workplace ("NAME · Works at ...")."""
+    the name alone or followed by the commenter's workplace ("NAME · Works at ..."), or by the words the
+    page prints after most names (`badge`, _shared_tail)."""
     for p, j in enumerate(idx[: _MAX_ABOVE_NAME + 1]):
         core = lines[j].core.strip()
         if p < _MAX_ABOVE_NAME and (
@@ -173,9 +177,42 @@ def _opening_name(lines: list[_Line], idx: list[int]) -> tuple[list[int], str] |
         known = _is_workplace(tail) or _ROLE_LINE.fullmatch(tail)  # ("NAME · Top fan")
         if dot and 0 < len(head.split()) <= _MAX_NAME_BEFORE_WORKPLACE and known:
             return idx[: p + 1], head
-        found = _name_before_actions(core) or (core if _is_name_like(lines[j]) else None)
+        found = (
+            _name_with_tail(core, badge)
+            or _name_before_actions(core)
+            or (core if _is_name_like(lines[j]) else None)
+        )
         return (idx[: p + 1], found) if found else None
     return None
+
+
+# Words the widget prints after the names ("✓ ověřený uživatel", "· Verified reader"): at most this many,
+# after at least this many names (and most of them).
+_MAX_TAIL_WORDS = 4
+_MIN_TAILS = 3
+_TAIL_EDGE = " ·|,-–—✓✔☑"
+
+
+def _shared_tail(cores: list[str]) -> str:
+    """The longest ending of words that most of the blocks' first lines share (casefolded), or ""."""
+    counts: Counter[str] = Counter()
+    for core in cores:
+        words = core.casefold().split()
+        for k in range(1, min(len(words) - 1, _MAX_TAIL_WORDS) + 1):
+            counts[" ".join(words[-k:])] += 1
+    enough = max(_MIN_TAILS, _HABIT_SHARE * len(cores))
+    return max((tail for tail, n in counts.items() if n >= enough), key=len, default="")
+
+
+def _name_with_tail(core: str, tail: str) -> str | None:
+    """The name before `tail` on a name line ("Tomáš Dvořák✓ ověřený uživatel"), or None."""
+    if not tail or not core.casefold().endswith(tail) or len(core) <= len(tail):
+        return None
+    name = core[: len(core) - len(tail)].rstrip(_TAIL_EDGE)
+    bare = _avatar_cut(name) or name
+    if not name or len(bare) > _MAX_NAME_CHARS or _ends_sentence(bare) or not _HAS_LETTER.search(bare):
+        return None
+    return name if 1 <= _name_words(bare.split()) <= _MAX_PLAIN_NAME_WORDS else None
 
 
 def _name_before_actions(core: str) -> str | None:

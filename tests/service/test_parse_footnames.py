@@ -69,3 +69,23 @@ def test_a_score_line_between_the_name_and_its_stamp():
     assert [c.author for c in article.comments] == names
     texts = [f"My view number {i} on the library money." for i in range(4)]
     assert [c.text for c in article.comments] == texts
+
+
+def test_words_the_widget_prints_after_most_names_and_votes_in_the_footer():
+    """A Czech discussion: "NAME✓ ověřený uživatel" (a verified reader) over the text, the footer
+    "před hodinou · +5 / −12 · Odpovědět · Nahlásit". The badge is learned from the names that carry it;
+    the votes ("−3", a minus sign) were taken for the author; "před hodinou" (an hour ago) was no date."""
+    rows = [("Tomáš Dvořák", True, "před 2 hodinami"), ("Jana Procházková", True, "před 2 hodinami"),
+            ("Martin Veselý", False, "před hodinou"), ("Pavel Horák", True, "před 58 minutami"),
+            ("Lenka Kučerová", True, "včera 22:41")]  # fmt: skip
+    page = ARTICLE_EN + "Diskuse (41)\n\nŘadit: Nejlépe hodnocené | Nejnovější\n\n"
+    for i, (name, verified, stamp) in enumerate(rows):
+        badge = "✓ ověřený uživatel" if verified else ""
+        page += f"{name}{badge}\n\nMůj názor číslo {i} na peníze pro knihovnu.\n\n"
+        page += f"{stamp} · +{30 - i} / −{i + 1} · Odpovědět · Nahlásit\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, _, _ in rows]
+    assert [c.posted_raw for c in article.comments] == [stamp for _, _, stamp in rows]
+    assert [c.text for c in article.comments] == [
+        f"Můj názor číslo {i} na peníze pro knihovnu." for i in range(5)
+    ]
