@@ -175,7 +175,7 @@ _DM = rf"\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?{_DE}\s+{_MONTH}\b{_DE}"
 # (service/parse/comments.py reads all three from this one list).
 REPLY_CUE = (
     r"(?:in reply to|replying to|reply to|als antwort auf|antwort auf|antwort an|en réponse à|en respuesta a"
-    r"|in risposta a|em resposta a"
+    r"|in risposta a|em resposta a|responde a|respondió a|respondeu a|risponde a|répond à"
     # (session 41) hu "Előzmény: NAME #2", hr, sk, cs, ro, ca, uk, el
     r"|előzmény|odgovor na|odpoveď na|odpověď na|răspuns la|en resposta a|відповідь на|απάντηση σε)\b"
 )

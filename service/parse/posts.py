@@ -55,14 +55,15 @@ def _post_number_line(lines: list[_Line], i: int) -> tuple[int, int, bool] | Non
     on the date line, in the post bar under it, or right above it (MyBB, SMF 2.1: "#2" / DATE)."""
     below = range(i, min(len(lines), i + _POST_NUMBER_REACH))
     above = range(i - 1, max(-1, i - 1 - _POST_NUMBER_ABOVE), -1)
-    if not any("#" in lines[j].core for j in range(above.stop + 1, below.stop)):
+    # (the line's text: its core has lost a leading "#1" as a list number)
+    if not any("#" in lines[j].text for j in range(above.stop + 1, below.stop)):
         return None  # (most date lines: every candidate shape asks again for each of them)
     for side in (below, above):
         for j in side:
             ln = lines[j]
             if j != i and (ln.date is not None or _is_prose(ln)):
                 break
-            m = _POST_NUMBER.search(ln.core)
+            m = _POST_NUMBER.search(ln.core) or _POST_NUMBER.search(ln.text)
             if m:
                 return j, int(m["n"]), (m["kind"] or "").casefold() in _REPLY_NUMBER_WORDS
     return None

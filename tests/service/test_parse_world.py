@@ -304,3 +304,23 @@ def test_facebook_plugin_with_letter_avatars_badges_and_reaction_counts():
     assert [c.text for c in art.comments] == [
         f"My comment number {i} about the bridge detour." for i in range(3)
     ]
+
+
+def test_numbered_comments_whose_stamps_change_form_and_a_spanish_reply_line():
+    """A Spanish paper numbers its comments ("#1 Hace 12 minutos · NAME", then "#5 14/03/2025 - 10:41 ·
+    NAME" for the older ones): the numbers counting up make one thread whatever each date looks like
+    (the line's "#1" had been read as a list number), and "Responde a @NAME" names the parent."""
+    rows = [("#1 Hace 12 minutos", "Paco_de_la_Trinidad", ""), ("#2 Hace 45 minutos", "Lucía Fernández R.", ""),
+            ("#3 Hace 30 minutos", "Manolo_MLG", " Responde a @Lucía Fernández R."),
+            ("#4 14/03/2025 - 10:41", "Jorge Salcedo", ""), ("#5 14/03/2025 - 09:58", "malagueña en Madrid", "")]  # fmt: skip
+    page = (
+        "Málaga congela las licencias turísticas\n\n"
+        + "El Ayuntamiento aprobó la suspensión de nuevas licencias de viviendas turísticas en 43 barrios de la ciudad.\n\n"
+        * 3
+    )
+    page += "5 comentarios\n\n"
+    for i, (stamp, name, reply) in enumerate(rows):
+        page += f"{stamp} · {name}{reply}\n\nMi opinión número {i} sobre las licencias del centro.\n\n👍 4 👎 0 Responder Denunciar\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for _, name, _ in rows]
+    assert [c.parent for c in article.comments] == [None, None, 1, None, None]
