@@ -54,15 +54,32 @@ def _names_above_text(
         return blocks, authors
     lead_in = _first_name_after_lead_in(lines, blocks, firsts) if 0 in nameless and 0 not in firsts else []
     _take_places(lines, blocks, firsts)
+    out_blocks, out_authors = _take_names(lines, blocks, authors, role, firsts, set(lead_in))
+    for j in lead_in:
+        role[j] = "comment section chrome"
+    return out_blocks, out_authors
+
+
+def _take_names(
+    lines: list[_Line],
+    blocks: list[tuple[_Header, list[int]]],
+    authors: list[str | None],
+    role: list[str | None],
+    firsts: dict[int, tuple[list[int], str]],
+    lead_in: set[int],
+) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
+    """The blocks without their name lines (and what stands over them), and the names as authors."""
     out_blocks, out_authors = list(blocks), list(authors)
     for k, (taken, name) in firsts.items():
         h, idx = blocks[k]
-        out_blocks[k] = (h, [i for i in idx if i not in taken and i not in lead_in])
+        # (an avatar's image placeholder over the name, "[ywA]", is furniture the name lines skipped)
+        above = {i for i in idx if i < taken[-1] and i not in taken and i not in lead_in}
+        out_blocks[k] = (h, [i for i in idx if i not in taken and i not in lead_in and i not in above])
         out_authors[k] = _clean_name(name) or None
         for j in taken:
             role[j] = "header"
-    for j in lead_in:
-        role[j] = "comment section chrome"
+        for j in above:
+            role[j] = lines[j].furniture or "comment chrome"
     named = without_habits([out_authors[k] for k in firsts])  # (letter avatars before every name)
     for k, named_k in zip(firsts, named, strict=True):
         out_authors[k] = named_k

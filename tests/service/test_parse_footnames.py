@@ -89,3 +89,18 @@ def test_words_the_widget_prints_after_most_names_and_votes_in_the_footer():
     assert [c.text for c in article.comments] == [
         f"Můj názor číslo {i} na peníze pro knihovnu." for i in range(5)
     ]
+
+
+def test_an_avatar_placeholder_over_each_name_stays_out_of_the_text_above():
+    """The Facebook plugin in w3m: "[ywA]" (an avatar's data: URI) / NAME / text / "Like · Reply · 142 ·
+    2d". The placeholder over the next name was the start of that comment's text."""
+    names = ["Rakesh Nair", "Shweta Kulkarni", "Mohammed Irfan", "Lakshmi Venkatesh"]
+    page = ARTICLE_EN + "38 comments\n\nSort by [Top   ]\n"
+    for i, name in enumerate(names):
+        text = f"My view number {i} on the library money."
+        page += f"[ywA{'A' * i}]\n{name}\n{text}\nLike · Reply · {40 - i} · 2d\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == names
+    assert [c.text for c in article.comments] == [
+        f"My view number {i} on the library money." for i in range(4)
+    ]
