@@ -165,6 +165,9 @@ def test_an_arabic_plural_without_a_number_is_prose() -> None:
         ("Juma saa 2 zilizopita", "saa 2 zilizopita"),  # Swahili
         ("UB Urs Bachmann vor 41 Min.", "vor 41 Min."),  # the abbreviation's dot, as "Std." keeps it
         ("Ana · jučer", "jučer"),  # yesterday, after a separator
+        ("před hodinou · +5 / −12 · Odpovědět", "před hodinou"),  # Czech, "an hour ago" (session 42)
+        ("• Saturday at 5:04 PM", "Saturday at 5:04 PM"),  # a forum's post of the last week (XenForo)
+        ("Macca76 · Sunday at 10:02 AM", "Sunday at 10:02 AM"),
     ],
 )
 def test_relative_stamps_of_more_languages(line: str, raw: str) -> None:
@@ -207,3 +210,14 @@ def test_a_day_glued_to_the_name_before_a_dated_time_with_a_dot() -> None:
     hit = _line_date(line, line.count(" "), True)
     assert hit is not None and hit.raw == "10 Februari 2024 pukul 21.14" and hit.start == len("Dimas Pratama")
     assert to_iso(hit.raw) == "2024-02-10T21:14:00"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "los vecinos a la asamblea del domingo a las 10 am en el local",
+        "We meet on Saturday at 5:00 PM sharp.",
+    ],
+)
+def test_a_weekday_and_its_time_inside_a_sentence_is_no_stamp(line: str) -> None:
+    assert find_date(line) is None
