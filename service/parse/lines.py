@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from service.dates import DATE, REPLY_CUE, DateHit, find_date
+from service.dates import DATE, REL_LAST_WORDS, REPLY_CUE, DateHit, find_date
 from service.html import AUTHOR_HINT, CONTROLS_HINT
 from service.parse.lexicon import (
     _ALLOWED_TAGS,
@@ -314,7 +314,11 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
         date is None
         and digit
         and (
-            ":" in core or core[-4:].lower() == " ago" or _GLUED_REL.search(core) or _glued_day(core, spaces)
+            ":" in core
+            or core[-4:].lower() == " ago"
+            or _GLUED_REL.search(core)
+            or _glued_day(core, spaces)
+            or core[core.rfind(" ") + 1 :].casefold() in REL_LAST_WORDS
         )
     ):
         # (a colon for a time, "ago" in any case for a relative stamp: cheap tests first). The name before

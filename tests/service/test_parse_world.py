@@ -324,3 +324,20 @@ def test_numbered_comments_whose_stamps_change_form_and_a_spanish_reply_line():
     article = parse_page(page)
     assert [c.author for c in article.comments] == [name for _, name, _ in rows]
     assert [c.parent for c in article.comments] == [None, None, 1, None, None]
+
+
+def test_a_relative_stamp_glued_to_a_name_that_ends_in_an_initial():
+    """ "Mehmet K.2 saat önce": the stamp glued to the initial's dot (a widget's name and stamp elements
+    with no space between them) was no date, and the first comment went to the section's chrome."""
+    names = ["Mehmet K.", "Ayşe Demir", "Hakan Y."]
+    page = (
+        "İstanbul'da toplu ulaşıma zam\n\n"
+        + "Toplu ulaşım ücretlerine yüzde 35 oranında zam yapılmasına karar verildi ve yeni tarife pazartesi başlıyor.\n\n"
+        * 3
+    )
+    page += "Yorumlar (3)\n\n"
+    for i, name in enumerate(names):
+        page += f"• {name}{i + 2} saat önce\n\nBu konudaki yorum numarası {i} ve bilet fiyatları hakkında.\n\nBeğen ({i}) Yanıtla Şikayet Et\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == names
+    assert [c.posted_raw for c in article.comments] == [f"{i + 2} saat önce" for i in range(3)]
