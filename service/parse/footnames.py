@@ -90,8 +90,9 @@ def _first_name_after_lead_in(
     lines: list[_Line], blocks: list[tuple[_Header, list[int]]], firsts: dict[int, tuple[list[int], str]]
 ) -> list[int]:
     """The first comment's block holds what stands between the heading and its name line (a sort menu,
-    the house rules, "Log in to comment"). When the other names end in the same buttons ("NAME Report"),
-    the first line ending so is its name: adds it to `firsts` and returns the lines before it."""
+    the house rules, "Log in to comment"). When the other names end in the same words ("NAME Report",
+    "NAME✓ ověřený uživatel"), the first line ending so is its name; when they stand alone, the first
+    name-like line with prose right under it. Adds it to `firsts` and returns the lines before it."""
     tails = Counter(
         lines[taken[-1]].core.strip()[len(name) :].strip().casefold() for taken, name in firsts.values()
     )
