@@ -33,6 +33,7 @@
     recordReads: 0, // GET /v1/queue:authors reads started: only the latest one's answer is shown
     authorRecords: new Map(), // author -> {items, pending, approved, rejected}
     writeKeys: new Map(), // a verdict's request -> its Idempotency-Key, until the service answers it
+    written: new Map(), // id -> the item as this page's last verdict (or its 409) left it
   });
   // One object for the page's life (moderator-plots.js holds it): reset in place, never replaced.
   const state = initialState();
@@ -401,7 +402,7 @@
       state.filters = filters;
     }
     const first = state.items.length;
-    state.items = state.items.concat(page.items);
+    state.items = state.items.concat(page.items.map(fresher));
     state.cursor = page.next_cursor;
     if (reset) renderQueue();
     else appendItems(first); // the comments shown already stay as they are
@@ -499,6 +500,15 @@
   function setItem(item) {
     const at = state.items.findIndex((x) => x.id === item.id);
     if (at >= 0) state.items[at] = item;
+    state.written.set(item.id, item);
+  }
+
+  // A list asked for before a verdict can be answered after it: the item at a later revision, as the
+  // verdict left it, stays shown (the stale copy showed a rejected comment as pending again, and a
+  // second click on it was refused as "already decided by someone else").
+  function fresher(item) {
+    const mine = state.written.get(item.id);
+    return mine && (mine.revision || 0) > (item.revision || 0) ? mine : item;
   }
 
   function renderCounts() {
