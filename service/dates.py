@@ -422,10 +422,10 @@ def _maybe_date(text: str, has_digit: bool | None = None) -> bool:
 _BARE_WORDS_IN = re.compile("|".join(re.escape(w) for w in _BARE_WORDS))
 
 
-# (not \b at the end: a word may end in a vowel sign, Hindi "पहले", which is no word character)
 # The words a relative stamp ends in ("2 saat önce", "3 hours ago"): a line ending so may hold one glued to
 # the name before it ("Mehmet K.2 saat önce").
 REL_LAST_WORDS = frozenset(w for w in _REL_WORDS if " " not in w)
+# (not \b at the end: a word may end in a vowel sign, Hindi "पहले", which is no word character)
 _REL_WORDS_RX = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _REL_WORDS) + r")(?!\w)", re.I)
 
 

@@ -25,6 +25,7 @@ from service.parse.lexicon import (
     _REPORT_PHRASE,
     _ROLE_LINE,
     _TOKEN,
+    SCORE_WORDS,
     _all_chrome_tokens,
     _ends_sentence,
     reads_english,
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # "12 points", "3 likes", "(Score:4, Insightful)": a header's counters are not part of the name.
 _SCORE = re.compile(
-    r"\b\d+\s*(?:points?|likes?|votes?|upvotes?|karma|pts)\b|\(score:[^)]*\)"
+    rf"\b\d+\s*(?:{SCORE_WORDS}|karma)\b|\(score:[^)]*\)"
     r"|(?<![\w+\-−])[+\-−]\d{1,6}(?![\w.,])",  # votes up and down ("+34 / −3")
     re.I,
 )

@@ -226,11 +226,7 @@ def _name_with_tail(core: str, tail: str) -> str | None:
     """The name before `tail` on a name line ("Tomáš Dvořák✓ ověřený uživatel"), or None."""
     if not tail or not core.casefold().endswith(tail) or len(core) <= len(tail):
         return None
-    name = core[: len(core) - len(tail)].rstrip(_TAIL_EDGE)
-    bare = _avatar_cut(name) or name
-    if not name or len(bare) > _MAX_NAME_CHARS or _ends_sentence(bare) or not _HAS_LETTER.search(bare):
-        return None
-    return name if 1 <= _name_words(bare.split()) <= _MAX_PLAIN_NAME_WORDS else None
+    return _plain_name(core[: len(core) - len(tail)].rstrip(_TAIL_EDGE))
 
 
 def _name_before_actions(core: str) -> str | None:
@@ -242,8 +238,13 @@ def _name_before_actions(core: str) -> str | None:
         cut -= 1
     if cut == len(words):
         return None
-    name = " ".join(words[:cut])
+    return _plain_name(" ".join(words[:cut]))
+
+
+def _plain_name(name: str) -> str | None:
+    """`name` when it reads as a reader's name once a letter avatar before it is set aside: a few words,
+    no sentence; else None."""
     bare = _avatar_cut(name) or name
-    if len(bare) > _MAX_NAME_CHARS or _ends_sentence(bare) or not _HAS_LETTER.search(bare):
+    if not name or len(bare) > _MAX_NAME_CHARS or _ends_sentence(bare) or not _HAS_LETTER.search(bare):
         return None
     return name if 1 <= _name_words(bare.split()) <= _MAX_PLAIN_NAME_WORDS else None

@@ -21,6 +21,7 @@ from service.parse.lexicon import (
     _PAREN_NUM,
     _ROLE_LINE,
     _SAYS_WORDS,
+    SCORE_WORDS,
     _all_chrome_tokens,
     _ends_sentence,
     _name_words,
@@ -939,7 +940,7 @@ def _above(lines: list[_Line], i: int) -> int:
     return j
 
 
-_SCORE_LINE = re.compile(r"[+-]?\d{1,6}\s*(?:points?|pts|votes?|likes?|upvotes?)|[+-]\d{1,6}", re.I)
+_SCORE_LINE = re.compile(rf"[+-]?\d{{1,6}}\s*(?:{SCORE_WORDS})|[+-]\d{{1,6}}", re.I)
 
 
 def _is_separator(ln: _Line) -> bool:

@@ -876,6 +876,9 @@ _POLICY_WORD = re.compile(
 )
 _FORM_FIELD = re.compile(r"\[\s{3,}\]|\[(?:search|submit|go|ok|send)\]", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# What a comment's score counts ("12 points", "3 likes"): read off a header's name and skipped as a line
+# of its own between the name and the stamp.
+SCORE_WORDS = r"points?|likes?|votes?|upvotes?|pts"
 
 
 # English prose has "the", "and", "of", "to" ... in about one word of five; a page where they are

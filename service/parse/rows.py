@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from service.dates import DateHit
 from service.parse.lexicon import _ends_sentence, reads_english
-from service.parse.lines import _PROSE_LINE_WORDS, _Line
+from service.parse.lines import _is_prose, _Line
 
 # A row is short: a few buttons and their counts.
 _MAX_ROW_CHARS = 60
@@ -88,7 +88,7 @@ def _after_text(lines: list[_Line], i: int) -> bool:
         ln = lines[j]
         if ln.date is not None:
             return False
-        if ln.furniture is None and not ln.chrome and len(ln.core.split()) >= _PROSE_LINE_WORDS:
+        if _is_prose(ln):
             return True
     return False
 

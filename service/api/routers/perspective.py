@@ -312,7 +312,7 @@ def _label(name: str, suggested: SuggestedScore, text: str) -> int:
     Only probabilities are verdicts: a STD_DEV_SCORE or RAW value compared with 0.5 is no label. A span
     must lie inside the text (UTF-16 code units, as analyze answers them): one that does not is no
     verdict on this comment, and would be stored as a training label."""
-    size = len(text.encode("utf-16-le")) // 2
+    size = pp.utf16_offsets(text, [len(text)])[0]
     for k, span in enumerate(suggested.spanScores or ()):
         if not span.begin <= span.end <= size:
             raise pp.invalid(
