@@ -177,7 +177,7 @@ REPLY_CUE = (
     r"(?:in reply to|replying to|reply to|als antwort auf|antwort auf|antwort an|en réponse à|en respuesta a"
     r"|in risposta a|em resposta a|responde a|respondió a|respondeu a|risponde a|répond à"
     # (session 41) hu "Előzmény: NAME #2", hr, sk, cs, ro, ca, uk, el
-    r"|előzmény|odgovor na|odpoveď na|odpověď na|răspuns la|en resposta a|відповідь на|απάντηση σε)\b"
+    r"|előzmény|odgovor na|odpoveď na|odpověď na|răspuns (?:la|pentru)|en resposta a|відповідь на|απάντηση σε)\b"
 )
 # The name after it, on a line of its own: at most three words, no comma or sentence end ("J. Fairburn",
 # "dave_k"), so a reader's sentence ("In reply to Ann, I think ...") is not taken for one; a final initial
@@ -242,7 +242,7 @@ _REL_NORDIC_TR_ID = (
     r"|\d+\s+(?:detik|menit|jam|hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu"
     r"|před\s+\d+\s+(?:sekundami|minutami|minutou|hodinami|hodinou|dny|dnem|týdny|týdnem|měsíci|měsícem|lety|rokem)"
     r"|před\s+(?:minutou|hodinou|dnem|týdnem|měsícem|rokem)|pred\s+(?:minútou|hodinou|dňom|týždňom|mesiacom|rokom)"
-    r"|acum\s+\d+\s+(?:secunde|minute|minut|ore|oră|zile|zi|săptămâni|luni|ani|an)"
+    r"|acum\s+\d+\s+(?:de\s+)?(?:secunde|minute|minut|ore|oră|zile|zi|săptămâni|luni|ani|an)"  # ("35 de minute")
     r"|\d+\s+(?:másodperce|perce|órája|napja|hete|hónapja|éve)"
     # Greek "πριν από 2 ώρες", Hebrew "לפני 2 שעות" (and "לפני שעה", an hour ago), Persian "۲ ساعت پیش",
     # Hindi "2 घंटे पहले", Vietnamese "2 giờ trước" / "3h trước", Tagalog "2 oras ang nakalipas", Croatian

@@ -509,11 +509,22 @@ def _hidden(el: object) -> bool:
     get = el.get  # type: ignore[attr-defined]
     if get("hidden") is not None:
         return True
+    cls = get("class")
+    if cls and _SCREEN_READER_ONLY.search(cls):
+        return True  # text for screen readers, moved off screen by the stylesheet: a browser shows none
     if (get("aria-hidden") or "").lower() == "true":
         # A separator hidden from screen readers is still on screen: "Like · Reply · 2d" needs its "·".
         return not (len(el) == 0 and _SEPARATOR_ONLY.fullmatch(el.text or ""))  # type: ignore[arg-type, attr-defined]
     style = get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
+
+
+# The class names that the common CSS frameworks (Bootstrap, WordPress, HTML5 Boilerplate, Drupal, Tailwind)
+# give text meant for screen readers only.
+_SCREEN_READER_ONLY = re.compile(
+    r"(?<![\w-])(?:sr-only|visually-?hidden|screen-reader-(?:text|only)|element-invisible|u-visually-hidden)(?![\w-])",
+    re.I,
+)
 
 
 _DROPPED = ("script", "style", "template", "noscript", "svg", "head")

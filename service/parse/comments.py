@@ -57,7 +57,8 @@ _SAYS_CUE = re.compile(
 )
 # "ann replied to bob · 2h", "ann ▸ bob", "ann in reply to bob": the header names the parent's author.
 _HEADER_REPLY_TO = re.compile(
-    rf"\s+(?:replied to|responded to|antwortete auf|a répondu à|▸|►|→|{REPLY_CUE})\s+(?:↵\s*)?@?(?P<to>.+)$",
+    rf"\s+(?:replied to|responded to|antwortete auf|a répondu à|▸|►|→|(?:[↪↳⤷➥]\s*)?{REPLY_CUE})"
+    r"\s+(?:↵\s*)?@?(?P<to>.+)$",
     re.I,
 )
 # An action link glued to the comment's number in a text dump: "Reply#2 - Tue Jul 24, 2012 10:35 AM".

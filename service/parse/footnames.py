@@ -38,6 +38,7 @@ def _names_above_text(
 ) -> tuple[list[tuple[_Header, list[int]]], list[str | None]]:
     """Footers that carry only a time ("Like · Reply · 2y") leave the name as the first line of each
     block: NAME / text / footer. Learned per page: most nameless blocks must open with a name line."""
+    blocks = _without_name_labels(lines, blocks, authors, role)
     nameless = [k for k, a in enumerate(authors) if a is None]
     if not nameless or len(nameless) < _HABIT_SHARE * len(authors):
         return blocks, authors
@@ -58,6 +59,31 @@ def _names_above_text(
     for j in lead_in:
         role[j] = "comment section chrome"
     return out_blocks, out_authors
+
+
+# "Comment by NAME" opening a block whose footer names NAME: a label for screen readers, which a text dump
+# shows (the browser does not).
+_NAME_LABEL = re.compile(
+    r"^\W*(?:\w+\s+){0,2}(?:by|from|von|de|par|di|da|av|van|door|od|от|від)\s+(?P<name>\S.{0,60})$", re.I
+)
+
+
+def _without_name_labels(
+    lines: list[_Line],
+    blocks: list[tuple[_Header, list[int]]],
+    authors: list[str | None],
+    role: list[str | None],
+) -> list[tuple[_Header, list[int]]]:
+    out = []
+    for (h, idx), author in zip(blocks, authors, strict=True):
+        first = next((j for j in idx if not lines[j].chrome and lines[j].furniture is None), None)
+        if author and first is not None:
+            m = _NAME_LABEL.match(lines[first].core.strip())
+            if m and m["name"].strip().casefold() == author.casefold():
+                role[first] = "header"
+                idx = [j for j in idx if j != first]
+        out.append((h, idx))
+    return out
 
 
 def _take_names(

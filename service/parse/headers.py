@@ -43,7 +43,7 @@ from service.parse.posts import (
     _post_number,
     _take_profile_names,
 )
-from service.parse.shapes import _mixed_groups
+from service.parse.shapes import _mixed_groups, cut_teaser_run, shared_button_tail
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +163,12 @@ def _find_headers(lines: list[_Line], title_idx: int | None) -> tuple[list[_Head
         groups[_signature(lines[i])].append(i)
 
     candidates = [*groups.values(), *_mixed_groups(lines, groups), *_numbered_group(lines, anchors)]
+    candidates = [cut_teaser_run(lines, g) for g in candidates]
     best = _best_section(facts, candidates, openers)
     if best is None:
         return [], None, "header"
     _, sel, opener = best
-    sel = _cut_at_counted_list(lines, _cut_at_list_heading(lines, sel), opener)
+    sel = _cut_at_counted_list(lines, cut_teaser_run(lines, _cut_at_list_heading(lines, sel)), opener)
     numbered = _numbered_posts(lines, sel)  # (asked by the mode and by the headers' extent)
     mode = "header" if numbered else _mode(lines, sel, opener)  # a forum's post bar heads its post
     # A counter above the article ("Von NAME | DATE | 3 Kommentare", "57 points | 9 comments": no prose
@@ -655,7 +656,7 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     )
     # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
     actions = sum(1 for i in sel if _action_row_with_date(lines[i]) or _split_action_row(lines, i))
-    if prose_before >= 1 and actions >= _SHAPE_SHARE * len(sel):
+    if prose_before >= 1 and (actions >= _SHAPE_SHARE * len(sel) or shared_button_tail(lines, sel)):
         return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
 

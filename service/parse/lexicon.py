@@ -582,6 +582,26 @@ def _all_chrome_tokens(core: str) -> bool:
     )
 
 
+# Vote counters before an action ("↑ 1204 ↓ 88 Click to rate"): arrows or thumbs, each with its count.
+_VOTE_COUNTS = re.compile(r"^(?:[↑↓▲▼⬆⬇👍👎+\-−]\s*\d{1,7}\s*)+")
+_ROW_SEPARATOR = re.compile(r"\s+[·|•]\s+")
+# An action row in pieces holds at most this many.
+_MAX_ROW_PIECES = 6
+
+
+def chrome_pieces(core: str) -> bool:
+    """ "↑ 1204 ↓ 88 Click to rate · Reply · Report abuse": a row of separated actions, each piece
+    alone a chrome line (a phrase of several words, such as "Click to rate", as well as a button)."""
+    pieces = _ROW_SEPARATOR.split(core)
+    if not 2 <= len(pieces) <= _MAX_ROW_PIECES:
+        return False
+    for piece in pieces:
+        piece = _VOTE_COUNTS.sub("", piece).strip()
+        if piece and not (_CHROME_RX.fullmatch(piece) or _all_chrome_tokens(piece)):
+            return False
+    return True
+
+
 # A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.
 _GAP_BULLET = re.compile(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)")
 _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")
@@ -706,7 +726,8 @@ _CUE_RX = re.compile(
     re.I,
 )
 # "Dorothy P.", "سارة م.": an initial, not a sentence end (a capital, or a letter of a script without case)
-_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-ZÀ-ÖØ-ÞА-ЯЁ\u0590-\u06ff]\.$")
+# (Latin with its extensions, Greek, Cyrillic, Hebrew and Arabic capitals: "Ewa Ł.", "Ελένη Σ.")
+_FINAL_INITIAL = re.compile(r"(?:^|\s)[A-ZÀ-ÖØ-Þ\u0100-\u017f\u0386-\u03abА-ЯЁ\u0590-\u06ff]\.$")
 _SENTENCE_END = re.compile(r"[.!?…;\"”“»)]\s*$")
 _SENTENCE_END_CHARS = frozenset('.!?…;"”“»)')
 

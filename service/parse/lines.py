@@ -48,6 +48,7 @@ from service.parse.lexicon import (
     _all_chrome_tokens,
     _ends_sentence,
     _name_words,
+    chrome_pieces,
     strip_lead_markers,
 )
 from service.textcase import lower_for_words, may_hold
@@ -254,7 +255,9 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         ln.furniture = _line_furniture(core, short)
         # (lynx's "(BUTTON)" marks do not count: "(BUTTON) Reply (BUTTON) Share" is as short as "Reply Share")
         size = len(core) - core.count(LYNX_BUTTON) * len(LYNX_BUTTON)
-        if size <= _MAX_CHROME_CHARS and (_CHROME_RX.fullmatch(core) or _all_chrome_tokens(core)):
+        if size <= _MAX_CHROME_CHARS and (
+            _CHROME_RX.fullmatch(core) or _all_chrome_tokens(core) or (spaces and chrome_pieces(core))
+        ):
             ln.chrome = True
         _mark_opener(ln, core, short, digit)
     if ln.furniture is None and _is_post_footer(core):

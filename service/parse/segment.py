@@ -615,6 +615,12 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
         blocks = _move_subject_lines(lines, blocks, role)
     else:
         prev = (sec.opener + 1) if sec.opener is not None else sec.start
+        # The house rules or the comment box stand above the first comment, not in it: its text starts
+        # after the last of them ("Newest Oldest" / "View all" / "The comments below are moderated").
+        for j in range(headers[0].start - 1, prev - 1, -1):
+            if lines[j].opener or lines[j].furniture in _SECTION_FURNITURE:
+                prev = j + 1
+                break
         # A second heading ("Reader Comments (1)"), the sort menu and the comment box ("Sortieren nach
         # ...", "Schreibe einen Kommentar") come before the first comment's text.
         while prev < headers[0].start and (
@@ -628,6 +634,7 @@ def _split_blocks(lines: list[_Line], sec: _Section, role: list[str | None]) -> 
     sec.blocks = blocks
 
 
+_SECTION_FURNITURE = frozenset({"comment form", "comment policy"})
 _MAX_SUBJECT_CHARS = 200  # a subject line is a title, not a paragraph
 _SORT_MENU = re.compile(rf"(?:{SORT_LABELS})\W*$", re.I)
 _MAX_SORT_CHOICE_WORDS = 3

@@ -2,7 +2,9 @@
 
 A widget writes recent stamps relative and older ones absolute, or puts an optional badge before some
 stamps: those lines have two signatures (headers._signature) and are joined here into one candidate
-group, for headers._best_section to score beside the plain ones.
+group, for headers._best_section to score beside the plain ones. Also what shapes say of a group: a
+row of buttons that most stamps end in (footers, in any language), and a list of dated headlines
+closing the group (other stories, not comments).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from itertools import pairwise
 
 from service.dates import REPLY_CUE, REPLY_NAME
 from service.parse.lexicon import _FINAL_INITIAL, _all_chrome_tokens
-from service.parse.lines import _Line
+from service.parse.lines import _MAX_PLAIN_NAME_WORDS, _Line
 
 # Relative stamps ("5 hours ago", a <time> the script fills in) join another shape's lines this close
 # to them (in lines, or the shape's own widest spacing when that is wider).
@@ -29,6 +31,9 @@ def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[
     only between lines that hold a name and the date and nothing else (a sidebar's "by NAME about 3
     hours ago · 14 comments" or a header with words after its date is another shape). Lines that hold
     the date alone (the name on the line above) join lines that hold the date alone."""
+    tails = Counter(button_tail(lines[i]) for members in groups.values() for i in members)
+    buttons = {t for t, n in tails.items() if t and n >= _MIN_SHARED_TAIL}
+    joint_of = {i: _joint(lines[i], buttons) for members in groups.values() for i in members}
     mixed: list[list[int]] = []
     for (kind, _, _), rel in groups.items():
         if kind not in _RELATIVE_KINDS:
@@ -36,19 +41,21 @@ def _mixed_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[
         for (other, _, _), members in groups.items():
             if other == kind:
                 continue
-            joints = Counter(_joint(lines[i]) for i in members).most_common(1)
+            joints = Counter(joint_of[i] for i in members).most_common(1)
             joint = joints[0][0] if joints else None
             if joint in (_BARE, _ALONE):
-                members = [i for i in members if _joint(lines[i]) == joint]
+                members = [i for i in members if joint_of[i] == joint]
             elif joint is None:
                 continue
-            near = _near_lines(members, [i for i in rel if _joint(lines[i]) == joint])
+            near = _near_lines(members, [i for i in rel if joint_of[i] == joint])
             if near:
                 mixed.append(sorted([*members, *near]))
-    return mixed + _badged_groups(lines, groups)
+    return mixed + _badged_groups(lines, groups, joint_of)
 
 
-def _badged_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list[int]]) -> list[list[int]]:
+def _badged_groups(
+    lines: list[_Line], groups: dict[tuple[str, bool, bool], list[int]], joint_of: dict[int, str | None]
+) -> list[list[int]]:
     """A stamp under its name line, some with an optional part before it ("Transport planner · 2 days
     ago", "Staff · 5 hours ago") and some alone ("2 days ago"): the two shapes as one candidate, when the
     part always ends in the same punctuation. Left apart, each shape held half the thread and the
@@ -58,8 +65,8 @@ def _badged_groups(lines: list[_Line], groups: dict[tuple[str, bool, bool], list
         badged = groups.get((kind, timed, True))
         if before or kind not in _RELATIVE_KINDS or not badged:
             continue
-        alone = [i for i in alone if _joint(lines[i]) == _ALONE]
-        joints = {_joint(lines[i]) for i in badged}
+        alone = [i for i in alone if joint_of[i] == _ALONE]
+        joints = {joint_of[i] for i in badged}
         if alone and len(joints) == 1 and None not in joints and _BARE not in joints:
             near = _near_lines(alone, badged)
             if near:
@@ -98,24 +105,87 @@ _MAX_BARE_NAME_WORDS = 5
 
 
 _PARENT_AFTER_DATE = re.compile(rf"{REPLY_CUE}\s+{REPLY_NAME}", re.I)
+_REPLY_TO_END = re.compile(rf"\s*[↳→»]?\s*{REPLY_CUE}\s+{REPLY_NAME}\s*$", re.I)
 
 
-def _joint(ln: _Line) -> str | None:
+# A row of buttons after the date: at least this many pieces, each of at most this many words, the same
+# row (counts aside) after at least this many date lines of the page.
+_MIN_TAIL_BUTTONS = 2
+_MAX_BUTTON_WORDS = 3
+_MIN_SHARED_TAIL = 3
+_TAIL_SEPARATOR = re.compile(r"\s*[·|•]\s*")
+_COUNTS = re.compile(r"\(?\d[\d.,]*\)?")
+
+
+def button_tail(ln: _Line) -> str | None:
+    """What follows a stamp at the line's start, counts taken out, when it is a row of short separated
+    pieces ("2 hours ago · 👍 Μου αρέσει (37) · Απάντηση · Αναφορά" -> "👍 μου αρέσει · απάντηση ·
+    αναφορά"): a widget's buttons when many stamps of the page end in it, whatever their language."""
+    d = ln.date
+    if d is None or d.kind == "cue" or d.start > 0:
+        return None
+    pieces = [p.strip() for p in _TAIL_SEPARATOR.split(_COUNTS.sub("", ln.core[d.end :])) if p.strip()]
+    if len(pieces) < _MIN_TAIL_BUTTONS or any(len(p.split()) > _MAX_BUTTON_WORDS for p in pieces):
+        return None
+    return " · ".join(pieces).casefold()
+
+
+def _joint(ln: _Line, buttons: set[str]) -> str | None:
     """The punctuation between a header's name and its date ("•", "|", "-"); `_BARE` for a space when
     the line is only a short name and the date, `_ALONE` for a line that is only the date; None for any
     other line."""
     d = ln.date
     assert d is not None
-    before = ln.core[: d.start].rstrip()
+    before = _REPLY_TO_END.sub("", ln.core[: d.start]).rstrip()  # ("NAME ↳ reply to NAME2 DATE")
     m = _JOINT.search(before)
     if m and not _FINAL_INITIAL.search(before):  # "Mia K. 30. November 2024": an initial, no joint
         return m[0].strip()
     name = before.split()
     after = ln.core[d.end :].strip(" )]")
-    if after and (_PARENT_AFTER_DATE.fullmatch(after) or _all_chrome_tokens(after)):
+    if after and (
+        _PARENT_AFTER_DATE.fullmatch(after) or _all_chrome_tokens(after) or button_tail(ln) in buttons
+    ):
         # "12 Mar in reply to dlee" (Discourse): the parent, no words of the header's own; "há 3 horas ·
-        # Responder · Denunciar": a footer's buttons after its date
+        # Responder · Denunciar", or buttons in words we do not know that many stamps end in: a footer's
         after = ""
     if after or len(name) > _MAX_BARE_NAME_WORDS:
         return None
     return _BARE if name else _ALONE
+
+
+# Share of the stamps that must end in the same buttons for the thread to be read as footers.
+_TAIL_SHARE = 0.6
+
+
+def shared_button_tail(lines: list[_Line], sel: list[int]) -> bool:
+    """Most stamps end in the same row of buttons, whatever their language: footers."""
+    tails = Counter(button_tail(lines[i]) for i in sel)
+    tails.pop(None, None)
+    return bool(tails) and tails.most_common(1)[0][1] >= _TAIL_SHARE * len(sel)
+
+
+# A list of other stories after the thread: at least this many dated lines, after at least this many
+# comments.
+_MIN_TEASERS = 2
+_MIN_KEPT_HEADERS = 2
+
+
+def _content(ln: _Line) -> bool:
+    return not ln.chrome and ln.furniture is None
+
+
+def cut_teaser_run(lines: list[_Line], sel: list[int]) -> list[int]:
+    """The last dated lines when they stand one under another with nothing between them, and each gives
+    a headline before its date (more words than a name): a "Latest news" list after the thread
+    ("Simona Halep, mesaj emoționant pentru fani acum 1 oră"), whatever the list's heading says."""
+    k = len(sel) - 1
+    while k > 0 and all(not _content(lines[j]) for j in range(sel[k - 1] + 1, sel[k])):
+        k -= 1
+    run = sel[k:]
+    if len(run) < _MIN_TEASERS or k < _MIN_KEPT_HEADERS:
+        return sel
+    for i in run:
+        d = lines[i].date
+        if d is None or len(lines[i].core[: d.start].split()) <= _MAX_PLAIN_NAME_WORDS:
+            return sel
+    return sel[:k]

@@ -1,0 +1,141 @@
+"""Session 43's fresh pages: a tabloid's comments (text / "NAME, Town, Country, 2 hours ago" / "↑ 1204 ↓ 88
+Click to rate · Reply · Report abuse", under a "Comment by NAME" label for screen readers); a Greek
+portal whose stamps end in the widget's buttons in Greek (NAME / text / "2 hours ago · 👍 Like (37) ·
+Reply · Report", recent stamps relative and older ones absolute); a Romanian sports site ("acum 35 de
+minute", "↳ răspuns pentru NAME") with a "Latest news" list of dated headlines after the thread."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.dates import find_date
+from service.parse import parse_page
+from service.parse.lexicon import chrome_pieces
+from tests.service.generic_pages import ARTICLE_EN
+
+TABLOID = [
+    (
+        "Dave_from_Leeds",
+        "Leeds, United Kingdom",
+        "2 hours ago",
+        "We voted for this. Can't really complain now.",
+    ),
+    (
+        "SunSeeker66",
+        "Torremolinos, Spain",
+        "2 hours ago",
+        "Live here half the year. The machines worked fine.",
+    ),
+    ("Maureen P", "Stockport, United Kingdom", "1 hour ago", "That's good to hear, we fly out in June."),
+    (
+        "Hampshire Hog",
+        "Winchester, United Kingdom",
+        "3 hours ago",
+        "Seven quid for three years. Hardly a fortune.",
+    ),
+]
+
+
+def _tabloid(label: bool) -> str:
+    page = ARTICLE_EN + "Comments 312\n\nShare what you think\n\nNewest Oldest Best rated Worst rated\n\n"
+    page += "The comments below have been moderated in advance. "
+    page += "The views expressed are those of our readers alone.\n\n"
+    for i, (name, town, when, text) in enumerate(TABLOID):
+        page += f"Comment by {name}\n\n" if label else ""
+        rating = f"↑ {120 - i} ↓ {8 + i} Click to rate · Reply · Report abuse"
+        page += f"{text}\n\n{name}, {town}, {when}\n\n{rating}\n\n"
+    return page + "MOST READ NEWS\n\nPrivacy Policy · Terms\n"
+
+
+@pytest.mark.parametrize("label", [True, False])
+def test_a_tabloids_stamps_close_their_texts(label: bool):
+    """The rating row was read as text after each stamp, so the stamps headed the next comment's text:
+    every comment got its neighbour's words. And the house rules above the first text were its text."""
+    article = parse_page(_tabloid(label))
+    assert [c.author for c in article.comments] == [name for name, *_ in TABLOID]
+    assert [c.text for c in article.comments] == [text for *_, text in TABLOID]
+
+
+def test_a_row_of_separated_actions_is_chrome():
+    assert chrome_pieces("↑ 1204 ↓ 88 Click to rate · Reply · Report abuse")
+    assert chrome_pieces("Reply · Share")
+    assert not chrome_pieces("Home · News · Sport")
+    assert not chrome_pieces("Thanks · great article")
+
+
+def test_a_screen_reader_label_is_not_shown_in_html():
+    page = (
+        "<html><head><title>Queues at the border</title></head><body><h1>Queues at the border</h1>"
+        "<p>" + "Travellers face new checks at the border from April, officials said on Monday. " * 4 + "</p>"
+        '<div class="comments"><h2>Comments (2)</h2>'
+        '<div class="comment"><span class="sr-only">Comment by Ann</span>'
+        "<p>First view on it, and it is long.</p>"
+        '<p class="info">Ann, Leeds, 2 hours ago</p></div>'
+        '<div class="comment"><span class="screen-reader-text">Comment by Bo</span>'
+        "<p>Second view on it, also long.</p>"
+        '<p class="info">Bo, York, 3 hours ago</p></div></div></body></html>'
+    )
+    article = parse_page(page, fmt="html")
+    assert [c.text for c in article.comments] == [
+        "First view on it, and it is long.",
+        "Second view on it, also long.",
+    ]
+    assert "Comment by" not in article.body
+
+
+GREEK = [
+    ("Γιώργος Παπαδόπουλος", "πριν από 2 ώρες", "Μένω στο Κουκάκι είκοσι χρόνια και βλέπω τη διαφορά."),
+    ("Ελένη Σ.", "πριν από 3 ώρες", "Και τα ενοίκια έπεσαν; Όχι, απλώς μεταφέρθηκε το πρόβλημα."),
+    ("nikos_thess", "πριν από 1 ώρα", "Το Παγκράτι είναι μέσα στο 2ο διαμέρισμα, άρα καλύπτεται."),
+    ("Μαρία Κωνσταντίνου", "14 Μαρτίου 2025, 10:24", "Ως ιδιοκτήτρια ενός μικρού διαμερίσματος διαφωνώ."),
+    ("Ανδρέας Λ.", "14 Μαρτίου 2025, 08:37", "Λύση για τη στέγαση με τροπολογία της τελευταίας στιγμής."),
+]
+
+
+def test_stamps_that_end_in_the_same_buttons_in_any_language_are_footers():
+    """The buttons are words the lexicon does not hold (Greek): the row they make after every stamp is
+    learned from the page. The relative and the absolute stamps are one thread; a name ending in a Greek
+    initial ("Ελένη Σ.") is a name."""
+    page = ARTICLE_EN + "Σχόλια (5)\n\n"
+    for i, (name, when, text) in enumerate(GREEK):
+        page += f"{name}\n\n{text}\n\n{when} · 👍 Μου αρέσει ({30 - i}) · Απάντηση · Αναφορά\n\n"
+    article = parse_page(page + "Δημοφιλή\n\n1. Καιρός: Έρχεται νέα ψυχρή εισβολή\n")
+    assert [c.author for c in article.comments] == [name for name, *_ in GREEK]
+    assert [c.text for c in article.comments] == [text for *_, text in GREEK]
+
+
+def test_romanian_stamps_and_a_latest_news_list_after_the_thread():
+    assert find_date("Câinele_Roșu_1948 acum 35 de minute") is not None
+    rows = [
+        ("Câinele_Roșu_1948", "", "acum 35 de minute", "Cine l-a pus pe ăsta să bată penalty-ul?"),
+        (
+            "Mihai Dobre",
+            " ↳ răspuns pentru Câinele_Roșu_1948",
+            "acum 28 de minute",
+            "A fost schimbat în minutul 80.",
+        ),
+        (
+            "rapidist_giulestean",
+            "",
+            "acum 1 oră",
+            "Penalty inventat. Minge în piept clar, se vede pe reluare.",
+        ),
+        ("ionut_b", "", "acum 1 oră", "Atmosfera a fost superbă, păcat că nu mai încap oameni."),
+        (
+            "Florin Matei",
+            "",
+            "16.03.2025, 22:41",
+            "Un egal corect până la urmă. Ambele echipe au avut repriza lor.",
+        ),
+    ]
+    page = ARTICLE_EN + "Comentarii (48)\n\n"
+    for i, (name, reply, when, text) in enumerate(rows):
+        page += f"{name}{reply} {when}\n\n{text}\n\n👍 {40 - i} 👎 {i} Răspunde Raportează\n\n"
+    page += "1 2 3 4 Următoarea »\n\nUltimele știri\n\n"
+    page += "* Naționala: lotul pentru meciurile din martie acum 15 minute\n"
+    page += "* Simona Halep, mesaj emoționant pentru fani acum 1 oră\n"
+    page += "* Universitatea Craiova, amendă de la FRF acum 3 ore\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, *_ in rows]
+    assert [c.text for c in article.comments] == [text for *_, text in rows]
+    assert article.comments[1].parent == 0
