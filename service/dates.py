@@ -237,7 +237,7 @@ _BARE_REL = (
 _REL_NORDIC_TR_ID = (
     r"(?:för\s+|for\s+)?(?:\d+|en|ett|et)\s+(?:sekund(?:er)?|minut(?:er|ter)?|minutt(?:er)?|timm(?:e|ar)|timer?"
     r"|dag(?:ar|er|e)?|veck(?:a|or)|uger?|uker?|månad(?:er)?|måned(?:er)?|år)\s+(?:sedan|siden)"
-    r"|\d+\s+(?:sekuntia|minuuttia|tuntia|päivää|viikkoa|kuukautta|vuotta)\s+sitten"
+    r"|\d+\s+(?:sekuntia|minuuttia|tuntia|päivää|viikkoa|kuukautta|vuotta|s|min|t|h|pv|vk|kk|v)\s+sitten"
     r"|\d+\s+(?:saniye|dakika|dk\.?|saat|gün|hafta|ay|yıl)\s+önce"
     r"|\d+\s+(?:detik|menit|jam|hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu"
     r"|před\s+\d+\s+(?:sekundami|minutami|minutou|hodinami|hodinou|dny|dnem|týdny|týdnem|měsíci|měsícem|lety|rokem)"

@@ -37,6 +37,7 @@ from service.parse.lines import (
     _Line,
 )
 from service.parse.sectiongate import _PRONOUNS
+from service.parse.shapes import button_tail
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def _authors(
     if reply_to is None:
         reply_to = {}
     raw = [_GLUED_ACTION.sub("", _header_text(lines, h)) for h in headers]
+    raw = _without_button_rows(lines, headers, raw)
     # "Gefällt mir · Antworten · 2 Tg.": a two-word "Like" is one action word, not a name ("Báo vi
     # phạm", report, neither).
     raw = [_LIKE_PHRASE.sub("like", _REPORT_PHRASE.sub("report", t)) for t in raw]
@@ -233,6 +235,16 @@ def _header_name_part(text: str) -> tuple[str, str | None]:
         to = _clean_name(first)
         text = text[: r.start()] + "".join(" " + _ID_MARK + " " + part for part in after)
     return _SAYS_CUE.sub("", text), to
+
+
+def _without_button_rows(lines: list[_Line], headers: list[_Header], raw: list[str]) -> list[str]:
+    """A stamp followed by the row of buttons that most stamps end in ("vandaag om 09:14 · Reageer ·
+    Rapporteer · 👍 41"): the buttons are no name, however alike in every header."""
+    tails = [button_tail(lines[h.anchor]) if h.start == h.end else None for h in headers]
+    shared, n = Counter(tails).most_common(1)[0] if headers else (None, 0)
+    if shared is None or n < _TEMPLATE_SHARE * len(headers):
+        return raw
+    return ["" if t == shared else r for t, r in zip(tails, raw, strict=True)]
 
 
 def _template_words(all_tokens: list[list[str]]) -> set[str]:

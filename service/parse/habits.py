@@ -46,6 +46,8 @@ def _avatar_lead(name: str) -> tuple[str, int] | None:
         return None
     if k <= _MAX_AVATAR_LETTERS and name[k : k + 1] == " " and name[k + 1 : k + 2].isupper():
         return name[:k], k + 1
+    if k == 1 and name[1:2] == " " and name[2:3].upper() == name[0]:
+        return name[:1], 2  # a lower-case login's letter ("F fietsfanaat038")
     if k > _MAX_AVATAR_LETTERS or k < 2:
         return None  # glued: the capitals before the name's own capital
     return name[: k - 1], k - 1
@@ -65,8 +67,14 @@ def _avatar_cut(name: str) -> str | None:
     rest = name[start:]
     if start == len(letters) and not rest[1:2].islower():
         return None  # glued, the name's first word must read as one ("JJean"), not "MSNBC"
-    initials = "".join(w[0] for w in _NAME_PARTS.split(rest) if w[:1].isupper())  # "Dr_Wessex_Watcher": DWW
-    own = initials.startswith(letters) if len(letters) > 1 else rest[0] == letters
+    words = [w for w in _NAME_PARTS.split(rest) if w[:1].isalpha()]
+    initials = "".join(w[0] for w in words if w[:1].isupper())  # "Dr_Wessex_Watcher": DWW
+    if len(letters) > 1:
+        # (or the first letters of the first two words, or of the first and last: "AV Anja van Dalen")
+        pairs = {(words[0][0] + w[0]).upper() for w in words[1:2] + words[-1:]} if len(words) > 1 else set()
+        own = initials.startswith(letters) or letters in pairs
+    else:
+        own = rest[0].upper() == letters  # ("F fietsfanaat038")
     return rest if own and rest.strip() else None
 
 

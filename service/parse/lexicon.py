@@ -330,6 +330,8 @@ _CHROME_ALTS = (
     r"|was this (?:comment |review )?helpful\?.{0,20}|your comment is awaiting moderation\.?|gefällt mir(?: \d+)?|me gusta|mi piace|j['’]aime"
     r"|löschen|bearbeiten|borrar|editar|eliminar|modifier|éditer|supprimer|modifica|elimina"
     r"|\d+\s+(?:réponses?|risposte|respuestas|respostas|reacties)"
+    # a pick's badge on the comments the newsroom chose
+    r"|(?:editors?['’]?s?|staff|readers?['’]?s?|critics?['’]?s?|nyt|guardian|times)\s+picks?|featured comment|top comment"
     r"|\d+ points?|[+-]?\d+|\(\s*\d+\s*\)|points|votes?|[·|:•*–—-]+|score:.*|\(score:.*\)|"
     r"(?:\d+\s+)?(?:reply|replies|like|likes)(?:\s*\|\s*\w+)*"
 )
@@ -536,7 +538,7 @@ _REPORT_PHRASE = re.compile(
     re.I,
 )
 # (with a "more actions" menu's dots: "Like (41) Reply Share ⋯", "Reply ⋮")
-_CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—−:▲▼△▽▾▴↑↓⬆⬇👍👎…⋯⋮]+")  # (− U+2212: "+34 −2")
+_CHROME_SPLIT = re.compile(r"[\s•·∙|/›»‹«()\[\]+\-–—−:▲▼△▽▾▴↑↓⬆⬇⇧⇩👍👎…⋯⋮]+")  # (− U+2212: "+34 −2")
 
 
 # Where glued buttons meet: a capital after a small letter ("ReplyShare"), or a count between two
@@ -583,7 +585,7 @@ def _all_chrome_tokens(core: str) -> bool:
 
 
 # Vote counters before an action ("↑ 1204 ↓ 88 Click to rate"): arrows or thumbs, each with its count.
-_VOTE_COUNTS = re.compile(r"^(?:[↑↓▲▼⬆⬇👍👎+\-−]\s*\d{1,7}\s*)+")
+_VOTE_COUNTS = re.compile(r"^(?:[↑↓▲▼⬆⬇⇧⇩👍👎+\-−]\s*\d{1,7}\s*)+")
 _ROW_SEPARATOR = re.compile(r"\s+[·|•]\s+")
 # An action row in pieces holds at most this many.
 _MAX_ROW_PIECES = 6

@@ -364,8 +364,9 @@ _GLUE = re.compile(
 )
 _GLUED_REL = re.compile(_AR_STAMP_OPENING)
 _FIRST_DIGIT = re.compile(r"\d")
-# A day glued to the name before it, then a space: "Dimas Pratama10 Februari 2024 pukul 21.14" (Blogger).
-_GLUED_DAY = re.compile(r"[^\W\d_]\d{1,2} ")
+# A day glued to the name before it, then a space or the rest of a numeric date: "Dimas Pratama10 Februari
+# 2024 pukul 21.14" (Blogger), "Opettaja eläkkeellä12.3.2025 klo 22.40".
+_GLUED_DAY = re.compile(r"[^\W\d_]\.?\d{1,2}(?: |[./-]\d)")
 
 
 def _glued_date(core: str) -> DateHit | None:

@@ -139,3 +139,67 @@ def test_romanian_stamps_and_a_latest_news_list_after_the_thread():
     assert [c.author for c in article.comments] == [name for name, *_ in rows]
     assert [c.text for c in article.comments] == [text for *_, text in rows]
     assert article.comments[1].parent == 0
+
+
+DUTCH = [
+    ("H", "Henk_uit_Zwolle", "Weer de automobilist als melkkoe. En dan klagen dat de winkels leeglopen."),
+    (
+        "MS",
+        "Marieke Stam",
+        "Ik fiets al twintig jaar naar de stad en heb nooit een parkeerplaats nodig gehad.",
+    ),
+    ("AV", "Anja van Dalen", "Zwolle is Amsterdam niet. Mensen uit de regio hebben keuze genoeg."),
+    ("F", "fietsfanaat038", "Eindelijk een wethouder die keuzes durft te maken. Prima besteed geld."),
+]
+
+
+def test_buttons_after_every_stamp_are_no_name_and_letter_avatars_of_any_two_words():
+    """ "vandaag om 09:14 · Reageer · Rapporteer · 👍 41" under each text: the buttons, alike in every
+    stamp, were taken for every comment's author ("Rapporteer · 👍"); the names over the texts carry a
+    letter avatar made of the first two words' letters ("AV Anja van Dalen") or a lower-case login's."""
+    page = ARTICLE_EN + "Reacties (4)\n\nLog in om te reageren.\n\n"
+    for i, (avatar, name, text) in enumerate(DUTCH):
+        page += (
+            f"{avatar} {name}\n\n{text}\n\nvandaag om 09:{14 + i} · Reageer · Rapporteer · 👍 {41 - i}\n\n"
+        )
+    article = parse_page(page + "Meest gelezen\n")
+    assert [c.author for c in article.comments] == [name for _, name, _ in DUTCH]
+    assert [c.text for c in article.comments] == [text for *_, text in DUTCH]
+
+
+def test_a_picks_badge_and_a_recommend_count_over_the_text_are_chrome():
+    rows = [("HollowayRoad", "The point about padding is spot on, and I say so as a manager."),
+            ("elspethg", "We had the same experience with the Friday meetings nobody missed."),
+            ("Brummagem_Bob", "Speak for yourself. That was the only time I saw my colleagues.")]  # fmt: skip
+    page = ARTICLE_EN + "Comments (1,246)\n\nAll commentsEditors’ picks\n\n"
+    for i, (name, text) in enumerate(rows):
+        pick = "Editor’s pick\n" if i == 0 else ""
+        page += f"{name}\n12 Mar 2025 14:0{i}\n{pick}{412 - i} ⇧\n\n{text}\n\nReply Share Report\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, _ in rows]
+    assert [c.text for c in article.comments] == [text for _, text in rows]
+
+
+@pytest.mark.parametrize(
+    ("line", "raw"),
+    [
+        ("Kyläläinen 3 t sitten", "3 t sitten"),
+        ("2 min sitten", "2 min sitten"),
+        ("5 pv sitten", "5 pv sitten"),
+    ],
+)
+def test_finnish_short_relative_stamps(line: str, raw: str):
+    hit = find_date(line)
+    assert hit is not None and hit.raw == raw
+
+
+def test_a_name_glued_to_a_numeric_date_in_a_text_dump():
+    """w3m glues the name's element to the stamp's: "Opettaja eläkkeellä12.3.2025 klo 22.40", also after
+    an initial's dot ("Pekka S.12.3.2025 klo 19.08")."""
+    rows = [("Opettaja eläkkeellä", "22.40"), ("Pekka S.", "19.08"), ("vesikattoremontti", "14.22")]
+    page = ARTICLE_EN + "Kommentit (3)\n\n"
+    for i, (name, time) in enumerate(rows):
+        page += f"{name}12.3.2025 klo {time}\n\nMielipide numero {i} koulun korjauksesta ja sen hinnasta.\n\n"
+        page += f"👍 {i} 👎 0 Vastaa Ilmoita asiaton viesti\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, _ in rows]
