@@ -67,7 +67,13 @@ def score_page(want: dict[str, Any], article: Article) -> PageScore:
     match_of: list[int | None] = [None] * len(wanted)
     for w, item in enumerate(wanted):
         k = next(
-            (k for k, c in enumerate(found) if k not in matched_by and _text_matches(item, c.text)), None
+            (
+                k
+                for k, c in enumerate(found)
+                # (a reply that opens with a quote: its own words, the quote set apart, start as written)
+                if k not in matched_by and (_text_matches(item, c.text) or _text_matches(item, c.own_text))
+            ),
+            None,
         )
         if k is not None:
             matched_by[k] = w

@@ -86,11 +86,12 @@ def _without_avatars(authors: list[str | None]) -> list[str | None]:
     )
 
 
-# A role or subscription badge after the name, apart from it ("Owen Hartley Author", "Lena Ortiz Paid"):
+# A role or subscription badge after the name, apart from it or glued in a text dump ("Owen Hartley Author",
+# "Lena Ortiz Paid", "Joana MexiaAssinante"):
 # on two names of a page or more, the widget's; one "Modern Lighting Concepts Staff" keeps it.
 # (with the subscriber's badge in pt, fr, de, es, it, nl)
 _SPACED_BADGE = re.compile(
-    rf"\s+(?:{ROLE_BADGE}|Paid|Founding member|Supporter|Patron|Premium|Member"
+    rf"(?:\s+|(?<=[a-zà-ÿ.]))(?:{ROLE_BADGE}|Paid|Founding member|Supporter|Patron|Premium|Member"
     r"|Assinante|Abonnée?|Abonnent(?:in)?|Suscriptora?|Abbonat[oa]|Abonnee)$"
 )
 _MIN_BADGED = 2
@@ -100,6 +101,27 @@ def _without_badges(authors: list[str | None]) -> list[str | None]:
     return _cut_page_habit(
         authors, _SPACED_BADGE.search, lambda a: _SPACED_BADGE.sub("", a), _MIN_BADGED, 0.0
     )
+
+
+# The same words in brackets after two names or more: the widget's tag ("kowal_z_radomia (gość)", "Ann
+# (guest)"); one "Ann (staff)" keeps it, and readers' own places in brackets differ.
+_PAREN_TAG = re.compile(
+    r"\s+\(([^\W\d_A-ZÀ-ÞА-Я][^()\d]{0,19})\)$"
+)  # (in lower case: "Ann (GiveWell)" is hers)
+_MIN_TAGGED = 2
+
+
+def _without_tags(authors: list[str | None]) -> list[str | None]:
+    """(after two different names: one reader's "Sallie Goetsch (rhymes with sketch)" twice is her name)"""
+    found = [(a, m) for a in authors if a and (m := _PAREN_TAG.search(a))]
+    bases: dict[str, set[str]] = {}
+    for a, m in found:
+        bases.setdefault(m[1], set()).add(a[: m.start()].casefold())
+    common = {t for t, names in bases.items() if len(names) >= _MIN_TAGGED}
+    if not common:
+        return authors
+    cut = {a: a[: m.start()] for a, m in found if m[1] in common}
+    return [cut.get(a, a) if a else a for a in authors]
 
 
 def _without_presence(authors: list[str | None]) -> list[str | None]:
@@ -160,7 +182,9 @@ def _cut_page_habit(
 def without_habits(authors: list[str | None]) -> list[str | None]:
     """The page's names without what its widget prints beside every one of them."""
     return _named(
-        _without_places(_without_counts(_without_presence(_without_avatars(_without_badges(authors)))))
+        _without_places(
+            _without_counts(_without_presence(_without_avatars(_without_badges(_without_tags(authors)))))
+        )
     )
 
 

@@ -320,6 +320,7 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
             ":" in core
             or core[-4:].lower() == " ago"
             or _GLUED_REL.search(core)
+            or _GLUED_OPENING.search(core)
             or _glued_day(core, spaces)
             or core[core.rfind(" ") + 1 :].casefold() in REL_LAST_WORDS
         )
@@ -327,7 +328,8 @@ def _line_date(core: str, spaces: int, digit: bool) -> DateHit | None:
         # (a colon for a time, "ago" in any case for a relative stamp: cheap tests first). The name before
         # the date is a few words; the date itself may be many ("12 de marzo de 2024 a las 14:03").
         first_digit = _FIRST_DIGIT.search(core)
-        if first_digit is not None and core.count(" ", 0, first_digit.start()) < _MAX_GLUED_SPACES:
+        name = _REPLY_BEFORE.sub("", core[: first_digit.start()]) if first_digit is not None else ""
+        if first_digit is not None and name.count(" ") < _MAX_GLUED_SPACES:
             date = _glued_date(core)
     if date is not None and _header_words(core) - len(date.raw.split()) > _MAX_HEADER_WORDS:
         date = None
@@ -358,11 +360,17 @@ _MAX_GLUED_SPACES = 6
 _MAX_GLUED_NAME_WORDS = 3
 # Arabic opens a relative stamp with its word ("منذ 3 ساعات"): a name may be glued before that word.
 _AR_STAMP_OPENING = r"(?:منذ|قبل)\s+\d"
+# Other languages open it with a word too: "Joana Mexiahá 2 horas", "Ana Ruizhace 3 horas".
+_STAMP_OPENING = r"(?:há|hace|il y a|vor|acum|před|pred|πριν από|för|for)\s+\d"
 _GLUE = re.compile(
     r"[^\W\d_]\.?(?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
     rf"|(?<=[^\W\d_])(?={_AR_STAMP_OPENING})"  # "محمد الإدريسيمنذ 3 ساعات"
+    rf"|(?<=[^\W\d_.])(?={_STAMP_OPENING})"
 )
 _GLUED_REL = re.compile(_AR_STAMP_OPENING)
+_GLUED_OPENING = re.compile(rf"(?<=[^\W\d_.])(?={_STAMP_OPENING})")
+# ("NAME in reply to NAME2" before a glued stamp: the first name is the one counted)
+_REPLY_BEFORE = re.compile(rf"\s+{REPLY_CUE}\s.*$", re.I)
 _FIRST_DIGIT = re.compile(r"\d")
 # A day glued to the name before it, then a space or the rest of a numeric date: "Dimas Pratama10 Februari
 # 2024 pukul 21.14" (Blogger), "Opettaja eläkkeellä12.3.2025 klo 22.40".
@@ -379,7 +387,8 @@ def _glued_date(core: str) -> DateHit | None:
             return DateHit(k, hit.end - 1, hit.raw, hit.kind, True)
         # "Marta Quinn3 hours ago": a widget drawn by script has no space between the name's element
         # and the stamp's; the stamp must end the line, after a name of a few words.
-        if hit.kind == "rel" and hit.end == len(core) + 1 and len(core[:k].split()) <= _MAX_GLUED_NAME_WORDS:
+        name = _REPLY_BEFORE.sub("", core[:k])
+        if hit.kind == "rel" and hit.end == len(core) + 1 and len(name.split()) <= _MAX_GLUED_NAME_WORDS:
             return DateHit(k, hit.end - 1, hit.raw, hit.kind, False)
     return None
 

@@ -64,3 +64,18 @@ def test_every_page_is_there_in_its_three_renderings() -> None:
     for page in expected:
         for _, suffix, _ in RENDERINGS:
             assert (HELDOUT_DIR / f"{page}{suffix}").stat().st_size > 0, (page, suffix)
+
+
+def test_a_reply_opening_with_a_quote_matches_on_its_own_words() -> None:
+    """The answer key gives a reply's own words; the quote above them is set apart (`Comment.quotes`)."""
+    from core.records import Quote
+
+    quoted = "Ann Lee wrote: About time, I work late shifts.\n"
+    found = (
+        Comment("About time, I work late shifts.", "Ann Lee"),
+        Comment(quoted + "Same here!", "Bob", parent=0, quotes=(Quote(0, len(quoted) - 1, "Ann Lee"),)),
+        Comment("Which lines?", "Cy"),
+    )
+    assert score_page(WANT, _article(found)).matched == 3
+    unquoted = (found[0], Comment(quoted + "Same here!", "Bob", parent=0), found[2])
+    assert score_page(WANT, _article(unquoted)).matched == 2

@@ -203,3 +203,52 @@ def test_a_name_glued_to_a_numeric_date_in_a_text_dump():
         page += f"👍 {i} 👎 0 Vastaa Ilmoita asiaton viesti\n\n"
     article = parse_page(page)
     assert [c.author for c in article.comments] == [name for name, _ in rows]
+
+
+def test_the_same_tag_in_brackets_after_two_names_is_the_widgets():
+    """Polish guests: "kowal_z_radomia (gość)". One "Ann (staff)" keeps its brackets, one reader's name twice
+    too, and an affiliation ("Catherine (GiveWell)", "Olivia (GiveWell)")."""
+    from service.parse.habits import without_habits
+
+    names = [
+        "kowal_z_radomia (gość)",
+        "Marta_K",
+        "Adam (gość)",
+        "Ann (staff)",
+        "Krystyna (gość)",
+        "Sal (hi)",
+        "Sal (hi)",
+        "Cat (GiveWell)",
+        "Ol (GiveWell)",
+    ]
+    assert without_habits(names) == [
+        "kowal_z_radomia",
+        "Marta_K",
+        "Adam",
+        "Ann (staff)",
+        "Krystyna",
+        "Sal (hi)",
+        "Sal (hi)",
+        "Cat (GiveWell)",
+        "Ol (GiveWell)",
+    ]
+
+
+def test_a_name_glued_to_a_stamp_opening_with_a_word_and_to_its_badge():
+    """w3m glues inline elements written without a space between them: "Joana MexiaAssinante há 3
+    horas", "Rui Pestana em resposta a Joana Mexiahá 2 horas" (the stamp's first word, after a reply)."""
+    rows = [
+        ("Joana Mexia", "Assinante", "", "há 3 horas"),
+        ("Rui Pestana", "", " em resposta a Joana Mexia", "há 2 horas"),
+        ("Miguel A. Santos", "Assinante", "", "há 3 horas"),
+        ("Carla F.", "Assinante", "", "há 4 horas"),
+    ]
+    page = ARTICLE_EN + "Comentários (4)\n\n"
+    for i, (name, badge, reply, when) in enumerate(rows):
+        page += (
+            f"{name}{badge}{reply}{when}\n\nOpinião número {i} sobre a urgência pediátrica do hospital.\n\n"
+        )
+        page += f"Gosto ({i}) Responder Denunciar\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, *_ in rows]
+    assert article.comments[1].parent == 0
