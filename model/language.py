@@ -96,6 +96,56 @@ _COMPAT_RE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef\U0001d400-\U00
 # show nothing (model.tokens.INVISIBLE_RE): one after every letter left a French insult undetermined.
 _UNREAD_RE = re.compile(f"[\u064b-\u065f\u0670]|{INVISIBLE_RE.pattern}")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+# Languages written only in a script of their own. A detection of one of them on a text without a letter of
+# that script is a misfire on a short text ("Shut up troll!!!" read as Korean, "Great article!!! You
+# idiot?! Ok." as Polish is another matter): that guess is dropped, and the next one must stand alone.
+_CYRILLIC = "\u0400-\u04ff"
+_SCRIPT_LETTERS = {
+    **dict.fromkeys(
+        ("ru", "uk", "bg", "mk", "be", "kk", "ky", "mn", "tg", "tt", "ba", "cv", "ce", "sah"), _CYRILLIC
+    ),
+    "ko": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+    "ja": "\u3040-\u30ff\u4e00-\u9fff",
+    "zh": "\u3400-\u4dbf\u4e00-\u9fff",
+    "wuu": "\u3400-\u4dbf\u4e00-\u9fff",
+    "yue": "\u3400-\u4dbf\u4e00-\u9fff",
+    "el": "\u0370-\u03ff\u1f00-\u1fff",
+    **dict.fromkeys(("he", "yi"), "\u0590-\u05ff"),
+    **dict.fromkeys(
+        ("ar", "fa", "ur", "ps", "ckb", "sd", "ug"), "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufeff"
+    ),
+    **dict.fromkeys(("hi", "mr", "ne", "sa"), "\u0900-\u097f"),
+    **dict.fromkeys(("bn", "as"), "\u0980-\u09ff"),
+    "pa": "\u0a00-\u0a7f",
+    "gu": "\u0a80-\u0aff",
+    "ta": "\u0b80-\u0bff",
+    "te": "\u0c00-\u0c7f",
+    "kn": "\u0c80-\u0cff",
+    "ml": "\u0d00-\u0d7f",
+    "si": "\u0d80-\u0dff",
+    "th": "\u0e00-\u0e7f",
+    "lo": "\u0e80-\u0eff",
+    "my": "\u1000-\u109f",
+    "ka": "\u10a0-\u10ff",
+    "am": "\u1200-\u137f",
+    "km": "\u1780-\u17ff",
+    "hy": "\u0530-\u058f",
+}
+_SCRIPT_RX = {code: re.compile(f"[{letters}]") for code, letters in _SCRIPT_LETTERS.items()}
+
+
+def script_checked(detection: Detection, text: str, min_confidence: float) -> Detection:
+    """``detection`` without the guesses of a script-bound language whose script ``text`` does not use."""
+    rx = _SCRIPT_RX.get(detection.language or "")
+    if rx is None or rx.search(text):
+        return detection
+    ranked = tuple(
+        (code, p) for code, p in detection.ranked if code not in _SCRIPT_RX or _SCRIPT_RX[code].search(text)
+    )
+    best = ranked[0] if ranked and ranked[0][1] >= min_confidence else None
+    return Detection(best[0] if best else None, best[1] if best else 0.0, ranked, detection.script)
+
+
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
 # one (Persian- or Urdu-looking and undetermined Arabic tweets; docs/languages.md).
@@ -339,7 +389,13 @@ class LanguageDetector:
             again = self.reference_detect_with_confidence([texts[i] for i in handed_back], settled)
             for i, detection in zip(handed_back, again, strict=True):
                 out[i] = detection
-        return cast(list[Detection], out)  # every text got its Detection above
+        return self._script_checked(cast(list[Detection], out), texts)  # every text got its Detection
+
+    def _script_checked(self, out: list[Detection], texts: Sequence[str]) -> list[Detection]:
+        for i, detection in enumerate(out):
+            if detection.language in _SCRIPT_RX:
+                out[i] = script_checked(detection, texts[i], self.min_confidence)
+        return out
 
     def _settled_mask(self, settled: frozenset[str], labels: tuple[str, ...]) -> np.ndarray | None:
         """Per label of the model, whether its best label alone settles a text (None: none does)."""
@@ -412,7 +468,7 @@ class LanguageDetector:
             code, prob = ranked[0]
             language = code if prob >= self.min_confidence else None
             out[i] = Detection(language, min(prob, 1.0), ranked, scripts[i])
-        return cast(list[Detection], out)  # every text got its Detection above
+        return self._script_checked(cast(list[Detection], out), texts)  # every text got its Detection
 
     def detect(self, texts: Sequence[str]) -> list[str | None]:
         """Each text's ISO 639-1 code, or None (undetermined)."""

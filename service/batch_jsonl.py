@@ -71,9 +71,7 @@ def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> Json
     """One parsed line (``obj``, read from ``raw``) as a comment, or the InputError saying why not."""
     if not isinstance(obj, dict):
         raise MalformedInputError(f"expected a JSON object, got {type(obj).__name__}")
-    cid, text = obj.get("id"), obj.get("text")
-    if not isinstance(cid, str) or not cid:
-        raise MalformedInputError('"id" must be a non-empty string')
+    cid, text = _id_of(obj.get("id"), line_no), obj.get("text")
     if not isinstance(text, str):
         raise MalformedInputError('"text" must be a string')
     if not has_visible_text(text):  # spaces, zero-width characters, NULs: nothing to moderate
@@ -83,8 +81,10 @@ def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> Json
             f'"text" has {len(text):,} characters, over the limit of {limits.max_comment_chars:,}'
         )
     article_id = obj.get("article_id")
+    if _is_integer(article_id):
+        article_id = str(article_id)  # a CMS's numeric post id
     if article_id is not None and not isinstance(article_id, str):
-        raise MalformedInputError('"article_id" must be a string when given')
+        raise MalformedInputError('"article_id" must be a string or an integer when given')
     art = obj.get("article")
     ctx = None
     if art is not None:
@@ -107,6 +107,21 @@ def parse_jsonl_line(obj: Any, raw: bytes, line_no: int, limits: Limits) -> Json
     [quoting] = quoted_comments([text], [None])
     quotes = tuple(quoting.quotes_shown())
     return JsonlComment(line_no, cid, quoting.own_text, article_id, ctx, _language_of(obj), quotes)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_of(cid: Any, line_no: int) -> str:
+    """A line's id: a string as given, a CMS export's numeric id as its digits, none: "line-N"."""
+    if cid is None:
+        return f"line-{line_no}"
+    if _is_integer(cid):
+        return str(cid)
+    if not isinstance(cid, str) or not cid:
+        raise MalformedInputError('"id" must be a non-empty string or an integer when given')
+    return cid
 
 
 def _language_of(obj: dict[str, Any]) -> str | None:

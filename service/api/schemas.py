@@ -258,6 +258,7 @@ class DecideIn(_Strict):
         default=None,
         ge=0,
         le=MAX_REVISION,
+        strict=True,  # ("4" or true is no revision: a client that sends one has a bug to hear about)
         description="To correct a verdict: the item's `revision` as last read. The new verdict and its "
         "feedback rows replace the old ones while the item is still at that revision (else 409 with the "
         "item as it stands). Without it only a pending item can be decided.",
@@ -268,6 +269,7 @@ class UndoIn(_Strict):
     revision: int = Field(
         ge=0,
         le=MAX_REVISION,
+        strict=True,
         description="The item's `revision` as last read: the verdict is taken back (the item is pending "
         "again, its feedback rows deleted) only while the item is still at it, else 409.",
     )

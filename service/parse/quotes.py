@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from core.records import Comment, Quote
+from service.dates import find_date
 
 _NAME = r"[^\s:>\"“«][^:\n.!?,;]{0,40}?"
 # "NAME wrote:" in the languages of the other tables, "Zitat von NAME", "Quote from NAME", a bare
@@ -175,13 +176,12 @@ def find_quotes(
         if paras[i].indent > base:  # an indented quote (w3m, HTML's nesting) ends where its indent does
             while j + 1 < len(paras) and paras[j + 1].indent >= paras[i].indent:
                 j += 1
-        elif len(_WORD.findall(para[found[0].end() :])) <= _HEADER_ONLY_WORDS:
+        elif len(_WORD.findall(para[found[0].end() :])) <= _HEADER_ONLY_WORDS and not _quoted_under(
+            para[found[0].end() :]
+        ):
             # The header alone ("NAME wrote:", maybe its date under it): the quote is what follows,
             # and every further paragraph the named author wrote above.
-            while (
-                j + 1 < len(paras)
-                and len(_WORD.findall(text[paras[j + 1].start : paras[j + 1].end])) <= _HEADER_ONLY_WORDS
-            ):
+            while j + 1 < len(paras) and _header_part(text[paras[j + 1].start : paras[j + 1].end]):
                 j += 1
             j = min(j + 1, len(paras) - 1)
             said = authors.get(found[1].casefold(), ()) if found[1] else ()
@@ -193,6 +193,31 @@ def find_quotes(
         return ()
     own = Comment(text, quotes=tuple(quotes)).own_text
     return tuple(quotes) if _WORD.search(own) else ()
+
+
+# A line under "NAME wrote:" that is its date (at most this many other characters): still the header.
+_DATE_LINE_SLACK = 6
+
+
+def _header_part(para: str) -> bool:
+    """A paragraph under a header alone that still belongs to it: its date, a link's arrow ("↑")."""
+    if len(_WORD.findall(para)) > _HEADER_ONLY_WORDS:
+        return False
+    hit = find_date(para.strip())
+    return not _WORD.search(para) or (
+        hit is not None and len(para.strip()) - len(hit.raw) <= _DATE_LINE_SLACK
+    )
+
+
+def _quoted_under(rest: str) -> bool:
+    """The quoted words stand under the header in its own paragraph ("Bob wrote:" / "You moron."): the
+    quote ends with that paragraph, however short. A date there is the header's."""
+    for line in rest.split("\n")[1:]:
+        line = line.strip()
+        hit = find_date(line) if line else None
+        if line and (hit is None or len(line) - len(hit.raw) > _DATE_LINE_SLACK):
+            return True
+    return False
 
 
 def _quoted_comment(comments: list[Comment], candidates: list[int], quoted: str) -> int:

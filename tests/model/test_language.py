@@ -445,3 +445,15 @@ def test_invisible_characters_do_not_hide_the_language(mark: str) -> None:
         hidden = " ".join(mark.join(word) for word in text.split())
         assert detector.detect_one(hidden) == detector.detect_one(text), (text, repr(mark))
         assert detector.detect_one(hidden).language == language
+
+
+@pytest.mark.parametrize("text", ["Shut up troll!!!", "Thanks!!! Great."])
+def test_a_language_of_another_script_is_never_read_from_latin_letters(text: str) -> None:
+    """Bug hunt: "Shut up troll!!!" was detected as Korean (0.78) with no Hangul in it, and its reject
+    became a review "not trained for ko". A guess of a script-bound language needs a letter of its script."""
+    from model.language import _SCRIPT_RX, Detection, script_checked
+
+    assert default_detector().detect_one(text).language not in _SCRIPT_RX
+    misfire = Detection("ko", 0.78, (("ko", 0.78), ("en", 0.1)))
+    assert script_checked(misfire, text, 0.5) == Detection(None, 0.0, (("en", 0.1),))
+    assert script_checked(Detection("ko", 0.99, (("ko", 0.99),)), "안녕하세요", 0.5).language == "ko"

@@ -42,7 +42,7 @@ COMMENTS_JSONL = [
     {"id": "c3", "text": "Cheap watches for sale here"},
     [1, 2, 3],
     {"id": "c4", "text": "   "},
-    {"text": "no id"},
+    {"id": 7.5, "text": "a fraction is no id"},
     {"id": "c5", "text": "The moon moves the tide.", "article_id": "a1"},
     {"id": "c6", "text": "stupid", "article_id": "b2", "article": "not an object"},
 ]  # fmt: skip

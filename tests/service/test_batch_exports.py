@@ -836,3 +836,24 @@ def test_an_export_line_is_scored_on_its_own_words_with_its_quotes_listed(tmp_pa
         for quote in row["quotes"]:
             assert line["text"][quote["start"] : quote["end"]] == quote["text"]
     assert [[q["author"] for q in r["quotes"]] for r in rows] == [[None], ["kai_r"], []]
+
+
+def test_a_cms_exports_numeric_ids_are_read_as_their_digits_and_a_missing_id_is_the_line(tmp_path, capsys):
+    """Bug hunt: WordPress and most CMS exports give integer ids; every such line was an error row (and
+    the moderator page's import took the same file). A line without an id is named after its line."""
+    f = tmp_path / "wp.jsonl"
+    rows = [
+        {"id": 1001, "article_id": 7, "text": "You are a complete idiot."},
+        {"text": "Nice piece."},
+        {"id": True, "text": "a flag is no id"},
+        {"id": "", "text": "nor is nothing"},
+    ]
+    write_jsonl(f, rows)
+    _, out, _ = run_batch(capsys, f)
+    got = rows_of(out)
+    assert [(r["kind"], r.get("id"), r.get("article_id")) for r in got[:2]] == [
+        ("comment", "1001", "7"),
+        ("comment", "line-2", None),
+    ]
+    assert [r["kind"] for r in got[2:]] == ["error", "error"]
+    assert "integer" in got[2]["error"]

@@ -266,6 +266,23 @@ def test_a_language_with_its_own_thresholds_is_decided_by_them_over_the_api(sett
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Bob wrote:\nYou moron.\n\nPlease be civil here, everyone.",  # the quote under its header
+        "Bob wrote: ↑ Sat Mar 15\n\nYou moron.\n\nPlease be civil here, everyone.",  # phpBB's date and link
+    ],
+)
+def test_a_short_quote_is_set_apart_from_the_reply_under_it(client, text):
+    """Bug hunt: a quote of three words or fewer was read as its header's date, the reply under it taken
+    for the quote, and with no words of its own left the comment quoted no one: rejected as the insult."""
+    r = client.post(URL, json={"comments": [{"text": text}]})
+    [result] = r.json()["results"]
+    [quote] = result["quotes"]
+    assert "You moron." in quote["text"] and "civil" not in quote["text"]
+    assert result["decision"]["verdict"] == "approve"
+
+
+@pytest.mark.parametrize(
     "quoted",
     [
         "> You stupid idiot, you moron.\n\n",  # a mail or forum reply's "> " lines

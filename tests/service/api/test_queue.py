@@ -573,7 +573,13 @@ def test_undo_makes_a_decided_item_pending_again_and_removes_its_feedback(client
     )
     assert error["details"][0]["current"]["status"] == "pending"
     assert_error(client.post(f"/v1/queue/{'f' * 32}:undo", json={"revision": 1}, headers=auth()), 404)
-    for body in ({}, {"revision": -1}, {"revision": 2**31}, {"revision": 1, "verdict": "approve"}):
+    for body in (
+        {},
+        {"revision": -1},
+        {"revision": 2**31},
+        {"revision": 1, "verdict": "approve"},
+        {"revision": "1"},
+    ):
         assert_error(client.post(f"/v1/queue/{ids['c1']}:undo", json=body, headers=auth()), 422)
     r = client.post(f"/v1/queue/{ids['c1']}:decide", json={"verdict": "approve"}, headers=auth())
     assert r.status_code == 200 and r.json()["revision"] == 3
@@ -587,6 +593,8 @@ def test_undo_makes_a_decided_item_pending_again_and_removes_its_feedback(client
         ({"verdict": "reject", "attributes": "insult"}, 422),
         ({"verdict": "reject", "extra": 1}, 422),
         ({}, 422),
+        ({"verdict": "reject", "revision": "0"}, 422),  # bug hunt: a string was read as the number
+        ({"verdict": "reject", "revision": False}, 422),  # ... and a boolean as 0 or 1
     ],
 )
 def test_bad_verdicts_are_422_and_change_nothing(client, body, status):
