@@ -5,6 +5,9 @@
 (() => {
   const TOKEN_KEY = "moderation.token";
   const PAGE_SIZE = 50;
+  // A comment longer than this shows its first lines, with a button for the rest: a 20,000-character
+  // comment (riskiest, so first) pushed its scores and buttons screens below.
+  const LONG_TEXT_CHARS = 1200;
   // A verdict that names no attribute writes no feedback row: say so, or the signal is lost unseen.
   const NOT_LEARNED = " No attribute named: not used for training.";
 
@@ -590,6 +593,7 @@
     text.dir = "auto"; // the comment's own direction, from its first strong letter (Arabic, Hebrew: rtl)
     highlight(text, item.text || "", evidence(item));
     li.append(text);
+    if ((item.text || "").length > LONG_TEXT_CHARS) li.append(moreButton(text, (item.text || "").length));
 
     li.append(renderScores(item));
     if (decision.reasons && decision.reasons.length) {
@@ -603,6 +607,23 @@
     const verdict = li.querySelector(".verdict"); // a decided comment is described by its verdict first
     if (verdict) li.setAttribute("aria-describedby", (verdict.id = "item-verdict-" + index) + " " + li.getAttribute("aria-describedby"));
     return li;
+  }
+
+  // The rest of a long comment, on demand; the whole text stays in the page (find-in-page, screen readers).
+  function moreButton(text, length) {
+    text.classList.add("clamped");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "more";
+    button.setAttribute("aria-controls", text.id);
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = "Show all " + length.toLocaleString("en") + " characters";
+    button.addEventListener("click", () => {
+      const open = text.classList.toggle("clamped") === false;
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? "Show less" : "Show all " + length.toLocaleString("en") + " characters";
+    });
+    return button;
   }
 
   // What the comment quoted (a reply's quote of another comment or the article), above its own words:
