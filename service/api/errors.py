@@ -2,7 +2,7 @@
 
 Every error answer has the Google API error shape that Perspective clients already parse:
 
-    {"error": {"code": 413, "status": "PAYLOAD_TOO_LARGE", "reason": "too_large", "message": "..."}}
+    {"error": {"code": 413, "status": "INVALID_ARGUMENT", "reason": "too_large", "message": "..."}}
 
 `reason` is ours: a stable machine-readable word for the condition.
 
@@ -43,21 +43,42 @@ PERSPECTIVE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Er
 # Perspective's ErrorType for our conditions; anything else is its catch-all INVALID_REQUEST.
 _ERROR_TYPES = {"empty": "COMMENT_EMPTY", "too_large": "COMMENT_TOO_LONG"}
 
-# Google's canonical status names for the codes we answer with.
+# Google's canonical status names (google.rpc.Code) for the codes we answer with: a client that maps
+# `status` to its enum knows no other ("PAYLOAD_TOO_LARGE" is an HTTP phrase, no such name: bug hunt).
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
+    405: "UNIMPLEMENTED",
     408: "DEADLINE_EXCEEDED",
     409: "ABORTED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
+    413: "INVALID_ARGUMENT",
+    415: "INVALID_ARGUMENT",
     422: "INVALID_ARGUMENT",
     500: "INTERNAL",
     503: "UNAVAILABLE",
 }
+
+# google.rpc.Code's names.
+CANONICAL_STATUSES = frozenset(
+    (
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    )
+)  # fmt: skip
+
+
+def status_name(status: int) -> str:
+    """The canonical name for an HTTP status (429: RESOURCE_EXHAUSTED; another 4xx: INVALID_ARGUMENT;
+    another 5xx: INTERNAL)."""
+    if status in _STATUS_NAMES:
+        return _STATUS_NAMES[status]
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return "RESOURCE_EXHAUSTED"
+    return "INVALID_ARGUMENT" if status < 500 else "INTERNAL"
+
 
 # Domain error -> (status, reason). Most specific class first: the first isinstance match wins.
 DOMAIN_STATUS: tuple[tuple[type[domain.ModerationError], int, str], ...] = (
@@ -129,7 +150,7 @@ def google_error_body(
     error = {
         "code": status,
         "message": message,
-        "status": _STATUS_NAMES.get(status, HTTPStatus(status).name),
+        "status": status_name(status),
         "details": [detail],
     }
     return to_json({"error": error})
@@ -154,7 +175,7 @@ def status_for(exc: domain.ModerationError) -> tuple[int, str]:
 def error_body(status: int, reason: str, message: str, details: list[Any] | None = None) -> bytes:
     error: dict[str, Any] = {
         "code": status,
-        "status": _STATUS_NAMES.get(status, HTTPStatus(status).name),
+        "status": status_name(status),
         "reason": reason,
         "message": message,
     }
