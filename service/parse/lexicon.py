@@ -604,6 +604,20 @@ def chrome_pieces(core: str) -> bool:
     return True
 
 
+# Who reacted to a post, under it: "👍 Kale_Crusader, guppygrandad", "❤️ Liked by Hannah Osei-Lindqvist",
+# "👍 Ann and 3 others" (XenForo, Substack). One name alone must read as one (capitalised, or a login with a
+# digit or "_"), so "👍 agreed" stays a reader's words.
+_REACTION_MARKS = "👍❤♥😂😆😮😢😡👏🔥🙏"
+_HANDLE = r"[\w@][\w.'’-]*"
+_ONE_NAME = r"(?:[A-ZÀ-ÞА-Я][\w.'’-]*(?:\s+[A-ZÀ-ÞА-Я][\w.'’-]*){0,2}|[\w@]*[\d_][\w.'’-]*)"
+REACTIONS = re.compile(
+    rf"(?:[{_REACTION_MARKS}]\ufe0f?\s*)+(?:"
+    rf"(?i:liked by|reacted:?)\s+\S.{{0,60}}"
+    rf"|{_HANDLE}(?:,\s*{_HANDLE}){{1,5}}(?:,?\s+(?:and|und|et|y)\s+\d+\s+\w+)?"
+    rf"|{_ONE_NAME}(?:\s+(?:and|und|et|y)\s+\d+\s+\w+)?)"
+)
+
+
 # A table layout's bullet cell glued to the text ("*             Please do not post..."): layout.
 _GAP_BULLET = re.compile(r"^(?:[*•◦▪·-]|\[[^\]\s]{1,12}\])\s{3,}(?=\S)")
 _TRAILING_CHROME = re.compile(r"(?<=[\w.!?)\"”’])(?:Report|Reply|Antworten|Répondre)$")

@@ -34,6 +34,7 @@ from service.parse.lexicon import (
     _POLICY_WORD,
     _POST_FOOTER,
     _POST_FOOTER_OPENINGS,
+    _REACTION_MARKS,
     _SAYS_LINE,
     _SITE_NOTICE_IN_LINE,
     _SITE_NOTICE_WORDS,
@@ -43,6 +44,7 @@ from service.parse.lexicon import (
     FEED_LIST_ITEM,
     FORM_FIELD_LABEL,
     LYNX_BUTTON,
+    REACTIONS,
     ROLE_BADGE,
     WIDGET_TAB,
     _all_chrome_tokens,
@@ -243,6 +245,8 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
         core = text  # "[deleted] · 1 hour ago": the bracket is the name, not an image placeholder
     if core.endswith(_BADGE_ENDS):
         core = _unglue_badge(core)
+    if "vatar" in core or "rofile" in core:
+        core = _without_avatar_alt(core)
     ln = _Line(text, core, indent, hint, blank, src=src)
     if len(core) <= _MAX_CLASSIFIED_CHARS:
         spaces = core.count(" ")
@@ -253,11 +257,7 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
             ln.date = None  # "Joined: Fri Feb 09, 2024": a forum profile's sign-up date, no post's;
             ln.chrome = True  # and the profile is no part of what the reader wrote
         ln.furniture = _line_furniture(core, short)
-        # (lynx's "(BUTTON)" marks do not count: "(BUTTON) Reply (BUTTON) Share" is as short as "Reply Share")
-        size = len(core) - core.count(LYNX_BUTTON) * len(LYNX_BUTTON)
-        if size <= _MAX_CHROME_CHARS and (
-            _CHROME_RX.fullmatch(core) or _all_chrome_tokens(core) or (spaces and chrome_pieces(core))
-        ):
+        if _is_chrome(core, spaces):
             ln.chrome = True
         _mark_opener(ln, core, short, digit)
     if ln.furniture is None and _is_post_footer(core):
@@ -269,6 +269,42 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
     elif not ln.chrome and (core == "o" or (not _HAS_ALNUM.search(core) and _DECORATION.fullmatch(core))):
         ln.chrome = True  # rules, bullets (inscriptis' lone "o"), stars: decoration (emoji-only is not)
     return ln
+
+
+_REACTION_FIRST = frozenset(_REACTION_MARKS)
+# A text dump shows an avatar's alt text before the name it belongs to: "Brett_W's avatar Brett_W 2h",
+# "Avatar of Ann Lee Ann Lee · 3 days ago" (OpenWeb, WordPress).
+_AVATAR_ALT_AFTER = re.compile(
+    r"^(?P<n>[^\s'’].{0,39}?)['’]s? (?:avatar|profile (?:picture|photo|image))\s+(?=(?P=n)\b)", re.I
+)
+_AVATAR_ALT_BEFORE = re.compile(
+    r"^(?:avatar|profile (?:picture|photo|image))(?: (?:of|for))? (?P<n>\S.{0,39}?)\s+(?=(?P=n)\b)", re.I
+)
+
+
+# ... or on a line of its own, over the name ("Marcus T. Bell's avatar").
+_AVATAR_ALT_LINE = re.compile(
+    r"[^\s'’].{0,39}?['’]s? (?:avatar|profile (?:picture|photo|image))"
+    r"|(?:avatar|profile (?:picture|photo|image))(?: (?:of|for) \S.{0,39})?",
+    re.I,
+)
+
+
+def _without_avatar_alt(core: str) -> str:
+    return _AVATAR_ALT_BEFORE.sub("", _AVATAR_ALT_AFTER.sub("", core, count=1), count=1)
+
+
+def _is_chrome(core: str, spaces: int) -> bool:
+    """A comment widget's own words: its buttons and counts, who reacted, an avatar's alt text."""
+    # (lynx's "(BUTTON)" marks do not count: "(BUTTON) Reply (BUTTON) Share" is as short as "Reply Share")
+    size = len(core) - core.count(LYNX_BUTTON) * len(LYNX_BUTTON)
+    if size <= _MAX_CHROME_CHARS and (
+        _CHROME_RX.fullmatch(core) or _all_chrome_tokens(core) or (spaces and chrome_pieces(core))
+    ):
+        return True
+    if core[0] in _REACTION_FIRST and REACTIONS.fullmatch(core):
+        return True  # who reacted to the post
+    return ("vatar" in core or "rofile" in core) and _AVATAR_ALT_LINE.fullmatch(core) is not None
 
 
 def _opens_site_notice(core: str) -> bool:

@@ -252,3 +252,27 @@ def test_a_name_glued_to_a_stamp_opening_with_a_word_and_to_its_badge():
     article = parse_page(page)
     assert [c.author for c in article.comments] == [name for name, *_ in rows]
     assert article.comments[1].parent == 0
+
+
+@pytest.mark.parametrize("alt", ["{name}'s avatar {name} {when}", "{name}'s avatar\n{name} {when}"])
+def test_an_avatars_alt_text_before_the_name_is_no_part_of_it(alt: str):
+    """A text dump shows the avatar's alt text (OpenWeb, Substack): "Sharon McKinnon's avatar Sharon
+    McKinnon 2h", on the name's line or over it. The longer line was no header, the name took "'s"."""
+    rows = [("Sharon McKinnon", "2h"), ("Brett_W", "2h"), ("Koorin Grazier", "3h"), ("Sharon McKinnon", "1h")]
+    page = ARTICLE_EN + "Conversation\n\n4 Comments\n\n"
+    for i, (name, when) in enumerate(rows):
+        page += alt.format(name=name, when=when) + f"\n\nMy view number {i} on the pool and the rates.\n\n"
+        page += f"Like {i} Dislike Reply Report\n\n"
+    article = parse_page(page)
+    assert [c.author for c in article.comments] == [name for name, _ in rows]
+
+
+def test_who_reacted_to_a_post_is_no_name_of_the_next():
+    """XenForo prints "👍 Kale_Crusader, guppygrandad" under a post: the next post's name line was read
+    past it. "👍 agreed" is a reader's words."""
+    from service.parse.lexicon import REACTIONS
+
+    for line in ("👍 Kale_Crusader", "👍 Kale_Crusader, guppygrandad", "❤️ Liked by Hannah Osei-Lindqvist"):
+        assert REACTIONS.fullmatch(line), line
+    for line in ("👍 agreed", "👍 well said, Bob", "👍 Great article!"):
+        assert not REACTIONS.fullmatch(line), line
