@@ -264,7 +264,8 @@ _REL_NORDIC_TR_ID = (
 _REL = (
     rf"(?:\d+|an?|one)\s+{_UNITS}\s+ago|\d+\s?(?:s|m|min|h|hr|d|w|wk|mo|y|yr)\s+ago"
     rf"|il\s+y\s+a\s+(?:\d+|une?)\s+(?:{_UNITS}|{_SHORT_UNITS})|vor\s+(?:\d+|einer?|einem)\s+(?:{_UNITS}|{_SHORT_UNITS})\.?"
-    rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om|o|в)?\s*(?:" + _TIME + ")"
+    # (with Ukrainian's Cyrillic "о", Czech "v", Nordic "kl.")
+    rf"|\b{_DAY_WORD}\b,?\s*(?:at|à|um|a\s+las|a\s+la|alle|às|om|o|в|о|v|kl\.?)?\s*(?:" + _TIME + ")"
     # A weekday with its time, as forums date the last week's posts ("Saturday at 5:04 PM", XenForo):
     # opening the line or after a separator (in prose: "the meeting is on Sunday at 10 am")
     rf"|(?:^|(?<=[·•|] )|(?<=[·•|])){trie_rx(_WEEKDAY_NAMES.split())}\b,?\s*(?:at|à|um|a\s+las|alle|às|om)"

@@ -179,8 +179,21 @@ def _cut_page_habit(
     return [cut(a) if a else a for a in authors]
 
 
+# The newsroom's badge after its own account's name ("Vísti Zakhodu Редакція", "La Crónica Nacional
+# Redacción", glued in a text dump: "Jornal MeridianoRedação"): cut even once, when a name stays before it.
+_NEWSROOM_BADGE = re.compile(
+    r"(?<=\S)(?:\s+|(?<=[a-zà-ÿа-я]))(?:Redaktion|Redakcja|Redakce|Redakcia|Redacción|Redação|Rédaction|Redazione"
+    r"|Redactie|Redaksjonen|Redaktionen|Toimitus|Редакція|Редакция|Szerkesztőség|Newsroom|Editorial team)$"
+)
+
+
+def _without_newsroom_badge(authors: list[str | None]) -> list[str | None]:
+    return [_NEWSROOM_BADGE.sub("", a) if a and _NEWSROOM_BADGE.search(a) else a for a in authors]
+
+
 def without_habits(authors: list[str | None]) -> list[str | None]:
     """The page's names without what its widget prints beside every one of them."""
+    authors = _without_newsroom_badge(authors)
     return _named(
         _without_places(
             _without_counts(_without_presence(_without_avatars(_without_badges(_without_tags(authors)))))

@@ -276,3 +276,17 @@ def test_who_reacted_to_a_post_is_no_name_of_the_next():
         assert REACTIONS.fullmatch(line), line
     for line in ("👍 agreed", "👍 well said, Bob", "👍 Great article!"):
         assert not REACTIONS.fullmatch(line), line
+
+
+@pytest.mark.parametrize("line", ["Назар вчора о 21:40", "Petr včera v 21:40", "Lasse igår kl. 21:40"])
+def test_yesterday_at_a_time_with_its_cyrillic_czech_or_nordic_word(line: str):
+    """Ukrainian writes "at" with a Cyrillic "о", which the Latin "o" of Polish did not match."""
+    hit = find_date(line)
+    assert hit is not None and hit.raw.endswith("21:40")
+
+
+def test_the_newsrooms_badge_after_its_accounts_name():
+    from service.parse.habits import without_habits
+
+    names = ["Вісті Заходу Редакція", "Redakcja", "Jornal MeridianoRedação", "La Crónica Nacional Redacción"]
+    assert without_habits(names) == ["Вісті Заходу", "Redakcja", "Jornal Meridiano", "La Crónica Nacional"]
