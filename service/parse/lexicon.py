@@ -594,6 +594,8 @@ _MAX_ROW_PIECES = 6
 def chrome_pieces(core: str) -> bool:
     """ "↑ 1204 ↓ 88 Click to rate · Reply · Report abuse": a row of separated actions, each piece
     alone a chrome line (a phrase of several words, such as "Click to rate", as well as a button)."""
+    if "·" not in core and "|" not in core and "•" not in core:
+        return False  # (most lines: no separator, no split)
     pieces = _ROW_SEPARATOR.split(core)
     if not 2 <= len(pieces) <= _MAX_ROW_PIECES:
         return False
