@@ -150,7 +150,8 @@ def _mismatch(request: KeyedRequest, stored: Any, ttl: timedelta) -> str:
     elif request.target is not None and stored.target != request.target:
         what = f"{first} for queue item {stored.target}, not {request.target}"
     else:
-        what = f"{first} to {request.route} with a different body"
+        # (the request is signed with who sent it: the same body from another moderator differs too)
+        what = f"{first} to {request.route} with a different body, or by another moderator"
     until = (stored.created_at + ttl).isoformat(timespec="seconds")
     return (
         f"{what} (at {stored.created_at.isoformat(timespec='seconds')}; it names that request until "

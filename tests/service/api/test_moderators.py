@@ -120,7 +120,9 @@ def test_one_idempotency_key_from_two_moderators_is_two_requests(desk):
     other = desk.post(
         f"/v1/queue/{ids['c1']}:decide", json={"verdict": "reject"}, headers=auth(BOB) | headers
     )
-    assert_error(other, 422)
+    error = assert_error(other, 422)
+    # (the bodies are alike: the message said only "with a different body", which misled: bug hunt)
+    assert "or by another moderator" in error["message"], error
     assert desk.get(f"/v1/queue/{ids['c1']}", headers=auth(TOKEN)).json()["decided_by"] == "alice"
 
 
