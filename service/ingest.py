@@ -427,6 +427,8 @@ def _guess(data: bytes) -> str | None:
         return None
     best = results[0]
     own = _LEGACY_CODE_PAGE.get(best.language)
+    if own in _LEGACY_PAGES or best.encoding in _LEGACY_PAGES:
+        own = _legacy_page_by_reading(data) or own
     for encoding in (own, best.encoding):
         if encoding:
             try:
@@ -434,6 +436,49 @@ def _guess(data: bytes) -> str | None:
             except (UnicodeDecodeError, LookupError):
                 continue
     return None
+
+
+def _legacy_page_by_reading(data: bytes) -> str | None:
+    """Windows-1252 or -1250, whichever reading our language detector places more surely in a language of
+    that code page (charset-normalizer's own language is a guess on a few words: a short French text read
+    as Czech came out "Café ŕ Paris"); None when neither reading is placed."""
+    from model.language import default_detector  # (only a legacy-encoded page pays for it)
+
+    best: tuple[float, str] | None = None
+    for page, languages in (("cp1252", _WESTERN_CODES), ("cp1250", _CENTRAL_CODES)):
+        text = data[:_READ_FOR_LANGUAGE].decode(page, errors="replace")
+        found = default_detector().detect_one(text)
+        if found.language in languages and (best is None or found.confidence > best[0]):
+            best = (found.confidence, page)
+    return best[1] if best else None
+
+
+# Bytes of a legacy-encoded page read for its language.
+_READ_FOR_LANGUAGE = 4096
+_WESTERN_CODES = frozenset(
+    (
+        "en",
+        "fr",
+        "de",
+        "es",
+        "pt",
+        "it",
+        "nl",
+        "da",
+        "sv",
+        "no",
+        "nb",
+        "nn",
+        "fi",
+        "is",
+        "ca",
+        "id",
+        "ms",
+        "ga",
+    )
+)
+_CENTRAL_CODES = frozenset(("pl", "cs", "sk", "hu", "sl", "hr", "ro", "bs", "sq"))
+_LEGACY_PAGES = frozenset(("cp1252", "cp1250"))
 
 
 _WESTERN = [

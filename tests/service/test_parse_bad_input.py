@@ -666,3 +666,12 @@ def test_reading_back_a_scrapers_line_breaks_stays_linear(shape):
         lines = "\n".join(piece.format(i=i) for i in range(200_000)).split("\n")
         assert len(join_soup(lines)) <= 2
     assert time.process_time() - started < 10
+
+
+def test_a_short_western_text_is_read_in_the_code_page_of_its_language():
+    """Bug hunt: charset-normalizer placed a short French text in Czech and chose Windows-1250, "Café ŕ
+    Paris". Our language detector reads both readings: the French one is surer."""
+    french = "Café à Paris. Il fait très beau à la plage, où les enfants jouent.\n"
+    assert decode(french.encode("cp1252")) == french
+    czech = "Příliš žluťoučký kůň úpěl ďábelské ódy. Vláda to včera schválila bez diskuse.\n"
+    assert decode((czech * 2).encode("cp1250")) == czech * 2
