@@ -23,24 +23,26 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_a_long_comment_shows_its_first_lines_and_the_rest_on_demand(browser: Any, served: str) -> None:
+    from playwright.sync_api import expect
+
     items = queue_thread(served, "long", [LONG, "The vote was close."])
     context, page, errors = open_article(browser, served, items)
-    first = page.locator(f'li.item[data-id="{items[0]["id"]}"]')
-    text = first.locator("blockquote.text")
+    item = f'li.item[data-id="{items[0]["id"]}"]'
+    first = page.locator(item)
+    # (the page redraws its list as it polls: every check below retries until it holds)
+    height = f"(() => document.querySelector('{item} blockquote.text').getBoundingClientRect().height)"
     more = first.get_by_role("button", name="Show all 6,000 characters")
-    assert more.get_attribute("aria-expanded") == "false"
-    closed = text.bounding_box()
-    assert closed is not None and closed["height"] < 300, closed
+    expect(more).to_have_attribute("aria-expanded", "false")
+    page.wait_for_function(f"() => {height}() > 0 && {height}() < 300")
+    closed = page.evaluate(f"{height}()")
     # the verdict buttons are on the first screen
-    reject = first.get_by_role("button", name="Reject comment 1 (shortcut r)")
-    box = reject.bounding_box()
-    assert box is not None and box["y"] + box["height"] < 900, box
-    assert str(text.text_content()).strip() == LONG.strip()  # the whole text is in the page
+    expect(first.get_by_role("button", name="Reject comment 1 (shortcut r)")).to_be_in_viewport()
+    expect(first.locator("blockquote.text")).to_have_text(LONG.strip())  # the whole text is in the page
     more.click()
-    assert first.get_by_role("button", name="Show less").get_attribute("aria-expanded") == "true"
-    opened = text.bounding_box()
-    assert opened is not None and opened["height"] > 3 * closed["height"], opened
+    expect(first.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    page.wait_for_function(f"() => {height}() > 3 * {closed}")
     short = page.locator(f'li.item[data-id="{items[1]["id"]}"]')
+    expect(short.locator("blockquote.text")).to_have_text("The vote was close.")
     assert short.get_by_role("button", name="Show all", exact=False).count() == 0
     assert not errors, errors
     context.close()
