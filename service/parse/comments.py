@@ -37,7 +37,7 @@ from service.parse.lines import (
     _Line,
 )
 from service.parse.sectiongate import _PRONOUNS
-from service.parse.shapes import button_tail
+from service.parse.shapes import button_tail, shared_button_row
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +241,8 @@ def _without_button_rows(lines: list[_Line], headers: list[_Header], raw: list[s
     """A stamp followed by the row of buttons that most stamps end in ("vandaag om 09:14 · Reageer ·
     Rapporteer · 👍 41"): the buttons are no name, however alike in every header."""
     tails = [button_tail(lines[h.anchor]) if h.start == h.end else None for h in headers]
-    shared, n = Counter(tails).most_common(1)[0] if headers else (None, 0)
-    if shared is None or n < _TEMPLATE_SHARE * len(headers):
+    shared = shared_button_row(tails, _TEMPLATE_SHARE)
+    if shared is None:
         return raw
     return ["" if t == shared else r for t, r in zip(tails, raw, strict=True)]
 

@@ -43,7 +43,7 @@ from service.parse.posts import (
     _post_number,
     _take_profile_names,
 )
-from service.parse.shapes import _mixed_groups, cut_teaser_run, shared_button_tail
+from service.parse.shapes import _mixed_groups, button_tail, cut_teaser_run, shared_button_row
 
 log = logging.getLogger(__name__)
 
@@ -656,7 +656,9 @@ def _mode(lines: list[_Line], sel: list[int], opener: int | None) -> str:
     )
     # A time inside an action row ("Like · Reply · 2y") closes its comment: an action row is a footer.
     actions = sum(1 for i in sel if _action_row_with_date(lines[i]) or _split_action_row(lines, i))
-    if prose_before >= 1 and (actions >= _SHAPE_SHARE * len(sel) or shared_button_tail(lines, sel)):
+    # ... and so does a row of buttons that most stamps end in, whatever its words.
+    buttons = shared_button_row([button_tail(lines[i]) for i in sel], _SHAPE_SHARE) is not None
+    if prose_before >= 1 and (actions >= _SHAPE_SHARE * len(sel) or buttons):
         return "footer"
     return "footer" if prose_before >= 1 and nothing_after else "header"
 

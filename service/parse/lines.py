@@ -274,19 +274,12 @@ def _classify_one(text: str, indent: int, hint: str | None, blank: bool, src: in
 _REACTION_FIRST = frozenset(_REACTION_MARKS)
 # A text dump shows an avatar's alt text before the name it belongs to: "Brett_W's avatar Brett_W 2h",
 # "Avatar of Ann Lee Ann Lee · 3 days ago" (OpenWeb, WordPress).
-_AVATAR_ALT_AFTER = re.compile(
-    r"^(?P<n>[^\s'’].{0,39}?)['’]s? (?:avatar|profile (?:picture|photo|image))\s+(?=(?P=n)\b)", re.I
-)
-_AVATAR_ALT_BEFORE = re.compile(
-    r"^(?:avatar|profile (?:picture|photo|image))(?: (?:of|for))? (?P<n>\S.{0,39}?)\s+(?=(?P=n)\b)", re.I
-)
-
-
+_AVATAR = r"(?:avatar|profile (?:picture|photo|image))"
+_AVATAR_ALT_AFTER = re.compile(rf"^(?P<n>[^\s'’].{{0,39}}?)['’]s? {_AVATAR}\s+(?=(?P=n)\b)", re.I)
+_AVATAR_ALT_BEFORE = re.compile(rf"^{_AVATAR}(?: (?:of|for))? (?P<n>\S.{{0,39}}?)\s+(?=(?P=n)\b)", re.I)
 # ... or on a line of its own, over the name ("Marcus T. Bell's avatar").
 _AVATAR_ALT_LINE = re.compile(
-    r"[^\s'’].{0,39}?['’]s? (?:avatar|profile (?:picture|photo|image))"
-    r"|(?:avatar|profile (?:picture|photo|image))(?: (?:of|for) \S.{0,39})?",
-    re.I,
+    rf"[^\s'’].{{0,39}}?['’]s? {_AVATAR}|{_AVATAR}(?: (?:of|for) \S.{{0,39}})?", re.I
 )
 
 
@@ -398,13 +391,13 @@ _MAX_GLUED_NAME_WORDS = 3
 _AR_STAMP_OPENING = r"(?:منذ|قبل)\s+\d"
 # Other languages open it with a word too: "Joana Mexiahá 2 horas", "Ana Ruizhace 3 horas".
 _STAMP_OPENING = r"(?:há|hace|il y a|vor|acum|před|pred|πριν από|för|for)\s+\d"
+_GLUED_OPENING = re.compile(rf"(?<=[^\W\d_.])(?={_STAMP_OPENING})")
 _GLUE = re.compile(
     r"[^\W\d_]\.?(?=\d)|(?<=[a-z0-9.])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
     rf"|(?<=[^\W\d_])(?={_AR_STAMP_OPENING})"  # "محمد الإدريسيمنذ 3 ساعات"
-    rf"|(?<=[^\W\d_.])(?={_STAMP_OPENING})"
+    rf"|{_GLUED_OPENING.pattern}"
 )
 _GLUED_REL = re.compile(_AR_STAMP_OPENING)
-_GLUED_OPENING = re.compile(rf"(?<=[^\W\d_.])(?={_STAMP_OPENING})")
 # ("NAME in reply to NAME2" before a glued stamp: the first name is the one counted)
 _REPLY_BEFORE = re.compile(rf"\s+{REPLY_CUE}\s.*$", re.I)
 _FIRST_DIGIT = re.compile(r"\d")

@@ -199,25 +199,22 @@ def find_quotes(
 _DATE_LINE_SLACK = 6
 
 
+def _is_date_line(line: str) -> bool:
+    hit = find_date(line)
+    return hit is not None and len(line) - len(hit.raw) <= _DATE_LINE_SLACK
+
+
 def _header_part(para: str) -> bool:
     """A paragraph under a header alone that still belongs to it: its date, a link's arrow ("↑")."""
     if len(_WORD.findall(para)) > _HEADER_ONLY_WORDS:
         return False
-    hit = find_date(para.strip())
-    return not _WORD.search(para) or (
-        hit is not None and len(para.strip()) - len(hit.raw) <= _DATE_LINE_SLACK
-    )
+    return not _WORD.search(para) or _is_date_line(para.strip())
 
 
 def _quoted_under(rest: str) -> bool:
     """The quoted words stand under the header in its own paragraph ("Bob wrote:" / "You moron."): the
     quote ends with that paragraph, however short. A date there is the header's."""
-    for line in rest.split("\n")[1:]:
-        line = line.strip()
-        hit = find_date(line) if line else None
-        if line and (hit is None or len(line) - len(hit.raw) > _DATE_LINE_SLACK):
-            return True
-    return False
+    return any(line.strip() and not _is_date_line(line.strip()) for line in rest.split("\n")[1:])
 
 
 def _quoted_comment(comments: list[Comment], candidates: list[int], quoted: str) -> int:

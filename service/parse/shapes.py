@@ -153,15 +153,13 @@ def _joint(ln: _Line, buttons: set[str]) -> str | None:
     return _BARE if name else _ALONE
 
 
-# Share of the stamps that must end in the same buttons for the thread to be read as footers.
-_TAIL_SHARE = 0.6
-
-
-def shared_button_tail(lines: list[_Line], sel: list[int]) -> bool:
-    """Most stamps end in the same row of buttons, whatever their language: footers."""
-    tails = Counter(button_tail(lines[i]) for i in sel)
-    tails.pop(None, None)
-    return bool(tails) and tails.most_common(1)[0][1] >= _TAIL_SHARE * len(sel)
+def shared_button_row(tails: list[str | None], share: float) -> str | None:
+    """The row of buttons (`button_tail`) that at least `share` of the stamps end in, or None."""
+    counts = Counter(t for t in tails if t is not None)
+    if not counts:
+        return None
+    row, n = counts.most_common(1)[0]
+    return row if n >= share * len(tails) else None
 
 
 # A list of other stories after the thread: at least this many dated lines, after at least this many
