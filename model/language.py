@@ -106,14 +106,9 @@ _SCRIPT_LETTERS = {
     ),
     "ko": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
     "ja": "\u3040-\u30ff\u4e00-\u9fff",
-    "zh": "\u3400-\u4dbf\u4e00-\u9fff",
-    "wuu": "\u3400-\u4dbf\u4e00-\u9fff",
-    "yue": "\u3400-\u4dbf\u4e00-\u9fff",
+    **dict.fromkeys(("zh", "wuu", "yue"), "\u3400-\u4dbf\u4e00-\u9fff"),
     "el": "\u0370-\u03ff\u1f00-\u1fff",
     **dict.fromkeys(("he", "yi"), "\u0590-\u05ff"),
-    **dict.fromkeys(
-        ("ar", "fa", "ur", "ps", "ckb", "sd", "ug"), "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufeff"
-    ),
     **dict.fromkeys(("hi", "mr", "ne", "sa"), "\u0900-\u097f"),
     **dict.fromkeys(("bn", "as"), "\u0980-\u09ff"),
     "pa": "\u0a00-\u0a7f",
@@ -131,7 +126,11 @@ _SCRIPT_LETTERS = {
     "km": "\u1780-\u17ff",
     "hy": "\u0530-\u058f",
 }
-_SCRIPT_RX = {code: re.compile(f"[{letters}]") for code, letters in _SCRIPT_LETTERS.items()}
+_ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+_SCRIPT_RX = {
+    **{code: re.compile(f"[{letters}]") for code, letters in _SCRIPT_LETTERS.items()},
+    **dict.fromkeys(("ar", "fa", "ur", "ps", "ckb", "sd", "ug"), _ARABIC_RE),  # (Arabic-script languages)
+}
 
 
 def script_checked(detection: Detection, text: str, min_confidence: float) -> Detection:
@@ -146,7 +145,6 @@ def script_checked(detection: Detection, text: str, min_confidence: float) -> De
     return Detection(best[0] if best else None, best[1] if best else 0.0, ranked, detection.script)
 
 
-_ARABIC_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # A comment whose letters are mostly Arabic script: scored by an Arabic model when nothing nearer has
 # one (Persian- or Urdu-looking and undetermined Arabic tweets; docs/languages.md).
 SCRIPT_SHARE = 0.5

@@ -456,27 +456,9 @@ def _legacy_page_by_reading(data: bytes) -> str | None:
 # Bytes of a legacy-encoded page read for its language.
 _READ_FOR_LANGUAGE = 4096
 _WESTERN_CODES = frozenset(
-    (
-        "en",
-        "fr",
-        "de",
-        "es",
-        "pt",
-        "it",
-        "nl",
-        "da",
-        "sv",
-        "no",
-        "nb",
-        "nn",
-        "fi",
-        "is",
-        "ca",
-        "id",
-        "ms",
-        "ga",
-    )
-)
+    ("en", "fr", "de", "es", "pt", "it", "nl", "da", "sv", "no", "nb", "nn", "fi", "is", "ca", "id", "ms",
+     "ga")
+)  # fmt: skip
 _CENTRAL_CODES = frozenset(("pl", "cs", "sk", "hu", "sl", "hr", "ro", "bs", "sq"))
 _LEGACY_PAGES = frozenset(("cp1252", "cp1250"))
 
